@@ -1,0 +1,415 @@
+/*
+ * libivrsm — run IVR (phone voice menu) state machines described in YAML or JSON.
+ *
+ * The library is sans-I/O: load a machine, create one session per call, feed
+ * it events (caller input, action results, hangups) and pull the commands it
+ * emits (say, ask, http, handoff, hangup). It never opens a socket, starts a
+ * thread or reads a clock by itself; the host does all of that.
+ *
+ *     ivrsm_machine *m;
+ *     ivrsm_error err;
+ *     if (ivrsm_machine_load_file("machine.yaml", IVRSM_FORMAT_AUTO, &m, &err) != 0)
+ *         fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.column, err.message);
+ *
+ * Conventions: every function that can fail returns an int, 0 on success or a
+ * negative IVRSM_E* code (see ivrsm_strerror()); out-parameters come last.
+ * Strings are UTF-8 and NUL-terminated unless a length is given.
+ *
+ * Thread safety: a loaded machine is immutable and may be shared by any number
+ * of threads and sessions. A session is single-threaded: call it from one
+ * thread at a time.
+ */
+#ifndef IVRSM_IVRSM_H
+#define IVRSM_IVRSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define IVRSM_API
+#elif defined(IVRSM_BUILDING)
+#define IVRSM_API __attribute__((visibility("default")))
+#else
+#define IVRSM_API
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------- */
+
+#define IVRSM_VERSION_MAJOR 0
+#define IVRSM_VERSION_MINOR 1
+#define IVRSM_VERSION_PATCH 0
+#define IVRSM_VERSION_STRING "0.1.0"
+/* 0xMMmmpp: comparable with >= */
+#define IVRSM_VERSION_NUM                                                                          \
+    ((IVRSM_VERSION_MAJOR << 16) | (IVRSM_VERSION_MINOR << 8) | IVRSM_VERSION_PATCH)
+
+/* The version of the library actually linked, as "MAJOR.MINOR.PATCH". */
+IVRSM_API const char *ivrsm_version(void);
+/* The same as IVRSM_VERSION_NUM, for the library actually linked. */
+IVRSM_API int ivrsm_version_num(void);
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------- */
+
+enum {
+    IVRSM_OK = 0,
+    IVRSM_EINVAL = -1,     /* an argument is NULL, out of range or of the wrong kind */
+    IVRSM_ENOMEM = -2,     /* memory allocation failed */
+    IVRSM_EIO = -3,        /* a file could not be read */
+    IVRSM_ESYNTAX = -4,    /* the document is not well-formed YAML or JSON */
+    IVRSM_EMACHINE = -5,   /* the document is well-formed but is not a valid machine */
+    IVRSM_ELIMIT = -6,     /* a documented size bound was exceeded */
+    IVRSM_EDUPLICATE = -7, /* an event with this event_id was already fed: ignored */
+    IVRSM_ESTALE = -8,     /* a result for a command that is not pending: ignored */
+    IVRSM_EENDED = -9,     /* the session has ended (hangup or handoff done) */
+    IVRSM_ESTATE = -10,    /* the call is out of order (feed before start, start twice) */
+    IVRSM_ESNAPSHOT = -11, /* a snapshot is malformed or belongs to another machine */
+    IVRSM_ENOTFOUND = -12, /* no such state, intent or key */
+    IVRSM_EUNEXPECTED = -13 /* the event does not fit what the session waits for */
+};
+
+/* A static English description of an IVRSM_E* code. Never NULL. */
+IVRSM_API const char *ivrsm_strerror(int code);
+
+/*
+ * Where and why a load failed. Positions are 1-based; 0 means unknown.
+ * `path` is the document path of the offending node, e.g.
+ * "states.ivr.entry.routes[2].next", or "" for the whole document.
+ */
+typedef struct ivrsm_error {
+    int code;
+    int line;
+    int column;
+    char file[256];
+    char path[256];
+    char message[512];
+} ivrsm_error;
+
+/* ---------------------------------------------------------------------------
+ * Machines
+ * ------------------------------------------------------------------------- */
+
+typedef enum ivrsm_format {
+    IVRSM_FORMAT_AUTO = 0, /* by file extension (.json → JSON), else by content */
+    IVRSM_FORMAT_YAML = 1, /* YAML 1.2 (core schema: yes/no/on/off are strings) */
+    IVRSM_FORMAT_JSON = 2  /* strict JSON (RFC 8259), duplicate keys refused */
+} ivrsm_format;
+
+typedef struct ivrsm_machine ivrsm_machine;
+
+/*
+ * Documented bounds on what the loader accepts. A document beyond one of them
+ * is refused with IVRSM_ELIMIT before it can use much memory or time.
+ */
+#define IVRSM_MAX_DOCUMENT_BYTES (4u * 1024u * 1024u) /* whole file */
+#define IVRSM_MAX_DEPTH 64                            /* nesting of maps and lists */
+#define IVRSM_MAX_NODES 200000                        /* nodes after alias expansion */
+#define IVRSM_MAX_STRING_BYTES (64u * 1024u)          /* one scalar */
+#define IVRSM_MAX_STATES 10000                        /* states in one machine */
+#define IVRSM_MAX_INPUT_BYTES 4096                    /* one DTMF string or transcript */
+
+/*
+ * Load a machine from a file and compile it.
+ *
+ * path:   file to read (at most IVRSM_MAX_DOCUMENT_BYTES).
+ * format: IVRSM_FORMAT_AUTO picks JSON for a ".json" file, YAML otherwise.
+ * out:    on success, a new machine with one reference owned by the caller
+ *         (release it with ivrsm_machine_unref()); untouched on failure.
+ * err:    may be NULL; on failure it tells the first error found.
+ *
+ * Returns 0, or IVRSM_EINVAL (NULL path/out), IVRSM_EIO (cannot read the file),
+ * IVRSM_ESYNTAX (malformed YAML/JSON, invalid UTF-8, duplicate key),
+ * IVRSM_EMACHINE (unknown key, wrong type, dangling reference, unresolved
+ * ${globals...}, input-free cycle...), IVRSM_ELIMIT, IVRSM_ENOMEM.
+ * Warnings never make a load fail; see ivrsm_check_file() to list them.
+ */
+IVRSM_API int ivrsm_machine_load_file(const char *path, ivrsm_format format, ivrsm_machine **out,
+                                      ivrsm_error *err);
+
+/*
+ * Like ivrsm_machine_load_file() for a document in memory. `name` is used in
+ * error messages in place of a file name and may be NULL ("<buffer>").
+ * The buffer is not retained. IVRSM_FORMAT_AUTO means: JSON when the first
+ * non-blank byte is '{', YAML otherwise.
+ */
+IVRSM_API int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format,
+                                        const char *name, ivrsm_machine **out, ivrsm_error *err);
+
+/* Take one more reference. Returns m. Thread-safe. */
+IVRSM_API ivrsm_machine *ivrsm_machine_ref(ivrsm_machine *m);
+/* Drop one reference; the last one frees the machine. NULL is ignored. Thread-safe. */
+IVRSM_API void ivrsm_machine_unref(ivrsm_machine *m);
+
+/* The machine's `machine:` name and `version:` string. Owned by the machine. */
+IVRSM_API const char *ivrsm_machine_name(const ivrsm_machine *m);
+IVRSM_API const char *ivrsm_machine_version(const ivrsm_machine *m);
+/* Number of states; states are indexed 0..count-1 in document order. */
+IVRSM_API size_t ivrsm_machine_state_count(const ivrsm_machine *m);
+/* Name of state `index`, or NULL when out of range. Owned by the machine. */
+IVRSM_API const char *ivrsm_machine_state_name(const ivrsm_machine *m, size_t index);
+/* Type of state `index` ("prompt_and_listen", "handoff"...), or NULL. */
+IVRSM_API const char *ivrsm_machine_state_type(const ivrsm_machine *m, size_t index);
+/* Index of the state called `name` (O(1)), or IVRSM_ENOTFOUND. */
+IVRSM_API int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name);
+/* Index of the initial state (the first one, or `initial:`). */
+IVRSM_API size_t ivrsm_machine_initial_state(const ivrsm_machine *m);
+/* Bytes of memory the compiled machine holds (model, strings, templates). */
+IVRSM_API size_t ivrsm_machine_memory(const ivrsm_machine *m);
+
+/* ---------------------------------------------------------------------------
+ * Checking a machine: every error and warning, not only the first
+ * ------------------------------------------------------------------------- */
+
+typedef enum ivrsm_severity { IVRSM_SEVERITY_ERROR = 0, IVRSM_SEVERITY_WARNING = 1 } ivrsm_severity;
+
+typedef struct ivrsm_diagnostic {
+    ivrsm_severity severity;
+    int line;            /* 1-based, 0 unknown */
+    int column;          /* 1-based, 0 unknown */
+    const char *path;    /* document path, "" for the document itself */
+    const char *rule;    /* stable rule id, e.g. "dangling-next", "unreachable-state" */
+    const char *message; /* one line, no trailing newline */
+} ivrsm_diagnostic;
+
+typedef struct ivrsm_diagnostics ivrsm_diagnostics;
+
+/*
+ * Load and check a machine, collecting every diagnostic (syntax errors stop
+ * at the first one, since nothing after it can be trusted).
+ *
+ * out: on success, a new list owned by the caller (ivrsm_diagnostics_free()).
+ *      The list may hold errors: success means the check ran, not that the
+ *      machine is valid (see ivrsm_diagnostics_error_count()).
+ *
+ * Returns 0, IVRSM_EINVAL, IVRSM_EIO (file unreadable; nothing was checked)
+ * or IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_check_file(const char *path, ivrsm_format format, ivrsm_diagnostics **out);
+/* The same for a document in memory; `name` as in ivrsm_machine_load_buffer(). */
+IVRSM_API int ivrsm_check_buffer(const char *data, size_t len, ivrsm_format format,
+                                 const char *name, ivrsm_diagnostics **out);
+IVRSM_API size_t ivrsm_diagnostics_count(const ivrsm_diagnostics *d);
+IVRSM_API size_t ivrsm_diagnostics_error_count(const ivrsm_diagnostics *d);
+/* Diagnostic `i`, sorted by position; NULL when out of range. Owned by the list. */
+IVRSM_API const ivrsm_diagnostic *ivrsm_diagnostics_get(const ivrsm_diagnostics *d, size_t i);
+/* The file name diagnostics refer to. Owned by the list. */
+IVRSM_API const char *ivrsm_diagnostics_file(const ivrsm_diagnostics *d);
+IVRSM_API void ivrsm_diagnostics_free(ivrsm_diagnostics *d);
+
+/*
+ * Convert a machine document between YAML and JSON without compiling it
+ * (${globals...} references are kept as written; comments are not carried).
+ *
+ * to:  IVRSM_FORMAT_YAML or IVRSM_FORMAT_JSON.
+ * out: on success a NUL-terminated string owned by the caller (ivrsm_free()).
+ *
+ * Returns 0, IVRSM_EINVAL, IVRSM_EIO, IVRSM_ESYNTAX, IVRSM_ELIMIT, IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
+                                 ivrsm_error *err);
+
+/* Free memory that the library returned to the caller (strings, snapshots). */
+IVRSM_API void ivrsm_free(void *p);
+
+/* ---------------------------------------------------------------------------
+ * Sessions: one per call
+ *
+ * Lifecycle:
+ *   ivrsm_session_new()   → created, nothing emitted yet
+ *   ivrsm_session_start() → enters the initial state; commands queue up
+ *   loop: drain ivrsm_session_next_command(), execute them, and feed
+ *         what happens with ivrsm_session_feed():
+ *           ask      → the caller's input (DTMF, SPEECH, INTENT), NOINPUT or NOMATCH
+ *           http     → ACTION_RESULT naming the command id
+ *           handoff  → HANDOFF_RESULT naming the command id
+ *           say      → nothing to feed (play it, then go on)
+ *           hangup   → the call is over; ivrsm_session_ended() is true
+ *         A HANGUP event from the caller ends the session at any time.
+ *   ivrsm_session_free()
+ * At any point between two events the session can be saved with
+ * ivrsm_session_snapshot() and brought back with ivrsm_session_restore().
+ * ------------------------------------------------------------------------- */
+
+typedef struct ivrsm_session ivrsm_session;
+
+typedef enum ivrsm_event_type {
+    IVRSM_EVENT_DTMF = 1,           /* text: keyed digits 0-9 * # A-D */
+    IVRSM_EVENT_SPEECH = 2,         /* text: transcript; confidence */
+    IVRSM_EVENT_INTENT = 3,         /* text: intent name from an external recogniser */
+    IVRSM_EVENT_NOINPUT = 4,        /* the caller said nothing before the timeout */
+    IVRSM_EVENT_NOMATCH = 5,        /* the recogniser rejected what it heard */
+    IVRSM_EVENT_ACTION_RESULT = 6,  /* command_id, status, body or error */
+    IVRSM_EVENT_HANDOFF_RESULT = 7, /* command_id, ok */
+    IVRSM_EVENT_HANGUP = 8          /* the caller hung up */
+} ivrsm_event_type;
+
+typedef struct ivrsm_event {
+    ivrsm_event_type type;
+    const char *event_id; /* optional; a repeated id is ignored (IVRSM_EDUPLICATE) */
+    const char *text;     /* DTMF / SPEECH / INTENT; at most IVRSM_MAX_INPUT_BYTES */
+    double confidence;    /* SPEECH: 0..1; a negative value means "not given" (= 1) */
+    uint64_t command_id;  /* ACTION_RESULT / HANDOFF_RESULT: the command answered */
+    int status;           /* ACTION_RESULT: HTTP status, 0 for a transport error */
+    const char *body;     /* ACTION_RESULT: response body (JSON), may be NULL */
+    size_t body_len;      /* length of body; 0 with a non-NULL body means strlen */
+    const char *error;    /* ACTION_RESULT: transport error text ("timeout"...), or NULL */
+    int ok;               /* HANDOFF_RESULT: nonzero when the transfer succeeded */
+} ivrsm_event;
+
+typedef enum ivrsm_command_type {
+    IVRSM_COMMAND_SAY = 1,     /* play text; nothing to feed back */
+    IVRSM_COMMAND_ASK = 2,     /* play text and listen; feed the caller's answer */
+    IVRSM_COMMAND_HTTP = 3,    /* call the backend; feed ACTION_RESULT */
+    IVRSM_COMMAND_HANDOFF = 4, /* transfer to a human; feed HANDOFF_RESULT */
+    IVRSM_COMMAND_HANGUP = 5   /* end the call */
+} ivrsm_command_type;
+
+typedef struct ivrsm_header {
+    const char *name;
+    const char *value;
+} ivrsm_header;
+
+typedef struct ivrsm_command {
+    ivrsm_command_type type;
+    uint64_t id;       /* unique and increasing within the session; results name it */
+    const char *state; /* the state that emitted it */
+    const char *text;  /* SAY/ASK: what to say; HANDOFF: what to say first (may be NULL) */
+    struct {
+        int dtmf;               /* nonzero when keyed input is accepted */
+        int speech;             /* nonzero when speech is accepted */
+        int min_digits;         /* DTMF bounds for play-and-collect style engines */
+        int max_digits;
+        const char *terminators; /* e.g. "#", "" for none */
+        int timeout_ms;          /* no-input timeout after the prompt */
+        int digit_timeout_ms;    /* inter-digit timeout */
+        int barge_in;            /* nonzero: the caller may interrupt the prompt */
+        const char *const *hints; /* phrases the recogniser can expect */
+        size_t hint_count;
+        const char *collect;      /* NULL, or "phone", "otp", "date_nl", "free_speech_or_no" */
+    } ask;
+    struct {
+        const char *endpoint;  /* endpoint name from globals.endpoints, or NULL */
+        const char *method;    /* "GET", "PUT", "POST", "PATCH", "DELETE" */
+        const char *path;      /* path with parameters URL-encoded, e.g. "/appointments/a%2F1" */
+        const char *query;     /* URL-encoded "k=v&k2=v2", or NULL */
+        const ivrsm_header *headers;
+        size_t header_count;
+        const char *body; /* JSON text, or NULL */
+        const char *idempotency_key;
+        int timeout_ms;
+    } http;
+    struct {
+        const char *queue;   /* queue or destination */
+        const char *context; /* JSON object: session_id, call_id, state path, ctx summary */
+    } handoff;
+    struct {
+        const char *reason; /* "goodbye", "escalation", "handoff_disabled"... */
+    } hangup;
+} ivrsm_command;
+
+/* Milliseconds since the Unix epoch; the session never reads a clock itself. */
+typedef int64_t (*ivrsm_clock_fn)(void *user);
+
+/*
+ * Trace sink: receives one record per call as a JSON object text (no newline)
+ * such as {"seq":3,"kind":"transition","from":"a","to":"b","reason":"intent:yes"}.
+ * Secret values (OTP, tokens, Authorization, keys listed in
+ * globals.sensitive_keys) are replaced by "***" before the sink sees them.
+ * The record is only valid during the call.
+ */
+typedef void (*ivrsm_trace_fn)(void *user, const char *record);
+
+typedef struct ivrsm_session_options {
+    const char *call_id;    /* copied into ctx.call_id; may be NULL */
+    const char *session_id; /* copied into ctx.session_id; generated from call_id if NULL */
+    const char *ctx_json;   /* initial ctx, a JSON object text; may be NULL */
+    ivrsm_clock_fn clock;   /* NULL: dates resolve against 0 (1970-01-01) */
+    void *clock_user;
+    ivrsm_trace_fn trace; /* NULL: no trace */
+    void *trace_user;
+} ivrsm_session_options;
+
+/*
+ * Create a session on machine `m` (which it references until freed, so a
+ * newer machine can be loaded meanwhile without disturbing the call).
+ *
+ * opts: may be NULL. out: the new session, owned by the caller.
+ * err:  may be NULL; set when ctx_json is not a JSON object.
+ * Returns 0, IVRSM_EINVAL, IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts,
+                                ivrsm_session **out, ivrsm_error *err);
+
+/* Enter the initial state. Returns 0, IVRSM_EINVAL or IVRSM_ESTATE (already started). */
+IVRSM_API int ivrsm_session_start(ivrsm_session *s);
+
+/*
+ * Feed one event; the strings it points at are copied as needed.
+ * Returns 0 when the event was taken, or
+ *   IVRSM_EDUPLICATE (event_id already seen; nothing happened),
+ *   IVRSM_ESTALE     (a result for a command that is not pending; nothing happened),
+ *   IVRSM_EUNEXPECTED (e.g. caller input while an http command is pending),
+ *   IVRSM_EENDED     (the session has ended), IVRSM_ESTATE (not started),
+ *   IVRSM_EINVAL, IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES).
+ * Garbage input (unknown digits, invalid UTF-8) is not an error: it counts as
+ * a no-match, as a caller would expect.
+ */
+IVRSM_API int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev);
+
+/*
+ * The next command to execute, or NULL when there is none. The command and
+ * its strings stay valid until the next call to any ivrsm_session_* function
+ * on this session.
+ */
+IVRSM_API const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s);
+
+/* Nonzero once the call has ended (hangup emitted or received, handoff done). */
+IVRSM_API int ivrsm_session_ended(const ivrsm_session *s);
+/* Name of the current state (NULL before start). Owned by the machine. */
+IVRSM_API const char *ivrsm_session_state(const ivrsm_session *s);
+/* The machine this session runs. Not a new reference. */
+IVRSM_API ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s);
+/*
+ * The session's ctx as JSON text (sensitive values included: this is for the
+ * host, not for logs). Returns a string owned by the caller (ivrsm_free()), or
+ * NULL on allocation failure.
+ */
+IVRSM_API char *ivrsm_session_ctx_json(const ivrsm_session *s);
+
+/*
+ * Save the whole session (state, counters, ctx, pending command, recent event
+ * ids, sequence numbers) as a JSON text owned by the caller (ivrsm_free()).
+ * Call it between events (after draining commands or not: queued commands are
+ * saved too). Returns 0, IVRSM_EINVAL, IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
+
+/*
+ * Rebuild a session from a snapshot, on a machine with the same name and
+ * version (a hot reload of the same version, or another process).
+ * opts supplies the clock and trace sink (its ctx_json, call_id and session_id
+ * are ignored: they come from the snapshot). Returns 0, IVRSM_EINVAL,
+ * IVRSM_ESNAPSHOT (malformed, or another machine/version), IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
+                                    const ivrsm_session_options *opts, ivrsm_session **out,
+                                    ivrsm_error *err);
+
+/* Free a session (NULL is ignored). Pending commands are dropped. */
+IVRSM_API void ivrsm_session_free(ivrsm_session *s);
+
+/* Bytes the session holds, its ctx excluded (for capacity planning). */
+IVRSM_API size_t ivrsm_session_memory(const ivrsm_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IVRSM_IVRSM_H */

@@ -1,0 +1,129 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
+{
+    if (b->failed)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        if (cap > ((size_t)-1) / 2) {
+            b->failed = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len)
+{
+    if (ivrsm_buf_reserve(b, len) != 0)
+        return -1;
+    if (len)
+        memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int ivrsm_buf_puts(ivrsm_buf *b, const char *s)
+{
+    return ivrsm_buf_append(b, s, strlen(s));
+}
+
+int ivrsm_buf_putc(ivrsm_buf *b, char c)
+{
+    return ivrsm_buf_append(b, &c, 1);
+}
+
+int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || ivrsm_buf_reserve(b, (size_t)n) != 0) {
+        va_end(ap2);
+        return -1;
+    }
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (ivrsm_buf_reserve(b, len + 2) != 0)
+        return -1;
+    ivrsm_buf_putc(b, '"');
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        ivrsm_buf_append(b, s + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"': ivrsm_buf_append(b, "\\\"", 2); break;
+        case '\\': ivrsm_buf_append(b, "\\\\", 2); break;
+        case '\n': ivrsm_buf_append(b, "\\n", 2); break;
+        case '\r': ivrsm_buf_append(b, "\\r", 2); break;
+        case '\t': ivrsm_buf_append(b, "\\t", 2); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            ivrsm_buf_append(b, esc, 6);
+        }
+        }
+    }
+    ivrsm_buf_append(b, s + start, len - start);
+    return ivrsm_buf_putc(b, '"');
+}
+
+const char *ivrsm_buf_str(const ivrsm_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+char *ivrsm_buf_steal(ivrsm_buf *b)
+{
+    if (b->failed)
+        return NULL;
+    char *p = b->data;
+    if (!p)
+        p = calloc(1, 1);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void ivrsm_buf_reset(ivrsm_buf *b)
+{
+    b->len = 0;
+    b->failed = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void ivrsm_buf_free(ivrsm_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+}

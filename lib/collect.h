@@ -1,0 +1,67 @@
+/*
+ * Collect parsers: turn what the caller keyed or said into a value.
+ * Locale data (number words, weekday and month names, phrases) lives in
+ * tables (collect_locale_*.c); adding a locale adds a table, not code.
+ */
+#ifndef IVRSM_COLLECT_H
+#define IVRSM_COLLECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ivrsm_collect_mode {
+    IVRSM_COLLECT_NONE = 0,
+    IVRSM_COLLECT_PHONE,            /* → E.164 "+33612345678" */
+    IVRSM_COLLECT_OTP,              /* → N digits "123456" */
+    IVRSM_COLLECT_DATE_NL,          /* → date_from / date_to "YYYY-MM-DD" */
+    IVRSM_COLLECT_FREE_SPEECH_OR_NO /* → the comment, or "" when the caller said no */
+} ivrsm_collect_mode;
+
+typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
+typedef struct ivrsm_tz ivrsm_tz;         /* opaque time zone rules */
+
+/* The locale for a tag such as "fr-FR" or "fr"; NULL when unknown. Static data. */
+const ivrsm_locale *ivrsm_locale_find(const char *tag);
+
+/*
+ * Time zone by IANA name ("Europe/Paris", "UTC") or POSIX TZ rule string
+ * ("CET-1CEST,M3.5.0,M10.5.0/3"). Returns NULL when unknown. Free with
+ * ivrsm_tz_free(). Pure computation: no TZ environment, no global state.
+ */
+ivrsm_tz *ivrsm_tz_new(const char *name);
+void ivrsm_tz_free(ivrsm_tz *tz);
+/* UTC offset in seconds at instant `unix_seconds` (e.g. 3600 or 7200 for Paris). */
+int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds);
+
+typedef struct ivrsm_collect_params {
+    const ivrsm_locale *locale; /* required */
+    const ivrsm_tz *tz;         /* required for DATE_NL */
+    int64_t now_ms;             /* "today" for DATE_NL, from the session's clock */
+    int otp_length;             /* OTP: digits expected (default 6 when 0) */
+    int asap_days;              /* DATE_NL: window for "dès que possible" (default 14 when 0) */
+} ivrsm_collect_params;
+
+#define IVRSM_COLLECT_TEXT_MAX 4096
+
+typedef struct ivrsm_collect_value {
+    /* PHONE: E.164; OTP: the digits; FREE_SPEECH_OR_NO: the comment ("" for no);
+     * DATE_NL: date_from. NUL-terminated. */
+    char text[IVRSM_COLLECT_TEXT_MAX];
+    char date_to[11]; /* DATE_NL only: "YYYY-MM-DD" */
+    int said_no;      /* FREE_SPEECH_OR_NO: nonzero when the caller declined */
+} ivrsm_collect_value;
+
+/*
+ * Parse one input. `is_dtmf` tells keyed digits (e.g. "0612345678#") from a
+ * transcript. Returns 0 and fills *out when the input is a value of this mode,
+ * 1 when it is not (the session treats that as a no-match), -1 on bad
+ * arguments. Never reads beyond len; any bytes (invalid UTF-8 included) are safe.
+ */
+int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *params,
+                        const char *input, size_t len, int is_dtmf, ivrsm_collect_value *out);
+
+/* "phone" → IVRSM_COLLECT_PHONE ...; IVRSM_COLLECT_NONE when unknown. */
+ivrsm_collect_mode ivrsm_collect_mode_from_name(const char *name);
+const char *ivrsm_collect_mode_name(ivrsm_collect_mode mode);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * The compiled machine: what the loader produces and every other part walks.
+ *
+ * Everything here is built once by the loader (compile.c) and never changes
+ * afterwards, so any number of sessions and threads may read it. State,
+ * intent and endpoint references are resolved to indices at load time; the
+ * runtime never looks a name up. All strings belong to the machine.
+ */
+#ifndef IVRSM_MODEL_H
+#define IVRSM_MODEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect.h"
+#include "template.h"
+
+#define M_NONE (-1) /* "no state / no intent / no endpoint" for int32 indices */
+
+typedef enum m_state_type {
+    M_PROMPT_AND_LISTEN = 0, /* say the prompt, listen, route */
+    M_ACTION_THEN_PROMPT,    /* call the action, then on_success / on_fail */
+    M_LISTEN,                /* listen without a prompt of its own */
+    M_HANDOFF,               /* transfer to a human */
+    M_PROMPT_END,            /* say the prompt and hang up */
+    M_STATE_TYPE_COUNT
+} m_state_type;
+
+const char *m_state_type_name(m_state_type t);
+
+/* Where a node came from, for diagnostics. */
+typedef struct m_pos {
+    int line;   /* 1-based */
+    int column; /* 1-based */
+} m_pos;
+
+/*
+ * A value that may hold templates: the value of a `set:` entry, a body field,
+ * a header. A string that is exactly one "{{expr}}" keeps its JSON type when
+ * evaluated (see ivrsm_tmpl_eval()).
+ */
+typedef enum m_value_kind { MV_LITERAL = 0, MV_TEMPLATE, MV_OBJECT, MV_ARRAY } m_value_kind;
+
+typedef struct m_value {
+    m_value_kind kind;
+    json_t *literal;   /* MV_LITERAL: any JSON without templates */
+    ivrsm_tmpl *tmpl;  /* MV_TEMPLATE */
+    size_t count;      /* MV_OBJECT / MV_ARRAY */
+    const char **keys; /* MV_OBJECT: keys[i] for items[i] */
+    struct m_value *items;
+} m_value;
+
+/* key: value pairs, in document order (set, headers, query, path). */
+typedef struct m_kv {
+    const char *key; /* for set: a ctx key, may be dotted ("a.b" sets ctx.a.b) */
+    m_value value;
+} m_kv;
+
+typedef struct m_kvlist {
+    m_kv *items;
+    size_t count;
+} m_kvlist;
+
+/* What to say. Both may be set; the runtime says `prompt_template` when
+ * present (rendered with ctx, resp and globals), else `prompt`. */
+typedef struct m_prompt {
+    ivrsm_tmpl *prompt;
+    ivrsm_tmpl *prompt_template;
+    bool from_action; /* prompt_from_action: true (documentation of intent) */
+} m_prompt;
+
+/* on_success / on_fail of an action or a handoff. */
+typedef struct m_outcome {
+    bool present;
+    m_kvlist set;
+    m_prompt prompt;
+    int32_t next; /* M_NONE: stay on the state's own `next`, or escalate */
+} m_outcome;
+
+typedef enum m_route_kind { M_ROUTE_INTENT = 0, M_ROUTE_TEXT } m_route_kind;
+
+typedef struct m_route {
+    m_route_kind kind;
+    int32_t intent;   /* M_ROUTE_INTENT: index into machine->intents */
+    const char *text; /* M_ROUTE_TEXT: phrase, normalised (ivrsm_text_normalize) */
+    size_t text_len;
+    m_kvlist set;
+    int32_t next; /* never M_NONE after a successful load */
+    m_pos pos;
+} m_route;
+
+/* noinput / nomatch */
+typedef struct m_counter {
+    bool present;
+    int max;      /* take `next` when the count reaches max */
+    int32_t next; /* M_NONE: re-prompt then the globals' limit and fallback */
+} m_counter;
+
+typedef struct m_fallback {
+    bool present;
+    m_kvlist set;
+    int32_t next;
+} m_fallback;
+
+typedef struct m_collect {
+    ivrsm_collect_mode mode; /* IVRSM_COLLECT_NONE when the state has no collect */
+    bool allow_dtmf;
+    int length;           /* otp: digits expected (0: globals.otp.length) */
+    const char *target;   /* ctx key for the value; NULL: the mode's default */
+    const char **required; /* validate: ctx keys that must be set ("x: required") */
+    size_t required_count;
+    struct {
+        bool present;
+        int max;              /* failures tolerated in this state */
+        int32_t on_fail_next; /* where to go when max is reached */
+    } retry;
+} m_collect;
+
+typedef struct m_action {
+    bool present;
+    int32_t endpoint;   /* index into machine->endpoints, M_NONE for a literal call */
+    const char *method; /* "GET", "PUT"... (from the endpoint or the literal) */
+    const char *path;   /* "/appointments/{id}", parameters not yet substituted */
+    m_kvlist headers;
+    m_kvlist query;
+    m_kvlist path_params; /* `path:` values for {name} segments */
+    bool has_body;
+    m_value body;
+    int timeout_ms; /* 0: globals.http_timeout_ms */
+} m_action;
+
+typedef struct m_handoff {
+    bool enabled;
+    ivrsm_tmpl *queue; /* queue_id, templated */
+    ivrsm_tmpl *prompt;
+} m_handoff;
+
+/* Precomputed matching tables of one state (built by the loader). */
+typedef struct m_dtmf_entry {
+    const char *digits; /* exact string, e.g. "1", "#", "12" */
+    uint16_t len;
+    uint16_t route; /* index into state->routes */
+} m_dtmf_entry;
+
+typedef struct m_phrase_entry {
+    const char *phrase; /* normalised utterance or when_text phrase */
+    uint16_t len;
+    uint16_t route;
+} m_phrase_entry;
+
+typedef struct m_state {
+    const char *name;
+    m_state_type type;
+    m_pos pos;
+    m_prompt prompt;
+    m_route *routes;
+    size_t route_count;
+    m_counter noinput;
+    m_counter nomatch;
+    m_fallback fallback;
+    int32_t next; /* state-level default continuation, M_NONE if absent */
+    m_collect collect;
+    m_action action;
+    m_outcome on_success;
+    m_outcome on_fail;
+    m_handoff handoff; /* M_HANDOFF only */
+
+    /* Matching tables, filled by the loader from routes and intents:
+     * dtmf sorted by (len, digits) is not required: first match in route order
+     * wins; phrases sorted longest first, then route order (stable). */
+    m_dtmf_entry *dtmf;
+    size_t dtmf_count;
+    m_phrase_entry *phrases;
+    size_t phrase_count;
+    int max_dtmf_len; /* longest DTMF string routed (0: none) */
+    const char **hints; /* speech hints for ask commands (intent utterances, raw) */
+    size_t hint_count;
+} m_state;
+
+typedef struct m_intent {
+    const char *name;
+    const char **utterances;     /* as written */
+    const char **utterances_norm; /* normalised */
+    size_t *utterance_lens;      /* of the normalised forms */
+    size_t utterance_count;
+    const char **dtmf;
+    size_t dtmf_count;
+    m_pos pos;
+} m_intent;
+
+typedef struct m_endpoint {
+    const char *name;
+    const char *method;
+    const char *path;
+} m_endpoint;
+
+/* Bounds and defaults, from globals (documented in docs/format.md). */
+typedef struct m_limits {
+    int max_noinput;              /* globals.max_noinput (default 2) */
+    int max_nomatch;              /* globals.max_nomatch (default 2) */
+    int max_retries;              /* globals.max_retries (default 2) */
+    int max_consecutive_failures; /* globals.limits.max_consecutive_failures (default 6) */
+    int max_state_visits;         /* globals.limits.max_state_visits (default 12) */
+    int max_steps_per_event;      /* globals.limits.max_steps_per_event (default 32) */
+    int otp_max_attempts;         /* globals.otp.max_attempts (default 5) */
+    int otp_length;               /* globals.otp.length (default 6) */
+    double min_confidence;        /* globals.asr.min_confidence (default 0.4) */
+    int http_timeout_ms;          /* globals.http.timeout_ms (default 5000) */
+    int noinput_timeout_ms;       /* globals.timeouts.noinput_ms (default 5000) */
+    int digit_timeout_ms;         /* globals.timeouts.digit_ms (default 3000) */
+    bool allow_dtmf;              /* globals.allow_dtmf (default true) */
+    const char *dtmf_terminator;  /* globals.dtmf_terminator (default "#") */
+    int asap_days;                /* globals.date.asap_days (default 14) */
+} m_limits;
+
+struct ivrsm_machine {
+    int refcount; /* atomic */
+    const char *name;
+    const char *version;
+    const char *locale_tag;
+    const char *timezone;
+    const ivrsm_locale *locale;
+    ivrsm_tz *tz;
+    const char *source; /* file name or buffer name */
+
+    json_t *globals; /* resolved globals, read-only */
+    m_limits limits;
+    bool handoff_enabled;     /* globals.handoff.enabled */
+    ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
+    ivrsm_tmpl *handoff_prompt;
+    int32_t handoff_state;   /* the first state of type handoff, M_NONE if none */
+    int32_t goodbye_state;   /* the first state of type prompt_end, M_NONE if none */
+    const char **sensitive_keys; /* ctx/body/header keys redacted in traces */
+    size_t sensitive_count;
+
+    m_intent *intents;
+    size_t intent_count;
+    m_endpoint *endpoints;
+    size_t endpoint_count;
+    m_state *states;
+    size_t state_count;
+    int32_t initial;
+
+    /* name → index, open addressing, capacity a power of two; slot = index+1, 0 empty */
+    uint32_t *state_slots;
+    size_t state_slot_mask;
+
+    void *arena;        /* owns the strings and arrays above (see arena.h) */
+    size_t memory;      /* bytes, for ivrsm_machine_memory() */
+};
+
+/* Lookups, O(1) average. Return M_NONE when absent. */
+int32_t m_find_state(const struct ivrsm_machine *m, const char *name);
+int32_t m_find_intent(const struct ivrsm_machine *m, const char *name);
+
+#endif

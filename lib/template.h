@@ -1,0 +1,68 @@
+/*
+ * Run-time templates: "{{ctx.x}}", "{{resp.list[0].id}}", "{{globals.a.b}}",
+ * "{{#if expr}}...{{else}}...{{/if}}" with ==, !=, <, <=, >, >=, &&, ||, !,
+ * parentheses and literals (numbers, 'single' or "double" quoted strings,
+ * true, false, null).
+ *
+ * Templates are compiled once, when the machine is loaded, and rendered per
+ * call without parsing. Substituted values are copied verbatim: a value that
+ * contains "{{" is never parsed again.
+ */
+#ifndef IVRSM_TEMPLATE_H
+#define IVRSM_TEMPLATE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct ivrsm_tmpl ivrsm_tmpl;
+
+/* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals"). */
+typedef struct ivrsm_tmpl_scope {
+    const json_t *ctx;
+    const json_t *resp;    /* may be NULL: every resp.* path is then missing */
+    const json_t *globals;
+} ivrsm_tmpl_scope;
+
+/*
+ * Compile `src` (len bytes). Returns NULL on a syntax error, with a one-line
+ * message in errbuf and the byte offset of the fault in *erroff (both may be
+ * NULL/0-sized). Also NULL on allocation failure (message "out of memory").
+ */
+ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t errcap,
+                               size_t *erroff);
+void ivrsm_tmpl_free(ivrsm_tmpl *t);
+
+/* Nonzero when the template has no {{...}} at all; then its text is ivrsm_tmpl_text(). */
+int ivrsm_tmpl_is_static(const ivrsm_tmpl *t);
+/* The source text, as compiled. */
+const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
+
+/*
+ * Render as text, appended to `out`. A missing value renders as "", strings
+ * as themselves, numbers in their shortest form (3, 2.5), true/false/null as
+ * words, objects and arrays as compact JSON. Returns 0, or -1 on allocation failure.
+ */
+int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
+
+/*
+ * Evaluate as a JSON value (new reference, caller owns it).
+ * When the whole template is exactly one "{{expr}}" (spaces inside the braces
+ * allowed, nothing outside), the value keeps its JSON type: a number stays a
+ * number, a list a list; a missing value gives JSON null. Otherwise the
+ * rendered text as a JSON string. NULL only on allocation failure.
+ */
+json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope);
+
+/*
+ * Call fn for each variable path the template reads, e.g. "ctx.appt_list[0].id",
+ * with its byte offset in the source. For the validator.
+ */
+void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
+                          void (*fn)(void *user, const char *path, size_t offset), void *user);
+
+/* Bytes held by the compiled template. */
+size_t ivrsm_tmpl_memory(const ivrsm_tmpl *t);
+
+#endif

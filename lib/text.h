@@ -1,0 +1,32 @@
+/*
+ * Text helpers shared by intent matching and the collect parsers.
+ */
+#ifndef IVRSM_TEXT_H
+#define IVRSM_TEXT_H
+
+#include <stddef.h>
+
+/* Nonzero when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+int ivrsm_utf8_valid(const char *s, size_t len);
+
+/*
+ * Normalise speech for matching: lowercase; Latin letters with accents folded
+ * to ASCII (é è ê ë → e, à â ä → a, ç → c, î ï → i, ô ö → o, ù û ü → u,
+ * ÿ → y, œ → oe, æ → ae, upper case too); apostrophes (' ’ ‘ `), hyphens
+ * (- ‐ – —) and punctuation become spaces; runs of spaces collapse to one;
+ * no leading or trailing space. Digits are kept. Other non-ASCII code points
+ * are kept as they are (lower-cased when Latin-1).
+ * Writes at most cap-1 bytes plus a NUL into out. Returns the output length,
+ * or -1 when the input is not valid UTF-8 or the output does not fit.
+ * The output is never longer than the input plus one byte per input character.
+ */
+int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap);
+
+/*
+ * Whole-word phrase search in normalised text: nonzero when `phrase` occurs in
+ * `text` starting and ending at word boundaries (start/end of text or a space).
+ */
+int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
+                          size_t phrase_len);
+
+#endif
