@@ -18,6 +18,10 @@
 
 typedef struct ivrsm_tmpl ivrsm_tmpl;
 
+/* Largest template source accepted, in bytes, and deepest nesting of {{#if}} blocks. */
+#define IVRSM_TMPL_MAX_LEN 65536
+#define IVRSM_TMPL_MAX_DEPTH 16
+
 /* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals"). */
 typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
@@ -34,7 +38,7 @@ ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t
                                size_t *erroff);
 void ivrsm_tmpl_free(ivrsm_tmpl *t);
 
-/* Nonzero when the template has no {{...}} at all; then its text is ivrsm_tmpl_text(). */
+/* Nonzero when the template has no {{...}} at all; then its text is ivrsm_tmpl_source(). */
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t);
 /* The source text, as compiled. */
 const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
