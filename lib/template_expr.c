@@ -1,0 +1,508 @@
+/*
+ * Template expressions: lexing, paths, literals, parsing by precedence
+ * (! > comparisons > && > ||) into nodes, and their evaluation.
+ */
+#include "template_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bound on parentheses and '!' chains, so a hostile template cannot exhaust the stack. */
+#define EXPR_MAX_DEPTH 32
+/* Largest array index accepted in a path. */
+#define INDEX_MAX 1000000000u
+
+/* ---------------------------------------------------------------- lexer */
+
+enum tok_kind {
+    TK_END, TK_PATH, TK_NUMBER, TK_STRING, TK_TRUE, TK_FALSE, TK_NULL, TK_LPAREN, TK_RPAREN,
+    TK_NOT, TK_AND, TK_OR, TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE
+};
+
+typedef struct expr_parser {
+    tmpl_builder *b;
+    size_t pos, end; /* the part of the source still to read */
+    int kind;        /* current token */
+    size_t tok_start, tok_end;
+    int depth;
+} expr_parser;
+
+int tmpl_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_ident_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+int tmpl_is_key_char(char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '-';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A path token: identifier, then ".key" and "[...]" parts, checked later by parse_path(). */
+static size_t scan_path(const char *s, size_t pos, size_t end)
+{
+    while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.'))
+        pos++;
+    while (pos < end && s[pos] == '[') {
+        while (pos < end && s[pos] != ']')
+            pos++;
+        if (pos < end)
+            pos++;
+        while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.'))
+            pos++;
+    }
+    return pos;
+}
+
+/* Offset just past the closing quote of the string starting at `pos`, or 0 if none. */
+size_t tmpl_scan_string(const char *s, size_t pos, size_t end)
+{
+    char q = s[pos++];
+    while (pos < end && s[pos] != q)
+        pos += (s[pos] == '\\' && pos + 1 < end) ? 2 : 1;
+    return pos < end ? pos + 1 : 0;
+}
+
+static size_t scan_number(const char *s, size_t pos, size_t end)
+{
+    if (s[pos] == '-')
+        pos++;
+    while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.' ||
+                         ((s[pos] == '+' || s[pos] == '-') && (s[pos - 1] == 'e' || s[pos - 1] == 'E'))))
+        pos++;
+    return pos;
+}
+
+static int token_is(const expr_parser *p, const char *word)
+{
+    size_t n = strlen(word);
+    return p->tok_end - p->tok_start == n && memcmp(p->b->src + p->tok_start, word, n) == 0;
+}
+
+static int two_char_op(const char *s, size_t pos, size_t end, const char *op)
+{
+    return pos + 1 < end && s[pos] == op[0] && s[pos + 1] == op[1];
+}
+
+/* Reads the next token into p; returns -1 with the error recorded on a bad character. */
+static int next_token(expr_parser *p)
+{
+    const char *s = p->b->src;
+    while (p->pos < p->end && tmpl_is_space(s[p->pos]))
+        p->pos++;
+    p->tok_start = p->pos;
+    if (p->pos >= p->end) {
+        p->kind = TK_END;
+        p->tok_end = p->pos;
+        return 0;
+    }
+    static const struct { const char *text; int kind; } ops[] = {
+        {"==", TK_EQ}, {"!=", TK_NE}, {"<=", TK_LE}, {">=", TK_GE}, {"&&", TK_AND}, {"||", TK_OR},
+        {"<", TK_LT}, {">", TK_GT}, {"!", TK_NOT}, {"(", TK_LPAREN}, {")", TK_RPAREN},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        size_t n = strlen(ops[i].text);
+        if (n == 2 ? two_char_op(s, p->pos, p->end, ops[i].text) : s[p->pos] == ops[i].text[0]) {
+            p->kind = ops[i].kind;
+            p->pos += n;
+            p->tok_end = p->pos;
+            return 0;
+        }
+    }
+    char c = s[p->pos];
+    if (c == '"' || c == '\'') {
+        size_t stop = tmpl_scan_string(s, p->pos, p->end);
+        if (!stop)
+            return tmpl_fail(p->b, p->pos, "unterminated string in " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+        p->kind = TK_STRING;
+        p->pos = stop;
+    } else if (is_digit(c) || c == '-') {
+        p->kind = TK_NUMBER;
+        p->pos = scan_number(s, p->pos, p->end);
+    } else if (is_ident_start(c)) {
+        p->pos = scan_path(s, p->pos, p->end);
+        p->kind = TK_PATH;
+    } else {
+        return tmpl_fail(p->b, p->pos, "unexpected character '%c' in " TMPL_TAG_FMT, c, TMPL_TAG_ARGS(p->b));
+    }
+    p->tok_end = p->pos;
+    if (p->kind == TK_PATH) {
+        if (token_is(p, "true"))
+            p->kind = TK_TRUE;
+        else if (token_is(p, "false"))
+            p->kind = TK_FALSE;
+        else if (token_is(p, "null"))
+            p->kind = TK_NULL;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- expressions */
+
+static int parse_or(expr_parser *p, uint32_t *out);
+
+/* Splits a path token into its root and segments, and records its canonical text. */
+static int parse_path(expr_parser *p, uint32_t *out)
+{
+    tmpl_builder *b = p->b;
+    const char *s = b->src;
+    size_t pos = p->tok_start, end = p->tok_end;
+    size_t root_end = pos;
+    while (root_end < end && tmpl_is_key_char(s[root_end]))
+        root_end++;
+    static const char *const roots[] = {"ctx", "resp", "globals"};
+    uint32_t root = TMPL_NONE;
+    for (uint32_t i = 0; i < 3; i++)
+        if (root_end - pos == strlen(roots[i]) && memcmp(s + pos, roots[i], root_end - pos) == 0)
+            root = i;
+    if (root == TMPL_NONE)
+        return tmpl_fail(b, pos, "unknown root '%.*s' in " TMPL_TAG_FMT ": expected ctx, resp or globals",
+                    (int)(root_end - pos), s + pos, TMPL_TAG_ARGS(b));
+    if (tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths) != 0)
+        return -1;
+    tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)pos, 0};
+    /* The canonical text: keys as written, indexes without leading zeros. */
+    ivrsm_buf text = IVRSM_BUF_INIT;
+    ivrsm_buf_puts(&text, roots[root]);
+    for (pos = root_end; pos < end;) {
+        path_seg seg = {TMPL_NONE, 0};
+        size_t seg_start = pos;
+        if (s[pos] == '.') {
+            size_t k = ++pos;
+            while (pos < end && tmpl_is_key_char(s[pos]))
+                pos++;
+            if (pos == k) {
+                ivrsm_buf_free(&text);
+                return tmpl_fail(b, seg_start, "empty key in path '%.*s' in " TMPL_TAG_FMT,
+                            (int)(end - p->tok_start), s + p->tok_start, TMPL_TAG_ARGS(b));
+            }
+            if (tmpl_pool_add(b, s + k, pos - k, &seg.key) != 0) {
+                ivrsm_buf_free(&text);
+                return -1;
+            }
+            ivrsm_buf_append(&text, s + seg_start, pos - seg_start);
+        } else if (s[pos] == '[') {
+            size_t d = ++pos;
+            unsigned long long idx = 0;
+            while (pos < end && is_digit(s[pos]) && idx <= INDEX_MAX)
+                idx = idx * 10 + (unsigned)(s[pos++] - '0');
+            if (pos == d || pos >= end || s[pos] != ']' || idx > INDEX_MAX) {
+                size_t close = seg_start;
+                while (close < end && s[close] != ']')
+                    close++;
+                ivrsm_buf_free(&text);
+                return tmpl_fail(b, seg_start,
+                            "bad index '%.*s' in " TMPL_TAG_FMT ": expected a non-negative integer",
+                            (int)(close - seg_start + (close < end)), s + seg_start, TMPL_TAG_ARGS(b));
+            }
+            pos++;
+            seg.index = (uint32_t)idx;
+            ivrsm_buf_printf(&text, "[%u]", (unsigned)idx);
+        } else {
+            ivrsm_buf_free(&text);
+            return tmpl_fail(b, pos, "unexpected '%c' in path '%.*s' in " TMPL_TAG_FMT, s[pos],
+                        (int)(end - p->tok_start), s + p->tok_start, TMPL_TAG_ARGS(b));
+        }
+        if (tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs) != 0) {
+            ivrsm_buf_free(&text);
+            return -1;
+        }
+        b->segs[b->n_segs++] = seg;
+        path.n_segs++;
+    }
+    int rc = text.failed ? tmpl_fail_oom(b) : tmpl_pool_add(b, text.data, text.len, &path.text);
+    ivrsm_buf_free(&text);
+    if (rc != 0)
+        return -1;
+    b->paths[b->n_paths] = path;
+    return tmpl_add_node(b, EX_PATH, (uint32_t)b->n_paths++, 0, out);
+}
+
+/* A number literal, in JSON syntax; jansson reads it the same way whatever the C locale. */
+static int parse_number(expr_parser *p, uint32_t *out)
+{
+    const char *s = p->b->src + p->tok_start;
+    size_t n = p->tok_end - p->tok_start;
+    json_error_t err;
+    json_t *v = json_loadb(s, n, JSON_DECODE_ANY, &err);
+    if (!v || !json_is_number(v)) {
+        json_decref(v);
+        return tmpl_fail(p->b, p->tok_start, "bad number '%.*s' in " TMPL_TAG_FMT, (int)n, s,
+                    TMPL_TAG_ARGS(p->b));
+    }
+    return tmpl_add_literal(p->b, v, out);
+}
+
+/* A quoted literal: a backslash keeps the next character (\n and \t give a newline and a tab). */
+static int parse_string(expr_parser *p, uint32_t *out)
+{
+    const char *s = p->b->src;
+    ivrsm_buf text = IVRSM_BUF_INIT;
+    ivrsm_buf_reserve(&text, p->tok_end - p->tok_start);
+    for (size_t i = p->tok_start + 1; i + 1 < p->tok_end; i++) {
+        char c = s[i];
+        if (c == '\\') {
+            c = s[++i];
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+        }
+        ivrsm_buf_putc(&text, c);
+    }
+    json_t *v = text.failed ? NULL : json_stringn(ivrsm_buf_str(&text), text.len);
+    ivrsm_buf_free(&text);
+    return tmpl_add_literal(p->b, v, out);
+}
+
+static int fail_expected_value(expr_parser *p)
+{
+    if (p->kind == TK_END)
+        return tmpl_fail(p->b, p->tok_start, "expected a value at the end of " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+    return tmpl_fail(p->b, p->tok_start, "expected a value before '%.*s' in " TMPL_TAG_FMT,
+                (int)(p->tok_end - p->tok_start), p->b->src + p->tok_start, TMPL_TAG_ARGS(p->b));
+}
+
+static int enter(expr_parser *p)
+{
+    if (++p->depth > EXPR_MAX_DEPTH)
+        return tmpl_fail(p->b, p->tok_start, "expression nested deeper than %d levels in " TMPL_TAG_FMT,
+                    EXPR_MAX_DEPTH, TMPL_TAG_ARGS(p->b));
+    return 0;
+}
+
+static int parse_primary(expr_parser *p, uint32_t *out)
+{
+    int rc;
+    switch (p->kind) {
+    case TK_PATH: rc = parse_path(p, out); break;
+    case TK_NUMBER: rc = parse_number(p, out); break;
+    case TK_STRING: rc = parse_string(p, out); break;
+    case TK_TRUE: rc = tmpl_add_literal(p->b, json_true(), out); break;
+    case TK_FALSE: rc = tmpl_add_literal(p->b, json_false(), out); break;
+    case TK_NULL: rc = tmpl_add_literal(p->b, json_null(), out); break;
+    case TK_LPAREN: {
+        size_t open = p->tok_start;
+        if (enter(p) != 0 || next_token(p) != 0 || parse_or(p, out) != 0)
+            return -1;
+        if (p->kind != TK_RPAREN)
+            return tmpl_fail(p->b, open, "unclosed '(' in " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+        p->depth--;
+        rc = 0;
+        break;
+    }
+    default: return fail_expected_value(p);
+    }
+    return rc != 0 ? -1 : next_token(p);
+}
+
+/* '!' binds tighter than comparisons: "!a == b" is "(!a) == b". */
+static int parse_unary(expr_parser *p, uint32_t *out)
+{
+    if (p->kind != TK_NOT)
+        return parse_primary(p, out);
+    uint32_t operand;
+    if (enter(p) != 0 || next_token(p) != 0 || parse_unary(p, &operand) != 0)
+        return -1;
+    p->depth--;
+    return tmpl_add_node(p->b, EX_NOT, operand, 0, out);
+}
+
+static uint32_t comparison_kind(int tok)
+{
+    switch (tok) {
+    case TK_EQ: return EX_EQ;
+    case TK_NE: return EX_NE;
+    case TK_LT: return EX_LT;
+    case TK_LE: return EX_LE;
+    case TK_GT: return EX_GT;
+    case TK_GE: return EX_GE;
+    default: return TMPL_NONE;
+    }
+}
+
+/* Comparisons do not chain: "a < b < c" would not mean what it reads as. */
+static int parse_comparison(expr_parser *p, uint32_t *out)
+{
+    uint32_t left, right, kind;
+    if (parse_unary(p, &left) != 0)
+        return -1;
+    kind = comparison_kind(p->kind);
+    if (kind == TMPL_NONE) {
+        *out = left;
+        return 0;
+    }
+    if (next_token(p) != 0 || parse_unary(p, &right) != 0)
+        return -1;
+    if (comparison_kind(p->kind) != TMPL_NONE)
+        return tmpl_fail(p->b, p->tok_start, "comparisons cannot be chained in " TMPL_TAG_FMT
+                    ": join them with && or ||", TMPL_TAG_ARGS(p->b));
+    return tmpl_add_node(p->b, kind, left, right, out);
+}
+
+static int parse_and(expr_parser *p, uint32_t *out)
+{
+    uint32_t left, right;
+    if (parse_comparison(p, &left) != 0)
+        return -1;
+    while (p->kind == TK_AND) {
+        if (next_token(p) != 0 || parse_comparison(p, &right) != 0 ||
+            tmpl_add_node(p->b, EX_AND, left, right, &left) != 0)
+            return -1;
+    }
+    *out = left;
+    return 0;
+}
+
+static int parse_or(expr_parser *p, uint32_t *out)
+{
+    uint32_t left, right;
+    if (parse_and(p, &left) != 0)
+        return -1;
+    while (p->kind == TK_OR) {
+        if (next_token(p) != 0 || parse_and(p, &right) != 0 ||
+            tmpl_add_node(p->b, EX_OR, left, right, &left) != 0)
+            return -1;
+    }
+    *out = left;
+    return 0;
+}
+
+/* Compiles the expression in src[start, end) of the current tag; `what` names it in messages. */
+int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
+                            uint32_t *out)
+{
+    expr_parser p = {b, start, end, TK_END, start, start, 0};
+    if (next_token(&p) != 0)
+        return -1;
+    if (p.kind == TK_END)
+        return tmpl_fail(b, b->tag_start, "empty %s in " TMPL_TAG_FMT, what, TMPL_TAG_ARGS(b));
+    if (parse_or(&p, out) != 0)
+        return -1;
+    if (p.kind != TK_END)
+        return tmpl_fail(b, p.tok_start, "unexpected '%.*s' in " TMPL_TAG_FMT ": expected an operator or '}}'",
+                    (int)(p.tok_end - p.tok_start), b->src + p.tok_start, TMPL_TAG_ARGS(b));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+static const json_t *resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
+                                  const ivrsm_tmpl_scope *scope)
+{
+    if (!scope)
+        return NULL;
+    const json_t *v = path->root == ROOT_CTX    ? scope->ctx
+                      : path->root == ROOT_RESP ? scope->resp
+                                                : scope->globals;
+    const path_seg *seg = t->segs + path->first_seg;
+    for (uint32_t i = 0; v && i < path->n_segs; i++, seg++) {
+        if (seg->key != TMPL_NONE)
+            v = json_is_object(v) ? json_object_get(v, t->pool + seg->key) : NULL;
+        else
+            v = json_is_array(v) ? json_array_get(v, seg->index) : NULL;
+    }
+    return v;
+}
+
+/* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
+int tmpl_is_truthy(const json_t *v)
+{
+    if (!v)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_TRUE: return 1;
+    case JSON_INTEGER: return json_integer_value(v) != 0;
+    case JSON_REAL: return json_real_value(v) != 0.0;
+    case JSON_STRING: return json_string_length(v) != 0;
+    case JSON_ARRAY: return json_array_size(v) != 0;
+    case JSON_OBJECT: return json_object_size(v) != 0;
+    default: return 0;
+    }
+}
+
+/* Orders two numbers exactly when both are integers, as doubles otherwise. */
+static int compare_numbers(const json_t *a, const json_t *b)
+{
+    if (json_is_integer(a) && json_is_integer(b)) {
+        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+        return (x > y) - (x < y);
+    }
+    double x = json_number_value(a), y = json_number_value(b);
+    return (x > y) - (x < y);
+}
+
+/* Byte-wise order of two strings; a prefix sorts first. */
+static int compare_strings(const json_t *a, const json_t *b)
+{
+    size_t la = json_string_length(a), lb = json_string_length(b);
+    int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (la > lb) - (la < lb);
+}
+
+/* Equality: numbers by value, other values only with their own type; missing equals null. */
+static int values_equal(const json_t *a, const json_t *b)
+{
+    if (!a)
+        a = json_null();
+    if (!b)
+        b = json_null();
+    if (json_is_number(a) && json_is_number(b))
+        return compare_numbers(a, b) == 0;
+    if (json_typeof(a) != json_typeof(b))
+        return 0;
+    if (json_is_string(a))
+        return compare_strings(a, b) == 0;
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
+/* Sets *order for two numbers or two strings; returns 0 for values that have no order. */
+static int values_order(const json_t *a, const json_t *b, int *order)
+{
+    if (json_is_number(a) && json_is_number(b))
+        *order = compare_numbers(a, b);
+    else if (json_is_string(a) && json_is_string(b))
+        *order = compare_strings(a, b);
+    else
+        return 0;
+    return 1;
+}
+
+/* A borrowed value: from the scope, a literal of the template, or a jansson constant. */
+const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
+{
+    const expr_node *e = &t->nodes[n];
+    int order;
+    switch (e->kind) {
+    case EX_PATH: return resolve_path(t, &t->paths[e->a], scope);
+    case EX_LITERAL: return t->lits[e->a];
+    case EX_NOT: return json_boolean(!tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)));
+    case EX_AND:
+        return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) &&
+                            tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
+    case EX_OR:
+        return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) ||
+                            tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
+    case EX_EQ: return json_boolean(values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+    case EX_NE: return json_boolean(!values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+    default: break;
+    }
+    if (!values_order(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope), &order))
+        return json_false();
+    switch (e->kind) {
+    case EX_LT: return json_boolean(order < 0);
+    case EX_LE: return json_boolean(order <= 0);
+    case EX_GT: return json_boolean(order > 0);
+    default: return json_boolean(order >= 0);
+    }
+}
+

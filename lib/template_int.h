@@ -1,0 +1,135 @@
+/*
+ * Internals shared by template.c (blocks, the compiled program, rendering)
+ * and template_expr.c (expressions: lexing, parsing, evaluation). Not part
+ * of the library's interface.
+ */
+#ifndef IVRSM_TEMPLATE_INT_H
+#define IVRSM_TEMPLATE_INT_H
+
+#include <stdint.h>
+
+#include "template.h"
+
+/* "No index": an absent op, node, key or target. */
+#define TMPL_NONE UINT32_MAX
+
+enum op_kind { OP_TEXT, OP_SUBST, OP_IF, OP_JUMP };
+
+typedef struct tmpl_op {
+    uint32_t kind;
+    uint32_t a; /* OP_TEXT: source offset; OP_SUBST, OP_IF: root expression node */
+    uint32_t b; /* OP_TEXT: length; OP_IF: op to go to when false; OP_JUMP: target */
+} tmpl_op;
+
+enum expr_kind { EX_PATH, EX_LITERAL, EX_NOT, EX_AND, EX_OR, EX_EQ, EX_NE, EX_LT, EX_LE, EX_GT, EX_GE };
+
+typedef struct expr_node {
+    uint32_t kind;
+    uint32_t a; /* EX_PATH: path index; EX_LITERAL: literal index; operators: left operand */
+    uint32_t b; /* binary operators: right operand */
+} expr_node;
+
+enum root_kind { ROOT_CTX, ROOT_RESP, ROOT_GLOBALS };
+
+typedef struct tmpl_path {
+    uint32_t root;
+    uint32_t first_seg;
+    uint32_t n_segs;
+    uint32_t offset; /* byte offset in the source */
+    uint32_t text;   /* pool offset of the canonical text, e.g. "ctx.list[0].id" */
+} tmpl_path;
+
+typedef struct path_seg {
+    uint32_t key;   /* pool offset of the key, or NONE for an index */
+    uint32_t index; /* array index when key is NONE */
+} path_seg;
+
+struct ivrsm_tmpl {
+    const tmpl_op *ops;
+    const expr_node *nodes;
+    const tmpl_path *paths;
+    const path_seg *segs;
+    json_t *const *lits;
+    const char *pool;
+    const char *src;
+    size_t n_ops, n_nodes, n_paths, n_segs, n_lits, src_len;
+    uint32_t single_expr; /* root node when the template is exactly one "{{expr}}" */
+    size_t memory;
+};
+
+typedef struct if_frame {
+    size_t open_off;     /* offset of the "{{#if" that opened the block */
+    uint32_t pending_if; /* OP_IF whose false target is still open, or NONE */
+    uint32_t jump_chain; /* OP_JUMPs to patch at "{{/if}}", linked through their b */
+    int has_else;
+} if_frame;
+
+typedef struct tmpl_builder {
+    const char *src;
+    size_t len;
+    tmpl_op *ops;
+    size_t n_ops, cap_ops;
+    expr_node *nodes;
+    size_t n_nodes, cap_nodes;
+    tmpl_path *paths;
+    size_t n_paths, cap_paths;
+    path_seg *segs;
+    size_t n_segs, cap_segs;
+    json_t **lits;
+    size_t n_lits, cap_lits;
+    char *pool;
+    size_t n_pool, cap_pool;
+    if_frame frames[IVRSM_TMPL_MAX_DEPTH];
+    size_t depth;
+    size_t tag_start, tag_len; /* the tag being compiled, quoted in messages */
+    uint32_t single_expr;
+    char *errbuf;
+    size_t errcap;
+    size_t erroff;
+    int failed;
+} tmpl_builder;
+
+/* Records a compile error (the first one only) and returns -1. */
+int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Records "out of memory" and returns -1. */
+int tmpl_fail_oom(tmpl_builder *b);
+
+/* Messages quote the tag being compiled, cut to a readable length: "... in " TMPL_TAG_FMT. */
+#define TMPL_TAG_FMT "'%.*s%s'"
+#define TMPL_TAG_ARGS(b) tmpl_quote_len(b), (b)->src + (b)->tag_start, tmpl_quote_cut(b)
+int tmpl_quote_len(const tmpl_builder *b);
+const char *tmpl_quote_cut(const tmpl_builder *b);
+
+/* Makes room for element n of a growable array of `size`-byte elements; 0 or -1. */
+int tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size);
+/* Appends an expression node; *out receives its index. 0 or -1. */
+int tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out);
+/* Takes ownership of v (NULL means out of memory) and appends an EX_LITERAL node for it. */
+int tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out);
+/* Appends n bytes and a NUL to the string pool; *off (may be NULL) receives the start. */
+int tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
+
+/* True for the whitespace allowed around tags' contents and between tokens. */
+int tmpl_is_space(char c);
+/* True for the characters of an object key in a path (and of the "if"/"else" words). */
+int tmpl_is_key_char(char c);
+/* Offset just past the closing quote of the string literal starting at s[pos], or 0 if none before end. */
+size_t tmpl_scan_string(const char *s, size_t pos, size_t end);
+
+/*
+ * Compiles the expression in src[start, end) of the current tag into nodes;
+ * *out receives the root node. `what` names the expression in messages
+ * ("condition", "expression"). 0, or -1 with the error recorded.
+ */
+int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
+                          uint32_t *out);
+
+/*
+ * Evaluates node n. The result is borrowed: a value of the scope, a literal
+ * of the template or a jansson constant (true, false); NULL when missing.
+ */
+const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope);
+/* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
+int tmpl_is_truthy(const json_t *v);
+
+#endif
