@@ -1,0 +1,333 @@
+/*
+ * The command queue of a session, and the JSON form of commands (traces,
+ * snapshots, the CLI's --json output).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type)
+{
+    s_command *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->pub.type = type;
+    c->pub.id = s->next_id++;
+    c->pub.state = s->state >= 0 ? s->m->states[s->state].name : NULL;
+    return c;
+}
+
+void s_command_free(s_command *c)
+{
+    if (!c)
+        return;
+    free(c->text);
+    free(c->path);
+    free(c->query);
+    free(c->body);
+    free(c->idempotency_key);
+    free(c->queue);
+    free(c->context);
+    free(c->reason);
+    for (size_t i = 0; i < c->header_count; i++)
+        free((char *)c->headers[i].value);
+    free(c->headers);
+    free(c);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Point pub's strings at the owned copies (after a copy or a restore). */
+static void relink(s_command *c)
+{
+    if (c->text)
+        c->pub.text = c->text;
+    c->pub.http.path = c->path;
+    c->pub.http.query = c->query;
+    c->pub.http.body = c->body;
+    c->pub.http.idempotency_key = c->idempotency_key;
+    c->pub.http.headers = c->headers;
+    c->pub.http.header_count = c->header_count;
+    c->pub.handoff.queue = c->queue;
+    c->pub.handoff.context = c->context;
+    c->pub.hangup.reason = c->reason;
+}
+
+s_command *s_command_clone(const s_command *src)
+{
+    s_command *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->pub = src->pub;
+    c->text = dup_or_null(src->text);
+    c->path = dup_or_null(src->path);
+    c->query = dup_or_null(src->query);
+    c->body = dup_or_null(src->body);
+    c->idempotency_key = dup_or_null(src->idempotency_key);
+    c->queue = dup_or_null(src->queue);
+    c->context = dup_or_null(src->context);
+    c->reason = dup_or_null(src->reason);
+    if (src->header_count) {
+        c->headers = calloc(src->header_count, sizeof(ivrsm_header));
+        if (!c->headers) {
+            s_command_free(c);
+            return NULL;
+        }
+        c->header_count = src->header_count;
+        for (size_t i = 0; i < src->header_count; i++) {
+            c->headers[i].name = src->headers[i].name;
+            c->headers[i].value = dup_or_null(src->headers[i].value);
+        }
+    }
+    relink(c);
+    return c;
+}
+
+int s_queue_push(ivrsm_session *s, s_command *c)
+{
+    if (s->queue_head > 0 && s->queue_head == s->queue_len) {
+        s->queue_head = s->queue_len = 0;
+    }
+    if (s->queue_len == s->queue_cap) {
+        size_t cap = s->queue_cap ? s->queue_cap * 2 : 4;
+        s_command *q = realloc(s->queue, cap * sizeof(*q));
+        if (!q) {
+            s_command_free(c);
+            return -1;
+        }
+        s->queue = q;
+        s->queue_cap = cap;
+    }
+    /* The queue stores the struct by value; strings stay where they are. */
+    s->queue[s->queue_len++] = *c;
+    free(c);
+    relink(&s->queue[s->queue_len - 1]);
+    return 0;
+}
+
+static void command_free_fields(s_command *c)
+{
+    free(c->text);
+    free(c->path);
+    free(c->query);
+    free(c->body);
+    free(c->idempotency_key);
+    free(c->queue);
+    free(c->context);
+    free(c->reason);
+    for (size_t i = 0; i < c->header_count; i++)
+        free((char *)c->headers[i].value);
+    free(c->headers);
+}
+
+void s_queue_clear(ivrsm_session *s)
+{
+    for (size_t i = s->queue_head; i < s->queue_len; i++)
+        command_free_fields(&s->queue[i]);
+    s->queue_head = s->queue_len = 0;
+}
+
+const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s)
+{
+    if (!s)
+        return NULL;
+    s_command_free(s->out);
+    s->out = NULL;
+    if (s->queue_head >= s->queue_len)
+        return NULL;
+    s_command *c = malloc(sizeof(*c));
+    if (!c)
+        return NULL;
+    *c = s->queue[s->queue_head++];
+    relink(c);
+    if (s->queue_head == s->queue_len)
+        s->queue_head = s->queue_len = 0;
+    s->out = c;
+    return &c->pub;
+}
+
+static const char *type_name(ivrsm_command_type t)
+{
+    switch (t) {
+    case IVRSM_COMMAND_SAY: return "say";
+    case IVRSM_COMMAND_ASK: return "ask";
+    case IVRSM_COMMAND_HTTP: return "http";
+    case IVRSM_COMMAND_HANDOFF: return "handoff";
+    case IVRSM_COMMAND_HANGUP: return "hangup";
+    }
+    return "unknown";
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+    if (v)
+        json_object_set_new(o, k, json_string(v));
+}
+
+json_t *s_command_to_json(const ivrsm_command *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "type", json_string(type_name(c->type)));
+    json_object_set_new(o, "id", json_integer((json_int_t)c->id));
+    set_str(o, "state", c->state);
+    set_str(o, "text", c->text);
+    switch (c->type) {
+    case IVRSM_COMMAND_ASK: {
+        json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
+        json_object_set_new(o, "speech", json_boolean(c->ask.speech));
+        json_object_set_new(o, "min_digits", json_integer(c->ask.min_digits));
+        json_object_set_new(o, "max_digits", json_integer(c->ask.max_digits));
+        set_str(o, "terminators", c->ask.terminators);
+        json_object_set_new(o, "timeout_ms", json_integer(c->ask.timeout_ms));
+        json_object_set_new(o, "digit_timeout_ms", json_integer(c->ask.digit_timeout_ms));
+        json_object_set_new(o, "barge_in", json_boolean(c->ask.barge_in));
+        set_str(o, "collect", c->ask.collect);
+        json_t *hints = json_array();
+        for (size_t i = 0; i < c->ask.hint_count; i++)
+            json_array_append_new(hints, json_string(c->ask.hints[i]));
+        json_object_set_new(o, "hints", hints);
+        break;
+    }
+    case IVRSM_COMMAND_HTTP: {
+        set_str(o, "endpoint", c->http.endpoint);
+        set_str(o, "method", c->http.method);
+        set_str(o, "path", c->http.path);
+        set_str(o, "query", c->http.query);
+        json_t *h = json_object();
+        for (size_t i = 0; i < c->http.header_count; i++)
+            json_object_set_new(h, c->http.headers[i].name, json_string(c->http.headers[i].value));
+        json_object_set_new(o, "headers", h);
+        if (c->http.body) {
+            json_t *b = json_loads(c->http.body, JSON_DECODE_ANY, NULL);
+            json_object_set_new(o, "body", b ? b : json_string(c->http.body));
+        }
+        set_str(o, "idempotency_key", c->http.idempotency_key);
+        json_object_set_new(o, "timeout_ms", json_integer(c->http.timeout_ms));
+        break;
+    }
+    case IVRSM_COMMAND_HANDOFF: {
+        set_str(o, "queue", c->handoff.queue);
+        if (c->handoff.context) {
+            json_t *ctx = json_loads(c->handoff.context, 0, NULL);
+            if (ctx)
+                json_object_set_new(o, "context", ctx);
+        }
+        break;
+    }
+    case IVRSM_COMMAND_HANGUP:
+        set_str(o, "reason", c->hangup.reason);
+        break;
+    case IVRSM_COMMAND_SAY:
+        break;
+    }
+    return o;
+}
+
+static char *jstr(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? strdup(v) : NULL;
+}
+
+static int jint(const json_t *o, const char *k)
+{
+    return (int)json_integer_value(json_object_get(o, k));
+}
+
+static int parse_type(const char *t)
+{
+    static const char *names[] = {"say", "ask", "http", "handoff", "hangup"};
+    for (int i = 0; t && i < 5; i++)
+        if (!strcmp(t, names[i]))
+            return i + 1;
+    return 0;
+}
+
+s_command *s_command_from_json(ivrsm_session *s, const json_t *j)
+{
+    int type = parse_type(json_string_value(json_object_get(j, "type")));
+    json_t *id = json_object_get(j, "id");
+    if (!type || !json_is_integer(id))
+        return NULL;
+    s_command *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->pub.type = (ivrsm_command_type)type;
+    c->pub.id = (uint64_t)json_integer_value(id);
+    int32_t st = m_find_state(s->m, json_string_value(json_object_get(j, "state")));
+    c->pub.state = st >= 0 ? s->m->states[st].name : NULL;
+    c->text = jstr(j, "text");
+    c->pub.text = c->text;
+    if (type == IVRSM_COMMAND_ASK) {
+        c->pub.ask.dtmf = json_is_true(json_object_get(j, "dtmf"));
+        c->pub.ask.speech = json_is_true(json_object_get(j, "speech"));
+        c->pub.ask.min_digits = jint(j, "min_digits");
+        c->pub.ask.max_digits = jint(j, "max_digits");
+        c->pub.ask.timeout_ms = jint(j, "timeout_ms");
+        c->pub.ask.digit_timeout_ms = jint(j, "digit_timeout_ms");
+        c->pub.ask.barge_in = json_is_true(json_object_get(j, "barge_in"));
+        /* Strings of an ask live in the machine: take them from the state again. */
+        if (st >= 0) {
+            const m_state *ms = &s->m->states[st];
+            c->pub.ask.hints = ms->hints;
+            c->pub.ask.hint_count = ms->hint_count;
+            c->pub.ask.collect = ms->collect.mode ? ivrsm_collect_mode_name(ms->collect.mode) : NULL;
+            const char *term = json_string_value(json_object_get(j, "terminators"));
+            c->pub.ask.terminators = (term && *term) ? s->m->limits.dtmf_terminator : "";
+        }
+    } else if (type == IVRSM_COMMAND_HTTP) {
+        const char *ep = json_string_value(json_object_get(j, "endpoint"));
+        const char *method = json_string_value(json_object_get(j, "method"));
+        c->pub.http.endpoint = NULL;
+        for (size_t i = 0; ep && i < s->m->endpoint_count; i++)
+            if (!strcmp(s->m->endpoints[i].name, ep))
+                c->pub.http.endpoint = s->m->endpoints[i].name;
+        static const char *methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+        for (size_t i = 0; method && i < sizeof(methods) / sizeof(*methods); i++)
+            if (!strcmp(methods[i], method))
+                c->pub.http.method = methods[i];
+        c->path = jstr(j, "path");
+        c->query = jstr(j, "query");
+        json_t *body = json_object_get(j, "body");
+        if (body)
+            c->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+        c->idempotency_key = jstr(j, "idempotency_key");
+        c->pub.http.timeout_ms = jint(j, "timeout_ms");
+        json_t *h = json_object_get(j, "headers");
+        size_t n = json_object_size(h);
+        if (n && st >= 0) {
+            /* Header names live in the machine: find them on the state's action. */
+            const m_kvlist *hl = &s->m->states[st].action.headers;
+            c->headers = calloc(n, sizeof(ivrsm_header));
+            const char *k;
+            json_t *v;
+            json_object_foreach(h, k, v)
+            {
+                for (size_t i = 0; c->headers && i < hl->count; i++)
+                    if (!strcmp(hl->items[i].key, k) && json_is_string(v)) {
+                        c->headers[c->header_count].name = hl->items[i].key;
+                        c->headers[c->header_count++].value = strdup(json_string_value(v));
+                    }
+            }
+        }
+        if (!c->pub.http.method || !c->path) {
+            s_command_free(c);
+            return NULL;
+        }
+    } else if (type == IVRSM_COMMAND_HANDOFF) {
+        c->queue = jstr(j, "queue");
+        json_t *ctx = json_object_get(j, "context");
+        if (ctx)
+            c->context = json_dumps(ctx, JSON_COMPACT);
+    } else if (type == IVRSM_COMMAND_HANGUP) {
+        c->reason = jstr(j, "reason");
+    }
+    relink(c);
+    return c;
+}

@@ -1,0 +1,102 @@
+/*
+ * What an input means in a state (DESIGN.md section 4, contextual intents):
+ * only the intents the state routes are considered. DTMF matches a whole
+ * digit string exactly; speech is normalised and matched as whole-word
+ * phrases, longest phrase first, then route order (the loader sorted the
+ * state's phrase table that way); an intent named by an external recogniser
+ * matches the route that names it.
+ */
+#include <string.h>
+
+#include "session.h"
+#include "text.h"
+
+static bool dtmf_chars_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')))
+            return false;
+    }
+    return len > 0;
+}
+
+static int find_dtmf(const m_state *st, const char *digits, size_t len)
+{
+    for (size_t i = 0; i < st->dtmf_count; i++) {
+        const m_dtmf_entry *e = &st->dtmf[i];
+        if (e->len == len && memcmp(e->digits, digits, len) == 0)
+            return e->route;
+    }
+    return -1;
+}
+
+static s_match match_dtmf(const ivrsm_machine *m, const m_state *st, const char *text, size_t len)
+{
+    s_match r = {MATCH_NONE, -1, "dtmf"};
+    if (!dtmf_chars_valid(text, len))
+        return r;
+    int route = find_dtmf(st, text, len);
+    /* "1#": the terminator the host may pass along is not part of the choice. */
+    const char *term = m->limits.dtmf_terminator;
+    if (route < 0 && len > 1 && term && *term && strchr(term, text[len - 1]))
+        route = find_dtmf(st, text, len - 1);
+    if (route >= 0) {
+        r.kind = MATCH_ROUTE;
+        r.route = route;
+    }
+    return r;
+}
+
+static s_match match_speech(const ivrsm_machine *m, const m_state *st, const char *text,
+                            size_t len, double confidence)
+{
+    s_match r = {MATCH_NONE, -1, "speech"};
+    if (confidence >= 0 && confidence < m->limits.min_confidence) {
+        r.why = "low-confidence";
+        return r;
+    }
+    char norm[IVRSM_MAX_INPUT_BYTES * 2 + 2];
+    int n = ivrsm_text_normalize(text, len, norm, sizeof(norm));
+    if (n <= 0)
+        return r;
+    for (size_t i = 0; i < st->phrase_count; i++) {
+        const m_phrase_entry *p = &st->phrases[i];
+        if (p->len <= (size_t)n && ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len)) {
+            r.kind = MATCH_ROUTE;
+            r.route = p->route;
+            return r;
+        }
+    }
+    return r;
+}
+
+static s_match match_intent(const ivrsm_machine *m, const m_state *st, const char *name)
+{
+    s_match r = {MATCH_NONE, -1, "intent"};
+    int32_t intent = m_find_intent(m, name);
+    if (intent < 0)
+        return r;
+    for (size_t i = 0; i < st->route_count; i++) {
+        if (st->routes[i].kind == M_ROUTE_INTENT && st->routes[i].intent == intent) {
+            r.kind = MATCH_ROUTE;
+            r.route = (int)i;
+            return r;
+        }
+    }
+    return r;
+}
+
+s_match s_match_routes(const ivrsm_machine *m, const m_state *st, ivrsm_event_type type,
+                       const char *text, size_t len, double confidence)
+{
+    switch (type) {
+    case IVRSM_EVENT_DTMF: return match_dtmf(m, st, text, len);
+    case IVRSM_EVENT_SPEECH: return match_speech(m, st, text, len, confidence);
+    case IVRSM_EVENT_INTENT: return match_intent(m, st, text);
+    default: {
+        s_match none = {MATCH_NONE, -1, "none"};
+        return none;
+    }
+    }
+}

@@ -1,0 +1,926 @@
+/*
+ * The step engine: one session per call, events in, commands out.
+ *
+ * Entering a state runs it: a listening state asks (or consumes input handed
+ * on by the previous state), an action state emits its http command, a
+ * handoff state its handoff, a prompt_end state says goodbye and hangs up.
+ * Results and caller input then pick the next state. Every path is bounded
+ * (see escalate()): a caller who is silent or confused forever, or a backend
+ * that always fails, ends in a handoff or a hangup after a bounded number of
+ * events. The semantics are those of DESIGN.md section 4, documented for
+ * users in docs/runtime.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "session.h"
+
+static void goto_state(ivrsm_session *s, int32_t to, const char *reason);
+static void escalate(ivrsm_session *s, const char *why);
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------- */
+
+ivrsm_tmpl_scope s_scope(const ivrsm_session *s)
+{
+    ivrsm_tmpl_scope sc = {s->ctx, s->resp, s->m->globals};
+    return sc;
+}
+
+uint64_t s_hash(const char *str)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ull;
+    }
+    return h ? h : 1;
+}
+
+/* Collapse runs of whitespace to one space and trim: prompts come from
+ * folded YAML scalars and templates whose line breaks mean nothing to TTS. */
+static char *collapse_spaces(const char *in)
+{
+    size_t n = strlen(in);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
+{
+    if (!t)
+        return NULL;
+    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope sc = s_scope(s);
+    if (ivrsm_tmpl_render(t, &sc, &b) != 0) {
+        ivrsm_buf_free(&b);
+        return NULL;
+    }
+    char *out = collapse_spaces(ivrsm_buf_str(&b));
+    ivrsm_buf_free(&b);
+    if (out && !*out) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+int s_ctx_set(json_t *ctx, const char *key, json_t *value)
+{
+    if (!value)
+        return -1;
+    const char *dot = strchr(key, '.');
+    if (!dot)
+        return json_object_set_new(ctx, key, value);
+    char head[128];
+    size_t n = (size_t)(dot - key);
+    if (n == 0 || n >= sizeof(head)) {
+        json_decref(value);
+        return -1;
+    }
+    memcpy(head, key, n);
+    head[n] = '\0';
+    json_t *child = json_object_get(ctx, head);
+    if (!json_is_object(child)) {
+        child = json_object();
+        json_object_set_new(ctx, head, child);
+    }
+    return s_ctx_set(child, dot + 1, value);
+}
+
+static void apply_set(ivrsm_session *s, const m_kvlist *set)
+{
+    for (size_t i = 0; i < set->count; i++) {
+        ivrsm_tmpl_scope sc = s_scope(s);
+        s_ctx_set(s->ctx, set->items[i].key, s_value_eval(&set->items[i].value, &sc));
+    }
+}
+
+static const m_state *cur(const ivrsm_session *s)
+{
+    return &s->m->states[s->state];
+}
+
+/* Queue prompt text to be said before the next command (merged into an ask). */
+static void say_later(ivrsm_session *s, char *text)
+{
+    if (!text)
+        return;
+    if (!s->pending_say) {
+        s->pending_say = text;
+        return;
+    }
+    size_t a = strlen(s->pending_say), b = strlen(text);
+    char *joined = realloc(s->pending_say, a + b + 2);
+    if (joined) {
+        joined[a] = ' ';
+        memcpy(joined + a + 1, text, b + 1);
+        s->pending_say = joined;
+    }
+    free(text);
+}
+
+/* pending_say followed by `text` (either may be NULL), consuming both. */
+static char *take_said(ivrsm_session *s, char *text)
+{
+    say_later(s, text);
+    char *all = s->pending_say;
+    s->pending_say = NULL;
+    return all;
+}
+
+static void push(ivrsm_session *s, s_command *c)
+{
+    if (s_tracing(s))
+        s_trace_command(s, &c->pub);
+    s_queue_push(s, c);
+}
+
+static void flush_say(ivrsm_session *s)
+{
+    if (!s->pending_say)
+        return;
+    s_command *c = s_command_new(s, IVRSM_COMMAND_SAY);
+    if (!c)
+        return;
+    c->text = take_said(s, NULL);
+    c->pub.text = c->text;
+    push(s, c);
+}
+
+static void end_call(ivrsm_session *s, const char *reason)
+{
+    flush_say(s);
+    s_command *c = s_command_new(s, IVRSM_COMMAND_HANGUP);
+    if (c) {
+        c->reason = strdup(reason);
+        c->pub.hangup.reason = c->reason;
+        push(s, c);
+    }
+    s->phase = PHASE_ENDED;
+    s->pending_id = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Asking
+ * ---------------------------------------------------------------------- */
+
+static const char *state_prompt_source(const m_state *st, const ivrsm_tmpl **t)
+{
+    *t = st->prompt.prompt_template ? st->prompt.prompt_template : st->prompt.prompt;
+    return *t ? ivrsm_tmpl_source(*t) : NULL;
+}
+
+static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
+{
+    const m_limits *l = &s->m->limits;
+    bool dtmf = l->allow_dtmf;
+    if (st->collect.mode)
+        dtmf = dtmf && st->collect.allow_dtmf;
+    c->ask.dtmf = dtmf || st->dtmf_count > 0;
+    c->ask.speech = 1;
+    c->ask.barge_in = 1;
+    c->ask.min_digits = 1;
+    c->ask.timeout_ms = l->noinput_timeout_ms;
+    c->ask.digit_timeout_ms = l->digit_timeout_ms;
+    c->ask.hints = st->hints;
+    c->ask.hint_count = st->hint_count;
+    c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
+    int max = st->max_dtmf_len > 0 ? st->max_dtmf_len : 1;
+    switch (st->collect.mode) {
+    case IVRSM_COLLECT_PHONE: max = max > 20 ? max : 20; break;
+    case IVRSM_COLLECT_OTP: {
+        int len = st->collect.length > 0 ? st->collect.length : l->otp_length;
+        max = max > len ? max : len;
+        break;
+    }
+    case IVRSM_COLLECT_DATE_NL: max = max > 8 ? max : 8; break;
+    default: break;
+    }
+    c->ask.max_digits = max;
+    /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
+    const char *term = l->dtmf_terminator ? l->dtmf_terminator : "";
+    bool term_routed = false;
+    for (size_t i = 0; *term && i < st->dtmf_count; i++)
+        if (strpbrk(st->dtmf[i].digits, term))
+            term_routed = true;
+    c->ask.terminators = (max > 1 && !term_routed) ? term : "";
+}
+
+static void ask_with(ivrsm_session *s, char *own_text)
+{
+    const m_state *st = cur(s);
+    char *text = take_said(s, own_text);
+    if (!text && s->last_ask)
+        text = strdup(s->last_ask);
+    s_command *c = s_command_new(s, IVRSM_COMMAND_ASK);
+    if (!c) {
+        free(text);
+        return;
+    }
+    c->text = text;
+    c->pub.text = text;
+    fill_ask(s, st, &c->pub);
+    if (text) {
+        free(s->last_ask);
+        s->last_ask = strdup(text);
+    }
+    s->phase = PHASE_INPUT;
+    push(s, c);
+}
+
+/* Ask again: the state's own prompt, or the last thing asked when it has none. */
+static void reprompt(ivrsm_session *s)
+{
+    const ivrsm_tmpl *t;
+    state_prompt_source(cur(s), &t);
+    ask_with(s, s_render_text(s, t));
+}
+
+/* ------------------------------------------------------------------------
+ * Bounds and escalation
+ * ---------------------------------------------------------------------- */
+
+/*
+ * A bound was hit: hand the caller to a human when handoff is enabled (the
+ * machine's handoff state), else say goodbye (its prompt_end state). A second
+ * escalation in the same call, or one from the target itself, hangs up.
+ */
+static void escalate(ivrsm_session *s, const char *why)
+{
+    const ivrsm_machine *m = s->m;
+    s_trace_note(s, "escalation", why);
+    char reason[96];
+    snprintf(reason, sizeof(reason), "escalation:%s", why);
+    if (!s->escalating) {
+        s->escalating = true;
+        if (m->handoff_enabled && m->handoff_state >= 0 && s->state != m->handoff_state) {
+            goto_state(s, m->handoff_state, reason);
+            return;
+        }
+        if (m->goodbye_state >= 0 && s->state != m->goodbye_state) {
+            goto_state(s, m->goodbye_state, reason);
+            return;
+        }
+    }
+    end_call(s, "escalation");
+}
+
+/* One more failure in a row (silence, no-match, backend error). Returns true
+ * when the call-wide bound is reached and the call was escalated. */
+static bool count_failure(ivrsm_session *s)
+{
+    if (++s->consecutive_failures >= s->m->limits.max_consecutive_failures) {
+        escalate(s, "consecutive failures");
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Entering states
+ * ---------------------------------------------------------------------- */
+
+static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *text,
+                         double confidence, bool carried);
+static void start_action(ivrsm_session *s, const m_state *st);
+static void start_handoff(ivrsm_session *s, const m_state *st);
+
+static void run_state(ivrsm_session *s)
+{
+    const m_state *st = cur(s);
+    const ivrsm_tmpl *t;
+    switch (st->type) {
+    case M_PROMPT_AND_LISTEN:
+    case M_LISTEN:
+        if (s->carry.type) {
+            s_input in = s->carry;
+            memset(&s->carry, 0, sizeof(s->carry));
+            handle_input(s, in.type, in.text ? in.text : "", in.confidence, true);
+            free(in.text);
+            return;
+        }
+        state_prompt_source(st, &t);
+        ask_with(s, s_render_text(s, t));
+        return;
+    case M_ACTION_THEN_PROMPT:
+        start_action(s, st);
+        return;
+    case M_HANDOFF:
+        start_handoff(s, st);
+        return;
+    case M_PROMPT_END:
+        state_prompt_source(st, &t);
+        say_later(s, s_render_text(s, t));
+        end_call(s, "goodbye");
+        return;
+    case M_STATE_TYPE_COUNT: break;
+    }
+    end_call(s, "error");
+}
+
+static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
+{
+    if (s->phase == PHASE_ENDED)
+        return;
+    const m_limits *l = &s->m->limits;
+    if (to < 0 || (size_t)to >= s->m->state_count) {
+        escalate(s, "no next state");
+        return;
+    }
+    if (++s->steps > l->max_steps_per_event) {
+        /* A cycle without caller input: stop it rather than spin. */
+        if (s->escalating || s->steps > 2 * l->max_steps_per_event)
+            end_call(s, "loop");
+        else
+            escalate(s, "too many steps without input");
+        return;
+    }
+    int32_t from = s->state;
+    s_trace_transition(s, from, to, reason);
+    if (to != from) {
+        s->noinput = s->nomatch = s->retries = 0;
+    }
+    s->state = to;
+    s->path[s->path_pos++ % S_PATH_LEN] = to;
+    if (s->visits[to] < UINT16_MAX)
+        s->visits[to]++;
+    if (s->visits[to] > l->max_state_visits && !s->escalating) {
+        escalate(s, "state visited too often");
+        return;
+    }
+    run_state(s);
+}
+
+/* ------------------------------------------------------------------------
+ * Caller input
+ * ---------------------------------------------------------------------- */
+
+static void take_route(ivrsm_session *s, const m_state *st, int route, const char *via)
+{
+    const m_route *r = &st->routes[route];
+    char reason[160];
+    if (r->kind == M_ROUTE_INTENT)
+        snprintf(reason, sizeof(reason), "%s:%s", via, s->m->intents[r->intent].name);
+    else
+        snprintf(reason, sizeof(reason), "text:%s", r->text);
+    s->consecutive_failures = 0;
+    apply_set(s, &r->set);
+    goto_state(s, r->next, reason);
+}
+
+static void take_fallback(ivrsm_session *s, const m_state *st)
+{
+    apply_set(s, &st->fallback.set);
+    goto_state(s, st->fallback.next, "fallback");
+}
+
+/*
+ * Silence or no-match in a state. With the state's block: below max,
+ * re-prompt; at max, take its next. Without: the globals' limit, then the
+ * fallback, then escalation.
+ */
+static void count_miss(ivrsm_session *s, bool noinput)
+{
+    const m_state *st = cur(s);
+    const m_counter *block = noinput ? &st->noinput : &st->nomatch;
+    int count = noinput ? ++s->noinput : ++s->nomatch;
+    int limit = block->present ? block->max : (noinput ? s->m->limits.max_noinput
+                                                       : s->m->limits.max_nomatch);
+    if (count_failure(s))
+        return;
+    if (count < limit) {
+        reprompt(s);
+        return;
+    }
+    const char *why = noinput ? "noinput" : "nomatch";
+    if (block->present && block->next >= 0)
+        goto_state(s, block->next, why);
+    else if (st->fallback.present)
+        take_fallback(s, st);
+    else
+        escalate(s, why);
+}
+
+/* An input no route took (and no collect value). */
+static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
+                      double confidence, bool carried)
+{
+    const m_state *st = cur(s);
+    if (st->nomatch.present) {
+        count_miss(s, false);
+        return;
+    }
+    bool has_text = type == IVRSM_EVENT_DTMF || type == IVRSM_EVENT_SPEECH;
+    if (st->next >= 0 && !st->collect.mode && has_text && !carried) {
+        /* "Dites le code à nouveau": the next state consumes what was said. */
+        s->carry.type = type;
+        s->carry.text = strdup(text);
+        s->carry.confidence = confidence;
+        goto_state(s, st->next, "next");
+        return;
+    }
+    if (st->fallback.present) {
+        if (count_failure(s))
+            return;
+        take_fallback(s, st);
+        return;
+    }
+    count_miss(s, false);
+}
+
+static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_collect_value *v)
+{
+    static const char *defaults[] = {NULL, "phone_e164", "otp", "pref_date", "cancel_comment"};
+    const char *target = c->target ? c->target : defaults[c->mode];
+    if (c->mode == IVRSM_COLLECT_DATE_NL) {
+        char key[160];
+        snprintf(key, sizeof(key), "%s_from", target);
+        s_ctx_set(s->ctx, key, json_string(v->text));
+        snprintf(key, sizeof(key), "%s_to", target);
+        s_ctx_set(s->ctx, key, json_string(v->date_to));
+        return;
+    }
+    s_ctx_set(s->ctx, target, json_string(v->text));
+}
+
+static bool required_present(const ivrsm_session *s, const m_collect *c)
+{
+    for (size_t i = 0; i < c->required_count; i++) {
+        json_t *v = json_object_get(s->ctx, c->required[i]);
+        if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+            return false;
+    }
+    return true;
+}
+
+static void collect_failed(ivrsm_session *s)
+{
+    const m_state *st = cur(s);
+    if (st->collect.retry.present) {
+        if (count_failure(s))
+            return;
+        if (++s->retries >= st->collect.retry.max && st->collect.retry.on_fail_next >= 0) {
+            goto_state(s, st->collect.retry.on_fail_next, "retry");
+            return;
+        }
+        reprompt(s);
+        return;
+    }
+    unmatched(s, IVRSM_EVENT_NOMATCH, "", -1, true);
+}
+
+static void after_collect(ivrsm_session *s, const m_state *st)
+{
+    s->consecutive_failures = 0;
+    if (st->action.present)
+        start_action(s, st);
+    else if (st->next >= 0)
+        goto_state(s, st->next, "collected");
+    else
+        escalate(s, "no next state");
+}
+
+static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type type,
+                        const char *text)
+{
+    const m_collect *c = &st->collect;
+    if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->m->limits.allow_dtmf))
+        return false;
+    ivrsm_collect_params p = {0};
+    p.locale = s->m->locale;
+    p.tz = s->m->tz;
+    p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
+    p.otp_length = c->length > 0 ? c->length : s->m->limits.otp_length;
+    p.asap_days = s->m->limits.asap_days;
+    ivrsm_collect_value *v = malloc(sizeof(*v));
+    if (!v)
+        return false;
+    bool ok = ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
+    if (ok)
+        store_collected(s, c, v);
+    free(v);
+    return ok && required_present(s, c);
+}
+
+static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *text,
+                         double confidence, bool carried)
+{
+    const m_state *st = cur(s);
+    if (type == IVRSM_EVENT_NOINPUT) {
+        count_miss(s, true);
+        return;
+    }
+    if (type == IVRSM_EVENT_NOMATCH) {
+        unmatched(s, type, "", confidence, true);
+        return;
+    }
+    s_match mt = s_match_routes(s->m, st, type, text, strlen(text), confidence);
+    if (mt.kind == MATCH_ROUTE) {
+        take_route(s, st, mt.route, type == IVRSM_EVENT_DTMF ? "dtmf" : "intent");
+        return;
+    }
+    bool low_confidence = mt.why && !strcmp(mt.why, "low-confidence");
+    if (st->collect.mode && type != IVRSM_EVENT_INTENT && !low_confidence) {
+        if (try_collect(s, st, type, text))
+            after_collect(s, st);
+        else
+            collect_failed(s);
+        return;
+    }
+    unmatched(s, type, text, confidence, carried || low_confidence);
+}
+
+/* ------------------------------------------------------------------------
+ * Actions and handoffs
+ * ---------------------------------------------------------------------- */
+
+static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, bool success)
+{
+    if (!o->present) {
+        if (success && st->next >= 0)
+            goto_state(s, st->next, "success");
+        else
+            escalate(s, success ? "no next state" : "action failed");
+        return;
+    }
+    apply_set(s, &o->set);
+    const ivrsm_tmpl *t = o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt;
+    say_later(s, s_render_text(s, t));
+    int32_t next = o->next >= 0 ? o->next : st->next;
+    if (next >= 0)
+        goto_state(s, next, success ? "success" : "fail");
+    else
+        escalate(s, "no next state");
+}
+
+static void action_failed(ivrsm_session *s, const m_state *st, const char *why)
+{
+    s_trace_note(s, "action_failed", why);
+    if (st->collect.mode == IVRSM_COLLECT_OTP &&
+        ++s->otp_failures >= s->m->limits.otp_max_attempts) {
+        escalate(s, "otp attempts");
+        return;
+    }
+    if (count_failure(s))
+        return;
+    outcome(s, st, &st->on_fail, false);
+}
+
+static void start_action(ivrsm_session *s, const m_state *st)
+{
+    flush_say(s);
+    const char *why = NULL;
+    if (s_emit_http(s, st, &why) != 0) {
+        action_failed(s, st, why ? why : "cannot build the request");
+        return;
+    }
+    s->phase = PHASE_HTTP;
+}
+
+static json_t *handoff_context(const ivrsm_session *s)
+{
+    json_t *c = json_object();
+    json_object_set_new(c, "session_id", json_string(s->session_id));
+    if (s->call_id)
+        json_object_set_new(c, "call_id", json_string(s->call_id));
+    json_object_set_new(c, "machine", json_string(s->m->name));
+    json_object_set_new(c, "state", json_string(cur(s)->name));
+    json_t *path = json_array();
+    unsigned n = s->path_pos < S_PATH_LEN ? s->path_pos : S_PATH_LEN;
+    for (unsigned i = s->path_pos - n; i < s->path_pos; i++)
+        json_array_append_new(path, json_string(s->m->states[s->path[i % S_PATH_LEN]].name));
+    json_object_set_new(c, "path", path);
+    static const char *keys[] = {"partner_id", "appt_selected_id", "phone_e164", NULL};
+    for (const char **k = keys; *k; k++) {
+        json_t *v = json_object_get(s->ctx, *k);
+        if (v)
+            json_object_set(c, *k, v);
+    }
+    json_object_set_new(c, "ctx", s_redact(s->m, s->ctx));
+    return c;
+}
+
+static void start_handoff(ivrsm_session *s, const m_state *st)
+{
+    if (!st->handoff.enabled) {
+        s_trace_note(s, "handoff_disabled", st->name);
+        if (st->on_fail.present)
+            outcome(s, st, &st->on_fail, false);
+        else if (s->m->goodbye_state >= 0 && !s->escalating) {
+            s->escalating = true;
+            goto_state(s, s->m->goodbye_state, "handoff disabled");
+        } else
+            end_call(s, "handoff_disabled");
+        return;
+    }
+    s_command *c = s_command_new(s, IVRSM_COMMAND_HANDOFF);
+    if (!c)
+        return;
+    const ivrsm_tmpl *prompt = st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt;
+    c->text = take_said(s, s_render_text(s, prompt));
+    c->pub.text = c->text;
+    const ivrsm_tmpl *queue = st->handoff.queue ? st->handoff.queue : s->m->handoff_queue;
+    c->queue = queue ? s_render_text(s, queue) : NULL;
+    c->pub.handoff.queue = c->queue;
+    json_t *ctx = handoff_context(s);
+    c->context = json_dumps(ctx, JSON_COMPACT);
+    json_decref(ctx);
+    c->pub.handoff.context = c->context;
+    s_command_free(s->pending);
+    s->pending = s_command_clone(c);
+    s->pending_id = c->pub.id;
+    s->phase = PHASE_HANDOFF;
+    push(s, c);
+}
+
+static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
+{
+    const m_state *st = cur(s);
+    json_t *resp = NULL;
+    bool parsed = s_parse_result_body(ev, &resp) == 0;
+    bool ok = ev->status >= 200 && ev->status < 300 && !ev->error && parsed;
+    json_decref(s->resp);
+    s->resp = resp; /* on_fail templates may read an error body */
+    s->pending_id = 0;
+    s_command_free(s->pending);
+    s->pending = NULL;
+    if (ok) {
+        s->consecutive_failures = 0;
+        outcome(s, st, &st->on_success, true);
+        return;
+    }
+    char why[96];
+    if (ev->error)
+        snprintf(why, sizeof(why), "%s", ev->error);
+    else if (ev->status >= 200 && ev->status < 300)
+        snprintf(why, sizeof(why), "invalid JSON body");
+    else
+        snprintf(why, sizeof(why), "status %d", ev->status);
+    action_failed(s, st, why);
+}
+
+static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
+{
+    const m_state *st = cur(s);
+    s->pending_id = 0;
+    s_command_free(s->pending);
+    s->pending = NULL;
+    if (ev->ok) {
+        if (st->on_success.present && (st->on_success.next >= 0 || st->next >= 0)) {
+            outcome(s, st, &st->on_success, true);
+            return;
+        }
+        flush_say(s);
+        s_trace_note(s, "handoff_done", st->name);
+        s->phase = PHASE_ENDED;
+        return;
+    }
+    if (st->on_fail.present) {
+        outcome(s, st, &st->on_fail, false);
+        return;
+    }
+    if (s->m->goodbye_state >= 0)
+        goto_state(s, s->m->goodbye_state, "handoff failed");
+    else
+        end_call(s, "handoff_failed");
+}
+
+/* ------------------------------------------------------------------------
+ * Public API
+ * ---------------------------------------------------------------------- */
+
+static void set_err(ivrsm_error *err, int code, const char *msg)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof(*err));
+    err->code = code;
+    snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
+{
+    ivrsm_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->visits = calloc(m->state_count ? m->state_count : 1, sizeof(uint16_t));
+    if (!s->visits) {
+        free(s);
+        return NULL;
+    }
+    s->m = ivrsm_machine_ref(m);
+    s->state = M_NONE;
+    s->next_id = 1;
+    if (opts) {
+        s->clock = opts->clock;
+        s->clock_user = opts->clock_user;
+        s->trace = opts->trace;
+        s->trace_user = opts->trace_user;
+    }
+    return s;
+}
+
+int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts, ivrsm_session **out,
+                      ivrsm_error *err)
+{
+    if (!m || !out)
+        return IVRSM_EINVAL;
+    json_t *ctx = NULL;
+    if (opts && opts->ctx_json) {
+        ctx = json_loads(opts->ctx_json, 0, NULL);
+        if (!json_is_object(ctx)) {
+            json_decref(ctx);
+            set_err(err, IVRSM_EINVAL, "ctx_json must be a JSON object");
+            return IVRSM_EINVAL;
+        }
+    } else {
+        ctx = json_object();
+    }
+    ivrsm_session *s = s_alloc(m, opts);
+    if (!s || !ctx) {
+        json_decref(ctx);
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
+    s->ctx = ctx;
+    const char *call_id = opts ? opts->call_id : NULL;
+    const char *session_id = opts ? opts->session_id : NULL;
+    char generated[160];
+    if (!session_id) {
+        snprintf(generated, sizeof(generated), "s-%s", call_id ? call_id : "local");
+        session_id = generated;
+    }
+    s->call_id = call_id ? strdup(call_id) : NULL;
+    s->session_id = strdup(session_id);
+    if (call_id)
+        json_object_set_new(ctx, "call_id", json_string(call_id));
+    json_object_set_new(ctx, "session_id", json_string(session_id));
+    *out = s;
+    return 0;
+}
+
+int ivrsm_session_start(ivrsm_session *s)
+{
+    if (!s)
+        return IVRSM_EINVAL;
+    if (s->phase != PHASE_NEW)
+        return IVRSM_ESTATE;
+    s->steps = 0;
+    s_trace_note(s, "start", s->m->name);
+    goto_state(s, s->m->initial, "start");
+    return 0;
+}
+
+static bool seen_event(ivrsm_session *s, const char *id)
+{
+    uint64_t h = s_hash(id);
+    for (unsigned i = 0; i < S_RECENT_EVENTS; i++)
+        if (s->recent[i] == h)
+            return true;
+    return false;
+}
+
+static void remember_event(ivrsm_session *s, const char *id)
+{
+    s->recent[s->recent_pos++ % S_RECENT_EVENTS] = s_hash(id);
+}
+
+static bool is_input(ivrsm_event_type t)
+{
+    return t == IVRSM_EVENT_DTMF || t == IVRSM_EVENT_SPEECH || t == IVRSM_EVENT_INTENT ||
+           t == IVRSM_EVENT_NOINPUT || t == IVRSM_EVENT_NOMATCH;
+}
+
+/* Whether the event fits what the session waits for. */
+static int admissible(const ivrsm_session *s, const ivrsm_event *ev)
+{
+    if (ev->type < IVRSM_EVENT_DTMF || ev->type > IVRSM_EVENT_HANGUP)
+        return IVRSM_EINVAL;
+    if (ev->text && strlen(ev->text) > IVRSM_MAX_INPUT_BYTES)
+        return IVRSM_ELIMIT;
+    if (ev->type == IVRSM_EVENT_HANGUP)
+        return 0;
+    if (is_input(ev->type))
+        return s->phase == PHASE_INPUT ? 0 : IVRSM_EUNEXPECTED;
+    if (ev->type == IVRSM_EVENT_ACTION_RESULT)
+        return (s->phase == PHASE_HTTP && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
+    return (s->phase == PHASE_HANDOFF && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
+}
+
+int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
+{
+    if (!s || !ev)
+        return IVRSM_EINVAL;
+    if (s->phase == PHASE_NEW)
+        return IVRSM_ESTATE;
+    if (s->phase == PHASE_ENDED)
+        return IVRSM_EENDED;
+    if (ev->event_id && seen_event(s, ev->event_id))
+        return IVRSM_EDUPLICATE;
+    int rc = admissible(s, ev);
+    if (rc != 0)
+        return rc;
+    if (ev->event_id)
+        remember_event(s, ev->event_id);
+    if (s_tracing(s))
+        s_trace_event(s, ev);
+    s->steps = 0;
+    switch (ev->type) {
+    case IVRSM_EVENT_HANGUP:
+        s_queue_clear(s);
+        free(s->pending_say);
+        s->pending_say = NULL;
+        s->phase = PHASE_ENDED;
+        s->pending_id = 0;
+        s_trace_note(s, "hangup", "caller");
+        break;
+    case IVRSM_EVENT_ACTION_RESULT: on_action_result(s, ev); break;
+    case IVRSM_EVENT_HANDOFF_RESULT: on_handoff_result(s, ev); break;
+    default: {
+        const char *text = ev->text ? ev->text : "";
+        handle_input(s, ev->type, text, ev->confidence, false);
+        break;
+    }
+    }
+    return 0;
+}
+
+int ivrsm_session_ended(const ivrsm_session *s)
+{
+    return s && s->phase == PHASE_ENDED;
+}
+
+const char *ivrsm_session_state(const ivrsm_session *s)
+{
+    return (s && s->state >= 0) ? s->m->states[s->state].name : NULL;
+}
+
+ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s)
+{
+    return s ? s->m : NULL;
+}
+
+char *ivrsm_session_ctx_json(const ivrsm_session *s)
+{
+    return s ? json_dumps(s->ctx, JSON_COMPACT) : NULL;
+}
+
+size_t ivrsm_session_memory(const ivrsm_session *s)
+{
+    if (!s)
+        return 0;
+    size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t);
+    n += s->queue_cap * sizeof(s_command);
+    if (s->session_id)
+        n += strlen(s->session_id) + 1;
+    if (s->call_id)
+        n += strlen(s->call_id) + 1;
+    if (s->last_ask)
+        n += strlen(s->last_ask) + 1;
+    if (s->pending_say)
+        n += strlen(s->pending_say) + 1;
+    if (s->pending)
+        n += sizeof(s_command) + (s->pending->path ? strlen(s->pending->path) : 0) +
+             (s->pending->body ? strlen(s->pending->body) : 0) + 64;
+    return n;
+}
+
+void ivrsm_session_free(ivrsm_session *s)
+{
+    if (!s)
+        return;
+    s_queue_clear(s);
+    free(s->queue);
+    s_command_free(s->out);
+    s_command_free(s->pending);
+    free(s->carry.text);
+    free(s->pending_say);
+    free(s->last_ask);
+    free(s->call_id);
+    free(s->session_id);
+    free(s->visits);
+    json_decref(s->ctx);
+    json_decref(s->resp);
+    ivrsm_machine_unref(s->m);
+    free(s);
+}

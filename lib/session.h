@@ -1,0 +1,156 @@
+/*
+ * Internal view of a session, shared by the files of the runtime:
+ * session.c (lifecycle and the step engine), match.c (what an input means in
+ * a state), command.c (the command queue), action.c (building http commands),
+ * trace.c (records and redaction), snapshot.c (save and restore).
+ */
+#ifndef IVRSM_SESSION_H
+#define IVRSM_SESSION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ivrsm/ivrsm.h"
+#include "model.h"
+
+/* What the session waits for. */
+typedef enum s_phase {
+    PHASE_NEW = 0,     /* created, not started */
+    PHASE_INPUT,       /* an ask is out: caller input, noinput or nomatch */
+    PHASE_HTTP,        /* an http command is pending */
+    PHASE_HANDOFF,     /* a handoff command is pending */
+    PHASE_ENDED        /* hung up or handed off */
+} s_phase;
+
+/* A command with the strings it owns. */
+typedef struct s_command {
+    ivrsm_command pub;   /* what the host sees; pointers into the fields below or the machine */
+    char *text;          /* owned copies (NULL when pub points into the machine) */
+    char *path;
+    char *query;
+    char *body;
+    char *idempotency_key;
+    char *queue;
+    char *context;
+    char *reason;
+    ivrsm_header *headers; /* header names point into the machine, values are owned */
+    size_t header_count;
+} s_command;
+
+/* Caller input carried from one state to the next (DESIGN.md: unconsumed input). */
+typedef struct s_input {
+    ivrsm_event_type type; /* 0 when there is none */
+    char *text;
+    double confidence;
+} s_input;
+
+#define S_RECENT_EVENTS 32 /* event ids remembered for de-duplication */
+#define S_PATH_LEN 8       /* recent states, for the handoff context */
+
+struct ivrsm_session {
+    ivrsm_machine *m;
+    json_t *ctx;
+    json_t *resp; /* the last action's response, for templates; NULL when none */
+    char *call_id;
+    char *session_id;
+
+    int32_t state;
+    s_phase phase;
+    uint64_t next_id;    /* id of the next command */
+    uint64_t pending_id; /* the command whose result is awaited, 0 when none */
+
+    /* Per-state counters: reset when the call enters another state. */
+    int noinput;
+    int nomatch;
+    int retries;
+    /* Call-wide bounds. */
+    int consecutive_failures;
+    int otp_failures;
+    uint16_t *visits; /* per state */
+    int steps;        /* states entered while handling the current event */
+    bool escalating;
+
+    s_input carry;       /* input handed on by a plain `next` */
+    char *pending_say;   /* prompts waiting to be merged into the next ask */
+    char *last_ask;      /* the last ask's text, for re-prompts of states without a prompt */
+
+    uint64_t recent[S_RECENT_EVENTS]; /* hashes of recent event ids, 0 = empty */
+    unsigned recent_pos;
+    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
+    unsigned path_pos;
+
+    s_command *queue; /* FIFO of commands not yet pulled */
+    size_t queue_len;
+    size_t queue_cap;
+    size_t queue_head;
+    s_command *pending; /* a copy of the pending http/handoff command (for snapshots) */
+    s_command *out;     /* the command last returned by next_command */
+
+    ivrsm_clock_fn clock;
+    void *clock_user;
+    ivrsm_trace_fn trace;
+    void *trace_user;
+    uint64_t trace_seq;
+};
+
+/* ---- command.c ---- */
+s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type);
+/* Move a command (allocated by s_command_new) into the queue; it is owned by the queue. */
+int s_queue_push(ivrsm_session *s, s_command *c);
+void s_command_free(s_command *c);
+s_command *s_command_clone(const s_command *c);
+/* JSON view of a command: used by traces, snapshots and the CLI. */
+json_t *s_command_to_json(const ivrsm_command *c);
+/* Rebuild a command from s_command_to_json's output. NULL when malformed. */
+s_command *s_command_from_json(ivrsm_session *s, const json_t *j);
+void s_queue_clear(ivrsm_session *s);
+
+/* ---- match.c ---- */
+typedef enum s_match_kind {
+    MATCH_NONE = 0, /* no route, no collect value: a no-match */
+    MATCH_ROUTE,    /* route index in `route` */
+    MATCH_COLLECT   /* collect parsed `value` */
+} s_match_kind;
+
+typedef struct s_match {
+    s_match_kind kind;
+    int route;
+    const char *why; /* for traces: "dtmf:1", "intent:yes", "text:partager", "collect:phone" */
+} s_match;
+
+/* Route matching of one input against a state's routes (no collect). */
+s_match s_match_routes(const ivrsm_machine *m, const m_state *st, ivrsm_event_type type,
+                       const char *text, size_t len, double confidence);
+
+/* ---- action.c ---- */
+/* Build the http command of st's action into the queue; 0, or -1 with *why set
+ * when it cannot be built (missing path parameter, header injection). */
+int s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
+/* The JSON body text of an action result (NULL if not JSON); sets *resp. */
+int s_parse_result_body(const ivrsm_event *ev, json_t **resp);
+
+/* ---- trace.c ---- */
+bool s_tracing(const ivrsm_session *s);
+void s_trace_event(ivrsm_session *s, const ivrsm_event *ev);
+void s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason);
+void s_trace_command(ivrsm_session *s, const ivrsm_command *c);
+void s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
+/* Nonzero when key names a secret (built-ins and globals.sensitive_keys). */
+bool s_key_is_sensitive(const ivrsm_machine *m, const char *key);
+/* A deep copy of v with the values of sensitive keys replaced by "***". */
+json_t *s_redact(const ivrsm_machine *m, const json_t *v);
+
+/* ---- session.c (shared helpers) ---- */
+ivrsm_tmpl_scope s_scope(const ivrsm_session *s);
+/* Render a template to a new malloc'd string with whitespace collapsed (for speech). */
+char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
+/* Set ctx.<dotted key> = value (steals the reference). */
+int s_ctx_set(json_t *ctx, const char *key, json_t *value);
+uint64_t s_hash(const char *s);
+/* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
+ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
+/* Evaluate a templated value (action.c). New reference. */
+json_t *s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
+
+#endif

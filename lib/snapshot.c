@@ -1,0 +1,219 @@
+/*
+ * Saving and restoring a session as JSON, so a call survives a process
+ * restart or moves to another host. States are saved by name (not index)
+ * and the machine's name and version are checked on restore: a snapshot
+ * restores on the same machine version, reloaded or in another process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+#define SNAPSHOT_FORMAT "ivrsm-session/1"
+
+static const char *phase_names[] = {"new", "input", "http", "handoff", "ended"};
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
+{
+    if (!s || !out)
+        return IVRSM_EINVAL;
+    const ivrsm_machine *m = s->m;
+    json_t *j = json_object();
+    json_object_set_new(j, "format", json_string(SNAPSHOT_FORMAT));
+    json_object_set_new(j, "machine", json_string(m->name));
+    json_object_set_new(j, "version", json_string(m->version));
+    json_object_set_new(j, "call_id", str_or_null(s->call_id));
+    json_object_set_new(j, "session_id", json_string(s->session_id));
+    json_object_set_new(j, "state", s->state >= 0 ? json_string(m->states[s->state].name) : json_null());
+    json_object_set_new(j, "phase", json_string(phase_names[s->phase]));
+    json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
+    json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
+    json_object_set(j, "ctx", s->ctx);
+    json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
+    json_t *counters = json_object();
+    json_object_set_new(counters, "noinput", json_integer(s->noinput));
+    json_object_set_new(counters, "nomatch", json_integer(s->nomatch));
+    json_object_set_new(counters, "retries", json_integer(s->retries));
+    json_object_set_new(counters, "consecutive_failures", json_integer(s->consecutive_failures));
+    json_object_set_new(counters, "otp_failures", json_integer(s->otp_failures));
+    json_object_set_new(counters, "escalating", json_boolean(s->escalating));
+    json_object_set_new(j, "counters", counters);
+    json_t *visits = json_object();
+    for (size_t i = 0; i < m->state_count; i++)
+        if (s->visits[i])
+            json_object_set_new(visits, m->states[i].name, json_integer(s->visits[i]));
+    json_object_set_new(j, "visits", visits);
+    json_t *recent = json_array();
+    for (unsigned i = 0; i < S_RECENT_EVENTS; i++) {
+        char hex[17];
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s->recent[i]);
+        json_array_append_new(recent, json_string(hex));
+    }
+    json_object_set_new(j, "recent_events", recent);
+    json_object_set_new(j, "recent_pos", json_integer(s->recent_pos));
+    json_t *path = json_array();
+    unsigned n = s->path_pos < S_PATH_LEN ? s->path_pos : S_PATH_LEN;
+    for (unsigned i = s->path_pos - n; i < s->path_pos; i++)
+        json_array_append_new(path, json_string(m->states[s->path[i % S_PATH_LEN]].name));
+    json_object_set_new(j, "path", path);
+    if (s->carry.type) {
+        json_t *c = json_object();
+        json_object_set_new(c, "type", json_integer(s->carry.type));
+        json_object_set_new(c, "text", str_or_null(s->carry.text));
+        json_object_set_new(c, "confidence", json_real(s->carry.confidence));
+        json_object_set_new(j, "carry", c);
+    }
+    json_object_set_new(j, "pending_say", str_or_null(s->pending_say));
+    json_object_set_new(j, "last_ask", str_or_null(s->last_ask));
+    json_object_set_new(j, "pending", s->pending ? s_command_to_json(&s->pending->pub) : json_null());
+    json_t *queue = json_array();
+    for (size_t i = s->queue_head; i < s->queue_len; i++)
+        json_array_append_new(queue, s_command_to_json(&s->queue[i].pub));
+    json_object_set_new(j, "queue", queue);
+    *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return *out ? 0 : IVRSM_ENOMEM;
+}
+
+static int fail(ivrsm_error *err, const char *msg)
+{
+    if (err) {
+        memset(err, 0, sizeof(*err));
+        err->code = IVRSM_ESNAPSHOT;
+        snprintf(err->message, sizeof(err->message), "snapshot: %s", msg);
+    }
+    return IVRSM_ESNAPSHOT;
+}
+
+static int get_int(const json_t *o, const char *k)
+{
+    return (int)json_integer_value(json_object_get(o, k));
+}
+
+static char *get_str(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? strdup(v) : NULL;
+}
+
+static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
+{
+    const ivrsm_machine *m = s->m;
+    const char *state = json_string_value(json_object_get(j, "state"));
+    s->state = state ? m_find_state(m, state) : M_NONE;
+    if (state && s->state < 0)
+        return fail(err, "unknown state");
+    const char *phase = json_string_value(json_object_get(j, "phase"));
+    int p = -1;
+    for (int i = 0; phase && i < 5; i++)
+        if (!strcmp(phase, phase_names[i]))
+            p = i;
+    if (p < 0)
+        return fail(err, "unknown phase");
+    s->phase = (s_phase)p;
+    s->next_id = (uint64_t)json_integer_value(json_object_get(j, "next_id"));
+    s->pending_id = (uint64_t)json_integer_value(json_object_get(j, "pending_id"));
+    if (s->next_id == 0)
+        return fail(err, "missing next_id");
+    json_t *ctx = json_object_get(j, "ctx");
+    if (!json_is_object(ctx))
+        return fail(err, "ctx is not an object");
+    s->ctx = json_deep_copy(ctx);
+    json_t *resp = json_object_get(j, "resp");
+    s->resp = (resp && !json_is_null(resp)) ? json_deep_copy(resp) : NULL;
+    json_t *c = json_object_get(j, "counters");
+    s->noinput = get_int(c, "noinput");
+    s->nomatch = get_int(c, "nomatch");
+    s->retries = get_int(c, "retries");
+    s->consecutive_failures = get_int(c, "consecutive_failures");
+    s->otp_failures = get_int(c, "otp_failures");
+    s->escalating = json_is_true(json_object_get(c, "escalating"));
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(j, "visits"), k, v)
+    {
+        int32_t i = m_find_state(m, k);
+        if (i >= 0)
+            s->visits[i] = (uint16_t)json_integer_value(v);
+    }
+    size_t i;
+    json_array_foreach(json_object_get(j, "recent_events"), i, v)
+    {
+        if (i < S_RECENT_EVENTS && json_is_string(v))
+            s->recent[i] = strtoull(json_string_value(v), NULL, 16);
+    }
+    s->recent_pos = (unsigned)get_int(j, "recent_pos");
+    json_array_foreach(json_object_get(j, "path"), i, v)
+    {
+        int32_t st = m_find_state(m, json_string_value(v));
+        if (st >= 0)
+            s->path[s->path_pos++ % S_PATH_LEN] = st;
+    }
+    json_t *carry = json_object_get(j, "carry");
+    if (json_is_object(carry)) {
+        s->carry.type = (ivrsm_event_type)get_int(carry, "type");
+        s->carry.text = get_str(carry, "text");
+        s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
+    }
+    s->pending_say = get_str(j, "pending_say");
+    s->last_ask = get_str(j, "last_ask");
+    s->call_id = get_str(j, "call_id");
+    s->session_id = get_str(j, "session_id");
+    if (!s->session_id)
+        return fail(err, "missing session_id");
+    json_t *pending = json_object_get(j, "pending");
+    if (json_is_object(pending)) {
+        s->pending = s_command_from_json(s, pending);
+        if (!s->pending)
+            return fail(err, "malformed pending command");
+    }
+    json_array_foreach(json_object_get(j, "queue"), i, v)
+    {
+        s_command *cmd = s_command_from_json(s, v);
+        if (!cmd || s_queue_push(s, cmd) != 0)
+            return fail(err, "malformed queued command");
+    }
+    return 0;
+}
+
+int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
+                          const ivrsm_session_options *opts, ivrsm_session **out,
+                          ivrsm_error *err)
+{
+    if (!m || !snapshot || !out)
+        return IVRSM_EINVAL;
+    json_t *j = json_loads(snapshot, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return fail(err, "not a JSON object");
+    }
+    const char *format = json_string_value(json_object_get(j, "format"));
+    const char *name = json_string_value(json_object_get(j, "machine"));
+    const char *version = json_string_value(json_object_get(j, "version"));
+    int rc = 0;
+    if (!format || strcmp(format, SNAPSHOT_FORMAT))
+        rc = fail(err, "unknown format");
+    else if (!name || !version || strcmp(name, m->name) || strcmp(version, m->version))
+        rc = fail(err, "taken on another machine or version");
+    ivrsm_session *s = NULL;
+    if (rc == 0) {
+        s = s_alloc(m, opts);
+        if (!s)
+            rc = IVRSM_ENOMEM;
+    }
+    if (rc == 0)
+        rc = restore_fields(s, j, err);
+    json_decref(j);
+    if (rc != 0) {
+        ivrsm_session_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}

@@ -1,0 +1,202 @@
+/*
+ * Structured trace records (one JSON object per record) and redaction.
+ *
+ * Secrets never reach the sink: values under sensitive keys (built-in names
+ * plus globals.sensitive_keys) become "***", Authorization headers and the
+ * caller's input in an OTP state are masked, and as a last guard every record
+ * is scrubbed of the current values of sensitive ctx keys wherever they occur.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "session.h"
+
+static const char *const builtin_sensitive[] = {
+    "otp", "code", "password", "pin", "token", "session_token", "portal_session_token",
+    "authorization", "access_token", "refresh_token", "secret", NULL};
+
+bool s_key_is_sensitive(const ivrsm_machine *m, const char *key)
+{
+    for (const char *const *k = builtin_sensitive; *k; k++)
+        if (!strcasecmp(*k, key))
+            return true;
+    for (size_t i = 0; i < m->sensitive_count; i++)
+        if (!strcasecmp(m->sensitive_keys[i], key))
+            return true;
+    return false;
+}
+
+json_t *s_redact(const ivrsm_machine *m, const json_t *v)
+{
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (s_key_is_sensitive(m, k) && !json_is_null(x))
+                json_object_set_new(o, k, json_string("***"));
+            else
+                json_object_set_new(o, k, s_redact(m, x));
+        }
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(a, s_redact(m, x));
+        return a;
+    }
+    return json_deep_copy(v);
+}
+
+bool s_tracing(const ivrsm_session *s)
+{
+    return s->trace != NULL;
+}
+
+/* Replace every occurrence of `secret` in b by "***". */
+static void scrub(ivrsm_buf *b, const char *secret)
+{
+    size_t n = strlen(secret);
+    if (n < 3 || !b->data)
+        return;
+    char *hit;
+    while ((hit = strstr(b->data, secret)) != NULL) {
+        memmove(hit + 3, hit + n, b->len - (size_t)(hit - b->data) - n + 1);
+        memcpy(hit, "***", 3);
+        b->len = b->len - n + 3;
+    }
+}
+
+static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(s->ctx, k, v)
+    {
+        if (json_is_string(v) && s_key_is_sensitive(s->m, k))
+            scrub(b, json_string_value(v));
+    }
+}
+
+static void emit(ivrsm_session *s, json_t *rec)
+{
+    json_object_set_new(rec, "seq", json_integer((json_int_t)++s->trace_seq));
+    if (s->clock)
+        json_object_set_new(rec, "t", json_integer(s->clock(s->clock_user)));
+    json_object_set_new(rec, "session", json_string(s->session_id));
+    char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(rec);
+    if (!text)
+        return;
+    ivrsm_buf b = {text, strlen(text), strlen(text) + 1, 0};
+    scrub_ctx_secrets(s, &b);
+    s->trace(s->trace_user, b.data);
+    ivrsm_buf_free(&b);
+}
+
+static const char *event_name(ivrsm_event_type t)
+{
+    switch (t) {
+    case IVRSM_EVENT_DTMF: return "dtmf";
+    case IVRSM_EVENT_SPEECH: return "speech";
+    case IVRSM_EVENT_INTENT: return "intent";
+    case IVRSM_EVENT_NOINPUT: return "noinput";
+    case IVRSM_EVENT_NOMATCH: return "nomatch";
+    case IVRSM_EVENT_ACTION_RESULT: return "action_result";
+    case IVRSM_EVENT_HANDOFF_RESULT: return "handoff_result";
+    case IVRSM_EVENT_HANGUP: return "hangup";
+    }
+    return "unknown";
+}
+
+/* Input in a state that collects an OTP is a secret as a whole. */
+static bool input_is_secret(const ivrsm_session *s)
+{
+    if (s->state < 0)
+        return false;
+    const m_state *st = &s->m->states[s->state];
+    return st->collect.mode == IVRSM_COLLECT_OTP;
+}
+
+void s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "kind", json_string("event"));
+    json_object_set_new(r, "type", json_string(event_name(ev->type)));
+    if (ev->event_id)
+        json_object_set_new(r, "event_id", json_string(ev->event_id));
+    if (s->state >= 0)
+        json_object_set_new(r, "state", json_string(s->m->states[s->state].name));
+    switch (ev->type) {
+    case IVRSM_EVENT_DTMF:
+    case IVRSM_EVENT_SPEECH:
+    case IVRSM_EVENT_INTENT:
+        if (ev->text)
+            json_object_set_new(r, "text", json_string(input_is_secret(s) ? "***" : ev->text));
+        if (ev->type == IVRSM_EVENT_SPEECH && ev->confidence >= 0)
+            json_object_set_new(r, "confidence", json_real(ev->confidence));
+        break;
+    case IVRSM_EVENT_ACTION_RESULT: {
+        json_object_set_new(r, "command", json_integer((json_int_t)ev->command_id));
+        json_object_set_new(r, "status", json_integer(ev->status));
+        if (ev->error)
+            json_object_set_new(r, "error", json_string(ev->error));
+        json_t *body = NULL;
+        if (ev->body && s_parse_result_body(ev, &body) == 0) {
+            json_object_set_new(r, "body", s_redact(s->m, body));
+        }
+        json_decref(body);
+        break;
+    }
+    case IVRSM_EVENT_HANDOFF_RESULT:
+        json_object_set_new(r, "command", json_integer((json_int_t)ev->command_id));
+        json_object_set_new(r, "ok", json_boolean(ev->ok));
+        break;
+    default: break;
+    }
+    emit(s, r);
+}
+
+void s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason)
+{
+    if (!s->trace)
+        return;
+    json_t *r = json_object();
+    json_object_set_new(r, "kind", json_string("transition"));
+    json_object_set_new(r, "from", from >= 0 ? json_string(s->m->states[from].name) : json_null());
+    json_object_set_new(r, "to", json_string(s->m->states[to].name));
+    json_object_set_new(r, "reason", json_string(reason));
+    emit(s, r);
+}
+
+void s_trace_command(ivrsm_session *s, const ivrsm_command *c)
+{
+    if (!s->trace)
+        return;
+    json_t *cmd = s_command_to_json(c);
+    json_t *r = s_redact(s->m, cmd);
+    json_decref(cmd);
+    json_t *rec = json_object();
+    json_object_set_new(rec, "kind", json_string("command"));
+    json_object_update(rec, r);
+    json_decref(r);
+    emit(s, rec);
+}
+
+void s_trace_note(ivrsm_session *s, const char *kind, const char *detail)
+{
+    if (!s->trace)
+        return;
+    json_t *r = json_object();
+    json_object_set_new(r, "kind", json_string(kind));
+    if (s->state >= 0)
+        json_object_set_new(r, "state", json_string(s->m->states[s->state].name));
+    json_object_set_new(r, "detail", json_string(detail));
+    emit(s, r);
+}
