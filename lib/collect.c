@@ -1,0 +1,361 @@
+/*
+ * Collect: argument checks and dispatch to the parser of each mode, the
+ * locale registry, and the word helpers the parsers share (splitting an
+ * input into normalised words, phrase lists, numbers said in words).
+ */
+#include "collect.h"
+
+#include "locale.h"
+#include "text.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------------------
+ * Locales
+ * ------------------------------------------------------------------------- */
+
+static const struct ivrsm_locale *const builtin_locales[] = {
+    &ivrsm_locale_fr_fr,
+    &ivrsm_locale_fr_be,
+};
+
+/* Tags compare case-insensitively, and "fr_FR" (POSIX style) equals "fr-FR". */
+static int tag_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char ca = *a == '_' ? '-' : *a;
+        char cb = *b == '_' ? '-' : *b;
+        if (ca >= 'A' && ca <= 'Z')
+            ca = (char)(ca - 'A' + 'a');
+        if (cb >= 'A' && cb <= 'Z')
+            cb = (char)(cb - 'A' + 'a');
+        if (ca != cb)
+            return 0;
+        if (ca == '\0')
+            return 1;
+    }
+}
+
+const ivrsm_locale *ivrsm_locale_find(const char *tag)
+{
+    if (!tag)
+        return NULL;
+    for (size_t i = 0; i < sizeof builtin_locales / sizeof builtin_locales[0]; i++) {
+        for (const char *const *t = builtin_locales[i]->tags; *t; t++) {
+            if (tag_equal(tag, *t))
+                return builtin_locales[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Modes and dispatch
+ * ------------------------------------------------------------------------- */
+
+static const char *const mode_names[] = {
+    [IVRSM_COLLECT_NONE] = "none",
+    [IVRSM_COLLECT_PHONE] = "phone",
+    [IVRSM_COLLECT_OTP] = "otp",
+    [IVRSM_COLLECT_DATE_NL] = "date_nl",
+    [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "free_speech_or_no",
+};
+
+#define MODE_COUNT (sizeof mode_names / sizeof mode_names[0])
+
+ivrsm_collect_mode ivrsm_collect_mode_from_name(const char *name)
+{
+    if (!name)
+        return IVRSM_COLLECT_NONE;
+    for (size_t i = IVRSM_COLLECT_PHONE; i < MODE_COUNT; i++) {
+        if (strcmp(name, mode_names[i]) == 0)
+            return (ivrsm_collect_mode)i;
+    }
+    return IVRSM_COLLECT_NONE;
+}
+
+const char *ivrsm_collect_mode_name(ivrsm_collect_mode mode)
+{
+    if ((unsigned)mode >= MODE_COUNT)
+        return "none";
+    return mode_names[mode];
+}
+
+int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *params,
+                        const char *input, size_t len, int is_dtmf, ivrsm_collect_value *out)
+{
+    if (!params || !params->locale || !out || (!input && len > 0))
+        return -1;
+    if (params->otp_length < 0 || params->otp_length > IVRSM_COLLECT_OTP_MAX ||
+        params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX)
+        return -1;
+    out->text[0] = '\0';
+    out->date_to[0] = '\0';
+    out->said_no = 0;
+    if (!input)
+        input = "";
+    switch (mode) {
+    case IVRSM_COLLECT_PHONE:
+        return ivrsm_collect_phone(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_OTP:
+        return ivrsm_collect_otp(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_DATE_NL:
+        if (!params->tz)
+            return -1;
+        return ivrsm_collect_date_nl(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
+        return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_NONE:
+    default:
+        return -1;
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Words
+ * ------------------------------------------------------------------------- */
+
+static int is_ascii_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_ascii_alnum(unsigned char c)
+{
+    return is_ascii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/*
+ * The length of a numeric date written with separators at in[i..len)
+ * ("3/12", "03.12.2027": two or three digit groups joined by one repeated
+ * '/', '.' or '-'), or 0 when there is none. i must start the digit run.
+ */
+static size_t numeric_date_run(const char *in, size_t i, size_t len)
+{
+    size_t j = i;
+    char sep = 0;
+    int groups = 0;
+    for (;;) {
+        size_t digits = 0;
+        while (j < len && is_ascii_digit((unsigned char)in[j]) && digits < 5) {
+            j++;
+            digits++;
+        }
+        if (digits == 0 || digits > 4)
+            return 0;
+        groups++;
+        if (groups == 3 || j >= len || (in[j] != '/' && in[j] != '.' && in[j] != '-'))
+            break;
+        if (sep && in[j] != sep)
+            break;
+        if (j + 1 >= len || !is_ascii_digit((unsigned char)in[j + 1]))
+            break;
+        sep = in[j];
+        j++;
+    }
+    /* A run glued to a following letter is something else ("3/12abc"). */
+    if (groups < 2 || (j < len && is_ascii_alnum((unsigned char)in[j])))
+        return 0;
+    return j - i;
+}
+
+/* Appends the space-separated words of normalised text[from..to) to the index. */
+static int index_words(struct ivrsm_words *w, size_t from, size_t to)
+{
+    size_t i = from;
+    while (i < to) {
+        size_t start = i;
+        while (i < to && w->text[i] != ' ')
+            i++;
+        if (w->count >= IVRSM_WORDS_MAX)
+            return -1;
+        w->start[w->count] = (unsigned short)start;
+        w->len[w->count] = (unsigned short)(i - start);
+        w->count++;
+        w->text[i] = '\0';
+        i++;
+    }
+    return 0;
+}
+
+/* Normalises in[from..to) into w->text at *used and indexes its words. */
+static int add_segment(struct ivrsm_words *w, size_t *used, const char *in, size_t from, size_t to)
+{
+    if (to <= from)
+        return 0;
+    int n = ivrsm_text_normalize(in + from, to - from, w->text + *used, sizeof w->text - *used);
+    if (n < 0)
+        return -1;
+    if (index_words(w, *used, *used + (size_t)n) != 0)
+        return -1;
+    *used += (size_t)n + 1;
+    return 0;
+}
+
+int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int keep_numeric_dates)
+{
+    w->count = 0;
+    if (len > IVRSM_COLLECT_INPUT_MAX || !ivrsm_utf8_valid(in, len))
+        return -1;
+    size_t used = 0;
+    size_t segment = 0;
+    for (size_t i = 0; keep_numeric_dates && i < len; i++) {
+        if (!is_ascii_digit((unsigned char)in[i]) || (i > 0 && is_ascii_digit((unsigned char)in[i - 1])))
+            continue;
+        size_t run = numeric_date_run(in, i, len);
+        if (run == 0)
+            continue;
+        if (add_segment(w, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX)
+            return -1;
+        memcpy(w->text + used, in + i, run);
+        w->text[used + run] = '\0';
+        w->start[w->count] = (unsigned short)used;
+        w->len[w->count] = (unsigned short)run;
+        w->count++;
+        used += run + 1;
+        i += run - 1;
+        segment = i + 1;
+    }
+    return add_segment(w, &used, in, segment, len);
+}
+
+int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
+{
+    if (i >= w->count || w->len[i] == 0)
+        return 0;
+    const char *s = w->text + w->start[i];
+    for (size_t k = 0; k < w->len[i]; k++) {
+        if (!is_ascii_digit((unsigned char)s[k]))
+            return 0;
+    }
+    return 1;
+}
+
+size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase)
+{
+    size_t n = 0;
+    const char *p = phrase;
+    while (*p) {
+        size_t plen = strcspn(p, " ");
+        if (at + n >= w->count || w->len[at + n] != plen ||
+            memcmp(w->text + w->start[at + n], p, plen) != 0)
+            return 0;
+        n++;
+        p += plen;
+        if (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
+size_t ivrsm_words_match_any(const struct ivrsm_words *w, size_t at, const char *const *phrases,
+                             size_t *which)
+{
+    size_t best = 0;
+    for (size_t i = 0; phrases && phrases[i]; i++) {
+        size_t n = ivrsm_words_match(w, at, phrases[i]);
+        if (n > best) {
+            best = n;
+            if (which)
+                *which = i;
+        }
+    }
+    return best;
+}
+
+size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *const *phrases)
+{
+    size_t n;
+    while ((n = ivrsm_words_match_any(w, at, phrases, NULL)) > 0)
+        at += n;
+    return at;
+}
+
+/* The longest entry of the number table starting at `at`, or NULL. */
+static const struct ivrsm_number_word *number_base(const struct ivrsm_locale *loc,
+                                                   const struct ivrsm_words *w, size_t at,
+                                                   size_t *span)
+{
+    const struct ivrsm_number_word *best = NULL;
+    *span = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text; e++) {
+        size_t n = ivrsm_words_match(w, at, e->text);
+        if (n > *span) {
+            *span = n;
+            best = e;
+        }
+    }
+    return best;
+}
+
+/*
+ * A base word, then (when the base takes one) an optional joiner and an
+ * addend in range, itself a number: "quatre vingt" + "dix neuf". The depth
+ * bound keeps a hostile table from recursing without end.
+ */
+static size_t number_compound(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, int *value, int depth)
+{
+    size_t span;
+    const struct ivrsm_number_word *base = number_base(loc, w, at, &span);
+    if (!base)
+        return 0;
+    *value = base->value;
+    if (base->addend_max <= 0 || depth >= 4)
+        return span;
+    size_t pos = at + span;
+    size_t joiner = ivrsm_words_match_any(w, pos, loc->number_joiners, NULL);
+    int addend;
+    size_t n = number_compound(loc, w, pos + joiner, &addend, depth + 1);
+    if (n > 0 && addend >= base->addend_min && addend <= base->addend_max) {
+        *value = base->value + addend;
+        return span + joiner + n;
+    }
+    return span;
+}
+
+size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                          int *value)
+{
+    return number_compound(loc, w, at, value, 0);
+}
+
+int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return -1;
+    while (at < w->count) {
+        size_t filler = ivrsm_words_match_any(w, at, loc->digit_fillers, NULL);
+        if (filler > 0) {
+            at += filler;
+            continue;
+        }
+        const char *digits;
+        size_t digits_len;
+        char said[3];
+        if (ivrsm_word_is_digits(w, at)) {
+            digits = w->text + w->start[at];
+            digits_len = w->len[at];
+            at++;
+        } else {
+            int value;
+            size_t span = ivrsm_number_words(loc, w, at, &value);
+            if (span == 0 || value < 0 || value > 99)
+                return -1;
+            digits_len = 0;
+            if (value >= 10)
+                said[digits_len++] = (char)('0' + value / 10);
+            said[digits_len++] = (char)('0' + value % 10);
+            digits = said;
+            at += span;
+        }
+        if (n + digits_len >= cap)
+            return -1;
+        memcpy(out + n, digits, digits_len);
+        n += digits_len;
+    }
+    out[n] = '\0';
+    return (int)n;
+}

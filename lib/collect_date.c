@@ -1,0 +1,515 @@
+/*
+ * Collect mode "date_nl": a date or a window of dates said in natural
+ * language, turned into date_from (out->text) and date_to (out->date_to),
+ * both "YYYY-MM-DD", in the zone params->tz.
+ *
+ * The choices, with the fr-FR words as examples (other locales bring their
+ * own words through their tables):
+ *
+ * - "Today" is the local date of params->now_ms in params->tz.
+ * - A single day gives date_from == date_to.
+ * - "aujourd'hui", "demain", "après-demain": today, today + 1, today + 2.
+ * - A bare weekday ("lundi", "le lundi", "ce lundi"): the first such day
+ *   strictly after today, 1 to 7 days ahead ("lundi" said on a Monday is the
+ *   Monday of the following week: a caller asking for today says
+ *   "aujourd'hui").
+ * - A weekday with "prochain(e)" ("lundi prochain", also "mardi la semaine
+ *   prochaine"): that day in the next calendar week (weeks run Monday to
+ *   Sunday), 1 to 13 days ahead, so always inside "la semaine prochaine".
+ * - "la semaine prochaine": Monday to Sunday of the next calendar week.
+ * - "cette semaine": today to Sunday of the current week.
+ * - "le mois prochain": the first to the last day of the next month.
+ * - "dans N jours": the single day today + N (N from 1 to 366);
+ *   "dans N semaines": the single day today + 7 N (N from 1 to 52). N in
+ *   digits or words, taken literally: "dans quinze jours" is today + 15,
+ *   "dans huit jours" today + 8.
+ * - "le 3 décembre", "le premier décembre", "le 1er décembre", "3/12": that
+ *   date this year, or next year when it is already past (today is not past).
+ *   With a year ("le 3 décembre 2027", "03/12/2027", "3/12/27" = 2027) that
+ *   exact date, which must not be past. Numeric dates use the locale's
+ *   order (day/month for French) with '/', '.' or '-'.
+ * - "le 3" (a day alone): the first date on or after today with that day of
+ *   the month, skipping months too short for it ("le 31" said on 2026-11-25
+ *   is 2026-12-31).
+ * - A weekday before a date ("lundi 7 décembre") is accepted; the date wins.
+ * - "dès que possible", "le plus tôt possible", "je ne sais pas",
+ *   "n'importe quand"...: the window today .. today + asap_days - 1
+ *   (params->asap_days, 14 when 0).
+ * - Keyed digits: DDMM or DDMMYYYY in the locale's numeric order, with an
+ *   optional final "#", read like "3/12" or "03/12/2027".
+ * - Hesitations before the date ("euh", "plutôt", "c'est pour") and
+ *   time-of-day or polite words after it ("matin", "s'il vous plaît") are
+ *   ignored; any other word makes the input not a date. Impossible dates
+ *   ("le 31 février", 29/02 of a common year, day 0, month 13) and dates in
+ *   a past year are not dates either.
+ */
+#include "collect.h"
+
+#include "locale.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ASAP_DEFAULT_DAYS 14
+#define IN_DAYS_MAX 366
+#define IN_WEEKS_MAX 52
+
+/* The inclusive window found, in days since 1970-01-01. */
+struct date_window {
+    int64_t from;
+    int64_t to;
+};
+
+struct civil_date {
+    int64_t year;
+    int month; /* 1..12 */
+    int day;   /* 1..31 */
+};
+
+/* What the parser knows while reading one input. */
+struct date_context {
+    const struct ivrsm_locale *loc;
+    const struct ivrsm_words *words;
+    int64_t today; /* days since 1970-01-01, local */
+    struct civil_date today_civil;
+    int asap_days;
+};
+
+/* ---------------------------------------------------------------------------
+ * Calendar arithmetic (proleptic Gregorian, H. Hinnant's algorithms)
+ * ------------------------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int is_leap_year(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
+}
+
+static int date_exists(int64_t y, int m, int d)
+{
+    return m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    const int64_t era = floor_div(y, 400);
+    const int64_t yoe = y - era * 400;
+    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static struct civil_date civil_from_days(int64_t z)
+{
+    z += 719468;
+    const int64_t era = floor_div(z, 146097);
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    struct civil_date c;
+    c.day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    c.month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    c.year = yoe + era * 400 + (c.month <= 2);
+    return c;
+}
+
+/* 0 = Monday .. 6 = Sunday; 1970-01-01 was a Thursday. */
+static int weekday_of(int64_t days)
+{
+    return (int)(((days + 3) % 7 + 7) % 7);
+}
+
+static struct date_window single_day(int64_t day)
+{
+    struct date_window w = {day, day};
+    return w;
+}
+
+/* ---------------------------------------------------------------------------
+ * Resolving days and months to dates
+ * ------------------------------------------------------------------------- */
+
+/* A day and month without a year: this year unless past, then next year. */
+static int resolve_day_month(const struct date_context *c, int month, int day, int64_t *out)
+{
+    int64_t year = c->today_civil.year;
+    if (!date_exists(year, month, day) ||
+        days_from_civil(year, month, day) < c->today) {
+        year++;
+        if (!date_exists(year, month, day))
+            return -1;
+    }
+    *out = days_from_civil(year, month, day);
+    return *out >= c->today ? 0 : -1;
+}
+
+/* A full date: it must exist and not be past. */
+static int resolve_full_date(const struct date_context *c, int64_t year, int month, int day,
+                             int64_t *out)
+{
+    if (year < 0 || year > 9999 || !date_exists(year, month, day))
+        return -1;
+    *out = days_from_civil(year, month, day);
+    return *out >= c->today ? 0 : -1;
+}
+
+/* A day of the month alone: the first such date on or after today. */
+static int resolve_day_only(const struct date_context *c, int day, int64_t *out)
+{
+    if (day < 1 || day > 31)
+        return -1;
+    int64_t year = c->today_civil.year;
+    int month = c->today_civil.month;
+    for (int i = 0; i < 13; i++) {
+        if (date_exists(year, month, day) && days_from_civil(year, month, day) >= c->today) {
+            *out = days_from_civil(year, month, day);
+            return 0;
+        }
+        if (++month > 12) {
+            month = 1;
+            year++;
+        }
+    }
+    return -1;
+}
+
+/* A year as written: four digits, or two meaning 20YY. */
+static int year_from_digits(const char *s, size_t len, int64_t *year)
+{
+    if (len != 2 && len != 4)
+        return -1;
+    int64_t y = 0;
+    for (size_t i = 0; i < len; i++)
+        y = y * 10 + (s[i] - '0');
+    *year = len == 2 ? 2000 + y : y;
+    return 0;
+}
+
+/* Parses up to 4 ASCII digits of s[0..len); -1 when empty or not digits. */
+static int small_number(const char *s, size_t len)
+{
+    if (len == 0 || len > 4)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/*
+ * "3/12", "03.12.2027", "3-12-27" as one word (see ivrsm_words_split): two or
+ * three groups, in the locale's order.
+ */
+static int resolve_numeric_date(const struct date_context *c, const char *s, size_t len,
+                                int64_t *out)
+{
+    const char *group[3];
+    size_t group_len[3];
+    size_t groups = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] >= '0' && s[i] <= '9')
+            continue;
+        if (groups == 3)
+            return -1;
+        group[groups] = s + start;
+        group_len[groups] = i - start;
+        groups++;
+        start = i + 1;
+    }
+    if (groups < 2 || group_len[0] > 2 || group_len[1] > 2)
+        return -1;
+    int first = small_number(group[0], group_len[0]);
+    int second = small_number(group[1], group_len[1]);
+    int day = c->loc->numeric_date_order == IVRSM_DATE_MDY ? second : first;
+    int month = c->loc->numeric_date_order == IVRSM_DATE_MDY ? first : second;
+    if (groups == 2)
+        return resolve_day_month(c, month, day, out);
+    int64_t year;
+    if (year_from_digits(group[2], group_len[2], &year) != 0)
+        return -1;
+    return resolve_full_date(c, year, month, day, out);
+}
+
+/* ---------------------------------------------------------------------------
+ * Expressions. Each reads the words from `at` on and returns how many it
+ * used, filling *win, or 0 when the words are not that expression.
+ * ------------------------------------------------------------------------- */
+
+static size_t parse_phrase_windows(const struct date_context *c, size_t at,
+                                   struct date_window *win)
+{
+    const struct ivrsm_locale *loc = c->loc;
+    const int today_weekday = weekday_of(c->today);
+    size_t n;
+    if ((n = ivrsm_words_match_any(c->words, at, loc->asap, NULL)) > 0) {
+        win->from = c->today;
+        win->to = c->today + c->asap_days - 1;
+        return n;
+    }
+    if ((n = ivrsm_words_match_any(c->words, at, loc->next_week, NULL)) > 0) {
+        win->from = c->today - today_weekday + 7;
+        win->to = win->from + 6;
+        return n;
+    }
+    if ((n = ivrsm_words_match_any(c->words, at, loc->this_week, NULL)) > 0) {
+        win->from = c->today;
+        win->to = c->today - today_weekday + 6;
+        return n;
+    }
+    if ((n = ivrsm_words_match_any(c->words, at, loc->next_month, NULL)) > 0) {
+        int64_t year = c->today_civil.year + (c->today_civil.month == 12);
+        int month = c->today_civil.month % 12 + 1;
+        win->from = days_from_civil(year, month, 1);
+        win->to = win->from + days_in_month(year, month) - 1;
+        return n;
+    }
+    return 0;
+}
+
+static size_t parse_relative_day(const struct date_context *c, size_t at, struct date_window *win)
+{
+    size_t best = 0;
+    int value = 0;
+    for (const struct ivrsm_phrase_value *p = c->loc->relative_days; p && p->text; p++) {
+        size_t n = ivrsm_words_match(c->words, at, p->text);
+        if (n > best) {
+            best = n;
+            value = p->value;
+        }
+    }
+    if (best > 0)
+        *win = single_day(c->today + value);
+    return best;
+}
+
+/* A count in digits ("15") or in words ("quinze", "une"). */
+static size_t parse_count(const struct date_context *c, size_t at, int *value)
+{
+    if (ivrsm_word_is_digits(c->words, at)) {
+        *value = small_number(c->words->text + c->words->start[at], c->words->len[at]);
+        return *value >= 0 ? 1 : 0;
+    }
+    return ivrsm_number_words(c->loc, c->words, at, value);
+}
+
+/* "dans N jours", "dans N semaines". */
+static size_t parse_in_n(const struct date_context *c, size_t at, struct date_window *win)
+{
+    size_t pos = at;
+    size_t n = ivrsm_words_match_any(c->words, pos, c->loc->in_words, NULL);
+    if (n == 0)
+        return 0;
+    pos += n;
+    int count;
+    n = parse_count(c, pos, &count);
+    if (n == 0)
+        return 0;
+    pos += n;
+    if ((n = ivrsm_words_match_any(c->words, pos, c->loc->day_units, NULL)) > 0) {
+        if (count < 1 || count > IN_DAYS_MAX)
+            return 0;
+        *win = single_day(c->today + count);
+        return pos + n - at;
+    }
+    if ((n = ivrsm_words_match_any(c->words, pos, c->loc->week_units, NULL)) > 0) {
+        if (count < 1 || count > IN_WEEKS_MAX)
+            return 0;
+        *win = single_day(c->today + 7 * (int64_t)count);
+        return pos + n - at;
+    }
+    return 0;
+}
+
+/* The day of the month: "premier", "1er", "3", "trois", "vingt et un". */
+static size_t parse_day_of_month(const struct date_context *c, size_t at, int *day)
+{
+    size_t n = ivrsm_words_match_any(c->words, at, c->loc->ordinal_first, NULL);
+    if (n > 0) {
+        *day = 1;
+        return n;
+    }
+    if (ivrsm_word_is_digits(c->words, at)) {
+        if (c->words->len[at] > 2)
+            return 0;
+        *day = small_number(c->words->text + c->words->start[at], c->words->len[at]);
+        return 1;
+    }
+    return ivrsm_number_words(c->loc, c->words, at, day);
+}
+
+/* A word kept whole by ivrsm_words_split: digits with '/', '.' or '-' inside. */
+static int is_numeric_date_word(const struct ivrsm_words *w, size_t i)
+{
+    if (i >= w->count || w->len[i] < 3)
+        return 0;
+    const char *s = w->text + w->start[i];
+    return s[0] >= '0' && s[0] <= '9' && strcspn(s, "/.-") < w->len[i];
+}
+
+/* [article] [weekday] (day [month [year]] | numeric date). */
+static size_t parse_explicit_date(const struct date_context *c, size_t at, struct date_window *win)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = at;
+    pos += ivrsm_words_match_any(w, pos, c->loc->date_articles, NULL);
+    pos += ivrsm_words_match_any(w, pos, c->loc->weekdays, NULL);
+    int64_t day_number;
+    if (is_numeric_date_word(w, pos)) {
+        if (resolve_numeric_date(c, w->text + w->start[pos], w->len[pos], &day_number) != 0)
+            return 0;
+        *win = single_day(day_number);
+        return pos + 1 - at;
+    }
+    int day;
+    size_t n = parse_day_of_month(c, pos, &day);
+    if (n == 0)
+        return 0;
+    pos += n;
+    size_t month_index;
+    n = ivrsm_words_match_any(w, pos, c->loc->months, &month_index);
+    if (n == 0) {
+        if (resolve_day_only(c, day, &day_number) != 0)
+            return 0;
+        *win = single_day(day_number);
+        return pos - at;
+    }
+    pos += n;
+    int month = (int)month_index + 1;
+    int64_t year;
+    if (ivrsm_word_is_digits(w, pos) && w->len[pos] == 4) {
+        year_from_digits(w->text + w->start[pos], w->len[pos], &year);
+        pos++;
+        if (resolve_full_date(c, year, month, day, &day_number) != 0)
+            return 0;
+    } else if (resolve_day_month(c, month, day, &day_number) != 0) {
+        return 0;
+    }
+    *win = single_day(day_number);
+    return pos - at;
+}
+
+/* [article] weekday [prochain | la semaine prochaine]. */
+static size_t parse_weekday(const struct date_context *c, size_t at, struct date_window *win)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = at;
+    pos += ivrsm_words_match_any(w, pos, c->loc->date_articles, NULL);
+    size_t weekday;
+    size_t n = ivrsm_words_match_any(w, pos, c->loc->weekdays, &weekday);
+    if (n == 0)
+        return 0;
+    pos += n;
+    const int today_weekday = weekday_of(c->today);
+    size_t next = ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
+    if (next == 0)
+        next = ivrsm_words_match_any(w, pos, c->loc->next_week, NULL);
+    if (next > 0) {
+        const int64_t next_monday = c->today - today_weekday + 7;
+        *win = single_day(next_monday + (int64_t)weekday);
+        return pos + next - at;
+    }
+    int ahead = ((int)weekday - today_weekday + 7) % 7;
+    *win = single_day(c->today + (ahead == 0 ? 7 : ahead));
+    return pos - at;
+}
+
+/* One date expression at `at`, the first reading that fits. */
+static size_t parse_expression(const struct date_context *c, size_t at, struct date_window *win)
+{
+    size_t n;
+    if ((n = parse_phrase_windows(c, at, win)) > 0)
+        return n;
+    if ((n = parse_relative_day(c, at, win)) > 0)
+        return n;
+    if ((n = parse_in_n(c, at, win)) > 0)
+        return n;
+    if ((n = parse_explicit_date(c, at, win)) > 0)
+        return n;
+    return parse_weekday(c, at, win);
+}
+
+/* ---------------------------------------------------------------------------
+ * Entry points
+ * ------------------------------------------------------------------------- */
+
+/* Keyed DDMM or DDMMYYYY (locale order), optional final '#'. */
+static int date_from_keys(const struct date_context *c, const char *in, size_t len,
+                          int64_t *day_number)
+{
+    if (len > 0 && in[len - 1] == '#')
+        len--;
+    if (len != 4 && len != 8)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] < '0' || in[i] > '9')
+            return -1;
+    }
+    char written[11];
+    if (len == 4)
+        snprintf(written, sizeof written, "%.2s/%.2s", in, in + 2);
+    else
+        snprintf(written, sizeof written, "%.2s/%.2s/%.4s", in, in + 2, in + 4);
+    return resolve_numeric_date(c, written, strlen(written), day_number);
+}
+
+static int format_day(int64_t day, char *out, size_t cap)
+{
+    struct civil_date d = civil_from_days(day);
+    if (d.year < 0 || d.year > 9999)
+        return -1;
+    int n = snprintf(out, cap, "%04d-%02d-%02d", (int)d.year, d.month, d.day);
+    return n == 10 ? 0 : -1;
+}
+
+int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,
+                          int is_dtmf, ivrsm_collect_value *out)
+{
+    struct ivrsm_words words;
+    struct date_context c;
+    const int64_t now = floor_div(params->now_ms, 1000);
+    c.loc = params->locale;
+    c.words = &words;
+    c.today = floor_div(now + ivrsm_tz_offset(params->tz, now), 86400);
+    c.today_civil = civil_from_days(c.today);
+    c.asap_days = params->asap_days > 0 ? params->asap_days : ASAP_DEFAULT_DAYS;
+
+    struct date_window win;
+    if (is_dtmf) {
+        if (date_from_keys(&c, in, len, &win.from) != 0)
+            return 1;
+        win.to = win.from;
+    } else {
+        if (ivrsm_words_split(&words, in, len, 1) != 0)
+            return 1;
+        size_t at = ivrsm_words_skip_any(&words, 0, c.loc->date_lead_fillers);
+        size_t n = parse_expression(&c, at, &win);
+        if (n == 0)
+            return 1;
+        if (ivrsm_words_skip_any(&words, at + n, c.loc->date_trail_fillers) != words.count)
+            return 1;
+    }
+    if (format_day(win.from, out->text, sizeof out->text) != 0 ||
+        format_day(win.to, out->date_to, sizeof out->date_to) != 0) {
+        out->text[0] = '\0';
+        out->date_to[0] = '\0';
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,235 @@
+/*
+ * Text helpers: UTF-8 validation, normalisation of speech for matching and
+ * whole-word phrase search.
+ *
+ * ivrsm_text_normalize() runs on every speech event, so it is a single byte
+ * loop driven by static tables: one table for ASCII bytes, one for the
+ * Latin-1 supplement (U+00C0..U+00FF, lead byte 0xC3) and a short switch for
+ * the few other code points that matter to French speech (œ, Œ, Ÿ,
+ * typographic apostrophes, dashes, non-breaking spaces). It validates UTF-8
+ * while it normalises and never allocates.
+ */
+#include "text.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * What an ASCII byte becomes: a lower-case letter or a digit is kept (upper
+ * case folded), everything else (punctuation, controls, NUL, spaces)
+ * separates words and is written as 0 here, meaning "a space".
+ */
+static const char ascii_fold[128] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+};
+
+/*
+ * U+00C0..U+00FF (second byte 0x80..0xBF after lead byte 0xC3): the ASCII
+ * letters an accented letter folds to. Letters without an ASCII base
+ * (ð, ø, þ, ß) are kept, lower-cased; × and ÷ are punctuation.
+ */
+static const char *const latin1_upper_fold[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c",         /* À Á Â Ã Ä Å Æ Ç */
+    "e", "e", "e", "e", "i", "i", "i", "i",          /* È É Ê Ë Ì Í Î Ï */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o", NULL,  /* Ð Ñ Ò Ó Ô Õ Ö × */
+    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* Ø Ù Ú Û Ü Ý Þ */
+    "\xc3\x9f",                                      /* ß */
+    "a", "a", "a", "a", "a", "a", "ae", "c",         /* à á â ã ä å æ ç */
+    "e", "e", "e", "e", "i", "i", "i", "i",          /* è é ê ë ì í î ï */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o", NULL,  /* ð ñ ò ó ô õ ö ÷ */
+    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* ø ù ú û ü ý þ */
+    "y",                                             /* ÿ */
+};
+
+/* The sequence length announced by a lead byte, 0 when it cannot start one. */
+static int utf8_lead_length(unsigned char b)
+{
+    if (b < 0x80)
+        return 1;
+    if (b < 0xC2) /* continuation byte, or overlong 2-byte lead */
+        return 0;
+    if (b < 0xE0)
+        return 2;
+    if (b < 0xF0)
+        return 3;
+    if (b < 0xF5)
+        return 4;
+    return 0;
+}
+
+/*
+ * Decodes the code point at s[0..avail) (s[0] >= 0x80). Returns its length in
+ * bytes and stores it in *cp, or 0 when the sequence is malformed, overlong,
+ * a surrogate or beyond U+10FFFF.
+ */
+static int utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    int n = utf8_lead_length(s[0]);
+    if (n < 2 || (size_t)n > avail)
+        return 0;
+    uint32_t c = s[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    static const uint32_t min_for_length[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min_for_length[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+int ivrsm_utf8_valid(const char *s, size_t len)
+{
+    if (!s)
+        return len == 0;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int n = utf8_decode(p + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        i += (size_t)n;
+    }
+    return 1;
+}
+
+/*
+ * The replacement for a non-ASCII code point outside U+00C0..U+00FF:
+ * a string to write, "" for a word separator, or NULL to keep the code
+ * point as it is.
+ */
+static const char *fold_other(uint32_t cp)
+{
+    switch (cp) {
+    case 0x0152: /* Œ */
+    case 0x0153: /* œ */
+        return "oe";
+    case 0x0178: /* Ÿ */
+        return "y";
+    case 0x00A0: /* no-break space */
+    case 0x2007: /* figure space */
+    case 0x202F: /* narrow no-break space (French typography before ; : ! ?) */
+    case 0x2009: /* thin space */
+    case 0x2018: /* ‘ */
+    case 0x2019: /* ’ */
+    case 0x201C: /* “ */
+    case 0x201D: /* ” */
+    case 0x2010: /* ‐ */
+    case 0x2011: /* non-breaking hyphen */
+    case 0x2012: /* figure dash */
+    case 0x2013: /* – */
+    case 0x2014: /* — */
+    case 0x2015: /* horizontal bar */
+    case 0x2026: /* … */
+        return "";
+    default:
+        /* The rest of the Latin-1 punctuation block (¡ « » ¿ ...) separates words. */
+        if (cp >= 0x00A1 && cp <= 0x00BF)
+            return "";
+        return NULL;
+    }
+}
+
+int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
+{
+    if (!out || cap == 0 || (!in && len > 0))
+        return -1;
+    if (cap > (size_t)INT_MAX) /* the length is returned as an int */
+        cap = (size_t)INT_MAX;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    int pending_space = 0; /* a separator was seen since the last word byte */
+    size_t i = 0;
+    while (i < len) {
+        const char *piece;
+        size_t piece_len;
+        unsigned char b = p[i];
+        char single;
+        if (b < 0x80) {
+            i++;
+            single = ascii_fold[b];
+            if (!single) {
+                pending_space = 1;
+                continue;
+            }
+            piece = &single;
+            piece_len = 1;
+        } else {
+            uint32_t cp;
+            int n = utf8_decode(p + i, len - i, &cp);
+            if (n == 0)
+                return -1;
+            if (cp >= 0xC0 && cp <= 0xFF) {
+                piece = latin1_upper_fold[cp - 0xC0];
+            } else {
+                piece = fold_other(cp);
+            }
+            if (!piece) {
+                /* × and ÷ are the only NULL entries of the Latin-1 table: operators, so separators. */
+                if (cp == 0xD7 || cp == 0xF7) {
+                    pending_space = 1;
+                    i += (size_t)n;
+                    continue;
+                }
+                piece = in + i;
+                piece_len = (size_t)n;
+            } else {
+                piece_len = strlen(piece);
+                if (piece_len == 0) {
+                    pending_space = 1;
+                    i += (size_t)n;
+                    continue;
+                }
+            }
+            i += (size_t)n;
+        }
+        if (pending_space && o > 0) {
+            if (o + 1 >= cap)
+                return -1;
+            out[o++] = ' ';
+        }
+        pending_space = 0;
+        if (o + piece_len >= cap)
+            return -1;
+        memcpy(out + o, piece, piece_len);
+        o += piece_len;
+    }
+    out[o] = '\0';
+    return (int)o;
+}
+
+int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
+                          size_t phrase_len)
+{
+    if (!text || !phrase || phrase_len == 0 || phrase_len > text_len)
+        return 0;
+    const char first = phrase[0];
+    const size_t last_start = text_len - phrase_len;
+    for (size_t i = 0; i <= last_start; i++) {
+        if (text[i] != first || (i > 0 && text[i - 1] != ' '))
+            continue;
+        if (memcmp(text + i, phrase, phrase_len) != 0)
+            continue;
+        size_t end = i + phrase_len;
+        if (end == text_len || text[end] == ' ')
+            return 1;
+    }
+    return 0;
+}
