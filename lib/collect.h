@@ -42,6 +42,10 @@ typedef struct ivrsm_collect_params {
 } ivrsm_collect_params;
 
 #define IVRSM_COLLECT_TEXT_MAX 4096
+/* The longest code the "otp" mode reads; a larger otp_length is a bad argument (-1). */
+#define IVRSM_COLLECT_OTP_MAX 32
+/* The widest "as soon as possible" window; a larger asap_days is a bad argument (-1). */
+#define IVRSM_COLLECT_ASAP_DAYS_MAX 366
 
 typedef struct ivrsm_collect_value {
     /* PHONE: E.164; OTP: the digits; FREE_SPEECH_OR_NO: the comment ("" for no);
