@@ -142,7 +142,8 @@ static int open_if(tmpl_builder *b, size_t cond_start, size_t end)
 {
     uint32_t cond, op;
     if (b->depth == IVRSM_TMPL_MAX_DEPTH)
-        return tmpl_fail(b, b->tag_start, "'{{#if}}' blocks nested deeper than %d", IVRSM_TMPL_MAX_DEPTH);
+        return tmpl_fail(b, b->tag_start, "'{{#if}}' blocks nested deeper than %d",
+                         IVRSM_TMPL_MAX_DEPTH);
     if (tmpl_parse_expression(b, cond_start, end, "condition", &cond) != 0 ||
         add_op(b, OP_IF, cond, TMPL_NONE, &op) != 0)
         return -1;
@@ -157,7 +158,8 @@ static int add_else(tmpl_builder *b, size_t cond_start, size_t end)
         return tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " outside '{{#if}}'", TMPL_TAG_ARGS(b));
     if_frame *f = &b->frames[b->depth - 1];
     if (f->has_else)
-        return tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " after '{{else}}' in the same '{{#if}}'", TMPL_TAG_ARGS(b));
+        return tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " after '{{else}}' in the same '{{#if}}'",
+                         TMPL_TAG_ARGS(b));
     uint32_t jump, cond;
     /* The jump's target is not known yet: it joins the chain patched at "{{/if}}". */
     if (add_op(b, OP_JUMP, 0, f->jump_chain, &jump) != 0)
@@ -202,14 +204,16 @@ static int compile_tag(tmpl_builder *b, size_t start, size_t end)
     if (start < end && s[start] == '#') {
         if (starts_word(s, start, end, "#if"))
             return open_if(b, start + 3, end);
-        return tmpl_fail(b, b->tag_start, "unknown block " TMPL_TAG_FMT ": only '{{#if ...}}' is supported",
-                    TMPL_TAG_ARGS(b));
+        return tmpl_fail(b, b->tag_start,
+                         "unknown block " TMPL_TAG_FMT ": only '{{#if ...}}' is supported",
+                         TMPL_TAG_ARGS(b));
     }
     if (start < end && s[start] == '/') {
         if (end - start == 3 && memcmp(s + start, "/if", 3) == 0)
             return close_if(b);
-        return tmpl_fail(b, b->tag_start, "unknown closing tag " TMPL_TAG_FMT ": expected '{{/if}}'",
-                    TMPL_TAG_ARGS(b));
+        return tmpl_fail(b, b->tag_start,
+                         "unknown closing tag " TMPL_TAG_FMT ": expected '{{/if}}'",
+                         TMPL_TAG_ARGS(b));
     }
     if (starts_word(s, start, end, "else")) {
         size_t rest = start + 4;
@@ -219,8 +223,10 @@ static int compile_tag(tmpl_builder *b, size_t start, size_t end)
             return add_else(b, TMPL_NONE, end);
         if (starts_word(s, rest, end, "if"))
             return add_else(b, rest + 2, end);
-        return tmpl_fail(b, rest, "unexpected text after 'else' in " TMPL_TAG_FMT
-                    ": expected '{{else}}' or '{{else if ...}}'", TMPL_TAG_ARGS(b));
+        return tmpl_fail(b, rest,
+                         "unexpected text after 'else' in " TMPL_TAG_FMT
+                         ": expected '{{else}}' or '{{else if ...}}'",
+                         TMPL_TAG_ARGS(b));
     }
     uint32_t expr;
     if (tmpl_parse_expression(b, start, end, "expression", &expr) != 0 ||
@@ -262,8 +268,11 @@ static size_t utf8_check(const unsigned char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         unsigned c = s[i];
-        size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                 : (c & 0xF8) == 0xF0 ? 3 : 4;
+        size_t n = c < 0x80             ? 0
+                   : (c & 0xE0) == 0xC0 ? 1
+                   : (c & 0xF0) == 0xE0 ? 2
+                   : (c & 0xF8) == 0xF0 ? 3
+                                        : 4;
         if (n == 4 || c == 0xC0 || c == 0xC1 || c > 0xF4 || (n && i + n >= len))
             return i;
         for (size_t k = 1; k <= n; k++)
@@ -283,8 +292,8 @@ static int compile_source(tmpl_builder *b)
     const char *s = b->src;
     size_t len = b->len, text_start = 0, pos = 0;
     if (len > IVRSM_TMPL_MAX_LEN)
-        return tmpl_fail(b, IVRSM_TMPL_MAX_LEN, "template too large (%zu bytes, the limit is %d)", len,
-                    IVRSM_TMPL_MAX_LEN);
+        return tmpl_fail(b, IVRSM_TMPL_MAX_LEN, "template too large (%zu bytes, the limit is %d)",
+                         len, IVRSM_TMPL_MAX_LEN);
     size_t bad = utf8_check((const unsigned char *)s, len);
     if (bad != len)
         return tmpl_fail(b, bad, "invalid UTF-8 in template at byte %zu", bad);
@@ -309,7 +318,8 @@ static int compile_source(tmpl_builder *b)
     if (add_text(b, text_start, len) != 0)
         return -1;
     if (b->depth)
-        return tmpl_fail(b, b->frames[b->depth - 1].open_off, "'{{#if}}' never closed by '{{/if}}'");
+        return tmpl_fail(b, b->frames[b->depth - 1].open_off,
+                         "'{{#if}}' never closed by '{{/if}}'");
     return 0;
 }
 
@@ -388,8 +398,11 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
 ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t errcap,
                                size_t *erroff)
 {
-    tmpl_builder b = {.src = src ? src : "", .len = src ? len : 0, .single_expr = TMPL_NONE,
-                      .errbuf = errbuf, .errcap = errcap};
+    tmpl_builder b = {.src = src ? src : "",
+                      .len = src ? len : 0,
+                      .single_expr = TMPL_NONE,
+                      .errbuf = errbuf,
+                      .errcap = errcap};
     if (errbuf && errcap)
         errbuf[0] = '\0';
     ivrsm_tmpl *t = NULL;
@@ -480,13 +493,20 @@ static int append_value(ivrsm_buf *out, const json_t *v)
     if (!v)
         return 0;
     switch (json_typeof(v)) {
-    case JSON_STRING: return ivrsm_buf_append(out, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER: return append_integer(out, json_integer_value(v));
-    case JSON_REAL: return append_real(out, json_real_value(v));
-    case JSON_TRUE: return ivrsm_buf_append(out, "true", 4);
-    case JSON_FALSE: return ivrsm_buf_append(out, "false", 5);
-    case JSON_NULL: return ivrsm_buf_append(out, "null", 4);
-    default: return json_dump_callback(v, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+    case JSON_STRING:
+        return ivrsm_buf_append(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return append_integer(out, json_integer_value(v));
+    case JSON_REAL:
+        return append_real(out, json_real_value(v));
+    case JSON_TRUE:
+        return ivrsm_buf_append(out, "true", 4);
+    case JSON_FALSE:
+        return ivrsm_buf_append(out, "false", 5);
+    case JSON_NULL:
+        return ivrsm_buf_append(out, "null", 4);
+    default:
+        return json_dump_callback(v, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
     }
 }
 
@@ -505,8 +525,12 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
                 return -1;
             pc++;
             break;
-        case OP_IF: pc = tmpl_is_truthy(tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b; break;
-        default: pc = op->b; break;
+        case OP_IF:
+            pc = tmpl_is_truthy(tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
+            break;
+        default:
+            pc = op->b;
+            break;
         }
     }
     /* Appending nothing still leaves a valid, empty buffer. */

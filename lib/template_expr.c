@@ -16,8 +16,24 @@
 /* ---------------------------------------------------------------- lexer */
 
 enum tok_kind {
-    TK_END, TK_PATH, TK_NUMBER, TK_STRING, TK_TRUE, TK_FALSE, TK_NULL, TK_LPAREN, TK_RPAREN,
-    TK_NOT, TK_AND, TK_OR, TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE
+    TK_END,
+    TK_PATH,
+    TK_NUMBER,
+    TK_STRING,
+    TK_TRUE,
+    TK_FALSE,
+    TK_NULL,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_NOT,
+    TK_AND,
+    TK_OR,
+    TK_EQ,
+    TK_NE,
+    TK_LT,
+    TK_LE,
+    TK_GT,
+    TK_GE
 };
 
 typedef struct expr_parser {
@@ -77,8 +93,9 @@ static size_t scan_number(const char *s, size_t pos, size_t end)
 {
     if (s[pos] == '-')
         pos++;
-    while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.' ||
-                         ((s[pos] == '+' || s[pos] == '-') && (s[pos - 1] == 'e' || s[pos - 1] == 'E'))))
+    while (pos < end &&
+           (tmpl_is_key_char(s[pos]) || s[pos] == '.' ||
+            ((s[pos] == '+' || s[pos] == '-') && (s[pos - 1] == 'e' || s[pos - 1] == 'E'))))
         pos++;
     return pos;
 }
@@ -106,9 +123,13 @@ static int next_token(expr_parser *p)
         p->tok_end = p->pos;
         return 0;
     }
-    static const struct { const char *text; int kind; } ops[] = {
-        {"==", TK_EQ}, {"!=", TK_NE}, {"<=", TK_LE}, {">=", TK_GE}, {"&&", TK_AND}, {"||", TK_OR},
-        {"<", TK_LT}, {">", TK_GT}, {"!", TK_NOT}, {"(", TK_LPAREN}, {")", TK_RPAREN},
+    static const struct {
+        const char *text;
+        int kind;
+    } ops[] = {
+        {"==", TK_EQ},  {"!=", TK_NE},    {"<=", TK_LE},    {">=", TK_GE},
+        {"&&", TK_AND}, {"||", TK_OR},    {"<", TK_LT},     {">", TK_GT},
+        {"!", TK_NOT},  {"(", TK_LPAREN}, {")", TK_RPAREN},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         size_t n = strlen(ops[i].text);
@@ -123,7 +144,8 @@ static int next_token(expr_parser *p)
     if (c == '"' || c == '\'') {
         size_t stop = tmpl_scan_string(s, p->pos, p->end);
         if (!stop)
-            return tmpl_fail(p->b, p->pos, "unterminated string in " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+            return tmpl_fail(p->b, p->pos, "unterminated string in " TMPL_TAG_FMT,
+                             TMPL_TAG_ARGS(p->b));
         p->kind = TK_STRING;
         p->pos = stop;
     } else if (is_digit(c) || c == '-') {
@@ -132,8 +154,12 @@ static int next_token(expr_parser *p)
     } else if (is_ident_start(c)) {
         p->pos = scan_path(s, p->pos, p->end);
         p->kind = TK_PATH;
+    } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
+        return tmpl_fail(p->b, p->pos, "unexpected byte 0x%02x in " TMPL_TAG_FMT, (unsigned char)c,
+                         TMPL_TAG_ARGS(p->b));
     } else {
-        return tmpl_fail(p->b, p->pos, "unexpected character '%c' in " TMPL_TAG_FMT, c, TMPL_TAG_ARGS(p->b));
+        return tmpl_fail(p->b, p->pos, "unexpected character '%c' in " TMPL_TAG_FMT, c,
+                         TMPL_TAG_ARGS(p->b));
     }
     p->tok_end = p->pos;
     if (p->kind == TK_PATH) {
@@ -151,77 +177,86 @@ static int next_token(expr_parser *p)
 
 static int parse_or(expr_parser *p, uint32_t *out);
 
-/* Splits a path token into its root and segments, and records its canonical text. */
-static int parse_path(expr_parser *p, uint32_t *out)
+/* Reads the ".key" or "[index]" at s[*pos] into seg and appends its canonical form to text. */
+static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *text)
 {
     tmpl_builder *b = p->b;
     const char *s = b->src;
-    size_t pos = p->tok_start, end = p->tok_end;
-    size_t root_end = pos;
-    while (root_end < end && tmpl_is_key_char(s[root_end]))
-        root_end++;
+    size_t start = *pos, at = start + 1, end = p->tok_end;
+    const char *path = s + p->tok_start;
+    int path_len = (int)(end - p->tok_start);
+    if (s[start] == '.') {
+        while (at < end && tmpl_is_key_char(s[at]))
+            at++;
+        if (at == start + 1)
+            return tmpl_fail(b, start, "empty key in path '%.*s' in " TMPL_TAG_FMT, path_len, path,
+                             TMPL_TAG_ARGS(b));
+        if (tmpl_pool_add(b, s + start + 1, at - start - 1, &seg->key) != 0)
+            return -1;
+        ivrsm_buf_append(text, s + start, at - start);
+        *pos = at;
+        return 0;
+    }
+    if (s[start] != '[')
+        return tmpl_fail(b, start, "unexpected '%c' in path '%.*s' in " TMPL_TAG_FMT, s[start],
+                         path_len, path, TMPL_TAG_ARGS(b));
+    unsigned long long index = 0;
+    while (at < end && is_digit(s[at]) && index <= INDEX_MAX)
+        index = index * 10 + (unsigned)(s[at++] - '0');
+    if (at == start + 1 || at >= end || s[at] != ']' || index > INDEX_MAX) {
+        size_t close = start;
+        while (close < end && s[close] != ']')
+            close++;
+        return tmpl_fail(b, start,
+                         "bad index '%.*s' in " TMPL_TAG_FMT ": expected a non-negative integer",
+                         (int)(close - start + (close < end)), s + start, TMPL_TAG_ARGS(b));
+    }
+    seg->index = (uint32_t)index;
+    ivrsm_buf_printf(text, "[%u]", seg->index);
+    *pos = at + 1;
+    return 0;
+}
+
+/*
+ * Splits a path token into its root and segments, and records its canonical
+ * text: keys as written, indexes without leading zeros ("ctx.list[0].id").
+ */
+static int parse_path(expr_parser *p, uint32_t *out)
+{
     static const char *const roots[] = {"ctx", "resp", "globals"};
+    tmpl_builder *b = p->b;
+    const char *s = b->src;
+    size_t pos = p->tok_start;
+    while (pos < p->tok_end && tmpl_is_key_char(s[pos]))
+        pos++;
+    size_t root_len = pos - p->tok_start;
     uint32_t root = TMPL_NONE;
     for (uint32_t i = 0; i < 3; i++)
-        if (root_end - pos == strlen(roots[i]) && memcmp(s + pos, roots[i], root_end - pos) == 0)
+        if (root_len == strlen(roots[i]) && memcmp(s + p->tok_start, roots[i], root_len) == 0)
             root = i;
     if (root == TMPL_NONE)
-        return tmpl_fail(b, pos, "unknown root '%.*s' in " TMPL_TAG_FMT ": expected ctx, resp or globals",
-                    (int)(root_end - pos), s + pos, TMPL_TAG_ARGS(b));
-    if (tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths) != 0)
-        return -1;
-    tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)pos, 0};
-    /* The canonical text: keys as written, indexes without leading zeros. */
+        return tmpl_fail(b, p->tok_start,
+                         "unknown root '%.*s' in " TMPL_TAG_FMT ": expected ctx, resp or globals",
+                         (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
+    tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)p->tok_start, 0};
     ivrsm_buf text = IVRSM_BUF_INIT;
     ivrsm_buf_puts(&text, roots[root]);
-    for (pos = root_end; pos < end;) {
+    int rc = 0;
+    while (rc == 0 && pos < p->tok_end) {
         path_seg seg = {TMPL_NONE, 0};
-        size_t seg_start = pos;
-        if (s[pos] == '.') {
-            size_t k = ++pos;
-            while (pos < end && tmpl_is_key_char(s[pos]))
-                pos++;
-            if (pos == k) {
-                ivrsm_buf_free(&text);
-                return tmpl_fail(b, seg_start, "empty key in path '%.*s' in " TMPL_TAG_FMT,
-                            (int)(end - p->tok_start), s + p->tok_start, TMPL_TAG_ARGS(b));
-            }
-            if (tmpl_pool_add(b, s + k, pos - k, &seg.key) != 0) {
-                ivrsm_buf_free(&text);
-                return -1;
-            }
-            ivrsm_buf_append(&text, s + seg_start, pos - seg_start);
-        } else if (s[pos] == '[') {
-            size_t d = ++pos;
-            unsigned long long idx = 0;
-            while (pos < end && is_digit(s[pos]) && idx <= INDEX_MAX)
-                idx = idx * 10 + (unsigned)(s[pos++] - '0');
-            if (pos == d || pos >= end || s[pos] != ']' || idx > INDEX_MAX) {
-                size_t close = seg_start;
-                while (close < end && s[close] != ']')
-                    close++;
-                ivrsm_buf_free(&text);
-                return tmpl_fail(b, seg_start,
-                            "bad index '%.*s' in " TMPL_TAG_FMT ": expected a non-negative integer",
-                            (int)(close - seg_start + (close < end)), s + seg_start, TMPL_TAG_ARGS(b));
-            }
-            pos++;
-            seg.index = (uint32_t)idx;
-            ivrsm_buf_printf(&text, "[%u]", (unsigned)idx);
-        } else {
-            ivrsm_buf_free(&text);
-            return tmpl_fail(b, pos, "unexpected '%c' in path '%.*s' in " TMPL_TAG_FMT, s[pos],
-                        (int)(end - p->tok_start), s + p->tok_start, TMPL_TAG_ARGS(b));
+        rc = parse_segment(p, &pos, &seg, &text);
+        if (rc == 0)
+            rc = tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs);
+        if (rc == 0) {
+            b->segs[b->n_segs++] = seg;
+            path.n_segs++;
         }
-        if (tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs) != 0) {
-            ivrsm_buf_free(&text);
-            return -1;
-        }
-        b->segs[b->n_segs++] = seg;
-        path.n_segs++;
     }
-    int rc = text.failed ? tmpl_fail_oom(b) : tmpl_pool_add(b, text.data, text.len, &path.text);
+    if (rc == 0)
+        rc = text.failed ? tmpl_fail_oom(b) : tmpl_pool_add(b, text.data, text.len, &path.text);
     ivrsm_buf_free(&text);
+    if (rc == 0)
+        rc = tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths);
     if (rc != 0)
         return -1;
     b->paths[b->n_paths] = path;
@@ -238,7 +273,7 @@ static int parse_number(expr_parser *p, uint32_t *out)
     if (!v || !json_is_number(v)) {
         json_decref(v);
         return tmpl_fail(p->b, p->tok_start, "bad number '%.*s' in " TMPL_TAG_FMT, (int)n, s,
-                    TMPL_TAG_ARGS(p->b));
+                         TMPL_TAG_ARGS(p->b));
     }
     return tmpl_add_literal(p->b, v, out);
 }
@@ -265,16 +300,19 @@ static int parse_string(expr_parser *p, uint32_t *out)
 static int fail_expected_value(expr_parser *p)
 {
     if (p->kind == TK_END)
-        return tmpl_fail(p->b, p->tok_start, "expected a value at the end of " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+        return tmpl_fail(p->b, p->tok_start, "expected a value at the end of " TMPL_TAG_FMT,
+                         TMPL_TAG_ARGS(p->b));
     return tmpl_fail(p->b, p->tok_start, "expected a value before '%.*s' in " TMPL_TAG_FMT,
-                (int)(p->tok_end - p->tok_start), p->b->src + p->tok_start, TMPL_TAG_ARGS(p->b));
+                     (int)(p->tok_end - p->tok_start), p->b->src + p->tok_start,
+                     TMPL_TAG_ARGS(p->b));
 }
 
 static int enter(expr_parser *p)
 {
     if (++p->depth > EXPR_MAX_DEPTH)
-        return tmpl_fail(p->b, p->tok_start, "expression nested deeper than %d levels in " TMPL_TAG_FMT,
-                    EXPR_MAX_DEPTH, TMPL_TAG_ARGS(p->b));
+        return tmpl_fail(p->b, p->tok_start,
+                         "expression nested deeper than %d levels in " TMPL_TAG_FMT, EXPR_MAX_DEPTH,
+                         TMPL_TAG_ARGS(p->b));
     return 0;
 }
 
@@ -282,12 +320,24 @@ static int parse_primary(expr_parser *p, uint32_t *out)
 {
     int rc;
     switch (p->kind) {
-    case TK_PATH: rc = parse_path(p, out); break;
-    case TK_NUMBER: rc = parse_number(p, out); break;
-    case TK_STRING: rc = parse_string(p, out); break;
-    case TK_TRUE: rc = tmpl_add_literal(p->b, json_true(), out); break;
-    case TK_FALSE: rc = tmpl_add_literal(p->b, json_false(), out); break;
-    case TK_NULL: rc = tmpl_add_literal(p->b, json_null(), out); break;
+    case TK_PATH:
+        rc = parse_path(p, out);
+        break;
+    case TK_NUMBER:
+        rc = parse_number(p, out);
+        break;
+    case TK_STRING:
+        rc = parse_string(p, out);
+        break;
+    case TK_TRUE:
+        rc = tmpl_add_literal(p->b, json_true(), out);
+        break;
+    case TK_FALSE:
+        rc = tmpl_add_literal(p->b, json_false(), out);
+        break;
+    case TK_NULL:
+        rc = tmpl_add_literal(p->b, json_null(), out);
+        break;
     case TK_LPAREN: {
         size_t open = p->tok_start;
         if (enter(p) != 0 || next_token(p) != 0 || parse_or(p, out) != 0)
@@ -298,7 +348,8 @@ static int parse_primary(expr_parser *p, uint32_t *out)
         rc = 0;
         break;
     }
-    default: return fail_expected_value(p);
+    default:
+        return fail_expected_value(p);
     }
     return rc != 0 ? -1 : next_token(p);
 }
@@ -318,13 +369,20 @@ static int parse_unary(expr_parser *p, uint32_t *out)
 static uint32_t comparison_kind(int tok)
 {
     switch (tok) {
-    case TK_EQ: return EX_EQ;
-    case TK_NE: return EX_NE;
-    case TK_LT: return EX_LT;
-    case TK_LE: return EX_LE;
-    case TK_GT: return EX_GT;
-    case TK_GE: return EX_GE;
-    default: return TMPL_NONE;
+    case TK_EQ:
+        return EX_EQ;
+    case TK_NE:
+        return EX_NE;
+    case TK_LT:
+        return EX_LT;
+    case TK_LE:
+        return EX_LE;
+    case TK_GT:
+        return EX_GT;
+    case TK_GE:
+        return EX_GE;
+    default:
+        return TMPL_NONE;
     }
 }
 
@@ -342,8 +400,10 @@ static int parse_comparison(expr_parser *p, uint32_t *out)
     if (next_token(p) != 0 || parse_unary(p, &right) != 0)
         return -1;
     if (comparison_kind(p->kind) != TMPL_NONE)
-        return tmpl_fail(p->b, p->tok_start, "comparisons cannot be chained in " TMPL_TAG_FMT
-                    ": join them with && or ||", TMPL_TAG_ARGS(p->b));
+        return tmpl_fail(p->b, p->tok_start,
+                         "comparisons cannot be chained in " TMPL_TAG_FMT
+                         ": join them with && or ||",
+                         TMPL_TAG_ARGS(p->b));
     return tmpl_add_node(p->b, kind, left, right, out);
 }
 
@@ -377,7 +437,7 @@ static int parse_or(expr_parser *p, uint32_t *out)
 
 /* Compiles the expression in src[start, end) of the current tag; `what` names it in messages. */
 int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
-                            uint32_t *out)
+                          uint32_t *out)
 {
     expr_parser p = {b, start, end, TK_END, start, start, 0};
     if (next_token(&p) != 0)
@@ -387,8 +447,9 @@ int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char 
     if (parse_or(&p, out) != 0)
         return -1;
     if (p.kind != TK_END)
-        return tmpl_fail(b, p.tok_start, "unexpected '%.*s' in " TMPL_TAG_FMT ": expected an operator or '}}'",
-                    (int)(p.tok_end - p.tok_start), b->src + p.tok_start, TMPL_TAG_ARGS(b));
+        return tmpl_fail(b, p.tok_start,
+                         "unexpected '%.*s' in " TMPL_TAG_FMT ": expected an operator or '}}'",
+                         (int)(p.tok_end - p.tok_start), b->src + p.tok_start, TMPL_TAG_ARGS(b));
     return 0;
 }
 
@@ -418,13 +479,20 @@ int tmpl_is_truthy(const json_t *v)
     if (!v)
         return 0;
     switch (json_typeof(v)) {
-    case JSON_TRUE: return 1;
-    case JSON_INTEGER: return json_integer_value(v) != 0;
-    case JSON_REAL: return json_real_value(v) != 0.0;
-    case JSON_STRING: return json_string_length(v) != 0;
-    case JSON_ARRAY: return json_array_size(v) != 0;
-    case JSON_OBJECT: return json_object_size(v) != 0;
-    default: return 0;
+    case JSON_TRUE:
+        return 1;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0.0;
+    case JSON_STRING:
+        return json_string_length(v) != 0;
+    case JSON_ARRAY:
+        return json_array_size(v) != 0;
+    case JSON_OBJECT:
+        return json_object_size(v) != 0;
+    default:
+        return 0;
     }
 }
 
@@ -483,26 +551,37 @@ const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_s
     const expr_node *e = &t->nodes[n];
     int order;
     switch (e->kind) {
-    case EX_PATH: return resolve_path(t, &t->paths[e->a], scope);
-    case EX_LITERAL: return t->lits[e->a];
-    case EX_NOT: return json_boolean(!tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)));
+    case EX_PATH:
+        return resolve_path(t, &t->paths[e->a], scope);
+    case EX_LITERAL:
+        return t->lits[e->a];
+    case EX_NOT:
+        return json_boolean(!tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)));
     case EX_AND:
         return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) &&
                             tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
     case EX_OR:
         return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) ||
                             tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
-    case EX_EQ: return json_boolean(values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
-    case EX_NE: return json_boolean(!values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
-    default: break;
+    case EX_EQ:
+        return json_boolean(
+            values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+    case EX_NE:
+        return json_boolean(
+            !values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+    default:
+        break;
     }
     if (!values_order(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope), &order))
         return json_false();
     switch (e->kind) {
-    case EX_LT: return json_boolean(order < 0);
-    case EX_LE: return json_boolean(order <= 0);
-    case EX_GT: return json_boolean(order > 0);
-    default: return json_boolean(order >= 0);
+    case EX_LT:
+        return json_boolean(order < 0);
+    case EX_LE:
+        return json_boolean(order <= 0);
+    case EX_GT:
+        return json_boolean(order > 0);
+    default:
+        return json_boolean(order >= 0);
     }
 }
-

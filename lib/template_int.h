@@ -21,7 +21,19 @@ typedef struct tmpl_op {
     uint32_t b; /* OP_TEXT: length; OP_IF: op to go to when false; OP_JUMP: target */
 } tmpl_op;
 
-enum expr_kind { EX_PATH, EX_LITERAL, EX_NOT, EX_AND, EX_OR, EX_EQ, EX_NE, EX_LT, EX_LE, EX_GT, EX_GE };
+enum expr_kind {
+    EX_PATH,
+    EX_LITERAL,
+    EX_NOT,
+    EX_AND,
+    EX_OR,
+    EX_EQ,
+    EX_NE,
+    EX_LT,
+    EX_LE,
+    EX_GT,
+    EX_GE
+};
 
 typedef struct expr_node {
     uint32_t kind;
@@ -90,7 +102,8 @@ typedef struct tmpl_builder {
 } tmpl_builder;
 
 /* Records a compile error (the first one only) and returns -1. */
-int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Records "out of memory" and returns -1. */
 int tmpl_fail_oom(tmpl_builder *b);
 
@@ -113,7 +126,8 @@ int tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
 int tmpl_is_space(char c);
 /* True for the characters of an object key in a path (and of the "if"/"else" words). */
 int tmpl_is_key_char(char c);
-/* Offset just past the closing quote of the string literal starting at s[pos], or 0 if none before end. */
+/* Offset just past the closing quote of the string literal starting at s[pos], or 0 if none before
+ * end. */
 size_t tmpl_scan_string(const char *s, size_t pos, size_t end);
 
 /*

@@ -1,0 +1,734 @@
+/* Run-time templates: compilation, rendering, evaluation, errors. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+static const char *const ctx_json =
+    "{\"name\": \"Ana\", \"count\": 3, \"zero\": 0, \"zero_real\": 0.0, \"pi\": 2.5,"
+    " \"third\": 0.1, \"three_real\": 3.0, \"huge\": 1e21, \"neg\": -7,"
+    " \"big\": 9007199254740993, \"flag\": true, \"off\": false, \"nul\": null,"
+    " \"empty\": \"\", \"space\": \" \", \"list\": [], \"obj\": {},"
+    " \"appt_list\": [{\"id\": \"a1\", \"when\": \"lundi\"}, {\"id\": \"a2\"}],"
+    " \"secret\": \"1234\", \"inject\": \"{{ctx.secret}}\", \"abc\": \"abc\","
+    " \"nested\": {\"a\": {\"b\": \"deep\"}}, \"quote\": \"l'été \\\"chaud\\\"\"}";
+static const char *const resp_json = "{\"x\": \"rx\", \"count\": 3}";
+static const char *const globals_json = "{\"otp\": {\"length\": 6}, \"name\": \"Synergia\"}";
+
+static json_t *ctx, *resp, *globals;
+
+static void scope_setup(void)
+{
+    ctx = json_loads(ctx_json, 0, NULL);
+    resp = json_loads(resp_json, 0, NULL);
+    globals = json_loads(globals_json, 0, NULL);
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_ptr_nonnull(resp);
+    ck_assert_ptr_nonnull(globals);
+}
+
+static void scope_teardown(void)
+{
+    json_decref(ctx);
+    json_decref(resp);
+    json_decref(globals);
+}
+
+static ivrsm_tmpl *compile_ok(const char *src)
+{
+    char err[256];
+    size_t off = 0;
+    ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off);
+    ck_assert_msg(t != NULL, "compile of \"%s\" failed at %zu: %s", src, off, err);
+    return t;
+}
+
+/* Renders src with the fixture scope; the caller frees the result. */
+static char *render(const char *src)
+{
+    ivrsm_tmpl *t = compile_ok(src);
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+    ivrsm_tmpl_free(t);
+    return ivrsm_buf_steal(&out);
+}
+
+/* ------------------------------------------------------------ rendering */
+
+static const struct {
+    const char *src;
+    const char *want;
+} render_cases[] = {
+    /* plain text */
+    {"", ""},
+    {"Bonjour", "Bonjour"},
+    {"a } b }} c { d", "a } b }} c { d"},
+    {"{ {ctx.name} }", "{ {ctx.name} }"},
+    {"trailing {", "trailing {"},
+    {"Vous n'avez \"rien\" à venir.", "Vous n'avez \"rien\" à venir."},
+    /* substitutions from each root */
+    {"{{ctx.name}}", "Ana"},
+    {"{{ ctx.name }}", "Ana"},
+    {"{{\n\tctx.name\n}}", "Ana"},
+    {"Hi {{resp.x}}!", "Hi rx!"},
+    {"{{globals.otp.length}} chiffres", "6 chiffres"},
+    {"{{globals.name}}/{{ctx.name}}", "Synergia/Ana"},
+    {"{{ctx.nested.a.b}}", "deep"},
+    /* array indexes */
+    {"{{ctx.appt_list[0].id}}", "a1"},
+    {"{{ctx.appt_list[1].id}}", "a2"},
+    {"{{ctx.appt_list[01].id}}", "a2"},
+    {"[{{ctx.appt_list[2].id}}]", "[]"},
+    {"{{ctx.appt_list[0].when}} {{ctx.appt_list[1].when}}.", "lundi ."},
+    /* missing values */
+    {"[{{ctx.missing}}]", "[]"},
+    {"[{{ctx.missing.deeper[3]}}]", "[]"},
+    {"[{{ctx.name.x}}]", "[]"},
+    {"[{{ctx.appt_list.id}}]", "[]"},
+    {"[{{ctx.nested[0]}}]", "[]"},
+    /* value formatting */
+    {"{{ctx.count}}", "3"},
+    {"{{ctx.neg}}", "-7"},
+    {"{{ctx.big}}", "9007199254740993"},
+    {"{{ctx.pi}}", "2.5"},
+    {"{{ctx.third}}", "0.1"},
+    {"{{ctx.three_real}}", "3"},
+    {"{{ctx.huge}}", "1e+21"},
+    {"{{ctx.flag}} {{ctx.off}} {{ctx.nul}}", "true false null"},
+    {"{{ctx.appt_list}}", "[{\"id\":\"a1\",\"when\":\"lundi\"},{\"id\":\"a2\"}]"},
+    {"{{ctx.obj}}{{ctx.list}}", "{}[]"},
+    {"{{ctx.quote}}", "l'été \"chaud\""},
+    {"{{ctx.count >= 3}}/{{ctx.count < 3}}", "true/false"},
+    {"{{ 42 }} {{ -1.5 }} {{ 'lit' }} {{ null }}", "42 -1.5 lit null"},
+    /* substituted text is never parsed again */
+    {"{{ctx.inject}}", "{{ctx.secret}}"},
+    {"<{{ctx.inject}}{{ctx.inject}}>", "<{{ctx.secret}}{{ctx.secret}}>"},
+    /* blocks */
+    {"{{#if ctx.flag}}yes{{/if}}", "yes"},
+    {"{{#if ctx.off}}yes{{/if}}", ""},
+    {"{{#if ctx.flag}}yes{{else}}no{{/if}}", "yes"},
+    {"{{#if ctx.off}}yes{{else}}no{{/if}}", "no"},
+    {"a{{#if  ctx.flag }}b{{ else }}c{{ /if }}d", "abd"},
+    {"{{#if(ctx.flag)}}p{{/if}}", "p"},
+    {"{{#if !ctx.off}}n{{/if}}", "n"},
+    {"{{#if ctx.count == 1}}one{{else if ctx.count == 3}}three{{else}}other{{/if}}", "three"},
+    {"{{#if ctx.count == 3}}three{{else if ctx.count > 1}}many{{else}}other{{/if}}", "three"},
+    {"{{#if ctx.count == 0}}0{{else if ctx.count == 1}}1{{else}}n{{/if}}", "n"},
+    {"{{#if ctx.zero}}z{{else if ctx.off}}o{{/if}}.", "."},
+    {"{{#if ctx.flag}}A{{#if ctx.off}}B{{else}}C{{#if ctx.count}}D{{/if}}{{/if}}E{{/if}}F",
+     "ACDEF"},
+    {"{{#if ctx.off}}A{{#if ctx.flag}}B{{/if}}C{{else}}{{#if ctx.flag}}X{{/if}}{{/if}}", "X"},
+    /* truthiness */
+    {"{{#if ctx.missing}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.nul}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.zero}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.zero_real}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.empty}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.list}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.obj}}T{{else}}F{{/if}}", "F"},
+    {"{{#if ctx.space}}T{{else}}F{{/if}}", "T"},
+    {"{{#if ctx.neg}}T{{else}}F{{/if}}", "T"},
+    {"{{#if ctx.pi}}T{{else}}F{{/if}}", "T"},
+    {"{{#if ctx.appt_list}}T{{else}}F{{/if}}", "T"},
+    {"{{#if ctx.nested}}T{{else}}F{{/if}}", "T"},
+    {"{{#if resp}}T{{else}}F{{/if}}", "T"},
+    /* every operator */
+    {"{{ctx.count == 3}} {{ctx.count == 4}}", "true false"},
+    {"{{ctx.count != 3}} {{ctx.count != 4}}", "false true"},
+    {"{{ctx.count < 4}} {{ctx.count < 3}}", "true false"},
+    {"{{ctx.count <= 3}} {{ctx.count <= 2}}", "true false"},
+    {"{{ctx.count > 2}} {{ctx.count > 3}}", "true false"},
+    {"{{ctx.count >= 3}} {{ctx.count >= 4}}", "true false"},
+    {"{{ctx.flag && ctx.count}} {{ctx.flag && ctx.zero}}", "true false"},
+    {"{{ctx.off || ctx.name}} {{ctx.off || ctx.empty}}", "true false"},
+    {"{{!ctx.flag}} {{!ctx.missing}} {{!!ctx.name}}", "false true true"},
+    /* comparisons between types */
+    {"{{ctx.three_real == 3}} {{3 == 3.0}} {{ctx.pi > 2}} {{ctx.pi < 3}}", "true true true true"},
+    {"{{ctx.big > 9007199254740992}}", "true"},
+    {"{{ctx.abc < 'abd'}} {{'ab' < ctx.abc}} {{'b' > ctx.abc}}", "true true true"},
+    {"{{ctx.abc == 'abc'}} {{ctx.abc == 'ABC'}} {{ctx.abc == 'ab'}}", "true false false"},
+    {"{{'3' == 3}} {{'3' != 3}} {{ctx.flag == 1}} {{ctx.nul == 0}}", "false true false false"},
+    {"{{'3' < 4}} {{'3' >= 4}} {{ctx.flag > ctx.off}} {{ctx.list < ctx.list}}",
+     "false false false false"},
+    {"{{ctx.missing == null}} {{ctx.nul == null}} {{ctx.missing != ctx.nul}}", "true true false"},
+    {"{{ctx.missing < 1}} {{ctx.missing >= 1}}", "false false"},
+    {"{{ctx.flag == true}} {{ctx.off == false}} {{true == false}}", "true true false"},
+    {"{{ctx.appt_list == ctx.appt_list}} {{ctx.obj == ctx.nested}}", "true false"},
+    /* precedence and parentheses */
+    {"{{true || false && false}}", "true"},
+    {"{{(true || false) && false}}", "false"},
+    {"{{false && true || true}}", "true"},
+    {"{{false && (true || true)}}", "false"},
+    {"{{!ctx.flag == false}}", "true"},
+    {"{{!(ctx.count == 3)}}", "false"},
+    {"{{ctx.count > 1 && ctx.count < 5 || ctx.off}}", "true"},
+    {"{{((((ctx.count))))}}", "3"},
+    /* literals of each type */
+    {"{{ctx.name == 'Ana'}} {{ctx.name == \"Ana\"}}", "true true"},
+    {"{{'l\\'été'}} {{\"dit \\\"oui\\\"\"}} {{'a\\tb'}}", "l'été dit \"oui\" a\tb"},
+    {"{{ctx.pi == 2.50}} {{ctx.neg == -7}} {{1e3 == 1000}} {{0.5 < 1}}", "true true true true"},
+    {"{{#if ctx.name == \"}}\"}}x{{else}}y{{/if}}", "y"},
+    {"{{true}} {{false}} {{null == null}}", "true false true"},
+    /* French text around substitutions */
+    {"Vous avez {{resp.count}} rendez-vous à venir, {{ctx.name}}.",
+     "Vous avez 3 rendez-vous à venir, Ana."},
+};
+
+START_TEST(test_render_table)
+{
+    char *got = render(render_cases[_i].src);
+    ck_assert_msg(strcmp(got, render_cases[_i].want) == 0, "\"%s\" rendered \"%s\", want \"%s\"",
+                  render_cases[_i].src, got, render_cases[_i].want);
+    free(got);
+}
+END_TEST
+
+/* ------------------------------------------------------------ evaluation */
+
+static const struct {
+    const char *src;
+    const char *want; /* compact JSON of the result */
+} eval_cases[] = {
+    {"{{ctx.count}}", "3"},
+    {"{{ ctx.pi }}", "2.5"},
+    {"{{ctx.flag}}", "true"},
+    {"{{ctx.off}}", "false"},
+    {"{{ctx.name}}", "\"Ana\""},
+    {"{{ctx.appt_list}}", "[{\"id\":\"a1\",\"when\":\"lundi\"},{\"id\":\"a2\"}]"},
+    {"{{ctx.nested}}", "{\"a\":{\"b\":\"deep\"}}"},
+    {"{{ctx.appt_list[0].id}}", "\"a1\""},
+    {"{{resp.count}}", "3"},
+    {"{{globals.otp}}", "{\"length\":6}"},
+    {"{{ctx.missing}}", "null"},
+    {"{{ctx.appt_list[9].id}}", "null"},
+    {"{{ctx.nul}}", "null"},
+    {"{{ctx.count > 2}}", "true"},
+    {"{{ctx.count == 2 || ctx.off}}", "false"},
+    {"{{!ctx.name}}", "false"},
+    {"{{ (ctx.count) }}", "3"},
+    {"{{42}}", "42"},
+    {"{{-0.25}}", "-0.25"},
+    {"{{'s'}}", "\"s\""},
+    {"{{null}}", "null"},
+    {"{{true}}", "true"},
+    {"{{ctx.inject}}", "\"{{ctx.secret}}\""},
+    {"x{{ctx.count}}", "\"x3\""},
+    {"{{ctx.count}} ", "\"3 \""},
+    {" {{ctx.count}}", "\" 3\""},
+    {"{{ctx.count}}{{ctx.count}}", "\"33\""},
+    {"{{ctx.appt_list}}.",
+     "\"[{\\\"id\\\":\\\"a1\\\",\\\"when\\\":\\\"lundi\\\"},{\\\"id\\\":\\\"a2\\\"}].\""},
+    {"plain", "\"plain\""},
+    {"", "\"\""},
+    {"{{#if ctx.flag}}{{ctx.count}}{{/if}}", "\"3\""},
+    {"{{ctx.missing}}-", "\"-\""},
+};
+
+START_TEST(test_eval_table)
+{
+    ivrsm_tmpl *t = compile_ok(eval_cases[_i].src);
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_ptr_nonnull(v);
+    char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_msg(strcmp(got, eval_cases[_i].want) == 0, "\"%s\" evaluated to %s, want %s",
+                  eval_cases[_i].src, got, eval_cases[_i].want);
+    free(got);
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+START_TEST(test_eval_returns_new_reference)
+{
+    ivrsm_tmpl *t = compile_ok("{{ctx.appt_list}}");
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    json_t *list = json_object_get(ctx, "appt_list");
+    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_ptr_eq(v, list);
+    ck_assert_int_eq((int)list->refcount, 2);
+    json_decref(v);
+    ck_assert_int_eq((int)list->refcount, 1);
+    ivrsm_tmpl_free(t);
+
+    /* A literal is copied: changing the result cannot change the template. */
+    t = compile_ok("{{'abc'}}");
+    v = ivrsm_tmpl_eval(t, &scope);
+    json_string_set(v, "changed");
+    json_decref(v);
+    v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_str_eq(json_string_value(v), "abc");
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+/* ------------------------------------------------------------ errors */
+
+static const struct {
+    const char *src;
+    const char *msg;
+    size_t off;
+} error_cases[] = {
+    {"{{ctx.name", "unterminated '{{': no matching '}}'", 0},
+    {"ab {{ctx.name}", "unterminated '{{': no matching '}}'", 3},
+    {"{{ctx.a}} {{", "unterminated '{{': no matching '}}'", 10},
+    {"{{foo.x}}", "unknown root 'foo' in '{{foo.x}}': expected ctx, resp or globals", 2},
+    {"Bonjour {{ name }}", "unknown root 'name' in '{{ name }}': expected ctx, resp or globals",
+     11},
+    {"{{true.x}}", "unknown root 'true' in '{{true.x}}': expected ctx, resp or globals", 2},
+    {"{{}}", "empty expression in '{{}}'", 0},
+    {"x{{  }}", "empty expression in '{{  }}'", 1},
+    {"{{ctx..a}}", "empty key in path 'ctx..a' in '{{ctx..a}}'", 5},
+    {"{{ctx.}}", "empty key in path 'ctx.' in '{{ctx.}}'", 5},
+    {"{{ctx.a[x]}}", "bad index '[x]' in '{{ctx.a[x]}}': expected a non-negative integer", 7},
+    {"{{ctx.a[]}}", "bad index '[]' in '{{ctx.a[]}}': expected a non-negative integer", 7},
+    {"{{ctx.a[-1]}}", "bad index '[-1]' in '{{ctx.a[-1]}}': expected a non-negative integer", 7},
+    {"{{ctx.a[1}}", "bad index '[1' in '{{ctx.a[1}}': expected a non-negative integer", 7},
+    {"{{ctx.a[99999999999]}}",
+     "bad index '[99999999999]' in '{{ctx.a[99999999999]}}': expected a non-negative integer", 7},
+    {"{{ctx.a[0]x}}", "unexpected 'x' in path 'ctx.a[0]x' in '{{ctx.a[0]x}}'", 10},
+    {"{{#if ctx.a}}x", "'{{#if}}' never closed by '{{/if}}'", 0},
+    {"{{#if ctx.a}}{{#if ctx.b}}{{/if}}", "'{{#if}}' never closed by '{{/if}}'", 0},
+    {"x{{/if}}", "'{{/if}}' without a matching '{{#if}}'", 1},
+    {"{{#if ctx.a}}{{/if}}{{/if}}", "'{{/if}}' without a matching '{{#if}}'", 20},
+    {"{{else}}", "'{{else}}' outside '{{#if}}'", 0},
+    {"a {{else if ctx.b}}", "'{{else if ctx.b}}' outside '{{#if}}'", 2},
+    {"{{#if ctx.a}}{{else}}{{else}}{{/if}}", "'{{else}}' after '{{else}}' in the same '{{#if}}'",
+     21},
+    {"{{#if ctx.a}}{{else}}{{else if ctx.b}}{{/if}}",
+     "'{{else if ctx.b}}' after '{{else}}' in the same '{{#if}}'", 21},
+    {"{{#if ctx.a}}{{else ctx.b}}{{/if}}",
+     "unexpected text after 'else' in '{{else ctx.b}}': expected '{{else}}' or '{{else if ...}}'",
+     20},
+    {"{{#if}}", "empty condition in '{{#if}}'", 0},
+    {"{{#if ctx.a}}{{else if }}{{/if}}", "empty condition in '{{else if }}'", 13},
+    {"{{#each ctx.a}}", "unknown block '{{#each ctx.a}}': only '{{#if ...}}' is supported", 0},
+    {"{{#iffy}}", "unknown block '{{#iffy}}': only '{{#if ...}}' is supported", 0},
+    {"{{/each}}", "unknown closing tag '{{/each}}': expected '{{/if}}'", 0},
+    {"{{ctx.a ==}}", "expected a value at the end of '{{ctx.a ==}}'", 10},
+    {"{{== ctx.a}}", "expected a value before '==' in '{{== ctx.a}}'", 2},
+    {"{{ctx.a && || ctx.b}}", "expected a value before '||' in '{{ctx.a && || ctx.b}}'", 11},
+    {"{{!}}", "expected a value at the end of '{{!}}'", 3},
+    {"{{()}}", "expected a value before ')' in '{{()}}'", 3},
+    {"{{ctx.a ctx.b}}", "unexpected 'ctx.b' in '{{ctx.a ctx.b}}': expected an operator or '}}'", 8},
+    {"{{ctx.a)}}", "unexpected ')' in '{{ctx.a)}}': expected an operator or '}}'", 7},
+    {"{{(ctx.a}}", "unclosed '(' in '{{(ctx.a}}'", 2},
+    {"{{ctx.a == 'x}}", "unterminated string in '{{ctx.a == 'x}}'", 11},
+    {"{{ctx.a == \"x}} y", "unterminated string in '{{ctx.a == \"x}}'", 11},
+    {"{{ctx.a @ 1}}", "unexpected character '@' in '{{ctx.a @ 1}}'", 8},
+    {"{{ctx.a = 1}}", "unexpected character '=' in '{{ctx.a = 1}}'", 8},
+    {"{{ctx.a & 1}}", "unexpected character '&' in '{{ctx.a & 1}}'", 8},
+    {"{{ctx.a\x01}}", "unexpected byte 0x01 in '{{ctx.a\x01}}'", 7},
+    {"{{1 < 2 < 3}}", "comparisons cannot be chained in '{{1 < 2 < 3}}': join them with && or ||",
+     8},
+    {"{{01}}", "bad number '01' in '{{01}}'", 2},
+    {"{{1.}}", "bad number '1.' in '{{1.}}'", 2},
+    {"{{-}}", "bad number '-' in '{{-}}'", 2},
+    {"{{3abc}}", "bad number '3abc' in '{{3abc}}'", 2},
+    {"{{99999999999999999999}}", "bad number '99999999999999999999' in '{{99999999999999999999}}'",
+     2},
+    {"ab\xff", "invalid UTF-8 in template at byte 2", 2},
+    {"\xc3\xa9t\xc3", "invalid UTF-8 in template at byte 3", 3},
+    {"\xed\xa0\x80", "invalid UTF-8 in template at byte 0", 0},
+    {"{{ctx.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+     "@}}",
+     "unexpected character '@' in "
+     "'{{ctx.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'",
+     91},
+};
+
+START_TEST(test_error_table)
+{
+    char err[256];
+    size_t off = 12345;
+    const char *src = error_cases[_i].src;
+    ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off);
+    ck_assert_msg(t == NULL, "\"%s\" compiled", src);
+    ck_assert_str_eq(err, error_cases[_i].msg);
+    ck_assert_msg(off == error_cases[_i].off, "\"%s\": offset %zu, want %zu", src, off,
+                  error_cases[_i].off);
+}
+END_TEST
+
+START_TEST(test_error_without_buffers)
+{
+    ck_assert_ptr_null(ivrsm_tmpl_compile("{{foo}}", 7, NULL, 0, NULL));
+    char err[8];
+    ck_assert_ptr_null(ivrsm_tmpl_compile("{{foo}}", 7, err, sizeof err, NULL));
+    ck_assert_str_eq(err, "unknown");
+    size_t off;
+    ck_assert_ptr_null(ivrsm_tmpl_compile(NULL, 3, err, sizeof err, &off));
+    ivrsm_tmpl *t = ivrsm_tmpl_compile(NULL, 0, NULL, 0, NULL);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(ivrsm_tmpl_source(t), "");
+    ivrsm_tmpl_free(t);
+    ivrsm_tmpl_free(NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ limits */
+
+/* "{{#if ctx.flag}}" n times, "x", then "{{/if}}" n times. */
+static char *nested_ifs(int n)
+{
+    ivrsm_buf b = IVRSM_BUF_INIT;
+    for (int i = 0; i < n; i++)
+        ivrsm_buf_puts(&b, "{{#if ctx.flag}}");
+    ivrsm_buf_putc(&b, 'x');
+    for (int i = 0; i < n; i++)
+        ivrsm_buf_puts(&b, "{{/if}}");
+    return ivrsm_buf_steal(&b);
+}
+
+START_TEST(test_nesting_limit)
+{
+    char *src = nested_ifs(IVRSM_TMPL_MAX_DEPTH);
+    char *got = render(src);
+    ck_assert_str_eq(got, "x");
+    free(got);
+    free(src);
+
+    src = nested_ifs(IVRSM_TMPL_MAX_DEPTH + 1);
+    char err[256];
+    size_t off = 0;
+    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_str_eq(err, "'{{#if}}' blocks nested deeper than 16");
+    ck_assert_uint_eq(off, 16 * strlen("{{#if ctx.flag}}"));
+    free(src);
+}
+END_TEST
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+START_TEST(test_expression_depth_limit)
+{
+    char src[200], err[256];
+    size_t off = 0;
+    /* 32 levels of parentheses are fine, 33 are not; '!' chains count the same way. */
+    snprintf(src, sizeof src, "{{%.*s1%.*s}}", 32, "((((((((((((((((((((((((((((((((((((", 32,
+             "))))))))))))))))))))))))))))))))))))");
+    char *got = render(src);
+    ck_assert_str_eq(got, "1");
+    free(got);
+    snprintf(src, sizeof src, "{{%.*s1%.*s}}", 33, "((((((((((((((((((((((((((((((((((((", 33,
+             "))))))))))))))))))))))))))))))))))))");
+    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_msg(starts_with(err, "expression nested deeper than 32 levels in '{{((("), "%s", err);
+    ck_assert_uint_eq(off, 2 + 32);
+    snprintf(src, sizeof src, "{{%.*sctx.flag}}", 33, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_msg(starts_with(err, "expression nested deeper than 32 levels in '{{!!!"), "%s", err);
+    snprintf(src, sizeof src, "{{%.*sctx.flag}}", 32, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    got = render(src);
+    ck_assert_str_eq(got, "true");
+    free(got);
+}
+END_TEST
+
+START_TEST(test_size_limit)
+{
+    char *src = malloc(IVRSM_TMPL_MAX_LEN + 2);
+    memset(src, 'a', IVRSM_TMPL_MAX_LEN + 1);
+    memcpy(src, "{{ctx.name}}", 12);
+    src[IVRSM_TMPL_MAX_LEN + 1] = '\0';
+    char err[256];
+    size_t off = 0;
+    ck_assert_ptr_null(ivrsm_tmpl_compile(src, IVRSM_TMPL_MAX_LEN + 1, err, sizeof err, &off));
+    ck_assert_str_eq(err, "template too large (65537 bytes, the limit is 65536)");
+    ck_assert_uint_eq(off, IVRSM_TMPL_MAX_LEN);
+
+    src[IVRSM_TMPL_MAX_LEN] = '\0';
+    char *got = render(src);
+    ck_assert_uint_eq(strlen(got), IVRSM_TMPL_MAX_LEN - 12 + 3);
+    ck_assert(strncmp(got, "Anaaaa", 6) == 0);
+    free(got);
+    free(src);
+}
+END_TEST
+
+/* A template near the size limit with 900 substitutions and as many blocks. */
+START_TEST(test_large_template)
+{
+    ivrsm_buf src = IVRSM_BUF_INIT, want = IVRSM_BUF_INIT;
+    for (int i = 0; i < 900; i++) {
+        ivrsm_buf_printf(&src,
+                         "%d:{{ctx.appt_list[%d].id}}{{#if ctx.count > %d}}+{{else}}-{{/if}} ", i,
+                         i % 3, i % 5);
+        ivrsm_buf_printf(&want, "%d:%s%s ", i,
+                         i % 3 == 0   ? "a1"
+                         : i % 3 == 1 ? "a2"
+                                      : "",
+                         3 > i % 5 ? "+" : "-");
+    }
+    ck_assert_uint_lt(src.len, IVRSM_TMPL_MAX_LEN);
+    ivrsm_tmpl *t = compile_ok(ivrsm_buf_str(&src));
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    for (int round = 0; round < 3; round++) {
+        ivrsm_buf_reset(&out);
+        ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+        ck_assert_str_eq(ivrsm_buf_str(&out), ivrsm_buf_str(&want));
+    }
+    ck_assert_uint_gt(ivrsm_tmpl_memory(t), src.len);
+    ivrsm_tmpl_free(t);
+    ivrsm_buf_free(&out);
+    ivrsm_buf_free(&src);
+    ivrsm_buf_free(&want);
+}
+END_TEST
+
+/* ------------------------------------------------------------ the seed's templates */
+
+/* list.upcoming's prompt_template, as the YAML folded scalar reads it. */
+static const char *const seed_upcoming =
+    "{{#if resp.count == 0}} Vous n'avez aucun rendez-vous à venir. Dites \"nouveau rendez-vous\" "
+    "ou \"historique\". {{else}} Vous avez {{resp.count}} rendez-vous à venir. "
+    "{{resp.summary_voice}} Dites \"détails\", \"confirmer\", \"déplacer\", \"annuler\", ou "
+    "\"agenda\". Pour choisir un rendez-vous, dites \"premier\", \"deuxième\", \"troisième\". "
+    "{{/if}}\n";
+
+static char *render_with(const char *src, const char *ctx_text, const char *resp_text)
+{
+    json_t *c = json_loads(ctx_text, 0, NULL), *r = json_loads(resp_text, 0, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(r);
+    ivrsm_tmpl *t = compile_ok(src);
+    ivrsm_tmpl_scope scope = {c, r, globals};
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+    ivrsm_tmpl_free(t);
+    json_decref(c);
+    json_decref(r);
+    return ivrsm_buf_steal(&out);
+}
+
+START_TEST(test_seed_upcoming_none)
+{
+    char *got = render_with(seed_upcoming, "{}", "{\"count\": 0, \"appointments\": []}");
+    ck_assert_str_eq(got, " Vous n'avez aucun rendez-vous à venir. Dites \"nouveau rendez-vous\" "
+                          "ou \"historique\". \n");
+    free(got);
+}
+END_TEST
+
+START_TEST(test_seed_upcoming_three)
+{
+    char *got = render_with(seed_upcoming, "{}",
+                            "{\"count\": 3, \"summary_voice\": \"Lundi 3 mars à 9 heures, "
+                            "mardi 4 mars à 10 heures, jeudi 6 mars à 14 heures.\"}");
+    ck_assert_str_eq(got,
+                     " Vous avez 3 rendez-vous à venir. Lundi 3 mars à 9 heures, mardi 4 mars à "
+                     "10 heures, jeudi 6 mars à 14 heures. Dites \"détails\", \"confirmer\", "
+                     "\"déplacer\", \"annuler\", ou \"agenda\". Pour choisir un rendez-vous, dites "
+                     "\"premier\", \"deuxième\", \"troisième\". \n");
+    free(got);
+}
+END_TEST
+
+START_TEST(test_seed_slots_choose)
+{
+    const char *src = "Voici trois créneaux. Premier : {{ctx.slots[0].voice_label}}. Deuxième : "
+                      "{{ctx.slots[1].voice_label}}. Troisième : {{ctx.slots[2].voice_label}}. "
+                      "Dites \"un\", \"deux\", \"trois\" ou \"aucun\".\n";
+    char *got = render_with(src,
+                            "{\"slots\": [{\"id\": \"s1\", \"voice_label\": \"lundi 9 heures\"},"
+                            " {\"id\": \"s2\", \"voice_label\": \"mardi 14 heures 30\"},"
+                            " {\"id\": \"s3\", \"voice_label\": \"mercredi 10 heures\"}]}",
+                            "{}");
+    ck_assert_str_eq(got, "Voici trois créneaux. Premier : lundi 9 heures. Deuxième : mardi 14 "
+                          "heures 30. Troisième : mercredi 10 heures. Dites \"un\", \"deux\", "
+                          "\"trois\" ou \"aucun\".\n");
+    free(got);
+}
+END_TEST
+
+/* The seed's set: values keep their JSON type. */
+START_TEST(test_seed_set_values)
+{
+    json_t *r = json_loads("{\"appointments\": [{\"id\": \"r7\"}, {\"id\": \"r9\"}], \"count\": 2}",
+                           0, NULL);
+    ivrsm_tmpl_scope scope = {ctx, r, globals};
+    ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
+    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert(json_is_array(v));
+    ck_assert_uint_eq(json_array_size(v), 2);
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+    t = compile_ok("{{ctx.appt_list[1].id}}");
+    v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_str_eq(json_string_value(v), "a2");
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+    t = compile_ok("Bearer {{ctx.secret}}");
+    v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_str_eq(json_string_value(v), "Bearer 1234");
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+    json_decref(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ scope, paths, memory */
+
+START_TEST(test_missing_roots)
+{
+    ivrsm_tmpl *t = compile_ok("[{{resp.x}}|{{ctx.name}}|{{globals.name}}]");
+    ivrsm_tmpl_scope scope = {ctx, NULL, globals};
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "[|Ana|Synergia]");
+    ivrsm_buf_reset(&out);
+    ck_assert_int_eq(ivrsm_tmpl_render(t, NULL, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "[||]");
+    ivrsm_buf_free(&out);
+    ivrsm_tmpl_free(t);
+
+    t = compile_ok("{{resp.x}}");
+    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert(json_is_null(v));
+    json_decref(v);
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+START_TEST(test_render_appends)
+{
+    ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_buf_puts(&out, "Bonjour ");
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "Bonjour Ana!");
+    ivrsm_buf_free(&out);
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+START_TEST(test_static_and_source)
+{
+    const char *texts[] = {"", "abc", "a } {", "Dites \"oui\" {"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        ivrsm_tmpl *t = compile_ok(texts[i]);
+        ck_assert(ivrsm_tmpl_is_static(t));
+        ck_assert_str_eq(ivrsm_tmpl_source(t), texts[i]);
+        ivrsm_tmpl_free(t);
+    }
+    ivrsm_tmpl *t = compile_ok("a {{ctx.name}}");
+    ck_assert(!ivrsm_tmpl_is_static(t));
+    ck_assert_str_eq(ivrsm_tmpl_source(t), "a {{ctx.name}}");
+    ivrsm_tmpl_free(t);
+    t = compile_ok("{{#if true}}x{{/if}}");
+    ck_assert(!ivrsm_tmpl_is_static(t));
+    ivrsm_tmpl_free(t);
+
+    /* The source is copied: the template does not depend on the caller's buffer. */
+    char buf[] = "x{{ctx.name}}y and more";
+    t = ivrsm_tmpl_compile(buf, 13, NULL, 0, NULL);
+    memset(buf, '#', sizeof buf - 1);
+    ck_assert_str_eq(ivrsm_tmpl_source(t), "x{{ctx.name}}");
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+typedef struct seen_paths {
+    char text[512];
+} seen_paths;
+
+static void collect_path(void *user, const char *path, size_t offset)
+{
+    seen_paths *seen = user;
+    size_t len = strlen(seen->text);
+    snprintf(seen->text + len, sizeof seen->text - len, "%s@%zu;", path, offset);
+}
+
+START_TEST(test_each_path)
+{
+    ivrsm_tmpl *t = compile_ok("{{#if ctx.appt_list[00].id == resp.x && !globals.otp.length}}"
+                               "{{ ctx.a-b }}{{else if ('x' < ctx.y)}}{{ctx}}{{/if}}{{resp.x}}");
+    seen_paths seen = {""};
+    ivrsm_tmpl_each_path(t, collect_path, &seen);
+    ck_assert_str_eq(seen.text, "ctx.appt_list[0].id@6;resp.x@30;globals.otp.length@41;"
+                                "ctx.a-b@64;ctx.y@91;ctx@101;resp.x@115;");
+    ivrsm_tmpl_free(t);
+
+    t = compile_ok("sans variable");
+    seen.text[0] = '\0';
+    ivrsm_tmpl_each_path(t, collect_path, &seen);
+    ck_assert_str_eq(seen.text, "");
+    ivrsm_tmpl_free(t);
+}
+END_TEST
+
+START_TEST(test_memory)
+{
+    ivrsm_tmpl *small = compile_ok("abc");
+    ivrsm_tmpl *big = compile_ok("{{#if ctx.a == 'un texte assez long'}}{{ctx.b.c[2]}}{{/if}}");
+    ck_assert_uint_gt(ivrsm_tmpl_memory(small), 3);
+    ck_assert_uint_gt(ivrsm_tmpl_memory(big), ivrsm_tmpl_memory(small) + 40);
+    ck_assert_uint_lt(ivrsm_tmpl_memory(big), 2048);
+    ivrsm_tmpl_free(small);
+    ivrsm_tmpl_free(big);
+}
+END_TEST
+
+static Suite *template_suite(void)
+{
+    Suite *s = suite_create("template");
+    TCase *tc = tcase_create("render");
+    tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_loop_test(tc, test_render_table, 0, sizeof render_cases / sizeof render_cases[0]);
+    tcase_add_test(tc, test_render_appends);
+    tcase_add_test(tc, test_missing_roots);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("eval");
+    tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_loop_test(tc, test_eval_table, 0, sizeof eval_cases / sizeof eval_cases[0]);
+    tcase_add_test(tc, test_eval_returns_new_reference);
+    tcase_add_test(tc, test_seed_set_values);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_loop_test(tc, test_error_table, 0, sizeof error_cases / sizeof error_cases[0]);
+    tcase_add_test(tc, test_error_without_buffers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("limits");
+    tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_test(tc, test_nesting_limit);
+    tcase_add_test(tc, test_expression_depth_limit);
+    tcase_add_test(tc, test_size_limit);
+    tcase_add_test(tc, test_large_template);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("seed");
+    tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_test(tc, test_seed_upcoming_none);
+    tcase_add_test(tc, test_seed_upcoming_three);
+    tcase_add_test(tc, test_seed_slots_choose);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("introspection");
+    tcase_add_test(tc, test_static_and_source);
+    tcase_add_test(tc, test_each_path);
+    tcase_add_test(tc, test_memory);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(template_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
