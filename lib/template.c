@@ -350,12 +350,13 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_pool = off_lits + b->n_lits * sizeof(json_t *);
     size_t off_src = off_pool + b->n_pool;
     size_t total = off_src + b->len + 1;
-    char *mem = malloc(total);
-    if (!mem) {
+    void *block = malloc(total);
+    if (!block) {
         tmpl_fail_oom(b);
         return NULL;
     }
-    ivrsm_tmpl *t = (ivrsm_tmpl *)mem;
+    ivrsm_tmpl *t = block;
+    char *mem = block;
     /* memcpy with a zero length still wants valid pointers; empty arrays are NULL here. */
     if (b->n_ops)
         memcpy(mem + off_ops, b->ops, b->n_ops * sizeof(tmpl_op));

@@ -270,6 +270,10 @@ static int parse_number(expr_parser *p, uint32_t *out)
     size_t n = p->tok_end - p->tok_start;
     json_error_t err;
     json_t *v = json_loadb(s, n, JSON_DECODE_ANY, &err);
+    /* jansson describes every syntax and range error; it leaves the text empty when an
+       allocation failed. */
+    if (!v && err.text[0] == '\0')
+        return tmpl_fail_oom(p->b);
     if (!v || !json_is_number(v)) {
         json_decref(v);
         return tmpl_fail(p->b, p->tok_start, "bad number '%.*s' in " TMPL_TAG_FMT, (int)n, s,

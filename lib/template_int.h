@@ -52,10 +52,15 @@ typedef struct tmpl_path {
 } tmpl_path;
 
 typedef struct path_seg {
-    uint32_t key;   /* pool offset of the key, or NONE for an index */
-    uint32_t index; /* array index when key is NONE */
+    uint32_t key;   /* pool offset of the key, or TMPL_NONE for an index */
+    uint32_t index; /* array index when key is TMPL_NONE */
 } path_seg;
 
+/*
+ * A compiled template is one allocation: this header, then the arrays it
+ * points to, then the string pool and a copy of the source. Literals are
+ * jansson values owned by the template.
+ */
 struct ivrsm_tmpl {
     const tmpl_op *ops;
     const expr_node *nodes;
@@ -69,13 +74,15 @@ struct ivrsm_tmpl {
     size_t memory;
 };
 
+/* An open {{#if}} block while compiling. */
 typedef struct if_frame {
     size_t open_off;     /* offset of the "{{#if" that opened the block */
-    uint32_t pending_if; /* OP_IF whose false target is still open, or NONE */
+    uint32_t pending_if; /* OP_IF whose false target is still open, or TMPL_NONE */
     uint32_t jump_chain; /* OP_JUMPs to patch at "{{/if}}", linked through their b */
     int has_else;
 } if_frame;
 
+/* What compilation gathers in growable arrays before it moves into one ivrsm_tmpl. */
 typedef struct tmpl_builder {
     const char *src;
     size_t len;
@@ -94,7 +101,7 @@ typedef struct tmpl_builder {
     if_frame frames[IVRSM_TMPL_MAX_DEPTH];
     size_t depth;
     size_t tag_start, tag_len; /* the tag being compiled, quoted in messages */
-    uint32_t single_expr;
+    uint32_t single_expr;      /* see struct ivrsm_tmpl */
     char *errbuf;
     size_t errcap;
     size_t erroff;

@@ -679,6 +679,96 @@ START_TEST(test_memory)
 }
 END_TEST
 
+/* ------------------------------------------------------------ allocation failures */
+
+/*
+ * The test executable is linked with --wrap for malloc, calloc and realloc,
+ * and jansson allocates through test_json_malloc: when alloc_budget reaches
+ * zero, every allocation fails. -1 never fails.
+ */
+static long alloc_budget = -1;
+
+static int alloc_allowed(void)
+{
+    if (alloc_budget == 0)
+        return 0;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return 1;
+}
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    return alloc_allowed() ? __real_malloc(n) : NULL;
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+    return alloc_allowed() ? __real_calloc(count, n) : NULL;
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return alloc_allowed() ? __real_realloc(p, n) : NULL;
+}
+
+static void *test_json_malloc(size_t n)
+{
+    return alloc_allowed() ? __real_malloc(n) : NULL;
+}
+
+static const char *const oom_templates[] = {
+    "Bonjour {{ctx.name}}, {{resp.count}} rendez-vous.",
+    "{{#if ctx.name == 'Ana' && !ctx.off}}{{ctx.appt_list}}{{else if ctx.pi > 2.5}}x{{/if}}",
+    "{{ctx.appt_list}}",
+    "{{ 'literal' }}",
+    "{{ctx.a.b[2].c}} {{globals.otp.length}} {{ctx.pi}} {{ctx.nested}}",
+};
+
+/* Fails the n-th allocation of compile, render and eval, for every n: errors, never a crash. */
+START_TEST(test_allocation_failures)
+{
+    const char *src = oom_templates[_i];
+    char *want = render(src);
+    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    json_set_alloc_funcs(test_json_malloc, free);
+    int completed = 0;
+    for (long budget = 0; !completed && budget < 10000; budget++) {
+        char err[64] = "";
+        alloc_budget = budget;
+        ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, NULL);
+        ivrsm_buf out = IVRSM_BUF_INIT;
+        int rc = t ? ivrsm_tmpl_render(t, &scope, &out) : -1;
+        json_t *v = t ? ivrsm_tmpl_eval(t, &scope) : NULL;
+        completed = alloc_budget != 0;
+        alloc_budget = -1;
+        if (budget == 0)
+            ck_assert_ptr_null(t); /* the wrapping works: compiling allocates */
+        if (!t)
+            ck_assert_str_eq(err, "out of memory");
+        if (rc == 0)
+            ck_assert_str_eq(ivrsm_buf_str(&out), want);
+        if (completed) {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_ptr_nonnull(v);
+        }
+        json_decref(v);
+        ivrsm_buf_free(&out);
+        ivrsm_tmpl_free(t);
+    }
+    json_set_alloc_funcs(malloc, free);
+    ck_assert(completed);
+    free(want);
+}
+END_TEST
+
 static Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -720,6 +810,12 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_static_and_source);
     tcase_add_test(tc, test_each_path);
     tcase_add_test(tc, test_memory);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("allocation failures");
+    tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_loop_test(tc, test_allocation_failures, 0,
+                        sizeof oom_templates / sizeof oom_templates[0]);
     suite_add_tcase(s, tc);
     return s;
 }
