@@ -7,6 +7,13 @@
  * Templates are compiled once, when the machine is loaded, and rendered per
  * call without parsing. Substituted values are copied verbatim: a value that
  * contains "{{" is never parsed again.
+ *
+ * Expressions: precedence ! > comparisons > && > ||; comparisons do not
+ * chain. Missing, null, false, 0, "", [] and {} are false. Numbers compare
+ * by value (integer or real), strings byte-wise; == between other types is
+ * false except that a missing value equals null; ordering anything but two
+ * numbers or two strings is false. && || ! and comparisons give booleans.
+ * "{{else if expr}}" is accepted; blocks nest IVRSM_TMPL_MAX_DEPTH deep.
  */
 #ifndef IVRSM_TEMPLATE_H
 #define IVRSM_TEMPLATE_H
