@@ -70,7 +70,7 @@ class MockBackend:
             self.otp = OtpDesk(self.settings.otp_code, self.settings.otp_ttl_sec,
                                self.settings.otp_max_attempts)
             self.idempotency.clear()
-            self.requests.clear()
+            self.requests.clear(restart_numbering=True)
             self.faults.clear()
             for endpoint, spec in self.settings.faults.items():
                 self.faults.set(endpoint, spec)

@@ -61,6 +61,9 @@ def _parse_item(item: str, fields: dict, seen: set) -> None:
     if name in seen:
         raise ValueError(f"'{name}' is given twice")
     seen.add(name)
+    if name not in ("status", "slow", "times", "garbage", "close"):
+        raise ValueError(f"unknown item '{name}' (expected status:NNN, "
+                         "slow:MS, garbage, close or times:N)")
     if name in ("garbage", "close"):
         if has_value:
             raise ValueError(f"'{name}' takes no value")
@@ -72,11 +75,8 @@ def _parse_item(item: str, fields: dict, seen: set) -> None:
         fields["status"] = _parse_int(name, value, 400, 599)
     elif name == "slow":
         fields["slow_ms"] = _parse_int(name, value, 0, MAX_SLOW_MS)
-    elif name == "times":
-        fields["times"] = _parse_int(name, value, 1, 1_000_000)
     else:
-        raise ValueError(f"unknown item '{name}' (expected status:NNN, "
-                         "slow:MS, garbage, close or times:N)")
+        fields["times"] = _parse_int(name, value, 1, 1_000_000)
 
 
 def parse_fault_spec(text: str) -> FaultSpec:

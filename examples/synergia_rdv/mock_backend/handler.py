@@ -45,6 +45,8 @@ class MockHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # Bursts of parallel calls (many IVR sessions at once) must not overflow the backlog.
+    request_queue_size = 128
 
     def __init__(self, address: tuple, family: int, backend: MockBackend, quiet: bool) -> None:
         self.address_family = family
@@ -106,6 +108,9 @@ class MockRequestHandler(BaseHTTPRequestHandler):
                    explain: Optional[str] = None) -> None:
         """Answer protocol errors (bad request line, unknown method...) in JSON too."""
         self.close_connection = True
+        # An unparsable request line leaves the HTTP/0.9 default, which would
+        # suppress the status line and headers; answer as HTTP/1.1 instead.
+        self.request_version = self.protocol_version
         text = message or self.responses.get(code, ("error",))[0]
         self._send_json(code, {"error": "protocol_error", "message": text})
 

@@ -63,9 +63,12 @@ class RequestLog:
             return [dict(entry) for entry in self._entries
                     if entry["seq"] > since and endpoint in (None, entry.get("endpoint"))]
 
-    def clear(self) -> None:
+    def clear(self, restart_numbering: bool = False) -> None:
+        """Forget the entries; numbering goes on unless restarted (as on reset)."""
         with self._lock:
             self._entries.clear()
+            if restart_numbering:
+                self._next_seq = 1
 
 
 def request_fingerprint(method: str, path: str, query: str, body: bytes,
