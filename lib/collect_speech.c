@@ -82,14 +82,20 @@ static size_t copy_collapsed(const char *in, size_t len, char *out, size_t cap)
     return o;
 }
 
-/* The answer, fillers aside, is exactly one negative answer of the locale. */
+/*
+ * The answer, fillers aside, is exactly one negative answer of the locale.
+ * Every answer is tried, not only the longest: in "non merci beaucoup" the
+ * answer is "non" and "merci beaucoup" the filler.
+ */
 static int is_negative_answer(const struct ivrsm_locale *loc, const struct ivrsm_words *w)
 {
     size_t at = ivrsm_words_skip_any(w, 0, loc->answer_fillers);
-    size_t n = ivrsm_words_match_any(w, at, loc->negative_answers, NULL);
-    if (n == 0)
-        return 0;
-    return ivrsm_words_skip_any(w, at + n, loc->answer_fillers) == w->count;
+    for (const char *const *answer = loc->negative_answers; *answer; answer++) {
+        size_t n = ivrsm_words_match(w, at, *answer);
+        if (n > 0 && ivrsm_words_skip_any(w, at + n, loc->answer_fillers) == w->count)
+            return 1;
+    }
+    return 0;
 }
 
 int ivrsm_collect_free_speech_or_no(const ivrsm_collect_params *params, const char *in, size_t len,

@@ -43,7 +43,7 @@ static const char *const fr_ordinal_first[] = {"premier", "1er", "1ier", NULL};
 static const char *const fr_plus_words[] = {"plus", NULL};
 static const char *const fr_digit_fillers[] = {
     "euh", "heu", "hum", "alors", "voila", "c est", "mon numero", "le numero", "numero",
-    "mon code", "le code", "code", "est", NULL};
+    "mon code", "le code", "code", "est", "le", NULL};
 
 static const char *const fr_weekdays[] = {"lundi", "mardi",    "mercredi", "jeudi",
                                           "vendredi", "samedi", "dimanche", NULL};

@@ -1,0 +1,857 @@
+/*
+ * Collect parsers (phone, otp, date_nl, free_speech_or_no), locales and
+ * time zones.
+ */
+#include "collect.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 2026-11-25T10:00:00+01:00, a Wednesday, in Europe/Paris. */
+#define NOW_2026_11_25 1795597200000LL
+
+/* One parser case: the input, DTMF or speech, and what must come out. */
+struct parse_case {
+    const char *in;
+    int is_dtmf;
+    int rc;           /* 0: a value, 1: not a value */
+    const char *text; /* expected text when rc == 0 */
+};
+
+static int parse(ivrsm_collect_mode mode, const ivrsm_collect_params *p, const char *in,
+                 int is_dtmf, ivrsm_collect_value *out)
+{
+    return ivrsm_collect_parse(mode, p, in, strlen(in), is_dtmf, out);
+}
+
+static ivrsm_collect_params fr_params(void)
+{
+    ivrsm_collect_params p;
+    memset(&p, 0, sizeof p);
+    p.locale = ivrsm_locale_find("fr-FR");
+    return p;
+}
+
+static void check_case(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
+                       const struct parse_case *c, int index)
+{
+    ivrsm_collect_value v;
+    memset(&v, 0x5A, sizeof v);
+    int rc = parse(mode, p, c->in, c->is_dtmf, &v);
+    ck_assert_msg(rc == c->rc, "%s case %d \"%s\": rc %d, expected %d (text \"%s\")",
+                  ivrsm_collect_mode_name(mode), index, c->in, rc, c->rc,
+                  rc == 0 ? v.text : "");
+    if (c->rc == 0)
+        ck_assert_msg(strcmp(v.text, c->text) == 0, "%s case %d \"%s\": \"%s\", expected \"%s\"",
+                      ivrsm_collect_mode_name(mode), index, c->in, v.text, c->text);
+    else
+        ck_assert_str_eq(v.text, "");
+}
+
+/* ---------------------------------------------------------------------------
+ * Locales, modes, arguments
+ * ------------------------------------------------------------------------- */
+
+START_TEST(test_locale_find)
+{
+    const ivrsm_locale *fr = ivrsm_locale_find("fr-FR");
+    ck_assert_ptr_nonnull(fr);
+    ck_assert_ptr_eq(ivrsm_locale_find("fr"), fr);
+    ck_assert_ptr_eq(ivrsm_locale_find("FR-fr"), fr);
+    ck_assert_ptr_eq(ivrsm_locale_find("fr_FR"), fr);
+    const ivrsm_locale *be = ivrsm_locale_find("fr-BE");
+    ck_assert_ptr_nonnull(be);
+    ck_assert_ptr_ne(be, fr);
+    ck_assert_ptr_null(ivrsm_locale_find("xx-YY"));
+    ck_assert_ptr_null(ivrsm_locale_find(""));
+    ck_assert_ptr_null(ivrsm_locale_find("fr-"));
+    ck_assert_ptr_null(ivrsm_locale_find(NULL));
+}
+END_TEST
+
+START_TEST(test_mode_names)
+{
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("phone"), IVRSM_COLLECT_PHONE);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("otp"), IVRSM_COLLECT_OTP);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("date_nl"), IVRSM_COLLECT_DATE_NL);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("free_speech_or_no"),
+                     IVRSM_COLLECT_FREE_SPEECH_OR_NO);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("none"), IVRSM_COLLECT_NONE);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("Phone"), IVRSM_COLLECT_NONE);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name(""), IVRSM_COLLECT_NONE);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name(NULL), IVRSM_COLLECT_NONE);
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_PHONE), "phone");
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_OTP), "otp");
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_DATE_NL), "date_nl");
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_FREE_SPEECH_OR_NO), "free_speech_or_no");
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_NONE), "none");
+    ck_assert_str_eq(ivrsm_collect_mode_name((ivrsm_collect_mode)99), "none");
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, NULL, "123456", 6, 1, &v), -1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456", 6, 1, NULL), -1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, NULL, 6, 1, &v), -1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_NONE, &p, "1", 1, 1, &v), -1);
+    ck_assert_int_eq(ivrsm_collect_parse((ivrsm_collect_mode)42, &p, "1", 1, 1, &v), -1);
+    /* Dates need a time zone. */
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_NL, &p, "demain", 6, 0, &v), -1);
+    p.otp_length = IVRSM_COLLECT_OTP_MAX + 1;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456", 6, 1, &v), -1);
+    p.otp_length = -1;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456", 6, 1, &v), -1);
+    p = fr_params();
+    p.locale = NULL;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456", 6, 1, &v), -1);
+    /* NULL with length 0 is an empty input, not a bad argument. */
+    p = fr_params();
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, NULL, 0, 1, &v), 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * phone
+ * ------------------------------------------------------------------------- */
+
+static const struct parse_case phone_cases[] = {
+    /* keyed */
+    {"0612345678#", 1, 0, "+33612345678"},
+    {"0612345678", 1, 0, "+33612345678"},
+    {"612345678#", 1, 0, "+33612345678"},
+    {"0033612345678", 1, 0, "+33612345678"},
+    {"0033612345678#", 1, 0, "+33612345678"},
+    {"*33612345678#", 1, 0, "+33612345678"},
+    {"+33612345678", 1, 0, "+33612345678"},
+    {"33612345678", 1, 0, "+33612345678"},
+    {"0145678901#", 1, 0, "+33145678901"},
+    {"*447911123456", 1, 0, "+447911123456"},
+    {"00447911123456#", 1, 0, "+447911123456"},
+    {"061234567#", 1, 1, NULL},          /* too short */
+    {"06123456789#", 1, 1, NULL},        /* too long */
+    {"0012#", 1, 1, NULL},
+    {"06123#45678", 1, 1, NULL},
+    {"06*12345678", 1, 1, NULL},
+    {"#", 1, 1, NULL},
+    {"", 1, 1, NULL},
+    {"0012345#", 1, 1, NULL},            /* too short for any country */
+    {"00012345678#", 1, 1, NULL},        /* no country code starts with 0 */
+    {"+33012345678", 1, 1, NULL},
+    /* said */
+    {"z\xc3\xa9ro six douze trente-quatre cinquante-six soixante-dix-huit", 0, 0, "+33612345678"},
+    {"06 12 34 56 78", 0, 0, "+33612345678"},
+    {"0612345678", 0, 0, "+33612345678"},
+    {"06.12.34.56.78", 0, 0, "+33612345678"},
+    {"zero six, un deux, trois quatre, cinq six, sept huit", 0, 0, "+33612345678"},
+    {"Z\xc3\xa9ro six, douze, 34, cinquante six, 78", 0, 0, "+33612345678"},
+    {"plus trente-trois six douze trente-quatre cinquante-six soixante-dix-huit", 0, 0,
+     "+33612345678"},
+    {"+33 6 12 34 56 78", 0, 0, "+33612345678"},
+    {"+33 0 6 12 34 56 78", 0, 0, "+33612345678"},
+    {"z\xc3\xa9ro z\xc3\xa9ro trente-trois six douze trente-quatre cinquante-six soixante-dix-huit",
+     0, 0, "+33612345678"},
+    {"mon num\xc3\xa9ro c'est le 06 12 34 56 78", 0, 0, "+33612345678"},
+    {"euh z\xc3\xa9ro sept, quatre-vingt-dix-neuf, quatre-vingts, soixante et onze, vingt et un",
+     0, 0, "+33799807121"},
+    {"z\xc3\xa9ro un quarante-cinq soixante-sept quatre-vingt-neuf z\xc3\xa9ro un", 0, 0,
+     "+33145678901"},
+    {"ZERO SIX DIX-SEPT DIX-HUIT DIX-NEUF SEIZE", 0, 0, "+33617181916"},
+    {"z\xc3\xa9ro six douze trente-quatre cinquante-six", 0, 1, NULL},    /* 8 digits */
+    {"z\xc3\xa9ro six douze trente-quatre cinquante-six soixante-dix-huit neuf", 0, 1, NULL},
+    {"je ne sais pas", 0, 1, NULL},
+    {"z\xc3\xa9ro six douze bonjour", 0, 1, NULL},
+    {"cent deux", 0, 1, NULL},
+    {"", 0, 1, NULL},
+    {"   ", 0, 1, NULL},
+    {"caf\xe9 06 12 34 56 78", 0, 1, NULL},                               /* invalid UTF-8 */
+};
+
+START_TEST(test_phone_table)
+{
+    ivrsm_collect_params p = fr_params();
+    check_case(IVRSM_COLLECT_PHONE, &p, &phone_cases[_i], _i);
+}
+END_TEST
+
+START_TEST(test_phone_embedded_nul)
+{
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p, "06123\0" "45678", 11, 1, &v), 1);
+    /* Spoken: a NUL separates words like a space does. */
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p, "06\0" "12345678", 11, 0, &v), 0);
+    ck_assert_str_eq(v.text, "+33612345678");
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * otp
+ * ------------------------------------------------------------------------- */
+
+static const struct parse_case otp_cases[] = {
+    {"123456", 1, 0, "123456"},
+    {"123456#", 1, 0, "123456"},
+    {"000000", 1, 0, "000000"},
+    {"012345#", 1, 0, "012345"},
+    {"12345", 1, 1, NULL},
+    {"1234567", 1, 1, NULL},
+    {"12345#6", 1, 1, NULL},
+    {"12a456", 1, 1, NULL},
+    {"*123456", 1, 1, NULL},
+    {"123456##", 1, 1, NULL},
+    {"#", 1, 1, NULL},
+    {"", 1, 1, NULL},
+    {"un deux trois quatre cinq six", 0, 0, "123456"},
+    {"douze trente-quatre cinquante-six", 0, 0, "123456"},
+    {"douze trente quatre cinquante six", 0, 0, "123456"},
+    {"123456", 0, 0, "123456"},
+    {"123 456", 0, 0, "123456"},
+    {"1 2 3 4 5 6", 0, 0, "123456"},
+    {"12 trente-quatre 5 six", 0, 0, "123456"},
+    {"z\xc3\xa9ro z\xc3\xa9ro quatre-vingt-dix-neuf soixante-dix", 0, 0, "009970"},
+    {"Z\xc3\x89RO UN DEUX TROIS QUATRE CINQ", 0, 0, "012345"},
+    {"euh, le code c'est 12 34 56", 0, 0, "123456"},
+    {"vingt et un, vingt-deux, vingt-trois", 0, 0, "212223"},
+    {"un deux trois quatre cinq", 0, 1, NULL},
+    {"douze trente-quatre cinquante-six soixante", 0, 1, NULL},
+    {"douze trente-quatre cinq", 0, 1, NULL},
+    {"douze trente-quatre cinquante", 0, 0, "123450"},
+    {"je ne sais pas", 0, 1, NULL},
+    {"un deux trois quatre cinq six sept", 0, 1, NULL},
+    {"un deux trois bonjour quatre cinq six", 0, 1, NULL},
+    {"cent vingt-trois quatre cinq six", 0, 1, NULL},
+    {"", 0, 1, NULL},
+    {"   ", 0, 1, NULL},
+    {"\xff\xfe", 0, 1, NULL},
+    {"12\xc3", 0, 1, NULL},
+};
+
+START_TEST(test_otp_table)
+{
+    ivrsm_collect_params p = fr_params();
+    check_case(IVRSM_COLLECT_OTP, &p, &otp_cases[_i], _i);
+}
+END_TEST
+
+START_TEST(test_otp_length_parameter)
+{
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    p.otp_length = 4;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "1234#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "1234");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "douze trente-quatre", 0, &v), 0);
+    ck_assert_str_eq(v.text, "1234");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "123456", 1, &v), 1);
+    p.otp_length = 8;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "12 34 56 78", 0, &v), 0);
+    ck_assert_str_eq(v.text, "12345678");
+    p.otp_length = IVRSM_COLLECT_OTP_MAX;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "12345678901234567890123456789012", 1, &v), 0);
+    ck_assert_str_eq(v.text, "12345678901234567890123456789012");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "123456789012345678901234567890123", 1, &v), 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * date_nl
+ * ------------------------------------------------------------------------- */
+
+struct date_case {
+    const char *in;
+    int is_dtmf;
+    int rc;
+    const char *from;
+    const char *to;
+};
+
+/* Said on Wednesday 2026-11-25 at 10:00 in Paris. */
+static const struct date_case date_cases[] = {
+    {"aujourd'hui", 0, 0, "2026-11-25", "2026-11-25"},
+    {"Aujourd\xe2\x80\x99hui", 0, 0, "2026-11-25", "2026-11-25"},
+    {"demain", 0, 0, "2026-11-26", "2026-11-26"},
+    {"Demain matin", 0, 0, "2026-11-26", "2026-11-26"},
+    {"apr\xc3\xa8s-demain", 0, 0, "2026-11-27", "2026-11-27"},
+    {"APR\xc3\x88S DEMAIN", 0, 0, "2026-11-27", "2026-11-27"},
+    {"lundi", 0, 0, "2026-11-30", "2026-11-30"},
+    {"mercredi", 0, 0, "2026-12-02", "2026-12-02"}, /* today excluded */
+    {"jeudi", 0, 0, "2026-11-26", "2026-11-26"},
+    {"le vendredi", 0, 0, "2026-11-27", "2026-11-27"},
+    {"ce samedi", 0, 0, "2026-11-28", "2026-11-28"},
+    {"dimanche", 0, 0, "2026-11-29", "2026-11-29"},
+    {"lundi prochain", 0, 0, "2026-11-30", "2026-11-30"},
+    {"jeudi prochain", 0, 0, "2026-12-03", "2026-12-03"},
+    {"mercredi prochain", 0, 0, "2026-12-02", "2026-12-02"},
+    {"dimanche prochain", 0, 0, "2026-12-06", "2026-12-06"},
+    {"mardi la semaine prochaine", 0, 0, "2026-12-01", "2026-12-01"},
+    {"la semaine prochaine", 0, 0, "2026-11-30", "2026-12-06"},
+    {"cette semaine", 0, 0, "2026-11-25", "2026-11-29"},
+    {"le mois prochain", 0, 0, "2026-12-01", "2026-12-31"},
+    {"dans 3 jours", 0, 0, "2026-11-28", "2026-11-28"},
+    {"dans trois jours", 0, 0, "2026-11-28", "2026-11-28"},
+    {"dans un jour", 0, 0, "2026-11-26", "2026-11-26"},
+    {"dans quinze jours", 0, 0, "2026-12-10", "2026-12-10"},
+    {"dans une semaine", 0, 0, "2026-12-02", "2026-12-02"},
+    {"dans deux semaines", 0, 0, "2026-12-09", "2026-12-09"},
+    {"dans 2 semaines", 0, 0, "2026-12-09", "2026-12-09"},
+    {"dans quarante jours", 0, 0, "2027-01-04", "2027-01-04"},
+    {"le 3 d\xc3\xa9" "cembre", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le trois d\xc3\xa9" "cembre", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le premier d\xc3\xa9" "cembre", 0, 0, "2026-12-01", "2026-12-01"},
+    {"le 1er d\xc3\xa9" "cembre", 0, 0, "2026-12-01", "2026-12-01"},
+    {"le 25 novembre", 0, 0, "2026-11-25", "2026-11-25"},  /* today is not past */
+    {"le 24 novembre", 0, 0, "2027-11-24", "2027-11-24"},
+    {"le 3 janvier", 0, 0, "2027-01-03", "2027-01-03"},
+    {"le vingt et un mars", 0, 0, "2027-03-21", "2027-03-21"},
+    {"le trente et un d\xc3\xa9" "cembre", 0, 0, "2026-12-31", "2026-12-31"},
+    {"lundi 7 d\xc3\xa9" "cembre", 0, 0, "2026-12-07", "2026-12-07"},
+    {"le 3 d\xc3\xa9" "cembre 2027", 0, 0, "2027-12-03", "2027-12-03"},
+    {"le 3", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le 30", 0, 0, "2026-11-30", "2026-11-30"},
+    {"le 25", 0, 0, "2026-11-25", "2026-11-25"},
+    {"le 31", 0, 0, "2026-12-31", "2026-12-31"},
+    {"3/12", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le 3/12", 0, 0, "2026-12-03", "2026-12-03"},
+    {"03/12/2027", 0, 0, "2027-12-03", "2027-12-03"},
+    {"3/12/27", 0, 0, "2027-12-03", "2027-12-03"},
+    {"03.12.2027", 0, 0, "2027-12-03", "2027-12-03"},
+    {"1/1", 0, 0, "2027-01-01", "2027-01-01"},
+    {"d\xc3\xa8s que possible", 0, 0, "2026-11-25", "2026-12-08"},
+    {"DES QUE POSSIBLE", 0, 0, "2026-11-25", "2026-12-08"},
+    {"le plus t\xc3\xb4t possible", 0, 0, "2026-11-25", "2026-12-08"},
+    {"je ne sais pas", 0, 0, "2026-11-25", "2026-12-08"},
+    {"n'importe quand", 0, 0, "2026-11-25", "2026-12-08"},
+    {"euh, plut\xc3\xb4t jeudi", 0, 0, "2026-11-26", "2026-11-26"},
+    {"c'est pour demain, s'il vous pla\xc3\xaet", 0, 0, "2026-11-26", "2026-11-26"},
+    {"0312#", 1, 0, "2026-12-03", "2026-12-03"},
+    {"03122027", 1, 0, "2027-12-03", "2027-12-03"},
+    /* not dates */
+    {"le 31 f\xc3\xa9vrier", 0, 1, NULL, NULL},
+    {"le 30 f\xc3\xa9vrier", 0, 1, NULL, NULL},
+    {"le 29 f\xc3\xa9vrier", 0, 1, NULL, NULL}, /* 2027 is a common year */
+    {"31/02", 0, 1, NULL, NULL},
+    {"le 32", 0, 1, NULL, NULL},
+    {"le 0 mars", 0, 1, NULL, NULL},
+    {"13/13", 0, 1, NULL, NULL},
+    {"03/12/2025", 0, 1, NULL, NULL}, /* past */
+    {"le 3 d\xc3\xa9" "cembre 2020", 0, 1, NULL, NULL},
+    {"dans z\xc3\xa9ro jours", 0, 1, NULL, NULL},
+    {"dans trois", 0, 1, NULL, NULL},
+    {"dans trois mois", 0, 1, NULL, NULL},
+    {"hier", 0, 1, NULL, NULL},
+    {"lundi ou mardi", 0, 1, NULL, NULL},
+    {"demain demain", 0, 1, NULL, NULL},
+    {"bonjour", 0, 1, NULL, NULL},
+    {"", 0, 1, NULL, NULL},
+    {"   ", 0, 1, NULL, NULL},
+    {"d\xe9" "cembre", 0, 1, NULL, NULL}, /* invalid UTF-8 */
+    {"3112#", 1, 0, "2026-12-31", "2026-12-31"},
+    {"3102#", 1, 1, NULL, NULL},
+    {"312", 1, 1, NULL, NULL},
+    {"03/12/2027/1", 0, 1, NULL, NULL},
+};
+
+static ivrsm_collect_params paris_params(ivrsm_tz **tz, int64_t now_ms)
+{
+    ivrsm_collect_params p = fr_params();
+    *tz = ivrsm_tz_new("Europe/Paris");
+    ck_assert_ptr_nonnull(*tz);
+    p.tz = *tz;
+    p.now_ms = now_ms;
+    return p;
+}
+
+static void check_date(const ivrsm_collect_params *p, const struct date_case *c, int index)
+{
+    ivrsm_collect_value v;
+    memset(&v, 0x5A, sizeof v);
+    int rc = parse(IVRSM_COLLECT_DATE_NL, p, c->in, c->is_dtmf, &v);
+    ck_assert_msg(rc == c->rc, "date case %d \"%s\": rc %d, expected %d (%s..%s)", index, c->in,
+                  rc, c->rc, rc == 0 ? v.text : "", rc == 0 ? v.date_to : "");
+    if (c->rc == 0) {
+        ck_assert_msg(strcmp(v.text, c->from) == 0 && strcmp(v.date_to, c->to) == 0,
+                      "date case %d \"%s\": %s..%s, expected %s..%s", index, c->in, v.text,
+                      v.date_to, c->from, c->to);
+    } else {
+        ck_assert_str_eq(v.text, "");
+        ck_assert_str_eq(v.date_to, "");
+    }
+}
+
+START_TEST(test_date_table)
+{
+    ivrsm_tz *tz;
+    ivrsm_collect_params p = paris_params(&tz, NOW_2026_11_25);
+    check_date(&p, &date_cases[_i], _i);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+START_TEST(test_date_asap_days)
+{
+    ivrsm_tz *tz;
+    ivrsm_collect_params p = paris_params(&tz, NOW_2026_11_25);
+    ivrsm_collect_value v;
+    p.asap_days = 7;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "au plus vite", 0, &v), 0);
+    ck_assert_str_eq(v.text, "2026-11-25");
+    ck_assert_str_eq(v.date_to, "2026-12-01");
+    p.asap_days = 1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "peu importe", 0, &v), 0);
+    ck_assert_str_eq(v.text, "2026-11-25");
+    ck_assert_str_eq(v.date_to, "2026-11-25");
+    p.asap_days = IVRSM_COLLECT_ASAP_DAYS_MAX + 1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "peu importe", 0, &v), -1);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+/* The local date, not the UTC one, is "today". */
+START_TEST(test_date_local_day_and_year_end)
+{
+    ivrsm_tz *tz;
+    /* 2026-12-31T23:30:00+01:00 is still 2026 in Paris (22:30 UTC). */
+    ivrsm_collect_params p = paris_params(&tz, 1798756200000LL);
+    ivrsm_collect_value v;
+    static const struct date_case year_end[] = {
+        {"aujourd'hui", 0, 0, "2026-12-31", "2026-12-31"},
+        {"demain", 0, 0, "2027-01-01", "2027-01-01"},
+        {"le 1er janvier", 0, 0, "2027-01-01", "2027-01-01"},
+        {"le 31 d\xc3\xa9" "cembre", 0, 0, "2026-12-31", "2026-12-31"},
+        {"le 30 d\xc3\xa9" "cembre", 0, 0, "2027-12-30", "2027-12-30"},
+        {"la semaine prochaine", 0, 0, "2027-01-04", "2027-01-10"},
+        {"le mois prochain", 0, 0, "2027-01-01", "2027-01-31"},
+        {"dans deux jours", 0, 0, "2027-01-02", "2027-01-02"},
+        {"le 2", 0, 0, "2027-01-02", "2027-01-02"},
+        {"le 29 f\xc3\xa9vrier", 0, 1, NULL, NULL},
+        {"le 29 f\xc3\xa9vrier 2028", 0, 0, "2028-02-29", "2028-02-29"},
+    };
+    for (size_t i = 0; i < sizeof year_end / sizeof year_end[0]; i++)
+        check_date(&p, &year_end[i], (int)i);
+    /* Half an hour later it is 2027 in Paris, still 2026 in UTC. */
+    p.now_ms = 1798756200000LL + 3600000LL;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "aujourd'hui", 0, &v), 0);
+    ck_assert_str_eq(v.text, "2027-01-01");
+    ivrsm_tz *utc = ivrsm_tz_new("UTC");
+    p.tz = utc;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "aujourd'hui", 0, &v), 0);
+    ck_assert_str_eq(v.text, "2026-12-31");
+    ivrsm_tz_free(utc);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+START_TEST(test_date_around_dst)
+{
+    ivrsm_tz *tz;
+    /* Saturday 2026-03-28T23:30:00Z is Sunday 00:30 in Paris (still UTC+1). */
+    ivrsm_collect_params p = paris_params(&tz, 1774740600000LL);
+    static const struct date_case spring[] = {
+        {"aujourd'hui", 0, 0, "2026-03-29", "2026-03-29"},
+        {"demain", 0, 0, "2026-03-30", "2026-03-30"},
+        {"lundi", 0, 0, "2026-03-30", "2026-03-30"},
+        {"lundi prochain", 0, 0, "2026-03-30", "2026-03-30"},
+        {"dimanche", 0, 0, "2026-04-05", "2026-04-05"},
+        {"la semaine prochaine", 0, 0, "2026-03-30", "2026-04-05"},
+        {"cette semaine", 0, 0, "2026-03-29", "2026-03-29"},
+        {"le 3 janvier", 0, 0, "2027-01-03", "2027-01-03"},
+    };
+    for (size_t i = 0; i < sizeof spring / sizeof spring[0]; i++)
+        check_date(&p, &spring[i], (int)i);
+    /* 2026-10-24T22:30:00Z is Sunday 2026-10-25 00:30 in Paris (UTC+2). */
+    p.now_ms = 1792881000000LL;
+    static const struct date_case autumn[] = {
+        {"aujourd'hui", 0, 0, "2026-10-25", "2026-10-25"},
+        {"dans une semaine", 0, 0, "2026-11-01", "2026-11-01"},
+    };
+    for (size_t i = 0; i < sizeof autumn / sizeof autumn[0]; i++)
+        check_date(&p, &autumn[i], (int)i);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * free_speech_or_no
+ * ------------------------------------------------------------------------- */
+
+struct speech_case {
+    const char *in;
+    int is_dtmf;
+    int rc;
+    int said_no;
+    const char *text;
+};
+
+static const struct speech_case speech_cases[] = {
+    {"non", 0, 0, 1, ""},
+    {"Non.", 0, 0, 1, ""},
+    {"NON MERCI", 0, 0, 1, ""},
+    {"non, merci", 0, 0, 1, ""},
+    {"euh non merci beaucoup", 0, 0, 1, ""},
+    {"pas de commentaire", 0, 0, 1, ""},
+    {"Pas de commentaires !", 0, 0, 1, ""},
+    {"aucun commentaire", 0, 0, 1, ""},
+    {"rien", 0, 0, 1, ""},
+    {"Rien du tout.", 0, 0, 1, ""},
+    {"aucun", 0, 0, 1, ""},
+    {"je n'ai rien \xc3\xa0 ajouter", 0, 0, 1, ""},
+    {"non c'est tout, au revoir", 0, 0, 1, ""},
+    {"  non  ", 0, 0, 1, ""},
+    {"Le m\xc3\xa9" "decin est en retard", 0, 0, 0, "Le m\xc3\xa9" "decin est en retard"},
+    {"  je   ne peux\tpas venir \n ", 0, 0, 0, "je ne peux pas venir"},
+    {"non je ne peux pas venir", 0, 0, 0, "non je ne peux pas venir"},
+    {"rien ne va plus", 0, 0, 0, "rien ne va plus"},
+    {"non non non j'ai un emp\xc3\xaa" "chement", 0, 0, 0,
+     "non non non j'ai un emp\xc3\xaa" "chement"},
+    {"C\xe2\x80\x99\xc3\xa9tait trop loin\xe2\x80\xaf!", 0, 0, 0,
+     "C\xe2\x80\x99\xc3\xa9tait trop loin\xe2\x80\xaf!"},
+    {"merci", 0, 0, 0, "merci"},
+    {"ok", 0, 0, 0, "ok"},
+    {"1", 0, 0, 0, "1"},
+    {"", 0, 1, 0, NULL},
+    {"    ", 0, 1, 0, NULL},
+    {"\t\n", 0, 1, 0, NULL},
+    {"...", 0, 1, 0, NULL},
+    {"caf\xe9", 0, 1, 0, NULL},
+    {"\xc3", 0, 1, 0, NULL},
+    {"2", 1, 0, 1, ""},
+    {"#", 1, 0, 1, ""},
+    {"1#", 1, 0, 1, ""},
+    {"*", 1, 0, 1, ""},
+    {"", 1, 1, 0, NULL},
+    {"x", 1, 1, 0, NULL},
+};
+
+START_TEST(test_speech_table)
+{
+    const struct speech_case *c = &speech_cases[_i];
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    memset(&v, 0x5A, sizeof v);
+    int rc = parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, c->in, c->is_dtmf, &v);
+    ck_assert_msg(rc == c->rc, "speech case %d \"%s\": rc %d, expected %d", _i, c->in, rc, c->rc);
+    if (c->rc == 0) {
+        ck_assert_int_eq(v.said_no, c->said_no);
+        ck_assert_str_eq(v.text, c->text);
+    } else {
+        ck_assert_int_eq(v.said_no, 0);
+        ck_assert_str_eq(v.text, "");
+    }
+}
+END_TEST
+
+START_TEST(test_speech_long_comment_is_cut_on_a_character)
+{
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    /* 3000 "é" = 6000 bytes: cut at 4094 bytes (2047 characters), never inside one. */
+    size_t len = 6000;
+    char *in = malloc(len);
+    ck_assert_ptr_nonnull(in);
+    for (size_t i = 0; i < len; i += 2) {
+        in[i] = (char)0xC3;
+        in[i + 1] = (char)0xA9;
+    }
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, in, len, 0, &v), 0);
+    ck_assert_int_eq(v.said_no, 0);
+    ck_assert_uint_eq(strlen(v.text), 4094);
+    ck_assert_int_eq((unsigned char)v.text[4093], 0xA9);
+    free(in);
+}
+END_TEST
+
+START_TEST(test_speech_embedded_nul)
+{
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    ck_assert_int_eq(
+        ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "trop\0loin", 9, 0, &v), 1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "non\0", 4, 0, &v), 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Garbage for every parser
+ * ------------------------------------------------------------------------- */
+
+START_TEST(test_garbage_never_crashes)
+{
+    ivrsm_tz *tz;
+    ivrsm_collect_params p = paris_params(&tz, NOW_2026_11_25);
+    static const ivrsm_collect_mode modes[] = {IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP,
+                                               IVRSM_COLLECT_DATE_NL};
+    ivrsm_collect_value v;
+    unsigned seed = 987654321u;
+    size_t sizes[] = {1, 7, 64, 4096, 4097, 9000};
+    char *buf = malloc(9000);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int round = 0; round < 20; round++) {
+            for (size_t i = 0; i < sizes[s]; i++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[i] = (char)(seed >> 16);
+            }
+            for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+                for (int dtmf = 0; dtmf < 2; dtmf++)
+                    ck_assert_int_eq(
+                        ivrsm_collect_parse(modes[m], &p, buf, sizes[s], dtmf, &v), 1);
+            }
+            /* Free speech keeps any valid text; random bytes are almost never valid UTF-8. */
+            int rc = ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, buf, sizes[s], 0, &v);
+            ck_assert(rc == 0 || rc == 1);
+        }
+    }
+    /* Long but well-formed inputs: a digit flood and a word flood. */
+    memset(buf, '1', 9000);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        ck_assert_int_eq(ivrsm_collect_parse(modes[m], &p, buf, 4096, 1, &v), 1);
+        ck_assert_int_eq(ivrsm_collect_parse(modes[m], &p, buf, 4096, 0, &v), 1);
+    }
+    for (size_t i = 0; i + 4 < 9000; i += 4)
+        memcpy(buf + i, "six ", 4);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+        ck_assert_int_eq(ivrsm_collect_parse(modes[m], &p, buf, 4096, 0, &v), 1);
+    for (size_t i = 0; i + 2 < 9000; i += 2)
+        memcpy(buf + i, "a ", 2);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+        ck_assert_int_eq(ivrsm_collect_parse(modes[m], &p, buf, 4096, 0, &v), 1);
+    for (size_t i = 0; i + 2 < 9000; i += 2)
+        memcpy(buf + i, "1/", 2);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_NL, &p, buf, 4096, 0, &v), 1);
+    free(buf);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * A second locale: Belgian French, a table and no code of its own
+ * ------------------------------------------------------------------------- */
+
+START_TEST(test_locale_fr_be)
+{
+    ivrsm_collect_params p = fr_params();
+    p.locale = ivrsm_locale_find("fr-BE");
+    ivrsm_collect_value v;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0470123456#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "+32470123456");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "02 123 45 67", 0, &v), 0);
+    ck_assert_str_eq(v.text, "+3221234567");
+    ck_assert_int_eq(
+        parse(IVRSM_COLLECT_PHONE, &p, "z\xc3\xa9ro quatre septante, douze, nonante-huit, septante et un",
+              0, &v),
+        0);
+    ck_assert_str_eq(v.text, "+32470129871");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "plus trente-deux quatre septante douze trente-quatre cinquante-six", 0, &v), 0);
+    ck_assert_str_eq(v.text, "+32470123456");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0612345678#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "+32612345678");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0033612345678#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "+33612345678"); /* a French number, dialled from Belgium */
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "06123456789#", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0612345#", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "septante-sept nonante-neuf douze", 0, &v), 0);
+    ck_assert_str_eq(v.text, "779912");
+    /* France has no septante: the same words are not a code there. */
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &(ivrsm_collect_params){.locale = ivrsm_locale_find("fr-FR")},
+                           "septante-sept nonante-neuf douze", 0, &v),
+                     1);
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Brussels");
+    p.tz = tz;
+    p.now_ms = NOW_2026_11_25;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "dans septante jours", 0, &v), 0);
+    ck_assert_str_eq(v.text, "2027-02-03");
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Time zones
+ * ------------------------------------------------------------------------- */
+
+struct tz_case {
+    const char *zone;
+    int64_t at;
+    int offset;
+};
+
+static const struct tz_case tz_cases[] = {
+    /* Paris 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC. */
+    {"Europe/Paris", 1774745999, 3600},
+    {"Europe/Paris", 1774746000, 7200},
+    {"Europe/Paris", 1792889999, 7200},
+    {"Europe/Paris", 1792890000, 3600},
+    {"Europe/Paris", 1795597200, 3600},
+    {"CET-1CEST,M3.5.0,M10.5.0/3", 1774746000, 7200},
+    {"CET-1CEST,M3.5.0,M10.5.0/3", 1792890000, 3600},
+    {"UTC0", 1774746000, 0},
+    {"UTC", 1792890000, 0},
+    {"Etc/UTC", 0, 0},
+    {"GMT", 0, 0},
+    {"<+03>-3", 1774746000, 10800},
+    {"Europe/Istanbul", 1774746000, 10800},
+    /* New York 2026: 8 March 07:00 UTC and 1 November 06:00 UTC. */
+    {"EST5EDT,M3.2.0,M11.1.0", 1772953199, -18000},
+    {"EST5EDT,M3.2.0,M11.1.0", 1772953200, -14400},
+    {"America/New_York", 1793512799, -14400},
+    {"America/New_York", 1793512800, -18000},
+    {"EST5EDT", 1772953200, -14400}, /* the US rules by default */
+    {"America/Los_Angeles", 1795597200, -28800},
+    {"America/Chicago", 1780000000, -18000},
+    {"America/Denver", 1780000000, -21600},
+    {"America/Toronto", 1780000000, -14400},
+    {"Europe/London", 1774745999, 0},
+    {"Europe/London", 1774746000, 3600},
+    {"Europe/Lisbon", 1780000000, 3600},
+    {"Europe/Helsinki", 1774745999, 7200},
+    {"Europe/Helsinki", 1774746000, 10800},
+    {"Asia/Tokyo", 1795597200, 32400},
+    {"Asia/Kolkata", 1795597200, 19800},
+    {"Asia/Kathmandu", 1795597200, 20700},
+    {"St_Johns", 0, 0}, /* unknown: checked separately */
+    /* Sydney 2026: summer time ends 4 April 16:00 UTC, starts 3 October 16:00 UTC. */
+    {"Australia/Sydney", 1775318399, 39600},
+    {"Australia/Sydney", 1775318400, 36000},
+    {"Australia/Sydney", 1791043199, 36000},
+    {"Australia/Sydney", 1791043200, 39600},
+    {"Indian/Reunion", 1795597200, 14400},
+    {"America/Martinique", 1795597200, -14400},
+    {"America/Guadeloupe", 1780000000, -14400},
+    {"America/Cayenne", 1795597200, -10800},
+    {"Pacific/Noumea", 1795597200, 39600},
+    {"Pacific/Tahiti", 1795597200, -36000},
+    {"Indian/Mayotte", 1795597200, 10800},
+    {"Pacific/Marquesas", 0, -34200},
+    {"America/St_Johns", 1780000000, -9000},
+    /* J and zero-based Julian days: summer on days 60..300 at 02:00 local. */
+    {"AAA0BBB,J60,J300", 1772323199, 0},      /* 2026-02-28T23:59:59Z */
+    {"AAA0BBB,J60,J300", 1772416800, 3600},   /* 2026-03-02T02:00:00Z */
+    {"AAA0BBB,59,299", 1772416800, 3600},
+};
+
+START_TEST(test_tz_table)
+{
+    const struct tz_case *c = &tz_cases[_i];
+    ivrsm_tz *tz = ivrsm_tz_new(c->zone);
+    if (strcmp(c->zone, "St_Johns") == 0) {
+        ck_assert_ptr_null(tz);
+        return;
+    }
+    ck_assert_msg(tz != NULL, "zone %s", c->zone);
+    ck_assert_msg(ivrsm_tz_offset(tz, c->at) == c->offset, "zone %s at %lld: %d, expected %d",
+                  c->zone, (long long)c->at, ivrsm_tz_offset(tz, c->at), c->offset);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+START_TEST(test_tz_rejects)
+{
+    static const char *const bad[] = {
+        "",          "Europe/Nowhere",  "Africa/Casablanca", "CET",      "X-1",
+        "CET-1CEST,", "CET-1CEST,M3.5.0", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
+        "CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,M3.5.0,M10.5.0/168", "CET-25", "<+3>-3", "<+03-3",
+        "CET-1CEST,J0,J300", "CET-1CEST,366,300", "CET-1:60", "CET-1CEST,M3.5.0,M10.5.0junk",
+        "UTC0 ", ":", "CET1CEST0,M3.5.0,M10.5.0,M1.1.1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ivrsm_tz *tz = ivrsm_tz_new(bad[i]);
+        ck_assert_msg(tz == NULL, "\"%s\" accepted", bad[i]);
+    }
+    ck_assert_ptr_null(ivrsm_tz_new(NULL));
+    ck_assert_int_eq(ivrsm_tz_offset(NULL, 0), 0);
+    ivrsm_tz_free(NULL);
+}
+END_TEST
+
+START_TEST(test_tz_colon_and_times)
+{
+    ivrsm_tz *tz = ivrsm_tz_new(":Europe/Paris");
+    ck_assert_ptr_nonnull(tz);
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774746000), 7200);
+    ivrsm_tz_free(tz);
+    /* Israel: Friday before the last Sunday of March at 02:00 written as Thursday 26:00. */
+    tz = ivrsm_tz_new("Asia/Jerusalem");
+    ck_assert_ptr_nonnull(tz);
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569599), 7200); /* 2026-03-26T23:59:59Z */
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569600), 10800); /* 2026-03-27T00:00:00Z */
+    ivrsm_tz_free(tz);
+    /* An explicit DST offset and negative transition times. */
+    tz = ivrsm_tz_new("<-01>1<+00>,M3.5.0/0,M10.5.0/1");
+    ck_assert_ptr_nonnull(tz);
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774746000), 0);
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1795597200), -3600);
+    ivrsm_tz_free(tz);
+    tz = ivrsm_tz_new("XXX3YYY,M3.2.0/-1,M11.1.0/-1:30");
+    ck_assert_ptr_nonnull(tz);
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+START_TEST(test_tz_every_day_of_2026_paris)
+{
+    /* Paris is UTC+2 exactly from 2026-03-29T01:00Z to 2026-10-25T01:00Z. */
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris");
+    ck_assert_ptr_nonnull(tz);
+    const int64_t start = 1774746000, end = 1792890000;
+    for (int64_t t = 1767225600; t < 1798761600; t += 3600) {
+        int expected = t >= start && t < end ? 7200 : 3600;
+        ck_assert_int_eq(ivrsm_tz_offset(tz, t), expected);
+    }
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
+static Suite *collect_suite(void)
+{
+    Suite *s = suite_create("collect");
+    TCase *tc = tcase_create("api");
+    tcase_add_test(tc, test_locale_find);
+    tcase_add_test(tc, test_mode_names);
+    tcase_add_test(tc, test_bad_arguments);
+    tcase_add_test(tc, test_garbage_never_crashes);
+    tcase_add_test(tc, test_locale_fr_be);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("phone");
+    tcase_add_loop_test(tc, test_phone_table, 0, sizeof phone_cases / sizeof phone_cases[0]);
+    tcase_add_test(tc, test_phone_embedded_nul);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("otp");
+    tcase_add_loop_test(tc, test_otp_table, 0, sizeof otp_cases / sizeof otp_cases[0]);
+    tcase_add_test(tc, test_otp_length_parameter);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("date_nl");
+    tcase_add_loop_test(tc, test_date_table, 0, sizeof date_cases / sizeof date_cases[0]);
+    tcase_add_test(tc, test_date_asap_days);
+    tcase_add_test(tc, test_date_local_day_and_year_end);
+    tcase_add_test(tc, test_date_around_dst);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("free_speech_or_no");
+    tcase_add_loop_test(tc, test_speech_table, 0, sizeof speech_cases / sizeof speech_cases[0]);
+    tcase_add_test(tc, test_speech_long_comment_is_cut_on_a_character);
+    tcase_add_test(tc, test_speech_embedded_nul);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("tz");
+    tcase_add_loop_test(tc, test_tz_table, 0, sizeof tz_cases / sizeof tz_cases[0]);
+    tcase_add_test(tc, test_tz_rejects);
+    tcase_add_test(tc, test_tz_colon_and_times);
+    tcase_add_test(tc, test_tz_every_day_of_2026_paris);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(collect_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

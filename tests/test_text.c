@@ -1,0 +1,283 @@
+/*
+ * Text helpers: UTF-8 validation, normalisation and whole-word phrase search.
+ */
+#include "text.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------
+ * ivrsm_utf8_valid
+ * ------------------------------------------------------------------------- */
+
+struct utf8_case {
+    const char *bytes;
+    size_t len; /* 0: strlen */
+    int valid;
+};
+
+static const struct utf8_case utf8_cases[] = {
+    {"", 0, 1},
+    {"bonjour", 0, 1},
+    {"d\xc3\xa9j\xc3\xa0", 0, 1},               /* déjà */
+    {"\xe2\x80\x99", 0, 1},                     /* ’ */
+    {"\xf0\x9f\x98\x80", 0, 1},                 /* U+1F600 */
+    {"\xf4\x8f\xbf\xbf", 0, 1},                 /* U+10FFFF */
+    {"\xef\xbf\xbf", 0, 1},                     /* U+FFFF */
+    {"a\0b", 3, 1},                             /* NUL is a valid code point */
+    {"\xc3", 0, 0},                             /* truncated */
+    {"\xe2\x80", 0, 0},                         /* truncated */
+    {"\x80", 0, 0},                             /* lone continuation */
+    {"\xc0\xaf", 0, 0},                         /* overlong '/' */
+    {"\xc1\xbf", 0, 0},                         /* overlong */
+    {"\xe0\x80\xaf", 0, 0},                     /* overlong 3 bytes */
+    {"\xf0\x80\x80\xaf", 0, 0},                 /* overlong 4 bytes */
+    {"\xed\xa0\x80", 0, 0},                     /* surrogate U+D800 */
+    {"\xed\xbf\xbf", 0, 0},                     /* surrogate U+DFFF */
+    {"\xf4\x90\x80\x80", 0, 0},                 /* U+110000 */
+    {"\xf5\x80\x80\x80", 0, 0},                 /* invalid lead */
+    {"\xff", 0, 0},
+    {"\xc3\x28", 0, 0},                         /* bad continuation */
+    {"caf\xe9", 0, 0},                          /* Latin-1, not UTF-8 */
+};
+
+START_TEST(test_utf8_valid_table)
+{
+    const struct utf8_case *c = &utf8_cases[_i];
+    size_t len = c->len ? c->len : strlen(c->bytes);
+    ck_assert_msg(ivrsm_utf8_valid(c->bytes, len) == c->valid, "case %d", _i);
+}
+END_TEST
+
+START_TEST(test_utf8_valid_respects_length)
+{
+    /* Only the first 2 bytes are looked at: "é" is complete there. */
+    ck_assert_int_eq(ivrsm_utf8_valid("\xc3\xa9\xc3", 2), 1);
+    ck_assert_int_eq(ivrsm_utf8_valid("\xc3\xa9\xc3", 3), 0);
+    ck_assert_int_eq(ivrsm_utf8_valid(NULL, 0), 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * ivrsm_text_normalize
+ * ------------------------------------------------------------------------- */
+
+struct norm_case {
+    const char *in;
+    const char *out; /* NULL: -1 expected */
+};
+
+static const struct norm_case norm_cases[] = {
+    {"", ""},
+    {"Bonjour", "bonjour"},
+    {"  Prendre   un  RENDEZ-VOUS  ", "prendre un rendez vous"},
+    {"Aujourd'hui", "aujourd hui"},
+    {"aujourd\xe2\x80\x99hui", "aujourd hui"},          /* ’ */
+    {"l\xe2\x80\x98" "agent", "l agent"},               /* ‘ */
+    {"l`agent", "l agent"},
+    {"Apr\xc3\xa8s-demain", "apres demain"},
+    {"\xc3\x89T\xc3\x89 \xc3\x80 NO\xc3\x8bL", "ete a noel"},  /* ÉTÉ À NOËL */
+    {"\xc3\x87" "A VA \xc3\x8e" "LE", "ca va ile"},            /* ÇA VA ÎLE */
+    {"\xc3\x94 \xc3\x9b \xc3\x99 \xc3\x9c \xc3\x8f", "o u u u i"}, /* Ô Û Ù Ü Ï */
+    {"\xc5\x93uf \xc5\x92UVRE", "oeuf oeuvre"},         /* œuf ŒUVRE */
+    {"\xc3\xa6 \xc3\x86", "ae ae"},                     /* æ Æ */
+    {"\xc3\xbf \xc5\xb8", "y y"},                       /* ÿ Ÿ */
+    {"\xc3\xa2\xc3\xa4\xc3\xaa\xc3\xab\xc3\xae\xc3\xaf\xc3\xb4\xc3\xb6\xc3\xb9\xc3\xbb\xc3\xbc",
+     "aaeeiioouuu"},
+    {"non, merci !", "non merci"},
+    {"Oui\xe2\x80\xa6 peut-\xc3\xaatre ?", "oui peut etre"},   /* … */
+    {"soixante\xe2\x80\x93" "dix", "soixante dix"},             /* – */
+    {"quatre\xe2\x80\x94vingts", "quatre vingts"},              /* — */
+    {"dix\xe2\x80\x90sept", "dix sept"},                        /* ‐ */
+    {"\xc2\xab Bonjour \xc2\xbb", "bonjour"},                   /* « » */
+    {"prix\xe2\x80\xaf: 20\xc2\xa0\xe2\x82\xac", "prix 20 \xe2\x82\xac"}, /* nbsp kept € */
+    {"06.12.34.56.78", "06 12 34 56 78"},
+    {"+33 6 12", "33 6 12"},
+    {"a\tb\nc\rd", "a b c d"},
+    {"Stra\xc3\x9f" "e", "stra\xc3\x9f" "e"},                   /* ß kept */
+    {"\xc3\x98ST", "\xc3\xb8st"},                               /* Ø lower-cased */
+    {"\xce\xa9mega", "\xce\xa9mega"},                           /* Greek kept as is */
+    {"2 \xc3\x97 3", "2 3"},                                    /* × separates */
+    {"!!!", ""},
+    {"   ", ""},
+};
+
+START_TEST(test_normalize_table)
+{
+    const struct norm_case *c = &norm_cases[_i];
+    char out[256];
+    int n = ivrsm_text_normalize(c->in, strlen(c->in), out, sizeof out);
+    ck_assert_msg(n >= 0, "case %d: %s", _i, c->in);
+    ck_assert_str_eq(out, c->out);
+    ck_assert_int_eq(n, (int)strlen(c->out));
+}
+END_TEST
+
+START_TEST(test_normalize_rejects_invalid_utf8)
+{
+    static const char *const bad[] = {"caf\xe9", "\xc3", "a\xed\xa0\x80z", "\xc0\xaf", "\xff\xfe"};
+    char out[64];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(ivrsm_text_normalize(bad[i], strlen(bad[i]), out, sizeof out), -1);
+}
+END_TEST
+
+START_TEST(test_normalize_embedded_nul_separates)
+{
+    char out[64];
+    ck_assert_int_eq(ivrsm_text_normalize("un\0deux", 7, out, sizeof out), 7);
+    ck_assert_str_eq(out, "un deux");
+}
+END_TEST
+
+START_TEST(test_normalize_capacity)
+{
+    char out[8];
+    ck_assert_int_eq(ivrsm_text_normalize("bonjour", 7, out, 8), 7);
+    ck_assert_str_eq(out, "bonjour");
+    ck_assert_int_eq(ivrsm_text_normalize("bonjour!", 8, out, 8), 7);
+    ck_assert_int_eq(ivrsm_text_normalize("bonjours", 8, out, 8), -1);
+    ck_assert_int_eq(ivrsm_text_normalize("a", 1, out, 0), -1);
+    ck_assert_int_eq(ivrsm_text_normalize("a", 1, NULL, 8), -1);
+    ck_assert_int_eq(ivrsm_text_normalize(NULL, 0, out, 8), 0);
+    ck_assert_str_eq(out, "");
+    /* Only len bytes are read. */
+    ck_assert_int_eq(ivrsm_text_normalize("abcdef", 3, out, 8), 3);
+    ck_assert_str_eq(out, "abc");
+}
+END_TEST
+
+START_TEST(test_normalize_never_longer_than_input)
+{
+    /* Every accented letter of Latin-1 and œ, one after the other. */
+    char in[512];
+    size_t n = 0;
+    for (unsigned c = 0xC0; c <= 0xFF; c++) {
+        in[n++] = (char)0xC3;
+        in[n++] = (char)(0x80 + (c - 0xC0));
+    }
+    memcpy(in + n, "\xc5\x93\xc5\x92", 4);
+    n += 4;
+    char out[512];
+    int len = ivrsm_text_normalize(in, n, out, sizeof out);
+    ck_assert_int_ge(len, 0);
+    ck_assert_int_le(len, (int)n);
+    ck_assert(ivrsm_utf8_valid(out, (size_t)len));
+}
+END_TEST
+
+START_TEST(test_normalize_garbage_never_crashes)
+{
+    unsigned seed = 12345;
+    char in[4096];
+    char out[4200];
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof in; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = (char)(seed >> 16);
+        }
+        int n = ivrsm_text_normalize(in, sizeof in, out, sizeof out);
+        if (n >= 0)
+            ck_assert(ivrsm_utf8_valid(out, (size_t)n));
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * ivrsm_text_has_phrase
+ * ------------------------------------------------------------------------- */
+
+struct phrase_case {
+    const char *text;
+    const char *phrase;
+    int found;
+};
+
+static const struct phrase_case phrase_cases[] = {
+    {"je veux un conseiller", "conseiller", 1},
+    {"je veux un conseiller", "je veux", 1},
+    {"je veux un conseiller", "un conseiller", 1},
+    {"je veux un conseiller", "veux un", 1},
+    {"conseiller", "conseiller", 1},
+    {"conseillers", "conseiller", 0},
+    {"un conseillers", "conseiller", 0},
+    {"reconseiller", "conseiller", 0},
+    {"non merci", "non", 1},
+    {"nonobstant", "non", 0},
+    {"annuler non", "non", 1},
+    {"oui oui", "oui", 1},
+    {"ouioui oui", "oui", 1},
+    {"ouioui", "oui", 0},
+    {"prendre rendez vous", "rendez vous", 1},
+    {"prendre rendez vousx", "rendez vous", 0},
+    {"abc", "abcd", 0},
+    {"", "a", 0},
+    {"abc", "", 0},
+};
+
+START_TEST(test_has_phrase_table)
+{
+    const struct phrase_case *c = &phrase_cases[_i];
+    ck_assert_msg(ivrsm_text_has_phrase(c->text, strlen(c->text), c->phrase, strlen(c->phrase)) ==
+                      c->found,
+                  "case %d: '%s' in '%s'", _i, c->phrase, c->text);
+}
+END_TEST
+
+START_TEST(test_has_phrase_respects_lengths)
+{
+    /* The text is "un conseil" when only 10 bytes are considered. */
+    ck_assert_int_eq(ivrsm_text_has_phrase("un conseiller", 10, "conseil", 7), 1);
+    ck_assert_int_eq(ivrsm_text_has_phrase("un conseiller", 13, "conseil", 7), 0);
+    ck_assert_int_eq(ivrsm_text_has_phrase(NULL, 0, "a", 1), 0);
+    ck_assert_int_eq(ivrsm_text_has_phrase("a", 1, NULL, 0), 0);
+}
+END_TEST
+
+START_TEST(test_normalize_then_match)
+{
+    const char *said = "Euh\xe2\x80\xa6 je voudrais parler \xc3\x80 UN CONSEILLER, s'il vous pla\xc3\xaet";
+    char out[128];
+    int n = ivrsm_text_normalize(said, strlen(said), out, sizeof out);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(ivrsm_text_has_phrase(out, (size_t)n, "a un conseiller", 15), 1);
+    ck_assert_int_eq(ivrsm_text_has_phrase(out, (size_t)n, "s il vous plait", 15), 1);
+    ck_assert_int_eq(ivrsm_text_has_phrase(out, (size_t)n, "il vous", 7), 1);
+    ck_assert_int_eq(ivrsm_text_has_phrase(out, (size_t)n, "vous plai", 9), 0);
+}
+END_TEST
+
+static Suite *text_suite(void)
+{
+    Suite *s = suite_create("text");
+    TCase *tc = tcase_create("utf8");
+    tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
+    tcase_add_test(tc, test_utf8_valid_respects_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("normalize");
+    tcase_add_loop_test(tc, test_normalize_table, 0, sizeof norm_cases / sizeof norm_cases[0]);
+    tcase_add_test(tc, test_normalize_rejects_invalid_utf8);
+    tcase_add_test(tc, test_normalize_embedded_nul_separates);
+    tcase_add_test(tc, test_normalize_capacity);
+    tcase_add_test(tc, test_normalize_never_longer_than_input);
+    tcase_add_test(tc, test_normalize_garbage_never_crashes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("phrase");
+    tcase_add_loop_test(tc, test_has_phrase_table, 0, sizeof phrase_cases / sizeof phrase_cases[0]);
+    tcase_add_test(tc, test_has_phrase_respects_lengths);
+    tcase_add_test(tc, test_normalize_then_match);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(text_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
