@@ -1,0 +1,982 @@
+/*
+ * The libcurl HTTP adapter: one easy handle per command, all of them on one
+ * multi handle, driven either by ivrsm_http_run() or by the host's event loop
+ * through the socket and timer hooks (libcurl's multi_socket pattern).
+ *
+ * Transfers live in exactly one of two lists: `active` (added to the multi
+ * handle) or `queue` (waiting for a slot, FIFO). A transfer leaves its list
+ * before its callback runs, so callbacks may submit or cancel freely.
+ */
+#include "ivrsm/http_curl.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+typedef struct http_transfer http_transfer;
+
+struct http_transfer {
+    CURL *easy;
+    struct curl_slist *headers; /* kept alive for libcurl until the transfer ends */
+    char *body;                 /* request body; libcurl reads it in place */
+    uint64_t command_id;
+    ivrsm_http_done_fn done;
+    void *user;
+    double submitted_ms;
+    size_t max_response;
+    char *response; /* NUL-terminated once anything arrived */
+    size_t response_len;
+    size_t response_cap;
+    int response_too_large;
+    int response_oom;
+    char errbuf[CURL_ERROR_SIZE];
+    http_transfer *prev;
+    http_transfer *next;
+};
+
+typedef struct transfer_list {
+    http_transfer *head;
+    http_transfer *tail;
+    size_t count;
+} transfer_list;
+
+typedef struct http_header {
+    char *name;
+    char *value;
+} http_header;
+
+/* A descriptor the socket hook was asked to watch, and the host's pointer for it. */
+typedef struct watched_fd {
+    int fd;
+    void *fd_user;
+} watched_fd;
+
+struct ivrsm_http {
+    CURLM *multi;
+    char *base_url; /* without its trailing slash */
+    size_t base_len;
+    http_header *default_headers;
+    size_t default_header_count;
+    char *user_agent;
+    int timeout_ms;
+    size_t max_response;
+    size_t max_in_flight;
+    size_t max_queued;
+    ivrsm_http_socket_fn socket_hook;
+    ivrsm_http_timer_fn timer_hook;
+    void *loop_user;
+    watched_fd *watched;
+    size_t watched_count;
+    size_t watched_cap;
+    transfer_list active;
+    transfer_list queue;
+};
+
+static const char json_media_type[] = "application/json";
+
+/* ---------------------------------------------------------------------------
+ * Small utilities
+ * ------------------------------------------------------------------------- */
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static char *copy_string(const char *s, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+static void list_append(transfer_list *l, http_transfer *t)
+{
+    t->next = NULL;
+    t->prev = l->tail;
+    if (l->tail)
+        l->tail->next = t;
+    else
+        l->head = t;
+    l->tail = t;
+    l->count++;
+}
+
+static void list_unlink(transfer_list *l, http_transfer *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        l->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        l->tail = t->prev;
+    t->prev = t->next = NULL;
+    l->count--;
+}
+
+/* ---------------------------------------------------------------------------
+ * Validation of what goes on the wire (RFC 9110 tokens and field values,
+ * RFC 3986 path and query characters): nothing a command carries can add a
+ * header line, split a request or change the host.
+ * ------------------------------------------------------------------------- */
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int is_token(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!is_alnum(*p) && !strchr("!#$%&'*+-.^_`|~", *p))
+            return 0;
+    return 1;
+}
+
+/* Visible characters, spaces, tabs and obs-text; never CR, LF or other controls. */
+static int is_field_value(const char *s)
+{
+    if (!s)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/*
+ * RFC 3986 pchar plus the characters in `extra`: unreserved, sub-delims, ':'
+ * and '@', and '%' only as the start of a %XX escape.
+ */
+static int is_url_part(const char *s, const char *extra)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '%') {
+            if (!is_hex(p[1]) || !is_hex(p[2]))
+                return 0;
+            p += 2;
+        } else if (!is_alnum(*p) && !strchr("-._~!$&'()*+,;=:@", *p) && !strchr(extra, *p)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Configuration
+ * ------------------------------------------------------------------------- */
+
+/* Split "Name: value" into a validated, trimmed pair. */
+static int parse_default_header(const char *line, http_header *out)
+{
+    const char *colon = strchr(line, ':');
+    if (!colon)
+        return IVRSM_EINVAL;
+    if (strlen(line) > IVRSM_HTTP_MAX_HEADER_BYTES)
+        return IVRSM_ELIMIT;
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t value_len = strlen(value);
+    while (value_len && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
+        value_len--;
+    out->name = copy_string(line, (size_t)(colon - line));
+    out->value = copy_string(value, value_len);
+    if (!out->name || !out->value)
+        return IVRSM_ENOMEM;
+    if (!is_token(out->name) || !is_field_value(out->value))
+        return IVRSM_EINVAL;
+    return 0;
+}
+
+static int set_default_headers(ivrsm_http *h, const char *const *lines)
+{
+    size_t count = 0;
+    while (lines && lines[count])
+        count++;
+    if (count == 0)
+        return 0;
+    if (count > IVRSM_HTTP_MAX_HEADERS)
+        return IVRSM_ELIMIT;
+    h->default_headers = calloc(count, sizeof *h->default_headers);
+    if (!h->default_headers)
+        return IVRSM_ENOMEM;
+    h->default_header_count = count;
+    for (size_t i = 0; i < count; i++) {
+        int rc = parse_default_header(lines[i], &h->default_headers[i]);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* An absolute http(s) URL that libcurl parses, without query or fragment. */
+static int set_base_url(ivrsm_http *h, const char *url)
+{
+    size_t len = strlen(url);
+    if (len >= IVRSM_HTTP_MAX_URL_BYTES)
+        return IVRSM_ELIMIT;
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return IVRSM_EINVAL;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '?' || *p == '#')
+            return IVRSM_EINVAL;
+    CURLU *u = curl_url();
+    if (!u)
+        return IVRSM_ENOMEM;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    curl_url_cleanup(u);
+    if (uc == CURLUE_OUT_OF_MEMORY)
+        return IVRSM_ENOMEM;
+    if (uc != CURLUE_OK)
+        return IVRSM_EINVAL;
+    if (len > 0 && url[len - 1] == '/')
+        len--;
+    h->base_url = copy_string(url, len);
+    h->base_len = len;
+    return h->base_url ? 0 : IVRSM_ENOMEM;
+}
+
+static int set_user_agent(ivrsm_http *h, const char *agent)
+{
+    if (agent) {
+        if (!is_field_value(agent))
+            return IVRSM_EINVAL;
+        if (strlen(agent) > IVRSM_HTTP_MAX_HEADER_BYTES)
+            return IVRSM_ELIMIT;
+        h->user_agent = copy_string(agent, strlen(agent));
+    } else {
+        const char *version = ivrsm_version();
+        size_t len = strlen("libivrsm/") + strlen(version);
+        h->user_agent = malloc(len + 1);
+        if (h->user_agent)
+            snprintf(h->user_agent, len + 1, "libivrsm/%s", version);
+    }
+    return h->user_agent ? 0 : IVRSM_ENOMEM;
+}
+
+/* ---------------------------------------------------------------------------
+ * Event-loop hooks: libcurl's callbacks, forwarded to the host's
+ * ------------------------------------------------------------------------- */
+
+static watched_fd *find_watched(ivrsm_http *h, int fd)
+{
+    for (size_t i = 0; i < h->watched_count; i++)
+        if (h->watched[i].fd == fd)
+            return &h->watched[i];
+    return NULL;
+}
+
+/* Keep the table of watched descriptors in step, so free() can REMOVE them all. */
+static int track_watched(ivrsm_http *h, int fd, int what)
+{
+    watched_fd *w = find_watched(h, fd);
+    if (what == CURL_POLL_REMOVE) {
+        if (w)
+            *w = h->watched[--h->watched_count];
+        return 0;
+    }
+    if (w)
+        return 0;
+    if (h->watched_count == h->watched_cap) {
+        size_t cap = h->watched_cap ? h->watched_cap * 2 : 16;
+        watched_fd *grown = realloc(h->watched, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        h->watched = grown;
+        h->watched_cap = cap;
+    }
+    h->watched[h->watched_count++] = (watched_fd){fd, NULL};
+    return 0;
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    ivrsm_http *h = userp;
+    (void)easy;
+    if (track_watched(h, (int)fd, what) != 0)
+        return -1;
+    return h->socket_hook(h->loop_user, (int)fd, (ivrsm_http_poll)what, socketp) == 0 ? 0 : -1;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    ivrsm_http *h = userp;
+    (void)multi;
+    return h->timer_hook(h->loop_user, timeout_ms) == 0 ? 0 : -1;
+}
+
+static int set_hooks(ivrsm_http *h, const ivrsm_http_options *opts)
+{
+    if (!opts->socket_hook && !opts->timer_hook)
+        return 0;
+    if (!opts->socket_hook || !opts->timer_hook)
+        return IVRSM_EINVAL;
+    h->socket_hook = opts->socket_hook;
+    h->timer_hook = opts->timer_hook;
+    h->loop_user = opts->loop_user;
+    if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK)
+        return IVRSM_ENOMEM;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Creating and freeing the adapter
+ * ------------------------------------------------------------------------- */
+
+static int configure(ivrsm_http *h, const ivrsm_http_options *opts)
+{
+    if (!opts->base_url || opts->timeout_ms < 0)
+        return IVRSM_EINVAL;
+    h->timeout_ms = opts->timeout_ms ? opts->timeout_ms : IVRSM_HTTP_DEFAULT_TIMEOUT_MS;
+    h->max_response =
+        opts->max_response_bytes ? opts->max_response_bytes : IVRSM_HTTP_DEFAULT_MAX_RESPONSE;
+    h->max_in_flight = opts->max_in_flight ? opts->max_in_flight : IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT;
+    h->max_queued = opts->max_queued ? opts->max_queued : IVRSM_HTTP_DEFAULT_MAX_QUEUED;
+    int rc = set_base_url(h, opts->base_url);
+    if (rc == 0)
+        rc = set_default_headers(h, opts->headers);
+    if (rc == 0)
+        rc = set_user_agent(h, opts->user_agent);
+    if (rc == 0)
+        rc = set_hooks(h, opts);
+    return rc;
+}
+
+static void free_config(ivrsm_http *h)
+{
+    for (size_t i = 0; i < h->default_header_count; i++) {
+        free(h->default_headers[i].name);
+        free(h->default_headers[i].value);
+    }
+    free(h->default_headers);
+    free(h->base_url);
+    free(h->user_agent);
+    free(h->watched);
+}
+
+int ivrsm_http_new(const ivrsm_http_options *opts, ivrsm_http **out)
+{
+    if (!opts || !out)
+        return IVRSM_EINVAL;
+    /* Reference-counted by libcurl; balanced by curl_global_cleanup() in free. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return IVRSM_ENOMEM;
+    ivrsm_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        curl_global_cleanup();
+        return IVRSM_ENOMEM;
+    }
+    h->multi = curl_multi_init();
+    int rc = h->multi ? configure(h, opts) : IVRSM_ENOMEM;
+    if (rc != 0) {
+        if (h->multi)
+            curl_multi_cleanup(h->multi);
+        free_config(h);
+        free(h);
+        curl_global_cleanup();
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+static void transfer_free(http_transfer *t)
+{
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    free(t->body);
+    free(t->response);
+    free(t);
+}
+
+/* Detach every transfer (active ones from the multi handle) into `out`, in order. */
+static void take_all_transfers(ivrsm_http *h, transfer_list *out)
+{
+    while (h->active.head) {
+        http_transfer *t = h->active.head;
+        curl_multi_remove_handle(h->multi, t->easy);
+        list_unlink(&h->active, t);
+        list_append(out, t);
+    }
+    while (h->queue.head) {
+        http_transfer *t = h->queue.head;
+        list_unlink(&h->queue, t);
+        list_append(out, t);
+    }
+}
+
+/*
+ * Tell the host to stop watching what it still watches and drop its timer
+ * before libcurl closes the descriptors, then keep libcurl from calling the
+ * hooks during its cleanup: after free() the host must not hear from us.
+ */
+static void release_hooks(ivrsm_http *h)
+{
+    if (!h->socket_hook)
+        return;
+    while (h->watched_count) {
+        watched_fd w = h->watched[--h->watched_count];
+        h->socket_hook(h->loop_user, w.fd, IVRSM_HTTP_POLL_REMOVE, w.fd_user);
+    }
+    h->timer_hook(h->loop_user, -1);
+    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, NULL);
+}
+
+void ivrsm_http_free(ivrsm_http *h)
+{
+    if (!h)
+        return;
+    transfer_list dropped = {0};
+    take_all_transfers(h, &dropped);
+    while (dropped.head) {
+        http_transfer *t = dropped.head;
+        list_unlink(&dropped, t);
+        transfer_free(t);
+    }
+    release_hooks(h);
+    curl_multi_cleanup(h->multi);
+    free_config(h);
+    free(h);
+    curl_global_cleanup();
+}
+
+/* ---------------------------------------------------------------------------
+ * Building a request
+ * ------------------------------------------------------------------------- */
+
+static int check_command(const ivrsm_command *cmd)
+{
+    if (cmd->type != IVRSM_COMMAND_HTTP || !is_token(cmd->http.method) || !cmd->http.path ||
+        cmd->http.path[0] != '/' || !is_url_part(cmd->http.path, "/") ||
+        (cmd->http.query && !is_url_part(cmd->http.query, "/?")) || cmd->http.timeout_ms < 0)
+        return IVRSM_EINVAL;
+    if (cmd->http.header_count && !cmd->http.headers)
+        return IVRSM_EINVAL;
+    /* A HEAD response has no content, so libcurl could not send a body with it. */
+    if (!strcmp(cmd->http.method, "HEAD") && cmd->http.body && *cmd->http.body)
+        return IVRSM_EINVAL;
+    if (cmd->http.header_count > IVRSM_HTTP_MAX_HEADERS)
+        return IVRSM_ELIMIT;
+    for (size_t i = 0; i < cmd->http.header_count; i++) {
+        const ivrsm_header *hd = &cmd->http.headers[i];
+        if (!is_token(hd->name) || !is_field_value(hd->value))
+            return IVRSM_EINVAL;
+        if (strlen(hd->name) + strlen(hd->value) + 2 > IVRSM_HTTP_MAX_HEADER_BYTES)
+            return IVRSM_ELIMIT;
+    }
+    const char *key = cmd->http.idempotency_key;
+    if (key && (!is_field_value(key) || !*key))
+        return IVRSM_EINVAL;
+    if (key && strlen(key) > IVRSM_HTTP_MAX_HEADER_BYTES)
+        return IVRSM_ELIMIT;
+    if (cmd->http.body && strlen(cmd->http.body) > IVRSM_HTTP_MAX_REQUEST_BODY)
+        return IVRSM_ELIMIT;
+    return 0;
+}
+
+/* base + path [+ "?" + query], or NULL with *rc set. */
+static char *build_url(const ivrsm_http *h, const ivrsm_command *cmd, int *rc)
+{
+    const char *query = cmd->http.query && *cmd->http.query ? cmd->http.query : NULL;
+    size_t path_len = strlen(cmd->http.path);
+    size_t query_len = query ? strlen(query) + 1 : 0;
+    size_t len = h->base_len + path_len + query_len;
+    if (len >= IVRSM_HTTP_MAX_URL_BYTES) {
+        *rc = IVRSM_ELIMIT;
+        return NULL;
+    }
+    char *url = malloc(len + 1);
+    if (!url) {
+        *rc = IVRSM_ENOMEM;
+        return NULL;
+    }
+    memcpy(url, h->base_url, h->base_len);
+    memcpy(url + h->base_len, cmd->http.path, path_len);
+    if (query) {
+        url[h->base_len + path_len] = '?';
+        memcpy(url + h->base_len + path_len + 1, query, query_len - 1);
+    }
+    url[len] = '\0';
+    return url;
+}
+
+static int command_has_header(const ivrsm_command *cmd, const char *name)
+{
+    for (size_t i = 0; i < cmd->http.header_count; i++)
+        if (same_name(cmd->http.headers[i].name, name))
+            return 1;
+    return 0;
+}
+
+static int default_has_header(const ivrsm_http *h, const char *name)
+{
+    for (size_t i = 0; i < h->default_header_count; i++)
+        if (same_name(h->default_headers[i].name, name))
+            return 1;
+    return 0;
+}
+
+/*
+ * Append "Name: value" to the list. libcurl reads "Name:" as "remove this
+ * header", so an empty value is written "Name;", its way of sending one.
+ */
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 3;
+    char *line = malloc(len);
+    if (!line)
+        return IVRSM_ENOMEM;
+    if (*value)
+        snprintf(line, len, "%s: %s", name, value);
+    else
+        snprintf(line, len, "%s;", name);
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    free(line);
+    if (!grown)
+        return IVRSM_ENOMEM;
+    *list = grown;
+    return 0;
+}
+
+/* The precedence documented at ivrsm_http_submit(). */
+static int build_headers(const ivrsm_http *h, const ivrsm_command *cmd, int has_body,
+                         int empty_body_sent, struct curl_slist **out)
+{
+    const char *key = cmd->http.idempotency_key;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < h->default_header_count; i++) {
+        const http_header *d = &h->default_headers[i];
+        if (!command_has_header(cmd, d->name) && !(key && same_name(d->name, "Idempotency-Key")))
+            rc = add_header(out, d->name, d->value);
+    }
+    for (size_t i = 0; rc == 0 && i < cmd->http.header_count; i++) {
+        const ivrsm_header *c = &cmd->http.headers[i];
+        if (!(key && same_name(c->name, "Idempotency-Key")))
+            rc = add_header(out, c->name, c->value);
+    }
+    int content_type_given =
+        command_has_header(cmd, "Content-Type") || default_has_header(h, "Content-Type");
+    if (rc == 0 && !command_has_header(cmd, "Accept") && !default_has_header(h, "Accept"))
+        rc = add_header(out, "Accept", json_media_type);
+    if (rc == 0 && has_body && !content_type_given)
+        rc = add_header(out, "Content-Type", json_media_type);
+    /* An empty POST/PUT would otherwise be labelled as a form by libcurl. */
+    if (rc == 0 && empty_body_sent && !content_type_given)
+        rc = curl_slist_append(*out, "Content-Type:") ? 0 : IVRSM_ENOMEM;
+    if (rc == 0 && key)
+        rc = add_header(out, "Idempotency-Key", key);
+    /* Never wait for "100 Continue": backends answer small JSON bodies at once. */
+    if (rc == 0 && !curl_slist_append(*out, "Expect:"))
+        rc = IVRSM_ENOMEM;
+    return rc;
+}
+
+/* Methods that carry a body by nature send "Content-Length: 0" when they have none. */
+static int method_expects_body(const char *method)
+{
+    return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+}
+
+static size_t on_response_body(char *data, size_t size, size_t count, void *userp)
+{
+    http_transfer *t = userp;
+    size_t len = size * count;
+    if (len > t->max_response - t->response_len) {
+        t->response_too_large = 1;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    if (t->response_len + len + 1 > t->response_cap) {
+        size_t cap = t->response_cap ? t->response_cap : 1024;
+        while (cap < t->response_len + len + 1)
+            cap *= 2;
+        if (cap > t->max_response + 1)
+            cap = t->max_response + 1;
+        char *grown = realloc(t->response, cap);
+        if (!grown) {
+            t->response_oom = 1;
+            return CURL_WRITEFUNC_ERROR;
+        }
+        t->response = grown;
+        t->response_cap = cap;
+    }
+    memcpy(t->response + t->response_len, data, len);
+    t->response_len += len;
+    t->response[t->response_len] = '\0';
+    return len;
+}
+
+/* Method and body options; libcurl's defaults (GET, no body) need nothing. */
+static CURLcode set_method(http_transfer *t, const char *method, int *empty_body_sent)
+{
+    CURL *e = t->easy;
+    CURLcode c = CURLE_OK;
+    *empty_body_sent = 0;
+    if (t->body || method_expects_body(method)) {
+        *empty_body_sent = t->body == NULL;
+        curl_off_t len = t->body ? (curl_off_t)strlen(t->body) : 0;
+        c = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, len);
+        if (c == CURLE_OK)
+            c = curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body ? t->body : "");
+    } else if (!strcmp(method, "HEAD")) {
+        c = curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    }
+    if (c == CURLE_OK && strcmp(method, "POST") != 0 && strcmp(method, "HEAD") != 0)
+        c = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    return c;
+}
+
+static CURLcode set_transfer_options(const ivrsm_http *h, http_transfer *t, const char *url,
+                                     long timeout_ms)
+{
+    CURL *e = t->easy;
+    CURLcode c = curl_easy_setopt(e, CURLOPT_URL, url);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response_body);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)t);
+    return c;
+}
+
+/* Copy what the command says into the transfer's easy handle. */
+static int transfer_setup(const ivrsm_http *h, http_transfer *t, const ivrsm_command *cmd,
+                          const char *url)
+{
+    const char *body = cmd->http.body;
+    if (body && *body && !(t->body = copy_string(body, strlen(body))))
+        return IVRSM_ENOMEM;
+    if (!(t->easy = curl_easy_init()))
+        return IVRSM_ENOMEM;
+    int empty_body_sent;
+    if (set_method(t, cmd->http.method, &empty_body_sent) != CURLE_OK)
+        return IVRSM_ENOMEM;
+    int rc = build_headers(h, cmd, t->body != NULL, empty_body_sent, &t->headers);
+    if (rc != 0)
+        return rc;
+    long timeout_ms = cmd->http.timeout_ms ? cmd->http.timeout_ms : h->timeout_ms;
+    return set_transfer_options(h, t, url, timeout_ms) == CURLE_OK ? 0 : IVRSM_ENOMEM;
+}
+
+/* A transfer ready to be added to the multi handle, or NULL with *rc set. */
+static http_transfer *transfer_new(const ivrsm_http *h, const ivrsm_command *cmd, int *rc)
+{
+    char *url = build_url(h, cmd, rc);
+    if (!url)
+        return NULL;
+    http_transfer *t = calloc(1, sizeof *t);
+    if (!t) {
+        free(url);
+        *rc = IVRSM_ENOMEM;
+        return NULL;
+    }
+    t->command_id = cmd->id;
+    t->max_response = h->max_response;
+    t->submitted_ms = monotonic_ms();
+    *rc = transfer_setup(h, t, cmd, url);
+    free(url); /* libcurl keeps its own copy */
+    if (*rc != 0) {
+        transfer_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---------------------------------------------------------------------------
+ * Completing transfers
+ * ------------------------------------------------------------------------- */
+
+static const char *transport_error(const http_transfer *t, CURLcode code)
+{
+    if (t->response_too_large || code == CURLE_FILESIZE_EXCEEDED)
+        return "response too large";
+    if (t->response_oom || code == CURLE_OUT_OF_MEMORY)
+        return "out of memory";
+    long os_errno = 0;
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT: return "timeout";
+    case CURLE_COULDNT_CONNECT:
+        curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
+        return os_errno == ECONNREFUSED ? "connection refused" : "connection failed";
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return "cannot resolve host";
+    case CURLE_GOT_NOTHING: return "empty reply";
+    case CURLE_PARTIAL_FILE: return "truncated response";
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR: return "network error";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: return "TLS error";
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM: return "invalid response";
+    default: return curl_easy_strerror(code);
+    }
+}
+
+/* Status, body and parsed JSON of a transfer that got a whole response. */
+static void fill_response(http_transfer *t, ivrsm_http_result *r)
+{
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    r->status = (int)status;
+    if (t->response_len == 0)
+        return;
+    r->body = t->response;
+    r->body_len = t->response_len;
+    json_error_t jerr;
+    r->json = json_loadb(t->response, t->response_len, JSON_DECODE_ANY, &jerr);
+    if (!r->json && status >= 200 && status < 300) {
+        r->error = "invalid JSON";
+        snprintf(t->errbuf, sizeof t->errbuf, "response body is not JSON: line %d, column %d: %s",
+                 jerr.line, jerr.column, jerr.text);
+        r->detail = t->errbuf;
+    }
+}
+
+/* Report the outcome to the callback and free the transfer (already detached). */
+static void complete(http_transfer *t, CURLcode code, const char *error)
+{
+    ivrsm_http_result r = {0};
+    r.command_id = t->command_id;
+    r.body = "";
+    if (error) {
+        r.error = error;
+    } else if (code == CURLE_OK) {
+        fill_response(t, &r);
+    } else {
+        r.error = transport_error(t, code);
+        r.detail = t->errbuf[0] ? t->errbuf : NULL;
+    }
+    r.elapsed_ms = monotonic_ms() - t->submitted_ms;
+    t->done(t->user, &r);
+    json_decref(r.json);
+    transfer_free(t);
+}
+
+/* Move queued transfers onto the wire while slots are free. */
+static void start_queued(ivrsm_http *h)
+{
+    while (h->queue.head && h->active.count < h->max_in_flight) {
+        http_transfer *t = h->queue.head;
+        list_unlink(&h->queue, t);
+        if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
+            complete(t, CURLE_OUT_OF_MEMORY, "out of memory");
+            continue;
+        }
+        list_append(&h->active, t);
+    }
+}
+
+static void deliver_finished(ivrsm_http *h)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(h->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode code = msg->data.result;
+        char *priv = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        http_transfer *t = (http_transfer *)(void *)priv;
+        curl_multi_remove_handle(h->multi, easy);
+        list_unlink(&h->active, t);
+        start_queued(h);
+        complete(t, code, NULL);
+    }
+}
+
+static int multi_error(CURLMcode mc)
+{
+    switch (mc) {
+    case CURLM_OK: return 0;
+    case CURLM_OUT_OF_MEMORY: return IVRSM_ENOMEM;
+    default: return IVRSM_EINVAL;
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Public API: submitting and driving
+ * ------------------------------------------------------------------------- */
+
+int ivrsm_http_submit(ivrsm_http *h, const ivrsm_command *cmd, ivrsm_http_done_fn done, void *user)
+{
+    if (!h || !cmd || !done)
+        return IVRSM_EINVAL;
+    int rc = check_command(cmd);
+    if (rc != 0)
+        return rc;
+    int start_now = !h->queue.head && h->active.count < h->max_in_flight;
+    if (!start_now && h->queue.count >= h->max_queued)
+        return IVRSM_ELIMIT;
+    http_transfer *t = transfer_new(h, cmd, &rc);
+    if (!t)
+        return rc;
+    t->done = done;
+    t->user = user;
+    if (!start_now) {
+        list_append(&h->queue, t);
+        return 0;
+    }
+    rc = multi_error(curl_multi_add_handle(h->multi, t->easy));
+    if (rc != 0) {
+        transfer_free(t);
+        return rc;
+    }
+    list_append(&h->active, t);
+    return 0;
+}
+
+int ivrsm_http_assign(ivrsm_http *h, int fd, void *fd_user)
+{
+    if (!h)
+        return IVRSM_EINVAL;
+    watched_fd *w = find_watched(h, fd);
+    if (!w || curl_multi_assign(h->multi, (curl_socket_t)fd, fd_user) != CURLM_OK)
+        return IVRSM_EINVAL;
+    w->fd_user = fd_user;
+    return 0;
+}
+
+int ivrsm_http_socket_action(ivrsm_http *h, int fd, int events)
+{
+    if (!h || (events & ~(IVRSM_HTTP_EV_IN | IVRSM_HTTP_EV_OUT | IVRSM_HTTP_EV_ERR)))
+        return IVRSM_EINVAL;
+    if (!h->socket_hook)
+        return IVRSM_ESTATE;
+    int mask = 0;
+    if (events & IVRSM_HTTP_EV_IN)
+        mask |= CURL_CSELECT_IN;
+    if (events & IVRSM_HTTP_EV_OUT)
+        mask |= CURL_CSELECT_OUT;
+    if (events & IVRSM_HTTP_EV_ERR)
+        mask |= CURL_CSELECT_ERR;
+    int running;
+    curl_socket_t s = fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd;
+    CURLMcode mc = curl_multi_socket_action(h->multi, s, fd < 0 ? 0 : mask, &running);
+    deliver_finished(h);
+    /* A descriptor closed meanwhile is not an error of the host's. */
+    return mc == CURLM_BAD_SOCKET ? 0 : multi_error(mc);
+}
+
+static int in_flight_int(const ivrsm_http *h)
+{
+    size_t n = ivrsm_http_in_flight(h);
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int ivrsm_http_run(ivrsm_http *h, int timeout_ms)
+{
+    if (!h)
+        return IVRSM_EINVAL;
+    if (h->socket_hook)
+        return IVRSM_ESTATE;
+    double deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        int running;
+        CURLMcode mc = curl_multi_perform(h->multi, &running);
+        if (mc != CURLM_OK)
+            return multi_error(mc);
+        deliver_finished(h);
+        if (ivrsm_http_in_flight(h) == 0)
+            return 0;
+        /* Completions may have started queued transfers: give them a pass. */
+        if (running == 0 && h->active.count)
+            continue;
+        double remaining = timeout_ms < 0 ? 1000.0 : deadline - monotonic_ms();
+        if (remaining <= 0)
+            return in_flight_int(h);
+        int wait_ms = remaining > 1000.0 ? 1000 : (int)remaining + 1;
+        mc = curl_multi_poll(h->multi, NULL, 0, wait_ms, NULL);
+        if (mc != CURLM_OK)
+            return multi_error(mc);
+    }
+}
+
+size_t ivrsm_http_in_flight(const ivrsm_http *h)
+{
+    return h ? h->active.count + h->queue.count : 0;
+}
+
+void ivrsm_http_cancel_all(ivrsm_http *h)
+{
+    if (!h)
+        return;
+    transfer_list doomed = {0};
+    take_all_transfers(h, &doomed);
+    while (doomed.head) {
+        http_transfer *t = doomed.head;
+        list_unlink(&doomed, t);
+        complete(t, CURLE_ABORTED_BY_CALLBACK, "cancelled");
+    }
+}
+
+int ivrsm_http_result_event(const ivrsm_http_result *r, ivrsm_event *ev)
+{
+    if (!r || !ev)
+        return IVRSM_EINVAL;
+    memset(ev, 0, sizeof *ev);
+    ev->type = IVRSM_EVENT_ACTION_RESULT;
+    ev->confidence = -1.0;
+    ev->command_id = r->command_id;
+    ev->status = r->status;
+    ev->body = r->body_len ? r->body : NULL;
+    ev->body_len = r->body_len;
+    ev->error = r->error;
+    return 0;
+}

@@ -1,0 +1,1180 @@
+/*
+ * The libcurl HTTP adapter against a real HTTP/1.1 server on 127.0.0.1
+ * (tests/http_server), driven both by ivrsm_http_run() and by a poll() loop
+ * through the socket and timer hooks.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http_server.h"
+#include "ivrsm/http_curl.h"
+
+/* ---------------------------------------------------------------------------
+ * Fixture: one server per test (started in the test's own process)
+ * ------------------------------------------------------------------------- */
+
+static http_server *server;
+static char base_url[64];
+
+static void server_setup(void)
+{
+    ck_assert_int_eq(http_server_start(&server), 0);
+    http_server_base_url(server, base_url, sizeof base_url);
+}
+
+static void server_teardown(void)
+{
+    http_server_stop(server);
+    server = NULL;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---------------------------------------------------------------------------
+ * Collecting results
+ * ------------------------------------------------------------------------- */
+
+/* A copy of one result, kept after the callback returns. */
+typedef struct outcome {
+    int calls;
+    uint64_t command_id;
+    int status;
+    char *body;
+    size_t body_len;
+    json_t *json;
+    char *error;
+    char *detail;
+    double elapsed_ms;
+    int order; /* position among completions */
+} outcome;
+
+static int completions;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void record(void *user, const ivrsm_http_result *r)
+{
+    outcome *o = user;
+    o->calls++;
+    o->command_id = r->command_id;
+    o->status = r->status;
+    ck_assert_ptr_nonnull(r->body);
+    ck_assert_uint_eq(strlen(r->body), r->body_len);
+    o->body = malloc(r->body_len + 1);
+    memcpy(o->body, r->body, r->body_len + 1);
+    o->body_len = r->body_len;
+    o->json = r->json ? json_incref(r->json) : NULL;
+    o->error = dup_or_null(r->error);
+    o->detail = dup_or_null(r->detail);
+    o->elapsed_ms = r->elapsed_ms;
+    o->order = completions++;
+}
+
+static void outcome_clear(outcome *o)
+{
+    free(o->body);
+    json_decref(o->json);
+    free(o->error);
+    free(o->detail);
+    memset(o, 0, sizeof *o);
+}
+
+static ivrsm_command http_command(uint64_t id, const char *method, const char *path)
+{
+    ivrsm_command c;
+    memset(&c, 0, sizeof c);
+    c.type = IVRSM_COMMAND_HTTP;
+    c.id = id;
+    c.http.method = method;
+    c.http.path = path;
+    return c;
+}
+
+static ivrsm_http *adapter_with(const ivrsm_http_options *extra)
+{
+    ivrsm_http_options o = extra ? *extra : (ivrsm_http_options){0};
+    if (!o.base_url)
+        o.base_url = base_url;
+    ivrsm_http *h = NULL;
+    ck_assert_int_eq(ivrsm_http_new(&o, &h), 0);
+    ck_assert_ptr_nonnull(h);
+    return h;
+}
+
+/* Submit one command and drive it to completion with ivrsm_http_run(). */
+static void run_one(ivrsm_http *h, const ivrsm_command *cmd, outcome *o)
+{
+    ck_assert_int_eq(ivrsm_http_submit(h, cmd, record, o), 0);
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), 1);
+    ck_assert_int_eq(o->calls, 0); /* never from within submit */
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    ck_assert_int_eq(o->calls, 1);
+    ck_assert_uint_eq(o->command_id, cmd->id);
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), 0);
+}
+
+static const char *echo_header(const outcome *o, const char *lower_name)
+{
+    json_t *headers = json_object_get(o->json, "headers");
+    ck_assert_ptr_nonnull(headers);
+    return json_string_value(json_object_get(headers, lower_name));
+}
+
+/* ---------------------------------------------------------------------------
+ * Statuses and bodies
+ * ------------------------------------------------------------------------- */
+
+START_TEST(json_2xx_is_parsed)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(7, "GET", "/json");
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_ptr_null(o.error);
+    ck_assert_ptr_null(o.detail);
+    ck_assert_str_eq(o.body, "{\"ok\":true,\"route\":\"json\",\"items\":[1,2,3]}");
+    ck_assert(json_is_true(json_object_get(o.json, "ok")));
+    ck_assert_uint_eq(json_array_size(json_object_get(o.json, "items")), 3);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(o.json, "items"), 2)), 3);
+    ck_assert(o.elapsed_ms >= 0.0 && o.elapsed_ms < 20000.0);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(status_4xx_keeps_status_and_body)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(1, "GET", "/status/404");
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 404);
+    ck_assert_ptr_null(o.error);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "error")), "status 404");
+    outcome_clear(&o);
+
+    c = http_command(2, "GET", "/no/such/route");
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 404);
+    ck_assert_ptr_null(o.error);
+    ck_assert_str_eq(o.body, "{\"error\":\"no route\",\"path\":\"/no/such/route\"}");
+    outcome_clear(&o);
+
+    c = http_command(3, "GET", "/status/409");
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 409);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(status_5xx_keeps_status_and_body)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(11, "POST", "/status/500");
+    c.http.body = "{\"x\":1}";
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 500);
+    ck_assert_ptr_null(o.error);
+    ck_assert_str_eq(o.body, "{\"status\":500,\"error\":\"status 500\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(o.json, "status")), 500);
+    outcome_clear(&o);
+
+    c = http_command(12, "GET", "/status/503");
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 503);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(non_json_2xx_is_invalid_json)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(4, "GET", "/text");
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_str_eq(o.error, "invalid JSON");
+    ck_assert_ptr_nonnull(o.detail);
+    ck_assert_ptr_nonnull(strstr(o.detail, "not JSON"));
+    ck_assert_str_eq(o.body, "plain text, not JSON\n");
+    ck_assert_uint_eq(o.body_len, 21);
+    ck_assert_ptr_null(o.json);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(oversized_body_is_refused)
+{
+    ivrsm_http_options opts = {.max_response_bytes = 1000};
+    ivrsm_http *h = adapter_with(&opts);
+    outcome o = {0};
+
+    /* Exactly at the bound: accepted. */
+    ivrsm_command c = http_command(1, "GET", "/big");
+    c.http.query = "bytes=1000";
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_ptr_null(o.error);
+    ck_assert_uint_eq(o.body_len, 1000);
+    ck_assert_uint_eq(json_string_length(o.json), 998);
+    outcome_clear(&o);
+
+    /* One byte over, announced by Content-Length. */
+    c.http.query = "bytes=1001";
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "response too large");
+    ck_assert_uint_eq(o.body_len, 0);
+    ck_assert_str_eq(o.body, "");
+    ck_assert_ptr_null(o.json);
+    outcome_clear(&o);
+
+    /* Chunked: no length up front, refused while it arrives. */
+    c.http.query = "bytes=50000&chunked=1";
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "response too large");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+
+    /* The default bound is 1 MiB. */
+    h = adapter_with(NULL);
+    c.http.query = "bytes=1048577";
+    run_one(h, &c, &o);
+    ck_assert_str_eq(o.error, "response too large");
+    outcome_clear(&o);
+    c.http.query = "bytes=1048576&chunked=1";
+    run_one(h, &c, &o);
+    ck_assert_ptr_null(o.error);
+    ck_assert_uint_eq(o.body_len, 1048576);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Transport failures
+ * ------------------------------------------------------------------------- */
+
+START_TEST(timeout_gives_status_0)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(5, "GET", "/slow");
+    c.http.query = "ms=5000";
+    c.http.timeout_ms = 200;
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "timeout");
+    ck_assert_ptr_nonnull(o.detail);
+    ck_assert_str_eq(o.body, "");
+    ck_assert_ptr_null(o.json);
+    ck_assert_msg(o.elapsed_ms >= 150.0 && o.elapsed_ms < 4000.0, "elapsed %.1f ms",
+                  o.elapsed_ms);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+
+    /* The adapter's timeout applies when the command gives none. */
+    ivrsm_http_options opts = {.timeout_ms = 200};
+    h = adapter_with(&opts);
+    c.http.timeout_ms = 0;
+    run_one(h, &c, &o);
+    ck_assert_str_eq(o.error, "timeout");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* A port on 127.0.0.1 that is bound but not listening: connecting is refused,
+ * and nothing else can take the port while the socket stays open. */
+static int refusing_port(int *fd_out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    *fd_out = fd;
+    return ntohs(addr.sin_port);
+}
+
+START_TEST(connection_refused)
+{
+    int fd;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", refusing_port(&fd));
+    ivrsm_http_options opts = {.base_url = url};
+    ivrsm_http *h = adapter_with(&opts);
+    ivrsm_command c = http_command(9, "GET", "/json");
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "connection refused");
+    ck_assert_ptr_nonnull(o.detail);
+    ck_assert_str_eq(o.body, "");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+    close(fd);
+}
+END_TEST
+
+START_TEST(close_without_response)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(3, "GET", "/close");
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "empty reply");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * What goes on the wire
+ * ------------------------------------------------------------------------- */
+
+START_TEST(headers_sent)
+{
+    const char *defaults[] = {"Authorization: Bearer t0k3n", "X-Default:  one  ",
+                              "X-Overridden: default", "Idempotency-Key: from-defaults", NULL};
+    ivrsm_http_options opts = {.headers = defaults};
+    ivrsm_http *h = adapter_with(&opts);
+    ivrsm_header cmd_headers[] = {{"X-Overridden", "command"},
+                                  {"X-Trace", "abc def"},
+                                  {"X-Empty", ""},
+                                  {"idempotency-key", "from-command-headers"}};
+    ivrsm_command c = http_command(21, "POST", "/echo");
+    c.http.headers = cmd_headers;
+    c.http.header_count = 4;
+    c.http.idempotency_key = "sess-1:7";
+    c.http.body = "{\"a\":1,\"b\":\"é\"}";
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "method")), "POST");
+    ck_assert_str_eq(echo_header(&o, "authorization"), "Bearer t0k3n");
+    ck_assert_str_eq(echo_header(&o, "x-default"), "one");
+    ck_assert_str_eq(echo_header(&o, "x-overridden"), "command");
+    ck_assert_str_eq(echo_header(&o, "x-trace"), "abc def");
+    ck_assert_str_eq(echo_header(&o, "x-empty"), "");
+    ck_assert_str_eq(echo_header(&o, "idempotency-key"), "sess-1:7");
+    ck_assert_str_eq(echo_header(&o, "content-type"), "application/json");
+    ck_assert_str_eq(echo_header(&o, "accept"), "application/json");
+    ck_assert_str_eq(echo_header(&o, "content-length"), "16");
+    char agent[64];
+    snprintf(agent, sizeof agent, "libivrsm/%s", ivrsm_version());
+    ck_assert_str_eq(echo_header(&o, "user-agent"), agent);
+    ck_assert_ptr_null(echo_header(&o, "expect"));
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "body")), "{\"a\":1,\"b\":\"é\"}");
+    ck_assert_int_eq(json_integer_value(json_object_get(o.json, "body_bytes")), 16);
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(methods_and_bodies)
+{
+    ivrsm_http_options opts = {.user_agent = "synergia-host/2"};
+    ivrsm_http *h = adapter_with(&opts);
+    outcome o = {0};
+
+    /* PUT without a body: an empty body, not labelled as a form. */
+    ivrsm_command c = http_command(1, "PUT", "/echo/appointments/a1/confirm");
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "method")), "PUT");
+    ck_assert_str_eq(echo_header(&o, "content-length"), "0");
+    ck_assert_ptr_null(echo_header(&o, "content-type"));
+    ck_assert_str_eq(echo_header(&o, "user-agent"), "synergia-host/2");
+    ck_assert_ptr_null(echo_header(&o, "idempotency-key"));
+    outcome_clear(&o);
+
+    /* GET: no body, no content type. */
+    c = http_command(2, "GET", "/echo");
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "method")), "GET");
+    ck_assert_ptr_null(echo_header(&o, "content-type"));
+    ck_assert_ptr_null(echo_header(&o, "content-length"));
+    ck_assert(json_is_null(json_object_get(o.json, "body")));
+    outcome_clear(&o);
+
+    /* DELETE and PATCH with a body. */
+    c = http_command(3, "DELETE", "/echo/x");
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "method")), "DELETE");
+    outcome_clear(&o);
+    c = http_command(4, "PATCH", "/echo/x");
+    c.http.body = "[1,2]";
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "method")), "PATCH");
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "body")), "[1,2]");
+    outcome_clear(&o);
+
+    /* A command's own Content-Type and Accept win over the adapter's. */
+    ivrsm_header own[] = {{"Content-Type", "application/merge-patch+json"},
+                          {"Accept", "application/problem+json"}};
+    c.http.headers = own;
+    c.http.header_count = 2;
+    run_one(h, &c, &o);
+    ck_assert_str_eq(echo_header(&o, "content-type"), "application/merge-patch+json");
+    ck_assert_str_eq(echo_header(&o, "accept"), "application/problem+json");
+    outcome_clear(&o);
+
+    /* A request body above 1 KiB is sent at once (no "Expect: 100-continue" wait). */
+    char *big = malloc(64 * 1024 + 3);
+    big[0] = '"';
+    memset(big + 1, 'y', 64 * 1024);
+    strcpy(big + 1 + 64 * 1024, "\"");
+    c = http_command(5, "POST", "/echo");
+    c.http.body = big;
+    run_one(h, &c, &o);
+    ck_assert_int_eq(json_integer_value(json_object_get(o.json, "body_bytes")), 64 * 1024 + 2);
+    ck_assert_msg(o.elapsed_ms < 900.0, "waited %.1f ms", o.elapsed_ms);
+    outcome_clear(&o);
+    free(big);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(path_and_query_verbatim)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    outcome o = {0};
+    ivrsm_command c = http_command(1, "GET", "/echo/appointments/a%2F1/./x/../y%20z");
+    c.http.query = "q=caf%C3%A9&x=1+2&empty=&flag&path=/a?b";
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "path")),
+                     "/echo/appointments/a%2F1/./x/../y%20z");
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "query")),
+                     "q=caf%C3%A9&x=1+2&empty=&flag&path=/a?b");
+    outcome_clear(&o);
+
+    /* An empty query adds no "?". */
+    c = http_command(2, "GET", "/echo");
+    c.http.query = "";
+    run_one(h, &c, &o);
+    ck_assert(json_is_null(json_object_get(o.json, "query")));
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+
+    /* One trailing slash of the base URL is dropped; a path prefix is kept. */
+    char url[96];
+    snprintf(url, sizeof url, "%s/", base_url);
+    ivrsm_http_options opts = {.base_url = url};
+    h = adapter_with(&opts);
+    c = http_command(3, "GET", "/echo");
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "path")), "/echo");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+
+    snprintf(url, sizeof url, "%s/echo/api/v1/", base_url);
+    h = adapter_with(&opts);
+    c = http_command(4, "GET", "/slots");
+    c.http.query = "date=2026-03-02";
+    run_one(h, &c, &o);
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "path")), "/echo/api/v1/slots");
+    ck_assert_str_eq(json_string_value(json_object_get(o.json, "query")), "date=2026-03-02");
+    outcome_clear(&o);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Refusals: nothing reaches the server, no callback
+ * ------------------------------------------------------------------------- */
+
+static void never_called(void *user, const ivrsm_http_result *r)
+{
+    (void)user;
+    (void)r;
+    ck_abort_msg("callback of a refused command");
+}
+
+static void assert_refused(ivrsm_http *h, const ivrsm_command *c, int code)
+{
+    size_t before = ivrsm_http_in_flight(h);
+    ck_assert_int_eq(ivrsm_http_submit(h, c, never_called, NULL), code);
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), before);
+}
+
+START_TEST(header_injection_refused)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(1, "GET", "/echo");
+    const ivrsm_header bad_headers[][1] = {
+        {{"X-Evil", "a\r\nX-Injected: 1"}}, {{"X-Evil", "a\nX-Injected: 1"}},
+        {{"X-Evil", "a\rb"}},               {{"X-Evil", "bell\a"}},
+        {{"X-Evil", "del\x7f"}},            {{"X Evil", "1"}},
+        {{"X-Evil:", "1"}},                 {{"", "1"}},
+        {{"X-\r\nEvil", "1"}},              {{"X-Évil", "1"}},
+        {{NULL, "1"}},                      {{"X-Evil", NULL}},
+    };
+    for (size_t i = 0; i < sizeof bad_headers / sizeof bad_headers[0]; i++) {
+        c.http.headers = bad_headers[i];
+        c.http.header_count = 1;
+        assert_refused(h, &c, IVRSM_EINVAL);
+    }
+    c.http.headers = NULL;
+    c.http.header_count = 0;
+
+    c.http.idempotency_key = "k\r\nX-Injected: 1";
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.idempotency_key = "";
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.idempotency_key = NULL;
+
+    const char *bad_paths[] = {"/echo\r\nX-Injected: 1", "/echo HTTP/1.1", "echo", "",
+                               "/a?b", "/a#b", "/%zz", "/%4", "/caf\xc3\xa9", "/a\\b",
+                               "/a\"b", "/a<b>"};
+    for (size_t i = 0; i < sizeof bad_paths / sizeof bad_paths[0]; i++) {
+        c.http.path = bad_paths[i];
+        assert_refused(h, &c, IVRSM_EINVAL);
+    }
+    c.http.path = NULL;
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.path = "/echo";
+
+    const char *bad_queries[] = {"a=1 2", "a=1\r\nX: y", "a=#frag", "a=%g0", "a=\xff"};
+    for (size_t i = 0; i < sizeof bad_queries / sizeof bad_queries[0]; i++) {
+        c.http.query = bad_queries[i];
+        assert_refused(h, &c, IVRSM_EINVAL);
+    }
+    c.http.query = NULL;
+
+    const char *bad_methods[] = {"GE T", "GET\r\n", "", "GET/"};
+    for (size_t i = 0; i < sizeof bad_methods / sizeof bad_methods[0]; i++) {
+        c.http.method = bad_methods[i];
+        assert_refused(h, &c, IVRSM_EINVAL);
+    }
+    c.http.method = NULL;
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.method = "HEAD";
+    c.http.body = "{}";
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.method = "GET";
+    c.http.body = NULL;
+
+    c.http.timeout_ms = -1;
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.timeout_ms = 0;
+    c.http.header_count = 1; /* count without an array */
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.http.header_count = 0;
+
+    c.type = IVRSM_COMMAND_SAY;
+    assert_refused(h, &c, IVRSM_EINVAL);
+    c.type = IVRSM_COMMAND_HTTP;
+    ck_assert_int_eq(ivrsm_http_submit(NULL, &c, never_called, NULL), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_submit(h, NULL, never_called, NULL), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_submit(h, &c, NULL, NULL), IVRSM_EINVAL);
+
+    /* Nothing was sent. */
+    ck_assert_int_eq(ivrsm_http_run(h, 0), 0);
+    http_server_stats st;
+    http_server_get_stats(server, &st);
+    ck_assert_uint_eq(st.requests, 0);
+    ck_assert_uint_eq(st.connections, 0);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(limits_refused)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    ivrsm_command c = http_command(1, "POST", "/echo");
+
+    ivrsm_header many[IVRSM_HTTP_MAX_HEADERS + 1];
+    for (size_t i = 0; i <= IVRSM_HTTP_MAX_HEADERS; i++)
+        many[i] = (ivrsm_header){"X-Many", "1"};
+    c.http.headers = many;
+    c.http.header_count = IVRSM_HTTP_MAX_HEADERS + 1;
+    assert_refused(h, &c, IVRSM_ELIMIT);
+    c.http.header_count = 0;
+
+    char *long_value = malloc(IVRSM_HTTP_MAX_HEADER_BYTES + 1);
+    memset(long_value, 'v', IVRSM_HTTP_MAX_HEADER_BYTES);
+    long_value[IVRSM_HTTP_MAX_HEADER_BYTES] = '\0';
+    ivrsm_header long_header = {"X-Long", long_value};
+    c.http.headers = &long_header;
+    c.http.header_count = 1;
+    assert_refused(h, &c, IVRSM_ELIMIT);
+    c.http.header_count = 0;
+    free(long_value);
+
+    char *long_path = malloc(IVRSM_HTTP_MAX_URL_BYTES + 1);
+    memset(long_path, 'p', IVRSM_HTTP_MAX_URL_BYTES);
+    long_path[0] = '/';
+    long_path[IVRSM_HTTP_MAX_URL_BYTES] = '\0';
+    c.http.path = long_path;
+    assert_refused(h, &c, IVRSM_ELIMIT);
+    c.http.path = "/echo";
+    free(long_path);
+
+    char *big_body = malloc(IVRSM_HTTP_MAX_REQUEST_BODY + 2);
+    memset(big_body, ' ', IVRSM_HTTP_MAX_REQUEST_BODY + 1);
+    big_body[IVRSM_HTTP_MAX_REQUEST_BODY + 1] = '\0';
+    c.http.body = big_body;
+    assert_refused(h, &c, IVRSM_ELIMIT);
+    free(big_body);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(bad_options_refused)
+{
+    ivrsm_http *h = NULL;
+    ivrsm_http_options o = {0};
+    ck_assert_int_eq(ivrsm_http_new(NULL, &h), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_new(&o, &h), IVRSM_EINVAL); /* no base URL */
+    o.base_url = base_url;
+    ck_assert_int_eq(ivrsm_http_new(&o, NULL), IVRSM_EINVAL);
+
+    const char *bad_urls[] = {"ftp://127.0.0.1/",      "127.0.0.1:8099",
+                              "http://127.0.0.1/?q=1", "http://127.0.0.1/#top",
+                              "http://a b/",           "http://127.0.0.1/\r\nX: y",
+                              "http://",               ""};
+    for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
+        o.base_url = bad_urls[i];
+        ck_assert_msg(ivrsm_http_new(&o, &h) == IVRSM_EINVAL, "accepted %s", bad_urls[i]);
+    }
+    o.base_url = base_url;
+
+    const char *no_colon[] = {"X-Default one", NULL};
+    const char *crlf[] = {"X-Default: one\r\nX-Injected: 1", NULL};
+    const char *bad_name[] = {"X Default: one", NULL};
+    const char *empty_name[] = {": one", NULL};
+    const char *const *bad_defaults[] = {no_colon, crlf, bad_name, empty_name};
+    for (size_t i = 0; i < sizeof bad_defaults / sizeof bad_defaults[0]; i++) {
+        o.headers = bad_defaults[i];
+        ck_assert_int_eq(ivrsm_http_new(&o, &h), IVRSM_EINVAL);
+    }
+    o.headers = NULL;
+
+    o.user_agent = "agent\r\nX-Injected: 1";
+    ck_assert_int_eq(ivrsm_http_new(&o, &h), IVRSM_EINVAL);
+    o.user_agent = NULL;
+    o.timeout_ms = -5;
+    ck_assert_int_eq(ivrsm_http_new(&o, &h), IVRSM_EINVAL);
+    o.timeout_ms = 0;
+    ck_assert_ptr_null(h);
+
+    /* Library calls on NULL do nothing harmful. */
+    ck_assert_uint_eq(ivrsm_http_in_flight(NULL), 0);
+    ivrsm_http_cancel_all(NULL);
+    ivrsm_http_free(NULL);
+    ck_assert_int_eq(ivrsm_http_run(NULL, 0), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_socket_action(NULL, -1, 0), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_assign(NULL, 3, NULL), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_result_event(NULL, NULL), IVRSM_EINVAL);
+
+    /* Without hooks, socket_action is out of place. */
+    ck_assert_int_eq(ivrsm_http_new(&o, &h), 0);
+    ck_assert_int_eq(ivrsm_http_socket_action(h, -1, 0), IVRSM_ESTATE);
+    ck_assert_int_eq(ivrsm_http_assign(h, 0, NULL), IVRSM_EINVAL);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Many at once, queueing, cancelling
+ * ------------------------------------------------------------------------- */
+
+#define CONCURRENT 50
+#define SLOW_MS 300
+
+START_TEST(fifty_in_flight_are_concurrent)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    outcome o[CONCURRENT];
+    memset(o, 0, sizeof o);
+    char query[64];
+    /* The gate holds every answer until all 50 requests are waiting at the
+     * server at once: a client that sent them one after another would get
+     * nothing but timeouts. */
+    snprintf(query, sizeof query, "ms=%d&gate=%d", SLOW_MS, CONCURRENT);
+    double start = now_ms();
+    for (int i = 0; i < CONCURRENT; i++) {
+        ivrsm_command c = http_command((uint64_t)(100 + i), "GET", "/slow");
+        c.http.query = query;
+        ck_assert_int_eq(ivrsm_http_submit(h, &c, record, &o[i]), 0);
+    }
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), CONCURRENT);
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    double total = now_ms() - start;
+    for (int i = 0; i < CONCURRENT; i++) {
+        ck_assert_int_eq(o[i].calls, 1);
+        ck_assert_uint_eq(o[i].command_id, (uint64_t)(100 + i));
+        ck_assert_msg(o[i].status == 200, "request %d: status %d, error %s", i, o[i].status,
+                      o[i].error ? o[i].error : "-");
+        ck_assert_int_eq(json_integer_value(json_object_get(o[i].json, "gate_waiting")),
+                         CONCURRENT);
+        outcome_clear(&o[i]);
+    }
+    http_server_stats st;
+    http_server_get_stats(server, &st);
+    ck_assert_uint_eq(st.max_waiting, CONCURRENT);
+    ck_assert_uint_eq(st.connections, CONCURRENT);
+    ck_assert_msg(total < CONCURRENT * SLOW_MS / 4.0, "50 requests took %.0f ms", total);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(queue_beyond_max_in_flight)
+{
+    ivrsm_http_options opts = {.max_in_flight = 2, .max_queued = 3};
+    ivrsm_http *h = adapter_with(&opts);
+    outcome o[5];
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < 5; i++) {
+        ivrsm_command c = http_command((uint64_t)i, "GET", "/slow");
+        c.http.query = "ms=50";
+        ck_assert_int_eq(ivrsm_http_submit(h, &c, record, &o[i]), 0);
+    }
+    ivrsm_command extra = http_command(99, "GET", "/json");
+    assert_refused(h, &extra, IVRSM_ELIMIT);
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), 5);
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(o[i].status, 200);
+        outcome_clear(&o[i]);
+    }
+    http_server_stats st;
+    http_server_get_stats(server, &st);
+    ck_assert_uint_eq(st.max_waiting, 2);
+    ck_assert_uint_eq(st.requests, 5);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+START_TEST(cancel_all_reports_cancelled)
+{
+    completions = 0;
+    ivrsm_http_options opts = {.max_in_flight = 1};
+    ivrsm_http *h = adapter_with(&opts);
+    outcome o[3];
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < 3; i++) {
+        ivrsm_command c = http_command((uint64_t)(40 + i), "GET", "/slow");
+        c.http.query = "ms=5000";
+        ck_assert_int_eq(ivrsm_http_submit(h, &c, record, &o[i]), 0);
+    }
+    ck_assert_int_eq(ivrsm_http_run(h, 100), 3);
+    ivrsm_http_cancel_all(h);
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(o[i].calls, 1);
+        ck_assert_int_eq(o[i].order, i);
+        ck_assert_uint_eq(o[i].command_id, (uint64_t)(40 + i));
+        ck_assert_int_eq(o[i].status, 0);
+        ck_assert_str_eq(o[i].error, "cancelled");
+        outcome_clear(&o[i]);
+    }
+    /* The adapter still works afterwards. */
+    ivrsm_command c = http_command(50, "GET", "/json");
+    outcome after = {0};
+    run_one(h, &c, &after);
+    ck_assert_int_eq(after.status, 200);
+    outcome_clear(&after);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+static int free_calls;
+
+static void count_call(void *user, const ivrsm_http_result *r)
+{
+    (void)user;
+    (void)r;
+    free_calls++;
+}
+
+START_TEST(free_drops_callbacks)
+{
+    ivrsm_http_options opts = {.max_in_flight = 1};
+    ivrsm_http *h = adapter_with(&opts);
+    for (int i = 0; i < 3; i++) {
+        ivrsm_command c = http_command((uint64_t)i, "GET", "/slow");
+        c.http.query = "ms=5000";
+        ck_assert_int_eq(ivrsm_http_submit(h, &c, count_call, NULL), 0);
+    }
+    ck_assert_int_eq(ivrsm_http_run(h, 50), 3);
+    ivrsm_http_free(h);
+    ck_assert_int_eq(free_calls, 0);
+}
+END_TEST
+
+/* Each completion submits the next command of a chain, as a host feeding a
+ * session and executing its next http command would. */
+typedef struct chain {
+    ivrsm_http *h;
+    int remaining;
+    int statuses[8];
+    int done;
+} chain;
+
+static void chain_next(void *user, const ivrsm_http_result *r)
+{
+    chain *ch = user;
+    ch->statuses[ch->done++] = r->status;
+    ck_assert_uint_eq(ivrsm_http_in_flight(ch->h), 0);
+    if (--ch->remaining > 0) {
+        ivrsm_command c = http_command(r->command_id + 1, "GET", "/json");
+        ck_assert_int_eq(ivrsm_http_submit(ch->h, &c, chain_next, ch), 0);
+    }
+}
+
+START_TEST(callbacks_may_submit)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    chain ch = {.h = h, .remaining = 4};
+    ivrsm_command c = http_command(1, "GET", "/json");
+    ck_assert_int_eq(ivrsm_http_submit(h, &c, chain_next, &ch), 0);
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    ck_assert_int_eq(ch.done, 4);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(ch.statuses[i], 200);
+    /* Sequential requests reuse one connection. */
+    http_server_stats st;
+    http_server_get_stats(server, &st);
+    ck_assert_uint_eq(st.connections, 1);
+    ck_assert_uint_eq(st.requests, 4);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * The ACTION_RESULT event
+ * ------------------------------------------------------------------------- */
+
+typedef struct event_check {
+    int calls;
+    ivrsm_event ev;
+    char body[256];
+    char error[64];
+} event_check;
+
+static void to_event(void *user, const ivrsm_http_result *r)
+{
+    event_check *e = user;
+    e->calls++;
+    ck_assert_int_eq(ivrsm_http_result_event(r, &e->ev), 0);
+    ck_assert_uint_eq(e->ev.command_id, r->command_id);
+    snprintf(e->body, sizeof e->body, "%s", e->ev.body ? e->ev.body : "(null)");
+    snprintf(e->error, sizeof e->error, "%s", e->ev.error ? e->ev.error : "(null)");
+}
+
+START_TEST(result_event_for_the_session)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    event_check e = {0};
+    ivrsm_command c = http_command(77, "GET", "/json");
+    ck_assert_int_eq(ivrsm_http_submit(h, &c, to_event, &e), 0);
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    ck_assert_int_eq(e.calls, 1);
+    ck_assert_int_eq(e.ev.type, IVRSM_EVENT_ACTION_RESULT);
+    ck_assert_uint_eq(e.ev.command_id, 77);
+    ck_assert_int_eq(e.ev.status, 200);
+    ck_assert_str_eq(e.body, "{\"ok\":true,\"route\":\"json\",\"items\":[1,2,3]}");
+    ck_assert_uint_eq(e.ev.body_len, strlen(e.body));
+    ck_assert_str_eq(e.error, "(null)");
+    ck_assert_ptr_null(e.ev.event_id);
+    ck_assert_ptr_null(e.ev.text);
+
+    memset(&e, 0, sizeof e);
+    c = http_command(78, "GET", "/slow");
+    c.http.query = "ms=3000";
+    c.http.timeout_ms = 100;
+    ck_assert_int_eq(ivrsm_http_submit(h, &c, to_event, &e), 0);
+    ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+    ck_assert_int_eq(e.ev.status, 0);
+    ck_assert_str_eq(e.body, "(null)");
+    ck_assert_uint_eq(e.ev.body_len, 0);
+    ck_assert_str_eq(e.error, "timeout");
+
+    ivrsm_http_result r = {0};
+    ck_assert_int_eq(ivrsm_http_result_event(&r, NULL), IVRSM_EINVAL);
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Driven by the host's poll() loop through the hooks
+ * ------------------------------------------------------------------------- */
+
+#define MAX_WATCHED 128
+
+typedef struct host_loop {
+    ivrsm_http *h;
+    int fds[MAX_WATCHED];
+    short events[MAX_WATCHED];
+    size_t count;
+    int timer_set;
+    double timer_at;
+    int socket_calls;
+    int removes;
+    int removes_with_tag;
+    int timer_calls;
+    int last_timer;
+    int tag; /* what the host attaches to every descriptor */
+} host_loop;
+
+static int find_fd(const host_loop *l, int fd)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->fds[i] == fd)
+            return (int)i;
+    return -1;
+}
+
+static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
+{
+    host_loop *l = user;
+    l->socket_calls++;
+    int i = find_fd(l, fd);
+    if (what == IVRSM_HTTP_POLL_REMOVE) {
+        ck_assert_int_ge(i, 0);
+        l->removes++;
+        l->removes_with_tag += fd_user == &l->tag;
+        l->fds[i] = l->fds[l->count - 1];
+        l->events[i] = l->events[l->count - 1];
+        l->count--;
+        return 0;
+    }
+    if (i < 0) {
+        ck_assert_uint_lt(l->count, MAX_WATCHED);
+        i = (int)l->count++;
+        l->fds[i] = fd;
+        ck_assert_ptr_null(fd_user);
+        ck_assert_int_eq(ivrsm_http_assign(l->h, fd, &l->tag), 0);
+    } else {
+        ck_assert_ptr_eq(fd_user, &l->tag);
+    }
+    l->events[i] = (short)((what & IVRSM_HTTP_POLL_IN ? POLLIN : 0) |
+                           (what & IVRSM_HTTP_POLL_OUT ? POLLOUT : 0));
+    return 0;
+}
+
+static int on_timer(void *user, long timeout_ms)
+{
+    host_loop *l = user;
+    l->timer_calls++;
+    l->last_timer = (int)timeout_ms;
+    l->timer_set = timeout_ms >= 0;
+    l->timer_at = now_ms() + (double)(timeout_ms > 0 ? timeout_ms : 0);
+    return 0;
+}
+
+/* The host's loop: poll the watched descriptors until the timer or an event. */
+static void drive_with_poll(host_loop *l, double limit_ms)
+{
+    double deadline = now_ms() + limit_ms;
+    while (ivrsm_http_in_flight(l->h) > 0 && now_ms() < deadline) {
+        struct pollfd pfd[MAX_WATCHED];
+        size_t n = l->count;
+        for (size_t i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = l->fds[i], .events = l->events[i]};
+        int wait = 100;
+        if (l->timer_set) {
+            double in = l->timer_at - now_ms();
+            wait = in <= 0 ? 0 : (int)in + 1;
+        }
+        ck_assert_int_ge(poll(pfd, n, wait), 0);
+        for (size_t i = 0; i < n; i++) {
+            if (!pfd[i].revents)
+                continue;
+            int ev = (pfd[i].revents & (POLLIN | POLLHUP) ? IVRSM_HTTP_EV_IN : 0) |
+                     (pfd[i].revents & POLLOUT ? IVRSM_HTTP_EV_OUT : 0) |
+                     (pfd[i].revents & (POLLERR | POLLNVAL) ? IVRSM_HTTP_EV_ERR : 0);
+            ck_assert_int_eq(ivrsm_http_socket_action(l->h, pfd[i].fd, ev), 0);
+        }
+        if (l->timer_set && now_ms() >= l->timer_at) {
+            l->timer_set = 0;
+            ck_assert_int_eq(ivrsm_http_socket_action(l->h, -1, 0), 0);
+        }
+    }
+}
+
+START_TEST(driven_by_host_poll_loop)
+{
+    completions = 0;
+    host_loop l = {0};
+    ivrsm_http_options opts = {.socket_hook = on_socket, .timer_hook = on_timer, .loop_user = &l};
+    l.h = adapter_with(&opts);
+    ck_assert_int_eq(ivrsm_http_run(l.h, 0), IVRSM_ESTATE);
+    ck_assert_int_eq(ivrsm_http_socket_action(l.h, -1, 8), IVRSM_EINVAL);
+
+    enum { N = 12 };
+    outcome o[N];
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < N; i++) {
+        ivrsm_command c;
+        if (i % 3 == 0) {
+            c = http_command((uint64_t)i, "GET", "/json");
+        } else if (i % 3 == 1) {
+            c = http_command((uint64_t)i, "GET", "/slow");
+            c.http.query = "ms=150&gate=4"; /* the 4 slow ones answer together */
+        } else {
+            c = http_command((uint64_t)i, "POST", "/status/404");
+            c.http.body = "{}";
+        }
+        ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &o[i]), 0);
+    }
+    ck_assert_int_ge(l.timer_calls, 1); /* libcurl asked to be kicked off */
+    drive_with_poll(&l, 20000);
+    ck_assert_uint_eq(ivrsm_http_in_flight(l.h), 0);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(o[i].calls, 1);
+        ck_assert_int_eq(o[i].status, i % 3 == 0 ? 200 : i % 3 == 1 ? 200 : 404);
+        if (i % 3 == 1)
+            ck_assert_int_eq(json_integer_value(json_object_get(o[i].json, "gate_waiting")), 4);
+        outcome_clear(&o[i]);
+    }
+    ck_assert_int_gt(l.socket_calls, 0);
+
+    /* A timeout is the timer hook's job alone. */
+    ivrsm_command c = http_command(99, "GET", "/slow");
+    c.http.query = "ms=5000";
+    c.http.timeout_ms = 150;
+    outcome t = {0};
+    ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &t), 0);
+    drive_with_poll(&l, 20000);
+    ck_assert_str_eq(t.error, "timeout");
+    outcome_clear(&t);
+
+    /* Free tells the host to stop watching everything and drops the timer. */
+    int removes_before = l.removes;
+    ivrsm_http_free(l.h);
+    ck_assert_uint_eq(l.count, 0);
+    ck_assert_int_eq(l.removes_with_tag, l.removes);
+    ck_assert_int_ge(l.removes, removes_before);
+    ck_assert_int_eq(l.last_timer, -1);
+}
+END_TEST
+
+START_TEST(hooks_must_come_in_pairs)
+{
+    host_loop l = {0};
+    ivrsm_http_options opts = {.base_url = base_url, .socket_hook = on_socket};
+    ivrsm_http *h = NULL;
+    ck_assert_int_eq(ivrsm_http_new(&opts, &h), IVRSM_EINVAL);
+    opts.socket_hook = NULL;
+    opts.timer_hook = on_timer;
+    opts.loop_user = &l;
+    ck_assert_int_eq(ivrsm_http_new(&opts, &h), IVRSM_EINVAL);
+    ck_assert_ptr_null(h);
+}
+END_TEST
+
+START_TEST(cancel_all_with_hooks)
+{
+    completions = 0;
+    host_loop l = {0};
+    ivrsm_http_options opts = {.socket_hook = on_socket, .timer_hook = on_timer, .loop_user = &l};
+    l.h = adapter_with(&opts);
+    outcome o[4];
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < 4; i++) {
+        ivrsm_command c = http_command((uint64_t)i, "GET", "/slow");
+        c.http.query = "ms=5000";
+        ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &o[i]), 0);
+    }
+    drive_with_poll(&l, 200);
+    ck_assert_uint_eq(ivrsm_http_in_flight(l.h), 4);
+    ck_assert_uint_gt(l.count, 0);
+    ivrsm_http_cancel_all(l.h);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_str_eq(o[i].error, "cancelled");
+        outcome_clear(&o[i]);
+    }
+    ivrsm_http_free(l.h);
+    ck_assert_uint_eq(l.count, 0);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Suite
+ * ------------------------------------------------------------------------- */
+
+static Suite *http_curl_suite(void)
+{
+    Suite *s = suite_create("http_curl");
+    TCase *results = tcase_create("results");
+    tcase_add_checked_fixture(results, server_setup, server_teardown);
+    tcase_add_test(results, json_2xx_is_parsed);
+    tcase_add_test(results, status_4xx_keeps_status_and_body);
+    tcase_add_test(results, status_5xx_keeps_status_and_body);
+    tcase_add_test(results, non_json_2xx_is_invalid_json);
+    tcase_add_test(results, oversized_body_is_refused);
+    tcase_add_test(results, result_event_for_the_session);
+    suite_add_tcase(s, results);
+
+    TCase *failures = tcase_create("transport");
+    tcase_add_checked_fixture(failures, server_setup, server_teardown);
+    tcase_add_test(failures, timeout_gives_status_0);
+    tcase_add_test(failures, connection_refused);
+    tcase_add_test(failures, close_without_response);
+    suite_add_tcase(s, failures);
+
+    TCase *wire = tcase_create("wire");
+    tcase_add_checked_fixture(wire, server_setup, server_teardown);
+    tcase_add_test(wire, headers_sent);
+    tcase_add_test(wire, methods_and_bodies);
+    tcase_add_test(wire, path_and_query_verbatim);
+    tcase_add_test(wire, header_injection_refused);
+    tcase_add_test(wire, limits_refused);
+    tcase_add_test(wire, bad_options_refused);
+    suite_add_tcase(s, wire);
+
+    TCase *flow = tcase_create("concurrency");
+    tcase_add_checked_fixture(flow, server_setup, server_teardown);
+    tcase_set_timeout(flow, 60);
+    tcase_add_test(flow, fifty_in_flight_are_concurrent);
+    tcase_add_test(flow, queue_beyond_max_in_flight);
+    tcase_add_test(flow, cancel_all_reports_cancelled);
+    tcase_add_test(flow, free_drops_callbacks);
+    tcase_add_test(flow, callbacks_may_submit);
+    suite_add_tcase(s, flow);
+
+    TCase *hooks = tcase_create("hooks");
+    tcase_add_checked_fixture(hooks, server_setup, server_teardown);
+    tcase_set_timeout(hooks, 60);
+    tcase_add_test(hooks, driven_by_host_poll_loop);
+    tcase_add_test(hooks, hooks_must_come_in_pairs);
+    tcase_add_test(hooks, cancel_all_with_hooks);
+    suite_add_tcase(s, hooks);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(http_curl_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
