@@ -8,6 +8,7 @@
 #include "locale.h"
 #include "text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------
@@ -289,10 +290,15 @@ static const struct ivrsm_number_word *number_base(const struct ivrsm_locale *lo
 }
 
 /*
- * A base word, then (when the base takes one) an optional joiner and an
- * addend in range, itself a number: "quatre vingt" + "dix neuf". The depth
- * bound keeps a hostile table from recursing without end.
+ * The number that starts with table entry `base` (matched over `span` words
+ * at `at`): the base, then, when it takes one, an optional joiner and an
+ * addend in range, itself a number read greedily: "quatre vingt" + "dix
+ * neuf". The depth bound keeps a hostile table from recursing without end.
  */
+static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, const struct ivrsm_number_word *base, size_t span,
+                               int *value, int depth);
+
 static size_t number_compound(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
                               size_t at, int *value, int depth)
 {
@@ -300,6 +306,13 @@ static size_t number_compound(const struct ivrsm_locale *loc, const struct ivrsm
     const struct ivrsm_number_word *base = number_base(loc, w, at, &span);
     if (!base)
         return 0;
+    return number_from_base(loc, w, at, base, span, value, depth);
+}
+
+static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, const struct ivrsm_number_word *base, size_t span,
+                               int *value, int depth)
+{
     *value = base->value;
     if (base->addend_max <= 0 || depth >= 4)
         return span;
@@ -320,42 +333,122 @@ size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_wor
     return number_compound(loc, w, at, value, 0);
 }
 
-int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
-                       char *out, size_t cap)
+/* One way to read number words at a position: how many words, what value. */
+struct number_reading {
+    size_t span;
+    int value;
+};
+
+/*
+ * The readings of the number words at `at`, longest first: one per table
+ * entry matching there, each read as a whole number ("quatre vingt deux" is
+ * 82 from "quatre vingt", or 4 from "quatre"). A compound is never cut
+ * between its base and its addend: "trente quatre" is only 34.
+ * Returns how many were written to r (at most max).
+ */
+static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, struct number_reading *r, size_t max)
 {
-    size_t n = 0;
-    if (cap == 0)
-        return -1;
-    while (at < w->count) {
-        size_t filler = ivrsm_words_match_any(w, at, loc->digit_fillers, NULL);
-        if (filler > 0) {
-            at += filler;
+    size_t count = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text && count < max; e++) {
+        size_t span = ivrsm_words_match(w, at, e->text);
+        if (span == 0)
             continue;
+        int value;
+        span = number_from_base(loc, w, at, e, span, &value, 0);
+        size_t j = count++;
+        while (j > 0 && r[j - 1].span < span) { /* insertion keeps the longest first */
+            r[j] = r[j - 1];
+            j--;
         }
-        const char *digits;
-        size_t digits_len;
-        char said[3];
-        if (ivrsm_word_is_digits(w, at)) {
-            digits = w->text + w->start[at];
-            digits_len = w->len[at];
-            at++;
-        } else {
-            int value;
-            size_t span = ivrsm_number_words(loc, w, at, &value);
-            if (span == 0 || value < 0 || value > 99)
-                return -1;
-            digits_len = 0;
-            if (value >= 10)
-                said[digits_len++] = (char)('0' + value / 10);
-            said[digits_len++] = (char)('0' + value % 10);
-            digits = said;
-            at += span;
-        }
-        if (n + digits_len >= cap)
-            return -1;
-        memcpy(out + n, digits, digits_len);
-        n += digits_len;
+        r[j].span = span;
+        r[j].value = value;
     }
-    out[n] = '\0';
-    return (int)n;
+    return count;
+}
+
+#define READINGS_MAX 8
+
+/* The search for digits behind ivrsm_words_digits(). */
+struct digits_search {
+    const struct ivrsm_locale *loc;
+    const struct ivrsm_words *w;
+    char *digits;
+    size_t cap;
+    ivrsm_digits_accept accept;
+    void *ctx;
+    int steps_left;     /* bounds the search on inputs built to explode it */
+    uint64_t pair_ends; /* bit i: a two-digit number said in words ends before digit i */
+    char fallback[64];  /* the first reading the callback called a fallback */
+    uint64_t fallback_pair_ends;
+    int have_fallback;
+};
+
+#define DIGITS_SEARCH_STEPS 4096
+
+/* At the end of the words: 0 stops the search. */
+static int offer_digits(struct digits_search *s, size_t n)
+{
+    s->digits[n] = '\0';
+    int verdict = s->accept(s->digits, n, s->pair_ends, s->ctx);
+    if (verdict == IVRSM_DIGITS_TAKE)
+        return 0;
+    if (verdict == IVRSM_DIGITS_FALLBACK && !s->have_fallback && n < sizeof s->fallback) {
+        memcpy(s->fallback, s->digits, n + 1);
+        s->fallback_pair_ends = s->pair_ends;
+        s->have_fallback = 1;
+    }
+    return 1;
+}
+
+static int search_digits(struct digits_search *s, size_t at, size_t n)
+{
+    if (s->steps_left-- <= 0)
+        return 1;
+    at = ivrsm_words_skip_any(s->w, at, s->loc->digit_fillers);
+    if (at >= s->w->count)
+        return offer_digits(s, n);
+    if (ivrsm_word_is_digits(s->w, at)) {
+        size_t len = s->w->len[at];
+        if (n + len >= s->cap)
+            return 1;
+        memcpy(s->digits + n, s->w->text + s->w->start[at], len);
+        return search_digits(s, at + 1, n + len);
+    }
+    struct number_reading r[READINGS_MAX];
+    size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    for (size_t i = 0; i < count; i++) {
+        if (r[i].value < 0 || r[i].value > 99)
+            continue;
+        size_t len = r[i].value >= 10 ? 2 : 1;
+        if (n + len >= s->cap || n + len >= 64)
+            continue;
+        if (len == 2)
+            s->digits[n] = (char)('0' + r[i].value / 10);
+        s->digits[n + len - 1] = (char)('0' + r[i].value % 10);
+        const uint64_t saved = s->pair_ends;
+        if (len == 2)
+            s->pair_ends |= (uint64_t)1 << (n + 2);
+        int rc = search_digits(s, at + r[i].span, n + len);
+        s->pair_ends = saved;
+        if (rc == 0)
+            return 0;
+    }
+    return 1;
+}
+
+int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx)
+{
+    if (cap == 0)
+        return 1;
+    struct digits_search s = {loc, w, scratch, cap, accept, ctx, DIGITS_SEARCH_STEPS, 0, {0}, 0, 0};
+    if (search_digits(&s, at, 0) == 0)
+        return 0;
+    if (!s.have_fallback)
+        return 1;
+    /* Offer the fallback again: the callback's output is the last reading offered. */
+    size_t n = strlen(s.fallback);
+    memcpy(scratch, s.fallback, n + 1);
+    return accept(scratch, n, s.fallback_pair_ends, ctx) == IVRSM_DIGITS_REJECT ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 
 #include "locale.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define OTP_DEFAULT_LENGTH 6
@@ -27,22 +28,30 @@ static int otp_from_keys(const char *in, size_t len, char *digits, size_t cap)
     return (int)len;
 }
 
+/* Takes the first reading of the words with exactly the expected number of digits. */
+static int accept_otp_digits(const char *digits, size_t len, uint64_t pair_ends, void *ctx)
+{
+    (void)digits;
+    (void)pair_ends;
+    return len == *(const size_t *)ctx ? IVRSM_DIGITS_TAKE : IVRSM_DIGITS_REJECT;
+}
+
 int ivrsm_collect_otp(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
                       ivrsm_collect_value *out)
 {
     int expected = params->otp_length > 0 ? params->otp_length : OTP_DEFAULT_LENGTH;
     char digits[IVRSM_COLLECT_OTP_MAX + 2];
-    int n;
     if (is_dtmf) {
-        n = otp_from_keys(in, len, digits, sizeof digits);
+        if (otp_from_keys(in, len, digits, sizeof digits) != expected)
+            return 1;
     } else {
         struct ivrsm_words w;
-        if (ivrsm_words_split(&w, in, len, 0) != 0)
+        size_t wanted = (size_t)expected;
+        if (ivrsm_words_split(&w, in, len, 0) != 0 ||
+            ivrsm_words_digits(params->locale, &w, 0, digits, sizeof digits, accept_otp_digits,
+                               &wanted) != 0)
             return 1;
-        n = ivrsm_words_digits(params->locale, &w, 0, digits, sizeof digits);
     }
-    if (n != expected)
-        return 1;
-    memcpy(out->text, digits, (size_t)n + 1);
+    memcpy(out->text, digits, (size_t)expected + 1);
     return 0;
 }

@@ -15,11 +15,12 @@
 
 #include "locale.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* E.164 numbers are at most 15 digits; a little room catches "too long". */
-#define PHONE_DIGITS_CAP 40
+/* E.164 numbers are at most 15 digits, with "00" 17; the rest is never a number. */
+#define PHONE_DIGITS_CAP 20
 #define E164_MIN_DIGITS 8
 #define E164_MAX_DIGITS 15
 
@@ -39,15 +40,15 @@ static int national_ok(const struct ivrsm_locale *loc, const char *nsn)
     return national_length_ok(loc, strlen(nsn)) && nsn[0] != '0';
 }
 
-static int write_e164(ivrsm_collect_value *out, const char *country, const char *nsn)
-{
-    int n = snprintf(out->text, sizeof out->text, "+%s%s", country, nsn);
-    return n > 0 && (size_t)n < sizeof out->text ? 0 : 1;
-}
+/* A number split into its country code and national significant number. */
+struct phone_number {
+    const char *country; /* "33", or "" when the country code is the start of nsn */
+    const char *nsn;     /* points into the digit string */
+};
 
 /* After a "+": the locale's own country code is checked strictly, others loosely. */
-static int international_to_e164(const struct ivrsm_locale *loc, const char *digits,
-                                 ivrsm_collect_value *out)
+static int split_international(const struct ivrsm_locale *loc, const char *digits,
+                               struct phone_number *num)
 {
     if (starts_with(digits, loc->country_code)) {
         const char *nsn = digits + strlen(loc->country_code);
@@ -56,31 +57,44 @@ static int international_to_e164(const struct ivrsm_locale *loc, const char *dig
             nsn += strlen(loc->trunk_prefix);
         if (!national_ok(loc, nsn))
             return 1;
-        return write_e164(out, loc->country_code, nsn);
+        num->country = loc->country_code;
+        num->nsn = nsn;
+        return 0;
     }
     size_t n = strlen(digits);
     if (n < E164_MIN_DIGITS || n > E164_MAX_DIGITS || digits[0] == '0')
         return 1;
-    return write_e164(out, "", digits);
+    num->country = "";
+    num->nsn = digits;
+    return 0;
 }
 
-static int digits_to_e164(const struct ivrsm_locale *loc, const char *digits, int has_plus,
-                          ivrsm_collect_value *out)
+static int split_number(const struct ivrsm_locale *loc, const char *digits, int has_plus,
+                        struct phone_number *num)
 {
     if (digits[0] == '\0')
         return 1;
     if (has_plus)
-        return international_to_e164(loc, digits, out);
+        return split_international(loc, digits, num);
     if (starts_with(digits, loc->international_prefix))
-        return international_to_e164(loc, digits + strlen(loc->international_prefix), out);
+        return split_international(loc, digits + strlen(loc->international_prefix), num);
+    num->country = loc->country_code;
     if (starts_with(digits, loc->trunk_prefix) && national_ok(loc, digits + strlen(loc->trunk_prefix)))
-        return write_e164(out, loc->country_code, digits + strlen(loc->trunk_prefix));
-    if (national_ok(loc, digits))
-        return write_e164(out, loc->country_code, digits);
-    if (starts_with(digits, loc->country_code) &&
-        national_ok(loc, digits + strlen(loc->country_code)))
-        return write_e164(out, loc->country_code, digits + strlen(loc->country_code));
-    return 1;
+        num->nsn = digits + strlen(loc->trunk_prefix);
+    else if (national_ok(loc, digits))
+        num->nsn = digits;
+    else if (starts_with(digits, loc->country_code) &&
+             national_ok(loc, digits + strlen(loc->country_code)))
+        num->nsn = digits + strlen(loc->country_code);
+    else
+        return 1;
+    return 0;
+}
+
+static int write_e164(const struct phone_number *num, ivrsm_collect_value *out)
+{
+    int n = snprintf(out->text, sizeof out->text, "+%s%s", num->country, num->nsn);
+    return n > 0 && (size_t)n < sizeof out->text ? 0 : 1;
 }
 
 /* Keyed: digits, an optional leading "*" or "+" for "+", an optional final "#". */
@@ -103,7 +117,10 @@ static int phone_from_keys(const struct ivrsm_locale *loc, const char *in, size_
         digits[n++] = in[i];
     }
     digits[n] = '\0';
-    return digits_to_e164(loc, digits, has_plus, out);
+    struct phone_number num;
+    if (split_number(loc, digits, has_plus, &num) != 0)
+        return 1;
+    return write_e164(&num, out);
 }
 
 /* A "+" written by the recogniser in front of the number ("+33 6 12 ..."). */
@@ -115,23 +132,48 @@ static int leading_plus_sign(const char *in, size_t len)
     return i < len && in[i] == '+';
 }
 
+struct phone_speech {
+    const struct ivrsm_locale *loc;
+    int has_plus;
+    ivrsm_collect_value *out;
+};
+
+/*
+ * A reading of the words that is a phone number is taken at once when its
+ * two-digit numbers follow the pairs of the national number, counted from its
+ * end ("zero quatre vingt deux..." is 04 22..., not 0 80 2...); numbers in the
+ * country code or trunk prefix do not count ("trente trois" stays 33).
+ * Otherwise it is kept in case no reading fits the pairs.
+ */
+static int accept_phone_digits(const char *digits, size_t len, uint64_t pair_ends, void *ctx)
+{
+    const struct phone_speech *p = ctx;
+    struct phone_number num;
+    if (split_number(p->loc, digits, p->has_plus, &num) != 0 || write_e164(&num, p->out) != 0)
+        return IVRSM_DIGITS_REJECT;
+    const size_t nsn_start = (size_t)(num.nsn - digits);
+    for (size_t end = nsn_start + 1; end <= len && end < 64; end++) {
+        if ((pair_ends >> end & 1u) && (len - end) % 2 != 0)
+            return IVRSM_DIGITS_FALLBACK;
+    }
+    return IVRSM_DIGITS_TAKE;
+}
+
 static int phone_from_speech(const struct ivrsm_locale *loc, const char *in, size_t len,
                              ivrsm_collect_value *out)
 {
     struct ivrsm_words w;
     if (ivrsm_words_split(&w, in, len, 0) != 0)
         return 1;
-    int has_plus = leading_plus_sign(in, len);
+    struct phone_speech ctx = {loc, leading_plus_sign(in, len), out};
     size_t at = ivrsm_words_skip_any(&w, 0, loc->digit_fillers);
     size_t plus = ivrsm_words_match_any(&w, at, loc->plus_words, NULL);
     if (plus > 0) {
-        has_plus = 1;
+        ctx.has_plus = 1;
         at += plus;
     }
     char digits[PHONE_DIGITS_CAP];
-    if (ivrsm_words_digits(loc, &w, at, digits, sizeof digits) < 0)
-        return 1;
-    return digits_to_e164(loc, digits, has_plus, out);
+    return ivrsm_words_digits(loc, &w, at, digits, sizeof digits, accept_phone_digits, &ctx);
 }
 
 int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len,

@@ -17,6 +17,7 @@
 #include "collect.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * One number word or fixed compound and how it combines with what follows.
@@ -146,16 +147,38 @@ size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *
 size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
                           int *value);
 
+/* What an ivrsm_digits_accept callback says of a candidate digit string. */
+enum {
+    IVRSM_DIGITS_TAKE = 0,    /* the value: stop searching */
+    IVRSM_DIGITS_REJECT = 1,  /* not a value: try another reading */
+    IVRSM_DIGITS_FALLBACK = 2 /* a value, but a better reading may follow: keep searching */
+};
+
+/*
+ * Called with each candidate digit string of ivrsm_words_digits(). Bit i of
+ * pair_ends is set when a two-digit number said in words ends just before
+ * digits[i] (i <= len). Returns an IVRSM_DIGITS_* verdict.
+ */
+typedef int (*ivrsm_digits_accept)(const char *digits, size_t len, uint64_t pair_ends, void *ctx);
+
 /*
  * Reads the words from `at` to the end as a string of digits, for phone
  * numbers and codes: digit words are copied as written ("06"), numbers said
  * in words from 0 to 99 give one digit below 10 and two from 10 on ("zero
- * six douze" = "0612"), the locale's digit fillers are skipped. Writes a
- * NUL-terminated string into out. Returns the number of digits, or -1 when
- * another word is found, a number is above 99 or the digits do not fit.
+ * six douze" = "0612"), the locale's digit fillers are skipped.
+ *
+ * Number words can be grouped in more than one way ("quatre vingt deux" is
+ * 82, or 4 then 22), so readings are tried longest compounds
+ * first and each complete digit string is offered to `accept` until it takes
+ * one; when it never does, the first string it called a fallback is offered
+ * again and taken (so that the callback's last output is that one).
+ * `scratch` (cap bytes) holds the string being built; the search is bounded
+ * in steps and in digits (cap - 1, at most 62).
+ * Returns 0 when a reading was taken, 1 when none was (another word, a
+ * number above 99, too many digits).
  */
 int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
-                       char *out, size_t cap);
+                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx);
 
 /* ---------------------------------------------------------------------------
  * The parsers behind ivrsm_collect_parse(). Arguments are already checked

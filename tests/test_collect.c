@@ -160,6 +160,16 @@ static const struct parse_case phone_cases[] = {
     {"z\xc3\xa9ro un quarante-cinq soixante-sept quatre-vingt-neuf z\xc3\xa9ro un", 0, 0,
      "+33145678901"},
     {"ZERO SIX DIX-SEPT DIX-HUIT DIX-NEUF SEIZE", 0, 0, "+33617181916"},
+    /* Pairs decide how number words group: 04 22 ..., not 0 80 2 ... or 0 82 ... */
+    {"z\xc3\xa9ro quatre vingt-deux trente-quatre cinquante-six soixante-dix-huit", 0, 0,
+     "+33422345678"},
+    {"z\xc3\xa9ro quatre quatre-vingt-deux trente-quatre cinquante-six soixante-dix-huit", 0, 0,
+     "+33482345678"},
+    {"z\xc3\xa9ro quatre quatre vingt deux trente quatre cinquante six soixante dix huit", 0, 0,
+     "+33482345678"},
+    {"z\xc3\xa9ro six soixante dix-sept quatre-vingts quatre-vingt-dix onze", 0, 0,
+     "+33677809011"},
+    {"z\xc3\xa9ro six soixante dix-sept quatre-vingts quatre-vingt-dix", 0, 1, NULL},
     {"z\xc3\xa9ro six douze trente-quatre cinquante-six", 0, 1, NULL},    /* 8 digits */
     {"z\xc3\xa9ro six douze trente-quatre cinquante-six soixante-dix-huit neuf", 0, 1, NULL},
     {"je ne sais pas", 0, 1, NULL},
