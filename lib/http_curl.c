@@ -18,6 +18,11 @@
 #include <strings.h>
 #include <time.h>
 
+/* curl_multi_poll() (7.66) is the newest call the adapter needs. */
+#if LIBCURL_VERSION_NUM < 0x074200
+#error "libivrsm-http needs libcurl 7.66 or later"
+#endif
+
 typedef struct http_transfer http_transfer;
 
 struct http_transfer {
@@ -611,9 +616,11 @@ static size_t on_response_body(char *data, size_t size, size_t count, void *user
 {
     http_transfer *t = userp;
     size_t len = size * count;
+    /* Returning less than len (0 here, len being > 0) makes libcurl stop the
+     * transfer with CURLE_WRITE_ERROR, with every libcurl version. */
     if (len > t->max_response - t->response_len) {
         t->response_too_large = 1;
-        return CURL_WRITEFUNC_ERROR;
+        return 0;
     }
     if (t->response_len + len + 1 > t->response_cap) {
         size_t cap = t->response_cap ? t->response_cap : 1024;
@@ -624,7 +631,7 @@ static size_t on_response_body(char *data, size_t size, size_t count, void *user
         char *grown = realloc(t->response, cap);
         if (!grown) {
             t->response_oom = 1;
-            return CURL_WRITEFUNC_ERROR;
+            return 0;
         }
         t->response = grown;
         t->response_cap = cap;
@@ -660,8 +667,14 @@ static CURLcode set_transfer_options(const ivrsm_http *h, http_transfer *t, cons
 {
     CURL *e = t->easy;
     CURLcode c = curl_easy_setopt(e, CURLOPT_URL, url);
+    /* Never another protocol, whatever the base URL turns into. */
+#if LIBCURL_VERSION_NUM >= 0x075500
     if (c == CURLE_OK)
         c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    if (c == CURLE_OK)
+        c = curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     if (c == CURLE_OK)
         c = curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     if (c == CURLE_OK)
@@ -740,16 +753,21 @@ static const char *transport_error(const http_transfer *t, CURLcode code)
         return "out of memory";
     long os_errno = 0;
     switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return "timeout";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timeout";
     case CURLE_COULDNT_CONNECT:
         curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
         return os_errno == ECONNREFUSED ? "connection refused" : "connection failed";
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return "cannot resolve host";
-    case CURLE_GOT_NOTHING: return "empty reply";
-    case CURLE_PARTIAL_FILE: return "truncated response";
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "cannot resolve host";
+    case CURLE_GOT_NOTHING:
+        return "empty reply";
+    case CURLE_PARTIAL_FILE:
+        return "truncated response";
     case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR: return "network error";
+    case CURLE_RECV_ERROR:
+        return "network error";
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -758,13 +776,16 @@ static const char *transport_error(const http_transfer *t, CURLcode code)
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS: return "TLS error";
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return "TLS error";
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM: return "invalid response";
-    default: return curl_easy_strerror(code);
+    case CURLE_HTTP2_STREAM:
+        return "invalid response";
+    default:
+        return curl_easy_strerror(code);
     }
 }
 
@@ -844,9 +865,12 @@ static void deliver_finished(ivrsm_http *h)
 static int multi_error(CURLMcode mc)
 {
     switch (mc) {
-    case CURLM_OK: return 0;
-    case CURLM_OUT_OF_MEMORY: return IVRSM_ENOMEM;
-    default: return IVRSM_EINVAL;
+    case CURLM_OK:
+        return 0;
+    case CURLM_OUT_OF_MEMORY:
+        return IVRSM_ENOMEM;
+    default:
+        return IVRSM_EINVAL;
     }
 }
 

@@ -165,8 +165,8 @@ static int run_scenario(const char *name, const char *base_url, int hooked, cons
     double ms = now_ms() - start;
     ivrsm_http_free(b.h);
     printf("http %-22s %6ld requests, %d in flight: %8.0f req/s  (%.1f us/request)%s\n", name,
-           b.completed, IN_FLIGHT, (double)b.completed * 1000.0 / ms, ms * 1000.0 / (double)b.completed,
-           b.failed ? "  FAILURES" : "");
+           b.completed, IN_FLIGHT, (double)b.completed * 1000.0 / ms,
+           ms * 1000.0 / (double)b.completed, b.failed ? "  FAILURES" : "");
     return b.failed || b.completed != requests;
 }
 
@@ -184,7 +184,8 @@ int main(int argc, char **argv)
     }
     char base_url[64];
     http_server_base_url(server, base_url, sizeof base_url);
-    const char *body = "{\"session_id\":\"s-1\",\"phone_e164\":\"+33612345678\",\"slot\":\"2026-03-02T09:00\"}";
+    const char *body =
+        "{\"session_id\":\"s-1\",\"phone_e164\":\"+33612345678\",\"slot\":\"2026-03-02T09:00\"}";
     int failed = 0;
     failed |= run_scenario("GET /json (run)", base_url, 0, "GET", "/json", NULL, requests);
     failed |= run_scenario("POST /echo (run)", base_url, 0, "POST", "/echo", body, requests);

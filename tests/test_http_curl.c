@@ -202,6 +202,16 @@ START_TEST(status_5xx_keeps_status_and_body)
     run_one(h, &c, &o);
     ck_assert_int_eq(o.status, 503);
     outcome_clear(&o);
+
+    /* A non-JSON error page is no "invalid JSON": the status says it all. */
+    c = http_command(13, "GET", "/status/502");
+    c.http.query = "text=1";
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 502);
+    ck_assert_ptr_null(o.error);
+    ck_assert_ptr_null(o.json);
+    ck_assert_str_eq(o.body, "not JSON either\n");
+    outcome_clear(&o);
     ivrsm_http_free(h);
 }
 END_TEST
@@ -219,6 +229,16 @@ START_TEST(non_json_2xx_is_invalid_json)
     ck_assert_str_eq(o.body, "plain text, not JSON\n");
     ck_assert_uint_eq(o.body_len, 21);
     ck_assert_ptr_null(o.json);
+    outcome_clear(&o);
+
+    /* An empty 2xx body is not an error: there is just nothing to parse. */
+    c = http_command(5, "DELETE", "/status/204");
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 204);
+    ck_assert_ptr_null(o.error);
+    ck_assert_ptr_null(o.json);
+    ck_assert_str_eq(o.body, "");
+    ck_assert_uint_eq(o.body_len, 0);
     outcome_clear(&o);
     ivrsm_http_free(h);
 }
@@ -290,8 +310,7 @@ START_TEST(timeout_gives_status_0)
     ck_assert_ptr_nonnull(o.detail);
     ck_assert_str_eq(o.body, "");
     ck_assert_ptr_null(o.json);
-    ck_assert_msg(o.elapsed_ms >= 150.0 && o.elapsed_ms < 4000.0, "elapsed %.1f ms",
-                  o.elapsed_ms);
+    ck_assert_msg(o.elapsed_ms >= 150.0 && o.elapsed_ms < 4000.0, "elapsed %.1f ms", o.elapsed_ms);
     outcome_clear(&o);
     ivrsm_http_free(h);
 
@@ -527,12 +546,18 @@ START_TEST(header_injection_refused)
     ivrsm_http *h = adapter_with(NULL);
     ivrsm_command c = http_command(1, "GET", "/echo");
     const ivrsm_header bad_headers[][1] = {
-        {{"X-Evil", "a\r\nX-Injected: 1"}}, {{"X-Evil", "a\nX-Injected: 1"}},
-        {{"X-Evil", "a\rb"}},               {{"X-Evil", "bell\a"}},
-        {{"X-Evil", "del\x7f"}},            {{"X Evil", "1"}},
-        {{"X-Evil:", "1"}},                 {{"", "1"}},
-        {{"X-\r\nEvil", "1"}},              {{"X-Évil", "1"}},
-        {{NULL, "1"}},                      {{"X-Evil", NULL}},
+        {{"X-Evil", "a\r\nX-Injected: 1"}},
+        {{"X-Evil", "a\nX-Injected: 1"}},
+        {{"X-Evil", "a\rb"}},
+        {{"X-Evil", "bell\a"}},
+        {{"X-Evil", "del\x7f"}},
+        {{"X Evil", "1"}},
+        {{"X-Evil:", "1"}},
+        {{"", "1"}},
+        {{"X-\r\nEvil", "1"}},
+        {{"X-Évil", "1"}},
+        {{NULL, "1"}},
+        {{"X-Evil", NULL}},
     };
     for (size_t i = 0; i < sizeof bad_headers / sizeof bad_headers[0]; i++) {
         c.http.headers = bad_headers[i];
@@ -548,9 +573,9 @@ START_TEST(header_injection_refused)
     assert_refused(h, &c, IVRSM_EINVAL);
     c.http.idempotency_key = NULL;
 
-    const char *bad_paths[] = {"/echo\r\nX-Injected: 1", "/echo HTTP/1.1", "echo", "",
-                               "/a?b", "/a#b", "/%zz", "/%4", "/caf\xc3\xa9", "/a\\b",
-                               "/a\"b", "/a<b>"};
+    const char *bad_paths[] = {
+        "/echo\r\nX-Injected: 1", "/echo HTTP/1.1", "echo",  "",     "/a?b", "/a#b", "/%zz", "/%4",
+        "/caf\xc3\xa9",           "/a\\b",          "/a\"b", "/a<b>"};
     for (size_t i = 0; i < sizeof bad_paths / sizeof bad_paths[0]; i++) {
         c.http.path = bad_paths[i];
         assert_refused(h, &c, IVRSM_EINVAL);
@@ -654,10 +679,14 @@ START_TEST(bad_options_refused)
     o.base_url = base_url;
     ck_assert_int_eq(ivrsm_http_new(&o, NULL), IVRSM_EINVAL);
 
-    const char *bad_urls[] = {"ftp://127.0.0.1/",      "127.0.0.1:8099",
-                              "http://127.0.0.1/?q=1", "http://127.0.0.1/#top",
-                              "http://a b/",           "http://127.0.0.1/\r\nX: y",
-                              "http://",               ""};
+    const char *bad_urls[] = {"ftp://127.0.0.1/",
+                              "127.0.0.1:8099",
+                              "http://127.0.0.1/?q=1",
+                              "http://127.0.0.1/#top",
+                              "http://a b/",
+                              "http://127.0.0.1/\r\nX: y",
+                              "http://",
+                              ""};
     for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
         o.base_url = bad_urls[i];
         ck_assert_msg(ivrsm_http_new(&o, &h) == IVRSM_EINVAL, "accepted %s", bad_urls[i]);
@@ -1116,6 +1145,30 @@ START_TEST(cancel_all_with_hooks)
 }
 END_TEST
 
+START_TEST(free_with_hooks_releases_the_loop)
+{
+    host_loop l = {0};
+    ivrsm_http_options opts = {.socket_hook = on_socket, .timer_hook = on_timer, .loop_user = &l};
+    l.h = adapter_with(&opts);
+    free_calls = 0;
+    for (int i = 0; i < 3; i++) {
+        ivrsm_command c = http_command((uint64_t)i, "GET", "/slow");
+        c.http.query = "ms=5000";
+        ck_assert_int_eq(ivrsm_http_submit(l.h, &c, count_call, NULL), 0);
+    }
+    drive_with_poll(&l, 200);
+    ck_assert_uint_eq(l.count, 3); /* one connection per waiting request */
+    ck_assert(l.timer_set);        /* libcurl keeps a timeout pending */
+    ivrsm_http_free(l.h);
+    ck_assert_int_eq(free_calls, 0);
+    ck_assert_uint_eq(l.count, 0);
+    ck_assert_int_eq(l.removes, 3);
+    ck_assert_int_eq(l.removes_with_tag, 3);
+    ck_assert_int_eq(l.last_timer, -1);
+    ck_assert(!l.timer_set);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * Suite
  * ------------------------------------------------------------------------- */
@@ -1166,6 +1219,7 @@ static Suite *http_curl_suite(void)
     tcase_add_test(hooks, driven_by_host_poll_loop);
     tcase_add_test(hooks, hooks_must_come_in_pairs);
     tcase_add_test(hooks, cancel_all_with_hooks);
+    tcase_add_test(hooks, free_with_hooks_releases_the_loop);
     suite_add_tcase(s, hooks);
     return s;
 }

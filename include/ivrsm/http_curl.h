@@ -42,6 +42,8 @@
  * the adapter's calls then only adjust libcurl's count. Depending on how it
  * was built, libcurl may resolve host names on threads of its own; a numeric
  * address in the base URL avoids name resolution entirely.
+ *
+ * Needs libcurl 7.66 or later. Link with pkg-config's libivrsm-http.
  */
 #ifndef IVRSM_HTTP_CURL_H
 #define IVRSM_HTTP_CURL_H
@@ -61,14 +63,14 @@ extern "C" {
  * Bounds and defaults
  * ------------------------------------------------------------------------- */
 
-#define IVRSM_HTTP_DEFAULT_TIMEOUT_MS 10000                  /* when neither side gives one */
-#define IVRSM_HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u)      /* bytes of one response body */
-#define IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT 64                  /* transfers on the wire at once */
-#define IVRSM_HTTP_DEFAULT_MAX_QUEUED 4096                   /* waiting for a free slot */
-#define IVRSM_HTTP_MAX_URL_BYTES 8192                        /* base URL + path + query */
-#define IVRSM_HTTP_MAX_HEADER_BYTES 8192                     /* one "Name: value" line */
-#define IVRSM_HTTP_MAX_HEADERS 64                            /* default or command headers */
-#define IVRSM_HTTP_MAX_REQUEST_BODY (1024u * 1024u)          /* bytes of one request body */
+#define IVRSM_HTTP_DEFAULT_TIMEOUT_MS 10000             /* when neither side gives one */
+#define IVRSM_HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u) /* bytes of one response body */
+#define IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT 64             /* transfers on the wire at once */
+#define IVRSM_HTTP_DEFAULT_MAX_QUEUED 4096              /* waiting for a free slot */
+#define IVRSM_HTTP_MAX_URL_BYTES 8192                   /* base URL + path + query */
+#define IVRSM_HTTP_MAX_HEADER_BYTES 8192                /* one "Name: value" line */
+#define IVRSM_HTTP_MAX_HEADERS 64                       /* default or command headers */
+#define IVRSM_HTTP_MAX_REQUEST_BODY (1024u * 1024u)     /* bytes of one request body */
 
 /* ---------------------------------------------------------------------------
  * Results

@@ -99,15 +99,24 @@ static void bump_stat(http_server *s, unsigned long *field, unsigned long at_lea
 static const char *reason_phrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 413:
+        return "Content Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -125,8 +134,9 @@ static int out_append(conn *c, const char *data, size_t len)
 static void respond_head(conn *c, int status, const char *type, const char *framing)
 {
     char head[512];
-    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s\r\nConnection: %s\r\n\r\n",
-                     status, reason_phrase(status), type, framing,
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s\r\nConnection: %s\r\n\r\n", status,
+                     reason_phrase(status), type, framing,
                      c->close_after_write ? "close" : "keep-alive");
     out_append(c, head, (size_t)n);
     c->state = CONN_WRITING;
@@ -214,8 +224,11 @@ static void route_echo(conn *c, const request *r)
         name[n] = '\0';
         json_t *prev = json_object_get(headers, name);
         if (prev) {
-            char *joined = malloc(strlen(json_string_value(prev)) + strlen(r->values[i]) + 3);
-            sprintf(joined, "%s, %s", json_string_value(prev), r->values[i]);
+            size_t len = strlen(json_string_value(prev)) + strlen(r->values[i]) + 3;
+            char *joined = malloc(len);
+            if (!joined)
+                continue;
+            snprintf(joined, len, "%s, %s", json_string_value(prev), r->values[i]);
             json_object_set_new(headers, name, json_string(joined));
             free(joined);
         } else {
@@ -264,15 +277,19 @@ static void dispatch(http_server *s, conn *c, const request *r)
 {
     const char *p = r->path;
     if (!strcmp(p, "/json")) {
-        respond_json(c, 200, json_pack("{s:b,s:s,s:[i,i,i]}", "ok", 1, "route", "json", "items", 1, 2,
-                                    3));
+        respond_json(c, 200,
+                     json_pack("{s:b,s:s,s:[i,i,i]}", "ok", 1, "route", "json", "items", 1, 2, 3));
     } else if (!strncmp(p, "/status/", 8)) {
         int status = atoi(p + 8);
         if (status < 200 || status > 599)
             respond_json(c, 400, json_pack("{s:s}", "error", "status out of range"));
+        else if (status == 204 || status == 304)
+            respond_head(c, status, "application/json", "Content-Length: 0");
+        else if (query_long(r, "text", 0))
+            respond(c, status, "text/plain", "not JSON either\n", 16);
         else
-            respond_json(c, status, json_pack("{s:i,s:s+}", "status", status, "error", "status ",
-                                              p + 8));
+            respond_json(c, status,
+                         json_pack("{s:i,s:s+}", "status", status, "error", "status ", p + 8));
     } else if (!strcmp(p, "/text")) {
         respond(c, 200, "text/plain", "plain text, not JSON\n", 21);
     } else if (!strcmp(p, "/big")) {
@@ -317,7 +334,7 @@ static int parse_head(char *head, request *r)
         r->query = q + 1;
     }
     r->wants_close = !strcmp(sp2 + 1, "HTTP/1.0");
-    for (char *line = line_end + 2; *line; ) {
+    for (char *line = line_end + 2; *line;) {
         char *end = strstr(line, "\r\n");
         *end = '\0';
         char *colon = strchr(line, ':');

@@ -7,7 +7,8 @@
  *
  * Routes (any method; the query string selects options):
  *   /json                 200, {"ok":true,"route":"json","items":[1,2,3]}
- *   /status/NNN           status NNN (200..599), {"status":NNN,"error":"status NNN"}
+ *   /status/NNN           status NNN (200..599), {"status":NNN,"error":"status NNN"};
+ *                         no body for 204 and 304; "not JSON either\n" with &text=1
  *   /text                 200, text/plain, "plain text, not JSON\n"
  *   /big?bytes=N          200, a JSON string of exactly N bytes (N >= 2), with
  *                         Content-Length, or chunked with &chunked=1
