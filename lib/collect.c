@@ -18,6 +18,7 @@
 static const struct ivrsm_locale *const builtin_locales[] = {
     &ivrsm_locale_fr_fr,
     &ivrsm_locale_fr_be,
+    &ivrsm_locale_fr_ch,
 };
 
 /* Tags compare case-insensitively, and "fr_FR" (POSIX style) equals "fr-FR". */
@@ -206,7 +207,8 @@ int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int kee
         size_t run = numeric_date_run(in, i, len);
         if (run == 0)
             continue;
-        if (add_segment(w, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX)
+        if (add_segment(w, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX ||
+            used + run + 1 > sizeof w->text)
             return -1;
         memcpy(w->text + used, in + i, run);
         w->text[used + run] = '\0';

@@ -398,8 +398,11 @@ static size_t parse_explicit_date(const struct date_context *c, size_t at, struc
         pos++;
         if (resolve_full_date(c, year, month, day, &day_number) != 0)
             return 0;
-    } else if (resolve_day_month(c, month, day, &day_number) != 0) {
-        return 0;
+    } else {
+        if (resolve_day_month(c, month, day, &day_number) != 0)
+            return 0;
+        /* "le 3 décembre prochain": the next one is what a date without a year means. */
+        pos += ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
     }
     *win = single_day(day_number);
     return pos - at;

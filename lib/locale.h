@@ -92,6 +92,7 @@ struct ivrsm_locale {
 /* The built-in tables, found by ivrsm_locale_find(). */
 extern const struct ivrsm_locale ivrsm_locale_fr_fr;
 extern const struct ivrsm_locale ivrsm_locale_fr_be;
+extern const struct ivrsm_locale ivrsm_locale_fr_ch;
 
 /* ---------------------------------------------------------------------------
  * Words: an input split into normalised words, shared by the parsers.

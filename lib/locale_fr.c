@@ -1,10 +1,10 @@
 /*
- * French locale tables: fr-FR (France) and fr-BE (Belgium).
+ * French locale tables: fr-FR (France), fr-BE (Belgium), fr-CH (Switzerland).
  *
- * Both share the words of the language; Belgium counts 70 and 90 as
- * "septante" and "nonante", has its own calling code and national numbers of
- * 8 or 9 digits after the trunk "0". All text is in normalised form (see
- * locale.h).
+ * They share the words of the language and differ in numbers and phones:
+ * Belgium counts 70 and 90 as "septante" and "nonante" and has national
+ * numbers of 8 or 9 digits after the trunk "0"; Switzerland adds "huitante"
+ * for 80. All text is in normalised form (see locale.h).
  */
 #include "locale.h"
 
@@ -25,6 +25,19 @@ static const struct ivrsm_number_word fr_fr_numbers[] = {
     {"soixante", 60, 1, 19},
     {"quatre vingt", 80, 1, 19},
     {"quatre vingts", 80, 0, 0},
+    {NULL, 0, 0, 0},
+};
+
+/* Switzerland says huitante for 80 (quatre-vingts is understood too). */
+static const struct ivrsm_number_word fr_ch_numbers[] = {
+    FR_UNITS_AND_TEENS,
+    {"soixante", 60, 1, 9},
+    {"septante", 70, 1, 9},
+    {"huitante", 80, 1, 9},
+    {"octante", 80, 1, 9},
+    {"quatre vingt", 80, 1, 19},
+    {"quatre vingts", 80, 0, 0},
+    {"nonante", 90, 1, 9},
     {NULL, 0, 0, 0},
 };
 
@@ -66,8 +79,10 @@ static const char *const fr_day_units[] = {"jours", "jour", NULL};
 static const char *const fr_week_units[] = {"semaines", "semaine", NULL};
 static const char *const fr_asap[] = {
     "des que possible", "le plus tot possible", "au plus tot", "le plus vite possible",
-    "au plus vite", "je ne sais pas", "je sais pas", "j sais pas", "n importe quand",
-    "peu importe", "quand vous voulez", "ca m est egal", NULL};
+    "au plus vite", "le plus rapidement possible", "je ne sais pas", "je sais pas",
+    "j sais pas", "n importe quand", "n importe quel jour", "peu importe", "quand vous voulez",
+    "ca m est egal", "pas de preference", "aucune preference", "je n ai pas de preference",
+    NULL};
 static const char *const fr_date_articles[] = {"le", "ce", NULL};
 static const char *const fr_date_lead_fillers[] = {
     "euh", "heu", "alors", "disons", "plutot", "de preference", "je prefere", "je voudrais",
@@ -87,6 +102,7 @@ static const char *const fr_answer_fillers[] = {"euh", "heu", "alors", "merci", 
 
 static const char *const fr_fr_tags[] = {"fr-FR", "fr", NULL};
 static const char *const fr_be_tags[] = {"fr-BE", NULL};
+static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 
 /* The parts of the table that Belgium shares with France. */
 #define FR_COMMON_FIELDS                                                                           \
@@ -119,5 +135,16 @@ const struct ivrsm_locale ivrsm_locale_fr_be = {
     .trunk_prefix = "0",
     .national_digits_min = 8, /* 0X XXX XX XX (fixed lines) */
     .national_digits_max = 9, /* 04XX XX XX XX (mobiles) */
+    FR_COMMON_FIELDS,
+};
+
+const struct ivrsm_locale ivrsm_locale_fr_ch = {
+    .tag = "fr-CH",
+    .tags = fr_ch_tags,
+    .numbers = fr_ch_numbers,
+    .country_code = "41",
+    .trunk_prefix = "0",
+    .national_digits_min = 9, /* 0XX XXX XX XX */
+    .national_digits_max = 9,
     FR_COMMON_FIELDS,
 };

@@ -12,6 +12,7 @@
  */
 #include "collect.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,6 +414,12 @@ int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds)
         return 0;
     if (!tz->has_dst)
         return tz->std_offset;
+    /* Beyond +-3000 years the rules mean nothing; clamping keeps the arithmetic defined. */
+    const int64_t limit = INT64_C(100000000000);
+    if (unix_seconds > limit)
+        unix_seconds = limit;
+    else if (unix_seconds < -limit)
+        unix_seconds = -limit;
     /* Both transitions of the local (standard time) year of the instant, in UTC. */
     const int64_t year = year_of_days(floor_div(unix_seconds + tz->std_offset, 86400));
     const int64_t start =

@@ -5,6 +5,7 @@
 #include "collect.h"
 
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +321,8 @@ static const struct date_case date_cases[] = {
     {"le trente et un d\xc3\xa9" "cembre", 0, 0, "2026-12-31", "2026-12-31"},
     {"lundi 7 d\xc3\xa9" "cembre", 0, 0, "2026-12-07", "2026-12-07"},
     {"le 3 d\xc3\xa9" "cembre 2027", 0, 0, "2027-12-03", "2027-12-03"},
+    {"le 3 d\xc3\xa9" "cembre prochain", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le 3 janvier prochain", 0, 0, "2027-01-03", "2027-01-03"},
     {"le 3", 0, 0, "2026-12-03", "2026-12-03"},
     {"le 30", 0, 0, "2026-11-30", "2026-11-30"},
     {"le 25", 0, 0, "2026-11-25", "2026-11-25"},
@@ -335,6 +338,7 @@ static const struct date_case date_cases[] = {
     {"le plus t\xc3\xb4t possible", 0, 0, "2026-11-25", "2026-12-08"},
     {"je ne sais pas", 0, 0, "2026-11-25", "2026-12-08"},
     {"n'importe quand", 0, 0, "2026-11-25", "2026-12-08"},
+    {"pas de pr\xc3\xa9" "f\xc3\xa9rence", 0, 0, "2026-11-25", "2026-12-08"},
     {"euh, plut\xc3\xb4t jeudi", 0, 0, "2026-11-26", "2026-11-26"},
     {"c'est pour demain, s'il vous pla\xc3\xaet", 0, 0, "2026-11-26", "2026-11-26"},
     {"0312#", 1, 0, "2026-12-03", "2026-12-03"},
@@ -414,6 +418,13 @@ START_TEST(test_date_asap_days)
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "peu importe", 0, &v), 0);
     ck_assert_str_eq(v.text, "2026-11-25");
     ck_assert_str_eq(v.date_to, "2026-11-25");
+    /* A clock far outside the years a date is written with: no date, no crash. */
+    p.asap_days = 0;
+    p.now_ms = INT64_MAX;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "demain", 0, &v), 1);
+    p.now_ms = INT64_MIN;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "le 3 d\xc3\xa9" "cembre", 0, &v), 1);
+    p.now_ms = NOW_2026_11_25;
     p.asap_days = IVRSM_COLLECT_ASAP_DAYS_MAX + 1;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "peu importe", 0, &v), -1);
     ivrsm_tz_free(tz);
@@ -678,6 +689,26 @@ START_TEST(test_locale_fr_be)
 }
 END_TEST
 
+START_TEST(test_locale_fr_ch)
+{
+    ivrsm_collect_params p = fr_params();
+    p.locale = ivrsm_locale_find("fr-CH");
+    ck_assert_ptr_nonnull(p.locale);
+    ivrsm_collect_value v;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "z\xc3\xa9ro sept huitante-huit vingt-trois z\xc3\xa9ro quatre dix", 0,
+                           &v),
+                     0);
+    ck_assert_str_eq(v.text, "+41788230410");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "+41 79 823 04 10", 0, &v), 0);
+    ck_assert_str_eq(v.text, "+41798230410");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "huitante et un nonante-neuf septante", 0, &v), 0);
+    ck_assert_str_eq(v.text, "819970");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "quatre-vingt-un nonante-neuf octante", 0, &v), 0);
+    ck_assert_str_eq(v.text, "819980");
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * Time zones
  * ------------------------------------------------------------------------- */
@@ -772,6 +803,14 @@ START_TEST(test_tz_rejects)
     }
     ck_assert_ptr_null(ivrsm_tz_new(NULL));
     ck_assert_int_eq(ivrsm_tz_offset(NULL, 0), 0);
+    /* Instants far outside any calendar are still defined. */
+    ivrsm_tz *paris = ivrsm_tz_new("Europe/Paris");
+    ck_assert_ptr_nonnull(paris);
+    int off = ivrsm_tz_offset(paris, INT64_MAX);
+    ck_assert(off == 3600 || off == 7200);
+    off = ivrsm_tz_offset(paris, INT64_MIN);
+    ck_assert(off == 3600 || off == 7200);
+    ivrsm_tz_free(paris);
     ivrsm_tz_free(NULL);
 }
 END_TEST
@@ -823,6 +862,7 @@ static Suite *collect_suite(void)
     tcase_add_test(tc, test_bad_arguments);
     tcase_add_test(tc, test_garbage_never_crashes);
     tcase_add_test(tc, test_locale_fr_be);
+    tcase_add_test(tc, test_locale_fr_ch);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("phone");
