@@ -8,6 +8,7 @@
  * before its callback runs, so callbacks may submit or cancel freely.
  */
 #include "ivrsm/http_curl.h"
+#include "http_wire.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 /* curl_multi_poll() (7.66) is the newest call the adapter needs. */
@@ -50,11 +50,6 @@ typedef struct transfer_list {
     size_t count;
 } transfer_list;
 
-typedef struct http_header {
-    char *name;
-    char *value;
-} http_header;
-
 /* A descriptor the socket hook was asked to watch, and the host's pointer for it. */
 typedef struct watched_fd {
     int fd;
@@ -65,7 +60,7 @@ struct ivrsm_http {
     CURLM *multi;
     char *base_url; /* without its trailing slash */
     size_t base_len;
-    http_header *default_headers;
+    ivrsm_http_wire_header *default_headers;
     size_t default_header_count;
     char *user_agent;
     int timeout_ms;
@@ -81,8 +76,6 @@ struct ivrsm_http {
     transfer_list active;
     transfer_list queue;
 };
-
-static const char json_media_type[] = "application/json";
 
 /* ---------------------------------------------------------------------------
  * Small utilities
@@ -132,91 +125,8 @@ static void list_unlink(transfer_list *l, http_transfer *t)
 }
 
 /* ---------------------------------------------------------------------------
- * Validation of what goes on the wire (RFC 9110 tokens and field values,
- * RFC 3986 path and query characters): nothing a command carries can add a
- * header line, split a request or change the host.
- * ------------------------------------------------------------------------- */
-
-static int is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int is_token(const char *s)
-{
-    if (!s || !*s)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (!is_alnum(*p) && !strchr("!#$%&'*+-.^_`|~", *p))
-            return 0;
-    return 1;
-}
-
-/* Visible characters, spaces, tabs and obs-text; never CR, LF or other controls. */
-static int is_field_value(const char *s)
-{
-    if (!s)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
-/*
- * RFC 3986 pchar plus the characters in `extra`: unreserved, sub-delims, ':'
- * and '@', and '%' only as the start of a %XX escape.
- */
-static int is_url_part(const char *s, const char *extra)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '%') {
-            if (!is_hex(p[1]) || !is_hex(p[2]))
-                return 0;
-            p += 2;
-        } else if (!is_alnum(*p) && !strchr("-._~!$&'()*+,;=:@", *p) && !strchr(extra, *p)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int same_name(const char *a, const char *b)
-{
-    return strcasecmp(a, b) == 0;
-}
-
-/* ---------------------------------------------------------------------------
  * Configuration
  * ------------------------------------------------------------------------- */
-
-/* Split "Name: value" into a validated, trimmed pair. */
-static int parse_default_header(const char *line, http_header *out)
-{
-    const char *colon = strchr(line, ':');
-    if (!colon)
-        return IVRSM_EINVAL;
-    if (strlen(line) > IVRSM_HTTP_MAX_HEADER_BYTES)
-        return IVRSM_ELIMIT;
-    const char *value = colon + 1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    size_t value_len = strlen(value);
-    while (value_len && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
-        value_len--;
-    out->name = copy_string(line, (size_t)(colon - line));
-    out->value = copy_string(value, value_len);
-    if (!out->name || !out->value)
-        return IVRSM_ENOMEM;
-    if (!is_token(out->name) || !is_field_value(out->value))
-        return IVRSM_EINVAL;
-    return 0;
-}
 
 static int set_default_headers(ivrsm_http *h, const char *const *lines)
 {
@@ -232,35 +142,19 @@ static int set_default_headers(ivrsm_http *h, const char *const *lines)
         return IVRSM_ENOMEM;
     h->default_header_count = count;
     for (size_t i = 0; i < count; i++) {
-        int rc = parse_default_header(lines[i], &h->default_headers[i]);
+        int rc = ivrsm_http_wire_parse_header(lines[i], &h->default_headers[i]);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-/* An absolute http(s) URL that libcurl parses, without query or fragment. */
 static int set_base_url(ivrsm_http *h, const char *url)
 {
-    size_t len = strlen(url);
-    if (len >= IVRSM_HTTP_MAX_URL_BYTES)
-        return IVRSM_ELIMIT;
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-        return IVRSM_EINVAL;
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '?' || *p == '#')
-            return IVRSM_EINVAL;
-    CURLU *u = curl_url();
-    if (!u)
-        return IVRSM_ENOMEM;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    curl_url_cleanup(u);
-    if (uc == CURLUE_OUT_OF_MEMORY)
-        return IVRSM_ENOMEM;
-    if (uc != CURLUE_OK)
-        return IVRSM_EINVAL;
-    if (len > 0 && url[len - 1] == '/')
-        len--;
+    size_t len;
+    int rc = ivrsm_http_wire_check_base_url(url, &len);
+    if (rc != 0)
+        return rc;
     h->base_url = copy_string(url, len);
     h->base_len = len;
     return h->base_url ? 0 : IVRSM_ENOMEM;
@@ -269,7 +163,7 @@ static int set_base_url(ivrsm_http *h, const char *url)
 static int set_user_agent(ivrsm_http *h, const char *agent)
 {
     if (agent) {
-        if (!is_field_value(agent))
+        if (!ivrsm_http_wire_is_field_value(agent))
             return IVRSM_EINVAL;
         if (strlen(agent) > IVRSM_HTTP_MAX_HEADER_BYTES)
             return IVRSM_ELIMIT;
@@ -476,135 +370,8 @@ void ivrsm_http_free(ivrsm_http *h)
 }
 
 /* ---------------------------------------------------------------------------
- * Building a request
+ * Building a request (what goes on the wire is checked and built in http_wire.c)
  * ------------------------------------------------------------------------- */
-
-static int check_command(const ivrsm_command *cmd)
-{
-    if (cmd->type != IVRSM_COMMAND_HTTP || !is_token(cmd->http.method) || !cmd->http.path ||
-        cmd->http.path[0] != '/' || !is_url_part(cmd->http.path, "/") ||
-        (cmd->http.query && !is_url_part(cmd->http.query, "/?")) || cmd->http.timeout_ms < 0)
-        return IVRSM_EINVAL;
-    if (cmd->http.header_count && !cmd->http.headers)
-        return IVRSM_EINVAL;
-    /* A HEAD response has no content, so libcurl could not send a body with it. */
-    if (!strcmp(cmd->http.method, "HEAD") && cmd->http.body && *cmd->http.body)
-        return IVRSM_EINVAL;
-    if (cmd->http.header_count > IVRSM_HTTP_MAX_HEADERS)
-        return IVRSM_ELIMIT;
-    for (size_t i = 0; i < cmd->http.header_count; i++) {
-        const ivrsm_header *hd = &cmd->http.headers[i];
-        if (!is_token(hd->name) || !is_field_value(hd->value))
-            return IVRSM_EINVAL;
-        if (strlen(hd->name) + strlen(hd->value) + 2 > IVRSM_HTTP_MAX_HEADER_BYTES)
-            return IVRSM_ELIMIT;
-    }
-    const char *key = cmd->http.idempotency_key;
-    if (key && (!is_field_value(key) || !*key))
-        return IVRSM_EINVAL;
-    if (key && strlen(key) > IVRSM_HTTP_MAX_HEADER_BYTES)
-        return IVRSM_ELIMIT;
-    if (cmd->http.body && strlen(cmd->http.body) > IVRSM_HTTP_MAX_REQUEST_BODY)
-        return IVRSM_ELIMIT;
-    return 0;
-}
-
-/* base + path [+ "?" + query], or NULL with *rc set. */
-static char *build_url(const ivrsm_http *h, const ivrsm_command *cmd, int *rc)
-{
-    const char *query = cmd->http.query && *cmd->http.query ? cmd->http.query : NULL;
-    size_t path_len = strlen(cmd->http.path);
-    size_t query_len = query ? strlen(query) + 1 : 0;
-    size_t len = h->base_len + path_len + query_len;
-    if (len >= IVRSM_HTTP_MAX_URL_BYTES) {
-        *rc = IVRSM_ELIMIT;
-        return NULL;
-    }
-    char *url = malloc(len + 1);
-    if (!url) {
-        *rc = IVRSM_ENOMEM;
-        return NULL;
-    }
-    memcpy(url, h->base_url, h->base_len);
-    memcpy(url + h->base_len, cmd->http.path, path_len);
-    if (query) {
-        url[h->base_len + path_len] = '?';
-        memcpy(url + h->base_len + path_len + 1, query, query_len - 1);
-    }
-    url[len] = '\0';
-    return url;
-}
-
-static int command_has_header(const ivrsm_command *cmd, const char *name)
-{
-    for (size_t i = 0; i < cmd->http.header_count; i++)
-        if (same_name(cmd->http.headers[i].name, name))
-            return 1;
-    return 0;
-}
-
-static int default_has_header(const ivrsm_http *h, const char *name)
-{
-    for (size_t i = 0; i < h->default_header_count; i++)
-        if (same_name(h->default_headers[i].name, name))
-            return 1;
-    return 0;
-}
-
-/*
- * Append "Name: value" to the list. libcurl reads "Name:" as "remove this
- * header", so an empty value is written "Name;", its way of sending one.
- */
-static int add_header(struct curl_slist **list, const char *name, const char *value)
-{
-    size_t len = strlen(name) + strlen(value) + 3;
-    char *line = malloc(len);
-    if (!line)
-        return IVRSM_ENOMEM;
-    if (*value)
-        snprintf(line, len, "%s: %s", name, value);
-    else
-        snprintf(line, len, "%s;", name);
-    struct curl_slist *grown = curl_slist_append(*list, line);
-    free(line);
-    if (!grown)
-        return IVRSM_ENOMEM;
-    *list = grown;
-    return 0;
-}
-
-/* The precedence documented at ivrsm_http_submit(). */
-static int build_headers(const ivrsm_http *h, const ivrsm_command *cmd, int has_body,
-                         int empty_body_sent, struct curl_slist **out)
-{
-    const char *key = cmd->http.idempotency_key;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < h->default_header_count; i++) {
-        const http_header *d = &h->default_headers[i];
-        if (!command_has_header(cmd, d->name) && !(key && same_name(d->name, "Idempotency-Key")))
-            rc = add_header(out, d->name, d->value);
-    }
-    for (size_t i = 0; rc == 0 && i < cmd->http.header_count; i++) {
-        const ivrsm_header *c = &cmd->http.headers[i];
-        if (!(key && same_name(c->name, "Idempotency-Key")))
-            rc = add_header(out, c->name, c->value);
-    }
-    int content_type_given =
-        command_has_header(cmd, "Content-Type") || default_has_header(h, "Content-Type");
-    if (rc == 0 && !command_has_header(cmd, "Accept") && !default_has_header(h, "Accept"))
-        rc = add_header(out, "Accept", json_media_type);
-    if (rc == 0 && has_body && !content_type_given)
-        rc = add_header(out, "Content-Type", json_media_type);
-    /* An empty POST/PUT would otherwise be labelled as a form by libcurl. */
-    if (rc == 0 && empty_body_sent && !content_type_given)
-        rc = curl_slist_append(*out, "Content-Type:") ? 0 : IVRSM_ENOMEM;
-    if (rc == 0 && key)
-        rc = add_header(out, "Idempotency-Key", key);
-    /* Never wait for "100 Continue": backends answer small JSON bodies at once. */
-    if (rc == 0 && !curl_slist_append(*out, "Expect:"))
-        rc = IVRSM_ENOMEM;
-    return rc;
-}
 
 /* Methods that carry a body by nature send "Content-Length: 0" when they have none. */
 static int method_expects_body(const char *method)
@@ -710,7 +477,8 @@ static int transfer_setup(const ivrsm_http *h, http_transfer *t, const ivrsm_com
     int empty_body_sent;
     if (set_method(t, cmd->http.method, &empty_body_sent) != CURLE_OK)
         return IVRSM_ENOMEM;
-    int rc = build_headers(h, cmd, t->body != NULL, empty_body_sent, &t->headers);
+    int rc = ivrsm_http_wire_headers(h->default_headers, h->default_header_count, cmd,
+                                     t->body != NULL, empty_body_sent, &t->headers);
     if (rc != 0)
         return rc;
     long timeout_ms = cmd->http.timeout_ms ? cmd->http.timeout_ms : h->timeout_ms;
@@ -720,7 +488,7 @@ static int transfer_setup(const ivrsm_http *h, http_transfer *t, const ivrsm_com
 /* A transfer ready to be added to the multi handle, or NULL with *rc set. */
 static http_transfer *transfer_new(const ivrsm_http *h, const ivrsm_command *cmd, int *rc)
 {
-    char *url = build_url(h, cmd, rc);
+    char *url = ivrsm_http_wire_url(h->base_url, h->base_len, cmd, rc);
     if (!url)
         return NULL;
     http_transfer *t = calloc(1, sizeof *t);
@@ -882,7 +650,7 @@ int ivrsm_http_submit(ivrsm_http *h, const ivrsm_command *cmd, ivrsm_http_done_f
 {
     if (!h || !cmd || !done)
         return IVRSM_EINVAL;
-    int rc = check_command(cmd);
+    int rc = ivrsm_http_wire_check_command(cmd);
     if (rc != 0)
         return rc;
     int start_now = !h->queue.head && h->active.count < h->max_in_flight;
