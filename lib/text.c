@@ -36,17 +36,18 @@ static const char ascii_fold[128] = {
 /*
  * U+00C0..U+00FF (second byte 0x80..0xBF after lead byte 0xC3): the ASCII
  * letters an accented letter folds to. Letters without an ASCII base
- * (ð, ø, þ, ß) are kept, lower-cased; × and ÷ are punctuation.
+ * (ð, ø, þ, ß) are kept, lower-cased; × and ÷ are operators, so separators
+ * (""), like punctuation.
  */
 static const char *const latin1_upper_fold[64] = {
     "a", "a", "a", "a", "a", "a", "ae", "c",         /* À Á Â Ã Ä Å Æ Ç */
     "e", "e", "e", "e", "i", "i", "i", "i",          /* È É Ê Ë Ì Í Î Ï */
-    "\xc3\xb0", "n", "o", "o", "o", "o", "o", NULL,  /* Ð Ñ Ò Ó Ô Õ Ö × */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o", "",    /* Ð Ñ Ò Ó Ô Õ Ö × */
     "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* Ø Ù Ú Û Ü Ý Þ */
     "\xc3\x9f",                                      /* ß */
     "a", "a", "a", "a", "a", "a", "ae", "c",         /* à á â ã ä å æ ç */
     "e", "e", "e", "e", "i", "i", "i", "i",          /* è é ê ë ì í î ï */
-    "\xc3\xb0", "n", "o", "o", "o", "o", "o", NULL,  /* ð ñ ò ó ô õ ö ÷ */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o", "",    /* ð ñ ò ó ô õ ö ÷ */
     "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* ø ù ú û ü ý þ */
     "y",                                             /* ÿ */
 };
@@ -147,6 +148,29 @@ static const char *fold_other(uint32_t cp)
     }
 }
 
+/*
+ * Folds the non-ASCII code point at p[0..avail): stores what to write in
+ * *piece / *piece_len (an empty piece separates words) and returns the bytes
+ * read, or 0 when the input is not valid UTF-8 there.
+ */
+static int fold_code_point(const unsigned char *p, size_t avail, const char **piece,
+                           size_t *piece_len)
+{
+    uint32_t cp;
+    int n = utf8_decode(p, avail, &cp);
+    if (n == 0)
+        return 0;
+    const char *folded = cp >= 0xC0 && cp <= 0xFF ? latin1_upper_fold[cp - 0xC0] : fold_other(cp);
+    if (folded) {
+        *piece = folded;
+        *piece_len = strlen(folded);
+    } else {
+        *piece = (const char *)p;
+        *piece_len = (size_t)n;
+    }
+    return n;
+}
+
 int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
 {
     if (!out || cap == 0 || (!in && len > 0))
@@ -158,56 +182,39 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
     int pending_space = 0; /* a separator was seen since the last word byte */
     size_t i = 0;
     while (i < len) {
-        const char *piece;
-        size_t piece_len;
-        unsigned char b = p[i];
-        char single;
-        if (b < 0x80) {
+        const unsigned char b = p[i];
+        if (b < 0x80) { /* the common case, one table look-up per byte */
+            const char c = ascii_fold[b];
             i++;
-            single = ascii_fold[b];
-            if (!single) {
+            if (!c) {
                 pending_space = 1;
                 continue;
             }
-            piece = &single;
-            piece_len = 1;
-        } else {
-            uint32_t cp;
-            int n = utf8_decode(p + i, len - i, &cp);
-            if (n == 0)
+            const size_t space = pending_space && o > 0;
+            if (o + space + 1 >= cap)
                 return -1;
-            if (cp >= 0xC0 && cp <= 0xFF) {
-                piece = latin1_upper_fold[cp - 0xC0];
-            } else {
-                piece = fold_other(cp);
-            }
-            if (!piece) {
-                /* × and ÷ are the only NULL entries of the Latin-1 table: operators, so separators. */
-                if (cp == 0xD7 || cp == 0xF7) {
-                    pending_space = 1;
-                    i += (size_t)n;
-                    continue;
-                }
-                piece = in + i;
-                piece_len = (size_t)n;
-            } else {
-                piece_len = strlen(piece);
-                if (piece_len == 0) {
-                    pending_space = 1;
-                    i += (size_t)n;
-                    continue;
-                }
-            }
-            i += (size_t)n;
+            if (space)
+                out[o++] = ' ';
+            pending_space = 0;
+            out[o++] = c;
+            continue;
         }
-        if (pending_space && o > 0) {
-            if (o + 1 >= cap)
-                return -1;
-            out[o++] = ' ';
-        }
-        pending_space = 0;
-        if (o + piece_len >= cap)
+        const char *piece;
+        size_t piece_len;
+        int n = fold_code_point(p + i, len - i, &piece, &piece_len);
+        if (n == 0)
             return -1;
+        i += (size_t)n;
+        if (piece_len == 0) {
+            pending_space = 1;
+            continue;
+        }
+        const size_t space = pending_space && o > 0;
+        if (o + space + piece_len >= cap)
+            return -1;
+        if (space)
+            out[o++] = ' ';
+        pending_space = 0;
         memcpy(out + o, piece, piece_len);
         o += piece_len;
     }
