@@ -88,28 +88,31 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
 {
     if (!params || !params->locale || !out || (!input && len > 0))
         return -1;
+    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_FREE_SPEECH_OR_NO)
+        return -1;
     if (params->otp_length < 0 || params->otp_length > IVRSM_COLLECT_OTP_MAX ||
         params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX)
+        return -1;
+    if (mode == IVRSM_COLLECT_DATE_NL && !params->tz)
         return -1;
     out->text[0] = '\0';
     out->date_to[0] = '\0';
     out->said_no = 0;
     if (!input)
         input = "";
+    /* A NUL inside a transcript or key string means it was damaged on the way: never a value. */
+    if (memchr(input, '\0', len) != NULL)
+        return 1;
     switch (mode) {
     case IVRSM_COLLECT_PHONE:
         return ivrsm_collect_phone(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_OTP:
         return ivrsm_collect_otp(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_DATE_NL:
-        if (!params->tz)
-            return -1;
         return ivrsm_collect_date_nl(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
-        return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);
-    case IVRSM_COLLECT_NONE:
     default:
-        return -1;
+        return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);
     }
 }
 

@@ -7,8 +7,8 @@
  *   the transcript as said (not normalised): trimmed, each run of ASCII
  *   whitespace or control characters collapsed to one space, cut at a
  *   character boundary to at most IVRSM_COLLECT_TEXT_MAX - 1 bytes.
- * - An empty answer, one with no word at all (only spaces or punctuation),
- *   invalid UTF-8 or an embedded NUL is not a value.
+ * - An empty answer, one with no word at all (only spaces or punctuation) or
+ *   invalid UTF-8 is not a value (nor, checked before, one with a NUL).
  * - Keyed: a keypad cannot carry a comment, so any DTMF key (0-9, *, #, A-D)
  *   means "no comment" (said_no = 1). An empty or non-DTMF string is not a value.
  */
@@ -107,7 +107,7 @@ int ivrsm_collect_free_speech_or_no(const ivrsm_collect_params *params, const ch
         out->said_no = 1;
         return 0;
     }
-    if (len == 0 || memchr(in, '\0', len) || !ivrsm_utf8_valid(in, len))
+    if (len == 0 || !ivrsm_utf8_valid(in, len))
         return 1;
     /* Inputs too long for the word index are comments, never a bare "non". */
     struct ivrsm_words w;

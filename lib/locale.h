@@ -183,7 +183,8 @@ int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words 
 
 /* ---------------------------------------------------------------------------
  * The parsers behind ivrsm_collect_parse(). Arguments are already checked
- * (params, locale, out, input not NULL; tz set for dates); out is cleared.
+ * (params, locale, out, input not NULL; tz set for dates; parameters in
+ * range; no NUL in the input); out is cleared.
  * Each returns 0 with *out filled, or 1 when the input is not a value.
  * ------------------------------------------------------------------------- */
 
