@@ -389,7 +389,7 @@ struct digits_search {
     int have_fallback;
 };
 
-#define DIGITS_SEARCH_STEPS 4096
+#define DIGITS_SEARCH_STEPS 256
 
 /* At the end of the words: 0 stops the search. */
 static int offer_digits(struct digits_search *s, size_t n)

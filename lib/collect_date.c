@@ -37,7 +37,9 @@
  *   (params->asap_days, 14 when 0).
  * - Keyed digits: DDMM or DDMMYYYY in the locale's numeric order, with an
  *   optional final "#", read like "3/12" or "03/12/2027".
- * - Hesitations before the date ("euh", "plutôt", "c'est pour") and
+ * - Lead-ins before the date ("euh", "plutôt", "c'est pour", "à partir de",
+ *   "dès" as in "dès lundi", each skipped only where no date starts, at
+ *   most 8 of them) and
  *   time-of-day or polite words after it ("matin", "s'il vous plaît") are
  *   ignored; any other word makes the input not a date. Impossible dates
  *   ("le 31 février", 29/02 of a common year, day 0, month 13) and dates in
@@ -53,6 +55,8 @@
 #define ASAP_DEFAULT_DAYS 14
 #define IN_DAYS_MAX 366
 #define IN_WEEKS_MAX 52
+/* More lead-ins than this before a date is talk, not a date (and bounds the work). */
+#define DATE_LEAD_INS_MAX 8
 
 /* The inclusive window found, in days since 1970-01-01. */
 struct date_window {
@@ -448,6 +452,27 @@ static size_t parse_expression(const struct date_context *c, size_t at, struct d
     return parse_weekday(c, at, win);
 }
 
+/*
+ * Skips lead-ins ("euh", "à partir de", "dès") one at a time, each only when
+ * no date starts where it stands: "dès" leads in "dès lundi" but belongs to
+ * "dès que possible". Returns the position after the date, or 0 when there is
+ * none.
+ */
+static size_t parse_after_lead_ins(const struct date_context *c, struct date_window *win)
+{
+    size_t at = 0;
+    for (int lead_ins = 0; lead_ins <= DATE_LEAD_INS_MAX; lead_ins++) {
+        size_t n = parse_expression(c, at, win);
+        if (n > 0)
+            return at + n;
+        n = ivrsm_words_match_any(c->words, at, c->loc->date_lead_fillers, NULL);
+        if (n == 0)
+            return 0;
+        at += n;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------
  * Entry points
  * ------------------------------------------------------------------------- */
@@ -501,11 +526,8 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
     } else {
         if (ivrsm_words_split(&words, in, len, 1) != 0)
             return 1;
-        size_t at = ivrsm_words_skip_any(&words, 0, c.loc->date_lead_fillers);
-        size_t n = parse_expression(&c, at, &win);
-        if (n == 0)
-            return 1;
-        if (ivrsm_words_skip_any(&words, at + n, c.loc->date_trail_fillers) != words.count)
+        size_t end = parse_after_lead_ins(&c, &win);
+        if (end == 0 || ivrsm_words_skip_any(&words, end, c.loc->date_trail_fillers) != words.count)
             return 1;
     }
     if (format_day(win.from, out->text, sizeof out->text) != 0 ||

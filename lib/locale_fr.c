@@ -86,7 +86,9 @@ static const char *const fr_asap[] = {
 static const char *const fr_date_articles[] = {"le", "ce", NULL};
 static const char *const fr_date_lead_fillers[] = {
     "euh", "heu", "alors", "disons", "plutot", "de preference", "je prefere", "je voudrais",
-    "j aimerais", "ce serait", "c est", "ca serait", "pour", "plutot pour", "oui", NULL};
+    "j aimerais", "ce serait", "c est", "ca serait", "pour", "plutot pour", "oui",
+    "a partir de", "a partir du", "a partir d", "des", "des le", "je suis disponible",
+    "je suis libre", "disponible", "libre", NULL};
 static const char *const fr_date_trail_fillers[] = {
     "matin", "au matin", "dans la matinee", "apres midi", "dans l apres midi", "soir",
     "en fin de journee", "s il vous plait", "svp", "merci", "si possible",
