@@ -73,6 +73,7 @@ struct ivrsm_http {
     watched_fd *watched;
     size_t watched_count;
     size_t watched_cap;
+    int loop_failed; /* a hook failed since libcurl was last called */
     transfer_list active;
     transfer_list queue;
 };
@@ -190,17 +191,8 @@ static watched_fd *find_watched(ivrsm_http *h, int fd)
     return NULL;
 }
 
-/* Keep the table of watched descriptors in step, so free() can REMOVE them all. */
-static int track_watched(ivrsm_http *h, int fd, int what)
+static int add_watched(ivrsm_http *h, int fd)
 {
-    watched_fd *w = find_watched(h, fd);
-    if (what == CURL_POLL_REMOVE) {
-        if (w)
-            *w = h->watched[--h->watched_count];
-        return 0;
-    }
-    if (w)
-        return 0;
     if (h->watched_count == h->watched_cap) {
         size_t cap = h->watched_cap ? h->watched_cap * 2 : 16;
         watched_fd *grown = realloc(h->watched, cap * sizeof *grown);
@@ -213,20 +205,52 @@ static int track_watched(ivrsm_http *h, int fd, int what)
     return 0;
 }
 
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+/*
+ * libcurl's socket callback. The table of watched descriptors stays in step
+ * with what the host was told, so that free() can REMOVE the rest, and the
+ * host never hears of a descriptor it was not asked to watch.
+ *
+ * A -1 returned to libcurl would mark the whole multi handle dead for good,
+ * so failures (the host's, or the table's growth) are only recorded here;
+ * fail_after_loop_error() fails the transfers in progress once libcurl has
+ * returned.
+ */
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
     ivrsm_http *h = userp;
+    int fd = (int)s;
     (void)easy;
-    if (track_watched(h, (int)fd, what) != 0)
-        return -1;
-    return h->socket_hook(h->loop_user, (int)fd, (ivrsm_http_poll)what, socketp) == 0 ? 0 : -1;
+    (void)socketp; /* the table holds the same pointer, assigned by ivrsm_http_assign() */
+    watched_fd *w = find_watched(h, fd);
+    if (what == CURL_POLL_REMOVE) {
+        if (w) {
+            watched_fd gone = *w;
+            *w = h->watched[--h->watched_count];
+            h->socket_hook(h->loop_user, fd, IVRSM_HTTP_POLL_REMOVE, gone.fd_user);
+        }
+        return 0;
+    }
+    int is_new = w == NULL;
+    if (is_new && add_watched(h, fd) != 0) {
+        h->loop_failed = 1;
+        return 0;
+    }
+    void *fd_user = is_new ? NULL : w->fd_user;
+    if (h->socket_hook(h->loop_user, fd, (ivrsm_http_poll)what, fd_user) != 0) {
+        h->loop_failed = 1;
+        if (is_new) /* the host is not watching it: forget it */
+            h->watched_count--;
+    }
+    return 0;
 }
 
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     ivrsm_http *h = userp;
     (void)multi;
-    return h->timer_hook(h->loop_user, timeout_ms) == 0 ? 0 : -1;
+    if (h->timer_hook(h->loop_user, timeout_ms) != 0)
+        h->loop_failed = 1; /* not -1: see on_curl_socket() */
+    return 0;
 }
 
 static int set_hooks(ivrsm_http *h, const ivrsm_http_options *opts)
@@ -630,6 +654,31 @@ static void deliver_finished(ivrsm_http *h)
     }
 }
 
+/*
+ * A hook failed: the host may not be watching a descriptor or holding the
+ * timer, so the transfers on the wire could wait forever. Fail them; queued
+ * ones then start afresh, which asks the hooks again.
+ */
+static void fail_after_loop_error(ivrsm_http *h)
+{
+    while (h->loop_failed) {
+        h->loop_failed = 0;
+        transfer_list failed = {0};
+        while (h->active.head) {
+            http_transfer *t = h->active.head;
+            curl_multi_remove_handle(h->multi, t->easy);
+            list_unlink(&h->active, t);
+            list_append(&failed, t);
+        }
+        while (failed.head) {
+            http_transfer *t = failed.head;
+            list_unlink(&failed, t);
+            complete(t, CURLE_ABORTED_BY_CALLBACK, "event loop failure");
+        }
+        start_queued(h);
+    }
+}
+
 static int multi_error(CURLMcode mc)
 {
     switch (mc) {
@@ -666,6 +715,12 @@ int ivrsm_http_submit(ivrsm_http *h, const ivrsm_command *cmd, ivrsm_http_done_f
         return 0;
     }
     rc = multi_error(curl_multi_add_handle(h->multi, t->easy));
+    if (rc == 0 && h->loop_failed) {
+        /* The timer hook refused: nothing would ever start this transfer. */
+        h->loop_failed = 0;
+        curl_multi_remove_handle(h->multi, t->easy);
+        rc = IVRSM_ENOMEM;
+    }
     if (rc != 0) {
         transfer_free(t);
         return rc;
@@ -702,6 +757,7 @@ int ivrsm_http_socket_action(ivrsm_http *h, int fd, int events)
     curl_socket_t s = fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd;
     CURLMcode mc = curl_multi_socket_action(h->multi, s, fd < 0 ? 0 : mask, &running);
     deliver_finished(h);
+    fail_after_loop_error(h);
     /* A descriptor closed meanwhile is not an error of the host's. */
     return mc == CURLM_BAD_SOCKET ? 0 : multi_error(mc);
 }

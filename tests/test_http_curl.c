@@ -1,7 +1,8 @@
 /*
  * The libcurl HTTP adapter against a real HTTP/1.1 server on 127.0.0.1
  * (tests/http_server), driven both by ivrsm_http_run() and by a poll() loop
- * through the socket and timer hooks.
+ * through the socket and timer hooks, and with each of its allocations
+ * failing in turn.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -16,6 +17,85 @@
 
 #include "http_server.h"
 #include "ivrsm/http_curl.h"
+
+/* ---------------------------------------------------------------------------
+ * Allocation failures
+ *
+ * The executable links the adapter's static library with --wrap for malloc,
+ * calloc and realloc, so that each allocation the adapter makes can be made
+ * to fail in turn. Failures are armed only while the test's own thread is
+ * inside an adapter call (not in the test's callbacks and hooks, not in
+ * check, not on the server's thread). libcurl and jansson allocate through
+ * their own references to the C library and are not affected.
+ * ------------------------------------------------------------------------- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+static _Thread_local long alloc_countdown = -1; /* allocations to let through; -1: never fail */
+static _Thread_local int alloc_armed;           /* inside an adapter call of a scenario */
+static _Thread_local int alloc_scenario;        /* a scenario is running */
+static _Thread_local int alloc_failed;          /* the planned failure happened */
+
+static int fail_this_allocation(void)
+{
+    if (!alloc_armed || alloc_countdown < 0)
+        return 0;
+    if (alloc_countdown-- > 0)
+        return 0;
+    alloc_failed = 1;
+    return 1;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    return fail_this_allocation() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+    return fail_this_allocation() ? NULL : __real_calloc(count, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fail_this_allocation() ? NULL : __real_realloc(p, n);
+}
+
+/* Callbacks and hooks are test code: no planned failure there. */
+static int suspend_allocation_failures(void)
+{
+    int saved = alloc_armed;
+    alloc_armed = 0;
+    return saved;
+}
+
+static void resume_allocation_failures(int saved)
+{
+    alloc_armed = saved;
+}
+
+static void arm(void)
+{
+    alloc_armed = alloc_scenario;
+}
+
+static void disarm(void)
+{
+    alloc_armed = 0;
+}
+
+static int armed_socket_action(ivrsm_http *h, int fd, int events)
+{
+    arm();
+    int rc = ivrsm_http_socket_action(h, fd, events);
+    disarm();
+    return rc;
+}
 
 /* ---------------------------------------------------------------------------
  * Fixture: one server per test (started in the test's own process)
@@ -71,6 +151,7 @@ static char *dup_or_null(const char *s)
 static void record(void *user, const ivrsm_http_result *r)
 {
     outcome *o = user;
+    int saved = suspend_allocation_failures();
     o->calls++;
     o->command_id = r->command_id;
     o->status = r->status;
@@ -84,6 +165,7 @@ static void record(void *user, const ivrsm_http_result *r)
     o->detail = dup_or_null(r->detail);
     o->elapsed_ms = r->elapsed_ms;
     o->order = completions++;
+    resume_allocation_failures(saved);
 }
 
 static void outcome_clear(outcome *o)
@@ -969,7 +1051,9 @@ typedef struct host_loop {
     int removes_with_tag;
     int timer_calls;
     int last_timer;
-    int tag; /* what the host attaches to every descriptor */
+    int tag;          /* what the host attaches to every descriptor */
+    int fail_sockets; /* refuse this many watch requests */
+    int fail_timers;  /* refuse this many timer requests */
 } host_loop;
 
 static int find_fd(const host_loop *l, int fd)
@@ -983,7 +1067,13 @@ static int find_fd(const host_loop *l, int fd)
 static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
 {
     host_loop *l = user;
+    int saved = suspend_allocation_failures();
     l->socket_calls++;
+    if (what != IVRSM_HTTP_POLL_REMOVE && l->fail_sockets > 0) {
+        l->fail_sockets--;
+        resume_allocation_failures(saved);
+        return -1;
+    }
     int i = find_fd(l, fd);
     if (what == IVRSM_HTTP_POLL_REMOVE) {
         ck_assert_int_ge(i, 0);
@@ -992,6 +1082,7 @@ static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
         l->fds[i] = l->fds[l->count - 1];
         l->events[i] = l->events[l->count - 1];
         l->count--;
+        resume_allocation_failures(saved);
         return 0;
     }
     if (i < 0) {
@@ -999,12 +1090,13 @@ static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
         i = (int)l->count++;
         l->fds[i] = fd;
         ck_assert_ptr_null(fd_user);
-        ck_assert_int_eq(ivrsm_http_assign(l->h, fd, &l->tag), 0);
+        ck_assert_int_eq(ivrsm_http_assign(l->h, fd, &l->tag), 0); /* allocates nothing */
     } else {
         ck_assert_ptr_eq(fd_user, &l->tag);
     }
     l->events[i] = (short)((what & IVRSM_HTTP_POLL_IN ? POLLIN : 0) |
                            (what & IVRSM_HTTP_POLL_OUT ? POLLOUT : 0));
+    resume_allocation_failures(saved);
     return 0;
 }
 
@@ -1012,6 +1104,10 @@ static int on_timer(void *user, long timeout_ms)
 {
     host_loop *l = user;
     l->timer_calls++;
+    if (l->fail_timers > 0) {
+        l->fail_timers--;
+        return -1;
+    }
     l->last_timer = (int)timeout_ms;
     l->timer_set = timeout_ms >= 0;
     l->timer_at = now_ms() + (double)(timeout_ms > 0 ? timeout_ms : 0);
@@ -1039,11 +1135,11 @@ static void drive_with_poll(host_loop *l, double limit_ms)
             int ev = (pfd[i].revents & (POLLIN | POLLHUP) ? IVRSM_HTTP_EV_IN : 0) |
                      (pfd[i].revents & POLLOUT ? IVRSM_HTTP_EV_OUT : 0) |
                      (pfd[i].revents & (POLLERR | POLLNVAL) ? IVRSM_HTTP_EV_ERR : 0);
-            ck_assert_int_eq(ivrsm_http_socket_action(l->h, pfd[i].fd, ev), 0);
+            ck_assert_int_eq(armed_socket_action(l->h, pfd[i].fd, ev), 0);
         }
         if (l->timer_set && now_ms() >= l->timer_at) {
             l->timer_set = 0;
-            ck_assert_int_eq(ivrsm_http_socket_action(l->h, -1, 0), 0);
+            ck_assert_int_eq(armed_socket_action(l->h, -1, 0), 0);
         }
     }
 }
@@ -1145,6 +1241,41 @@ START_TEST(cancel_all_with_hooks)
 }
 END_TEST
 
+START_TEST(hook_failures_fail_transfers_not_the_adapter)
+{
+    host_loop l = {0};
+    ivrsm_http_options opts = {.socket_hook = on_socket, .timer_hook = on_timer, .loop_user = &l};
+    l.h = adapter_with(&opts);
+    ivrsm_command c = http_command(1, "GET", "/json");
+    outcome o = {0};
+
+    /* No timer: the submission is refused at once. */
+    l.fail_timers = 1;
+    ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &o), IVRSM_ENOMEM);
+    ck_assert_uint_eq(ivrsm_http_in_flight(l.h), 0);
+
+    /* The host cannot watch the connection: the transfer fails, and the host
+     * never hears of that descriptor again (on_socket checks every REMOVE). */
+    l.fail_sockets = 1;
+    ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &o), 0);
+    drive_with_poll(&l, 20000);
+    ck_assert_int_eq(o.calls, 1);
+    ck_assert_int_eq(o.status, 0);
+    ck_assert_str_eq(o.error, "event loop failure");
+    outcome_clear(&o);
+
+    /* The adapter goes on working. */
+    c.id = 2;
+    ck_assert_int_eq(ivrsm_http_submit(l.h, &c, record, &o), 0);
+    drive_with_poll(&l, 20000);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_ptr_null(o.error);
+    outcome_clear(&o);
+    ivrsm_http_free(l.h);
+    ck_assert_uint_eq(l.count, 0);
+}
+END_TEST
+
 START_TEST(free_with_hooks_releases_the_loop)
 {
     host_loop l = {0};
@@ -1166,6 +1297,108 @@ START_TEST(free_with_hooks_releases_the_loop)
     ck_assert_int_eq(l.removes_with_tag, 3);
     ck_assert_int_eq(l.last_timer, -1);
     ck_assert(!l.timer_set);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Allocation failures (the wrapping is at the top of the file)
+ * ------------------------------------------------------------------------- */
+
+/*
+ * One host's round trip with the `fail_at`-th allocation failing: every step
+ * either succeeds or says IVRSM_ENOMEM / "out of memory", and nothing leaks
+ * (ASan and valgrind runs check that). Returns nonzero once no allocation
+ * failed, i.e. every allocation site has been tried.
+ */
+static int round_trip_failing_at(long fail_at, host_loop *loop)
+{
+    const char *defaults[] = {"Authorization: Bearer t0k3n", "X-Default: one", NULL};
+    ivrsm_http_options opts = {.base_url = base_url, .headers = defaults};
+    if (loop) {
+        memset(loop, 0, sizeof *loop);
+        opts.socket_hook = on_socket;
+        opts.timer_hook = on_timer;
+        opts.loop_user = loop;
+    }
+    ivrsm_header headers[] = {{"X-Trace", "abc"}};
+    ivrsm_command echo = http_command(1, "POST", "/echo");
+    echo.http.headers = headers;
+    echo.http.header_count = 1;
+    echo.http.body = "{\"a\":1}";
+    echo.http.idempotency_key = "s:1";
+    ivrsm_command big = http_command(2, "GET", "/big");
+    big.http.query = "bytes=40000";
+    const ivrsm_command *cmds[] = {&echo, &big};
+    outcome o[2];
+    memset(o, 0, sizeof o);
+
+    ivrsm_http *h = NULL;
+    alloc_failed = 0;
+    alloc_countdown = fail_at;
+    alloc_scenario = 1;
+    arm();
+    int rc = ivrsm_http_new(&opts, &h);
+    disarm();
+    if (rc != 0) {
+        alloc_scenario = 0;
+        ck_assert_int_eq(rc, IVRSM_ENOMEM);
+        ck_assert(alloc_failed);
+        return 0;
+    }
+    if (loop)
+        loop->h = h;
+    int submitted = 0;
+    for (int i = 0; i < 2; i++) {
+        arm();
+        rc = ivrsm_http_submit(h, cmds[i], record, &o[i]);
+        disarm();
+        if (rc == 0)
+            submitted++;
+        else
+            ck_assert_int_eq(rc, IVRSM_ENOMEM);
+    }
+    if (loop) {
+        drive_with_poll(loop, 20000);
+    } else {
+        arm();
+        rc = ivrsm_http_run(h, 20000);
+        disarm();
+        ck_assert_int_eq(rc, 0);
+    }
+    alloc_scenario = 0;
+    for (int i = 0; i < 2; i++) {
+        if (o[i].calls == 0)
+            continue;
+        submitted--;
+        if (o[i].error)
+            ck_assert_int_eq(o[i].status, 0);
+        else
+            ck_assert_int_eq(o[i].status, 200);
+        outcome_clear(&o[i]);
+    }
+    ck_assert_int_eq(submitted, 0); /* one callback per accepted command */
+    ivrsm_http_free(h);
+    if (loop)
+        ck_assert_uint_eq(loop->count, 0);
+    return !alloc_failed;
+}
+
+START_TEST(allocation_failures_with_run)
+{
+    long n = 0;
+    while (!round_trip_failing_at(n, NULL))
+        n++;
+    ck_assert_int_gt(n, 10); /* the wrapping works: the adapter does allocate */
+}
+END_TEST
+
+START_TEST(allocation_failures_with_hooks)
+{
+    host_loop loop;
+    long n = 0;
+    while (!round_trip_failing_at(n, &loop))
+        n++;
+    ck_assert_int_gt(n, 10);
 }
 END_TEST
 
@@ -1220,7 +1453,15 @@ static Suite *http_curl_suite(void)
     tcase_add_test(hooks, hooks_must_come_in_pairs);
     tcase_add_test(hooks, cancel_all_with_hooks);
     tcase_add_test(hooks, free_with_hooks_releases_the_loop);
+    tcase_add_test(hooks, hook_failures_fail_transfers_not_the_adapter);
     suite_add_tcase(s, hooks);
+
+    TCase *oom = tcase_create("allocation failures");
+    tcase_add_checked_fixture(oom, server_setup, server_teardown);
+    tcase_set_timeout(oom, 120);
+    tcase_add_test(oom, allocation_failures_with_run);
+    tcase_add_test(oom, allocation_failures_with_hooks);
+    suite_add_tcase(s, oom);
     return s;
 }
 

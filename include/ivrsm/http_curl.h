@@ -98,6 +98,7 @@ extern "C" {
  *   "invalid JSON"        a 2xx response whose body is not JSON (status and
  *                         body are kept so the host can log them)
  *   "out of memory"       an allocation failed during the transfer
+ *   "event loop failure"  a hook returned -1 (see ivrsm_http_socket_fn)
  *   "cancelled"           ivrsm_http_cancel_all() stopped the transfer
  * Any other libcurl failure gives libcurl's own short description.
  */
@@ -155,7 +156,9 @@ enum {
  * Socket hook: start, change or stop watching `fd` for `what`.
  * fd_user is what the host attached to this descriptor with
  * ivrsm_http_assign(), NULL until then. Return 0, or -1 when the host could
- * not do it (the transfers on that descriptor then fail).
+ * not do it: every transfer on the wire then fails with "event loop failure"
+ * before ivrsm_http_socket_action() returns, and the adapter goes on with
+ * the next ones. (The return value of a REMOVE call is ignored.)
  */
 typedef int (*ivrsm_http_socket_fn)(void *loop_user, int fd, ivrsm_http_poll what, void *fd_user);
 
@@ -163,7 +166,9 @@ typedef int (*ivrsm_http_socket_fn)(void *loop_user, int fd, ivrsm_http_poll wha
  * Timer hook: call ivrsm_http_socket_action(h, -1, 0) once `timeout_ms`
  * milliseconds have passed, replacing any earlier timer; -1 removes the timer.
  * 0 means "as soon as possible", but from the loop, not from within the hook.
- * Return 0, or -1 when the timer could not be set.
+ * Return 0, or -1 when the timer could not be set: as for the socket hook,
+ * the transfers on the wire then fail with "event loop failure", and a
+ * submission whose timer could not be set is refused with IVRSM_ENOMEM.
  *
  * Neither hook may call back into the adapter, except ivrsm_http_assign()
  * from the socket hook. The hooks are called from within ivrsm_http_submit(),
@@ -258,7 +263,7 @@ IVRSM_API int ivrsm_http_new(const ivrsm_http_options *opts, ivrsm_http **out);
  *                 timeout;
  *   IVRSM_ELIMIT  more than IVRSM_HTTP_MAX_HEADERS headers, a header line,
  *                 the URL or the body over its bound, or the queue is full;
- *   IVRSM_ENOMEM  allocation failed.
+ *   IVRSM_ENOMEM  allocation failed, or the timer hook returned -1.
  */
 IVRSM_API int ivrsm_http_submit(ivrsm_http *h, const ivrsm_command *cmd, ivrsm_http_done_fn done,
                                 void *user);
