@@ -1,6 +1,6 @@
 /*
  * Collect: argument checks and dispatch to the parser of each mode, the
- * locale registry, and the word helpers the parsers share (splitting an
+ * locale registry, and the word functions the parsers share (splitting an
  * input into normalised words, phrase lists, numbers said in words).
  */
 #include "collect.h"
@@ -205,7 +205,8 @@ int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int kee
     size_t used = 0;
     size_t segment = 0;
     for (size_t i = 0; keep_numeric_dates && i < len; i++) {
-        if (!is_ascii_digit((unsigned char)in[i]) || (i > 0 && is_ascii_digit((unsigned char)in[i - 1])))
+        if (!is_ascii_digit((unsigned char)in[i]) ||
+            (i > 0 && is_ascii_digit((unsigned char)in[i - 1])))
             continue;
         size_t run = numeric_date_run(in, i, len);
         if (run == 0)
@@ -278,9 +279,8 @@ size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *
 }
 
 /* The longest entry of the number table starting at `at`, or NULL. */
-static const struct ivrsm_number_word *number_base(const struct ivrsm_locale *loc,
-                                                   const struct ivrsm_words *w, size_t at,
-                                                   size_t *span)
+static const struct ivrsm_number_word *
+number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at, size_t *span)
 {
     const struct ivrsm_number_word *best = NULL;
     *span = 0;
@@ -338,6 +338,8 @@ size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_wor
     return number_compound(loc, w, at, value, 0);
 }
 
+#define READINGS_MAX 8
+
 /* One way to read number words at a position: how many words, what value. */
 struct number_reading {
     size_t span;
@@ -371,8 +373,6 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
     }
     return count;
 }
-
-#define READINGS_MAX 8
 
 /* The search for digits behind ivrsm_words_digits(). */
 struct digits_search {

@@ -150,8 +150,7 @@ static struct date_window single_day(int64_t day)
 static int resolve_day_month(const struct date_context *c, int month, int day, int64_t *out)
 {
     int64_t year = c->today_civil.year;
-    if (!date_exists(year, month, day) ||
-        days_from_civil(year, month, day) < c->today) {
+    if (!date_exists(year, month, day) || days_from_civil(year, month, day) < c->today) {
         year++;
         if (!date_exists(year, month, day))
             return -1;
@@ -256,8 +255,7 @@ static int resolve_numeric_date(const struct date_context *c, const char *s, siz
  * used, filling *win, or 0 when the words are not that expression.
  * ------------------------------------------------------------------------- */
 
-static size_t parse_phrase_windows(const struct date_context *c, size_t at,
-                                   struct date_window *win)
+static size_t parse_phrase_windows(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_locale *loc = c->loc;
     const int today_weekday = weekday_of(c->today);

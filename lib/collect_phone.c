@@ -53,7 +53,8 @@ static int split_international(const struct ivrsm_locale *loc, const char *digit
     if (starts_with(digits, loc->country_code)) {
         const char *nsn = digits + strlen(loc->country_code);
         /* "+33 0 6 12..." is a common way to say it: the trunk prefix is dropped. */
-        if (starts_with(nsn, loc->trunk_prefix) && national_ok(loc, nsn + strlen(loc->trunk_prefix)))
+        if (starts_with(nsn, loc->trunk_prefix) &&
+            national_ok(loc, nsn + strlen(loc->trunk_prefix)))
             nsn += strlen(loc->trunk_prefix);
         if (!national_ok(loc, nsn))
             return 1;
@@ -79,7 +80,8 @@ static int split_number(const struct ivrsm_locale *loc, const char *digits, int 
     if (starts_with(digits, loc->international_prefix))
         return split_international(loc, digits + strlen(loc->international_prefix), num);
     num->country = loc->country_code;
-    if (starts_with(digits, loc->trunk_prefix) && national_ok(loc, digits + strlen(loc->trunk_prefix)))
+    if (starts_with(digits, loc->trunk_prefix) &&
+        national_ok(loc, digits + strlen(loc->trunk_prefix)))
         num->nsn = digits + strlen(loc->trunk_prefix);
     else if (national_ok(loc, digits))
         num->nsn = digits;
@@ -176,8 +178,8 @@ static int phone_from_speech(const struct ivrsm_locale *loc, const char *in, siz
     return ivrsm_words_digits(loc, &w, at, digits, sizeof digits, accept_phone_digits, &ctx);
 }
 
-int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len,
-                        int is_dtmf, ivrsm_collect_value *out)
+int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
+                        ivrsm_collect_value *out)
 {
     const struct ivrsm_locale *loc = params->locale;
     int rc = is_dtmf ? phone_from_keys(loc, in, len, out) : phone_from_speech(loc, in, len, out);

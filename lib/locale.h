@@ -50,8 +50,8 @@ enum ivrsm_date_order {
 };
 
 struct ivrsm_locale {
-    const char *tag;                /* canonical tag, "fr-FR" */
-    const char *const *tags;        /* every tag this table answers to, case-insensitive */
+    const char *tag;         /* canonical tag, "fr-FR" */
+    const char *const *tags; /* every tag this table answers to, case-insensitive */
 
     /* Numbers */
     const struct ivrsm_number_word *numbers;
@@ -59,12 +59,12 @@ struct ivrsm_locale {
     const char *const *ordinal_first;  /* "premier", "1er": the first day of a month */
 
     /* Phone numbers and codes */
-    const char *country_code;      /* "33" */
-    const char *trunk_prefix;      /* "0": national numbers start with it */
+    const char *country_code;         /* "33" */
+    const char *trunk_prefix;         /* "0": national numbers start with it */
     const char *international_prefix; /* "00": dialled before a country code */
-    int national_digits_min;       /* 9: digits after the trunk prefix, at least */
-    int national_digits_max;       /* 9: and at most */
-    const char *const *plus_words; /* "plus": spoken "+" before a country code */
+    int national_digits_min;          /* 9: digits after the trunk prefix, at least */
+    int national_digits_max;          /* 9: and at most */
+    const char *const *plus_words;    /* "plus": spoken "+" before a country code */
     const char *const *digit_fillers; /* hesitations and lead-ins ignored among digits */
 
     /* Dates */
@@ -72,21 +72,21 @@ struct ivrsm_locale {
     const char *const *months;   /* 12 names, January first */
     enum ivrsm_date_order numeric_date_order;
     const struct ivrsm_phrase_value *relative_days; /* "demain" = 1 */
-    const char *const *next_words;        /* after a weekday: "prochain", "prochaine" */
-    const char *const *next_week;         /* "la semaine prochaine" */
-    const char *const *this_week;         /* "cette semaine" */
-    const char *const *next_month;        /* "le mois prochain" */
-    const char *const *in_words;          /* "dans": "dans 3 jours" */
-    const char *const *day_units;         /* "jour", "jours" */
-    const char *const *week_units;        /* "semaine", "semaines" */
-    const char *const *asap;              /* "des que possible", "je ne sais pas" */
-    const char *const *date_articles;     /* "le", "ce": skipped before a date */
-    const char *const *date_lead_fillers; /* "euh", "plutot": skipped before a date */
-    const char *const *date_trail_fillers; /* "matin", "s il vous plait": skipped after */
+    const char *const *next_words;                  /* after a weekday: "prochain", "prochaine" */
+    const char *const *next_week;                   /* "la semaine prochaine" */
+    const char *const *this_week;                   /* "cette semaine" */
+    const char *const *next_month;                  /* "le mois prochain" */
+    const char *const *in_words;                    /* "dans": "dans 3 jours" */
+    const char *const *day_units;                   /* "jour", "jours" */
+    const char *const *week_units;                  /* "semaine", "semaines" */
+    const char *const *asap;                        /* "des que possible", "je ne sais pas" */
+    const char *const *date_articles;               /* "le", "ce": skipped before a date */
+    const char *const *date_lead_fillers;           /* "euh", "plutot": skipped before a date */
+    const char *const *date_trail_fillers;          /* "matin", "s il vous plait": skipped after */
 
     /* Free speech */
-    const char *const *negative_answers;  /* whole answers meaning "no comment" */
-    const char *const *answer_fillers;    /* "euh", "merci": ignored around a negative answer */
+    const char *const *negative_answers; /* whole answers meaning "no comment" */
+    const char *const *answer_fillers;   /* "euh", "merci": ignored around a negative answer */
 };
 
 /* The built-in tables, found by ivrsm_locale_find(). */
@@ -188,8 +188,8 @@ int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words 
  * Each returns 0 with *out filled, or 1 when the input is not a value.
  * ------------------------------------------------------------------------- */
 
-int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len,
-                        int is_dtmf, ivrsm_collect_value *out);
+int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
+                        ivrsm_collect_value *out);
 int ivrsm_collect_otp(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
                       ivrsm_collect_value *out);
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,

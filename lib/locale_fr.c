@@ -10,17 +10,19 @@
 
 #include <stddef.h>
 
-/* Words for 0..19 and the tens shared by every French-speaking country. */
-#define FR_UNITS_AND_TEENS                                                                         \
-    {"zero", 0, 0, 0}, {"un", 1, 0, 0}, {"une", 1, 0, 0}, {"deux", 2, 0, 0}, {"trois", 3, 0, 0},  \
-        {"quatre", 4, 0, 0}, {"cinq", 5, 0, 0}, {"six", 6, 0, 0}, {"sept", 7, 0, 0},              \
-        {"huit", 8, 0, 0}, {"neuf", 9, 0, 0}, {"dix", 10, 7, 9}, {"onze", 11, 0, 0},              \
-        {"douze", 12, 0, 0}, {"treize", 13, 0, 0}, {"quatorze", 14, 0, 0},                        \
-        {"quinze", 15, 0, 0}, {"seize", 16, 0, 0}, {"vingt", 20, 1, 9}, {"trente", 30, 1, 9},     \
-        {"quarante", 40, 1, 9}, {"cinquante", 50, 1, 9}, {"cent", 100, 1, 99}
+/* clang-format off */
+
+/* Words for 0..59 and 100 shared by every French-speaking country. */
+#define FR_UNITS_AND_TENS                                                                          \
+    {"zero", 0, 0, 0},      {"un", 1, 0, 0},        {"une", 1, 0, 0},      {"deux", 2, 0, 0},      \
+    {"trois", 3, 0, 0},     {"quatre", 4, 0, 0},    {"cinq", 5, 0, 0},     {"six", 6, 0, 0},       \
+    {"sept", 7, 0, 0},      {"huit", 8, 0, 0},      {"neuf", 9, 0, 0},     {"dix", 10, 7, 9},      \
+    {"onze", 11, 0, 0},     {"douze", 12, 0, 0},    {"treize", 13, 0, 0},  {"quatorze", 14, 0, 0}, \
+    {"quinze", 15, 0, 0},   {"seize", 16, 0, 0},    {"vingt", 20, 1, 9},   {"trente", 30, 1, 9},   \
+    {"quarante", 40, 1, 9}, {"cinquante", 50, 1, 9}, {"cent", 100, 1, 99}
 
 static const struct ivrsm_number_word fr_fr_numbers[] = {
-    FR_UNITS_AND_TEENS,
+    FR_UNITS_AND_TENS,
     /* 60..99 count by twenties: soixante-dix = 60 + 10, quatre-vingt-dix-neuf = 80 + 19. */
     {"soixante", 60, 1, 19},
     {"quatre vingt", 80, 1, 19},
@@ -28,9 +30,20 @@ static const struct ivrsm_number_word fr_fr_numbers[] = {
     {NULL, 0, 0, 0},
 };
 
-/* Switzerland says huitante for 80 (quatre-vingts is understood too). */
+/* Belgium counts 70 and 90 by tens and keeps quatre-vingts for 80. */
+static const struct ivrsm_number_word fr_be_numbers[] = {
+    FR_UNITS_AND_TENS,
+    {"soixante", 60, 1, 9},
+    {"septante", 70, 1, 9},
+    {"quatre vingt", 80, 1, 19},
+    {"quatre vingts", 80, 0, 0},
+    {"nonante", 90, 1, 9},
+    {NULL, 0, 0, 0},
+};
+
+/* Switzerland also says huitante (or octante) for 80; quatre-vingts is understood too. */
 static const struct ivrsm_number_word fr_ch_numbers[] = {
-    FR_UNITS_AND_TEENS,
+    FR_UNITS_AND_TENS,
     {"soixante", 60, 1, 9},
     {"septante", 70, 1, 9},
     {"huitante", 80, 1, 9},
@@ -41,28 +54,20 @@ static const struct ivrsm_number_word fr_ch_numbers[] = {
     {NULL, 0, 0, 0},
 };
 
-static const struct ivrsm_number_word fr_be_numbers[] = {
-    FR_UNITS_AND_TEENS,
-    {"soixante", 60, 1, 9},
-    {"septante", 70, 1, 9},
-    {"quatre vingt", 80, 1, 19}, /* Belgium says quatre-vingts for 80 */
-    {"quatre vingts", 80, 0, 0},
-    {"nonante", 90, 1, 9},
-    {NULL, 0, 0, 0},
-};
+/* clang-format on */
 
 static const char *const fr_number_joiners[] = {"et", NULL};
 static const char *const fr_ordinal_first[] = {"premier", "1er", "1ier", NULL};
 static const char *const fr_plus_words[] = {"plus", NULL};
 static const char *const fr_digit_fillers[] = {
-    "euh", "heu", "hum", "alors", "voila", "c est", "mon numero", "le numero", "numero",
-    "mon code", "le code", "code", "est", "le", NULL};
+    "euh",    "heu",      "hum",     "alors", "voila", "c est", "mon numero", "le numero",
+    "numero", "mon code", "le code", "code",  "est",   "le",    NULL};
 
-static const char *const fr_weekdays[] = {"lundi", "mardi",    "mercredi", "jeudi",
+static const char *const fr_weekdays[] = {"lundi",    "mardi",  "mercredi", "jeudi",
                                           "vendredi", "samedi", "dimanche", NULL};
-static const char *const fr_months[] = {"janvier", "fevrier", "mars",      "avril",
-                                        "mai",     "juin",    "juillet",   "aout",
-                                        "septembre", "octobre", "novembre", "decembre", NULL};
+static const char *const fr_months[] = {"janvier",  "fevrier",  "mars", "avril",     "mai",
+                                        "juin",     "juillet",  "aout", "septembre", "octobre",
+                                        "novembre", "decembre", NULL};
 static const struct ivrsm_phrase_value fr_relative_days[] = {
     {"aujourd hui", 0},
     {"demain", 1},
@@ -77,30 +82,87 @@ static const char *const fr_next_month[] = {"le mois prochain", "mois prochain",
 static const char *const fr_in_words[] = {"dans", NULL};
 static const char *const fr_day_units[] = {"jours", "jour", NULL};
 static const char *const fr_week_units[] = {"semaines", "semaine", NULL};
-static const char *const fr_asap[] = {
-    "des que possible", "le plus tot possible", "au plus tot", "le plus vite possible",
-    "au plus vite", "le plus rapidement possible", "je ne sais pas", "je sais pas",
-    "j sais pas", "n importe quand", "n importe quel jour", "peu importe", "quand vous voulez",
-    "ca m est egal", "pas de preference", "aucune preference", "je n ai pas de preference",
-    NULL};
+static const char *const fr_asap[] = {"des que possible",
+                                      "le plus tot possible",
+                                      "au plus tot",
+                                      "le plus vite possible",
+                                      "au plus vite",
+                                      "le plus rapidement possible",
+                                      "je ne sais pas",
+                                      "je sais pas",
+                                      "j sais pas",
+                                      "n importe quand",
+                                      "n importe quel jour",
+                                      "peu importe",
+                                      "quand vous voulez",
+                                      "ca m est egal",
+                                      "pas de preference",
+                                      "aucune preference",
+                                      "je n ai pas de preference",
+                                      NULL};
 static const char *const fr_date_articles[] = {"le", "ce", NULL};
-static const char *const fr_date_lead_fillers[] = {
-    "euh", "heu", "alors", "disons", "plutot", "de preference", "je prefere", "je voudrais",
-    "j aimerais", "ce serait", "c est", "ca serait", "pour", "plutot pour", "oui",
-    "a partir de", "a partir du", "a partir d", "des", "des le", "je suis disponible",
-    "je suis libre", "disponible", "libre", NULL};
-static const char *const fr_date_trail_fillers[] = {
-    "matin", "au matin", "dans la matinee", "apres midi", "dans l apres midi", "soir",
-    "en fin de journee", "s il vous plait", "svp", "merci", "si possible",
-    "de preference", NULL};
+static const char *const fr_date_lead_fillers[] = {"euh",
+                                                   "heu",
+                                                   "alors",
+                                                   "disons",
+                                                   "plutot",
+                                                   "de preference",
+                                                   "je prefere",
+                                                   "je voudrais",
+                                                   "j aimerais",
+                                                   "ce serait",
+                                                   "c est",
+                                                   "ca serait",
+                                                   "pour",
+                                                   "plutot pour",
+                                                   "oui",
+                                                   "a partir de",
+                                                   "a partir du",
+                                                   "a partir d",
+                                                   "des",
+                                                   "des le",
+                                                   "je suis disponible",
+                                                   "je suis libre",
+                                                   "disponible",
+                                                   "libre",
+                                                   NULL};
+static const char *const fr_date_trail_fillers[] = {"matin",
+                                                    "au matin",
+                                                    "dans la matinee",
+                                                    "apres midi",
+                                                    "dans l apres midi",
+                                                    "soir",
+                                                    "en fin de journee",
+                                                    "s il vous plait",
+                                                    "svp",
+                                                    "merci",
+                                                    "si possible",
+                                                    "de preference",
+                                                    NULL};
 
-static const char *const fr_negative_answers[] = {
-    "non", "non merci", "pas de commentaire", "pas de commentaires", "aucun commentaire",
-    "aucun", "rien", "rien du tout", "non rien", "rien a dire", "rien a ajouter",
-    "je n ai rien a dire", "j ai rien a dire", "je n ai rien a ajouter", "non c est tout",
-    "c est tout", "ca ira", "non ca ira", "pas la peine", "non pas de commentaire", NULL};
-static const char *const fr_answer_fillers[] = {"euh", "heu", "alors", "merci", "merci beaucoup",
-                                                "au revoir", NULL};
+static const char *const fr_negative_answers[] = {"non",
+                                                  "non merci",
+                                                  "pas de commentaire",
+                                                  "pas de commentaires",
+                                                  "aucun commentaire",
+                                                  "aucun",
+                                                  "rien",
+                                                  "rien du tout",
+                                                  "non rien",
+                                                  "rien a dire",
+                                                  "rien a ajouter",
+                                                  "je n ai rien a dire",
+                                                  "j ai rien a dire",
+                                                  "je n ai rien a ajouter",
+                                                  "non c est tout",
+                                                  "c est tout",
+                                                  "ca ira",
+                                                  "non ca ira",
+                                                  "pas la peine",
+                                                  "non pas de commentaire",
+                                                  NULL};
+static const char *const fr_answer_fillers[] = {
+    "euh", "heu", "alors", "merci", "merci beaucoup", "au revoir", NULL};
 
 static const char *const fr_fr_tags[] = {"fr-FR", "fr", NULL};
 static const char *const fr_be_tags[] = {"fr-BE", NULL};
@@ -108,15 +170,15 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 
 /* The parts of the table that Belgium shares with France. */
 #define FR_COMMON_FIELDS                                                                           \
-    .number_joiners = fr_number_joiners, .ordinal_first = fr_ordinal_first,                       \
-    .international_prefix = "00", .plus_words = fr_plus_words,                                    \
-    .digit_fillers = fr_digit_fillers, .weekdays = fr_weekdays, .months = fr_months,              \
-    .numeric_date_order = IVRSM_DATE_DMY, .relative_days = fr_relative_days,                      \
-    .next_words = fr_next_words, .next_week = fr_next_week, .this_week = fr_this_week,            \
-    .next_month = fr_next_month, .in_words = fr_in_words, .day_units = fr_day_units,              \
-    .week_units = fr_week_units, .asap = fr_asap, .date_articles = fr_date_articles,              \
-    .date_lead_fillers = fr_date_lead_fillers, .date_trail_fillers = fr_date_trail_fillers,       \
-    .negative_answers = fr_negative_answers, .answer_fillers = fr_answer_fillers
+    .number_joiners = fr_number_joiners, .ordinal_first = fr_ordinal_first,                        \
+    .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
+    .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
+    .relative_days = fr_relative_days, .next_words = fr_next_words, .next_week = fr_next_week,     \
+    .this_week = fr_this_week, .next_month = fr_next_month, .in_words = fr_in_words,               \
+    .day_units = fr_day_units, .week_units = fr_week_units, .asap = fr_asap,                       \
+    .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers,                  \
+    .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
+    .answer_fillers = fr_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

@@ -1,5 +1,5 @@
 /*
- * Text helpers: UTF-8 validation, normalisation of speech for matching and
+ * Text functions: UTF-8 validation, normalisation of speech for matching and
  * whole-word phrase search.
  *
  * ivrsm_text_normalize() runs on every speech event, so it is a single byte
@@ -21,16 +21,15 @@
  * separates words and is written as 0 here, meaning "a space".
  */
 static const char ascii_fold[128] = {
-    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
-    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
-    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
-    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
-    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
-    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
-    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
-    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
-    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
-    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6',
+    ['7'] = '7', ['8'] = '8', ['9'] = '9', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+    ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k',
+    ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r',
+    ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+    ['Z'] = 'z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+    ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm',
+    ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+    ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
 };
 
 /*
@@ -40,16 +39,16 @@ static const char ascii_fold[128] = {
  * (""), like punctuation.
  */
 static const char *const latin1_upper_fold[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c",         /* À Á Â Ã Ä Å Æ Ç */
-    "e", "e", "e", "e", "i", "i", "i", "i",          /* È É Ê Ë Ì Í Î Ï */
-    "\xc3\xb0", "n", "o", "o", "o", "o", "o", "",    /* Ð Ñ Ò Ó Ô Õ Ö × */
-    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* Ø Ù Ú Û Ü Ý Þ */
-    "\xc3\x9f",                                      /* ß */
-    "a", "a", "a", "a", "a", "a", "ae", "c",         /* à á â ã ä å æ ç */
-    "e", "e", "e", "e", "i", "i", "i", "i",          /* è é ê ë ì í î ï */
-    "\xc3\xb0", "n", "o", "o", "o", "o", "o", "",    /* ð ñ ò ó ô õ ö ÷ */
-    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe", /* ø ù ú û ü ý þ */
-    "y",                                             /* ÿ */
+    "a",        "a", "a", "a", "a", "a", "ae",       "c", /* À Á Â Ã Ä Å Æ Ç */
+    "e",        "e", "e", "e", "i", "i", "i",        "i", /* È É Ê Ë Ì Í Î Ï */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o",        "",  /* Ð Ñ Ò Ó Ô Õ Ö × */
+    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe",      /* Ø Ù Ú Û Ü Ý Þ */
+    "\xc3\x9f",                                           /* ß */
+    "a",        "a", "a", "a", "a", "a", "ae",       "c", /* à á â ã ä å æ ç */
+    "e",        "e", "e", "e", "i", "i", "i",        "i", /* è é ê ë ì í î ï */
+    "\xc3\xb0", "n", "o", "o", "o", "o", "o",        "",  /* ð ñ ò ó ô õ ö ÷ */
+    "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe",      /* ø ù ú û ü ý þ */
+    "y",                                                  /* ÿ */
 };
 
 /* The sequence length announced by a lead byte, 0 when it cannot start one. */
@@ -222,8 +221,7 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
     return (int)o;
 }
 
-int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
-                          size_t phrase_len)
+int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len)
 {
     if (!text || !phrase || phrase_len == 0 || phrase_len > text_len)
         return 0;

@@ -183,11 +183,11 @@ enum rule_kind {
 
 struct transition_rule {
     enum rule_kind kind;
-    int day;        /* Jn / n */
-    int month;      /* Mm.w.d */
+    int day;   /* Jn / n */
+    int month; /* Mm.w.d */
     int week;
-    int weekday;    /* 0 = Sunday */
-    int32_t time;   /* seconds after local midnight, -167h..167h */
+    int weekday;  /* 0 = Sunday */
+    int32_t time; /* seconds after local midnight, -167h..167h */
 };
 
 struct ivrsm_tz {
@@ -422,8 +422,7 @@ int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds)
         unix_seconds = -limit;
     /* Both transitions of the local (standard time) year of the instant, in UTC. */
     const int64_t year = year_of_days(floor_div(unix_seconds + tz->std_offset, 86400));
-    const int64_t start =
-        rule_day(&tz->start, year) * 86400 + tz->start.time - tz->std_offset;
+    const int64_t start = rule_day(&tz->start, year) * 86400 + tz->start.time - tz->std_offset;
     const int64_t end = rule_day(&tz->end, year) * 86400 + tz->end.time - tz->dst_offset;
     int in_dst;
     if (start < end) /* northern hemisphere: DST inside the year */

@@ -51,8 +51,7 @@ static void check_case(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
     memset(&v, 0x5A, sizeof v);
     int rc = parse(mode, p, c->in, c->is_dtmf, &v);
     ck_assert_msg(rc == c->rc, "%s case %d \"%s\": rc %d, expected %d (text \"%s\")",
-                  ivrsm_collect_mode_name(mode), index, c->in, rc, c->rc,
-                  rc == 0 ? v.text : "");
+                  ivrsm_collect_mode_name(mode), index, c->in, rc, c->rc, rc == 0 ? v.text : "");
     if (c->rc == 0)
         ck_assert_msg(strcmp(v.text, c->text) == 0, "%s case %d \"%s\": \"%s\", expected \"%s\"",
                       ivrsm_collect_mode_name(mode), index, c->in, v.text, c->text);
@@ -142,15 +141,15 @@ static const struct parse_case phone_cases[] = {
     {"0145678901#", 1, 0, "+33145678901"},
     {"*447911123456", 1, 0, "+447911123456"},
     {"00447911123456#", 1, 0, "+447911123456"},
-    {"061234567#", 1, 1, NULL},          /* too short */
-    {"06123456789#", 1, 1, NULL},        /* too long */
+    {"061234567#", 1, 1, NULL},   /* too short */
+    {"06123456789#", 1, 1, NULL}, /* too long */
     {"0012#", 1, 1, NULL},
     {"06123#45678", 1, 1, NULL},
     {"06*12345678", 1, 1, NULL},
     {"#", 1, 1, NULL},
     {"", 1, 1, NULL},
-    {"0012345#", 1, 1, NULL},            /* too short for any country */
-    {"00012345678#", 1, 1, NULL},        /* no country code starts with 0 */
+    {"0012345#", 1, 1, NULL},     /* too short for any country */
+    {"00012345678#", 1, 1, NULL}, /* no country code starts with 0 */
     {"+33012345678", 1, 1, NULL},
     /* said */
     {"z\xc3\xa9ro six douze trente-quatre cinquante-six soixante-dix-huit", 0, 0, "+33612345678"},
@@ -166,8 +165,8 @@ static const struct parse_case phone_cases[] = {
     {"z\xc3\xa9ro z\xc3\xa9ro trente-trois six douze trente-quatre cinquante-six soixante-dix-huit",
      0, 0, "+33612345678"},
     {"mon num\xc3\xa9ro c'est le 06 12 34 56 78", 0, 0, "+33612345678"},
-    {"euh z\xc3\xa9ro sept, quatre-vingt-dix-neuf, quatre-vingts, soixante et onze, vingt et un",
-     0, 0, "+33799807121"},
+    {"euh z\xc3\xa9ro sept, quatre-vingt-dix-neuf, quatre-vingts, soixante et onze, vingt et un", 0,
+     0, "+33799807121"},
     {"z\xc3\xa9ro un quarante-cinq soixante-sept quatre-vingt-neuf z\xc3\xa9ro un", 0, 0,
      "+33145678901"},
     {"ZERO SIX DIX-SEPT DIX-HUIT DIX-NEUF SEIZE", 0, 0, "+33617181916"},
@@ -178,17 +177,16 @@ static const struct parse_case phone_cases[] = {
      "+33482345678"},
     {"z\xc3\xa9ro quatre quatre vingt deux trente quatre cinquante six soixante dix huit", 0, 0,
      "+33482345678"},
-    {"z\xc3\xa9ro six soixante dix-sept quatre-vingts quatre-vingt-dix onze", 0, 0,
-     "+33677809011"},
+    {"z\xc3\xa9ro six soixante dix-sept quatre-vingts quatre-vingt-dix onze", 0, 0, "+33677809011"},
     {"z\xc3\xa9ro six soixante dix-sept quatre-vingts quatre-vingt-dix", 0, 1, NULL},
-    {"z\xc3\xa9ro six douze trente-quatre cinquante-six", 0, 1, NULL},    /* 8 digits */
+    {"z\xc3\xa9ro six douze trente-quatre cinquante-six", 0, 1, NULL}, /* 8 digits */
     {"z\xc3\xa9ro six douze trente-quatre cinquante-six soixante-dix-huit neuf", 0, 1, NULL},
     {"je ne sais pas", 0, 1, NULL},
     {"z\xc3\xa9ro six douze bonjour", 0, 1, NULL},
     {"cent deux", 0, 1, NULL},
     {"", 0, 1, NULL},
     {"   ", 0, 1, NULL},
-    {"caf\xe9 06 12 34 56 78", 0, 1, NULL},                               /* invalid UTF-8 */
+    {"caf\xe9 06 12 34 56 78", 0, 1, NULL}, /* invalid UTF-8 */
 };
 
 START_TEST(test_phone_table)
@@ -204,16 +202,33 @@ START_TEST(test_embedded_nul_is_not_a_value)
     ivrsm_tz *tz;
     ivrsm_collect_params p = paris_params(&tz, NOW_2026_11_25);
     ivrsm_collect_value v;
-    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p, "06123\0" "45678", 11, 1, &v), 1);
-    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p, "06\0" "12345678", 11, 0, &v), 1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p,
+                                         "06123\0"
+                                         "45678",
+                                         11, 1, &v),
+                     1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p,
+                                         "06\0"
+                                         "12345678",
+                                         11, 0, &v),
+                     1);
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_PHONE, &p, "0612345678\0", 11, 1, &v), 1);
-    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123\0" "456", 7, 1, &v), 1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p,
+                                         "123\0"
+                                         "456",
+                                         7, 1, &v),
+                     1);
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456\0", 7, 0, &v), 1);
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_NL, &p, "demain\0", 7, 0, &v), 1);
-    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_NL, &p, "\0" "0312", 5, 1, &v), 1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_NL, &p,
+                                         "\0"
+                                         "0312",
+                                         5, 1, &v),
+                     1);
     ck_assert_int_eq(
         ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "trop\0loin", 9, 0, &v), 1);
-    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "non\0", 4, 0, &v), 1);
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "non\0", 4, 0, &v),
+                     1);
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, "\0", 1, 1, &v), 1);
     ck_assert_str_eq(v.text, "");
     ck_assert_int_eq(v.said_no, 0);
@@ -333,18 +348,34 @@ static const struct date_case date_cases[] = {
     {"dans deux semaines", 0, 0, "2026-12-09", "2026-12-09"},
     {"dans 2 semaines", 0, 0, "2026-12-09", "2026-12-09"},
     {"dans quarante jours", 0, 0, "2027-01-04", "2027-01-04"},
-    {"le 3 d\xc3\xa9" "cembre", 0, 0, "2026-12-03", "2026-12-03"},
-    {"le trois d\xc3\xa9" "cembre", 0, 0, "2026-12-03", "2026-12-03"},
-    {"le premier d\xc3\xa9" "cembre", 0, 0, "2026-12-01", "2026-12-01"},
-    {"le 1er d\xc3\xa9" "cembre", 0, 0, "2026-12-01", "2026-12-01"},
-    {"le 25 novembre", 0, 0, "2026-11-25", "2026-11-25"},  /* today is not past */
+    {"le 3 d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-03", "2026-12-03"},
+    {"le trois d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-03", "2026-12-03"},
+    {"le premier d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-01", "2026-12-01"},
+    {"le 1er d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-01", "2026-12-01"},
+    {"le 25 novembre", 0, 0, "2026-11-25", "2026-11-25"}, /* today is not past */
     {"le 24 novembre", 0, 0, "2027-11-24", "2027-11-24"},
     {"le 3 janvier", 0, 0, "2027-01-03", "2027-01-03"},
     {"le vingt et un mars", 0, 0, "2027-03-21", "2027-03-21"},
-    {"le trente et un d\xc3\xa9" "cembre", 0, 0, "2026-12-31", "2026-12-31"},
-    {"lundi 7 d\xc3\xa9" "cembre", 0, 0, "2026-12-07", "2026-12-07"},
-    {"le 3 d\xc3\xa9" "cembre 2027", 0, 0, "2027-12-03", "2027-12-03"},
-    {"le 3 d\xc3\xa9" "cembre prochain", 0, 0, "2026-12-03", "2026-12-03"},
+    {"le trente et un d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-31", "2026-12-31"},
+    {"lundi 7 d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-07", "2026-12-07"},
+    {"le 3 d\xc3\xa9"
+     "cembre 2027",
+     0, 0, "2027-12-03", "2027-12-03"},
+    {"le 3 d\xc3\xa9"
+     "cembre prochain",
+     0, 0, "2026-12-03", "2026-12-03"},
     {"le 3 janvier prochain", 0, 0, "2027-01-03", "2027-01-03"},
     {"le 3", 0, 0, "2026-12-03", "2026-12-03"},
     {"le 30", 0, 0, "2026-11-30", "2026-11-30"},
@@ -361,10 +392,14 @@ static const struct date_case date_cases[] = {
     {"le plus t\xc3\xb4t possible", 0, 0, "2026-11-25", "2026-12-08"},
     {"je ne sais pas", 0, 0, "2026-11-25", "2026-12-08"},
     {"n'importe quand", 0, 0, "2026-11-25", "2026-12-08"},
-    {"pas de pr\xc3\xa9" "f\xc3\xa9rence", 0, 0, "2026-11-25", "2026-12-08"},
+    {"pas de pr\xc3\xa9"
+     "f\xc3\xa9rence",
+     0, 0, "2026-11-25", "2026-12-08"},
     {"euh, plut\xc3\xb4t jeudi", 0, 0, "2026-11-26", "2026-11-26"},
     {"c'est pour demain, s'il vous pla\xc3\xaet", 0, 0, "2026-11-26", "2026-11-26"},
-    {"\xc3\xa0 partir du 3 d\xc3\xa9" "cembre", 0, 0, "2026-12-03", "2026-12-03"},
+    {"\xc3\xa0 partir du 3 d\xc3\xa9"
+     "cembre",
+     0, 0, "2026-12-03", "2026-12-03"},
     {"je suis disponible \xc3\xa0 partir de lundi prochain", 0, 0, "2026-11-30", "2026-11-30"},
     {"d\xc3\xa8s lundi", 0, 0, "2026-11-30", "2026-11-30"},
     {"d\xc3\xa8s demain", 0, 0, "2026-11-26", "2026-11-26"},
@@ -383,7 +418,9 @@ static const struct date_case date_cases[] = {
     {"le 0 mars", 0, 1, NULL, NULL},
     {"13/13", 0, 1, NULL, NULL},
     {"03/12/2025", 0, 1, NULL, NULL}, /* past */
-    {"le 3 d\xc3\xa9" "cembre 2020", 0, 1, NULL, NULL},
+    {"le 3 d\xc3\xa9"
+     "cembre 2020",
+     0, 1, NULL, NULL},
     {"dans z\xc3\xa9ro jours", 0, 1, NULL, NULL},
     {"dans trois", 0, 1, NULL, NULL},
     {"dans trois mois", 0, 1, NULL, NULL},
@@ -393,7 +430,9 @@ static const struct date_case date_cases[] = {
     {"bonjour", 0, 1, NULL, NULL},
     {"", 0, 1, NULL, NULL},
     {"   ", 0, 1, NULL, NULL},
-    {"d\xe9" "cembre", 0, 1, NULL, NULL}, /* invalid UTF-8 */
+    {"d\xe9"
+     "cembre",
+     0, 1, NULL, NULL}, /* invalid UTF-8 */
     {"3112#", 1, 0, "2026-12-31", "2026-12-31"},
     {"3102#", 1, 1, NULL, NULL},
     {"312", 1, 1, NULL, NULL},
@@ -405,8 +444,8 @@ static void check_date(const ivrsm_collect_params *p, const struct date_case *c,
     ivrsm_collect_value v;
     memset(&v, 0x5A, sizeof v);
     int rc = parse(IVRSM_COLLECT_DATE_NL, p, c->in, c->is_dtmf, &v);
-    ck_assert_msg(rc == c->rc, "date case %d \"%s\": rc %d, expected %d (%s..%s)", index, c->in,
-                  rc, c->rc, rc == 0 ? v.text : "", rc == 0 ? v.date_to : "");
+    ck_assert_msg(rc == c->rc, "date case %d \"%s\": rc %d, expected %d (%s..%s)", index, c->in, rc,
+                  c->rc, rc == 0 ? v.text : "", rc == 0 ? v.date_to : "");
     if (c->rc == 0) {
         ck_assert_msg(strcmp(v.text, c->from) == 0 && strcmp(v.date_to, c->to) == 0,
                       "date case %d \"%s\": %s..%s, expected %s..%s", index, c->in, v.text,
@@ -444,7 +483,11 @@ START_TEST(test_date_asap_days)
     p.now_ms = INT64_MAX;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "demain", 0, &v), 1);
     p.now_ms = INT64_MIN;
-    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "le 3 d\xc3\xa9" "cembre", 0, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p,
+                           "le 3 d\xc3\xa9"
+                           "cembre",
+                           0, &v),
+                     1);
     p.now_ms = NOW_2026_11_25;
     p.asap_days = IVRSM_COLLECT_ASAP_DAYS_MAX + 1;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "peu importe", 0, &v), -1);
@@ -463,8 +506,12 @@ START_TEST(test_date_local_day_and_year_end)
         {"aujourd'hui", 0, 0, "2026-12-31", "2026-12-31"},
         {"demain", 0, 0, "2027-01-01", "2027-01-01"},
         {"le 1er janvier", 0, 0, "2027-01-01", "2027-01-01"},
-        {"le 31 d\xc3\xa9" "cembre", 0, 0, "2026-12-31", "2026-12-31"},
-        {"le 30 d\xc3\xa9" "cembre", 0, 0, "2027-12-30", "2027-12-30"},
+        {"le 31 d\xc3\xa9"
+         "cembre",
+         0, 0, "2026-12-31", "2026-12-31"},
+        {"le 30 d\xc3\xa9"
+         "cembre",
+         0, 0, "2027-12-30", "2027-12-30"},
         {"la semaine prochaine", 0, 0, "2027-01-04", "2027-01-10"},
         {"le mois prochain", 0, 0, "2027-01-01", "2027-01-31"},
         {"dans deux jours", 0, 0, "2027-01-02", "2027-01-02"},
@@ -543,12 +590,19 @@ static const struct speech_case speech_cases[] = {
     {"je n'ai rien \xc3\xa0 ajouter", 0, 0, 1, ""},
     {"non c'est tout, au revoir", 0, 0, 1, ""},
     {"  non  ", 0, 0, 1, ""},
-    {"Le m\xc3\xa9" "decin est en retard", 0, 0, 0, "Le m\xc3\xa9" "decin est en retard"},
+    {"Le m\xc3\xa9"
+     "decin est en retard",
+     0, 0, 0,
+     "Le m\xc3\xa9"
+     "decin est en retard"},
     {"  je   ne peux\tpas venir \n ", 0, 0, 0, "je ne peux pas venir"},
     {"non je ne peux pas venir", 0, 0, 0, "non je ne peux pas venir"},
     {"rien ne va plus", 0, 0, 0, "rien ne va plus"},
-    {"non non non j'ai un emp\xc3\xaa" "chement", 0, 0, 0,
-     "non non non j'ai un emp\xc3\xaa" "chement"},
+    {"non non non j'ai un emp\xc3\xaa"
+     "chement",
+     0, 0, 0,
+     "non non non j'ai un emp\xc3\xaa"
+     "chement"},
     {"C\xe2\x80\x99\xc3\xa9tait trop loin\xe2\x80\xaf!", 0, 0, 0,
      "C\xe2\x80\x99\xc3\xa9tait trop loin\xe2\x80\xaf!"},
     {"merci", 0, 0, 0, "merci"},
@@ -629,8 +683,7 @@ START_TEST(test_garbage_never_crashes)
             }
             for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
                 for (int dtmf = 0; dtmf < 2; dtmf++)
-                    ck_assert_int_eq(
-                        ivrsm_collect_parse(modes[m], &p, buf, sizes[s], dtmf, &v), 1);
+                    ck_assert_int_eq(ivrsm_collect_parse(modes[m], &p, buf, sizes[s], dtmf, &v), 1);
             }
             /* Free speech keeps any valid text; random bytes are almost never valid UTF-8. */
             int rc = ivrsm_collect_parse(IVRSM_COLLECT_FREE_SPEECH_OR_NO, &p, buf, sizes[s], 0, &v);
@@ -672,12 +725,15 @@ START_TEST(test_locale_fr_be)
     ck_assert_str_eq(v.text, "+32470123456");
     ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "02 123 45 67", 0, &v), 0);
     ck_assert_str_eq(v.text, "+3221234567");
-    ck_assert_int_eq(
-        parse(IVRSM_COLLECT_PHONE, &p, "z\xc3\xa9ro quatre septante, douze, nonante-huit, septante et un",
-              0, &v),
-        0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "z\xc3\xa9ro quatre septante, douze, nonante-huit, septante et un", 0,
+                           &v),
+                     0);
     ck_assert_str_eq(v.text, "+32470129871");
-    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "plus trente-deux quatre septante douze trente-quatre cinquante-six", 0, &v), 0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "plus trente-deux quatre septante douze trente-quatre cinquante-six", 0,
+                           &v),
+                     0);
     ck_assert_str_eq(v.text, "+32470123456");
     ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0612345678#", 1, &v), 0);
     ck_assert_str_eq(v.text, "+32612345678");
@@ -688,7 +744,8 @@ START_TEST(test_locale_fr_be)
     ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "septante-sept nonante-neuf douze", 0, &v), 0);
     ck_assert_str_eq(v.text, "779912");
     /* France has no septante: the same words are not a code there. */
-    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &(ivrsm_collect_params){.locale = ivrsm_locale_find("fr-FR")},
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP,
+                           &(ivrsm_collect_params){.locale = ivrsm_locale_find("fr-FR")},
                            "septante-sept nonante-neuf douze", 0, &v),
                      1);
     ivrsm_tz *tz = ivrsm_tz_new("Europe/Brussels");
@@ -713,9 +770,11 @@ START_TEST(test_locale_fr_ch)
     ck_assert_str_eq(v.text, "+41788230410");
     ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "+41 79 823 04 10", 0, &v), 0);
     ck_assert_str_eq(v.text, "+41798230410");
-    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "huitante et un nonante-neuf septante", 0, &v), 0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "huitante et un nonante-neuf septante", 0, &v),
+                     0);
     ck_assert_str_eq(v.text, "819970");
-    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "quatre-vingt-un nonante-neuf octante", 0, &v), 0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "quatre-vingt-un nonante-neuf octante", 0, &v),
+                     0);
     ck_assert_str_eq(v.text, "819980");
 }
 END_TEST
@@ -779,8 +838,8 @@ static const struct tz_case tz_cases[] = {
     {"Pacific/Marquesas", 0, -34200},
     {"America/St_Johns", 1780000000, -9000},
     /* J and zero-based Julian days: summer on days 60..300 at 02:00 local. */
-    {"AAA0BBB,J60,J300", 1772323199, 0},      /* 2026-02-28T23:59:59Z */
-    {"AAA0BBB,J60,J300", 1772416800, 3600},   /* 2026-03-02T02:00:00Z */
+    {"AAA0BBB,J60,J300", 1772323199, 0},    /* 2026-02-28T23:59:59Z */
+    {"AAA0BBB,J60,J300", 1772416800, 3600}, /* 2026-03-02T02:00:00Z */
     {"AAA0BBB,59,299", 1772416800, 3600},
 };
 
@@ -802,11 +861,27 @@ END_TEST
 START_TEST(test_tz_rejects)
 {
     static const char *const bad[] = {
-        "",          "Europe/Nowhere",  "Africa/Casablanca", "CET",      "X-1",
-        "CET-1CEST,", "CET-1CEST,M3.5.0", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.6.0,M10.5.0",
-        "CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,M3.5.0,M10.5.0/168", "CET-25", "<+3>-3", "<+03-3",
-        "CET-1CEST,J0,J300", "CET-1CEST,366,300", "CET-1:60", "CET-1CEST,M3.5.0,M10.5.0junk",
-        "UTC0 ", ":", "CET1CEST0,M3.5.0,M10.5.0,M1.1.1",
+        "",
+        "Europe/Nowhere",
+        "Africa/Casablanca",
+        "CET",
+        "X-1",
+        "CET-1CEST,",
+        "CET-1CEST,M3.5.0",
+        "CET-1CEST,M13.5.0,M10.5.0",
+        "CET-1CEST,M3.6.0,M10.5.0",
+        "CET-1CEST,M3.5.7,M10.5.0",
+        "CET-1CEST,M3.5.0,M10.5.0/168",
+        "CET-25",
+        "<+3>-3",
+        "<+03-3",
+        "CET-1CEST,J0,J300",
+        "CET-1CEST,366,300",
+        "CET-1:60",
+        "CET-1CEST,M3.5.0,M10.5.0junk",
+        "UTC0 ",
+        ":",
+        "CET1CEST0,M3.5.0,M10.5.0,M1.1.1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ivrsm_tz *tz = ivrsm_tz_new(bad[i]);
@@ -835,7 +910,7 @@ START_TEST(test_tz_colon_and_times)
     /* Israel: Friday before the last Sunday of March at 02:00 written as Thursday 26:00. */
     tz = ivrsm_tz_new("Asia/Jerusalem");
     ck_assert_ptr_nonnull(tz);
-    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569599), 7200); /* 2026-03-26T23:59:59Z */
+    ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569599), 7200);  /* 2026-03-26T23:59:59Z */
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569600), 10800); /* 2026-03-27T00:00:00Z */
     ivrsm_tz_free(tz);
     /* An explicit DST offset and negative transition times. */

@@ -1,5 +1,5 @@
 /*
- * Text helpers: UTF-8 validation, normalisation and whole-word phrase search.
+ * Text functions: UTF-8 validation, normalisation and whole-word phrase search.
  */
 #include "text.h"
 
@@ -20,26 +20,26 @@ struct utf8_case {
 static const struct utf8_case utf8_cases[] = {
     {"", 0, 1},
     {"bonjour", 0, 1},
-    {"d\xc3\xa9j\xc3\xa0", 0, 1},               /* déjà */
-    {"\xe2\x80\x99", 0, 1},                     /* ’ */
-    {"\xf0\x9f\x98\x80", 0, 1},                 /* U+1F600 */
-    {"\xf4\x8f\xbf\xbf", 0, 1},                 /* U+10FFFF */
-    {"\xef\xbf\xbf", 0, 1},                     /* U+FFFF */
-    {"a\0b", 3, 1},                             /* NUL is a valid code point */
-    {"\xc3", 0, 0},                             /* truncated */
-    {"\xe2\x80", 0, 0},                         /* truncated */
-    {"\x80", 0, 0},                             /* lone continuation */
-    {"\xc0\xaf", 0, 0},                         /* overlong '/' */
-    {"\xc1\xbf", 0, 0},                         /* overlong */
-    {"\xe0\x80\xaf", 0, 0},                     /* overlong 3 bytes */
-    {"\xf0\x80\x80\xaf", 0, 0},                 /* overlong 4 bytes */
-    {"\xed\xa0\x80", 0, 0},                     /* surrogate U+D800 */
-    {"\xed\xbf\xbf", 0, 0},                     /* surrogate U+DFFF */
-    {"\xf4\x90\x80\x80", 0, 0},                 /* U+110000 */
-    {"\xf5\x80\x80\x80", 0, 0},                 /* invalid lead */
+    {"d\xc3\xa9j\xc3\xa0", 0, 1}, /* déjà */
+    {"\xe2\x80\x99", 0, 1},       /* ’ */
+    {"\xf0\x9f\x98\x80", 0, 1},   /* U+1F600 */
+    {"\xf4\x8f\xbf\xbf", 0, 1},   /* U+10FFFF */
+    {"\xef\xbf\xbf", 0, 1},       /* U+FFFF */
+    {"a\0b", 3, 1},               /* NUL is a valid code point */
+    {"\xc3", 0, 0},               /* truncated */
+    {"\xe2\x80", 0, 0},           /* truncated */
+    {"\x80", 0, 0},               /* lone continuation */
+    {"\xc0\xaf", 0, 0},           /* overlong '/' */
+    {"\xc1\xbf", 0, 0},           /* overlong */
+    {"\xe0\x80\xaf", 0, 0},       /* overlong 3 bytes */
+    {"\xf0\x80\x80\xaf", 0, 0},   /* overlong 4 bytes */
+    {"\xed\xa0\x80", 0, 0},       /* surrogate U+D800 */
+    {"\xed\xbf\xbf", 0, 0},       /* surrogate U+DFFF */
+    {"\xf4\x90\x80\x80", 0, 0},   /* U+110000 */
+    {"\xf5\x80\x80\x80", 0, 0},   /* invalid lead */
     {"\xff", 0, 0},
-    {"\xc3\x28", 0, 0},                         /* bad continuation */
-    {"caf\xe9", 0, 0},                          /* Latin-1, not UTF-8 */
+    {"\xc3\x28", 0, 0}, /* bad continuation */
+    {"caf\xe9", 0, 0},  /* Latin-1, not UTF-8 */
 };
 
 START_TEST(test_utf8_valid_table)
@@ -73,32 +73,42 @@ static const struct norm_case norm_cases[] = {
     {"Bonjour", "bonjour"},
     {"  Prendre   un  RENDEZ-VOUS  ", "prendre un rendez vous"},
     {"Aujourd'hui", "aujourd hui"},
-    {"aujourd\xe2\x80\x99hui", "aujourd hui"},          /* ’ */
-    {"l\xe2\x80\x98" "agent", "l agent"},               /* ‘ */
+    {"aujourd\xe2\x80\x99hui", "aujourd hui"}, /* ’ */
+    {"l\xe2\x80\x98"
+     "agent",
+     "l agent"}, /* ‘ */
     {"l`agent", "l agent"},
     {"Apr\xc3\xa8s-demain", "apres demain"},
-    {"\xc3\x89T\xc3\x89 \xc3\x80 NO\xc3\x8bL", "ete a noel"},  /* ÉTÉ À NOËL */
-    {"\xc3\x87" "A VA \xc3\x8e" "LE", "ca va ile"},            /* ÇA VA ÎLE */
+    {"\xc3\x89T\xc3\x89 \xc3\x80 NO\xc3\x8bL", "ete a noel"}, /* ÉTÉ À NOËL */
+    {"\xc3\x87"
+     "A VA \xc3\x8e"
+     "LE",
+     "ca va ile"},                                                 /* ÇA VA ÎLE */
     {"\xc3\x94 \xc3\x9b \xc3\x99 \xc3\x9c \xc3\x8f", "o u u u i"}, /* Ô Û Ù Ü Ï */
-    {"\xc5\x93uf \xc5\x92UVRE", "oeuf oeuvre"},         /* œuf ŒUVRE */
-    {"\xc3\xa6 \xc3\x86", "ae ae"},                     /* æ Æ */
-    {"\xc3\xbf \xc5\xb8", "y y"},                       /* ÿ Ÿ */
+    {"\xc5\x93uf \xc5\x92UVRE", "oeuf oeuvre"},                    /* œuf ŒUVRE */
+    {"\xc3\xa6 \xc3\x86", "ae ae"},                                /* æ Æ */
+    {"\xc3\xbf \xc5\xb8", "y y"},                                  /* ÿ Ÿ */
     {"\xc3\xa2\xc3\xa4\xc3\xaa\xc3\xab\xc3\xae\xc3\xaf\xc3\xb4\xc3\xb6\xc3\xb9\xc3\xbb\xc3\xbc",
      "aaeeiioouuu"},
     {"non, merci !", "non merci"},
-    {"Oui\xe2\x80\xa6 peut-\xc3\xaatre ?", "oui peut etre"},   /* … */
-    {"soixante\xe2\x80\x93" "dix", "soixante dix"},             /* – */
-    {"quatre\xe2\x80\x94vingts", "quatre vingts"},              /* — */
-    {"dix\xe2\x80\x90sept", "dix sept"},                        /* ‐ */
-    {"\xc2\xab Bonjour \xc2\xbb", "bonjour"},                   /* « » */
+    {"Oui\xe2\x80\xa6 peut-\xc3\xaatre ?", "oui peut etre"}, /* … */
+    {"soixante\xe2\x80\x93"
+     "dix",
+     "soixante dix"},                                                     /* – */
+    {"quatre\xe2\x80\x94vingts", "quatre vingts"},                        /* — */
+    {"dix\xe2\x80\x90sept", "dix sept"},                                  /* ‐ */
+    {"\xc2\xab Bonjour \xc2\xbb", "bonjour"},                             /* « » */
     {"prix\xe2\x80\xaf: 20\xc2\xa0\xe2\x82\xac", "prix 20 \xe2\x82\xac"}, /* nbsp kept € */
     {"06.12.34.56.78", "06 12 34 56 78"},
     {"+33 6 12", "33 6 12"},
     {"a\tb\nc\rd", "a b c d"},
-    {"Stra\xc3\x9f" "e", "stra\xc3\x9f" "e"},                   /* ß kept */
-    {"\xc3\x98ST", "\xc3\xb8st"},                               /* Ø lower-cased */
-    {"\xce\xa9mega", "\xce\xa9mega"},                           /* Greek kept as is */
-    {"2 \xc3\x97 3", "2 3"},                                    /* × separates */
+    {"Stra\xc3\x9f"
+     "e",
+     "stra\xc3\x9f"
+     "e"},                            /* ß kept */
+    {"\xc3\x98ST", "\xc3\xb8st"},     /* Ø lower-cased */
+    {"\xce\xa9mega", "\xce\xa9mega"}, /* Greek kept as is */
+    {"2 \xc3\x97 3", "2 3"},          /* × separates */
     {"!!!", ""},
     {"   ", ""},
 };
@@ -237,7 +247,8 @@ END_TEST
 
 START_TEST(test_normalize_then_match)
 {
-    const char *said = "Euh\xe2\x80\xa6 je voudrais parler \xc3\x80 UN CONSEILLER, s'il vous pla\xc3\xaet";
+    const char *said =
+        "Euh\xe2\x80\xa6 je voudrais parler \xc3\x80 UN CONSEILLER, s'il vous pla\xc3\xaet";
     char out[128];
     int n = ivrsm_text_normalize(said, strlen(said), out, sizeof out);
     ck_assert_int_gt(n, 0);
