@@ -583,6 +583,8 @@ static void *serve(void *arg)
             fds_cap = (s->conn_count + 2) * 2;
             free(fds);
             fds = malloc(fds_cap * sizeof *fds);
+            if (!fds)
+                break;
         }
         fds[0] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
         fds[1] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
