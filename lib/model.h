@@ -249,6 +249,16 @@ struct ivrsm_machine {
 
     void *arena;        /* owns the strings and arrays above (see arena.h) */
     size_t memory;      /* bytes, for ivrsm_machine_memory() */
+
+    /* intent name → index, like state_slots (for m_find_intent) */
+    uint32_t *intent_slots;
+    size_t intent_slot_mask;
+    /* Owned beyond the arena and released with the machine: every compiled
+     * template and every JSON literal the model points at. */
+    ivrsm_tmpl **owned_templates;
+    size_t owned_template_count;
+    json_t **owned_json;
+    size_t owned_json_count;
 };
 
 /* Lookups, O(1) average. Return M_NONE when absent. */

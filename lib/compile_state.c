@@ -1,0 +1,635 @@
+/*
+ * One state: its type, prompts, routes, counters, collect, action, outcomes
+ * and handoff settings, then its matching tables (DTMF in route order,
+ * phrases longest first) and speech hints.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+#include "text.h"
+
+static const char *const state_keys[] = {
+    "type",     "description", "prompt", "prompt_template", "prompt_from_action",
+    "routes",   "noinput",     "nomatch", "fallback",       "next",
+    "collect",  "action",      "on_success", "on_fail",     "enabled",
+    "queue_id", NULL};
+
+static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
+    "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", NULL};
+
+/* Push `key` and read it as a state reference; M_NONE when absent or wrong. */
+static int32_t state_ref_at(cc *c, const dom_node *map, const char *key)
+{
+    const dom_node *n = dom_get(map, key);
+    if (!n)
+        return M_NONE;
+    size_t mark = cc_push_key(c, key);
+    int32_t idx = cc_state_ref(c, n);
+    cc_pop(c, mark);
+    return idx;
+}
+
+static ivrsm_tmpl *template_at(cc *c, const dom_node *map, const char *key)
+{
+    const dom_node *n = dom_get(map, key);
+    if (!n)
+        return NULL;
+    size_t mark = cc_push_key(c, key);
+    ivrsm_tmpl *t = cc_template(c, n);
+    cc_pop(c, mark);
+    return t;
+}
+
+static void kvlist_at(cc *c, const dom_node *map, const char *key, m_kvlist *out, bool scalars)
+{
+    const dom_node *n = dom_get(map, key);
+    if (!n)
+        return;
+    size_t mark = cc_push_key(c, key);
+    cc_kvlist(c, n, out, scalars);
+    cc_pop(c, mark);
+}
+
+static void compile_prompt(cc *c, const dom_node *map, m_prompt *p, bool with_prompt)
+{
+    if (with_prompt)
+        p->prompt = template_at(c, map, "prompt");
+    p->prompt_template = template_at(c, map, "prompt_template");
+    cc_get_bool(c, map, "prompt_from_action", &p->from_action);
+}
+
+/* --- Routes ------------------------------------------------------------------ */
+
+static void route_intent(cc *c, m_route *r, const dom_node *n)
+{
+    size_t mark = cc_push_key(c, "when_intent");
+    if (cc_expect(c, n, DOM_STRING, "an intent name")) {
+        r->intent = m_find_intent(c->m, n->text);
+        if (r->intent == M_NONE) {
+            const char *guess = c->m->intent_count
+                                    ? cc_suggest(n->text, &c->m->intents[0].name,
+                                                 sizeof(m_intent), c->m->intent_count)
+                                    : NULL;
+            cc_error(c, "unknown-intent", n->line, n->column,
+                     "when_intent: no intent named '%s'%s%s%s", n->text,
+                     guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static void route_text(cc *c, m_route *r, const dom_node *n)
+{
+    size_t mark = cc_push_key(c, "when_text");
+    if (cc_expect(c, n, DOM_STRING, "a phrase")) {
+        size_t cap = 2 * n->len + 2;
+        char *norm = ivrsm_arena_alloc(c->arena, cap);
+        int len = norm ? ivrsm_text_normalize(n->text, n->len, norm, cap) : -1;
+        if (!norm) {
+            cc_nomem(c);
+        } else if (len <= 0) {
+            cc_error(c, "invalid-value", n->line, n->column,
+                     "when_text: \"%s\" has no words to match (only spaces or punctuation)",
+                     n->text);
+        } else {
+            r->text = norm;
+            r->text_len = (size_t)len;
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static void compile_route(cc *c, m_route *r, const dom_node *n, const char *state)
+{
+    static const char *const keys[] = {"when_intent", "when_text", "set", "next", NULL};
+    r->intent = M_NONE;
+    r->next = M_NONE;
+    r->pos = (m_pos){n->line, n->column};
+    if (!cc_expect(c, n, DOM_MAP, "a route (a map with when_intent or when_text, and next)"))
+        return;
+    char owner[300];
+    snprintf(owner, sizeof(owner), "a route of state '%s'", state);
+    cc_check_keys(c, n, keys, owner);
+    const dom_node *intent = dom_get(n, "when_intent"), *text = dom_get(n, "when_text");
+    if (intent && text) {
+        cc_error(c, "invalid-value", n->line, n->column,
+                 "a route takes when_intent or when_text, not both");
+    } else if (intent) {
+        r->kind = M_ROUTE_INTENT;
+        route_intent(c, r, intent);
+    } else if (text) {
+        r->kind = M_ROUTE_TEXT;
+        route_text(c, r, text);
+    } else {
+        cc_error(c, "missing-key", n->line, n->column,
+                 "missing key 'when_intent' or 'when_text' in %s", owner);
+    }
+    kvlist_at(c, n, "set", &r->set, false);
+    if (!dom_get(n, "next"))
+        cc_missing(c, n->line, n->column, "next", owner);
+    r->next = state_ref_at(c, n, "next");
+}
+
+static void compile_routes(cc *c, m_state *st, const dom_node *n)
+{
+    size_t mark = cc_push_key(c, "routes");
+    if (!cc_expect(c, n, DOM_LIST, "a list of routes")) {
+        cc_pop(c, mark);
+        return;
+    }
+    if (n->count > UINT16_MAX) {
+        cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
+                      "routes: %zu routes, more than the limit of %d", n->count, UINT16_MAX);
+        cc_pop(c, mark);
+        return;
+    }
+    st->routes = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_route)) : NULL;
+    if (n->count && !st->routes) {
+        cc_nomem(c);
+        cc_pop(c, mark);
+        return;
+    }
+    st->route_count = n->count;
+    for (size_t i = 0; i < n->count; i++) {
+        size_t m2 = cc_push_index(c, i);
+        compile_route(c, &st->routes[i], n->items[i], st->name);
+        cc_pop(c, m2);
+    }
+    cc_pop(c, mark);
+}
+
+/* --- Counters, fallback ------------------------------------------------------- */
+
+static void compile_counter(cc *c, m_counter *out, const dom_node *map, const char *key,
+                            const char *state)
+{
+    static const char *const keys[] = {"max", "next", NULL};
+    const dom_pair *p = dom_get_pair(map, key);
+    if (!p)
+        return;
+    size_t mark = cc_push_key(c, key);
+    if (cc_expect(c, p->value, DOM_MAP, "a map with max and next")) {
+        char owner[300];
+        snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
+        cc_check_keys(c, p->value, keys, owner);
+        out->present = true;
+        out->max = 1;
+        if (!dom_get(p->value, "max"))
+            cc_missing(c, p->line, p->column, "max", owner);
+        cc_get_int(c, p->value, "max", 1, 1000, &out->max);
+        out->next = state_ref_at(c, p->value, "next");
+    }
+    cc_pop(c, mark);
+}
+
+static void compile_fallback(cc *c, m_fallback *out, const dom_node *map, const char *state)
+{
+    static const char *const keys[] = {"set", "next", NULL};
+    const dom_pair *p = dom_get_pair(map, "fallback");
+    if (!p)
+        return;
+    size_t mark = cc_push_key(c, "fallback");
+    if (cc_expect(c, p->value, DOM_MAP, "a map with next (and set)")) {
+        char owner[300];
+        snprintf(owner, sizeof(owner), "fallback of state '%s'", state);
+        cc_check_keys(c, p->value, keys, owner);
+        out->present = true;
+        kvlist_at(c, p->value, "set", &out->set, false);
+        if (!dom_get(p->value, "next"))
+            cc_missing(c, p->line, p->column, "next", owner);
+        out->next = state_ref_at(c, p->value, "next");
+    }
+    cc_pop(c, mark);
+}
+
+/* --- Collect ------------------------------------------------------------------------ */
+
+static void collect_validate(cc *c, m_collect *col, const dom_node *n)
+{
+    size_t mark = cc_push_key(c, "validate");
+    if (cc_expect(c, n, DOM_MAP, "a map of ctx key → required") && n->count) {
+        col->required = ivrsm_arena_alloc(c->arena, n->count * sizeof(char *));
+        if (!col->required)
+            cc_nomem(c);
+        for (size_t i = 0; col->required && i < n->count; i++) {
+            const dom_pair *p = &n->pairs[i];
+            size_t m2 = cc_push_key(c, p->key);
+            if (p->value->kind != DOM_STRING || strcmp(p->value->text, "required")) {
+                char buf[96];
+                cc_error(c, "invalid-value", p->value->line, p->value->column,
+                         "%s: expected \"required\", found %s", p->key,
+                         cc_describe(p->value, buf, sizeof(buf)));
+            } else {
+                col->required[col->required_count++] = ivrsm_arena_strdup(c->arena, p->key);
+            }
+            cc_pop(c, m2);
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static void collect_retry(cc *c, m_collect *col, const dom_pair *p, const char *state)
+{
+    static const char *const keys[] = {"max", "on_fail_next", NULL};
+    size_t mark = cc_push_key(c, "retry");
+    if (cc_expect(c, p->value, DOM_MAP, "a map with max and on_fail_next")) {
+        char owner[300];
+        snprintf(owner, sizeof(owner), "collect.retry of state '%s'", state);
+        cc_check_keys(c, p->value, keys, owner);
+        col->retry.present = true;
+        col->retry.max = c->m->limits.max_retries;
+        cc_get_int(c, p->value, "max", 1, 1000, &col->retry.max);
+        col->retry.on_fail_next = state_ref_at(c, p->value, "on_fail_next");
+    }
+    cc_pop(c, mark);
+}
+
+static void collect_mode(cc *c, m_collect *col, const dom_node *n)
+{
+    size_t mark = cc_push_key(c, "mode");
+    if (cc_expect(c, n, DOM_STRING, "a collect mode")) {
+        col->mode = ivrsm_collect_mode_from_name(n->text);
+        if (col->mode == IVRSM_COLLECT_NONE)
+            cc_error(c, "invalid-value", n->line, n->column,
+                     "mode: unknown collect mode '%s' (expected one of: phone, otp, date_nl, "
+                     "free_speech_or_no)",
+                     n->text);
+    }
+    cc_pop(c, mark);
+}
+
+static void compile_collect(cc *c, m_state *st, const dom_pair *p)
+{
+    static const char *const keys[] = {"mode", "allow_dtmf", "length", "target", "validate",
+                                       "retry", NULL};
+    m_collect *col = &st->collect;
+    size_t mark = cc_push_key(c, "collect");
+    if (!cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
+        cc_pop(c, mark);
+        return;
+    }
+    const dom_node *n = p->value;
+    char owner[300];
+    snprintf(owner, sizeof(owner), "collect of state '%s'", st->name);
+    cc_check_keys(c, n, keys, owner);
+    col->allow_dtmf = c->m->limits.allow_dtmf;
+    const dom_node *mode = dom_get(n, "mode");
+    if (mode)
+        collect_mode(c, col, mode);
+    else
+        cc_missing(c, p->line, p->column, "mode", owner);
+    cc_get_bool(c, n, "allow_dtmf", &col->allow_dtmf);
+    cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
+    const char *target = NULL;
+    if (cc_get_string(c, n, "target", &target)) {
+        const dom_node *t = dom_get(n, "target");
+        if (!target[0]) {
+            size_t m2 = cc_push_key(c, "target");
+            cc_error(c, "invalid-value", t->line, t->column, "target: the ctx key is empty");
+            cc_pop(c, m2);
+        } else {
+            col->target = ivrsm_arena_strdup(c->arena, target);
+        }
+    }
+    const dom_node *v = dom_get(n, "validate");
+    if (v)
+        collect_validate(c, col, v);
+    const dom_pair *retry = dom_get_pair(n, "retry");
+    if (retry)
+        collect_retry(c, col, retry, st->name);
+    cc_pop(c, mark);
+}
+
+/* --- Outcomes, action ----------------------------------------------------------- */
+
+static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char *key,
+                            const char *state)
+{
+    static const char *const keys[] = {"set", "prompt", "prompt_template", "prompt_from_action",
+                                       "next", NULL};
+    if (!cc_expect(c, n, DOM_MAP, "a map (set, prompt, prompt_template, next)"))
+        return;
+    char owner[300];
+    snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
+    cc_check_keys(c, n, keys, owner);
+    out->present = true;
+    kvlist_at(c, n, "set", &out->set, false);
+    compile_prompt(c, n, &out->prompt, true);
+    out->next = state_ref_at(c, n, "next");
+}
+
+/* on_success / on_fail of the state, or (nested variant) inside its action. */
+static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const dom_node *action)
+{
+    static const char *const names[2] = {"on_success", "on_fail"};
+    m_outcome *outs[2] = {&st->on_success, &st->on_fail};
+    for (int i = 0; i < 2; i++) {
+        const dom_node *outer = dom_get(state, names[i]);
+        const dom_node *inner = action && action->kind == DOM_MAP ? dom_get(action, names[i]) : NULL;
+        if (outer && inner) {
+            size_t mark = cc_push_key(c, "action");
+            cc_push_key(c, names[i]);
+            cc_error(c, "invalid-value", inner->line, inner->column,
+                     "%s is given twice, in the state and inside action; keep one", names[i]);
+            cc_pop(c, mark);
+            continue;
+        }
+        size_t mark = inner ? cc_push_key(c, "action") : c->path_len;
+        if (outer || inner) {
+            cc_push_key(c, names[i]);
+            compile_outcome(c, outs[i], outer ? outer : inner, names[i], st->name);
+        }
+        cc_pop(c, mark);
+    }
+}
+
+static void resolve_call(cc *c, m_action *a, const dom_node *call)
+{
+    size_t mark = cc_push_key(c, "call");
+    const struct ivrsm_machine *m = c->m;
+    const char *name = NULL;
+    if (call->ref && !strncmp(call->ref, "endpoints.", 10))
+        name = call->ref + 10; /* written as ${globals.endpoints.NAME} */
+    else if (call->kind == DOM_STRING && !strchr(call->text, ' '))
+        name = call->text; /* a bare endpoint name */
+    for (size_t i = 0; name && i < m->endpoint_count; i++) {
+        if (!strcmp(m->endpoints[i].name, name)) {
+            a->endpoint = (int32_t)i;
+            a->method = m->endpoints[i].method;
+            a->path = m->endpoints[i].path;
+        }
+    }
+    if (a->endpoint != M_NONE || !cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
+        cc_pop(c, mark);
+        return;
+    }
+    if (!cc_call_parse(c, call->text, &a->method, &a->path)) {
+        if (name && !strchr(name, '/')) {
+            const char *guess =
+                m->endpoint_count
+                    ? cc_suggest(name, &m->endpoints[0].name, sizeof(m_endpoint), m->endpoint_count)
+                    : NULL;
+            cc_error(c, "unknown-endpoint", call->line, call->column,
+                     "call: no endpoint named '%s' in globals.endpoints%s%s%s", name,
+                     guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+        } else {
+            cc_error(c, "invalid-value", call->line, call->column,
+                     "call: expected \"METHOD /path\" (GET, POST, PUT, PATCH or DELETE) or an "
+                     "endpoint name, found \"%s\"",
+                     call->text);
+        }
+    }
+    cc_pop(c, mark);
+}
+
+/* Every {name} of the path needs a `path:` value. */
+static void check_path_params(cc *c, const m_action *a, const dom_node *call)
+{
+    for (const char *p = a->path ? strchr(a->path, '{') : NULL; p; p = strchr(p + 1, '{')) {
+        const char *close = strchr(p, '}');
+        if (!close)
+            break;
+        size_t n = (size_t)(close - p - 1);
+        bool found = false;
+        for (size_t i = 0; i < a->path_params.count && !found; i++)
+            found = strlen(a->path_params.items[i].key) == n &&
+                    !memcmp(a->path_params.items[i].key, p + 1, n);
+        if (!found) {
+            size_t mark = cc_push_key(c, "call");
+            cc_error(c, "missing-path-param", call->line, call->column,
+                     "call: the path %s needs a value for {%.*s} (add path: { %.*s: ... } to "
+                     "the action)",
+                     a->path, (int)n, p + 1, (int)n, p + 1);
+            cc_pop(c, mark);
+        }
+    }
+}
+
+static void compile_action(cc *c, m_state *st, const dom_pair *p)
+{
+    static const char *const keys[] = {"call", "headers", "query", "path", "body", "timeout_ms",
+                                       "on_success", "on_fail", NULL};
+    m_action *a = &st->action;
+    a->endpoint = M_NONE;
+    size_t mark = cc_push_key(c, "action");
+    if (!cc_expect(c, p->value, DOM_MAP, "a map with call")) {
+        cc_pop(c, mark);
+        return;
+    }
+    const dom_node *n = p->value;
+    char owner[300];
+    snprintf(owner, sizeof(owner), "action of state '%s'", st->name);
+    cc_check_keys(c, n, keys, owner);
+    a->present = true;
+    const dom_node *call = dom_get(n, "call");
+    if (call)
+        resolve_call(c, a, call);
+    else
+        cc_missing(c, p->line, p->column, "call", owner);
+    kvlist_at(c, n, "headers", &a->headers, true);
+    kvlist_at(c, n, "query", &a->query, true);
+    kvlist_at(c, n, "path", &a->path_params, true);
+    const dom_node *body = dom_get(n, "body");
+    if (body) {
+        size_t m2 = cc_push_key(c, "body");
+        a->has_body = cc_value(c, body, &a->body);
+        cc_pop(c, m2);
+    }
+    cc_get_int(c, n, "timeout_ms", 1, 600000, &a->timeout_ms);
+    if (call && a->path)
+        check_path_params(c, a, call);
+    cc_pop(c, mark);
+}
+
+/* --- Handoff ------------------------------------------------------------------------ */
+
+static void compile_handoff(cc *c, m_state *st, const dom_node *n)
+{
+    /* Without `enabled`, a handoff state follows globals.handoff.enabled when
+     * the machine sets it, and is enabled otherwise: the state exists to transfer. */
+    const dom_node *gh = dom_get(c->globals, "handoff");
+    st->handoff.enabled = gh && dom_get(gh, "enabled") ? c->m->handoff_enabled : true;
+    cc_get_bool(c, n, "enabled", &st->handoff.enabled);
+    st->handoff.queue = template_at(c, n, "queue_id");
+    st->handoff.prompt = template_at(c, n, "prompt");
+}
+
+/* --- Matching tables ---------------------------------------------------------------- */
+
+typedef struct phrase_slot {
+    m_phrase_entry entry;
+    size_t order; /* insertion order, for a stable sort */
+} phrase_slot;
+
+static int phrase_cmp(const void *pa, const void *pb)
+{
+    const phrase_slot *a = pa, *b = pb;
+    if (a->entry.len != b->entry.len)
+        return a->entry.len > b->entry.len ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
+}
+
+/* Add a speech hint once; `cap` is the size of st->hints. */
+static void add_hint(m_state *st, const char *hint, size_t cap)
+{
+    if (!hint)
+        return;
+    for (size_t i = 0; i < st->hint_count; i++)
+        if (!strcmp(st->hints[i], hint))
+            return;
+    if (st->hint_count < cap)
+        st->hints[st->hint_count++] = hint;
+}
+
+static void build_tables(cc *c, m_state *st, const dom_node *routes)
+{
+    size_t n_dtmf = 0, n_phrase = 0;
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
+            n_dtmf += c->m->intents[r->intent].dtmf_count;
+            n_phrase += c->m->intents[r->intent].utterance_count;
+        } else if (r->kind == M_ROUTE_TEXT && r->text) {
+            n_phrase++;
+        }
+    }
+    st->dtmf = n_dtmf ? ivrsm_arena_alloc(c->arena, n_dtmf * sizeof(m_dtmf_entry)) : NULL;
+    st->phrases = n_phrase ? ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry)) : NULL;
+    st->hints = n_phrase ? ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *)) : NULL;
+    phrase_slot *slots = n_phrase ? malloc(n_phrase * sizeof(*slots)) : NULL;
+    if ((n_dtmf && !st->dtmf) || (n_phrase && (!st->phrases || !st->hints || !slots))) {
+        free(slots);
+        cc_nomem(c);
+        return;
+    }
+    size_t np = 0;
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        if (r->kind == M_ROUTE_TEXT && r->text) {
+            slots[np] = (phrase_slot){{r->text, (uint16_t)r->text_len, (uint16_t)i}, np};
+            np++;
+            const dom_node *raw = dom_get(routes->items[i], "when_text");
+            add_hint(st, ivrsm_arena_strdup(c->arena, raw->text), n_phrase);
+            continue;
+        }
+        if (r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
+            continue;
+        const m_intent *in = &c->m->intents[r->intent];
+        for (size_t k = 0; k < in->dtmf_count; k++) {
+            size_t len = strlen(in->dtmf[k]);
+            st->dtmf[st->dtmf_count++] = (m_dtmf_entry){in->dtmf[k], (uint16_t)len, (uint16_t)i};
+            if ((int)len > st->max_dtmf_len)
+                st->max_dtmf_len = (int)len;
+        }
+        for (size_t k = 0; k < in->utterance_count; k++) {
+            size_t len = in->utterance_lens[k];
+            uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+            slots[np] = (phrase_slot){{in->utterances_norm[k], len16, (uint16_t)i}, np};
+            np++;
+            add_hint(st, in->utterances[k], n_phrase);
+        }
+    }
+    qsort(slots, np, sizeof(*slots), phrase_cmp);
+    for (size_t i = 0; i < np; i++)
+        st->phrases[i] = slots[i].entry;
+    st->phrase_count = np;
+    free(slots);
+}
+
+/* --- The state ---------------------------------------------------------------------- */
+
+static void compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *pair)
+{
+    const dom_node *t = dom_get(n, "type");
+    if (!t) {
+        char owner[300];
+        snprintf(owner, sizeof(owner), "state '%s' (expected one of: prompt_and_listen, "
+                                       "action_then_prompt, listen, handoff, prompt_end)",
+                 st->name);
+        cc_missing(c, pair->line, pair->column, "type", owner);
+        return;
+    }
+    size_t mark = cc_push_key(c, "type");
+    if (cc_expect(c, t, DOM_STRING, "a state type")) {
+        int i = 0;
+        while (i < M_STATE_TYPE_COUNT && strcmp(type_names[i], t->text))
+            i++;
+        if (i < M_STATE_TYPE_COUNT) {
+            st->type = (m_state_type)i;
+        } else {
+            const char *guess = cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
+            cc_error(c, "invalid-value", t->line, t->column,
+                     "type: unknown state type '%s'%s%s%s (expected one of: prompt_and_listen, "
+                     "action_then_prompt, listen, handoff, prompt_end)",
+                     t->text, guess ? "; did you mean '" : "", guess ? guess : "",
+                     guess ? "'?" : "");
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static void handoff_only_keys(cc *c, const m_state *st, const dom_node *n)
+{
+    static const char *const keys[] = {"enabled", "queue_id", NULL};
+    for (const char *const *k = keys; *k; k++) {
+        const dom_pair *p = dom_get_pair(n, *k);
+        if (!p)
+            continue;
+        size_t mark = cc_push_key(c, *k);
+        cc_error(c, "unknown-key", p->line, p->column,
+                 "key '%s' is only allowed in handoff states (state '%s' is of type %s)", *k,
+                 st->name, type_names[st->type]);
+        cc_pop(c, mark);
+    }
+}
+
+void cc_state(cc *c, int32_t index, const dom_pair *pair)
+{
+    m_state *st = &c->m->states[index];
+    st->next = M_NONE;
+    st->noinput.next = st->nomatch.next = st->fallback.next = M_NONE;
+    st->on_success.next = st->on_fail.next = M_NONE;
+    st->collect.retry.on_fail_next = M_NONE;
+    st->action.endpoint = M_NONE;
+    size_t mark = cc_push_key(c, pair->key);
+    const dom_node *n = pair->value;
+    if (!cc_expect(c, n, DOM_MAP, "a state (a map with type)")) {
+        cc_pop(c, mark);
+        return;
+    }
+    char owner[300];
+    snprintf(owner, sizeof(owner), "state '%s'", st->name);
+    cc_check_keys(c, n, state_keys, owner);
+    st->type = M_PROMPT_AND_LISTEN;
+    compile_type(c, st, n, pair);
+    const char *description;
+    cc_get_string(c, n, "description", &description);
+
+    if (st->type == M_HANDOFF)
+        compile_handoff(c, st, n);
+    else
+        handoff_only_keys(c, st, n);
+    compile_prompt(c, n, &st->prompt, st->type != M_HANDOFF);
+
+    const dom_node *routes = dom_get(n, "routes");
+    if (routes)
+        compile_routes(c, st, routes);
+    compile_counter(c, &st->noinput, n, "noinput", st->name);
+    compile_counter(c, &st->nomatch, n, "nomatch", st->name);
+    compile_fallback(c, &st->fallback, n, st->name);
+    st->next = state_ref_at(c, n, "next");
+    const dom_pair *collect = dom_get_pair(n, "collect");
+    if (collect)
+        compile_collect(c, st, collect);
+    const dom_pair *action = dom_get_pair(n, "action");
+    if (action)
+        compile_action(c, st, action);
+    else if (st->type == M_ACTION_THEN_PROMPT)
+        cc_missing(c, pair->line, pair->column, "action", owner);
+    compile_outcomes(c, st, n, action ? action->value : NULL);
+    if (st->route_count && routes->kind == DOM_LIST)
+        build_tables(c, st, routes);
+    cc_pop(c, mark);
+}

@@ -1,0 +1,263 @@
+/*
+ * Values the runtime evaluates: run-time templates, `set` values, headers,
+ * query and path parameters, bodies. Everything compiled here is owned by
+ * the machine (model.h: owned_templates, owned_json) and freed with it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile.h"
+
+/* --- Ownership ------------------------------------------------------------ */
+
+/* Capacity of an owned array holding n items: 16, then doubling. */
+static size_t owned_capacity(size_t n)
+{
+    size_t cap = 16;
+    while (cap < n)
+        cap *= 2;
+    return cap;
+}
+
+static bool push_owned(cc *c, void ***array, size_t *count, void *item)
+{
+    size_t n = *count;
+    if (n == 0 || n == owned_capacity(n)) {
+        void **p = realloc(*array, (n ? n * 2 : 16) * sizeof(void *));
+        if (!p) {
+            cc_nomem(c);
+            return false;
+        }
+        *array = p;
+    }
+    (*array)[(*count)++] = item;
+    return true;
+}
+
+bool cc_own_json(cc *c, json_t *j)
+{
+    if (push_owned(c, (void ***)&c->m->owned_json, &c->m->owned_json_count, j))
+        return true;
+    json_decref(j);
+    return false;
+}
+
+static bool own_template(cc *c, ivrsm_tmpl *t)
+{
+    if (push_owned(c, (void ***)&c->m->owned_templates, &c->m->owned_template_count, t))
+        return true;
+    ivrsm_tmpl_free(t);
+    return false;
+}
+
+static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
+{
+    compile_info *info = c->info;
+    if (info->site_count == info->site_cap) {
+        size_t cap = info->site_cap ? info->site_cap * 2 : 64;
+        tmpl_site *p = realloc(info->sites, cap * sizeof(*p));
+        if (!p) {
+            cc_nomem(c);
+            return;
+        }
+        info->sites = p;
+        info->site_cap = cap;
+    }
+    const char *path = ivrsm_arena_strdup(c->doc->arena, c->path);
+    if (!path) {
+        cc_nomem(c);
+        return;
+    }
+    info->sites[info->site_count++] = (tmpl_site){t, n->line, n->column, path, c->state};
+}
+
+/* --- JSON ------------------------------------------------------------------- */
+
+json_t *dom_to_json(const dom_node *n, const dom_node **bad)
+{
+    *bad = NULL;
+    switch ((dom_kind)n->kind) {
+    case DOM_NULL: return json_null();
+    case DOM_BOOL: return json_boolean(n->as.boolean);
+    case DOM_INT: return json_integer((json_int_t)n->as.integer);
+    case DOM_REAL:
+        if (!isfinite(n->as.real)) {
+            *bad = n;
+            return NULL;
+        }
+        return json_real(n->as.real);
+    case DOM_STRING: return json_stringn(n->text, n->len);
+    case DOM_LIST: {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < n->count; i++) {
+            json_t *item = dom_to_json(n->items[i], bad);
+            if (!item || json_array_append_new(a, item) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case DOM_MAP: {
+        json_t *o = json_object();
+        for (size_t i = 0; o && i < n->count; i++) {
+            json_t *item = dom_to_json(n->pairs[i].value, bad);
+            if (!item || json_object_setn_new(o, n->pairs[i].key, n->pairs[i].key_len, item) != 0) {
+                json_decref(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    }
+    return NULL;
+}
+
+json_t *cc_json(cc *c, const dom_node *n)
+{
+    const dom_node *bad;
+    json_t *j = dom_to_json(n, &bad);
+    if (!j && bad)
+        cc_error(c, "invalid-value", bad->line, bad->column,
+                 "%s cannot be represented in JSON (only finite numbers can)", bad->text);
+    else if (!j)
+        cc_nomem(c);
+    return j;
+}
+
+/* --- Templates ----------------------------------------------------------------- */
+
+ivrsm_tmpl *cc_template(cc *c, const dom_node *n)
+{
+    if (n->kind == DOM_INT || n->kind == DOM_REAL || n->kind == DOM_BOOL) {
+        /* `prompt: 3` reads as the text "3": a scalar is what the author meant. */
+    } else if (!cc_expect(c, n, DOM_STRING, "a string (a template)")) {
+        return NULL;
+    }
+    char err[256] = "";
+    size_t off = 0;
+    ivrsm_tmpl *t = ivrsm_tmpl_compile(n->text, n->len, err, sizeof(err), &off);
+    if (!t) {
+        if (!strcmp(err, "out of memory"))
+            cc_nomem(c);
+        else
+            cc_error(c, "bad-template", n->line, n->column,
+                     "%s: invalid template at offset %zu: %s", cc_field(c), off, err);
+        return NULL;
+    }
+    if (!own_template(c, t))
+        return NULL;
+    record_site(c, t, n);
+    return t;
+}
+
+static bool has_template(const dom_node *n)
+{
+    if (n->kind == DOM_STRING)
+        return n->len >= 2 && strstr(n->text, "{{") != NULL;
+    if (n->kind == DOM_MAP) {
+        for (size_t i = 0; i < n->count; i++)
+            if (has_template(n->pairs[i].value))
+                return true;
+    } else if (n->kind == DOM_LIST) {
+        for (size_t i = 0; i < n->count; i++)
+            if (has_template(n->items[i]))
+                return true;
+    }
+    return false;
+}
+
+static bool value_object(cc *c, const dom_node *n, m_value *out)
+{
+    out->kind = MV_OBJECT;
+    out->count = n->count;
+    out->keys = ivrsm_arena_alloc(c->arena, n->count * sizeof(char *));
+    out->items = ivrsm_arena_alloc(c->arena, n->count * sizeof(m_value));
+    if (!out->keys || !out->items) {
+        cc_nomem(c);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n->count; i++) {
+        out->keys[i] = ivrsm_arena_strdup(c->arena, n->pairs[i].key);
+        size_t mark = cc_push_key(c, n->pairs[i].key);
+        ok = cc_value(c, n->pairs[i].value, &out->items[i]) && ok;
+        cc_pop(c, mark);
+    }
+    return ok;
+}
+
+static bool value_array(cc *c, const dom_node *n, m_value *out)
+{
+    out->kind = MV_ARRAY;
+    out->count = n->count;
+    out->items = ivrsm_arena_alloc(c->arena, n->count * sizeof(m_value));
+    if (!out->items) {
+        cc_nomem(c);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n->count; i++) {
+        size_t mark = cc_push_index(c, i);
+        ok = cc_value(c, n->items[i], &out->items[i]) && ok;
+        cc_pop(c, mark);
+    }
+    return ok;
+}
+
+bool cc_value(cc *c, const dom_node *n, m_value *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!has_template(n)) {
+        /* No template anywhere below: one JSON literal, built once. */
+        json_t *j = cc_json(c, n);
+        if (!j || !cc_own_json(c, j)) {
+            out->literal = NULL;
+            return false;
+        }
+        out->kind = MV_LITERAL;
+        out->literal = j;
+        return true;
+    }
+    if (n->kind == DOM_STRING) {
+        out->kind = MV_TEMPLATE;
+        out->tmpl = cc_template(c, n);
+        return out->tmpl != NULL;
+    }
+    return n->kind == DOM_MAP ? value_object(c, n, out) : value_array(c, n, out);
+}
+
+bool cc_kvlist(cc *c, const dom_node *n, m_kvlist *out, bool scalars_only)
+{
+    if (!cc_expect(c, n, DOM_MAP, "a map"))
+        return false;
+    out->items = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_kv)) : NULL;
+    if (n->count && !out->items) {
+        cc_nomem(c);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n->count; i++) {
+        const dom_pair *p = &n->pairs[i];
+        size_t mark = cc_push_key(c, p->key);
+        m_kv *kv = &out->items[out->count];
+        if (scalars_only && (p->value->kind == DOM_MAP || p->value->kind == DOM_LIST)) {
+            char buf[96];
+            cc_error(c, "wrong-type", p->value->line, p->value->column,
+                     "%s: expected a string, a number or a boolean, found %s", p->key,
+                     cc_describe(p->value, buf, sizeof(buf)));
+            ok = false;
+        } else if (p->key_len == 0) {
+            cc_error(c, "invalid-value", p->line, p->column, "a key must not be empty");
+            ok = false;
+        } else if (cc_value(c, p->value, &kv->value)) {
+            kv->key = ivrsm_arena_strdup(c->arena, p->key);
+            out->count++;
+        } else {
+            ok = false;
+        }
+        cc_pop(c, mark);
+    }
+    return ok;
+}

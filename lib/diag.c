@@ -1,0 +1,205 @@
+#include "diag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIAG_MESSAGE_MAX 512
+
+void diag_copy_utf8(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return;
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        /* Step back over continuation bytes so no character is cut. */
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+ivrsm_diagnostics *diag_new(const char *file)
+{
+    ivrsm_diagnostics *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->file = strdup(file ? file : "<buffer>");
+    if (!d->file) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+int diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+              const char *path, const char *rule, const char *fmt, va_list ap)
+{
+    char message[DIAG_MESSAGE_MAX];
+    char raw[DIAG_MESSAGE_MAX * 2];
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    diag_copy_utf8(message, sizeof(message), raw);
+    if (!path)
+        path = "";
+    size_t plen = strlen(path), mlen = strlen(message);
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        diag_entry **items = realloc(d->items, cap * sizeof(*items));
+        if (!items) {
+            d->nomem = true;
+            return -1;
+        }
+        d->items = items;
+        d->cap = cap;
+    }
+    /* One allocation per entry: the entry, then its path, then its message. */
+    diag_entry *e = malloc(sizeof(*e) + plen + 1 + mlen + 1);
+    if (!e) {
+        d->nomem = true;
+        return -1;
+    }
+    char *p = (char *)(e + 1);
+    memcpy(p, path, plen + 1);
+    memcpy(p + plen + 1, message, mlen + 1);
+    e->pub.severity = severity;
+    e->pub.line = line;
+    e->pub.column = column;
+    e->pub.path = p;
+    e->pub.rule = rule;
+    e->pub.message = p + plen + 1;
+    e->code = severity == IVRSM_SEVERITY_ERROR ? code : 0;
+    e->seq = d->count;
+    d->items[d->count++] = e;
+    if (severity == IVRSM_SEVERITY_ERROR)
+        d->errors++;
+    return 0;
+}
+
+int diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+             const char *path, const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = diag_addv(d, severity, code, line, column, path, rule, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *diag_rule_for_code(int code)
+{
+    switch (code) {
+    case IVRSM_ESYNTAX: return "syntax";
+    case IVRSM_ELIMIT: return "limit";
+    default: return "wrong-type";
+    }
+}
+
+int diag_add_error(ivrsm_diagnostics *d, const ivrsm_error *err)
+{
+    return diag_add(d, IVRSM_SEVERITY_ERROR, err->code, err->line, err->column, err->path,
+                    diag_rule_for_code(err->code), "%s", err->message);
+}
+
+static int entry_before(const diag_entry *a, const diag_entry *b)
+{
+    if (a->pub.line != b->pub.line)
+        return a->pub.line < b->pub.line;
+    if (a->pub.column != b->pub.column)
+        return a->pub.column < b->pub.column;
+    return a->seq < b->seq;
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+    const diag_entry *a = *(diag_entry *const *)pa, *b = *(diag_entry *const *)pb;
+    if (entry_before(a, b))
+        return -1;
+    return entry_before(b, a) ? 1 : 0;
+}
+
+void diag_sort(ivrsm_diagnostics *d)
+{
+    /* seq breaks ties, so qsort's instability does not show. */
+    if (d->count > 1)
+        qsort(d->items, d->count, sizeof(*d->items), entry_cmp);
+}
+
+const diag_entry *diag_first_error(const ivrsm_diagnostics *d)
+{
+    const diag_entry *best = NULL;
+    for (size_t i = 0; i < d->count; i++) {
+        const diag_entry *e = d->items[i];
+        if (e->pub.severity == IVRSM_SEVERITY_ERROR && (!best || entry_before(e, best)))
+            best = e;
+    }
+    return best;
+}
+
+static void error_fill(ivrsm_error *err, int code, const char *file, int line, int column,
+                       const char *path, const char *message)
+{
+    err->code = code;
+    err->line = line;
+    err->column = column;
+    diag_copy_utf8(err->file, sizeof(err->file), file ? file : "<buffer>");
+    diag_copy_utf8(err->path, sizeof(err->path), path ? path : "");
+    diag_copy_utf8(err->message, sizeof(err->message), message);
+}
+
+int diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err)
+{
+    if (err)
+        error_fill(err, e->code, file, e->pub.line, e->pub.column, e->pub.path, e->pub.message);
+    return e->code;
+}
+
+int diag_set_error(ivrsm_error *err, int code, const char *file, int line, int column,
+                   const char *path, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    char message[DIAG_MESSAGE_MAX * 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    error_fill(err, code, file, line, column, path, message);
+    return code;
+}
+
+/* --- Public API ----------------------------------------------------------- */
+
+size_t ivrsm_diagnostics_count(const ivrsm_diagnostics *d)
+{
+    return d ? d->count : 0;
+}
+
+size_t ivrsm_diagnostics_error_count(const ivrsm_diagnostics *d)
+{
+    return d ? d->errors : 0;
+}
+
+const ivrsm_diagnostic *ivrsm_diagnostics_get(const ivrsm_diagnostics *d, size_t i)
+{
+    if (!d || i >= d->count)
+        return NULL;
+    return &d->items[i]->pub;
+}
+
+const char *ivrsm_diagnostics_file(const ivrsm_diagnostics *d)
+{
+    return d ? d->file : NULL;
+}
+
+void ivrsm_diagnostics_free(ivrsm_diagnostics *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->count; i++)
+        free(d->items[i]);
+    free(d->items);
+    free(d->file);
+    free(d);
+}

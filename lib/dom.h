@@ -1,0 +1,170 @@
+/*
+ * A small read-only document tree: what the YAML and JSON readers produce and
+ * what the compiler, the validator and the converter walk.
+ *
+ * Every node and every map key remembers its 1-based line and column, so any
+ * later stage can point at the exact spot of a mistake. All memory belongs to
+ * the document's arena: a document is freed in one call.
+ *
+ * YAML aliases are not copied: an alias points at the anchored node, so a
+ * node may have several parents. Nodes are never modified after the reader
+ * returns, which makes that sharing safe.
+ */
+#ifndef IVRSM_DOM_H
+#define IVRSM_DOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "ivrsm/ivrsm.h"
+
+typedef enum dom_kind {
+    DOM_NULL = 0,
+    DOM_BOOL,
+    DOM_INT,
+    DOM_REAL,
+    DOM_STRING,
+    DOM_MAP,
+    DOM_LIST
+} dom_kind;
+
+/* How a scalar was written; the converter uses it to keep strings strings. */
+typedef enum dom_style {
+    DOM_STYLE_PLAIN = 0, /* plain YAML scalar, or any JSON scalar */
+    DOM_STYLE_QUOTED,    /* single or double quoted */
+    DOM_STYLE_BLOCK      /* YAML literal | or folded > */
+} dom_style;
+
+typedef struct dom_node dom_node;
+
+typedef struct dom_pair {
+    const char *key; /* NUL-terminated, never NULL */
+    size_t key_len;
+    int line; /* of the key */
+    int column;
+    dom_node *value;
+} dom_pair;
+
+struct dom_node {
+    uint8_t kind;    /* dom_kind */
+    uint8_t style;   /* dom_style */
+    uint16_t height; /* levels of maps/lists below this node (0 for a scalar) */
+    uint32_t weight; /* nodes in this subtree, counting every alias expanded */
+    int line;        /* 1-based; 0 unknown */
+    int column;
+    /* Set on nodes that stand for a whole-scalar "${globals.X}" reference
+     * (see globals.h): "X", e.g. "endpoints.verify_otp". NULL otherwise. */
+    const char *ref;
+    union {
+        bool boolean;
+        int64_t integer;
+        double real;
+    } as;
+    /* DOM_STRING: the value (NUL-terminated, no NUL inside).
+     * Other scalars: the text as written ("0x1F", "1.50", "~"), for messages
+     * and for a faithful conversion. NULL for maps and lists. */
+    const char *text;
+    size_t len;
+    size_t count;    /* DOM_MAP: pairs; DOM_LIST: items */
+    dom_pair *pairs; /* DOM_MAP, in document order */
+    dom_node **items; /* DOM_LIST */
+};
+
+typedef struct dom_doc {
+    ivrsm_arena *arena;
+    dom_node *root; /* a DOM_MAP once the reader succeeded */
+    const char *name; /* file or buffer name, for messages */
+    size_t node_count; /* with aliases expanded */
+} dom_doc;
+
+/*
+ * Read a document and build its tree.
+ *
+ * data/len: the document; need not be NUL-terminated; not retained.
+ * format:   IVRSM_FORMAT_AUTO picks JSON when the first non-blank byte is '{'.
+ * name:     used in messages; NULL means "<buffer>".
+ *
+ * Refuses, with a position whenever one applies: an empty document, a root
+ * that is not a map, invalid UTF-8 or a NUL byte (IVRSM_ESYNTAX), malformed
+ * YAML or JSON, a duplicate key, an unsupported YAML tag, a second YAML
+ * document (IVRSM_ESYNTAX), and anything past the IVRSM_MAX_* bounds
+ * (IVRSM_ELIMIT). Returns 0 and *out, or the error code with *err filled
+ * (err may be NULL). IVRSM_ENOMEM when memory runs out.
+ */
+int dom_load(const char *data, size_t len, ivrsm_format format, const char *name, dom_doc **out,
+             ivrsm_error *err);
+
+/*
+ * Read a whole file into a malloc'ed buffer (NUL-terminated; *len excludes
+ * the NUL). Refuses files over IVRSM_MAX_DOCUMENT_BYTES (IVRSM_ELIMIT) and
+ * unreadable ones (IVRSM_EIO); err may be NULL.
+ */
+int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err);
+
+/* IVRSM_FORMAT_JSON for a path ending in ".json" (any case), else YAML. */
+ivrsm_format dom_format_for_path(const char *path);
+
+void dom_free(dom_doc *doc);
+
+/* The value under `key` in map `map`, or NULL (also NULL when map is not a map). */
+dom_node *dom_get(const dom_node *map, const char *key);
+/* The pair of `key` in `map`, or NULL. */
+const dom_pair *dom_get_pair(const dom_node *map, const char *key);
+
+/* "a string", "an integer", "a number", "a boolean", "null", "a map", "a list". */
+const char *dom_kind_article(dom_kind kind);
+
+/* --- Building trees (used by the readers, and by globals resolution) ------ */
+
+/* A new zeroed node of `kind` at line/column, weight 1; NULL on no memory. */
+dom_node *dom_new_node(dom_doc *doc, dom_kind kind, int line, int column);
+/* A string node holding a copy of s[0..len). */
+dom_node *dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column);
+/* A shallow copy of `node` placed at line/column (children are shared). */
+dom_node *dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column);
+
+/*
+ * Create an empty document (arena and name) for a reader to fill. NULL on
+ * no memory.
+ */
+dom_doc *dom_doc_new(const char *name);
+
+/*
+ * Validate UTF-8 and refuse NUL bytes. Returns 0, or -1 (invalid UTF-8) or
+ * -2 (a NUL byte) with the 1-based line and column (in characters) of the
+ * first bad byte.
+ */
+int dom_check_text(const char *data, size_t len, int *line, int *column);
+
+/* Column (1-based, in characters) of byte `offset`, counting from the start of its line. */
+int dom_column_at(const char *data, size_t offset);
+
+/* The two readers behind dom_load(); `data` is checked UTF-8 without a BOM. */
+int dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
+int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
+
+/* --- A string-keyed hash set (duplicate keys, anchors) -------------------- */
+
+typedef struct dom_strmap {
+    struct dom_strmap_slot *slots;
+    size_t mask; /* capacity - 1; capacity is a power of two */
+    size_t count;
+} dom_strmap;
+
+#define DOM_STRMAP_INIT {NULL, 0, 0}
+
+/*
+ * Insert key → value unless the key is there. Returns 1 when inserted, 0 when
+ * the key already exists (then *existing, if not NULL, receives its value),
+ * -1 on no memory. The key is not copied: it must outlive the map.
+ */
+int dom_strmap_put(dom_strmap *m, const char *key, size_t len, void *value, void **existing);
+/* Insert key → value, replacing any earlier value. Returns 0, or -1 on no memory. */
+int dom_strmap_set(dom_strmap *m, const char *key, size_t len, void *value);
+/* The value of `key`, or NULL. */
+void *dom_strmap_get(const dom_strmap *m, const char *key, size_t len);
+void dom_strmap_free(dom_strmap *m);
+
+#endif

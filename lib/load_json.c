@@ -1,0 +1,292 @@
+/*
+ * JSON → dom.
+ *
+ * jansson parses (strictly, duplicate keys refused) and reports syntax errors
+ * with their position. It keeps no positions in its values, so a second
+ * pass walks the text alongside the parsed tree: the text is known to be
+ * valid JSON and jansson keeps object members in document order, so one
+ * linear scan finds where every value and every key starts.
+ *
+ * jansson recurses while parsing (up to depth 2048); a pre-scan refuses
+ * anything nested deeper than IVRSM_MAX_DEPTH before jansson sees it.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "dom.h"
+
+typedef struct json_reader {
+    dom_doc *doc;
+    const char *data;
+    size_t len;
+    size_t at;  /* cursor in data */
+    int line;   /* of the cursor, 1-based */
+    int column; /* in characters, 1-based */
+    bool lost;  /* the text no longer matches the tree: stop reporting positions */
+    size_t nodes;
+    ivrsm_error *err;
+} json_reader;
+
+static void advance(json_reader *r, size_t n)
+{
+    for (size_t i = 0; i < n && r->at < r->len; i++, r->at++) {
+        unsigned char c = (unsigned char)r->data[r->at];
+        if (c == '\n') {
+            r->line++;
+            r->column = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            r->column++;
+        }
+    }
+}
+
+static void skip_blank(json_reader *r)
+{
+    while (r->at < r->len && strchr(" \t\r\n", r->data[r->at]))
+        advance(r, 1);
+}
+
+/* Step over `c`, or note that positions can no longer be trusted. */
+static void expect(json_reader *r, char c)
+{
+    skip_blank(r);
+    if (r->at < r->len && r->data[r->at] == c)
+        advance(r, 1);
+    else
+        r->lost = true;
+}
+
+static void skip_string(json_reader *r)
+{
+    if (r->at >= r->len || r->data[r->at] != '"') {
+        r->lost = true;
+        return;
+    }
+    advance(r, 1);
+    while (r->at < r->len && r->data[r->at] != '"')
+        advance(r, r->data[r->at] == '\\' ? 2 : 1);
+    advance(r, 1);
+}
+
+static size_t token_length(const json_reader *r)
+{
+    size_t n = 0;
+    while (r->at + n < r->len && strchr("+-.0123456789eEtrufalsn", r->data[r->at + n]))
+        n++;
+    return n;
+}
+
+/* --- Depth pre-scan ------------------------------------------------------ */
+
+static int check_depth(const char *data, size_t len, const char *name, ivrsm_error *err)
+{
+    int depth = 0, line = 1, column = 1;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (in_string) {
+            if (c == '\\')
+                i++, column++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > IVRSM_MAX_DEPTH)
+                return diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
+                                      "nesting deeper than %d levels", IVRSM_MAX_DEPTH);
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+        if (c == '\n') {
+            line++;
+            column = 1;
+        } else if (((unsigned char)c & 0xC0) != 0x80) {
+            column++;
+        }
+    }
+    return 0;
+}
+
+/* --- Tree conversion ------------------------------------------------------ */
+
+static int fail(json_reader *r, int code, int line, int column, const char *message)
+{
+    return diag_set_error(r->err, code, r->doc->name, line, column, "", "%s", message);
+}
+
+static int convert(json_reader *r, json_t *v, dom_node **out);
+
+static int convert_object(json_reader *r, json_t *v, dom_node *n)
+{
+    size_t count = json_object_size(v);
+    n->pairs = count ? ivrsm_arena_alloc(r->doc->arena, count * sizeof(*n->pairs)) : NULL;
+    if (count && !n->pairs)
+        return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+    expect(r, '{');
+    const char *key;
+    json_t *value;
+    size_t i = 0;
+    json_object_foreach (v, key, value) {
+        dom_pair *p = &n->pairs[i++];
+        skip_blank(r);
+        p->line = r->lost ? 0 : r->line;
+        p->column = r->lost ? 0 : r->column;
+        skip_string(r);
+        p->key_len = strlen(key);
+        if (p->key_len > IVRSM_MAX_STRING_BYTES)
+            return fail(r, IVRSM_ELIMIT, p->line, p->column, "a key longer than 65536 bytes");
+        p->key = ivrsm_arena_strndup(r->doc->arena, key, p->key_len);
+        if (!p->key)
+            return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+        expect(r, ':');
+        int rc = convert(r, value, &p->value);
+        if (rc)
+            return rc;
+        skip_blank(r);
+        if (i < count)
+            expect(r, ',');
+        n->weight += p->value->weight;
+        if (p->value->height + 1 > n->height)
+            n->height = (uint16_t)(p->value->height + 1);
+    }
+    n->count = count;
+    expect(r, '}');
+    return 0;
+}
+
+static int convert_array(json_reader *r, json_t *v, dom_node *n)
+{
+    size_t count = json_array_size(v);
+    n->items = count ? ivrsm_arena_alloc(r->doc->arena, count * sizeof(*n->items)) : NULL;
+    if (count && !n->items)
+        return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+    expect(r, '[');
+    for (size_t i = 0; i < count; i++) {
+        int rc = convert(r, json_array_get(v, i), &n->items[i]);
+        if (rc)
+            return rc;
+        if (i + 1 < count)
+            expect(r, ',');
+        n->weight += n->items[i]->weight;
+        if (n->items[i]->height + 1 > n->height)
+            n->height = (uint16_t)(n->items[i]->height + 1);
+    }
+    n->count = count;
+    expect(r, ']');
+    return 0;
+}
+
+static int convert_scalar(json_reader *r, json_t *v, dom_node *n)
+{
+    if (json_is_string(v)) {
+        size_t len = json_string_length(v);
+        if (len > IVRSM_MAX_STRING_BYTES)
+            return fail(r, IVRSM_ELIMIT, n->line, n->column, "a string longer than 65536 bytes");
+        n->style = DOM_STYLE_QUOTED;
+        n->text = ivrsm_arena_strndup(r->doc->arena, json_string_value(v), len);
+        n->len = len;
+        skip_string(r);
+        return n->text ? 0 : fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+    }
+    size_t tlen = token_length(r);
+    n->text = ivrsm_arena_strndup(r->doc->arena, r->data + r->at, tlen);
+    n->len = tlen;
+    if (!n->text)
+        return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+    advance(r, tlen);
+    if (json_is_integer(v)) {
+        n->kind = DOM_INT;
+        n->as.integer = json_integer_value(v);
+    } else if (json_is_real(v)) {
+        n->kind = DOM_REAL;
+        n->as.real = json_real_value(v);
+    } else if (json_is_boolean(v)) {
+        n->kind = DOM_BOOL;
+        n->as.boolean = json_is_true(v);
+    } else {
+        n->kind = DOM_NULL;
+    }
+    return 0;
+}
+
+static int convert(json_reader *r, json_t *v, dom_node **out)
+{
+    skip_blank(r);
+    int line = r->lost ? 0 : r->line, column = r->lost ? 0 : r->column;
+    if (++r->nodes > IVRSM_MAX_NODES)
+        return diag_set_error(r->err, IVRSM_ELIMIT, r->doc->name, line, column, "",
+                              "the document has more than %d nodes", IVRSM_MAX_NODES);
+    dom_kind kind = json_is_object(v) ? DOM_MAP : json_is_array(v) ? DOM_LIST : DOM_STRING;
+    dom_node *n = dom_new_node(r->doc, kind, line, column);
+    if (!n)
+        return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
+    *out = n;
+    if (kind == DOM_MAP) {
+        n->height = 1;
+        return convert_object(r, v, n);
+    }
+    if (kind == DOM_LIST) {
+        n->height = 1;
+        return convert_array(r, v, n);
+    }
+    return convert_scalar(r, v, n);
+}
+
+/* Offset of the opening quote of the key that ends just before `end`. */
+static size_t key_start(const char *data, size_t end)
+{
+    size_t i = end;
+    while (i > 0 && data[i - 1] != '"')
+        i--;
+    if (i < 2)
+        return end;
+    size_t j = i - 2; /* inside the key, before its closing quote */
+    while (j > 0 && !(data[j] == '"' && data[j - 1] != '\\'))
+        j--;
+    return j;
+}
+
+/*
+ * jansson says "duplicate object key near '"x"'" just after the key; say
+ * which key, plainly, and point at its opening quote.
+ */
+static int syntax_error(const json_error_t *je, const char *data, size_t len, const char *name,
+                        ivrsm_error *err)
+{
+    int line = je->line > 0 ? je->line : 1, column = je->column > 0 ? je->column : 1;
+    const char *dup = strstr(je->text, "duplicate object key near '");
+    if (dup) {
+        size_t end = je->position > 0 && (size_t)je->position <= len ? (size_t)je->position : 0;
+        if (end)
+            column = dom_column_at(data, key_start(data, end));
+        const char *k = dup + strlen("duplicate object key near '");
+        size_t n = strlen(k);
+        if (n >= 3 && k[0] == '"' && k[n - 2] == '"' && k[n - 1] == '\'')
+            return diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
+                                  "duplicate key '%.*s'", (int)(n - 3), k + 1);
+    }
+    return diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "JSON syntax error: %s",
+                          je->text);
+}
+
+int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
+{
+    ivrsm_error local;
+    if (!err)
+        err = &local;
+    int rc = check_depth(data, len, doc->name, err);
+    if (rc)
+        return rc;
+    json_error_t je;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!root)
+        return syntax_error(&je, data, len, doc->name, err);
+    json_reader r = {doc, data, len, 0, 1, 1, false, 0, err};
+    rc = convert(&r, root, &doc->root);
+    doc->node_count = r.nodes;
+    json_decref(root);
+    return rc;
+}
