@@ -1,0 +1,97 @@
+/* ivrsm convert: rewrite a machine file from YAML to JSON or back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+
+int cmd_convert(int argc, char **argv);
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ivrsm convert FILE --to json|yaml [-o OUT]\n"
+            "\n"
+            "Rewrite a machine document in the other format, keys in their order.\n"
+            "${globals...} references are kept as written; comments are not carried over.\n"
+            "The input format follows the file name (.json is JSON, anything else YAML).\n"
+            "\n"
+            "options:\n"
+            "  -t, --to FORMAT   json or yaml (required)\n"
+            "  -o, --output OUT  write to OUT instead of stdout\n"
+            "  -h, --help        show this help\n"
+            "\n"
+            "exit status: 0 converted, 1 the document is malformed, 2 usage or I/O error\n");
+}
+
+static int write_output(const char *path, const char *text)
+{
+    FILE *f = path ? fopen(path, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "ivrsm convert: cannot write %s\n", path);
+        return 2;
+    }
+    size_t len = strlen(text);
+    int failed = fwrite(text, 1, len, f) != len || (path ? fclose(f) : fflush(f)) != 0;
+    if (failed) {
+        fprintf(stderr, "ivrsm convert: cannot write %s\n", path ? path : "to stdout");
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    const char *file = NULL, *output = NULL, *to = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--to") || !strncmp(a, "--to=", 5)) {
+            to = !strncmp(a, "--to=", 5) ? a + 5 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ivrsm convert: %s needs a file name\n", a);
+                return 2;
+            }
+            output = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ivrsm convert: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        } else if (file) {
+            fprintf(stderr, "ivrsm convert: one file at a time\n");
+            return 2;
+        } else {
+            file = a;
+        }
+    }
+    if (!file || !to) {
+        fprintf(stderr, "ivrsm convert: %s\n\n", !file ? "no file given" : "--to is required");
+        usage(stderr);
+        return 2;
+    }
+    ivrsm_format target;
+    if (!strcmp(to, "json"))
+        target = IVRSM_FORMAT_JSON;
+    else if (!strcmp(to, "yaml") || !strcmp(to, "yml"))
+        target = IVRSM_FORMAT_YAML;
+    else {
+        fprintf(stderr, "ivrsm convert: --to takes json or yaml\n");
+        return 2;
+    }
+    char *text = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_convert_file(file, IVRSM_FORMAT_AUTO, target, &text, &err);
+    if (rc != 0) {
+        if (err.line > 0)
+            fprintf(stderr, "%s:%d:%d: error: %s\n", err.file, err.line, err.column, err.message);
+        else
+            fprintf(stderr, "%s: error: %s\n", err.file, err.message);
+        return rc == IVRSM_EIO || rc == IVRSM_ENOMEM ? 2 : 1;
+    }
+    rc = write_output(output, text);
+    ivrsm_free(text);
+    return rc;
+}
