@@ -114,6 +114,17 @@ class MockRequestHandler(BaseHTTPRequestHandler):
         text = message or self.responses.get(code, ("error",))[0]
         self._send_json(code, {"error": "protocol_error", "message": text})
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversized body before the client sends it, as a client that
+        asks "Expect: 100-continue" (libcurl does for large bodies) hopes."""
+        length = self.headers.get("Content-Length", "")
+        if length.strip().isdigit() and int(length) > MAX_BODY_BYTES:
+            self.close_connection = True
+            self._send_error(ApiError(413, "body_too_large",
+                                      f"bodies are limited to {MAX_BODY_BYTES} bytes"))
+            return False
+        return super().handle_expect_100()
+
     # -- answering -------------------------------------------------------
 
     def _send(self, status: int, payload: bytes, content_type: str = JSON_TYPE,
@@ -247,42 +258,43 @@ class MockRequestHandler(BaseHTTPRequestHandler):
                 raise ApiError(400, "invalid_fault_spec", f"{FAULT_HEADER}: {err}") from None
         return self.server.backend.faults.take(endpoint)
 
-    def _apply_fault(self, fault: FaultSpec, entry: dict) -> Optional[int]:
-        """Play an injected failure; return the status sent, 0 for a closed connection,
-        or None when only a delay was asked for and the request goes on."""
+    def _apply_fault(self, fault: FaultSpec, entry: dict) -> bool:
+        """Play an injected failure; return False when it was only a delay and the
+        request goes on. The log entry is complete before anything is sent, so a
+        test that reads the log right after the answer sees the outcome."""
         entry["fault"] = fault.text()
         if fault.slow_ms:
             time.sleep(fault.slow_ms / 1000)
         if fault.close:
+            entry["status"] = "closed"
             self.close_connection = True
-            return 0
-        if fault.garbage:
+        elif fault.garbage:
+            entry["status"] = 200
             self._send(200, GARBAGE_BODY)
-            return 200
-        if fault.status is not None:
+        elif fault.status is not None:
+            entry["status"] = fault.status
             self._send_json(fault.status, {"error": "injected_failure", "status": fault.status,
                                            "message": f"failure injected: {fault.text()}"})
-            return fault.status
-        return None
+        else:
+            return False
+        return True
 
-    def _serve_api(self, path: str, raw_query: str, raw_body: bytes) -> int:
+    def _fail_logged(self, entry: dict, err: ApiError) -> int:
+        entry["status"] = err.status
+        return self._send_error(err)
+
+    def _serve_api(self, path: str, raw_query: str, raw_body: bytes):
         try:
             route, params = api.resolve(self.command, path)
         except ApiError as err:
-            entry = self._log_entry(path, raw_query, raw_body, None)
-            entry["status"] = self._send_error(err)
-            return entry["status"]
+            return self._fail_logged(self._log_entry(path, raw_query, raw_body, None), err)
         entry = self._log_entry(path, raw_query, raw_body, route.endpoint)
         try:
             fault = self._fault_for(route.endpoint)
         except ApiError as err:
-            entry["status"] = self._send_error(err)
+            return self._fail_logged(entry, err)
+        if fault is not None and self._apply_fault(fault, entry):
             return entry["status"]
-        if fault is not None:
-            status = self._apply_fault(fault, entry)
-            if status is not None:
-                entry["status"] = status if status else "closed"
-                return entry["status"]
         status, body, headers = self._run(route, params, raw_query, raw_body, entry)
         entry["status"] = status
         self._send(status, body, headers=headers)

@@ -177,6 +177,8 @@ def main(argv: Optional[list] = None) -> int:
         config = load_config(args.config)
         family, host = loopback_address(args.host or config.get("host", DEFAULT_HOST))
         port = args.port if args.port is not None else config.get("port", DEFAULT_PORT)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise UsageError(f"the port must be 0 to 65535, got {port!r}")
         quiet = bool(args.quiet or config.get("quiet", False))
         backend = MockBackend(build_settings(args, config, os.environ))
     except UsageError as err:
