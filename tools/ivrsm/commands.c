@@ -7,10 +7,16 @@
 int cmd_validate(int, char **);
 int cmd_graph(int, char **);
 int cmd_convert(int, char **);
+int cmd_sim(int, char **);
+int cmd_test(int, char **);
+int cmd_replay(int, char **);
 
 const cli_command cli_commands[] = {
     {"validate", "check machine files: errors and warnings, like a compiler", cmd_validate},
     {"graph", "draw a machine as Graphviz DOT or Mermaid", cmd_graph},
     {"convert", "rewrite a machine file from YAML to JSON or back", cmd_convert},
+    {"sim", "run one call, the caller's side typed or piped on stdin", cmd_sim},
+    {"test", "run scenario files (scripted calls) and check their expectations", cmd_test},
+    {"replay", "run a call recorded by 'sim --trace' again and report any divergence", cmd_replay},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,415 @@
+/*
+ * ivrsm sim: run one call of a machine, the caller's side read from stdin.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "sim_trace.h"
+#include "term.h"
+
+typedef struct sim_options {
+    const char *machine;
+    const char *backend;
+    const char *responses;
+    const char *trace;
+    const char *call_id;
+    const char *session_id;
+    const char *now;
+    int handoff_ok;
+    int timeout_ms;
+    bool json;
+    const char **sets;
+    size_t set_count;
+} sim_options;
+
+/* What the printing hooks need. */
+typedef struct sim_out {
+    bool json;
+    bool color;
+    bool echo; /* echo caller lines (stdin is not a terminal) */
+    sim_trace *trace;
+} sim_out;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ivrsm sim MACHINE [options] < caller-lines\n"
+            "\n"
+            "Run one call of MACHINE. Caller lines, one per line on stdin:\n"
+            "  %s\n"
+            "\n"
+            "options:\n"
+            "  --backend URL        send http commands to this backend (http://127.0.0.1:8099)\n"
+            "  --responses FILE     canned http answers: a JSON object mapping an endpoint\n"
+            "                       name or \"METHOD /path\" to {\"status\": N, \"body\": ...}\n"
+            "  --set KEY=VALUE      initial ctx value (VALUE as JSON when it parses, else a\n"
+            "                       string; dotted keys nest); repeatable\n"
+            "  --json               one JSON object per line per command\n"
+            "  --trace FILE         write the call's trace (JSON lines), replayable with\n"
+            "                       'ivrsm replay FILE'\n"
+            "  --handoff ok|fail    answer handoffs with success (default) or failure\n"
+            "  --now ISO8601        fixed clock, e.g. 2025-03-10T09:30:00+01:00 (default: real time)\n"
+            "  --call-id ID         ctx.call_id (default: sim-<time>-<pid>)\n"
+            "  --session-id ID      ctx.session_id (default: derived from the call id)\n"
+            "  --timeout-ms N       the most any http request may take\n"
+            "\n"
+            "Exit status: 0 when the call ends or stdin ends, 1 on a runtime failure,\n"
+            "2 on a usage error or a machine that does not load.\n",
+            drv_input_syntax);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "ivrsm sim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nRun 'ivrsm sim --help' for the options.\n");
+    return 2;
+}
+
+static int parse_int_option(const char *text, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || *end || v <= 0 || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, sim_options *o)
+{
+    o->handoff_ok = 1;
+    o->sets = calloc((size_t)argc, sizeof(*o->sets));
+    if (!o->sets)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r = 0;
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(arg, "--json")) {
+            o->json = true;
+            continue;
+        }
+#define VALUE(name) ((r = drv_option_value("ivrsm sim", argc, argv, &i, name, &v)) != 0)
+        if (VALUE("--backend"))
+            o->backend = v;
+        else if (VALUE("--responses"))
+            o->responses = v;
+        else if (VALUE("--trace"))
+            o->trace = v;
+        else if (VALUE("--call-id"))
+            o->call_id = v;
+        else if (VALUE("--session-id"))
+            o->session_id = v;
+        else if (VALUE("--now"))
+            o->now = v;
+        else if (VALUE("--set"))
+            o->sets[o->set_count++] = v;
+        else if (VALUE("--handoff")) {
+            if (r > 0 && strcmp(v, "ok") != 0 && strcmp(v, "fail") != 0)
+                return bad_usage("--handoff takes ok or fail, not '%s'", v);
+            o->handoff_ok = r > 0 && !strcmp(v, "ok");
+        } else if (VALUE("--timeout-ms")) {
+            if (r > 0 && parse_int_option(v, &o->timeout_ms) != 0)
+                return bad_usage("--timeout-ms takes a positive number of milliseconds, not '%s'",
+                                 v);
+        } else if (arg[0] == '-' && arg[1] != '\0')
+            return bad_usage("unknown option '%s'", arg);
+        else if (o->machine)
+            return bad_usage("one machine only ('%s' is extra)", arg);
+        else
+            o->machine = arg;
+#undef VALUE
+        if (r < 0)
+            return 2;
+    }
+    if (!o->machine)
+        return bad_usage("%s", "a MACHINE file is required");
+    return -1;
+}
+
+/* The initial ctx from the --set options, as JSON text (NULL when none). */
+static int build_ctx(const sim_options *o, char **out)
+{
+    *out = NULL;
+    if (!o->set_count)
+        return 0;
+    json_t *ctx = json_object();
+    for (size_t i = 0; i < o->set_count; i++) {
+        const char *eq = strchr(o->sets[i], '=');
+        if (!eq || eq == o->sets[i]) {
+            json_decref(ctx);
+            return bad_usage("--set takes KEY=VALUE, not '%s'", o->sets[i]);
+        }
+        char *key = strndup(o->sets[i], (size_t)(eq - o->sets[i]));
+        char why[300];
+        int rc = drv_ctx_set(ctx, key, drv_value_from_text(eq + 1), why, sizeof(why));
+        free(key);
+        if (rc != 0) {
+            json_decref(ctx);
+            return bad_usage("--set %s", why);
+        }
+    }
+    *out = json_dumps(ctx, JSON_COMPACT);
+    json_decref(ctx);
+    return 0;
+}
+
+static int load_responses(const char *path, json_t **out)
+{
+    json_error_t e;
+    *out = json_load_file(path, 0, &e);
+    if (!*out) {
+        fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column, e.text);
+        return 2;
+    }
+    if (!json_is_object(*out)) {
+        fprintf(stderr, "%s: expected a JSON object mapping endpoint names to answers\n", path);
+        json_decref(*out);
+        *out = NULL;
+        return 2;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Output
+ * ------------------------------------------------------------------------- */
+
+static void print_json_line(const json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT);
+    if (text) {
+        puts(text);
+        free(text);
+    }
+    fflush(stdout);
+}
+
+static void print_error(const sim_out *out, const char *message, long line)
+{
+    if (out->json) {
+        json_t *e = json_pack("{s:s, s:s}", "type", "error", "message", message);
+        if (line > 0)
+            json_object_set_new(e, "line", json_integer(line));
+        print_json_line(e);
+        json_decref(e);
+        return;
+    }
+    fflush(stdout);
+    if (line > 0)
+        fprintf(stderr, "ivrsm sim: stdin:%ld: %s\n", line, message);
+    else
+        fprintf(stderr, "ivrsm sim: %s\n", message);
+}
+
+static void on_command(void *user, const drv_report *r)
+{
+    const sim_out *out = user;
+    json_t *shown = json_deep_copy(r->shown);
+    const char *type = json_string_value(json_object_get(shown, "type"));
+    /* say and ask always carry a text, possibly empty (a listen state). */
+    if (type && (!strcmp(type, "say") || !strcmp(type, "ask")) &&
+        !json_object_get(shown, "text"))
+        json_object_set_new(shown, "text", json_string(""));
+    if (out->json) {
+        print_json_line(shown);
+    } else {
+        char *lines = term_render_command(shown, "", out->color);
+        if (lines)
+            fputs(lines, stdout);
+        free(lines);
+        fflush(stdout);
+    }
+    json_decref(shown);
+}
+
+static void on_input(void *user, const drv_input *in, const drv_input *recorded, int64_t now)
+{
+    sim_out *out = user;
+    if (out->trace)
+        sim_trace_input(out->trace, in, recorded, now);
+}
+
+static void on_trace(void *user, const char *record)
+{
+    sim_out *out = user;
+    if (out->trace)
+        sim_trace_record(out->trace, record);
+}
+
+/* "YOU  ‹ dtmf 123456", with a secret shown as stars. */
+static void echo_input(const sim_out *out, const drv_input *in, bool secret)
+{
+    drv_input shown = *in;
+    char *stars = NULL;
+    if (secret && in->text) {
+        stars = strdup(in->text);
+        for (char *p = stars; p && *p; p++)
+            if (*p != ' ')
+                *p = '*';
+        shown.text = stars;
+    }
+    char *line = drv_input_format(&shown);
+    char *text = line ? term_render_input(line, "", out->color) : NULL;
+    if (text)
+        fputs(text, stdout);
+    free(text);
+    free(line);
+    free(stars);
+}
+
+/* ---------------------------------------------------------------------------
+ * The call
+ * ------------------------------------------------------------------------- */
+
+/* Read caller lines until the call or stdin ends. Returns the exit status. */
+static int converse(drv *d, sim_out *out, bool interactive)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long number = 0;
+    int status = 0;
+    if (interactive && !out->json)
+        printf("%s(type: %s; Ctrl-D to stop)%s\n", term_sgr(out->color, TERM_DIM),
+               drv_input_syntax, term_sgr(out->color, TERM_RESET));
+    while (!drv_ended(d)) {
+        if (interactive) {
+            printf("you> ");
+            fflush(stdout);
+        }
+        if (getline(&line, &cap, stdin) < 0)
+            break;
+        number++;
+        drv_input in;
+        char why[400];
+        int rc = drv_input_parse(line, &in, why, sizeof(why));
+        if (rc < 0) {
+            print_error(out, why, number);
+            continue;
+        }
+        if (rc == 0)
+            continue;
+        if (out->echo && !out->json)
+            echo_input(out, &in, drv_secret_expected(d));
+        drv_status st = drv_feed_input(d, &in);
+        drv_input_clear(&in);
+        if (st == DRV_REFUSED) {
+            print_error(out, drv_error(d), number);
+        } else if (st == DRV_FAILED) {
+            print_error(out, drv_error(d), out->json ? number : 0);
+            if (out->json)
+                fprintf(stderr, "ivrsm sim: %s\n", drv_error(d));
+            status = 1;
+            break;
+        }
+    }
+    if (interactive && !drv_ended(d) && status == 0)
+        putchar('\n');
+    free(line);
+    return status;
+}
+
+static ivrsm_machine *load_machine(const char *path)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err = {0};
+    if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err) != 0) {
+        fprintf(stderr, "%s:%d:%d: %s\n", err.file[0] ? err.file : path, err.line, err.column,
+                err.message);
+        return NULL;
+    }
+    return m;
+}
+
+static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
+               const json_t *responses)
+{
+    char call_id[64];
+    if (!o->call_id)
+        snprintf(call_id, sizeof(call_id), "sim-%llx-%ld",
+                 (unsigned long long)drv_real_now_ms(), (long)getpid());
+    drv_config cfg = {
+        .machine = m,
+        .call_id = o->call_id ? o->call_id : call_id,
+        .session_id = o->session_id,
+        .ctx_json = ctx_json,
+        .backend_url = o->backend,
+        .responses = responses,
+        .responses_name = o->responses,
+        .handoff_ok = o->handoff_ok,
+        .http_timeout_ms = o->timeout_ms,
+        .stand_ins = o->trace != NULL,
+    };
+    if (o->now && drv_parse_time(o->now, &cfg.now_ms) != 0)
+        return bad_usage("--now takes an ISO 8601 time like 2025-03-10T09:30:00+01:00, not '%s'",
+                         o->now);
+    cfg.clock = o->now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL;
+    sim_out out = {.json = o->json, .color = !o->json && term_wants_color(stdout),
+                   .echo = !isatty(STDIN_FILENO)};
+    cfg.hooks = (drv_hooks){on_command, on_input, on_trace, &out};
+    char why[600];
+    if (o->trace && !(out.trace = sim_trace_open(o->trace, why, sizeof(why)))) {
+        fprintf(stderr, "ivrsm sim: %s\n", why);
+        return 2;
+    }
+    drv *d = drv_new(&cfg, why, sizeof(why));
+    if (!d) {
+        fprintf(stderr, "ivrsm sim: %s\n", why);
+        sim_trace_close(out.trace);
+        return 2;
+    }
+    if (out.trace)
+        sim_trace_header(out.trace, &cfg, o->machine, drv_now(d));
+    int status = 0;
+    if (drv_start(d) != DRV_OK) {
+        print_error(&out, drv_error(d), 0);
+        status = 1;
+    } else {
+        status = converse(d, &out, isatty(STDIN_FILENO) != 0);
+    }
+    drv_free(d);
+    if (sim_trace_close(out.trace) != 0) {
+        fprintf(stderr, "ivrsm sim: cannot write %s\n", o->trace);
+        status = status ? status : 1;
+    }
+    return status;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    sim_options o = {0};
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0) {
+        free(o.sets);
+        return status;
+    }
+    char *ctx_json = NULL;
+    json_t *responses = NULL;
+    ivrsm_machine *m = NULL;
+    status = build_ctx(&o, &ctx_json);
+    if (status == 0 && o.responses)
+        status = load_responses(o.responses, &responses);
+    if (status == 0 && o.backend && o.responses)
+        status = bad_usage("%s", "--backend and --responses exclude each other");
+    if (status == 0 && !(m = load_machine(o.machine)))
+        status = 2;
+    if (status == 0)
+        status = run(&o, m, ctx_json, responses);
+    ivrsm_machine_unref(m);
+    json_decref(responses);
+    free(ctx_json);
+    free(o.sets);
+    return status;
+}

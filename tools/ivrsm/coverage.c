@@ -1,0 +1,349 @@
+/*
+ * Machine coverage from trace records. The static transition list reads the
+ * compiled machine (model.h), which the public API does not expose: the
+ * loader already resolved every `next` to a state index, so walking it is
+ * exact where re-reading the document would have to redo that resolution.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coverage.h"
+#include "model.h"
+#include "term.h"
+
+const char *cov_kind_name(cov_kind k)
+{
+    static const char *const names[COV_KIND_COUNT] = {
+        "route", "success", "fail", "noinput", "nomatch", "fallback", "retry", "next"};
+    return (unsigned)k < COV_KIND_COUNT ? names[k] : "?";
+}
+
+/* ---------------------------------------------------------------------------
+ * Static transitions
+ * ------------------------------------------------------------------------- */
+
+typedef struct edge_list {
+    cov_edge *items;
+    size_t count;
+    size_t cap;
+    bool failed;
+} edge_list;
+
+static bool same_edge(const cov_edge *a, const cov_edge *b)
+{
+    if (a->from != b->from || a->to != b->to || a->kind != b->kind)
+        return false;
+    if (!a->label || !b->label)
+        return a->label == b->label;
+    return a->label_len == b->label_len && !memcmp(a->label, b->label, a->label_len);
+}
+
+static void add_edge(edge_list *l, int32_t from, int32_t to, cov_kind kind, const char *label,
+                     size_t label_len)
+{
+    if (to < 0 || l->failed)
+        return;
+    cov_edge e = {from, to, kind, label, label_len};
+    for (size_t i = 0; i < l->count; i++)
+        if (same_edge(&l->items[i], &e))
+            return;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        cov_edge *items = realloc(l->items, cap * sizeof(*items));
+        if (!items) {
+            l->failed = true;
+            return;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = e;
+}
+
+/* The state an outcome leads to: its own next, else the state's. */
+static int32_t outcome_next(const m_state *st, const m_outcome *o)
+{
+    return o->next >= 0 ? o->next : st->next;
+}
+
+static void state_edges(const ivrsm_machine *m, int32_t i, edge_list *l)
+{
+    const m_state *st = &m->states[i];
+    for (size_t r = 0; r < st->route_count; r++) {
+        const m_route *route = &st->routes[r];
+        if (route->kind == M_ROUTE_INTENT) {
+            const char *name = m->intents[route->intent].name;
+            add_edge(l, i, route->next, COV_ROUTE, name, strlen(name));
+        } else {
+            add_edge(l, i, route->next, COV_ROUTE, route->text, route->text_len);
+        }
+    }
+    if (st->noinput.present)
+        add_edge(l, i, st->noinput.next, COV_NOINPUT, NULL, 0);
+    if (st->nomatch.present)
+        add_edge(l, i, st->nomatch.next, COV_NOMATCH, NULL, 0);
+    if (st->fallback.present)
+        add_edge(l, i, st->fallback.next, COV_FALLBACK, NULL, 0);
+    if (st->collect.mode != IVRSM_COLLECT_NONE && st->collect.retry.present)
+        add_edge(l, i, st->collect.retry.on_fail_next, COV_RETRY, NULL, 0);
+    if (st->action.present || st->type == M_HANDOFF) {
+        /* A plain next after an action is where success goes without on_success. */
+        if (st->on_success.present)
+            add_edge(l, i, outcome_next(st, &st->on_success), COV_SUCCESS, NULL, 0);
+        else if (st->type != M_HANDOFF)
+            add_edge(l, i, st->next, COV_SUCCESS, NULL, 0);
+        if (st->on_fail.present)
+            add_edge(l, i, outcome_next(st, &st->on_fail), COV_FAIL, NULL, 0);
+    } else {
+        add_edge(l, i, st->next, COV_NEXT, NULL, 0);
+    }
+}
+
+int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count)
+{
+    edge_list l = {0};
+    for (size_t i = 0; i < m->state_count; i++)
+        state_edges(m, (int32_t)i, &l);
+    if (l.failed) {
+        free(l.items);
+        return -1;
+    }
+    *out = l.items;
+    *count = l.count;
+    return 0;
+}
+
+int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, size_t *label_len,
+                     const char **via)
+{
+    static const struct {
+        const char *prefix;
+        const char *via;
+    } routes[] = {{"dtmf:", "dtmf"}, {"intent:", "intent"}, {"text:", "text"}};
+    static const struct {
+        const char *word;
+        cov_kind kind;
+    } plain[] = {{"success", COV_SUCCESS},   {"fail", COV_FAIL},   {"noinput", COV_NOINPUT},
+                 {"nomatch", COV_NOMATCH},   {"fallback", COV_FALLBACK}, {"retry", COV_RETRY},
+                 {"next", COV_NEXT},         {"collected", COV_NEXT}};
+    *label = NULL;
+    *label_len = 0;
+    *via = NULL;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
+        size_t n = strlen(routes[i].prefix);
+        if (!strncmp(reason, routes[i].prefix, n)) {
+            *kind = COV_ROUTE;
+            *label = reason + n;
+            *label_len = strlen(reason + n);
+            *via = routes[i].via;
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+        if (!strcmp(reason, plain[i].word)) {
+            *kind = plain[i].kind;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * The tally
+ * ------------------------------------------------------------------------- */
+
+enum { VIA_DTMF = 1, VIA_INTENT = 2, VIA_TEXT = 4 };
+
+struct cov_tally {
+    ivrsm_machine *m;
+    char *path;
+    cov_edge *edges;
+    size_t edge_count;
+    unsigned *edge_hits;
+    unsigned char *edge_via; /* VIA_* bits */
+    unsigned *visits;        /* per state */
+    json_t *runtime;         /* "from → to (reason)" → times, for transitions outside the list */
+    unsigned scenarios;
+};
+
+cov_tally *cov_tally_new(ivrsm_machine *m, const char *path)
+{
+    cov_tally *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->m = ivrsm_machine_ref(m);
+    t->path = strdup(path);
+    t->runtime = json_object();
+    size_t states = ivrsm_machine_state_count(m);
+    t->visits = calloc(states ? states : 1, sizeof(*t->visits));
+    if (!t->path || !t->runtime || !t->visits ||
+        cov_static_edges(m, &t->edges, &t->edge_count) != 0) {
+        cov_tally_free(t);
+        return NULL;
+    }
+    t->edge_hits = calloc(t->edge_count ? t->edge_count : 1, sizeof(*t->edge_hits));
+    t->edge_via = calloc(t->edge_count ? t->edge_count : 1, 1);
+    if (!t->edge_hits || !t->edge_via) {
+        cov_tally_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static unsigned via_bit(const char *via)
+{
+    if (!via)
+        return 0;
+    return !strcmp(via, "dtmf") ? VIA_DTMF : !strcmp(via, "intent") ? VIA_INTENT : VIA_TEXT;
+}
+
+static void count_runtime(cov_tally *t, const char *from, const char *to, const char *reason)
+{
+    char key[600];
+    snprintf(key, sizeof(key), "%s → %s (%s)", from, to, reason);
+    json_int_t n = json_integer_value(json_object_get(t->runtime, key));
+    json_object_set_new(t->runtime, key, json_integer(n + 1));
+}
+
+void cov_tally_record(cov_tally *t, const char *record)
+{
+    json_t *r = json_loads(record, 0, NULL);
+    const char *kind = json_string_value(json_object_get(r, "kind"));
+    if (!kind || strcmp(kind, "transition") != 0) {
+        json_decref(r);
+        return;
+    }
+    const char *from = json_string_value(json_object_get(r, "from"));
+    const char *to = json_string_value(json_object_get(r, "to"));
+    const char *reason = json_string_value(json_object_get(r, "reason"));
+    int to_index = to ? ivrsm_machine_state_index(t->m, to) : -1;
+    int from_index = from ? ivrsm_machine_state_index(t->m, from) : -1;
+    if (to_index >= 0)
+        t->visits[to_index]++;
+    cov_kind k;
+    const char *label, *via;
+    size_t label_len;
+    if (from_index < 0 || to_index < 0 || !reason) {
+        json_decref(r);
+        return;
+    }
+    if (cov_reason_parse(reason, &k, &label, &label_len, &via) == 0) {
+        cov_edge want = {from_index, to_index, k, label, label_len};
+        for (size_t i = 0; i < t->edge_count; i++) {
+            if (same_edge(&t->edges[i], &want)) {
+                t->edge_hits[i]++;
+                t->edge_via[i] |= (unsigned char)via_bit(via);
+                json_decref(r);
+                return;
+            }
+        }
+    }
+    count_runtime(t, from, to, reason);
+    json_decref(r);
+}
+
+void cov_tally_scenario(cov_tally *t)
+{
+    t->scenarios++;
+}
+
+static double percent(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 100.0;
+}
+
+static void print_edge(const cov_tally *t, FILE *out, size_t i, const char *indent)
+{
+    const cov_edge *e = &t->edges[i];
+    fprintf(out, "%s%s → %s  %s", indent, ivrsm_machine_state_name(t->m, (size_t)e->from),
+            ivrsm_machine_state_name(t->m, (size_t)e->to), cov_kind_name(e->kind));
+    if (e->label)
+        fprintf(out, " %.*s", (int)e->label_len, e->label);
+    if (t->edge_hits[i]) {
+        unsigned via = t->edge_via[i];
+        if (via) {
+            const char *sep = " (via ";
+            static const struct {
+                unsigned bit;
+                const char *name;
+            } vias[] = {{VIA_DTMF, "dtmf"}, {VIA_INTENT, "speech/intent"}, {VIA_TEXT, "text"}};
+            for (size_t v = 0; v < sizeof(vias) / sizeof(*vias); v++)
+                if (via & vias[v].bit) {
+                    fprintf(out, "%s%s", sep, vias[v].name);
+                    sep = ", ";
+                }
+            fputc(')', out);
+        }
+        fprintf(out, "  ×%u", t->edge_hits[i]);
+    }
+    fputc('\n', out);
+}
+
+void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color)
+{
+    size_t states = ivrsm_machine_state_count(t->m);
+    size_t visited = 0, exercised = 0;
+    for (size_t i = 0; i < states; i++)
+        visited += t->visits[i] > 0;
+    for (size_t i = 0; i < t->edge_count; i++)
+        exercised += t->edge_hits[i] > 0;
+    fprintf(out, "%scoverage of %s%s (%s %s), %u scenario%s\n", term_sgr(color, TERM_BOLD),
+            t->path, term_sgr(color, TERM_RESET), ivrsm_machine_name(t->m),
+            ivrsm_machine_version(t->m), t->scenarios, t->scenarios == 1 ? "" : "s");
+    fprintf(out, "  states visited:        %zu of %zu (%.1f%%)\n", visited, states,
+            percent(visited, states));
+    fprintf(out, "  transitions exercised: %zu of %zu (%.1f%%)\n", exercised, t->edge_count,
+            percent(exercised, t->edge_count));
+    if (exercised) {
+        fprintf(out, "  transitions exercised:\n");
+        for (size_t i = 0; i < t->edge_count; i++)
+            if (t->edge_hits[i])
+                print_edge(t, out, i, "    ");
+    }
+    if (json_object_size(t->runtime)) {
+        fprintf(out, "  run-time transitions (escalations, not in the machine's list):\n");
+        const char *k;
+        json_t *v;
+        json_object_foreach(t->runtime, k, v)
+        {
+            fprintf(out, "    %s  ×%lld\n", k, (long long)json_integer_value(v));
+        }
+    }
+    if (visited < states) {
+        fprintf(out, "  states never visited (%zu):\n", states - visited);
+        for (size_t i = 0; i < states; i++)
+            if (!t->visits[i])
+                fprintf(out, "    %s\n", ivrsm_machine_state_name(t->m, i));
+    }
+    if (all && exercised < t->edge_count) {
+        fprintf(out, "  transitions never exercised (%zu):\n", t->edge_count - exercised);
+        for (size_t i = 0; i < t->edge_count; i++)
+            if (!t->edge_hits[i])
+                print_edge(t, out, i, "    ");
+    }
+}
+
+ivrsm_machine *cov_tally_machine(const cov_tally *t)
+{
+    return t->m;
+}
+
+const char *cov_tally_path(const cov_tally *t)
+{
+    return t->path;
+}
+
+void cov_tally_free(cov_tally *t)
+{
+    if (!t)
+        return;
+    ivrsm_machine_unref(t->m);
+    free(t->path);
+    free(t->edges);
+    free(t->edge_hits);
+    free(t->edge_via);
+    free(t->visits);
+    json_decref(t->runtime);
+    free(t);
+}

@@ -1,0 +1,89 @@
+/*
+ * Coverage of a machine by test scenarios (`ivrsm test --coverage`): which
+ * states were visited and which of the machine's static transitions were
+ * exercised, counted from the sessions' trace records.
+ *
+ * The static transitions are read from the compiled machine (model.h):
+ * routes, noinput/nomatch next, fallback, next, collect retry on_fail_next,
+ * and the success / failure continuations of actions and handoffs.
+ * Escalations (bounds reached, handoff disabled or failed) are decided at
+ * run time and are listed apart when seen.
+ */
+#ifndef IVRSM_CLI_COVERAGE_H
+#define IVRSM_CLI_COVERAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ivrsm/ivrsm.h"
+
+typedef enum cov_kind {
+    COV_ROUTE = 0, /* a route (when_intent / when_text) */
+    COV_SUCCESS,   /* on_success of an action or a handoff */
+    COV_FAIL,      /* on_fail */
+    COV_NOINPUT,   /* noinput.next */
+    COV_NOMATCH,   /* nomatch.next */
+    COV_FALLBACK,  /* fallback.next */
+    COV_RETRY,     /* collect.retry.on_fail_next */
+    COV_NEXT,      /* the state's own next (after a collect, or handing input on) */
+    COV_KIND_COUNT
+} cov_kind;
+
+/* One static transition. */
+typedef struct cov_edge {
+    int32_t from;
+    int32_t to;
+    cov_kind kind;
+    const char *label; /* COV_ROUTE: the intent name or the when_text phrase; else NULL */
+    size_t label_len;
+} cov_edge;
+
+/* "route", "success", "fail"... */
+const char *cov_kind_name(cov_kind k);
+
+/*
+ * The static transitions of m, without duplicates, in state order.
+ * Returns 0 with a malloc'd array (free()) and its length, or -1 when out of memory.
+ */
+int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count);
+
+/*
+ * What a transition record's reason means: "dtmf:yes" and "intent:yes" are
+ * the route of intent yes (via dtmf / via speech or intent), "text:partager"
+ * the when_text route, "success", "fail", "noinput", "nomatch", "fallback",
+ * "retry", "next" and "collected" (NEXT) the others. Returns 0 and fills
+ * kind, the label (for routes, pointing into reason) and via ("dtmf",
+ * "intent", "text" or NULL); -1 for a reason that is no static transition
+ * ("start", "escalation:...", "handoff failed"...).
+ */
+int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, size_t *label_len,
+                     const char **via);
+
+typedef struct cov_tally cov_tally;
+
+/* A tally for the machine loaded from `path` (the name is kept for the report). */
+cov_tally *cov_tally_new(ivrsm_machine *m, const char *path);
+
+/* Count one trace record (JSON text) of a session on this machine. Others are ignored. */
+void cov_tally_record(cov_tally *t, const char *record);
+
+/* Count one finished scenario run. */
+void cov_tally_scenario(cov_tally *t);
+
+/*
+ * Print the report: states visited and transitions exercised as counts and
+ * percentages, the transitions exercised (with how), the run-time
+ * escalations seen, the states never visited and, when `all`, the
+ * transitions never exercised.
+ */
+void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color);
+
+/* The machine of a tally (not a new reference) and its path. */
+ivrsm_machine *cov_tally_machine(const cov_tally *t);
+const char *cov_tally_path(const cov_tally *t);
+
+void cov_tally_free(cov_tally *t);
+
+#endif

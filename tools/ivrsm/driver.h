@@ -1,0 +1,253 @@
+/*
+ * The call driver shared by `ivrsm sim`, `ivrsm test` and `ivrsm replay`.
+ *
+ * A driver owns one session and everything around it that a host would
+ * provide: the clock, the backend that answers http commands (a live one
+ * through the libcurl adapter, canned responses, or answers supplied by the
+ * caller of the driver), the answers to handoffs, and the records of what
+ * happened. The three commands differ only in where caller inputs come from
+ * and in what they do with the records, so they drive a call identically.
+ *
+ * Every command the session emits is executed at once (an http command is
+ * sent and waited for, a handoff answered), so between two caller inputs the
+ * session always waits for the next input or has ended.
+ */
+#ifndef IVRSM_CLI_DRIVER_H
+#define IVRSM_CLI_DRIVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ivrsm/ivrsm.h"
+
+/* ---------------------------------------------------------------------------
+ * Caller inputs (driver_util.c)
+ * ------------------------------------------------------------------------- */
+
+/* One caller input, as a sim line or a scenario step gives it. */
+typedef struct drv_input {
+    ivrsm_event_type type; /* DTMF, SPEECH, INTENT, NOINPUT, NOMATCH or HANGUP */
+    char *text;            /* DTMF digits, transcript or intent name (owned); NULL otherwise */
+    double confidence;     /* SPEECH: 0..1, or -1 when not given */
+} drv_input;
+
+/*
+ * Parse one sim line: "dtmf DIGITS", "say TEXT", "say@0.3 TEXT",
+ * "intent NAME", "noinput", "nomatch", "hangup". Surrounding blanks are
+ * ignored.
+ * Returns 1 and fills *out (release it with drv_input_clear()), 0 for a blank
+ * line or a "#" comment, or -1 with a one-line reason in err.
+ */
+int drv_input_parse(const char *line, drv_input *out, char *err, size_t errlen);
+
+/* Check a DTMF string (0-9 * # A-D, at most IVRSM_MAX_INPUT_BYTES). 0 or -1 with err set. */
+int drv_dtmf_check(const char *digits, char *err, size_t errlen);
+
+/* The sim line of an input ("dtmf 12", "say@0.3 bonjour"). New string, or NULL. */
+char *drv_input_format(const drv_input *in);
+
+/* A deep copy of src into *dst. 0, or -1 when out of memory. */
+int drv_input_copy(drv_input *dst, const drv_input *src);
+
+/* Free what the input owns and zero it. */
+void drv_input_clear(drv_input *in);
+
+/* One line of the input syntax, for help texts. */
+extern const char drv_input_syntax[];
+
+/* ---------------------------------------------------------------------------
+ * Small shared helpers (driver_util.c)
+ * ------------------------------------------------------------------------- */
+
+/*
+ * Parse an ISO 8601 time: "2025-03-10", "2025-03-10T09:30", "…:45",
+ * "…:45.250", each optionally followed by "Z" or "+01:00" / "-0500"
+ * (without an offset the time is UTC). A space may replace the "T".
+ * Returns 0 and the milliseconds since the Unix epoch, or -1.
+ */
+int drv_parse_time(const char *text, int64_t *ms);
+
+/* The current real time, in milliseconds since the Unix epoch. */
+int64_t drv_real_now_ms(void);
+
+/*
+ * Set `key` in the JSON object `ctx` to `value` (reference stolen), creating
+ * the objects of a dotted key ("patient.name" → ctx.patient.name).
+ * Returns 0, or -1 when a part is empty or an intermediate value is not an
+ * object (err says which).
+ */
+int drv_ctx_set(json_t *ctx, const char *key, json_t *value, char *err, size_t errlen);
+
+/* A --set VALUE: its JSON value when it parses as JSON, else the string itself. */
+json_t *drv_value_from_text(const char *text);
+
+/*
+ * Whether `key` names a secret in this machine's records: the library's
+ * built-in names (otp, token, authorization...) and globals.sensitive_keys.
+ */
+bool drv_key_is_secret(const ivrsm_machine *m, const char *key);
+
+/* A deep copy of v with the values of secret keys replaced by "***". */
+json_t *drv_redact(const ivrsm_machine *m, const json_t *v);
+
+/*
+ * Compare two JSON values where a redacted string may stand for anything:
+ * a string holding "***" on either side matches any string in which its
+ * other parts appear in order ("Bearer ***" matches "Bearer abc").
+ * Object keys listed in `ignore` (NULL-terminated, may be NULL) are skipped
+ * at the top level only.
+ */
+bool drv_json_match_redacted(const json_t *a, const json_t *b, const char *const *ignore);
+
+/*
+ * Whether `actual` contains `expected`: objects by subset (every key of
+ * expected present in actual with a matching value, recursively), arrays
+ * element by element with the same length, scalars by equality (integers
+ * and reals compare by value).
+ */
+bool drv_json_subset(const json_t *expected, const json_t *actual);
+
+/*
+ * Command-line option with a value: "--name VALUE" or "--name=VALUE" at
+ * argv[*i]. Returns 1 with *value set (and *i moved past it), 0 when
+ * argv[*i] is another option, -1 when the value is missing (message on
+ * stderr, prefixed with `prog`).
+ */
+int drv_option_value(const char *prog, int argc, char **argv, int *i, const char *name,
+                     const char **value);
+
+/* ---------------------------------------------------------------------------
+ * The driver
+ * ------------------------------------------------------------------------- */
+
+/* The answer to one http command. */
+typedef struct drv_answer {
+    int status;        /* HTTP status, 0 when the transfer failed */
+    char *body;        /* response body (malloc'd) or NULL */
+    char *error;       /* transport error text (malloc'd) or NULL */
+    double elapsed_ms; /* time taken, for display; 0 when not measured */
+} drv_answer;
+
+/* Free what an answer owns and zero it. */
+void drv_answer_clear(drv_answer *a);
+
+/*
+ * Answer providers, used in place of the backend when set (replay, the
+ * second run of `test --snapshots`). Return 0 with the answer filled, or -1
+ * with a one-line reason in err (the driver then fails).
+ */
+typedef int (*drv_http_fn)(void *user, const ivrsm_command *cmd, drv_answer *out, char *err,
+                           size_t errlen);
+typedef int (*drv_handoff_fn)(void *user, const ivrsm_command *cmd, int *ok, char *err,
+                              size_t errlen);
+
+/*
+ * What the driver reports for each command once it has been executed.
+ * full:  the command's JSON form with nothing hidden ("type", "id", "state",
+ *        "text", ask fields, "method", "path", "query", "headers", "body",
+ *        "endpoint"...), plus its result: "status", "error" and "response"
+ *        (the body, as JSON when it parses) for http, "ok" for handoff.
+ * shown: the same for display and files: the library's trace record of the
+ *        command (secrets replaced by "***") with "status", "error",
+ *        "elapsed_ms" and the redacted "response" for http, "ok" for handoff.
+ * All three are valid during the callback only (take a reference to keep one).
+ */
+typedef struct drv_report {
+    const json_t *full;
+    const json_t *shown;
+    const drv_answer *answer; /* http: the answer as fed to the session; else NULL */
+} drv_report;
+
+typedef struct drv_hooks {
+    /* Each command, in order, after it was executed. */
+    void (*command)(void *user, const drv_report *r);
+    /*
+     * Each caller input, just before it is fed. `recorded` is what a trace
+     * may hold: the input itself, or for a secret input (an OTP) a stand-in
+     * that was checked to make the session do the same thing, or NULL when
+     * none was found (see drv_config.stand_ins). now_ms: the clock then.
+     */
+    void (*input)(void *user, const drv_input *in, const drv_input *recorded, int64_t now_ms);
+    /* Each trace record of the session (JSON text, no newline). */
+    void (*trace)(void *user, const char *record);
+    void *user;
+} drv_hooks;
+
+typedef enum drv_clock_mode {
+    DRV_CLOCK_REAL = 0, /* real time, read once before each event is fed */
+    DRV_CLOCK_FIXED,    /* always now_ms */
+    DRV_CLOCK_MANUAL    /* now_ms, changed only by drv_set_now() */
+} drv_clock_mode;
+
+typedef struct drv_config {
+    ivrsm_machine *machine; /* required; the driver takes its own reference */
+    const char *call_id;    /* may be NULL */
+    const char *session_id; /* may be NULL (the library derives one) */
+    const char *ctx_json;   /* initial ctx, a JSON object text, or NULL */
+    drv_clock_mode clock;
+    int64_t now_ms; /* FIXED and MANUAL: the time; REAL: ignored */
+
+    /* Where http answers come from, first match wins: http (a provider),
+     * backend_url (live, through the libcurl adapter), responses (canned:
+     * a JSON object mapping an endpoint name or "METHOD /path" to
+     * {"status": N, "body": ...} or to a list of them, used in turn, the last
+     * one repeating). With none of them an http command fails the driver. */
+    drv_http_fn http;
+    drv_handoff_fn handoff; /* NULL: answer handoffs with handoff_ok */
+    void *answer_user;
+    const char *backend_url;
+    const json_t *responses;
+    const char *responses_name; /* for messages */
+    int handoff_ok;
+    int http_timeout_ms; /* > 0: the most any http command may take */
+
+    /* Save the session with ivrsm_session_snapshot() after every event and
+     * go on with a session restored from that snapshot. */
+    bool snapshot_each_event;
+    /* Look for a replayable stand-in for each secret input (drv_hooks.input). */
+    bool stand_ins;
+    drv_hooks hooks;
+} drv_config;
+
+typedef enum drv_status {
+    DRV_OK = 0,      /* done */
+    DRV_REFUSED = 1, /* the session refused the caller input (ended, out of order...) */
+    DRV_FAILED = 2   /* the call cannot go on: no backend, out of memory, a library error */
+} drv_status;
+
+typedef struct drv drv;
+
+/* Create a driver and its session (not started). On failure returns NULL with err set. */
+drv *drv_new(const drv_config *cfg, char *err, size_t errlen);
+
+/* Start the session and execute the commands it emits. */
+drv_status drv_start(drv *d);
+
+/* Feed one caller input and execute the commands it leads to. */
+drv_status drv_feed_input(drv *d, const drv_input *in);
+
+/* The reason of the last DRV_REFUSED or DRV_FAILED, one line. */
+const char *drv_error(const drv *d);
+
+/* Set the clock (DRV_CLOCK_MANUAL); answer providers may call it too. */
+void drv_set_now(drv *d, int64_t now_ms);
+/* The clock's current value. */
+int64_t drv_now(const drv *d);
+
+/* Whether the call is over, and how: "hangup" or "handoff" (NULL while it goes on). */
+bool drv_ended(const drv *d);
+const char *drv_end_kind(const drv *d);
+/* The session's current state, or NULL before start. */
+const char *drv_state(const drv *d);
+/* The session's ctx as JSON (new reference), or NULL when out of memory. */
+json_t *drv_ctx(const drv *d);
+/* Whether the last ask collects a secret (an OTP): echoes of the answer should be masked. */
+bool drv_secret_expected(const drv *d);
+/* Number of events fed to the session so far (caller inputs and results). */
+size_t drv_event_count(const drv *d);
+
+void drv_free(drv *d);
+
+#endif

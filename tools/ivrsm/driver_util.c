@@ -1,0 +1,538 @@
+/*
+ * Helpers of the call driver: caller input lines, times, ctx keys, secret
+ * keys and the two JSON comparisons that tests and replays rely on.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "driver.h"
+#include "model.h"
+
+const char drv_input_syntax[] = "dtmf DIGITS | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
+                                "noinput | nomatch | hangup   (# starts a comment)";
+
+/* ---------------------------------------------------------------------------
+ * Caller inputs
+ * ------------------------------------------------------------------------- */
+
+int drv_dtmf_check(const char *digits, char *err, size_t errlen)
+{
+    size_t n = strlen(digits);
+    if (n == 0) {
+        snprintf(err, errlen, "dtmf needs digits, e.g. \"dtmf 1\"");
+        return -1;
+    }
+    if (n > IVRSM_MAX_INPUT_BYTES) {
+        snprintf(err, errlen, "at most %d DTMF digits", IVRSM_MAX_INPUT_BYTES);
+        return -1;
+    }
+    size_t bad = strspn(digits, "0123456789*#ABCD");
+    if (bad < n) {
+        snprintf(err, errlen, "'%c' is not a DTMF key (keys are 0-9 * # A-D)", digits[bad]);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *skip_blanks(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+/* A copy of [s, s+len) without trailing blanks (and CR), or NULL. */
+static char *trimmed_copy(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+                       s[len - 1] == '\n'))
+        len--;
+    char *c = malloc(len + 1);
+    if (c) {
+        memcpy(c, s, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+/* "say@0.3" → 0.3; -1 with err set when it is not a number in 0..1. */
+static int parse_confidence(const char *word, size_t len, double *out, char *err, size_t errlen)
+{
+    char text[32];
+    if (len == 0 || len >= sizeof(text)) {
+        snprintf(err, errlen, "say@ needs a confidence from 0 to 1, e.g. say@0.3 bonjour");
+        return -1;
+    }
+    memcpy(text, word, len);
+    text[len] = '\0';
+    char *end;
+    errno = 0;
+    double c = strtod(text, &end);
+    if (errno || *end || !(c >= 0 && c <= 1)) {
+        snprintf(err, errlen, "confidence '%s' is not a number from 0 to 1", text);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static int bad_keyword(const char *word, size_t len, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "unknown input '%.*s' (expected %s)", (int)(len > 40 ? 40 : len), word,
+             drv_input_syntax);
+    return -1;
+}
+
+int drv_input_parse(const char *line, drv_input *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->confidence = -1;
+    const char *p = skip_blanks(line);
+    if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')
+        return 0;
+    size_t word_len = strcspn(p, " \t\r\n");
+    const char *rest = skip_blanks(p + word_len);
+    char *arg = trimmed_copy(rest, strlen(rest));
+    if (!arg) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bool wants_arg = true;
+    if (word_len == 4 && !strncmp(p, "dtmf", 4)) {
+        out->type = IVRSM_EVENT_DTMF;
+    } else if (word_len >= 3 && !strncmp(p, "say", 3) && (word_len == 3 || p[3] == '@')) {
+        out->type = IVRSM_EVENT_SPEECH;
+        if (word_len > 3 &&
+            parse_confidence(p + 4, word_len - 4, &out->confidence, err, errlen) != 0) {
+            free(arg);
+            return -1;
+        }
+    } else if (word_len == 6 && !strncmp(p, "intent", 6)) {
+        out->type = IVRSM_EVENT_INTENT;
+    } else if (word_len == 7 && !strncmp(p, "noinput", 7)) {
+        out->type = IVRSM_EVENT_NOINPUT;
+        wants_arg = false;
+    } else if (word_len == 7 && !strncmp(p, "nomatch", 7)) {
+        out->type = IVRSM_EVENT_NOMATCH;
+        wants_arg = false;
+    } else if (word_len == 6 && !strncmp(p, "hangup", 6)) {
+        out->type = IVRSM_EVENT_HANGUP;
+        wants_arg = false;
+    } else {
+        free(arg);
+        return bad_keyword(p, word_len, err, errlen);
+    }
+    if (!wants_arg) {
+        bool extra = *arg != '\0';
+        if (extra)
+            snprintf(err, errlen, "'%.*s' takes no argument", (int)word_len, p);
+        free(arg);
+        return extra ? -1 : 1;
+    }
+    if (*arg == '\0') {
+        snprintf(err, errlen, "'%.*s' needs %s", (int)word_len, p,
+                 out->type == IVRSM_EVENT_DTMF     ? "digits, e.g. \"dtmf 1\""
+                 : out->type == IVRSM_EVENT_INTENT ? "an intent name, e.g. \"intent operator\""
+                                                   : "words, e.g. \"say rendez-vous\"");
+        free(arg);
+        return -1;
+    }
+    if (out->type == IVRSM_EVENT_DTMF && drv_dtmf_check(arg, err, errlen) != 0) {
+        free(arg);
+        return -1;
+    }
+    if (strlen(arg) > IVRSM_MAX_INPUT_BYTES) {
+        snprintf(err, errlen, "input longer than %d bytes", IVRSM_MAX_INPUT_BYTES);
+        free(arg);
+        return -1;
+    }
+    out->text = arg;
+    return 1;
+}
+
+char *drv_input_format(const drv_input *in)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    switch (in->type) {
+    case IVRSM_EVENT_DTMF: fprintf(f, "dtmf %s", in->text ? in->text : ""); break;
+    case IVRSM_EVENT_SPEECH:
+        if (in->confidence >= 0)
+            fprintf(f, "say@%g %s", in->confidence, in->text ? in->text : "");
+        else
+            fprintf(f, "say %s", in->text ? in->text : "");
+        break;
+    case IVRSM_EVENT_INTENT: fprintf(f, "intent %s", in->text ? in->text : ""); break;
+    case IVRSM_EVENT_NOINPUT: fputs("noinput", f); break;
+    case IVRSM_EVENT_NOMATCH: fputs("nomatch", f); break;
+    case IVRSM_EVENT_HANGUP: fputs("hangup", f); break;
+    default: fputs("?", f); break;
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int drv_input_copy(drv_input *dst, const drv_input *src)
+{
+    *dst = *src;
+    dst->text = NULL;
+    if (src->text && !(dst->text = strdup(src->text)))
+        return -1;
+    return 0;
+}
+
+void drv_input_clear(drv_input *in)
+{
+    free(in->text);
+    memset(in, 0, sizeof(*in));
+}
+
+int drv_option_value(const char *prog, int argc, char **argv, int *i, const char *name,
+                     const char **value)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s: %s needs a value\n", prog, name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Times
+ * ------------------------------------------------------------------------- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Read exactly n digits at *p into *v. */
+static bool read_digits(const char **p, int n, int *v)
+{
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i]))
+            return false;
+        x = x * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *v = x;
+    return true;
+}
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static bool valid_date(int y, int m, int d)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    return d <= days[m - 1] + (m == 2 && is_leap(y));
+}
+
+/* "Z", "+01:00", "-0500", "+01" → offset in minutes east of UTC. */
+static bool read_offset(const char **p, int *minutes)
+{
+    if (**p == 'Z' || **p == 'z') {
+        (*p)++;
+        *minutes = 0;
+        return true;
+    }
+    if (**p != '+' && **p != '-')
+        return false;
+    int sign = **p == '-' ? -1 : 1;
+    (*p)++;
+    int hh, mm = 0;
+    if (!read_digits(p, 2, &hh))
+        return false;
+    if (**p == ':')
+        (*p)++;
+    if (isdigit((unsigned char)**p) && !read_digits(p, 2, &mm))
+        return false;
+    if (hh > 23 || mm > 59)
+        return false;
+    *minutes = sign * (hh * 60 + mm);
+    return true;
+}
+
+int drv_parse_time(const char *text, int64_t *ms)
+{
+    const char *p = text;
+    int y, mo, d, h = 0, mi = 0, s = 0, frac = 0, offset = 0;
+    if (!read_digits(&p, 4, &y) || *p++ != '-' || !read_digits(&p, 2, &mo) || *p++ != '-' ||
+        !read_digits(&p, 2, &d) || !valid_date(y, mo, d))
+        return -1;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!read_digits(&p, 2, &h) || *p++ != ':' || !read_digits(&p, 2, &mi))
+            return -1;
+        if (*p == ':') {
+            p++;
+            if (!read_digits(&p, 2, &s))
+                return -1;
+            if (*p == '.' || *p == ',') {
+                p++;
+                int scale = 100, digits = 0;
+                while (isdigit((unsigned char)*p)) {
+                    if (digits++ < 3) {
+                        frac += (*p - '0') * scale;
+                        scale /= 10;
+                    }
+                    p++;
+                }
+                if (digits == 0)
+                    return -1;
+            }
+        }
+        if (h > 23 || mi > 59 || s > 60)
+            return -1;
+        if (*p && !read_offset(&p, &offset))
+            return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset * 60;
+    *ms = secs * 1000 + frac;
+    return 0;
+}
+
+int64_t drv_real_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------------------
+ * ctx keys and values
+ * ------------------------------------------------------------------------- */
+
+int drv_ctx_set(json_t *ctx, const char *key, json_t *value, char *err, size_t errlen)
+{
+    json_t *obj = ctx;
+    const char *p = key;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (len == 0) {
+            snprintf(err, errlen, "'%s': empty part in a dotted key", key);
+            json_decref(value);
+            return -1;
+        }
+        char *part = strndup(p, len);
+        if (!part) {
+            snprintf(err, errlen, "out of memory");
+            json_decref(value);
+            return -1;
+        }
+        if (!dot) {
+            json_object_set_new(obj, part, value);
+            free(part);
+            return 0;
+        }
+        json_t *next = json_object_get(obj, part);
+        if (!next) {
+            next = json_object();
+            json_object_set_new(obj, part, next);
+        }
+        free(part);
+        if (!json_is_object(next)) {
+            snprintf(err, errlen, "'%s': '%.*s' is already set to a value that is not an object",
+                     key, (int)(dot - key), key);
+            json_decref(value);
+            return -1;
+        }
+        obj = next;
+        p = dot + 1;
+    }
+}
+
+json_t *drv_value_from_text(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(text);
+}
+
+/* The same names the library redacts in its own trace records. */
+static const char *const builtin_secret_keys[] = {
+    "otp",    "code",          "password",      "pin",    "token", "session_token",
+    "portal_session_token", "authorization", "access_token", "refresh_token", "secret", NULL};
+
+bool drv_key_is_secret(const ivrsm_machine *m, const char *key)
+{
+    for (const char *const *k = builtin_secret_keys; *k; k++)
+        if (!strcasecmp(*k, key))
+            return true;
+    for (size_t i = 0; m && i < m->sensitive_count; i++)
+        if (!strcasecmp(m->sensitive_keys[i], key))
+            return true;
+    return false;
+}
+
+json_t *drv_redact(const ivrsm_machine *m, const json_t *v)
+{
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (drv_key_is_secret(m, k) && !json_is_null(x))
+                json_object_set_new(o, k, json_string("***"));
+            else
+                json_object_set_new(o, k, drv_redact(m, x));
+        }
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(a, drv_redact(m, x));
+        return a;
+    }
+    return json_deep_copy(v);
+}
+
+/* ---------------------------------------------------------------------------
+ * Comparisons
+ * ------------------------------------------------------------------------- */
+
+/* Whether `pattern`, where each "***" stands for any text, matches `s` whole. */
+static bool glob_match(const char *pattern, const char *s)
+{
+    const char *star = strstr(pattern, "***");
+    if (!star)
+        return !strcmp(pattern, s);
+    size_t head = (size_t)(star - pattern);
+    if (strncmp(pattern, s, head) != 0)
+        return false;
+    const char *rest = star + 3;
+    s += head;
+    if (*rest == '\0')
+        return true;
+    /* Try every place where the rest of the pattern could start. */
+    for (const char *at = s; *at; at++)
+        if (glob_match(rest, at))
+            return true;
+    return glob_match(rest, s + strlen(s));
+}
+
+static bool strings_match(const char *a, const char *b)
+{
+    bool a_red = strstr(a, "***") != NULL;
+    bool b_red = strstr(b, "***") != NULL;
+    if (!a_red && !b_red)
+        return !strcmp(a, b);
+    return (a_red && glob_match(a, b)) || (b_red && glob_match(b, a));
+}
+
+static bool listed(const char *key, const char *const *keys)
+{
+    for (; keys && *keys; keys++)
+        if (!strcmp(*keys, key))
+            return true;
+    return false;
+}
+
+static bool is_redacted_value(const json_t *v)
+{
+    return json_is_string(v) && !strcmp(json_string_value(v), "***");
+}
+
+bool drv_json_match_redacted(const json_t *a, const json_t *b, const char *const *ignore)
+{
+    if (is_redacted_value(a) || is_redacted_value(b))
+        return true;
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    if (json_is_string(a))
+        return strings_match(json_string_value(a), json_string_value(b));
+    if (json_is_object(a)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)a, k, x)
+        {
+            if (listed(k, ignore))
+                continue;
+            json_t *y = json_object_get(b, k);
+            if (!y || !drv_json_match_redacted(x, y, NULL))
+                return false;
+        }
+        json_object_foreach((json_t *)b, k, x)
+        {
+            if (!listed(k, ignore) && !json_object_get(a, k))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!drv_json_match_redacted(json_array_get(a, i), json_array_get(b, i), NULL))
+                return false;
+        return true;
+    }
+    return json_equal((json_t *)a, (json_t *)b) != 0;
+}
+
+bool drv_json_subset(const json_t *expected, const json_t *actual)
+{
+    if (!actual)
+        return false;
+    if (json_is_number(expected) && json_is_number(actual))
+        return json_number_value(expected) == json_number_value(actual);
+    if (json_typeof(expected) != json_typeof(actual))
+        return false;
+    if (json_is_object(expected)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)expected, k, x)
+        {
+            if (!drv_json_subset(x, json_object_get(actual, k)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(expected)) {
+        if (json_array_size(expected) != json_array_size(actual))
+            return false;
+        for (size_t i = 0; i < json_array_size(expected); i++)
+            if (!drv_json_subset(json_array_get(expected, i), json_array_get(actual, i)))
+                return false;
+        return true;
+    }
+    return json_equal((json_t *)expected, (json_t *)actual) != 0;
+}
