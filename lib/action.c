@@ -168,7 +168,7 @@ int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
         s_trace_command(s, &c->pub);
     return s_queue_push(s, c);
 fail:
-    s_command_free(c);
+    s_command_discard(s, c);
     return -1;
 }
 

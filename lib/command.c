@@ -7,11 +7,33 @@
 
 #include "session.h"
 
+
+/*
+ * Commands are built in place at the tail of the queue (no copy), and the
+ * one returned by next_command stays in its slot until the next call into
+ * the session, which releases it (s_release_out).
+ */
+static int queue_reserve(ivrsm_session *s)
+{
+    if (s->queue_head > 0 && s->queue_head == s->queue_len && !s->has_out)
+        s->queue_head = s->queue_len = 0;
+    if (s->queue_len < s->queue_cap)
+        return 0;
+    size_t cap = s->queue_cap ? s->queue_cap * 2 : 4;
+    s_command *q = realloc(s->queue, cap * sizeof(*q));
+    if (!q)
+        return -1;
+    s->queue = q;
+    s->queue_cap = cap;
+    return 0;
+}
+
 s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type)
 {
-    s_command *c = calloc(1, sizeof(*c));
-    if (!c)
+    if (queue_reserve(s) != 0)
         return NULL;
+    s_command *c = &s->queue[s->queue_len];
+    memset(c, 0, sizeof(*c));
     c->pub.type = type;
     c->pub.id = s->next_id++;
     c->pub.state = s->state >= 0 ? s->m->states[s->state].name : NULL;
@@ -22,18 +44,15 @@ void s_command_free(s_command *c)
 {
     if (!c)
         return;
-    free(c->text);
-    free(c->path);
-    free(c->query);
-    free(c->body);
-    free(c->idempotency_key);
-    free(c->queue);
-    free(c->context);
-    free(c->reason);
-    for (size_t i = 0; i < c->header_count; i++)
-        free((char *)c->headers[i].value);
-    free(c->headers);
+    s_command_release(c);
     free(c);
+}
+
+void s_command_discard(ivrsm_session *s, s_command *c)
+{
+    s_command_release(c);
+    if (c != &s->queue[s->queue_len])
+        free(c);
 }
 
 static char *dup_or_null(const char *s)
@@ -89,27 +108,23 @@ s_command *s_command_clone(const s_command *src)
 
 int s_queue_push(ivrsm_session *s, s_command *c)
 {
-    if (s->queue_head > 0 && s->queue_head == s->queue_len) {
-        s->queue_head = s->queue_len = 0;
+    if (s->queue && c == &s->queue[s->queue_len]) {
+        s->queue_len++;
+        relink(c);
+        return 0;
     }
-    if (s->queue_len == s->queue_cap) {
-        size_t cap = s->queue_cap ? s->queue_cap * 2 : 4;
-        s_command *q = realloc(s->queue, cap * sizeof(*q));
-        if (!q) {
-            s_command_free(c);
-            return -1;
-        }
-        s->queue = q;
-        s->queue_cap = cap;
+    /* A command rebuilt on the heap (restore): copy it into the queue. */
+    if (queue_reserve(s) != 0) {
+        s_command_free(c);
+        return -1;
     }
-    /* The queue stores the struct by value; strings stay where they are. */
     s->queue[s->queue_len++] = *c;
     free(c);
     relink(&s->queue[s->queue_len - 1]);
     return 0;
 }
 
-static void command_free_fields(s_command *c)
+void s_command_release(s_command *c)
 {
     free(c->text);
     free(c->path);
@@ -124,10 +139,21 @@ static void command_free_fields(s_command *c)
     free(c->headers);
 }
 
+void s_release_out(ivrsm_session *s)
+{
+    if (!s->has_out)
+        return;
+    s_command_release(&s->queue[s->queue_head - 1]);
+    s->has_out = false;
+    if (s->queue_head == s->queue_len)
+        s->queue_head = s->queue_len = 0;
+}
+
 void s_queue_clear(ivrsm_session *s)
 {
+    s_release_out(s);
     for (size_t i = s->queue_head; i < s->queue_len; i++)
-        command_free_fields(&s->queue[i]);
+        s_command_release(&s->queue[i]);
     s->queue_head = s->queue_len = 0;
 }
 
@@ -135,19 +161,11 @@ const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s)
 {
     if (!s)
         return NULL;
-    s_command_free(s->out);
-    s->out = NULL;
+    s_release_out(s);
     if (s->queue_head >= s->queue_len)
         return NULL;
-    s_command *c = malloc(sizeof(*c));
-    if (!c)
-        return NULL;
-    *c = s->queue[s->queue_head++];
-    relink(c);
-    if (s->queue_head == s->queue_len)
-        s->queue_head = s->queue_len = 0;
-    s->out = c;
-    return &c->pub;
+    s->has_out = true;
+    return &s->queue[s->queue_head++].pub;
 }
 
 static const char *type_name(ivrsm_command_type t)

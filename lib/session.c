@@ -148,6 +148,18 @@ static char *take_said(ivrsm_session *s, char *text)
     return all;
 }
 
+static const char *speak(const ivrsm_session *s, const ivrsm_tmpl *t, char **owned);
+
+/* Queue a prompt template's text to be said. */
+static void say_template(ivrsm_session *s, const ivrsm_tmpl *t)
+{
+    char *owned;
+    const char *text = speak(s, t, &owned);
+    if (text && !owned)
+        owned = strdup(text);
+    say_later(s, owned);
+}
+
 static void push(ivrsm_session *s, s_command *c)
 {
     if (s_tracing(s))
@@ -226,24 +238,56 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.terminators = (max > 1 && !term_routed) ? term : "";
 }
 
-static void ask_with(ivrsm_session *s, char *own_text)
+/*
+ * The text of a prompt: a static template's precomputed speech (owned by the
+ * machine, no copy), or a rendering owned by the caller (*owned).
+ */
+static const char *speak(const ivrsm_session *s, const ivrsm_tmpl *t, char **owned)
+{
+    *owned = NULL;
+    if (!t)
+        return NULL;
+    const char *fixed = ivrsm_tmpl_static_speech(t);
+    if (fixed || ivrsm_tmpl_is_static(t))
+        return fixed;
+    *owned = s_render_text(s, t);
+    return *owned;
+}
+
+static void remember_ask(ivrsm_session *s, const char *text, const char *owned)
+{
+    if (text == s->last_ask)
+        return;
+    free(s->last_ask_owned);
+    s->last_ask_owned = owned ? strdup(owned) : NULL;
+    s->last_ask = owned ? s->last_ask_owned : text;
+}
+
+/* Ask with `text` (machine-owned) or `owned` (taken), after anything queued to be said. */
+static void ask_with(ivrsm_session *s, const char *text, char *owned)
 {
     const m_state *st = cur(s);
-    char *text = take_said(s, own_text);
-    if (!text && s->last_ask)
-        text = strdup(s->last_ask);
+    if (s->pending_say) {
+        owned = take_said(s, owned ? owned : (text ? strdup(text) : NULL));
+        text = owned;
+    }
+    if (!text && s->last_ask) {
+        /* A listen state re-asking: the last ask, copied if the session owns it. */
+        text = s->last_ask;
+        if (s->last_ask_owned)
+            text = owned = strdup(s->last_ask_owned);
+    }
     s_command *c = s_command_new(s, IVRSM_COMMAND_ASK);
     if (!c) {
-        free(text);
+        free(owned);
+        end_call(s, "out of memory");
         return;
     }
-    c->text = text;
+    c->text = owned;
     c->pub.text = text;
     fill_ask(s, st, &c->pub);
-    if (text) {
-        free(s->last_ask);
-        s->last_ask = strdup(text);
-    }
+    if (text)
+        remember_ask(s, text, owned);
     s->phase = PHASE_INPUT;
     push(s, c);
 }
@@ -253,7 +297,9 @@ static void reprompt(ivrsm_session *s)
 {
     const ivrsm_tmpl *t;
     state_prompt_source(cur(s), &t);
-    ask_with(s, s_render_text(s, t));
+    char *owned;
+    const char *text = speak(s, t, &owned);
+    ask_with(s, text, owned);
 }
 
 /* ------------------------------------------------------------------------
@@ -319,8 +365,7 @@ static void run_state(ivrsm_session *s)
             free(in.text);
             return;
         }
-        state_prompt_source(st, &t);
-        ask_with(s, s_render_text(s, t));
+        reprompt(s);
         return;
     case M_ACTION_THEN_PROMPT:
         start_action(s, st);
@@ -330,7 +375,7 @@ static void run_state(ivrsm_session *s)
         return;
     case M_PROMPT_END:
         state_prompt_source(st, &t);
-        say_later(s, s_render_text(s, t));
+        say_template(s, t);
         end_call(s, "goodbye");
         return;
     case M_STATE_TYPE_COUNT: break;
@@ -378,11 +423,13 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
 static void take_route(ivrsm_session *s, const m_state *st, int route, const char *via)
 {
     const m_route *r = &st->routes[route];
-    char reason[160];
-    if (r->kind == M_ROUTE_INTENT)
-        snprintf(reason, sizeof(reason), "%s:%s", via, s->m->intents[r->intent].name);
-    else
-        snprintf(reason, sizeof(reason), "text:%s", r->text);
+    char reason[160] = "route";
+    if (s_tracing(s)) {
+        if (r->kind == M_ROUTE_INTENT)
+            snprintf(reason, sizeof(reason), "%s:%s", via, s->m->intents[r->intent].name);
+        else
+            snprintf(reason, sizeof(reason), "text:%s", r->text);
+    }
     s->consecutive_failures = 0;
     apply_set(s, &r->set);
     goto_state(s, r->next, reason);
@@ -565,7 +612,7 @@ static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, boo
     }
     apply_set(s, &o->set);
     const ivrsm_tmpl *t = o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt;
-    say_later(s, s_render_text(s, t));
+    say_template(s, t);
     int32_t next = o->next >= 0 ? o->next : st->next;
     if (next >= 0)
         goto_state(s, next, success ? "success" : "fail");
@@ -634,8 +681,10 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
         return;
     }
     s_command *c = s_command_new(s, IVRSM_COMMAND_HANDOFF);
-    if (!c)
+    if (!c) {
+        end_call(s, "out of memory");
         return;
+    }
     const ivrsm_tmpl *prompt = st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt;
     c->text = take_said(s, s_render_text(s, prompt));
     c->pub.text = c->text;
@@ -785,6 +834,7 @@ int ivrsm_session_start(ivrsm_session *s)
         return IVRSM_EINVAL;
     if (s->phase != PHASE_NEW)
         return IVRSM_ESTATE;
+    s_release_out(s);
     s->steps = 0;
     s_trace_note(s, "start", s->m->name);
     goto_state(s, s->m->initial, "start");
@@ -835,6 +885,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
         return IVRSM_ESTATE;
     if (s->phase == PHASE_ENDED)
         return IVRSM_EENDED;
+    s_release_out(s);
     if (ev->event_id && seen_event(s, ev->event_id))
         return IVRSM_EDUPLICATE;
     int rc = admissible(s, ev);
@@ -895,8 +946,8 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
         n += strlen(s->session_id) + 1;
     if (s->call_id)
         n += strlen(s->call_id) + 1;
-    if (s->last_ask)
-        n += strlen(s->last_ask) + 1;
+    if (s->last_ask_owned)
+        n += strlen(s->last_ask_owned) + 1;
     if (s->pending_say)
         n += strlen(s->pending_say) + 1;
     if (s->pending)
@@ -911,11 +962,10 @@ void ivrsm_session_free(ivrsm_session *s)
         return;
     s_queue_clear(s);
     free(s->queue);
-    s_command_free(s->out);
     s_command_free(s->pending);
     free(s->carry.text);
     free(s->pending_say);
-    free(s->last_ask);
+    free(s->last_ask_owned);
     free(s->call_id);
     free(s->session_id);
     free(s->visits);

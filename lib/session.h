@@ -73,7 +73,9 @@ struct ivrsm_session {
 
     s_input carry;       /* input handed on by a plain `next` */
     char *pending_say;   /* prompts waiting to be merged into the next ask */
-    char *last_ask;      /* the last ask's text, for re-prompts of states without a prompt */
+    const char *last_ask; /* the last ask's text, for re-prompts of states without a prompt:
+                             machine text, or last_ask_owned */
+    char *last_ask_owned;
 
     uint64_t recent[S_RECENT_EVENTS]; /* hashes of recent event ids, 0 = empty */
     unsigned recent_pos;
@@ -85,7 +87,7 @@ struct ivrsm_session {
     size_t queue_cap;
     size_t queue_head;
     s_command *pending; /* a copy of the pending http/handoff command (for snapshots) */
-    s_command *out;     /* the command last returned by next_command */
+    bool has_out;       /* queue[queue_head - 1] was returned by next_command */
 
     ivrsm_clock_fn clock;
     void *clock_user;
@@ -95,9 +97,17 @@ struct ivrsm_session {
 };
 
 /* ---- command.c ---- */
+/* Start building a command in place at the queue's tail (one at a time);
+ * NULL when out of memory. Finish with s_queue_push or s_command_discard. */
 s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type);
-/* Move a command (allocated by s_command_new) into the queue; it is owned by the queue. */
+/* Move a command into the queue, which owns it afterwards. `c` is the scratch
+ * slot or a heap command from s_command_from_json (freed here). */
 int s_queue_push(ivrsm_session *s, s_command *c);
+/* Drop a command being built (or a heap command). */
+void s_command_discard(ivrsm_session *s, s_command *c);
+/* Free the strings a command owns, not the command itself. */
+void s_command_release(s_command *c);
+/* Free a heap command (clones, restored commands). NULL is ignored. */
 void s_command_free(s_command *c);
 s_command *s_command_clone(const s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
@@ -105,6 +115,8 @@ json_t *s_command_to_json(const ivrsm_command *c);
 /* Rebuild a command from s_command_to_json's output. NULL when malformed. */
 s_command *s_command_from_json(ivrsm_session *s, const json_t *j);
 void s_queue_clear(ivrsm_session *s);
+/* Release the command last returned by next_command (its strings go). */
+void s_release_out(ivrsm_session *s);
 
 /* ---- match.c ---- */
 typedef enum s_match_kind {

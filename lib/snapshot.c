@@ -162,7 +162,8 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
     s->pending_say = get_str(j, "pending_say");
-    s->last_ask = get_str(j, "last_ask");
+    s->last_ask_owned = get_str(j, "last_ask");
+    s->last_ask = s->last_ask_owned;
     s->call_id = get_str(j, "call_id");
     s->session_id = get_str(j, "session_id");
     if (!s->session_id)

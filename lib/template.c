@@ -339,6 +339,34 @@ static size_t literal_size(const json_t *v)
     return 4 * sizeof(void *) + (json_is_string(v) ? json_string_length(v) + 1 : 0);
 }
 
+/* Copy src collapsing runs of whitespace to one space, trimmed; returns the length. */
+static size_t collapse_whitespace(const char *src, size_t len, char *out)
+{
+    size_t o = 0;
+    int pending_space = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            pending_space = o > 0;
+            continue;
+        }
+        if (pending_space)
+            out[o++] = ' ';
+        pending_space = 0;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int builder_is_static(const tmpl_builder *b)
+{
+    for (size_t i = 0; i < b->n_ops; i++)
+        if (b->ops[i].kind != OP_TEXT)
+            return 0;
+    return 1;
+}
+
 /* Moves everything the builder gathered into one block, the template itself. */
 static ivrsm_tmpl *finish(tmpl_builder *b)
 {
@@ -349,7 +377,9 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_lits = align_up(off_segs + b->n_segs * sizeof(path_seg));
     size_t off_pool = off_lits + b->n_lits * sizeof(json_t *);
     size_t off_src = off_pool + b->n_pool;
-    size_t total = off_src + b->len + 1;
+    int is_static = builder_is_static(b);
+    size_t off_speech = off_src + b->len + 1;
+    size_t total = off_speech + (is_static ? b->len + 1 : 0);
     void *block = malloc(total);
     if (!block) {
         tmpl_fail_oom(b);
@@ -390,6 +420,8 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         .single_expr = b->single_expr,
         .memory = total,
     };
+    if (is_static && collapse_whitespace(b->src, b->len, mem + off_speech) > 0)
+        t->speech = mem + off_speech;
     for (size_t i = 0; i < b->n_lits; i++)
         t->memory += literal_size(b->lits[i]);
     b->n_lits = 0; /* the template owns the literals now */
@@ -437,6 +469,11 @@ int ivrsm_tmpl_is_static(const ivrsm_tmpl *t)
 const char *ivrsm_tmpl_source(const ivrsm_tmpl *t)
 {
     return t->src;
+}
+
+const char *ivrsm_tmpl_static_speech(const ivrsm_tmpl *t)
+{
+    return t ? t->speech : NULL;
 }
 
 size_t ivrsm_tmpl_memory(const ivrsm_tmpl *t)

@@ -47,6 +47,14 @@ void ivrsm_tmpl_free(ivrsm_tmpl *t);
 
 /* Nonzero when the template has no {{...}} at all; then its text is ivrsm_tmpl_source(). */
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t);
+/*
+ * For a static template, its text as it is spoken: runs of whitespace (the
+ * line breaks of folded YAML scalars) collapsed to one space, trimmed.
+ * Computed once at compile time. NULL when the template is not static or the
+ * text is blank.
+ */
+const char *ivrsm_tmpl_static_speech(const ivrsm_tmpl *t);
+
 /* The source text, as compiled. */
 const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
 

@@ -69,6 +69,7 @@ struct ivrsm_tmpl {
     json_t *const *lits;
     const char *pool;
     const char *src;
+    const char *speech; /* static templates: the text with whitespace collapsed; else NULL */
     size_t n_ops, n_nodes, n_paths, n_segs, n_lits, src_len;
     uint32_t single_expr; /* root node when the template is exactly one "{{expr}}" */
     size_t memory;

@@ -1,0 +1,785 @@
+/* Runtime semantics: matching, counters, actions, bounds, idempotency,
+ * snapshots and traces, on small machines and on the seed machine. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_driver.h"
+
+static const char *menu_yaml =
+    "machine: menu\n"
+    "version: '1'\n"
+    "locale: fr-FR\n"
+    "timezone: Europe/Paris\n"
+    "globals:\n"
+    "  handoff: {enabled: true, queue_id: q1, prompt: 'Un conseiller.'}\n"
+    "  endpoints:\n"
+    "    lookup: 'GET /items/{id}'\n"
+    "intents:\n"
+    "  yes: {utterances: [oui, \"d'accord\"], dtmf: ['1']}\n"
+    "  no: {utterances: ['non', 'non merci'], dtmf: ['2']}\n"
+    "  item: {utterances: ['article', 'un article précis'], dtmf: ['3', '33']}\n"
+    "  operator: {utterances: ['conseiller'], dtmf: ['0']}\n"
+    "states:\n"
+    "  start:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Voulez-vous continuer ?'\n"
+    "    noinput: {max: 2, next: bye}\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "    routes:\n"
+    "      - when_intent: yes\n"
+    "        set: {answer: true, count: 3}\n"
+    "        next: fetch\n"
+    "      - when_intent: no\n"
+    "        next: bye\n"
+    "      - when_intent: item\n"
+    "        next: fetch\n"
+    "      - when_intent: operator\n"
+    "        next: agent\n"
+    "  fetch:\n"
+    "    type: action_then_prompt\n"
+    "    action:\n"
+    "      call: ${globals.endpoints.lookup}\n"
+    "      path: {id: '{{ctx.item_id}}'}\n"
+    "      query: {lang: fr}\n"
+    "      headers: {Authorization: 'Bearer {{ctx.token}}'}\n"
+    "      body: {n: '{{ctx.count}}'}\n"
+    "    on_success:\n"
+    "      set: {label: '{{resp.label}}'}\n"
+    "      prompt: 'Article {{resp.label}}.'\n"
+    "      next: menu2\n"
+    "    on_fail:\n"
+    "      prompt: 'Erreur.'\n"
+    "      next: bye\n"
+    "  menu2:\n"
+    "    type: listen\n"
+    "    routes:\n"
+    "      - when_intent: no\n"
+    "        next: bye\n"
+    "    fallback:\n"
+    "      set: {fell: yes}\n"
+    "      next: bye\n"
+    "  agent:\n"
+    "    type: handoff\n"
+    "    enabled: ${globals.handoff.enabled}\n"
+    "    queue_id: ${globals.handoff.queue_id}\n"
+    "    prompt: ${globals.handoff.prompt}\n"
+    "    on_fail:\n"
+    "      prompt: 'Personne.'\n"
+    "      next: bye\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: 'Au revoir.'\n";
+
+static const canned menu_ok[] = {{"lookup", 200, "{\"label\":\"A12\"}"}, {NULL, 0, NULL}};
+
+static ivrsm_machine *menu(void)
+{
+    return load_yaml_text(menu_yaml);
+}
+
+static json_t *cmd_at(const call *c, int i)
+{
+    if (i < 0)
+        i += (int)json_array_size(c->log);
+    return json_array_get(c->log, (size_t)i);
+}
+
+static const char *field(const call *c, int i, const char *k)
+{
+    return json_string_value(json_object_get(cmd_at(c, i), k));
+}
+
+START_TEST(start_asks_with_prompt)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(json_array_size(c.log), 1);
+    ck_assert_str_eq(field(&c, 0, "type"), "ask");
+    ck_assert_str_eq(field(&c, 0, "text"), "Voulez-vous continuer ?");
+    ck_assert_str_eq(field(&c, 0, "state"), "start");
+    /* "3" and "33" are routed: two digits, no terminator conflict */
+    ck_assert_int_eq(json_integer_value(json_object_get(cmd_at(&c, 0), "max_digits")), 2);
+    ck_assert_str_eq(call_state(&c), "start");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(dtmf_exact_whole_string)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, "{\"item_id\":\"x/1\",\"token\":\"t\"}");
+    c.responses = menu_ok;
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "dtmf 12"), 0); /* not "1": no match */
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_str_eq(field(&c, -1, "type"), "ask");
+    ck_assert_int_eq(call_input(&c, "dtmf 33"), 0);
+    ck_assert_str_eq(call_state(&c), "menu2");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(garbage_dtmf_is_nomatch)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "dtmf 9x;\x01"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_int_eq(call_count(&c, "ask"), 2);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(speech_normalised_longest_match)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, "{\"item_id\":\"7\",\"token\":\"t\"}");
+    c.responses = menu_ok;
+    call_start(&c);
+    /* "non merci" (no) is longer than "non"; "d'accord" needs the apostrophe handling */
+    ck_assert_int_eq(call_input(&c, "say Euh, D’ACCORD!"), 0);
+    ck_assert_str_eq(call_state(&c), "menu2");
+    char *ctx = ivrsm_session_ctx_json(c.s);
+    ck_assert_ptr_nonnull(strstr(ctx, "\"answer\": true") ? ctx : strstr(ctx, "\"answer\":true"));
+    ck_assert_ptr_nonnull(strstr(ctx, "\"count\""));
+    ivrsm_free(ctx);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(speech_whole_words_only)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    /* "nonchalant" contains "non" but not as a word */
+    ck_assert_int_eq(call_input(&c, "say nonchalant"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_int_eq(call_input(&c, "say je dis non merci"), 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert(call_ended(&c));
+    ck_assert_str_eq(field(&c, -1, "type"), "hangup");
+    ck_assert_str_eq(field(&c, -2, "text"), "Au revoir.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(low_confidence_is_nomatch)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "say@0.1 non"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_int_eq(call_input(&c, "say@0.9 non"), 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(external_intent)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "intent nonexistent"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_int_eq(call_input(&c, "intent operator"), 0);
+    ck_assert_str_eq(field(&c, -1, "type"), "handoff");
+    ck_assert_str_eq(field(&c, -1, "queue"), "q1");
+    ck_assert_str_eq(field(&c, -1, "text"), "Un conseiller.");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_nomatch)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "say \xc3\x28 oui \xff"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_int_eq(call_count(&c, "ask"), 2);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(noinput_reprompts_then_next)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "noinput"), 0);
+    ck_assert_str_eq(call_state(&c), "start");
+    ck_assert_str_eq(field(&c, -1, "text"), "Voulez-vous continuer ?");
+    ck_assert_int_eq(call_input(&c, "noinput"), 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(nomatch_counts_to_max)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "say blabla");
+    call_input(&c, "nomatch");
+    ck_assert_str_eq(call_state(&c), "start");
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(action_success_merges_say_into_ask)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, "{\"item_id\":\"a/b c\",\"token\":\"tk\"}");
+    c.responses = menu_ok;
+    call_start(&c);
+    call_input(&c, "dtmf 1");
+    /* ask, http, then one ask carrying the success prompt (menu2 listens, no prompt) */
+    ck_assert_str_eq(field(&c, 1, "type"), "http");
+    ck_assert_str_eq(field(&c, 1, "method"), "GET");
+    ck_assert_str_eq(field(&c, 1, "path"), "/items/a%2Fb%20c");
+    ck_assert_str_eq(field(&c, 1, "query"), "lang=fr");
+    ck_assert_str_eq(field(&c, 1, "endpoint"), "lookup");
+    ck_assert_str_eq(field(&c, 1, "idempotency_key"), "sess-1-2");
+    json_t *h = json_object_get(cmd_at(&c, 1), "headers");
+    ck_assert_str_eq(json_string_value(json_object_get(h, "Authorization")), "Bearer tk");
+    /* a single-expression body value keeps its type */
+    json_t *body = json_object_get(cmd_at(&c, 1), "body");
+    ck_assert(json_is_integer(json_object_get(body, "n")));
+    ck_assert_str_eq(field(&c, 2, "type"), "ask");
+    ck_assert_str_eq(field(&c, 2, "text"), "Article A12.");
+    ck_assert_int_eq(json_array_size(c.log), 3);
+    ck_assert_str_eq(call_state(&c), "menu2");
+    /* fallback with set, taken at once */
+    call_input(&c, "say quoi");
+    ck_assert_str_eq(call_state(&c), "bye");
+    char *ctx = ivrsm_session_ctx_json(c.s);
+    ck_assert_ptr_nonnull(strstr(ctx, "\"fell\":\"yes\""));
+    ck_assert_ptr_nonnull(strstr(ctx, "\"label\":\"A12\""));
+    ivrsm_free(ctx);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(action_failure_kinds)
+{
+    static const canned fails[][2] = {
+        {{"lookup", 500, "{\"error\":\"boom\"}"}, {NULL, 0, NULL}},
+        {{"lookup", 200, "<html>not json"}, {NULL, 0, NULL}},
+        {{"lookup", 0, NULL}, {NULL, 0, NULL}},
+        {{"lookup", 404, ""}, {NULL, 0, NULL}},
+    };
+    for (size_t i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+        ivrsm_machine *m = menu();
+        call c;
+        call_init(&c, m, "{\"item_id\":\"1\"}");
+        c.responses = fails[i];
+        call_start(&c);
+        call_input(&c, "dtmf 1");
+        ck_assert_str_eq(call_state(&c), "bye");
+        ck_assert_str_eq(field(&c, -2, "text"), "Erreur. Au revoir.");
+        call_free(&c);
+        ivrsm_machine_unref(m);
+    }
+}
+END_TEST
+
+START_TEST(missing_path_parameter_fails_action)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL); /* no ctx.item_id */
+    c.responses = menu_ok;
+    call_start(&c);
+    call_input(&c, "dtmf 1");
+    ck_assert_int_eq(c.http_calls, 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(header_injection_refused)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, "{\"item_id\":\"1\",\"token\":\"a\\r\\nX-Evil: 1\"}");
+    c.responses = menu_ok;
+    call_start(&c);
+    call_input(&c, "dtmf 1");
+    ck_assert_int_eq(c.http_calls, 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(handoff_failure_takes_on_fail)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    c.handoff_ok = 0;
+    call_start(&c);
+    call_input(&c, "dtmf 0");
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert_str_eq(field(&c, -2, "text"), "Personne. Au revoir.");
+    json_t *ho = cmd_at(&c, 1);
+    json_t *ctx = json_object_get(ho, "context");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "session_id")), "sess-1");
+    ck_assert_str_eq(json_string_value(json_object_get(ctx, "state")), "agent");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(duplicate_and_stale_events)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session *s = NULL;
+    ivrsm_session_options o = {0};
+    o.session_id = "S";
+    o.ctx_json = "{\"item_id\":\"1\"}";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ivrsm_event ev = {0};
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), IVRSM_ESTATE);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), IVRSM_ESTATE);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event res = {0};
+    res.type = IVRSM_EVENT_ACTION_RESULT;
+    res.command_id = 1;
+    res.status = 200;
+    ck_assert_int_eq(ivrsm_session_feed(s, &res), IVRSM_ESTALE);
+    ev.event_id = "e1";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), IVRSM_EDUPLICATE);
+    const ivrsm_command *cmd = ivrsm_session_next_command(s);
+    ck_assert_int_eq(cmd->type, IVRSM_COMMAND_HTTP);
+    uint64_t id = cmd->id;
+    /* input while the http command is pending */
+    ev.event_id = "e2";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), IVRSM_EUNEXPECTED);
+    res.command_id = id + 5;
+    ck_assert_int_eq(ivrsm_session_feed(s, &res), IVRSM_ESTALE);
+    res.command_id = id;
+    res.body = "{\"label\":\"x\"}";
+    res.event_id = "r1";
+    ck_assert_int_eq(ivrsm_session_feed(s, &res), 0);
+    ck_assert_int_eq(ivrsm_session_feed(s, &res), IVRSM_EDUPLICATE);
+    res.event_id = "r2";
+    ck_assert_int_eq(ivrsm_session_feed(s, &res), IVRSM_ESTALE);
+    ivrsm_event hang = {0};
+    hang.type = IVRSM_EVENT_HANGUP;
+    ck_assert_int_eq(ivrsm_session_feed(s, &hang), 0);
+    ck_assert(ivrsm_session_ended(s));
+    ck_assert_int_eq(ivrsm_session_feed(s, &hang), IVRSM_EENDED);
+    ck_assert_ptr_null(ivrsm_session_next_command(s));
+    /* oversize input */
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(oversized_input_refused)
+{
+    ivrsm_machine *m = menu();
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    char *big = malloc(IVRSM_MAX_INPUT_BYTES + 16);
+    memset(big, 'a', IVRSM_MAX_INPUT_BYTES + 10);
+    big[IVRSM_MAX_INPUT_BYTES + 10] = '\0';
+    ivrsm_event ev = {0};
+    ev.type = IVRSM_EVENT_SPEECH;
+    ev.text = big;
+    ck_assert_int_eq(ivrsm_session_feed(c.s, &ev), IVRSM_ELIMIT);
+    free(big);
+    ck_assert_str_eq(call_state(&c), "start");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(bad_ctx_json)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session *s = NULL;
+    ivrsm_session_options o = {0};
+    o.ctx_json = "[1,2]";
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "JSON object"));
+    o.ctx_json = "{bad";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    ck_assert_ptr_null(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(snapshot_restore_mid_http)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session *s = NULL;
+    ivrsm_session_options o = {0};
+    o.session_id = "S9";
+    o.ctx_json = "{\"item_id\":\"1\"}";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ivrsm_session_start(s);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event ev = {0};
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1";
+    ev.event_id = "k1";
+    ivrsm_session_feed(s, &ev);
+    const ivrsm_command *cmd = ivrsm_session_next_command(s);
+    ck_assert_int_eq(cmd->type, IVRSM_COMMAND_HTTP);
+    char key[64];
+    snprintf(key, sizeof(key), "%s", cmd->http.idempotency_key);
+    uint64_t id = cmd->id;
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ivrsm_session_free(s);
+    /* another process: a fresh load of the same machine version */
+    ivrsm_machine *m2 = menu();
+    ivrsm_session *r = NULL;
+    ck_assert_int_eq(ivrsm_session_restore(m2, snap, NULL, &r, NULL), 0);
+    free(snap);
+    ck_assert_str_eq(ivrsm_session_state(r), "fetch");
+    ck_assert_int_eq(ivrsm_session_feed(r, &ev), IVRSM_EDUPLICATE); /* event ids survive */
+    ivrsm_event res = {0};
+    res.type = IVRSM_EVENT_ACTION_RESULT;
+    res.command_id = id;
+    res.status = 200;
+    res.body = "{\"label\":\"Z\"}";
+    ck_assert_int_eq(ivrsm_session_feed(r, &res), 0);
+    cmd = ivrsm_session_next_command(r);
+    ck_assert_str_eq(cmd->text, "Article Z.");
+    ck_assert_str_eq(key, "S9-2");
+    ivrsm_session_free(r);
+    ivrsm_machine_unref(m2);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(snapshot_refuses_other_machine)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_machine *other = load_yaml_text("machine: other\nversion: '2'\nstates:\n  a: {type: prompt_end, prompt: x}\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    char *snap = NULL;
+    ivrsm_session_snapshot(c.s, &snap);
+    ivrsm_session *r = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_restore(other, snap, NULL, &r, &err), IVRSM_ESNAPSHOT);
+    ck_assert_int_eq(ivrsm_session_restore(m, "{\"format\":1}", NULL, &r, &err), IVRSM_ESNAPSHOT);
+    ck_assert_int_eq(ivrsm_session_restore(m, "garbage", NULL, &r, &err), IVRSM_ESNAPSHOT);
+    ck_assert_ptr_null(r);
+    free(snap);
+    call_free(&c);
+    ivrsm_machine_unref(other);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ---- the seed machine ---- */
+
+static const char *happy_path[] = {
+    "dtmf 1",                 /* take_appointment → phone capture */
+    "dtmf 0612345678#",       /* phone → request otp → verify otp */
+    "say un deux trois quatre cinq six", /* otp → verify → consent */
+    "say oui",                /* consent → channel */
+    "dtmf 2",                 /* sms → persist prefs → upcoming list → router */
+    "say le premier",         /* choose_first → detail → detail router */
+    "say je veux déplacer",   /* reschedule → preferences */
+    "dtmf 1",                 /* morning → mode */
+    "say en visio",           /* video → date window */
+    "say lundi prochain",     /* date → submit preferences → fetch slots → choose */
+    "dtmf 2",                 /* second slot → select → confirmation */
+    "say partager",           /* share → goodbye */
+    NULL,
+};
+
+static void run_seed(call *c, const char *const *lines)
+{
+    call_start(c);
+    for (const char *const *l = lines; *l && !call_ended(c); l++)
+        ck_assert_int_eq(call_input(c, *l), 0);
+}
+
+START_TEST(seed_happy_path)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    call c;
+    call_init(&c, m, NULL);
+    c.responses = seed_responses;
+    run_seed(&c, happy_path);
+    ck_assert(call_ended(&c));
+    ck_assert_str_eq(call_state(&c), "ivr.goodbye");
+    char *ctx = ivrsm_session_ctx_json(c.s);
+    json_t *j = json_loads(ctx, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "phone_e164")), "+33612345678");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "preferred_channel")), "sms");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "appt_selected_id")), "apt-1");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "slot_selected_id")), "slot-2");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "pref_mode")), "video");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "pref_date_from")), "2026-11-30");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "partner_id")), 42);
+    ck_assert(json_is_true(json_object_get(j, "consent_ok")));
+    json_decref(j);
+    ivrsm_free(ctx);
+    ck_assert_int_eq(c.http_calls, 9);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* Snapshot after every event, restore into a fresh session: same stream. */
+START_TEST(seed_snapshot_every_event_identical)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    call a, b;
+    call_init(&a, m, NULL);
+    call_init(&b, m, NULL);
+    a.responses = b.responses = seed_responses;
+    b.snapshot_each_event = true;
+    run_seed(&a, happy_path);
+    run_seed(&b, happy_path);
+    char *ta = call_transcript(&a), *tb = call_transcript(&b);
+    ck_assert_str_eq(ta, tb);
+    free(ta);
+    free(tb);
+    call_free(&a);
+    call_free(&b);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+static void trace_collect(void *user, const char *record)
+{
+    json_t *arr = user;
+    json_array_append_new(arr, json_string(record));
+}
+
+START_TEST(seed_trace_has_no_secrets)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    json_t *records = json_array();
+    call c;
+    memset(&c, 0, sizeof(c));
+    call_init(&c, m, NULL);
+    ivrsm_session_free(c.s);
+    c.opts.trace = trace_collect;
+    c.opts.trace_user = records;
+    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    c.responses = seed_responses;
+    static const char *lines[] = {"dtmf 1", "dtmf 0612345678#", "dtmf 481526#", "say oui", "dtmf 1",
+                                  NULL};
+    run_seed(&c, lines);
+    ck_assert_uint_gt(json_array_size(records), 10);
+    size_t i;
+    json_t *v;
+    int transitions = 0;
+    json_array_foreach(records, i, v)
+    {
+        const char *r = json_string_value(v);
+        ck_assert_msg(!strstr(r, "481526"), "OTP in trace: %s", r);
+        ck_assert_msg(!strstr(r, "tok-secret-xyz"), "token in trace: %s", r);
+        if (strstr(r, "\"kind\":\"transition\""))
+            transitions++;
+    }
+    ck_assert_int_ge(transitions, 6);
+    json_decref(records);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* Which of the seed's states listen for the caller. */
+static bool listens(const ivrsm_machine *m, size_t i)
+{
+    const char *t = ivrsm_machine_state_type(m, i);
+    return !strcmp(t, "prompt_and_listen") || !strcmp(t, "listen");
+}
+
+static void endure(const char *line, int handoff_ok)
+{
+    ivrsm_machine *seed = load_source_file("examples/synergia_rdv/machine.yaml");
+    for (size_t i = 0; i < ivrsm_machine_state_count(seed); i++) {
+        if (!listens(seed, i))
+            continue;
+        const char *name = ivrsm_machine_state_name(seed, i);
+        ivrsm_machine *m = load_seed_at(name);
+        call c;
+        call_init(&c, m, seed_ctx);
+        c.responses = seed_responses;
+        c.handoff_ok = handoff_ok;
+        call_start(&c);
+        int events = 0;
+        while (!call_ended(&c) && events < 200) {
+            ck_assert_int_eq(call_input(&c, line), 0);
+            events++;
+        }
+        ck_assert_msg(call_ended(&c), "%s: '%s' forever never ends the call", name, line);
+        ck_assert_msg(events <= 40, "%s: '%s' took %d events", name, line, events);
+        const char *last = field(&c, -1, "type");
+        ck_assert_msg(!strcmp(last, "hangup") || !strcmp(last, "handoff"), "%s ends with %s", name,
+                      last);
+        call_free(&c);
+        ivrsm_machine_unref(m);
+    }
+    ivrsm_machine_unref(seed);
+}
+
+START_TEST(seed_silent_caller_bounded)
+{
+    endure("noinput", 1);
+    endure("noinput", 0);
+}
+END_TEST
+
+START_TEST(seed_confused_caller_bounded)
+{
+    endure("say patati patata", 1);
+    endure("say patati patata", 0);
+    endure("dtmf 77", 0);
+}
+END_TEST
+
+START_TEST(seed_wrong_otp_bounded)
+{
+    static const canned wrong[] = {{"verify_otp", 401, "{\"error\":\"invalid_code\"}"},
+                                   {"request_otp", 200, "{\"challenge_id\":\"c\"}"},
+                                   {NULL, 0, NULL}};
+    ivrsm_machine *m = load_seed_at("ivr.auth.verify_otp");
+    call c;
+    call_init(&c, m, seed_ctx);
+    c.responses = wrong;
+    c.handoff_ok = 0;
+    call_start(&c);
+    int events = 0;
+    while (!call_ended(&c) && events < 100) {
+        call_input(&c, "dtmf 000000#");
+        events++;
+    }
+    ck_assert(call_ended(&c));
+    ck_assert_int_le(c.http_calls, 5); /* globals.otp.max_attempts */
+    ck_assert_int_le(events, 20);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(seed_backend_failure_every_action)
+{
+    ivrsm_machine *seed = load_source_file("examples/synergia_rdv/machine.yaml");
+    for (const canned *r = seed_responses; r->endpoint; r++) {
+        call c;
+        call_init(&c, seed, NULL);
+        c.responses = seed_responses;
+        snprintf(c.fail_endpoint, sizeof(c.fail_endpoint), "%s", r->endpoint);
+        call_start(&c);
+        for (const char *const *l = happy_path; *l && !call_ended(&c); l++)
+            ck_assert_int_eq(call_input(&c, *l), 0);
+        /* whatever failed, the call goes on to an end or a listening state, never stuck */
+        ck_assert_msg(call_ended(&c) || !strcmp(c.last_type, "ask"), "%s: stuck after %s",
+                      r->endpoint, c.last_type);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(seed);
+}
+END_TEST
+
+START_TEST(session_memory_small)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_uint_lt(ivrsm_session_memory(c.s), 4096);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("session");
+    TCase *basics = tcase_create("basics");
+    tcase_add_test(basics, start_asks_with_prompt);
+    tcase_add_test(basics, dtmf_exact_whole_string);
+    tcase_add_test(basics, garbage_dtmf_is_nomatch);
+    tcase_add_test(basics, speech_normalised_longest_match);
+    tcase_add_test(basics, speech_whole_words_only);
+    tcase_add_test(basics, low_confidence_is_nomatch);
+    tcase_add_test(basics, external_intent);
+    tcase_add_test(basics, invalid_utf8_is_nomatch);
+    tcase_add_test(basics, noinput_reprompts_then_next);
+    tcase_add_test(basics, nomatch_counts_to_max);
+    tcase_add_test(basics, action_success_merges_say_into_ask);
+    tcase_add_test(basics, action_failure_kinds);
+    tcase_add_test(basics, missing_path_parameter_fails_action);
+    tcase_add_test(basics, header_injection_refused);
+    tcase_add_test(basics, handoff_failure_takes_on_fail);
+    tcase_add_test(basics, duplicate_and_stale_events);
+    tcase_add_test(basics, oversized_input_refused);
+    tcase_add_test(basics, bad_ctx_json);
+    tcase_add_test(basics, snapshot_restore_mid_http);
+    tcase_add_test(basics, snapshot_refuses_other_machine);
+    suite_add_tcase(s, basics);
+    TCase *seed = tcase_create("seed");
+    tcase_set_timeout(seed, 120);
+    tcase_add_test(seed, seed_happy_path);
+    tcase_add_test(seed, seed_snapshot_every_event_identical);
+    tcase_add_test(seed, seed_trace_has_no_secrets);
+    tcase_add_test(seed, seed_silent_caller_bounded);
+    tcase_add_test(seed, seed_confused_caller_bounded);
+    tcase_add_test(seed, seed_wrong_otp_bounded);
+    tcase_add_test(seed, seed_backend_failure_every_action);
+    tcase_add_test(seed, session_memory_small);
+    suite_add_tcase(s, seed);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
