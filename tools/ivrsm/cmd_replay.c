@@ -46,19 +46,18 @@ typedef struct replay {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm replay TRACE [--machine FILE]\n"
-            "\n"
-            "Run the call recorded by 'ivrsm sim --trace TRACE' again, with the same\n"
-            "caller inputs, backend answers, handoff answers and clock, and report the\n"
-            "first record that differs.\n"
-            "\n"
-            "options:\n"
-            "  --machine FILE   replay on this machine instead of the recorded one\n"
-            "                   (e.g. a new version of it)\n"
-            "\n"
-            "Exit status: 0 when the replay is identical, 1 on a divergence,\n"
-            "2 on a usage error, an unreadable trace or a machine that does not load.\n");
+    fprintf(out, "usage: ivrsm replay TRACE [--machine FILE]\n"
+                 "\n"
+                 "Run the call recorded by 'ivrsm sim --trace TRACE' again, with the same\n"
+                 "caller inputs, backend answers, handoff answers and clock, and report the\n"
+                 "first record that differs.\n"
+                 "\n"
+                 "options:\n"
+                 "  --machine FILE   replay on this machine instead of the recorded one\n"
+                 "                   (e.g. a new version of it)\n"
+                 "\n"
+                 "Exit status: 0 when the replay is identical, 1 on a divergence,\n"
+                 "2 on a usage error, an unreadable trace or a machine that does not load.\n");
 }
 
 /* ---------------------------------------------------------------------------
@@ -119,8 +118,8 @@ static const char *field(const json_t *rec, const char *key)
 
 static bool is_caller_event(const json_t *rec)
 {
-    static const char *const types[] = {"dtmf", "speech", "intent", "noinput", "nomatch",
-                                        "hangup", NULL};
+    static const char *const types[] = {"dtmf",    "speech", "intent", "noinput",
+                                        "nomatch", "hangup", NULL};
     const char *type = field(rec, "type");
     if (strcmp(kind_of(rec), "event") != 0 || !type)
         return false;
@@ -231,8 +230,7 @@ static int answer_http(void *user, const ivrsm_command *cmd, drv_answer *out, ch
     return 0;
 }
 
-static int answer_handoff(void *user, const ivrsm_command *cmd, int *ok, char *err,
-                          size_t errlen)
+static int answer_handoff(void *user, const ivrsm_command *cmd, int *ok, char *err, size_t errlen)
 {
     (void)cmd;
     const json_t *rec = next_answer(user, "handoff_result", err, errlen);
@@ -357,7 +355,7 @@ static char *run_replay(replay *r, ivrsm_machine *m)
     return failure;
 }
 
-/* One line about a record: a command as the sim shows it, else its kind and main fields. */
+/* A record as the sim shows it (a command), or its kind and main fields. */
 static void describe(FILE *out, const json_t *rec, const char *label)
 {
     if (!rec) {
@@ -369,23 +367,49 @@ static void describe(FILE *out, const json_t *rec, const char *label)
     fprintf(out, "  %s ", label);
     if (!strcmp(kind, "command")) {
         char *text = term_render_command(rec, "", false);
-        char *nl = text ? strchr(text, '\n') : NULL;
-        /* Only the last line names the command; a first one is its text. */
-        if (nl && nl[1])
-            fprintf(out, "%s", nl + 1);
-        else
-            fprintf(out, "%s", text ? text : "?\n");
+        /* Continuation lines line up under the first one. */
+        for (char *line = text, *nl; line && *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (!nl)
+                break;
+            fprintf(out, "%s%.*s\n", line == text ? "" : "            ", (int)(nl - line), line);
+        }
         free(text);
     } else if (!strcmp(kind, "transition")) {
         fprintf(out, "transition %s → %s (%s)\n", field(rec, "from") ? field(rec, "from") : "-",
                 field(rec, "to"), field(rec, "reason"));
     } else {
-        fprintf(out, "%s %s\n", kind,
-                field(rec, "type") ? field(rec, "type") : field(rec, "detail") ? field(rec, "detail") : "");
+        const char *what = field(rec, "type") ? field(rec, "type") : field(rec, "detail");
+        fprintf(out, "%s %s\n", kind, what ? what : "");
     }
     char *json = json_dumps(rec, JSON_COMPACT);
-    fprintf(out, "      %s\n", json ? json : "");
+    fprintf(out, "            %s\n", json ? json : "");
     free(json);
+}
+
+/* The top-level fields whose values differ, e.g. "text, state". */
+static void print_differing_fields(FILE *out, const json_t *expected, const json_t *actual)
+{
+    const char *sep = "  differs in: ";
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)expected, k, v)
+    {
+        json_t *w = json_object_get(actual, k);
+        if (!w || !drv_json_match_redacted(v, w, NULL)) {
+            fprintf(out, "%s%s", sep, k);
+            sep = ", ";
+        }
+    }
+    json_object_foreach((json_t *)actual, k, v)
+    {
+        if (!json_object_get(expected, k)) {
+            fprintf(out, "%s%s", sep, k);
+            sep = ", ";
+        }
+    }
+    if (strcmp(sep, ", ") == 0)
+        fputc('\n', out);
 }
 
 /* Report the first difference; returns the exit status. */
@@ -404,6 +428,8 @@ static int compare(replay *r, const char *failure)
                l->line, k + 1);
         describe(stdout, l->rec, "expected:");
         describe(stdout, got, "actual:  ");
+        if (got)
+            print_differing_fields(stdout, l->rec, got);
         if (failure)
             printf("  the replay stopped: %s\n", failure);
         return 1;
@@ -424,18 +450,6 @@ static int compare(replay *r, const char *failure)
                r->secret_line);
     printf("\n");
     return 0;
-}
-
-static ivrsm_machine *load_machine(const char *path)
-{
-    ivrsm_machine *m = NULL;
-    ivrsm_error err = {0};
-    if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err) != 0) {
-        fprintf(stderr, "%s:%d:%d: %s\n", err.file[0] ? err.file : path, err.line, err.column,
-                err.message);
-        return NULL;
-    }
-    return m;
 }
 
 static int check_header(const replay *r, const char *machine_option)
@@ -519,7 +533,7 @@ int cmd_replay(int argc, char **argv)
         status = check_header(&r, machine_option);
     ivrsm_machine *m = NULL;
     if (status == 0 &&
-        !(m = load_machine(machine_option ? machine_option : field(r.header, "machine"))))
+        !(m = drv_load_machine(machine_option ? machine_option : field(r.header, "machine"))))
         status = 2;
     if (status == 0) {
         note_other_machine(&r, m);

@@ -37,30 +37,31 @@ typedef struct sim_out {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm sim MACHINE [options] < caller-lines\n"
-            "\n"
-            "Run one call of MACHINE. Caller lines, one per line on stdin:\n"
-            "  %s\n"
-            "\n"
-            "options:\n"
-            "  --backend URL        send http commands to this backend (http://127.0.0.1:8099)\n"
-            "  --responses FILE     canned http answers: a JSON object mapping an endpoint\n"
-            "                       name or \"METHOD /path\" to {\"status\": N, \"body\": ...}\n"
-            "  --set KEY=VALUE      initial ctx value (VALUE as JSON when it parses, else a\n"
-            "                       string; dotted keys nest); repeatable\n"
-            "  --json               one JSON object per line per command\n"
-            "  --trace FILE         write the call's trace (JSON lines), replayable with\n"
-            "                       'ivrsm replay FILE'\n"
-            "  --handoff ok|fail    answer handoffs with success (default) or failure\n"
-            "  --now ISO8601        fixed clock, e.g. 2025-03-10T09:30:00+01:00 (default: real time)\n"
-            "  --call-id ID         ctx.call_id (default: sim-<time>-<pid>)\n"
-            "  --session-id ID      ctx.session_id (default: derived from the call id)\n"
-            "  --timeout-ms N       the most any http request may take\n"
-            "\n"
-            "Exit status: 0 when the call ends or stdin ends, 1 on a runtime failure,\n"
-            "2 on a usage error or a machine that does not load.\n",
-            drv_input_syntax);
+    fprintf(
+        out,
+        "usage: ivrsm sim MACHINE [options] < caller-lines\n"
+        "\n"
+        "Run one call of MACHINE. Caller lines, one per line on stdin:\n"
+        "  %s\n"
+        "\n"
+        "options:\n"
+        "  --backend URL        send http commands to this backend (http://127.0.0.1:8099)\n"
+        "  --responses FILE     canned http answers: a JSON object mapping an endpoint\n"
+        "                       name or \"METHOD /path\" to {\"status\": N, \"body\": ...}\n"
+        "  --set KEY=VALUE      initial ctx value (VALUE as JSON when it parses, else a\n"
+        "                       string; dotted keys nest); repeatable\n"
+        "  --json               one JSON object per line per command\n"
+        "  --trace FILE         write the call's trace (JSON lines), replayable with\n"
+        "                       'ivrsm replay FILE'\n"
+        "  --handoff ok|fail    answer handoffs with success (default) or failure\n"
+        "  --now ISO8601        fixed clock, e.g. 2025-03-10T09:30:00+01:00 (default: real time)\n"
+        "  --call-id ID         ctx.call_id (default: sim-<time>-<pid>)\n"
+        "  --session-id ID      ctx.session_id (default: derived from the call id)\n"
+        "  --timeout-ms N       the most any http request may take\n"
+        "\n"
+        "Exit status: 0 when the call ends or stdin ends, 1 on a runtime failure,\n"
+        "2 on a usage error or a machine that does not load.\n",
+        drv_input_syntax);
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -82,16 +83,47 @@ static int parse_int_option(const char *text, int *out)
     return 0;
 }
 
+/* Take the value of an option that has one; 0 done, else the exit status. */
+static int take_value(sim_options *o, const char *name, const char *v)
+{
+    const struct {
+        const char *name;
+        const char **slot;
+    } strings[] = {{"--backend", &o->backend},       {"--responses", &o->responses},
+                   {"--trace", &o->trace},           {"--call-id", &o->call_id},
+                   {"--session-id", &o->session_id}, {"--now", &o->now}};
+    for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
+        if (!strcmp(name, strings[i].name)) {
+            *strings[i].slot = v;
+            return 0;
+        }
+    }
+    if (!strcmp(name, "--set")) {
+        o->sets[o->set_count++] = v;
+        return 0;
+    }
+    if (!strcmp(name, "--handoff")) {
+        if (strcmp(v, "ok") != 0 && strcmp(v, "fail") != 0)
+            return bad_usage("--handoff takes ok or fail, not '%s'", v);
+        o->handoff_ok = !strcmp(v, "ok");
+        return 0;
+    }
+    if (parse_int_option(v, &o->timeout_ms) != 0)
+        return bad_usage("--timeout-ms takes a positive number of milliseconds, not '%s'", v);
+    return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, sim_options *o)
 {
+    static const char *const with_value[] = {"--backend", "--responses",  "--trace",
+                                             "--call-id", "--session-id", "--now",
+                                             "--set",     "--handoff",    "--timeout-ms"};
     o->handoff_ok = 1;
     o->sets = calloc((size_t)argc, sizeof(*o->sets));
     if (!o->sets)
         return 1;
     for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        int r = 0;
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
@@ -101,38 +133,23 @@ static int parse_args(int argc, char **argv, sim_options *o)
             o->json = true;
             continue;
         }
-#define VALUE(name) ((r = drv_option_value("ivrsm sim", argc, argv, &i, name, &v)) != 0)
-        if (VALUE("--backend"))
-            o->backend = v;
-        else if (VALUE("--responses"))
-            o->responses = v;
-        else if (VALUE("--trace"))
-            o->trace = v;
-        else if (VALUE("--call-id"))
-            o->call_id = v;
-        else if (VALUE("--session-id"))
-            o->session_id = v;
-        else if (VALUE("--now"))
-            o->now = v;
-        else if (VALUE("--set"))
-            o->sets[o->set_count++] = v;
-        else if (VALUE("--handoff")) {
-            if (r > 0 && strcmp(v, "ok") != 0 && strcmp(v, "fail") != 0)
-                return bad_usage("--handoff takes ok or fail, not '%s'", v);
-            o->handoff_ok = r > 0 && !strcmp(v, "ok");
-        } else if (VALUE("--timeout-ms")) {
-            if (r > 0 && parse_int_option(v, &o->timeout_ms) != 0)
-                return bad_usage("--timeout-ms takes a positive number of milliseconds, not '%s'",
-                                 v);
-        } else if (arg[0] == '-' && arg[1] != '\0')
+        int found = 0;
+        for (size_t k = 0; !found && k < sizeof(with_value) / sizeof(*with_value); k++) {
+            const char *v = NULL;
+            found = drv_option_value("ivrsm sim", argc, argv, &i, with_value[k], &v);
+            if (found < 0)
+                return 2;
+            int status = found ? take_value(o, with_value[k], v) : 0;
+            if (status)
+                return status;
+        }
+        if (found)
+            continue;
+        if (arg[0] == '-' && arg[1] != '\0')
             return bad_usage("unknown option '%s'", arg);
-        else if (o->machine)
+        if (o->machine)
             return bad_usage("one machine only ('%s' is extra)", arg);
-        else
-            o->machine = arg;
-#undef VALUE
-        if (r < 0)
-            return 2;
+        o->machine = arg;
     }
     if (!o->machine)
         return bad_usage("%s", "a MACHINE file is required");
@@ -220,8 +237,7 @@ static void on_command(void *user, const drv_report *r)
     json_t *shown = json_deep_copy(r->shown);
     const char *type = json_string_value(json_object_get(shown, "type"));
     /* say and ask always carry a text, possibly empty (a listen state). */
-    if (type && (!strcmp(type, "say") || !strcmp(type, "ask")) &&
-        !json_object_get(shown, "text"))
+    if (type && (!strcmp(type, "say") || !strcmp(type, "ask")) && !json_object_get(shown, "text"))
         json_object_set_new(shown, "text", json_string(""));
     if (out->json) {
         print_json_line(shown);
@@ -281,9 +297,6 @@ static int converse(drv *d, sim_out *out, bool interactive)
     size_t cap = 0;
     long number = 0;
     int status = 0;
-    if (interactive && !out->json)
-        printf("%s(type: %s; Ctrl-D to stop)%s\n", term_sgr(out->color, TERM_DIM),
-               drv_input_syntax, term_sgr(out->color, TERM_RESET));
     while (!drv_ended(d)) {
         if (interactive) {
             printf("you> ");
@@ -315,22 +328,15 @@ static int converse(drv *d, sim_out *out, bool interactive)
             break;
         }
     }
-    if (interactive && !drv_ended(d) && status == 0)
-        putchar('\n');
+    if (interactive && status == 0 && !out->json) {
+        if (drv_ended(d))
+            printf("%s(the call ended: %s)%s\n", term_sgr(out->color, TERM_DIM), drv_end_kind(d),
+                   term_sgr(out->color, TERM_RESET));
+        else
+            putchar('\n');
+    }
     free(line);
     return status;
-}
-
-static ivrsm_machine *load_machine(const char *path)
-{
-    ivrsm_machine *m = NULL;
-    ivrsm_error err = {0};
-    if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err) != 0) {
-        fprintf(stderr, "%s:%d:%d: %s\n", err.file[0] ? err.file : path, err.line, err.column,
-                err.message);
-        return NULL;
-    }
-    return m;
 }
 
 static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
@@ -338,8 +344,8 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
 {
     char call_id[64];
     if (!o->call_id)
-        snprintf(call_id, sizeof(call_id), "sim-%llx-%ld",
-                 (unsigned long long)drv_real_now_ms(), (long)getpid());
+        snprintf(call_id, sizeof(call_id), "sim-%llx-%ld", (unsigned long long)drv_real_now_ms(),
+                 (long)getpid());
     drv_config cfg = {
         .machine = m,
         .call_id = o->call_id ? o->call_id : call_id,
@@ -356,7 +362,8 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
         return bad_usage("--now takes an ISO 8601 time like 2025-03-10T09:30:00+01:00, not '%s'",
                          o->now);
     cfg.clock = o->now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL;
-    sim_out out = {.json = o->json, .color = !o->json && term_wants_color(stdout),
+    sim_out out = {.json = o->json,
+                   .color = !o->json && term_wants_color(stdout),
                    .echo = !isatty(STDIN_FILENO)};
     cfg.hooks = (drv_hooks){on_command, on_input, on_trace, &out};
     char why[600];
@@ -373,11 +380,15 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     if (out.trace)
         sim_trace_header(out.trace, &cfg, o->machine, drv_now(d));
     int status = 0;
+    bool interactive = isatty(STDIN_FILENO) != 0;
+    if (interactive && !out.json)
+        printf("%sCaller lines: %s. Ctrl-D stops.%s\n", term_sgr(out.color, TERM_DIM),
+               drv_input_syntax, term_sgr(out.color, TERM_RESET));
     if (drv_start(d) != DRV_OK) {
         print_error(&out, drv_error(d), 0);
         status = 1;
     } else {
-        status = converse(d, &out, isatty(STDIN_FILENO) != 0);
+        status = converse(d, &out, interactive);
     }
     drv_free(d);
     if (sim_trace_close(out.trace) != 0) {
@@ -403,7 +414,7 @@ int cmd_sim(int argc, char **argv)
         status = load_responses(o.responses, &responses);
     if (status == 0 && o.backend && o.responses)
         status = bad_usage("%s", "--backend and --responses exclude each other");
-    if (status == 0 && !(m = load_machine(o.machine)))
+    if (status == 0 && !(m = drv_load_machine(o.machine)))
         status = 2;
     if (status == 0)
         status = run(&o, m, ctx_json, responses);

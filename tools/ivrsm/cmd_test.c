@@ -65,23 +65,22 @@ typedef struct run_log {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm test SCENARIO... [--backend URL] [--coverage] [--snapshots] "
-            "[--verbose]\n"
-            "\n"
-            "Run scripted calls and check their expectations (format: docs/cli.md).\n"
-            "\n"
-            "options:\n"
-            "  --backend URL   the backend for setup requests and http commands\n"
-            "  --coverage      report the states visited and the transitions exercised\n"
-            "  --snapshots     run each passing scenario again, saving and restoring the\n"
-            "                  session after every event; the commands must not change\n"
-            "  --verbose       show the caller inputs and the commands as they happen\n"
-            "                  (and, with --coverage, the transitions never exercised)\n"
-            "\n"
-            "Prints one line per check, a summary per file and a last line\n"
-            "'N passed, M failed'. Exit status: 0 when all pass, 1 when one fails,\n"
-            "2 on a usage error or a scenario or machine that does not load.\n");
+    fprintf(out, "usage: ivrsm test SCENARIO... [--backend URL] [--coverage] [--snapshots] "
+                 "[--verbose]\n"
+                 "\n"
+                 "Run scripted calls and check their expectations (format: docs/cli.md).\n"
+                 "\n"
+                 "options:\n"
+                 "  --backend URL   the backend for setup requests and http commands\n"
+                 "  --coverage      report the states visited and the transitions exercised\n"
+                 "  --snapshots     run each passing scenario again, saving and restoring the\n"
+                 "                  session after every event; the commands must not change\n"
+                 "  --verbose       show the caller inputs and the commands as they happen\n"
+                 "                  (and, with --coverage, the transitions never exercised)\n"
+                 "\n"
+                 "Prints one line per check, a summary per file and a last line\n"
+                 "'N passed, M failed'. Exit status: 0 when all pass, 1 when one fails,\n"
+                 "2 on a usage error or a scenario or machine that does not load.\n");
 }
 
 static int parse_args(int argc, char **argv, test_options *o)
@@ -107,8 +106,7 @@ static int parse_args(int argc, char **argv, test_options *o)
                 return 2;
             o->backend = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "ivrsm test: unknown option '%s'\nRun 'ivrsm test --help'.\n",
-                    argv[i]);
+            fprintf(stderr, "ivrsm test: unknown option '%s'\nRun 'ivrsm test --help'.\n", argv[i]);
             return 2;
         } else {
             o->files[o->file_count++] = argv[i];
@@ -137,11 +135,9 @@ static machine_slot *machine_for(runner *R, const scenario *s)
     machine_slot *slot = &R->machines[R->machine_count++];
     memset(slot, 0, sizeof(*slot));
     slot->path = strdup(s->machine);
-    ivrsm_error err = {0};
-    if (ivrsm_machine_load_file(s->machine, IVRSM_FORMAT_AUTO, &slot->m, &err) != 0) {
-        fprintf(stderr, "%s:%d:%d: machine of this scenario\n%s:%d:%d: %s\n", s->file,
-                s->machine_line, s->machine_column, err.file[0] ? err.file : s->machine,
-                err.line, err.column, err.message);
+    if (!(slot->m = drv_load_machine(s->machine))) {
+        fprintf(stderr, "%s:%d:%d: the machine of this scenario does not load (see above)\n",
+                s->file, s->machine_line, s->machine_column);
         return NULL;
     }
     if (R->o.coverage)
@@ -188,8 +184,7 @@ static int send_setup(ivrsm_http *h, const scn_request *req, char *err, size_t e
         if (ivrsm_http_run(h, 1000) < 0)
             break;
     if (rc != 0)
-        snprintf(err, errlen, "%s %s: cannot send: %s", req->method, req->path,
-                 ivrsm_strerror(rc));
+        snprintf(err, errlen, "%s %s: cannot send: %s", req->method, req->path, ivrsm_strerror(rc));
     else if (!w.done)
         snprintf(err, errlen, "%s %s: the http adapter failed", req->method, req->path);
     else if (w.error && w.status == 0)
@@ -243,10 +238,9 @@ static void log_command(void *user, const drv_report *r)
     if (json_array_size(log->recent) > RECENT_COMMANDS)
         json_array_remove(log->recent, 0);
     if (r->answer) {
-        json_array_append_new(log->answers,
-                              json_pack("{s:s, s:i, s:s?, s:s?}", "type", "http", "status",
-                                        r->answer->status, "body", r->answer->body, "error",
-                                        r->answer->error));
+        json_array_append_new(log->answers, json_pack("{s:s, s:i, s:s?, s:s?}", "type", "http",
+                                                      "status", r->answer->status, "body",
+                                                      r->answer->body, "error", r->answer->error));
     } else if (json_is_boolean(json_object_get(r->full, "ok"))) {
         json_array_append_new(log->answers, json_pack("{s:s, s:O}", "type", "handoff", "ok",
                                                       json_object_get(r->full, "ok")));
@@ -366,8 +360,7 @@ static int replay_http(void *user, const ivrsm_command *cmd, drv_answer *out, ch
     return 0;
 }
 
-static int replay_handoff(void *user, const ivrsm_command *cmd, int *ok, char *err,
-                          size_t errlen)
+static int replay_handoff(void *user, const ivrsm_command *cmd, int *ok, char *err, size_t errlen)
 {
     run_log *first = user;
     const json_t *a = json_array_get(first->answers, first->answer_next);
@@ -455,8 +448,8 @@ static char *initial_ctx(const scenario *s)
 
 static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, unsigned index)
 {
-    printf("%s%s%s: %s\n", term_sgr(R->color, TERM_BOLD), s->file,
-           term_sgr(R->color, TERM_RESET), s->name);
+    printf("%s%s%s: %s\n", term_sgr(R->color, TERM_BOLD), s->file, term_sgr(R->color, TERM_RESET),
+           s->name);
     if (run_setup(R, s) != 0)
         return OUTCOME_FAIL;
     char call_id[80];
@@ -515,8 +508,8 @@ static outcome run_file(runner *R, const char *file, unsigned index)
     if (!slot) {
         printf("ERROR %s (its machine does not load, see above)\n", file);
     } else if (s->setup_count && !R->o.backend) {
-        fprintf(stderr, "%s:%d: the setup requests need a backend: give --backend URL\n",
-                s->file, s->setup[0].line);
+        fprintf(stderr, "%s:%d: the setup requests need a backend: give --backend URL\n", s->file,
+                s->setup[0].line);
         printf("ERROR %s (no backend for its setup)\n", file);
     } else {
         result = run_scenario(R, s, slot, index);

@@ -14,8 +14,8 @@
 
 const char *cov_kind_name(cov_kind k)
 {
-    static const char *const names[COV_KIND_COUNT] = {
-        "route", "success", "fail", "noinput", "nomatch", "fallback", "retry", "next"};
+    static const char *const names[COV_KIND_COUNT] = {"route",   "success",  "fail",  "noinput",
+                                                      "nomatch", "fallback", "retry", "next"};
     return (unsigned)k < COV_KIND_COUNT ? names[k] : "?";
 }
 
@@ -124,9 +124,9 @@ int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, siz
     static const struct {
         const char *word;
         cov_kind kind;
-    } plain[] = {{"success", COV_SUCCESS},   {"fail", COV_FAIL},   {"noinput", COV_NOINPUT},
-                 {"nomatch", COV_NOMATCH},   {"fallback", COV_FALLBACK}, {"retry", COV_RETRY},
-                 {"next", COV_NEXT},         {"collected", COV_NEXT}};
+    } plain[] = {{"success", COV_SUCCESS}, {"fail", COV_FAIL},         {"noinput", COV_NOINPUT},
+                 {"nomatch", COV_NOMATCH}, {"fallback", COV_FALLBACK}, {"retry", COV_RETRY},
+                 {"next", COV_NEXT},       {"collected", COV_NEXT}};
     *label = NULL;
     *label_len = 0;
     *via = NULL;
@@ -163,7 +163,7 @@ struct cov_tally {
     unsigned *edge_hits;
     unsigned char *edge_via; /* VIA_* bits */
     unsigned *visits;        /* per state */
-    json_t *runtime;         /* "from → to (reason)" → times, for transitions outside the list */
+    json_t *runtime; /* "from → to (reason)" → times, for transitions outside the list */
     unsigned scenarios;
 };
 
@@ -288,9 +288,9 @@ void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color)
         visited += t->visits[i] > 0;
     for (size_t i = 0; i < t->edge_count; i++)
         exercised += t->edge_hits[i] > 0;
-    fprintf(out, "%scoverage of %s%s (%s %s), %u scenario%s\n", term_sgr(color, TERM_BOLD),
-            t->path, term_sgr(color, TERM_RESET), ivrsm_machine_name(t->m),
-            ivrsm_machine_version(t->m), t->scenarios, t->scenarios == 1 ? "" : "s");
+    fprintf(out, "%scoverage of %s%s (%s %s), %u scenario%s\n", term_sgr(color, TERM_BOLD), t->path,
+            term_sgr(color, TERM_RESET), ivrsm_machine_name(t->m), ivrsm_machine_version(t->m),
+            t->scenarios, t->scenarios == 1 ? "" : "s");
     fprintf(out, "  states visited:        %zu of %zu (%.1f%%)\n", visited, states,
             percent(visited, states));
     fprintf(out, "  transitions exercised: %zu of %zu (%.1f%%)\n", exercised, t->edge_count,

@@ -158,15 +158,22 @@ json_t *drv_command_json(const ivrsm_command *c)
     set_string(o, "state", c->state);
     set_string(o, "text", c->text);
     switch (c->type) {
-    case IVRSM_COMMAND_ASK: ask_fields(o, c); break;
-    case IVRSM_COMMAND_HTTP: http_fields(o, c); break;
+    case IVRSM_COMMAND_ASK:
+        ask_fields(o, c);
+        break;
+    case IVRSM_COMMAND_HTTP:
+        http_fields(o, c);
+        break;
     case IVRSM_COMMAND_HANDOFF:
         set_string(o, "queue", c->handoff.queue);
         if (c->handoff.context)
             json_object_set_new(o, "context", json_or_string(c->handoff.context));
         break;
-    case IVRSM_COMMAND_HANGUP: set_string(o, "reason", c->hangup.reason); break;
-    case IVRSM_COMMAND_SAY: break;
+    case IVRSM_COMMAND_HANGUP:
+        set_string(o, "reason", c->hangup.reason);
+        break;
+    case IVRSM_COMMAND_SAY:
+        break;
     }
     return o;
 }
@@ -353,8 +360,12 @@ static drv_status run_http(drv *d, const ivrsm_command *c, json_t *full, json_t 
     if (a.body)
         json_object_set_new(full, "response", json_or_string(a.body));
     json_object_set_new(shown, "elapsed_ms", json_integer((json_int_t)(a.elapsed_ms + 0.5)));
-    ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT, .command_id = id, .status = a.status,
-                      .body = a.body, .error = a.error, .confidence = -1};
+    ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
+                      .command_id = id,
+                      .status = a.status,
+                      .body = a.body,
+                      .error = a.error,
+                      .confidence = -1};
     json_decref(d->last_result);
     d->last_result = NULL;
     st = feed_result(d, &ev);
@@ -382,8 +393,8 @@ static drv_status run_handoff(drv *d, const ivrsm_command *c, json_t *full, json
     json_object_set_new(full, "ok", json_boolean(ok));
     json_object_set_new(shown, "ok", json_boolean(ok));
     report(d, full, shown, NULL);
-    ivrsm_event ev = {.type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = ok,
-                      .confidence = -1};
+    ivrsm_event ev = {
+        .type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = ok, .confidence = -1};
     drv_status st = feed_result(d, &ev);
     if (st == DRV_OK && ok && ivrsm_session_ended(d->s) && !d->end_kind)
         d->end_kind = "handoff";
@@ -400,8 +411,10 @@ static drv_status execute(drv *d, const ivrsm_command *c)
         return fail(d, DRV_FAILED, "out of memory");
     }
     switch (c->type) {
-    case IVRSM_COMMAND_HTTP: return run_http(d, c, full, shown);
-    case IVRSM_COMMAND_HANDOFF: return run_handoff(d, c, full, shown);
+    case IVRSM_COMMAND_HTTP:
+        return run_http(d, c, full, shown);
+    case IVRSM_COMMAND_HANDOFF:
+        return run_handoff(d, c, full, shown);
     case IVRSM_COMMAND_ASK:
         free(d->ask_collect);
         d->ask_collect = c->ask.collect ? strdup(c->ask.collect) : NULL;
@@ -411,7 +424,8 @@ static drv_status execute(drv *d, const ivrsm_command *c)
         if (!d->end_kind)
             d->end_kind = "hangup";
         break;
-    case IVRSM_COMMAND_SAY: break;
+    case IVRSM_COMMAND_SAY:
+        break;
     }
     report(d, full, shown, NULL);
     return DRV_OK;

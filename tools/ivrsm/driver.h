@@ -69,6 +69,12 @@ extern const char drv_input_syntax[];
  */
 int drv_parse_time(const char *text, int64_t *ms);
 
+/*
+ * Load a machine file, printing a failure to stderr as "FILE:LINE:COL: message"
+ * (or "FILE: message" when the position is unknown). NULL on failure.
+ */
+ivrsm_machine *drv_load_machine(const char *path);
+
 /* The current real time, in milliseconds since the Unix epoch. */
 int64_t drv_real_now_ms(void);
 

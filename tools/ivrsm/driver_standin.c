@@ -93,8 +93,10 @@ int drv_find_stand_in(drv *d, const drv_input *in, drv_input *out)
         return -1;
     json_t *real = probe(d, snap, in);
     char *candidates[CANDIDATES] = {
-        digits_replaced(in->text, '0'), digits_replaced(in->text, '1'),
-        repeated('0', d->ask_max_digits), repeated('1', d->ask_max_digits),
+        digits_replaced(in->text, '0'),
+        digits_replaced(in->text, '1'),
+        repeated('0', d->ask_max_digits),
+        repeated('1', d->ask_max_digits),
         strdup(in->type == IVRSM_EVENT_DTMF ? "00" : "euh"), /* for a code that did not parse */
     };
     int found = -1;

@@ -57,7 +57,8 @@ static void node_pos(fnode *n, int *line, int *column)
     }
 }
 
-static int error_at(loader *L, fnode *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int error_at(loader *L, fnode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int error_at(loader *L, fnode *n, const char *fmt, ...)
 {
@@ -135,7 +136,8 @@ static json_t *plain_number(const char *t)
         return NULL;
     char *end;
     errno = 0;
-    if (strspn(t + (*t == '-' || *t == '+'), "0123456789") == strlen(t + (*t == '-' || *t == '+'))) {
+    if (strspn(t + (*t == '-' || *t == '+'), "0123456789") ==
+        strlen(t + (*t == '-' || *t == '+'))) {
         long long v = strtoll(t, &end, 10);
         if (!errno && !*end)
             return json_integer(v);
@@ -623,37 +625,39 @@ static int load_setup(loader *L, scenario *s, fnode *v)
  */
 static void normalize_path(char *path)
 {
+    size_t size = strlen(path) + 2;
+    char *buf = malloc(size);
+    if (!buf)
+        return; /* the path stays as written, which names the same file */
     bool absolute = path[0] == '/';
-    char *out = path + absolute;
-    char *p = out;
+    char *out = buf;
+    if (absolute)
+        *out++ = '/';
     size_t kept = 0; /* parts written that a ".." may remove */
-    while (*p) {
+    for (const char *p = path; *p;) {
         size_t len = strcspn(p, "/");
-        char *next = p + len + (p[len] == '/');
-        if (len == 0 || (len == 1 && p[0] == '.')) {
-            p = next;
+        const char *part = p;
+        p += len + (p[len] == '/');
+        if (len == 0 || (len == 1 && part[0] == '.'))
             continue;
-        }
-        if (len == 2 && p[0] == '.' && p[1] == '.' && kept > 0) {
+        bool parent = len == 2 && part[0] == '.' && part[1] == '.';
+        if (parent && kept > 0) {
             out--; /* the slash after the part to remove */
-            while (out > path + absolute && out[-1] != '/')
+            while (out > buf + absolute && out[-1] != '/')
                 out--;
             kept--;
-            p = next;
             continue;
         }
-        bool parent = len == 2 && p[0] == '.' && p[1] == '.';
-        memmove(out, p, len);
+        memcpy(out, part, len);
         out += len;
         *out++ = '/';
         kept += !parent;
-        p = next;
     }
-    if (out > path + absolute)
+    if (out > buf + absolute)
         out--; /* the last slash */
     *out = '\0';
-    if (!path[0])
-        strcpy(path, ".");
+    strcpy(path, buf[0] ? buf : ".");
+    free(buf);
 }
 
 /* The machine path, relative to the scenario file's directory unless absolute. */
@@ -755,10 +759,16 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
     return buf;
 }
 
-/* Parse YAML, turning libfyaml's first diagnostic into FILE:LINE:COL. */
+/*
+ * Parse YAML, turning libfyaml's first diagnostic into FILE:LINE:COL (its
+ * lines and columns are 1-based). *diagp receives the diagnostic object,
+ * to be destroyed after the document: fy_diag_destroy() is what frees the
+ * collected errors, and the document refers to it while it lives.
+ */
 static struct fy_document *parse_yaml(const char *path, const char *data, size_t len, char *err,
-                                      size_t errlen)
+                                      size_t errlen, struct fy_diag **diagp)
 {
+    *diagp = NULL;
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
     dcfg.fp = NULL;
@@ -778,12 +788,11 @@ static struct fy_document *parse_yaml(const char *path, const char *data, size_t
         void *it = NULL;
         struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
         if (e)
-            snprintf(err, errlen, "%s:%d:%d: invalid YAML: %s", path, e->line + 1, e->column + 1,
-                     e->msg);
+            snprintf(err, errlen, "%s:%d:%d: invalid YAML: %s", path, e->line, e->column, e->msg);
         else
             snprintf(err, errlen, "%s: invalid YAML", path);
     }
-    fy_diag_unref(diag);
+    *diagp = diag;
     return doc;
 }
 
@@ -793,7 +802,8 @@ scenario *scenario_load(const char *path, char *err, size_t errlen)
     char *data = read_file(path, &len, err, errlen);
     if (!data)
         return NULL;
-    struct fy_document *doc = parse_yaml(path, data, len, err, errlen);
+    struct fy_diag *diag = NULL;
+    struct fy_document *doc = parse_yaml(path, data, len, err, errlen, &diag);
     scenario *s = doc ? calloc(1, sizeof(*s)) : NULL;
     loader L = {path, err, errlen};
     int rc = -1;
@@ -818,6 +828,8 @@ scenario *scenario_load(const char *path, char *err, size_t errlen)
         s->name = strdup(base ? base + 1 : path);
     }
     fy_document_destroy(doc);
+    if (diag)
+        fy_diag_destroy(diag);
     free(data);
     if (rc != 0) {
         scenario_free(s);

@@ -35,10 +35,10 @@ typedef struct scn_http_expect {
 
 typedef enum scn_ended {
     SCN_ENDED_UNSET = 0,
-    SCN_ENDED_NO,      /* ended: false */
-    SCN_ENDED_ANY,     /* ended: true */
-    SCN_ENDED_HANGUP,  /* ended: hangup */
-    SCN_ENDED_HANDOFF  /* ended: handoff */
+    SCN_ENDED_NO,     /* ended: false */
+    SCN_ENDED_ANY,    /* ended: true */
+    SCN_ENDED_HANGUP, /* ended: hangup */
+    SCN_ENDED_HANDOFF /* ended: handoff */
 } scn_ended;
 
 /* One expect: step; each field is checked only when given. */
@@ -48,12 +48,12 @@ typedef struct scn_expect {
     size_t says_count;
     char **not_says; /* substrings that no such text may contain */
     size_t not_says_count;
-    int ask; /* -1 unset; 1: an ask was emitted; 0: none */
+    int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;
-    json_t *ctx;          /* subset of the session's ctx, or NULL */
-    int handoff;          /* -1 unset; 1: a handoff was emitted; 0: none */
-    char *handoff_queue;  /* its queue, or NULL for any */
+    json_t *ctx;         /* subset of the session's ctx, or NULL */
+    int handoff;         /* -1 unset; 1: a handoff was emitted; 0: none */
+    char *handoff_queue; /* its queue, or NULL for any */
     scn_ended ended;
 } scn_expect;
 

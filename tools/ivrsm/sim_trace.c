@@ -53,8 +53,7 @@ static json_t *string_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-void sim_trace_header(sim_trace *t, const drv_config *cfg, const char *machine_path,
-                      int64_t now_ms)
+void sim_trace_header(sim_trace *t, const drv_config *cfg, const char *machine_path, int64_t now_ms)
 {
     char resolved[PATH_MAX];
     const char *path = realpath(machine_path, resolved) ? resolved : machine_path;
@@ -75,8 +74,7 @@ void sim_trace_header(sim_trace *t, const drv_config *cfg, const char *machine_p
     write_json(t, h);
 }
 
-void sim_trace_input(sim_trace *t, const drv_input *in, const drv_input *recorded,
-                     int64_t now_ms)
+void sim_trace_input(sim_trace *t, const drv_input *in, const drv_input *recorded, int64_t now_ms)
 {
     json_t *r = json_object();
     json_object_set_new(r, "kind", json_string("input"));

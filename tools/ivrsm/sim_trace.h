@@ -29,8 +29,7 @@ void sim_trace_header(sim_trace *t, const drv_config *cfg, const char *machine_p
                       int64_t now_ms);
 
 /* An input record (see drv_hooks.input). */
-void sim_trace_input(sim_trace *t, const drv_input *in, const drv_input *recorded,
-                     int64_t now_ms);
+void sim_trace_input(sim_trace *t, const drv_input *in, const drv_input *recorded, int64_t now_ms);
 
 /* One of the session's records, as is. */
 void sim_trace_record(sim_trace *t, const char *record);

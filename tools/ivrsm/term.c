@@ -21,9 +21,9 @@ bool term_wants_color(FILE *f)
 const char *term_sgr(bool on, term_color c)
 {
     static const char *const codes[] = {
-        [TERM_RESET] = "\033[0m",    [TERM_BOLD] = "\033[1m",    [TERM_DIM] = "\033[2m",
-        [TERM_RED] = "\033[31m",     [TERM_GREEN] = "\033[32m",  [TERM_YELLOW] = "\033[33m",
-        [TERM_BLUE] = "\033[34m",    [TERM_MAGENTA] = "\033[35m", [TERM_CYAN] = "\033[36m",
+        [TERM_RESET] = "\033[0m", [TERM_BOLD] = "\033[1m",     [TERM_DIM] = "\033[2m",
+        [TERM_RED] = "\033[31m",  [TERM_GREEN] = "\033[32m",   [TERM_YELLOW] = "\033[33m",
+        [TERM_BLUE] = "\033[34m", [TERM_MAGENTA] = "\033[35m", [TERM_CYAN] = "\033[36m",
     };
     return on ? codes[c] : "";
 }
@@ -133,8 +133,8 @@ char *term_render_command(const json_t *r, const char *indent, bool color)
         put_handoff(out, indent, color, r);
     else if (!strcmp(type, "hangup")) {
         const char *reason = str_field(r, "reason");
-        fprintf(out, "%s%sHANGUP %s%s\n", indent, term_sgr(color, TERM_RED),
-                reason ? reason : "", term_sgr(color, TERM_RESET));
+        fprintf(out, "%s%sHANGUP %s%s\n", indent, term_sgr(color, TERM_RED), reason ? reason : "",
+                term_sgr(color, TERM_RESET));
     } else if (strcmp(type, "say") != 0)
         fprintf(out, "%s%s\n", indent, type);
     if (fclose(out) != 0) {

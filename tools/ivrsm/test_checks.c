@@ -138,8 +138,7 @@ static void check_says(checker *c, const char *needle, bool negated)
         fprintf(c->out, DETAIL "actual:   \"%s\"\n", hit);
         return;
     }
-    fprintf(c->out, DETAIL "expected: a say/ask text containing \"%s\" (case-sensitive)\n",
-            needle);
+    fprintf(c->out, DETAIL "expected: a say/ask text containing \"%s\" (case-sensitive)\n", needle);
     fprintf(c->out, DETAIL "actual texts since the last caller input:\n");
     print_spoken(c);
 }
@@ -184,7 +183,8 @@ static char *url_decode(const char *s, size_t len)
     size_t o = 0;
     for (size_t i = 0; out && i < len; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 &&
+            (lo = hex_value(s[i + 2])) >= 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -435,11 +435,20 @@ static void check_ended(checker *c, scn_ended want)
     const char *got = c->v->end_kind;
     bool ok = false;
     switch (want) {
-    case SCN_ENDED_NO: ok = !got; break;
-    case SCN_ENDED_ANY: ok = got != NULL; break;
-    case SCN_ENDED_HANGUP: ok = got && !strcmp(got, "hangup"); break;
-    case SCN_ENDED_HANDOFF: ok = got && !strcmp(got, "handoff"); break;
-    case SCN_ENDED_UNSET: return;
+    case SCN_ENDED_NO:
+        ok = !got;
+        break;
+    case SCN_ENDED_ANY:
+        ok = got != NULL;
+        break;
+    case SCN_ENDED_HANGUP:
+        ok = got && !strcmp(got, "hangup");
+        break;
+    case SCN_ENDED_HANDOFF:
+        ok = got && !strcmp(got, "handoff");
+        break;
+    case SCN_ENDED_UNSET:
+        return;
     }
     if (ok) {
         pass(c, labels[want]);
@@ -454,8 +463,8 @@ static void check_ended(checker *c, scn_ended want)
     last_commands(c);
 }
 
-int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *where,
-               bool color, int *total)
+int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *where, bool color,
+               int *total)
 {
     checker c = {out, v, where, color, 0, 0};
     if (e->state)

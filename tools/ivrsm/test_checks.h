@@ -27,8 +27,8 @@ typedef struct check_view {
  * failures. Adds the number of checks to *total and returns the number that
  * failed.
  */
-int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *where,
-               bool color, int *total);
+int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *where, bool color,
+               int *total);
 
 /*
  * Decode a URL query ("a=1&b=x%20y") into a JSON object of strings (a key
