@@ -5,7 +5,7 @@
  */
 #include "collect.h"
 
-#include "locale.h"
+#include "locale_tables.h"
 #include "text.h"
 
 #include <stdint.h>

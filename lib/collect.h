@@ -1,7 +1,7 @@
 /*
  * Collect parsers: turn what the caller keyed or said into a value.
  * Locale data (number words, weekday and month names, phrases) lives in
- * tables (collect_locale_*.c); adding a locale adds a table, not code.
+ * tables (locale_tables.h, locale_fr.c); adding a locale adds a table, not code.
  */
 #ifndef IVRSM_COLLECT_H
 #define IVRSM_COLLECT_H

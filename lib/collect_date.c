@@ -47,7 +47,7 @@
  */
 #include "collect.h"
 
-#include "locale.h"
+#include "locale_tables.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  */
 #include "collect.h"
 
-#include "locale.h"
+#include "locale_tables.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -13,7 +13,7 @@
  */
 #include "collect.h"
 
-#include "locale.h"
+#include "locale_tables.h"
 
 #include <stdint.h>
 #include <stdio.h>

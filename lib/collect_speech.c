@@ -14,7 +14,7 @@
  */
 #include "collect.h"
 
-#include "locale.h"
+#include "locale_tables.h"
 #include "text.h"
 
 #include <string.h>

@@ -6,7 +6,7 @@
  * numbers of 8 or 9 digits after the trunk "0"; Switzerland adds "huitante"
  * for 80. All text is in normalised form (see locale.h).
  */
-#include "locale.h"
+#include "locale_tables.h"
 
 #include <stddef.h>
 

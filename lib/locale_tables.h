@@ -11,8 +11,8 @@
  * "aujourd hui". Lists end with a NULL entry (phrases) or a NULL text
  * (number and value entries).
  */
-#ifndef IVRSM_LOCALE_H
-#define IVRSM_LOCALE_H
+#ifndef IVRSM_LOCALE_TABLES_H
+#define IVRSM_LOCALE_TABLES_H
 
 #include "collect.h"
 
