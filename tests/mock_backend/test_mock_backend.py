@@ -28,6 +28,7 @@ SOURCE_ROOT = Path(os.environ.get("IVRSM_SOURCE_ROOT", Path(__file__).resolve().
 BACKEND_DIR = SOURCE_ROOT / "examples" / "synergia_rdv" / "mock_backend"
 SERVER = BACKEND_DIR / "server.py"
 sys.path.insert(0, str(BACKEND_DIR))
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 
 import faults  # noqa: E402  (found through BACKEND_DIR)
 import voice  # noqa: E402
