@@ -812,6 +812,11 @@ static void compile_identity(cc *c, const dom_node *root)
     m->tz = ivrsm_tz_new(timezone);
     n = dom_get(root, "timezone");
     if (!m->tz) {
+        /* ivrsm_tz_new() says NULL for an unknown zone and for no memory alike. */
+        if (dom_memory_exhausted()) {
+            cc_nomem(c);
+            return;
+        }
         size_t mark = cc_push_key(c, "timezone");
         cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
                  "timezone: unknown time zone '%s' (expected an IANA name such as "

@@ -361,7 +361,10 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
             a->path = m->endpoints[i].path;
         }
     }
-    if (a->endpoint != M_NONE || !cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
+    /* An unresolved ${globals...} reference was reported already. */
+    bool unresolved = call->kind == DOM_STRING && !call->ref && strstr(call->text, "${");
+    if (a->endpoint != M_NONE || unresolved ||
+        !cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
         cc_pop(c, mark);
         return;
     }
@@ -531,7 +534,8 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
             add_hint(st, in->utterances[k], n_phrase);
         }
     }
-    qsort(slots, np, sizeof(*slots), phrase_cmp);
+    if (np > 1)
+        qsort(slots, np, sizeof(*slots), phrase_cmp);
     for (size_t i = 0; i < np; i++)
         st->phrases[i] = slots[i].entry;
     st->phrase_count = np;

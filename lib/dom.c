@@ -268,6 +268,13 @@ const char *dom_kind_article(dom_kind kind)
     return "a value";
 }
 
+int dom_memory_exhausted(void)
+{
+    void *probe = malloc(256);
+    free(probe);
+    return probe == NULL;
+}
+
 /* --- Files and dispatch ----------------------------------------------------- */
 
 ivrsm_format dom_format_for_path(const char *path)

@@ -103,6 +103,13 @@ int dom_load(const char *data, size_t len, ivrsm_format format, const char *name
  */
 int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err);
 
+/*
+ * Nonzero when a small allocation fails right now. Some libraries answer
+ * "not found" or "syntax error" when they actually ran out of memory; when
+ * memory is exhausted at that moment, that is the likelier cause.
+ */
+int dom_memory_exhausted(void);
+
 /* IVRSM_FORMAT_JSON for a path ending in ".json" (any case), else YAML. */
 ivrsm_format dom_format_for_path(const char *path);
 

@@ -282,6 +282,12 @@ int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
         return rc;
     json_error_t je;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    /* jansson reports running out of memory with its own code, with no text
+     * when it could not set up its reader, or as a syntax error when its
+     * lexer could not grow a buffer. */
+    if (!root && (json_error_code(&je) == json_error_out_of_memory || je.text[0] == '\0' ||
+                  dom_memory_exhausted()))
+        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     if (!root)
         return syntax_error(&je, data, len, doc->name, err);
     json_reader r = {doc, data, len, 0, 1, 1, false, 0, err};

@@ -516,6 +516,8 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
 static int on_alias(yaml_reader *r, struct fy_event *ev)
 {
     pos p = token_pos(r, ev->alias.anchor);
+    if (p.column > 1)
+        p.column--; /* the mark is on the name: point at the '*' */
     size_t len = 0;
     const char *name = fy_token_get_text(ev->alias.anchor, &len);
     dom_node *target = name ? dom_strmap_get(&r->anchors, name, len) : NULL;

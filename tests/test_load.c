@@ -1,0 +1,1219 @@
+/* The loader: YAML and JSON to the compiled model, and every way a load fails. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "ivrsm/ivrsm.h"
+#include "model.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static char *source_path(const char *rel)
+{
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    char *p = malloc(4096);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, 4096, "%s/%s", root ? root : ".", rel);
+    return p;
+}
+
+static ivrsm_machine *load_path(const char *rel)
+{
+    char *path = source_path(rel);
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err);
+    ck_assert_msg(rc == 0, "%s:%d:%d: %s", err.file, err.line, err.column, err.message);
+    free(path);
+    return m;
+}
+
+static ivrsm_machine *load_text(const char *text, ivrsm_format fmt)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(text, strlen(text), fmt, "t", &m, &err);
+    ck_assert_msg(rc == 0, "%d:%d: %s", err.line, err.column, err.message);
+    return m;
+}
+
+/* Load must fail with this code, position, path and a message containing `fragment`. */
+static void expect_failure(const char *text, size_t len, ivrsm_format fmt, int code, int line,
+                           int column, const char *path, const char *fragment)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    memset(&err, 0x5a, sizeof(err));
+    int rc = ivrsm_machine_load_buffer(text, len, fmt, "doc.yaml", &m, &err);
+    ck_assert_msg(rc == code, "code %d, want %d (%d:%d %s)", rc, code, err.line, err.column,
+                  err.message);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(err.code, code);
+    ck_assert_str_eq(err.file, "doc.yaml");
+    ck_assert_msg(strstr(err.message, fragment), "message \"%s\" lacks \"%s\"", err.message,
+                  fragment);
+    ck_assert_msg(err.line == line && err.column == column, "at %d:%d, want %d:%d (%s)",
+                  err.line, err.column, line, column, err.message);
+    ck_assert_str_eq(err.path, path);
+}
+
+static const m_state *state(const ivrsm_machine *m, const char *name)
+{
+    int32_t i = m_find_state(m, name);
+    ck_assert_msg(i != M_NONE, "no state %s", name);
+    return &m->states[i];
+}
+
+static const char *tmpl_src(const ivrsm_tmpl *t)
+{
+    return t ? ivrsm_tmpl_source(t) : "(none)";
+}
+
+/* ------------------------------------------------------------ model comparison */
+
+static void same_kvlist(const m_kvlist *a, const m_kvlist *b)
+{
+    ck_assert_uint_eq(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        ck_assert_str_eq(a->items[i].key, b->items[i].key);
+        ck_assert_int_eq(a->items[i].value.kind, b->items[i].value.kind);
+        if (a->items[i].value.kind == MV_LITERAL)
+            ck_assert(json_equal(a->items[i].value.literal, b->items[i].value.literal));
+        if (a->items[i].value.kind == MV_TEMPLATE)
+            ck_assert_str_eq(tmpl_src(a->items[i].value.tmpl), tmpl_src(b->items[i].value.tmpl));
+    }
+}
+
+static void same_prompt(const m_prompt *a, const m_prompt *b)
+{
+    ck_assert_str_eq(tmpl_src(a->prompt), tmpl_src(b->prompt));
+    ck_assert_str_eq(tmpl_src(a->prompt_template), tmpl_src(b->prompt_template));
+    ck_assert_int_eq(a->from_action, b->from_action);
+}
+
+static void same_outcome(const m_outcome *a, const m_outcome *b)
+{
+    ck_assert_int_eq(a->present, b->present);
+    same_kvlist(&a->set, &b->set);
+    same_prompt(&a->prompt, &b->prompt);
+    ck_assert_int_eq(a->next, b->next);
+}
+
+static void same_state(const m_state *a, const m_state *b)
+{
+    ck_assert_str_eq(a->name, b->name);
+    ck_assert_int_eq(a->type, b->type);
+    same_prompt(&a->prompt, &b->prompt);
+    ck_assert_uint_eq(a->route_count, b->route_count);
+    for (size_t r = 0; r < a->route_count; r++) {
+        ck_assert_int_eq(a->routes[r].kind, b->routes[r].kind);
+        ck_assert_int_eq(a->routes[r].intent, b->routes[r].intent);
+        if (a->routes[r].kind == M_ROUTE_TEXT)
+            ck_assert_str_eq(a->routes[r].text, b->routes[r].text);
+        ck_assert_int_eq(a->routes[r].next, b->routes[r].next);
+        same_kvlist(&a->routes[r].set, &b->routes[r].set);
+    }
+    ck_assert_int_eq(a->noinput.present, b->noinput.present);
+    ck_assert_int_eq(a->noinput.max, b->noinput.max);
+    ck_assert_int_eq(a->noinput.next, b->noinput.next);
+    ck_assert_int_eq(a->nomatch.max, b->nomatch.max);
+    ck_assert_int_eq(a->nomatch.next, b->nomatch.next);
+    ck_assert_int_eq(a->fallback.present, b->fallback.present);
+    ck_assert_int_eq(a->fallback.next, b->fallback.next);
+    same_kvlist(&a->fallback.set, &b->fallback.set);
+    ck_assert_int_eq(a->next, b->next);
+    ck_assert_int_eq(a->collect.mode, b->collect.mode);
+    ck_assert_int_eq(a->collect.allow_dtmf, b->collect.allow_dtmf);
+    ck_assert_int_eq(a->collect.length, b->collect.length);
+    ck_assert_int_eq(a->collect.retry.max, b->collect.retry.max);
+    ck_assert_int_eq(a->collect.retry.on_fail_next, b->collect.retry.on_fail_next);
+    ck_assert_uint_eq(a->collect.required_count, b->collect.required_count);
+    ck_assert_int_eq(a->action.present, b->action.present);
+    ck_assert_int_eq(a->action.endpoint, b->action.endpoint);
+    if (a->action.present) {
+        ck_assert_str_eq(a->action.method, b->action.method);
+        ck_assert_str_eq(a->action.path, b->action.path);
+    }
+    same_kvlist(&a->action.headers, &b->action.headers);
+    same_kvlist(&a->action.query, &b->action.query);
+    same_kvlist(&a->action.path_params, &b->action.path_params);
+    ck_assert_int_eq(a->action.has_body, b->action.has_body);
+    ck_assert_int_eq(a->action.timeout_ms, b->action.timeout_ms);
+    same_outcome(&a->on_success, &b->on_success);
+    same_outcome(&a->on_fail, &b->on_fail);
+    ck_assert_int_eq(a->handoff.enabled, b->handoff.enabled);
+    ck_assert_str_eq(tmpl_src(a->handoff.queue), tmpl_src(b->handoff.queue));
+    ck_assert_str_eq(tmpl_src(a->handoff.prompt), tmpl_src(b->handoff.prompt));
+    ck_assert_uint_eq(a->dtmf_count, b->dtmf_count);
+    for (size_t k = 0; k < a->dtmf_count; k++) {
+        ck_assert_str_eq(a->dtmf[k].digits, b->dtmf[k].digits);
+        ck_assert_uint_eq(a->dtmf[k].route, b->dtmf[k].route);
+    }
+    ck_assert_uint_eq(a->phrase_count, b->phrase_count);
+    for (size_t k = 0; k < a->phrase_count; k++) {
+        ck_assert_str_eq(a->phrases[k].phrase, b->phrases[k].phrase);
+        ck_assert_uint_eq(a->phrases[k].route, b->phrases[k].route);
+    }
+    ck_assert_int_eq(a->max_dtmf_len, b->max_dtmf_len);
+    ck_assert_uint_eq(a->hint_count, b->hint_count);
+}
+
+/* Two machines compiled from the same document in two formats. */
+static void same_machine(const ivrsm_machine *a, const ivrsm_machine *b)
+{
+    ck_assert_str_eq(a->name, b->name);
+    ck_assert_str_eq(a->version, b->version);
+    ck_assert_str_eq(a->locale_tag, b->locale_tag);
+    ck_assert_str_eq(a->timezone, b->timezone);
+    ck_assert(json_equal(a->globals, b->globals));
+    ck_assert(memcmp(&a->limits, &b->limits, offsetof(m_limits, dtmf_terminator)) == 0);
+    ck_assert_str_eq(a->limits.dtmf_terminator, b->limits.dtmf_terminator);
+    ck_assert_int_eq(a->limits.asap_days, b->limits.asap_days);
+    ck_assert_int_eq(a->handoff_enabled, b->handoff_enabled);
+    ck_assert_str_eq(tmpl_src(a->handoff_queue), tmpl_src(b->handoff_queue));
+    ck_assert_str_eq(tmpl_src(a->handoff_prompt), tmpl_src(b->handoff_prompt));
+    ck_assert_int_eq(a->handoff_state, b->handoff_state);
+    ck_assert_int_eq(a->goodbye_state, b->goodbye_state);
+    ck_assert_int_eq(a->initial, b->initial);
+    ck_assert_uint_eq(a->sensitive_count, b->sensitive_count);
+    ck_assert_uint_eq(a->intent_count, b->intent_count);
+    for (size_t i = 0; i < a->intent_count; i++) {
+        const m_intent *x = &a->intents[i], *y = &b->intents[i];
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_uint_eq(x->utterance_count, y->utterance_count);
+        for (size_t k = 0; k < x->utterance_count; k++) {
+            ck_assert_str_eq(x->utterances[k], y->utterances[k]);
+            ck_assert_str_eq(x->utterances_norm[k], y->utterances_norm[k]);
+        }
+        ck_assert_uint_eq(x->dtmf_count, y->dtmf_count);
+        for (size_t k = 0; k < x->dtmf_count; k++)
+            ck_assert_str_eq(x->dtmf[k], y->dtmf[k]);
+    }
+    ck_assert_uint_eq(a->endpoint_count, b->endpoint_count);
+    for (size_t i = 0; i < a->endpoint_count; i++) {
+        ck_assert_str_eq(a->endpoints[i].name, b->endpoints[i].name);
+        ck_assert_str_eq(a->endpoints[i].method, b->endpoints[i].method);
+        ck_assert_str_eq(a->endpoints[i].path, b->endpoints[i].path);
+    }
+    ck_assert_uint_eq(a->state_count, b->state_count);
+    for (size_t i = 0; i < a->state_count; i++)
+        same_state(&a->states[i], &b->states[i]);
+}
+
+/* ------------------------------------------------------------ happy paths */
+
+START_TEST(test_mini_yaml_model)
+{
+    ivrsm_machine *m = load_path("tests/fixtures/load/mini.yaml");
+    ck_assert_str_eq(ivrsm_machine_name(m), "mini");
+    ck_assert_str_eq(ivrsm_machine_version(m), "2.1");
+    ck_assert_uint_eq(ivrsm_machine_state_count(m), 7);
+    ck_assert_str_eq(ivrsm_machine_state_name(m, 0), "start");
+    ck_assert_str_eq(ivrsm_machine_state_type(m, 0), "listen");
+    ck_assert_str_eq(ivrsm_machine_state_type(m, 3), "action_then_prompt");
+    ck_assert_ptr_null(ivrsm_machine_state_name(m, 7));
+    ck_assert_ptr_null(ivrsm_machine_state_type(m, 99));
+    ck_assert_uint_eq(ivrsm_machine_initial_state(m), 1); /* initial: welcome */
+    ck_assert_ptr_nonnull(m->locale);
+    ck_assert_ptr_nonnull(m->tz);
+    ck_assert_str_eq(m->timezone, "Europe/Paris");
+
+    /* Limits: given ones and defaults. */
+    ck_assert_int_eq(m->limits.max_noinput, 3);
+    ck_assert_int_eq(m->limits.max_nomatch, 2);
+    ck_assert_int_eq(m->limits.max_retries, 4);
+    ck_assert_int_eq(m->limits.max_consecutive_failures, 7);
+    ck_assert_int_eq(m->limits.max_state_visits, 9);
+    ck_assert_int_eq(m->limits.max_steps_per_event, 20);
+    ck_assert_int_eq(m->limits.otp_length, 4);
+    ck_assert_int_eq(m->limits.otp_max_attempts, 3);
+    ck_assert(m->limits.min_confidence == 0.5);
+    ck_assert_int_eq(m->limits.http_timeout_ms, 2500);
+    ck_assert_int_eq(m->limits.noinput_timeout_ms, 4000);
+    ck_assert_int_eq(m->limits.digit_timeout_ms, 2000);
+    ck_assert_int_eq(m->limits.asap_days, 10);
+    ck_assert_str_eq(m->limits.dtmf_terminator, "*");
+    ck_assert(m->limits.allow_dtmf);
+    ck_assert(m->handoff_enabled);
+    ck_assert_str_eq(tmpl_src(m->handoff_queue), "front");
+    ck_assert_str_eq(tmpl_src(m->handoff_prompt), "Un instant.");
+    ck_assert_int_eq(m->handoff_state, 4);
+    ck_assert_int_eq(m->goodbye_state, 6);
+    ck_assert_uint_eq(m->sensitive_count, 5);
+    ck_assert_str_eq(m->sensitive_keys[4], "pin");
+    ck_assert_int_eq(json_integer_value(json_object_get(m->globals, "max_retries")), 4);
+
+    /* Intents, normalised. */
+    ck_assert_uint_eq(m->intent_count, 3);
+    int32_t yes = m_find_intent(m, "yes");
+    ck_assert_int_eq(yes, 0);
+    ck_assert_int_eq(m_find_intent(m, "nope"), M_NONE);
+    ck_assert_int_eq(m_find_intent(m, NULL), M_NONE);
+    ck_assert_str_eq(m->intents[yes].utterances_norm[1], "d accord");
+    ck_assert_str_eq(m->intents[yes].utterances_norm[2], "oui bien sur");
+    ck_assert_uint_eq(m->intents[yes].utterance_lens[2], 12);
+    ck_assert_str_eq(m->intents[1].utterances_norm[0], "non");
+    ck_assert_uint_eq(m->intents[1].dtmf_count, 2);
+    ck_assert_int_eq(m->intents[1].pos.line, 30);
+
+    /* Endpoints. */
+    ck_assert_uint_eq(m->endpoint_count, 2);
+    ck_assert_str_eq(m->endpoints[0].name, "lookup");
+    ck_assert_str_eq(m->endpoints[0].method, "GET");
+    ck_assert_str_eq(m->endpoints[0].path, "/patients/{id}");
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(test_mini_yaml_states)
+{
+    ivrsm_machine *m = load_path("tests/fixtures/load/mini.yaml");
+    const m_state *w = state(m, "welcome");
+    ck_assert_int_eq(w->type, M_PROMPT_AND_LISTEN);
+    ck_assert_str_eq(tmpl_src(w->prompt.prompt), "Bienvenue à la Clinique du Parc. Dites oui ou non.");
+    ck_assert_int_eq(w->pos.line, 44);
+    ck_assert_int_eq(w->pos.column, 3);
+    ck_assert_uint_eq(w->route_count, 3);
+    ck_assert_int_eq(w->routes[0].kind, M_ROUTE_INTENT);
+    ck_assert_int_eq(w->routes[0].intent, 0);
+    ck_assert_int_eq(w->routes[0].next, m_find_state(m, "phone"));
+    ck_assert_int_eq(w->routes[0].pos.line, 48);
+    ck_assert_uint_eq(w->routes[0].set.count, 2);
+    ck_assert_str_eq(w->routes[0].set.items[0].key, "consent");
+    ck_assert_int_eq(w->routes[0].set.items[0].value.kind, MV_LITERAL);
+    ck_assert(json_is_true(w->routes[0].set.items[0].value.literal));
+    ck_assert_int_eq(w->routes[0].set.items[1].value.kind, MV_TEMPLATE);
+    ck_assert_int_eq(w->routes[2].kind, M_ROUTE_TEXT);
+    ck_assert_str_eq(w->routes[2].text, "conseiller humain");
+    ck_assert_uint_eq(w->routes[2].text_len, 17);
+    ck_assert(w->noinput.present);
+    ck_assert_int_eq(w->noinput.max, 2);
+    ck_assert_int_eq(w->noinput.next, m_find_state(m, "bye"));
+    ck_assert_int_eq(w->nomatch.max, 4); /* "${globals.max_retries}" keeps its type */
+    ck_assert_int_eq(w->nomatch.next, m_find_state(m, "welcome"));
+    ck_assert(!w->fallback.present);
+    ck_assert_int_eq(w->next, M_NONE);
+
+    /* Matching tables: DTMF in route order, phrases longest first then route order. */
+    ck_assert_uint_eq(w->dtmf_count, 3);
+    ck_assert_str_eq(w->dtmf[0].digits, "1");
+    ck_assert_uint_eq(w->dtmf[0].route, 0);
+    ck_assert_str_eq(w->dtmf[2].digits, "22");
+    ck_assert_uint_eq(w->dtmf[2].len, 2);
+    ck_assert_uint_eq(w->dtmf[2].route, 1);
+    ck_assert_int_eq(w->max_dtmf_len, 2);
+    ck_assert_uint_eq(w->phrase_count, 5);
+    const char *order[] = {"conseiller humain", "oui bien sur", "d accord", "oui", "non"};
+    const unsigned routes[] = {2, 0, 0, 0, 1};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_str_eq(w->phrases[i].phrase, order[i]);
+        ck_assert_uint_eq(w->phrases[i].route, routes[i]);
+    }
+    ck_assert_uint_eq(w->hint_count, 5);
+    ck_assert_str_eq(w->hints[0], "oui");
+    ck_assert_str_eq(w->hints[3], "Non");
+    ck_assert_str_eq(w->hints[4], "Conseiller humain");
+
+    const m_state *p = state(m, "phone");
+    ck_assert_int_eq(p->collect.mode, IVRSM_COLLECT_PHONE);
+    ck_assert(!p->collect.allow_dtmf);
+    ck_assert_uint_eq(p->collect.required_count, 1);
+    ck_assert_str_eq(p->collect.required[0], "phone_e164");
+    ck_assert(p->collect.retry.present);
+    ck_assert_int_eq(p->collect.retry.max, 2);
+    ck_assert_int_eq(p->collect.retry.on_fail_next, m_find_state(m, "agent"));
+    /* A bare endpoint name, and the nested on_success / on_fail. */
+    ck_assert(p->action.present);
+    ck_assert_int_eq(p->action.endpoint, 0);
+    ck_assert_str_eq(p->action.method, "GET");
+    ck_assert_uint_eq(p->action.path_params.count, 1);
+    ck_assert_int_eq(p->action.path_params.items[0].value.kind, MV_TEMPLATE);
+    ck_assert(json_is_true(p->action.query.items[0].value.literal));
+    ck_assert(p->on_success.present);
+    ck_assert_int_eq(p->on_success.next, m_find_state(m, "book"));
+    ck_assert_int_eq(p->on_fail.next, m_find_state(m, "agent"));
+
+    const m_state *b = state(m, "book");
+    ck_assert_int_eq(b->action.endpoint, 1); /* from ${globals.endpoints.book} */
+    ck_assert_str_eq(b->action.method, "POST");
+    ck_assert_str_eq(b->action.path, "/bookings");
+    ck_assert_int_eq(b->action.timeout_ms, 1500);
+    ck_assert(b->action.has_body);
+    ck_assert_int_eq(b->action.body.kind, MV_OBJECT);
+    ck_assert_uint_eq(b->action.body.count, 3);
+    ck_assert_str_eq(b->action.body.keys[1], "meta");
+    ck_assert_int_eq(b->action.body.items[0].kind, MV_TEMPLATE);
+    ck_assert_int_eq(b->action.body.items[1].kind, MV_LITERAL); /* a map from globals */
+    ck_assert_str_eq(json_string_value(json_object_get(b->action.body.items[1].literal, "source")),
+                     "ivr");
+    ck_assert_int_eq(json_integer_value(b->action.body.items[2].literal), 2);
+    ck_assert_str_eq(tmpl_src(b->action.headers.items[0].value.tmpl), "Bearer {{ctx.token}}");
+    ck_assert_str_eq(tmpl_src(b->on_success.prompt.prompt_template),
+                     "{{#if resp.ok}}C'est réservé.{{else}}Presque.{{/if}}");
+    ck_assert(b->on_success.prompt.from_action);
+    ck_assert_str_eq(tmpl_src(b->on_fail.prompt.prompt), "Désolé.");
+
+    const m_state *a = state(m, "agent");
+    ck_assert_int_eq(a->type, M_HANDOFF);
+    ck_assert(a->handoff.enabled); /* globals.handoff.enabled */
+    ck_assert_str_eq(tmpl_src(a->handoff.queue), "care");
+    ck_assert_ptr_null(a->handoff.prompt); /* the runtime says globals.handoff.prompt */
+    ck_assert_int_eq(a->on_fail.next, m_find_state(m, "bye"));
+
+    const m_state *l = state(m, "literal");
+    ck_assert_int_eq(l->action.endpoint, M_NONE);
+    ck_assert_str_eq(l->action.method, "PUT");
+    ck_assert_str_eq(l->action.path, "/x/{ref}");
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(test_mini_json_same_model)
+{
+    ivrsm_machine *y = load_path("tests/fixtures/load/mini.yaml");
+    ivrsm_machine *j = load_path("tests/fixtures/load/mini.json");
+    same_machine(y, j);
+    /* Positions come from each file. */
+    ck_assert_int_eq(state(j, "welcome")->pos.line, 97);
+    ck_assert_int_eq(state(j, "welcome")->pos.column, 5);
+    ivrsm_machine_unref(y);
+    ivrsm_machine_unref(j);
+}
+END_TEST
+
+START_TEST(test_seed_yaml_json_same_model)
+{
+    ivrsm_machine *y = load_path("examples/synergia_rdv/machine.yaml");
+    ivrsm_machine *j = load_path("examples/synergia_rdv/machine.json");
+    same_machine(y, j);
+    ck_assert_uint_eq(y->state_count, 37);
+    ck_assert_str_eq(y->states[y->initial].name, "ivr.entry");
+    /* YAML 1.2: yes and no are intent names, not booleans. */
+    ck_assert_int_ne(m_find_intent(y, "yes"), M_NONE);
+    ck_assert_int_ne(m_find_intent(y, "no"), M_NONE);
+    const m_state *otp = state(y, "ivr.auth.verify_otp");
+    ck_assert_int_eq(otp->collect.mode, IVRSM_COLLECT_OTP);
+    ck_assert_int_eq(otp->collect.length, 6);
+    ck_assert_int_eq(otp->collect.retry.max, 2); /* ${globals.max_retries} */
+    ck_assert_int_eq(otp->collect.retry.on_fail_next, m_find_state(y, "ivr.auth.verify_otp.retry"));
+    ck_assert_str_eq(y->endpoints[otp->action.endpoint].name, "verify_otp");
+    const m_state *agent = state(y, "ivr.handoff.to_agent");
+    ck_assert(agent->handoff.enabled);
+    ck_assert_str_eq(tmpl_src(agent->handoff.queue), "care_queue_1");
+    ck_assert_int_eq(y->handoff_state, m_find_state(y, "ivr.handoff.to_agent"));
+    ck_assert_int_eq(y->goodbye_state, m_find_state(y, "ivr.goodbye"));
+    const m_state *entry = state(y, "ivr.entry");
+    ck_assert_str_eq(tmpl_src(entry->prompt.prompt),
+                     "Bonjour et bienvenue. Pour prendre ou modifier un rendez-vous, dites "
+                     "\"rendez-vous\" ou tapez 1. Pour la zone équipe, dites \"équipe\" ou tapez "
+                     "2. Pour recevoir un lien sur votre téléphone, dites \"recevoir un lien\" ou "
+                     "tapez 3.\n");
+    ck_assert_uint_gt(ivrsm_machine_memory(y), 10000);
+    ivrsm_machine_unref(y);
+    ivrsm_machine_unref(j);
+}
+END_TEST
+
+START_TEST(test_typed_globals)
+{
+    ivrsm_machine *m = load_text("machine: g\n"
+                                 "version: \"1\"\n"
+                                 "globals:\n"
+                                 "  n: 3\n"
+                                 "  on: false\n"
+                                 "  ratio: 0.25\n"
+                                 "  word: yes\n"
+                                 "  list: [10, \"x\", {k: v}]\n"
+                                 "  ep: {a: \"DELETE /a/{id}\"}\n"
+                                 "states:\n"
+                                 "  s:\n"
+                                 "    type: prompt_and_listen\n"
+                                 "    prompt: \"n=${globals.n} on=${globals.on} r=${globals.ratio} "
+                                 "w=${ globals.word } l=${globals.list[1]}\"\n"
+                                 "    nomatch: {max: \"${globals.n}\", next: h}\n"
+                                 "    routes:\n"
+                                 "      - when_text: ok\n"
+                                 "        set: {a: \"${globals.list}\", b: \"${globals.list[2]}\", "
+                                 "c: \"${globals.ratio}\"}\n"
+                                 "        next: h\n"
+                                 "  h:\n"
+                                 "    type: handoff\n"
+                                 "    enabled: ${globals.on}\n"
+                                 "    prompt: \"Attendez\"\n"
+                                 "  x:\n"
+                                 "    type: action_then_prompt\n"
+                                 "    action: {call: \"${globals.ep.a}\", path: {id: 1}}\n"
+                                 "    on_success: {next: h}\n",
+                                 IVRSM_FORMAT_YAML);
+    const m_state *s = state(m, "s");
+    ck_assert_str_eq(tmpl_src(s->prompt.prompt), "n=3 on=false r=0.25 w=yes l=x");
+    ck_assert_int_eq(s->nomatch.max, 3);
+    const m_kvlist *set = &s->routes[0].set;
+    ck_assert(json_is_array(set->items[0].value.literal));
+    ck_assert_uint_eq(json_array_size(set->items[0].value.literal), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(set->items[1].value.literal, "k")), "v");
+    ck_assert(json_is_real(set->items[2].value.literal));
+    ck_assert(!state(m, "h")->handoff.enabled);
+    ck_assert_str_eq(tmpl_src(state(m, "h")->handoff.prompt), "Attendez");
+    /* A reference to a globals value that is not under endpoints is a literal call. */
+    ck_assert_int_eq(state(m, "x")->action.endpoint, M_NONE);
+    ck_assert_str_eq(state(m, "x")->action.method, "DELETE");
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(test_yaml_features)
+{
+    /* Anchors, aliases, merge keys, core tags, comments, a BOM, explicit document markers. */
+    ivrsm_machine *m = load_text("\xEF\xBB\xBF%YAML 1.2\n"
+                                 "---\n"
+                                 "machine: !!str 7   # a string thanks to the tag\n"
+                                 "version: '1'\n"
+                                 "intents:\n"
+                                 "  on:\n"
+                                 "    dtmf: &keys [\"1\"]\n"
+                                 "  off: {dtmf: *keys}\n"
+                                 "states:\n"
+                                 "  base: &base\n"
+                                 "    type: prompt_and_listen\n"
+                                 "    prompt: Bonjour\n"
+                                 "    routes: [{when_intent: on, next: end}, {when_intent: off, next: end}]\n"
+                                 "  copy:\n"
+                                 "    <<: *base\n"
+                                 "    prompt: Re-bonjour\n"
+                                 "  end: {type: prompt_end, prompt: !!str Fin}\n"
+                                 "...\n",
+                                 IVRSM_FORMAT_AUTO);
+    ck_assert_str_eq(m->name, "7");
+    ck_assert_int_eq(m_find_intent(m, "on"), 0);
+    ck_assert_str_eq(m->intents[1].dtmf[0], "1");
+    const m_state *copy = state(m, "copy");
+    ck_assert_int_eq(copy->type, M_PROMPT_AND_LISTEN);
+    ck_assert_str_eq(tmpl_src(copy->prompt.prompt), "Re-bonjour");
+    ck_assert_uint_eq(copy->route_count, 2);
+    ck_assert_int_eq(copy->routes[1].next, m_find_state(m, "end"));
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+    ivrsm_machine *m = load_text("{\"machine\": \"d\", \"version\": \"0\", \"states\": {"
+                                 "\"only\": {\"type\": \"prompt_end\", \"prompt\": \"Bye\"}}}",
+                                 IVRSM_FORMAT_AUTO);
+    ck_assert_str_eq(m->locale_tag, "fr-FR");
+    ck_assert_str_eq(m->timezone, "UTC");
+    ck_assert_int_eq(m->limits.max_noinput, 2);
+    ck_assert_int_eq(m->limits.max_nomatch, 2);
+    ck_assert_int_eq(m->limits.max_retries, 2);
+    ck_assert_int_eq(m->limits.max_consecutive_failures, 6);
+    ck_assert_int_eq(m->limits.max_state_visits, 12);
+    ck_assert_int_eq(m->limits.max_steps_per_event, 32);
+    ck_assert_int_eq(m->limits.otp_length, 6);
+    ck_assert_int_eq(m->limits.otp_max_attempts, 5);
+    ck_assert(m->limits.min_confidence == 0.4);
+    ck_assert_int_eq(m->limits.http_timeout_ms, 5000);
+    ck_assert_int_eq(m->limits.noinput_timeout_ms, 5000);
+    ck_assert_int_eq(m->limits.digit_timeout_ms, 3000);
+    ck_assert_int_eq(m->limits.asap_days, 14);
+    ck_assert_str_eq(m->limits.dtmf_terminator, "#");
+    ck_assert(m->limits.allow_dtmf);
+    ck_assert(!m->handoff_enabled);
+    ck_assert_int_eq(m->handoff_state, M_NONE);
+    ck_assert_int_eq(m->goodbye_state, 0);
+    ck_assert_uint_eq(m->sensitive_count, 4);
+    ck_assert(json_is_object(m->globals));
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(test_refcount_and_lookup)
+{
+    ivrsm_machine *m = load_path("examples/synergia_rdv/machine.yaml");
+    ck_assert_ptr_eq(ivrsm_machine_ref(m), m);
+    ck_assert_int_eq(m->refcount, 2);
+    ivrsm_machine_unref(m);
+    ck_assert_int_eq(m->refcount, 1);
+    ck_assert_ptr_null(ivrsm_machine_ref(NULL));
+    ivrsm_machine_unref(NULL);
+    for (size_t i = 0; i < ivrsm_machine_state_count(m); i++)
+        ck_assert_int_eq(ivrsm_machine_state_index(m, ivrsm_machine_state_name(m, i)), (int)i);
+    ck_assert_int_eq(ivrsm_machine_state_index(m, "ivr.nowhere"), IVRSM_ENOTFOUND);
+    ck_assert_int_eq(ivrsm_machine_state_index(m, NULL), IVRSM_ENOTFOUND);
+    ck_assert_int_eq(ivrsm_machine_state_index(NULL, "x"), IVRSM_ENOTFOUND);
+    ck_assert_int_eq(m_find_state(m, "ivr.goodbye"), (int32_t)ivrsm_machine_state_count(m) - 1);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ------------------------------------------------------------ errors */
+
+/* A valid base; each error case below changes one thing. Lines are numbered. */
+#define BASE_HEAD                                                                                 \
+    "machine: m\n"           /* 1 */                                                             \
+    "version: \"1\"\n"       /* 2 */                                                             \
+    "globals:\n"             /* 3 */                                                             \
+    "  n: 2\n"               /* 4 */                                                             \
+    "  endpoints:\n"         /* 5 */                                                             \
+    "    get: \"GET /x\"\n"  /* 6 */                                                             \
+    "intents:\n"             /* 7 */                                                             \
+    "  yes: {dtmf: [\"1\"]}\n" /* 8 */                                                           \
+    "states:\n"              /* 9 */                                                             \
+    "  ivr.entry:\n"         /* 10 */                                                            \
+    "    type: prompt_and_listen\n" /* 11 */                                                     \
+    "    prompt: \"Bonjour\"\n"     /* 12 */
+
+typedef struct error_case {
+    const char *name;
+    const char *text;
+    ivrsm_format format;
+    int code;
+    int line;
+    int column;
+    const char *path;
+    const char *fragment;
+} error_case;
+
+static const error_case error_cases[] = {
+    {"malformed yaml", "machine: m\nversion: \"1\nstates: {}\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2,
+     10, "", "YAML syntax error: wrongly indented double-quoted scalar"},
+    {"malformed yaml mapping", "machine: m\n  version: 1\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1,
+     10, "", "YAML syntax error: invalid multiline plain key"},
+    {"malformed json", "{\"machine\": \"m\",\n \"version\": 1,\n \"states\": {\n}", IVRSM_FORMAT_JSON,
+     IVRSM_ESYNTAX, 4, 1, "", "JSON syntax error"},
+    {"json trailing comma", "{\"machine\": \"m\",}", IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 1, 17, "",
+     "JSON syntax error"},
+    {"unknown key", BASE_HEAD "    rout:\n      - {when_intent: yes, next: ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 13, 5, "states.ivr.entry.rout",
+     "unknown key 'rout' in state 'ivr.entry'; did you mean 'routes'? (expected one of: type, "},
+    {"unknown top-level key", "machine: m\nversion: \"1\"\nstate: {}\nstates: {a: {type: prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 1, "state",
+     "unknown key 'state' in the document; did you mean 'states'?"},
+    {"wrong type", BASE_HEAD "    noinput: {max: two, next: ivr.entry}\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 13, 20, "states.ivr.entry.noinput.max",
+     "max: expected an integer, found a string (\"two\")"},
+    {"version as a number", "machine: m\nversion: 1.0\nstates: {a: {type: prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 2, 10, "version",
+     "version: expected a string, found a number (1.0) (quote it to make it a string)"},
+    {"dangling next", BASE_HEAD "    routes:\n      - when_intent: yes\n        next: ivr.nowhere\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 15, "states.ivr.entry.routes[0].next",
+     "next: no state named 'ivr.nowhere'"},
+    {"dangling next suggestion", BASE_HEAD "    next: ivr.entyr\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next",
+     "next: no state named 'ivr.entyr'; did you mean 'ivr.entry'?"},
+    {"unknown intent", BASE_HEAD "    routes:\n      - when_intent: yess\n        next: ivr.entry\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 22, "states.ivr.entry.routes[0].when_intent",
+     "when_intent: no intent named 'yess'; did you mean 'yes'?"},
+    {"unknown endpoint", BASE_HEAD "    collect: {mode: otp}\n    action: {call: gett}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
+     "call: no endpoint named 'gett' in globals.endpoints; did you mean 'get'?"},
+    {"malformed call", BASE_HEAD "    collect: {mode: otp}\n    action: {call: \"FETCH /x\"}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
+     "call: expected \"METHOD /path\""},
+    {"unresolved globals", BASE_HEAD "    noinput: {max: \"${globals.m}\", next: ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 13, 20, "states.ivr.entry.noinput.max",
+     "${globals.m} is not defined: globals has no key 'm'; did you mean 'n'? (it has: n, "
+     "endpoints)"},
+    {"unresolved endpoint", BASE_HEAD "    collect: {mode: otp}\n"
+                            "    action:\n      call: ${globals.endpoints.put}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 13, "states.ivr.entry.action.call",
+     "${globals.endpoints.put} is not defined: globals.endpoints has no key 'put'"},
+    {"not a globals reference", BASE_HEAD "    next: ${ctx.x}\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next", "${ctx.x} is not a globals reference"},
+    {"map inside a string", BASE_HEAD "    next: \"a ${globals.endpoints}\"\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next",
+     "${globals.endpoints} is a map: only a scalar can be placed inside a longer string"},
+    {"missing type", "machine: m\nversion: \"1\"\nstates:\n  a:\n    prompt: x\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 4, 3, "states.a", "missing key 'type' in state 'a'"},
+    {"missing states", "machine: m\nversion: \"1\"\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 1, 1, "",
+     "missing key 'states' in the document"},
+    {"unknown state type", BASE_HEAD "  b: {type: prompt_and_lisen}\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 13, 13, "states.b.type",
+     "type: unknown state type 'prompt_and_lisen'; did you mean 'prompt_and_listen'?"},
+    {"bad template", BASE_HEAD "  b:\n    type: prompt_end\n    prompt: \"Bonjour {{ctx.name\"\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 13, "states.b.prompt",
+     "prompt: invalid template at offset 8"},
+    {"missing path parameter", BASE_HEAD "    collect: {mode: otp}\n    action: {call: \"PUT /a/{id}\"}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
+     "call: the path /a/{id} needs a value for {id}"},
+    {"bad dtmf", "machine: m\nversion: \"1\"\nintents:\n  x: {dtmf: [\"12x\"]}\nstates: {a: {type: "
+                 "prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 14, "intents.x.dtmf[0]",
+     "dtmf: \"12x\" is not a key sequence"},
+    {"route with both", BASE_HEAD "    routes:\n      - {when_intent: yes, when_text: oui, next: "
+                        "ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 9, "states.ivr.entry.routes[0]",
+     "a route takes when_intent or when_text, not both"},
+    {"handoff key elsewhere", BASE_HEAD "    queue_id: q\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE,
+     13, 5, "states.ivr.entry.queue_id", "key 'queue_id' is only allowed in handoff states"},
+    {"unknown locale", "machine: m\nversion: \"1\"\nlocale: xx-YY\nstates: {a: {type: prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 9, "locale", "locale: unknown locale 'xx-YY'"},
+    {"unknown timezone", "machine: m\nversion: \"1\"\ntimezone: Mars/Olympus\nstates: {a: {type: "
+                         "prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 11, "timezone",
+     "timezone: unknown time zone 'Mars/Olympus'"},
+    {"limit out of range", "machine: m\nversion: \"1\"\nglobals:\n  otp: {length: 99}\nstates: {a: "
+                           "{type: prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 17, "globals.otp.length",
+     "length: 99 is out of range (1 to 32)"},
+    {"input-free cycle", BASE_HEAD
+     "    routes: [{when_intent: yes, next: a}]\n"
+     "  a:\n"
+     "    type: action_then_prompt\n"
+     "    action: {call: get}\n"
+     "    on_success: {next: b}\n"
+     "    on_fail: {next: b}\n"
+     "  b:\n"
+     "    type: action_then_prompt\n"
+     "    action: {call: get}\n"
+     "    on_success: {next: ivr.entry}\n"
+     "    on_fail: {next: a}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 17, 24, "states.a.on_success.next",
+     "input-free cycle: a → b → a"},
+    {"empty file", "", IVRSM_FORMAT_AUTO, IVRSM_ESYNTAX, 1, 1, "", "the document is empty"},
+    {"blank file", "  \n\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 1, "", "the document is empty"},
+    {"comments only", "# nothing\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 1, "",
+     "the document is empty"},
+    {"empty json", " ", IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 1, 1, "", "the document is empty"},
+    {"invalid utf-8", "machine: m\nversion: \"caf\xC3\x28\"\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2,
+     14, "", "invalid UTF-8"},
+    {"overlong utf-8", "{\"machine\": \"\xC0\xAF\"}", IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 1, 14, "",
+     "invalid UTF-8"},
+    {"surrogate utf-8", "machine: \xED\xA0\x80\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10, "",
+     "invalid UTF-8"},
+    {"non-map root yaml", "- a\n- b\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 1, 1, "",
+     "the document root must be a map (with machine, version and states), found a list"},
+    {"non-map root json", "\n  [1, 2]", IVRSM_FORMAT_JSON, IVRSM_EMACHINE, 2, 3, "",
+     "the document root must be a map"},
+    {"scalar root", "hello\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 1, 1, "",
+     "the document root must be a map (with machine, version and states), found a string"},
+    {"duplicate key yaml", "machine: m\nversion: \"1\"\nmachine: n\n", IVRSM_FORMAT_YAML,
+     IVRSM_ESYNTAX, 3, 1, "", "duplicate key 'machine' (first defined at line 1, column 1)"},
+    {"duplicate key yaml nested", BASE_HEAD "    type: listen\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX,
+     13, 5, "", "duplicate key 'type' (first defined at line 11, column 5)"},
+    {"duplicate key json", "{\"machine\": \"m\",\n  \"version\": \"1\",\n  \"machine\": \"n\"}",
+     IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 3, 3, "", "duplicate key 'machine'"},
+    {"second document", "machine: m\n---\nmachine: n\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2, 1, "",
+     "a second YAML document starts here"},
+    {"unsupported tag", "machine: !python/object x\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 25, "",
+     "unsupported tag '!python/object'"},
+    {"bad tagged int", "machine: !!int abc\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 16, "",
+     "'abc' is not a valid !!int value"},
+    {"unknown alias", "machine: *nothing\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10, "",
+     "the alias *nothing refers to no anchor defined before it"},
+    {"complex key", "? [a, b]\n: 1\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 3, "",
+     "a map key must be a scalar, found a list"},
+    {"huge integer", "machine: 99999999999999999999\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10,
+     "", "the integer 99999999999999999999 is out of range"},
+    {"nul byte", "machine: m\nversion: \"1\0\"\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2, 12, "",
+     "a NUL byte is not allowed"},
+};
+
+static size_t case_length(const error_case *c)
+{
+    /* The NUL case carries its byte inside the literal: measure up to the final newline. */
+    if (!strcmp(c->name, "nul byte"))
+        return 24;
+    return strlen(c->text);
+}
+
+START_TEST(test_error_table)
+{
+    const error_case *c = &error_cases[_i];
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(c->text, case_length(c), c->format, "doc.yaml", &m, &err);
+    ck_assert_msg(rc == c->code, "%s: code %d, want %d (%d:%d %s)", c->name, rc, c->code, err.line,
+                  err.column, err.message);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err.message, c->fragment), "%s: message \"%s\" lacks \"%s\"", c->name,
+                  err.message, c->fragment);
+    ck_assert_msg(err.line == c->line && err.column == c->column, "%s: at %d:%d, want %d:%d (%s)",
+                  c->name, err.line, err.column, c->line, c->column, err.message);
+    ck_assert_msg(!strcmp(err.path, c->path), "%s: path \"%s\", want \"%s\"", c->name, err.path,
+                  c->path);
+    ck_assert_str_eq(err.file, "doc.yaml");
+    ck_assert_int_eq(err.code, c->code);
+}
+END_TEST
+
+static const char billion_laughs[] =
+    "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+
+START_TEST(test_alias_bomb)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_failure(billion_laughs, strlen(billion_laughs), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 6, 11,
+                   "", "more than 200000 nodes (aliases count as the nodes they repeat)");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    /* A generous bound (sanitizers included): expanding it would take minutes and gigabytes. */
+    ck_assert_msg(ms < 2000, "refusing the alias bomb took %.1f ms", ms);
+}
+END_TEST
+
+START_TEST(test_deep_yaml)
+{
+    char doc[300] = "a: ";
+    for (int i = 0; i < 80; i++)
+        strcat(doc, "[");
+    for (int i = 0; i < 80; i++)
+        strcat(doc, "]");
+    /* The root map is level 1: the 64th bracket would be level 65. */
+    expect_failure(doc, strlen(doc), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 1, 67, "",
+                   "nesting deeper than 64 levels");
+}
+END_TEST
+
+START_TEST(test_deep_yaml_alias)
+{
+    /* Under the limit where it is written, over it where it is used. */
+    char doc[400] = "a: &deep ";
+    for (int i = 0; i < 60; i++)
+        strcat(doc, "[");
+    for (int i = 0; i < 60; i++)
+        strcat(doc, "]");
+    strcat(doc, "\nb: [[[[[[*deep]]]]]]\n");
+    expect_failure(doc, strlen(doc), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 2, 10, "",
+                   "nesting deeper than 64 levels (through the alias *deep)");
+}
+END_TEST
+
+START_TEST(test_deep_json)
+{
+    size_t n = 100000;
+    char *doc = malloc(2 * n + 1);
+    ck_assert_ptr_nonnull(doc);
+    memset(doc, '[', n);
+    memset(doc + n, ']', n);
+    doc[2 * n] = '\0';
+    expect_failure(doc, 2 * n, IVRSM_FORMAT_JSON, IVRSM_ELIMIT, 1, 65, "",
+                   "nesting deeper than 64 levels");
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_too_many_states)
+{
+    size_t n = IVRSM_MAX_STATES + 1;
+    char *doc = malloc(n * 40 + 100);
+    ck_assert_ptr_nonnull(doc);
+    size_t len = (size_t)sprintf(doc, "machine: m\nversion: \"1\"\nstates:\n");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(doc + len, "  s%zu: {type: prompt_end}\n", i);
+    expect_failure(doc, len, IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 3, 1, "states",
+                   "the machine has 10001 states, more than the limit of 10000");
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_oversized_string)
+{
+    size_t n = IVRSM_MAX_STRING_BYTES + 1;
+    char *doc = malloc(n + 64);
+    ck_assert_ptr_nonnull(doc);
+    size_t len = (size_t)sprintf(doc, "machine: m\nversion: \"");
+    memset(doc + len, 'a', n);
+    len += n;
+    len += (size_t)sprintf(doc + len, "\"\n");
+    expect_failure(doc, len, IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 2, 10, "",
+                   "a string longer than 65536 bytes");
+    /* The same in JSON. */
+    len = (size_t)sprintf(doc, "{\"machine\": \"");
+    memset(doc + len, 'b', n);
+    len += n;
+    len += (size_t)sprintf(doc + len, "\"}");
+    expect_failure(doc, len, IVRSM_FORMAT_JSON, IVRSM_ELIMIT, 1, 13, "",
+                   "a string longer than 65536 bytes");
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_oversized_document)
+{
+    size_t n = IVRSM_MAX_DOCUMENT_BYTES + 1;
+    char *doc = malloc(n);
+    ck_assert_ptr_nonnull(doc);
+    memset(doc, '#', n);
+    expect_failure(doc, n, IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 0, 0, "",
+                   "the document is larger than 4194304 bytes");
+    /* From a file, too: refused while reading. */
+    char path[] = "/tmp/ivrsm-big-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, doc, n), (ssize_t)n);
+    close(fd);
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err), IVRSM_ELIMIT);
+    ck_assert_str_eq(err.file, path);
+    ck_assert_ptr_nonnull(strstr(err.message, "larger than 4194304 bytes"));
+    unlink(path);
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_file_errors)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_file("/nonexistent/machine.yaml", IVRSM_FORMAT_AUTO, &m,
+                                             &err),
+                     IVRSM_EIO);
+    ck_assert_int_eq(err.code, IVRSM_EIO);
+    ck_assert_str_eq(err.file, "/nonexistent/machine.yaml");
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot open the file"));
+    ck_assert_int_eq(ivrsm_machine_load_file(NULL, IVRSM_FORMAT_AUTO, &m, &err), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_machine_load_buffer("a: 1", 4, IVRSM_FORMAT_AUTO, NULL, NULL, NULL),
+                     IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_machine_load_buffer("a: 1", 4, (ivrsm_format)7, NULL, &m, NULL),
+                     IVRSM_EINVAL);
+    /* err may be NULL. */
+    ck_assert_int_eq(ivrsm_machine_load_buffer("[", 1, IVRSM_FORMAT_YAML, NULL, &m, NULL),
+                     IVRSM_ESYNTAX);
+    ck_assert_ptr_null(m);
+    /* The name defaults to <buffer>. */
+    ck_assert_int_eq(ivrsm_machine_load_buffer("x: 1", 4, IVRSM_FORMAT_YAML, NULL, &m, &err),
+                     IVRSM_EMACHINE);
+    ck_assert_str_eq(err.file, "<buffer>");
+}
+END_TEST
+
+START_TEST(test_json_file_by_extension)
+{
+    /* A .json file is read as JSON even when it starts with blank lines. */
+    char path[] = "/tmp/ivrsm-json-XXXXXX.json";
+    int fd = mkstemps(path, 5);
+    ck_assert_int_ge(fd, 0);
+    const char *doc = "\n\n{\"machine\": \"j\", \"version\": \"1\", \"states\": {\"a\": "
+                      "{\"type\": \"prompt_end\", \"prompt\": \"Salut\", \"bogus\": 1}}}";
+    ck_assert_int_eq(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+    close(fd);
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err), IVRSM_EMACHINE);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_int_eq(err.column, 92);
+    ck_assert_str_eq(err.path, "states.a.bogus");
+    unlink(path);
+}
+END_TEST
+
+/* ------------------------------------------------------------ check API */
+
+START_TEST(test_check_collects_everything)
+{
+    const char *doc = BASE_HEAD "    rout: 1\n"
+                                "    routes:\n"
+                                "      - when_intent: nope\n"
+                                "        next: nowhere\n"
+                                "  b: {type: prompt_end}\n";
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "x.yaml", &d), 0);
+    ck_assert_str_eq(ivrsm_diagnostics_file(d), "x.yaml");
+    ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 3);
+    /* Sorted by position; b is reachable as the goodbye state escalations go to. */
+    const char *rules[] = {"unused-intent", "unknown-key", "unknown-intent", "dangling-next",
+                           "missing-prompt"};
+    const int lines[] = {8, 13, 15, 16, 17};
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 5);
+    for (size_t i = 0; i < 5; i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_str_eq(x->rule, rules[i]);
+        ck_assert_int_eq(x->line, lines[i]);
+    }
+    ck_assert_ptr_null(ivrsm_diagnostics_get(d, 5));
+    ivrsm_diagnostics_free(d);
+
+    /* A syntax error stops everything, and is still a diagnostic. */
+    ck_assert_int_eq(ivrsm_check_buffer("a: [", 4, IVRSM_FORMAT_YAML, NULL, &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 1);
+    ck_assert_str_eq(ivrsm_diagnostics_get(d, 0)->rule, "syntax");
+    ck_assert_str_eq(ivrsm_diagnostics_file(d), "<buffer>");
+    ivrsm_diagnostics_free(d);
+
+    ck_assert_int_eq(ivrsm_check_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, &d), IVRSM_EIO);
+    ck_assert_int_eq(ivrsm_check_buffer(NULL, 3, IVRSM_FORMAT_AUTO, NULL, &d), IVRSM_EINVAL);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(NULL), 0);
+    ivrsm_diagnostics_free(NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ convert */
+
+static char *write_temp(const char *text, const char *suffix)
+{
+    char *path = malloc(64);
+    ck_assert_ptr_nonnull(path);
+    snprintf(path, 64, "/tmp/ivrsm-conv-XXXXXX%s", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+START_TEST(test_convert_round_trip)
+{
+    static const char *const files[] = {"examples/synergia_rdv/machine.yaml",
+                                        "tests/fixtures/load/mini.yaml"};
+    char *src = source_path(files[_i]);
+    ivrsm_error err;
+    char *json = NULL, *yaml = NULL;
+    ck_assert_int_eq(ivrsm_convert_file(src, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    char *json_path = write_temp(json, ".json");
+    ck_assert_int_eq(ivrsm_convert_file(json_path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err),
+                     0);
+    ivrsm_machine *a = load_path(files[_i]);
+    ivrsm_machine *b = load_text(json, IVRSM_FORMAT_JSON);
+    ivrsm_machine *c = load_text(yaml, IVRSM_FORMAT_YAML);
+    same_machine(a, b);
+    same_machine(a, c);
+    /* YAML → YAML is stable. */
+    char *yaml_path = write_temp(yaml, ".yaml");
+    char *again = NULL;
+    ck_assert_int_eq(ivrsm_convert_file(yaml_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err),
+                     0);
+    ck_assert_str_eq(again, yaml);
+    unlink(json_path);
+    unlink(yaml_path);
+    ivrsm_machine_unref(a);
+    ivrsm_machine_unref(b);
+    ivrsm_machine_unref(c);
+    ivrsm_free(json);
+    ivrsm_free(yaml);
+    ivrsm_free(again);
+    free(json_path);
+    free(yaml_path);
+    free(src);
+}
+END_TEST
+
+START_TEST(test_convert_scalars)
+{
+    const char *doc = "machine: m\n"
+                      "s: [\"yes\", \"no\", \"on\", \"off\", \"null\", \"~\", \"true\", \"12\", "
+                      "\"1.5\", \"0x1F\", \"\", \" lead\", \"a: b\", \"x #y\", \"- z\", "
+                      "\"{{ctx.a}}\", \"tab\\there\", \"l1\\nl2\", \"caf\xC3\xA9\", \"${globals.a}\"]\n"
+                      "n: [1, -2, 2.50, 1e3, 0x1F, .inf, true, null]\n"
+                      "\"yes\": 1\n"
+                      "long: \"Une phrase assez longue pour etre pliee sur plusieurs lignes par "
+                      "le convertisseur, mot apres mot, sans perte d'espace.\\n\"\n"
+                      "long_strip: \"Une phrase assez longue mais sans retour final, pliee elle "
+                      "aussi par le convertisseur YAML du projet.\"\n"
+                      "spaces: \"Une phrase avec  deux espaces  au milieu, assez longue pour etre "
+                      "pliee par le convertisseur.\"\n"
+                      "empty_map: {}\n"
+                      "empty_list: []\n"
+                      "nested: [[1, 2], {a: [b]}, []]\n";
+    char *path = write_temp(doc, ".yaml");
+    char *yaml = NULL, *json = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+    ck_assert_ptr_nonnull(strstr(yaml, "  - \"yes\"\n  - \"no\"\n  - \"on\"\n  - \"off\"\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - \"{{ctx.a}}\"\n  - \"tab\\there\"\n  - \"l1\\nl2\"\n"
+                                       "  - café\n  - ${globals.a}\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - 2.50\n  - 1e3\n  - 31\n  - .inf\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "\"yes\": 1\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "long: >\n  Une phrase"));
+    ck_assert_ptr_nonnull(strstr(yaml, "long_strip: >-\n  Une phrase"));
+    ck_assert_ptr_nonnull(strstr(yaml, "empty_map: {}\nempty_list: []\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "nested:\n  -\n    - 1\n    - 2\n  - a:\n      - b\n  - []\n"));
+    /* Reading the output back gives the same document. */
+    char *back_path = write_temp(yaml, ".yaml");
+    /* .inf has no JSON form: converting the original to JSON says where it is. */
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_JSON, &json, &err),
+                     IVRSM_EINVAL);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_int_eq(err.column, 29);
+    char *again = NULL;
+    ck_assert_int_eq(ivrsm_convert_file(back_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again,
+                                        &err),
+                     0);
+    ck_assert_str_eq(again, yaml);
+    unlink(path);
+    unlink(back_path);
+    free(path);
+    free(back_path);
+    ivrsm_free(yaml);
+    ivrsm_free(again);
+}
+END_TEST
+
+START_TEST(test_convert_json_numbers)
+{
+    char *path = write_temp("a: [0.4, 2.5, 3.0, 0.1, 1e-7, 123456789.123, 7]\n", ".yaml");
+    char *json = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    json_t *j = json_loads(json, 0, NULL);
+    ck_assert(json_real_value(json_array_get(json_object_get(j, "a"), 0)) == 0.4);
+    ck_assert(json_real_value(json_array_get(json_object_get(j, "a"), 5)) == 123456789.123);
+    ck_assert_ptr_nonnull(strstr(json, "0.4,"));
+    ck_assert_ptr_nonnull(strstr(json, "3.0,"));
+    json_decref(j);
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, (ivrsm_format)0, &json, &err),
+                     IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_convert_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON,
+                                        &json, &err),
+                     IVRSM_EIO);
+    unlink(path);
+    free(path);
+    ivrsm_free(json);
+}
+END_TEST
+
+/* ------------------------------------------------------------ allocation failures */
+
+/*
+ * Linked with --wrap for malloc, calloc and realloc; jansson allocates
+ * through test_json_malloc. When alloc_budget reaches zero every allocation
+ * fails; -1 never fails. (libfyaml allocates on its own and is not covered.)
+ */
+static long alloc_budget = -1;
+
+static int alloc_allowed(void)
+{
+    if (alloc_budget == 0)
+        return 0;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return 1;
+}
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    return alloc_allowed() ? __real_malloc(n) : NULL;
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+    return alloc_allowed() ? __real_calloc(count, n) : NULL;
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return alloc_allowed() ? __real_realloc(p, n) : NULL;
+}
+
+static void *test_json_malloc(size_t n)
+{
+    return alloc_allowed() ? __real_malloc(n) : NULL;
+}
+
+/* Fail the n-th allocation of a load and of a check, for every n: ENOMEM, never a crash. */
+START_TEST(test_allocation_failures)
+{
+    static const char *const files[] = {"tests/fixtures/load/mini.yaml",
+                                        "tests/fixtures/load/mini.json"};
+    char *path = source_path(files[_i]);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char text[16384];
+    size_t len = fread(text, 1, sizeof(text), f);
+    fclose(f);
+    json_set_alloc_funcs(test_json_malloc, free);
+    int loaded = 0, checked = 0;
+    for (long budget = 0; !(loaded && checked) && budget < 200000; budget++) {
+        ivrsm_machine *m = NULL;
+        ivrsm_error err;
+        alloc_budget = budget;
+        int rc = loaded ? 0 : ivrsm_machine_load_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &m, &err);
+        alloc_budget = -1;
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: load gave %d: %s", budget, rc,
+                      err.message);
+        if (rc == 0 && !loaded) {
+            ck_assert_uint_eq(m->state_count, 7);
+            loaded = 1;
+        }
+        ivrsm_machine_unref(m);
+
+        ivrsm_diagnostics *d = NULL;
+        alloc_budget = budget;
+        rc = checked ? 0 : ivrsm_check_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &d);
+        alloc_budget = -1;
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: check gave %d", budget, rc);
+        if (rc == 0 && d) {
+            ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 0);
+            ck_assert_uint_eq(ivrsm_diagnostics_count(d), 4);
+            checked = 1;
+        }
+        ivrsm_diagnostics_free(d);
+    }
+    json_set_alloc_funcs(malloc, free);
+    ck_assert(loaded && checked);
+    free(path);
+}
+END_TEST
+
+/* ------------------------------------------------------------ suite */
+
+static Suite *load_suite(void)
+{
+    Suite *s = suite_create("load");
+    TCase *tc = tcase_create("model");
+    tcase_add_test(tc, test_mini_yaml_model);
+    tcase_add_test(tc, test_mini_yaml_states);
+    tcase_add_test(tc, test_mini_json_same_model);
+    tcase_add_test(tc, test_seed_yaml_json_same_model);
+    tcase_add_test(tc, test_typed_globals);
+    tcase_add_test(tc, test_yaml_features);
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_refcount_and_lookup);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_loop_test(tc, test_error_table, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+    tcase_add_test(tc, test_alias_bomb);
+    tcase_add_test(tc, test_deep_yaml);
+    tcase_add_test(tc, test_deep_yaml_alias);
+    tcase_add_test(tc, test_deep_json);
+    tcase_add_test(tc, test_too_many_states);
+    tcase_add_test(tc, test_oversized_string);
+    tcase_add_test(tc, test_oversized_document);
+    tcase_add_test(tc, test_file_errors);
+    tcase_add_test(tc, test_json_file_by_extension);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("check-convert");
+    tcase_add_test(tc, test_check_collects_everything);
+    tcase_add_loop_test(tc, test_convert_round_trip, 0, 2);
+    tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_convert_json_numbers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("oom");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, test_allocation_failures, 0, 2);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(load_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
