@@ -711,10 +711,13 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
                     cc_nomem(c);
             }
             c->m->state_count = states->count;
+            c->info->broken = calloc(states->count, 1);
+            if (!c->info->broken)
+                cc_nomem(c);
             c->m->state_slots = machine_build_index(c->arena, &c->m->states[0].name,
                                                     sizeof(m_state), c->m->state_count,
                                                     &c->m->state_slot_mask);
-            ok = c->m->state_slots != NULL;
+            ok = c->m->state_slots != NULL && c->info->broken != NULL;
             if (!ok)
                 cc_nomem(c);
         }
@@ -895,6 +898,8 @@ int compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
 void compile_info_free(compile_info *info)
 {
     free(info->sites);
+    free(info->broken);
+    info->broken = NULL;
     info->sites = NULL;
     info->site_count = info->site_cap = 0;
 }

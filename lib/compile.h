@@ -36,6 +36,9 @@ typedef struct compile_info {
     const dom_node *states;  /* the `states` map, ${globals} resolved (NULL if absent) */
     const dom_node *intents; /* the `intents` map, resolved */
     const dom_node *globals; /* the `globals` map as written */
+    /* Per state: nonzero when the state is not a map or its type is
+     * missing or unknown. Its other checks would only echo that error. */
+    unsigned char *broken;
 } compile_info;
 
 #define CC_MAX_FIELDS 32

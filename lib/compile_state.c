@@ -544,7 +544,8 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
 
 /* --- The state ---------------------------------------------------------------------- */
 
-static void compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *pair)
+/* Returns false when the type is missing or unknown. */
+static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *pair)
 {
     const dom_node *t = dom_get(n, "type");
     if (!t) {
@@ -553,15 +554,17 @@ static void compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
                                        "action_then_prompt, listen, handoff, prompt_end)",
                  st->name);
         cc_missing(c, pair->line, pair->column, "type", owner);
-        return;
+        return false;
     }
     size_t mark = cc_push_key(c, "type");
+    bool ok = false;
     if (cc_expect(c, t, DOM_STRING, "a state type")) {
         int i = 0;
         while (i < M_STATE_TYPE_COUNT && strcmp(type_names[i], t->text))
             i++;
         if (i < M_STATE_TYPE_COUNT) {
             st->type = (m_state_type)i;
+            ok = true;
         } else {
             const char *guess = cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
             cc_error(c, "invalid-value", t->line, t->column,
@@ -572,6 +575,7 @@ static void compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
         }
     }
     cc_pop(c, mark);
+    return ok;
 }
 
 static void handoff_only_keys(cc *c, const m_state *st, const dom_node *n)
@@ -600,6 +604,7 @@ void cc_state(cc *c, int32_t index, const dom_pair *pair)
     size_t mark = cc_push_key(c, pair->key);
     const dom_node *n = pair->value;
     if (!cc_expect(c, n, DOM_MAP, "a state (a map with type)")) {
+        c->info->broken[index] = 1;
         cc_pop(c, mark);
         return;
     }
@@ -607,7 +612,8 @@ void cc_state(cc *c, int32_t index, const dom_pair *pair)
     snprintf(owner, sizeof(owner), "state '%s'", st->name);
     cc_check_keys(c, n, state_keys, owner);
     st->type = M_PROMPT_AND_LISTEN;
-    compile_type(c, st, n, pair);
+    if (!compile_type(c, st, n, pair))
+        c->info->broken[index] = 1;
     const char *description;
     cc_get_string(c, n, "description", &description);
 

@@ -597,11 +597,19 @@ static void check_unused_intents(vctx *v)
         v->diag->nomem = true;
         return;
     }
-    for (size_t i = 0; i < m->state_count; i++)
-        for (size_t r = 0; r < m->states[i].route_count; r++)
-            if (m->states[i].routes[r].kind == M_ROUTE_INTENT &&
-                m->states[i].routes[r].intent != M_NONE)
-                used[m->states[i].routes[r].intent] = 1;
+    for (size_t i = 0; i < m->state_count; i++) {
+        for (size_t r = 0; r < m->states[i].route_count; r++) {
+            const m_route *route = &m->states[i].routes[r];
+            if (route->kind != M_ROUTE_INTENT)
+                continue;
+            if (route->intent == M_NONE) {
+                /* A route names an unknown intent (an error): perhaps one of these. */
+                free(used);
+                return;
+            }
+            used[route->intent] = 1;
+        }
+    }
     for (size_t k = 0; k < m->intent_count; k++) {
         if (used[k] || !m->intents[k].name)
             continue;
@@ -807,6 +815,8 @@ void validate_machine(const struct ivrsm_machine *m, const compile_info *info,
         if (warnings) {
             check_reachable(&v);
             for (size_t i = 0; i < m->state_count; i++) {
+                if (info->broken && info->broken[i])
+                    continue;
                 check_dead_end(&v, i);
                 check_on_fail(&v, i);
                 check_conflicts(&v, i);

@@ -1,0 +1,355 @@
+/*
+ * The validator: one fixture per rule (tests/fixtures/validate/RULE.yaml),
+ * each giving exactly the diagnostics listed here, with rule id, severity,
+ * position, document path and message; the same in JSON; and the seed.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ivrsm/ivrsm.h"
+
+typedef struct expected {
+    ivrsm_severity severity;
+    const char *rule;
+    int line;
+    int column;
+    const char *path;
+    const char *message;
+} expected;
+
+typedef struct rule_case {
+    const char *fixture;
+    size_t count;
+    expected diags[2];
+} rule_case;
+
+#define E IVRSM_SEVERITY_ERROR
+#define W IVRSM_SEVERITY_WARNING
+
+static const rule_case rule_cases[] = {
+    {"clean", 0, {{0}}},
+    /* --- errors ----------------------------------------------------------- */
+    {"syntax", 1, {{E, "syntax", 37, 14, "",
+                    "YAML syntax error: double-quoted scalar without closing quote"}}},
+    {"limit", 1, {{E, "limit", 5, 71, "", "nesting deeper than 64 levels"}}},
+    {"unknown-key", 1, {{E, "unknown-key", 23, 5, "states.menu.fallbak",
+                         "unknown key 'fallbak' in state 'menu'; did you mean 'fallback'? "
+                         "(expected one of: type, description, prompt, prompt_template, "
+                         "prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
+                         "action, on_success, on_fail, enabled, queue_id)"}}},
+    {"wrong-type", 1, {{E, "wrong-type", 23, 15, "states.menu.fallback",
+                        "fallback: expected a map with next (and set), found a string (\"bye\")"}}},
+    {"missing-key", 1, {{E, "missing-key", 21, 9, "states.menu.routes[1]",
+                         "missing key 'next' in a route of state 'menu'"}}},
+    {"dangling-next", 1, {{E, "dangling-next", 34, 13, "states.check.on_fail.next",
+                           "next: no state named 'by'; did you mean 'bye'?"}}},
+    {"unknown-intent", 1, {{E, "unknown-intent", 21, 22, "states.menu.routes[1].when_intent",
+                            "when_intent: no intent named 'non'; did you mean 'no'?"}}},
+    {"unknown-endpoint", 1, {{E, "unknown-endpoint", 28, 13, "states.check.action.call",
+                              "call: no endpoint named 'pong' in globals.endpoints; did you mean "
+                              "'ping'?"}}},
+    {"unresolved-globals", 1, {{E, "unresolved-globals", 28, 13, "states.check.action.call",
+                                "${globals.endpoints.pong} is not defined: globals.endpoints has "
+                                "no key 'pong'; did you mean 'ping'? (it has: ping)"}}},
+    {"bad-template", 1, {{E, "bad-template", 17, 13, "states.menu.prompt",
+                          "prompt: invalid template at offset 0: '{{#if}}' never closed by "
+                          "'{{/if}}'"}}},
+    {"input-free-cycle", 1, {{E, "input-free-cycle", 34, 13, "states.check.on_fail.next",
+                              "input-free cycle: check → retry → check; none of these states "
+                              "waits for the caller, so the call could go round without end "
+                              "(route one of them through a listening state)"}}},
+    {"invalid-value", 1, {{E, "invalid-value", 36, 11, "states.bye.type",
+                           "type: unknown state type 'prompt_ends'; did you mean 'prompt_end'? "
+                           "(expected one of: prompt_and_listen, action_then_prompt, listen, "
+                           "handoff, prompt_end)"}}},
+    {"missing-path-param", 1, {{E, "missing-path-param", 28, 13, "states.check.action.call",
+                                "call: the path /ping/{id} needs a value for {id} (add path: { "
+                                "id: ... } to the action)"}}},
+    /* --- warnings --------------------------------------------------------- */
+    {"unreachable-state", 1, {{W, "unreachable-state", 38, 3, "states.orphan",
+                               "state 'orphan' is unreachable from the initial state 'menu'"}}},
+    {"dead-end", 1, {{W, "dead-end", 35, 3, "states.wait",
+                      "state 'wait' has no way out: no routes, no next, no fallback (whatever "
+                      "the caller says, the call can only escalate)"}}},
+    {"dtmf-conflict", 1, {{W, "dtmf-conflict", 26, 9, "states.menu.routes[2]",
+                           "DTMF '1' is routed to both yes (routes[0]) and again (routes[2]) in "
+                           "state 'menu'; the first one wins"}}},
+    {"utterance-conflict", 1, {{W, "utterance-conflict", 26, 9, "states.menu.routes[2]",
+                                "utterance 'non' matches both no (routes[1]) and stop (routes[2]) "
+                                "in state 'menu'; the first one wins"}}},
+    {"shadowed-route", 1, {{W, "shadowed-route", 23, 9, "states.menu.routes[2]",
+                            "routes[2] of state 'menu' repeats yes of routes[0]; it can never "
+                            "match"}}},
+    {"dtmf-terminator-conflict", 1, {{W, "dtmf-terminator-conflict", 13, 17, "intents.no.dtmf[1]",
+                                      "intent 'no' uses DTMF \"2#\", which contains "
+                                      "globals.dtmf_terminator \"#\": that key ends a keyed "
+                                      "entry, so the caller may not be able to send it"}}},
+    {"action-without-on-fail", 1, {{W, "action-without-on-fail", 27, 5, "states.check.action",
+                                    "the action of state 'check' has no on_fail: a failed "
+                                    "request escalates (handoff if enabled, else goodbye)"}}},
+    {"template-path-never-set", 2, {{W, "template-path-never-set", 17, 13, "states.menu.prompt",
+                                     "the template reads ctx.first_name, which no set, collect or "
+                                     "the runtime ever sets (it renders empty unless the host "
+                                     "passes it in the initial ctx)"},
+                                    {W, "template-path-never-set", 17, 13, "states.menu.prompt",
+                                     "the template reads globals.clinic, which globals does not "
+                                     "define (it renders empty)"}}},
+    {"counter-unreachable", 1, {{W, "counter-unreachable", 26, 12, "states.menu.noinput.max",
+                                 "noinput.max is 6, but the call escalates after 6 consecutive "
+                                 "failures (globals.limits.max_consecutive_failures): its target "
+                                 "is never taken"}}},
+    {"unused-intent", 1, {{W, "unused-intent", 14, 3, "intents.maybe",
+                           "intent 'maybe' is not routed by any state"}}},
+    {"missing-prompt", 1, {{W, "missing-prompt", 15, 3, "states.menu",
+                            "state 'menu' is a prompt_and_listen state without prompt or "
+                            "prompt_template (use type listen when the previous state asks the "
+                            "question)"}}},
+    {"ignored-key", 1, {{W, "ignored-key", 29, 5, "states.check.fallback",
+                         "'fallback' has no effect in state 'check': an action_then_prompt state "
+                         "does not listen"}}},
+    {"unused-path-param", 1, {{W, "unused-path-param", 30, 9, "states.check.action.path.id",
+                               "path: 'id' is not a parameter of /ping (no {id} in it)"}}},
+};
+
+static char *fixture_path(const char *name, const char *ext)
+{
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    char *p = malloc(4096);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, 4096, "%s/tests/fixtures/validate/%s.%s", root ? root : ".", name, ext);
+    return p;
+}
+
+static void assert_diagnostic(const char *fixture, size_t i, const ivrsm_diagnostic *d,
+                              const expected *want)
+{
+    ck_assert_msg(d != NULL, "%s: no diagnostic %zu", fixture, i);
+    ck_assert_msg(!strcmp(d->rule, want->rule), "%s[%zu]: rule %s, want %s", fixture, i, d->rule,
+                  want->rule);
+    ck_assert_int_eq(d->severity, want->severity);
+    ck_assert_msg(d->line == want->line && d->column == want->column,
+                  "%s[%zu]: at %d:%d, want %d:%d", fixture, i, d->line, d->column, want->line,
+                  want->column);
+    ck_assert_str_eq(d->path, want->path);
+    ck_assert_str_eq(d->message, want->message);
+}
+
+START_TEST(test_rule_fixture)
+{
+    const rule_case *c = &rule_cases[_i];
+    char *path = fixture_path(c->fixture, "yaml");
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
+    ck_assert_str_eq(ivrsm_diagnostics_file(d), path);
+    size_t n = ivrsm_diagnostics_count(d);
+    for (size_t i = 0; i < n && i < c->count; i++)
+        assert_diagnostic(c->fixture, i, ivrsm_diagnostics_get(d, i), &c->diags[i]);
+    ck_assert_msg(n == c->count, "%s: %zu diagnostics, want %zu (first: %s)", c->fixture, n,
+                  c->count, n ? ivrsm_diagnostics_get(d, 0)->message : "-");
+    size_t errors = 0;
+    for (size_t i = 0; i < c->count; i++)
+        errors += c->diags[i].severity == IVRSM_SEVERITY_ERROR;
+    ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), errors);
+
+    /* Loading agrees: it fails on the first error, and warnings never fail it. */
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err);
+    if (errors) {
+        ck_assert_int_ne(rc, 0);
+        ck_assert_str_eq(err.message, c->diags[0].message);
+        ck_assert_int_eq(err.line, c->diags[0].line);
+        ck_assert_int_eq(err.column, c->diags[0].column);
+        ck_assert_str_eq(err.path, c->diags[0].path);
+    } else {
+        ck_assert_msg(rc == 0, "%s: %s", c->fixture, err.message);
+        ivrsm_machine_unref(m);
+    }
+    ivrsm_diagnostics_free(d);
+    free(path);
+}
+END_TEST
+
+/* Line `line`, column `column` (characters) of `text`, or NULL. */
+static const char *text_at(const char *text, int line, int column)
+{
+    const char *p = text;
+    for (int l = 1; l < line && p; l++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    for (int c = 1; p && *p && *p != '\n' && c < column; p++)
+        if (((unsigned char)p[1] & 0xC0) != 0x80)
+            c++;
+    return p;
+}
+
+/*
+ * The same fixture in JSON: the same rules and messages, and each position
+ * on the first character of a JSON key or value.
+ */
+START_TEST(test_rule_fixture_json)
+{
+    const rule_case *c = &rule_cases[_i];
+    if (!strcmp(c->fixture, "syntax") || !strcmp(c->fixture, "limit"))
+        return; /* not convertible: they do not load */
+    char *path = fixture_path(c->fixture, "yaml");
+    char *json = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "f.json", &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), c->count);
+    for (size_t i = 0; i < c->count; i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_str_eq(x->rule, c->diags[i].rule);
+        ck_assert_str_eq(x->message, c->diags[i].message);
+        ck_assert_str_eq(x->path, c->diags[i].path);
+        const char *at = text_at(json, x->line, x->column);
+        ck_assert_msg(at && strchr("\"{[-0123456789tfn", *at), "%s: %d:%d is not a token start",
+                      c->fixture, x->line, x->column);
+    }
+    ivrsm_diagnostics_free(d);
+    ivrsm_free(json);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_json_positions)
+{
+    /* A JSON machine written by hand: positions of keys and values. */
+    const char *doc = "{\n"
+                      "  \"machine\": \"j\",\n"
+                      "  \"version\": \"1\",\n"
+                      "  \"states\": {\n"
+                      "    \"a.b\": {\"type\": \"prompt_and_listen\", \"prompt\": \"Allô ?\",\n"
+                      "            \"routes\": [{\"when_text\": \"oui\", \"next\": \"a.c\"}],\n"
+                      "            \"nomatch\": {\"max\": \"deux\"}}\n"
+                      "  }\n"
+                      "}\n";
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_AUTO, "m.json", &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 2);
+    const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, 0);
+    ck_assert_str_eq(x->rule, "dangling-next");
+    ck_assert_str_eq(x->path, "states.a.b.routes[0].next");
+    ck_assert_int_eq(x->line, 6);
+    ck_assert_int_eq(x->column, 53);
+    x = ivrsm_diagnostics_get(d, 1);
+    ck_assert_str_eq(x->rule, "wrong-type");
+    ck_assert_str_eq(x->message, "max: expected an integer, found a string (\"deux\")");
+    ck_assert_int_eq(x->line, 7);
+    ck_assert_int_eq(x->column, 32);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/* The seed machine: no errors, and the warnings its README lists as known oddities. */
+START_TEST(test_seed)
+{
+    static const expected seed[] = {
+        {W, "dtmf-terminator-conflict", 119, 12, "intents.add_to_calendar.dtmf[0]", NULL},
+        {W, "utterance-conflict", 201, 9, "states.ivr.entry.routes[3]",
+         "utterance 'agent' matches both manage_team (routes[1]) and operator (routes[3]) in "
+         "state 'ivr.entry'; the first one wins"},
+        {W, "utterance-conflict", 217, 9, "states.ivr.entry.retry.routes[3]", NULL},
+        {W, "action-without-on-fail", 395, 5, "states.ivr.auth.persist_prefs.action", NULL},
+        {W, "action-without-on-fail", 431, 5, "states.ivr.appointments.list.past.action", NULL},
+        {W, "dtmf-conflict", 453, 9, "states.ivr.appointments.list.router.routes[2]",
+         "DTMF '1' is routed to both list_upcoming (routes[0]) and choose_first (routes[2]) in "
+         "state 'ivr.appointments.list.router'; the first one wins"},
+        {W, "dtmf-conflict", 456, 9, "states.ivr.appointments.list.router.routes[3]", NULL},
+        {W, "dtmf-conflict", 682, 9, "states.ivr.slots.choose.routes[4]",
+         "DTMF '0' is routed to both none_of_these (routes[3]) and operator (routes[4]) in state "
+         "'ivr.slots.choose'; the first one wins"},
+    };
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 0);
+    size_t n = sizeof(seed) / sizeof(seed[0]);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), n);
+    for (size_t i = 0; i < n; i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_str_eq(x->rule, seed[i].rule);
+        ck_assert_int_eq(x->severity, IVRSM_SEVERITY_WARNING);
+        ck_assert_int_eq(x->line, seed[i].line);
+        ck_assert_int_eq(x->column, seed[i].column);
+        ck_assert_str_eq(x->path, seed[i].path);
+        if (seed[i].message)
+            ck_assert_str_eq(x->message, seed[i].message);
+    }
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/* Errors of the compiler keep the validator going: everything is reported at once. */
+START_TEST(test_many_errors_sorted)
+{
+    const char *doc = "machine: m\n"
+                      "version: \"1\"\n"
+                      "intents:\n"
+                      "  a: {dtmf: [\"1\"]}\n"
+                      "states:\n"
+                      "  s1:\n"
+                      "    type: action_then_prompt\n"
+                      "    action: {call: \"GET /x\"}\n"
+                      "    on_success: {next: s2}\n"
+                      "    on_fail: {next: s2}\n"
+                      "  s2:\n"
+                      "    type: action_then_prompt\n"
+                      "    action: {call: \"GET /y\"}\n"
+                      "    on_success: {next: s1}\n"
+                      "    on_fail: {next: s3}\n"
+                      "  s3:\n"
+                      "    type: prompt_and_listen\n"
+                      "    prompt: Bonjour\n"
+                      "    routes: [{when_intent: b, next: s1}, {when_intent: a}]\n";
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &d), 0);
+    const char *rules[] = {"input-free-cycle", "unknown-intent", "missing-key"};
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 3);
+    ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 3);
+    int last_line = 0;
+    for (size_t i = 0; i < 3; i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_str_eq(x->rule, rules[i]);
+        ck_assert_int_ge(x->line, last_line);
+        last_line = x->line;
+    }
+    ck_assert_str_eq(ivrsm_diagnostics_get(d, 0)->message,
+                     "input-free cycle: s1 → s2 → s1; none of these states waits for the "
+                     "caller, so the call could go round without end (route one of them through "
+                     "a listening state)");
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+static Suite *validate_suite(void)
+{
+    Suite *s = suite_create("validate");
+    TCase *tc = tcase_create("rules");
+    size_t n = sizeof(rule_cases) / sizeof(rule_cases[0]);
+    tcase_add_loop_test(tc, test_rule_fixture, 0, (int)n);
+    tcase_add_loop_test(tc, test_rule_fixture_json, 0, (int)n);
+    tcase_add_test(tc, test_json_positions);
+    tcase_add_test(tc, test_seed);
+    tcase_add_test(tc, test_many_errors_sorted);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(validate_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
