@@ -314,10 +314,14 @@ static char *run_replay(replay *r, ivrsm_machine *m)
     json_t *now = r->header ? json_object_get(r->header, "now") : NULL;
     if (!json_is_integer(now) && r->recorded_count)
         now = json_object_get(r->lines[r->recorded[0]].rec, "t");
+    /* A trace without a header (another host's) still names its session. */
+    const char *session_id = r->header ? field(r->header, "session_id") : NULL;
+    if (!r->header && r->recorded_count)
+        session_id = field(r->lines[r->recorded[0]].rec, "session");
     drv_config cfg = {
         .machine = m,
         .call_id = r->header ? field(r->header, "call_id") : NULL,
-        .session_id = r->header ? field(r->header, "session_id") : NULL,
+        .session_id = session_id,
         .ctx_json = ctx_json,
         .clock = DRV_CLOCK_MANUAL,
         .now_ms = json_is_integer(now) ? (int64_t)json_integer_value(now) : 0,

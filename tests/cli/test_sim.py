@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""ivrsm sim: piped caller lines against the mock backend, readable and JSON output, exit codes."""
+
+import json
+import pathlib
+import tempfile
+
+import clitest
+from clitest import MACHINE, BackendTestCase, json_lines, run
+
+# Log in with the mock's test code, then pick the first appointment and ask for a callback.
+LOGIN_AND_CALLBACK = """\
+# the caller's side
+dtmf 1
+dtmf 0612345678#
+dtmf 123456
+say oui
+dtmf 2
+say le premier
+say pouvez-vous me rappeler
+"""
+
+LOGIN_ONLY = "dtmf 1\ndtmf 0612345678#\ndtmf 123456\n"
+
+NOW = "2025-03-10T09:30:00+01:00"
+
+
+class ReadableOutput(BackendTestCase):
+    def test_a_whole_call_reads_as_a_dialogue(self):
+        r = run(["sim", MACHINE, "--backend", self.backend, "--now", NOW], LOGIN_AND_CALLBACK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("IVR  › Bonjour et bienvenue."), lines[0])
+        self.assertEqual(lines[1], "ASK  [dtmf 1 digit | speech]")
+        self.assertEqual(lines[2], "YOU  ‹ dtmf 1")
+        self.assertIn("ASK  [dtmf 1-20 digits # | speech | collect phone]", lines)
+        http = [line for line in lines if line.startswith("HTTP ")]
+        self.assertRegex(http[0], r"^HTTP PUT /auth/request-otp → 200 \(\d+ ms\)$")
+        self.assertRegex(http[1], r"^HTTP PUT /auth/verify-otp → 200 \(\d+ ms\)$")
+        self.assertIn("HTTP GET /appointments?scope=upcoming → 200", "\n".join(http))
+        self.assertRegex(http[-1], r"^HTTP PUT /appointments/apt-42-1/callback → 200")
+        self.assertIn("IVR  › Très bien. Un conseiller vous rappellera dès que possible. "
+                      "Merci. Au revoir.", lines)
+        self.assertEqual(lines[-1], "HANGUP goodbye")
+        self.assertEqual(r.stderr, "")
+
+    def test_the_otp_is_masked_in_the_echo(self):
+        r = run(["sim", MACHINE, "--backend", self.backend], LOGIN_ONLY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("YOU  ‹ dtmf ******", r.stdout)
+        self.assertNotIn("dtmf 123456", r.stdout)
+
+    def test_an_unreachable_backend_is_a_failed_action_not_a_crash(self):
+        r = run(["sim", MACHINE, "--backend", "http://127.0.0.1:1"], "dtmf 1\ndtmf 0612345678#\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"HTTP PUT /auth/request-otp → connection refused \(\d+ ms\)")
+        self.assertIn("Je n'ai pas pu envoyer le code.", r.stdout)
+
+    def test_a_failed_handoff_takes_on_fail(self):
+        r = run(["sim", MACHINE, "--handoff", "fail"], "dtmf 0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("HANDOFF care_queue_1 → failed", r.stdout)
+        self.assertIn("Tous nos conseillers sont indisponibles.", r.stdout)
+
+    def test_a_successful_handoff_ends_the_call(self):
+        r = run(["sim", MACHINE], "dtmf 0\ndtmf 1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines()[-1], "HANDOFF care_queue_1 → ok")
+        self.assertNotIn("dtmf 1", r.stdout.split("HANDOFF")[1])
+
+    def test_bad_lines_are_reported_and_skipped(self):
+        r = run(["sim", MACHINE], "dtmf 1x\nwhistle\nsay@1.5 oui\nnoinput now\n\n# note\ndtmf 0\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stderr.splitlines(), [
+            "ivrsm sim: stdin:1: 'x' is not a DTMF key (keys are 0-9 * # A-D)",
+            "ivrsm sim: stdin:2: unknown input 'whistle' (expected dtmf DIGITS | say TEXT | "
+            "say@CONFIDENCE TEXT | intent NAME | noinput | nomatch | hangup   (# starts a comment))",
+            "ivrsm sim: stdin:3: confidence '1.5' is not a number from 0 to 1",
+            "ivrsm sim: stdin:4: 'noinput' takes no argument",
+        ])
+        self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
+
+    def test_noinput_nomatch_and_hangup(self):
+        r = run(["sim", MACHINE], "noinput\nnomatch\nhangup\ndtmf 1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        asks = [line for line in r.stdout.splitlines() if line.startswith("ASK")]
+        self.assertEqual(len(asks), 3)  # the first ask and two re-prompts
+        self.assertNotIn("YOU  ‹ dtmf 1", r.stdout)  # the call ended with the hangup
+
+
+class JsonOutput(BackendTestCase):
+    def test_one_json_object_per_command(self):
+        r = run(["sim", MACHINE, "--backend", self.backend, "--json", "--call-id", "c-json"],
+                LOGIN_AND_CALLBACK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        records = json_lines(r.stdout)
+        types = [rec["type"] for rec in records]
+        self.assertEqual(types[0], "ask")
+        self.assertEqual(types[-1], "hangup")
+        self.assertEqual(set(types), {"ask", "http", "say", "hangup"})
+        for rec in records:
+            self.assertIn("state", rec)
+            self.assertIn("id", rec)
+            if rec["type"] in ("say", "ask"):
+                self.assertIsInstance(rec["text"], str)
+            if rec["type"] == "http":
+                self.assertIn(rec["method"], ("GET", "PUT"))
+                self.assertTrue(rec["path"].startswith("/"))
+                self.assertEqual(rec["status"], 200)
+        verify = next(rec for rec in records if rec.get("endpoint") == "verify_otp")
+        self.assertEqual(verify["body"]["otp"], "***")  # secrets never printed
+        self.assertEqual(verify["state"], "ivr.auth.verify_otp")
+        listing = next(rec for rec in records if rec.get("endpoint") == "list_appointments")
+        self.assertEqual(listing["query"], "scope=upcoming")
+        self.assertEqual(listing["headers"]["Authorization"], "***")
+        self.assertEqual(listing["response"]["count"], 3)
+        self.assertEqual(records[-1]["reason"], "goodbye")
+        self.assertEqual(len(set(rec["id"] for rec in records)), len(records))
+
+    def test_handoff_line_names_the_queue(self):
+        r = run(["sim", MACHINE, "--json"], "dtmf 0\n")
+        handoff = json_lines(r.stdout)[-1]
+        self.assertEqual(handoff["type"], "handoff")
+        self.assertEqual(handoff["queue"], "care_queue_1")
+        self.assertEqual(handoff["state"], "ivr.handoff.to_agent")
+        self.assertIs(handoff["ok"], True)
+
+    def test_bad_lines_become_error_objects(self):
+        r = run(["sim", MACHINE, "--json"], "dtmf\nintent\n")
+        self.assertEqual(r.returncode, 0)
+        errors = [rec for rec in json_lines(r.stdout) if rec["type"] == "error"]
+        self.assertEqual(errors, [
+            {"type": "error", "message": "'dtmf' needs digits, e.g. \"dtmf 1\"", "line": 1},
+            {"type": "error", "message": "'intent' needs an intent name, e.g. \"intent operator\"",
+             "line": 2},
+        ])
+
+    def test_set_gives_the_initial_ctx(self):
+        r = run(["sim", MACHINE, "--json", "--set", "patient.name=Ana", "--set", "visits=3",
+                 "--set", "vip=true", "--set", "note=rappel demain", "--call-id", "c-42"],
+                "dtmf 0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        context = json_lines(r.stdout)[-1]["context"]
+        self.assertEqual(context["call_id"], "c-42")
+        self.assertEqual(context["session_id"], "s-c-42")
+        self.assertEqual(context["ctx"]["patient"], {"name": "Ana"})
+        self.assertEqual(context["ctx"]["visits"], 3)
+        self.assertIs(context["ctx"]["vip"], True)
+        self.assertEqual(context["ctx"]["note"], "rappel demain")
+
+    def test_canned_responses_without_a_backend(self):
+        answers = {
+            "request_otp": {"status": 200, "body": {"challenge_id": "c1"}},
+            "verify_otp": [{"status": 401, "body": {"error": "invalid_code"}},
+                           {"status": 200, "body": {"session_token": "t", "partner_id": 7}}],
+            "GET /portal/me": {"error": "timeout"},
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "answers.json"
+            path.write_text(json.dumps(answers))
+            r = run(["sim", MACHINE, "--json", "--responses", path],
+                    "dtmf 1\ndtmf 0612345678#\ndtmf 111111\ndtmf 123456\ndtmf 1\ndtmf 1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        http = [(rec["endpoint"], rec["status"], rec.get("error"))
+                for rec in json_lines(r.stdout) if rec["type"] == "http"]
+        self.assertEqual(http, [("request_otp", 200, None), ("verify_otp", 401, None),
+                                ("verify_otp", 200, None), ("get_me", 0, "timeout")])
+
+
+class ExitCodes(BackendTestCase):
+    def test_usage_errors_exit_2(self):
+        for args, message in [
+            (["sim"], "a MACHINE file is required"),
+            (["sim", MACHINE, "--bogus"], "unknown option '--bogus'"),
+            (["sim", MACHINE, "--handoff", "maybe"], "--handoff takes ok or fail"),
+            (["sim", MACHINE, "--now", "tomorrow"], "--now takes an ISO 8601 time"),
+            (["sim", MACHINE, "--set", "novalue"], "--set takes KEY=VALUE"),
+            (["sim", MACHINE, "--timeout-ms", "-5"], "--timeout-ms takes a positive number"),
+            (["sim", MACHINE, "--backend", "ftp://x"], "backend URL 'ftp://x'"),
+            (["sim", MACHINE, "--trace"], "--trace needs a value"),
+        ]:
+            with self.subTest(args=args):
+                r = run(args)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(message, r.stderr)
+                self.assertEqual(r.stdout, "")
+
+    def test_a_machine_that_does_not_load_exits_2_with_its_position(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = pathlib.Path(tmp) / "bad.yaml"
+            bad.write_text('machine: m\nversion: "1"\nstates:\n  a:\n    type: prompt_and_listen\n'
+                           "    prompt: hi\n    routes:\n      - when_intent: nope\n"
+                           "        next: a\n")
+            r = run(["sim", bad], "dtmf 1\n")
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"bad\.yaml:8:\d+: .*nope")
+        r = run(["sim", "/no/such/machine.yaml"])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("/no/such/machine.yaml: ", r.stderr)
+
+    def test_an_http_command_without_a_backend_exits_1(self):
+        r = run(["sim", MACHINE], "dtmf 1\ndtmf 0612345678#\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("state ivr.auth.request_otp calls PUT /auth/request-otp (endpoint "
+                      "request_otp) but no backend was given", r.stderr)
+
+    def test_the_end_of_stdin_exits_0(self):
+        r = run(["sim", MACHINE, "--backend", self.backend], "dtmf 1\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertTrue(r.stdout.splitlines()[-1].startswith("ASK"))
+
+    def test_a_trace_file_that_cannot_be_written_exits_2(self):
+        r = run(["sim", MACHINE, "--trace", "/no/such/dir/trace.jsonl"], "")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot create /no/such/dir/trace.jsonl", r.stderr)
+
+
+class Trace(BackendTestCase):
+    def test_the_trace_holds_the_header_and_no_secret(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "call.jsonl"
+            r = run(["sim", MACHINE, "--backend", self.backend, "--now", NOW, "--call-id", "c-t",
+                     "--set", "token=abc-secret", "--trace", path], LOGIN_ONLY)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            text = path.read_text()
+        records = json_lines(text)
+        header = records[0]
+        self.assertEqual(header["kind"], "sim")
+        self.assertEqual(header["format"], "ivrsm-sim-trace/1")
+        self.assertEqual(header["machine"], str(MACHINE))
+        self.assertEqual(header["machine_name"], "synergia_rdv_mvp_ivr")
+        self.assertEqual(header["now"], 1741595400000)
+        self.assertEqual(header["call_id"], "c-t")
+        self.assertEqual(header["ctx"], {"token": "***"})
+        inputs = [rec for rec in records if rec["kind"] == "input"]
+        self.assertEqual([rec["line"] for rec in inputs[:2]], ["dtmf 1", "dtmf 0612345678#"])
+        self.assertEqual(inputs[2].get("stand_in"), True)
+        self.assertNotIn("dtmf 123456", text)
+        self.assertNotIn("abc-secret", text)
+        kinds = {rec["kind"] for rec in records}
+        self.assertTrue({"event", "transition", "command"} <= kinds)
+        self.assertTrue(all(rec["t"] == 1741595400000 for rec in records[1:]))
+
+
+if __name__ == "__main__":
+    clitest.main()
