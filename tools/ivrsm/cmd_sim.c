@@ -188,7 +188,10 @@ static int load_responses(const char *path, json_t **out)
     json_error_t e;
     *out = json_load_file(path, 0, &e);
     if (!*out) {
-        fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column, e.text);
+        if (e.line > 0)
+            fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column > 0 ? e.column : 1, e.text);
+        else
+            fprintf(stderr, "ivrsm sim: %s\n", e.text);
         return 2;
     }
     if (!json_is_object(*out)) {
@@ -299,8 +302,10 @@ static int converse(drv *d, sim_out *out, bool interactive)
     int status = 0;
     while (!drv_ended(d)) {
         if (interactive) {
-            printf("you> ");
-            fflush(stdout);
+            /* In JSON mode stdout carries JSON only: the prompt goes to stderr. */
+            FILE *prompt = out->json ? stderr : stdout;
+            fputs("you> ", prompt);
+            fflush(prompt);
         }
         if (getline(&line, &cap, stdin) < 0)
             break;
@@ -354,6 +359,7 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
         .backend_url = o->backend,
         .responses = responses,
         .responses_name = o->responses,
+        .backend_hint = "use --backend URL, or --responses FILE.json",
         .handoff_ok = o->handoff_ok,
         .http_timeout_ms = o->timeout_ms,
         .stand_ins = o->trace != NULL,

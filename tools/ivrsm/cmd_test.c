@@ -290,6 +290,7 @@ static drv_config scenario_config(const runner *R, const scenario *s, ivrsm_mach
         .clock = s->has_now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL,
         .now_ms = s->now_ms,
         .backend_url = R->o.backend,
+        .backend_hint = "give --backend URL",
         .handoff_ok = s->handoff_ok,
     };
     return cfg;

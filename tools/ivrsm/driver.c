@@ -287,12 +287,11 @@ static drv_status answer_http(drv *d, const ivrsm_command *c, drv_answer *a)
         return answer_live(d, c, a);
     if (d->cfg.responses)
         return answer_canned(d, c, a);
-    return fail(d, DRV_FAILED,
-                "state %s calls %s %s%s%s%s but no backend was given "
-                "(use --backend URL, or --responses FILE.json)",
+    return fail(d, DRV_FAILED, "state %s calls %s %s%s%s%s but no backend was given%s%s%s",
                 c->state ? c->state : "?", c->http.method, c->http.path,
                 c->http.endpoint ? " (endpoint " : "", c->http.endpoint ? c->http.endpoint : "",
-                c->http.endpoint ? ")" : "");
+                c->http.endpoint ? ")" : "", d->cfg.backend_hint ? " (" : "",
+                d->cfg.backend_hint ? d->cfg.backend_hint : "", d->cfg.backend_hint ? ")" : "");
 }
 
 /* ---------------------------------------------------------------------------

@@ -206,6 +206,7 @@ typedef struct drv_config {
     const char *backend_url;
     const json_t *responses;
     const char *responses_name; /* for messages */
+    const char *backend_hint;   /* how to give a backend, for the message when none was given */
     int handoff_ok;
     int http_timeout_ms; /* > 0: the most any http command may take */
 
