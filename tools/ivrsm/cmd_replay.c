@@ -19,7 +19,7 @@
 
 /* What a hidden value is replaced with when fed back: the library would
  * scrub a secret equal to "***" from its records forever. */
-#define REDACTED_PLACEHOLDER "<redacted>"
+#define HIDDEN_VALUE_FED "<redacted>"
 
 typedef struct trace_line {
     json_t *rec;
@@ -169,23 +169,23 @@ static int index_trace(replay *r)
  * Feeding the recorded answers back
  * ------------------------------------------------------------------------- */
 
-/* A copy of v where every "***" string is REDACTED_PLACEHOLDER. */
-static json_t *placeholders(const json_t *v)
+/* A copy of v where every "***" string is HIDDEN_VALUE_FED. */
+static json_t *hidden_values_fed(const json_t *v)
 {
     if (json_is_string(v) && !strcmp(json_string_value(v), "***"))
-        return json_string(REDACTED_PLACEHOLDER);
+        return json_string(HIDDEN_VALUE_FED);
     if (json_is_object(v)) {
         json_t *o = json_object();
         const char *k;
         json_t *x;
-        json_object_foreach((json_t *)v, k, x) json_object_set_new(o, k, placeholders(x));
+        json_object_foreach((json_t *)v, k, x) json_object_set_new(o, k, hidden_values_fed(x));
         return o;
     }
     if (json_is_array(v)) {
         json_t *a = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, placeholders(x));
+        json_array_foreach(v, i, x) json_array_append_new(a, hidden_values_fed(x));
         return a;
     }
     return json_deep_copy(v);
@@ -223,7 +223,7 @@ static int answer_http(void *user, const ivrsm_command *cmd, drv_answer *out, ch
     out->error = error ? strdup(error) : NULL;
     json_t *body = json_object_get(rec, "body");
     if (body) {
-        json_t *fed = placeholders(body);
+        json_t *fed = hidden_values_fed(body);
         out->body = json_dumps(fed, JSON_COMPACT | JSON_ENCODE_ANY);
         json_decref(fed);
     }
@@ -302,7 +302,7 @@ static int input_for(const replay *r, size_t at, drv_input *in)
 static json_t *ctx_from_header(const json_t *header)
 {
     json_t *ctx = header ? json_object_get(header, "ctx") : NULL;
-    return json_is_object(ctx) && json_object_size(ctx) ? placeholders(ctx) : NULL;
+    return json_is_object(ctx) && json_object_size(ctx) ? hidden_values_fed(ctx) : NULL;
 }
 
 /* Run the call again; its records land in r->actual. Returns a driver error or NULL. */
