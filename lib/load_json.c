@@ -31,21 +31,32 @@ typedef struct json_reader {
 
 static void advance(json_reader *r, size_t n)
 {
-    for (size_t i = 0; i < n && r->at < r->len; i++, r->at++) {
+    size_t end = r->at + n < r->len ? r->at + n : r->len;
+    for (; r->at < end; r->at++) {
         unsigned char c = (unsigned char)r->data[r->at];
         if (c == '\n') {
             r->line++;
             r->column = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            r->column++;
+        } else {
+            r->column += (c & 0xC0) != 0x80;
         }
     }
 }
 
 static void skip_blank(json_reader *r)
 {
-    while (r->at < r->len && strchr(" \t\r\n", r->data[r->at]))
-        advance(r, 1);
+    while (r->at < r->len) {
+        char c = r->data[r->at];
+        if (c == '\n') {
+            r->line++;
+            r->column = 1;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            r->column++;
+        } else {
+            return;
+        }
+        r->at++;
+    }
 }
 
 /* Step over `c`, or note that positions can no longer be trusted. */
@@ -58,22 +69,38 @@ static void expect(json_reader *r, char c)
         r->lost = true;
 }
 
+/* Step over a string token; JSON strings hold no raw newline. */
 static void skip_string(json_reader *r)
 {
     if (r->at >= r->len || r->data[r->at] != '"') {
         r->lost = true;
         return;
     }
-    advance(r, 1);
-    while (r->at < r->len && r->data[r->at] != '"')
-        advance(r, r->data[r->at] == '\\' ? 2 : 1);
-    advance(r, 1);
+    size_t i = r->at + 1;
+    int columns = 1;
+    while (i < r->len && r->data[i] != '"') {
+        if (r->data[i] == '\\' && i + 1 < r->len) {
+            i += 2;
+            columns += 2;
+            continue;
+        }
+        columns += ((unsigned char)r->data[i] & 0xC0) != 0x80;
+        i++;
+    }
+    r->column += columns + 1;
+    r->at = i < r->len ? i + 1 : r->len;
+}
+
+static bool number_or_word_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' ||
+           c == '.' || c == 'E';
 }
 
 static size_t token_length(const json_reader *r)
 {
     size_t n = 0;
-    while (r->at + n < r->len && strchr("+-.0123456789eEtrufalsn", r->data[r->at + n]))
+    while (r->at + n < r->len && number_or_word_char(r->data[r->at + n]))
         n++;
     return n;
 }

@@ -1,0 +1,141 @@
+/*
+ * Load, check and compile figures for the seed machine (meson benchmark).
+ * Prints medians in microseconds and the compiled machine's memory; asserts
+ * nothing about time.
+ *
+ * usage: bench_load [ITERATIONS] [MACHINE]   (defaults: 300, the seed YAML)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ivrsm/ivrsm.h"
+
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Time `iterations` runs of one step; returns the median in microseconds. */
+typedef int (*step_fn)(const char *data, size_t len, ivrsm_format fmt);
+
+static int step_load(const char *data, size_t len, ivrsm_format fmt)
+{
+    ivrsm_machine *m;
+    int rc = ivrsm_machine_load_buffer(data, len, fmt, "bench", &m, NULL);
+    if (rc == 0)
+        ivrsm_machine_unref(m);
+    return rc;
+}
+
+static int step_check(const char *data, size_t len, ivrsm_format fmt)
+{
+    ivrsm_diagnostics *d;
+    int rc = ivrsm_check_buffer(data, len, fmt, "bench", &d);
+    if (rc == 0)
+        ivrsm_diagnostics_free(d);
+    return rc;
+}
+
+static double time_step(step_fn fn, const char *data, size_t len, ivrsm_format fmt, int n)
+{
+    double *t = malloc((size_t)n * sizeof(*t));
+    if (!t)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        double t0 = now_us();
+        if (fn(data, len, fmt) != 0) {
+            free(t);
+            return -1;
+        }
+        t[i] = now_us() - t0;
+    }
+    double med = median(t, n);
+    free(t);
+    return med;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 300;
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    char seed[4096];
+    snprintf(seed, sizeof(seed), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
+    const char *yaml_path = argc > 2 ? argv[2] : seed;
+    char json_path[4096];
+    snprintf(json_path, sizeof(json_path), "%s/examples/synergia_rdv/machine.json", root ? root : ".");
+    if (n < 1)
+        n = 1;
+
+    size_t ylen = 0, jlen = 0;
+    char *yaml = read_all(yaml_path, &ylen);
+    char *json = argc > 2 ? NULL : read_all(json_path, &jlen);
+    if (!yaml) {
+        fprintf(stderr, "bench_load: cannot read %s\n", yaml_path);
+        return 1;
+    }
+    ivrsm_machine *m;
+    ivrsm_error err;
+    if (ivrsm_machine_load_buffer(yaml, ylen, IVRSM_FORMAT_YAML, yaml_path, &m, &err) != 0) {
+        fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.column, err.message);
+        return 1;
+    }
+    printf("machine %s: %zu states, %zu bytes of YAML\n", ivrsm_machine_name(m),
+           ivrsm_machine_state_count(m), ylen);
+    printf("ivrsm_machine_memory: %zu bytes\n", ivrsm_machine_memory(m));
+    ivrsm_machine_unref(m);
+
+    printf("%d iterations, medians:\n", n);
+    printf("  load YAML  (read, compile, check errors): %8.1f us\n",
+           time_step(step_load, yaml, ylen, IVRSM_FORMAT_YAML, n));
+    printf("  check YAML (every error and warning):     %8.1f us\n",
+           time_step(step_check, yaml, ylen, IVRSM_FORMAT_YAML, n));
+    if (json) {
+        printf("  load JSON  (read, compile, check errors): %8.1f us\n",
+               time_step(step_load, json, jlen, IVRSM_FORMAT_JSON, n));
+        printf("  check JSON (every error and warning):     %8.1f us\n",
+               time_step(step_check, json, jlen, IVRSM_FORMAT_JSON, n));
+    }
+    free(yaml);
+    free(json);
+    return 0;
+}

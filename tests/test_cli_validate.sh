@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The validate, graph and convert commands as a user runs them: output
+# format, exit codes, Graphviz rendering, and a YAML → JSON → YAML round trip.
+# usage: test_cli_validate.sh IVRSM_BINARY SOURCE_DIR
+set -uo pipefail
+ivrsm=$1
+src=$2
+fixtures=$src/tests/fixtures/validate
+seed=$src/examples/synergia_rdv/machine.yaml
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run NAME WANT_STATUS CMD...: stdout in $tmp/out, stderr in $tmp/err.
+run() {
+    local name=$1 want=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$name: exit $got, want $want"
+        sed 's/^/  | /' "$tmp/out" "$tmp/err" >&2
+    fi
+}
+
+expect_out() { # NAME TEXT: stdout is exactly TEXT
+    if [ "$(cat "$tmp/out")" != "$2" ]; then
+        fail "$1: stdout differs"
+        diff <(echo "$2") "$tmp/out" | sed 's/^/  | /' >&2
+    fi
+}
+
+expect_err() { # NAME TEXT: stderr is exactly TEXT
+    if [ "$(cat "$tmp/err")" != "$2" ]; then
+        fail "$1: stderr is \"$(cat "$tmp/err")\", want \"$2\""
+    fi
+}
+
+# --- validate ----------------------------------------------------------------
+
+run "validate --help" 0 "$ivrsm" validate --help
+grep -q '^usage: ivrsm validate' "$tmp/out" || fail "validate --help: no usage line"
+
+run "clean machine" 0 "$ivrsm" validate "$fixtures/clean.yaml"
+expect_out "clean machine" ""
+expect_err "clean machine" "1 file checked: 0 errors, 0 warnings"
+
+run "one error" 1 "$ivrsm" validate "$fixtures/dangling-next.yaml"
+expect_out "one error" "$fixtures/dangling-next.yaml:34:13: error: next: no state named 'by'; did you mean 'bye'? [dangling-next]"
+expect_err "one error" "1 file checked: 1 error, 0 warnings"
+
+run "warnings only" 0 "$ivrsm" validate "$seed"
+[ "$(wc -l <"$tmp/out")" = 8 ] || fail "seed: $(wc -l <"$tmp/out") lines, want 8"
+if grep -v -E "^$seed:[0-9]+:[0-9]+: warning: .+ \[[a-z-]+\]$" "$tmp/out"; then
+    fail "seed: lines not in FILE:LINE:COL: warning: message [rule] form"
+fi
+expect_err "warnings only" "1 file checked: 0 errors, 8 warnings"
+
+run "quiet" 0 "$ivrsm" validate --quiet "$seed"
+expect_out "quiet" ""
+
+run "several files" 1 "$ivrsm" validate "$fixtures/clean.yaml" "$fixtures/wrong-type.yaml" "$seed" -q
+expect_out "several files" "$fixtures/wrong-type.yaml:23:15: error: fallback: expected a map with next (and set), found a string (\"bye\") [wrong-type]"
+expect_err "several files" "3 files checked: 1 error, 8 warnings"
+
+run "syntax error" 1 "$ivrsm" validate "$fixtures/syntax.yaml"
+grep -q "^$fixtures/syntax.yaml:37:14: error: YAML syntax error: .* \[syntax\]$" "$tmp/out" ||
+    fail "syntax error: $(cat "$tmp/out")"
+
+run "json format" 1 "$ivrsm" validate --format json "$fixtures/dangling-next.yaml" "$fixtures/unused-intent.yaml"
+python3 - "$tmp/out" <<'PY' || fail "json format: unexpected document"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [x["rule"] for x in d] == ["dangling-next", "unused-intent"], d
+assert d[0]["line"] == 34 and d[0]["column"] == 13 and d[0]["severity"] == "error"
+assert d[0]["path"] == "states.check.on_fail.next"
+assert d[1]["severity"] == "warning" and d[1]["file"].endswith("unused-intent.yaml")
+PY
+
+run "missing file" 2 "$ivrsm" validate "$tmp/nope.yaml"
+grep -q "nope.yaml: cannot read the file" "$tmp/err" || fail "missing file: $(cat "$tmp/err")"
+run "missing file among good ones" 2 "$ivrsm" validate "$fixtures/clean.yaml" "$tmp/nope.yaml"
+run "no file" 2 "$ivrsm" validate
+run "unknown option" 2 "$ivrsm" validate --frobnicate "$seed"
+run "bad format" 2 "$ivrsm" validate --format xml "$seed"
+
+# --- graph -------------------------------------------------------------------
+
+run "graph --help" 0 "$ivrsm" graph --help
+grep -q '^usage: ivrsm graph' "$tmp/out" || fail "graph --help: no usage line"
+
+run "graph dot" 0 "$ivrsm" graph "$seed" -o "$tmp/seed.dot"
+grep -q '^digraph "synergia_rdv_mvp_ivr" {$' "$tmp/seed.dot" || fail "graph dot: no digraph line"
+grep -q '"__start" -> "ivr.entry";' "$tmp/seed.dot" || fail "graph dot: initial state not marked"
+grep -q '"ivr.auth.request_otp" \[shape=hexagon\];' "$tmp/seed.dot" || fail "graph dot: shape"
+grep -q '"ivr.handoff.to_agent" \[shape=house\];' "$tmp/seed.dot" || fail "graph dot: handoff shape"
+grep -q '"ivr.goodbye" \[shape=doublecircle\];' "$tmp/seed.dot" || fail "graph dot: end shape"
+grep -q '"ivr.confirmation" -> "ivr.confirmation.share" \[label="text: partager"\];' "$tmp/seed.dot" ||
+    fail "graph dot: when_text edge label"
+grep -q '"ivr.auth.request_otp" -> "ivr.auth.verify_otp" \[label="success"\];' "$tmp/seed.dot" ||
+    fail "graph dot: success edge"
+grep -q '"ivr.entry" -> "ivr.entry.retry" \[label="noinput\\nnomatch"\];' "$tmp/seed.dot" ||
+    fail "graph dot: merged noinput/nomatch edge"
+if command -v dot >/dev/null; then
+    run "dot -Tsvg" 0 dot -Tsvg "$tmp/seed.dot" -o "$tmp/seed.svg"
+    grep -q '<svg' "$tmp/seed.svg" || fail "dot -Tsvg: no svg"
+    grep -q 'ivr.auth.verify_otp.retry' "$tmp/seed.svg" || fail "dot -Tsvg: a state is missing"
+else
+    echo "dot not found: Graphviz rendering not checked"
+fi
+
+run "graph mermaid" 0 "$ivrsm" graph --format mermaid "$seed"
+head -n 1 "$tmp/out" | grep -q '^flowchart LR$' || fail "mermaid: no flowchart header"
+grep -q '^  s0\["ivr.entry"\]$' "$tmp/out" || fail "mermaid: quoted state label"
+grep -q '^  start((" ")) --> s0$' "$tmp/out" || fail "mermaid: initial state"
+grep -q -- '-->|"take_appointment"| s3$' "$tmp/out" || fail "mermaid: labelled edge"
+if grep -v -E '^(flowchart LR|  start\(\(" "\)\) --> s[0-9]+|  s[0-9]+(\["|\{\{"|\(\["|\[/"|\(\(\(")[a-z._]+("\]|"\}\}|"\]\)|"\\\]|"\)\)\))|  s[0-9]+ -->\|"[^"|]+"\| s[0-9]+)$' "$tmp/out"; then
+    fail "mermaid: lines outside the expected grammar"
+fi
+
+run "graph of a broken machine" 1 "$ivrsm" graph "$fixtures/dangling-next.yaml"
+expect_err "graph of a broken machine" "$fixtures/dangling-next.yaml:34:13: error: next: no state named 'by'; did you mean 'bye'?"
+run "graph bad format" 2 "$ivrsm" graph --format png "$seed"
+run "graph no file" 2 "$ivrsm" graph
+
+# --- convert -----------------------------------------------------------------
+
+run "convert --help" 0 "$ivrsm" convert --help
+grep -q '^usage: ivrsm convert' "$tmp/out" || fail "convert --help: no usage line"
+
+run "yaml to json" 0 "$ivrsm" convert "$seed" --to json -o "$tmp/a.json"
+run "json to yaml" 0 "$ivrsm" convert "$tmp/a.json" --to yaml -o "$tmp/b.yaml"
+run "yaml to json again" 0 "$ivrsm" convert "$tmp/b.yaml" --to json -o "$tmp/c.json"
+cmp -s "$tmp/a.json" "$tmp/c.json" || fail "round trip: the JSON documents differ"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/a.json" || fail "convert: invalid JSON"
+# Same machine: the validator says the same things, positions aside.
+for f in "$seed" "$tmp/a.json" "$tmp/b.yaml"; do
+    "$ivrsm" validate "$f" 2>/dev/null | sed -E 's/^[^ ]+ //' >"$tmp/$(basename "$f").msgs"
+done
+cmp -s "$tmp/machine.yaml.msgs" "$tmp/a.json.msgs" || fail "round trip: JSON validates differently"
+cmp -s "$tmp/machine.yaml.msgs" "$tmp/b.yaml.msgs" || fail "round trip: YAML validates differently"
+grep -q '^  ivr.entry:$' "$tmp/b.yaml" || fail "convert: state names are plain keys"
+grep -q '^  "yes":$' "$tmp/b.yaml" || fail "convert: yes is quoted"
+grep -q '^    prompt: >$' "$tmp/b.yaml" || fail "convert: long prompts are folded"
+
+run "convert to stdout" 0 "$ivrsm" convert "$fixtures/clean.yaml" --to=json
+head -n 1 "$tmp/out" | grep -q '^{$' || fail "convert to stdout: not JSON"
+run "convert without --to" 2 "$ivrsm" convert "$seed"
+run "convert to xml" 2 "$ivrsm" convert "$seed" --to xml
+run "convert malformed" 1 "$ivrsm" convert "$fixtures/syntax.yaml" --to json
+grep -q "syntax.yaml:37:14: error: YAML syntax error" "$tmp/err" || fail "convert malformed: $(cat "$tmp/err")"
+run "convert missing file" 2 "$ivrsm" convert "$tmp/nope.yaml" --to json
+
+if [ "$failures" != 0 ]; then
+    echo "$failures check(s) failed" >&2
+    exit 1
+fi
+echo "all CLI checks passed"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install into a temporary DESTDIR, then build tests/install/consumer.c against
+# the installed library with pkg-config and run it on a machine.
+# usage: test_install.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1
+src=$2
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+meson install -C "$build" --destdir "$dest" --no-rebuild --quiet
+
+pc=$(find "$dest" -name libivrsm.pc | head -n 1)
+if [ -z "$pc" ]; then
+    echo "libivrsm.pc was not installed" >&2
+    exit 1
+fi
+export PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_SYSROOT_DIR=$dest
+flags=$(pkg-config --cflags --libs libivrsm)
+echo "pkg-config libivrsm: $flags"
+header=$(find "$dest" -path '*/include/ivrsm/ivrsm.h' | head -n 1)
+[ -n "$header" ] || { echo "ivrsm/ivrsm.h was not installed" >&2; exit 1; }
+
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror -o "$dest/consumer" "$src/tests/install/consumer.c" $flags
+
+libdir=$(dirname "$(find "$dest" -name 'libivrsm.so' | head -n 1)")
+out=$(LD_LIBRARY_PATH=$libdir "$dest/consumer" "$src/tests/fixtures/load/mini.yaml")
+echo "$out"
+expected="mini 2.1: 7 states, initial welcome, 4 diagnostics, 0 errors"
+if [ "$out" != "$expected" ]; then
+    echo "expected: $expected" >&2
+    exit 1
+fi
+# The consumer really runs on the installed copy, not on the build tree.
+LD_LIBRARY_PATH=$libdir ldd "$dest/consumer" | grep -q "$libdir/libivrsm.so"
