@@ -164,9 +164,11 @@ int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     s_command_free(s->pending);
     s->pending = s_command_clone(c);
     s->pending_id = c->pub.id;
+    if (s_queue_push(s, c) != 0)
+        return -1;
     if (s_tracing(s))
-        s_trace_command(s, &c->pub);
-    return s_queue_push(s, c);
+        s_trace_command(s, &s->queue[s->queue_len - 1].pub);
+    return 0;
 fail:
     s_command_discard(s, c);
     return -1;

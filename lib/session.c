@@ -162,9 +162,8 @@ static void say_template(ivrsm_session *s, const ivrsm_tmpl *t)
 
 static void push(ivrsm_session *s, s_command *c)
 {
-    if (s_tracing(s))
-        s_trace_command(s, &c->pub);
-    s_queue_push(s, c);
+    if (s_queue_push(s, c) == 0 && s_tracing(s))
+        s_trace_command(s, &s->queue[s->queue_len - 1].pub);
 }
 
 static void flush_say(ivrsm_session *s)

@@ -59,17 +59,35 @@ bool s_tracing(const ivrsm_session *s)
     return s->trace != NULL;
 }
 
-/* Replace every occurrence of `secret` in b by "***". */
+static bool is_word_byte(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (unsigned char)c >= 0x80;
+}
+
+/*
+ * Replace each occurrence of `secret` that stands alone (not inside a longer
+ * word or number: "123456" is scrubbed in "code 123456" but not in
+ * "+33612345678") by "***". Short secrets and already masked ones are left.
+ */
 static void scrub(ivrsm_buf *b, const char *secret)
 {
     size_t n = strlen(secret);
-    if (n < 3 || !b->data)
+    if (n < 4 || !b->data || strstr(secret, "***"))
         return;
+    size_t from = 0;
     char *hit;
-    while ((hit = strstr(b->data, secret)) != NULL) {
-        memmove(hit + 3, hit + n, b->len - (size_t)(hit - b->data) - n + 1);
+    while ((hit = strstr(b->data + from, secret)) != NULL) {
+        size_t at = (size_t)(hit - b->data);
+        bool alone = (at == 0 || !is_word_byte(b->data[at - 1])) && !is_word_byte(hit[n]);
+        if (!alone) {
+            from = at + 1;
+            continue;
+        }
+        memmove(hit + 3, hit + n, b->len - at - n + 1);
         memcpy(hit, "***", 3);
         b->len = b->len - n + 3;
+        from = at + 3;
     }
 }
 
@@ -115,13 +133,17 @@ static const char *event_name(ivrsm_event_type t)
     return "unknown";
 }
 
-/* Input in a state that collects an OTP is a secret as a whole. */
+/* Input in a state that collects an OTP is a secret as a whole, and so is
+ * input in a state that may hand it on to one ("Dites le code à nouveau"). */
 static bool input_is_secret(const ivrsm_session *s)
 {
     if (s->state < 0)
         return false;
     const m_state *st = &s->m->states[s->state];
-    return st->collect.mode == IVRSM_COLLECT_OTP;
+    if (st->collect.mode == IVRSM_COLLECT_OTP)
+        return true;
+    return !st->collect.mode && st->next >= 0 &&
+           s->m->states[st->next].collect.mode == IVRSM_COLLECT_OTP;
 }
 
 void s_trace_event(ivrsm_session *s, const ivrsm_event *ev)

@@ -634,6 +634,42 @@ START_TEST(seed_trace_has_no_secrets)
 }
 END_TEST
 
+/* The code said again in the retry state is handed on to verify_otp: masked too. */
+START_TEST(seed_trace_masks_handed_on_otp)
+{
+    ivrsm_machine *m = load_seed_at("ivr.auth.verify_otp.retry");
+    json_t *records = json_array();
+    call c;
+    call_init(&c, m, seed_ctx);
+    ivrsm_session_free(c.s);
+    c.opts.trace = trace_collect;
+    c.opts.trace_user = records;
+    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    c.responses = seed_responses;
+    static const char *lines[] = {"say quatre huit un cinq deux six", NULL};
+    run_seed(&c, lines);
+    ck_assert_str_eq(call_state(&c), "ivr.auth.consent");
+    size_t i;
+    json_t *v;
+    bool saw_http = false;
+    json_array_foreach(records, i, v)
+    {
+        const char *r = json_string_value(v);
+        ck_assert_msg(!strstr(r, "quatre huit"), "spoken OTP in trace: %s", r);
+        ck_assert_msg(!strstr(r, "481526"), "OTP in trace: %s", r);
+        if (strstr(r, "\"path\":\"/auth/verify-otp\"")) {
+            saw_http = true;
+            ck_assert_msg(strstr(r, "\"otp\":\"***\""), "body not redacted: %s", r);
+            ck_assert_msg(strstr(r, "\"idempotency_key\":\"sess-1-"), "no key: %s", r);
+        }
+    }
+    ck_assert(saw_http);
+    json_decref(records);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* Which of the seed's states listen for the caller. */
 static bool listens(const ivrsm_machine *m, size_t i)
 {
@@ -771,6 +807,7 @@ int main(void)
     tcase_add_test(seed, seed_happy_path);
     tcase_add_test(seed, seed_snapshot_every_event_identical);
     tcase_add_test(seed, seed_trace_has_no_secrets);
+    tcase_add_test(seed, seed_trace_masks_handed_on_otp);
     tcase_add_test(seed, seed_silent_caller_bounded);
     tcase_add_test(seed, seed_confused_caller_bounded);
     tcase_add_test(seed, seed_wrong_otp_bounded);
