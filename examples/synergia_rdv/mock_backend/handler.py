@@ -78,6 +78,9 @@ class MockRequestHandler(BaseHTTPRequestHandler):
     """One connection; HTTP/1.1 keep-alive, every answer JSON with a Content-Length."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle and
+    # delayed ACKs hold every answer for ~40 ms on keep-alive connections.
+    disable_nagle_algorithm = True
     server_version = "synergia-mock-backend/1.0"
     sys_version = ""
     # Idle keep-alive connections are dropped after this many seconds.
