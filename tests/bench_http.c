@@ -177,6 +177,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_http [REQUESTS >= %d]\n", IN_FLIGHT);
         return 2;
     }
+    /* Against an outside server instead (tests/bench_http_mock.sh: the seed's mock backend). */
+    const char *url = getenv("IVRSM_BENCH_URL");
+    const char *path = getenv("IVRSM_BENCH_PATH");
+    if (url) {
+        char name[64];
+        snprintf(name, sizeof name, "GET %s", path ? path : "/");
+        return run_scenario(name, url, 0, "GET", path ? path : "/", NULL, requests);
+    }
     http_server *server;
     if (http_server_start(&server) != 0) {
         perror("bench_http: server");
