@@ -1,8 +1,9 @@
 /*
  * From document tree to compiled machine (model.h), shared by the files of
- * the loader: compile.c (top level, globals, limits, intents, endpoints),
- * compile_state.c (states), compile_value.c (templates, values, key lists),
- * globals.c (${globals...} references) and validate.c (the rules).
+ * the loader: compile.c (top level, intents), compile_globals.c (limits,
+ * endpoints, handoff), compile_state.c (states), compile_value.c (templates,
+ * values, key lists), compile_util.c (paths, reporting, typed reads),
+ * globals.c (${globals...} references) and validate*.c (the rules).
  *
  * The compiler never stops at the first mistake: it records every error in
  * a diagnostics list and leaves what it could not build empty (M_NONE
@@ -210,6 +211,14 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad);
  * NULL only when memory ran out.
  */
 dom_node *globals_resolve(cc *c, dom_node *n);
+
+/* --- Globals (compile_globals.c) -------------------------------------------- */
+
+/*
+ * Read `globals` (g may be NULL): limits with their defaults, endpoints,
+ * handoff settings, sensitive keys, and machine->globals as JSON.
+ */
+void cc_globals(cc *c, const dom_node *g);
 
 /* --- States (compile_state.c) ----------------------------------------------- */
 

@@ -369,7 +369,10 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
         return;
     }
     if (!cc_call_parse(c, call->text, &a->method, &a->path)) {
-        if (name && !strchr(name, '/')) {
+        const dom_node *declared = dom_get(dom_get(c->globals, "endpoints"), name ? name : "");
+        if (call->ref && declared) {
+            /* A malformed endpoint: reported where globals.endpoints declares it. */
+        } else if (name && !strchr(name, '/')) {
             const char *guess =
                 m->endpoint_count
                     ? cc_suggest(name, &m->endpoints[0].name, sizeof(m_endpoint), m->endpoint_count)

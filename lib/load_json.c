@@ -7,8 +7,9 @@
  * valid JSON and jansson keeps object members in document order, so one
  * linear scan finds where every value and every key starts.
  *
- * jansson recurses while parsing (up to depth 2048); a pre-scan refuses
- * anything nested deeper than IVRSM_MAX_DEPTH before jansson sees it.
+ * jansson recurses while parsing (up to depth 2048) and builds the whole tree
+ * before we can count it; a pre-scan refuses anything nested deeper than
+ * IVRSM_MAX_DEPTH or holding more than IVRSM_MAX_NODES values first.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -105,28 +106,48 @@ static size_t token_length(const json_reader *r)
     return n;
 }
 
-/* --- Depth pre-scan ------------------------------------------------------ */
+/* --- Pre-scan -------------------------------------------------------------- */
 
-static int check_depth(const char *data, size_t len, const char *name, ivrsm_error *err)
+/*
+ * Before jansson builds anything: refuse nesting deeper than
+ * IVRSM_MAX_DEPTH (jansson recurses) and more than IVRSM_MAX_NODES values
+ * (jansson would allocate them all first). Every value but the root follows
+ * a ':', a ',' inside a list, or the '[' of a non-empty list. Malformed text
+ * is left to jansson to report.
+ */
+static int prescan(const char *data, size_t len, const char *name, ivrsm_error *err)
 {
+    char open[IVRSM_MAX_DEPTH + 1]; /* '[' or '{' of each open container */
     int depth = 0, line = 1, column = 1;
-    bool in_string = false;
+    size_t values = 1;
+    bool in_string = false, list_start = false;
     for (size_t i = 0; i < len; i++) {
         char c = data[i];
+        if (list_start && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            values += c != ']';
+            list_start = false;
+        }
         if (in_string) {
-            if (c == '\\')
+            if (c == '\\' && i + 1 < len && data[i + 1] != '\n')
                 i++, column++;
             else if (c == '"')
                 in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > IVRSM_MAX_DEPTH)
+            if (depth >= IVRSM_MAX_DEPTH)
                 return diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
                                       "nesting deeper than %d levels", IVRSM_MAX_DEPTH);
+            open[depth++] = c;
+            list_start = c == '[';
         } else if (c == ']' || c == '}') {
-            depth--;
+            depth -= depth > 0;
+        } else if (c == ':' || (c == ',' && depth > 0 && open[depth - 1] == '[')) {
+            values++;
         }
+        if (values > IVRSM_MAX_NODES)
+            return diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
+                                  "the document has more than %d nodes", IVRSM_MAX_NODES);
         if (c == '\n') {
             line++;
             column = 1;
@@ -304,7 +325,7 @@ int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
     ivrsm_error local;
     if (!err)
         err = &local;
-    int rc = check_depth(data, len, doc->name, err);
+    int rc = prescan(data, len, doc->name, err);
     if (rc)
         return rc;
     json_error_t je;

@@ -477,7 +477,12 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
     pos p = value ? scalar_pos(r, value) : (pos){r->last_line, r->last_column};
     bool plain = !value || fy_token_scalar_style(value) == FYSS_PLAIN;
     if (awaiting_key(r)) {
-        int rc = read_key(r, &r->stack[r->depth - 1], text, len, p, plain && !ev->scalar.tag);
+        const char *tag = ev->scalar.tag ? fy_token_get_text0(ev->scalar.tag) : NULL;
+        if (tag && strcmp(tag, "!") && strcmp(tag, TAG_PREFIX "str"))
+            return fail(r, IVRSM_ESYNTAX, p.line, p.column,
+                        "unsupported tag '%s' on a key (keys are strings: only !!str is accepted)",
+                        tag);
+        int rc = read_key(r, &r->stack[r->depth - 1], text, len, p, plain && !tag);
         if (rc == 0 && ev->scalar.anchor)
             rc = anchor_key(r, ev->scalar.anchor, &r->stack[r->depth - 1].key);
         return rc;

@@ -3,296 +3,17 @@
  * could build of a broken one). Each rule has a stable id (the list below);
  * positions come from the document tree kept in compile_info.
  *
- * Errors: input-free-cycle. Warnings: unreachable-state, dead-end,
- * dtmf-conflict, utterance-conflict, shadowed-route, dtmf-terminator-conflict,
- * action-without-on-fail, template-path-never-set, counter-unreachable,
- * unused-intent, missing-prompt, ignored-key, unused-path-param.
+ * Errors: input-free-cycle. Warnings: unreachable-state (those two in
+ * validate_graph.c), dead-end, dtmf-conflict, utterance-conflict,
+ * shadowed-route, dtmf-terminator-conflict, action-without-on-fail,
+ * template-path-never-set, counter-unreachable, unused-intent,
+ * missing-prompt, ignored-key, unused-path-param.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
-
-#define MAX_CYCLE_REPORTS 32
-
-typedef struct vctx {
-    const struct ivrsm_machine *m;
-    const compile_info *info;
-    ivrsm_diagnostics *diag;
-    m_edge *edges;     /* all states' edges, state i at edges + edge_start[i] */
-    size_t *edge_start; /* state_count + 1 offsets */
-    char path[1024];
-} vctx;
-
-/* --- Edges ----------------------------------------------------------------------- */
-
-bool machine_state_waits(const m_state *st)
-{
-    return st->type == M_PROMPT_AND_LISTEN || st->type == M_LISTEN;
-}
-
-static void add_edge(m_edge *out, size_t *n, int32_t to, m_edge_kind kind, size_t route)
-{
-    if (to != M_NONE)
-        out[(*n)++] = (m_edge){to, kind, route};
-}
-
-size_t machine_edges(const m_state *st, m_edge *out)
-{
-    size_t n = 0;
-    bool listens = machine_state_waits(st);
-    if (st->type == M_PROMPT_END)
-        return 0; /* the call ends there, whatever else is written */
-    if (listens) {
-        for (size_t i = 0; i < st->route_count; i++)
-            add_edge(out, &n, st->routes[i].next, M_EDGE_ROUTE, i);
-        if (st->noinput.present)
-            add_edge(out, &n, st->noinput.next, M_EDGE_NOINPUT, 0);
-        if (st->nomatch.present)
-            add_edge(out, &n, st->nomatch.next, M_EDGE_NOMATCH, 0);
-        if (st->fallback.present)
-            add_edge(out, &n, st->fallback.next, M_EDGE_FALLBACK, 0);
-        if (st->collect.mode && st->collect.retry.present)
-            add_edge(out, &n, st->collect.retry.on_fail_next, M_EDGE_RETRY, 0);
-    }
-    /* After an action or a handoff, `next` is where an outcome without its own next goes. */
-    bool acts = st->type == M_ACTION_THEN_PROMPT || st->type == M_HANDOFF ||
-                (listens && st->collect.mode && st->action.present);
-    bool next_used = listens || !acts || !st->on_success.present ||
-                     st->on_success.next == M_NONE ||
-                     (st->on_fail.present && st->on_fail.next == M_NONE);
-    if (next_used)
-        add_edge(out, &n, st->next, M_EDGE_NEXT, 0);
-    if (acts && st->on_success.present)
-        add_edge(out, &n, st->on_success.next, M_EDGE_SUCCESS, 0);
-    if (acts && st->on_fail.present)
-        add_edge(out, &n, st->on_fail.next, M_EDGE_FAIL, 0);
-    return n;
-}
-
-static bool build_edges(vctx *v)
-{
-    const struct ivrsm_machine *m = v->m;
-    size_t total = 0;
-    for (size_t i = 0; i < m->state_count; i++)
-        total += M_EDGES_MAX(&m->states[i]);
-    v->edges = malloc((total ? total : 1) * sizeof(*v->edges));
-    v->edge_start = malloc((m->state_count + 1) * sizeof(*v->edge_start));
-    if (!v->edges || !v->edge_start)
-        return false;
-    size_t at = 0;
-    for (size_t i = 0; i < m->state_count; i++) {
-        v->edge_start[i] = at;
-        at += machine_edges(&m->states[i], v->edges + at);
-    }
-    v->edge_start[m->state_count] = at;
-    return true;
-}
-
-/* --- Positions and reporting --------------------------------------------------------- */
-
-static const dom_node *state_node(const vctx *v, size_t i)
-{
-    const dom_node *states = v->info->states;
-    if (!states || states->kind != DOM_MAP || i >= states->count)
-        return NULL;
-    const dom_node *n = states->pairs[i].value;
-    return n->kind == DOM_MAP ? n : NULL;
-}
-
-/* "states.NAME" or "states.NAME.SUFFIX", in v->path. */
-static const char *state_path(vctx *v, size_t i, const char *suffix)
-{
-    snprintf(v->path, sizeof(v->path), "states.%s%s%s", v->m->states[i].name,
-             suffix && *suffix ? (suffix[0] == '[' ? "" : ".") : "", suffix ? suffix : "");
-    return v->path;
-}
-
-static void report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
-                   const char *rule, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static void report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
-                   const char *rule, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    diag_addv(v->diag, sev, IVRSM_EMACHINE, line, column, path, rule, fmt, ap);
-    va_end(ap);
-}
-
-#define WARN(v, line, column, path, rule, ...)                                                   \
-    report(v, IVRSM_SEVERITY_WARNING, line, column, path, rule, __VA_ARGS__)
-
-/* A value two levels down (`collect.retry`), NULL when absent. */
-static const dom_node *dig(const dom_node *n, const char *a, const char *b)
-{
-    n = dom_get(n, a);
-    return b ? dom_get(n, b) : n;
-}
-
-/* Where an edge is written: its `next` node and the path below the state. */
-static const dom_node *edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap)
-{
-    const dom_node *st = state_node(v, i);
-    const dom_node *n = NULL;
-    const char *outcome = e->kind == M_EDGE_SUCCESS ? "on_success" : "on_fail";
-    switch (e->kind) {
-    case M_EDGE_ROUTE: {
-        const dom_node *routes = dom_get(st, "routes");
-        if (routes && routes->kind == DOM_LIST && e->route < routes->count)
-            n = dom_get(routes->items[e->route], "next");
-        snprintf(sub, cap, "routes[%zu].next", e->route);
-        break;
-    }
-    case M_EDGE_NOINPUT: n = dig(st, "noinput", "next"); snprintf(sub, cap, "noinput.next"); break;
-    case M_EDGE_NOMATCH: n = dig(st, "nomatch", "next"); snprintf(sub, cap, "nomatch.next"); break;
-    case M_EDGE_FALLBACK: n = dig(st, "fallback", "next"); snprintf(sub, cap, "fallback.next"); break;
-    case M_EDGE_RETRY:
-        n = dom_get(dig(st, "collect", "retry"), "on_fail_next");
-        snprintf(sub, cap, "collect.retry.on_fail_next");
-        break;
-    case M_EDGE_NEXT: n = dom_get(st, "next"); snprintf(sub, cap, "next"); break;
-    case M_EDGE_SUCCESS:
-    case M_EDGE_FAIL:
-        n = dig(st, outcome, "next");
-        snprintf(sub, cap, "%s.next", outcome);
-        if (!n) {
-            n = dom_get(dig(st, "action", outcome), "next");
-            snprintf(sub, cap, "action.%s.next", outcome);
-        }
-        break;
-    }
-    return n;
-}
-
-/* --- input-free-cycle ------------------------------------------------------------------- */
-
-static bool in_cycle_graph(const m_state *st)
-{
-    return !machine_state_waits(st) && st->type != M_PROMPT_END;
-}
-
-static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
-{
-    const struct ivrsm_machine *m = v->m;
-    size_t len = top - from, first = from;
-    for (size_t k = from; k < top; k++)
-        if (stack[k] < stack[first])
-            first = k;
-    char names[600] = "";
-    size_t used = 0;
-    for (size_t k = 0; k <= len && used < sizeof(names); k++) {
-        int32_t s = stack[from + (first - from + k) % len];
-        used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", k ? " → " : "",
-                                 m->states[s].name);
-    }
-    int32_t a = stack[first], b = stack[from + (first - from + 1) % len];
-    m_pos pos = m->states[a].pos;
-    char sub[96] = "";
-    for (size_t e = v->edge_start[a]; e < v->edge_start[a + 1]; e++) {
-        if (v->edges[e].to != b)
-            continue;
-        const dom_node *n = edge_node(v, (size_t)a, &v->edges[e], sub, sizeof(sub));
-        if (n)
-            pos = (m_pos){n->line, n->column};
-        break;
-    }
-    report(v, IVRSM_SEVERITY_ERROR, pos.line, pos.column, state_path(v, (size_t)a, sub),
-           "input-free-cycle",
-           "input-free cycle: %s; none of these states waits for the caller, so the call "
-           "could go round without end (route one of them through a listening state)",
-           names);
-}
-
-static void check_cycles(vctx *v)
-{
-    const struct ivrsm_machine *m = v->m;
-    size_t n = m->state_count;
-    unsigned char *color = calloc(n ? n : 1, 1); /* 0 new, 1 on the path, 2 done */
-    int32_t *stack = malloc((n ? n : 1) * sizeof(*stack));
-    size_t *iter = malloc((n ? n : 1) * sizeof(*iter));
-    int reports = 0;
-    if (!color || !stack || !iter) {
-        v->diag->nomem = true;
-        n = 0;
-    }
-    for (size_t root = 0; root < n; root++) {
-        if (color[root] || !in_cycle_graph(&m->states[root]))
-            continue;
-        size_t top = 0;
-        stack[top] = (int32_t)root;
-        iter[top++] = v->edge_start[root];
-        color[root] = 1;
-        while (top) {
-            int32_t u = stack[top - 1];
-            if (iter[top - 1] == v->edge_start[u + 1]) {
-                color[u] = 2;
-                top--;
-                continue;
-            }
-            int32_t w = v->edges[iter[top - 1]++].to;
-            if (!in_cycle_graph(&m->states[w]))
-                continue;
-            if (color[w] == 1 && reports++ < MAX_CYCLE_REPORTS) {
-                size_t from = top;
-                while (from > 0 && stack[from - 1] != w)
-                    from--;
-                report_cycle(v, stack, from - 1, top);
-            } else if (color[w] == 0) {
-                color[w] = 1;
-                stack[top] = w;
-                iter[top++] = v->edge_start[w];
-            }
-        }
-    }
-    free(color);
-    free(stack);
-    free(iter);
-}
-
-/* --- unreachable-state ----------------------------------------------------------------- */
-
-static void check_reachable(vctx *v)
-{
-    const struct ivrsm_machine *m = v->m;
-    size_t n = m->state_count;
-    if (!n || m->initial == M_NONE)
-        return;
-    unsigned char *seen = calloc(n, 1);
-    int32_t *queue = malloc(n * sizeof(*queue));
-    if (!seen || !queue) {
-        free(seen);
-        free(queue);
-        v->diag->nomem = true;
-        return;
-    }
-    size_t head = 0, tail = 0;
-    /* Escalation reaches the handoff state (when enabled) and the goodbye state. */
-    int32_t roots[3] = {m->initial, m->goodbye_state, m->handoff_enabled ? m->handoff_state : M_NONE};
-    for (int r = 0; r < 3; r++)
-        if (roots[r] != M_NONE && !seen[roots[r]]) {
-            seen[roots[r]] = 1;
-            queue[tail++] = roots[r];
-        }
-    while (head < tail) {
-        int32_t u = queue[head++];
-        for (size_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
-            int32_t w = v->edges[e].to;
-            if (!seen[w]) {
-                seen[w] = 1;
-                queue[tail++] = w;
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!seen[i])
-            WARN(v, m->states[i].pos.line, m->states[i].pos.column, state_path(v, i, NULL),
-                 "unreachable-state", "state '%s' is unreachable from the initial state '%s'",
-                 m->states[i].name, m->states[m->initial].name);
-    free(seen);
-    free(queue);
-}
+#include "validate.h"
 
 /* --- Per-state rules ---------------------------------------------------------------------- */
 
@@ -306,17 +27,17 @@ static void check_dead_end(vctx *v, size_t i)
                    (st->nomatch.present && st->nomatch.next != M_NONE) ||
                    (st->action.present && st->on_success.next != M_NONE);
         if (!out)
-            WARN(v, p.line, p.column, state_path(v, i, NULL), "dead-end",
+            WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
                  "state '%s' has no way out: no routes, no next, no fallback (whatever the "
                  "caller says, the call can only escalate)",
                  st->name);
         else if (st->collect.mode && !st->action.present && st->next == M_NONE)
-            WARN(v, p.line, p.column, state_path(v, i, NULL), "dead-end",
+            WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
                  "state '%s' collects a value but has no next state to continue to",
                  st->name);
     } else if (st->type == M_ACTION_THEN_PROMPT && st->action.present &&
                st->on_success.next == M_NONE && st->next == M_NONE) {
-        WARN(v, p.line, p.column, state_path(v, i, NULL), "dead-end",
+        WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
              "state '%s' has nowhere to go after its action succeeds (no on_success.next, no "
              "next): the call escalates",
              st->name);
@@ -330,9 +51,9 @@ static void check_on_fail(vctx *v, size_t i)
         return;
     if (machine_state_waits(st) && !st->collect.mode)
         return; /* never called: reported as ignored-key */
-    const dom_pair *a = dom_get_pair(state_node(v, i), "action");
+    const dom_pair *a = dom_get_pair(v_state_node(v, i), "action");
     m_pos p = a ? (m_pos){a->line, a->column} : st->pos;
-    WARN(v, p.line, p.column, state_path(v, i, "action"), "action-without-on-fail",
+    WARN(v, p.line, p.column, v_state_path(v, i, "action"), "action-without-on-fail",
          "the action of state '%s' has no on_fail: a failed request escalates (handoff if "
          "enabled, else goodbye)",
          st->name);
@@ -373,7 +94,7 @@ static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
             shadowed[b] = 1;
             char label[160], sub[32];
             snprintf(sub, sizeof(sub), "routes[%zu]", b);
-            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, state_path(v, i, sub),
+            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, v_state_path(v, i, sub),
                  "shadowed-route",
                  "routes[%zu] of state '%s' repeats %s of routes[%zu]; it can never match", b,
                  st->name, route_label(v, &st->routes[b], label, sizeof(label)), a);
@@ -393,7 +114,7 @@ static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowe
             if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb)) {
                 char la[160], lb[160], sub[32];
                 snprintf(sub, sizeof(sub), "routes[%u]", eb->route);
-                WARN(v, rb->pos.line, rb->pos.column, state_path(v, i, sub), "dtmf-conflict",
+                WARN(v, rb->pos.line, rb->pos.column, v_state_path(v, i, sub), "dtmf-conflict",
                      "DTMF '%s' is routed to both %s (routes[%u]) and %s (routes[%u]) in state "
                      "'%s'; the first one wins",
                      eb->digits, route_label(v, ra, la, sizeof(la)), ea->route,
@@ -435,7 +156,7 @@ static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *sh
                     char la[160], lb[160], sub[32];
                     snprintf(sub, sizeof(sub), "routes[%zu]", b);
                     WARN(v, st->routes[b].pos.line, st->routes[b].pos.column,
-                         state_path(v, i, sub), "utterance-conflict",
+                         v_state_path(v, i, sub), "utterance-conflict",
                          "utterance '%s' matches both %s (routes[%zu]) and %s (routes[%zu]) in "
                          "state '%s'; the first one wins",
                          pb[k], route_label(v, &st->routes[a], la, sizeof(la)), a,
@@ -468,11 +189,11 @@ static void check_counter(vctx *v, size_t i, const char *block, const char *key,
     int limit = v->m->limits.max_consecutive_failures;
     if (max < limit)
         return;
-    const dom_node *n = dig(dig(state_node(v, i), block, NULL), key, NULL);
+    const dom_node *n = v_dig(v_dig(v_state_node(v, i), block, NULL), key, NULL);
     char sub[64];
     snprintf(sub, sizeof(sub), "%s.%s", block, key);
     m_pos p = n ? (m_pos){n->line, n->column} : v->m->states[i].pos;
-    WARN(v, p.line, p.column, state_path(v, i, sub), "counter-unreachable",
+    WARN(v, p.line, p.column, v_state_path(v, i, sub), "counter-unreachable",
          "%s is %d, but the call escalates after %d consecutive failures "
          "(globals.limits.max_consecutive_failures): its target is never taken",
          sub, max, limit);
@@ -489,9 +210,9 @@ static void check_counters(vctx *v, size_t i)
         int limit = v->m->limits.max_consecutive_failures;
         if (st->collect.retry.max < limit)
             return;
-        const dom_node *n = dom_get(dig(state_node(v, i), "collect", "retry"), "max");
+        const dom_node *n = dom_get(v_dig(v_state_node(v, i), "collect", "retry"), "max");
         m_pos p = n ? (m_pos){n->line, n->column} : st->pos;
-        WARN(v, p.line, p.column, state_path(v, i, "collect.retry.max"), "counter-unreachable",
+        WARN(v, p.line, p.column, v_state_path(v, i, "collect.retry.max"), "counter-unreachable",
              "collect.retry.max is %d, but the call escalates after %d consecutive failures "
              "(globals.limits.max_consecutive_failures): on_fail_next is never taken",
              st->collect.retry.max, limit);
@@ -503,25 +224,25 @@ static void check_prompt(vctx *v, size_t i)
     const m_state *st = &v->m->states[i];
     if (st->prompt.prompt || st->prompt.prompt_template)
         return;
-    const dom_node *n = state_node(v, i);
+    const dom_node *n = v_state_node(v, i);
     if (!n || dom_get(n, "prompt") || dom_get(n, "prompt_template"))
         return; /* written but broken: already an error */
     if (st->type == M_PROMPT_AND_LISTEN)
-        WARN(v, st->pos.line, st->pos.column, state_path(v, i, NULL), "missing-prompt",
+        WARN(v, st->pos.line, st->pos.column, v_state_path(v, i, NULL), "missing-prompt",
              "state '%s' is a prompt_and_listen state without prompt or prompt_template (use "
              "type listen when the previous state asks the question)",
              st->name);
     else if (st->type == M_PROMPT_END)
-        WARN(v, st->pos.line, st->pos.column, state_path(v, i, NULL), "missing-prompt",
+        WARN(v, st->pos.line, st->pos.column, v_state_path(v, i, NULL), "missing-prompt",
              "state '%s' ends the call without a word: it has no prompt", st->name);
 }
 
 static void ignored(vctx *v, size_t i, const char *key, const char *why)
 {
-    const dom_pair *p = dom_get_pair(state_node(v, i), key);
+    const dom_pair *p = dom_get_pair(v_state_node(v, i), key);
     if (!p)
         return;
-    WARN(v, p->line, p->column, state_path(v, i, key), "ignored-key",
+    WARN(v, p->line, p->column, v_state_path(v, i, key), "ignored-key",
          "'%s' has no effect in state '%s': %s", key, v->m->states[i].name, why);
 }
 
@@ -571,7 +292,7 @@ static void check_path_params(vctx *v, size_t i)
     const m_action *a = &v->m->states[i].action;
     if (!a->present || !a->path)
         return;
-    const dom_node *params = dig(state_node(v, i), "action", "path");
+    const dom_node *params = v_dig(v_state_node(v, i), "action", "path");
     for (size_t k = 0; params && params->kind == DOM_MAP && k < params->count; k++) {
         char want[300];
         snprintf(want, sizeof(want), "{%s}", params->pairs[k].key);
@@ -579,7 +300,7 @@ static void check_path_params(vctx *v, size_t i)
             continue;
         char sub[300];
         snprintf(sub, sizeof(sub), "action.path.%s", params->pairs[k].key);
-        WARN(v, params->pairs[k].line, params->pairs[k].column, state_path(v, i, sub),
+        WARN(v, params->pairs[k].line, params->pairs[k].column, v_state_path(v, i, sub),
              "unused-path-param", "path: '%s' is not a parameter of %s (no {%s} in it)",
              params->pairs[k].key, a->path, params->pairs[k].key);
     }
@@ -808,12 +529,12 @@ void validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                       ivrsm_diagnostics *diag, bool warnings)
 {
     vctx v = {m, info, diag, NULL, NULL, ""};
-    if (!build_edges(&v)) {
+    if (!v_build_edges(&v)) {
         diag->nomem = true;
     } else {
-        check_cycles(&v);
+        v_check_cycles(&v);
         if (warnings) {
-            check_reachable(&v);
+            v_check_reachable(&v);
             for (size_t i = 0; i < m->state_count; i++) {
                 if (info->broken && info->broken[i])
                     continue;

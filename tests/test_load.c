@@ -703,6 +703,8 @@ static const error_case error_cases[] = {
      "unsupported tag '!python/object'"},
     {"bad tagged int", "machine: !!int abc\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 16, "",
      "'abc' is not a valid !!int value"},
+    {"tagged key", "!!int 1: x\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 7, "",
+     "unsupported tag 'tag:yaml.org,2002:int' on a key"},
     {"unknown alias", "machine: *nothing\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10, "",
      "the alias *nothing refers to no anchor defined before it"},
     {"complex key", "? [a, b]\n: 1\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 3, "",
@@ -802,6 +804,25 @@ START_TEST(test_deep_json)
     doc[2 * n] = '\0';
     expect_failure(doc, 2 * n, IVRSM_FORMAT_JSON, IVRSM_ELIMIT, 1, 65, "",
                    "nesting deeper than 64 levels");
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_too_many_json_values)
+{
+    /* Refused before jansson builds 200000 values. */
+    size_t n = 200000;
+    char *doc = malloc(2 * n + 16);
+    ck_assert_ptr_nonnull(doc);
+    size_t len = (size_t)sprintf(doc, "{\"a\":[");
+    for (size_t i = 0; i < n; i++) {
+        doc[len++] = '0';
+        doc[len++] = i + 1 < n ? ',' : ']';
+    }
+    doc[len++] = '}';
+    /* root, "a", the first item, then one per comma: the 199998th comma is one too many. */
+    expect_failure(doc, len, IVRSM_FORMAT_JSON, IVRSM_ELIMIT, 1, 6 + 2 * 199998, "",
+                   "the document has more than 200000 nodes");
     free(doc);
 }
 END_TEST
@@ -1188,6 +1209,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_deep_yaml);
     tcase_add_test(tc, test_deep_yaml_alias);
     tcase_add_test(tc, test_deep_json);
+    tcase_add_test(tc, test_too_many_json_values);
     tcase_add_test(tc, test_too_many_states);
     tcase_add_test(tc, test_oversized_string);
     tcase_add_test(tc, test_oversized_document);

@@ -1,0 +1,281 @@
+/*
+ * globals: the keys with a meaning to the runtime (limits, endpoints,
+ * handoff, sensitive keys) and the JSON copy templates read at run time.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "collect.h"
+#include "compile.h"
+
+/* --- Globals: limits, endpoints, handoff ----------------------------------- */
+
+/*
+ * The globals value at a dotted path ("otp.length"), or NULL when absent.
+ * A scalar on the way (`otp: 6`) is reported as a wrong type.
+ */
+static const dom_node *global_value(cc *c, const char *dotted)
+{
+    const dom_node *node = c->globals;
+    size_t mark = cc_push_key(c, "globals");
+    const char *s = dotted;
+    for (;;) {
+        const char *dot = strchr(s, '.');
+        char seg[64];
+        size_t n = dot ? (size_t)(dot - s) : strlen(s);
+        if (n >= sizeof(seg))
+            n = sizeof(seg) - 1;
+        memcpy(seg, s, n);
+        seg[n] = '\0';
+        const dom_node *child = dom_get(node, seg);
+        if (!child || !dot) {
+            cc_pop(c, mark);
+            return child;
+        }
+        cc_push_key(c, seg);
+        if (!cc_expect(c, child, DOM_MAP, "a map")) {
+            cc_pop(c, mark);
+            return NULL;
+        }
+        node = child;
+        s = dot + 1;
+    }
+}
+
+static void limit_int(cc *c, const char *dotted, int min, int max, int *out)
+{
+    const dom_node *n = global_value(c, dotted);
+    if (!n)
+        return;
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, dotted);
+    cc_int_node(c, n, min, max, out);
+    cc_pop(c, mark);
+}
+
+/* A globals value of `kind` (DOM_REAL accepts integers too), or NULL. */
+static const dom_node *limit_value(cc *c, const char *dotted, dom_kind kind, const char *what)
+{
+    const dom_node *n = global_value(c, dotted);
+    if (!n)
+        return NULL;
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, dotted);
+    bool ok = (kind == DOM_REAL && n->kind == DOM_INT) || cc_expect(c, n, kind, what);
+    cc_pop(c, mark);
+    return ok ? n : NULL;
+}
+
+static void limit_error(cc *c, const char *dotted, const dom_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void limit_error(cc *c, const char *dotted, const dom_node *n, const char *fmt, ...)
+{
+    char message[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, dotted);
+    cc_error(c, "invalid-value", n->line, n->column, "%s", message);
+    cc_pop(c, mark);
+}
+
+static void compile_limits(cc *c)
+{
+    m_limits *l = &c->m->limits;
+    *l = (m_limits){2, 2, 2, 6, 12, 32, 5, 6, 0.4, 5000, 5000, 3000, true, "#", 14};
+    if (c->globals) {
+        limit_int(c, "max_noinput", 1, 1000, &l->max_noinput);
+        limit_int(c, "max_nomatch", 1, 1000, &l->max_nomatch);
+        limit_int(c, "max_retries", 1, 1000, &l->max_retries);
+        limit_int(c, "limits.max_consecutive_failures", 1, 1000, &l->max_consecutive_failures);
+        limit_int(c, "limits.max_state_visits", 1, 65535, &l->max_state_visits);
+        limit_int(c, "limits.max_steps_per_event", 1, 10000, &l->max_steps_per_event);
+        limit_int(c, "otp.max_attempts", 1, 1000, &l->otp_max_attempts);
+        limit_int(c, "otp.length", 1, IVRSM_COLLECT_OTP_MAX, &l->otp_length);
+        limit_int(c, "http.timeout_ms", 1, 600000, &l->http_timeout_ms);
+        limit_int(c, "timeouts.noinput_ms", 1, 600000, &l->noinput_timeout_ms);
+        limit_int(c, "timeouts.digit_ms", 1, 600000, &l->digit_timeout_ms);
+        limit_int(c, "date.asap_days", 1, IVRSM_COLLECT_ASAP_DAYS_MAX, &l->asap_days);
+
+        const dom_node *n = limit_value(c, "asr.min_confidence", DOM_REAL, "a number from 0 to 1");
+        double v = n ? (n->kind == DOM_INT ? (double)n->as.integer : n->as.real) : 0.4;
+        if (n && !(v >= 0.0 && v <= 1.0))
+            limit_error(c, "asr.min_confidence", n, "min_confidence: %s is out of range (0 to 1)",
+                        n->text);
+        else if (n)
+            l->min_confidence = v;
+        n = limit_value(c, "allow_dtmf", DOM_BOOL, "a boolean (true or false)");
+        if (n)
+            l->allow_dtmf = n->as.boolean;
+        n = limit_value(c, "dtmf_terminator", DOM_STRING, "a string");
+        if (n && !(n->len == 0 || (n->len == 1 && strchr("0123456789*#ABCD", n->text[0]))))
+            limit_error(c, "dtmf_terminator", n,
+                        "dtmf_terminator: expected one key (0-9, *, #, A-D) or \"\", found \"%s\"",
+                        n->text);
+        else if (n)
+            l->dtmf_terminator = n->text;
+    }
+    /* The document is freed after the load: the machine keeps its own copy. */
+    l->dtmf_terminator = ivrsm_arena_strdup(c->arena, l->dtmf_terminator);
+    if (!l->dtmf_terminator)
+        cc_nomem(c);
+}
+
+/* Parse "METHOD /path"; returns false when malformed. */
+static bool parse_call(const char *text, const char **method, size_t *method_len,
+                       const char **path)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+    const char *sp = strchr(text, ' ');
+    if (!sp)
+        return false;
+    size_t mlen = (size_t)(sp - text);
+    bool known = false;
+    for (const char *const *m = methods; *m; m++)
+        known = known || (strlen(*m) == mlen && !memcmp(*m, text, mlen));
+    const char *p = sp;
+    while (*p == ' ')
+        p++;
+    if (!known || *p != '/' || strpbrk(p, " \t\r\n"))
+        return false;
+    /* Braces must pair up as {name} with a non-empty name. */
+    for (const char *q = p; *q; q++) {
+        if (*q == '}')
+            return false;
+        if (*q == '{') {
+            const char *close = strchr(q, '}');
+            const char *again = strchr(q + 1, '{');
+            if (!close || close == q + 1 || (again && again < close))
+                return false;
+            q = close;
+        }
+    }
+    *method = text;
+    *method_len = mlen;
+    *path = p;
+    return true;
+}
+
+bool cc_call_parse(cc *c, const char *text, const char **method, const char **path)
+{
+    const char *m, *p;
+    size_t mlen;
+    if (!parse_call(text, &m, &mlen, &p))
+        return false;
+    *method = ivrsm_arena_strndup(c->arena, m, mlen);
+    *path = ivrsm_arena_strdup(c->arena, p);
+    if (!*method || !*path)
+        cc_nomem(c);
+    return true;
+}
+
+static void compile_endpoints(cc *c)
+{
+    const dom_node *eps = dom_get(c->globals, "endpoints");
+    if (!eps)
+        return;
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, "endpoints");
+    if (cc_expect(c, eps, DOM_MAP, "a map of endpoint name → \"METHOD /path\"") && eps->count) {
+        c->m->endpoints = ivrsm_arena_alloc(c->arena, eps->count * sizeof(m_endpoint));
+        if (!c->m->endpoints)
+            cc_nomem(c);
+        for (size_t i = 0; c->m->endpoints && i < eps->count; i++) {
+            const dom_pair *p = &eps->pairs[i];
+            size_t m2 = cc_push_key(c, p->key);
+            m_endpoint *e = &c->m->endpoints[c->m->endpoint_count];
+            if (cc_expect(c, p->value, DOM_STRING, "a string \"METHOD /path\"")) {
+                if (cc_call_parse(c, p->value->text, &e->method, &e->path)) {
+                    e->name = ivrsm_arena_strdup(c->arena, p->key);
+                    c->m->endpoint_count++;
+                } else {
+                    cc_error(c, "invalid-value", p->value->line, p->value->column,
+                             "endpoint '%s': expected \"METHOD /path\" with METHOD one of GET, "
+                             "POST, PUT, PATCH, DELETE and {name} path parameters, found \"%s\"",
+                             p->key, p->value->text);
+                }
+            }
+            cc_pop(c, m2);
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static void compile_handoff_globals(cc *c)
+{
+    const dom_node *h = dom_get(c->globals, "handoff");
+    if (!h)
+        return;
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, "handoff");
+    if (cc_expect(c, h, DOM_MAP, "a map")) {
+        cc_get_bool(c, h, "enabled", &c->m->handoff_enabled);
+        const dom_node *q = dom_get(h, "queue_id"), *p = dom_get(h, "prompt");
+        if (q) {
+            size_t m2 = cc_push_key(c, "queue_id");
+            c->m->handoff_queue = cc_template(c, q);
+            cc_pop(c, m2);
+        }
+        if (p) {
+            size_t m2 = cc_push_key(c, "prompt");
+            c->m->handoff_prompt = cc_template(c, p);
+            cc_pop(c, m2);
+        }
+    }
+    cc_pop(c, mark);
+}
+
+static const char *const builtin_sensitive[] = {"otp", "portal_session_token", "session_token",
+                                                "authorization", NULL};
+
+static void compile_sensitive_keys(cc *c)
+{
+    const dom_node *list = dom_get(c->globals, "sensitive_keys");
+    size_t extra = 0;
+    size_t mark = cc_push_key(c, "globals");
+    cc_push_key(c, "sensitive_keys");
+    if (list && cc_expect(c, list, DOM_LIST, "a list of ctx keys"))
+        extra = list->count;
+    size_t builtin = sizeof(builtin_sensitive) / sizeof(*builtin_sensitive) - 1;
+    c->m->sensitive_keys = ivrsm_arena_alloc(c->arena, (builtin + extra) * sizeof(char *));
+    if (!c->m->sensitive_keys) {
+        cc_nomem(c);
+        cc_pop(c, mark);
+        return;
+    }
+    for (size_t i = 0; i < builtin; i++)
+        c->m->sensitive_keys[c->m->sensitive_count++] = builtin_sensitive[i];
+    for (size_t i = 0; i < extra; i++) {
+        const dom_node *k = list->items[i];
+        size_t m2 = cc_push_index(c, i);
+        if (cc_expect(c, k, DOM_STRING, "a string"))
+            c->m->sensitive_keys[c->m->sensitive_count++] = ivrsm_arena_strdup(c->arena, k->text);
+        cc_pop(c, m2);
+    }
+    cc_pop(c, mark);
+}
+
+void cc_globals(cc *c, const dom_node *g)
+{
+    if (g) {
+        size_t mark = cc_push_key(c, "globals");
+        if (cc_expect(c, g, DOM_MAP, "a map"))
+            c->globals = g;
+        cc_pop(c, mark);
+    }
+    c->info->globals = c->globals;
+    compile_limits(c);
+    if (c->globals) {
+        compile_endpoints(c);
+        compile_handoff_globals(c);
+        c->m->globals = cc_json(c, c->globals);
+    }
+    compile_sensitive_keys(c);
+    if (!c->m->globals)
+        c->m->globals = json_object();
+    if (!c->m->globals)
+        cc_nomem(c);
+}
