@@ -31,14 +31,14 @@ static int find_dtmf(const m_state *st, const char *digits, size_t len)
     return -1;
 }
 
-static s_match match_dtmf(const ivrsm_machine *m, const m_state *st, const char *text, size_t len)
+static s_match match_dtmf(const m_limits *l, const m_state *st, const char *text, size_t len)
 {
     s_match r = {MATCH_NONE, -1, "dtmf"};
     if (!dtmf_chars_valid(text, len))
         return r;
     int route = find_dtmf(st, text, len);
     /* "1#": the terminator the host may pass along is not part of the choice. */
-    const char *term = m->limits.dtmf_terminator;
+    const char *term = l->dtmf_terminator;
     if (route < 0 && len > 1 && term && *term && strchr(term, text[len - 1]))
         route = find_dtmf(st, text, len - 1);
     if (route >= 0) {
@@ -48,11 +48,11 @@ static s_match match_dtmf(const ivrsm_machine *m, const m_state *st, const char 
     return r;
 }
 
-static s_match match_speech(const ivrsm_machine *m, const m_state *st, const char *text,
+static s_match match_speech(const m_limits *l, const m_state *st, const char *text,
                             size_t len, double confidence)
 {
     s_match r = {MATCH_NONE, -1, "speech"};
-    if (confidence >= 0 && confidence < m->limits.min_confidence) {
+    if (confidence >= 0 && confidence < l->min_confidence) {
         r.why = "low-confidence";
         return r;
     }
@@ -87,12 +87,13 @@ static s_match match_intent(const ivrsm_machine *m, const m_state *st, const cha
     return r;
 }
 
-s_match s_match_routes(const ivrsm_machine *m, const m_state *st, ivrsm_event_type type,
+s_match s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
                        const char *text, size_t len, double confidence)
 {
+    const ivrsm_machine *m = s->m;
     switch (type) {
-    case IVRSM_EVENT_DTMF: return match_dtmf(m, st, text, len);
-    case IVRSM_EVENT_SPEECH: return match_speech(m, st, text, len, confidence);
+    case IVRSM_EVENT_DTMF: return match_dtmf(&s->limits, st, text, len);
+    case IVRSM_EVENT_SPEECH: return match_speech(&s->limits, st, text, len, confidence);
     case IVRSM_EVENT_INTENT: return match_intent(m, st, text);
     default: {
         s_match none = {MATCH_NONE, -1, "none"};

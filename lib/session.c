@@ -203,7 +203,7 @@ static const char *state_prompt_source(const m_state *st, const ivrsm_tmpl **t)
 
 static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
 {
-    const m_limits *l = &s->m->limits;
+    const m_limits *l = &s->limits;
     bool dtmf = l->allow_dtmf;
     if (st->collect.mode)
         dtmf = dtmf && st->collect.allow_dtmf;
@@ -334,7 +334,7 @@ static void escalate(ivrsm_session *s, const char *why)
  * when the call-wide bound is reached and the call was escalated. */
 static bool count_failure(ivrsm_session *s)
 {
-    if (++s->consecutive_failures >= s->m->limits.max_consecutive_failures) {
+    if (++s->consecutive_failures >= s->limits.max_consecutive_failures) {
         escalate(s, "consecutive failures");
         return true;
     }
@@ -386,7 +386,7 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
 {
     if (s->phase == PHASE_ENDED)
         return;
-    const m_limits *l = &s->m->limits;
+    const m_limits *l = &s->limits;
     if (to < 0 || (size_t)to >= s->m->state_count) {
         escalate(s, "no next state");
         return;
@@ -450,8 +450,8 @@ static void count_miss(ivrsm_session *s, bool noinput)
     const m_state *st = cur(s);
     const m_counter *block = noinput ? &st->noinput : &st->nomatch;
     int count = noinput ? ++s->noinput : ++s->nomatch;
-    int limit = block->present ? block->max : (noinput ? s->m->limits.max_noinput
-                                                       : s->m->limits.max_nomatch);
+    int limit = block->present ? block->max : (noinput ? s->limits.max_noinput
+                                                       : s->limits.max_nomatch);
     if (count_failure(s))
         return;
     if (count < limit) {
@@ -550,14 +550,14 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
                         const char *text)
 {
     const m_collect *c = &st->collect;
-    if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->m->limits.allow_dtmf))
+    if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->limits.allow_dtmf))
         return false;
     ivrsm_collect_params p = {0};
     p.locale = s->m->locale;
     p.tz = s->m->tz;
     p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
-    p.otp_length = c->length > 0 ? c->length : s->m->limits.otp_length;
-    p.asap_days = s->m->limits.asap_days;
+    p.otp_length = c->length > 0 ? c->length : s->limits.otp_length;
+    p.asap_days = s->limits.asap_days;
     ivrsm_collect_value *v = malloc(sizeof(*v));
     if (!v)
         return false;
@@ -580,7 +580,7 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
         unmatched(s, type, "", confidence, true);
         return;
     }
-    s_match mt = s_match_routes(s->m, st, type, text, strlen(text), confidence);
+    s_match mt = s_match_routes(s, st, type, text, strlen(text), confidence);
     if (mt.kind == MATCH_ROUTE) {
         take_route(s, st, mt.route, type == IVRSM_EVENT_DTMF ? "dtmf" : "intent");
         return;
@@ -623,7 +623,7 @@ static void action_failed(ivrsm_session *s, const m_state *st, const char *why)
 {
     s_trace_note(s, "action_failed", why);
     if (st->collect.mode == IVRSM_COLLECT_OTP &&
-        ++s->otp_failures >= s->m->limits.otp_max_attempts) {
+        ++s->otp_failures >= s->limits.otp_max_attempts) {
         escalate(s, "otp attempts");
         return;
     }
@@ -779,6 +779,21 @@ ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
     s->m = ivrsm_machine_ref(m);
     s->state = M_NONE;
     s->next_id = 1;
+    s->limits = m->limits;
+    if (opts && opts->limits) {
+        const ivrsm_limits *l = opts->limits;
+        if (l->max_consecutive_failures > 0)
+            s->limits.max_consecutive_failures = l->max_consecutive_failures;
+        if (l->max_state_visits > 0)
+            s->limits.max_state_visits = l->max_state_visits < UINT16_MAX ? l->max_state_visits
+                                                                            : UINT16_MAX - 1;
+        if (l->max_steps_per_event > 0)
+            s->limits.max_steps_per_event = l->max_steps_per_event;
+        if (l->otp_max_attempts > 0)
+            s->limits.otp_max_attempts = l->otp_max_attempts;
+        if (l->min_confidence > 0 && l->min_confidence <= 1)
+            s->limits.min_confidence = l->min_confidence;
+    }
     if (opts) {
         s->clock = opts->clock;
         s->clock_user = opts->clock_user;

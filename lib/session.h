@@ -50,6 +50,7 @@ typedef struct s_input {
 
 struct ivrsm_session {
     ivrsm_machine *m;
+    m_limits limits; /* the machine's, with the session options' overrides */
     json_t *ctx;
     json_t *resp; /* the last action's response, for templates; NULL when none */
     char *call_id;
@@ -132,7 +133,7 @@ typedef struct s_match {
 } s_match;
 
 /* Route matching of one input against a state's routes (no collect). */
-s_match s_match_routes(const ivrsm_machine *m, const m_state *st, ivrsm_event_type type,
+s_match s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
                        const char *text, size_t len, double confidence);
 
 /* ---- action.c ---- */

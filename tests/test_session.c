@@ -499,6 +499,28 @@ START_TEST(snapshot_restore_mid_http)
 }
 END_TEST
 
+START_TEST(session_limits_override_machine)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_limits limits = {0};
+    limits.max_consecutive_failures = 2;
+    call c;
+    call_init(&c, m, NULL);
+    ivrsm_session_free(c.s);
+    c.opts.limits = &limits;
+    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    call_start(&c);
+    call_input(&c, "say blabla");
+    ck_assert_str_eq(call_state(&c), "start"); /* nomatch max is 3: re-prompted */
+    call_input(&c, "say blabla");
+    /* the second failure in a row reaches the session's bound: escalation to the agent */
+    ck_assert_str_eq(field(&c, -1, "type"), "handoff");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(snapshot_refuses_other_machine)
 {
     ivrsm_machine *m = menu();
@@ -801,6 +823,7 @@ int main(void)
     tcase_add_test(basics, bad_ctx_json);
     tcase_add_test(basics, snapshot_restore_mid_http);
     tcase_add_test(basics, snapshot_refuses_other_machine);
+    tcase_add_test(basics, session_limits_override_machine);
     suite_add_tcase(s, basics);
     TCase *seed = tcase_create("seed");
     tcase_set_timeout(seed, 120);

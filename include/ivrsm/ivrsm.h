@@ -326,6 +326,19 @@ typedef int64_t (*ivrsm_clock_fn)(void *user);
  */
 typedef void (*ivrsm_trace_fn)(void *user, const char *record);
 
+/*
+ * Bounds of one call, overriding the machine's (globals.limits.*, globals.otp.*).
+ * A field left at 0 keeps the machine's value. Reaching a bound escalates the
+ * call: handoff when enabled, else goodbye (docs/runtime.md).
+ */
+typedef struct ivrsm_limits {
+    int max_consecutive_failures; /* no-input, no-match and failed actions in a row */
+    int max_state_visits;         /* entries into one state */
+    int max_steps_per_event;      /* states entered while handling one event */
+    int otp_max_attempts;         /* failed OTP verifications */
+    double min_confidence;        /* speech below it is a no-match (0..1) */
+} ivrsm_limits;
+
 typedef struct ivrsm_session_options {
     const char *call_id;    /* copied into ctx.call_id; may be NULL */
     const char *session_id; /* copied into ctx.session_id; generated from call_id if NULL */
@@ -334,6 +347,7 @@ typedef struct ivrsm_session_options {
     void *clock_user;
     ivrsm_trace_fn trace; /* NULL: no trace */
     void *trace_user;
+    const ivrsm_limits *limits; /* NULL: the machine's bounds */
 } ivrsm_session_options;
 
 /*
@@ -394,8 +408,8 @@ IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
 /*
  * Rebuild a session from a snapshot, on a machine with the same name and
  * version (a hot reload of the same version, or another process).
- * opts supplies the clock and trace sink (its ctx_json, call_id and session_id
- * are ignored: they come from the snapshot). Returns 0, IVRSM_EINVAL,
+ * opts supplies the clock, trace sink and limits (its ctx_json, call_id and
+ * session_id are ignored: they come from the snapshot). Returns 0, IVRSM_EINVAL,
  * IVRSM_ESNAPSHOT (malformed, or another machine/version), IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
