@@ -306,9 +306,10 @@ static void reprompt(ivrsm_session *s)
  * ---------------------------------------------------------------------- */
 
 /*
- * A bound was hit: hand the caller to a human when handoff is enabled (the
- * machine's handoff state), else say goodbye (its prompt_end state). A second
- * escalation in the same call, or one from the target itself, hangs up.
+ * A bound was hit. The first time, hand the caller to a human when handoff is
+ * enabled (the machine's handoff state), else say goodbye (its prompt_end
+ * state); the second time, say goodbye; after that, or when there is nowhere
+ * to go, hang up.
  */
 static void escalate(ivrsm_session *s, const char *why)
 {
@@ -316,16 +317,18 @@ static void escalate(ivrsm_session *s, const char *why)
     s_trace_note(s, "escalation", why);
     char reason[96];
     snprintf(reason, sizeof(reason), "escalation:%s", why);
-    if (!s->escalating) {
-        s->escalating = true;
-        if (m->handoff_enabled && m->handoff_state >= 0 && s->state != m->handoff_state) {
-            goto_state(s, m->handoff_state, reason);
-            return;
-        }
-        if (m->goodbye_state >= 0 && s->state != m->goodbye_state) {
-            goto_state(s, m->goodbye_state, reason);
-            return;
-        }
+    int32_t target = M_NONE;
+    if (s->escalations == 0 && m->handoff_enabled && m->handoff_state >= 0 &&
+        s->state != m->handoff_state)
+        target = m->handoff_state;
+    else if (s->escalations <= 1 && m->goodbye_state >= 0 && s->state != m->goodbye_state)
+        target = m->goodbye_state;
+    s->escalations++;
+    if (target >= 0) {
+        /* The target may have been visited often already: this one entry is allowed. */
+        s->entering_escalation = true;
+        goto_state(s, target, reason);
+        return;
     }
     end_call(s, "escalation");
 }
@@ -391,9 +394,12 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
         escalate(s, "no next state");
         return;
     }
-    if (++s->steps > l->max_steps_per_event) {
+    /* The escalation's own target is entered whatever the bounds say. */
+    bool exempt = s->entering_escalation;
+    s->entering_escalation = false;
+    if (++s->steps > l->max_steps_per_event && !exempt) {
         /* A cycle without caller input: stop it rather than spin. */
-        if (s->escalating || s->steps > 2 * l->max_steps_per_event)
+        if (s->escalations > 1 || s->steps > 2 * l->max_steps_per_event)
             end_call(s, "loop");
         else
             escalate(s, "too many steps without input");
@@ -408,7 +414,7 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
     s->path[s->path_pos++ % S_PATH_LEN] = to;
     if (s->visits[to] < UINT16_MAX)
         s->visits[to]++;
-    if (s->visits[to] > l->max_state_visits && !s->escalating) {
+    if (s->visits[to] > l->max_state_visits && !exempt) {
         escalate(s, "state visited too often");
         return;
     }
@@ -672,8 +678,9 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
         s_trace_note(s, "handoff_disabled", st->name);
         if (st->on_fail.present)
             outcome(s, st, &st->on_fail, false);
-        else if (s->m->goodbye_state >= 0 && !s->escalating) {
-            s->escalating = true;
+        else if (s->m->goodbye_state >= 0 && s->escalations <= 1) {
+            s->escalations = 2;
+            s->entering_escalation = true;
             goto_state(s, s->m->goodbye_state, "handoff disabled");
         } else
             end_call(s, "handoff_disabled");

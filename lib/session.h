@@ -70,7 +70,8 @@ struct ivrsm_session {
     int otp_failures;
     uint16_t *visits; /* per state */
     int steps;        /* states entered while handling the current event */
-    bool escalating;
+    int escalations;          /* bounds hit so far: handoff, then goodbye, then hangup */
+    bool entering_escalation; /* the next state entry is the escalation's target */
 
     s_input carry;       /* input handed on by a plain `next` */
     char *pending_say;   /* prompts waiting to be merged into the next ask */

@@ -42,7 +42,7 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     json_object_set_new(counters, "retries", json_integer(s->retries));
     json_object_set_new(counters, "consecutive_failures", json_integer(s->consecutive_failures));
     json_object_set_new(counters, "otp_failures", json_integer(s->otp_failures));
-    json_object_set_new(counters, "escalating", json_boolean(s->escalating));
+    json_object_set_new(counters, "escalations", json_integer(s->escalations));
     json_object_set_new(j, "counters", counters);
     json_t *visits = json_object();
     for (size_t i = 0; i < m->state_count; i++)
@@ -133,7 +133,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->retries = get_int(c, "retries");
     s->consecutive_failures = get_int(c, "consecutive_failures");
     s->otp_failures = get_int(c, "otp_failures");
-    s->escalating = json_is_true(json_object_get(c, "escalating"));
+    s->escalations = get_int(c, "escalations");
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(j, "visits"), k, v)
