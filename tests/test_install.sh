@@ -34,4 +34,11 @@ if [ "$out" != "$expected" ]; then
     exit 1
 fi
 # The consumer really runs on the installed copy, not on the build tree.
-LD_LIBRARY_PATH=$libdir ldd "$dest/consumer" | grep -q "$libdir/libivrsm.so"
+# (ldd's output is kept first: with pipefail, grep -q closing the pipe early
+# would fail the test whenever ldd is still writing.)
+linked=$(LD_LIBRARY_PATH=$libdir ldd "$dest/consumer")
+if ! grep -q "$libdir/libivrsm.so" <<<"$linked"; then
+    echo "the consumer is not linked to the installed library:" >&2
+    echo "$linked" >&2
+    exit 1
+fi
