@@ -359,7 +359,10 @@ static void put_node(ivrsm_buf *b, const dom_node *n, int indent)
 static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
 {
     ivrsm_buf b = IVRSM_BUF_INIT;
-    put_node(&b, doc->root, 0);
+    if (doc->root->kind == DOM_MAP && doc->root->count == 0)
+        ivrsm_buf_puts(&b, "{}\n"); /* an empty block map would read back as nothing */
+    else
+        put_node(&b, doc->root, 0);
     char *text = ivrsm_buf_steal(&b);
     if (!text)
         return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
@@ -368,6 +371,11 @@ static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
 }
 
 /* --- Public ----------------------------------------------------------------------------- */
+
+int convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err)
+{
+    return to == IVRSM_FORMAT_JSON ? to_json(doc, out, err) : to_yaml(doc, out, err);
+}
 
 int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
                        ivrsm_error *err)
@@ -387,7 +395,7 @@ int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, cha
     free(data);
     if (rc)
         return rc;
-    rc = to == IVRSM_FORMAT_JSON ? to_json(doc, out, err) : to_yaml(doc, out, err);
+    rc = convert_dom(doc, to, out, err);
     dom_free(doc);
     return rc;
 }

@@ -115,6 +115,13 @@ ivrsm_format dom_format_for_path(const char *path);
 
 void dom_free(dom_doc *doc);
 
+/*
+ * Write a document as JSON or YAML (convert.c): a malloc'ed NUL-terminated
+ * text in *out. IVRSM_EINVAL for a number JSON cannot hold (.inf, .nan),
+ * IVRSM_ENOMEM.
+ */
+int convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
+
 /* The value under `key` in map `map`, or NULL (also NULL when map is not a map). */
 dom_node *dom_get(const dom_node *map, const char *key);
 /* The pair of `key` in `map`, or NULL. */

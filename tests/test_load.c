@@ -1074,6 +1074,20 @@ START_TEST(test_convert_scalars)
 }
 END_TEST
 
+START_TEST(test_convert_empty_root)
+{
+    /* An empty block map would read back as an empty document. */
+    char *path = write_temp("{}", ".json");
+    char *yaml = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+    ck_assert_str_eq(yaml, "{}\n");
+    unlink(path);
+    free(path);
+    ivrsm_free(yaml);
+}
+END_TEST
+
 START_TEST(test_convert_json_numbers)
 {
     char *path = write_temp("a: [0.4, 2.5, 3.0, 0.1, 1e-7, 123456789.123, 7]\n", ".yaml");
@@ -1221,6 +1235,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_check_collects_everything);
     tcase_add_loop_test(tc, test_convert_round_trip, 0, 2);
     tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_convert_empty_root);
     tcase_add_test(tc, test_convert_json_numbers);
     suite_add_tcase(s, tc);
 
