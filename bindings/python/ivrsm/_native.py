@@ -1,0 +1,325 @@
+"""The C library behind the package: where it is found and how it is called.
+
+Everything here mirrors include/ivrsm/ivrsm.h; the rest of the package never
+touches ctypes structures directly, it copies what it needs out of them.
+"""
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+# Codes of include/ivrsm/ivrsm.h (IVRSM_E*).
+OK = 0
+EINVAL = -1
+ENOMEM = -2
+EIO = -3
+ESYNTAX = -4
+EMACHINE = -5
+ELIMIT = -6
+EDUPLICATE = -7
+ESTALE = -8
+EENDED = -9
+ESTATE = -10
+ESNAPSHOT = -11
+ENOTFOUND = -12
+EUNEXPECTED = -13
+
+CODE_NAMES = {
+    EINVAL: "EINVAL",
+    ENOMEM: "ENOMEM",
+    EIO: "EIO",
+    ESYNTAX: "ESYNTAX",
+    EMACHINE: "EMACHINE",
+    ELIMIT: "ELIMIT",
+    EDUPLICATE: "EDUPLICATE",
+    ESTALE: "ESTALE",
+    EENDED: "EENDED",
+    ESTATE: "ESTATE",
+    ESNAPSHOT: "ESNAPSHOT",
+    ENOTFOUND: "ENOTFOUND",
+    EUNEXPECTED: "EUNEXPECTED",
+}
+
+FORMATS = {"auto": 0, "yaml": 1, "json": 2}
+
+EVENT_DTMF = 1
+EVENT_SPEECH = 2
+EVENT_INTENT = 3
+EVENT_NOINPUT = 4
+EVENT_NOMATCH = 5
+EVENT_ACTION_RESULT = 6
+EVENT_HANDOFF_RESULT = 7
+EVENT_HANGUP = 8
+
+COMMAND_TYPES = {1: "say", 2: "ask", 3: "http", 4: "handoff", 5: "hangup"}
+
+SEVERITIES = {0: "error", 1: "warning"}
+
+# The major version this package was written against.
+ABI_MAJOR = 0
+
+
+class Error(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_int),
+        ("line", ctypes.c_int),
+        ("column", ctypes.c_int),
+        ("file", ctypes.c_char * 256),
+        ("path", ctypes.c_char * 256),
+        ("message", ctypes.c_char * 512),
+    ]
+
+
+class Diagnostic(ctypes.Structure):
+    _fields_ = [
+        ("severity", ctypes.c_int),
+        ("line", ctypes.c_int),
+        ("column", ctypes.c_int),
+        ("path", ctypes.c_char_p),
+        ("rule", ctypes.c_char_p),
+        ("message", ctypes.c_char_p),
+    ]
+
+
+class Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("event_id", ctypes.c_char_p),
+        ("text", ctypes.c_char_p),
+        ("confidence", ctypes.c_double),
+        ("command_id", ctypes.c_uint64),
+        ("status", ctypes.c_int),
+        ("body", ctypes.c_char_p),
+        ("body_len", ctypes.c_size_t),
+        ("error", ctypes.c_char_p),
+        ("ok", ctypes.c_int),
+    ]
+
+
+class Header(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
+
+
+class AskFields(ctypes.Structure):
+    _fields_ = [
+        ("dtmf", ctypes.c_int),
+        ("speech", ctypes.c_int),
+        ("min_digits", ctypes.c_int),
+        ("max_digits", ctypes.c_int),
+        ("terminators", ctypes.c_char_p),
+        ("timeout_ms", ctypes.c_int),
+        ("digit_timeout_ms", ctypes.c_int),
+        ("barge_in", ctypes.c_int),
+        ("hints", ctypes.POINTER(ctypes.c_char_p)),
+        ("hint_count", ctypes.c_size_t),
+        ("collect", ctypes.c_char_p),
+    ]
+
+
+class HttpFields(ctypes.Structure):
+    _fields_ = [
+        ("endpoint", ctypes.c_char_p),
+        ("method", ctypes.c_char_p),
+        ("path", ctypes.c_char_p),
+        ("query", ctypes.c_char_p),
+        ("headers", ctypes.POINTER(Header)),
+        ("header_count", ctypes.c_size_t),
+        ("body", ctypes.c_char_p),
+        ("idempotency_key", ctypes.c_char_p),
+        ("timeout_ms", ctypes.c_int),
+    ]
+
+
+class HandoffFields(ctypes.Structure):
+    _fields_ = [("queue", ctypes.c_char_p), ("context", ctypes.c_char_p)]
+
+
+class HangupFields(ctypes.Structure):
+    _fields_ = [("reason", ctypes.c_char_p)]
+
+
+class Command(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("id", ctypes.c_uint64),
+        ("state", ctypes.c_char_p),
+        ("text", ctypes.c_char_p),
+        ("ask", AskFields),
+        ("http", HttpFields),
+        ("handoff", HandoffFields),
+        ("hangup", HangupFields),
+    ]
+
+
+CLOCK_FN = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
+TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
+class Limits(ctypes.Structure):
+    _fields_ = [
+        ("max_consecutive_failures", ctypes.c_int),
+        ("max_state_visits", ctypes.c_int),
+        ("max_steps_per_event", ctypes.c_int),
+        ("otp_max_attempts", ctypes.c_int),
+        ("min_confidence", ctypes.c_double),
+    ]
+
+
+class SessionOptions(ctypes.Structure):
+    _fields_ = [
+        ("call_id", ctypes.c_char_p),
+        ("session_id", ctypes.c_char_p),
+        ("ctx_json", ctypes.c_char_p),
+        ("clock", CLOCK_FN),
+        ("clock_user", ctypes.c_void_p),
+        ("trace", TRACE_FN),
+        ("trace_user", ctypes.c_void_p),
+        ("limits", ctypes.POINTER(Limits)),
+    ]
+
+
+# The structures the package lays out itself, by C name; tests/abi_probe.c
+# prints the C compiler's view of the same ones so that a test can compare.
+STRUCTS = {
+    "ivrsm_error": Error,
+    "ivrsm_diagnostic": Diagnostic,
+    "ivrsm_event": Event,
+    "ivrsm_header": Header,
+    "ivrsm_command": Command,
+    "ivrsm_limits": Limits,
+    "ivrsm_session_options": SessionOptions,
+}
+
+
+_P = ctypes.c_void_p
+_PP = ctypes.POINTER(ctypes.c_void_p)
+_ERR = ctypes.POINTER(Error)
+
+# name: (restype, argtypes)
+_PROTOTYPES = {
+    "ivrsm_version": (ctypes.c_char_p, []),
+    "ivrsm_version_num": (ctypes.c_int, []),
+    "ivrsm_strerror": (ctypes.c_char_p, [ctypes.c_int]),
+    "ivrsm_machine_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP, _ERR]),
+    "ivrsm_machine_load_buffer": (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, _PP, _ERR],
+    ),
+    "ivrsm_machine_unref": (None, [_P]),
+    "ivrsm_machine_name": (ctypes.c_char_p, [_P]),
+    "ivrsm_machine_version": (ctypes.c_char_p, [_P]),
+    "ivrsm_machine_state_count": (ctypes.c_size_t, [_P]),
+    "ivrsm_machine_state_name": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
+    "ivrsm_machine_state_type": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
+    "ivrsm_machine_initial_state": (ctypes.c_size_t, [_P]),
+    "ivrsm_check_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP]),
+    "ivrsm_check_buffer": (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, _PP],
+    ),
+    "ivrsm_diagnostics_count": (ctypes.c_size_t, [_P]),
+    "ivrsm_diagnostics_get": (ctypes.POINTER(Diagnostic), [_P, ctypes.c_size_t]),
+    "ivrsm_diagnostics_file": (ctypes.c_char_p, [_P]),
+    "ivrsm_diagnostics_free": (None, [_P]),
+    "ivrsm_free": (None, [_P]),
+    "ivrsm_session_new": (ctypes.c_int, [_P, ctypes.POINTER(SessionOptions), _PP, _ERR]),
+    "ivrsm_session_start": (ctypes.c_int, [_P]),
+    "ivrsm_session_feed": (ctypes.c_int, [_P, ctypes.POINTER(Event)]),
+    "ivrsm_session_next_command": (ctypes.POINTER(Command), [_P]),
+    "ivrsm_session_ended": (ctypes.c_int, [_P]),
+    "ivrsm_session_state": (ctypes.c_char_p, [_P]),
+    # Strings the caller must free come back as raw pointers, not c_char_p,
+    # so that ctypes does not lose the address before ivrsm_free() sees it.
+    "ivrsm_session_ctx_json": (_P, [_P]),
+    "ivrsm_session_snapshot": (ctypes.c_int, [_P, _PP]),
+    "ivrsm_session_restore": (
+        ctypes.c_int,
+        [_P, ctypes.c_char_p, ctypes.POINTER(SessionOptions), _PP, _ERR],
+    ),
+    "ivrsm_session_free": (None, [_P]),
+}
+
+
+def _candidates():
+    """Where to look for the library, in order, with why (for the error message)."""
+    env = os.environ.get("IVRSM_LIBRARY")
+    if env:
+        # An explicit choice is never second-guessed by the other places.
+        return [(env, "IVRSM_LIBRARY")]
+    found = []
+    # bindings/python/ivrsm/_native.py -> the source tree's root.
+    root = Path(__file__).resolve().parents[3]
+    builds = sorted(
+        root.glob("build*/lib/libivrsm.so"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    found += [(str(p), "build tree") for p in builds]
+    system = ctypes.util.find_library("ivrsm")
+    if system:
+        found.append((system, "system"))
+    return found
+
+
+def _load():
+    tried = []
+    for path, origin in _candidates():
+        try:
+            handle = ctypes.CDLL(path)
+        except OSError as exc:
+            tried.append(f"{path} ({origin}): {exc}")
+            continue
+        for name, (restype, argtypes) in _PROTOTYPES.items():
+            fn = getattr(handle, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        major = handle.ivrsm_version_num() >> 16
+        if major != ABI_MAJOR:
+            raise ImportError(
+                f"ivrsm: {path} is libivrsm {handle.ivrsm_version().decode()}, "
+                f"this package needs {ABI_MAJOR}.x"
+            )
+        return handle
+    detail = "; ".join(tried) if tried else "no candidate found"
+    raise ImportError(
+        "ivrsm: cannot load libivrsm (" + detail + "). Set IVRSM_LIBRARY to the "
+        "path of libivrsm.so, build the library with meson, or install it."
+    )
+
+
+lib = _load()
+
+
+def text(raw):
+    """A C string from the library as str (None stays None)."""
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def to_c(value, what):
+    """A Python str as the NUL-terminated UTF-8 the library expects."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        raw = value
+    elif isinstance(value, str):
+        raw = value.encode("utf-8")
+    else:
+        raise TypeError(f"ivrsm: {what} must be a str, not {type(value).__name__}")
+    if b"\0" in raw:
+        raise ValueError(f"ivrsm: {what} contains a NUL character")
+    return raw
+
+
+def take_string(address):
+    """Copy a string the library handed over to the caller, then free it."""
+    if not address:
+        raise MemoryError("ivrsm: the library could not allocate a string")
+    try:
+        return ctypes.string_at(address).decode("utf-8", "replace")
+    finally:
+        lib.ivrsm_free(address)
+
+
+def strerror(code):
+    return lib.ivrsm_strerror(code).decode("utf-8", "replace")

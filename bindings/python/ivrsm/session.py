@@ -1,0 +1,423 @@
+"""Sessions: one per call. Feed events, pull commands."""
+
+import ctypes
+import datetime
+import json
+
+from . import _native
+from .errors import Error, from_code, from_struct
+
+
+def _json_or_text(raw):
+    """A JSON text from the library as a value; anything else stays a string."""
+    if raw is None:
+        return None
+    value = _native.text(raw)
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _ask_dict(a):
+    return {
+        "dtmf": bool(a.dtmf),
+        "speech": bool(a.speech),
+        "min_digits": a.min_digits,
+        "max_digits": a.max_digits,
+        "terminators": _native.text(a.terminators),
+        "timeout_ms": a.timeout_ms,
+        "digit_timeout_ms": a.digit_timeout_ms,
+        "barge_in": bool(a.barge_in),
+        "hints": [_native.text(a.hints[i]) for i in range(a.hint_count)],
+        "collect": _native.text(a.collect),
+    }
+
+
+def _http_fields(h):
+    headers = {}
+    for i in range(h.header_count):
+        header = h.headers[i]
+        if header.name is not None:
+            headers[_native.text(header.name)] = _native.text(header.value)
+    return {
+        "endpoint": _native.text(h.endpoint),
+        "method": _native.text(h.method),
+        "path": _native.text(h.path),
+        "query": _native.text(h.query),
+        "headers": headers,
+        "body": _json_or_text(h.body),
+        "idempotency_key": _native.text(h.idempotency_key),
+        "timeout_ms": h.timeout_ms,
+    }
+
+
+def command_dict(c):
+    """Copy a command out of the library's struct, which only lives until the next call."""
+    kind = _native.COMMAND_TYPES.get(c.type, "unknown")
+    out = {"type": kind, "id": c.id, "state": _native.text(c.state), "text": _native.text(c.text)}
+    if kind == "ask":
+        out["ask"] = _ask_dict(c.ask)
+    elif kind == "http":
+        out.update(_http_fields(c.http))
+    elif kind == "handoff":
+        out["queue"] = _native.text(c.handoff.queue)
+        out["context"] = _json_or_text(c.handoff.context)
+    elif kind == "hangup":
+        out["reason"] = _native.text(c.hangup.reason)
+    return out
+
+
+def _milliseconds(value):
+    """What a clock returned, as milliseconds since the epoch."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ValueError("ivrsm: the clock returned a naive datetime; give it a timezone")
+        return int(value.timestamp() * 1000)
+    return int(value)
+
+
+_LIMIT_KEYS = {name for name, _ in _native.Limits._fields_}
+
+
+def _limits(limits):
+    """A dict of per-call bounds as the C struct; None keeps the machine's."""
+    if limits is None:
+        return None
+    unknown = set(limits) - _LIMIT_KEYS
+    if unknown:
+        raise ValueError(
+            f"ivrsm: unknown limits {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(_LIMIT_KEYS))})"
+        )
+    out = _native.Limits()
+    for key, value in limits.items():
+        if key == "min_confidence":
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"ivrsm: min_confidence must be within 0..1, not {value!r}")
+            out.min_confidence = float(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"ivrsm: {key} must be a non-negative int, not {value!r}")
+            setattr(out, key, value)
+    return out
+
+
+class _Hooks:
+    """The clock and trace callbacks of one session, as C function pointers.
+
+    They must outlive the C session, so the Session holds this object until
+    after ivrsm_session_free(). An exception raised by a callback cannot cross
+    the C library: it is kept here and raised again once the library returns.
+    Nothing here refers back to the Session, so dropping a session frees the
+    C object at once.
+    """
+
+    def __init__(self, clock, trace):
+        for what, fn in (("clock", clock), ("trace", trace)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"ivrsm: {what} must be callable or None")
+        self.clock = clock
+        self.trace = trace
+        self.busy = False
+        self.pending = None
+        self.clock_fn = _native.CLOCK_FN(self._on_clock) if clock else _native.CLOCK_FN()
+        self.trace_fn = _native.TRACE_FN(self._on_trace) if trace else _native.TRACE_FN()
+
+    def options(self, limits):
+        opts = _native.SessionOptions()
+        opts.clock = self.clock_fn
+        opts.trace = self.trace_fn
+        if limits is not None:
+            opts.limits = ctypes.pointer(limits)
+        return opts
+
+    def _keep(self, exc):
+        if self.pending is None:
+            self.pending = exc
+
+    def _on_clock(self, _user):
+        if self.pending is not None:
+            return 0
+        try:
+            return _milliseconds(self.clock())
+        except BaseException as exc:  # noqa: B036 - re-raised after the C call
+            self._keep(exc)
+            return 0
+
+    def _on_trace(self, _user, record):
+        if self.pending is not None:
+            return
+        try:
+            self.trace(json.loads(record.decode("utf-8", "replace")))
+        except BaseException as exc:  # noqa: B036 - re-raised after the C call
+            self._keep(exc)
+
+    def call(self, fn, *args):
+        """Call into the library, refusing re-entry from a callback."""
+        if self.busy:
+            raise RuntimeError(
+                "ivrsm: a session cannot be used from its own clock or trace callback"
+            )
+        self.busy = True
+        try:
+            result = fn(*args)
+        finally:
+            self.busy = False
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            raise pending
+        return result
+
+
+class Session:
+    """One call on a machine.
+
+    Start it, then loop: execute what commands() returns, and feed what
+    happened with the feed_* methods. A feed either returns None (the event
+    was taken) or raises an Error subclass: DuplicateEvent, StaleResult,
+    UnexpectedEvent, SessionEnded, StateError (nothing happened in each case).
+
+    clock: a callable returning the time, as milliseconds since the Unix epoch
+        (or an aware datetime); the session asks it when it resolves dates.
+        None means 1970-01-01.
+    trace: a callable receiving each trace record as a dict, secrets
+        replaced by "***".
+    limits: per-call bounds overriding the machine's, a dict with any of
+        max_consecutive_failures, max_state_visits, max_steps_per_event,
+        otp_max_attempts, min_confidence (0 or absent: the machine's value).
+    Both are only called from within start() and the feed methods, in the
+    calling thread, and must not call back into the session.
+    """
+
+    _free = _native.lib.ivrsm_session_free
+
+    def __init__(
+        self,
+        machine,
+        call_id=None,
+        session_id=None,
+        ctx=None,
+        clock=None,
+        trace=None,
+        limits=None,
+    ):
+        self._handle = None
+        self._hooks = _Hooks(clock, trace)
+        self.machine = machine
+        if ctx is not None and not isinstance(ctx, str):
+            ctx = json.dumps(ctx, ensure_ascii=False)
+        opts = self._hooks.options(_limits(limits))
+        opts.call_id = _native.to_c(call_id, "call_id")
+        opts.session_id = _native.to_c(session_id, "session_id")
+        opts.ctx_json = _native.to_c(ctx, "ctx")
+        out = ctypes.c_void_p()
+        err = _native.Error()
+        rc = _native.lib.ivrsm_session_new(
+            machine.handle(), ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err)
+        )
+        if rc != 0:
+            raise from_struct(rc, err, Error)
+        self._handle = out.value
+
+    @classmethod
+    def restore(cls, machine, snapshot, clock=None, trace=None, limits=None):
+        """Rebuild a session saved by snapshot(), on a machine of the same name and version.
+
+        clock, trace and limits as for a new session (they are not saved).
+        Raises SnapshotError when the snapshot is malformed or of another machine.
+        """
+        session = cls.__new__(cls)
+        session._handle = None
+        session._hooks = _Hooks(clock, trace)
+        session.machine = machine
+        opts = session._hooks.options(_limits(limits))
+        out = ctypes.c_void_p()
+        err = _native.Error()
+        rc = _native.lib.ivrsm_session_restore(
+            machine.handle(),
+            _native.to_c(snapshot, "snapshot"),
+            ctypes.byref(opts),
+            ctypes.byref(out),
+            ctypes.byref(err),
+        )
+        if rc != 0:
+            raise from_struct(rc, err, from_code(rc).__class__)
+        session._handle = out.value
+        return session
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def _live(self):
+        if self._handle is None:
+            raise ValueError("ivrsm: the session is closed")
+        return self._handle
+
+    def _check(self, rc, detail=None):
+        if rc != 0:
+            raise from_code(rc, detail)
+
+    def start(self):
+        """Enter the initial state; its commands are then ready in commands()."""
+        self._check(self._hooks.call(_native.lib.ivrsm_session_start, self._live()))
+
+    @property
+    def closed(self):
+        return self._handle is None
+
+    def close(self):
+        """Free the C session now. Idempotent; the session is unusable afterwards."""
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            return
+        hooks = getattr(self, "_hooks", None)
+        if hooks is not None and hooks.busy:
+            raise RuntimeError("ivrsm: a session cannot be closed from its own callback")
+        self._handle = None
+        self._free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def __repr__(self):
+        if self._handle is None:
+            return "<ivrsm.Session closed>"
+        return f"<ivrsm.Session state={self.state!r} ended={self.ended}>"
+
+    # --- events ------------------------------------------------------------------
+
+    def _feed(self, event_type, event_id=None, detail=None, **fields):
+        ev = _native.Event()
+        ev.type = event_type
+        ev.event_id = _native.to_c(event_id, "event_id")
+        ev.confidence = -1.0
+        for name, value in fields.items():
+            setattr(ev, name, value)
+        rc = self._hooks.call(_native.lib.ivrsm_session_feed, self._live(), ctypes.byref(ev))
+        if rc != 0:
+            what = f"{detail} event {event_id!r}" if event_id is not None else f"{detail} event"
+            raise from_code(rc, what)
+
+    def feed_dtmf(self, digits, event_id=None):
+        """The caller keyed ``digits`` (0-9 * # A-D)."""
+        self._feed(_native.EVENT_DTMF, event_id, "dtmf", text=_native.to_c(digits, "digits"))
+
+    def feed_speech(self, text, confidence=None, event_id=None):
+        """The recogniser heard ``text``, with a confidence in 0..1 (None: certain)."""
+        if confidence is not None and not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"ivrsm: confidence must be within 0..1, not {confidence!r}")
+        self._feed(
+            _native.EVENT_SPEECH,
+            event_id,
+            "speech",
+            text=_native.to_c(text, "text"),
+            confidence=-1.0 if confidence is None else float(confidence),
+        )
+
+    def feed_intent(self, name, event_id=None):
+        """An external recogniser understood the intent ``name``."""
+        self._feed(_native.EVENT_INTENT, event_id, "intent", text=_native.to_c(name, "name"))
+
+    def feed_noinput(self, event_id=None):
+        """The caller said nothing before the timeout."""
+        self._feed(_native.EVENT_NOINPUT, event_id, "noinput")
+
+    def feed_nomatch(self, event_id=None):
+        """The recogniser rejected what it heard."""
+        self._feed(_native.EVENT_NOMATCH, event_id, "nomatch")
+
+    def feed_result(self, command_id, status, body=None, error=None, event_id=None):
+        """The answer to http command ``command_id`` (an id, or the command's dict).
+
+        status: the HTTP status, 0 for a transport error (then give ``error``,
+        e.g. "timeout"). body: the response as JSON text (str or bytes), or
+        any JSON-serialisable value, or None.
+        """
+        if body is not None and not isinstance(body, (str, bytes)):
+            body = json.dumps(body, ensure_ascii=False)
+        raw_body = body.encode("utf-8") if isinstance(body, str) else body
+        self._feed(
+            _native.EVENT_ACTION_RESULT,
+            event_id,
+            "result",
+            command_id=_command_id(command_id),
+            status=int(status),
+            body=raw_body,
+            body_len=len(raw_body) if raw_body else 0,
+            error=_native.to_c(error, "error"),
+        )
+
+    def feed_handoff(self, command_id, ok, event_id=None):
+        """Whether the transfer of handoff command ``command_id`` succeeded."""
+        self._feed(
+            _native.EVENT_HANDOFF_RESULT,
+            event_id,
+            "handoff result",
+            command_id=_command_id(command_id),
+            ok=1 if ok else 0,
+        )
+
+    def hangup(self, event_id=None):
+        """The caller hung up: the session ends."""
+        self._feed(_native.EVENT_HANGUP, event_id, "hangup")
+
+    # --- commands and state -------------------------------------------------------
+
+    def next_command(self):
+        """The next command as a dict, or None when there is none."""
+        ptr = self._hooks.call(_native.lib.ivrsm_session_next_command, self._live())
+        return command_dict(ptr.contents) if ptr else None
+
+    def commands(self):
+        """Every command waiting, as a list of dicts (oldest first)."""
+        found = []
+        while True:
+            command = self.next_command()
+            if command is None:
+                return found
+            found.append(command)
+
+    @property
+    def state(self):
+        """Name of the current state, None before start()."""
+        return _native.text(_native.lib.ivrsm_session_state(self._live()))
+
+    @property
+    def ended(self):
+        """True once the call is over (hangup emitted or received, handoff done)."""
+        return bool(_native.lib.ivrsm_session_ended(self._live()))
+
+    @property
+    def ctx(self):
+        """A copy of the session's ctx, secrets included (for the host, not for logs)."""
+        handle = self._live()
+        return json.loads(self._hooks.call(_take_ctx, handle))
+
+    def snapshot(self):
+        """The whole session as a JSON text, for Session.restore()."""
+        handle = self._live()
+        out = ctypes.c_void_p()
+        rc = self._hooks.call(_native.lib.ivrsm_session_snapshot, handle, ctypes.byref(out))
+        self._check(rc, "snapshot")
+        return _native.take_string(out.value)
+
+
+def _take_ctx(handle):
+    return _native.take_string(_native.lib.ivrsm_session_ctx_json(handle))
+
+
+def _command_id(value):
+    if isinstance(value, dict):
+        value = value["id"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError(f"ivrsm: a command id must be a non-negative int, not {value!r}")
+    return value
+
+
+__all__ = ["Session"]

@@ -1,0 +1,101 @@
+"""Who frees what, and when: close(), context managers, the garbage collector."""
+
+import gc
+import unittest
+import weakref
+
+from support import MENU, MENU_CTX, NOW_MS, SEED, types
+
+import ivrsm
+
+
+class LifetimeTest(unittest.TestCase):
+    def test_create_and_drop_a_thousand_sessions(self):
+        m = ivrsm.Machine.load(SEED)
+        records = []
+        for i in range(1000):
+            s = m.session(
+                call_id=f"call-{i}",
+                ctx={"n": i},
+                clock=lambda: NOW_MS,
+                trace=records.append,
+            )
+            s.start()
+            if i % 2:
+                s.feed_dtmf("1")
+            # Dropped without close(): freed by reference counting at once.
+            del s
+        self.assertEqual(sum(1 for r in records if r["kind"] == "start"), 1000)
+        gc.collect()
+        m.close()
+
+    def test_sessions_dropped_in_any_order_with_their_machine(self):
+        sessions = []
+        for _ in range(10):
+            m = ivrsm.Machine.load(MENU)
+            sessions += [m.session(ctx=MENU_CTX, trace=lambda r: None) for _ in range(100)]
+            del m  # the sessions keep the C machine alive
+        for s in sessions[::3]:
+            s.start()
+        for s in sessions[1::3]:
+            s.close()
+        gc.collect()
+        for s in sessions[::3]:
+            self.assertEqual(types(s.commands()), ["ask"])
+        del sessions
+        gc.collect()
+
+    def test_closing_the_machine_does_not_disturb_a_call(self):
+        m = ivrsm.Machine.load(MENU)
+        s = m.session(ctx=MENU_CTX)
+        m.close()
+        s.start()
+        s.feed_dtmf("1")
+        self.assertEqual(s.state, "hours")
+        s.close()
+
+    def test_a_closed_session_refuses_calls(self):
+        with ivrsm.Machine.load(MENU) as m:
+            with m.session() as s:
+                s.start()
+            self.assertTrue(s.closed)
+            s.close()  # idempotent
+            self.assertEqual(repr(s), "<ivrsm.Session closed>")
+            for call in (s.start, s.commands, s.snapshot, s.feed_noinput, lambda: s.state):
+                with self.assertRaisesRegex(ValueError, "the session is closed"):
+                    call()
+
+    def test_callbacks_live_as_long_as_the_session(self):
+        class Sink:
+            def __init__(self):
+                self.count = 0
+
+            def __call__(self, record):
+                self.count += 1
+
+        sink = Sink()
+        probe = weakref.ref(sink)
+        s = ivrsm.Machine.load(MENU).session(trace=sink)
+        del sink
+        gc.collect()
+        self.assertIsNotNone(probe())
+        s.start()
+        s.feed_noinput()
+        self.assertGreater(probe().count, 3)
+        del s
+        gc.collect()
+        self.assertIsNone(probe())
+
+    def test_restored_sessions_are_freed_too(self):
+        m = ivrsm.Machine.load(MENU)
+        s = m.session()
+        s.start()
+        snapshot = s.snapshot()
+        for _ in range(500):
+            r = ivrsm.Session.restore(m, snapshot, trace=lambda rec: None)
+            r.feed_noinput()
+        gc.collect()
+
+
+if __name__ == "__main__":
+    unittest.main()

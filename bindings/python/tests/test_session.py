@@ -1,0 +1,407 @@
+"""A small menu machine end to end, every feed error, callbacks and their failures."""
+
+import unittest
+
+from support import DATES, MENU, MENU_CTX, NOW_MS, only, types
+
+import ivrsm
+
+MENU_PROMPT = "Pour nos horaires, dites horaires ou tapez 1. Pour un conseiller, tapez 0."
+
+
+class MenuTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.machine = ivrsm.Machine.load(MENU)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.machine.close()
+
+    def started(self, **options):
+        options.setdefault("call_id", "c-1")
+        options.setdefault("ctx", MENU_CTX)
+        s = self.machine.session(**options)
+        self.addCleanup(s.close)
+        s.start()
+        return s
+
+    def test_before_start(self):
+        s = self.machine.session()
+        self.assertIsNone(s.state)
+        self.assertFalse(s.ended)
+        self.assertEqual(s.commands(), [])
+        with self.assertRaises(ivrsm.StateError) as cm:
+            s.feed_dtmf("1")
+        self.assertEqual(cm.exception.code, ivrsm.ESTATE)
+        s.start()
+        with self.assertRaises(ivrsm.StateError):
+            s.start()
+
+    def test_ask_carries_what_to_listen_for(self):
+        s = self.started()
+        (ask,) = s.commands()
+        self.assertEqual(ask["type"], "ask")
+        self.assertEqual(ask["id"], 1)
+        self.assertEqual(ask["state"], "menu")
+        self.assertEqual(ask["text"], MENU_PROMPT)
+        self.assertEqual(
+            ask["ask"],
+            {
+                "dtmf": True,
+                "speech": True,
+                "min_digits": 1,
+                "max_digits": 1,
+                "terminators": "",
+                "timeout_ms": 5000,
+                "digit_timeout_ms": 3000,
+                "barge_in": True,
+                "hints": ["horaires", "heures d'ouverture", "conseiller"],
+                "collect": None,
+            },
+        )
+        self.assertEqual(s.state, "menu")
+        self.assertEqual(s.ctx, dict(MENU_CTX, call_id="c-1", session_id="s-c-1"))
+
+    def test_dtmf_noinput_http_speech_handoff(self):
+        s = self.started()
+        s.commands()
+        s.feed_noinput()
+        (again,) = s.commands()
+        self.assertEqual((again["type"], again["id"], again["text"]), ("ask", 2, MENU_PROMPT))
+
+        s.feed_dtmf("1")
+        (http,) = s.commands()
+        self.assertEqual(s.state, "hours")
+        self.assertEqual(
+            http,
+            {
+                "type": "http",
+                "id": 3,
+                "state": "hours",
+                "text": None,
+                "endpoint": "get_hours",
+                "method": "GET",
+                "path": "/sites/lyon/hours",
+                "query": "lang=fr",
+                "headers": {"Authorization": "Bearer tok-abc"},
+                "body": {"pin_code": "9876", "caller": "c-1"},
+                "idempotency_key": "s-c-1-3",
+                "timeout_ms": 2500,
+            },
+        )
+
+        s.feed_result(http["id"], 200, '{"voice_hours": "de 9 heures à 18 heures"}')
+        (ask,) = s.commands()
+        self.assertEqual(ask["state"], "more")
+        self.assertEqual(
+            ask["text"],
+            "Nous sommes ouverts de 9 heures à 18 heures. "
+            "Autre chose ? Pour un conseiller, dites conseiller ou tapez 0.",
+        )
+        self.assertEqual(s.ctx["opening"], "de 9 heures à 18 heures")
+
+        s.feed_speech("je voudrais un conseiller s'il vous plaît", confidence=0.9)
+        (handoff,) = s.commands()
+        self.assertEqual(handoff["type"], "handoff")
+        self.assertEqual(handoff["queue"], "front_desk")
+        self.assertEqual(handoff["text"], "Je vous passe un conseiller.")
+        context = handoff["context"]
+        self.assertEqual(context["call_id"], "c-1")
+        self.assertEqual(context["path"], ["menu", "hours", "more", "agent"])
+        self.assertEqual(context["ctx"]["pin_code"], "***")
+        self.assertFalse(s.ended)
+
+        s.feed_handoff(handoff, True)
+        self.assertEqual(s.commands(), [])
+        self.assertTrue(s.ended)
+        with self.assertRaises(ivrsm.SessionEnded) as cm:
+            s.feed_dtmf("1")
+        self.assertEqual(cm.exception.code_name, "EENDED")
+
+    def test_fallback_sets_and_says_goodbye(self):
+        s = self.started()
+        s.commands()
+        s.feed_speech("quel temps fait-il")
+        say, hangup = s.commands()
+        self.assertEqual((say["type"], say["text"]), ("say", "Merci. Au revoir."))
+        self.assertEqual((hangup["type"], hangup["reason"]), ("hangup", "goodbye"))
+        self.assertTrue(s.ended)
+        self.assertEqual(s.state, "goodbye")
+        self.assertIs(s.ctx["fell_back"], True)
+
+    def test_low_confidence_is_no_match(self):
+        s = self.started()
+        s.commands()
+        s.feed_speech("horaires", confidence=0.1)
+        self.assertEqual(types(s.commands()), ["say", "hangup"])
+        with self.assertRaisesRegex(ValueError, "confidence must be within 0..1"):
+            s.feed_speech("horaires", confidence=1.5)
+
+    def test_intent_from_an_external_recogniser(self):
+        s = self.started()
+        s.commands()
+        s.feed_intent("hours")
+        self.assertEqual(only(s.commands(), "http")["path"], "/sites/lyon/hours")
+
+    def test_silence_twice_ends_the_call(self):
+        s = self.started()
+        s.commands()
+        s.feed_noinput()
+        s.feed_noinput()
+        self.assertEqual(types(s.commands()), ["ask", "say", "hangup"])
+        self.assertTrue(s.ended)
+
+    def test_failed_action_then_failed_handoff(self):
+        s = self.started()
+        s.commands()
+        s.feed_dtmf("1")
+        http = only(s.commands(), "http")
+        s.feed_result(http, 503, '{"error": "down"}')
+        handoff = only(s.commands(), "handoff")
+        self.assertEqual(
+            handoff["text"], "Je n'ai pas pu lire nos horaires. Je vous passe un conseiller."
+        )
+        s.feed_handoff(handoff["id"], False)
+        say, hangup = s.commands()
+        self.assertEqual(say["text"], "Tous nos conseillers sont occupés. Merci. Au revoir.")
+        self.assertEqual(hangup["reason"], "goodbye")
+
+    def test_transport_error(self):
+        s = self.started()
+        s.commands()
+        s.feed_dtmf("1")
+        http = only(s.commands(), "http")
+        s.feed_result(http["id"], 0, error="timeout")
+        self.assertEqual(only(s.commands(), "handoff")["state"], "agent")
+
+    def test_body_as_a_python_value(self):
+        s = self.started()
+        s.commands()
+        s.feed_dtmf("1")
+        http = only(s.commands(), "http")
+        s.feed_result(http, 200, {"voice_hours": "jour et nuit"})
+        self.assertEqual(s.ctx["opening"], "jour et nuit")
+
+    def test_limits_of_one_call_override_the_machine(self):
+        s = self.started(limits={"max_consecutive_failures": 1})
+        s.commands()
+        s.feed_noinput()
+        # One failure is the bound: the call escalates to the agent at once.
+        handoff = only(s.commands(), "handoff")
+        self.assertEqual(handoff["state"], "agent")
+        strict = self.started(limits={"min_confidence": 0.95})
+        strict.commands()
+        strict.feed_speech("horaires", confidence=0.9)
+        self.assertEqual(types(strict.commands()), ["say", "hangup"])
+        restored = ivrsm.Session.restore(
+            self.machine, self.started().snapshot(), limits={"max_consecutive_failures": 1}
+        )
+        restored.commands()
+        restored.feed_nomatch()
+        self.assertEqual(only(restored.commands(), "handoff")["queue"], "front_desk")
+
+    def test_bad_limits(self):
+        with self.assertRaisesRegex(ValueError, "unknown limits max_fun"):
+            self.machine.session(limits={"max_fun": 1})
+        with self.assertRaisesRegex(ValueError, "max_state_visits must be a non-negative int"):
+            self.machine.session(limits={"max_state_visits": -1})
+        with self.assertRaisesRegex(ValueError, "min_confidence must be within 0..1"):
+            self.machine.session(limits={"min_confidence": 3})
+
+    def test_caller_hangs_up(self):
+        s = self.started()
+        s.commands()
+        s.hangup(event_id="h1")
+        self.assertTrue(s.ended)
+        self.assertEqual(s.commands(), [])
+        with self.assertRaises(ivrsm.SessionEnded):
+            s.hangup()
+
+
+class FeedErrorTest(unittest.TestCase):
+    def setUp(self):
+        self.machine = ivrsm.Machine.load(MENU)
+        self.addCleanup(self.machine.close)
+        self.s = self.machine.session(call_id="c-2", ctx=MENU_CTX)
+        self.addCleanup(self.s.close)
+        self.s.start()
+        self.s.commands()
+
+    def test_duplicate_event_id_is_ignored(self):
+        s = self.s
+        s.feed_noinput(event_id="ev-1")
+        self.assertEqual(types(s.commands()), ["ask"])
+        with self.assertRaises(ivrsm.DuplicateEvent) as cm:
+            s.feed_noinput(event_id="ev-1")
+        e = cm.exception
+        self.assertEqual(e.code, ivrsm.EDUPLICATE)
+        self.assertEqual(str(e), "noinput event 'ev-1': duplicate event id, event ignored")
+        # Nothing happened: a second silence would have ended the call.
+        self.assertEqual(s.commands(), [])
+        self.assertFalse(s.ended)
+        with self.assertRaises(ivrsm.DuplicateEvent):
+            s.feed_dtmf("1", event_id="ev-1")
+        s.feed_dtmf("1", event_id="ev-2")
+        self.assertEqual(s.state, "hours")
+
+    def test_stale_and_unexpected_while_http_is_pending(self):
+        s = self.s
+        s.feed_dtmf("1")
+        http = only(s.commands(), "http")
+        with self.assertRaises(ivrsm.StaleResult) as cm:
+            s.feed_result(http["id"] + 100, 200, "{}")
+        self.assertEqual(cm.exception.code, ivrsm.ESTALE)
+        with self.assertRaises(ivrsm.StaleResult):
+            s.feed_handoff(http["id"], True)
+        with self.assertRaises(ivrsm.UnexpectedEvent) as cm:
+            s.feed_dtmf("0")
+        self.assertEqual(cm.exception.code, ivrsm.EUNEXPECTED)
+        self.assertEqual(s.state, "hours")
+        s.feed_result(http, 200, '{"voice_hours": "le matin"}')
+        # Answered once: the same result again is stale.
+        with self.assertRaises(ivrsm.StaleResult):
+            s.feed_result(http, 200, '{"voice_hours": "le matin"}')
+        self.assertEqual(s.state, "more")
+
+    def test_too_long_input(self):
+        with self.assertRaises(ivrsm.Error) as cm:
+            self.s.feed_speech("a" * 5000)
+        self.assertEqual(cm.exception.code, ivrsm.ELIMIT)
+        self.assertEqual(self.s.state, "menu")
+
+    def test_bad_arguments(self):
+        s = self.s
+        with self.assertRaisesRegex(ValueError, "digits contains a NUL"):
+            s.feed_dtmf("1\x002")
+        with self.assertRaises(TypeError):
+            s.feed_dtmf(1)
+        with self.assertRaisesRegex(TypeError, "command id"):
+            s.feed_result(-1, 200)
+        with self.assertRaisesRegex(TypeError, "command id"):
+            s.feed_result("3", 200)
+
+    def test_bad_initial_ctx(self):
+        with self.assertRaises(ivrsm.Error) as cm:
+            self.machine.session(ctx="[1, 2]")
+        self.assertEqual(cm.exception.code, ivrsm.EINVAL)
+        self.assertIn("ctx", str(cm.exception))
+
+
+class CallbackTest(unittest.TestCase):
+    def test_clock_resolves_demain_to_the_next_day(self):
+        m = ivrsm.Machine.load(DATES)
+        asked = []
+
+        def clock():
+            asked.append(True)
+            return NOW_MS
+
+        s = m.session(clock=clock)
+        s.start()
+        ask = only(s.commands(), "ask")
+        self.assertEqual(ask["ask"]["collect"], "date_nl")
+        s.feed_speech("demain")
+        self.assertTrue(asked)
+        self.assertEqual(s.ctx["pref_date_from"], "2026-11-26")
+        self.assertEqual(s.ctx["pref_date_to"], "2026-11-26")
+        say, hangup = s.commands()
+        self.assertEqual(say["text"], "C'est noté, à partir du 2026-11-26.")
+        self.assertEqual(hangup["type"], "hangup")
+
+    def test_clock_may_return_an_aware_datetime(self):
+        import datetime
+
+        paris = datetime.timezone(datetime.timedelta(hours=1))
+        s = ivrsm.Machine.load(DATES).session(
+            clock=lambda: datetime.datetime(2026, 12, 31, 23, 30, tzinfo=paris)
+        )
+        s.start()
+        s.feed_speech("demain")
+        self.assertEqual(s.ctx["pref_date_from"], "2027-01-01")
+
+    def test_without_a_clock_dates_resolve_against_1970(self):
+        s = ivrsm.Machine.load(DATES).session()
+        s.start()
+        s.feed_dtmf("")  # nothing keyed: a no-match, asked again
+        s.feed_speech("demain")
+        self.assertEqual(s.ctx["pref_date_from"], "1970-01-02")
+
+    def test_clock_exception_reaches_the_caller(self):
+        def broken():
+            raise KeyError("no time today")
+
+        s = ivrsm.Machine.load(DATES).session(clock=broken)
+        s.start()
+        with self.assertRaises(KeyError):
+            s.feed_speech("demain")
+        # The session is still usable afterwards.
+        self.assertTrue(s.ended)
+
+    def test_trace_records_are_dicts_with_secrets_redacted(self):
+        records = []
+        m = ivrsm.Machine.load(MENU)
+        s = m.session(call_id="c-3", ctx=MENU_CTX, trace=records.append)
+        s.start()
+        s.feed_dtmf("1", event_id="k1")
+        http = only(s.commands(), "http")
+        s.feed_result(http, 200, {"voice_hours": "toujours"})
+        kinds = [r["kind"] for r in records]
+        self.assertEqual(kinds[:3], ["start", "transition", "command"])
+        self.assertEqual([r["seq"] for r in records], list(range(1, len(records) + 1)))
+        self.assertTrue(all(r["session"] == "s-c-3" for r in records))
+        event = next(r for r in records if r["kind"] == "event")
+        self.assertEqual((event["type"], event["event_id"], event["text"]), ("dtmf", "k1", "1"))
+        transition = [r for r in records if r["kind"] == "transition"][1]
+        self.assertEqual(
+            (transition["from"], transition["to"], transition["reason"]),
+            ("menu", "hours", "dtmf:hours"),
+        )
+        traced = next(r for r in records if r["kind"] == "command" and r["type"] == "http")
+        self.assertEqual(traced["headers"], {"Authorization": "***"})
+        self.assertEqual(traced["body"], {"pin_code": "***", "caller": "c-3"})
+        # The host's own copy keeps the real values.
+        self.assertEqual(http["body"]["pin_code"], "9876")
+        self.assertNotIn("9876", repr(records))
+
+    def test_trace_exception_reaches_the_caller(self):
+        calls = []
+
+        def trace(record):
+            calls.append(record)
+            raise RuntimeError("sink full")
+
+        s = ivrsm.Machine.load(MENU).session(trace=trace)
+        with self.assertRaisesRegex(RuntimeError, "sink full"):
+            s.start()
+        # Only the first failure is reported, later records are skipped.
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(s.state, "menu")
+        self.assertEqual(types(s.commands()), ["ask"])
+
+    def test_callbacks_cannot_reenter_the_session(self):
+        seen = []
+        box = {}
+
+        def trace(record):
+            try:
+                box["s"].commands()
+            except RuntimeError as exc:
+                seen.append(str(exc))
+
+        box["s"] = s = ivrsm.Machine.load(MENU).session(trace=trace)
+        s.start()
+        self.assertTrue(seen)
+        self.assertIn("cannot be used from its own clock or trace callback", seen[0])
+        self.assertEqual(types(s.commands()), ["ask"])
+
+    def test_callbacks_must_be_callable(self):
+        m = ivrsm.Machine.load(MENU)
+        with self.assertRaisesRegex(TypeError, "clock must be callable"):
+            m.session(clock=NOW_MS)
+        with self.assertRaisesRegex(TypeError, "trace must be callable"):
+            m.session(trace="stderr")
+
+
+if __name__ == "__main__":
+    unittest.main()
