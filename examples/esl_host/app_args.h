@@ -1,0 +1,126 @@
+/*
+ * From session commands to FreeSWITCH applications, and from the
+ * applications' completion events back to session events.
+ *
+ *   ask      play_and_get_digits MIN MAX 1 TIMEOUT TERMS 'say:TEXT' silence_stream://250
+ *                                ivrsm_digits [0-9*#A-D]+ DIGIT_TIMEOUT
+ *            or, when speech is accepted and a recogniser is configured,
+ *            play_and_detect_speech say:TEXT detect:ENGINE {no-input-timeout=T}GRAMMAR
+ *   say      speak ENGINE|VOICE|TEXT   (playback PATH for a "file:PATH" text)
+ *   handoff  set ivrsm_handoff_context=JSON, speak the text, then the configured
+ *            application: transfer QUEUE XML default, bridge DIAL-STRING, callcenter QUEUE
+ *   hangup   hangup NORMAL_CLEARING
+ *
+ * Text that reaches an argument is cleaned first (app_clean_text()):
+ * FreeSWITCH expands ${...} in every argument and splits some of them on
+ * spaces, quotes and '|', so text could otherwise run an API command or
+ * shift arguments. The argument itself always travels in a message body
+ * (see esl_wire.h).
+ */
+#ifndef ESL_HOST_APP_ARGS_H
+#define ESL_HOST_APP_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "esl_frame.h"
+#include "ivrsm/ivrsm.h"
+
+typedef enum handoff_app { HANDOFF_TRANSFER = 0, HANDOFF_BRIDGE, HANDOFF_CALLCENTER } handoff_app;
+
+typedef struct app_config {
+    const char *tts_engine;  /* speak's engine, e.g. "flite" (a token) */
+    const char *tts_voice;   /* speak's voice, e.g. "kal" (a token) */
+    const char *asr_engine;  /* NULL: every ask uses play_and_get_digits */
+    const char *asr_grammar; /* the grammar given to play_and_detect_speech (a token) */
+    handoff_app handoff;
+    const char *handoff_template; /* the application's argument; "{queue}" is replaced */
+} app_config;
+
+/* One application to execute: name and argument, both owned. */
+typedef struct app_step {
+    char *app;
+    char *arg;
+} app_step;
+
+/* Free what a step owns and zero it. */
+void app_step_clear(app_step *s);
+
+/* The application name of a handoff choice ("transfer"...), and back (-1 if unknown). */
+const char *app_handoff_name(handoff_app a);
+int app_handoff_parse(const char *name, handoff_app *out);
+
+/* The default argument template of a handoff application. */
+const char *app_handoff_default_template(handoff_app a);
+
+/*
+ * Check a handoff template: line-safe, holds "{queue}", and no other '{'.
+ * Returns 0 or -1 with a reason in err.
+ */
+int app_check_template(const char *tmpl, char *err, size_t errlen);
+
+/*
+ * `text` made safe for an application argument (new string, NULL when out
+ * of memory): control characters become spaces and a '$' that could start
+ * a ${...} expansion is dropped.
+ */
+char *app_clean_text(const char *text);
+
+/* Whether this ask goes to the speech recogniser (an OTP never does: codes stay off ASR logs). */
+bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c);
+
+/* The tts_engine / tts_voice channel variables that 'say:' prompts need (multiset). */
+int app_build_tts_setup(const app_config *cfg, app_step *out);
+
+/* The application for an ask command. Returns 0, or -1 when out of memory. */
+int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out);
+
+/*
+ * The application for a say (or a handoff's text). Returns 1 with *out set,
+ * 0 when there is nothing to say (empty text), -1 when out of memory.
+ */
+int app_build_say(const app_config *cfg, const char *text, app_step *out);
+
+/*
+ * The handoff application for `queue`. Returns 0, or -1 with a reason in
+ * err (a queue with characters that have no place in a dial string).
+ */
+int app_build_handoff(const app_config *cfg, const char *queue, app_step *out, char *err,
+                      size_t errlen);
+
+/* "set ivrsm_handoff_context=JSON" so the agent's side can read the context. */
+int app_build_handoff_context(const char *context_json, app_step *out);
+
+/* hangup NORMAL_CLEARING */
+int app_build_hangup(app_step *out);
+
+/* What an ask's completion means for the session. */
+typedef struct ask_result {
+    ivrsm_event_type type; /* DTMF, SPEECH, NOINPUT or NOMATCH */
+    char *text;            /* DTMF digits or transcript (owned), NULL otherwise */
+    double confidence;     /* SPEECH: 0..1, or -1 when the recogniser gave none */
+} ask_result;
+
+/*
+ * Read the result of an ask from its CHANNEL_EXECUTE_COMPLETE event.
+ * Returns 0 with *out filled (release with ask_result_clear()), 1 when the
+ * speech recogniser failed (GRAMMAR ERROR, ASR INIT ERROR...: ask again on
+ * the keypad; `why` holds the response), -1 when out of memory.
+ */
+int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why,
+                   size_t whylen);
+void ask_result_clear(ask_result *r);
+
+/*
+ * Parse a recogniser's result (NLSML, or plain text from engines that
+ * return the transcript alone). Returns 0 with *out filled, -1 when out of memory.
+ */
+int app_parse_speech_result(const char *result, ask_result *out);
+
+/* Whether the handoff application's completion (or an earlier bridge) means success. */
+bool app_handoff_ok(const app_config *cfg, const esl_msg *complete, bool bridged);
+
+/* Whether an event says the channel is hanging up (its completions carry no answer). */
+bool app_channel_gone(const esl_msg *ev);
+
+#endif

@@ -1,0 +1,667 @@
+/*
+ * Calls: sessions, the command in flight, events fed back. See calls.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "calls_int.h"
+#include "esl_wire.h"
+#include "strbuf.h"
+
+/* ---------------------------------------------------------------------------
+ * The table of calls
+ * ------------------------------------------------------------------------- */
+
+call *call_find(host *h, const char *uuid)
+{
+    for (size_t i = 0; i < h->call_count; i++) {
+        if (!strcmp(h->calls[i]->uuid, uuid))
+            return h->calls[i];
+    }
+    return NULL;
+}
+
+call *call_new(host *h, const char *uuid)
+{
+    if (h->call_count == h->call_cap) {
+        size_t cap = h->call_cap ? h->call_cap * 2 : 16;
+        call **p = realloc(h->calls, cap * sizeof(*p));
+        if (!p)
+            return NULL;
+        h->calls = p;
+        h->call_cap = cap;
+    }
+    call *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->h = h;
+    snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
+    if (esl_new_uuid(c->session_id, sizeof(c->session_id)) != 0) {
+        free(c);
+        return NULL;
+    }
+    h->calls[h->call_count++] = c;
+    return c;
+}
+
+static void clear_steps(call *c)
+{
+    for (size_t i = 0; i < CALL_MAX_STEPS; i++)
+        app_step_clear(&c->steps[i]);
+    app_step_clear(&c->keypad_fallback);
+    c->step_count = 0;
+    c->step = 0;
+    c->app_uuid[0] = '\0';
+}
+
+static void call_free(call *c)
+{
+    if (c->ticket)
+        c->ticket->call = NULL;
+    clear_steps(c);
+    ivrsm_session_free(c->s);
+    ivrsm_free(c->snapshot);
+    free(c);
+}
+
+void calls_purge(host *h, int64_t now_ms)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < h->call_count; i++) {
+        call *c = h->calls[i];
+        if (c->ended && now_ms - c->ended_at >= h->cfg.ended_linger_ms)
+            call_free(c);
+        else
+            h->calls[kept++] = c;
+    }
+    h->call_count = kept;
+}
+
+size_t calls_live(const host *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->call_count; i++)
+        n += !h->calls[i]->ended;
+    return n;
+}
+
+void calls_free_all(host *h)
+{
+    for (size_t i = 0; i < h->call_count; i++)
+        call_free(h->calls[i]);
+    free(h->calls);
+    h->calls = NULL;
+    h->call_count = h->call_cap = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Sessions
+ * ------------------------------------------------------------------------- */
+
+static int64_t wall_clock(void *user)
+{
+    (void)user;
+    return host_wall_ms();
+}
+
+/* The library's records are redacted (OTP, tokens, Authorization): safe to log. */
+static void on_trace(void *user, const char *record)
+{
+    call *c = user;
+    log_at(&c->h->log, LOG_DEBUG, "call %s: trace %s", c->uuid, record);
+}
+
+void call_session_options(call *c, ivrsm_session_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->call_id = c->uuid;
+    o->session_id = c->session_id;
+    o->clock = wall_clock;
+    o->trace = log_enabled(&c->h->log, LOG_DEBUG) ? on_trace : NULL;
+    o->trace_user = c;
+}
+
+static const char *event_name(ivrsm_event_type t)
+{
+    static const char *const names[] = {"",        "dtmf",          "speech",
+                                        "intent",  "noinput",       "nomatch",
+                                        "action result", "handoff result", "hangup"};
+    return (unsigned)t < 9 ? names[t] : "event";
+}
+
+/* Feed one event and save the session after it. Returns the feed's code. */
+static int feed(call *c, const ivrsm_event *ev)
+{
+    int rc = ivrsm_session_feed(c->s, ev);
+    if (rc == 0) {
+        c->events++;
+        snap_take(c);
+    } else if (rc != IVRSM_EDUPLICATE) {
+        log_at(&c->h->log, LOG_WARN, "call %s: the session refused the %s: %s", c->uuid,
+               event_name(ev->type), ivrsm_strerror(rc));
+    }
+    return rc;
+}
+
+void call_end(call *c, const char *how)
+{
+    if (c->ended)
+        return;
+    if (c->ticket) {
+        c->ticket->call = NULL; /* its result will be dropped */
+        c->ticket = NULL;
+    }
+    log_at(&c->h->log, LOG_INFO, "call %s: ended (%s) in state %s after %lu events", c->uuid, how,
+           c->s && ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?", c->events);
+    ivrsm_session_free(c->s);
+    c->s = NULL;
+    ivrsm_free(c->snapshot);
+    c->snapshot = NULL;
+    snap_remove(c);
+    clear_steps(c);
+    c->inflight_id = 0;
+    c->ended = true;
+    c->ended_at = host_monotonic_ms();
+}
+
+void call_hangup(call *c, const char *how)
+{
+    if (c->ended)
+        return;
+    ivrsm_event ev = {.type = IVRSM_EVENT_HANGUP, .confidence = -1};
+    if (c->s && !ivrsm_session_ended(c->s))
+        feed(c, &ev);
+    call_end(c, how);
+}
+
+/* ---------------------------------------------------------------------------
+ * Sending applications
+ * ------------------------------------------------------------------------- */
+
+typedef struct reply_ctx {
+    host *h;
+    char uuid[65];
+    char app_uuid[40];
+} reply_ctx;
+
+/* sendmsg's +OK only means queued; -ERR means the channel is not there any more. */
+static void on_execute_reply(void *user, const esl_reply *r)
+{
+    reply_ctx *ctx = user;
+    if (!r->lost && !r->ok) {
+        call *c = call_find(ctx->h, ctx->uuid);
+        if (c && !c->ended && !strcmp(c->app_uuid, ctx->app_uuid)) {
+            log_at(&c->h->log, LOG_WARN, "call %s: FreeSWITCH refused the command (%.120s)",
+                   c->uuid, r->text ? r->text : "");
+            call_hangup(c, "channel gone");
+        }
+    }
+    free(ctx);
+}
+
+/* Send one application; app_uuid receives its Event-UUID. Returns 0 or -1. */
+static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
+{
+    host *h = c->h;
+    if (!esl_conn_ready(h->esl) || esl_new_uuid(app_uuid, len) != 0)
+        return -1;
+    strbuf msg = {0};
+    reply_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (ctx) {
+        ctx->h = h;
+        snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
+        snprintf(ctx->app_uuid, sizeof(ctx->app_uuid), "%s", app_uuid);
+    }
+    if (!ctx || esl_build_execute(&msg, c->uuid, app_uuid, step->app, step->arg) != 0 ||
+        msg.oom ||
+        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) != 0) {
+        free(ctx);
+        sb_free(&msg);
+        app_uuid[0] = '\0';
+        return -1;
+    }
+    /* The argument is not logged: a prompt may read back what the caller said. */
+    log_at(&h->log, LOG_DEBUG, "call %s: execute %s (%zu bytes of argument, Event-UUID %s)",
+           c->uuid, step->app, strlen(step->arg), app_uuid);
+    sb_free(&msg);
+    return 0;
+}
+
+void call_send_step(call *c)
+{
+    if (c->step >= c->step_count)
+        return;
+    if (send_app(c, &c->steps[c->step], c->app_uuid, sizeof(c->app_uuid)) != 0) {
+        /* Not connected (or out of memory): the call is picked up again when
+         * the connection is ready. */
+        c->needs_resume = true;
+        return;
+    }
+    c->resume_pending = false;
+}
+
+void call_send_setup(call *c)
+{
+    app_step step = {0};
+    char app_uuid[40];
+    if (app_build_tts_setup(&c->h->apps, &step) == 0)
+        send_app(c, &step, app_uuid, sizeof(app_uuid));
+    app_step_clear(&step);
+}
+
+/* ---------------------------------------------------------------------------
+ * Executing commands
+ * ------------------------------------------------------------------------- */
+
+static void finish_inflight(call *c)
+{
+    c->inflight_id = 0;
+    clear_steps(c);
+}
+
+static void execute_say(call *c, const ivrsm_command *cmd)
+{
+    int rc = app_build_say(&c->h->apps, cmd->text, &c->steps[0]);
+    if (rc <= 0) {
+        if (rc < 0)
+            log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building a prompt", c->uuid);
+        finish_inflight(c);
+        return;
+    }
+    c->step_count = 1;
+    call_send_step(c);
+}
+
+static void execute_ask(call *c, const ivrsm_command *cmd)
+{
+    const app_config *apps = &c->h->apps;
+    c->ask_speech = !c->asr_failed && app_ask_uses_speech(apps, cmd);
+    c->ask_secret = cmd->ask.collect && !strcmp(cmd->ask.collect, "otp");
+    if (app_build_ask(apps, cmd, c->ask_speech, &c->steps[0]) != 0 ||
+        (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0)) {
+        log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
+        finish_inflight(c);
+        call_hangup(c, "out of memory");
+        return;
+    }
+    c->step_count = 1;
+    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[0].app);
+    call_send_step(c);
+}
+
+static void on_http_done(void *user, const ivrsm_http_result *r)
+{
+    http_ticket *t = user;
+    call *c = t->call;
+    const logger *log = &t->h->log;
+    if (!c) {
+        log_at(log, LOG_INFO, "http %s %s answered after its call ended: result dropped",
+               t->method, t->path);
+        free(t);
+        return;
+    }
+    c->ticket = NULL;
+    if (r->error)
+        log_at(log, LOG_INFO, "call %s: http %s %s failed: %s (%.0f ms)", c->uuid, t->method,
+               t->path, r->error, r->elapsed_ms);
+    else
+        log_at(log, LOG_INFO, "call %s: http %s %s -> %d (%.0f ms)", c->uuid, t->method, t->path,
+               r->status, r->elapsed_ms);
+    free(t);
+    ivrsm_event ev;
+    ivrsm_http_result_event(r, &ev);
+    finish_inflight(c);
+    feed(c, &ev);
+    call_pump(c);
+}
+
+static void execute_http(call *c, const ivrsm_command *cmd)
+{
+    if (c->ticket && c->ticket->command_id == cmd->id)
+        return; /* resumed while the request is still on the wire */
+    http_ticket *t = calloc(1, sizeof(*t));
+    int rc = t ? ivrsm_http_submit(c->h->http, cmd, on_http_done, t) : IVRSM_ENOMEM;
+    if (rc != 0) {
+        free(t);
+        log_at(&c->h->log, LOG_WARN, "call %s: cannot send %s %s: %s", c->uuid, cmd->http.method,
+               cmd->http.path, ivrsm_strerror(rc));
+        ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
+                          .command_id = cmd->id,
+                          .error = "request refused by the host",
+                          .confidence = -1};
+        finish_inflight(c);
+        feed(c, &ev);
+        return;
+    }
+    t->h = c->h;
+    t->call = c;
+    t->command_id = cmd->id;
+    snprintf(t->method, sizeof(t->method), "%s", cmd->http.method);
+    snprintf(t->path, sizeof(t->path), "%s", cmd->http.path);
+    c->ticket = t;
+}
+
+static void fail_handoff(call *c, uint64_t id, const char *why)
+{
+    log_at(&c->h->log, LOG_WARN, "call %s: handoff not possible: %s", c->uuid, why);
+    ivrsm_event ev = {.type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = 0, .confidence = -1};
+    finish_inflight(c);
+    feed(c, &ev);
+}
+
+static void execute_handoff(call *c, const ivrsm_command *cmd)
+{
+    const app_config *apps = &c->h->apps;
+    char why[200] = "out of memory";
+    size_t n = 0;
+    if (app_build_handoff_context(cmd->handoff.context, &c->steps[n]) != 0) {
+        fail_handoff(c, cmd->id, why);
+        return;
+    }
+    n++;
+    int said = app_build_say(apps, cmd->text, &c->steps[n]);
+    if (said < 0) {
+        fail_handoff(c, cmd->id, why);
+        return;
+    }
+    n += (size_t)said;
+    if (app_build_handoff(apps, cmd->handoff.queue, &c->steps[n], why, sizeof(why)) != 0) {
+        fail_handoff(c, cmd->id, why);
+        return;
+    }
+    c->step_count = n + 1;
+    c->bridged = false;
+    log_at(&c->h->log, LOG_INFO, "call %s: handoff to %s (%s)", c->uuid, cmd->handoff.queue,
+           c->steps[n].app);
+    call_send_step(c);
+}
+
+static void execute_hangup(call *c, const ivrsm_command *cmd)
+{
+    if (app_build_hangup(&c->steps[0]) != 0) {
+        finish_inflight(c);
+        call_end(c, "out of memory");
+        return;
+    }
+    c->step_count = 1;
+    log_at(&c->h->log, LOG_INFO, "call %s: hangup (%s)", c->uuid,
+           cmd->hangup.reason ? cmd->hangup.reason : "no reason");
+    call_send_step(c);
+}
+
+void call_execute(call *c, const ivrsm_command *cmd)
+{
+    clear_steps(c);
+    c->inflight_id = cmd->id;
+    c->inflight_type = cmd->type;
+    c->last_pulled_id = cmd->id;
+    snprintf(c->state, sizeof(c->state), "%s", cmd->state ? cmd->state : "?");
+    switch (cmd->type) {
+    case IVRSM_COMMAND_SAY:
+        execute_say(c, cmd);
+        break;
+    case IVRSM_COMMAND_ASK:
+        execute_ask(c, cmd);
+        break;
+    case IVRSM_COMMAND_HTTP:
+        execute_http(c, cmd);
+        break;
+    case IVRSM_COMMAND_HANDOFF:
+        execute_handoff(c, cmd);
+        break;
+    case IVRSM_COMMAND_HANGUP:
+        execute_hangup(c, cmd);
+        break;
+    }
+    if (!c->ended)
+        snap_store(c);
+}
+
+void call_pump(call *c)
+{
+    while (!c->ended && c->s && c->inflight_id == 0) {
+        const ivrsm_command *cmd = ivrsm_session_next_command(c->s);
+        if (!cmd) {
+            if (ivrsm_session_ended(c->s))
+                call_end(c, "the session is over");
+            return;
+        }
+        call_execute(c, cmd);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Completions
+ * ------------------------------------------------------------------------- */
+
+static void log_input(call *c, const ask_result *r)
+{
+    const logger *log = &c->h->log;
+    char masked[64];
+    if (!r->text) {
+        log_at(log, LOG_INFO, "call %s: %s in %s", c->uuid, event_name(r->type), c->state);
+    } else if (c->ask_secret) {
+        log_mask_digits(r->text, masked, sizeof(masked));
+        log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: one-time code)", c->uuid,
+               event_name(r->type), masked, c->state);
+    } else if (r->type == IVRSM_EVENT_SPEECH) {
+        log_at(log, LOG_INFO, "call %s: speech \"%.300s\" (confidence %.2f) in %s", c->uuid,
+               r->text, r->confidence, c->state);
+    } else {
+        log_at(log, LOG_INFO, "call %s: dtmf %s in %s", c->uuid, r->text, c->state);
+    }
+}
+
+static void complete_ask(call *c, const esl_msg *ev)
+{
+    ask_result r;
+    char why[160] = "";
+    int rc = app_ask_result(ev, c->ask_speech, &r, why, sizeof(why));
+    if (rc == 1 && c->keypad_fallback.app) {
+        log_at(&c->h->log, LOG_WARN,
+               "call %s: speech recognition failed (%s); asking again on the keypad", c->uuid, why);
+        c->asr_failed = true;
+        c->ask_speech = false;
+        app_step_clear(&c->steps[0]);
+        c->steps[0] = c->keypad_fallback;
+        memset(&c->keypad_fallback, 0, sizeof(c->keypad_fallback));
+        c->step = 0;
+        c->step_count = 1;
+        call_send_step(c);
+        return;
+    }
+    if (rc != 0) {
+        log_at(&c->h->log, LOG_ERROR, "call %s: cannot read the answer (%s)", c->uuid,
+               rc < 0 ? "out of memory" : why);
+        r.type = IVRSM_EVENT_NOMATCH;
+        r.text = NULL;
+    }
+    log_input(c, &r);
+    const char *event_id = esl_msg_event_header(ev, "Application-UUID");
+    ivrsm_event e = {.type = r.type,
+                     .event_id = event_id,
+                     .text = r.text,
+                     .confidence = r.confidence};
+    finish_inflight(c);
+    feed(c, &e);
+    ask_result_clear(&r);
+}
+
+static void complete_handoff(call *c, bool ok)
+{
+    log_at(&c->h->log, LOG_INFO, "call %s: handoff %s", c->uuid, ok ? "done" : "failed");
+    ivrsm_event e = {.type = IVRSM_EVENT_HANDOFF_RESULT,
+                     .command_id = c->inflight_id,
+                     .ok = ok,
+                     .confidence = -1};
+    finish_inflight(c);
+    feed(c, &e);
+}
+
+static void on_complete(call *c, const esl_msg *ev)
+{
+    c->app_uuid[0] = '\0';
+    c->resume_pending = false;
+    if (c->step + 1 < c->step_count) {
+        c->step++;
+        call_send_step(c);
+        return;
+    }
+    switch (c->inflight_type) {
+    case IVRSM_COMMAND_SAY:
+        finish_inflight(c);
+        break;
+    case IVRSM_COMMAND_ASK:
+        /* An ask cut by the hangup has no answer: the hangup event follows. */
+        if (app_channel_gone(ev))
+            return;
+        complete_ask(c, ev);
+        break;
+    case IVRSM_COMMAND_HANDOFF:
+        complete_handoff(c, app_handoff_ok(&c->h->apps, ev, c->bridged));
+        break;
+    case IVRSM_COMMAND_HANGUP:
+        call_end(c, "hung up by the IVR");
+        return;
+    case IVRSM_COMMAND_HTTP:
+        return;
+    }
+    call_pump(c);
+}
+
+/* ---------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------- */
+
+static void start_call(host *h, const char *uuid)
+{
+    call *c = call_new(h, uuid);
+    ivrsm_session_options o;
+    ivrsm_error err = {0};
+    int rc = IVRSM_ENOMEM;
+    if (c) {
+        call_session_options(c, &o);
+        rc = ivrsm_session_new(h->machine, &o, &c->s, &err);
+        if (rc == 0)
+            rc = ivrsm_session_start(c->s);
+    }
+    if (rc != 0) {
+        log_at(&h->log, LOG_ERROR, "call %s: cannot start a session: %s %s", uuid,
+               ivrsm_strerror(rc), err.message);
+        if (c)
+            call_end(c, "no session");
+        return;
+    }
+    h->calls_started++;
+    log_at(&h->log, LOG_INFO, "call %s: parked; session %s started in %s", uuid, c->session_id,
+           ivrsm_session_state(c->s));
+    snap_take(c);
+    call_send_setup(c);
+    call_pump(c);
+}
+
+static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
+{
+    const char *mark = esl_msg_event_header(ev, h->cfg.filter_header);
+    if (!mark || strcmp(mark, h->cfg.filter_value) != 0) {
+        log_at(&h->log, LOG_DEBUG, "call %s: parked without %s=%s: not ours", uuid,
+               h->cfg.filter_var, h->cfg.filter_value);
+        return;
+    }
+    if (c) {
+        log_at(&h->log, LOG_DEBUG, "call %s: parked again: the session goes on", uuid);
+        return;
+    }
+    start_call(h, uuid);
+}
+
+static void on_bridge(call *c)
+{
+    if (c->inflight_type != IVRSM_COMMAND_HANDOFF || c->inflight_id == 0 ||
+        c->step + 1 != c->step_count || c->h->apps.handoff == HANDOFF_TRANSFER)
+        return;
+    c->bridged = true;
+    c->app_uuid[0] = '\0'; /* the application's completion comes when the bridge ends */
+    complete_handoff(c, true);
+    call_pump(c);
+}
+
+static void on_execute_complete(call *c, const esl_msg *ev)
+{
+    const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
+    if (!app_uuid || !c->app_uuid[0] || strcmp(app_uuid, c->app_uuid) != 0) {
+        log_at(&c->h->log, LOG_DEBUG, "call %s: completion of %s not awaited (%s)", c->uuid,
+               esl_msg_event_header(ev, "Application") ? esl_msg_event_header(ev, "Application")
+                                                       : "?",
+               app_uuid ? app_uuid : "no Application-UUID");
+        return;
+    }
+    on_complete(c, ev);
+}
+
+void calls_on_event(host *h, const esl_msg *ev)
+{
+    const char *name = esl_msg_event_header(ev, "Event-Name");
+    const char *uuid = esl_msg_event_header(ev, "Unique-ID");
+    if (!name || !uuid)
+        return;
+    if (!esl_uuid_valid(uuid)) {
+        log_at(&h->log, LOG_WARN, "event %.40s with a malformed Unique-ID ignored", name);
+        return;
+    }
+    call *c = call_find(h, uuid);
+    if (!strcmp(name, "CHANNEL_PARK")) {
+        on_park(h, c, ev, uuid);
+        return;
+    }
+    if (!c || c->ended)
+        return;
+    if (!strcmp(name, "CHANNEL_EXECUTE_COMPLETE")) {
+        on_execute_complete(c, ev);
+    } else if (!strcmp(name, "CHANNEL_BRIDGE")) {
+        on_bridge(c);
+    } else if (!strcmp(name, "CHANNEL_HANGUP") || !strcmp(name, "CHANNEL_HANGUP_COMPLETE")) {
+        const char *cause = esl_msg_event_header(ev, "Hangup-Cause");
+        char how[120];
+        snprintf(how, sizeof(how), "hangup, %.80s", cause ? cause : "no cause given");
+        call_hangup(c, how);
+    } else if (!strcmp(name, "DTMF")) {
+        const char *digit = esl_msg_event_header(ev, "DTMF-Digit");
+        log_at(&h->log, LOG_DEBUG, "call %s: key %s", c->uuid,
+               c->ask_secret ? "*" : (digit ? digit : "?"));
+    } else if (!strcmp(name, "DETECTED_SPEECH")) {
+        const char *type = esl_msg_event_header(ev, "Speech-Type");
+        log_at(&h->log, LOG_DEBUG, "call %s: speech event %s", c->uuid, type ? type : "?");
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Connection changes and saved calls
+ * ------------------------------------------------------------------------- */
+
+void calls_on_lost(host *h)
+{
+    for (size_t i = 0; i < h->call_count; i++) {
+        call *c = h->calls[i];
+        if (c->ended)
+            continue;
+        c->needs_resume = true;
+        c->resume_pending = false;
+    }
+}
+
+void calls_on_ready(host *h)
+{
+    for (size_t i = 0; i < h->call_count; i++) {
+        call *c = h->calls[i];
+        if (!c->ended && c->needs_resume)
+            call_resume(c);
+    }
+}
+
+size_t calls_load_saved(host *h)
+{
+    return snap_load_all(h, call_new);
+}

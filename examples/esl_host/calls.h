@@ -1,0 +1,48 @@
+/*
+ * Calls: one session per FreeSWITCH channel.
+ *
+ * A CHANNEL_PARK carrying the filter variable starts a session (call_id =
+ * the channel's Unique-ID, a new random session_id). The host executes the
+ * session's commands one at a time, each as one or more applications sent
+ * with sendmsg; the CHANNEL_EXECUTE_COMPLETE whose Application-UUID echoes
+ * the Event-UUID that was sent completes a step, and what it says is fed
+ * back. HTTP commands go to the libcurl adapter without blocking anything.
+ * After every event fed, the session is saved (ivrsm_session_snapshot), in
+ * memory and, with --snapshot-dir, in a file, so a call survives a lost
+ * connection or a restart of the host (resume.c).
+ */
+#ifndef ESL_HOST_CALLS_H
+#define ESL_HOST_CALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esl_frame.h"
+#include "host.h"
+
+/* An event from FreeSWITCH (any type; those of no call are ignored). */
+void calls_on_event(host *h, const esl_msg *ev);
+
+/* The connection is ready: pick up every call that needs it (resume.c). */
+void calls_on_ready(host *h);
+
+/* The connection dropped: every live call will be resumed on the next one. */
+void calls_on_lost(host *h);
+
+/* Forget calls that ended more than cfg.ended_linger_ms ago. */
+void calls_purge(host *h, int64_t now_ms);
+
+/*
+ * Load the calls saved in cfg.snapshot_dir by an earlier run; they are
+ * resumed when the connection is ready. Returns the number loaded (files
+ * that cannot be used are reported and left in place).
+ */
+size_t calls_load_saved(host *h);
+
+/* Calls whose session has not ended. */
+size_t calls_live(const host *h);
+
+/* Free every call (their snapshot files stay, for the next run). */
+void calls_free_all(host *h);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * What calls.c, resume.c and snapstore.c share about a call.
+ */
+#ifndef ESL_HOST_CALLS_INT_H
+#define ESL_HOST_CALLS_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app_args.h"
+#include "calls.h"
+#include "host.h"
+
+#define CALL_MAX_STEPS 3
+
+/* An http command on the wire; outlives its call when the caller hangs up. */
+typedef struct http_ticket {
+    host *h;
+    struct call *call; /* NULL once the call has ended: the result is dropped */
+    uint64_t command_id;
+    char method[8];
+    char path[200];
+} http_ticket;
+
+typedef struct call {
+    host *h;
+    char uuid[65];       /* the channel's Unique-ID (checked by esl_uuid_valid) */
+    char session_id[48]; /* ours, random: idempotency keys derive from it */
+    ivrsm_session *s;    /* NULL once ended */
+    char *snapshot;      /* the session saved after the last event */
+
+    /* The command being executed (0: none) and the last one taken from the
+     * session: after a restore from the snapshot, the commands before the
+     * one in flight were already carried out and are skipped. */
+    uint64_t inflight_id;
+    ivrsm_command_type inflight_type;
+    uint64_t last_pulled_id;
+
+    /* Its applications, executed in order; app_uuid is the Event-UUID of the
+     * step sent ("" while none is on its way). */
+    app_step steps[CALL_MAX_STEPS];
+    size_t step_count, step;
+    char app_uuid[40];
+    app_step keypad_fallback; /* a speech ask again on the keypad */
+    bool ask_speech;          /* the ask in flight went to the recogniser */
+    bool ask_secret;          /* the ask collects an OTP: its input is masked in logs */
+    bool asr_failed;          /* the recogniser failed once: keypad only from then on */
+    bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
+    char state[128];          /* the state of the command in flight, for logs */
+
+    http_ticket *ticket;   /* the http command on the wire, or NULL */
+    bool needs_resume;     /* a command could not be sent, or the connection dropped */
+    bool resume_pending;   /* waiting for uuid_exists after a reconnection */
+    bool ended;
+    int64_t ended_at;      /* monotonic ms */
+    unsigned long events;  /* events fed */
+} call;
+
+/* The live or ended call of channel `uuid`, or NULL. */
+call *call_find(host *h, const char *uuid);
+
+/* Session options for this call (clock, trace). */
+void call_session_options(call *c, ivrsm_session_options *o);
+
+/* Take commands from the session and execute them until one is in flight. */
+void call_pump(call *c);
+
+/* Execute one command taken from the session (calls.c). */
+void call_execute(call *c, const ivrsm_command *cmd);
+
+/* Send the current step of the command in flight (or mark the call for resumption). */
+void call_send_step(call *c);
+
+/* Send the tts_engine / tts_voice variables that 'say:' prompts need (untracked). */
+void call_send_setup(call *c);
+
+/* Feed the caller's hangup and end the call. */
+void call_hangup(call *c, const char *how);
+
+/* End the call: free its session, drop its snapshot file, remember it for a while. */
+void call_end(call *c, const char *how);
+
+/* resume.c: pick up a call on a new connection. */
+void call_resume(call *c);
+
+/* snapstore.c: save the session after an event (memory, and file when configured). */
+int snap_take(call *c);
+/* snapstore.c: rewrite the file (the command in flight changed). */
+void snap_store(call *c);
+/* snapstore.c: remove the call's file. */
+void snap_remove(call *c);
+/* snapstore.c: read every file of the directory into new calls. */
+size_t snap_load_all(host *h, call *(*make)(host *h, const char *uuid));
+
+/* calls.c: a new call record (no session yet), added to the table. NULL when out of memory. */
+call *call_new(host *h, const char *uuid);
+
+#endif

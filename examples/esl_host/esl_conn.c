@@ -1,0 +1,547 @@
+/*
+ * The event socket connection: see esl_conn.h.
+ */
+#include "esl_conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "esl_wire.h"
+#include "strbuf.h"
+
+/* Bytes queued for FreeSWITCH beyond which it is taken as not reading. */
+#define OUT_LIMIT (8u * 1024u * 1024u)
+/* Reads per readiness, so that one busy socket cannot starve the HTTP transfers. */
+#define READS_PER_TURN 16
+
+typedef enum conn_state {
+    ST_IDLE = 0,     /* waiting for the next attempt */
+    ST_CONNECTING,   /* non-blocking connect in progress */
+    ST_AUTH_REQUEST, /* connected, waiting for "auth/request" */
+    ST_AUTH_REPLY,   /* "auth" sent */
+    ST_SUBSCRIBING,  /* "event" and "filter" sent */
+    ST_READY,
+    ST_STOPPED /* shut down: never reconnects */
+} conn_state;
+
+typedef struct pending_reply {
+    esl_reply_kind kind;
+    esl_reply_fn fn;
+    void *user;
+} pending_reply;
+
+struct esl_conn {
+    esl_conn_config cfg;
+    esl_conn_callbacks cb;
+    const logger *log;
+    conn_state state;
+    int fd;
+    esl_framer framer;
+    strbuf out;
+    pending_reply *pending; /* FIFO: [head, count) */
+    size_t head, count, cap;
+    int subscribe_replies; /* subscription replies still awaited */
+    int backoff_ms;
+    int64_t now;
+    int64_t next_attempt;
+    int64_t handshake_deadline;
+    unsigned attempts;
+};
+
+/* ---------------------------------------------------------------------------
+ * Addresses
+ * ------------------------------------------------------------------------- */
+
+int esl_conn_parse_address(const char *text, esl_conn_config *cfg, char *err, size_t errlen)
+{
+    char host[256];
+    const char *port;
+    if (!text || !*text || strlen(text) >= sizeof(host)) {
+        snprintf(err, errlen, "expected HOST:PORT, e.g. 127.0.0.1:8021");
+        return -1;
+    }
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':') {
+            snprintf(err, errlen, "'%s': expected [IPV6]:PORT", text);
+            return -1;
+        }
+        snprintf(host, sizeof(host), "%.*s", (int)(close - text - 1), text + 1);
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(text, ':');
+        if (!colon) {
+            snprintf(err, errlen, "'%s': expected HOST:PORT, e.g. 127.0.0.1:8021", text);
+            return -1;
+        }
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
+        port = colon + 1;
+    }
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 1 || p > 65535) {
+        snprintf(err, errlen, "'%s': the port must be a number from 1 to 65535", text);
+        return -1;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, errlen, "'%s': cannot resolve %s: %s", text, host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&cfg->addr, res->ai_addr, res->ai_addrlen);
+    cfg->addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    snprintf(cfg->addr_text, sizeof(cfg->addr_text), "%s", text);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Pending replies
+ * ------------------------------------------------------------------------- */
+
+static int push_pending(esl_conn *c, esl_reply_kind kind, esl_reply_fn fn, void *user)
+{
+    if (c->head + c->count == c->cap) {
+        if (c->head > 0) {
+            memmove(c->pending, c->pending + c->head, c->count * sizeof(*c->pending));
+            c->head = 0;
+        } else {
+            size_t cap = c->cap ? c->cap * 2 : 16;
+            pending_reply *p = realloc(c->pending, cap * sizeof(*p));
+            if (!p)
+                return -1;
+            c->pending = p;
+            c->cap = cap;
+        }
+    }
+    c->pending[c->head + c->count++] = (pending_reply){kind, fn, user};
+    return 0;
+}
+
+static int pop_pending(esl_conn *c, pending_reply *out)
+{
+    if (c->count == 0)
+        return -1;
+    *out = c->pending[c->head++];
+    if (--c->count == 0)
+        c->head = 0;
+    return 0;
+}
+
+/* Every reply still awaited is lost with the connection. */
+static void fail_pending(esl_conn *c)
+{
+    pending_reply r;
+    esl_reply lost = {.lost = true};
+    while (pop_pending(c, &r) == 0)
+        r.fn(r.user, &lost);
+}
+
+/* ---------------------------------------------------------------------------
+ * Closing and reconnecting
+ * ------------------------------------------------------------------------- */
+
+static void close_socket(esl_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    esl_framer_reset(&c->framer);
+    sb_clear(&c->out);
+}
+
+/* Close the connection and plan the next attempt. */
+static void drop(esl_conn *c, log_level level, const char *why)
+{
+    bool was_ready = c->state == ST_READY;
+    close_socket(c);
+    c->state = ST_IDLE;
+    c->next_attempt = c->now + c->backoff_ms;
+    log_at(c->log, level, "esl: %s; reconnecting to %s in %d ms", why, c->cfg.addr_text,
+           c->backoff_ms);
+    c->backoff_ms = c->backoff_ms * 2 > c->cfg.reconnect_max_ms ? c->cfg.reconnect_max_ms
+                                                                 : c->backoff_ms * 2;
+    fail_pending(c);
+    if (was_ready && c->cb.on_lost)
+        c->cb.on_lost(c->cb.user);
+}
+
+static void start_connect(esl_conn *c)
+{
+    c->attempts++;
+    c->handshake_deadline = c->now + c->cfg.handshake_timeout_ms;
+    c->fd = socket(c->cfg.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        char why[160];
+        snprintf(why, sizeof(why), "cannot create a socket: %s", strerror(errno));
+        drop(c, LOG_ERROR, why);
+        return;
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    log_at(c->log, LOG_DEBUG, "esl: connecting to %s (attempt %u)", c->cfg.addr_text, c->attempts);
+    if (connect(c->fd, (const struct sockaddr *)&c->cfg.addr, c->cfg.addr_len) == 0) {
+        c->state = ST_AUTH_REQUEST;
+    } else if (errno == EINPROGRESS) {
+        c->state = ST_CONNECTING;
+    } else {
+        char why[200];
+        snprintf(why, sizeof(why), "cannot connect to %s: %s", c->cfg.addr_text, strerror(errno));
+        drop(c, LOG_WARN, why);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Writing
+ * ------------------------------------------------------------------------- */
+
+/* Write what the socket takes now. Returns 0, or -1 with errno on a hard error. */
+static int flush(esl_conn *c)
+{
+    while (c->out.len > 0) {
+        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+        if (n > 0) {
+            sb_consume(&c->out, (size_t)n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* Queue bytes of the handshake (no reply handler: the state machine reads the reply). */
+static int queue_raw(esl_conn *c, strbuf *msg)
+{
+    if (msg->oom || sb_append(&c->out, msg->data, msg->len) != 0)
+        return -1;
+    return flush(c);
+}
+
+/* ---------------------------------------------------------------------------
+ * The handshake
+ * ------------------------------------------------------------------------- */
+
+static void on_subscribe_reply(void *user, const esl_reply *r)
+{
+    esl_conn *c = user;
+    if (r->lost)
+        return;
+    if (!r->ok) {
+        char why[300];
+        snprintf(why, sizeof(why), "FreeSWITCH refused the subscription: %s",
+                 r->text ? r->text : "(no reply text)");
+        drop(c, LOG_ERROR, why);
+        return;
+    }
+    if (--c->subscribe_replies > 0)
+        return;
+    c->state = ST_READY;
+    c->backoff_ms = c->cfg.reconnect_min_ms;
+    log_at(c->log, LOG_INFO, "esl: ready on %s: events %s, filter %s=%s", c->cfg.addr_text,
+           ESL_EVENT_TYPES, c->cfg.filter_header, c->cfg.filter_value);
+    if (c->cb.on_ready)
+        c->cb.on_ready(c->cb.user);
+}
+
+static void send_auth(esl_conn *c)
+{
+    strbuf msg = {0};
+    if (esl_build_auth(&msg, c->cfg.password) != 0 || queue_raw(c, &msg) != 0) {
+        sb_free(&msg);
+        drop(c, LOG_ERROR, "cannot send the password");
+        return;
+    }
+    sb_free(&msg);
+    c->state = ST_AUTH_REPLY;
+}
+
+/* Subscribe before anything else: events are not replayed. */
+static void subscribe(esl_conn *c)
+{
+    strbuf msg = {0};
+    int rc = esl_build_subscribe(&msg);
+    rc |= esl_build_filter(&msg, c->cfg.filter_header, c->cfg.filter_value);
+    if (rc != 0 || queue_raw(c, &msg) != 0 ||
+        push_pending(c, ESL_REPLY_COMMAND, on_subscribe_reply, c) != 0 ||
+        push_pending(c, ESL_REPLY_COMMAND, on_subscribe_reply, c) != 0) {
+        sb_free(&msg);
+        drop(c, LOG_ERROR, "cannot send the subscription");
+        return;
+    }
+    sb_free(&msg);
+    c->subscribe_replies = 2;
+    c->state = ST_SUBSCRIBING;
+}
+
+static void on_auth_reply(esl_conn *c, const char *text)
+{
+    if (text && !strncmp(text, "+OK", 3)) {
+        log_at(c->log, LOG_INFO, "esl: authenticated on %s", c->cfg.addr_text);
+        subscribe(c);
+        return;
+    }
+    char why[300];
+    snprintf(why, sizeof(why), "FreeSWITCH refused the password (%s); check --password",
+             text ? text : "no reply text");
+    drop(c, LOG_ERROR, why);
+}
+
+/* ---------------------------------------------------------------------------
+ * Reading
+ * ------------------------------------------------------------------------- */
+
+static void deliver_reply(esl_conn *c, esl_reply_kind kind, const char *text)
+{
+    pending_reply r;
+    if (pop_pending(c, &r) != 0) {
+        drop(c, LOG_ERROR, "protocol error: a reply to no command");
+        return;
+    }
+    if (r.kind != kind) {
+        esl_reply lost = {.lost = true};
+        r.fn(r.user, &lost);
+        drop(c, LOG_ERROR, "protocol error: a reply of the wrong kind (replies out of order)");
+        return;
+    }
+    esl_reply reply = {.lost = false, .text = text};
+    reply.ok = text && (kind == ESL_REPLY_API ? strncmp(text, "-ERR", 4) != 0
+                                              : strncmp(text, "+OK", 3) == 0);
+    r.fn(r.user, &reply);
+}
+
+static void dispatch(esl_conn *c, const esl_msg *m)
+{
+    const char *type = esl_msg_header(m, "Content-Type");
+    if (!type) {
+        log_at(c->log, LOG_DEBUG, "esl: message without Content-Type ignored");
+    } else if (!strcasecmp(type, "auth/request")) {
+        if (c->state == ST_AUTH_REQUEST)
+            send_auth(c);
+    } else if (!strcasecmp(type, "command/reply")) {
+        const char *text = esl_msg_header(m, "Reply-Text");
+        if (c->state == ST_AUTH_REPLY)
+            on_auth_reply(c, text);
+        else
+            deliver_reply(c, ESL_REPLY_COMMAND, text);
+    } else if (!strcasecmp(type, "api/response")) {
+        deliver_reply(c, ESL_REPLY_API, m->body ? m->body : "");
+    } else if (!strcasecmp(type, "text/event-plain")) {
+        if ((c->state == ST_READY || c->state == ST_SUBSCRIBING) && m->is_event && c->cb.on_event)
+            c->cb.on_event(c->cb.user, m);
+    } else if (!strcasecmp(type, "text/disconnect-notice")) {
+        log_at(c->log, LOG_INFO, "esl: FreeSWITCH says it disconnects: %.200s",
+               m->body ? m->body : "");
+    } else if (!strcasecmp(type, "text/rude-rejection")) {
+        char why[300];
+        snprintf(why, sizeof(why), "FreeSWITCH rejected the connection (ACL): %.200s",
+                 m->body ? m->body : "");
+        drop(c, LOG_ERROR, why);
+    } else {
+        log_at(c->log, LOG_DEBUG, "esl: message of type %.60s ignored", type);
+    }
+}
+
+/* Frame and dispatch everything complete; stop if the connection closed meanwhile. */
+static void process_input(esl_conn *c)
+{
+    int fd = c->fd;
+    esl_msg *m;
+    int rc = 0;
+    while (c->fd == fd && (rc = esl_framer_next(&c->framer, &m)) == 1) {
+        dispatch(c, m);
+        esl_msg_free(m);
+    }
+    if (c->fd == fd && rc < 0) {
+        char why[220];
+        snprintf(why, sizeof(why), "protocol error: %s", c->framer.error);
+        drop(c, LOG_ERROR, why);
+    }
+}
+
+static void read_available(esl_conn *c)
+{
+    char buf[65536];
+    int fd = c->fd;
+    for (int i = 0; i < READS_PER_TURN && c->fd == fd; i++) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            if (esl_framer_feed(&c->framer, buf, (size_t)n) != 0) {
+                drop(c, LOG_ERROR, "out of memory reading from FreeSWITCH");
+                return;
+            }
+            process_input(c);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        char why[200];
+        snprintf(why, sizeof(why), "connection lost (%s)",
+                 n == 0 ? "closed by FreeSWITCH" : strerror(errno));
+        drop(c, c->state == ST_READY ? LOG_WARN : LOG_ERROR, why);
+        return;
+    }
+}
+
+static void finish_connect(esl_conn *c)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    if (err != 0) {
+        char why[200];
+        snprintf(why, sizeof(why), "cannot connect to %s: %s", c->cfg.addr_text, strerror(err));
+        drop(c, LOG_WARN, why);
+        return;
+    }
+    log_at(c->log, LOG_INFO, "esl: connected to %s", c->cfg.addr_text);
+    c->state = ST_AUTH_REQUEST;
+}
+
+/* ---------------------------------------------------------------------------
+ * Public functions
+ * ------------------------------------------------------------------------- */
+
+esl_conn *esl_conn_new(const esl_conn_config *cfg, const esl_conn_callbacks *cb, const logger *log)
+{
+    esl_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->cfg = *cfg;
+    c->cb = *cb;
+    c->log = log;
+    c->fd = -1;
+    c->state = ST_IDLE;
+    c->backoff_ms = cfg->reconnect_min_ms;
+    esl_framer_init(&c->framer);
+    return c;
+}
+
+int esl_conn_fd(const esl_conn *c)
+{
+    return c->fd;
+}
+
+short esl_conn_poll_events(const esl_conn *c)
+{
+    if (c->fd < 0)
+        return 0;
+    if (c->state == ST_CONNECTING)
+        return POLLOUT;
+    return (short)(POLLIN | (c->out.len > 0 ? POLLOUT : 0));
+}
+
+void esl_conn_handle(esl_conn *c, short revents, int64_t now_ms)
+{
+    c->now = now_ms;
+    if (c->fd < 0 || revents == 0)
+        return;
+    if (c->state == ST_CONNECTING) {
+        finish_connect(c);
+        return;
+    }
+    if ((revents & POLLOUT) && flush(c) != 0) {
+        char why[200];
+        snprintf(why, sizeof(why), "connection lost (%s)", strerror(errno));
+        drop(c, LOG_WARN, why);
+        return;
+    }
+    if (c->out.len > OUT_LIMIT) {
+        drop(c, LOG_ERROR, "FreeSWITCH does not read what the host sends");
+        return;
+    }
+    if (revents & (POLLIN | POLLHUP | POLLERR))
+        read_available(c);
+}
+
+int64_t esl_conn_deadline(const esl_conn *c)
+{
+    switch (c->state) {
+    case ST_IDLE:
+        return c->next_attempt;
+    case ST_CONNECTING:
+    case ST_AUTH_REQUEST:
+    case ST_AUTH_REPLY:
+    case ST_SUBSCRIBING:
+        return c->handshake_deadline;
+    case ST_READY:
+    case ST_STOPPED:
+        break;
+    }
+    return -1;
+}
+
+void esl_conn_tick(esl_conn *c, int64_t now_ms)
+{
+    c->now = now_ms;
+    if (c->state == ST_IDLE && now_ms >= c->next_attempt) {
+        start_connect(c);
+    } else if (c->state != ST_IDLE && c->state != ST_READY && c->state != ST_STOPPED &&
+               now_ms >= c->handshake_deadline) {
+        drop(c, LOG_ERROR, "no answer from FreeSWITCH in time (connect, auth or subscription)");
+    }
+}
+
+bool esl_conn_ready(const esl_conn *c)
+{
+    return c->state == ST_READY;
+}
+
+int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
+                  void *user)
+{
+    if (c->state != ST_READY)
+        return -1;
+    size_t before = c->out.len;
+    if (sb_append(&c->out, msg, len) != 0 || push_pending(c, kind, fn, user) != 0) {
+        c->out.len = before; /* keep the stream whole */
+        c->out.oom = false;
+        return -1;
+    }
+    /* A hard error shows up as POLLERR/POLLHUP in the loop, which drops the
+     * connection there; replies are never delivered from within this call. */
+    flush(c);
+    return 0;
+}
+
+unsigned esl_conn_attempts(const esl_conn *c)
+{
+    return c->attempts;
+}
+
+void esl_conn_shutdown(esl_conn *c)
+{
+    if (c->state == ST_READY) {
+        strbuf msg = {0};
+        if (esl_build_exit(&msg) == 0 && sb_append(&c->out, msg.data, msg.len) == 0)
+            flush(c);
+        sb_free(&msg);
+    }
+    close_socket(c);
+    c->state = ST_STOPPED;
+    fail_pending(c);
+}
+
+void esl_conn_free(esl_conn *c)
+{
+    if (!c)
+        return;
+    close_socket(c);
+    c->state = ST_STOPPED;
+    fail_pending(c);
+    esl_framer_free(&c->framer);
+    sb_free(&c->out);
+    free(c->pending);
+    free(c);
+}

@@ -1,0 +1,77 @@
+/*
+ * The ESL host: one process, one event socket connection, one session per
+ * call, HTTP through the libcurl adapter, all driven by one poll loop.
+ *
+ *   main.c       options, signals, start and stop
+ *   loop.c       the poll loop: the event socket, the adapter's sockets and timer
+ *   esl_conn.c   the connection (handshake, framing, replies, reconnection)
+ *   calls.c      calls: sessions, commands in flight, events fed back
+ *   resume.c     calls picked up again after a reconnection or a restart
+ *   snapstore.c  snapshots in memory and in --snapshot-dir
+ *   app_args.c, app_results.c   commands to applications and back
+ */
+#ifndef ESL_HOST_HOST_H
+#define ESL_HOST_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app_args.h"
+#include "esl_conn.h"
+#include "ivrsm/http_curl.h"
+#include "ivrsm/ivrsm.h"
+#include "log.h"
+
+typedef struct host_config {
+    const char *machine_path;
+    const char *backend_url;
+    const char *esl_address;  /* HOST:PORT */
+    const char *password;
+    char filter_var[128];     /* channel variable set by the dialplan, e.g. "ivrsm_app" */
+    char filter_header[160];  /* the same as an event header: "variable_ivrsm_app" */
+    char filter_value[128];   /* e.g. "synergia" */
+    const char *snapshot_dir; /* NULL: snapshots in memory only */
+    int reconnect_min_ms;
+    int reconnect_max_ms;
+    int ended_linger_ms; /* how long an ended call is remembered (late events ignored) */
+} host_config;
+
+/* A descriptor the HTTP adapter asked the loop to watch. */
+typedef struct http_watch {
+    int fd;
+    short events; /* POLLIN / POLLOUT */
+} http_watch;
+
+struct call;
+
+typedef struct host {
+    host_config cfg;
+    app_config apps;
+    logger log;
+    ivrsm_machine *machine;
+    ivrsm_http *http;
+    http_watch *watches; /* descriptors of the HTTP transfers */
+    size_t watch_count, watch_cap;
+    int64_t http_timer_at; /* monotonic ms when the adapter's timer fires, -1 none */
+    esl_conn *esl;
+    struct call **calls;
+    size_t call_count, call_cap;
+    unsigned long calls_started;
+} host;
+
+/* Milliseconds of a monotonic clock (deadlines) and of the real clock (sessions). */
+int64_t host_monotonic_ms(void);
+int64_t host_wall_ms(void);
+
+/* The adapter's hooks (loop.c); loop_user is the host. */
+int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *fd_user);
+int host_http_timer_hook(void *loop_user, long timeout_ms);
+
+/*
+ * Run the poll loop until *stop becomes nonzero (set by the signal handler
+ * through the self-pipe `wake_fd`, which is watched too). Returns 0.
+ */
+int host_run(host *h, volatile int *stop, int wake_fd);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * The poll loop: the event socket, the HTTP adapter's descriptors and
+ * timer, and the self-pipe the signal handler writes to. One thread; no
+ * call ever waits for another (see host.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calls.h"
+#include "host.h"
+
+/* The loop wakes up at least this often to forget ended calls. */
+#define HOUSEKEEPING_MS 1000
+
+int64_t host_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t host_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------------------
+ * The adapter's hooks
+ * ------------------------------------------------------------------------- */
+
+static http_watch *find_watch(host *h, int fd)
+{
+    for (size_t i = 0; i < h->watch_count; i++) {
+        if (h->watches[i].fd == fd)
+            return &h->watches[i];
+    }
+    return NULL;
+}
+
+int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *fd_user)
+{
+    host *h = loop_user;
+    (void)fd_user;
+    http_watch *w = find_watch(h, fd);
+    if (what == IVRSM_HTTP_POLL_REMOVE) {
+        if (w)
+            *w = h->watches[--h->watch_count];
+        return 0;
+    }
+    if (!w) {
+        if (h->watch_count == h->watch_cap) {
+            size_t cap = h->watch_cap ? h->watch_cap * 2 : 16;
+            http_watch *p = realloc(h->watches, cap * sizeof(*p));
+            if (!p)
+                return -1;
+            h->watches = p;
+            h->watch_cap = cap;
+        }
+        w = &h->watches[h->watch_count++];
+        w->fd = fd;
+    }
+    w->events = (short)(((what & IVRSM_HTTP_POLL_IN) ? POLLIN : 0) |
+                        ((what & IVRSM_HTTP_POLL_OUT) ? POLLOUT : 0));
+    return 0;
+}
+
+int host_http_timer_hook(void *loop_user, long timeout_ms)
+{
+    host *h = loop_user;
+    h->http_timer_at = timeout_ms < 0 ? -1 : host_monotonic_ms() + timeout_ms;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The loop
+ * ------------------------------------------------------------------------- */
+
+/* The soonest of the deadlines, as a poll timeout from now. */
+static int poll_timeout(const host *h, int64_t now)
+{
+    int64_t at = now + HOUSEKEEPING_MS;
+    int64_t esl = esl_conn_deadline(h->esl);
+    if (esl >= 0 && esl < at)
+        at = esl;
+    if (h->http_timer_at >= 0 && h->http_timer_at < at)
+        at = h->http_timer_at;
+    return at <= now ? 0 : (int)(at - now);
+}
+
+static int http_events(short revents)
+{
+    int ev = 0;
+    if (revents & (POLLIN | POLLHUP))
+        ev |= IVRSM_HTTP_EV_IN;
+    if (revents & POLLOUT)
+        ev |= IVRSM_HTTP_EV_OUT;
+    if (revents & (POLLERR | POLLNVAL))
+        ev |= IVRSM_HTTP_EV_ERR;
+    return ev;
+}
+
+/* Hand the ready HTTP descriptors to the adapter; the set may change as it goes. */
+static void run_http(host *h, const struct pollfd *fds, size_t first, size_t count)
+{
+    for (size_t i = first; i < count; i++) {
+        if (!fds[i].revents)
+            continue;
+        http_watch *w = find_watch(h, fds[i].fd);
+        if (w)
+            ivrsm_http_socket_action(h->http, fds[i].fd, http_events(fds[i].revents));
+    }
+    if (h->http_timer_at >= 0 && host_monotonic_ms() >= h->http_timer_at) {
+        h->http_timer_at = -1;
+        ivrsm_http_socket_action(h->http, -1, 0);
+    }
+}
+
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
+int host_run(host *h, volatile int *stop, int wake_fd)
+{
+    struct pollfd *fds = NULL;
+    size_t cap = 0;
+    while (!*stop) {
+        size_t need = 2 + h->watch_count;
+        if (need > cap) {
+            struct pollfd *p = realloc(fds, need * sizeof(*p));
+            if (!p) {
+                log_at(&h->log, LOG_ERROR, "out of memory in the poll loop");
+                break;
+            }
+            fds = p;
+            cap = need;
+        }
+        int64_t now = host_monotonic_ms();
+        esl_conn_tick(h->esl, now);
+        fds[0] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = esl_conn_fd(h->esl), .events = esl_conn_poll_events(h->esl)};
+        size_t n = 2;
+        for (size_t i = 0; i < h->watch_count; i++)
+            fds[n++] = (struct pollfd){.fd = h->watches[i].fd, .events = h->watches[i].events};
+        int rc = poll(fds, n, poll_timeout(h, now));
+        if (rc < 0 && errno != EINTR) {
+            log_at(&h->log, LOG_ERROR, "poll failed: %s", strerror(errno));
+            break;
+        }
+        if (rc > 0 && fds[0].revents)
+            drain(wake_fd);
+        now = host_monotonic_ms();
+        if (rc > 0 && fds[1].fd >= 0 && fds[1].revents)
+            esl_conn_handle(h->esl, fds[1].revents, now);
+        run_http(h, fds, 2, rc > 0 ? n : 2);
+        calls_purge(h, host_monotonic_ms());
+    }
+    free(fds);
+    return 0;
+}

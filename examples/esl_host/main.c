@@ -1,0 +1,334 @@
+/*
+ * ivrsm-esl-host: runs a libivrsm machine on FreeSWITCH calls over the
+ * inbound event socket. See README.md for the dialplan, the options and
+ * the mapping of commands to applications.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calls.h"
+#include "esl_wire.h"
+#include "host.h"
+
+static const char usage_text[] =
+    "usage: ivrsm-esl-host --machine FILE --backend URL [options]\n"
+    "\n"
+    "Runs one session of the machine per FreeSWITCH call that the dialplan parks\n"
+    "with the filter variable set, over one inbound event socket connection.\n"
+    "\n"
+    "  --machine FILE          the machine (YAML or JSON)\n"
+    "  --backend URL           the backend of the machine's http commands (http://HOST:PORT)\n"
+    "  --esl HOST:PORT         FreeSWITCH's event socket (default 127.0.0.1:8021)\n"
+    "  --password TEXT         event socket password (default ClueCon, or $IVRSM_ESL_PASSWORD)\n"
+    "  --filter-var NAME=VALUE channel variable marking the calls to take (default ivrsm_app=synergia)\n"
+    "  --handoff-app APP       transfer (default), bridge or callcenter\n"
+    "  --handoff-arg TEMPLATE  the application's argument, {queue} replaced by the queue\n"
+    "                          (default: transfer '{queue} XML default', bridge 'user/{queue}',\n"
+    "                          callcenter '{queue}')\n"
+    "  --tts-engine NAME       speech synthesis engine (default flite)\n"
+    "  --tts-voice NAME        its voice (default kal)\n"
+    "  --asr-engine NAME       speech recognition engine for play_and_detect_speech\n"
+    "                          (default none: every question is asked on the keypad)\n"
+    "  --asr-grammar NAME      the grammar given to it (default builtin:speech/transcribe)\n"
+    "  --snapshot-dir DIR      also keep each call's snapshot in DIR, to resume after a restart\n"
+    "  --log-level LEVEL       error, warn, info (default) or debug\n"
+    "  --reconnect-min-ms N    first delay before reconnecting (default 500)\n"
+    "  --reconnect-max-ms N    longest delay before reconnecting (default 30000)\n"
+    "  --help                  this text\n";
+
+enum {
+    OPT_MACHINE = 1,
+    OPT_BACKEND,
+    OPT_ESL,
+    OPT_PASSWORD,
+    OPT_FILTER,
+    OPT_HANDOFF_APP,
+    OPT_HANDOFF_ARG,
+    OPT_TTS_ENGINE,
+    OPT_TTS_VOICE,
+    OPT_ASR_ENGINE,
+    OPT_ASR_GRAMMAR,
+    OPT_SNAPSHOT_DIR,
+    OPT_LOG_LEVEL,
+    OPT_RECONNECT_MIN,
+    OPT_RECONNECT_MAX,
+    OPT_HELP
+};
+
+static const struct option long_options[] = {
+    {"machine", required_argument, NULL, OPT_MACHINE},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"esl", required_argument, NULL, OPT_ESL},
+    {"password", required_argument, NULL, OPT_PASSWORD},
+    {"filter-var", required_argument, NULL, OPT_FILTER},
+    {"handoff-app", required_argument, NULL, OPT_HANDOFF_APP},
+    {"handoff-arg", required_argument, NULL, OPT_HANDOFF_ARG},
+    {"tts-engine", required_argument, NULL, OPT_TTS_ENGINE},
+    {"tts-voice", required_argument, NULL, OPT_TTS_VOICE},
+    {"asr-engine", required_argument, NULL, OPT_ASR_ENGINE},
+    {"asr-grammar", required_argument, NULL, OPT_ASR_GRAMMAR},
+    {"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"reconnect-min-ms", required_argument, NULL, OPT_RECONNECT_MIN},
+    {"reconnect-max-ms", required_argument, NULL, OPT_RECONNECT_MAX},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0}};
+
+/* What the command line gave, before it is checked. */
+typedef struct options {
+    const char *machine, *backend, *esl, *password, *filter, *handoff_app, *handoff_arg;
+    const char *tts_engine, *tts_voice, *asr_engine, *asr_grammar, *snapshot_dir, *log_level;
+    const char *reconnect_min, *reconnect_max;
+} options;
+
+/* The signal handler's only way to the loop: a flag and a self-pipe (async-signal-safe). */
+static volatile int stop_requested;
+static int wake_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    stop_requested = 1;
+    if (wake_pipe[1] >= 0) {
+        ssize_t n = write(wake_pipe[1], "x", 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+static int fail_usage(const char *fmt, const char *value)
+{
+    fprintf(stderr, "ivrsm-esl-host: ");
+    fprintf(stderr, fmt, value);
+    fprintf(stderr, "\n(see ivrsm-esl-host --help)\n");
+    return 2;
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    int opt;
+    const char **slots[] = {NULL,           &o->machine,      &o->backend,     &o->esl,
+                            &o->password,   &o->filter,       &o->handoff_app, &o->handoff_arg,
+                            &o->tts_engine, &o->tts_voice,    &o->asr_engine,  &o->asr_grammar,
+                            &o->snapshot_dir, &o->log_level,  &o->reconnect_min,
+                            &o->reconnect_max};
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            fputs(usage_text, stdout);
+            return 1;
+        }
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_RECONNECT_MAX)
+            return fail_usage("unknown option or missing value: %s",
+                              optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+        *slots[opt] = optarg;
+    }
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'", argv[optind]);
+    if (!o->machine)
+        return fail_usage("%s", "--machine FILE is required");
+    if (!o->backend)
+        return fail_usage("%s", "--backend URL is required");
+    return 0;
+}
+
+static int parse_ms(const char *text, int fallback, int *out)
+{
+    if (!text) {
+        *out = fallback;
+        return 0;
+    }
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < 10 || v > 3600000)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Options into the host's configuration, every value checked. */
+static int configure(host *h, const options *o)
+{
+    host_config *cfg = &h->cfg;
+    app_config *apps = &h->apps;
+    char err[300];
+    cfg->machine_path = o->machine;
+    cfg->backend_url = o->backend;
+    cfg->esl_address = o->esl ? o->esl : "127.0.0.1:8021";
+    cfg->password = o->password ? o->password : getenv("IVRSM_ESL_PASSWORD");
+    if (!cfg->password)
+        cfg->password = "ClueCon";
+    if (!*cfg->password || !esl_line_safe(cfg->password))
+        return fail_usage("%s", "--password must be one line of text");
+    const char *filter = o->filter ? o->filter : "ivrsm_app=synergia";
+    const char *eq = strchr(filter, '=');
+    if (!eq || eq == filter || (size_t)(eq - filter) >= sizeof(cfg->filter_var) ||
+        strlen(eq + 1) >= sizeof(cfg->filter_value))
+        return fail_usage("--filter-var '%s': expected NAME=VALUE", filter);
+    snprintf(cfg->filter_var, sizeof(cfg->filter_var), "%.*s", (int)(eq - filter), filter);
+    snprintf(cfg->filter_value, sizeof(cfg->filter_value), "%s", eq + 1);
+    snprintf(cfg->filter_header, sizeof(cfg->filter_header), "variable_%s", cfg->filter_var);
+    if (!esl_token_valid(cfg->filter_var) || !esl_token_valid(cfg->filter_value))
+        return fail_usage("--filter-var '%s': name and value without spaces or control characters",
+                          filter);
+    if (o->handoff_app && app_handoff_parse(o->handoff_app, &apps->handoff) != 0)
+        return fail_usage("--handoff-app '%s': expected transfer, bridge or callcenter",
+                          o->handoff_app);
+    apps->handoff_template =
+        o->handoff_arg ? o->handoff_arg : app_handoff_default_template(apps->handoff);
+    if (app_check_template(apps->handoff_template, err, sizeof(err)) != 0)
+        return fail_usage("%s", err);
+    apps->tts_engine = o->tts_engine ? o->tts_engine : "flite";
+    apps->tts_voice = o->tts_voice ? o->tts_voice : "kal";
+    apps->asr_engine = o->asr_engine;
+    apps->asr_grammar = o->asr_grammar ? o->asr_grammar : "builtin:speech/transcribe";
+    const char *names[] = {apps->tts_engine, apps->tts_voice, apps->asr_grammar,
+                           apps->asr_engine ? apps->asr_engine : "none"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!esl_token_valid(names[i]) || strpbrk(names[i], "|'\"{}$\\"))
+            return fail_usage("'%s': engine, voice and grammar names are single plain words",
+                              names[i]);
+    }
+    cfg->snapshot_dir = o->snapshot_dir;
+    struct stat st;
+    if (cfg->snapshot_dir && (stat(cfg->snapshot_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return fail_usage("--snapshot-dir '%s' is not a directory", cfg->snapshot_dir);
+    if (o->log_level && log_level_parse(o->log_level, &h->log.level) != 0)
+        return fail_usage("--log-level '%s': expected error, warn, info or debug", o->log_level);
+    if (parse_ms(o->reconnect_min, 500, &cfg->reconnect_min_ms) != 0 ||
+        parse_ms(o->reconnect_max, 30000, &cfg->reconnect_max_ms) != 0 ||
+        cfg->reconnect_max_ms < cfg->reconnect_min_ms)
+        return fail_usage("%s", "--reconnect-min-ms / --reconnect-max-ms: milliseconds from 10 "
+                                "to 3600000, min <= max");
+    cfg->ended_linger_ms = 60000;
+    return 0;
+}
+
+static void on_ready(void *user)
+{
+    calls_on_ready(user);
+}
+
+static void on_event(void *user, const esl_msg *ev)
+{
+    calls_on_event(user, ev);
+}
+
+static void on_lost(void *user)
+{
+    calls_on_lost(user);
+}
+
+/* The machine, the adapter and the connection. Returns 0 or an exit status. */
+static int start(host *h)
+{
+    ivrsm_error err = {0};
+    if (ivrsm_machine_load_file(h->cfg.machine_path, IVRSM_FORMAT_AUTO, &h->machine, &err) != 0) {
+        fprintf(stderr, "ivrsm-esl-host: %s:%d:%d: %s\n", err.file[0] ? err.file : h->cfg.machine_path,
+                err.line, err.column, err.message);
+        return 2;
+    }
+    ivrsm_http_options ho = {.base_url = h->cfg.backend_url,
+                             .socket_hook = host_http_socket_hook,
+                             .timer_hook = host_http_timer_hook,
+                             .loop_user = h};
+    int rc = ivrsm_http_new(&ho, &h->http);
+    if (rc != 0) {
+        fprintf(stderr, "ivrsm-esl-host: --backend '%s': %s (expected http://HOST:PORT)\n",
+                h->cfg.backend_url, ivrsm_strerror(rc));
+        return 2;
+    }
+    esl_conn_config ec = {.password = h->cfg.password,
+                          .filter_header = h->cfg.filter_header,
+                          .filter_value = h->cfg.filter_value,
+                          .reconnect_min_ms = h->cfg.reconnect_min_ms,
+                          .reconnect_max_ms = h->cfg.reconnect_max_ms,
+                          .handshake_timeout_ms = 10000};
+    char why[300];
+    if (esl_conn_parse_address(h->cfg.esl_address, &ec, why, sizeof(why)) != 0) {
+        fprintf(stderr, "ivrsm-esl-host: --esl %s\n", why);
+        return 2;
+    }
+    esl_conn_callbacks cb = {.on_ready = on_ready, .on_event = on_event, .on_lost = on_lost, .user = h};
+    h->esl = esl_conn_new(&ec, &cb, &h->log);
+    if (!h->esl) {
+        fprintf(stderr, "ivrsm-esl-host: out of memory\n");
+        return 1;
+    }
+    return 0;
+}
+
+static int install_signals(void)
+{
+    if (pipe(wake_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK);
+        fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void stop(host *h)
+{
+    size_t live = calls_live(h);
+    if (h->esl) {
+        log_at(&h->log, LOG_INFO, "stopping: %zu live call%s%s", live, live == 1 ? "" : "s",
+               live && h->cfg.snapshot_dir ? " (their snapshots stay for the next run)" : "");
+        esl_conn_shutdown(h->esl);
+    }
+    calls_free_all(h);
+    /* The calls are gone: cancelled transfers find their tickets orphaned. */
+    ivrsm_http_cancel_all(h->http);
+    ivrsm_http_free(h->http);
+    esl_conn_free(h->esl);
+    free(h->watches);
+    ivrsm_machine_unref(h->machine);
+}
+
+int main(int argc, char **argv)
+{
+    options o = {0};
+    host h;
+    memset(&h, 0, sizeof(h));
+    h.log.level = LOG_INFO;
+    h.log.out = stderr;
+    h.http_timer_at = -1;
+    int rc = parse_options(argc, argv, &o);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    if ((rc = configure(&h, &o)) != 0)
+        return rc;
+    if ((rc = start(&h)) != 0 || install_signals() != 0) {
+        if (rc == 0)
+            fprintf(stderr, "ivrsm-esl-host: cannot create the signal pipe: %s\n", strerror(errno));
+        stop(&h);
+        return rc ? rc : 1;
+    }
+    log_at(&h.log, LOG_INFO, "ivrsm-esl-host: machine %s %s, backend %s, FreeSWITCH %s",
+           ivrsm_machine_name(h.machine), ivrsm_machine_version(h.machine), h.cfg.backend_url,
+           h.cfg.esl_address);
+    size_t saved = calls_load_saved(&h);
+    if (saved)
+        log_at(&h.log, LOG_INFO, "%zu saved call%s to resume", saved, saved == 1 ? "" : "s");
+    host_run(&h, &stop_requested, wake_pipe[0]);
+    stop(&h);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * Picking a call up again on a new connection (after a drop, or after a
+ * restart of the host with --snapshot-dir).
+ *
+ * While the host was away the channel may have hung up, and the
+ * application in flight may have finished (its completion lost) or still
+ * be running. So, for each call:
+ *   1. api uuid_exists UUID: "false" ends the call;
+ *   2. api uuid_break UUID all: stop what runs and flush what is queued;
+ *   3. the session is rebuilt from its snapshot (taken after the last event);
+ *      the commands it queued before the one in flight were carried out and
+ *      are skipped, the one in flight is executed again (an http command
+ *      with the same idempotency key, unless this process still has it on
+ *      the wire), and the call goes on.
+ * A completion of the command in flight that arrives meanwhile on the new
+ * connection is taken as it comes, and the resumption is then dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls_int.h"
+#include "esl_wire.h"
+#include "strbuf.h"
+
+typedef struct resume_ctx {
+    host *h;
+    char uuid[65];
+} resume_ctx;
+
+static void ignore_reply(void *user, const esl_reply *r)
+{
+    (void)user;
+    (void)r;
+}
+
+/* Rebuild the session from its snapshot. Returns 0, or -1 (the current one is kept). */
+static int restore_session(call *c)
+{
+    if (!c->snapshot)
+        return -1;
+    ivrsm_session_options o;
+    call_session_options(c, &o);
+    ivrsm_session *s = NULL;
+    ivrsm_error err = {0};
+    int rc = ivrsm_session_restore(c->h->machine, c->snapshot, &o, &s, &err);
+    if (rc != 0) {
+        log_at(&c->h->log, LOG_ERROR, "call %s: cannot restore the session: %s %s", c->uuid,
+               ivrsm_strerror(rc), err.message);
+        return -1;
+    }
+    ivrsm_session_free(c->s);
+    c->s = s;
+    return 0;
+}
+
+/* Skip what was carried out, execute the command in flight again, go on. */
+static void replay(call *c)
+{
+    uint64_t from = c->inflight_id ? c->inflight_id : c->last_pulled_id + 1;
+    const ivrsm_command *cmd;
+    c->inflight_id = 0;
+    while ((cmd = ivrsm_session_next_command(c->s)) != NULL && cmd->id < from)
+        log_at(&c->h->log, LOG_DEBUG, "call %s: command %llu already carried out", c->uuid,
+               (unsigned long long)cmd->id);
+    log_at(&c->h->log, LOG_INFO, "call %s: resumed in %s%s", c->uuid,
+           ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?",
+           cmd ? "; the command in flight is sent again" : "");
+    if (cmd)
+        call_execute(c, cmd);
+    call_pump(c);
+}
+
+static void continue_resume(call *c)
+{
+    host *h = c->h;
+    c->resume_pending = false;
+    if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP) {
+        strbuf msg = {0};
+        if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
+            esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
+        sb_free(&msg);
+    }
+    call_send_setup(c);
+    restore_session(c);
+    replay(c);
+}
+
+static void on_exists_reply(void *user, const esl_reply *r)
+{
+    resume_ctx *ctx = user;
+    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
+    if (c && !c->ended) {
+        const char *text = r->text ? r->text : "";
+        while (*text == ' ' || *text == '\n')
+            text++;
+        if (strncmp(text, "true", 4) != 0) {
+            log_at(&c->h->log, LOG_INFO, "call %s: the channel is gone from FreeSWITCH", c->uuid);
+            call_hangup(c, "channel gone while disconnected");
+        } else if (c->resume_pending) {
+            continue_resume(c);
+        }
+    }
+    free(ctx);
+}
+
+void call_resume(call *c)
+{
+    host *h = c->h;
+    strbuf msg = {0};
+    resume_ctx *ctx = calloc(1, sizeof(*ctx));
+    c->needs_resume = false;
+    c->resume_pending = true;
+    if (ctx) {
+        ctx->h = h;
+        snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
+    }
+    if (!ctx || esl_build_uuid_api(&msg, "uuid_exists", c->uuid, NULL) != 0 || msg.oom ||
+        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, on_exists_reply, ctx) != 0) {
+        free(ctx);
+        c->needs_resume = true;
+        c->resume_pending = false;
+    } else {
+        log_at(&h->log, LOG_INFO, "call %s: checking the channel before resuming", c->uuid);
+    }
+    sb_free(&msg);
+}
