@@ -24,6 +24,15 @@ static void usage(FILE *out)
             "  -f, --format FORMAT  text (default) or json (one JSON array on stdout)\n"
             "  -h, --help           show this help\n"
             "\n"
+            "rules (the id in brackets):\n"
+            "  errors    syntax, limit, unknown-key, wrong-type, missing-key, invalid-value,\n"
+            "            dangling-next, unknown-intent, unknown-endpoint, missing-path-param,\n"
+            "            unresolved-globals, bad-template, input-free-cycle\n"
+            "  warnings  unreachable-state, dead-end, dtmf-conflict, utterance-conflict,\n"
+            "            shadowed-route, dtmf-terminator-conflict, action-without-on-fail,\n"
+            "            template-path-never-set, counter-unreachable, unused-intent,\n"
+            "            missing-prompt, ignored-key, unused-path-param\n"
+            "\n"
             "exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error\n");
 }
 
