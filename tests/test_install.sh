@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install into a temporary DESTDIR, then build tests/install/consumer.c against
 # the installed library with pkg-config and run it on a machine.
-# usage: test_install.sh BUILD_DIR SOURCE_DIR
+# usage: test_install.sh BUILD_DIR SOURCE_DIR [SANITIZERS]
+# SANITIZERS is the build's b_sanitize option: a sanitized library needs a
+# sanitized program.
 set -euo pipefail
 build=$1
 src=$2
+sanitize=${3:-none}
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 
@@ -22,8 +25,12 @@ echo "pkg-config libivrsm: $flags"
 header=$(find "$dest" -path '*/include/ivrsm/ivrsm.h' | head -n 1)
 [ -n "$header" ] || { echo "ivrsm/ivrsm.h was not installed" >&2; exit 1; }
 
+extra=""
+if [ "$sanitize" != none ] && [ -n "$sanitize" ]; then
+    extra="-fsanitize=$sanitize"
+fi
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror -o "$dest/consumer" "$src/tests/install/consumer.c" $flags
+cc -std=c11 -Wall -Wextra -Werror $extra -o "$dest/consumer" "$src/tests/install/consumer.c" $flags
 
 libdir=$(dirname "$(find "$dest" -name 'libivrsm.so' | head -n 1)")
 out=$(LD_LIBRARY_PATH=$libdir "$dest/consumer" "$src/tests/fixtures/load/mini.yaml")
