@@ -125,12 +125,12 @@ int main(int argc, char **argv)
     ivrsm_machine_unref(m);
 
     printf("%d iterations, medians:\n", n);
-    printf("  load YAML  (read, compile, check errors): %8.1f us\n",
+    printf("  load YAML  (parse, compile, check errors): %8.1f us\n",
            time_step(step_load, yaml, ylen, IVRSM_FORMAT_YAML, n));
     printf("  check YAML (every error and warning):     %8.1f us\n",
            time_step(step_check, yaml, ylen, IVRSM_FORMAT_YAML, n));
     if (json) {
-        printf("  load JSON  (read, compile, check errors): %8.1f us\n",
+        printf("  load JSON  (parse, compile, check errors): %8.1f us\n",
                time_step(step_load, json, jlen, IVRSM_FORMAT_JSON, n));
         printf("  check JSON (every error and warning):     %8.1f us\n",
                time_step(step_check, json, jlen, IVRSM_FORMAT_JSON, n));
