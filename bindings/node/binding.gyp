@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "ivrsm",
-      "sources": ["src/addon.c"],
+      "sources": ["src/addon.c", "src/handles.c", "src/session.c", "src/util.c"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra"],
       "include_dirs": ["<!@(pkg-config --variable=includedir libivrsm)"],
       "libraries": ["<!@(pkg-config --libs libivrsm)"],
