@@ -118,8 +118,7 @@ static void compile_intent(cc *c, m_intent *in, const dom_pair *p)
         const dom_node *utt = dom_get(n, "utterances"), *dtmf = dom_get(n, "dtmf");
         if (!utt && !dtmf)
             cc_error(c, "missing-key", p->line, p->column,
-                     "intent '%s' has neither 'utterances' nor 'dtmf' (give at least one)",
-                     p->key);
+                     "intent '%s' has neither 'utterances' nor 'dtmf' (give at least one)", p->key);
         if (utt)
             compile_intent_utterances(c, in, utt);
         if (dtmf)
@@ -144,9 +143,9 @@ static void compile_intents(cc *c, dom_node *intents)
             for (size_t i = 0; i < intents->count; i++)
                 compile_intent(c, &c->m->intents[i], &intents->pairs[i]);
             c->m->intent_count = intents->count;
-            c->m->intent_slots = machine_build_index(c->arena, &c->m->intents[0].name,
-                                                     sizeof(m_intent), c->m->intent_count,
-                                                     &c->m->intent_slot_mask);
+            c->m->intent_slots =
+                machine_build_index(c->arena, &c->m->intents[0].name, sizeof(m_intent),
+                                    c->m->intent_count, &c->m->intent_slot_mask);
             if (!c->m->intent_slots)
                 cc_nomem(c);
         }
@@ -185,9 +184,9 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
             c->info->broken = calloc(states->count, 1);
             if (!c->info->broken)
                 cc_nomem(c);
-            c->m->state_slots = machine_build_index(c->arena, &c->m->states[0].name,
-                                                    sizeof(m_state), c->m->state_count,
-                                                    &c->m->state_slot_mask);
+            c->m->state_slots =
+                machine_build_index(c->arena, &c->m->states[0].name, sizeof(m_state),
+                                    c->m->state_count, &c->m->state_slot_mask);
             ok = c->m->state_slots != NULL && c->info->broken != NULL;
             if (!ok)
                 cc_nomem(c);
@@ -227,10 +226,9 @@ int32_t cc_state_ref(cc *c, const dom_node *n)
     int32_t idx = m_find_state(c->m, n->text);
     if (idx != M_NONE)
         return idx;
-    const char *guess = c->m->state_count
-                            ? cc_suggest(n->text, &c->m->states[0].name, sizeof(m_state),
-                                         c->m->state_count)
-                            : NULL;
+    const char *guess = c->m->state_count ? cc_suggest(n->text, &c->m->states[0].name,
+                                                       sizeof(m_state), c->m->state_count)
+                                          : NULL;
     if (guess)
         cc_error(c, "dangling-next", n->line, n->column,
                  "%s: no state named '%s'; did you mean '%s'?", cc_field(c), n->text, guess);
@@ -242,9 +240,9 @@ int32_t cc_state_ref(cc *c, const dom_node *n)
 
 /* --- Identity ---------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"machine", "version", "locale", "timezone",
+static const char *const top_keys[] = {"machine",     "version", "locale",  "timezone",
                                        "description", "initial", "globals", "intents",
-                                       "states", "$schema", NULL};
+                                       "states",      "$schema", NULL};
 
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
@@ -318,7 +316,8 @@ static size_t machine_memory(const struct ivrsm_machine *m)
     size_t total = sizeof(*m) + ivrsm_arena_size(m->arena);
     for (size_t i = 0; i < m->owned_template_count; i++)
         total += ivrsm_tmpl_memory(m->owned_templates[i]);
-    total += m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
+    total +=
+        m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
     /* jansson does not say what a value holds; count the dumped size as an estimate. */
     if (m->globals) {
         char *text = json_dumps(m->globals, JSON_COMPACT);

@@ -125,8 +125,7 @@ static void compile_limits(cc *c)
 }
 
 /* Parse "METHOD /path"; returns false when malformed. */
-static bool parse_call(const char *text, const char **method, size_t *method_len,
-                       const char **path)
+static bool parse_call(const char *text, const char **method, size_t *method_len, const char **path)
 {
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
     const char *sp = strchr(text, ' ');

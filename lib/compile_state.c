@@ -11,9 +11,9 @@
 #include "text.h"
 
 static const char *const state_keys[] = {
-    "type",     "description", "prompt", "prompt_template", "prompt_from_action",
-    "routes",   "noinput",     "nomatch", "fallback",       "next",
-    "collect",  "action",      "on_success", "on_fail",     "enabled",
+    "type",     "description", "prompt",     "prompt_template", "prompt_from_action",
+    "routes",   "noinput",     "nomatch",    "fallback",        "next",
+    "collect",  "action",      "on_success", "on_fail",         "enabled",
     "queue_id", NULL};
 
 static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
@@ -69,8 +69,8 @@ static void route_intent(cc *c, m_route *r, const dom_node *n)
         r->intent = m_find_intent(c->m, n->text);
         if (r->intent == M_NONE) {
             const char *guess = c->m->intent_count
-                                    ? cc_suggest(n->text, &c->m->intents[0].name,
-                                                 sizeof(m_intent), c->m->intent_count)
+                                    ? cc_suggest(n->text, &c->m->intents[0].name, sizeof(m_intent),
+                                                 c->m->intent_count)
                                     : NULL;
             cc_error(c, "unknown-intent", n->line, n->column,
                      "when_intent: no intent named '%s'%s%s%s", n->text,
@@ -262,8 +262,8 @@ static void collect_mode(cc *c, m_collect *col, const dom_node *n)
 
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"mode", "allow_dtmf", "length", "target", "validate",
-                                       "retry", NULL};
+    static const char *const keys[] = {"mode",     "allow_dtmf", "length", "target",
+                                       "validate", "retry",      NULL};
     m_collect *col = &st->collect;
     size_t mark = cc_push_key(c, "collect");
     if (!cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
@@ -307,7 +307,7 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char *key,
                             const char *state)
 {
-    static const char *const keys[] = {"set", "prompt", "prompt_template", "prompt_from_action",
+    static const char *const keys[] = {"set",  "prompt", "prompt_template", "prompt_from_action",
                                        "next", NULL};
     if (!cc_expect(c, n, DOM_MAP, "a map (set, prompt, prompt_template, next)"))
         return;
@@ -327,7 +327,8 @@ static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const do
     m_outcome *outs[2] = {&st->on_success, &st->on_fail};
     for (int i = 0; i < 2; i++) {
         const dom_node *outer = dom_get(state, names[i]);
-        const dom_node *inner = action && action->kind == DOM_MAP ? dom_get(action, names[i]) : NULL;
+        const dom_node *inner =
+            action && action->kind == DOM_MAP ? dom_get(action, names[i]) : NULL;
         if (outer && inner) {
             size_t mark = cc_push_key(c, "action");
             cc_push_key(c, names[i]);
@@ -415,8 +416,8 @@ static void check_path_params(cc *c, const m_action *a, const dom_node *call)
 
 static void compile_action(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"call", "headers", "query", "path", "body", "timeout_ms",
-                                       "on_success", "on_fail", NULL};
+    static const char *const keys[] = {"call",       "headers",    "query",   "path", "body",
+                                       "timeout_ms", "on_success", "on_fail", NULL};
     m_action *a = &st->action;
     a->endpoint = M_NONE;
     size_t mark = cc_push_key(c, "action");
@@ -553,8 +554,9 @@ static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
     const dom_node *t = dom_get(n, "type");
     if (!t) {
         char owner[300];
-        snprintf(owner, sizeof(owner), "state '%s' (expected one of: prompt_and_listen, "
-                                       "action_then_prompt, listen, handoff, prompt_end)",
+        snprintf(owner, sizeof(owner),
+                 "state '%s' (expected one of: prompt_and_listen, "
+                 "action_then_prompt, listen, handoff, prompt_end)",
                  st->name);
         cc_missing(c, pair->line, pair->column, "type", owner);
         return false;

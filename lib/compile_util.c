@@ -109,7 +109,8 @@ const char *cc_describe(const dom_node *n, char *buf, size_t cap)
     if (n->kind == DOM_STRING) {
         char shown[48];
         diag_copy_utf8(shown, sizeof(shown), text);
-        snprintf(buf, cap, "a string (\"%s%s\")", shown, strlen(text) >= sizeof(shown) ? "..." : "");
+        snprintf(buf, cap, "a string (\"%s%s\")", shown,
+                 strlen(text) >= sizeof(shown) ? "..." : "");
     } else {
         snprintf(buf, cap, "%s (%s)", dom_kind_article((dom_kind)n->kind), text);
     }
@@ -165,8 +166,7 @@ static size_t edit_distance(const char *a, const char *b, size_t limit)
     return row[lb];
 }
 
-const char *cc_suggest(const char *name, const char *const *candidates, size_t stride,
-                       size_t count)
+const char *cc_suggest(const char *name, const char *const *candidates, size_t stride, size_t count)
 {
     size_t len = strlen(name);
     size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;

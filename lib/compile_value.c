@@ -78,16 +78,20 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad)
 {
     *bad = NULL;
     switch ((dom_kind)n->kind) {
-    case DOM_NULL: return json_null();
-    case DOM_BOOL: return json_boolean(n->as.boolean);
-    case DOM_INT: return json_integer((json_int_t)n->as.integer);
+    case DOM_NULL:
+        return json_null();
+    case DOM_BOOL:
+        return json_boolean(n->as.boolean);
+    case DOM_INT:
+        return json_integer((json_int_t)n->as.integer);
     case DOM_REAL:
         if (!isfinite(n->as.real)) {
             *bad = n;
             return NULL;
         }
         return json_real(n->as.real);
-    case DOM_STRING: return json_stringn(n->text, n->len);
+    case DOM_STRING:
+        return json_stringn(n->text, n->len);
     case DOM_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < n->count; i++) {

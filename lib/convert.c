@@ -18,8 +18,8 @@
 #include "diag.h"
 #include "dom.h"
 
-#define FOLD_WIDTH 80      /* target line width of folded scalars */
-#define FOLD_MIN_LEN 60    /* shorter strings stay on the key's line */
+#define FOLD_WIDTH 80         /* target line width of folded scalars */
+#define FOLD_MIN_LEN 60       /* shorter strings stay on the key's line */
 #define IMPLICIT_KEY_MAX 1000 /* YAML limits implicit keys to 1024 characters */
 
 /* --- JSON ----------------------------------------------------------------------- */
@@ -89,10 +89,10 @@ static bool is_word(const char *s, size_t len, const char *const *words)
 static bool reserved_word(const char *s, size_t len)
 {
     static const char *const words[] = {
-        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off",
-        "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<",
-        "=", NULL};
+        "",      "~",     "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
+        "FALSE", "y",     "Y",    "yes",  "Yes",  "YES",  "n",    "N",    "no",    "No",
+        "NO",    "on",    "On",   "ON",   "off",  "Off",  "OFF",  ".inf", ".Inf",  ".INF",
+        "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<",   "=",    NULL};
     return is_word(s, len, words);
 }
 
@@ -174,9 +174,15 @@ static void put_double_quoted(ivrsm_buf *b, const char *s, size_t len)
             continue;
         }
         switch (u[i]) {
-        case '\n': ivrsm_buf_puts(b, "\\n"); break;
-        case '\t': ivrsm_buf_puts(b, "\\t"); break;
-        case '\r': ivrsm_buf_puts(b, "\\r"); break;
+        case '\n':
+            ivrsm_buf_puts(b, "\\n");
+            break;
+        case '\t':
+            ivrsm_buf_puts(b, "\\t");
+            break;
+        case '\r':
+            ivrsm_buf_puts(b, "\\r");
+            break;
         default:
             if (n == 1)
                 ivrsm_buf_printf(b, "\\x%02X", u[i]);
@@ -266,8 +272,12 @@ static bool core_number_text(const char *t)
 static void put_scalar(ivrsm_buf *b, const dom_node *n, int indent)
 {
     switch ((dom_kind)n->kind) {
-    case DOM_NULL: ivrsm_buf_puts(b, "null\n"); return;
-    case DOM_BOOL: ivrsm_buf_puts(b, n->as.boolean ? "true\n" : "false\n"); return;
+    case DOM_NULL:
+        ivrsm_buf_puts(b, "null\n");
+        return;
+    case DOM_BOOL:
+        ivrsm_buf_puts(b, n->as.boolean ? "true\n" : "false\n");
+        return;
     case DOM_INT:
         if (n->text && core_number_text(n->text) && !strpbrk(n->text, ".eE"))
             ivrsm_buf_printf(b, "%s\n", n->text);
@@ -282,8 +292,11 @@ static void put_scalar(ivrsm_buf *b, const dom_node *n, int indent)
         else
             ivrsm_buf_printf(b, "%.*g\n", real_digits(n->as.real), n->as.real);
         return;
-    case DOM_STRING: put_string(b, n->text, n->len, indent, true); return;
-    default: return;
+    case DOM_STRING:
+        put_string(b, n->text, n->len, indent, true);
+        return;
+    default:
+        return;
     }
 }
 

@@ -90,9 +90,12 @@ int diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, 
 const char *diag_rule_for_code(int code)
 {
     switch (code) {
-    case IVRSM_ESYNTAX: return "syntax";
-    case IVRSM_ELIMIT: return "limit";
-    default: return "wrong-type";
+    case IVRSM_ESYNTAX:
+        return "syntax";
+    case IVRSM_ELIMIT:
+        return "limit";
+    default:
+        return "wrong-type";
     }
 }
 

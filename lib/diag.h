@@ -15,8 +15,8 @@
 
 typedef struct diag_entry {
     ivrsm_diagnostic pub; /* path and message point into this entry's own allocation */
-    int code;             /* IVRSM_ESYNTAX, IVRSM_EMACHINE or IVRSM_ELIMIT for errors; 0 for warnings */
-    size_t seq;           /* order of reporting, to keep the sort stable */
+    int code;   /* IVRSM_ESYNTAX, IVRSM_EMACHINE or IVRSM_ELIMIT for errors; 0 for warnings */
+    size_t seq; /* order of reporting, to keep the sort stable */
 } diag_entry;
 
 struct ivrsm_diagnostics {

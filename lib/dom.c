@@ -257,13 +257,20 @@ dom_node *dom_get(const dom_node *map, const char *key)
 const char *dom_kind_article(dom_kind kind)
 {
     switch (kind) {
-    case DOM_NULL: return "null";
-    case DOM_BOOL: return "a boolean";
-    case DOM_INT: return "an integer";
-    case DOM_REAL: return "a number";
-    case DOM_STRING: return "a string";
-    case DOM_MAP: return "a map";
-    case DOM_LIST: return "a list";
+    case DOM_NULL:
+        return "null";
+    case DOM_BOOL:
+        return "a boolean";
+    case DOM_INT:
+        return "an integer";
+    case DOM_REAL:
+        return "a number";
+    case DOM_STRING:
+        return "a string";
+    case DOM_MAP:
+        return "a map";
+    case DOM_LIST:
+        return "a list";
     }
     return "a value";
 }
@@ -301,7 +308,8 @@ int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
                 free(buf);
                 fclose(f);
                 return diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
-                                      "the document is larger than %u bytes", IVRSM_MAX_DOCUMENT_BYTES);
+                                      "the document is larger than %u bytes",
+                                      IVRSM_MAX_DOCUMENT_BYTES);
             }
             char *bigger = realloc(buf, cap * 2 + 1);
             if (!bigger) {
@@ -358,9 +366,9 @@ static int check_root(const dom_doc *doc, ivrsm_error *err)
 {
     const dom_node *r = doc->root;
     if (!r || r->kind == DOM_NULL)
-        return diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1, r ? r->column : 1,
-                              "", "the document is empty (expected a map with machine, version "
-                                  "and states)");
+        return diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1, r ? r->column : 1, "",
+                              "the document is empty (expected a map with machine, version "
+                              "and states)");
     if (r->kind != DOM_MAP)
         return diag_set_error(err, IVRSM_EMACHINE, doc->name, r->line, r->column, "",
                               "the document root must be a map (with machine, version and "
@@ -391,8 +399,9 @@ int dom_load(const char *data, size_t len, ivrsm_format format, const char *name
                               bad == -2 ? "a NUL byte is not allowed in a machine document"
                                         : "invalid UTF-8 (the document must be UTF-8 text)");
     if (only_blank(data, len))
-        return diag_set_error(err, IVRSM_ESYNTAX, name, 1, 1, "",
-                              "the document is empty (expected a map with machine, version and states)");
+        return diag_set_error(
+            err, IVRSM_ESYNTAX, name, 1, 1, "",
+            "the document is empty (expected a map with machine, version and states)");
     if (format == IVRSM_FORMAT_AUTO)
         format = sniff_format(data, len);
     dom_doc *doc = dom_doc_new(name);

@@ -67,15 +67,15 @@ struct dom_node {
      * and for a faithful conversion. NULL for maps and lists. */
     const char *text;
     size_t len;
-    size_t count;    /* DOM_MAP: pairs; DOM_LIST: items */
-    dom_pair *pairs; /* DOM_MAP, in document order */
+    size_t count;     /* DOM_MAP: pairs; DOM_LIST: items */
+    dom_pair *pairs;  /* DOM_MAP, in document order */
     dom_node **items; /* DOM_LIST */
 };
 
 typedef struct dom_doc {
     ivrsm_arena *arena;
-    dom_node *root; /* a DOM_MAP once the reader succeeded */
-    const char *name; /* file or buffer name, for messages */
+    dom_node *root;    /* a DOM_MAP once the reader succeeded */
+    const char *name;  /* file or buffer name, for messages */
     size_t node_count; /* with aliases expanded */
 } dom_doc;
 
@@ -167,7 +167,10 @@ typedef struct dom_strmap {
     size_t count;
 } dom_strmap;
 
-#define DOM_STRMAP_INIT {NULL, 0, 0}
+#define DOM_STRMAP_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /*
  * Insert key → value unless the key is there. Returns 1 when inserted, 0 when

@@ -18,8 +18,8 @@
 #include "compile.h"
 
 typedef struct reference {
-    size_t start; /* offset of "${" */
-    size_t end;   /* offset just past "}" */
+    size_t start;      /* offset of "${" */
+    size_t end;        /* offset just past "}" */
     const char *inner; /* trimmed text between the braces */
     size_t inner_len;
 } reference;
@@ -58,18 +58,17 @@ static void list_keys(const dom_node *map, char *buf, size_t cap)
 }
 
 /* Report a reference to a key that is not there, with what is there. */
-static void report_missing_key(cc *c, const dom_node *at, const reference *ref,
-                               const dom_node *map, const char *seg, size_t prefix_len)
+static void report_missing_key(cc *c, const dom_node *at, const reference *ref, const dom_node *map,
+                               const char *seg, size_t prefix_len)
 {
     char keys[200];
     list_keys(map, keys, sizeof(keys));
     const char *guess =
         map->count ? cc_suggest(seg, &map->pairs[0].key, sizeof(dom_pair), map->count) : NULL;
     cc_error(c, "unresolved-globals", at->line, at->column,
-             "${%.*s} is not defined: %.*s has no key '%s'%s%s%s (it has: %s)",
-             (int)ref->inner_len, ref->inner, (int)prefix_len, ref->inner, seg,
-             guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "",
-             map->count ? keys : "nothing");
+             "${%.*s} is not defined: %.*s has no key '%s'%s%s%s (it has: %s)", (int)ref->inner_len,
+             ref->inner, (int)prefix_len, ref->inner, seg, guess ? "; did you mean '" : "",
+             guess ? guess : "", guess ? "'?" : "", map->count ? keys : "nothing");
 }
 
 /*
@@ -150,11 +149,16 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
 static bool append_scalar_text(ivrsm_buf *b, const dom_node *v)
 {
     switch ((dom_kind)v->kind) {
-    case DOM_STRING: return ivrsm_buf_append(b, v->text, v->len) == 0;
-    case DOM_INT: return ivrsm_buf_printf(b, "%" PRId64, v->as.integer) == 0;
-    case DOM_BOOL: return ivrsm_buf_puts(b, v->as.boolean ? "true" : "false") == 0;
-    case DOM_NULL: return true;
-    default: return ivrsm_buf_puts(b, v->text ? v->text : "") == 0;
+    case DOM_STRING:
+        return ivrsm_buf_append(b, v->text, v->len) == 0;
+    case DOM_INT:
+        return ivrsm_buf_printf(b, "%" PRId64, v->as.integer) == 0;
+    case DOM_BOOL:
+        return ivrsm_buf_puts(b, v->as.boolean ? "true" : "false") == 0;
+    case DOM_NULL:
+        return true;
+    default:
+        return ivrsm_buf_puts(b, v->text ? v->text : "") == 0;
     }
 }
 
@@ -214,8 +218,8 @@ static dom_node *resolve_string(cc *c, dom_node *n)
         if (!v)
             return n;
         dom_node *copy = dom_clone_at(c->doc, v, n->line, n->column);
-        char *origin = copy ? ivrsm_arena_strndup(c->doc->arena, ref.inner + 7, ref.inner_len - 7)
-                            : NULL;
+        char *origin =
+            copy ? ivrsm_arena_strndup(c->doc->arena, ref.inner + 7, ref.inner_len - 7) : NULL;
         if (!copy || !origin) {
             cc_nomem(c);
             return NULL;
@@ -239,8 +243,8 @@ static dom_node *resolve_map(cc *c, dom_node *n)
             continue;
         if (!copy) {
             copy = dom_clone_at(c->doc, n, n->line, n->column);
-            dom_pair *pairs = copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*pairs))
-                                   : NULL;
+            dom_pair *pairs =
+                copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*pairs)) : NULL;
             if (!pairs) {
                 cc_nomem(c);
                 return NULL;
@@ -266,8 +270,8 @@ static dom_node *resolve_list(cc *c, dom_node *n)
             continue;
         if (!copy) {
             copy = dom_clone_at(c->doc, n, n->line, n->column);
-            dom_node **items = copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*items))
-                                    : NULL;
+            dom_node **items =
+                copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*items)) : NULL;
             if (!items) {
                 cc_nomem(c);
                 return NULL;
@@ -283,9 +287,13 @@ static dom_node *resolve_list(cc *c, dom_node *n)
 dom_node *globals_resolve(cc *c, dom_node *n)
 {
     switch ((dom_kind)n->kind) {
-    case DOM_STRING: return resolve_string(c, n);
-    case DOM_MAP: return resolve_map(c, n);
-    case DOM_LIST: return resolve_list(c, n);
-    default: return n;
+    case DOM_STRING:
+        return resolve_string(c, n);
+    case DOM_MAP:
+        return resolve_map(c, n);
+    case DOM_LIST:
+        return resolve_list(c, n);
+    default:
+        return n;
     }
 }

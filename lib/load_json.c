@@ -94,8 +94,8 @@ static void skip_string(json_reader *r)
 
 static bool number_or_word_char(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' ||
-           c == '.' || c == 'E';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' ||
+           c == 'E';
 }
 
 static size_t token_length(const json_reader *r)
@@ -177,7 +177,8 @@ static int convert_object(json_reader *r, json_t *v, dom_node *n)
     const char *key;
     json_t *value;
     size_t i = 0;
-    json_object_foreach (v, key, value) {
+    json_object_foreach(v, key, value)
+    {
         dom_pair *p = &n->pairs[i++];
         skip_blank(r);
         p->line = r->lost ? 0 : r->line;

@@ -21,10 +21,10 @@
 #define LINEAR_KEY_CHECK 8 /* maps up to this size find duplicates by scanning */
 
 typedef struct frame {
-    dom_node *node; /* DOM_MAP or DOM_LIST being filled */
+    dom_node *node;     /* DOM_MAP or DOM_LIST being filled */
     const char *anchor; /* arena copy, or NULL */
     size_t anchor_len;
-    dom_pair *pairs; /* DOM_MAP: malloc'ed while open */
+    dom_pair *pairs;  /* DOM_MAP: malloc'ed while open */
     dom_node **items; /* DOM_LIST: malloc'ed while open */
     size_t count;
     size_t cap;
@@ -128,8 +128,10 @@ static pos scalar_pos(yaml_reader *r, struct fy_token *value)
             p.column--;
         return p;
     case FYSS_LITERAL:
-    case FYSS_FOLDED: return block_indicator_pos(r, value, p);
-    default: return p;
+    case FYSS_FOLDED:
+        return block_indicator_pos(r, value, p);
+    default:
+        return p;
     }
 }
 
@@ -276,7 +278,8 @@ static int type_plain_scalar(yaml_reader *r, dom_node *n)
 /* Apply an explicit core tag (!!str, !!int...) to a scalar. */
 static int type_tagged_scalar(yaml_reader *r, dom_node *n, const char *tag)
 {
-    const char *name = !strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) ? tag + strlen(TAG_PREFIX) : NULL;
+    const char *name =
+        !strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) ? tag + strlen(TAG_PREFIX) : NULL;
     if (!strcmp(tag, "!") || (name && !strcmp(name, "str")))
         return 0;
     if (name && (!strcmp(name, "int") || !strcmp(name, "float") || !strcmp(name, "bool") ||
@@ -452,8 +455,8 @@ static int anchor_key(yaml_reader *r, struct fy_token *anchor, const dom_pair *k
 {
     size_t alen = 0;
     const char *name = copy_anchor(r, anchor, &alen);
-    dom_node *n = name ? dom_new_string(r->doc, key->key, key->key_len, key->line, key->column)
-                       : NULL;
+    dom_node *n =
+        name ? dom_new_string(r->doc, key->key, key->key_len, key->line, key->column) : NULL;
     if (!n)
         return no_memory(r);
     return set_anchor(r, name, alen, n);
@@ -499,9 +502,9 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
     if (!n)
         return no_memory(r);
     enum fy_scalar_style style = value ? fy_token_scalar_style(value) : FYSS_PLAIN;
-    n->style = style == FYSS_PLAIN ? DOM_STYLE_PLAIN
+    n->style = style == FYSS_PLAIN                               ? DOM_STYLE_PLAIN
                : (style == FYSS_LITERAL || style == FYSS_FOLDED) ? DOM_STYLE_BLOCK
-                                                                  : DOM_STYLE_QUOTED;
+                                                                 : DOM_STYLE_QUOTED;
     int rc = 0;
     if (ev->scalar.tag)
         rc = type_tagged_scalar(r, n, fy_token_get_text0(ev->scalar.tag));
@@ -532,8 +535,8 @@ static int on_alias(yaml_reader *r, struct fy_event *ev)
                     name ? name : "");
     if (awaiting_key(r)) {
         if (target->kind == DOM_MAP || target->kind == DOM_LIST)
-            return fail(r, IVRSM_ESYNTAX, p.line, p.column,
-                        "a map key must be a scalar, found %s", dom_kind_article(target->kind));
+            return fail(r, IVRSM_ESYNTAX, p.line, p.column, "a map key must be a scalar, found %s",
+                        dom_kind_article(target->kind));
         return read_key(r, &r->stack[r->depth - 1], target->text, target->len, p, false);
     }
     if (r->depth + levels_of(target) > IVRSM_MAX_DEPTH)
@@ -611,7 +614,8 @@ static int apply_merges(yaml_reader *r, frame *f)
                 int put = dom_strmap_put(&seen, pp->key, pp->key_len, f, NULL);
                 if (put < 0)
                     rc = no_memory(r);
-                else if (put == 1 && grow(r, (void **)&f->pairs, &f->cap, f->count, sizeof(*f->pairs)))
+                else if (put == 1 &&
+                         grow(r, (void **)&f->pairs, &f->cap, f->count, sizeof(*f->pairs)))
                     rc = IVRSM_ENOMEM;
                 else if (put == 1)
                     f->pairs[f->count++] = *pp;
@@ -678,14 +682,21 @@ static int on_document_start(yaml_reader *r, struct fy_event *ev)
 static int on_event(yaml_reader *r, struct fy_event *ev)
 {
     switch (ev->type) {
-    case FYET_DOCUMENT_START: return on_document_start(r, ev);
-    case FYET_MAPPING_START: return on_start(r, ev, DOM_MAP);
-    case FYET_SEQUENCE_START: return on_start(r, ev, DOM_LIST);
+    case FYET_DOCUMENT_START:
+        return on_document_start(r, ev);
+    case FYET_MAPPING_START:
+        return on_start(r, ev, DOM_MAP);
+    case FYET_SEQUENCE_START:
+        return on_start(r, ev, DOM_LIST);
     case FYET_MAPPING_END:
-    case FYET_SEQUENCE_END: return on_end(r);
-    case FYET_SCALAR: return on_scalar(r, ev);
-    case FYET_ALIAS: return on_alias(r, ev);
-    default: return 0;
+    case FYET_SEQUENCE_END:
+        return on_end(r);
+    case FYET_SCALAR:
+        return on_scalar(r, ev);
+    case FYET_ALIAS:
+        return on_alias(r, ev);
+    default:
+        return 0;
     }
 }
 

@@ -12,8 +12,8 @@
 
 const char *m_state_type_name(m_state_type t)
 {
-    static const char *const names[M_STATE_TYPE_COUNT] = {
-        "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end"};
+    static const char *const names[M_STATE_TYPE_COUNT] = {"prompt_and_listen", "action_then_prompt",
+                                                          "listen", "handoff", "prompt_end"};
     return (unsigned)t < M_STATE_TYPE_COUNT ? names[t] : NULL;
 }
 
@@ -79,8 +79,8 @@ int32_t m_find_intent(const struct ivrsm_machine *m, const char *name)
 {
     if (!m || !m->intent_count)
         return M_NONE;
-    return index_find(m->intent_slots, m->intent_slot_mask, &m->intents[0].name,
-                      sizeof(m_intent), name);
+    return index_find(m->intent_slots, m->intent_slot_mask, &m->intents[0].name, sizeof(m_intent),
+                      name);
 }
 
 /* --- Lifetime ------------------------------------------------------------------ */
@@ -145,8 +145,8 @@ static int load_doc(dom_doc *doc, ivrsm_machine **out, ivrsm_error *err)
     return rc;
 }
 
-int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format,
-                              const char *name, ivrsm_machine **out, ivrsm_error *err)
+int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
+                              ivrsm_machine **out, ivrsm_error *err)
 {
     if (!name)
         name = "<buffer>";

@@ -33,8 +33,7 @@ static void check_dead_end(vctx *v, size_t i)
                  st->name);
         else if (st->collect.mode && !st->action.present && st->next == M_NONE)
             WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
-                 "state '%s' collects a value but has no next state to continue to",
-                 st->name);
+                 "state '%s' collects a value but has no next state to continue to", st->name);
     } else if (st->type == M_ACTION_THEN_PROMPT && st->action.present &&
                st->on_success.next == M_NONE && st->next == M_NONE) {
         WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
@@ -248,8 +247,8 @@ static void ignored(vctx *v, size_t i, const char *key, const char *why)
 
 static void check_ignored_keys(vctx *v, size_t i)
 {
-    static const char *const listening[] = {"routes", "noinput", "nomatch", "fallback", "collect",
-                                            NULL};
+    static const char *const listening[] = {"routes",   "noinput", "nomatch",
+                                            "fallback", "collect", NULL};
     const m_state *st = &v->m->states[i];
     const char *const *k;
     switch (st->type) {
@@ -435,9 +434,15 @@ static void collect_set_keys(vctx *v, key_set *s)
         const char *target = st->collect.target;
         char key[300];
         switch (st->collect.mode) {
-        case IVRSM_COLLECT_PHONE: target = target ? target : "phone_e164"; break;
-        case IVRSM_COLLECT_OTP: target = target ? target : "otp"; break;
-        case IVRSM_COLLECT_FREE_SPEECH_OR_NO: target = target ? target : "cancel_comment"; break;
+        case IVRSM_COLLECT_PHONE:
+            target = target ? target : "phone_e164";
+            break;
+        case IVRSM_COLLECT_OTP:
+            target = target ? target : "otp";
+            break;
+        case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
+            target = target ? target : "cancel_comment";
+            break;
         case IVRSM_COLLECT_DATE_NL:
             /* The value is a range: TARGET_from and TARGET_to (default pref_date). */
             snprintf(key, sizeof(key), "%s_from", target ? target : "pref_date");
@@ -446,7 +451,9 @@ static void collect_set_keys(vctx *v, key_set *s)
             key_add(v, s, key, head_len(key));
             target = NULL;
             break;
-        default: target = NULL; break;
+        default:
+            target = NULL;
+            break;
         }
         if (target)
             key_add(v, s, target, head_len(target));

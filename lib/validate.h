@@ -11,7 +11,7 @@ typedef struct vctx {
     const struct ivrsm_machine *m;
     const compile_info *info;
     ivrsm_diagnostics *diag;
-    m_edge *edges;     /* all states' edges, state i at edges + edge_start[i] */
+    m_edge *edges;      /* all states' edges, state i at edges + edge_start[i] */
     size_t *edge_start; /* state_count + 1 offsets */
     char path[1024];
 } vctx;
@@ -21,9 +21,9 @@ const dom_node *v_state_node(const vctx *v, size_t i);
 /* "states.NAME" or "states.NAME.SUFFIX", written into v->path. */
 const char *v_state_path(vctx *v, size_t i, const char *suffix);
 /* Record a diagnostic (errors count as IVRSM_EMACHINE). */
-void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
-              const char *rule, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-#define WARN(v, line, column, path, rule, ...)                                                   \
+void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path, const char *rule,
+              const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+#define WARN(v, line, column, path, rule, ...)                                                     \
     v_report(v, IVRSM_SEVERITY_WARNING, line, column, path, rule, __VA_ARGS__)
 /* The value under n.a (or n.a.b when b is not NULL), or NULL. */
 const dom_node *v_dig(const dom_node *n, const char *a, const char *b);

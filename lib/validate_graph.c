@@ -45,8 +45,7 @@ size_t machine_edges(const m_state *st, m_edge *out)
     /* After an action or a handoff, `next` is where an outcome without its own next goes. */
     bool acts = st->type == M_ACTION_THEN_PROMPT || st->type == M_HANDOFF ||
                 (listens && st->collect.mode && st->action.present);
-    bool next_used = listens || !acts || !st->on_success.present ||
-                     st->on_success.next == M_NONE ||
+    bool next_used = listens || !acts || !st->on_success.present || st->on_success.next == M_NONE ||
                      (st->on_fail.present && st->on_fail.next == M_NONE);
     if (next_used)
         add_edge(out, &n, st->next, M_EDGE_NEXT, 0);
@@ -95,8 +94,8 @@ const char *v_state_path(vctx *v, size_t i, const char *suffix)
     return v->path;
 }
 
-void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
-                   const char *rule, const char *fmt, ...)
+void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path, const char *rule,
+              const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -125,14 +124,26 @@ const dom_node *v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub,
         snprintf(sub, cap, "routes[%zu].next", e->route);
         break;
     }
-    case M_EDGE_NOINPUT: n = v_dig(st, "noinput", "next"); snprintf(sub, cap, "noinput.next"); break;
-    case M_EDGE_NOMATCH: n = v_dig(st, "nomatch", "next"); snprintf(sub, cap, "nomatch.next"); break;
-    case M_EDGE_FALLBACK: n = v_dig(st, "fallback", "next"); snprintf(sub, cap, "fallback.next"); break;
+    case M_EDGE_NOINPUT:
+        n = v_dig(st, "noinput", "next");
+        snprintf(sub, cap, "noinput.next");
+        break;
+    case M_EDGE_NOMATCH:
+        n = v_dig(st, "nomatch", "next");
+        snprintf(sub, cap, "nomatch.next");
+        break;
+    case M_EDGE_FALLBACK:
+        n = v_dig(st, "fallback", "next");
+        snprintf(sub, cap, "fallback.next");
+        break;
     case M_EDGE_RETRY:
         n = dom_get(v_dig(st, "collect", "retry"), "on_fail_next");
         snprintf(sub, cap, "collect.retry.on_fail_next");
         break;
-    case M_EDGE_NEXT: n = dom_get(st, "next"); snprintf(sub, cap, "next"); break;
+    case M_EDGE_NEXT:
+        n = dom_get(st, "next");
+        snprintf(sub, cap, "next");
+        break;
     case M_EDGE_SUCCESS:
     case M_EDGE_FAIL:
         n = v_dig(st, outcome, "next");
@@ -179,10 +190,10 @@ static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
         break;
     }
     v_report(v, IVRSM_SEVERITY_ERROR, pos.line, pos.column, v_state_path(v, (size_t)a, sub),
-           "input-free-cycle",
-           "input-free cycle: %s; none of these states waits for the caller, so the call "
-           "could go round without end (route one of them through a listening state)",
-           names);
+             "input-free-cycle",
+             "input-free cycle: %s; none of these states waits for the caller, so the call "
+             "could go round without end (route one of them through a listening state)",
+             names);
 }
 
 void v_check_cycles(vctx *v)
@@ -249,7 +260,8 @@ void v_check_reachable(vctx *v)
     }
     size_t head = 0, tail = 0;
     /* Escalation reaches the handoff state (when enabled) and the goodbye state. */
-    int32_t roots[3] = {m->initial, m->goodbye_state, m->handoff_enabled ? m->handoff_state : M_NONE};
+    int32_t roots[3] = {m->initial, m->goodbye_state,
+                        m->handoff_enabled ? m->handoff_state : M_NONE};
     for (int r = 0; r < 3; r++)
         if (roots[r] != M_NONE && !seen[roots[r]]) {
             seen[roots[r]] = 1;

@@ -102,7 +102,8 @@ int main(int argc, char **argv)
     snprintf(seed, sizeof(seed), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
     const char *yaml_path = argc > 2 ? argv[2] : seed;
     char json_path[4096];
-    snprintf(json_path, sizeof(json_path), "%s/examples/synergia_rdv/machine.json", root ? root : ".");
+    snprintf(json_path, sizeof(json_path), "%s/examples/synergia_rdv/machine.json",
+             root ? root : ".");
     if (n < 1)
         n = 1;
 

@@ -56,8 +56,8 @@ static void expect_failure(const char *text, size_t len, ivrsm_format fmt, int c
     ck_assert_str_eq(err.file, "doc.yaml");
     ck_assert_msg(strstr(err.message, fragment), "message \"%s\" lacks \"%s\"", err.message,
                   fragment);
-    ck_assert_msg(err.line == line && err.column == column, "at %d:%d, want %d:%d (%s)",
-                  err.line, err.column, line, column, err.message);
+    ck_assert_msg(err.line == line && err.column == column, "at %d:%d, want %d:%d (%s)", err.line,
+                  err.column, line, column, err.message);
     ck_assert_str_eq(err.path, path);
 }
 
@@ -274,7 +274,8 @@ START_TEST(test_mini_yaml_states)
     ivrsm_machine *m = load_path("tests/fixtures/load/mini.yaml");
     const m_state *w = state(m, "welcome");
     ck_assert_int_eq(w->type, M_PROMPT_AND_LISTEN);
-    ck_assert_str_eq(tmpl_src(w->prompt.prompt), "Bienvenue à la Clinique du Parc. Dites oui ou non.");
+    ck_assert_str_eq(tmpl_src(w->prompt.prompt),
+                     "Bienvenue à la Clinique du Parc. Dites oui ou non.");
     ck_assert_int_eq(w->pos.line, 44);
     ck_assert_int_eq(w->pos.column, 3);
     ck_assert_uint_eq(w->route_count, 3);
@@ -469,25 +470,26 @@ END_TEST
 START_TEST(test_yaml_features)
 {
     /* Anchors, aliases, merge keys, core tags, comments, a BOM, explicit document markers. */
-    ivrsm_machine *m = load_text("\xEF\xBB\xBF%YAML 1.2\n"
-                                 "---\n"
-                                 "machine: !!str 7   # a string thanks to the tag\n"
-                                 "version: '1'\n"
-                                 "intents:\n"
-                                 "  on:\n"
-                                 "    dtmf: &keys [\"1\"]\n"
-                                 "  off: {dtmf: *keys}\n"
-                                 "states:\n"
-                                 "  base: &base\n"
-                                 "    type: prompt_and_listen\n"
-                                 "    prompt: Bonjour\n"
-                                 "    routes: [{when_intent: on, next: end}, {when_intent: off, next: end}]\n"
-                                 "  copy:\n"
-                                 "    <<: *base\n"
-                                 "    prompt: Re-bonjour\n"
-                                 "  end: {type: prompt_end, prompt: !!str Fin}\n"
-                                 "...\n",
-                                 IVRSM_FORMAT_AUTO);
+    ivrsm_machine *m =
+        load_text("\xEF\xBB\xBF%YAML 1.2\n"
+                  "---\n"
+                  "machine: !!str 7   # a string thanks to the tag\n"
+                  "version: '1'\n"
+                  "intents:\n"
+                  "  on:\n"
+                  "    dtmf: &keys [\"1\"]\n"
+                  "  off: {dtmf: *keys}\n"
+                  "states:\n"
+                  "  base: &base\n"
+                  "    type: prompt_and_listen\n"
+                  "    prompt: Bonjour\n"
+                  "    routes: [{when_intent: on, next: end}, {when_intent: off, next: end}]\n"
+                  "  copy:\n"
+                  "    <<: *base\n"
+                  "    prompt: Re-bonjour\n"
+                  "  end: {type: prompt_end, prompt: !!str Fin}\n"
+                  "...\n",
+                  IVRSM_FORMAT_AUTO);
     ck_assert_str_eq(m->name, "7");
     ck_assert_int_eq(m_find_intent(m, "on"), 0);
     ck_assert_str_eq(m->intents[1].dtmf[0], "1");
@@ -553,18 +555,18 @@ END_TEST
 /* ------------------------------------------------------------ errors */
 
 /* A valid base; each error case below changes one thing. Lines are numbered. */
-#define BASE_HEAD                                                                                 \
-    "machine: m\n"           /* 1 */                                                             \
-    "version: \"1\"\n"       /* 2 */                                                             \
-    "globals:\n"             /* 3 */                                                             \
-    "  n: 2\n"               /* 4 */                                                             \
-    "  endpoints:\n"         /* 5 */                                                             \
-    "    get: \"GET /x\"\n"  /* 6 */                                                             \
-    "intents:\n"             /* 7 */                                                             \
-    "  yes: {dtmf: [\"1\"]}\n" /* 8 */                                                           \
-    "states:\n"              /* 9 */                                                             \
-    "  ivr.entry:\n"         /* 10 */                                                            \
-    "    type: prompt_and_listen\n" /* 11 */                                                     \
+#define BASE_HEAD                                                                                  \
+    "machine: m\n"                  /* 1 */                                                        \
+    "version: \"1\"\n"              /* 2 */                                                        \
+    "globals:\n"                    /* 3 */                                                        \
+    "  n: 2\n"                      /* 4 */                                                        \
+    "  endpoints:\n"                /* 5 */                                                        \
+    "    get: \"GET /x\"\n"         /* 6 */                                                        \
+    "intents:\n"                    /* 7 */                                                        \
+    "  yes: {dtmf: [\"1\"]}\n"      /* 8 */                                                        \
+    "states:\n"                     /* 9 */                                                        \
+    "  ivr.entry:\n"                /* 10 */                                                       \
+    "    type: prompt_and_listen\n" /* 11 */                                                       \
     "    prompt: \"Bonjour\"\n"     /* 12 */
 
 typedef struct error_case {
@@ -579,33 +581,35 @@ typedef struct error_case {
 } error_case;
 
 static const error_case error_cases[] = {
-    {"malformed yaml", "machine: m\nversion: \"1\nstates: {}\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2,
-     10, "", "YAML syntax error: wrongly indented double-quoted scalar"},
+    {"malformed yaml", "machine: m\nversion: \"1\nstates: {}\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX,
+     2, 10, "", "YAML syntax error: wrongly indented double-quoted scalar"},
     {"malformed yaml mapping", "machine: m\n  version: 1\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1,
      10, "", "YAML syntax error: invalid multiline plain key"},
-    {"malformed json", "{\"machine\": \"m\",\n \"version\": 1,\n \"states\": {\n}", IVRSM_FORMAT_JSON,
-     IVRSM_ESYNTAX, 4, 1, "", "JSON syntax error"},
+    {"malformed json", "{\"machine\": \"m\",\n \"version\": 1,\n \"states\": {\n}",
+     IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 4, 1, "", "JSON syntax error"},
     {"json trailing comma", "{\"machine\": \"m\",}", IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 1, 17, "",
      "JSON syntax error"},
     {"unknown key", BASE_HEAD "    rout:\n      - {when_intent: yes, next: ivr.entry}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 13, 5, "states.ivr.entry.rout",
      "unknown key 'rout' in state 'ivr.entry'; did you mean 'routes'? (expected one of: type, "},
-    {"unknown top-level key", "machine: m\nversion: \"1\"\nstate: {}\nstates: {a: {type: prompt_end}}\n",
-     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 1, "state",
-     "unknown key 'state' in the document; did you mean 'states'?"},
+    {"unknown top-level key",
+     "machine: m\nversion: \"1\"\nstate: {}\nstates: {a: {type: prompt_end}}\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 3, 1, "state", "unknown key 'state' in the document; did you mean 'states'?"},
     {"wrong type", BASE_HEAD "    noinput: {max: two, next: ivr.entry}\n", IVRSM_FORMAT_YAML,
      IVRSM_EMACHINE, 13, 20, "states.ivr.entry.noinput.max",
      "max: expected an integer, found a string (\"two\")"},
     {"version as a number", "machine: m\nversion: 1.0\nstates: {a: {type: prompt_end}}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 2, 10, "version",
      "version: expected a string, found a number (1.0) (quote it to make it a string)"},
-    {"dangling next", BASE_HEAD "    routes:\n      - when_intent: yes\n        next: ivr.nowhere\n",
+    {"dangling next",
+     BASE_HEAD "    routes:\n      - when_intent: yes\n        next: ivr.nowhere\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 15, "states.ivr.entry.routes[0].next",
      "next: no state named 'ivr.nowhere'"},
     {"dangling next suggestion", BASE_HEAD "    next: ivr.entyr\n", IVRSM_FORMAT_YAML,
      IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next",
      "next: no state named 'ivr.entyr'; did you mean 'ivr.entry'?"},
-    {"unknown intent", BASE_HEAD "    routes:\n      - when_intent: yess\n        next: ivr.entry\n",
+    {"unknown intent",
+     BASE_HEAD "    routes:\n      - when_intent: yess\n        next: ivr.entry\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 22, "states.ivr.entry.routes[0].when_intent",
      "when_intent: no intent named 'yess'; did you mean 'yes'?"},
     {"unknown endpoint", BASE_HEAD "    collect: {mode: otp}\n    action: {call: gett}\n",
@@ -618,17 +622,18 @@ static const error_case error_cases[] = {
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 13, 20, "states.ivr.entry.noinput.max",
      "${globals.m} is not defined: globals has no key 'm'; did you mean 'n'? (it has: n, "
      "endpoints)"},
-    {"unresolved endpoint", BASE_HEAD "    collect: {mode: otp}\n"
-                            "    action:\n      call: ${globals.endpoints.put}\n",
+    {"unresolved endpoint",
+     BASE_HEAD "    collect: {mode: otp}\n"
+               "    action:\n      call: ${globals.endpoints.put}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 13, "states.ivr.entry.action.call",
      "${globals.endpoints.put} is not defined: globals.endpoints has no key 'put'"},
-    {"not a globals reference", BASE_HEAD "    next: ${ctx.x}\n", IVRSM_FORMAT_YAML,
-     IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next", "${ctx.x} is not a globals reference"},
+    {"not a globals reference", BASE_HEAD "    next: ${ctx.x}\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE,
+     13, 11, "states.ivr.entry.next", "${ctx.x} is not a globals reference"},
     {"map inside a string", BASE_HEAD "    next: \"a ${globals.endpoints}\"\n", IVRSM_FORMAT_YAML,
      IVRSM_EMACHINE, 13, 11, "states.ivr.entry.next",
      "${globals.endpoints} is a map: only a scalar can be placed inside a longer string"},
-    {"missing type", "machine: m\nversion: \"1\"\nstates:\n  a:\n    prompt: x\n", IVRSM_FORMAT_YAML,
-     IVRSM_EMACHINE, 4, 3, "states.a", "missing key 'type' in state 'a'"},
+    {"missing type", "machine: m\nversion: \"1\"\nstates:\n  a:\n    prompt: x\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 3, "states.a", "missing key 'type' in state 'a'"},
     {"missing states", "machine: m\nversion: \"1\"\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 1, 1, "",
      "missing key 'states' in the document"},
     {"unknown state type", BASE_HEAD "  b: {type: prompt_and_lisen}\n", IVRSM_FORMAT_YAML,
@@ -637,41 +642,47 @@ static const error_case error_cases[] = {
     {"bad template", BASE_HEAD "  b:\n    type: prompt_end\n    prompt: \"Bonjour {{ctx.name\"\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 13, "states.b.prompt",
      "prompt: invalid template at offset 8"},
-    {"missing path parameter", BASE_HEAD "    collect: {mode: otp}\n    action: {call: \"PUT /a/{id}\"}\n",
-     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
+    {"missing path parameter",
+     BASE_HEAD "    collect: {mode: otp}\n    action: {call: \"PUT /a/{id}\"}\n", IVRSM_FORMAT_YAML,
+     IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
      "call: the path /a/{id} needs a value for {id}"},
-    {"bad dtmf", "machine: m\nversion: \"1\"\nintents:\n  x: {dtmf: [\"12x\"]}\nstates: {a: {type: "
-                 "prompt_end}}\n",
+    {"bad dtmf",
+     "machine: m\nversion: \"1\"\nintents:\n  x: {dtmf: [\"12x\"]}\nstates: {a: {type: "
+     "prompt_end}}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 14, "intents.x.dtmf[0]",
      "dtmf: \"12x\" is not a key sequence"},
-    {"route with both", BASE_HEAD "    routes:\n      - {when_intent: yes, when_text: oui, next: "
-                        "ivr.entry}\n",
+    {"route with both",
+     BASE_HEAD "    routes:\n      - {when_intent: yes, when_text: oui, next: "
+               "ivr.entry}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 9, "states.ivr.entry.routes[0]",
      "a route takes when_intent or when_text, not both"},
-    {"handoff key elsewhere", BASE_HEAD "    queue_id: q\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE,
-     13, 5, "states.ivr.entry.queue_id", "key 'queue_id' is only allowed in handoff states"},
-    {"unknown locale", "machine: m\nversion: \"1\"\nlocale: xx-YY\nstates: {a: {type: prompt_end}}\n",
+    {"handoff key elsewhere", BASE_HEAD "    queue_id: q\n", IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 13,
+     5, "states.ivr.entry.queue_id", "key 'queue_id' is only allowed in handoff states"},
+    {"unknown locale",
+     "machine: m\nversion: \"1\"\nlocale: xx-YY\nstates: {a: {type: prompt_end}}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 9, "locale", "locale: unknown locale 'xx-YY'"},
-    {"unknown timezone", "machine: m\nversion: \"1\"\ntimezone: Mars/Olympus\nstates: {a: {type: "
-                         "prompt_end}}\n",
+    {"unknown timezone",
+     "machine: m\nversion: \"1\"\ntimezone: Mars/Olympus\nstates: {a: {type: "
+     "prompt_end}}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 11, "timezone",
      "timezone: unknown time zone 'Mars/Olympus'"},
-    {"limit out of range", "machine: m\nversion: \"1\"\nglobals:\n  otp: {length: 99}\nstates: {a: "
-                           "{type: prompt_end}}\n",
+    {"limit out of range",
+     "machine: m\nversion: \"1\"\nglobals:\n  otp: {length: 99}\nstates: {a: "
+     "{type: prompt_end}}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 17, "globals.otp.length",
      "length: 99 is out of range (1 to 32)"},
-    {"input-free cycle", BASE_HEAD
-     "    routes: [{when_intent: yes, next: a}]\n"
-     "  a:\n"
-     "    type: action_then_prompt\n"
-     "    action: {call: get}\n"
-     "    on_success: {next: b}\n"
-     "    on_fail: {next: b}\n"
-     "  b:\n"
-     "    type: action_then_prompt\n"
-     "    action: {call: get}\n"
-     "    on_success: {next: ivr.entry}\n"
-     "    on_fail: {next: a}\n",
+    {"input-free cycle",
+     BASE_HEAD "    routes: [{when_intent: yes, next: a}]\n"
+               "  a:\n"
+               "    type: action_then_prompt\n"
+               "    action: {call: get}\n"
+               "    on_success: {next: b}\n"
+               "    on_fail: {next: b}\n"
+               "  b:\n"
+               "    type: action_then_prompt\n"
+               "    action: {call: get}\n"
+               "    on_success: {next: ivr.entry}\n"
+               "    on_fail: {next: a}\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 17, 24, "states.a.on_success.next",
      "input-free cycle: a → b → a"},
     {"empty file", "", IVRSM_FORMAT_AUTO, IVRSM_ESYNTAX, 1, 1, "", "the document is empty"},
@@ -709,8 +720,8 @@ static const error_case error_cases[] = {
      "the alias *nothing refers to no anchor defined before it"},
     {"complex key", "? [a, b]\n: 1\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 3, "",
      "a map key must be a scalar, found a list"},
-    {"huge integer", "machine: 99999999999999999999\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10,
-     "", "the integer 99999999999999999999 is out of range"},
+    {"huge integer", "machine: 99999999999999999999\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 1, 10, "",
+     "the integer 99999999999999999999 is out of range"},
     {"nul byte", "machine: m\nversion: \"1\0\"\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 2, 12, "",
      "a NUL byte is not allowed"},
 };
@@ -891,9 +902,9 @@ START_TEST(test_file_errors)
 {
     ivrsm_machine *m = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_machine_load_file("/nonexistent/machine.yaml", IVRSM_FORMAT_AUTO, &m,
-                                             &err),
-                     IVRSM_EIO);
+    ck_assert_int_eq(
+        ivrsm_machine_load_file("/nonexistent/machine.yaml", IVRSM_FORMAT_AUTO, &m, &err),
+        IVRSM_EIO);
     ck_assert_int_eq(err.code, IVRSM_EIO);
     ck_assert_str_eq(err.file, "/nonexistent/machine.yaml");
     ck_assert_ptr_nonnull(strstr(err.message, "cannot open the file"));
@@ -996,8 +1007,8 @@ START_TEST(test_convert_round_trip)
     char *json = NULL, *yaml = NULL;
     ck_assert_int_eq(ivrsm_convert_file(src, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
     char *json_path = write_temp(json, ".json");
-    ck_assert_int_eq(ivrsm_convert_file(json_path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err),
-                     0);
+    ck_assert_int_eq(
+        ivrsm_convert_file(json_path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err), 0);
     ivrsm_machine *a = load_path(files[_i]);
     ivrsm_machine *b = load_text(json, IVRSM_FORMAT_JSON);
     ivrsm_machine *c = load_text(yaml, IVRSM_FORMAT_YAML);
@@ -1006,8 +1017,8 @@ START_TEST(test_convert_round_trip)
     /* YAML → YAML is stable. */
     char *yaml_path = write_temp(yaml, ".yaml");
     char *again = NULL;
-    ck_assert_int_eq(ivrsm_convert_file(yaml_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err),
-                     0);
+    ck_assert_int_eq(
+        ivrsm_convert_file(yaml_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
     ck_assert_str_eq(again, yaml);
     unlink(json_path);
     unlink(yaml_path);
@@ -1025,25 +1036,27 @@ END_TEST
 
 START_TEST(test_convert_scalars)
 {
-    const char *doc = "machine: m\n"
-                      "s: [\"yes\", \"no\", \"on\", \"off\", \"null\", \"~\", \"true\", \"12\", "
-                      "\"1.5\", \"0x1F\", \"\", \" lead\", \"a: b\", \"x #y\", \"- z\", "
-                      "\"{{ctx.a}}\", \"tab\\there\", \"l1\\nl2\", \"caf\xC3\xA9\", \"${globals.a}\"]\n"
-                      "n: [1, -2, 2.50, 1e3, 0x1F, .inf, true, null]\n"
-                      "\"yes\": 1\n"
-                      "long: \"Une phrase assez longue pour etre pliee sur plusieurs lignes par "
-                      "le convertisseur, mot apres mot, sans perte d'espace.\\n\"\n"
-                      "long_strip: \"Une phrase assez longue mais sans retour final, pliee elle "
-                      "aussi par le convertisseur YAML du projet.\"\n"
-                      "spaces: \"Une phrase avec  deux espaces  au milieu, assez longue pour etre "
-                      "pliee par le convertisseur.\"\n"
-                      "empty_map: {}\n"
-                      "empty_list: []\n"
-                      "nested: [[1, 2], {a: [b]}, []]\n";
+    const char *doc =
+        "machine: m\n"
+        "s: [\"yes\", \"no\", \"on\", \"off\", \"null\", \"~\", \"true\", \"12\", "
+        "\"1.5\", \"0x1F\", \"\", \" lead\", \"a: b\", \"x #y\", \"- z\", "
+        "\"{{ctx.a}}\", \"tab\\there\", \"l1\\nl2\", \"caf\xC3\xA9\", \"${globals.a}\"]\n"
+        "n: [1, -2, 2.50, 1e3, 0x1F, .inf, true, null]\n"
+        "\"yes\": 1\n"
+        "long: \"Une phrase assez longue pour etre pliee sur plusieurs lignes par "
+        "le convertisseur, mot apres mot, sans perte d'espace.\\n\"\n"
+        "long_strip: \"Une phrase assez longue mais sans retour final, pliee elle "
+        "aussi par le convertisseur YAML du projet.\"\n"
+        "spaces: \"Une phrase avec  deux espaces  au milieu, assez longue pour etre "
+        "pliee par le convertisseur.\"\n"
+        "empty_map: {}\n"
+        "empty_list: []\n"
+        "nested: [[1, 2], {a: [b]}, []]\n";
     char *path = write_temp(doc, ".yaml");
     char *yaml = NULL, *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err),
+                     0);
     ck_assert_ptr_nonnull(strstr(yaml, "  - \"yes\"\n  - \"no\"\n  - \"on\"\n  - \"off\"\n"));
     ck_assert_ptr_nonnull(strstr(yaml, "  - \"{{ctx.a}}\"\n  - \"tab\\there\"\n  - \"l1\\nl2\"\n"
                                        "  - café\n  - ${globals.a}\n"));
@@ -1052,7 +1065,8 @@ START_TEST(test_convert_scalars)
     ck_assert_ptr_nonnull(strstr(yaml, "long: >\n  Une phrase"));
     ck_assert_ptr_nonnull(strstr(yaml, "long_strip: >-\n  Une phrase"));
     ck_assert_ptr_nonnull(strstr(yaml, "empty_map: {}\nempty_list: []\n"));
-    ck_assert_ptr_nonnull(strstr(yaml, "nested:\n  -\n    - 1\n    - 2\n  - a:\n      - b\n  - []\n"));
+    ck_assert_ptr_nonnull(
+        strstr(yaml, "nested:\n  -\n    - 1\n    - 2\n  - a:\n      - b\n  - []\n"));
     /* Reading the output back gives the same document. */
     char *back_path = write_temp(yaml, ".yaml");
     /* .inf has no JSON form: converting the original to JSON says where it is. */
@@ -1061,9 +1075,8 @@ START_TEST(test_convert_scalars)
     ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(err.column, 29);
     char *again = NULL;
-    ck_assert_int_eq(ivrsm_convert_file(back_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again,
-                                        &err),
-                     0);
+    ck_assert_int_eq(
+        ivrsm_convert_file(back_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
     ck_assert_str_eq(again, yaml);
     unlink(path);
     unlink(back_path);
@@ -1080,7 +1093,8 @@ START_TEST(test_convert_empty_root)
     char *path = write_temp("{}", ".json");
     char *yaml = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err),
+                     0);
     ck_assert_str_eq(yaml, "{}\n");
     unlink(path);
     free(path);
@@ -1093,7 +1107,8 @@ START_TEST(test_convert_json_numbers)
     char *path = write_temp("a: [0.4, 2.5, 3.0, 0.1, 1e-7, 123456789.123, 7]\n", ".yaml");
     char *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+                     0);
     json_t *j = json_loads(json, 0, NULL);
     ck_assert(json_real_value(json_array_get(json_object_get(j, "a"), 0)) == 0.4);
     ck_assert(json_real_value(json_array_get(json_object_get(j, "a"), 5)) == 123456789.123);
@@ -1102,9 +1117,9 @@ START_TEST(test_convert_json_numbers)
     json_decref(j);
     ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, (ivrsm_format)0, &json, &err),
                      IVRSM_EINVAL);
-    ck_assert_int_eq(ivrsm_convert_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON,
-                                        &json, &err),
-                     IVRSM_EIO);
+    ck_assert_int_eq(
+        ivrsm_convert_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+        IVRSM_EIO);
     unlink(path);
     free(path);
     ivrsm_free(json);
@@ -1173,7 +1188,8 @@ START_TEST(test_allocation_failures)
         ivrsm_machine *m = NULL;
         ivrsm_error err;
         alloc_budget = budget;
-        int rc = loaded ? 0 : ivrsm_machine_load_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &m, &err);
+        int rc =
+            loaded ? 0 : ivrsm_machine_load_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &m, &err);
         alloc_budget = -1;
         ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: load gave %d: %s", budget, rc,
                       err.message);

@@ -32,86 +32,134 @@ typedef struct rule_case {
 static const rule_case rule_cases[] = {
     {"clean", 0, {{0}}},
     /* --- errors ----------------------------------------------------------- */
-    {"syntax", 1, {{E, "syntax", 37, 14, "",
-                    "YAML syntax error: double-quoted scalar without closing quote"}}},
+    {"syntax",
+     1,
+     {{E, "syntax", 37, 14, "", "YAML syntax error: double-quoted scalar without closing quote"}}},
     {"limit", 1, {{E, "limit", 5, 71, "", "nesting deeper than 64 levels"}}},
-    {"unknown-key", 1, {{E, "unknown-key", 23, 5, "states.menu.fallbak",
-                         "unknown key 'fallbak' in state 'menu'; did you mean 'fallback'? "
-                         "(expected one of: type, description, prompt, prompt_template, "
-                         "prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
-                         "action, on_success, on_fail, enabled, queue_id)"}}},
-    {"wrong-type", 1, {{E, "wrong-type", 23, 15, "states.menu.fallback",
-                        "fallback: expected a map with next (and set), found a string (\"bye\")"}}},
-    {"missing-key", 1, {{E, "missing-key", 21, 9, "states.menu.routes[1]",
-                         "missing key 'next' in a route of state 'menu'"}}},
-    {"dangling-next", 1, {{E, "dangling-next", 34, 13, "states.check.on_fail.next",
-                           "next: no state named 'by'; did you mean 'bye'?"}}},
-    {"unknown-intent", 1, {{E, "unknown-intent", 21, 22, "states.menu.routes[1].when_intent",
-                            "when_intent: no intent named 'non'; did you mean 'no'?"}}},
-    {"unknown-endpoint", 1, {{E, "unknown-endpoint", 28, 13, "states.check.action.call",
-                              "call: no endpoint named 'pong' in globals.endpoints; did you mean "
-                              "'ping'?"}}},
-    {"unresolved-globals", 1, {{E, "unresolved-globals", 28, 13, "states.check.action.call",
-                                "${globals.endpoints.pong} is not defined: globals.endpoints has "
-                                "no key 'pong'; did you mean 'ping'? (it has: ping)"}}},
-    {"bad-template", 1, {{E, "bad-template", 17, 13, "states.menu.prompt",
-                          "prompt: invalid template at offset 0: '{{#if}}' never closed by "
-                          "'{{/if}}'"}}},
-    {"input-free-cycle", 1, {{E, "input-free-cycle", 34, 13, "states.check.on_fail.next",
-                              "input-free cycle: check → retry → check; none of these states "
-                              "waits for the caller, so the call could go round without end "
-                              "(route one of them through a listening state)"}}},
-    {"invalid-value", 1, {{E, "invalid-value", 36, 11, "states.bye.type",
-                           "type: unknown state type 'prompt_ends'; did you mean 'prompt_end'? "
-                           "(expected one of: prompt_and_listen, action_then_prompt, listen, "
-                           "handoff, prompt_end)"}}},
-    {"missing-path-param", 1, {{E, "missing-path-param", 28, 13, "states.check.action.call",
-                                "call: the path /ping/{id} needs a value for {id} (add path: { "
-                                "id: ... } to the action)"}}},
+    {"unknown-key",
+     1,
+     {{E, "unknown-key", 23, 5, "states.menu.fallbak",
+       "unknown key 'fallbak' in state 'menu'; did you mean 'fallback'? "
+       "(expected one of: type, description, prompt, prompt_template, "
+       "prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
+       "action, on_success, on_fail, enabled, queue_id)"}}},
+    {"wrong-type",
+     1,
+     {{E, "wrong-type", 23, 15, "states.menu.fallback",
+       "fallback: expected a map with next (and set), found a string (\"bye\")"}}},
+    {"missing-key",
+     1,
+     {{E, "missing-key", 21, 9, "states.menu.routes[1]",
+       "missing key 'next' in a route of state 'menu'"}}},
+    {"dangling-next",
+     1,
+     {{E, "dangling-next", 34, 13, "states.check.on_fail.next",
+       "next: no state named 'by'; did you mean 'bye'?"}}},
+    {"unknown-intent",
+     1,
+     {{E, "unknown-intent", 21, 22, "states.menu.routes[1].when_intent",
+       "when_intent: no intent named 'non'; did you mean 'no'?"}}},
+    {"unknown-endpoint",
+     1,
+     {{E, "unknown-endpoint", 28, 13, "states.check.action.call",
+       "call: no endpoint named 'pong' in globals.endpoints; did you mean "
+       "'ping'?"}}},
+    {"unresolved-globals",
+     1,
+     {{E, "unresolved-globals", 28, 13, "states.check.action.call",
+       "${globals.endpoints.pong} is not defined: globals.endpoints has "
+       "no key 'pong'; did you mean 'ping'? (it has: ping)"}}},
+    {"bad-template",
+     1,
+     {{E, "bad-template", 17, 13, "states.menu.prompt",
+       "prompt: invalid template at offset 0: '{{#if}}' never closed by "
+       "'{{/if}}'"}}},
+    {"input-free-cycle",
+     1,
+     {{E, "input-free-cycle", 34, 13, "states.check.on_fail.next",
+       "input-free cycle: check → retry → check; none of these states "
+       "waits for the caller, so the call could go round without end "
+       "(route one of them through a listening state)"}}},
+    {"invalid-value",
+     1,
+     {{E, "invalid-value", 36, 11, "states.bye.type",
+       "type: unknown state type 'prompt_ends'; did you mean 'prompt_end'? "
+       "(expected one of: prompt_and_listen, action_then_prompt, listen, "
+       "handoff, prompt_end)"}}},
+    {"missing-path-param",
+     1,
+     {{E, "missing-path-param", 28, 13, "states.check.action.call",
+       "call: the path /ping/{id} needs a value for {id} (add path: { "
+       "id: ... } to the action)"}}},
     /* --- warnings --------------------------------------------------------- */
-    {"unreachable-state", 1, {{W, "unreachable-state", 38, 3, "states.orphan",
-                               "state 'orphan' is unreachable from the initial state 'menu'"}}},
-    {"dead-end", 1, {{W, "dead-end", 35, 3, "states.wait",
-                      "state 'wait' has no way out: no routes, no next, no fallback (whatever "
-                      "the caller says, the call can only escalate)"}}},
-    {"dtmf-conflict", 1, {{W, "dtmf-conflict", 26, 9, "states.menu.routes[2]",
-                           "DTMF '1' is routed to both yes (routes[0]) and again (routes[2]) in "
-                           "state 'menu'; the first one wins"}}},
-    {"utterance-conflict", 1, {{W, "utterance-conflict", 26, 9, "states.menu.routes[2]",
-                                "utterance 'non' matches both no (routes[1]) and stop (routes[2]) "
-                                "in state 'menu'; the first one wins"}}},
-    {"shadowed-route", 1, {{W, "shadowed-route", 23, 9, "states.menu.routes[2]",
-                            "routes[2] of state 'menu' repeats yes of routes[0]; it can never "
-                            "match"}}},
-    {"dtmf-terminator-conflict", 1, {{W, "dtmf-terminator-conflict", 13, 17, "intents.no.dtmf[1]",
-                                      "intent 'no' uses DTMF \"2#\", which contains "
-                                      "globals.dtmf_terminator \"#\": that key ends a keyed "
-                                      "entry, so the caller may not be able to send it"}}},
-    {"action-without-on-fail", 1, {{W, "action-without-on-fail", 27, 5, "states.check.action",
-                                    "the action of state 'check' has no on_fail: a failed "
-                                    "request escalates (handoff if enabled, else goodbye)"}}},
-    {"template-path-never-set", 2, {{W, "template-path-never-set", 17, 13, "states.menu.prompt",
-                                     "the template reads ctx.first_name, which no set, collect or "
-                                     "the runtime ever sets (it renders empty unless the host "
-                                     "passes it in the initial ctx)"},
-                                    {W, "template-path-never-set", 17, 13, "states.menu.prompt",
-                                     "the template reads globals.clinic, which globals does not "
-                                     "define (it renders empty)"}}},
-    {"counter-unreachable", 1, {{W, "counter-unreachable", 26, 12, "states.menu.noinput.max",
-                                 "noinput.max is 6, but the call escalates after 6 consecutive "
-                                 "failures (globals.limits.max_consecutive_failures): its target "
-                                 "is never taken"}}},
-    {"unused-intent", 1, {{W, "unused-intent", 14, 3, "intents.maybe",
-                           "intent 'maybe' is not routed by any state"}}},
-    {"missing-prompt", 1, {{W, "missing-prompt", 15, 3, "states.menu",
-                            "state 'menu' is a prompt_and_listen state without prompt or "
-                            "prompt_template (use type listen when the previous state asks the "
-                            "question)"}}},
-    {"ignored-key", 1, {{W, "ignored-key", 29, 5, "states.check.fallback",
-                         "'fallback' has no effect in state 'check': an action_then_prompt state "
-                         "does not listen"}}},
-    {"unused-path-param", 1, {{W, "unused-path-param", 30, 9, "states.check.action.path.id",
-                               "path: 'id' is not a parameter of /ping (no {id} in it)"}}},
+    {"unreachable-state",
+     1,
+     {{W, "unreachable-state", 38, 3, "states.orphan",
+       "state 'orphan' is unreachable from the initial state 'menu'"}}},
+    {"dead-end",
+     1,
+     {{W, "dead-end", 35, 3, "states.wait",
+       "state 'wait' has no way out: no routes, no next, no fallback (whatever "
+       "the caller says, the call can only escalate)"}}},
+    {"dtmf-conflict",
+     1,
+     {{W, "dtmf-conflict", 26, 9, "states.menu.routes[2]",
+       "DTMF '1' is routed to both yes (routes[0]) and again (routes[2]) in "
+       "state 'menu'; the first one wins"}}},
+    {"utterance-conflict",
+     1,
+     {{W, "utterance-conflict", 26, 9, "states.menu.routes[2]",
+       "utterance 'non' matches both no (routes[1]) and stop (routes[2]) "
+       "in state 'menu'; the first one wins"}}},
+    {"shadowed-route",
+     1,
+     {{W, "shadowed-route", 23, 9, "states.menu.routes[2]",
+       "routes[2] of state 'menu' repeats yes of routes[0]; it can never "
+       "match"}}},
+    {"dtmf-terminator-conflict",
+     1,
+     {{W, "dtmf-terminator-conflict", 13, 17, "intents.no.dtmf[1]",
+       "intent 'no' uses DTMF \"2#\", which contains "
+       "globals.dtmf_terminator \"#\": that key ends a keyed "
+       "entry, so the caller may not be able to send it"}}},
+    {"action-without-on-fail",
+     1,
+     {{W, "action-without-on-fail", 27, 5, "states.check.action",
+       "the action of state 'check' has no on_fail: a failed "
+       "request escalates (handoff if enabled, else goodbye)"}}},
+    {"template-path-never-set",
+     2,
+     {{W, "template-path-never-set", 17, 13, "states.menu.prompt",
+       "the template reads ctx.first_name, which no set, collect or "
+       "the runtime ever sets (it renders empty unless the host "
+       "passes it in the initial ctx)"},
+      {W, "template-path-never-set", 17, 13, "states.menu.prompt",
+       "the template reads globals.clinic, which globals does not "
+       "define (it renders empty)"}}},
+    {"counter-unreachable",
+     1,
+     {{W, "counter-unreachable", 26, 12, "states.menu.noinput.max",
+       "noinput.max is 6, but the call escalates after 6 consecutive "
+       "failures (globals.limits.max_consecutive_failures): its target "
+       "is never taken"}}},
+    {"unused-intent",
+     1,
+     {{W, "unused-intent", 14, 3, "intents.maybe", "intent 'maybe' is not routed by any state"}}},
+    {"missing-prompt",
+     1,
+     {{W, "missing-prompt", 15, 3, "states.menu",
+       "state 'menu' is a prompt_and_listen state without prompt or "
+       "prompt_template (use type listen when the previous state asks the "
+       "question)"}}},
+    {"ignored-key",
+     1,
+     {{W, "ignored-key", 29, 5, "states.check.fallback",
+       "'fallback' has no effect in state 'check': an action_then_prompt state "
+       "does not listen"}}},
+    {"unused-path-param",
+     1,
+     {{W, "unused-path-param", 30, 9, "states.check.action.path.id",
+       "path: 'id' is not a parameter of /ping (no {id} in it)"}}},
 };
 
 static char *fixture_path(const char *name, const char *ext)
@@ -200,7 +248,8 @@ START_TEST(test_rule_fixture_json)
     char *path = fixture_path(c->fixture, "yaml");
     char *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+                     0);
     ivrsm_diagnostics *d = NULL;
     ck_assert_int_eq(ivrsm_check_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "f.json", &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), c->count);

@@ -9,19 +9,18 @@ int cmd_convert(int argc, char **argv);
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm convert FILE --to json|yaml [-o OUT]\n"
-            "\n"
-            "Rewrite a machine document in the other format, keys in their order.\n"
-            "${globals...} references are kept as written; comments are not carried over.\n"
-            "The input format follows the file name (.json is JSON, anything else YAML).\n"
-            "\n"
-            "options:\n"
-            "  -t, --to FORMAT   json or yaml (required)\n"
-            "  -o, --output OUT  write to OUT instead of stdout\n"
-            "  -h, --help        show this help\n"
-            "\n"
-            "exit status: 0 converted, 1 the document is malformed, 2 usage or I/O error\n");
+    fprintf(out, "usage: ivrsm convert FILE --to json|yaml [-o OUT]\n"
+                 "\n"
+                 "Rewrite a machine document in the other format, keys in their order.\n"
+                 "${globals...} references are kept as written; comments are not carried over.\n"
+                 "The input format follows the file name (.json is JSON, anything else YAML).\n"
+                 "\n"
+                 "options:\n"
+                 "  -t, --to FORMAT   json or yaml (required)\n"
+                 "  -o, --output OUT  write to OUT instead of stdout\n"
+                 "  -h, --help        show this help\n"
+                 "\n"
+                 "exit status: 0 converted, 1 the document is malformed, 2 usage or I/O error\n");
 }
 
 static int write_output(const char *path, const char *text)

@@ -12,21 +12,20 @@ int cmd_graph(int argc, char **argv);
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm graph FILE [--format dot|mermaid] [-o OUT]\n"
-            "\n"
-            "Draw the states of a machine and its transitions. Nodes are shaped by type\n"
-            "(prompt_and_listen: box, listen: ellipse, action_then_prompt: hexagon,\n"
-            "handoff: house, prompt_end: double circle); the initial state is marked by an\n"
-            "arrow from a dot. Edges are labelled with what takes them: the intent name,\n"
-            "\"text: PHRASE\", success, fail, noinput, nomatch, fallback, retry or next.\n"
-            "\n"
-            "options:\n"
-            "  -f, --format FORMAT  dot (default; render with `dot -Tsvg`) or mermaid\n"
-            "  -o, --output OUT     write to OUT instead of stdout\n"
-            "  -h, --help           show this help\n"
-            "\n"
-            "exit status: 0 drawn, 1 the machine does not load, 2 usage or I/O error\n");
+    fprintf(out, "usage: ivrsm graph FILE [--format dot|mermaid] [-o OUT]\n"
+                 "\n"
+                 "Draw the states of a machine and its transitions. Nodes are shaped by type\n"
+                 "(prompt_and_listen: box, listen: ellipse, action_then_prompt: hexagon,\n"
+                 "handoff: house, prompt_end: double circle); the initial state is marked by an\n"
+                 "arrow from a dot. Edges are labelled with what takes them: the intent name,\n"
+                 "\"text: PHRASE\", success, fail, noinput, nomatch, fallback, retry or next.\n"
+                 "\n"
+                 "options:\n"
+                 "  -f, --format FORMAT  dot (default; render with `dot -Tsvg`) or mermaid\n"
+                 "  -o, --output OUT     write to OUT instead of stdout\n"
+                 "  -h, --help           show this help\n"
+                 "\n"
+                 "exit status: 0 drawn, 1 the machine does not load, 2 usage or I/O error\n");
 }
 
 typedef enum graph_format { GRAPH_DOT, GRAPH_MERMAID } graph_format;
@@ -35,8 +34,8 @@ typedef enum graph_format { GRAPH_DOT, GRAPH_MERMAID } graph_format;
 static void edge_label(const struct ivrsm_machine *m, const m_state *st, const m_edge *e,
                        ivrsm_buf *out)
 {
-    static const char *const kinds[] = {"", "noinput", "nomatch", "fallback", "retry",
-                                        "next", "success", "fail"};
+    static const char *const kinds[] = {"",      "noinput", "nomatch", "fallback",
+                                        "retry", "next",    "success", "fail"};
     if (e->kind != M_EDGE_ROUTE) {
         ivrsm_buf_puts(out, kinds[e->kind]);
         return;
@@ -93,7 +92,7 @@ static void dot_node(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i)
 
 static void mermaid_node(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i)
 {
-    static const char *const open[M_STATE_TYPE_COUNT] = {"[", "{{", "([", "[/", "(((" };
+    static const char *const open[M_STATE_TYPE_COUNT] = {"[", "{{", "([", "[/", "((("};
     static const char *const close[M_STATE_TYPE_COUNT] = {"]", "}}", "])", "\\]", ")))"};
     const m_state *st = &m->states[i];
     ivrsm_buf_printf(b, "  s%zu%s", i, open[st->type]);

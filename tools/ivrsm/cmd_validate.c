@@ -54,8 +54,8 @@ static void print_text(const char *file, const ivrsm_diagnostic *d)
 
 static json_t *diagnostic_json(const char *file, const ivrsm_diagnostic *d)
 {
-    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "file", file, "line", d->line,
-                     "column", d->column, "severity",
+    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "file", file, "line", d->line, "column",
+                     d->column, "severity",
                      d->severity == IVRSM_SEVERITY_ERROR ? "error" : "warning", "rule", d->rule,
                      "path", d->path, "message", d->message);
 }
@@ -66,8 +66,8 @@ static void check_one(const char *file, int quiet, json_t *json_out, totals *t)
     errno = 0;
     int rc = ivrsm_check_file(file, IVRSM_FORMAT_AUTO, &diags);
     if (rc != 0) {
-        fprintf(stderr, "ivrsm validate: %s: %s%s%s\n", file, ivrsm_strerror(rc),
-                errno ? ": " : "", errno ? strerror(errno) : "");
+        fprintf(stderr, "ivrsm validate: %s: %s%s%s\n", file, ivrsm_strerror(rc), errno ? ": " : "",
+                errno ? strerror(errno) : "");
         t->io_failed = 1;
         return;
     }
