@@ -16,6 +16,17 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+/* Whether meson built `buildDir` with sanitizers: loading its addon into an
+ * uninstrumented node would abort the process. */
+function sanitized(buildDir) {
+  try {
+    const options = JSON.parse(fs.readFileSync(path.join(buildDir, 'meson-info', 'intro-buildoptions.json'), 'utf8'));
+    return options.some((o) => o.name === 'b_sanitize' && o.value !== 'none');
+  } catch (err) {
+    return false;
+  }
+}
+
 /* Where the addon is: IVRSM_NODE_ADDON, then a node-gyp build, then a meson
  * build directory of the source tree (the most recently built one). */
 function addonCandidates() {
@@ -25,8 +36,9 @@ function addonCandidates() {
   let builds = [];
   try {
     builds = fs.readdirSync(root).filter((d) => d.startsWith('build'))
-      .map((d) => path.join(root, d, 'bindings', 'ivrsm.node'))
-      .filter((p) => fs.existsSync(p))
+      .map((d) => path.join(root, d))
+      .filter((d) => fs.existsSync(path.join(d, 'bindings', 'ivrsm.node')) && !sanitized(d))
+      .map((d) => path.join(d, 'bindings', 'ivrsm.node'))
       .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
   } catch (err) {
     builds = [];

@@ -6,6 +6,7 @@ touches ctypes structures directly, it copies what it needs out of them.
 
 import ctypes
 import ctypes.util
+import json
 import os
 from pathlib import Path
 
@@ -241,6 +242,17 @@ _PROTOTYPES = {
 }
 
 
+def _sanitized(build_dir):
+    """Whether meson built `build_dir` with sanitizers: loading its library
+    into an uninstrumented interpreter would abort the process."""
+    try:
+        with open(build_dir / "meson-info" / "intro-buildoptions.json", encoding="utf-8") as f:
+            options = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return any(o.get("name") == "b_sanitize" and o.get("value") != "none" for o in options)
+
+
 def _candidates():
     """Where to look for the library, in order, with why (for the error message)."""
     env = os.environ.get("IVRSM_LIBRARY")
@@ -251,7 +263,7 @@ def _candidates():
     # bindings/python/ivrsm/_native.py -> the source tree's root.
     root = Path(__file__).resolve().parents[3]
     builds = sorted(
-        root.glob("build*/lib/libivrsm.so"),
+        (p for p in root.glob("build*/lib/libivrsm.so") if not _sanitized(p.parents[1])),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

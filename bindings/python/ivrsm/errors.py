@@ -69,12 +69,17 @@ _BY_CODE = {
 }
 
 
+def error_class(code):
+    """The Error subclass raised for library code ``code``."""
+    return _BY_CODE.get(code, Error)
+
+
 def from_code(code, detail=None):
     """The exception for a failed call returning ``code``."""
     message = _native.strerror(code)
     if detail:
         message = f"{detail}: {message}"
-    return _BY_CODE.get(code, Error)(code, message)
+    return error_class(code)(code, message)
 
 
 def from_struct(code, err, cls=LoadError):

@@ -5,7 +5,7 @@ import os
 from collections import namedtuple
 
 from . import _native
-from .errors import Error, LoadError, from_code, from_struct
+from .errors import LoadError, from_code, from_struct
 
 Diagnostic = namedtuple("Diagnostic", "severity line column path rule message")
 Diagnostic.__doc__ = """One finding of check(): severity is "error" or "warning";
@@ -188,4 +188,4 @@ def check_string(text, format="yaml", name=None):
     return _diagnostics(out.value)
 
 
-__all__ = ["Machine", "Diagnostic", "check", "check_string", "Error", "LoadError"]
+__all__ = ["Machine", "Diagnostic", "check", "check_string"]

@@ -5,7 +5,7 @@ import datetime
 import json
 
 from . import _native
-from .errors import Error, from_code, from_struct
+from .errors import Error, error_class, from_code, from_struct
 
 
 def _json_or_text(raw):
@@ -242,7 +242,7 @@ class Session:
             ctypes.byref(err),
         )
         if rc != 0:
-            raise from_struct(rc, err, from_code(rc).__class__)
+            raise from_struct(rc, err, error_class(rc))
         session._handle = out.value
         return session
 
