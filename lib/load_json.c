@@ -330,6 +330,8 @@ int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
     if (rc)
         return rc;
     json_error_t je;
+    /* jansson leaves the error untouched when it fails before starting to read. */
+    memset(&je, 0, sizeof je);
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     /* jansson reports running out of memory with its own code, with no text
      * when it could not set up its reader, or as a syntax error when its
