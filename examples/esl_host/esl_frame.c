@@ -160,7 +160,8 @@ static int parse_headers(esl_framer *f, const char *p, size_t len, size_t lines,
         if (rc != 0) {
             free_headers(h, n + 1);
             return rc == -2 ? frame_error(f, "out of memory")
-                            : frame_error(f, "header line without a name and ':' (%.40s)", p + pos);
+                            : frame_error(f, "header line without a name and ':' (%.*s)",
+                                          (int)(ln < 40 ? ln : 40), p + pos);
         }
         n++;
         pos = (size_t)(nl - p) + 1;

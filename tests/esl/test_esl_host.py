@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+"""The ESL host against a fake FreeSWITCH and the seed's mock backend.
+
+    test_esl_host.py HOST_BINARY MOCK_SERVER FAKE_FREESWITCH
+
+Each test starts the mock backend and the fake FreeSWITCH on ephemeral
+ports of 127.0.0.1, runs ivrsm-esl-host against them, waits until the
+fake's scripted callers are done, stops everything (SIGTERM) and reads
+what the fake recorded: every application executed per call, every
+command line and header received, and the raw bytes.
+"""
+
+import json
+import os
+import pathlib
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = pathlib.Path(os.environ.get("IVRSM_SOURCE_ROOT", HERE.parent.parent)).resolve()
+SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"
+INJECT = HERE / "inject_machine.yaml"
+TODAY = "2025-03-10"
+PHONE = "0698765438"  # ends in 8: three upcoming appointments; no "123456" inside
+OTP = "123456"        # the mock's code
+ASKS = ("play_and_get_digits", "play_and_detect_speech")
+SENDMSG_HEADERS = {"call-command", "execute-app-name", "event-lock", "Event-UUID", "content-type",
+                   "content-length"}
+
+HOST = MOCK_SERVER = FAKE = None
+
+
+def seed_login_inputs():
+    """Entry 1, phone, the code, consent 1, WhatsApp 1: the caller is then at the list."""
+    return [{"digits": "1"}, {"digits": PHONE}, {"digits": OTP}, {"digits": "1"},
+            {"digits": "1"}]
+
+
+def call_uuid(n):
+    return "7e0c5a10-0000-4000-8000-%012d" % n
+
+
+class Harness:
+    """Mock backend, fake FreeSWITCH and the host, for one test."""
+
+    def __init__(self, script, host_args=(), mock_args=(), machine=SEED, backend=True):
+        self.dir = tempfile.TemporaryDirectory(prefix="esl-test-")
+        self.path = pathlib.Path(self.dir.name)
+        self.script = script
+        self.host_args = list(host_args)
+        self.mock_args = list(mock_args)
+        self.machine = machine
+        self.with_backend = backend
+        self.mock = self.fake = self.host = None
+        self.host_log = ""
+        self.report = None
+        self.host_rc = None
+        self.backend_url = "http://127.0.0.1:9"
+
+    # -- processes -------------------------------------------------------------
+
+    @staticmethod
+    def first_line(process, what, timeout=10):
+        sel = selectors.DefaultSelector()
+        sel.register(process.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            raise RuntimeError("%s did not start" % what)
+        return process.stdout.readline().strip()
+
+    def start(self):
+        if self.with_backend:
+            self.mock = subprocess.Popen(
+                [sys.executable, MOCK_SERVER, "--port", "0", "--quiet", "--today", TODAY,
+                 *self.mock_args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            line = self.first_line(self.mock, "the mock backend")
+            self.backend_url = line.replace("listening on ", "")
+        (self.path / "script.json").write_text(json.dumps(self.script), encoding="utf-8")
+        self.fake = subprocess.Popen(
+            [sys.executable, FAKE, "--script", str(self.path / "script.json"),
+             "--report", str(self.path / "report.json"), "--raw", str(self.path / "raw.bin")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.first_line(self.fake, "the fake FreeSWITCH")
+        self.esl = line.replace("listening on ", "")
+        self.start_host()
+        return self
+
+    def start_host(self, extra=()):
+        self.host_err = open(self.path / "host.log", "a", encoding="utf-8")
+        args = [HOST, "--machine", str(self.machine), "--backend", self.backend_url,
+                "--esl", self.esl, "--reconnect-min-ms", "100", "--reconnect-max-ms", "400",
+                "--log-level", "debug", *self.host_args, *extra]
+        self.host = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.host_err)
+
+    def wait_done(self, timeout=15):
+        """Until the fake says every call has ended."""
+        sel = selectors.DefaultSelector()
+        sel.register(self.fake.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sel.select(max(0, deadline - time.monotonic())):
+                line = self.fake.stdout.readline()
+                if not line:
+                    break
+                if line.strip() == "all calls done":
+                    return
+        raise AssertionError("the scripted calls did not end in time; host log:\n" + self.log())
+
+    def wait_ended(self, timeout=10):
+        """Until the host has seen the end of every call meant for it."""
+        for call in self.script.get("calls", []):
+            if call.get("vars", {"ivrsm_app": "synergia"}).get("ivrsm_app"):
+                self.wait_log(r"call %s: ended" % call["uuid"], timeout)
+
+    def wait_log(self, pattern, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.log()):
+                return
+            time.sleep(0.05)
+        raise AssertionError("no %r in the host log:\n%s" % (pattern, self.log()))
+
+    def stop_host(self):
+        if self.host and self.host.poll() is None:
+            self.host.send_signal(signal.SIGTERM)
+            try:
+                self.host_rc = self.host.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.host.kill()
+                self.host_rc = self.host.wait()
+        self.host_err.close()
+
+    def stop(self):
+        self.stop_host()
+        for process in (self.fake, self.mock):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if process:
+                process.stdout.close()
+                if process.stderr:
+                    process.stderr.close()
+        report = self.path / "report.json"
+        self.report = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+        self.host_log = self.log()
+        self.raw = (self.path / "raw.bin").read_bytes() if (self.path / "raw.bin").exists() else b""
+
+    def log(self):
+        p = self.path / "host.log"
+        return p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
+
+    def cleanup(self):
+        self.dir.cleanup()
+
+    # -- reading the report ------------------------------------------------------
+
+    def executes(self, uuid):
+        return self.report["calls"][uuid]["executes"]
+
+    def asks(self, uuid):
+        return [e for e in self.executes(uuid) if e["app"] in ASKS]
+
+    def mock_requests(self):
+        with urllib.request.urlopen(self.backend_url + "/_mock/requests") as r:
+            return json.load(r)["requests"]
+
+
+def run(test, script, **kw):
+    """Start everything, wait for the calls, stop; the harness is cleaned up after the test."""
+    timeout = kw.pop("timeout", 15)
+    h = Harness(script, **kw)
+    test.addCleanup(h.cleanup)
+    try:
+        h.start()
+        h.wait_done(timeout)
+        h.wait_ended()
+    finally:
+        h.stop_host()
+    return h
+
+
+def prompt_of(execute):
+    """The text of an ask or a say, as FreeSWITCH would read it."""
+    arg = execute["arg"]
+    if execute["app"] == "speak":
+        return arg.split("|", 2)[2]
+    if execute["app"] == "play_and_detect_speech":
+        return arg.split(" detect:", 1)[0].replace("say:", "", 1)
+    m = re.search(r"'say:((?:[^'\\]|\\.)*)'", arg)
+    return m.group(1).replace("\\'", "'") if m else ""
+
+
+class EslHostTest(unittest.TestCase):
+    maxDiff = None
+
+    def finish(self, h):
+        """Stop the fake and the mock, read the report; the host must have stopped cleanly."""
+        if self.mock_log is None and h.mock:
+            self.mock_log = h.mock_requests()
+        h.stop()
+        self.assertEqual(h.host_rc, 0, h.host_log)
+        self.assertIsNotNone(h.report)
+        return h
+
+    def setUp(self):
+        self.mock_log = None
+
+    def assert_no_secrets(self, log):
+        self.assertNotIn(OTP, log)
+        self.assertNotIn("mock-", log)  # the mock's session tokens
+        self.assertIsNone(re.search(r"Bearer (?!\*\*\*)", log), "a bearer token in the log")
+        self.assertNotIn("ClueCon", log)
+
+    def assert_sendmsg_shape(self, h, uuid):
+        for e in h.executes(uuid):
+            self.assertEqual(e["via"], "body", e)
+            self.assertTrue(e["event_lock"], e)
+            self.assertRegex(e["event_uuid"], r"^[0-9a-f-]{36}$")
+        uuids = [e["event_uuid"] for e in h.executes(uuid)]
+        self.assertEqual(len(uuids), len(set(uuids)), "Event-UUIDs must be unique")
+
+    # ---------------------------------------------------------------------------
+
+    def test_seed_call_by_keypad(self):
+        """Entry, phone, OTP from the mock, consent, channel, list, hang up: all over ESL."""
+        uuid = call_uuid(1)
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": seed_login_inputs()}]})
+        self.finish(h)
+        call = h.report["calls"][uuid]
+        self.assertTrue(call["ended"])
+        self.assertEqual(call["ended_by"], "script")
+        apps = [e["app"] for e in h.executes(uuid)]
+        self.assertEqual(apps[0], "multiset")
+        self.assertEqual(h.executes(uuid)[0]["arg"], "tts_engine=flite tts_voice=kal")
+        asks = h.asks(uuid)
+        self.assertEqual([a["app"] for a in asks], ["play_and_get_digits"] * 6)
+        prompts = [prompt_of(a) for a in asks]
+        self.assertTrue(prompts[0].startswith("Bonjour et bienvenue."), prompts[0])
+        self.assertIn("Pour sécuriser votre accès", prompts[1])
+        self.assertIn("Un code à six chiffres vient de vous être envoyé", prompts[2])
+        self.assertIn("acceptez-vous l'utilisation minimale de vos données", prompts[3])
+        self.assertIn("Quel canal préférez-vous", prompts[4])
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompts[5])
+        # Keypad bounds of each question, and every key accepted by the regexp.
+        self.assertTrue(asks[0]["arg"].startswith("1 1 1 5000 none 'say:Bonjour"), asks[0]["arg"])
+        self.assertTrue(asks[1]["arg"].startswith("1 20 1 5000 # 'say:"), asks[1]["arg"])
+        self.assertTrue(asks[2]["arg"].startswith("1 6 1 5000 # 'say:"), asks[2]["arg"])
+        for a in asks:
+            self.assertTrue(a["arg"].endswith(" silence_stream://250 ivrsm_digits [0-9*#A-D]+ 3000"),
+                            a["arg"])
+        self.assertIn("l\\'utilisation", asks[3]["arg"])
+        says = [e for e in h.executes(uuid) if e["app"] == "speak"]
+        self.assertEqual([s["arg"] for s in says], ["flite|kal|Merci. Vous êtes maintenant connecté."])
+        self.assert_sendmsg_shape(h, uuid)
+        # The backend saw the login and the list, with the call's ids.
+        endpoints = [(r["endpoint"], r["status"]) for r in self.mock_log]
+        self.assertEqual(endpoints, [("request_otp", 200), ("verify_otp", 200), ("get_me", 200),
+                                     ("list_appointments", 200)])
+        self.assertEqual(self.mock_log[0]["body"]["call_id"], uuid)
+        self.assertRegex(self.mock_log[0]["body"]["session_id"], r"^[0-9a-f-]{36}$")
+        self.assertRegex(self.mock_log[0]["headers"]["Idempotency-Key"],
+                         "^" + self.mock_log[0]["body"]["session_id"] + r"-\d+$")
+        # One line per fact, the input of the OTP masked, no secret anywhere.
+        self.assertIn("dtmf %s in ivr.auth.phone_capture" % PHONE, h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
+        self.assertIn("ended (hangup, NORMAL_CLEARING) in state ivr.appointments.list.router",
+                      h.host_log)
+        self.assertIn('"kind":"command"', h.host_log)  # the debug trace is there...
+        self.assert_no_secrets(h.host_log)               # ...redacted
+
+    def test_three_calls_on_one_connection(self):
+        """Three calls at once, each with its own prompts; a slow backend blocks none of them."""
+        a, b, c = call_uuid(11), call_uuid(12), call_uuid(13)
+        script = {"calls": [
+            {"uuid": a, "inputs": seed_login_inputs()},
+            # team zone, operator: transferred to the care queue
+            {"uuid": b, "inputs": [{"digits": "2", "after_ms": 20}, {"digits": "0"}]},
+            # receive a link: the phone number, then the link is sent
+            {"uuid": c, "inputs": [{"digits": "3", "after_ms": 40}, {"digits": "0611223344"}]},
+        ], "foreign_calls": 1}
+        h = run(self, script, mock_args=["--fail", "request_otp=slow:700"])
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 1)
+        for uuid in (a, b, c):
+            self.assertTrue(h.report["calls"][uuid]["ended"], uuid)
+            self.assertEqual({e["connection"] for e in h.executes(uuid)}, {1})
+            self.assert_sendmsg_shape(h, uuid)
+        prompts = {u: [prompt_of(x) for x in h.asks(u)] for u in (a, b, c)}
+        self.assertIn("Pour sécuriser votre accès", prompts[a][1])
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompts[a][-1])
+        self.assertIn("Accès équipe.", prompts[b][1])
+        self.assertIn("Très bien. Dites votre numéro de téléphone", prompts[c][1])
+        # b: handed off by transfer, after its context and its prompt.
+        apps_b = [(e["app"], e["arg"]) for e in h.executes(b)][-3:]
+        self.assertEqual(apps_b[0][0], "set")
+        self.assertTrue(apps_b[0][1].startswith("ivrsm_handoff_context={"), apps_b[0][1])
+        self.assertEqual(apps_b[1], ("speak", "flite|kal|Je vous mets en relation avec un conseiller."))
+        self.assertEqual(apps_b[2], ("transfer", "care_queue_1 XML default"))
+        self.assertIn("call %s: handoff done" % b, h.host_log)
+        # c: the link is sent, then goodbye and hangup.
+        self.assertEqual(h.executes(c)[-1]["app"], "hangup")
+        self.assertEqual(h.executes(c)[-1]["arg"], "NORMAL_CLEARING")
+        self.assertIn("C'est envoyé.", prompt_of(h.executes(c)[-3]) + prompt_of(h.executes(c)[-2]))
+        # While a waited 700 ms for request_otp, b and c went on.
+        phone_answered = h.asks(a)[1]["t"]
+        otp_asked = h.asks(a)[2]["t"]
+        self.assertGreaterEqual(otp_asked - phone_answered, 650)
+        others = [e["t"] for u in (b, c) for e in h.executes(u)]
+        self.assertTrue(any(phone_answered < t < otp_asked for t in others), (phone_answered, otp_asked, others))
+        # The call without the filter variable was left alone.
+        foreign = [u for u, v in h.report["calls"].items() if "ivrsm_app" not in v["vars"]]
+        self.assertEqual(len(foreign), 1)
+        self.assertEqual(h.executes(foreign[0]), [])
+
+    def test_prompt_text_never_becomes_protocol(self):
+        """Line breaks, commands and ${...} in prompts and in the caller's words stay text."""
+        uuid = call_uuid(21)
+        words = "merci\n\nhangup\n\nsendmsg %s\r\nevent-lock: false\r\n\r\n$${uuid_kill x} | ok" % uuid
+        script = {"calls": [{"uuid": uuid, "inputs": [{"speech": words, "confidence": 0.95}]}]}
+        h = run(self, script, machine=INJECT, backend=False,
+                host_args=["--asr-engine", "unimrcp", "--asr-grammar", "builtin:speech/transcribe"])
+        self.finish(h)
+        executes = h.executes(uuid)
+        self.assertEqual([e["app"] for e in executes],
+                         ["multiset", "play_and_detect_speech", "speak", "hangup"])
+        ask, say = executes[1], executes[2]
+        # One "detect:" only (play_and_detect_speech splits there), no line break anywhere.
+        self.assertEqual(ask["arg"].count("detect:"), 1)
+        self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000}builtin:speech/transcribe"),
+                        ask["arg"])
+        for e in executes:
+            self.assertNotIn("\n", e["arg"])
+            self.assertNotIn("\r", e["arg"])
+            self.assertNotIn("${", e["arg"])
+        self.assertTrue(say["arg"].startswith("flite|kal|Vous avez dit merci"), say["arg"])
+        self.assertEqual(say["arg"].count("|"), 2)
+        self.assertIn("hangup", say["arg"])
+        self.assertIn("{uuid_kill x}", say["arg"])
+        # What the fake received, parsed strictly: only the host's own commands,
+        # each sendmsg with exactly its headers.
+        commands = [cmd for conn in h.report["connections"] for cmd in conn["commands"]]
+        verbs = [c["line"].split(" ")[0] for c in commands]
+        self.assertEqual(verbs, ["auth", "event", "filter", "sendmsg", "sendmsg", "sendmsg",
+                                 "sendmsg", "exit"])
+        for cmd in commands:
+            if cmd["line"].startswith("sendmsg"):
+                self.assertEqual(cmd["line"], "sendmsg " + uuid)
+                self.assertEqual(set(cmd["headers"]), SENDMSG_HEADERS)
+        # In the raw bytes, the caller's "hangup" only ever follows other text.
+        self.assertNotIn(b"\nhangup", h.raw)
+        self.assertNotIn(b"\nevent-lock: false", h.raw)
+        self.assertEqual(h.raw.count(b"\nevent-lock: true\n"), 4)
+
+    def test_split_at_every_byte(self):
+        """Byte-by-byte writes for a while, large events, several messages per write."""
+        uuid = call_uuid(31)
+        script = {"split": {"mode": "bytes", "bytes": 40000, "seed": 3}, "pad_events": 6000,
+                  "calls": [{"uuid": uuid, "inputs": [{"digits": "2"}, {"digits": "8"},
+                                                      {"digits": "3"}, {"digits": PHONE}]}]}
+        h = run(self, script, timeout=25)
+        self.finish(h)
+        self.assertGreater(h.report["bytes_sent"], 40000)
+        prompts = [prompt_of(a) for a in h.asks(uuid)]
+        self.assertTrue(prompts[0].startswith("Bonjour et bienvenue."))
+        self.assertIn("Accès équipe.", prompts[1])
+        self.assertTrue(prompts[2].startswith("Bonjour et bienvenue."))  # "retour": back to entry
+        self.assertIn("Très bien. Dites votre numéro de téléphone", prompts[3])
+        self.assertIn("C'est envoyé.", " ".join(prompt_of(e) for e in h.executes(uuid)))
+        self.assertEqual(h.executes(uuid)[-1]["app"], "hangup")
+        self.assertNotIn("protocol error", h.host_log)
+
+    def test_reconnect_resumes_call(self):
+        """The connection drops mid-call; the call resumes from its snapshot on the next one."""
+        uuid = call_uuid(41)
+        inputs = seed_login_inputs()
+        inputs.insert(1, {"drop_connection": True})  # at the phone question
+        h = Harness({"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.addCleanup(h.cleanup)
+        snapdir = h.path / "snapshots"
+        snapdir.mkdir()
+        h.host_args = ["--snapshot-dir", str(snapdir)]
+        h.start()
+        h.wait_log(r"esl: connection lost \(closed by FreeSWITCH\); reconnecting .* in 100 ms")
+        saved = list(snapdir.glob("*.json"))
+        self.assertEqual([p.name for p in saved], [uuid + ".json"])
+        self.assertEqual(os.stat(saved[0]).st_mode & 0o777, 0o600)
+        doc = json.loads(saved[0].read_text())
+        self.assertEqual(doc["call_id"], uuid)
+        self.assertEqual(doc["format"], "ivrsm-esl-host/1")
+        self.assertGreater(doc["inflight_id"], 0)
+        self.assertIn("ivr.auth.phone_capture", json.dumps(doc["snapshot"]))
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 2)
+        self.assertTrue(all(c["authed"] for c in h.report["connections"]))
+        second = [c["line"].split(" ")[:2] for c in h.report["connections"][1]["commands"]]
+        self.assertEqual(second[:5], [["auth", "***"], ["event", "plain"], ["filter", "variable_ivrsm_app"],
+                                      ["api", "uuid_exists"], ["api", "uuid_break"]])
+        asks = h.asks(uuid)
+        phone = [a for a in asks if "Pour sécuriser votre accès" in prompt_of(a)]
+        self.assertEqual(len(phone), 2)
+        self.assertEqual(phone[0]["arg"], phone[1]["arg"])
+        self.assertEqual([phone[0]["connection"], phone[1]["connection"]], [1, 2])
+        self.assertNotEqual(phone[0]["event_uuid"], phone[1]["event_uuid"])
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(asks[-1]))
+        self.assertIn("resumed in ivr.auth.phone_capture; the command in flight is sent again",
+                      h.host_log)
+        self.assertEqual(list(snapdir.glob("*")), [])  # the call ended: its file is gone
+        self.assertEqual([r["endpoint"] for r in self.mock_log],
+                         ["request_otp", "verify_otp", "get_me", "list_appointments"])
+
+    def test_restart_resumes_from_snapshot_dir(self):
+        """The host stops mid-call; a new one picks the call up from --snapshot-dir."""
+        uuid = call_uuid(42)
+        inputs = [{"digits": "1"}, {"digits": PHONE, "after_ms": 4000}, {"digits": PHONE},
+                  {"digits": OTP}]
+        h = Harness({"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.addCleanup(h.cleanup)
+        snapdir = h.path / "snapshots"
+        snapdir.mkdir()
+        h.host_args = ["--snapshot-dir", str(snapdir)]
+        h.start()
+        h.wait_log(r"ask in ivr.auth.phone_capture")
+        h.stop_host()
+        self.assertEqual(h.host_rc, 0)
+        self.assertIn("stopping: 1 live call (their snapshots stay for the next run)", h.log())
+        self.assertEqual([p.name for p in snapdir.glob("*.json")], [uuid + ".json"])
+        h.start_host()
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        self.assertIn("saved session", h.host_log)
+        phone = [a for a in h.asks(uuid) if "Pour sécuriser votre accès" in prompt_of(a)]
+        self.assertEqual(len(phone), 2)
+        self.assertIn("Un code à six chiffres", prompt_of(h.asks(uuid)[-2]))
+        self.assertEqual(list(snapdir.glob("*")), [])
+
+    def test_hangup_during_http(self):
+        """The caller hangs up while the backend is slow; the late answer is dropped."""
+        a, b = call_uuid(51), call_uuid(52)
+        script = {"calls": [
+            {"uuid": a, "inputs": [{"digits": "1"}, {"digits": PHONE, "hangup_after_ms": 200}]},
+            {"uuid": b, "start_after_ms": 300, "inputs": [{"digits": "2"}, {"digits": "8"}]}]}
+        h = run(self, script, mock_args=["--fail", "request_otp=slow:1200"])
+        h.wait_log(r"http PUT /auth/request-otp answered after its call ended: result dropped")
+        h.stop_host()
+        self.finish(h)
+        self.assertEqual(h.asks(a)[-1]["arg"], h.asks(a)[1]["arg"])  # nothing asked after the phone
+        self.assertEqual(len(h.asks(a)), 2)
+        self.assertIn("call %s: ended (hangup, NORMAL_CLEARING) in state ivr.auth.request_otp" % a,
+                      h.host_log)
+        self.assertTrue(h.report["calls"][b]["ended"])
+        self.assertEqual(len(h.asks(b)), 3)
+
+    def test_wrong_password_backoff(self):
+        """A wrong password is refused with a clear message, and retried with a growing delay."""
+        h = Harness({"calls": [{"uuid": call_uuid(61), "inputs": []}]},
+                    host_args=["--password", "not-the-password"])
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_log(r"in 400 ms.*\n(.*\n)*.*in 400 ms", timeout=8)
+        h.stop_host()
+        self.finish(h)
+        self.assertGreaterEqual(h.report["auth_attempts"], 4)
+        self.assertEqual(h.report["auth_failures"], h.report["auth_attempts"])
+        self.assertEqual(h.executes(call_uuid(61)), [])
+        refusals = re.findall(r"error esl: FreeSWITCH refused the password \(-ERR invalid\); "
+                              r"check --password; reconnecting to [0-9.:]+ in (\d+) ms", h.host_log)
+        self.assertEqual([int(d) for d in refusals[:4]], [100, 200, 400, 400])
+        self.assertNotIn("not-the-password", h.host_log)
+
+    def test_speech_asks(self):
+        """With a recogniser: speech asks, the OTP on the keypad, a recogniser failure."""
+        uuid = call_uuid(71)
+        inputs = [{"speech": "rendez-vous", "confidence": 0.9},
+                  {"result": "<result><interpretation confidence=\"85\"><input mode=\"speech\">"
+                             "zéro six quatre-vingt-dix-huit soixante-seize cinquante-quatre "
+                             "trente-huit</input></interpretation></result>"},
+                  {"digits": OTP},
+                  {"response": "GRAMMAR ERROR"}, {"digits": "1"},
+                  {"digits": "2"}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
+                host_args=["--asr-engine", "unimrcp"])
+        self.finish(h)
+        asks = [(a["app"], prompt_of(a)[:30]) for a in h.asks(uuid)]
+        self.assertEqual([a[0] for a in asks], ["play_and_detect_speech", "play_and_detect_speech",
+                                                "play_and_get_digits",  # the OTP: keypad only
+                                                "play_and_detect_speech",  # consent: fails
+                                                "play_and_get_digits",  # consent again, keypad
+                                                "play_and_get_digits",  # keypad from then on
+                                                "play_and_get_digits"])
+        self.assertEqual(asks[3][1], asks[4][1])
+        self.assertIn('speech "rendez-vous" (confidence 0.90) in ivr.entry', h.host_log)
+        self.assertIn("(confidence 0.85) in ivr.auth.phone_capture", h.host_log)
+        self.assertIn("speech recognition failed (GRAMMAR ERROR); asking again on the keypad",
+                      h.host_log)
+        self.assertEqual([r["body"].get("phone_e164") for r in self.mock_log[:1]], ["+33698765438"])
+        self.assert_no_secrets(h.host_log)
+
+    def test_bridge_handoff_failure_and_success(self):
+        """bridge: a busy agent is a failed handoff (the machine goes on), a bridge a success."""
+        a, b = call_uuid(81), call_uuid(82)
+        to_agent = [{"digits": "2"}, {"digits": "0"}]
+        script = {"calls": [{"uuid": a, "handoff": "fail", "inputs": to_agent},
+                            {"uuid": b, "handoff": "ok", "inputs": to_agent}]}
+        h = run(self, script, host_args=["--handoff-app", "bridge", "--handoff-arg",
+                                         "sofia/gateway/agents/{queue}"])
+        self.finish(h)
+        bridge = [e["arg"] for e in h.executes(a) if e["app"] == "bridge"]
+        self.assertEqual(bridge, ["sofia/gateway/agents/care_queue_1"])
+        self.assertIn("Tous nos conseillers sont indisponibles.", prompt_of(h.asks(a)[-1]))
+        self.assertIn("call %s: handoff failed" % a, h.host_log)
+        self.assertEqual(h.executes(b)[-1]["app"], "bridge")
+        self.assertIn("call %s: handoff done" % b, h.host_log)
+        self.assertIn("call %s: ended (the session is over)" % b, h.host_log)
+
+
+def main():
+    global HOST, MOCK_SERVER, FAKE
+    if len(sys.argv) < 4:
+        raise SystemExit("usage: test_esl_host.py HOST_BINARY MOCK_SERVER FAKE_FREESWITCH")
+    HOST, MOCK_SERVER, FAKE = sys.argv[1:4]
+    del sys.argv[1:4]
+    unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    main()

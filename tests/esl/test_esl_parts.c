@@ -1,0 +1,539 @@
+/*
+ * Unit tests of the ESL host's parts: framing of what FreeSWITCH sends
+ * (split at every byte boundary, several messages at once, large events,
+ * malformed streams), messages the host sends, application arguments built
+ * from text that tries to break out of them, and completions read back.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_args.h"
+#include "esl_frame.h"
+#include "esl_wire.h"
+#include "log.h"
+#include "strbuf.h"
+
+/* ---------------------------------------------------------------------------
+ * Framing
+ * ------------------------------------------------------------------------- */
+
+/* An event-plain message: headers URL-encoded as switch_url_encode does, and a body. */
+static char *event_message(const char *headers_block, const char *event_body)
+{
+    strbuf ev = {0}, msg = {0};
+    sb_puts(&ev, headers_block);
+    if (event_body)
+        sb_printf(&ev, "Content-Length: %zu\n\n%s", strlen(event_body), event_body);
+    else
+        sb_puts(&ev, "\n");
+    sb_printf(&msg, "Content-Length: %zu\nContent-Type: text/event-plain\n\n", ev.len);
+    sb_append(&msg, ev.data, ev.len);
+    sb_free(&ev);
+    return sb_take(&msg);
+}
+
+/* The whole conversation of a connection, as FreeSWITCH writes it. */
+static char *stream(void)
+{
+    strbuf s = {0};
+    sb_puts(&s, "Content-Type: auth/request\n\n");
+    sb_puts(&s, "Content-Type: command/reply\nReply-Text: +OK accepted\n\n");
+    sb_puts(&s, "Content-Type: api/response\nContent-Length: 4\n\ntrue");
+    char *ev = event_message("Event-Name: CHANNEL_EXECUTE_COMPLETE\n"
+                             "Unique-ID: 3f2a-01\n"
+                             "Application-Response: FILE%20PLAYED\n"
+                             "variable_ivrsm_app: synergia\n"
+                             "variable_prompt: Bonjour%0A%0Ahangup%3A%20l%27appel%20%2B33%25\n",
+                             NULL);
+    sb_puts(&s, ev);
+    free(ev);
+    ev = event_message("Event-Name: DETECTED_SPEECH\nUnique-ID: 3f2a-01\n"
+                       "Speech-Type: detected-speech\n",
+                       "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
+    sb_puts(&s, ev);
+    free(ev);
+    sb_puts(&s, "Content-Type: text/disconnect-notice\nContent-Length: 23\n\nDisconnected, goodbye.\n");
+    return sb_take(&s);
+}
+
+/* Frame `data` fed in pieces at the given cut points; count and check the messages. */
+static void check_messages(esl_msg **m, size_t n)
+{
+    ck_assert_uint_eq(n, 6);
+    ck_assert_str_eq(esl_msg_header(m[0], "content-type"), "auth/request");
+    ck_assert_str_eq(esl_msg_header(m[1], "Reply-Text"), "+OK accepted");
+    ck_assert_str_eq(m[2]->body, "true");
+    ck_assert_uint_eq(m[2]->body_len, 4);
+    ck_assert(m[3]->is_event);
+    ck_assert_str_eq(esl_msg_event_header(m[3], "Event-Name"), "CHANNEL_EXECUTE_COMPLETE");
+    ck_assert_str_eq(esl_msg_event_header(m[3], "Application-Response"), "FILE PLAYED");
+    ck_assert_str_eq(esl_msg_event_header(m[3], "variable_prompt"),
+                     "Bonjour\n\nhangup: l'appel +33%");
+    ck_assert_ptr_null(m[3]->event_body);
+    ck_assert_str_eq(esl_msg_event_header(m[4], "Speech-Type"), "detected-speech");
+    ck_assert_str_eq(m[4]->event_body, "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
+    ck_assert_str_eq(m[5]->body, "Disconnected, goodbye.\n");
+}
+
+static size_t frame_pieces(const char *data, size_t len, size_t piece, size_t first_cut,
+                           esl_msg **out, size_t max)
+{
+    esl_framer f;
+    esl_framer_init(&f);
+    size_t n = 0, pos = 0;
+    while (pos < len) {
+        size_t step = pos == 0 && first_cut ? first_cut : piece;
+        if (step > len - pos)
+            step = len - pos;
+        ck_assert_int_eq(esl_framer_feed(&f, data + pos, step), 0);
+        pos += step;
+        esl_msg *m;
+        int rc;
+        while ((rc = esl_framer_next(&f, &m)) == 1) {
+            ck_assert_uint_lt(n, max);
+            out[n++] = m;
+        }
+        ck_assert_msg(rc == 0, "framing failed: %s", f.error);
+    }
+    ck_assert_uint_eq(f.in.len, 0);
+    esl_framer_free(&f);
+    return n;
+}
+
+START_TEST(frame_split_at_every_byte)
+{
+    char *data = stream();
+    size_t len = strlen(data);
+    esl_msg *m[8];
+    for (size_t cut = 1; cut <= len; cut++) {
+        size_t n = frame_pieces(data, len, len, cut, m, 8);
+        check_messages(m, n);
+        for (size_t i = 0; i < n; i++)
+            esl_msg_free(m[i]);
+    }
+    for (size_t piece = 1; piece < 40; piece++) {
+        size_t n = frame_pieces(data, len, piece, 0, m, 8);
+        check_messages(m, n);
+        for (size_t i = 0; i < n; i++)
+            esl_msg_free(m[i]);
+    }
+    free(data);
+}
+END_TEST
+
+START_TEST(frame_large_event)
+{
+    strbuf headers = {0};
+    sb_puts(&headers, "Event-Name: CHANNEL_PARK\nUnique-ID: abc\nvariable_big: ");
+    for (int i = 0; i < 200000; i++)
+        sb_puts(&headers, "%41");
+    sb_puts(&headers, "\n");
+    char *msg = event_message(headers.data, NULL);
+    sb_free(&headers);
+    esl_framer f;
+    esl_framer_init(&f);
+    esl_msg *m = NULL;
+    size_t len = strlen(msg);
+    ck_assert_int_eq(esl_framer_feed(&f, msg, len - 1), 0);
+    ck_assert_int_eq(esl_framer_next(&f, &m), 0);
+    ck_assert_int_eq(esl_framer_feed(&f, msg + len - 1, 1), 0);
+    ck_assert_int_eq(esl_framer_next(&f, &m), 1);
+    const char *big = esl_msg_event_header(m, "variable_big");
+    ck_assert_uint_eq(strlen(big), 200000);
+    ck_assert(big[0] == 'A' && big[199999] == 'A');
+    esl_msg_free(m);
+    esl_framer_free(&f);
+    free(msg);
+}
+END_TEST
+
+static int frame_once(const char *data, char *error, size_t len)
+{
+    esl_framer f;
+    esl_framer_init(&f);
+    esl_framer_feed(&f, data, strlen(data));
+    esl_msg *m = NULL;
+    int rc = esl_framer_next(&f, &m);
+    snprintf(error, len, "%s", f.error);
+    esl_msg_free(m);
+    esl_framer_free(&f);
+    return rc;
+}
+
+START_TEST(frame_refuses_malformed_streams)
+{
+    char err[200];
+    ck_assert_int_eq(frame_once("Content-Length: 12x\n\n", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "bad Content-Length '12x' (at most 16777216 bytes)");
+    ck_assert_int_eq(frame_once("Content-Length: -1\n\n", err, sizeof(err)), -1);
+    ck_assert_int_eq(frame_once("Content-Length: 99999999999\n\n", err, sizeof(err)), -1);
+    ck_assert_int_eq(frame_once("Content-Length: 3\nContent-Length: 4\n\nabcd", err, sizeof(err)),
+                     -1);
+    ck_assert_str_eq(err, "two Content-Length headers disagree (3 and 4)");
+    ck_assert_int_eq(frame_once("Content-Type: x\nno colon here\n\n", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "header line without a name and ':' (no colon here)");
+    ck_assert_int_eq(frame_once("Content-Length: 10\nContent-Type: text/event-plain\n\n"
+                                "Event-Name",
+                                err, sizeof(err)),
+                     -1);
+    ck_assert_str_eq(err, "event body does not end its last header line");
+    ck_assert_int_eq(frame_once("Content-Length: 33\nContent-Type: text/event-plain\n\n"
+                                "Event-Name: X\nContent-Length: 9\n\n",
+                                err, sizeof(err)),
+                     -1);
+    ck_assert_str_eq(err, "event body of 9 bytes announced, 0 present");
+    /* Same Content-Length twice, and CRLF line ends, are fine. */
+    ck_assert_int_eq(frame_once("Content-Length: 2\r\nContent-Length: 2\r\n\r\nok", err, sizeof(err)),
+                     1);
+    /* A header block that never ends is bounded. */
+    char *flood = malloc(ESL_MAX_HEADER_BLOCK + 100);
+    memset(flood, 'a', ESL_MAX_HEADER_BLOCK + 99);
+    flood[ESL_MAX_HEADER_BLOCK + 99] = '\0';
+    ck_assert_int_eq(frame_once(flood, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "header block longer than 65536 bytes");
+    free(flood);
+}
+END_TEST
+
+START_TEST(url_decode_like_freeswitch)
+{
+    char s[] = "a%20b+c%2Bd%3a%zz%4";
+    ck_assert_uint_eq(esl_url_decode(s), 13);
+    ck_assert_str_eq(s, "a b+c+d:%zz%4");
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Messages to FreeSWITCH
+ * ------------------------------------------------------------------------- */
+
+START_TEST(execute_puts_the_argument_in_a_body)
+{
+    strbuf sb = {0};
+    const char *uuid = "3f2a0c1e-0000-4000-8000-000000000001";
+    const char *app_uuid = "9d8c7b6a-0000-4000-8000-000000000002";
+    ck_assert_int_eq(esl_build_execute(&sb, uuid, app_uuid, "speak",
+                                       "flite|kal|a\n\nhangup\n\nevent-lock: false"),
+                     0);
+    ck_assert_str_eq(sb.data, "sendmsg 3f2a0c1e-0000-4000-8000-000000000001\n"
+                              "call-command: execute\n"
+                              "execute-app-name: speak\n"
+                              "event-lock: true\n"
+                              "Event-UUID: 9d8c7b6a-0000-4000-8000-000000000002\n"
+                              "content-type: text/plain\n"
+                              "content-length: 38\n\n"
+                              "flite|kal|a\n\nhangup\n\nevent-lock: false");
+    sb_clear(&sb);
+    ck_assert_int_eq(esl_build_execute(&sb, "abc\nhangup", app_uuid, "speak", "x"), -1);
+    ck_assert_int_eq(esl_build_execute(&sb, uuid, "x y", "speak", "x"), -1);
+    ck_assert_int_eq(esl_build_execute(&sb, uuid, app_uuid, "speak\nevent-lock: false", "x"), -1);
+    ck_assert_uint_eq(sb.len, 0);
+    sb_free(&sb);
+}
+END_TEST
+
+START_TEST(handshake_messages_are_checked)
+{
+    strbuf sb = {0};
+    ck_assert_int_eq(esl_build_auth(&sb, "ClueCon"), 0);
+    ck_assert_str_eq(sb.data, "auth ClueCon\n\n");
+    sb_clear(&sb);
+    ck_assert_int_eq(esl_build_auth(&sb, "a\nevent plain ALL"), -1);
+    ck_assert_int_eq(esl_build_filter(&sb, "variable_ivrsm_app", "synergia"), 0);
+    ck_assert_str_eq(sb.data, "filter variable_ivrsm_app synergia\n\n");
+    sb_clear(&sb);
+    ck_assert_int_eq(esl_build_filter(&sb, "variable_x", "a b"), -1);
+    ck_assert_int_eq(esl_build_uuid_api(&sb, "uuid_break", "3f2a-01", "all"), 0);
+    ck_assert_str_eq(sb.data, "api uuid_break 3f2a-01 all\n\n");
+    sb_clear(&sb);
+    ck_assert_int_eq(esl_build_uuid_api(&sb, "uuid_exists", "3f2a 01", NULL), -1);
+    ck_assert_int_eq(esl_build_subscribe(&sb), 0);
+    ck_assert_str_eq(sb.data, "event plain " ESL_EVENT_TYPES "\n\n");
+    sb_free(&sb);
+    char u1[40], u2[40];
+    ck_assert_int_eq(esl_new_uuid(u1, sizeof(u1)), 0);
+    ck_assert_int_eq(esl_new_uuid(u2, sizeof(u2)), 0);
+    ck_assert(esl_uuid_valid(u1));
+    ck_assert_uint_eq(strlen(u1), 36);
+    ck_assert_str_ne(u1, u2);
+    ck_assert_int_eq(u1[14], '4');
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Application arguments
+ * ------------------------------------------------------------------------- */
+
+static const app_config apps = {.tts_engine = "flite",
+                                .tts_voice = "kal",
+                                .asr_engine = "unimrcp",
+                                .asr_grammar = "builtin:speech/transcribe",
+                                .handoff = HANDOFF_TRANSFER,
+                                .handoff_template = "{queue} XML default"};
+
+static ivrsm_command ask_command(const char *text)
+{
+    ivrsm_command c;
+    memset(&c, 0, sizeof(c));
+    c.type = IVRSM_COMMAND_ASK;
+    c.text = text;
+    c.ask.dtmf = 1;
+    c.ask.speech = 1;
+    c.ask.min_digits = 1;
+    c.ask.max_digits = 20;
+    c.ask.terminators = "#";
+    c.ask.timeout_ms = 5000;
+    c.ask.digit_timeout_ms = 3000;
+    return c;
+}
+
+START_TEST(clean_text_removes_line_breaks_and_expansions)
+{
+    char *s = app_clean_text("a\r\nb\n\nhangup\t${x} $${y} $$$${z} $5 \x7f.");
+    ck_assert_str_eq(s, "a  b  hangup {x} {y} {z} $5  .");
+    free(s);
+}
+END_TEST
+
+START_TEST(keypad_ask_quotes_its_prompt)
+{
+    ivrsm_command c = ask_command("Dites l'appel\\ ou \\'tapez\n1 ${x}");
+    app_step s = {0};
+    ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
+    ck_assert_str_eq(s.app, "play_and_get_digits");
+    ck_assert_str_eq(s.arg, "1 20 1 5000 # 'say:Dites l\\'appel ou \\'tapez 1 {x}' "
+                            "silence_stream://250 ivrsm_digits [0-9*#A-D]+ 3000");
+    app_step_clear(&s);
+    c = ask_command("");
+    c.ask.terminators = "";
+    c.ask.max_digits = 500;
+    ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
+    ck_assert_str_eq(s.arg, "1 127 1 5000 none silence silence_stream://250 ivrsm_digits "
+                            "[0-9*#A-D]+ 3000");
+    app_step_clear(&s);
+}
+END_TEST
+
+START_TEST(speech_ask_has_one_detect_marker)
+{
+    ivrsm_command c = ask_command("Dites detect:x {a=b}\nou tapez");
+    app_step s = {0};
+    ck_assert(app_ask_uses_speech(&apps, &c));
+    ck_assert_int_eq(app_build_ask(&apps, &c, true, &s), 0);
+    ck_assert_str_eq(s.app, "play_and_detect_speech");
+    ck_assert_str_eq(s.arg, "say:Dites detect x {a=b} ou tapez detect:unimrcp "
+                            "{no-input-timeout=5000}builtin:speech/transcribe");
+    app_step_clear(&s);
+    c.ask.collect = "otp";
+    ck_assert(!app_ask_uses_speech(&apps, &c));
+    app_config no_asr = apps;
+    no_asr.asr_engine = NULL;
+    c.ask.collect = NULL;
+    ck_assert(!app_ask_uses_speech(&no_asr, &c));
+}
+END_TEST
+
+START_TEST(say_always_names_engine_and_voice)
+{
+    app_step s = {0};
+    ck_assert_int_eq(app_build_say(&apps, "Merci | au revoir\n", &s), 1);
+    ck_assert_str_eq(s.app, "speak");
+    ck_assert_str_eq(s.arg, "flite|kal|Merci   au revoir ");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_say(&apps, "file:/var/sounds/fr/bonjour.wav", &s), 1);
+    ck_assert_str_eq(s.app, "playback");
+    ck_assert_str_eq(s.arg, "/var/sounds/fr/bonjour.wav");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_say(&apps, "file:../etc/passwd", &s), 1);
+    ck_assert_str_eq(s.app, "speak");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_say(&apps, "", &s), 0);
+    ck_assert_int_eq(app_build_say(&apps, NULL, &s), 0);
+}
+END_TEST
+
+START_TEST(handoff_template_and_queue)
+{
+    app_step s = {0};
+    char err[200];
+    ck_assert_int_eq(app_build_handoff(&apps, "care_queue_1", &s, err, sizeof(err)), 0);
+    ck_assert_str_eq(s.app, "transfer");
+    ck_assert_str_eq(s.arg, "care_queue_1 XML default");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_handoff(&apps, "q 1\nhangup", &s, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "queue 'q 1\nhangup' is not a plain name (letters, digits, _ . - @ +)");
+    app_config bridge = apps;
+    bridge.handoff = HANDOFF_BRIDGE;
+    bridge.handoff_template = "{sip_h_X-Q={queue}}sofia/gateway/agents/{queue}";
+    ck_assert_int_eq(app_check_template(bridge.handoff_template, err, sizeof(err)), -1);
+    bridge.handoff_template = "sofia/gateway/agents/{queue}";
+    ck_assert_int_eq(app_check_template(bridge.handoff_template, err, sizeof(err)), 0);
+    ck_assert_int_eq(app_build_handoff(&bridge, "care", &s, err, sizeof(err)), 0);
+    ck_assert_str_eq(s.app, "bridge");
+    ck_assert_str_eq(s.arg, "sofia/gateway/agents/care");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_check_template("user/1000", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "the handoff argument 'user/1000' must name the queue as {queue}");
+    ck_assert_int_eq(app_check_template("${x}/{queue}", err, sizeof(err)), -1);
+    ck_assert_int_eq(app_build_handoff_context("{\"a\":\"${b}\"}", &s), 0);
+    ck_assert_str_eq(s.app, "set");
+    ck_assert_str_eq(s.arg, "ivrsm_handoff_context={\"a\":\"{b}\"}");
+    app_step_clear(&s);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Completions
+ * ------------------------------------------------------------------------- */
+
+static esl_msg *completion(const char *headers)
+{
+    char *data = event_message(headers, NULL);
+    esl_framer f;
+    esl_framer_init(&f);
+    esl_framer_feed(&f, data, strlen(data));
+    esl_msg *m = NULL;
+    ck_assert_int_eq(esl_framer_next(&f, &m), 1);
+    esl_framer_free(&f);
+    free(data);
+    return m;
+}
+
+START_TEST(keypad_results)
+{
+    ask_result r;
+    char why[100];
+    esl_msg *m = completion("variable_ivrsm_digits: 0612\nvariable_read_result: success\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_DTMF);
+    ck_assert_str_eq(r.text, "0612");
+    ask_result_clear(&r);
+    esl_msg_free(m);
+    m = completion("variable_read_result: timeout\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    esl_msg_free(m);
+    m = completion("variable_ivrsm_digits_invalid: 9\nvariable_read_result: success\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
+    esl_msg_free(m);
+    m = completion("variable_read_result: failure\nAnswer-State: hangup\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
+    ck_assert(app_channel_gone(m));
+    esl_msg_free(m);
+}
+END_TEST
+
+START_TEST(speech_results)
+{
+    ask_result r;
+    char why[100];
+    ck_assert_int_eq(app_parse_speech_result("<?xml version=\"1.0\"?><result><interpretation "
+                                             "grammar=\"g\" confidence=\"85\"><input "
+                                             "mode=\"speech\"> l&apos;agenda &amp; moi "
+                                             "</input></interpretation></result>",
+                                             &r),
+                     0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_SPEECH);
+    ck_assert_str_eq(r.text, "l'agenda & moi");
+    ck_assert(r.confidence > 0.849 && r.confidence < 0.851);
+    ask_result_clear(&r);
+    ck_assert_int_eq(app_parse_speech_result("<result><interpretation><input mode=\"dtmf\" "
+                                             "confidence=\"0.5\">12</input></interpretation>"
+                                             "</result>",
+                                             &r),
+                     0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_DTMF);
+    ck_assert_str_eq(r.text, "12");
+    ask_result_clear(&r);
+    ck_assert_int_eq(app_parse_speech_result("<result><interpretation><input><nomatch/></input>"
+                                             "</interpretation></result>",
+                                             &r),
+                     0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
+    ck_assert_int_eq(app_parse_speech_result("<result><input><noinput/></input></result>", &r), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    ck_assert_int_eq(app_parse_speech_result("  ", &r), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    ck_assert_int_eq(app_parse_speech_result("bonjour", &r), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_SPEECH);
+    ck_assert_str_eq(r.text, "bonjour");
+    ck_assert(r.confidence < 0);
+    ask_result_clear(&r);
+    esl_msg *m = completion("Application-Response: GRAMMAR%20ERROR\n");
+    ck_assert_int_eq(app_ask_result(m, true, &r, why, sizeof(why)), 1);
+    ck_assert_str_eq(why, "GRAMMAR ERROR");
+    esl_msg_free(m);
+}
+END_TEST
+
+START_TEST(handoff_results)
+{
+    app_config bridge = apps;
+    bridge.handoff = HANDOFF_BRIDGE;
+    esl_msg *busy = completion("variable_originate_disposition: USER_BUSY\n");
+    esl_msg *ok = completion("variable_originate_disposition: SUCCESS\n");
+    ck_assert(!app_handoff_ok(&bridge, busy, false));
+    ck_assert(app_handoff_ok(&bridge, busy, true));
+    ck_assert(app_handoff_ok(&bridge, ok, false));
+    ck_assert(app_handoff_ok(&apps, busy, false)); /* transfer: only an error response fails */
+    esl_msg_free(busy);
+    esl_msg_free(ok);
+    esl_msg *err = completion("Application-Response: -ERR%20no%20such%20extension\n");
+    ck_assert(!app_handoff_ok(&apps, err, false));
+    esl_msg_free(err);
+}
+END_TEST
+
+START_TEST(mask_digits)
+{
+    char out[8];
+    log_mask_digits("123456", out, sizeof(out));
+    ck_assert_str_eq(out, "******");
+    log_mask_digits("1234567890", out, sizeof(out));
+    ck_assert_str_eq(out, "*******");
+    log_level l;
+    ck_assert_int_eq(log_level_parse("DEBUG", &l), 0);
+    ck_assert_int_eq(l, LOG_DEBUG);
+    ck_assert_int_eq(log_level_parse("loud", &l), -1);
+}
+END_TEST
+
+static Suite *esl_parts_suite(void)
+{
+    Suite *s = suite_create("esl_parts");
+    TCase *t = tcase_create("frame");
+    tcase_add_test(t, frame_split_at_every_byte);
+    tcase_add_test(t, frame_large_event);
+    tcase_add_test(t, frame_refuses_malformed_streams);
+    tcase_add_test(t, url_decode_like_freeswitch);
+    suite_add_tcase(s, t);
+    t = tcase_create("wire");
+    tcase_add_test(t, execute_puts_the_argument_in_a_body);
+    tcase_add_test(t, handshake_messages_are_checked);
+    suite_add_tcase(s, t);
+    t = tcase_create("apps");
+    tcase_add_test(t, clean_text_removes_line_breaks_and_expansions);
+    tcase_add_test(t, keypad_ask_quotes_its_prompt);
+    tcase_add_test(t, speech_ask_has_one_detect_marker);
+    tcase_add_test(t, say_always_names_engine_and_voice);
+    tcase_add_test(t, handoff_template_and_queue);
+    tcase_add_test(t, keypad_results);
+    tcase_add_test(t, speech_results);
+    tcase_add_test(t, handoff_results);
+    tcase_add_test(t, mask_digits);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(esl_parts_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
