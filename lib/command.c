@@ -219,7 +219,9 @@ json_t *s_command_to_json(const ivrsm_command *c)
         set_str(o, "query", c->http.query);
         json_t *h = json_object();
         for (size_t i = 0; i < c->http.header_count; i++)
-            json_object_set_new(h, c->http.headers[i].name, json_string(c->http.headers[i].value));
+            if (c->http.headers[i].name && c->http.headers[i].value)
+                json_object_set_new(h, c->http.headers[i].name,
+                                    json_string(c->http.headers[i].value));
         json_object_set_new(o, "headers", h);
         if (c->http.body) {
             json_t *b = json_loads(c->http.body, JSON_DECODE_ANY, NULL);
@@ -245,6 +247,16 @@ json_t *s_command_to_json(const ivrsm_command *c)
         break;
     }
     return o;
+}
+
+char *ivrsm_command_to_json(const ivrsm_command *c)
+{
+    if (!c)
+        return NULL;
+    json_t *o = s_command_to_json(c);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return text;
 }
 
 static char *jstr(const json_t *o, const char *k)

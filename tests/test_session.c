@@ -109,6 +109,27 @@ START_TEST(start_asks_with_prompt)
 }
 END_TEST
 
+START_TEST(command_as_json_text)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+    ivrsm_session_start(s);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    char *text = ivrsm_command_to_json(c);
+    json_t *j = json_loads(text, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "ask");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "text")), "Voulez-vous continuer ?");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), 1);
+    ck_assert(json_is_array(json_object_get(j, "hints")));
+    json_decref(j);
+    ivrsm_free(text);
+    ck_assert_ptr_null(ivrsm_command_to_json(NULL));
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(dtmf_exact_whole_string)
 {
     ivrsm_machine *m = menu();
@@ -804,6 +825,7 @@ int main(void)
     Suite *s = suite_create("session");
     TCase *basics = tcase_create("basics");
     tcase_add_test(basics, start_asks_with_prompt);
+    tcase_add_test(basics, command_as_json_text);
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);
     tcase_add_test(basics, speech_normalised_longest_match);

@@ -384,6 +384,15 @@ IVRSM_API int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev);
  */
 IVRSM_API const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s);
 
+/*
+ * A command as one JSON object text, for logs and hosts in other languages:
+ * {"type":"ask","id":2,"state":"...","text":"...","dtmf":true,...}; http
+ * bodies and handoff contexts appear as JSON values. Nothing is redacted:
+ * the body may hold secrets. Returns a string owned by the caller
+ * (ivrsm_free()), or NULL for a NULL command or on allocation failure.
+ */
+IVRSM_API char *ivrsm_command_to_json(const ivrsm_command *c);
+
 /* Nonzero once the call has ended (hangup emitted or received, handoff done). */
 IVRSM_API int ivrsm_session_ended(const ivrsm_session *s);
 /* Name of the current state (NULL before start). Owned by the machine. */

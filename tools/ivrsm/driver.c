@@ -100,12 +100,6 @@ static json_t *take_shown(drv *d, uint64_t id, const json_t *full)
  * The JSON form of a command
  * ------------------------------------------------------------------------- */
 
-static void set_string(json_t *o, const char *key, const char *value)
-{
-    if (value)
-        json_object_set_new(o, key, json_string(value));
-}
-
 /* A JSON text as a value; a text that is not JSON stays a string. */
 static json_t *json_or_string(const char *text)
 {
@@ -113,69 +107,12 @@ static json_t *json_or_string(const char *text)
     return v ? v : json_string(text);
 }
 
-static void ask_fields(json_t *o, const ivrsm_command *c)
-{
-    json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
-    json_object_set_new(o, "speech", json_boolean(c->ask.speech));
-    json_object_set_new(o, "min_digits", json_integer(c->ask.min_digits));
-    json_object_set_new(o, "max_digits", json_integer(c->ask.max_digits));
-    set_string(o, "terminators", c->ask.terminators);
-    json_object_set_new(o, "timeout_ms", json_integer(c->ask.timeout_ms));
-    json_object_set_new(o, "digit_timeout_ms", json_integer(c->ask.digit_timeout_ms));
-    json_object_set_new(o, "barge_in", json_boolean(c->ask.barge_in));
-    set_string(o, "collect", c->ask.collect);
-    json_t *hints = json_array();
-    for (size_t i = 0; i < c->ask.hint_count; i++)
-        json_array_append_new(hints, json_string(c->ask.hints[i]));
-    json_object_set_new(o, "hints", hints);
-}
-
-static void http_fields(json_t *o, const ivrsm_command *c)
-{
-    set_string(o, "endpoint", c->http.endpoint);
-    set_string(o, "method", c->http.method);
-    set_string(o, "path", c->http.path);
-    set_string(o, "query", c->http.query);
-    json_t *headers = json_object();
-    for (size_t i = 0; i < c->http.header_count; i++)
-        if (c->http.headers[i].name && c->http.headers[i].value)
-            json_object_set_new(headers, c->http.headers[i].name,
-                                json_string(c->http.headers[i].value));
-    json_object_set_new(o, "headers", headers);
-    if (c->http.body)
-        json_object_set_new(o, "body", json_or_string(c->http.body));
-    set_string(o, "idempotency_key", c->http.idempotency_key);
-    json_object_set_new(o, "timeout_ms", json_integer(c->http.timeout_ms));
-}
-
 json_t *drv_command_json(const ivrsm_command *c)
 {
-    static const char *const names[] = {"", "say", "ask", "http", "handoff", "hangup"};
-    json_t *o = json_object();
-    unsigned t = (unsigned)c->type;
-    json_object_set_new(o, "type", json_string(t < 6 ? names[t] : "unknown"));
-    json_object_set_new(o, "id", json_integer((json_int_t)c->id));
-    set_string(o, "state", c->state);
-    set_string(o, "text", c->text);
-    switch (c->type) {
-    case IVRSM_COMMAND_ASK:
-        ask_fields(o, c);
-        break;
-    case IVRSM_COMMAND_HTTP:
-        http_fields(o, c);
-        break;
-    case IVRSM_COMMAND_HANDOFF:
-        set_string(o, "queue", c->handoff.queue);
-        if (c->handoff.context)
-            json_object_set_new(o, "context", json_or_string(c->handoff.context));
-        break;
-    case IVRSM_COMMAND_HANGUP:
-        set_string(o, "reason", c->hangup.reason);
-        break;
-    case IVRSM_COMMAND_SAY:
-        break;
-    }
-    return o;
+    char *text = ivrsm_command_to_json(c);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    ivrsm_free(text);
+    return o ? o : json_object();
 }
 
 /* ---------------------------------------------------------------------------
