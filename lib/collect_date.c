@@ -45,6 +45,7 @@
  *   ("le 31 février", 29/02 of a common year, day 0, month 13) and dates in
  *   a past year are not dates either.
  */
+#include "civil.h"
 #include "collect.h"
 
 #include "locale_tables.h"
@@ -64,18 +65,13 @@ struct date_window {
     int64_t to;
 };
 
-struct civil_date {
-    int64_t year;
-    int month; /* 1..12 */
-    int day;   /* 1..31 */
-};
 
 /* What the parser knows while reading one input. */
 struct date_context {
     const struct ivrsm_locale *loc;
     const struct ivrsm_words *words;
     int64_t today; /* days since 1970-01-01, local */
-    struct civil_date today_civil;
+    ivrsm_civil today_civil;
     int asap_days;
 };
 
@@ -83,51 +79,9 @@ struct date_context {
  * Calendar arithmetic (proleptic Gregorian, H. Hinnant's algorithms)
  * ------------------------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int is_leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
-}
-
 static int date_exists(int64_t y, int m, int d)
 {
-    return m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    const int64_t era = floor_div(y, 400);
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static struct civil_date civil_from_days(int64_t z)
-{
-    z += 719468;
-    const int64_t era = floor_div(z, 146097);
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    struct civil_date c;
-    c.day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    c.month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    c.year = yoe + era * 400 + (c.month <= 2);
-    return c;
+    return m >= 1 && m <= 12 && d >= 1 && d <= ivrsm_days_in_month(y, m);
 }
 
 /* 0 = Monday .. 6 = Sunday; 1970-01-01 was a Thursday. */
@@ -150,12 +104,12 @@ static struct date_window single_day(int64_t day)
 static int resolve_day_month(const struct date_context *c, int month, int day, int64_t *out)
 {
     int64_t year = c->today_civil.year;
-    if (!date_exists(year, month, day) || days_from_civil(year, month, day) < c->today) {
+    if (!date_exists(year, month, day) || ivrsm_days_from_civil(year, month, day) < c->today) {
         year++;
         if (!date_exists(year, month, day))
             return -1;
     }
-    *out = days_from_civil(year, month, day);
+    *out = ivrsm_days_from_civil(year, month, day);
     return *out >= c->today ? 0 : -1;
 }
 
@@ -165,7 +119,7 @@ static int resolve_full_date(const struct date_context *c, int64_t year, int mon
 {
     if (year < 0 || year > 9999 || !date_exists(year, month, day))
         return -1;
-    *out = days_from_civil(year, month, day);
+    *out = ivrsm_days_from_civil(year, month, day);
     return *out >= c->today ? 0 : -1;
 }
 
@@ -177,8 +131,8 @@ static int resolve_day_only(const struct date_context *c, int day, int64_t *out)
     int64_t year = c->today_civil.year;
     int month = c->today_civil.month;
     for (int i = 0; i < 13; i++) {
-        if (date_exists(year, month, day) && days_from_civil(year, month, day) >= c->today) {
-            *out = days_from_civil(year, month, day);
+        if (date_exists(year, month, day) && ivrsm_days_from_civil(year, month, day) >= c->today) {
+            *out = ivrsm_days_from_civil(year, month, day);
             return 0;
         }
         if (++month > 12) {
@@ -278,8 +232,8 @@ static size_t parse_phrase_windows(const struct date_context *c, size_t at, stru
     if ((n = ivrsm_words_match_any(c->words, at, loc->next_month, NULL)) > 0) {
         int64_t year = c->today_civil.year + (c->today_civil.month == 12);
         int month = c->today_civil.month % 12 + 1;
-        win->from = days_from_civil(year, month, 1);
-        win->to = win->from + days_in_month(year, month) - 1;
+        win->from = ivrsm_days_from_civil(year, month, 1);
+        win->to = win->from + ivrsm_days_in_month(year, month) - 1;
         return n;
     }
     return 0;
@@ -497,7 +451,7 @@ static int date_from_keys(const struct date_context *c, const char *in, size_t l
 
 static int format_day(int64_t day, char *out, size_t cap)
 {
-    struct civil_date d = civil_from_days(day);
+    ivrsm_civil d = ivrsm_civil_from_days(day);
     if (d.year < 0 || d.year > 9999)
         return -1;
     int n = snprintf(out, cap, "%04d-%02d-%02d", (int)d.year, d.month, d.day);
@@ -509,11 +463,11 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
 {
     struct ivrsm_words words;
     struct date_context c;
-    const int64_t now = floor_div(params->now_ms, 1000);
+    const int64_t now = ivrsm_floor_div(params->now_ms, 1000);
     c.loc = params->locale;
     c.words = &words;
-    c.today = floor_div(now + ivrsm_tz_offset(params->tz, now), 86400);
-    c.today_civil = civil_from_days(c.today);
+    c.today = ivrsm_floor_div(now + ivrsm_tz_offset(params->tz, now), 86400);
+    c.today_civil = ivrsm_civil_from_days(c.today);
     c.asap_days = params->asap_days > 0 ? params->asap_days : ASAP_DEFAULT_DAYS;
 
     struct date_window win;

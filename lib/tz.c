@@ -10,6 +10,7 @@
  * rules are not a fixed yearly pattern (Africa/Casablanca, whose DST follows
  * Ramadan) are left out on purpose.
  */
+#include "civil.h"
 #include "collect.h"
 
 #include <stdint.h>
@@ -346,61 +347,27 @@ static int parse_posix(const char *p, struct ivrsm_tz *tz)
  * Offsets
  * ------------------------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
+static int64_t year_of_days(int64_t days)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int is_leap_year(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    const int64_t era = floor_div(y, 400);
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int64_t year_of_days(int64_t z)
-{
-    z += 719468;
-    const int64_t era = floor_div(z, 146097);
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    return yoe + era * 400 + (mp >= 10);
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
+    return ivrsm_civil_from_days(days).year;
 }
 
 /* The day (days since the epoch) a rule names in year y. */
 static int64_t rule_day(const struct transition_rule *r, int64_t y)
 {
-    const int64_t jan1 = days_from_civil(y, 1, 1);
+    const int64_t jan1 = ivrsm_days_from_civil(y, 1, 1);
     switch (r->kind) {
     case RULE_JULIAN_NO_LEAP:
         /* Jn counts 1..365 and skips February 29: day 60 is always March 1. */
-        return jan1 + r->day - 1 + (is_leap_year(y) && r->day >= 60 ? 1 : 0);
+        return jan1 + r->day - 1 + (ivrsm_is_leap_year(y) && r->day >= 60 ? 1 : 0);
     case RULE_JULIAN_ZERO:
         return jan1 + r->day;
     case RULE_MONTH_WEEK_DAY:
     default: {
-        const int64_t first = days_from_civil(y, r->month, 1);
+        const int64_t first = ivrsm_days_from_civil(y, r->month, 1);
         const int first_weekday = (int)(((first + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
         int64_t day = first + (r->weekday - first_weekday + 7) % 7 + (int64_t)(r->week - 1) * 7;
-        const int64_t after_month = first + days_in_month(y, r->month);
+        const int64_t after_month = first + ivrsm_days_in_month(y, r->month);
         while (day >= after_month) /* week 5 means the last one in the month */
             day -= 7;
         return day;
@@ -421,7 +388,7 @@ int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds)
     else if (unix_seconds < -limit)
         unix_seconds = -limit;
     /* Both transitions of the local (standard time) year of the instant, in UTC. */
-    const int64_t year = year_of_days(floor_div(unix_seconds + tz->std_offset, 86400));
+    const int64_t year = year_of_days(ivrsm_floor_div(unix_seconds + tz->std_offset, 86400));
     const int64_t start = rule_day(&tz->start, year) * 86400 + tz->start.time - tz->std_offset;
     const int64_t end = rule_day(&tz->end, year) * 86400 + tz->end.time - tz->dst_offset;
     int in_dst;
