@@ -1,0 +1,242 @@
+/*
+ * The public session functions: creating, starting, feeding (with the
+ * checks that make events idempotent and results non-stale), accessors and
+ * freeing. The step engine they drive is in session.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+static void set_err(ivrsm_error *err, int code, const char *msg)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof(*err));
+    err->code = code;
+    snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
+{
+    ivrsm_session *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->visits = calloc(m->state_count ? m->state_count : 1, sizeof(uint16_t));
+    if (!s->visits) {
+        free(s);
+        return NULL;
+    }
+    s->m = ivrsm_machine_ref(m);
+    s->state = M_NONE;
+    s->next_id = 1;
+    s->limits = m->limits;
+    if (opts && opts->limits) {
+        const ivrsm_limits *l = opts->limits;
+        if (l->max_consecutive_failures > 0)
+            s->limits.max_consecutive_failures = l->max_consecutive_failures;
+        if (l->max_state_visits > 0)
+            s->limits.max_state_visits = l->max_state_visits < UINT16_MAX ? l->max_state_visits
+                                                                            : UINT16_MAX - 1;
+        if (l->max_steps_per_event > 0)
+            s->limits.max_steps_per_event = l->max_steps_per_event;
+        if (l->otp_max_attempts > 0)
+            s->limits.otp_max_attempts = l->otp_max_attempts;
+        if (l->min_confidence > 0 && l->min_confidence <= 1)
+            s->limits.min_confidence = l->min_confidence;
+    }
+    if (opts) {
+        s->clock = opts->clock;
+        s->clock_user = opts->clock_user;
+        s->trace = opts->trace;
+        s->trace_user = opts->trace_user;
+    }
+    return s;
+}
+
+int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts, ivrsm_session **out,
+                      ivrsm_error *err)
+{
+    if (!m || !out)
+        return IVRSM_EINVAL;
+    json_t *ctx = NULL;
+    if (opts && opts->ctx_json) {
+        ctx = json_loads(opts->ctx_json, 0, NULL);
+        if (!json_is_object(ctx)) {
+            json_decref(ctx);
+            set_err(err, IVRSM_EINVAL, "ctx_json must be a JSON object");
+            return IVRSM_EINVAL;
+        }
+    } else {
+        ctx = json_object();
+    }
+    ivrsm_session *s = s_alloc(m, opts);
+    if (!s || !ctx) {
+        json_decref(ctx);
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
+    s->ctx = ctx;
+    const char *call_id = opts ? opts->call_id : NULL;
+    const char *session_id = opts ? opts->session_id : NULL;
+    char generated[160];
+    if (!session_id) {
+        snprintf(generated, sizeof(generated), "s-%s", call_id ? call_id : "local");
+        session_id = generated;
+    }
+    s->call_id = call_id ? strdup(call_id) : NULL;
+    s->session_id = strdup(session_id);
+    if (call_id)
+        json_object_set_new(ctx, "call_id", json_string(call_id));
+    json_object_set_new(ctx, "session_id", json_string(session_id));
+    *out = s;
+    return 0;
+}
+
+int ivrsm_session_start(ivrsm_session *s)
+{
+    if (!s)
+        return IVRSM_EINVAL;
+    if (s->phase != PHASE_NEW)
+        return IVRSM_ESTATE;
+    s_release_out(s);
+    s->steps = 0;
+    s_trace_note(s, "start", s->m->name);
+    s_enter(s, s->m->initial, "start");
+    return 0;
+}
+
+static bool seen_event(ivrsm_session *s, const char *id)
+{
+    uint64_t h = s_hash(id);
+    for (unsigned i = 0; i < S_RECENT_EVENTS; i++)
+        if (s->recent[i] == h)
+            return true;
+    return false;
+}
+
+static void remember_event(ivrsm_session *s, const char *id)
+{
+    s->recent[s->recent_pos++ % S_RECENT_EVENTS] = s_hash(id);
+}
+
+static bool is_input(ivrsm_event_type t)
+{
+    return t == IVRSM_EVENT_DTMF || t == IVRSM_EVENT_SPEECH || t == IVRSM_EVENT_INTENT ||
+           t == IVRSM_EVENT_NOINPUT || t == IVRSM_EVENT_NOMATCH;
+}
+
+/* Whether the event fits what the session waits for. */
+static int admissible(const ivrsm_session *s, const ivrsm_event *ev)
+{
+    if (ev->type < IVRSM_EVENT_DTMF || ev->type > IVRSM_EVENT_HANGUP)
+        return IVRSM_EINVAL;
+    if (ev->text && strlen(ev->text) > IVRSM_MAX_INPUT_BYTES)
+        return IVRSM_ELIMIT;
+    if (ev->type == IVRSM_EVENT_HANGUP)
+        return 0;
+    if (is_input(ev->type))
+        return s->phase == PHASE_INPUT ? 0 : IVRSM_EUNEXPECTED;
+    if (ev->type == IVRSM_EVENT_ACTION_RESULT)
+        return (s->phase == PHASE_HTTP && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
+    return (s->phase == PHASE_HANDOFF && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
+}
+
+int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
+{
+    if (!s || !ev)
+        return IVRSM_EINVAL;
+    if (s->phase == PHASE_NEW)
+        return IVRSM_ESTATE;
+    if (s->phase == PHASE_ENDED)
+        return IVRSM_EENDED;
+    s_release_out(s);
+    if (ev->event_id && seen_event(s, ev->event_id))
+        return IVRSM_EDUPLICATE;
+    int rc = admissible(s, ev);
+    if (rc != 0)
+        return rc;
+    if (ev->event_id)
+        remember_event(s, ev->event_id);
+    if (s_tracing(s))
+        s_trace_event(s, ev);
+    s->steps = 0;
+    switch (ev->type) {
+    case IVRSM_EVENT_HANGUP:
+        s_queue_clear(s);
+        free(s->pending_say);
+        s->pending_say = NULL;
+        s->phase = PHASE_ENDED;
+        s->pending_id = 0;
+        s_trace_note(s, "hangup", "caller");
+        break;
+    case IVRSM_EVENT_ACTION_RESULT: s_on_action_result(s, ev); break;
+    case IVRSM_EVENT_HANDOFF_RESULT: s_on_handoff_result(s, ev); break;
+    default: {
+        const char *text = ev->text ? ev->text : "";
+        s_on_input(s, ev->type, text, ev->confidence);
+        break;
+    }
+    }
+    return 0;
+}
+
+int ivrsm_session_ended(const ivrsm_session *s)
+{
+    return s && s->phase == PHASE_ENDED;
+}
+
+const char *ivrsm_session_state(const ivrsm_session *s)
+{
+    return (s && s->state >= 0) ? s->m->states[s->state].name : NULL;
+}
+
+ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s)
+{
+    return s ? s->m : NULL;
+}
+
+char *ivrsm_session_ctx_json(const ivrsm_session *s)
+{
+    return s ? json_dumps(s->ctx, JSON_COMPACT) : NULL;
+}
+
+size_t ivrsm_session_memory(const ivrsm_session *s)
+{
+    if (!s)
+        return 0;
+    size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t);
+    n += s->queue_cap * sizeof(s_command);
+    if (s->session_id)
+        n += strlen(s->session_id) + 1;
+    if (s->call_id)
+        n += strlen(s->call_id) + 1;
+    if (s->last_ask_owned)
+        n += strlen(s->last_ask_owned) + 1;
+    if (s->pending_say)
+        n += strlen(s->pending_say) + 1;
+    if (s->pending)
+        n += sizeof(s_command) + (s->pending->path ? strlen(s->pending->path) : 0) +
+             (s->pending->body ? strlen(s->pending->body) : 0) + 64;
+    return n;
+}
+
+void ivrsm_session_free(ivrsm_session *s)
+{
+    if (!s)
+        return;
+    s_queue_clear(s);
+    free(s->queue);
+    s_command_free(s->pending);
+    free(s->carry.text);
+    free(s->pending_say);
+    free(s->last_ask_owned);
+    free(s->call_id);
+    free(s->session_id);
+    free(s->visits);
+    json_decref(s->ctx);
+    json_decref(s->resp);
+    ivrsm_machine_unref(s->m);
+    free(s);
+}
