@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "calls_int.h"
 #include "esl_wire.h"
 #include "strbuf.h"
@@ -106,10 +108,27 @@ static int64_t wall_clock(void *user)
     return host_wall_ms();
 }
 
+/*
+ * The library masks caller input that is a one-time code, also when a state
+ * without an OTP collect hands it on to one ("Code incorrect, dites le code
+ * à nouveau"): its record of the event says "***" where the text was. The
+ * host's own line about the input follows that decision.
+ */
+static void note_input_masking(call *c, const char *record)
+{
+    json_t *r = json_loads(record, 0, NULL);
+    const char *text = json_string_value(json_object_get(r, "text"));
+    if (text && strstr(text, "***"))
+        c->input_masked = true;
+    json_decref(r);
+}
+
 /* The library's records are redacted (OTP, tokens, Authorization): safe to log. */
 static void on_trace(void *user, const char *record)
 {
     call *c = user;
+    if (!strncmp(record, "{\"kind\":\"event\"", 15))
+        note_input_masking(c, record);
     log_at(&c->h->log, LOG_DEBUG, "call %s: trace %s", c->uuid, record);
 }
 
@@ -119,7 +138,7 @@ void call_session_options(call *c, ivrsm_session_options *o)
     o->call_id = c->uuid;
     o->session_id = c->session_id;
     o->clock = wall_clock;
-    o->trace = log_enabled(&c->h->log, LOG_DEBUG) ? on_trace : NULL;
+    o->trace = on_trace;
     o->trace_user = c;
 }
 
@@ -442,7 +461,7 @@ static void log_input(call *c, const ask_result *r)
     char masked[64];
     if (!r->text) {
         log_at(log, LOG_INFO, "call %s: %s in %s", c->uuid, event_name(r->type), c->state);
-    } else if (c->ask_secret) {
+    } else if (c->ask_secret || c->input_masked) {
         log_mask_digits(r->text, masked, sizeof(masked));
         log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: one-time code)", c->uuid,
                event_name(r->type), masked, c->state);
@@ -478,14 +497,15 @@ static void complete_ask(call *c, const esl_msg *ev)
         r.type = IVRSM_EVENT_NOMATCH;
         r.text = NULL;
     }
-    log_input(c, &r);
     const char *event_id = esl_msg_event_header(ev, "Application-UUID");
     ivrsm_event e = {.type = r.type,
                      .event_id = event_id,
                      .text = r.text,
                      .confidence = r.confidence};
     finish_inflight(c);
-    feed(c, &e);
+    c->input_masked = false;
+    feed(c, &e); /* first: the trace says whether the input is a code to mask */
+    log_input(c, &r);
     ask_result_clear(&r);
 }
 

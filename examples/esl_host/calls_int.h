@@ -44,6 +44,7 @@ typedef struct call {
     app_step keypad_fallback; /* a speech ask again on the keypad */
     bool ask_speech;          /* the ask in flight went to the recogniser */
     bool ask_secret;          /* the ask collects an OTP: its input is masked in logs */
+    bool input_masked;        /* the library's trace masked the last input (an OTP handed on) */
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
     char state[128];          /* the state of the command in flight, for logs */

@@ -48,6 +48,7 @@ Script (every key optional):
                     {"response": "GRAMMAR ERROR"},       # recogniser failure
                     {"hangup": true},                    # the caller hangs up at this ask
                     {"drop_connection": true},           # close every connection at this ask
+                    {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
                     {"digits": "0612345678", "hangup_after_ms": 300},
                     {"digits": "1", "after_ms": 50}]}]}
 """
@@ -366,6 +367,12 @@ class FakeSwitch:
             # The application keeps running on the switch; only the sockets go.
             for conn in list(self.connections):
                 await conn.close(notice=False)
+            if step.get("then_hangup"):
+                # The caller hangs up while nobody listens: the host only learns
+                # it from uuid_exists once reconnected.
+                await asyncio.sleep(0.02)
+                self.hangup(call, "NORMAL_CLEARING", "script")
+                return
             await asyncio.Event().wait()  # until uuid_break cancels it
         variables = {}
         response = "_none_"

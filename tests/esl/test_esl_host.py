@@ -215,8 +215,13 @@ class EslHostTest(unittest.TestCase):
     def setUp(self):
         self.mock_log = None
 
+    def assert_code_absent(self, code, log):
+        """The code as such (not as part of a longer number, a UUID or a timestamp)."""
+        found = re.search(r"(?<![0-9A-Za-z])%s(?![0-9A-Za-z])" % code, log)
+        self.assertIsNone(found, "the code %s is in the log" % code)
+
     def assert_no_secrets(self, log):
-        self.assertNotIn(OTP, log)
+        self.assert_code_absent(OTP, log)
         self.assertNotIn("mock-", log)  # the mock's session tokens
         self.assertIsNone(re.search(r"Bearer (?!\*\*\*)", log), "a bearer token in the log")
         self.assertNotIn("ClueCon", log)
@@ -420,6 +425,37 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(list(snapdir.glob("*")), [])  # the call ended: its file is gone
         self.assertEqual([r["endpoint"] for r in self.mock_log],
                          ["request_otp", "verify_otp", "get_me", "list_appointments"])
+
+    def test_channel_gone_while_disconnected(self):
+        """A call that hung up while the host was away is ended once it reconnects."""
+        uuid = call_uuid(43)
+        inputs = [{"digits": "1"}, {"drop_connection": True, "then_hangup": True}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 2)
+        self.assertEqual(len(h.asks(uuid)), 2)
+        self.assertIn("call %s: the channel is gone from FreeSWITCH" % uuid, h.host_log)
+        self.assertIn("call %s: ended (channel gone while disconnected)" % uuid, h.host_log)
+        lines = [c["line"] for c in h.report["connections"][1]["commands"]]
+        self.assertEqual(lines[3], "api uuid_exists " + uuid)
+        self.assertFalse(any(line.startswith("sendmsg") for line in lines))
+
+    def test_log_never_shows_secrets(self):
+        """A wrong code, then the right one said in the retry state: neither reaches the log."""
+        uuid = call_uuid(44)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"digits": "505050"}, {"digits": OTP},
+                  {"digits": "1"}, {"digits": "1"}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        self.assertIn("Code incorrect ou expiré", prompt_of(h.asks(uuid)[3]))
+        self.assertEqual([(r["endpoint"], r["status"]) for r in self.mock_log[:3]],
+                         [("request_otp", 200), ("verify_otp", 401), ("verify_otp", 200)])
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: one-time code)",
+                      h.host_log)
+        self.assert_code_absent("505050", h.host_log)
+        self.assert_no_secrets(h.host_log)
+        self.assertIn('"Authorization":"***"', h.host_log)
 
     def test_restart_resumes_from_snapshot_dir(self):
         """The host stops mid-call; a new one picks the call up from --snapshot-dir."""
