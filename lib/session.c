@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "session.h"
+#include "text.h"
 
 static void goto_state(ivrsm_session *s, int32_t to, const char *reason);
 static void escalate(ivrsm_session *s, const char *why);
@@ -40,31 +41,6 @@ uint64_t s_hash(const char *str)
     return h ? h : 1;
 }
 
-/* Collapse runs of whitespace to one space and trim: prompts come from
- * folded YAML scalars and templates whose line breaks mean nothing to TTS. */
-static char *collapse_spaces(const char *in)
-{
-    size_t n = strlen(in);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    bool space = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-            space = o > 0;
-            continue;
-        }
-        if (space)
-            out[o++] = ' ';
-        space = false;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return out;
-}
-
 char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
 {
     if (!t)
@@ -75,13 +51,11 @@ char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
         ivrsm_buf_free(&b);
         return NULL;
     }
-    char *out = collapse_spaces(ivrsm_buf_str(&b));
-    ivrsm_buf_free(&b);
-    if (out && !*out) {
-        free(out);
+    if (!b.data || ivrsm_text_collapse_spaces(b.data, b.len, b.data) == 0) {
+        ivrsm_buf_free(&b);
         return NULL;
     }
-    return out;
+    return ivrsm_buf_steal(&b);
 }
 
 int s_ctx_set(json_t *ctx, const char *key, json_t *value)

@@ -9,6 +9,7 @@
  * at the source again, so a value that contains "{{" is copied as it is.
  */
 #include "template_int.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,26 +340,6 @@ static size_t literal_size(const json_t *v)
     return 4 * sizeof(void *) + (json_is_string(v) ? json_string_length(v) + 1 : 0);
 }
 
-/* Copy src collapsing runs of whitespace to one space, trimmed; returns the length. */
-static size_t collapse_whitespace(const char *src, size_t len, char *out)
-{
-    size_t o = 0;
-    int pending_space = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = src[i];
-        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-            pending_space = o > 0;
-            continue;
-        }
-        if (pending_space)
-            out[o++] = ' ';
-        pending_space = 0;
-        out[o++] = c;
-    }
-    out[o] = '\0';
-    return o;
-}
-
 static int builder_is_static(const tmpl_builder *b)
 {
     for (size_t i = 0; i < b->n_ops; i++)
@@ -420,7 +401,7 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         .single_expr = b->single_expr,
         .memory = total,
     };
-    if (is_static && collapse_whitespace(b->src, b->len, mem + off_speech) > 0)
+    if (is_static && ivrsm_text_collapse_spaces(b->src, b->len, mem + off_speech) > 0)
         t->speech = mem + off_speech;
     for (size_t i = 0; i < b->n_lits; i++)
         t->memory += literal_size(b->lits[i]);

@@ -238,3 +238,22 @@ int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
     }
     return 0;
 }
+
+size_t ivrsm_text_collapse_spaces(const char *src, size_t len, char *out)
+{
+    size_t o = 0;
+    int pending_space = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            pending_space = o > 0;
+            continue;
+        }
+        if (pending_space)
+            out[o++] = ' ';
+        pending_space = 0;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -29,4 +29,12 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap);
 int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
                           size_t phrase_len);
 
+/*
+ * Copy src[0..len) to out (len + 1 bytes) with runs of spaces, tabs and line
+ * breaks collapsed to one space, trimmed: how a prompt is spoken (folded YAML
+ * scalars and templates break lines that mean nothing to TTS). out may be src.
+ * Returns the output length.
+ */
+size_t ivrsm_text_collapse_spaces(const char *src, size_t len, char *out);
+
 #endif

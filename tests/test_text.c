@@ -259,6 +259,31 @@ START_TEST(test_normalize_then_match)
 }
 END_TEST
 
+START_TEST(test_collapse_spaces)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", ""},
+        {"   ", ""},
+        {"Bonjour", "Bonjour"},
+        {"  Bonjour  et\n\n bienvenue.\n", "Bonjour et bienvenue."},
+        {"a\tb\r\nc", "a b c"},
+        {"déjà  vu ", "déjà vu"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[64];
+        size_t n = ivrsm_text_collapse_spaces(cases[i].in, strlen(cases[i].in), out);
+        ck_assert_str_eq(out, cases[i].out);
+        ck_assert_uint_eq(n, strlen(cases[i].out));
+        char inplace[64];
+        strcpy(inplace, cases[i].in);
+        ivrsm_text_collapse_spaces(inplace, strlen(inplace), inplace);
+        ck_assert_str_eq(inplace, cases[i].out);
+    }
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -272,6 +297,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_normalize_rejects_invalid_utf8);
     tcase_add_test(tc, test_normalize_embedded_nul_separates);
     tcase_add_test(tc, test_normalize_capacity);
+    tcase_add_test(tc, test_collapse_spaces);
     tcase_add_test(tc, test_normalize_never_longer_than_input);
     tcase_add_test(tc, test_normalize_garbage_never_crashes);
     suite_add_tcase(s, tc);
