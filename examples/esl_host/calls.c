@@ -316,8 +316,8 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
     call *c = t->call;
     const logger *log = &t->h->log;
     if (!c) {
-        log_at(log, LOG_INFO, "http %s %s answered after its call ended: result dropped",
-               t->method, t->path);
+        log_at(log, LOG_INFO, "http %s %s (%s) after its call ended: result dropped", t->method,
+               t->path, r->error ? r->error : "answered");
         free(t);
         return;
     }

@@ -484,14 +484,44 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("Un code à six chiffres", prompt_of(h.asks(uuid)[-2]))
         self.assertEqual(list(snapdir.glob("*")), [])
 
+    def test_restart_during_http_keeps_idempotency_key(self):
+        """Stopped while the backend works; the new host sends the request again, same key."""
+        uuid = call_uuid(45)
+        h = Harness({"calls": [{"uuid": uuid, "inputs": [{"digits": "1"}, {"digits": PHONE},
+                                                          {"digits": OTP}]}]},
+                    mock_args=["--fail", "request_otp=slow:800"])
+        self.addCleanup(h.cleanup)
+        snapdir = h.path / "snapshots"
+        snapdir.mkdir()
+        h.host_args = ["--snapshot-dir", str(snapdir)]
+        h.start()
+        h.wait_log(r"dtmf %s in ivr.auth.phone_capture" % PHONE)
+        h.stop_host()
+        self.assertIn("http PUT /auth/request-otp (cancelled) after its call ended", h.log())
+        h.start_host()
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        sent = [r for r in self.mock_log if r["endpoint"] == "request_otp"]
+        self.assertEqual(len(sent), 2)
+        self.assertEqual(sent[0]["headers"]["Idempotency-Key"], sent[1]["headers"]["Idempotency-Key"])
+        self.assertEqual(sent[0]["body"]["session_id"], sent[1]["body"]["session_id"])
+        self.assertIn("Un code à six chiffres", prompt_of(h.asks(uuid)[2]))
+        self.assertEqual(len(h.report["connections"]), 2)
+
     def test_hangup_during_http(self):
         """The caller hangs up while the backend is slow; the late answer is dropped."""
         a, b = call_uuid(51), call_uuid(52)
         script = {"calls": [
             {"uuid": a, "inputs": [{"digits": "1"}, {"digits": PHONE, "hangup_after_ms": 200}]},
             {"uuid": b, "start_after_ms": 300, "inputs": [{"digits": "2"}, {"digits": "8"}]}]}
-        h = run(self, script, mock_args=["--fail", "request_otp=slow:1200"])
-        h.wait_log(r"http PUT /auth/request-otp answered after its call ended: result dropped")
+        h = Harness(script, mock_args=["--fail", "request_otp=slow:1200"])
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_done()
+        h.wait_ended()
+        h.wait_log(r"http PUT /auth/request-otp \(answered\) after its call ended: result dropped")
         h.stop_host()
         self.finish(h)
         self.assertEqual(h.asks(a)[-1]["arg"], h.asks(a)[1]["arg"])  # nothing asked after the phone
