@@ -107,8 +107,7 @@ typedef struct ask_result {
  * speech recogniser failed (GRAMMAR ERROR, ASR INIT ERROR...: ask again on
  * the keypad; `why` holds the response), -1 when out of memory.
  */
-int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why,
-                   size_t whylen);
+int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why, size_t whylen);
 void ask_result_clear(ask_result *r);
 
 /*

@@ -47,7 +47,8 @@ static size_t utf8_prefix(const char *s, size_t max)
 static int set_text(ask_result *out, ivrsm_event_type type, const char *text, size_t len)
 {
     out->type = type;
-    out->text = strndup(text, utf8_prefix(text, len < IVRSM_MAX_INPUT_BYTES ? len : IVRSM_MAX_INPUT_BYTES));
+    out->text =
+        strndup(text, utf8_prefix(text, len < IVRSM_MAX_INPUT_BYTES ? len : IVRSM_MAX_INPUT_BYTES));
     return out->text ? 0 : -1;
 }
 
@@ -96,7 +97,8 @@ static void append_xml_text(strbuf *sb, const char *p, const char *end)
     static const struct {
         const char *entity;
         char c;
-    } entities[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    } entities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
     while (p < end) {
         if (*p == '<') {
             const char *close = memchr(p, '>', (size_t)(end - p));
@@ -201,8 +203,7 @@ static int digits_result(const esl_msg *m, ask_result *out)
     return 0;
 }
 
-int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why,
-                   size_t whylen)
+int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why, size_t whylen)
 {
     memset(out, 0, sizeof(*out));
     out->confidence = -1;

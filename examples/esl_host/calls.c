@@ -144,9 +144,9 @@ void call_session_options(call *c, ivrsm_session_options *o)
 
 static const char *event_name(ivrsm_event_type t)
 {
-    static const char *const names[] = {"",        "dtmf",          "speech",
-                                        "intent",  "noinput",       "nomatch",
-                                        "action result", "handoff result", "hangup"};
+    static const char *const names[] = {"",        "dtmf",    "speech",        "intent",
+                                        "noinput", "nomatch", "action result", "handoff result",
+                                        "hangup"};
     return (unsigned)t < 9 ? names[t] : "event";
 }
 
@@ -233,8 +233,7 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
         snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
         snprintf(ctx->app_uuid, sizeof(ctx->app_uuid), "%s", app_uuid);
     }
-    if (!ctx || esl_build_execute(&msg, c->uuid, app_uuid, step->app, step->arg) != 0 ||
-        msg.oom ||
+    if (!ctx || esl_build_execute(&msg, c->uuid, app_uuid, step->app, step->arg) != 0 || msg.oom ||
         esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) != 0) {
         free(ctx);
         sb_free(&msg);
@@ -365,7 +364,8 @@ static void execute_http(call *c, const ivrsm_command *cmd)
 static void fail_handoff(call *c, uint64_t id, const char *why)
 {
     log_at(&c->h->log, LOG_WARN, "call %s: handoff not possible: %s", c->uuid, why);
-    ivrsm_event ev = {.type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = 0, .confidence = -1};
+    ivrsm_event ev = {
+        .type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = 0, .confidence = -1};
     finish_inflight(c);
     feed(c, &ev);
 }
@@ -498,10 +498,8 @@ static void complete_ask(call *c, const esl_msg *ev)
         r.text = NULL;
     }
     const char *event_id = esl_msg_event_header(ev, "Application-UUID");
-    ivrsm_event e = {.type = r.type,
-                     .event_id = event_id,
-                     .text = r.text,
-                     .confidence = r.confidence};
+    ivrsm_event e = {
+        .type = r.type, .event_id = event_id, .text = r.text, .confidence = r.confidence};
     finish_inflight(c);
     c->input_masked = false;
     feed(c, &e); /* first: the trace says whether the input is a code to mask */

@@ -49,12 +49,12 @@ typedef struct call {
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
     char state[128];          /* the state of the command in flight, for logs */
 
-    http_ticket *ticket;   /* the http command on the wire, or NULL */
-    bool needs_resume;     /* a command could not be sent, or the connection dropped */
-    bool resume_pending;   /* waiting for uuid_exists after a reconnection */
+    http_ticket *ticket; /* the http command on the wire, or NULL */
+    bool needs_resume;   /* a command could not be sent, or the connection dropped */
+    bool resume_pending; /* waiting for uuid_exists after a reconnection */
     bool ended;
-    int64_t ended_at;      /* monotonic ms */
-    unsigned long events;  /* events fed */
+    int64_t ended_at;     /* monotonic ms */
+    unsigned long events; /* events fed */
 } call;
 
 /* The live or ended call of channel `uuid`, or NULL. */

@@ -168,8 +168,8 @@ static void drop(esl_conn *c, log_level level, const char *why)
     c->next_attempt = c->now + c->backoff_ms;
     log_at(c->log, level, "esl: %s; reconnecting to %s in %d ms", why, c->cfg.addr_text,
            c->backoff_ms);
-    c->backoff_ms = c->backoff_ms * 2 > c->cfg.reconnect_max_ms ? c->cfg.reconnect_max_ms
-                                                                 : c->backoff_ms * 2;
+    c->backoff_ms =
+        c->backoff_ms * 2 > c->cfg.reconnect_max_ms ? c->cfg.reconnect_max_ms : c->backoff_ms * 2;
     fail_pending(c);
     if (was_ready && c->cb.on_lost)
         c->cb.on_lost(c->cb.user);

@@ -57,8 +57,8 @@ typedef struct esl_conn_callbacks {
 typedef struct esl_conn_config {
     struct sockaddr_storage addr; /* where FreeSWITCH listens */
     socklen_t addr_len;
-    char addr_text[80];       /* for messages: "127.0.0.1:8021" */
-    const char *password;     /* line-safe, checked by the caller */
+    char addr_text[80];        /* for messages: "127.0.0.1:8021" */
+    const char *password;      /* line-safe, checked by the caller */
     const char *filter_header; /* e.g. "variable_ivrsm_app" (a token) */
     const char *filter_value;  /* e.g. "synergia" (a token) */
     int reconnect_min_ms;
@@ -74,7 +74,8 @@ typedef struct esl_conn esl_conn;
  */
 int esl_conn_parse_address(const char *text, esl_conn_config *cfg, char *err, size_t errlen);
 
-/* A new connection, not yet connecting (the first esl_conn_tick() starts it). NULL when out of memory. */
+/* A new connection, not yet connecting (the first esl_conn_tick() starts it). NULL when out of
+ * memory. */
 esl_conn *esl_conn_new(const esl_conn_config *cfg, const esl_conn_callbacks *cb, const logger *log);
 
 /* The descriptor to watch (-1 when none) and for what (POLLIN, POLLOUT). */

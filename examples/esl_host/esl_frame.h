@@ -21,9 +21,9 @@
 #include "strbuf.h"
 
 /* Bounds on what one message may hold; beyond them the stream is refused. */
-#define ESL_MAX_HEADER_BLOCK (64u * 1024u)        /* bytes of one header block */
-#define ESL_MAX_BODY (16u * 1024u * 1024u)        /* bytes of one body */
-#define ESL_MAX_HEADERS 4096                      /* header lines in one block */
+#define ESL_MAX_HEADER_BLOCK (64u * 1024u) /* bytes of one header block */
+#define ESL_MAX_BODY (16u * 1024u * 1024u) /* bytes of one body */
+#define ESL_MAX_HEADERS 4096               /* header lines in one block */
 
 typedef struct esl_header {
     char *name;

@@ -26,7 +26,7 @@
 typedef struct host_config {
     const char *machine_path;
     const char *backend_url;
-    const char *esl_address;  /* HOST:PORT */
+    const char *esl_address; /* HOST:PORT */
     const char *password;
     char filter_var[128];     /* channel variable set by the dialplan, e.g. "ivrsm_app" */
     char filter_header[160];  /* the same as an event header: "variable_ivrsm_app" */

@@ -27,7 +27,8 @@ static const char usage_text[] =
     "  --backend URL           the backend of the machine's http commands (http://HOST:PORT)\n"
     "  --esl HOST:PORT         FreeSWITCH's event socket (default 127.0.0.1:8021)\n"
     "  --password TEXT         event socket password (default ClueCon, or $IVRSM_ESL_PASSWORD)\n"
-    "  --filter-var NAME=VALUE channel variable marking the calls to take (default ivrsm_app=synergia)\n"
+    "  --filter-var NAME=VALUE channel variable marking the calls to take (default "
+    "ivrsm_app=synergia)\n"
     "  --handoff-app APP       transfer (default), bridge or callcenter\n"
     "  --handoff-arg TEMPLATE  the application's argument, {queue} replaced by the queue\n"
     "                          (default: transfer '{queue} XML default', bridge 'user/{queue}',\n"
@@ -115,10 +116,21 @@ static int fail_usage(const char *fmt, const char *value)
 static int parse_options(int argc, char **argv, options *o)
 {
     int opt;
-    const char **slots[] = {NULL,           &o->machine,      &o->backend,     &o->esl,
-                            &o->password,   &o->filter,       &o->handoff_app, &o->handoff_arg,
-                            &o->tts_engine, &o->tts_voice,    &o->asr_engine,  &o->asr_grammar,
-                            &o->snapshot_dir, &o->log_level,  &o->reconnect_min,
+    const char **slots[] = {NULL,
+                            &o->machine,
+                            &o->backend,
+                            &o->esl,
+                            &o->password,
+                            &o->filter,
+                            &o->handoff_app,
+                            &o->handoff_arg,
+                            &o->tts_engine,
+                            &o->tts_voice,
+                            &o->asr_engine,
+                            &o->asr_grammar,
+                            &o->snapshot_dir,
+                            &o->log_level,
+                            &o->reconnect_min,
                             &o->reconnect_max};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -232,8 +244,8 @@ static int start(host *h)
 {
     ivrsm_error err = {0};
     if (ivrsm_machine_load_file(h->cfg.machine_path, IVRSM_FORMAT_AUTO, &h->machine, &err) != 0) {
-        fprintf(stderr, "ivrsm-esl-host: %s:%d:%d: %s\n", err.file[0] ? err.file : h->cfg.machine_path,
-                err.line, err.column, err.message);
+        fprintf(stderr, "ivrsm-esl-host: %s:%d:%d: %s\n",
+                err.file[0] ? err.file : h->cfg.machine_path, err.line, err.column, err.message);
         return 2;
     }
     ivrsm_http_options ho = {.base_url = h->cfg.backend_url,
@@ -257,7 +269,8 @@ static int start(host *h)
         fprintf(stderr, "ivrsm-esl-host: --esl %s\n", why);
         return 2;
     }
-    esl_conn_callbacks cb = {.on_ready = on_ready, .on_event = on_event, .on_lost = on_lost, .user = h};
+    esl_conn_callbacks cb = {
+        .on_ready = on_ready, .on_event = on_event, .on_lost = on_lost, .user = h};
     h->esl = esl_conn_new(&ec, &cb, &h->log);
     if (!h->esl) {
         fprintf(stderr, "ivrsm-esl-host: out of memory\n");

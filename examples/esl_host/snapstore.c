@@ -141,7 +141,8 @@ static call *call_from_document(host *h, json_t *doc, call *(*make)(host *h, con
     snprintf(c->session_id, sizeof(c->session_id), "%s",
              json_string_value(json_object_get(doc, "session_id")));
     c->inflight_id = (uint64_t)json_integer_value(json_object_get(doc, "inflight_id"));
-    c->inflight_type = (ivrsm_command_type)json_integer_value(json_object_get(doc, "inflight_type"));
+    c->inflight_type =
+        (ivrsm_command_type)json_integer_value(json_object_get(doc, "inflight_type"));
     c->last_pulled_id = (uint64_t)json_integer_value(json_object_get(doc, "last_pulled_id"));
     ivrsm_session_options o;
     call_session_options(c, &o);
@@ -168,8 +169,8 @@ size_t snap_load_all(host *h, call *(*make)(host *h, const char *uuid))
         return 0;
     DIR *dir = opendir(h->cfg.snapshot_dir);
     if (!dir) {
-        log_at(&h->log, LOG_WARN, "cannot read the snapshot directory %s: %s",
-               h->cfg.snapshot_dir, strerror(errno));
+        log_at(&h->log, LOG_WARN, "cannot read the snapshot directory %s: %s", h->cfg.snapshot_dir,
+               strerror(errno));
         return 0;
     }
     size_t loaded = 0;

@@ -54,7 +54,8 @@ static char *stream(void)
                        "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
     sb_puts(&s, ev);
     free(ev);
-    sb_puts(&s, "Content-Type: text/disconnect-notice\nContent-Length: 23\n\nDisconnected, goodbye.\n");
+    sb_puts(&s,
+            "Content-Type: text/disconnect-notice\nContent-Length: 23\n\nDisconnected, goodbye.\n");
     return sb_take(&s);
 }
 
@@ -73,7 +74,8 @@ static void check_messages(esl_msg **m, size_t n)
                      "Bonjour\n\nhangup: l'appel +33%");
     ck_assert_ptr_null(m[3]->event_body);
     ck_assert_str_eq(esl_msg_event_header(m[4], "Speech-Type"), "detected-speech");
-    ck_assert_str_eq(m[4]->event_body, "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
+    ck_assert_str_eq(m[4]->event_body,
+                     "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
     ck_assert_str_eq(m[5]->body, "Disconnected, goodbye.\n");
 }
 
@@ -185,8 +187,8 @@ START_TEST(frame_refuses_malformed_streams)
                      -1);
     ck_assert_str_eq(err, "event body of 9 bytes announced, 0 present");
     /* Same Content-Length twice, and CRLF line ends, are fine. */
-    ck_assert_int_eq(frame_once("Content-Length: 2\r\nContent-Length: 2\r\n\r\nok", err, sizeof(err)),
-                     1);
+    ck_assert_int_eq(
+        frame_once("Content-Length: 2\r\nContent-Length: 2\r\n\r\nok", err, sizeof(err)), 1);
     /* A header block that never ends is bounded. */
     char *flood = malloc(ESL_MAX_HEADER_BLOCK + 100);
     memset(flood, 'a', ESL_MAX_HEADER_BLOCK + 99);
