@@ -444,7 +444,7 @@ void call_pump(call *c)
         const ivrsm_command *cmd = ivrsm_session_next_command(c->s);
         if (!cmd) {
             if (ivrsm_session_ended(c->s))
-                call_end(c, "the session is over");
+                call_end(c, c->end_how[0] ? c->end_how : "the session is over");
             return;
         }
         call_execute(c, cmd);
@@ -510,6 +510,9 @@ static void complete_ask(call *c, const esl_msg *ev)
 static void complete_handoff(call *c, bool ok)
 {
     log_at(&c->h->log, LOG_INFO, "call %s: handoff %s", c->uuid, ok ? "done" : "failed");
+    if (ok)
+        snprintf(c->end_how, sizeof(c->end_how), "handed off by %s",
+                 app_handoff_name(c->h->apps.handoff));
     ivrsm_event e = {.type = IVRSM_EVENT_HANDOFF_RESULT,
                      .command_id = c->inflight_id,
                      .ok = ok,
@@ -642,8 +645,10 @@ void calls_on_event(host *h, const esl_msg *ev)
         on_bridge(c);
     } else if (!strcmp(name, "CHANNEL_HANGUP") || !strcmp(name, "CHANNEL_HANGUP_COMPLETE")) {
         const char *cause = esl_msg_event_header(ev, "Hangup-Cause");
+        bool ours = c->inflight_id && c->inflight_type == IVRSM_COMMAND_HANGUP;
         char how[120];
-        snprintf(how, sizeof(how), "hangup, %.80s", cause ? cause : "no cause given");
+        snprintf(how, sizeof(how), "%s, %.80s", ours ? "hung up by the IVR" : "hangup",
+                 cause ? cause : "no cause given");
         call_hangup(c, how);
     } else if (!strcmp(name, "DTMF")) {
         const char *digit = esl_msg_event_header(ev, "DTMF-Digit");

@@ -48,6 +48,7 @@ typedef struct call {
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
     char state[128];          /* the state of the command in flight, for logs */
+    char end_how[96];         /* how the session ended, when the host knows better than "over" */
 
     http_ticket *ticket; /* the http command on the wire, or NULL */
     bool needs_resume;   /* a command could not be sent, or the connection dropped */

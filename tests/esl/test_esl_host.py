@@ -312,9 +312,11 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(apps_b[1], ("speak", "flite|kal|Je vous mets en relation avec un conseiller."))
         self.assertEqual(apps_b[2], ("transfer", "care_queue_1 XML default"))
         self.assertIn("call %s: handoff done" % b, h.host_log)
+        self.assertIn("call %s: ended (handed off by transfer)" % b, h.host_log)
         # c: the link is sent, then goodbye and hangup.
         self.assertEqual(h.executes(c)[-1]["app"], "hangup")
         self.assertEqual(h.executes(c)[-1]["arg"], "NORMAL_CLEARING")
+        self.assertIn("call %s: ended (hung up by the IVR, NORMAL_CLEARING)" % c, h.host_log)
         self.assertIn("C'est envoyé.", prompt_of(h.executes(c)[-3]) + prompt_of(h.executes(c)[-2]))
         # While a waited 700 ms for request_otp, b and c went on.
         phone_answered = h.asks(a)[1]["t"]
@@ -591,7 +593,7 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("call %s: handoff failed" % a, h.host_log)
         self.assertEqual(h.executes(b)[-1]["app"], "bridge")
         self.assertIn("call %s: handoff done" % b, h.host_log)
-        self.assertIn("call %s: ended (the session is over)" % b, h.host_log)
+        self.assertIn("call %s: ended (handed off by bridge)" % b, h.host_log)
 
 
 def main():
