@@ -596,6 +596,42 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("call %s: ended (handed off by bridge)" % b, h.host_log)
 
 
+class OptionsTest(unittest.TestCase):
+    """Bad options and machines exit with status 2 and a message that names them."""
+
+    def host(self, *args):
+        return subprocess.run([HOST, *args], capture_output=True, text=True, timeout=20)
+
+    def test_bad_options(self):
+        base = ["--machine", str(SEED), "--backend", "http://127.0.0.1:9"]
+        cases = [
+            ([], "--machine FILE is required"),
+            (["--machine", str(SEED)], "--backend URL is required"),
+            (base + ["--filter-var", "ivrsm_app"], "--filter-var 'ivrsm_app': expected NAME=VALUE"),
+            (base + ["--filter-var", "a=b c"], "name and value without spaces"),
+            (base + ["--handoff-app", "queue"], "--handoff-app 'queue': expected transfer, bridge or callcenter"),
+            (base + ["--handoff-arg", "user/1000"], "must name the queue as {queue}"),
+            (base + ["--handoff-arg", "${x}/{queue}"], "may hold no '{', '}' or '$' but {queue}"),
+            (base + ["--tts-voice", "kal|x"], "'kal|x': engine, voice and grammar names are single plain words"),
+            (base + ["--log-level", "loud"], "--log-level 'loud': expected error, warn, info or debug"),
+            (base + ["--esl", "127.0.0.1"], "--esl '127.0.0.1': expected HOST:PORT"),
+            (base + ["--esl", "127.0.0.1:99999"], "the port must be a number from 1 to 65535"),
+            (base + ["--snapshot-dir", "/nonexistent/dir"], "--snapshot-dir '/nonexistent/dir' is not a directory"),
+            (base + ["--reconnect-min-ms", "5000", "--reconnect-max-ms", "100"], "min <= max"),
+            (base + ["--backend"], "unknown option or missing value: --backend"),
+            (["--machine", "/nonexistent.yaml", "--backend", "http://127.0.0.1:9"], "/nonexistent.yaml"),
+            (["--machine", str(SEED), "--backend", "ftp://x"], "--backend 'ftp://x'"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                r = self.host(*args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(message, r.stderr)
+        r = self.host("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("--handoff-app APP", r.stdout)
+
+
 def main():
     global HOST, MOCK_SERVER, FAKE
     if len(sys.argv) < 4:
