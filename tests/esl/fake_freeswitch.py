@@ -121,6 +121,7 @@ class Call:
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.index = index
         self.executes = []
+        self.refused = []        # sendmsg after the hangup: refused with -ERR
         self.queue = []          # executes waiting for the one running
         self.running = None      # (event_uuid, app, arg) of the application running
         self.running_task = None
@@ -286,10 +287,15 @@ class FakeSwitch:
             return
         if call.running_task and call.running_task is not asyncio.current_task():
             call.running_task.cancel()
+        running = call.running
         call.running = None
         call.queue.clear()
         call.ended = True
         call.ended_by = by
+        if running is not None and running[1] in ASK_APPS:
+            # The application in progress returns with no answer, the channel
+            # already hanging up (Answer-State: hangup).
+            self.complete(call, *running, "_none_", {"read_result": "failure"})
         self.emit(call, "CHANNEL_HANGUP", {"Hangup-Cause": cause})
         self.emit(call, "CHANNEL_HANGUP_COMPLETE", {"Hangup-Cause": cause})
         if all(c.ended for c in self.calls):
@@ -480,6 +486,8 @@ class FakeSwitch:
     def sendmsg(self, conn, uuid, headers, body):
         call = self.by_uuid.get(uuid)
         if call is None or call.ended:
+            if call is not None:
+                call.refused.append(header(headers, "execute-app-name") or "")
             conn.reply("-ERR invalid session id [%s]" % uuid)
             return
         if (header(headers, "call-command") or "").lower() != "execute":
@@ -536,7 +544,8 @@ class FakeSwitch:
             "connections": [{"number": c.number, "authed": c.authed, "events": sorted(c.events),
                              "filters": c.filters, "commands": c.commands}
                             for c in self.connections],
-            "calls": {c.uuid: {"index": c.index, "executes": c.executes, "ended": c.ended,
+            "calls": {c.uuid: {"index": c.index, "executes": c.executes, "refused": c.refused,
+                               "ended": c.ended,
                                "ended_by": c.ended_by, "inputs_left": len(c.inputs),
                                "vars": c.vars}
                       for c in self.calls},

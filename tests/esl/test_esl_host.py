@@ -244,6 +244,10 @@ class EslHostTest(unittest.TestCase):
         call = h.report["calls"][uuid]
         self.assertTrue(call["ended"])
         self.assertEqual(call["ended_by"], "script")
+        # The list question was cut by the hangup: nothing is asked again.
+        self.assertEqual(call["refused"], [])
+        self.assertEqual(h.executes(uuid)[-1]["app"], "play_and_get_digits")
+        self.assertNotIn("FreeSWITCH refused the command", h.host_log)
         apps = [e["app"] for e in h.executes(uuid)]
         self.assertEqual(apps[0], "multiset")
         self.assertEqual(h.executes(uuid)[0]["arg"], "tts_engine=flite tts_voice=kal")
