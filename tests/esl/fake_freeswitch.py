@@ -58,6 +58,7 @@ import asyncio
 import json
 import random
 import signal
+import socket
 import sys
 import time
 import uuid as uuidlib
@@ -510,6 +511,8 @@ class FakeSwitch:
     # -- connections ---------------------------------------------------------
 
     async def serve(self, reader, writer):
+        # Every write its own segment: the host must not count on reads holding whole messages.
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Connection(self, reader, writer, len(self.connections) + 1)
         self.connections.append(conn)
         conn.writer_task = asyncio.ensure_future(conn.write_loop())
