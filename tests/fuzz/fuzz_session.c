@@ -1,0 +1,642 @@
+/*
+ * Fuzz target: whole calls on the seed machine (examples/synergia_rdv).
+ *
+ * The machine is loaded once. Each input is decoded into a script of events:
+ * keyed digits (any keys, or the choices the machine knows), speech (its
+ * phrases, or arbitrary bytes, with any confidence), intent names, silence,
+ * no-match, action results (for the pending command or a wrong one, any
+ * status, canned backend answers or arbitrary body bytes, transport errors),
+ * handoff results, hangups, repeated event ids, and checkpoints where the
+ * session is saved and restored. After the script the call is fed nothing
+ * but failures and must end.
+ *
+ * Invariants checked after every event:
+ * - feed returns what the session's state says it must (duplicate ids,
+ *   stale results, input while a result is awaited, ended calls), and a
+ *   refused event changes nothing (the snapshot is the same);
+ * - commands are well formed: increasing ids, text for say and ask, method
+ *   and URL-encoded path for http, the idempotency key SESSION-ID, no line
+ *   break in a header, a JSON handoff context; each one has a JSON form;
+ * - a batch ends with what the session waits for: after an ask, an http or
+ *   a handoff (so at most one of them is pending) nothing else is emitted,
+ *   and a call that has not ended always waits for something;
+ * - a restored session behaves exactly as the one it was saved from: the
+ *   same snapshot, then the same commands, answers, states and ctx for every
+ *   following event;
+ * - trace records are JSON and never show the backend's session token;
+ * - fed only failures, the call ends within FAILURE_EVENTS_MAX events.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "fuzz_util.h"
+#include "ivrsm/ivrsm.h"
+
+#ifndef IVRSM_FUZZ_SEED_MACHINE
+#define IVRSM_FUZZ_SEED_MACHINE "examples/synergia_rdv/machine.yaml"
+#endif
+
+#define SESSION_ID "fuzz-session"
+#define SCRIPT_EVENTS_MAX 96
+#define FAILURE_EVENTS_MAX 200
+#define BATCH_MAX 64
+#define RECENT_IDS 32
+/* A secret the backend hands out: no trace record may show it. */
+#define TOKEN_MARKER "TOKEN-SECRET-77"
+
+static ivrsm_machine *seed_machine;
+/* IVRSM_FUZZ_VERBOSE set: print every event answer and command (to read a finding). */
+static int verbose;
+
+static int64_t fixed_clock(void *user)
+{
+    (void)user;
+    return 1717408800000; /* 2024-06-03 10:00 UTC, a Monday */
+}
+
+/* ------------------------------------------------------------------------
+ * What the script can say
+ * ---------------------------------------------------------------------- */
+
+static const char *const dtmf_choices[] = {
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#", "1#", "99", "",
+    "0612345678#", "0612345678", "612345678", "*33612345678", "482913", "482913#",
+    "000000#", "0306#", "03062025#", "12345", "0123456789012345678901"};
+
+static const char *const phrases[] = {
+    "rendez-vous", "équipe", "recevoir un lien", "conseiller", "oui", "non", "je refuse",
+    "whatsapp", "sms", "email", "premier", "deuxième", "troisième", "détails", "confirmer",
+    "déplacer", "annuler", "agenda", "me rappeler", "aucun", "matin", "après-midi", "domicile",
+    "visio", "cabinet", "personnel", "santé", "indisponible", "autre", "répète", "retour",
+    "renvoyer", "partager", "accueil", "à venir", "passés", "historique", "d'accord",
+    "zéro six douze trente-quatre cinquante-six soixante-dix-huit",
+    "plus trente-trois six douze trente-quatre cinquante-six soixante-dix-huit",
+    "quatre huit deux neuf un trois", "le code est 482913", "demain", "lundi prochain",
+    "dans deux semaines", "le 3 décembre", "dès que possible", "la semaine prochaine",
+    "non merci", "pas de commentaire", "je préfère le matin car je travaille l'après-midi",
+    "RENDEZ VOUS !!!", "euh... conseiller, s'il vous plaît", ""};
+
+static const char *const intents[] = {
+    "take_appointment", "manage_team", "send_link", "repeat", "back", "operator",
+    "list_upcoming", "list_past", "choose_first", "choose_second", "choose_third", "details",
+    "confirm", "reschedule", "cancel", "add_to_calendar", "callback", "none_of_these",
+    "morning", "afternoon", "mode_home", "mode_video", "mode_clinic", "reason_personal",
+    "reason_health", "reason_unavailable", "reason_other", "yes", "no", "chan_whatsapp",
+    "chan_sms", "chan_email", "nope", ""};
+
+/* Backend answers: what the seed's endpoints return, and what they should not. */
+static const char *const bodies[] = {
+    "{\"challenge_id\":\"ch-1\",\"ttl_sec\":600}",
+    "{\"session_token\":\"" TOKEN_MARKER "\",\"partner_id\":42}",
+    "{\"count\":3,\"appointments\":[{\"id\":\"a1\"},{\"id\":\"a2\"},{\"id\":\"a3\"}],"
+    "\"summary_voice\":\"Lundi 3 juin à 9 heures, mardi, mercredi.\"}",
+    "{\"count\":0,\"appointments\":[]}",
+    "{\"count\":1,\"appointments\":[{\"id\":\"a/1 ?&=#\\r\\nX: y\"}]}",
+    "{\"voice_detail\":\"Rendez-vous lundi à 9 heures.\",\"id\":\"a1\"}",
+    "{\"slots\":[{\"id\":\"s1\",\"voice_label\":\"mardi 10 heures\"},{\"id\":\"s2\","
+    "\"voice_label\":\"mercredi\"},{\"id\":\"s3\",\"voice_label\":\"jeudi\"}],\"count\":3}",
+    "{\"slots\":[]}",
+    "",
+    "not json",
+    "[]",
+    "null",
+    "{\"error\":\"bad request\",\"code\":\"E42\"}",
+    "{\"count\":\"3\",\"appointments\":{\"id\":1},\"slots\":[null,1,\"x\"]}",
+    "{\"summary_voice\":\"{{ctx.portal_session_token}}\",\"count\":1e308}",
+};
+
+static const int statuses[] = {200, 200, 201, 204, 400, 401, 404, 409, 500, 503, 0, 302, 299, -1};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------------
+ * The model: what the session waits for, as its commands told the host
+ * ---------------------------------------------------------------------- */
+
+typedef enum waiting { WAIT_NOTHING = 0, WAIT_INPUT, WAIT_HTTP, WAIT_HANDOFF } waiting;
+
+typedef struct model {
+    waiting wait;
+    uint64_t pending_id;   /* the http or handoff command awaited */
+    uint64_t last_id;      /* the last command id seen */
+    int ended;
+    char recent[RECENT_IDS][16]; /* ids of the last accepted events */
+    unsigned recent_pos;
+    unsigned next_event;   /* for fresh event ids */
+    int token_in_input;    /* the fuzzer's own bytes carry the marker */
+} model;
+
+static int model_seen(const model *md, const char *id)
+{
+    for (unsigned i = 0; i < RECENT_IDS; i++)
+        if (md->recent[i][0] && !strcmp(md->recent[i], id))
+            return 1;
+    return 0;
+}
+
+static void model_remember(model *md, const char *id)
+{
+    snprintf(md->recent[md->recent_pos++ % RECENT_IDS], sizeof(md->recent[0]), "%s", id);
+}
+
+/* What feed must return for `ev` in the model's state. */
+static int expected_rc(const model *md, const ivrsm_event *ev)
+{
+    if (md->ended)
+        return IVRSM_EENDED;
+    if (ev->event_id && model_seen(md, ev->event_id))
+        return IVRSM_EDUPLICATE;
+    switch (ev->type) {
+    case IVRSM_EVENT_HANGUP: return 0;
+    case IVRSM_EVENT_ACTION_RESULT:
+        return md->wait == WAIT_HTTP && ev->command_id == md->pending_id ? 0 : IVRSM_ESTALE;
+    case IVRSM_EVENT_HANDOFF_RESULT:
+        return md->wait == WAIT_HANDOFF && ev->command_id == md->pending_id ? 0 : IVRSM_ESTALE;
+    default: return md->wait == WAIT_INPUT ? 0 : IVRSM_EUNEXPECTED;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ---------------------------------------------------------------------- */
+
+typedef struct batch {
+    char *json[BATCH_MAX];
+    size_t n;
+} batch;
+
+static void batch_free(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->json[i]);
+    b->n = 0;
+}
+
+static int url_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '#')
+            return 0;
+    return 1;
+}
+
+static int is_json(const char *text, int want_object)
+{
+    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+    int ok = j && (!want_object || json_is_object(j));
+    json_decref(j);
+    return ok;
+}
+
+static void check_http(const ivrsm_command *c)
+{
+    static const char *const methods[] = {"GET", "PUT", "POST", "PATCH", "DELETE"};
+    int known = 0;
+    for (size_t i = 0; c->http.method && i < COUNT(methods); i++)
+        known |= !strcmp(c->http.method, methods[i]);
+    FUZZ_CHECK(known, "http %llu: method %s", (unsigned long long)c->id,
+               c->http.method ? c->http.method : "(null)");
+    FUZZ_CHECK(c->http.path && c->http.path[0] == '/' && url_safe(c->http.path),
+               "http %llu: path '%s'", (unsigned long long)c->id,
+               c->http.path ? c->http.path : "(null)");
+    FUZZ_CHECK(!c->http.query || url_safe(c->http.query), "http query '%s'", c->http.query);
+    char key[64];
+    snprintf(key, sizeof(key), SESSION_ID "-%llu", (unsigned long long)c->id);
+    FUZZ_CHECK(c->http.idempotency_key && !strcmp(c->http.idempotency_key, key),
+               "idempotency key '%s', expected '%s'",
+               c->http.idempotency_key ? c->http.idempotency_key : "(null)", key);
+    for (size_t i = 0; i < c->http.header_count; i++) {
+        const ivrsm_header *h = &c->http.headers[i];
+        FUZZ_CHECK(h->name && h->value, "header %zu incomplete", i);
+        FUZZ_CHECK(!strpbrk(h->value, "\r\n"), "header %s: line break in '%s'", h->name,
+                   h->value);
+    }
+    FUZZ_CHECK(!c->http.body || is_json(c->http.body, 0), "http body not JSON: %s",
+               c->http.body);
+}
+
+static void check_command(const ivrsm_command *c, model *md)
+{
+    FUZZ_CHECK(c->id > md->last_id, "command id %llu after %llu", (unsigned long long)c->id,
+               (unsigned long long)md->last_id);
+    md->last_id = c->id;
+    FUZZ_CHECK(c->state != NULL, "command %llu without a state", (unsigned long long)c->id);
+    switch (c->type) {
+    case IVRSM_COMMAND_SAY:
+        FUZZ_CHECK(c->text && *c->text, "say %llu without text", (unsigned long long)c->id);
+        break;
+    case IVRSM_COMMAND_ASK:
+        FUZZ_CHECK(c->text != NULL, "ask %llu without text in %s", (unsigned long long)c->id,
+                   c->state);
+        FUZZ_CHECK(c->ask.terminators != NULL, "ask without terminators");
+        FUZZ_CHECK(c->ask.min_digits >= 0 && c->ask.min_digits <= c->ask.max_digits,
+                   "ask digits %d..%d", c->ask.min_digits, c->ask.max_digits);
+        FUZZ_CHECK(c->ask.hint_count == 0 || c->ask.hints != NULL, "hints missing");
+        break;
+    case IVRSM_COMMAND_HTTP: check_http(c); break;
+    case IVRSM_COMMAND_HANDOFF:
+        FUZZ_CHECK(c->handoff.context && is_json(c->handoff.context, 1),
+                   "handoff context not a JSON object");
+        break;
+    case IVRSM_COMMAND_HANGUP:
+        FUZZ_CHECK(c->hangup.reason && *c->hangup.reason, "hangup without a reason");
+        break;
+    default: FUZZ_CHECK(0, "command type %d", (int)c->type);
+    }
+}
+
+/*
+ * Pull every command into `out` (as JSON). With a model, check each command
+ * and what the batch leaves the session waiting for. Returns nonzero when the
+ * batch ended with a command that waits (ask, http, handoff) or a hangup.
+ */
+static int drain(ivrsm_session *s, batch *out, model *md)
+{
+    const ivrsm_command *c;
+    int blocked = 0;
+    while ((c = ivrsm_session_next_command(s))) {
+        FUZZ_CHECK(out->n < BATCH_MAX, "more than %d commands in one batch", BATCH_MAX);
+        char *json = ivrsm_command_to_json(c);
+        FUZZ_CHECK(json && is_json(json, 1), "command %llu has no JSON form",
+                   (unsigned long long)c->id);
+        out->json[out->n++] = json;
+        if (!md)
+            continue;
+        if (verbose)
+            fprintf(stderr, "  <- %s\n", json);
+        FUZZ_CHECK(!blocked, "command %llu (%s) after the one the session waits on",
+                   (unsigned long long)c->id, json);
+        check_command(c, md);
+        switch (c->type) {
+        case IVRSM_COMMAND_ASK: md->wait = WAIT_INPUT; blocked = 1; break;
+        case IVRSM_COMMAND_HTTP:
+        case IVRSM_COMMAND_HANDOFF:
+            md->wait = c->type == IVRSM_COMMAND_HTTP ? WAIT_HTTP : WAIT_HANDOFF;
+            md->pending_id = c->id;
+            blocked = 1;
+            break;
+        case IVRSM_COMMAND_HANGUP: md->wait = WAIT_NOTHING; blocked = 1; break;
+        default: break;
+        }
+    }
+    if (!md)
+        return blocked;
+    md->ended = ivrsm_session_ended(s);
+    if (md->ended)
+        md->wait = WAIT_NOTHING;
+    else
+        FUZZ_CHECK(md->wait != WAIT_NOTHING, "the call goes on but waits for nothing (state %s)",
+                   ivrsm_session_state(s));
+    return blocked;
+}
+
+/* ------------------------------------------------------------------------
+ * Traces
+ * ---------------------------------------------------------------------- */
+
+static void check_trace(void *user, const char *record)
+{
+    const model *md = user;
+    FUZZ_CHECK(record && is_json(record, 1), "trace record not a JSON object: %s", record);
+    FUZZ_CHECK(md->token_in_input || !strstr(record, TOKEN_MARKER),
+               "a secret reached the trace: %s", record);
+}
+
+/* ------------------------------------------------------------------------
+ * A call and its restored twin
+ * ---------------------------------------------------------------------- */
+
+typedef struct call {
+    ivrsm_session *s;
+    ivrsm_session *twin; /* restored from a snapshot of s, fed the same events; or NULL */
+    model md;
+} call;
+
+static char *snapshot_of(const ivrsm_session *s)
+{
+    char *snap = NULL;
+    int rc = ivrsm_session_snapshot(s, &snap);
+    FUZZ_CHECK(rc == 0 && snap, "snapshot failed: %s", ivrsm_strerror(rc));
+    return snap;
+}
+
+static void compare_batches(const batch *a, const batch *b)
+{
+    FUZZ_CHECK(a->n == b->n, "restored session emitted %zu commands, the original %zu", b->n,
+               a->n);
+    for (size_t i = 0; i < a->n; i++)
+        FUZZ_CHECK(!strcmp(a->json[i], b->json[i]), "restored session differs:\n  %s\n  %s",
+                   a->json[i], b->json[i]);
+}
+
+static void compare_sessions(const ivrsm_session *a, const ivrsm_session *b)
+{
+    FUZZ_CHECK(ivrsm_session_ended(a) == ivrsm_session_ended(b), "ended differs");
+    const char *sa = ivrsm_session_state(a), *sb = ivrsm_session_state(b);
+    FUZZ_CHECK((!sa && !sb) || (sa && sb && !strcmp(sa, sb)), "state %s vs %s", sa, sb);
+    char *ca = ivrsm_session_ctx_json(a), *cb = ivrsm_session_ctx_json(b);
+    FUZZ_CHECK(ca && cb && !strcmp(ca, cb), "ctx differs:\n  %s\n  %s", ca, cb);
+    ivrsm_free(ca);
+    ivrsm_free(cb);
+}
+
+/*
+ * Save the session and restore it as the twin (the previous twin, checked
+ * all along, is dropped). The restored session must save identically; it
+ * becomes the one the model follows, so restores of restores are exercised.
+ */
+static void checkpoint(call *k)
+{
+    char *snap = snapshot_of(k->s);
+    ivrsm_session_options o = {0};
+    o.clock = fixed_clock;
+    o.trace = check_trace;
+    o.trace_user = &k->md;
+    ivrsm_session *restored = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_session_restore(seed_machine, snap, &o, &restored, &err);
+    FUZZ_CHECK(rc == 0, "restore of a fresh snapshot failed: %s", err.message);
+    char *again = snapshot_of(restored);
+    FUZZ_CHECK(!strcmp(snap, again), "snapshot changed by a restore:\n  %s\n  %s", snap, again);
+    ivrsm_free(snap);
+    ivrsm_free(again);
+    compare_sessions(k->s, restored);
+    ivrsm_session_free(k->twin);
+    k->twin = k->s;
+    k->s = restored;
+}
+
+/*
+ * Pull the commands of both sessions and compare them. Returns nonzero when
+ * the batch ended with something to wait for (or a hangup).
+ */
+static int drain_both(call *k)
+{
+    batch a = {{0}, 0}, b = {{0}, 0};
+    int blocked = drain(k->s, &a, &k->md);
+    if (k->twin) {
+        drain(k->twin, &b, NULL);
+        compare_batches(&a, &b);
+        compare_sessions(k->s, k->twin);
+    }
+    batch_free(&a);
+    batch_free(&b);
+    return blocked;
+}
+
+/* Feed one event to the call (and its twin) and check the answer. */
+static void feed(call *k, const ivrsm_event *ev, int checkpoint_before_drain)
+{
+    int want = expected_rc(&k->md, ev);
+    char *before = want != 0 ? snapshot_of(k->s) : NULL;
+    int rc = ivrsm_session_feed(k->s, ev);
+    if (verbose)
+        fprintf(stderr, "-> event %d id %s text '%s' command %llu status %d: %s\n",
+                (int)ev->type, ev->event_id ? ev->event_id : "-", ev->text ? ev->text : "",
+                (unsigned long long)ev->command_id, ev->status, ivrsm_strerror(rc));
+    FUZZ_CHECK(rc == want, "feed of event type %d returned %s, expected %s (state %s)",
+               (int)ev->type, ivrsm_strerror(rc), ivrsm_strerror(want),
+               ivrsm_session_state(k->s));
+    if (k->twin) {
+        int rc2 = ivrsm_session_feed(k->twin, ev);
+        FUZZ_CHECK(rc2 == rc, "restored session answered %s, the original %s",
+                   ivrsm_strerror(rc2), ivrsm_strerror(rc));
+    }
+    if (before) {
+        char *after = snapshot_of(k->s);
+        FUZZ_CHECK(!strcmp(before, after), "a refused event changed the session:\n  %s\n  %s",
+                   before, after);
+        ivrsm_free(before);
+        ivrsm_free(after);
+    }
+    if (rc == 0 && ev->event_id)
+        model_remember(&k->md, ev->event_id);
+    if (rc == 0 && checkpoint_before_drain)
+        checkpoint(k);
+    int blocked = drain_both(k);
+    if (rc == 0 && ev->type == IVRSM_EVENT_HANGUP)
+        FUZZ_CHECK(k->md.ended, "a hangup did not end the call");
+    /* A taken event moves the call on: to a new ask, http or handoff, or to its end. */
+    FUZZ_CHECK(rc != 0 || blocked || k->md.ended,
+               "event type %d taken, but nothing asked or called (state %s)", (int)ev->type,
+               ivrsm_session_state(k->s));
+}
+
+/* ------------------------------------------------------------------------
+ * Decoding the script
+ * ---------------------------------------------------------------------- */
+
+/* Strings an event points at, owned until the event was fed. */
+typedef struct event_strings {
+    char id[16];
+    char dtmf[24];
+    char *raw;
+} event_strings;
+
+static uint64_t pick_command_id(fuzz_reader *r, const model *md)
+{
+    uint8_t b = fuzz_byte(r);
+    switch (b % 8) {
+    case 4: return md->pending_id + 1;
+    case 5: return 0;
+    case 6: return md->last_id;
+    case 7: return UINT64_MAX;
+    default: return md->pending_id;
+    }
+}
+
+static void action_result(fuzz_reader *r, model *md, ivrsm_event *ev, event_strings *str)
+{
+    ev->type = IVRSM_EVENT_ACTION_RESULT;
+    ev->command_id = pick_command_id(r, md);
+    uint8_t st = fuzz_byte(r);
+    ev->status = statuses[st % COUNT(statuses)];
+    if (ev->status == 0)
+        ev->error = (st & 0x80) ? "timeout" : "connection refused";
+    else if ((st & 0x80) && st % 7 == 0)
+        ev->error = "reset by peer";
+    uint8_t bsel = fuzz_byte(r);
+    if (bsel % (COUNT(bodies) + 2) < COUNT(bodies)) {
+        ev->body = bodies[bsel % (COUNT(bodies) + 2)];
+        ev->body_len = strlen(ev->body);
+    } else if (bsel % (COUNT(bodies) + 2) == COUNT(bodies)) {
+        /* Arbitrary bytes, exactly body_len of them (no terminator to lean on). */
+        size_t len;
+        str->raw = fuzz_bytes(r, 255, &len);
+        md->token_in_input |= strstr(str->raw, TOKEN_MARKER) != NULL;
+        ev->body = len ? str->raw : NULL;
+        ev->body_len = len;
+    }
+}
+
+static double pick_confidence(fuzz_reader *r)
+{
+    uint8_t c = fuzz_byte(r);
+    return c == 255 ? -1.0 : c / 254.0;
+}
+
+/*
+ * Decode one event. Returns 0, or 1 for a checkpoint (no event), with
+ * *before_drain set when the checkpoint waits for the next event's commands.
+ */
+static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_strings *str)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->confidence = -1;
+    uint8_t op = fuzz_byte(r);
+    switch (op & 0x0f) {
+    case 0: {
+        static const char keys[] = "0123456789*#ABCD";
+        size_t n = fuzz_byte(r) % (sizeof(str->dtmf) - 2);
+        for (size_t i = 0; i < n; i++)
+            str->dtmf[i] = keys[fuzz_byte(r) % 16];
+        str->dtmf[n] = '\0';
+        ev->type = IVRSM_EVENT_DTMF;
+        ev->text = str->dtmf;
+        break;
+    }
+    case 1:
+    case 12:
+        ev->type = IVRSM_EVENT_DTMF;
+        ev->text = dtmf_choices[fuzz_byte(r) % COUNT(dtmf_choices)];
+        break;
+    case 2:
+    case 13:
+        ev->type = IVRSM_EVENT_SPEECH;
+        ev->text = phrases[fuzz_byte(r) % COUNT(phrases)];
+        ev->confidence = pick_confidence(r);
+        break;
+    case 3:
+        ev->type = IVRSM_EVENT_SPEECH;
+        str->raw = fuzz_bytes(r, 255, NULL);
+        md->token_in_input |= strstr(str->raw, TOKEN_MARKER) != NULL;
+        ev->text = str->raw;
+        ev->confidence = pick_confidence(r);
+        break;
+    case 4:
+        ev->type = IVRSM_EVENT_INTENT;
+        ev->text = intents[fuzz_byte(r) % COUNT(intents)];
+        break;
+    case 15:
+        ev->type = IVRSM_EVENT_INTENT;
+        str->raw = fuzz_bytes(r, 64, NULL);
+        ev->text = str->raw;
+        break;
+    case 5: ev->type = IVRSM_EVENT_NOINPUT; break;
+    case 6: ev->type = IVRSM_EVENT_NOMATCH; break;
+    case 7:
+    case 14: action_result(r, md, ev, str); break;
+    case 8:
+        /* A success answering the pending command: the way deeper into the machine. */
+        ev->type = IVRSM_EVENT_ACTION_RESULT;
+        ev->command_id = md->pending_id;
+        ev->status = 200;
+        ev->body = bodies[fuzz_byte(r) % 8];
+        break;
+    case 9:
+        ev->type = IVRSM_EVENT_HANDOFF_RESULT;
+        ev->command_id = pick_command_id(r, md);
+        ev->ok = fuzz_byte(r) & 1;
+        break;
+    case 10: ev->type = IVRSM_EVENT_HANGUP; break;
+    case 11: return 1;
+    }
+    /* Event ids: a fresh one, none, or one used before (a redelivery). */
+    switch ((op >> 4) & 3) {
+    case 1: break;
+    case 2: {
+        unsigned back = fuzz_byte(r) % 40 + 1;
+        unsigned n = md->next_event >= back ? md->next_event - back : 0;
+        snprintf(str->id, sizeof(str->id), "e%u", n);
+        ev->event_id = str->id;
+        break;
+    }
+    default:
+        snprintf(str->id, sizeof(str->id), "e%u", md->next_event++);
+        ev->event_id = str->id;
+        break;
+    }
+    return 0;
+}
+
+/* The failure answering what the session waits for. */
+static ivrsm_event failure_event(const model *md, unsigned turn)
+{
+    static const char *const errors[] = {"timeout", NULL, NULL};
+    static const int failing_status[] = {0, 500, 200};
+    ivrsm_event ev = {0};
+    ev.confidence = -1;
+    switch (md->wait) {
+    case WAIT_HTTP:
+        ev.type = IVRSM_EVENT_ACTION_RESULT;
+        ev.command_id = md->pending_id;
+        ev.status = failing_status[turn % 3];
+        ev.error = errors[turn % 3];
+        ev.body = "not json"; /* a 200 with this body is a failure too */
+        break;
+    case WAIT_HANDOFF:
+        ev.type = IVRSM_EVENT_HANDOFF_RESULT;
+        ev.command_id = md->pending_id;
+        break;
+    default: ev.type = (turn % 2) ? IVRSM_EVENT_NOMATCH : IVRSM_EVENT_NOINPUT; break;
+    }
+    return ev;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *path = getenv("IVRSM_FUZZ_MACHINE");
+    if (!path)
+        path = IVRSM_FUZZ_SEED_MACHINE;
+    verbose = getenv("IVRSM_FUZZ_VERBOSE") != NULL;
+    ivrsm_error err;
+    if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &seed_machine, &err) != 0) {
+        fprintf(stderr, "%s:%d:%d: %s\n", path, err.line, err.column, err.message);
+        abort();
+    }
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    call k;
+    memset(&k, 0, sizeof(k));
+    fuzz_reader r = {data, size, 0};
+    ivrsm_session_options o = {0};
+    o.call_id = "fuzz-call";
+    o.session_id = SESSION_ID;
+    o.clock = fixed_clock;
+    o.trace = check_trace;
+    o.trace_user = &k.md;
+    FUZZ_CHECK(ivrsm_session_new(seed_machine, &o, &k.s, NULL) == 0, "session_new");
+    FUZZ_CHECK(ivrsm_session_start(k.s) == 0, "start");
+    FUZZ_CHECK(drain_both(&k) || k.md.ended, "the call starts waiting for nothing");
+
+    int checkpoint_next = 0;
+    for (int n = 0; n < SCRIPT_EVENTS_MAX && fuzz_more(&r); n++) {
+        ivrsm_event ev;
+        event_strings str = {{0}, {0}, NULL};
+        if (decode_event(&r, &k.md, &ev, &str) == 1) {
+            if (fuzz_byte(&r) & 1)
+                checkpoint_next = 1;
+            else
+                checkpoint(&k);
+            continue;
+        }
+        feed(&k, &ev, checkpoint_next);
+        checkpoint_next = 0;
+        free(str.raw);
+    }
+
+    for (unsigned turn = 0; !k.md.ended && turn < FAILURE_EVENTS_MAX; turn++) {
+        ivrsm_event ev = failure_event(&k.md, turn);
+        feed(&k, &ev, 0);
+    }
+    FUZZ_CHECK(k.md.ended, "call still running after %d failures (state %s)",
+               FAILURE_EVENTS_MAX, ivrsm_session_state(k.s));
+    ivrsm_session_free(k.s);
+    ivrsm_session_free(k.twin);
+    return 0;
+}
