@@ -13,6 +13,7 @@
 #ifndef ESL_HOST_HOST_H
 #define ESL_HOST_HOST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,6 @@ int host_http_timer_hook(void *loop_user, long timeout_ms);
  * Run the poll loop until *stop becomes nonzero (set by the signal handler
  * through the self-pipe `wake_fd`, which is watched too). Returns 0.
  */
-int host_run(host *h, volatile int *stop, int wake_fd);
+int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd);
 
 #endif

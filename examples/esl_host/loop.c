@@ -128,7 +128,7 @@ static void drain(int fd)
         ;
 }
 
-int host_run(host *h, volatile int *stop, int wake_fd)
+int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd)
 {
     struct pollfd *fds = NULL;
     size_t cap = 0;

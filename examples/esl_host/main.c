@@ -90,7 +90,7 @@ typedef struct options {
 } options;
 
 /* The signal handler's only way to the loop: a flag and a self-pipe (async-signal-safe). */
-static volatile int stop_requested;
+static volatile sig_atomic_t stop_requested;
 static int wake_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
