@@ -162,7 +162,7 @@ int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     c->idempotency_key = strdup(key);
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
     s_command_free(s->pending);
-    s->pending = s_command_clone(c);
+    s->pending = NULL; /* kept from the queue when the host pulls it (s_release_out) */
     s->pending_id = c->pub.id;
     if (s_queue_push(s, c) != 0)
         return -1;

@@ -55,11 +55,6 @@ void s_command_discard(ivrsm_session *s, s_command *c)
         free(c);
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 /* Point pub's strings at the owned copies (after a copy or a restore). */
 static void relink(s_command *c)
 {
@@ -74,36 +69,6 @@ static void relink(s_command *c)
     c->pub.handoff.queue = c->queue;
     c->pub.handoff.context = c->context;
     c->pub.hangup.reason = c->reason;
-}
-
-s_command *s_command_clone(const s_command *src)
-{
-    s_command *c = calloc(1, sizeof(*c));
-    if (!c)
-        return NULL;
-    c->pub = src->pub;
-    c->text = dup_or_null(src->text);
-    c->path = dup_or_null(src->path);
-    c->query = dup_or_null(src->query);
-    c->body = dup_or_null(src->body);
-    c->idempotency_key = dup_or_null(src->idempotency_key);
-    c->queue = dup_or_null(src->queue);
-    c->context = dup_or_null(src->context);
-    c->reason = dup_or_null(src->reason);
-    if (src->header_count) {
-        c->headers = calloc(src->header_count, sizeof(ivrsm_header));
-        if (!c->headers) {
-            s_command_free(c);
-            return NULL;
-        }
-        c->header_count = src->header_count;
-        for (size_t i = 0; i < src->header_count; i++) {
-            c->headers[i].name = src->headers[i].name;
-            c->headers[i].value = dup_or_null(src->headers[i].value);
-        }
-    }
-    relink(c);
-    return c;
 }
 
 int s_queue_push(ivrsm_session *s, s_command *c)
@@ -143,10 +108,37 @@ void s_release_out(ivrsm_session *s)
 {
     if (!s->has_out)
         return;
-    s_command_release(&s->queue[s->queue_head - 1]);
+    s_command *c = &s->queue[s->queue_head - 1];
+    s_command *keep = NULL;
+    /* The command whose result is awaited is kept (moved, not copied) for snapshots. */
+    if (s->pending_id && c->pub.id == s->pending_id && !s->pending)
+        keep = malloc(sizeof(*keep));
+    if (keep) {
+        *keep = *c;
+        s->pending = keep;
+    } else {
+        s_command_release(c);
+    }
     s->has_out = false;
     if (s->queue_head == s->queue_len)
         s->queue_head = s->queue_len = 0;
+}
+
+const s_command *s_pending_command(const ivrsm_session *s)
+{
+    if (s->pending || !s->pending_id)
+        return s->pending;
+    /* Still queued, or the command the host pulled last (its slot is kept until the next call). */
+    for (size_t i = s->queue_head - (s->has_out ? 1 : 0); i < s->queue_len; i++)
+        if (s->queue[i].pub.id == s->pending_id)
+            return &s->queue[i];
+    return NULL;
+}
+
+const ivrsm_command *ivrsm_session_pending_command(const ivrsm_session *s)
+{
+    const s_command *c = s ? s_pending_command(s) : NULL;
+    return c ? &c->pub : NULL;
 }
 
 void s_queue_clear(ivrsm_session *s)

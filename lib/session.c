@@ -676,7 +676,7 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     json_decref(ctx);
     c->pub.handoff.context = c->context;
     s_command_free(s->pending);
-    s->pending = s_command_clone(c);
+    s->pending = NULL; /* kept from the queue when the host pulls it (s_release_out) */
     s->pending_id = c->pub.id;
     s->phase = PHASE_HANDOFF;
     push(s, c);

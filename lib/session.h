@@ -88,7 +88,7 @@ struct ivrsm_session {
     size_t queue_len;
     size_t queue_cap;
     size_t queue_head;
-    s_command *pending; /* a copy of the pending http/handoff command (for snapshots) */
+    s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
     bool has_out;       /* queue[queue_head - 1] was returned by next_command */
 
     ivrsm_clock_fn clock;
@@ -111,13 +111,15 @@ void s_command_discard(ivrsm_session *s, s_command *c);
 void s_command_release(s_command *c);
 /* Free a heap command (clones, restored commands). NULL is ignored. */
 void s_command_free(s_command *c);
-s_command *s_command_clone(const s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
 json_t *s_command_to_json(const ivrsm_command *c);
 /* Rebuild a command from s_command_to_json's output. NULL when malformed. */
 s_command *s_command_from_json(ivrsm_session *s, const json_t *j);
 void s_queue_clear(ivrsm_session *s);
-/* Release the command last returned by next_command (its strings go). */
+/* The command whose result is awaited (in the queue or kept aside), or NULL. */
+const s_command *s_pending_command(const ivrsm_session *s);
+/* Release the command last returned by next_command (its strings go, unless it
+ * is the pending one: that is kept in s->pending). */
 void s_release_out(ivrsm_session *s);
 
 /* ---- match.c ---- */

@@ -71,7 +71,8 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     }
     json_object_set_new(j, "pending_say", str_or_null(s->pending_say));
     json_object_set_new(j, "last_ask", str_or_null(s->last_ask));
-    json_object_set_new(j, "pending", s->pending ? s_command_to_json(&s->pending->pub) : json_null());
+    const s_command *pending = s_pending_command(s);
+    json_object_set_new(j, "pending", pending ? s_command_to_json(&pending->pub) : json_null());
     json_t *queue = json_array();
     for (size_t i = s->queue_head; i < s->queue_len; i++)
         json_array_append_new(queue, s_command_to_json(&s->queue[i].pub));
@@ -116,6 +117,9 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
             p = i;
     if (p < 0)
         return fail(err, "unknown phase");
+    /* A session waiting for input or a result is in a state: the engine reads it. */
+    if (s->state < 0 && p != PHASE_NEW && p != PHASE_ENDED)
+        return fail(err, "no state for a session in progress");
     s->phase = (s_phase)p;
     s->next_id = (uint64_t)json_integer_value(json_object_get(j, "next_id"));
     s->pending_id = (uint64_t)json_integer_value(json_object_get(j, "pending_id"));

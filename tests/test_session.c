@@ -497,6 +497,12 @@ START_TEST(snapshot_restore_mid_http)
     uint64_t id = cmd->id;
     char *snap = NULL;
     ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    /* the pending command is in the snapshot, so another process can send it again */
+    json_t *sj = json_loads(snap, 0, NULL);
+    json_t *pending = json_object_get(sj, "pending");
+    ck_assert_str_eq(json_string_value(json_object_get(pending, "idempotency_key")), "S9-2");
+    ck_assert_str_eq(json_string_value(json_object_get(pending, "path")), "/items/1");
+    json_decref(sj);
     ivrsm_session_free(s);
     /* another process: a fresh load of the same machine version */
     ivrsm_machine *m2 = menu();
@@ -504,6 +510,12 @@ START_TEST(snapshot_restore_mid_http)
     ck_assert_int_eq(ivrsm_session_restore(m2, snap, NULL, &r, NULL), 0);
     free(snap);
     ck_assert_str_eq(ivrsm_session_state(r), "fetch");
+    const ivrsm_command *again = ivrsm_session_pending_command(r);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_int_eq(again->type, IVRSM_COMMAND_HTTP);
+    ck_assert_uint_eq(again->id, id);
+    ck_assert_str_eq(again->http.idempotency_key, "S9-2");
+    ck_assert_str_eq(again->http.method, "GET");
     ck_assert_int_eq(ivrsm_session_feed(r, &ev), IVRSM_EDUPLICATE); /* event ids survive */
     ivrsm_event res = {0};
     res.type = IVRSM_EVENT_ACTION_RESULT;

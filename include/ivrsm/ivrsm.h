@@ -393,6 +393,14 @@ IVRSM_API const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s);
  */
 IVRSM_API char *ivrsm_command_to_json(const ivrsm_command *c);
 
+/*
+ * The http or handoff command whose result the session awaits, or NULL. After
+ * ivrsm_session_restore() in another process, this is the command to send
+ * again (an http command keeps its idempotency key). Valid until the next
+ * call to any ivrsm_session_* function on this session.
+ */
+IVRSM_API const ivrsm_command *ivrsm_session_pending_command(const ivrsm_session *s);
+
 /* Nonzero once the call has ended (hangup emitted or received, handoff done). */
 IVRSM_API int ivrsm_session_ended(const ivrsm_session *s);
 /* Name of the current state (NULL before start). Owned by the machine. */
