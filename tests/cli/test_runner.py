@@ -27,7 +27,7 @@ class Results(BackendTestCase):
         self.assertIn("  ✓ expect ended by hangup", lines)
         self.assertFalse([line for line in lines if "✗" in line])
         summaries = [line for line in lines if re.match(r"^(PASS|FAIL) ", line)]
-        self.assertEqual(summaries, [f"PASS {PASSING[0]} (29 checks)",
+        self.assertEqual(summaries, [f"PASS {PASSING[0]} (30 checks)",
                                      f"PASS {PASSING[1]} (12 checks)"])
 
     def test_a_failing_scenario_exits_1_with_a_readable_diff(self):
@@ -113,6 +113,22 @@ class Errors(BackendTestCase):
         r = run(["test", "/no/such/scenario.yaml"])
         self.assertEqual(r.returncode, 2)
         self.assertIn("/no/such/scenario.yaml: cannot open: No such file or directory", r.stderr)
+
+    def test_no_http_expectation(self):
+        """http: false (or []) passes on a step without http and fails on one with it."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "nohttp.yaml"
+            path.write_text(f"machine: {clitest.MACHINE}\n"
+                            "steps:\n"
+                            "  - dtmf: '1'\n"
+                            "  - expect: {state: ivr.auth.phone_capture, http: []}\n"
+                            "  - dtmf: '0612345678#'\n"
+                            "  - expect: {http: false}\n")
+            r = run(["test", path, "--backend", self.backend])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("  ✓ expect no http command", r.stdout)
+        self.assertIn("  ✗ expect no http command", r.stdout)
+        self.assertIn("PUT /auth/request-otp", r.stdout)
 
     def test_a_failing_setup_request_fails_the_scenario(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -362,9 +362,22 @@ static int http_expect_pair(loader *L, void *target, const char *key, fnode *k, 
 
 static int load_http_expects(loader *L, scn_expect *e, fnode *v)
 {
+    if (is_scalar(v)) {
+        /* http: false — the step made no http call at all. */
+        bool any = true;
+        if (want_bool(L, v, "http", &any) != 0)
+            return -1;
+        if (any)
+            return error_at(L, v, "http: true says nothing; give the call to expect as a map");
+        e->no_http = true;
+        return 0;
+    }
     size_t n = is_seq(v) ? (size_t)fy_node_sequence_item_count(v) : 1;
-    if (n == 0)
-        return error_at(L, v, "http: expects a map or a non-empty list of maps");
+    if (n == 0) {
+        /* http: [] — the same as http: false. */
+        e->no_http = true;
+        return 0;
+    }
     e->http = calloc(n, sizeof(*e->http));
     if (!e->http)
         return error_at(L, v, "out of memory");

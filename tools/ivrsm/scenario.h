@@ -51,6 +51,7 @@ typedef struct scn_expect {
     int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;
+    bool no_http;          /* http: [] or http: false: no http command at all */
     json_t *ctx;         /* subset of the session's ctx, or NULL */
     int handoff;         /* -1 unset; 1: a handoff was emitted; 0: none */
     char *handoff_queue; /* its queue, or NULL for any */

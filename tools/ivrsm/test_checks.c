@@ -321,6 +321,19 @@ static void print_http_actual(checker *c)
         fprintf(c->out, DETAIL "  (none)\n");
 }
 
+static void check_no_http(checker *c)
+{
+    size_t n = json_array_size(c->v->records);
+    for (size_t i = 0; i < n; i++) {
+        if (type_is(json_array_get(c->v->records, i), "http")) {
+            fail_line(c, "no http command");
+            print_http_actual(c);
+            return;
+        }
+    }
+    pass(c, "no http command");
+}
+
 static void check_http(checker *c, const scn_expect *e)
 {
     size_t from = 0;
@@ -477,6 +490,8 @@ int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *
         check_ask(&c, e->ask == 1);
     if (e->http_count)
         check_http(&c, e);
+    if (e->no_http)
+        check_no_http(&c);
     if (e->ctx)
         check_ctx(&c, e->ctx);
     if (e->handoff >= 0)
