@@ -215,6 +215,15 @@ class FaultSpecTest(unittest.TestCase):
         self.assertEqual(table.take("get_me").status, 503)
         self.assertIsNone(table.take("get_me"))
 
+    def test_after_lets_the_first_requests_through(self):
+        table = faults.FaultTable()
+        table.set("list_appointments", faults.parse_fault_spec("after:1,status:503,times:1"))
+        self.assertEqual(table.snapshot(), {"list_appointments": "status:503,times:1,after:1"})
+        self.assertIsNone(table.take("list_appointments"))
+        self.assertEqual(table.take("list_appointments").status, 503)
+        self.assertIsNone(table.take("list_appointments"))
+        self.assertEqual(table.snapshot(), {})
+
 
 class HappyPathTest(ServerTestCase):
     """The seed machine's whole journey, endpoint by endpoint, as the IVR calls them."""

@@ -7,9 +7,11 @@ A SPEC is a comma-separated list of items:
     close         close the connection without answering
     slow:MS       wait MS milliseconds first (alone: then answer normally)
     times:N       apply to the next N matching requests only, then vanish
+    after:N       let the first N matching requests through untouched first
 
 At most one of status / garbage / close. Examples: "status:503",
-"slow:2000", "slow:1500,status:504", "close,times:1".
+"slow:2000", "slow:1500,status:504", "close,times:1",
+"after:1,status:503,times:1" (the second call of an endpoint fails once).
 """
 
 import threading
@@ -29,6 +31,7 @@ class FaultSpec:
     close: bool = False
     slow_ms: int = 0
     times: Optional[int] = None
+    after: int = 0
 
     def text(self) -> str:
         """Return the SPEC in its canonical textual form."""
@@ -43,6 +46,8 @@ class FaultSpec:
             items.append("close")
         if self.times is not None:
             items.append(f"times:{self.times}")
+        if self.after:
+            items.append(f"after:{self.after}")
         return ",".join(items)
 
 
@@ -61,9 +66,9 @@ def _parse_item(item: str, fields: dict, seen: set) -> None:
     if name in seen:
         raise ValueError(f"'{name}' is given twice")
     seen.add(name)
-    if name not in ("status", "slow", "times", "garbage", "close"):
+    if name not in ("status", "slow", "times", "after", "garbage", "close"):
         raise ValueError(f"unknown item '{name}' (expected status:NNN, "
-                         "slow:MS, garbage, close or times:N)")
+                         "slow:MS, garbage, close, times:N or after:N)")
     if name in ("garbage", "close"):
         if has_value:
             raise ValueError(f"'{name}' takes no value")
@@ -75,6 +80,8 @@ def _parse_item(item: str, fields: dict, seen: set) -> None:
         fields["status"] = _parse_int(name, value, 400, 599)
     elif name == "slow":
         fields["slow_ms"] = _parse_int(name, value, 0, MAX_SLOW_MS)
+    elif name == "after":
+        fields["after"] = _parse_int(name, value, 0, 1_000_000)
     else:
         fields["times"] = _parse_int(name, value, 1, 1_000_000)
 
@@ -127,6 +134,9 @@ class FaultTable:
             key = endpoint if endpoint in self._faults else ANY_ENDPOINT
             spec = self._faults.get(key)
             if spec is None:
+                return None
+            if spec.after > 0:
+                self._faults[key] = replace(spec, after=spec.after - 1)
                 return None
             if spec.times is not None:
                 if spec.times <= 1:
