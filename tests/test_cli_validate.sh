@@ -156,6 +156,15 @@ run "convert malformed" 1 "$ivrsm" convert "$fixtures/syntax.yaml" --to json
 grep -q "syntax.yaml:37:14: error: YAML syntax error" "$tmp/err" || fail "convert malformed: $(cat "$tmp/err")"
 run "convert missing file" 2 "$ivrsm" convert "$tmp/nope.yaml" --to json
 
+# bench: figures for any machine, errors like validate's.
+run "bench" 0 "$ivrsm" bench "$seed" -n 3
+grep -q '^machine  synergia_rdv_mvp_ivr 1.0.0: 37 states$' "$tmp/out" || fail "bench: no machine line"
+grep -q '^load  *[0-9.]* us (median of 3)$' "$tmp/out" || fail "bench: no load figure"
+grep -q '^calls    silent  *4.0 events per call' "$tmp/out" || fail "bench: silent caller: $(cat "$tmp/out")"
+run "bench a broken machine" 1 "$ivrsm" bench "$fixtures/syntax.yaml" -n 2
+grep -q "syntax.yaml:37:14: error: YAML syntax error" "$tmp/err" || fail "bench broken: $(cat "$tmp/err")"
+run "bench without a machine" 2 "$ivrsm" bench
+
 if [ "$failures" != 0 ]; then
     echo "$failures check(s) failed" >&2
     exit 1

@@ -1,0 +1,197 @@
+/* ivrsm bench: how fast a machine loads and runs on this computer. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ivrsm/ivrsm.h"
+
+int cmd_bench(int argc, char **argv);
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ivrsm bench MACHINE [-n ITERATIONS]\n"
+            "\n"
+            "Measure a machine on this computer and print the figures:\n"
+            "  load     read, parse and compile (median of ITERATIONS)\n"
+            "  check    load plus every validator rule (median)\n"
+            "  memory   bytes held by the compiled machine and by one live session\n"
+            "  calls    whole calls (session created, started, freed) by scripted callers\n"
+            "           that press 1, say \"oui\" or stay silent until the call ends (http\n"
+            "           commands answered 200 {}, handoffs accepted)\n"
+            "\n"
+            "options:\n"
+            "  -n, --iterations N  loads and calls per figure (default 200)\n"
+            "  -h, --help          show this help\n"
+            "\n"
+            "exit status: 0 measured, 1 the machine does not load, 2 usage error\n");
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), compare_double);
+    return v[n / 2];
+}
+
+static int64_t bench_clock(void *user)
+{
+    (void)user;
+    return 1795597200000LL; /* a fixed Wednesday morning: dates resolve the same every run */
+}
+
+/* Pull and answer commands until the session waits for the caller or ends. */
+static void drain(ivrsm_session *s)
+{
+    for (int guard = 0; guard < 1000; guard++) {
+        const ivrsm_command *c;
+        ivrsm_event answer = {0};
+        while ((c = ivrsm_session_next_command(s)) != NULL) {
+            if (c->type == IVRSM_COMMAND_HTTP) {
+                answer.type = IVRSM_EVENT_ACTION_RESULT;
+                answer.command_id = c->id;
+                answer.status = 200;
+                answer.body = "{}";
+            } else if (c->type == IVRSM_COMMAND_HANDOFF) {
+                answer.type = IVRSM_EVENT_HANDOFF_RESULT;
+                answer.command_id = c->id;
+                answer.ok = 1;
+            }
+        }
+        if (!answer.type || ivrsm_session_feed(s, &answer) != 0)
+            return;
+    }
+}
+
+/* One call by a caller who always does the same thing; returns the events fed. */
+static long run_call(ivrsm_machine *m, const ivrsm_event *caller)
+{
+    ivrsm_session_options o = {0};
+    o.call_id = "bench";
+    o.clock = bench_clock;
+    ivrsm_session *s = NULL;
+    if (ivrsm_session_new(m, &o, &s, NULL) != 0)
+        return -1;
+    ivrsm_session_start(s);
+    drain(s);
+    long events = 0;
+    while (!ivrsm_session_ended(s) && events < 100000) {
+        if (ivrsm_session_feed(s, caller) != 0)
+            break;
+        events++;
+        drain(s);
+    }
+    ivrsm_session_free(s);
+    return events;
+}
+
+static void bench_calls(ivrsm_machine *m, const char *name, const ivrsm_event *caller, int n)
+{
+    long events = 0;
+    double t0 = now_ns();
+    for (int i = 0; i < n; i++)
+        events += run_call(m, caller);
+    double ns = now_ns() - t0;
+    printf("calls    %-8s %6.1f events per call  %8.2f us per call  %9.0f calls per second\n",
+           name, (double)events / n, ns / n / 1000.0, ns > 0 ? n * 1e9 / ns : 0.0);
+}
+
+static size_t session_bytes(ivrsm_machine *m)
+{
+    ivrsm_session *s = NULL;
+    if (ivrsm_session_new(m, NULL, &s, NULL) != 0)
+        return 0;
+    ivrsm_session_start(s);
+    drain(s);
+    size_t n = ivrsm_session_memory(s);
+    ivrsm_session_free(s);
+    return n;
+}
+
+static int measure(const char *path, int iterations)
+{
+    double *load = calloc((size_t)iterations, sizeof(double));
+    double *check = calloc((size_t)iterations, sizeof(double));
+    ivrsm_machine *m = NULL;
+    int rc = 0;
+    for (int i = 0; i < iterations && rc == 0; i++) {
+        ivrsm_error err;
+        double t0 = now_ns();
+        if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err) != 0) {
+            if (err.line > 0)
+                fprintf(stderr, "%s:%d:%d: error: %s\n", err.file, err.line, err.column,
+                        err.message);
+            else
+                fprintf(stderr, "%s: error: %s\n", path, err.message);
+            rc = 1;
+            break;
+        }
+        load[i] = now_ns() - t0;
+        ivrsm_machine_unref(m);
+        ivrsm_diagnostics *d = NULL;
+        t0 = now_ns();
+        if (ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d) != 0)
+            rc = 1;
+        check[i] = now_ns() - t0;
+        ivrsm_diagnostics_free(d);
+    }
+    if (rc == 0)
+        rc = ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, NULL) != 0;
+    if (rc == 0) {
+        printf("machine  %s %s: %zu states\n", ivrsm_machine_name(m), ivrsm_machine_version(m),
+               ivrsm_machine_state_count(m));
+        printf("load     %8.1f us (median of %d)\n", median(load, iterations) / 1000.0, iterations);
+        printf("check    %8.1f us (median of %d)\n", median(check, iterations) / 1000.0,
+               iterations);
+        printf("memory   %8zu bytes per machine, %zu bytes per live session (ctx excluded)\n",
+               ivrsm_machine_memory(m), session_bytes(m));
+        const ivrsm_event keyed = {.type = IVRSM_EVENT_DTMF, .text = "1", .confidence = -1};
+        const ivrsm_event spoken = {.type = IVRSM_EVENT_SPEECH, .text = "oui", .confidence = -1};
+        const ivrsm_event silent = {.type = IVRSM_EVENT_NOINPUT, .confidence = -1};
+        bench_calls(m, "keys 1", &keyed, iterations);
+        bench_calls(m, "says oui", &spoken, iterations);
+        bench_calls(m, "silent", &silent, iterations);
+        ivrsm_machine_unref(m);
+    }
+    free(load);
+    free(check);
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"iterations", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int iterations = 200;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'n': iterations = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || iterations < 1 || iterations > 1000000) {
+        usage(stderr);
+        return 2;
+    }
+    return measure(argv[optind], iterations);
+}
