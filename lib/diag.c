@@ -21,6 +21,16 @@ void diag_copy_utf8(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/*
+ * Messages are one line (they are printed as FILE:LINE:COL: message), but
+ * they quote document text, which may hold line breaks: those become spaces.
+ */
+static void flatten_line_breaks(char *s)
+{
+    for (; (s = strpbrk(s, "\n\r\v\f")) != NULL; s++)
+        *s = ' ';
+}
+
 ivrsm_diagnostics *diag_new(const char *file)
 {
     ivrsm_diagnostics *d = calloc(1, sizeof(*d));
@@ -41,6 +51,7 @@ int diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line,
     char raw[DIAG_MESSAGE_MAX * 2];
     vsnprintf(raw, sizeof(raw), fmt, ap);
     diag_copy_utf8(message, sizeof(message), raw);
+    flatten_line_breaks(message);
     if (!path)
         path = "";
     size_t plen = strlen(path), mlen = strlen(message);
@@ -149,6 +160,7 @@ static void error_fill(ivrsm_error *err, int code, const char *file, int line, i
     diag_copy_utf8(err->file, sizeof(err->file), file ? file : "<buffer>");
     diag_copy_utf8(err->path, sizeof(err->path), path ? path : "");
     diag_copy_utf8(err->message, sizeof(err->message), message);
+    flatten_line_breaks(err->message);
 }
 
 int diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err)

@@ -33,6 +33,9 @@ int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(b->errbuf, b->errcap, fmt, ap);
         va_end(ap);
+        /* One line, though the quoted tag may span several. */
+        for (char *p = b->errbuf; (p = strpbrk(p, "\n\r\v\f")) != NULL; p++)
+            *p = ' ';
     }
     return -1;
 }

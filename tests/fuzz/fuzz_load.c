@@ -3,11 +3,11 @@
  * and as JSON.
  *
  * Invariants: no crash, leak or hang; every diagnostic has a rule, a path and
- * a one-line message; the loader's error carries the code it returned; a
- * document loads exactly when the checker finds no error in it; a machine
- * that loads answers its accessors, and a session on it fed nothing but
- * failures (silence, no-match, failed actions and handoffs) ends within a
- * bounded number of events, whatever the machine says.
+ * a one-line message; the loader's error carries the code it returned and a
+ * one-line message; a document loads exactly when the checker finds no error
+ * in it; a machine that loads answers its accessors, and a session on it fed
+ * nothing but failures (silence, no-match, failed actions and handoffs) ends
+ * within a bounded number of events, whatever the machine says.
  */
 #include <string.h>
 
@@ -35,7 +35,7 @@ static void check_diagnostics(const ivrsm_diagnostics *d)
                    "severity %d", (int)g->severity);
         FUZZ_CHECK(g->path && g->rule && g->message, "diagnostic %zu lacks a field", i);
         FUZZ_CHECK(*g->rule && *g->message, "diagnostic %zu: empty rule or message", i);
-        FUZZ_CHECK(!strchr(g->message, '\n'), "multi-line message: %s", g->message);
+        FUZZ_CHECK(!strpbrk(g->message, "\n\r\v\f"), "multi-line message: %s", g->message);
         FUZZ_CHECK(g->line >= 0 && g->column >= 0, "position %d:%d", g->line, g->column);
         if (g->severity == IVRSM_SEVERITY_ERROR)
             errors++;
@@ -146,6 +146,7 @@ static void fuzz_format(const char *data, size_t size, ivrsm_format format)
         FUZZ_CHECK(err.code == rc, "error code %d, returned %d", err.code, rc);
         FUZZ_CHECK(nul_terminated(err.message, sizeof(err.message)) && err.message[0],
                    "empty or unterminated error message");
+        FUZZ_CHECK(!strpbrk(err.message, "\n\r\v\f"), "multi-line message: %s", err.message);
         FUZZ_CHECK(nul_terminated(err.path, sizeof(err.path)), "unterminated error path");
         FUZZ_CHECK(nul_terminated(err.file, sizeof(err.file)), "unterminated file name");
         FUZZ_CHECK(rc == IVRSM_ESYNTAX || rc == IVRSM_EMACHINE || rc == IVRSM_ELIMIT ||
