@@ -126,7 +126,10 @@ void s_release_out(ivrsm_session *s)
 
 const s_command *s_pending_command(const ivrsm_session *s)
 {
-    if (s->pending || !s->pending_id)
+    /* Nothing is awaited once the call has ended, even if the command pulled last was kept. */
+    if (!s->pending_id)
+        return NULL;
+    if (s->pending)
         return s->pending;
     /* Still queued, or the command the host pulled last (its slot is kept until the next call). */
     for (size_t i = s->queue_head - (s->has_out ? 1 : 0); i < s->queue_len; i++)

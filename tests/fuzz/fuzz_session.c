@@ -19,7 +19,8 @@
  *   break in a header, a JSON handoff context; each one has a JSON form;
  * - a batch ends with what the session waits for: after an ask, an http or
  *   a handoff (so at most one of them is pending) nothing else is emitted,
- *   and a call that has not ended always waits for something;
+ *   a call that has not ended always waits for something, and
+ *   ivrsm_session_pending_command() names the command the host was given;
  * - a restored session behaves exactly as the one it was saved from: the
  *   same snapshot, then the same commands, answers, states and ctx for every
  *   following event;
@@ -287,6 +288,18 @@ static int drain(ivrsm_session *s, batch *out, model *md)
     else
         FUZZ_CHECK(md->wait != WAIT_NOTHING, "the call goes on but waits for nothing (state %s)",
                    ivrsm_session_state(s));
+    /* The session names the same pending command as the one the host was given. */
+    const ivrsm_command *pending = ivrsm_session_pending_command(s);
+    if (md->wait == WAIT_HTTP || md->wait == WAIT_HANDOFF)
+        FUZZ_CHECK(pending && pending->id == md->pending_id &&
+                       pending->type == (md->wait == WAIT_HTTP ? IVRSM_COMMAND_HTTP
+                                                                : IVRSM_COMMAND_HANDOFF),
+                   "pending command %llu, the host waits on %llu",
+                   pending ? (unsigned long long)pending->id : 0ULL,
+                   (unsigned long long)md->pending_id);
+    else
+        FUZZ_CHECK(!pending, "command %llu pending while nothing is awaited",
+                   (unsigned long long)pending->id);
     return blocked;
 }
 
@@ -520,6 +533,7 @@ static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_string
     case 15:
         ev->type = IVRSM_EVENT_INTENT;
         str->raw = fuzz_bytes(r, 64, NULL);
+        md->token_in_input |= strstr(str->raw, TOKEN_MARKER) != NULL;
         ev->text = str->raw;
         break;
     case 5: ev->type = IVRSM_EVENT_NOINPUT; break;
