@@ -362,8 +362,10 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
             a->path = m->endpoints[i].path;
         }
     }
-    /* An unresolved ${globals...} reference was reported already. */
-    bool unresolved = call->kind == DOM_STRING && !call->ref && strstr(call->text, "${");
+    /* An unresolved ${globals...} reference was reported already; a "${" that no "}"
+     * closes is no reference, so it is reported below as a malformed call. */
+    const char *dollar = call->kind == DOM_STRING && !call->ref ? strstr(call->text, "${") : NULL;
+    bool unresolved = dollar && strchr(dollar, '}');
     if (a->endpoint != M_NONE || unresolved ||
         !cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
         cc_pop(c, mark);

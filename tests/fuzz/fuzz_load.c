@@ -5,9 +5,10 @@
  * Invariants: no crash, leak or hang; every diagnostic has a rule, a path and
  * a one-line message; the loader's error carries the code it returned and a
  * one-line message; a document loads exactly when the checker finds no error
- * in it; a machine that loads answers its accessors, and a session on it fed
- * nothing but failures (silence, no-match, failed actions and handoffs) ends
- * within a bounded number of events, whatever the machine says.
+ * in it; a machine that loads answers its accessors, and a session on it,
+ * walked a little with answers that succeed and then fed nothing but
+ * failures (silence, no-match, failed actions and handoffs), ends within a
+ * bounded number of events, whatever the machine says.
  */
 #include <string.h>
 
@@ -16,6 +17,8 @@
 
 /* Events of nothing but failures after which any call must have ended. */
 #define FAILURE_EVENTS_MAX 200
+/* Answers that succeed, fed first to walk the machine. */
+#define SUCCESS_EVENTS_MAX 24
 /* Commands one event may produce: far above what any bounded step can emit. */
 #define COMMANDS_PER_EVENT_MAX 256
 
@@ -102,28 +105,89 @@ static void drain(ivrsm_session *s, ivrsm_command *last_blocking)
     }
 }
 
-/* Start a call on the machine and feed it failures only: it must end. */
-static void run_failing_call(ivrsm_machine *m)
+/*
+ * An answer that moves the call on, picked by `turn` and the document's
+ * hash so that different machines take different routes: keyed choices,
+ * speech, backend successes (some with lists and counts templates read),
+ * successful handoffs.
+ */
+static ivrsm_event success_for(const ivrsm_command *last_blocking, unsigned turn)
 {
+    static const char *const keys[] = {"1", "2", "0", "3", "#", "9", "0612345678#", "123456#"};
+    static const char *const speech[] = {"oui", "non", "conseiller", "demain", "rendez-vous"};
+    static const char *const bodies[] = {
+        "{}", "{\"count\":0,\"items\":[]}",
+        "{\"count\":2,\"appointments\":[{\"id\":\"a1\"},{\"id\":\"a/2\"}],\"slots\":[{\"id\":1}]}",
+        ""};
+    ivrsm_event ev = {0};
+    ev.confidence = -1;
+    if (last_blocking && last_blocking->type == IVRSM_COMMAND_HTTP) {
+        ev.type = IVRSM_EVENT_ACTION_RESULT;
+        ev.command_id = last_blocking->id;
+        ev.status = 200;
+        ev.body = bodies[turn % 4];
+    } else if (last_blocking && last_blocking->type == IVRSM_COMMAND_HANDOFF) {
+        ev.type = IVRSM_EVENT_HANDOFF_RESULT;
+        ev.command_id = last_blocking->id;
+        ev.ok = (int)(turn & 1);
+    } else if (turn % 3 == 2) {
+        ev.type = IVRSM_EVENT_SPEECH;
+        ev.text = speech[turn % 5];
+    } else {
+        ev.type = IVRSM_EVENT_DTMF;
+        ev.text = keys[turn % 8];
+    }
+    return ev;
+}
+
+static void feed_taken(ivrsm_session *s, const ivrsm_event *ev, ivrsm_command *last)
+{
+    int rc = ivrsm_session_feed(s, ev);
+    FUZZ_CHECK(rc == 0, "event type %d refused: %s (state %s)", (int)ev->type, ivrsm_strerror(rc),
+               ivrsm_session_state(s));
+    drain(s, last);
+}
+
+/*
+ * Start a call on the machine, walk it a little with answers that succeed,
+ * then feed it failures only: it must end. The call runs with the default
+ * bounds (a machine may loosen its own up to 65535 visits per state).
+ */
+static void run_call(ivrsm_machine *m, uint32_t seed)
+{
+    ivrsm_limits limits = {.max_consecutive_failures = 6,
+                           .max_state_visits = 12,
+                           .max_steps_per_event = 32,
+                           .otp_max_attempts = 5};
     ivrsm_session_options o = {0};
     o.call_id = "fuzz";
+    o.limits = &limits;
     ivrsm_session *s;
     if (ivrsm_session_new(m, &o, &s, NULL) != 0)
         return;
     FUZZ_CHECK(ivrsm_session_start(s) == 0, "start failed");
     ivrsm_command last = {0};
     drain(s, &last);
-    unsigned turn = 0;
-    while (!ivrsm_session_ended(s) && turn < FAILURE_EVENTS_MAX) {
-        ivrsm_event ev = failure_for(last.type ? &last : NULL, turn++);
-        int rc = ivrsm_session_feed(s, &ev);
-        FUZZ_CHECK(rc == 0, "failure event refused: %s (state %s)", ivrsm_strerror(rc),
-                   ivrsm_session_state(s));
-        drain(s, &last);
+    for (unsigned turn = 0; !ivrsm_session_ended(s) && turn < SUCCESS_EVENTS_MAX; turn++) {
+        ivrsm_event ev = success_for(last.type ? &last : NULL, turn + seed);
+        feed_taken(s, &ev, &last);
+    }
+    for (unsigned turn = 0; !ivrsm_session_ended(s) && turn < FAILURE_EVENTS_MAX; turn++) {
+        ivrsm_event ev = failure_for(last.type ? &last : NULL, turn);
+        feed_taken(s, &ev, &last);
     }
     FUZZ_CHECK(ivrsm_session_ended(s), "call still running after %d failures (state %s)",
                FAILURE_EVENTS_MAX, ivrsm_session_state(s));
     ivrsm_session_free(s);
+}
+
+/* FNV-1a of the document: which answers its call gets. */
+static uint32_t document_seed(const char *data, size_t size)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ (unsigned char)data[i]) * 16777619u;
+    return h % 1024;
 }
 
 static void fuzz_format(const char *data, size_t size, ivrsm_format format)
@@ -158,7 +222,7 @@ static void fuzz_format(const char *data, size_t size, ivrsm_format format)
     }
     FUZZ_CHECK(check_errors == 0, "machine loaded but the check found %zu errors", check_errors);
     check_accessors(m);
-    run_failing_call(m);
+    run_call(m, document_seed(data, size));
     ivrsm_machine_unref(m);
 }
 
