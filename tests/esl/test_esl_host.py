@@ -502,6 +502,11 @@ class EslHostTest(unittest.TestCase):
         h.host_args = ["--snapshot-dir", str(snapdir)]
         h.start()
         h.wait_log(r"dtmf %s in ivr.auth.phone_capture" % PHONE)
+        # Stop only once the request is at the backend (slow builds connect later).
+        deadline = time.monotonic() + 10
+        while not any(r["endpoint"] == "request_otp" for r in h.mock_requests()):
+            self.assertLess(time.monotonic(), deadline, "request_otp never reached the backend")
+            time.sleep(0.02)
         h.stop_host()
         self.assertIn("http PUT /auth/request-otp (cancelled) after its call ended", h.log())
         h.start_host()
