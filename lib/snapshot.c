@@ -4,6 +4,7 @@
  * and the machine's name and version are checked on restore: a snapshot
  * restores on the same machine version, reloaded or in another process.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,9 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
         json_t *c = json_object();
         json_object_set_new(c, "type", json_integer(s->carry.type));
         json_object_set_new(c, "text", str_or_null(s->carry.text));
-        json_object_set_new(c, "confidence", json_real(s->carry.confidence));
+        /* JSON has no NaN or infinity; the matcher takes those as "not given" (-1) too. */
+        double confidence = isfinite(s->carry.confidence) ? s->carry.confidence : -1;
+        json_object_set_new(c, "confidence", json_real(confidence));
         json_object_set_new(j, "carry", c);
     }
     json_object_set_new(j, "pending_say", str_or_null(s->pending_say));

@@ -8,8 +8,10 @@
  * in it; a machine that loads answers its accessors, and a session on it,
  * walked a little with answers that succeed and then fed nothing but
  * failures (silence, no-match, failed actions and handoffs), ends within a
- * bounded number of events, whatever the machine says.
+ * bounded number of events, whatever the machine says; after every event the
+ * session saves to a snapshot that restores to the same snapshot.
  */
+#include <math.h>
 #include <string.h>
 
 #include "fuzz_util.h"
@@ -133,6 +135,8 @@ static ivrsm_event success_for(const ivrsm_command *last_blocking, unsigned turn
     } else if (turn % 3 == 2) {
         ev.type = IVRSM_EVENT_SPEECH;
         ev.text = speech[turn % 5];
+        if (turn % 7 == 5)
+            ev.confidence = NAN; /* a host passing on garbage */
     } else {
         ev.type = IVRSM_EVENT_DTMF;
         ev.text = keys[turn % 8];
@@ -140,18 +144,52 @@ static ivrsm_event success_for(const ivrsm_command *last_blocking, unsigned turn
     return ev;
 }
 
-static void feed_taken(ivrsm_session *s, const ivrsm_event *ev, ivrsm_command *last)
+static char *snapshot_of(const ivrsm_session *s)
 {
-    int rc = ivrsm_session_feed(s, ev);
+    char *snap = NULL;
+    int rc = ivrsm_session_snapshot(s, &snap);
+    FUZZ_CHECK(rc == 0 && snap, "snapshot failed: %s", ivrsm_strerror(rc));
+    return snap;
+}
+
+/*
+ * Save the call and restore it: the restored session must save to the same
+ * snapshot. Every third time the call goes on with the restored session.
+ */
+static void save_and_restore(ivrsm_session **s, const ivrsm_session_options *o, unsigned turn)
+{
+    char *snap = snapshot_of(*s);
+    ivrsm_session *restored = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_session_restore(ivrsm_session_machine(*s), snap, o, &restored, &err);
+    FUZZ_CHECK(rc == 0, "restore of a fresh snapshot failed: %s", err.message);
+    char *again = snapshot_of(restored);
+    FUZZ_CHECK(!strcmp(snap, again), "snapshot changed by a restore:\n  %s\n  %s", snap, again);
+    ivrsm_free(snap);
+    ivrsm_free(again);
+    if (turn % 3 == 0) {
+        ivrsm_session_free(*s);
+        *s = restored;
+    } else {
+        ivrsm_session_free(restored);
+    }
+}
+
+static void feed_taken(ivrsm_session **s, const ivrsm_session_options *o, const ivrsm_event *ev,
+                       ivrsm_command *last, unsigned turn)
+{
+    int rc = ivrsm_session_feed(*s, ev);
     FUZZ_CHECK(rc == 0, "event type %d refused: %s (state %s)", (int)ev->type, ivrsm_strerror(rc),
-               ivrsm_session_state(s));
-    drain(s, last);
+               ivrsm_session_state(*s));
+    drain(*s, last);
+    save_and_restore(s, o, turn);
 }
 
 /*
  * Start a call on the machine, walk it a little with answers that succeed,
  * then feed it failures only: it must end. The call runs with the default
- * bounds (a machine may loosen its own up to 65535 visits per state).
+ * bounds (a machine may loosen its own up to 65535 visits per state), and is
+ * saved and restored after every event.
  */
 static void run_call(ivrsm_machine *m, uint32_t seed)
 {
@@ -170,11 +208,11 @@ static void run_call(ivrsm_machine *m, uint32_t seed)
     drain(s, &last);
     for (unsigned turn = 0; !ivrsm_session_ended(s) && turn < SUCCESS_EVENTS_MAX; turn++) {
         ivrsm_event ev = success_for(last.type ? &last : NULL, turn + seed);
-        feed_taken(s, &ev, &last);
+        feed_taken(&s, &o, &ev, &last, turn);
     }
     for (unsigned turn = 0; !ivrsm_session_ended(s) && turn < FAILURE_EVENTS_MAX; turn++) {
         ivrsm_event ev = failure_for(last.type ? &last : NULL, turn);
-        feed_taken(s, &ev, &last);
+        feed_taken(&s, &o, &ev, &last, turn);
     }
     FUZZ_CHECK(ivrsm_session_ended(s), "call still running after %d failures (state %s)",
                FAILURE_EVENTS_MAX, ivrsm_session_state(s));

@@ -4,6 +4,7 @@
  * The machine is loaded once. Each input is decoded into a script of events:
  * keyed digits (any keys, or the choices the machine knows), speech (its
  * phrases, or arbitrary bytes, with any confidence), intent names, silence,
+ * texts at the size bound, events of no known type or without their text,
  * no-match, action results (for the pending command or a wrong one, any
  * status, canned backend answers or arbitrary body bytes, transport errors),
  * handoff results, hangups, repeated event ids, and checkpoints where the
@@ -28,6 +29,7 @@
  * - fed only failures, the call ends within FAILURE_EVENTS_MAX events.
  */
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "fuzz_util.h"
@@ -147,6 +149,10 @@ static int expected_rc(const model *md, const ivrsm_event *ev)
         return IVRSM_EENDED;
     if (ev->event_id && model_seen(md, ev->event_id))
         return IVRSM_EDUPLICATE;
+    if (ev->type < IVRSM_EVENT_DTMF || ev->type > IVRSM_EVENT_HANGUP)
+        return IVRSM_EINVAL;
+    if (ev->text && strlen(ev->text) > IVRSM_MAX_INPUT_BYTES)
+        return IVRSM_ELIMIT;
     switch (ev->type) {
     case IVRSM_EVENT_HANGUP: return 0;
     case IVRSM_EVENT_ACTION_RESULT:
@@ -488,6 +494,66 @@ static double pick_confidence(fuzz_reader *r)
     return c == 255 ? -1.0 : c / 254.0;
 }
 
+/* Confidences no recogniser should give, but a host might pass on. */
+static double odd_confidence(uint8_t pick)
+{
+    switch (pick % 6) {
+    case 0: return NAN;
+    case 1: return INFINITY;
+    case 2: return -INFINITY;
+    case 3: return -0.0;
+    case 4: return 1e-300;
+    default: return 2.0;
+    }
+}
+
+/* A text of 4090 to 4101 bytes (the bound is IVRSM_MAX_INPUT_BYTES), repeating `unit`. */
+static char *long_text(fuzz_reader *r, const char *unit)
+{
+    size_t n = IVRSM_MAX_INPUT_BYTES - 6 + fuzz_byte(r) % 12, u = strlen(unit);
+    char *s = malloc(n + 1);
+    FUZZ_CHECK(s != NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        s[i] = unit[i % u];
+    s[n] = '\0';
+    return s;
+}
+
+/* Events at the edges of the API: bounds, bad types, missing or odd fields. */
+static void odd_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_strings *str)
+{
+    static const int bad_types[] = {0, 9, -1, 100};
+    uint8_t pick = fuzz_byte(r);
+    switch (pick % 6) {
+    case 0:
+        ev->type = IVRSM_EVENT_SPEECH;
+        str->raw = long_text(r, "rendez-vous conseiller ");
+        ev->text = str->raw;
+        break;
+    case 1:
+        ev->type = IVRSM_EVENT_DTMF;
+        str->raw = long_text(r, "0612345678#");
+        ev->text = str->raw;
+        break;
+    case 2: ev->type = (ivrsm_event_type)bad_types[(pick / 6) % 4]; break;
+    case 3: ev->type = (pick & 0x80) ? IVRSM_EVENT_DTMF : IVRSM_EVENT_SPEECH; break; /* no text */
+    case 4:
+        ev->type = IVRSM_EVENT_SPEECH;
+        ev->text = phrases[fuzz_byte(r) % COUNT(phrases)];
+        ev->confidence = odd_confidence(fuzz_byte(r));
+        break;
+    default:
+        /* A body whose length is left to strlen (body_len 0). */
+        ev->type = IVRSM_EVENT_ACTION_RESULT;
+        ev->command_id = md->pending_id;
+        ev->status = 200;
+        str->raw = fuzz_bytes(r, 255, NULL);
+        md->token_in_input |= strstr(str->raw, TOKEN_MARKER) != NULL;
+        ev->body = str->raw;
+        break;
+    }
+}
+
 /*
  * Decode one event. Returns 0, or 1 for a checkpoint (no event), with
  * *before_drain set when the checkpoint waits for the next event's commands.
@@ -538,8 +604,8 @@ static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_string
         break;
     case 5: ev->type = IVRSM_EVENT_NOINPUT; break;
     case 6: ev->type = IVRSM_EVENT_NOMATCH; break;
-    case 7:
-    case 14: action_result(r, md, ev, str); break;
+    case 7: action_result(r, md, ev, str); break;
+    case 14: odd_event(r, md, ev, str); break;
     case 8:
         /* A success answering the pending command: the way deeper into the machine. */
         ev->type = IVRSM_EVENT_ACTION_RESULT;
