@@ -52,6 +52,38 @@ static void kvlist_at(cc *c, const dom_node *map, const char *key, m_kvlist *out
     cc_pop(c, mark);
 }
 
+/* Maps a dotted ctx key nests ("a.b.c": three levels of ctx). */
+static size_t ctx_key_depth(const char *key)
+{
+    size_t depth = 1;
+    for (; *key; key++)
+        depth += *key == '.';
+    return depth;
+}
+
+/* A ctx key no deeper than a document may be (the runtime nests one map per segment). */
+static void check_ctx_key(cc *c, const char *key, int line, int column, const char *what)
+{
+    size_t depth = ctx_key_depth(key);
+    if (depth > IVRSM_MAX_DEPTH)
+        cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
+                      "%s: the ctx key nests %zu levels, more than the limit of %d", what, depth,
+                      IVRSM_MAX_DEPTH);
+}
+
+/* `set:` of a route, fallback or outcome: ctx keys and their values. */
+static void set_at(cc *c, const dom_node *map, m_kvlist *out)
+{
+    kvlist_at(c, map, "set", out, false);
+    const dom_node *n = dom_get(map, "set");
+    if (!n || n->kind != DOM_MAP)
+        return;
+    size_t mark = cc_push_key(c, "set");
+    for (size_t i = 0; i < n->count; i++)
+        check_ctx_key(c, n->pairs[i].key, n->pairs[i].line, n->pairs[i].column, "set");
+    cc_pop(c, mark);
+}
+
 static void compile_prompt(cc *c, const dom_node *map, m_prompt *p, bool with_prompt)
 {
     if (with_prompt)
@@ -126,7 +158,7 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
         cc_error(c, "missing-key", n->line, n->column,
                  "missing key 'when_intent' or 'when_text' in %s", owner);
     }
-    kvlist_at(c, n, "set", &r->set, false);
+    set_at(c, n, &r->set);
     if (!dom_get(n, "next"))
         cc_missing(c, n->line, n->column, "next", owner);
     r->next = state_ref_at(c, n, "next");
@@ -196,7 +228,7 @@ static void compile_fallback(cc *c, m_fallback *out, const dom_node *map, const 
         snprintf(owner, sizeof(owner), "fallback of state '%s'", state);
         cc_check_keys(c, p->value, keys, owner);
         out->present = true;
-        kvlist_at(c, p->value, "set", &out->set, false);
+        set_at(c, p->value, &out->set);
         if (!dom_get(p->value, "next"))
             cc_missing(c, p->line, p->column, "next", owner);
         out->next = state_ref_at(c, p->value, "next");
@@ -290,6 +322,9 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
             cc_error(c, "invalid-value", t->line, t->column, "target: the ctx key is empty");
             cc_pop(c, m2);
         } else {
+            size_t m2 = cc_push_key(c, "target");
+            check_ctx_key(c, target, t->line, t->column, "target");
+            cc_pop(c, m2);
             col->target = ivrsm_arena_strdup(c->arena, target);
         }
     }
@@ -315,7 +350,7 @@ static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char
     snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
     cc_check_keys(c, n, keys, owner);
     out->present = true;
-    kvlist_at(c, n, "set", &out->set, false);
+    set_at(c, n, &out->set);
     compile_prompt(c, n, &out->prompt, true);
     out->next = state_ref_at(c, n, "next");
 }
