@@ -79,15 +79,16 @@ static void check_value(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
         FUZZ_CHECK(parse_day(v->text, &from), "date_from '%s'", v->text);
         FUZZ_CHECK(parse_day(v->date_to, &to), "date_to '%s'", v->date_to);
         FUZZ_CHECK(from <= to, "window %s .. %s backwards", v->text, v->date_to);
-        FUZZ_CHECK(from >= local_today(p->tz, p->now_ms), "window %s .. %s in the past",
-                   v->text, v->date_to);
+        FUZZ_CHECK(from >= local_today(p->tz, p->now_ms), "window %s .. %s in the past", v->text,
+                   v->date_to);
         break;
     }
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
         FUZZ_CHECK(!v->said_no || n == 0, "declined with a comment '%s'", v->text);
         FUZZ_CHECK(v->said_no || n > 0, "an empty comment that is not a refusal");
         break;
-    case IVRSM_COLLECT_NONE: break;
+    case IVRSM_COLLECT_NONE:
+        break;
     }
 }
 

@@ -61,31 +61,123 @@ static int64_t fixed_clock(void *user)
  * What the script can say
  * ---------------------------------------------------------------------- */
 
-static const char *const dtmf_choices[] = {
-    "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#", "1#", "99", "",
-    "0612345678#", "0612345678", "612345678", "*33612345678", "482913", "482913#",
-    "000000#", "0306#", "03062025#", "12345", "0123456789012345678901"};
+static const char *const dtmf_choices[] = {"1",
+                                           "2",
+                                           "3",
+                                           "4",
+                                           "5",
+                                           "6",
+                                           "7",
+                                           "8",
+                                           "9",
+                                           "0",
+                                           "*",
+                                           "#",
+                                           "1#",
+                                           "99",
+                                           "",
+                                           "0612345678#",
+                                           "0612345678",
+                                           "612345678",
+                                           "*33612345678",
+                                           "482913",
+                                           "482913#",
+                                           "000000#",
+                                           "0306#",
+                                           "03062025#",
+                                           "12345",
+                                           "0123456789012345678901"};
 
 static const char *const phrases[] = {
-    "rendez-vous", "équipe", "recevoir un lien", "conseiller", "oui", "non", "je refuse",
-    "whatsapp", "sms", "email", "premier", "deuxième", "troisième", "détails", "confirmer",
-    "déplacer", "annuler", "agenda", "me rappeler", "aucun", "matin", "après-midi", "domicile",
-    "visio", "cabinet", "personnel", "santé", "indisponible", "autre", "répète", "retour",
-    "renvoyer", "partager", "accueil", "à venir", "passés", "historique", "d'accord",
+    "rendez-vous",
+    "équipe",
+    "recevoir un lien",
+    "conseiller",
+    "oui",
+    "non",
+    "je refuse",
+    "whatsapp",
+    "sms",
+    "email",
+    "premier",
+    "deuxième",
+    "troisième",
+    "détails",
+    "confirmer",
+    "déplacer",
+    "annuler",
+    "agenda",
+    "me rappeler",
+    "aucun",
+    "matin",
+    "après-midi",
+    "domicile",
+    "visio",
+    "cabinet",
+    "personnel",
+    "santé",
+    "indisponible",
+    "autre",
+    "répète",
+    "retour",
+    "renvoyer",
+    "partager",
+    "accueil",
+    "à venir",
+    "passés",
+    "historique",
+    "d'accord",
     "zéro six douze trente-quatre cinquante-six soixante-dix-huit",
     "plus trente-trois six douze trente-quatre cinquante-six soixante-dix-huit",
-    "quatre huit deux neuf un trois", "le code est 482913", "demain", "lundi prochain",
-    "dans deux semaines", "le 3 décembre", "dès que possible", "la semaine prochaine",
-    "non merci", "pas de commentaire", "je préfère le matin car je travaille l'après-midi",
-    "RENDEZ VOUS !!!", "euh... conseiller, s'il vous plaît", ""};
+    "quatre huit deux neuf un trois",
+    "le code est 482913",
+    "demain",
+    "lundi prochain",
+    "dans deux semaines",
+    "le 3 décembre",
+    "dès que possible",
+    "la semaine prochaine",
+    "non merci",
+    "pas de commentaire",
+    "je préfère le matin car je travaille l'après-midi",
+    "RENDEZ VOUS !!!",
+    "euh... conseiller, s'il vous plaît",
+    ""};
 
-static const char *const intents[] = {
-    "take_appointment", "manage_team", "send_link", "repeat", "back", "operator",
-    "list_upcoming", "list_past", "choose_first", "choose_second", "choose_third", "details",
-    "confirm", "reschedule", "cancel", "add_to_calendar", "callback", "none_of_these",
-    "morning", "afternoon", "mode_home", "mode_video", "mode_clinic", "reason_personal",
-    "reason_health", "reason_unavailable", "reason_other", "yes", "no", "chan_whatsapp",
-    "chan_sms", "chan_email", "nope", ""};
+static const char *const intents[] = {"take_appointment",
+                                      "manage_team",
+                                      "send_link",
+                                      "repeat",
+                                      "back",
+                                      "operator",
+                                      "list_upcoming",
+                                      "list_past",
+                                      "choose_first",
+                                      "choose_second",
+                                      "choose_third",
+                                      "details",
+                                      "confirm",
+                                      "reschedule",
+                                      "cancel",
+                                      "add_to_calendar",
+                                      "callback",
+                                      "none_of_these",
+                                      "morning",
+                                      "afternoon",
+                                      "mode_home",
+                                      "mode_video",
+                                      "mode_clinic",
+                                      "reason_personal",
+                                      "reason_health",
+                                      "reason_unavailable",
+                                      "reason_other",
+                                      "yes",
+                                      "no",
+                                      "chan_whatsapp",
+                                      "chan_sms",
+                                      "chan_email",
+                                      "nope",
+                                      ""};
 
 /* Backend answers: what the seed's endpoints return, and what they should not. */
 static const char *const bodies[] = {
@@ -120,13 +212,13 @@ typedef enum waiting { WAIT_NOTHING = 0, WAIT_INPUT, WAIT_HTTP, WAIT_HANDOFF } w
 
 typedef struct model {
     waiting wait;
-    uint64_t pending_id;   /* the http or handoff command awaited */
-    uint64_t last_id;      /* the last command id seen */
+    uint64_t pending_id; /* the http or handoff command awaited */
+    uint64_t last_id;    /* the last command id seen */
     int ended;
     char recent[RECENT_IDS][16]; /* ids of the last accepted events */
     unsigned recent_pos;
-    unsigned next_event;   /* for fresh event ids */
-    int token_in_input;    /* the fuzzer's own bytes carry the marker */
+    unsigned next_event; /* for fresh event ids */
+    int token_in_input;  /* the fuzzer's own bytes carry the marker */
 } model;
 
 static int model_seen(const model *md, const char *id)
@@ -154,12 +246,14 @@ static int expected_rc(const model *md, const ivrsm_event *ev)
     if (ev->text && strlen(ev->text) > IVRSM_MAX_INPUT_BYTES)
         return IVRSM_ELIMIT;
     switch (ev->type) {
-    case IVRSM_EVENT_HANGUP: return 0;
+    case IVRSM_EVENT_HANGUP:
+        return 0;
     case IVRSM_EVENT_ACTION_RESULT:
         return md->wait == WAIT_HTTP && ev->command_id == md->pending_id ? 0 : IVRSM_ESTALE;
     case IVRSM_EVENT_HANDOFF_RESULT:
         return md->wait == WAIT_HANDOFF && ev->command_id == md->pending_id ? 0 : IVRSM_ESTALE;
-    default: return md->wait == WAIT_INPUT ? 0 : IVRSM_EUNEXPECTED;
+    default:
+        return md->wait == WAIT_INPUT ? 0 : IVRSM_EUNEXPECTED;
     }
 }
 
@@ -215,11 +309,9 @@ static void check_http(const ivrsm_command *c)
     for (size_t i = 0; i < c->http.header_count; i++) {
         const ivrsm_header *h = &c->http.headers[i];
         FUZZ_CHECK(h->name && h->value, "header %zu incomplete", i);
-        FUZZ_CHECK(!strpbrk(h->value, "\r\n"), "header %s: line break in '%s'", h->name,
-                   h->value);
+        FUZZ_CHECK(!strpbrk(h->value, "\r\n"), "header %s: line break in '%s'", h->name, h->value);
     }
-    FUZZ_CHECK(!c->http.body || is_json(c->http.body, 0), "http body not JSON: %s",
-               c->http.body);
+    FUZZ_CHECK(!c->http.body || is_json(c->http.body, 0), "http body not JSON: %s", c->http.body);
 }
 
 static void check_command(const ivrsm_command *c, model *md)
@@ -240,7 +332,9 @@ static void check_command(const ivrsm_command *c, model *md)
                    "ask digits %d..%d", c->ask.min_digits, c->ask.max_digits);
         FUZZ_CHECK(c->ask.hint_count == 0 || c->ask.hints != NULL, "hints missing");
         break;
-    case IVRSM_COMMAND_HTTP: check_http(c); break;
+    case IVRSM_COMMAND_HTTP:
+        check_http(c);
+        break;
     case IVRSM_COMMAND_HANDOFF:
         FUZZ_CHECK(c->handoff.context && is_json(c->handoff.context, 1),
                    "handoff context not a JSON object");
@@ -248,7 +342,8 @@ static void check_command(const ivrsm_command *c, model *md)
     case IVRSM_COMMAND_HANGUP:
         FUZZ_CHECK(c->hangup.reason && *c->hangup.reason, "hangup without a reason");
         break;
-    default: FUZZ_CHECK(0, "command type %d", (int)c->type);
+    default:
+        FUZZ_CHECK(0, "command type %d", (int)c->type);
     }
 }
 
@@ -275,15 +370,22 @@ static int drain(ivrsm_session *s, batch *out, model *md)
                    (unsigned long long)c->id, json);
         check_command(c, md);
         switch (c->type) {
-        case IVRSM_COMMAND_ASK: md->wait = WAIT_INPUT; blocked = 1; break;
+        case IVRSM_COMMAND_ASK:
+            md->wait = WAIT_INPUT;
+            blocked = 1;
+            break;
         case IVRSM_COMMAND_HTTP:
         case IVRSM_COMMAND_HANDOFF:
             md->wait = c->type == IVRSM_COMMAND_HTTP ? WAIT_HTTP : WAIT_HANDOFF;
             md->pending_id = c->id;
             blocked = 1;
             break;
-        case IVRSM_COMMAND_HANGUP: md->wait = WAIT_NOTHING; blocked = 1; break;
-        default: break;
+        case IVRSM_COMMAND_HANGUP:
+            md->wait = WAIT_NOTHING;
+            blocked = 1;
+            break;
+        default:
+            break;
         }
     }
     if (!md)
@@ -298,8 +400,8 @@ static int drain(ivrsm_session *s, batch *out, model *md)
     const ivrsm_command *pending = ivrsm_session_pending_command(s);
     if (md->wait == WAIT_HTTP || md->wait == WAIT_HANDOFF)
         FUZZ_CHECK(pending && pending->id == md->pending_id &&
-                       pending->type == (md->wait == WAIT_HTTP ? IVRSM_COMMAND_HTTP
-                                                                : IVRSM_COMMAND_HANDOFF),
+                       pending->type ==
+                           (md->wait == WAIT_HTTP ? IVRSM_COMMAND_HTTP : IVRSM_COMMAND_HANDOFF),
                    "pending command %llu, the host waits on %llu",
                    pending ? (unsigned long long)pending->id : 0ULL,
                    (unsigned long long)md->pending_id);
@@ -341,8 +443,7 @@ static char *snapshot_of(const ivrsm_session *s)
 
 static void compare_batches(const batch *a, const batch *b)
 {
-    FUZZ_CHECK(a->n == b->n, "restored session emitted %zu commands, the original %zu", b->n,
-               a->n);
+    FUZZ_CHECK(a->n == b->n, "restored session emitted %zu commands, the original %zu", b->n, a->n);
     for (size_t i = 0; i < a->n; i++)
         FUZZ_CHECK(!strcmp(a->json[i], b->json[i]), "restored session differs:\n  %s\n  %s",
                    a->json[i], b->json[i]);
@@ -410,16 +511,15 @@ static void feed(call *k, const ivrsm_event *ev, int checkpoint_before_drain)
     char *before = want != 0 ? snapshot_of(k->s) : NULL;
     int rc = ivrsm_session_feed(k->s, ev);
     if (verbose)
-        fprintf(stderr, "-> event %d id %s text '%s' command %llu status %d: %s\n",
-                (int)ev->type, ev->event_id ? ev->event_id : "-", ev->text ? ev->text : "",
+        fprintf(stderr, "-> event %d id %s text '%s' command %llu status %d: %s\n", (int)ev->type,
+                ev->event_id ? ev->event_id : "-", ev->text ? ev->text : "",
                 (unsigned long long)ev->command_id, ev->status, ivrsm_strerror(rc));
     FUZZ_CHECK(rc == want, "feed of event type %d returned %s, expected %s (state %s)",
-               (int)ev->type, ivrsm_strerror(rc), ivrsm_strerror(want),
-               ivrsm_session_state(k->s));
+               (int)ev->type, ivrsm_strerror(rc), ivrsm_strerror(want), ivrsm_session_state(k->s));
     if (k->twin) {
         int rc2 = ivrsm_session_feed(k->twin, ev);
-        FUZZ_CHECK(rc2 == rc, "restored session answered %s, the original %s",
-                   ivrsm_strerror(rc2), ivrsm_strerror(rc));
+        FUZZ_CHECK(rc2 == rc, "restored session answered %s, the original %s", ivrsm_strerror(rc2),
+                   ivrsm_strerror(rc));
     }
     if (before) {
         char *after = snapshot_of(k->s);
@@ -456,11 +556,16 @@ static uint64_t pick_command_id(fuzz_reader *r, const model *md)
 {
     uint8_t b = fuzz_byte(r);
     switch (b % 8) {
-    case 4: return md->pending_id + 1;
-    case 5: return 0;
-    case 6: return md->last_id;
-    case 7: return UINT64_MAX;
-    default: return md->pending_id;
+    case 4:
+        return md->pending_id + 1;
+    case 5:
+        return 0;
+    case 6:
+        return md->last_id;
+    case 7:
+        return UINT64_MAX;
+    default:
+        return md->pending_id;
     }
 }
 
@@ -498,12 +603,18 @@ static double pick_confidence(fuzz_reader *r)
 static double odd_confidence(uint8_t pick)
 {
     switch (pick % 6) {
-    case 0: return NAN;
-    case 1: return INFINITY;
-    case 2: return -INFINITY;
-    case 3: return -0.0;
-    case 4: return 1e-300;
-    default: return 2.0;
+    case 0:
+        return NAN;
+    case 1:
+        return INFINITY;
+    case 2:
+        return -INFINITY;
+    case 3:
+        return -0.0;
+    case 4:
+        return 1e-300;
+    default:
+        return 2.0;
     }
 }
 
@@ -535,8 +646,12 @@ static void odd_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_strings 
         str->raw = long_text(r, "0612345678#");
         ev->text = str->raw;
         break;
-    case 2: ev->type = (ivrsm_event_type)bad_types[(pick / 6) % 4]; break;
-    case 3: ev->type = (pick & 0x80) ? IVRSM_EVENT_DTMF : IVRSM_EVENT_SPEECH; break; /* no text */
+    case 2:
+        ev->type = (ivrsm_event_type)bad_types[(pick / 6) % 4];
+        break;
+    case 3:
+        ev->type = (pick & 0x80) ? IVRSM_EVENT_DTMF : IVRSM_EVENT_SPEECH;
+        break; /* no text */
     case 4:
         ev->type = IVRSM_EVENT_SPEECH;
         ev->text = phrases[fuzz_byte(r) % COUNT(phrases)];
@@ -602,10 +717,18 @@ static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_string
         md->token_in_input |= strstr(str->raw, TOKEN_MARKER) != NULL;
         ev->text = str->raw;
         break;
-    case 5: ev->type = IVRSM_EVENT_NOINPUT; break;
-    case 6: ev->type = IVRSM_EVENT_NOMATCH; break;
-    case 7: action_result(r, md, ev, str); break;
-    case 14: odd_event(r, md, ev, str); break;
+    case 5:
+        ev->type = IVRSM_EVENT_NOINPUT;
+        break;
+    case 6:
+        ev->type = IVRSM_EVENT_NOMATCH;
+        break;
+    case 7:
+        action_result(r, md, ev, str);
+        break;
+    case 14:
+        odd_event(r, md, ev, str);
+        break;
     case 8:
         /* A success answering the pending command: the way deeper into the machine. */
         ev->type = IVRSM_EVENT_ACTION_RESULT;
@@ -618,12 +741,16 @@ static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_string
         ev->command_id = pick_command_id(r, md);
         ev->ok = fuzz_byte(r) & 1;
         break;
-    case 10: ev->type = IVRSM_EVENT_HANGUP; break;
-    case 11: return 1;
+    case 10:
+        ev->type = IVRSM_EVENT_HANGUP;
+        break;
+    case 11:
+        return 1;
     }
     /* Event ids: a fresh one, none, or one used before (a redelivery). */
     switch ((op >> 4) & 3) {
-    case 1: break;
+    case 1:
+        break;
     case 2: {
         unsigned back = fuzz_byte(r) % 40 + 1;
         unsigned n = md->next_event >= back ? md->next_event - back : 0;
@@ -658,7 +785,9 @@ static ivrsm_event failure_event(const model *md, unsigned turn)
         ev.type = IVRSM_EVENT_HANDOFF_RESULT;
         ev.command_id = md->pending_id;
         break;
-    default: ev.type = (turn % 2) ? IVRSM_EVENT_NOMATCH : IVRSM_EVENT_NOINPUT; break;
+    default:
+        ev.type = (turn % 2) ? IVRSM_EVENT_NOMATCH : IVRSM_EVENT_NOINPUT;
+        break;
     }
     return ev;
 }
@@ -714,8 +843,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ivrsm_event ev = failure_event(&k.md, turn);
         feed(&k, &ev, 0);
     }
-    FUZZ_CHECK(k.md.ended, "call still running after %d failures (state %s)",
-               FAILURE_EVENTS_MAX, ivrsm_session_state(k.s));
+    FUZZ_CHECK(k.md.ended, "call still running after %d failures (state %s)", FAILURE_EVENTS_MAX,
+               ivrsm_session_state(k.s));
     ivrsm_session_free(k.s);
     ivrsm_session_free(k.twin);
     return 0;

@@ -65,8 +65,8 @@ static void check_path(void *user, const char *path, size_t offset)
 {
     const path_check *pc = user;
     FUZZ_CHECK(path && *path, "empty path reported");
-    FUZZ_CHECK(offset < pc->source_len, "path %s at offset %zu past the source (%zu bytes)",
-               path, offset, pc->source_len);
+    FUZZ_CHECK(offset < pc->source_len, "path %s at offset %zu past the source (%zu bytes)", path,
+               offset, pc->source_len);
 }
 
 /* Render into a new buffer; the render must not fail (no allocation failure here). */
