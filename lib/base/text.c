@@ -1,5 +1,5 @@
 /*
- * Text functions: UTF-8 validation, normalisation of speech for matching and
+ * Text functions: normalisation of speech for matching and
  * whole-word phrase search.
  *
  * ivrsm_text_normalize() runs on every speech event, so it is a single byte
@@ -10,6 +10,8 @@
  * while it normalises and never allocates.
  */
 #include "text.h"
+
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -50,65 +52,6 @@ static const char *const latin1_upper_fold[64] = {
     "\xc3\xb8", "u", "u", "u", "u", "y", "\xc3\xbe",      /* ø ù ú û ü ý þ */
     "y",                                                  /* ÿ */
 };
-
-/* The sequence length announced by a lead byte, 0 when it cannot start one. */
-static int utf8_lead_length(unsigned char b)
-{
-    if (b < 0x80)
-        return 1;
-    if (b < 0xC2) /* continuation byte, or overlong 2-byte lead */
-        return 0;
-    if (b < 0xE0)
-        return 2;
-    if (b < 0xF0)
-        return 3;
-    if (b < 0xF5)
-        return 4;
-    return 0;
-}
-
-/*
- * Decodes the code point at s[0..avail) (s[0] >= 0x80). Returns its length in
- * bytes and stores it in *cp, or 0 when the sequence is malformed, overlong,
- * a surrogate or beyond U+10FFFF.
- */
-static int utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
-{
-    int n = utf8_lead_length(s[0]);
-    if (n < 2 || (size_t)n > avail)
-        return 0;
-    uint32_t c = s[0] & (0x7F >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    static const uint32_t min_for_length[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min_for_length[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-int ivrsm_utf8_valid(const char *s, size_t len)
-{
-    if (!s)
-        return len == 0;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        int n = utf8_decode(p + i, len - i, &cp);
-        if (n == 0)
-            return 0;
-        i += (size_t)n;
-    }
-    return 1;
-}
 
 /*
  * The replacement for a non-ASCII code point outside U+00C0..U+00FF:
@@ -156,7 +99,7 @@ static int fold_code_point(const unsigned char *p, size_t avail, const char **pi
                            size_t *piece_len)
 {
     uint32_t cp;
-    int n = utf8_decode(p, avail, &cp);
+    int n = ivrsm_utf8_decode(p, avail, &cp);
     if (n == 0)
         return 0;
     const char *folded = cp >= 0xC0 && cp <= 0xFF ? latin1_upper_fold[cp - 0xC0] : fold_other(cp);

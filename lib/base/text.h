@@ -6,8 +6,7 @@
 
 #include <stddef.h>
 
-/* Nonzero when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-int ivrsm_utf8_valid(const char *s, size_t len);
+#include "utf8.h"
 
 /*
  * Normalise speech for matching: lowercase; Latin letters with accents folded
@@ -26,8 +25,7 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap);
  * Whole-word phrase search in normalised text: nonzero when `phrase` occurs in
  * `text` starting and ending at word boundaries (start/end of text or a space).
  */
-int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
-                          size_t phrase_len);
+int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len);
 
 /*
  * Copy src[0..len) to out (len + 1 bytes) with runs of spaces, tabs and line

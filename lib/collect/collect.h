@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tz.h"
+
 typedef enum ivrsm_collect_mode {
     IVRSM_COLLECT_NONE = 0,
     IVRSM_COLLECT_PHONE,            /* → E.164 "+33612345678" */
@@ -18,20 +20,9 @@ typedef enum ivrsm_collect_mode {
 } ivrsm_collect_mode;
 
 typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
-typedef struct ivrsm_tz ivrsm_tz;         /* opaque time zone rules */
 
 /* The locale for a tag such as "fr-FR" or "fr"; NULL when unknown. Static data. */
 const ivrsm_locale *ivrsm_locale_find(const char *tag);
-
-/*
- * Time zone by IANA name ("Europe/Paris", "UTC") or POSIX TZ rule string
- * ("CET-1CEST,M3.5.0,M10.5.0/3"). Returns NULL when unknown. Free with
- * ivrsm_tz_free(). Pure computation: no TZ environment, no global state.
- */
-ivrsm_tz *ivrsm_tz_new(const char *name);
-void ivrsm_tz_free(ivrsm_tz *tz);
-/* UTC offset in seconds at instant `unix_seconds` (e.g. 3600 or 7200 for Paris). */
-int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds);
 
 typedef struct ivrsm_collect_params {
     const ivrsm_locale *locale; /* required */

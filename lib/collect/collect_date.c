@@ -49,6 +49,7 @@
 #include "collect.h"
 
 #include "locale_tables.h"
+#include "words.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,6 +7,7 @@
 #include "collect.h"
 
 #include "locale_tables.h"
+#include "words.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -14,6 +14,7 @@
 #include "collect.h"
 
 #include "locale_tables.h"
+#include "words.h"
 
 #include <stdint.h>
 #include <stdio.h>

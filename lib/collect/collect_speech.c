@@ -15,6 +15,7 @@
 #include "collect.h"
 
 #include "locale_tables.h"
+#include "words.h"
 #include "text.h"
 
 #include <string.h>

@@ -11,7 +11,7 @@
  * Ramadan) are left out on purpose.
  */
 #include "civil.h"
-#include "collect.h"
+#include "tz.h"
 
 #include <stdint.h>
 #include <stdlib.h>

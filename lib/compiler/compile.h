@@ -76,8 +76,6 @@ void compile_info_free(compile_info *info);
 
 /* Free a machine regardless of its reference count (machine.c). */
 void machine_destroy(struct ivrsm_machine *m);
-/* Hash of a name for state_slots / intent_slots (machine.c). */
-uint32_t machine_name_hash(const char *name);
 /*
  * Build an open-addressing index of `count` names (slot = index + 1, 0 empty)
  * in the arena. Returns the slots and sets *mask, or NULL on no memory.

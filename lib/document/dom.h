@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "strmap.h"
 #include "ivrsm/ivrsm.h"
 
 typedef enum dom_kind {
@@ -145,43 +146,8 @@ dom_node *dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column)
  */
 dom_doc *dom_doc_new(const char *name);
 
-/*
- * Validate UTF-8 and refuse NUL bytes. Returns 0, or -1 (invalid UTF-8) or
- * -2 (a NUL byte) with the 1-based line and column (in characters) of the
- * first bad byte.
- */
-int dom_check_text(const char *data, size_t len, int *line, int *column);
-
-/* Column (1-based, in characters) of byte `offset`, counting from the start of its line. */
-int dom_column_at(const char *data, size_t offset);
-
 /* The two readers behind dom_load(); `data` is checked UTF-8 without a BOM. */
 int dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
 int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
-
-/* --- A string-keyed hash set (duplicate keys, anchors) -------------------- */
-
-typedef struct dom_strmap {
-    struct dom_strmap_slot *slots;
-    size_t mask; /* capacity - 1; capacity is a power of two */
-    size_t count;
-} dom_strmap;
-
-#define DOM_STRMAP_INIT                                                                            \
-    {                                                                                              \
-        NULL, 0, 0                                                                                 \
-    }
-
-/*
- * Insert key → value unless the key is there. Returns 1 when inserted, 0 when
- * the key already exists (then *existing, if not NULL, receives its value),
- * -1 on no memory. The key is not copied: it must outlive the map.
- */
-int dom_strmap_put(dom_strmap *m, const char *key, size_t len, void *value, void **existing);
-/* Insert key → value, replacing any earlier value. Returns 0, or -1 on no memory. */
-int dom_strmap_set(dom_strmap *m, const char *key, size_t len, void *value);
-/* The value of `key`, or NULL. */
-void *dom_strmap_get(const dom_strmap *m, const char *key, size_t len);
-void dom_strmap_free(dom_strmap *m);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "utf8.h"
 
 typedef struct json_reader {
     dom_doc *doc;
@@ -310,7 +311,7 @@ static int syntax_error(const json_error_t *je, const char *data, size_t len, co
     if (dup) {
         size_t end = je->position > 0 && (size_t)je->position <= len ? (size_t)je->position : 0;
         if (end)
-            column = dom_column_at(data, key_start(data, end));
+            column = ivrsm_utf8_column_at(data, key_start(data, end));
         const char *k = dup + strlen("duplicate object key near '");
         size_t n = strlen(k);
         if (n >= 3 && k[0] == '"' && k[n - 2] == '"' && k[n - 1] == '\'')

@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "utf8.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 #define LINEAR_KEY_CHECK 8 /* maps up to this size find duplicates by scanning */
@@ -28,7 +29,7 @@ typedef struct frame {
     dom_node **items; /* DOM_LIST: malloc'ed while open */
     size_t count;
     size_t cap;
-    dom_strmap keys; /* DOM_MAP: keys seen, once the map grows past LINEAR_KEY_CHECK */
+    ivrsm_strmap keys; /* DOM_MAP: keys seen, once the map grows past LINEAR_KEY_CHECK */
     bool have_key;   /* DOM_MAP: a key was read, its value is next */
     bool key_is_merge;
     dom_pair key;
@@ -46,7 +47,7 @@ typedef struct yaml_reader {
     ivrsm_error *err;
     frame stack[IVRSM_MAX_DEPTH + 1];
     int depth;
-    dom_strmap anchors;
+    ivrsm_strmap anchors;
     size_t nodes; /* counted with aliases expanded */
     int documents;
     int last_line; /* position of the last event that had one */
@@ -114,7 +115,7 @@ static pos block_indicator_pos(yaml_reader *r, struct fy_token *t, pos content)
         i--;
     if (i == 0 || (r->data[i - 1] != '>' && r->data[i - 1] != '|') || newlines == 0)
         return content;
-    return (pos){content.line - newlines, dom_column_at(r->data, i - 1)};
+    return (pos){content.line - newlines, ivrsm_utf8_column_at(r->data, i - 1)};
 }
 
 static pos scalar_pos(yaml_reader *r, struct fy_token *value)
@@ -343,10 +344,10 @@ static int check_duplicate(yaml_reader *r, frame *f, const dom_pair *key)
     } else {
         if (f->keys.count == 0)
             for (size_t i = 0; i < f->count; i++)
-                if (dom_strmap_put(&f->keys, f->pairs[i].key, f->pairs[i].key_len,
+                if (ivrsm_strmap_put(&f->keys, f->pairs[i].key, f->pairs[i].key_len,
                                    (void *)(uintptr_t)(i + 1), NULL) < 0)
                     return no_memory(r);
-        void *prev = dom_strmap_get(&f->keys, key->key, key->key_len);
+        void *prev = ivrsm_strmap_get(&f->keys, key->key, key->key_len);
         if (prev)
             first = &f->pairs[(uintptr_t)prev - 1];
     }
@@ -387,7 +388,7 @@ static int add_pair(yaml_reader *r, frame *f, dom_node *value)
             return rc;
         f->key.value = value;
         if (f->keys.count)
-            if (dom_strmap_put(&f->keys, f->key.key, f->key.key_len,
+            if (ivrsm_strmap_put(&f->keys, f->key.key, f->key.key_len,
                                (void *)(uintptr_t)(f->count + 1), NULL) < 0)
                 return no_memory(r);
         f->pairs[f->count++] = f->key;
@@ -420,7 +421,7 @@ static int add_value(yaml_reader *r, dom_node *value)
 /* YAML lets an anchor be redefined: later aliases see the newest node. */
 static int set_anchor(yaml_reader *r, const char *name, size_t len, dom_node *node)
 {
-    if (dom_strmap_set(&r->anchors, name, len, node) < 0)
+    if (ivrsm_strmap_set(&r->anchors, name, len, node) < 0)
         return no_memory(r);
     return 0;
 }
@@ -528,7 +529,7 @@ static int on_alias(yaml_reader *r, struct fy_event *ev)
         p.column--; /* the mark is on the name: point at the '*' */
     size_t len = 0;
     const char *name = fy_token_get_text(ev->alias.anchor, &len);
-    dom_node *target = name ? dom_strmap_get(&r->anchors, name, len) : NULL;
+    dom_node *target = name ? ivrsm_strmap_get(&r->anchors, name, len) : NULL;
     if (!target)
         return fail(r, IVRSM_ESYNTAX, p.line, p.column,
                     "the alias *%.*s refers to no anchor defined before it", (int)len,
@@ -599,10 +600,10 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
 /* Append the pairs of `<<` sources that the map does not define itself. */
 static int apply_merges(yaml_reader *r, frame *f)
 {
-    dom_strmap seen = DOM_STRMAP_INIT;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
     int rc = 0;
     for (size_t i = 0; i < f->count && rc == 0; i++)
-        if (dom_strmap_put(&seen, f->pairs[i].key, f->pairs[i].key_len, f, NULL) < 0)
+        if (ivrsm_strmap_put(&seen, f->pairs[i].key, f->pairs[i].key_len, f, NULL) < 0)
             rc = no_memory(r);
     for (size_t s = 0; s < f->merge_count && rc == 0; s++) {
         const dom_node *src = f->merges[s];
@@ -611,7 +612,7 @@ static int apply_merges(yaml_reader *r, frame *f)
             const dom_node *map = src->kind == DOM_LIST ? src->items[m] : src;
             for (size_t i = 0; i < map->count && rc == 0; i++) {
                 const dom_pair *pp = &map->pairs[i];
-                int put = dom_strmap_put(&seen, pp->key, pp->key_len, f, NULL);
+                int put = ivrsm_strmap_put(&seen, pp->key, pp->key_len, f, NULL);
                 if (put < 0)
                     rc = no_memory(r);
                 else if (put == 1 &&
@@ -622,7 +623,7 @@ static int apply_merges(yaml_reader *r, frame *f)
             }
         }
     }
-    dom_strmap_free(&seen);
+    ivrsm_strmap_free(&seen);
     return rc;
 }
 
@@ -631,7 +632,7 @@ static void frame_release(frame *f)
     free(f->pairs);
     free(f->items);
     free(f->merges);
-    dom_strmap_free(&f->keys);
+    ivrsm_strmap_free(&f->keys);
     f->pairs = NULL;
     f->items = NULL;
     f->merges = NULL;
@@ -763,7 +764,7 @@ int dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
     doc->node_count = r->nodes;
     for (int i = 0; i < r->depth; i++)
         frame_release(&r->stack[i]);
-    dom_strmap_free(&r->anchors);
+    ivrsm_strmap_free(&r->anchors);
     if (parser)
         fy_parser_destroy(parser);
     if (diag)

@@ -31,16 +31,6 @@ ivrsm_tmpl_scope s_scope(const ivrsm_session *s)
     return sc;
 }
 
-uint64_t s_hash(const char *str)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ull;
-    }
-    return h ? h : 1;
-}
-
 char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
 {
     if (!t)

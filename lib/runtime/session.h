@@ -163,7 +163,6 @@ ivrsm_tmpl_scope s_scope(const ivrsm_session *s);
 char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
 /* Set ctx.<dotted key> = value (steals the reference). */
 int s_ctx_set(json_t *ctx, const char *key, json_t *value);
-uint64_t s_hash(const char *s);
 /* The step engine's entry points (session.c), driven by session_api.c. */
 void s_enter(ivrsm_session *s, int32_t to, const char *reason);
 void s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);

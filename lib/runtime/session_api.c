@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "strmap.h"
 
 static void set_err(ivrsm_error *err, int code, const char *msg)
 {
@@ -37,8 +38,8 @@ ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
         if (l->max_consecutive_failures > 0)
             s->limits.max_consecutive_failures = l->max_consecutive_failures;
         if (l->max_state_visits > 0)
-            s->limits.max_state_visits = l->max_state_visits < UINT16_MAX ? l->max_state_visits
-                                                                            : UINT16_MAX - 1;
+            s->limits.max_state_visits =
+                l->max_state_visits < UINT16_MAX ? l->max_state_visits : UINT16_MAX - 1;
         if (l->max_steps_per_event > 0)
             s->limits.max_steps_per_event = l->max_steps_per_event;
         if (l->otp_max_attempts > 0)
@@ -107,9 +108,16 @@ int ivrsm_session_start(ivrsm_session *s)
     return 0;
 }
 
+/* An event id's key among the recent ones (saved in snapshots; 0 means an empty slot). */
+static uint64_t event_key(const char *id)
+{
+    uint64_t h = ivrsm_hash(id, strlen(id));
+    return h ? h : 1;
+}
+
 static bool seen_event(ivrsm_session *s, const char *id)
 {
-    uint64_t h = s_hash(id);
+    uint64_t h = event_key(id);
     for (unsigned i = 0; i < S_RECENT_EVENTS; i++)
         if (s->recent[i] == h)
             return true;
@@ -118,7 +126,7 @@ static bool seen_event(ivrsm_session *s, const char *id)
 
 static void remember_event(ivrsm_session *s, const char *id)
 {
-    s->recent[s->recent_pos++ % S_RECENT_EVENTS] = s_hash(id);
+    s->recent[s->recent_pos++ % S_RECENT_EVENTS] = event_key(id);
 }
 
 static bool is_input(ivrsm_event_type t)
@@ -171,8 +179,12 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
         s->pending_id = 0;
         s_trace_note(s, "hangup", "caller");
         break;
-    case IVRSM_EVENT_ACTION_RESULT: s_on_action_result(s, ev); break;
-    case IVRSM_EVENT_HANDOFF_RESULT: s_on_handoff_result(s, ev); break;
+    case IVRSM_EVENT_ACTION_RESULT:
+        s_on_action_result(s, ev);
+        break;
+    case IVRSM_EVENT_HANDOFF_RESULT:
+        s_on_handoff_result(s, ev);
+        break;
     default: {
         const char *text = ev->text ? ev->text : "";
         s_on_input(s, ev->type, text, ev->confidence);

@@ -1,0 +1,97 @@
+/*
+ * The one string hash of the library (64-bit FNV-1a) and an open-addressing
+ * hash map on it, keyed by byte strings the caller keeps alive.
+ */
+#include "strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t ivrsm_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+struct ivrsm_strmap_slot {
+    const char *key; /* NULL: empty */
+    size_t len;
+    size_t hash;
+    void *value;
+};
+
+static struct ivrsm_strmap_slot *strmap_find(const ivrsm_strmap *m, const char *key, size_t len,
+                                             size_t hash)
+{
+    for (size_t i = hash & m->mask;; i = (i + 1) & m->mask) {
+        struct ivrsm_strmap_slot *s = &m->slots[i];
+        if (!s->key || (s->hash == hash && s->len == len && !memcmp(s->key, key, len)))
+            return s;
+    }
+}
+
+static int strmap_grow(ivrsm_strmap *m)
+{
+    size_t cap = m->slots ? (m->mask + 1) * 2 : 16;
+    struct ivrsm_strmap_slot *slots = calloc(cap, sizeof(*slots));
+    if (!slots)
+        return -1;
+    ivrsm_strmap grown = {slots, cap - 1, m->count};
+    for (size_t i = 0; m->slots && i <= m->mask; i++)
+        if (m->slots[i].key)
+            *strmap_find(&grown, m->slots[i].key, m->slots[i].len, m->slots[i].hash) = m->slots[i];
+    free(m->slots);
+    *m = grown;
+    return 0;
+}
+
+int ivrsm_strmap_put(ivrsm_strmap *m, const char *key, size_t len, void *value, void **existing)
+{
+    /* Keep the load factor under 1/2 so probes stay short. */
+    if ((!m->slots || (m->count + 1) * 2 > m->mask + 1) && strmap_grow(m) != 0)
+        return -1;
+    size_t hash = ivrsm_hash(key, len);
+    struct ivrsm_strmap_slot *s = strmap_find(m, key, len, hash);
+    if (s->key) {
+        if (existing)
+            *existing = s->value;
+        return 0;
+    }
+    s->key = key;
+    s->len = len;
+    s->hash = hash;
+    s->value = value;
+    m->count++;
+    return 1;
+}
+
+int ivrsm_strmap_set(ivrsm_strmap *m, const char *key, size_t len, void *value)
+{
+    void *prev = NULL;
+    int rc = ivrsm_strmap_put(m, key, len, value, &prev);
+    if (rc == 0) {
+        struct ivrsm_strmap_slot *s = strmap_find(m, key, len, ivrsm_hash(key, len));
+        s->key = key;
+        s->value = value;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+void *ivrsm_strmap_get(const ivrsm_strmap *m, const char *key, size_t len)
+{
+    if (!m->slots)
+        return NULL;
+    struct ivrsm_strmap_slot *s = strmap_find(m, key, len, ivrsm_hash(key, len));
+    return s->key ? s->value : NULL;
+}
+
+void ivrsm_strmap_free(ivrsm_strmap *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->mask = m->count = 0;
+}

@@ -1,0 +1,353 @@
+/*
+ * The word functions the collect parsers share: splitting an input into
+ * normalised words, phrase lists, numbers said in words, digit strings.
+ */
+#include "words.h"
+
+#include "locale_tables.h"
+#include "text.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------
+ * Words
+ * ------------------------------------------------------------------------- */
+
+static int is_ascii_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_ascii_alnum(unsigned char c)
+{
+    return is_ascii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/*
+ * The length of a numeric date written with separators at in[i..len)
+ * ("3/12", "03.12.2027": two or three digit groups joined by one repeated
+ * '/', '.' or '-'), or 0 when there is none. i must start the digit run.
+ */
+static size_t numeric_date_run(const char *in, size_t i, size_t len)
+{
+    size_t j = i;
+    char sep = 0;
+    int groups = 0;
+    for (;;) {
+        size_t digits = 0;
+        while (j < len && is_ascii_digit((unsigned char)in[j]) && digits < 5) {
+            j++;
+            digits++;
+        }
+        if (digits == 0 || digits > 4)
+            return 0;
+        groups++;
+        if (groups == 3 || j >= len || (in[j] != '/' && in[j] != '.' && in[j] != '-'))
+            break;
+        if (sep && in[j] != sep)
+            break;
+        if (j + 1 >= len || !is_ascii_digit((unsigned char)in[j + 1]))
+            break;
+        sep = in[j];
+        j++;
+    }
+    /* A run glued to a following letter is something else ("3/12abc"). */
+    if (groups < 2 || (j < len && is_ascii_alnum((unsigned char)in[j])))
+        return 0;
+    return j - i;
+}
+
+/* Appends the space-separated words of normalised text[from..to) to the index. */
+static int index_words(struct ivrsm_words *w, size_t from, size_t to)
+{
+    size_t i = from;
+    while (i < to) {
+        size_t start = i;
+        while (i < to && w->text[i] != ' ')
+            i++;
+        if (w->count >= IVRSM_WORDS_MAX)
+            return -1;
+        w->start[w->count] = (unsigned short)start;
+        w->len[w->count] = (unsigned short)(i - start);
+        w->count++;
+        w->text[i] = '\0';
+        i++;
+    }
+    return 0;
+}
+
+/* Normalises in[from..to) into w->text at *used and indexes its words. */
+static int add_segment(struct ivrsm_words *w, size_t *used, const char *in, size_t from, size_t to)
+{
+    if (to <= from)
+        return 0;
+    int n = ivrsm_text_normalize(in + from, to - from, w->text + *used, sizeof w->text - *used);
+    if (n < 0)
+        return -1;
+    if (index_words(w, *used, *used + (size_t)n) != 0)
+        return -1;
+    *used += (size_t)n + 1;
+    return 0;
+}
+
+int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int keep_numeric_dates)
+{
+    w->count = 0;
+    if (len > IVRSM_COLLECT_INPUT_MAX || !ivrsm_utf8_valid(in, len))
+        return -1;
+    size_t used = 0;
+    size_t segment = 0;
+    for (size_t i = 0; keep_numeric_dates && i < len; i++) {
+        if (!is_ascii_digit((unsigned char)in[i]) ||
+            (i > 0 && is_ascii_digit((unsigned char)in[i - 1])))
+            continue;
+        size_t run = numeric_date_run(in, i, len);
+        if (run == 0)
+            continue;
+        if (add_segment(w, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX ||
+            used + run + 1 > sizeof w->text)
+            return -1;
+        memcpy(w->text + used, in + i, run);
+        w->text[used + run] = '\0';
+        w->start[w->count] = (unsigned short)used;
+        w->len[w->count] = (unsigned short)run;
+        w->count++;
+        used += run + 1;
+        i += run - 1;
+        segment = i + 1;
+    }
+    return add_segment(w, &used, in, segment, len);
+}
+
+int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
+{
+    if (i >= w->count || w->len[i] == 0)
+        return 0;
+    const char *s = w->text + w->start[i];
+    for (size_t k = 0; k < w->len[i]; k++) {
+        if (!is_ascii_digit((unsigned char)s[k]))
+            return 0;
+    }
+    return 1;
+}
+
+size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase)
+{
+    size_t n = 0;
+    const char *p = phrase;
+    while (*p) {
+        size_t plen = strcspn(p, " ");
+        if (at + n >= w->count || w->len[at + n] != plen ||
+            memcmp(w->text + w->start[at + n], p, plen) != 0)
+            return 0;
+        n++;
+        p += plen;
+        if (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
+size_t ivrsm_words_match_any(const struct ivrsm_words *w, size_t at, const char *const *phrases,
+                             size_t *which)
+{
+    size_t best = 0;
+    for (size_t i = 0; phrases && phrases[i]; i++) {
+        size_t n = ivrsm_words_match(w, at, phrases[i]);
+        if (n > best) {
+            best = n;
+            if (which)
+                *which = i;
+        }
+    }
+    return best;
+}
+
+size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *const *phrases)
+{
+    size_t n;
+    while ((n = ivrsm_words_match_any(w, at, phrases, NULL)) > 0)
+        at += n;
+    return at;
+}
+
+/* The longest entry of the number table starting at `at`, or NULL. */
+static const struct ivrsm_number_word *
+number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at, size_t *span)
+{
+    const struct ivrsm_number_word *best = NULL;
+    *span = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text; e++) {
+        size_t n = ivrsm_words_match(w, at, e->text);
+        if (n > *span) {
+            *span = n;
+            best = e;
+        }
+    }
+    return best;
+}
+
+/*
+ * The number that starts with table entry `base` (matched over `span` words
+ * at `at`): the base, then, when it takes one, an optional joiner and an
+ * addend in range, itself a number read greedily: "quatre vingt" + "dix
+ * neuf". The depth bound keeps a hostile table from recursing without end.
+ */
+static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, const struct ivrsm_number_word *base, size_t span,
+                               int *value, int depth);
+
+static size_t number_compound(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, int *value, int depth)
+{
+    size_t span;
+    const struct ivrsm_number_word *base = number_base(loc, w, at, &span);
+    if (!base)
+        return 0;
+    return number_from_base(loc, w, at, base, span, value, depth);
+}
+
+static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, const struct ivrsm_number_word *base, size_t span,
+                               int *value, int depth)
+{
+    *value = base->value;
+    if (base->addend_max <= 0 || depth >= 4)
+        return span;
+    size_t pos = at + span;
+    size_t joiner = ivrsm_words_match_any(w, pos, loc->number_joiners, NULL);
+    int addend;
+    size_t n = number_compound(loc, w, pos + joiner, &addend, depth + 1);
+    if (n > 0 && addend >= base->addend_min && addend <= base->addend_max) {
+        *value = base->value + addend;
+        return span + joiner + n;
+    }
+    return span;
+}
+
+size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                          int *value)
+{
+    return number_compound(loc, w, at, value, 0);
+}
+
+#define READINGS_MAX 8
+
+/* One way to read number words at a position: how many words, what value. */
+struct number_reading {
+    size_t span;
+    int value;
+};
+
+/*
+ * The readings of the number words at `at`, longest first: one per table
+ * entry matching there, each read as a whole number ("quatre vingt deux" is
+ * 82 from "quatre vingt", or 4 from "quatre"). A compound is never cut
+ * between its base and its addend: "trente quatre" is only 34.
+ * Returns how many were written to r (at most max).
+ */
+static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, struct number_reading *r, size_t max)
+{
+    size_t count = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text && count < max; e++) {
+        size_t span = ivrsm_words_match(w, at, e->text);
+        if (span == 0)
+            continue;
+        int value;
+        span = number_from_base(loc, w, at, e, span, &value, 0);
+        size_t j = count++;
+        while (j > 0 && r[j - 1].span < span) { /* insertion keeps the longest first */
+            r[j] = r[j - 1];
+            j--;
+        }
+        r[j].span = span;
+        r[j].value = value;
+    }
+    return count;
+}
+
+/* The search for digits behind ivrsm_words_digits(). */
+struct digits_search {
+    const struct ivrsm_locale *loc;
+    const struct ivrsm_words *w;
+    char *digits;
+    size_t cap;
+    ivrsm_digits_accept accept;
+    void *ctx;
+    int steps_left;     /* bounds the search on inputs built to explode it */
+    uint64_t pair_ends; /* bit i: a two-digit number said in words ends before digit i */
+    char fallback[64];  /* the first reading the callback called a fallback */
+    uint64_t fallback_pair_ends;
+    int have_fallback;
+};
+
+#define DIGITS_SEARCH_STEPS 256
+
+/* At the end of the words: 0 stops the search. */
+static int offer_digits(struct digits_search *s, size_t n)
+{
+    s->digits[n] = '\0';
+    int verdict = s->accept(s->digits, n, s->pair_ends, s->ctx);
+    if (verdict == IVRSM_DIGITS_TAKE)
+        return 0;
+    if (verdict == IVRSM_DIGITS_FALLBACK && !s->have_fallback && n < sizeof s->fallback) {
+        memcpy(s->fallback, s->digits, n + 1);
+        s->fallback_pair_ends = s->pair_ends;
+        s->have_fallback = 1;
+    }
+    return 1;
+}
+
+static int search_digits(struct digits_search *s, size_t at, size_t n)
+{
+    if (s->steps_left-- <= 0)
+        return 1;
+    at = ivrsm_words_skip_any(s->w, at, s->loc->digit_fillers);
+    if (at >= s->w->count)
+        return offer_digits(s, n);
+    if (ivrsm_word_is_digits(s->w, at)) {
+        size_t len = s->w->len[at];
+        if (n + len >= s->cap)
+            return 1;
+        memcpy(s->digits + n, s->w->text + s->w->start[at], len);
+        return search_digits(s, at + 1, n + len);
+    }
+    struct number_reading r[READINGS_MAX];
+    size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    for (size_t i = 0; i < count; i++) {
+        if (r[i].value < 0 || r[i].value > 99)
+            continue;
+        size_t len = r[i].value >= 10 ? 2 : 1;
+        if (n + len >= s->cap || n + len >= 64)
+            continue;
+        if (len == 2)
+            s->digits[n] = (char)('0' + r[i].value / 10);
+        s->digits[n + len - 1] = (char)('0' + r[i].value % 10);
+        const uint64_t saved = s->pair_ends;
+        if (len == 2)
+            s->pair_ends |= (uint64_t)1 << (n + 2);
+        int rc = search_digits(s, at + r[i].span, n + len);
+        s->pair_ends = saved;
+        if (rc == 0)
+            return 0;
+    }
+    return 1;
+}
+
+int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx)
+{
+    if (cap == 0)
+        return 1;
+    struct digits_search s = {loc, w, scratch, cap, accept, ctx, DIGITS_SEARCH_STEPS, 0, {0}, 0, 0};
+    if (search_digits(&s, at, 0) == 0)
+        return 0;
+    if (!s.have_fallback)
+        return 1;
+    /* Offer the fallback again: the callback's output is the last reading offered. */
+    size_t n = strlen(s.fallback);
+    memcpy(scratch, s.fallback, n + 1);
+    return accept(scratch, n, s.fallback_pair_ends, ctx) == IVRSM_DIGITS_REJECT ? 1 : 0;
+}

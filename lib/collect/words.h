@@ -1,0 +1,96 @@
+/*
+ * Words: an input split into normalised words, and what the collect parsers
+ * read in them (phrases from a list, numbers said in words, digit strings).
+ */
+#ifndef IVRSM_WORDS_H
+#define IVRSM_WORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collect.h"
+
+/* The longest input a parser looks at, in bytes; longer inputs are not values. */
+#define IVRSM_COLLECT_INPUT_MAX 4096
+#define IVRSM_WORDS_MAX (IVRSM_COLLECT_INPUT_MAX / 2 + 1)
+
+struct ivrsm_words {
+    char text[2 * IVRSM_COLLECT_INPUT_MAX + 2]; /* the words, each followed by a NUL */
+    size_t count;
+    unsigned short start[IVRSM_WORDS_MAX]; /* offset of word i in text */
+    unsigned short len[IVRSM_WORDS_MAX];   /* its length in bytes */
+};
+
+/*
+ * Splits in[0..len) into normalised words (ivrsm_text_normalize). When
+ * keep_numeric_dates is nonzero, a run such as "3/12" or "03.12.2027"
+ * (digits separated by one repeated '/', '.' or '-') stays one word, as
+ * written, instead of being cut at its separators.
+ * Returns 0, or -1 when the input is longer than IVRSM_COLLECT_INPUT_MAX or
+ * not valid UTF-8.
+ */
+int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int keep_numeric_dates);
+
+/* Nonzero when word i is made of ASCII digits only. */
+int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i);
+
+/*
+ * When the words from `at` on start with `phrase` (normalised, words separated
+ * by one space), returns how many words it spans; otherwise 0.
+ */
+size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase);
+
+/*
+ * The longest phrase of the NULL-terminated list that the words from `at` on
+ * start with: returns its word count (0 when none matches) and stores its
+ * index in *which when which is not NULL.
+ */
+size_t ivrsm_words_match_any(const struct ivrsm_words *w, size_t at, const char *const *phrases,
+                             size_t *which);
+
+/* Skips any run of the phrases in the list from `at` on; returns the next position. */
+size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *const *phrases);
+
+/*
+ * Reads a number said in words from `at` on with the locale's number table
+ * ("trente quatre", "quatre vingt dix neuf", "vingt et un"). Returns the words
+ * it spans and stores the value in *value, or 0 when no number starts there.
+ * Digit words ("34") are not read here: callers treat them as digit strings.
+ */
+size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                          int *value);
+
+/* What an ivrsm_digits_accept callback says of a candidate digit string. */
+enum {
+    IVRSM_DIGITS_TAKE = 0,    /* the value: stop searching */
+    IVRSM_DIGITS_REJECT = 1,  /* not a value: try another reading */
+    IVRSM_DIGITS_FALLBACK = 2 /* a value, but a better reading may follow: keep searching */
+};
+
+/*
+ * Called with each candidate digit string of ivrsm_words_digits(). Bit i of
+ * pair_ends is set when a two-digit number said in words ends just before
+ * digits[i] (i <= len). Returns an IVRSM_DIGITS_* verdict.
+ */
+typedef int (*ivrsm_digits_accept)(const char *digits, size_t len, uint64_t pair_ends, void *ctx);
+
+/*
+ * Reads the words from `at` to the end as a string of digits, for phone
+ * numbers and codes: digit words are copied as written ("06"), numbers said
+ * in words from 0 to 99 give one digit below 10 and two from 10 on ("zero
+ * six douze" = "0612"), the locale's digit fillers are skipped.
+ *
+ * Number words can be grouped in more than one way ("quatre vingt deux" is
+ * 82, or 4 then 22), so readings are tried longest compounds
+ * first and each complete digit string is offered to `accept` until it takes
+ * one; when it never does, the first string it called a fallback is offered
+ * again and taken (so that the callback's last output is that one).
+ * `scratch` (cap bytes) holds the string being built; the search is bounded
+ * in steps and in digits (cap - 1, at most 62).
+ * Returns 0 when a reading was taken, 1 when none was (another word, a
+ * number above 99, too many digits).
+ */
+int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx);
+
+#endif
