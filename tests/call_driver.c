@@ -15,7 +15,8 @@ const canned seed_responses[] = {
     {"list_appointments", 200,
      "{\"count\":3,\"appointments\":[{\"id\":\"apt-1\"},{\"id\":\"apt-2\"},{\"id\":\"apt-3\"}],"
      "\"summary_voice\":\"Premier rendez-vous : le jeudi 3 décembre à 14 heures 30.\"}"},
-    {"get_appointment", 200, "{\"id\":\"apt-1\",\"voice_detail\":\"Le jeudi 3 décembre à 14 heures 30, au cabinet.\"}"},
+    {"get_appointment", 200,
+     "{\"id\":\"apt-1\",\"voice_detail\":\"Le jeudi 3 décembre à 14 heures 30, au cabinet.\"}"},
     {"confirm_appointment", 200, "{\"ok\":true}"},
     {"cancel_appointment", 200, "{\"ok\":true}"},
     {"request_callback", 200, "{\"ok\":true}"},
@@ -50,8 +51,10 @@ ivrsm_machine *load_yaml_text(const char *yaml)
 {
     ivrsm_machine *m = NULL;
     ivrsm_error err;
-    int rc = ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "test.yaml", &m, &err);
-    ck_assert_msg(rc == 0, "load failed: %d:%d %s: %s", err.line, err.column, err.path, err.message);
+    int rc =
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "test.yaml", &m, &err);
+    ck_assert_msg(rc == 0, "load failed: %d:%d %s: %s", err.line, err.column, err.path,
+                  err.message);
     return m;
 }
 
@@ -148,7 +151,7 @@ static void drain(call *c)
         bool answer = false;
         const ivrsm_command *cmd;
         while ((cmd = ivrsm_session_next_command(c->s)) != NULL) {
-            json_array_append_new(c->log, s_command_to_json(cmd));
+            json_array_append_new(c->log, ivrsm_s_command_to_json(cmd));
             static const char *names[] = {"", "say", "ask", "http", "handoff", "hangup"};
             snprintf(c->last_type, sizeof(c->last_type), "%s", names[cmd->type]);
             if (cmd->text)

@@ -63,7 +63,7 @@ static void expect_failure(const char *text, size_t len, ivrsm_format fmt, int c
 
 static const m_state *state(const ivrsm_machine *m, const char *name)
 {
-    int32_t i = m_find_state(m, name);
+    int32_t i = ivrsm_m_find_state(m, name);
     ck_assert_msg(i != M_NONE, "no state %s", name);
     return &m->states[i];
 }
@@ -249,10 +249,10 @@ START_TEST(test_mini_yaml_model)
 
     /* Intents, normalised. */
     ck_assert_uint_eq(m->intent_count, 3);
-    int32_t yes = m_find_intent(m, "yes");
+    int32_t yes = ivrsm_m_find_intent(m, "yes");
     ck_assert_int_eq(yes, 0);
-    ck_assert_int_eq(m_find_intent(m, "nope"), M_NONE);
-    ck_assert_int_eq(m_find_intent(m, NULL), M_NONE);
+    ck_assert_int_eq(ivrsm_m_find_intent(m, "nope"), M_NONE);
+    ck_assert_int_eq(ivrsm_m_find_intent(m, NULL), M_NONE);
     ck_assert_str_eq(m->intents[yes].utterances_norm[1], "d accord");
     ck_assert_str_eq(m->intents[yes].utterances_norm[2], "oui bien sur");
     ck_assert_uint_eq(m->intents[yes].utterance_lens[2], 12);
@@ -281,7 +281,7 @@ START_TEST(test_mini_yaml_states)
     ck_assert_uint_eq(w->route_count, 3);
     ck_assert_int_eq(w->routes[0].kind, M_ROUTE_INTENT);
     ck_assert_int_eq(w->routes[0].intent, 0);
-    ck_assert_int_eq(w->routes[0].next, m_find_state(m, "phone"));
+    ck_assert_int_eq(w->routes[0].next, ivrsm_m_find_state(m, "phone"));
     ck_assert_int_eq(w->routes[0].pos.line, 48);
     ck_assert_uint_eq(w->routes[0].set.count, 2);
     ck_assert_str_eq(w->routes[0].set.items[0].key, "consent");
@@ -293,9 +293,9 @@ START_TEST(test_mini_yaml_states)
     ck_assert_uint_eq(w->routes[2].text_len, 17);
     ck_assert(w->noinput.present);
     ck_assert_int_eq(w->noinput.max, 2);
-    ck_assert_int_eq(w->noinput.next, m_find_state(m, "bye"));
+    ck_assert_int_eq(w->noinput.next, ivrsm_m_find_state(m, "bye"));
     ck_assert_int_eq(w->nomatch.max, 4); /* "${globals.max_retries}" keeps its type */
-    ck_assert_int_eq(w->nomatch.next, m_find_state(m, "welcome"));
+    ck_assert_int_eq(w->nomatch.next, ivrsm_m_find_state(m, "welcome"));
     ck_assert(!w->fallback.present);
     ck_assert_int_eq(w->next, M_NONE);
 
@@ -326,7 +326,7 @@ START_TEST(test_mini_yaml_states)
     ck_assert_str_eq(p->collect.required[0], "phone_e164");
     ck_assert(p->collect.retry.present);
     ck_assert_int_eq(p->collect.retry.max, 2);
-    ck_assert_int_eq(p->collect.retry.on_fail_next, m_find_state(m, "agent"));
+    ck_assert_int_eq(p->collect.retry.on_fail_next, ivrsm_m_find_state(m, "agent"));
     /* A bare endpoint name, and the nested on_success / on_fail. */
     ck_assert(p->action.present);
     ck_assert_int_eq(p->action.endpoint, 0);
@@ -335,8 +335,8 @@ START_TEST(test_mini_yaml_states)
     ck_assert_int_eq(p->action.path_params.items[0].value.kind, MV_TEMPLATE);
     ck_assert(json_is_true(p->action.query.items[0].value.literal));
     ck_assert(p->on_success.present);
-    ck_assert_int_eq(p->on_success.next, m_find_state(m, "book"));
-    ck_assert_int_eq(p->on_fail.next, m_find_state(m, "agent"));
+    ck_assert_int_eq(p->on_success.next, ivrsm_m_find_state(m, "book"));
+    ck_assert_int_eq(p->on_fail.next, ivrsm_m_find_state(m, "agent"));
 
     const m_state *b = state(m, "book");
     ck_assert_int_eq(b->action.endpoint, 1); /* from ${globals.endpoints.book} */
@@ -363,7 +363,7 @@ START_TEST(test_mini_yaml_states)
     ck_assert(a->handoff.enabled); /* globals.handoff.enabled */
     ck_assert_str_eq(tmpl_src(a->handoff.queue), "care");
     ck_assert_ptr_null(a->handoff.prompt); /* the runtime says globals.handoff.prompt */
-    ck_assert_int_eq(a->on_fail.next, m_find_state(m, "bye"));
+    ck_assert_int_eq(a->on_fail.next, ivrsm_m_find_state(m, "bye"));
 
     const m_state *l = state(m, "literal");
     ck_assert_int_eq(l->action.endpoint, M_NONE);
@@ -394,19 +394,20 @@ START_TEST(test_seed_yaml_json_same_model)
     ck_assert_uint_eq(y->state_count, 37);
     ck_assert_str_eq(y->states[y->initial].name, "ivr.entry");
     /* YAML 1.2: yes and no are intent names, not booleans. */
-    ck_assert_int_ne(m_find_intent(y, "yes"), M_NONE);
-    ck_assert_int_ne(m_find_intent(y, "no"), M_NONE);
+    ck_assert_int_ne(ivrsm_m_find_intent(y, "yes"), M_NONE);
+    ck_assert_int_ne(ivrsm_m_find_intent(y, "no"), M_NONE);
     const m_state *otp = state(y, "ivr.auth.verify_otp");
     ck_assert_int_eq(otp->collect.mode, IVRSM_COLLECT_OTP);
     ck_assert_int_eq(otp->collect.length, 6);
     ck_assert_int_eq(otp->collect.retry.max, 2); /* ${globals.max_retries} */
-    ck_assert_int_eq(otp->collect.retry.on_fail_next, m_find_state(y, "ivr.auth.verify_otp.retry"));
+    ck_assert_int_eq(otp->collect.retry.on_fail_next,
+                     ivrsm_m_find_state(y, "ivr.auth.verify_otp.retry"));
     ck_assert_str_eq(y->endpoints[otp->action.endpoint].name, "verify_otp");
     const m_state *agent = state(y, "ivr.handoff.to_agent");
     ck_assert(agent->handoff.enabled);
     ck_assert_str_eq(tmpl_src(agent->handoff.queue), "care_queue_1");
-    ck_assert_int_eq(y->handoff_state, m_find_state(y, "ivr.handoff.to_agent"));
-    ck_assert_int_eq(y->goodbye_state, m_find_state(y, "ivr.goodbye"));
+    ck_assert_int_eq(y->handoff_state, ivrsm_m_find_state(y, "ivr.handoff.to_agent"));
+    ck_assert_int_eq(y->goodbye_state, ivrsm_m_find_state(y, "ivr.goodbye"));
     const m_state *entry = state(y, "ivr.entry");
     ck_assert_str_eq(tmpl_src(entry->prompt.prompt),
                      "Bonjour et bienvenue. Pour prendre ou modifier un rendez-vous, dites "
@@ -491,13 +492,13 @@ START_TEST(test_yaml_features)
                   "...\n",
                   IVRSM_FORMAT_AUTO);
     ck_assert_str_eq(m->name, "7");
-    ck_assert_int_eq(m_find_intent(m, "on"), 0);
+    ck_assert_int_eq(ivrsm_m_find_intent(m, "on"), 0);
     ck_assert_str_eq(m->intents[1].dtmf[0], "1");
     const m_state *copy = state(m, "copy");
     ck_assert_int_eq(copy->type, M_PROMPT_AND_LISTEN);
     ck_assert_str_eq(tmpl_src(copy->prompt.prompt), "Re-bonjour");
     ck_assert_uint_eq(copy->route_count, 2);
-    ck_assert_int_eq(copy->routes[1].next, m_find_state(m, "end"));
+    ck_assert_int_eq(copy->routes[1].next, ivrsm_m_find_state(m, "end"));
     ivrsm_machine_unref(m);
 }
 END_TEST
@@ -547,7 +548,8 @@ START_TEST(test_refcount_and_lookup)
     ck_assert_int_eq(ivrsm_machine_state_index(m, "ivr.nowhere"), IVRSM_ENOTFOUND);
     ck_assert_int_eq(ivrsm_machine_state_index(m, NULL), IVRSM_ENOTFOUND);
     ck_assert_int_eq(ivrsm_machine_state_index(NULL, "x"), IVRSM_ENOTFOUND);
-    ck_assert_int_eq(m_find_state(m, "ivr.goodbye"), (int32_t)ivrsm_machine_state_count(m) - 1);
+    ck_assert_int_eq(ivrsm_m_find_state(m, "ivr.goodbye"),
+                     (int32_t)ivrsm_machine_state_count(m) - 1);
     ivrsm_machine_unref(m);
 }
 END_TEST

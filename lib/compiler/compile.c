@@ -27,47 +27,48 @@ static bool dtmf_valid(const char *s, size_t len)
 /* Read a list of strings into an arena array; false when it is not one. */
 static bool string_list(cc *c, const dom_node *n, const char ***out, size_t *count)
 {
-    if (!cc_expect(c, n, DOM_LIST, "a list of strings"))
+    if (!ivrsm_cc_expect(c, n, DOM_LIST, "a list of strings"))
         return false;
     *out = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(char *)) : NULL;
     if (n->count && !*out) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return false;
     }
     *count = 0;
     for (size_t i = 0; i < n->count; i++) {
-        size_t mark = cc_push_index(c, i);
-        if (cc_expect(c, n->items[i], DOM_STRING, "a string"))
+        size_t mark = ivrsm_cc_push_index(c, i);
+        if (ivrsm_cc_expect(c, n->items[i], DOM_STRING, "a string"))
             (*out)[(*count)++] = n->items[i]->text;
-        cc_pop(c, mark);
+        ivrsm_cc_pop(c, mark);
     }
     return true;
 }
 
 static void compile_intent_dtmf(cc *c, m_intent *in, const dom_node *list)
 {
-    size_t mark = cc_push_key(c, "dtmf");
+    size_t mark = ivrsm_cc_push_key(c, "dtmf");
     const char **raw = NULL;
     size_t count = 0;
     if (string_list(c, list, &raw, &count)) {
         in->dtmf = raw;
         for (size_t i = 0; i < count; i++) {
-            size_t m2 = cc_push_index(c, i);
+            size_t m2 = ivrsm_cc_push_index(c, i);
             if (!dtmf_valid(raw[i], strlen(raw[i]))) {
-                cc_error(c, "invalid-value", list->items[i]->line, list->items[i]->column,
-                         "dtmf: \"%s\" is not a key sequence (1 to 32 of 0-9, *, #, A-D)", raw[i]);
+                ivrsm_cc_error(c, "invalid-value", list->items[i]->line, list->items[i]->column,
+                               "dtmf: \"%s\" is not a key sequence (1 to 32 of 0-9, *, #, A-D)",
+                               raw[i]);
             } else {
                 in->dtmf[in->dtmf_count++] = ivrsm_arena_strdup(c->arena, raw[i]);
             }
-            cc_pop(c, m2);
+            ivrsm_cc_pop(c, m2);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *list)
 {
-    size_t mark = cc_push_key(c, "utterances");
+    size_t mark = ivrsm_cc_push_key(c, "utterances");
     const char **raw = NULL;
     size_t count = 0;
     if (string_list(c, list, &raw, &count) && count) {
@@ -75,8 +76,8 @@ static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *list)
         in->utterances_norm = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
         in->utterance_lens = ivrsm_arena_alloc(c->arena, count * sizeof(size_t));
         if (!in->utterances || !in->utterances_norm || !in->utterance_lens) {
-            cc_nomem(c);
-            cc_pop(c, mark);
+            ivrsm_cc_nomem(c);
+            ivrsm_cc_pop(c, mark);
             return;
         }
         for (size_t i = 0; i < count; i++) {
@@ -84,24 +85,25 @@ static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *list)
             size_t cap = 2 * len + 2;
             char *norm = ivrsm_arena_alloc(c->arena, cap);
             int n = norm ? ivrsm_text_normalize(raw[i], len, norm, cap) : -1;
-            size_t m2 = cc_push_index(c, i);
+            size_t m2 = ivrsm_cc_push_index(c, i);
             if (!norm) {
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
             } else if (n <= 0) {
                 const dom_node *item = list->items[i];
-                cc_error(c, "invalid-value", item->line, item->column,
-                         "utterances: \"%s\" has no words to match (only spaces or punctuation)",
-                         raw[i]);
+                ivrsm_cc_error(
+                    c, "invalid-value", item->line, item->column,
+                    "utterances: \"%s\" has no words to match (only spaces or punctuation)",
+                    raw[i]);
             } else {
                 size_t k = in->utterance_count++;
                 in->utterances[k] = ivrsm_arena_strdup(c->arena, raw[i]);
                 in->utterances_norm[k] = norm;
                 in->utterance_lens[k] = (size_t)n;
             }
-            cc_pop(c, m2);
+            ivrsm_cc_pop(c, m2);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_intent(cc *c, m_intent *in, const dom_pair *p)
@@ -109,68 +111,69 @@ static void compile_intent(cc *c, m_intent *in, const dom_pair *p)
     static const char *const keys[] = {"utterances", "dtmf", NULL};
     in->name = ivrsm_arena_strdup(c->arena, p->key);
     in->pos = (m_pos){p->line, p->column};
-    size_t mark = cc_push_key(c, p->key);
+    size_t mark = ivrsm_cc_push_key(c, p->key);
     const dom_node *n = p->value;
     char owner[300];
     snprintf(owner, sizeof(owner), "intent '%s'", p->key);
-    if (cc_expect(c, n, DOM_MAP, "a map with utterances and/or dtmf")) {
-        cc_check_keys(c, n, keys, owner);
-        const dom_node *utt = dom_get(n, "utterances"), *dtmf = dom_get(n, "dtmf");
+    if (ivrsm_cc_expect(c, n, DOM_MAP, "a map with utterances and/or dtmf")) {
+        ivrsm_cc_check_keys(c, n, keys, owner);
+        const dom_node *utt = ivrsm_dom_get(n, "utterances"), *dtmf = ivrsm_dom_get(n, "dtmf");
         if (!utt && !dtmf)
-            cc_error(c, "missing-key", p->line, p->column,
-                     "intent '%s' has neither 'utterances' nor 'dtmf' (give at least one)", p->key);
+            ivrsm_cc_error(c, "missing-key", p->line, p->column,
+                           "intent '%s' has neither 'utterances' nor 'dtmf' (give at least one)",
+                           p->key);
         if (utt)
             compile_intent_utterances(c, in, utt);
         if (dtmf)
             compile_intent_dtmf(c, in, dtmf);
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_intents(cc *c, dom_node *intents)
 {
     if (!intents)
         return;
-    size_t mark = cc_push_key(c, "intents");
-    intents = globals_resolve(c, intents);
+    size_t mark = ivrsm_cc_push_key(c, "intents");
+    intents = ivrsm_globals_resolve(c, intents);
     c->info->intents = intents;
-    if (intents && cc_expect(c, intents, DOM_MAP, "a map of intent name → intent") &&
+    if (intents && ivrsm_cc_expect(c, intents, DOM_MAP, "a map of intent name → intent") &&
         intents->count) {
         c->m->intents = ivrsm_arena_alloc(c->arena, intents->count * sizeof(m_intent));
         if (!c->m->intents) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         } else {
             for (size_t i = 0; i < intents->count; i++)
                 compile_intent(c, &c->m->intents[i], &intents->pairs[i]);
             c->m->intent_count = intents->count;
             c->m->intent_slots =
-                machine_build_index(c->arena, &c->m->intents[0].name, sizeof(m_intent),
-                                    c->m->intent_count, &c->m->intent_slot_mask);
+                ivrsm_machine_build_index(c->arena, &c->m->intents[0].name, sizeof(m_intent),
+                                          c->m->intent_count, &c->m->intent_slot_mask);
             if (!c->m->intent_slots)
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* --- States --------------------------------------------------------------------- */
 
 static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where)
 {
-    size_t mark = cc_push_key(c, "states");
+    size_t mark = ivrsm_cc_push_key(c, "states");
     bool ok = false;
-    if (!cc_expect(c, states, DOM_MAP, "a map of state name → state")) {
+    if (!ivrsm_cc_expect(c, states, DOM_MAP, "a map of state name → state")) {
     } else if (states->count == 0) {
-        cc_error(c, "missing-key", where->line, where->column,
-                 "states is empty (a machine needs at least one state)");
+        ivrsm_cc_error(c, "missing-key", where->line, where->column,
+                       "states is empty (a machine needs at least one state)");
     } else if (states->count > IVRSM_MAX_STATES) {
-        cc_error_code(c, IVRSM_ELIMIT, "limit", where->line, where->column,
-                      "the machine has %zu states, more than the limit of %d", states->count,
-                      IVRSM_MAX_STATES);
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", where->line, where->column,
+                            "the machine has %zu states, more than the limit of %d", states->count,
+                            IVRSM_MAX_STATES);
     } else {
         c->m->states = ivrsm_arena_alloc(c->arena, states->count * sizeof(m_state));
         if (!c->m->states) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         } else {
             for (size_t i = 0; i < states->count; i++) {
                 m_state *st = &c->m->states[i];
@@ -178,37 +181,37 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
                 st->pos = (m_pos){states->pairs[i].line, states->pairs[i].column};
                 st->next = M_NONE;
                 if (!st->name)
-                    cc_nomem(c);
+                    ivrsm_cc_nomem(c);
             }
             c->m->state_count = states->count;
             c->info->broken = calloc(states->count, 1);
             if (!c->info->broken)
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
             c->m->state_slots =
-                machine_build_index(c->arena, &c->m->states[0].name, sizeof(m_state),
-                                    c->m->state_count, &c->m->state_slot_mask);
+                ivrsm_machine_build_index(c->arena, &c->m->states[0].name, sizeof(m_state),
+                                          c->m->state_count, &c->m->state_slot_mask);
             ok = c->m->state_slots != NULL && c->info->broken != NULL;
             if (!ok)
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
     return ok;
 }
 
 static void compile_states(cc *c, const dom_pair *where)
 {
-    size_t mark = cc_push_key(c, "states");
-    dom_node *states = globals_resolve(c, where->value);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "states");
+    dom_node *states = ivrsm_globals_resolve(c, where->value);
+    ivrsm_cc_pop(c, mark);
     c->info->states = states;
     if (!states || !allocate_states(c, states, where))
         return;
     for (size_t i = 0; i < states->count; i++) {
         c->state = (int32_t)i;
-        mark = cc_push_key(c, "states");
-        cc_state(c, (int32_t)i, &states->pairs[i]);
-        cc_pop(c, mark);
+        mark = ivrsm_cc_push_key(c, "states");
+        ivrsm_cc_state(c, (int32_t)i, &states->pairs[i]);
+        ivrsm_cc_pop(c, mark);
     }
     c->state = M_NONE;
     for (size_t i = 0; i < c->m->state_count; i++) {
@@ -219,22 +222,23 @@ static void compile_states(cc *c, const dom_pair *where)
     }
 }
 
-int32_t cc_state_ref(cc *c, const dom_node *n)
+int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
 {
-    if (!cc_expect(c, n, DOM_STRING, "a state name"))
+    if (!ivrsm_cc_expect(c, n, DOM_STRING, "a state name"))
         return M_NONE;
-    int32_t idx = m_find_state(c->m, n->text);
+    int32_t idx = ivrsm_m_find_state(c->m, n->text);
     if (idx != M_NONE)
         return idx;
-    const char *guess = c->m->state_count ? cc_suggest(n->text, &c->m->states[0].name,
-                                                       sizeof(m_state), c->m->state_count)
+    const char *guess = c->m->state_count ? ivrsm_cc_suggest(n->text, &c->m->states[0].name,
+                                                             sizeof(m_state), c->m->state_count)
                                           : NULL;
     if (guess)
-        cc_error(c, "dangling-next", n->line, n->column,
-                 "%s: no state named '%s'; did you mean '%s'?", cc_field(c), n->text, guess);
+        ivrsm_cc_error(c, "dangling-next", n->line, n->column,
+                       "%s: no state named '%s'; did you mean '%s'?", ivrsm_cc_field(c), n->text,
+                       guess);
     else
-        cc_error(c, "dangling-next", n->line, n->column, "%s: no state named '%s'", cc_field(c),
-                 n->text);
+        ivrsm_cc_error(c, "dangling-next", n->line, n->column, "%s: no state named '%s'",
+                       ivrsm_cc_field(c), n->text);
     return M_NONE;
 }
 
@@ -247,10 +251,10 @@ static const char *const top_keys[] = {"machine",     "version", "locale",  "tim
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
     const char *s = NULL;
-    if (!dom_get(root, key))
-        cc_missing(c, root->line, root->column, key, "the document");
+    if (!ivrsm_dom_get(root, key))
+        ivrsm_cc_missing(c, root->line, root->column, key, "the document");
     else
-        cc_get_string(c, root, key, &s);
+        ivrsm_cc_get_string(c, root, key, &s);
     return s;
 }
 
@@ -260,55 +264,55 @@ static void compile_identity(cc *c, const dom_node *root)
     const char *name = required_string(c, root, "machine");
     const char *version = required_string(c, root, "version");
     const char *locale = "fr-FR", *timezone = "UTC", *ignored;
-    cc_get_string(c, root, "locale", &locale);
-    cc_get_string(c, root, "timezone", &timezone);
-    cc_get_string(c, root, "description", &ignored);
-    cc_get_string(c, root, "$schema", &ignored);
+    ivrsm_cc_get_string(c, root, "locale", &locale);
+    ivrsm_cc_get_string(c, root, "timezone", &timezone);
+    ivrsm_cc_get_string(c, root, "description", &ignored);
+    ivrsm_cc_get_string(c, root, "$schema", &ignored);
     m->name = ivrsm_arena_strdup(c->arena, name ? name : "");
     m->version = ivrsm_arena_strdup(c->arena, version ? version : "");
     m->locale_tag = ivrsm_arena_strdup(c->arena, locale);
     m->timezone = ivrsm_arena_strdup(c->arena, timezone);
     m->source = ivrsm_arena_strdup(c->arena, c->doc->name);
     if (!m->name || !m->version || !m->locale_tag || !m->timezone || !m->source) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return;
     }
     m->locale = ivrsm_locale_find(locale);
-    const dom_node *n = dom_get(root, "locale");
+    const dom_node *n = ivrsm_dom_get(root, "locale");
     if (!m->locale) {
-        size_t mark = cc_push_key(c, "locale");
-        cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
-                 "locale: unknown locale '%s' (known: fr-FR)", locale);
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_key(c, "locale");
+        ivrsm_cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
+                       "locale: unknown locale '%s' (known: fr-FR)", locale);
+        ivrsm_cc_pop(c, mark);
     }
     m->tz = ivrsm_tz_new(timezone);
-    n = dom_get(root, "timezone");
+    n = ivrsm_dom_get(root, "timezone");
     if (!m->tz) {
         /* ivrsm_tz_new() says NULL for an unknown zone and for no memory alike. */
-        if (dom_memory_exhausted()) {
-            cc_nomem(c);
+        if (ivrsm_dom_memory_exhausted()) {
+            ivrsm_cc_nomem(c);
             return;
         }
-        size_t mark = cc_push_key(c, "timezone");
-        cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
-                 "timezone: unknown time zone '%s' (expected an IANA name such as "
-                 "Europe/Paris, or a POSIX TZ rule)",
-                 timezone);
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_key(c, "timezone");
+        ivrsm_cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
+                       "timezone: unknown time zone '%s' (expected an IANA name such as "
+                       "Europe/Paris, or a POSIX TZ rule)",
+                       timezone);
+        ivrsm_cc_pop(c, mark);
     }
 }
 
 static void compile_initial(cc *c, const dom_node *root)
 {
     c->m->initial = c->m->state_count ? 0 : M_NONE;
-    const dom_node *n = dom_get(root, "initial");
+    const dom_node *n = ivrsm_dom_get(root, "initial");
     if (!n || !c->m->state_count)
         return;
-    size_t mark = cc_push_key(c, "initial");
-    int32_t idx = cc_state_ref(c, n);
+    size_t mark = ivrsm_cc_push_key(c, "initial");
+    int32_t idx = ivrsm_cc_state_ref(c, n);
     if (idx != M_NONE)
         c->m->initial = idx;
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static size_t machine_memory(const struct ivrsm_machine *m)
@@ -327,8 +331,8 @@ static size_t machine_memory(const struct ivrsm_machine *m)
     return total;
 }
 
-int compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
-                    struct ivrsm_machine **out)
+int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
+                          struct ivrsm_machine **out)
 {
     *out = NULL;
     struct ivrsm_machine *m = calloc(1, sizeof(*m));
@@ -346,26 +350,26 @@ int compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
     cc c = {.doc = doc, .diag = diag, .m = m, .arena = m->arena, .info = info, .state = M_NONE};
     const dom_node *root = doc->root;
 
-    cc_check_keys(&c, root, top_keys, "the document");
+    ivrsm_cc_check_keys(&c, root, top_keys, "the document");
     compile_identity(&c, root);
-    cc_globals(&c, dom_get(root, "globals"));
-    compile_intents(&c, dom_get(root, "intents"));
-    const dom_pair *states = dom_get_pair(root, "states");
+    ivrsm_cc_globals(&c, ivrsm_dom_get(root, "globals"));
+    compile_intents(&c, ivrsm_dom_get(root, "intents"));
+    const dom_pair *states = ivrsm_dom_get_pair(root, "states");
     if (states)
         compile_states(&c, states);
     else
-        cc_missing(&c, root->line, root->column, "states", "the document");
+        ivrsm_cc_missing(&c, root->line, root->column, "states", "the document");
     compile_initial(&c, root);
     m->memory = machine_memory(m);
     if (c.nomem) {
-        machine_destroy(m);
+        ivrsm_machine_destroy(m);
         return IVRSM_ENOMEM;
     }
     *out = m;
     return 0;
 }
 
-void compile_info_free(compile_info *info)
+void ivrsm_compile_info_free(compile_info *info)
 {
     free(info->sites);
     free(info->broken);

@@ -70,18 +70,18 @@ typedef struct cc {
  * validator can run on it), NULL only when memory ran out.
  * Returns 0, or IVRSM_ENOMEM.
  */
-int compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
-                    struct ivrsm_machine **out);
-void compile_info_free(compile_info *info);
+int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
+                          struct ivrsm_machine **out);
+void ivrsm_compile_info_free(compile_info *info);
 
 /* Free a machine regardless of its reference count (machine.c). */
-void machine_destroy(struct ivrsm_machine *m);
+void ivrsm_machine_destroy(struct ivrsm_machine *m);
 /*
  * Build an open-addressing index of `count` names (slot = index + 1, 0 empty)
  * in the arena. Returns the slots and sets *mask, or NULL on no memory.
  */
-uint32_t *machine_build_index(ivrsm_arena *arena, const char *const *names, size_t stride,
-                              size_t count, size_t *mask);
+uint32_t *ivrsm_machine_build_index(ivrsm_arena *arena, const char *const *names, size_t stride,
+                                    size_t count, size_t *mask);
 
 /* A transition out of a state, for the validator's graph walks and `ivrsm graph`. */
 typedef enum m_edge_kind {
@@ -101,7 +101,7 @@ typedef struct m_edge {
     size_t route; /* M_EDGE_ROUTE only */
 } m_edge;
 
-/* Most edges a state can have: room for machine_edges(). */
+/* Most edges a state can have: room for ivrsm_machine_edges(). */
 #define M_EDGES_MAX(st) ((st)->route_count + 7)
 
 /*
@@ -109,93 +109,93 @@ typedef struct m_edge {
  * skipped), in a fixed order: routes, noinput, nomatch, fallback, retry,
  * next, on_success, on_fail. `out` holds M_EDGES_MAX(st). Returns the count.
  */
-size_t machine_edges(const m_state *st, m_edge *out);
+size_t ivrsm_machine_edges(const m_state *st, m_edge *out);
 /* True for the states that stop and wait for the caller (listen, prompt_and_listen). */
-bool machine_state_waits(const m_state *st);
+bool ivrsm_machine_state_waits(const m_state *st);
 
 /*
  * Run the rules of validate.c on a compiled machine. Errors (input-free
  * cycles) are always checked; warnings only when `warnings` is set.
  */
-void validate_machine(const struct ivrsm_machine *m, const compile_info *info,
-                      ivrsm_diagnostics *diag, bool warnings);
+void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
+                            ivrsm_diagnostics *diag, bool warnings);
 
 /* --- Paths ---------------------------------------------------------------- */
 
 /* Append ".key" (or "key" at the root) to the current path; returns the mark to pop to. */
-size_t cc_push_key(cc *c, const char *key);
+size_t ivrsm_cc_push_key(cc *c, const char *key);
 /* Append "[i]". */
-size_t cc_push_index(cc *c, size_t i);
-void cc_pop(cc *c, size_t mark);
+size_t ivrsm_cc_push_index(cc *c, size_t i);
+void ivrsm_cc_pop(cc *c, size_t mark);
 /* The last component of the current path ("next", "max", "routes[2]"...). */
-const char *cc_field(const cc *c);
+const char *ivrsm_cc_field(const cc *c);
 
 /* --- Reporting (at the current path) ------------------------------------ */
 
-void cc_error(cc *c, const char *rule, int line, int column, const char *fmt, ...)
+void ivrsm_cc_error(cc *c, const char *rule, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-void cc_error_code(cc *c, int code, const char *rule, int line, int column, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+void ivrsm_cc_error_code(cc *c, int code, const char *rule, int line, int column, const char *fmt,
+                         ...) __attribute__((format(printf, 6, 7)));
 /* Report allocation failure once. */
-void cc_nomem(cc *c);
+void ivrsm_cc_nomem(cc *c);
 
 /* --- Typed reads ---------------------------------------------------------- */
 
 /* Describe a node for "found ..." messages: `a string ("two")`, `a map`. Uses buf. */
-const char *cc_describe(const dom_node *n, char *buf, size_t cap);
+const char *ivrsm_cc_describe(const dom_node *n, char *buf, size_t cap);
 /* Nonzero when n has `kind`; otherwise reports "FIELD: expected WHAT, found ..." (wrong-type). */
-bool cc_expect(cc *c, const dom_node *n, dom_kind kind, const char *what);
+bool ivrsm_cc_expect(cc *c, const dom_node *n, dom_kind kind, const char *what);
 /*
  * Report every key of `map` that is not in `allowed` (NULL-terminated) as
  * unknown-key, naming `owner` ("state 'x'", "the route") and suggesting
  * the closest allowed key.
  */
-void cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const char *owner);
+void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const char *owner);
 /* Report a missing required key of a map written at line/column. */
-void cc_missing(cc *c, int line, int column, const char *key, const char *owner);
+void ivrsm_cc_missing(cc *c, int line, int column, const char *key, const char *owner);
 
 /* The closest of `count` candidate names to `name` when it is close enough, or NULL. */
-const char *cc_suggest(const char *name, const char *const *candidates, size_t stride,
-                       size_t count);
+const char *ivrsm_cc_suggest(const char *name, const char *const *candidates, size_t stride,
+                             size_t count);
 
 /*
  * Read a child of `map` as a string / integer / boolean. Each returns false
  * when absent (leaving *out alone) or wrong (after reporting it).
  */
-bool cc_get_string(cc *c, const dom_node *map, const char *key, const char **out);
-bool cc_get_int(cc *c, const dom_node *map, const char *key, int min, int max, int *out);
+bool ivrsm_cc_get_string(cc *c, const dom_node *map, const char *key, const char **out);
+bool ivrsm_cc_get_int(cc *c, const dom_node *map, const char *key, int min, int max, int *out);
 /* Check that `n` is an integer in [min, max] and store it; reports and returns false otherwise. */
-bool cc_int_node(cc *c, const dom_node *n, int min, int max, int *out);
-bool cc_get_bool(cc *c, const dom_node *map, const char *key, bool *out);
+bool ivrsm_cc_int_node(cc *c, const dom_node *n, int min, int max, int *out);
+bool ivrsm_cc_get_bool(cc *c, const dom_node *map, const char *key, bool *out);
 
 /*
  * Parse an action's "METHOD /path/{p}" into arena copies. False when
  * malformed (not reported: the caller knows what the text was for).
  */
-bool cc_call_parse(cc *c, const char *text, const char **method, const char **path);
+bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path);
 
 /* --- Values and templates (compile_value.c) --------------------------------- */
 
 /* Compile string node `n` as a run-time template, registered with the machine. */
-ivrsm_tmpl *cc_template(cc *c, const dom_node *n);
+ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n);
 /* Compile any value (set entries, body, headers...) into an m_value. False on error. */
-bool cc_value(cc *c, const dom_node *n, m_value *out);
+bool ivrsm_cc_value(cc *c, const dom_node *n, m_value *out);
 /*
  * Compile map `n` (key → value) into a key list. `scalars_only` refuses maps
  * and lists as values (headers, query, path).
  */
-bool cc_kvlist(cc *c, const dom_node *n, m_kvlist *out, bool scalars_only);
+bool ivrsm_cc_kvlist(cc *c, const dom_node *n, m_kvlist *out, bool scalars_only);
 /* Convert a dom subtree to JSON (new reference); NULL on error (reported). */
-json_t *cc_json(cc *c, const dom_node *n);
+json_t *ivrsm_cc_json(cc *c, const dom_node *n);
 /* Keep `j` alive as long as the machine (the machine takes the reference). */
-bool cc_own_json(cc *c, json_t *j);
+bool ivrsm_cc_own_json(cc *c, json_t *j);
 
 /*
  * Convert a dom subtree to JSON, object keys in document order. Returns a
  * new reference, or NULL: *bad then names a value JSON cannot hold (.inf,
  * .nan), or is NULL when memory ran out.
  */
-json_t *dom_to_json(const dom_node *n, const dom_node **bad);
+json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad);
 
 /* --- ${globals...} (globals.c) --------------------------------------------- */
 
@@ -208,7 +208,7 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad);
  * references are reported (unresolved-globals) and left as written.
  * NULL only when memory ran out.
  */
-dom_node *globals_resolve(cc *c, dom_node *n);
+dom_node *ivrsm_globals_resolve(cc *c, dom_node *n);
 
 /* --- Globals (compile_globals.c) -------------------------------------------- */
 
@@ -216,13 +216,13 @@ dom_node *globals_resolve(cc *c, dom_node *n);
  * Read `globals` (g may be NULL): limits with their defaults, endpoints,
  * handoff settings, sensitive keys, and machine->globals as JSON.
  */
-void cc_globals(cc *c, const dom_node *g);
+void ivrsm_cc_globals(cc *c, const dom_node *g);
 
 /* --- States (compile_state.c) ----------------------------------------------- */
 
 /* Compile state `index` from its (resolved) map node. */
-void cc_state(cc *c, int32_t index, const dom_pair *pair);
+void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair);
 /* Resolve a state name node (next, on_fail_next...) to an index; M_NONE (reported) when unknown. */
-int32_t cc_state_ref(cc *c, const dom_node *n);
+int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n);
 
 #endif

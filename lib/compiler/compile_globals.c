@@ -17,7 +17,7 @@
 static const dom_node *global_value(cc *c, const char *dotted)
 {
     const dom_node *node = c->globals;
-    size_t mark = cc_push_key(c, "globals");
+    size_t mark = ivrsm_cc_push_key(c, "globals");
     const char *s = dotted;
     for (;;) {
         const char *dot = strchr(s, '.');
@@ -27,14 +27,14 @@ static const dom_node *global_value(cc *c, const char *dotted)
             n = sizeof(seg) - 1;
         memcpy(seg, s, n);
         seg[n] = '\0';
-        const dom_node *child = dom_get(node, seg);
+        const dom_node *child = ivrsm_dom_get(node, seg);
         if (!child || !dot) {
-            cc_pop(c, mark);
+            ivrsm_cc_pop(c, mark);
             return child;
         }
-        cc_push_key(c, seg);
-        if (!cc_expect(c, child, DOM_MAP, "a map")) {
-            cc_pop(c, mark);
+        ivrsm_cc_push_key(c, seg);
+        if (!ivrsm_cc_expect(c, child, DOM_MAP, "a map")) {
+            ivrsm_cc_pop(c, mark);
             return NULL;
         }
         node = child;
@@ -47,10 +47,10 @@ static void limit_int(cc *c, const char *dotted, int min, int max, int *out)
     const dom_node *n = global_value(c, dotted);
     if (!n)
         return;
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, dotted);
-    cc_int_node(c, n, min, max, out);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, dotted);
+    ivrsm_cc_int_node(c, n, min, max, out);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* A globals value of `kind` (DOM_REAL accepts integers too), or NULL. */
@@ -59,10 +59,10 @@ static const dom_node *limit_value(cc *c, const char *dotted, dom_kind kind, con
     const dom_node *n = global_value(c, dotted);
     if (!n)
         return NULL;
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, dotted);
-    bool ok = (kind == DOM_REAL && n->kind == DOM_INT) || cc_expect(c, n, kind, what);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, dotted);
+    bool ok = (kind == DOM_REAL && n->kind == DOM_INT) || ivrsm_cc_expect(c, n, kind, what);
+    ivrsm_cc_pop(c, mark);
     return ok ? n : NULL;
 }
 
@@ -76,10 +76,10 @@ static void limit_error(cc *c, const char *dotted, const dom_node *n, const char
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, dotted);
-    cc_error(c, "invalid-value", n->line, n->column, "%s", message);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, dotted);
+    ivrsm_cc_error(c, "invalid-value", n->line, n->column, "%s", message);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_limits(cc *c)
@@ -121,7 +121,7 @@ static void compile_limits(cc *c)
     /* The document is freed after the load: the machine keeps its own copy. */
     l->dtmf_terminator = ivrsm_arena_strdup(c->arena, l->dtmf_terminator);
     if (!l->dtmf_terminator)
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
 }
 
 /* Parse "METHOD /path"; returns false when malformed. */
@@ -158,7 +158,7 @@ static bool parse_call(const char *text, const char **method, size_t *method_len
     return true;
 }
 
-bool cc_call_parse(cc *c, const char *text, const char **method, const char **path)
+bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path)
 {
     const char *m, *p;
     size_t mlen;
@@ -167,64 +167,66 @@ bool cc_call_parse(cc *c, const char *text, const char **method, const char **pa
     *method = ivrsm_arena_strndup(c->arena, m, mlen);
     *path = ivrsm_arena_strdup(c->arena, p);
     if (!*method || !*path)
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
     return true;
 }
 
 static void compile_endpoints(cc *c)
 {
-    const dom_node *eps = dom_get(c->globals, "endpoints");
+    const dom_node *eps = ivrsm_dom_get(c->globals, "endpoints");
     if (!eps)
         return;
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, "endpoints");
-    if (cc_expect(c, eps, DOM_MAP, "a map of endpoint name → \"METHOD /path\"") && eps->count) {
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, "endpoints");
+    if (ivrsm_cc_expect(c, eps, DOM_MAP, "a map of endpoint name → \"METHOD /path\"") &&
+        eps->count) {
         c->m->endpoints = ivrsm_arena_alloc(c->arena, eps->count * sizeof(m_endpoint));
         if (!c->m->endpoints)
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         for (size_t i = 0; c->m->endpoints && i < eps->count; i++) {
             const dom_pair *p = &eps->pairs[i];
-            size_t m2 = cc_push_key(c, p->key);
+            size_t m2 = ivrsm_cc_push_key(c, p->key);
             m_endpoint *e = &c->m->endpoints[c->m->endpoint_count];
-            if (cc_expect(c, p->value, DOM_STRING, "a string \"METHOD /path\"")) {
-                if (cc_call_parse(c, p->value->text, &e->method, &e->path)) {
+            if (ivrsm_cc_expect(c, p->value, DOM_STRING, "a string \"METHOD /path\"")) {
+                if (ivrsm_cc_call_parse(c, p->value->text, &e->method, &e->path)) {
                     e->name = ivrsm_arena_strdup(c->arena, p->key);
                     c->m->endpoint_count++;
                 } else {
-                    cc_error(c, "invalid-value", p->value->line, p->value->column,
-                             "endpoint '%s': expected \"METHOD /path\" with METHOD one of GET, "
-                             "POST, PUT, PATCH, DELETE and {name} path parameters, found \"%s\"",
-                             p->key, p->value->text);
+                    ivrsm_cc_error(
+                        c, "invalid-value", p->value->line, p->value->column,
+                        "endpoint '%s': expected \"METHOD /path\" with METHOD one of GET, "
+                        "POST, PUT, PATCH, DELETE and {name} path parameters, found \"%s\"",
+                        p->key, p->value->text);
                 }
             }
-            cc_pop(c, m2);
+            ivrsm_cc_pop(c, m2);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_handoff_globals(cc *c)
 {
-    const dom_node *h = dom_get(c->globals, "handoff");
+    const dom_node *h = ivrsm_dom_get(c->globals, "handoff");
     if (!h)
         return;
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, "handoff");
-    if (cc_expect(c, h, DOM_MAP, "a map")) {
-        cc_get_bool(c, h, "enabled", &c->m->handoff_enabled);
-        const dom_node *q = dom_get(h, "queue_id"), *p = dom_get(h, "prompt");
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, "handoff");
+    if (ivrsm_cc_expect(c, h, DOM_MAP, "a map")) {
+        ivrsm_cc_get_bool(c, h, "enabled", &c->m->handoff_enabled);
+        const dom_node *q = ivrsm_dom_get(h, "queue_id"), *p = ivrsm_dom_get(h, "prompt");
         if (q) {
-            size_t m2 = cc_push_key(c, "queue_id");
-            c->m->handoff_queue = cc_template(c, q);
-            cc_pop(c, m2);
+            size_t m2 = ivrsm_cc_push_key(c, "queue_id");
+            c->m->handoff_queue = ivrsm_cc_template(c, q);
+            ivrsm_cc_pop(c, m2);
         }
         if (p) {
-            size_t m2 = cc_push_key(c, "prompt");
-            c->m->handoff_prompt = cc_template(c, p);
-            cc_pop(c, m2);
+            size_t m2 = ivrsm_cc_push_key(c, "prompt");
+            c->m->handoff_prompt = ivrsm_cc_template(c, p);
+            ivrsm_cc_pop(c, m2);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static const char *const builtin_sensitive[] = {"otp", "portal_session_token", "session_token",
@@ -232,49 +234,49 @@ static const char *const builtin_sensitive[] = {"otp", "portal_session_token", "
 
 static void compile_sensitive_keys(cc *c)
 {
-    const dom_node *list = dom_get(c->globals, "sensitive_keys");
+    const dom_node *list = ivrsm_dom_get(c->globals, "sensitive_keys");
     size_t extra = 0;
-    size_t mark = cc_push_key(c, "globals");
-    cc_push_key(c, "sensitive_keys");
-    if (list && cc_expect(c, list, DOM_LIST, "a list of ctx keys"))
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, "sensitive_keys");
+    if (list && ivrsm_cc_expect(c, list, DOM_LIST, "a list of ctx keys"))
         extra = list->count;
     size_t builtin = sizeof(builtin_sensitive) / sizeof(*builtin_sensitive) - 1;
     c->m->sensitive_keys = ivrsm_arena_alloc(c->arena, (builtin + extra) * sizeof(char *));
     if (!c->m->sensitive_keys) {
-        cc_nomem(c);
-        cc_pop(c, mark);
+        ivrsm_cc_nomem(c);
+        ivrsm_cc_pop(c, mark);
         return;
     }
     for (size_t i = 0; i < builtin; i++)
         c->m->sensitive_keys[c->m->sensitive_count++] = builtin_sensitive[i];
     for (size_t i = 0; i < extra; i++) {
         const dom_node *k = list->items[i];
-        size_t m2 = cc_push_index(c, i);
-        if (cc_expect(c, k, DOM_STRING, "a string"))
+        size_t m2 = ivrsm_cc_push_index(c, i);
+        if (ivrsm_cc_expect(c, k, DOM_STRING, "a string"))
             c->m->sensitive_keys[c->m->sensitive_count++] = ivrsm_arena_strdup(c->arena, k->text);
-        cc_pop(c, m2);
+        ivrsm_cc_pop(c, m2);
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
-void cc_globals(cc *c, const dom_node *g)
+void ivrsm_cc_globals(cc *c, const dom_node *g)
 {
     if (g) {
-        size_t mark = cc_push_key(c, "globals");
-        if (cc_expect(c, g, DOM_MAP, "a map"))
+        size_t mark = ivrsm_cc_push_key(c, "globals");
+        if (ivrsm_cc_expect(c, g, DOM_MAP, "a map"))
             c->globals = g;
-        cc_pop(c, mark);
+        ivrsm_cc_pop(c, mark);
     }
     c->info->globals = c->globals;
     compile_limits(c);
     if (c->globals) {
         compile_endpoints(c);
         compile_handoff_globals(c);
-        c->m->globals = cc_json(c, c->globals);
+        c->m->globals = ivrsm_cc_json(c, c->globals);
     }
     compile_sensitive_keys(c);
     if (!c->m->globals)
         c->m->globals = json_object();
     if (!c->m->globals)
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
 }

@@ -22,34 +22,34 @@ static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
 /* Push `key` and read it as a state reference; M_NONE when absent or wrong. */
 static int32_t state_ref_at(cc *c, const dom_node *map, const char *key)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return M_NONE;
-    size_t mark = cc_push_key(c, key);
-    int32_t idx = cc_state_ref(c, n);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    int32_t idx = ivrsm_cc_state_ref(c, n);
+    ivrsm_cc_pop(c, mark);
     return idx;
 }
 
 static ivrsm_tmpl *template_at(cc *c, const dom_node *map, const char *key)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return NULL;
-    size_t mark = cc_push_key(c, key);
-    ivrsm_tmpl *t = cc_template(c, n);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    ivrsm_tmpl *t = ivrsm_cc_template(c, n);
+    ivrsm_cc_pop(c, mark);
     return t;
 }
 
 static void kvlist_at(cc *c, const dom_node *map, const char *key, m_kvlist *out, bool scalars)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return;
-    size_t mark = cc_push_key(c, key);
-    cc_kvlist(c, n, out, scalars);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    ivrsm_cc_kvlist(c, n, out, scalars);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* Maps a dotted ctx key nests ("a.b.c": three levels of ctx). */
@@ -66,22 +66,22 @@ static void check_ctx_key(cc *c, const char *key, int line, int column, const ch
 {
     size_t depth = ctx_key_depth(key);
     if (depth > IVRSM_MAX_DEPTH)
-        cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
-                      "%s: the ctx key nests %zu levels, more than the limit of %d", what, depth,
-                      IVRSM_MAX_DEPTH);
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
+                            "%s: the ctx key nests %zu levels, more than the limit of %d", what,
+                            depth, IVRSM_MAX_DEPTH);
 }
 
 /* `set:` of a route, fallback or outcome: ctx keys and their values. */
 static void set_at(cc *c, const dom_node *map, m_kvlist *out)
 {
     kvlist_at(c, map, "set", out, false);
-    const dom_node *n = dom_get(map, "set");
+    const dom_node *n = ivrsm_dom_get(map, "set");
     if (!n || n->kind != DOM_MAP)
         return;
-    size_t mark = cc_push_key(c, "set");
+    size_t mark = ivrsm_cc_push_key(c, "set");
     for (size_t i = 0; i < n->count; i++)
         check_ctx_key(c, n->pairs[i].key, n->pairs[i].line, n->pairs[i].column, "set");
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_prompt(cc *c, const dom_node *map, m_prompt *p, bool with_prompt)
@@ -89,48 +89,48 @@ static void compile_prompt(cc *c, const dom_node *map, m_prompt *p, bool with_pr
     if (with_prompt)
         p->prompt = template_at(c, map, "prompt");
     p->prompt_template = template_at(c, map, "prompt_template");
-    cc_get_bool(c, map, "prompt_from_action", &p->from_action);
+    ivrsm_cc_get_bool(c, map, "prompt_from_action", &p->from_action);
 }
 
 /* --- Routes ------------------------------------------------------------------ */
 
 static void route_intent(cc *c, m_route *r, const dom_node *n)
 {
-    size_t mark = cc_push_key(c, "when_intent");
-    if (cc_expect(c, n, DOM_STRING, "an intent name")) {
-        r->intent = m_find_intent(c->m, n->text);
+    size_t mark = ivrsm_cc_push_key(c, "when_intent");
+    if (ivrsm_cc_expect(c, n, DOM_STRING, "an intent name")) {
+        r->intent = ivrsm_m_find_intent(c->m, n->text);
         if (r->intent == M_NONE) {
             const char *guess = c->m->intent_count
-                                    ? cc_suggest(n->text, &c->m->intents[0].name, sizeof(m_intent),
-                                                 c->m->intent_count)
+                                    ? ivrsm_cc_suggest(n->text, &c->m->intents[0].name,
+                                                       sizeof(m_intent), c->m->intent_count)
                                     : NULL;
-            cc_error(c, "unknown-intent", n->line, n->column,
-                     "when_intent: no intent named '%s'%s%s%s", n->text,
-                     guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+            ivrsm_cc_error(c, "unknown-intent", n->line, n->column,
+                           "when_intent: no intent named '%s'%s%s%s", n->text,
+                           guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void route_text(cc *c, m_route *r, const dom_node *n)
 {
-    size_t mark = cc_push_key(c, "when_text");
-    if (cc_expect(c, n, DOM_STRING, "a phrase")) {
+    size_t mark = ivrsm_cc_push_key(c, "when_text");
+    if (ivrsm_cc_expect(c, n, DOM_STRING, "a phrase")) {
         size_t cap = 2 * n->len + 2;
         char *norm = ivrsm_arena_alloc(c->arena, cap);
         int len = norm ? ivrsm_text_normalize(n->text, n->len, norm, cap) : -1;
         if (!norm) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         } else if (len <= 0) {
-            cc_error(c, "invalid-value", n->line, n->column,
-                     "when_text: \"%s\" has no words to match (only spaces or punctuation)",
-                     n->text);
+            ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                           "when_text: \"%s\" has no words to match (only spaces or punctuation)",
+                           n->text);
         } else {
             r->text = norm;
             r->text_len = (size_t)len;
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_route(cc *c, m_route *r, const dom_node *n, const char *state)
@@ -139,15 +139,15 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
     r->intent = M_NONE;
     r->next = M_NONE;
     r->pos = (m_pos){n->line, n->column};
-    if (!cc_expect(c, n, DOM_MAP, "a route (a map with when_intent or when_text, and next)"))
+    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a route (a map with when_intent or when_text, and next)"))
         return;
     char owner[300];
     snprintf(owner, sizeof(owner), "a route of state '%s'", state);
-    cc_check_keys(c, n, keys, owner);
-    const dom_node *intent = dom_get(n, "when_intent"), *text = dom_get(n, "when_text");
+    ivrsm_cc_check_keys(c, n, keys, owner);
+    const dom_node *intent = ivrsm_dom_get(n, "when_intent"), *text = ivrsm_dom_get(n, "when_text");
     if (intent && text) {
-        cc_error(c, "invalid-value", n->line, n->column,
-                 "a route takes when_intent or when_text, not both");
+        ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                       "a route takes when_intent or when_text, not both");
     } else if (intent) {
         r->kind = M_ROUTE_INTENT;
         route_intent(c, r, intent);
@@ -155,41 +155,41 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
         r->kind = M_ROUTE_TEXT;
         route_text(c, r, text);
     } else {
-        cc_error(c, "missing-key", n->line, n->column,
-                 "missing key 'when_intent' or 'when_text' in %s", owner);
+        ivrsm_cc_error(c, "missing-key", n->line, n->column,
+                       "missing key 'when_intent' or 'when_text' in %s", owner);
     }
     set_at(c, n, &r->set);
-    if (!dom_get(n, "next"))
-        cc_missing(c, n->line, n->column, "next", owner);
+    if (!ivrsm_dom_get(n, "next"))
+        ivrsm_cc_missing(c, n->line, n->column, "next", owner);
     r->next = state_ref_at(c, n, "next");
 }
 
 static void compile_routes(cc *c, m_state *st, const dom_node *n)
 {
-    size_t mark = cc_push_key(c, "routes");
-    if (!cc_expect(c, n, DOM_LIST, "a list of routes")) {
-        cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "routes");
+    if (!ivrsm_cc_expect(c, n, DOM_LIST, "a list of routes")) {
+        ivrsm_cc_pop(c, mark);
         return;
     }
     if (n->count > UINT16_MAX) {
-        cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
-                      "routes: %zu routes, more than the limit of %d", n->count, UINT16_MAX);
-        cc_pop(c, mark);
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
+                            "routes: %zu routes, more than the limit of %d", n->count, UINT16_MAX);
+        ivrsm_cc_pop(c, mark);
         return;
     }
     st->routes = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_route)) : NULL;
     if (n->count && !st->routes) {
-        cc_nomem(c);
-        cc_pop(c, mark);
+        ivrsm_cc_nomem(c);
+        ivrsm_cc_pop(c, mark);
         return;
     }
     st->route_count = n->count;
     for (size_t i = 0; i < n->count; i++) {
-        size_t m2 = cc_push_index(c, i);
+        size_t m2 = ivrsm_cc_push_index(c, i);
         compile_route(c, &st->routes[i], n->items[i], st->name);
-        cc_pop(c, m2);
+        ivrsm_cc_pop(c, m2);
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* --- Counters, fallback ------------------------------------------------------- */
@@ -198,98 +198,98 @@ static void compile_counter(cc *c, m_counter *out, const dom_node *map, const ch
                             const char *state)
 {
     static const char *const keys[] = {"max", "next", NULL};
-    const dom_pair *p = dom_get_pair(map, key);
+    const dom_pair *p = ivrsm_dom_get_pair(map, key);
     if (!p)
         return;
-    size_t mark = cc_push_key(c, key);
-    if (cc_expect(c, p->value, DOM_MAP, "a map with max and next")) {
+    size_t mark = ivrsm_cc_push_key(c, key);
+    if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and next")) {
         char owner[300];
         snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
-        cc_check_keys(c, p->value, keys, owner);
+        ivrsm_cc_check_keys(c, p->value, keys, owner);
         out->present = true;
         out->max = 1;
-        if (!dom_get(p->value, "max"))
-            cc_missing(c, p->line, p->column, "max", owner);
-        cc_get_int(c, p->value, "max", 1, 1000, &out->max);
+        if (!ivrsm_dom_get(p->value, "max"))
+            ivrsm_cc_missing(c, p->line, p->column, "max", owner);
+        ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &out->max);
         out->next = state_ref_at(c, p->value, "next");
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_fallback(cc *c, m_fallback *out, const dom_node *map, const char *state)
 {
     static const char *const keys[] = {"set", "next", NULL};
-    const dom_pair *p = dom_get_pair(map, "fallback");
+    const dom_pair *p = ivrsm_dom_get_pair(map, "fallback");
     if (!p)
         return;
-    size_t mark = cc_push_key(c, "fallback");
-    if (cc_expect(c, p->value, DOM_MAP, "a map with next (and set)")) {
+    size_t mark = ivrsm_cc_push_key(c, "fallback");
+    if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with next (and set)")) {
         char owner[300];
         snprintf(owner, sizeof(owner), "fallback of state '%s'", state);
-        cc_check_keys(c, p->value, keys, owner);
+        ivrsm_cc_check_keys(c, p->value, keys, owner);
         out->present = true;
         set_at(c, p->value, &out->set);
-        if (!dom_get(p->value, "next"))
-            cc_missing(c, p->line, p->column, "next", owner);
+        if (!ivrsm_dom_get(p->value, "next"))
+            ivrsm_cc_missing(c, p->line, p->column, "next", owner);
         out->next = state_ref_at(c, p->value, "next");
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* --- Collect ------------------------------------------------------------------------ */
 
 static void collect_validate(cc *c, m_collect *col, const dom_node *n)
 {
-    size_t mark = cc_push_key(c, "validate");
-    if (cc_expect(c, n, DOM_MAP, "a map of ctx key → required") && n->count) {
+    size_t mark = ivrsm_cc_push_key(c, "validate");
+    if (ivrsm_cc_expect(c, n, DOM_MAP, "a map of ctx key → required") && n->count) {
         col->required = ivrsm_arena_alloc(c->arena, n->count * sizeof(char *));
         if (!col->required)
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         for (size_t i = 0; col->required && i < n->count; i++) {
             const dom_pair *p = &n->pairs[i];
-            size_t m2 = cc_push_key(c, p->key);
+            size_t m2 = ivrsm_cc_push_key(c, p->key);
             if (p->value->kind != DOM_STRING || strcmp(p->value->text, "required")) {
                 char buf[96];
-                cc_error(c, "invalid-value", p->value->line, p->value->column,
-                         "%s: expected \"required\", found %s", p->key,
-                         cc_describe(p->value, buf, sizeof(buf)));
+                ivrsm_cc_error(c, "invalid-value", p->value->line, p->value->column,
+                               "%s: expected \"required\", found %s", p->key,
+                               ivrsm_cc_describe(p->value, buf, sizeof(buf)));
             } else {
                 col->required[col->required_count++] = ivrsm_arena_strdup(c->arena, p->key);
             }
-            cc_pop(c, m2);
+            ivrsm_cc_pop(c, m2);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void collect_retry(cc *c, m_collect *col, const dom_pair *p, const char *state)
 {
     static const char *const keys[] = {"max", "on_fail_next", NULL};
-    size_t mark = cc_push_key(c, "retry");
-    if (cc_expect(c, p->value, DOM_MAP, "a map with max and on_fail_next")) {
+    size_t mark = ivrsm_cc_push_key(c, "retry");
+    if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and on_fail_next")) {
         char owner[300];
         snprintf(owner, sizeof(owner), "collect.retry of state '%s'", state);
-        cc_check_keys(c, p->value, keys, owner);
+        ivrsm_cc_check_keys(c, p->value, keys, owner);
         col->retry.present = true;
         col->retry.max = c->m->limits.max_retries;
-        cc_get_int(c, p->value, "max", 1, 1000, &col->retry.max);
+        ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &col->retry.max);
         col->retry.on_fail_next = state_ref_at(c, p->value, "on_fail_next");
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void collect_mode(cc *c, m_collect *col, const dom_node *n)
 {
-    size_t mark = cc_push_key(c, "mode");
-    if (cc_expect(c, n, DOM_STRING, "a collect mode")) {
+    size_t mark = ivrsm_cc_push_key(c, "mode");
+    if (ivrsm_cc_expect(c, n, DOM_STRING, "a collect mode")) {
         col->mode = ivrsm_collect_mode_from_name(n->text);
         if (col->mode == IVRSM_COLLECT_NONE)
-            cc_error(c, "invalid-value", n->line, n->column,
-                     "mode: unknown collect mode '%s' (expected one of: phone, otp, date_nl, "
-                     "free_speech_or_no)",
-                     n->text);
+            ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                           "mode: unknown collect mode '%s' (expected one of: phone, otp, date_nl, "
+                           "free_speech_or_no)",
+                           n->text);
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
@@ -297,44 +297,44 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
     static const char *const keys[] = {"mode",     "allow_dtmf", "length", "target",
                                        "validate", "retry",      NULL};
     m_collect *col = &st->collect;
-    size_t mark = cc_push_key(c, "collect");
-    if (!cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
-        cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "collect");
+    if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
+        ivrsm_cc_pop(c, mark);
         return;
     }
     const dom_node *n = p->value;
     char owner[300];
     snprintf(owner, sizeof(owner), "collect of state '%s'", st->name);
-    cc_check_keys(c, n, keys, owner);
+    ivrsm_cc_check_keys(c, n, keys, owner);
     col->allow_dtmf = c->m->limits.allow_dtmf;
-    const dom_node *mode = dom_get(n, "mode");
+    const dom_node *mode = ivrsm_dom_get(n, "mode");
     if (mode)
         collect_mode(c, col, mode);
     else
-        cc_missing(c, p->line, p->column, "mode", owner);
-    cc_get_bool(c, n, "allow_dtmf", &col->allow_dtmf);
-    cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
+        ivrsm_cc_missing(c, p->line, p->column, "mode", owner);
+    ivrsm_cc_get_bool(c, n, "allow_dtmf", &col->allow_dtmf);
+    ivrsm_cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
     const char *target = NULL;
-    if (cc_get_string(c, n, "target", &target)) {
-        const dom_node *t = dom_get(n, "target");
+    if (ivrsm_cc_get_string(c, n, "target", &target)) {
+        const dom_node *t = ivrsm_dom_get(n, "target");
         if (!target[0]) {
-            size_t m2 = cc_push_key(c, "target");
-            cc_error(c, "invalid-value", t->line, t->column, "target: the ctx key is empty");
-            cc_pop(c, m2);
+            size_t m2 = ivrsm_cc_push_key(c, "target");
+            ivrsm_cc_error(c, "invalid-value", t->line, t->column, "target: the ctx key is empty");
+            ivrsm_cc_pop(c, m2);
         } else {
-            size_t m2 = cc_push_key(c, "target");
+            size_t m2 = ivrsm_cc_push_key(c, "target");
             check_ctx_key(c, target, t->line, t->column, "target");
-            cc_pop(c, m2);
+            ivrsm_cc_pop(c, m2);
             col->target = ivrsm_arena_strdup(c->arena, target);
         }
     }
-    const dom_node *v = dom_get(n, "validate");
+    const dom_node *v = ivrsm_dom_get(n, "validate");
     if (v)
         collect_validate(c, col, v);
-    const dom_pair *retry = dom_get_pair(n, "retry");
+    const dom_pair *retry = ivrsm_dom_get_pair(n, "retry");
     if (retry)
         collect_retry(c, col, retry, st->name);
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* --- Outcomes, action ----------------------------------------------------------- */
@@ -344,11 +344,11 @@ static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char
 {
     static const char *const keys[] = {"set",  "prompt", "prompt_template", "prompt_from_action",
                                        "next", NULL};
-    if (!cc_expect(c, n, DOM_MAP, "a map (set, prompt, prompt_template, next)"))
+    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a map (set, prompt, prompt_template, next)"))
         return;
     char owner[300];
     snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
-    cc_check_keys(c, n, keys, owner);
+    ivrsm_cc_check_keys(c, n, keys, owner);
     out->present = true;
     set_at(c, n, &out->set);
     compile_prompt(c, n, &out->prompt, true);
@@ -361,29 +361,29 @@ static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const do
     static const char *const names[2] = {"on_success", "on_fail"};
     m_outcome *outs[2] = {&st->on_success, &st->on_fail};
     for (int i = 0; i < 2; i++) {
-        const dom_node *outer = dom_get(state, names[i]);
+        const dom_node *outer = ivrsm_dom_get(state, names[i]);
         const dom_node *inner =
-            action && action->kind == DOM_MAP ? dom_get(action, names[i]) : NULL;
+            action && action->kind == DOM_MAP ? ivrsm_dom_get(action, names[i]) : NULL;
         if (outer && inner) {
-            size_t mark = cc_push_key(c, "action");
-            cc_push_key(c, names[i]);
-            cc_error(c, "invalid-value", inner->line, inner->column,
-                     "%s is given twice, in the state and inside action; keep one", names[i]);
-            cc_pop(c, mark);
+            size_t mark = ivrsm_cc_push_key(c, "action");
+            ivrsm_cc_push_key(c, names[i]);
+            ivrsm_cc_error(c, "invalid-value", inner->line, inner->column,
+                           "%s is given twice, in the state and inside action; keep one", names[i]);
+            ivrsm_cc_pop(c, mark);
             continue;
         }
-        size_t mark = inner ? cc_push_key(c, "action") : c->path_len;
+        size_t mark = inner ? ivrsm_cc_push_key(c, "action") : c->path_len;
         if (outer || inner) {
-            cc_push_key(c, names[i]);
+            ivrsm_cc_push_key(c, names[i]);
             compile_outcome(c, outs[i], outer ? outer : inner, names[i], st->name);
         }
-        cc_pop(c, mark);
+        ivrsm_cc_pop(c, mark);
     }
 }
 
 static void resolve_call(cc *c, m_action *a, const dom_node *call)
 {
-    size_t mark = cc_push_key(c, "call");
+    size_t mark = ivrsm_cc_push_key(c, "call");
     const struct ivrsm_machine *m = c->m;
     const char *name = NULL;
     if (call->ref && !strncmp(call->ref, "endpoints.", 10))
@@ -402,30 +402,32 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
     const char *dollar = call->kind == DOM_STRING && !call->ref ? strstr(call->text, "${") : NULL;
     bool unresolved = dollar && strchr(dollar, '}');
     if (a->endpoint != M_NONE || unresolved ||
-        !cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
-        cc_pop(c, mark);
+        !ivrsm_cc_expect(c, call, DOM_STRING, "\"METHOD /path\" or an endpoint name")) {
+        ivrsm_cc_pop(c, mark);
         return;
     }
-    if (!cc_call_parse(c, call->text, &a->method, &a->path)) {
-        const dom_node *declared = dom_get(dom_get(c->globals, "endpoints"), name ? name : "");
+    if (!ivrsm_cc_call_parse(c, call->text, &a->method, &a->path)) {
+        const dom_node *declared =
+            ivrsm_dom_get(ivrsm_dom_get(c->globals, "endpoints"), name ? name : "");
         if (call->ref && declared) {
             /* A malformed endpoint: reported where globals.endpoints declares it. */
         } else if (name && !strchr(name, '/')) {
-            const char *guess =
-                m->endpoint_count
-                    ? cc_suggest(name, &m->endpoints[0].name, sizeof(m_endpoint), m->endpoint_count)
-                    : NULL;
-            cc_error(c, "unknown-endpoint", call->line, call->column,
-                     "call: no endpoint named '%s' in globals.endpoints%s%s%s", name,
-                     guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+            const char *guess = m->endpoint_count
+                                    ? ivrsm_cc_suggest(name, &m->endpoints[0].name,
+                                                       sizeof(m_endpoint), m->endpoint_count)
+                                    : NULL;
+            ivrsm_cc_error(c, "unknown-endpoint", call->line, call->column,
+                           "call: no endpoint named '%s' in globals.endpoints%s%s%s", name,
+                           guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
         } else {
-            cc_error(c, "invalid-value", call->line, call->column,
-                     "call: expected \"METHOD /path\" (GET, POST, PUT, PATCH or DELETE) or an "
-                     "endpoint name, found \"%s\"",
-                     call->text);
+            ivrsm_cc_error(
+                c, "invalid-value", call->line, call->column,
+                "call: expected \"METHOD /path\" (GET, POST, PUT, PATCH or DELETE) or an "
+                "endpoint name, found \"%s\"",
+                call->text);
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* Every {name} of the path needs a `path:` value. */
@@ -441,12 +443,12 @@ static void check_path_params(cc *c, const m_action *a, const dom_node *call)
             found = strlen(a->path_params.items[i].key) == n &&
                     !memcmp(a->path_params.items[i].key, p + 1, n);
         if (!found) {
-            size_t mark = cc_push_key(c, "call");
-            cc_error(c, "missing-path-param", call->line, call->column,
-                     "call: the path %s needs a value for {%.*s} (add path: { %.*s: ... } to "
-                     "the action)",
-                     a->path, (int)n, p + 1, (int)n, p + 1);
-            cc_pop(c, mark);
+            size_t mark = ivrsm_cc_push_key(c, "call");
+            ivrsm_cc_error(c, "missing-path-param", call->line, call->column,
+                           "call: the path %s needs a value for {%.*s} (add path: { %.*s: ... } to "
+                           "the action)",
+                           a->path, (int)n, p + 1, (int)n, p + 1);
+            ivrsm_cc_pop(c, mark);
         }
     }
 }
@@ -457,34 +459,34 @@ static void compile_action(cc *c, m_state *st, const dom_pair *p)
                                        "timeout_ms", "on_success", "on_fail", NULL};
     m_action *a = &st->action;
     a->endpoint = M_NONE;
-    size_t mark = cc_push_key(c, "action");
-    if (!cc_expect(c, p->value, DOM_MAP, "a map with call")) {
-        cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, "action");
+    if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with call")) {
+        ivrsm_cc_pop(c, mark);
         return;
     }
     const dom_node *n = p->value;
     char owner[300];
     snprintf(owner, sizeof(owner), "action of state '%s'", st->name);
-    cc_check_keys(c, n, keys, owner);
+    ivrsm_cc_check_keys(c, n, keys, owner);
     a->present = true;
-    const dom_node *call = dom_get(n, "call");
+    const dom_node *call = ivrsm_dom_get(n, "call");
     if (call)
         resolve_call(c, a, call);
     else
-        cc_missing(c, p->line, p->column, "call", owner);
+        ivrsm_cc_missing(c, p->line, p->column, "call", owner);
     kvlist_at(c, n, "headers", &a->headers, true);
     kvlist_at(c, n, "query", &a->query, true);
     kvlist_at(c, n, "path", &a->path_params, true);
-    const dom_node *body = dom_get(n, "body");
+    const dom_node *body = ivrsm_dom_get(n, "body");
     if (body) {
-        size_t m2 = cc_push_key(c, "body");
-        a->has_body = cc_value(c, body, &a->body);
-        cc_pop(c, m2);
+        size_t m2 = ivrsm_cc_push_key(c, "body");
+        a->has_body = ivrsm_cc_value(c, body, &a->body);
+        ivrsm_cc_pop(c, m2);
     }
-    cc_get_int(c, n, "timeout_ms", 1, 600000, &a->timeout_ms);
+    ivrsm_cc_get_int(c, n, "timeout_ms", 1, 600000, &a->timeout_ms);
     if (call && a->path)
         check_path_params(c, a, call);
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }
 
 /* --- Handoff ------------------------------------------------------------------------ */
@@ -493,9 +495,9 @@ static void compile_handoff(cc *c, m_state *st, const dom_node *n)
 {
     /* Without `enabled`, a handoff state follows globals.handoff.enabled when
      * the machine sets it, and is enabled otherwise: the state exists to transfer. */
-    const dom_node *gh = dom_get(c->globals, "handoff");
-    st->handoff.enabled = gh && dom_get(gh, "enabled") ? c->m->handoff_enabled : true;
-    cc_get_bool(c, n, "enabled", &st->handoff.enabled);
+    const dom_node *gh = ivrsm_dom_get(c->globals, "handoff");
+    st->handoff.enabled = gh && ivrsm_dom_get(gh, "enabled") ? c->m->handoff_enabled : true;
+    ivrsm_cc_get_bool(c, n, "enabled", &st->handoff.enabled);
     st->handoff.queue = template_at(c, n, "queue_id");
     st->handoff.prompt = template_at(c, n, "prompt");
 }
@@ -545,7 +547,7 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
     phrase_slot *slots = n_phrase ? malloc(n_phrase * sizeof(*slots)) : NULL;
     if ((n_dtmf && !st->dtmf) || (n_phrase && (!st->phrases || !st->hints || !slots))) {
         free(slots);
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return;
     }
     size_t np = 0;
@@ -554,7 +556,7 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
         if (r->kind == M_ROUTE_TEXT && r->text) {
             slots[np] = (phrase_slot){{r->text, (uint16_t)r->text_len, (uint16_t)i}, np};
             np++;
-            const dom_node *raw = dom_get(routes->items[i], "when_text");
+            const dom_node *raw = ivrsm_dom_get(routes->items[i], "when_text");
             add_hint(st, ivrsm_arena_strdup(c->arena, raw->text), n_phrase);
             continue;
         }
@@ -588,19 +590,19 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
 /* Returns false when the type is missing or unknown. */
 static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *pair)
 {
-    const dom_node *t = dom_get(n, "type");
+    const dom_node *t = ivrsm_dom_get(n, "type");
     if (!t) {
         char owner[300];
         snprintf(owner, sizeof(owner),
                  "state '%s' (expected one of: prompt_and_listen, "
                  "action_then_prompt, listen, handoff, prompt_end)",
                  st->name);
-        cc_missing(c, pair->line, pair->column, "type", owner);
+        ivrsm_cc_missing(c, pair->line, pair->column, "type", owner);
         return false;
     }
-    size_t mark = cc_push_key(c, "type");
+    size_t mark = ivrsm_cc_push_key(c, "type");
     bool ok = false;
-    if (cc_expect(c, t, DOM_STRING, "a state type")) {
+    if (ivrsm_cc_expect(c, t, DOM_STRING, "a state type")) {
         int i = 0;
         while (i < M_STATE_TYPE_COUNT && strcmp(type_names[i], t->text))
             i++;
@@ -608,15 +610,16 @@ static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
             st->type = (m_state_type)i;
             ok = true;
         } else {
-            const char *guess = cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
-            cc_error(c, "invalid-value", t->line, t->column,
-                     "type: unknown state type '%s'%s%s%s (expected one of: prompt_and_listen, "
-                     "action_then_prompt, listen, handoff, prompt_end)",
-                     t->text, guess ? "; did you mean '" : "", guess ? guess : "",
-                     guess ? "'?" : "");
+            const char *guess =
+                ivrsm_cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
+            ivrsm_cc_error(
+                c, "invalid-value", t->line, t->column,
+                "type: unknown state type '%s'%s%s%s (expected one of: prompt_and_listen, "
+                "action_then_prompt, listen, handoff, prompt_end)",
+                t->text, guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
         }
     }
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
     return ok;
 }
 
@@ -624,18 +627,18 @@ static void handoff_only_keys(cc *c, const m_state *st, const dom_node *n)
 {
     static const char *const keys[] = {"enabled", "queue_id", NULL};
     for (const char *const *k = keys; *k; k++) {
-        const dom_pair *p = dom_get_pair(n, *k);
+        const dom_pair *p = ivrsm_dom_get_pair(n, *k);
         if (!p)
             continue;
-        size_t mark = cc_push_key(c, *k);
-        cc_error(c, "unknown-key", p->line, p->column,
-                 "key '%s' is only allowed in handoff states (state '%s' is of type %s)", *k,
-                 st->name, type_names[st->type]);
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_key(c, *k);
+        ivrsm_cc_error(c, "unknown-key", p->line, p->column,
+                       "key '%s' is only allowed in handoff states (state '%s' is of type %s)", *k,
+                       st->name, type_names[st->type]);
+        ivrsm_cc_pop(c, mark);
     }
 }
 
-void cc_state(cc *c, int32_t index, const dom_pair *pair)
+void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
 {
     m_state *st = &c->m->states[index];
     st->next = M_NONE;
@@ -643,21 +646,21 @@ void cc_state(cc *c, int32_t index, const dom_pair *pair)
     st->on_success.next = st->on_fail.next = M_NONE;
     st->collect.retry.on_fail_next = M_NONE;
     st->action.endpoint = M_NONE;
-    size_t mark = cc_push_key(c, pair->key);
+    size_t mark = ivrsm_cc_push_key(c, pair->key);
     const dom_node *n = pair->value;
-    if (!cc_expect(c, n, DOM_MAP, "a state (a map with type)")) {
+    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a state (a map with type)")) {
         c->info->broken[index] = 1;
-        cc_pop(c, mark);
+        ivrsm_cc_pop(c, mark);
         return;
     }
     char owner[300];
     snprintf(owner, sizeof(owner), "state '%s'", st->name);
-    cc_check_keys(c, n, state_keys, owner);
+    ivrsm_cc_check_keys(c, n, state_keys, owner);
     st->type = M_PROMPT_AND_LISTEN;
     if (!compile_type(c, st, n, pair))
         c->info->broken[index] = 1;
     const char *description;
-    cc_get_string(c, n, "description", &description);
+    ivrsm_cc_get_string(c, n, "description", &description);
 
     if (st->type == M_HANDOFF)
         compile_handoff(c, st, n);
@@ -665,23 +668,23 @@ void cc_state(cc *c, int32_t index, const dom_pair *pair)
         handoff_only_keys(c, st, n);
     compile_prompt(c, n, &st->prompt, st->type != M_HANDOFF);
 
-    const dom_node *routes = dom_get(n, "routes");
+    const dom_node *routes = ivrsm_dom_get(n, "routes");
     if (routes)
         compile_routes(c, st, routes);
     compile_counter(c, &st->noinput, n, "noinput", st->name);
     compile_counter(c, &st->nomatch, n, "nomatch", st->name);
     compile_fallback(c, &st->fallback, n, st->name);
     st->next = state_ref_at(c, n, "next");
-    const dom_pair *collect = dom_get_pair(n, "collect");
+    const dom_pair *collect = ivrsm_dom_get_pair(n, "collect");
     if (collect)
         compile_collect(c, st, collect);
-    const dom_pair *action = dom_get_pair(n, "action");
+    const dom_pair *action = ivrsm_dom_get_pair(n, "action");
     if (action)
         compile_action(c, st, action);
     else if (st->type == M_ACTION_THEN_PROMPT)
-        cc_missing(c, pair->line, pair->column, "action", owner);
+        ivrsm_cc_missing(c, pair->line, pair->column, "action", owner);
     compile_outcomes(c, st, n, action ? action->value : NULL);
     if (st->route_count && routes->kind == DOM_LIST)
         build_tables(c, st, routes);
-    cc_pop(c, mark);
+    ivrsm_cc_pop(c, mark);
 }

@@ -19,7 +19,7 @@ static void path_append(cc *c, const char *s)
     c->path[c->path_len] = '\0';
 }
 
-size_t cc_push_key(cc *c, const char *key)
+size_t ivrsm_cc_push_key(cc *c, const char *key)
 {
     size_t mark = c->path_len;
     if (c->path_len)
@@ -33,7 +33,7 @@ size_t cc_push_key(cc *c, const char *key)
     return mark;
 }
 
-size_t cc_push_index(cc *c, size_t i)
+size_t ivrsm_cc_push_index(cc *c, size_t i)
 {
     /* By hand: this runs for every list item, and snprintf showed in profiles. */
     size_t mark = c->path_len;
@@ -52,7 +52,7 @@ size_t cc_push_index(cc *c, size_t i)
     return mark;
 }
 
-void cc_pop(cc *c, size_t mark)
+void ivrsm_cc_pop(cc *c, size_t mark)
 {
     c->path_len = mark;
     c->path[mark] = '\0';
@@ -60,7 +60,7 @@ void cc_pop(cc *c, size_t mark)
         c->field_count--;
 }
 
-const char *cc_field(const cc *c)
+const char *ivrsm_cc_field(const cc *c)
 {
     /* Keys are tracked one by one because state names contain dots. */
     if (c->field_count == 0)
@@ -74,11 +74,11 @@ const char *cc_field(const cc *c)
 static void report(cc *c, ivrsm_severity sev, int code, const char *rule, int line, int column,
                    const char *fmt, va_list ap)
 {
-    if (diag_addv(c->diag, sev, code, line, column, c->path, rule, fmt, ap) != 0)
+    if (ivrsm_diag_addv(c->diag, sev, code, line, column, c->path, rule, fmt, ap) != 0)
         c->nomem = true;
 }
 
-void cc_error(cc *c, const char *rule, int line, int column, const char *fmt, ...)
+void ivrsm_cc_error(cc *c, const char *rule, int line, int column, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -86,7 +86,8 @@ void cc_error(cc *c, const char *rule, int line, int column, const char *fmt, ..
     va_end(ap);
 }
 
-void cc_error_code(cc *c, int code, const char *rule, int line, int column, const char *fmt, ...)
+void ivrsm_cc_error_code(cc *c, int code, const char *rule, int line, int column, const char *fmt,
+                         ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -94,30 +95,30 @@ void cc_error_code(cc *c, int code, const char *rule, int line, int column, cons
     va_end(ap);
 }
 
-void cc_nomem(cc *c)
+void ivrsm_cc_nomem(cc *c)
 {
     c->nomem = true;
 }
 
 /* --- Typed reads ---------------------------------------------------------------- */
 
-const char *cc_describe(const dom_node *n, char *buf, size_t cap)
+const char *ivrsm_cc_describe(const dom_node *n, char *buf, size_t cap)
 {
     if (n->kind == DOM_MAP || n->kind == DOM_LIST || n->kind == DOM_NULL)
-        return dom_kind_article((dom_kind)n->kind);
+        return ivrsm_dom_kind_article((dom_kind)n->kind);
     const char *text = n->text ? n->text : "";
     if (n->kind == DOM_STRING) {
         char shown[48];
-        diag_copy_utf8(shown, sizeof(shown), text);
+        ivrsm_diag_copy_utf8(shown, sizeof(shown), text);
         snprintf(buf, cap, "a string (\"%s%s\")", shown,
                  strlen(text) >= sizeof(shown) ? "..." : "");
     } else {
-        snprintf(buf, cap, "%s (%s)", dom_kind_article((dom_kind)n->kind), text);
+        snprintf(buf, cap, "%s (%s)", ivrsm_dom_kind_article((dom_kind)n->kind), text);
     }
     return buf;
 }
 
-bool cc_expect(cc *c, const dom_node *n, dom_kind kind, const char *what)
+bool ivrsm_cc_expect(cc *c, const dom_node *n, dom_kind kind, const char *what)
 {
     if (n->kind == kind)
         return true;
@@ -127,8 +128,8 @@ bool cc_expect(cc *c, const dom_node *n, dom_kind kind, const char *what)
         hint = " (quote it to make it a string)";
     else if (kind == DOM_STRING && n->kind == DOM_BOOL)
         hint = " (quote it to make it a string)";
-    cc_error(c, "wrong-type", n->line, n->column, "%s: expected %s, found %s%s", cc_field(c), what,
-             cc_describe(n, buf, sizeof(buf)), hint);
+    ivrsm_cc_error(c, "wrong-type", n->line, n->column, "%s: expected %s, found %s%s",
+                   ivrsm_cc_field(c), what, ivrsm_cc_describe(n, buf, sizeof(buf)), hint);
     return false;
 }
 
@@ -166,7 +167,8 @@ static size_t edit_distance(const char *a, const char *b, size_t limit)
     return row[lb];
 }
 
-const char *cc_suggest(const char *name, const char *const *candidates, size_t stride, size_t count)
+const char *ivrsm_cc_suggest(const char *name, const char *const *candidates, size_t stride,
+                             size_t count)
 {
     size_t len = strlen(name);
     size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;
@@ -188,7 +190,7 @@ const char *cc_suggest(const char *name, const char *const *candidates, size_t s
     return best;
 }
 
-void cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const char *owner)
+void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const char *owner)
 {
     size_t n_allowed = 0;
     while (allowed[n_allowed])
@@ -205,69 +207,70 @@ void cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const
         for (size_t j = 0; j < n_allowed && used < sizeof(list); j++)
             used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "",
                                      allowed[j]);
-        const char *guess = cc_suggest(p->key, allowed, sizeof(*allowed), n_allowed);
-        size_t mark = cc_push_key(c, p->key);
+        const char *guess = ivrsm_cc_suggest(p->key, allowed, sizeof(*allowed), n_allowed);
+        size_t mark = ivrsm_cc_push_key(c, p->key);
         if (guess)
-            cc_error(c, "unknown-key", p->line, p->column,
-                     "unknown key '%s' in %s; did you mean '%s'? (expected one of: %s)", p->key,
-                     owner, guess, list);
+            ivrsm_cc_error(c, "unknown-key", p->line, p->column,
+                           "unknown key '%s' in %s; did you mean '%s'? (expected one of: %s)",
+                           p->key, owner, guess, list);
         else
-            cc_error(c, "unknown-key", p->line, p->column,
-                     "unknown key '%s' in %s (expected one of: %s)", p->key, owner, list);
-        cc_pop(c, mark);
+            ivrsm_cc_error(c, "unknown-key", p->line, p->column,
+                           "unknown key '%s' in %s (expected one of: %s)", p->key, owner, list);
+        ivrsm_cc_pop(c, mark);
     }
 }
 
-void cc_missing(cc *c, int line, int column, const char *key, const char *owner)
+void ivrsm_cc_missing(cc *c, int line, int column, const char *key, const char *owner)
 {
-    cc_error(c, "missing-key", line, column, "missing key '%s' in %s", key, owner);
+    ivrsm_cc_error(c, "missing-key", line, column, "missing key '%s' in %s", key, owner);
 }
 
-bool cc_get_string(cc *c, const dom_node *map, const char *key, const char **out)
+bool ivrsm_cc_get_string(cc *c, const dom_node *map, const char *key, const char **out)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return false;
-    size_t mark = cc_push_key(c, key);
-    bool ok = cc_expect(c, n, DOM_STRING, "a string");
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    bool ok = ivrsm_cc_expect(c, n, DOM_STRING, "a string");
+    ivrsm_cc_pop(c, mark);
     if (ok)
         *out = n->text;
     return ok;
 }
 
-bool cc_int_node(cc *c, const dom_node *n, int min, int max, int *out)
+bool ivrsm_cc_int_node(cc *c, const dom_node *n, int min, int max, int *out)
 {
-    if (!cc_expect(c, n, DOM_INT, "an integer"))
+    if (!ivrsm_cc_expect(c, n, DOM_INT, "an integer"))
         return false;
     if (n->as.integer < min || n->as.integer > max) {
-        cc_error(c, "invalid-value", n->line, n->column, "%s: %lld is out of range (%d to %d)",
-                 cc_field(c), (long long)n->as.integer, min, max);
+        ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                       "%s: %lld is out of range (%d to %d)", ivrsm_cc_field(c),
+                       (long long)n->as.integer, min, max);
         return false;
     }
     *out = (int)n->as.integer;
     return true;
 }
 
-bool cc_get_int(cc *c, const dom_node *map, const char *key, int min, int max, int *out)
+bool ivrsm_cc_get_int(cc *c, const dom_node *map, const char *key, int min, int max, int *out)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return false;
-    size_t mark = cc_push_key(c, key);
-    bool ok = cc_int_node(c, n, min, max, out);
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    bool ok = ivrsm_cc_int_node(c, n, min, max, out);
+    ivrsm_cc_pop(c, mark);
     return ok;
 }
 
-bool cc_get_bool(cc *c, const dom_node *map, const char *key, bool *out)
+bool ivrsm_cc_get_bool(cc *c, const dom_node *map, const char *key, bool *out)
 {
-    const dom_node *n = dom_get(map, key);
+    const dom_node *n = ivrsm_dom_get(map, key);
     if (!n)
         return false;
-    size_t mark = cc_push_key(c, key);
-    bool ok = cc_expect(c, n, DOM_BOOL, "a boolean (true or false)");
-    cc_pop(c, mark);
+    size_t mark = ivrsm_cc_push_key(c, key);
+    bool ok = ivrsm_cc_expect(c, n, DOM_BOOL, "a boolean (true or false)");
+    ivrsm_cc_pop(c, mark);
     if (ok)
         *out = n->as.boolean;
     return ok;

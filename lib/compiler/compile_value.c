@@ -26,7 +26,7 @@ static bool push_owned(cc *c, void ***array, size_t *count, void *item)
     if (n == 0 || n == owned_capacity(n)) {
         void **p = realloc(*array, (n ? n * 2 : 16) * sizeof(void *));
         if (!p) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
             return false;
         }
         *array = p;
@@ -35,7 +35,7 @@ static bool push_owned(cc *c, void ***array, size_t *count, void *item)
     return true;
 }
 
-bool cc_own_json(cc *c, json_t *j)
+bool ivrsm_cc_own_json(cc *c, json_t *j)
 {
     if (push_owned(c, (void ***)&c->m->owned_json, &c->m->owned_json_count, j))
         return true;
@@ -58,7 +58,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
         size_t cap = info->site_cap ? info->site_cap * 2 : 64;
         tmpl_site *p = realloc(info->sites, cap * sizeof(*p));
         if (!p) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
             return;
         }
         info->sites = p;
@@ -66,7 +66,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
     }
     const char *path = ivrsm_arena_strdup(c->doc->arena, c->path);
     if (!path) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return;
     }
     info->sites[info->site_count++] = (tmpl_site){t, n->line, n->column, path, c->state};
@@ -74,7 +74,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
 
 /* --- JSON ------------------------------------------------------------------- */
 
-json_t *dom_to_json(const dom_node *n, const dom_node **bad)
+json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
 {
     *bad = NULL;
     switch ((dom_kind)n->kind) {
@@ -95,7 +95,7 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad)
     case DOM_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < n->count; i++) {
-            json_t *item = dom_to_json(n->items[i], bad);
+            json_t *item = ivrsm_dom_to_json(n->items[i], bad);
             if (!item || json_array_append_new(a, item) != 0) {
                 json_decref(a);
                 return NULL;
@@ -106,7 +106,7 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad)
     case DOM_MAP: {
         json_t *o = json_object();
         for (size_t i = 0; o && i < n->count; i++) {
-            json_t *item = dom_to_json(n->pairs[i].value, bad);
+            json_t *item = ivrsm_dom_to_json(n->pairs[i].value, bad);
             if (!item || json_object_setn_new(o, n->pairs[i].key, n->pairs[i].key_len, item) != 0) {
                 json_decref(o);
                 return NULL;
@@ -118,25 +118,25 @@ json_t *dom_to_json(const dom_node *n, const dom_node **bad)
     return NULL;
 }
 
-json_t *cc_json(cc *c, const dom_node *n)
+json_t *ivrsm_cc_json(cc *c, const dom_node *n)
 {
     const dom_node *bad;
-    json_t *j = dom_to_json(n, &bad);
+    json_t *j = ivrsm_dom_to_json(n, &bad);
     if (!j && bad)
-        cc_error(c, "invalid-value", bad->line, bad->column,
-                 "%s cannot be represented in JSON (only finite numbers can)", bad->text);
+        ivrsm_cc_error(c, "invalid-value", bad->line, bad->column,
+                       "%s cannot be represented in JSON (only finite numbers can)", bad->text);
     else if (!j)
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
     return j;
 }
 
 /* --- Templates ----------------------------------------------------------------- */
 
-ivrsm_tmpl *cc_template(cc *c, const dom_node *n)
+ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
 {
     if (n->kind == DOM_INT || n->kind == DOM_REAL || n->kind == DOM_BOOL) {
         /* `prompt: 3` reads as the text "3": a scalar is what the author meant. */
-    } else if (!cc_expect(c, n, DOM_STRING, "a string (a template)")) {
+    } else if (!ivrsm_cc_expect(c, n, DOM_STRING, "a string (a template)")) {
         return NULL;
     }
     char err[256] = "";
@@ -144,10 +144,10 @@ ivrsm_tmpl *cc_template(cc *c, const dom_node *n)
     ivrsm_tmpl *t = ivrsm_tmpl_compile(n->text, n->len, err, sizeof(err), &off);
     if (!t) {
         if (!strcmp(err, "out of memory"))
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
         else
-            cc_error(c, "bad-template", n->line, n->column,
-                     "%s: invalid template at offset %zu: %s", cc_field(c), off, err);
+            ivrsm_cc_error(c, "bad-template", n->line, n->column,
+                           "%s: invalid template at offset %zu: %s", ivrsm_cc_field(c), off, err);
         return NULL;
     }
     if (!own_template(c, t))
@@ -179,15 +179,15 @@ static bool value_object(cc *c, const dom_node *n, m_value *out)
     out->keys = ivrsm_arena_alloc(c->arena, n->count * sizeof(char *));
     out->items = ivrsm_arena_alloc(c->arena, n->count * sizeof(m_value));
     if (!out->keys || !out->items) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return false;
     }
     bool ok = true;
     for (size_t i = 0; i < n->count; i++) {
         out->keys[i] = ivrsm_arena_strdup(c->arena, n->pairs[i].key);
-        size_t mark = cc_push_key(c, n->pairs[i].key);
-        ok = cc_value(c, n->pairs[i].value, &out->items[i]) && ok;
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_key(c, n->pairs[i].key);
+        ok = ivrsm_cc_value(c, n->pairs[i].value, &out->items[i]) && ok;
+        ivrsm_cc_pop(c, mark);
     }
     return ok;
 }
@@ -198,25 +198,25 @@ static bool value_array(cc *c, const dom_node *n, m_value *out)
     out->count = n->count;
     out->items = ivrsm_arena_alloc(c->arena, n->count * sizeof(m_value));
     if (!out->items) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return false;
     }
     bool ok = true;
     for (size_t i = 0; i < n->count; i++) {
-        size_t mark = cc_push_index(c, i);
-        ok = cc_value(c, n->items[i], &out->items[i]) && ok;
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_index(c, i);
+        ok = ivrsm_cc_value(c, n->items[i], &out->items[i]) && ok;
+        ivrsm_cc_pop(c, mark);
     }
     return ok;
 }
 
-bool cc_value(cc *c, const dom_node *n, m_value *out)
+bool ivrsm_cc_value(cc *c, const dom_node *n, m_value *out)
 {
     memset(out, 0, sizeof(*out));
     if (!has_template(n)) {
         /* No template anywhere below: one JSON literal, built once. */
-        json_t *j = cc_json(c, n);
-        if (!j || !cc_own_json(c, j)) {
+        json_t *j = ivrsm_cc_json(c, n);
+        if (!j || !ivrsm_cc_own_json(c, j)) {
             out->literal = NULL;
             return false;
         }
@@ -226,42 +226,42 @@ bool cc_value(cc *c, const dom_node *n, m_value *out)
     }
     if (n->kind == DOM_STRING) {
         out->kind = MV_TEMPLATE;
-        out->tmpl = cc_template(c, n);
+        out->tmpl = ivrsm_cc_template(c, n);
         return out->tmpl != NULL;
     }
     return n->kind == DOM_MAP ? value_object(c, n, out) : value_array(c, n, out);
 }
 
-bool cc_kvlist(cc *c, const dom_node *n, m_kvlist *out, bool scalars_only)
+bool ivrsm_cc_kvlist(cc *c, const dom_node *n, m_kvlist *out, bool scalars_only)
 {
-    if (!cc_expect(c, n, DOM_MAP, "a map"))
+    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a map"))
         return false;
     out->items = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_kv)) : NULL;
     if (n->count && !out->items) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         return false;
     }
     bool ok = true;
     for (size_t i = 0; i < n->count; i++) {
         const dom_pair *p = &n->pairs[i];
-        size_t mark = cc_push_key(c, p->key);
+        size_t mark = ivrsm_cc_push_key(c, p->key);
         m_kv *kv = &out->items[out->count];
         if (scalars_only && (p->value->kind == DOM_MAP || p->value->kind == DOM_LIST)) {
             char buf[96];
-            cc_error(c, "wrong-type", p->value->line, p->value->column,
-                     "%s: expected a string, a number or a boolean, found %s", p->key,
-                     cc_describe(p->value, buf, sizeof(buf)));
+            ivrsm_cc_error(c, "wrong-type", p->value->line, p->value->column,
+                           "%s: expected a string, a number or a boolean, found %s", p->key,
+                           ivrsm_cc_describe(p->value, buf, sizeof(buf)));
             ok = false;
         } else if (p->key_len == 0) {
-            cc_error(c, "invalid-value", p->line, p->column, "a key must not be empty");
+            ivrsm_cc_error(c, "invalid-value", p->line, p->column, "a key must not be empty");
             ok = false;
-        } else if (cc_value(c, p->value, &kv->value)) {
+        } else if (ivrsm_cc_value(c, p->value, &kv->value)) {
             kv->key = ivrsm_arena_strdup(c->arena, p->key);
             out->count++;
         } else {
             ok = false;
         }
-        cc_pop(c, mark);
+        ivrsm_cc_pop(c, mark);
     }
     return ok;
 }

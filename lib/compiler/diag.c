@@ -6,7 +6,7 @@
 
 #define DIAG_MESSAGE_MAX 512
 
-void diag_copy_utf8(char *dst, size_t cap, const char *src)
+void ivrsm_diag_copy_utf8(char *dst, size_t cap, const char *src)
 {
     if (cap == 0)
         return;
@@ -31,7 +31,7 @@ static void flatten_line_breaks(char *s)
         *s = ' ';
 }
 
-ivrsm_diagnostics *diag_new(const char *file)
+ivrsm_diagnostics *ivrsm_diag_new(const char *file)
 {
     ivrsm_diagnostics *d = calloc(1, sizeof(*d));
     if (!d)
@@ -44,13 +44,13 @@ ivrsm_diagnostics *diag_new(const char *file)
     return d;
 }
 
-int diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
-              const char *path, const char *rule, const char *fmt, va_list ap)
+int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+                    const char *path, const char *rule, const char *fmt, va_list ap)
 {
     char message[DIAG_MESSAGE_MAX];
     char raw[DIAG_MESSAGE_MAX * 2];
     vsnprintf(raw, sizeof(raw), fmt, ap);
-    diag_copy_utf8(message, sizeof(message), raw);
+    ivrsm_diag_copy_utf8(message, sizeof(message), raw);
     flatten_line_breaks(message);
     if (!path)
         path = "";
@@ -88,17 +88,17 @@ int diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line,
     return 0;
 }
 
-int diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
-             const char *path, const char *rule, const char *fmt, ...)
+int ivrsm_diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+                   const char *path, const char *rule, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = diag_addv(d, severity, code, line, column, path, rule, fmt, ap);
+    int rc = ivrsm_diag_addv(d, severity, code, line, column, path, rule, fmt, ap);
     va_end(ap);
     return rc;
 }
 
-const char *diag_rule_for_code(int code)
+const char *ivrsm_diag_rule_for_code(int code)
 {
     switch (code) {
     case IVRSM_ESYNTAX:
@@ -110,10 +110,10 @@ const char *diag_rule_for_code(int code)
     }
 }
 
-int diag_add_error(ivrsm_diagnostics *d, const ivrsm_error *err)
+int ivrsm_diag_add_error(ivrsm_diagnostics *d, const ivrsm_error *err)
 {
-    return diag_add(d, IVRSM_SEVERITY_ERROR, err->code, err->line, err->column, err->path,
-                    diag_rule_for_code(err->code), "%s", err->message);
+    return ivrsm_diag_add(d, IVRSM_SEVERITY_ERROR, err->code, err->line, err->column, err->path,
+                          ivrsm_diag_rule_for_code(err->code), "%s", err->message);
 }
 
 static int entry_before(const diag_entry *a, const diag_entry *b)
@@ -133,14 +133,14 @@ static int entry_cmp(const void *pa, const void *pb)
     return entry_before(b, a) ? 1 : 0;
 }
 
-void diag_sort(ivrsm_diagnostics *d)
+void ivrsm_diag_sort(ivrsm_diagnostics *d)
 {
     /* seq breaks ties, so qsort's instability does not show. */
     if (d->count > 1)
         qsort(d->items, d->count, sizeof(*d->items), entry_cmp);
 }
 
-const diag_entry *diag_first_error(const ivrsm_diagnostics *d)
+const diag_entry *ivrsm_diag_first_error(const ivrsm_diagnostics *d)
 {
     const diag_entry *best = NULL;
     for (size_t i = 0; i < d->count; i++) {
@@ -157,21 +157,21 @@ static void error_fill(ivrsm_error *err, int code, const char *file, int line, i
     err->code = code;
     err->line = line;
     err->column = column;
-    diag_copy_utf8(err->file, sizeof(err->file), file ? file : "<buffer>");
-    diag_copy_utf8(err->path, sizeof(err->path), path ? path : "");
-    diag_copy_utf8(err->message, sizeof(err->message), message);
+    ivrsm_diag_copy_utf8(err->file, sizeof(err->file), file ? file : "<buffer>");
+    ivrsm_diag_copy_utf8(err->path, sizeof(err->path), path ? path : "");
+    ivrsm_diag_copy_utf8(err->message, sizeof(err->message), message);
     flatten_line_breaks(err->message);
 }
 
-int diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err)
+int ivrsm_diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err)
 {
     if (err)
         error_fill(err, e->code, file, e->pub.line, e->pub.column, e->pub.path, e->pub.message);
     return e->code;
 }
 
-int diag_set_error(ivrsm_error *err, int code, const char *file, int line, int column,
-                   const char *path, const char *fmt, ...)
+int ivrsm_diag_set_error(ivrsm_error *err, int code, const char *file, int line, int column,
+                         const char *path, const char *fmt, ...)
 {
     if (!err)
         return code;

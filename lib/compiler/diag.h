@@ -29,7 +29,7 @@ struct ivrsm_diagnostics {
 };
 
 /* A new empty list for `file` (copied; NULL means "<buffer>"). NULL on no memory. */
-ivrsm_diagnostics *diag_new(const char *file);
+ivrsm_diagnostics *ivrsm_diag_new(const char *file);
 
 /*
  * Record one diagnostic. `rule` must be a string with static lifetime;
@@ -38,46 +38,47 @@ ivrsm_diagnostics *diag_new(const char *file);
  * stands for (ignored for warnings). Returns 0, or -1 on no memory (the list
  * then remembers it in `nomem`).
  */
-int diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
-             const char *path, const char *rule, const char *fmt, ...)
+int ivrsm_diag_add(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+                   const char *path, const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
-int diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
-              const char *path, const char *rule, const char *fmt, va_list ap);
+int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int line, int column,
+                    const char *path, const char *rule, const char *fmt, va_list ap);
 
 /* Record a reader failure (syntax or limit) as an error diagnostic. */
-int diag_add_error(ivrsm_diagnostics *d, const ivrsm_error *err);
+int ivrsm_diag_add_error(ivrsm_diagnostics *d, const ivrsm_error *err);
 
 /* Sort by position (line, then column; unknown positions first), stable. */
-void diag_sort(ivrsm_diagnostics *d);
+void ivrsm_diag_sort(ivrsm_diagnostics *d);
 
 /*
  * The first error in document order (the list need not be sorted), or NULL.
  */
-const diag_entry *diag_first_error(const ivrsm_diagnostics *d);
+const diag_entry *ivrsm_diag_first_error(const ivrsm_diagnostics *d);
 
 /*
  * Fill `err` (which may be NULL) from `e`, naming `file`. Returns e->code.
  */
-int diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err);
+int ivrsm_diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err);
 
 /*
  * Fill an ivrsm_error (err may be NULL): code, file (NULL → "<buffer>"),
  * position, path (NULL → "") and a formatted message. Returns `code`.
  */
-int diag_set_error(ivrsm_error *err, int code, const char *file, int line, int column,
-                   const char *path, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+int ivrsm_diag_set_error(ivrsm_error *err, int code, const char *file, int line, int column,
+                         const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /*
  * The stable rule id of a reader failure: "syntax" for IVRSM_ESYNTAX,
  * "limit" for IVRSM_ELIMIT, "wrong-type" otherwise (the one
  * machine-level failure a reader reports is a root that is not a map).
  */
-const char *diag_rule_for_code(int code);
+const char *ivrsm_diag_rule_for_code(int code);
 
 /*
  * Copy at most cap-1 bytes of `src` into `dst`, never cutting a UTF-8
  * character in two, and NUL-terminate.
  */
-void diag_copy_utf8(char *dst, size_t cap, const char *src);
+void ivrsm_diag_copy_utf8(char *dst, size_t cap, const char *src);
 
 #endif

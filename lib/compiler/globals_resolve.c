@@ -64,11 +64,12 @@ static void report_missing_key(cc *c, const dom_node *at, const reference *ref, 
     char keys[200];
     list_keys(map, keys, sizeof(keys));
     const char *guess =
-        map->count ? cc_suggest(seg, &map->pairs[0].key, sizeof(dom_pair), map->count) : NULL;
-    cc_error(c, "unresolved-globals", at->line, at->column,
-             "${%.*s} is not defined: %.*s has no key '%s'%s%s%s (it has: %s)", (int)ref->inner_len,
-             ref->inner, (int)prefix_len, ref->inner, seg, guess ? "; did you mean '" : "",
-             guess ? guess : "", guess ? "'?" : "", map->count ? keys : "nothing");
+        map->count ? ivrsm_cc_suggest(seg, &map->pairs[0].key, sizeof(dom_pair), map->count) : NULL;
+    ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                   "${%.*s} is not defined: %.*s has no key '%s'%s%s%s (it has: %s)",
+                   (int)ref->inner_len, ref->inner, (int)prefix_len, ref->inner, seg,
+                   guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "",
+                   map->count ? keys : "nothing");
 }
 
 /*
@@ -80,17 +81,18 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
     const char *s = ref->inner, *end = ref->inner + ref->inner_len;
     if (ref->inner_len < 7 || memcmp(s, "globals", 7) != 0 ||
         (ref->inner_len > 7 && s[7] != '.' && s[7] != '[')) {
-        cc_error(c, "unresolved-globals", at->line, at->column,
-                 "${%.*s} is not a globals reference: only ${globals...} is resolved when the "
-                 "machine loads (use {{...}} for values known during the call)",
-                 (int)ref->inner_len, ref->inner);
+        ivrsm_cc_error(
+            c, "unresolved-globals", at->line, at->column,
+            "${%.*s} is not a globals reference: only ${globals...} is resolved when the "
+            "machine loads (use {{...}} for values known during the call)",
+            (int)ref->inner_len, ref->inner);
         return NULL;
     }
     const dom_node *node = c->globals;
     if (!node) {
-        cc_error(c, "unresolved-globals", at->line, at->column,
-                 "${%.*s} is not defined: the machine has no globals", (int)ref->inner_len,
-                 ref->inner);
+        ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                       "${%.*s} is not defined: the machine has no globals", (int)ref->inner_len,
+                       ref->inner);
         return NULL;
     }
     const char *p = s + 7;
@@ -107,15 +109,15 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
             memcpy(seg, p, n);
             seg[n] = '\0';
             p = q;
-            const dom_node *child = node->kind == DOM_MAP ? dom_get(node, seg) : NULL;
+            const dom_node *child = node->kind == DOM_MAP ? ivrsm_dom_get(node, seg) : NULL;
             if (!child) {
                 if (node->kind == DOM_MAP)
                     report_missing_key(c, at, ref, node, seg, prefix_len);
                 else
-                    cc_error(c, "unresolved-globals", at->line, at->column,
-                             "${%.*s} is not defined: %.*s is %s, not a map", (int)ref->inner_len,
-                             ref->inner, (int)prefix_len, ref->inner,
-                             dom_kind_article((dom_kind)node->kind));
+                    ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                                   "${%.*s} is not defined: %.*s is %s, not a map",
+                                   (int)ref->inner_len, ref->inner, (int)prefix_len, ref->inner,
+                                   ivrsm_dom_kind_article((dom_kind)node->kind));
                 return NULL;
             }
             node = child;
@@ -126,10 +128,10 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
                 break;
             p = close + 1;
             if (node->kind != DOM_LIST || idx >= node->count) {
-                cc_error(c, "unresolved-globals", at->line, at->column,
-                         "${%.*s} is not defined: %.*s %s", (int)ref->inner_len, ref->inner,
-                         (int)prefix_len, ref->inner,
-                         node->kind == DOM_LIST ? "has fewer items" : "is not a list");
+                ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                               "${%.*s} is not defined: %.*s %s", (int)ref->inner_len, ref->inner,
+                               (int)prefix_len, ref->inner,
+                               node->kind == DOM_LIST ? "has fewer items" : "is not a list");
                 return NULL;
             }
             node = node->items[idx];
@@ -138,9 +140,9 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
         }
     }
     if (p < end) {
-        cc_error(c, "unresolved-globals", at->line, at->column,
-                 "${%.*s} is malformed (expected ${globals.key.key} or ${globals.list[0]})",
-                 (int)ref->inner_len, ref->inner);
+        ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                       "${%.*s} is malformed (expected ${globals.key.key} or ${globals.list[0]})",
+                       (int)ref->inner_len, ref->inner);
         return NULL;
     }
     return node;
@@ -176,10 +178,11 @@ static dom_node *substitute(cc *c, dom_node *n)
         if (!v) {
             ok = false;
         } else if (v->kind == DOM_MAP || v->kind == DOM_LIST) {
-            cc_error(c, "wrong-type", n->line, n->column,
-                     "${%.*s} is %s: only a scalar can be placed inside a longer string (use "
-                     "the reference as the whole value)",
-                     (int)ref.inner_len, ref.inner, dom_kind_article((dom_kind)v->kind));
+            ivrsm_cc_error(c, "wrong-type", n->line, n->column,
+                           "${%.*s} is %s: only a scalar can be placed inside a longer string (use "
+                           "the reference as the whole value)",
+                           (int)ref.inner_len, ref.inner,
+                           ivrsm_dom_kind_article((dom_kind)v->kind));
             ok = false;
         } else if (!append_scalar_text(&out, v)) {
             ok = false;
@@ -188,19 +191,19 @@ static dom_node *substitute(cc *c, dom_node *n)
     ivrsm_buf_append(&out, n->text + from, n->len - from);
     dom_node *result = n;
     if (out.failed) {
-        cc_nomem(c);
+        ivrsm_cc_nomem(c);
         result = NULL;
     } else if (ok) {
         if (out.len > IVRSM_MAX_STRING_BYTES) {
-            cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
-                          "the string is longer than %u bytes once ${globals...} is replaced",
-                          IVRSM_MAX_STRING_BYTES);
+            ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
+                                "the string is longer than %u bytes once ${globals...} is replaced",
+                                IVRSM_MAX_STRING_BYTES);
         } else {
-            result = dom_new_string(c->doc, ivrsm_buf_str(&out), out.len, n->line, n->column);
+            result = ivrsm_dom_new_string(c->doc, ivrsm_buf_str(&out), out.len, n->line, n->column);
             if (result)
                 result->style = n->style;
             else
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
         }
     }
     ivrsm_buf_free(&out);
@@ -217,11 +220,11 @@ static dom_node *resolve_string(cc *c, dom_node *n)
         const dom_node *v = lookup(c, n, &ref);
         if (!v)
             return n;
-        dom_node *copy = dom_clone_at(c->doc, v, n->line, n->column);
+        dom_node *copy = ivrsm_dom_clone_at(c->doc, v, n->line, n->column);
         char *origin =
             copy ? ivrsm_arena_strndup(c->doc->arena, ref.inner + 7, ref.inner_len - 7) : NULL;
         if (!copy || !origin) {
-            cc_nomem(c);
+            ivrsm_cc_nomem(c);
             return NULL;
         }
         copy->ref = origin[0] == '.' ? origin + 1 : origin;
@@ -234,19 +237,19 @@ static dom_node *resolve_map(cc *c, dom_node *n)
 {
     dom_node *copy = NULL;
     for (size_t i = 0; i < n->count; i++) {
-        size_t mark = cc_push_key(c, n->pairs[i].key);
-        dom_node *v = globals_resolve(c, n->pairs[i].value);
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_key(c, n->pairs[i].key);
+        dom_node *v = ivrsm_globals_resolve(c, n->pairs[i].value);
+        ivrsm_cc_pop(c, mark);
         if (!v)
             return NULL;
         if (v == n->pairs[i].value)
             continue;
         if (!copy) {
-            copy = dom_clone_at(c->doc, n, n->line, n->column);
+            copy = ivrsm_dom_clone_at(c->doc, n, n->line, n->column);
             dom_pair *pairs =
                 copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*pairs)) : NULL;
             if (!pairs) {
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
                 return NULL;
             }
             memcpy(pairs, n->pairs, n->count * sizeof(*pairs));
@@ -261,19 +264,19 @@ static dom_node *resolve_list(cc *c, dom_node *n)
 {
     dom_node *copy = NULL;
     for (size_t i = 0; i < n->count; i++) {
-        size_t mark = cc_push_index(c, i);
-        dom_node *v = globals_resolve(c, n->items[i]);
-        cc_pop(c, mark);
+        size_t mark = ivrsm_cc_push_index(c, i);
+        dom_node *v = ivrsm_globals_resolve(c, n->items[i]);
+        ivrsm_cc_pop(c, mark);
         if (!v)
             return NULL;
         if (v == n->items[i])
             continue;
         if (!copy) {
-            copy = dom_clone_at(c->doc, n, n->line, n->column);
+            copy = ivrsm_dom_clone_at(c->doc, n, n->line, n->column);
             dom_node **items =
                 copy ? ivrsm_arena_alloc(c->doc->arena, n->count * sizeof(*items)) : NULL;
             if (!items) {
-                cc_nomem(c);
+                ivrsm_cc_nomem(c);
                 return NULL;
             }
             memcpy(items, n->items, n->count * sizeof(*items));
@@ -284,7 +287,7 @@ static dom_node *resolve_list(cc *c, dom_node *n)
     return copy ? copy : n;
 }
 
-dom_node *globals_resolve(cc *c, dom_node *n)
+dom_node *ivrsm_globals_resolve(cc *c, dom_node *n)
 {
     switch ((dom_kind)n->kind) {
     case DOM_STRING:

@@ -21,22 +21,22 @@ static void check_dead_end(vctx *v, size_t i)
 {
     const m_state *st = &v->m->states[i];
     const m_pos p = st->pos;
-    if (machine_state_waits(st)) {
+    if (ivrsm_machine_state_waits(st)) {
         bool out = st->route_count || st->next != M_NONE ||
                    (st->fallback.present && st->fallback.next != M_NONE) ||
                    (st->nomatch.present && st->nomatch.next != M_NONE) ||
                    (st->action.present && st->on_success.next != M_NONE);
         if (!out)
-            WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
+            WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, NULL), "dead-end",
                  "state '%s' has no way out: no routes, no next, no fallback (whatever the "
                  "caller says, the call can only escalate)",
                  st->name);
         else if (st->collect.mode && !st->action.present && st->next == M_NONE)
-            WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
+            WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, NULL), "dead-end",
                  "state '%s' collects a value but has no next state to continue to", st->name);
     } else if (st->type == M_ACTION_THEN_PROMPT && st->action.present &&
                st->on_success.next == M_NONE && st->next == M_NONE) {
-        WARN(v, p.line, p.column, v_state_path(v, i, NULL), "dead-end",
+        WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, NULL), "dead-end",
              "state '%s' has nowhere to go after its action succeeds (no on_success.next, no "
              "next): the call escalates",
              st->name);
@@ -48,11 +48,11 @@ static void check_on_fail(vctx *v, size_t i)
     const m_state *st = &v->m->states[i];
     if (!st->action.present || st->on_fail.present)
         return;
-    if (machine_state_waits(st) && !st->collect.mode)
+    if (ivrsm_machine_state_waits(st) && !st->collect.mode)
         return; /* never called: reported as ignored-key */
-    const dom_pair *a = dom_get_pair(v_state_node(v, i), "action");
+    const dom_pair *a = ivrsm_dom_get_pair(ivrsm_v_state_node(v, i), "action");
     m_pos p = a ? (m_pos){a->line, a->column} : st->pos;
-    WARN(v, p.line, p.column, v_state_path(v, i, "action"), "action-without-on-fail",
+    WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, "action"), "action-without-on-fail",
          "the action of state '%s' has no on_fail: a failed request escalates (handoff if "
          "enabled, else goodbye)",
          st->name);
@@ -93,7 +93,7 @@ static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
             shadowed[b] = 1;
             char label[160], sub[32];
             snprintf(sub, sizeof(sub), "routes[%zu]", b);
-            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, v_state_path(v, i, sub),
+            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, ivrsm_v_state_path(v, i, sub),
                  "shadowed-route",
                  "routes[%zu] of state '%s' repeats %s of routes[%zu]; it can never match", b,
                  st->name, route_label(v, &st->routes[b], label, sizeof(label)), a);
@@ -113,7 +113,8 @@ static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowe
             if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb)) {
                 char la[160], lb[160], sub[32];
                 snprintf(sub, sizeof(sub), "routes[%u]", eb->route);
-                WARN(v, rb->pos.line, rb->pos.column, v_state_path(v, i, sub), "dtmf-conflict",
+                WARN(v, rb->pos.line, rb->pos.column, ivrsm_v_state_path(v, i, sub),
+                     "dtmf-conflict",
                      "DTMF '%s' is routed to both %s (routes[%u]) and %s (routes[%u]) in state "
                      "'%s'; the first one wins",
                      eb->digits, route_label(v, ra, la, sizeof(la)), ea->route,
@@ -155,7 +156,7 @@ static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *sh
                     char la[160], lb[160], sub[32];
                     snprintf(sub, sizeof(sub), "routes[%zu]", b);
                     WARN(v, st->routes[b].pos.line, st->routes[b].pos.column,
-                         v_state_path(v, i, sub), "utterance-conflict",
+                         ivrsm_v_state_path(v, i, sub), "utterance-conflict",
                          "utterance '%s' matches both %s (routes[%zu]) and %s (routes[%zu]) in "
                          "state '%s'; the first one wins",
                          pb[k], route_label(v, &st->routes[a], la, sizeof(la)), a,
@@ -188,11 +189,11 @@ static void check_counter(vctx *v, size_t i, const char *block, const char *key,
     int limit = v->m->limits.max_consecutive_failures;
     if (max < limit)
         return;
-    const dom_node *n = v_dig(v_dig(v_state_node(v, i), block, NULL), key, NULL);
+    const dom_node *n = ivrsm_v_dig(ivrsm_v_dig(ivrsm_v_state_node(v, i), block, NULL), key, NULL);
     char sub[64];
     snprintf(sub, sizeof(sub), "%s.%s", block, key);
     m_pos p = n ? (m_pos){n->line, n->column} : v->m->states[i].pos;
-    WARN(v, p.line, p.column, v_state_path(v, i, sub), "counter-unreachable",
+    WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, sub), "counter-unreachable",
          "%s is %d, but the call escalates after %d consecutive failures "
          "(globals.limits.max_consecutive_failures): its target is never taken",
          sub, max, limit);
@@ -209,9 +210,11 @@ static void check_counters(vctx *v, size_t i)
         int limit = v->m->limits.max_consecutive_failures;
         if (st->collect.retry.max < limit)
             return;
-        const dom_node *n = dom_get(v_dig(v_state_node(v, i), "collect", "retry"), "max");
+        const dom_node *n =
+            ivrsm_dom_get(ivrsm_v_dig(ivrsm_v_state_node(v, i), "collect", "retry"), "max");
         m_pos p = n ? (m_pos){n->line, n->column} : st->pos;
-        WARN(v, p.line, p.column, v_state_path(v, i, "collect.retry.max"), "counter-unreachable",
+        WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, "collect.retry.max"),
+             "counter-unreachable",
              "collect.retry.max is %d, but the call escalates after %d consecutive failures "
              "(globals.limits.max_consecutive_failures): on_fail_next is never taken",
              st->collect.retry.max, limit);
@@ -223,25 +226,25 @@ static void check_prompt(vctx *v, size_t i)
     const m_state *st = &v->m->states[i];
     if (st->prompt.prompt || st->prompt.prompt_template)
         return;
-    const dom_node *n = v_state_node(v, i);
-    if (!n || dom_get(n, "prompt") || dom_get(n, "prompt_template"))
+    const dom_node *n = ivrsm_v_state_node(v, i);
+    if (!n || ivrsm_dom_get(n, "prompt") || ivrsm_dom_get(n, "prompt_template"))
         return; /* written but broken: already an error */
     if (st->type == M_PROMPT_AND_LISTEN)
-        WARN(v, st->pos.line, st->pos.column, v_state_path(v, i, NULL), "missing-prompt",
+        WARN(v, st->pos.line, st->pos.column, ivrsm_v_state_path(v, i, NULL), "missing-prompt",
              "state '%s' is a prompt_and_listen state without prompt or prompt_template (use "
              "type listen when the previous state asks the question)",
              st->name);
     else if (st->type == M_PROMPT_END)
-        WARN(v, st->pos.line, st->pos.column, v_state_path(v, i, NULL), "missing-prompt",
+        WARN(v, st->pos.line, st->pos.column, ivrsm_v_state_path(v, i, NULL), "missing-prompt",
              "state '%s' ends the call without a word: it has no prompt", st->name);
 }
 
 static void ignored(vctx *v, size_t i, const char *key, const char *why)
 {
-    const dom_pair *p = dom_get_pair(v_state_node(v, i), key);
+    const dom_pair *p = ivrsm_dom_get_pair(ivrsm_v_state_node(v, i), key);
     if (!p)
         return;
-    WARN(v, p->line, p->column, v_state_path(v, i, key), "ignored-key",
+    WARN(v, p->line, p->column, ivrsm_v_state_path(v, i, key), "ignored-key",
          "'%s' has no effect in state '%s': %s", key, v->m->states[i].name, why);
 }
 
@@ -291,7 +294,7 @@ static void check_path_params(vctx *v, size_t i)
     const m_action *a = &v->m->states[i].action;
     if (!a->present || !a->path)
         return;
-    const dom_node *params = v_dig(v_state_node(v, i), "action", "path");
+    const dom_node *params = ivrsm_v_dig(ivrsm_v_state_node(v, i), "action", "path");
     for (size_t k = 0; params && params->kind == DOM_MAP && k < params->count; k++) {
         char want[300];
         snprintf(want, sizeof(want), "{%s}", params->pairs[k].key);
@@ -299,7 +302,7 @@ static void check_path_params(vctx *v, size_t i)
             continue;
         char sub[300];
         snprintf(sub, sizeof(sub), "action.path.%s", params->pairs[k].key);
-        WARN(v, params->pairs[k].line, params->pairs[k].column, v_state_path(v, i, sub),
+        WARN(v, params->pairs[k].line, params->pairs[k].column, ivrsm_v_state_path(v, i, sub),
              "unused-path-param", "path: '%s' is not a parameter of %s (no {%s} in it)",
              params->pairs[k].key, a->path, params->pairs[k].key);
     }
@@ -349,7 +352,7 @@ static void check_terminator(vctx *v)
         return;
     for (size_t k = 0; k < m->intent_count && k < intents->count; k++) {
         const m_intent *in = &m->intents[k];
-        const dom_node *list = dom_get(intents->pairs[k].value, "dtmf");
+        const dom_node *list = ivrsm_dom_get(intents->pairs[k].value, "dtmf");
         for (size_t d = 0; list && list->kind == DOM_LIST && d < list->count; d++) {
             const dom_node *item = list->items[d];
             if (item->kind != DOM_STRING || !strstr(item->text, term))
@@ -532,16 +535,16 @@ static void check_template_paths(vctx *v)
 
 /* --- Entry point ----------------------------------------------------------------------------- */
 
-void validate_machine(const struct ivrsm_machine *m, const compile_info *info,
-                      ivrsm_diagnostics *diag, bool warnings)
+void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
+                            ivrsm_diagnostics *diag, bool warnings)
 {
     vctx v = {m, info, diag, NULL, NULL, ""};
-    if (!v_build_edges(&v)) {
+    if (!ivrsm_v_build_edges(&v)) {
         diag->nomem = true;
     } else {
-        v_check_cycles(&v);
+        ivrsm_v_check_cycles(&v);
         if (warnings) {
-            v_check_reachable(&v);
+            ivrsm_v_check_reachable(&v);
             for (size_t i = 0; i < m->state_count; i++) {
                 if (info->broken && info->broken[i])
                     continue;

@@ -17,24 +17,24 @@ typedef struct vctx {
 } vctx;
 
 /* The map of state i in the document, or NULL when it is not a map. */
-const dom_node *v_state_node(const vctx *v, size_t i);
+const dom_node *ivrsm_v_state_node(const vctx *v, size_t i);
 /* "states.NAME" or "states.NAME.SUFFIX", written into v->path. */
-const char *v_state_path(vctx *v, size_t i, const char *suffix);
+const char *ivrsm_v_state_path(vctx *v, size_t i, const char *suffix);
 /* Record a diagnostic (errors count as IVRSM_EMACHINE). */
-void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path, const char *rule,
-              const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void ivrsm_v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
+                    const char *rule, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 #define WARN(v, line, column, path, rule, ...)                                                     \
-    v_report(v, IVRSM_SEVERITY_WARNING, line, column, path, rule, __VA_ARGS__)
+    ivrsm_v_report(v, IVRSM_SEVERITY_WARNING, line, column, path, rule, __VA_ARGS__)
 /* The value under n.a (or n.a.b when b is not NULL), or NULL. */
-const dom_node *v_dig(const dom_node *n, const char *a, const char *b);
+const dom_node *ivrsm_v_dig(const dom_node *n, const char *a, const char *b);
 /* Where edge e of state i is written (its `next` node), with the path below the state in sub. */
-const dom_node *v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap);
+const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap);
 
 /* Fill v->edges and v->edge_start for every state. False on no memory. */
-bool v_build_edges(vctx *v);
+bool ivrsm_v_build_edges(vctx *v);
 /* input-free-cycle (error). */
-void v_check_cycles(vctx *v);
+void ivrsm_v_check_cycles(vctx *v);
 /* unreachable-state (warning). */
-void v_check_reachable(vctx *v);
+void ivrsm_v_check_reachable(vctx *v);
 
 #endif

@@ -13,7 +13,7 @@
 
 /* --- Edges ----------------------------------------------------------------------- */
 
-bool machine_state_waits(const m_state *st)
+bool ivrsm_machine_state_waits(const m_state *st)
 {
     return st->type == M_PROMPT_AND_LISTEN || st->type == M_LISTEN;
 }
@@ -24,10 +24,10 @@ static void add_edge(m_edge *out, size_t *n, int32_t to, m_edge_kind kind, size_
         out[(*n)++] = (m_edge){to, kind, route};
 }
 
-size_t machine_edges(const m_state *st, m_edge *out)
+size_t ivrsm_machine_edges(const m_state *st, m_edge *out)
 {
     size_t n = 0;
-    bool listens = machine_state_waits(st);
+    bool listens = ivrsm_machine_state_waits(st);
     if (st->type == M_PROMPT_END)
         return 0; /* the call ends there, whatever else is written */
     if (listens) {
@@ -56,7 +56,7 @@ size_t machine_edges(const m_state *st, m_edge *out)
     return n;
 }
 
-bool v_build_edges(vctx *v)
+bool ivrsm_v_build_edges(vctx *v)
 {
     const struct ivrsm_machine *m = v->m;
     size_t total = 0;
@@ -69,7 +69,7 @@ bool v_build_edges(vctx *v)
     size_t at = 0;
     for (size_t i = 0; i < m->state_count; i++) {
         v->edge_start[i] = at;
-        at += machine_edges(&m->states[i], v->edges + at);
+        at += ivrsm_machine_edges(&m->states[i], v->edges + at);
     }
     v->edge_start[m->state_count] = at;
     return true;
@@ -77,7 +77,7 @@ bool v_build_edges(vctx *v)
 
 /* --- Positions and reporting --------------------------------------------------------- */
 
-const dom_node *v_state_node(const vctx *v, size_t i)
+const dom_node *ivrsm_v_state_node(const vctx *v, size_t i)
 {
     const dom_node *states = v->info->states;
     if (!states || states->kind != DOM_MAP || i >= states->count)
@@ -87,69 +87,69 @@ const dom_node *v_state_node(const vctx *v, size_t i)
 }
 
 /* "states.NAME" or "states.NAME.SUFFIX", in v->path. */
-const char *v_state_path(vctx *v, size_t i, const char *suffix)
+const char *ivrsm_v_state_path(vctx *v, size_t i, const char *suffix)
 {
     snprintf(v->path, sizeof(v->path), "states.%s%s%s", v->m->states[i].name,
              suffix && *suffix ? (suffix[0] == '[' ? "" : ".") : "", suffix ? suffix : "");
     return v->path;
 }
 
-void v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path, const char *rule,
-              const char *fmt, ...)
+void ivrsm_v_report(vctx *v, ivrsm_severity sev, int line, int column, const char *path,
+                    const char *rule, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_addv(v->diag, sev, IVRSM_EMACHINE, line, column, path, rule, fmt, ap);
+    ivrsm_diag_addv(v->diag, sev, IVRSM_EMACHINE, line, column, path, rule, fmt, ap);
     va_end(ap);
 }
 
 /* A value two levels down (`collect.retry`), NULL when absent. */
-const dom_node *v_dig(const dom_node *n, const char *a, const char *b)
+const dom_node *ivrsm_v_dig(const dom_node *n, const char *a, const char *b)
 {
-    n = dom_get(n, a);
-    return b ? dom_get(n, b) : n;
+    n = ivrsm_dom_get(n, a);
+    return b ? ivrsm_dom_get(n, b) : n;
 }
 
 /* Where an edge is written: its `next` node and the path below the state. */
-const dom_node *v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap)
+const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap)
 {
-    const dom_node *st = v_state_node(v, i);
+    const dom_node *st = ivrsm_v_state_node(v, i);
     const dom_node *n = NULL;
     const char *outcome = e->kind == M_EDGE_SUCCESS ? "on_success" : "on_fail";
     switch (e->kind) {
     case M_EDGE_ROUTE: {
-        const dom_node *routes = dom_get(st, "routes");
+        const dom_node *routes = ivrsm_dom_get(st, "routes");
         if (routes && routes->kind == DOM_LIST && e->route < routes->count)
-            n = dom_get(routes->items[e->route], "next");
+            n = ivrsm_dom_get(routes->items[e->route], "next");
         snprintf(sub, cap, "routes[%zu].next", e->route);
         break;
     }
     case M_EDGE_NOINPUT:
-        n = v_dig(st, "noinput", "next");
+        n = ivrsm_v_dig(st, "noinput", "next");
         snprintf(sub, cap, "noinput.next");
         break;
     case M_EDGE_NOMATCH:
-        n = v_dig(st, "nomatch", "next");
+        n = ivrsm_v_dig(st, "nomatch", "next");
         snprintf(sub, cap, "nomatch.next");
         break;
     case M_EDGE_FALLBACK:
-        n = v_dig(st, "fallback", "next");
+        n = ivrsm_v_dig(st, "fallback", "next");
         snprintf(sub, cap, "fallback.next");
         break;
     case M_EDGE_RETRY:
-        n = dom_get(v_dig(st, "collect", "retry"), "on_fail_next");
+        n = ivrsm_dom_get(ivrsm_v_dig(st, "collect", "retry"), "on_fail_next");
         snprintf(sub, cap, "collect.retry.on_fail_next");
         break;
     case M_EDGE_NEXT:
-        n = dom_get(st, "next");
+        n = ivrsm_dom_get(st, "next");
         snprintf(sub, cap, "next");
         break;
     case M_EDGE_SUCCESS:
     case M_EDGE_FAIL:
-        n = v_dig(st, outcome, "next");
+        n = ivrsm_v_dig(st, outcome, "next");
         snprintf(sub, cap, "%s.next", outcome);
         if (!n) {
-            n = dom_get(v_dig(st, "action", outcome), "next");
+            n = ivrsm_dom_get(ivrsm_v_dig(st, "action", outcome), "next");
             snprintf(sub, cap, "action.%s.next", outcome);
         }
         break;
@@ -161,7 +161,7 @@ const dom_node *v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub,
 
 static bool in_cycle_graph(const m_state *st)
 {
-    return !machine_state_waits(st) && st->type != M_PROMPT_END;
+    return !ivrsm_machine_state_waits(st) && st->type != M_PROMPT_END;
 }
 
 static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
@@ -184,19 +184,19 @@ static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
     for (size_t e = v->edge_start[a]; e < v->edge_start[a + 1]; e++) {
         if (v->edges[e].to != b)
             continue;
-        const dom_node *n = v_edge_node(v, (size_t)a, &v->edges[e], sub, sizeof(sub));
+        const dom_node *n = ivrsm_v_edge_node(v, (size_t)a, &v->edges[e], sub, sizeof(sub));
         if (n)
             pos = (m_pos){n->line, n->column};
         break;
     }
-    v_report(v, IVRSM_SEVERITY_ERROR, pos.line, pos.column, v_state_path(v, (size_t)a, sub),
-             "input-free-cycle",
-             "input-free cycle: %s; none of these states waits for the caller, so the call "
-             "could go round without end (route one of them through a listening state)",
-             names);
+    ivrsm_v_report(v, IVRSM_SEVERITY_ERROR, pos.line, pos.column,
+                   ivrsm_v_state_path(v, (size_t)a, sub), "input-free-cycle",
+                   "input-free cycle: %s; none of these states waits for the caller, so the call "
+                   "could go round without end (route one of them through a listening state)",
+                   names);
 }
 
-void v_check_cycles(vctx *v)
+void ivrsm_v_check_cycles(vctx *v)
 {
     const struct ivrsm_machine *m = v->m;
     size_t n = m->state_count;
@@ -244,7 +244,7 @@ void v_check_cycles(vctx *v)
 
 /* --- unreachable-state ----------------------------------------------------------------- */
 
-void v_check_reachable(vctx *v)
+void ivrsm_v_check_reachable(vctx *v)
 {
     const struct ivrsm_machine *m = v->m;
     size_t n = m->state_count;
@@ -279,7 +279,7 @@ void v_check_reachable(vctx *v)
     }
     for (size_t i = 0; i < n; i++)
         if (!seen[i])
-            WARN(v, m->states[i].pos.line, m->states[i].pos.column, v_state_path(v, i, NULL),
+            WARN(v, m->states[i].pos.line, m->states[i].pos.column, ivrsm_v_state_path(v, i, NULL),
                  "unreachable-state", "state '%s' is unreachable from the initial state '%s'",
                  m->states[i].name, m->states[m->initial].name);
     free(seen);

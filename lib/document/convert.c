@@ -52,12 +52,13 @@ static int max_real_digits(const dom_node *n)
 static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
 {
     const dom_node *bad;
-    json_t *j = dom_to_json(doc->root, &bad);
+    json_t *j = ivrsm_dom_to_json(doc->root, &bad);
     if (!j && bad)
-        return diag_set_error(err, IVRSM_EINVAL, doc->name, bad->line, bad->column, "",
-                              "%s cannot be written as JSON (only finite numbers can)", bad->text);
+        return ivrsm_diag_set_error(err, IVRSM_EINVAL, doc->name, bad->line, bad->column, "",
+                                    "%s cannot be written as JSON (only finite numbers can)",
+                                    bad->text);
     if (!j)
-        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     int digits = max_real_digits(doc->root);
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits));
     json_decref(j);
@@ -65,7 +66,7 @@ static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
     char *result = text ? malloc(len + 2) : NULL;
     if (!result) {
         free(text);
-        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     }
     memcpy(result, text, len);
     result[len] = '\n';
@@ -378,14 +379,14 @@ static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
         put_node(&b, doc->root, 0);
     char *text = ivrsm_buf_steal(&b);
     if (!text)
-        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     *out = text;
     return 0;
 }
 
 /* --- Public ----------------------------------------------------------------------------- */
 
-int convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err)
+int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err)
 {
     return to == IVRSM_FORMAT_JSON ? to_json(doc, out, err) : to_yaml(doc, out, err);
 }
@@ -395,20 +396,20 @@ int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, cha
 {
     if (!path || !out || (to != IVRSM_FORMAT_YAML && to != IVRSM_FORMAT_JSON) ||
         from < IVRSM_FORMAT_AUTO || from > IVRSM_FORMAT_JSON)
-        return diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
+        return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = dom_read_file(path, &data, &len, err);
+    int rc = ivrsm_dom_read_file(path, &data, &len, err);
     if (rc)
         return rc;
     if (from == IVRSM_FORMAT_AUTO)
-        from = dom_format_for_path(path);
+        from = ivrsm_dom_format_for_path(path);
     dom_doc *doc;
-    rc = dom_load(data, len, from, path, &doc, err);
+    rc = ivrsm_dom_load(data, len, from, path, &doc, err);
     free(data);
     if (rc)
         return rc;
-    rc = convert_dom(doc, to, out, err);
-    dom_free(doc);
+    rc = ivrsm_convert_dom(doc, to, out, err);
+    ivrsm_dom_free(doc);
     return rc;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-dom_doc *dom_doc_new(const char *name)
+dom_doc *ivrsm_dom_doc_new(const char *name)
 {
     dom_doc *doc = calloc(1, sizeof(*doc));
     if (!doc)
@@ -18,13 +18,13 @@ dom_doc *dom_doc_new(const char *name)
     }
     doc->name = ivrsm_arena_strdup(doc->arena, name ? name : "<buffer>");
     if (!doc->name) {
-        dom_free(doc);
+        ivrsm_dom_free(doc);
         return NULL;
     }
     return doc;
 }
 
-void dom_free(dom_doc *doc)
+void ivrsm_dom_free(dom_doc *doc)
 {
     if (!doc)
         return;
@@ -32,7 +32,7 @@ void dom_free(dom_doc *doc)
     free(doc);
 }
 
-dom_node *dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)
+dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)
 {
     dom_node *n = ivrsm_arena_alloc(doc->arena, sizeof(*n));
     if (!n)
@@ -44,9 +44,9 @@ dom_node *dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)
     return n;
 }
 
-dom_node *dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column)
+dom_node *ivrsm_dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column)
 {
-    dom_node *n = dom_new_node(doc, DOM_STRING, line, column);
+    dom_node *n = ivrsm_dom_new_node(doc, DOM_STRING, line, column);
     if (!n)
         return NULL;
     char *copy = ivrsm_arena_strndup(doc->arena, s, len);
@@ -57,7 +57,7 @@ dom_node *dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int 
     return n;
 }
 
-dom_node *dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column)
+dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column)
 {
     dom_node *n = ivrsm_arena_alloc(doc->arena, sizeof(*n));
     if (!n)
@@ -68,7 +68,7 @@ dom_node *dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column)
     return n;
 }
 
-const dom_pair *dom_get_pair(const dom_node *map, const char *key)
+const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
 {
     if (!map || map->kind != DOM_MAP)
         return NULL;
@@ -79,13 +79,13 @@ const dom_pair *dom_get_pair(const dom_node *map, const char *key)
     return NULL;
 }
 
-dom_node *dom_get(const dom_node *map, const char *key)
+dom_node *ivrsm_dom_get(const dom_node *map, const char *key)
 {
-    const dom_pair *p = dom_get_pair(map, key);
+    const dom_pair *p = ivrsm_dom_get_pair(map, key);
     return p ? p->value : NULL;
 }
 
-const char *dom_kind_article(dom_kind kind)
+const char *ivrsm_dom_kind_article(dom_kind kind)
 {
     switch (kind) {
     case DOM_NULL:

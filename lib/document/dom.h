@@ -94,60 +94,60 @@ typedef struct dom_doc {
  * (IVRSM_ELIMIT). Returns 0 and *out, or the error code with *err filled
  * (err may be NULL). IVRSM_ENOMEM when memory runs out.
  */
-int dom_load(const char *data, size_t len, ivrsm_format format, const char *name, dom_doc **out,
-             ivrsm_error *err);
+int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
+                   dom_doc **out, ivrsm_error *err);
 
 /*
  * Read a whole file into a malloc'ed buffer (NUL-terminated; *len excludes
  * the NUL). Refuses files over IVRSM_MAX_DOCUMENT_BYTES (IVRSM_ELIMIT) and
  * unreadable ones (IVRSM_EIO); err may be NULL.
  */
-int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err);
+int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err);
 
 /*
  * Nonzero when a small allocation fails right now. Some libraries answer
  * "not found" or "syntax error" when they actually ran out of memory; when
  * memory is exhausted at that moment, that is the likelier cause.
  */
-int dom_memory_exhausted(void);
+int ivrsm_dom_memory_exhausted(void);
 
 /* IVRSM_FORMAT_JSON for a path ending in ".json" (any case), else YAML. */
-ivrsm_format dom_format_for_path(const char *path);
+ivrsm_format ivrsm_dom_format_for_path(const char *path);
 
-void dom_free(dom_doc *doc);
+void ivrsm_dom_free(dom_doc *doc);
 
 /*
  * Write a document as JSON or YAML (convert.c): a malloc'ed NUL-terminated
  * text in *out. IVRSM_EINVAL for a number JSON cannot hold (.inf, .nan),
  * IVRSM_ENOMEM.
  */
-int convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
+int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
 
 /* The value under `key` in map `map`, or NULL (also NULL when map is not a map). */
-dom_node *dom_get(const dom_node *map, const char *key);
+dom_node *ivrsm_dom_get(const dom_node *map, const char *key);
 /* The pair of `key` in `map`, or NULL. */
-const dom_pair *dom_get_pair(const dom_node *map, const char *key);
+const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key);
 
 /* "a string", "an integer", "a number", "a boolean", "null", "a map", "a list". */
-const char *dom_kind_article(dom_kind kind);
+const char *ivrsm_dom_kind_article(dom_kind kind);
 
 /* --- Building trees (used by the readers, and by globals resolution) ------ */
 
 /* A new zeroed node of `kind` at line/column, weight 1; NULL on no memory. */
-dom_node *dom_new_node(dom_doc *doc, dom_kind kind, int line, int column);
+dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column);
 /* A string node holding a copy of s[0..len). */
-dom_node *dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column);
+dom_node *ivrsm_dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column);
 /* A shallow copy of `node` placed at line/column (children are shared). */
-dom_node *dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column);
+dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column);
 
 /*
  * Create an empty document (arena and name) for a reader to fill. NULL on
  * no memory.
  */
-dom_doc *dom_doc_new(const char *name);
+dom_doc *ivrsm_dom_doc_new(const char *name);
 
-/* The two readers behind dom_load(); `data` is checked UTF-8 without a BOM. */
-int dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
-int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
+/* The two readers behind ivrsm_dom_load(); `data` is checked UTF-8 without a BOM. */
+int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
+int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);
 
 #endif

@@ -13,45 +13,45 @@
 #include "dom.h"
 #include "utf8.h"
 
-int dom_memory_exhausted(void)
+int ivrsm_dom_memory_exhausted(void)
 {
     void *probe = malloc(256);
     free(probe);
     return probe == NULL;
 }
 
-ivrsm_format dom_format_for_path(const char *path)
+ivrsm_format ivrsm_dom_format_for_path(const char *path)
 {
     size_t n = strlen(path);
     return n >= 5 && !strcasecmp(path + n - 5, ".json") ? IVRSM_FORMAT_JSON : IVRSM_FORMAT_YAML;
 }
 
-int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
+int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot open the file: %s",
-                              strerror(errno));
+        return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot open the file: %s",
+                                    strerror(errno));
     size_t cap = 64 * 1024, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
         fclose(f);
-        return diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
     }
     for (;;) {
         if (n == cap) {
             if (cap > IVRSM_MAX_DOCUMENT_BYTES) {
                 free(buf);
                 fclose(f);
-                return diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
-                                      "the document is larger than %u bytes",
-                                      IVRSM_MAX_DOCUMENT_BYTES);
+                return ivrsm_diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
+                                            "the document is larger than %u bytes",
+                                            IVRSM_MAX_DOCUMENT_BYTES);
             }
             char *bigger = realloc(buf, cap * 2 + 1);
             if (!bigger) {
                 free(buf);
                 fclose(f);
-                return diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
+                return ivrsm_diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
             }
             buf = bigger;
             cap *= 2;
@@ -65,12 +65,13 @@ int dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
     fclose(f);
     if (failed) {
         free(buf);
-        return diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot read the file");
+        return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot read the file");
     }
     if (n > IVRSM_MAX_DOCUMENT_BYTES) {
         free(buf);
-        return diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
-                              "the document is larger than %u bytes", IVRSM_MAX_DOCUMENT_BYTES);
+        return ivrsm_diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
+                                    "the document is larger than %u bytes",
+                                    IVRSM_MAX_DOCUMENT_BYTES);
     }
     buf[n] = '\0';
     *data = buf;
@@ -102,27 +103,29 @@ static int check_root(const dom_doc *doc, ivrsm_error *err)
 {
     const dom_node *r = doc->root;
     if (!r || r->kind == DOM_NULL)
-        return diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1, r ? r->column : 1, "",
-                              "the document is empty (expected a map with machine, version "
-                              "and states)");
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1,
+                                    r ? r->column : 1, "",
+                                    "the document is empty (expected a map with machine, version "
+                                    "and states)");
     if (r->kind != DOM_MAP)
-        return diag_set_error(err, IVRSM_EMACHINE, doc->name, r->line, r->column, "",
-                              "the document root must be a map (with machine, version and "
-                              "states), found %s",
-                              dom_kind_article(r->kind));
+        return ivrsm_diag_set_error(err, IVRSM_EMACHINE, doc->name, r->line, r->column, "",
+                                    "the document root must be a map (with machine, version and "
+                                    "states), found %s",
+                                    ivrsm_dom_kind_article(r->kind));
     return 0;
 }
 
-int dom_load(const char *data, size_t len, ivrsm_format format, const char *name, dom_doc **out,
-             ivrsm_error *err)
+int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
+                   dom_doc **out, ivrsm_error *err)
 {
     if (!name)
         name = "<buffer>";
     if (!data && len)
-        return diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "no document given");
+        return ivrsm_diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "no document given");
     if (len > IVRSM_MAX_DOCUMENT_BYTES)
-        return diag_set_error(err, IVRSM_ELIMIT, name, 0, 0, "",
-                              "the document is larger than %u bytes", IVRSM_MAX_DOCUMENT_BYTES);
+        return ivrsm_diag_set_error(err, IVRSM_ELIMIT, name, 0, 0, "",
+                                    "the document is larger than %u bytes",
+                                    IVRSM_MAX_DOCUMENT_BYTES);
     /* A UTF-8 byte order mark is tolerated and skipped (editors add it). */
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         data += 3;
@@ -131,24 +134,24 @@ int dom_load(const char *data, size_t len, ivrsm_format format, const char *name
     int line, column;
     int bad = ivrsm_utf8_check_text(data, len, &line, &column);
     if (bad != 0)
-        return diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
-                              bad == -2 ? "a NUL byte is not allowed in a machine document"
-                                        : "invalid UTF-8 (the document must be UTF-8 text)");
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
+                                    bad == -2 ? "a NUL byte is not allowed in a machine document"
+                                              : "invalid UTF-8 (the document must be UTF-8 text)");
     if (only_blank(data, len))
-        return diag_set_error(
+        return ivrsm_diag_set_error(
             err, IVRSM_ESYNTAX, name, 1, 1, "",
             "the document is empty (expected a map with machine, version and states)");
     if (format == IVRSM_FORMAT_AUTO)
         format = sniff_format(data, len);
-    dom_doc *doc = dom_doc_new(name);
+    dom_doc *doc = ivrsm_dom_doc_new(name);
     if (!doc)
-        return diag_set_error(err, IVRSM_ENOMEM, name, 0, 0, "", "out of memory");
-    int rc = format == IVRSM_FORMAT_JSON ? dom_load_json(data, len, doc, err)
-                                         : dom_load_yaml(data, len, doc, err);
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, name, 0, 0, "", "out of memory");
+    int rc = format == IVRSM_FORMAT_JSON ? ivrsm_dom_load_json(data, len, doc, err)
+                                         : ivrsm_dom_load_yaml(data, len, doc, err);
     if (rc == 0)
         rc = check_root(doc, err);
     if (rc != 0) {
-        dom_free(doc);
+        ivrsm_dom_free(doc);
         return rc;
     }
     *out = doc;

@@ -137,8 +137,8 @@ static int prescan(const char *data, size_t len, const char *name, ivrsm_error *
             in_string = true;
         } else if (c == '[' || c == '{') {
             if (depth >= IVRSM_MAX_DEPTH)
-                return diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
-                                      "nesting deeper than %d levels", IVRSM_MAX_DEPTH);
+                return ivrsm_diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
+                                            "nesting deeper than %d levels", IVRSM_MAX_DEPTH);
             open[depth++] = c;
             list_start = c == '[';
         } else if (c == ']' || c == '}') {
@@ -147,8 +147,8 @@ static int prescan(const char *data, size_t len, const char *name, ivrsm_error *
             values++;
         }
         if (values > IVRSM_MAX_NODES)
-            return diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
-                                  "the document has more than %d nodes", IVRSM_MAX_NODES);
+            return ivrsm_diag_set_error(err, IVRSM_ELIMIT, name, line, column, "",
+                                        "the document has more than %d nodes", IVRSM_MAX_NODES);
         if (c == '\n') {
             line++;
             column = 1;
@@ -163,7 +163,7 @@ static int prescan(const char *data, size_t len, const char *name, ivrsm_error *
 
 static int fail(json_reader *r, int code, int line, int column, const char *message)
 {
-    return diag_set_error(r->err, code, r->doc->name, line, column, "", "%s", message);
+    return ivrsm_diag_set_error(r->err, code, r->doc->name, line, column, "", "%s", message);
 }
 
 static int convert(json_reader *r, json_t *v, dom_node **out);
@@ -267,10 +267,10 @@ static int convert(json_reader *r, json_t *v, dom_node **out)
     skip_blank(r);
     int line = r->lost ? 0 : r->line, column = r->lost ? 0 : r->column;
     if (++r->nodes > IVRSM_MAX_NODES)
-        return diag_set_error(r->err, IVRSM_ELIMIT, r->doc->name, line, column, "",
-                              "the document has more than %d nodes", IVRSM_MAX_NODES);
+        return ivrsm_diag_set_error(r->err, IVRSM_ELIMIT, r->doc->name, line, column, "",
+                                    "the document has more than %d nodes", IVRSM_MAX_NODES);
     dom_kind kind = json_is_object(v) ? DOM_MAP : json_is_array(v) ? DOM_LIST : DOM_STRING;
-    dom_node *n = dom_new_node(r->doc, kind, line, column);
+    dom_node *n = ivrsm_dom_new_node(r->doc, kind, line, column);
     if (!n)
         return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     *out = n;
@@ -315,14 +315,14 @@ static int syntax_error(const json_error_t *je, const char *data, size_t len, co
         const char *k = dup + strlen("duplicate object key near '");
         size_t n = strlen(k);
         if (n >= 3 && k[0] == '"' && k[n - 2] == '"' && k[n - 1] == '\'')
-            return diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
-                                  "duplicate key '%.*s'", (int)(n - 3), k + 1);
+            return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
+                                        "duplicate key '%.*s'", (int)(n - 3), k + 1);
     }
-    return diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "JSON syntax error: %s",
-                          je->text);
+    return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "JSON syntax error: %s",
+                                je->text);
 }
 
-int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
+int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
     ivrsm_error local;
     if (!err)
@@ -338,8 +338,8 @@ int dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
      * when it could not set up its reader, or as a syntax error when its
      * lexer could not grow a buffer. */
     if (!root && (json_error_code(&je) == json_error_out_of_memory || je.text[0] == '\0' ||
-                  dom_memory_exhausted()))
-        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+                  ivrsm_dom_memory_exhausted()))
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     if (!root)
         return syntax_error(&je, data, len, doc->name, err);
     json_reader r = {doc, data, len, 0, 1, 1, false, 0, err};

@@ -30,7 +30,7 @@ typedef struct frame {
     size_t count;
     size_t cap;
     ivrsm_strmap keys; /* DOM_MAP: keys seen, once the map grows past LINEAR_KEY_CHECK */
-    bool have_key;   /* DOM_MAP: a key was read, its value is next */
+    bool have_key;     /* DOM_MAP: a key was read, its value is next */
     bool key_is_merge;
     dom_pair key;
     dom_node **merges; /* values of `<<` keys, applied when the map closes */
@@ -66,7 +66,7 @@ static int fail(yaml_reader *r, int code, int line, int column, const char *fmt,
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
     r->failed = 1;
-    diag_set_error(r->err, code, r->doc->name, line, column, "", "%s", message);
+    ivrsm_diag_set_error(r->err, code, r->doc->name, line, column, "", "%s", message);
     return code;
 }
 
@@ -345,7 +345,7 @@ static int check_duplicate(yaml_reader *r, frame *f, const dom_pair *key)
         if (f->keys.count == 0)
             for (size_t i = 0; i < f->count; i++)
                 if (ivrsm_strmap_put(&f->keys, f->pairs[i].key, f->pairs[i].key_len,
-                                   (void *)(uintptr_t)(i + 1), NULL) < 0)
+                                     (void *)(uintptr_t)(i + 1), NULL) < 0)
                     return no_memory(r);
         void *prev = ivrsm_strmap_get(&f->keys, key->key, key->key_len);
         if (prev)
@@ -378,7 +378,7 @@ static int add_pair(yaml_reader *r, frame *f, dom_node *value)
         if (!ok)
             return fail(r, IVRSM_ESYNTAX, value->line, value->column,
                         "the value of a merge key '<<' must be a map or a list of maps, found %s",
-                        dom_kind_article(value->kind));
+                        ivrsm_dom_kind_article(value->kind));
         f->merges[f->merge_count++] = value;
     } else {
         int rc = check_duplicate(r, f, &f->key);
@@ -389,7 +389,7 @@ static int add_pair(yaml_reader *r, frame *f, dom_node *value)
         f->key.value = value;
         if (f->keys.count)
             if (ivrsm_strmap_put(&f->keys, f->key.key, f->key.key_len,
-                               (void *)(uintptr_t)(f->count + 1), NULL) < 0)
+                                 (void *)(uintptr_t)(f->count + 1), NULL) < 0)
                 return no_memory(r);
         f->pairs[f->count++] = f->key;
     }
@@ -457,7 +457,7 @@ static int anchor_key(yaml_reader *r, struct fy_token *anchor, const dom_pair *k
     size_t alen = 0;
     const char *name = copy_anchor(r, anchor, &alen);
     dom_node *n =
-        name ? dom_new_string(r->doc, key->key, key->key_len, key->line, key->column) : NULL;
+        name ? ivrsm_dom_new_string(r->doc, key->key, key->key_len, key->line, key->column) : NULL;
     if (!n)
         return no_memory(r);
     return set_anchor(r, name, alen, n);
@@ -499,7 +499,7 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
                     "a string must not contain a NUL character (\\0)");
     if (count_nodes(r, 1, p.line, p.column))
         return r->err->code;
-    dom_node *n = dom_new_string(r->doc, text, len, p.line, p.column);
+    dom_node *n = ivrsm_dom_new_string(r->doc, text, len, p.line, p.column);
     if (!n)
         return no_memory(r);
     enum fy_scalar_style style = value ? fy_token_scalar_style(value) : FYSS_PLAIN;
@@ -537,7 +537,7 @@ static int on_alias(yaml_reader *r, struct fy_event *ev)
     if (awaiting_key(r)) {
         if (target->kind == DOM_MAP || target->kind == DOM_LIST)
             return fail(r, IVRSM_ESYNTAX, p.line, p.column, "a map key must be a scalar, found %s",
-                        dom_kind_article(target->kind));
+                        ivrsm_dom_kind_article(target->kind));
         return read_key(r, &r->stack[r->depth - 1], target->text, target->len, p, false);
     }
     if (r->depth + levels_of(target) > IVRSM_MAX_DEPTH)
@@ -558,7 +558,7 @@ static int check_container_tag(yaml_reader *r, struct fy_token *tag, dom_kind ki
     if (t && (!strcmp(t, "!") || !strcmp(t, want)))
         return 0;
     return fail(r, IVRSM_ESYNTAX, p.line, p.column, "unsupported tag '%s' on %s", t ? t : "?",
-                dom_kind_article(kind));
+                ivrsm_dom_kind_article(kind));
 }
 
 static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
@@ -576,7 +576,7 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
     pos p = token_pos(r, start);
     if (awaiting_key(r))
         return fail(r, IVRSM_ESYNTAX, p.line, p.column, "a map key must be a scalar, found %s",
-                    dom_kind_article(kind));
+                    ivrsm_dom_kind_article(kind));
     if (check_container_tag(r, tag, kind, p))
         return r->err->code;
     if (r->depth >= IVRSM_MAX_DEPTH)
@@ -584,7 +584,7 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
                     IVRSM_MAX_DEPTH);
     if (count_nodes(r, 1, p.line, p.column))
         return r->err->code;
-    dom_node *n = dom_new_node(r->doc, kind, p.line, p.column);
+    dom_node *n = ivrsm_dom_new_node(r->doc, kind, p.line, p.column);
     if (!n)
         return no_memory(r);
     frame *f = &r->stack[r->depth++];
@@ -725,11 +725,11 @@ static void discard_output(struct fy_diag *diag, void *user, const char *buf, si
     (void)len;
 }
 
-int dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
+int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
     yaml_reader *r = calloc(1, sizeof(*r));
     if (!r)
-        return diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     ivrsm_error local;
     r->doc = doc;
     r->data = data;

@@ -11,7 +11,7 @@
 
 /* --- Names ------------------------------------------------------------------- */
 
-const char *m_state_type_name(m_state_type t)
+const char *ivrsm_m_state_type_name(m_state_type t)
 {
     static const char *const names[M_STATE_TYPE_COUNT] = {"prompt_and_listen", "action_then_prompt",
                                                           "listen", "handoff", "prompt_end"};
@@ -23,8 +23,8 @@ static const char *name_at(const char *const *names, size_t stride, size_t i)
     return *(const char *const *)((const char *)names + i * stride);
 }
 
-uint32_t *machine_build_index(ivrsm_arena *arena, const char *const *names, size_t stride,
-                              size_t count, size_t *mask)
+uint32_t *ivrsm_machine_build_index(ivrsm_arena *arena, const char *const *names, size_t stride,
+                                    size_t count, size_t *mask)
 {
     size_t cap = 8;
     while (cap < count * 2)
@@ -58,7 +58,7 @@ static int32_t index_find(const uint32_t *slots, size_t mask, const char *const 
     return M_NONE;
 }
 
-int32_t m_find_state(const struct ivrsm_machine *m, const char *name)
+int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name)
 {
     if (!m || !m->state_count)
         return M_NONE;
@@ -66,7 +66,7 @@ int32_t m_find_state(const struct ivrsm_machine *m, const char *name)
                       name);
 }
 
-int32_t m_find_intent(const struct ivrsm_machine *m, const char *name)
+int32_t ivrsm_m_find_intent(const struct ivrsm_machine *m, const char *name)
 {
     if (!m || !m->intent_count)
         return M_NONE;
@@ -76,7 +76,7 @@ int32_t m_find_intent(const struct ivrsm_machine *m, const char *name)
 
 /* --- Lifetime ------------------------------------------------------------------ */
 
-void machine_destroy(struct ivrsm_machine *m)
+void ivrsm_machine_destroy(struct ivrsm_machine *m)
 {
     if (!m)
         return;
@@ -103,7 +103,7 @@ void ivrsm_machine_unref(ivrsm_machine *m)
 {
     /* Release/acquire: whoever frees sees every other thread's reads done. */
     if (m && __atomic_sub_fetch(&m->refcount, 1, __ATOMIC_ACQ_REL) == 0)
-        machine_destroy(m);
+        ivrsm_machine_destroy(m);
 }
 
 /* --- Accessors ------------------------------------------------------------------- */
@@ -130,12 +130,12 @@ const char *ivrsm_machine_state_name(const ivrsm_machine *m, size_t index)
 
 const char *ivrsm_machine_state_type(const ivrsm_machine *m, size_t index)
 {
-    return m && index < m->state_count ? m_state_type_name(m->states[index].type) : NULL;
+    return m && index < m->state_count ? ivrsm_m_state_type_name(m->states[index].type) : NULL;
 }
 
 int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name)
 {
-    int32_t i = m_find_state(m, name);
+    int32_t i = ivrsm_m_find_state(m, name);
     return i == M_NONE ? IVRSM_ENOTFOUND : (int)i;
 }
 

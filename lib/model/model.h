@@ -28,7 +28,7 @@ typedef enum m_state_type {
     M_STATE_TYPE_COUNT
 } m_state_type;
 
-const char *m_state_type_name(m_state_type t);
+const char *ivrsm_m_state_type_name(m_state_type t);
 
 /* Where a node came from, for diagnostics. */
 typedef struct m_pos {
@@ -107,8 +107,8 @@ typedef struct m_fallback {
 typedef struct m_collect {
     ivrsm_collect_mode mode; /* IVRSM_COLLECT_NONE when the state has no collect */
     bool allow_dtmf;
-    int length;           /* otp: digits expected (0: globals.otp.length) */
-    const char *target;   /* ctx key for the value; NULL: the mode's default */
+    int length;            /* otp: digits expected (0: globals.otp.length) */
+    const char *target;    /* ctx key for the value; NULL: the mode's default */
     const char **required; /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;
     struct {
@@ -174,16 +174,16 @@ typedef struct m_state {
     size_t dtmf_count;
     m_phrase_entry *phrases;
     size_t phrase_count;
-    int max_dtmf_len; /* longest DTMF string routed (0: none) */
+    int max_dtmf_len;   /* longest DTMF string routed (0: none) */
     const char **hints; /* speech hints for ask commands (intent utterances, raw) */
     size_t hint_count;
 } m_state;
 
 typedef struct m_intent {
     const char *name;
-    const char **utterances;     /* as written */
+    const char **utterances;      /* as written */
     const char **utterances_norm; /* normalised */
-    size_t *utterance_lens;      /* of the normalised forms */
+    size_t *utterance_lens;       /* of the normalised forms */
     size_t utterance_count;
     const char **dtmf;
     size_t dtmf_count;
@@ -227,11 +227,11 @@ struct ivrsm_machine {
 
     json_t *globals; /* resolved globals, read-only */
     m_limits limits;
-    bool handoff_enabled;     /* globals.handoff.enabled */
+    bool handoff_enabled;      /* globals.handoff.enabled */
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
     ivrsm_tmpl *handoff_prompt;
-    int32_t handoff_state;   /* the first state of type handoff, M_NONE if none */
-    int32_t goodbye_state;   /* the first state of type prompt_end, M_NONE if none */
+    int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */
+    int32_t goodbye_state;       /* the first state of type prompt_end, M_NONE if none */
     const char **sensitive_keys; /* ctx/body/header keys redacted in traces */
     size_t sensitive_count;
 
@@ -247,10 +247,10 @@ struct ivrsm_machine {
     uint32_t *state_slots;
     size_t state_slot_mask;
 
-    void *arena;        /* owns the strings and arrays above (see arena.h) */
-    size_t memory;      /* bytes, for ivrsm_machine_memory() */
+    void *arena;   /* owns the strings and arrays above (see arena.h) */
+    size_t memory; /* bytes, for ivrsm_machine_memory() */
 
-    /* intent name → index, like state_slots (for m_find_intent) */
+    /* intent name → index, like state_slots (for ivrsm_m_find_intent) */
     uint32_t *intent_slots;
     size_t intent_slot_mask;
     /* Owned beyond the arena and released with the machine: every compiled
@@ -262,7 +262,7 @@ struct ivrsm_machine {
 };
 
 /* Lookups, O(1) average. Return M_NONE when absent. */
-int32_t m_find_state(const struct ivrsm_machine *m, const char *name);
-int32_t m_find_intent(const struct ivrsm_machine *m, const char *name);
+int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);
+int32_t ivrsm_m_find_intent(const struct ivrsm_machine *m, const char *name);
 
 #endif

@@ -12,21 +12,23 @@
 #include "buf.h"
 #include "session.h"
 
-json_t *s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
+json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
     switch (v->kind) {
-    case MV_LITERAL: return json_incref(v->literal);
-    case MV_TEMPLATE: return ivrsm_tmpl_eval(v->tmpl, scope);
+    case MV_LITERAL:
+        return json_incref(v->literal);
+    case MV_TEMPLATE:
+        return ivrsm_tmpl_eval(v->tmpl, scope);
     case MV_OBJECT: {
         json_t *o = json_object();
         for (size_t i = 0; o && i < v->count; i++)
-            json_object_set_new(o, v->keys[i], s_value_eval(&v->items[i], scope));
+            json_object_set_new(o, v->keys[i], ivrsm_s_value_eval(&v->items[i], scope));
         return o;
     }
     case MV_ARRAY: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < v->count; i++)
-            json_array_append_new(a, s_value_eval(&v->items[i], scope));
+            json_array_append_new(a, ivrsm_s_value_eval(&v->items[i], scope));
         return a;
     }
     }
@@ -36,7 +38,7 @@ json_t *s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
 /* The value as text: strings as themselves, other scalars in JSON form, null as "". */
 static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
-    json_t *j = s_value_eval(v, scope);
+    json_t *j = ivrsm_s_value_eval(v, scope);
     char *out;
     if (!j)
         return NULL;
@@ -123,11 +125,11 @@ static bool header_safe(const char *v)
     return strpbrk(v, "\r\n") == NULL;
 }
 
-int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
+int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
 {
     const m_action *a = &st->action;
-    ivrsm_tmpl_scope scope = s_scope(s);
-    s_command *c = s_command_new(s, IVRSM_COMMAND_HTTP);
+    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HTTP);
     if (!c) {
         *why = "out of memory";
         return -1;
@@ -153,7 +155,7 @@ int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
         }
     }
     if (a->has_body) {
-        json_t *body = s_value_eval(&a->body, &scope);
+        json_t *body = ivrsm_s_value_eval(&a->body, &scope);
         c->body = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         json_decref(body);
     }
@@ -161,20 +163,20 @@ int s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
     c->idempotency_key = strdup(key);
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
-    s_command_free(s->pending);
-    s->pending = NULL; /* kept from the queue when the host pulls it (s_release_out) */
+    ivrsm_s_command_free(s->pending);
+    s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
     s->pending_id = c->pub.id;
-    if (s_queue_push(s, c) != 0)
+    if (ivrsm_s_queue_push(s, c) != 0)
         return -1;
-    if (s_tracing(s))
-        s_trace_command(s, &s->queue[s->queue_len - 1].pub);
+    if (ivrsm_s_tracing(s))
+        ivrsm_s_trace_command(s, &s->queue[s->queue_len - 1].pub);
     return 0;
 fail:
-    s_command_discard(s, c);
+    ivrsm_s_command_discard(s, c);
     return -1;
 }
 
-int s_parse_result_body(const ivrsm_event *ev, json_t **resp)
+int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp)
 {
     *resp = NULL;
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;

@@ -7,11 +7,10 @@
 
 #include "session.h"
 
-
 /*
  * Commands are built in place at the tail of the queue (no copy), and the
  * one returned by next_command stays in its slot until the next call into
- * the session, which releases it (s_release_out).
+ * the session, which releases it (ivrsm_s_release_out).
  */
 static int queue_reserve(ivrsm_session *s)
 {
@@ -28,7 +27,7 @@ static int queue_reserve(ivrsm_session *s)
     return 0;
 }
 
-s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type)
+s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
 {
     if (queue_reserve(s) != 0)
         return NULL;
@@ -40,17 +39,17 @@ s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type)
     return c;
 }
 
-void s_command_free(s_command *c)
+void ivrsm_s_command_free(s_command *c)
 {
     if (!c)
         return;
-    s_command_release(c);
+    ivrsm_s_command_release(c);
     free(c);
 }
 
-void s_command_discard(ivrsm_session *s, s_command *c)
+void ivrsm_s_command_discard(ivrsm_session *s, s_command *c)
 {
-    s_command_release(c);
+    ivrsm_s_command_release(c);
     if (c != &s->queue[s->queue_len])
         free(c);
 }
@@ -71,7 +70,7 @@ static void relink(s_command *c)
     c->pub.hangup.reason = c->reason;
 }
 
-int s_queue_push(ivrsm_session *s, s_command *c)
+int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
 {
     if (s->queue && c == &s->queue[s->queue_len]) {
         s->queue_len++;
@@ -80,7 +79,7 @@ int s_queue_push(ivrsm_session *s, s_command *c)
     }
     /* A command rebuilt on the heap (restore): copy it into the queue. */
     if (queue_reserve(s) != 0) {
-        s_command_free(c);
+        ivrsm_s_command_free(c);
         return -1;
     }
     s->queue[s->queue_len++] = *c;
@@ -89,7 +88,7 @@ int s_queue_push(ivrsm_session *s, s_command *c)
     return 0;
 }
 
-void s_command_release(s_command *c)
+void ivrsm_s_command_release(s_command *c)
 {
     free(c->text);
     free(c->path);
@@ -104,7 +103,7 @@ void s_command_release(s_command *c)
     free(c->headers);
 }
 
-void s_release_out(ivrsm_session *s)
+void ivrsm_s_release_out(ivrsm_session *s)
 {
     if (!s->has_out)
         return;
@@ -117,14 +116,14 @@ void s_release_out(ivrsm_session *s)
         *keep = *c;
         s->pending = keep;
     } else {
-        s_command_release(c);
+        ivrsm_s_command_release(c);
     }
     s->has_out = false;
     if (s->queue_head == s->queue_len)
         s->queue_head = s->queue_len = 0;
 }
 
-const s_command *s_pending_command(const ivrsm_session *s)
+const s_command *ivrsm_s_pending_command(const ivrsm_session *s)
 {
     /* Nothing is awaited once the call has ended, even if the command pulled last was kept. */
     if (!s->pending_id)
@@ -140,15 +139,15 @@ const s_command *s_pending_command(const ivrsm_session *s)
 
 const ivrsm_command *ivrsm_session_pending_command(const ivrsm_session *s)
 {
-    const s_command *c = s ? s_pending_command(s) : NULL;
+    const s_command *c = s ? ivrsm_s_pending_command(s) : NULL;
     return c ? &c->pub : NULL;
 }
 
-void s_queue_clear(ivrsm_session *s)
+void ivrsm_s_queue_clear(ivrsm_session *s)
 {
-    s_release_out(s);
+    ivrsm_s_release_out(s);
     for (size_t i = s->queue_head; i < s->queue_len; i++)
-        s_command_release(&s->queue[i]);
+        ivrsm_s_command_release(&s->queue[i]);
     s->queue_head = s->queue_len = 0;
 }
 
@@ -156,7 +155,7 @@ const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s)
 {
     if (!s)
         return NULL;
-    s_release_out(s);
+    ivrsm_s_release_out(s);
     if (s->queue_head >= s->queue_len)
         return NULL;
     s->has_out = true;
@@ -166,11 +165,16 @@ const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s)
 static const char *type_name(ivrsm_command_type t)
 {
     switch (t) {
-    case IVRSM_COMMAND_SAY: return "say";
-    case IVRSM_COMMAND_ASK: return "ask";
-    case IVRSM_COMMAND_HTTP: return "http";
-    case IVRSM_COMMAND_HANDOFF: return "handoff";
-    case IVRSM_COMMAND_HANGUP: return "hangup";
+    case IVRSM_COMMAND_SAY:
+        return "say";
+    case IVRSM_COMMAND_ASK:
+        return "ask";
+    case IVRSM_COMMAND_HTTP:
+        return "http";
+    case IVRSM_COMMAND_HANDOFF:
+        return "handoff";
+    case IVRSM_COMMAND_HANGUP:
+        return "hangup";
     }
     return "unknown";
 }
@@ -181,7 +185,7 @@ static void set_str(json_t *o, const char *k, const char *v)
         json_object_set_new(o, k, json_string(v));
 }
 
-json_t *s_command_to_json(const ivrsm_command *c)
+json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
 {
     json_t *o = json_object();
     if (!o)
@@ -248,7 +252,7 @@ char *ivrsm_command_to_json(const ivrsm_command *c)
 {
     if (!c)
         return NULL;
-    json_t *o = s_command_to_json(c);
+    json_t *o = ivrsm_s_command_to_json(c);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     return text;
@@ -274,7 +278,7 @@ static int parse_type(const char *t)
     return 0;
 }
 
-s_command *s_command_from_json(ivrsm_session *s, const json_t *j)
+s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
 {
     int type = parse_type(json_string_value(json_object_get(j, "type")));
     json_t *id = json_object_get(j, "id");
@@ -285,7 +289,7 @@ s_command *s_command_from_json(ivrsm_session *s, const json_t *j)
         return NULL;
     c->pub.type = (ivrsm_command_type)type;
     c->pub.id = (uint64_t)json_integer_value(id);
-    int32_t st = m_find_state(s->m, json_string_value(json_object_get(j, "state")));
+    int32_t st = ivrsm_m_find_state(s->m, json_string_value(json_object_get(j, "state")));
     c->pub.state = st >= 0 ? s->m->states[st].name : NULL;
     c->text = jstr(j, "text");
     c->pub.text = c->text;
@@ -302,7 +306,8 @@ s_command *s_command_from_json(ivrsm_session *s, const json_t *j)
             const m_state *ms = &s->m->states[st];
             c->pub.ask.hints = ms->hints;
             c->pub.ask.hint_count = ms->hint_count;
-            c->pub.ask.collect = ms->collect.mode ? ivrsm_collect_mode_name(ms->collect.mode) : NULL;
+            c->pub.ask.collect =
+                ms->collect.mode ? ivrsm_collect_mode_name(ms->collect.mode) : NULL;
             const char *term = json_string_value(json_object_get(j, "terminators"));
             c->pub.ask.terminators = (term && *term) ? s->m->limits.dtmf_terminator : "";
         }
@@ -342,7 +347,7 @@ s_command *s_command_from_json(ivrsm_session *s, const json_t *j)
             }
         }
         if (!c->pub.http.method || !c->path) {
-            s_command_free(c);
+            ivrsm_s_command_free(c);
             return NULL;
         }
     } else if (type == IVRSM_COMMAND_HANDOFF) {

@@ -48,8 +48,8 @@ static s_match match_dtmf(const m_limits *l, const m_state *st, const char *text
     return r;
 }
 
-static s_match match_speech(const m_limits *l, const m_state *st, const char *text,
-                            size_t len, double confidence)
+static s_match match_speech(const m_limits *l, const m_state *st, const char *text, size_t len,
+                            double confidence)
 {
     s_match r = {MATCH_NONE, -1, "speech"};
     if (confidence >= 0 && confidence < l->min_confidence) {
@@ -74,7 +74,7 @@ static s_match match_speech(const m_limits *l, const m_state *st, const char *te
 static s_match match_intent(const ivrsm_machine *m, const m_state *st, const char *name)
 {
     s_match r = {MATCH_NONE, -1, "intent"};
-    int32_t intent = m_find_intent(m, name);
+    int32_t intent = ivrsm_m_find_intent(m, name);
     if (intent < 0)
         return r;
     for (size_t i = 0; i < st->route_count; i++) {
@@ -87,14 +87,17 @@ static s_match match_intent(const ivrsm_machine *m, const m_state *st, const cha
     return r;
 }
 
-s_match s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
-                       const char *text, size_t len, double confidence)
+s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
+                             const char *text, size_t len, double confidence)
 {
     const ivrsm_machine *m = s->m;
     switch (type) {
-    case IVRSM_EVENT_DTMF: return match_dtmf(&s->limits, st, text, len);
-    case IVRSM_EVENT_SPEECH: return match_speech(&s->limits, st, text, len, confidence);
-    case IVRSM_EVENT_INTENT: return match_intent(m, st, text);
+    case IVRSM_EVENT_DTMF:
+        return match_dtmf(&s->limits, st, text, len);
+    case IVRSM_EVENT_SPEECH:
+        return match_speech(&s->limits, st, text, len, confidence);
+    case IVRSM_EVENT_INTENT:
+        return match_intent(m, st, text);
     default: {
         s_match none = {MATCH_NONE, -1, "none"};
         return none;

@@ -25,18 +25,18 @@ static void escalate(ivrsm_session *s, const char *why);
  * Small helpers
  * ---------------------------------------------------------------------- */
 
-ivrsm_tmpl_scope s_scope(const ivrsm_session *s)
+ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
     ivrsm_tmpl_scope sc = {s->ctx, s->resp, s->m->globals};
     return sc;
 }
 
-char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
+char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
 {
     if (!t)
         return NULL;
     ivrsm_buf b = IVRSM_BUF_INIT;
-    ivrsm_tmpl_scope sc = s_scope(s);
+    ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render(t, &sc, &b) != 0) {
         ivrsm_buf_free(&b);
         return NULL;
@@ -48,7 +48,7 @@ char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
     return ivrsm_buf_steal(&b);
 }
 
-int s_ctx_set(json_t *ctx, const char *key, json_t *value)
+int ivrsm_s_ctx_set(json_t *ctx, const char *key, json_t *value)
 {
     if (!value)
         return -1;
@@ -68,14 +68,14 @@ int s_ctx_set(json_t *ctx, const char *key, json_t *value)
         child = json_object();
         json_object_set_new(ctx, head, child);
     }
-    return s_ctx_set(child, dot + 1, value);
+    return ivrsm_s_ctx_set(child, dot + 1, value);
 }
 
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
-        ivrsm_tmpl_scope sc = s_scope(s);
-        s_ctx_set(s->ctx, set->items[i].key, s_value_eval(&set->items[i].value, &sc));
+        ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
+        ivrsm_s_ctx_set(s->ctx, set->items[i].key, ivrsm_s_value_eval(&set->items[i].value, &sc));
     }
 }
 
@@ -126,15 +126,15 @@ static void say_template(ivrsm_session *s, const ivrsm_tmpl *t)
 
 static void push(ivrsm_session *s, s_command *c)
 {
-    if (s_queue_push(s, c) == 0 && s_tracing(s))
-        s_trace_command(s, &s->queue[s->queue_len - 1].pub);
+    if (ivrsm_s_queue_push(s, c) == 0 && ivrsm_s_tracing(s))
+        ivrsm_s_trace_command(s, &s->queue[s->queue_len - 1].pub);
 }
 
 static void flush_say(ivrsm_session *s)
 {
     if (!s->pending_say)
         return;
-    s_command *c = s_command_new(s, IVRSM_COMMAND_SAY);
+    s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_SAY);
     if (!c)
         return;
     c->text = take_said(s, NULL);
@@ -145,7 +145,7 @@ static void flush_say(ivrsm_session *s)
 static void end_call(ivrsm_session *s, const char *reason)
 {
     flush_say(s);
-    s_command *c = s_command_new(s, IVRSM_COMMAND_HANGUP);
+    s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANGUP);
     if (c) {
         c->reason = strdup(reason);
         c->pub.hangup.reason = c->reason;
@@ -182,14 +182,19 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
     int max = st->max_dtmf_len > 0 ? st->max_dtmf_len : 1;
     switch (st->collect.mode) {
-    case IVRSM_COLLECT_PHONE: max = max > 20 ? max : 20; break;
+    case IVRSM_COLLECT_PHONE:
+        max = max > 20 ? max : 20;
+        break;
     case IVRSM_COLLECT_OTP: {
         int len = st->collect.length > 0 ? st->collect.length : l->otp_length;
         max = max > len ? max : len;
         break;
     }
-    case IVRSM_COLLECT_DATE_NL: max = max > 8 ? max : 8; break;
-    default: break;
+    case IVRSM_COLLECT_DATE_NL:
+        max = max > 8 ? max : 8;
+        break;
+    default:
+        break;
     }
     c->ask.max_digits = max;
     /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
@@ -213,7 +218,7 @@ static const char *speak(const ivrsm_session *s, const ivrsm_tmpl *t, char **own
     const char *fixed = ivrsm_tmpl_static_speech(t);
     if (fixed || ivrsm_tmpl_is_static(t))
         return fixed;
-    *owned = s_render_text(s, t);
+    *owned = ivrsm_s_render_text(s, t);
     return *owned;
 }
 
@@ -240,7 +245,7 @@ static void ask_with(ivrsm_session *s, const char *text, char *owned)
         if (s->last_ask_owned)
             text = owned = strdup(s->last_ask_owned);
     }
-    s_command *c = s_command_new(s, IVRSM_COMMAND_ASK);
+    s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_ASK);
     if (!c) {
         free(owned);
         end_call(s, "out of memory");
@@ -278,7 +283,7 @@ static void reprompt(ivrsm_session *s)
 static void escalate(ivrsm_session *s, const char *why)
 {
     const ivrsm_machine *m = s->m;
-    s_trace_note(s, "escalation", why);
+    ivrsm_s_trace_note(s, "escalation", why);
     char reason[96];
     snprintf(reason, sizeof(reason), "escalation:%s", why);
     int32_t target = M_NONE;
@@ -344,7 +349,8 @@ static void run_state(ivrsm_session *s)
         say_template(s, t);
         end_call(s, "goodbye");
         return;
-    case M_STATE_TYPE_COUNT: break;
+    case M_STATE_TYPE_COUNT:
+        break;
     }
     end_call(s, "error");
 }
@@ -370,7 +376,7 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
         return;
     }
     int32_t from = s->state;
-    s_trace_transition(s, from, to, reason);
+    ivrsm_s_trace_transition(s, from, to, reason);
     if (to != from) {
         s->noinput = s->nomatch = s->retries = 0;
     }
@@ -393,7 +399,7 @@ static void take_route(ivrsm_session *s, const m_state *st, int route, const cha
 {
     const m_route *r = &st->routes[route];
     char reason[160] = "route";
-    if (s_tracing(s)) {
+    if (ivrsm_s_tracing(s)) {
         if (r->kind == M_ROUTE_INTENT)
             snprintf(reason, sizeof(reason), "%s:%s", via, s->m->intents[r->intent].name);
         else
@@ -420,8 +426,8 @@ static void count_miss(ivrsm_session *s, bool noinput)
     const m_state *st = cur(s);
     const m_counter *block = noinput ? &st->noinput : &st->nomatch;
     int count = noinput ? ++s->noinput : ++s->nomatch;
-    int limit = block->present ? block->max : (noinput ? s->limits.max_noinput
-                                                       : s->limits.max_nomatch);
+    int limit =
+        block->present ? block->max : (noinput ? s->limits.max_noinput : s->limits.max_nomatch);
     if (count_failure(s))
         return;
     if (count < limit) {
@@ -438,8 +444,8 @@ static void count_miss(ivrsm_session *s, bool noinput)
 }
 
 /* An input no route took (and no collect value). */
-static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
-                      double confidence, bool carried)
+static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence,
+                      bool carried)
 {
     const m_state *st = cur(s);
     if (st->nomatch.present) {
@@ -471,12 +477,12 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         snprintf(key, sizeof(key), "%s_from", target);
-        s_ctx_set(s->ctx, key, json_string(v->text));
+        ivrsm_s_ctx_set(s->ctx, key, json_string(v->text));
         snprintf(key, sizeof(key), "%s_to", target);
-        s_ctx_set(s->ctx, key, json_string(v->date_to));
+        ivrsm_s_ctx_set(s->ctx, key, json_string(v->date_to));
         return;
     }
-    s_ctx_set(s->ctx, target, json_string(v->text));
+    ivrsm_s_ctx_set(s->ctx, target, json_string(v->text));
 }
 
 static bool required_present(const ivrsm_session *s, const m_collect *c)
@@ -531,7 +537,8 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     ivrsm_collect_value *v = malloc(sizeof(*v));
     if (!v)
         return false;
-    bool ok = ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
+    bool ok =
+        ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
     if (ok)
         store_collected(s, c, v);
     free(v);
@@ -550,7 +557,7 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
         unmatched(s, type, "", confidence, true);
         return;
     }
-    s_match mt = s_match_routes(s, st, type, text, strlen(text), confidence);
+    s_match mt = ivrsm_s_match_routes(s, st, type, text, strlen(text), confidence);
     if (mt.kind == MATCH_ROUTE) {
         take_route(s, st, mt.route, type == IVRSM_EVENT_DTMF ? "dtmf" : "intent");
         return;
@@ -591,9 +598,8 @@ static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, boo
 
 static void action_failed(ivrsm_session *s, const m_state *st, const char *why)
 {
-    s_trace_note(s, "action_failed", why);
-    if (st->collect.mode == IVRSM_COLLECT_OTP &&
-        ++s->otp_failures >= s->limits.otp_max_attempts) {
+    ivrsm_s_trace_note(s, "action_failed", why);
+    if (st->collect.mode == IVRSM_COLLECT_OTP && ++s->otp_failures >= s->limits.otp_max_attempts) {
         escalate(s, "otp attempts");
         return;
     }
@@ -606,7 +612,7 @@ static void start_action(ivrsm_session *s, const m_state *st)
 {
     flush_say(s);
     const char *why = NULL;
-    if (s_emit_http(s, st, &why) != 0) {
+    if (ivrsm_s_emit_http(s, st, &why) != 0) {
         action_failed(s, st, why ? why : "cannot build the request");
         return;
     }
@@ -632,14 +638,14 @@ static json_t *handoff_context(const ivrsm_session *s)
         if (v)
             json_object_set(c, *k, v);
     }
-    json_object_set_new(c, "ctx", s_redact(s->m, s->ctx));
+    json_object_set_new(c, "ctx", ivrsm_s_redact(s->m, s->ctx));
     return c;
 }
 
 static void start_handoff(ivrsm_session *s, const m_state *st)
 {
     if (!st->handoff.enabled) {
-        s_trace_note(s, "handoff_disabled", st->name);
+        ivrsm_s_trace_note(s, "handoff_disabled", st->name);
         if (st->on_fail.present)
             outcome(s, st, &st->on_fail, false);
         else if (s->m->goodbye_state >= 0 && s->escalations <= 1) {
@@ -650,23 +656,23 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
             end_call(s, "handoff_disabled");
         return;
     }
-    s_command *c = s_command_new(s, IVRSM_COMMAND_HANDOFF);
+    s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANDOFF);
     if (!c) {
         end_call(s, "out of memory");
         return;
     }
     const ivrsm_tmpl *prompt = st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt;
-    c->text = take_said(s, s_render_text(s, prompt));
+    c->text = take_said(s, ivrsm_s_render_text(s, prompt));
     c->pub.text = c->text;
     const ivrsm_tmpl *queue = st->handoff.queue ? st->handoff.queue : s->m->handoff_queue;
-    c->queue = queue ? s_render_text(s, queue) : NULL;
+    c->queue = queue ? ivrsm_s_render_text(s, queue) : NULL;
     c->pub.handoff.queue = c->queue;
     json_t *ctx = handoff_context(s);
     c->context = json_dumps(ctx, JSON_COMPACT);
     json_decref(ctx);
     c->pub.handoff.context = c->context;
-    s_command_free(s->pending);
-    s->pending = NULL; /* kept from the queue when the host pulls it (s_release_out) */
+    ivrsm_s_command_free(s->pending);
+    s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
     s->pending_id = c->pub.id;
     s->phase = PHASE_HANDOFF;
     push(s, c);
@@ -676,12 +682,12 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
     json_t *resp = NULL;
-    bool parsed = s_parse_result_body(ev, &resp) == 0;
+    bool parsed = ivrsm_s_parse_result_body(ev, &resp) == 0;
     bool ok = ev->status >= 200 && ev->status < 300 && !ev->error && parsed;
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
     s->pending_id = 0;
-    s_command_free(s->pending);
+    ivrsm_s_command_free(s->pending);
     s->pending = NULL;
     if (ok) {
         s->consecutive_failures = 0;
@@ -702,7 +708,7 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
     s->pending_id = 0;
-    s_command_free(s->pending);
+    ivrsm_s_command_free(s->pending);
     s->pending = NULL;
     if (ev->ok) {
         if (st->on_success.present && (st->on_success.next >= 0 || st->next >= 0)) {
@@ -710,7 +716,7 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
             return;
         }
         flush_say(s);
-        s_trace_note(s, "handoff_done", st->name);
+        ivrsm_s_trace_note(s, "handoff_done", st->name);
         s->phase = PHASE_ENDED;
         return;
     }
@@ -728,22 +734,22 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
  * Entry points for session_api.c
  * ---------------------------------------------------------------------- */
 
-void s_enter(ivrsm_session *s, int32_t to, const char *reason)
+void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason)
 {
     goto_state(s, to, reason);
 }
 
-void s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence)
+void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence)
 {
     handle_input(s, type, text, confidence, false);
 }
 
-void s_on_action_result(ivrsm_session *s, const ivrsm_event *ev)
+void ivrsm_s_on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     on_action_result(s, ev);
 }
 
-void s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
+void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     on_handoff_result(s, ev);
 }

@@ -16,17 +16,17 @@
 
 /* What the session waits for. */
 typedef enum s_phase {
-    PHASE_NEW = 0,     /* created, not started */
-    PHASE_INPUT,       /* an ask is out: caller input, noinput or nomatch */
-    PHASE_HTTP,        /* an http command is pending */
-    PHASE_HANDOFF,     /* a handoff command is pending */
-    PHASE_ENDED        /* hung up or handed off */
+    PHASE_NEW = 0, /* created, not started */
+    PHASE_INPUT,   /* an ask is out: caller input, noinput or nomatch */
+    PHASE_HTTP,    /* an http command is pending */
+    PHASE_HANDOFF, /* a handoff command is pending */
+    PHASE_ENDED    /* hung up or handed off */
 } s_phase;
 
 /* A command with the strings it owns. */
 typedef struct s_command {
-    ivrsm_command pub;   /* what the host sees; pointers into the fields below or the machine */
-    char *text;          /* owned copies (NULL when pub points into the machine) */
+    ivrsm_command pub; /* what the host sees; pointers into the fields below or the machine */
+    char *text;        /* owned copies (NULL when pub points into the machine) */
     char *path;
     char *query;
     char *body;
@@ -68,13 +68,13 @@ struct ivrsm_session {
     /* Call-wide bounds. */
     int consecutive_failures;
     int otp_failures;
-    uint16_t *visits; /* per state */
-    int steps;        /* states entered while handling the current event */
+    uint16_t *visits;         /* per state */
+    int steps;                /* states entered while handling the current event */
     int escalations;          /* bounds hit so far: handoff, then goodbye, then hangup */
     bool entering_escalation; /* the next state entry is the escalation's target */
 
-    s_input carry;       /* input handed on by a plain `next` */
-    char *pending_say;   /* prompts waiting to be merged into the next ask */
+    s_input carry;        /* input handed on by a plain `next` */
+    char *pending_say;    /* prompts waiting to be merged into the next ask */
     const char *last_ask; /* the last ask's text, for re-prompts of states without a prompt:
                              machine text, or last_ask_owned */
     char *last_ask_owned;
@@ -100,27 +100,27 @@ struct ivrsm_session {
 
 /* ---- command.c ---- */
 /* Start building a command in place at the queue's tail (one at a time);
- * NULL when out of memory. Finish with s_queue_push or s_command_discard. */
-s_command *s_command_new(ivrsm_session *s, ivrsm_command_type type);
+ * NULL when out of memory. Finish with ivrsm_s_queue_push or ivrsm_s_command_discard. */
+s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type);
 /* Move a command into the queue, which owns it afterwards. `c` is the scratch
- * slot or a heap command from s_command_from_json (freed here). */
-int s_queue_push(ivrsm_session *s, s_command *c);
+ * slot or a heap command from ivrsm_s_command_from_json (freed here). */
+int ivrsm_s_queue_push(ivrsm_session *s, s_command *c);
 /* Drop a command being built (or a heap command). */
-void s_command_discard(ivrsm_session *s, s_command *c);
+void ivrsm_s_command_discard(ivrsm_session *s, s_command *c);
 /* Free the strings a command owns, not the command itself. */
-void s_command_release(s_command *c);
+void ivrsm_s_command_release(s_command *c);
 /* Free a heap command (clones, restored commands). NULL is ignored. */
-void s_command_free(s_command *c);
+void ivrsm_s_command_free(s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
-json_t *s_command_to_json(const ivrsm_command *c);
-/* Rebuild a command from s_command_to_json's output. NULL when malformed. */
-s_command *s_command_from_json(ivrsm_session *s, const json_t *j);
-void s_queue_clear(ivrsm_session *s);
+json_t *ivrsm_s_command_to_json(const ivrsm_command *c);
+/* Rebuild a command from ivrsm_s_command_to_json's output. NULL when malformed. */
+s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j);
+void ivrsm_s_queue_clear(ivrsm_session *s);
 /* The command whose result is awaited (in the queue or kept aside), or NULL. */
-const s_command *s_pending_command(const ivrsm_session *s);
+const s_command *ivrsm_s_pending_command(const ivrsm_session *s);
 /* Release the command last returned by next_command (its strings go, unless it
  * is the pending one: that is kept in s->pending). */
-void s_release_out(ivrsm_session *s);
+void ivrsm_s_release_out(ivrsm_session *s);
 
 /* ---- match.c ---- */
 typedef enum s_match_kind {
@@ -136,41 +136,41 @@ typedef struct s_match {
 } s_match;
 
 /* Route matching of one input against a state's routes (no collect). */
-s_match s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
-                       const char *text, size_t len, double confidence);
+s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
+                             const char *text, size_t len, double confidence);
 
 /* ---- action.c ---- */
 /* Build the http command of st's action into the queue; 0, or -1 with *why set
  * when it cannot be built (missing path parameter, header injection). */
-int s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
+int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
 /* The JSON body text of an action result (NULL if not JSON); sets *resp. */
-int s_parse_result_body(const ivrsm_event *ev, json_t **resp);
+int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp);
 
 /* ---- trace.c ---- */
-bool s_tracing(const ivrsm_session *s);
-void s_trace_event(ivrsm_session *s, const ivrsm_event *ev);
-void s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason);
-void s_trace_command(ivrsm_session *s, const ivrsm_command *c);
-void s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
+bool ivrsm_s_tracing(const ivrsm_session *s);
+void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev);
+void ivrsm_s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason);
+void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c);
+void ivrsm_s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
 /* Nonzero when key names a secret (built-ins and globals.sensitive_keys). */
-bool s_key_is_sensitive(const ivrsm_machine *m, const char *key);
+bool ivrsm_s_key_is_sensitive(const ivrsm_machine *m, const char *key);
 /* A deep copy of v with the values of sensitive keys replaced by "***". */
-json_t *s_redact(const ivrsm_machine *m, const json_t *v);
+json_t *ivrsm_s_redact(const ivrsm_machine *m, const json_t *v);
 
 /* ---- session.c (shared helpers) ---- */
-ivrsm_tmpl_scope s_scope(const ivrsm_session *s);
+ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
 /* Render a template to a new malloc'd string with whitespace collapsed (for speech). */
-char *s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
+char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
 /* Set ctx.<dotted key> = value (steals the reference). */
-int s_ctx_set(json_t *ctx, const char *key, json_t *value);
+int ivrsm_s_ctx_set(json_t *ctx, const char *key, json_t *value);
 /* The step engine's entry points (session.c), driven by session_api.c. */
-void s_enter(ivrsm_session *s, int32_t to, const char *reason);
-void s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);
-void s_on_action_result(ivrsm_session *s, const ivrsm_event *ev);
-void s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
+void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);
+void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);
+void ivrsm_s_on_action_result(ivrsm_session *s, const ivrsm_event *ev);
+void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
 /* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
-ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
+ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
 /* Evaluate a templated value (action.c). New reference. */
-json_t *s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
+json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
 
 #endif

@@ -19,7 +19,7 @@ static void set_err(ivrsm_error *err, int code, const char *msg)
     snprintf(err->message, sizeof(err->message), "%s", msg);
 }
 
-ivrsm_session *s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
+ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
     ivrsm_session *s = calloc(1, sizeof(*s));
     if (!s)
@@ -72,7 +72,7 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts, ivrsm
     } else {
         ctx = json_object();
     }
-    ivrsm_session *s = s_alloc(m, opts);
+    ivrsm_session *s = ivrsm_s_alloc(m, opts);
     if (!s || !ctx) {
         json_decref(ctx);
         ivrsm_session_free(s);
@@ -101,10 +101,10 @@ int ivrsm_session_start(ivrsm_session *s)
         return IVRSM_EINVAL;
     if (s->phase != PHASE_NEW)
         return IVRSM_ESTATE;
-    s_release_out(s);
+    ivrsm_s_release_out(s);
     s->steps = 0;
-    s_trace_note(s, "start", s->m->name);
-    s_enter(s, s->m->initial, "start");
+    ivrsm_s_trace_note(s, "start", s->m->name);
+    ivrsm_s_enter(s, s->m->initial, "start");
     return 0;
 }
 
@@ -159,7 +159,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
         return IVRSM_ESTATE;
     if (s->phase == PHASE_ENDED)
         return IVRSM_EENDED;
-    s_release_out(s);
+    ivrsm_s_release_out(s);
     if (ev->event_id && seen_event(s, ev->event_id))
         return IVRSM_EDUPLICATE;
     int rc = admissible(s, ev);
@@ -167,27 +167,27 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
         return rc;
     if (ev->event_id)
         remember_event(s, ev->event_id);
-    if (s_tracing(s))
-        s_trace_event(s, ev);
+    if (ivrsm_s_tracing(s))
+        ivrsm_s_trace_event(s, ev);
     s->steps = 0;
     switch (ev->type) {
     case IVRSM_EVENT_HANGUP:
-        s_queue_clear(s);
+        ivrsm_s_queue_clear(s);
         free(s->pending_say);
         s->pending_say = NULL;
         s->phase = PHASE_ENDED;
         s->pending_id = 0;
-        s_trace_note(s, "hangup", "caller");
+        ivrsm_s_trace_note(s, "hangup", "caller");
         break;
     case IVRSM_EVENT_ACTION_RESULT:
-        s_on_action_result(s, ev);
+        ivrsm_s_on_action_result(s, ev);
         break;
     case IVRSM_EVENT_HANDOFF_RESULT:
-        s_on_handoff_result(s, ev);
+        ivrsm_s_on_handoff_result(s, ev);
         break;
     default: {
         const char *text = ev->text ? ev->text : "";
-        s_on_input(s, ev->type, text, ev->confidence);
+        ivrsm_s_on_input(s, ev->type, text, ev->confidence);
         break;
     }
     }
@@ -238,9 +238,9 @@ void ivrsm_session_free(ivrsm_session *s)
 {
     if (!s)
         return;
-    s_queue_clear(s);
+    ivrsm_s_queue_clear(s);
     free(s->queue);
-    s_command_free(s->pending);
+    ivrsm_s_command_free(s->pending);
     free(s->carry.text);
     free(s->pending_say);
     free(s->last_ask_owned);

@@ -31,7 +31,8 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     json_object_set_new(j, "version", json_string(m->version));
     json_object_set_new(j, "call_id", str_or_null(s->call_id));
     json_object_set_new(j, "session_id", json_string(s->session_id));
-    json_object_set_new(j, "state", s->state >= 0 ? json_string(m->states[s->state].name) : json_null());
+    json_object_set_new(j, "state",
+                        s->state >= 0 ? json_string(m->states[s->state].name) : json_null());
     json_object_set_new(j, "phase", json_string(phase_names[s->phase]));
     json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
     json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
@@ -74,11 +75,12 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     }
     json_object_set_new(j, "pending_say", str_or_null(s->pending_say));
     json_object_set_new(j, "last_ask", str_or_null(s->last_ask));
-    const s_command *pending = s_pending_command(s);
-    json_object_set_new(j, "pending", pending ? s_command_to_json(&pending->pub) : json_null());
+    const s_command *pending = ivrsm_s_pending_command(s);
+    json_object_set_new(j, "pending",
+                        pending ? ivrsm_s_command_to_json(&pending->pub) : json_null());
     json_t *queue = json_array();
     for (size_t i = s->queue_head; i < s->queue_len; i++)
-        json_array_append_new(queue, s_command_to_json(&s->queue[i].pub));
+        json_array_append_new(queue, ivrsm_s_command_to_json(&s->queue[i].pub));
     json_object_set_new(j, "queue", queue);
     *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
@@ -110,7 +112,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
 {
     const ivrsm_machine *m = s->m;
     const char *state = json_string_value(json_object_get(j, "state"));
-    s->state = state ? m_find_state(m, state) : M_NONE;
+    s->state = state ? ivrsm_m_find_state(m, state) : M_NONE;
     if (state && s->state < 0)
         return fail(err, "unknown state");
     const char *phase = json_string_value(json_object_get(j, "phase"));
@@ -145,7 +147,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     json_t *v;
     json_object_foreach(json_object_get(j, "visits"), k, v)
     {
-        int32_t i = m_find_state(m, k);
+        int32_t i = ivrsm_m_find_state(m, k);
         if (i >= 0)
             s->visits[i] = (uint16_t)json_integer_value(v);
     }
@@ -158,7 +160,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->recent_pos = (unsigned)get_int(j, "recent_pos");
     json_array_foreach(json_object_get(j, "path"), i, v)
     {
-        int32_t st = m_find_state(m, json_string_value(v));
+        int32_t st = ivrsm_m_find_state(m, json_string_value(v));
         if (st >= 0)
             s->path[s->path_pos++ % S_PATH_LEN] = st;
     }
@@ -177,22 +179,21 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         return fail(err, "missing session_id");
     json_t *pending = json_object_get(j, "pending");
     if (json_is_object(pending)) {
-        s->pending = s_command_from_json(s, pending);
+        s->pending = ivrsm_s_command_from_json(s, pending);
         if (!s->pending)
             return fail(err, "malformed pending command");
     }
     json_array_foreach(json_object_get(j, "queue"), i, v)
     {
-        s_command *cmd = s_command_from_json(s, v);
-        if (!cmd || s_queue_push(s, cmd) != 0)
+        s_command *cmd = ivrsm_s_command_from_json(s, v);
+        if (!cmd || ivrsm_s_queue_push(s, cmd) != 0)
             return fail(err, "malformed queued command");
     }
     return 0;
 }
 
-int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
-                          const ivrsm_session_options *opts, ivrsm_session **out,
-                          ivrsm_error *err)
+int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot, const ivrsm_session_options *opts,
+                          ivrsm_session **out, ivrsm_error *err)
 {
     if (!m || !snapshot || !out)
         return IVRSM_EINVAL;
@@ -211,7 +212,7 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
         rc = fail(err, "taken on another machine or version");
     ivrsm_session *s = NULL;
     if (rc == 0) {
-        s = s_alloc(m, opts);
+        s = ivrsm_s_alloc(m, opts);
         if (!s)
             rc = IVRSM_ENOMEM;
     }

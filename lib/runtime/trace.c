@@ -14,11 +14,20 @@
 #include "buf.h"
 #include "session.h"
 
-static const char *const builtin_sensitive[] = {
-    "otp", "code", "password", "pin", "token", "session_token", "portal_session_token",
-    "authorization", "access_token", "refresh_token", "secret", NULL};
+static const char *const builtin_sensitive[] = {"otp",
+                                                "code",
+                                                "password",
+                                                "pin",
+                                                "token",
+                                                "session_token",
+                                                "portal_session_token",
+                                                "authorization",
+                                                "access_token",
+                                                "refresh_token",
+                                                "secret",
+                                                NULL};
 
-bool s_key_is_sensitive(const ivrsm_machine *m, const char *key)
+bool ivrsm_s_key_is_sensitive(const ivrsm_machine *m, const char *key)
 {
     for (const char *const *k = builtin_sensitive; *k; k++)
         if (!strcasecmp(*k, key))
@@ -29,7 +38,7 @@ bool s_key_is_sensitive(const ivrsm_machine *m, const char *key)
     return false;
 }
 
-json_t *s_redact(const ivrsm_machine *m, const json_t *v)
+json_t *ivrsm_s_redact(const ivrsm_machine *m, const json_t *v)
 {
     if (json_is_object(v)) {
         json_t *o = json_object();
@@ -37,10 +46,10 @@ json_t *s_redact(const ivrsm_machine *m, const json_t *v)
         json_t *x;
         json_object_foreach((json_t *)v, k, x)
         {
-            if (s_key_is_sensitive(m, k) && !json_is_null(x))
+            if (ivrsm_s_key_is_sensitive(m, k) && !json_is_null(x))
                 json_object_set_new(o, k, json_string("***"));
             else
-                json_object_set_new(o, k, s_redact(m, x));
+                json_object_set_new(o, k, ivrsm_s_redact(m, x));
         }
         return o;
     }
@@ -48,13 +57,13 @@ json_t *s_redact(const ivrsm_machine *m, const json_t *v)
         json_t *a = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, s_redact(m, x));
+        json_array_foreach(v, i, x) json_array_append_new(a, ivrsm_s_redact(m, x));
         return a;
     }
     return json_deep_copy(v);
 }
 
-bool s_tracing(const ivrsm_session *s)
+bool ivrsm_s_tracing(const ivrsm_session *s)
 {
     return s->trace != NULL;
 }
@@ -97,7 +106,7 @@ static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
     json_t *v;
     json_object_foreach(s->ctx, k, v)
     {
-        if (json_is_string(v) && s_key_is_sensitive(s->m, k))
+        if (json_is_string(v) && ivrsm_s_key_is_sensitive(s->m, k))
             scrub(b, json_string_value(v));
     }
 }
@@ -121,14 +130,22 @@ static void emit(ivrsm_session *s, json_t *rec)
 static const char *event_name(ivrsm_event_type t)
 {
     switch (t) {
-    case IVRSM_EVENT_DTMF: return "dtmf";
-    case IVRSM_EVENT_SPEECH: return "speech";
-    case IVRSM_EVENT_INTENT: return "intent";
-    case IVRSM_EVENT_NOINPUT: return "noinput";
-    case IVRSM_EVENT_NOMATCH: return "nomatch";
-    case IVRSM_EVENT_ACTION_RESULT: return "action_result";
-    case IVRSM_EVENT_HANDOFF_RESULT: return "handoff_result";
-    case IVRSM_EVENT_HANGUP: return "hangup";
+    case IVRSM_EVENT_DTMF:
+        return "dtmf";
+    case IVRSM_EVENT_SPEECH:
+        return "speech";
+    case IVRSM_EVENT_INTENT:
+        return "intent";
+    case IVRSM_EVENT_NOINPUT:
+        return "noinput";
+    case IVRSM_EVENT_NOMATCH:
+        return "nomatch";
+    case IVRSM_EVENT_ACTION_RESULT:
+        return "action_result";
+    case IVRSM_EVENT_HANDOFF_RESULT:
+        return "handoff_result";
+    case IVRSM_EVENT_HANGUP:
+        return "hangup";
     }
     return "unknown";
 }
@@ -146,7 +163,7 @@ static bool input_is_secret(const ivrsm_session *s)
            s->m->states[st->next].collect.mode == IVRSM_COLLECT_OTP;
 }
 
-void s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
+void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
 {
     json_t *r = json_object();
     json_object_set_new(r, "kind", json_string("event"));
@@ -170,8 +187,8 @@ void s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
         if (ev->error)
             json_object_set_new(r, "error", json_string(ev->error));
         json_t *body = NULL;
-        if (ev->body && s_parse_result_body(ev, &body) == 0) {
-            json_object_set_new(r, "body", s_redact(s->m, body));
+        if (ev->body && ivrsm_s_parse_result_body(ev, &body) == 0) {
+            json_object_set_new(r, "body", ivrsm_s_redact(s->m, body));
         }
         json_decref(body);
         break;
@@ -180,12 +197,13 @@ void s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
         json_object_set_new(r, "command", json_integer((json_int_t)ev->command_id));
         json_object_set_new(r, "ok", json_boolean(ev->ok));
         break;
-    default: break;
+    default:
+        break;
     }
     emit(s, r);
 }
 
-void s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason)
+void ivrsm_s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason)
 {
     if (!s->trace)
         return;
@@ -197,12 +215,12 @@ void s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *
     emit(s, r);
 }
 
-void s_trace_command(ivrsm_session *s, const ivrsm_command *c)
+void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c)
 {
     if (!s->trace)
         return;
-    json_t *cmd = s_command_to_json(c);
-    json_t *r = s_redact(s->m, cmd);
+    json_t *cmd = ivrsm_s_command_to_json(c);
+    json_t *r = ivrsm_s_redact(s->m, cmd);
     json_decref(cmd);
     json_t *rec = json_object();
     json_object_set_new(rec, "kind", json_string("command"));
@@ -211,7 +229,7 @@ void s_trace_command(ivrsm_session *s, const ivrsm_command *c)
     emit(s, rec);
 }
 
-void s_trace_note(ivrsm_session *s, const char *kind, const char *detail)
+void ivrsm_s_trace_note(ivrsm_session *s, const char *kind, const char *detail)
 {
     if (!s->trace)
         return;

@@ -22,7 +22,7 @@
 /* ---------------------------------------------------------------- builder */
 
 /* Records the first error only: later ones are consequences of it. */
-int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
+int ivrsm_tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
 {
     if (b->failed)
         return -1;
@@ -40,30 +40,30 @@ int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
     return -1;
 }
 
-int tmpl_fail_oom(tmpl_builder *b)
+int ivrsm_tmpl_fail_oom(tmpl_builder *b)
 {
-    return tmpl_fail(b, 0, "out of memory");
+    return ivrsm_tmpl_fail(b, 0, "out of memory");
 }
 
-int tmpl_quote_len(const tmpl_builder *b)
+int ivrsm_tmpl_quote_len(const tmpl_builder *b)
 {
     return (int)(b->tag_len > QUOTE_MAX ? QUOTE_MAX : b->tag_len);
 }
 
-const char *tmpl_quote_cut(const tmpl_builder *b)
+const char *ivrsm_tmpl_quote_cut(const tmpl_builder *b)
 {
     return b->tag_len > QUOTE_MAX ? "..." : "";
 }
 
 /* Capacities double, so a template of n ops costs O(n) copies. */
-int tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size)
+int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
         return 0;
     size_t ncap = *cap ? *cap * 2 : 8;
     void *p = realloc(*arr, ncap * size);
     if (!p)
-        return tmpl_fail_oom(b);
+        return ivrsm_tmpl_fail_oom(b);
     *arr = p;
     *cap = ncap;
     return 0;
@@ -71,7 +71,7 @@ int tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size)
 
 static int add_op(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out)
 {
-    if (tmpl_grow(b, (void **)&b->ops, &b->cap_ops, b->n_ops, sizeof *b->ops) != 0)
+    if (ivrsm_tmpl_grow(b, (void **)&b->ops, &b->cap_ops, b->n_ops, sizeof *b->ops) != 0)
         return -1;
     b->ops[b->n_ops] = (tmpl_op){kind, a, bb};
     if (out)
@@ -80,35 +80,35 @@ static int add_op(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint3
     return 0;
 }
 
-int tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out)
+int ivrsm_tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out)
 {
-    if (tmpl_grow(b, (void **)&b->nodes, &b->cap_nodes, b->n_nodes, sizeof *b->nodes) != 0)
+    if (ivrsm_tmpl_grow(b, (void **)&b->nodes, &b->cap_nodes, b->n_nodes, sizeof *b->nodes) != 0)
         return -1;
     b->nodes[b->n_nodes] = (expr_node){kind, a, bb};
     *out = (uint32_t)b->n_nodes++;
     return 0;
 }
 
-int tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out)
+int ivrsm_tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out)
 {
     if (!v)
-        return tmpl_fail_oom(b);
-    if (tmpl_grow(b, (void **)&b->lits, &b->cap_lits, b->n_lits, sizeof *b->lits) != 0) {
+        return ivrsm_tmpl_fail_oom(b);
+    if (ivrsm_tmpl_grow(b, (void **)&b->lits, &b->cap_lits, b->n_lits, sizeof *b->lits) != 0) {
         json_decref(v);
         return -1;
     }
     b->lits[b->n_lits] = v;
-    return tmpl_add_node(b, EX_LITERAL, (uint32_t)b->n_lits++, 0, out);
+    return ivrsm_tmpl_add_node(b, EX_LITERAL, (uint32_t)b->n_lits++, 0, out);
 }
 
 /* Strings in the pool are NUL-terminated: keys go to json_object_get() as they are. */
-int tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off)
+int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off)
 {
     while (b->n_pool + n + 1 > b->cap_pool) {
         size_t ncap = b->cap_pool ? b->cap_pool * 2 : 64;
         char *p = realloc(b->pool, ncap);
         if (!p)
-            return tmpl_fail_oom(b);
+            return ivrsm_tmpl_fail_oom(b);
         b->pool = p;
         b->cap_pool = ncap;
     }
@@ -139,16 +139,16 @@ static int starts_word(const char *s, size_t pos, size_t end, const char *word)
 {
     size_t n = strlen(word);
     return end - pos >= n && memcmp(s + pos, word, n) == 0 &&
-           (pos + n == end || !tmpl_is_key_char(s[pos + n]));
+           (pos + n == end || !ivrsm_tmpl_is_key_char(s[pos + n]));
 }
 
 static int open_if(tmpl_builder *b, size_t cond_start, size_t end)
 {
     uint32_t cond, op;
     if (b->depth == IVRSM_TMPL_MAX_DEPTH)
-        return tmpl_fail(b, b->tag_start, "'{{#if}}' blocks nested deeper than %d",
-                         IVRSM_TMPL_MAX_DEPTH);
-    if (tmpl_parse_expression(b, cond_start, end, "condition", &cond) != 0 ||
+        return ivrsm_tmpl_fail(b, b->tag_start, "'{{#if}}' blocks nested deeper than %d",
+                               IVRSM_TMPL_MAX_DEPTH);
+    if (ivrsm_tmpl_parse_expression(b, cond_start, end, "condition", &cond) != 0 ||
         add_op(b, OP_IF, cond, TMPL_NONE, &op) != 0)
         return -1;
     b->frames[b->depth++] = (if_frame){b->tag_start, op, TMPL_NONE, 0};
@@ -159,11 +159,13 @@ static int open_if(tmpl_builder *b, size_t cond_start, size_t end)
 static int add_else(tmpl_builder *b, size_t cond_start, size_t end)
 {
     if (b->depth == 0)
-        return tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " outside '{{#if}}'", TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " outside '{{#if}}'",
+                               TMPL_TAG_ARGS(b));
     if_frame *f = &b->frames[b->depth - 1];
     if (f->has_else)
-        return tmpl_fail(b, b->tag_start, TMPL_TAG_FMT " after '{{else}}' in the same '{{#if}}'",
-                         TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, b->tag_start,
+                               TMPL_TAG_FMT " after '{{else}}' in the same '{{#if}}'",
+                               TMPL_TAG_ARGS(b));
     uint32_t jump, cond;
     /* The jump's target is not known yet: it joins the chain patched at "{{/if}}". */
     if (add_op(b, OP_JUMP, 0, f->jump_chain, &jump) != 0)
@@ -175,7 +177,7 @@ static int add_else(tmpl_builder *b, size_t cond_start, size_t end)
         f->has_else = 1;
         return 0;
     }
-    if (tmpl_parse_expression(b, cond_start, end, "condition", &cond) != 0 ||
+    if (ivrsm_tmpl_parse_expression(b, cond_start, end, "condition", &cond) != 0 ||
         add_op(b, OP_IF, cond, TMPL_NONE, &f->pending_if) != 0)
         return -1;
     return 0;
@@ -184,7 +186,7 @@ static int add_else(tmpl_builder *b, size_t cond_start, size_t end)
 static int close_if(tmpl_builder *b)
 {
     if (b->depth == 0)
-        return tmpl_fail(b, b->tag_start, "'{{/if}}' without a matching '{{#if}}'");
+        return ivrsm_tmpl_fail(b, b->tag_start, "'{{/if}}' without a matching '{{#if}}'");
     if_frame *f = &b->frames[--b->depth];
     uint32_t here = (uint32_t)b->n_ops;
     if (f->pending_if != TMPL_NONE)
@@ -201,39 +203,39 @@ static int close_if(tmpl_builder *b)
 static int compile_tag(tmpl_builder *b, size_t start, size_t end)
 {
     const char *s = b->src;
-    while (start < end && tmpl_is_space(s[start]))
+    while (start < end && ivrsm_tmpl_is_space(s[start]))
         start++;
-    while (end > start && tmpl_is_space(s[end - 1]))
+    while (end > start && ivrsm_tmpl_is_space(s[end - 1]))
         end--;
     if (start < end && s[start] == '#') {
         if (starts_word(s, start, end, "#if"))
             return open_if(b, start + 3, end);
-        return tmpl_fail(b, b->tag_start,
-                         "unknown block " TMPL_TAG_FMT ": only '{{#if ...}}' is supported",
-                         TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, b->tag_start,
+                               "unknown block " TMPL_TAG_FMT ": only '{{#if ...}}' is supported",
+                               TMPL_TAG_ARGS(b));
     }
     if (start < end && s[start] == '/') {
         if (end - start == 3 && memcmp(s + start, "/if", 3) == 0)
             return close_if(b);
-        return tmpl_fail(b, b->tag_start,
-                         "unknown closing tag " TMPL_TAG_FMT ": expected '{{/if}}'",
-                         TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, b->tag_start,
+                               "unknown closing tag " TMPL_TAG_FMT ": expected '{{/if}}'",
+                               TMPL_TAG_ARGS(b));
     }
     if (starts_word(s, start, end, "else")) {
         size_t rest = start + 4;
-        while (rest < end && tmpl_is_space(s[rest]))
+        while (rest < end && ivrsm_tmpl_is_space(s[rest]))
             rest++;
         if (rest == end)
             return add_else(b, TMPL_NONE, end);
         if (starts_word(s, rest, end, "if"))
             return add_else(b, rest + 2, end);
-        return tmpl_fail(b, rest,
-                         "unexpected text after 'else' in " TMPL_TAG_FMT
-                         ": expected '{{else}}' or '{{else if ...}}'",
-                         TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, rest,
+                               "unexpected text after 'else' in " TMPL_TAG_FMT
+                               ": expected '{{else}}' or '{{else if ...}}'",
+                               TMPL_TAG_ARGS(b));
     }
     uint32_t expr;
-    if (tmpl_parse_expression(b, start, end, "expression", &expr) != 0 ||
+    if (ivrsm_tmpl_parse_expression(b, start, end, "expression", &expr) != 0 ||
         add_op(b, OP_SUBST, expr, 0, NULL) != 0)
         return -1;
     if (b->tag_start == 0 && b->tag_len == b->len)
@@ -248,7 +250,7 @@ static size_t find_tag_end(const char *s, size_t open, size_t len)
         if (s[i] == '"' || s[i] == '\'') {
             /* "}}" inside a quoted literal does not close the tag; a lone quote is left
                for the expression parser to report. */
-            size_t stop = tmpl_scan_string(s, i, len);
+            size_t stop = ivrsm_tmpl_scan_string(s, i, len);
             if (stop)
                 i = stop - 1;
             continue;
@@ -296,11 +298,12 @@ static int compile_source(tmpl_builder *b)
     const char *s = b->src;
     size_t len = b->len, text_start = 0, pos = 0;
     if (len > IVRSM_TMPL_MAX_LEN)
-        return tmpl_fail(b, IVRSM_TMPL_MAX_LEN, "template too large (%zu bytes, the limit is %d)",
-                         len, IVRSM_TMPL_MAX_LEN);
+        return ivrsm_tmpl_fail(b, IVRSM_TMPL_MAX_LEN,
+                               "template too large (%zu bytes, the limit is %d)", len,
+                               IVRSM_TMPL_MAX_LEN);
     size_t bad = utf8_check((const unsigned char *)s, len);
     if (bad != len)
-        return tmpl_fail(b, bad, "invalid UTF-8 in template at byte %zu", bad);
+        return ivrsm_tmpl_fail(b, bad, "invalid UTF-8 in template at byte %zu", bad);
     while (pos + 1 < len) {
         const char *brace = memchr(s + pos, '{', len - pos - 1);
         if (!brace)
@@ -312,7 +315,7 @@ static int compile_source(tmpl_builder *b)
         }
         size_t close = find_tag_end(s, open, len);
         if (!close)
-            return tmpl_fail(b, open, "unterminated '{{': no matching '}}'");
+            return ivrsm_tmpl_fail(b, open, "unterminated '{{': no matching '}}'");
         b->tag_start = open;
         b->tag_len = close + 2 - open;
         if (add_text(b, text_start, open) != 0 || compile_tag(b, open + 2, close) != 0)
@@ -322,8 +325,8 @@ static int compile_source(tmpl_builder *b)
     if (add_text(b, text_start, len) != 0)
         return -1;
     if (b->depth)
-        return tmpl_fail(b, b->frames[b->depth - 1].open_off,
-                         "'{{#if}}' never closed by '{{/if}}'");
+        return ivrsm_tmpl_fail(b, b->frames[b->depth - 1].open_off,
+                               "'{{#if}}' never closed by '{{/if}}'");
     return 0;
 }
 
@@ -366,7 +369,7 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t total = off_speech + (is_static ? b->len + 1 : 0);
     void *block = malloc(total);
     if (!block) {
-        tmpl_fail_oom(b);
+        ivrsm_tmpl_fail_oom(b);
         return NULL;
     }
     ivrsm_tmpl *t = block;
@@ -424,7 +427,7 @@ ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t
         errbuf[0] = '\0';
     ivrsm_tmpl *t = NULL;
     if (!src && len)
-        tmpl_fail(&b, 0, "no template text (NULL with length %zu)", len);
+        ivrsm_tmpl_fail(&b, 0, "no template text (NULL with length %zu)", len);
     else if (compile_source(&b) == 0)
         t = finish(&b);
     if (!t && erroff)
@@ -543,12 +546,12 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
             pc++;
             break;
         case OP_SUBST:
-            if (append_value(out, tmpl_eval_node(t, op->a, scope)) != 0)
+            if (append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope)) != 0)
                 return -1;
             pc++;
             break;
         case OP_IF:
-            pc = tmpl_is_truthy(tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
+            pc = ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
             break;
         default:
             pc = op->b;
@@ -562,7 +565,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
 json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
 {
     if (t->single_expr != TMPL_NONE) {
-        json_t *v = (json_t *)tmpl_eval_node(t, t->single_expr, scope);
+        json_t *v = (json_t *)ivrsm_tmpl_eval_node(t, t->single_expr, scope);
         if (!v)
             return json_null();
         /* Literals belong to the template, shared between threads: hand out a copy. */

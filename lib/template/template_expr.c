@@ -44,7 +44,7 @@ typedef struct expr_parser {
     int depth;
 } expr_parser;
 
-int tmpl_is_space(char c)
+int ivrsm_tmpl_is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -54,7 +54,7 @@ static int is_ident_start(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-int tmpl_is_key_char(char c)
+int ivrsm_tmpl_is_key_char(char c)
 {
     return is_ident_start(c) || (c >= '0' && c <= '9') || c == '-';
 }
@@ -67,21 +67,21 @@ static int is_digit(char c)
 /* A path token: identifier, then ".key" and "[...]" parts, checked later by parse_path(). */
 static size_t scan_path(const char *s, size_t pos, size_t end)
 {
-    while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.'))
+    while (pos < end && (ivrsm_tmpl_is_key_char(s[pos]) || s[pos] == '.'))
         pos++;
     while (pos < end && s[pos] == '[') {
         while (pos < end && s[pos] != ']')
             pos++;
         if (pos < end)
             pos++;
-        while (pos < end && (tmpl_is_key_char(s[pos]) || s[pos] == '.'))
+        while (pos < end && (ivrsm_tmpl_is_key_char(s[pos]) || s[pos] == '.'))
             pos++;
     }
     return pos;
 }
 
 /* Offset just past the closing quote of the string starting at `pos`, or 0 if none. */
-size_t tmpl_scan_string(const char *s, size_t pos, size_t end)
+size_t ivrsm_tmpl_scan_string(const char *s, size_t pos, size_t end)
 {
     char q = s[pos++];
     while (pos < end && s[pos] != q)
@@ -94,7 +94,7 @@ static size_t scan_number(const char *s, size_t pos, size_t end)
     if (s[pos] == '-')
         pos++;
     while (pos < end &&
-           (tmpl_is_key_char(s[pos]) || s[pos] == '.' ||
+           (ivrsm_tmpl_is_key_char(s[pos]) || s[pos] == '.' ||
             ((s[pos] == '+' || s[pos] == '-') && (s[pos - 1] == 'e' || s[pos - 1] == 'E'))))
         pos++;
     return pos;
@@ -115,7 +115,7 @@ static int two_char_op(const char *s, size_t pos, size_t end, const char *op)
 static int next_token(expr_parser *p)
 {
     const char *s = p->b->src;
-    while (p->pos < p->end && tmpl_is_space(s[p->pos]))
+    while (p->pos < p->end && ivrsm_tmpl_is_space(s[p->pos]))
         p->pos++;
     p->tok_start = p->pos;
     if (p->pos >= p->end) {
@@ -142,10 +142,10 @@ static int next_token(expr_parser *p)
     }
     char c = s[p->pos];
     if (c == '"' || c == '\'') {
-        size_t stop = tmpl_scan_string(s, p->pos, p->end);
+        size_t stop = ivrsm_tmpl_scan_string(s, p->pos, p->end);
         if (!stop)
-            return tmpl_fail(p->b, p->pos, "unterminated string in " TMPL_TAG_FMT,
-                             TMPL_TAG_ARGS(p->b));
+            return ivrsm_tmpl_fail(p->b, p->pos, "unterminated string in " TMPL_TAG_FMT,
+                                   TMPL_TAG_ARGS(p->b));
         p->kind = TK_STRING;
         p->pos = stop;
     } else if (is_digit(c) || c == '-') {
@@ -155,11 +155,11 @@ static int next_token(expr_parser *p)
         p->pos = scan_path(s, p->pos, p->end);
         p->kind = TK_PATH;
     } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) {
-        return tmpl_fail(p->b, p->pos, "unexpected byte 0x%02x in " TMPL_TAG_FMT, (unsigned char)c,
-                         TMPL_TAG_ARGS(p->b));
+        return ivrsm_tmpl_fail(p->b, p->pos, "unexpected byte 0x%02x in " TMPL_TAG_FMT,
+                               (unsigned char)c, TMPL_TAG_ARGS(p->b));
     } else {
-        return tmpl_fail(p->b, p->pos, "unexpected character '%c' in " TMPL_TAG_FMT, c,
-                         TMPL_TAG_ARGS(p->b));
+        return ivrsm_tmpl_fail(p->b, p->pos, "unexpected character '%c' in " TMPL_TAG_FMT, c,
+                               TMPL_TAG_ARGS(p->b));
     }
     p->tok_end = p->pos;
     if (p->kind == TK_PATH) {
@@ -186,20 +186,20 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
     const char *path = s + p->tok_start;
     int path_len = (int)(end - p->tok_start);
     if (s[start] == '.') {
-        while (at < end && tmpl_is_key_char(s[at]))
+        while (at < end && ivrsm_tmpl_is_key_char(s[at]))
             at++;
         if (at == start + 1)
-            return tmpl_fail(b, start, "empty key in path '%.*s' in " TMPL_TAG_FMT, path_len, path,
-                             TMPL_TAG_ARGS(b));
-        if (tmpl_pool_add(b, s + start + 1, at - start - 1, &seg->key) != 0)
+            return ivrsm_tmpl_fail(b, start, "empty key in path '%.*s' in " TMPL_TAG_FMT, path_len,
+                                   path, TMPL_TAG_ARGS(b));
+        if (ivrsm_tmpl_pool_add(b, s + start + 1, at - start - 1, &seg->key) != 0)
             return -1;
         ivrsm_buf_append(text, s + start, at - start);
         *pos = at;
         return 0;
     }
     if (s[start] != '[')
-        return tmpl_fail(b, start, "unexpected '%c' in path '%.*s' in " TMPL_TAG_FMT, s[start],
-                         path_len, path, TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, start, "unexpected '%c' in path '%.*s' in " TMPL_TAG_FMT,
+                               s[start], path_len, path, TMPL_TAG_ARGS(b));
     unsigned long long index = 0;
     while (at < end && is_digit(s[at]) && index <= INDEX_MAX)
         index = index * 10 + (unsigned)(s[at++] - '0');
@@ -207,9 +207,9 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
         size_t close = start;
         while (close < end && s[close] != ']')
             close++;
-        return tmpl_fail(b, start,
-                         "bad index '%.*s' in " TMPL_TAG_FMT ": expected a non-negative integer",
-                         (int)(close - start + (close < end)), s + start, TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(
+            b, start, "bad index '%.*s' in " TMPL_TAG_FMT ": expected a non-negative integer",
+            (int)(close - start + (close < end)), s + start, TMPL_TAG_ARGS(b));
     }
     seg->index = (uint32_t)index;
     ivrsm_buf_printf(text, "[%u]", seg->index);
@@ -227,7 +227,7 @@ static int parse_path(expr_parser *p, uint32_t *out)
     tmpl_builder *b = p->b;
     const char *s = b->src;
     size_t pos = p->tok_start;
-    while (pos < p->tok_end && tmpl_is_key_char(s[pos]))
+    while (pos < p->tok_end && ivrsm_tmpl_is_key_char(s[pos]))
         pos++;
     size_t root_len = pos - p->tok_start;
     uint32_t root = TMPL_NONE;
@@ -235,9 +235,10 @@ static int parse_path(expr_parser *p, uint32_t *out)
         if (root_len == strlen(roots[i]) && memcmp(s + p->tok_start, roots[i], root_len) == 0)
             root = i;
     if (root == TMPL_NONE)
-        return tmpl_fail(b, p->tok_start,
-                         "unknown root '%.*s' in " TMPL_TAG_FMT ": expected ctx, resp or globals",
-                         (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, p->tok_start,
+                               "unknown root '%.*s' in " TMPL_TAG_FMT
+                               ": expected ctx, resp or globals",
+                               (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
     tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)p->tok_start, 0};
     ivrsm_buf text = IVRSM_BUF_INIT;
     ivrsm_buf_puts(&text, roots[root]);
@@ -246,21 +247,22 @@ static int parse_path(expr_parser *p, uint32_t *out)
         path_seg seg = {TMPL_NONE, 0};
         rc = parse_segment(p, &pos, &seg, &text);
         if (rc == 0)
-            rc = tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs);
+            rc = ivrsm_tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs);
         if (rc == 0) {
             b->segs[b->n_segs++] = seg;
             path.n_segs++;
         }
     }
     if (rc == 0)
-        rc = text.failed ? tmpl_fail_oom(b) : tmpl_pool_add(b, text.data, text.len, &path.text);
+        rc = text.failed ? ivrsm_tmpl_fail_oom(b)
+                         : ivrsm_tmpl_pool_add(b, text.data, text.len, &path.text);
     ivrsm_buf_free(&text);
     if (rc == 0)
-        rc = tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths);
+        rc = ivrsm_tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths);
     if (rc != 0)
         return -1;
     b->paths[b->n_paths] = path;
-    return tmpl_add_node(b, EX_PATH, (uint32_t)b->n_paths++, 0, out);
+    return ivrsm_tmpl_add_node(b, EX_PATH, (uint32_t)b->n_paths++, 0, out);
 }
 
 /* A number literal, in JSON syntax; jansson reads it the same way whatever the C locale. */
@@ -273,13 +275,13 @@ static int parse_number(expr_parser *p, uint32_t *out)
     /* jansson describes every syntax and range error; it leaves the text empty when an
        allocation failed. */
     if (!v && err.text[0] == '\0')
-        return tmpl_fail_oom(p->b);
+        return ivrsm_tmpl_fail_oom(p->b);
     if (!v || !json_is_number(v)) {
         json_decref(v);
-        return tmpl_fail(p->b, p->tok_start, "bad number '%.*s' in " TMPL_TAG_FMT, (int)n, s,
-                         TMPL_TAG_ARGS(p->b));
+        return ivrsm_tmpl_fail(p->b, p->tok_start, "bad number '%.*s' in " TMPL_TAG_FMT, (int)n, s,
+                               TMPL_TAG_ARGS(p->b));
     }
-    return tmpl_add_literal(p->b, v, out);
+    return ivrsm_tmpl_add_literal(p->b, v, out);
 }
 
 /* A quoted literal: a backslash keeps the next character (\n and \t give a newline and a tab). */
@@ -298,25 +300,25 @@ static int parse_string(expr_parser *p, uint32_t *out)
     }
     json_t *v = text.failed ? NULL : json_stringn(ivrsm_buf_str(&text), text.len);
     ivrsm_buf_free(&text);
-    return tmpl_add_literal(p->b, v, out);
+    return ivrsm_tmpl_add_literal(p->b, v, out);
 }
 
 static int fail_expected_value(expr_parser *p)
 {
     if (p->kind == TK_END)
-        return tmpl_fail(p->b, p->tok_start, "expected a value at the end of " TMPL_TAG_FMT,
-                         TMPL_TAG_ARGS(p->b));
-    return tmpl_fail(p->b, p->tok_start, "expected a value before '%.*s' in " TMPL_TAG_FMT,
-                     (int)(p->tok_end - p->tok_start), p->b->src + p->tok_start,
-                     TMPL_TAG_ARGS(p->b));
+        return ivrsm_tmpl_fail(p->b, p->tok_start, "expected a value at the end of " TMPL_TAG_FMT,
+                               TMPL_TAG_ARGS(p->b));
+    return ivrsm_tmpl_fail(p->b, p->tok_start, "expected a value before '%.*s' in " TMPL_TAG_FMT,
+                           (int)(p->tok_end - p->tok_start), p->b->src + p->tok_start,
+                           TMPL_TAG_ARGS(p->b));
 }
 
 static int enter(expr_parser *p)
 {
     if (++p->depth > EXPR_MAX_DEPTH)
-        return tmpl_fail(p->b, p->tok_start,
-                         "expression nested deeper than %d levels in " TMPL_TAG_FMT, EXPR_MAX_DEPTH,
-                         TMPL_TAG_ARGS(p->b));
+        return ivrsm_tmpl_fail(p->b, p->tok_start,
+                               "expression nested deeper than %d levels in " TMPL_TAG_FMT,
+                               EXPR_MAX_DEPTH, TMPL_TAG_ARGS(p->b));
     return 0;
 }
 
@@ -334,20 +336,21 @@ static int parse_primary(expr_parser *p, uint32_t *out)
         rc = parse_string(p, out);
         break;
     case TK_TRUE:
-        rc = tmpl_add_literal(p->b, json_true(), out);
+        rc = ivrsm_tmpl_add_literal(p->b, json_true(), out);
         break;
     case TK_FALSE:
-        rc = tmpl_add_literal(p->b, json_false(), out);
+        rc = ivrsm_tmpl_add_literal(p->b, json_false(), out);
         break;
     case TK_NULL:
-        rc = tmpl_add_literal(p->b, json_null(), out);
+        rc = ivrsm_tmpl_add_literal(p->b, json_null(), out);
         break;
     case TK_LPAREN: {
         size_t open = p->tok_start;
         if (enter(p) != 0 || next_token(p) != 0 || parse_or(p, out) != 0)
             return -1;
         if (p->kind != TK_RPAREN)
-            return tmpl_fail(p->b, open, "unclosed '(' in " TMPL_TAG_FMT, TMPL_TAG_ARGS(p->b));
+            return ivrsm_tmpl_fail(p->b, open, "unclosed '(' in " TMPL_TAG_FMT,
+                                   TMPL_TAG_ARGS(p->b));
         p->depth--;
         rc = 0;
         break;
@@ -367,7 +370,7 @@ static int parse_unary(expr_parser *p, uint32_t *out)
     if (enter(p) != 0 || next_token(p) != 0 || parse_unary(p, &operand) != 0)
         return -1;
     p->depth--;
-    return tmpl_add_node(p->b, EX_NOT, operand, 0, out);
+    return ivrsm_tmpl_add_node(p->b, EX_NOT, operand, 0, out);
 }
 
 static uint32_t comparison_kind(int tok)
@@ -404,11 +407,11 @@ static int parse_comparison(expr_parser *p, uint32_t *out)
     if (next_token(p) != 0 || parse_unary(p, &right) != 0)
         return -1;
     if (comparison_kind(p->kind) != TMPL_NONE)
-        return tmpl_fail(p->b, p->tok_start,
-                         "comparisons cannot be chained in " TMPL_TAG_FMT
-                         ": join them with && or ||",
-                         TMPL_TAG_ARGS(p->b));
-    return tmpl_add_node(p->b, kind, left, right, out);
+        return ivrsm_tmpl_fail(p->b, p->tok_start,
+                               "comparisons cannot be chained in " TMPL_TAG_FMT
+                               ": join them with && or ||",
+                               TMPL_TAG_ARGS(p->b));
+    return ivrsm_tmpl_add_node(p->b, kind, left, right, out);
 }
 
 static int parse_and(expr_parser *p, uint32_t *out)
@@ -418,7 +421,7 @@ static int parse_and(expr_parser *p, uint32_t *out)
         return -1;
     while (p->kind == TK_AND) {
         if (next_token(p) != 0 || parse_comparison(p, &right) != 0 ||
-            tmpl_add_node(p->b, EX_AND, left, right, &left) != 0)
+            ivrsm_tmpl_add_node(p->b, EX_AND, left, right, &left) != 0)
             return -1;
     }
     *out = left;
@@ -432,7 +435,7 @@ static int parse_or(expr_parser *p, uint32_t *out)
         return -1;
     while (p->kind == TK_OR) {
         if (next_token(p) != 0 || parse_and(p, &right) != 0 ||
-            tmpl_add_node(p->b, EX_OR, left, right, &left) != 0)
+            ivrsm_tmpl_add_node(p->b, EX_OR, left, right, &left) != 0)
             return -1;
     }
     *out = left;
@@ -440,20 +443,21 @@ static int parse_or(expr_parser *p, uint32_t *out)
 }
 
 /* Compiles the expression in src[start, end) of the current tag; `what` names it in messages. */
-int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
-                          uint32_t *out)
+int ivrsm_tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
+                                uint32_t *out)
 {
     expr_parser p = {b, start, end, TK_END, start, start, 0};
     if (next_token(&p) != 0)
         return -1;
     if (p.kind == TK_END)
-        return tmpl_fail(b, b->tag_start, "empty %s in " TMPL_TAG_FMT, what, TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(b, b->tag_start, "empty %s in " TMPL_TAG_FMT, what,
+                               TMPL_TAG_ARGS(b));
     if (parse_or(&p, out) != 0)
         return -1;
     if (p.kind != TK_END)
-        return tmpl_fail(b, p.tok_start,
-                         "unexpected '%.*s' in " TMPL_TAG_FMT ": expected an operator or '}}'",
-                         (int)(p.tok_end - p.tok_start), b->src + p.tok_start, TMPL_TAG_ARGS(b));
+        return ivrsm_tmpl_fail(
+            b, p.tok_start, "unexpected '%.*s' in " TMPL_TAG_FMT ": expected an operator or '}}'",
+            (int)(p.tok_end - p.tok_start), b->src + p.tok_start, TMPL_TAG_ARGS(b));
     return 0;
 }
 
@@ -478,7 +482,7 @@ static const json_t *resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
 }
 
 /* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
-int tmpl_is_truthy(const json_t *v)
+int ivrsm_tmpl_is_truthy(const json_t *v)
 {
     if (!v)
         return 0;
@@ -550,7 +554,7 @@ static int values_order(const json_t *a, const json_t *b, int *order)
 }
 
 /* A borrowed value: from the scope, a literal of the template, or a jansson constant. */
-const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
+const json_t *ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
 {
     const expr_node *e = &t->nodes[n];
     int order;
@@ -560,23 +564,24 @@ const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_s
     case EX_LITERAL:
         return t->lits[e->a];
     case EX_NOT:
-        return json_boolean(!tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)));
+        return json_boolean(!ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)));
     case EX_AND:
-        return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) &&
-                            tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
+        return json_boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) &&
+                            ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_OR:
-        return json_boolean(tmpl_is_truthy(tmpl_eval_node(t, e->a, scope)) ||
-                            tmpl_is_truthy(tmpl_eval_node(t, e->b, scope)));
+        return json_boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) ||
+                            ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_EQ:
-        return json_boolean(
-            values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+        return json_boolean(values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
+                                         ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_NE:
-        return json_boolean(
-            !values_equal(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope)));
+        return json_boolean(!values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
+                                          ivrsm_tmpl_eval_node(t, e->b, scope)));
     default:
         break;
     }
-    if (!values_order(tmpl_eval_node(t, e->a, scope), tmpl_eval_node(t, e->b, scope), &order))
+    if (!values_order(ivrsm_tmpl_eval_node(t, e->a, scope), ivrsm_tmpl_eval_node(t, e->b, scope),
+                      &order))
         return json_false();
     switch (e->kind) {
     case EX_LT:

@@ -110,48 +110,48 @@ typedef struct tmpl_builder {
 } tmpl_builder;
 
 /* Records a compile error (the first one only) and returns -1. */
-int tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
+int ivrsm_tmpl_fail(tmpl_builder *b, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Records "out of memory" and returns -1. */
-int tmpl_fail_oom(tmpl_builder *b);
+int ivrsm_tmpl_fail_oom(tmpl_builder *b);
 
 /* Messages quote the tag being compiled, cut to a readable length: "... in " TMPL_TAG_FMT. */
 #define TMPL_TAG_FMT "'%.*s%s'"
-#define TMPL_TAG_ARGS(b) tmpl_quote_len(b), (b)->src + (b)->tag_start, tmpl_quote_cut(b)
-int tmpl_quote_len(const tmpl_builder *b);
-const char *tmpl_quote_cut(const tmpl_builder *b);
+#define TMPL_TAG_ARGS(b) ivrsm_tmpl_quote_len(b), (b)->src + (b)->tag_start, ivrsm_tmpl_quote_cut(b)
+int ivrsm_tmpl_quote_len(const tmpl_builder *b);
+const char *ivrsm_tmpl_quote_cut(const tmpl_builder *b);
 
 /* Makes room for element n of a growable array of `size`-byte elements; 0 or -1. */
-int tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size);
+int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size);
 /* Appends an expression node; *out receives its index. 0 or -1. */
-int tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out);
+int ivrsm_tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out);
 /* Takes ownership of v (NULL means out of memory) and appends an EX_LITERAL node for it. */
-int tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out);
+int ivrsm_tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out);
 /* Appends n bytes and a NUL to the string pool; *off (may be NULL) receives the start. */
-int tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
+int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
 
 /* True for the whitespace allowed around tags' contents and between tokens. */
-int tmpl_is_space(char c);
+int ivrsm_tmpl_is_space(char c);
 /* True for the characters of an object key in a path (and of the "if"/"else" words). */
-int tmpl_is_key_char(char c);
+int ivrsm_tmpl_is_key_char(char c);
 /* Offset just past the closing quote of the string literal starting at s[pos], or 0 if none before
  * end. */
-size_t tmpl_scan_string(const char *s, size_t pos, size_t end);
+size_t ivrsm_tmpl_scan_string(const char *s, size_t pos, size_t end);
 
 /*
  * Compiles the expression in src[start, end) of the current tag into nodes;
  * *out receives the root node. `what` names the expression in messages
  * ("condition", "expression"). 0, or -1 with the error recorded.
  */
-int tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
-                          uint32_t *out);
+int ivrsm_tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const char *what,
+                                uint32_t *out);
 
 /*
  * Evaluates node n. The result is borrowed: a value of the scope, a literal
  * of the template or a jansson constant (true, false); NULL when missing.
  */
-const json_t *tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope);
+const json_t *ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope);
 /* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
-int tmpl_is_truthy(const json_t *v);
+int ivrsm_tmpl_is_truthy(const json_t *v);
 
 #endif

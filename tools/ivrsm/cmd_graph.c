@@ -133,7 +133,7 @@ static void draw_edges(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i, gr
         b->failed = 1;
         return;
     }
-    size_t n = machine_edges(st, edges);
+    size_t n = ivrsm_machine_edges(st, edges);
     for (size_t k = 0; k < n; k++) {
         size_t first = 0;
         while (edges[first].to != edges[k].to)
