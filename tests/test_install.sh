@@ -49,3 +49,28 @@ if ! grep -q "$libdir/libivrsm.so" <<<"$linked"; then
     echo "$linked" >&2
     exit 1
 fi
+
+# Every global symbol of the installed static libraries carries the ivrsm_
+# prefix, so that a program linking them statically cannot clash with them.
+for archive in libivrsm.a libivrsm-http.a; do
+    path=$(find "$dest" -name "$archive" | head -n 1)
+    [ -n "$path" ] || { echo "$archive was not installed" >&2; exit 1; }
+    unprefixed=$(nm -g --defined-only "$path" | awk 'NF == 3 && $3 !~ /^ivrsm_/ { print $3 }')
+    if [ -n "$unprefixed" ]; then
+        echo "$archive defines global symbols without the ivrsm_ prefix:" >&2
+        echo "$unprefixed" >&2
+        exit 1
+    fi
+done
+
+# The ivrsm tool holds one copy of the core: linked from the archives, it
+# needs neither shared library.
+tool=$(find "$dest" -path '*/bin/ivrsm' | head -n 1)
+[ -n "$tool" ] || { echo "the ivrsm tool was not installed" >&2; exit 1; }
+needed=$(readelf -d "$tool")
+if grep -q 'NEEDED.*libivrsm' <<<"$needed"; then
+    echo "the ivrsm tool links a shared libivrsm beside its own copy of the core:" >&2
+    grep 'NEEDED' <<<"$needed" >&2
+    exit 1
+fi
+echo "static libraries prefixed; ivrsm holds one copy of the core"
