@@ -380,6 +380,75 @@ START_TEST(test_many_errors_sorted)
 }
 END_TEST
 
+/*
+ * The machine's transitions (ivrsm_machine_transition): the one graph the
+ * validator walks and `ivrsm graph` and coverage read. Only what a call can
+ * take is listed: no routes out of a state that does not listen, nothing out
+ * of a prompt_end, an action's next only where an outcome falls back on it.
+ */
+START_TEST(test_transitions)
+{
+    const char *doc =
+        "machine: m\n"
+        "version: \"1\"\n"
+        "intents:\n"
+        "  yes: {dtmf: [\"1\"]}\n"
+        "states:\n"
+        "  menu:\n"
+        "    type: prompt_and_listen\n"
+        "    prompt: Bonjour\n"
+        "    routes: [{when_intent: yes, next: act}, {when_text: \"un lien\", next: bye}]\n"
+        "    nomatch: {max: 2, next: bye}\n"
+        "  act:\n"
+        "    type: action_then_prompt\n"
+        "    action: {call: \"GET /x\"}\n"
+        "    on_success: {prompt: Bien}\n"
+        "    on_fail: {next: bye}\n"
+        "    next: menu\n"
+        "  bye:\n"
+        "    type: prompt_end\n"
+        "    prompt: Au revoir\n"
+        "    next: menu\n";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &m, &err),
+                     0);
+    static const struct {
+        size_t from, to;
+        ivrsm_transition_kind kind;
+        const char *intent, *text;
+    } want[] = {
+        {0, 1, IVRSM_TRANSITION_ROUTE, "yes", NULL},
+        {0, 2, IVRSM_TRANSITION_ROUTE, NULL, "un lien"},
+        {0, 2, IVRSM_TRANSITION_NOMATCH, NULL, NULL},
+        {1, 0, IVRSM_TRANSITION_NEXT, NULL, NULL}, /* on_success without a next */
+        {1, 2, IVRSM_TRANSITION_FAIL, NULL, NULL},
+    };
+    size_t counts[] = {3, 2, 0};
+    size_t w = 0;
+    for (size_t state = 0; state < 3; state++) {
+        ck_assert_uint_eq(ivrsm_machine_transition_count(m, state), counts[state]);
+        for (size_t i = 0; i < counts[state]; i++, w++) {
+            const ivrsm_transition *t = ivrsm_machine_transition(m, state, i);
+            ck_assert_ptr_nonnull(t);
+            ck_assert_uint_eq(t->from, want[w].from);
+            ck_assert_uint_eq(t->to, want[w].to);
+            ck_assert_int_eq(t->kind, want[w].kind);
+            ck_assert_pstr_eq(t->intent, want[w].intent);
+            ck_assert_pstr_eq(t->text, want[w].text);
+            ck_assert_uint_eq(t->route, t->kind == IVRSM_TRANSITION_ROUTE ? i : 0);
+        }
+        ck_assert_ptr_null(ivrsm_machine_transition(m, state, counts[state]));
+    }
+    ck_assert_uint_eq(ivrsm_machine_transition_count(m, 3), 0);
+    ck_assert_ptr_null(ivrsm_machine_transition(m, 3, 0));
+    ck_assert_uint_eq(ivrsm_machine_transition_count(NULL, 0), 0);
+    ck_assert_str_eq(ivrsm_transition_kind_name(IVRSM_TRANSITION_RETRY), "retry");
+    ck_assert_ptr_null(ivrsm_transition_kind_name((ivrsm_transition_kind)99));
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -390,6 +459,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_json_positions);
     tcase_add_test(tc, test_seed);
     tcase_add_test(tc, test_many_errors_sorted);
+    tcase_add_test(tc, test_transitions);
     suite_add_tcase(s, tc);
     return s;
 }

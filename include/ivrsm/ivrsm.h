@@ -163,6 +163,49 @@ IVRSM_API size_t ivrsm_machine_initial_state(const ivrsm_machine *m);
 /* Bytes of memory the compiled machine holds (model, strings, templates). */
 IVRSM_API size_t ivrsm_machine_memory(const ivrsm_machine *m);
 
+/* --- The machine as a graph -------------------------------------------------- */
+
+/* What takes a transition. */
+typedef enum ivrsm_transition_kind {
+    IVRSM_TRANSITION_ROUTE = 0, /* routes[route]: an intent (said or keyed) or a when_text phrase */
+    IVRSM_TRANSITION_NOINPUT,   /* noinput.next */
+    IVRSM_TRANSITION_NOMATCH,   /* nomatch.next */
+    IVRSM_TRANSITION_FALLBACK,  /* fallback.next */
+    IVRSM_TRANSITION_RETRY,     /* collect.retry.on_fail_next */
+    IVRSM_TRANSITION_NEXT,      /* the state's next (also after an outcome without its own) */
+    IVRSM_TRANSITION_SUCCESS,   /* on_success.next of an action or a handoff */
+    IVRSM_TRANSITION_FAIL       /* on_fail.next */
+} ivrsm_transition_kind;
+
+/*
+ * A transition written in the machine: the one list that the validator,
+ * `ivrsm graph` and `ivrsm test --coverage` all read. Owned by the machine
+ * and valid as long as it is; fields may be added at the end in later
+ * versions, so never allocate or copy one by value.
+ */
+typedef struct ivrsm_transition {
+    size_t from; /* state index */
+    size_t to;   /* state index */
+    ivrsm_transition_kind kind;
+    size_t route;       /* IVRSM_TRANSITION_ROUTE: index in the state's routes; else 0 */
+    const char *intent; /* a route taken by an intent: its name; else NULL */
+    const char *text;   /* a when_text route: the phrase (normalised); else NULL */
+} ivrsm_transition;
+
+/*
+ * The transitions out of state `state`, counted and read one by one (index
+ * 0..count-1), in a fixed order: routes, noinput, nomatch, fallback, retry,
+ * next, on_success, on_fail. Only the transitions a call can take are
+ * listed: a state that does not listen has no routes, a prompt_end state has
+ * none at all, an action's `next` is listed only when an outcome falls back
+ * on it. Count 0 and NULL when m is NULL or an index is out of range.
+ */
+IVRSM_API size_t ivrsm_machine_transition_count(const ivrsm_machine *m, size_t state);
+IVRSM_API const ivrsm_transition *ivrsm_machine_transition(const ivrsm_machine *m, size_t state,
+                                                           size_t index);
+/* "route", "noinput", "nomatch", "fallback", "retry", "next", "success", "fail"; NULL otherwise. */
+IVRSM_API const char *ivrsm_transition_kind_name(ivrsm_transition_kind kind);
+
 /* ---------------------------------------------------------------------------
  * Checking a machine: every error and warning, not only the first
  * ------------------------------------------------------------------------- */

@@ -4,6 +4,7 @@
  * in compile_globals.c, the shared tools in compile_util.c.
  */
 #include "compile.h"
+#include "graph.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,6 +361,8 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     else
         ivrsm_cc_missing(&c, root->line, root->column, "states", "the document");
     compile_initial(&c, root);
+    if (!c.nomem && ivrsm_graph_build(m) != 0)
+        c.nomem = true;
     m->memory = machine_memory(m);
     if (c.nomem) {
         ivrsm_machine_destroy(m);

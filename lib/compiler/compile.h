@@ -83,36 +83,6 @@ void ivrsm_machine_destroy(struct ivrsm_machine *m);
 uint32_t *ivrsm_machine_build_index(ivrsm_arena *arena, const char *const *names, size_t stride,
                                     size_t count, size_t *mask);
 
-/* A transition out of a state, for the validator's graph walks and `ivrsm graph`. */
-typedef enum m_edge_kind {
-    M_EDGE_ROUTE = 0, /* routes[route] */
-    M_EDGE_NOINPUT,
-    M_EDGE_NOMATCH,
-    M_EDGE_FALLBACK,
-    M_EDGE_RETRY, /* collect.retry.on_fail_next */
-    M_EDGE_NEXT,
-    M_EDGE_SUCCESS, /* on_success.next */
-    M_EDGE_FAIL     /* on_fail.next */
-} m_edge_kind;
-
-typedef struct m_edge {
-    int32_t to;
-    m_edge_kind kind;
-    size_t route; /* M_EDGE_ROUTE only */
-} m_edge;
-
-/* Most edges a state can have: room for ivrsm_machine_edges(). */
-#define M_EDGES_MAX(st) ((st)->route_count + 7)
-
-/*
- * The transitions out of `st` that lead somewhere (M_NONE targets are
- * skipped), in a fixed order: routes, noinput, nomatch, fallback, retry,
- * next, on_success, on_fail. `out` holds M_EDGES_MAX(st). Returns the count.
- */
-size_t ivrsm_machine_edges(const m_state *st, m_edge *out);
-/* True for the states that stop and wait for the caller (listen, prompt_and_listen). */
-bool ivrsm_machine_state_waits(const m_state *st);
-
 /*
  * Run the rules of validate.c on a compiled machine. Errors (input-free
  * cycles) are always checked; warnings only when `warnings` is set.

@@ -21,7 +21,7 @@ static void check_dead_end(vctx *v, size_t i)
 {
     const m_state *st = &v->m->states[i];
     const m_pos p = st->pos;
-    if (ivrsm_machine_state_waits(st)) {
+    if (ivrsm_graph_state_waits(st)) {
         bool out = st->route_count || st->next != M_NONE ||
                    (st->fallback.present && st->fallback.next != M_NONE) ||
                    (st->nomatch.present && st->nomatch.next != M_NONE) ||
@@ -48,7 +48,7 @@ static void check_on_fail(vctx *v, size_t i)
     const m_state *st = &v->m->states[i];
     if (!st->action.present || st->on_fail.present)
         return;
-    if (ivrsm_machine_state_waits(st) && !st->collect.mode)
+    if (ivrsm_graph_state_waits(st) && !st->collect.mode)
         return; /* never called: reported as ignored-key */
     const dom_pair *a = ivrsm_dom_get_pair(ivrsm_v_state_node(v, i), "action");
     m_pos p = a ? (m_pos){a->line, a->column} : st->pos;
@@ -538,10 +538,8 @@ static void check_template_paths(vctx *v)
 void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                             ivrsm_diagnostics *diag, bool warnings)
 {
-    vctx v = {m, info, diag, NULL, NULL, ""};
-    if (!ivrsm_v_build_edges(&v)) {
-        diag->nomem = true;
-    } else {
+    vctx v = {m, info, diag, ""};
+    {
         ivrsm_v_check_cycles(&v);
         if (warnings) {
             ivrsm_v_check_reachable(&v);
@@ -561,6 +559,4 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
             check_template_paths(&v);
         }
     }
-    free(v.edges);
-    free(v.edge_start);
 }

@@ -6,13 +6,12 @@
 #define IVRSM_VALIDATE_H
 
 #include "compile.h"
+#include "graph.h"
 
 typedef struct vctx {
     const struct ivrsm_machine *m;
     const compile_info *info;
     ivrsm_diagnostics *diag;
-    m_edge *edges;      /* all states' edges, state i at edges + edge_start[i] */
-    size_t *edge_start; /* state_count + 1 offsets */
     char path[1024];
 } vctx;
 
@@ -28,10 +27,9 @@ void ivrsm_v_report(vctx *v, ivrsm_severity sev, int line, int column, const cha
 /* The value under n.a (or n.a.b when b is not NULL), or NULL. */
 const dom_node *ivrsm_v_dig(const dom_node *n, const char *a, const char *b);
 /* Where edge e of state i is written (its `next` node), with the path below the state in sub. */
-const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap);
+const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transition *e, char *sub,
+                                  size_t cap);
 
-/* Fill v->edges and v->edge_start for every state. False on no memory. */
-bool ivrsm_v_build_edges(vctx *v);
 /* input-free-cycle (error). */
 void ivrsm_v_check_cycles(vctx *v);
 /* unreachable-state (warning). */

@@ -1,5 +1,5 @@
 /*
- * The machine as a graph: the transitions out of each state, cycles that
+ * The validator's walks of the machine's graph (model/graph.c): cycles that
  * never wait for the caller (input-free-cycle) and states no path reaches
  * (unreachable-state).
  */
@@ -10,70 +10,6 @@
 #include "validate.h"
 
 #define MAX_CYCLE_REPORTS 32
-
-/* --- Edges ----------------------------------------------------------------------- */
-
-bool ivrsm_machine_state_waits(const m_state *st)
-{
-    return st->type == M_PROMPT_AND_LISTEN || st->type == M_LISTEN;
-}
-
-static void add_edge(m_edge *out, size_t *n, int32_t to, m_edge_kind kind, size_t route)
-{
-    if (to != M_NONE)
-        out[(*n)++] = (m_edge){to, kind, route};
-}
-
-size_t ivrsm_machine_edges(const m_state *st, m_edge *out)
-{
-    size_t n = 0;
-    bool listens = ivrsm_machine_state_waits(st);
-    if (st->type == M_PROMPT_END)
-        return 0; /* the call ends there, whatever else is written */
-    if (listens) {
-        for (size_t i = 0; i < st->route_count; i++)
-            add_edge(out, &n, st->routes[i].next, M_EDGE_ROUTE, i);
-        if (st->noinput.present)
-            add_edge(out, &n, st->noinput.next, M_EDGE_NOINPUT, 0);
-        if (st->nomatch.present)
-            add_edge(out, &n, st->nomatch.next, M_EDGE_NOMATCH, 0);
-        if (st->fallback.present)
-            add_edge(out, &n, st->fallback.next, M_EDGE_FALLBACK, 0);
-        if (st->collect.mode && st->collect.retry.present)
-            add_edge(out, &n, st->collect.retry.on_fail_next, M_EDGE_RETRY, 0);
-    }
-    /* After an action or a handoff, `next` is where an outcome without its own next goes. */
-    bool acts = st->type == M_ACTION_THEN_PROMPT || st->type == M_HANDOFF ||
-                (listens && st->collect.mode && st->action.present);
-    bool next_used = listens || !acts || !st->on_success.present || st->on_success.next == M_NONE ||
-                     (st->on_fail.present && st->on_fail.next == M_NONE);
-    if (next_used)
-        add_edge(out, &n, st->next, M_EDGE_NEXT, 0);
-    if (acts && st->on_success.present)
-        add_edge(out, &n, st->on_success.next, M_EDGE_SUCCESS, 0);
-    if (acts && st->on_fail.present)
-        add_edge(out, &n, st->on_fail.next, M_EDGE_FAIL, 0);
-    return n;
-}
-
-bool ivrsm_v_build_edges(vctx *v)
-{
-    const struct ivrsm_machine *m = v->m;
-    size_t total = 0;
-    for (size_t i = 0; i < m->state_count; i++)
-        total += M_EDGES_MAX(&m->states[i]);
-    v->edges = malloc((total ? total : 1) * sizeof(*v->edges));
-    v->edge_start = malloc((m->state_count + 1) * sizeof(*v->edge_start));
-    if (!v->edges || !v->edge_start)
-        return false;
-    size_t at = 0;
-    for (size_t i = 0; i < m->state_count; i++) {
-        v->edge_start[i] = at;
-        at += ivrsm_machine_edges(&m->states[i], v->edges + at);
-    }
-    v->edge_start[m->state_count] = at;
-    return true;
-}
 
 /* --- Positions and reporting --------------------------------------------------------- */
 
@@ -111,41 +47,42 @@ const dom_node *ivrsm_v_dig(const dom_node *n, const char *a, const char *b)
 }
 
 /* Where an edge is written: its `next` node and the path below the state. */
-const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const m_edge *e, char *sub, size_t cap)
+const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transition *e, char *sub,
+                                  size_t cap)
 {
     const dom_node *st = ivrsm_v_state_node(v, i);
     const dom_node *n = NULL;
-    const char *outcome = e->kind == M_EDGE_SUCCESS ? "on_success" : "on_fail";
+    const char *outcome = e->kind == IVRSM_TRANSITION_SUCCESS ? "on_success" : "on_fail";
     switch (e->kind) {
-    case M_EDGE_ROUTE: {
+    case IVRSM_TRANSITION_ROUTE: {
         const dom_node *routes = ivrsm_dom_get(st, "routes");
         if (routes && routes->kind == DOM_LIST && e->route < routes->count)
             n = ivrsm_dom_get(routes->items[e->route], "next");
         snprintf(sub, cap, "routes[%zu].next", e->route);
         break;
     }
-    case M_EDGE_NOINPUT:
+    case IVRSM_TRANSITION_NOINPUT:
         n = ivrsm_v_dig(st, "noinput", "next");
         snprintf(sub, cap, "noinput.next");
         break;
-    case M_EDGE_NOMATCH:
+    case IVRSM_TRANSITION_NOMATCH:
         n = ivrsm_v_dig(st, "nomatch", "next");
         snprintf(sub, cap, "nomatch.next");
         break;
-    case M_EDGE_FALLBACK:
+    case IVRSM_TRANSITION_FALLBACK:
         n = ivrsm_v_dig(st, "fallback", "next");
         snprintf(sub, cap, "fallback.next");
         break;
-    case M_EDGE_RETRY:
+    case IVRSM_TRANSITION_RETRY:
         n = ivrsm_dom_get(ivrsm_v_dig(st, "collect", "retry"), "on_fail_next");
         snprintf(sub, cap, "collect.retry.on_fail_next");
         break;
-    case M_EDGE_NEXT:
+    case IVRSM_TRANSITION_NEXT:
         n = ivrsm_dom_get(st, "next");
         snprintf(sub, cap, "next");
         break;
-    case M_EDGE_SUCCESS:
-    case M_EDGE_FAIL:
+    case IVRSM_TRANSITION_SUCCESS:
+    case IVRSM_TRANSITION_FAIL:
         n = ivrsm_v_dig(st, outcome, "next");
         snprintf(sub, cap, "%s.next", outcome);
         if (!n) {
@@ -161,7 +98,7 @@ const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const m_edge *e, char
 
 static bool in_cycle_graph(const m_state *st)
 {
-    return !ivrsm_machine_state_waits(st) && st->type != M_PROMPT_END;
+    return !ivrsm_graph_state_waits(st) && st->type != M_PROMPT_END;
 }
 
 static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
@@ -181,10 +118,10 @@ static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
     int32_t a = stack[first], b = stack[from + (first - from + 1) % len];
     m_pos pos = m->states[a].pos;
     char sub[96] = "";
-    for (size_t e = v->edge_start[a]; e < v->edge_start[a + 1]; e++) {
-        if (v->edges[e].to != b)
+    for (const ivrsm_transition *e = IVRSM_GRAPH_BEGIN(m, a); e < IVRSM_GRAPH_END(m, a); e++) {
+        if (e->to != (size_t)b)
             continue;
-        const dom_node *n = ivrsm_v_edge_node(v, (size_t)a, &v->edges[e], sub, sizeof(sub));
+        const dom_node *n = ivrsm_v_edge_node(v, (size_t)a, e, sub, sizeof(sub));
         if (n)
             pos = (m_pos){n->line, n->column};
         break;
@@ -213,16 +150,16 @@ void ivrsm_v_check_cycles(vctx *v)
             continue;
         size_t top = 0;
         stack[top] = (int32_t)root;
-        iter[top++] = v->edge_start[root];
+        iter[top++] = m->transition_start[root];
         color[root] = 1;
         while (top) {
             int32_t u = stack[top - 1];
-            if (iter[top - 1] == v->edge_start[u + 1]) {
+            if (iter[top - 1] == m->transition_start[u + 1]) {
                 color[u] = 2;
                 top--;
                 continue;
             }
-            int32_t w = v->edges[iter[top - 1]++].to;
+            int32_t w = (int32_t)m->transitions[iter[top - 1]++].to;
             if (!in_cycle_graph(&m->states[w]))
                 continue;
             if (color[w] == 1 && reports++ < MAX_CYCLE_REPORTS) {
@@ -233,7 +170,7 @@ void ivrsm_v_check_cycles(vctx *v)
             } else if (color[w] == 0) {
                 color[w] = 1;
                 stack[top] = w;
-                iter[top++] = v->edge_start[w];
+                iter[top++] = m->transition_start[w];
             }
         }
     }
@@ -269,8 +206,8 @@ void ivrsm_v_check_reachable(vctx *v)
         }
     while (head < tail) {
         int32_t u = queue[head++];
-        for (size_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
-            int32_t w = v->edges[e].to;
+        for (const ivrsm_transition *e = IVRSM_GRAPH_BEGIN(m, u); e < IVRSM_GRAPH_END(m, u); e++) {
+            int32_t w = (int32_t)e->to;
             if (!seen[w]) {
                 seen[w] = 1;
                 queue[tail++] = w;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "collect.h"
+#include "ivrsm/ivrsm.h"
 #include "template.h"
 
 #define M_NONE (-1) /* "no state / no intent / no endpoint" for int32 indices */
@@ -249,6 +250,11 @@ struct ivrsm_machine {
 
     void *arena;   /* owns the strings and arrays above (see arena.h) */
     size_t memory; /* bytes, for ivrsm_machine_memory() */
+
+    /* The transitions of every state (graph.c), state i's at
+     * transitions[transition_start[i] .. transition_start[i + 1]). In the arena. */
+    ivrsm_transition *transitions;
+    size_t *transition_start;
 
     /* intent name → index, like state_slots (for ivrsm_m_find_intent) */
     uint32_t *intent_slots;

@@ -172,6 +172,33 @@ class CoverageAndSnapshots(BackendTestCase):
         self.assertIn("transitions never exercised", verbose.stdout)
         self.assertIn("    ivr.cancel.after → ivr.goodbye  fallback", verbose.stdout)
 
+    def test_coverage_counts_the_transitions_graph_draws(self):
+        # The machine's transition list is one (lib/model/graph.c): a prompt_end
+        # state ends the call, so its `next` is no transition, for the
+        # validator, `ivrsm graph` and coverage alike (coverage used to count it).
+        with tempfile.TemporaryDirectory() as tmp:
+            machine = pathlib.Path(tmp) / "machine.yaml"
+            machine.write_text(
+                'machine: coverage_rules\nversion: "1"\nlocale: fr-FR\ntimezone: Europe/Paris\n'
+                'intents:\n  yes: {utterances: ["oui"], dtmf: ["1"]}\n'
+                "states:\n"
+                "  menu:\n    type: prompt_and_listen\n    prompt: Tapez 1.\n"
+                "    routes: [{when_intent: yes, next: done}]\n"
+                "    fallback: {next: done}\n"
+                "  done:\n    type: prompt_end\n    prompt: Au revoir.\n    next: menu\n")
+            scenario = pathlib.Path(tmp) / "scenario.yaml"
+            scenario.write_text(f"machine: {machine}\nsteps:\n  - dtmf: '1'\n"
+                                "  - expect: {ended: hangup}\n")
+            r = run(["test", scenario, "--coverage", "--verbose"])
+            graph = run(["graph", machine])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("  transitions exercised: 1 of 2 (50.0%)\n", r.stdout)
+        never = r.stdout.split("transitions never exercised (1):\n")[1]
+        self.assertTrue(never.startswith("    menu → done  fallback\n"), r.stdout)
+        self.assertNotIn("done → menu", r.stdout)
+        self.assertIn('"menu" -> "done" [label="yes\\nfallback"];', graph.stdout)
+        self.assertNotIn('"done" -> "menu"', graph.stdout)
+
     def test_snapshots_run_each_scenario_again_with_restores(self):
         r = run(["test", *PASSING, "--backend", self.backend, "--snapshots"])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

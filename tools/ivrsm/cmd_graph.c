@@ -1,12 +1,10 @@
 /* ivrsm graph: draw a machine as a Graphviz DOT or Mermaid flowchart. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "compile.h"
 #include "ivrsm/ivrsm.h"
-#include "model.h"
 
 int cmd_graph(int argc, char **argv);
 
@@ -30,161 +28,213 @@ static void usage(FILE *out)
 
 typedef enum graph_format { GRAPH_DOT, GRAPH_MERMAID } graph_format;
 
-/* The label of one edge: what makes the call take it. */
-static void edge_label(const struct ivrsm_machine *m, const m_state *st, const m_edge *e,
-                       ivrsm_buf *out)
+/* The label of one transition: what makes the call take it. */
+static void edge_label(const ivrsm_transition *t, FILE *out)
 {
-    static const char *const kinds[] = {"",      "noinput", "nomatch", "fallback",
-                                        "retry", "next",    "success", "fail"};
-    if (e->kind != M_EDGE_ROUTE) {
-        ivrsm_buf_puts(out, kinds[e->kind]);
-        return;
-    }
-    const m_route *r = &st->routes[e->route];
-    if (r->kind == M_ROUTE_INTENT)
-        ivrsm_buf_puts(out, m->intents[r->intent].name);
+    if (t->kind != IVRSM_TRANSITION_ROUTE)
+        fputs(ivrsm_transition_kind_name(t->kind), out);
+    else if (t->intent)
+        fputs(t->intent, out);
     else
-        ivrsm_buf_printf(out, "text: %s", r->text);
+        fprintf(out, "text: %s", t->text);
 }
 
 /* Text escaped for a DOT double-quoted string; `\n` separates label lines. */
-static void dot_quote(ivrsm_buf *b, const char *s)
+static void dot_quote(FILE *b, const char *s)
 {
-    ivrsm_buf_putc(b, '"');
+    fputc('"', b);
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            ivrsm_buf_putc(b, '\\');
+            fputc('\\', b);
         if (*s == '\n')
-            ivrsm_buf_puts(b, "\\n");
+            fputs("\\n", b);
         else
-            ivrsm_buf_putc(b, *s);
+            fputc(*s, b);
     }
-    ivrsm_buf_putc(b, '"');
+    fputc('"', b);
 }
 
 /* Text for a Mermaid quoted string: quotes and pipes as entity codes. */
-static void mermaid_quote(ivrsm_buf *b, const char *s)
+static void mermaid_quote(FILE *b, const char *s)
 {
-    ivrsm_buf_putc(b, '"');
+    fputc('"', b);
     for (; *s; s++) {
         if (*s == '"')
-            ivrsm_buf_puts(b, "#quot;");
+            fputs("#quot;", b);
         else if (*s == '|')
-            ivrsm_buf_puts(b, "#124;");
+            fputs("#124;", b);
         else if (*s == '\n')
-            ivrsm_buf_puts(b, ", ");
+            fputs(", ", b);
         else
-            ivrsm_buf_putc(b, *s);
+            fputc(*s, b);
     }
-    ivrsm_buf_putc(b, '"');
+    fputc('"', b);
 }
 
-static void dot_node(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i)
+/* The drawing of each state type: its DOT shape, its Mermaid brackets. */
+static const struct {
+    const char *type;
+    const char *dot;
+    const char *open;
+    const char *close;
+} shapes[] = {
+    {"prompt_and_listen", "box", "[", "]"},
+    {"action_then_prompt", "hexagon", "{{", "}}"},
+    {"listen", "ellipse", "([", "])"},
+    {"handoff", "house", "[/", "\\]"},
+    {"prompt_end", "doublecircle", "(((", ")))"},
+};
+
+static size_t shape_of(const ivrsm_machine *m, size_t i)
 {
-    static const char *const shapes[M_STATE_TYPE_COUNT] = {"box", "hexagon", "ellipse", "house",
-                                                           "doublecircle"};
-    const m_state *st = &m->states[i];
-    ivrsm_buf_puts(b, "  ");
-    dot_quote(b, st->name);
-    ivrsm_buf_printf(b, " [shape=%s%s];\n", shapes[st->type],
-                     (int32_t)i == m->initial ? ", style=bold, penwidth=2" : "");
+    const char *type = ivrsm_machine_state_type(m, i);
+    for (size_t k = 0; k < sizeof(shapes) / sizeof(*shapes); k++)
+        if (!strcmp(type, shapes[k].type))
+            return k;
+    return 0;
 }
 
-static void mermaid_node(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i)
+static void dot_node(FILE *b, const ivrsm_machine *m, size_t i)
 {
-    static const char *const open[M_STATE_TYPE_COUNT] = {"[", "{{", "([", "[/", "((("};
-    static const char *const close[M_STATE_TYPE_COUNT] = {"]", "}}", "])", "\\]", ")))"};
-    const m_state *st = &m->states[i];
-    ivrsm_buf_printf(b, "  s%zu%s", i, open[st->type]);
-    mermaid_quote(b, st->name);
-    ivrsm_buf_printf(b, "%s\n", close[st->type]);
+    fputs("  ", b);
+    dot_quote(b, ivrsm_machine_state_name(m, i));
+    fprintf(b, " [shape=%s%s];\n", shapes[shape_of(m, i)].dot,
+            i == ivrsm_machine_initial_state(m) ? ", style=bold, penwidth=2" : "");
 }
 
-/* All labels of the edges from `from` to `to`, one per line, each once. */
-static void merged_label(const struct ivrsm_machine *m, const m_state *st, const m_edge *edges,
-                         size_t n, int32_t to, ivrsm_buf *label)
+static void mermaid_node(FILE *b, const ivrsm_machine *m, size_t i)
 {
-    for (size_t k = 0; k < n; k++) {
-        if (edges[k].to != to)
+    size_t k = shape_of(m, i);
+    fprintf(b, "  s%zu%s", i, shapes[k].open);
+    mermaid_quote(b, ivrsm_machine_state_name(m, i));
+    fprintf(b, "%s\n", shapes[k].close);
+}
+
+/* Whether `text` is one of the lines of `label` already. */
+static bool has_line(const char *label, const char *text)
+{
+    size_t tl = strlen(text);
+    for (const char *p = strstr(label, text); p; p = strstr(p + 1, text))
+        if ((p == label || p[-1] == '\n') && (p[tl] == '\0' || p[tl] == '\n'))
+            return true;
+    return false;
+}
+
+/*
+ * All labels of the transitions from state i to `to`, one per line, each
+ * once (the same intent may be routed twice). A malloc'ed string, or NULL on
+ * no memory.
+ */
+static char *merged_label(const ivrsm_machine *m, size_t i, size_t to)
+{
+    char *label = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&label, &len);
+    if (!out)
+        return NULL;
+    size_t n = ivrsm_machine_transition_count(m, i);
+    bool ok = true;
+    for (size_t k = 0; k < n && ok; k++) {
+        const ivrsm_transition *t = ivrsm_machine_transition(m, i, k);
+        if (t->to != to)
             continue;
-        ivrsm_buf one = IVRSM_BUF_INIT;
-        edge_label(m, st, &edges[k], &one);
-        const char *text = ivrsm_buf_str(&one);
-        /* The same intent may be routed twice; say it once. */
-        size_t tl = strlen(text);
-        const char *hay = ivrsm_buf_str(label);
-        bool seen = false;
-        for (const char *p = strstr(hay, text); p && !seen; p = strstr(p + 1, text))
-            seen = (p == hay || p[-1] == '\n') && (p[tl] == '\0' || p[tl] == '\n');
-        if (!seen) {
-            if (label->len)
-                ivrsm_buf_putc(label, '\n');
-            ivrsm_buf_puts(label, text);
+        char *one = NULL;
+        size_t one_len = 0;
+        FILE *f = open_memstream(&one, &one_len);
+        if (!f) {
+            ok = false;
+            break;
         }
-        ivrsm_buf_free(&one);
+        edge_label(t, f);
+        ok = fclose(f) == 0 && fflush(out) == 0;
+        if (ok && !has_line(label, one))
+            fprintf(out, "%s%s", len ? "\n" : "", one);
+        free(one);
     }
+    if (fclose(out) != 0 || !ok) {
+        free(label);
+        return NULL;
+    }
+    return label;
 }
 
-static void draw_edges(ivrsm_buf *b, const struct ivrsm_machine *m, size_t i, graph_format fmt)
+/* The first transition of state i to the same state as transition k. */
+static bool first_to_target(const ivrsm_machine *m, size_t i, size_t k)
 {
-    const m_state *st = &m->states[i];
-    m_edge *edges = malloc(M_EDGES_MAX(st) * sizeof(*edges));
-    if (!edges) {
-        b->failed = 1;
-        return;
-    }
-    size_t n = ivrsm_machine_edges(st, edges);
+    size_t to = ivrsm_machine_transition(m, i, k)->to;
+    for (size_t j = 0; j < k; j++)
+        if (ivrsm_machine_transition(m, i, j)->to == to)
+            return false;
+    return true;
+}
+
+static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format fmt)
+{
+    size_t n = ivrsm_machine_transition_count(m, i);
     for (size_t k = 0; k < n; k++) {
-        size_t first = 0;
-        while (edges[first].to != edges[k].to)
-            first++;
-        if (first != k)
-            continue; /* drawn with the first edge to the same state */
-        ivrsm_buf label = IVRSM_BUF_INIT;
-        merged_label(m, st, edges, n, edges[k].to, &label);
+        if (!first_to_target(m, i, k))
+            continue; /* drawn with the first transition to the same state */
+        size_t to = ivrsm_machine_transition(m, i, k)->to;
+        char *label = merged_label(m, i, to);
+        if (!label)
+            return false;
         if (fmt == GRAPH_DOT) {
-            ivrsm_buf_puts(b, "  ");
-            dot_quote(b, st->name);
-            ivrsm_buf_puts(b, " -> ");
-            dot_quote(b, m->states[edges[k].to].name);
-            ivrsm_buf_puts(b, " [label=");
-            dot_quote(b, ivrsm_buf_str(&label));
-            ivrsm_buf_puts(b, "];\n");
+            fputs("  ", b);
+            dot_quote(b, ivrsm_machine_state_name(m, i));
+            fputs(" -> ", b);
+            dot_quote(b, ivrsm_machine_state_name(m, to));
+            fputs(" [label=", b);
+            dot_quote(b, label);
+            fputs("];\n", b);
         } else {
-            ivrsm_buf_printf(b, "  s%zu -->|", i);
-            mermaid_quote(b, ivrsm_buf_str(&label));
-            ivrsm_buf_printf(b, "| s%d\n", edges[k].to);
+            fprintf(b, "  s%zu -->|", i);
+            mermaid_quote(b, label);
+            fprintf(b, "| s%zu\n", to);
         }
-        ivrsm_buf_free(&label);
+        free(label);
     }
-    free(edges);
+    return true;
 }
 
-static void draw(ivrsm_buf *b, const struct ivrsm_machine *m, graph_format fmt)
+/* The drawing as a malloc'ed text in *out (*len bytes); false on no memory. */
+static bool draw(const ivrsm_machine *m, graph_format fmt, char **out, size_t *len)
 {
+    FILE *b = open_memstream(out, len);
+    if (!b)
+        return false;
+    size_t initial = ivrsm_machine_initial_state(m);
     if (fmt == GRAPH_DOT) {
-        ivrsm_buf_puts(b, "digraph ");
-        dot_quote(b, m->name);
-        ivrsm_buf_puts(b, " {\n  rankdir=LR;\n"
-                          "  node [fontname=\"Helvetica\", fontsize=10];\n"
-                          "  edge [fontname=\"Helvetica\", fontsize=9];\n"
-                          "  \"__start\" [shape=point, width=0.15, label=\"\"];\n"
-                          "  \"__start\" -> ");
-        dot_quote(b, m->states[m->initial].name);
-        ivrsm_buf_puts(b, ";\n");
+        fputs("digraph ", b);
+        dot_quote(b, ivrsm_machine_name(m));
+        fputs(" {\n  rankdir=LR;\n"
+              "  node [fontname=\"Helvetica\", fontsize=10];\n"
+              "  edge [fontname=\"Helvetica\", fontsize=9];\n"
+              "  \"__start\" [shape=point, width=0.15, label=\"\"];\n"
+              "  \"__start\" -> ",
+              b);
+        dot_quote(b, ivrsm_machine_state_name(m, initial));
+        fputs(";\n", b);
     } else {
-        ivrsm_buf_printf(b, "flowchart LR\n  start((\" \")) --> s%d\n", m->initial);
+        fprintf(b, "flowchart LR\n  start((\" \")) --> s%zu\n", initial);
     }
-    for (size_t i = 0; i < m->state_count; i++) {
+    size_t states = ivrsm_machine_state_count(m);
+    for (size_t i = 0; i < states; i++) {
         if (fmt == GRAPH_DOT)
             dot_node(b, m, i);
         else
             mermaid_node(b, m, i);
     }
-    for (size_t i = 0; i < m->state_count; i++)
-        draw_edges(b, m, i, fmt);
+    bool ok = true;
+    for (size_t i = 0; i < states && ok; i++)
+        ok = draw_edges(b, m, i, fmt);
     if (fmt == GRAPH_DOT)
-        ivrsm_buf_puts(b, "}\n");
+        fputs("}\n", b);
+    if (fclose(b) != 0 || !ok) {
+        free(*out);
+        *out = NULL;
+        return false;
+    }
+    return true;
 }
 
 static int parse_format(const char *v, graph_format *fmt)
@@ -198,15 +248,15 @@ static int parse_format(const char *v, graph_format *fmt)
     return 0;
 }
 
-static int write_output(const char *path, const ivrsm_buf *b)
+static int write_output(const char *path, const char *text, size_t len)
 {
     FILE *f = path ? fopen(path, "w") : stdout;
     if (!f) {
         fprintf(stderr, "ivrsm graph: cannot write %s\n", path);
         return 2;
     }
-    size_t n = fwrite(ivrsm_buf_str(b), 1, b->len, f);
-    int failed = n != b->len || (path ? fclose(f) : fflush(f)) != 0;
+    size_t n = fwrite(text, 1, len, f);
+    int failed = n != len || (path ? fclose(f) : fflush(f)) != 0;
     if (failed) {
         fprintf(stderr, "ivrsm graph: cannot write %s\n", path ? path : "to stdout");
         return 2;
@@ -261,12 +311,15 @@ int cmd_graph(int argc, char **argv)
             fprintf(stderr, "%s: error: %s\n", err.file, err.message);
         return rc == IVRSM_EIO || rc == IVRSM_ENOMEM ? 2 : 1;
     }
-    ivrsm_buf b = IVRSM_BUF_INIT;
-    draw(&b, m, fmt);
+    char *text = NULL;
+    size_t len = 0;
+    bool drawn = draw(m, fmt, &text, &len);
     ivrsm_machine_unref(m);
-    rc = b.failed ? 2 : write_output(output, &b);
-    if (b.failed)
+    if (!drawn) {
         fprintf(stderr, "ivrsm graph: out of memory\n");
-    ivrsm_buf_free(&b);
+        return 2;
+    }
+    rc = write_output(output, text, len);
+    free(text);
     return rc;
 }

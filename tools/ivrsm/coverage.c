@@ -1,34 +1,18 @@
 /*
- * Machine coverage from trace records. The static transition list reads the
- * compiled machine (model.h), which the public API does not expose: the
- * loader already resolved every `next` to a state index, so walking it is
- * exact where re-reading the document would have to redo that resolution.
+ * Machine coverage from trace records, counted against the machine's own
+ * transitions (the public iterator), so that coverage, `ivrsm graph` and the
+ * validator read one graph.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coverage.h"
-#include "model.h"
 #include "term.h"
 
-const char *cov_kind_name(cov_kind k)
-{
-    static const char *const names[COV_KIND_COUNT] = {"route",   "success",  "fail",  "noinput",
-                                                      "nomatch", "fallback", "retry", "next"};
-    return (unsigned)k < COV_KIND_COUNT ? names[k] : "?";
-}
-
 /* ---------------------------------------------------------------------------
- * Static transitions
+ * The machine's transitions
  * ------------------------------------------------------------------------- */
-
-typedef struct edge_list {
-    cov_edge *items;
-    size_t count;
-    size_t cap;
-    bool failed;
-} edge_list;
 
 static bool same_edge(const cov_edge *a, const cov_edge *b)
 {
@@ -39,83 +23,39 @@ static bool same_edge(const cov_edge *a, const cov_edge *b)
     return a->label_len == b->label_len && !memcmp(a->label, b->label, a->label_len);
 }
 
-static void add_edge(edge_list *l, int32_t from, int32_t to, cov_kind kind, const char *label,
-                     size_t label_len)
+static cov_edge edge_of(const ivrsm_transition *t)
 {
-    if (to < 0 || l->failed)
-        return;
-    cov_edge e = {from, to, kind, label, label_len};
-    for (size_t i = 0; i < l->count; i++)
-        if (same_edge(&l->items[i], &e))
-            return;
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        cov_edge *items = realloc(l->items, cap * sizeof(*items));
-        if (!items) {
-            l->failed = true;
-            return;
-        }
-        l->items = items;
-        l->cap = cap;
-    }
-    l->items[l->count++] = e;
-}
-
-/* The state an outcome leads to: its own next, else the state's. */
-static int32_t outcome_next(const m_state *st, const m_outcome *o)
-{
-    return o->next >= 0 ? o->next : st->next;
-}
-
-static void state_edges(const ivrsm_machine *m, int32_t i, edge_list *l)
-{
-    const m_state *st = &m->states[i];
-    for (size_t r = 0; r < st->route_count; r++) {
-        const m_route *route = &st->routes[r];
-        if (route->kind == M_ROUTE_INTENT) {
-            const char *name = m->intents[route->intent].name;
-            add_edge(l, i, route->next, COV_ROUTE, name, strlen(name));
-        } else {
-            add_edge(l, i, route->next, COV_ROUTE, route->text, route->text_len);
-        }
-    }
-    if (st->noinput.present)
-        add_edge(l, i, st->noinput.next, COV_NOINPUT, NULL, 0);
-    if (st->nomatch.present)
-        add_edge(l, i, st->nomatch.next, COV_NOMATCH, NULL, 0);
-    if (st->fallback.present)
-        add_edge(l, i, st->fallback.next, COV_FALLBACK, NULL, 0);
-    if (st->collect.mode != IVRSM_COLLECT_NONE && st->collect.retry.present)
-        add_edge(l, i, st->collect.retry.on_fail_next, COV_RETRY, NULL, 0);
-    if (st->action.present || st->type == M_HANDOFF) {
-        /* A plain next after an action is where success goes without on_success. */
-        if (st->on_success.present)
-            add_edge(l, i, outcome_next(st, &st->on_success), COV_SUCCESS, NULL, 0);
-        else if (st->type != M_HANDOFF)
-            add_edge(l, i, st->next, COV_SUCCESS, NULL, 0);
-        if (st->on_fail.present)
-            add_edge(l, i, outcome_next(st, &st->on_fail), COV_FAIL, NULL, 0);
-    } else {
-        add_edge(l, i, st->next, COV_NEXT, NULL, 0);
-    }
+    const char *label = t->intent ? t->intent : t->text;
+    return (cov_edge){t->from, t->to, t->kind, label, label ? strlen(label) : 0};
 }
 
 int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count)
 {
-    edge_list l = {0};
-    for (size_t i = 0; i < m->state_count; i++)
-        state_edges(m, (int32_t)i, &l);
-    if (l.failed) {
-        free(l.items);
+    size_t total = 0, states = ivrsm_machine_state_count(m);
+    for (size_t i = 0; i < states; i++)
+        total += ivrsm_machine_transition_count(m, i);
+    cov_edge *edges = malloc((total ? total : 1) * sizeof(*edges));
+    if (!edges)
         return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < states; i++) {
+        size_t first = n; /* duplicates are within one state */
+        for (size_t k = 0; k < ivrsm_machine_transition_count(m, i); k++) {
+            cov_edge e = edge_of(ivrsm_machine_transition(m, i, k));
+            bool seen = false;
+            for (size_t j = first; j < n && !seen; j++)
+                seen = same_edge(&edges[j], &e);
+            if (!seen)
+                edges[n++] = e;
+        }
     }
-    *out = l.items;
-    *count = l.count;
+    *out = edges;
+    *count = n;
     return 0;
 }
 
-int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, size_t *label_len,
-                     const char **via)
+int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char **label,
+                     size_t *label_len, const char **via)
 {
     static const struct {
         const char *prefix;
@@ -123,17 +63,18 @@ int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, siz
     } routes[] = {{"dtmf:", "dtmf"}, {"intent:", "intent"}, {"text:", "text"}};
     static const struct {
         const char *word;
-        cov_kind kind;
-    } plain[] = {{"success", COV_SUCCESS}, {"fail", COV_FAIL},         {"noinput", COV_NOINPUT},
-                 {"nomatch", COV_NOMATCH}, {"fallback", COV_FALLBACK}, {"retry", COV_RETRY},
-                 {"next", COV_NEXT},       {"collected", COV_NEXT}};
+        ivrsm_transition_kind kind;
+    } plain[] = {{"success", IVRSM_TRANSITION_SUCCESS},   {"fail", IVRSM_TRANSITION_FAIL},
+                 {"noinput", IVRSM_TRANSITION_NOINPUT},   {"nomatch", IVRSM_TRANSITION_NOMATCH},
+                 {"fallback", IVRSM_TRANSITION_FALLBACK}, {"retry", IVRSM_TRANSITION_RETRY},
+                 {"next", IVRSM_TRANSITION_NEXT},         {"collected", IVRSM_TRANSITION_NEXT}};
     *label = NULL;
     *label_len = 0;
     *via = NULL;
     for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
         size_t n = strlen(routes[i].prefix);
         if (!strncmp(reason, routes[i].prefix, n)) {
-            *kind = COV_ROUTE;
+            *kind = IVRSM_TRANSITION_ROUTE;
             *label = reason + n;
             *label_len = strlen(reason + n);
             *via = routes[i].via;
@@ -206,6 +147,29 @@ static void count_runtime(cov_tally *t, const char *from, const char *to, const 
     json_object_set_new(t->runtime, key, json_integer(n + 1));
 }
 
+/*
+ * The edge a transition record took. An outcome ("success", "fail") without
+ * a next of its own goes on to the state's next, which the machine lists as
+ * that state's NEXT transition.
+ */
+static bool find_edge(const cov_tally *t, size_t from, size_t to, ivrsm_transition_kind k,
+                      const char *label, size_t label_len, size_t *at)
+{
+    cov_edge want = {from, to, k, label, label_len};
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < t->edge_count; i++) {
+            if (same_edge(&t->edges[i], &want)) {
+                *at = i;
+                return true;
+            }
+        }
+        if (k != IVRSM_TRANSITION_SUCCESS && k != IVRSM_TRANSITION_FAIL)
+            break;
+        want.kind = IVRSM_TRANSITION_NEXT;
+    }
+    return false;
+}
+
 void cov_tally_record(cov_tally *t, const char *record)
 {
     json_t *r = json_loads(record, 0, NULL);
@@ -221,23 +185,20 @@ void cov_tally_record(cov_tally *t, const char *record)
     int from_index = from ? ivrsm_machine_state_index(t->m, from) : -1;
     if (to_index >= 0)
         t->visits[to_index]++;
-    cov_kind k;
+    ivrsm_transition_kind k;
     const char *label, *via;
     size_t label_len;
     if (from_index < 0 || to_index < 0 || !reason) {
         json_decref(r);
         return;
     }
-    if (cov_reason_parse(reason, &k, &label, &label_len, &via) == 0) {
-        cov_edge want = {from_index, to_index, k, label, label_len};
-        for (size_t i = 0; i < t->edge_count; i++) {
-            if (same_edge(&t->edges[i], &want)) {
-                t->edge_hits[i]++;
-                t->edge_via[i] |= (unsigned char)via_bit(via);
-                json_decref(r);
-                return;
-            }
-        }
+    size_t i;
+    if (cov_reason_parse(reason, &k, &label, &label_len, &via) == 0 &&
+        find_edge(t, (size_t)from_index, (size_t)to_index, k, label, label_len, &i)) {
+        t->edge_hits[i]++;
+        t->edge_via[i] |= (unsigned char)via_bit(via);
+        json_decref(r);
+        return;
     }
     count_runtime(t, from, to, reason);
     json_decref(r);
@@ -256,8 +217,8 @@ static double percent(size_t part, size_t whole)
 static void print_edge(const cov_tally *t, FILE *out, size_t i, const char *indent)
 {
     const cov_edge *e = &t->edges[i];
-    fprintf(out, "%s%s → %s  %s", indent, ivrsm_machine_state_name(t->m, (size_t)e->from),
-            ivrsm_machine_state_name(t->m, (size_t)e->to), cov_kind_name(e->kind));
+    fprintf(out, "%s%s → %s  %s", indent, ivrsm_machine_state_name(t->m, e->from),
+            ivrsm_machine_state_name(t->m, e->to), ivrsm_transition_kind_name(e->kind));
     if (e->label)
         fprintf(out, " %.*s", (int)e->label_len, e->label);
     if (t->edge_hits[i]) {

@@ -3,11 +3,10 @@
  * states were visited and which of the machine's static transitions were
  * exercised, counted from the sessions' trace records.
  *
- * The static transitions are read from the compiled machine (model.h):
- * routes, noinput/nomatch next, fallback, next, collect retry on_fail_next,
- * and the success / failure continuations of actions and handoffs.
- * Escalations (bounds reached, handoff disabled or failed) are decided at
- * run time and are listed apart when seen.
+ * The transitions are the machine's own list (ivrsm_machine_transition()),
+ * the one `ivrsm graph` draws and the validator walks. Escalations (bounds
+ * reached, handoff disabled or failed) are decided at run time and are
+ * listed apart when seen.
  */
 #ifndef IVRSM_CLI_COVERAGE_H
 #define IVRSM_CLI_COVERAGE_H
@@ -19,32 +18,18 @@
 
 #include "ivrsm/ivrsm.h"
 
-typedef enum cov_kind {
-    COV_ROUTE = 0, /* a route (when_intent / when_text) */
-    COV_SUCCESS,   /* on_success of an action or a handoff */
-    COV_FAIL,      /* on_fail */
-    COV_NOINPUT,   /* noinput.next */
-    COV_NOMATCH,   /* nomatch.next */
-    COV_FALLBACK,  /* fallback.next */
-    COV_RETRY,     /* collect.retry.on_fail_next */
-    COV_NEXT,      /* the state's own next (after a collect, or handing input on) */
-    COV_KIND_COUNT
-} cov_kind;
-
-/* One static transition. */
+/* One transition of the machine (ivrsm_machine_transition()), routes told apart by label. */
 typedef struct cov_edge {
-    int32_t from;
-    int32_t to;
-    cov_kind kind;
-    const char *label; /* COV_ROUTE: the intent name or the when_text phrase; else NULL */
+    size_t from;
+    size_t to;
+    ivrsm_transition_kind kind;
+    const char *label; /* a route: the intent name or the when_text phrase; else NULL */
     size_t label_len;
 } cov_edge;
 
-/* "route", "success", "fail"... */
-const char *cov_kind_name(cov_kind k);
-
 /*
- * The static transitions of m, without duplicates, in state order.
+ * The machine's transitions without duplicates (two routes of one intent to
+ * one state are one edge: a trace cannot tell them apart), in state order.
  * Returns 0 with a malloc'd array (free()) and its length, or -1 when out of memory.
  */
 int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count);
@@ -53,13 +38,15 @@ int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count);
  * What a transition record's reason means: "dtmf:yes" and "intent:yes" are
  * the route of intent yes (via dtmf / via speech or intent), "text:partager"
  * the when_text route, "success", "fail", "noinput", "nomatch", "fallback",
- * "retry", "next" and "collected" (NEXT) the others. Returns 0 and fills
+ * "retry", "next" and "collected" (NEXT) the others (a "success" or "fail"
+ * that went on to the state's next counts as that NEXT transition when the
+ * machine lists no outcome transition to it). Returns 0 and fills
  * kind, the label (for routes, pointing into reason) and via ("dtmf",
  * "intent", "text" or NULL); -1 for a reason that is no static transition
  * ("start", "escalation:...", "handoff failed"...).
  */
-int cov_reason_parse(const char *reason, cov_kind *kind, const char **label, size_t *label_len,
-                     const char **via);
+int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char **label,
+                     size_t *label_len, const char **via);
 
 typedef struct cov_tally cov_tally;
 
