@@ -43,9 +43,11 @@ static void add_routes(const struct ivrsm_machine *m, const m_state *st, list *l
         if (!t)
             continue;
         t->route = i;
-        if (r->kind == M_ROUTE_INTENT)
+        /* A machine that failed to compile is still walked by the validator:
+         * an unknown intent is then M_NONE. */
+        if (r->kind == M_ROUTE_INTENT && r->intent >= 0 && (size_t)r->intent < m->intent_count)
             t->intent = m->intents[r->intent].name;
-        else
+        else if (r->kind != M_ROUTE_INTENT)
             t->text = r->text;
     }
 }
