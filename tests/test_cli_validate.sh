@@ -47,26 +47,29 @@ run "validate --help" 0 "$ivrsm" validate --help
 grep -q '^usage: ivrsm validate' "$tmp/out" || fail "validate --help: no usage line"
 
 run "clean machine" 0 "$ivrsm" validate "$fixtures/clean.yaml"
-expect_out "clean machine" ""
-expect_err "clean machine" "1 file checked: 0 errors, 0 warnings"
+expect_out "clean machine" "1 file checked: 0 errors, 0 warnings"
+expect_err "clean machine" ""
 
 run "one error" 1 "$ivrsm" validate "$fixtures/dangling-next.yaml"
-expect_out "one error" "$fixtures/dangling-next.yaml:34:13: error: next: no state named 'by'; did you mean 'bye'? [dangling-next]"
-expect_err "one error" "1 file checked: 1 error, 0 warnings"
+expect_out "one error" "$fixtures/dangling-next.yaml:34:13: error: next: no state named 'by'; did you mean 'bye'? [dangling-next]
+1 file checked: 1 error, 0 warnings"
+expect_err "one error" ""
 
 run "warnings only" 0 "$ivrsm" validate "$seed"
-[ "$(wc -l <"$tmp/out")" = 8 ] || fail "seed: $(wc -l <"$tmp/out") lines, want 8"
-if grep -v -E "^$seed:[0-9]+:[0-9]+: warning: .+ \[[a-z-]+\]$" "$tmp/out"; then
+[ "$(wc -l <"$tmp/out")" = 9 ] || fail "seed: $(wc -l <"$tmp/out") lines, want 8 and the summary"
+if head -n 8 "$tmp/out" | grep -v -E "^$seed:[0-9]+:[0-9]+: warning: .+ \[[a-z-]+\]$"; then
     fail "seed: lines not in FILE:LINE:COL: warning: message [rule] form"
 fi
-expect_err "warnings only" "1 file checked: 0 errors, 8 warnings"
+[ "$(tail -n 1 "$tmp/out")" = "1 file checked: 0 errors, 8 warnings" ] || fail "seed: last line $(tail -n 1 "$tmp/out")"
+expect_err "warnings only" ""
 
 run "quiet" 0 "$ivrsm" validate --quiet "$seed"
-expect_out "quiet" ""
+expect_out "quiet" "1 file checked: 0 errors, 8 warnings"
 
 run "several files" 1 "$ivrsm" validate "$fixtures/clean.yaml" "$fixtures/wrong-type.yaml" "$seed" -q
-expect_out "several files" "$fixtures/wrong-type.yaml:23:15: error: fallback: expected a map with next (and set), found a string (\"bye\") [wrong-type]"
-expect_err "several files" "3 files checked: 1 error, 8 warnings"
+expect_out "several files" "$fixtures/wrong-type.yaml:23:15: error: fallback: expected a map with next (and set), found a string (\"bye\") [wrong-type]
+3 files checked: 1 error, 8 warnings"
+expect_err "several files" ""
 
 run "syntax error" 1 "$ivrsm" validate "$fixtures/syntax.yaml"
 grep -q "^$fixtures/syntax.yaml:37:14: error: YAML syntax error: .* \[syntax\]$" "$tmp/out" ||
@@ -80,6 +83,20 @@ assert [x["rule"] for x in d] == ["dangling-next", "unused-intent"], d
 assert d[0]["line"] == 34 and d[0]["column"] == 13 and d[0]["severity"] == "error"
 assert d[0]["path"] == "states.check.on_fail.next"
 assert d[1]["severity"] == "warning" and d[1]["file"].endswith("unused-intent.yaml")
+PY
+expect_err "json format" "2 files checked: 1 error, 1 warning"
+
+# With 2>&1 into a pipe or a file, one stream in order: each file's
+# diagnostics, a file that cannot be read in its turn, the summary last.
+"$ivrsm" validate "$fixtures/dangling-next.yaml" "$tmp/nope.yaml" "$fixtures/unused-intent.yaml" >"$tmp/both" 2>&1
+python3 - "$tmp/both" <<'PY' || fail "2>&1: not in order: $(cat "$tmp/both")"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 4, lines
+assert "dangling-next.yaml:34:13: error:" in lines[0], lines
+assert "nope.yaml: cannot read the file" in lines[1], lines
+assert "unused-intent.yaml:" in lines[2] and "[unused-intent]" in lines[2], lines
+assert lines[3] == "2 files checked: 1 error, 1 warning", lines
 PY
 
 run "missing file" 2 "$ivrsm" validate "$tmp/nope.yaml"

@@ -642,8 +642,37 @@ static const error_case error_cases[] = {
      IVRSM_EMACHINE, 13, 13, "states.b.type",
      "type: unknown state type 'prompt_and_lisen'; did you mean 'prompt_and_listen'?"},
     {"bad template", BASE_HEAD "  b:\n    type: prompt_end\n    prompt: \"Bonjour {{ctx.name\"\n",
-     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 13, "states.b.prompt",
-     "prompt: invalid template at offset 8"},
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 22, "states.b.prompt",
+     "prompt: invalid template: unterminated '{{'"},
+    /* The usual mistakes: indentation, comments in JSON. */
+    {"indentation: a key without ':'",
+     BASE_HEAD "    fallback\n      next: ivr.entry\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 13, 5, "",
+     "invalid multiline plain key (line 13, indented by 4 spaces, runs on into line 14, indented "
+     "by 6, where a key was expected: is a ':' missing after the key on line 13, or is line 14 "
+     "indented too far?)"},
+    {"indentation: a key outdented after a list",
+     BASE_HEAD "    routes:\n      - when_intent: yes\n        next: ivr.entry\n      next: ivr.entry\n",
+     IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 16, 7, "",
+     "(check the indentation: line 16 is indented by 6 spaces, line 15 above it by 8; the keys "
+     "of one map line up, and a key's contents go further right)"},
+    {"indentation: under a list item's dash",
+     BASE_HEAD "    routes:\n      - when_intent: yes\n\n      # the next state\n      next: "
+               "ivr.entry\n",
+     IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 17, 7, "",
+     "line 17 is indented by 6 spaces, line 14 above it by 6 (8 after its '-')"},
+    {"indentation: one space short", BASE_HEAD "   next: ivr.entry\n", IVRSM_FORMAT_YAML,
+     IVRSM_ESYNTAX, 13, 4, "", "line 13 is indented by 3 spaces, line 12 above it by 4"},
+    {"json: a // comment",
+     "{\n  \"machine\": \"m\", // the name\n  \"version\": \"1\"\n}\n", IVRSM_FORMAT_JSON,
+     IVRSM_ESYNTAX, 2, 19, "",
+     "JSON syntax error: JSON has no comments: remove this one, or write the machine in YAML, "
+     "where '#' starts a comment"},
+    {"json: a /* comment */", "{\"url\": \"http://x/*y\",\n /* é */ \"machine\": \"m\"}",
+     IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 2, 2, "", "JSON has no comments"},
+    {"json: a # comment first", "# machine\n{\"machine\": \"m\"}\n", IVRSM_FORMAT_JSON,
+     IVRSM_ESYNTAX, 1, 1, "", "JSON has no comments"},
+    {"json: slashes in strings are no comment", "{\"a\": \"//\", \"b\": \"#\" \"c\": 1}",
+     IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 1, 24, "", "JSON syntax error: '}' expected near '\"c\"'"},
     {"missing path parameter",
      BASE_HEAD "    collect: {mode: otp}\n    action: {call: \"PUT /a/{id}\"}\n", IVRSM_FORMAT_YAML,
      IVRSM_EMACHINE, 14, 20, "states.ivr.entry.action.call",
@@ -753,6 +782,74 @@ START_TEST(test_error_table)
                   c->path);
     ck_assert_str_eq(err.file, "doc.yaml");
     ck_assert_int_eq(err.code, c->code);
+}
+END_TEST
+
+/*
+ * A template error points at the mistake itself: its line and column in the
+ * file, through every way YAML and JSON write a string.
+ */
+#define POS_HEAD "machine: m\nversion: \"1\"\nglobals: {n: 2}\nstates:\n  a:\n    type: prompt_end\n"
+
+typedef struct template_pos_case {
+    const char *name;
+    const char *text;
+    ivrsm_format format;
+    int line;
+    int column;
+    const char *fragment;
+} template_pos_case;
+
+static const template_pos_case template_pos_cases[] = {
+    {"plain", POS_HEAD "    prompt: Bonjour {{ctx.name\n", IVRSM_FORMAT_YAML, 7, 21,
+     "prompt: invalid template: unterminated '{{'"},
+    {"plain on two lines", POS_HEAD "    prompt: Bonjour\n      et {{#if ctx.vip}} bienvenue\n",
+     IVRSM_FORMAT_YAML, 8, 10, "'{{#if}}' never closed"},
+    {"folded", POS_HEAD "    prompt: >\n      Bonjour et bienvenue.\n\n      Au revoir {{ctx.name}.\n",
+     IVRSM_FORMAT_YAML, 10, 17, "unterminated '{{'"},
+    {"folded, an {{#if}} never closed",
+     POS_HEAD "    prompt: >\n      Bonjour.\n      Vous avez {{resp.count}} rendez-vous.\n"
+     "      {{#if resp.count == 0}} Aucun.\n      Au revoir.\n",
+     IVRSM_FORMAT_YAML, 10, 7, "'{{#if}}' never closed"},
+    {"folded, comment after the indicator",
+     POS_HEAD "    prompt: >- # the greeting\n      Bonjour\n        {{#each x}}\n",
+     IVRSM_FORMAT_YAML, 9, 9, "prompt: invalid template:"},
+    {"literal, more indented lines",
+     POS_HEAD "    prompt: |\n      Un.\n        Deux {{#if a}}\n      Trois {{/if}} {{/if}}\n",
+     IVRSM_FORMAT_YAML, 9, 20, "prompt: invalid template: unknown root 'a'"},
+    {"single quoted", POS_HEAD "    prompt: 'l''accueil\n      {{ctx.a}} {{ctx.b'\n",
+     IVRSM_FORMAT_YAML, 8, 17, "unterminated '{{'"},
+    {"double quoted, escapes",
+     POS_HEAD "    prompt: \"\\u00e9t\\u00e9 \\\"ok\\\" \\t\\\n      \\x41 {{ctx.b\"\n",
+     IVRSM_FORMAT_YAML, 8, 12, "unterminated '{{'"},
+    {"windows line ends", "machine: m\r\nversion: \"1\"\r\nstates:\r\n  a:\r\n    type: prompt_end\r\n"
+     "    prompt: >\r\n      Bonjour\r\n      {{ctx.x\r\n",
+     IVRSM_FORMAT_YAML, 8, 7, "unterminated '{{'"},
+    {"an anchored prompt", POS_HEAD "    prompt: &p \"Bonjour {{ctx.x\"\n  b:\n    type: prompt_end\n"
+     "    prompt: *p\n",
+     IVRSM_FORMAT_YAML, 7, 25, "unterminated '{{'"},
+    {"json, escapes and a surrogate pair",
+     "{\"machine\": \"m\", \"version\": \"1\", \"states\": {\"a\": {\"type\": \"prompt_end\",\n"
+     "  \"prompt\": \"\\u00e9 \\ud83d\\ude00 \\\"x\\\"\\n {{ctx.b\"}}}\n",
+     IVRSM_FORMAT_JSON, 2, 42, "unterminated '{{'"},
+    /* A ${globals} reference substituted inside the text: the text no longer
+     * spells the value, so the string's start and the character count. */
+    {"globals inside the text", POS_HEAD "    prompt: \"${globals.n} {{ctx.x\"\n", IVRSM_FORMAT_YAML,
+     7, 13, "prompt: invalid template at character 3 of the text: unterminated '{{'"},
+};
+
+START_TEST(test_template_error_positions)
+{
+    const template_pos_case *c = &template_pos_cases[_i];
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(c->text, strlen(c->text), c->format, "doc.yaml", &m, &err);
+    ck_assert_msg(rc == IVRSM_EMACHINE, "%s: code %d (%d:%d %s)", c->name, rc, err.line,
+                  err.column, err.message);
+    ck_assert_msg(strstr(err.message, c->fragment), "%s: message \"%s\" lacks \"%s\"", c->name,
+                  err.message, c->fragment);
+    ck_assert_msg(err.line == c->line && err.column == c->column, "%s: at %d:%d, want %d:%d (%s)",
+                  c->name, err.line, err.column, c->line, c->column, err.message);
 }
 END_TEST
 
@@ -1237,6 +1334,8 @@ static Suite *load_suite(void)
 
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, test_error_table, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+    tcase_add_loop_test(tc, test_template_error_positions, 0,
+                        sizeof(template_pos_cases) / sizeof(template_pos_cases[0]));
     tcase_add_test(tc, test_alias_bomb);
     tcase_add_test(tc, test_deep_yaml);
     tcase_add_test(tc, test_deep_yaml_alias);

@@ -71,9 +71,8 @@ static const rule_case rule_cases[] = {
        "no key 'pong'; did you mean 'ping'? (it has: ping)"}}},
     {"bad-template",
      1,
-     {{E, "bad-template", 17, 13, "states.menu.prompt",
-       "prompt: invalid template at offset 0: '{{#if}}' never closed by "
-       "'{{/if}}'"}}},
+     {{E, "bad-template", 17, 14, "states.menu.prompt",
+       "prompt: invalid template: '{{#if}}' never closed by '{{/if}}'"}}},
     {"input-free-cycle",
      1,
      {{E, "input-free-cycle", 34, 13, "states.check.on_fail.next",

@@ -349,6 +349,7 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     m->handoff_state = M_NONE;
     m->goodbye_state = M_NONE;
     cc c = {.doc = doc, .diag = diag, .m = m, .arena = m->arena, .info = info, .state = M_NONE};
+    info->doc = doc;
     const dom_node *root = doc->root;
 
     ivrsm_cc_check_keys(&c, root, top_keys, "the document");

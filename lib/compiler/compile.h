@@ -23,6 +23,7 @@
 /* Where a run-time template was written, for the validator's checks. */
 typedef struct tmpl_site {
     const ivrsm_tmpl *tmpl;
+    const dom_node *node; /* the string it was compiled from */
     int line;
     int column;
     const char *path; /* document path, in the compiler's arena */
@@ -31,6 +32,7 @@ typedef struct tmpl_site {
 
 /* What the compiler learnt beyond the model, for the validator. */
 typedef struct compile_info {
+    const dom_doc *doc; /* the document compiled, for positions inside strings */
     tmpl_site *sites;
     size_t site_count;
     size_t site_cap;
@@ -73,6 +75,14 @@ typedef struct cc {
 int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
                           struct ivrsm_machine **out);
 void ivrsm_compile_info_free(compile_info *info);
+
+/*
+ * The position in the document of byte `offset` of the string `n`: its own
+ * line and column inside the string when the source shows it, else the
+ * string's start.
+ */
+void ivrsm_cc_text_pos(const dom_doc *doc, const dom_node *n, size_t offset, int *line,
+                       int *column);
 
 /* Free a machine regardless of its reference count (machine.c). */
 void ivrsm_machine_destroy(struct ivrsm_machine *m);

@@ -69,7 +69,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
         ivrsm_cc_nomem(c);
         return;
     }
-    info->sites[info->site_count++] = (tmpl_site){t, n->line, n->column, path, c->state};
+    info->sites[info->site_count++] = (tmpl_site){t, n, n->line, n->column, path, c->state};
 }
 
 /* --- JSON ------------------------------------------------------------------- */
@@ -132,6 +132,31 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n)
 
 /* --- Templates ----------------------------------------------------------------- */
 
+void ivrsm_cc_text_pos(const dom_doc *doc, const dom_node *n, size_t offset, int *line, int *column)
+{
+    if (n->kind != DOM_STRING || ivrsm_dom_scalar_pos(doc, n, offset, line, column) != 0) {
+        *line = n->line;
+        *column = n->column;
+    }
+}
+
+/* At the mistake's own line and column when the source shows it, else at the string. */
+static void template_error(cc *c, const dom_node *n, size_t offset, const char *why)
+{
+    int line, column;
+    if (n->kind == DOM_STRING && ivrsm_dom_scalar_pos(c->doc, n, offset, &line, &column) == 0) {
+        ivrsm_cc_error(c, "bad-template", line, column, "%s: invalid template: %s",
+                       ivrsm_cc_field(c), why);
+        return;
+    }
+    size_t chars = 1; /* 1-based, in characters */
+    for (size_t i = 0; i < offset && i < n->len; i++)
+        chars += ((unsigned char)n->text[i] & 0xC0) != 0x80;
+    ivrsm_cc_error(c, "bad-template", n->line, n->column,
+                   "%s: invalid template at character %zu of the text: %s", ivrsm_cc_field(c),
+                   chars, why);
+}
+
 ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
 {
     if (n->kind == DOM_INT || n->kind == DOM_REAL || n->kind == DOM_BOOL) {
@@ -146,8 +171,7 @@ ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
         if (!strcmp(err, "out of memory"))
             ivrsm_cc_nomem(c);
         else
-            ivrsm_cc_error(c, "bad-template", n->line, n->column,
-                           "%s: invalid template at offset %zu: %s", ivrsm_cc_field(c), off, err);
+            template_error(c, n, off, err);
         return NULL;
     }
     if (!own_template(c, t))

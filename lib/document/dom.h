@@ -78,6 +78,12 @@ typedef struct dom_doc {
     dom_node *root;    /* a DOM_MAP once the reader succeeded */
     const char *name;  /* file or buffer name, for messages */
     size_t node_count; /* with aliases expanded */
+    /* The text read (after a byte order mark), borrowed from the caller of
+     * ivrsm_dom_load(): valid only while that buffer lives, which the load
+     * and check pipelines guarantee until they free the document. For
+     * positions inside scalars (ivrsm_dom_scalar_pos). NULL when unknown. */
+    const char *source;
+    size_t source_len;
 } dom_doc;
 
 /*
@@ -145,6 +151,18 @@ dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int c
  * no memory.
  */
 dom_doc *ivrsm_dom_doc_new(const char *name);
+
+/*
+ * Where the character at byte `offset` of string node `n`'s value was
+ * written in doc->source (1-based line, column in characters), seen
+ * through quotes, escapes, folding and block indentation; an offset on a
+ * blank or at the end gives the place just after the character before it.
+ * Returns 0, or -1 when the source is unknown or does not spell the value
+ * (a ${globals} reference substituted inside it): then use the node's own
+ * position. scalar_pos.c.
+ */
+int ivrsm_dom_scalar_pos(const dom_doc *doc, const dom_node *n, size_t offset, int *line,
+                         int *column);
 
 /* The two readers behind ivrsm_dom_load(); `data` is checked UTF-8 without a BOM. */
 int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err);

@@ -146,6 +146,8 @@ int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char
     dom_doc *doc = ivrsm_dom_doc_new(name);
     if (!doc)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, name, 0, 0, "", "out of memory");
+    doc->source = data;
+    doc->source_len = len;
     int rc = format == IVRSM_FORMAT_JSON ? ivrsm_dom_load_json(data, len, doc, err)
                                          : ivrsm_dom_load_yaml(data, len, doc, err);
     if (rc == 0)

@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "syntax_hints.h"
 #include "utf8.h"
 
 typedef struct json_reader {
@@ -318,6 +319,13 @@ static int syntax_error(const json_error_t *je, const char *data, size_t len, co
             return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
                                         "duplicate key '%.*s'", (int)(n - 3), k + 1);
     }
+    int comment_line, comment_column;
+    size_t at = je->position > 0 ? (size_t)je->position : 0;
+    if (ivrsm_json_comment_at(data, len, at, &comment_line, &comment_column))
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, comment_line, comment_column, "",
+                                    "JSON syntax error: JSON has no comments: remove this one, "
+                                    "or write the machine in YAML, where '#' starts a comment "
+                                    "('ivrsm convert FILE --to yaml' converts a JSON machine)");
     return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "JSON syntax error: %s",
                                 je->text);
 }

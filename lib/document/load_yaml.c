@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "syntax_hints.h"
 #include "utf8.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -709,9 +710,12 @@ static int parser_error(yaml_reader *r, struct fy_diag *diag)
     while ((e = fy_diag_errors_iterate(diag, &iter)) != NULL) {
         if (e->type != FYET_ERROR)
             continue;
-        return fail(r, IVRSM_ESYNTAX, e->line > 0 ? e->line : r->last_line,
-                    e->column > 0 ? e->column : r->last_column, "YAML syntax error: %s",
-                    e->msg ? e->msg : "malformed document");
+        int line = e->line > 0 ? e->line : r->last_line;
+        char hint[400];
+        bool hinted = ivrsm_yaml_indent_hint(r->data, r->len, line, e->msg, hint, sizeof(hint));
+        return fail(r, IVRSM_ESYNTAX, line, e->column > 0 ? e->column : r->last_column,
+                    "YAML syntax error: %s%s%s%s", e->msg ? e->msg : "malformed document",
+                    hinted ? " (" : "", hinted ? hint : "", hinted ? ")" : "");
     }
     return fail(r, IVRSM_ESYNTAX, r->last_line, r->last_column,
                 "YAML syntax error: malformed document");

@@ -17,7 +17,9 @@ static void usage(FILE *out)
             "\n"
             "Check IVR machine files (YAML or JSON) and print every error and warning as\n"
             "  FILE:LINE:COL: error|warning: message [rule]\n"
-            "then a summary line on stderr.\n"
+            "then a summary line, all on stdout in that order (with --format json, the\n"
+            "summary goes to stderr). Files that cannot be read are reported on stderr,\n"
+            "in their turn.\n"
             "\n"
             "options:\n"
             "  -q, --quiet          print errors only\n"
@@ -66,6 +68,7 @@ static void check_one(const char *file, int quiet, json_t *json_out, totals *t)
     errno = 0;
     int rc = ivrsm_check_file(file, IVRSM_FORMAT_AUTO, &diags);
     if (rc != 0) {
+        fflush(stdout); /* in order with what came before, also through 2>&1 */
         fprintf(stderr, "ivrsm validate: %s: %s%s%s\n", file, ivrsm_strerror(rc), errno ? ": " : "",
                 errno ? strerror(errno) : "");
         t->io_failed = 1;
@@ -144,9 +147,11 @@ int cmd_validate(int argc, char **argv)
         free(text);
         json_decref(out);
     }
-    fprintf(stderr, "%zu %s checked: %zu %s, %zu %s\n", t.files, plural(t.files, "file", "files"),
-            t.errors, plural(t.errors, "error", "errors"), t.warnings,
-            plural(t.warnings, "warning", "warnings"));
+    /* One stream for the report, so that it reads in order however it is redirected;
+     * JSON keeps stdout for the document alone. */
+    fprintf(json ? stderr : stdout, "%zu %s checked: %zu %s, %zu %s\n", t.files,
+            plural(t.files, "file", "files"), t.errors, plural(t.errors, "error", "errors"),
+            t.warnings, plural(t.warnings, "warning", "warnings"));
     if (t.io_failed)
         return 2;
     return t.errors ? 1 : 0;
