@@ -832,12 +832,67 @@ START_TEST(session_memory_small)
 }
 END_TEST
 
+/*
+ * The library's one redaction, public for hosts and tools: built-in names
+ * and globals.sensitive_keys, any case, at any depth; null stays null.
+ */
+START_TEST(redaction_is_public)
+{
+    const char *doc = "machine: r\nversion: \"1\"\nglobals: {sensitive_keys: [iban]}\n"
+                      "states:\n  bye: {type: prompt_end, prompt: Au revoir}\n";
+    ivrsm_machine *m = NULL;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &m, NULL),
+                     0);
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "IBAN"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "Authorization"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "otp"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "phone"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(NULL, "iban"));
+    ck_assert(ivrsm_machine_key_is_sensitive(NULL, "token"));
+    char *r = ivrsm_machine_redact_json(
+        m, "{\"iban\":\"FR76\",\"a\":[{\"Token\":\"t\",\"pin\":null}],\"name\":\"Ana\"}");
+    ck_assert_str_eq(r, "{\"iban\":\"***\",\"a\":[{\"Token\":\"***\",\"pin\":null}],\"name\":\"Ana\"}");
+    ivrsm_free(r);
+    r = ivrsm_machine_redact_json(m, "\"otp\"");
+    ck_assert_str_eq(r, "\"otp\"");
+    ivrsm_free(r);
+    ck_assert_ptr_null(ivrsm_machine_redact_json(m, "{not json"));
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ivrsm_ctx_set_json: the rule of `set:` for dotted keys. */
+START_TEST(ctx_set_json_follows_set)
+{
+    char *a = NULL, *b = NULL, *c = NULL;
+    ck_assert_int_eq(ivrsm_ctx_set_json(NULL, "patient", "\"Ana\"", &a), 0);
+    ck_assert_str_eq(a, "{\"patient\":\"Ana\"}");
+    /* A value on the way is replaced by an object, as `set:` does at run time. */
+    ck_assert_int_eq(ivrsm_ctx_set_json(a, "patient.age", "40", &b), 0);
+    ck_assert_str_eq(b, "{\"patient\":{\"age\":40}}");
+    ck_assert_int_eq(ivrsm_ctx_set_json(b, "patient.name", "{\"first\":\"Ana\"}", &c), 0);
+    ck_assert_str_eq(c, "{\"patient\":{\"age\":40,\"name\":{\"first\":\"Ana\"}}}");
+    char *x = NULL;
+    const char *bad_keys[] = {"", "a..b", ".a", "a."};
+    for (size_t i = 0; i < sizeof(bad_keys) / sizeof(*bad_keys); i++)
+        ck_assert_int_eq(ivrsm_ctx_set_json(c, bad_keys[i], "1", &x), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_ctx_set_json("[1]", "a", "1", &x), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_ctx_set_json(NULL, "a", "{oops", &x), IVRSM_EINVAL);
+    ck_assert_ptr_null(x);
+    ivrsm_free(a);
+    ivrsm_free(b);
+    ivrsm_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("session");
     TCase *basics = tcase_create("basics");
     tcase_add_test(basics, start_asks_with_prompt);
     tcase_add_test(basics, command_as_json_text);
+    tcase_add_test(basics, redaction_is_public);
+    tcase_add_test(basics, ctx_set_json_follows_set);
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);
     tcase_add_test(basics, speech_normalised_longest_match);

@@ -163,6 +163,22 @@ IVRSM_API size_t ivrsm_machine_initial_state(const ivrsm_machine *m);
 /* Bytes of memory the compiled machine holds (model, strings, templates). */
 IVRSM_API size_t ivrsm_machine_memory(const ivrsm_machine *m);
 
+/*
+ * Whether `key` names a secret for machine m (NULL: the built-in names
+ * only): otp, code, password, pin, token, session_token,
+ * portal_session_token, authorization, access_token, refresh_token, secret,
+ * and the machine's globals.sensitive_keys, in any case. The value under
+ * such a key is what traces show as "***".
+ */
+IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key);
+/*
+ * `json` (any JSON text) with the value of every sensitive key, at any
+ * depth, replaced by "***" (a null value stays null): how the library's
+ * traces show ctx, bodies and commands. A new compact text owned by the
+ * caller (ivrsm_free()), or NULL when json is not JSON or memory ran out.
+ */
+IVRSM_API char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json);
+
 /* --- The machine as a graph -------------------------------------------------- */
 
 /* What takes a transition. */
@@ -478,6 +494,22 @@ IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
 
 /* Free a session (NULL is ignored). Pending commands are dropped. */
 IVRSM_API void ivrsm_session_free(ivrsm_session *s);
+
+/*
+ * Set one ctx key in a JSON object text, the way a machine's `set:` writes
+ * ctx: a dotted key ("caller.name") sets a member of nested objects, made
+ * where missing and replacing a value on the way that is not an object.
+ * Hosts use it to build ivrsm_session_options.ctx_json.
+ *
+ * ctx_json:   a JSON object text, or NULL for {}.
+ * key:        dotted key; no part may be empty.
+ * value_json: the value as JSON text ("3", "\"Ana\"", "{...}").
+ * out:        on success, the new object text owned by the caller (ivrsm_free()).
+ * Returns 0, IVRSM_EINVAL (ctx_json not an object, value_json not JSON, a
+ * bad key), or IVRSM_ENOMEM.
+ */
+IVRSM_API int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json,
+                                 char **out);
 
 /* Bytes the session holds, its ctx excluded (for capacity planning). */
 IVRSM_API size_t ivrsm_session_memory(const ivrsm_session *s);

@@ -229,9 +229,6 @@ static void compile_handoff_globals(cc *c)
     ivrsm_cc_pop(c, mark);
 }
 
-static const char *const builtin_sensitive[] = {"otp", "portal_session_token", "session_token",
-                                                "authorization", NULL};
-
 static void compile_sensitive_keys(cc *c)
 {
     const dom_node *list = ivrsm_dom_get(c->globals, "sensitive_keys");
@@ -240,15 +237,13 @@ static void compile_sensitive_keys(cc *c)
     ivrsm_cc_push_key(c, "sensitive_keys");
     if (list && ivrsm_cc_expect(c, list, DOM_LIST, "a list of ctx keys"))
         extra = list->count;
-    size_t builtin = sizeof(builtin_sensitive) / sizeof(*builtin_sensitive) - 1;
-    c->m->sensitive_keys = ivrsm_arena_alloc(c->arena, (builtin + extra) * sizeof(char *));
-    if (!c->m->sensitive_keys) {
+    /* The built-in names are redact.c's; the machine keeps only its own. */
+    c->m->sensitive_keys = extra ? ivrsm_arena_alloc(c->arena, extra * sizeof(char *)) : NULL;
+    if (extra && !c->m->sensitive_keys) {
         ivrsm_cc_nomem(c);
         ivrsm_cc_pop(c, mark);
         return;
     }
-    for (size_t i = 0; i < builtin; i++)
-        c->m->sensitive_keys[c->m->sensitive_count++] = builtin_sensitive[i];
     for (size_t i = 0; i < extra; i++) {
         const dom_node *k = list->items[i];
         size_t m2 = ivrsm_cc_push_index(c, i);

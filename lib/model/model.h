@@ -233,7 +233,7 @@ struct ivrsm_machine {
     ivrsm_tmpl *handoff_prompt;
     int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */
     int32_t goodbye_state;       /* the first state of type prompt_end, M_NONE if none */
-    const char **sensitive_keys; /* ctx/body/header keys redacted in traces */
+    const char **sensitive_keys; /* globals.sensitive_keys (built-ins: runtime/redact.c) */
     size_t sensitive_count;
 
     m_intent *intents;

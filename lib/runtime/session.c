@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "ctx.h"
+#include "redact.h"
 #include "session.h"
 #include "text.h"
 
@@ -48,34 +50,11 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
     return ivrsm_buf_steal(&b);
 }
 
-int ivrsm_s_ctx_set(json_t *ctx, const char *key, json_t *value)
-{
-    if (!value)
-        return -1;
-    const char *dot = strchr(key, '.');
-    if (!dot)
-        return json_object_set_new(ctx, key, value);
-    char head[128];
-    size_t n = (size_t)(dot - key);
-    if (n == 0 || n >= sizeof(head)) {
-        json_decref(value);
-        return -1;
-    }
-    memcpy(head, key, n);
-    head[n] = '\0';
-    json_t *child = json_object_get(ctx, head);
-    if (!json_is_object(child)) {
-        child = json_object();
-        json_object_set_new(ctx, head, child);
-    }
-    return ivrsm_s_ctx_set(child, dot + 1, value);
-}
-
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-        ivrsm_s_ctx_set(s->ctx, set->items[i].key, ivrsm_s_value_eval(&set->items[i].value, &sc));
+        ivrsm_ctx_set(s->ctx, set->items[i].key, ivrsm_s_value_eval(&set->items[i].value, &sc));
     }
 }
 
@@ -477,12 +456,12 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         snprintf(key, sizeof(key), "%s_from", target);
-        ivrsm_s_ctx_set(s->ctx, key, json_string(v->text));
+        ivrsm_ctx_set(s->ctx, key, json_string(v->text));
         snprintf(key, sizeof(key), "%s_to", target);
-        ivrsm_s_ctx_set(s->ctx, key, json_string(v->date_to));
+        ivrsm_ctx_set(s->ctx, key, json_string(v->date_to));
         return;
     }
-    ivrsm_s_ctx_set(s->ctx, target, json_string(v->text));
+    ivrsm_ctx_set(s->ctx, target, json_string(v->text));
 }
 
 static bool required_present(const ivrsm_session *s, const m_collect *c)
@@ -638,7 +617,7 @@ static json_t *handoff_context(const ivrsm_session *s)
         if (v)
             json_object_set(c, *k, v);
     }
-    json_object_set_new(c, "ctx", ivrsm_s_redact(s->m, s->ctx));
+    json_object_set_new(c, "ctx", ivrsm_redact(s->m, s->ctx));
     return c;
 }
 

@@ -152,17 +152,11 @@ void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev);
 void ivrsm_s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason);
 void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c);
 void ivrsm_s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
-/* Nonzero when key names a secret (built-ins and globals.sensitive_keys). */
-bool ivrsm_s_key_is_sensitive(const ivrsm_machine *m, const char *key);
-/* A deep copy of v with the values of sensitive keys replaced by "***". */
-json_t *ivrsm_s_redact(const ivrsm_machine *m, const json_t *v);
 
 /* ---- session.c (shared helpers) ---- */
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
 /* Render a template to a new malloc'd string with whitespace collapsed (for speech). */
 char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
-/* Set ctx.<dotted key> = value (steals the reference). */
-int ivrsm_s_ctx_set(json_t *ctx, const char *key, json_t *value);
 /* The step engine's entry points (session.c), driven by session_api.c. */
 void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);
 void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);

@@ -1,10 +1,10 @@
 /*
- * Structured trace records (one JSON object per record) and redaction.
+ * Structured trace records (one JSON object per record).
  *
- * Secrets never reach the sink: values under sensitive keys (built-in names
- * plus globals.sensitive_keys) become "***", Authorization headers and the
- * caller's input in an OTP state are masked, and as a last guard every record
- * is scrubbed of the current values of sensitive ctx keys wherever they occur.
+ * Secrets never reach the sink: values under sensitive keys are redacted
+ * (redact.c), Authorization headers and the caller's input in an OTP state
+ * are masked, and as a last guard every record is scrubbed of the current
+ * values of sensitive ctx keys wherever they occur.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,56 +12,8 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "redact.h"
 #include "session.h"
-
-static const char *const builtin_sensitive[] = {"otp",
-                                                "code",
-                                                "password",
-                                                "pin",
-                                                "token",
-                                                "session_token",
-                                                "portal_session_token",
-                                                "authorization",
-                                                "access_token",
-                                                "refresh_token",
-                                                "secret",
-                                                NULL};
-
-bool ivrsm_s_key_is_sensitive(const ivrsm_machine *m, const char *key)
-{
-    for (const char *const *k = builtin_sensitive; *k; k++)
-        if (!strcasecmp(*k, key))
-            return true;
-    for (size_t i = 0; i < m->sensitive_count; i++)
-        if (!strcasecmp(m->sensitive_keys[i], key))
-            return true;
-    return false;
-}
-
-json_t *ivrsm_s_redact(const ivrsm_machine *m, const json_t *v)
-{
-    if (json_is_object(v)) {
-        json_t *o = json_object();
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            if (ivrsm_s_key_is_sensitive(m, k) && !json_is_null(x))
-                json_object_set_new(o, k, json_string("***"));
-            else
-                json_object_set_new(o, k, ivrsm_s_redact(m, x));
-        }
-        return o;
-    }
-    if (json_is_array(v)) {
-        json_t *a = json_array();
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, ivrsm_s_redact(m, x));
-        return a;
-    }
-    return json_deep_copy(v);
-}
 
 bool ivrsm_s_tracing(const ivrsm_session *s)
 {
@@ -106,7 +58,7 @@ static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
     json_t *v;
     json_object_foreach(s->ctx, k, v)
     {
-        if (json_is_string(v) && ivrsm_s_key_is_sensitive(s->m, k))
+        if (json_is_string(v) && ivrsm_redact_key_is_sensitive(s->m, k))
             scrub(b, json_string_value(v));
     }
 }
@@ -188,7 +140,7 @@ void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
             json_object_set_new(r, "error", json_string(ev->error));
         json_t *body = NULL;
         if (ev->body && ivrsm_s_parse_result_body(ev, &body) == 0) {
-            json_object_set_new(r, "body", ivrsm_s_redact(s->m, body));
+            json_object_set_new(r, "body", ivrsm_redact(s->m, body));
         }
         json_decref(body);
         break;
@@ -220,7 +172,7 @@ void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c)
     if (!s->trace)
         return;
     json_t *cmd = ivrsm_s_command_to_json(c);
-    json_t *r = ivrsm_s_redact(s->m, cmd);
+    json_t *r = ivrsm_redact(s->m, cmd);
     json_decref(cmd);
     json_t *rec = json_object();
     json_object_set_new(rec, "kind", json_string("command"));

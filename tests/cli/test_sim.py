@@ -148,6 +148,18 @@ class JsonOutput(BackendTestCase):
         self.assertIs(context["ctx"]["vip"], True)
         self.assertEqual(context["ctx"]["note"], "rappel demain")
 
+    def test_set_follows_the_librarys_rule_for_dotted_keys(self):
+        # --set writes ctx as a machine's `set:` does (ivrsm_ctx_set_json): a
+        # value on the way of a dotted key is replaced by an object (the tool
+        # used to refuse it), and an empty part is refused.
+        r = run(["sim", MACHINE, "--json", "--set", "patient=Ana", "--set", "patient.age=40"],
+                "dtmf 0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json_lines(r.stdout)[-1]["context"]["ctx"]["patient"], {"age": 40})
+        r = run(["sim", MACHINE, "--set", "patient..age=40"], "")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--set 'patient..age': a part of the key is empty or too long", r.stderr)
+
     def test_canned_responses_without_a_backend(self):
         answers = {
             "request_otp": {"status": 200, "body": {"challenge_id": "c1"}},

@@ -160,26 +160,33 @@ static int parse_args(int argc, char **argv, sim_options *o)
 static int build_ctx(const sim_options *o, char **out)
 {
     *out = NULL;
-    if (!o->set_count)
-        return 0;
-    json_t *ctx = json_object();
     for (size_t i = 0; i < o->set_count; i++) {
         const char *eq = strchr(o->sets[i], '=');
         if (!eq || eq == o->sets[i]) {
-            json_decref(ctx);
+            free(*out);
+            *out = NULL;
             return bad_usage("--set takes KEY=VALUE, not '%s'", o->sets[i]);
         }
         char *key = strndup(o->sets[i], (size_t)(eq - o->sets[i]));
-        char why[300];
-        int rc = drv_ctx_set(ctx, key, drv_value_from_text(eq + 1), why, sizeof(why));
-        free(key);
+        json_t *value = drv_value_from_text(eq + 1);
+        char *value_json = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        char *ctx = NULL;
+        /* The library's rule for a dotted key, the one `set:` follows. */
+        int rc = key && value_json ? ivrsm_ctx_set_json(*out, key, value_json, &ctx) : IVRSM_ENOMEM;
+        json_decref(value);
+        free(value_json);
+        ivrsm_free(*out);
+        *out = ctx;
         if (rc != 0) {
-            json_decref(ctx);
-            return bad_usage("--set %s", why);
+            rc = rc == IVRSM_EINVAL
+                     ? bad_usage("--set '%s': a part of the key is empty or too long",
+                                 key ? key : o->sets[i])
+                     : bad_usage("--set: %s", ivrsm_strerror(rc));
+            free(key);
+            return rc;
         }
+        free(key);
     }
-    *out = json_dumps(ctx, JSON_COMPACT);
-    json_decref(ctx);
     return 0;
 }
 
@@ -426,7 +433,7 @@ int cmd_sim(int argc, char **argv)
         status = run(&o, m, ctx_json, responses);
     ivrsm_machine_unref(m);
     json_decref(responses);
-    free(ctx_json);
+    ivrsm_free(ctx_json);
     free(o.sets);
     return status;
 }

@@ -88,8 +88,9 @@ static json_t *take_shown(drv *d, uint64_t id, const json_t *full)
                          (json_is_array(mine) && !json_array_size(mine));
             if (!mine || empty)
                 json_object_set_new(shown, key,
-                                    drv_key_is_secret(d->m, key) ? json_string("***")
-                                                                 : drv_redact(d->m, value));
+                                    ivrsm_machine_key_is_sensitive(d->m, key)
+                                        ? json_string("***")
+                                        : drv_redact(d->m, value));
         }
         return shown;
     }

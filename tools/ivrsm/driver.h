@@ -78,24 +78,14 @@ ivrsm_machine *drv_load_machine(const char *path);
 /* The current real time, in milliseconds since the Unix epoch. */
 int64_t drv_real_now_ms(void);
 
-/*
- * Set `key` in the JSON object `ctx` to `value` (reference stolen), creating
- * the objects of a dotted key ("patient.name" → ctx.patient.name).
- * Returns 0, or -1 when a part is empty or an intermediate value is not an
- * object (err says which).
- */
-int drv_ctx_set(json_t *ctx, const char *key, json_t *value, char *err, size_t errlen);
-
 /* A --set VALUE: its JSON value when it parses as JSON, else the string itself. */
 json_t *drv_value_from_text(const char *text);
 
 /*
- * Whether `key` names a secret in this machine's records: the library's
- * built-in names (otp, token, authorization...) and globals.sensitive_keys.
+ * A deep copy of v with the values of secret keys replaced by "***": the
+ * library's redaction (ivrsm_machine_redact_json), for JSON values in hand.
+ * NULL on no memory.
  */
-bool drv_key_is_secret(const ivrsm_machine *m, const char *key);
-
-/* A deep copy of v with the values of secret keys replaced by "***". */
 json_t *drv_redact(const ivrsm_machine *m, const json_t *v);
 
 /*

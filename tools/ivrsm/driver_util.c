@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "driver.h"
-#include "model.h"
 
 const char drv_input_syntax[] = "dtmf DIGITS | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
                                 "noinput | nomatch | hangup   (# starts a comment)";
@@ -364,100 +363,20 @@ int64_t drv_real_now_ms(void)
  * ctx keys and values
  * ------------------------------------------------------------------------- */
 
-int drv_ctx_set(json_t *ctx, const char *key, json_t *value, char *err, size_t errlen)
-{
-    json_t *obj = ctx;
-    const char *p = key;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (len == 0) {
-            snprintf(err, errlen, "'%s': empty part in a dotted key", key);
-            json_decref(value);
-            return -1;
-        }
-        char *part = strndup(p, len);
-        if (!part) {
-            snprintf(err, errlen, "out of memory");
-            json_decref(value);
-            return -1;
-        }
-        if (!dot) {
-            json_object_set_new(obj, part, value);
-            free(part);
-            return 0;
-        }
-        json_t *next = json_object_get(obj, part);
-        if (!next) {
-            next = json_object();
-            json_object_set_new(obj, part, next);
-        }
-        free(part);
-        if (!json_is_object(next)) {
-            snprintf(err, errlen, "'%s': '%.*s' is already set to a value that is not an object",
-                     key, (int)(dot - key), key);
-            json_decref(value);
-            return -1;
-        }
-        obj = next;
-        p = dot + 1;
-    }
-}
-
 json_t *drv_value_from_text(const char *text)
 {
     json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
     return v ? v : json_string(text);
 }
 
-/* The same names the library redacts in its own trace records. */
-static const char *const builtin_secret_keys[] = {"otp",
-                                                  "code",
-                                                  "password",
-                                                  "pin",
-                                                  "token",
-                                                  "session_token",
-                                                  "portal_session_token",
-                                                  "authorization",
-                                                  "access_token",
-                                                  "refresh_token",
-                                                  "secret",
-                                                  NULL};
-
-bool drv_key_is_secret(const ivrsm_machine *m, const char *key)
-{
-    for (const char *const *k = builtin_secret_keys; *k; k++)
-        if (!strcasecmp(*k, key))
-            return true;
-    for (size_t i = 0; m && i < m->sensitive_count; i++)
-        if (!strcasecmp(m->sensitive_keys[i], key))
-            return true;
-    return false;
-}
-
 json_t *drv_redact(const ivrsm_machine *m, const json_t *v)
 {
-    if (json_is_object(v)) {
-        json_t *o = json_object();
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            if (drv_key_is_secret(m, k) && !json_is_null(x))
-                json_object_set_new(o, k, json_string("***"));
-            else
-                json_object_set_new(o, k, drv_redact(m, x));
-        }
-        return o;
-    }
-    if (json_is_array(v)) {
-        json_t *a = json_array();
-        size_t i;
-        json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, drv_redact(m, x));
-        return a;
-    }
-    return json_deep_copy(v);
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    char *redacted = text ? ivrsm_machine_redact_json(m, text) : NULL;
+    json_t *r = redacted ? json_loads(redacted, JSON_DECODE_ANY, NULL) : NULL;
+    free(text);
+    ivrsm_free(redacted);
+    return r;
 }
 
 /* ---------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+/*
+ * Writing ctx: the one rule for a dotted key ("caller.name"), used by the
+ * machine's `set:` and collect targets, and by hosts and tools through
+ * ivrsm_ctx_set_json().
+ */
+#include "ctx.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
+{
+    if (!value)
+        return -1;
+    const char *dot = strchr(key, '.');
+    if (!dot)
+        return json_object_set_new(ctx, key, value);
+    char head[128];
+    size_t n = (size_t)(dot - key);
+    if (n == 0 || n >= sizeof(head)) {
+        json_decref(value);
+        return -1;
+    }
+    memcpy(head, key, n);
+    head[n] = '\0';
+    json_t *child = json_object_get(ctx, head);
+    if (!json_is_object(child)) {
+        child = json_object();
+        json_object_set_new(ctx, head, child);
+    }
+    return ivrsm_ctx_set(child, dot + 1, value);
+}
+
+/* No part empty; every part but the last shorter than ivrsm_ctx_set() takes. */
+static bool key_parts_ok(const char *key)
+{
+    for (const char *p = key;;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (len == 0 || (dot && len >= 128))
+            return false;
+        if (!dot)
+            return true;
+        p = dot + 1;
+    }
+}
+
+int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json, char **out)
+{
+    if (!key || !value_json || !out || !key_parts_ok(key))
+        return IVRSM_EINVAL;
+    json_t *ctx = ctx_json ? json_loads(ctx_json, 0, NULL) : json_object();
+    json_t *value = json_loads(value_json, JSON_DECODE_ANY, NULL);
+    int rc = 0;
+    if (!json_is_object(ctx) || !value)
+        rc = IVRSM_EINVAL;
+    else if (ivrsm_ctx_set(ctx, key, json_incref(value)) != 0)
+        rc = IVRSM_ENOMEM;
+    else if (!(*out = json_dumps(ctx, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+        rc = IVRSM_ENOMEM;
+    json_decref(ctx);
+    json_decref(value);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/* Writing ctx by dotted key (ctx.c). */
+#ifndef IVRSM_CTX_H
+#define IVRSM_CTX_H
+
+#include <jansson.h>
+
+#include "ivrsm/ivrsm.h"
+
+/*
+ * ctx.<dotted key> = value (steals the reference). Objects on the way are
+ * made where missing, and replace a value that is not an object. Returns 0,
+ * or -1 when a part of the key is empty or longer than 127 bytes, or on no
+ * memory.
+ */
+int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value);
+
+#endif

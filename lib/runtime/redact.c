@@ -1,0 +1,80 @@
+/*
+ * Redaction, the one rule for every secret the library or its tools show:
+ * the value under a sensitive key (the built-in names below, or
+ * globals.sensitive_keys; any case, at any depth) becomes "***".
+ */
+#include "redact.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <strings.h>
+
+static const char *const builtin_sensitive[] = {"otp",
+                                                "code",
+                                                "password",
+                                                "pin",
+                                                "token",
+                                                "session_token",
+                                                "portal_session_token",
+                                                "authorization",
+                                                "access_token",
+                                                "refresh_token",
+                                                "secret",
+                                                NULL};
+
+bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
+{
+    if (!key)
+        return false;
+    for (const char *const *k = builtin_sensitive; *k; k++)
+        if (!strcasecmp(*k, key))
+            return true;
+    for (size_t i = 0; m && i < m->sensitive_count; i++)
+        if (!strcasecmp(m->sensitive_keys[i], key))
+            return true;
+    return false;
+}
+
+json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
+{
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (ivrsm_redact_key_is_sensitive(m, k) && !json_is_null(x))
+                json_object_set_new(o, k, json_string("***"));
+            else
+                json_object_set_new(o, k, ivrsm_redact(m, x));
+        }
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(a, ivrsm_redact(m, x));
+        return a;
+    }
+    return json_deep_copy(v);
+}
+
+int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key)
+{
+    return ivrsm_redact_key_is_sensitive(m, key);
+}
+
+char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json)
+{
+    if (!json)
+        return NULL;
+    json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+    if (!v)
+        return NULL;
+    json_t *r = ivrsm_redact(m, v);
+    json_decref(v);
+    char *text = r ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(r);
+    return text;
+}
