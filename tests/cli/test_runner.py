@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """ivrsm test: scenario files against the mock backend; results, diffs, coverage, snapshots."""
 
+import json
 import pathlib
 import re
 import tempfile
@@ -208,6 +209,153 @@ class CoverageAndSnapshots(BackendTestCase):
             self.assertRegex(line, r"^  ✓ snapshots: \d+ commands identical with a restore after "
                                    r"every event$")
         self.assertEqual(r.stdout.splitlines()[-1], "2 passed, 0 failed")
+
+
+PHARMACY = """\
+machine: pharmacy_hours
+version: "1.0.0"
+globals:
+  endpoints:
+    get_hours: "GET /hours"
+intents:
+  hours: {utterances: ["horaires"], dtmf: ["1"]}
+states:
+  menu:
+    type: prompt_and_listen
+    prompt: "Tapez 1."
+    routes: [{when_intent: hours, next: hours}]
+    fallback: {next: goodbye}
+  hours:
+    type: action_then_prompt
+    action: {call: "${globals.endpoints.get_hours}"}
+    on_success: {prompt_template: "Ouvert {{resp.voice_hours}}.", next: menu}
+    on_fail: {next: agent}
+  agent:
+    type: handoff
+    enabled: true
+    queue_id: desk
+    on_success: {next: menu}
+    on_fail: {next: goodbye}
+  goodbye:
+    type: prompt_end
+    prompt: "Au revoir."
+"""
+
+
+class CannedAnswers(BackendTestCase):
+    """responses: and handoff lists make a scenario run without a backend."""
+
+    def write(self, tmp, body):
+        machine = pathlib.Path(tmp) / "machine.yaml"
+        machine.write_text(PHARMACY)
+        scenario = pathlib.Path(tmp) / "s.yaml"
+        scenario.write_text("machine: machine.yaml\n" + body)
+        return scenario
+
+    def test_answers_in_turn_and_handoffs_in_turn(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, """\
+responses:
+  get_hours: [{status: 503}, {status: 200, body: {voice_hours: "de 9h à 18h"}}]
+handoff: [ok, fail]
+steps:
+  - dtmf: "1"
+  - expect: {state: menu, http: {endpoint: get_hours, status: 503}, handoff: true}
+  - dtmf: "1"
+  - expect: {state: menu, says: "Ouvert de 9h à 18h.", http: {status: 200}, handoff: false}
+  - dtmf: "1"
+  - expect: {http: {status: 200}}
+""")
+            r = run(["test", scenario])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout.splitlines()[-1], "1 passed, 0 failed")
+
+    def test_a_handoff_list_repeats_its_last_answer(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, """\
+responses: {get_hours: {status: 500}}
+handoff: [ok, fail]
+steps:
+  - dtmf: "1"
+  - expect: {state: menu}
+  - dtmf: "1"
+  - expect: {ended: hangup}
+""")
+            r = run(["test", scenario])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_a_call_without_an_answer_fails_the_scenario(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, "responses: {other: {status: 200}}\n"
+                                       "steps:\n  - dtmf: '1'\n")
+            r = run(["test", scenario])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("responses: has no answer for endpoint get_hours nor for GET /hours",
+                      r.stdout)
+
+    def test_canned_answers_come_before_the_backend(self):
+        # The seed against the mock: request_otp is canned (a 503 the mock
+        # would not give), the rest goes to the mock.
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = pathlib.Path(tmp) / "s.yaml"
+            scenario.write_text(f"machine: {clitest.MACHINE}\n"
+                                "responses: {request_otp: {status: 503, body: {error: down}}}\n"
+                                "steps:\n  - dtmf: '1'\n  - dtmf: '0612345678#'\n"
+                                "  - expect: {state: ivr.auth.request_otp.fail_menu,"
+                                " http: {endpoint: request_otp, status: 503}}\n")
+            r = run(["test", scenario, "--backend", self.backend])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_bad_answers_are_reported_where_they_are(self):
+        cases = {
+            "responses: [1]\n": ":2:13: responses must be a map",
+            "responses: {x: {status: 200, bodyy: 1}}\n": ":2:30: unknown key 'bodyy' in an answer",
+            "responses: {x: {status: 1000}}\n": ":2:25: status must be a whole number from 0 to 599",
+            "responses: {x: []}\n": ":2:13: a list of answers must not be empty",
+            "handoff: [ok, maybe]\n": ":2:15: handoff must be ok or fail, or a list of them",
+        }
+        for text, message in cases.items():
+            with self.subTest(text=text), tempfile.TemporaryDirectory() as tmp:
+                scenario = self.write(tmp, text + "steps:\n  - dtmf: '1'\n")
+                r = run(["test", scenario])
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn(str(scenario) + message, r.stderr)
+
+
+class JsonOutput(BackendTestCase):
+    def test_json_results_and_coverage_on_stdout_report_on_stderr(self):
+        r = run(["test", *PASSING, FAILING, "--backend", self.backend, "--coverage", "--json"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["format"], "ivrsm-test/1")
+        self.assertEqual((doc["passed"], doc["failed"]), (2, 1))
+        self.assertEqual([s["result"] for s in doc["scenarios"]], ["pass", "pass", "fail"])
+        self.assertEqual(doc["scenarios"][2]["file"], str(FAILING))
+        self.assertIn("2 passed, 1 failed", r.stderr)
+        (cov,) = doc["coverage"]
+        self.assertEqual((cov["name"], cov["version"], cov["scenarios"]),
+                         ("synergia_rdv_mvp_ivr", "1.0.0", 3))
+        self.assertEqual(len(cov["states"]), cov["summary"]["states"])
+        self.assertEqual(len(cov["transitions"]), cov["summary"]["transitions"])
+        self.assertEqual(sum(1 for s in cov["states"] if s["visits"]),
+                         cov["summary"]["states_visited"])
+        self.assertEqual(sum(1 for t in cov["transitions"] if t["hits"]),
+                         cov["summary"]["transitions_exercised"])
+        first = next(t for t in cov["transitions"]
+                     if t["from"] == "ivr.entry" and t.get("label") == "take_appointment")
+        self.assertEqual(first["kind"], "route")
+        self.assertEqual(first["hits"], 2)
+        self.assertEqual(first["via"], ["dtmf", "intent"])
+        # The readable report says the same numbers.
+        m = re.search(r"transitions exercised: +(\d+) of (\d+)", r.stderr)
+        self.assertEqual((int(m[1]), int(m[2])), (cov["summary"]["transitions_exercised"],
+                                                  cov["summary"]["transitions"]))
+
+    def test_json_without_coverage_has_an_empty_coverage_list(self):
+        r = run(["test", FAILING, "--json"])
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["coverage"], [])
+        self.assertEqual(doc["scenarios"][0]["result"], "fail")
 
 
 if __name__ == "__main__":

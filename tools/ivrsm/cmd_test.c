@@ -31,6 +31,7 @@ typedef struct test_options {
     bool coverage;
     bool snapshots;
     bool verbose;
+    bool json;
 } test_options;
 
 typedef struct machine_slot {
@@ -47,6 +48,7 @@ typedef struct runner {
     int passed;
     int failed;
     int errors;
+    json_t *results; /* --json: one {file, name, result} per scenario */
 } runner;
 
 typedef enum outcome { OUTCOME_PASS = 0, OUTCOME_FAIL, OUTCOME_ERROR } outcome;
@@ -66,7 +68,7 @@ typedef struct run_log {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: ivrsm test SCENARIO... [--backend URL] [--coverage] [--snapshots] "
-                 "[--verbose]\n"
+                 "[--verbose] [--json]\n"
                  "\n"
                  "Run scripted calls and check their expectations (format: docs/cli.md).\n"
                  "\n"
@@ -77,6 +79,8 @@ static void usage(FILE *out)
                  "                  session after every event; the commands must not change\n"
                  "  --verbose       show the caller inputs and the commands as they happen\n"
                  "                  (and, with --coverage, the transitions never exercised)\n"
+                 "  --json          write the results (and the coverage) as one JSON object on\n"
+                 "                  stdout; the readable report goes to stderr\n"
                  "\n"
                  "Prints one line per check, a summary per file and a last line\n"
                  "'N passed, M failed'. Exit status: 0 when all pass, 1 when one fails,\n"
@@ -101,6 +105,8 @@ static int parse_args(int argc, char **argv, test_options *o)
             o->snapshots = true;
         else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v"))
             o->verbose = true;
+        else if (!strcmp(argv[i], "--json"))
+            o->json = true;
         else if ((r = drv_option_value("ivrsm test", argc, argv, &i, "--backend", &v)) != 0) {
             if (r < 0)
                 return 2;
@@ -290,8 +296,12 @@ static drv_config scenario_config(const runner *R, const scenario *s, ivrsm_mach
         .clock = s->has_now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL,
         .now_ms = s->now_ms,
         .backend_url = R->o.backend,
-        .backend_hint = "give --backend URL",
+        .backend_hint = "give --backend URL, or answers in the scenario's responses:",
+        .responses = s->responses,
+        .responses_name = "responses:",
         .handoff_ok = s->handoff_ok,
+        .handoff_answers = s->handoff_answers,
+        .handoff_count = s->handoff_count,
     };
     return cfg;
 }
@@ -495,6 +505,14 @@ static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, un
     return failed ? OUTCOME_FAIL : OUTCOME_PASS;
 }
 
+static void note_result(runner *R, const char *file, const scenario *s, outcome o)
+{
+    static const char *const words[] = {"pass", "fail", "error"};
+    if (R->results)
+        json_array_append_new(R->results, json_pack("{s:s, s:s?, s:s}", "file", file, "name",
+                                                    s ? s->name : NULL, "result", words[o]));
+}
+
 static outcome run_file(runner *R, const char *file, unsigned index)
 {
     char why[1200];
@@ -502,6 +520,7 @@ static outcome run_file(runner *R, const char *file, unsigned index)
     if (!s) {
         fprintf(stderr, "%s\n", why);
         printf("ERROR %s (does not load, see above)\n", file);
+        note_result(R, file, NULL, OUTCOME_ERROR);
         return OUTCOME_ERROR;
     }
     outcome result = OUTCOME_ERROR;
@@ -515,8 +534,43 @@ static outcome run_file(runner *R, const char *file, unsigned index)
     } else {
         result = run_scenario(R, s, slot, index);
     }
+    note_result(R, file, s, result);
     scenario_free(s);
     return result;
+}
+
+/* A stream on the real stdout, stdout itself becoming stderr. NULL on failure. */
+static FILE *json_stdout(void)
+{
+    fflush(stdout);
+    int fd = dup(STDOUT_FILENO);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        if (f)
+            fclose(f);
+        else
+            close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+static void write_json(runner *R, FILE *out)
+{
+    json_t *coverage = json_array();
+    for (size_t i = 0; i < R->machine_count; i++)
+        if (R->machines[i].tally)
+            json_array_append_new(coverage, cov_tally_json(R->machines[i].tally));
+    json_t *doc =
+        json_pack("{s:s, s:i, s:i, s:o, s:o}", "format", "ivrsm-test/1", "passed", R->passed,
+                  "failed", R->failed + R->errors, "scenarios", R->results, "coverage", coverage);
+    R->results = NULL;
+    if (!doc || json_dumpf(doc, out, JSON_INDENT(1)) != 0 || fputc('\n', out) == EOF)
+        fprintf(stderr, "ivrsm test: cannot write the JSON output\n");
+    json_decref(doc);
+    fclose(out);
 }
 
 int cmd_test(int argc, char **argv)
@@ -527,6 +581,15 @@ int cmd_test(int argc, char **argv)
         free(R.o.files);
         return status;
     }
+    /* With --json the readable report goes to stderr and stdout gets the JSON. */
+    FILE *json_out = R.o.json ? json_stdout() : NULL;
+    if (R.o.json && !json_out) {
+        fprintf(stderr, "ivrsm test: cannot set up the JSON output\n");
+        free(R.o.files);
+        return 2;
+    }
+    if (json_out)
+        R.results = json_array();
     R.color = term_wants_color(stdout);
     for (size_t i = 0; i < R.o.file_count; i++) {
         outcome o = run_file(&R, R.o.files[i], (unsigned)i);
@@ -544,6 +607,9 @@ int cmd_test(int argc, char **argv)
         putchar('\n');
     }
     printf("%d passed, %d failed\n", R.passed, R.failed + R.errors);
+    fflush(stdout);
+    if (json_out)
+        write_json(&R, json_out);
     for (size_t i = 0; i < R.machine_count; i++) {
         cov_tally_free(R.machines[i].tally);
         ivrsm_machine_unref(R.machines[i].m);

@@ -104,7 +104,7 @@ struct cov_tally {
     unsigned *edge_hits;
     unsigned char *edge_via; /* VIA_* bits */
     unsigned *visits;        /* per state */
-    json_t *runtime; /* "from → to (reason)" → times, for transitions outside the list */
+    json_t *runtime; /* "from → to (reason)" → {from, to, reason, hits}, outside the list */
     unsigned scenarios;
 };
 
@@ -143,8 +143,15 @@ static void count_runtime(cov_tally *t, const char *from, const char *to, const 
 {
     char key[600];
     snprintf(key, sizeof(key), "%s → %s (%s)", from, to, reason);
-    json_int_t n = json_integer_value(json_object_get(t->runtime, key));
-    json_object_set_new(t->runtime, key, json_integer(n + 1));
+    json_t *entry = json_object_get(t->runtime, key);
+    if (entry) {
+        json_int_t n = json_integer_value(json_object_get(entry, "hits"));
+        json_object_set_new(entry, "hits", json_integer(n + 1));
+        return;
+    }
+    json_object_set_new(
+        t->runtime, key,
+        json_pack("{s:s, s:s, s:s, s:i}", "from", from, "to", to, "reason", reason, "hits", 1));
 }
 
 /*
@@ -268,7 +275,8 @@ void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color)
         json_t *v;
         json_object_foreach(t->runtime, k, v)
         {
-            fprintf(out, "    %s  ×%lld\n", k, (long long)json_integer_value(v));
+            fprintf(out, "    %s  ×%lld\n", k,
+                    (long long)json_integer_value(json_object_get(v, "hits")));
         }
     }
     if (visited < states) {
@@ -283,6 +291,59 @@ void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color)
             if (!t->edge_hits[i])
                 print_edge(t, out, i, "    ");
     }
+}
+
+static json_t *via_list(unsigned via)
+{
+    json_t *list = json_array();
+    if (via & VIA_DTMF)
+        json_array_append_new(list, json_string("dtmf"));
+    if (via & VIA_INTENT)
+        json_array_append_new(list, json_string("intent"));
+    if (via & VIA_TEXT)
+        json_array_append_new(list, json_string("text"));
+    return list;
+}
+
+static json_t *edge_json(const cov_tally *t, size_t i)
+{
+    const cov_edge *e = &t->edges[i];
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:i, s:o}", "from", ivrsm_machine_state_name(t->m, e->from), "to",
+        ivrsm_machine_state_name(t->m, e->to), "kind", ivrsm_transition_kind_name(e->kind), "hits",
+        (json_int_t)t->edge_hits[i], "via", via_list(t->edge_via[i]));
+    if (o && e->label)
+        json_object_set_new(o, "label", json_stringn(e->label, e->label_len));
+    return o;
+}
+
+json_t *cov_tally_json(const cov_tally *t)
+{
+    size_t states = ivrsm_machine_state_count(t->m);
+    size_t visited = 0, exercised = 0;
+    json_t *st = json_array(), *tr = json_array(), *rt = json_array();
+    for (size_t i = 0; i < states; i++) {
+        visited += t->visits[i] > 0;
+        json_array_append_new(
+            st, json_pack("{s:s, s:s, s:i}", "name", ivrsm_machine_state_name(t->m, i), "type",
+                          ivrsm_machine_state_type(t->m, i), "visits", (json_int_t)t->visits[i]));
+    }
+    for (size_t i = 0; i < t->edge_count; i++) {
+        exercised += t->edge_hits[i] > 0;
+        json_array_append_new(tr, edge_json(t, i));
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(t->runtime, k, v)
+    {
+        json_array_append(rt, v);
+    }
+    return json_pack("{s:s, s:s, s:s, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:o}", "machine",
+                     t->path, "name", ivrsm_machine_name(t->m), "version",
+                     ivrsm_machine_version(t->m), "scenarios", (json_int_t)t->scenarios, "summary",
+                     "states", (json_int_t)states, "states_visited", (json_int_t)visited,
+                     "transitions", (json_int_t)t->edge_count, "transitions_exercised",
+                     (json_int_t)exercised, "states", st, "transitions", tr, "runtime", rt);
 }
 
 ivrsm_machine *cov_tally_machine(const cov_tally *t)

@@ -11,6 +11,7 @@
 #ifndef IVRSM_CLI_COVERAGE_H
 #define IVRSM_CLI_COVERAGE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,17 @@ void cov_tally_scenario(cov_tally *t);
  * transitions never exercised.
  */
 void cov_tally_print(const cov_tally *t, FILE *out, bool all, bool color);
+
+/*
+ * The tally as JSON (`ivrsm test --coverage --json`, read by `ivrsm view`):
+ * {"machine": path, "name", "version", "scenarios": N,
+ *  "summary": {"states", "states_visited", "transitions", "transitions_exercised"},
+ *  "states": [{"name", "type", "visits"}] in machine order,
+ *  "transitions": [{"from", "to", "kind", "label"?, "hits", "via": ["dtmf"|"intent"|"text"]}]
+ *  in the order of the machine's list, "runtime": [{"from", "to", "reason", "hits"}]}.
+ * A new reference, or NULL when out of memory.
+ */
+json_t *cov_tally_json(const cov_tally *t);
 
 /* The machine of a tally (not a new reference) and its path. */
 ivrsm_machine *cov_tally_machine(const cov_tally *t);

@@ -163,6 +163,15 @@ static drv_status answer_live(drv *d, const ivrsm_command *c, drv_answer *a)
     return DRV_OK;
 }
 
+/* Whether the canned answers name this command (its endpoint or "METHOD /path"). */
+static bool canned_has(const drv *d, const ivrsm_command *c, char *key, size_t keylen)
+{
+    if (c->http.endpoint && json_object_get(d->cfg.responses, c->http.endpoint))
+        return true;
+    snprintf(key, keylen, "%s %s", c->http.method, c->http.path);
+    return json_object_get(d->cfg.responses, key) != NULL;
+}
+
 /* The canned entry for a command: by endpoint name, else by "METHOD /path". */
 static const json_t *canned_entry(drv *d, const ivrsm_command *c, char *key, size_t keylen)
 {
@@ -221,10 +230,13 @@ static drv_status answer_http(drv *d, const ivrsm_command *c, drv_answer *a)
             return fail(d, DRV_FAILED, "%s", why);
         return DRV_OK;
     }
+    /* Canned answers first: a scenario may script a few answers (a failure)
+     * and leave the others to its backend. */
+    char key[600];
+    if (d->cfg.responses && (!d->http || canned_has(d, c, key, sizeof(key))))
+        return answer_canned(d, c, a);
     if (d->http)
         return answer_live(d, c, a);
-    if (d->cfg.responses)
-        return answer_canned(d, c, a);
     return fail(d, DRV_FAILED, "state %s calls %s %s%s%s%s but no backend was given%s%s%s",
                 c->state ? c->state : "?", c->http.method, c->http.path,
                 c->http.endpoint ? " (endpoint " : "", c->http.endpoint ? c->http.endpoint : "",
@@ -318,6 +330,10 @@ static drv_status run_http(drv *d, const ivrsm_command *c, json_t *full, json_t 
 static drv_status run_handoff(drv *d, const ivrsm_command *c, json_t *full, json_t *shown)
 {
     int ok = d->cfg.handoff_ok;
+    if (d->cfg.handoff_answers && d->cfg.handoff_count) {
+        size_t n = d->cfg.handoff_count, used = d->handoffs_used++;
+        ok = d->cfg.handoff_answers[used < n ? used : n - 1];
+    }
     uint64_t id = c->id;
     if (d->cfg.handoff) {
         char why[400] = "";

@@ -186,10 +186,11 @@ typedef struct drv_config {
     int64_t now_ms; /* FIXED and MANUAL: the time; REAL: ignored */
 
     /* Where http answers come from, first match wins: http (a provider),
-     * backend_url (live, through the libcurl adapter), responses (canned:
-     * a JSON object mapping an endpoint name or "METHOD /path" to
-     * {"status": N, "body": ...} or to a list of them, used in turn, the last
-     * one repeating). With none of them an http command fails the driver. */
+     * responses (canned: a JSON object mapping an endpoint name or
+     * "METHOD /path" to {"status": N, "body": ...} or to a list of them, used
+     * in turn, the last one repeating) when it names the command or no
+     * backend was given, backend_url (live, through the libcurl adapter).
+     * With none of them an http command fails the driver. */
     drv_http_fn http;
     drv_handoff_fn handoff; /* NULL: answer handoffs with handoff_ok */
     void *answer_user;
@@ -198,6 +199,8 @@ typedef struct drv_config {
     const char *responses_name; /* for messages */
     const char *backend_hint;   /* how to give a backend, for the message when none was given */
     int handoff_ok;
+    const int *handoff_answers; /* when set: handoffs answered in turn, the last repeating */
+    size_t handoff_count;
     int http_timeout_ms; /* > 0: the most any http command may take */
 
     /* Save the session with ivrsm_session_snapshot() after every event and

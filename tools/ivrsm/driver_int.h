@@ -15,11 +15,12 @@ struct drv {
     ivrsm_session_options opts; /* also used for every restore */
     ivrsm_http *http;           /* the live backend, or NULL */
     int64_t now_ms;
-    json_t *shown;       /* the library's trace records of commands not executed yet */
-    json_t *last_result; /* the library's trace record of the last action result */
-    json_t *canned_uses; /* canned answer key → times used */
-    char *ask_collect;   /* collect mode of the last ask, or NULL */
-    int ask_max_digits;  /* max_digits of the last ask */
+    json_t *shown;        /* the library's trace records of commands not executed yet */
+    json_t *last_result;  /* the library's trace record of the last action result */
+    json_t *canned_uses;  /* canned answer key → times used */
+    size_t handoffs_used; /* answers taken from cfg.handoff_answers */
+    char *ask_collect;    /* collect mode of the last ask, or NULL */
+    int ask_max_digits;   /* max_digits of the last ask */
     const char *end_kind;
     size_t events;
     char error[512];

@@ -704,6 +704,92 @@ static int load_now(loader *L, scenario *s, fnode *v)
     return rc;
 }
 
+/* ok or fail, into *ok. */
+static int handoff_word(loader *L, fnode *v, int *ok)
+{
+    char *word = is_scalar(v) ? scalar_dup(v) : NULL;
+    bool good = word && (!strcmp(word, "ok") || !strcmp(word, "fail"));
+    if (good)
+        *ok = !strcmp(word, "ok");
+    free(word);
+    return good ? 0 : error_at(L, v, "handoff must be ok or fail, or a list of them");
+}
+
+/* handoff: ok | fail | [ok, fail, ...] (in turn, the last repeating). */
+static int load_handoff(loader *L, scenario *s, fnode *v)
+{
+    if (!is_seq(v))
+        return handoff_word(L, v, &s->handoff_ok);
+    size_t n = (size_t)fy_node_sequence_item_count(v);
+    if (n == 0)
+        return error_at(L, v, "handoff must be ok or fail, or a non-empty list of them");
+    s->handoff_answers = calloc(n, sizeof(*s->handoff_answers));
+    if (!s->handoff_answers)
+        return error_at(L, v, "out of memory");
+    void *it = NULL;
+    fnode *item;
+    while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
+        if (handoff_word(L, item, &s->handoff_answers[s->handoff_count]) != 0)
+            return -1;
+        s->handoff_count++;
+    }
+    s->handoff_ok = s->handoff_answers[0];
+    return 0;
+}
+
+/* One canned answer: {status: N, body: ANY} or {error: TEXT} (and a status). */
+static int check_answer(loader *L, fnode *n)
+{
+    if (!is_map(n))
+        return error_at(L, n, "an answer is a map {status: N, body: ...} or {error: TEXT}");
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
+        fnode *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+        char *key = is_scalar(k) ? scalar_dup(k) : NULL;
+        int rc = 0, status = 0;
+        if (!key)
+            rc = error_at(L, k, "keys of an answer must be strings");
+        else if (!strcmp(key, "status"))
+            rc = want_int(L, v, "status", 0, 599, &status);
+        else if (!strcmp(key, "error"))
+            rc = is_scalar(v) && !is_null(v) ? 0 : error_at(L, v, "error must be a string");
+        else if (strcmp(key, "body") != 0)
+            rc = error_at(L, k, "unknown key '%s' in an answer (known: status, body, error)", key);
+        free(key);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * responses: endpoint name or "METHOD /path" → an answer or a list of them
+ * (in turn, the last repeating), the format of `ivrsm sim --responses`.
+ */
+static int load_responses(loader *L, scenario *s, fnode *v)
+{
+    if (!is_map(v))
+        return error_at(L, v, "responses must be a map of endpoint: answer (or a list of answers)");
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(v, &it)) != NULL) {
+        fnode *answers = fy_node_pair_value(p);
+        if (is_seq(answers)) {
+            if (fy_node_sequence_item_count(answers) == 0)
+                return error_at(L, fy_node_pair_key(p), "a list of answers must not be empty");
+            void *j = NULL;
+            fnode *item;
+            while ((item = fy_node_sequence_iterate(answers, &j)) != NULL)
+                if (check_answer(L, item) != 0)
+                    return -1;
+        } else if (check_answer(L, answers) != 0) {
+            return -1;
+        }
+    }
+    return (s->responses = to_json(L, v)) ? 0 : -1;
+}
+
 static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
 {
     scenario *s = target;
@@ -731,14 +817,10 @@ static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v
             return error_at(L, v, "ctx must be a map of key: value");
         return (s->ctx = to_json(L, v)) ? 0 : -1;
     }
-    if (!strcmp(key, "handoff")) {
-        char *word = is_scalar(v) ? scalar_dup(v) : NULL;
-        bool ok = word && (!strcmp(word, "ok") || !strcmp(word, "fail"));
-        if (ok)
-            s->handoff_ok = !strcmp(word, "ok");
-        free(word);
-        return ok ? 0 : error_at(L, v, "handoff must be ok or fail");
-    }
+    if (!strcmp(key, "handoff"))
+        return load_handoff(L, s, v);
+    if (!strcmp(key, "responses"))
+        return load_responses(L, s, v);
     if (!strcmp(key, "setup"))
         return load_setup(L, s, v);
     if (!strcmp(key, "steps"))
@@ -829,7 +911,7 @@ scenario *scenario_load(const char *path, char *err, size_t errlen)
         else
             rc = each_pair(&L, root, "the scenario",
                            "name, description, machine, now, call_id, session_id, ctx, handoff, "
-                           "setup, steps",
+                           "responses, setup, steps",
                            s, top_pair);
         if (rc == 0 && (!s->machine || !s->steps))
             rc = error_at(&L, root, "a scenario needs machine: and steps:");
@@ -896,5 +978,7 @@ void scenario_free(scenario *s)
     free(s->call_id);
     free(s->session_id);
     json_decref(s->ctx);
+    json_decref(s->responses);
+    free(s->handoff_answers);
     free(s);
 }

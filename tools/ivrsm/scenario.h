@@ -51,7 +51,7 @@ typedef struct scn_expect {
     int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;
-    bool no_http;          /* http: [] or http: false: no http command at all */
+    bool no_http;        /* http: [] or http: false: no http command at all */
     json_t *ctx;         /* subset of the session's ctx, or NULL */
     int handoff;         /* -1 unset; 1: a handoff was emitted; 0: none */
     char *handoff_queue; /* its queue, or NULL for any */
@@ -74,10 +74,13 @@ typedef struct scenario {
     int machine_column;
     bool has_now;
     int64_t now_ms;
-    char *call_id;    /* or NULL */
-    char *session_id; /* or NULL */
-    json_t *ctx;      /* initial ctx (an object), or NULL */
-    int handoff_ok;   /* handoff: ok (1, default) | fail (0) */
+    char *call_id;        /* or NULL */
+    char *session_id;     /* or NULL */
+    json_t *ctx;          /* initial ctx (an object), or NULL */
+    int handoff_ok;       /* handoff: ok (1, default) | fail (0); a list's first answer */
+    int *handoff_answers; /* handoff: [ok, fail...]: answers in turn, the last repeating; or NULL */
+    size_t handoff_count;
+    json_t *responses; /* canned http answers (the format of sim --responses), or NULL */
     scn_request *setup;
     size_t setup_count;
     scn_step *steps;
