@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "yamldoc.h"
 
 typedef struct loader {
     const char *file;
@@ -28,35 +29,6 @@ typedef struct fy_node fnode;
  * Positions and errors
  * ------------------------------------------------------------------------- */
 
-/* 1-based line and column of a node: a scalar's own, else its first scalar's. */
-static void node_pos(fnode *n, int *line, int *column)
-{
-    *line = *column = 0;
-    while (n) {
-        enum fy_node_type t = fy_node_get_type(n);
-        void *it = NULL;
-        if (t == FYNT_SCALAR) {
-            struct fy_token *tok = fy_node_get_scalar_token(n);
-            const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
-            if (m) {
-                *line = m->line + 1;
-                *column = m->column + 1;
-                enum fy_node_style st = fy_node_get_style(n);
-                /* The mark of a quoted scalar is inside the quotes. */
-                if ((st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED) && *column > 1)
-                    (*column)--;
-            }
-            return;
-        }
-        if (t == FYNT_MAPPING) {
-            struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-            n = p ? fy_node_pair_key(p) : NULL;
-        } else {
-            n = fy_node_sequence_iterate(n, &it);
-        }
-    }
-}
-
 static int error_at(loader *L, fnode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -68,7 +40,7 @@ static int error_at(loader *L, fnode *n, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     int line, column;
-    node_pos(n, &line, &column);
+    yamldoc_node_pos(n, &line, &column);
     if (line > 0)
         snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->file, line, column, msg);
     else
@@ -108,68 +80,9 @@ static char *scalar_dup(fnode *n)
     return t ? strndup(t, len) : NULL;
 }
 
-static bool plain_is(fnode *n, const char *const *words)
-{
-    if (!is_plain(n))
-        return false;
-    size_t len = 0;
-    const char *t = fy_node_get_scalar(n, &len);
-    for (; *words; words++)
-        if (strlen(*words) == len && !strncmp(*words, t, len))
-            return true;
-    return false;
-}
-
-static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"true", "True", "TRUE", NULL};
-static const char *const false_words[] = {"false", "False", "FALSE", NULL};
-
 static bool is_null(fnode *n)
 {
-    return !n || plain_is(n, null_words);
-}
-
-/* A plain scalar as a JSON number, or NULL when it is not one. */
-static json_t *plain_number(const char *t)
-{
-    if (!*t)
-        return NULL;
-    char *end;
-    errno = 0;
-    if (strspn(t + (*t == '-' || *t == '+'), "0123456789") ==
-        strlen(t + (*t == '-' || *t == '+'))) {
-        long long v = strtoll(t, &end, 10);
-        if (!errno && !*end)
-            return json_integer(v);
-    }
-    if (!strncmp(t, "0x", 2) || !strncmp(t, "0o", 2)) {
-        long long v = strtoll(t + 2, &end, t[1] == 'x' ? 16 : 8);
-        if (!errno && !*end && t[2])
-            return json_integer(v);
-        return NULL;
-    }
-    /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-    const char *p = t + (*t == '-' || *t == '+');
-    size_t int_digits = strspn(p, "0123456789");
-    p += int_digits;
-    size_t frac_digits = 0;
-    if (*p == '.') {
-        frac_digits = strspn(p + 1, "0123456789");
-        p += 1 + frac_digits;
-    }
-    if (int_digits + frac_digits == 0)
-        return NULL;
-    if (*p == 'e' || *p == 'E') {
-        p += 1 + (p[1] == '-' || p[1] == '+');
-        size_t exp_digits = strspn(p, "0123456789");
-        if (!exp_digits)
-            return NULL;
-        p += exp_digits;
-    }
-    if (*p)
-        return NULL;
-    double v = strtod(t, &end);
-    return *end ? NULL : json_real(v);
+    return !n || yamldoc_plain_is(n, yamldoc_null_words);
 }
 
 /* A node as JSON, by the YAML 1.2 core schema. NULL with the error set. */
@@ -221,12 +134,12 @@ static json_t *to_json(loader *L, fnode *n)
     }
     json_t *v = NULL;
     if (is_plain(n)) {
-        if (plain_is(n, true_words))
+        if (yamldoc_plain_is(n, yamldoc_true_words))
             v = json_true();
-        else if (plain_is(n, false_words))
+        else if (yamldoc_plain_is(n, yamldoc_false_words))
             v = json_false();
         else
-            v = plain_number(text);
+            v = yamldoc_plain_number(text);
     }
     if (!v)
         v = json_string(text);
@@ -246,9 +159,9 @@ static int want_string(loader *L, fnode *n, const char *what, char **out)
 
 static int want_bool(loader *L, fnode *n, const char *what, bool *out)
 {
-    if (plain_is(n, true_words))
+    if (yamldoc_plain_is(n, yamldoc_true_words))
         *out = true;
-    else if (plain_is(n, false_words))
+    else if (yamldoc_plain_is(n, yamldoc_false_words))
         *out = false;
     else
         return error_at(L, n, "%s must be true or false", what);
@@ -266,7 +179,7 @@ static int want_true(loader *L, fnode *n, const char *what)
 static int want_int(loader *L, fnode *n, const char *what, int lo, int hi, int *out)
 {
     char *text = is_plain(n) ? scalar_dup(n) : NULL;
-    json_t *v = text ? plain_number(text) : NULL;
+    json_t *v = text ? yamldoc_plain_number(text) : NULL;
     free(text);
     bool ok = json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi;
     if (ok)
@@ -404,7 +317,7 @@ static int handoff_expect_pair(loader *L, void *target, const char *key, fnode *
 static int load_ended(loader *L, scn_expect *e, fnode *v)
 {
     bool b = false;
-    if (plain_is(v, true_words) || plain_is(v, false_words)) {
+    if (yamldoc_plain_is(v, yamldoc_true_words) || yamldoc_plain_is(v, yamldoc_false_words)) {
         want_bool(L, v, "ended", &b);
         e->ended = b ? SCN_ENDED_ANY : SCN_ENDED_NO;
         return 0;
@@ -531,7 +444,7 @@ static int load_input(loader *L, scn_step *st, const char *key, fnode *v)
 
 static int load_step(loader *L, scn_step *st, fnode *n)
 {
-    node_pos(n, &st->line, &st->column);
+    yamldoc_node_pos(n, &st->line, &st->column);
     if (is_scalar(n) && !is_null(n)) {
         /* A sim line: "dtmf 1", "say bonjour"... */
         char *line = scalar_dup(n);
@@ -621,7 +534,7 @@ static int load_setup(loader *L, scenario *s, fnode *v)
     while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
         scn_request *r = &s->setup[s->setup_count++];
         int column;
-        node_pos(item, &r->line, &column);
+        yamldoc_node_pos(item, &r->line, &column);
         if (each_pair(L, item, "a setup request", "method, path, body", r, request_pair) != 0)
             return -1;
         if (!r->method || !r->path)
@@ -690,7 +603,7 @@ static char *resolve_machine(const char *scenario_file, const char *machine)
 static int load_now(loader *L, scenario *s, fnode *v)
 {
     char *text = is_scalar(v) ? scalar_dup(v) : NULL;
-    json_t *n = text && is_plain(v) ? plain_number(text) : NULL;
+    json_t *n = text && is_plain(v) ? yamldoc_plain_number(text) : NULL;
     int rc = 0;
     if (json_is_integer(n))
         s->now_ms = (int64_t)json_integer_value(n);
@@ -801,7 +714,7 @@ static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v
         char *m = NULL;
         if (want_string(L, v, "machine", &m) != 0)
             return -1;
-        node_pos(v, &s->machine_line, &s->machine_column);
+        yamldoc_node_pos(v, &s->machine_line, &s->machine_column);
         s->machine = resolve_machine(L->file, m);
         free(m);
         return s->machine ? 0 : error_at(L, v, "out of memory");
@@ -854,43 +767,6 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
     return buf;
 }
 
-/*
- * Parse YAML, turning libfyaml's first diagnostic into FILE:LINE:COL (its
- * lines and columns are 1-based). *diagp receives the diagnostic object,
- * to be destroyed after the document: fy_diag_destroy() is what frees the
- * collected errors, and the document refers to it while it lives.
- */
-static struct fy_document *parse_yaml(const char *path, const char *data, size_t len, char *err,
-                                      size_t errlen, struct fy_diag **diagp)
-{
-    *diagp = NULL;
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    struct fy_diag *diag = fy_diag_create(&dcfg);
-    if (!diag) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2, .diag = diag};
-    struct fy_document *doc = fy_document_build_from_string(&cfg, data, len);
-    if (doc && fy_document_resolve(doc) != 0) {
-        fy_document_destroy(doc);
-        doc = NULL;
-    }
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            snprintf(err, errlen, "%s:%d:%d: invalid YAML: %s", path, e->line, e->column, e->msg);
-        else
-            snprintf(err, errlen, "%s: invalid YAML", path);
-    }
-    *diagp = diag;
-    return doc;
-}
-
 scenario *scenario_load(const char *path, char *err, size_t errlen)
 {
     size_t len = 0;
@@ -898,7 +774,7 @@ scenario *scenario_load(const char *path, char *err, size_t errlen)
     if (!data)
         return NULL;
     struct fy_diag *diag = NULL;
-    struct fy_document *doc = parse_yaml(path, data, len, err, errlen, &diag);
+    struct fy_document *doc = yamldoc_parse(path, data, len, err, errlen, &diag);
     scenario *s = doc ? calloc(1, sizeof(*s)) : NULL;
     loader L = {path, err, errlen};
     int rc = -1;
