@@ -99,6 +99,25 @@ assert "unused-intent.yaml:" in lines[2] and "[unused-intent]" in lines[2], line
 assert lines[3] == "2 files checked: 1 error, 1 warning", lines
 PY
 
+# --ignore: the warnings of a rule left out and counted apart; errors cannot be ignored.
+run "ignore" 0 "$ivrsm" validate --ignore template-path-never-set "$fixtures/template-path-never-set.yaml"
+expect_out "ignore" "1 file checked: 0 errors, 0 warnings (2 ignored)"
+run "ignore two" 0 "$ivrsm" validate --ignore=dtmf-conflict,utterance-conflict --ignore unused-intent "$seed"
+grep -q -E "\[(dtmf-conflict|utterance-conflict|unused-intent)\]" "$tmp/out" && fail "ignore two: $(cat "$tmp/out")"
+[ "$(tail -n 1 "$tmp/out")" = "1 file checked: 0 errors, 3 warnings (5 ignored)" ] || fail "ignore two: $(tail -n 1 "$tmp/out")"
+run "ignore an error" 2 "$ivrsm" validate --ignore syntax "$seed"
+expect_err "ignore an error" "ivrsm validate: --ignore: 'syntax' is an error, which cannot be ignored (the machine would not load)"
+run "ignore an unknown rule" 2 "$ivrsm" validate --ignore dead-ends "$seed"
+expect_err "ignore an unknown rule" "ivrsm validate: --ignore: 'dead-ends' is not a warning rule (see 'ivrsm validate --help')"
+run "ignore without a rule" 2 "$ivrsm" validate --ignore
+# Every rule (one fixture each) is listed by --help, which --ignore checks against.
+"$ivrsm" validate --help >"$tmp/help"
+for f in "$fixtures"/*.yaml; do
+    rule=$(basename "$f" .yaml)
+    [ "$rule" = clean ] && continue
+    grep -q -- "$rule" "$tmp/help" || fail "validate --help does not list $rule"
+done
+
 run "missing file" 2 "$ivrsm" validate "$tmp/nope.yaml"
 grep -q "nope.yaml: cannot read the file" "$tmp/err" || fail "missing file: $(cat "$tmp/err")"
 run "missing file among good ones" 2 "$ivrsm" validate "$fixtures/clean.yaml" "$tmp/nope.yaml"

@@ -644,6 +644,37 @@ static const error_case error_cases[] = {
     {"bad template", BASE_HEAD "  b:\n    type: prompt_end\n    prompt: \"Bonjour {{ctx.name\"\n",
      IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 15, 22, "states.b.prompt",
      "prompt: invalid template: unterminated '{{'"},
+    /* resp is the answer of the state's own action, read in its on_success and on_fail. */
+    {"resp in a route's set",
+     BASE_HEAD "    routes:\n      - {when_intent: yes, set: {x: \"{{resp.a.b}}\"}, next: ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 14, 40, "states.ivr.entry.routes[0].set.x",
+     "x reads resp.a.b, but state 'ivr.entry' has no action, so there is no response here: resp "
+     "is readable only in on_success and on_fail of a state with an action (keep what later "
+     "states need there with set: { a: \"{{resp.a.b}}\" } and read {{ctx.a}})"},
+    {"resp in a condition",
+     BASE_HEAD "    next: b\n  b:\n    type: prompt_end\n    prompt: \"{{#if resp.ok}}Oui{{/if}}\"\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 16, 20, "states.b.prompt",
+     "prompt reads resp.ok, but state 'b' has no action"},
+    {"resp in the request of the action",
+     BASE_HEAD "    next: b\n  b:\n    type: action_then_prompt\n    action:\n      call: get\n"
+               "      body: {id: \"{{resp.id}}\"}\n    on_success: {next: ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 18, 21, "states.b.action.body.id",
+     "id reads resp.id, but it is rendered before the action of state 'b' answers"},
+    {"resp in the prompt of a state with an action",
+     BASE_HEAD "    next: b\n  b:\n    type: prompt_and_listen\n    prompt: \"Code {{resp.hint}}\"\n"
+               "    collect: {mode: otp}\n    action: {call: get}\n    on_success: {next: ivr.entry}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 16, 21, "states.b.prompt",
+     "prompt reads resp.hint, but it is rendered before the action of state 'b' answers"},
+    {"resp after a handoff",
+     BASE_HEAD "    next: h\n  h:\n    type: handoff\n    on_fail:\n      prompt: \"{{resp.why}}\"\n"
+               "      next: ivr.entry\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 17, 18, "states.h.on_fail.prompt",
+     "prompt reads resp.why, but state 'h' has no action"},
+    {"resp in the handoff prompt of globals",
+     "machine: m\nversion: \"1\"\nglobals:\n  handoff: {enabled: true, prompt: \"{{resp}}\"}\n"
+     "states: {a: {type: prompt_end}}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 39, "globals.handoff.prompt",
+     "prompt reads resp, but no action answers before it is rendered"},
     /* The usual mistakes: indentation, comments in JSON. */
     {"indentation: a key without ':'",
      BASE_HEAD "    fallback\n      next: ivr.entry\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 13, 5, "",
@@ -782,6 +813,32 @@ START_TEST(test_error_table)
                   c->path);
     ck_assert_str_eq(err.file, "doc.yaml");
     ck_assert_int_eq(err.code, c->code);
+}
+END_TEST
+
+/* resp loads where the state's own action has just answered: outer and nested outcomes. */
+START_TEST(test_resp_in_outcomes)
+{
+    static const char doc[] = BASE_HEAD
+        "    next: b\n"
+        "  b:\n"
+        "    type: action_then_prompt\n"
+        "    action:\n"
+        "      call: get\n"
+        "      on_success: {set: {n: \"{{resp.n}}\"}, prompt: \"{{#if resp.n}}{{resp.n}}{{/if}}\"}\n"
+        "    on_fail: {prompt: \"{{resp.error.text}}\", next: ivr.entry}\n"
+        "    next: c\n"
+        "  c:\n"
+        "    type: prompt_and_listen\n"
+        "    prompt: \"{{ctx.n}}\"\n"
+        "    collect: {mode: otp}\n"
+        "    action: {call: get}\n"
+        "    on_fail: {set: {why: \"{{resp}}\"}, next: c}\n";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "doc.yaml", &m, &err);
+    ck_assert_msg(rc == 0, "%d:%d: %s", err.line, err.column, err.message);
+    ivrsm_machine_unref(m);
 }
 END_TEST
 
@@ -1334,6 +1391,7 @@ static Suite *load_suite(void)
 
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, test_error_table, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+    tcase_add_test(tc, test_resp_in_outcomes);
     tcase_add_loop_test(tc, test_template_error_positions, 0,
                         sizeof(template_pos_cases) / sizeof(template_pos_cases[0]));
     tcase_add_test(tc, test_alias_bomb);

@@ -353,6 +353,45 @@ START_TEST(missing_path_parameter_fails_action)
 }
 END_TEST
 
+/*
+ * resp is the answer of the state's own action: when a second action cannot
+ * even be sent, its on_fail does not read the first one's answer.
+ */
+START_TEST(resp_is_the_state_own_answer)
+{
+    ivrsm_machine *m = load_yaml_text("machine: r\n"
+                                      "version: '1'\n"
+                                      "globals:\n"
+                                      "  endpoints: {first: 'GET /first', second: 'GET /s/{id}'}\n"
+                                      "states:\n"
+                                      "  one:\n"
+                                      "    type: action_then_prompt\n"
+                                      "    action: {call: first}\n"
+                                      "    on_success: {prompt: 'Un {{resp.label}}.', next: two}\n"
+                                      "  two:\n"
+                                      "    type: action_then_prompt\n"
+                                      "    action: {call: second, path: {id: '{{ctx.missing}}'}}\n"
+                                      "    on_success: {next: bye}\n"
+                                      "    on_fail: {prompt: 'Deux [{{resp.label}}].', next: bye}\n"
+                                      "  bye:\n"
+                                      "    type: prompt_end\n"
+                                      "    prompt: Fin.\n");
+    static const canned answers[] = {{"first", 200, "{\"label\":\"A12\"}"}, {NULL, 0, NULL}};
+    call c;
+    call_init(&c, m, NULL);
+    c.responses = answers;
+    call_start(&c);
+    ck_assert_int_eq(c.http_calls, 1); /* the second request has no {id}: never sent */
+    ck_assert(call_ended(&c));
+    char *t = call_transcript(&c);
+    ck_assert_msg(strstr(t, "Un A12.") && strstr(t, "Deux [].") && !strstr(t, "Deux [A12]"), "%s",
+                  t);
+    free(t);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(header_injection_refused)
 {
     ivrsm_machine *m = menu();
@@ -905,6 +944,7 @@ int main(void)
     tcase_add_test(basics, action_success_merges_say_into_ask);
     tcase_add_test(basics, action_failure_kinds);
     tcase_add_test(basics, missing_path_parameter_fails_action);
+    tcase_add_test(basics, resp_is_the_state_own_answer);
     tcase_add_test(basics, header_injection_refused);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
     tcase_add_test(basics, duplicate_and_stale_events);

@@ -4,6 +4,7 @@
  * position, document path and message; the same in JSON; and the seed.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,13 @@ static const rule_case rule_cases[] = {
      1,
      {{E, "bad-template", 17, 14, "states.menu.prompt",
        "prompt: invalid template: '{{#if}}' never closed by '{{/if}}'"}}},
+    {"resp-without-response",
+     1,
+     {{E, "resp-without-response", 28, 16, "states.menu.prompt",
+       "prompt reads resp.name, but state 'menu' has no action, so there is no response here: "
+       "resp is readable only in on_success and on_fail of a state with an action (keep what "
+       "later states need there with set: { name: \"{{resp.name}}\" } and read "
+       "{{ctx.name}})"}}},
     {"input-free-cycle",
      1,
      {{E, "input-free-cycle", 34, 13, "states.check.on_fail.next",
@@ -128,13 +136,22 @@ static const rule_case rule_cases[] = {
        "request escalates (handoff if enabled, else goodbye)"}}},
     {"template-path-never-set",
      2,
-     {{W, "template-path-never-set", 17, 13, "states.menu.prompt",
+     {{W, "template-path-never-set", 17, 24, "states.menu.prompt",
        "the template reads ctx.first_name, which no set, collect or "
        "the runtime ever sets (it renders empty unless the host "
-       "passes it in the initial ctx)"},
-      {W, "template-path-never-set", 17, 13, "states.menu.prompt",
+       "passes it in the initial ctx; when it does, 'ivrsm validate --ignore "
+       "template-path-never-set' silences this warning)"},
+      {W, "template-path-never-set", 17, 62, "states.menu.prompt",
        "the template reads globals.clinic, which globals does not "
        "define (it renders empty)"}}},
+    {"template-single-braces",
+     2,
+     {{W, "template-single-braces", 18, 15, "states.menu.prompt",
+       "{ ctx.first_name } has single braces, so it is said as written: a template reads "
+       "{{ ctx.first_name }}"},
+      {W, "template-single-braces", 33, 27, "states.check.on_success.prompt",
+       "{resp.name} has single braces, so it is said as written: a template reads "
+       "{{resp.name}}"}}},
     {"counter-unreachable",
      1,
      {{W, "counter-unreachable", 26, 12, "states.menu.noinput.max",
@@ -220,6 +237,19 @@ START_TEST(test_rule_fixture)
 }
 END_TEST
 
+/* A whole file, NUL-terminated (malloc'ed). */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char *buf = malloc(1 << 20);
+    ck_assert_ptr_nonnull(buf);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
 /* Line `line`, column `column` (characters) of `text`, or NULL. */
 static const char *text_at(const char *text, int line, int column)
 {
@@ -237,7 +267,8 @@ static const char *text_at(const char *text, int line, int column)
 
 /*
  * The same fixture in JSON: the same rules and messages, and each position
- * on the first character of a JSON key or value.
+ * on the first character of a JSON key or value, or inside a string on the
+ * same text as in YAML (a template's own mistake).
  */
 START_TEST(test_rule_fixture_json)
 {
@@ -249,6 +280,7 @@ START_TEST(test_rule_fixture_json)
     ivrsm_error err;
     ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
                      0);
+    char *yaml = read_text(path);
     ivrsm_diagnostics *d = NULL;
     ck_assert_int_eq(ivrsm_check_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "f.json", &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), c->count);
@@ -258,11 +290,15 @@ START_TEST(test_rule_fixture_json)
         ck_assert_str_eq(x->message, c->diags[i].message);
         ck_assert_str_eq(x->path, c->diags[i].path);
         const char *at = text_at(json, x->line, x->column);
-        ck_assert_msg(at && strchr("\"{[-0123456789tfn", *at), "%s: %d:%d is not a token start",
+        const char *in_yaml = text_at(yaml, c->diags[i].line, c->diags[i].column);
+        bool same_text = at && in_yaml && !strncmp(at, in_yaml, 4);
+        ck_assert_msg(at && (strchr("\"{[-0123456789tfn", *at) || same_text),
+                      "%s: %d:%d is neither a token start nor the text of the YAML position",
                       c->fixture, x->line, x->column);
     }
     ivrsm_diagnostics_free(d);
     ivrsm_free(json);
+    free(yaml);
     free(path);
 }
 END_TEST

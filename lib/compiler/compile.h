@@ -55,6 +55,10 @@ typedef struct cc {
     compile_info *info;
     const dom_node *globals;
     int32_t state; /* state being compiled, M_NONE outside */
+    /* Whether the templates compiled now may read {{resp}}: inside on_success
+     * and on_fail of a state that has an action, rendered once it answered. */
+    bool state_has_action;
+    bool in_outcome;
     char path[1024];
     size_t path_len;
     struct {

@@ -375,7 +375,9 @@ static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const do
         size_t mark = inner ? ivrsm_cc_push_key(c, "action") : c->path_len;
         if (outer || inner) {
             ivrsm_cc_push_key(c, names[i]);
+            c->in_outcome = true;
             compile_outcome(c, outs[i], outer ? outer : inner, names[i], st->name);
+            c->in_outcome = false;
         }
         ivrsm_cc_pop(c, mark);
     }
@@ -656,6 +658,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     char owner[300];
     snprintf(owner, sizeof(owner), "state '%s'", st->name);
     ivrsm_cc_check_keys(c, n, state_keys, owner);
+    c->state_has_action = ivrsm_dom_get(n, "action") != NULL;
     st->type = M_PROMPT_AND_LISTEN;
     if (!compile_type(c, st, n, pair))
         c->info->broken[index] = 1;
@@ -686,5 +689,6 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     compile_outcomes(c, st, n, action ? action->value : NULL);
     if (st->route_count && routes->kind == DOM_LIST)
         build_tables(c, st, routes);
+    c->state_has_action = false;
     ivrsm_cc_pop(c, mark);
 }

@@ -157,6 +157,41 @@ static void template_error(cc *c, const dom_node *n, size_t offset, const char *
                    chars, why);
 }
 
+typedef struct resp_check {
+    cc *c;
+    const dom_node *n;
+    bool reported;
+} resp_check;
+
+/* resp is the answer of the state's own action: an error anywhere it was not just received. */
+static void check_resp_path(void *user, const char *path, size_t offset)
+{
+    resp_check *rc = user;
+    cc *c = rc->c;
+    if (rc->reported || strncmp(path, "resp", 4) != 0 ||
+        (path[4] && path[4] != '.' && path[4] != '['))
+        return;
+    rc->reported = true;
+    int line, column;
+    ivrsm_cc_text_pos(c->doc, rc->n, offset, &line, &column);
+    const char *field = ivrsm_cc_field(c);
+    const char *name = c->state >= 0 ? c->m->states[c->state].name : NULL;
+    const char *key = path[4] == '.' ? path + 5 : "value";
+    size_t key_len = strcspn(key, ".[");
+    char why[200];
+    if (!name)
+        snprintf(why, sizeof(why), "no action answers before it is rendered");
+    else if (!c->state_has_action)
+        snprintf(why, sizeof(why), "state '%s' has no action, so there is no response here", name);
+    else
+        snprintf(why, sizeof(why), "it is rendered before the action of state '%s' answers", name);
+    ivrsm_cc_error(c, "resp-without-response", line, column,
+                   "%s reads %s, but %s: resp is readable only in on_success and on_fail of a "
+                   "state with an action (keep what later states need there with set: { %.*s: "
+                   "\"{{%s}}\" } and read {{ctx.%.*s}})",
+                   field, path, why, (int)key_len, key, path, (int)key_len, key);
+}
+
 ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
 {
     if (n->kind == DOM_INT || n->kind == DOM_REAL || n->kind == DOM_BOOL) {
@@ -176,6 +211,10 @@ ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
     }
     if (!own_template(c, t))
         return NULL;
+    if (!(c->in_outcome && c->state_has_action)) {
+        resp_check rc = {c, n, false};
+        ivrsm_tmpl_each_path(t, check_resp_path, &rc);
+    }
     record_site(c, t, n);
     return t;
 }

@@ -9,6 +9,7 @@
  * template-path-never-set, counter-unreachable, unused-intent,
  * missing-prompt, ignored-key, unused-path-param.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,20 +505,68 @@ static void on_template_path(void *user, const char *path, size_t offset)
 {
     path_check *pc = user;
     vctx *v = pc->v;
-    (void)offset;
+    int line, column;
+    ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
     if (!strncmp(path, "ctx.", 4)) {
         const char *key = path + 4;
         size_t len = head_len(key);
         if (len == 0 || key_has(pc->set, key, len) || key_has(&pc->reported, key, len))
             return;
         key_add(v, &pc->reported, key, len);
-        WARN(v, pc->site->line, pc->site->column, pc->site->path, "template-path-never-set",
+        WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads ctx.%.*s, which no set, collect or the runtime ever sets (it "
-             "renders empty unless the host passes it in the initial ctx)",
+             "renders empty unless the host passes it in the initial ctx; when it does, "
+             "'ivrsm validate --ignore template-path-never-set' silences this warning)",
              (int)len, key);
     } else if (!strncmp(path, "globals.", 8) && !globals_has(v->m->globals, path + 8)) {
-        WARN(v, pc->site->line, pc->site->column, pc->site->path, "template-path-never-set",
+        WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads %s, which globals does not define (it renders empty)", path);
+    }
+}
+
+/* Length of "{ctx.a.b}" at t (single braces around a ctx, resp or globals path), or 0. */
+static size_t single_brace_ref(const char *t)
+{
+    static const char *const roots[] = {"ctx", "resp", "globals"};
+    const char *p = t + 1;
+    while (*p == ' ')
+        p++;
+    size_t root = 0;
+    for (size_t i = 0; i < sizeof(roots) / sizeof(*roots) && !root; i++) {
+        size_t n = strlen(roots[i]);
+        if (!strncmp(p, roots[i], n) && (p[n] == '.' || p[n] == '[' || p[n] == '}' || p[n] == ' '))
+            root = n;
+    }
+    if (!root)
+        return 0;
+    p += root;
+    while (*p && (isalnum((unsigned char)*p) || strchr("._-[] ", *p)))
+        p++;
+    return *p == '}' && p[1] != '}' ? (size_t)(p + 1 - t) : 0;
+}
+
+/* `{ctx.x}` in a template is said as written: the author meant {{ctx.x}}. */
+static void check_single_braces(vctx *v)
+{
+    for (size_t i = 0; i < v->info->site_count; i++) {
+        const tmpl_site *site = &v->info->sites[i];
+        const dom_node *n = site->node;
+        if (n->kind != DOM_STRING)
+            continue;
+        for (const char *t = strchr(n->text, '{'); t; t = strchr(t + 1, '{')) {
+            if ((t > n->text && t[-1] == '{') || t[1] == '{')
+                continue;
+            size_t len = single_brace_ref(t);
+            if (!len)
+                continue;
+            int line, column;
+            ivrsm_cc_text_pos(v->info->doc, n, (size_t)(t - n->text), &line, &column);
+            WARN(v, line, column, site->path, "template-single-braces",
+                 "%.*s has single braces, so it is said as written: a template reads "
+                 "{%.*s}",
+                 (int)len, t, (int)len, t);
+            t += len - 1;
+        }
     }
 }
 
@@ -557,6 +606,7 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
             check_unused_intents(&v);
             check_terminator(&v);
             check_template_paths(&v);
+            check_single_braces(&v);
         }
     }
 }

@@ -590,6 +590,9 @@ static void action_failed(ivrsm_session *s, const m_state *st, const char *why)
 static void start_action(ivrsm_session *s, const m_state *st)
 {
     flush_say(s);
+    /* resp is this action's answer: none yet, even if the request cannot be built. */
+    json_decref(s->resp);
+    s->resp = NULL;
     const char *why = NULL;
     if (ivrsm_s_emit_http(s, st, &why) != 0) {
         action_failed(s, st, why ? why : "cannot build the request");

@@ -1,5 +1,6 @@
 /* ivrsm validate: check machine files like a compiler would. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,40 +11,125 @@
 
 int cmd_validate(int argc, char **argv);
 
+/* The rule ids, as the library reports them (docs/format.md and the validator). */
+static const char *const error_rules[] = {"syntax",
+                                          "limit",
+                                          "unknown-key",
+                                          "wrong-type",
+                                          "missing-key",
+                                          "invalid-value",
+                                          "dangling-next",
+                                          "unknown-intent",
+                                          "unknown-endpoint",
+                                          "missing-path-param",
+                                          "unresolved-globals",
+                                          "bad-template",
+                                          "resp-without-response",
+                                          "input-free-cycle",
+                                          NULL};
+static const char *const warning_rules[] = {"unreachable-state",
+                                            "dead-end",
+                                            "dtmf-conflict",
+                                            "utterance-conflict",
+                                            "shadowed-route",
+                                            "dtmf-terminator-conflict",
+                                            "action-without-on-fail",
+                                            "template-path-never-set",
+                                            "template-single-braces",
+                                            "counter-unreachable",
+                                            "unused-intent",
+                                            "missing-prompt",
+                                            "ignored-key",
+                                            "unused-path-param",
+                                            NULL};
+
+/* The rules, comma-separated and wrapped after `indent` at 78 columns. */
+static void print_rules(FILE *out, const char *label, const char *const *rules)
+{
+    int col = fprintf(out, "  %-9s ", label);
+    for (const char *const *r = rules; *r; r++) {
+        int len = (int)strlen(*r) + (r[1] ? 1 : 0);
+        if (col + len + 1 > 78 && r != rules) {
+            fputs("\n            ", out);
+            col = 12;
+        } else if (r != rules) {
+            fputc(' ', out);
+            col++;
+        }
+        col += fprintf(out, "%s%s", *r, r[1] ? "," : "");
+    }
+    fputc('\n', out);
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm validate [--quiet] [--format text|json] FILE...\n"
-            "\n"
-            "Check IVR machine files (YAML or JSON) and print every error and warning as\n"
-            "  FILE:LINE:COL: error|warning: message [rule]\n"
-            "then a summary line, all on stdout in that order (with --format json, the\n"
-            "summary goes to stderr). Files that cannot be read are reported on stderr,\n"
-            "in their turn.\n"
-            "\n"
-            "options:\n"
-            "  -q, --quiet          print errors only\n"
-            "  -f, --format FORMAT  text (default) or json (one JSON array on stdout)\n"
-            "  -h, --help           show this help\n"
-            "\n"
-            "rules (the id in brackets):\n"
-            "  errors    syntax, limit, unknown-key, wrong-type, missing-key, invalid-value,\n"
-            "            dangling-next, unknown-intent, unknown-endpoint, missing-path-param,\n"
-            "            unresolved-globals, bad-template, input-free-cycle\n"
-            "  warnings  unreachable-state, dead-end, dtmf-conflict, utterance-conflict,\n"
-            "            shadowed-route, dtmf-terminator-conflict, action-without-on-fail,\n"
-            "            template-path-never-set, counter-unreachable, unused-intent,\n"
-            "            missing-prompt, ignored-key, unused-path-param\n"
-            "\n"
-            "exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error\n");
+    fprintf(out, "usage: ivrsm validate [--quiet] [--ignore RULE]... [--format text|json] FILE...\n"
+                 "\n"
+                 "Check IVR machine files (YAML or JSON) and print every error and warning as\n"
+                 "  FILE:LINE:COL: error|warning: message [rule]\n"
+                 "then a summary line, all on stdout in that order (with --format json, the\n"
+                 "summary goes to stderr). Files that cannot be read are reported on stderr,\n"
+                 "in their turn.\n"
+                 "\n"
+                 "options:\n"
+                 "  -q, --quiet          print errors only\n"
+                 "  --ignore RULE[,RULE] leave out the warnings of these rules (repeatable);\n"
+                 "                       errors cannot be ignored: the machine would not load\n"
+                 "  -f, --format FORMAT  text (default) or json (one JSON array on stdout)\n"
+                 "  -h, --help           show this help\n"
+                 "\n"
+                 "rules (the id in brackets):\n");
+    print_rules(out, "errors", error_rules);
+    print_rules(out, "warnings", warning_rules);
+    fprintf(out, "\n"
+                 "exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O "
+                 "error\n");
+}
+
+#define WARNING_RULES (sizeof(warning_rules) / sizeof(*warning_rules) - 1)
+
+/* Index of rules[] named by s[0..len), or -1. */
+static int rule_index(const char *const *rules, const char *s, size_t len)
+{
+    for (int i = 0; rules[i]; i++)
+        if (strlen(rules[i]) == len && !strncmp(rules[i], s, len))
+            return i;
+    return -1;
+}
+
+/* Mark the rules of one --ignore value ("a,b"); 0, or -1 with the reason on stderr. */
+static int add_ignored(const char *value, bool ignored[WARNING_RULES])
+{
+    for (const char *p = value;; p++) {
+        size_t len = strcspn(p, ",");
+        int i = rule_index(warning_rules, p, len);
+        if (i < 0) {
+            fprintf(stderr, "ivrsm validate: --ignore: '%.*s' is %s\n", (int)len, p,
+                    rule_index(error_rules, p, len) >= 0
+                        ? "an error, which cannot be ignored (the machine would not load)"
+                        : "not a warning rule (see 'ivrsm validate --help')");
+            return -1;
+        }
+        ignored[i] = true;
+        p += len;
+        if (!*p)
+            return 0;
+    }
 }
 
 typedef struct totals {
     size_t files;
     size_t errors;
     size_t warnings;
+    size_t ignored;
     int io_failed;
 } totals;
+
+typedef struct report_options {
+    bool quiet;
+    bool ignored[WARNING_RULES];
+    json_t *json; /* the array of --format json, else NULL */
+} report_options;
 
 static void print_text(const char *file, const ivrsm_diagnostic *d)
 {
@@ -62,7 +148,7 @@ static json_t *diagnostic_json(const char *file, const ivrsm_diagnostic *d)
                      "path", d->path, "message", d->message);
 }
 
-static void check_one(const char *file, int quiet, json_t *json_out, totals *t)
+static void check_one(const char *file, const report_options *o, totals *t)
 {
     ivrsm_diagnostics *diags = NULL;
     errno = 0;
@@ -77,14 +163,19 @@ static void check_one(const char *file, int quiet, json_t *json_out, totals *t)
     t->files++;
     for (size_t i = 0; i < ivrsm_diagnostics_count(diags); i++) {
         const ivrsm_diagnostic *d = ivrsm_diagnostics_get(diags, i);
-        if (d->severity == IVRSM_SEVERITY_ERROR)
+        int rule = rule_index(warning_rules, d->rule, strlen(d->rule));
+        if (d->severity == IVRSM_SEVERITY_ERROR) {
             t->errors++;
-        else
-            t->warnings++;
-        if (quiet && d->severity != IVRSM_SEVERITY_ERROR)
+        } else if (rule >= 0 && o->ignored[rule]) {
+            t->ignored++;
             continue;
-        if (json_out)
-            json_array_append_new(json_out, diagnostic_json(file, d));
+        } else {
+            t->warnings++;
+        }
+        if (o->quiet && d->severity != IVRSM_SEVERITY_ERROR)
+            continue;
+        if (o->json)
+            json_array_append_new(o->json, diagnostic_json(file, d));
         else
             print_text(file, d);
     }
@@ -98,7 +189,8 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 int cmd_validate(int argc, char **argv)
 {
-    int quiet = 0, json = 0, nfiles = 0, options_done = 0;
+    int json = 0, nfiles = 0, options_done = 0;
+    report_options o = {0};
     const char **files = calloc((size_t)argc, sizeof(*files));
     if (!files)
         return 2;
@@ -113,7 +205,19 @@ int cmd_validate(int argc, char **argv)
             free(files);
             return 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
+            o.quiet = true;
+        } else if (!strcmp(a, "--ignore") || !strncmp(a, "--ignore=", 9)) {
+            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "ivrsm validate: --ignore takes a rule, e.g. --ignore "
+                                "template-path-never-set\n");
+                free(files);
+                return 2;
+            }
+            if (add_ignored(v, o.ignored) != 0) {
+                free(files);
+                return 2;
+            }
         } else if (!strcmp(a, "-f") || !strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = !strncmp(a, "--format=", 9) ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || (strcmp(v, "text") && strcmp(v, "json"))) {
@@ -135,23 +239,26 @@ int cmd_validate(int argc, char **argv)
         free(files);
         return 2;
     }
-    totals t = {0, 0, 0, 0};
-    json_t *out = json ? json_array() : NULL;
+    totals t = {0};
+    o.json = json ? json_array() : NULL;
     for (int i = 0; i < nfiles; i++)
-        check_one(files[i], quiet, out, &t);
+        check_one(files[i], &o, &t);
     free(files);
-    if (out) {
-        char *text = json_dumps(out, JSON_INDENT(2));
+    if (o.json) {
+        char *text = json_dumps(o.json, JSON_INDENT(2));
         if (text)
             printf("%s\n", text);
         free(text);
-        json_decref(out);
+        json_decref(o.json);
     }
+    char ignored[64] = "";
+    if (t.ignored)
+        snprintf(ignored, sizeof(ignored), " (%zu ignored)", t.ignored);
     /* One stream for the report, so that it reads in order however it is redirected;
      * JSON keeps stdout for the document alone. */
-    fprintf(json ? stderr : stdout, "%zu %s checked: %zu %s, %zu %s\n", t.files,
+    fprintf(json ? stderr : stdout, "%zu %s checked: %zu %s, %zu %s%s\n", t.files,
             plural(t.files, "file", "files"), t.errors, plural(t.errors, "error", "errors"),
-            t.warnings, plural(t.warnings, "warning", "warnings"));
+            t.warnings, plural(t.warnings, "warning", "warnings"), ignored);
     if (t.io_failed)
         return 2;
     return t.errors ? 1 : 0;
