@@ -179,6 +179,67 @@ IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char 
  */
 IVRSM_API char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json);
 
+/* --- Documents ---------------------------------------------------------------
+ *
+ * The library's YAML and JSON reader, for files of one's own (the scenarios
+ * of `ivrsm test` are read with it): the same bounds (IVRSM_MAX_*), the same
+ * YAML 1.2 core schema (`yes` is a string, 0x1F an integer), aliases
+ * expanded, duplicate keys refused, and every node and key with its line and
+ * column. The root must be a map. Nodes are owned by their document.
+ */
+typedef struct ivrsm_document ivrsm_document;
+typedef struct ivrsm_node ivrsm_node;
+
+typedef enum ivrsm_node_kind {
+    IVRSM_NODE_NULL = 0,
+    IVRSM_NODE_BOOL,
+    IVRSM_NODE_INT,
+    IVRSM_NODE_REAL,
+    IVRSM_NODE_STRING,
+    IVRSM_NODE_MAP,
+    IVRSM_NODE_LIST
+} ivrsm_node_kind;
+
+/*
+ * Read a document (format as for ivrsm_machine_load_buffer; the buffer is
+ * not kept). Returns 0 and *out (ivrsm_document_free()), or IVRSM_EINVAL,
+ * IVRSM_EIO, IVRSM_ESYNTAX, IVRSM_EMACHINE (a root that is not a map),
+ * IVRSM_ELIMIT or IVRSM_ENOMEM with *err (may be NULL) naming the place.
+ */
+IVRSM_API int ivrsm_document_load_buffer(const char *data, size_t len, ivrsm_format format,
+                                         const char *name, ivrsm_document **out, ivrsm_error *err);
+IVRSM_API int ivrsm_document_load_file(const char *path, ivrsm_format format,
+                                       ivrsm_document **out, ivrsm_error *err);
+IVRSM_API void ivrsm_document_free(ivrsm_document *doc);
+/* The root map. */
+IVRSM_API const ivrsm_node *ivrsm_document_root(const ivrsm_document *doc);
+
+/* A node's kind (IVRSM_NODE_NULL for NULL), 1-based line and column (0 for NULL). */
+IVRSM_API ivrsm_node_kind ivrsm_node_type(const ivrsm_node *n);
+IVRSM_API int ivrsm_node_line(const ivrsm_node *n);
+IVRSM_API int ivrsm_node_column(const ivrsm_node *n);
+/* Pairs of a map, items of a list, 0 otherwise. */
+IVRSM_API size_t ivrsm_node_size(const ivrsm_node *n);
+/* Item i of a list, or NULL. */
+IVRSM_API const ivrsm_node *ivrsm_node_item(const ivrsm_node *list, size_t i);
+/* Key i of a map in document order (line and column of the key when not NULL), or NULL. */
+IVRSM_API const char *ivrsm_node_key(const ivrsm_node *map, size_t i, int *line, int *column);
+/* Value i of a map, or NULL. */
+IVRSM_API const ivrsm_node *ivrsm_node_value(const ivrsm_node *map, size_t i);
+/* The value under `key` in a map, or NULL. */
+IVRSM_API const ivrsm_node *ivrsm_node_get(const ivrsm_node *map, const char *key);
+/* A string's value; another scalar's text as written ("0x1F", "~"); NULL for a map or list. */
+IVRSM_API const char *ivrsm_node_text(const ivrsm_node *n);
+/* The value of a boolean, an integer, a number (an integer too); 0 for other kinds. */
+IVRSM_API int ivrsm_node_bool(const ivrsm_node *n);
+IVRSM_API int64_t ivrsm_node_int(const ivrsm_node *n);
+IVRSM_API double ivrsm_node_real(const ivrsm_node *n);
+/*
+ * The subtree as compact JSON text, keys in document order (ivrsm_free()), or
+ * NULL when it holds a number JSON cannot (.inf, .nan) or memory ran out.
+ */
+IVRSM_API char *ivrsm_node_json(const ivrsm_node *n);
+
 /* --- The machine as a graph -------------------------------------------------- */
 
 /* What takes a transition. */

@@ -174,12 +174,6 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n);
 /* Keep `j` alive as long as the machine (the machine takes the reference). */
 bool ivrsm_cc_own_json(cc *c, json_t *j);
 
-/*
- * Convert a dom subtree to JSON, object keys in document order. Returns a
- * new reference, or NULL: *bad then names a value JSON cannot hold (.inf,
- * .nan), or is NULL when memory ran out.
- */
-json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad);
 
 /* --- ${globals...} (globals.c) --------------------------------------------- */
 

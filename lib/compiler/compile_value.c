@@ -74,50 +74,6 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
 
 /* --- JSON ------------------------------------------------------------------- */
 
-json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
-{
-    *bad = NULL;
-    switch ((dom_kind)n->kind) {
-    case DOM_NULL:
-        return json_null();
-    case DOM_BOOL:
-        return json_boolean(n->as.boolean);
-    case DOM_INT:
-        return json_integer((json_int_t)n->as.integer);
-    case DOM_REAL:
-        if (!isfinite(n->as.real)) {
-            *bad = n;
-            return NULL;
-        }
-        return json_real(n->as.real);
-    case DOM_STRING:
-        return json_stringn(n->text, n->len);
-    case DOM_LIST: {
-        json_t *a = json_array();
-        for (size_t i = 0; a && i < n->count; i++) {
-            json_t *item = ivrsm_dom_to_json(n->items[i], bad);
-            if (!item || json_array_append_new(a, item) != 0) {
-                json_decref(a);
-                return NULL;
-            }
-        }
-        return a;
-    }
-    case DOM_MAP: {
-        json_t *o = json_object();
-        for (size_t i = 0; o && i < n->count; i++) {
-            json_t *item = ivrsm_dom_to_json(n->pairs[i].value, bad);
-            if (!item || json_object_setn_new(o, n->pairs[i].key, n->pairs[i].key_len, item) != 0) {
-                json_decref(o);
-                return NULL;
-            }
-        }
-        return o;
-    }
-    }
-    return NULL;
-}
-
 json_t *ivrsm_cc_json(cc *c, const dom_node *n)
 {
     const dom_node *bad;

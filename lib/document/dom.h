@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "arena.h"
 #include "strmap.h"
 #include "ivrsm/ivrsm.h"
@@ -104,6 +106,14 @@ int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char
                    dom_doc **out, ivrsm_error *err);
 
 /*
+ * ivrsm_dom_load() for a document of any kind whose root is a map (a
+ * scenario, a file of one's own): the same checks, bounds and errors, with
+ * messages that do not speak of machines.
+ */
+int ivrsm_dom_load_map(const char *data, size_t len, ivrsm_format format, const char *name,
+                       dom_doc **out, ivrsm_error *err);
+
+/*
  * Read a whole file into a malloc'ed buffer (NUL-terminated; *len excludes
  * the NUL). Refuses files over IVRSM_MAX_DOCUMENT_BYTES (IVRSM_ELIMIT) and
  * unreadable ones (IVRSM_EIO); err may be NULL.
@@ -136,6 +146,14 @@ const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key);
 
 /* "a string", "an integer", "a number", "a boolean", "null", "a map", "a list". */
 const char *ivrsm_dom_kind_article(dom_kind kind);
+
+/* JSON of a subtree (dom_json.c). */
+/*
+ * Convert a dom subtree to JSON, object keys in document order. Returns a
+ * new reference, or NULL: *bad then names a value JSON cannot hold (.inf,
+ * .nan), or is NULL when memory ran out.
+ */
+json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad);
 
 /* --- Building trees (used by the readers, and by globals resolution) ------ */
 

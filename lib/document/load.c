@@ -98,25 +98,33 @@ static ivrsm_format sniff_format(const char *data, size_t len)
     return IVRSM_FORMAT_YAML;
 }
 
+/* What a caller expects of a document, for the messages of the checks below. */
+typedef struct expectation {
+    const char *document; /* "a machine document" */
+    const char *root;     /* "a map with machine, version and states" */
+} expectation;
+
+static const expectation machine_document = {"a machine document",
+                                             "a map with machine, version and states"};
+static const expectation any_document = {"a document", "a map"};
+
 /* The root must be a map; an empty stream or a null root is an empty document. */
-static int check_root(const dom_doc *doc, ivrsm_error *err)
+static int check_root(const dom_doc *doc, const expectation *x, ivrsm_error *err)
 {
     const dom_node *r = doc->root;
     if (!r || r->kind == DOM_NULL)
         return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1,
-                                    r ? r->column : 1, "",
-                                    "the document is empty (expected a map with machine, version "
-                                    "and states)");
+                                    r ? r->column : 1, "", "the document is empty (expected %s)",
+                                    x->root);
     if (r->kind != DOM_MAP)
         return ivrsm_diag_set_error(err, IVRSM_EMACHINE, doc->name, r->line, r->column, "",
-                                    "the document root must be a map (with machine, version and "
-                                    "states), found %s",
+                                    "the document root must be %s, found %s", x->root,
                                     ivrsm_dom_kind_article(r->kind));
     return 0;
 }
 
-int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
-                   dom_doc **out, ivrsm_error *err)
+static int load(const char *data, size_t len, ivrsm_format format, const char *name,
+                const expectation *x, dom_doc **out, ivrsm_error *err)
 {
     if (!name)
         name = "<buffer>";
@@ -133,14 +141,15 @@ int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char
     }
     int line, column;
     int bad = ivrsm_utf8_check_text(data, len, &line, &column);
+    if (bad == -2)
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
+                                    "a NUL byte is not allowed in %s", x->document);
     if (bad != 0)
         return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "",
-                                    bad == -2 ? "a NUL byte is not allowed in a machine document"
-                                              : "invalid UTF-8 (the document must be UTF-8 text)");
+                                    "invalid UTF-8 (the document must be UTF-8 text)");
     if (only_blank(data, len))
-        return ivrsm_diag_set_error(
-            err, IVRSM_ESYNTAX, name, 1, 1, "",
-            "the document is empty (expected a map with machine, version and states)");
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, 1, 1, "",
+                                    "the document is empty (expected %s)", x->root);
     if (format == IVRSM_FORMAT_AUTO)
         format = sniff_format(data, len);
     dom_doc *doc = ivrsm_dom_doc_new(name);
@@ -151,11 +160,23 @@ int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char
     int rc = format == IVRSM_FORMAT_JSON ? ivrsm_dom_load_json(data, len, doc, err)
                                          : ivrsm_dom_load_yaml(data, len, doc, err);
     if (rc == 0)
-        rc = check_root(doc, err);
+        rc = check_root(doc, x, err);
     if (rc != 0) {
         ivrsm_dom_free(doc);
         return rc;
     }
     *out = doc;
     return 0;
+}
+
+int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
+                   dom_doc **out, ivrsm_error *err)
+{
+    return load(data, len, format, name, &machine_document, out, err);
+}
+
+int ivrsm_dom_load_map(const char *data, size_t len, ivrsm_format format, const char *name,
+                       dom_doc **out, ivrsm_error *err)
+{
+    return load(data, len, format, name, &any_document, out, err);
 }

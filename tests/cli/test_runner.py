@@ -83,8 +83,11 @@ class Errors(BackendTestCase):
         cases = {
             "unknown_key.yaml": f"{BROKEN}/unknown_key.yaml:6:7: unknown key 'sayz' in expect "
                                 "(known: state, says, not_says, ask, http, ctx, handoff, ended)",
-            "bad_yaml.yaml": f"{BROKEN}/bad_yaml.yaml:5:1: invalid YAML: missing comma in flow "
-                             "mapping",
+            # Scenarios are read by the library's document reader: its messages.
+            "bad_yaml.yaml": f"{BROKEN}/bad_yaml.yaml:5:1: YAML syntax error: missing comma in "
+                             "flow mapping",
+            "duplicate_key.yaml": f"{BROKEN}/duplicate_key.yaml:5:1: duplicate key 'steps' "
+                                  "(first defined at line 3, column 1)",
             "bad_machine.yaml": f"{BROKEN}/bad_machine.yaml:1:10: the machine of this scenario "
                                 "does not load (see above)",
         }
@@ -113,7 +116,7 @@ class Errors(BackendTestCase):
         self.assertIn("unknown option '--bogus'", r.stderr)
         r = run(["test", "/no/such/scenario.yaml"])
         self.assertEqual(r.returncode, 2)
-        self.assertIn("/no/such/scenario.yaml: cannot open: No such file or directory", r.stderr)
+        self.assertIn("/no/such/scenario.yaml: cannot open the file: No such file or directory", r.stderr)
 
     def test_no_http_expectation(self):
         """http: false (or []) passes on a step without http and fails on one with it."""
@@ -307,8 +310,9 @@ steps:
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_bad_answers_are_reported_where_they_are(self):
+        # Positions are the library reader's: a list or map is where it opens.
         cases = {
-            "responses: [1]\n": ":2:13: responses must be a map",
+            "responses: [1]\n": ":2:12: responses must be a map",
             "responses: {x: {status: 200, bodyy: 1}}\n": ":2:30: unknown key 'bodyy' in an answer",
             "responses: {x: {status: 1000}}\n": ":2:25: status must be a whole number from 0 to 599",
             "responses: {x: []}\n": ":2:13: a list of answers must not be empty",

@@ -1,21 +1,18 @@
 /*
- * Loading scenario files (YAML, through libfyaml's document API).
+ * Loading scenario files, through the library's document reader
+ * (ivrsm_document_*): its bounds, its YAML 1.2 core schema (`yes` is a
+ * string) and its line:column errors.
  *
  * Scenario files are written by the people who run them, so the loader is
  * strict rather than defensive: every key is known, every value has the
- * expected type, and a mistake is reported where it was made. Scalars are
- * typed by the YAML 1.2 core schema (`yes` is a string), by hand, since
- * only plain scalars may be numbers, booleans or null.
+ * expected type, and a mistake is reported where it was made.
  */
-#include <errno.h>
-#include <libfyaml.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
-#include "yamldoc.h"
 
 typedef struct loader {
     const char *file;
@@ -23,7 +20,7 @@ typedef struct loader {
     size_t errlen;
 } loader;
 
-typedef struct fy_node fnode;
+typedef const ivrsm_node fnode;
 
 /* ---------------------------------------------------------------------------
  * Positions and errors
@@ -39,8 +36,7 @@ static int error_at(loader *L, fnode *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    int line, column;
-    yamldoc_node_pos(n, &line, &column);
+    int line = ivrsm_node_line(n), column = ivrsm_node_column(n);
     if (line > 0)
         snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->file, line, column, msg);
     else
@@ -49,103 +45,49 @@ static int error_at(loader *L, fnode *n, const char *fmt, ...)
 }
 
 /* ---------------------------------------------------------------------------
- * Scalars
+ * Values, typed by the library's reader (YAML 1.2 core schema)
  * ------------------------------------------------------------------------- */
-
-static bool is_scalar(fnode *n)
-{
-    return n && fy_node_get_type(n) == FYNT_SCALAR;
-}
 
 static bool is_map(fnode *n)
 {
-    return n && fy_node_get_type(n) == FYNT_MAPPING;
+    return ivrsm_node_type(n) == IVRSM_NODE_MAP;
 }
 
 static bool is_seq(fnode *n)
 {
-    return n && fy_node_get_type(n) == FYNT_SEQUENCE;
+    return ivrsm_node_type(n) == IVRSM_NODE_LIST;
 }
 
-static bool is_plain(fnode *n)
+static bool is_scalar(fnode *n)
 {
-    return is_scalar(n) && fy_node_get_style(n) == FYNS_PLAIN;
-}
-
-/* The scalar's text as a new string (NULL when not a scalar or out of memory). */
-static char *scalar_dup(fnode *n)
-{
-    size_t len = 0;
-    const char *t = is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
-    return t ? strndup(t, len) : NULL;
+    return n && !is_map(n) && !is_seq(n);
 }
 
 static bool is_null(fnode *n)
 {
-    return !n || yamldoc_plain_is(n, yamldoc_null_words);
+    return ivrsm_node_type(n) == IVRSM_NODE_NULL;
 }
 
-/* A node as JSON, by the YAML 1.2 core schema. NULL with the error set. */
+static bool is_string(fnode *n)
+{
+    return ivrsm_node_type(n) == IVRSM_NODE_STRING;
+}
+
+/* A scalar's text as a new string (NULL when not a scalar or out of memory). */
+static char *scalar_dup(fnode *n)
+{
+    const char *t = is_scalar(n) ? ivrsm_node_text(n) : NULL;
+    return t ? strdup(t) : NULL;
+}
+
+/* A node as JSON. NULL with the error set. */
 static json_t *to_json(loader *L, fnode *n)
 {
-    if (is_null(n))
-        return json_null();
-    if (is_map(n)) {
-        json_t *o = json_object();
-        void *it = NULL;
-        struct fy_node_pair *p;
-        while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
-            fnode *k = fy_node_pair_key(p);
-            char *key = is_scalar(k) ? scalar_dup(k) : NULL;
-            if (!key) {
-                error_at(L, k, "keys must be strings");
-                json_decref(o);
-                return NULL;
-            }
-            json_t *v = to_json(L, fy_node_pair_value(p));
-            if (!v) {
-                free(key);
-                json_decref(o);
-                return NULL;
-            }
-            json_object_set_new(o, key, v);
-            free(key);
-        }
-        return o;
-    }
-    if (is_seq(n)) {
-        json_t *a = json_array();
-        void *it = NULL;
-        fnode *item;
-        while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
-            json_t *v = to_json(L, item);
-            if (!v) {
-                json_decref(a);
-                return NULL;
-            }
-            json_array_append_new(a, v);
-        }
-        return a;
-    }
-    char *text = scalar_dup(n);
-    if (!text) {
-        error_at(L, n, "unsupported YAML node");
-        return NULL;
-    }
-    json_t *v = NULL;
-    if (is_plain(n)) {
-        if (yamldoc_plain_is(n, yamldoc_true_words))
-            v = json_true();
-        else if (yamldoc_plain_is(n, yamldoc_false_words))
-            v = json_false();
-        else
-            v = yamldoc_plain_number(text);
-    }
+    char *text = ivrsm_node_json(n);
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    ivrsm_free(text);
     if (!v)
-        v = json_string(text);
-    free(text);
-    if (!v)
-        error_at(L, n, "the value is not valid UTF-8");
+        error_at(L, n, "this value cannot be written as JSON (only finite numbers can)");
     return v;
 }
 
@@ -159,12 +101,9 @@ static int want_string(loader *L, fnode *n, const char *what, char **out)
 
 static int want_bool(loader *L, fnode *n, const char *what, bool *out)
 {
-    if (yamldoc_plain_is(n, yamldoc_true_words))
-        *out = true;
-    else if (yamldoc_plain_is(n, yamldoc_false_words))
-        *out = false;
-    else
+    if (ivrsm_node_type(n) != IVRSM_NODE_BOOL)
         return error_at(L, n, "%s must be true or false", what);
+    *out = ivrsm_node_bool(n);
     return 0;
 }
 
@@ -178,13 +117,10 @@ static int want_true(loader *L, fnode *n, const char *what)
 
 static int want_int(loader *L, fnode *n, const char *what, int lo, int hi, int *out)
 {
-    char *text = is_plain(n) ? scalar_dup(n) : NULL;
-    json_t *v = text ? yamldoc_plain_number(text) : NULL;
-    free(text);
-    bool ok = json_is_integer(v) && json_integer_value(v) >= lo && json_integer_value(v) <= hi;
+    bool ok =
+        ivrsm_node_type(n) == IVRSM_NODE_INT && ivrsm_node_int(n) >= lo && ivrsm_node_int(n) <= hi;
     if (ok)
-        *out = (int)json_integer_value(v);
-    json_decref(v);
+        *out = (int)ivrsm_node_int(n);
     return ok ? 0 : error_at(L, n, "%s must be a whole number from %d to %d", what, lo, hi);
 }
 
@@ -198,16 +134,14 @@ static int want_strings(loader *L, fnode *n, const char *what, char ***out, size
         *count = 1;
         return want_string(L, n, what, &(*out)[0]);
     }
-    if (!is_seq(n) || fy_node_sequence_item_count(n) == 0)
+    size_t total = ivrsm_node_size(n);
+    if (!is_seq(n) || total == 0)
         return error_at(L, n, "%s must be a string or a non-empty list of strings", what);
-    size_t total = (size_t)fy_node_sequence_item_count(n);
     *out = calloc(total, sizeof(char *));
     if (!*out)
         return error_at(L, n, "out of memory");
-    void *it = NULL;
-    fnode *item;
-    while ((item = fy_node_sequence_iterate(n, &it)) != NULL) {
-        if (want_string(L, item, what, &(*out)[*count]) != 0)
+    for (size_t i = 0; i < total; i++) {
+        if (want_string(L, ivrsm_node_item(n, i), what, &(*out)[*count]) != 0)
             return -1;
         (*count)++;
     }
@@ -215,24 +149,30 @@ static int want_strings(loader *L, fnode *n, const char *what, char ***out, size
 }
 
 /* Iterate over the pairs of a map, checking each key against `known`. */
-typedef int (*pair_fn)(loader *L, void *target, const char *key, fnode *key_node, fnode *value);
+typedef int (*pair_fn)(loader *L, void *target, const char *key, fnode *value);
+
+/* A message at the key of pair i of a map. */
+static int key_error(loader *L, fnode *map, size_t i, const char *msg)
+{
+    int line = 0, column = 0;
+    ivrsm_node_key(map, i, &line, &column);
+    snprintf(L->err, L->errlen, "%s:%d:%d: %s", L->file, line, column, msg);
+    return -1;
+}
 
 static int each_pair(loader *L, fnode *map, const char *what, const char *known, void *target,
                      pair_fn fn)
 {
     if (!is_map(map))
         return error_at(L, map, "%s must be a map", what);
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
-        fnode *k = fy_node_pair_key(p);
-        char *key = is_scalar(k) ? scalar_dup(k) : NULL;
-        if (!key)
-            return error_at(L, k, "keys of %s must be strings", what);
-        int rc = fn(L, target, key, k, fy_node_pair_value(p));
-        if (rc == 1)
-            error_at(L, k, "unknown key '%s' in %s (known: %s)", key, what, known);
-        free(key);
+    for (size_t i = 0; i < ivrsm_node_size(map); i++) {
+        const char *key = ivrsm_node_key(map, i, NULL, NULL);
+        int rc = fn(L, target, key, ivrsm_node_value(map, i));
+        if (rc == 1) {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "unknown key '%s' in %s (known: %s)", key, what, known);
+            key_error(L, map, i, msg);
+        }
         if (rc != 0)
             return -1;
     }
@@ -243,10 +183,9 @@ static int each_pair(loader *L, fnode *map, const char *what, const char *known,
  * Steps
  * ------------------------------------------------------------------------- */
 
-static int http_expect_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int http_expect_pair(loader *L, void *target, const char *key, fnode *v)
 {
     scn_http_expect *h = target;
-    (void)k;
     if (!strcmp(key, "endpoint"))
         return want_string(L, v, "http.endpoint", &h->endpoint);
     if (!strcmp(key, "method")) {
@@ -285,7 +224,7 @@ static int load_http_expects(loader *L, scn_expect *e, fnode *v)
         e->no_http = true;
         return 0;
     }
-    size_t n = is_seq(v) ? (size_t)fy_node_sequence_item_count(v) : 1;
+    size_t n = is_seq(v) ? ivrsm_node_size(v) : 1;
     if (n == 0) {
         /* http: [] — the same as http: false. */
         e->no_http = true;
@@ -294,9 +233,8 @@ static int load_http_expects(loader *L, scn_expect *e, fnode *v)
     e->http = calloc(n, sizeof(*e->http));
     if (!e->http)
         return error_at(L, v, "out of memory");
-    void *it = NULL;
     for (size_t i = 0; i < n; i++) {
-        fnode *item = is_seq(v) ? fy_node_sequence_iterate(v, &it) : v;
+        fnode *item = is_seq(v) ? ivrsm_node_item(v, i) : v;
         scn_http_expect *h = &e->http[e->http_count++];
         h->status = -1;
         if (each_pair(L, item, "http", "endpoint, method, path, body, query, status", h,
@@ -306,9 +244,8 @@ static int load_http_expects(loader *L, scn_expect *e, fnode *v)
     return 0;
 }
 
-static int handoff_expect_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int handoff_expect_pair(loader *L, void *target, const char *key, fnode *v)
 {
-    (void)k;
     if (!strcmp(key, "queue"))
         return want_string(L, v, "handoff.queue", &((scn_expect *)target)->handoff_queue);
     return 1;
@@ -317,12 +254,12 @@ static int handoff_expect_pair(loader *L, void *target, const char *key, fnode *
 static int load_ended(loader *L, scn_expect *e, fnode *v)
 {
     bool b = false;
-    if (yamldoc_plain_is(v, yamldoc_true_words) || yamldoc_plain_is(v, yamldoc_false_words)) {
+    if (ivrsm_node_type(v) == IVRSM_NODE_BOOL) {
         want_bool(L, v, "ended", &b);
         e->ended = b ? SCN_ENDED_ANY : SCN_ENDED_NO;
         return 0;
     }
-    char *word = is_scalar(v) ? scalar_dup(v) : NULL;
+    char *word = is_string(v) ? scalar_dup(v) : NULL;
     if (word && !strcmp(word, "hangup"))
         e->ended = SCN_ENDED_HANGUP;
     else if (word && !strcmp(word, "handoff"))
@@ -333,10 +270,9 @@ static int load_ended(loader *L, scn_expect *e, fnode *v)
     return 0;
 }
 
-static int expect_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int expect_pair(loader *L, void *target, const char *key, fnode *v)
 {
     scn_expect *e = target;
-    (void)k;
     bool b = false;
     if (!strcmp(key, "state"))
         return want_string(L, v, "state", &e->state);
@@ -379,23 +315,22 @@ static int load_expect(loader *L, scn_step *st, fnode *v)
     st->is_expect = true;
     st->expect.ask = -1;
     st->expect.handoff = -1;
-    if (!is_map(v) || fy_node_mapping_item_count(v) == 0)
+    if (!is_map(v) || ivrsm_node_size(v) == 0)
         return error_at(L, v, "expect: needs a map with at least one of %s", expect_keys);
     return each_pair(L, v, "expect", expect_keys, &st->expect, expect_pair);
 }
 
-static int say_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int say_pair(loader *L, void *target, const char *key, fnode *v)
 {
     drv_input *in = target;
-    (void)k;
     if (!strcmp(key, "text"))
         return want_string(L, v, "say.text", &in->text);
     if (!strcmp(key, "confidence")) {
-        json_t *c = to_json(L, v);
-        bool ok = json_is_number(c) && json_number_value(c) >= 0 && json_number_value(c) <= 1;
+        ivrsm_node_kind t = ivrsm_node_type(v);
+        double c = ivrsm_node_real(v);
+        bool ok = (t == IVRSM_NODE_INT || t == IVRSM_NODE_REAL) && c >= 0 && c <= 1;
         if (ok)
-            in->confidence = json_number_value(c);
-        json_decref(c);
+            in->confidence = c;
         return ok ? 0 : error_at(L, v, "say.confidence must be a number from 0 to 1");
     }
     return 1;
@@ -444,7 +379,8 @@ static int load_input(loader *L, scn_step *st, const char *key, fnode *v)
 
 static int load_step(loader *L, scn_step *st, fnode *n)
 {
-    yamldoc_node_pos(n, &st->line, &st->column);
+    st->line = ivrsm_node_line(n);
+    st->column = ivrsm_node_column(n);
     if (is_scalar(n) && !is_null(n)) {
         /* A sim line: "dtmf 1", "say bonjour"... */
         char *line = scalar_dup(n);
@@ -455,39 +391,34 @@ static int load_step(loader *L, scn_step *st, fnode *n)
             return 0;
         return error_at(L, n, "%s", rc == 0 ? "empty step" : why);
     }
-    if (!is_map(n) || fy_node_mapping_item_count(n) != 1)
+    if (!is_map(n) || ivrsm_node_size(n) != 1)
         return error_at(L, n,
                         "a step is a map with one key: dtmf, say, intent, noinput, nomatch, "
                         "hangup or expect");
-    void *it = NULL;
-    struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-    fnode *k = fy_node_pair_key(p);
-    char *key = scalar_dup(k);
-    if (!key)
-        return error_at(L, k, "step keys must be strings");
-    int rc = !strcmp(key, "expect") ? load_expect(L, st, fy_node_pair_value(p))
-                                    : load_input(L, st, key, fy_node_pair_value(p));
-    if (rc == 1)
-        error_at(L, k,
+    const char *key = ivrsm_node_key(n, 0, NULL, NULL);
+    int rc = !strcmp(key, "expect") ? load_expect(L, st, ivrsm_node_value(n, 0))
+                                    : load_input(L, st, key, ivrsm_node_value(n, 0));
+    if (rc == 1) {
+        char msg[600];
+        snprintf(msg, sizeof(msg),
                  "unknown step '%s' (expected dtmf, say, intent, noinput, nomatch, hangup or "
                  "expect)",
                  key);
-    free(key);
+        key_error(L, n, 0, msg);
+    }
     return rc == 0 ? 0 : -1;
 }
 
 static int load_steps(loader *L, scenario *s, fnode *v)
 {
-    if (!is_seq(v) || fy_node_sequence_item_count(v) == 0)
+    size_t n = ivrsm_node_size(v);
+    if (!is_seq(v) || n == 0)
         return error_at(L, v, "steps must be a non-empty list");
-    size_t n = (size_t)fy_node_sequence_item_count(v);
     s->steps = calloc(n, sizeof(*s->steps));
     if (!s->steps)
         return error_at(L, v, "out of memory");
-    void *it = NULL;
-    fnode *item;
-    while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
-        if (load_step(L, &s->steps[s->step_count++], item) != 0)
+    for (size_t i = 0; i < n; i++) {
+        if (load_step(L, &s->steps[s->step_count++], ivrsm_node_item(v, i)) != 0)
             return -1;
     }
     return 0;
@@ -497,10 +428,9 @@ static int load_steps(loader *L, scenario *s, fnode *v)
  * Setup requests and the top level
  * ------------------------------------------------------------------------- */
 
-static int request_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int request_pair(loader *L, void *target, const char *key, fnode *v)
 {
     scn_request *r = target;
-    (void)k;
     if (!strcmp(key, "method")) {
         if (want_string(L, v, "method", &r->method) != 0)
             return -1;
@@ -525,16 +455,14 @@ static int load_setup(loader *L, scenario *s, fnode *v)
 {
     if (!is_seq(v))
         return error_at(L, v, "setup must be a list of {method, path, body} requests");
-    size_t n = (size_t)fy_node_sequence_item_count(v);
+    size_t n = ivrsm_node_size(v);
     s->setup = calloc(n ? n : 1, sizeof(*s->setup));
     if (!s->setup)
         return error_at(L, v, "out of memory");
-    void *it = NULL;
-    fnode *item;
-    while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
+    for (size_t i = 0; i < n; i++) {
+        fnode *item = ivrsm_node_item(v, i);
         scn_request *r = &s->setup[s->setup_count++];
-        int column;
-        yamldoc_node_pos(item, &r->line, &column);
+        r->line = ivrsm_node_line(item);
         if (each_pair(L, item, "a setup request", "method, path, body", r, request_pair) != 0)
             return -1;
         if (!r->method || !r->path)
@@ -602,25 +530,21 @@ static char *resolve_machine(const char *scenario_file, const char *machine)
 
 static int load_now(loader *L, scenario *s, fnode *v)
 {
-    char *text = is_scalar(v) ? scalar_dup(v) : NULL;
-    json_t *n = text && is_plain(v) ? yamldoc_plain_number(text) : NULL;
     int rc = 0;
-    if (json_is_integer(n))
-        s->now_ms = (int64_t)json_integer_value(n);
-    else if (!text || drv_parse_time(text, &s->now_ms) != 0)
+    if (ivrsm_node_type(v) == IVRSM_NODE_INT)
+        s->now_ms = ivrsm_node_int(v);
+    else if (!is_string(v) || drv_parse_time(ivrsm_node_text(v), &s->now_ms) != 0)
         rc = error_at(L, v,
                       "now must be an ISO 8601 time like 2025-03-10T09:30:00+01:00 "
                       "(or milliseconds since 1970)");
     s->has_now = rc == 0;
-    json_decref(n);
-    free(text);
     return rc;
 }
 
 /* ok or fail, into *ok. */
 static int handoff_word(loader *L, fnode *v, int *ok)
 {
-    char *word = is_scalar(v) ? scalar_dup(v) : NULL;
+    char *word = is_string(v) ? scalar_dup(v) : NULL;
     bool good = word && (!strcmp(word, "ok") || !strcmp(word, "fail"));
     if (good)
         *ok = !strcmp(word, "ok");
@@ -633,16 +557,14 @@ static int load_handoff(loader *L, scenario *s, fnode *v)
 {
     if (!is_seq(v))
         return handoff_word(L, v, &s->handoff_ok);
-    size_t n = (size_t)fy_node_sequence_item_count(v);
+    size_t n = ivrsm_node_size(v);
     if (n == 0)
         return error_at(L, v, "handoff must be ok or fail, or a non-empty list of them");
     s->handoff_answers = calloc(n, sizeof(*s->handoff_answers));
     if (!s->handoff_answers)
         return error_at(L, v, "out of memory");
-    void *it = NULL;
-    fnode *item;
-    while ((item = fy_node_sequence_iterate(v, &it)) != NULL) {
-        if (handoff_word(L, item, &s->handoff_answers[s->handoff_count]) != 0)
+    for (size_t i = 0; i < n; i++) {
+        if (handoff_word(L, ivrsm_node_item(v, i), &s->handoff_answers[s->handoff_count]) != 0)
             return -1;
         s->handoff_count++;
     }
@@ -650,30 +572,23 @@ static int load_handoff(loader *L, scenario *s, fnode *v)
     return 0;
 }
 
+static int answer_pair(loader *L, void *target, const char *key, fnode *v)
+{
+    int status = 0;
+    (void)target;
+    if (!strcmp(key, "status"))
+        return want_int(L, v, "status", 0, 599, &status);
+    if (!strcmp(key, "error"))
+        return is_scalar(v) && !is_null(v) ? 0 : error_at(L, v, "error must be a string");
+    return strcmp(key, "body") != 0;
+}
+
 /* One canned answer: {status: N, body: ANY} or {error: TEXT} (and a status). */
 static int check_answer(loader *L, fnode *n)
 {
     if (!is_map(n))
         return error_at(L, n, "an answer is a map {status: N, body: ...} or {error: TEXT}");
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
-        fnode *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
-        char *key = is_scalar(k) ? scalar_dup(k) : NULL;
-        int rc = 0, status = 0;
-        if (!key)
-            rc = error_at(L, k, "keys of an answer must be strings");
-        else if (!strcmp(key, "status"))
-            rc = want_int(L, v, "status", 0, 599, &status);
-        else if (!strcmp(key, "error"))
-            rc = is_scalar(v) && !is_null(v) ? 0 : error_at(L, v, "error must be a string");
-        else if (strcmp(key, "body") != 0)
-            rc = error_at(L, k, "unknown key '%s' in an answer (known: status, body, error)", key);
-        free(key);
-        if (rc != 0)
-            return -1;
-    }
-    return 0;
+    return each_pair(L, n, "an answer", "status, body, error", NULL, answer_pair);
 }
 
 /*
@@ -684,26 +599,23 @@ static int load_responses(loader *L, scenario *s, fnode *v)
 {
     if (!is_map(v))
         return error_at(L, v, "responses must be a map of endpoint: answer (or a list of answers)");
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(v, &it)) != NULL) {
-        fnode *answers = fy_node_pair_value(p);
-        if (is_seq(answers)) {
-            if (fy_node_sequence_item_count(answers) == 0)
-                return error_at(L, fy_node_pair_key(p), "a list of answers must not be empty");
-            void *j = NULL;
-            fnode *item;
-            while ((item = fy_node_sequence_iterate(answers, &j)) != NULL)
-                if (check_answer(L, item) != 0)
-                    return -1;
-        } else if (check_answer(L, answers) != 0) {
-            return -1;
+    for (size_t i = 0; i < ivrsm_node_size(v); i++) {
+        fnode *answers = ivrsm_node_value(v, i);
+        if (!is_seq(answers)) {
+            if (check_answer(L, answers) != 0)
+                return -1;
+            continue;
         }
+        if (ivrsm_node_size(answers) == 0)
+            return key_error(L, v, i, "a list of answers must not be empty");
+        for (size_t j = 0; j < ivrsm_node_size(answers); j++)
+            if (check_answer(L, ivrsm_node_item(answers, j)) != 0)
+                return -1;
     }
     return (s->responses = to_json(L, v)) ? 0 : -1;
 }
 
-static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v)
+static int top_pair(loader *L, void *target, const char *key, fnode *v)
 {
     scenario *s = target;
     if (!strcmp(key, "name"))
@@ -714,7 +626,8 @@ static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v
         char *m = NULL;
         if (want_string(L, v, "machine", &m) != 0)
             return -1;
-        yamldoc_node_pos(v, &s->machine_line, &s->machine_column);
+        s->machine_line = ivrsm_node_line(v);
+        s->machine_column = ivrsm_node_column(v);
         s->machine = resolve_machine(L->file, m);
         free(m);
         return s->machine ? 0 : error_at(L, v, "out of memory");
@@ -738,70 +651,42 @@ static int top_pair(loader *L, void *target, const char *key, fnode *k, fnode *v
         return load_setup(L, s, v);
     if (!strcmp(key, "steps"))
         return load_steps(L, s, v);
-    (void)k;
     return 1;
-}
-
-/* Read the whole file, refusing one larger than SCN_MAX_FILE_BYTES. */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(SCN_MAX_FILE_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, SCN_MAX_FILE_BYTES + 1, f) : 0;
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (!buf || bad || n > SCN_MAX_FILE_BYTES) {
-        snprintf(err, errlen, "%s: %s", path,
-                 !buf  ? "out of memory"
-                 : bad ? "cannot read the file"
-                       : "larger than 1 MiB: not a scenario file");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
 }
 
 scenario *scenario_load(const char *path, char *err, size_t errlen)
 {
-    size_t len = 0;
-    char *data = read_file(path, &len, err, errlen);
-    if (!data)
+    ivrsm_document *doc = NULL;
+    ivrsm_error e;
+    int rc = ivrsm_document_load_file(path, IVRSM_FORMAT_AUTO, &doc, &e);
+    if (rc != 0) {
+        if (e.line > 0)
+            snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.message);
+        else
+            snprintf(err, errlen, "%s: %s", path, e.message[0] ? e.message : ivrsm_strerror(rc));
         return NULL;
-    struct fy_diag *diag = NULL;
-    struct fy_document *doc = yamldoc_parse(path, data, len, err, errlen, &diag);
-    scenario *s = doc ? calloc(1, sizeof(*s)) : NULL;
+    }
+    scenario *s = calloc(1, sizeof(*s));
     loader L = {path, err, errlen};
-    int rc = -1;
+    rc = -1;
     if (s) {
         s->handoff_ok = 1;
         s->file = strdup(path);
-        fnode *root = fy_document_root(doc);
-        if (!is_map(root))
-            rc = error_at(&L, root, "a scenario is a map with machine: and steps:");
-        else
-            rc = each_pair(&L, root, "the scenario",
-                           "name, description, machine, now, call_id, session_id, ctx, handoff, "
-                           "responses, setup, steps",
-                           s, top_pair);
+        fnode *root = ivrsm_document_root(doc);
+        rc = each_pair(&L, root, "the scenario",
+                       "name, description, machine, now, call_id, session_id, ctx, handoff, "
+                       "responses, setup, steps",
+                       s, top_pair);
         if (rc == 0 && (!s->machine || !s->steps))
             rc = error_at(&L, root, "a scenario needs machine: and steps:");
-    } else if (doc) {
+    } else {
         snprintf(err, errlen, "%s: out of memory", path);
     }
     if (rc == 0 && !s->name) {
         const char *base = strrchr(path, '/');
         s->name = strdup(base ? base + 1 : path);
     }
-    fy_document_destroy(doc);
-    if (diag)
-        fy_diag_destroy(diag);
-    free(data);
+    ivrsm_document_free(doc);
     if (rc != 0) {
         scenario_free(s);
         return NULL;

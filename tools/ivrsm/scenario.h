@@ -13,8 +13,6 @@
 
 #include "driver.h"
 
-#define SCN_MAX_FILE_BYTES (1024u * 1024u) /* a scenario file larger than this is refused */
-
 /* An HTTP request sent to the backend before the call (setup:). */
 typedef struct scn_request {
     int line;
