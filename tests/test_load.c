@@ -1213,16 +1213,16 @@ START_TEST(test_convert_scalars)
     ivrsm_error err;
     ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err),
                      0);
-    ck_assert_ptr_nonnull(strstr(yaml, "  - \"yes\"\n  - \"no\"\n  - \"on\"\n  - \"off\"\n"));
-    ck_assert_ptr_nonnull(strstr(yaml, "  - \"{{ctx.a}}\"\n  - \"tab\\there\"\n  - \"l1\\nl2\"\n"
-                                       "  - café\n  - ${globals.a}\n"));
-    ck_assert_ptr_nonnull(strstr(yaml, "  - 2.50\n  - 1e3\n  - 31\n  - .inf\n"));
+    /* libfyaml's emitter lays the document out; the library picks each scalar's style. */
+    ck_assert_ptr_nonnull(strstr(yaml, "- \"yes\"\n- \"no\"\n- \"on\"\n- \"off\"\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "- \"{{ctx.a}}\"\n- \"tab\\there\"\n- \"l1\\nl2\"\n"
+                                       "- café\n- \"${globals.a}\"\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "- 2.50\n- 1e3\n- 31\n- .inf\n"));
     ck_assert_ptr_nonnull(strstr(yaml, "\"yes\": 1\n"));
     ck_assert_ptr_nonnull(strstr(yaml, "long: >\n  Une phrase"));
     ck_assert_ptr_nonnull(strstr(yaml, "long_strip: >-\n  Une phrase"));
     ck_assert_ptr_nonnull(strstr(yaml, "empty_map: {}\nempty_list: []\n"));
-    ck_assert_ptr_nonnull(
-        strstr(yaml, "nested:\n  -\n    - 1\n    - 2\n  - a:\n      - b\n  - []\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "nested:\n- - 1\n  - 2\n- a:\n  - b\n- []\n"));
     /* Reading the output back gives the same document. */
     char *back_path = write_temp(yaml, ".yaml");
     /* .inf has no JSON form: converting the original to JSON says where it is. */

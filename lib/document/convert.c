@@ -2,12 +2,13 @@
  * ivrsm_convert_file(): YAML ⇄ JSON without compiling, key order kept.
  *
  * JSON goes through jansson with the fewest digits that give every real
- * number back exactly. YAML is written by a small block-style emitter:
- * 2-space indent, strings plain when that reads back as the same string
+ * number back exactly. YAML goes through libfyaml's emitter (block style,
+ * 2-space indent); strings are plain when that reads back as the same string
  * under YAML 1.2 *and* 1.1 (so "yes", "on", "1.0" stay quoted), long
- * one-line texts as folded `>` scalars, everything else double-quoted.
+ * one-line texts folded `>` scalars, everything else double-quoted.
  */
 #include <inttypes.h>
+#include <libfyaml.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,10 @@
 #include "compile.h"
 #include "diag.h"
 #include "dom.h"
+#include "yaml_core.h"
 
-#define FOLD_WIDTH 80         /* target line width of folded scalars */
-#define FOLD_MIN_LEN 60       /* shorter strings stay on the key's line */
-#define IMPLICIT_KEY_MAX 1000 /* YAML limits implicit keys to 1024 characters */
+#define FOLD_WIDTH 80   /* target line width of folded scalars */
+#define FOLD_MIN_LEN 60 /* shorter strings stay on the key's line */
 
 /* --- JSON ----------------------------------------------------------------------- */
 
@@ -78,35 +79,27 @@ static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
 
 /* --- YAML: deciding how to write a string ------------------------------------------- */
 
-static bool is_word(const char *s, size_t len, const char *const *words)
+/*
+ * What YAML 1.1 readers add to the core schema (yaml_core.c): more words for
+ * booleans, merge and value keys, sexagesimal and binary numbers. A string
+ * that looks like one of them is quoted, so that any reader reads it back as
+ * a string.
+ */
+static bool yaml11_special(const char *s, size_t len)
 {
-    for (; *words; words++)
-        if (strlen(*words) == len && !memcmp(*words, s, len))
+    static const char *const words[] = {"y",   "Y",   "yes", "Yes", "YES", "n",  "N",
+                                        "no",  "No",  "NO",  "on",  "On",  "ON", "off",
+                                        "Off", "OFF", "<<",  "=",   NULL};
+    for (const char *const *w = words; *w; w++)
+        if (strlen(*w) == len && !memcmp(*w, s, len))
             return true;
-    return false;
-}
-
-/* Words some YAML reader (1.2 core or 1.1) would not read as a string. */
-static bool reserved_word(const char *s, size_t len)
-{
-    static const char *const words[] = {
-        "",      "~",     "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
-        "FALSE", "y",     "Y",    "yes",  "Yes",  "YES",  "n",    "N",    "no",    "No",
-        "NO",    "on",    "On",   "ON",   "off",  "Off",  "OFF",  ".inf", ".Inf",  ".INF",
-        "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<",   "=",    NULL};
-    return is_word(s, len, words);
-}
-
-/* Starts like a number in YAML 1.1 or 1.2 and contains nothing that rules it out. */
-static bool looks_numeric(const char *s, size_t len)
-{
     size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
     if (i >= len || !(s[i] == '.' || (s[i] >= '0' && s[i] <= '9')))
         return false;
     for (; i < len; i++)
         if (!strchr("0123456789abcdefABCDEFxXoO_.:+-", s[i]))
             return false;
-    return true;
+    return true; /* starts like a number and holds nothing that rules one out */
 }
 
 /* Code points that must be escaped: C0 and C1 controls, DEL, BOM, line separators. */
@@ -132,9 +125,12 @@ static bool has_unprintable(const char *s, size_t len)
     return false;
 }
 
+/* Plain when that reads back as the same string under YAML 1.2 and 1.1. */
 static bool plain_safe(const char *s, size_t len)
 {
-    if (len == 0 || reserved_word(s, len) || looks_numeric(s, len) || has_unprintable(s, len))
+    yaml_core_value v;
+    if (len == 0 || ivrsm_yaml_core_type(s, len, &v) != DOM_STRING || yaml11_special(s, len) ||
+        has_unprintable(s, len))
         return false;
     if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[len - 1] == ' ' || s[len - 1] == ':')
         return false;
@@ -144,7 +140,7 @@ static bool plain_safe(const char *s, size_t len)
     return true;
 }
 
-/* A one-line text (optionally ending in one newline) that folds back exactly. */
+/* A long one-line text (optionally ending in one newline) that folds back exactly. */
 static bool foldable(const char *s, size_t len)
 {
     size_t body = len && s[len - 1] == '\n' ? len - 1 : len;
@@ -152,13 +148,10 @@ static bool foldable(const char *s, size_t len)
         return false;
     if (s[0] == ' ' || s[body - 1] == ' ' || s[0] == '\t' || s[body - 1] == '\t')
         return false;
+    for (size_t i = 0; i + 1 < body; i++)
+        if ((s[i] == ' ' || s[i] == '\t') && (s[i + 1] == ' ' || s[i + 1] == '\t'))
+            return false; /* a run of blanks would be a place the emitter cannot fold */
     return true;
-}
-
-static void put_indent(ivrsm_buf *b, int indent)
-{
-    for (int i = 0; i < indent; i++)
-        ivrsm_buf_putc(b, ' ');
 }
 
 static void put_double_quoted(ivrsm_buf *b, const char *s, size_t len)
@@ -198,63 +191,40 @@ static void put_double_quoted(ivrsm_buf *b, const char *s, size_t len)
     ivrsm_buf_putc(b, '"');
 }
 
-/* A cut point: a single space between two non-blank characters. */
-static bool fold_point(const char *s, size_t start, size_t body, size_t i)
-{
-    return s[i] == ' ' && i > start && s[i - 1] != ' ' && s[i - 1] != '\t' && i + 1 < body &&
-           s[i + 1] != ' ' && s[i + 1] != '\t';
-}
-
-/* Where the folded line starting at `start` ends: the last cut that keeps it within `width`. */
-static size_t fold_line_end(const char *s, size_t start, size_t body, size_t width)
-{
-    size_t cut = 0, cols = 0;
-    for (size_t i = start; i < body; i++) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            cols++;
-        if (!fold_point(s, start, body, i))
-            continue;
-        if (cols - 1 > width)
-            return cut ? cut : i;
-        cut = i;
-    }
-    return cols > width && cut ? cut : body;
-}
+/* --- YAML: the tree handed to libfyaml's emitter ---------------------------------------- */
 
 /*
- * A folded scalar: ">" (or ">-" without a final newline), then the text cut
- * at single spaces between two non-blank characters; each cut reads back
- * as that one space.
+ * libfyaml 0.7 has no call that sets a scalar's style, and left to itself
+ * writes some strings plain that do not read back ("- x", or "yes" under
+ * YAML 1.1): a scalar that must not be plain is handed over as YAML source
+ * in the style it needs (double-quoted, or folded for long prose), which
+ * the emitter then keeps.
  */
-static void put_folded(ivrsm_buf *b, const char *s, size_t len, int indent)
+static struct fy_node *styled_scalar(struct fy_document *fd, const char *s, size_t len,
+                                     bool allow_fold)
 {
-    bool newline = s[len - 1] == '\n';
-    size_t body = newline ? len - 1 : len;
-    size_t width = FOLD_WIDTH > indent + 20 ? (size_t)(FOLD_WIDTH - indent) : 20;
-    ivrsm_buf_puts(b, newline ? ">\n" : ">-\n");
-    for (size_t start = 0; start < body;) {
-        size_t end = fold_line_end(s, start, body, width);
-        put_indent(b, indent);
-        ivrsm_buf_append(b, s + start, end - start);
-        ivrsm_buf_putc(b, '\n');
-        start = end < body ? end + 1 : body;
-    }
-}
-
-static void put_string(ivrsm_buf *b, const char *s, size_t len, int indent, bool allow_fold)
-{
+    if (plain_safe(s, len) && !(allow_fold && foldable(s, len)))
+        return fy_node_create_scalar_copy(fd, s, len);
+    ivrsm_buf b = IVRSM_BUF_INIT;
     if (allow_fold && foldable(s, len)) {
-        put_folded(b, s, len, indent);
-        return;
+        bool newline = s[len - 1] == '\n';
+        ivrsm_buf_puts(&b, newline ? ">\n  " : ">-\n  ");
+        ivrsm_buf_append(&b, s, newline ? len - 1 : len);
+        ivrsm_buf_putc(&b, '\n');
+    } else {
+        put_double_quoted(&b, s, len);
     }
-    if (plain_safe(s, len))
-        ivrsm_buf_append(b, s, len);
-    else
-        put_double_quoted(b, s, len);
-    ivrsm_buf_putc(b, '\n');
+    /* libfyaml keeps the source and frees it with free(): a malloc'ed copy. */
+    char *source = b.failed ? NULL : malloc(b.len + 1);
+    if (source)
+        memcpy(source, ivrsm_buf_str(&b), b.len + 1);
+    size_t len_src = b.len;
+    ivrsm_buf_free(&b);
+    struct fy_node *n = source ? fy_node_build_from_malloc_string(fd, source, len_src) : NULL;
+    if (source && !n)
+        free(source);
+    return n;
 }
-
-/* --- YAML: nodes ---------------------------------------------------------------------- */
 
 static bool core_number_text(const char *t)
 {
@@ -270,117 +240,77 @@ static bool core_number_text(const char *t)
     return digits;
 }
 
-static void put_scalar(ivrsm_buf *b, const dom_node *n, int indent)
+static struct fy_node *number_scalar(struct fy_document *fd, const dom_node *n)
+{
+    if (n->kind == DOM_INT && n->text && core_number_text(n->text) && !strpbrk(n->text, ".eE"))
+        return fy_node_create_scalar_copy(fd, n->text, FY_NT);
+    if (n->kind == DOM_INT)
+        return fy_node_create_scalarf(fd, "%" PRId64, n->as.integer);
+    if (!isfinite(n->as.real))
+        return fy_node_create_scalar(fd,
+                                     isnan(n->as.real) ? ".nan"
+                                     : n->as.real > 0  ? ".inf"
+                                                       : "-.inf",
+                                     FY_NT);
+    if (n->text && core_number_text(n->text))
+        return fy_node_create_scalar_copy(fd, n->text, FY_NT);
+    return fy_node_create_scalarf(fd, "%.*g", real_digits(n->as.real), n->as.real);
+}
+
+static struct fy_node *fy_tree(struct fy_document *fd, const dom_node *n)
 {
     switch ((dom_kind)n->kind) {
     case DOM_NULL:
-        ivrsm_buf_puts(b, "null\n");
-        return;
+        return fy_node_create_scalar(fd, "null", FY_NT);
     case DOM_BOOL:
-        ivrsm_buf_puts(b, n->as.boolean ? "true\n" : "false\n");
-        return;
+        return fy_node_create_scalar(fd, n->as.boolean ? "true" : "false", FY_NT);
     case DOM_INT:
-        if (n->text && core_number_text(n->text) && !strpbrk(n->text, ".eE"))
-            ivrsm_buf_printf(b, "%s\n", n->text);
-        else
-            ivrsm_buf_printf(b, "%" PRId64 "\n", n->as.integer);
-        return;
     case DOM_REAL:
-        if (!isfinite(n->as.real))
-            ivrsm_buf_puts(b, isnan(n->as.real) ? ".nan\n" : n->as.real > 0 ? ".inf\n" : "-.inf\n");
-        else if (n->text && core_number_text(n->text))
-            ivrsm_buf_printf(b, "%s\n", n->text);
-        else
-            ivrsm_buf_printf(b, "%.*g\n", real_digits(n->as.real), n->as.real);
-        return;
+        return number_scalar(fd, n);
     case DOM_STRING:
-        put_string(b, n->text, n->len, indent, true);
-        return;
-    default:
-        return;
-    }
-}
-
-static void put_node(ivrsm_buf *b, const dom_node *n, int indent);
-
-static void put_key(ivrsm_buf *b, const dom_pair *p, int indent)
-{
-    put_indent(b, indent);
-    if (p->key_len > IMPLICIT_KEY_MAX) {
-        /* Too long for an implicit key: the explicit "? key" form. */
-        ivrsm_buf_puts(b, "? ");
-        put_double_quoted(b, p->key, p->key_len);
-        ivrsm_buf_putc(b, '\n');
-        put_indent(b, indent);
-        ivrsm_buf_putc(b, ':');
-    } else if (plain_safe(p->key, p->key_len)) {
-        ivrsm_buf_append(b, p->key, p->key_len);
-        ivrsm_buf_putc(b, ':');
-    } else {
-        put_double_quoted(b, p->key, p->key_len);
-        ivrsm_buf_putc(b, ':');
-    }
-}
-
-/* The value after "key:" or "- ": on the same line, or below at `indent`. */
-static void put_value(ivrsm_buf *b, const dom_node *v, int indent)
-{
-    if ((v->kind == DOM_MAP || v->kind == DOM_LIST) && v->count == 0) {
-        ivrsm_buf_puts(b, v->kind == DOM_MAP ? " {}\n" : " []\n");
-    } else if (v->kind == DOM_MAP || v->kind == DOM_LIST) {
-        ivrsm_buf_putc(b, '\n');
-        put_node(b, v, indent);
-    } else {
-        ivrsm_buf_putc(b, ' ');
-        put_scalar(b, v, indent);
-    }
-}
-
-static void put_map(ivrsm_buf *b, const dom_node *n, int indent, bool first_inline)
-{
-    for (size_t i = 0; i < n->count; i++) {
-        put_key(b, &n->pairs[i], (i == 0 && first_inline) ? 0 : indent);
-        put_value(b, n->pairs[i].value, indent + 2);
-    }
-}
-
-static void put_list(ivrsm_buf *b, const dom_node *n, int indent)
-{
-    for (size_t i = 0; i < n->count; i++) {
-        const dom_node *item = n->items[i];
-        put_indent(b, indent);
-        ivrsm_buf_putc(b, '-');
-        if (item->kind == DOM_MAP && item->count) {
-            /* "- key: value" with the other keys aligned under the first. */
-            ivrsm_buf_putc(b, ' ');
-            put_map(b, item, indent + 2, true);
-        } else {
-            put_value(b, item, indent + 2);
+        return styled_scalar(fd, n->text, n->len, true);
+    case DOM_LIST: {
+        struct fy_node *seq = fy_node_create_sequence(fd);
+        for (size_t i = 0; seq && i < n->count; i++) {
+            struct fy_node *item = fy_tree(fd, n->items[i]);
+            if (!item || fy_node_sequence_append(seq, item) != 0)
+                return NULL;
         }
+        return seq;
     }
-}
-
-static void put_node(ivrsm_buf *b, const dom_node *n, int indent)
-{
-    if (n->kind == DOM_MAP)
-        put_map(b, n, indent, false);
-    else if (n->kind == DOM_LIST)
-        put_list(b, n, indent);
-    else
-        put_scalar(b, n, indent);
+    case DOM_MAP: {
+        struct fy_node *map = fy_node_create_mapping(fd);
+        for (size_t i = 0; map && i < n->count; i++) {
+            const dom_pair *p = &n->pairs[i];
+            struct fy_node *key = styled_scalar(fd, p->key, p->key_len, false);
+            struct fy_node *value = key ? fy_tree(fd, p->value) : NULL;
+            if (!value || fy_node_mapping_append(map, key, value) != 0)
+                return NULL;
+        }
+        return map;
+    }
+    }
+    return NULL;
 }
 
 static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
-    if (doc->root->kind == DOM_MAP && doc->root->count == 0)
-        ivrsm_buf_puts(&b, "{}\n"); /* an empty block map would read back as nothing */
-    else
-        put_node(&b, doc->root, 0);
-    char *text = ivrsm_buf_steal(&b);
+    struct fy_document *fd = fy_document_create(NULL);
+    struct fy_node *root = fd ? fy_tree(fd, doc->root) : NULL;
+    char *text = NULL;
+    if (root && fy_document_set_root(fd, root) == 0)
+        text =
+            fy_emit_document_to_string(fd, FYECF_MODE_BLOCK | FYECF_INDENT_2 |
+                                               FYECF_WIDTH(FOLD_WIDTH) | FYECF_DOC_START_MARK_OFF);
+    fy_document_destroy(fd); /* nodes not yet attached are the document's too */
     if (!text)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
-    *out = text;
+    /* libfyaml allocates with malloc: hand over a copy from the library's allocator. */
+    char *copy = strdup(text);
+    free(text);
+    if (!copy)
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+    *out = copy;
     return 0;
 }
 

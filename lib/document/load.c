@@ -101,12 +101,14 @@ static ivrsm_format sniff_format(const char *data, size_t len)
 /* What a caller expects of a document, for the messages of the checks below. */
 typedef struct expectation {
     const char *document; /* "a machine document" */
-    const char *root;     /* "a map with machine, version and states" */
+    const char *expected; /* what an empty document lacks */
+    const char *root;     /* what the root must be */
 } expectation;
 
 static const expectation machine_document = {"a machine document",
-                                             "a map with machine, version and states"};
-static const expectation any_document = {"a document", "a map"};
+                                             "a map with machine, version and states",
+                                             "a map (with machine, version and states)"};
+static const expectation any_document = {"a document", "a map", "a map"};
 
 /* The root must be a map; an empty stream or a null root is an empty document. */
 static int check_root(const dom_doc *doc, const expectation *x, ivrsm_error *err)
@@ -115,7 +117,7 @@ static int check_root(const dom_doc *doc, const expectation *x, ivrsm_error *err
     if (!r || r->kind == DOM_NULL)
         return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, doc->name, r ? r->line : 1,
                                     r ? r->column : 1, "", "the document is empty (expected %s)",
-                                    x->root);
+                                    x->expected);
     if (r->kind != DOM_MAP)
         return ivrsm_diag_set_error(err, IVRSM_EMACHINE, doc->name, r->line, r->column, "",
                                     "the document root must be %s, found %s", x->root,
@@ -149,7 +151,7 @@ static int load(const char *data, size_t len, ivrsm_format format, const char *n
                                     "invalid UTF-8 (the document must be UTF-8 text)");
     if (only_blank(data, len))
         return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, 1, 1, "",
-                                    "the document is empty (expected %s)", x->root);
+                                    "the document is empty (expected %s)", x->expected);
     if (format == IVRSM_FORMAT_AUTO)
         format = sniff_format(data, len);
     dom_doc *doc = ivrsm_dom_doc_new(name);

@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "yaml_core.h"
 #include "syntax_hints.h"
 #include "utf8.h"
 
@@ -137,143 +138,21 @@ static pos scalar_pos(yaml_reader *r, struct fy_token *value)
     }
 }
 
-/* --- Core schema ------------------------------------------------------------ */
-
-static bool word_is(const char *t, size_t len, const char *const *words)
-{
-    for (; *words; words++)
-        if (strlen(*words) == len && !memcmp(*words, t, len))
-            return true;
-    return false;
-}
-
-static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"true", "True", "TRUE", NULL};
-static const char *const false_words[] = {"false", "False", "FALSE", NULL};
-
-static bool all_in(const char *t, size_t len, const char *set)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!strchr(set, t[i]))
-            return false;
-    return true;
-}
-
-/* 1 when `t` is a core-schema integer, with its value (0 on overflow: *overflow). */
-static bool core_int(const char *t, size_t len, int64_t *value, bool *overflow)
-{
-    int base = 10;
-    const char *digits = t;
-    size_t n = len;
-    if (len > 2 && t[0] == '0' && t[1] == 'o' && all_in(t + 2, len - 2, "01234567")) {
-        base = 8;
-        digits += 2;
-        n -= 2;
-    } else if (len > 2 && t[0] == '0' && t[1] == 'x' &&
-               all_in(t + 2, len - 2, "0123456789abcdefABCDEF")) {
-        base = 16;
-        digits += 2;
-        n -= 2;
-    } else {
-        size_t s = (len > 0 && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
-        if (!all_in(t + s, len - s, "0123456789"))
-            return false;
-    }
-    char buf[80];
-    if (n >= sizeof(buf)) {
-        *overflow = true;
-        return true;
-    }
-    memcpy(buf, digits, n);
-    buf[n] = '\0';
-    errno = 0;
-    char *end;
-    if (base == 10) {
-        long long v = strtoll(buf, &end, 10);
-        *value = v;
-    } else {
-        unsigned long long v = strtoull(buf, &end, base);
-        if (v > INT64_MAX)
-            errno = ERANGE;
-        *value = (int64_t)v;
-    }
-    *overflow = errno == ERANGE;
-    return true;
-}
-
-/* Core-schema float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, .inf, .nan */
-static bool core_float(const char *t, size_t len, double *value)
-{
-    size_t i = 0;
-    bool negative = false;
-    if (i < len && (t[i] == '-' || t[i] == '+'))
-        negative = t[i++] == '-';
-    static const char *const inf_words[] = {".inf", ".Inf", ".INF", NULL};
-    static const char *const nan_words[] = {".nan", ".NaN", ".NAN", NULL};
-    if (word_is(t + i, len - i, inf_words)) {
-        *value = negative ? -HUGE_VAL : HUGE_VAL;
-        return true;
-    }
-    if (i == 0 && word_is(t, len, nan_words)) {
-        *value = NAN;
-        return true;
-    }
-    size_t int_digits = 0, frac_digits = 0;
-    while (i < len && t[i] >= '0' && t[i] <= '9') {
-        i++;
-        int_digits++;
-    }
-    if (i < len && t[i] == '.') {
-        i++;
-        while (i < len && t[i] >= '0' && t[i] <= '9') {
-            i++;
-            frac_digits++;
-        }
-    }
-    if (int_digits == 0 && frac_digits == 0)
-        return false;
-    if (i < len && (t[i] == 'e' || t[i] == 'E')) {
-        i++;
-        if (i < len && (t[i] == '-' || t[i] == '+'))
-            i++;
-        size_t exp_digits = 0;
-        while (i < len && t[i] >= '0' && t[i] <= '9') {
-            i++;
-            exp_digits++;
-        }
-        if (exp_digits == 0)
-            return false;
-    }
-    if (i != len)
-        return false;
-    char buf[128];
-    if (len >= sizeof(buf))
-        return false;
-    memcpy(buf, t, len);
-    buf[len] = '\0';
-    *value = strtod(buf, NULL);
-    return true;
-}
-
 /* Give `n` (whose text is set) its core-schema type. Returns 0 or an error code. */
 static int type_plain_scalar(yaml_reader *r, dom_node *n)
 {
-    bool overflow = false;
-    if (word_is(n->text, n->len, null_words)) {
-        n->kind = DOM_NULL;
-    } else if (word_is(n->text, n->len, true_words) || word_is(n->text, n->len, false_words)) {
-        n->kind = DOM_BOOL;
-        n->as.boolean = n->text[0] == 't' || n->text[0] == 'T';
-    } else if (core_int(n->text, n->len, &n->as.integer, &overflow)) {
-        if (overflow)
-            return fail(r, IVRSM_ESYNTAX, n->line, n->column,
-                        "the integer %s is out of range (at most 9223372036854775807)", n->text);
-        n->kind = DOM_INT;
-    } else if (core_float(n->text, n->len, &n->as.real)) {
-        n->kind = DOM_REAL;
-    }
+    yaml_core_value v;
+    dom_kind kind = ivrsm_yaml_core_type(n->text, n->len, &v);
+    if (kind == DOM_INT && v.overflow)
+        return fail(r, IVRSM_ESYNTAX, n->line, n->column,
+                    "the integer %s is out of range (at most 9223372036854775807)", n->text);
+    n->kind = (uint8_t)kind;
+    if (kind == DOM_BOOL)
+        n->as.boolean = v.boolean;
+    else if (kind == DOM_INT)
+        n->as.integer = v.integer;
+    else if (kind == DOM_REAL)
+        n->as.real = v.real;
     return 0;
 }
 
