@@ -1190,6 +1190,61 @@ START_TEST(test_convert_round_trip)
 }
 END_TEST
 
+/* The public document reader: the library's tree, typed by the core schema, with positions. */
+START_TEST(test_document_api)
+{
+    const char *text = "name: ana\n"
+                       "age: 0x1F\n"
+                       "ok: yes\n"
+                       "vip: true\n"
+                       "ratio: 1.5\n"
+                       "none: ~\n"
+                       "list: [a, {b: 1}]\n";
+    ivrsm_document *doc = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_document_load_buffer(text, strlen(text), IVRSM_FORMAT_YAML, "t.yaml",
+                                                &doc, &err),
+                     0);
+    const ivrsm_node *root = ivrsm_document_root(doc);
+    ck_assert_int_eq(ivrsm_node_type(root), IVRSM_NODE_MAP);
+    ck_assert_uint_eq(ivrsm_node_size(root), 7);
+    int line = 0, column = 0;
+    ck_assert_str_eq(ivrsm_node_key(root, 1, &line, &column), "age");
+    ck_assert_int_eq(line, 2);
+    ck_assert_int_eq(column, 1);
+    const ivrsm_node *age = ivrsm_node_get(root, "age");
+    ck_assert_int_eq(ivrsm_node_type(age), IVRSM_NODE_INT);
+    ck_assert_int_eq(ivrsm_node_int(age), 31);
+    ck_assert_str_eq(ivrsm_node_text(age), "0x1F");
+    ck_assert_int_eq(ivrsm_node_line(age), 2);
+    ck_assert_int_eq(ivrsm_node_column(age), 6);
+    ck_assert_int_eq(ivrsm_node_type(ivrsm_node_get(root, "ok")), IVRSM_NODE_STRING); /* YAML 1.2 */
+    ck_assert(ivrsm_node_bool(ivrsm_node_get(root, "vip")));
+    ck_assert(ivrsm_node_real(ivrsm_node_get(root, "ratio")) == 1.5);
+    ck_assert_int_eq(ivrsm_node_type(ivrsm_node_get(root, "none")), IVRSM_NODE_NULL);
+    const ivrsm_node *list = ivrsm_node_get(root, "list");
+    ck_assert_uint_eq(ivrsm_node_size(list), 2);
+    ck_assert_str_eq(ivrsm_node_text(ivrsm_node_item(list, 0)), "a");
+    ck_assert_ptr_null(ivrsm_node_item(list, 2));
+    ck_assert_ptr_null(ivrsm_node_get(root, "missing"));
+    char *json = ivrsm_node_json(list);
+    ck_assert_str_eq(json, "[\"a\",{\"b\":1}]");
+    ivrsm_free(json);
+    ivrsm_document_free(doc);
+
+    /* Its errors: the library's, in words that do not speak of machines. */
+    ck_assert_int_eq(ivrsm_document_load_buffer("- a\n", 4, IVRSM_FORMAT_YAML, "l.yaml", &doc, &err),
+                     IVRSM_EMACHINE);
+    ck_assert_str_eq(err.message, "the document root must be a map, found a list");
+    ck_assert_int_eq(ivrsm_document_load_buffer("a: 1\na: 2\n", 10, IVRSM_FORMAT_YAML, "d.yaml",
+                                                &doc, &err),
+                     IVRSM_ESYNTAX);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_int_eq(ivrsm_document_load_file("/no/such.yaml", IVRSM_FORMAT_AUTO, &doc, &err),
+                     IVRSM_EIO);
+}
+END_TEST
+
 START_TEST(test_convert_scalars)
 {
     const char *doc =
@@ -1410,6 +1465,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_check_collects_everything);
     tcase_add_loop_test(tc, test_convert_round_trip, 0, 2);
     tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_document_api);
     tcase_add_test(tc, test_convert_empty_root);
     tcase_add_test(tc, test_convert_json_numbers);
     suite_add_tcase(s, tc);
