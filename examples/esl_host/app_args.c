@@ -92,6 +92,19 @@ int app_check_template(const char *tmpl, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------------------
  * Text
+ *
+ * FreeSWITCH expands an application's argument before the application runs
+ * (src/switch_core_session.c switch_core_session_exec), unless the channel
+ * has app_disable_expand_variables=true, which the host sets on every call
+ * (app_build_tts_setup()); set and multiset expand their value again
+ * whatever that variable says (mod_dptools.c base_set). The expander
+ * (src/switch_channel.c switch_channel_expand_variables_check) acts on
+ * "${", "$${" (variables, and API calls such as ${system ...}), and on a
+ * backslash before '$', '\'' or another backslash. Text is therefore made
+ * inert before it reaches an argument: it holds no backslash, and no '$'
+ * followed by '{' or '$', so even an expander that runs finds nothing to do
+ * in it but the host's own \' escapes (which it would drop: an apostrophe
+ * lost, never a command run).
  * ------------------------------------------------------------------------- */
 
 char *app_clean_text(const char *text)
@@ -103,10 +116,12 @@ char *app_clean_text(const char *text)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
-        /* "${x}" and "$${x}" are expanded (even into API calls) by FreeSWITCH
-         * in every application argument: a '$' never reaches it before '{'. */
-        if (c == '$' && (text[i + 1] == '{' || text[i + 1] == '$'))
-            continue;
+        if (c == '\\')
+            continue; /* no meaning in speech; the start of every escape */
+        /* A '$' stays only when what follows it is neither '{' nor '$', also
+         * once a dropped backslash has brought them together. */
+        if ((c == '{' || c == '$') && o > 0 && out[o - 1] == '$')
+            o--;
         out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
     }
     out[o] = '\0';
@@ -114,17 +129,17 @@ char *app_clean_text(const char *text)
 }
 
 /*
- * Append `text` as one argument of an application that splits on spaces
- * (switch_separate_string): single-quoted, with a quote inside escaped as
- * \' and backslashes dropped, so no escape sequence can be formed.
+ * Append `text` (cleaned: no backslash) as one argument of an application
+ * that splits on spaces (src/switch_utils.c switch_separate_string:
+ * separate_string_blank_delim, then cleanup_separated_string): in single
+ * quotes, with a quote inside written \', which the split keeps together
+ * and the cleanup turns back into a quote.
  */
 static void append_quoted(strbuf *sb, const char *prefix, const char *text)
 {
     sb_puts(sb, "'");
     sb_puts(sb, prefix);
     for (const char *p = text; *p; p++) {
-        if (*p == '\\')
-            continue;
         if (*p == '\'')
             sb_puts(sb, "\\'");
         else
@@ -150,8 +165,32 @@ static void neutralise_bars(char *text)
     }
 }
 
-/* DTMF terminators the application understands; anything else means none. */
-static const char *terminators_arg(const char *t)
+/*
+ * A JSON text made inert for the expander that set runs on its value: every
+ * '$' and every escaped backslash written as a \u escape, so no "${", no
+ * "\\" and no "\$" remain; the JSON means the same.
+ */
+static int append_json_inert(strbuf *sb, const char *json)
+{
+    for (const char *p = json; *p; p++) {
+        if (p[0] == '\\' && p[1] == '\\') {
+            sb_puts(sb, "\\u005c");
+            p++;
+        } else if (p[0] == '\\' && p[1]) {
+            sb_append(sb, p, 2); /* \" \n \u00XX...: the expander leaves them */
+            p++;
+        } else if (p[0] == '$') {
+            sb_puts(sb, "\\u0024");
+        } else if ((unsigned char)p[0] < 0x20 || p[0] == 0x7f) {
+            sb_printf(sb, "\\u%04x", (unsigned)(unsigned char)p[0]);
+        } else {
+            sb_append(sb, p, 1);
+        }
+    }
+    return sb->oom ? -1 : 0;
+}
+
+const char *app_terminators(const char *t)
 {
     if (!t || !*t || strlen(t) > 8)
         return "none";
@@ -176,22 +215,49 @@ bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c)
 int app_build_tts_setup(const app_config *cfg, app_step *out)
 {
     strbuf arg = {0};
-    sb_printf(&arg, "tts_engine=%s tts_voice=%s", cfg->tts_engine, cfg->tts_voice);
+    /* app_disable_expand_variables: arguments reach the applications as sent
+     * (switch_core_session.c switch_core_session_exec), so a quote escaped
+     * for the application's own split is not eaten by the expander first. */
+    sb_printf(&arg, "tts_engine=%s tts_voice=%s app_disable_expand_variables=true", cfg->tts_engine,
+              cfg->tts_voice);
     return step_set(out, "multiset", &arg);
+}
+
+int app_build_flush_dtmf(app_step *out)
+{
+    strbuf arg = {0};
+    sb_puts(&arg, "");
+    return step_set(out, "flush_dtmf", &arg);
+}
+
+void app_digit_bounds(const ivrsm_command *c, int *min, int *max)
+{
+    int hi = c->ask.max_digits > 0 ? c->ask.max_digits : 1;
+    /* One more than the ask's bound when a terminator closes the entry, so
+     * the terminator typed after the last digit ends this read instead of
+     * waiting in the channel's queue for the next question
+     * (switch_ivr.c switch_ivr_collect_digits_count ends a read at its max
+     * digits before reading any terminator). */
+    if (strcmp(app_terminators(c->ask.terminators), "none") != 0)
+        hi++;
+    if (hi > 127)
+        hi = 127; /* play_and_get_digits keeps 128 bytes of digits */
+    /* No minimum: with one, an empty read is "failure" whether the caller was
+     * silent or pressed only the terminator (switch_ivr_play_say.c
+     * switch_ivr_read: SWITCH_STATUS_TOO_SMALL); with none, silence is
+     * "timeout" and the terminator alone "success" with no digits. */
+    *min = 0;
+    *max = hi;
 }
 
 static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *out)
 {
     strbuf arg = {0};
-    int min = c->ask.min_digits > 0 ? c->ask.min_digits : 1;
-    int max = c->ask.max_digits >= min ? c->ask.max_digits : min;
-    if (max > 127)
-        max = 127; /* play_and_get_digits keeps 128 bytes of digits */
-    if (min > max)
-        min = max;
+    int min, max;
+    app_digit_bounds(c, &min, &max);
     int timeout = c->ask.timeout_ms > 0 ? c->ask.timeout_ms : 5000;
     int digit_timeout = c->ask.digit_timeout_ms > 0 ? c->ask.digit_timeout_ms : 3000;
-    sb_printf(&arg, "%d %d 1 %d %s ", min, max, timeout, terminators_arg(c->ask.terminators));
+    sb_printf(&arg, "%d %d 1 %d %s ", min, max, timeout, app_terminators(c->ask.terminators));
     if (*text)
         append_quoted(&arg, "say:", text);
     else
@@ -257,6 +323,10 @@ int app_build_say(const app_config *cfg, const char *text, app_step *out)
     char *clean = app_clean_text(text);
     if (!clean)
         return -1;
+    if (clean[strspn(clean, " ")] == '\0') {
+        free(clean); /* nothing to say: speak would read an empty text */
+        return 0;
+    }
     neutralise_bars(clean);
     /* Engine and voice always: speak without them hangs the call up. */
     sb_printf(&arg, "%s|%s|%s", cfg->tts_engine, cfg->tts_voice, clean);
@@ -305,12 +375,12 @@ int app_build_handoff(const app_config *cfg, const char *queue, app_step *out, c
 
 int app_build_handoff_context(const char *context_json, app_step *out)
 {
-    char *clean = app_clean_text(context_json ? context_json : "{}");
-    if (!clean)
-        return -1;
     strbuf arg = {0};
-    sb_printf(&arg, "ivrsm_handoff_context=%s", clean);
-    free(clean);
+    sb_puts(&arg, "ivrsm_handoff_context=");
+    if (append_json_inert(&arg, context_json ? context_json : "{}") != 0) {
+        sb_free(&arg);
+        return -1;
+    }
     return step_set(out, "set", &arg);
 }
 

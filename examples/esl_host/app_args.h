@@ -11,11 +11,14 @@
  *            application: transfer QUEUE XML default, bridge DIAL-STRING, callcenter QUEUE
  *   hangup   hangup NORMAL_CLEARING
  *
- * Text that reaches an argument is cleaned first (app_clean_text()):
- * FreeSWITCH expands ${...} in every argument and splits some of them on
- * spaces, quotes and '|', so text could otherwise run an API command or
- * shift arguments. The argument itself always travels in a message body
- * (see esl_wire.h).
+ *   before every ask: flush_dtmf (keys typed before a question was asked
+ *   never answer it)
+ *
+ * Text that reaches an argument is made inert first (app_clean_text()):
+ * FreeSWITCH's expander acts on "${", "$${" and backslash escapes, and some
+ * applications split on spaces, quotes and '|', so text could otherwise run
+ * an API command or shift arguments. The argument itself always travels in
+ * a message body (see esl_wire.h).
  */
 #ifndef ESL_HOST_APP_ARGS_H
 #define ESL_HOST_APP_ARGS_H
@@ -60,17 +63,34 @@ const char *app_handoff_default_template(handoff_app a);
 int app_check_template(const char *tmpl, char *err, size_t errlen);
 
 /*
- * `text` made safe for an application argument (new string, NULL when out
- * of memory): control characters become spaces and a '$' that could start
- * a ${...} expansion is dropped.
+ * `text` made inert for an application argument (new string, NULL when out
+ * of memory): control characters become spaces, backslashes are dropped,
+ * and a '$' followed by '{' or '$' is dropped, so nothing in it is anything
+ * to FreeSWITCH's expander.
  */
 char *app_clean_text(const char *text);
+
+/* The terminators argument of play_and_get_digits: the ask's keys, or "none". */
+const char *app_terminators(const char *terminators);
+
+/*
+ * The min and max digits given to play_and_get_digits for an ask: no
+ * minimum (so silence and a lone terminator can be told apart), and one
+ * more than the ask's max when a terminator closes the entry.
+ */
+void app_digit_bounds(const ivrsm_command *c, int *min, int *max);
 
 /* Whether this ask goes to the speech recogniser (an OTP never does: codes stay off ASR logs). */
 bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c);
 
-/* The tts_engine / tts_voice channel variables that 'say:' prompts need (multiset). */
+/*
+ * The channel variables set once per call (multiset): tts_engine and
+ * tts_voice, which 'say:' prompts need, and app_disable_expand_variables.
+ */
 int app_build_tts_setup(const app_config *cfg, app_step *out);
+
+/* flush_dtmf: empty the channel's queue of keys before a question. */
+int app_build_flush_dtmf(app_step *out);
 
 /* The application for an ask command. Returns 0, or -1 when out of memory. */
 int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out);

@@ -3,7 +3,9 @@
  *
  * play_and_get_digits leaves the digits in ivrsm_digits and says how the
  * read went in read_result (success, timeout, failure); digits that fail
- * its regular expression move to ivrsm_digits_invalid.
+ * its regular expression move to ivrsm_digits_invalid. read_terminator_used
+ * is not read: switch_ivr_read never clears it, so it may tell of an
+ * earlier question.
  * play_and_detect_speech answers DONE with the recogniser's result in
  * detect_speech_result (NLSML for MRCP engines, the transcript alone for
  * some others), or an error response when recognition could not start.
@@ -189,14 +191,21 @@ int app_parse_speech_result(const char *result, ask_result *out)
  * Completions
  * ------------------------------------------------------------------------- */
 
+/*
+ * play_and_get_digits is asked with no minimum (app_digit_bounds()), so
+ * switch_ivr_read says "timeout" for silence and "success" with no digits
+ * for a read that only the terminator ended. A read with digits is an
+ * answer; digits the regular expression refused, or a lone terminator, are
+ * a wrong answer; anything else (silence, or "failure" from a switch that
+ * forces a minimum of one digit) is no answer.
+ */
 static int digits_result(const esl_msg *m, ask_result *out)
 {
     const char *digits = var(m, "variable_ivrsm_digits");
     const char *read = var(m, "variable_read_result");
     if (non_empty(digits))
         return set_text(out, IVRSM_EVENT_DTMF, digits, strlen(digits));
-    /* Keys pressed but refused, or only a terminator: the caller did answer. */
-    if (non_empty(var(m, "variable_ivrsm_digits_invalid")) || (read && !strcmp(read, "failure")))
+    if (non_empty(var(m, "variable_ivrsm_digits_invalid")) || (read && !strcmp(read, "success")))
         out->type = IVRSM_EVENT_NOMATCH;
     else
         out->type = IVRSM_EVENT_NOINPUT;

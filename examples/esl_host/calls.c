@@ -297,15 +297,18 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
     const app_config *apps = &c->h->apps;
     c->ask_speech = !c->asr_failed && app_ask_uses_speech(apps, cmd);
     c->ask_secret = cmd->ask.collect && !strcmp(cmd->ask.collect, "otp");
-    if (app_build_ask(apps, cmd, c->ask_speech, &c->steps[0]) != 0 ||
+    /* Keys typed before the question (during a prompt, an HTTP wait, after
+     * the last answer) are not an answer to it: flush_dtmf first. */
+    if (app_build_flush_dtmf(&c->steps[0]) != 0 ||
+        app_build_ask(apps, cmd, c->ask_speech, &c->steps[1]) != 0 ||
         (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0)) {
         log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
         finish_inflight(c);
         call_hangup(c, "out of memory");
         return;
     }
-    c->step_count = 1;
-    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[0].app);
+    c->step_count = 2;
+    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[1].app);
     call_send_step(c);
 }
 
@@ -483,11 +486,11 @@ static void complete_ask(call *c, const esl_msg *ev)
                "call %s: speech recognition failed (%s); asking again on the keypad", c->uuid, why);
         c->asr_failed = true;
         c->ask_speech = false;
-        app_step_clear(&c->steps[0]);
-        c->steps[0] = c->keypad_fallback;
+        app_step_clear(&c->steps[1]);
+        c->steps[1] = c->keypad_fallback;
         memset(&c->keypad_fallback, 0, sizeof(c->keypad_fallback));
-        c->step = 0;
-        c->step_count = 1;
+        c->step = 1;
+        c->step_count = 2;
         call_send_step(c);
         return;
     }

@@ -1,28 +1,46 @@
 #!/usr/bin/env python3
 """A fake FreeSWITCH event socket on 127.0.0.1, with a scripted caller per call.
 
-It speaks the inbound protocol the way mod_event_socket does: it sends
-"auth/request", checks "auth PASSWORD" ("+OK accepted" or "-ERR invalid" and
-a close), answers every command with "command/reply" (Reply-Text) or, for
-"api", "api/response" (Content-Length body), sends subscribed events as
-"text/event-plain" with URL-encoded values (switch_url_encode's set) and
-honours "filter" (include filters, OR'ed), and says goodbye with
-"text/disconnect-notice".
+It is a model of FreeSWITCH, not of what we believe about it: every
+behaviour below follows FreeSWITCH's C sources (signalwire/freeswitch), and
+the comment on each names the file and function it reproduces. What an
+application does with its argument (expansion, splitting, what is heard)
+lives in fs_model.py.
+
+The protocol (src/mod/event_socket/mod_event_socket.c): "auth/request"
+first; "auth PASSWORD" answered "+OK accepted" or "-ERR invalid" and the
+connection closed (parse_command); every command answered in order with
+"command/reply" (Reply-Text) or, for "api", "api/response" (a body);
+subscribed events sent as "text/event-plain" with URL-encoded values
+(switch_url_encode's set) and an inner Content-Length for an event body;
+include filters OR'ed; "exit" answered "+OK bye" then "text/disconnect-notice".
 
 Calls: once a connection has subscribed, each scripted call is parked
-(CHANNEL_PARK with its channel variables). Every "sendmsg" execute is
-recorded (application, argument, whether the argument came in a body or a
-header, Event-UUID, event-lock) and run: an ask (play_and_get_digits,
-play_and_detect_speech) takes the call's next scripted input and completes
-with CHANNEL_EXECUTE_COMPLETE carrying Application-UUID and the variables
-FreeSWITCH sets (ivrsm_digits, read_result, detect_speech_result); other
-applications complete at once; hangup, transfer, bridge and callcenter end
-or hand over the call. When a call's inputs run out at an ask, the caller
-hangs up (CHANNEL_HANGUP, CHANNEL_HANGUP_COMPLETE).
+(CHANNEL_PARK with its caller profile and channel variables). "sendmsg" is
+queued on the channel and answered "+OK" at once (parse_command: only
+queued); the channel runs what it is sent one application at a time when
+each message carries "event-lock: true" (src/switch_core_session.c
+switch_core_session_dequeue_private_event refuses to dequeue while
+CF_EVENT_LOCK is set), and runs a message inside the application in
+progress when it does not (src/switch_ivr_play_say.c: the playing loops
+call switch_ivr_parse_all_events). Each application's argument is
+expanded first unless the channel has app_disable_expand_variables=true
+(src/switch_core_session.c switch_core_session_exec), and its completion
+is a CHANNEL_EXECUTE_COMPLETE with Application, Application-Data (the
+expanded argument), Application-Response ("_none_" when the application
+set none), Application-UUID (the Event-UUID sent) and every channel
+variable as variable_* (switch_core_session_exec, switch_channel_event_set_data).
+
+The caller: each ask application takes the call's next scripted step. Keys
+are typed into the channel's DTMF queue at their own times, whatever is
+running; play_and_get_digits, play_and_detect_speech, speak and flush_dtmf
+consume that queue as FreeSWITCH does, so keys typed too late for one
+question wait for the next one. When a call's steps run out at an ask, the
+caller hangs up. Timeouts given to applications are multiplied by the
+script's time_scale, so a 5 s timeout takes 100 ms by default.
 
 What it writes goes out split at random points (or byte by byte for the
-first bytes, see "split"), several messages per write at times, so the
-host's framing never depends on read boundaries.
+first bytes, see "split"), several messages per write at times.
 
 Usage:
     fake_freeswitch.py --script SCRIPT.json --report REPORT.json [--raw RAW.bin]
@@ -34,15 +52,20 @@ on SIGTERM/SIGINT, which stop the server).
 Script (every key optional):
     {"password": "ClueCon",
      "split": {"mode": "random" | "none" | "bytes", "bytes": 20000, "seed": 1},
+     "time_scale": 0.02,                    # application timeouts x this
+     "prompt_ms": 2, "speak_ms": 2,         # how long a prompt or a speak plays
+     "honour_disable_expand": true,         # false: an older FreeSWITCH without
+                                            # app_disable_expand_variables
      "pad_events": 0,                       # bytes of padding variable per event
      "foreign_calls": 0,                    # parked calls without the filter variable
      "calls": [{"uuid": "...", "vars": {"ivrsm_app": "synergia"},
+                "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
                 "handoff": "ok" | "fail",   # bridge / callcenter outcome
                 "inputs": [
-                    {"digits": "1"},                     # play_and_get_digits result
-                    {"timeout": true},                   # no input
-                    {"invalid": "9"},                    # refused by the regexp
+                    {"keys": "123456#", "gap_ms": 10, "after_ms": 3},  # typed keys
+                    {"digits": "1"},                     # the same, keys "1"
+                    {"silence": true},                   # nothing: the timeouts run
                     {"speech": "oui", "confidence": 0.9},# play_and_detect_speech (NLSML)
                     {"result": "<raw detect_speech_result>"},
                     {"response": "GRAMMAR ERROR"},       # recogniser failure
@@ -50,12 +73,14 @@ Script (every key optional):
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
                     {"digits": "0612345678", "hangup_after_ms": 300},
-                    {"digits": "1", "after_ms": 50}]}]}
+                    {"digits": "1", "after_ms": 50},
+                    {"keys": "06#", "then": [{"keys": "9", "after_ms": 150}]}]}]}
 """
 
 import argparse
 import asyncio
 import json
+import os
 import random
 import signal
 import socket
@@ -64,13 +89,22 @@ import time
 import uuid as uuidlib
 import xml.sax.saxutils
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fs_model  # noqa: E402
+
 URL_UNSAFE = set(b'\r\n "#%&+:;<=>?@[\\]^`{|}')
 ASK_APPS = {"play_and_get_digits", "play_and_detect_speech"}
 CORE_UUID = "5f1a2c9e-0000-4000-8000-fa4ef5e1c0de"
+# Applications this switch knows (mod_dptools and the handoff ones); any
+# other is "Invalid Application" and hangs the channel up
+# (switch_core_session.c switch_core_session_execute_application_get_flags).
+KNOWN_APPS = {"play_and_get_digits", "play_and_detect_speech", "speak", "playback", "set",
+              "multiset", "flush_dtmf", "hangup", "transfer", "bridge", "callcenter"}
 
 
 def url_encode(value: str) -> str:
-    """switch_url_encode: control bytes, non-ASCII bytes and the unsafe set become %XX."""
+    """src/switch_utils.c switch_url_encode: bytes below ' ' or above '~' and the
+    unsafe set become %XX."""
     out = []
     for b in value.encode("utf-8"):
         if b < 0x20 or b > 0x7E or b in URL_UNSAFE:
@@ -81,7 +115,9 @@ def url_encode(value: str) -> str:
 
 
 def parse_messages(buffer: bytearray):
-    """Take complete client messages out of buffer: (command line, headers, body) each."""
+    """Take complete client messages out of buffer: (command line, headers, body) each.
+    mod_event_socket.c read_packet: header lines up to an empty line, a body of
+    Content-Length bytes; a header value ends at the line break."""
     messages = []
     while True:
         while buffer[:1] in (b"\n", b"\r"):
@@ -114,21 +150,32 @@ def header(headers, name):
 
 
 class Call:
+    """A channel: its variables, its DTMF queue, what runs on it."""
+
     def __init__(self, spec, index):
         self.uuid = spec.get("uuid") or str(uuidlib.uuid4())
         self.vars = dict(spec.get("vars", {"ivrsm_app": "synergia"}))
+        self.caller = spec.get("caller", "+33612345678")
+        self.caller_name = spec.get("caller_name", "Client")
+        self.destination = spec.get("destination", "3000")
         self.inputs = list(spec.get("inputs", []))
         self.handoff = spec.get("handoff", "ok")
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.index = index
         self.executes = []
         self.refused = []        # sendmsg after the hangup: refused with -ERR
-        self.queue = []          # executes waiting for the one running
-        self.running = None      # (event_uuid, app, arg) of the application running
-        self.running_task = None
+        self.queue = []          # messages waiting for the application in progress
+        self.running = []        # applications in progress (more than one: nested)
+        self.tasks = set()
+        self.dtmf = []           # the channel's DTMF queue
+        self.dtmf_wake = asyncio.Event()
+        self.keys_typed = 0
+        self.keys_eaten = []     # keys consumed by applications that do not collect them
+        self.api_calls = []
         self.ended = False
         self.ended_by = None
         self.parked = False
+        self.cause = None
 
 
 class Connection:
@@ -164,6 +211,8 @@ class Connection:
         self.send(b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body) + body)
 
     def wants(self, name, headers):
+        """mod_event_socket.c event_handler: the subscribed types, then the filters
+        (any matching include filter lets the event through)."""
         if not self.subscribed or self.closed:
             return False
         if "ALL" not in self.events and name not in self.events:
@@ -184,7 +233,7 @@ class Connection:
                 await self.wake.wait()
                 self.wake.clear()
                 # Let more messages pile up now and then: several per read.
-                if rng.random() < 0.3:
+                if mode != "none" and rng.random() < 0.3:
                     await asyncio.sleep(0.002)
                 data, self.out = bytes(self.out), bytearray()
                 pos = 0
@@ -199,9 +248,11 @@ class Connection:
                     self.writer.write(data[pos:pos + step])
                     self.server.bytes_sent += step
                     pos += step
-                    await self.writer.drain()
                     if mode != "none":
+                        await self.writer.drain()
                         await asyncio.sleep(0)
+                if mode == "none":
+                    await self.writer.drain()
         except (ConnectionError, OSError):
             self.closed = True
 
@@ -229,11 +280,15 @@ class FakeSwitch:
         self.script = script
         self.password = script.get("password", "ClueCon")
         self.split = script.get("split", {"mode": "random"})
+        self.scale = script.get("time_scale", 0.02)
+        self.prompt_ms = script.get("prompt_ms", 2)
+        self.speak_ms = script.get("speak_ms", 2)
+        self.honour_disable = script.get("honour_disable_expand", True)
         self.pad = script.get("pad_events", 0)
         self.report_path = report_path
         self.raw = open(raw_path, "wb") if raw_path else None
         self.calls = [Call(spec, i) for i, spec in enumerate(script.get("calls", []))]
-        for i in range(script.get("foreign_calls", 0)):
+        for _ in range(script.get("foreign_calls", 0)):
             self.calls.append(Call({"vars": {"other_app": "x"}, "inputs": []}, len(self.calls)))
         self.by_uuid = {c.uuid: c for c in self.calls}
         self.connections = []
@@ -241,20 +296,29 @@ class FakeSwitch:
         self.auth_failures = 0
         self.bytes_sent = 0
         self.started = False
+        self.calls_left = len(self.calls)
         self.t0 = time.monotonic()
         self.done = asyncio.Event()
+
+    def now_ms(self):
+        return round((time.monotonic() - self.t0) * 1000)
 
     # -- events --------------------------------------------------------------
 
     def emit(self, call, name, extra=None, body=None):
+        """src/switch_channel.c switch_channel_event_set_data: the caller profile
+        (Caller-*), the channel's state and every channel variable as variable_*
+        on channel events; DTMF events carry the digit only."""
         headers = [("Event-Name", name), ("Core-UUID", CORE_UUID),
-                   ("Event-Date-Timestamp", "1741600000000000"),
-                   ("Unique-ID", call.uuid), ("Channel-Call-UUID", call.uuid),
-                   ("Caller-Caller-ID-Number", "+33612345678"),
-                   ("Answer-State", "hangup" if call.ended else "answered"),
-                   ("Channel-Call-State", "HANGUP" if call.ended else "ACTIVE")]
-        if name != "DTMF":  # FreeSWITCH adds channel variables to channel events, not to DTMF
-            headers += [("variable_" + k, v) for k, v in call.vars.items()]
+                   ("Event-Date-Timestamp", "%d" % int(time.time() * 1e6)),
+                   ("Unique-ID", call.uuid), ("Channel-Call-UUID", call.uuid)]
+        if name != "DTMF":
+            headers += [("Caller-Caller-ID-Number", call.caller),
+                        ("Caller-Caller-ID-Name", call.caller_name),
+                        ("Caller-Destination-Number", call.destination),
+                        ("Answer-State", "hangup" if call.ended else "answered"),
+                        ("Channel-Call-State", "HANGUP" if call.ended else "ACTIVE")]
+            headers += [("variable_" + k, v) for k, v in call.vars.items() if v is not None]
             if self.pad:
                 headers.append(("variable_padding", "x%" * (self.pad // 2)))
         headers += list((extra or {}).items())
@@ -283,94 +347,315 @@ class FakeSwitch:
             asyncio.get_running_loop().call_later(0.05, self.hangup, call, "NORMAL_CLEARING",
                                                   "script")
 
+    def spawn(self, call, coro):
+        task = asyncio.ensure_future(coro)
+        call.tasks.add(task)
+        task.add_done_callback(call.tasks.discard)
+        return task
+
     def hangup(self, call, cause, by):
+        """src/switch_channel.c switch_channel_perform_hangup fires CHANNEL_HANGUP at
+        once; the application in progress then sees the channel gone and returns,
+        so its CHANNEL_EXECUTE_COMPLETE follows, without the variables it sets on
+        success (switch_ivr_read leaves read_result unset when the prompt fails);
+        CHANNEL_HANGUP_COMPLETE comes last, from the hangup state handler."""
         if call.ended:
             return
-        if call.running_task and call.running_task is not asyncio.current_task():
-            call.running_task.cancel()
-        running = call.running
-        call.running = None
-        call.queue.clear()
         call.ended = True
         call.ended_by = by
-        if running is not None and running[1] in ASK_APPS:
-            # The application in progress returns with no answer, the channel
-            # already hanging up (Answer-State: hangup).
-            self.complete(call, *running, "_none_", {"read_result": "failure"})
+        call.cause = cause
+        running = list(call.running)
+        call.running = []
+        call.queue.clear()
+        for task in list(call.tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
         self.emit(call, "CHANNEL_HANGUP", {"Hangup-Cause": cause})
+        for event_uuid, app, data, _ in running:
+            if app in ("play_and_get_digits",):
+                call.vars["read_result"] = None
+            self.complete(call, event_uuid, app, data, "_none_")
         self.emit(call, "CHANNEL_HANGUP_COMPLETE", {"Hangup-Cause": cause})
-        if all(c.ended for c in self.calls):
+        self.calls_left -= 1
+        if self.calls_left == 0:
             self.write_report()
             print("all calls done", flush=True)
             self.done.set()
 
-    def execute(self, call, app, arg, event_uuid):
-        call.queue.append((event_uuid, app, arg))
-        if call.running is None:
-            self.run_next(call)
-
-    def run_next(self, call):
-        if call.ended or not call.queue:
-            call.running = None
-            return
-        call.running = call.queue.pop(0)
-        call.running_task = asyncio.ensure_future(self.run_app(call, *call.running))
-
-    def complete(self, call, event_uuid, app, arg, response="_none_", variables=None):
-        extra = {"Application": app, "Application-Data": arg,
+    def complete(self, call, event_uuid, app, data, response="_none_"):
+        """switch_core_session_exec: CHANNEL_EXECUTE_COMPLETE."""
+        extra = {"Application": app, "Application-Data": data or "",
                  "Application-Response": response, "Application-UUID": event_uuid}
-        for k, v in (variables or {}).items():
-            extra["variable_" + k] = v
         self.emit(call, "CHANNEL_EXECUTE_COMPLETE", extra)
 
-    async def run_app(self, call, event_uuid, app, arg):
-        try:
-            if app in ASK_APPS:
-                await self.run_ask(call, event_uuid, app, arg)
-                return
-            await asyncio.sleep(0.002)
-            if app == "hangup":
-                self.hangup(call, arg.strip() or "NORMAL_CLEARING", "host")
-                return
-            if app in ("bridge", "callcenter"):
-                await self.run_handoff(call, event_uuid, app, arg)
-                return
-            self.complete(call, event_uuid, app, arg,
-                          "FILE PLAYED" if app == "playback" else "_none_")
-            if app == "transfer":
-                # The call now belongs to the dialplan; it ends there a little later.
-                asyncio.get_running_loop().call_later(0.05, self.hangup, call, "NORMAL_CLEARING",
-                                                      "dialplan")
-                return
-        except asyncio.CancelledError:
+    # -- the caller's keys ---------------------------------------------------
+
+    def type_keys(self, call, keys, after_ms, gap_ms):
+        """The caller presses keys: each lands in the channel's DTMF queue at its
+        time (src/switch_channel.c switch_channel_queue_dtmf), whatever runs."""
+        loop = asyncio.get_running_loop()
+        for i, key in enumerate(keys):
+            loop.call_later((after_ms + i * gap_ms) / 1000.0, self.key_arrives, call, key)
+
+    def key_arrives(self, call, key):
+        if call.ended:
             return
-        call.running = None
+        call.dtmf.append(key)
+        call.keys_typed += 1
+        call.dtmf_wake.set()
+        self.emit(call, "DTMF", {"DTMF-Digit": key, "DTMF-Duration": "2000"})
+
+    async def next_key(self, call, timeout_s):
+        """The next key of the DTMF queue, waiting at most timeout_s (None: forever);
+        None when none came."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while not call.dtmf:
+            call.dtmf_wake.clear()
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return None
+            try:
+                await asyncio.wait_for(call.dtmf_wake.wait(), left)
+            except asyncio.TimeoutError:
+                return None
+        return call.dtmf.pop(0)
+
+    def take_step(self, call):
+        """The caller's answer to the question being asked, and its keys typed."""
+        if not call.inputs:
+            return None
+        step = call.inputs.pop(0)
+        keys = step.get("keys", step.get("digits"))
+        if keys:
+            self.type_keys(call, keys, step.get("after_ms", 3), step.get("gap_ms", 2))
+        for late in step.get("then", []):
+            # Keys typed later, whatever the host is doing by then.
+            self.type_keys(call, late["keys"], late.get("after_ms", 0), late.get("gap_ms", 2))
+        if step.get("hangup_after_ms") is not None:
+            asyncio.get_running_loop().call_later(step["hangup_after_ms"] / 1000.0, self.hangup,
+                                                  call, "NORMAL_CLEARING", "script")
+        return step
+
+    # -- applications --------------------------------------------------------
+
+    def execute(self, call, app, arg, event_uuid, locked):
+        call.queue.append((event_uuid, app, arg, locked))
         self.run_next(call)
 
-    async def run_handoff(self, call, event_uuid, app, arg):
-        if call.handoff == "ok":
-            self.emit(call, "CHANNEL_BRIDGE", {"Other-Leg-Unique-ID": str(uuidlib.uuid4())})
-            await asyncio.sleep(0.05)
-            self.complete(call, event_uuid, app, arg, "_none_",
-                          {"originate_disposition": "SUCCESS", "cc_cause": "answered"})
-            self.hangup(call, "NORMAL_CLEARING", "agent")
-        else:
-            self.complete(call, event_uuid, app, arg, "_none_",
-                          {"originate_disposition": "USER_BUSY", "cc_cause": "cancel"})
-            call.running = None
-            self.run_next(call)
+    def run_next(self, call):
+        """One message at a time while the one in progress holds the event lock;
+        without the lock, the next message runs inside the application in
+        progress (switch_ivr_parse_all_events from its playing loop)."""
+        while call.queue and not call.ended:
+            if call.running and call.running[-1][3]:
+                return
+            entry = call.queue.pop(0)
+            nested = bool(call.running)
+            call.running.append(entry)
+            self.spawn(call, self.run_app(call, entry, nested))
 
-    async def run_ask(self, call, event_uuid, app, arg):
-        if not call.inputs:
+    def expand_argument(self, call, arg, record):
+        """src/switch_core_session.c switch_core_session_exec: the argument is
+        expanded unless app_disable_expand_variables is true on the channel."""
+        disabled = self.honour_disable and (call.vars.get("app_disable_expand_variables") or "") \
+            .lower() in ("true", "yes", "on", "1", "enabled", "active", "allow")
+        if disabled or arg is None:
+            return arg
+        return fs_model.expand(arg, call.vars, {}, self.api_function(call), record)
+
+    def api_function(self, call):
+        """An API command run by an expansion (SCF_API_EXPANSION is on by default):
+        recorded; `system` is what an attacker wants, so it is noted as such."""
+        def run(name, arg):
+            call.api_calls.append([name, arg])
+            return ""
+        return run
+
+    async def run_app(self, call, entry, nested):
+        event_uuid, app, arg, locked = entry
+        record = fs_model.Expansion()
+        data = self.expand_argument(call, arg, record)
+        ex = next((e for e in call.executes if e["event_uuid"] == event_uuid and e["app"] == app
+                   and "data" not in e), None)
+        if ex is not None:
+            ex["data"] = data
+            ex["nested"] = nested
+            ex["lookups"] = record.lookups
+            ex["api_calls"] = record.api_calls
+            ex["started"] = self.now_ms()
+        try:
+            if app not in KNOWN_APPS:
+                self.hangup(call, "DESTINATION_OUT_OF_ORDER", "invalid application")
+                return
+            response = await self.run_known(call, app, data, ex, event_uuid)
+            if response is None:
+                return  # hung up, or handed over
+            call.running = [r for r in call.running if r[0] != event_uuid]
+            self.complete(call, event_uuid, app, data, response)
+        except asyncio.CancelledError:
+            return
+        self.run_next(call)
+
+    async def run_known(self, call, app, data, ex, event_uuid):
+        """Run one application; returns its Application-Response, or None when the
+        call ended or left the switch's hands."""
+        if app == "play_and_get_digits":
+            return await self.play_and_get_digits(call, data, ex)
+        if app == "play_and_detect_speech":
+            return await self.play_and_detect_speech(call, data, ex)
+        if app == "speak":
+            return await self.speak(call, data, ex)
+        if app == "playback":
+            if ex is not None:
+                ex["heard"] = fs_model.heard(data)
+            await self.play_eating_keys(call, self.speak_ms)
+            return "FILE PLAYED"
+        if app in ("set", "multiset"):
+            self.set_variables(call, app, data)
+            return "_none_"
+        if app == "flush_dtmf":
+            # mod_dptools.c flush_dtmf_function: switch_channel_flush_dtmf.
+            call.dtmf.clear()
+            return "_none_"
+        await asyncio.sleep(0.002)
+        if app == "hangup":
+            self.hangup(call, (data or "").strip() or "NORMAL_CLEARING", "host")
+            return None
+        if app in ("bridge", "callcenter"):
+            return await self.run_handoff(call, app, data, event_uuid)
+        if app == "transfer":
+            self.complete(call, event_uuid, app, data, "_none_")
+            call.running = [r for r in call.running if r[0] != event_uuid]
+            # The call now belongs to the dialplan; it ends there a little later.
+            asyncio.get_running_loop().call_later(0.05, self.hangup, call, "NORMAL_CLEARING",
+                                                  "dialplan")
+            return None
+        return "_none_"
+
+    def set_variables(self, call, app, data):
+        """mod_dptools.c set_function / multiset_function: base_set on NAME=VALUE,
+        the value expanded again (multiset: for each part, split on spaces or on
+        the delimiter given as ^^X)."""
+        parts = [data]
+        if app == "multiset":
+            delim = " "
+            text = data or ""
+            if text.startswith("^^") and len(text) > 2:
+                delim, text = text[2], text[3:]
+            parts = fs_model.separate_string(text, delim, 256)
+        for part in parts:
+            pair = fs_model.base_set(part)
+            if not pair:
+                continue
+            name, value = pair
+            record = fs_model.Expansion()
+            if value is not None:
+                value = fs_model.expand(value, call.vars, {}, self.api_function(call), record)
+            call.vars[name] = value
+
+    async def play_eating_keys(self, call, ms, terminators=None):
+        """src/switch_ivr_play_say.c switch_ivr_play_file / switch_ivr_speak_text_handle
+        with mod_dptools.c on_dtmf: a key pressed while it plays is dequeued and
+        lost; one of playback_terminators (default "*") stops it."""
+        if terminators is None:
+            terminators = call.vars.get("playback_terminators") or "*"
+        if terminators == "none":
+            terminators = ""
+        elif terminators == "any":
+            terminators = "1234567890*#"
+        deadline = time.monotonic() + ms / 1000.0
+        while True:
+            key = await self.next_key(call, max(0.0, deadline - time.monotonic()))
+            if key is None:
+                return
+            call.keys_eaten.append(key)
+            if key in terminators:
+                call.vars["playback_terminator_used"] = key
+                return
+
+    async def speak(self, call, data, ex):
+        """mod_dptools.c speak_function: ENGINE|VOICE|TEXT; without an engine or a
+        voice (nor tts_engine / tts_voice on the channel) the channel is hung up."""
+        a = fs_model.speak_arguments(data or "")
+        engine = a["engine"] or call.vars.get("tts_engine")
+        voice = a["voice"] or call.vars.get("tts_voice")
+        if not (engine and voice and a["text"]):
+            self.hangup(call, "DESTINATION_OUT_OF_ORDER", "speak without engine or voice")
+            return None
+        if ex is not None:
+            ex["heard"] = a["text"]
+        await self.play_eating_keys(call, self.speak_ms)
+        return "_none_"
+
+    async def play_and_get_digits(self, call, data, ex):
+        """mod_dptools.c play_and_get_digits_function, then src/switch_ivr_play_say.c
+        switch_play_and_get_digits / switch_ivr_read, one try:
+        - the prompt plays; a key pressed meanwhile stops it and is the first digit
+          (switch_ivr_play_file with args.buf);
+        - src/switch_ivr.c switch_ivr_collect_digits_count takes keys from the
+          channel's queue: a terminator ends the read (and is not a digit), the
+          max-th digit ends it at once (later keys stay queued), the timeout runs
+          until the first digit and the digit timeout between digits;
+        - switch_ivr_read sets read_result: fewer digits than min is "failure"
+          (so is an empty read when min >= 1), a read ended by a timeout is
+          "timeout", otherwise "success"; read_terminator_used only when a
+          terminator ended the read; the digits in VAR, or VAR_invalid when the
+          regular expression refuses them; on a failed try the invalid file plays."""
+        a = fs_model.pagd_arguments(data or "")
+        if ex is not None:
+            ex["pagd"] = {k: a[k] for k in ("min", "max", "timeout", "digit_timeout",
+                                            "terminators", "regex", "var", "argc")}
+            ex["heard"] = fs_model.heard(a["file"])
+        step = self.take_step(call)
+        if step is None:
             await asyncio.sleep(0.005)
             self.hangup(call, "NORMAL_CLEARING", "script")
-            return
-        step = call.inputs.pop(0)
-        await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
+            return None
+        if await self.scripted_events(call, step):
+            return None
+        digits = ""
+        # The prompt, with barge-in.
+        if a["file"] and a["file"] != "silence":
+            key = await self.next_key(call, self.prompt_ms / 1000.0)
+            if key is not None:
+                digits = key
+        terminator = ""
+        timed_out = False
+        if digits and digits in a["terminators"]:
+            terminator, digits = digits, ""
+        elif len(digits) < a["max"] or (a["min"] and len(digits) < a["min"]):
+            while True:
+                wait = (a["digit_timeout"] if digits else a["timeout"]) * self.scale / 1000.0
+                key = await self.next_key(call, wait)
+                if key is None:
+                    timed_out = True
+                    break
+                if key in a["terminators"]:
+                    terminator = key
+                    break
+                digits += key
+                if len(digits) >= a["max"]:
+                    break
+        variables = fs_model.read_result(a, digits, terminator, timed_out, False)
+        for k, v in variables.items():
+            call.vars[k] = v
+        if ex is not None:
+            ex["read"] = {"digits": digits, "terminator": terminator, "timed_out": timed_out}
+        accepted = bool(call.vars.get(a["var"] or "")) if a["var"] else bool(digits)
+        if not accepted and a["invalid_file"]:
+            await self.play_eating_keys(call, self.prompt_ms, terminators="")
+        return "_none_"
+
+    async def scripted_events(self, call, step):
+        """Steps that are not the caller's answer: a hangup, a dropped connection.
+        Returns True when the application cannot go on."""
+        await asyncio.sleep(0)
         if step.get("hangup"):
+            await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             self.hangup(call, "NORMAL_CLEARING", "script")
-            return
+            return True
         if step.get("drop_connection"):
+            await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             # The application keeps running on the switch; only the sockets go.
             for conn in list(self.connections):
                 await conn.close(notice=False)
@@ -379,47 +664,99 @@ class FakeSwitch:
                 # it from uuid_exists once reconnected.
                 await asyncio.sleep(0.02)
                 self.hangup(call, "NORMAL_CLEARING", "script")
-                return
+                return True
             await asyncio.Event().wait()  # until uuid_break cancels it
-        variables = {}
-        response = "_none_"
-        if app == "play_and_get_digits":
-            if "digits" in step:
-                variables = {"ivrsm_digits": step["digits"], "read_result": "success"}
-            elif "invalid" in step:
-                variables = {"ivrsm_digits_invalid": step["invalid"], "read_result": "success"}
-            else:
-                variables = {"read_result": "timeout"}
-        else:
-            response = step.get("response", "DONE")
-            result = step.get("result")
-            if result is None and "speech" in step:
-                result = ('<?xml version="1.0"?><result><interpretation grammar="g" '
-                          'confidence="%s"><input mode="speech">%s</input></interpretation>'
-                          '</result>' % (step.get("confidence", 0.9),
-                                         xml.sax.saxutils.escape(step["speech"])))
-            if result is None:
-                result = ""
-            if result:
+        return False
+
+    async def play_and_detect_speech(self, call, data, ex):
+        """mod_dptools.c play_and_detect_speech_function and src/switch_ivr_async.c
+        switch_ivr_play_and_detect_speech: detect_speech_result is cleared, the
+        prompt plays while the recogniser listens; the result (NLSML) is stored in
+        detect_speech_result and the response is DONE, or GRAMMAR ERROR / ASR INIT
+        ERROR when recognition cannot start, USAGE ERROR for a bad argument.
+        A key (play_and_detect_input_callback): one of playback_terminators ("any":
+        every key) ends the application with "DIGIT: K" as its result and sets
+        playback_terminator_used; any other key is dropped. DETECTED_SPEECH events
+        reach the event socket only with fire_asr_events=true (speech_thread)."""
+        call.vars["detect_speech_result"] = ""
+        d = fs_model.detect_arguments(data or "")
+        if ex is not None:
+            ex["heard"] = fs_model.heard(d["file"]) if d else ""
+        if d is None:
+            return "USAGE ERROR"
+        step = self.take_step(call)
+        if step is None:
+            await asyncio.sleep(0.005)
+            self.hangup(call, "NORMAL_CLEARING", "script")
+            return None
+        if await self.scripted_events(call, step):
+            return None
+        if step.get("response"):
+            return step["response"]
+        terminators = call.vars.get("playback_terminators") or ""
+        if terminators == "any":
+            terminators = "1234567890*#"
+        elif terminators == "none":
+            terminators = ""
+        result = step.get("result")
+        if result is None and "speech" in step:
+            result = ('<?xml version="1.0"?><result><interpretation grammar="g" '
+                      'confidence="%s"><input mode="speech">%s</input></interpretation>'
+                      '</result>' % (step.get("confidence", 0.9),
+                                     xml.sax.saxutils.escape(step["speech"])))
+        speech_at = time.monotonic() + step.get("after_ms", 3) / 1000.0
+        # no-input-timeout from the grammar's parameters, else 5000 (the default).
+        wait = 5000
+        if d and "no-input-timeout=" in d["grammar"]:
+            try:
+                wait = int(d["grammar"].split("no-input-timeout=", 1)[1].split("}")[0].split(",")[0])
+            except ValueError:
+                pass
+        give_up = time.monotonic() + (wait * self.scale / 1000.0 if result is None else 3600)
+        while True:
+            until = speech_at if result is not None else give_up
+            key = await self.next_key(call, max(0.0, until - time.monotonic()))
+            if key is None:
+                break
+            if key in terminators:
+                call.vars["playback_terminator_used"] = key
+                call.vars["detect_speech_result"] = "DIGIT: %s" % key
+                return "DONE"
+            call.keys_eaten.append(key)
+        if result:
+            if (call.vars.get("fire_asr_events") or "").lower() == "true":
                 self.emit(call, "DETECTED_SPEECH", {"Speech-Type": "detected-speech"}, result)
-            variables = {"detect_speech_result": result}
-        self.complete(call, event_uuid, app, arg, response, variables)
-        call.running = None
-        if step.get("hangup_after_ms") is not None:
-            asyncio.get_running_loop().call_later(step["hangup_after_ms"] / 1000.0, self.hangup,
-                                                  call, "NORMAL_CLEARING", "script")
-        self.run_next(call)
+            call.vars["detect_speech_result"] = result
+        return "DONE"
+
+    async def run_handoff(self, call, app, data, event_uuid):
+        if call.handoff == "ok":
+            self.emit(call, "CHANNEL_BRIDGE", {"Other-Leg-Unique-ID": str(uuidlib.uuid4())})
+            await asyncio.sleep(0.05)
+            call.vars["originate_disposition"] = "SUCCESS"
+            call.vars["cc_cause"] = "answered"
+            call.running = [r for r in call.running if r[0] != event_uuid]
+            self.complete(call, event_uuid, app, data, "_none_")
+            self.hangup(call, "NORMAL_CLEARING", "agent")
+            return None
+        call.vars["originate_disposition"] = "USER_BUSY"
+        call.vars["cc_cause"] = "cancel"
+        return "_none_"
 
     def uuid_break(self, call):
-        """Stop the application running (its completion still fires) and flush the queue."""
-        if call.running is None:
+        """mod_commands.c uuid_break_function with "all": the application in
+        progress stops (its completion still fires) and queued messages are
+        flushed (switch_core_session_flush_private_events)."""
+        if not call.running:
             return
-        event_uuid, app, arg = call.running
-        if call.running_task:
-            call.running_task.cancel()
+        for task in list(call.tasks):
+            task.cancel()
         call.queue.clear()
-        call.running = None
-        self.complete(call, event_uuid, app, arg, "_none_", {"read_result": "failure"})
+        running, call.running = call.running, []
+        for event_uuid, app, data, _ in running:
+            if app == "play_and_get_digits":
+                call.vars["read_result"] = "failure"
+            self.complete(call, event_uuid, app, data, "_none_")
 
     # -- commands ------------------------------------------------------------
 
@@ -430,6 +767,7 @@ class FakeSwitch:
                               "headers": [h for h, _ in headers], "body_bytes": len(body)})
 
     async def command(self, conn, line, headers, body):
+        """mod_event_socket.c parse_command."""
         self.record(conn, line, headers, body)
         verb, _, rest = line.partition(" ")
         if not conn.authed:
@@ -485,6 +823,11 @@ class FakeSwitch:
             conn.api_response("-ERR %s Command not found!" % (words[0] if words else ""))
 
     def sendmsg(self, conn, uuid, headers, body):
+        """mod_event_socket.c parse_command "sendmsg": the message is queued on the
+        channel (switch_core_session_queue_private_event) and "+OK" only means
+        that; an unknown channel is "-ERR invalid session id". src/switch_ivr.c
+        switch_ivr_parse_event reads execute-app-arg, or the body when
+        content-type is text/plain and there is no execute-app-arg."""
         call = self.by_uuid.get(uuid)
         if call is None or call.ended:
             if call is not None:
@@ -497,16 +840,16 @@ class FakeSwitch:
         app = header(headers, "execute-app-name") or ""
         arg = header(headers, "execute-app-arg")
         via = "header"
-        if arg is None and (header(headers, "content-type") or "").lower() == "text/plain":
+        if not arg and (header(headers, "content-type") or "").lower() == "text/plain":
             arg = body.decode("utf-8", "replace")
             via = "body"
         event_uuid = header(headers, "Event-UUID") or ""
+        locked = (header(headers, "event-lock") or "").lower() in ("true", "yes", "on", "1")
         call.executes.append({"app": app, "arg": arg or "", "via": via, "event_uuid": event_uuid,
-                              "event_lock": (header(headers, "event-lock") or "") == "true",
-                              "connection": conn.number,
-                              "t": round((time.monotonic() - self.t0) * 1000)})
+                              "event_lock": locked, "connection": conn.number,
+                              "t": self.now_ms()})
         conn.reply("+OK")
-        self.execute(call, app, arg or "", event_uuid)
+        self.execute(call, app, arg or "", event_uuid, locked)
 
     # -- connections ---------------------------------------------------------
 
@@ -548,13 +891,16 @@ class FakeSwitch:
                              "filters": c.filters, "commands": c.commands}
                             for c in self.connections],
             "calls": {c.uuid: {"index": c.index, "executes": c.executes, "refused": c.refused,
-                               "ended": c.ended,
-                               "ended_by": c.ended_by, "inputs_left": len(c.inputs),
+                               "ended": c.ended, "ended_by": c.ended_by, "cause": c.cause,
+                               "inputs_left": len(c.inputs), "keys_left": "".join(c.dtmf),
+                               "keys_eaten": "".join(c.keys_eaten), "api_calls": c.api_calls,
                                "vars": c.vars}
                       for c in self.calls},
         }
-        with open(self.report_path, "w", encoding="utf-8") as f:
+        tmp = self.report_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=1, ensure_ascii=False)
+        os.replace(tmp, self.report_path)
         if self.raw is not None:
             self.raw.flush()
 
@@ -569,7 +915,7 @@ async def main():
     with open(args.script, encoding="utf-8") as f:
         script = json.load(f)
     switch = FakeSwitch(script, args.report, args.raw)
-    server = await asyncio.start_server(switch.serve, "127.0.0.1", args.port)
+    server = await asyncio.start_server(switch.serve, "127.0.0.1", args.port, backlog=1024)
     port = server.sockets[0].getsockname()[1]
     print("listening on 127.0.0.1:%d" % port, flush=True)
     stop = asyncio.Event()

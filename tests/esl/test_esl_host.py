@@ -10,6 +10,7 @@ what the fake recorded: every application executed per call, every
 command line and header received, and the raw bytes.
 """
 
+import http.server
 import json
 import os
 import pathlib
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -27,6 +29,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = pathlib.Path(os.environ.get("IVRSM_SOURCE_ROOT", HERE.parent.parent)).resolve()
 SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"
 INJECT = HERE / "inject_machine.yaml"
+EXPANDER = HERE / "expander_machine.yaml"
+# Every sequence src/switch_channel.c switch_channel_expand_variables_check acts
+# on, and the ways the host's own cleaning could have put one back together.
+EXPANDER_TEXT = ("$\\{system touch /tmp/x} ${system id} $${hostname} \\${uuid} \\$$x "
+                 "$$${system id} \\' \\\\ ${system(id)} %[a=b] l'appel | detect:x")
 TODAY = "2025-03-10"
 PHONE = "0698765438"  # ends in 8: three upcoming appointments; no "123456" inside
 OTP = "123456"        # the mock's code
@@ -50,7 +57,8 @@ def call_uuid(n):
 class Harness:
     """Mock backend, fake FreeSWITCH and the host, for one test."""
 
-    def __init__(self, script, host_args=(), mock_args=(), machine=SEED, backend=True):
+    def __init__(self, script, host_args=(), mock_args=(), machine=SEED, backend=True,
+                 backend_url=None):
         self.dir = tempfile.TemporaryDirectory(prefix="esl-test-")
         self.path = pathlib.Path(self.dir.name)
         self.script = script
@@ -62,7 +70,7 @@ class Harness:
         self.host_log = ""
         self.report = None
         self.host_rc = None
-        self.backend_url = "http://127.0.0.1:9"
+        self.backend_url = backend_url or "http://127.0.0.1:9"
 
     # -- processes -------------------------------------------------------------
 
@@ -175,6 +183,33 @@ class Harness:
             return json.load(r)["requests"]
 
 
+class JsonBackend:
+    """A backend on 127.0.0.1 that answers every request with one JSON document."""
+
+    def __init__(self, document):
+        body = json.dumps(document).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def run(test, script, **kw):
     """Start everything, wait for the calls, stop; the harness is cleaned up after the test."""
     timeout = kw.pop("timeout", 15)
@@ -190,14 +225,9 @@ def run(test, script, **kw):
 
 
 def prompt_of(execute):
-    """The text of an ask or a say, as FreeSWITCH would read it."""
-    arg = execute["arg"]
-    if execute["app"] == "speak":
-        return arg.split("|", 2)[2]
-    if execute["app"] == "play_and_detect_speech":
-        return arg.split(" detect:", 1)[0].replace("say:", "", 1)
-    m = re.search(r"'say:((?:[^'\\]|\\.)*)'", arg)
-    return m.group(1).replace("\\'", "'") if m else ""
+    """The text of an ask or a say as the caller heard it (the fake's model of
+    what FreeSWITCH does to the argument: expansion, splitting, say:)."""
+    return execute.get("heard", "")
 
 
 class EslHostTest(unittest.TestCase):
@@ -250,7 +280,12 @@ class EslHostTest(unittest.TestCase):
         self.assertNotIn("FreeSWITCH refused the command", h.host_log)
         apps = [e["app"] for e in h.executes(uuid)]
         self.assertEqual(apps[0], "multiset")
-        self.assertEqual(h.executes(uuid)[0]["arg"], "tts_engine=flite tts_voice=kal")
+        self.assertEqual(h.executes(uuid)[0]["arg"],
+                         "tts_engine=flite tts_voice=kal app_disable_expand_variables=true")
+        # Every question is preceded by flush_dtmf: keys typed before it do not answer it.
+        for i, app in enumerate(apps):
+            if app in ASKS:
+                self.assertEqual(apps[i - 1], "flush_dtmf", apps)
         asks = h.asks(uuid)
         self.assertEqual([a["app"] for a in asks], ["play_and_get_digits"] * 6)
         prompts = [prompt_of(a) for a in asks]
@@ -260,13 +295,15 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("acceptez-vous l'utilisation minimale de vos données", prompts[3])
         self.assertIn("Quel canal préférez-vous", prompts[4])
         self.assertIn("Vous avez 3 rendez-vous à venir.", prompts[5])
-        # Keypad bounds of each question, and every key accepted by the regexp.
-        self.assertTrue(asks[0]["arg"].startswith("1 1 1 5000 none 'say:Bonjour"), asks[0]["arg"])
-        self.assertTrue(asks[1]["arg"].startswith("1 20 1 5000 # 'say:"), asks[1]["arg"])
-        self.assertTrue(asks[2]["arg"].startswith("1 6 1 5000 # 'say:"), asks[2]["arg"])
+        # Keypad bounds of each question (no minimum; one more digit than the
+        # entry when a terminator closes it), and every key accepted by the regexp.
+        self.assertTrue(asks[0]["arg"].startswith("0 1 1 5000 none 'say:Bonjour"), asks[0]["arg"])
+        self.assertTrue(asks[1]["arg"].startswith("0 21 1 5000 # 'say:"), asks[1]["arg"])
+        self.assertTrue(asks[2]["arg"].startswith("0 7 1 5000 # 'say:"), asks[2]["arg"])
         for a in asks:
             self.assertTrue(a["arg"].endswith(" silence_stream://250 ivrsm_digits [0-9*#A-D]+ 3000"),
                             a["arg"])
+            self.assertEqual(a["pagd"]["argc"], 10, a)
         self.assertIn("l\\'utilisation", asks[3]["arg"])
         says = [e for e in h.executes(uuid) if e["app"] == "speak"]
         self.assertEqual([s["arg"] for s in says], ["flite|kal|Merci. Vous êtes maintenant connecté."])
@@ -286,6 +323,113 @@ class EslHostTest(unittest.TestCase):
                       h.host_log)
         self.assertIn('"kind":"command"', h.host_log)  # the debug trace is there...
         self.assert_no_secrets(h.host_log)               # ...redacted
+
+    def test_silence_is_noinput(self):
+        """An empty read is no input, a lone terminator a wrong answer (FreeSWITCH
+        says "failure" for both when a minimum of digits is asked)."""
+        uuid = call_uuid(2)
+        inputs = [{"silence": True}, {"digits": "1"}, {"keys": "#"}, {"silence": True},
+                  {"digits": PHONE}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        self.assertIn("call %s: noinput in ivr.entry" % uuid, h.host_log)
+        self.assertNotIn("call %s: nomatch in ivr.entry" % uuid, h.host_log)
+        self.assertIn("call %s: nomatch in ivr.auth.phone_capture" % uuid, h.host_log)
+        self.assertIn("call %s: noinput in ivr.auth.phone_capture" % uuid, h.host_log)
+        reads = [a["read"] for a in h.asks(uuid) if "read" in a]
+        self.assertEqual(reads[0], {"digits": "", "terminator": "", "timed_out": True})
+        self.assertEqual(reads[2], {"digits": "", "terminator": "#", "timed_out": False})
+        self.assertIn("dtmf %s in ivr.auth.phone_capture" % PHONE, h.host_log)
+
+    def test_apostrophes_are_heard(self):
+        """Every prompt is heard as written: apostrophes and all, nothing expanded."""
+        uuid = call_uuid(3)
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": seed_login_inputs()}]})
+        self.finish(h)
+        heard = [e["heard"] for e in h.executes(uuid) if e.get("heard")]
+        self.assertIn("acceptez-vous l'utilisation minimale de vos données", " ".join(heard))
+        self.assertIn("dites \"rendez-vous\" ou tapez 1", " ".join(heard))
+        for text in heard:
+            self.assertNotIn("\\", text)
+        for e in h.executes(uuid):
+            self.assertEqual(e["data"], e["arg"], "expanded: %r" % e)
+        self.assertEqual(h.report["calls"][uuid]["api_calls"], [])
+
+    def expander_call(self, honour_disable=True, speech=False):
+        backend = JsonBackend({"name": EXPANDER_TEXT})
+        self.addCleanup(backend.close)
+        uuid = call_uuid(4)
+        if speech:
+            inputs = [{"speech": EXPANDER_TEXT, "confidence": 0.95},
+                      {"speech": "conseiller", "confidence": 0.95}]
+        else:
+            inputs = [{"digits": "5"}, {"digits": "0"}]
+        script = {"honour_disable_expand": honour_disable,
+                  "calls": [{"uuid": uuid, "inputs": inputs}]}
+        host_args = ["--asr-engine", "unimrcp"] if speech else []
+        h = run(self, script, machine=EXPANDER, backend=False, backend_url=backend.url,
+                host_args=host_args)
+        self.finish(h)
+        return h, uuid
+
+    def assert_nothing_expanded(self, h, uuid):
+        call = h.report["calls"][uuid]
+        self.assertEqual(call["api_calls"], [])
+        for e in h.executes(uuid):
+            self.assertEqual(e["lookups"], [], e)
+            self.assertEqual(e["api_calls"], [], e)
+            self.assertNotIn("${", e["arg"])
+            self.assertNotIn("\\$", e["arg"])
+            self.assertNotIn("\\\\", e["arg"])
+            self.assertNotIn("\n", e["arg"])
+            self.assertFalse(e["arg"].startswith("%"), e)
+        apps = [e["app"] for e in h.executes(uuid)]
+        self.assertIn("set", apps)  # the handoff context, read back by FreeSWITCH's set
+        context = json.loads(call["vars"]["ivrsm_handoff_context"])
+        self.assertIn("{system touch /tmp/x}", json.dumps(context, ensure_ascii=False))
+
+    def test_no_text_reaches_the_expander(self):
+        """A backend value holding every expander sequence, read back in a keypad
+        question, a prompt and the handoff context: FreeSWITCH expands none of it."""
+        h, uuid = self.expander_call()
+        self.assert_nothing_expanded(h, uuid)
+        confirm = [a for a in h.asks(uuid) if "vous avez dit" in prompt_of(a)]
+        self.assertEqual(len(confirm), 1)
+        self.assertIn("{system touch /tmp/x}", prompt_of(confirm[0]))
+        self.assertIn("l'appel", prompt_of(confirm[0]))  # a quote escaped and heard
+
+    def test_no_text_reaches_the_expander_of_an_older_switch(self):
+        """The same on a FreeSWITCH that ignores app_disable_expand_variables: the
+        expander runs on every argument and still finds nothing to do."""
+        h, uuid = self.expander_call(honour_disable=False)
+        self.assert_nothing_expanded(h, uuid)
+
+    def test_no_caller_speech_reaches_the_expander(self):
+        """What the caller says, read back in spoken questions and prompts."""
+        h, uuid = self.expander_call(speech=True)
+        self.assert_nothing_expanded(h, uuid)
+        said = [e for e in h.executes(uuid) if "vous avez dit" in prompt_of(e)]
+        self.assertEqual(len(said), 1)
+
+    def test_terminator_after_a_code_answers_nothing(self):
+        """The '#' after the six digits of the code ends that read; keys typed while
+        the backend works do not answer the next question."""
+        uuid = call_uuid(5)
+        inputs = [{"digits": "1"},
+                  # The phone number, then a key typed while request_otp is slow.
+                  {"keys": PHONE + "#", "then": [{"keys": "9", "after_ms": 150}]},
+                  {"keys": OTP + "#", "gap_ms": 15}, {"digits": "1"}, {"digits": "1"}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
+                mock_args=["--fail", "request_otp=slow:400"])
+        self.finish(h)
+        asks = h.asks(uuid)
+        self.assertEqual(asks[2]["read"], {"digits": OTP, "terminator": "#", "timed_out": False})
+        self.assertEqual([(r["endpoint"], r["status"]) for r in self.mock_log[:3]],
+                         [("request_otp", 200), ("verify_otp", 200), ("get_me", 200)])
+        self.assertIn("dtmf 1 in ivr.auth.consent", h.host_log)
+        self.assertNotIn("dtmf # in", h.host_log)
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(asks[-1]))
+        self.assertEqual(h.report["calls"][uuid]["keys_left"], "")
 
     def test_three_calls_on_one_connection(self):
         """Three calls at once, each with its own prompts; a slow backend blocks none of them."""
@@ -343,8 +487,8 @@ class EslHostTest(unittest.TestCase):
         self.finish(h)
         executes = h.executes(uuid)
         self.assertEqual([e["app"] for e in executes],
-                         ["multiset", "play_and_detect_speech", "speak", "hangup"])
-        ask, say = executes[1], executes[2]
+                         ["multiset", "flush_dtmf", "play_and_detect_speech", "speak", "hangup"])
+        ask, say = executes[2], executes[3]
         # One "detect:" only (play_and_detect_speech splits there), no line break anywhere.
         self.assertEqual(ask["arg"].count("detect:"), 1)
         self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000}builtin:speech/transcribe"),
@@ -362,7 +506,7 @@ class EslHostTest(unittest.TestCase):
         commands = [cmd for conn in h.report["connections"] for cmd in conn["commands"]]
         verbs = [c["line"].split(" ")[0] for c in commands]
         self.assertEqual(verbs, ["auth", "event", "filter", "sendmsg", "sendmsg", "sendmsg",
-                                 "sendmsg", "exit"])
+                                 "sendmsg", "sendmsg", "exit"])
         for cmd in commands:
             if cmd["line"].startswith("sendmsg"):
                 self.assertEqual(cmd["line"], "sendmsg " + uuid)
@@ -370,7 +514,7 @@ class EslHostTest(unittest.TestCase):
         # In the raw bytes, the caller's "hangup" only ever follows other text.
         self.assertNotIn(b"\nhangup", h.raw)
         self.assertNotIn(b"\nevent-lock: false", h.raw)
-        self.assertEqual(h.raw.count(b"\nevent-lock: true\n"), 4)
+        self.assertEqual(h.raw.count(b"\nevent-lock: true\n"), 5)
 
     def test_split_at_every_byte(self):
         """Byte-by-byte writes for a while, large events, several messages per write."""
@@ -466,8 +610,9 @@ class EslHostTest(unittest.TestCase):
     def test_restart_resumes_from_snapshot_dir(self):
         """The host stops mid-call; a new one picks the call up from --snapshot-dir."""
         uuid = call_uuid(42)
-        inputs = [{"digits": "1"}, {"digits": PHONE, "after_ms": 4000}, {"digits": PHONE},
-                  {"digits": OTP}]
+        # The host is stopped while the phone question runs; the caller says
+        # nothing to it, and answers when it is asked again.
+        inputs = [{"digits": "1"}, {"silence": True}, {"digits": PHONE}, {"digits": OTP}]
         h = Harness({"calls": [{"uuid": uuid, "inputs": inputs}]})
         self.addCleanup(h.cleanup)
         snapdir = h.path / "snapshots"

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "app_args.h"
 #include "esl_frame.h"
+#include "fs_oracle.h"
 #include "esl_wire.h"
 #include "log.h"
 #include "strbuf.h"
@@ -293,8 +296,8 @@ static ivrsm_command ask_command(const char *text)
 
 START_TEST(clean_text_removes_line_breaks_and_expansions)
 {
-    char *s = app_clean_text("a\r\nb\n\nhangup\t${x} $${y} $$$${z} $5 \x7f.");
-    ck_assert_str_eq(s, "a  b  hangup {x} {y} {z} $5  .");
+    char *s = app_clean_text("a\r\nb\n\nhangup\t${x} $${y} $$$${z} $5  $\\{w} \\$\\${v} \x7f.");
+    ck_assert_str_eq(s, "a  b  hangup {x} {y} {z} $5  {w} {v}  .");
     free(s);
 }
 END_TEST
@@ -305,15 +308,32 @@ START_TEST(keypad_ask_quotes_its_prompt)
     app_step s = {0};
     ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
     ck_assert_str_eq(s.app, "play_and_get_digits");
-    ck_assert_str_eq(s.arg, "1 20 1 5000 # 'say:Dites l\\'appel ou \\'tapez 1 {x}' "
+    /* No minimum; one more digit than asked, since '#' closes the entry. */
+    ck_assert_str_eq(s.arg, "0 21 1 5000 # 'say:Dites l\\'appel ou \\'tapez 1 {x}' "
                             "silence_stream://250 ivrsm_digits [0-9*#A-D]+ 3000");
     app_step_clear(&s);
     c = ask_command("");
     c.ask.terminators = "";
     c.ask.max_digits = 500;
     ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
-    ck_assert_str_eq(s.arg, "1 127 1 5000 none silence silence_stream://250 ivrsm_digits "
+    ck_assert_str_eq(s.arg, "0 127 1 5000 none silence silence_stream://250 ivrsm_digits "
                             "[0-9*#A-D]+ 3000");
+    app_step_clear(&s);
+    c = ask_command("Tapez 1");
+    c.ask.terminators = "";
+    c.ask.max_digits = 1;
+    ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
+    ck_assert_str_eq(s.arg, "0 1 1 5000 none 'say:Tapez 1' silence_stream://250 ivrsm_digits "
+                            "[0-9*#A-D]+ 3000");
+    app_step_clear(&s);
+    /* What FreeSWITCH hears once it has split the argument. */
+    c = ask_command("C'est l'heure, '1' ou \"2\"");
+    ck_assert_int_eq(app_build_ask(&apps, &c, false, &s), 0);
+    fs_args a;
+    ck_assert_int_eq(fs_parse_pagd(s.arg, &a), 0);
+    ck_assert_int_eq(a.argc, 10);
+    ck_assert_str_eq(a.argv[5], "say:C'est l'heure, '1' ou \"2\"");
+    fs_args_free(&a);
     app_step_clear(&s);
 }
 END_TEST
@@ -379,9 +399,9 @@ START_TEST(handoff_template_and_queue)
     ck_assert_int_eq(app_check_template("user/1000", err, sizeof(err)), -1);
     ck_assert_str_eq(err, "the handoff argument 'user/1000' must name the queue as {queue}");
     ck_assert_int_eq(app_check_template("${x}/{queue}", err, sizeof(err)), -1);
-    ck_assert_int_eq(app_build_handoff_context("{\"a\":\"${b}\"}", &s), 0);
+    ck_assert_int_eq(app_build_handoff_context("{\"a\":\"${b}\\\\\\\"c\"}", &s), 0);
     ck_assert_str_eq(s.app, "set");
-    ck_assert_str_eq(s.arg, "ivrsm_handoff_context={\"a\":\"{b}\"}");
+    ck_assert_str_eq(s.arg, "ivrsm_handoff_context={\"a\":\"\\u0024{b}\\u005c\\\"c\"}");
     app_step_clear(&s);
 }
 END_TEST
@@ -413,17 +433,34 @@ START_TEST(keypad_results)
     ck_assert_str_eq(r.text, "0612");
     ask_result_clear(&r);
     esl_msg_free(m);
+    /* Digits then the digit timeout: switch_ivr_read says timeout, the digits count. */
+    m = completion("variable_ivrsm_digits: 06\nvariable_read_result: timeout\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_DTMF);
+    ask_result_clear(&r);
+    esl_msg_free(m);
     m = completion("variable_read_result: timeout\n");
     ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    esl_msg_free(m);
+    /* An empty read with a minimum of digits: "failure", and the caller was silent
+     * (a read_terminator_used left by an earlier question changes nothing). */
+    m = completion("variable_read_result: failure\nvariable_read_terminator_used: %23\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    esl_msg_free(m);
+    /* No minimum, the terminator alone: success without digits, a wrong answer. */
+    m = completion("variable_read_result: success\nvariable_read_terminator_used: %23\n");
+    ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
     esl_msg_free(m);
     m = completion("variable_ivrsm_digits_invalid: 9\nvariable_read_result: success\n");
     ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
     esl_msg_free(m);
-    m = completion("variable_read_result: failure\nAnswer-State: hangup\n");
+    m = completion("Answer-State: hangup\n");
     ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
-    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
     ck_assert(app_channel_gone(m));
     esl_msg_free(m);
 }
