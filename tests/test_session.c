@@ -728,6 +728,54 @@ START_TEST(seed_trace_has_no_secrets)
 }
 END_TEST
 
+/* The first ask a fresh session of `m` emits. */
+static ivrsm_command first_ask(ivrsm_machine *m, ivrsm_session **out)
+{
+    ivrsm_session_options o = {0};
+    o.session_id = "sess-1";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, out, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(*out), 0);
+    const ivrsm_command *cmd;
+    while ((cmd = ivrsm_session_next_command(*out)) != NULL) {
+        if (cmd->type == IVRSM_COMMAND_ASK)
+            return *cmd;
+    }
+    ck_abort_msg("no ask");
+    return (ivrsm_command){0};
+}
+
+/* "Dites le code à nouveau": the retry state hands what is keyed to verify_otp, so
+ * its ask takes a whole code and its '#', not one key. */
+START_TEST(handing_on_ask_accepts_what_the_consumer_accepts)
+{
+    ivrsm_machine *m = load_seed_at("ivr.auth.verify_otp.retry");
+    ivrsm_session *s;
+    ivrsm_command c = first_ask(m, &s);
+    ck_assert_str_eq(c.state, "ivr.auth.verify_otp.retry");
+    ck_assert_int_eq(c.ask.dtmf, 1);
+    ck_assert_int_eq(c.ask.max_digits, 6);
+    ck_assert_str_eq(c.ask.terminators, "#");
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+    /* A consumer that routes the terminator key takes it as a choice: no terminator. */
+    m = load_yaml_text("machine: handon\nversion: '1'\nlocale: fr-FR\ntimezone: Europe/Paris\n"
+                       "intents:\n  agenda:\n    utterances: [agenda]\n    dtmf: ['#']\n"
+                       "states:\n"
+                       "  again:\n    type: prompt_and_listen\n    prompt: 'Votre numéro ?'\n"
+                       "    next: phone\n"
+                       "  phone:\n    type: prompt_and_listen\n    prompt: 'Le numéro ?'\n"
+                       "    collect:\n      mode: phone\n    routes:\n"
+                       "      - when_intent: agenda\n        next: bye\n    next: bye\n"
+                       "  bye:\n    type: prompt_end\n    prompt: 'Au revoir.'\n");
+    c = first_ask(m, &s);
+    ck_assert_str_eq(c.state, "again");
+    ck_assert_int_eq(c.ask.max_digits, 20);
+    ck_assert_str_eq(c.ask.terminators, "");
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* The code said again in the retry state is handed on to verify_otp: masked too. */
 START_TEST(seed_trace_masks_handed_on_otp)
 {
@@ -960,6 +1008,7 @@ int main(void)
     tcase_add_test(seed, seed_snapshot_every_event_identical);
     tcase_add_test(seed, seed_trace_has_no_secrets);
     tcase_add_test(seed, seed_trace_masks_handed_on_otp);
+    tcase_add_test(seed, handing_on_ask_accepts_what_the_consumer_accepts);
     tcase_add_test(seed, seed_silent_caller_bounded);
     tcase_add_test(seed, seed_confused_caller_bounded);
     tcase_add_test(seed, seed_wrong_otp_bounded);

@@ -144,21 +144,22 @@ static const char *state_prompt_source(const m_state *st, const ivrsm_tmpl **t)
     return *t ? ivrsm_tmpl_source(*t) : NULL;
 }
 
-static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
+/* What a state's keypad takes: whether keys are accepted, how many, and
+ * whether a route uses the terminator key as a choice. */
+typedef struct keypad {
+    bool dtmf;
+    int max;
+    bool term_routed;
+} keypad;
+
+static keypad state_keypad(const ivrsm_session *s, const m_state *st)
 {
     const m_limits *l = &s->limits;
+    keypad k;
     bool dtmf = l->allow_dtmf;
     if (st->collect.mode)
         dtmf = dtmf && st->collect.allow_dtmf;
-    c->ask.dtmf = dtmf || st->dtmf_count > 0;
-    c->ask.speech = 1;
-    c->ask.barge_in = 1;
-    c->ask.min_digits = 1;
-    c->ask.timeout_ms = l->noinput_timeout_ms;
-    c->ask.digit_timeout_ms = l->digit_timeout_ms;
-    c->ask.hints = st->hints;
-    c->ask.hint_count = st->hint_count;
-    c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
+    k.dtmf = dtmf || st->dtmf_count > 0;
     int max = st->max_dtmf_len > 0 ? st->max_dtmf_len : 1;
     switch (st->collect.mode) {
     case IVRSM_COLLECT_PHONE:
@@ -175,14 +176,54 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     default:
         break;
     }
-    c->ask.max_digits = max;
-    /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
+    k.max = max;
     const char *term = l->dtmf_terminator ? l->dtmf_terminator : "";
-    bool term_routed = false;
+    k.term_routed = false;
     for (size_t i = 0; *term && i < st->dtmf_count; i++)
         if (strpbrk(st->dtmf[i].digits, term))
-            term_routed = true;
-    c->ask.terminators = (max > 1 && !term_routed) ? term : "";
+            k.term_routed = true;
+    return k;
+}
+
+/*
+ * The listening state that takes this state's input when no route does: a
+ * plain `next` without collect or nomatch block hands the input on
+ * (unmatched()), and a listening state consumes it. NULL when none.
+ */
+static const m_state *input_consumer(const ivrsm_session *s, const m_state *st)
+{
+    if (st->next < 0 || st->collect.mode || st->nomatch.present)
+        return NULL;
+    const m_state *to = &s->m->states[st->next];
+    return to->type == M_PROMPT_AND_LISTEN || to->type == M_LISTEN ? to : NULL;
+}
+
+static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
+{
+    const m_limits *l = &s->limits;
+    keypad k = state_keypad(s, st);
+    /* "Dites le code à nouveau": the ask accepts what the state that consumes
+     * the input accepts, or a six-digit code would be cut after one key. */
+    const m_state *consumer = input_consumer(s, st);
+    if (consumer) {
+        keypad ck = state_keypad(s, consumer);
+        k.dtmf = k.dtmf || ck.dtmf;
+        k.max = k.max > ck.max ? k.max : ck.max;
+        k.term_routed = k.term_routed || ck.term_routed;
+    }
+    c->ask.dtmf = k.dtmf;
+    c->ask.speech = 1;
+    c->ask.barge_in = 1;
+    c->ask.min_digits = 1;
+    c->ask.timeout_ms = l->noinput_timeout_ms;
+    c->ask.digit_timeout_ms = l->digit_timeout_ms;
+    c->ask.hints = st->hints;
+    c->ask.hint_count = st->hint_count;
+    c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
+    c->ask.max_digits = k.max;
+    /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
+    const char *term = l->dtmf_terminator ? l->dtmf_terminator : "";
+    c->ask.terminators = (k.max > 1 && !k.term_routed) ? term : "";
 }
 
 /*

@@ -50,6 +50,38 @@ class ReadableOutput(BackendTestCase):
         self.assertIn("YOU  ‹ dtmf ******", r.stdout)
         self.assertNotIn("dtmf 123456", r.stdout)
 
+    def test_keys_are_read_as_a_phone_reads_them(self):
+        """The question's bounds and terminator, as a phone on the ESL host: keys after
+        the entry do not answer anything, a lone terminator is a wrong answer, and the
+        code typed again in the retry state is taken whole."""
+        caller = ("dtmf 12\n"                 # the menu takes one key: '2' goes nowhere
+                  "dtmf 0612345678#\n"
+                  "dtmf 505050#\n"            # a wrong code: the retry state asks again
+                  "dtmf 123456#9\n"           # the code again, then a stray key
+                  "dtmf #\n")                 # consent: '#' alone is no answer
+        r = run(["sim", MACHINE, "--backend", self.backend, "--now", NOW], caller)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[3], "(keypad: the question takes at most 1 key: 1 key after the "
+                                   "entry is not part of this answer)")
+        self.assertIn("Pour sécuriser votre accès", lines[4])
+        retry = [i for i, line in enumerate(lines) if "Code incorrect" in line]
+        self.assertEqual(len(retry), 1)
+        self.assertEqual(lines[retry[0] + 1], "ASK  [dtmf 1-6 digits # | speech]")
+        self.assertEqual(lines[retry[0] + 3], "(keypad: the terminator ended the entry: 1 key "
+                                              "after it is not part of this answer)")
+        verify = [line for line in lines if line.startswith("HTTP PUT /auth/verify-otp")]
+        self.assertEqual([v.split(" → ")[1].split(" ")[0] for v in verify], ["401", "200"])
+        consent = [i for i, line in enumerate(lines) if "acceptez-vous" in line]
+        self.assertEqual(len(consent), 2)  # asked again after the lone '#'
+
+    def test_keypad_notes_in_json(self):
+        r = run(["sim", MACHINE, "--json"], "dtmf 123\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        notes = [o for o in json_lines(r.stdout) if o.get("type") == "keypad"]
+        self.assertEqual(notes, [{"type": "keypad", "note": "the question takes at most 1 key: "
+                                  "2 keys after the entry are not part of this answer"}])
+
     def test_an_unreachable_backend_is_a_failed_action_not_a_crash(self):
         r = run(["sim", MACHINE, "--backend", "http://127.0.0.1:1"], "dtmf 1\ndtmf 0612345678#\n")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -245,7 +277,8 @@ class Trace(BackendTestCase):
         self.assertEqual(header["call_id"], "c-t")
         self.assertEqual(header["ctx"], {"token": "***"})
         inputs = [rec for rec in records if rec["kind"] == "input"]
-        self.assertEqual([rec["line"] for rec in inputs[:2]], ["dtmf 1", "dtmf 0612345678#"])
+        # The entry as the keypad read it: the terminator ended it and is not part of it.
+        self.assertEqual([rec["line"] for rec in inputs[:2]], ["dtmf 1", "dtmf 0612345678"])
         self.assertEqual(inputs[2].get("stand_in"), True)
         self.assertNotIn("dtmf 123456", text)
         self.assertNotIn("abc-secret", text)

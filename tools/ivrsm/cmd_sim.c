@@ -268,6 +268,22 @@ static void on_input(void *user, const drv_input *in, const drv_input *recorded,
         sim_trace_input(out->trace, in, recorded, now);
 }
 
+/* What the keypad made of keys typed: more keys than the question takes, a
+ * lone terminator (see drv_keypad_read()). */
+static void on_keypad(void *user, const char *note)
+{
+    const sim_out *out = user;
+    if (out->json) {
+        json_t *line = json_pack("{s:s, s:s}", "type", "keypad", "note", note);
+        print_json_line(line);
+        json_decref(line);
+    } else {
+        printf("%s(keypad: %s)%s\n", term_sgr(out->color, TERM_DIM), note,
+               term_sgr(out->color, TERM_RESET));
+        fflush(stdout);
+    }
+}
+
 static void on_trace(void *user, const char *record)
 {
     sim_out *out = user;
@@ -370,6 +386,7 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
         .handoff_ok = o->handoff_ok,
         .http_timeout_ms = o->timeout_ms,
         .stand_ins = o->trace != NULL,
+        .keypad = true,
     };
     if (o->now && drv_parse_time(o->now, &cfg.now_ms) != 0)
         return bad_usage("--now takes an ISO 8601 time like 2025-03-10T09:30:00+01:00, not '%s'",
@@ -378,7 +395,11 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     sim_out out = {.json = o->json,
                    .color = !o->json && term_wants_color(stdout),
                    .echo = !isatty(STDIN_FILENO)};
-    cfg.hooks = (drv_hooks){on_command, on_input, on_trace, &out};
+    cfg.hooks = (drv_hooks){.command = on_command,
+                            .input = on_input,
+                            .trace = on_trace,
+                            .keypad = on_keypad,
+                            .user = &out};
     char why[600];
     if (o->trace && !(out.trace = sim_trace_open(o->trace, why, sizeof(why)))) {
         fprintf(stderr, "ivrsm sim: %s\n", why);

@@ -235,6 +235,15 @@ static int run_setup(const runner *R, const scenario *s)
  * Running a scenario
  * ------------------------------------------------------------------------- */
 
+/* What the keypad made of the keys of a step (verbose runs show it). */
+static void log_keypad(void *user, const char *note)
+{
+    const run_log *log = user;
+    if (log->verbose)
+        printf("    %s(keypad: %s)%s\n", term_sgr(log->color, TERM_DIM), note,
+               term_sgr(log->color, TERM_RESET));
+}
+
 static void log_command(void *user, const drv_report *r)
 {
     run_log *log = user;
@@ -302,6 +311,7 @@ static drv_config scenario_config(const runner *R, const scenario *s, ivrsm_mach
         .handoff_ok = s->handoff_ok,
         .handoff_answers = s->handoff_answers,
         .handoff_count = s->handoff_count,
+        .keypad = true,
     };
     return cfg;
 }
@@ -476,7 +486,8 @@ static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, un
         log.verbose = R->o.verbose;
         log.color = R->color;
         drv_config cfg = scenario_config(R, s, slot->m, call_id, ctx_json);
-        cfg.hooks = (drv_hooks){.command = log_command, .trace = log_trace, .user = &log};
+        cfg.hooks = (drv_hooks){
+            .command = log_command, .trace = log_trace, .keypad = log_keypad, .user = &log};
         d = drv_new(&cfg, why, sizeof(why));
     } else {
         snprintf(why, sizeof(why), "out of memory");

@@ -372,6 +372,8 @@ static drv_status execute(drv *d, const ivrsm_command *c)
         free(d->ask_collect);
         d->ask_collect = c->ask.collect ? strdup(c->ask.collect) : NULL;
         d->ask_max_digits = c->ask.max_digits;
+        snprintf(d->ask_terminators, sizeof(d->ask_terminators), "%s",
+                 c->ask.terminators ? c->ask.terminators : "");
         break;
     case IVRSM_COMMAND_HANGUP:
         if (!d->end_kind)
@@ -454,10 +456,71 @@ drv_status drv_start(drv *d)
     return st != DRV_OK ? st : pump(d);
 }
 
-drv_status drv_feed_input(drv *d, const drv_input *in)
+static drv_status feed_caller_input(drv *d, const drv_input *in);
+
+/*
+ * Keys through the keypad of the last question (drv_config.keypad): *out is
+ * `in` itself, or a NOMATCH for a lone terminator, or the shorter entry in
+ * `scratch` (which the caller clears).
+ */
+static int keypad_input(drv *d, const drv_input *in, drv_input *scratch, const drv_input **out)
+{
+    *out = in;
+    if (!d->cfg.keypad || in->type != IVRSM_EVENT_DTMF || !in->text || d->ask_max_digits <= 0)
+        return 0;
+    char *entry = malloc(strlen(in->text) + 1);
+    if (!entry)
+        return -1;
+    bool terminated = false;
+    /* The ESL host's bound: one more key when a terminator closes the entry. */
+    int bound = d->ask_max_digits + (d->ask_terminators[0] ? 1 : 0);
+    size_t dropped = drv_keypad_read(in->text, bound, d->ask_terminators, entry, &terminated);
+    char note[200] = "";
+    if (!*entry) {
+        snprintf(note, sizeof(note), "only '%c' was keyed: no entry, a wrong answer",
+                 terminated ? in->text[0] : '?');
+    } else if (dropped && terminated) {
+        snprintf(note, sizeof(note),
+                 "the terminator ended the entry: %zu key%s after it %s not "
+                 "part of this answer",
+                 dropped, dropped == 1 ? "" : "s", dropped == 1 ? "is" : "are");
+    } else if (dropped) {
+        snprintf(note, sizeof(note),
+                 "the question takes at most %d key%s: %zu key%s after the "
+                 "entry %s not part of this answer",
+                 bound, bound == 1 ? "" : "s", dropped, dropped == 1 ? "" : "s",
+                 dropped == 1 ? "is" : "are");
+    }
+    if (*note && d->cfg.hooks.keypad)
+        d->cfg.hooks.keypad(d->cfg.hooks.user, note);
+    if (!*entry) {
+        free(entry);
+        *scratch = (drv_input){.type = IVRSM_EVENT_NOMATCH, .confidence = -1};
+    } else if (strcmp(entry, in->text) != 0) {
+        *scratch = (drv_input){.type = IVRSM_EVENT_DTMF, .text = entry, .confidence = -1};
+    } else {
+        free(entry);
+        return 0;
+    }
+    *out = scratch;
+    return 0;
+}
+
+drv_status drv_feed_input(drv *d, const drv_input *typed)
 {
     if (ivrsm_session_ended(d->s))
         return fail(d, DRV_REFUSED, "the call has ended");
+    drv_input scratch = {0};
+    const drv_input *in;
+    if (keypad_input(d, typed, &scratch, &in) != 0)
+        return fail(d, DRV_FAILED, "out of memory");
+    drv_status st = feed_caller_input(d, in);
+    drv_input_clear(&scratch);
+    return st;
+}
+
+static drv_status feed_caller_input(drv *d, const drv_input *in)
+{
     tick(d);
     if (d->cfg.hooks.input) {
         drv_input stand_in = {0};

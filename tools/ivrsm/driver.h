@@ -51,6 +51,21 @@ char *drv_input_format(const drv_input *in);
 /* A deep copy of src into *dst. 0, or -1 when out of memory. */
 int drv_input_copy(drv_input *dst, const drv_input *src);
 
+/*
+ * Keys read as a phone and the ESL host read them for a question that takes
+ * at most `max_digits` keys and ends on one of `terminators` ("" for none):
+ * the entry ends at a terminator (not part of it), or after max_digits keys
+ * (a terminator right after them ends it too); the keys after the end are
+ * not part of this answer (the host flushes them before the next question).
+ * The driver bounds an ask as the ESL host does: its max_digits, one more
+ * when a terminator closes the entry.
+ * Writes the entry into `entry` (at least strlen(keys) + 1 bytes) and returns
+ * the number of keys dropped after it; *terminated says whether a terminator
+ * ended the entry. max_digits <= 0 means no bound.
+ */
+size_t drv_keypad_read(const char *keys, int max_digits, const char *terminators, char *entry,
+                       bool *terminated);
+
 /* Free what the input owns and zero it. */
 void drv_input_clear(drv_input *in);
 
@@ -168,6 +183,9 @@ typedef struct drv_hooks {
     void (*input)(void *user, const drv_input *in, const drv_input *recorded, int64_t now_ms);
     /* Each trace record of the session (JSON text, no newline). */
     void (*trace)(void *user, const char *record);
+    /* What the keypad made of keys typed (see drv_config.keypad), one line;
+     * it names counts and terminators, never the keys of a secret. */
+    void (*keypad)(void *user, const char *note);
     void *user;
 } drv_hooks;
 
@@ -208,6 +226,11 @@ typedef struct drv_config {
     bool snapshot_each_event;
     /* Look for a replayable stand-in for each secret input (drv_hooks.input). */
     bool stand_ins;
+    /* Read keys as a phone on the ESL host does against the last question's
+     * bounds and terminators (drv_keypad_read()) before feeding them: what
+     * is typed beyond the entry is dropped, a lone terminator is a wrong
+     * answer (NOMATCH). sim and test; replay feeds what was recorded. */
+    bool keypad;
     drv_hooks hooks;
 } drv_config;
 

@@ -21,6 +21,7 @@ struct drv {
     size_t handoffs_used; /* answers taken from cfg.handoff_answers */
     char *ask_collect;    /* collect mode of the last ask, or NULL */
     int ask_max_digits;   /* max_digits of the last ask */
+    char ask_terminators[16]; /* terminators of the last ask */
     const char *end_kind;
     size_t events;
     char error[512];

@@ -87,6 +87,26 @@ static int bad_keyword(const char *word, size_t len, char *err, size_t errlen)
     return -1;
 }
 
+size_t drv_keypad_read(const char *keys, int max_digits, const char *terminators, char *entry,
+                       bool *terminated)
+{
+    size_t n = 0, i = 0, len = strlen(keys);
+    const char *term = terminators ? terminators : "";
+    *terminated = false;
+    for (; i < len; i++) {
+        if (*term && strchr(term, keys[i])) {
+            *terminated = true;
+            i++;
+            break;
+        }
+        if (max_digits > 0 && n == (size_t)max_digits)
+            break; /* complete: only a terminator may still belong to it */
+        entry[n++] = keys[i];
+    }
+    entry[n] = '\0';
+    return len - i;
+}
+
 int drv_input_parse(const char *line, drv_input *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
