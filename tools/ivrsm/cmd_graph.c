@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph_draw.h"
 #include "ivrsm/ivrsm.h"
 
 int cmd_graph(int argc, char **argv);
@@ -28,8 +29,7 @@ static void usage(FILE *out)
 
 typedef enum graph_format { GRAPH_DOT, GRAPH_MERMAID } graph_format;
 
-/* The label of one transition: what makes the call take it. */
-static void edge_label(const ivrsm_transition *t, FILE *out)
+void graph_edge_label(const ivrsm_transition *t, FILE *out)
 {
     if (t->kind != IVRSM_TRANSITION_ROUTE)
         fputs(ivrsm_transition_kind_name(t->kind), out);
@@ -94,12 +94,15 @@ static size_t shape_of(const ivrsm_machine *m, size_t i)
     return 0;
 }
 
-static void dot_node(FILE *b, const ivrsm_machine *m, size_t i)
+static void dot_node(FILE *b, const ivrsm_machine *m, size_t i, bool ids)
 {
     fputs("  ", b);
     dot_quote(b, ivrsm_machine_state_name(m, i));
-    fprintf(b, " [shape=%s%s];\n", shapes[shape_of(m, i)].dot,
+    fprintf(b, " [shape=%s%s", shapes[shape_of(m, i)].dot,
             i == ivrsm_machine_initial_state(m) ? ", style=bold, penwidth=2" : "");
+    if (ids)
+        fprintf(b, ", id=\"s%zu\"", i);
+    fputs("];\n", b);
 }
 
 static void mermaid_node(FILE *b, const ivrsm_machine *m, size_t i)
@@ -145,7 +148,7 @@ static char *merged_label(const ivrsm_machine *m, size_t i, size_t to)
             ok = false;
             break;
         }
-        edge_label(t, f);
+        graph_edge_label(t, f);
         ok = fclose(f) == 0 && fflush(out) == 0;
         if (ok && !has_line(label, one))
             fprintf(out, "%s%s", len ? "\n" : "", one);
@@ -168,7 +171,7 @@ static bool first_to_target(const ivrsm_machine *m, size_t i, size_t k)
     return true;
 }
 
-static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format fmt)
+static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format fmt, bool ids)
 {
     size_t n = ivrsm_machine_transition_count(m, i);
     for (size_t k = 0; k < n; k++) {
@@ -185,6 +188,8 @@ static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format f
             dot_quote(b, ivrsm_machine_state_name(m, to));
             fputs(" [label=", b);
             dot_quote(b, label);
+            if (ids)
+                fprintf(b, ", id=\"e%zu_%zu\"", i, to);
             fputs("];\n", b);
         } else {
             fprintf(b, "  s%zu -->|", i);
@@ -197,7 +202,7 @@ static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format f
 }
 
 /* The drawing as a malloc'ed text in *out (*len bytes); false on no memory. */
-static bool draw(const ivrsm_machine *m, graph_format fmt, char **out, size_t *len)
+static bool draw(const ivrsm_machine *m, graph_format fmt, bool ids, char **out, size_t *len)
 {
     FILE *b = open_memstream(out, len);
     if (!b)
@@ -220,13 +225,13 @@ static bool draw(const ivrsm_machine *m, graph_format fmt, char **out, size_t *l
     size_t states = ivrsm_machine_state_count(m);
     for (size_t i = 0; i < states; i++) {
         if (fmt == GRAPH_DOT)
-            dot_node(b, m, i);
+            dot_node(b, m, i, ids);
         else
             mermaid_node(b, m, i);
     }
     bool ok = true;
     for (size_t i = 0; i < states && ok; i++)
-        ok = draw_edges(b, m, i, fmt);
+        ok = draw_edges(b, m, i, fmt, ids);
     if (fmt == GRAPH_DOT)
         fputs("}\n", b);
     if (fclose(b) != 0 || !ok) {
@@ -235,6 +240,11 @@ static bool draw(const ivrsm_machine *m, graph_format fmt, char **out, size_t *l
         return false;
     }
     return true;
+}
+
+bool graph_draw_dot(const ivrsm_machine *m, bool ids, char **out, size_t *len)
+{
+    return draw(m, GRAPH_DOT, ids, out, len);
 }
 
 static int parse_format(const char *v, graph_format *fmt)
@@ -313,7 +323,7 @@ int cmd_graph(int argc, char **argv)
     }
     char *text = NULL;
     size_t len = 0;
-    bool drawn = draw(m, fmt, &text, &len);
+    bool drawn = draw(m, fmt, false, &text, &len);
     ivrsm_machine_unref(m);
     if (!drawn) {
         fprintf(stderr, "ivrsm graph: out of memory\n");
