@@ -10,6 +10,7 @@
  * a JavaScript layout: docs/architecture.md.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -37,29 +38,32 @@ typedef struct view_options {
     size_t trace_count;
     const char *coverage;
     const char *output;
+    const char *rankdir; /* "TB", "LR", or NULL: chosen by the machine's shape */
 } view_options;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ivrsm view MACHINE [--trace FILE]... [--coverage FILE] [-o page.html]\n"
-            "\n"
-            "Write one self-contained HTML page (no network needed to open it) that draws\n"
-            "the machine (laid out by Graphviz's dot), shows each state's prompts, routes,\n"
-            "collect, action and outcomes with their file:line when clicked, finds states\n"
-            "and intents by name, replays recorded calls step by step and colours what the\n"
-            "tests cover.\n"
-            "\n"
-            "options:\n"
-            "  --trace FILE     a call recorded by `ivrsm sim --trace` (or a host's trace,\n"
-            "                   JSON lines), replayed on the drawing; repeatable\n"
-            "  --coverage FILE  the output of `ivrsm test --coverage --json`: covered and\n"
-            "                   uncovered states and transitions coloured\n"
-            "  -o, --output OUT write the page to OUT instead of stdout\n"
-            "  -h, --help       show this help\n"
-            "\n"
-            "exit status: 0 written, 1 the machine does not load, 2 usage error, a trace or\n"
-            "coverage file that cannot be read, Graphviz missing or failing, I/O error\n");
+    fprintf(out, "usage: ivrsm view MACHINE [--trace FILE]... [--coverage FILE] [--layout tb|lr]\n"
+                 "                  [-o page.html]\n"
+                 "\n"
+                 "Write one self-contained HTML page (no network needed to open it) that draws\n"
+                 "the machine (laid out by Graphviz's dot), shows each state's prompts, routes,\n"
+                 "collect, action and outcomes with their file:line when clicked, finds states\n"
+                 "and intents by name, replays recorded calls step by step and colours what the\n"
+                 "tests cover.\n"
+                 "\n"
+                 "options:\n"
+                 "  --trace FILE     a call recorded by `ivrsm sim --trace` (or a host's trace,\n"
+                 "                   JSON lines), replayed on the drawing; repeatable\n"
+                 "  --coverage FILE  the output of `ivrsm test --coverage --json`: covered and\n"
+                 "                   uncovered states and transitions coloured\n"
+                 "  --layout tb|lr   top to bottom or left to right (default: the one that suits\n"
+                 "                   the machine's shape better)\n"
+                 "  -o, --output OUT write the page to OUT instead of stdout\n"
+                 "  -h, --help       show this help\n"
+                 "\n"
+                 "exit status: 0 written, 1 the machine does not load, 2 usage error, a trace or\n"
+                 "coverage file that cannot be read, Graphviz missing or failing, I/O error\n");
 }
 
 static int parse_args(int argc, char **argv, view_options *o)
@@ -83,6 +87,14 @@ static int parse_args(int argc, char **argv, view_options *o)
             if (r < 0)
                 return 2;
             o->coverage = v;
+        } else if ((r = drv_option_value("ivrsm view", argc, argv, &i, "--layout", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            if (strcmp(v, "tb") != 0 && strcmp(v, "lr") != 0) {
+                fprintf(stderr, "ivrsm view: --layout takes tb (top to bottom) or lr\n");
+                return 2;
+            }
+            o->rankdir = !strcmp(v, "tb") ? "TB" : "LR";
         } else if ((r = drv_option_value("ivrsm view", argc, argv, &i, "--output", &v)) != 0 ||
                    (r = drv_option_value("ivrsm view", argc, argv, &i, "-o", &v)) != 0) {
             if (r < 0)
@@ -143,8 +155,10 @@ static char *read_all(int fd, size_t *len)
  * message on stderr. Large machines get bounded crossing minimisation, so
  * that a 500-state machine is laid out in seconds.
  */
-static char *run_dot(const char *dot_file, size_t states)
+static char *run_dot(const char *dot_file, size_t states, const char *rankdir)
 {
+    char rank[32];
+    snprintf(rank, sizeof(rank), "-Grankdir=%s", rankdir);
     int out[2];
     if (pipe(out) != 0) {
         fprintf(stderr, "ivrsm view: cannot run dot: %s\n", strerror(errno));
@@ -155,8 +169,9 @@ static char *run_dot(const char *dot_file, size_t states)
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, out[0]);
     posix_spawn_file_actions_addclose(&fa, out[1]);
-    char *args[] = {"dot", "-Tsvg", states > 150 ? "-Gmclimit=0.3" : "-Gmclimit=1",
-                    (char *)dot_file, NULL};
+    char *args[] = {
+        "dot", "-Tsvg", rank, states > 150 ? "-Gmclimit=0.3" : "-Gmclimit=1", (char *)dot_file,
+        NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "dot", &fa, NULL, args, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -184,8 +199,49 @@ static char *run_dot(const char *dot_file, size_t states)
     return svg;
 }
 
+/*
+ * Top to bottom or left to right, whichever fits a screen better: dot puts
+ * the states of one rank side by side, and a machine's ranks are about its
+ * distances from the initial state. A machine much wider than deep (a menu
+ * tree) reads better left to right, most others top to bottom.
+ */
+static const char *best_rankdir(const ivrsm_machine *m)
+{
+    size_t n = ivrsm_machine_state_count(m);
+    size_t *level = malloc((n ? n : 1) * sizeof(*level));
+    size_t *queue = malloc((n ? n : 1) * sizeof(*queue));
+    size_t *width = calloc(n + 1, sizeof(*width));
+    const char *dir = "TB";
+    if (level && queue && width && n) {
+        for (size_t i = 0; i < n; i++)
+            level[i] = SIZE_MAX;
+        size_t head = 0, tail = 0, depth = 1, widest = 0;
+        queue[tail++] = ivrsm_machine_initial_state(m);
+        level[queue[0]] = 0;
+        while (head < tail) {
+            size_t s = queue[head++];
+            if (++width[level[s]] > widest)
+                widest = width[level[s]];
+            depth = level[s] + 1 > depth ? level[s] + 1 : depth;
+            for (size_t k = 0; k < ivrsm_machine_transition_count(m, s); k++) {
+                size_t to = ivrsm_machine_transition(m, s, k)->to;
+                if (level[to] == SIZE_MAX) {
+                    level[to] = level[s] + 1;
+                    queue[tail++] = to;
+                }
+            }
+        }
+        if (widest > 3 * depth)
+            dir = "LR";
+    }
+    free(level);
+    free(queue);
+    free(width);
+    return dir;
+}
+
 /* The machine laid out as SVG, without the XML prolog (it goes inside the page). */
-static char *layout(const ivrsm_machine *m)
+static char *layout(const ivrsm_machine *m, const char *rankdir)
 {
     char *dot = NULL;
     size_t len = 0;
@@ -206,7 +262,7 @@ static char *layout(const ivrsm_machine *m)
         fprintf(stderr, "ivrsm view: cannot write a temporary file in %s\n",
                 tmp && *tmp ? tmp : "/tmp");
     else
-        svg = run_dot(path, ivrsm_machine_state_count(m));
+        svg = run_dot(path, ivrsm_machine_state_count(m), rankdir ? rankdir : best_rankdir(m));
     if (fd >= 0)
         unlink(path);
     if (!svg)
@@ -357,15 +413,15 @@ int cmd_view(int argc, char **argv)
     if (!m)
         return 1;
     char err[1200];
-    json_t *data = view_data_build(m, o.machine, o.traces, o.trace_count, o.coverage, err,
-                                   sizeof(err));
+    json_t *data =
+        view_data_build(m, o.machine, o.traces, o.trace_count, o.coverage, err, sizeof(err));
     if (!data) {
         fprintf(stderr, "%s\n", err);
         ivrsm_machine_unref(m);
         return 2;
     }
     char *text = data_text(data);
-    char *svg = text ? layout(m) : NULL;
+    char *svg = text ? layout(m, o.rankdir) : NULL;
     if (!text)
         fprintf(stderr, "ivrsm view: out of memory\n");
     status = svg ? write_output(&o, m, svg, text) : 2;

@@ -129,11 +129,10 @@ static json_t *transition_json(const ivrsm_machine *m, const json_t *lines,
 {
     char edge[64];
     snprintf(edge, sizeof(edge), "e%zu_%zu", t->from, t->to);
-    json_t *o = json_pack("{s:I, s:I, s:s, s:o*, s:i, s:s}", "from", (json_int_t)t->from, "to",
-                          (json_int_t)t->to, "kind", ivrsm_transition_kind_name(t->kind), "label",
-                          label_of(t), "line",
-                          transition_line(lines, ivrsm_machine_state_name(m, t->from), t), "edge",
-                          edge);
+    json_t *o = json_pack(
+        "{s:I, s:I, s:s, s:o*, s:i, s:s}", "from", (json_int_t)t->from, "to", (json_int_t)t->to,
+        "kind", ivrsm_transition_kind_name(t->kind), "label", label_of(t), "line",
+        transition_line(lines, ivrsm_machine_state_name(m, t->from), t), "edge", edge);
     if (o && t->intent)
         json_object_set_new(o, "intent", json_string(t->intent));
     if (o && t->text)
@@ -159,8 +158,7 @@ static bool add_graph(json_t *data, const ivrsm_machine *m, const json_t *lines)
             return false;
         for (size_t k = 0; k < ivrsm_machine_transition_count(m, i); k++)
             if (json_array_append_new(
-                    transitions,
-                    transition_json(m, lines, ivrsm_machine_transition(m, i, k))) != 0)
+                    transitions, transition_json(m, lines, ivrsm_machine_transition(m, i, k))) != 0)
                 return false;
     }
     return true;
@@ -230,8 +228,7 @@ static json_t *load_trace(const ivrsm_machine *m, const char *path, char *err, s
                      line_no);
             json_decref(rec);
             ok = false;
-        } else if (!header && !json_array_size(records) &&
-                   is_sim_header(rec)) {
+        } else if (!header && !json_array_size(records) && is_sim_header(rec)) {
             header = rec;
         } else {
             json_array_append_new(records, rec);
@@ -326,9 +323,11 @@ static json_t *load_coverage(const ivrsm_machine *m, const char *path, char *err
                     path, ivrsm_machine_name(m));
     }
     json_t *visits = json_array(), *hits = json_array();
-    const json_t *st = json_object_get(entry, "states"), *tr = json_object_get(entry, "transitions");
+    const json_t *st = json_object_get(entry, "states"),
+                 *tr = json_object_get(entry, "transitions");
     for (size_t i = 0; i < ivrsm_machine_state_count(m); i++) {
-        json_array_append_new(visits, json_integer(state_visits(st, ivrsm_machine_state_name(m, i))));
+        json_array_append_new(visits,
+                              json_integer(state_visits(st, ivrsm_machine_state_name(m, i))));
         for (size_t k2 = 0; k2 < ivrsm_machine_transition_count(m, i); k2++)
             json_array_append_new(
                 hits, json_integer(transition_hits(m, tr, ivrsm_machine_transition(m, i, k2))));
@@ -341,9 +340,8 @@ static json_t *load_coverage(const ivrsm_machine *m, const char *path, char *err
     return out;
 }
 
-json_t *view_data_build(const ivrsm_machine *m, const char *machine_path,
-                        const char *const *traces, size_t trace_count, const char *coverage,
-                        char *err, size_t errlen)
+json_t *view_data_build(const ivrsm_machine *m, const char *machine_path, const char *const *traces,
+                        size_t trace_count, const char *coverage, char *err, size_t errlen)
 {
     json_t *lines = NULL;
     json_t *doc = yamldoc_load_lines(machine_path, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, errlen);

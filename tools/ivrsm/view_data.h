@@ -22,8 +22,7 @@
  * whose entry for this machine is used. Returns a new object, or NULL with
  * "FILE:LINE: message" in err.
  */
-json_t *view_data_build(const ivrsm_machine *m, const char *machine_path,
-                        const char *const *traces, size_t trace_count, const char *coverage,
-                        char *err, size_t errlen);
+json_t *view_data_build(const ivrsm_machine *m, const char *machine_path, const char *const *traces,
+                        size_t trace_count, const char *coverage, char *err, size_t errlen);
 
 #endif

@@ -41,11 +41,16 @@ static bool walk(walker *w, const ivrsm_node *n)
     bool map = ivrsm_node_type(n) == IVRSM_NODE_MAP;
     for (size_t i = 0; i < ivrsm_node_size(n); i++) {
         char index[24];
-        const char *key = map ? ivrsm_node_key(n, i, NULL, NULL) : index;
+        int key_line = 0;
+        const char *key = map ? ivrsm_node_key(n, i, &key_line, NULL) : index;
         if (!map)
             snprintf(index, sizeof(index), "%zu", i);
-        bool ok = push(w, key, strlen(key)) &&
-                  walk(w, map ? ivrsm_node_value(n, i) : ivrsm_node_item(n, i));
+        bool ok = push(w, key, strlen(key));
+        /* A key's value is said to be where the key is written (a state
+         * where its name is, not where its first key is). */
+        if (ok && key_line > 0)
+            json_object_set_new(w->lines, w->pointer, json_integer(key_line));
+        ok = ok && walk(w, map ? ivrsm_node_value(n, i) : ivrsm_node_item(n, i));
         w->len = mark;
         w->pointer[mark] = '\0';
         if (!ok)

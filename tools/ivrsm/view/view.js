@@ -522,7 +522,7 @@
   }
 
   if (traces.length) {
-    $("trace").replaceChildren(...traces.map((t, k) => el("option", { value: k }, t.file)));
+    $("trace").replaceChildren(...traces.map((t, k) => el("option", { value: k, title: t.file }, t.file.split("/").pop())));
     $("trace").addEventListener("change", (ev) => loadTrace(Number(ev.target.value)));
     $("first").addEventListener("click", () => go(0));
     $("prev").addEventListener("click", () => go(step - 1));
