@@ -125,6 +125,22 @@ run "no file" 2 "$ivrsm" validate
 run "unknown option" 2 "$ivrsm" validate --frobnicate "$seed"
 run "bad format" 2 "$ivrsm" validate --format xml "$seed"
 
+# An unknown locale: the known ones are named (those of the schema's enum, which
+# the locales test compares with the library), and the nearest suggested.
+known=$(python3 -c 'import json, sys; print(", ".join(json.load(open(sys.argv[1]))["$defs"]["locale"]["enum"]))' "$src/schema/ivrsm-machine.schema.json")
+printf 'machine: m\nversion: "1"\nlocale: en-AU\nstates:\n  bye:\n    type: prompt_end\n    prompt: "Bye."\n' >"$tmp/en-AU.yaml"
+run "unknown locale" 1 "$ivrsm" validate "$tmp/en-AU.yaml"
+expect_out "unknown locale" "$tmp/en-AU.yaml:3:9: error: locale: unknown locale 'en-AU'; did you mean 'en-US'? (known: $known) [invalid-value]
+1 file checked: 1 error, 0 warnings"
+sed 's/en-AU/zz-ZZ/' "$tmp/en-AU.yaml" >"$tmp/zz-ZZ.yaml"
+run "unknown locale, none near" 1 "$ivrsm" validate "$tmp/zz-ZZ.yaml"
+expect_out "unknown locale, none near" "$tmp/zz-ZZ.yaml:3:9: error: locale: unknown locale 'zz-ZZ' (known: $known) [invalid-value]
+1 file checked: 1 error, 0 warnings"
+for tag in ${known//,/} en de es fr; do
+    sed "s/en-AU/$tag/" "$tmp/en-AU.yaml" >"$tmp/known.yaml"
+    run "locale $tag" 0 "$ivrsm" validate "$tmp/known.yaml"
+done
+
 # --- graph -------------------------------------------------------------------
 
 run "graph --help" 0 "$ivrsm" graph --help

@@ -199,6 +199,87 @@ START_TEST(speech_whole_words_only)
 }
 END_TEST
 
+/* Utterances and transcripts are normalised with the machine's locale: contractions, umlauts, ñ. */
+static const char *const locale_menu_yaml = "machine: lang\n"
+                                            "version: '1'\n"
+                                            "locale: %s\n"
+                                            "intents:\n"
+                                            "  pick: {utterances: [\"%s\"]}\n"
+                                            "states:\n"
+                                            "  start:\n"
+                                            "    type: prompt_and_listen\n"
+                                            "    prompt: '?'\n"
+                                            "    routes:\n"
+                                            "      - {when_intent: pick, next: bye}\n"
+                                            "      - {when_text: \"%s\", next: other}\n"
+                                            "  other: {type: prompt_end, prompt: other}\n"
+                                            "  bye: {type: prompt_end, prompt: bye}\n";
+
+struct locale_match_case {
+    const char *locale;
+    const char *utterance;
+    const char *when_text;
+    const char *said;
+    const char *state; /* where the call goes */
+};
+
+static const struct locale_match_case locale_match_cases[] = {
+    {"en-US", "I don't know", "can't", "well I do not know", "bye"},
+    {"en-US", "I don't know", "can't", "I cannot come", "other"},
+    {"en-US", "I do not know", "can't", "I don't know", "bye"},
+    {"en-GB", "I'd like to cancel", "we're late", "I would like to cancel", "bye"},
+    {"en-GB", "I'd like to cancel", "we're late", "sorry, we are late", "other"},
+    {"de-DE", "f\xc3\xbcr mich",
+     "Stra\xc3\x9f"
+     "e",
+     "fuer mich bitte", "bye"},
+    {"de-DE", "f\xc3\xbcr mich",
+     "Stra\xc3\x9f"
+     "e",
+     "die STRASSE", "other"},
+    {"de-DE", "f\xc3\xbcr mich",
+     "Stra\xc3\x9f"
+     "e",
+     "fur mich", "start"},
+    {"es-ES", "a\xc3\xb1o",
+     "ma\xc3\xb1"
+     "ana",
+     "este A\xc3\x91O", "bye"},
+    {"es-ES", "a\xc3\xb1o",
+     "ma\xc3\xb1"
+     "ana",
+     "ano", "start"},
+    {"es-ES", "a\xc3\xb1o",
+     "ma\xc3\xb1"
+     "ana",
+     "pasado MA\xc3\x91"
+     "ANA",
+     "other"},
+    /* French keeps its own rules: "don't" is two words, ñ folds to n. */
+    {"fr-FR", "don't", "a\xc3\xb1o", "don t", "bye"},
+    {"fr-FR", "don't", "a\xc3\xb1o", "do not", "start"},
+    {"fr-FR", "don't", "a\xc3\xb1o", "ano", "other"},
+};
+
+START_TEST(speech_follows_the_locale)
+{
+    const struct locale_match_case *lc = &locale_match_cases[_i];
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, locale_menu_yaml, lc->locale, lc->utterance, lc->when_text);
+    ivrsm_machine *m = load_yaml_text(yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    char line[256];
+    snprintf(line, sizeof line, "say %s", lc->said);
+    ck_assert_int_eq(call_input(&c, line), 0);
+    ck_assert_msg(strcmp(call_state(&c), lc->state) == 0, "%s: \"%s\" went to %s, expected %s",
+                  lc->locale, lc->said, call_state(&c), lc->state);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(low_confidence_is_nomatch)
 {
     ivrsm_machine *m = menu();
@@ -984,6 +1065,8 @@ int main(void)
     tcase_add_test(basics, garbage_dtmf_is_nomatch);
     tcase_add_test(basics, speech_normalised_longest_match);
     tcase_add_test(basics, speech_whole_words_only);
+    tcase_add_loop_test(basics, speech_follows_the_locale, 0,
+                        sizeof locale_match_cases / sizeof locale_match_cases[0]);
     tcase_add_test(basics, low_confidence_is_nomatch);
     tcase_add_test(basics, external_intent);
     tcase_add_test(basics, invalid_utf8_is_nomatch);

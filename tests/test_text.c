@@ -195,6 +195,94 @@ START_TEST(test_normalize_garbage_never_crashes)
 END_TEST
 
 /* ---------------------------------------------------------------------------
+ * ivrsm_text_normalize_rules: a language's folds and rewrites
+ * ------------------------------------------------------------------------- */
+
+static const struct ivrsm_text_fold test_folds[] = {
+    {0x00FC, "ue"},       /* ü */
+    {0x00F1, "\xc3\xb1"}, /* ñ kept */
+    {0x2019, "x"},        /* ’ made a letter, to see a fold win over the built-in separator */
+    {0, NULL},
+};
+
+static const struct ivrsm_text_rewrite test_rewrites[] = {
+    {"don t", "do not"}, {"i d", "i would"}, {"a b", "b"}, {"b c", "zz"}, {"q", "qq"}, {NULL, NULL},
+};
+
+static const ivrsm_text_rules test_rules = {test_folds, test_rewrites};
+
+struct rules_case {
+    const char *in;
+    const char *out;
+};
+
+static const struct rules_case rules_cases[] = {
+    {"f\xc3\xbcr", "fuer"},
+    {"F\xc3\x9cR", "fur"}, /* Ü has no fold of its own here: the built-in one */
+    {"a\xc3\xb1o", "a\xc3\xb1o"},
+    {"it\xe2\x80\x99s", "itxs"},
+    {"Don't", "do not"},
+    {"I'd", "i would"},
+    {"I'd like", "i would like"},
+    {"idon't", "idon t"}, /* a rewrite starts on a word boundary */
+    {"i dd", "i dd"},     /* and ends on one */
+    {"a b c", "b c"},     /* rewritten text is not rewritten again: not "zz" */
+    {"x a b", "x b"},
+    {"q", "qq"},
+    {"q q", "qq qq"},
+    {"b c", "zz"},
+    {"", ""},
+    {"...", ""},
+};
+
+START_TEST(test_rules_table)
+{
+    const struct rules_case *c = &rules_cases[_i];
+    char out[64];
+    int n = ivrsm_text_normalize_rules(&test_rules, c->in, strlen(c->in), out, sizeof out);
+    ck_assert_msg(n >= 0, "case %d: %s", _i, c->in);
+    ck_assert_str_eq(out, c->out);
+    ck_assert_int_eq(n, (int)strlen(c->out));
+}
+END_TEST
+
+START_TEST(test_rules_capacity_and_null)
+{
+    char out[16];
+    /* "i would" needs 8 bytes with its NUL. */
+    ck_assert_int_eq(ivrsm_text_normalize_rules(&test_rules, "i'd", 3, out, 8), 7);
+    ck_assert_str_eq(out, "i would");
+    ck_assert_int_eq(ivrsm_text_normalize_rules(&test_rules, "i'd", 3, out, 7), -1);
+    /* NULL rules, or rules without lists, are the built-in normalisation. */
+    ck_assert_int_eq(ivrsm_text_normalize_rules(NULL, "Don't", 5, out, sizeof out), 5);
+    ck_assert_str_eq(out, "don t");
+    static const ivrsm_text_rules empty = {NULL, NULL};
+    ck_assert_int_eq(ivrsm_text_normalize_rules(&empty, "F\xc3\xbcr", 4, out, sizeof out), 3);
+    ck_assert_str_eq(out, "fur");
+    ck_assert_int_eq(ivrsm_text_normalize_rules(&test_rules, "caf\xe9", 4, out, sizeof out), -1);
+}
+END_TEST
+
+/* With rewrites that at most double a word and its separator, the output stays within 2 n + 1. */
+START_TEST(test_rules_output_bound)
+{
+    static const struct ivrsm_text_rewrite doubling[] = {{"i d", "i would"}, {NULL, NULL}};
+    static const ivrsm_text_rules rules = {NULL, doubling};
+    char in[4096];
+    size_t n = 0;
+    while (n + 4 <= sizeof in) {
+        memcpy(in + n, "i'd ", 4);
+        n += 4;
+    }
+    static char out[2 * sizeof in + 1];
+    int len = ivrsm_text_normalize_rules(&rules, in, n, out, sizeof out);
+    ck_assert_int_ge(len, 0);
+    ck_assert_int_le(len, (int)(2 * n + 1));
+    ck_assert_int_eq(len, (int)(n / 4 * 8 - 1));
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
  * ivrsm_text_has_phrase
  * ------------------------------------------------------------------------- */
 
@@ -300,6 +388,9 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_collapse_spaces);
     tcase_add_test(tc, test_normalize_never_longer_than_input);
     tcase_add_test(tc, test_normalize_garbage_never_crashes);
+    tcase_add_loop_test(tc, test_rules_table, 0, sizeof rules_cases / sizeof rules_cases[0]);
+    tcase_add_test(tc, test_rules_capacity_and_null);
+    tcase_add_test(tc, test_rules_output_bound);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("phrase");

@@ -6,8 +6,10 @@
  * loop driven by static tables: one table for ASCII bytes, one for the
  * Latin-1 supplement (U+00C0..U+00FF, lead byte 0xC3) and a short switch for
  * the few other code points that matter to French speech (œ, Œ, Ÿ,
- * typographic apostrophes, dashes, non-breaking spaces). It validates UTF-8
- * while it normalises and never allocates.
+ * typographic apostrophes, dashes, non-breaking spaces). A language's rules
+ * (a locale's data) fold some code points its own way and rewrite some words
+ * as each word ends. It validates UTF-8 while it normalises and never
+ * allocates.
  */
 #include "text.h"
 
@@ -90,19 +92,31 @@ static const char *fold_other(uint32_t cp)
     }
 }
 
+/* A language's own fold for cp, or NULL when it has none. */
+static const char *rules_fold(const ivrsm_text_rules *rules, uint32_t cp)
+{
+    for (const struct ivrsm_text_fold *f = rules ? rules->folds : NULL; f && f->code_point; f++) {
+        if (f->code_point == cp)
+            return f->to;
+    }
+    return NULL;
+}
+
 /*
  * Folds the non-ASCII code point at p[0..avail): stores what to write in
  * *piece / *piece_len (an empty piece separates words) and returns the bytes
  * read, or 0 when the input is not valid UTF-8 there.
  */
-static int fold_code_point(const unsigned char *p, size_t avail, const char **piece,
-                           size_t *piece_len)
+static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p, size_t avail,
+                           const char **piece, size_t *piece_len)
 {
     uint32_t cp;
     int n = ivrsm_utf8_decode(p, avail, &cp);
     if (n == 0)
         return 0;
-    const char *folded = cp >= 0xC0 && cp <= 0xFF ? latin1_upper_fold[cp - 0xC0] : fold_other(cp);
+    const char *folded = rules_fold(rules, cp);
+    if (!folded)
+        folded = cp >= 0xC0 && cp <= 0xFF ? latin1_upper_fold[cp - 0xC0] : fold_other(cp);
     if (folded) {
         *piece = folded;
         *piece_len = strlen(folded);
@@ -113,15 +127,80 @@ static int fold_code_point(const unsigned char *p, size_t avail, const char **pi
     return n;
 }
 
-int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
+/* The output being built: out[0..len), and where rewriting may start. */
+struct norm_out {
+    char *out;
+    size_t cap;
+    size_t len;
+    size_t floor; /* text before it was written by a rewrite: never rewritten again */
+    int pending_space;
+};
+
+/* Appends piece[0..n) to the current word, after a space when a word ended before. */
+static int put_piece(struct norm_out *o, const char *piece, size_t n)
+{
+    const size_t space = o->pending_space && o->len > 0;
+    if (o->len + space + n >= o->cap)
+        return -1;
+    if (space)
+        o->out[o->len++] = ' ';
+    o->pending_space = 0;
+    memcpy(o->out + o->len, piece, n);
+    o->len += n;
+    return 0;
+}
+
+/*
+ * A word has just ended the output: the longest rewrite whose words end it,
+ * starting on a word boundary at or after the floor, replaces them.
+ */
+static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
+{
+    const struct ivrsm_text_rewrite *best = NULL;
+    size_t best_len = 0;
+    for (const struct ivrsm_text_rewrite *r = rules->rewrites; r->from; r++) {
+        size_t n = strlen(r->from);
+        if (n <= best_len || n > o->len - o->floor || o->out[o->len - 1] != r->from[n - 1])
+            continue;
+        size_t start = o->len - n;
+        if ((start > 0 && o->out[start - 1] != ' ') || memcmp(o->out + start, r->from, n) != 0)
+            continue;
+        best = r;
+        best_len = n;
+    }
+    if (!best)
+        return 0;
+    size_t start = o->len - best_len;
+    size_t n = strlen(best->to);
+    if (start + n >= o->cap)
+        return -1;
+    memcpy(o->out + start, best->to, n);
+    o->len = start + n;
+    o->floor = o->len;
+    return 0;
+}
+
+/* A separator: the word before it, if any, is complete. */
+static int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
+{
+    if (o->pending_space)
+        return 0;
+    o->pending_space = 1;
+    if (o->len == 0 || !rules || !rules->rewrites)
+        return 0;
+    return rewrite_tail(rules, o);
+}
+
+int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
+                               size_t cap)
 {
     if (!out || cap == 0 || (!in && len > 0))
         return -1;
     if (cap > (size_t)INT_MAX) /* the length is returned as an int */
         cap = (size_t)INT_MAX;
     const unsigned char *p = (const unsigned char *)in;
-    size_t o = 0;
-    int pending_space = 0; /* a separator was seen since the last word byte */
+    /* pending_space: a separator was seen since the last word byte (none yet). */
+    struct norm_out o = {out, cap, 0, 0, 1};
     size_t i = 0;
     while (i < len) {
         const unsigned char b = p[i];
@@ -129,39 +208,37 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
             const char c = ascii_fold[b];
             i++;
             if (!c) {
-                pending_space = 1;
+                if (end_word(rules, &o) != 0)
+                    return -1;
                 continue;
             }
-            const size_t space = pending_space && o > 0;
-            if (o + space + 1 >= cap)
+            if (put_piece(&o, &c, 1) != 0)
                 return -1;
-            if (space)
-                out[o++] = ' ';
-            pending_space = 0;
-            out[o++] = c;
             continue;
         }
         const char *piece;
         size_t piece_len;
-        int n = fold_code_point(p + i, len - i, &piece, &piece_len);
+        int n = fold_code_point(rules, p + i, len - i, &piece, &piece_len);
         if (n == 0)
             return -1;
         i += (size_t)n;
         if (piece_len == 0) {
-            pending_space = 1;
+            if (end_word(rules, &o) != 0)
+                return -1;
             continue;
         }
-        const size_t space = pending_space && o > 0;
-        if (o + space + piece_len >= cap)
+        if (put_piece(&o, piece, piece_len) != 0)
             return -1;
-        if (space)
-            out[o++] = ' ';
-        pending_space = 0;
-        memcpy(out + o, piece, piece_len);
-        o += piece_len;
     }
-    out[o] = '\0';
-    return (int)o;
+    if (end_word(rules, &o) != 0)
+        return -1;
+    out[o.len] = '\0';
+    return (int)o.len;
+}
+
+int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
+{
+    return ivrsm_text_normalize_rules(NULL, in, len, out, cap);
 }
 
 int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len)

@@ -5,8 +5,31 @@
 #define IVRSM_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "utf8.h"
+
+/*
+ * What one language changes in the normalisation below. Both lists are data
+ * of a locale (lib/collect/locale_*.c); NULL rules normalise as described
+ * below, which suits French.
+ */
+struct ivrsm_text_fold {
+    uint32_t code_point; /* a non-ASCII code point, 0 ends the list */
+    const char *to;      /* what it becomes: normalised text ("ae"), "" for a word separator */
+};
+
+struct ivrsm_text_rewrite {
+    const char *from; /* normalised words ("don t"), NULL ends the list */
+    const char *to;   /* normalised words ("do not"); strlen(to) + 1 <= 2 * (strlen(from) + 1) */
+};
+
+typedef struct ivrsm_text_rules {
+    /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
+    const struct ivrsm_text_fold *folds;
+    /* Whole words rewritten as they are produced, longest first: English "i m" → "i am". */
+    const struct ivrsm_text_rewrite *rewrites;
+} ivrsm_text_rules;
 
 /*
  * Normalise speech for matching: lowercase; Latin letters with accents folded
@@ -20,6 +43,16 @@
  * The output is never longer than the input plus one byte per input character.
  */
 int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap);
+
+/*
+ * The same with a language's rules (NULL: none): its folds replace the
+ * built-in ones for their code points, then each rewrite replaces its words
+ * where they stand whole in the output, as soon as its last word ends (so a
+ * rewrite whose words begin with another one's never applies); text written
+ * by a rewrite is not rewritten again. The output is at most twice the input plus one byte.
+ */
+int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
+                               size_t cap);
 
 /*
  * Whole-word phrase search in normalised text: nonzero when `phrase` occurs in

@@ -7,28 +7,33 @@
 #include "locale_tables.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------
  * Locales
  * ------------------------------------------------------------------------- */
 
+/* Adding a locale: its table (locale_XX.c), one line here, its cases in tests/locales/. */
 static const struct ivrsm_locale *const builtin_locales[] = {
-    &ivrsm_locale_fr_fr,
-    &ivrsm_locale_fr_be,
-    &ivrsm_locale_fr_ch,
+    &ivrsm_locale_fr_fr, &ivrsm_locale_fr_be, &ivrsm_locale_fr_ch, &ivrsm_locale_en_us,
+    &ivrsm_locale_en_gb, &ivrsm_locale_es_es, &ivrsm_locale_de_de,
 };
 
+#define LOCALE_COUNT (sizeof builtin_locales / sizeof builtin_locales[0])
+
 /* Tags compare case-insensitively, and "fr_FR" (POSIX style) equals "fr-FR". */
+static char tag_char(char c)
+{
+    if (c == '_')
+        return '-';
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static int tag_equal(const char *a, const char *b)
 {
     for (;; a++, b++) {
-        char ca = *a == '_' ? '-' : *a;
-        char cb = *b == '_' ? '-' : *b;
-        if (ca >= 'A' && ca <= 'Z')
-            ca = (char)(ca - 'A' + 'a');
-        if (cb >= 'A' && cb <= 'Z')
-            cb = (char)(cb - 'A' + 'a');
+        char ca = tag_char(*a), cb = tag_char(*b);
         if (ca != cb)
             return 0;
         if (ca == '\0')
@@ -40,13 +45,115 @@ const ivrsm_locale *ivrsm_locale_find(const char *tag)
 {
     if (!tag)
         return NULL;
-    for (size_t i = 0; i < sizeof builtin_locales / sizeof builtin_locales[0]; i++) {
+    for (size_t i = 0; i < LOCALE_COUNT; i++) {
         for (const char *const *t = builtin_locales[i]->tags; *t; t++) {
             if (tag_equal(tag, *t))
                 return builtin_locales[i];
         }
     }
     return NULL;
+}
+
+const ivrsm_locale *ivrsm_locale_at(size_t index)
+{
+    return index < LOCALE_COUNT ? builtin_locales[index] : NULL;
+}
+
+const char *ivrsm_locale_tag(const ivrsm_locale *loc)
+{
+    return loc ? loc->tag : NULL;
+}
+
+const char *ivrsm_locale_name(const ivrsm_locale *loc)
+{
+    return loc ? loc->name : NULL;
+}
+
+const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc)
+{
+    return loc ? &loc->text : NULL;
+}
+
+/* The language part of a tag: "en" of "en-AU", compared case-insensitively. */
+static int same_language(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char ca = tag_char(*a), cb = tag_char(*b);
+        int end_a = ca == '\0' || ca == '-', end_b = cb == '\0' || cb == '-';
+        if (end_a || end_b)
+            return end_a && end_b;
+        if (ca != cb)
+            return 0;
+    }
+}
+
+#define TAG_EDIT_MAX 16
+
+/* Levenshtein distance of two short tags, case and '_' folded; large for long ones. */
+static size_t tag_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > TAG_EDIT_MAX || lb > TAG_EDIT_MAX)
+        return TAG_EDIT_MAX + 1;
+    size_t row[TAG_EDIT_MAX + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t cost = tag_char(a[i - 1]) == tag_char(b[j - 1]) ? 0 : 1;
+            size_t best = diagonal + cost;
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+const ivrsm_locale *ivrsm_locale_nearest(const char *tag)
+{
+    if (!tag || !*tag)
+        return NULL;
+    const ivrsm_locale *exact = ivrsm_locale_find(tag);
+    if (exact)
+        return exact;
+    for (size_t i = 0; i < LOCALE_COUNT; i++) {
+        if (same_language(tag, builtin_locales[i]->tag))
+            return builtin_locales[i];
+    }
+    const ivrsm_locale *best = NULL;
+    size_t best_distance = 3; /* more edits than this is another tag, not a typo */
+    for (size_t i = 0; i < LOCALE_COUNT; i++) {
+        size_t d = tag_distance(tag, builtin_locales[i]->tag);
+        if (d < best_distance) {
+            best_distance = d;
+            best = builtin_locales[i];
+        }
+    }
+    return best;
+}
+
+char *ivrsm_locale_list(char *buf, size_t cap)
+{
+    size_t used = 0;
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < LOCALE_COUNT; i++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", builtin_locales[i]->tag);
+        if (n < 0 || (size_t)n >= cap - used) {
+            buf[used] = '\0'; /* whole tags only */
+            break;
+        }
+        used += (size_t)n;
+    }
+    return buf;
 }
 
 /* ---------------------------------------------------------------------------

@@ -24,6 +24,27 @@ typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
 /* The locale for a tag such as "fr-FR" or "fr"; NULL when unknown. Static data. */
 const ivrsm_locale *ivrsm_locale_find(const char *tag);
 
+/* The built-in locales, index 0 up; NULL past the last. */
+const ivrsm_locale *ivrsm_locale_at(size_t index);
+
+/* The canonical tag ("en-US") and the English name ("English (United States)"). */
+const char *ivrsm_locale_tag(const ivrsm_locale *loc);
+const char *ivrsm_locale_name(const ivrsm_locale *loc);
+
+/*
+ * The known locale nearest to an unknown tag, to suggest it: one of the same
+ * language first ("en-AU" → en-GB or en-US), else the fewest edits ("fr_FX"
+ * → fr-FR), NULL when none is close. Tags compare case-insensitively.
+ */
+const ivrsm_locale *ivrsm_locale_nearest(const char *tag);
+
+/* Writes the known tags, ", "-separated, into buf (cut to cap). Returns buf. */
+char *ivrsm_locale_list(char *buf, size_t cap);
+
+struct ivrsm_text_rules;
+/* How speech in this locale's language is normalised (for intent matching). */
+const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc);
+
 typedef struct ivrsm_collect_params {
     const ivrsm_locale *locale; /* required */
     const ivrsm_tz *tz;         /* required for DATE_NL */

@@ -3,38 +3,45 @@
  * language, turned into date_from (out->text) and date_to (out->date_to),
  * both "YYYY-MM-DD", in the zone params->tz.
  *
- * The choices, with the fr-FR words as examples (other locales bring their
- * own words through their tables):
+ * The choices, with French and English words as examples (each locale
+ * brings its own words through its table, see locale_tables.h):
  *
  * - "Today" is the local date of params->now_ms in params->tz.
  * - A single day gives date_from == date_to.
- * - "aujourd'hui", "demain", "après-demain": today, today + 1, today + 2.
- * - A bare weekday ("lundi", "le lundi", "ce lundi"): the first such day
- *   strictly after today, 1 to 7 days ahead ("lundi" said on a Monday is the
- *   Monday of the following week: a caller asking for today says
- *   "aujourd'hui").
- * - A weekday with "prochain(e)" ("lundi prochain", also "mardi la semaine
- *   prochaine"): that day in the next calendar week (weeks run Monday to
- *   Sunday), 1 to 13 days ahead, so always inside "la semaine prochaine".
+ * - Relative days ("aujourd'hui", "demain", "après-demain", "tomorrow"):
+ *   today + the table's value.
+ * - A bare weekday ("lundi", "le lundi", "ce lundi", "on Monday"): the first
+ *   such day strictly after today, 1 to 7 days ahead ("lundi" said on a
+ *   Monday is the Monday of the following week: a caller asking for today
+ *   says "aujourd'hui").
+ * - A weekday with a "next" word after it ("lundi prochain", "el lunes que
+ *   viene", also "mardi la semaine prochaine", "Tuesday next week") or
+ *   before it ("next Monday", "nächsten Montag"): that day in the next
+ *   calendar week (weeks run Monday to Sunday), 1 to 13 days ahead, so
+ *   always inside "la semaine prochaine".
  * - "la semaine prochaine": Monday to Sunday of the next calendar week.
  * - "cette semaine": today to Sunday of the current week.
  * - "le mois prochain": the first to the last day of the next month.
- * - "dans N jours": the single day today + N (N from 1 to 366);
- *   "dans N semaines": the single day today + 7 N (N from 1 to 52). N in
- *   digits or words, taken literally: "dans quinze jours" is today + 15,
- *   "dans huit jours" today + 8.
- * - "le 3 décembre", "le premier décembre", "le 1er décembre", "3/12": that
- *   date this year, or next year when it is already past (today is not past).
- *   With a year ("le 3 décembre 2027", "03/12/2027", "3/12/27" = 2027) that
- *   exact date, which must not be past. Numeric dates use the locale's
- *   order (day/month for French) with '/', '.' or '-'.
- * - "le 3" (a day alone): the first date on or after today with that day of
- *   the month, skipping months too short for it ("le 31" said on 2026-11-25
- *   is 2026-12-31).
+ * - "dans N jours", "in N days", "N days from now": the single day
+ *   today + N (N from 1 to 366); weeks: today + 7 N (N from 1 to 52). N in
+ *   digits, words or a word for one ("a week"), taken literally: "dans
+ *   quinze jours" is today + 15, "dans huit jours" today + 8. A count and
+ *   a unit alone ("two weeks") are a duration, not a date.
+ * - A day and a month, either order, with the table's joiners ("le 3
+ *   décembre", "le premier décembre", "the 3rd of December", "December the
+ *   third", "el 3 de diciembre", "am 3. Dezember") or numeric ("3/12"):
+ *   that date this year, or next year when it is already past (today is not
+ *   past). With a year ("le 3 décembre 2027", "03/12/2027", "3/12/27" =
+ *   2027) that exact date, which must not be past. Numeric dates use the
+ *   locale's order (day/month, or month/day in en-US) with '/', '.' or '-'.
+ *   The day may be digits, digits with an ordinal suffix ("3rd", "1er"),
+ *   number words or ordinal words ("third", "dritten").
+ * - A day alone ("le 3", "the 3rd"): the first date on or after today with
+ *   that day of the month, skipping months too short for it ("le 31" said
+ *   on 2026-11-25 is 2026-12-31).
  * - A weekday before a date ("lundi 7 décembre") is accepted; the date wins.
- * - "dès que possible", "le plus tôt possible", "je ne sais pas",
- *   "n'importe quand"...: the window today .. today + asap_days - 1
- *   (params->asap_days, 14 when 0).
+ * - "dès que possible", "as soon as possible", "je ne sais pas"...: the
+ *   window today .. today + asap_days - 1 (params->asap_days, 14 when 0).
  * - Keyed digits: DDMM or DDMMYYYY in the locale's numeric order, with an
  *   optional final "#", read like "3/12" or "03/12/2027".
  * - Lead-ins before the date ("euh", "plutôt", "c'est pour", "à partir de",
@@ -51,6 +58,7 @@
 #include "locale_tables.h"
 #include "words.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -170,6 +178,21 @@ static int small_number(const char *s, size_t len)
     return v;
 }
 
+/* The longest phrase of a value list at `at`: its word count (0: none), its value in *value. */
+static size_t match_value(const struct ivrsm_words *w, size_t at,
+                          const struct ivrsm_phrase_value *list, int *value)
+{
+    size_t best = 0;
+    for (const struct ivrsm_phrase_value *p = list; p && p->text; p++) {
+        size_t n = ivrsm_words_match(w, at, p->text);
+        if (n > best) {
+            best = n;
+            *value = p->value;
+        }
+    }
+    return best;
+}
+
 /*
  * "3/12", "03.12.2027", "3-12-27" as one word (see ivrsm_words_split): two or
  * three groups, in the locale's order.
@@ -242,73 +265,102 @@ static size_t parse_phrase_windows(const struct date_context *c, size_t at, stru
 
 static size_t parse_relative_day(const struct date_context *c, size_t at, struct date_window *win)
 {
-    size_t best = 0;
     int value = 0;
-    for (const struct ivrsm_phrase_value *p = c->loc->relative_days; p && p->text; p++) {
-        size_t n = ivrsm_words_match(c->words, at, p->text);
-        if (n > best) {
-            best = n;
-            value = p->value;
-        }
-    }
-    if (best > 0)
+    size_t n = match_value(c->words, at, c->loc->relative_days, &value);
+    if (n > 0)
         *win = single_day(c->today + value);
-    return best;
+    return n;
 }
 
-/* A count in digits ("15") or in words ("quinze", "une"). */
+/* A count in digits ("15"), in words ("quinze", "une") or a word for one ("a" week). */
 static size_t parse_count(const struct date_context *c, size_t at, int *value)
 {
     if (ivrsm_word_is_digits(c->words, at)) {
         *value = small_number(c->words->text + c->words->start[at], c->words->len[at]);
         return *value >= 0 ? 1 : 0;
     }
-    return ivrsm_number_words(c->loc, c->words, at, value);
+    size_t n = ivrsm_number_words(c->loc, c->words, at, value);
+    size_t one = ivrsm_words_match_any(c->words, at, c->loc->one_words, NULL);
+    if (one > n) {
+        *value = 1;
+        return one;
+    }
+    return n;
 }
 
-/* "dans N jours", "dans N semaines". */
+/* "dans N jours", "in N weeks", "N days from now": a word before or after the count. */
 static size_t parse_in_n(const struct date_context *c, size_t at, struct date_window *win)
 {
     size_t pos = at;
-    size_t n = ivrsm_words_match_any(c->words, pos, c->loc->in_words, NULL);
-    if (n == 0)
-        return 0;
-    pos += n;
+    size_t in = ivrsm_words_match_any(c->words, pos, c->loc->in_words, NULL);
+    pos += in;
     int count;
-    n = parse_count(c, pos, &count);
+    size_t n = parse_count(c, pos, &count);
     if (n == 0)
         return 0;
     pos += n;
+    int64_t days;
     if ((n = ivrsm_words_match_any(c->words, pos, c->loc->day_units, NULL)) > 0) {
         if (count < 1 || count > IN_DAYS_MAX)
             return 0;
-        *win = single_day(c->today + count);
-        return pos + n - at;
-    }
-    if ((n = ivrsm_words_match_any(c->words, pos, c->loc->week_units, NULL)) > 0) {
+        days = count;
+    } else if ((n = ivrsm_words_match_any(c->words, pos, c->loc->week_units, NULL)) > 0) {
         if (count < 1 || count > IN_WEEKS_MAX)
             return 0;
-        *win = single_day(c->today + 7 * (int64_t)count);
-        return pos + n - at;
+        days = 7 * (int64_t)count;
+    } else {
+        return 0;
+    }
+    pos += n;
+    size_t from_now = ivrsm_words_match_any(c->words, pos, c->loc->from_now_words, NULL);
+    if (in == 0 && from_now == 0)
+        return 0; /* "two weeks" alone is a duration, not a date */
+    *win = single_day(c->today + days);
+    return pos + from_now - at;
+}
+
+/* Digits with an ordinal suffix in one word: "3rd", "1er", "21st". */
+static size_t parse_ordinal_digits(const struct date_context *c, size_t at, int *day)
+{
+    const struct ivrsm_words *w = c->words;
+    if (at >= w->count)
+        return 0;
+    const char *s = w->text + w->start[at];
+    size_t digits = 0;
+    while (digits < w->len[at] && s[digits] >= '0' && s[digits] <= '9')
+        digits++;
+    if (digits == 0 || digits > 2 || digits == w->len[at])
+        return 0;
+    for (const char *const *suffix = c->loc->ordinal_suffixes; suffix && *suffix; suffix++) {
+        if (strcmp(s + digits, *suffix) == 0) {
+            *day = small_number(s, digits);
+            return 1;
+        }
     }
     return 0;
 }
 
-/* The day of the month: "premier", "1er", "3", "trois", "vingt et un". */
+/* The day of the month: "premier", "1er", "3rd", "3", "trois", "twenty first". */
 static size_t parse_day_of_month(const struct date_context *c, size_t at, int *day)
 {
-    size_t n = ivrsm_words_match_any(c->words, at, c->loc->ordinal_first, NULL);
-    if (n > 0) {
-        *day = 1;
-        return n;
-    }
+    int ordinal = 0;
+    size_t n = match_value(c->words, at, c->loc->day_ordinals, &ordinal);
+    int number = 0;
+    size_t said = 0;
     if (ivrsm_word_is_digits(c->words, at)) {
         if (c->words->len[at] > 2)
             return 0;
-        *day = small_number(c->words->text + c->words->start[at], c->words->len[at]);
-        return 1;
+        number = small_number(c->words->text + c->words->start[at], c->words->len[at]);
+        said = 1;
+    } else if ((said = parse_ordinal_digits(c, at, &number)) == 0) {
+        said = ivrsm_number_words(c->loc, c->words, at, &number);
     }
-    return ivrsm_number_words(c->loc, c->words, at, day);
+    if (n > 0 && n >= said) {
+        *day = ordinal;
+        return n;
+    }
+    *day = number;
+    return said;
 }
 
 /* A word kept whole by ivrsm_words_split: digits with '/', '.' or '-' inside. */
@@ -320,13 +372,85 @@ static int is_numeric_date_word(const struct ivrsm_words *w, size_t i)
     return s[0] >= '0' && s[0] <= '9' && strcspn(s, "/.-") < w->len[i];
 }
 
-/* [article] [weekday] (day [month [year]] | numeric date). */
-static size_t parse_explicit_date(const struct date_context *c, size_t at, struct date_window *win)
+/* [joiner] YYYY after a day and month: a full date; otherwise this year's or next year's. */
+static size_t parse_year_and_resolve(const struct date_context *c, size_t pos, int month, int day,
+                                     int64_t *day_number)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t joiner = ivrsm_words_match_any(w, pos, c->loc->year_joiners, NULL);
+    if (ivrsm_word_is_digits(w, pos + joiner) && w->len[pos + joiner] == 4) {
+        int64_t year;
+        year_from_digits(w->text + w->start[pos + joiner], 4, &year);
+        if (resolve_full_date(c, year, month, day, day_number) != 0)
+            return SIZE_MAX;
+        return joiner + 1;
+    }
+    if (resolve_day_month(c, month, day, day_number) != 0)
+        return SIZE_MAX;
+    /* "le 3 décembre prochain": the next one is what a date without a year means. */
+    return ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
+}
+
+/* month [joiner] day [year]: "December 3rd", "December the third, 2027". */
+static size_t parse_month_first(const struct date_context *c, size_t at, struct date_window *win)
+{
+    const struct ivrsm_words *w = c->words;
+    int month;
+    size_t pos = at;
+    size_t n = match_value(w, pos, c->loc->months, &month);
+    if (n == 0)
+        return 0;
+    pos += n;
+    pos += ivrsm_words_match_any(w, pos, c->loc->month_day_joiners, NULL);
+    int day;
+    if ((n = parse_day_of_month(c, pos, &day)) == 0)
+        return 0;
+    pos += n;
+    int64_t day_number;
+    size_t year = parse_year_and_resolve(c, pos, month, day, &day_number);
+    if (year == SIZE_MAX)
+        return 0;
+    *win = single_day(day_number);
+    return pos + year - at;
+}
+
+/* day [joiner] [month [year]]: "le 3 décembre", "the 3rd of December", "el 3 de diciembre". */
+static size_t parse_day_first(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
     size_t pos = at;
-    pos += ivrsm_words_match_any(w, pos, c->loc->date_articles, NULL);
-    pos += ivrsm_words_match_any(w, pos, c->loc->weekdays, NULL);
+    int day;
+    size_t n = parse_day_of_month(c, pos, &day);
+    if (n == 0)
+        return 0;
+    pos += n;
+    int64_t day_number;
+    int month;
+    size_t joiner = ivrsm_words_match_any(w, pos, c->loc->day_month_joiners, NULL);
+    n = match_value(w, pos + joiner, c->loc->months, &month);
+    if (n == 0) {
+        if (resolve_day_only(c, day, &day_number) != 0)
+            return 0;
+        *win = single_day(day_number);
+        return pos - at;
+    }
+    pos += joiner + n;
+    size_t year = parse_year_and_resolve(c, pos, month, day, &day_number);
+    if (year == SIZE_MAX)
+        return 0;
+    *win = single_day(day_number);
+    return pos + year - at;
+}
+
+/* [articles] [weekday] [articles] (numeric date | month day | day [month]). */
+static size_t parse_explicit_date(const struct date_context *c, size_t at, struct date_window *win)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = ivrsm_words_skip_any(w, at, c->loc->date_articles);
+    int weekday;
+    size_t n = match_value(w, pos, c->loc->weekdays, &weekday);
+    if (n > 0)
+        pos = ivrsm_words_skip_any(w, pos + n, c->loc->date_articles);
     int64_t day_number;
     if (is_numeric_date_word(w, pos)) {
         if (resolve_numeric_date(c, w->text + w->start[pos], w->len[pos], &day_number) != 0)
@@ -334,58 +458,40 @@ static size_t parse_explicit_date(const struct date_context *c, size_t at, struc
         *win = single_day(day_number);
         return pos + 1 - at;
     }
-    int day;
-    size_t n = parse_day_of_month(c, pos, &day);
-    if (n == 0)
-        return 0;
-    pos += n;
-    size_t month_index;
-    n = ivrsm_words_match_any(w, pos, c->loc->months, &month_index);
-    if (n == 0) {
-        if (resolve_day_only(c, day, &day_number) != 0)
-            return 0;
-        *win = single_day(day_number);
-        return pos - at;
-    }
-    pos += n;
-    int month = (int)month_index + 1;
-    int64_t year;
-    if (ivrsm_word_is_digits(w, pos) && w->len[pos] == 4) {
-        year_from_digits(w->text + w->start[pos], w->len[pos], &year);
-        pos++;
-        if (resolve_full_date(c, year, month, day, &day_number) != 0)
-            return 0;
-    } else {
-        if (resolve_day_month(c, month, day, &day_number) != 0)
-            return 0;
-        /* "le 3 décembre prochain": the next one is what a date without a year means. */
-        pos += ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
-    }
-    *win = single_day(day_number);
-    return pos - at;
+    if ((n = parse_month_first(c, pos, win)) > 0)
+        return pos + n - at;
+    if ((n = parse_day_first(c, pos, win)) > 0)
+        return pos + n - at;
+    return 0;
 }
 
-/* [article] weekday [prochain | la semaine prochaine]. */
+/* [articles] [next] weekday [next | next week]: "lundi prochain", "next Monday". */
 static size_t parse_weekday(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
-    size_t pos = at;
-    pos += ivrsm_words_match_any(w, pos, c->loc->date_articles, NULL);
-    size_t weekday;
-    size_t n = ivrsm_words_match_any(w, pos, c->loc->weekdays, &weekday);
+    size_t pos = ivrsm_words_skip_any(w, at, c->loc->date_articles);
+    size_t next = ivrsm_words_match_any(w, pos, c->loc->next_words_before, NULL);
+    pos += next;
+    int weekday;
+    size_t n = match_value(w, pos, c->loc->weekdays, &weekday);
     if (n == 0)
         return 0;
     pos += n;
     const int today_weekday = weekday_of(c->today);
-    size_t next = ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
-    if (next == 0)
-        next = ivrsm_words_match_any(w, pos, c->loc->next_week, NULL);
+    if (next == 0) {
+        /* The longer of "next" and "next week" after the day ("Tuesday next week"). */
+        next = ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
+        size_t week = ivrsm_words_match_any(w, pos, c->loc->next_week, NULL);
+        if (week > next)
+            next = week;
+        pos += next;
+    }
     if (next > 0) {
         const int64_t next_monday = c->today - today_weekday + 7;
-        *win = single_day(next_monday + (int64_t)weekday);
-        return pos + next - at;
+        *win = single_day(next_monday + weekday);
+        return pos - at;
     }
-    int ahead = ((int)weekday - today_weekday + 7) % 7;
+    int ahead = (weekday - today_weekday + 7) % 7;
     *win = single_day(c->today + (ahead == 0 ? 7 : ahead));
     return pos - at;
 }
@@ -477,7 +583,7 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
             return 1;
         win.to = win.from;
     } else {
-        if (ivrsm_words_split(&words, in, len, 1) != 0)
+        if (ivrsm_words_split(&words, c.loc, in, len, 1) != 0)
             return 1;
         size_t end = parse_after_lead_ins(&c, &win);
         if (end == 0 || ivrsm_words_skip_any(&words, end, c.loc->date_trail_fillers) != words.count)

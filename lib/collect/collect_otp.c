@@ -49,7 +49,7 @@ int ivrsm_collect_otp(const ivrsm_collect_params *params, const char *in, size_t
         struct ivrsm_words w;
         size_t wanted = (size_t)expected;
         /* Room for exactly the expected digits: longer readings are cut short early. */
-        if (ivrsm_words_split(&w, in, len, 0) != 0 ||
+        if (ivrsm_words_split(&w, params->locale, in, len, 0) != 0 ||
             ivrsm_words_digits(params->locale, &w, 0, digits, wanted + 1, accept_otp_digits,
                                &wanted) != 0)
             return 1;

@@ -1,9 +1,12 @@
 /*
  * Collect mode "phone": a telephone number keyed or said, in E.164.
  *
- * Accepted, with the locale's codes (fr-FR: country 33, trunk 0, 9 digits):
+ * Accepted, with the locale's codes (fr-FR: country 33, trunk 0, 9 digits;
+ * en-US: country 1, trunk 1, 10 digits starting with 2-9; es-ES: no trunk):
  *   national       "0612345678", "06 12 34 56 78", "zéro six douze trente-quatre..."
- *   without trunk  "612345678" (as keyed by callers who skip the 0)
+ *   without trunk  "612345678" (as keyed by callers who skip the 0), where the
+ *                  locale allows it (national_without_trunk; not in Germany,
+ *                  where national numbers vary in length)
  *   international  "+33612345678", "0033612345678", "33612345678",
  *                  "plus trente-trois six douze...", keyed "*33612345678"
  *                  ("*" stands for "+" on a keypad); "+33 0 6..." drops the 0.
@@ -35,10 +38,12 @@ static int national_length_ok(const struct ivrsm_locale *loc, size_t n)
     return (int)n >= loc->national_digits_min && (int)n <= loc->national_digits_max;
 }
 
-/* A national significant number: the right length, not starting with 0. */
+/* A national significant number: the right length and first digit (never 0). */
 static int national_ok(const struct ivrsm_locale *loc, const char *nsn)
 {
-    return national_length_ok(loc, strlen(nsn)) && nsn[0] != '0';
+    if (!national_length_ok(loc, strlen(nsn)) || nsn[0] == '0')
+        return 0;
+    return !loc->national_leading || strchr(loc->national_leading, nsn[0]) != NULL;
 }
 
 /* A number split into its country code and national significant number. */
@@ -84,7 +89,8 @@ static int split_number(const struct ivrsm_locale *loc, const char *digits, int 
     if (starts_with(digits, loc->trunk_prefix) &&
         national_ok(loc, digits + strlen(loc->trunk_prefix)))
         num->nsn = digits + strlen(loc->trunk_prefix);
-    else if (national_ok(loc, digits))
+    else if ((loc->national_without_trunk || !loc->trunk_prefix || !loc->trunk_prefix[0]) &&
+             national_ok(loc, digits))
         num->nsn = digits;
     else if (starts_with(digits, loc->country_code) &&
              national_ok(loc, digits + strlen(loc->country_code)))
@@ -166,7 +172,7 @@ static int phone_from_speech(const struct ivrsm_locale *loc, const char *in, siz
                              ivrsm_collect_value *out)
 {
     struct ivrsm_words w;
-    if (ivrsm_words_split(&w, in, len, 0) != 0)
+    if (ivrsm_words_split(&w, loc, in, len, 0) != 0)
         return 1;
     struct phone_speech ctx = {loc, leading_plus_sign(in, len), out};
     size_t at = ivrsm_words_skip_any(&w, 0, loc->digit_fillers);

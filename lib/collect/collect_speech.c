@@ -112,7 +112,7 @@ int ivrsm_collect_free_speech_or_no(const ivrsm_collect_params *params, const ch
         return 1;
     /* Inputs too long for the word index are comments, never a bare "non". */
     struct ivrsm_words w;
-    if (ivrsm_words_split(&w, in, len, 0) == 0) {
+    if (ivrsm_words_split(&w, params->locale, in, len, 0) == 0) {
         if (w.count == 0)
             return 1;
         if (is_negative_answer(params->locale, &w)) {

@@ -4,7 +4,7 @@
  * They share the words of the language and differ in numbers and phones:
  * Belgium counts 70 and 90 as "septante" and "nonante" and has national
  * numbers of 8 or 9 digits after the trunk "0"; Switzerland adds "huitante"
- * for 80. All text is in normalised form (see locale.h).
+ * for 80. All text is in normalised form (see locale_tables.h).
  */
 #include "locale_tables.h"
 
@@ -57,17 +57,21 @@ static const struct ivrsm_number_word fr_ch_numbers[] = {
 /* clang-format on */
 
 static const char *const fr_number_joiners[] = {"et", NULL};
-static const char *const fr_ordinal_first[] = {"premier", "1er", "1ier", NULL};
+static const struct ivrsm_phrase_value fr_day_ordinals[] = {
+    {"premier", 1}, {"1er", 1}, {"1ier", 1}, {NULL, 0}};
+static const char *const fr_ordinal_suffixes[] = {"er", "ier", NULL};
 static const char *const fr_plus_words[] = {"plus", NULL};
 static const char *const fr_digit_fillers[] = {
     "euh",    "heu",      "hum",     "alors", "voila", "c est", "mon numero", "le numero",
     "numero", "mon code", "le code", "code",  "est",   "le",    NULL};
 
-static const char *const fr_weekdays[] = {"lundi",    "mardi",  "mercredi", "jeudi",
-                                          "vendredi", "samedi", "dimanche", NULL};
-static const char *const fr_months[] = {"janvier",  "fevrier",  "mars", "avril",     "mai",
-                                        "juin",     "juillet",  "aout", "septembre", "octobre",
-                                        "novembre", "decembre", NULL};
+static const struct ivrsm_phrase_value fr_weekdays[] = {
+    {"lundi", 0},    {"mardi", 1},  {"mercredi", 2}, {"jeudi", 3},
+    {"vendredi", 4}, {"samedi", 5}, {"dimanche", 6}, {NULL, 0}};
+static const struct ivrsm_phrase_value fr_months[] = {
+    {"janvier", 1},   {"fevrier", 2},   {"mars", 3}, {"avril", 4},     {"mai", 5},
+    {"juin", 6},      {"juillet", 7},   {"aout", 8}, {"septembre", 9}, {"octobre", 10},
+    {"novembre", 11}, {"decembre", 12}, {NULL, 0}};
 static const struct ivrsm_phrase_value fr_relative_days[] = {
     {"aujourd hui", 0},
     {"demain", 1},
@@ -170,7 +174,8 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 
 /* The parts of the table that Belgium shares with France. */
 #define FR_COMMON_FIELDS                                                                           \
-    .number_joiners = fr_number_joiners, .ordinal_first = fr_ordinal_first,                        \
+    .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
+    .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
     .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
     .relative_days = fr_relative_days, .next_words = fr_next_words, .next_week = fr_next_week,     \
@@ -183,6 +188,7 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",
     .tags = fr_fr_tags,
+    .name = "French (France)",
     .numbers = fr_fr_numbers,
     .country_code = "33",
     .trunk_prefix = "0",
@@ -194,6 +200,7 @@ const struct ivrsm_locale ivrsm_locale_fr_fr = {
 const struct ivrsm_locale ivrsm_locale_fr_be = {
     .tag = "fr-BE",
     .tags = fr_be_tags,
+    .name = "French (Belgium)",
     .numbers = fr_be_numbers,
     .country_code = "32",
     .trunk_prefix = "0",
@@ -205,6 +212,7 @@ const struct ivrsm_locale ivrsm_locale_fr_be = {
 const struct ivrsm_locale ivrsm_locale_fr_ch = {
     .tag = "fr-CH",
     .tags = fr_ch_tags,
+    .name = "French (Switzerland)",
     .numbers = fr_ch_numbers,
     .country_code = "41",
     .trunk_prefix = "0",

@@ -5,16 +5,20 @@
  * hold no language in their code, so another language or country is another
  * `struct ivrsm_locale` (see locale_fr.c), never new parsing code.
  *
- * Every word and phrase is stored in normalised form (ivrsm_text_normalize:
- * lower case, accents folded, hyphens and apostrophes as single spaces), so
- * "quatre-vingt-dix" is stored as "quatre vingt dix" and "aujourd'hui" as
- * "aujourd hui". Lists end with a NULL entry (phrases) or a NULL text
- * (number and value entries).
+ * Every word and phrase is stored in normalised form, as the locale's own
+ * text rules give it (ivrsm_text_normalize_rules: lower case, accents
+ * folded, hyphens and apostrophes as single spaces, then the language's
+ * folds and rewrites), so "quatre-vingt-dix" is stored as "quatre vingt dix",
+ * "aujourd'hui" as "aujourd hui", German "nächsten" as "naechsten" and
+ * English "don't" as "do not". The test tests/test_locales.c checks it.
+ * Lists end with a NULL entry (phrases) or a NULL text (number and value
+ * entries). docs/locales.md says how to add a locale.
  */
 #ifndef IVRSM_LOCALE_TABLES_H
 #define IVRSM_LOCALE_TABLES_H
 
 #include "collect.h"
+#include "text.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +41,7 @@ struct ivrsm_number_word {
     int addend_max;
 };
 
-/* A phrase with an integer meaning (relative days: "demain" = 1). */
+/* A phrase with an integer meaning ("demain" = 1 day ahead, "december" = 12). */
 struct ivrsm_phrase_value {
     const char *text;
     int value;
@@ -52,47 +56,64 @@ enum ivrsm_date_order {
 struct ivrsm_locale {
     const char *tag;         /* canonical tag, "fr-FR" */
     const char *const *tags; /* every tag this table answers to, case-insensitive */
+    const char *name;        /* in English, for listings: "French (France)" */
+    ivrsm_text_rules text;   /* how speech is normalised in this language */
 
     /* Numbers */
     const struct ivrsm_number_word *numbers;
     const char *const *number_joiners; /* words allowed between a base and its addend: "et" */
-    const char *const *ordinal_first;  /* "premier", "1er": the first day of a month */
+    const struct ivrsm_phrase_value *repeat_words; /* "double" = 2: the next digit said twice */
+    int digit_group_max; /* 99 or 999: the largest number read as one group of a digit string */
 
     /* Phone numbers and codes */
     const char *country_code;         /* "33" */
-    const char *trunk_prefix;         /* "0": national numbers start with it */
+    const char *trunk_prefix;         /* "0": national numbers start with it ("" when none) */
     const char *international_prefix; /* "00": dialled before a country code */
     int national_digits_min;          /* 9: digits after the trunk prefix, at least */
     int national_digits_max;          /* 9: and at most */
+    const char *national_leading;     /* digits a national number may start with; NULL: 1-9 */
+    int national_without_trunk;       /* nonzero: "612345678" is taken for "0612345678" */
     const char *const *plus_words;    /* "plus": spoken "+" before a country code */
     const char *const *digit_fillers; /* hesitations and lead-ins ignored among digits */
 
     /* Dates */
-    const char *const *weekdays; /* 7 names, Monday first */
-    const char *const *months;   /* 12 names, January first */
+    const struct ivrsm_phrase_value *weekdays; /* 0 = Monday .. 6 = Sunday, variants allowed */
+    const struct ivrsm_phrase_value *months;   /* 1 = January .. 12, variants allowed */
     enum ivrsm_date_order numeric_date_order;
     const struct ivrsm_phrase_value *relative_days; /* "demain" = 1 */
-    const char *const *next_words;                  /* after a weekday: "prochain", "prochaine" */
+    const char *const *next_words;                  /* after a weekday: "prochain", "que viene" */
+    const char *const *next_words_before;           /* before a weekday: "next", "naechsten" */
     const char *const *next_week;                   /* "la semaine prochaine" */
     const char *const *this_week;                   /* "cette semaine" */
     const char *const *next_month;                  /* "le mois prochain" */
-    const char *const *in_words;                    /* "dans": "dans 3 jours" */
-    const char *const *day_units;                   /* "jour", "jours" */
-    const char *const *week_units;                  /* "semaine", "semaines" */
-    const char *const *asap;                        /* "des que possible", "je ne sais pas" */
-    const char *const *date_articles;               /* "le", "ce": skipped before a date */
-    const char *const *date_lead_fillers;           /* "euh", "plutot": skipped before a date */
-    const char *const *date_trail_fillers;          /* "matin", "s il vous plait": skipped after */
+    const char *const *in_words;       /* before a count: "dans 3 jours", "in 3 days" */
+    const char *const *from_now_words; /* after it: "3 days from now" */
+    const char *const *one_words;      /* counts meaning one besides numbers: "a" (week) */
+    const char *const *day_units;      /* "jour", "jours" */
+    const char *const *week_units;     /* "semaine", "semaines" */
+    const struct ivrsm_phrase_value *day_ordinals; /* "premier" = 1, "third" = 3 */
+    const char *const *ordinal_suffixes;           /* after the digits of a day: "3rd", "1er" */
+    const char *const *day_month_joiners;          /* between a day and its month: "of", "de" */
+    const char *const *month_day_joiners;          /* between a month and its day: "the" */
+    const char *const *year_joiners;               /* before a year: "de" */
+    const char *const *asap;                       /* "des que possible", "je ne sais pas" */
+    const char *const *date_articles;              /* "le", "ce", "on the": skipped before a date */
+    const char *const *date_lead_fillers;          /* "euh", "plutot": skipped before a date */
+    const char *const *date_trail_fillers;         /* "matin", "s il vous plait": skipped after */
 
     /* Free speech */
     const char *const *negative_answers; /* whole answers meaning "no comment" */
     const char *const *answer_fillers;   /* "euh", "merci": ignored around a negative answer */
 };
 
-/* The built-in tables, found by ivrsm_locale_find(). */
+/* The built-in tables, in the order ivrsm_locale_at() lists them. */
 extern const struct ivrsm_locale ivrsm_locale_fr_fr;
 extern const struct ivrsm_locale ivrsm_locale_fr_be;
 extern const struct ivrsm_locale ivrsm_locale_fr_ch;
+extern const struct ivrsm_locale ivrsm_locale_en_us;
+extern const struct ivrsm_locale ivrsm_locale_en_gb;
+extern const struct ivrsm_locale ivrsm_locale_es_es;
+extern const struct ivrsm_locale ivrsm_locale_de_de;
 
 /* ---------------------------------------------------------------------------
  * The parsers behind ivrsm_collect_parse(). Arguments are already checked

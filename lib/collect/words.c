@@ -78,11 +78,13 @@ static int index_words(struct ivrsm_words *w, size_t from, size_t to)
 }
 
 /* Normalises in[from..to) into w->text at *used and indexes its words. */
-static int add_segment(struct ivrsm_words *w, size_t *used, const char *in, size_t from, size_t to)
+static int add_segment(struct ivrsm_words *w, const struct ivrsm_locale *loc, size_t *used,
+                       const char *in, size_t from, size_t to)
 {
     if (to <= from)
         return 0;
-    int n = ivrsm_text_normalize(in + from, to - from, w->text + *used, sizeof w->text - *used);
+    int n = ivrsm_text_normalize_rules(&loc->text, in + from, to - from, w->text + *used,
+                                       sizeof w->text - *used);
     if (n < 0)
         return -1;
     if (index_words(w, *used, *used + (size_t)n) != 0)
@@ -91,7 +93,8 @@ static int add_segment(struct ivrsm_words *w, size_t *used, const char *in, size
     return 0;
 }
 
-int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int keep_numeric_dates)
+int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, const char *in,
+                      size_t len, int keep_numeric_dates)
 {
     w->count = 0;
     if (len > IVRSM_COLLECT_INPUT_MAX || !ivrsm_utf8_valid(in, len))
@@ -105,7 +108,7 @@ int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int kee
         size_t run = numeric_date_run(in, i, len);
         if (run == 0)
             continue;
-        if (add_segment(w, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX ||
+        if (add_segment(w, loc, &used, in, segment, i) != 0 || w->count >= IVRSM_WORDS_MAX ||
             used + run + 1 > sizeof w->text)
             return -1;
         memcpy(w->text + used, in + i, run);
@@ -117,7 +120,7 @@ int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int kee
         i += run - 1;
         segment = i + 1;
     }
-    return add_segment(w, &used, in, segment, len);
+    return add_segment(w, loc, &used, in, segment, len);
 }
 
 int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
@@ -240,11 +243,27 @@ struct number_reading {
     int value;
 };
 
+/* Adds a reading to r[0..*count), keeping the longest first (stable). */
+static void add_reading(struct number_reading *r, size_t *count, size_t max, size_t span, int value)
+{
+    if (*count >= max)
+        return;
+    size_t j = (*count)++;
+    while (j > 0 && r[j - 1].span < span) {
+        r[j] = r[j - 1];
+        j--;
+    }
+    r[j].span = span;
+    r[j].value = value;
+}
+
 /*
  * The readings of the number words at `at`, longest first: one per table
  * entry matching there, each read as a whole number ("quatre vingt deux" is
- * 82 from "quatre vingt", or 4 from "quatre"). A compound is never cut
- * between its base and its addend: "trente quatre" is only 34.
+ * 82 from "quatre vingt", or 4 from "quatre"). A compound below 100 is never
+ * cut between its base and its addend: "trente quatre" is only 34. A
+ * hundred may stand alone before other digits: "eight hundred five five
+ * five" is 805 then 5 5, or 800 then 5 5 5.
  * Returns how many were written to r (at most max).
  */
 static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
@@ -252,18 +271,14 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
 {
     size_t count = 0;
     for (const struct ivrsm_number_word *e = loc->numbers; e->text && count < max; e++) {
-        size_t span = ivrsm_words_match(w, at, e->text);
-        if (span == 0)
+        size_t base_span = ivrsm_words_match(w, at, e->text);
+        if (base_span == 0)
             continue;
         int value;
-        span = number_from_base(loc, w, at, e, span, &value, 0);
-        size_t j = count++;
-        while (j > 0 && r[j - 1].span < span) { /* insertion keeps the longest first */
-            r[j] = r[j - 1];
-            j--;
-        }
-        r[j].span = span;
-        r[j].value = value;
+        size_t span = number_from_base(loc, w, at, e, base_span, &value, 0);
+        add_reading(r, &count, max, span, value);
+        if (e->value >= 100 && span > base_span)
+            add_reading(r, &count, max, base_span, e->value);
     }
     return count;
 }
@@ -300,6 +315,43 @@ static int offer_digits(struct digits_search *s, size_t n)
     return 1;
 }
 
+static int search_digits(struct digits_search *s, size_t at, size_t n);
+
+/* Writes value (0..digit_group_max) as 1, 2 or 3 digits at n; returns how many, 0 when too long. */
+static size_t put_group(struct digits_search *s, size_t n, int value)
+{
+    size_t len = value >= 100 ? 3 : value >= 10 ? 2 : 1;
+    if (n + len >= s->cap || n + len >= 64)
+        return 0;
+    for (size_t k = len; k-- > 0; value /= 10)
+        s->digits[n + k] = (char)('0' + value % 10);
+    return len;
+}
+
+/* "double sept", "triple zero": the single digit read next, said `times` times. */
+static int search_repeat(struct digits_search *s, size_t at, size_t n, int times)
+{
+    if (ivrsm_word_is_digits(s->w, at)) {
+        if (s->w->len[at] != 1)
+            return 1;
+        if (n + (size_t)times >= s->cap || n + (size_t)times >= 64)
+            return 1;
+        memset(s->digits + n, s->w->text[s->w->start[at]], (size_t)times);
+        return search_digits(s, at + 1, n + (size_t)times);
+    }
+    struct number_reading r[READINGS_MAX];
+    size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    for (size_t i = 0; i < count; i++) {
+        if (r[i].value < 0 || r[i].value > 9 || n + (size_t)times >= s->cap ||
+            n + (size_t)times >= 64)
+            continue;
+        memset(s->digits + n, '0' + r[i].value, (size_t)times);
+        if (search_digits(s, at + r[i].span, n + (size_t)times) == 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int search_digits(struct digits_search *s, size_t at, size_t n)
 {
     if (s->steps_left-- <= 0)
@@ -314,17 +366,26 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
         memcpy(s->digits + n, s->w->text + s->w->start[at], len);
         return search_digits(s, at + 1, n + len);
     }
+    size_t repeat_at = 0;
+    for (const struct ivrsm_phrase_value *p = s->loc->repeat_words; p && p->text; p++) {
+        size_t span = ivrsm_words_match(s->w, at, p->text);
+        if (span > 0 && p->value > 1 && p->value <= 9) {
+            repeat_at = 1;
+            if (search_repeat(s, at + span, n, p->value) == 0)
+                return 0;
+        }
+    }
+    if (repeat_at)
+        return 1;
     struct number_reading r[READINGS_MAX];
     size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    const int group_max = s->loc->digit_group_max >= 99 ? s->loc->digit_group_max : 99;
     for (size_t i = 0; i < count; i++) {
-        if (r[i].value < 0 || r[i].value > 99)
+        if (r[i].value < 0 || r[i].value > group_max || r[i].value > 999)
             continue;
-        size_t len = r[i].value >= 10 ? 2 : 1;
-        if (n + len >= s->cap || n + len >= 64)
+        size_t len = put_group(s, n, r[i].value);
+        if (len == 0)
             continue;
-        if (len == 2)
-            s->digits[n] = (char)('0' + r[i].value / 10);
-        s->digits[n + len - 1] = (char)('0' + r[i].value % 10);
         const uint64_t saved = s->pair_ends;
         if (len == 2)
             s->pair_ends |= (uint64_t)1 << (n + 2);

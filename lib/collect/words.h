@@ -22,14 +22,16 @@ struct ivrsm_words {
 };
 
 /*
- * Splits in[0..len) into normalised words (ivrsm_text_normalize). When
+ * Splits in[0..len) into words normalised with the locale's text rules
+ * (ivrsm_text_normalize_rules). When
  * keep_numeric_dates is nonzero, a run such as "3/12" or "03.12.2027"
  * (digits separated by one repeated '/', '.' or '-') stays one word, as
  * written, instead of being cut at its separators.
  * Returns 0, or -1 when the input is longer than IVRSM_COLLECT_INPUT_MAX or
  * not valid UTF-8.
  */
-int ivrsm_words_split(struct ivrsm_words *w, const char *in, size_t len, int keep_numeric_dates);
+int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, const char *in,
+                      size_t len, int keep_numeric_dates);
 
 /* Nonzero when word i is made of ASCII digits only. */
 int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i);
@@ -77,8 +79,10 @@ typedef int (*ivrsm_digits_accept)(const char *digits, size_t len, uint64_t pair
 /*
  * Reads the words from `at` to the end as a string of digits, for phone
  * numbers and codes: digit words are copied as written ("06"), numbers said
- * in words from 0 to 99 give one digit below 10 and two from 10 on ("zero
- * six douze" = "0612"), the locale's digit fillers are skipped.
+ * in words give one digit below 10, two from 10 on ("zero six douze" =
+ * "0612") and three from 100 up to the locale's digit_group_max ("eight
+ * hundred" = "800"), a repeat word repeats the digit after it ("double
+ * seven" = "77"), the locale's digit fillers are skipped.
  *
  * Number words can be grouped in more than one way ("quatre vingt deux" is
  * 82, or 4 then 22), so readings are tried longest compounds
@@ -88,7 +92,7 @@ typedef int (*ivrsm_digits_accept)(const char *digits, size_t len, uint64_t pair
  * `scratch` (cap bytes) holds the string being built; the search is bounded
  * in steps and in digits (cap - 1, at most 62).
  * Returns 0 when a reading was taken, 1 when none was (another word, a
- * number above 99, too many digits).
+ * number above the group maximum, too many digits).
  */
 int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
                        char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx);

@@ -85,7 +85,9 @@ static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *list)
             size_t len = strlen(raw[i]);
             size_t cap = 2 * len + 2;
             char *norm = ivrsm_arena_alloc(c->arena, cap);
-            int n = norm ? ivrsm_text_normalize(raw[i], len, norm, cap) : -1;
+            int n = norm ? ivrsm_text_normalize_rules(ivrsm_locale_text_rules(c->m->locale), raw[i],
+                                                      len, norm, cap)
+                         : -1;
             size_t m2 = ivrsm_cc_push_index(c, i);
             if (!norm) {
                 ivrsm_cc_nomem(c);
@@ -259,6 +261,21 @@ static const char *required_string(cc *c, const dom_node *root, const char *key)
     return s;
 }
 
+/* "unknown locale 'en-AU'; did you mean 'en-US'? (known: fr-FR, ...)" */
+static void report_unknown_locale(cc *c, const dom_node *at, const char *key, const char *tag)
+{
+    char known[256];
+    const ivrsm_locale *nearest = ivrsm_locale_nearest(tag);
+    ivrsm_locale_list(known, sizeof known);
+    if (nearest)
+        ivrsm_cc_error(c, "invalid-value", at->line, at->column,
+                       "%s: unknown locale '%s'; did you mean '%s'? (known: %s)", key, tag,
+                       ivrsm_locale_tag(nearest), known);
+    else
+        ivrsm_cc_error(c, "invalid-value", at->line, at->column,
+                       "%s: unknown locale '%s' (known: %s)", key, tag, known);
+}
+
 static void compile_identity(cc *c, const dom_node *root)
 {
     struct ivrsm_machine *m = c->m;
@@ -282,8 +299,7 @@ static void compile_identity(cc *c, const dom_node *root)
     const dom_node *n = ivrsm_dom_get(root, "locale");
     if (!m->locale) {
         size_t mark = ivrsm_cc_push_key(c, "locale");
-        ivrsm_cc_error(c, "invalid-value", n ? n->line : root->line, n ? n->column : root->column,
-                       "locale: unknown locale '%s' (known: fr-FR)", locale);
+        report_unknown_locale(c, n ? n : root, "locale", locale);
         ivrsm_cc_pop(c, mark);
     }
     m->tz = ivrsm_tz_new(timezone);

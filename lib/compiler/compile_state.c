@@ -118,7 +118,9 @@ static void route_text(cc *c, m_route *r, const dom_node *n)
     if (ivrsm_cc_expect(c, n, DOM_STRING, "a phrase")) {
         size_t cap = 2 * n->len + 2;
         char *norm = ivrsm_arena_alloc(c->arena, cap);
-        int len = norm ? ivrsm_text_normalize(n->text, n->len, norm, cap) : -1;
+        int len = norm ? ivrsm_text_normalize_rules(ivrsm_locale_text_rules(c->m->locale), n->text,
+                                                    n->len, norm, cap)
+                       : -1;
         if (!norm) {
             ivrsm_cc_nomem(c);
         } else if (len <= 0) {

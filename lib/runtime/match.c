@@ -1,7 +1,8 @@
 /*
  * What an input means in a state (DESIGN.md section 4, contextual intents):
  * only the intents the state routes are considered. DTMF matches a whole
- * digit string exactly; speech is normalised and matched as whole-word
+ * digit string exactly; speech is normalised (with the rules of the
+ * machine's language: folds, contractions) and matched as whole-word
  * phrases, longest phrase first, then route order (the loader sorted the
  * state's phrase table that way); an intent named by an external recogniser
  * matches the route that names it.
@@ -48,8 +49,8 @@ static s_match match_dtmf(const m_limits *l, const m_state *st, const char *text
     return r;
 }
 
-static s_match match_speech(const m_limits *l, const m_state *st, const char *text, size_t len,
-                            double confidence)
+static s_match match_speech(const m_limits *l, const ivrsm_text_rules *rules, const m_state *st,
+                            const char *text, size_t len, double confidence)
 {
     s_match r = {MATCH_NONE, -1, "speech"};
     if (confidence >= 0 && confidence < l->min_confidence) {
@@ -57,7 +58,7 @@ static s_match match_speech(const m_limits *l, const m_state *st, const char *te
         return r;
     }
     char norm[IVRSM_MAX_INPUT_BYTES * 2 + 2];
-    int n = ivrsm_text_normalize(text, len, norm, sizeof(norm));
+    int n = ivrsm_text_normalize_rules(rules, text, len, norm, sizeof(norm));
     if (n <= 0)
         return r;
     for (size_t i = 0; i < st->phrase_count; i++) {
@@ -95,7 +96,8 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
     case IVRSM_EVENT_DTMF:
         return match_dtmf(&s->limits, st, text, len);
     case IVRSM_EVENT_SPEECH:
-        return match_speech(&s->limits, st, text, len, confidence);
+        return match_speech(&s->limits, ivrsm_locale_text_rules(m->locale), st, text, len,
+                            confidence);
     case IVRSM_EVENT_INTENT:
         return match_intent(m, st, text);
     default: {

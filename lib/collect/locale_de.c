@@ -1,0 +1,269 @@
+/*
+ * German locale table: de-DE (Germany).
+ *
+ * Speech folds umlauts the way German writes them without: ä → ae, ö → oe,
+ * ü → ue, and ß → ss, so "für", "fuer" and "FÜR" are one word, and
+ * "Straße" is "strasse". Every phrase below is written that way.
+ *
+ * Numbers from 21 to 99 are one word, units first ("vierunddreißig"): the
+ * table lists them, built by the macros below (data, expanded at compile time); "zwo" is the 2 of
+ * phone numbers. National numbers vary in length (area codes of 2 to 5 digits), so a number is only
+ * taken as national with its trunk "0".
+ */
+#include "locale_tables.h"
+
+#include <stddef.h>
+
+/* clang-format off */
+
+static const struct ivrsm_text_fold de_folds[] = {
+    {0x00C4, "ae"}, {0x00E4, "ae"}, /* Ä ä */
+    {0x00D6, "oe"}, {0x00F6, "oe"}, /* Ö ö */
+    {0x00DC, "ue"}, {0x00FC, "ue"}, /* Ü ü */
+    {0x00DF, "ss"}, {0x1E9E, "ss"}, /* ß ẞ */
+    {0, NULL},
+};
+
+/*
+ * "zwanzig", "einundzwanzig" .. "neunundzwanzig", and the same written in
+ * three words ("neun und vierzig"), as some recognisers do.
+ */
+#define DE_COMPOUND(unit, tens, value)                                                             \
+    {unit "und" tens, value, 0, 0}, {unit " und " tens, value, 0, 0}
+#define DE_TENS(tens, value)                                                                       \
+    {tens, value, 0, 0},                  DE_COMPOUND("ein", tens, value + 1),                     \
+    DE_COMPOUND("zwei", tens, value + 2), DE_COMPOUND("zwo", tens, value + 2),                     \
+    DE_COMPOUND("drei", tens, value + 3), DE_COMPOUND("vier", tens, value + 4),                    \
+    DE_COMPOUND("fuenf", tens, value + 5), DE_COMPOUND("sechs", tens, value + 6),                  \
+    DE_COMPOUND("sieben", tens, value + 7), DE_COMPOUND("acht", tens, value + 8),                  \
+    DE_COMPOUND("neun", tens, value + 9)
+
+static const struct ivrsm_number_word de_numbers[] = {
+    {"null", 0, 0, 0},       {"eins", 1, 0, 0},       {"ein", 1, 0, 0},        {"eine", 1, 0, 0},
+    {"zwei", 2, 0, 0},       {"zwo", 2, 0, 0},        {"drei", 3, 0, 0},       {"vier", 4, 0, 0},
+    {"fuenf", 5, 0, 0},      {"sechs", 6, 0, 0},      {"sieben", 7, 0, 0},     {"acht", 8, 0, 0},
+    {"neun", 9, 0, 0},       {"zehn", 10, 0, 0},      {"elf", 11, 0, 0},       {"zwoelf", 12, 0, 0},
+    {"dreizehn", 13, 0, 0},  {"vierzehn", 14, 0, 0},  {"fuenfzehn", 15, 0, 0}, {"sechzehn", 16, 0, 0},
+    {"siebzehn", 17, 0, 0},  {"achtzehn", 18, 0, 0},  {"neunzehn", 19, 0, 0},
+    DE_TENS("zwanzig", 20),  DE_TENS("dreissig", 30), DE_TENS("vierzig", 40),
+    DE_TENS("fuenfzig", 50), DE_TENS("sechzig", 60),  DE_TENS("siebzig", 70),
+    DE_TENS("achtzig", 80),  DE_TENS("neunzig", 90),
+    {"hundert", 100, 0, 0},  {"einhundert", 100, 0, 0},
+    {NULL, 0, 0, 0},
+};
+
+/* An ordinal day and its declined forms: "dritte", "dritten", "dritter". */
+#define DE_ORDINAL(stem, value) {stem, value}, {stem "n", value}, {stem "r", value}
+#define DE_ORDINAL_TENS(tens, value)                                                               \
+    DE_ORDINAL("einund" tens, value + 1), DE_ORDINAL("zweiund" tens, value + 2),                   \
+    DE_ORDINAL("dreiund" tens, value + 3), DE_ORDINAL("vierund" tens, value + 4),                  \
+    DE_ORDINAL("fuenfund" tens, value + 5), DE_ORDINAL("sechsund" tens, value + 6),                \
+    DE_ORDINAL("siebenund" tens, value + 7), DE_ORDINAL("achtund" tens, value + 8),                \
+    DE_ORDINAL("neunund" tens, value + 9)
+
+static const struct ivrsm_phrase_value de_day_ordinals[] = {
+    DE_ORDINAL("erste", 1),       DE_ORDINAL("zweite", 2),       DE_ORDINAL("dritte", 3),
+    DE_ORDINAL("vierte", 4),      DE_ORDINAL("fuenfte", 5),      DE_ORDINAL("sechste", 6),
+    DE_ORDINAL("siebte", 7),      DE_ORDINAL("siebente", 7),     DE_ORDINAL("achte", 8),
+    DE_ORDINAL("neunte", 9),      DE_ORDINAL("zehnte", 10),      DE_ORDINAL("elfte", 11),
+    DE_ORDINAL("zwoelfte", 12),   DE_ORDINAL("dreizehnte", 13),  DE_ORDINAL("vierzehnte", 14),
+    DE_ORDINAL("fuenfzehnte", 15), DE_ORDINAL("sechzehnte", 16), DE_ORDINAL("siebzehnte", 17),
+    DE_ORDINAL("achtzehnte", 18), DE_ORDINAL("neunzehnte", 19),  DE_ORDINAL("zwanzigste", 20),
+    DE_ORDINAL_TENS("zwanzigste", 20),
+    DE_ORDINAL("dreissigste", 30), DE_ORDINAL("einunddreissigste", 31),
+    {NULL, 0},
+};
+
+static const struct ivrsm_phrase_value de_weekdays[] = {
+    {"montag", 0},  {"dienstag", 1}, {"mittwoch", 2},  {"donnerstag", 3},
+    {"freitag", 4}, {"samstag", 5},  {"sonnabend", 5}, {"sonntag", 6},
+    {NULL, 0},
+};
+
+/* "Juno" and "Julei" are how June and July are told apart on the phone. */
+static const struct ivrsm_phrase_value de_months[] = {
+    {"januar", 1},     {"jaenner", 1},   {"februar", 2},  {"maerz", 3},    {"april", 4},
+    {"mai", 5},        {"juni", 6},      {"juno", 6},     {"juli", 7},     {"julei", 7},
+    {"august", 8},     {"september", 9}, {"oktober", 10}, {"november", 11}, {"dezember", 12},
+    {NULL, 0},
+};
+
+/* clang-format on */
+
+static const char *const de_plus_words[] = {"plus", NULL};
+static const char *const de_digit_fillers[] = {"aeh",
+                                               "aehm",
+                                               "hm",
+                                               "also",
+                                               "ja",
+                                               "und",
+                                               "dann",
+                                               "meine nummer ist",
+                                               "meine nummer lautet",
+                                               "meine telefonnummer ist",
+                                               "meine telefonnummer lautet",
+                                               "meine handynummer ist",
+                                               "die nummer ist",
+                                               "nummer",
+                                               "telefonnummer",
+                                               "vorwahl",
+                                               "der code ist",
+                                               "der code lautet",
+                                               "code",
+                                               "ist",
+                                               "lautet",
+                                               NULL};
+
+static const struct ivrsm_phrase_value de_relative_days[] = {
+    {"heute", 0},
+    {"morgen", 1},
+    {"uebermorgen", 2},
+    {NULL, 0},
+};
+static const char *const de_next_words_before[] = {"naechsten", "naechster", "naechste", NULL};
+static const char *const de_next_week[] = {"naechste woche",
+                                           "naechster woche",
+                                           "in der naechsten woche",
+                                           "kommende woche",
+                                           "kommender woche",
+                                           "in der kommenden woche",
+                                           NULL};
+static const char *const de_this_week[] = {"diese woche", "dieser woche", "in dieser woche",
+                                           "noch diese woche", NULL};
+static const char *const de_next_month[] = {"naechsten monat",    "naechster monat",
+                                            "im naechsten monat", "kommenden monat",
+                                            "im kommenden monat", NULL};
+static const char *const de_in_words[] = {"in", NULL};
+static const char *const de_one_words[] = {"einer", "einem", NULL};
+static const char *const de_day_units[] = {"tagen", "tage", "tag", NULL};
+static const char *const de_week_units[] = {"wochen", "woche", NULL};
+static const char *const de_asap[] = {"so bald wie moeglich",
+                                      "so bald als moeglich",
+                                      "so schnell wie moeglich",
+                                      "so frueh wie moeglich",
+                                      "moeglichst bald",
+                                      "moeglichst schnell",
+                                      "baldmoeglichst",
+                                      "schnellstmoeglich",
+                                      "egal",
+                                      "ist mir egal",
+                                      "egal wann",
+                                      "ganz egal",
+                                      "weiss nicht",
+                                      "ich weiss nicht",
+                                      "ich weiss es nicht",
+                                      "keine ahnung",
+                                      "wann immer",
+                                      "jederzeit",
+                                      "wann sie wollen",
+                                      "keine praeferenz",
+                                      "ich habe keine praeferenz",
+                                      NULL};
+static const char *const de_date_articles[] = {"am",     "den",       "der",       "diesen",
+                                               "dieser", "kommenden", "kommender", NULL};
+static const char *const de_date_lead_fillers[] = {"aeh",
+                                                   "aehm",
+                                                   "hm",
+                                                   "also",
+                                                   "na ja",
+                                                   "ja",
+                                                   "lieber",
+                                                   "am liebsten",
+                                                   "vielleicht",
+                                                   "eher",
+                                                   "gerne",
+                                                   "gern",
+                                                   "ich moechte",
+                                                   "ich haette gern",
+                                                   "ich haette gerne",
+                                                   "wie waere es mit",
+                                                   "es waere",
+                                                   "waere",
+                                                   "fuer",
+                                                   "ab",
+                                                   "ab dem",
+                                                   "ich kann",
+                                                   "ich bin frei",
+                                                   "ich bin verfuegbar",
+                                                   "frei",
+                                                   "verfuegbar",
+                                                   NULL};
+static const char *const de_date_trail_fillers[] = {
+    "vormittag", "vormittags", "am vormittag",  "nachmittag",   "nachmittags",  "am nachmittag",
+    "morgen",    "morgens",    "frueh",         "abend",        "abends",       "am abend",
+    "bitte",     "danke",      "wenn moeglich", "wenn es geht", "oder spaeter", NULL};
+
+static const char *const de_negative_answers[] = {"nein",
+                                                  "nein danke",
+                                                  "nee",
+                                                  "ne",
+                                                  "noe",
+                                                  "nichts",
+                                                  "gar nichts",
+                                                  "nein nichts",
+                                                  "nichts weiter",
+                                                  "sonst nichts",
+                                                  "kein kommentar",
+                                                  "keine kommentare",
+                                                  "keinen kommentar",
+                                                  "keine anmerkungen",
+                                                  "nichts hinzuzufuegen",
+                                                  "ich habe nichts hinzuzufuegen",
+                                                  "das war s",
+                                                  "das wars",
+                                                  "das ist alles",
+                                                  "nein das ist alles",
+                                                  "nein das war s",
+                                                  "passt schon",
+                                                  "nein passt schon",
+                                                  "alles gut",
+                                                  NULL};
+static const char *const de_answer_fillers[] = {"aeh",
+                                                "aehm",
+                                                "also",
+                                                "danke",
+                                                "danke schoen",
+                                                "vielen dank",
+                                                "tschuess",
+                                                "auf wiederhoeren",
+                                                "auf wiedersehen",
+                                                NULL};
+
+static const char *const de_de_tags[] = {"de-DE", "de", NULL};
+
+const struct ivrsm_locale ivrsm_locale_de_de = {
+    .tag = "de-DE",
+    .tags = de_de_tags,
+    .name = "German (Germany)",
+    .text = {de_folds, NULL},
+    .numbers = de_numbers,
+    .digit_group_max = 99,
+    /* 0 + area code (2 to 5 digits) + subscriber: 7 to 11 digits after the 0. */
+    .country_code = "49",
+    .trunk_prefix = "0",
+    .international_prefix = "00",
+    .national_digits_min = 7,
+    .national_digits_max = 11,
+    .national_without_trunk = 0,
+    .plus_words = de_plus_words,
+    .digit_fillers = de_digit_fillers,
+    .weekdays = de_weekdays,
+    .months = de_months,
+    .numeric_date_order = IVRSM_DATE_DMY,
+    .relative_days = de_relative_days,
+    .next_words_before = de_next_words_before,
+    .next_week = de_next_week,
+    .this_week = de_this_week,
+    .next_month = de_next_month,
+    .in_words = de_in_words,
+    .one_words = de_one_words,
+    .day_units = de_day_units,
+    .week_units = de_week_units,
+    .day_ordinals = de_day_ordinals,
+    .asap = de_asap,
+    .date_articles = de_date_articles,
+    .date_lead_fillers = de_date_lead_fillers,
+    .date_trail_fillers = de_date_trail_fillers,
+    .negative_answers = de_negative_answers,
+    .answer_fillers = de_answer_fillers,
+};

@@ -1,0 +1,327 @@
+/*
+ * English locale tables: en-US (United States) and en-GB (United Kingdom).
+ *
+ * They share the words of the language and differ in phone numbers (+1 and
+ * ten digits after an optional "1"; +44 and nine or ten digits after the
+ * trunk "0"), in the order of numeric dates (12/3 is December 3 in the US,
+ * 12 March in the UK) and in a few words ("fortnight" is British).
+ *
+ * Speech is normalised with the contractions expanded ("don't" → "do not",
+ * "I'm" → "i am", also in the transcripts), so every phrase below is written
+ * expanded; see locale_tables.h for the normalised form.
+ */
+#include "locale_tables.h"
+
+#include <stddef.h>
+
+/* clang-format off */
+
+/* Contractions, as the normaliser sees them (the apostrophe already a space). */
+static const struct ivrsm_text_rewrite en_rewrites[] = {
+    {"don t", "do not"},        {"doesn t", "does not"},     {"didn t", "did not"},
+    {"can t", "can not"},       {"cannot", "can not"},       {"couldn t", "could not"},
+    {"won t", "will not"},      {"wouldn t", "would not"},   {"shouldn t", "should not"},
+    {"isn t", "is not"},        {"aren t", "are not"},       {"wasn t", "was not"},
+    {"weren t", "were not"},    {"haven t", "have not"},     {"hasn t", "has not"},
+    {"hadn t", "had not"},      {"mustn t", "must not"},     {"needn t", "need not"},
+    {"ain t", "is not"},
+    {"i m", "i am"},            {"i ve", "i have"},          {"i ll", "i will"},
+    {"i d", "i would"},         {"you re", "you are"},       {"you ve", "you have"},
+    {"you ll", "you will"},     {"you d", "you would"},      {"we re", "we are"},
+    {"we ve", "we have"},       {"we ll", "we will"},        {"we d", "we would"},
+    {"they re", "they are"},    {"they ve", "they have"},    {"they ll", "they will"},
+    {"they d", "they would"},   {"he s", "he is"},           {"she s", "she is"},
+    {"it s", "it is"},          {"that s", "that is"},       {"there s", "there is"},
+    {"here s", "here is"},      {"what s", "what is"},       {"where s", "where is"},
+    {"who s", "who is"},        {"how s", "how is"},         {"when s", "when is"},
+    {"let s", "let us"},        {"he ll", "he will"},        {"she ll", "she will"},
+    {"it ll", "it will"},       {"that ll", "that will"},    {"he d", "he would"},
+    {"she d", "she would"},     {"it d", "it would"},        {"that d", "that would"},
+    {"gonna", "going to"},      {"wanna", "want to"},        {"gotta", "got to"},
+    {"gimme", "give me"},       {"lemme", "let me"},         {"y all", "you all"},
+    {NULL, NULL},
+};
+
+/*
+ * 0..99 and the round hundreds: "oh" and "o" are zero in phone numbers,
+ * "twenty one" is 20 + 1, "eight hundred" is 800 ("one eight hundred..."),
+ * "one hundred and five" is 100 + 5.
+ */
+#define EN_HUNDRED(unit, value) {unit " hundred", value, 1, 99}
+static const struct ivrsm_number_word en_numbers[] = {
+    {"zero", 0, 0, 0},       {"oh", 0, 0, 0},         {"o", 0, 0, 0},          {"one", 1, 0, 0},
+    {"two", 2, 0, 0},        {"three", 3, 0, 0},      {"four", 4, 0, 0},       {"five", 5, 0, 0},
+    {"six", 6, 0, 0},        {"seven", 7, 0, 0},      {"eight", 8, 0, 0},      {"nine", 9, 0, 0},
+    {"ten", 10, 0, 0},       {"eleven", 11, 0, 0},    {"twelve", 12, 0, 0},    {"thirteen", 13, 0, 0},
+    {"fourteen", 14, 0, 0},  {"fifteen", 15, 0, 0},   {"sixteen", 16, 0, 0},   {"seventeen", 17, 0, 0},
+    {"eighteen", 18, 0, 0},  {"nineteen", 19, 0, 0},  {"twenty", 20, 1, 9},    {"thirty", 30, 1, 9},
+    {"forty", 40, 1, 9},     {"fourty", 40, 1, 9},    {"fifty", 50, 1, 9},     {"sixty", 60, 1, 9},
+    {"seventy", 70, 1, 9},   {"eighty", 80, 1, 9},    {"ninety", 90, 1, 9},
+    EN_HUNDRED("a", 100),    EN_HUNDRED("one", 100),  EN_HUNDRED("two", 200),  EN_HUNDRED("three", 300),
+    EN_HUNDRED("four", 400), EN_HUNDRED("five", 500), EN_HUNDRED("six", 600),  EN_HUNDRED("seven", 700),
+    EN_HUNDRED("eight", 800), EN_HUNDRED("nine", 900),
+    {NULL, 0, 0, 0},
+};
+
+/* Days of the month said as ordinals: "first" .. "thirty first". */
+#define EN_ORDINAL_TENS(tens, value)                                                               \
+    {tens " first", value + 1},  {tens " second", value + 2}, {tens " third", value + 3},          \
+    {tens " fourth", value + 4}, {tens " fifth", value + 5},  {tens " sixth", value + 6},          \
+    {tens " seventh", value + 7}, {tens " eighth", value + 8}, {tens " ninth", value + 9}
+static const struct ivrsm_phrase_value en_day_ordinals[] = {
+    {"first", 1},        {"second", 2},      {"third", 3},        {"fourth", 4},
+    {"fifth", 5},        {"sixth", 6},       {"seventh", 7},      {"eighth", 8},
+    {"ninth", 9},        {"tenth", 10},      {"eleventh", 11},    {"twelfth", 12},
+    {"thirteenth", 13},  {"fourteenth", 14}, {"fifteenth", 15},   {"sixteenth", 16},
+    {"seventeenth", 17}, {"eighteenth", 18}, {"nineteenth", 19},  {"twentieth", 20},
+    EN_ORDINAL_TENS("twenty", 20),
+    {"thirtieth", 30},   {"thirty first", 31},
+    {NULL, 0},
+};
+
+static const struct ivrsm_phrase_value en_weekdays[] = {
+    {"monday", 0}, {"tuesday", 1}, {"wednesday", 2}, {"thursday", 3},
+    {"friday", 4}, {"saturday", 5}, {"sunday", 6},   {NULL, 0},
+};
+
+static const struct ivrsm_phrase_value en_months[] = {
+    {"january", 1},   {"jan", 1},  {"february", 2}, {"feb", 2},  {"march", 3},     {"april", 4},
+    {"apr", 4},       {"may", 5},  {"june", 6},     {"july", 7}, {"august", 8},    {"aug", 8},
+    {"september", 9}, {"sept", 9}, {"sep", 9},      {"october", 10}, {"oct", 10},  {"november", 11},
+    {"nov", 11},      {"december", 12}, {"dec", 12}, {NULL, 0},
+};
+
+/* clang-format on */
+
+static const char *const en_number_joiners[] = {"and", NULL};
+static const struct ivrsm_phrase_value en_repeat_words[] = {
+    {"double", 2}, {"triple", 3}, {NULL, 0}};
+static const char *const en_ordinal_suffixes[] = {"st", "nd", "rd", "th", NULL};
+static const char *const en_plus_words[] = {"plus", NULL};
+static const char *const en_digit_fillers[] = {"uh",
+                                               "um",
+                                               "er",
+                                               "erm",
+                                               "hmm",
+                                               "so",
+                                               "okay",
+                                               "ok",
+                                               "yes",
+                                               "yeah",
+                                               "sure",
+                                               "well",
+                                               "it is",
+                                               "that is",
+                                               "my number is",
+                                               "my phone number is",
+                                               "my cell is",
+                                               "my cell phone is",
+                                               "my mobile is",
+                                               "my mobile number is",
+                                               "the number is",
+                                               "number",
+                                               "my code is",
+                                               "the code is",
+                                               "code",
+                                               "area code",
+                                               "is",
+                                               "and",
+                                               "then",
+                                               "and then",
+                                               NULL};
+
+static const struct ivrsm_phrase_value en_relative_days[] = {
+    {"today", 0}, {"tomorrow", 1}, {"the day after tomorrow", 2}, {"day after tomorrow", 2},
+    {NULL, 0},
+};
+static const char *const en_next_words_before[] = {"next", NULL};
+static const char *const en_next_words[] = {"next", NULL};
+static const char *const en_next_week[] = {"next week", "the week after", "of next week",
+                                           "the following week", NULL};
+static const char *const en_this_week[] = {"this week", "later this week", NULL};
+static const char *const en_next_month[] = {"next month", "the following month", NULL};
+static const char *const en_in_words[] = {"in", "within", NULL};
+static const char *const en_from_now_words[] = {"from now", "from today", "time", NULL};
+static const char *const en_one_words[] = {"a", "an", NULL};
+static const char *const en_day_units[] = {"days", "day", NULL};
+static const char *const en_week_units[] = {"weeks", "week", NULL};
+static const char *const en_month_day_joiners[] = {"the", NULL};
+static const char *const en_day_month_joiners[] = {"of", NULL};
+static const char *const en_asap[] = {"as soon as possible",
+                                      "asap",
+                                      "a s a p",
+                                      "the sooner the better",
+                                      "as early as possible",
+                                      "the earliest possible",
+                                      "earliest possible",
+                                      "the earliest you have",
+                                      "whenever",
+                                      "whenever you can",
+                                      "any time",
+                                      "anytime",
+                                      "any day",
+                                      "whatever works",
+                                      "i do not know",
+                                      "do not know",
+                                      "i am not sure",
+                                      "not sure",
+                                      "no preference",
+                                      "i have no preference",
+                                      "i do not have a preference",
+                                      "it does not matter",
+                                      "does not matter",
+                                      "i do not mind",
+                                      "i do not care",
+                                      NULL};
+static const char *const en_date_articles[] = {"on", "the", "this", "coming", NULL};
+static const char *const en_date_lead_fillers[] = {"uh",
+                                                   "um",
+                                                   "er",
+                                                   "erm",
+                                                   "hmm",
+                                                   "well",
+                                                   "so",
+                                                   "okay",
+                                                   "ok",
+                                                   "yes",
+                                                   "yeah",
+                                                   "sure",
+                                                   "maybe",
+                                                   "perhaps",
+                                                   "preferably",
+                                                   "ideally",
+                                                   "let us say",
+                                                   "say",
+                                                   "how about",
+                                                   "what about",
+                                                   "i would like",
+                                                   "i would prefer",
+                                                   "i prefer",
+                                                   "i want",
+                                                   "it is",
+                                                   "it would be",
+                                                   "that would be",
+                                                   "for",
+                                                   "starting",
+                                                   "starting from",
+                                                   "from",
+                                                   "any time after",
+                                                   "i am available",
+                                                   "i am free",
+                                                   "available",
+                                                   "free",
+                                                   NULL};
+static const char *const en_date_trail_fillers[] = {"morning",
+                                                    "in the morning",
+                                                    "afternoon",
+                                                    "in the afternoon",
+                                                    "evening",
+                                                    "in the evening",
+                                                    "please",
+                                                    "thanks",
+                                                    "thank you",
+                                                    "if possible",
+                                                    "if you can",
+                                                    "would be great",
+                                                    "works for me",
+                                                    "is fine",
+                                                    "or later",
+                                                    "onwards",
+                                                    NULL};
+
+static const char *const en_negative_answers[] = {"no",
+                                                  "nope",
+                                                  "nah",
+                                                  "no thanks",
+                                                  "no thank you",
+                                                  "no comment",
+                                                  "no comments",
+                                                  "nothing",
+                                                  "nothing else",
+                                                  "nothing to add",
+                                                  "nothing to say",
+                                                  "no nothing",
+                                                  "none",
+                                                  "not really",
+                                                  "i have nothing to add",
+                                                  "i have nothing to say",
+                                                  "i do not have anything to add",
+                                                  "i do not have any comment",
+                                                  "no that is all",
+                                                  "that is all",
+                                                  "that is it",
+                                                  "no that is it",
+                                                  "no that is fine",
+                                                  "i am good",
+                                                  "no i am good",
+                                                  "i am fine",
+                                                  "no i am fine",
+                                                  NULL};
+static const char *const en_answer_fillers[] = {
+    "uh",  "um",      "er",     "well", "thanks", "thank you", "thank you very much",
+    "bye", "goodbye", "cheers", "ta",   NULL};
+
+static const char *const en_us_tags[] = {"en-US", "en", NULL};
+static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
+
+/* The parts of the table that the United Kingdom shares with the United States. */
+#define EN_COMMON_FIELDS                                                                           \
+    .text = {NULL, en_rewrites}, .numbers = en_numbers, .number_joiners = en_number_joiners,       \
+    .repeat_words = en_repeat_words, .digit_group_max = 999, .plus_words = en_plus_words,          \
+    .digit_fillers = en_digit_fillers, .weekdays = en_weekdays, .months = en_months,               \
+    .next_words = en_next_words, .week_units = en_week_units,                                      \
+    .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
+    .this_week = en_this_week, .next_month = en_next_month, .in_words = en_in_words,               \
+    .from_now_words = en_from_now_words, .one_words = en_one_words, .day_units = en_day_units,     \
+    .day_ordinals = en_day_ordinals, .ordinal_suffixes = en_ordinal_suffixes,                      \
+    .day_month_joiners = en_day_month_joiners, .month_day_joiners = en_month_day_joiners,          \
+    .asap = en_asap, .date_articles = en_date_articles, .date_lead_fillers = en_date_lead_fillers, \
+    .date_trail_fillers = en_date_trail_fillers, .negative_answers = en_negative_answers,          \
+    .answer_fillers = en_answer_fillers
+
+const struct ivrsm_locale ivrsm_locale_en_us = {
+    .tag = "en-US",
+    .tags = en_us_tags,
+    .name = "English (United States)",
+    /* North American Numbering Plan: 1 + area code (2-9..) + 7 digits; 011 for abroad. */
+    .country_code = "1",
+    .trunk_prefix = "1",
+    .international_prefix = "011",
+    .national_digits_min = 10,
+    .national_digits_max = 10,
+    .national_leading = "23456789",
+    .national_without_trunk = 1,
+    .numeric_date_order = IVRSM_DATE_MDY,
+    .relative_days = en_relative_days,
+    EN_COMMON_FIELDS,
+};
+
+/* "a fortnight" is two weeks in Britain: a unit of its own would need code, a phrase does not. */
+static const struct ivrsm_phrase_value en_gb_relative_days[] = {
+    {"today", 0},
+    {"tomorrow", 1},
+    {"the day after tomorrow", 2},
+    {"day after tomorrow", 2},
+    {"in a fortnight", 14},
+    {"a fortnight from today", 14},
+    {"in a fortnight s time", 14},
+    {"in a fortnight time", 14},
+    {NULL, 0},
+};
+
+const struct ivrsm_locale ivrsm_locale_en_gb = {
+    .tag = "en-GB",
+    .tags = en_gb_tags,
+    .name = "English (United Kingdom)",
+    /* 0 + 9 or 10 digits (01..., 02..., 03..., 07..., 08...); 00 for abroad. */
+    .country_code = "44",
+    .trunk_prefix = "0",
+    .international_prefix = "00",
+    .national_digits_min = 9,
+    .national_digits_max = 10,
+    .national_leading = "1235789",
+    .national_without_trunk = 1,
+    .numeric_date_order = IVRSM_DATE_DMY,
+    .relative_days = en_gb_relative_days,
+    EN_COMMON_FIELDS,
+};

@@ -1,0 +1,232 @@
+/*
+ * Spanish locale table: es-ES (Spain).
+ *
+ * Speech keeps ñ apart from n ("año" is not "ano"): the table's fold says so,
+ * and every phrase below is written with it. Other accents fold as usual
+ * ("miércoles" is "miercoles"). Phone numbers have nine digits, no trunk
+ * prefix, and are often said in groups of three: "seiscientos doce" is 612.
+ */
+#include "locale_tables.h"
+
+#include <stddef.h>
+
+/* clang-format off */
+
+#define ES_ENYE "\xc3\xb1" /* ñ, kept by the normaliser */
+
+static const struct ivrsm_text_fold es_folds[] = {
+    {0x00D1, ES_ENYE}, /* Ñ */
+    {0x00F1, ES_ENYE}, /* ñ */
+    {0, NULL},
+};
+
+/* 0..99 and the hundreds: "treinta y cuatro" is 30 + 4, "ciento doce" 100 + 12. */
+static const struct ivrsm_number_word es_numbers[] = {
+    {"cero", 0, 0, 0},         {"uno", 1, 0, 0},          {"un", 1, 0, 0},
+    {"una", 1, 0, 0},          {"dos", 2, 0, 0},          {"tres", 3, 0, 0},
+    {"cuatro", 4, 0, 0},       {"cinco", 5, 0, 0},        {"seis", 6, 0, 0},
+    {"siete", 7, 0, 0},        {"ocho", 8, 0, 0},         {"nueve", 9, 0, 0},
+    {"diez", 10, 0, 0},        {"once", 11, 0, 0},        {"doce", 12, 0, 0},
+    {"trece", 13, 0, 0},       {"catorce", 14, 0, 0},     {"quince", 15, 0, 0},
+    {"dieciseis", 16, 0, 0},   {"diecisiete", 17, 0, 0},  {"dieciocho", 18, 0, 0},
+    {"diecinueve", 19, 0, 0},  {"veinte", 20, 0, 0},      {"veintiuno", 21, 0, 0},
+    {"veintiun", 21, 0, 0},    {"veintiuna", 21, 0, 0},   {"veintidos", 22, 0, 0},
+    {"veintitres", 23, 0, 0},  {"veinticuatro", 24, 0, 0}, {"veinticinco", 25, 0, 0},
+    {"veintiseis", 26, 0, 0},  {"veintisiete", 27, 0, 0}, {"veintiocho", 28, 0, 0},
+    {"veintinueve", 29, 0, 0}, {"treinta", 30, 1, 9},     {"cuarenta", 40, 1, 9},
+    {"cincuenta", 50, 1, 9},   {"sesenta", 60, 1, 9},     {"setenta", 70, 1, 9},
+    {"ochenta", 80, 1, 9},     {"noventa", 90, 1, 9},     {"cien", 100, 0, 0},
+    {"ciento", 100, 1, 99},    {"doscientos", 200, 1, 99}, {"doscientas", 200, 1, 99},
+    {"trescientos", 300, 1, 99}, {"trescientas", 300, 1, 99}, {"cuatrocientos", 400, 1, 99},
+    {"cuatrocientas", 400, 1, 99}, {"quinientos", 500, 1, 99}, {"quinientas", 500, 1, 99},
+    {"seiscientos", 600, 1, 99}, {"seiscientas", 600, 1, 99}, {"setecientos", 700, 1, 99},
+    {"setecientas", 700, 1, 99}, {"ochocientos", 800, 1, 99}, {"ochocientas", 800, 1, 99},
+    {"novecientos", 900, 1, 99}, {"novecientas", 900, 1, 99},
+    {NULL, 0, 0, 0},
+};
+
+static const struct ivrsm_phrase_value es_weekdays[] = {
+    {"lunes", 0},   {"martes", 1}, {"miercoles", 2}, {"jueves", 3},
+    {"viernes", 4}, {"sabado", 5}, {"domingo", 6},   {NULL, 0},
+};
+
+static const struct ivrsm_phrase_value es_months[] = {
+    {"enero", 1},       {"febrero", 2},    {"marzo", 3},      {"abril", 4},
+    {"mayo", 5},        {"junio", 6},      {"julio", 7},      {"agosto", 8},
+    {"septiembre", 9},  {"setiembre", 9},  {"octubre", 10},   {"noviembre", 11},
+    {"diciembre", 12},  {NULL, 0},
+};
+
+/* clang-format on */
+
+static const char *const es_number_joiners[] = {"y", NULL};
+static const struct ivrsm_phrase_value es_day_ordinals[] = {{"primero", 1}, {NULL, 0}};
+static const char *const es_plus_words[] = {"mas", NULL};
+static const char *const es_digit_fillers[] = {"eh",
+                                               "em",
+                                               "pues",
+                                               "bueno",
+                                               "vale",
+                                               "si",
+                                               "a ver",
+                                               "mi numero es",
+                                               "mi numero de telefono es",
+                                               "mi telefono es",
+                                               "mi movil es",
+                                               "el numero es",
+                                               "numero",
+                                               "telefono",
+                                               "el codigo es",
+                                               "codigo",
+                                               "es",
+                                               "el",
+                                               NULL};
+
+static const struct ivrsm_phrase_value es_relative_days[] = {
+    {"hoy", 0},
+    {"ma" ES_ENYE "ana", 1},
+    {"manana", 1}, /* as written without the tilde */
+    {"pasado ma" ES_ENYE "ana", 2},
+    {"pasado manana", 2},
+    {NULL, 0},
+};
+static const char *const es_next_words[] = {"que viene", "proximo", "proxima", NULL};
+static const char *const es_next_words_before[] = {"proximo", "proxima", NULL};
+static const char *const es_next_week[] = {"la semana que viene",
+                                           "semana que viene",
+                                           "la proxima semana",
+                                           "proxima semana",
+                                           "de la semana que viene",
+                                           "de la proxima semana",
+                                           NULL};
+static const char *const es_this_week[] = {"esta semana", "esta misma semana", NULL};
+static const char *const es_next_month[] = {"el mes que viene", "mes que viene", "el proximo mes",
+                                            "proximo mes", NULL};
+static const char *const es_in_words[] = {"dentro de", "en", NULL};
+static const char *const es_from_now_words[] = {"a partir de hoy", NULL};
+static const char *const es_day_units[] = {"dias", "dia", NULL};
+static const char *const es_week_units[] = {"semanas", "semana", NULL};
+static const char *const es_day_month_joiners[] = {"de", NULL};
+static const char *const es_year_joiners[] = {"de", "del", NULL};
+static const char *const es_asap[] = {"lo antes posible",
+                                      "cuanto antes",
+                                      "lo mas pronto posible",
+                                      "lo mas rapido posible",
+                                      "lo primero que haya",
+                                      "lo primero que tenga",
+                                      "cuando sea",
+                                      "cuando quiera",
+                                      "cuando usted quiera",
+                                      "cualquier dia",
+                                      "me da igual",
+                                      "me da lo mismo",
+                                      "da igual",
+                                      "no se",
+                                      "no lo se",
+                                      "ni idea",
+                                      "sin preferencia",
+                                      "no tengo preferencia",
+                                      NULL};
+static const char *const es_date_articles[] = {"el", "este", "esta", NULL};
+static const char *const es_date_lead_fillers[] = {"eh",
+                                                   "em",
+                                                   "pues",
+                                                   "bueno",
+                                                   "vale",
+                                                   "si",
+                                                   "mejor",
+                                                   "prefiero",
+                                                   "preferiblemente",
+                                                   "de preferencia",
+                                                   "me gustaria",
+                                                   "quisiera",
+                                                   "me vendria bien",
+                                                   "seria",
+                                                   "puede ser",
+                                                   "para",
+                                                   "a partir de",
+                                                   "a partir del",
+                                                   "desde",
+                                                   "desde el",
+                                                   "estoy disponible",
+                                                   "estoy libre",
+                                                   "disponible",
+                                                   "libre",
+                                                   NULL};
+static const char *const es_date_trail_fillers[] = {"por la ma" ES_ENYE "ana",
+                                                    "por la manana",
+                                                    "por la tarde",
+                                                    "a primera hora",
+                                                    "temprano",
+                                                    "por favor",
+                                                    "gracias",
+                                                    "si es posible",
+                                                    "si puede ser",
+                                                    "en adelante",
+                                                    NULL};
+
+static const char *const es_negative_answers[] = {"no",
+                                                  "no gracias",
+                                                  "no muchas gracias",
+                                                  "nada",
+                                                  "nada mas",
+                                                  "no nada",
+                                                  "nada que decir",
+                                                  "nada que a" ES_ENYE "adir",
+                                                  "no tengo nada que decir",
+                                                  "no tengo nada que a" ES_ENYE "adir",
+                                                  "sin comentarios",
+                                                  "ningun comentario",
+                                                  "ninguno",
+                                                  "eso es todo",
+                                                  "no eso es todo",
+                                                  "es todo",
+                                                  "esta bien asi",
+                                                  "no hace falta",
+                                                  NULL};
+static const char *const es_answer_fillers[] = {
+    "eh", "pues", "bueno", "gracias", "muchas gracias", "adios", "hasta luego", NULL};
+
+static const char *const es_es_tags[] = {"es-ES", "es", NULL};
+
+const struct ivrsm_locale ivrsm_locale_es_es = {
+    .tag = "es-ES",
+    .tags = es_es_tags,
+    .name = "Spanish (Spain)",
+    .text = {es_folds, NULL},
+    .numbers = es_numbers,
+    .number_joiners = es_number_joiners,
+    .digit_group_max = 999,
+    /* Nine digits, no trunk prefix: 6xx and 7xx mobiles, 8xx and 9xx fixed lines. */
+    .country_code = "34",
+    .trunk_prefix = "",
+    .international_prefix = "00",
+    .national_digits_min = 9,
+    .national_digits_max = 9,
+    .national_leading = "6789",
+    .national_without_trunk = 1,
+    .plus_words = es_plus_words,
+    .digit_fillers = es_digit_fillers,
+    .weekdays = es_weekdays,
+    .months = es_months,
+    .numeric_date_order = IVRSM_DATE_DMY,
+    .relative_days = es_relative_days,
+    .next_words = es_next_words,
+    .next_words_before = es_next_words_before,
+    .next_week = es_next_week,
+    .this_week = es_this_week,
+    .next_month = es_next_month,
+    .in_words = es_in_words,
+    .from_now_words = es_from_now_words,
+    .day_units = es_day_units,
+    .week_units = es_week_units,
+    .day_ordinals = es_day_ordinals,
+    .day_month_joiners = es_day_month_joiners,
+    .year_joiners = es_year_joiners,
+    .asap = es_asap,
+    .date_articles = es_date_articles,
+    .date_lead_fillers = es_date_lead_fillers,
+    .date_trail_fillers = es_date_trail_fillers,
+    .negative_answers = es_negative_answers,
+    .answer_fillers = es_answer_fillers,
+};

@@ -1,0 +1,535 @@
+/*
+ * Every built-in locale, from its case file: tests/locales/<tag>.cases.
+ *
+ * A locale is data (lib/collect/locale_*.c), and so are its tests: this
+ * program reads the case file of each locale ivrsm_locale_at() lists, runs
+ * every case through the collect parsers or the normaliser, and fails when a
+ * locale has no file, fewer than MIN_CASES cases, fewer than MIN_GARBAGE
+ * inputs that are not values, or a mode without cases. It also checks the
+ * tables themselves: every phrase written in normalised form, the seven
+ * weekdays and twelve months present, rewrites within their size bound.
+ *
+ * Case file format (UTF-8), one case per line, fields separated by a tab or
+ * by two spaces or more (write a double space inside a field as "\x20 "):
+ *
+ *   @tz Europe/Paris          the zone of date cases
+ *   @now 1795597200000        the clock of date cases, ms since 1970 (UTC)
+ *   @otp_length 6             digits of "otp" cases from here on
+ *   MODE  HOW  INPUT  EXPECTED
+ *
+ * MODE is phone, otp, date, no (free_speech_or_no) or norm (normalisation
+ * for intent matching); HOW is "said" or "keyed". EXPECTED is "-" when the
+ * input is not a value; for dates "FROM" or "FROM..TO"; for "no", "<no>"
+ * when the caller declined, else the comment kept; for "norm" the normalised
+ * text. INPUT and EXPECTED take \t, \n, \\ and \xHH escapes; "" is empty.
+ * Lines starting with '#' and blank lines are ignored.
+ */
+#include "collect.h"
+#include "locale_tables.h"
+#include "text.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_CASES 40
+#define MIN_GARBAGE 5
+#define LINE_MAX_BYTES 4096
+
+enum case_mode { MODE_PHONE, MODE_OTP, MODE_DATE, MODE_NO, MODE_NORM, MODE_COUNT };
+
+static const char *const mode_names[MODE_COUNT] = {"phone", "otp", "date", "no", "norm"};
+
+struct counts {
+    int cases;
+    int garbage;
+    int per_mode[MODE_COUNT];
+    int failures;
+};
+
+static const char *source_root(void)
+{
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    return root && *root ? root : ".";
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Unescapes s in place; returns its length, or -1 on a bad escape. */
+static long unescape(char *s)
+{
+    if (strcmp(s, "\"\"") == 0) {
+        s[0] = '\0';
+        return 0;
+    }
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] != '\\') {
+            s[o++] = s[i];
+            continue;
+        }
+        char e = s[++i];
+        if (e == 't') {
+            s[o++] = '\t';
+        } else if (e == 'n') {
+            s[o++] = '\n';
+        } else if (e == '\\') {
+            s[o++] = '\\';
+        } else if (e == 'x' && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            s[o++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            return -1;
+        }
+    }
+    s[o] = '\0';
+    return (long)o;
+}
+
+/* A field separator starts here: a tab, or two spaces or more. */
+static int at_separator(const char *p)
+{
+    return *p == '\t' || (p[0] == ' ' && p[1] == ' ');
+}
+
+/* Splits a line at its separators into at most max fields; -1 when more. */
+static int split_fields(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == '\t' || *p == ' ')
+            p++;
+        if (!*p)
+            return n;
+        if (n == max)
+            return -1;
+        fields[n++] = p;
+        while (*p && !at_separator(p))
+            p++;
+        char *end = p;
+        char *next = *p ? p + 1 : p;
+        *end = '\0';
+        p = next;
+    }
+}
+
+struct file_state {
+    const char *path;
+    int line;
+    const ivrsm_locale *locale;
+    ivrsm_tz *tz;
+    int64_t now_ms;
+    int otp_length;
+};
+
+#define FAIL(st, c, ...)                                                                           \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: ", (st)->path, (st)->line);                                        \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        (c)->failures++;                                                                           \
+    } while (0)
+
+static void check_value_case(struct file_state *st, struct counts *c, enum case_mode mode,
+                             int keyed, const char *in, size_t len, const char *expected)
+{
+    static const ivrsm_collect_mode modes[] = {IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP,
+                                               IVRSM_COLLECT_DATE_NL,
+                                               IVRSM_COLLECT_FREE_SPEECH_OR_NO};
+    ivrsm_collect_params p = {0};
+    p.locale = st->locale;
+    p.tz = st->tz;
+    p.now_ms = st->now_ms;
+    p.otp_length = st->otp_length;
+    ivrsm_collect_value v;
+    memset(&v, 0x5A, sizeof v);
+    int rc = ivrsm_collect_parse(modes[mode], &p, in, len, keyed, &v);
+    if (strcmp(expected, "-") == 0) {
+        if (rc != 1)
+            FAIL(st, c, "%s \"%s\": a value (\"%s\"), expected none", mode_names[mode], in,
+                 rc == 0 ? v.text : "?");
+        else if (v.text[0] || v.date_to[0] || v.said_no)
+            FAIL(st, c, "%s \"%s\": not a value but the output is not cleared", mode_names[mode],
+                 in);
+        return;
+    }
+    if (rc != 0) {
+        FAIL(st, c, "%s \"%s\": not a value (rc %d), expected \"%s\"", mode_names[mode], in, rc,
+             expected);
+        return;
+    }
+    char got[2 * IVRSM_COLLECT_TEXT_MAX];
+    if (mode == MODE_DATE) {
+        snprintf(got, sizeof got, "%s..%s", v.text, v.date_to);
+        char want[64];
+        if (strstr(expected, ".."))
+            snprintf(want, sizeof want, "%s", expected);
+        else
+            snprintf(want, sizeof want, "%s..%s", expected, expected);
+        if (strcmp(got, want) != 0)
+            FAIL(st, c, "date \"%s\": %s, expected %s", in, got, want);
+        return;
+    }
+    if (mode == MODE_NO) {
+        snprintf(got, sizeof got, "%s", v.said_no ? "<no>" : v.text);
+        if (v.said_no && v.text[0])
+            FAIL(st, c, "no \"%s\": declined but text \"%s\"", in, v.text);
+    } else {
+        snprintf(got, sizeof got, "%s", v.text);
+    }
+    if (strcmp(got, expected) != 0)
+        FAIL(st, c, "%s \"%s\": \"%s\", expected \"%s\"", mode_names[mode], in, got, expected);
+}
+
+static void check_norm_case(struct file_state *st, struct counts *c, const char *in, size_t len,
+                            const char *expected)
+{
+    char out[LINE_MAX_BYTES * 2 + 2];
+    int n =
+        ivrsm_text_normalize_rules(ivrsm_locale_text_rules(st->locale), in, len, out, sizeof out);
+    if (strcmp(expected, "-") == 0) {
+        if (n >= 0)
+            FAIL(st, c, "norm \"%s\": \"%s\", expected a refusal", in, out);
+        return;
+    }
+    if (n < 0 || strcmp(out, expected) != 0)
+        FAIL(st, c, "norm \"%s\": \"%s\", expected \"%s\"", in, n < 0 ? "(refused)" : out,
+             expected);
+}
+
+static int directive(struct file_state *st, struct counts *c, char *line)
+{
+    char *fields[2];
+    if (split_fields(line, fields, 2) != 2) {
+        FAIL(st, c, "a directive takes one value: %s", line);
+        return -1;
+    }
+    if (strcmp(fields[0], "@tz") == 0) {
+        ivrsm_tz_free(st->tz);
+        st->tz = ivrsm_tz_new(fields[1]);
+        if (!st->tz)
+            FAIL(st, c, "unknown zone %s", fields[1]);
+    } else if (strcmp(fields[0], "@now") == 0) {
+        errno = 0;
+        st->now_ms = strtoll(fields[1], NULL, 10);
+        if (errno)
+            FAIL(st, c, "bad @now %s", fields[1]);
+    } else if (strcmp(fields[0], "@otp_length") == 0) {
+        st->otp_length = atoi(fields[1]);
+    } else {
+        FAIL(st, c, "unknown directive %s", fields[0]);
+        return -1;
+    }
+    return 0;
+}
+
+static void run_line(struct file_state *st, struct counts *c, char *line)
+{
+    char *fields[4];
+    int n = split_fields(line, fields, 4);
+    if (n != 4) {
+        FAIL(st, c, "expected MODE HOW INPUT EXPECTED, tab-separated");
+        return;
+    }
+    int mode = 0;
+    while (mode < MODE_COUNT && strcmp(fields[0], mode_names[mode]) != 0)
+        mode++;
+    int keyed = strcmp(fields[1], "keyed") == 0;
+    if (mode == MODE_COUNT || (!keyed && strcmp(fields[1], "said") != 0)) {
+        FAIL(st, c, "unknown mode or HOW: %s %s", fields[0], fields[1]);
+        return;
+    }
+    long len = unescape(fields[2]);
+    if (len < 0 || unescape(fields[3]) < 0) {
+        FAIL(st, c, "bad escape");
+        return;
+    }
+    c->cases++;
+    c->per_mode[mode]++;
+    if (strcmp(fields[3], "-") == 0)
+        c->garbage++;
+    if (mode == MODE_DATE && !st->tz) {
+        FAIL(st, c, "a date case before @tz");
+        return;
+    }
+    if (mode == MODE_NORM)
+        check_norm_case(st, c, fields[2], (size_t)len, fields[3]);
+    else
+        check_value_case(st, c, (enum case_mode)mode, keyed, fields[2], (size_t)len, fields[3]);
+}
+
+static struct counts run_file(const ivrsm_locale *loc)
+{
+    struct counts c = {0};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/locales/%s.cases", source_root(), ivrsm_locale_tag(loc));
+    struct file_state st = {path, 0, loc, NULL, 0, 0};
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        FAIL(&st, &c, "locale %s has no case file (%s)", ivrsm_locale_tag(loc), strerror(errno));
+        return c;
+    }
+    char line[LINE_MAX_BYTES];
+    while (fgets(line, sizeof line, f)) {
+        st.line++;
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n == 0 || line[0] == '#')
+            continue;
+        if (line[0] == '@')
+            directive(&st, &c, line);
+        else
+            run_line(&st, &c, line);
+    }
+    fclose(f);
+    ivrsm_tz_free(st.tz);
+    return c;
+}
+
+START_TEST(test_locale_cases)
+{
+    const ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    ck_assert_ptr_nonnull(loc);
+    struct counts c = run_file(loc);
+    ck_assert_msg(c.failures == 0, "%s: %d of %d cases failed (see above)", ivrsm_locale_tag(loc),
+                  c.failures, c.cases);
+    ck_assert_msg(c.cases >= MIN_CASES, "%s: %d cases, at least %d wanted", ivrsm_locale_tag(loc),
+                  c.cases, MIN_CASES);
+    ck_assert_msg(c.garbage >= MIN_GARBAGE, "%s: %d inputs that are not values, at least %d wanted",
+                  ivrsm_locale_tag(loc), c.garbage, MIN_GARBAGE);
+    for (int m = 0; m < MODE_COUNT; m++)
+        ck_assert_msg(c.per_mode[m] > 0, "%s: no %s case", ivrsm_locale_tag(loc), mode_names[m]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * The tables themselves
+ * ------------------------------------------------------------------------- */
+
+/* A phrase of the table is stored as its own language normalises it. */
+static void check_normalised(const struct ivrsm_locale *loc, const char *what, const char *text)
+{
+    char out[512];
+    int n = ivrsm_text_normalize_rules(&loc->text, text, strlen(text), out, sizeof out);
+    ck_assert_msg(n > 0 && strcmp(out, text) == 0,
+                  "%s: %s \"%s\" is not in normalised form (\"%s\"); write it as normalised",
+                  loc->tag, what, text, n > 0 ? out : "");
+}
+
+static void check_list(const struct ivrsm_locale *loc, const char *what, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        check_normalised(loc, what, list[i]);
+}
+
+static void check_values(const struct ivrsm_locale *loc, const char *what,
+                         const struct ivrsm_phrase_value *list, int min, int max)
+{
+    for (size_t i = 0; list && list[i].text; i++) {
+        check_normalised(loc, what, list[i].text);
+        ck_assert_msg(list[i].value >= min && list[i].value <= max, "%s: %s \"%s\" = %d", loc->tag,
+                      what, list[i].text, list[i].value);
+    }
+}
+
+/* Every value from min to max has at least one phrase. */
+static void check_complete(const struct ivrsm_locale *loc, const char *what,
+                           const struct ivrsm_phrase_value *list, int min, int max)
+{
+    for (int v = min; v <= max; v++) {
+        int found = 0;
+        for (size_t i = 0; list && list[i].text; i++)
+            found |= list[i].value == v;
+        ck_assert_msg(found, "%s: no %s for %d", loc->tag, what, v);
+    }
+}
+
+START_TEST(test_locale_tables)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    ck_assert_ptr_nonnull(loc->tag);
+    ck_assert_ptr_nonnull(loc->name);
+    ck_assert_ptr_eq(ivrsm_locale_find(loc->tag), loc);
+    for (const char *const *t = loc->tags; *t; t++)
+        ck_assert_ptr_eq(ivrsm_locale_find(*t), loc);
+    for (const struct ivrsm_number_word *w = loc->numbers; w->text; w++) {
+        check_normalised(loc, "number", w->text);
+        ck_assert(w->addend_min <= w->addend_max || w->addend_max == 0);
+    }
+    check_list(loc, "number joiner", loc->number_joiners);
+    check_values(loc, "repeat word", loc->repeat_words, 2, 9);
+    ck_assert(loc->digit_group_max == 99 || loc->digit_group_max == 999);
+    ck_assert_ptr_nonnull(loc->country_code);
+    ck_assert_ptr_nonnull(loc->trunk_prefix);
+    ck_assert_ptr_nonnull(loc->international_prefix);
+    ck_assert(loc->national_digits_min >= 4 &&
+              loc->national_digits_min <= loc->national_digits_max &&
+              loc->national_digits_max <= 14);
+    check_list(loc, "plus word", loc->plus_words);
+    check_list(loc, "digit filler", loc->digit_fillers);
+    check_values(loc, "weekday", loc->weekdays, 0, 6);
+    check_complete(loc, "weekday", loc->weekdays, 0, 6);
+    check_values(loc, "month", loc->months, 1, 12);
+    check_complete(loc, "month", loc->months, 1, 12);
+    check_values(loc, "relative day", loc->relative_days, 0, 366);
+    check_values(loc, "day ordinal", loc->day_ordinals, 1, 31);
+    const char *const *lists[] = {
+        loc->next_words,        loc->next_words_before, loc->next_week,
+        loc->this_week,         loc->next_month,        loc->in_words,
+        loc->from_now_words,    loc->one_words,         loc->day_units,
+        loc->week_units,        loc->ordinal_suffixes,  loc->day_month_joiners,
+        loc->month_day_joiners, loc->year_joiners,      loc->asap,
+        loc->date_articles,     loc->date_lead_fillers, loc->date_trail_fillers,
+        loc->negative_answers,  loc->answer_fillers};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        check_list(loc, "phrase", lists[i]);
+    ck_assert_ptr_nonnull(loc->negative_answers);
+    ck_assert_ptr_nonnull(loc->day_units);
+    ck_assert_ptr_nonnull(loc->week_units);
+    /* The normaliser's output bound (twice the input) holds with these rules. */
+    for (const struct ivrsm_text_rewrite *r = loc->text.rewrites; r && r->from; r++) {
+        check_normalised(loc, "rewrite result", r->to);
+        /* With the separator that follows a word: "i'd " (4 bytes) may become "i would " (8). */
+        ck_assert_msg(strlen(r->to) + 1 <= 2 * (strlen(r->from) + 1), "%s: rewrite \"%s\" too long",
+                      loc->tag, r->from);
+    }
+    /* A rewrite fires when its last word ends: one that begins with another one's never would. */
+    for (const struct ivrsm_text_rewrite *a = loc->text.rewrites; a && a->from; a++) {
+        for (const struct ivrsm_text_rewrite *b = loc->text.rewrites; b->from; b++) {
+            size_t n = strlen(a->from);
+            ck_assert_msg(a == b || strncmp(b->from, a->from, n) != 0 || b->from[n] != ' ',
+                          "%s: rewrite \"%s\" hides \"%s\"", loc->tag, a->from, b->from);
+        }
+    }
+    for (const struct ivrsm_text_fold *f = loc->text.folds; f && f->code_point; f++)
+        ck_assert_msg(f->code_point >= 0x80 && strlen(f->to) <= 2, "%s: fold U+%04X", loc->tag,
+                      (unsigned)f->code_point);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * The registry
+ * ------------------------------------------------------------------------- */
+
+START_TEST(test_locale_registry)
+{
+    static const char *const expected[] = {"fr-FR", "fr-BE", "fr-CH", "en-US",
+                                           "en-GB", "es-ES", "de-DE"};
+    size_t count = 0;
+    while (ivrsm_locale_at(count))
+        count++;
+    ck_assert_uint_eq(count, sizeof expected / sizeof expected[0]);
+    for (size_t i = 0; i < count; i++)
+        ck_assert_str_eq(ivrsm_locale_tag(ivrsm_locale_at(i)), expected[i]);
+    ck_assert_ptr_eq(ivrsm_locale_find("en"), ivrsm_locale_find("en-US"));
+    ck_assert_ptr_eq(ivrsm_locale_find("EN_gb"), ivrsm_locale_find("en-GB"));
+    ck_assert_ptr_eq(ivrsm_locale_find("es"), ivrsm_locale_find("es-ES"));
+    ck_assert_ptr_eq(ivrsm_locale_find("de"), ivrsm_locale_find("de-DE"));
+    ck_assert_str_eq(ivrsm_locale_name(ivrsm_locale_find("de-DE")), "German (Germany)");
+    ck_assert_ptr_null(ivrsm_locale_tag(NULL));
+    char list[256];
+    ck_assert_str_eq(ivrsm_locale_list(list, sizeof list),
+                     "fr-FR, fr-BE, fr-CH, en-US, en-GB, es-ES, de-DE");
+    ck_assert_str_eq(ivrsm_locale_list(list, 12), "fr-FR");
+    ck_assert_str_eq(ivrsm_locale_list(list, 1), "");
+}
+END_TEST
+
+START_TEST(test_locale_nearest)
+{
+    static const struct {
+        const char *tag;
+        const char *nearest; /* NULL: none */
+    } cases[] = {
+        {"en-AU", "en-US"}, {"en-IE", "en-US"},  {"fr-CA", "fr-FR"},   {"es-MX", "es-ES"},
+        {"de-AT", "de-DE"}, {"de_CH", "de-DE"},  {"fr_FX", "fr-FR"},   {"en-GB", "en-GB"},
+        {"EN-us", "en-US"}, {"de-DEE", "de-DE"}, {"e-US", "en-US"},    {"xx-YY", NULL},
+        {"it-IT", NULL},    {"", NULL},          {"zh-Hans-CN", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ivrsm_locale *near = ivrsm_locale_nearest(cases[i].tag);
+        if (!cases[i].nearest)
+            ck_assert_msg(near == NULL, "%s: %s", cases[i].tag, ivrsm_locale_tag(near));
+        else
+            ck_assert_msg(near && strcmp(ivrsm_locale_tag(near), cases[i].nearest) == 0,
+                          "%s: %s, expected %s", cases[i].tag, near ? near->tag : "none",
+                          cases[i].nearest);
+    }
+    ck_assert_ptr_null(ivrsm_locale_nearest(NULL));
+}
+END_TEST
+
+/* The schema's enum (editors' completion and hover) lists exactly the built-in locales. */
+START_TEST(test_schema_lists_every_locale)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/schema/ivrsm-machine.schema.json", source_root());
+    json_error_t error;
+    json_t *schema = json_load_file(path, 0, &error);
+    ck_assert_msg(schema != NULL, "%s: %s", path, error.text);
+    json_t *def = json_object_get(json_object_get(schema, "$defs"), "locale");
+    json_t *tags = json_object_get(def, "enum");
+    json_t *docs = json_object_get(def, "enumDescriptions");
+    json_t *markdown = json_object_get(def, "markdownEnumDescriptions");
+    size_t count = 0;
+    while (ivrsm_locale_at(count))
+        count++;
+    ck_assert_msg(json_array_size(tags) == count, "the schema lists %zu locales, the library %zu",
+                  json_array_size(tags), count);
+    ck_assert_uint_eq(json_array_size(docs), count);
+    ck_assert_uint_eq(json_array_size(markdown), count);
+    for (size_t i = 0; i < count; i++) {
+        const ivrsm_locale *loc = ivrsm_locale_at(i);
+        ck_assert_str_eq(json_string_value(json_array_get(tags, i)), ivrsm_locale_tag(loc));
+        /* "English (United States). Phone ...": the hover starts with the locale's name. */
+        const char *doc = json_string_value(json_array_get(docs, i));
+        const char *name = ivrsm_locale_name(loc);
+        const char *paren = strchr(name, '(');
+        ck_assert_msg(doc && strncmp(doc, name, (size_t)(paren - name)) == 0,
+                      "%s: hover \"%s\" does not name %s", loc->tag, doc, name);
+    }
+    json_decref(schema);
+}
+END_TEST
+
+static Suite *locales_suite(void)
+{
+    Suite *s = suite_create("locales");
+    size_t count = 0;
+    while (ivrsm_locale_at(count))
+        count++;
+    TCase *tc = tcase_create("cases");
+    tcase_add_loop_test(tc, test_locale_cases, 0, (int)count);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("tables");
+    tcase_add_loop_test(tc, test_locale_tables, 0, (int)count);
+    tcase_add_test(tc, test_locale_registry);
+    tcase_add_test(tc, test_locale_nearest);
+    tcase_add_test(tc, test_schema_lists_every_locale);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(locales_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
