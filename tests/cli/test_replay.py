@@ -68,7 +68,7 @@ class Replay(BackendTestCase):
         r = run(["replay", self.trace])
         self.assertEqual(r.returncode, 1)
         self.assertIn("  expected: IVR  › Acceptez-vous ?\n"
-                      "            ASK  [dtmf 1 digit | speech]\n", r.stdout)
+                      "            ASK  [dtmf 1 digit | speech] · ivr.auth.consent\n", r.stdout)
         self.assertIn("  actual:   IVR  › Pour gérer vos rendez-vous", r.stdout)
         self.assertIn("  differs in: text\n", r.stdout)
 

@@ -31,9 +31,10 @@ class ReadableOutput(BackendTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
         self.assertTrue(lines[0].startswith("IVR  › Bonjour et bienvenue."), lines[0])
-        self.assertEqual(lines[1], "ASK  [dtmf 1 digit | speech]")
+        self.assertEqual(lines[1], "ASK  [dtmf 1 digit | speech] · ivr.entry")
         self.assertEqual(lines[2], "YOU  ‹ dtmf 1")
-        self.assertIn("ASK  [dtmf 1-20 digits # | speech | collect phone]", lines)
+        self.assertIn("ASK  [dtmf 1-20 digits # | speech | collect phone] · ivr.auth.phone_capture",
+                      lines)
         http = [line for line in lines if line.startswith("HTTP ")]
         self.assertRegex(http[0], r"^HTTP PUT /auth/request-otp → 200 \(\d+ ms\)$")
         self.assertRegex(http[1], r"^HTTP PUT /auth/verify-otp → 200 \(\d+ ms\)$")
@@ -47,7 +48,7 @@ class ReadableOutput(BackendTestCase):
     def test_the_otp_is_masked_in_the_echo(self):
         r = run(["sim", MACHINE, "--backend", self.backend], LOGIN_ONLY)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("YOU  ‹ dtmf ******", r.stdout)
+        self.assertIn("YOU  ‹ dtmf ******\n", r.stdout)
         self.assertNotIn("dtmf 123456", r.stdout)
 
     def test_keys_are_read_as_a_phone_reads_them(self):
@@ -67,7 +68,8 @@ class ReadableOutput(BackendTestCase):
         self.assertIn("Pour sécuriser votre accès", lines[4])
         retry = [i for i, line in enumerate(lines) if "Code incorrect" in line]
         self.assertEqual(len(retry), 1)
-        self.assertEqual(lines[retry[0] + 1], "ASK  [dtmf 1-6 digits # | speech]")
+        self.assertEqual(lines[retry[0] + 1],
+                         "ASK  [dtmf 1-6 digits # | speech] · ivr.auth.verify_otp.retry")
         self.assertEqual(lines[retry[0] + 3], "(keypad: the terminator ended the entry: 1 key "
                                               "after it is not part of this answer)")
         verify = [line for line in lines if line.startswith("HTTP PUT /auth/verify-otp")]
@@ -81,6 +83,21 @@ class ReadableOutput(BackendTestCase):
         notes = [o for o in json_lines(r.stdout) if o.get("type") == "keypad"]
         self.assertEqual(notes, [{"type": "keypad", "note": "the question takes at most 1 key: "
                                   "2 keys after the entry are not part of this answer"}])
+
+    def test_the_masked_otp_has_a_star_per_digit_not_for_the_hash(self):
+        # Keyed: one star per digit, the '#' that ends the entry as typed.
+        r = run(["sim", MACHINE, "--backend", self.backend], "dtmf 1\ndtmf 0612345678#\ndtmf 123456#\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("YOU  ‹ dtmf ******#\n", r.stdout)
+        # Spoken in words, a length would tell the digits ("quatre", "cinq"): three stars.
+        r = run(["sim", MACHINE, "--backend", self.backend],
+                "dtmf 1\ndtmf 0612345678#\nsay un deux trois quatre cinq six\n")
+        self.assertIn("YOU  ‹ say ***\n", r.stdout)
+        self.assertNotIn("quatre", r.stdout)
+        # Spoken in digits: one star per digit.
+        r = run(["sim", MACHINE, "--backend", self.backend],
+                "dtmf 1\ndtmf 0612345678#\nsay 123 456\n")
+        self.assertIn("YOU  ‹ say ******\n", r.stdout)
 
     def test_an_unreachable_backend_is_a_failed_action_not_a_crash(self):
         r = run(["sim", MACHINE, "--backend", "http://127.0.0.1:1"], "dtmf 1\ndtmf 0612345678#\n")
@@ -118,6 +135,60 @@ class ReadableOutput(BackendTestCase):
         asks = [line for line in r.stdout.splitlines() if line.startswith("ASK")]
         self.assertEqual(len(asks), 3)  # the first ask and two re-prompts
         self.assertNotIn("YOU  ‹ dtmf 1", r.stdout)  # the call ended with the hangup
+
+
+class WhereTheCallStands(BackendTestCase):
+    def test_ctx_shows_the_context_with_secrets_masked(self):
+        r = run(["sim", MACHINE, "--backend", self.backend, "--call-id", "c-ctx"],
+                LOGIN_ONLY + ":ctx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shown = r.stdout.split("CTX  ", 1)[1]
+        ctx = json.loads(shown[:shown.index("\n}") + 2])
+        self.assertEqual(ctx["call_id"], "c-ctx")
+        self.assertEqual(ctx["phone_e164"], "+33612345678")
+        self.assertEqual(ctx["portal_session_token"], "***")  # the mock's token, masked
+        self.assertEqual(ctx["otp"], "***")
+        self.assertNotIn('"123456"', r.stdout)  # the code (the phone number holds those digits)
+        self.assertEqual(r.stderr, "")
+
+    def test_state_shows_the_state_its_counters_and_the_path(self):
+        r = run(["sim", MACHINE, "--backend", self.backend],
+                "dtmf 1\ndtmf 0612345678#\ndtmf 111111#\n:state\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("STATE "))
+        self.assertEqual(lines[at], "STATE ivr.auth.verify_otp.retry (entered 1 time), "
+                                    "waits for the caller")
+        self.assertEqual(lines[at + 1], "      noinput 0 · nomatch 0 · collect retries 0 · "
+                                        "failures in a row 1 · OTP failures 1 · escalations 0")
+        self.assertEqual(lines[at + 2], "      path: ivr.entry → ivr.auth.phone_capture → "
+                                        "ivr.auth.request_otp → ivr.auth.verify_otp → "
+                                        "ivr.auth.verify_otp.retry")
+
+    def test_in_json_they_are_json_objects(self):
+        r = run(["sim", MACHINE, "--json", "--set", "session_token=s3cret", "--call-id", "c-j"],
+                "dtmf 1\n:state\n:ctx\n:help\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        records = json_lines(r.stdout)
+        state = next(rec for rec in records if rec["type"] == "state")
+        self.assertEqual(state["state"], "ivr.auth.phone_capture")
+        self.assertEqual(state["phase"], "input")
+        self.assertEqual(state["visits"], 1)
+        self.assertEqual(state["counters"]["nomatch"], 0)
+        self.assertEqual(state["path"], ["ivr.entry", "ivr.auth.phone_capture"])
+        ctx = next(rec for rec in records if rec["type"] == "ctx")["ctx"]
+        self.assertEqual(ctx, {"session_token": "***", "call_id": "c-j", "session_id": "s-c-j"})
+        self.assertNotIn("s3cret", r.stdout)
+        self.assertIn(":ctx the context", r.stderr)  # help stays off the JSON
+
+    def test_unknown_commands_are_reported_and_skipped(self):
+        r = run(["sim", MACHINE], ":stat\n:ctx now\ndtmf 0\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stderr.splitlines(), [
+            "ivrsm sim: stdin:1: unknown command ':stat' (expected :ctx | :state | :help)",
+            "ivrsm sim: stdin:2: ':ctx' takes no argument",
+        ])
+        self.assertIn("HANDOFF care_queue_1", r.stdout)
 
 
 class JsonOutput(BackendTestCase):

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "sim_inspect.h"
 #include "sim_trace.h"
 #include "term.h"
 
@@ -29,6 +30,7 @@ typedef struct sim_options {
 
 /* What the printing hooks need. */
 typedef struct sim_out {
+    const ivrsm_machine *machine;
     bool json;
     bool color;
     bool echo; /* echo caller lines (stdin is not a terminal) */
@@ -43,6 +45,8 @@ static void usage(FILE *out)
         "\n"
         "Run one call of MACHINE. Caller lines, one per line on stdin:\n"
         "  %s\n"
+        "and lines that look at the call: :ctx (the context, secrets masked), :state\n"
+        "(the state, its counters and the path so far), :help.\n"
         "\n"
         "options:\n"
         "  --backend URL        send http commands to this backend (http://127.0.0.1:8099)\n"
@@ -291,17 +295,37 @@ static void on_trace(void *user, const char *record)
         sim_trace_record(out->trace, record);
 }
 
-/* "YOU  ‹ dtmf 123456", with a secret shown as stars. */
+/*
+ * How a secret input is echoed: keyed, one star per key and the '#' that
+ * ends the entry as typed ("******#"); spoken in digits, one star per digit;
+ * spoken in words, three stars whatever its length (the length of "quatre"
+ * against "cinq" would tell the digits). A new string, or NULL.
+ */
+static char *masked(const drv_input *in)
+{
+    size_t n = strlen(in->text);
+    bool digits_only = n > 0 && strspn(in->text, "0123456789 ") == n;
+    if (in->type == IVRSM_EVENT_SPEECH && !digits_only)
+        return strdup("***");
+    char *stars = malloc(n + 1);
+    if (!stars)
+        return NULL;
+    size_t k = 0;
+    for (const char *p = in->text; *p; p++)
+        if (*p != ' ')
+            stars[k++] = *p == '#' && in->type == IVRSM_EVENT_DTMF ? '#' : '*';
+    stars[k] = '\0';
+    return stars;
+}
+
+/* "YOU  ‹ dtmf 1", with a secret masked. */
 static void echo_input(const sim_out *out, const drv_input *in, bool secret)
 {
     drv_input shown = *in;
     char *stars = NULL;
     if (secret && in->text) {
-        stars = strdup(in->text);
-        for (char *p = stars; p && *p; p++)
-            if (*p != ' ')
-                *p = '*';
-        shown.text = stars;
+        stars = masked(in);
+        shown.text = stars ? stars : (char *)"***";
     }
     char *line = drv_input_format(&shown);
     char *text = line ? term_render_input(line, "", out->color) : NULL;
@@ -335,6 +359,11 @@ static int converse(drv *d, sim_out *out, bool interactive)
         number++;
         drv_input in;
         char why[400];
+        int looked = sim_inspect(line, d, out->machine, out->json, out->color, why, sizeof(why));
+        if (looked < 0)
+            print_error(out, why, number);
+        if (looked != 0)
+            continue;
         int rc = drv_input_parse(line, &in, why, sizeof(why));
         if (rc < 0) {
             print_error(out, why, number);
@@ -392,7 +421,8 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
         return bad_usage("--now takes an ISO 8601 time like 2025-03-10T09:30:00+01:00, not '%s'",
                          o->now);
     cfg.clock = o->now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL;
-    sim_out out = {.json = o->json,
+    sim_out out = {.machine = m,
+                   .json = o->json,
                    .color = !o->json && term_wants_color(stdout),
                    .echo = !isatty(STDIN_FILENO)};
     cfg.hooks = (drv_hooks){.command = on_command,
@@ -416,8 +446,9 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     int status = 0;
     bool interactive = isatty(STDIN_FILENO) != 0;
     if (interactive && !out.json)
-        printf("%sCaller lines: %s. Ctrl-D stops.%s\n", term_sgr(out.color, TERM_DIM),
-               drv_input_syntax, term_sgr(out.color, TERM_RESET));
+        printf("%sCaller lines: %s. Looking at the call: %s. Ctrl-D stops.%s\n",
+               term_sgr(out.color, TERM_DIM), drv_input_syntax, sim_inspect_syntax,
+               term_sgr(out.color, TERM_RESET));
     if (drv_start(d) != DRV_OK) {
         print_error(&out, drv_error(d), 0);
         status = 1;

@@ -584,6 +584,16 @@ json_t *drv_ctx(const drv *d)
     return ctx;
 }
 
+json_t *drv_session_json(const drv *d)
+{
+    char *text = NULL;
+    if (ivrsm_session_snapshot(d->s, &text) != 0)
+        return NULL;
+    json_t *j = json_loads(text, 0, NULL);
+    ivrsm_free(text);
+    return j;
+}
+
 bool drv_secret_expected(const drv *d)
 {
     return d->ask_collect && !strcmp(d->ask_collect, "otp");

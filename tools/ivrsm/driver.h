@@ -266,6 +266,12 @@ const char *drv_end_kind(const drv *d);
 const char *drv_state(const drv *d);
 /* The session's ctx as JSON (new reference), or NULL when out of memory. */
 json_t *drv_ctx(const drv *d);
+/*
+ * The session as ivrsm_session_snapshot() saves it (state, phase, counters,
+ * visits, path, ctx, resp...), new reference, or NULL when out of memory.
+ * Not redacted: show it through drv_redact().
+ */
+json_t *drv_session_json(const drv *d);
 /* Whether the last ask collects a secret (an OTP): echoes of the answer should be masked. */
 bool drv_secret_expected(const drv *d);
 /* Number of events fed to the session so far (caller inputs and results). */

@@ -46,7 +46,10 @@ static void put_speech(FILE *out, const char *indent, bool color, const char *te
             term_sgr(color, TERM_RESET), text);
 }
 
-/* What an ask listens for: "[dtmf 1 digit | speech]", "[dtmf 4-15 digits # | collect phone]". */
+/*
+ * What an ask listens for, and the state that asks: "[dtmf 1 digit | speech] · menu",
+ * "[dtmf 4-15 digits # | collect phone] · auth.phone".
+ */
 static void put_ask(FILE *out, const char *indent, bool color, const json_t *r)
 {
     fprintf(out, "%s%sASK  [", indent, term_sgr(color, TERM_YELLOW));
@@ -72,7 +75,12 @@ static void put_ask(FILE *out, const char *indent, bool color, const json_t *r)
     const char *collect = str_field(r, "collect");
     if (collect)
         fprintf(out, "%scollect %s", sep, collect);
-    fprintf(out, "]%s\n", term_sgr(color, TERM_RESET));
+    fprintf(out, "]%s", term_sgr(color, TERM_RESET));
+    /* Where the call stands: the state that asks, in the background. */
+    const char *state = str_field(r, "state");
+    if (state && *state)
+        fprintf(out, " %s· %s%s", term_sgr(color, TERM_DIM), state, term_sgr(color, TERM_RESET));
+    fputc('\n', out);
 }
 
 /* "HTTP PUT /auth/request-otp → 200 (12 ms)", or the transport error in place of the status. */

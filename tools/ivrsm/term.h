@@ -1,7 +1,7 @@
 /*
  * Terminal output of the call commands (sim, test, replay): colours, and the
  * readable one-line-per-thing rendering of commands and caller lines
- * ("IVR  › Bonjour…", "ASK  [dtmf 1 digit | speech]", "HTTP PUT /x → 200").
+ * ("IVR  › Bonjour…", "ASK  [dtmf 1 digit | speech] · menu", "HTTP PUT /x → 200").
  */
 #ifndef IVRSM_CLI_TERM_H
 #define IVRSM_CLI_TERM_H
