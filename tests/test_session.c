@@ -968,6 +968,30 @@ START_TEST(seed_wrong_otp_bounded)
 }
 END_TEST
 
+/* The next input is a secret in the OTP state and in the state that hands its input on to it. */
+START_TEST(seed_input_is_secret)
+{
+    static const canned wrong[] = {{"verify_otp", 401, "{\"error\":\"invalid_code\"}"},
+                                   {NULL, 0, NULL}};
+    ivrsm_machine *m = load_seed_at("ivr.auth.verify_otp");
+    call c;
+    call_init(&c, m, seed_ctx);
+    c.responses = wrong;
+    ck_assert_int_eq(ivrsm_session_input_is_secret(c.s), 0); /* not started */
+    call_start(&c);
+    ck_assert_str_eq(call_state(&c), "ivr.auth.verify_otp");
+    ck_assert_int_ne(ivrsm_session_input_is_secret(c.s), 0);
+    call_input(&c, "dtmf 000000#");
+    ck_assert_str_eq(call_state(&c), "ivr.auth.verify_otp.retry"); /* "say the code again" */
+    ck_assert_int_ne(ivrsm_session_input_is_secret(c.s), 0);
+    call_input(&c, "intent operator");
+    ck_assert_int_eq(ivrsm_session_input_is_secret(c.s), 0);
+    ck_assert_int_eq(ivrsm_session_input_is_secret(NULL), 0);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(seed_backend_failure_every_action)
 {
     ivrsm_machine *seed = load_source_file("examples/synergia_rdv/machine.yaml");
@@ -1095,6 +1119,7 @@ int main(void)
     tcase_add_test(seed, seed_silent_caller_bounded);
     tcase_add_test(seed, seed_confused_caller_bounded);
     tcase_add_test(seed, seed_wrong_otp_bounded);
+    tcase_add_test(seed, seed_input_is_secret);
     tcase_add_test(seed, seed_backend_failure_every_action);
     tcase_add_test(seed, session_memory_small);
     suite_add_tcase(s, seed);

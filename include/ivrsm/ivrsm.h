@@ -525,6 +525,13 @@ IVRSM_API const ivrsm_command *ivrsm_session_pending_command(const ivrsm_session
 IVRSM_API int ivrsm_session_ended(const ivrsm_session *s);
 /* Name of the current state (NULL before start). Owned by the machine. */
 IVRSM_API const char *ivrsm_session_state(const ivrsm_session *s);
+/*
+ * Nonzero when the caller's next input is a secret: the state collects a
+ * one-time code, or hands its input on to a state that does ("say the code
+ * again"). The session's traces mask such input; a host masks it in its own
+ * logs and echoes the same way. 0 for NULL.
+ */
+IVRSM_API int ivrsm_session_input_is_secret(const ivrsm_session *s);
 /* The machine this session runs. Not a new reference. */
 IVRSM_API ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s);
 /*

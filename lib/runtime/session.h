@@ -148,6 +148,8 @@ int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp);
 
 /* ---- trace.c ---- */
 bool ivrsm_s_tracing(const ivrsm_session *s);
+/* Whether caller input in the current state is a secret (see ivrsm_session_input_is_secret). */
+bool ivrsm_s_input_is_secret(const ivrsm_session *s);
 void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev);
 void ivrsm_s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const char *reason);
 void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c);

@@ -204,6 +204,11 @@ const char *ivrsm_session_state(const ivrsm_session *s)
     return (s && s->state >= 0) ? s->m->states[s->state].name : NULL;
 }
 
+int ivrsm_session_input_is_secret(const ivrsm_session *s)
+{
+    return s && ivrsm_s_input_is_secret(s);
+}
+
 ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s)
 {
     return s ? s->m : NULL;

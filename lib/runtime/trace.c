@@ -104,7 +104,7 @@ static const char *event_name(ivrsm_event_type t)
 
 /* Input in a state that collects an OTP is a secret as a whole, and so is
  * input in a state that may hand it on to one ("Dites le code à nouveau"). */
-static bool input_is_secret(const ivrsm_session *s)
+bool ivrsm_s_input_is_secret(const ivrsm_session *s)
 {
     if (s->state < 0)
         return false;
@@ -129,7 +129,7 @@ void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
     case IVRSM_EVENT_SPEECH:
     case IVRSM_EVENT_INTENT:
         if (ev->text)
-            json_object_set_new(r, "text", json_string(input_is_secret(s) ? "***" : ev->text));
+            json_object_set_new(r, "text", json_string(ivrsm_s_input_is_secret(s) ? "***" : ev->text));
         if (ev->type == IVRSM_EVENT_SPEECH && ev->confidence >= 0)
             json_object_set_new(r, "confidence", json_real(ev->confidence));
         break;

@@ -99,6 +99,23 @@ class ReadableOutput(BackendTestCase):
                 "dtmf 1\ndtmf 0612345678#\nsay 123 456\n")
         self.assertIn("YOU  ‹ say ******\n", r.stdout)
 
+    def test_the_code_typed_again_in_the_retry_state_is_masked_too(self):
+        # ivr.auth.verify_otp.retry hands its input on to the OTP collect: a secret there too,
+        # in the echo and in the trace file.
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = pathlib.Path(tmp) / "call.trace"
+            r = run(["sim", MACHINE, "--backend", self.backend, "--trace", trace],
+                    "dtmf 1\ndtmf 0612345678#\ndtmf 999999#\nsay un deux trois quatre cinq six\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("ASK  [dtmf 1-6 digits # | speech] · ivr.auth.verify_otp.retry", r.stdout)
+            self.assertEqual([line for line in r.stdout.splitlines() if line.startswith("YOU")][-2:],
+                             ["YOU  ‹ dtmf ******#", "YOU  ‹ say ***"])
+            written = trace.read_text()
+            self.assertNotIn("999999", written)
+            self.assertNotIn("quatre", written)
+            replay = run(["replay", trace])
+            self.assertEqual(replay.returncode, 0, replay.stdout + replay.stderr)
+
     def test_an_unreachable_backend_is_a_failed_action_not_a_crash(self):
         r = run(["sim", MACHINE, "--backend", "http://127.0.0.1:1"], "dtmf 1\ndtmf 0612345678#\n")
         self.assertEqual(r.returncode, 0, r.stderr)

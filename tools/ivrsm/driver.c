@@ -369,8 +369,6 @@ static drv_status execute(drv *d, const ivrsm_command *c)
     case IVRSM_COMMAND_HANDOFF:
         return run_handoff(d, c, full, shown);
     case IVRSM_COMMAND_ASK:
-        free(d->ask_collect);
-        d->ask_collect = c->ask.collect ? strdup(c->ask.collect) : NULL;
         d->ask_max_digits = c->ask.max_digits;
         snprintf(d->ask_terminators, sizeof(d->ask_terminators), "%s",
                  c->ask.terminators ? c->ask.terminators : "");
@@ -596,7 +594,7 @@ json_t *drv_session_json(const drv *d)
 
 bool drv_secret_expected(const drv *d)
 {
-    return d->ask_collect && !strcmp(d->ask_collect, "otp");
+    return ivrsm_session_input_is_secret(d->s) != 0;
 }
 
 size_t drv_event_count(const drv *d)
@@ -615,6 +613,5 @@ void drv_free(drv *d)
     json_decref(d->shown);
     json_decref(d->canned_uses);
     json_decref(d->last_result);
-    free(d->ask_collect);
     free(d);
 }

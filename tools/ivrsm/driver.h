@@ -272,7 +272,10 @@ json_t *drv_ctx(const drv *d);
  * Not redacted: show it through drv_redact().
  */
 json_t *drv_session_json(const drv *d);
-/* Whether the last ask collects a secret (an OTP): echoes of the answer should be masked. */
+/*
+ * Whether the caller's next input is a secret (an OTP, also typed again in a
+ * state that hands it on to the OTP collect): echoes and traces mask it.
+ */
 bool drv_secret_expected(const drv *d);
 /* Number of events fed to the session so far (caller inputs and results). */
 size_t drv_event_count(const drv *d);

@@ -19,7 +19,6 @@ struct drv {
     json_t *last_result;  /* the library's trace record of the last action result */
     json_t *canned_uses;  /* canned answer key → times used */
     size_t handoffs_used; /* answers taken from cfg.handoff_answers */
-    char *ask_collect;    /* collect mode of the last ask, or NULL */
     int ask_max_digits;   /* max_digits of the last ask */
     char ask_terminators[16]; /* terminators of the last ask */
     const char *end_kind;
