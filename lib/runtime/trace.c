@@ -129,7 +129,8 @@ void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
     case IVRSM_EVENT_SPEECH:
     case IVRSM_EVENT_INTENT:
         if (ev->text)
-            json_object_set_new(r, "text", json_string(ivrsm_s_input_is_secret(s) ? "***" : ev->text));
+            json_object_set_new(r, "text",
+                                json_string(ivrsm_s_input_is_secret(s) ? "***" : ev->text));
         if (ev->type == IVRSM_EVENT_SPEECH && ev->confidence >= 0)
             json_object_set_new(r, "confidence", json_real(ev->confidence));
         break;
