@@ -68,10 +68,19 @@ static const m_state *state(const ivrsm_machine *m, const char *name)
     return &m->states[i];
 }
 
-static const char *tmpl_src(const ivrsm_tmpl *t)
+static const char *template_src(const ivrsm_tmpl *t)
 {
     return t ? ivrsm_tmpl_source(t) : "(none)";
 }
+
+/* A message written as one text: that text (a list of parts: its first part's source). */
+static const char *message_src(const m_message *msg)
+{
+    return msg && msg->count ? ivrsm_tmpl_source(msg->parts[0].tmpl) : "(none)";
+}
+
+#define tmpl_src(x)                                                                                \
+    _Generic((x), m_message *: message_src, const m_message *: message_src, default: template_src)(x)
 
 /* ------------------------------------------------------------ model comparison */
 

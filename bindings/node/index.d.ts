@@ -99,17 +99,23 @@ interface CommandBase {
   id: number;
   /** The state that emitted the command. */
   state: string;
+  /** say/ask/handoff: the words to say (every `say` part); a host that plays recordings uses `parts`. */
   text: string | null;
 }
+
+/** One part of what is said, in order: words, or a recording's URI. */
+export type Part = { say: string } | { play: string };
 
 export interface SayCommand extends CommandBase {
   type: 'say';
   text: string;
+  parts: Part[];
 }
 
 export interface AskCommand extends CommandBase {
   type: 'ask';
   text: string;
+  parts: Part[];
   ask: {
     dtmf: boolean;
     speech: boolean;
@@ -141,6 +147,7 @@ export interface HttpCommand extends CommandBase {
 
 export interface HandoffCommand extends CommandBase {
   type: 'handoff';
+  parts: Part[];
   queue: string | null;
   /** session_id, call_id, machine, state, path, ctx summary (secrets redacted). */
   context: Json;

@@ -396,11 +396,23 @@ typedef struct ivrsm_header {
     const char *value;
 } ivrsm_header;
 
+/* One part of what is said: words to speak, or a recording to play. */
+typedef enum ivrsm_part_type {
+    IVRSM_PART_SAY = 1, /* text: the words (already rendered) */
+    IVRSM_PART_PLAY = 2 /* text: the recording's URI as the machine wrote it ("ivr/welcome.wav") */
+} ivrsm_part_type;
+
+typedef struct ivrsm_part {
+    ivrsm_part_type type;
+    const char *text;
+} ivrsm_part;
+
 typedef struct ivrsm_command {
     ivrsm_command_type type;
     uint64_t id;       /* unique and increasing within the session; results name it */
     const char *state; /* the state that emitted it */
-    const char *text;  /* SAY/ASK: what to say; HANDOFF: what to say first (may be NULL) */
+    const char *text;  /* SAY/ASK: the words to say; HANDOFF: what to say first (may be NULL);
+                          see also `parts` below, which adds the recordings to play */
     struct {
         int dtmf;               /* nonzero when keyed input is accepted */
         int speech;             /* nonzero when speech is accepted */
@@ -432,6 +444,15 @@ typedef struct ivrsm_command {
     struct {
         const char *reason; /* "goodbye", "escalation", "handoff_disabled"... */
     } hangup;
+    /*
+     * SAY/ASK/HANDOFF: what to say, in order, as parts (adjacent words are one
+     * part, so a prompt without recordings is one SAY part whose text is
+     * `text`). A host that plays recordings plays these; a host that only
+     * speaks says `text`, which holds the words of every SAY part. 0 parts
+     * when there is nothing to say.
+     */
+    const ivrsm_part *parts;
+    size_t part_count;
 } ivrsm_command;
 
 /* Milliseconds since the Unix epoch; the session never reads a clock itself. */

@@ -175,6 +175,16 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n);
 bool ivrsm_cc_own_json(cc *c, json_t *j);
 
 
+/* --- Messages (compile_message.c) ------------------------------------------------ */
+
+/*
+ * Compile what is said at node `n`: a text (one say part) or a list of
+ * `say:` / `play:` parts. NULL when it is malformed (reported) or memory ran out.
+ */
+m_message *ivrsm_cc_message(cc *c, const dom_node *n);
+/* A list of messages (re-prompts); false when `n` is not one (reported). */
+bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out);
+
 /* --- ${globals...} (globals.c) --------------------------------------------- */
 
 /*

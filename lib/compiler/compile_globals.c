@@ -222,7 +222,31 @@ static void compile_handoff_globals(cc *c)
         }
         if (p) {
             size_t m2 = ivrsm_cc_push_key(c, "prompt");
-            c->m->handoff_prompt = ivrsm_cc_template(c, p);
+            c->m->handoff_prompt = ivrsm_cc_message(c, p);
+            ivrsm_cc_pop(c, m2);
+        }
+    }
+    ivrsm_cc_pop(c, mark);
+}
+
+/* globals.reprompts: { noinput: [...], nomatch: [...] }, for states without their own. */
+static void compile_reprompts(cc *c)
+{
+    static const char *const keys[] = {"noinput", "nomatch", NULL};
+    const dom_node *r = ivrsm_dom_get(c->globals, "reprompts");
+    if (!r)
+        return;
+    size_t mark = ivrsm_cc_push_key(c, "globals");
+    ivrsm_cc_push_key(c, "reprompts");
+    if (ivrsm_cc_expect(c, r, DOM_MAP, "a map with noinput and/or nomatch lists")) {
+        ivrsm_cc_check_keys(c, r, keys, "globals.reprompts");
+        m_messages *outs[2] = {&c->m->reprompt_noinput, &c->m->reprompt_nomatch};
+        for (int i = 0; i < 2; i++) {
+            const dom_node *list = ivrsm_dom_get(r, keys[i]);
+            if (!list)
+                continue;
+            size_t m2 = ivrsm_cc_push_key(c, keys[i]);
+            ivrsm_cc_messages(c, list, outs[i]);
             ivrsm_cc_pop(c, m2);
         }
     }
@@ -267,6 +291,7 @@ void ivrsm_cc_globals(cc *c, const dom_node *g)
     if (c->globals) {
         compile_endpoints(c);
         compile_handoff_globals(c);
+        compile_reprompts(c);
         c->m->globals = ivrsm_cc_json(c, c->globals);
     }
     compile_sensitive_keys(c);

@@ -42,6 +42,17 @@ static ivrsm_tmpl *template_at(cc *c, const dom_node *map, const char *key)
     return t;
 }
 
+static m_message *message_at(cc *c, const dom_node *map, const char *key)
+{
+    const dom_node *n = ivrsm_dom_get(map, key);
+    if (!n)
+        return NULL;
+    size_t mark = ivrsm_cc_push_key(c, key);
+    m_message *msg = ivrsm_cc_message(c, n);
+    ivrsm_cc_pop(c, mark);
+    return msg;
+}
+
 static void kvlist_at(cc *c, const dom_node *map, const char *key, m_kvlist *out, bool scalars)
 {
     const dom_node *n = ivrsm_dom_get(map, key);
@@ -87,8 +98,8 @@ static void set_at(cc *c, const dom_node *map, m_kvlist *out)
 static void compile_prompt(cc *c, const dom_node *map, m_prompt *p, bool with_prompt)
 {
     if (with_prompt)
-        p->prompt = template_at(c, map, "prompt");
-    p->prompt_template = template_at(c, map, "prompt_template");
+        p->prompt = message_at(c, map, "prompt");
+    p->prompt_template = message_at(c, map, "prompt_template");
     ivrsm_cc_get_bool(c, map, "prompt_from_action", &p->from_action);
 }
 
@@ -199,21 +210,29 @@ static void compile_routes(cc *c, m_state *st, const dom_node *n)
 static void compile_counter(cc *c, m_counter *out, const dom_node *map, const char *key,
                             const char *state)
 {
-    static const char *const keys[] = {"max", "next", NULL};
+    static const char *const keys[] = {"max", "next", "prompts", NULL};
     const dom_pair *p = ivrsm_dom_get_pair(map, key);
     if (!p)
         return;
     size_t mark = ivrsm_cc_push_key(c, key);
-    if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and next")) {
+    if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and next, or prompts")) {
         char owner[300];
         snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
         ivrsm_cc_check_keys(c, p->value, keys, owner);
         out->present = true;
-        out->max = 1;
-        if (!ivrsm_dom_get(p->value, "max"))
+        /* Re-prompts alone keep the globals' limit: max is only needed with a next. */
+        const dom_node *prompts = ivrsm_dom_get(p->value, "prompts");
+        bool noinput = !strcmp(key, "noinput");
+        out->max = noinput ? c->m->limits.max_noinput : c->m->limits.max_nomatch;
+        if (!prompts && !ivrsm_dom_get(p->value, "max"))
             ivrsm_cc_missing(c, p->line, p->column, "max", owner);
         ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &out->max);
         out->next = state_ref_at(c, p->value, "next");
+        if (prompts) {
+            size_t m2 = ivrsm_cc_push_key(c, "prompts");
+            ivrsm_cc_messages(c, prompts, &out->prompts);
+            ivrsm_cc_pop(c, m2);
+        }
     }
     ivrsm_cc_pop(c, mark);
 }
@@ -503,7 +522,7 @@ static void compile_handoff(cc *c, m_state *st, const dom_node *n)
     st->handoff.enabled = gh && ivrsm_dom_get(gh, "enabled") ? c->m->handoff_enabled : true;
     ivrsm_cc_get_bool(c, n, "enabled", &st->handoff.enabled);
     st->handoff.queue = template_at(c, n, "queue_id");
-    st->handoff.prompt = template_at(c, n, "prompt");
+    st->handoff.prompt = message_at(c, n, "prompt");
 }
 
 /* --- Matching tables ---------------------------------------------------------------- */

@@ -64,11 +64,45 @@ typedef struct m_kvlist {
     size_t count;
 } m_kvlist;
 
+/* One part of a message: words (a template) or a recording (its URI, a template too). */
+typedef enum m_part_kind { M_PART_SAY = 0, M_PART_PLAY } m_part_kind;
+
+typedef struct m_part {
+    m_part_kind kind;
+    ivrsm_tmpl *tmpl;
+} m_part;
+
+/*
+ * What is said at one place of the machine: a prompt, a re-prompt, a handoff
+ * prompt. Written as a string (one `say` part) or a list of `say` / `play`
+ * parts. Every such place is compiled by ivrsm_cc_message() and said by the
+ * runtime's say_message(), the one reading of a message (so that a message
+ * written per language is one change there).
+ *
+ * When no part holds a {{...}}, the message is ready at load time: `fixed`
+ * holds its parts as commands carry them (adjacent words joined, blank text
+ * dropped) and `fixed_text` its words; sessions point at them without copying.
+ */
+typedef struct m_message {
+    m_part *parts;
+    size_t count;
+    const ivrsm_part *fixed; /* NULL when some part is rendered at run time */
+    size_t fixed_count;
+    const char *fixed_text; /* the words of `fixed`, NULL when it has none */
+    m_pos pos;
+} m_message;
+
+/* A list of messages (re-prompts). */
+typedef struct m_messages {
+    m_message **items;
+    size_t count;
+} m_messages;
+
 /* What to say. Both may be set; the runtime says `prompt_template` when
  * present (rendered with ctx, resp and globals), else `prompt`. */
 typedef struct m_prompt {
-    ivrsm_tmpl *prompt;
-    ivrsm_tmpl *prompt_template;
+    m_message *prompt;
+    m_message *prompt_template;
     bool from_action; /* prompt_from_action: true (documentation of intent) */
 } m_prompt;
 
@@ -95,8 +129,9 @@ typedef struct m_route {
 /* noinput / nomatch */
 typedef struct m_counter {
     bool present;
-    int max;      /* take `next` when the count reaches max */
-    int32_t next; /* M_NONE: re-prompt then the globals' limit and fallback */
+    int max;            /* take `next` when the count reaches max */
+    int32_t next;       /* M_NONE: re-prompt then the globals' limit and fallback */
+    m_messages prompts; /* the n-th re-prompt says prompts[n-1] (the last one repeats) */
 } m_counter;
 
 typedef struct m_fallback {
@@ -135,7 +170,7 @@ typedef struct m_action {
 typedef struct m_handoff {
     bool enabled;
     ivrsm_tmpl *queue; /* queue_id, templated */
-    ivrsm_tmpl *prompt;
+    m_message *prompt;
 } m_handoff;
 
 /* Precomputed matching tables of one state (built by the loader). */
@@ -230,7 +265,9 @@ struct ivrsm_machine {
     m_limits limits;
     bool handoff_enabled;      /* globals.handoff.enabled */
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
-    ivrsm_tmpl *handoff_prompt;
+    m_message *handoff_prompt;
+    m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
+    m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
     int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */
     int32_t goodbye_state;       /* the first state of type prompt_end, M_NONE if none */
     const char **sensitive_keys; /* globals.sensitive_keys (built-ins: runtime/redact.c) */

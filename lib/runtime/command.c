@@ -59,6 +59,10 @@ static void relink(s_command *c)
 {
     if (c->text)
         c->pub.text = c->text;
+    if (c->speech.count) {
+        c->pub.parts = c->speech.parts;
+        c->pub.part_count = c->speech.count;
+    }
     c->pub.http.path = c->path;
     c->pub.http.query = c->query;
     c->pub.http.body = c->body;
@@ -90,6 +94,7 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
 
 void ivrsm_s_command_release(s_command *c)
 {
+    ivrsm_s_speech_free(&c->speech);
     free(c->text);
     free(c->path);
     free(c->query);
@@ -194,6 +199,8 @@ json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
     json_object_set_new(o, "id", json_integer((json_int_t)c->id));
     set_str(o, "state", c->state);
     set_str(o, "text", c->text);
+    if (c->part_count)
+        json_object_set_new(o, "parts", ivrsm_s_parts_to_json(c->parts, c->part_count));
     switch (c->type) {
     case IVRSM_COMMAND_ASK: {
         json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
@@ -293,6 +300,14 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
     c->pub.state = st >= 0 ? s->m->states[st].name : NULL;
     c->text = jstr(j, "text");
     c->pub.text = c->text;
+    /* Commands saved before parts existed carry their words in `text` only. */
+    json_t *parts = json_object_get(j, "parts");
+    int prc = parts ? ivrsm_s_parts_from_json(parts, &c->speech)
+                    : ivrsm_s_speech_add(&c->speech, IVRSM_PART_SAY, c->text);
+    if (prc != 0) {
+        ivrsm_s_command_free(c);
+        return NULL;
+    }
     if (type == IVRSM_COMMAND_ASK) {
         c->pub.ask.dtmf = json_is_true(json_object_get(j, "dtmf"));
         c->pub.ask.speech = json_is_true(json_object_get(j, "speech"));

@@ -63,44 +63,19 @@ static const m_state *cur(const ivrsm_session *s)
     return &s->m->states[s->state];
 }
 
-/* Queue prompt text to be said before the next command (merged into an ask). */
-static void say_later(ivrsm_session *s, char *text)
+/* Queue message `msg` to be said before the next command (merged into an ask). */
+static void say_message(ivrsm_session *s, const m_message *msg)
 {
-    if (!text)
-        return;
-    if (!s->pending_say) {
-        s->pending_say = text;
-        return;
-    }
-    size_t a = strlen(s->pending_say), b = strlen(text);
-    char *joined = realloc(s->pending_say, a + b + 2);
-    if (joined) {
-        joined[a] = ' ';
-        memcpy(joined + a + 1, text, b + 1);
-        s->pending_say = joined;
-    }
-    free(text);
+    /* Out of memory: what could not be rendered is not said; the call goes on. */
+    (void)ivrsm_s_speech_render(s, msg, &s->said);
 }
 
-/* pending_say followed by `text` (either may be NULL), consuming both. */
-static char *take_said(ivrsm_session *s, char *text)
+/* Hand everything queued to be said to command c (its parts and its words). */
+static void give_said(ivrsm_session *s, s_command *c)
 {
-    say_later(s, text);
-    char *all = s->pending_say;
-    s->pending_say = NULL;
-    return all;
-}
-
-static const char *speak(const ivrsm_session *s, const ivrsm_tmpl *t, char **owned);
-
-/* Queue a prompt template's text to be said. */
-static void say_template(ivrsm_session *s, const ivrsm_tmpl *t)
-{
-    char *owned;
-    const char *text = speak(s, t, &owned);
-    if (text && !owned)
-        owned = strdup(text);
-    say_later(s, owned);
+    ivrsm_s_speech_move(&s->said, &c->speech);
+    c->text = ivrsm_s_speech_text(c->speech.parts, c->speech.count);
+    c->pub.text = c->text;
 }
 
 static void push(ivrsm_session *s, s_command *c)
@@ -111,13 +86,12 @@ static void push(ivrsm_session *s, s_command *c)
 
 static void flush_say(ivrsm_session *s)
 {
-    if (!s->pending_say)
+    if (!s->said.count)
         return;
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_SAY);
     if (!c)
         return;
-    c->text = take_said(s, NULL);
-    c->pub.text = c->text;
+    give_said(s, c);
     push(s, c);
 }
 
@@ -138,10 +112,10 @@ static void end_call(ivrsm_session *s, const char *reason)
  * Asking
  * ---------------------------------------------------------------------- */
 
-static const char *state_prompt_source(const m_state *st, const ivrsm_tmpl **t)
+/* The state's own prompt: prompt_template when present, else prompt (NULL: none). */
+static const m_message *state_prompt(const m_state *st)
 {
-    *t = st->prompt.prompt_template ? st->prompt.prompt_template : st->prompt.prompt;
-    return *t ? ivrsm_tmpl_source(*t) : NULL;
+    return st->prompt.prompt_template ? st->prompt.prompt_template : st->prompt.prompt;
 }
 
 /* What a state's keypad takes: whether keys are accepted, how many, and
@@ -226,68 +200,100 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.terminators = (k.max > 1 && !k.term_routed) ? term : "";
 }
 
-/*
- * The text of a prompt: a static template's precomputed speech (owned by the
- * machine, no copy), or a rendering owned by the caller (*owned).
- */
-static const char *speak(const ivrsm_session *s, const ivrsm_tmpl *t, char **owned)
+static void forget_ask(ivrsm_session *s)
 {
-    *owned = NULL;
-    if (!t)
-        return NULL;
-    const char *fixed = ivrsm_tmpl_static_speech(t);
-    if (fixed || ivrsm_tmpl_is_static(t))
-        return fixed;
-    *owned = ivrsm_s_render_text(s, t);
-    return *owned;
+    ivrsm_s_speech_free(&s->last_ask_owned);
+    free(s->last_ask_text_owned);
+    s->last_ask_text_owned = NULL;
+    s->last_ask_parts = NULL;
+    s->last_ask_count = 0;
+    s->last_ask_text = NULL;
 }
 
-static void remember_ask(ivrsm_session *s, const char *text, const char *owned)
+/* Remember what an ask said, for re-prompts of states without a prompt. */
+static void remember_ask(ivrsm_session *s, const ivrsm_command *c, bool machine_owned)
 {
-    if (text == s->last_ask)
+    if (!c->part_count || c->parts == s->last_ask_parts)
         return;
-    free(s->last_ask_owned);
-    s->last_ask_owned = owned ? strdup(owned) : NULL;
-    s->last_ask = owned ? s->last_ask_owned : text;
+    forget_ask(s);
+    if (machine_owned) {
+        s->last_ask_parts = c->parts;
+        s->last_ask_count = c->part_count;
+        s->last_ask_text = c->text;
+        return;
+    }
+    if (ivrsm_s_speech_append(&s->last_ask_owned, c->parts, c->part_count) != 0) {
+        ivrsm_s_speech_free(&s->last_ask_owned);
+        return;
+    }
+    s->last_ask_text_owned = c->text ? strdup(c->text) : NULL;
+    s->last_ask_parts = s->last_ask_owned.parts;
+    s->last_ask_count = s->last_ask_owned.count;
+    s->last_ask_text = s->last_ask_text_owned;
 }
 
-/* Ask with `text` (machine-owned) or `owned` (taken), after anything queued to be said. */
-static void ask_with(ivrsm_session *s, const char *text, char *owned)
+/*
+ * Ask with message `msg`, after anything queued to be said. A message that
+ * says nothing (NULL, or blank once rendered) asks the last question again:
+ * a listen state's question was said by the state before it.
+ */
+static void ask_message(ivrsm_session *s, const m_message *msg)
 {
     const m_state *st = cur(s);
-    if (s->pending_say) {
-        owned = take_said(s, owned ? owned : (text ? strdup(text) : NULL));
-        text = owned;
-    }
-    if (!text && s->last_ask) {
-        /* A listen state re-asking: the last ask, copied if the session owns it. */
-        text = s->last_ask;
-        if (s->last_ask_owned)
-            text = owned = strdup(s->last_ask_owned);
-    }
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_ASK);
     if (!c) {
-        free(owned);
         end_call(s, "out of memory");
         return;
     }
-    c->text = owned;
-    c->pub.text = text;
+    bool machine_owned = false;
+    if (!s->said.count && msg && msg->fixed_count) {
+        /* The common case, a prompt without {{...}} and nothing said before: no copy. */
+        c->pub.text = msg->fixed_text;
+        c->pub.parts = msg->fixed;
+        c->pub.part_count = msg->fixed_count;
+        machine_owned = true;
+    } else {
+        say_message(s, msg);
+        if (!s->said.count && s->last_ask_count && !s->last_ask_owned.count) {
+            c->pub.text = s->last_ask_text;
+            c->pub.parts = s->last_ask_parts;
+            c->pub.part_count = s->last_ask_count;
+            machine_owned = true;
+        } else {
+            if (!s->said.count)
+                (void)ivrsm_s_speech_append(&s->said, s->last_ask_parts, s->last_ask_count);
+            give_said(s, c);
+        }
+    }
     fill_ask(s, st, &c->pub);
-    if (text)
-        remember_ask(s, text, owned);
     s->phase = PHASE_INPUT;
     push(s, c);
+    remember_ask(s, &s->queue[s->queue_len - 1].pub, machine_owned);
 }
 
-/* Ask again: the state's own prompt, or the last thing asked when it has none. */
-static void reprompt(ivrsm_session *s)
+/*
+ * The re-prompt after the count-th silence (or misunderstanding) in a row:
+ * the state's own list, else the globals' one, the last one repeating;
+ * NULL when neither has one (the state's prompt is said again).
+ */
+static const m_message *reprompt_message(const ivrsm_session *s, const m_state *st, bool noinput,
+                                         int count)
 {
-    const ivrsm_tmpl *t;
-    state_prompt_source(cur(s), &t);
-    char *owned;
-    const char *text = speak(s, t, &owned);
-    ask_with(s, text, owned);
+    const m_messages *l = noinput ? &st->noinput.prompts : &st->nomatch.prompts;
+    if (!l->count)
+        l = noinput ? &s->m->reprompt_noinput : &s->m->reprompt_nomatch;
+    if (!l->count || count < 1)
+        return NULL;
+    size_t i = (size_t)count - 1;
+    return l->items[i < l->count ? i : l->count - 1];
+}
+
+/* Ask again after a silence (noinput) or a misunderstanding, the count-th in a row. */
+static void reprompt(ivrsm_session *s, bool noinput, int count)
+{
+    const m_state *st = cur(s);
+    const m_message *msg = reprompt_message(s, st, noinput, count);
+    ask_message(s, msg ? msg : state_prompt(st));
 }
 
 /* ------------------------------------------------------------------------
@@ -345,7 +351,6 @@ static void start_handoff(ivrsm_session *s, const m_state *st);
 static void run_state(ivrsm_session *s)
 {
     const m_state *st = cur(s);
-    const ivrsm_tmpl *t;
     switch (st->type) {
     case M_PROMPT_AND_LISTEN:
     case M_LISTEN:
@@ -356,7 +361,7 @@ static void run_state(ivrsm_session *s)
             free(in.text);
             return;
         }
-        reprompt(s);
+        ask_message(s, state_prompt(st));
         return;
     case M_ACTION_THEN_PROMPT:
         start_action(s, st);
@@ -365,8 +370,7 @@ static void run_state(ivrsm_session *s)
         start_handoff(s, st);
         return;
     case M_PROMPT_END:
-        state_prompt_source(st, &t);
-        say_template(s, t);
+        say_message(s, state_prompt(st));
         end_call(s, "goodbye");
         return;
     case M_STATE_TYPE_COUNT:
@@ -451,7 +455,7 @@ static void count_miss(ivrsm_session *s, bool noinput)
     if (count_failure(s))
         return;
     if (count < limit) {
-        reprompt(s);
+        reprompt(s, noinput, count);
         return;
     }
     const char *why = noinput ? "noinput" : "nomatch";
@@ -525,7 +529,7 @@ static void collect_failed(ivrsm_session *s)
             goto_state(s, st->collect.retry.on_fail_next, "retry");
             return;
         }
-        reprompt(s);
+        reprompt(s, false, s->retries);
         return;
     }
     unmatched(s, IVRSM_EVENT_NOMATCH, "", -1, true);
@@ -607,8 +611,7 @@ static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, boo
         return;
     }
     apply_set(s, &o->set);
-    const ivrsm_tmpl *t = o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt;
-    say_template(s, t);
+    say_message(s, o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt);
     int32_t next = o->next >= 0 ? o->next : st->next;
     if (next >= 0)
         goto_state(s, next, success ? "success" : "fail");
@@ -684,9 +687,8 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
         end_call(s, "out of memory");
         return;
     }
-    const ivrsm_tmpl *prompt = st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt;
-    c->text = take_said(s, ivrsm_s_render_text(s, prompt));
-    c->pub.text = c->text;
+    say_message(s, st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt);
+    give_said(s, c);
     const ivrsm_tmpl *queue = st->handoff.queue ? st->handoff.queue : s->m->handoff_queue;
     c->queue = queue ? ivrsm_s_render_text(s, queue) : NULL;
     c->pub.handoff.queue = c->queue;

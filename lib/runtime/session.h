@@ -23,9 +23,17 @@ typedef enum s_phase {
     PHASE_ENDED    /* hung up or handed off */
 } s_phase;
 
+/* Parts to say, every text owned (speech.c). */
+typedef struct s_speech {
+    ivrsm_part *parts;
+    size_t count;
+    size_t cap;
+} s_speech;
+
 /* A command with the strings it owns. */
 typedef struct s_command {
     ivrsm_command pub; /* what the host sees; pointers into the fields below or the machine */
+    s_speech speech;   /* owned parts (empty when pub.parts points into the machine) */
     char *text;        /* owned copies (NULL when pub points into the machine) */
     char *path;
     char *query;
@@ -73,11 +81,15 @@ struct ivrsm_session {
     int escalations;          /* bounds hit so far: handoff, then goodbye, then hangup */
     bool entering_escalation; /* the next state entry is the escalation's target */
 
-    s_input carry;        /* input handed on by a plain `next` */
-    char *pending_say;    /* prompts waiting to be merged into the next ask */
-    const char *last_ask; /* the last ask's text, for re-prompts of states without a prompt:
-                             machine text, or last_ask_owned */
-    char *last_ask_owned;
+    s_input carry;    /* input handed on by a plain `next` */
+    s_speech said;    /* said on the way, waiting to be merged into the next ask */
+    /* The last ask's parts and text, for re-prompts of states without a prompt:
+     * a machine message's (no copy), or last_ask_owned / last_ask_text_owned. */
+    const ivrsm_part *last_ask_parts;
+    size_t last_ask_count;
+    const char *last_ask_text;
+    s_speech last_ask_owned;
+    char *last_ask_text_owned;
 
     uint64_t recent[S_RECENT_EVENTS]; /* hashes of recent event ids, 0 = empty */
     unsigned recent_pos;
@@ -121,6 +133,22 @@ const s_command *ivrsm_s_pending_command(const ivrsm_session *s);
 /* Release the command last returned by next_command (its strings go, unless it
  * is the pending one: that is kept in s->pending). */
 void ivrsm_s_release_out(ivrsm_session *s);
+
+/* ---- speech.c ---- */
+void ivrsm_s_speech_free(s_speech *sp);
+/* Add a copy of `text` as a part (joined to a previous say part); blank text adds nothing. 0 or -1. */
+int ivrsm_s_speech_add(s_speech *sp, ivrsm_part_type type, const char *text);
+int ivrsm_s_speech_append(s_speech *sp, const ivrsm_part *parts, size_t n);
+/* Render message `msg` (NULL: nothing) and add its parts. 0, or -1 on no memory. */
+int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out);
+/* The words of the say parts, joined by spaces (malloc'd); NULL when there are none. */
+char *ivrsm_s_speech_text(const ivrsm_part *parts, size_t n);
+/* Move `from` into `to` (whose parts are freed first); `from` is left empty. */
+void ivrsm_s_speech_move(s_speech *from, s_speech *to);
+/* [{"say": "…"}, {"play": "…"}] */
+json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n);
+/* Add the parts of such an array; -1 when it is malformed or memory ran out. */
+int ivrsm_s_parts_from_json(const json_t *a, s_speech *out);
 
 /* ---- match.c ---- */
 typedef enum s_match_kind {

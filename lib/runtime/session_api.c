@@ -173,8 +173,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
     switch (ev->type) {
     case IVRSM_EVENT_HANGUP:
         ivrsm_s_queue_clear(s);
-        free(s->pending_say);
-        s->pending_say = NULL;
+        ivrsm_s_speech_free(&s->said);
         s->phase = PHASE_ENDED;
         s->pending_id = 0;
         ivrsm_s_trace_note(s, "hangup", "caller");
@@ -219,6 +218,14 @@ char *ivrsm_session_ctx_json(const ivrsm_session *s)
     return s ? json_dumps(s->ctx, JSON_COMPACT) : NULL;
 }
 
+static size_t speech_memory(const s_speech *sp)
+{
+    size_t n = sp->cap * sizeof(*sp->parts);
+    for (size_t i = 0; i < sp->count; i++)
+        n += strlen(sp->parts[i].text) + 1;
+    return n;
+}
+
 size_t ivrsm_session_memory(const ivrsm_session *s)
 {
     if (!s)
@@ -229,10 +236,9 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
         n += strlen(s->session_id) + 1;
     if (s->call_id)
         n += strlen(s->call_id) + 1;
-    if (s->last_ask_owned)
-        n += strlen(s->last_ask_owned) + 1;
-    if (s->pending_say)
-        n += strlen(s->pending_say) + 1;
+    n += speech_memory(&s->last_ask_owned) + speech_memory(&s->said);
+    if (s->last_ask_text_owned)
+        n += strlen(s->last_ask_text_owned) + 1;
     if (s->pending)
         n += sizeof(s_command) + (s->pending->path ? strlen(s->pending->path) : 0) +
              (s->pending->body ? strlen(s->pending->body) : 0) + 64;
@@ -247,8 +253,9 @@ void ivrsm_session_free(ivrsm_session *s)
     free(s->queue);
     ivrsm_s_command_free(s->pending);
     free(s->carry.text);
-    free(s->pending_say);
-    free(s->last_ask_owned);
+    ivrsm_s_speech_free(&s->said);
+    ivrsm_s_speech_free(&s->last_ask_owned);
+    free(s->last_ask_text_owned);
     free(s->call_id);
     free(s->session_id);
     free(s->visits);

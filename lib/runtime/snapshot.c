@@ -73,8 +73,13 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
         json_object_set_new(c, "confidence", json_real(confidence));
         json_object_set_new(j, "carry", c);
     }
-    json_object_set_new(j, "pending_say", str_or_null(s->pending_say));
-    json_object_set_new(j, "last_ask", str_or_null(s->last_ask));
+    char *pending_text = ivrsm_s_speech_text(s->said.parts, s->said.count);
+    json_object_set_new(j, "pending_say", str_or_null(pending_text));
+    free(pending_text);
+    json_object_set_new(j, "pending_parts", ivrsm_s_parts_to_json(s->said.parts, s->said.count));
+    json_object_set_new(j, "last_ask", str_or_null(s->last_ask_text));
+    json_object_set_new(j, "last_ask_parts",
+                        ivrsm_s_parts_to_json(s->last_ask_parts, s->last_ask_count));
     const s_command *pending = ivrsm_s_pending_command(s);
     json_object_set_new(j, "pending",
                         pending ? ivrsm_s_command_to_json(&pending->pub) : json_null());
@@ -170,16 +175,29 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         s->carry.text = get_str(carry, "text");
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
-    s->pending_say = get_str(j, "pending_say");
-    s->last_ask_owned = get_str(j, "last_ask");
-    s->last_ask = s->last_ask_owned;
+    /* Snapshots taken before parts existed have the words only. */
+    json_t *pending = json_object_get(j, "pending_parts");
+    int prc = pending ? ivrsm_s_parts_from_json(pending, &s->said)
+                      : ivrsm_s_speech_add(&s->said, IVRSM_PART_SAY,
+                                           json_string_value(json_object_get(j, "pending_say")));
+    json_t *last = json_object_get(j, "last_ask_parts");
+    const char *last_text = json_string_value(json_object_get(j, "last_ask"));
+    if (prc == 0)
+        prc = last ? ivrsm_s_parts_from_json(last, &s->last_ask_owned)
+                   : ivrsm_s_speech_add(&s->last_ask_owned, IVRSM_PART_SAY, last_text);
+    if (prc != 0)
+        return fail(err, "malformed parts to say");
+    s->last_ask_text_owned = last_text ? strdup(last_text) : NULL;
+    s->last_ask_parts = s->last_ask_owned.parts;
+    s->last_ask_count = s->last_ask_owned.count;
+    s->last_ask_text = s->last_ask_text_owned;
     s->call_id = get_str(j, "call_id");
     s->session_id = get_str(j, "session_id");
     if (!s->session_id)
         return fail(err, "missing session_id");
-    json_t *pending = json_object_get(j, "pending");
-    if (json_is_object(pending)) {
-        s->pending = ivrsm_s_command_from_json(s, pending);
+    json_t *pending_cmd = json_object_get(j, "pending");
+    if (json_is_object(pending_cmd)) {
+        s->pending = ivrsm_s_command_from_json(s, pending_cmd);
         if (!s->pending)
             return fail(err, "malformed pending command");
     }

@@ -82,7 +82,7 @@ class Errors(BackendTestCase):
     def test_broken_scenarios_exit_2_with_their_position(self):
         cases = {
             "unknown_key.yaml": f"{BROKEN}/unknown_key.yaml:6:7: unknown key 'sayz' in expect "
-                                "(known: state, says, not_says, ask, http, ctx, handoff, ended)",
+                                "(known: state, says, not_says, plays, ask, http, ctx, handoff, ended)",
             # Scenarios are read by the library's document reader: its messages.
             "bad_yaml.yaml": f"{BROKEN}/bad_yaml.yaml:5:1: YAML syntax error: missing comma in "
                              "flow mapping",

@@ -280,6 +280,8 @@ static int expect_pair(loader *L, void *target, const char *key, fnode *v)
         return want_strings(L, v, "says", &e->says, &e->says_count);
     if (!strcmp(key, "not_says"))
         return want_strings(L, v, "not_says", &e->not_says, &e->not_says_count);
+    if (!strcmp(key, "plays"))
+        return want_strings(L, v, "plays", &e->plays, &e->plays_count);
     if (!strcmp(key, "ask")) {
         if (want_bool(L, v, "ask", &b) != 0)
             return -1;
@@ -308,7 +310,7 @@ static int expect_pair(loader *L, void *target, const char *key, fnode *v)
     return 1;
 }
 
-static const char expect_keys[] = "state, says, not_says, ask, http, ctx, handoff, ended";
+static const char expect_keys[] = "state, says, not_says, plays, ask, http, ctx, handoff, ended";
 
 static int load_expect(loader *L, scn_step *st, fnode *v)
 {
@@ -706,6 +708,7 @@ static void free_expect(scn_expect *e)
     free(e->state);
     free_strings(e->says, e->says_count);
     free_strings(e->not_says, e->not_says_count);
+    free_strings(e->plays, e->plays_count);
     for (size_t i = 0; i < e->http_count; i++) {
         free(e->http[i].endpoint);
         free(e->http[i].method);

@@ -46,6 +46,8 @@ typedef struct scn_expect {
     size_t says_count;
     char **not_says; /* substrings that no such text may contain */
     size_t not_says_count;
+    char **plays; /* substrings that some recording played (a `play` part's URI) must contain */
+    size_t plays_count;
     int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;

@@ -121,6 +121,36 @@ static void put_handoff(FILE *out, const char *indent, bool color, const json_t 
     fprintf(out, "%s\n", term_sgr(color, TERM_RESET));
 }
 
+/* "IVR  ▶ ivr/welcome.wav": a recording played. */
+static void put_play(FILE *out, const char *indent, bool color, const char *uri)
+{
+    fprintf(out, "%s%sIVR  ▶%s %s\n", indent, term_sgr(color, TERM_CYAN),
+            term_sgr(color, TERM_RESET), uri);
+}
+
+/* What is said, part by part when it plays a recording, else its words. */
+static void put_parts(FILE *out, const char *indent, bool color, const json_t *r, const char *text)
+{
+    const json_t *parts = json_object_get(r, "parts");
+    bool plays = false;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(parts, i, p) plays |= json_object_get(p, "play") != NULL;
+    if (!plays) {
+        if (text && *text)
+            put_speech(out, indent, color, text);
+        return;
+    }
+    json_array_foreach(parts, i, p)
+    {
+        const char *say = str_field(p, "say"), *play = str_field(p, "play");
+        if (play)
+            put_play(out, indent, color, play);
+        else if (say && *say)
+            put_speech(out, indent, color, say);
+    }
+}
+
 char *term_render_command(const json_t *r, const char *indent, bool color)
 {
     char *buf = NULL;
@@ -131,8 +161,7 @@ char *term_render_command(const json_t *r, const char *indent, bool color)
     const char *type = str_field(r, "type");
     const char *text = str_field(r, "text");
     type = type ? type : "?";
-    if (text && *text)
-        put_speech(out, indent, color, text);
+    put_parts(out, indent, color, r, text);
     if (!strcmp(type, "ask"))
         put_ask(out, indent, color, r);
     else if (!strcmp(type, "http"))

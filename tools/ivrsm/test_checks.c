@@ -143,6 +143,52 @@ static void check_says(checker *c, const char *needle, bool negated)
     print_spoken(c);
 }
 
+/* The URI of the first recording played since the last input that contains `needle`. */
+static const char *find_played(const check_view *v, const char *needle)
+{
+    size_t i, k;
+    json_t *rec, *part;
+    json_array_foreach(v->records, i, rec)
+    {
+        json_array_foreach(json_object_get(rec, "parts"), k, part)
+        {
+            const char *uri = str_field(part, "play");
+            if (uri && strstr(uri, needle))
+                return uri;
+        }
+    }
+    return NULL;
+}
+
+static void check_plays(checker *c, const char *needle)
+{
+    char label[600];
+    snprintf(label, sizeof(label), "plays \"%s\"", needle);
+    if (find_played(c->v, needle)) {
+        pass(c, label);
+        return;
+    }
+    fail_line(c, label);
+    fprintf(c->out, DETAIL "expected: a recording whose URI contains \"%s\"\n", needle);
+    fprintf(c->out, DETAIL "actual recordings since the last caller input:\n");
+    bool any = false;
+    size_t i, k;
+    json_t *rec, *part;
+    json_array_foreach(c->v->records, i, rec)
+    {
+        json_array_foreach(json_object_get(rec, "parts"), k, part)
+        {
+            const char *uri = str_field(part, "play");
+            if (uri) {
+                fprintf(c->out, DETAIL "  %s: %s\n", str_field(rec, "type"), uri);
+                any = true;
+            }
+        }
+    }
+    if (!any)
+        fprintf(c->out, DETAIL "  (no recording was played since the last caller input)\n");
+}
+
 static void check_ask(checker *c, bool want)
 {
     bool asked = false;
@@ -486,6 +532,8 @@ int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *
         check_says(&c, e->says[i], false);
     for (size_t i = 0; i < e->not_says_count; i++)
         check_says(&c, e->not_says[i], true);
+    for (size_t i = 0; i < e->plays_count; i++)
+        check_plays(&c, e->plays[i]);
     if (e->ask >= 0)
         check_ask(&c, e->ask == 1);
     if (e->http_count)

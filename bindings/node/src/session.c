@@ -425,6 +425,21 @@ static bool http_fields(napi_env env, napi_value o, const ivrsm_command *c)
            set_int(env, o, "timeoutMs", c->http.timeout_ms);
 }
 
+/* [{say: words} | {play: uri}], in order. */
+static napi_value parts_array(napi_env env, const ivrsm_command *c)
+{
+    napi_value a, part;
+    NAPI_CALL(env, napi_create_array_with_length(env, c->part_count, &a));
+    for (size_t i = 0; i < c->part_count; i++) {
+        const char *key = c->parts[i].type == IVRSM_PART_PLAY ? "play" : "say";
+        NAPI_CALL(env, napi_create_object(env, &part));
+        if (!set_string(env, part, key, c->parts[i].text))
+            return NULL;
+        NAPI_CALL(env, napi_set_element(env, a, (uint32_t)i, part));
+    }
+    return a;
+}
+
 /* Copy a command out of the library's struct, valid only until the next call. */
 static napi_value command_object(napi_env env, const ivrsm_command *c)
 {
@@ -435,6 +450,12 @@ static napi_value command_object(napi_env env, const ivrsm_command *c)
     if (!set_string(env, o, "type", names[type]) || !set_int(env, o, "id", (int64_t)c->id) ||
         !set_string(env, o, "state", c->state) || !set_string(env, o, "text", c->text))
         return NULL;
+    if (c->type == IVRSM_COMMAND_SAY || c->type == IVRSM_COMMAND_ASK ||
+        c->type == IVRSM_COMMAND_HANDOFF) {
+        napi_value parts = parts_array(env, c);
+        if (!parts || !set_named(env, o, "parts", parts))
+            return NULL;
+    }
     switch (c->type) {
     case IVRSM_COMMAND_ASK:
         if (!(ask = ask_object(env, c)) || !set_named(env, o, "ask", ask))

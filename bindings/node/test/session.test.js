@@ -3,9 +3,23 @@
 
 const { describe, it, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { ivrsm, MENU, DATES, NOW_MS, MENU_CTX, types, only } = require('./support');
+const { ivrsm, MENU, AUDIO, DATES, NOW_MS, MENU_CTX, types, only } = require('./support');
 
 const MENU_PROMPT = 'Pour nos horaires, dites horaires ou tapez 1. Pour un conseiller, tapez 0.';
+
+describe('parts', () => {
+  it('carries recordings and words in order', () => {
+    const s = ivrsm.Machine.load(AUDIO).session({ ctx: { name: 'Ana' } });
+    s.start();
+    const [ask] = s.commands();
+    assert.deepEqual(ask.parts, [{ play: 'ivr/welcome.wav' }, { say: 'Pour nos horaires, tapez 1.' }]);
+    assert.equal(ask.text, 'Pour nos horaires, tapez 1.');
+    s.feed({ type: 'dtmf', text: '1' });
+    const [say, hangup] = s.commands();
+    assert.deepEqual([say.type, say.parts, hangup.type], ['say', [{ say: 'Au revoir Ana.' }], 'hangup']);
+    assert.equal(hangup.parts, undefined);
+  });
+});
 
 describe('menu', () => {
   let machine;
@@ -35,6 +49,7 @@ describe('menu', () => {
       id: 1,
       state: 'menu',
       text: MENU_PROMPT,
+      parts: [{ say: MENU_PROMPT }],
       ask: {
         dtmf: true,
         speech: true,

@@ -54,6 +54,7 @@ EVENT_HANDOFF_RESULT = 7
 EVENT_HANGUP = 8
 
 COMMAND_TYPES = {1: "say", 2: "ask", 3: "http", 4: "handoff", 5: "hangup"}
+PART_TYPES = {1: "say", 2: "play"}
 
 SEVERITIES = {0: "error", 1: "warning"}
 
@@ -140,6 +141,10 @@ class HangupFields(ctypes.Structure):
     _fields_ = [("reason", ctypes.c_char_p)]
 
 
+class Part(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("text", ctypes.c_char_p)]
+
+
 class Command(ctypes.Structure):
     _fields_ = [
         ("type", ctypes.c_int),
@@ -150,6 +155,8 @@ class Command(ctypes.Structure):
         ("http", HttpFields),
         ("handoff", HandoffFields),
         ("hangup", HangupFields),
+        ("parts", ctypes.POINTER(Part)),
+        ("part_count", ctypes.c_size_t),
     ]
 
 
@@ -187,6 +194,7 @@ STRUCTS = {
     "ivrsm_diagnostic": Diagnostic,
     "ivrsm_event": Event,
     "ivrsm_header": Header,
+    "ivrsm_part": Part,
     "ivrsm_command": Command,
     "ivrsm_limits": Limits,
     "ivrsm_session_options": SessionOptions,

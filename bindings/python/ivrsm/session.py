@@ -52,10 +52,21 @@ def _http_fields(h):
     }
 
 
+def _parts(c):
+    """What to say as [{"say": words} | {"play": uri}], in order."""
+    out = []
+    for i in range(c.part_count):
+        part = c.parts[i]
+        out.append({_native.PART_TYPES.get(part.type, "say"): _native.text(part.text)})
+    return out
+
+
 def command_dict(c):
     """Copy a command out of the library's struct, which only lives until the next call."""
     kind = _native.COMMAND_TYPES.get(c.type, "unknown")
     out = {"type": kind, "id": c.id, "state": _native.text(c.state), "text": _native.text(c.text)}
+    if kind in ("say", "ask", "handoff"):
+        out["parts"] = _parts(c)
     if kind == "ask":
         out["ask"] = _ask_dict(c.ask)
     elif kind == "http":

@@ -98,6 +98,13 @@ int main(void)
     FIELD(ivrsm_command, handoff.queue);
     FIELD(ivrsm_command, handoff.context);
     FIELD(ivrsm_command, hangup.reason);
+    FIELD(ivrsm_command, parts);
+    FIELD(ivrsm_command, part_count);
+    CLOSE();
+
+    OPEN(ivrsm_part);
+    FIELD(ivrsm_part, type);
+    FIELD(ivrsm_part, text);
     CLOSE();
 
     OPEN(ivrsm_limits);

@@ -9,6 +9,7 @@ ROOT = HERE.parents[2]
 TESTDATA = ROOT / "bindings" / "testdata"
 MENU = TESTDATA / "menu.yaml"
 DATES = TESTDATA / "dates.yaml"
+AUDIO = TESTDATA / "audio.yaml"
 WARNING = TESTDATA / "warning.yaml"
 DANGLING = TESTDATA / "dangling.yaml"
 SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"

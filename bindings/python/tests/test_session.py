@@ -2,11 +2,27 @@
 
 import unittest
 
-from support import DATES, MENU, MENU_CTX, NOW_MS, only, types
+from support import AUDIO, DATES, MENU, MENU_CTX, NOW_MS, only, types
 
 import ivrsm
 
 MENU_PROMPT = "Pour nos horaires, dites horaires ou tapez 1. Pour un conseiller, tapez 0."
+
+
+class PartsTest(unittest.TestCase):
+    def test_recordings_and_words_in_order(self):
+        machine = ivrsm.Machine.load(AUDIO)
+        self.addCleanup(machine.close)
+        s = machine.session(ctx={"name": "Ana"})
+        self.addCleanup(s.close)
+        s.start()
+        (ask,) = s.commands()
+        self.assertEqual(ask["parts"], [{"play": "ivr/welcome.wav"}, {"say": "Pour nos horaires, tapez 1."}])
+        self.assertEqual(ask["text"], "Pour nos horaires, tapez 1.")
+        s.feed_dtmf("1")
+        say, hangup = s.commands()
+        self.assertEqual((say["type"], say["parts"]), ("say", [{"say": "Au revoir Ana."}]))
+        self.assertNotIn("parts", hangup)
 
 
 class MenuTest(unittest.TestCase):
@@ -45,6 +61,7 @@ class MenuTest(unittest.TestCase):
         self.assertEqual(ask["id"], 1)
         self.assertEqual(ask["state"], "menu")
         self.assertEqual(ask["text"], MENU_PROMPT)
+        self.assertEqual(ask["parts"], [{"say": MENU_PROMPT}])
         self.assertEqual(
             ask["ask"],
             {

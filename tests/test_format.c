@@ -1,0 +1,411 @@
+/* Format 1.1 at run time and at load time: prompts as parts, re-prompts.
+ * Each test drives a small machine written for it. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_driver.h"
+
+static json_t *cmd_at(const call *c, int i)
+{
+    if (i < 0)
+        i += (int)json_array_size(c->log);
+    return json_array_get(c->log, (size_t)i);
+}
+
+static const char *field(const call *c, int i, const char *k)
+{
+    return json_string_value(json_object_get(cmd_at(c, i), k));
+}
+
+/* The parts of command i as compact JSON, e.g. [{"play":"a.wav"},{"say":"Bonjour."}]. */
+static char *parts_of(const call *c, int i)
+{
+    json_t *p = json_object_get(cmd_at(c, i), "parts");
+    return p ? json_dumps(p, JSON_COMPACT) : strdup("(none)");
+}
+
+#define ck_parts(c, i, want)                                                                       \
+    do {                                                                                           \
+        char *got_ = parts_of(c, i);                                                               \
+        ck_assert_str_eq(got_, want);                                                              \
+        free(got_);                                                                                \
+    } while (0)
+
+/* The load fails, with `needle` in the message. */
+static void load_fails(const char *yaml, const char *needle)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "t.yaml", &m, &err);
+    ck_assert_msg(rc == IVRSM_EMACHINE, "loaded (rc %d), expected an error with '%s'", rc, needle);
+    ck_assert_msg(strstr(err.message, needle), "message '%s' lacks '%s'", err.message, needle);
+    ck_assert_int_gt(err.line, 0);
+}
+
+/* ------------------------------------------------------------------ parts */
+
+static const char *parts_yaml = "machine: parts\n"
+                                "version: '1'\n"
+                                "globals:\n"
+                                "  endpoints: {check: 'GET /check'}\n"
+                                "intents:\n"
+                                "  one: {dtmf: ['1']}\n"
+                                "  two: {dtmf: ['2']}\n"
+                                "states:\n"
+                                "  welcome:\n"
+                                "    type: prompt_and_listen\n"
+                                "    prompt:\n"
+                                "      - play: ivr/welcome.wav\n"
+                                "      - say: 'Bonjour.'\n"
+                                "      - say: 'Tapez 1   {{ctx.name}}.'\n"
+                                "    routes:\n"
+                                "      - {when_intent: one, next: check}\n"
+                                "      - {when_intent: two, next: bye}\n"
+                                "  check:\n"
+                                "    type: action_then_prompt\n"
+                                "    action: {call: check}\n"
+                                "    on_success:\n"
+                                "      prompt: 'Très bien.'\n"
+                                "      next: menu\n"
+                                "  menu:\n"
+                                "    type: listen\n"
+                                "    routes:\n"
+                                "      - {when_intent: two, next: bye}\n"
+                                "  bye:\n"
+                                "    type: prompt_end\n"
+                                "    prompt:\n"
+                                "      - say: 'Au revoir.'\n"
+                                "      - play: 'ivr/{{ctx.lang}}/bye.wav'\n"
+                                "      - play: '{{ctx.outro}}'\n";
+
+START_TEST(parts_in_order_words_joined)
+{
+    ivrsm_machine *m = load_yaml_text(parts_yaml);
+    call c;
+    call_init(&c, m, "{\"name\":\"Ana\",\"lang\":\"fr\"}");
+    call_start(&c);
+    ck_assert_str_eq(field(&c, 0, "type"), "ask");
+    ck_parts(&c, 0, "[{\"play\":\"ivr/welcome.wav\"},{\"say\":\"Bonjour. Tapez 1 Ana.\"}]");
+    ck_assert_str_eq(field(&c, 0, "text"), "Bonjour. Tapez 1 Ana.");
+    call_input(&c, "dtmf 2");
+    ck_parts(&c, -2, "[{\"say\":\"Au revoir.\"},{\"play\":\"ivr/fr/bye.wav\"}]");
+    ck_assert_str_eq(field(&c, -1, "type"), "hangup");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(empty_uri_drops_the_part)
+{
+    ivrsm_machine *m = load_yaml_text(parts_yaml);
+    call c;
+    call_init(&c, m, "{\"lang\":\"fr\",\"outro\":\" jingle.wav \"}");
+    call_start(&c);
+    call_input(&c, "dtmf 2");
+    ck_parts(&c, -2,
+             "[{\"say\":\"Au revoir.\"},{\"play\":\"ivr/fr/bye.wav\"},{\"play\":\"jingle.wav\"}]");
+    call_free(&c);
+    /* A URI that renders to nothing, or to more than one line, plays nothing. */
+    const char *ctxs[] = {"{\"lang\":\"fr\"}", "{\"lang\":\"fr\",\"outro\":\"a.wav\\nb.wav\"}"};
+    for (int i = 0; i < 2; i++) {
+        call_init(&c, m, ctxs[i]);
+        call_start(&c);
+        call_input(&c, "dtmf 2");
+        ck_parts(&c, -2, "[{\"say\":\"Au revoir.\"},{\"play\":\"ivr/fr/bye.wav\"}]");
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(said_before_merges_into_the_parts_of_the_ask)
+{
+    ivrsm_machine *m = load_yaml_text(parts_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "dtmf 1");
+    /* "Très bien." is said on the way: it opens the listen state's ask, which
+     * says nothing of its own. */
+    ck_assert_str_eq(field(&c, -1, "type"), "ask");
+    ck_parts(&c, -1, "[{\"say\":\"Très bien.\"}]");
+    /* A silence in the listen state asks the last question again, parts and all. */
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "type"), "ask");
+    ck_parts(&c, -1, "[{\"say\":\"Très bien.\"}]");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(parts_survive_snapshots)
+{
+    ivrsm_machine *m = load_yaml_text(parts_yaml);
+    const char *script[] = {"noinput", "dtmf 1", "noinput", "dtmf 2", NULL};
+    call a, b;
+    call_init(&a, m, "{\"name\":\"Ana\"}");
+    call_init(&b, m, "{\"name\":\"Ana\"}");
+    b.snapshot_each_event = true;
+    call_start(&a);
+    call_start(&b);
+    for (const char **line = script; *line; line++) {
+        call_input(&a, *line);
+        call_input(&b, *line);
+    }
+    char *ta = call_transcript(&a), *tb = call_transcript(&b);
+    ck_assert_str_eq(ta, tb);
+    ck_assert_ptr_nonnull(strstr(ta, "ivr/welcome.wav"));
+    free(ta);
+    free(tb);
+    call_free(&a);
+    call_free(&b);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(snapshot_without_parts_still_restores)
+{
+    /* A snapshot taken before parts existed: words only. */
+    ivrsm_machine *m = load_yaml_text(parts_yaml);
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+    ivrsm_session_start(s);
+    while (ivrsm_session_next_command(s))
+        ;
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    json_t *j = json_loads(snap, 0, NULL);
+    json_object_del(j, "pending_parts");
+    json_object_del(j, "last_ask_parts");
+    json_object_set_new(j, "pending_say", json_string("Avant."));
+    char *old = json_dumps(j, JSON_COMPACT);
+    ivrsm_session *r = NULL;
+    ck_assert_int_eq(ivrsm_session_restore(m, old, NULL, &r, NULL), 0);
+    ivrsm_event ev = {.type = IVRSM_EVENT_NOINPUT};
+    ck_assert_int_eq(ivrsm_session_feed(r, &ev), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(r);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_ASK);
+    ck_assert_uint_eq(c->part_count, 3);
+    ck_assert_int_eq(c->parts[0].type, IVRSM_PART_SAY);
+    ck_assert_str_eq(c->parts[0].text, "Avant.");
+    ck_assert_int_eq(c->parts[1].type, IVRSM_PART_PLAY);
+    ck_assert_str_eq(c->text, "Avant. Bonjour. Tapez 1 .");
+    ivrsm_session_free(r);
+    ivrsm_session_free(s);
+    free(old);
+    free(snap);
+    json_decref(j);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(static_prompt_points_into_the_machine)
+{
+    /* Parts of a prompt without {{...}} are the machine's: the same pointer every time. */
+    ivrsm_machine *m = load_yaml_text("machine: s\nversion: '1'\nintents: {one: {dtmf: ['1']}}\n"
+                                      "states:\n  a:\n    type: prompt_and_listen\n"
+                                      "    prompt: [{play: x.wav}, {say: 'Un.'}]\n"
+                                      "    routes: [{when_intent: one, next: a}]\n");
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+    ivrsm_session_start(s);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    const ivrsm_part *first = c->parts;
+    ck_assert_uint_eq(c->part_count, 2);
+    ck_assert_str_eq(c->parts[0].text, "x.wav");
+    ck_assert_str_eq(c->text, "Un.");
+    ivrsm_event ev = {.type = IVRSM_EVENT_DTMF, .text = "1"};
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    c = ivrsm_session_next_command(s);
+    ck_assert_ptr_eq(c->parts, first);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(malformed_parts_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_end\n";
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s    prompt: [{say: a, play: b}]\n", head);
+    load_fails(buf, "exactly one key");
+    snprintf(buf, sizeof(buf), "%s    prompt: [{sya: a}]\n", head);
+    load_fails(buf, "unknown key 'sya' in a part");
+    snprintf(buf, sizeof(buf), "%s    prompt: []\n", head);
+    load_fails(buf, "list of parts is empty");
+    snprintf(buf, sizeof(buf), "%s    prompt: [{play: \"a\\nb.wav\"}]\n", head);
+    load_fails(buf, "one line");
+    snprintf(buf, sizeof(buf), "%s    prompt: [{play: '  '}]\n", head);
+    load_fails(buf, "URI is empty");
+    snprintf(buf, sizeof(buf), "%s    prompt: {say: a}\n", head);
+    load_fails(buf, "expected a text or a list of parts");
+    snprintf(buf, sizeof(buf), "%s    prompt: ['a']\n", head);
+    load_fails(buf, "expected a part");
+    snprintf(buf, sizeof(buf), "%s    prompt: [{say: '{{ctx.'}]\n", head);
+    load_fails(buf, "invalid template");
+}
+END_TEST
+
+/* --------------------------------------------------------------- re-prompts */
+
+static const char *reprompt_yaml =
+    "machine: reprompt\n"
+    "version: '1'\n"
+    "globals:\n"
+    "  max_noinput: 4\n"
+    "  max_nomatch: 3\n"
+    "  reprompts:\n"
+    "    nomatch: ['Je n''ai pas compris.', [{play: beep.wav}, {say: 'Tapez 1.'}]]\n"
+    "intents:\n"
+    "  one: {dtmf: ['1']}\n"
+    "states:\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Menu. Tapez 1.'\n"
+    "    noinput:\n"
+    "      prompts: ['Vous êtes là ?', 'Tapez 1, {{ctx.name}}.']\n"
+    "    routes:\n"
+    "      - {when_intent: one, next: second}\n"
+    "    fallback: {next: bye}\n"
+    "  second:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Second.'\n"
+    "    noinput: {max: 2, next: bye}\n"
+    "    nomatch: {max: 3, next: bye, prompts: ['Pardon ?']}\n"
+    "    routes:\n"
+    "      - {when_intent: one, next: bye}\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: 'Au revoir.'\n";
+
+START_TEST(noinput_prompts_in_turn_last_repeats)
+{
+    ivrsm_machine *m = load_yaml_text(reprompt_yaml);
+    call c;
+    call_init(&c, m, "{\"name\":\"Ana\"}");
+    call_start(&c);
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Vous êtes là ?");
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Tapez 1, Ana.");
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Tapez 1, Ana.");
+    /* The fourth silence reaches globals.max_noinput: the fallback. */
+    call_input(&c, "noinput");
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(global_reprompts_where_the_state_has_none)
+{
+    ivrsm_machine *m = load_yaml_text(reprompt_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    /* menu has no nomatch block but a fallback: an unmatched input takes it at once
+     * (unchanged rule); second has its own list; a state with neither uses globals. */
+    call_input(&c, "dtmf 1");
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "text"), "Pardon ?");
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "text"), "Pardon ?");
+    /* A silence in second: no noinput prompts there, none in globals: the prompt again. */
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Second.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(global_nomatch_reprompts_with_parts)
+{
+    ivrsm_machine *m = load_yaml_text("machine: g\nversion: '1'\n"
+                                      "globals:\n  max_nomatch: 4\n"
+                                      "  reprompts:\n    nomatch: ['Hein ?', [{play: beep.wav}, "
+                                      "{say: 'Tapez 1.'}]]\n"
+                                      "intents: {one: {dtmf: ['1']}}\n"
+                                      "states:\n  a:\n    type: prompt_and_listen\n"
+                                      "    prompt: 'A.'\n"
+                                      "    routes: [{when_intent: one, next: b}]\n"
+                                      "  b:\n    type: prompt_end\n    prompt: 'B.'\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "dtmf 5");
+    ck_assert_str_eq(field(&c, -1, "text"), "Hein ?");
+    call_input(&c, "nomatch");
+    ck_parts(&c, -1, "[{\"play\":\"beep.wav\"},{\"say\":\"Tapez 1.\"}]");
+    call_input(&c, "dtmf 9");
+    ck_parts(&c, -1, "[{\"play\":\"beep.wav\"},{\"say\":\"Tapez 1.\"}]");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(counter_with_prompts_needs_no_max)
+{
+    ivrsm_machine *m = load_yaml_text("machine: g\nversion: '1'\nglobals: {max_noinput: 3}\n"
+                                      "intents: {one: {dtmf: ['1']}}\n"
+                                      "states:\n  a:\n    type: prompt_and_listen\n"
+                                      "    prompt: 'A.'\n    noinput: {prompts: ['Allô ?']}\n"
+                                      "    routes: [{when_intent: one, next: b}]\n"
+                                      "    fallback: {next: b}\n"
+                                      "  b:\n    type: prompt_end\n    prompt: 'B.'\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "noinput");
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Allô ?");
+    ck_assert_str_eq(call_state(&c), "a");
+    call_input(&c, "noinput"); /* globals.max_noinput is 3 */
+    ck_assert_str_eq(call_state(&c), "b");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+    const char *bad = "machine: g\nversion: '1'\nintents: {one: {dtmf: ['1']}}\n"
+                      "states:\n  a:\n    type: prompt_and_listen\n    prompt: 'A.'\n"
+                      "    noinput: {next: a}\n"
+                      "    routes: [{when_intent: one, next: a}]\n";
+    load_fails(bad, "missing key 'max'");
+    bad = "machine: g\nversion: '1'\nglobals: {reprompts: {noinput: []}}\nstates:\n"
+          "  a:\n    type: prompt_end\n    prompt: 'A.'\n";
+    load_fails(bad, "the list is empty");
+    bad = "machine: g\nversion: '1'\nglobals: {reprompts: {silence: ['x']}}\nstates:\n"
+          "  a:\n    type: prompt_end\n    prompt: 'A.'\n";
+    load_fails(bad, "unknown key 'silence'");
+}
+END_TEST
+
+static Suite *format_suite(void)
+{
+    Suite *s = suite_create("format");
+    TCase *parts = tcase_create("parts");
+    tcase_add_test(parts, parts_in_order_words_joined);
+    tcase_add_test(parts, empty_uri_drops_the_part);
+    tcase_add_test(parts, said_before_merges_into_the_parts_of_the_ask);
+    tcase_add_test(parts, parts_survive_snapshots);
+    tcase_add_test(parts, snapshot_without_parts_still_restores);
+    tcase_add_test(parts, static_prompt_points_into_the_machine);
+    tcase_add_test(parts, malformed_parts_refused);
+    suite_add_tcase(s, parts);
+    TCase *reprompts = tcase_create("reprompts");
+    tcase_add_test(reprompts, noinput_prompts_in_turn_last_repeats);
+    tcase_add_test(reprompts, global_reprompts_where_the_state_has_none);
+    tcase_add_test(reprompts, global_nomatch_reprompts_with_parts);
+    tcase_add_test(reprompts, counter_with_prompts_needs_no_max);
+    suite_add_tcase(s, reprompts);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(format_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
