@@ -100,25 +100,24 @@ static size_t line_length(const char *p, const char *nl)
 }
 
 /*
- * Find the end of a header block in [p, p + len): the offset just past its
- * empty line. Returns 1 with *end and *lines set, 0 when the block is not
- * complete yet, -1 when it has too many lines.
+ * Find the end of a header block in [p, p + len), going on from *pos with
+ * *count lines already seen: the offset just past its empty line. Returns 1
+ * with *end set, 0 when the block is not complete yet (*pos and *count say
+ * how far the search went), -1 when it has too many lines.
  */
-static int block_end(const char *p, size_t len, size_t *end, size_t *lines)
+static int block_end(const char *p, size_t len, size_t *pos, size_t *count, size_t *end)
 {
-    size_t pos = 0, count = 0;
-    while (pos < len) {
-        const char *nl = memchr(p + pos, '\n', len - pos);
+    while (*pos < len) {
+        const char *nl = memchr(p + *pos, '\n', len - *pos);
         if (!nl)
             return 0;
-        size_t n = line_length(p + pos, nl);
-        pos = (size_t)(nl - p) + 1;
+        size_t n = line_length(p + *pos, nl);
+        *pos = (size_t)(nl - p) + 1;
         if (n == 0) {
-            *end = pos;
-            *lines = count;
+            *end = *pos;
             return 1;
         }
-        if (++count > ESL_MAX_HEADERS)
+        if (++*count > ESL_MAX_HEADERS)
             return -1;
     }
     return 0;
@@ -218,8 +217,8 @@ static int announced_length(esl_framer *f, const esl_header *h, size_t n, size_t
 static int parse_event(esl_framer *f, esl_msg *m)
 {
     const char *p = m->body;
-    size_t len = m->body_len, end = len, lines = 0;
-    int rc = block_end(p, len, &end, &lines);
+    size_t len = m->body_len, end = len, lines = 0, pos = 0;
+    int rc = block_end(p, len, &pos, &lines, &end);
     if (rc < 0)
         return frame_error(f, "event with more than %d headers", ESL_MAX_HEADERS);
     if (rc == 0) {
@@ -278,18 +277,21 @@ int esl_framer_next(esl_framer *f, esl_msg **out)
 {
     if (f->in.oom)
         return frame_error(f, "out of memory");
-    skip_blank_lines(f);
+    if (f->scanned == 0)
+        skip_blank_lines(f);
     const char *p = f->in.data;
-    size_t len = f->in.len, end, lines;
+    size_t len = f->in.len, end = f->end;
     if (len == 0)
         return 0;
-    int rc = block_end(p, len, &end, &lines);
+    int rc = end ? 1 : block_end(p, len, &f->scanned, &f->lines, &end);
     if (rc < 0)
         return frame_error(f, "message with more than %d header lines", ESL_MAX_HEADERS);
+    /* One bound on the block, whether its end has arrived or not. */
+    if ((rc == 1 && end > ESL_MAX_HEADER_BLOCK) || (rc == 0 && len > ESL_MAX_HEADER_BLOCK))
+        return frame_error(f, "header block longer than %u bytes", ESL_MAX_HEADER_BLOCK);
     if (rc == 0)
-        return len > ESL_MAX_HEADER_BLOCK
-                   ? frame_error(f, "header block longer than %u bytes", ESL_MAX_HEADER_BLOCK)
-                   : 0;
+        return 0;
+    size_t lines = f->lines;
     esl_msg *m = calloc(1, sizeof(*m));
     if (!m)
         return frame_error(f, "out of memory");
@@ -300,7 +302,10 @@ int esl_framer_next(esl_framer *f, esl_msg **out)
         return -1;
     }
     if (len - end < body) {
-        esl_msg_free(m); /* the body has not all arrived: parse again later */
+        /* The body has not all arrived: the headers are parsed again then
+         * (the search for their end is not repeated). */
+        f->end = end;
+        esl_msg_free(m);
         return 0;
     }
     if (body > 0) {
@@ -314,6 +319,7 @@ int esl_framer_next(esl_framer *f, esl_msg **out)
         m->body_len = body;
     }
     sb_consume(&f->in, end + body);
+    f->scanned = f->end = f->lines = 0;
     const char *type = esl_msg_header(m, "Content-Type");
     if (type && !strcasecmp(type, "text/event-plain") && m->body && parse_event(f, m) != 0) {
         esl_msg_free(m);
@@ -327,6 +333,7 @@ void esl_framer_reset(esl_framer *f)
 {
     sb_clear(&f->in);
     f->error[0] = '\0';
+    f->scanned = f->end = f->lines = 0;
 }
 
 void esl_framer_free(esl_framer *f)

@@ -20,8 +20,10 @@
 
 #include "strbuf.h"
 
-/* Bounds on what one message may hold; beyond them the stream is refused. */
-#define ESL_MAX_HEADER_BLOCK (64u * 1024u) /* bytes of one header block */
+/* Bounds on what one message may hold; beyond them the stream is refused,
+ * the same way whether the message arrives whole or a byte at a time. */
+#define ESL_MAX_HEADER_BLOCK (64u * 1024u) /* bytes of one header block, its empty line included   \
+                                            */
 #define ESL_MAX_BODY (16u * 1024u * 1024u) /* bytes of one body */
 #define ESL_MAX_HEADERS 4096               /* header lines in one block */
 
@@ -54,6 +56,12 @@ void esl_msg_free(esl_msg *m);
 typedef struct esl_framer {
     strbuf in;       /* bytes received and not yet framed */
     char error[160]; /* why esl_framer_next() returned -1 */
+    /* How far the header block at the start of `in` has been searched for
+     * its end (so each byte is looked at once however it arrives), and the
+     * header lines counted in it so far. */
+    size_t scanned;
+    size_t lines;
+    size_t end; /* the end of that block once found (its body still to come), else 0 */
 } esl_framer;
 
 /* Start empty. */

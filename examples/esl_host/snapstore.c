@@ -72,7 +72,9 @@ void snap_store(call *c)
         log_at(&h->log, LOG_WARN, "call %s: cannot build its snapshot file", c->uuid);
         return;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A new regular file, whatever was left under that name. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     int rc = fd < 0 ? -1 : json_dumpfd(doc, fd, JSON_COMPACT);
     if (fd >= 0 && close(fd) != 0)
         rc = -1;
@@ -94,16 +96,43 @@ void snap_remove(call *c)
  * Loading
  * ------------------------------------------------------------------------- */
 
+/*
+ * Open a snapshot file for reading: a regular file only. A FIFO would block
+ * the host at start (opening it waits for a writer), a device could be read
+ * forever, a symbolic link could point anywhere: O_NONBLOCK and O_NOFOLLOW,
+ * then the type is checked on what was opened. Returns the descriptor, or -1
+ * with why set.
+ */
+static int open_regular(const char *path, char *why, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        snprintf(why, len, "cannot be opened: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, len, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > SNAP_MAX_FILE) {
+        snprintf(why, len, "larger than %d bytes", SNAP_MAX_FILE);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* Read and check one file; on success *doc holds it. Returns 0 or -1 with why set. */
 static int read_document(const char *path, json_t **doc, char *why, size_t len)
 {
     json_error_t err;
-    struct stat st;
-    if (stat(path, &st) != 0 || st.st_size > SNAP_MAX_FILE) {
-        snprintf(why, len, "unreadable or larger than %d bytes", SNAP_MAX_FILE);
+    int fd = open_regular(path, why, len);
+    if (fd < 0)
         return -1;
-    }
-    *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    *doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &err);
+    close(fd);
     if (!*doc) {
         snprintf(why, len, "not JSON (line %d: %s)", err.line, err.text);
         return -1;

@@ -168,6 +168,11 @@ class Harness:
         return p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
 
     def cleanup(self):
+        """Stop whatever still runs (a test that failed half-way), then remove the files."""
+        for process in (self.host, self.fake, self.mock):
+            if process and process.poll() is None:
+                process.kill()
+                process.wait()
         self.dir.cleanup()
 
     # -- reading the report ------------------------------------------------------
@@ -634,6 +639,30 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(len(phone), 2)
         self.assertIn("Un code à six chiffres", prompt_of(h.asks(uuid)[-2]))
         self.assertEqual(list(snapdir.glob("*")), [])
+
+    def test_snapshot_dir_reads_regular_files_only(self):
+        """A FIFO, a directory or a symbolic link named like a snapshot never blocks
+        the host nor is read: it starts, says why it left each alone, takes calls."""
+        uuid = call_uuid(46)
+        h = Harness({"calls": [{"uuid": uuid, "inputs": [{"digits": "3"}, {"digits": PHONE}]}]})
+        self.addCleanup(h.cleanup)
+        snapdir = h.path / "snapshots"
+        snapdir.mkdir()
+        os.mkfifo(snapdir / ("%s.json" % call_uuid(47)))
+        (snapdir / ("%s.json" % call_uuid(48))).mkdir()
+        os.symlink("/etc/hostname", snapdir / ("%s.json" % call_uuid(49)))
+        h.host_args = ["--snapshot-dir", str(snapdir)]
+        h.start()
+        h.wait_log(r"esl: ready on", timeout=10)
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        self.assertIn("%s.json left alone: not a regular file" % call_uuid(47), h.host_log)
+        self.assertIn("%s.json left alone: not a regular file" % call_uuid(48), h.host_log)
+        self.assertRegex(h.host_log, r"%s\.json left alone: cannot be opened" % call_uuid(49))
+        self.assertTrue(h.report["calls"][uuid]["ended"])
+        self.assertEqual(h.executes(uuid)[-1]["app"], "hangup")
 
     def test_restart_during_http_keeps_idempotency_key(self):
         """Stopped while the backend works; the new host sends the request again, same key."""

@@ -202,6 +202,82 @@ START_TEST(frame_refuses_malformed_streams)
 }
 END_TEST
 
+/* Frame `data` fed in pieces of `piece` bytes: the first result that is not
+ * "more bytes needed" (1 or -1), or 0; the error text in err. */
+static int frame_in_pieces(const char *data, size_t len, size_t piece, char *err, size_t errlen)
+{
+    esl_framer f;
+    esl_framer_init(&f);
+    int rc = 0;
+    for (size_t pos = 0; pos < len && rc == 0; pos += piece) {
+        size_t n = len - pos < piece ? len - pos : piece;
+        ck_assert_int_eq(esl_framer_feed(&f, data + pos, n), 0);
+        esl_msg *m = NULL;
+        rc = esl_framer_next(&f, &m);
+        esl_msg_free(m);
+    }
+    snprintf(err, errlen, "%s", f.error);
+    esl_framer_free(&f);
+    return rc;
+}
+
+/* A header block of `size` bytes, its empty line included. */
+static char *header_block(size_t size)
+{
+    char *b = malloc(size + 1);
+    memcpy(b, "Content-Type: text/x\nX-Pad: ", 28);
+    memset(b + 28, 'a', size - 30);
+    memcpy(b + size - 2, "\n\n", 2);
+    b[size] = '\0';
+    return b;
+}
+
+START_TEST(frame_header_bound_does_not_depend_on_reads)
+{
+    char err[200];
+    char *big = header_block(70000);
+    ck_assert_int_eq(frame_in_pieces(big, 70000, 70000, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "header block longer than 65536 bytes");
+    ck_assert_int_eq(frame_in_pieces(big, 70000, 1000, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "header block longer than 65536 bytes");
+    free(big);
+    char *edge = header_block(ESL_MAX_HEADER_BLOCK);
+    ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, ESL_MAX_HEADER_BLOCK, err,
+                                     sizeof(err)),
+                     1);
+    ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, 1000, err, sizeof(err)), 1);
+    ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, 1, err, sizeof(err)), 1);
+    free(edge);
+    char *over = header_block(ESL_MAX_HEADER_BLOCK + 1);
+    ck_assert_int_eq(frame_in_pieces(over, ESL_MAX_HEADER_BLOCK + 1, 7, err, sizeof(err)), -1);
+    ck_assert_int_eq(
+        frame_in_pieces(over, ESL_MAX_HEADER_BLOCK + 1, ESL_MAX_HEADER_BLOCK + 1, err, sizeof(err)),
+        -1);
+    free(over);
+}
+END_TEST
+
+/* A message whose body arrives later is framed once whole, its headers found once. */
+START_TEST(frame_body_after_headers)
+{
+    const char *msg = "Content-Length: 5\nContent-Type: api/response\n\nhello"
+                      "Content-Type: command/reply\nReply-Text: +OK\n\n";
+    esl_framer f;
+    esl_framer_init(&f);
+    esl_msg *m = NULL;
+    ck_assert_int_eq(esl_framer_feed(&f, msg, 48), 0);
+    ck_assert_int_eq(esl_framer_next(&f, &m), 0);
+    ck_assert_int_eq(esl_framer_feed(&f, msg + 48, strlen(msg) - 48), 0);
+    ck_assert_int_eq(esl_framer_next(&f, &m), 1);
+    ck_assert_str_eq(m->body, "hello");
+    esl_msg_free(m);
+    ck_assert_int_eq(esl_framer_next(&f, &m), 1);
+    ck_assert_str_eq(esl_msg_header(m, "Reply-Text"), "+OK");
+    esl_msg_free(m);
+    esl_framer_free(&f);
+}
+END_TEST
+
 START_TEST(url_decode_like_freeswitch)
 {
     char s[] = "a%20b+c%2Bd%3a%zz%4";
@@ -549,6 +625,8 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, frame_large_event);
     tcase_add_test(t, frame_refuses_malformed_streams);
     tcase_add_test(t, url_decode_like_freeswitch);
+    tcase_add_test(t, frame_header_bound_does_not_depend_on_reads);
+    tcase_add_test(t, frame_body_after_headers);
     suite_add_tcase(s, t);
     t = tcase_create("wire");
     tcase_add_test(t, execute_puts_the_argument_in_a_body);
