@@ -18,33 +18,22 @@
 
 call *call_find(host *h, const char *uuid)
 {
-    for (size_t i = 0; i < h->call_count; i++) {
-        if (!strcmp(h->calls[i]->uuid, uuid))
-            return h->calls[i];
-    }
-    return NULL;
+    return call_table_find(&h->calls, uuid);
 }
 
 call *call_new(host *h, const char *uuid)
 {
-    if (h->call_count == h->call_cap) {
-        size_t cap = h->call_cap ? h->call_cap * 2 : 16;
-        call **p = realloc(h->calls, cap * sizeof(*p));
-        if (!p)
-            return NULL;
-        h->calls = p;
-        h->call_cap = cap;
-    }
     call *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
     c->h = h;
     snprintf(c->uuid, sizeof(c->uuid), "%s", uuid);
-    if (esl_new_uuid(c->session_id, sizeof(c->session_id)) != 0) {
+    if (esl_new_uuid(c->session_id, sizeof(c->session_id)) != 0 ||
+        call_table_add(&h->calls, c) != 0) {
         free(c);
         return NULL;
     }
-    h->calls[h->call_count++] = c;
+    h->calls_active++;
     return c;
 }
 
@@ -70,32 +59,35 @@ static void call_free(call *c)
 
 void calls_purge(host *h, int64_t now_ms)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < h->call_count; i++) {
-        call *c = h->calls[i];
-        if (c->ended && now_ms - c->ended_at >= h->cfg.ended_linger_ms)
-            call_free(c);
-        else
-            h->calls[kept++] = c;
+    call *c;
+    while ((c = call_table_oldest_ended(&h->calls)) != NULL &&
+           now_ms - c->ended_at >= h->cfg.ended_linger_ms) {
+        call_table_remove(&h->calls, c);
+        call_free(c);
     }
-    h->call_count = kept;
 }
 
 size_t calls_live(const host *h)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < h->call_count; i++)
-        n += !h->calls[i]->ended;
-    return n;
+    return h->calls_active;
 }
 
 void calls_free_all(host *h)
 {
-    for (size_t i = 0; i < h->call_count; i++)
-        call_free(h->calls[i]);
-    free(h->calls);
-    h->calls = NULL;
-    h->call_count = h->call_cap = 0;
+    for (size_t i = 0; i < h->calls.count; i++)
+        call_free(h->calls.all[i]);
+    call_table_free(&h->calls);
+    h->calls_active = 0;
+}
+
+void call_mark_ended(call *c)
+{
+    if (c->ended)
+        return;
+    c->ended = true;
+    c->ended_at = host_monotonic_ms();
+    c->h->calls_active--;
+    call_table_ended(&c->h->calls, c);
 }
 
 /* ---------------------------------------------------------------------------
@@ -181,8 +173,7 @@ void call_end(call *c, const char *how)
     snap_remove(c);
     clear_steps(c);
     c->inflight_id = 0;
-    c->ended = true;
-    c->ended_at = host_monotonic_ms();
+    call_mark_ended(c);
 }
 
 void call_hangup(call *c, const char *how)
@@ -669,8 +660,8 @@ void calls_on_event(host *h, const esl_msg *ev)
 
 void calls_on_lost(host *h)
 {
-    for (size_t i = 0; i < h->call_count; i++) {
-        call *c = h->calls[i];
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
         if (c->ended)
             continue;
         c->needs_resume = true;
@@ -680,8 +671,8 @@ void calls_on_lost(host *h)
 
 void calls_on_ready(host *h)
 {
-    for (size_t i = 0; i < h->call_count; i++) {
-        call *c = h->calls[i];
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
         if (!c->ended && c->needs_resume)
             call_resume(c);
     }

@@ -24,10 +24,11 @@ typedef struct http_ticket {
 
 typedef struct call {
     host *h;
-    char uuid[65];       /* the channel's Unique-ID (checked by esl_uuid_valid) */
-    char session_id[48]; /* ours, random: idempotency keys derive from it */
-    ivrsm_session *s;    /* NULL once ended */
-    char *snapshot;      /* the session saved after the last event */
+    call_table_link link; /* its place in h->calls */
+    char uuid[65];        /* the channel's Unique-ID (checked by esl_uuid_valid) */
+    char session_id[48];  /* ours, random: idempotency keys derive from it */
+    ivrsm_session *s;     /* NULL once ended */
+    char *snapshot;       /* the session saved after the last event */
 
     /* The command being executed (0: none) and the last one taken from the
      * session: after a restore from the snapshot, the commands before the
@@ -81,6 +82,9 @@ void call_hangup(call *c, const char *how);
 
 /* End the call: free its session, drop its snapshot file, remember it for a while. */
 void call_end(call *c, const char *how);
+
+/* Mark the call ended now (counted, remembered for cfg.ended_linger_ms). */
+void call_mark_ended(call *c);
 
 /* resume.c: pick up a call on a new connection. */
 void call_resume(call *c);

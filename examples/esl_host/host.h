@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "app_args.h"
+#include "call_table.h"
 #include "esl_conn.h"
 #include "ivrsm/http_curl.h"
 #include "ivrsm/ivrsm.h"
@@ -54,10 +55,12 @@ typedef struct host {
     ivrsm_http *http;
     http_watch *watches; /* descriptors of the HTTP transfers */
     size_t watch_count, watch_cap;
+    size_t *watch_index; /* by descriptor: 1 + its slot in watches, 0 none */
+    size_t watch_index_len;
     int64_t http_timer_at; /* monotonic ms when the adapter's timer fires, -1 none */
     esl_conn *esl;
-    struct call **calls;
-    size_t call_count, call_cap;
+    call_table calls;    /* live and recently ended calls, by UUID */
+    size_t calls_active; /* calls whose session has not ended */
     unsigned long calls_started;
 } host;
 

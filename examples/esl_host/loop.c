@@ -34,13 +34,29 @@ int64_t host_wall_ms(void)
  * The adapter's hooks
  * ------------------------------------------------------------------------- */
 
+/* The watch of descriptor fd, found through the index by descriptor: O(1). */
 static http_watch *find_watch(host *h, int fd)
 {
-    for (size_t i = 0; i < h->watch_count; i++) {
-        if (h->watches[i].fd == fd)
-            return &h->watches[i];
+    if (fd < 0 || (size_t)fd >= h->watch_index_len || h->watch_index[fd] == 0)
+        return NULL;
+    return &h->watches[h->watch_index[fd] - 1];
+}
+
+static int index_watch(host *h, int fd, size_t slot)
+{
+    if ((size_t)fd >= h->watch_index_len) {
+        size_t len = h->watch_index_len ? h->watch_index_len : 64;
+        while (len <= (size_t)fd)
+            len *= 2;
+        size_t *p = realloc(h->watch_index, len * sizeof(*p));
+        if (!p)
+            return -1;
+        memset(p + h->watch_index_len, 0, (len - h->watch_index_len) * sizeof(*p));
+        h->watch_index = p;
+        h->watch_index_len = len;
     }
-    return NULL;
+    h->watch_index[fd] = slot + 1;
+    return 0;
 }
 
 int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *fd_user)
@@ -49,8 +65,13 @@ int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *f
     (void)fd_user;
     http_watch *w = find_watch(h, fd);
     if (what == IVRSM_HTTP_POLL_REMOVE) {
-        if (w)
+        if (w) {
+            size_t slot = (size_t)(w - h->watches);
+            h->watch_index[fd] = 0;
             *w = h->watches[--h->watch_count];
+            if (slot < h->watch_count)
+                h->watch_index[w->fd] = slot + 1;
+        }
         return 0;
     }
     if (!w) {
@@ -62,6 +83,8 @@ int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *f
             h->watches = p;
             h->watch_cap = cap;
         }
+        if (fd < 0 || index_watch(h, fd, h->watch_count) != 0)
+            return -1;
         w = &h->watches[h->watch_count++];
         w->fd = fd;
     }

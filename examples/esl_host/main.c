@@ -311,6 +311,7 @@ static void stop(host *h)
     ivrsm_http_free(h->http);
     esl_conn_free(h->esl);
     free(h->watches);
+    free(h->watch_index);
     ivrsm_machine_unref(h->machine);
 }
 

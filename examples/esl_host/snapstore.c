@@ -184,8 +184,7 @@ static call *call_from_document(host *h, json_t *doc, call *(*make)(host *h, con
         snprintf(why, len, "the session cannot be restored: %s %.300s", ivrsm_strerror(rc),
                  err.message);
         /* The record stays out of the way: ended at once, its file kept. */
-        c->ended = true;
-        c->ended_at = host_monotonic_ms();
+        call_mark_ended(c);
         return NULL;
     }
     c->needs_resume = true;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "app_args.h"
+#include "calls_int.h"
 #include "esl_frame.h"
 #include "fs_oracle.h"
 #include "esl_wire.h"
@@ -242,9 +243,8 @@ START_TEST(frame_header_bound_does_not_depend_on_reads)
     ck_assert_str_eq(err, "header block longer than 65536 bytes");
     free(big);
     char *edge = header_block(ESL_MAX_HEADER_BLOCK);
-    ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, ESL_MAX_HEADER_BLOCK, err,
-                                     sizeof(err)),
-                     1);
+    ck_assert_int_eq(
+        frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, ESL_MAX_HEADER_BLOCK, err, sizeof(err)), 1);
     ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, 1000, err, sizeof(err)), 1);
     ck_assert_int_eq(frame_in_pieces(edge, ESL_MAX_HEADER_BLOCK, 1, err, sizeof(err)), 1);
     free(edge);
@@ -603,6 +603,58 @@ START_TEST(handoff_results)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * The call table
+ * ------------------------------------------------------------------------- */
+
+START_TEST(call_table_finds_adds_and_removes)
+{
+    enum { N = 20000 };
+    call_table t = {0};
+    call *calls = calloc(N, sizeof(*calls));
+    for (int i = 0; i < N; i++) {
+        snprintf(calls[i].uuid, sizeof(calls[i].uuid), "7e0c5a10-0000-4000-8000-%012d", i);
+        ck_assert_int_eq(call_table_add(&t, &calls[i]), 0);
+    }
+    ck_assert_uint_eq(t.count, N);
+    for (int i = 0; i < N; i++)
+        ck_assert_ptr_eq(call_table_find(&t, calls[i].uuid), &calls[i]);
+    ck_assert_ptr_null(call_table_find(&t, "7e0c5a10-0000-4000-8000-999999999999"));
+    /* Every other call ends, in order, and is forgotten oldest first. */
+    for (int i = 0; i < N; i += 2)
+        call_table_ended(&t, &calls[i]);
+    for (int i = 0; i < N; i += 2) {
+        ck_assert_ptr_eq(call_table_oldest_ended(&t), &calls[i]);
+        call_table_remove(&t, &calls[i]);
+    }
+    ck_assert_ptr_null(call_table_oldest_ended(&t));
+    ck_assert_uint_eq(t.count, N / 2);
+    for (int i = 0; i < N; i++)
+        ck_assert_ptr_eq(call_table_find(&t, calls[i].uuid), i % 2 ? &calls[i] : NULL);
+    /* Removed slots are reused: adding them back keeps the table small. */
+    size_t slots = t.slot_count;
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < N; i += 2)
+            ck_assert_int_eq(call_table_add(&t, &calls[i]), 0);
+        for (int i = 0; i < N; i += 2)
+            call_table_remove(&t, &calls[i]);
+    }
+    ck_assert_uint_le(t.slot_count, slots * 2);
+    /* Any order of removal keeps the walk array and the ended list whole. */
+    call_table_ended(&t, &calls[1]);
+    call_table_ended(&t, &calls[3]);
+    call_table_ended(&t, &calls[5]);
+    call_table_remove(&t, &calls[3]);
+    ck_assert_ptr_eq(call_table_oldest_ended(&t), &calls[1]);
+    call_table_remove(&t, &calls[1]);
+    ck_assert_ptr_eq(call_table_oldest_ended(&t), &calls[5]);
+    for (size_t i = 0; i < t.count; i++)
+        ck_assert_uint_eq(t.all[i]->link.index, i);
+    call_table_free(&t);
+    free(calls);
+}
+END_TEST
+
 START_TEST(mask_digits)
 {
     char out[8];
@@ -642,6 +694,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, speech_results);
     tcase_add_test(t, handoff_results);
     tcase_add_test(t, mask_digits);
+    tcase_add_test(t, call_table_finds_adds_and_removes);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,0 +1,53 @@
+/*
+ * The host's calls, found by channel UUID in O(1): a hash table of the
+ * calls by UUID (open addressing, linear probing, tombstones, grown at
+ * three quarters full), an array of them for walking them all, and the
+ * ended ones in the order they ended, so forgetting them after their
+ * linger costs nothing per event.
+ *
+ * The table does not own the calls' memory: callers allocate and free them,
+ * and tell the table (call_table_add / call_table_remove).
+ */
+#ifndef ESL_HOST_CALL_TABLE_H
+#define ESL_HOST_CALL_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct call;
+
+typedef struct call_table {
+    struct call **slots; /* hash slots: NULL empty, CALL_TABLE_TOMBSTONE removed */
+    size_t slot_count;   /* a power of two, or 0 */
+    size_t used;         /* live entries plus tombstones */
+    struct call **all;   /* every call, in no order (swap-removed) */
+    size_t count, cap;
+    struct call *ended_head, *ended_tail; /* ended calls, oldest first */
+} call_table;
+
+/* What a call needs to be kept by the table (embedded in struct call). */
+typedef struct call_table_link {
+    size_t index;            /* its position in `all` */
+    struct call *ended_next; /* the next call that ended after it */
+    int queued;              /* in the ended list */
+} call_table_link;
+
+/* The call of `uuid`, or NULL. */
+struct call *call_table_find(const call_table *t, const char *uuid);
+
+/* Add a call (its uuid set, not in the table yet). Returns 0, or -1 when out of memory. */
+int call_table_add(call_table *t, struct call *c);
+
+/* Remove a call from the table (not freed). */
+void call_table_remove(call_table *t, struct call *c);
+
+/* Append a call that just ended to the list of ended calls. */
+void call_table_ended(call_table *t, struct call *c);
+
+/* The oldest ended call still in the table, or NULL. */
+struct call *call_table_oldest_ended(const call_table *t);
+
+/* Free the table's own memory (not the calls). */
+void call_table_free(call_table *t);
+
+#endif
