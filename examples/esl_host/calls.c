@@ -34,6 +34,8 @@ call *call_new(host *h, const char *uuid)
         return NULL;
     }
     h->calls_active++;
+    /* The machine it starts on: it keeps it through a reload. */
+    c->machine = ivrsm_machine_ref(h->machine);
     return c;
 }
 
@@ -53,6 +55,7 @@ static void call_free(call *c)
         c->ticket->call = NULL;
     clear_steps(c);
     ivrsm_session_free(c->s);
+    ivrsm_machine_unref(c->machine);
     ivrsm_free(c->snapshot);
     free(c);
 }
@@ -148,6 +151,7 @@ static int feed(call *c, const ivrsm_event *ev)
     int rc = ivrsm_session_feed(c->s, ev);
     if (rc == 0) {
         c->events++;
+        c->h->metrics.events_fed++;
         snap_take(c);
     } else if (rc != IVRSM_EDUPLICATE) {
         log_at(&c->h->log, LOG_WARN, "call %s: the session refused the %s: %s", c->uuid,
@@ -156,7 +160,7 @@ static int feed(call *c, const ivrsm_event *ev)
     return rc;
 }
 
-void call_end(call *c, const char *how)
+void call_end(call *c, const char *how, call_outcome outcome)
 {
     if (c->ended)
         return;
@@ -164,6 +168,7 @@ void call_end(call *c, const char *how)
         c->ticket->call = NULL; /* its result will be dropped */
         c->ticket = NULL;
     }
+    c->h->metrics.calls_ended[outcome]++;
     log_at(&c->h->log, LOG_INFO, "call %s: ended (%s) in state %s after %lu events", c->uuid, how,
            c->s && ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?", c->events);
     ivrsm_session_free(c->s);
@@ -176,14 +181,14 @@ void call_end(call *c, const char *how)
     call_mark_ended(c);
 }
 
-void call_hangup(call *c, const char *how)
+void call_hangup(call *c, const char *how, call_outcome outcome)
 {
     if (c->ended)
         return;
     ivrsm_event ev = {.type = IVRSM_EVENT_HANGUP, .confidence = -1};
     if (c->s && !ivrsm_session_ended(c->s))
         feed(c, &ev);
-    call_end(c, how);
+    call_end(c, how, outcome);
 }
 
 /* ---------------------------------------------------------------------------
@@ -196,6 +201,12 @@ typedef struct reply_ctx {
     char app_uuid[40];
 } reply_ctx;
 
+static void ignore_reply(void *user, const esl_reply *r)
+{
+    (void)user;
+    (void)r;
+}
+
 /* sendmsg's +OK only means queued; -ERR means the channel is not there any more. */
 static void on_execute_reply(void *user, const esl_reply *r)
 {
@@ -205,7 +216,7 @@ static void on_execute_reply(void *user, const esl_reply *r)
         if (c && !c->ended && !strcmp(c->app_uuid, ctx->app_uuid)) {
             log_at(&c->h->log, LOG_WARN, "call %s: FreeSWITCH refused the command (%.120s)",
                    c->uuid, r->text ? r->text : "");
-            call_hangup(c, "channel gone");
+            call_hangup(c, "channel gone", OUTCOME_CALLER_HANGUP);
         }
     }
     free(ctx);
@@ -230,6 +241,10 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
         sb_free(&msg);
         app_uuid[0] = '\0';
         return -1;
+    }
+    if (c->answer_at_us) {
+        metrics_delay(&h->metrics, host_monotonic_us() - c->answer_at_us);
+        c->answer_at_us = 0;
     }
     /* The argument is not logged: a prompt may read back what the caller said. */
     log_at(&h->log, LOG_DEBUG, "call %s: execute %s (%zu bytes of argument, Event-UUID %s)",
@@ -295,7 +310,7 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
         (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0)) {
         log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
         finish_inflight(c);
-        call_hangup(c, "out of memory");
+        call_hangup(c, "out of memory", OUTCOME_ERROR);
         return;
     }
     c->step_count = 2;
@@ -308,6 +323,7 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
     http_ticket *t = user;
     call *c = t->call;
     const logger *log = &t->h->log;
+    metrics_http(&t->h->metrics, r->status, r->error, r->elapsed_ms);
     if (!c) {
         log_at(log, LOG_INFO, "http %s %s (%s) after its call ended: result dropped", t->method,
                t->path, r->error ? r->error : "answered");
@@ -315,6 +331,7 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
         return;
     }
     c->ticket = NULL;
+    c->answer_at_us = host_monotonic_us();
     if (r->error)
         log_at(log, LOG_INFO, "call %s: http %s %s failed: %s (%.0f ms)", c->uuid, t->method,
                t->path, r->error, r->elapsed_ms);
@@ -332,13 +349,15 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
 static void execute_http(call *c, const ivrsm_command *cmd)
 {
     if (c->ticket && c->ticket->command_id == cmd->id)
-        return; /* resumed while the request is still on the wire */
+        return;          /* resumed while the request is still on the wire */
+    c->answer_at_us = 0; /* what follows an answer here is a request, not an application */
     http_ticket *t = calloc(1, sizeof(*t));
     int rc = t ? ivrsm_http_submit(c->h->http, cmd, on_http_done, t) : IVRSM_ENOMEM;
     if (rc != 0) {
         free(t);
         log_at(&c->h->log, LOG_WARN, "call %s: cannot send %s %s: %s", c->uuid, cmd->http.method,
                cmd->http.path, ivrsm_strerror(rc));
+        metrics_http(&c->h->metrics, 0, "refused", 0);
         ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
                           .command_id = cmd->id,
                           .error = "request refused by the host",
@@ -395,7 +414,7 @@ static void execute_hangup(call *c, const ivrsm_command *cmd)
 {
     if (app_build_hangup(&c->steps[0]) != 0) {
         finish_inflight(c);
-        call_end(c, "out of memory");
+        call_end(c, "out of memory", OUTCOME_ERROR);
         return;
     }
     c->step_count = 1;
@@ -438,7 +457,8 @@ void call_pump(call *c)
         const ivrsm_command *cmd = ivrsm_session_next_command(c->s);
         if (!cmd) {
             if (ivrsm_session_ended(c->s))
-                call_end(c, c->end_how[0] ? c->end_how : "the session is over");
+                call_end(c, c->end_how[0] ? c->end_how : "the session is over",
+                         c->end_how[0] ? OUTCOME_HANDOFF : OUTCOME_HANGUP);
             return;
         }
         call_execute(c, cmd);
@@ -469,6 +489,7 @@ static void log_input(call *c, const ask_result *r)
 
 static void complete_ask(call *c, const esl_msg *ev)
 {
+    c->answer_at_us = host_monotonic_us();
     ask_result r;
     char why[160] = "";
     int rc = app_ask_result(ev, c->ask_speech, &r, why, sizeof(why));
@@ -519,6 +540,12 @@ static void on_complete(call *c, const esl_msg *ev)
 {
     c->app_uuid[0] = '\0';
     c->resume_pending = false;
+    if (c->drain_handoff) {
+        bool ok = app_handoff_ok(&c->h->apps, ev, c->bridged);
+        call_hangup(c, ok ? "handed off at the drain timeout" : "drain handoff failed",
+                    ok ? OUTCOME_HANDOFF : OUTCOME_ERROR);
+        return;
+    }
     if (c->step + 1 < c->step_count) {
         c->step++;
         call_send_step(c);
@@ -538,7 +565,7 @@ static void on_complete(call *c, const esl_msg *ev)
         complete_handoff(c, app_handoff_ok(&c->h->apps, ev, c->bridged));
         break;
     case IVRSM_COMMAND_HANGUP:
-        call_end(c, "hung up by the IVR");
+        call_end(c, "hung up by the IVR", OUTCOME_HANGUP);
         return;
     case IVRSM_COMMAND_HTTP:
         return;
@@ -550,28 +577,32 @@ static void on_complete(call *c, const esl_msg *ev)
  * Events
  * ------------------------------------------------------------------------- */
 
-static void start_call(host *h, const char *uuid)
+static void start_call(host *h, const char *uuid, const esl_msg *park)
 {
     call *c = call_new(h, uuid);
     ivrsm_session_options o;
     ivrsm_error err = {0};
+    char *ctx = NULL;
     int rc = IVRSM_ENOMEM;
-    if (c) {
+    if (c && caller_ctx_json(&h->caller, park, &ctx) == 0) {
         call_session_options(c, &o);
-        rc = ivrsm_session_new(h->machine, &o, &c->s, &err);
+        o.ctx_json = ctx;
+        rc = ivrsm_session_new(c->machine, &o, &c->s, &err);
         if (rc == 0)
             rc = ivrsm_session_start(c->s);
     }
+    ivrsm_free(ctx);
     if (rc != 0) {
         log_at(&h->log, LOG_ERROR, "call %s: cannot start a session: %s %s", uuid,
                ivrsm_strerror(rc), err.message);
         if (c)
-            call_end(c, "no session");
+            call_end(c, "no session", OUTCOME_ERROR);
         return;
     }
-    h->calls_started++;
-    log_at(&h->log, LOG_INFO, "call %s: parked; session %s started in %s", uuid, c->session_id,
-           ivrsm_session_state(c->s));
+    h->metrics.calls_started++;
+    log_at(&h->log, LOG_INFO, "call %s: parked; session %s started in %s (%s %s)", uuid,
+           c->session_id, ivrsm_session_state(c->s), ivrsm_machine_name(c->machine),
+           ivrsm_machine_version(c->machine));
     snap_take(c);
     call_send_setup(c);
     call_pump(c);
@@ -589,11 +620,20 @@ static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
         log_at(&h->log, LOG_DEBUG, "call %s: parked again: the session goes on", uuid);
         return;
     }
-    start_call(h, uuid);
+    if (h->draining) {
+        /* Left parked: another host subscribed to the same events may take it. */
+        log_at(&h->log, LOG_INFO, "call %s: parked while draining: not taken", uuid);
+        return;
+    }
+    start_call(h, uuid, ev);
 }
 
 static void on_bridge(call *c)
 {
+    if (c->drain_handoff) {
+        call_hangup(c, "handed off at the drain timeout", OUTCOME_HANDOFF);
+        return;
+    }
     if (c->inflight_type != IVRSM_COMMAND_HANDOFF || c->inflight_id == 0 ||
         c->step + 1 != c->step_count || c->h->apps.handoff == HANDOFF_TRANSFER)
         return;
@@ -643,7 +683,7 @@ void calls_on_event(host *h, const esl_msg *ev)
         char how[120];
         snprintf(how, sizeof(how), "%s, %.80s", ours ? "hung up by the IVR" : "hangup",
                  cause ? cause : "no cause given");
-        call_hangup(c, how);
+        call_hangup(c, how, ours ? OUTCOME_HANGUP : OUTCOME_CALLER_HANGUP);
     } else if (!strcmp(name, "DTMF")) {
         const char *digit = esl_msg_event_header(ev, "DTMF-Digit");
         log_at(&h->log, LOG_DEBUG, "call %s: key %s", c->uuid,
@@ -675,6 +715,43 @@ void calls_on_ready(host *h)
         call *c = h->calls.all[i];
         if (!c->ended && c->needs_resume)
             call_resume(c);
+    }
+}
+
+/* Hand a live call to `queue` now, whatever it was doing (the drain timeout). */
+static void hand_off_now(call *c, const char *queue)
+{
+    host *h = c->h;
+    char why[200];
+    strbuf msg = {0};
+    if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP &&
+        esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
+        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
+    sb_free(&msg);
+    if (c->ticket) {
+        c->ticket->call = NULL; /* its answer will be dropped */
+        c->ticket = NULL;
+    }
+    clear_steps(c);
+    if (app_build_handoff(&h->apps, queue, &c->steps[0], why, sizeof(why)) != 0) {
+        log_at(&h->log, LOG_ERROR, "call %s: cannot hand off: %s", c->uuid, why);
+        call_end(c, "drain timeout, no handoff", OUTCOME_ERROR);
+        return;
+    }
+    c->inflight_id = UINT64_MAX; /* no command of the session: the host's own */
+    c->inflight_type = IVRSM_COMMAND_HANDOFF;
+    c->drain_handoff = true;
+    c->step_count = 1;
+    log_at(&h->log, LOG_INFO, "call %s: handed off to %s at the drain timeout", c->uuid, queue);
+    call_send_step(c);
+}
+
+void calls_hand_off_all(host *h, const char *queue)
+{
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && !c->drain_handoff)
+            hand_off_now(c, queue);
     }
 }
 

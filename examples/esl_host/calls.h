@@ -42,6 +42,9 @@ size_t calls_load_saved(host *h);
 /* Calls whose session has not ended. */
 size_t calls_live(const host *h);
 
+/* Hand every live call to `queue` now (the drain timeout); each ends when its handoff does. */
+void calls_hand_off_all(host *h, const char *queue);
+
 /* Free every call (their snapshot files stay, for the next run). */
 void calls_free_all(host *h);
 

@@ -24,11 +24,12 @@ typedef struct http_ticket {
 
 typedef struct call {
     host *h;
-    call_table_link link; /* its place in h->calls */
-    char uuid[65];        /* the channel's Unique-ID (checked by esl_uuid_valid) */
-    char session_id[48];  /* ours, random: idempotency keys derive from it */
-    ivrsm_session *s;     /* NULL once ended */
-    char *snapshot;       /* the session saved after the last event */
+    call_table_link link;   /* its place in h->calls */
+    char uuid[65];          /* the channel's Unique-ID (checked by esl_uuid_valid) */
+    char session_id[48];    /* ours, random: idempotency keys derive from it */
+    ivrsm_session *s;       /* NULL once ended */
+    ivrsm_machine *machine; /* the machine it started on (kept through a reload) */
+    char *snapshot;         /* the session saved after the last event */
 
     /* The command being executed (0: none) and the last one taken from the
      * session: after a restore from the snapshot, the commands before the
@@ -48,6 +49,7 @@ typedef struct call {
     bool input_masked;        /* the library's trace masked the last input (an OTP handed on) */
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
+    bool drain_handoff;       /* handed off by the host at the drain timeout */
     char state[128];          /* the state of the command in flight, for logs */
     char end_how[96];         /* how the session ended, when the host knows better than "over" */
 
@@ -57,6 +59,7 @@ typedef struct call {
     bool ended;
     int64_t ended_at;     /* monotonic ms */
     unsigned long events; /* events fed */
+    int64_t answer_at_us; /* when the last answer arrived (monotonic µs), 0 once acted on */
 } call;
 
 /* The live or ended call of channel `uuid`, or NULL. */
@@ -78,10 +81,10 @@ void call_send_step(call *c);
 void call_send_setup(call *c);
 
 /* Feed the caller's hangup and end the call. */
-void call_hangup(call *c, const char *how);
+void call_hangup(call *c, const char *how, call_outcome outcome);
 
 /* End the call: free its session, drop its snapshot file, remember it for a while. */
-void call_end(call *c, const char *how);
+void call_end(call *c, const char *how, call_outcome outcome);
 
 /* Mark the call ended now (counted, remembered for cfg.ended_linger_ms). */
 void call_mark_ended(call *c);

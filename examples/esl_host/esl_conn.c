@@ -54,6 +54,7 @@ struct esl_conn {
     int64_t next_attempt;
     int64_t handshake_deadline;
     unsigned attempts;
+    bool ever_ready;
 };
 
 /* ---------------------------------------------------------------------------
@@ -175,6 +176,19 @@ static void drop(esl_conn *c, log_level level, const char *why)
         c->cb.on_lost(c->cb.user);
 }
 
+/* A refusal: fatal before any connection was ever ready, else retried. */
+static void refused(esl_conn *c, const char *why)
+{
+    if (c->ever_ready || !c->cb.on_refused) {
+        drop(c, LOG_ERROR, why);
+        return;
+    }
+    close_socket(c);
+    c->state = ST_STOPPED;
+    fail_pending(c);
+    c->cb.on_refused(c->cb.user, why);
+}
+
 static void start_connect(esl_conn *c)
 {
     c->attempts++;
@@ -247,6 +261,7 @@ static void on_subscribe_reply(void *user, const esl_reply *r)
     if (--c->subscribe_replies > 0)
         return;
     c->state = ST_READY;
+    c->ever_ready = true;
     c->backoff_ms = c->cfg.reconnect_min_ms;
     log_at(c->log, LOG_INFO, "esl: ready on %s: events %s, filter %s=%s", c->cfg.addr_text,
            ESL_EVENT_TYPES, c->cfg.filter_header, c->cfg.filter_value);
@@ -294,7 +309,7 @@ static void on_auth_reply(esl_conn *c, const char *text)
     char why[300];
     snprintf(why, sizeof(why), "FreeSWITCH refused the password (%s); check --password",
              text ? text : "no reply text");
-    drop(c, LOG_ERROR, why);
+    refused(c, why);
 }
 
 /* ---------------------------------------------------------------------------
@@ -346,7 +361,7 @@ static void dispatch(esl_conn *c, const esl_msg *m)
         char why[300];
         snprintf(why, sizeof(why), "FreeSWITCH rejected the connection (ACL): %.200s",
                  m->body ? m->body : "");
-        drop(c, LOG_ERROR, why);
+        refused(c, why);
     } else {
         log_at(c->log, LOG_DEBUG, "esl: message of type %.60s ignored", type);
     }

@@ -16,6 +16,8 @@
  * (on_lost() when it had been ready) and a new attempt starts after a
  * delay that doubles each time, from reconnect_min_ms up to
  * reconnect_max_ms, and goes back to the minimum once a connection is ready.
+ * A refusal (password, ACL) before any connection was ever ready calls
+ * on_refused() instead: a configuration error does not heal by retrying.
  *
  * Replies: FreeSWITCH answers the commands of one connection in order, each
  * "command/reply" (sendmsg, filter, event...) or "api/response" (api).
@@ -51,6 +53,10 @@ typedef struct esl_conn_callbacks {
     void (*on_ready)(void *user);                    /* authenticated and subscribed */
     void (*on_event)(void *user, const esl_msg *ev); /* a text/event-plain message */
     void (*on_lost)(void *user);                     /* a ready connection dropped */
+    /* The password or the ACL refused the host before any connection was
+     * ever ready (may be NULL: retried like any failure). Once one was,
+     * refusals are retried: FreeSWITCH may come back with the old settings. */
+    void (*on_refused)(void *user, const char *why);
     void *user;
 } esl_conn_callbacks;
 

@@ -22,7 +22,8 @@
 
 /* Bounds on what one message may hold; beyond them the stream is refused,
  * the same way whether the message arrives whole or a byte at a time. */
-#define ESL_MAX_HEADER_BLOCK (64u * 1024u) /* bytes of one header block, its empty line included   \
+#define ESL_MAX_HEADER_BLOCK                                                                       \
+    (64u * 1024u)                          /* bytes of one header block, its empty line included   \
                                             */
 #define ESL_MAX_BODY (16u * 1024u * 1024u) /* bytes of one body */
 #define ESL_MAX_HEADERS 4096               /* header lines in one block */

@@ -24,6 +24,9 @@
 #include "ivrsm/http_curl.h"
 #include "ivrsm/ivrsm.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_server.h"
+#include "caller_ctx.h"
 
 typedef struct host_config {
     const char *machine_path;
@@ -36,8 +39,18 @@ typedef struct host_config {
     const char *snapshot_dir; /* NULL: snapshots in memory only */
     int reconnect_min_ms;
     int reconnect_max_ms;
-    int ended_linger_ms; /* how long an ended call is remembered (late events ignored) */
+    int ended_linger_ms;         /* how long an ended call is remembered (late events ignored) */
+    const char *metrics_address; /* --metrics HOST:PORT, or NULL */
+    int64_t drain_timeout_ms;    /* after SIGTERM, how long live calls may take */
+    const char *drain_queue;     /* where the calls still live then go, or NULL */
 } host_config;
+
+/* Set by the signal handlers, read by the loop (control.c). */
+typedef struct host_signals {
+    volatile sig_atomic_t stop;   /* SIGINT: stop now */
+    volatile sig_atomic_t drain;  /* SIGTERM: drain, then stop */
+    volatile sig_atomic_t reload; /* SIGHUP: load the machine again */
+} host_signals;
 
 /* A descriptor the HTTP adapter asked the loop to watch. */
 typedef struct http_watch {
@@ -61,11 +74,21 @@ typedef struct host {
     esl_conn *esl;
     call_table calls;    /* live and recently ended calls, by UUID */
     size_t calls_active; /* calls whose session has not ended */
-    unsigned long calls_started;
+    host_metrics metrics;
+    metrics_server *metrics_server; /* NULL without --metrics */
+    caller_ctx caller;              /* what a new call's ctx starts with */
+    host_signals *signals;
+    bool ever_ready;        /* the event socket accepted the host once */
+    bool stop;              /* leave the loop */
+    bool draining;          /* no new calls; stop once the live ones end */
+    bool drain_handed_off;  /* the drain timeout passed */
+    int64_t drain_deadline; /* monotonic ms */
+    int exit_status;
 } host;
 
 /* Milliseconds of a monotonic clock (deadlines) and of the real clock (sessions). */
 int64_t host_monotonic_ms(void);
+int64_t host_monotonic_us(void);
 int64_t host_wall_ms(void);
 
 /* The adapter's hooks (loop.c); loop_user is the host. */
@@ -73,9 +96,15 @@ int host_http_socket_hook(void *loop_user, int fd, ivrsm_http_poll what, void *f
 int host_http_timer_hook(void *loop_user, long timeout_ms);
 
 /*
- * Run the poll loop until *stop becomes nonzero (set by the signal handler
- * through the self-pipe `wake_fd`, which is watched too). Returns 0.
+ * Run the poll loop until h->stop (signals wake it through the self-pipe
+ * `wake_fd`, which is watched too). Returns 0.
  */
-int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd);
+int host_run(host *h, int wake_fd);
+
+/* control.c: after each turn of the loop, act on signals and on a drain. */
+void host_after_turn(host *h);
+
+/* control.c: load the machine again (SIGHUP). Returns 0, or -1 (the old one is kept). */
+int host_reload(host *h);
 
 #endif

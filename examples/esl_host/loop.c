@@ -23,6 +23,13 @@ int64_t host_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t host_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t host_wall_ms(void)
 {
     struct timespec ts;
@@ -151,12 +158,13 @@ static void drain(int fd)
         ;
 }
 
-int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd)
+int host_run(host *h, int wake_fd)
 {
     struct pollfd *fds = NULL;
     size_t cap = 0;
-    while (!*stop) {
-        size_t need = 2 + h->watch_count;
+    host_after_turn(h);
+    while (!h->stop) {
+        size_t need = 2 + 17 + h->watch_count;
         if (need > cap) {
             struct pollfd *p = realloc(fds, need * sizeof(*p));
             if (!p) {
@@ -171,6 +179,10 @@ int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd)
         fds[0] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
         fds[1] = (struct pollfd){.fd = esl_conn_fd(h->esl), .events = esl_conn_poll_events(h->esl)};
         size_t n = 2;
+        size_t metrics_count =
+            h->metrics_server ? metrics_server_poll_fill(h->metrics_server, fds + n, 17) : 0;
+        n += metrics_count;
+        size_t http_first = n;
         for (size_t i = 0; i < h->watch_count; i++)
             fds[n++] = (struct pollfd){.fd = h->watches[i].fd, .events = h->watches[i].events};
         int rc = poll(fds, n, poll_timeout(h, now));
@@ -183,8 +195,11 @@ int host_run(host *h, volatile sig_atomic_t *stop, int wake_fd)
         now = host_monotonic_ms();
         if (rc > 0 && fds[1].fd >= 0 && fds[1].revents)
             esl_conn_handle(h->esl, fds[1].revents, now);
-        run_http(h, fds, 2, rc > 0 ? n : 2);
+        if (rc > 0 && metrics_count)
+            metrics_server_handle(h->metrics_server, fds + 2, metrics_count, now);
+        run_http(h, fds, http_first, rc > 0 ? n : http_first);
         calls_purge(h, host_monotonic_ms());
+        host_after_turn(h);
     }
     free(fds);
     return 0;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caller_ctx.h"
 #include "calls.h"
 #include "esl_wire.h"
 #include "host.h"
@@ -42,7 +43,17 @@ static const char usage_text[] =
     "  --log-level LEVEL       error, warn, info (default) or debug\n"
     "  --reconnect-min-ms N    first delay before reconnecting (default 500)\n"
     "  --reconnect-max-ms N    longest delay before reconnecting (default 30000)\n"
-    "  --help                  this text\n";
+    "  --ctx-var NAME[=KEY]    copy channel variable NAME into each new call's ctx (as KEY);\n"
+    "                          repeatable\n"
+    "  --metrics HOST:PORT     serve OpenMetrics text at http://HOST:PORT/metrics (port 0: any)\n"
+    "  --drain-timeout SEC     after SIGTERM, how long live calls may take (default 300)\n"
+    "  --drain-queue QUEUE     hand the calls still live then to QUEUE (default: leave them,\n"
+    "                          with their snapshots, to the next run)\n"
+    "  --help                  this text\n"
+    "\n"
+    "Signals: SIGHUP reloads the machine (new calls get the new version), SIGTERM drains\n"
+    "(no new calls; exit 0 once the live ones end), SIGINT stops at once.\n"
+    "Exit status: 0 stopped, 2 bad options or machine, 3 FreeSWITCH refused the password.\n";
 
 enum {
     OPT_MACHINE = 1,
@@ -60,6 +71,10 @@ enum {
     OPT_LOG_LEVEL,
     OPT_RECONNECT_MIN,
     OPT_RECONNECT_MAX,
+    OPT_METRICS,
+    OPT_DRAIN_TIMEOUT,
+    OPT_DRAIN_QUEUE,
+    OPT_CTX_VAR,
     OPT_HELP
 };
 
@@ -79,6 +94,10 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"reconnect-min-ms", required_argument, NULL, OPT_RECONNECT_MIN},
     {"reconnect-max-ms", required_argument, NULL, OPT_RECONNECT_MAX},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
+    {"drain-queue", required_argument, NULL, OPT_DRAIN_QUEUE},
+    {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
 
@@ -87,21 +106,33 @@ typedef struct options {
     const char *machine, *backend, *esl, *password, *filter, *handoff_app, *handoff_arg;
     const char *tts_engine, *tts_voice, *asr_engine, *asr_grammar, *snapshot_dir, *log_level;
     const char *reconnect_min, *reconnect_max;
+    const char *metrics, *drain_timeout, *drain_queue;
+    const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
+    size_t ctx_var_count;
 } options;
 
-/* The signal handler's only way to the loop: a flag and a self-pipe (async-signal-safe). */
-static volatile sig_atomic_t stop_requested;
+/* The signal handlers' only way to the loop: flags and a self-pipe (async-signal-safe). */
+static host_signals signals;
 static int wake_pipe[2] = {-1, -1};
 
-static void on_signal(int sig)
+static void wake(void)
 {
-    (void)sig;
-    int saved = errno;
-    stop_requested = 1;
     if (wake_pipe[1] >= 0) {
         ssize_t n = write(wake_pipe[1], "x", 1);
         (void)n;
     }
+}
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        signals.reload = 1;
+    else if (sig == SIGTERM)
+        signals.drain = 1;
+    else
+        signals.stop = 1;
+    wake();
     errno = saved;
 }
 
@@ -131,14 +162,23 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->snapshot_dir,
                             &o->log_level,
                             &o->reconnect_min,
-                            &o->reconnect_max};
+                            &o->reconnect_max,
+                            &o->metrics,
+                            &o->drain_timeout,
+                            &o->drain_queue};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
             fputs(usage_text, stdout);
             return 1;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_RECONNECT_MAX)
+        if (opt == OPT_CTX_VAR) {
+            if (o->ctx_var_count == CALLER_CTX_MAX_VARS)
+                return fail_usage("--ctx-var: at most %s", "32");
+            o->ctx_vars[o->ctx_var_count++] = optarg;
+            continue;
+        }
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_DRAIN_QUEUE)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -221,12 +261,33 @@ static int configure(host *h, const options *o)
         return fail_usage("%s", "--reconnect-min-ms / --reconnect-max-ms: milliseconds from 10 "
                                 "to 3600000, min <= max");
     cfg->ended_linger_ms = 60000;
+    cfg->metrics_address = o->metrics;
+    char *end;
+    long drain = o->drain_timeout ? strtol(o->drain_timeout, &end, 10) : 300;
+    if (o->drain_timeout && (!*o->drain_timeout || *end || drain < 0 || drain > 86400))
+        return fail_usage("--drain-timeout '%s': seconds from 0 to 86400", o->drain_timeout);
+    cfg->drain_timeout_ms = (int64_t)drain * 1000;
+    if (o->drain_queue) {
+        app_step probe = {0};
+        if (app_build_handoff(apps, o->drain_queue, &probe, err, sizeof(err)) != 0)
+            return fail_usage("--drain-queue: %s", err);
+        app_step_clear(&probe);
+    }
+    cfg->drain_queue = o->drain_queue;
+    for (size_t i = 0; i < o->ctx_var_count; i++) {
+        if (caller_ctx_add_var(&h->caller, o->ctx_vars[i], err, sizeof(err)) != 0)
+            return fail_usage("%s", err);
+    }
     return 0;
 }
 
 static void on_ready(void *user)
 {
-    calls_on_ready(user);
+    host *h = user;
+    if (h->ever_ready)
+        h->metrics.reconnects++;
+    h->ever_ready = true;
+    calls_on_ready(h);
 }
 
 static void on_event(void *user, const esl_msg *ev)
@@ -239,6 +300,27 @@ static void on_lost(void *user)
     calls_on_lost(user);
 }
 
+/* FreeSWITCH refused the host before it was ever accepted: a wrong password
+ * or an ACL does not heal by itself, so the host stops (exit status 3). */
+static void on_refused(void *user, const char *why)
+{
+    host *h = user;
+    log_at(&h->log, LOG_ERROR, "esl: %s: stopping (exit status 3)", why);
+    h->exit_status = 3;
+    h->stop = true;
+}
+
+static int render_metrics(void *user, strbuf *out)
+{
+    host *h = user;
+    metrics_view v = {.calls_active = h->calls_active,
+                      .connected = esl_conn_ready(h->esl),
+                      .draining = h->draining,
+                      .machine_name = ivrsm_machine_name(h->machine),
+                      .machine_version = ivrsm_machine_version(h->machine)};
+    return metrics_render(&h->metrics, &v, out);
+}
+
 /* The machine, the adapter and the connection. Returns 0 or an exit status. */
 static int start(host *h)
 {
@@ -248,6 +330,9 @@ static int start(host *h)
                 err.file[0] ? err.file : h->cfg.machine_path, err.line, err.column, err.message);
         return 2;
     }
+    char why[300];
+    if (caller_ctx_load_locale(&h->caller, h->cfg.machine_path, why, sizeof(why)) != 0)
+        log_at(&h->log, LOG_WARN, "%s", why);
     ivrsm_http_options ho = {.base_url = h->cfg.backend_url,
                              .socket_hook = host_http_socket_hook,
                              .timer_hook = host_http_timer_hook,
@@ -264,13 +349,23 @@ static int start(host *h)
                           .reconnect_min_ms = h->cfg.reconnect_min_ms,
                           .reconnect_max_ms = h->cfg.reconnect_max_ms,
                           .handshake_timeout_ms = 10000};
-    char why[300];
     if (esl_conn_parse_address(h->cfg.esl_address, &ec, why, sizeof(why)) != 0) {
         fprintf(stderr, "ivrsm-esl-host: --esl %s\n", why);
         return 2;
     }
-    esl_conn_callbacks cb = {
-        .on_ready = on_ready, .on_event = on_event, .on_lost = on_lost, .user = h};
+    if (h->cfg.metrics_address) {
+        h->metrics_server =
+            metrics_server_new(h->cfg.metrics_address, render_metrics, h, why, sizeof(why));
+        if (!h->metrics_server) {
+            fprintf(stderr, "ivrsm-esl-host: %s\n", why);
+            return 2;
+        }
+    }
+    esl_conn_callbacks cb = {.on_ready = on_ready,
+                             .on_event = on_event,
+                             .on_lost = on_lost,
+                             .on_refused = on_refused,
+                             .user = h};
     h->esl = esl_conn_new(&ec, &cb, &h->log);
     if (!h->esl) {
         fprintf(stderr, "ivrsm-esl-host: out of memory\n");
@@ -293,6 +388,7 @@ static int install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     return 0;
 }
@@ -310,6 +406,9 @@ static void stop(host *h)
     ivrsm_http_cancel_all(h->http);
     ivrsm_http_free(h->http);
     esl_conn_free(h->esl);
+    metrics_server_free(h->metrics_server);
+    metrics_free(&h->metrics);
+    caller_ctx_free(&h->caller);
     free(h->watches);
     free(h->watch_index);
     ivrsm_machine_unref(h->machine);
@@ -323,11 +422,14 @@ int main(int argc, char **argv)
     h.log.level = LOG_INFO;
     h.log.out = stderr;
     h.http_timer_at = -1;
+    h.signals = &signals;
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    if ((rc = configure(&h, &o)) != 0)
+    if ((rc = configure(&h, &o)) != 0) {
+        caller_ctx_free(&h.caller);
         return rc;
+    }
     if ((rc = start(&h)) != 0 || install_signals() != 0) {
         if (rc == 0)
             fprintf(stderr, "ivrsm-esl-host: cannot create the signal pipe: %s\n", strerror(errno));
@@ -337,12 +439,15 @@ int main(int argc, char **argv)
     log_at(&h.log, LOG_INFO, "ivrsm-esl-host: machine %s %s, backend %s, FreeSWITCH %s",
            ivrsm_machine_name(h.machine), ivrsm_machine_version(h.machine), h.cfg.backend_url,
            h.cfg.esl_address);
+    if (h.metrics_server)
+        log_at(&h.log, LOG_INFO, "metrics on http://%s/metrics",
+               metrics_server_address(h.metrics_server));
     size_t saved = calls_load_saved(&h);
     if (saved)
         log_at(&h.log, LOG_INFO, "%zu saved call%s to resume", saved, saved == 1 ? "" : "s");
-    host_run(&h, &stop_requested, wake_pipe[0]);
+    host_run(&h, wake_pipe[0]);
     stop(&h);
     close(wake_pipe[0]);
     close(wake_pipe[1]);
-    return 0;
+    return h.exit_status;
 }

@@ -42,7 +42,7 @@ static int restore_session(call *c)
     call_session_options(c, &o);
     ivrsm_session *s = NULL;
     ivrsm_error err = {0};
-    int rc = ivrsm_session_restore(c->h->machine, c->snapshot, &o, &s, &err);
+    int rc = ivrsm_session_restore(c->machine, c->snapshot, &o, &s, &err);
     if (rc != 0) {
         log_at(&c->h->log, LOG_ERROR, "call %s: cannot restore the session: %s %s", c->uuid,
                ivrsm_strerror(rc), err.message);
@@ -95,7 +95,7 @@ static void on_exists_reply(void *user, const esl_reply *r)
             text++;
         if (strncmp(text, "true", 4) != 0) {
             log_at(&c->h->log, LOG_INFO, "call %s: the channel is gone from FreeSWITCH", c->uuid);
-            call_hangup(c, "channel gone while disconnected");
+            call_hangup(c, "channel gone while disconnected", OUTCOME_CALLER_HANGUP);
         } else if (c->resume_pending) {
             continue_resume(c);
         }

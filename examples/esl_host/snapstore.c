@@ -176,7 +176,7 @@ static call *call_from_document(host *h, json_t *doc, call *(*make)(host *h, con
     ivrsm_session_options o;
     call_session_options(c, &o);
     ivrsm_error err = {0};
-    int rc = ivrsm_session_restore(h->machine, snapshot, &o, &c->s, &err);
+    int rc = ivrsm_session_restore(c->machine, snapshot, &o, &c->s, &err);
     if (rc == 0)
         rc = ivrsm_session_snapshot(c->s, &c->snapshot);
     free(snapshot);

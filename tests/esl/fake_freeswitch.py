@@ -51,6 +51,7 @@ on SIGTERM/SIGINT, which stop the server).
 
 Script (every key optional):
     {"password": "ClueCon",
+     "passwords": ["ClueCon", "other"],     # the password of the 1st, 2nd... connection
      "split": {"mode": "random" | "none" | "bytes", "bytes": 20000, "seed": 1},
      "time_scale": 0.02,                    # application timeouts x this
      "prompt_ms": 2, "speak_ms": 2,         # how long a prompt or a speak plays
@@ -299,6 +300,14 @@ class FakeSwitch:
         self.calls_left = len(self.calls)
         self.t0 = time.monotonic()
         self.done = asyncio.Event()
+
+    def password_for(self, conn):
+        """The password of the conn-th connection: "passwords" changes it over time
+        (as an operator would, FreeSWITCH restarted with another one)."""
+        passwords = self.script.get("passwords")
+        if passwords:
+            return passwords[min(conn.number, len(passwords)) - 1]
+        return self.password
 
     def now_ms(self):
         return round((time.monotonic() - self.t0) * 1000)
@@ -775,7 +784,7 @@ class FakeSwitch:
                 conn.reply("-ERR command not found")
                 return
             self.auth_attempts += 1
-            if rest == self.password:
+            if rest == self.password_for(conn):
                 conn.authed = True
                 conn.reply("+OK accepted")
             else:

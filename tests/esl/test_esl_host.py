@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -134,9 +135,10 @@ class Harness:
             time.sleep(0.05)
         raise AssertionError("no %r in the host log:\n%s" % (pattern, self.log()))
 
-    def stop_host(self):
+    def stop_host(self, sig=signal.SIGINT):
+        """Stop the host: SIGINT at once (the default), SIGTERM by draining."""
         if self.host and self.host.poll() is None:
-            self.host.send_signal(signal.SIGTERM)
+            self.host.send_signal(sig)
             try:
                 self.host_rc = self.host.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -213,6 +215,32 @@ class JsonBackend:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def scrape(url):
+    """GET the metrics; check the OpenMetrics framing; the samples by name and labels."""
+    with urllib.request.urlopen(url, timeout=5) as r:
+        assert r.status == 200, r.status
+        assert r.headers["Content-Type"].startswith("application/openmetrics-text; version=1.0.0"), \
+            r.headers["Content-Type"]
+        text = r.read().decode("utf-8")
+    lines = text.splitlines()
+    assert lines[-1] == "# EOF", lines[-1]
+    samples = {}
+    types = {}
+    for line in lines[:-1]:
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            types[name] = kind
+            continue
+        if line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        samples[name] = float(value)
+    for name in samples:
+        family = re.sub(r"\{.*", "", name)
+        assert any(family == t or family.startswith(t + "_") for t in types), name
+    return samples
 
 
 def run(test, script, **kw):
@@ -716,22 +744,196 @@ class EslHostTest(unittest.TestCase):
         self.assertTrue(h.report["calls"][b]["ended"])
         self.assertEqual(len(h.asks(b)), 3)
 
-    def test_wrong_password_backoff(self):
-        """A wrong password is refused with a clear message, and retried with a growing delay."""
+    def test_wrong_password_at_start_exits(self):
+        """A password refused at start does not heal: the host says why and exits 3."""
         h = Harness({"calls": [{"uuid": call_uuid(61), "inputs": []}]},
                     host_args=["--password", "not-the-password"])
         self.addCleanup(h.cleanup)
         h.start()
-        h.wait_log(r"in 400 ms.*\n(.*\n)*.*in 400 ms", timeout=8)
+        rc = h.host.wait(timeout=10)
+        h.host_err.close()
+        h.stop()
+        self.assertEqual(rc, 3, h.host_log)
+        self.assertEqual(h.report["auth_attempts"], 1)
+        self.assertIn("error esl: FreeSWITCH refused the password (-ERR invalid); check --password: "
+                      "stopping (exit status 3)", h.host_log)
+        self.assertNotIn("not-the-password", h.host_log)
+
+    def test_refused_password_after_a_connection_is_retried(self):
+        """Once a connection was accepted, a refused password is retried with a growing
+        delay (FreeSWITCH may come back with the old settings)."""
+        uuid = call_uuid(62)
+        h = Harness({"passwords": ["ClueCon", "changed"],
+                     "calls": [{"uuid": uuid, "inputs": [{"digits": "1"},
+                                                         {"drop_connection": True}]}]})
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_log(r"in 400 ms.*\n(.*\n)*.*in 400 ms", timeout=10)
+        self.assertIsNone(h.host.poll())
         h.stop_host()
         self.finish(h)
-        self.assertGreaterEqual(h.report["auth_attempts"], 4)
-        self.assertEqual(h.report["auth_failures"], h.report["auth_attempts"])
-        self.assertEqual(h.executes(call_uuid(61)), [])
         refusals = re.findall(r"error esl: FreeSWITCH refused the password \(-ERR invalid\); "
                               r"check --password; reconnecting to [0-9.:]+ in (\d+) ms", h.host_log)
-        self.assertEqual([int(d) for d in refusals[:4]], [100, 200, 400, 400])
-        self.assertNotIn("not-the-password", h.host_log)
+        self.assertEqual([int(d) for d in refusals[:3]], [200, 400, 400])
+        self.assertGreaterEqual(h.report["auth_failures"], 3)
+
+    def test_caller_context(self):
+        """A new call's ctx: the caller's number (and in E.164), the dialled number and
+        the channel variables named by --ctx-var."""
+        calls = [{"uuid": call_uuid(63), "caller": "0612345678", "destination": "3000",
+                  "vars": {"ivrsm_app": "synergia", "sip_h_X-Account": "acc-42",
+                           "campaign": "rappel"}},
+                 {"uuid": call_uuid(64), "caller": "+41221234567", "destination": "3001",
+                  "vars": {"ivrsm_app": "synergia"}},
+                 {"uuid": call_uuid(65), "caller": "anonymous", "destination": "3002",
+                  "vars": {"ivrsm_app": "synergia"}}]
+        h = run(self, {"calls": calls}, machine=HERE / "ctx_machine.yaml", backend=False,
+                host_args=["--ctx-var", "sip_h_X-Account=account.id", "--ctx-var", "campaign"])
+        self.finish(h)
+        said = {u: [e["heard"] for e in h.executes(u) if e["app"] == "speak"]
+                for u in (call_uuid(63), call_uuid(64), call_uuid(65))}
+        self.assertEqual(said[call_uuid(63)], ["Numéro 0612345678, soit +33612345678, vers 3000, "
+                                               "compte acc-42, campagne rappel."])
+        self.assertEqual(said[call_uuid(64)], ["Numéro +41221234567, soit +41221234567, "
+                                               "vers 3001, compte , campagne ."])
+        self.assertEqual(said[call_uuid(65)], ["Numéro anonymous, soit , vers 3002, "
+                                               "compte , campagne ."])
+
+    def test_bad_ctx_var(self):
+        r = subprocess.run([HOST, "--machine", str(SEED), "--backend", "http://127.0.0.1:9",
+                            "--ctx-var", "a b=c"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--ctx-var 'a b=c': expected NAME[=KEY]", r.stderr)
+
+    @staticmethod
+    def version_machine(version, word):
+        return ("machine: esl_version\nversion: \"%s\"\nlocale: fr-FR\ntimezone: Europe/Paris\n"
+                "states:\n  ask:\n    type: prompt_and_listen\n    prompt: \"Version %s, question.\"\n"
+                "    fallback:\n      next: bye\n  bye:\n    type: prompt_end\n"
+                "    prompt: \"Version %s, au revoir.\"\n" % (version, word, word))
+
+    def test_sighup_reloads_for_new_calls(self):
+        """SIGHUP: new calls get the new version, the call in flight keeps its own; a file
+        that does not load is reported with its place and changes nothing."""
+        a, b, c = call_uuid(66), call_uuid(67), call_uuid(68)
+        h = Harness({"time_scale": 1.0, "calls": [
+            {"uuid": a, "inputs": [{"digits": "5", "after_ms": 1500}]},
+            {"uuid": b, "start_after_ms": 800, "inputs": [{"digits": "5"}]},
+            {"uuid": c, "start_after_ms": 1300, "inputs": [{"digits": "5"}]}]}, backend=False)
+        self.addCleanup(h.cleanup)
+        machine = h.path / "machine.yaml"
+        machine.write_text(self.version_machine("1", "un"), encoding="utf-8")
+        h.machine = machine
+        h.start()
+        h.wait_log(r"call %s: ask in ask" % a)
+        machine.write_text(self.version_machine("2", "deux"), encoding="utf-8")
+        h.host.send_signal(signal.SIGHUP)
+        h.wait_log(r"reload: machine esl_version 2 for new calls \(was 1\); 1 live call goes on")
+        h.wait_log(r"call %s: parked; session \S+ started in ask \(esl_version 2\)" % b)
+        machine.write_text("machine: esl_version\nversion: \"3\"\nstates: [\n", encoding="utf-8")
+        h.host.send_signal(signal.SIGHUP)
+        h.wait_log(r"reload: %s:\d+:\d+: .*; new calls still get esl_version 2" %
+                   re.escape(str(machine)))
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        heard = {u: [e["heard"] for e in h.executes(u) if e.get("heard")] for u in (a, b, c)}
+        self.assertEqual(heard[a], ["Version un, question.", "Version un, au revoir."])
+        self.assertEqual(heard[b], ["Version deux, question.", "Version deux, au revoir."])
+        self.assertEqual(heard[c], ["Version deux, question.", "Version deux, au revoir."])
+
+    def test_sigterm_drains(self):
+        """SIGTERM: no new call is taken, the live one finishes, then the host exits 0."""
+        a, b = call_uuid(69), call_uuid(70)
+        h = Harness({"time_scale": 1.0, "calls": [
+            {"uuid": a, "inputs": [{"digits": "5", "after_ms": 1200}]},
+            {"uuid": b, "start_after_ms": 600, "inputs": [{"digits": "5"}]}]},
+            machine=INJECT, backend=False)
+        self.addCleanup(h.cleanup)
+        h.machine = h.path / "machine.yaml"
+        h.machine.write_text(self.version_machine("1", "un"), encoding="utf-8")
+        h.start()
+        h.wait_log(r"call %s: ask in ask" % a)
+        h.host.send_signal(signal.SIGTERM)
+        h.wait_log(r"draining: no new calls; 1 live call")
+        rc = h.host.wait(timeout=15)
+        h.host_err.close()
+        h.stop()
+        self.assertEqual(rc, 0, h.host_log)
+        self.assertIn("call %s: parked while draining: not taken" % b, h.host_log)
+        self.assertIn("call %s: ended" % a, h.host_log)
+        self.assertIn("drained: no live call left", h.host_log)
+        self.assertEqual(h.executes(b), [])
+        self.assertEqual([e["heard"] for e in h.executes(a) if e.get("heard")],
+                         ["Version un, question.", "Version un, au revoir."])
+
+    def test_drain_timeout_hands_off(self):
+        """At --drain-timeout the calls still live go to --drain-queue, then the host exits 0."""
+        a = call_uuid(71)
+        h = Harness({"time_scale": 1.0, "calls": [{"uuid": a, "inputs": [{"silence": True}] * 5}]},
+                    backend=False, host_args=["--drain-timeout", "1", "--drain-queue", "night"])
+        self.addCleanup(h.cleanup)
+        h.machine = h.path / "machine.yaml"
+        h.machine.write_text(self.version_machine("1", "un"), encoding="utf-8")
+        h.start()
+        h.wait_log(r"call %s: ask in ask" % a)
+        h.host.send_signal(signal.SIGTERM)
+        rc = h.host.wait(timeout=15)
+        h.host_err.close()
+        h.stop()
+        self.assertEqual(rc, 0, h.host_log)
+        self.assertIn("drain timeout: handing 1 live call to night", h.host_log)
+        self.assertIn("call %s: ended (handed off at the drain timeout)" % a, h.host_log)
+        last = h.executes(a)[-1]
+        self.assertEqual((last["app"], last["arg"]), ("transfer", "night XML default"))
+
+    def test_metrics(self):
+        """--metrics serves OpenMetrics text, scraped during a call and after it."""
+        uuid = call_uuid(72)
+        inputs = seed_login_inputs()
+        inputs[4] = dict(inputs[4], after_ms=1500)  # the channel question waits: scrape then
+        h = Harness({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                    host_args=["--metrics", "127.0.0.1:0"])
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_log(r"metrics on http://127\.0\.0\.1:\d+/metrics")
+        url = re.search(r"metrics on (http://\S+/metrics)", h.log()).group(1)
+        h.wait_log(r"ask in ivr.auth.preferred_channel")
+        during = scrape(url)
+        h.wait_done()
+        h.wait_ended()
+        after = scrape(url)
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            urllib.request.urlopen(url.replace("/metrics", "/other"), timeout=5)
+        self.assertEqual(ctx.exception.code, 404)
+        h.stop_host()
+        self.finish(h)
+        self.assertEqual(during["ivrsm_esl_calls_active"], 1)
+        self.assertEqual(during["ivrsm_esl_calls_started_total"], 1)
+        self.assertEqual(during["ivrsm_esl_connected"], 1)
+        self.assertEqual(after["ivrsm_esl_calls_active"], 0)
+        self.assertEqual(after['ivrsm_esl_calls_ended_total{outcome="caller_hangup"}'], 1)
+        self.assertEqual(after['ivrsm_esl_calls_ended_total{outcome="hangup"}'], 0)
+        ok = sum(1 for r in self.mock_log if 200 <= r["status"] < 300)
+        self.assertEqual(after['ivrsm_esl_http_requests_total{class="2xx"}'], ok)
+        self.assertEqual(after["ivrsm_esl_http_request_duration_seconds_count"], len(self.mock_log))
+        buckets = [v for k, v in after.items() if k.startswith("ivrsm_esl_http_request_duration_"
+                                                               "seconds_bucket")]
+        self.assertEqual(buckets, sorted(buckets))
+        self.assertEqual(buckets[-1], len(self.mock_log))
+        self.assertEqual(after["ivrsm_esl_events_fed_total"],
+                         h.host_log.count('trace {"kind":"event"'))
+        self.assertEqual(after['ivrsm_esl_machine_info{name="synergia_rdv_mvp_ivr",'
+                               'version="1.0.0"}'], 1)
+        self.assertEqual(after['ivrsm_esl_reloads_total{result="ok"}'], 0)
+        self.assertEqual(after["ivrsm_esl_reconnects_total"], 0)
+        # One delay per answer followed by an application: the menu key, the answers of
+        # request_otp and get_me, the consent key and the list's answer (the other
+        # answers were followed by a request).
+        self.assertEqual(after["ivrsm_esl_answer_delay_seconds_count"], 5)
+        self.assertLessEqual(after['ivrsm_esl_answer_delay_seconds{quantile="0.5"}'],
+                             after['ivrsm_esl_answer_delay_seconds{quantile="1"}'])
 
     def test_speech_asks(self):
         """With a recogniser: speech asks, the OTP on the keypad, a recogniser failure."""

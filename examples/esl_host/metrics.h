@@ -1,0 +1,91 @@
+/*
+ * The host's metrics, rendered as OpenMetrics text (metrics_server.c serves
+ * them on --metrics HOST:PORT):
+ *
+ *   ivrsm_esl_calls_active                 gauge    calls whose session has not ended
+ *   ivrsm_esl_calls_started_total          counter
+ *   ivrsm_esl_calls_ended_total{outcome}   counter  hangup (by the IVR), handoff,
+ *                                                   caller_hangup, error
+ *   ivrsm_esl_events_fed_total             counter  events fed to sessions
+ *   ivrsm_esl_http_requests_total{class}   counter  2xx, 3xx, 4xx, 5xx, error (no answer)
+ *   ivrsm_esl_http_request_duration_seconds histogram
+ *   ivrsm_esl_reconnects_total             counter  connections ready again after one was lost
+ *   ivrsm_esl_connected                    gauge    1 while the event socket is ready
+ *   ivrsm_esl_reloads_total{result}        counter  ok, failed (SIGHUP)
+ *   ivrsm_esl_machine_info{name,version}   info     the machine new calls get
+ *   ivrsm_esl_draining                     gauge    1 once SIGTERM asked for a drain
+ *   ivrsm_esl_answer_delay_seconds         summary  from an answer received (a question's
+ *                                                   completion, an HTTP result) to the
+ *                                                   next application sent for that call:
+ *                                                   the host's own delay
+ */
+#ifndef ESL_HOST_METRICS_H
+#define ESL_HOST_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+typedef enum call_outcome {
+    OUTCOME_HANGUP = 0,    /* the IVR hung up */
+    OUTCOME_HANDOFF,       /* handed to a human */
+    OUTCOME_CALLER_HANGUP, /* the caller hung up (or the channel went away) */
+    OUTCOME_ERROR,         /* the host could not run the call */
+    OUTCOME_COUNT
+} call_outcome;
+
+typedef enum http_class {
+    HTTP_2XX = 0,
+    HTTP_3XX,
+    HTTP_4XX,
+    HTTP_5XX,
+    HTTP_ERROR,
+    HTTP_CLASS_COUNT
+} http_class;
+
+#define METRICS_HTTP_BUCKETS 12
+#define METRICS_DELAY_SAMPLES 65536
+
+typedef struct host_metrics {
+    unsigned long calls_started;
+    unsigned long calls_ended[OUTCOME_COUNT];
+    unsigned long events_fed;
+    unsigned long http_requests[HTTP_CLASS_COUNT];
+    unsigned long http_buckets[METRICS_HTTP_BUCKETS]; /* cumulative counts by upper bound */
+    double http_seconds_sum;
+    unsigned long reconnects;
+    unsigned long reloads_ok, reloads_failed;
+    /* The last METRICS_DELAY_SAMPLES answer delays (µs), for exact quantiles. */
+    uint32_t *delays_us;
+    size_t delay_next, delay_count;
+    unsigned long delays_total;
+    double delays_sum_s;
+} host_metrics;
+
+/* The host's own state that the metrics show as gauges and info. */
+typedef struct metrics_view {
+    size_t calls_active;
+    int connected;
+    int draining;
+    const char *machine_name;
+    const char *machine_version;
+} metrics_view;
+
+/* The HTTP status class of a result (status 0 or a transport error: HTTP_ERROR). */
+http_class metrics_http_class(int status, const char *error);
+
+void metrics_http(host_metrics *m, int status, const char *error, double elapsed_ms);
+
+/* One answer delay, in microseconds. */
+void metrics_delay(host_metrics *m, int64_t delay_us);
+
+/* The quantile q (0..1) of the delays kept, in seconds (0 when none). */
+double metrics_delay_quantile(const host_metrics *m, double q);
+
+/* Append the OpenMetrics text (ending with "# EOF") to out. Returns 0, or -1 when out of memory. */
+int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out);
+
+void metrics_free(host_metrics *m);
+
+#endif
