@@ -154,27 +154,34 @@ static void count_runtime(cov_tally *t, const char *from, const char *to, const 
         json_pack("{s:s, s:s, s:s, s:i}", "from", from, "to", to, "reason", reason, "hits", 1));
 }
 
-/*
- * The edge a transition record took. An outcome ("success", "fail") without
- * a next of its own goes on to the state's next, which the machine lists as
- * that state's NEXT transition.
- */
-static bool find_edge(const cov_tally *t, size_t from, size_t to, ivrsm_transition_kind k,
-                      const char *label, size_t label_len, size_t *at)
+int cov_edge_find(const cov_edge *edges, size_t count, size_t from, size_t to,
+                  ivrsm_transition_kind kind, const char *label, size_t label_len)
 {
-    cov_edge want = {from, to, k, label, label_len};
+    cov_edge want = {from, to, kind, label, label_len};
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < t->edge_count; i++) {
-            if (same_edge(&t->edges[i], &want)) {
-                *at = i;
-                return true;
-            }
-        }
-        if (k != IVRSM_TRANSITION_SUCCESS && k != IVRSM_TRANSITION_FAIL)
+        for (size_t i = 0; i < count; i++)
+            if (same_edge(&edges[i], &want))
+                return (int)i;
+        if (kind != IVRSM_TRANSITION_SUCCESS && kind != IVRSM_TRANSITION_FAIL)
             break;
         want.kind = IVRSM_TRANSITION_NEXT;
     }
-    return false;
+    return -1;
+}
+
+int cov_edge_of_record(const ivrsm_machine *m, const cov_edge *edges, size_t count,
+                       const char *from, const char *to, const char *reason, const char **via)
+{
+    int from_index = from ? ivrsm_machine_state_index(m, from) : -1;
+    int to_index = to ? ivrsm_machine_state_index(m, to) : -1;
+    ivrsm_transition_kind k;
+    const char *label;
+    size_t label_len;
+    *via = NULL;
+    if (from_index < 0 || to_index < 0 || !reason ||
+        cov_reason_parse(reason, &k, &label, &label_len, via) != 0)
+        return -1;
+    return cov_edge_find(edges, count, (size_t)from_index, (size_t)to_index, k, label, label_len);
 }
 
 void cov_tally_record(cov_tally *t, const char *record)
@@ -189,19 +196,15 @@ void cov_tally_record(cov_tally *t, const char *record)
     const char *to = json_string_value(json_object_get(r, "to"));
     const char *reason = json_string_value(json_object_get(r, "reason"));
     int to_index = to ? ivrsm_machine_state_index(t->m, to) : -1;
-    int from_index = from ? ivrsm_machine_state_index(t->m, from) : -1;
     if (to_index >= 0)
         t->visits[to_index]++;
-    ivrsm_transition_kind k;
-    const char *label, *via;
-    size_t label_len;
-    if (from_index < 0 || to_index < 0 || !reason) {
+    if (!from || to_index < 0 || !reason) {
         json_decref(r);
         return;
     }
-    size_t i;
-    if (cov_reason_parse(reason, &k, &label, &label_len, &via) == 0 &&
-        find_edge(t, (size_t)from_index, (size_t)to_index, k, label, label_len, &i)) {
+    const char *via;
+    int i = cov_edge_of_record(t->m, t->edges, t->edge_count, from, to, reason, &via);
+    if (i >= 0) {
         t->edge_hits[i]++;
         t->edge_via[i] |= (unsigned char)via_bit(via);
         json_decref(r);

@@ -49,6 +49,22 @@ int cov_static_edges(const ivrsm_machine *m, cov_edge **out, size_t *count);
 int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char **label,
                      size_t *label_len, const char **via);
 
+/*
+ * The index in `edges` of the transition from state `from` to state `to`
+ * of this kind and label, an outcome that went on to the state's next
+ * counting as that NEXT transition; -1 when there is none.
+ */
+int cov_edge_find(const cov_edge *edges, size_t count, size_t from, size_t to,
+                  ivrsm_transition_kind kind, const char *label, size_t label_len);
+
+/*
+ * The index in `edges` of the transition a trace record took (its from, to
+ * and reason, see cov_reason_parse()), with *via as there; -1 for a record
+ * that is no static transition (an escalation, the start).
+ */
+int cov_edge_of_record(const ivrsm_machine *m, const cov_edge *edges, size_t count,
+                       const char *from, const char *to, const char *reason, const char **via);
+
 typedef struct cov_tally cov_tally;
 
 /* A tally for the machine loaded from `path` (the name is kept for the report). */

@@ -1,0 +1,186 @@
+/*
+ * ivrsm paths: scenario files that together take every transition of a
+ * machine, by shortest calls (paths_explore.c finds them, paths_write.c
+ * writes them), and the transitions no call can take, with the reason.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "paths_write.h"
+#include "yamldoc.h"
+
+int cmd_paths(int argc, char **argv);
+
+#define PATHS_DEFAULT_NOW "2026-11-25T09:30:00+01:00"
+#define PATHS_DEFAULT_BUDGET 20000
+#define PATHS_MAX_INPUTS 60
+
+typedef struct paths_options {
+    const char *machine;
+    const char *backend;
+    const char *responses;
+    const char *dir;
+    const char *now;
+    size_t budget;
+} paths_options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ivrsm paths MACHINE [--backend URL | --responses FILE.json] [-o DIR]\n"
+            "                   [--now ISO8601] [--max-situations N]\n"
+            "\n"
+            "Write scenario files (the format of `ivrsm test`) that together take every\n"
+            "transition of the machine, each by a shortest call, with the caller's inputs,\n"
+            "the backend's answers and the states reached; then list the transitions no\n"
+            "call takes, with the reason. `ivrsm test DIR/*.yaml --coverage` runs them\n"
+            "without a backend: the answers are in the scenarios.\n"
+            "\n"
+            "options:\n"
+            "  --responses FILE   answers to offer the machine's http calls (the format of\n"
+            "                     `ivrsm sim --responses`: each answer listed is tried);\n"
+            "                     without it, 200 {} and a made-up failure are tried\n"
+            "  --backend URL      ask this backend instead while searching (it receives\n"
+            "                     every request of the search); its answers are written\n"
+            "  -o, --output DIR   where the scenarios go (default: paths); scenarios an\n"
+            "                     earlier run generated there and not written again are removed\n"
+            "  --now ISO8601      the clock of every call (default " PATHS_DEFAULT_NOW ")\n"
+            "  --max-situations N the search's budget (default %d)\n"
+            "  -h, --help         show this help\n"
+            "\n"
+            "exit status: 0 written, 1 the machine does not load, 2 usage or I/O error\n",
+            PATHS_DEFAULT_BUDGET);
+}
+
+static int parse_args(int argc, char **argv, paths_options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--backend", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            o->backend = v;
+        } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--responses", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            o->responses = v;
+        } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--output", &v)) != 0 ||
+                   (r = drv_option_value("ivrsm paths", argc, argv, &i, "-o", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            o->dir = v;
+        } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--now", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            o->now = v;
+        } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--max-situations", &v)) !=
+                   0) {
+            char *end;
+            long n = r > 0 ? strtol(v, &end, 10) : 0;
+            if (r < 0 || *end || n < 1) {
+                fprintf(stderr, "ivrsm paths: --max-situations takes a positive number\n");
+                return 2;
+            }
+            o->budget = (size_t)n;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ivrsm paths: unknown option '%s'\nRun 'ivrsm paths --help'.\n", a);
+            return 2;
+        } else if (o->machine) {
+            fprintf(stderr, "ivrsm paths: one machine at a time\n");
+            return 2;
+        } else {
+            o->machine = a;
+        }
+    }
+    if (!o->machine) {
+        fprintf(stderr, "ivrsm paths: no machine given\n\n");
+        usage(stderr);
+        return 2;
+    }
+    if (o->backend && o->responses) {
+        fprintf(stderr, "ivrsm paths: --backend and --responses exclude each other\n");
+        return 2;
+    }
+    return -1;
+}
+
+static json_t *load_responses(const char *path)
+{
+    json_error_t je;
+    json_t *v = json_load_file(path, 0, &je);
+    if (!v) {
+        fprintf(stderr, "%s:%d:%d: %s\n", path, je.line, je.column, je.text);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        fprintf(stderr,
+                "%s: the responses are a JSON object: endpoint or \"METHOD /path\" → "
+                "answer or list of answers\n",
+                path);
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+int cmd_paths(int argc, char **argv)
+{
+    paths_options o = {.dir = "paths", .now = PATHS_DEFAULT_NOW, .budget = PATHS_DEFAULT_BUDGET};
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    int64_t now_ms;
+    if (drv_parse_time(o.now, &now_ms) != 0) {
+        fprintf(stderr, "ivrsm paths: --now takes an ISO 8601 time such as %s\n",
+                PATHS_DEFAULT_NOW);
+        return 2;
+    }
+    json_t *responses = o.responses ? load_responses(o.responses) : NULL;
+    if (o.responses && !responses)
+        return 2;
+    ivrsm_machine *m = drv_load_machine(o.machine);
+    if (!m) {
+        json_decref(responses);
+        return 1;
+    }
+    char err[1200];
+    json_t *lines = NULL;
+    json_t *doc = yamldoc_load_lines(o.machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));
+    json_decref(lines);
+    px_options xo = {.machine = m,
+                     .doc = doc,
+                     .responses = responses,
+                     .backend = o.backend,
+                     .now_ms = now_ms,
+                     .call_id = "paths",
+                     .max_nodes = o.budget,
+                     .max_inputs = PATHS_MAX_INPUTS};
+    px_result r;
+    status = 0;
+    if (!doc) {
+        fprintf(stderr, "%s\n", err);
+        status = 2;
+    } else if (px_explore(&xo, &r, err, sizeof(err)) != 0) {
+        fprintf(stderr, "ivrsm paths: %s\n", err);
+        status = 2;
+    } else {
+        pw_options wo = {&xo, o.machine, o.dir, o.budget};
+        if (pw_write(&wo, &r, stdout, err, sizeof(err)) != 0) {
+            fprintf(stderr, "ivrsm paths: %s\n", err);
+            status = 2;
+        }
+    }
+    if (doc)
+        px_result_free(&r);
+    json_decref(doc);
+    json_decref(responses);
+    ivrsm_machine_unref(m);
+    return status;
+}

@@ -1,0 +1,731 @@
+/*
+ * Breadth-first search over the calls of a machine (see paths_explore.h).
+ *
+ * Each situation is kept as a session snapshot; expanding it restores the
+ * session, gives it one thing (an input, an http answer, a handoff answer)
+ * and lets it run to the next thing it waits for. The session's trace
+ * records say which transitions that step took, read against the machine's
+ * own list with the rules of `ivrsm test --coverage`.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/http_curl.h"
+#include "paths_explore.h"
+
+/* Speech that no machine routes and no parser reads as a phone, a code or a date. */
+#define PX_NONSENSE "xyzzy plugh"
+
+typedef enum px_wait { WAIT_INPUT = 0, WAIT_HTTP, WAIT_HANDOFF, WAIT_END } px_wait;
+
+/* What a situation waits for, kept beside its node. */
+typedef struct px_info {
+    px_wait wait;
+    size_t state;
+    int ask_max_digits; /* 0: no bound */
+    bool ask_dtmf;
+    bool ask_speech;
+    char ask_collect[32];
+} px_info;
+
+typedef struct explorer {
+    const px_options *o;
+    px_result *r;
+    px_info *info; /* per node */
+    size_t cap;
+    json_t *seen;   /* situation key → 1 */
+    json_t *places; /* place key, and place and ctx shape key → situations kept there */
+    ivrsm_http *http;
+    size_t covered;
+    /* The step being run: the transitions it took, and the first of them. */
+    size_t *taken;
+    size_t taken_count, taken_cap;
+    char first_move[300];
+    bool failed; /* out of memory */
+} explorer;
+
+/* ---------------------------------------------------------------------------
+ * Running one step
+ * ------------------------------------------------------------------------- */
+
+static int64_t fixed_clock(void *user)
+{
+    return ((const explorer *)user)->o->now_ms;
+}
+
+static void on_trace(void *user, const char *text)
+{
+    explorer *x = user;
+    if (!strstr(text, "\"transition\""))
+        return;
+    json_t *rec = json_loads(text, 0, NULL);
+    const char *kind = json_string_value(json_object_get(rec, "kind"));
+    const char *from = json_string_value(json_object_get(rec, "from"));
+    const char *to = json_string_value(json_object_get(rec, "to"));
+    const char *reason = json_string_value(json_object_get(rec, "reason"));
+    if (kind && !strcmp(kind, "transition") && to) {
+        int ti = ivrsm_machine_state_index(x->o->machine, to);
+        if (ti >= 0)
+            x->r->state_reached[ti] = true;
+        if (!x->first_move[0] && from)
+            snprintf(x->first_move, sizeof(x->first_move), "went to %s (%s)", to,
+                     reason ? reason : "?");
+        const char *via;
+        int e = cov_edge_of_record(x->o->machine, x->r->edges, x->r->edge_count, from, to, reason,
+                                   &via);
+        if (e >= 0) {
+            if (x->taken_count == x->taken_cap) {
+                size_t cap = x->taken_cap ? 2 * x->taken_cap : 8;
+                size_t *more = realloc(x->taken, cap * sizeof(*more));
+                if (!more) {
+                    x->failed = true;
+                    json_decref(rec);
+                    return;
+                }
+                x->taken = more;
+                x->taken_cap = cap;
+            }
+            x->taken[x->taken_count++] = (size_t)e;
+        }
+    }
+    json_decref(rec);
+}
+
+static ivrsm_session_options session_options(explorer *x)
+{
+    return (ivrsm_session_options){.call_id = x->o->call_id,
+                                   .clock = fixed_clock,
+                                   .clock_user = x,
+                                   .trace = on_trace,
+                                   .trace_user = x};
+}
+
+/* Pull every queued command; say what the session now waits for. */
+static px_info settle(explorer *x, ivrsm_session *s)
+{
+    px_info in = {.wait = WAIT_INPUT};
+    const ivrsm_command *c;
+    while ((c = ivrsm_session_next_command(s)) != NULL) {
+        if (c->type != IVRSM_COMMAND_ASK)
+            continue;
+        in.ask_max_digits = c->ask.max_digits;
+        in.ask_dtmf = c->ask.dtmf != 0;
+        in.ask_speech = c->ask.speech != 0;
+        snprintf(in.ask_collect, sizeof(in.ask_collect), "%s",
+                 c->ask.collect ? c->ask.collect : "");
+    }
+    const char *state = ivrsm_session_state(s);
+    int si = state ? ivrsm_machine_state_index(x->o->machine, state) : -1;
+    in.state = si >= 0 ? (size_t)si : 0;
+    const ivrsm_command *p = ivrsm_session_pending_command(s);
+    if (ivrsm_session_ended(s))
+        in.wait = WAIT_END;
+    else if (p && p->type == IVRSM_COMMAND_HTTP)
+        in.wait = WAIT_HTTP;
+    else if (p && p->type == IVRSM_COMMAND_HANDOFF)
+        in.wait = WAIT_HANDOFF;
+    return in;
+}
+
+/*
+ * The keys of a situation. The full key is what decides the rest of the
+ * call: state, phase, counters, ctx, last response, the pending command
+ * (sequence numbers, event ids, visit counts and the texts said are left
+ * out: they change along every path without changing where a call can go,
+ * within the bounds). The place is the state, its own counters and the
+ * command awaited: a search that kept every ctx ever seen in every place
+ * would grow with the product of the caller's choices, so each place keeps
+ * its first PX_VARIANTS situations, the shortest ones.
+ */
+#define PX_VARIANTS 24
+/* ... and of the situations with the same ctx keys set (values aside), the first two:
+ * what a call can do next depends more on what it knows than on what it chose. */
+#define PX_SHAPE_VARIANTS 2
+
+static bool empty_value(const json_t *v)
+{
+    return !v || json_is_null(v) || (json_is_string(v) && !json_string_length(v)) ||
+           (json_is_array(v) && !json_array_size(v)) || (json_is_object(v) && !json_object_size(v));
+}
+
+/* The place and the names of the ctx keys that hold something. */
+static char *shape_key(const json_t *ctx, const char *place)
+{
+    json_t *names = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)ctx, k, v)
+    {
+        if (!empty_value(v))
+            json_array_append_new(names, json_string(k));
+    }
+    json_t *o = json_pack("{s:s, s:o}", "place", place, "set", names);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return text;
+}
+
+static bool situation_keys(const char *snapshot, char **full, char **place, char **shape)
+{
+    *full = *place = *shape = NULL;
+    json_t *s = json_loads(snapshot, 0, NULL);
+    if (!s)
+        return false;
+    json_t *pending = json_deep_copy(json_object_get(s, "pending"));
+    if (json_is_object(pending)) {
+        json_object_del(pending, "id");
+        json_object_del(pending, "idempotency_key");
+    }
+    json_t *counters = json_object_get(s, "counters");
+    json_t *k =
+        json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:o?}", "state", json_object_get(s, "state"),
+                  "phase", json_object_get(s, "phase"), "ctx", json_object_get(s, "ctx"), "resp",
+                  json_object_get(s, "resp"), "counters", counters, "pending", pending);
+    json_t *p = json_pack(
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "state", json_object_get(s, "state"), "phase",
+        json_object_get(s, "phase"), "noinput", json_object_get(counters, "noinput"), "nomatch",
+        json_object_get(counters, "nomatch"), "retries", json_object_get(counters, "retries"),
+        "method", json_object_get(pending, "method"), "path", json_object_get(pending, "path"));
+    *full = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *place = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *shape = *place ? shape_key(json_object_get(s, "ctx"), *place) : NULL;
+    json_decref(k);
+    json_decref(p);
+    json_decref(s);
+    return *full && *place && *shape;
+}
+
+/* ---------------------------------------------------------------------------
+ * Nodes
+ * ------------------------------------------------------------------------- */
+
+static px_node *new_node(explorer *x, size_t parent, px_step_kind kind)
+{
+    px_result *r = x->r;
+    if (r->node_count == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 256;
+        px_node *nodes = realloc(r->nodes, cap * sizeof(*nodes));
+        px_info *info = nodes ? realloc(x->info, cap * sizeof(*info)) : NULL;
+        if (nodes)
+            r->nodes = nodes;
+        if (!nodes || !info) {
+            x->failed = true;
+            return NULL;
+        }
+        x->info = info;
+        x->cap = cap;
+    }
+    px_node *n = &r->nodes[r->node_count];
+    memset(n, 0, sizeof(*n));
+    n->parent = parent;
+    n->kind = kind;
+    n->inputs = parent == SIZE_MAX ? 0 : r->nodes[parent].inputs + (kind == PX_INPUT);
+    return n;
+}
+
+/*
+ * After a step on session s: keep the situation as a node when it is new or
+ * when the step took a transition never taken before (the path to it is
+ * then one to write). Takes the node `n` from new_node(); frees the session.
+ */
+static void keep(explorer *x, px_node *n, ivrsm_session *s)
+{
+    px_result *r = x->r;
+    size_t index = r->node_count;
+    bool fresh_edge = false;
+    for (size_t i = 0; i < x->taken_count; i++)
+        fresh_edge |= r->first[x->taken[i]] == SIZE_MAX;
+    px_info info = settle(x, s);
+    char *snap = NULL;
+    char *key = NULL, *place = NULL, *shape = NULL;
+    bool novel = false;
+    if (info.wait != WAIT_END && ivrsm_session_snapshot(s, &snap) == 0 &&
+        situation_keys(snap, &key, &place, &shape)) {
+        novel = !json_object_get(x->seen, key) &&
+                json_integer_value(json_object_get(x->places, place)) < PX_VARIANTS &&
+                json_integer_value(json_object_get(x->places, shape)) < PX_SHAPE_VARIANTS;
+    }
+    ivrsm_session_free(s);
+    if (!novel && !fresh_edge) {
+        ivrsm_free(snap);
+        free(key);
+        free(place);
+        free(shape);
+        drv_input_clear(&n->input);
+        free(n->http_key);
+        json_decref(n->answer);
+        return;
+    }
+    if (novel) {
+        json_object_set_new(x->seen, key, json_true());
+        json_object_set_new(
+            x->places, place,
+            json_integer(json_integer_value(json_object_get(x->places, place)) + 1));
+        json_object_set_new(
+            x->places, shape,
+            json_integer(json_integer_value(json_object_get(x->places, shape)) + 1));
+    }
+    free(key);
+    free(place);
+    free(shape);
+    n->snapshot = novel && snap ? strdup(snap) : NULL; /* a known situation is not explored twice */
+    ivrsm_free(snap);
+    n->edges = x->taken_count ? malloc(x->taken_count * sizeof(*n->edges)) : NULL;
+    if (n->edges) {
+        memcpy(n->edges, x->taken, x->taken_count * sizeof(*n->edges));
+        n->edge_count = x->taken_count;
+    }
+    for (size_t i = 0; i < n->edge_count; i++) {
+        if (r->first[n->edges[i]] == SIZE_MAX) {
+            r->first[n->edges[i]] = index;
+            x->covered++;
+        }
+    }
+    x->info[index] = info;
+    r->node_count++;
+}
+
+static void begin_step(explorer *x)
+{
+    x->taken_count = 0;
+    x->first_move[0] = '\0';
+}
+
+static ivrsm_session *restore(explorer *x, size_t node)
+{
+    ivrsm_session *s = NULL;
+    ivrsm_session_options so = session_options(x);
+    ivrsm_error err;
+    if (ivrsm_session_restore(x->o->machine, x->r->nodes[node].snapshot, &so, &s, &err) != 0)
+        return NULL;
+    return s;
+}
+
+/* ---------------------------------------------------------------------------
+ * Caller inputs
+ * ------------------------------------------------------------------------- */
+
+/* Try one input on `node`; returns whether it took edge `want` (SIZE_MAX: any). */
+static bool try_input(explorer *x, size_t node, ivrsm_event_type type, const char *text,
+                      size_t want, char *what, size_t whatlen)
+{
+    begin_step(x);
+    ivrsm_session *s = restore(x, node);
+    if (!s)
+        return false;
+    ivrsm_event ev = {.type = type, .text = text, .confidence = -1};
+    if (ivrsm_session_feed(s, &ev) != 0) {
+        ivrsm_session_free(s);
+        return false;
+    }
+    bool took = false;
+    for (size_t i = 0; i < x->taken_count; i++)
+        took |= x->taken[i] == want;
+    if (what && !took)
+        snprintf(what, whatlen, "%s", x->first_move[0] ? x->first_move : "the state asked again");
+    px_node *n = new_node(x, node, PX_INPUT);
+    if (!n) {
+        ivrsm_session_free(s);
+        return false;
+    }
+    n->input = (drv_input){.type = type, .text = text ? strdup(text) : NULL, .confidence = -1};
+    keep(x, n, s);
+    return took;
+}
+
+/* Whether keys fit the question as asked (so that a keypad passes them on unchanged). */
+static bool keys_fit(const px_info *in, const char *keys)
+{
+    return in->ask_dtmf && (in->ask_max_digits <= 0 || strlen(keys) <= (size_t)in->ask_max_digits);
+}
+
+static const char *sim_word(ivrsm_event_type t)
+{
+    return t == IVRSM_EVENT_DTMF ? "dtmf" : t == IVRSM_EVENT_SPEECH ? "say" : "intent";
+}
+
+static void note_why(explorer *x, size_t edge, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void note_why(explorer *x, size_t edge, const char *fmt, ...)
+{
+    if (x->r->why_not[edge])
+        return;
+    char text[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    x->r->why_not[edge] = strdup(text);
+}
+
+typedef struct px_try {
+    ivrsm_event_type type;
+    const char *text;
+} px_try;
+
+/* The inputs that say a route: the intent's keys, its first words, its name; or the phrase. */
+static void try_route(explorer *x, size_t node, const px_info *in, size_t e)
+{
+    const cov_edge *edge = &x->r->edges[e];
+    char label[256];
+    snprintf(label, sizeof(label), "%.*s", (int)edge->label_len, edge->label);
+    px_try tries[8];
+    size_t n = 0;
+    const json_t *intent = json_object_get(json_object_get(x->o->doc, "intents"), label);
+    bool is_intent = intent != NULL;
+    if (is_intent) {
+        const json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(intent, "dtmf"), i, v)
+        {
+            if (n < 3 && json_is_string(v) && keys_fit(in, json_string_value(v)))
+                tries[n++] = (px_try){IVRSM_EVENT_DTMF, json_string_value(v)};
+        }
+        const json_t *words = json_array_get(json_object_get(intent, "utterances"), 0);
+        if (json_is_string(words) && in->ask_speech)
+            tries[n++] = (px_try){IVRSM_EVENT_SPEECH, json_string_value(words)};
+        tries[n++] = (px_try){IVRSM_EVENT_INTENT, label};
+    } else if (in->ask_speech) {
+        tries[n++] = (px_try){IVRSM_EVENT_SPEECH, label};
+    }
+    char tried[600] = "", what[300] = "";
+    for (size_t i = 0; i < n; i++) {
+        if (try_input(x, node, tries[i].type, tries[i].text, e, what, sizeof(what)))
+            return;
+        size_t len = strlen(tried);
+        snprintf(tried + len, sizeof(tried) - len, "%s%s %s → %s", len ? "; " : "",
+                 sim_word(tries[i].type), tries[i].text, what);
+    }
+    if (!n)
+        note_why(x, e, "the state does not listen to speech, and `%s` is a phrase", label);
+    else
+        note_why(x, e, "no input that says it reaches it: %s", tried);
+}
+
+/* Values that a collect mode parses, and ones it does not. */
+static void try_collect(explorer *x, size_t node, const px_info *in)
+{
+    const char *mode = in->ask_collect;
+    static const char *const digits = "12345678901234567890";
+    char keys[24];
+    if (!strcmp(mode, "phone")) {
+        if (keys_fit(in, "0612345678"))
+            try_input(x, node, IVRSM_EVENT_DTMF, "0612345678", SIZE_MAX, NULL, 0);
+        if (in->ask_speech)
+            try_input(x, node, IVRSM_EVENT_SPEECH,
+                      "zéro six douze trente-quatre cinquante-six soixante-dix-huit", SIZE_MAX,
+                      NULL, 0);
+        if (keys_fit(in, "12"))
+            try_input(x, node, IVRSM_EVENT_DTMF, "12", SIZE_MAX, NULL, 0);
+    } else if (!strcmp(mode, "date_nl")) {
+        try_input(x, node, IVRSM_EVENT_SPEECH, "demain", SIZE_MAX, NULL, 0);
+    } else if (!strcmp(mode, "free_speech_or_no")) {
+        try_input(x, node, IVRSM_EVENT_SPEECH, "non", SIZE_MAX, NULL, 0);
+        try_input(x, node, IVRSM_EVENT_SPEECH, "le bus était en retard", SIZE_MAX, NULL, 0);
+    } else if (*mode) {
+        /* otp and any mode that reads digits: as many keys as the question takes, then one. */
+        int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;
+        snprintf(keys, sizeof(keys), "%.*s", n, digits);
+        if (keys_fit(in, keys))
+            try_input(x, node, IVRSM_EVENT_DTMF, keys, SIZE_MAX, NULL, 0);
+        if (n > 1 && keys_fit(in, "1"))
+            try_input(x, node, IVRSM_EVENT_DTMF, "1", SIZE_MAX, NULL, 0);
+    }
+}
+
+static void expand_input(explorer *x, size_t node)
+{
+    px_info in = x->info[node];
+    if (x->r->nodes[node].inputs >= x->o->max_inputs)
+        return;
+    /* Every route of the state, taken ones included: from here they may lead further. */
+    for (size_t e = 0; e < x->r->edge_count && !x->failed; e++) {
+        const cov_edge *edge = &x->r->edges[e];
+        if (edge->from == in.state && edge->kind == IVRSM_TRANSITION_ROUTE)
+            try_route(x, node, &in, e);
+    }
+    try_input(x, node, IVRSM_EVENT_NOINPUT, NULL, SIZE_MAX, NULL, 0);
+    try_input(x, node, IVRSM_EVENT_NOMATCH, NULL, SIZE_MAX, NULL, 0);
+    if (in.ask_speech)
+        try_input(x, node, IVRSM_EVENT_SPEECH, PX_NONSENSE, SIZE_MAX, NULL, 0);
+    try_collect(x, node, &in);
+}
+
+/* ---------------------------------------------------------------------------
+ * Backend and handoff answers
+ * ------------------------------------------------------------------------- */
+
+/* The responses key of an http command: its endpoint when listed, else "METHOD /path". */
+static void http_key(const explorer *x, const ivrsm_command *c, char *key, size_t keylen)
+{
+    snprintf(key, keylen, "%s %s", c->http.method, c->http.path);
+    if (c->http.endpoint && (!json_object_get(x->o->responses, key) ||
+                             json_object_get(x->o->responses, c->http.endpoint)))
+        snprintf(key, keylen, "%s", c->http.endpoint);
+}
+
+typedef struct live_wait {
+    bool done;
+    json_t *answer;
+} live_wait;
+
+static void on_live(void *user, const ivrsm_http_result *r)
+{
+    live_wait *w = user;
+    w->done = true;
+    if (r->status == 0) {
+        w->answer = json_pack("{s:s}", "error", r->error ? r->error : "transport error");
+        return;
+    }
+    json_t *body = r->body_len ? json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL) : NULL;
+    if (!body && r->body_len)
+        body = json_stringn(r->body, r->body_len);
+    w->answer = json_pack("{s:i, s:o*}", "status", r->status, "body", body);
+}
+
+static json_t *ask_backend(explorer *x, const ivrsm_command *c)
+{
+    live_wait w = {0};
+    if (ivrsm_http_submit(x->http, c, on_live, &w) != 0)
+        return json_pack("{s:s}", "error", "cannot send");
+    while (!w.done)
+        if (ivrsm_http_run(x->http, 1000) < 0)
+            break;
+    return w.answer ? w.answer : json_pack("{s:s}", "error", "the http adapter failed");
+}
+
+static bool is_success(const json_t *a)
+{
+    json_t *st = json_object_get(a, "status");
+    int status = st ? (int)json_integer_value(st) : (json_object_get(a, "error") ? 0 : 200);
+    return status >= 200 && status <= 299;
+}
+
+static void add_option(json_t *options, json_t *answer)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(options, i, o)
+    {
+        if (json_equal(o, answer)) {
+            json_decref(answer);
+            return;
+        }
+    }
+    json_array_append_new(options, answer);
+}
+
+/* The answers offered to an http command: what the responses or the backend give, and a failure. */
+static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *key)
+{
+    json_t *options = json_array();
+    const json_t *given = json_object_get(x->o->responses, key);
+    if (x->http) {
+        add_option(options, ask_backend(x, c));
+    } else if (json_is_array(given)) {
+        size_t i;
+        const json_t *a;
+        json_array_foreach(given, i, a) add_option(options, json_deep_copy(a));
+    } else if (given) {
+        add_option(options, json_deep_copy(given));
+    } else {
+        add_option(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
+    }
+    bool fails = false;
+    size_t i;
+    json_t *o;
+    json_array_foreach(options, i, o) fails |= !is_success(o);
+    if (!fails)
+        add_option(options, json_pack("{s:i, s:{s:s}}", "status", 500, "body", "error",
+                                      "a failure made up by ivrsm paths"));
+    return options;
+}
+
+static void feed_answer(explorer *x, size_t node, const char *key, const json_t *answer)
+{
+    begin_step(x);
+    ivrsm_session *s = restore(x, node);
+    const ivrsm_command *c = s ? ivrsm_session_pending_command(s) : NULL;
+    if (!c) {
+        ivrsm_session_free(s);
+        return;
+    }
+    json_t *status = json_object_get(answer, "status");
+    const char *error = json_string_value(json_object_get(answer, "error"));
+    json_t *body = json_object_get(answer, "body");
+    char *body_text = !body                  ? NULL
+                      : json_is_string(body) ? strdup(json_string_value(body))
+                                             : json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
+                      .command_id = c->id,
+                      .status = status ? (int)json_integer_value(status) : (error ? 0 : 200),
+                      .body = body_text,
+                      .error = error,
+                      .confidence = -1};
+    int rc = ivrsm_session_feed(s, &ev);
+    free(body_text);
+    px_node *n = rc == 0 ? new_node(x, node, PX_HTTP) : NULL;
+    if (!n) {
+        ivrsm_session_free(s);
+        return;
+    }
+    n->http_key = strdup(key);
+    n->answer = json_deep_copy(answer);
+    keep(x, n, s);
+}
+
+static void expand_http(explorer *x, size_t node)
+{
+    ivrsm_session *s = restore(x, node);
+    const ivrsm_command *c = s ? ivrsm_session_pending_command(s) : NULL;
+    if (!c) {
+        ivrsm_session_free(s);
+        return;
+    }
+    char key[600];
+    http_key(x, c, key, sizeof(key));
+    json_t *options = answer_options(x, c, key);
+    ivrsm_session_free(s);
+    size_t i;
+    json_t *a;
+    json_array_foreach(options, i, a) feed_answer(x, node, key, a);
+    json_decref(options);
+}
+
+static void expand_handoff(explorer *x, size_t node)
+{
+    for (int ok = 1; ok >= 0; ok--) {
+        begin_step(x);
+        ivrsm_session *s = restore(x, node);
+        const ivrsm_command *c = s ? ivrsm_session_pending_command(s) : NULL;
+        ivrsm_event ev = {.type = IVRSM_EVENT_HANDOFF_RESULT,
+                          .command_id = c ? c->id : 0,
+                          .ok = ok,
+                          .confidence = -1};
+        px_node *n = c && ivrsm_session_feed(s, &ev) == 0 ? new_node(x, node, PX_HANDOFF) : NULL;
+        if (!n) {
+            ivrsm_session_free(s);
+            continue;
+        }
+        n->handoff_ok = ok;
+        keep(x, n, s);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * The search
+ * ------------------------------------------------------------------------- */
+
+static int start(explorer *x, char *err, size_t errlen)
+{
+    ivrsm_session *s = NULL;
+    ivrsm_session_options so = session_options(x);
+    ivrsm_error e;
+    begin_step(x);
+    if (ivrsm_session_new(x->o->machine, &so, &s, &e) != 0 || ivrsm_session_start(s) != 0) {
+        ivrsm_session_free(s);
+        snprintf(err, errlen, "cannot start a call: %s", e.message);
+        return -1;
+    }
+    px_node *n = new_node(x, SIZE_MAX, PX_START);
+    if (!n) {
+        ivrsm_session_free(s);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int ini = (int)ivrsm_machine_initial_state(x->o->machine);
+    x->r->state_reached[ini] = true;
+    keep(x, n, s);
+    return 0;
+}
+
+int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    explorer x = {.o = o, .r = r, .seen = json_object(), .places = json_object()};
+    size_t states = ivrsm_machine_state_count(o->machine);
+    if (cov_static_edges(o->machine, &r->edges, &r->edge_count) != 0 || !x.seen || !x.places) {
+        snprintf(err, errlen, "out of memory");
+        json_decref(x.seen);
+        json_decref(x.places);
+        return -1;
+    }
+    r->first = malloc((r->edge_count ? r->edge_count : 1) * sizeof(*r->first));
+    r->why_not = calloc(r->edge_count ? r->edge_count : 1, sizeof(*r->why_not));
+    r->state_reached = calloc(states ? states : 1, sizeof(*r->state_reached));
+    if (!r->first || !r->why_not || !r->state_reached) {
+        snprintf(err, errlen, "out of memory");
+        json_decref(x.seen);
+        json_decref(x.places);
+        return -1;
+    }
+    for (size_t i = 0; i < r->edge_count; i++)
+        r->first[i] = SIZE_MAX;
+    if (o->backend) {
+        ivrsm_http_options ho = {.base_url = o->backend};
+        int rc = ivrsm_http_new(&ho, &x.http);
+        if (rc != 0) {
+            snprintf(err, errlen, "backend URL '%s': %s (expected http://HOST:PORT)", o->backend,
+                     ivrsm_strerror(rc));
+            json_decref(x.seen);
+            json_decref(x.places);
+            return -1;
+        }
+    }
+    int rc = start(&x, err, errlen);
+    size_t head = 0;
+    while (rc == 0 && head < r->node_count && x.covered < r->edge_count && !x.failed) {
+        if (r->node_count >= o->max_nodes)
+            break;
+        size_t node = head++;
+        if (!r->nodes[node].snapshot)
+            continue;
+        switch (x.info[node].wait) {
+        case WAIT_INPUT:
+            expand_input(&x, node);
+            break;
+        case WAIT_HTTP:
+            expand_http(&x, node);
+            break;
+        case WAIT_HANDOFF:
+            expand_handoff(&x, node);
+            break;
+        case WAIT_END:
+            break;
+        }
+    }
+    r->exhausted = head >= r->node_count || x.covered == r->edge_count;
+    if (x.failed && rc == 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    ivrsm_http_free(x.http);
+    json_decref(x.seen);
+    json_decref(x.places);
+    free(x.info);
+    free(x.taken);
+    return rc;
+}
+
+void px_result_free(px_result *r)
+{
+    for (size_t i = 0; i < r->node_count; i++) {
+        px_node *n = &r->nodes[i];
+        drv_input_clear(&n->input);
+        free(n->http_key);
+        json_decref(n->answer);
+        free(n->edges);
+        free(n->snapshot);
+    }
+    for (size_t i = 0; i < r->edge_count; i++)
+        free(r->why_not[i]);
+    free(r->why_not);
+    free(r->nodes);
+    free(r->edges);
+    free(r->first);
+    free(r->state_reached);
+    memset(r, 0, sizeof(*r));
+}
