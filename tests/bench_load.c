@@ -70,7 +70,7 @@ static int step_load(const char *data, size_t len, ivrsm_format fmt)
 static int step_check(const char *data, size_t len, ivrsm_format fmt)
 {
     ivrsm_diagnostics *d;
-    int rc = ivrsm_check_buffer(data, len, fmt, "bench", &d);
+    int rc = ivrsm_machine_check_buffer(data, len, fmt, "bench", &d);
     if (rc == 0)
         ivrsm_diagnostics_free(d);
     return rc;

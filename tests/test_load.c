@@ -1119,7 +1119,7 @@ START_TEST(test_check_collects_everything)
                                 "        next: nowhere\n"
                                 "  b: {type: prompt_end}\n";
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "x.yaml", &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "x.yaml", &d), 0);
     ck_assert_str_eq(ivrsm_diagnostics_file(d), "x.yaml");
     ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 3);
     /* Sorted by position. b is reachable (escalations go to the goodbye state), and
@@ -1136,14 +1136,14 @@ START_TEST(test_check_collects_everything)
     ivrsm_diagnostics_free(d);
 
     /* A syntax error stops everything, and is still a diagnostic. */
-    ck_assert_int_eq(ivrsm_check_buffer("a: [", 4, IVRSM_FORMAT_YAML, NULL, &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_buffer("a: [", 4, IVRSM_FORMAT_YAML, NULL, &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), 1);
     ck_assert_str_eq(ivrsm_diagnostics_get(d, 0)->rule, "syntax");
     ck_assert_str_eq(ivrsm_diagnostics_file(d), "<buffer>");
     ivrsm_diagnostics_free(d);
 
-    ck_assert_int_eq(ivrsm_check_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, &d), IVRSM_EIO);
-    ck_assert_int_eq(ivrsm_check_buffer(NULL, 3, IVRSM_FORMAT_AUTO, NULL, &d), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_machine_check_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, &d), IVRSM_EIO);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(NULL, 3, IVRSM_FORMAT_AUTO, NULL, &d), IVRSM_EINVAL);
     ck_assert_uint_eq(ivrsm_diagnostics_count(NULL), 0);
     ivrsm_diagnostics_free(NULL);
 }
@@ -1170,10 +1170,10 @@ START_TEST(test_convert_round_trip)
     char *src = source_path(files[_i]);
     ivrsm_error err;
     char *json = NULL, *yaml = NULL;
-    ck_assert_int_eq(ivrsm_convert_file(src, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    ck_assert_int_eq(ivrsm_document_convert_file(src, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
     char *json_path = write_temp(json, ".json");
     ck_assert_int_eq(
-        ivrsm_convert_file(json_path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+        ivrsm_document_convert_file(json_path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err), 0);
     ivrsm_machine *a = load_path(files[_i]);
     ivrsm_machine *b = load_text(json, IVRSM_FORMAT_JSON);
     ivrsm_machine *c = load_text(yaml, IVRSM_FORMAT_YAML);
@@ -1183,7 +1183,7 @@ START_TEST(test_convert_round_trip)
     char *yaml_path = write_temp(yaml, ".yaml");
     char *again = NULL;
     ck_assert_int_eq(
-        ivrsm_convert_file(yaml_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
+        ivrsm_document_convert_file(yaml_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
     ck_assert_str_eq(again, yaml);
     unlink(json_path);
     unlink(yaml_path);
@@ -1275,7 +1275,7 @@ START_TEST(test_convert_scalars)
     char *path = write_temp(doc, ".yaml");
     char *yaml = NULL, *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &yaml, &err),
                      0);
     /* libfyaml's emitter lays the document out; the library picks each scalar's style. */
     ck_assert_ptr_nonnull(strstr(yaml, "- \"yes\"\n- \"no\"\n- \"on\"\n- \"off\"\n"));
@@ -1290,13 +1290,13 @@ START_TEST(test_convert_scalars)
     /* Reading the output back gives the same document. */
     char *back_path = write_temp(yaml, ".yaml");
     /* .inf has no JSON form: converting the original to JSON says where it is. */
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_JSON, &json, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_JSON, &json, &err),
                      IVRSM_EINVAL);
     ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(err.column, 29);
     char *again = NULL;
     ck_assert_int_eq(
-        ivrsm_convert_file(back_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
+        ivrsm_document_convert_file(back_path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_YAML, &again, &err), 0);
     ck_assert_str_eq(again, yaml);
     unlink(path);
     unlink(back_path);
@@ -1313,7 +1313,7 @@ START_TEST(test_convert_empty_root)
     char *path = write_temp("{}", ".json");
     char *yaml = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_YAML, &yaml, &err),
                      0);
     ck_assert_str_eq(yaml, "{}\n");
     unlink(path);
@@ -1327,7 +1327,7 @@ START_TEST(test_convert_json_numbers)
     char *path = write_temp("a: [0.4, 2.5, 3.0, 0.1, 1e-7, 123456789.123, 7]\n", ".yaml");
     char *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
                      0);
     json_t *j = json_loads(json, 0, NULL);
     ck_assert(json_real_value(json_array_get(json_object_get(j, "a"), 0)) == 0.4);
@@ -1335,10 +1335,10 @@ START_TEST(test_convert_json_numbers)
     ck_assert_ptr_nonnull(strstr(json, "0.4,"));
     ck_assert_ptr_nonnull(strstr(json, "3.0,"));
     json_decref(j);
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, (ivrsm_format)0, &json, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, (ivrsm_format)0, &json, &err),
                      IVRSM_EINVAL);
     ck_assert_int_eq(
-        ivrsm_convert_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+        ivrsm_document_convert_file("/nonexistent.yaml", IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
         IVRSM_EIO);
     unlink(path);
     free(path);
@@ -1421,7 +1421,7 @@ START_TEST(test_allocation_failures)
 
         ivrsm_diagnostics *d = NULL;
         alloc_budget = budget;
-        rc = checked ? 0 : ivrsm_check_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &d);
+        rc = checked ? 0 : ivrsm_machine_check_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &d);
         alloc_budget = -1;
         ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: check gave %d", budget, rc);
         if (rc == 0 && d) {

@@ -1077,6 +1077,21 @@ START_TEST(ctx_set_json_follows_set)
 }
 END_TEST
 
+/* Every code has a name (what bindings show) and a description; others have none. */
+START_TEST(error_names)
+{
+    ck_assert_str_eq(ivrsm_errname(IVRSM_OK), "OK");
+    ck_assert_str_eq(ivrsm_errname(IVRSM_EDUPLICATE), "EDUPLICATE");
+    ck_assert_str_eq(ivrsm_errname(IVRSM_EUNEXPECTED), "EUNEXPECTED");
+    for (int code = IVRSM_EINVAL; code >= IVRSM_EUNEXPECTED; code--) {
+        ck_assert_ptr_nonnull(ivrsm_errname(code));
+        ck_assert_str_ne(ivrsm_strerror(code), "unknown error");
+    }
+    ck_assert_ptr_null(ivrsm_errname(IVRSM_EUNEXPECTED - 1));
+    ck_assert_ptr_null(ivrsm_errname(1));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("session");
@@ -1084,6 +1099,7 @@ int main(void)
     tcase_add_test(basics, start_asks_with_prompt);
     tcase_add_test(basics, command_as_json_text);
     tcase_add_test(basics, redaction_is_public);
+    tcase_add_test(basics, error_names);
     tcase_add_test(basics, ctx_set_json_follows_set);
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);

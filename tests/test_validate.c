@@ -206,7 +206,7 @@ START_TEST(test_rule_fixture)
     const rule_case *c = &rule_cases[_i];
     char *path = fixture_path(c->fixture, "yaml");
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
     ck_assert_str_eq(ivrsm_diagnostics_file(d), path);
     size_t n = ivrsm_diagnostics_count(d);
     for (size_t i = 0; i < n && i < c->count; i++)
@@ -278,11 +278,11 @@ START_TEST(test_rule_fixture_json)
     char *path = fixture_path(c->fixture, "yaml");
     char *json = NULL;
     ivrsm_error err;
-    ck_assert_int_eq(ivrsm_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
+    ck_assert_int_eq(ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err),
                      0);
     char *yaml = read_text(path);
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "f.json", &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "f.json", &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), c->count);
     for (size_t i = 0; i < c->count; i++) {
         const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
@@ -316,7 +316,7 @@ START_TEST(test_json_positions)
                       "  }\n"
                       "}\n";
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_AUTO, "m.json", &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, strlen(doc), IVRSM_FORMAT_AUTO, "m.json", &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), 2);
     const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, 0);
     ck_assert_str_eq(x->rule, "dangling-next");
@@ -355,7 +355,7 @@ START_TEST(test_seed)
     char path[4096];
     snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_file(path, IVRSM_FORMAT_AUTO, &d), 0);
     ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 0);
     size_t n = sizeof(seed) / sizeof(seed[0]);
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), n);
@@ -396,7 +396,7 @@ START_TEST(test_many_errors_sorted)
                       "    prompt: Bonjour\n"
                       "    routes: [{when_intent: b, next: s1}, {when_intent: a}]\n";
     ivrsm_diagnostics *d = NULL;
-    ck_assert_int_eq(ivrsm_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &d), 0);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &d), 0);
     const char *rules[] = {"input-free-cycle", "unknown-intent", "missing-key"};
     ck_assert_uint_eq(ivrsm_diagnostics_count(d), 3);
     ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 3);

@@ -41,13 +41,9 @@ extern "C" {
  * Version
  * ------------------------------------------------------------------------- */
 
-#define IVRSM_VERSION_MAJOR 0
-#define IVRSM_VERSION_MINOR 1
-#define IVRSM_VERSION_PATCH 0
-#define IVRSM_VERSION_STRING "0.1.0"
-/* 0xMMmmpp: comparable with >= */
-#define IVRSM_VERSION_NUM                                                                          \
-    ((IVRSM_VERSION_MAJOR << 16) | (IVRSM_VERSION_MINOR << 8) | IVRSM_VERSION_PATCH)
+/* IVRSM_VERSION_MAJOR, _MINOR, _PATCH, _STRING and _NUM (0xMMmmpp, comparable
+ * with >=), generated from meson.build, where the version is written once. */
+#include "ivrsm/version.h"
 
 /* The version of the library actually linked, as "MAJOR.MINOR.PATCH". */
 IVRSM_API const char *ivrsm_version(void);
@@ -77,6 +73,12 @@ enum {
 
 /* A static English description of an IVRSM_E* code. Never NULL. */
 IVRSM_API const char *ivrsm_strerror(int code);
+/*
+ * The name of an IVRSM_E* code without its prefix ("EINVAL", "OK" for 0), or
+ * NULL for a code the library does not have: bindings name their errors
+ * with it instead of keeping a table of their own.
+ */
+IVRSM_API const char *ivrsm_errname(int code);
 
 /*
  * Where and why a load failed. Positions are 1-based; 0 means unknown.
@@ -311,10 +313,14 @@ typedef struct ivrsm_diagnostics ivrsm_diagnostics;
  * Returns 0, IVRSM_EINVAL, IVRSM_EIO (file unreadable; nothing was checked)
  * or IVRSM_ENOMEM.
  */
-IVRSM_API int ivrsm_check_file(const char *path, ivrsm_format format, ivrsm_diagnostics **out);
+IVRSM_API int ivrsm_machine_check_file(const char *path, ivrsm_format format,
+                                        ivrsm_diagnostics **out);
 /* The same for a document in memory; `name` as in ivrsm_machine_load_buffer(). */
-IVRSM_API int ivrsm_check_buffer(const char *data, size_t len, ivrsm_format format,
-                                 const char *name, ivrsm_diagnostics **out);
+IVRSM_API int ivrsm_machine_check_buffer(const char *data, size_t len, ivrsm_format format,
+                                         const char *name, ivrsm_diagnostics **out);
+/* The names of 0.1, kept for source compatibility. */
+#define ivrsm_check_file ivrsm_machine_check_file
+#define ivrsm_check_buffer ivrsm_machine_check_buffer
 IVRSM_API size_t ivrsm_diagnostics_count(const ivrsm_diagnostics *d);
 IVRSM_API size_t ivrsm_diagnostics_error_count(const ivrsm_diagnostics *d);
 /* Diagnostic `i`, sorted by position; NULL when out of range. Owned by the list. */
@@ -332,8 +338,10 @@ IVRSM_API void ivrsm_diagnostics_free(ivrsm_diagnostics *d);
  *
  * Returns 0, IVRSM_EINVAL, IVRSM_EIO, IVRSM_ESYNTAX, IVRSM_ELIMIT, IVRSM_ENOMEM.
  */
-IVRSM_API int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
-                                 ivrsm_error *err);
+IVRSM_API int ivrsm_document_convert_file(const char *path, ivrsm_format from, ivrsm_format to,
+                                          char **out, ivrsm_error *err);
+/* The name of 0.1, kept for source compatibility. */
+#define ivrsm_convert_file ivrsm_document_convert_file
 
 /* Free memory that the library returned to the caller (strings, snapshots). */
 IVRSM_API void ivrsm_free(void *p);

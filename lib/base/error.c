@@ -33,6 +33,27 @@ const char *ivrsm_strerror(int code)
     }
 }
 
+const char *ivrsm_errname(int code)
+{
+    switch (code) {
+    case IVRSM_OK: return "OK";
+    case IVRSM_EINVAL: return "EINVAL";
+    case IVRSM_ENOMEM: return "ENOMEM";
+    case IVRSM_EIO: return "EIO";
+    case IVRSM_ESYNTAX: return "ESYNTAX";
+    case IVRSM_EMACHINE: return "EMACHINE";
+    case IVRSM_ELIMIT: return "ELIMIT";
+    case IVRSM_EDUPLICATE: return "EDUPLICATE";
+    case IVRSM_ESTALE: return "ESTALE";
+    case IVRSM_EENDED: return "EENDED";
+    case IVRSM_ESTATE: return "ESTATE";
+    case IVRSM_ESNAPSHOT: return "ESNAPSHOT";
+    case IVRSM_ENOTFOUND: return "ENOTFOUND";
+    case IVRSM_EUNEXPECTED: return "EUNEXPECTED";
+    default: return NULL;
+    }
+}
+
 void ivrsm_free(void *p)
 {
     free(p);

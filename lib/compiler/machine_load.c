@@ -106,7 +106,7 @@ static int check_buffer(const char *data, size_t len, ivrsm_format format, const
     return 0;
 }
 
-int ivrsm_check_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
+int ivrsm_machine_check_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
                        ivrsm_diagnostics **out)
 {
     if ((!data && len) || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
@@ -114,7 +114,7 @@ int ivrsm_check_buffer(const char *data, size_t len, ivrsm_format format, const 
     return check_buffer(data, len, format, name ? name : "<buffer>", out);
 }
 
-int ivrsm_check_file(const char *path, ivrsm_format format, ivrsm_diagnostics **out)
+int ivrsm_machine_check_file(const char *path, ivrsm_format format, ivrsm_diagnostics **out)
 {
     if (!path || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
         return IVRSM_EINVAL;

@@ -1,5 +1,5 @@
 /*
- * ivrsm_convert_file(): YAML ⇄ JSON without compiling, key order kept.
+ * ivrsm_document_convert_file(): YAML ⇄ JSON without compiling, key order kept.
  *
  * JSON goes through jansson with the fewest digits that give every real
  * number back exactly. YAML goes through libfyaml's emitter (block style,
@@ -321,7 +321,7 @@ int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_err
     return to == IVRSM_FORMAT_JSON ? to_json(doc, out, err) : to_yaml(doc, out, err);
 }
 
-int ivrsm_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
+int ivrsm_document_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
                        ivrsm_error *err)
 {
     if (!path || !out || (to != IVRSM_FORMAT_YAML && to != IVRSM_FORMAT_JSON) ||

@@ -231,7 +231,7 @@ static uint32_t document_seed(const char *data, size_t size)
 static void fuzz_format(const char *data, size_t size, ivrsm_format format)
 {
     ivrsm_diagnostics *d = NULL;
-    int rc = ivrsm_check_buffer(data, size, format, "fuzz", &d);
+    int rc = ivrsm_machine_check_buffer(data, size, format, "fuzz", &d);
     FUZZ_CHECK(rc == 0 || rc == IVRSM_ENOMEM, "check_buffer: %s", ivrsm_strerror(rc));
     size_t check_errors = 0;
     if (rc == 0) {

@@ -144,7 +144,7 @@ static int measure(const char *path, int iterations)
         ivrsm_machine_unref(m);
         ivrsm_diagnostics *d = NULL;
         t0 = now_ns();
-        if (ivrsm_check_file(path, IVRSM_FORMAT_AUTO, &d) != 0)
+        if (ivrsm_machine_check_file(path, IVRSM_FORMAT_AUTO, &d) != 0)
             rc = 1;
         check[i] = now_ns() - t0;
         ivrsm_diagnostics_free(d);

@@ -82,7 +82,7 @@ int cmd_convert(int argc, char **argv)
     }
     char *text = NULL;
     ivrsm_error err;
-    int rc = ivrsm_convert_file(file, IVRSM_FORMAT_AUTO, target, &text, &err);
+    int rc = ivrsm_document_convert_file(file, IVRSM_FORMAT_AUTO, target, &text, &err);
     if (rc != 0) {
         if (err.line > 0)
             fprintf(stderr, "%s:%d:%d: error: %s\n", err.file, err.line, err.column, err.message);

@@ -152,7 +152,7 @@ static void check_one(const char *file, const report_options *o, totals *t)
 {
     ivrsm_diagnostics *diags = NULL;
     errno = 0;
-    int rc = ivrsm_check_file(file, IVRSM_FORMAT_AUTO, &diags);
+    int rc = ivrsm_machine_check_file(file, IVRSM_FORMAT_AUTO, &diags);
     if (rc != 0) {
         fflush(stdout); /* in order with what came before, also through 2>&1 */
         fprintf(stderr, "ivrsm validate: %s: %s%s%s\n", file, ivrsm_strerror(rc), errno ? ": " : "",

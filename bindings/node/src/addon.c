@@ -160,7 +160,7 @@ static napi_value check_file(napi_env env, napi_callback_info info)
         !get_string(env, argv[0], "path", false, false, &path, NULL))
         return NULL;
     ivrsm_diagnostics *list;
-    int rc = ivrsm_check_file(path, format, &list);
+    int rc = ivrsm_machine_check_file(path, format, &list);
     if (rc != 0) {
         char detail[300];
         snprintf(detail, sizeof detail, "cannot check %s", path);
@@ -187,7 +187,7 @@ static napi_value check_string(napi_env env, napi_callback_info info)
         return NULL;
     }
     ivrsm_diagnostics *list;
-    int rc = ivrsm_check_buffer(text, len, format, name, &list);
+    int rc = ivrsm_machine_check_buffer(text, len, format, name, &list);
     free(text);
     free(name);
     if (rc != 0) {

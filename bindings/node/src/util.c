@@ -12,38 +12,11 @@
  * Errors
  * ------------------------------------------------------------------------- */
 
+/* The library's name of a code ("EDUPLICATE"), as the error's `code`. */
 static const char *code_name(int code)
 {
-    switch (code) {
-    case IVRSM_EINVAL:
-        return "EINVAL";
-    case IVRSM_ENOMEM:
-        return "ENOMEM";
-    case IVRSM_EIO:
-        return "EIO";
-    case IVRSM_ESYNTAX:
-        return "ESYNTAX";
-    case IVRSM_EMACHINE:
-        return "EMACHINE";
-    case IVRSM_ELIMIT:
-        return "ELIMIT";
-    case IVRSM_EDUPLICATE:
-        return "EDUPLICATE";
-    case IVRSM_ESTALE:
-        return "ESTALE";
-    case IVRSM_EENDED:
-        return "EENDED";
-    case IVRSM_ESTATE:
-        return "ESTATE";
-    case IVRSM_ESNAPSHOT:
-        return "ESNAPSHOT";
-    case IVRSM_ENOTFOUND:
-        return "ENOTFOUND";
-    case IVRSM_EUNEXPECTED:
-        return "EUNEXPECTED";
-    default:
-        return "EUNKNOWN";
-    }
+    const char *name = ivrsm_errname(code);
+    return name ? name : "EUNKNOWN";
 }
 
 /* Throw, unless an exception is already on its way (the first one wins). */

@@ -4,6 +4,7 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { ivrsm, MENU, WARNING, DANGLING, MISSING, SEED, SEED_JSON } = require('./support');
 
@@ -102,8 +103,10 @@ describe('Machine.load', () => {
     assert.throws(() => m.session(), { code: 'ECLOSED', message: 'ivrsm: the machine is closed' });
   });
 
-  it('tells the library version', () => {
-    assert.equal(ivrsm.libraryVersion(), '0.1.0');
+  it('tells the library version, the one meson.build holds', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const meson = /version: '([^']+)'/.exec(fs.readFileSync(path.join(root, 'meson.build'), 'utf8'))[1];
+    assert.equal(ivrsm.libraryVersion(), meson);
   });
 });
 

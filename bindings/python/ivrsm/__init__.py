@@ -41,12 +41,15 @@ from .errors import (
 from .machine import Diagnostic, Machine, check, check_string
 from .session import Session
 
-__version__ = "0.1.0"
-
 
 def library_version():
     """The version of the libivrsm actually loaded, as "MAJOR.MINOR.PATCH"."""
     return _native.lib.ivrsm_version().decode()
+
+
+# The package is released with the library, whose version meson.build holds.
+__version__ = library_version()
+
 
 
 def library_path():

@@ -10,38 +10,6 @@ import json
 import os
 from pathlib import Path
 
-# Codes of include/ivrsm/ivrsm.h (IVRSM_E*).
-OK = 0
-EINVAL = -1
-ENOMEM = -2
-EIO = -3
-ESYNTAX = -4
-EMACHINE = -5
-ELIMIT = -6
-EDUPLICATE = -7
-ESTALE = -8
-EENDED = -9
-ESTATE = -10
-ESNAPSHOT = -11
-ENOTFOUND = -12
-EUNEXPECTED = -13
-
-CODE_NAMES = {
-    EINVAL: "EINVAL",
-    ENOMEM: "ENOMEM",
-    EIO: "EIO",
-    ESYNTAX: "ESYNTAX",
-    EMACHINE: "EMACHINE",
-    ELIMIT: "ELIMIT",
-    EDUPLICATE: "EDUPLICATE",
-    ESTALE: "ESTALE",
-    EENDED: "EENDED",
-    ESTATE: "ESTATE",
-    ESNAPSHOT: "ESNAPSHOT",
-    ENOTFOUND: "ENOTFOUND",
-    EUNEXPECTED: "EUNEXPECTED",
-}
-
 FORMATS = {"auto": 0, "yaml": 1, "json": 2}
 
 EVENT_DTMF = 1
@@ -210,6 +178,7 @@ _PROTOTYPES = {
     "ivrsm_version": (ctypes.c_char_p, []),
     "ivrsm_version_num": (ctypes.c_int, []),
     "ivrsm_strerror": (ctypes.c_char_p, [ctypes.c_int]),
+    "ivrsm_errname": (ctypes.c_char_p, [ctypes.c_int]),
     "ivrsm_machine_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP, _ERR]),
     "ivrsm_machine_load_buffer": (
         ctypes.c_int,
@@ -222,8 +191,8 @@ _PROTOTYPES = {
     "ivrsm_machine_state_name": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
     "ivrsm_machine_state_type": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
     "ivrsm_machine_initial_state": (ctypes.c_size_t, [_P]),
-    "ivrsm_check_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP]),
-    "ivrsm_check_buffer": (
+    "ivrsm_machine_check_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP]),
+    "ivrsm_machine_check_buffer": (
         ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, _PP],
     ),
@@ -309,6 +278,24 @@ def _load():
 
 
 lib = _load()
+
+
+def _codes():
+    """The library's codes by name ("EINVAL": -1...), asked of ivrsm_errname()."""
+    codes = {"OK": 0}
+    code = -1
+    while True:
+        name = lib.ivrsm_errname(code)
+        if name is None:
+            return codes
+        codes[name.decode()] = code
+        code -= 1
+
+
+CODES = _codes()
+CODE_NAMES = {code: name for name, code in CODES.items()}
+# OK, EINVAL, ENOMEM... as module constants (ivrsm.EDUPLICATE...).
+globals().update(CODES)
 
 
 def text(raw):

@@ -170,7 +170,7 @@ def check(path, format="auto"):
     """
     raw_path = _native.to_c(os.fspath(path), "path")
     out = ctypes.c_void_p()
-    rc = _native.lib.ivrsm_check_file(raw_path, _format_code(format), ctypes.byref(out))
+    rc = _native.lib.ivrsm_machine_check_file(raw_path, _format_code(format), ctypes.byref(out))
     if rc != 0:
         raise from_code(rc, f"cannot check {os.fspath(path)}")
     return _diagnostics(out.value)
@@ -180,7 +180,7 @@ def check_string(text, format="yaml", name=None):
     """Like check() for a document in memory."""
     data = _document(text)
     out = ctypes.c_void_p()
-    rc = _native.lib.ivrsm_check_buffer(
+    rc = _native.lib.ivrsm_machine_check_buffer(
         data, len(data), _format_code(format), _native.to_c(name, "name"), ctypes.byref(out)
     )
     if rc != 0:

@@ -1,6 +1,8 @@
 """Loading machines, load errors with their positions, and check()."""
 
 import json
+import pathlib
+import re
 import unittest
 
 from support import DANGLING, MENU, SEED, SEED_JSON, TESTDATA, WARNING
@@ -105,7 +107,15 @@ class LoadTest(unittest.TestCase):
             m.session()
 
     def test_library_version(self):
-        self.assertEqual(ivrsm.library_version(), "0.1.0")
+        # The version is written once, in meson.build; everything else follows it.
+        root = pathlib.Path(__file__).resolve().parents[3]
+        meson = re.search(r"version: '([^']+)'", (root / "meson.build").read_text())[1]
+        self.assertEqual(ivrsm.library_version(), meson)
+        self.assertEqual(ivrsm.__version__, meson)
+        pyproject = (root / "bindings/python/pyproject.toml").read_text()
+        self.assertIn(f'version = "{meson}"', pyproject)
+        package = json.loads((root / "bindings/node/package.json").read_text())
+        self.assertEqual(package["version"], meson)
 
 
 class CheckTest(unittest.TestCase):
