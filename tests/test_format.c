@@ -380,6 +380,265 @@ START_TEST(counter_with_prompts_needs_no_max)
 }
 END_TEST
 
+/* --------------------------------------------------------------- conditions */
+
+static const char *conditions_yaml =
+    "machine: conditions\n"
+    "version: '1'\n"
+    "globals:\n"
+    "  vip_threshold: 10000\n"
+    "intents:\n"
+    "  balance: {dtmf: ['1'], utterances: [solde]}\n"
+    "  agent: {dtmf: ['0'], utterances: [conseiller]}\n"
+    "states:\n"
+    "  route:\n"
+    "    type: decide\n"
+    "    routes:\n"
+    "      - when: ctx.blocked\n"
+    "        set: {why: blocked}\n"
+    "        next: blocked\n"
+    "      - when: 'ctx.balance >= globals.vip_threshold || ctx.tier == \"gold\"'\n"
+    "        next: vip\n"
+    "    next: menu\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Menu.'\n"
+    "    routes:\n"
+    "      - when: ctx.balance < 0\n"
+    "        next: overdrawn\n"
+    "      - when_intent: balance\n"
+    "        when: ctx.balance > 0\n"
+    "        next: positive\n"
+    "      - when_intent: balance\n"
+    "        next: zero\n"
+    "      - when_intent: agent\n"
+    "        when: '!ctx.agents_closed'\n"
+    "        next: agent\n"
+    "    nomatch: {max: 2, next: bye}\n"
+    "  blocked: {type: prompt_end, prompt: 'Carte bloquée ({{ctx.why}}).'}\n"
+    "  vip: {type: prompt_end, prompt: 'Client privilège.'}\n"
+    "  overdrawn: {type: prompt_end, prompt: 'Découvert.'}\n"
+    "  positive: {type: prompt_end, prompt: 'Solde positif.'}\n"
+    "  zero: {type: prompt_end, prompt: 'Solde nul.'}\n"
+    "  agent: {type: prompt_end, prompt: 'Conseiller.'}\n"
+    "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n";
+
+/* Starts a call on the conditions machine with ctx, feeds `input` (may be NULL), returns the
+ * state reached. */
+static const char *run_conditions(call *c, ivrsm_machine *m, const char *ctx, const char *input)
+{
+    call_init(c, m, ctx);
+    call_start(c);
+    if (input)
+        call_input(c, input);
+    return call_state(c);
+}
+
+START_TEST(decide_routes_on_data)
+{
+    ivrsm_machine *m = load_yaml_text(conditions_yaml);
+    call c;
+    ck_assert_str_eq(run_conditions(&c, m, "{\"blocked\":true,\"balance\":50000}", NULL),
+                     "blocked");
+    ck_assert_str_eq(field(&c, 0, "text"), "Carte bloquée (blocked).");
+    ck_assert_int_eq(json_array_size(c.log), 2); /* the decide state said nothing */
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":50000}", NULL), "vip");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":3,\"tier\":\"gold\"}", NULL), "vip");
+    call_free(&c);
+    /* No condition holds: next, the else branch; there the entry condition is tried first. */
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":-20}", NULL), "overdrawn");
+    ck_assert_str_eq(field(&c, 0, "text"), "Découvert.");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":12}", NULL), "menu");
+    ck_assert_str_eq(field(&c, 0, "text"), "Menu.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(input_routes_with_a_condition)
+{
+    ivrsm_machine *m = load_yaml_text(conditions_yaml);
+    call c;
+    /* Both conditions on "1": the first whose condition holds. */
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":12}", "dtmf 1"), "positive");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":0}", "dtmf 1"), "zero");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":0}", "say le solde"), "zero");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":5}", "say mon solde"), "positive");
+    call_free(&c);
+    /* A route whose condition fails is as if absent: "0" is then a no-match. */
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":1,\"agents_closed\":true}", "dtmf 0"),
+                     "menu");
+    ck_assert_str_eq(field(&c, -1, "text"), "Menu.");
+    call_input(&c, "intent agent");
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    ck_assert_str_eq(run_conditions(&c, m, "{\"balance\":1}", "intent agent"), "agent");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(condition_routes_in_action_and_handoff_states)
+{
+    /* An action state whose condition skips the request; a condition route never resets the
+     * failures in a row (only the caller's input does). */
+    ivrsm_machine *m =
+        load_yaml_text("machine: a\nversion: '1'\n"
+                       "globals: {endpoints: {get: 'GET /x'}}\n"
+                       "states:\n  fetch:\n    type: action_then_prompt\n"
+                       "    routes: [{when: ctx.cached, next: done}]\n"
+                       "    action: {call: get}\n"
+                       "    on_success: {next: done}\n    on_fail: {next: done}\n"
+                       "  done: {type: prompt_end, prompt: 'Fin {{ctx.cached}}.'}\n");
+    call c;
+    call_init(&c, m, "{\"cached\":\"oui\"}");
+    call_start(&c);
+    ck_assert_int_eq(c.http_calls, 0);
+    ck_assert_str_eq(field(&c, 0, "text"), "Fin oui.");
+    call_free(&c);
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(c.http_calls, 1);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(condition_trace_and_snapshot)
+{
+    ivrsm_machine *m = load_yaml_text(conditions_yaml);
+    call a, b;
+    call_init(&a, m, "{\"balance\":12}");
+    call_init(&b, m, "{\"balance\":12}");
+    b.snapshot_each_event = true;
+    call_start(&a);
+    call_start(&b);
+    call_input(&a, "dtmf 1");
+    call_input(&b, "dtmf 1");
+    char *ta = call_transcript(&a), *tb = call_transcript(&b);
+    ck_assert_str_eq(ta, tb);
+    free(ta);
+    free(tb);
+    call_free(&a);
+    call_free(&b);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+static const ivrsm_transition *find_transition(const ivrsm_machine *m, const char *from,
+                                               const char *condition)
+{
+    size_t i = (size_t)ivrsm_machine_state_index(m, from);
+    for (size_t k = 0; k < ivrsm_machine_transition_count(m, i); k++) {
+        const ivrsm_transition *t = ivrsm_machine_transition(m, i, k);
+        if (t->condition && !strcmp(t->condition, condition))
+            return t;
+    }
+    return NULL;
+}
+
+START_TEST(conditions_in_the_graph)
+{
+    ivrsm_machine *m = load_yaml_text(conditions_yaml);
+    const ivrsm_transition *t = find_transition(m, "route", "ctx.blocked");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->kind, IVRSM_TRANSITION_ROUTE);
+    ck_assert_ptr_null(t->intent);
+    ck_assert_str_eq(ivrsm_machine_state_name(m, t->to), "blocked");
+    t = find_transition(m, "menu", "ctx.balance > 0");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t->intent, "balance");
+    /* The decide state's else. */
+    size_t i = (size_t)ivrsm_machine_state_index(m, "route");
+    const ivrsm_transition *last =
+        ivrsm_machine_transition(m, i, ivrsm_machine_transition_count(m, i) - 1);
+    ck_assert_int_eq(last->kind, IVRSM_TRANSITION_NEXT);
+    ck_assert_str_eq(ivrsm_machine_state_name(m, last->to), "menu");
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(conditions_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nintents: {one: {dtmf: ['1']}}\nstates:\n";
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when: 'ctx.x ==', next: a}]\n    next: a\n",
+             head);
+    load_fails(buf, "invalid template");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when_intent: one, next: b}]\n    next: b\n"
+             "  b: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "decide state: it does not listen");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    prompt: Bonjour\n    next: b\n"
+             "  b: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "key 'prompt' is not allowed in decide state 'a'");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when: ctx.x, next: b}]\n"
+             "  b: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "decide state 'a' has no next");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: prompt_end\n    prompt: x\n    routes: [{when: ctx.x, next: a}]\n",
+             head);
+    load_fails(buf, "a condition route is never taken there");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when: 'now.hour > 23', next: b}]\n"
+             "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "unknown root 'now'");
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when: 'ctx.x == 1 && ctx.x == 2', next: b}]\n"
+             "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "can never be true");
+    /* A cycle through conditions never waits for the caller. */
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: decide\n    routes: [{when: ctx.x, next: b}]\n    next: c\n"
+             "  b:\n    type: prompt_and_listen\n    prompt: B\n"
+             "    routes: [{when: ctx.y, next: a}, {when_intent: one, next: c}]\n"
+             "  c: {type: prompt_end, prompt: x}\n",
+             head);
+    load_fails(buf, "input-free cycle: a → b → a");
+}
+END_TEST
+
+/* A condition read as "{{...}}" is the same condition; true is a literal. */
+START_TEST(condition_spellings)
+{
+    ivrsm_machine *m = load_yaml_text("machine: s\nversion: '1'\nstates:\n"
+                                      "  a:\n    type: decide\n    routes:\n"
+                                      "      - {when: '{{ ctx.n == 2 }}', next: b}\n"
+                                      "      - {when: true, next: c}\n"
+                                      "    next: c\n"
+                                      "  b: {type: prompt_end, prompt: deux}\n"
+                                      "  c: {type: prompt_end, prompt: autre}\n");
+    call c;
+    call_init(&c, m, "{\"n\":2}");
+    call_start(&c);
+    ck_assert_str_eq(call_state(&c), "b");
+    call_free(&c);
+    call_init(&c, m, "{\"n\":2.0}");
+    call_start(&c);
+    ck_assert_str_eq(call_state(&c), "b");
+    call_free(&c);
+    call_init(&c, m, "{\"n\":\"2\"}");
+    call_start(&c);
+    ck_assert_str_eq(call_state(&c), "c");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -398,6 +657,15 @@ static Suite *format_suite(void)
     tcase_add_test(reprompts, global_nomatch_reprompts_with_parts);
     tcase_add_test(reprompts, counter_with_prompts_needs_no_max);
     suite_add_tcase(s, reprompts);
+    TCase *conditions = tcase_create("conditions");
+    tcase_add_test(conditions, decide_routes_on_data);
+    tcase_add_test(conditions, input_routes_with_a_condition);
+    tcase_add_test(conditions, condition_routes_in_action_and_handoff_states);
+    tcase_add_test(conditions, condition_trace_and_snapshot);
+    tcase_add_test(conditions, conditions_in_the_graph);
+    tcase_add_test(conditions, conditions_refused);
+    tcase_add_test(conditions, condition_spellings);
+    suite_add_tcase(s, conditions);
     return s;
 }
 

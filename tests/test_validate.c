@@ -92,7 +92,22 @@ static const rule_case rule_cases[] = {
      {{E, "invalid-value", 36, 11, "states.bye.type",
        "type: unknown state type 'prompt_ends'; did you mean 'prompt_end'? "
        "(expected one of: prompt_and_listen, action_then_prompt, listen, "
-       "handoff, prompt_end)"}}},
+       "handoff, prompt_end, decide)"}}},
+    {"condition-never-true",
+     1,
+     {{E, "condition-never-true", 20, 15, "states.menu.routes[0].when",
+       "the condition \"ctx.balance < 0 && ctx.balance > 100\" of routes[0] of state 'menu' can "
+       "never be true, so the route is never taken"}}},
+    {"unknown-path",
+     1,
+     {{E, "unknown-path", 25, 15, "states.route.routes[0].when",
+       "the condition of routes[0] of state 'route' reads globals.vip_treshold, which globals "
+       "does not define (it is always missing)"}}},
+    {"decide-without-next",
+     1,
+     {{E, "decide-without-next", 22, 3, "states.route",
+       "decide state 'route' has no next: when no condition holds, the call would have "
+       "nowhere to go (add next: the else branch)"}}},
     {"missing-path-param",
      1,
      {{E, "missing-path-param", 28, 13, "states.check.action.call",
@@ -167,6 +182,10 @@ static const rule_case rule_cases[] = {
        "state 'menu' is a prompt_and_listen state without prompt or "
        "prompt_template (use type listen when the previous state asks the "
        "question)"}}},
+    {"if-never-true",
+     1,
+     {{W, "if-never-true", 17, 13, "states.menu.prompt",
+       "an {{#if}} of this template can never be true: the text it guards is never said"}}},
     {"ignored-key",
      1,
      {{W, "ignored-key", 29, 5, "states.check.fallback",

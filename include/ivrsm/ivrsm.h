@@ -246,7 +246,8 @@ IVRSM_API char *ivrsm_node_json(const ivrsm_node *n);
 
 /* What takes a transition. */
 typedef enum ivrsm_transition_kind {
-    IVRSM_TRANSITION_ROUTE = 0, /* routes[route]: an intent (said or keyed) or a when_text phrase */
+    IVRSM_TRANSITION_ROUTE = 0, /* routes[route]: an intent (said or keyed), a when_text phrase,
+                                   or a condition alone (`when`, tried on entering the state) */
     IVRSM_TRANSITION_NOINPUT,   /* noinput.next */
     IVRSM_TRANSITION_NOMATCH,   /* nomatch.next */
     IVRSM_TRANSITION_FALLBACK,  /* fallback.next */
@@ -269,6 +270,9 @@ typedef struct ivrsm_transition {
     size_t route;       /* IVRSM_TRANSITION_ROUTE: index in the state's routes; else 0 */
     const char *intent; /* a route taken by an intent: its name; else NULL */
     const char *text;   /* a when_text route: the phrase (normalised); else NULL */
+    const char *condition; /* a route with `when`: the condition as written; else NULL. A route
+                              with a condition and no intent or text is taken on entering the
+                              state, without input */
 } ivrsm_transition;
 
 /*

@@ -162,6 +162,12 @@ bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const cha
 
 /* Compile string node `n` as a run-time template, registered with the machine. */
 ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n);
+/*
+ * Compile node `n` as a condition (`when:`): an expression without braces
+ * ("ctx.balance < 0"), also accepted as "{{ctx.balance < 0}}", or a boolean.
+ * Registered with the machine like a template; NULL on error (reported).
+ */
+ivrsm_tmpl *ivrsm_cc_condition(cc *c, const dom_node *n);
 /* Compile any value (set entries, body, headers...) into an m_value. False on error. */
 bool ivrsm_cc_value(cc *c, const dom_node *n, m_value *out);
 /*

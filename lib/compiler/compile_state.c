@@ -17,7 +17,8 @@ static const char *const state_keys[] = {
     "queue_id", NULL};
 
 static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
-    "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", NULL};
+    "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", "decide", NULL};
+#define TYPE_LIST "prompt_and_listen, action_then_prompt, listen, handoff, prompt_end, decide"
 
 /* Push `key` and read it as a state reference; M_NONE when absent or wrong. */
 static int32_t state_ref_at(cc *c, const dom_node *map, const char *key)
@@ -148,16 +149,23 @@ static void route_text(cc *c, m_route *r, const dom_node *n)
 
 static void compile_route(cc *c, m_route *r, const dom_node *n, const char *state)
 {
-    static const char *const keys[] = {"when_intent", "when_text", "set", "next", NULL};
+    static const char *const keys[] = {"when_intent", "when_text", "when", "set", "next", NULL};
     r->intent = M_NONE;
     r->next = M_NONE;
     r->pos = (m_pos){n->line, n->column};
-    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a route (a map with when_intent or when_text, and next)"))
+    if (!ivrsm_cc_expect(c, n, DOM_MAP,
+                         "a route (a map with when_intent, when_text or when, and next)"))
         return;
     char owner[300];
     snprintf(owner, sizeof(owner), "a route of state '%s'", state);
     ivrsm_cc_check_keys(c, n, keys, owner);
     const dom_node *intent = ivrsm_dom_get(n, "when_intent"), *text = ivrsm_dom_get(n, "when_text");
+    const dom_node *when = ivrsm_dom_get(n, "when");
+    if (when) {
+        size_t mark = ivrsm_cc_push_key(c, "when");
+        r->when = ivrsm_cc_condition(c, when);
+        ivrsm_cc_pop(c, mark);
+    }
     if (intent && text) {
         ivrsm_cc_error(c, "invalid-value", n->line, n->column,
                        "a route takes when_intent or when_text, not both");
@@ -167,14 +175,45 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
     } else if (text) {
         r->kind = M_ROUTE_TEXT;
         route_text(c, r, text);
+    } else if (when) {
+        r->kind = M_ROUTE_CONDITION;
     } else {
         ivrsm_cc_error(c, "missing-key", n->line, n->column,
-                       "missing key 'when_intent' or 'when_text' in %s", owner);
+                       "missing key 'when_intent', 'when_text' or 'when' in %s", owner);
     }
     set_at(c, n, &r->set);
     if (!ivrsm_dom_get(n, "next"))
         ivrsm_cc_missing(c, n->line, n->column, "next", owner);
     r->next = state_ref_at(c, n, "next");
+}
+
+/* Condition routes are tried when a state is entered: not where the call ends,
+ * and only they in a decide state, which never listens. */
+static void check_route_kinds(cc *c, m_state *st, const dom_node *routes)
+{
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        const dom_node *n = routes->items[i];
+        st->has_entry_routes |= r->kind == M_ROUTE_CONDITION;
+        if (r->kind == M_ROUTE_CONDITION && st->type == M_PROMPT_END) {
+            size_t mark = ivrsm_cc_push_index(c, i);
+            ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                           "state '%s' ends the call: a condition route is never taken there (use "
+                           "a decide state before it)",
+                           st->name);
+            ivrsm_cc_pop(c, mark);
+        } else if (r->kind != M_ROUTE_CONDITION && st->type == M_DECIDE && n->kind == DOM_MAP) {
+            const char *key = ivrsm_dom_get(n, "when_intent") ? "when_intent" : "when_text";
+            const dom_pair *p = ivrsm_dom_get_pair(n, key);
+            size_t mark = ivrsm_cc_push_index(c, i);
+            ivrsm_cc_push_key(c, key);
+            ivrsm_cc_error(c, "invalid-value", p ? p->line : n->line, p ? p->column : n->column,
+                           "state '%s' is a decide state: it does not listen, its routes take "
+                           "`when` alone (move %s to a listening state)",
+                           st->name, key);
+            ivrsm_cc_pop(c, mark);
+        }
+    }
 }
 
 static void compile_routes(cc *c, m_state *st, const dom_node *n)
@@ -202,6 +241,7 @@ static void compile_routes(cc *c, m_state *st, const dom_node *n)
         compile_route(c, &st->routes[i], n->items[i], st->name);
         ivrsm_cc_pop(c, m2);
     }
+    check_route_kinds(c, st, n);
     ivrsm_cc_pop(c, mark);
 }
 
@@ -616,10 +656,7 @@ static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
     const dom_node *t = ivrsm_dom_get(n, "type");
     if (!t) {
         char owner[300];
-        snprintf(owner, sizeof(owner),
-                 "state '%s' (expected one of: prompt_and_listen, "
-                 "action_then_prompt, listen, handoff, prompt_end)",
-                 st->name);
+        snprintf(owner, sizeof(owner), "state '%s' (expected one of: " TYPE_LIST ")", st->name);
         ivrsm_cc_missing(c, pair->line, pair->column, "type", owner);
         return false;
     }
@@ -635,11 +672,10 @@ static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
         } else {
             const char *guess =
                 ivrsm_cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
-            ivrsm_cc_error(
-                c, "invalid-value", t->line, t->column,
-                "type: unknown state type '%s'%s%s%s (expected one of: prompt_and_listen, "
-                "action_then_prompt, listen, handoff, prompt_end)",
-                t->text, guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "");
+            ivrsm_cc_error(c, "invalid-value", t->line, t->column,
+                           "type: unknown state type '%s'%s%s%s (expected one of: " TYPE_LIST ")",
+                           t->text, guess ? "; did you mean '" : "", guess ? guess : "",
+                           guess ? "'?" : "");
         }
     }
     ivrsm_cc_pop(c, mark);
@@ -659,6 +695,31 @@ static void handoff_only_keys(cc *c, const m_state *st, const dom_node *n)
                        st->name, type_names[st->type]);
         ivrsm_cc_pop(c, mark);
     }
+}
+
+/* A decide state routes on data and says nothing: type, description, routes and next. */
+static void check_decide(cc *c, const m_state *st, const dom_node *n, const dom_pair *pair)
+{
+    static const char *const allowed[] = {"type", "description", "routes", "next", NULL};
+    for (size_t i = 0; i < n->count; i++) {
+        const dom_pair *p = &n->pairs[i];
+        const char *const *k = allowed;
+        while (*k && strcmp(*k, p->key))
+            k++;
+        if (*k)
+            continue;
+        size_t mark = ivrsm_cc_push_key(c, p->key);
+        ivrsm_cc_error(c, "unknown-key", p->line, p->column,
+                       "key '%s' is not allowed in decide state '%s' (a decide state routes on "
+                       "data and says nothing: type, description, routes, next)",
+                       p->key, st->name);
+        ivrsm_cc_pop(c, mark);
+    }
+    if (!ivrsm_dom_get(n, "next"))
+        ivrsm_cc_error(c, "decide-without-next", pair->line, pair->column,
+                       "decide state '%s' has no next: when no condition holds, the call would "
+                       "have nowhere to go (add next: the else branch)",
+                       st->name);
 }
 
 void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
@@ -685,6 +746,8 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
         c->info->broken[index] = 1;
     const char *description;
     ivrsm_cc_get_string(c, n, "description", &description);
+    if (st->type == M_DECIDE)
+        check_decide(c, st, n, pair);
 
     if (st->type == M_HANDOFF)
         compile_handoff(c, st, n);

@@ -116,6 +116,7 @@ static void template_error(cc *c, const dom_node *n, size_t offset, const char *
 typedef struct resp_check {
     cc *c;
     const dom_node *n;
+    size_t start; /* where the compiled text starts in n's text */
     bool reported;
 } resp_check;
 
@@ -129,7 +130,7 @@ static void check_resp_path(void *user, const char *path, size_t offset)
         return;
     rc->reported = true;
     int line, column;
-    ivrsm_cc_text_pos(c->doc, rc->n, offset, &line, &column);
+    ivrsm_cc_text_pos(c->doc, rc->n, rc->start + offset, &line, &column);
     const char *field = ivrsm_cc_field(c);
     const char *name = c->state >= 0 ? c->m->states[c->state].name : NULL;
     const char *key = path[4] == '.' ? path + 5 : "value";
@@ -148,6 +149,32 @@ static void check_resp_path(void *user, const char *path, size_t offset)
                    field, path, why, (int)key_len, key, path, (int)key_len, key);
 }
 
+/* Compile `len` bytes at `src` (the text of n, from byte `start`) as a template or an expression.
+ */
+static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t len, size_t start,
+                              bool expression)
+{
+    char err[256] = "";
+    size_t off = 0;
+    ivrsm_tmpl *t = expression ? ivrsm_tmpl_compile_expr(src, len, err, sizeof(err), &off)
+                               : ivrsm_tmpl_compile(src, len, err, sizeof(err), &off);
+    if (!t) {
+        if (!strcmp(err, "out of memory"))
+            ivrsm_cc_nomem(c);
+        else
+            template_error(c, n, start + off, err);
+        return NULL;
+    }
+    if (!own_template(c, t))
+        return NULL;
+    if (!(c->in_outcome && c->state_has_action)) {
+        resp_check rc = {c, n, start, false};
+        ivrsm_tmpl_each_path(t, check_resp_path, &rc);
+    }
+    record_site(c, t, n);
+    return t;
+}
+
 ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
 {
     if (n->kind == DOM_INT || n->kind == DOM_REAL || n->kind == DOM_BOOL) {
@@ -155,24 +182,34 @@ ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n)
     } else if (!ivrsm_cc_expect(c, n, DOM_STRING, "a string (a template)")) {
         return NULL;
     }
-    char err[256] = "";
-    size_t off = 0;
-    ivrsm_tmpl *t = ivrsm_tmpl_compile(n->text, n->len, err, sizeof(err), &off);
-    if (!t) {
-        if (!strcmp(err, "out of memory"))
-            ivrsm_cc_nomem(c);
-        else
-            template_error(c, n, off, err);
+    return compile_at(c, n, n->text, n->len, 0, false);
+}
+
+ivrsm_tmpl *ivrsm_cc_condition(cc *c, const dom_node *n)
+{
+    if (n->kind == DOM_BOOL) {
+        /* `when: true` reads as the literal. */
+    } else if (!ivrsm_cc_expect(c, n, DOM_STRING, "a condition (e.g. \"ctx.balance < 0\")")) {
         return NULL;
     }
-    if (!own_template(c, t))
-        return NULL;
-    if (!(c->in_outcome && c->state_has_action)) {
-        resp_check rc = {c, n, false};
-        ivrsm_tmpl_each_path(t, check_resp_path, &rc);
+    /* "{{ expr }}" is the same condition written as in a template. */
+    size_t start = 0, len = n->len;
+    while (start < len && strchr(" \t\r\n", n->text[start]))
+        start++;
+    while (len > start && strchr(" \t\r\n", n->text[len - 1]))
+        len--;
+    bool inner_close = false;
+    for (size_t i = start + 2; i + 3 < len && !inner_close; i++)
+        inner_close = n->text[i] == '}' && n->text[i + 1] == '}';
+    if (len - start >= 4 && !strncmp(n->text + start, "{{", 2) &&
+        !strncmp(n->text + len - 2, "}}", 2) && !inner_close) {
+        start += 2;
+        len -= 2;
+    } else {
+        start = 0;
+        len = n->len;
     }
-    record_site(c, t, n);
-    return t;
+    return compile_at(c, n, n->text + start, len - start, start, true);
 }
 
 static bool has_template(const dom_node *n)

@@ -63,6 +63,8 @@ static const char *route_label(const vctx *v, const m_route *r, char *buf, size_
 {
     if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
         snprintf(buf, cap, "%s", v->m->intents[r->intent].name);
+    else if (r->kind == M_ROUTE_CONDITION)
+        snprintf(buf, cap, "when '%s'", r->when ? ivrsm_tmpl_source(r->when) : "");
     else
         snprintf(buf, cap, "when_text '%s'", r->text ? r->text : "");
     return buf;
@@ -74,13 +76,25 @@ static bool same_effect(const m_route *a, const m_route *b)
     return a->next == b->next && a->set.count == 0 && b->set.count == 0;
 }
 
+/* Whether a, tried first, always takes what b would: same trigger, and a's
+ * condition (if any) is b's. */
 static bool same_trigger(const m_route *a, const m_route *b)
 {
     if (a->kind != b->kind)
         return false;
+    if (a->when && !(b->when && !strcmp(ivrsm_tmpl_source(a->when), ivrsm_tmpl_source(b->when))))
+        return false;
+    if (a->kind == M_ROUTE_CONDITION)
+        return true;
     if (a->kind == M_ROUTE_INTENT)
         return a->intent != M_NONE && a->intent == b->intent;
     return a->text && b->text && !strcmp(a->text, b->text);
+}
+
+/* Routes on one input that depend on data branch on purpose: no conflict. */
+static bool conditional(const m_route *a, const m_route *b)
+{
+    return a->when || b->when;
 }
 
 /* Mark routes that repeat an earlier route's trigger: they can never match. */
@@ -111,7 +125,8 @@ static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowe
             if (ea->route == eb->route || strcmp(ea->digits, eb->digits))
                 continue;
             const m_route *ra = &st->routes[ea->route], *rb = &st->routes[eb->route];
-            if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb)) {
+            if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb) &&
+                !conditional(ra, rb)) {
                 char la[160], lb[160], sub[32];
                 snprintf(sub, sizeof(sub), "routes[%u]", eb->route);
                 WARN(v, rb->pos.line, rb->pos.column, ivrsm_v_state_path(v, i, sub),
@@ -153,7 +168,8 @@ static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *sh
                     j++;
                 if (j == na || shadowed[a])
                     continue;
-                if (!same_effect(&st->routes[a], &st->routes[b])) {
+                if (!same_effect(&st->routes[a], &st->routes[b]) &&
+                    !conditional(&st->routes[a], &st->routes[b])) {
                     char la[160], lb[160], sub[32];
                     snprintf(sub, sizeof(sub), "routes[%zu]", b);
                     WARN(v, st->routes[b].pos.line, st->routes[b].pos.column,
@@ -249,14 +265,36 @@ static void ignored(vctx *v, size_t i, const char *key, const char *why)
          "'%s' has no effect in state '%s': %s", key, v->m->states[i].name, why);
 }
 
+/* Routes on the caller's input in a state that does not listen (routes on a
+ * condition alone are taken there, on entering it). */
+static void input_routes_ignored(vctx *v, size_t i, const char *why)
+{
+    const m_state *st = &v->m->states[i];
+    const dom_node *routes = ivrsm_dom_get(ivrsm_v_state_node(v, i), "routes");
+    for (size_t r = 0; r < st->route_count; r++) {
+        if (st->routes[r].kind == M_ROUTE_CONDITION || !routes || routes->kind != DOM_LIST ||
+            r >= routes->count)
+            continue;
+        const dom_node *n = routes->items[r];
+        char sub[32];
+        snprintf(sub, sizeof(sub), "routes[%zu]", r);
+        WARN(v, n->line, n->column, ivrsm_v_state_path(v, i, sub), "ignored-key",
+             "routes[%zu] has no effect in state '%s': %s (only routes with `when` alone are "
+             "taken there, on entering it)",
+             r, st->name, why);
+    }
+}
+
 static void check_ignored_keys(vctx *v, size_t i)
 {
-    static const char *const listening[] = {"routes",   "noinput", "nomatch",
-                                            "fallback", "collect", NULL};
+    static const char *const listening[] = {"noinput", "nomatch", "fallback", "collect", NULL};
     const m_state *st = &v->m->states[i];
     const char *const *k;
     switch (st->type) {
+    case M_DECIDE:
+        break; /* other keys are errors (compile_state.c) */
     case M_ACTION_THEN_PROMPT:
+        input_routes_ignored(v, i, "an action_then_prompt state does not listen");
         for (k = listening; *k; k++)
             ignored(v, i, *k, "an action_then_prompt state does not listen");
         ignored(v, i, "prompt", "an action_then_prompt state speaks through on_success / on_fail");
@@ -264,12 +302,14 @@ static void check_ignored_keys(vctx *v, size_t i)
                 "an action_then_prompt state speaks through on_success / on_fail");
         break;
     case M_HANDOFF:
+        input_routes_ignored(v, i, "a handoff state does not listen");
         for (k = listening; *k; k++)
             ignored(v, i, *k, "a handoff state does not listen");
         ignored(v, i, "action", "a handoff state calls no action");
         ignored(v, i, "prompt_template", "a handoff state says its prompt");
         break;
     case M_PROMPT_END:
+        ignored(v, i, "routes", "the call ends there");
         for (k = listening; *k; k++)
             ignored(v, i, *k, "the call ends there");
         ignored(v, i, "action", "the call ends there");
@@ -518,7 +558,9 @@ static void on_template_path(void *user, const char *path, size_t offset)
              "renders empty unless the host passes it in the initial ctx; when it does, "
              "'ivrsm validate --ignore template-path-never-set' silences this warning)",
              (int)len, key);
-    } else if (!strncmp(path, "globals.", 8) && !globals_has(v->m->globals, path + 8)) {
+    } else if (!strncmp(path, "globals.", 8) && !globals_has(v->m->globals, path + 8) &&
+               !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
+        /* (In a route's condition it is an error: unknown-path.) */
         WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads %s, which globals does not define (it renders empty)", path);
     }
@@ -590,6 +632,7 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
     vctx v = {m, info, diag, ""};
     {
         ivrsm_v_check_cycles(&v);
+        ivrsm_v_check_conditions(&v, warnings);
         if (warnings) {
             ivrsm_v_check_reachable(&v);
             for (size_t i = 0; i < m->state_count; i++) {

@@ -32,6 +32,8 @@ const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transitio
 
 /* input-free-cycle (error). */
 void ivrsm_v_check_cycles(vctx *v);
+/* condition-never-true, unknown-path (errors), if-never-true (warning, when `warnings`). */
+void ivrsm_v_check_conditions(vctx *v, bool warnings);
 /* unreachable-state (warning). */
 void ivrsm_v_check_reachable(vctx *v);
 

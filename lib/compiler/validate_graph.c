@@ -98,7 +98,16 @@ const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transitio
 
 static bool in_cycle_graph(const m_state *st)
 {
-    return !ivrsm_graph_state_waits(st) && st->type != M_PROMPT_END;
+    return st->type != M_PROMPT_END;
+}
+
+/* An edge taken without the caller: out of a state that does not wait, or a
+ * route on a condition alone, which is tried before the state listens. */
+static bool input_free(const struct ivrsm_machine *m, const ivrsm_transition *e)
+{
+    if (!ivrsm_graph_state_waits(&m->states[e->from]))
+        return true;
+    return e->kind == IVRSM_TRANSITION_ROUTE && e->condition && !e->intent && !e->text;
 }
 
 static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
@@ -119,7 +128,7 @@ static void report_cycle(vctx *v, const int32_t *stack, size_t from, size_t top)
     m_pos pos = m->states[a].pos;
     char sub[96] = "";
     for (const ivrsm_transition *e = IVRSM_GRAPH_BEGIN(m, a); e < IVRSM_GRAPH_END(m, a); e++) {
-        if (e->to != (size_t)b)
+        if (e->to != (size_t)b || !input_free(m, e))
             continue;
         const dom_node *n = ivrsm_v_edge_node(v, (size_t)a, e, sub, sizeof(sub));
         if (n)
@@ -159,8 +168,9 @@ void ivrsm_v_check_cycles(vctx *v)
                 top--;
                 continue;
             }
-            int32_t w = (int32_t)m->transitions[iter[top - 1]++].to;
-            if (!in_cycle_graph(&m->states[w]))
+            const ivrsm_transition *e = &m->transitions[iter[top - 1]++];
+            int32_t w = (int32_t)e->to;
+            if (!in_cycle_graph(&m->states[w]) || !input_free(m, e))
                 continue;
             if (color[w] == 1 && reports++ < MAX_CYCLE_REPORTS) {
                 size_t from = top;

@@ -1,9 +1,10 @@
 /*
  * The one reading of a machine as a graph. The rules follow the step engine
- * (runtime/session.c): routes, noinput, nomatch, fallback and retry are taken
- * only from a state that listens; a prompt_end state ends the call whatever
- * else is written; after an action or a handoff, `next` is where an outcome
- * without its own next goes.
+ * (runtime/session.c): routes on input, noinput, nomatch, fallback and retry
+ * are taken only from a state that listens; routes on a condition alone from
+ * any state, on entering it; a prompt_end state ends the call whatever else
+ * is written; after an action or a handoff, `next` is where an outcome
+ * without its own next goes; a decide state's `next` is its else.
  */
 #include "graph.h"
 
@@ -35,10 +36,13 @@ static ivrsm_transition *add(list *l, int32_t to, ivrsm_transition_kind kind)
     return t;
 }
 
-static void add_routes(const struct ivrsm_machine *m, const m_state *st, list *l)
+/* The routes of st: all of them when it listens, else those on a condition alone. */
+static void add_routes(const struct ivrsm_machine *m, const m_state *st, bool listens, list *l)
 {
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
+        if (!listens && r->kind != M_ROUTE_CONDITION)
+            continue;
         ivrsm_transition *t = add(l, r->next, IVRSM_TRANSITION_ROUTE);
         if (!t)
             continue;
@@ -47,8 +51,10 @@ static void add_routes(const struct ivrsm_machine *m, const m_state *st, list *l
          * an unknown intent is then M_NONE. */
         if (r->kind == M_ROUTE_INTENT && r->intent >= 0 && (size_t)r->intent < m->intent_count)
             t->intent = m->intents[r->intent].name;
-        else if (r->kind != M_ROUTE_INTENT)
+        else if (r->kind == M_ROUTE_TEXT)
             t->text = r->text;
+        if (r->when)
+            t->condition = ivrsm_tmpl_source(r->when);
     }
 }
 
@@ -57,8 +63,8 @@ static void state_transitions(const struct ivrsm_machine *m, const m_state *st, 
     bool listens = ivrsm_graph_state_waits(st);
     if (st->type == M_PROMPT_END)
         return;
+    add_routes(m, st, listens, l);
     if (listens) {
-        add_routes(m, st, l);
         if (st->noinput.present)
             add(l, st->noinput.next, IVRSM_TRANSITION_NOINPUT);
         if (st->nomatch.present)

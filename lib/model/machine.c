@@ -13,8 +13,8 @@
 
 const char *ivrsm_m_state_type_name(m_state_type t)
 {
-    static const char *const names[M_STATE_TYPE_COUNT] = {"prompt_and_listen", "action_then_prompt",
-                                                          "listen", "handoff", "prompt_end"};
+    static const char *const names[M_STATE_TYPE_COUNT] = {
+        "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", "decide"};
     return (unsigned)t < M_STATE_TYPE_COUNT ? names[t] : NULL;
 }
 

@@ -26,6 +26,7 @@ typedef enum m_state_type {
     M_LISTEN,                /* listen without a prompt of its own */
     M_HANDOFF,               /* transfer to a human */
     M_PROMPT_END,            /* say the prompt and hang up */
+    M_DECIDE,                /* route on data (condition routes, else next), say nothing */
     M_STATE_TYPE_COUNT
 } m_state_type;
 
@@ -114,13 +115,19 @@ typedef struct m_outcome {
     int32_t next; /* M_NONE: stay on the state's own `next`, or escalate */
 } m_outcome;
 
-typedef enum m_route_kind { M_ROUTE_INTENT = 0, M_ROUTE_TEXT } m_route_kind;
+/* What selects a route: the caller's input (an intent, a phrase), or data alone. */
+typedef enum m_route_kind {
+    M_ROUTE_INTENT = 0,
+    M_ROUTE_TEXT,
+    M_ROUTE_CONDITION /* `when` alone: tried when the state is entered, before listening */
+} m_route_kind;
 
 typedef struct m_route {
     m_route_kind kind;
     int32_t intent;   /* M_ROUTE_INTENT: index into machine->intents */
     const char *text; /* M_ROUTE_TEXT: phrase, normalised (ivrsm_text_normalize) */
     size_t text_len;
+    ivrsm_tmpl *when; /* `when: EXPR`, NULL when absent; with an input, both must hold */
     m_kvlist set;
     int32_t next; /* never M_NONE after a successful load */
     m_pos pos;
@@ -193,6 +200,7 @@ typedef struct m_state {
     m_prompt prompt;
     m_route *routes;
     size_t route_count;
+    bool has_entry_routes; /* some route is M_ROUTE_CONDITION */
     m_counter noinput;
     m_counter nomatch;
     m_fallback fallback;

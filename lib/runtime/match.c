@@ -5,7 +5,9 @@
  * machine's language: folds, contractions) and matched as whole-word
  * phrases, longest phrase first, then route order (the loader sorted the
  * state's phrase table that way); an intent named by an external recogniser
- * matches the route that names it.
+ * matches the route that names it. A route with a `when` condition takes
+ * the input only while its condition holds; otherwise the search goes on as
+ * if the route were not there.
  */
 #include <string.h>
 
@@ -22,26 +24,35 @@ static bool dtmf_chars_valid(const char *s, size_t len)
     return len > 0;
 }
 
-static int find_dtmf(const m_state *st, const char *digits, size_t len)
+bool ivrsm_s_route_holds(const ivrsm_session *s, const m_route *r)
+{
+    if (!r->when)
+        return true;
+    ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
+    return ivrsm_tmpl_test(r->when, &sc) != 0;
+}
+
+static int find_dtmf(const ivrsm_session *s, const m_state *st, const char *digits, size_t len)
 {
     for (size_t i = 0; i < st->dtmf_count; i++) {
         const m_dtmf_entry *e = &st->dtmf[i];
-        if (e->len == len && memcmp(e->digits, digits, len) == 0)
+        if (e->len == len && memcmp(e->digits, digits, len) == 0 &&
+            ivrsm_s_route_holds(s, &st->routes[e->route]))
             return e->route;
     }
     return -1;
 }
 
-static s_match match_dtmf(const m_limits *l, const m_state *st, const char *text, size_t len)
+static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char *text, size_t len)
 {
     s_match r = {MATCH_NONE, -1, "dtmf"};
     if (!dtmf_chars_valid(text, len))
         return r;
-    int route = find_dtmf(st, text, len);
+    int route = find_dtmf(s, st, text, len);
     /* "1#": the terminator the host may pass along is not part of the choice. */
-    const char *term = l->dtmf_terminator;
+    const char *term = s->limits.dtmf_terminator;
     if (route < 0 && len > 1 && term && *term && strchr(term, text[len - 1]))
-        route = find_dtmf(st, text, len - 1);
+        route = find_dtmf(s, st, text, len - 1);
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
@@ -49,9 +60,10 @@ static s_match match_dtmf(const m_limits *l, const m_state *st, const char *text
     return r;
 }
 
-static s_match match_speech(const m_limits *l, const ivrsm_text_rules *rules, const m_state *st,
-                            const char *text, size_t len, double confidence)
+static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rules,
+                            const m_state *st, const char *text, size_t len, double confidence)
 {
+    const m_limits *l = &s->limits;
     s_match r = {MATCH_NONE, -1, "speech"};
     if (confidence >= 0 && confidence < l->min_confidence) {
         r.why = "low-confidence";
@@ -63,7 +75,8 @@ static s_match match_speech(const m_limits *l, const ivrsm_text_rules *rules, co
         return r;
     for (size_t i = 0; i < st->phrase_count; i++) {
         const m_phrase_entry *p = &st->phrases[i];
-        if (p->len <= (size_t)n && ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len)) {
+        if (p->len <= (size_t)n && ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
+            ivrsm_s_route_holds(s, &st->routes[p->route])) {
             r.kind = MATCH_ROUTE;
             r.route = p->route;
             return r;
@@ -72,14 +85,15 @@ static s_match match_speech(const m_limits *l, const ivrsm_text_rules *rules, co
     return r;
 }
 
-static s_match match_intent(const ivrsm_machine *m, const m_state *st, const char *name)
+static s_match match_intent(const ivrsm_session *s, const m_state *st, const char *name)
 {
     s_match r = {MATCH_NONE, -1, "intent"};
-    int32_t intent = ivrsm_m_find_intent(m, name);
+    int32_t intent = ivrsm_m_find_intent(s->m, name);
     if (intent < 0)
         return r;
     for (size_t i = 0; i < st->route_count; i++) {
-        if (st->routes[i].kind == M_ROUTE_INTENT && st->routes[i].intent == intent) {
+        if (st->routes[i].kind == M_ROUTE_INTENT && st->routes[i].intent == intent &&
+            ivrsm_s_route_holds(s, &st->routes[i])) {
             r.kind = MATCH_ROUTE;
             r.route = (int)i;
             return r;
@@ -94,12 +108,11 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
     const ivrsm_machine *m = s->m;
     switch (type) {
     case IVRSM_EVENT_DTMF:
-        return match_dtmf(&s->limits, st, text, len);
+        return match_dtmf(s, st, text, len);
     case IVRSM_EVENT_SPEECH:
-        return match_speech(&s->limits, ivrsm_locale_text_rules(m->locale), st, text, len,
-                            confidence);
+        return match_speech(s, ivrsm_locale_text_rules(m->locale), st, text, len, confidence);
     case IVRSM_EVENT_INTENT:
-        return match_intent(m, st, text);
+        return match_intent(s, st, text);
     default: {
         s_match none = {MATCH_NONE, -1, "none"};
         return none;

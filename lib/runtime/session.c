@@ -50,6 +50,17 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
     return ivrsm_buf_steal(&b);
 }
 
+char *ivrsm_s_concat(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *out = malloc(la + lb + 1);
+    if (out) {
+        memcpy(out, a, la);
+        memcpy(out + la, b, lb + 1);
+    }
+    return out;
+}
+
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
@@ -348,9 +359,20 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
 static void start_action(ivrsm_session *s, const m_state *st);
 static void start_handoff(ivrsm_session *s, const m_state *st);
 
+static void take_route(ivrsm_session *s, const m_state *st, int route, const char *via);
+static int entry_route(const ivrsm_session *s, const m_state *st);
+
 static void run_state(ivrsm_session *s)
 {
     const m_state *st = cur(s);
+    /* Routes on data are tried first, before the state speaks or listens. */
+    if (st->has_entry_routes) {
+        int route = entry_route(s, st);
+        if (route >= 0) {
+            take_route(s, st, route, "when");
+            return;
+        }
+    }
     switch (st->type) {
     case M_PROMPT_AND_LISTEN:
     case M_LISTEN:
@@ -372,6 +394,13 @@ static void run_state(ivrsm_session *s)
     case M_PROMPT_END:
         say_message(s, state_prompt(st));
         end_call(s, "goodbye");
+        return;
+    case M_DECIDE:
+        /* No condition held: the else branch. */
+        if (st->next >= 0)
+            goto_state(s, st->next, "next");
+        else
+            escalate(s, "no next state");
         return;
     case M_STATE_TYPE_COUNT:
         break;
@@ -423,15 +452,32 @@ static void take_route(ivrsm_session *s, const m_state *st, int route, const cha
 {
     const m_route *r = &st->routes[route];
     char reason[160] = "route";
+    char *long_reason = NULL;
     if (ivrsm_s_tracing(s)) {
         if (r->kind == M_ROUTE_INTENT)
             snprintf(reason, sizeof(reason), "%s:%s", via, s->m->intents[r->intent].name);
-        else
+        else if (r->kind == M_ROUTE_TEXT)
             snprintf(reason, sizeof(reason), "text:%s", r->text);
+        else if ((size_t)snprintf(reason, sizeof(reason), "when:%s", ivrsm_tmpl_source(r->when)) >=
+                 sizeof(reason))
+            /* The whole condition: coverage finds the route by it. */
+            long_reason = ivrsm_s_concat("when:", ivrsm_tmpl_source(r->when));
     }
-    s->consecutive_failures = 0;
+    /* Only the caller's input ends a run of failures: a route on data does not. */
+    if (r->kind != M_ROUTE_CONDITION)
+        s->consecutive_failures = 0;
     apply_set(s, &r->set);
-    goto_state(s, r->next, reason);
+    goto_state(s, r->next, long_reason ? long_reason : reason);
+    free(long_reason);
+}
+
+/* The first condition route of st whose condition holds, or -1. */
+static int entry_route(const ivrsm_session *s, const m_state *st)
+{
+    for (size_t i = 0; i < st->route_count; i++)
+        if (st->routes[i].kind == M_ROUTE_CONDITION && ivrsm_s_route_holds(s, &st->routes[i]))
+            return (int)i;
+    return -1;
 }
 
 static void take_fallback(ivrsm_session *s, const m_state *st)

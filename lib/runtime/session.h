@@ -163,6 +163,8 @@ typedef struct s_match {
     const char *why; /* for traces: "dtmf:1", "intent:yes", "text:partager", "collect:phone" */
 } s_match;
 
+/* Whether route r may be taken now: it has no `when`, or its condition holds. */
+bool ivrsm_s_route_holds(const ivrsm_session *s, const m_route *r);
 /* Route matching of one input against a state's routes (no collect). */
 s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
                              const char *text, size_t len, double confidence);
@@ -192,6 +194,8 @@ void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);
 void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);
 void ivrsm_s_on_action_result(ivrsm_session *s, const ivrsm_event *ev);
 void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
+/* a followed by b, malloc'd (NULL when out of memory). */
+char *ivrsm_s_concat(const char *a, const char *b);
 /* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
 /* Evaluate a templated value (action.c). New reference. */

@@ -348,6 +348,8 @@ static size_t literal_size(const json_t *v)
 
 static int builder_is_static(const tmpl_builder *b)
 {
+    if (b->single_expr != TMPL_NONE && b->n_ops == 0)
+        return 0; /* an expression (ivrsm_tmpl_compile_expr), not text */
     for (size_t i = 0; i < b->n_ops; i++)
         if (b->ops[i].kind != OP_TEXT)
             return 0;
@@ -436,6 +438,47 @@ ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t
     return t;
 }
 
+ivrsm_tmpl *ivrsm_tmpl_compile_expr(const char *src, size_t len, char *errbuf, size_t errcap,
+                                    size_t *erroff)
+{
+    tmpl_builder b = {.src = src ? src : "",
+                      .len = src ? len : 0,
+                      .single_expr = TMPL_NONE,
+                      .errbuf = errbuf,
+                      .errcap = errcap};
+    if (errbuf && errcap)
+        errbuf[0] = '\0';
+    ivrsm_tmpl *t = NULL;
+    uint32_t root;
+    b.tag_start = 0;
+    b.tag_len = b.len;
+    if (b.len > IVRSM_TMPL_MAX_LEN)
+        ivrsm_tmpl_fail(&b, IVRSM_TMPL_MAX_LEN, "condition too large (%zu bytes, the limit is %d)",
+                        b.len, IVRSM_TMPL_MAX_LEN);
+    else if (utf8_check((const unsigned char *)b.src, b.len) != b.len)
+        ivrsm_tmpl_fail(&b, 0, "invalid UTF-8 in condition");
+    else if (ivrsm_tmpl_parse_expression(&b, 0, b.len, "condition", &root) == 0) {
+        b.single_expr = root;
+        t = finish(&b);
+    }
+    if (!t && erroff)
+        *erroff = b.erroff;
+    builder_free(&b);
+    return t;
+}
+
+int ivrsm_tmpl_is_expression(const ivrsm_tmpl *t)
+{
+    return t->single_expr != TMPL_NONE && t->n_ops == 0;
+}
+
+int ivrsm_tmpl_test(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
+{
+    if (t->single_expr == TMPL_NONE)
+        return 0;
+    return ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, t->single_expr, scope));
+}
+
 void ivrsm_tmpl_free(ivrsm_tmpl *t)
 {
     if (!t)
@@ -447,6 +490,8 @@ void ivrsm_tmpl_free(ivrsm_tmpl *t)
 
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t)
 {
+    if (t->single_expr != TMPL_NONE && t->n_ops == 0)
+        return 0;
     for (size_t i = 0; i < t->n_ops; i++)
         if (t->ops[i].kind != OP_TEXT)
             return 0;

@@ -45,6 +45,18 @@ ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t
                                size_t *erroff);
 void ivrsm_tmpl_free(ivrsm_tmpl *t);
 
+/*
+ * Compile `src` as one expression, without braces (a condition: "ctx.balance
+ * < 0 && !ctx.blocked"). Errors as for ivrsm_tmpl_compile(). The result
+ * evaluates with ivrsm_tmpl_test() (and ivrsm_tmpl_eval(): its value).
+ */
+ivrsm_tmpl *ivrsm_tmpl_compile_expr(const char *src, size_t len, char *errbuf, size_t errcap,
+                                    size_t *erroff);
+/* Nonzero for a template compiled by ivrsm_tmpl_compile_expr(). */
+int ivrsm_tmpl_is_expression(const ivrsm_tmpl *t);
+/* Whether an expression compiled by ivrsm_tmpl_compile_expr() holds (truthy). */
+int ivrsm_tmpl_test(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope);
+
 /* Nonzero when the template has no {{...}} at all; then its text is ivrsm_tmpl_source(). */
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t);
 /*
@@ -80,6 +92,15 @@ json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope);
  */
 void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
                           void (*fn)(void *user, const char *path, size_t offset), void *user);
+
+/*
+ * Call fn for every condition of t that can never hold whatever the data (the
+ * expression of ivrsm_tmpl_compile_expr(), each {{#if}} / {{else if}} of a
+ * template), with the offset of its first path in the source (0: none).
+ * Conservative: what the analysis cannot read counts as possible.
+ */
+void ivrsm_tmpl_each_never_true(const ivrsm_tmpl *t, void (*fn)(void *user, size_t offset),
+                                void *user);
 
 /* Bytes held by the compiled template. */
 size_t ivrsm_tmpl_memory(const ivrsm_tmpl *t);

@@ -15,9 +15,11 @@ static void usage(FILE *out)
                  "\n"
                  "Draw the states of a machine and its transitions. Nodes are shaped by type\n"
                  "(prompt_and_listen: box, listen: ellipse, action_then_prompt: hexagon,\n"
-                 "handoff: house, prompt_end: double circle); the initial state is marked by an\n"
-                 "arrow from a dot. Edges are labelled with what takes them: the intent name,\n"
-                 "\"text: PHRASE\", success, fail, noinput, nomatch, fallback, retry or next.\n"
+                 "handoff: house, prompt_end: double circle, decide: diamond); the initial\n"
+                 "state is marked by an arrow from a dot. Edges are labelled with what takes\n"
+                 "them: the intent name, \"text: PHRASE\", \"when: CONDITION\" (with an intent:\n"
+                 "\"INTENT [CONDITION]\"), success, fail, noinput, nomatch, fallback, retry or\n"
+                 "next.\n"
                  "\n"
                  "options:\n"
                  "  -f, --format FORMAT  dot (default; render with `dot -Tsvg`) or mermaid\n"
@@ -35,8 +37,12 @@ void graph_edge_label(const ivrsm_transition *t, FILE *out)
         fputs(ivrsm_transition_kind_name(t->kind), out);
     else if (t->intent)
         fputs(t->intent, out);
-    else
+    else if (t->text)
         fprintf(out, "text: %s", t->text);
+    else if (t->condition)
+        fprintf(out, "when: %s", t->condition);
+    if (t->kind == IVRSM_TRANSITION_ROUTE && t->condition && (t->intent || t->text))
+        fprintf(out, " [%s]", t->condition);
 }
 
 /* Text escaped for a DOT double-quoted string; `\n` separates label lines. */
@@ -83,6 +89,7 @@ static const struct {
     {"listen", "ellipse", "([", "])"},
     {"handoff", "house", "[/", "\\]"},
     {"prompt_end", "doublecircle", "(((", ")))"},
+    {"decide", "diamond", "{", "}"},
 };
 
 static size_t shape_of(const ivrsm_machine *m, size_t i)

@@ -26,6 +26,9 @@ static const char *const error_rules[] = {"syntax",
                                           "bad-template",
                                           "resp-without-response",
                                           "input-free-cycle",
+                                          "decide-without-next",
+                                          "condition-never-true",
+                                          "unknown-path",
                                           NULL};
 static const char *const warning_rules[] = {"unreachable-state",
                                             "dead-end",
@@ -41,6 +44,7 @@ static const char *const warning_rules[] = {"unreachable-state",
                                             "missing-prompt",
                                             "ignored-key",
                                             "unused-path-param",
+                                            "if-never-true",
                                             NULL};
 
 /* The rules, comma-separated and wrapped after `indent` at 78 columns. */

@@ -25,7 +25,7 @@ static bool same_edge(const cov_edge *a, const cov_edge *b)
 
 static cov_edge edge_of(const ivrsm_transition *t)
 {
-    const char *label = t->intent ? t->intent : t->text;
+    const char *label = t->intent ? t->intent : t->text ? t->text : t->condition;
     return (cov_edge){t->from, t->to, t->kind, label, label ? strlen(label) : 0};
 }
 
@@ -60,7 +60,7 @@ int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char
     static const struct {
         const char *prefix;
         const char *via;
-    } routes[] = {{"dtmf:", "dtmf"}, {"intent:", "intent"}, {"text:", "text"}};
+    } routes[] = {{"dtmf:", "dtmf"}, {"intent:", "intent"}, {"text:", "text"}, {"when:", "when"}};
     static const struct {
         const char *word;
         ivrsm_transition_kind kind;
@@ -94,7 +94,7 @@ int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char
  * The tally
  * ------------------------------------------------------------------------- */
 
-enum { VIA_DTMF = 1, VIA_INTENT = 2, VIA_TEXT = 4 };
+enum { VIA_DTMF = 1, VIA_INTENT = 2, VIA_TEXT = 4, VIA_WHEN = 8 };
 
 struct cov_tally {
     ivrsm_machine *m;
@@ -136,7 +136,10 @@ static unsigned via_bit(const char *via)
 {
     if (!via)
         return 0;
-    return !strcmp(via, "dtmf") ? VIA_DTMF : !strcmp(via, "intent") ? VIA_INTENT : VIA_TEXT;
+    return !strcmp(via, "dtmf")     ? VIA_DTMF
+           : !strcmp(via, "intent") ? VIA_INTENT
+           : !strcmp(via, "when")   ? VIA_WHEN
+                                    : VIA_TEXT;
 }
 
 static void count_runtime(cov_tally *t, const char *from, const char *to, const char *reason)
@@ -238,7 +241,10 @@ static void print_edge(const cov_tally *t, FILE *out, size_t i, const char *inde
             static const struct {
                 unsigned bit;
                 const char *name;
-            } vias[] = {{VIA_DTMF, "dtmf"}, {VIA_INTENT, "speech/intent"}, {VIA_TEXT, "text"}};
+            } vias[] = {{VIA_DTMF, "dtmf"},
+                        {VIA_INTENT, "speech/intent"},
+                        {VIA_TEXT, "text"},
+                        {VIA_WHEN, "condition"}};
             for (size_t v = 0; v < sizeof(vias) / sizeof(*vias); v++)
                 if (via & vias[v].bit) {
                     fprintf(out, "%s%s", sep, vias[v].name);
