@@ -41,11 +41,11 @@ ivrsm_install_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}" >&2
 }
 
-# ivrsm_build BUILD_DIR JOBS MESON_ARGS: configure once (meson's report kept
-# in BUILD_DIR/meson-logs, shown only when it fails), then build with ninja's
-# progress.
+# ivrsm_build BUILD_DIR JOBS MESON_ARGS [TARGET WHAT]: configure once (meson's
+# report kept in BUILD_DIR/meson-logs, shown only when it fails), then build
+# everything, or only TARGET (described as WHAT), with ninja's progress.
 ivrsm_build() {
-    local builddir=$1 jobs=$2 args=$3
+    local builddir=$1 jobs=$2 args=$3 target=${4:-} what=${5:-}
     if [ ! -f "$builddir/build.ninja" ]; then
         ivrsm_step "Configuring the build in $builddir (meson setup${args:+ $args})"
         local out
@@ -55,6 +55,7 @@ ivrsm_build() {
             return 1
         fi
     fi
-    ivrsm_step "Building libivrsm, the ivrsm tool and the tests in $builddir ($jobs jobs)"
-    ninja -C "$builddir" -j "$jobs" >&2
+    ivrsm_step "Building ${what:-libivrsm, the ivrsm tool and the tests} in $builddir ($jobs at a time)"
+    # shellcheck disable=SC2086
+    ninja -C "$builddir" -j "$jobs" $target >&2
 }

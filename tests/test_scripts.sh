@@ -32,4 +32,10 @@ if out=$(cd "$1" && ivrsm_build "$tmp/b" 1 "-Dno_such_option=1" 2>&1); then
 fi
 grep -q "Configuring the build in $tmp/b" <<<"$out" || fail "no configure step: $out"
 grep -q 'Unknown options: "no_such_option"' <<<"$out" || fail "meson's error not shown: $out"
+# A target of its own: only that is built, and the step says what.
+(cd "$1" && ivrsm_build "$tmp/t" 1 "-Dtests=false" examples/hello "the hello example" >"$tmp/out" 2>&1) ||
+    fail "building one target: $(cat "$tmp/out")"
+grep -q "== Building the hello example in $tmp/t (1 at a time)" "$tmp/out" || fail "no build step: $(cat "$tmp/out")"
+[ -x "$tmp/t/examples/hello" ] || fail "the target was not built"
+[ ! -e "$tmp/t/tools/ivrsm/ivrsm" ] || fail "more than the target was built"
 echo "ok"
