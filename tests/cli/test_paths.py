@@ -74,8 +74,18 @@ class Generated(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout[-3000:])
 
     def test_machines_of_every_shape(self):
-        for machine in [MACHINES / "pharmacy_collects.yaml", ROOT / "examples" / "hello" / "machine.yaml"]:
+        for machine in [MACHINES / "pharmacy_collects.yaml", MACHINES / "parts.yaml",
+                        ROOT / "examples" / "hello" / "machine.yaml"]:
             with self.subTest(machine=machine.name):
+                self.assert_full_coverage(machine)
+
+    def test_collects_in_every_language(self):
+        # Phone numbers, dates and "no" as a caller of the machine's locale says them.
+        source = (MACHINES / "pharmacy_collects.yaml").read_text(encoding="utf-8")
+        for locale in ["en-US", "en-GB", "es-ES", "de-DE", "fr-BE"]:
+            with self.subTest(locale=locale), tempfile.TemporaryDirectory() as tmp:
+                machine = pathlib.Path(tmp) / "m.yaml"
+                machine.write_text(source.replace("locale: fr-FR", f"locale: {locale}"), encoding="utf-8")
                 self.assert_full_coverage(machine)
 
     def test_every_example(self):

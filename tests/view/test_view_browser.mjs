@@ -198,6 +198,30 @@ test("the seed: a click shows a state, a call replays to its end, coverage colou
   await page.close();
 });
 
+test("format 1.1: recordings and re-prompts in the details and the replay", async () => {
+  const machine = path.join(root, "tests/machines/parts.yaml");
+  const trace = path.join(work, "parts.jsonl");
+  run(["sim", machine, "--trace", trace], { input: "noinput\nnoinput\ndtmf 1\n" });
+  const html = path.join(work, "parts.html");
+  run(["view", machine, "--trace", trace, "-o", html]);
+  const page = await context.newPage();
+  const { problems } = await open(page, html);
+  await page.click("#fit");
+  await page.locator("#s0").click();
+  await page.waitForFunction(() => document.querySelector("#details h2")?.textContent === "menu");
+  const details = await page.locator("#details").innerText();
+  assert.match(details, /▶ ivr\/welcome\.wav\s+Bonjour\. Tapez 1\./);
+  assert.match(details, /re-prompt 1[^\n]*\n\s*Êtes-vous toujours là \?/);
+  assert.match(details, /re-prompt 2 \(repeats\)[^\n]*\n\s*▶ ivr\/beep\.wav\s+Tapez 1\./);
+  await page.click("#last");
+  const log = await page.locator("#log").innerText();
+  assert.match(log, /ASK\s+▶ ivr\/welcome\.wav Bonjour\. Tapez 1\./);
+  assert.match(log, /ASK\s+▶ ivr\/beep\.wav Tapez 1\./);
+  assert.equal(await page.locator("#stepinfo").getAttribute("data-current"), "done");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("500 states: the page loads and a deep state opens", async () => {
   const machine = path.join(work, "big.yaml");
   writeFileSync(machine, execFileSync("python3", [path.join(root, "tests/machines/big_machine.py"), "500"], { encoding: "utf8" }));

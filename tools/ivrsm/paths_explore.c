@@ -405,26 +405,60 @@ static void try_route(explorer *x, size_t node, const px_info *in, size_t e)
         note_why(x, e, "no input that says it reaches it: %s", tried);
 }
 
+/* What a caller of each language says to a collect (docs/format.md, locales). */
+typedef struct px_words {
+    const char *language; /* the locale's language: "fr" for fr-FR, fr-BE, fr-CH */
+    const char *region;   /* NULL: any */
+    const char *phone;    /* a national mobile number, keyed */
+    const char *phone_said;
+    const char *date;    /* a date said */
+    const char *no;      /* "no" to a free-speech question */
+    const char *comment; /* something else said to it */
+} px_words;
+
+static const px_words px_languages[] = {
+    {"fr", NULL, "0612345678", "zéro six douze trente-quatre cinquante-six soixante-dix-huit",
+     "demain", "non", "le bus était en retard"},
+    {"en", "GB", "07700900123", NULL, "tomorrow", "no", "the bus was late"},
+    {"en", NULL, "2125550123", NULL, "tomorrow", "no", "the bus was late"},
+    {"es", NULL, "612345678", NULL, "mañana", "no", "el autobús llegó tarde"},
+    {"de", NULL, "015112345678", NULL, "morgen", "nein", "der Bus war zu spät"},
+};
+
+/* The words of the machine's locale (fr-FR when it names none or one not listed). */
+static const px_words *machine_words(const explorer *x)
+{
+    const char *locale = json_string_value(json_object_get(x->o->doc, "locale"));
+    for (size_t i = 0; locale && i < sizeof(px_languages) / sizeof(*px_languages); i++) {
+        const px_words *w = &px_languages[i];
+        size_t n = strlen(w->language);
+        if (strncmp(locale, w->language, n) != 0 || (locale[n] && locale[n] != '-'))
+            continue;
+        if (!w->region || (locale[n] == '-' && !strcmp(locale + n + 1, w->region)))
+            return w;
+    }
+    return &px_languages[0];
+}
+
 /* Values that a collect mode parses, and ones it does not. */
 static void try_collect(explorer *x, size_t node, const px_info *in)
 {
     const char *mode = in->ask_collect;
+    const px_words *w = machine_words(x);
     static const char *const digits = "12345678901234567890";
     char keys[24];
     if (!strcmp(mode, "phone")) {
-        if (keys_fit(in, "0612345678"))
-            try_input(x, node, IVRSM_EVENT_DTMF, "0612345678", SIZE_MAX, NULL, 0);
-        if (in->ask_speech)
-            try_input(x, node, IVRSM_EVENT_SPEECH,
-                      "zéro six douze trente-quatre cinquante-six soixante-dix-huit", SIZE_MAX,
-                      NULL, 0);
+        if (keys_fit(in, w->phone))
+            try_input(x, node, IVRSM_EVENT_DTMF, w->phone, SIZE_MAX, NULL, 0);
+        if (in->ask_speech && w->phone_said)
+            try_input(x, node, IVRSM_EVENT_SPEECH, w->phone_said, SIZE_MAX, NULL, 0);
         if (keys_fit(in, "12"))
             try_input(x, node, IVRSM_EVENT_DTMF, "12", SIZE_MAX, NULL, 0);
     } else if (!strcmp(mode, "date_nl")) {
-        try_input(x, node, IVRSM_EVENT_SPEECH, "demain", SIZE_MAX, NULL, 0);
+        try_input(x, node, IVRSM_EVENT_SPEECH, w->date, SIZE_MAX, NULL, 0);
     } else if (!strcmp(mode, "free_speech_or_no")) {
-        try_input(x, node, IVRSM_EVENT_SPEECH, "non", SIZE_MAX, NULL, 0);
-        try_input(x, node, IVRSM_EVENT_SPEECH, "le bus était en retard", SIZE_MAX, NULL, 0);
+        try_input(x, node, IVRSM_EVENT_SPEECH, w->no, SIZE_MAX, NULL, 0);
+        try_input(x, node, IVRSM_EVENT_SPEECH, w->comment, SIZE_MAX, NULL, 0);
     } else if (*mode) {
         /* otp and any mode that reads digits: as many keys as the question takes, then one. */
         int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;

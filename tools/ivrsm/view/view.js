@@ -203,12 +203,20 @@
     return el("div", { class: "where" }, "set " + Object.entries(set).map(([k, v]) => k + " = " + JSON.stringify(v)).join(", "));
   }
 
+  // A message: a text, or a list of parts ({say: TEXT} words, {play: URI} a recording).
+  function messageParts(value) {
+    const parts = Array.isArray(value) ? value : [value];
+    return parts.map((p) => {
+      if (typeof p === "string") return el("div", { class: "prompt" }, valueText(p));
+      if (p && typeof p === "object" && p.say !== undefined) return el("div", { class: "prompt" }, valueText(p.say));
+      if (p && typeof p === "object" && p.play !== undefined) return el("div", { class: "prompt play" }, "▶ ", valueText(p.play));
+      return el("div", { class: "prompt" }, JSON.stringify(p));
+    });
+  }
+
   function promptBlock(label, value, line) {
     if (value === undefined) return null;
-    const parts = Array.isArray(value) ? value : [value];
-    return el("div", {},
-      el("div", { class: "where" }, label, " ", where(line)),
-      parts.map((p) => el("div", { class: "prompt" }, typeof p === "string" ? valueText(p) : JSON.stringify(p))));
+    return el("div", {}, el("div", { class: "where" }, label, " ", where(line)), messageParts(value));
   }
 
   function outcomeSection(title, o, base) {
@@ -227,7 +235,8 @@
       el("div", {}, c.max !== undefined ? ["after ", valueText(c.max), " "] : "",
         c.next ? ["→ ", stateLink(c.next)] : "re-prompt, then the globals' limit"),
       setText(c.set),
-      otherKeys(c, ["max", "next", "set"], base)];
+      Array.isArray(c.prompts) ? c.prompts.map((m, k) => promptBlock("re-prompt " + (k + 1) + (k === c.prompts.length - 1 ? " (repeats)" : ""), m, lineOf(base + "/prompts/" + k))) : null,
+      otherKeys(c, ["max", "next", "set", "prompts"], base)];
   }
 
   // Keys this page has no section for (a newer format): shown as written.
@@ -427,7 +436,10 @@
           from: rec.from, to: rec.to, reason: rec.reason });
       } else if (rec.kind === "command") {
         if (rec.type === "say" || rec.type === "ask") {
-          const text = rec.text || (rec.type === "ask" ? "(listens)" : "");
+          const parts = Array.isArray(rec.parts) ? rec.parts : [];
+          const text = parts.some((p) => p && p.play !== undefined)
+            ? parts.map((p) => (p.play !== undefined ? "▶ " + p.play : p.say)).join(" ")
+            : rec.text || (rec.type === "ask" ? "(listens)" : "");
           steps.push({ kind: "ivr", who: rec.type === "ask" ? "ASK" : "SAY", text, state: rec.state });
         } else if (rec.type === "http") {
           pendingHttp = { kind: "http", who: "HTTP", text: rec.method + " " + rec.path + (rec.query ? "?" + rec.query : ""),
