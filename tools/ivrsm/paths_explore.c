@@ -552,6 +552,41 @@ static void add_option(json_t *options, json_t *answer)
     json_array_append_new(options, answer);
 }
 
+/*
+ * Answers for the outcomes a state gives by status, timeout or error
+ * (format 1.1: on_status {"401": …, "4xx": …}, on_timeout, on_error), so
+ * that each is taken: the status itself, the first of a class (400, 500),
+ * a timeout, a transport error and a body that is not JSON.
+ */
+static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *options)
+{
+    const json_t *state =
+        json_object_get(json_object_get(x->o->doc, "states"), c->state ? c->state : "");
+    const json_t *action = json_object_get(state, "action");
+    const json_t *by_status = json_object_get(state, "on_status");
+    if (!by_status)
+        by_status = json_object_get(action, "on_status");
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)by_status, key, v)
+    {
+        int status = 0;
+        if (strlen(key) == 3 && key[0] >= '1' && key[0] <= '5' && !strcmp(key + 1, "xx"))
+            status = (key[0] - '0') * 100;
+        else
+            status = atoi(key);
+        if (status >= 100 && status <= 599)
+            add_option(options, json_pack("{s:i, s:{}}", "status", status, "body"));
+    }
+    if (json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout"))
+        add_option(options, json_pack("{s:s}", "error", "timeout"));
+    if (json_object_get(state, "on_error") || json_object_get(action, "on_error")) {
+        add_option(options, json_pack("{s:s}", "error", "connection refused"));
+        add_option(options,
+                   json_pack("{s:i, s:s}", "status", 200, "body", "<html>not JSON</html>"));
+    }
+}
+
 /* The answers offered to an http command: what the responses or the backend give, and a failure. */
 static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *key)
 {
@@ -568,6 +603,7 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
     } else {
         add_option(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
     }
+    add_outcome_answers(x, c, options);
     bool fails = false;
     size_t i;
     json_t *o;
