@@ -218,8 +218,13 @@ int app_build_tts_setup(const app_config *cfg, app_step *out)
     /* app_disable_expand_variables: arguments reach the applications as sent
      * (switch_core_session.c switch_core_session_exec), so a quote escaped
      * for the application's own split is not eaten by the expander first. */
-    sb_printf(&arg, "tts_engine=%s tts_voice=%s app_disable_expand_variables=true", cfg->tts_engine,
-              cfg->tts_voice);
+    /* playback_terminators=any: a key ends play_and_detect_speech with "DIGIT: K"
+     * (switch_ivr_async.c play_and_detect_input_callback), so a caller told
+     * "dites ou tapez 1" may key. */
+    sb_printf(&arg,
+              "tts_engine=%s tts_voice=%s app_disable_expand_variables=true "
+              "playback_terminators=any",
+              cfg->tts_engine, cfg->tts_voice);
     return step_set(out, "multiset", &arg);
 }
 
@@ -248,6 +253,19 @@ void app_digit_bounds(const ivrsm_command *c, int *min, int *max)
      * "timeout" and the terminator alone "success" with no digits. */
     *min = 0;
     *max = hi;
+}
+
+int app_build_digits_rest(const ivrsm_command *c, app_step *out)
+{
+    int min, max;
+    app_digit_bounds(c, &min, &max);
+    if (max <= 1)
+        return 0;
+    int digit_timeout = c->ask.digit_timeout_ms > 0 ? c->ask.digit_timeout_ms : 3000;
+    strbuf arg = {0};
+    sb_printf(&arg, "0 %d 1 %d %s silence silence_stream://250 " DIGITS_VAR " [0-9*#A-D]+ %d",
+              max - 1, digit_timeout, app_terminators(c->ask.terminators), digit_timeout);
+    return step_set(out, "play_and_get_digits", &arg) == 0 ? 1 : -1;
 }
 
 static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *out)

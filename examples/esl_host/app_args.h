@@ -85,12 +85,22 @@ bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c);
 
 /*
  * The channel variables set once per call (multiset): tts_engine and
- * tts_voice, which 'say:' prompts need, and app_disable_expand_variables.
+ * tts_voice, which 'say:' prompts need, app_disable_expand_variables, and
+ * playback_terminators=any, which lets a key end a spoken question (and a
+ * prompt that is no question).
  */
 int app_build_tts_setup(const app_config *cfg, app_step *out);
 
 /* flush_dtmf: empty the channel's queue of keys before a question. */
 int app_build_flush_dtmf(app_step *out);
+
+/*
+ * The rest of an entry whose first key ended a spoken question: a
+ * play_and_get_digits without prompt for the other keys (at most the ask's
+ * bound less one, the digit timeout as first timeout). Returns 1 with *out
+ * set, 0 when the ask takes one key only, -1 when out of memory.
+ */
+int app_build_digits_rest(const ivrsm_command *c, app_step *out);
 
 /* The application for an ask command. Returns 0, or -1 when out of memory. */
 int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out);
@@ -119,6 +129,7 @@ typedef struct ask_result {
     ivrsm_event_type type; /* DTMF, SPEECH, NOINPUT or NOMATCH */
     char *text;            /* DTMF digits or transcript (owned), NULL otherwise */
     double confidence;     /* SPEECH: 0..1, or -1 when the recogniser gave none */
+    bool keyed;            /* a key ended a spoken question ("DIGIT: 1"): more keys may follow */
 } ask_result;
 
 /*

@@ -182,6 +182,12 @@ int app_parse_speech_result(const char *result, ask_result *out)
         out->type = IVRSM_EVENT_NOINPUT;
         return 0;
     }
+    /* A key among playback_terminators ended the question
+     * (switch_ivr_async.c play_and_detect_input_callback: "DIGIT: %c"). */
+    if (!strncmp(p, "DIGIT: ", 7) && p[7] && strchr("0123456789*#ABCD", p[7]) && !p[8]) {
+        out->keyed = true;
+        return set_text(out, IVRSM_EVENT_DTMF, p + 7, 1);
+    }
     if (*p == '<')
         return parse_nlsml(p, out);
     return set_text(out, IVRSM_EVENT_SPEECH, p, strlen(p));

@@ -44,6 +44,9 @@ static void clear_steps(call *c)
     for (size_t i = 0; i < CALL_MAX_STEPS; i++)
         app_step_clear(&c->steps[i]);
     app_step_clear(&c->keypad_fallback);
+    app_step_clear(&c->keypad_rest);
+    c->collecting_rest = false;
+    c->keyed_prefix[0] = '\0';
     c->step_count = 0;
     c->step = 0;
     c->app_uuid[0] = '\0';
@@ -305,9 +308,12 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
     c->ask_secret = cmd->ask.collect && !strcmp(cmd->ask.collect, "otp");
     /* Keys typed before the question (during a prompt, an HTTP wait, after
      * the last answer) are not an answer to it: flush_dtmf first. */
+    snprintf(c->ask_terminators, sizeof(c->ask_terminators), "%s",
+             cmd->ask.terminators ? cmd->ask.terminators : "");
     if (app_build_flush_dtmf(&c->steps[0]) != 0 ||
         app_build_ask(apps, cmd, c->ask_speech, &c->steps[1]) != 0 ||
-        (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0)) {
+        (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0) ||
+        (c->ask_speech && app_build_digits_rest(cmd, &c->keypad_rest) < 0)) {
         log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
         finish_inflight(c);
         call_hangup(c, "out of memory", OUTCOME_ERROR);
@@ -487,12 +493,62 @@ static void log_input(call *c, const ask_result *r)
     }
 }
 
+/*
+ * A key ended a spoken question: an entry of one key, or the first of
+ * several (the rest read with keypad_rest). Returns true when the rest is
+ * being read (the answer comes with its completion).
+ */
+static bool keyed_during_speech(call *c, ask_result *r)
+{
+    if (*c->ask_terminators && strchr(c->ask_terminators, r->text[0])) {
+        /* Only the terminator: no entry, as on the keypad. */
+        free(r->text);
+        r->text = NULL;
+        r->type = IVRSM_EVENT_NOMATCH;
+        return false;
+    }
+    if (!c->keypad_rest.app)
+        return false;
+    snprintf(c->keyed_prefix, sizeof(c->keyed_prefix), "%s", r->text);
+    c->collecting_rest = true;
+    c->ask_speech = false;
+    app_step_clear(&c->steps[1]);
+    c->steps[1] = c->keypad_rest;
+    memset(&c->keypad_rest, 0, sizeof(c->keypad_rest));
+    c->step = 1;
+    c->step_count = 2;
+    call_send_step(c);
+    return true;
+}
+
+/* The rest of an entry begun during a spoken question: the first key and these. */
+static int join_rest(call *c, ask_result *r)
+{
+    const char *rest = r->type == IVRSM_EVENT_DTMF && r->text ? r->text : "";
+    size_t n = strlen(c->keyed_prefix) + strlen(rest) + 1;
+    char *all = malloc(n);
+    if (!all)
+        return -1;
+    snprintf(all, n, "%s%s", c->keyed_prefix, rest);
+    free(r->text);
+    r->text = all;
+    r->type = IVRSM_EVENT_DTMF; /* silence or the terminator after the first key end the entry */
+    return 0;
+}
+
 static void complete_ask(call *c, const esl_msg *ev)
 {
     c->answer_at_us = host_monotonic_us();
     ask_result r;
     char why[160] = "";
+    bool rest = c->collecting_rest;
     int rc = app_ask_result(ev, c->ask_speech, &r, why, sizeof(why));
+    if (rc == 0 && rest && join_rest(c, &r) != 0)
+        rc = -1;
+    if (rc == 0 && !rest && r.keyed && keyed_during_speech(c, &r)) {
+        ask_result_clear(&r);
+        return;
+    }
     if (rc == 1 && c->keypad_fallback.app) {
         log_at(&c->h->log, LOG_WARN,
                "call %s: speech recognition failed (%s); asking again on the keypad", c->uuid, why);

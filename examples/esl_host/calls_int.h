@@ -44,6 +44,10 @@ typedef struct call {
     size_t step_count, step;
     char app_uuid[40];
     app_step keypad_fallback; /* a speech ask again on the keypad */
+    app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
+    char ask_terminators[16]; /* of the ask in flight */
+    char keyed_prefix[4];     /* the key that ended the speech ask */
+    bool collecting_rest;     /* keypad_rest is running */
     bool ask_speech;          /* the ask in flight went to the recogniser */
     bool ask_secret;          /* the ask collects an OTP: its input is masked in logs */
     bool input_masked;        /* the library's trace masked the last input (an OTP handed on) */

@@ -314,7 +314,8 @@ class EslHostTest(unittest.TestCase):
         apps = [e["app"] for e in h.executes(uuid)]
         self.assertEqual(apps[0], "multiset")
         self.assertEqual(h.executes(uuid)[0]["arg"],
-                         "tts_engine=flite tts_voice=kal app_disable_expand_variables=true")
+                         "tts_engine=flite tts_voice=kal app_disable_expand_variables=true "
+                         "playback_terminators=any")
         # Every question is preceded by flush_dtmf: keys typed before it do not answer it.
         for i, app in enumerate(apps):
             if app in ASKS:
@@ -962,6 +963,36 @@ class EslHostTest(unittest.TestCase):
                       h.host_log)
         self.assertEqual([r["body"].get("phone_e164") for r in self.mock_log[:1]], ["+33698765438"])
         self.assert_no_secrets(h.host_log)
+
+    def test_keys_during_speech_questions(self):
+        """With a recogniser, a caller may key instead of speaking: one key ends a
+        question that takes one, and a number keyed during a spoken question is read
+        whole (its first key ends the recognition, the others follow)."""
+        uuid = call_uuid(73)
+        inputs = [{"keys": "1"},                                # entry: "tapez 1"
+                  {"keys": PHONE + "#", "gap_ms": 10},          # the phone, keyed
+                  {"digits": OTP},                              # the code: keypad
+                  {"speech": "oui", "confidence": 0.9},         # consent, spoken
+                  {"keys": "#"}]                                # channel: a key like another
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
+                host_args=["--asr-engine", "unimrcp"])
+        self.finish(h)
+        apps = [e["app"] for e in h.executes(uuid)]
+        self.assertEqual(apps[:4], ["multiset", "flush_dtmf", "play_and_detect_speech",
+                                    "flush_dtmf"])
+        self.assertIn("call %s: dtmf 1 in ivr.entry" % uuid, h.host_log)
+        self.assertIn("call %s: dtmf %s in ivr.auth.phone_capture" % (uuid, PHONE), h.host_log)
+        # The rest of the number: no prompt, the question's bound less the first key.
+        rest = [e for e in h.executes(uuid) if e["app"] == "play_and_get_digits"
+                and e["pagd"]["max"] == 20]
+        self.assertEqual(len(rest), 1)
+        self.assertEqual(rest[0]["heard"], "")
+        self.assertEqual(rest[0]["read"], {"digits": PHONE[1:], "terminator": "#",
+                                           "timed_out": False})
+        self.assertEqual(self.mock_log[0]["body"]["phone_e164"], "+33698765438")
+        self.assertIn("call %s: speech \"oui\"" % uuid, h.host_log)
+        self.assertIn("call %s: dtmf # in ivr.auth.preferred_channel" % uuid, h.host_log)
+        self.assertEqual(h.report["calls"][uuid]["keys_eaten"], "")
 
     def test_bridge_handoff_failure_and_success(self):
         """bridge: a busy agent is a failed handoff (the machine goes on), a bridge a success."""

@@ -573,6 +573,25 @@ START_TEST(speech_results)
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
     ck_assert_int_eq(app_parse_speech_result("  ", &r), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    /* A key among playback_terminators ended the question. */
+    ck_assert_int_eq(app_parse_speech_result("DIGIT: 1", &r), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_DTMF);
+    ck_assert_str_eq(r.text, "1");
+    ck_assert(r.keyed);
+    ask_result_clear(&r);
+    ck_assert_int_eq(app_parse_speech_result("DIGIT: 12", &r), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_SPEECH); /* not FreeSWITCH's form: a transcript */
+    ck_assert(!r.keyed);
+    ask_result_clear(&r);
+    ivrsm_command c = ask_command("Votre numéro");
+    app_step rest = {0};
+    ck_assert_int_eq(app_build_digits_rest(&c, &rest), 1);
+    ck_assert_str_eq(rest.arg, "0 20 1 3000 # silence silence_stream://250 ivrsm_digits "
+                               "[0-9*#A-D]+ 3000");
+    app_step_clear(&rest);
+    c.ask.max_digits = 1;
+    c.ask.terminators = "";
+    ck_assert_int_eq(app_build_digits_rest(&c, &rest), 0);
     ck_assert_int_eq(app_parse_speech_result("bonjour", &r), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_SPEECH);
     ck_assert_str_eq(r.text, "bonjour");
