@@ -36,6 +36,7 @@ call *call_new(host *h, const char *uuid)
     h->calls_active++;
     /* The machine it starts on: it keeps it through a reload. */
     c->machine = ivrsm_machine_ref(h->machine);
+    c->masking = input_masking_ref(h->masking);
     return c;
 }
 
@@ -59,6 +60,7 @@ static void call_free(call *c)
     clear_steps(c);
     ivrsm_session_free(c->s);
     ivrsm_machine_unref(c->machine);
+    input_masking_unref(c->masking);
     ivrsm_free(c->snapshot);
     free(c);
 }
@@ -136,7 +138,8 @@ void call_session_options(call *c, ivrsm_session_options *o)
     o->call_id = c->uuid;
     o->session_id = c->session_id;
     o->clock = wall_clock;
-    o->trace = on_trace;
+    /* Building trace records costs CPU on every event: only when they are logged. */
+    o->trace = log_enabled(&c->h->log, LOG_DEBUG) ? on_trace : NULL;
     o->trace_user = c;
 }
 
@@ -155,7 +158,8 @@ static int feed(call *c, const ivrsm_event *ev)
     if (rc == 0) {
         c->events++;
         c->h->metrics.events_fed++;
-        snap_take(c);
+        if (c->h->cfg.snapshot_dir)
+            snap_take(c); /* before the commands are pulled: see resume.c */
     } else if (rc != IVRSM_EDUPLICATE) {
         log_at(&c->h->log, LOG_WARN, "call %s: the session refused the %s: %s", c->uuid,
                event_name(ev->type), ivrsm_strerror(rc));
@@ -481,7 +485,7 @@ static void log_input(call *c, const ask_result *r)
     char masked[64];
     if (!r->text) {
         log_at(log, LOG_INFO, "call %s: %s in %s", c->uuid, event_name(r->type), c->state);
-    } else if (c->ask_secret || c->input_masked) {
+    } else if (c->ask_secret || c->input_masked || input_masking_secret(c->masking, c->state)) {
         log_mask_digits(r->text, masked, sizeof(masked));
         log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: one-time code)", c->uuid,
                event_name(r->type), masked, c->state);
@@ -659,7 +663,8 @@ static void start_call(host *h, const char *uuid, const esl_msg *park)
     log_at(&h->log, LOG_INFO, "call %s: parked; session %s started in %s (%s %s)", uuid,
            c->session_id, ivrsm_session_state(c->s), ivrsm_machine_name(c->machine),
            ivrsm_machine_version(c->machine));
-    snap_take(c);
+    if (h->cfg.snapshot_dir)
+        snap_take(c);
     call_send_setup(c);
     call_pump(c);
 }

@@ -29,6 +29,7 @@ typedef struct call {
     char session_id[48];    /* ours, random: idempotency keys derive from it */
     ivrsm_session *s;       /* NULL once ended */
     ivrsm_machine *machine; /* the machine it started on (kept through a reload) */
+    input_masking *masking; /* and that machine's states that take a code */
     char *snapshot;         /* the session saved after the last event */
 
     /* The command being executed (0: none) and the last one taken from the

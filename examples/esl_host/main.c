@@ -333,6 +333,7 @@ static int start(host *h)
     char why[300];
     if (caller_ctx_load_locale(&h->caller, h->cfg.machine_path, why, sizeof(why)) != 0)
         log_at(&h->log, LOG_WARN, "%s", why);
+    h->masking = input_masking_load(h->cfg.machine_path);
     ivrsm_http_options ho = {.base_url = h->cfg.backend_url,
                              .socket_hook = host_http_socket_hook,
                              .timer_hook = host_http_timer_hook,
@@ -409,6 +410,7 @@ static void stop(host *h)
     metrics_server_free(h->metrics_server);
     metrics_free(&h->metrics);
     caller_ctx_free(&h->caller);
+    input_masking_unref(h->masking);
     free(h->watches);
     free(h->watch_index);
     ivrsm_machine_unref(h->machine);

@@ -55,24 +55,27 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double metrics_delay_quantile(const host_metrics *m, double q)
+void metrics_delay_quantiles(const host_metrics *m, const double *q, double *out, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        out[i] = 0;
     if (m->delay_count == 0)
-        return 0;
+        return;
     uint32_t *copy = malloc(m->delay_count * sizeof(*copy));
     if (!copy)
-        return 0;
+        return;
     memcpy(copy, m->delays_us, m->delay_count * sizeof(*copy));
     qsort(copy, m->delay_count, sizeof(*copy), cmp_u32);
-    /* Nearest rank. */
-    size_t rank = (size_t)(q * (double)m->delay_count + 0.999999);
-    if (rank == 0)
-        rank = 1;
-    if (rank > m->delay_count)
-        rank = m->delay_count;
-    double v = copy[rank - 1] / 1e6;
+    for (size_t i = 0; i < n; i++) {
+        /* Nearest rank. */
+        size_t rank = (size_t)(q[i] * (double)m->delay_count + 0.999999);
+        if (rank == 0)
+            rank = 1;
+        if (rank > m->delay_count)
+            rank = m->delay_count;
+        out[i] = copy[rank - 1] / 1e6;
+    }
     free(copy);
-    return v;
 }
 
 /* A label value: backslash, double quote and line feed escaped. */
@@ -145,9 +148,11 @@ int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out)
     family(out, "ivrsm_esl_answer_delay_seconds", "summary",
            "From an answer received to the next application sent for that call.");
     static const double quantiles[] = {0.5, 0.9, 0.99, 1};
-    for (size_t i = 0; i < sizeof(quantiles) / sizeof(quantiles[0]); i++)
+    double values[4];
+    metrics_delay_quantiles(m, quantiles, values, 4);
+    for (size_t i = 0; i < 4; i++)
         sb_printf(out, "ivrsm_esl_answer_delay_seconds{quantile=\"%g\"} %.6f\n", quantiles[i],
-                  metrics_delay_quantile(m, quantiles[i]));
+                  values[i]);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_count %lu\n", m->delays_total);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_sum %.6f\n", m->delays_sum_s);
     sb_puts(out, "# EOF\n");

@@ -80,8 +80,8 @@ void metrics_http(host_metrics *m, int status, const char *error, double elapsed
 /* One answer delay, in microseconds. */
 void metrics_delay(host_metrics *m, int64_t delay_us);
 
-/* The quantile q (0..1) of the delays kept, in seconds (0 when none). */
-double metrics_delay_quantile(const host_metrics *m, double q);
+/* The quantiles q[0..n) (0..1) of the delays kept, in seconds, into out (0 when none). */
+void metrics_delay_quantiles(const host_metrics *m, const double *q, double *out, size_t n);
 
 /* Append the OpenMetrics text (ending with "# EOF") to out. Returns 0, or -1 when out of memory. */
 int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out);

@@ -7,11 +7,13 @@
  * be running. So, for each call:
  *   1. api uuid_exists UUID: "false" ends the call;
  *   2. api uuid_break UUID all: stop what runs and flush what is queued;
- *   3. the session is rebuilt from its snapshot (taken after the last event);
- *      the commands it queued before the one in flight were carried out and
- *      are skipped, the one in flight is executed again (an http command
- *      with the same idempotency key, unless this process still has it on
- *      the wire), and the call goes on.
+ *   3. with --snapshot-dir, the session is rebuilt from its snapshot (taken
+ *      after the last event); the commands it queued before the one in
+ *      flight were carried out and are skipped, the one in flight is
+ *      executed again (an http command with the same idempotency key,
+ *      unless this process still has it on the wire), and the call goes on;
+ *      without one, the session in memory is where it was and the
+ *      applications of the command in flight are sent again.
  * A completion of the command in flight that arrives meanwhile on the new
  * connection is taken as it comes, and the resumption is then dropped.
  */
@@ -70,6 +72,25 @@ static void replay(call *c)
     call_pump(c);
 }
 
+/*
+ * The session in memory is where it was (no --snapshot-dir: nothing to
+ * restore): send the applications of the command in flight again, an ask
+ * from its first one (the caller hears the question again), any other from
+ * the one whose completion was awaited.
+ */
+static void resend_inflight(call *c)
+{
+    log_at(&c->h->log, LOG_INFO, "call %s: resumed in %s%s", c->uuid,
+           c->s && ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?",
+           c->inflight_id && c->step_count ? "; the command in flight is sent again" : "");
+    if (c->inflight_id && c->step_count) {
+        if (c->inflight_type == IVRSM_COMMAND_ASK && !c->collecting_rest)
+            c->step = 0;
+        call_send_step(c);
+    }
+    call_pump(c);
+}
+
 static void continue_resume(call *c)
 {
     host *h = c->h;
@@ -81,6 +102,10 @@ static void continue_resume(call *c)
         sb_free(&msg);
     }
     call_send_setup(c);
+    if (!c->snapshot) {
+        resend_inflight(c);
+        return;
+    }
     restore_session(c);
     replay(c);
 }

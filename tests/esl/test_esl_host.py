@@ -610,6 +610,39 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual([r["endpoint"] for r in self.mock_log],
                          ["request_otp", "verify_otp", "get_me", "list_appointments"])
 
+    def test_reconnect_resumes_call_in_memory(self):
+        """Without --snapshot-dir: the session in memory is where it was, the question in
+        flight is asked again on the new connection, and the call goes on."""
+        uuid = call_uuid(74)
+        inputs = seed_login_inputs()
+        inputs.insert(1, {"drop_connection": True})  # at the phone question
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 2)
+        self.assertIn("resumed in ivr.auth.phone_capture; the command in flight is sent again",
+                      h.host_log)
+        phone = [a for a in h.asks(uuid) if "Pour sécuriser votre accès" in prompt_of(a)]
+        self.assertEqual([a["connection"] for a in phone], [1, 2])
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(uuid)[-1]))
+        self.assertEqual([r["endpoint"] for r in self.mock_log],
+                         ["request_otp", "verify_otp", "get_me", "list_appointments"])
+
+    def test_codes_masked_at_info(self):
+        """At --log-level info (no trace records), the code keyed in the retry state,
+        which hands it on to verify_otp, is masked all the same."""
+        uuid = call_uuid(75)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"digits": "505050"}, {"digits": OTP},
+                  {"digits": "1"}, {"digits": "1"}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
+                host_args=["--log-level", "info"])
+        self.finish(h)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: one-time code)",
+                      h.host_log)
+        self.assertNotIn("trace {", h.host_log)
+        self.assert_code_absent("505050", h.host_log)
+        self.assert_no_secrets(h.host_log)
+
     def test_channel_gone_while_disconnected(self):
         """A call that hung up while the host was away is ended once it reconnects."""
         uuid = call_uuid(43)
