@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "paths_data.h"
 #include "paths_write.h"
 #include "yamldoc.h"
 
@@ -154,8 +155,10 @@ int cmd_paths(int argc, char **argv)
     json_t *lines = NULL;
     json_t *doc = yamldoc_load_lines(o.machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));
     json_decref(lines);
+    json_t *initial = doc ? pd_initial_ctxs(doc) : NULL;
     px_options xo = {.machine = m,
                      .doc = doc,
+                     .initial_ctxs = initial,
                      .responses = responses,
                      .backend = o.backend,
                      .now_ms = now_ms,
@@ -179,6 +182,7 @@ int cmd_paths(int argc, char **argv)
     }
     if (doc)
         px_result_free(&r);
+    json_decref(initial);
     json_decref(doc);
     json_decref(responses);
     ivrsm_machine_unref(m);

@@ -256,6 +256,7 @@ static void keep(explorer *x, px_node *n, ivrsm_session *s)
         drv_input_clear(&n->input);
         free(n->http_key);
         json_decref(n->answer);
+        json_decref(n->ctx);
         return;
     }
     if (novel) {
@@ -587,6 +588,77 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
     }
 }
 
+/* The value at dotted `path` of a JSON object, or NULL. */
+static const json_t *at_path(const json_t *o, const char *path)
+{
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", path);
+    const json_t *v = o;
+    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && v;
+         part = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, part);
+    return v;
+}
+
+/* {a: {b: value}} for "a.b"; NULL for a path with an index. */
+static json_t *object_at(const char *path, json_t *value)
+{
+    const char *dot = strrchr(path, '.');
+    if (strchr(path, '[') || !*path) {
+        json_decref(value);
+        return NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, dot ? dot + 1 : path, value);
+    if (!dot)
+        return o;
+    char parent[256];
+    snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
+    return object_at(parent, o);
+}
+
+/*
+ * Answers whose data the machine's conditions compare: an on_success that
+ * sets KEY from exactly "{{resp.PATH}}" gets, for each value of ctx.KEY
+ * that a condition compares (the initial ctx candidates), a 200 whose body
+ * holds that value at PATH. So a balance the backend gives is tried on
+ * either side of `ctx.balance < 0` without a responses file.
+ */
+static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *options)
+{
+    const json_t *state =
+        json_object_get(json_object_get(x->o->doc, "states"), c->state ? c->state : "");
+    const json_t *ok = json_object_get(state, "on_success");
+    if (!ok)
+        ok = json_object_get(json_object_get(state, "action"), "on_success");
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(ok, "set"), key, v)
+    {
+        const char *t = json_string_value(v);
+        char path[256];
+        size_t len = t ? strlen(t) : 0;
+        if (!t || len < 12 || strncmp(t, "{{resp.", 7) != 0 || strcmp(t + len - 2, "}}") != 0 ||
+            len - 9 >= sizeof(path))
+            continue;
+        snprintf(path, sizeof(path), "%.*s", (int)(len - 9), t + 7);
+        if (strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
+            strlen(path))
+            continue;
+        size_t i;
+        const json_t *ctx;
+        json_array_foreach(x->o->initial_ctxs, i, ctx)
+        {
+            const json_t *value = at_path(ctx, key);
+            if (value && !json_is_object(value)) {
+                json_t *body = object_at(path, json_deep_copy(value));
+                if (body)
+                    add_option(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
+            }
+        }
+    }
+}
+
 /* The answers offered to an http command: what the responses or the backend give, and a failure. */
 static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *key)
 {
@@ -604,6 +676,8 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
         add_option(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
     }
     add_outcome_answers(x, c, options);
+    if (!x->http)
+        add_compared_answers(x, c, options);
     bool fails = false;
     size_t i;
     json_t *o;
@@ -689,13 +763,18 @@ static void expand_handoff(explorer *x, size_t node)
  * The search
  * ------------------------------------------------------------------------- */
 
-static int start(explorer *x, char *err, size_t errlen)
+/* One call from the start with this initial ctx: the root of a search tree. */
+static int start(explorer *x, const json_t *ctx, char *err, size_t errlen)
 {
     ivrsm_session *s = NULL;
     ivrsm_session_options so = session_options(x);
-    ivrsm_error e;
+    char *ctx_json = ctx && json_object_size(ctx) ? json_dumps(ctx, JSON_COMPACT) : NULL;
+    so.ctx_json = ctx_json;
+    ivrsm_error e = {0};
     begin_step(x);
-    if (ivrsm_session_new(x->o->machine, &so, &s, &e) != 0 || ivrsm_session_start(s) != 0) {
+    int rc = ivrsm_session_new(x->o->machine, &so, &s, &e);
+    free(ctx_json);
+    if (rc != 0 || ivrsm_session_start(s) != 0) {
         ivrsm_session_free(s);
         snprintf(err, errlen, "cannot start a call: %s", e.message);
         return -1;
@@ -706,6 +785,7 @@ static int start(explorer *x, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    n->ctx = ctx ? json_deep_copy(ctx) : json_object();
     int ini = (int)ivrsm_machine_initial_state(x->o->machine);
     x->r->state_reached[ini] = true;
     keep(x, n, s);
@@ -745,7 +825,18 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
             return -1;
         }
     }
-    int rc = start(&x, err, errlen);
+    int rc = 0;
+    if (!o->initial_ctxs || !json_array_size(o->initial_ctxs)) {
+        rc = start(&x, NULL, err, errlen);
+    } else {
+        size_t i;
+        const json_t *ctx;
+        json_array_foreach(o->initial_ctxs, i, ctx)
+        {
+            if (rc == 0)
+                rc = start(&x, ctx, err, errlen);
+        }
+    }
     size_t head = 0;
     while (rc == 0 && head < r->node_count && x.covered < r->edge_count && !x.failed) {
         if (r->node_count >= o->max_nodes)
@@ -787,6 +878,7 @@ void px_result_free(px_result *r)
         drv_input_clear(&n->input);
         free(n->http_key);
         json_decref(n->answer);
+        json_decref(n->ctx);
         free(n->edges);
         free(n->snapshot);
     }

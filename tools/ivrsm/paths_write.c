@@ -47,16 +47,21 @@ static void edge_title(const ivrsm_machine *m, const px_result *r, size_t e, cha
              ivrsm_machine_state_name(m, edge->to));
 }
 
-/* Letters, digits, '.', '-' and '_' kept; anything else becomes '_'. */
+/* Letters, digits, '.', '-' and '_' kept, any run of others one '_'; at most 60 bytes. */
 static void slug(const char *s, char *out, size_t outlen)
 {
-    size_t n = 0;
-    for (; *s && n + 1 < outlen; s++) {
+    size_t n = 0, max = outlen - 1 < 60 ? outlen - 1 : 60;
+    for (; *s && n < max; s++) {
         unsigned char c = (unsigned char)*s;
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '-' || c == '_';
-        out[n++] = keep ? (char)c : '_';
+        if (keep)
+            out[n++] = (char)c;
+        else if (n && out[n - 1] != '_')
+            out[n++] = '_';
     }
+    while (n && out[n - 1] == '_')
+        n--;
     out[n] = '\0';
 }
 
@@ -143,6 +148,7 @@ static size_t *choose(const px_result *r, size_t *count)
  * ------------------------------------------------------------------------- */
 
 typedef struct call {
+    const json_t *ctx;        /* the initial ctx (the root's) */
     const drv_input **inputs; /* in order */
     size_t input_count;
     json_t *responses; /* key → list of answers, in order */
@@ -180,7 +186,9 @@ static int collect_steps(const px_result *r, size_t last, call *c)
         chain[--k] = node;
     for (size_t i = 0; i < len; i++) {
         const px_node *n = &r->nodes[chain[i]];
-        if (n->kind == PX_INPUT) {
+        if (n->kind == PX_START) {
+            c->ctx = n->ctx;
+        } else if (n->kind == PX_INPUT) {
             c->inputs[c->input_count++] = &n->input;
         } else if (n->kind == PX_HANDOFF) {
             c->handoffs[c->handoff_count++] = n->handoff_ok;
@@ -295,9 +303,11 @@ static int run_call(const pw_options *o, const px_result *r, call *c, char *err,
     replay p = {o->explore->machine, r, o->explore, c, json_array(), json_object()};
     c->after = json_array();
     c->edges = calloc(r->edge_count ? r->edge_count : 1, sizeof(*c->edges));
+    char *ctx_json = json_object_size(c->ctx) ? json_dumps(c->ctx, JSON_COMPACT) : NULL;
     drv_config cfg = {
         .machine = o->explore->machine,
         .call_id = o->explore->call_id,
+        .ctx_json = ctx_json,
         .clock = DRV_CLOCK_FIXED,
         .now_ms = o->explore->now_ms,
         .http = answer_from_call,
@@ -324,6 +334,7 @@ static int run_call(const pw_options *o, const px_result *r, call *c, char *err,
         json_array_append_new(c->after, where_now(d, p.http));
     }
     drv_free(d);
+    free(ctx_json);
     json_decref(p.http);
     json_decref(p.used);
     return rc;
@@ -452,6 +463,11 @@ static int write_call(const pw_options *o, const px_result *r, size_t e, const c
     fputs("call_id: ", f);
     put_string(f, o->explore->call_id);
     fputc('\n', f);
+    if (json_object_size(c->ctx)) {
+        fputs("ctx: ", f);
+        put_json(f, c->ctx);
+        fputc('\n', f);
+    }
     if (c->handoff_count) {
         fputs("handoff: [", f);
         for (size_t i = 0; i < c->handoff_count; i++)

@@ -1,0 +1,193 @@
+/* Initial ctx values from the machine's conditions (see paths_data.h). */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths_data.h"
+
+typedef enum tok_kind { T_END = 0, T_PATH, T_NUMBER, T_STRING, T_WORD, T_OP } tok_kind;
+
+typedef struct tok {
+    tok_kind kind;
+    char text[256];
+} tok;
+
+/* The next token of a condition: a path (ctx.a.b), a number, a quoted string, an operator. */
+static const char *next_token(const char *p, tok *t)
+{
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    t->kind = T_END;
+    t->text[0] = '\0';
+    if (!*p)
+        return p;
+    size_t n = 0;
+    if (*p == '"' || *p == '\'') {
+        char q = *p++;
+        while (*p && *p != q && n + 1 < sizeof(t->text))
+            t->text[n++] = *p++;
+        if (*p == q)
+            p++;
+        t->kind = T_STRING;
+    } else if (isdigit((unsigned char)*p) || (*p == '-' && isdigit((unsigned char)p[1]))) {
+        while ((isdigit((unsigned char)*p) || *p == '.' || *p == '-') && n + 1 < sizeof(t->text))
+            t->text[n++] = *p++;
+        t->kind = T_NUMBER;
+    } else if (isalpha((unsigned char)*p) || *p == '_') {
+        while ((isalnum((unsigned char)*p) || strchr("_.[]", *p)) && *p && n + 1 < sizeof(t->text))
+            t->text[n++] = *p++;
+        t->kind = strchr(t->text, '.') || n >= sizeof(t->text) - 1 ? T_PATH : T_WORD;
+        t->text[n] = '\0';
+        if (t->kind == T_PATH || strcmp(t->text, "true") == 0 || strcmp(t->text, "false") == 0 ||
+            strcmp(t->text, "null") == 0)
+            return p;
+    } else {
+        static const char *const ops[] = {"==", "!=", "<=", ">=", "&&", "||",
+                                          "<",  ">",  "!",  "(",  ")"};
+        for (size_t i = 0; i < sizeof(ops) / sizeof(*ops); i++) {
+            size_t l = strlen(ops[i]);
+            if (!strncmp(p, ops[i], l)) {
+                memcpy(t->text, ops[i], l + 1);
+                t->kind = T_OP;
+                return p + l;
+            }
+        }
+        p++; /* anything else: skipped */
+        return next_token(p, t);
+    }
+    t->text[n] = '\0';
+    return p;
+}
+
+static bool is_comparison(const tok *t)
+{
+    return t->kind == T_OP &&
+           (!strcmp(t->text, "==") || !strcmp(t->text, "!=") || !strcmp(t->text, "<") ||
+            !strcmp(t->text, "<=") || !strcmp(t->text, ">") || !strcmp(t->text, ">="));
+}
+
+/* The value of a literal or globals.PATH token, or NULL. */
+static json_t *operand(const json_t *doc, const tok *t)
+{
+    if (t->kind == T_STRING)
+        return json_string(t->text);
+    if (t->kind == T_NUMBER) {
+        char *end;
+        double v = strtod(t->text, &end);
+        if (*end)
+            return NULL;
+        return v == (double)(json_int_t)v ? json_integer((json_int_t)v) : json_real(v);
+    }
+    if (t->kind == T_WORD && !strcmp(t->text, "true"))
+        return json_true();
+    if (t->kind == T_WORD && !strcmp(t->text, "false"))
+        return json_false();
+    if (t->kind == T_PATH && !strncmp(t->text, "globals.", 8) && !strchr(t->text, '[')) {
+        const json_t *v = json_object_get(doc, "globals");
+        char path[256];
+        snprintf(path, sizeof(path), "%s", t->text + 8);
+        for (char *part = strtok(path, "."); part && v; part = strtok(NULL, "."))
+            v = json_object_get(v, part);
+        return v && !json_is_object(v) && !json_is_array(v) ? json_deep_copy(v) : NULL;
+    }
+    return NULL;
+}
+
+/* {a: {b: value}} for the path "a.b" (after "ctx."); NULL for an indexed path. */
+static json_t *nested(const char *path, json_t *value)
+{
+    if (strchr(path, '[') || !*path) {
+        json_decref(value);
+        return NULL;
+    }
+    const char *dot = strrchr(path, '.');
+    json_t *o = json_object();
+    json_object_set_new(o, dot ? dot + 1 : path, value);
+    if (!dot)
+        return o;
+    char parent[256];
+    snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
+    return nested(parent, o);
+}
+
+static void add_ctx(json_t *list, const char *path, json_t *value)
+{
+    json_t *ctx = nested(path, value);
+    if (!ctx)
+        return;
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c)
+    {
+        if (json_equal(c, ctx)) {
+            json_decref(ctx);
+            return;
+        }
+    }
+    json_array_append_new(list, ctx);
+}
+
+/* The values of ctx.PATH that put the comparison `ctx.PATH op v` on either side. */
+static void add_comparison(json_t *list, const char *path, const char *op, json_t *v)
+{
+    bool order = strcmp(op, "==") != 0 && strcmp(op, "!=") != 0;
+    if (order && json_is_number(v)) {
+        double x = json_number_value(v);
+        bool whole = json_is_integer(v);
+        for (int d = -1; d <= 1; d++)
+            add_ctx(list, path, whole ? json_integer(json_integer_value(v) + d) : json_real(x + d));
+    } else {
+        add_ctx(list, path, json_deep_copy(v));
+    }
+    json_decref(v);
+}
+
+static void read_condition(json_t *list, const json_t *doc, const char *text)
+{
+    tok t[3] = {0};
+    const char *p = text;
+    /* A window of three tokens: [a, op, b]. */
+    p = next_token(p, &t[0]);
+    p = next_token(p, &t[1]);
+    for (int guard = 0; t[0].kind != T_END && guard < 1000; guard++) {
+        p = next_token(p, &t[2]);
+        bool ctx0 = t[0].kind == T_PATH && !strncmp(t[0].text, "ctx.", 4);
+        bool ctx2 = t[2].kind == T_PATH && !strncmp(t[2].text, "ctx.", 4);
+        if (ctx0 && is_comparison(&t[1])) {
+            json_t *v = operand(doc, &t[2]);
+            if (v)
+                add_comparison(list, t[0].text + 4, t[1].text, v);
+        } else if (ctx2 && is_comparison(&t[1])) {
+            json_t *v = operand(doc, &t[0]);
+            if (v)
+                add_comparison(list, t[2].text + 4, t[1].text, v);
+        } else if (ctx0 && !is_comparison(&t[1])) {
+            add_ctx(list, t[0].text + 4, json_true());
+        }
+        t[0] = t[1];
+        t[1] = t[2];
+    }
+}
+
+json_t *pd_initial_ctxs(const json_t *doc)
+{
+    json_t *list = json_array();
+    if (!list)
+        return NULL;
+    json_array_append_new(list, json_object());
+    const char *name;
+    json_t *state;
+    json_object_foreach((json_t *)json_object_get(doc, "states"), name, state)
+    {
+        size_t i;
+        const json_t *route;
+        json_array_foreach(json_object_get(state, "routes"), i, route)
+        {
+            const char *when = json_string_value(json_object_get(route, "when"));
+            if (when)
+                read_condition(list, doc, when);
+        }
+    }
+    return list;
+}

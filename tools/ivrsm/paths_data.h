@@ -1,0 +1,25 @@
+/*
+ * The data a call starts with, for `ivrsm paths`: routes on conditions
+ * (`when: ctx.balance < 0`) are taken only when the ctx holds the right
+ * values, and many such values come from the host (the caller's number, an
+ * account looked up before the call). The conditions of the machine are read
+ * for the ctx values they compare, and each becomes an initial ctx that a
+ * generated call may start with (the `ctx:` of its scenario).
+ */
+#ifndef IVRSM_CLI_PATHS_DATA_H
+#define IVRSM_CLI_PATHS_DATA_H
+
+#include <jansson.h>
+
+/*
+ * The initial ctx values worth trying, read from the `when:` of every route
+ * of the document (as written): a list of JSON objects, the empty one first,
+ * then one per value that makes a comparison true or false — `ctx.x == V`:
+ * x = V; `ctx.x < N` (and <=, >, >=): x = N-1, N, N+1; `ctx.x` alone or
+ * `!ctx.x`: x = true. A compared value may be a literal or `globals.PATH`.
+ * Dotted paths set nested objects; indexed ones are left out. A new
+ * reference, never NULL unless memory runs out.
+ */
+json_t *pd_initial_ctxs(const json_t *doc);
+
+#endif
