@@ -107,12 +107,22 @@ void call_init(call *c, ivrsm_machine *m, const char *ctx_json)
     ck_assert_int_eq(ivrsm_session_new(m, &c->opts, &c->s, NULL), 0);
 }
 
-static const canned *find_canned(const call *c, const char *endpoint)
+/* The answers for an endpoint are used in turn, the last one repeating. */
+static const canned *find_canned(call *c, const char *endpoint)
 {
-    for (const canned *r = c->responses; r && r->endpoint; r++)
-        if (endpoint && !strcmp(r->endpoint, endpoint))
+    const canned *found = NULL;
+    int turn = -1, seen = 0;
+    size_t i = 0;
+    for (const canned *r = c->responses; r && r->endpoint; r++, i++) {
+        if (!endpoint || strcmp(r->endpoint, endpoint))
+            continue;
+        if (turn < 0) /* the counter of an endpoint is kept at its first entry */
+            turn = i < CALL_CANNED_MAX ? c->canned_used[i]++ : 0;
+        found = r;
+        if (seen++ == turn)
             return r;
-    return NULL;
+    }
+    return found;
 }
 
 static void answer_http(call *c, const ivrsm_command *cmd, ivrsm_event *ev)
@@ -122,6 +132,11 @@ static void answer_http(call *c, const ivrsm_command *cmd, ivrsm_event *ev)
     ev->command_id = cmd->id;
     ev->status = r ? r->status : 200;
     ev->body = r ? r->body : "{}";
+    if (r && r->status == 0) {
+        /* No answer: the body is the transport error ("timeout", "connection refused"). */
+        ev->error = r->body;
+        ev->body = NULL;
+    }
     if (cmd->http.endpoint && !strcmp(c->fail_endpoint, cmd->http.endpoint)) {
         ev->status = 503;
         ev->body = "{\"error\":\"unavailable\"}";

@@ -11,11 +11,15 @@
 
 #include "ivrsm/ivrsm.h"
 
+/* An answer for an endpoint; several for one endpoint are used in turn, the
+ * last repeating. Status 0: no answer, `body` is the transport error. */
 typedef struct canned {
     const char *endpoint; /* NULL ends the table */
     int status;
     const char *body;
 } canned;
+
+#define CALL_CANNED_MAX 32
 
 typedef struct call {
     ivrsm_session *s;
@@ -23,12 +27,13 @@ typedef struct call {
     int handoff_ok;          /* answer to handoff commands */
     json_t *log;             /* array of command JSON objects (ids included) */
     int http_calls;
-    int events;              /* caller events fed */
+    int events;               /* caller events fed */
     bool snapshot_each_event; /* snapshot + restore after every event */
     ivrsm_session_options opts;
-    char last_text[2048];    /* text of the last say/ask/handoff */
+    char last_text[2048]; /* text of the last say/ask/handoff */
     char last_type[16];
-    char fail_endpoint[64];  /* endpoint answered with 503 (one at a time) */
+    char fail_endpoint[64];           /* endpoint answered with 503 (one at a time) */
+    int canned_used[CALL_CANNED_MAX]; /* per entry of `responses`: times it was used */
 } call;
 
 /* Load a machine from YAML text (fails the test on error). */

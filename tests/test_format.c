@@ -595,7 +595,7 @@ START_TEST(conditions_refused)
              "%s  a:\n    type: decide\n    routes: [{when: 'now.hour > 23', next: b}]\n"
              "    next: b\n  b: {type: prompt_end, prompt: x}\n",
              head);
-    load_fails(buf, "unknown root 'now'");
+    load_fails(buf, "can never be true");
     snprintf(buf, sizeof(buf),
              "%s  a:\n    type: decide\n    routes: [{when: 'ctx.x == 1 && ctx.x == 2', next: b}]\n"
              "    next: b\n  b: {type: prompt_end, prompt: x}\n",
@@ -639,6 +639,228 @@ START_TEST(condition_spellings)
 }
 END_TEST
 
+/* ------------------------------------------------------------ outcomes by status */
+
+static const char *status_yaml =
+    "machine: status\n"
+    "version: '1'\n"
+    "globals:\n"
+    "  otp: {max_attempts: 3}\n"
+    "  limits: {max_consecutive_failures: 3}\n"
+    "  endpoints: {verify: 'POST /pin'}\n"
+    "intents:\n"
+    "  again: {dtmf: ['1']}\n"
+    "states:\n"
+    "  pin:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Code ?'\n"
+    "    collect: {mode: otp, length: 4}\n"
+    "    action: {call: verify, body: {pin: '{{ctx.otp}}'}}\n"
+    "    on_success: {prompt: 'Bienvenue {{resp.name}}.', next: bye}\n"
+    "    on_status:\n"
+    "      '401':\n"
+    "        prompt: 'Code faux ({{resp.status}}, {{resp.error}}, {{resp.reason}}).'\n"
+    "        next: pin\n"
+    "      '4xx': {prompt: 'Refusé {{resp.status}}.', next: pin}\n"
+    "      '423': {prompt: 'Carte bloquée.', next: bye}\n"
+    "      5XX: {prompt: 'Service indisponible ({{resp.status}}).', next: retry}\n"
+    "    on_timeout: {prompt: 'Trop long ({{resp.error}}).', next: retry}\n"
+    "    on_error: {prompt: 'Erreur ({{resp.error}}).', next: retry}\n"
+    "    on_fail: {prompt: 'Échec.', next: bye}\n"
+    "  retry:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Tapez 1 pour réessayer.'\n"
+    "    routes: [{when_intent: again, next: pin}]\n"
+    "    nomatch: {max: 2, next: bye}\n"
+    "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n";
+
+/* A call on the status machine whose verify answers are `answers`; keys the PIN `n` times. */
+static void run_status(call *c, ivrsm_machine *m, const canned *answers, int n)
+{
+    call_init(c, m, NULL);
+    c->responses = answers;
+    call_start(c);
+    for (int i = 0; i < n && !call_ended(c); i++)
+        call_input(c, "dtmf 1234");
+}
+
+START_TEST(most_specific_outcome_wins)
+{
+    ivrsm_machine *m = load_yaml_text(status_yaml);
+    call c;
+    static const canned a401[] = {{"verify", 401, "{\"reason\":\"bad pin\"}"}, {NULL, 0, NULL}};
+    run_status(&c, m, a401, 1);
+    ck_assert_str_eq(c.last_text, "Code faux (401, status, bad pin). Code ?");
+    call_free(&c);
+    static const canned a423[] = {{"verify", 423, "<html>locked</html>"}, {NULL, 0, NULL}};
+    run_status(&c, m, a423, 1);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert_str_eq(field(&c, -2, "text"), "Carte bloquée. Au revoir.");
+    call_free(&c);
+    static const canned a404[] = {{"verify", 404, ""}, {NULL, 0, NULL}};
+    run_status(&c, m, a404, 1);
+    ck_assert_str_eq(c.last_text, "Refusé 404. Code ?");
+    call_free(&c);
+    static const canned a503[] = {{"verify", 503, "Service Unavailable"}, {NULL, 0, NULL}};
+    run_status(&c, m, a503, 1);
+    ck_assert_str_eq(c.last_text, "Service indisponible (503). Tapez 1 pour réessayer.");
+    call_free(&c);
+    static const canned timeout[] = {{"verify", 0, "timeout"}, {NULL, 0, NULL}};
+    run_status(&c, m, timeout, 1);
+    ck_assert_str_eq(c.last_text, "Trop long (timeout). Tapez 1 pour réessayer.");
+    call_free(&c);
+    static const canned refused[] = {{"verify", 0, "connection refused"}, {NULL, 0, NULL}};
+    run_status(&c, m, refused, 1);
+    ck_assert_str_eq(c.last_text, "Erreur (transport). Tapez 1 pour réessayer.");
+    call_free(&c);
+    static const canned not_json[] = {{"verify", 200, "OK!"}, {NULL, 0, NULL}};
+    run_status(&c, m, not_json, 1);
+    ck_assert_str_eq(c.last_text, "Erreur (invalid_json). Tapez 1 pour réessayer.");
+    call_free(&c);
+    /* 3xx: no on_status entry for it, not an error: on_fail. */
+    static const canned moved[] = {{"verify", 302, ""}, {NULL, 0, NULL}};
+    run_status(&c, m, moved, 1);
+    ck_assert_str_eq(field(&c, -2, "text"), "Échec. Au revoir.");
+    call_free(&c);
+    static const canned ok[] = {{"verify", 200, "{\"name\":\"Ana\"}"}, {NULL, 0, NULL}};
+    run_status(&c, m, ok, 1);
+    ck_assert_str_eq(field(&c, -2, "text"), "Bienvenue Ana. Au revoir.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(only_wrong_input_counts)
+{
+    ivrsm_machine *m = load_yaml_text(status_yaml);
+    call c;
+    /* Three wrong PINs (401): otp.max_attempts is 3, the call escalates (goodbye). */
+    static const canned wrong[] = {{"verify", 401, "{}"}, {NULL, 0, NULL}};
+    run_status(&c, m, wrong, 3);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    /* An outage, ten times over: no attempt is lost; the caller retries each time. */
+    static const canned down[] = {{"verify", 503, ""}, {NULL, 0, NULL}};
+    call_init(&c, m, NULL);
+    c.responses = down;
+    call_start(&c);
+    for (int i = 0; i < 5; i++) {
+        call_input(&c, "dtmf 1234");
+        ck_assert_str_eq(call_state(&c), "retry");
+        call_input(&c, "dtmf 1");
+        ck_assert_str_eq(call_state(&c), "pin");
+    }
+    call_free(&c);
+    /* Outages between wrong PINs do not add up with them either: 2 wrong, 2 timeouts, 1 wrong
+     * more is the third attempt. */
+    static const canned mixed[] = {{"verify", 401, "{}"},    {"verify", 401, "{}"},
+                                   {"verify", 0, "timeout"}, {"verify", 0, "timeout"},
+                                   {"verify", 401, "{}"},    {NULL, 0, NULL}};
+    call_init(&c, m, NULL);
+    c.responses = mixed;
+    call_start(&c);
+    const char *script[] = {"dtmf 1234", "dtmf 1234", "dtmf 1234", "dtmf 1",
+                            "dtmf 1234", "dtmf 1",    NULL};
+    for (const char **l = script; *l; l++)
+        call_input(&c, *l);
+    ck_assert_str_eq(call_state(&c), "pin");
+    ck_assert(!call_ended(&c));
+    call_input(&c, "dtmf 1234");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(wrong_input_is_configurable)
+{
+    /* Only 401 is a wrong PIN here: 403 and 400 are the backend's business. */
+    char yaml[4096];
+    snprintf(yaml, sizeof(yaml), "%s", status_yaml);
+    char *at = strstr(yaml, "  otp: {max_attempts: 3}\n");
+    const char *extra = "  http: {wrong_input: ['401', 422]}\n";
+    memmove(at + strlen(extra), at, strlen(at) + 1);
+    memcpy(at, extra, strlen(extra));
+    ivrsm_machine *m = load_yaml_text(yaml);
+    call c;
+    static const canned forbidden[] = {{"verify", 403, "{}"}, {NULL, 0, NULL}};
+    run_status(&c, m, forbidden, 6);
+    ck_assert(!call_ended(&c));
+    call_free(&c);
+    static const canned wrong[] = {{"verify", 422, "{}"}, {NULL, 0, NULL}};
+    run_status(&c, m, wrong, 3);
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+    load_fails("machine: b\nversion: '1'\nglobals: {http: {wrong_input: ['4x']}}\nstates:\n"
+               "  a: {type: prompt_end, prompt: x}\n",
+               "wrong_input: expected a status");
+}
+END_TEST
+
+START_TEST(status_outcomes_in_graph_and_snapshots)
+{
+    ivrsm_machine *m = load_yaml_text(status_yaml);
+    size_t i = (size_t)ivrsm_machine_state_index(m, "pin");
+    int statuses = 0, timeouts = 0, errors = 0;
+    for (size_t k = 0; k < ivrsm_machine_transition_count(m, i); k++) {
+        const ivrsm_transition *t = ivrsm_machine_transition(m, i, k);
+        if (t->kind == IVRSM_TRANSITION_STATUS) {
+            statuses++;
+            ck_assert_ptr_nonnull(t->status);
+        }
+        timeouts += t->kind == IVRSM_TRANSITION_TIMEOUT;
+        errors += t->kind == IVRSM_TRANSITION_ERROR;
+    }
+    ck_assert_int_eq(statuses, 4);
+    ck_assert_int_eq(timeouts, 1);
+    ck_assert_int_eq(errors, 1);
+    ck_assert_str_eq(ivrsm_transition_kind_name(IVRSM_TRANSITION_STATUS), "status");
+    /* resp.status is still there after a snapshot between the answer and the next input. */
+    static const canned a401[] = {{"verify", 401, "{\"reason\":\"x\"}"}, {NULL, 0, NULL}};
+    call a, b;
+    call_init(&a, m, NULL);
+    call_init(&b, m, NULL);
+    a.responses = b.responses = a401;
+    b.snapshot_each_event = true;
+    call_start(&a);
+    call_start(&b);
+    call_input(&a, "dtmf 1234");
+    call_input(&b, "dtmf 1234");
+    char *ta = call_transcript(&a), *tb = call_transcript(&b);
+    ck_assert_str_eq(ta, tb);
+    free(ta);
+    free(tb);
+    call_free(&a);
+    call_free(&b);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(status_outcomes_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nglobals: {endpoints: {e: 'GET /x'}}\nstates:\n"
+                       "  a:\n    type: action_then_prompt\n    action: {call: e}\n";
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s    on_status: {'600': {next: a}}\n", head);
+    load_fails(buf, "on_status: \"600\" is not a status");
+    snprintf(buf, sizeof(buf), "%s    on_status: {'4x': {next: a}}\n", head);
+    load_fails(buf, "is not a status");
+    snprintf(buf, sizeof(buf), "%s    on_status: {'4xx': {next: a}, '4XX': {next: a}}\n", head);
+    load_fails(buf, "\"4XX\" is given twice");
+    snprintf(buf, sizeof(buf), "%s    on_status: {'401': {nxt: a}}\n", head);
+    load_fails(buf, "unknown key 'nxt'");
+    snprintf(buf, sizeof(buf), "%s    on_timeout: {next: nowhere}\n", head);
+    load_fails(buf, "no state named 'nowhere'");
+    snprintf(buf, sizeof(buf),
+             "%s    on_error: {prompt: '{{resp.error}}', next: a}\n"
+             "  b:\n    type: prompt_end\n    prompt: '{{resp.status}}'\n",
+             head);
+    load_fails(buf, "prompt reads resp.status, but state 'b' has no action");
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -666,6 +888,13 @@ static Suite *format_suite(void)
     tcase_add_test(conditions, conditions_refused);
     tcase_add_test(conditions, condition_spellings);
     suite_add_tcase(s, conditions);
+    TCase *status = tcase_create("status");
+    tcase_add_test(status, most_specific_outcome_wins);
+    tcase_add_test(status, only_wrong_input_counts);
+    tcase_add_test(status, wrong_input_is_configurable);
+    tcase_add_test(status, status_outcomes_in_graph_and_snapshots);
+    tcase_add_test(status, status_outcomes_refused);
+    suite_add_tcase(s, status);
     return s;
 }
 

@@ -50,7 +50,7 @@ static ivrsm_tmpl *compile_ok(const char *src)
 static char *render(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
@@ -231,7 +231,7 @@ static const struct {
 START_TEST(test_eval_table)
 {
     ivrsm_tmpl *t = compile_ok(eval_cases[_i].src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_nonnull(v);
     char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -246,7 +246,7 @@ END_TEST
 START_TEST(test_eval_returns_new_reference)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.appt_list}}");
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     json_t *list = json_object_get(ctx, "appt_list");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_eq(v, list);
@@ -277,10 +277,10 @@ static const struct {
     {"{{ctx.name", "unterminated '{{': no matching '}}'", 0},
     {"ab {{ctx.name}", "unterminated '{{': no matching '}}'", 3},
     {"{{ctx.a}} {{", "unterminated '{{': no matching '}}'", 10},
-    {"{{foo.x}}", "unknown root 'foo' in '{{foo.x}}': expected ctx, resp or globals", 2},
-    {"Bonjour {{ name }}", "unknown root 'name' in '{{ name }}': expected ctx, resp or globals",
+    {"{{foo.x}}", "unknown root 'foo' in '{{foo.x}}': expected ctx, resp, globals or now", 2},
+    {"Bonjour {{ name }}", "unknown root 'name' in '{{ name }}': expected ctx, resp, globals or now",
      11},
-    {"{{true.x}}", "unknown root 'true' in '{{true.x}}': expected ctx, resp or globals", 2},
+    {"{{true.x}}", "unknown root 'true' in '{{true.x}}': expected ctx, resp, globals or now", 2},
     {"{{}}", "empty expression in '{{}}'", 0},
     {"x{{  }}", "empty expression in '{{  }}'", 1},
     {"{{ctx..a}}", "empty key in path 'ctx..a' in '{{ctx..a}}'", 5},
@@ -470,7 +470,7 @@ START_TEST(test_large_template)
     }
     ck_assert_uint_lt(src.len, IVRSM_TMPL_MAX_LEN);
     ivrsm_tmpl *t = compile_ok(ivrsm_buf_str(&src));
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     ivrsm_buf out = IVRSM_BUF_INIT;
     for (int round = 0; round < 3; round++) {
         ivrsm_buf_reset(&out);
@@ -501,7 +501,7 @@ static char *render_with(const char *src, const char *ctx_text, const char *resp
     ck_assert_ptr_nonnull(c);
     ck_assert_ptr_nonnull(r);
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {c, r, globals};
+    ivrsm_tmpl_scope scope = {c, r, globals, NULL, NULL};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
@@ -555,7 +555,7 @@ START_TEST(test_seed_set_values)
 {
     json_t *r = json_loads("{\"appointments\": [{\"id\": \"r7\"}, {\"id\": \"r9\"}], \"count\": 2}",
                            0, NULL);
-    ivrsm_tmpl_scope scope = {ctx, r, globals};
+    ivrsm_tmpl_scope scope = {ctx, r, globals, NULL, NULL};
     ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert(json_is_array(v));
@@ -581,7 +581,7 @@ END_TEST
 START_TEST(test_missing_roots)
 {
     ivrsm_tmpl *t = compile_ok("[{{resp.x}}|{{ctx.name}}|{{globals.name}}]");
-    ivrsm_tmpl_scope scope = {ctx, NULL, globals};
+    ivrsm_tmpl_scope scope = {ctx, NULL, globals, NULL, NULL};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "[|Ana|Synergia]");
@@ -602,7 +602,7 @@ END_TEST
 START_TEST(test_render_appends)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ivrsm_buf_puts(&out, "Bonjour ");
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
@@ -737,7 +737,7 @@ START_TEST(test_allocation_failures)
 {
     const char *src = oom_templates[_i];
     char *want = render(src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals};
+    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
     json_set_alloc_funcs(test_json_malloc, free);
     int completed = 0;
     for (long budget = 0; !completed && budget < 10000; budget++) {

@@ -254,7 +254,10 @@ typedef enum ivrsm_transition_kind {
     IVRSM_TRANSITION_RETRY,     /* collect.retry.on_fail_next */
     IVRSM_TRANSITION_NEXT,      /* the state's next (also after an outcome without its own) */
     IVRSM_TRANSITION_SUCCESS,   /* on_success.next of an action or a handoff */
-    IVRSM_TRANSITION_FAIL       /* on_fail.next */
+    IVRSM_TRANSITION_FAIL,      /* on_fail.next */
+    IVRSM_TRANSITION_STATUS,    /* on_status[status].next: an answer with that status or class */
+    IVRSM_TRANSITION_TIMEOUT,   /* on_timeout.next: the request timed out */
+    IVRSM_TRANSITION_ERROR      /* on_error.next: no answer, or a 2xx body that is not JSON */
 } ivrsm_transition_kind;
 
 /*
@@ -273,12 +276,14 @@ typedef struct ivrsm_transition {
     const char *condition; /* a route with `when`: the condition as written; else NULL. A route
                               with a condition and no intent or text is taken on entering the
                               state, without input */
+    const char *status;    /* IVRSM_TRANSITION_STATUS: the key of on_status, "401" or "4xx";
+                              else NULL */
 } ivrsm_transition;
 
 /*
  * The transitions out of state `state`, counted and read one by one (index
  * 0..count-1), in a fixed order: routes, noinput, nomatch, fallback, retry,
- * next, on_success, on_fail. Only the transitions a call can take are
+ * next, on_success, on_fail, on_status (in document order), on_timeout, on_error. Only the transitions a call can take are
  * listed: a state that does not listen has no routes, a prompt_end state has
  * none at all, an action's `next` is listed only when an outcome falls back
  * on it. Count 0 and NULL when m is NULL or an index is out of range.
@@ -286,7 +291,8 @@ typedef struct ivrsm_transition {
 IVRSM_API size_t ivrsm_machine_transition_count(const ivrsm_machine *m, size_t state);
 IVRSM_API const ivrsm_transition *ivrsm_machine_transition(const ivrsm_machine *m, size_t state,
                                                            size_t index);
-/* "route", "noinput", "nomatch", "fallback", "retry", "next", "success", "fail"; NULL otherwise. */
+/* "route", "noinput", "nomatch", "fallback", "retry", "next", "success", "fail", "status",
+ * "timeout", "error"; NULL otherwise. */
 IVRSM_API const char *ivrsm_transition_kind_name(ivrsm_transition_kind kind);
 
 /* ---------------------------------------------------------------------------

@@ -82,10 +82,44 @@ static void limit_error(cc *c, const char *dotted, const dom_node *n, const char
     ivrsm_cc_pop(c, mark);
 }
 
+/* globals.http.wrong_input: the answers that mean the caller's input was wrong. */
+static void compile_wrong_input(cc *c, m_limits *l)
+{
+    static const char default_keys[][4] = {"4xx"};
+    l->wrong_input = (m_status_set){default_keys, 1};
+    const dom_node *n = limit_value(c, "http.wrong_input", DOM_LIST, "a list of statuses");
+    if (!n)
+        return;
+    char(*keys)[4] = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(*keys)) : NULL;
+    if (n->count && !keys) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n->count; i++) {
+        const dom_node *k = n->items[i];
+        char text[32];
+        snprintf(text, sizeof(text), "%s",
+                 k->kind == DOM_STRING || k->kind == DOM_INT ? k->text : "");
+        if (!ivrsm_m_status_key(text, keys[count])) {
+            char what[48];
+            snprintf(what, sizeof(what), "http.wrong_input[%zu]", i);
+            limit_error(c, what, k,
+                        "wrong_input: expected a status (\"401\") or a class (\"4xx\"), found "
+                        "\"%s\"",
+                        k->text ? k->text : "");
+            continue;
+        }
+        count++;
+    }
+    l->wrong_input = (m_status_set){(const char(*)[4])keys, count};
+}
+
 static void compile_limits(cc *c)
 {
     m_limits *l = &c->m->limits;
-    *l = (m_limits){2, 2, 2, 6, 12, 32, 5, 6, 0.4, 5000, 5000, 3000, true, "#", 14};
+    *l = (m_limits){2, 2, 2, 6, 12, 32, 5, 6, 0.4, 5000, 5000, 3000, true, "#", 14, {NULL, 0}};
+    compile_wrong_input(c, l);
     if (c->globals) {
         limit_int(c, "max_noinput", 1, 1000, &l->max_noinput);
         limit_int(c, "max_nomatch", 1, 1000, &l->max_nomatch);

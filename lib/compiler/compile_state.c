@@ -11,10 +11,10 @@
 #include "text.h"
 
 static const char *const state_keys[] = {
-    "type",     "description", "prompt",     "prompt_template", "prompt_from_action",
-    "routes",   "noinput",     "nomatch",    "fallback",        "next",
-    "collect",  "action",      "on_success", "on_fail",         "enabled",
-    "queue_id", NULL};
+    "type",       "description", "prompt",     "prompt_template", "prompt_from_action",
+    "routes",     "noinput",     "nomatch",    "fallback",        "next",
+    "collect",    "action",      "on_success", "on_fail",         "on_status",
+    "on_timeout", "on_error",    "enabled",    "queue_id",        NULL};
 
 static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
     "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", "decide", NULL};
@@ -416,12 +416,55 @@ static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char
     out->next = state_ref_at(c, n, "next");
 }
 
-/* on_success / on_fail of the state, or (nested variant) inside its action. */
+/* on_status: { "401": OUTCOME, "4xx": OUTCOME, ... } */
+static void compile_on_status(cc *c, m_state *st, const dom_node *n)
+{
+    if (!ivrsm_cc_expect(c, n, DOM_MAP, "a map of status (\"401\", \"4xx\") → outcome"))
+        return;
+    st->on_status =
+        n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_status_outcome)) : NULL;
+    if (n->count && !st->on_status) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    for (size_t i = 0; i < n->count; i++) {
+        const dom_pair *p = &n->pairs[i];
+        size_t mark = ivrsm_cc_push_key(c, p->key);
+        m_status_outcome *so = &st->on_status[st->on_status_count];
+        memset(so, 0, sizeof(*so));
+        so->outcome.next = M_NONE;
+        char label[32];
+        snprintf(label, sizeof(label), "on_status \"%.8s\"", p->key);
+        if (!ivrsm_m_status_key(p->key, so->key)) {
+            ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                           "on_status: \"%s\" is not a status (\"401\") or a class of statuses "
+                           "(\"4xx\"), from 1xx to 5xx",
+                           p->key);
+        } else {
+            bool twice = false;
+            for (size_t k = 0; k < st->on_status_count && !twice; k++)
+                twice = !strcmp(st->on_status[k].key, so->key);
+            if (twice)
+                ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                               "on_status: \"%s\" is given twice", p->key);
+            compile_outcome(c, &so->outcome, p->value, label, st->name);
+            if (!twice)
+                st->on_status_count++;
+        }
+        ivrsm_cc_pop(c, mark);
+    }
+}
+
+/*
+ * on_success, on_fail and the outcomes by answer (on_status, on_timeout,
+ * on_error) of the state, or (nested variant) inside its action.
+ */
 static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const dom_node *action)
 {
-    static const char *const names[2] = {"on_success", "on_fail"};
-    m_outcome *outs[2] = {&st->on_success, &st->on_fail};
-    for (int i = 0; i < 2; i++) {
+    static const char *const names[5] = {"on_success", "on_fail", "on_timeout", "on_error",
+                                         "on_status"};
+    m_outcome *outs[5] = {&st->on_success, &st->on_fail, &st->on_timeout, &st->on_error, NULL};
+    for (int i = 0; i < 5; i++) {
         const dom_node *outer = ivrsm_dom_get(state, names[i]);
         const dom_node *inner =
             action && action->kind == DOM_MAP ? ivrsm_dom_get(action, names[i]) : NULL;
@@ -437,7 +480,10 @@ static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const do
         if (outer || inner) {
             ivrsm_cc_push_key(c, names[i]);
             c->in_outcome = true;
-            compile_outcome(c, outs[i], outer ? outer : inner, names[i], st->name);
+            if (outs[i])
+                compile_outcome(c, outs[i], outer ? outer : inner, names[i], st->name);
+            else
+                compile_on_status(c, st, outer ? outer : inner);
             c->in_outcome = false;
         }
         ivrsm_cc_pop(c, mark);
@@ -518,8 +564,9 @@ static void check_path_params(cc *c, const m_action *a, const dom_node *call)
 
 static void compile_action(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"call",       "headers",    "query",   "path", "body",
-                                       "timeout_ms", "on_success", "on_fail", NULL};
+    static const char *const keys[] = {"call",      "headers",    "query",      "path",
+                                       "body",      "timeout_ms", "on_success", "on_fail",
+                                       "on_status", "on_timeout", "on_error",   NULL};
     m_action *a = &st->action;
     a->endpoint = M_NONE;
     size_t mark = ivrsm_cc_push_key(c, "action");
@@ -728,6 +775,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     st->next = M_NONE;
     st->noinput.next = st->nomatch.next = st->fallback.next = M_NONE;
     st->on_success.next = st->on_fail.next = M_NONE;
+    st->on_timeout.next = st->on_error.next = M_NONE;
     st->collect.retry.on_fail_next = M_NONE;
     st->action.endpoint = M_NONE;
     size_t mark = ivrsm_cc_push_key(c, pair->key);

@@ -288,6 +288,7 @@ static void input_routes_ignored(vctx *v, size_t i, const char *why)
 static void check_ignored_keys(vctx *v, size_t i)
 {
     static const char *const listening[] = {"noinput", "nomatch", "fallback", "collect", NULL};
+    static const char *const by_answer[] = {"on_status", "on_timeout", "on_error", NULL};
     const m_state *st = &v->m->states[i];
     const char *const *k;
     switch (st->type) {
@@ -306,6 +307,8 @@ static void check_ignored_keys(vctx *v, size_t i)
         for (k = listening; *k; k++)
             ignored(v, i, *k, "a handoff state does not listen");
         ignored(v, i, "action", "a handoff state calls no action");
+        for (k = by_answer; *k; k++)
+            ignored(v, i, *k, "a handoff has no HTTP answer (it takes on_success or on_fail)");
         ignored(v, i, "prompt_template", "a handoff state says its prompt");
         break;
     case M_PROMPT_END:
@@ -316,6 +319,8 @@ static void check_ignored_keys(vctx *v, size_t i)
         ignored(v, i, "next", "the call ends there");
         ignored(v, i, "on_success", "the call ends there");
         ignored(v, i, "on_fail", "the call ends there");
+        for (k = by_answer; *k; k++)
+            ignored(v, i, *k, "the call ends there");
         break;
     default:
         if (st->action.present && !st->collect.mode)
@@ -325,6 +330,8 @@ static void check_ignored_keys(vctx *v, size_t i)
         else if (!st->action.present) {
             ignored(v, i, "on_success", "the state has no action");
             ignored(v, i, "on_fail", "the state has no action");
+            for (k = by_answer; *k; k++)
+                ignored(v, i, *k, "the state has no action");
         }
         break;
     }

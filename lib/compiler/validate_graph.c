@@ -83,6 +83,12 @@ const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transitio
         break;
     case IVRSM_TRANSITION_SUCCESS:
     case IVRSM_TRANSITION_FAIL:
+    case IVRSM_TRANSITION_TIMEOUT:
+    case IVRSM_TRANSITION_ERROR:
+        outcome = e->kind == IVRSM_TRANSITION_SUCCESS   ? "on_success"
+                  : e->kind == IVRSM_TRANSITION_FAIL    ? "on_fail"
+                  : e->kind == IVRSM_TRANSITION_TIMEOUT ? "on_timeout"
+                                                        : "on_error";
         n = ivrsm_v_dig(st, outcome, "next");
         snprintf(sub, cap, "%s.next", outcome);
         if (!n) {
@@ -90,6 +96,24 @@ const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transitio
             snprintf(sub, cap, "action.%s.next", outcome);
         }
         break;
+    case IVRSM_TRANSITION_STATUS: {
+        /* Written "401", 401 or "4XX": found by the key it reads as. */
+        const dom_node *map = ivrsm_dom_get(st, "on_status");
+        const char *where = "on_status";
+        if (!map) {
+            map = ivrsm_v_dig(st, "action", "on_status");
+            where = "action.on_status";
+        }
+        for (size_t k = 0; map && map->kind == DOM_MAP && k < map->count && !n; k++) {
+            char key[4];
+            if (ivrsm_m_status_key(map->pairs[k].key, key) && e->status &&
+                !strcmp(key, e->status)) {
+                n = ivrsm_dom_get(map->pairs[k].value, "next");
+                snprintf(sub, cap, "%s.%s.next", where, map->pairs[k].key);
+            }
+        }
+        break;
+    }
     }
     return n;
 }

@@ -13,7 +13,7 @@
 /* The most transitions a state can have. */
 static size_t state_max(const m_state *st)
 {
-    return st->route_count + 7;
+    return st->route_count + st->on_status_count + 9;
 }
 
 bool ivrsm_graph_state_waits(const m_state *st)
@@ -76,14 +76,29 @@ static void state_transitions(const struct ivrsm_machine *m, const m_state *st, 
     }
     bool acts = st->type == M_ACTION_THEN_PROMPT || st->type == M_HANDOFF ||
                 (listens && st->collect.mode && st->action.present);
+    /* The outcomes by answer belong to actions; a handoff has none. */
+    bool answers = acts && st->action.present;
     bool next_used = listens || !acts || !st->on_success.present || st->on_success.next == M_NONE ||
                      (st->on_fail.present && st->on_fail.next == M_NONE);
+    for (size_t i = 0; answers && i < st->on_status_count; i++)
+        next_used |= st->on_status[i].outcome.next == M_NONE;
+    next_used |= answers && ((st->on_timeout.present && st->on_timeout.next == M_NONE) ||
+                             (st->on_error.present && st->on_error.next == M_NONE));
     if (next_used)
         add(l, st->next, IVRSM_TRANSITION_NEXT);
     if (acts && st->on_success.present)
         add(l, st->on_success.next, IVRSM_TRANSITION_SUCCESS);
     if (acts && st->on_fail.present)
         add(l, st->on_fail.next, IVRSM_TRANSITION_FAIL);
+    for (size_t i = 0; answers && i < st->on_status_count; i++) {
+        ivrsm_transition *t = add(l, st->on_status[i].outcome.next, IVRSM_TRANSITION_STATUS);
+        if (t)
+            t->status = st->on_status[i].key;
+    }
+    if (answers && st->on_timeout.present)
+        add(l, st->on_timeout.next, IVRSM_TRANSITION_TIMEOUT);
+    if (answers && st->on_error.present)
+        add(l, st->on_error.next, IVRSM_TRANSITION_ERROR);
 }
 
 int ivrsm_graph_build(struct ivrsm_machine *m)
@@ -122,7 +137,8 @@ const ivrsm_transition *ivrsm_machine_transition(const ivrsm_machine *m, size_t 
 
 const char *ivrsm_transition_kind_name(ivrsm_transition_kind kind)
 {
-    static const char *const names[] = {"route", "noinput", "nomatch", "fallback",
-                                        "retry", "next",    "success", "fail"};
+    static const char *const names[] = {"route",  "noinput", "nomatch", "fallback",
+                                        "retry",  "next",    "success", "fail",
+                                        "status", "timeout", "error"};
     return (unsigned)kind < sizeof(names) / sizeof(*names) ? names[kind] : NULL;
 }

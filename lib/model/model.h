@@ -107,13 +107,25 @@ typedef struct m_prompt {
     bool from_action; /* prompt_from_action: true (documentation of intent) */
 } m_prompt;
 
-/* on_success / on_fail of an action or a handoff. */
+/* on_success / on_fail of an action or a handoff, and the outcomes by answer. */
 typedef struct m_outcome {
     bool present;
     m_kvlist set;
     m_prompt prompt;
     int32_t next; /* M_NONE: stay on the state's own `next`, or escalate */
 } m_outcome;
+
+/* One entry of on_status: "401" (that status) or "4xx" (its class). */
+typedef struct m_status_outcome {
+    char key[4];
+    m_outcome outcome;
+} m_status_outcome;
+
+/* A status or a class of statuses, as in on_status and globals.http.wrong_input. */
+typedef struct m_status_set {
+    const char (*keys)[4];
+    size_t count;
+} m_status_set;
 
 /* What selects a route: the caller's input (an intent, a phrase), or data alone. */
 typedef enum m_route_kind {
@@ -209,7 +221,12 @@ typedef struct m_state {
     m_action action;
     m_outcome on_success;
     m_outcome on_fail;
-    m_handoff handoff; /* M_HANDOFF only */
+    /* By answer, each more specific than on_fail (runtime/session.c pick_outcome()). */
+    m_status_outcome *on_status; /* in document order */
+    size_t on_status_count;
+    m_outcome on_timeout; /* the request timed out */
+    m_outcome on_error;   /* no answer (transport error), or a 2xx body that is not JSON */
+    m_handoff handoff;    /* M_HANDOFF only */
 
     /* Matching tables, filled by the loader from routes and intents:
      * dtmf sorted by (len, digits) is not required: first match in route order
@@ -257,6 +274,8 @@ typedef struct m_limits {
     bool allow_dtmf;              /* globals.allow_dtmf (default true) */
     const char *dtmf_terminator;  /* globals.dtmf_terminator (default "#") */
     int asap_days;                /* globals.date.asap_days (default 14) */
+    m_status_set wrong_input;     /* globals.http.wrong_input (default ["4xx"]): answers that
+                                     count against OTP attempts and failures in a row */
 } m_limits;
 
 struct ivrsm_machine {
@@ -311,6 +330,13 @@ struct ivrsm_machine {
     json_t **owned_json;
     size_t owned_json_count;
 };
+
+/* --- status.c --- */
+/* Read "401" or "4xx" (1xx to 5xx) into out; false when text is neither. */
+bool ivrsm_m_status_key(const char *text, char out[4]);
+/* 2 when key names status exactly, 1 when its class, 0 otherwise. */
+int ivrsm_m_status_match(const char key[4], int status);
+bool ivrsm_m_status_in(const m_status_set *set, int status);
 
 /* Lookups, O(1) average. Return M_NONE when absent. */
 int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);

@@ -29,7 +29,7 @@ static void escalate(ivrsm_session *s, const char *why);
 
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
-    ivrsm_tmpl_scope sc = {s->ctx, s->resp, s->m->globals};
+    ivrsm_tmpl_scope sc = {s->ctx, s->resp, s->m->globals, s->answer, s->now};
     return sc;
 }
 
@@ -647,11 +647,14 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
  * Actions and handoffs
  * ---------------------------------------------------------------------- */
 
-static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, bool success)
+/* Follow outcome o (its set, its prompt, its next or else the state's); `reason` names it in
+ * traces ("success", "fail", "status:401", "timeout", "error"). */
+static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, bool success,
+                    const char *reason)
 {
     if (!o->present) {
         if (success && st->next >= 0)
-            goto_state(s, st->next, "success");
+            goto_state(s, st->next, reason);
         else
             escalate(s, success ? "no next state" : "action failed");
         return;
@@ -660,21 +663,29 @@ static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, boo
     say_message(s, o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt);
     int32_t next = o->next >= 0 ? o->next : st->next;
     if (next >= 0)
-        goto_state(s, next, success ? "success" : "fail");
+        goto_state(s, next, reason);
     else
         escalate(s, "no next state");
 }
 
-static void action_failed(ivrsm_session *s, const m_state *st, const char *why)
+/*
+ * A failed action takes outcome o. Only a failure that `counts` (an answer
+ * meaning the caller's input was wrong, globals.http.wrong_input) is held
+ * against the OTP attempts and the failures in a row: an outage is not the
+ * caller's doing.
+ */
+static void action_failed(ivrsm_session *s, const m_state *st, const char *why, const m_outcome *o,
+                          const char *reason, bool counts)
 {
     ivrsm_s_trace_note(s, "action_failed", why);
-    if (st->collect.mode == IVRSM_COLLECT_OTP && ++s->otp_failures >= s->limits.otp_max_attempts) {
+    if (counts && st->collect.mode == IVRSM_COLLECT_OTP &&
+        ++s->otp_failures >= s->limits.otp_max_attempts) {
         escalate(s, "otp attempts");
         return;
     }
-    if (count_failure(s))
+    if (counts && count_failure(s))
         return;
-    outcome(s, st, &st->on_fail, false);
+    outcome(s, st, o, false, reason);
 }
 
 static void start_action(ivrsm_session *s, const m_state *st)
@@ -683,9 +694,13 @@ static void start_action(ivrsm_session *s, const m_state *st)
     /* resp is this action's answer: none yet, even if the request cannot be built. */
     json_decref(s->resp);
     s->resp = NULL;
+    json_decref(s->answer);
+    s->answer = NULL;
     const char *why = NULL;
     if (ivrsm_s_emit_http(s, st, &why) != 0) {
-        action_failed(s, st, why ? why : "cannot build the request");
+        /* Not an answer, but a request this call cannot make: it counts, so that a machine
+         * retrying it cannot loop. */
+        action_failed(s, st, why ? why : "cannot build the request", &st->on_fail, "fail", true);
         return;
     }
     s->phase = PHASE_HTTP;
@@ -719,7 +734,7 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     if (!st->handoff.enabled) {
         ivrsm_s_trace_note(s, "handoff_disabled", st->name);
         if (st->on_fail.present)
-            outcome(s, st, &st->on_fail, false);
+            outcome(s, st, &st->on_fail, false, "fail");
         else if (s->m->goodbye_state >= 0 && s->escalations <= 1) {
             s->escalations = 2;
             s->entering_escalation = true;
@@ -749,30 +764,105 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     push(s, c);
 }
 
+/*
+ * What went wrong with an answer, as resp.error says it: NULL (nothing),
+ * "timeout", "transport" (no answer), "invalid_json" (a 2xx whose body is not
+ * JSON), "status" (any other status).
+ */
+static const char *answer_error(const ivrsm_event *ev, bool parsed)
+{
+    if (ev->status < 100 || ev->status > 599) {
+        const char *e = ev->error ? ev->error : "";
+        return strstr(e, "timeout") || strstr(e, "timed out") ? "timeout" : "transport";
+    }
+    if (ev->status < 200 || ev->status >= 300)
+        return "status";
+    if (!parsed || ev->error)
+        return "invalid_json";
+    return NULL;
+}
+
+typedef struct picked {
+    const m_outcome *o;
+    char reason[16];
+    bool success;
+} picked;
+
+/*
+ * The outcome of an answer, the most specific first: on_status (the status,
+ * then its class) for an answer with a status, on_timeout for a timeout,
+ * on_error for a timeout, no answer or a body that is not JSON; then
+ * on_success or on_fail.
+ */
+static picked pick_outcome(const m_state *st, int status, const char *error)
+{
+    picked p = {&st->on_success, "success", error == NULL};
+    if (!error || !strcmp(error, "status")) {
+        const m_status_outcome *klass = NULL;
+        for (size_t i = 0; i < st->on_status_count; i++) {
+            int match = ivrsm_m_status_match(st->on_status[i].key, status);
+            if (match == 2) {
+                p.o = &st->on_status[i].outcome;
+                snprintf(p.reason, sizeof(p.reason), "status:%s", st->on_status[i].key);
+                return p;
+            }
+            if (match == 1 && !klass)
+                klass = &st->on_status[i];
+        }
+        if (klass) {
+            p.o = &klass->outcome;
+            snprintf(p.reason, sizeof(p.reason), "status:%s", klass->key);
+            return p;
+        }
+    }
+    if (error && !strcmp(error, "timeout") && st->on_timeout.present) {
+        p.o = &st->on_timeout;
+        snprintf(p.reason, sizeof(p.reason), "timeout");
+    } else if (error && strcmp(error, "status") && st->on_error.present) {
+        p.o = &st->on_error;
+        snprintf(p.reason, sizeof(p.reason), "error");
+    } else if (error) {
+        p.o = &st->on_fail;
+        snprintf(p.reason, sizeof(p.reason), "fail");
+    }
+    return p;
+}
+
 static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
     json_t *resp = NULL;
     bool parsed = ivrsm_s_parse_result_body(ev, &resp) == 0;
-    bool ok = ev->status >= 200 && ev->status < 300 && !ev->error && parsed;
+    const char *error = answer_error(ev, parsed);
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
+    json_decref(s->answer);
+    s->answer = json_object();
+    if (s->answer) {
+        if (ev->status > 0)
+            json_object_set_new(s->answer, "status", json_integer(ev->status));
+        if (error)
+            json_object_set_new(s->answer, "error", json_string(error));
+    }
     s->pending_id = 0;
     ivrsm_s_command_free(s->pending);
     s->pending = NULL;
-    if (ok) {
+    picked p = pick_outcome(st, ev->status, error);
+    if (p.success) {
         s->consecutive_failures = 0;
-        outcome(s, st, &st->on_success, true);
+        outcome(s, st, p.o, true, p.reason);
         return;
     }
     char why[96];
     if (ev->error)
         snprintf(why, sizeof(why), "%s", ev->error);
-    else if (ev->status >= 200 && ev->status < 300)
+    else if (!strcmp(error, "invalid_json"))
         snprintf(why, sizeof(why), "invalid JSON body");
     else
         snprintf(why, sizeof(why), "status %d", ev->status);
-    action_failed(s, st, why);
+    bool wrong_input =
+        !strcmp(error, "status") && ivrsm_m_status_in(&s->limits.wrong_input, ev->status);
+    action_failed(s, st, why, p.o, p.reason, wrong_input);
 }
 
 static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
@@ -783,7 +873,7 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
     s->pending = NULL;
     if (ev->ok) {
         if (st->on_success.present && (st->on_success.next >= 0 || st->next >= 0)) {
-            outcome(s, st, &st->on_success, true);
+            outcome(s, st, &st->on_success, true, "success");
             return;
         }
         flush_say(s);
@@ -792,7 +882,7 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
         return;
     }
     if (st->on_fail.present) {
-        outcome(s, st, &st->on_fail, false);
+        outcome(s, st, &st->on_fail, false, "fail");
         return;
     }
     if (s->m->goodbye_state >= 0)

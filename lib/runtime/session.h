@@ -60,7 +60,9 @@ struct ivrsm_session {
     ivrsm_machine *m;
     m_limits limits; /* the machine's, with the session options' overrides */
     json_t *ctx;
-    json_t *resp; /* the last action's response, for templates; NULL when none */
+    json_t *resp;   /* the last action's response, for templates; NULL when none */
+    json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
+    json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
     char *call_id;
     char *session_id;
 

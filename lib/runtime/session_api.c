@@ -261,6 +261,8 @@ void ivrsm_session_free(ivrsm_session *s)
     free(s->visits);
     json_decref(s->ctx);
     json_decref(s->resp);
+    json_decref(s->answer);
+    json_decref(s->now);
     ivrsm_machine_unref(s->m);
     free(s);
 }

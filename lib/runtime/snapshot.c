@@ -38,6 +38,8 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
     json_object_set(j, "ctx", s->ctx);
     json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
+    if (s->answer)
+        json_object_set(j, "answer", s->answer);
     json_t *counters = json_object();
     json_object_set_new(counters, "noinput", json_integer(s->noinput));
     json_object_set_new(counters, "nomatch", json_integer(s->nomatch));
@@ -141,6 +143,8 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->ctx = json_deep_copy(ctx);
     json_t *resp = json_object_get(j, "resp");
     s->resp = (resp && !json_is_null(resp)) ? json_deep_copy(resp) : NULL;
+    json_t *answer = json_object_get(j, "answer");
+    s->answer = json_is_object(answer) ? json_deep_copy(answer) : NULL;
     json_t *c = json_object_get(j, "counters");
     s->noinput = get_int(c, "noinput");
     s->nomatch = get_int(c, "nomatch");

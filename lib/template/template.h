@@ -29,11 +29,15 @@ typedef struct ivrsm_tmpl ivrsm_tmpl;
 #define IVRSM_TMPL_MAX_LEN 65536
 #define IVRSM_TMPL_MAX_DEPTH 16
 
-/* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals"). */
+/* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals", "now"). */
 typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
-    const json_t *resp;    /* may be NULL: every resp.* path is then missing */
+    const json_t *resp; /* may be NULL: every resp.* path is then missing */
     const json_t *globals;
+    /* How the action was answered, {"status": 401, "error": "status"}: resp.status and
+     * resp.error read it where the body itself has no such key. May be NULL. */
+    const json_t *answer;
+    const json_t *now; /* now.date, now.hour...; NULL: every now.* path is missing */
 } ivrsm_tmpl_scope;
 
 /*

@@ -223,7 +223,7 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
  */
 static int parse_path(expr_parser *p, uint32_t *out)
 {
-    static const char *const roots[] = {"ctx", "resp", "globals"};
+    static const char *const roots[] = {"ctx", "resp", "globals", "now"};
     tmpl_builder *b = p->b;
     const char *s = b->src;
     size_t pos = p->tok_start;
@@ -231,13 +231,13 @@ static int parse_path(expr_parser *p, uint32_t *out)
         pos++;
     size_t root_len = pos - p->tok_start;
     uint32_t root = TMPL_NONE;
-    for (uint32_t i = 0; i < 3; i++)
+    for (uint32_t i = 0; i < 4; i++)
         if (root_len == strlen(roots[i]) && memcmp(s + p->tok_start, roots[i], root_len) == 0)
             root = i;
     if (root == TMPL_NONE)
         return ivrsm_tmpl_fail(b, p->tok_start,
                                "unknown root '%.*s' in " TMPL_TAG_FMT
-                               ": expected ctx, resp or globals",
+                               ": expected ctx, resp, globals or now",
                                (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
     tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)p->tok_start, 0};
     ivrsm_buf text = IVRSM_BUF_INIT;
@@ -468,10 +468,18 @@ static const json_t *resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
 {
     if (!scope)
         return NULL;
-    const json_t *v = path->root == ROOT_CTX    ? scope->ctx
-                      : path->root == ROOT_RESP ? scope->resp
-                                                : scope->globals;
+    const json_t *v = path->root == ROOT_CTX       ? scope->ctx
+                      : path->root == ROOT_RESP    ? scope->resp
+                      : path->root == ROOT_GLOBALS ? scope->globals
+                                                   : scope->now;
     const path_seg *seg = t->segs + path->first_seg;
+    /* resp.status, resp.error: the answer's, unless the body has its own. */
+    if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE && scope->answer &&
+        !json_object_get(v, t->pool + seg->key)) {
+        const json_t *meta = json_object_get(scope->answer, t->pool + seg->key);
+        if (meta)
+            v = scope->answer;
+    }
     for (uint32_t i = 0; v && i < path->n_segs; i++, seg++) {
         if (seg->key != TMPL_NONE)
             v = json_is_object(v) ? json_object_get(v, t->pool + seg->key) : NULL;

@@ -41,7 +41,7 @@ typedef struct expr_node {
     uint32_t b; /* binary operators: right operand */
 } expr_node;
 
-enum root_kind { ROOT_CTX, ROOT_RESP, ROOT_GLOBALS };
+enum root_kind { ROOT_CTX, ROOT_RESP, ROOT_GLOBALS, ROOT_NOW };
 
 typedef struct tmpl_path {
     uint32_t root;

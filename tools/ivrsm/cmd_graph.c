@@ -18,8 +18,8 @@ static void usage(FILE *out)
                  "handoff: house, prompt_end: double circle, decide: diamond); the initial\n"
                  "state is marked by an arrow from a dot. Edges are labelled with what takes\n"
                  "them: the intent name, \"text: PHRASE\", \"when: CONDITION\" (with an intent:\n"
-                 "\"INTENT [CONDITION]\"), success, fail, noinput, nomatch, fallback, retry or\n"
-                 "next.\n"
+                 "\"INTENT [CONDITION]\"), success, fail, \"status 401\", \"status 4xx\",\n"
+                 "timeout, error, noinput, nomatch, fallback, retry or next.\n"
                  "\n"
                  "options:\n"
                  "  -f, --format FORMAT  dot (default; render with `dot -Tsvg`) or mermaid\n"
@@ -33,7 +33,9 @@ typedef enum graph_format { GRAPH_DOT, GRAPH_MERMAID } graph_format;
 
 void graph_edge_label(const ivrsm_transition *t, FILE *out)
 {
-    if (t->kind != IVRSM_TRANSITION_ROUTE)
+    if (t->kind == IVRSM_TRANSITION_STATUS)
+        fprintf(out, "status %s", t->status ? t->status : "");
+    else if (t->kind != IVRSM_TRANSITION_ROUTE)
         fputs(ivrsm_transition_kind_name(t->kind), out);
     else if (t->intent)
         fputs(t->intent, out);

@@ -25,7 +25,10 @@ static bool same_edge(const cov_edge *a, const cov_edge *b)
 
 static cov_edge edge_of(const ivrsm_transition *t)
 {
-    const char *label = t->intent ? t->intent : t->text ? t->text : t->condition;
+    const char *label = t->intent      ? t->intent
+                        : t->text      ? t->text
+                        : t->condition ? t->condition
+                                       : t->status;
     return (cov_edge){t->from, t->to, t->kind, label, label ? strlen(label) : 0};
 }
 
@@ -67,7 +70,8 @@ int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char
     } plain[] = {{"success", IVRSM_TRANSITION_SUCCESS},   {"fail", IVRSM_TRANSITION_FAIL},
                  {"noinput", IVRSM_TRANSITION_NOINPUT},   {"nomatch", IVRSM_TRANSITION_NOMATCH},
                  {"fallback", IVRSM_TRANSITION_FALLBACK}, {"retry", IVRSM_TRANSITION_RETRY},
-                 {"next", IVRSM_TRANSITION_NEXT},         {"collected", IVRSM_TRANSITION_NEXT}};
+                 {"next", IVRSM_TRANSITION_NEXT},         {"collected", IVRSM_TRANSITION_NEXT},
+                 {"timeout", IVRSM_TRANSITION_TIMEOUT},   {"error", IVRSM_TRANSITION_ERROR}};
     *label = NULL;
     *label_len = 0;
     *via = NULL;
@@ -80,6 +84,12 @@ int cov_reason_parse(const char *reason, ivrsm_transition_kind *kind, const char
             *via = routes[i].via;
             return 0;
         }
+    }
+    if (!strncmp(reason, "status:", 7)) {
+        *kind = IVRSM_TRANSITION_STATUS;
+        *label = reason + 7;
+        *label_len = strlen(reason + 7);
+        return 0;
     }
     for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
         if (!strcmp(reason, plain[i].word)) {
