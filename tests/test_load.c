@@ -112,7 +112,7 @@ static void same_outcome(const m_outcome *a, const m_outcome *b)
     ck_assert_int_eq(a->next, b->next);
 }
 
-static void same_state(const m_state *a, const m_state *b)
+static void same_state(const m_state *a, const m_state *b, size_t languages)
 {
     ck_assert_str_eq(a->name, b->name);
     ck_assert_int_eq(a->type, b->type);
@@ -162,13 +162,16 @@ static void same_state(const m_state *a, const m_state *b)
         ck_assert_str_eq(a->dtmf[k].digits, b->dtmf[k].digits);
         ck_assert_uint_eq(a->dtmf[k].route, b->dtmf[k].route);
     }
-    ck_assert_uint_eq(a->phrase_count, b->phrase_count);
-    for (size_t k = 0; k < a->phrase_count; k++) {
-        ck_assert_str_eq(a->phrases[k].phrase, b->phrases[k].phrase);
-        ck_assert_uint_eq(a->phrases[k].route, b->phrases[k].route);
+    for (size_t l = 0; l < languages; l++) {
+        const m_phrase_table *ta = &a->phrases[l], *tb = &b->phrases[l];
+        ck_assert_uint_eq(ta->phrase_count, tb->phrase_count);
+        for (size_t k = 0; k < ta->phrase_count; k++) {
+            ck_assert_str_eq(ta->phrases[k].phrase, tb->phrases[k].phrase);
+            ck_assert_uint_eq(ta->phrases[k].route, tb->phrases[k].route);
+        }
+        ck_assert_uint_eq(ta->hint_count, tb->hint_count);
     }
     ck_assert_int_eq(a->max_dtmf_len, b->max_dtmf_len);
-    ck_assert_uint_eq(a->hint_count, b->hint_count);
 }
 
 /* Two machines compiled from the same document in two formats. */
@@ -193,10 +196,14 @@ static void same_machine(const ivrsm_machine *a, const ivrsm_machine *b)
     for (size_t i = 0; i < a->intent_count; i++) {
         const m_intent *x = &a->intents[i], *y = &b->intents[i];
         ck_assert_str_eq(x->name, y->name);
-        ck_assert_uint_eq(x->utterance_count, y->utterance_count);
-        for (size_t k = 0; k < x->utterance_count; k++) {
-            ck_assert_str_eq(x->utterances[k], y->utterances[k]);
-            ck_assert_str_eq(x->utterances_norm[k], y->utterances_norm[k]);
+        ck_assert_int_eq(x->has_utterances, y->has_utterances);
+        for (size_t l = 0; l < a->language_count; l++) {
+            const m_utterances *ux = &x->utterances[l], *uy = &y->utterances[l];
+            ck_assert_uint_eq(ux->count, uy->count);
+            for (size_t k = 0; k < ux->count; k++) {
+                ck_assert_str_eq(ux->raw[k], uy->raw[k]);
+                ck_assert_str_eq(ux->norm[k], uy->norm[k]);
+            }
         }
         ck_assert_uint_eq(x->dtmf_count, y->dtmf_count);
         for (size_t k = 0; k < x->dtmf_count; k++)
@@ -210,7 +217,7 @@ static void same_machine(const ivrsm_machine *a, const ivrsm_machine *b)
     }
     ck_assert_uint_eq(a->state_count, b->state_count);
     for (size_t i = 0; i < a->state_count; i++)
-        same_state(&a->states[i], &b->states[i]);
+        same_state(&a->states[i], &b->states[i], a->language_count);
 }
 
 /* ------------------------------------------------------------ happy paths */
@@ -262,10 +269,10 @@ START_TEST(test_mini_yaml_model)
     ck_assert_int_eq(yes, 0);
     ck_assert_int_eq(ivrsm_m_find_intent(m, "nope"), M_NONE);
     ck_assert_int_eq(ivrsm_m_find_intent(m, NULL), M_NONE);
-    ck_assert_str_eq(m->intents[yes].utterances_norm[1], "d accord");
-    ck_assert_str_eq(m->intents[yes].utterances_norm[2], "oui bien sur");
-    ck_assert_uint_eq(m->intents[yes].utterance_lens[2], 12);
-    ck_assert_str_eq(m->intents[1].utterances_norm[0], "non");
+    ck_assert_str_eq(m->intents[yes].utterances[0].norm[1], "d accord");
+    ck_assert_str_eq(m->intents[yes].utterances[0].norm[2], "oui bien sur");
+    ck_assert_uint_eq(m->intents[yes].utterances[0].lens[2], 12);
+    ck_assert_str_eq(m->intents[1].utterances[0].norm[0], "non");
     ck_assert_uint_eq(m->intents[1].dtmf_count, 2);
     ck_assert_int_eq(m->intents[1].pos.line, 30);
 
@@ -316,17 +323,17 @@ START_TEST(test_mini_yaml_states)
     ck_assert_uint_eq(w->dtmf[2].len, 2);
     ck_assert_uint_eq(w->dtmf[2].route, 1);
     ck_assert_int_eq(w->max_dtmf_len, 2);
-    ck_assert_uint_eq(w->phrase_count, 5);
+    ck_assert_uint_eq(w->phrases[0].phrase_count, 5);
     const char *order[] = {"conseiller humain", "oui bien sur", "d accord", "oui", "non"};
     const unsigned routes[] = {2, 0, 0, 0, 1};
     for (int i = 0; i < 5; i++) {
-        ck_assert_str_eq(w->phrases[i].phrase, order[i]);
-        ck_assert_uint_eq(w->phrases[i].route, routes[i]);
+        ck_assert_str_eq(w->phrases[0].phrases[i].phrase, order[i]);
+        ck_assert_uint_eq(w->phrases[0].phrases[i].route, routes[i]);
     }
-    ck_assert_uint_eq(w->hint_count, 5);
-    ck_assert_str_eq(w->hints[0], "oui");
-    ck_assert_str_eq(w->hints[3], "Non");
-    ck_assert_str_eq(w->hints[4], "Conseiller humain");
+    ck_assert_uint_eq(w->phrases[0].hint_count, 5);
+    ck_assert_str_eq(w->phrases[0].hints[0], "oui");
+    ck_assert_str_eq(w->phrases[0].hints[3], "Non");
+    ck_assert_str_eq(w->phrases[0].hints[4], "Conseiller humain");
 
     const m_state *p = state(m, "phone");
     ck_assert_int_eq(p->collect.mode, IVRSM_COLLECT_PHONE);

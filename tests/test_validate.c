@@ -60,6 +60,11 @@ static const rule_case rule_cases[] = {
      1,
      {{E, "unknown-intent", 21, 22, "states.menu.routes[1].when_intent",
        "when_intent: no intent named 'non'; did you mean 'no'?"}}},
+    {"unknown-language",
+     1,
+     {{E, "unknown-language", 7, 51, "intents.yes.utterances.de-DE",
+       "utterances: 'de-DE' is not one of the machine's languages (fr-FR, en-US); add it to "
+       "languages: at the top of the file"}}},
     {"unknown-endpoint",
      1,
      {{E, "unknown-endpoint", 28, 13, "states.check.action.call",
@@ -133,6 +138,13 @@ static const rule_case rule_cases[] = {
      {{W, "utterance-conflict", 26, 9, "states.menu.routes[2]",
        "utterance 'non' matches both no (routes[1]) and stop (routes[2]) "
        "in state 'menu'; the first one wins"}}},
+    {"language-missing",
+     2,
+     {{W, "language-missing", 14, 17, "intents.stop.utterances",
+       "intent 'stop' has no utterances in en-US: a caller speaking it can only key 3"},
+      {W, "language-missing", 29, 9, "states.menu.routes[3].when_text",
+       "when_text of routes[3] in state 'menu' has no phrase in en-US: a caller speaking it "
+       "cannot take this route"}}},
     {"shadowed-route",
      1,
      {{W, "shadowed-route", 23, 9, "states.menu.routes[2]",

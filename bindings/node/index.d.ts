@@ -110,12 +110,16 @@ export interface SayCommand extends CommandBase {
   type: 'say';
   text: string;
   parts: Part[];
+  /** The language of the words (a locale of the machine's languages, "en-US"): the voice to use. */
+  language: string;
 }
 
 export interface AskCommand extends CommandBase {
   type: 'ask';
   text: string;
   parts: Part[];
+  /** The language of the words and of the answer to recognise ("en-US"). */
+  language: string;
   ask: {
     dtmf: boolean;
     speech: boolean;
@@ -148,6 +152,8 @@ export interface HttpCommand extends CommandBase {
 export interface HandoffCommand extends CommandBase {
   type: 'handoff';
   parts: Part[];
+  /** The language the caller speaks ("en-US"), for the words said and the agent. */
+  language: string;
   queue: string | null;
   /** session_id, call_id, machine, state, path, ctx summary (secrets redacted). */
   context: Json;

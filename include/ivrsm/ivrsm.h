@@ -471,6 +471,13 @@ typedef struct ivrsm_command {
      */
     const ivrsm_part *parts;
     size_t part_count;
+    /*
+     * SAY/ASK/HANDOFF: the language of the words, a locale tag of the
+     * machine's languages ("en-US"): the voice to speak them with, and for
+     * ASK the language to recognise. It is the call's language (ctx.language)
+     * when the command was emitted. NULL for other commands.
+     */
+    const char *language;
 } ivrsm_command;
 
 /* Milliseconds since the Unix epoch; the session never reads a clock itself. */

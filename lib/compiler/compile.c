@@ -67,45 +67,62 @@ static void compile_intent_dtmf(cc *c, m_intent *in, const dom_node *list)
     ivrsm_cc_pop(c, mark);
 }
 
-static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *list)
+/* One language's list of utterances, normalised with that language's rules. */
+static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void *out)
+{
+    m_intent *in = out;
+    if (!ivrsm_cc_expect(c, list, DOM_LIST, "a list of phrases (or a map of such lists by language)"))
+        return false;
+    m_utterances *u = &in->utterances[lang];
+    size_t count = list->count;
+    if (!count)
+        return true;
+    u->raw = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
+    u->norm = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
+    u->lens = ivrsm_arena_alloc(c->arena, count * sizeof(size_t));
+    if (!u->raw || !u->norm || !u->lens) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < count; i++) {
+        const dom_node *item = list->items[i];
+        size_t mark = ivrsm_cc_push_index(c, i);
+        if (!ivrsm_cc_expect(c, item, DOM_STRING, "a string")) {
+            ok = false;
+            ivrsm_cc_pop(c, mark);
+            continue;
+        }
+        size_t len = item->len;
+        size_t cap = 2 * len + 2;
+        char *norm = ivrsm_arena_alloc(c->arena, cap);
+        int n = norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), item->text, len,
+                                                  norm, cap)
+                     : -1;
+        if (!norm) {
+            ivrsm_cc_nomem(c);
+            ok = false;
+        } else if (n <= 0) {
+            ivrsm_cc_error(c, "invalid-value", item->line, item->column,
+                           "utterances: \"%s\" has no words to match (only spaces or punctuation)",
+                           item->text);
+            ok = false;
+        } else {
+            u->raw[u->count] = ivrsm_arena_strdup(c->arena, item->text);
+            u->norm[u->count] = norm;
+            u->lens[u->count++] = (size_t)n;
+        }
+        ivrsm_cc_pop(c, mark);
+    }
+    return ok;
+}
+
+/* utterances: a list (the first language's), or a map of lists by language. */
+static void compile_intent_utterances(cc *c, m_intent *in, const dom_node *n)
 {
     size_t mark = ivrsm_cc_push_key(c, "utterances");
-    const char **raw = NULL;
-    size_t count = 0;
-    if (string_list(c, list, &raw, &count) && count) {
-        in->utterances = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
-        in->utterances_norm = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
-        in->utterance_lens = ivrsm_arena_alloc(c->arena, count * sizeof(size_t));
-        if (!in->utterances || !in->utterances_norm || !in->utterance_lens) {
-            ivrsm_cc_nomem(c);
-            ivrsm_cc_pop(c, mark);
-            return;
-        }
-        for (size_t i = 0; i < count; i++) {
-            size_t len = strlen(raw[i]);
-            size_t cap = 2 * len + 2;
-            char *norm = ivrsm_arena_alloc(c->arena, cap);
-            int n = norm ? ivrsm_text_normalize_rules(ivrsm_locale_text_rules(c->m->locale), raw[i],
-                                                      len, norm, cap)
-                         : -1;
-            size_t m2 = ivrsm_cc_push_index(c, i);
-            if (!norm) {
-                ivrsm_cc_nomem(c);
-            } else if (n <= 0) {
-                const dom_node *item = list->items[i];
-                ivrsm_cc_error(
-                    c, "invalid-value", item->line, item->column,
-                    "utterances: \"%s\" has no words to match (only spaces or punctuation)",
-                    raw[i]);
-            } else {
-                size_t k = in->utterance_count++;
-                in->utterances[k] = ivrsm_arena_strdup(c->arena, raw[i]);
-                in->utterances_norm[k] = norm;
-                in->utterance_lens[k] = (size_t)n;
-            }
-            ivrsm_cc_pop(c, m2);
-        }
-    }
+    in->has_utterances = true;
+    ivrsm_cc_by_language(c, n, compile_utterances_in, in);
     ivrsm_cc_pop(c, mark);
 }
 
@@ -114,6 +131,12 @@ static void compile_intent(cc *c, m_intent *in, const dom_pair *p)
     static const char *const keys[] = {"utterances", "dtmf", NULL};
     in->name = ivrsm_arena_strdup(c->arena, p->key);
     in->pos = (m_pos){p->line, p->column};
+    /* Zeroed: an intent has no utterances in a language until its list is read. */
+    in->utterances = ivrsm_arena_alloc(c->arena, c->m->language_count * sizeof(m_utterances));
+    if (!in->utterances) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
     size_t mark = ivrsm_cc_push_key(c, p->key);
     const dom_node *n = p->value;
     char owner[300];
@@ -247,9 +270,9 @@ int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
 
 /* --- Identity ---------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"machine",     "version", "locale",  "timezone",
-                                       "description", "initial", "globals", "intents",
-                                       "states",      "$schema", NULL};
+static const char *const top_keys[] = {"machine", "version", "locale",  "languages",
+                                       "timezone", "description", "initial", "globals",
+                                       "intents", "states", "$schema", NULL};
 
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
@@ -259,21 +282,6 @@ static const char *required_string(cc *c, const dom_node *root, const char *key)
     else
         ivrsm_cc_get_string(c, root, key, &s);
     return s;
-}
-
-/* "unknown locale 'en-AU'; did you mean 'en-US'? (known: fr-FR, ...)" */
-static void report_unknown_locale(cc *c, const dom_node *at, const char *key, const char *tag)
-{
-    char known[256];
-    const ivrsm_locale *nearest = ivrsm_locale_nearest(tag);
-    ivrsm_locale_list(known, sizeof known);
-    if (nearest)
-        ivrsm_cc_error(c, "invalid-value", at->line, at->column,
-                       "%s: unknown locale '%s'; did you mean '%s'? (known: %s)", key, tag,
-                       ivrsm_locale_tag(nearest), known);
-    else
-        ivrsm_cc_error(c, "invalid-value", at->line, at->column,
-                       "%s: unknown locale '%s' (known: %s)", key, tag, known);
 }
 
 static void compile_identity(cc *c, const dom_node *root)
@@ -299,7 +307,8 @@ static void compile_identity(cc *c, const dom_node *root)
     const dom_node *n = ivrsm_dom_get(root, "locale");
     if (!m->locale) {
         size_t mark = ivrsm_cc_push_key(c, "locale");
-        report_unknown_locale(c, n ? n : root, "locale", locale);
+        ivrsm_cc_unknown_locale(c, n ? n->line : root->line, n ? n->column : root->column,
+                                locale);
         ivrsm_cc_pop(c, mark);
     }
     m->tz = ivrsm_tz_new(timezone);
@@ -370,6 +379,7 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
 
     ivrsm_cc_check_keys(&c, root, top_keys, "the document");
     compile_identity(&c, root);
+    ivrsm_cc_languages(&c, root);
     ivrsm_cc_globals(&c, ivrsm_dom_get(root, "globals"));
     compile_intents(&c, ivrsm_dom_get(root, "intents"));
     const dom_pair *states = ivrsm_dom_get_pair(root, "states");

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "dom.h"
 #include "model.h"
+#include "text.h"
 
 /* Where a run-time template was written, for the validator's checks. */
 typedef struct tmpl_site {
@@ -103,6 +104,28 @@ uint32_t *ivrsm_machine_build_index(ivrsm_arena *arena, const char *const *names
  */
 void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                             ivrsm_diagnostics *diag, bool warnings);
+
+/* --- Languages (compile_language.c) ---------------------------------------- */
+
+/* `languages:` (or the one `locale`) into machine->languages; after compile_identity(). */
+void ivrsm_cc_languages(cc *c, const dom_node *root);
+/* "FIELD: unknown locale 'x'; did you mean 'y'? (known: ...)" at (line, column). */
+void ivrsm_cc_unknown_locale(cc *c, int line, int column, const char *tag);
+/*
+ * The index of `tag` among the machine's languages; -1 with an error
+ * ("WHAT: 'de-DE' is not one of the machine's languages") when it is none.
+ */
+int ivrsm_cc_language_index(cc *c, const char *what, const char *tag, int line, int column);
+/* Compiles one language's value into out; false when errors were reported. */
+typedef bool (*cc_language_fn)(cc *c, const dom_node *value, size_t language, void *out);
+/*
+ * A value that may be written per language: a map whose keys are the
+ * machine's languages, each value given to `one` with its language's index,
+ * or any other value, given to `one` for the first language (index 0).
+ */
+bool ivrsm_cc_by_language(cc *c, const dom_node *n, cc_language_fn one, void *out);
+/* The text rules (normalisation) of the machine's language `language`. */
+const ivrsm_text_rules *ivrsm_cc_language_rules(const cc *c, size_t language);
 
 /* --- Paths ---------------------------------------------------------------- */
 

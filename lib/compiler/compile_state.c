@@ -91,8 +91,18 @@ static void set_at(cc *c, const dom_node *map, m_kvlist *out)
     if (!n || n->kind != DOM_MAP)
         return;
     size_t mark = ivrsm_cc_push_key(c, "set");
-    for (size_t i = 0; i < n->count; i++)
-        check_ctx_key(c, n->pairs[i].key, n->pairs[i].line, n->pairs[i].column, "set");
+    for (size_t i = 0; i < n->count; i++) {
+        const dom_pair *p = &n->pairs[i];
+        check_ctx_key(c, p->key, p->line, p->column, "set");
+        /* set: { language: en-US } switches the call's language: to one of the machine's. */
+        if (!strcmp(p->key, "language") && p->value->kind == DOM_STRING &&
+            !strstr(p->value->text, "{{")) {
+            size_t m2 = ivrsm_cc_push_key(c, "language");
+            ivrsm_cc_language_index(c, "language", p->value->text, p->value->line,
+                                    p->value->column);
+            ivrsm_cc_pop(c, m2);
+        }
+    }
     ivrsm_cc_pop(c, mark);
 }
 
@@ -124,24 +134,53 @@ static void route_intent(cc *c, m_route *r, const dom_node *n)
     ivrsm_cc_pop(c, mark);
 }
 
+/* One language's when_text phrase, normalised with that language's rules. */
+static bool route_text_in(cc *c, const dom_node *n, size_t lang, void *out)
+{
+    m_route *r = out;
+    if (!ivrsm_cc_expect(c, n, DOM_STRING, "a phrase (or a map of phrases by language)"))
+        return false;
+    size_t cap = 2 * n->len + 2;
+    char *norm = ivrsm_arena_alloc(c->arena, cap);
+    int len =
+        norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), n->text, n->len, norm,
+                                          cap)
+             : -1;
+    if (!norm) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    if (len <= 0) {
+        ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                       "when_text: \"%s\" has no words to match (only spaces or punctuation)",
+                       n->text);
+        return false;
+    }
+    r->texts[lang] = norm;
+    r->text_lens[lang] = (size_t)len;
+    r->texts_raw[lang] = ivrsm_arena_strdup(c->arena, n->text); /* the document goes */
+    if (!r->texts_raw[lang]) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    return true;
+}
+
+/* when_text: a phrase (the first language's), or a map of phrases by language. */
 static void route_text(cc *c, m_route *r, const dom_node *n)
 {
     size_t mark = ivrsm_cc_push_key(c, "when_text");
-    if (ivrsm_cc_expect(c, n, DOM_STRING, "a phrase")) {
-        size_t cap = 2 * n->len + 2;
-        char *norm = ivrsm_arena_alloc(c->arena, cap);
-        int len = norm ? ivrsm_text_normalize_rules(ivrsm_locale_text_rules(c->m->locale), n->text,
-                                                    n->len, norm, cap)
-                       : -1;
-        if (!norm) {
-            ivrsm_cc_nomem(c);
-        } else if (len <= 0) {
-            ivrsm_cc_error(c, "invalid-value", n->line, n->column,
-                           "when_text: \"%s\" has no words to match (only spaces or punctuation)",
-                           n->text);
-        } else {
-            r->text = norm;
-            r->text_len = (size_t)len;
+    size_t count = c->m->language_count;
+    r->texts = ivrsm_arena_alloc(c->arena, count * sizeof(*r->texts));
+    r->text_lens = ivrsm_arena_alloc(c->arena, count * sizeof(*r->text_lens));
+    r->texts_raw = ivrsm_arena_alloc(c->arena, count * sizeof(*r->texts_raw));
+    if (!r->texts || !r->text_lens || !r->texts_raw) {
+        ivrsm_cc_nomem(c);
+    } else {
+        ivrsm_cc_by_language(c, n, route_text_in, r);
+        for (size_t i = 0; i < count && !r->text; i++) {
+            r->text = r->texts[i];
+            r->text_len = r->text_lens[i];
         }
     }
     ivrsm_cc_pop(c, mark);
@@ -627,49 +666,34 @@ static int phrase_cmp(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
 }
 
-/* Add a speech hint once; `cap` is the size of st->hints. */
-static void add_hint(m_state *st, const char *hint, size_t cap)
+/* Add a speech hint once; `cap` is the size of t->hints. */
+static void add_hint(m_phrase_table *t, const char *hint, size_t cap)
 {
     if (!hint)
         return;
-    for (size_t i = 0; i < st->hint_count; i++)
-        if (!strcmp(st->hints[i], hint))
+    for (size_t i = 0; i < t->hint_count; i++)
+        if (!strcmp(t->hints[i], hint))
             return;
-    if (st->hint_count < cap)
-        st->hints[st->hint_count++] = hint;
+    if (t->hint_count < cap)
+        t->hints[t->hint_count++] = hint;
 }
 
-static void build_tables(cc *c, m_state *st, const dom_node *routes)
+/* The keys of a state's routes, in route order. */
+static bool build_dtmf(cc *c, m_state *st)
 {
-    size_t n_dtmf = 0, n_phrase = 0;
+    size_t n_dtmf = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
-        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
+        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
             n_dtmf += c->m->intents[r->intent].dtmf_count;
-            n_phrase += c->m->intents[r->intent].utterance_count;
-        } else if (r->kind == M_ROUTE_TEXT && r->text) {
-            n_phrase++;
-        }
     }
     st->dtmf = n_dtmf ? ivrsm_arena_alloc(c->arena, n_dtmf * sizeof(m_dtmf_entry)) : NULL;
-    st->phrases = n_phrase ? ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry)) : NULL;
-    st->hints = n_phrase ? ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *)) : NULL;
-    phrase_slot *slots = n_phrase ? malloc(n_phrase * sizeof(*slots)) : NULL;
-    if ((n_dtmf && !st->dtmf) || (n_phrase && (!st->phrases || !st->hints || !slots))) {
-        free(slots);
+    if (n_dtmf && !st->dtmf) {
         ivrsm_cc_nomem(c);
-        return;
+        return false;
     }
-    size_t np = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
-        if (r->kind == M_ROUTE_TEXT && r->text) {
-            slots[np] = (phrase_slot){{r->text, (uint16_t)r->text_len, (uint16_t)i}, np};
-            np++;
-            const dom_node *raw = ivrsm_dom_get(routes->items[i], "when_text");
-            add_hint(st, ivrsm_arena_strdup(c->arena, raw->text), n_phrase);
-            continue;
-        }
         if (r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
             continue;
         const m_intent *in = &c->m->intents[r->intent];
@@ -679,20 +703,76 @@ static void build_tables(cc *c, m_state *st, const dom_node *routes)
             if ((int)len > st->max_dtmf_len)
                 st->max_dtmf_len = (int)len;
         }
-        for (size_t k = 0; k < in->utterance_count; k++) {
-            size_t len = in->utterance_lens[k];
+    }
+    return true;
+}
+
+/* The phrases a state listens for in language `lang`, longest first, and their hints. */
+static bool build_phrases(cc *c, m_state *st, size_t lang)
+{
+    m_phrase_table *t = &st->phrases[lang];
+    size_t n_phrase = 0;
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
+            n_phrase += c->m->intents[r->intent].utterances[lang].count;
+        else if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
+            n_phrase++;
+    }
+    if (!n_phrase)
+        return true;
+    t->phrases = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry));
+    t->hints = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *));
+    phrase_slot *slots = malloc(n_phrase * sizeof(*slots));
+    if (!t->phrases || !t->hints || !slots) {
+        free(slots);
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t np = 0;
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
+            size_t len = r->text_lens[lang];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (phrase_slot){{in->utterances_norm[k], len16, (uint16_t)i}, np};
+            slots[np] = (phrase_slot){{r->texts[lang], len16, (uint16_t)i}, np};
             np++;
-            add_hint(st, in->utterances[k], n_phrase);
+            add_hint(t, r->texts_raw[lang], n_phrase);
+            continue;
+        }
+        if (r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
+            continue;
+        const m_utterances *u = &c->m->intents[r->intent].utterances[lang];
+        for (size_t k = 0; k < u->count; k++) {
+            size_t len = u->lens[k];
+            uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+            slots[np] = (phrase_slot){{u->norm[k], len16, (uint16_t)i}, np};
+            np++;
+            add_hint(t, u->raw[k], n_phrase);
         }
     }
     if (np > 1)
         qsort(slots, np, sizeof(*slots), phrase_cmp);
     for (size_t i = 0; i < np; i++)
-        st->phrases[i] = slots[i].entry;
-    st->phrase_count = np;
+        t->phrases[i] = slots[i].entry;
+    t->phrase_count = np;
     free(slots);
+    return true;
+}
+
+static void build_tables(cc *c, m_state *st)
+{
+    if (!build_dtmf(c, st))
+        return;
+    st->phrases = ivrsm_arena_alloc(c->arena, c->m->language_count * sizeof(m_phrase_table));
+    if (!st->phrases) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    for (size_t lang = 0; lang < c->m->language_count; lang++) {
+        if (!build_phrases(c, st, lang))
+            return;
+    }
 }
 
 /* --- The state ---------------------------------------------------------------------- */
@@ -819,8 +899,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     else if (st->type == M_ACTION_THEN_PROMPT)
         ivrsm_cc_missing(c, pair->line, pair->column, "action", owner);
     compile_outcomes(c, st, n, action ? action->value : NULL);
-    if (st->route_count && routes->kind == DOM_LIST)
-        build_tables(c, st, routes);
+    build_tables(c, st);
     c->state_has_action = false;
     ivrsm_cc_pop(c, mark);
 }

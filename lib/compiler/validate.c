@@ -7,7 +7,8 @@
  * validate_graph.c), dead-end, dtmf-conflict, utterance-conflict,
  * shadowed-route, dtmf-terminator-conflict, action-without-on-fail,
  * template-path-never-set, counter-unreachable, unused-intent,
- * missing-prompt, ignored-key, unused-path-param.
+ * missing-prompt, ignored-key, unused-path-param, language-missing (in
+ * validate_language.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -141,29 +142,39 @@ static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowe
     }
 }
 
-/* The phrases a route listens for: its intent's normalised utterances, or its text. */
-static size_t route_phrases(const vctx *v, const m_route *r, const char *const **list)
+/* The phrases a route listens for in a language: its intent's normalised utterances, or its text. */
+static size_t route_phrases(const vctx *v, const m_route *r, size_t lang, const char *const **list)
 {
     if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
-        *list = v->m->intents[r->intent].utterances_norm;
-        return v->m->intents[r->intent].utterance_count;
+        const m_intent *in = &v->m->intents[r->intent];
+        if (!in->utterances)
+            return 0;
+        *list = in->utterances[lang].norm;
+        return in->utterances[lang].count;
     }
-    *list = (const char *const *)&r->text;
-    return r->text ? 1 : 0;
+    if (!r->texts || !r->texts[lang])
+        return 0;
+    *list = (const char *const *)&r->texts[lang];
+    return 1;
 }
 
-static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *shadowed)
+static void check_utterance_conflicts_in(vctx *v, size_t i, const unsigned char *shadowed,
+                                         size_t lang)
 {
     const m_state *st = &v->m->states[i];
+    /* " (en-US)" after the utterance when the machine speaks more than one language. */
+    char in_lang[32] = "";
+    if (v->m->language_count > 1)
+        snprintf(in_lang, sizeof(in_lang), " (%s)", v->m->language_tags[lang]);
     for (size_t b = 0; b < st->route_count; b++) {
         if (shadowed[b])
             continue;
         const char *const *pb;
-        size_t nb = route_phrases(v, &st->routes[b], &pb);
+        size_t nb = route_phrases(v, &st->routes[b], lang, &pb);
         for (size_t k = 0; k < nb; k++) {
             for (size_t a = 0; a < b; a++) {
                 const char *const *pa;
-                size_t na = route_phrases(v, &st->routes[a], &pa), j = 0;
+                size_t na = route_phrases(v, &st->routes[a], lang, &pa), j = 0;
                 while (j < na && strcmp(pa[j], pb[k]))
                     j++;
                 if (j == na || shadowed[a])
@@ -174,15 +185,21 @@ static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *sh
                     snprintf(sub, sizeof(sub), "routes[%zu]", b);
                     WARN(v, st->routes[b].pos.line, st->routes[b].pos.column,
                          ivrsm_v_state_path(v, i, sub), "utterance-conflict",
-                         "utterance '%s' matches both %s (routes[%zu]) and %s (routes[%zu]) in "
+                         "utterance '%s'%s matches both %s (routes[%zu]) and %s (routes[%zu]) in "
                          "state '%s'; the first one wins",
-                         pb[k], route_label(v, &st->routes[a], la, sizeof(la)), a,
+                         pb[k], in_lang, route_label(v, &st->routes[a], la, sizeof(la)), a,
                          route_label(v, &st->routes[b], lb, sizeof(lb)), b, st->name);
                 }
                 break;
             }
         }
     }
+}
+
+static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *shadowed)
+{
+    for (size_t lang = 0; lang < v->m->language_count; lang++)
+        check_utterance_conflicts_in(v, i, shadowed, lang);
 }
 
 static void check_conflicts(vctx *v, size_t i)
@@ -654,6 +671,7 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
                 check_path_params(&v, i);
             }
             check_unused_intents(&v);
+            ivrsm_v_check_languages(&v);
             check_terminator(&v);
             check_template_paths(&v);
             check_single_braces(&v);

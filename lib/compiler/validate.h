@@ -36,5 +36,7 @@ void ivrsm_v_check_cycles(vctx *v);
 void ivrsm_v_check_conditions(vctx *v, bool warnings);
 /* unreachable-state (warning). */
 void ivrsm_v_check_reachable(vctx *v);
+/* language-missing (warning, validate_language.c). */
+void ivrsm_v_check_languages(vctx *v);
 
 #endif

@@ -137,9 +137,14 @@ typedef enum m_route_kind {
 typedef struct m_route {
     m_route_kind kind;
     int32_t intent;   /* M_ROUTE_INTENT: index into machine->intents */
-    const char *text; /* M_ROUTE_TEXT: phrase, normalised (ivrsm_text_normalize) */
+    const char *text; /* M_ROUTE_TEXT: the phrase of the first language that has one (display) */
     size_t text_len;
     ivrsm_tmpl *when; /* `when: EXPR`, NULL when absent; with an input, both must hold */
+    /* M_ROUTE_TEXT: the phrase in each of machine->languages, normalised with that
+     * language's rules; texts[l] NULL where the route has none in language l. */
+    const char **texts;
+    size_t *text_lens;
+    const char **texts_raw; /* as written, for speech hints */
     m_kvlist set;
     int32_t next; /* never M_NONE after a successful load */
     m_pos pos;
@@ -205,6 +210,14 @@ typedef struct m_phrase_entry {
     uint16_t route;
 } m_phrase_entry;
 
+/* What a state listens for in one language: its phrases and the recogniser's hints. */
+typedef struct m_phrase_table {
+    m_phrase_entry *phrases; /* longest first, then route order (stable) */
+    size_t phrase_count;
+    const char **hints; /* speech hints for ask commands (intent utterances, raw) */
+    size_t hint_count;
+} m_phrase_table;
+
 typedef struct m_state {
     const char *name;
     m_state_type type;
@@ -230,22 +243,25 @@ typedef struct m_state {
 
     /* Matching tables, filled by the loader from routes and intents:
      * dtmf sorted by (len, digits) is not required: first match in route order
-     * wins; phrases sorted longest first, then route order (stable). */
+     * wins; phrases, per language, sorted longest first, then route order. */
     m_dtmf_entry *dtmf;
     size_t dtmf_count;
-    m_phrase_entry *phrases;
-    size_t phrase_count;
-    int max_dtmf_len;   /* longest DTMF string routed (0: none) */
-    const char **hints; /* speech hints for ask commands (intent utterances, raw) */
-    size_t hint_count;
+    int max_dtmf_len;         /* longest DTMF string routed (0: none) */
+    m_phrase_table *phrases;  /* one per machine language, in machine->languages order */
 } m_state;
+
+/* An intent's utterances in one language. */
+typedef struct m_utterances {
+    const char **raw;  /* as written (speech hints) */
+    const char **norm; /* normalised with the language's rules */
+    size_t *lens;      /* of the normalised forms */
+    size_t count;
+} m_utterances;
 
 typedef struct m_intent {
     const char *name;
-    const char **utterances;      /* as written */
-    const char **utterances_norm; /* normalised */
-    size_t *utterance_lens;       /* of the normalised forms */
-    size_t utterance_count;
+    m_utterances *utterances; /* one per machine language; count 0 where none */
+    bool has_utterances;      /* `utterances` was given, in some language */
     const char **dtmf;
     size_t dtmf_count;
     m_pos pos;
@@ -284,7 +300,12 @@ struct ivrsm_machine {
     const char *version;
     const char *locale_tag;
     const char *timezone;
-    const ivrsm_locale *locale;
+    const ivrsm_locale *locale; /* the first language, the call's language at the start */
+    /* The languages a call may speak (`languages:`, or the one `locale`), the
+     * first the default; canonical tags ("en-US") beside them. */
+    const ivrsm_locale **languages;
+    const char **language_tags;
+    size_t language_count;
     ivrsm_tz *tz;
     const char *source; /* file name or buffer name */
 

@@ -36,6 +36,8 @@ s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
     c->pub.type = type;
     c->pub.id = s->next_id++;
     c->pub.state = s->state >= 0 ? s->m->states[s->state].name : NULL;
+    if (type == IVRSM_COMMAND_SAY || type == IVRSM_COMMAND_ASK || type == IVRSM_COMMAND_HANDOFF)
+        c->pub.language = s->m->language_tags[s->language];
     return c;
 }
 
@@ -201,6 +203,7 @@ json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
     set_str(o, "text", c->text);
     if (c->part_count)
         json_object_set_new(o, "parts", ivrsm_s_parts_to_json(c->parts, c->part_count));
+    set_str(o, "language", c->language);
     switch (c->type) {
     case IVRSM_COMMAND_ASK: {
         json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
@@ -308,6 +311,14 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
         ivrsm_s_command_free(c);
         return NULL;
     }
+    /* The language is one of the machine's: point at its tag. */
+    const char *language = json_string_value(json_object_get(j, "language"));
+    size_t lang = 0;
+    for (size_t i = 0; language && i < s->m->language_count; i++)
+        if (!strcmp(s->m->language_tags[i], language)) {
+            c->pub.language = s->m->language_tags[i];
+            lang = i;
+        }
     if (type == IVRSM_COMMAND_ASK) {
         c->pub.ask.dtmf = json_is_true(json_object_get(j, "dtmf"));
         c->pub.ask.speech = json_is_true(json_object_get(j, "speech"));
@@ -319,8 +330,8 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
         /* Strings of an ask live in the machine: take them from the state again. */
         if (st >= 0) {
             const m_state *ms = &s->m->states[st];
-            c->pub.ask.hints = ms->hints;
-            c->pub.ask.hint_count = ms->hint_count;
+            c->pub.ask.hints = ms->phrases ? ms->phrases[lang].hints : NULL;
+            c->pub.ask.hint_count = ms->phrases ? ms->phrases[lang].hint_count : 0;
             c->pub.ask.collect =
                 ms->collect.mode ? ivrsm_collect_mode_name(ms->collect.mode) : NULL;
             const char *term = json_string_value(json_object_get(j, "terminators"));

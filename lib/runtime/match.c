@@ -1,13 +1,13 @@
 /*
  * What an input means in a state (DESIGN.md section 4, contextual intents):
  * only the intents the state routes are considered. DTMF matches a whole
- * digit string exactly; speech is normalised (with the rules of the
- * machine's language: folds, contractions) and matched as whole-word
- * phrases, longest phrase first, then route order (the loader sorted the
- * state's phrase table that way); an intent named by an external recogniser
- * matches the route that names it. A route with a `when` condition takes
- * the input only while its condition holds; otherwise the search goes on as
- * if the route were not there.
+ * digit string exactly; speech is normalised (with the rules of the call's
+ * language: folds, contractions) and matched as whole-word phrases of the
+ * call's language, longest phrase first, then route order (the loader sorted
+ * the state's phrase table of each language that way); an intent named by an
+ * external recogniser matches the route that names it. A route with a `when`
+ * condition takes the input only while its condition holds; otherwise the
+ * search goes on as if the route were not there.
  */
 #include <string.h>
 
@@ -61,7 +61,8 @@ static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char 
 }
 
 static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rules,
-                            const m_state *st, const char *text, size_t len, double confidence)
+                            const m_state *st, const m_phrase_table *t, const char *text,
+                            size_t len, double confidence)
 {
     const m_limits *l = &s->limits;
     s_match r = {MATCH_NONE, -1, "speech"};
@@ -73,8 +74,8 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
     int n = ivrsm_text_normalize_rules(rules, text, len, norm, sizeof(norm));
     if (n <= 0)
         return r;
-    for (size_t i = 0; i < st->phrase_count; i++) {
-        const m_phrase_entry *p = &st->phrases[i];
+    for (size_t i = 0; t && i < t->phrase_count; i++) {
+        const m_phrase_entry *p = &t->phrases[i];
         if (p->len <= (size_t)n && ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
             ivrsm_s_route_holds(s, &st->routes[p->route])) {
             r.kind = MATCH_ROUTE;
@@ -110,7 +111,9 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
     case IVRSM_EVENT_DTMF:
         return match_dtmf(s, st, text, len);
     case IVRSM_EVENT_SPEECH:
-        return match_speech(s, ivrsm_locale_text_rules(m->locale), st, text, len, confidence);
+        return match_speech(s, ivrsm_locale_text_rules(m->languages[s->language]), st,
+                            st->phrases ? &st->phrases[s->language] : NULL, text, len,
+                            confidence);
     case IVRSM_EVENT_INTENT:
         return match_intent(s, st, text);
     default: {

@@ -61,12 +61,16 @@ char *ivrsm_s_concat(const char *a, const char *b)
     return out;
 }
 
+static void sync_language(ivrsm_session *s);
+
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
         ivrsm_ctx_set(s->ctx, set->items[i].key, ivrsm_s_value_eval(&set->items[i].value, &sc));
     }
+    if (set->count)
+        sync_language(s);
 }
 
 static const m_state *cur(const ivrsm_session *s)
@@ -104,6 +108,57 @@ static void flush_say(ivrsm_session *s)
         return;
     give_said(s, c);
     push(s, c);
+}
+
+/* ------------------------------------------------------------------------
+ * The call's language (ctx.language)
+ * ---------------------------------------------------------------------- */
+
+int ivrsm_s_ctx_language(const ivrsm_session *s)
+{
+    const char *tag = json_string_value(json_object_get(s->ctx, "language"));
+    const ivrsm_locale *loc = tag ? ivrsm_locale_find(tag) : NULL;
+    for (size_t i = 0; loc && i < s->m->language_count; i++)
+        if (s->m->languages[i] == loc)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * ctx.language was maybe written (a route's set, an action's answer): follow
+ * it when it names one of the machine's languages, from the next thing said
+ * or heard on. What was queued to be said in the language before goes out
+ * first, in that language. Any other value is refused: ctx.language is put
+ * back to the call's language, so it always tells the truth.
+ */
+static void sync_language(ivrsm_session *s)
+{
+    int lang = ivrsm_s_ctx_language(s);
+    const char *current = s->m->language_tags[s->language];
+    if (lang < 0) {
+        json_t *was = json_object_get(s->ctx, "language");
+        if (was && ivrsm_s_tracing(s)) {
+            char *text = json_dumps(was, JSON_ENCODE_ANY | JSON_COMPACT);
+            ivrsm_s_trace_note(s, "language_refused", text ? text : "?");
+            free(text);
+        }
+        json_object_set_new(s->ctx, "language", json_string(current));
+        return;
+    }
+    if ((size_t)lang != s->language) {
+        flush_say(s);
+        s->language = (size_t)lang;
+        ivrsm_s_trace_note(s, "language", s->m->language_tags[lang]);
+    }
+    const char *written = json_string_value(json_object_get(s->ctx, "language"));
+    if (strcmp(written, s->m->language_tags[lang]) != 0) /* "en" is written "en-US" */
+        json_object_set_new(s->ctx, "language", json_string(s->m->language_tags[lang]));
+}
+
+void ivrsm_s_start_language(ivrsm_session *s)
+{
+    s->language = 0;
+    sync_language(s);
 }
 
 static void end_call(ivrsm_session *s, const char *reason)
@@ -202,8 +257,8 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.min_digits = 1;
     c->ask.timeout_ms = l->noinput_timeout_ms;
     c->ask.digit_timeout_ms = l->digit_timeout_ms;
-    c->ask.hints = st->hints;
-    c->ask.hint_count = st->hint_count;
+    c->ask.hints = st->phrases ? st->phrases[s->language].hints : NULL;
+    c->ask.hint_count = st->phrases ? st->phrases[s->language].hint_count : 0;
     c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
     c->ask.max_digits = k.max;
     /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
@@ -553,6 +608,8 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
         return;
     }
     ivrsm_ctx_set(s->ctx, target, json_string(v->text));
+    if (!strcmp(target, "language"))
+        sync_language(s);
 }
 
 static bool required_present(const ivrsm_session *s, const m_collect *c)
@@ -599,7 +656,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->limits.allow_dtmf))
         return false;
     ivrsm_collect_params p = {0};
-    p.locale = s->m->locale;
+    p.locale = s->m->languages[s->language];
     p.tz = s->m->tz;
     p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
     p.otp_length = c->length > 0 ? c->length : s->limits.otp_length;

@@ -67,6 +67,7 @@ struct ivrsm_session {
     char *session_id;
 
     int32_t state;
+    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
     s_phase phase;
     uint64_t next_id;    /* id of the next command */
     uint64_t pending_id; /* the command whose result is awaited, 0 when none */
@@ -188,6 +189,11 @@ void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c);
 void ivrsm_s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
 
 /* ---- session.c (shared helpers) ---- */
+/* The index of ctx.language among the machine's languages, or -1 (absent, not one of them). */
+int ivrsm_s_ctx_language(const ivrsm_session *s);
+/* The call's language at the start: ctx.language when the host set one of the
+ * machine's languages, else the first; ctx.language is set to it. */
+void ivrsm_s_start_language(ivrsm_session *s);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
 /* Render a template to a new malloc'd string with whitespace collapsed (for speech). */
 char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);

@@ -91,6 +91,7 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts, ivrsm
     if (call_id)
         json_object_set_new(ctx, "call_id", json_string(call_id));
     json_object_set_new(ctx, "session_id", json_string(session_id));
+    ivrsm_s_start_language(s);
     *out = s;
     return 0;
 }

@@ -141,6 +141,9 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     if (!json_is_object(ctx))
         return fail(err, "ctx is not an object");
     s->ctx = json_deep_copy(ctx);
+    /* The call's language is ctx.language, kept in sync while the call ran. */
+    int language = ivrsm_s_ctx_language(s);
+    s->language = language < 0 ? 0 : (size_t)language;
     json_t *resp = json_object_get(j, "resp");
     s->resp = (resp && !json_is_null(resp)) ? json_deep_copy(resp) : NULL;
     json_t *answer = json_object_get(j, "answer");

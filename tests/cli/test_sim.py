@@ -194,7 +194,8 @@ class WhereTheCallStands(BackendTestCase):
         self.assertEqual(state["counters"]["nomatch"], 0)
         self.assertEqual(state["path"], ["ivr.entry", "ivr.auth.phone_capture"])
         ctx = next(rec for rec in records if rec["type"] == "ctx")["ctx"]
-        self.assertEqual(ctx, {"session_token": "***", "call_id": "c-j", "session_id": "s-c-j"})
+        self.assertEqual(ctx, {"session_token": "***", "call_id": "c-j", "session_id": "s-c-j",
+                               "language": "fr-FR"})
         self.assertNotIn("s3cret", r.stdout)
         self.assertIn(":ctx the context", r.stderr)  # help stays off the JSON
 

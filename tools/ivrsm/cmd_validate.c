@@ -21,6 +21,7 @@ static const char *const error_rules[] = {"syntax",
                                           "dangling-next",
                                           "unknown-intent",
                                           "unknown-endpoint",
+                                          "unknown-language",
                                           "missing-path-param",
                                           "unresolved-globals",
                                           "bad-template",
@@ -45,6 +46,7 @@ static const char *const warning_rules[] = {"unreachable-state",
                                             "ignored-key",
                                             "unused-path-param",
                                             "if-never-true",
+                                            "language-missing",
                                             NULL};
 
 /* The rules, comma-separated and wrapped after `indent` at 78 columns. */

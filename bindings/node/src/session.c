@@ -456,6 +456,10 @@ static napi_value command_object(napi_env env, const ivrsm_command *c)
         if (!parts || !set_named(env, o, "parts", parts))
             return NULL;
     }
+    if ((c->type == IVRSM_COMMAND_SAY || c->type == IVRSM_COMMAND_ASK ||
+         c->type == IVRSM_COMMAND_HANDOFF) &&
+        !set_string(env, o, "language", c->language))
+        return NULL;
     switch (c->type) {
     case IVRSM_COMMAND_ASK:
         if (!(ask = ask_object(env, c)) || !set_named(env, o, "ask", ask))

@@ -50,6 +50,7 @@ describe('menu', () => {
       state: 'menu',
       text: MENU_PROMPT,
       parts: [{ say: MENU_PROMPT }],
+      language: 'fr-FR',
       ask: {
         dtmf: true,
         speech: true,
@@ -64,7 +65,7 @@ describe('menu', () => {
       },
     }]);
     assert.equal(s.state, 'menu');
-    assert.deepEqual(s.ctx, { ...MENU_CTX, call_id: 'c-1', session_id: 's-c-1' });
+    assert.deepEqual(s.ctx, { ...MENU_CTX, call_id: 'c-1', session_id: 's-c-1', language: 'fr-FR' });
   });
 
   it('runs DTMF, no-input, http, speech and handoff', () => {

@@ -125,6 +125,7 @@ class Command(ctypes.Structure):
         ("hangup", HangupFields),
         ("parts", ctypes.POINTER(Part)),
         ("part_count", ctypes.c_size_t),
+        ("language", ctypes.c_char_p),
     ]
 
 

@@ -67,6 +67,7 @@ def command_dict(c):
     out = {"type": kind, "id": c.id, "state": _native.text(c.state), "text": _native.text(c.text)}
     if kind in ("say", "ask", "handoff"):
         out["parts"] = _parts(c)
+        out["language"] = _native.text(c.language)
     if kind == "ask":
         out["ask"] = _ask_dict(c.ask)
     elif kind == "http":

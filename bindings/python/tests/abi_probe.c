@@ -100,6 +100,7 @@ int main(void)
     FIELD(ivrsm_command, hangup.reason);
     FIELD(ivrsm_command, parts);
     FIELD(ivrsm_command, part_count);
+    FIELD(ivrsm_command, language);
     CLOSE();
 
     OPEN(ivrsm_part);

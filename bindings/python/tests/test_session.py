@@ -62,6 +62,7 @@ class MenuTest(unittest.TestCase):
         self.assertEqual(ask["state"], "menu")
         self.assertEqual(ask["text"], MENU_PROMPT)
         self.assertEqual(ask["parts"], [{"say": MENU_PROMPT}])
+        self.assertEqual(ask["language"], "fr-FR")
         self.assertEqual(
             ask["ask"],
             {
@@ -78,7 +79,7 @@ class MenuTest(unittest.TestCase):
             },
         )
         self.assertEqual(s.state, "menu")
-        self.assertEqual(s.ctx, dict(MENU_CTX, call_id="c-1", session_id="s-c-1"))
+        self.assertEqual(s.ctx, dict(MENU_CTX, call_id="c-1", session_id="s-c-1", language="fr-FR"))
 
     def test_dtmf_noinput_http_speech_handoff(self):
         s = self.started()

@@ -1,0 +1,95 @@
+/*
+ * language-missing (warning): in a machine of several languages, something
+ * heard or said has nothing in one of them. A caller who speaks that
+ * language could not say the intent, or would hear the first language's
+ * words: the call goes on, but the machine is not finished.
+ *
+ * Words of no language are left alone: an intent heard only as keys, a
+ * prompt made of {{...}} only (the backend's words) or of recordings whose
+ * URI is a template ("audio/{{ctx.language}}/hello.wav").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "validate.h"
+
+/* "fr-FR, en-US": the languages of `have` (a flag per machine language) that are missing. */
+static const char *missing_list(const struct ivrsm_machine *m, const bool *have, char *buf,
+                                size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < m->language_count && used < cap; l++)
+        if (!have[l])
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
+                                     m->language_tags[l]);
+    return buf;
+}
+
+static bool all_present(const struct ivrsm_machine *m, const bool *have)
+{
+    for (size_t l = 0; l < m->language_count; l++)
+        if (!have[l])
+            return false;
+    return true;
+}
+
+static void check_intent(vctx *v, size_t i, bool *have)
+{
+    const m_intent *in = &v->m->intents[i];
+    if (!in->has_utterances || !in->utterances)
+        return;
+    for (size_t l = 0; l < v->m->language_count; l++)
+        have[l] = in->utterances[l].count > 0;
+    if (all_present(v->m, have))
+        return;
+    const dom_node *n = ivrsm_v_dig(ivrsm_dom_get(v->info->intents, in->name), "utterances", NULL);
+    m_pos p = n ? (m_pos){n->line, n->column} : in->pos;
+    char list[128], path[300];
+    snprintf(path, sizeof path, "intents.%s.utterances", in->name);
+    if (in->dtmf_count)
+        WARN(v, p.line, p.column, path, "language-missing",
+             "intent '%s' has no utterances in %s: a caller speaking it can only key %s", in->name,
+             missing_list(v->m, have, list, sizeof list), in->dtmf[0]);
+    else
+        WARN(v, p.line, p.column, path, "language-missing",
+             "intent '%s' has no utterances in %s: a caller speaking it can never choose it",
+             in->name, missing_list(v->m, have, list, sizeof list));
+}
+
+static void check_when_text(vctx *v, size_t i, bool *have)
+{
+    const m_state *st = &v->m->states[i];
+    for (size_t r = 0; r < st->route_count; r++) {
+        const m_route *route = &st->routes[r];
+        if (route->kind != M_ROUTE_TEXT || !route->texts)
+            continue;
+        for (size_t l = 0; l < v->m->language_count; l++)
+            have[l] = route->texts[l] != NULL;
+        if (all_present(v->m, have))
+            continue;
+        char list[128], sub[64];
+        snprintf(sub, sizeof sub, "routes[%zu].when_text", r);
+        WARN(v, route->pos.line, route->pos.column, ivrsm_v_state_path(v, i, sub),
+             "language-missing",
+             "when_text of routes[%zu] in state '%s' has no phrase in %s: a caller speaking it "
+             "cannot take this route",
+             r, st->name, missing_list(v->m, have, list, sizeof list));
+    }
+}
+
+void ivrsm_v_check_languages(vctx *v)
+{
+    if (v->m->language_count < 2)
+        return;
+    bool have[64];
+    if (v->m->language_count > sizeof have / sizeof have[0])
+        return;
+    for (size_t i = 0; i < v->m->intent_count; i++)
+        check_intent(v, i, have);
+    for (size_t i = 0; i < v->m->state_count; i++) {
+        if (v->info->broken && v->info->broken[i])
+            continue;
+        check_when_text(v, i, have);
+    }
+}

@@ -1,0 +1,388 @@
+/*
+ * Machines of several languages: `languages:`, values written per language,
+ * ctx.language and what follows it (matching, collect parsing, hints, the
+ * language of commands), snapshots, and the loader's errors.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_driver.h"
+#include "ivrsm/ivrsm.h"
+
+/* "Bonjour" machine: French first, English on 9 or "english", back with "français". */
+static const char *const bilingual_yaml =
+    "machine: bilingual\n"
+    "version: '1'\n"
+    "languages: [fr-FR, en-US]\n"
+    "timezone: Europe/Paris\n"
+    "intents:\n"
+    "  english: {utterances: {fr-FR: [anglais, english], en-US: [english]}, dtmf: ['9']}\n"
+    "  french: {utterances: {fr-FR: [français], en-US: [french, français]}, dtmf: ['8']}\n"
+    "  yes: {utterances: {fr-FR: [oui, \"d'accord\"], en-US: [yes, \"that's right\"]}, "
+    "dtmf: ['1']}\n"
+    "  no: {utterances: {fr-FR: [non], en-US: [no]}, dtmf: ['2']}\n"
+    "states:\n"
+    "  welcome:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Bonjour. For English, press 9.'\n"
+    "    routes:\n"
+    "      - {when_intent: english, set: {language: en-US}, next: phone}\n"
+    "      - {when_intent: yes, next: phone}\n"
+    "      - {when_text: {fr-FR: aide, en-US: help}, next: bye}\n"
+    "  phone:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Numéro ?'\n"
+    "    collect: {mode: phone}\n"
+    "    routes:\n"
+    "      - {when_intent: french, set: {language: fr}, next: phone}\n"
+    "    next: date\n"
+    "  date:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Date ?'\n"
+    "    collect: {mode: date_nl}\n"
+    "    next: comment\n"
+    "  comment:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Commentaire ?'\n"
+    "    collect: {mode: free_speech_or_no}\n"
+    "    next: confirm\n"
+    "  confirm:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Confirmez-vous ?'\n"
+    "    routes:\n"
+    "      - {when_intent: yes, next: switch}\n"
+    "      - {when_intent: no, next: bye}\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "  switch:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Autre langue ?'\n"
+    "    routes:\n"
+    "      - {when_intent: yes, set: {language: '{{ctx.wanted}}'}, next: bye}\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: 'Au revoir.'\n";
+
+static json_t *last_of(const call *c, const char *type)
+{
+    for (size_t i = json_array_size(c->log); i-- > 0;) {
+        json_t *cmd = json_array_get(c->log, i);
+        if (!strcmp(json_string_value(json_object_get(cmd, "type")), type))
+            return cmd;
+    }
+    return NULL;
+}
+
+static const char *last_ask(const call *c, const char *key)
+{
+    return json_string_value(json_object_get(last_of(c, "ask"), key));
+}
+
+/* Whether the last ask's hints hold `hint`. */
+static bool hinted(const call *c, const char *hint)
+{
+    json_t *hints = json_object_get(last_of(c, "ask"), "hints");
+    size_t i;
+    json_t *h;
+    json_array_foreach(hints, i, h)
+    {
+        if (!strcmp(json_string_value(h), hint))
+            return true;
+    }
+    return false;
+}
+
+static char *ctx_string(const call *c, const char *key)
+{
+    char *text = ivrsm_session_ctx_json(c->s);
+    json_t *ctx = json_loads(text, 0, NULL);
+    ivrsm_free(text);
+    const char *v = json_string_value(json_object_get(ctx, key));
+    char *out = v ? strdup(v) : NULL;
+    json_decref(ctx);
+    return out;
+}
+
+static void assert_ctx(const call *c, const char *key, const char *want)
+{
+    char *got = ctx_string(c, key);
+    ck_assert_msg(got && !strcmp(got, want), "ctx.%s is %s, expected %s", key,
+                  got ? got : "(none)", want);
+    free(got);
+}
+
+/* The whole call in English after "english", the collects reading English. */
+static void run_english_call(bool snapshots)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    c.snapshot_each_event = snapshots;
+    call_start(&c);
+    assert_ctx(&c, "language", "fr-FR");
+    ck_assert_str_eq(last_ask(&c, "language"), "fr-FR");
+    ck_assert(hinted(&c, "anglais") && hinted(&c, "aide") && !hinted(&c, "help"));
+
+    ck_assert_int_eq(call_input(&c, "say english please"), 0);
+    ck_assert_str_eq(call_state(&c), "phone");
+    assert_ctx(&c, "language", "en-US");
+    ck_assert_str_eq(last_ask(&c, "language"), "en-US");
+    ck_assert(hinted(&c, "french") && !hinted(&c, "anglais"));
+
+    /* en-US reads the number: ten digits, +1. */
+    ck_assert_int_eq(call_input(&c, "say two one two, five five five, twelve twelve"), 0);
+    assert_ctx(&c, "phone_e164", "+12125551212");
+    ck_assert_str_eq(call_state(&c), "date");
+    ck_assert_int_eq(call_input(&c, "say next Monday"), 0);
+    assert_ctx(&c, "pref_date_from", "2026-11-30");
+    ck_assert_int_eq(call_input(&c, "say no thanks"), 0);
+    assert_ctx(&c, "cancel_comment", "");
+    ck_assert_str_eq(call_state(&c), "confirm");
+    /* French words mean nothing in English now; "that's right" is "that is right". */
+    ck_assert_int_eq(call_input(&c, "say oui"), 0);
+    ck_assert_str_eq(call_state(&c), "confirm");
+    ck_assert_int_eq(call_input(&c, "say that is right"), 0);
+    ck_assert_str_eq(call_state(&c), "switch");
+    ck_assert_str_eq(last_ask(&c, "language"), "en-US");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+
+START_TEST(english_after_a_switch)
+{
+    run_english_call(false);
+}
+END_TEST
+
+START_TEST(english_after_a_switch_across_snapshots)
+{
+    run_english_call(true);
+}
+END_TEST
+
+START_TEST(back_to_french_with_a_bare_tag)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "dtmf 9"), 0);
+    assert_ctx(&c, "language", "en-US");
+    /* "français" in English is the french intent; `set: {language: fr}` is fr-FR. */
+    ck_assert_int_eq(call_input(&c, "say français"), 0);
+    assert_ctx(&c, "language", "fr-FR");
+    ck_assert_str_eq(last_ask(&c, "language"), "fr-FR");
+    /* fr-FR reads the number now: nine digits, +33. */
+    ck_assert_int_eq(call_input(&c, "say zéro six douze trente-quatre cinquante-six soixante-dix-huit"),
+                     0);
+    assert_ctx(&c, "phone_e164", "+33612345678");
+    ck_assert_int_eq(call_input(&c, "say lundi prochain"), 0);
+    assert_ctx(&c, "pref_date_from", "2026-11-30");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(when_text_by_language)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    call c;
+    call_init(&c, m, "{\"language\":\"en-US\"}");
+    call_start(&c);
+    ck_assert_str_eq(last_ask(&c, "language"), "en-US");
+    ck_assert(hinted(&c, "help") && !hinted(&c, "aide"));
+    /* "aide" is French: in English it is not understood, and welcome asks again. */
+    ck_assert_int_eq(call_input(&c, "say aide"), 0);
+    ck_assert_str_eq(call_state(&c), "welcome");
+    ck_assert(!call_ended(&c));
+    ck_assert_str_eq(last_ask(&c, "state"), "welcome");
+    ck_assert_int_eq(call_input(&c, "say help"), 0);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert(call_ended(&c));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* The host may start the call in a language (a number dialled, the caller's profile). */
+START_TEST(host_sets_the_language)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    static const struct {
+        const char *ctx;
+        const char *language;
+    } cases[] = {
+        {"{\"language\":\"en-US\"}", "en-US"}, {"{\"language\":\"EN_us\"}", "en-US"},
+        {"{\"language\":\"en\"}", "en-US"},    {"{\"language\":\"de-DE\"}", "fr-FR"},
+        {"{\"language\":\"klingon\"}", "fr-FR"}, {"{\"language\":42}", "fr-FR"},
+        {"{\"language\":null}", "fr-FR"},      {"{}", "fr-FR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        call c;
+        call_init(&c, m, cases[i].ctx);
+        assert_ctx(&c, "language", cases[i].language);
+        call_start(&c);
+        ck_assert_str_eq(last_ask(&c, "language"), cases[i].language);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* A language that is not the machine's, set at run time, is refused: ctx.language stays true. */
+START_TEST(run_time_language_refused)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    static const struct {
+        const char *wanted;
+        const char *language;
+    } cases[] = {{"de-DE", "fr-FR"}, {"nonsense", "fr-FR"}, {"", "fr-FR"}, {"en-us", "en-US"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char ctx[128];
+        snprintf(ctx, sizeof ctx, "{\"wanted\":\"%s\"}", cases[i].wanted);
+        call c;
+        call_init(&c, m, ctx);
+        call_start(&c);
+        ck_assert_int_eq(call_input(&c, "say oui"), 0);
+        ck_assert_int_eq(call_input(&c, "dtmf 0612345678"), 0);
+        ck_assert_int_eq(call_input(&c, "say demain"), 0);
+        ck_assert_int_eq(call_input(&c, "say non"), 0);
+        ck_assert_int_eq(call_input(&c, "dtmf 1"), 0);
+        ck_assert_str_eq(call_state(&c), "switch");
+        ck_assert_int_eq(call_input(&c, "dtmf 1"), 0);
+        ck_assert(call_ended(&c));
+        assert_ctx(&c, "language", cases[i].language);
+        json_t *say = last_of(&c, "say");
+        ck_assert_str_eq(json_string_value(json_object_get(say, "language")), cases[i].language);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* One language, as before: ctx.language is the locale, commands carry it. */
+START_TEST(single_language_machine)
+{
+    ivrsm_machine *m = load_yaml_text("machine: one\nversion: '1'\nlocale: de\n"
+                                      "intents:\n  ja: {utterances: [ja, für mich], dtmf: ['1']}\n"
+                                      "states:\n"
+                                      "  q: {type: prompt_and_listen, prompt: 'Ja?', "
+                                      "routes: [{when_intent: ja, next: bye}]}\n"
+                                      "  bye: {type: prompt_end, prompt: 'Tschüss.'}\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    assert_ctx(&c, "language", "de-DE");
+    ck_assert_str_eq(last_ask(&c, "language"), "de-DE");
+    ck_assert_int_eq(call_input(&c, "say FUER MICH"), 0);
+    ck_assert(call_ended(&c));
+    ck_assert_str_eq(json_string_value(json_object_get(last_of(&c, "say"), "language")), "de-DE");
+    ck_assert_ptr_null(json_object_get(last_of(&c, "hangup"), "language"));
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * Loading: the machine's languages and maps by language
+ * ------------------------------------------------------------------------- */
+
+struct load_case {
+    const char *name;
+    const char *yaml; /* after the identity lines */
+    int line;
+    int column;
+    const char *message; /* a prefix of the error; NULL: loads */
+};
+
+#define HEAD "machine: m\nversion: '1'\n"
+#define BYE "states:\n  bye: {type: prompt_end, prompt: x}\n"
+
+static const struct load_case load_cases[] = {
+    {"two languages", HEAD "languages: [fr-FR, en-US]\n" BYE, 0, 0, NULL},
+    {"locale equal to the first", HEAD "locale: en\nlanguages: [en-US, fr]\n" BYE, 0, 0, NULL},
+    {"locale not the first", HEAD "locale: fr-FR\nlanguages: [en-US, fr-FR]\n" BYE, 3, 9,
+     "locale: 'fr-FR' is not the first of languages (en-US)"},
+    {"unknown language", HEAD "languages: [fr-FR, en-AU]\n" BYE, 3, 20,
+     "languages[1]: unknown locale 'en-AU'; did you mean 'en-US'?"},
+    {"twice", HEAD "languages: [fr-FR, fr]\n" BYE, 3, 20, "languages: fr-FR is listed twice"},
+    {"empty", HEAD "languages: []\n" BYE, 3, 12, "languages: the list is empty"},
+    {"not a list", HEAD "languages: fr-FR\n" BYE, 3, 12,
+     "languages: expected a list of locales, the first the default"},
+    {"not a string", HEAD "languages: [fr-FR, 3]\n" BYE, 3, 20,
+     "languages[1]: expected a locale such as en-US"},
+    {"utterances of another language",
+     HEAD "languages: [fr-FR]\nintents:\n  y: {utterances: {en-US: [yes]}}\n" BYE, 5, 20,
+     "utterances: 'en-US' is not one of the machine's languages (fr-FR)"},
+    {"utterances twice", HEAD "languages: [en-US]\nintents:\n  y: {utterances: {en: [a], en-US: [b]}}\n" BYE,
+     5, 29, "en-US is given twice in this map (as 'en-US' too)"},
+    {"utterances map empty", HEAD "intents:\n  y: {utterances: {}}\n" BYE, 4, 19,
+     "utterances: the map by language is empty"},
+    {"utterances not a list", HEAD "intents:\n  y: {utterances: {fr-FR: oui}}\n" BYE, 4, 27,
+     "fr-FR: expected a list of phrases (or a map of such lists by language)"},
+    {"when_text of another language",
+     HEAD "languages: [fr-FR]\nstates:\n  a: {type: prompt_and_listen, prompt: x, routes: "
+          "[{when_text: {de-DE: hilfe}, next: a}]}\n",
+     5, 65, "when_text: 'de-DE' is not one of the machine's languages (fr-FR)"},
+    {"set language not declared",
+     HEAD "languages: [fr-FR, en-US]\nstates:\n  a: {type: prompt_and_listen, prompt: x, "
+          "routes: [{when_text: oui, set: {language: es-ES}, next: a}]}\n",
+     5, 85, "language: 'es-ES' is not one of the machine's languages (fr-FR, en-US)"},
+    {"set language unknown",
+     HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
+          "routes: [{when_text: oui, set: {language: xx-YY}, next: a}]}\n",
+     4, 85, "language: unknown locale 'xx-YY'"},
+    {"set language from a template", HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
+                                          "routes: [{when_text: oui, set: {language: "
+                                          "'{{ctx.l}}'}, next: a}]}\n",
+     0, 0, NULL},
+};
+
+START_TEST(load_table)
+{
+    const struct load_case *lc = &load_cases[_i];
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    memset(&err, 0, sizeof err);
+    int rc = ivrsm_machine_load_buffer(lc->yaml, strlen(lc->yaml), IVRSM_FORMAT_YAML, "t.yaml", &m,
+                                       &err);
+    if (!lc->message) {
+        ck_assert_msg(rc == 0, "%s: %d:%d %s", lc->name, err.line, err.column, err.message);
+        ivrsm_machine_unref(m);
+        return;
+    }
+    ck_assert_msg(rc == IVRSM_EMACHINE, "%s: loaded", lc->name);
+    ck_assert_msg(strncmp(err.message, lc->message, strlen(lc->message)) == 0,
+                  "%s: \"%s\", expected \"%s...\"", lc->name, err.message, lc->message);
+    ck_assert_msg(err.line == lc->line && err.column == lc->column, "%s: at %d:%d, expected %d:%d",
+                  lc->name, err.line, err.column, lc->line, lc->column);
+}
+END_TEST
+
+static Suite *languages_suite(void)
+{
+    Suite *s = suite_create("languages");
+    TCase *tc = tcase_create("calls");
+    tcase_add_test(tc, english_after_a_switch);
+    tcase_add_test(tc, english_after_a_switch_across_snapshots);
+    tcase_add_test(tc, back_to_french_with_a_bare_tag);
+    tcase_add_test(tc, when_text_by_language);
+    tcase_add_test(tc, host_sets_the_language);
+    tcase_add_test(tc, run_time_language_refused);
+    tcase_add_test(tc, single_language_machine);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("load");
+    tcase_add_loop_test(tc, load_table, 0, sizeof load_cases / sizeof load_cases[0]);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(languages_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
