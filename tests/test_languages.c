@@ -17,52 +17,66 @@ static const char *const bilingual_yaml =
     "version: '1'\n"
     "languages: [fr-FR, en-US]\n"
     "timezone: Europe/Paris\n"
+    "globals:\n"
+    "  handoff: {enabled: true, queue_id: desk, prompt: {fr-FR: 'Un conseiller.', en-US: 'An "
+    "agent.'}}\n"
+    "  reprompts:\n"
+    "    noinput: [{fr-FR: 'Vous êtes là ?', en-US: 'Are you there?'}]\n"
     "intents:\n"
     "  english: {utterances: {fr-FR: [anglais, english], en-US: [english]}, dtmf: ['9']}\n"
     "  french: {utterances: {fr-FR: [français], en-US: [french, français]}, dtmf: ['8']}\n"
     "  yes: {utterances: {fr-FR: [oui, \"d'accord\"], en-US: [yes, \"that's right\"]}, "
     "dtmf: ['1']}\n"
     "  no: {utterances: {fr-FR: [non], en-US: [no]}, dtmf: ['2']}\n"
+    "  agent: {utterances: {fr-FR: [conseiller], en-US: [agent]}, dtmf: ['0']}\n"
     "states:\n"
     "  welcome:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Bonjour. For English, press 9.'\n"
+    "    prompt: {fr-FR: 'Bonjour. For English, press 9.', en-US: 'Hello.'}\n"
     "    routes:\n"
     "      - {when_intent: english, set: {language: en-US}, next: phone}\n"
     "      - {when_intent: yes, next: phone}\n"
+    "      - {when_intent: agent, next: agent}\n"
     "      - {when_text: {fr-FR: aide, en-US: help}, next: bye}\n"
     "  phone:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Numéro ?'\n"
+    "    prompt: {fr-FR: 'Votre numéro ?', en-US: [{say: 'Your number?'}, {play: beep.wav}]}\n"
     "    collect: {mode: phone}\n"
     "    routes:\n"
     "      - {when_intent: french, set: {language: fr}, next: phone}\n"
+    "    nomatch:\n"
+    "      max: 3\n"
+    "      prompts: {fr-FR: [\"Je n'ai pas compris.\", 'Toujours pas.'], en-US: ['Sorry?', "
+    "'Still no.']}\n"
+    "      next: bye\n"
     "    next: date\n"
     "  date:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Date ?'\n"
+    "    prompt: {fr-FR: 'Quelle date ?', en-US: 'Which day?'}\n"
     "    collect: {mode: date_nl}\n"
     "    next: comment\n"
     "  comment:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Commentaire ?'\n"
+    "    prompt: {fr-FR: 'Un commentaire ?', en-US: 'Any comment?'}\n"
     "    collect: {mode: free_speech_or_no}\n"
     "    next: confirm\n"
     "  confirm:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Confirmez-vous ?'\n"
+    "    prompt: {fr-FR: 'Confirmez-vous ?', en-US: 'Do you confirm?'}\n"
     "    routes:\n"
     "      - {when_intent: yes, next: switch}\n"
     "      - {when_intent: no, next: bye}\n"
-    "    nomatch: {max: 3, next: bye}\n"
+    "    nomatch: {max: 3, next: bye, prompts: [{fr-FR: 'Oui ou non ?', en-US: 'Yes or no?'}]}\n"
     "  switch:\n"
     "    type: prompt_and_listen\n"
-    "    prompt: 'Autre langue ?'\n"
+    "    prompt: {fr-FR: 'Autre langue ?', en-US: 'Another language?'}\n"
     "    routes:\n"
     "      - {when_intent: yes, set: {language: '{{ctx.wanted}}'}, next: bye}\n"
+    "  agent:\n"
+    "    type: handoff\n"
     "  bye:\n"
     "    type: prompt_end\n"
-    "    prompt: 'Au revoir.'\n";
+    "    prompt: {fr-FR: 'Au revoir.', en-US: 'Goodbye.'}\n";
 
 static json_t *last_of(const call *c, const char *type)
 {
@@ -107,8 +121,8 @@ static char *ctx_string(const call *c, const char *key)
 static void assert_ctx(const call *c, const char *key, const char *want)
 {
     char *got = ctx_string(c, key);
-    ck_assert_msg(got && !strcmp(got, want), "ctx.%s is %s, expected %s", key,
-                  got ? got : "(none)", want);
+    ck_assert_msg(got && !strcmp(got, want), "ctx.%s is %s, expected %s", key, got ? got : "(none)",
+                  want);
     free(got);
 }
 
@@ -124,11 +138,26 @@ static void run_english_call(bool snapshots)
     ck_assert_str_eq(last_ask(&c, "language"), "fr-FR");
     ck_assert(hinted(&c, "anglais") && hinted(&c, "aide") && !hinted(&c, "help"));
 
+    ck_assert_str_eq(last_ask(&c, "text"), "Bonjour. For English, press 9.");
+
     ck_assert_int_eq(call_input(&c, "say english please"), 0);
     ck_assert_str_eq(call_state(&c), "phone");
     assert_ctx(&c, "language", "en-US");
     ck_assert_str_eq(last_ask(&c, "language"), "en-US");
+    ck_assert_str_eq(last_ask(&c, "text"), "Your number?");
+    json_t *parts = json_object_get(last_of(&c, "ask"), "parts");
+    ck_assert_uint_eq(json_array_size(parts), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(parts, 1), "play")),
+                     "beep.wav");
     ck_assert(hinted(&c, "french") && !hinted(&c, "anglais"));
+    /* Re-prompts written as a list per language, then the globals' ones by language. */
+    ck_assert_int_eq(call_input(&c, "say banana"), 0);
+    ck_assert_str_eq(last_ask(&c, "text"), "Sorry?");
+    ck_assert_int_eq(call_input(&c, "say banana"), 0);
+    ck_assert_str_eq(last_ask(&c, "text"), "Still no.");
+    ck_assert_int_eq(call_input(&c, "noinput"), 0);
+    ck_assert_str_eq(last_ask(&c, "text"), "Are you there?");
+    ck_assert_str_eq(last_ask(&c, "language"), "en-US");
 
     /* en-US reads the number: ten digits, +1. */
     ck_assert_int_eq(call_input(&c, "say two one two, five five five, twelve twelve"), 0);
@@ -139,12 +168,15 @@ static void run_english_call(bool snapshots)
     ck_assert_int_eq(call_input(&c, "say no thanks"), 0);
     assert_ctx(&c, "cancel_comment", "");
     ck_assert_str_eq(call_state(&c), "confirm");
+    ck_assert_str_eq(last_ask(&c, "text"), "Do you confirm?");
     /* French words mean nothing in English now; "that's right" is "that is right". */
     ck_assert_int_eq(call_input(&c, "say oui"), 0);
     ck_assert_str_eq(call_state(&c), "confirm");
+    ck_assert_str_eq(last_ask(&c, "text"), "Yes or no?");
     ck_assert_int_eq(call_input(&c, "say that is right"), 0);
     ck_assert_str_eq(call_state(&c), "switch");
     ck_assert_str_eq(last_ask(&c, "language"), "en-US");
+    ck_assert_str_eq(last_ask(&c, "text"), "Another language?");
     call_free(&c);
     ivrsm_machine_unref(m);
 }
@@ -173,9 +205,12 @@ START_TEST(back_to_french_with_a_bare_tag)
     ck_assert_int_eq(call_input(&c, "say français"), 0);
     assert_ctx(&c, "language", "fr-FR");
     ck_assert_str_eq(last_ask(&c, "language"), "fr-FR");
+    ck_assert_str_eq(last_ask(&c, "text"), "Votre numéro ?");
+    ck_assert_int_eq(call_input(&c, "say banane"), 0);
+    ck_assert_str_eq(last_ask(&c, "text"), "Je n'ai pas compris.");
     /* fr-FR reads the number now: nine digits, +33. */
-    ck_assert_int_eq(call_input(&c, "say zéro six douze trente-quatre cinquante-six soixante-dix-huit"),
-                     0);
+    ck_assert_int_eq(
+        call_input(&c, "say zéro six douze trente-quatre cinquante-six soixante-dix-huit"), 0);
     assert_ctx(&c, "phone_e164", "+33612345678");
     ck_assert_int_eq(call_input(&c, "say lundi prochain"), 0);
     assert_ctx(&c, "pref_date_from", "2026-11-30");
@@ -213,10 +248,10 @@ START_TEST(host_sets_the_language)
         const char *ctx;
         const char *language;
     } cases[] = {
-        {"{\"language\":\"en-US\"}", "en-US"}, {"{\"language\":\"EN_us\"}", "en-US"},
-        {"{\"language\":\"en\"}", "en-US"},    {"{\"language\":\"de-DE\"}", "fr-FR"},
+        {"{\"language\":\"en-US\"}", "en-US"},   {"{\"language\":\"EN_us\"}", "en-US"},
+        {"{\"language\":\"en\"}", "en-US"},      {"{\"language\":\"de-DE\"}", "fr-FR"},
         {"{\"language\":\"klingon\"}", "fr-FR"}, {"{\"language\":42}", "fr-FR"},
-        {"{\"language\":null}", "fr-FR"},      {"{}", "fr-FR"},
+        {"{\"language\":null}", "fr-FR"},        {"{}", "fr-FR"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         call c;
@@ -255,8 +290,81 @@ START_TEST(run_time_language_refused)
         assert_ctx(&c, "language", cases[i].language);
         json_t *say = last_of(&c, "say");
         ck_assert_str_eq(json_string_value(json_object_get(say, "language")), cases[i].language);
+        ck_assert_str_eq(json_string_value(json_object_get(say, "text")),
+                         strcmp(cases[i].language, "en-US") ? "Au revoir." : "Goodbye.");
         call_free(&c);
     }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* The handoff prompt of globals, by language; the handoff command carries the language. */
+START_TEST(handoff_in_the_call_language)
+{
+    ivrsm_machine *m = load_yaml_text(bilingual_yaml);
+    static const char *const starts[] = {"{}", "{\"language\":\"en-US\"}"};
+    static const char *const said[] = {"Un conseiller.", "An agent."};
+    static const char *const tags[] = {"fr-FR", "en-US"};
+    for (int i = 0; i < 2; i++) {
+        call c;
+        call_init(&c, m, starts[i]);
+        call_start(&c);
+        ck_assert_int_eq(call_input(&c, "dtmf 0"), 0);
+        json_t *h = last_of(&c, "handoff");
+        ck_assert_ptr_nonnull(h);
+        ck_assert_str_eq(json_string_value(json_object_get(h, "text")), said[i]);
+        ck_assert_str_eq(json_string_value(json_object_get(h, "language")), tags[i]);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* What was queued in one language goes out in it before the switch. */
+START_TEST(said_before_a_switch_keeps_its_language)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: m\nversion: '1'\nlanguages: [fr-FR, en-US]\n"
+        "globals: {endpoints: {pref: 'GET /pref'}}\n"
+        "states:\n"
+        "  start:\n"
+        "    type: action_then_prompt\n"
+        "    action: {call: pref}\n"
+        "    on_success: {prompt: {fr-FR: 'Un instant.', en-US: 'One moment.'}, next: lang}\n"
+        "  lang:\n"
+        "    type: action_then_prompt\n"
+        "    action: {call: pref}\n"
+        "    on_success:\n"
+        "      set: {language: '{{resp.language}}'}\n"
+        "      prompt: {fr-FR: 'Bonjour.', en-US: 'Hello.'}\n"
+        "      next: bye\n"
+        "  bye: {type: prompt_end, prompt: {fr-FR: 'Au revoir.', en-US: 'Goodbye.'}}\n");
+    static const canned answers[] = {{"pref", 200, "{\"language\":\"en-US\"}"}, {NULL, 0, NULL}};
+    call c;
+    call_init(&c, m, NULL);
+    c.responses = answers;
+    call_start(&c);
+    ck_assert(call_ended(&c));
+    /* say "Un instant." (fr-FR), then "Hello. Goodbye." (en-US), then hang up. */
+    int says = 0;
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(c.log, i, cmd)
+    {
+        if (strcmp(json_string_value(json_object_get(cmd, "type")), "say"))
+            continue;
+        const char *text = json_string_value(json_object_get(cmd, "text"));
+        const char *lang = json_string_value(json_object_get(cmd, "language"));
+        if (says++ == 0) {
+            ck_assert_str_eq(text, "Un instant.");
+            ck_assert_str_eq(lang, "fr-FR");
+        } else {
+            ck_assert_str_eq(text, "Hello. Goodbye.");
+            ck_assert_str_eq(lang, "en-US");
+        }
+    }
+    ck_assert_int_eq(says, 2);
+    call_free(&c);
     ivrsm_machine_unref(m);
 }
 END_TEST
@@ -315,8 +423,9 @@ static const struct load_case load_cases[] = {
     {"utterances of another language",
      HEAD "languages: [fr-FR]\nintents:\n  y: {utterances: {en-US: [yes]}}\n" BYE, 5, 20,
      "utterances: 'en-US' is not one of the machine's languages (fr-FR)"},
-    {"utterances twice", HEAD "languages: [en-US]\nintents:\n  y: {utterances: {en: [a], en-US: [b]}}\n" BYE,
-     5, 29, "en-US is given twice in this map (as 'en-US' too)"},
+    {"utterances twice",
+     HEAD "languages: [en-US]\nintents:\n  y: {utterances: {en: [a], en-US: [b]}}\n" BYE, 5, 29,
+     "en-US is given twice in this map (as 'en-US' too)"},
     {"utterances map empty", HEAD "intents:\n  y: {utterances: {}}\n" BYE, 4, 19,
      "utterances: the map by language is empty"},
     {"utterances not a list", HEAD "intents:\n  y: {utterances: {fr-FR: oui}}\n" BYE, 4, 27,
@@ -333,9 +442,23 @@ static const struct load_case load_cases[] = {
      HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
           "routes: [{when_text: oui, set: {language: xx-YY}, next: a}]}\n",
      4, 85, "language: unknown locale 'xx-YY'"},
-    {"set language from a template", HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
-                                          "routes: [{when_text: oui, set: {language: "
-                                          "'{{ctx.l}}'}, next: a}]}\n",
+    {"prompt of another language",
+     HEAD "languages: [fr-FR]\nstates:\n  a: {type: prompt_end, prompt: {fr-FR: a, es: b}}\n", 5,
+     44, "prompt: 'es' is not one of the machine's languages (fr-FR)"},
+    {"a part without its list", HEAD "states:\n  a: {type: prompt_end, prompt: {say: a}}\n", 4, 33,
+     "prompt: expected a text or a list of parts (- say: TEXT, - play: URI), found a map: "
+     "write a part in a list"},
+    {"a map inside a language",
+     HEAD "states:\n  a: {type: prompt_end, prompt: {fr-FR: {en-US: a}}}\n", 4, 41,
+     "fr-FR: expected a text or a list of parts (- say: TEXT, - play: URI) in this language"},
+    {"re-prompts of another language",
+     HEAD "languages: [en-US]\nstates:\n  a: {type: prompt_and_listen, prompt: x, routes: "
+          "[{when_text: y, next: a}], nomatch: {max: 2, prompts: {de-DE: [x]}}}\n",
+     5, 106, "prompts: 'de-DE' is not one of the machine's languages (en-US)"},
+    {"set language from a template",
+     HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
+          "routes: [{when_text: oui, set: {language: "
+          "'{{ctx.l}}'}, next: a}]}\n",
      0, 0, NULL},
 };
 
@@ -360,6 +483,98 @@ START_TEST(load_table)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * The validator: what is missing in a language
+ * ------------------------------------------------------------------------- */
+
+static const char *const incomplete_yaml =
+    "machine: m\n"
+    "version: \"1\"\n"
+    "languages: [fr-FR, en-US, de-DE]\n"
+    "globals:\n"
+    "  handoff: {enabled: true, queue_id: q, prompt: \"Un conseiller.\"}\n"
+    "  reprompts:\n"
+    "    noinput: {fr-FR: [\"Allô ?\"], en-US: [\"Hello?\"]}\n"
+    "    nomatch: [\"{{ctx.hint}}\"]\n"
+    "intents:\n"
+    "  yes: {utterances: {fr-FR: [oui], en-US: [yes], de-DE: [ja]}, dtmf: [\"1\"]}\n"
+    "  agent: {utterances: {fr-FR: [conseiller]}}\n"
+    "states:\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: \"Oui ?\", en-US: \"Yes?\", de-DE: \"Ja?\"}\n"
+    "    routes:\n"
+    "      - {when_intent: yes, next: info}\n"
+    "      - {when_intent: agent, next: agent}\n"
+    "      - {when_text: {en-US: help, de-DE: hilfe}, next: menu}\n"
+    "    noinput:\n"
+    "      max: 2\n"
+    "      prompts: [{fr-FR: \"Allô ?\", en-US: \"Hello?\", de-DE: \"Hallo?\"}, \"Toujours là "
+    "?\"]\n"
+    "  info:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt:\n"
+    "      - play: \"audio/{{ctx.language}}/info.wav\"\n"
+    "      - say: \"{{ctx.summary}}\"\n"
+    "    routes:\n"
+    "      - {when_intent: yes, next: bye}\n"
+    "  agent:\n"
+    "    type: handoff\n"
+    "    on_fail: {prompt: [{play: busy.wav}], next: bye}\n"
+    "  bye: {type: prompt_end, prompt: {en-US: \"Bye.\"}}\n";
+
+START_TEST(validator_names_what_a_language_misses)
+{
+    static const struct {
+        int line, column;
+        const char *path;
+        const char *message; /* a prefix */
+    } want[] = {
+        {5, 49, "globals.handoff.prompt",
+         "prompt is written in one language: callers speaking en-US, de-DE hear it in fr-FR"},
+        {7, 14, "globals.reprompts.noinput",
+         "noinput has no list in de-DE: callers speaking it hear the re-prompts of fr-FR"},
+        {11, 23, "intents.agent.utterances",
+         "intent 'agent' has no utterances in en-US, de-DE: a caller speaking it can never "
+         "choose it"},
+        {19, 9, "states.menu.routes[2].when_text",
+         "when_text of routes[2] in state 'menu' has no phrase in fr-FR"},
+        {22, 70, "states.menu.noinput.prompts[1]", "prompts[1] is written in one language"},
+        {32, 23, "states.agent.on_fail.prompt", "prompt is written in one language"},
+        {33, 35, "states.bye.prompt",
+         "prompt has no fr-FR, de-DE version: callers speaking it hear the en-US one"},
+    };
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(incomplete_yaml, strlen(incomplete_yaml), IVRSM_FORMAT_YAML,
+                                        "m.yaml", &d),
+                     0);
+    size_t found = 0;
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_int_ne(x->severity, IVRSM_SEVERITY_ERROR);
+        if (strcmp(x->rule, "language-missing"))
+            continue;
+        ck_assert_msg(found < sizeof want / sizeof want[0], "extra: %s", x->message);
+        ck_assert_int_eq(x->line, want[found].line);
+        ck_assert_int_eq(x->column, want[found].column);
+        ck_assert_str_eq(x->path, want[found].path);
+        ck_assert_msg(!strncmp(x->message, want[found].message, strlen(want[found].message)),
+                      "\"%s\"", x->message);
+        found++;
+    }
+    ck_assert_uint_eq(found, sizeof want / sizeof want[0]);
+    ivrsm_diagnostics_free(d);
+    /* The bilingual machine of the calls above is complete. */
+    ck_assert_int_eq(
+        ivrsm_check_buffer(bilingual_yaml, strlen(bilingual_yaml), IVRSM_FORMAT_YAML, "b.yaml", &d),
+        0);
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++)
+        ck_assert_msg(strcmp(ivrsm_diagnostics_get(d, i)->rule, "language-missing"), "%s",
+                      ivrsm_diagnostics_get(d, i)->message);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
 static Suite *languages_suite(void)
 {
     Suite *s = suite_create("languages");
@@ -371,9 +586,12 @@ static Suite *languages_suite(void)
     tcase_add_test(tc, host_sets_the_language);
     tcase_add_test(tc, run_time_language_refused);
     tcase_add_test(tc, single_language_machine);
+    tcase_add_test(tc, handoff_in_the_call_language);
+    tcase_add_test(tc, said_before_a_switch_keeps_its_language);
     suite_add_tcase(s, tc);
     tc = tcase_create("load");
     tcase_add_loop_test(tc, load_table, 0, sizeof load_cases / sizeof load_cases[0]);
+    tcase_add_test(tc, validator_names_what_a_language_misses);
     suite_add_tcase(s, tc);
     return s;
 }

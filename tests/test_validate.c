@@ -142,9 +142,8 @@ static const rule_case rule_cases[] = {
      2,
      {{W, "language-missing", 14, 17, "intents.stop.utterances",
        "intent 'stop' has no utterances in en-US: a caller speaking it can only key 3"},
-      {W, "language-missing", 29, 9, "states.menu.routes[3].when_text",
-       "when_text of routes[3] in state 'menu' has no phrase in en-US: a caller speaking it "
-       "cannot take this route"}}},
+      {W, "language-missing", 41, 15, "states.check.on_fail.prompt",
+       "prompt has no en-US version: callers speaking it hear the fr-FR one"}}},
     {"shadowed-route",
      1,
      {{W, "shadowed-route", 23, 9, "states.menu.routes[2]",

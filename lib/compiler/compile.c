@@ -71,7 +71,8 @@ static void compile_intent_dtmf(cc *c, m_intent *in, const dom_node *list)
 static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void *out)
 {
     m_intent *in = out;
-    if (!ivrsm_cc_expect(c, list, DOM_LIST, "a list of phrases (or a map of such lists by language)"))
+    if (!ivrsm_cc_expect(c, list, DOM_LIST,
+                         "a list of phrases (or a map of such lists by language)"))
         return false;
     m_utterances *u = &in->utterances[lang];
     size_t count = list->count;
@@ -270,9 +271,9 @@ int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
 
 /* --- Identity ---------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"machine", "version", "locale",  "languages",
+static const char *const top_keys[] = {"machine",  "version",     "locale",  "languages",
                                        "timezone", "description", "initial", "globals",
-                                       "intents", "states", "$schema", NULL};
+                                       "intents",  "states",      "$schema", NULL};
 
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
@@ -307,8 +308,7 @@ static void compile_identity(cc *c, const dom_node *root)
     const dom_node *n = ivrsm_dom_get(root, "locale");
     if (!m->locale) {
         size_t mark = ivrsm_cc_push_key(c, "locale");
-        ivrsm_cc_unknown_locale(c, n ? n->line : root->line, n ? n->column : root->column,
-                                locale);
+        ivrsm_cc_unknown_locale(c, n ? n->line : root->line, n ? n->column : root->column, locale);
         ivrsm_cc_pop(c, mark);
     }
     m->tz = ivrsm_tz_new(timezone);
@@ -402,6 +402,9 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
 void ivrsm_compile_info_free(compile_info *info)
 {
     free(info->sites);
+    free(info->messages);
+    info->messages = NULL;
+    info->message_count = info->message_cap = 0;
     free(info->broken);
     info->broken = NULL;
     info->sites = NULL;

@@ -31,12 +31,25 @@ typedef struct tmpl_site {
     int32_t state;    /* the state it belongs to, M_NONE outside states */
 } tmpl_site;
 
+/* Where a message, or a list of re-prompts written per language, was written. */
+typedef struct msg_site {
+    const m_message *msg;   /* the message, or NULL for a list */
+    const m_messages *list; /* a list written per language, or NULL */
+    int line;
+    int column;
+    const char *path;
+    int32_t state; /* M_NONE outside states */
+} msg_site;
+
 /* What the compiler learnt beyond the model, for the validator. */
 typedef struct compile_info {
     const dom_doc *doc; /* the document compiled, for positions inside strings */
     tmpl_site *sites;
     size_t site_count;
     size_t site_cap;
+    msg_site *messages; /* in a machine of several languages only */
+    size_t message_count;
+    size_t message_cap;
     const dom_node *states;  /* the `states` map, ${globals} resolved (NULL if absent) */
     const dom_node *intents; /* the `intents` map, resolved */
     const dom_node *globals; /* the `globals` map as written */
@@ -60,6 +73,7 @@ typedef struct cc {
      * and on_fail of a state that has an action, rendered once it answered. */
     bool state_has_action;
     bool in_outcome;
+    int language_depth; /* > 0 while compiling one language's value of a map by language */
     char path[1024];
     size_t path_len;
     struct {
@@ -207,11 +221,13 @@ bool ivrsm_cc_own_json(cc *c, json_t *j);
 /* --- Messages (compile_message.c) ------------------------------------------------ */
 
 /*
- * Compile what is said at node `n`: a text (one say part) or a list of
- * `say:` / `play:` parts. NULL when it is malformed (reported) or memory ran out.
+ * Compile what is said at node `n`: a text (one say part), a list of
+ * `say:` / `play:` parts, or a map of those by language. NULL when it is
+ * malformed (reported) or memory ran out.
  */
 m_message *ivrsm_cc_message(cc *c, const dom_node *n);
-/* A list of messages (re-prompts); false when `n` is not one (reported). */
+/* A list of messages (re-prompts), or a map of such lists by language; false when `n`
+ * is not one (reported). */
 bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out);
 
 /* --- ${globals...} (globals.c) --------------------------------------------- */

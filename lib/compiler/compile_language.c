@@ -23,8 +23,8 @@ static void unknown_locale(cc *c, int line, int column, const char *tag)
     ivrsm_locale_list(known, sizeof known);
     if (nearest)
         ivrsm_cc_error(c, "invalid-value", line, column,
-                       "%s: unknown locale '%s'; did you mean '%s'? (known: %s)",
-                       ivrsm_cc_field(c), tag, ivrsm_locale_tag(nearest), known);
+                       "%s: unknown locale '%s'; did you mean '%s'? (known: %s)", ivrsm_cc_field(c),
+                       tag, ivrsm_locale_tag(nearest), known);
     else
         ivrsm_cc_error(c, "invalid-value", line, column, "%s: unknown locale '%s' (known: %s)",
                        ivrsm_cc_field(c), tag, known);
@@ -41,8 +41,8 @@ static const char *language_list(const cc *c, char *buf, size_t cap)
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < c->m->language_count && used < cap; i++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
-                                 c->m->language_tags[i]);
+        used +=
+            (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", c->m->language_tags[i]);
     return buf;
 }
 
@@ -172,8 +172,8 @@ bool ivrsm_cc_by_language(cc *c, const dom_node *n, cc_language_fn one, void *ou
             ok = false;
         } else if (lang < 64 && seen[lang]) {
             ivrsm_cc_error(c, "invalid-value", p->line, p->column,
-                           "%s is given twice in this map (as '%s' too)",
-                           c->m->language_tags[lang], p->key);
+                           "%s is given twice in this map (as '%s' too)", c->m->language_tags[lang],
+                           p->key);
             ok = false;
         } else {
             if (lang < 64)

@@ -6,11 +6,12 @@
  *       - play: ivr/welcome.wav               a recording (its URI, a template)
  *       - say: "Bonjour {{ctx.name}}."        words (a template)
  *
- * A map is deliberately not a message: that form is kept for a message
- * written per language. Messages whose parts hold no {{...}} are prepared
- * here, once, in the form commands carry (m_message.fixed), so a session
- * says them without rendering or copying anything.
+ * A map is a message written per language ({fr-FR: ..., en-US: ...}, see
+ * compile_language.c): one of the shapes above in each language. Messages whose parts hold no
+ * {{...}} are prepared here, once, in the form commands carry (m_message.fixed), so a session says
+ * them without rendering or copying anything.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -136,7 +137,8 @@ static bool compile_part(cc *c, const dom_node *n, m_part *out)
     return out->tmpl != NULL;
 }
 
-m_message *ivrsm_cc_message(cc *c, const dom_node *n)
+/* A message in one language: a text or a list of parts. */
+static m_message *message_one(cc *c, const dom_node *n)
 {
     bool list = n->kind == DOM_LIST;
     if (n->kind == DOM_MAP) {
@@ -180,9 +182,94 @@ m_message *ivrsm_cc_message(cc *c, const dom_node *n)
     return msg;
 }
 
-bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out)
+/* Keeps where a message (or a list written per language) was written, for the validator. */
+static void record_site(cc *c, const m_message *msg, const m_messages *list, const dom_node *n)
 {
-    if (!ivrsm_cc_expect(c, n, DOM_LIST, "a list of prompts (each a text or " PARTS_WHAT ")"))
+    compile_info *info = c->info;
+    if (c->language_depth > 0 || c->m->language_count < 2)
+        return;
+    if (info->message_count == info->message_cap) {
+        size_t cap = info->message_cap ? 2 * info->message_cap : 32;
+        msg_site *sites = realloc(info->messages, cap * sizeof(*sites));
+        if (!sites) {
+            ivrsm_cc_nomem(c);
+            return;
+        }
+        info->messages = sites;
+        info->message_cap = cap;
+    }
+    const char *path = ivrsm_arena_strdup(c->arena, c->path);
+    if (!path) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    info->messages[info->message_count++] =
+        (msg_site){msg, list, n->line, n->column, path, c->state};
+}
+
+/* One language's message of a message written per language. */
+static bool message_in(cc *c, const dom_node *n, size_t language, void *out)
+{
+    m_message **variants = out;
+    if (n->kind == DOM_MAP) {
+        ivrsm_cc_error(c, "wrong-type", n->line, n->column,
+                       "%s: expected a text or " PARTS_WHAT " in this language, found a map",
+                       ivrsm_cc_field(c));
+        return false;
+    }
+    c->language_depth++;
+    variants[language] = message_one(c, n);
+    c->language_depth--;
+    return variants[language] != NULL;
+}
+
+/* {fr-FR: "Bonjour.", en-US: [ {say: "Hello."} ]}: one message per language. */
+static m_message *message_by_language(cc *c, const dom_node *n)
+{
+    /* {say: "..."}: a part without its list, the likelier mistake than a language "say". */
+    if (ivrsm_dom_get(n, "say") || ivrsm_dom_get(n, "play")) {
+        ivrsm_cc_error(c, "wrong-type", n->line, n->column,
+                       "%s: expected a text or " PARTS_WHAT
+                       ", found a map: write a part in a list (- say: TEXT); a map is a "
+                       "message by language ({%s: ...})",
+                       ivrsm_cc_field(c), c->m->language_tags[0]);
+        return NULL;
+    }
+    size_t count = c->m->language_count;
+    m_message **variants = ivrsm_arena_alloc(c->arena, count * sizeof(*variants));
+    m_message *msg = ivrsm_arena_alloc(c->arena, sizeof(*msg));
+    if (!variants || !msg) {
+        ivrsm_cc_nomem(c);
+        return NULL;
+    }
+    if (!ivrsm_cc_by_language(c, n, message_in, variants))
+        return NULL;
+    /* Said in a language without its own: the first language's, else the first given. */
+    const m_message *fallback = NULL;
+    for (size_t i = 0; i < count && !fallback; i++)
+        fallback = variants[i];
+    if (!fallback)
+        return NULL;
+    *msg = *fallback;
+    msg->pos = (m_pos){n->line, n->column};
+    msg->by_language = variants;
+    return msg;
+}
+
+m_message *ivrsm_cc_message(cc *c, const dom_node *n)
+{
+    m_message *msg = n->kind == DOM_MAP ? message_by_language(c, n) : message_one(c, n);
+    if (msg)
+        record_site(c, msg, NULL, n);
+    return msg;
+}
+
+/* A list of messages in one language. */
+static bool messages_one(cc *c, const dom_node *n, m_messages *out)
+{
+    if (!ivrsm_cc_expect(c, n, DOM_LIST,
+                         "a list of prompts (each a text or " PARTS_WHAT
+                         "), or a map of such lists by language"))
         return false;
     if (n->count == 0) {
         ivrsm_cc_error(c, "invalid-value", n->line, n->column,
@@ -205,4 +292,33 @@ bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out)
         ivrsm_cc_pop(c, mark);
     }
     return ok;
+}
+
+/* One language's list of a list written per language. */
+static bool messages_in(cc *c, const dom_node *n, size_t language, void *out)
+{
+    m_messages *lists = out;
+    c->language_depth++;
+    bool ok = messages_one(c, n, &lists[language]);
+    c->language_depth--;
+    return ok;
+}
+
+bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out)
+{
+    if (n->kind != DOM_MAP)
+        return messages_one(c, n, out);
+    size_t count = c->m->language_count;
+    m_messages *lists = ivrsm_arena_alloc(c->arena, count * sizeof(*lists));
+    if (!lists) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    if (!ivrsm_cc_by_language(c, n, messages_in, lists))
+        return false;
+    for (size_t i = 0; i < count && !out->count; i++)
+        *out = lists[i];
+    out->by_language = lists;
+    record_site(c, NULL, out, n);
+    return out->count > 0;
 }

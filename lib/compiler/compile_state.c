@@ -142,10 +142,9 @@ static bool route_text_in(cc *c, const dom_node *n, size_t lang, void *out)
         return false;
     size_t cap = 2 * n->len + 2;
     char *norm = ivrsm_arena_alloc(c->arena, cap);
-    int len =
-        norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), n->text, n->len, norm,
-                                          cap)
-             : -1;
+    int len = norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), n->text, n->len,
+                                                norm, cap)
+                   : -1;
     if (!norm) {
         ivrsm_cc_nomem(c);
         return false;

@@ -142,7 +142,8 @@ static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowe
     }
 }
 
-/* The phrases a route listens for in a language: its intent's normalised utterances, or its text. */
+/* The phrases a route listens for in a language: its intent's normalised utterances, or its text.
+ */
 static size_t route_phrases(const vctx *v, const m_route *r, size_t lang, const char *const **list)
 {
     if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
@@ -492,6 +493,7 @@ static void collect_set_keys(vctx *v, key_set *s)
 {
     key_add(v, s, "call_id", 7);
     key_add(v, s, "session_id", 10);
+    key_add(v, s, "language", 8); /* the call's language, always set (session.c) */
     for (size_t i = 0; i < v->m->state_count; i++) {
         const m_state *st = &v->m->states[i];
         for (size_t r = 0; r < st->route_count; r++)

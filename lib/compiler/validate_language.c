@@ -4,9 +4,11 @@
  * language could not say the intent, or would hear the first language's
  * words: the call goes on, but the machine is not finished.
  *
- * Words of no language are left alone: an intent heard only as keys, a
- * prompt made of {{...}} only (the backend's words) or of recordings whose
- * URI is a template ("audio/{{ctx.language}}/hello.wav").
+ * Checked: intents' utterances, when_text phrases, and every message (prompt,
+ * prompt_template, re-prompts, handoff prompt) and list of re-prompts. Words
+ * of no language are left alone: an intent heard only as keys, a message
+ * made of {{...}} only (the backend's words) or of recordings whose URI is a
+ * template ("audio/{{ctx.language}}/hello.wav").
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +80,84 @@ static void check_when_text(vctx *v, size_t i, bool *have)
     }
 }
 
+/* Letters of the template's own, outside {{...}}: words in some language. */
+static bool has_own_words(const char *src)
+{
+    int depth = 0;
+    for (const char *p = src; *p; p++) {
+        if (p[0] == '{' && p[1] == '{') {
+            depth++;
+            p++;
+        } else if (p[0] == '}' && p[1] == '}' && depth > 0) {
+            depth--;
+            p++;
+        } else if (depth == 0 &&
+                   (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (unsigned char)*p >= 0x80)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether a message says words of one language: words of its own, or a fixed recording. */
+static bool is_language_bound(const m_message *msg)
+{
+    for (size_t i = 0; i < msg->count; i++) {
+        const char *src = ivrsm_tmpl_source(msg->parts[i].tmpl);
+        if (!src)
+            continue;
+        if (msg->parts[i].kind == M_PART_SAY ? has_own_words(src) : !strstr(src, "{{"))
+            return true;
+    }
+    return false;
+}
+
+/* The last component of a document path ("prompt" of "states.a.prompt"). */
+static const char *field_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
+static void check_message(vctx *v, const msg_site *site, bool *have)
+{
+    const struct ivrsm_machine *m = v->m;
+    char list[128];
+    if (site->list) {
+        for (size_t l = 0; l < m->language_count; l++)
+            have[l] = site->list->by_language[l].count > 0;
+        if (!all_present(m, have))
+            WARN(v, site->line, site->column, site->path, "language-missing",
+                 "%s has no list in %s: callers speaking it hear the re-prompts of %s",
+                 field_of(site->path), missing_list(m, have, list, sizeof list),
+                 m->language_tags[0]);
+        return;
+    }
+    const m_message *msg = site->msg;
+    if (msg->by_language) {
+        for (size_t l = 0; l < m->language_count; l++)
+            have[l] = msg->by_language[l] != NULL;
+        if (all_present(m, have))
+            return;
+        size_t said = 0;
+        while (!have[said])
+            said++;
+        WARN(v, site->line, site->column, site->path, "language-missing",
+             "%s has no %s version: callers speaking it hear the %s one", field_of(site->path),
+             missing_list(m, have, list, sizeof list), m->language_tags[said]);
+        return;
+    }
+    if (!is_language_bound(msg))
+        return;
+    for (size_t l = 0; l < m->language_count; l++)
+        have[l] = l == 0;
+    WARN(v, site->line, site->column, site->path, "language-missing",
+         "%s is written in one language: callers speaking %s hear it in %s (write it as a map "
+         "by language: {%s: ..., %s: ...})",
+         field_of(site->path), missing_list(m, have, list, sizeof list), m->language_tags[0],
+         m->language_tags[0], m->language_tags[1]);
+}
+
 void ivrsm_v_check_languages(vctx *v)
 {
     if (v->m->language_count < 2)
@@ -87,6 +167,12 @@ void ivrsm_v_check_languages(vctx *v)
         return;
     for (size_t i = 0; i < v->m->intent_count; i++)
         check_intent(v, i, have);
+    for (size_t i = 0; i < v->info->message_count; i++) {
+        const msg_site *site = &v->info->messages[i];
+        if (site->state != M_NONE && v->info->broken && v->info->broken[site->state])
+            continue;
+        check_message(v, site, have);
+    }
     for (size_t i = 0; i < v->m->state_count; i++) {
         if (v->info->broken && v->info->broken[i])
             continue;

@@ -91,13 +91,40 @@ typedef struct m_message {
     size_t fixed_count;
     const char *fixed_text; /* the words of `fixed`, NULL when it has none */
     m_pos pos;
+    /*
+     * A message written per language ({fr-FR: ..., en-US: ...}): the message
+     * in machine language l is by_language[l], and this one, a copy of the
+     * first language's (or of the first given), is said in a language that
+     * has none. NULL for a message written once, said in every language.
+     */
+    struct m_message *const *by_language;
 } m_message;
+
+/* The message to say in machine language `language` (msg may be NULL). */
+static inline const m_message *ivrsm_m_message_in(const m_message *msg, size_t language)
+{
+    if (msg && msg->by_language && msg->by_language[language])
+        return msg->by_language[language];
+    return msg;
+}
 
 /* A list of messages (re-prompts). */
 typedef struct m_messages {
     m_message **items;
     size_t count;
+    /* A list written per language ({fr-FR: [...], en-US: [...]}): the list in
+     * machine language l, or NULL where none (this one, the first language's,
+     * is used). NULL for a list written once. */
+    struct m_messages *by_language;
 } m_messages;
+
+/* The list of messages for machine language `language`. */
+static inline const m_messages *ivrsm_m_messages_in(const m_messages *l, size_t language)
+{
+    if (l->by_language && l->by_language[language].count)
+        return &l->by_language[language];
+    return l;
+}
 
 /* What to say. Both may be set; the runtime says `prompt_template` when
  * present (rendered with ctx, resp and globals), else `prompt`. */
@@ -246,8 +273,8 @@ typedef struct m_state {
      * wins; phrases, per language, sorted longest first, then route order. */
     m_dtmf_entry *dtmf;
     size_t dtmf_count;
-    int max_dtmf_len;         /* longest DTMF string routed (0: none) */
-    m_phrase_table *phrases;  /* one per machine language, in machine->languages order */
+    int max_dtmf_len;        /* longest DTMF string routed (0: none) */
+    m_phrase_table *phrases; /* one per machine language, in machine->languages order */
 } m_state;
 
 /* An intent's utterances in one language. */

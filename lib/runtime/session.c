@@ -81,6 +81,7 @@ static const m_state *cur(const ivrsm_session *s)
 /* Queue message `msg` to be said before the next command (merged into an ask). */
 static void say_message(ivrsm_session *s, const m_message *msg)
 {
+    msg = ivrsm_m_message_in(msg, s->language);
     /* Out of memory: what could not be rendered is not said; the call goes on. */
     (void)ivrsm_s_speech_render(s, msg, &s->said);
 }
@@ -306,6 +307,7 @@ static void remember_ask(ivrsm_session *s, const ivrsm_command *c, bool machine_
 static void ask_message(ivrsm_session *s, const m_message *msg)
 {
     const m_state *st = cur(s);
+    msg = ivrsm_m_message_in(msg, s->language);
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_ASK);
     if (!c) {
         end_call(s, "out of memory");
@@ -348,6 +350,7 @@ static const m_message *reprompt_message(const ivrsm_session *s, const m_state *
     const m_messages *l = noinput ? &st->noinput.prompts : &st->nomatch.prompts;
     if (!l->count)
         l = noinput ? &s->m->reprompt_noinput : &s->m->reprompt_nomatch;
+    l = ivrsm_m_messages_in(l, s->language);
     if (!l->count || count < 1)
         return NULL;
     size_t i = (size_t)count - 1;

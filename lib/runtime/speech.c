@@ -99,6 +99,7 @@ static char *render_uri(const ivrsm_session *s, const ivrsm_tmpl *t)
 
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out)
 {
+    msg = ivrsm_m_message_in(msg, s->language);
     if (!msg)
         return 0;
     if (msg->fixed)
