@@ -112,8 +112,7 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
         return match_dtmf(s, st, text, len);
     case IVRSM_EVENT_SPEECH:
         return match_speech(s, ivrsm_locale_text_rules(m->languages[s->language]), st,
-                            st->phrases ? &st->phrases[s->language] : NULL, text, len,
-                            confidence);
+                            st->phrases ? &st->phrases[s->language] : NULL, text, len, confidence);
     case IVRSM_EVENT_INTENT:
         return match_intent(s, st, text);
     default: {
