@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -160,7 +161,7 @@ static void record(void *user, const ivrsm_http_result *r)
     o->body = malloc(r->body_len + 1);
     memcpy(o->body, r->body, r->body_len + 1);
     o->body_len = r->body_len;
-    o->json = r->json ? json_incref(r->json) : NULL;
+    o->json = r->body_len ? json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL) : NULL;
     o->error = dup_or_null(r->error);
     o->detail = dup_or_null(r->detail);
     o->elapsed_ms = r->elapsed_ms;

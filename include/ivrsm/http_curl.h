@@ -51,8 +51,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "ivrsm/ivrsm.h"
 
 #ifdef __cplusplus
@@ -78,9 +76,10 @@ extern "C" {
 
 /*
  * The outcome of one command, given to its completion callback. Everything
- * it points at (body, json, error, detail) belongs to the adapter and is
- * freed when the callback returns: copy what you keep, or json_incref() the
- * json value.
+ * it points at (body, error, detail) belongs to the adapter and is freed
+ * when the callback returns: copy what you keep. The adapter brings no JSON
+ * library into the host's code: a host that wants the body as a value parses
+ * `body` with the JSON library of its choice.
  *
  * A transfer either completed (error is NULL, or "invalid JSON") or failed
  * (status is 0, body is empty, error says why). The error strings are stable
@@ -107,8 +106,6 @@ typedef struct ivrsm_http_result {
     int status;          /* HTTP status, or 0 when the transfer failed */
     const char *body;    /* the response body, NUL-terminated; "" when none; never NULL */
     size_t body_len;     /* bytes in body, the terminating NUL excluded */
-    json_t *json;        /* the body parsed as JSON (any JSON value), or NULL when
-                            the body is empty or not JSON */
     const char *error;   /* NULL when a response came back (whatever its status), except
                             "invalid JSON" for a 2xx; else one of the strings above */
     const char *detail;  /* a longer English explanation for logs (libcurl's message,

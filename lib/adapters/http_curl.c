@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -591,9 +592,13 @@ static void fill_response(http_transfer *t, ivrsm_http_result *r)
         return;
     r->body = t->response;
     r->body_len = t->response_len;
+    if (status < 200 || status >= 300)
+        return;
+    /* A 2xx body must be JSON: the session reads it as the action's result. */
     json_error_t jerr;
-    r->json = json_loadb(t->response, t->response_len, JSON_DECODE_ANY, &jerr);
-    if (!r->json && status >= 200 && status < 300) {
+    json_t *parsed = json_loadb(t->response, t->response_len, JSON_DECODE_ANY, &jerr);
+    json_decref(parsed);
+    if (!parsed) {
         r->error = "invalid JSON";
         snprintf(t->errbuf, sizeof t->errbuf, "response body is not JSON: line %d, column %d: %s",
                  jerr.line, jerr.column, jerr.text);
@@ -617,7 +622,6 @@ static void complete(http_transfer *t, CURLcode code, const char *error)
     }
     r.elapsed_ms = monotonic_ms() - t->submitted_ms;
     t->done(t->user, &r);
-    json_decref(r.json);
     transfer_free(t);
 }
 
