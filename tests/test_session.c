@@ -1,6 +1,7 @@
 /* Runtime semantics: matching, counters, actions, bounds, idempotency,
  * snapshots and traces, on small machines and on the seed machine. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1092,6 +1093,73 @@ START_TEST(error_names)
 }
 END_TEST
 
+/*
+ * A zeroed SPEECH event has no confidence (not the lowest one), and so has
+ * NaN; the versioned structs take size 0 (this layout), their own size, or
+ * a later version's larger size, and refuse a size no version had.
+ */
+START_TEST(versioned_events_and_zero_confidence)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session *s = NULL;
+    ivrsm_limits limits = IVRSM_LIMITS_INIT;
+    limits.min_confidence = 0.5;
+    ivrsm_session_options opts = IVRSM_SESSION_OPTIONS_INIT;
+    opts.limits = &limits;
+    ck_assert_int_eq(ivrsm_session_new(m, &opts, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event ev = {.type = IVRSM_EVENT_SPEECH, .text = "non"}; /* size 0, confidence 0 */
+    ivrsm_event small = IVRSM_EVENT_INIT;
+    small.size = sizeof(size_t) + sizeof(int);
+    small.type = IVRSM_EVENT_SPEECH;
+    small.text = "non";
+    ck_assert_int_eq(ivrsm_session_feed(s, &small), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    ck_assert_str_eq(ivrsm_session_state(s), "bye");
+    ivrsm_session_free(s);
+
+    /* A later version's larger struct: the fields this one knows are read. */
+    struct {
+        ivrsm_event v1;
+        double later_field;
+    } bigger = {{.size = sizeof(bigger), .type = IVRSM_EVENT_SPEECH, .text = "non"}, 42.0};
+    ck_assert_int_eq(ivrsm_session_new(m, &opts, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    while (ivrsm_session_next_command(s))
+        ;
+    bigger.v1.confidence = NAN;
+    ck_assert_int_eq(ivrsm_session_feed(s, &bigger.v1), 0);
+    ck_assert_str_eq(ivrsm_session_state(s), "bye");
+    ivrsm_session_free(s);
+
+    /* A given low confidence is still a no-match. */
+    ck_assert_int_eq(ivrsm_session_new(m, &opts, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event low = IVRSM_EVENT_INIT;
+    low.type = IVRSM_EVENT_SPEECH;
+    low.text = "non";
+    low.confidence = 0.2;
+    ck_assert_int_eq(ivrsm_session_feed(s, &low), 0);
+    ck_assert_str_eq(ivrsm_session_state(s), "start");
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(c->size, sizeof(ivrsm_command));
+    ivrsm_session_free(s);
+
+    ivrsm_session_options bad = IVRSM_SESSION_OPTIONS_INIT;
+    bad.size = 4;
+    ck_assert_int_eq(ivrsm_session_new(m, &bad, &s, NULL), IVRSM_EINVAL);
+    ivrsm_limits bad_limits = {.size = 2};
+    opts.limits = &bad_limits;
+    ck_assert_int_eq(ivrsm_session_new(m, &opts, &s, NULL), IVRSM_EINVAL);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("session");
@@ -1100,6 +1168,7 @@ int main(void)
     tcase_add_test(basics, command_as_json_text);
     tcase_add_test(basics, redaction_is_public);
     tcase_add_test(basics, error_names);
+    tcase_add_test(basics, versioned_events_and_zero_confidence);
     tcase_add_test(basics, ctx_set_json_follows_set);
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);

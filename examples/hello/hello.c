@@ -23,7 +23,9 @@ int main(int argc, char **argv)
         if (ivrsm_session_ended(s) || !fgets(line, sizeof line, stdin))
             break;
         line[strcspn(line, "\n")] = '\0';
-        ivrsm_event ev = {.type = IVRSM_EVENT_DTMF, .text = line};
+        ivrsm_event ev = IVRSM_EVENT_INIT; /* its size: later versions can grow it */
+        ev.type = IVRSM_EVENT_DTMF;
+        ev.text = line;
         ivrsm_session_feed(s, &ev);
     }
     ivrsm_session_free(s);

@@ -184,6 +184,7 @@ typedef struct ivrsm_http ivrsm_http;
  * need; zero fields take the documented defaults.
  */
 typedef struct ivrsm_http_options {
+    size_t size; /* IVRSM_HTTP_OPTIONS_INIT; 0 = the 0.2 layout (see ivrsm_event) */
     /* Required. "http://host:port" or "https://...", optionally with a path
      * prefix ("http://10.0.0.5/api"); no query, no fragment. Command paths are
      * appended to it; one trailing slash is dropped so "http://h/" + "/x"
@@ -213,6 +214,8 @@ typedef struct ivrsm_http_options {
     ivrsm_http_timer_fn timer_hook;
     void *loop_user; /* passed to both hooks */
 } ivrsm_http_options;
+
+#define IVRSM_HTTP_OPTIONS_INIT {.size = sizeof(ivrsm_http_options)}
 
 /*
  * Create an adapter.

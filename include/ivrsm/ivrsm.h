@@ -388,11 +388,23 @@ typedef enum ivrsm_event_type {
     IVRSM_EVENT_HANGUP = 8          /* the caller hung up */
 } ivrsm_event_type;
 
+/*
+ * Structs the caller fills (ivrsm_event, ivrsm_session_options, ivrsm_limits,
+ * ivrsm_http_options) start with their size, so that later versions can add
+ * fields at the end without breaking programs built against this one: set
+ * it with the IVRSM_*_INIT initialisers (sizeof the struct), then the fields.
+ * A size of 0 (a zeroed struct, or designated initialisers without the
+ * size) stands for the layout of this version (0.2); fields added later then
+ * take their defaults. Structs the library fills (ivrsm_command) carry their
+ * size too: a field exists when its offset is below it.
+ */
 typedef struct ivrsm_event {
+    size_t size; /* sizeof(ivrsm_event): IVRSM_EVENT_INIT; 0 = the 0.2 layout */
     ivrsm_event_type type;
     const char *event_id; /* optional; a repeated id is ignored (IVRSM_EDUPLICATE) */
     const char *text;     /* DTMF / SPEECH / INTENT; at most IVRSM_MAX_INPUT_BYTES */
-    double confidence;    /* SPEECH: 0..1; a negative value means "not given" (= 1) */
+    double confidence;    /* SPEECH: the recogniser's confidence in (0, 1]; 0 (a zeroed
+                             event), a negative value or NaN means "not given" (= 1) */
     uint64_t command_id;  /* ACTION_RESULT / HANDOFF_RESULT: the command answered */
     int status;           /* ACTION_RESULT: HTTP status, 0 for a transport error */
     const char *body;     /* ACTION_RESULT: response body (JSON), may be NULL */
@@ -400,6 +412,8 @@ typedef struct ivrsm_event {
     const char *error;    /* ACTION_RESULT: transport error text ("timeout"...), or NULL */
     int ok;               /* HANDOFF_RESULT: nonzero when the transfer succeeded */
 } ivrsm_event;
+
+#define IVRSM_EVENT_INIT {.size = sizeof(ivrsm_event)}
 
 typedef enum ivrsm_command_type {
     IVRSM_COMMAND_SAY = 1,     /* play text; nothing to feed back */
@@ -425,7 +439,12 @@ typedef struct ivrsm_part {
     const char *text;
 } ivrsm_part;
 
+/*
+ * Filled by the library. Later versions add fields at the end of the struct
+ * only (never inside ask, http, handoff or hangup): `size` tells which exist.
+ */
 typedef struct ivrsm_command {
+    size_t size; /* sizeof(ivrsm_command) of the library that filled it */
     ivrsm_command_type type;
     uint64_t id;       /* unique and increasing within the session; results name it */
     const char *state; /* the state that emitted it */
@@ -498,6 +517,7 @@ typedef void (*ivrsm_trace_fn)(void *user, const char *record);
  * call: handoff when enabled, else goodbye (docs/runtime.md).
  */
 typedef struct ivrsm_limits {
+    size_t size;                  /* IVRSM_LIMITS_INIT; 0 = the 0.2 layout */
     int max_consecutive_failures; /* no-input, no-match and failed actions in a row */
     int max_state_visits;         /* entries into one state */
     int max_steps_per_event;      /* states entered while handling one event */
@@ -505,7 +525,10 @@ typedef struct ivrsm_limits {
     double min_confidence;        /* speech below it is a no-match (0..1) */
 } ivrsm_limits;
 
+#define IVRSM_LIMITS_INIT {.size = sizeof(ivrsm_limits)}
+
 typedef struct ivrsm_session_options {
+    size_t size;            /* IVRSM_SESSION_OPTIONS_INIT; 0 = the 0.2 layout */
     const char *call_id;    /* copied into ctx.call_id; may be NULL */
     const char *session_id; /* copied into ctx.session_id; generated from call_id if NULL */
     const char *ctx_json;   /* initial ctx, a JSON object text; may be NULL */
@@ -515,6 +538,8 @@ typedef struct ivrsm_session_options {
     void *trace_user;
     const ivrsm_limits *limits; /* NULL: the machine's bounds */
 } ivrsm_session_options;
+
+#define IVRSM_SESSION_OPTIONS_INIT {.size = sizeof(ivrsm_session_options)}
 
 /*
  * Create a session on machine `m` (which it references until freed, so a
@@ -537,7 +562,8 @@ IVRSM_API int ivrsm_session_start(ivrsm_session *s);
  *   IVRSM_ESTALE     (a result for a command that is not pending; nothing happened),
  *   IVRSM_EUNEXPECTED (e.g. caller input while an http command is pending),
  *   IVRSM_EENDED     (the session has ended), IVRSM_ESTATE (not started),
- *   IVRSM_EINVAL, IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES).
+ *   IVRSM_EINVAL (also a size that is neither 0 nor a layout of the library),
+ *   IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES).
  * Garbage input (unknown digits, invalid UTF-8) is not an error: it counts as
  * a no-match, as a caller would expect.
  */

@@ -9,6 +9,7 @@
  */
 #include "ivrsm/http_curl.h"
 #include "http_wire.h"
+#include "versioned.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -306,9 +307,13 @@ static void free_config(ivrsm_http *h)
     free(h->watched);
 }
 
-int ivrsm_http_new(const ivrsm_http_options *opts, ivrsm_http **out)
+int ivrsm_http_new(const ivrsm_http_options *given, ivrsm_http **out)
 {
-    if (!opts || !out)
+    ivrsm_http_options options;
+    const ivrsm_http_options *opts = &options;
+    if (!given || !out ||
+        !ivrsm_versioned_copy(&options, sizeof(options), given,
+                              IVRSM_LAYOUT_END(ivrsm_http_options, loop_user)))
         return IVRSM_EINVAL;
     /* Reference-counted by libcurl; balanced by curl_global_cleanup() in free. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -822,9 +827,15 @@ int ivrsm_http_result_event(const ivrsm_http_result *r, ivrsm_event *ev)
 {
     if (!r || !ev)
         return IVRSM_EINVAL;
-    memset(ev, 0, sizeof *ev);
+    /* The caller's layout: as much of this version's as its size holds. */
+    size_t v1 = IVRSM_LAYOUT_END(ivrsm_event, ok), size = ev->size ? ev->size : v1;
+    if (size < v1)
+        return IVRSM_EINVAL;
+    if (size > sizeof *ev)
+        size = sizeof *ev;
+    memset(ev, 0, size);
+    ev->size = size;
     ev->type = IVRSM_EVENT_ACTION_RESULT;
-    ev->confidence = -1.0;
     ev->command_id = r->command_id;
     ev->status = r->status;
     ev->body = r->body_len ? r->body : NULL;

@@ -33,6 +33,7 @@ s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
         return NULL;
     s_command *c = &s->queue[s->queue_len];
     memset(c, 0, sizeof(*c));
+    c->pub.size = sizeof(c->pub);
     c->pub.type = type;
     c->pub.id = s->next_id++;
     c->pub.state = s->state >= 0 ? s->m->states[s->state].name : NULL;
@@ -297,6 +298,7 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
     s_command *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    c->pub.size = sizeof(c->pub);
     c->pub.type = (ivrsm_command_type)type;
     c->pub.id = (uint64_t)json_integer_value(id);
     int32_t st = ivrsm_m_find_state(s->m, json_string_value(json_object_get(j, "state")));

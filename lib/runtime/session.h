@@ -206,6 +206,13 @@ void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
 char *ivrsm_s_concat(const char *a, const char *b);
 /* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
+/*
+ * The caller's options (and limits) as this version's layout, in opts and
+ * limits (opts->limits then points at limits). IVRSM_EINVAL for a size no
+ * version wrote.
+ */
+int ivrsm_s_options(const ivrsm_session_options *given, ivrsm_session_options *opts,
+                    ivrsm_limits *limits);
 /* Evaluate a templated value (action.c). New reference. */
 json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
 

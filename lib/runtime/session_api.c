@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "versioned.h"
 #include "strmap.h"
 
 static void set_err(ivrsm_error *err, int code, const char *msg)
@@ -56,11 +57,33 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     return s;
 }
 
-int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts, ivrsm_session **out,
+int ivrsm_s_options(const ivrsm_session_options *given, ivrsm_session_options *opts,
+                    ivrsm_limits *limits)
+{
+    if (!ivrsm_versioned_copy(opts, sizeof(*opts), given,
+                              IVRSM_LAYOUT_END(ivrsm_session_options, limits)))
+        return IVRSM_EINVAL;
+    if (opts->limits) {
+        if (!ivrsm_versioned_copy(limits, sizeof(*limits), opts->limits,
+                                  IVRSM_LAYOUT_END(ivrsm_limits, min_confidence)))
+            return IVRSM_EINVAL;
+        opts->limits = limits;
+    }
+    return 0;
+}
+
+int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrsm_session **out,
                       ivrsm_error *err)
 {
     if (!m || !out)
         return IVRSM_EINVAL;
+    ivrsm_session_options options;
+    ivrsm_limits limits;
+    const ivrsm_session_options *opts = given ? &options : NULL;
+    if (given && ivrsm_s_options(given, &options, &limits) != 0) {
+        set_err(err, IVRSM_EINVAL, "options or limits of an unknown size (use the _INIT macros)");
+        return IVRSM_EINVAL;
+    }
     json_t *ctx = NULL;
     if (opts && opts->ctx_json) {
         ctx = json_loads(opts->ctx_json, 0, NULL);
@@ -152,10 +175,16 @@ static int admissible(const ivrsm_session *s, const ivrsm_event *ev)
     return (s->phase == PHASE_HANDOFF && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
 }
 
-int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev)
+int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
 {
-    if (!s || !ev)
+    ivrsm_event event;
+    if (!s || !given ||
+        !ivrsm_versioned_copy(&event, sizeof(event), given, IVRSM_LAYOUT_END(ivrsm_event, ok)))
         return IVRSM_EINVAL;
+    const ivrsm_event *ev = &event;
+    /* A zeroed event has no confidence, rather than the lowest one; NaN neither. */
+    if (!(event.confidence > 0))
+        event.confidence = -1;
     if (s->phase == PHASE_NEW)
         return IVRSM_ESTATE;
     if (s->phase == PHASE_ENDED)

@@ -217,10 +217,13 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     return 0;
 }
 
-int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot, const ivrsm_session_options *opts,
-                          ivrsm_session **out, ivrsm_error *err)
+int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
+                          const ivrsm_session_options *given, ivrsm_session **out, ivrsm_error *err)
 {
-    if (!m || !snapshot || !out)
+    ivrsm_session_options options;
+    ivrsm_limits limits;
+    const ivrsm_session_options *opts = given ? &options : NULL;
+    if (!m || !snapshot || !out || (given && ivrsm_s_options(given, &options, &limits) != 0))
         return IVRSM_EINVAL;
     json_t *j = json_loads(snapshot, 0, NULL);
     if (!json_is_object(j)) {

@@ -10,164 +10,28 @@ import json
 import os
 from pathlib import Path
 
-FORMATS = {"auto": 0, "yaml": 1, "json": 2}
+from ._abi import *  # noqa: F401,F403 - the header's enums and structures
+from ._abi import STRUCTS, Diagnostic, Error, Event, Limits, SessionOptions, Command
 
-EVENT_DTMF = 1
-EVENT_SPEECH = 2
-EVENT_INTENT = 3
-EVENT_NOINPUT = 4
-EVENT_NOMATCH = 5
-EVENT_ACTION_RESULT = 6
-EVENT_HANDOFF_RESULT = 7
-EVENT_HANGUP = 8
 
-COMMAND_TYPES = {1: "say", 2: "ask", 3: "http", 4: "handoff", 5: "hangup"}
-PART_TYPES = {1: "say", 2: "play"}
+def _named(prefix):
+    """{value: "name"} of one enum of the header, e.g. COMMAND_SAY -> {1: "say"}."""
+    from . import _abi
 
-SEVERITIES = {0: "error", 1: "warning"}
+    return {
+        value: name[len(prefix):].lower()
+        for name, value in vars(_abi).items()
+        if name.startswith(prefix) and isinstance(value, int)
+    }
+
+
+FORMATS = {name: value for value, name in _named("FORMAT_").items()}
+COMMAND_TYPES = _named("COMMAND_")
+PART_TYPES = _named("PART_")
+SEVERITIES = _named("SEVERITY_")
 
 # The major version this package was written against.
 ABI_MAJOR = 0
-
-
-class Error(ctypes.Structure):
-    _fields_ = [
-        ("code", ctypes.c_int),
-        ("line", ctypes.c_int),
-        ("column", ctypes.c_int),
-        ("file", ctypes.c_char * 256),
-        ("path", ctypes.c_char * 256),
-        ("message", ctypes.c_char * 512),
-    ]
-
-
-class Diagnostic(ctypes.Structure):
-    _fields_ = [
-        ("severity", ctypes.c_int),
-        ("line", ctypes.c_int),
-        ("column", ctypes.c_int),
-        ("path", ctypes.c_char_p),
-        ("rule", ctypes.c_char_p),
-        ("message", ctypes.c_char_p),
-    ]
-
-
-class Event(ctypes.Structure):
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("event_id", ctypes.c_char_p),
-        ("text", ctypes.c_char_p),
-        ("confidence", ctypes.c_double),
-        ("command_id", ctypes.c_uint64),
-        ("status", ctypes.c_int),
-        ("body", ctypes.c_char_p),
-        ("body_len", ctypes.c_size_t),
-        ("error", ctypes.c_char_p),
-        ("ok", ctypes.c_int),
-    ]
-
-
-class Header(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_char_p), ("value", ctypes.c_char_p)]
-
-
-class AskFields(ctypes.Structure):
-    _fields_ = [
-        ("dtmf", ctypes.c_int),
-        ("speech", ctypes.c_int),
-        ("min_digits", ctypes.c_int),
-        ("max_digits", ctypes.c_int),
-        ("terminators", ctypes.c_char_p),
-        ("timeout_ms", ctypes.c_int),
-        ("digit_timeout_ms", ctypes.c_int),
-        ("barge_in", ctypes.c_int),
-        ("hints", ctypes.POINTER(ctypes.c_char_p)),
-        ("hint_count", ctypes.c_size_t),
-        ("collect", ctypes.c_char_p),
-    ]
-
-
-class HttpFields(ctypes.Structure):
-    _fields_ = [
-        ("endpoint", ctypes.c_char_p),
-        ("method", ctypes.c_char_p),
-        ("path", ctypes.c_char_p),
-        ("query", ctypes.c_char_p),
-        ("headers", ctypes.POINTER(Header)),
-        ("header_count", ctypes.c_size_t),
-        ("body", ctypes.c_char_p),
-        ("idempotency_key", ctypes.c_char_p),
-        ("timeout_ms", ctypes.c_int),
-    ]
-
-
-class HandoffFields(ctypes.Structure):
-    _fields_ = [("queue", ctypes.c_char_p), ("context", ctypes.c_char_p)]
-
-
-class HangupFields(ctypes.Structure):
-    _fields_ = [("reason", ctypes.c_char_p)]
-
-
-class Part(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("text", ctypes.c_char_p)]
-
-
-class Command(ctypes.Structure):
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("id", ctypes.c_uint64),
-        ("state", ctypes.c_char_p),
-        ("text", ctypes.c_char_p),
-        ("ask", AskFields),
-        ("http", HttpFields),
-        ("handoff", HandoffFields),
-        ("hangup", HangupFields),
-        ("parts", ctypes.POINTER(Part)),
-        ("part_count", ctypes.c_size_t),
-        ("language", ctypes.c_char_p),
-    ]
-
-
-CLOCK_FN = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
-TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
-
-
-class Limits(ctypes.Structure):
-    _fields_ = [
-        ("max_consecutive_failures", ctypes.c_int),
-        ("max_state_visits", ctypes.c_int),
-        ("max_steps_per_event", ctypes.c_int),
-        ("otp_max_attempts", ctypes.c_int),
-        ("min_confidence", ctypes.c_double),
-    ]
-
-
-class SessionOptions(ctypes.Structure):
-    _fields_ = [
-        ("call_id", ctypes.c_char_p),
-        ("session_id", ctypes.c_char_p),
-        ("ctx_json", ctypes.c_char_p),
-        ("clock", CLOCK_FN),
-        ("clock_user", ctypes.c_void_p),
-        ("trace", TRACE_FN),
-        ("trace_user", ctypes.c_void_p),
-        ("limits", ctypes.POINTER(Limits)),
-    ]
-
-
-# The structures the package lays out itself, by C name; tests/abi_probe.c
-# prints the C compiler's view of the same ones so that a test can compare.
-STRUCTS = {
-    "ivrsm_error": Error,
-    "ivrsm_diagnostic": Diagnostic,
-    "ivrsm_event": Event,
-    "ivrsm_header": Header,
-    "ivrsm_part": Part,
-    "ivrsm_command": Command,
-    "ivrsm_limits": Limits,
-    "ivrsm_session_options": SessionOptions,
-}
 
 
 _P = ctypes.c_void_p

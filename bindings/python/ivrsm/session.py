@@ -308,7 +308,6 @@ class Session:
         ev = _native.Event()
         ev.type = event_type
         ev.event_id = _native.to_c(event_id, "event_id")
-        ev.confidence = -1.0
         for name, value in fields.items():
             setattr(ev, name, value)
         rc = self._hooks.call(_native.lib.ivrsm_session_feed, self._live(), ctypes.byref(ev))

@@ -1,9 +1,11 @@
-"""The ctypes layouts of the package against the C compiler's (tests/abi_probe.c)."""
+"""The ctypes layouts of the package: generated from the header, and as the C compiler lays them out."""
 
 import ctypes
 import json
 import os
+import pathlib
 import subprocess
+import sys
 import unittest
 
 import support  # noqa: F401 - puts the package on sys.path
@@ -24,6 +26,23 @@ def ctypes_offsets(struct, prefix=""):
         else:
             found[prefix + name] = offset
     return found
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+class GeneratedTest(unittest.TestCase):
+    def test_the_mirror_is_what_the_header_makes(self):
+        # ivrsm/_abi.py is never written by hand: it cannot drift from ivrsm.h.
+        made = subprocess.run(
+            [sys.executable, ROOT / "bindings/python/gen_abi.py", ROOT / "include/ivrsm/ivrsm.h"],
+            check=True, capture_output=True, text=True).stdout
+        committed = (ROOT / "bindings/python/ivrsm/_abi.py").read_text(encoding="utf-8")
+        self.assertEqual(committed, made, "run bindings/python/gen_abi.py after changing ivrsm.h")
+
+    def test_versioned_structs_carry_their_size(self):
+        for struct in (_native.Event, _native.Limits, _native.SessionOptions):
+            self.assertEqual(struct().size, ctypes.sizeof(struct))
 
 
 @unittest.skipUnless(PROBE, "IVRSM_ABI_PROBE is not set (meson test sets it)")
