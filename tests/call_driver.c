@@ -43,7 +43,9 @@ const char *seed_ctx =
 
 static int64_t fixed_clock(void *user)
 {
-    (void)user;
+    const call *c = user;
+    if (c && c->now_ms)
+        return c->now_ms;
     return 1795597200000LL; /* 2026-11-25T09:00:00Z, a Wednesday */
 }
 
@@ -104,6 +106,7 @@ void call_init(call *c, ivrsm_machine *m, const char *ctx_json)
     c->opts.session_id = "sess-1";
     c->opts.ctx_json = ctx_json;
     c->opts.clock = fixed_clock;
+    c->opts.clock_user = c;
     ck_assert_int_eq(ivrsm_session_new(m, &c->opts, &c->s, NULL), 0);
 }
 

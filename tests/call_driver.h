@@ -34,6 +34,7 @@ typedef struct call {
     char last_type[16];
     char fail_endpoint[64];           /* endpoint answered with 503 (one at a time) */
     int canned_used[CALL_CANNED_MAX]; /* per entry of `responses`: times it was used */
+    int64_t now_ms;                   /* the clock; 0: 2026-11-25T09:00:00Z, a Wednesday */
 } call;
 
 /* Load a machine from YAML text (fails the test on error). */

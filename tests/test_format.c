@@ -861,6 +861,152 @@ START_TEST(status_outcomes_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------- time */
+
+static const char *hours_yaml =
+    "machine: hours\n"
+    "version: '1'\n"
+    "timezone: Europe/Paris\n"
+    "globals:\n"
+    "  hours:\n"
+    "    open:\n"
+    "      mon-fri: '08:30-12:30, 13:30-18:00'\n"
+    "      sat: ['09:00-12:00']\n"
+    "      sun-sun: '23:00-24:00'\n"
+    "    closed_dates: ['2026-12-25', '01-01']\n"
+    "states:\n"
+    "  route:\n"
+    "    type: decide\n"
+    "    routes:\n"
+    "      - {when: now.open, next: open}\n"
+    "      - {when: 'now.weekday >= 6', next: weekend}\n"
+    "    next: closed\n"
+    "  open: {type: prompt_end, prompt: 'Ouvert : {{now.date}} {{now.time}} jour {{now.weekday}} "
+    "{{now.hour}}h{{now.minute}}.'}\n"
+    "  weekend: {type: prompt_end, prompt: 'Week-end, fermé {{now.open}}.'}\n"
+    "  closed: {type: prompt_end, prompt: 'Fermé.'}\n";
+
+/* Milliseconds since the epoch of a UTC time. */
+static int64_t utc_ms(int y, int mo, int d, int h, int mi)
+{
+    /* Days from civil (H. Hinnant). */
+    y -= mo <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    return ((days * 24 + h) * 60 + mi) * 60000;
+}
+
+static const char *hours_at(call *c, ivrsm_machine *m, int64_t ms)
+{
+    call_init(c, m, NULL);
+    c->now_ms = ms;
+    call_start(c);
+    return field(c, 0, "text");
+}
+
+START_TEST(now_in_the_machine_zone)
+{
+    ivrsm_machine *m = load_yaml_text(hours_yaml);
+    call c;
+    /* Wednesday 2026-11-25 09:05 UTC is 10:05 in Paris (winter, UTC+1). */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 25, 9, 5)),
+                     "Ouvert : 2026-11-25 10:05 jour 3 10h5.");
+    call_free(&c);
+    /* Summer (UTC+2): Friday 2026-07-03 06:30 UTC is 08:30 in Paris, the first minute open. */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 7, 3, 6, 30)),
+                     "Ouvert : 2026-07-03 08:30 jour 5 8h30.");
+    call_free(&c);
+    /* 08:29 Paris: closed; a Friday: not the weekend. */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 7, 3, 6, 29)), "Fermé.");
+    call_free(&c);
+    /* 12:30 is the end of the morning: closed until 13:30. */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 25, 11, 30)), "Fermé.");
+    call_free(&c);
+    /* Saturday 11:59 open, 12:00 closed (then the weekend branch). */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 28, 10, 59)),
+                     "Ouvert : 2026-11-28 11:59 jour 6 11h59.");
+    call_free(&c);
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 28, 11, 0)), "Week-end, fermé false.");
+    call_free(&c);
+    /* Sunday up to 24:00; the date changes at local midnight, not UTC's. */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 29, 22, 59)),
+                     "Ouvert : 2026-11-29 23:59 jour 7 23h59.");
+    call_free(&c);
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 11, 29, 23, 0)), "Fermé.");
+    call_free(&c);
+    /* Closed dates: Christmas 2026 (a Friday), and January 1st every year (2027: a Friday). */
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2026, 12, 25, 10, 0)), "Fermé.");
+    call_free(&c);
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2027, 1, 1, 10, 0)), "Fermé.");
+    call_free(&c);
+    ck_assert_str_eq(hours_at(&c, m, utc_ms(2027, 12, 24, 10, 0)),
+                     "Ouvert : 2027-12-24 11:00 jour 5 11h0.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(now_read_once_per_event)
+{
+    /* The clock moves between events: each event reads it again. */
+    ivrsm_machine *m = load_yaml_text("machine: t\nversion: '1'\nintents: {one: {dtmf: ['1']}}\n"
+                                      "states:\n  a:\n    type: prompt_and_listen\n"
+                                      "    prompt: 'Il est {{now.time}}.'\n"
+                                      "    routes: [{when_intent: one, next: a}]\n");
+    call c;
+    call_init(&c, m, NULL);
+    c.now_ms = utc_ms(2026, 1, 5, 8, 0);
+    call_start(&c);
+    ck_assert_str_eq(field(&c, 0, "text"), "Il est 08:00.");
+    c.now_ms = utc_ms(2026, 1, 5, 8, 17);
+    call_input(&c, "dtmf 1");
+    ck_assert_str_eq(field(&c, -1, "text"), "Il est 08:17.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(hours_refused)
+{
+    const char *tail = "states:\n  a: {type: prompt_end, prompt: x}\n";
+    struct {
+        const char *hours, *needle;
+    } bad[] = {
+        {"{open: {mon-fry: '08:00-12:00'}}", "names no days"},
+        {"{open: {mon: '8:00-12:00'}}", "expected HH:MM-HH:MM"},
+        {"{open: {mon: '12:00-08:00'}}", "a range ends after it starts"},
+        {"{open: {mon: '22:00-24:30'}}", "expected HH:MM-HH:MM"},
+        {"{open: {mon: '24:00-24:00'}}", "expected HH:MM-HH:MM"},
+        {"{open: {mon: '08:00-12:00'}, closed_dates: ['2026-02-30']}", "is not a date"},
+        {"{open: {mon: '08:00-12:00'}, closed_dates: ['13-01']}", "is not a date"},
+        {"{open: {mon: '08:00-12:00'}, closing: []}", "unknown key 'closing'"},
+        {"{closed_dates: ['12-25']}", "missing key 'open'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "machine: b\nversion: '1'\nglobals:\n  hours: %s\n%s",
+                 bad[i].hours, tail);
+        load_fails(yaml, bad[i].needle);
+    }
+    /* now.open without hours, an unknown field of now: errors in a condition. */
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: now.open, next: b}]\n    next: b\n"
+               "  b: {type: prompt_end, prompt: x}\n",
+               "globals.hours is not given");
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: now.day == 1, next: b}]\n    next: b\n"
+               "  b: {type: prompt_end, prompt: x}\n",
+               "not a field of now");
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: now.weekday == 0, next: b}]\n    next: b\n"
+               "  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -895,6 +1041,11 @@ static Suite *format_suite(void)
     tcase_add_test(status, status_outcomes_in_graph_and_snapshots);
     tcase_add_test(status, status_outcomes_refused);
     suite_add_tcase(s, status);
+    TCase *time = tcase_create("time");
+    tcase_add_test(time, now_in_the_machine_zone);
+    tcase_add_test(time, now_read_once_per_event);
+    tcase_add_test(time, hours_refused);
+    suite_add_tcase(s, time);
     return s;
 }
 

@@ -251,6 +251,9 @@ dom_node *ivrsm_globals_resolve(cc *c, dom_node *n);
  */
 void ivrsm_cc_globals(cc *c, const dom_node *g);
 
+/* globals.hours into machine->hours (compile_hours.c). */
+void ivrsm_cc_hours(cc *c);
+
 /* --- States (compile_state.c) ----------------------------------------------- */
 
 /* Compile state `index` from its (resolved) map node. */

@@ -326,6 +326,7 @@ void ivrsm_cc_globals(cc *c, const dom_node *g)
         compile_endpoints(c);
         compile_handoff_globals(c);
         compile_reprompts(c);
+        ivrsm_cc_hours(c);
         c->m->globals = ivrsm_cc_json(c, c->globals);
     }
     compile_sensitive_keys(c);

@@ -149,6 +149,15 @@ static void check_resp_path(void *user, const char *path, size_t offset)
                    field, path, why, (int)key_len, key, path, (int)key_len, key);
 }
 
+/* A template that reads now.* makes sessions keep `now` current. */
+static void note_now(void *user, const char *path, size_t offset)
+{
+    struct ivrsm_machine *m = user;
+    (void)offset;
+    if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '[' || path[3] == '\0'))
+        m->uses_now = true;
+}
+
 /* Compile `len` bytes at `src` (the text of n, from byte `start`) as a template or an expression.
  */
 static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t len, size_t start,
@@ -167,6 +176,7 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
     }
     if (!own_template(c, t))
         return NULL;
+    ivrsm_tmpl_each_path(t, note_now, c->m);
     if (!(c->in_outcome && c->state_has_action)) {
         resp_check rc = {c, n, start, false};
         ivrsm_tmpl_each_path(t, check_resp_path, &rc);

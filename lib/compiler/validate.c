@@ -567,6 +567,21 @@ static bool globals_has(const json_t *g, const char *path)
     return node != NULL;
 }
 
+/* now.date, now.hour...; now.open only with globals.hours. */
+static bool now_field_known(const vctx *v, const char *path)
+{
+    static const char *const fields[] = {"date", "time", "hour", "minute", "weekday", NULL};
+    if (path[3] != '.')
+        return false;
+    const char *f = path + 4;
+    if (!strcmp(f, "open"))
+        return v->m->hours != NULL;
+    for (const char *const *k = fields; *k; k++)
+        if (!strcmp(*k, f))
+            return true;
+    return false;
+}
+
 static void on_template_path(void *user, const char *path, size_t offset)
 {
     path_check *pc = user;
@@ -584,6 +599,12 @@ static void on_template_path(void *user, const char *path, size_t offset)
              "renders empty unless the host passes it in the initial ctx; when it does, "
              "'ivrsm validate --ignore template-path-never-set' silences this warning)",
              (int)len, key);
+    } else if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '\0') &&
+               !now_field_known(v, path) && !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
+        WARN(v, line, column, pc->site->path, "template-path-never-set",
+             "the template reads %s, which now does not have (it renders empty; now has date, "
+             "time, hour, minute, weekday, and open with globals.hours)",
+             path);
     } else if (!strncmp(path, "globals.", 8) && !globals_has(v->m->globals, path + 8) &&
                !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
         /* (In a route's condition it is an error: unknown-path.) */

@@ -102,6 +102,8 @@ static void on_condition_path(void *user, const char *path, size_t offset)
             unknown_path(w, path,
                          "which is not a field of now (known: now.date, now.time, now.hour, "
                          "now.minute, now.weekday, now.open)");
+        else if (!strcmp(field, "open") && !w->v->m->hours)
+            unknown_path(w, path, "but globals.hours is not given (now.open follows it)");
     }
 }
 

@@ -300,6 +300,20 @@ typedef struct m_endpoint {
     const char *path;
 } m_endpoint;
 
+/* globals.hours: when the business is open, for {{now.open}}. */
+typedef struct m_time_range {
+    uint16_t from, to; /* minutes after midnight, from < to <= 1440 */
+} m_time_range;
+
+typedef struct m_hours {
+    m_time_range *ranges[7]; /* per weekday, 0 = Monday, sorted */
+    size_t range_count[7];
+    int32_t *closed_days; /* closed_dates "YYYY-MM-DD": days since 1970-01-01 */
+    size_t closed_day_count;
+    uint16_t *closed_yearly; /* closed_dates "MM-DD": month * 100 + day, every year */
+    size_t closed_yearly_count;
+} m_hours;
+
 /* Bounds and defaults, from globals (documented in docs/format.md). */
 typedef struct m_limits {
     int max_noinput;              /* globals.max_noinput (default 2) */
@@ -341,6 +355,8 @@ struct ivrsm_machine {
     bool handoff_enabled;      /* globals.handoff.enabled */
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
     m_message *handoff_prompt;
+    m_hours *hours; /* globals.hours, NULL when not given */
+    bool uses_now;  /* some template or condition reads now.*: sessions keep it current */
     m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
     m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
     int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */

@@ -137,6 +137,14 @@ const s_command *ivrsm_s_pending_command(const ivrsm_session *s);
  * is the pending one: that is kept in s->pending). */
 void ivrsm_s_release_out(ivrsm_session *s);
 
+/* ---- now.c ---- */
+/* Whether the business is open on `day` (since 1970-01-01, local), weekday 1-7, minute of day. */
+bool ivrsm_hours_open(const m_hours *h, int64_t day, int weekday, int minute);
+/* The `now` object of templates at now_ms (ms since the epoch), in m's zone. New reference. */
+json_t *ivrsm_now_json(const ivrsm_machine *m, int64_t now_ms);
+/* Read the clock for this event, when the machine reads now.* at all. */
+void ivrsm_s_now_refresh(ivrsm_session *s);
+
 /* ---- speech.c ---- */
 void ivrsm_s_speech_free(s_speech *sp);
 /* Add a copy of `text` as a part (joined to a previous say part); blank text adds nothing. 0 or -1. */

@@ -127,6 +127,7 @@ int ivrsm_session_start(ivrsm_session *s)
         return IVRSM_ESTATE;
     ivrsm_s_release_out(s);
     s->steps = 0;
+    ivrsm_s_now_refresh(s);
     ivrsm_s_trace_note(s, "start", s->m->name);
     ivrsm_s_enter(s, s->m->initial, "start");
     return 0;
@@ -200,6 +201,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     if (ivrsm_s_tracing(s))
         ivrsm_s_trace_event(s, ev);
     s->steps = 0;
+    ivrsm_s_now_refresh(s);
     switch (ev->type) {
     case IVRSM_EVENT_HANGUP:
         ivrsm_s_queue_clear(s);

@@ -325,7 +325,8 @@ static bool path_possible(const conj *c, const char *path)
                      (d->type == JSON_INTEGER && !json_is_number(f.eq))))
             return false;
         if (d->type == JSON_INTEGER && f.eq &&
-            json_number_value(f.eq) != floor(json_number_value(f.eq)))
+            (json_number_value(f.eq) != floor(json_number_value(f.eq)) ||
+             !in_interval(&f, json_number_value(f.eq))))
             return false;
         if (d->type == JSON_INTEGER) {
             /* Integers: "> 3" is ">= 4". */

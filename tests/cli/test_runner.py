@@ -5,6 +5,7 @@ import json
 import pathlib
 import re
 import tempfile
+import unittest
 
 import clitest
 from clitest import SCENARIOS, BackendTestCase, run
@@ -76,6 +77,29 @@ class Results(BackendTestCase):
     def test_the_verbose_flag_shows_the_dialogue(self):
         r = run(["test", FAILING, "--verbose"])
         self.assertIn("    YOU  ‹ dtmf 2\n    IVR  › Accès équipe.", r.stdout)
+
+
+class Clock(unittest.TestCase):
+    """--now sets the clock of the scenarios that have no now: of their own."""
+
+    def test_now_option_and_scenario_now(self):
+        hours = clitest.ROOT / "tests" / "format" / "hours.yaml"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "open.yaml"
+            path.write_text(f"machine: {hours}\nsteps:\n  - expect: {{state: open}}\n")
+            r = run(["test", path, "--now", "2026-11-25T10:05:00+01:00"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            r = run(["test", path, "--now", "2026-11-29T10:05:00+01:00"])
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("actual:   closed", r.stdout)
+            # A scenario's own now: wins over --now.
+            path.write_text(f"machine: {hours}\nnow: 2026-11-25T10:05:00+01:00\n"
+                            "steps:\n  - expect: {state: open}\n")
+            r = run(["test", path, "--now", "2026-11-29T10:05:00+01:00"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            r = run(["test", path, "--now", "tomorrow"])
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--now takes an ISO 8601 time", r.stderr)
 
 
 class Errors(BackendTestCase):

@@ -32,6 +32,8 @@ typedef struct test_options {
     bool snapshots;
     bool verbose;
     bool json;
+    bool has_now; /* --now: the clock of scenarios without a now: of their own */
+    int64_t now_ms;
 } test_options;
 
 typedef struct machine_slot {
@@ -68,7 +70,7 @@ typedef struct run_log {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: ivrsm test SCENARIO... [--backend URL] [--coverage] [--snapshots] "
-                 "[--verbose] [--json]\n"
+                 "[--verbose] [--json] [--now ISO8601]\n"
                  "\n"
                  "Run scripted calls and check their expectations (format: docs/cli.md).\n"
                  "\n"
@@ -81,6 +83,8 @@ static void usage(FILE *out)
                  "                  (and, with --coverage, the transitions never exercised)\n"
                  "  --json          write the results (and the coverage) as one JSON object on\n"
                  "                  stdout; the readable report goes to stderr\n"
+                 "  --now ISO8601   the clock of the scenarios that have no now: of their own\n"
+                 "                  (default: the real time), e.g. 2026-11-25T09:30:00+01:00\n"
                  "\n"
                  "Prints one line per check, a summary per file and a last line\n"
                  "'N passed, M failed'. Exit status: 0 when all pass, 1 when one fails,\n"
@@ -111,6 +115,17 @@ static int parse_args(int argc, char **argv, test_options *o)
             if (r < 0)
                 return 2;
             o->backend = v;
+        } else if ((r = drv_option_value("ivrsm test", argc, argv, &i, "--now", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            if (drv_parse_time(v, &o->now_ms) != 0) {
+                fprintf(stderr,
+                        "ivrsm test: --now takes an ISO 8601 time like 2026-11-25T09:30:00+01:00, "
+                        "not '%s'\n",
+                        v);
+                return 2;
+            }
+            o->has_now = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ivrsm test: unknown option '%s'\nRun 'ivrsm test --help'.\n", argv[i]);
             return 2;
@@ -302,8 +317,8 @@ static drv_config scenario_config(const runner *R, const scenario *s, ivrsm_mach
         .call_id = s->call_id ? s->call_id : call_id,
         .session_id = s->session_id,
         .ctx_json = ctx_json,
-        .clock = s->has_now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL,
-        .now_ms = s->now_ms,
+        .clock = s->has_now || R->o.has_now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL,
+        .now_ms = s->has_now ? s->now_ms : R->o.now_ms,
         .backend_url = R->o.backend,
         .backend_hint = "give --backend URL, or answers in the scenario's responses:",
         .responses = s->responses,
