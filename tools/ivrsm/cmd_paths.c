@@ -156,7 +156,11 @@ int cmd_paths(int argc, char **argv)
     json_t *doc = yamldoc_load_lines(o.machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));
     json_decref(lines);
     json_t *initial = doc ? pd_initial_ctxs(doc) : NULL;
+    int64_t clocks[32];
+    size_t clock_count = doc ? pd_clocks(doc, now_ms, clocks, sizeof(clocks) / sizeof(*clocks)) : 0;
     px_options xo = {.machine = m,
+                     .clocks = clocks,
+                     .clock_count = clock_count,
                      .doc = doc,
                      .initial_ctxs = initial,
                      .responses = responses,

@@ -1,6 +1,7 @@
 /* Initial ctx values from the machine's conditions (see paths_data.h). */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,4 +191,74 @@ json_t *pd_initial_ctxs(const json_t *doc)
         }
     }
     return list;
+}
+
+/* Whether a string anywhere under v reads now.* (a template or a condition). */
+static bool reads_now(const json_t *v)
+{
+    if (json_is_string(v)) {
+        for (const char *p = strstr(json_string_value(v), "now."); p; p = strstr(p + 1, "now."))
+            if (p == json_string_value(v) || !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+                return true;
+        return false;
+    }
+    size_t i;
+    const char *k;
+    json_t *item;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item) if (reads_now(item)) return true;
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, item) if (reads_now(item)) return true;
+    }
+    return false;
+}
+
+/* Days since 1970-01-01 of y-m-d (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
+{
+    const int64_t hour = 3600000, day = 24 * hour;
+    if (!reads_now(json_object_get(doc, "states")) || cap < 7)
+        return 0;
+    size_t n = 0;
+    /* Twelve hours on (night, or afternoon), and each other day of the week. */
+    out[n++] = now_ms + 12 * hour;
+    for (int k = 1; k <= 6; k++)
+        out[n++] = now_ms + k * day;
+    /* Each closed date, at the same time of day. */
+    int64_t time_of_day = ((now_ms % day) + day) % day;
+    int64_t today = (now_ms - time_of_day) / day;
+    const json_t *closed =
+        json_object_get(json_object_get(json_object_get(doc, "globals"), "hours"), "closed_dates");
+    size_t i;
+    const json_t *d;
+    json_array_foreach(closed, i, d)
+    {
+        const char *text = json_string_value(d);
+        int y = 0, mo = 0, dd = 0;
+        if (!text || n == cap)
+            continue;
+        if (strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d", &y, &mo, &dd) == 3) {
+            out[n++] = days_from_civil(y, mo, dd) * day + time_of_day;
+        } else if (strlen(text) == 5 && sscanf(text, "%2d-%2d", &mo, &dd) == 2) {
+            /* The next one from now (this year's, else next year's). */
+            int64_t year = 1970 + today / 365 - 1;
+            while (days_from_civil(year + 1, 1, 1) <= today)
+                year++;
+            int64_t at = days_from_civil(year, mo, dd);
+            if (at < today)
+                at = days_from_civil(year + 1, mo, dd);
+            out[n++] = at * day + time_of_day;
+        }
+    }
+    return n;
 }

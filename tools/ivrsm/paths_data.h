@@ -10,6 +10,8 @@
 #define IVRSM_CLI_PATHS_DATA_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /*
  * The initial ctx values worth trying, read from the `when:` of every route
@@ -21,5 +23,13 @@
  * reference, never NULL unless memory runs out.
  */
 json_t *pd_initial_ctxs(const json_t *doc);
+
+/*
+ * More clocks to start calls at, when the machine reads now.* (none
+ * otherwise): twelve hours on, each other day of the week, and each of
+ * globals.hours.closed_dates, at the time of day of now_ms. Writes at most
+ * cap (at least 7) into out; returns how many.
+ */
+size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ivrsm/http_curl.h"
 #include "paths_explore.h"
@@ -43,7 +44,8 @@ typedef struct explorer {
     size_t *taken;
     size_t taken_count, taken_cap;
     char first_move[300];
-    bool failed; /* out of memory */
+    bool failed;    /* out of memory */
+    int64_t now_ms; /* the clock of the call being run */
 } explorer;
 
 /* ---------------------------------------------------------------------------
@@ -52,7 +54,7 @@ typedef struct explorer {
 
 static int64_t fixed_clock(void *user)
 {
-    return ((const explorer *)user)->o->now_ms;
+    return ((const explorer *)user)->now_ms;
 }
 
 static void on_trace(void *user, const char *text)
@@ -221,6 +223,7 @@ static px_node *new_node(explorer *x, size_t parent, px_step_kind kind)
     memset(n, 0, sizeof(*n));
     n->parent = parent;
     n->kind = kind;
+    n->now_ms = parent == SIZE_MAX ? x->now_ms : r->nodes[parent].now_ms;
     n->inputs = parent == SIZE_MAX ? 0 : r->nodes[parent].inputs + (kind == PX_INPUT);
     return n;
 }
@@ -299,6 +302,7 @@ static ivrsm_session *restore(explorer *x, size_t node)
     ivrsm_session *s = NULL;
     ivrsm_session_options so = session_options(x);
     ivrsm_error err;
+    x->now_ms = x->r->nodes[node].now_ms;
     if (ivrsm_session_restore(x->o->machine, x->r->nodes[node].snapshot, &so, &s, &err) != 0)
         return NULL;
     return s;
@@ -579,6 +583,20 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
         if (status >= 100 && status <= 599)
             add_option(options, json_pack("{s:i, s:{}}", "status", status, "body"));
     }
+    /* And a failure that none of them takes, for on_fail. */
+    static const int others[] = {404, 400, 409, 500, 502, 503, 302};
+    for (size_t i = 0; by_status && i < sizeof(others) / sizeof(*others); i++) {
+        char exact[16], klass[16];
+        snprintf(exact, sizeof(exact), "%d", others[i]);
+        snprintf(klass, sizeof(klass), "%dxx", others[i] / 100);
+        bool taken = false;
+        json_object_foreach((json_t *)by_status, key, v) taken |=
+            !strcmp(key, exact) || !strcasecmp(key, klass);
+        if (!taken) {
+            add_option(options, json_pack("{s:i, s:{}}", "status", others[i], "body"));
+            break;
+        }
+    }
     if (json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout"))
         add_option(options, json_pack("{s:s}", "error", "timeout"));
     if (json_object_get(state, "on_error") || json_object_get(action, "on_error")) {
@@ -763,9 +781,10 @@ static void expand_handoff(explorer *x, size_t node)
  * The search
  * ------------------------------------------------------------------------- */
 
-/* One call from the start with this initial ctx: the root of a search tree. */
-static int start(explorer *x, const json_t *ctx, char *err, size_t errlen)
+/* One call from the start with this initial ctx and clock: the root of a search tree. */
+static int start(explorer *x, const json_t *ctx, int64_t now_ms, char *err, size_t errlen)
 {
+    x->now_ms = now_ms;
     ivrsm_session *s = NULL;
     ivrsm_session_options so = session_options(x);
     char *ctx_json = ctx && json_object_size(ctx) ? json_dumps(ctx, JSON_COMPACT) : NULL;
@@ -826,15 +845,20 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
         }
     }
     int rc = 0;
-    if (!o->initial_ctxs || !json_array_size(o->initial_ctxs)) {
-        rc = start(&x, NULL, err, errlen);
-    } else {
-        size_t i;
-        const json_t *ctx;
-        json_array_foreach(o->initial_ctxs, i, ctx)
-        {
-            if (rc == 0)
-                rc = start(&x, ctx, err, errlen);
+    /* Every initial ctx at the given clock first, then at the other clocks (a machine that
+     * reads now: open and closed, each day of the week). */
+    for (size_t k = 0; rc == 0 && k <= o->clock_count; k++) {
+        int64_t now_ms = k ? o->clocks[k - 1] : o->now_ms;
+        if (!o->initial_ctxs || !json_array_size(o->initial_ctxs)) {
+            rc = start(&x, NULL, now_ms, err, errlen);
+        } else {
+            size_t i;
+            const json_t *ctx;
+            json_array_foreach(o->initial_ctxs, i, ctx)
+            {
+                if (rc == 0)
+                    rc = start(&x, ctx, now_ms, err, errlen);
+            }
         }
     }
     size_t head = 0;

@@ -35,6 +35,7 @@ typedef struct px_node {
     json_t *answer;  /* PX_HTTP: {"status", "body"} or {"error"} as a scenario writes it */
     int handoff_ok;  /* PX_HANDOFF */
     json_t *ctx;     /* PX_START: the initial ctx of the call (an object, maybe empty) */
+    int64_t now_ms;  /* the clock of the call (its start's) */
     size_t inputs;   /* caller inputs from the start to here */
     size_t *edges;   /* transitions taken by this step (indices in the edge list) */
     size_t edge_count;
@@ -48,7 +49,9 @@ typedef struct px_options {
         *responses;      /* answers to offer per endpoint, the format of sim --responses; or NULL */
     const char *backend; /* a live backend asked for answers instead, or NULL */
     const json_t *initial_ctxs; /* the ctx values calls may start with (paths_data.h); NULL: {} */
-    int64_t now_ms;             /* the clock of every call */
+    int64_t now_ms;             /* the clock of the calls */
+    const int64_t *clocks;      /* more clocks to start calls at (a machine that reads now) */
+    size_t clock_count;
     const char *call_id;
     size_t max_nodes;  /* situations explored at most */
     size_t max_inputs; /* caller inputs in one call at most */

@@ -149,6 +149,7 @@ static size_t *choose(const px_result *r, size_t *count)
 
 typedef struct call {
     const json_t *ctx;        /* the initial ctx (the root's) */
+    int64_t now_ms;           /* the clock (the root's) */
     const drv_input **inputs; /* in order */
     size_t input_count;
     json_t *responses; /* key → list of answers, in order */
@@ -188,6 +189,7 @@ static int collect_steps(const px_result *r, size_t last, call *c)
         const px_node *n = &r->nodes[chain[i]];
         if (n->kind == PX_START) {
             c->ctx = n->ctx;
+            c->now_ms = n->now_ms;
         } else if (n->kind == PX_INPUT) {
             c->inputs[c->input_count++] = &n->input;
         } else if (n->kind == PX_HANDOFF) {
@@ -309,7 +311,7 @@ static int run_call(const pw_options *o, const px_result *r, call *c, char *err,
         .call_id = o->explore->call_id,
         .ctx_json = ctx_json,
         .clock = DRV_CLOCK_FIXED,
-        .now_ms = o->explore->now_ms,
+        .now_ms = c->now_ms,
         .http = answer_from_call,
         .answer_user = &p,
         .handoff_ok = c->handoff_count ? c->handoffs[0] : 1,
@@ -459,7 +461,7 @@ static int write_call(const pw_options *o, const px_result *r, size_t e, const c
     fputs("machine: ", f);
     put_string(f, machine);
     fputc('\n', f);
-    put_now(f, o->explore->now_ms);
+    put_now(f, c->now_ms);
     fputs("call_id: ", f);
     put_string(f, o->explore->call_id);
     fputc('\n', f);
