@@ -49,7 +49,15 @@ meson setup "$tmp/build" "$src" "${options[@]}" >"$tmp/setup.log" 2>&1 || {
     cat "$tmp/setup.log" >&2
     fail "meson setup --prefix $prefix"
 }
-ninja -C "$tmp/build" -j "${JOBS:-$(nproc)}" >"$tmp/build.log" 2>&1 || {
+# What gets installed, and nothing else (no examples, no bindings' helpers).
+targets=$(meson introspect "$tmp/build" --targets | python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin):
+    if t.get("installed"):
+        print("\n".join(os.path.relpath(f, sys.argv[1]) for f in t["filename"]))' "$tmp/build")
+[ -n "$targets" ] || fail "no installed target in the build"
+# shellcheck disable=SC2086
+ninja -C "$tmp/build" -j "${JOBS:-$(nproc)}" $targets >"$tmp/build.log" 2>&1 || {
     cat "$tmp/build.log" >&2
     fail "the build"
 }
