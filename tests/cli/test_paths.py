@@ -75,7 +75,7 @@ class Generated(unittest.TestCase):
 
     def test_machines_of_every_shape(self):
         for machine in [MACHINES / "pharmacy_collects.yaml", MACHINES / "parts.yaml",
-                        ROOT / "examples" / "hello" / "machine.yaml"]:
+                        MACHINES / "languages.yaml", ROOT / "examples" / "hello" / "machine.yaml"]:
             with self.subTest(machine=machine.name):
                 self.assert_full_coverage(machine)
 

@@ -222,6 +222,35 @@ test("format 1.1: recordings and re-prompts in the details and the replay", asyn
   await page.close();
 });
 
+test("format 1.1: outcomes by status and messages by language in the details", async () => {
+  const page = await context.newPage();
+  const pin = path.join(work, "pin.html");
+  run(["view", path.join(root, "tests/format/pin.yaml"), "-o", pin]);
+  let { problems } = await open(page, pin);
+  await page.click("#fit");
+  await page.locator("#s0").click();
+  await page.waitForFunction(() => document.querySelector("#details h2")?.textContent === "pin");
+  const details = await page.locator("#details").innerText();
+  for (const section of ["ON SUCCESS", "ON STATUS 401", "ON STATUS 423", "ON STATUS 5XX", "ON TIMEOUT", "ON ERROR", "ON FAIL"])
+    assert.ok(details.toUpperCase().includes(section), section + " in " + details);
+  assert.match(details, /Code incorrect\.[\s\S]*next → pin/);
+  assert.deepEqual(problems, []);
+  const langs = path.join(work, "languages.html");
+  run(["view", path.join(root, "tests/machines/languages.yaml"), "-o", langs]);
+  ({ problems } = await open(page, langs));
+  await page.click("#fit");
+  await page.locator("#s0").click();
+  await page.waitForFunction(() => document.querySelector("#details h2")?.textContent === "welcome");
+  const text = await page.locator("#details").innerText();
+  assert.match(text, /fr-FR\s+Bonjour\. For English, press 9\./);
+  assert.match(text, /en-US\s+▶ audio\/chime\.wav\s+Hello\./);
+  assert.match(text, /says \(fr-FR\) “anglais”, “english”; says \(en-US\) “english”/);
+  assert.match(text, /re-prompt 2 \(repeats\)[^\n]*\n\s*Tapez 9 pour l'anglais\./);
+  assert.doesNotMatch(text, /\[object Object\]/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("500 states: the page loads and a deep state opens", async () => {
   const machine = path.join(work, "big.yaml");
   writeFileSync(machine, execFileSync("python3", [path.join(root, "tests/machines/big_machine.py"), "500"], { encoding: "utf8" }));

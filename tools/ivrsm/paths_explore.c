@@ -445,26 +445,40 @@ static const px_words *machine_words(const explorer *x)
     return &px_languages[0];
 }
 
-/* Values that a collect mode parses, and ones it does not. */
+/*
+ * Values that a collect mode parses, and ones it does not: in the machine's
+ * language first, then in the others (a call may switch language on the
+ * way, `set: {language: en-US}`, and a number keyed in one country may not
+ * parse in another).
+ */
 static void try_collect(explorer *x, size_t node, const px_info *in)
 {
     const char *mode = in->ask_collect;
-    const px_words *w = machine_words(x);
+    const px_words *first = machine_words(x);
+    size_t n_lang = sizeof(px_languages) / sizeof(*px_languages);
     static const char *const digits = "12345678901234567890";
     char keys[24];
+    for (size_t k = 0; k <= n_lang; k++) {
+        const px_words *w = k == 0 ? first : &px_languages[k - 1];
+        if (k > 0 && w == first)
+            continue;
+        if (!strcmp(mode, "phone")) {
+            if (keys_fit(in, w->phone))
+                try_input(x, node, IVRSM_EVENT_DTMF, w->phone, SIZE_MAX, NULL, 0);
+            if (in->ask_speech && w->phone_said)
+                try_input(x, node, IVRSM_EVENT_SPEECH, w->phone_said, SIZE_MAX, NULL, 0);
+        } else if (!strcmp(mode, "date_nl")) {
+            try_input(x, node, IVRSM_EVENT_SPEECH, w->date, SIZE_MAX, NULL, 0);
+        } else if (!strcmp(mode, "free_speech_or_no")) {
+            try_input(x, node, IVRSM_EVENT_SPEECH, w->no, SIZE_MAX, NULL, 0);
+            if (k == 0)
+                try_input(x, node, IVRSM_EVENT_SPEECH, w->comment, SIZE_MAX, NULL, 0);
+        }
+    }
     if (!strcmp(mode, "phone")) {
-        if (keys_fit(in, w->phone))
-            try_input(x, node, IVRSM_EVENT_DTMF, w->phone, SIZE_MAX, NULL, 0);
-        if (in->ask_speech && w->phone_said)
-            try_input(x, node, IVRSM_EVENT_SPEECH, w->phone_said, SIZE_MAX, NULL, 0);
         if (keys_fit(in, "12"))
             try_input(x, node, IVRSM_EVENT_DTMF, "12", SIZE_MAX, NULL, 0);
-    } else if (!strcmp(mode, "date_nl")) {
-        try_input(x, node, IVRSM_EVENT_SPEECH, w->date, SIZE_MAX, NULL, 0);
-    } else if (!strcmp(mode, "free_speech_or_no")) {
-        try_input(x, node, IVRSM_EVENT_SPEECH, w->no, SIZE_MAX, NULL, 0);
-        try_input(x, node, IVRSM_EVENT_SPEECH, w->comment, SIZE_MAX, NULL, 0);
-    } else if (*mode) {
+    } else if (*mode && strcmp(mode, "date_nl") != 0 && strcmp(mode, "free_speech_or_no") != 0) {
         /* otp and any mode that reads digits: as many keys as the question takes, then one. */
         int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;
         snprintf(keys, sizeof(keys), "%.*s", n, digits);

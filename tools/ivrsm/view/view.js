@@ -193,8 +193,10 @@
     if (!it) return "";
     const parts = [];
     if (Array.isArray(it.dtmf) && it.dtmf.length) parts.push("keys " + it.dtmf.join(", "));
-    if (Array.isArray(it.utterances) && it.utterances.length)
-      parts.push("says “" + it.utterances.slice(0, 4).join("”, “") + "”" + (it.utterances.length > 4 ? "…" : ""));
+    const says = (list) => "“" + list.slice(0, 4).join("”, “") + "”" + (list.length > 4 ? "…" : "");
+    if (Array.isArray(it.utterances) && it.utterances.length) parts.push("says " + says(it.utterances));
+    else if (isByLanguage(it.utterances))
+      for (const [lang, list] of Object.entries(it.utterances)) if (Array.isArray(list)) parts.push("says (" + lang + ") " + says(list));
     return parts.join("; ");
   }
 
@@ -203,8 +205,14 @@
     return el("div", { class: "where" }, "set " + Object.entries(set).map(([k, v]) => k + " = " + JSON.stringify(v)).join(", "));
   }
 
-  // A message: a text, or a list of parts ({say: TEXT} words, {play: URI} a recording).
+  const isPart = (p) => p && typeof p === "object" && !Array.isArray(p) && (p.say !== undefined || p.play !== undefined);
+  const isByLanguage = (v) => v && typeof v === "object" && !Array.isArray(v) && !isPart(v);
+
+  // A message: a text, a list of parts ({say: TEXT} words, {play: URI} a recording),
+  // or a map of those by language.
   function messageParts(value) {
+    if (isByLanguage(value))
+      return Object.entries(value).map(([lang, m]) => el("div", { class: "lang" }, el("span", { class: "tag" }, lang), messageParts(m)));
     const parts = Array.isArray(value) ? value : [value];
     return parts.map((p) => {
       if (typeof p === "string") return el("div", { class: "prompt" }, valueText(p));
@@ -229,13 +237,22 @@
       otherKeys(o, ["prompt", "prompt_template", "prompt_from_action", "set", "next"], base)];
   }
 
+  // Re-prompts: a list of messages, or a list by language.
+  function repromptBlocks(prompts, base) {
+    if (isByLanguage(prompts))
+      return Object.entries(prompts).map(([lang, list]) =>
+        el("div", { class: "lang" }, el("span", { class: "tag" }, lang), repromptBlocks(list, base + "/" + lang)));
+    if (!Array.isArray(prompts)) return null;
+    return prompts.map((m, k) => promptBlock("re-prompt " + (k + 1) + (k === prompts.length - 1 ? " (repeats)" : ""), m, lineOf(base + "/" + k)));
+  }
+
   function counterSection(title, c, base) {
     if (!c || typeof c !== "object") return null;
     return [el("h3", {}, title, " ", where(lineOf(base))),
       el("div", {}, c.max !== undefined ? ["after ", valueText(c.max), " "] : "",
         c.next ? ["→ ", stateLink(c.next)] : "re-prompt, then the globals' limit"),
       setText(c.set),
-      Array.isArray(c.prompts) ? c.prompts.map((m, k) => promptBlock("re-prompt " + (k + 1) + (k === c.prompts.length - 1 ? " (repeats)" : ""), m, lineOf(base + "/prompts/" + k))) : null,
+      repromptBlocks(c.prompts, base + "/prompts"),
       otherKeys(c, ["max", "next", "set", "prompts"], base)];
   }
 
@@ -268,7 +285,9 @@
         d.routes.map((r, k) => el("tr", {},
           el("td", {},
             r.when_intent !== undefined ? [el("b", {}, r.when_intent), el("div", { class: "where" }, intentWords(r.when_intent))] : null,
-            r.when_text !== undefined ? ["text “", r.when_text, "”"] : null,
+            r.when_text !== undefined ? (isByLanguage(r.when_text)
+              ? Object.entries(r.when_text).map(([lang, t]) => [el("span", { class: "tag" }, lang), "text “", t, "” "])
+              : ["text “", r.when_text, "”"]) : null,
             r.when !== undefined ? el("div", {}, "if ", el("code", {}, String(r.when))) : null,
             setText(r.set),
             otherKeys(r, ["when_intent", "when_text", "when", "set", "next"], base + "/routes/" + k)),
@@ -296,7 +315,8 @@
         ["path", "query", "headers", "body"].filter((k) => action[k] !== undefined).map((k) =>
           el("div", {}, el("span", { class: "tag" }, k), jsonBlock(action[k]))),
         action.timeout_ms !== undefined ? el("div", { class: "where" }, "timeout " + action.timeout_ms + " ms") : null,
-        otherKeys(action, ["call", "path", "query", "headers", "body", "timeout_ms", "on_success", "on_fail"], base + "/action"));
+        otherKeys(action, ["call", "path", "query", "headers", "body", "timeout_ms", "on_success", "on_fail",
+          "on_status", "on_timeout", "on_error"], base + "/action"));
     }
     if (s.type === "handoff") {
       put(box, el("h3", {}, "Handoff"),
@@ -307,10 +327,20 @@
     const failure = d.on_fail || (action && action.on_fail);
     const okBase = d.on_success ? base + "/on_success" : base + "/action/on_success";
     const failBase = d.on_fail ? base + "/on_fail" : base + "/action/on_fail";
-    put(box, outcomeSection("On success", success, okBase) || [], outcomeSection("On fail", failure, failBase) || []);
+    put(box, outcomeSection("On success", success, okBase));
+    // Outcomes by status, timeout and error (format 1.1), beside the action or inside it.
+    for (const [where0, holder] of [[base, d], [base + "/action", action || {}]]) {
+      if (holder.on_status && typeof holder.on_status === "object")
+        for (const [code, o] of Object.entries(holder.on_status))
+          put(box, outcomeSection("On status " + code, o, where0 + pointer("on_status", code)));
+      put(box, outcomeSection("On timeout", holder.on_timeout, where0 + "/on_timeout"),
+        outcomeSection("On error", holder.on_error, where0 + "/on_error"));
+    }
+    put(box, outcomeSection("On fail", failure, failBase));
     if (d.next) put(box, el("h3", {}, "Next ", where(lineOf(base + "/next"))), el("div", {}, "→ ", stateLink(d.next)));
     put(box, otherKeys(d, ["type", "description", "prompt", "prompt_template", "prompt_from_action", "routes", "collect",
-      "noinput", "nomatch", "fallback", "action", "on_success", "on_fail", "next", "enabled", "queue_id"], base));
+      "noinput", "nomatch", "fallback", "action", "on_success", "on_fail", "on_status", "on_timeout", "on_error",
+      "next", "enabled", "queue_id"], base));
     if (outOf[i].length) put(box, el("h3", {}, "Transitions out (" + outOf[i].length + ")"), el("table", {}, outOf[i].map((k) => transitionRow(k, "out"))));
     if (into[i].length) put(box, el("h3", {}, "Transitions in (" + into[i].length + ")"), el("table", {}, into[i].map((k) => transitionRow(k, "in"))));
   }
