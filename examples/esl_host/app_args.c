@@ -214,6 +214,11 @@ bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c)
 
 int app_build_tts_setup(const app_config *cfg, app_step *out)
 {
+    return app_build_tts_setup_voice(cfg, cfg->tts_voice, out);
+}
+
+int app_build_tts_setup_voice(const app_config *cfg, const char *voice, app_step *out)
+{
     strbuf arg = {0};
     /* app_disable_expand_variables: arguments reach the applications as sent
      * (switch_core_session.c switch_core_session_exec), so a quote escaped
@@ -224,7 +229,7 @@ int app_build_tts_setup(const app_config *cfg, app_step *out)
     sb_printf(&arg,
               "tts_engine=%s tts_voice=%s app_disable_expand_variables=true "
               "playback_terminators=any",
-              cfg->tts_engine, cfg->tts_voice);
+              cfg->tts_engine, voice);
     return step_set(out, "multiset", &arg);
 }
 
@@ -296,8 +301,13 @@ static int build_speech_ask(const app_config *cfg, const ivrsm_command *c, char 
     else
         sb_puts(&arg, "silence_stream://250");
     int timeout = c->ask.timeout_ms > 0 ? c->ask.timeout_ms : 5000;
-    sb_printf(&arg, " detect:%s {no-input-timeout=%d}%s", cfg->asr_engine, timeout,
-              cfg->asr_grammar);
+    /* speech-language: mod_unimrcp maps it to the recogniser's Speech-Language
+     * header (mod_unimrcp.c recog_load, param_id_map, names case-insensitive). */
+    const char *speech_language = app_asr_language_for(cfg, c->language);
+    sb_printf(&arg, " detect:%s {no-input-timeout=%d", cfg->asr_engine, timeout);
+    if (speech_language)
+        sb_printf(&arg, ",speech-language=%s", speech_language);
+    sb_printf(&arg, "}%s", cfg->asr_grammar);
     return step_set(out, "play_and_detect_speech", &arg);
 }
 
@@ -328,7 +338,125 @@ static const char *file_path(const char *text)
     return path;
 }
 
+/* ---------------------------------------------------------------------------
+ * Languages: a voice and a recogniser language per machine language
+ * ------------------------------------------------------------------------- */
+
+/* A language tag as the library writes it ("en-US", "de"): letters, digits and '-'. */
+static bool language_tag_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > 15)
+        return false;
+    for (const char *p = t; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* A value that can sit in an application argument: a plain word. */
+static bool lang_value_valid(const char *v)
+{
+    if (!*v || strlen(v) > 128)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p <= ' ' || *p == 0x7f || strchr("|'\"{}$\\,=", *p))
+            return false;
+    }
+    return true;
+}
+
+int app_lang_map_parse(char *spec, app_lang_map *map, const char **def, char *err, size_t errlen)
+{
+    memset(map, 0, sizeof(*map));
+    char *save = NULL;
+    size_t entries = 0;
+    for (char *item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        entries++;
+        char *eq = strchr(item, '=');
+        if (!eq) {
+            if (!lang_value_valid(item)) {
+                snprintf(err, errlen, "'%s': a value is a single plain word", item);
+                return -1;
+            }
+            *def = item;
+            continue;
+        }
+        *eq = '\0';
+        if (!language_tag_valid(item) || !lang_value_valid(eq + 1)) {
+            snprintf(err, errlen, "'%s=%s': expected LANGUAGE=VALUE (en-US=kal), plain words", item,
+                     eq + 1);
+            return -1;
+        }
+        if (map->count == APP_LANG_MAX) {
+            snprintf(err, errlen, "at most %d languages", APP_LANG_MAX);
+            return -1;
+        }
+        map->items[map->count].language = item;
+        map->items[map->count++].value = eq + 1;
+    }
+    if (entries == 0) {
+        snprintf(err, errlen, "%s", "expected VALUE or LANGUAGE=VALUE,...");
+        return -1;
+    }
+    return 0;
+}
+
+/* Tags compare case-insensitively, '_' as '-'; `prefix_only` compares the language part. */
+static bool tag_matches(const char *entry, const char *language, bool language_part)
+{
+    for (;; entry++, language++) {
+        char a = *entry == '_' ? '-' : (char)(*entry | 0x20);
+        char b = *language == '_' ? '-' : (char)(*language | 0x20);
+        if (!*entry)
+            return !*language || (language_part && *language == '-');
+        if (a != b)
+            return false;
+    }
+}
+
+const char *app_lang_map_get(const app_lang_map *map, const char *language)
+{
+    if (!language)
+        return NULL;
+    for (size_t i = 0; i < map->count; i++)
+        if (tag_matches(map->items[i].language, language, false))
+            return map->items[i].value;
+    for (size_t i = 0; i < map->count; i++)
+        if (tag_matches(map->items[i].language, language, true))
+            return map->items[i].value;
+    return NULL;
+}
+
+const char *app_voice_for(const app_config *cfg, const char *language)
+{
+    const char *v = app_lang_map_get(&cfg->voices, language);
+    return v ? v : cfg->tts_voice;
+}
+
+const char *app_asr_language_for(const app_config *cfg, const char *language)
+{
+    const char *v = app_lang_map_get(&cfg->asr_languages, language);
+    if (v)
+        return v;
+    return language && language_tag_valid(language) ? language : NULL;
+}
+
+int app_build_set_voice(const char *voice, app_step *out)
+{
+    strbuf arg = {0};
+    sb_printf(&arg, "tts_voice=%s", voice);
+    return step_set(out, "set", &arg);
+}
+
 int app_build_say(const app_config *cfg, const char *text, app_step *out)
+{
+    return app_build_say_in(cfg, text, NULL, out);
+}
+
+int app_build_say_in(const app_config *cfg, const char *text, const char *language, app_step *out)
 {
     if (!text || !*text)
         return 0;
@@ -347,7 +475,7 @@ int app_build_say(const app_config *cfg, const char *text, app_step *out)
     }
     neutralise_bars(clean);
     /* Engine and voice always: speak without them hangs the call up. */
-    sb_printf(&arg, "%s|%s|%s", cfg->tts_engine, cfg->tts_voice, clean);
+    sb_printf(&arg, "%s|%s|%s", cfg->tts_engine, app_voice_for(cfg, language), clean);
     free(clean);
     return step_set(out, "speak", &arg) == 0 ? 1 : -1;
 }

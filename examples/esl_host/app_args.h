@@ -5,8 +5,11 @@
  *   ask      play_and_get_digits MIN MAX 1 TIMEOUT TERMS 'say:TEXT' silence_stream://250
  *                                ivrsm_digits [0-9*#A-D]+ DIGIT_TIMEOUT
  *            or, when speech is accepted and a recogniser is configured,
- *            play_and_detect_speech say:TEXT detect:ENGINE {no-input-timeout=T}GRAMMAR
- *   say      speak ENGINE|VOICE|TEXT   (playback PATH for a "file:PATH" text)
+ *            play_and_detect_speech say:TEXT detect:ENGINE
+ *                                   {no-input-timeout=T,speech-language=LANG}GRAMMAR
+ *            after "set tts_voice=VOICE" when the ask's language has another voice
+ *   say      speak ENGINE|VOICE|TEXT   (playback PATH for a "file:PATH" text), with
+ *            the voice of the command's language
  *   handoff  set ivrsm_handoff_context=JSON, speak the text, then the configured
  *            application: transfer QUEUE XML default, bridge DIAL-STRING, callcenter QUEUE
  *   hangup   hangup NORMAL_CLEARING
@@ -31,11 +34,38 @@
 
 typedef enum handoff_app { HANDOFF_TRANSFER = 0, HANDOFF_BRIDGE, HANDOFF_CALLCENTER } handoff_app;
 
+/*
+ * A value per language, from an option such as --tts-voice
+ * "fr-FR=bernard,en-US=kal": language tags (or bare languages, "en") and
+ * their values, plain tokens.
+ */
+#define APP_LANG_MAX 16
+typedef struct app_lang_map {
+    size_t count;
+    struct {
+        const char *language;
+        const char *value;
+    } items[APP_LANG_MAX];
+} app_lang_map;
+
+/*
+ * Parse "VALUE" or "TAG=VALUE,TAG=VALUE[,VALUE]" (a value without a tag is
+ * the default, stored in *def) in place: `spec` is cut at its commas and
+ * equal signs and must outlive the map. Returns 0, or -1 with a reason in
+ * err (an empty entry, a tag or a value that is no plain token, too many).
+ */
+int app_lang_map_parse(char *spec, app_lang_map *map, const char **def, char *err, size_t errlen);
+
+/* The value for `language` ("en-US"): its own entry, else its language's ("en"), else NULL. */
+const char *app_lang_map_get(const app_lang_map *map, const char *language);
+
 typedef struct app_config {
-    const char *tts_engine;  /* speak's engine, e.g. "flite" (a token) */
-    const char *tts_voice;   /* speak's voice, e.g. "kal" (a token) */
-    const char *asr_engine;  /* NULL: every ask uses play_and_get_digits */
-    const char *asr_grammar; /* the grammar given to play_and_detect_speech (a token) */
+    const char *tts_engine;     /* speak's engine, e.g. "flite" (a token) */
+    const char *tts_voice;      /* speak's voice, e.g. "kal" (a token): the default */
+    app_lang_map voices;        /* the voice of each language, over the default */
+    app_lang_map asr_languages; /* Speech-Language per language (default: the tag itself) */
+    const char *asr_engine;     /* NULL: every ask uses play_and_get_digits */
+    const char *asr_grammar;    /* the grammar given to play_and_detect_speech (a token) */
     handoff_app handoff;
     const char *handoff_template; /* the application's argument; "{queue}" is replaced */
 } app_config;
@@ -90,6 +120,8 @@ bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c);
  * prompt that is no question).
  */
 int app_build_tts_setup(const app_config *cfg, app_step *out);
+/* The same with `voice` for tts_voice (the call's current one). */
+int app_build_tts_setup_voice(const app_config *cfg, const char *voice, app_step *out);
 
 /* flush_dtmf: empty the channel's queue of keys before a question. */
 int app_build_flush_dtmf(app_step *out);
@@ -110,6 +142,21 @@ int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, ap
  * 0 when there is nothing to say (empty text), -1 when out of memory.
  */
 int app_build_say(const app_config *cfg, const char *text, app_step *out);
+
+/* The same in `language` (a command's, may be NULL): with that language's voice. */
+int app_build_say_in(const app_config *cfg, const char *text, const char *language, app_step *out);
+
+/* The voice for `language` (NULL: the default). */
+const char *app_voice_for(const app_config *cfg, const char *language);
+
+/* The recogniser's Speech-Language for `language`: mapped, else the tag itself; NULL for none. */
+const char *app_asr_language_for(const app_config *cfg, const char *language);
+
+/*
+ * "set tts_voice=VOICE": the voice of the 'say:' prompts of the questions
+ * that follow (FreeSWITCH reads the channel's tts_voice when it plays them).
+ */
+int app_build_set_voice(const char *voice, app_step *out);
 
 /*
  * The handoff application for `queue`. Returns 0, or -1 with a reason in

@@ -277,7 +277,10 @@ void call_send_setup(call *c)
 {
     app_step step = {0};
     char app_uuid[40];
-    if (app_build_tts_setup(&c->h->apps, &step) == 0)
+    /* Again after a reconnection: the voice the call was speaking with, not the default. */
+    if (!c->voice[0])
+        snprintf(c->voice, sizeof(c->voice), "%s", c->h->apps.tts_voice);
+    if (app_build_tts_setup_voice(&c->h->apps, c->voice, &step) == 0)
         send_app(c, &step, app_uuid, sizeof(app_uuid));
     app_step_clear(&step);
 }
@@ -294,7 +297,7 @@ static void finish_inflight(call *c)
 
 static void execute_say(call *c, const ivrsm_command *cmd)
 {
-    int rc = app_build_say(&c->h->apps, cmd->text, &c->steps[0]);
+    int rc = app_build_say_in(&c->h->apps, cmd->text, cmd->language, &c->steps[0]);
     if (rc <= 0) {
         if (rc < 0)
             log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building a prompt", c->uuid);
@@ -314,8 +317,17 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
      * the last answer) are not an answer to it: flush_dtmf first. */
     snprintf(c->ask_terminators, sizeof(c->ask_terminators), "%s",
              cmd->ask.terminators ? cmd->ask.terminators : "");
-    if (app_build_flush_dtmf(&c->steps[0]) != 0 ||
-        app_build_ask(apps, cmd, c->ask_speech, &c->steps[1]) != 0 ||
+    /* The question's words are said with the channel's tts_voice: the voice
+     * of its language, set first when the channel has another. */
+    const char *voice = app_voice_for(apps, cmd->language);
+    size_t n = 0;
+    bool ok = true;
+    if (strcmp(voice, c->voice) != 0) {
+        ok = app_build_set_voice(voice, &c->steps[n++]) == 0;
+        snprintf(c->voice, sizeof(c->voice), "%s", voice);
+    }
+    if (!ok || app_build_flush_dtmf(&c->steps[n]) != 0 ||
+        app_build_ask(apps, cmd, c->ask_speech, &c->steps[n + 1]) != 0 ||
         (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0) ||
         (c->ask_speech && app_build_digits_rest(cmd, &c->keypad_rest) < 0)) {
         log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
@@ -323,8 +335,9 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
         call_hangup(c, "out of memory", OUTCOME_ERROR);
         return;
     }
-    c->step_count = 2;
-    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[1].app);
+    c->step_count = n + 2;
+    c->ask_step = n + 1;
+    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[n + 1].app);
     call_send_step(c);
 }
 
@@ -403,7 +416,7 @@ static void execute_handoff(call *c, const ivrsm_command *cmd)
         return;
     }
     n++;
-    int said = app_build_say(apps, cmd->text, &c->steps[n]);
+    int said = app_build_say_in(apps, cmd->text, cmd->language, &c->steps[n]);
     if (said < 0) {
         fail_handoff(c, cmd->id, why);
         return;
@@ -516,11 +529,11 @@ static bool keyed_during_speech(call *c, ask_result *r)
     snprintf(c->keyed_prefix, sizeof(c->keyed_prefix), "%s", r->text);
     c->collecting_rest = true;
     c->ask_speech = false;
-    app_step_clear(&c->steps[1]);
-    c->steps[1] = c->keypad_rest;
+    app_step_clear(&c->steps[c->ask_step]);
+    c->steps[c->ask_step] = c->keypad_rest;
     memset(&c->keypad_rest, 0, sizeof(c->keypad_rest));
-    c->step = 1;
-    c->step_count = 2;
+    c->step = c->ask_step;
+    c->step_count = c->ask_step + 1;
     call_send_step(c);
     return true;
 }
@@ -558,11 +571,11 @@ static void complete_ask(call *c, const esl_msg *ev)
                "call %s: speech recognition failed (%s); asking again on the keypad", c->uuid, why);
         c->asr_failed = true;
         c->ask_speech = false;
-        app_step_clear(&c->steps[1]);
-        c->steps[1] = c->keypad_fallback;
+        app_step_clear(&c->steps[c->ask_step]);
+        c->steps[c->ask_step] = c->keypad_fallback;
         memset(&c->keypad_fallback, 0, sizeof(c->keypad_fallback));
-        c->step = 1;
-        c->step_count = 2;
+        c->step = c->ask_step;
+        c->step_count = c->ask_step + 1;
         call_send_step(c);
         return;
     }

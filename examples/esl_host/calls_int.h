@@ -43,10 +43,12 @@ typedef struct call {
      * step sent ("" while none is on its way). */
     app_step steps[CALL_MAX_STEPS];
     size_t step_count, step;
+    size_t ask_step; /* the ask's own step (after flush_dtmf, and a voice set before it) */
     char app_uuid[40];
     app_step keypad_fallback; /* a speech ask again on the keypad */
     app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
     char ask_terminators[16]; /* of the ask in flight */
+    char voice[130];          /* the channel's tts_voice, as the host last set it */
     char keyed_prefix[4];     /* the key that ended the speech ask */
     bool collecting_rest;     /* keypad_rest is running */
     bool ask_speech;          /* the ask in flight went to the recogniser */

@@ -35,7 +35,10 @@ static const char usage_text[] =
     "                          (default: transfer '{queue} XML default', bridge 'user/{queue}',\n"
     "                          callcenter '{queue}')\n"
     "  --tts-engine NAME       speech synthesis engine (default flite)\n"
-    "  --tts-voice NAME        its voice (default kal)\n"
+    "  --tts-voice VOICES      its voice (default kal), or one per language:\n"
+    "                          fr-FR=VOICE,en-US=VOICE[,DEFAULT]\n"
+    "  --asr-language MAP      the recogniser's language for each machine language,\n"
+    "                          en-US=en-US,fr-FR=fr-FR (default: the language's own tag)\n"
     "  --asr-engine NAME       speech recognition engine for play_and_detect_speech\n"
     "                          (default none: every question is asked on the keypad)\n"
     "  --asr-grammar NAME      the grammar given to it (default builtin:speech/transcribe)\n"
@@ -74,6 +77,7 @@ enum {
     OPT_METRICS,
     OPT_DRAIN_TIMEOUT,
     OPT_DRAIN_QUEUE,
+    OPT_ASR_LANGUAGE,
     OPT_CTX_VAR,
     OPT_HELP
 };
@@ -97,6 +101,7 @@ static const struct option long_options[] = {
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
     {"drain-queue", required_argument, NULL, OPT_DRAIN_QUEUE},
+    {"asr-language", required_argument, NULL, OPT_ASR_LANGUAGE},
     {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -106,7 +111,7 @@ typedef struct options {
     const char *machine, *backend, *esl, *password, *filter, *handoff_app, *handoff_arg;
     const char *tts_engine, *tts_voice, *asr_engine, *asr_grammar, *snapshot_dir, *log_level;
     const char *reconnect_min, *reconnect_max;
-    const char *metrics, *drain_timeout, *drain_queue;
+    const char *metrics, *drain_timeout, *drain_queue, *asr_language;
     const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
     size_t ctx_var_count;
 } options;
@@ -165,7 +170,8 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->reconnect_max,
                             &o->metrics,
                             &o->drain_timeout,
-                            &o->drain_queue};
+                            &o->drain_queue,
+                            &o->asr_language};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
@@ -178,7 +184,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->ctx_vars[o->ctx_var_count++] = optarg;
             continue;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_DRAIN_QUEUE)
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_ASR_LANGUAGE)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -239,7 +245,28 @@ static int configure(host *h, const options *o)
     if (app_check_template(apps->handoff_template, err, sizeof(err)) != 0)
         return fail_usage("%s", err);
     apps->tts_engine = o->tts_engine ? o->tts_engine : "flite";
-    apps->tts_voice = o->tts_voice ? o->tts_voice : "kal";
+    apps->tts_voice = "kal";
+    /* --tts-voice kal, or fr-FR=bernard,en-US=kal[,default]; the specs are cut in place. */
+    static char voice_spec[1024], asr_spec[1024];
+    if (o->tts_voice && !strpbrk(o->tts_voice, ",=")) {
+        apps->tts_voice = o->tts_voice; /* one voice: checked with the other names below */
+    } else if (o->tts_voice) {
+        if (strlen(o->tts_voice) >= sizeof(voice_spec))
+            return fail_usage("--tts-voice '%s': too long", o->tts_voice);
+        snprintf(voice_spec, sizeof(voice_spec), "%s", o->tts_voice);
+        if (app_lang_map_parse(voice_spec, &apps->voices, &apps->tts_voice, err, sizeof(err)) != 0)
+            return fail_usage("--tts-voice: %s", err);
+    }
+    if (o->asr_language) {
+        if (strlen(o->asr_language) >= sizeof(asr_spec))
+            return fail_usage("--asr-language '%s': too long", o->asr_language);
+        snprintf(asr_spec, sizeof(asr_spec), "%s", o->asr_language);
+        const char *unused = NULL;
+        if (app_lang_map_parse(asr_spec, &apps->asr_languages, &unused, err, sizeof(err)) != 0 ||
+            unused)
+            return fail_usage("--asr-language: %s",
+                              unused ? "expected LANGUAGE=VALUE entries only" : err);
+    }
     apps->asr_engine = o->asr_engine;
     apps->asr_grammar = o->asr_grammar ? o->asr_grammar : "builtin:speech/transcribe";
     const char *names[] = {apps->tts_engine, apps->tts_voice, apps->asr_grammar,

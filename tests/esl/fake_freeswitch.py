@@ -593,6 +593,7 @@ class FakeSwitch:
             return None
         if ex is not None:
             ex["heard"] = a["text"]
+            ex["voice"] = voice
         await self.play_eating_keys(call, self.speak_ms)
         return "_none_"
 
@@ -615,6 +616,9 @@ class FakeSwitch:
             ex["pagd"] = {k: a[k] for k in ("min", "max", "timeout", "digit_timeout",
                                             "terminators", "regex", "var", "argc")}
             ex["heard"] = fs_model.heard(a["file"])
+            # src/switch_ivr_play_say.c switch_ivr_play_file: "say:" speaks with the
+            # channel's tts_voice at the time it plays.
+            ex["voice"] = call.vars.get("tts_voice")
         # The scripted caller answers questions it hears; a read without a prompt
         # (the rest of an entry) only takes the keys already on their way.
         if fs_model.heard(a["file"]):
@@ -694,6 +698,10 @@ class FakeSwitch:
         d = fs_model.detect_arguments(data or "")
         if ex is not None:
             ex["heard"] = fs_model.heard(d["file"]) if d else ""
+            ex["voice"] = call.vars.get("tts_voice")
+            if d:
+                ex["speech_language"] = fs_model.grammar_params(d["grammar"]).get(
+                    "speech-language")
         if d is None:
             return "USAGE ERROR"
         step = self.take_step(call)

@@ -301,6 +301,21 @@ def detect_arguments(data):
     return {"file": data[:at].rstrip(" \t"), "engine": rest[0], "grammar": rest[1]}
 
 
+def grammar_params(grammar):
+    """The {name=value,...} parameters before a grammar, as mod_unimrcp reads
+    them (mod_unimrcp.c recog_asr_load_grammar); names case-insensitive, as its
+    param_id_map is (recog_load: switch_core_hash_init_nocase), so
+    "speech-language" is the MRCP Speech-Language header."""
+    if not grammar.startswith("{") or "}" not in grammar:
+        return {}
+    params = {}
+    for item in grammar[1:grammar.index("}")].split(","):
+        name, _, value = item.partition("=")
+        if name:
+            params[name.strip().lower()] = value.strip()
+    return params
+
+
 def heard(file):
     """What a caller hears of a file argument: src/switch_ivr_play_say.c
     switch_ivr_play_file speaks "say:TEXT" with the channel's tts_engine and

@@ -31,6 +31,7 @@ ROOT = pathlib.Path(os.environ.get("IVRSM_SOURCE_ROOT", HERE.parent.parent)).res
 SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"
 INJECT = HERE / "inject_machine.yaml"
 EXPANDER = HERE / "expander_machine.yaml"
+BILINGUAL = HERE / "bilingual_machine.yaml"
 # Every sequence src/switch_channel.c switch_channel_expand_variables_check acts
 # on, and the ways the host's own cleaning could have put one back together.
 EXPANDER_TEXT = ("$\\{system touch /tmp/x} ${system id} $${hostname} \\${uuid} \\$$x "
@@ -525,7 +526,7 @@ class EslHostTest(unittest.TestCase):
         ask, say = executes[2], executes[3]
         # One "detect:" only (play_and_detect_speech splits there), no line break anywhere.
         self.assertEqual(ask["arg"].count("detect:"), 1)
-        self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000}builtin:speech/transcribe"),
+        self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000,speech-language=fr-FR}builtin:speech/transcribe"),
                         ask["arg"])
         for e in executes:
             self.assertNotIn("\n", e["arg"])
@@ -1045,6 +1046,56 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("call %s: ended (handed off by bridge)" % b, h.host_log)
 
 
+class LanguagesTest(unittest.TestCase):
+    """A machine of two languages: each question, prompt and goodbye in the voice of
+    the call's language (--tts-voice), each spoken question recognised in it
+    (speech-language); the language switched by the caller mid-call."""
+
+    mock_log = None
+
+    def bilingual_call(self, inputs, host_args):
+        uuid = call_uuid(71)
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]}, machine=BILINGUAL,
+                backend=False, host_args=host_args)
+        h.stop()
+        self.assertEqual(h.host_rc, 0, h.host_log)
+        return h, uuid
+
+    def test_voice_and_recogniser_follow_the_language(self):
+        h, uuid = self.bilingual_call(
+            [{"speech": "english please", "confidence": 0.9},
+             {"speech": "yes", "confidence": 0.9}],
+            ["--tts-voice", "fr-FR=bernard,en-US=slt,kal", "--asr-engine", "unimrcp"])
+        asks = h.asks(uuid)
+        self.assertEqual([prompt_of(a) for a in asks],
+                         ["Bonjour. For English, press 9.", "Do you confirm?"])
+        self.assertEqual([a["voice"] for a in asks], ["bernard", "slt"])
+        self.assertEqual([a["speech_language"] for a in asks], ["fr-FR", "en-US"])
+        sets = [e["arg"] for e in h.executes(uuid) if e["app"] == "set"]
+        self.assertEqual(sets, ["tts_voice=bernard", "tts_voice=slt"])
+        speak = [e for e in h.executes(uuid) if e["app"] == "speak"]
+        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [("Goodbye.", "slt")])
+
+    def test_keypad_questions_and_the_default_voice(self):
+        """Without a voice for French the default one speaks it; keys switch the language
+        as words do, and no recogniser means no speech-language anywhere."""
+        h, uuid = self.bilingual_call([{"digits": "9"}, {"digits": "1"}],
+                                      ["--tts-voice", "en=slt"])
+        asks = h.asks(uuid)
+        self.assertEqual([(prompt_of(a), a["voice"]) for a in asks],
+                         [("Bonjour. For English, press 9.", "kal"), ("Do you confirm?", "slt")])
+        speak = [e for e in h.executes(uuid) if e["app"] == "speak"]
+        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [("Goodbye.", "slt")])
+        self.assertTrue(all(e["app"] != "play_and_detect_speech" for e in h.executes(uuid)))
+
+    def test_recogniser_language_mapped(self):
+        h, uuid = self.bilingual_call(
+            [{"speech": "oui", "confidence": 0.9}, {"speech": "oui", "confidence": 0.9}],
+            ["--asr-engine", "unimrcp", "--asr-language", "fr-FR=fr-CA"])
+        self.assertEqual([a["speech_language"] for a in h.asks(uuid)], ["fr-CA", "fr-CA"])
+        self.assertEqual([e["arg"] for e in h.executes(uuid) if e["app"] == "set"], [])
+
+
 class OptionsTest(unittest.TestCase):
     """Bad options and machines exit with status 2 and a message that names them."""
 
@@ -1062,6 +1113,12 @@ class OptionsTest(unittest.TestCase):
             (base + ["--handoff-arg", "user/1000"], "must name the queue as {queue}"),
             (base + ["--handoff-arg", "${x}/{queue}"], "may hold no '{', '}' or '$' but {queue}"),
             (base + ["--tts-voice", "kal|x"], "'kal|x': engine, voice and grammar names are single plain words"),
+            (base + ["--tts-voice", "fr-FR=a b"], "--tts-voice: 'fr-FR=a b': expected LANGUAGE=VALUE"),
+            (base + ["--tts-voice", "fr FR=kal"], "--tts-voice: 'fr FR=kal': expected LANGUAGE=VALUE"),
+            (base + ["--tts-voice", "fr-FR=${x}"], "--tts-voice: 'fr-FR=${x}': expected LANGUAGE=VALUE"),
+            (base + ["--tts-voice", ","], "--tts-voice: expected VALUE or LANGUAGE=VALUE"),
+            (base + ["--asr-language", "fr-CA"], "--asr-language: expected LANGUAGE=VALUE entries only"),
+            (base + ["--asr-language", "fr-FR=x|y"], "--asr-language: 'fr-FR=x|y': expected LANGUAGE=VALUE"),
             (base + ["--log-level", "loud"], "--log-level 'loud': expected error, warn, info or debug"),
             (base + ["--esl", "127.0.0.1"], "--esl '127.0.0.1': expected HOST:PORT"),
             (base + ["--esl", "127.0.0.1:99999"], "the port must be a number from 1 to 65535"),

@@ -354,6 +354,83 @@ static const app_config apps = {.tts_engine = "flite",
                                 .handoff = HANDOFF_TRANSFER,
                                 .handoff_template = "{queue} XML default"};
 
+/* --tts-voice and --asr-language: a value per language. */
+START_TEST(language_maps)
+{
+    app_lang_map map;
+    const char *def = "kal";
+    char err[200];
+    char spec[] = "fr-FR=bernard,en=slt,awb";
+    ck_assert_int_eq(app_lang_map_parse(spec, &map, &def, err, sizeof err), 0);
+    ck_assert_uint_eq(map.count, 2);
+    ck_assert_str_eq(def, "awb");
+    ck_assert_str_eq(app_lang_map_get(&map, "fr-FR"), "bernard");
+    ck_assert_str_eq(app_lang_map_get(&map, "FR_fr"), "bernard");
+    ck_assert_str_eq(app_lang_map_get(&map, "en-US"), "slt"); /* by its language */
+    ck_assert_str_eq(app_lang_map_get(&map, "en"), "slt");
+    ck_assert_ptr_null(app_lang_map_get(&map, "fr-BE"));
+    ck_assert_ptr_null(app_lang_map_get(&map, "e"));
+    ck_assert_ptr_null(app_lang_map_get(&map, NULL));
+    static const char *const bad[] = {
+        "",          ",",          "fr-FR=",    "=kal",    "fr FR=kal",  "fr-FR=a b",
+        "fr-FR=a|b", "fr-FR=${x}", "fr-FR=a'b", "x\x01=y", "fr-FR=a\\b", "averyveryverylongtag=x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char copy[64];
+        snprintf(copy, sizeof copy, "%s", bad[i]);
+        def = "kal";
+        ck_assert_msg(app_lang_map_parse(copy, &map, &def, err, sizeof err) == -1, "%s", bad[i]);
+    }
+    char many[512] = "";
+    for (int i = 0; i < APP_LANG_MAX + 1; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%sl%d=v", i ? "," : "", i);
+    ck_assert_int_eq(app_lang_map_parse(many, &map, &def, err, sizeof err), -1);
+    ck_assert_str_eq(err, "at most 16 languages");
+}
+END_TEST
+
+START_TEST(voices_and_recogniser_language)
+{
+    char spec[] = "fr-FR=bernard";
+    app_config cfg = {.tts_engine = "flite",
+                      .tts_voice = "kal",
+                      .asr_engine = "unimrcp",
+                      .asr_grammar = "builtin:speech/transcribe"};
+    char err[100];
+    const char *def = cfg.tts_voice;
+    ck_assert_int_eq(app_lang_map_parse(spec, &cfg.voices, &def, err, sizeof err), 0);
+    ck_assert_str_eq(app_voice_for(&cfg, "fr-FR"), "bernard");
+    ck_assert_str_eq(app_voice_for(&cfg, "en-US"), "kal");
+    ck_assert_str_eq(app_voice_for(&cfg, NULL), "kal");
+    ck_assert_str_eq(app_asr_language_for(&cfg, "en-US"), "en-US");
+    ck_assert_ptr_null(app_asr_language_for(&cfg, NULL));
+    ck_assert_ptr_null(app_asr_language_for(&cfg, "en US}x"));
+    app_step s = {0};
+    ck_assert_int_eq(app_build_say_in(&cfg, "Bonjour", "fr-FR", &s), 1);
+    ck_assert_str_eq(s.arg, "flite|bernard|Bonjour");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_say_in(&cfg, "Hello", "en-US", &s), 1);
+    ck_assert_str_eq(s.arg, "flite|kal|Hello");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_set_voice("bernard", &s), 0);
+    ck_assert_str_eq(s.app, "set");
+    ck_assert_str_eq(s.arg, "tts_voice=bernard");
+    app_step_clear(&s);
+    ivrsm_command c;
+    memset(&c, 0, sizeof c);
+    c.type = IVRSM_COMMAND_ASK;
+    c.text = "Yes?";
+    c.ask.speech = 1;
+    c.language = "en-US";
+    ck_assert_int_eq(app_build_ask(&cfg, &c, true, &s), 0);
+    ck_assert_str_eq(s.arg, "say:Yes? detect:unimrcp {no-input-timeout=5000,speech-language=en-US}"
+                            "builtin:speech/transcribe");
+    app_step_clear(&s);
+    ck_assert_int_eq(app_build_tts_setup_voice(&cfg, "bernard", &s), 0);
+    ck_assert_ptr_nonnull(strstr(s.arg, "tts_voice=bernard "));
+    app_step_clear(&s);
+}
+END_TEST
+
 static ivrsm_command ask_command(const char *text)
 {
     ivrsm_command c;
@@ -713,6 +790,8 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, speech_results);
     tcase_add_test(t, handoff_results);
     tcase_add_test(t, mask_digits);
+    tcase_add_test(t, language_maps);
+    tcase_add_test(t, voices_and_recogniser_language);
     tcase_add_test(t, call_table_finds_adds_and_removes);
     suite_add_tcase(s, t);
     return s;
