@@ -107,6 +107,39 @@ class Page(unittest.TestCase):
         self.assertIsNone(t["header"])
         self.assertEqual(t["records"][1]["body"], {"session_token": "***", "otp": "***"})
 
+    def test_the_esl_host_log_gives_one_call_per_uuid(self):
+        # The ESL host at --log-level debug writes "TIME debug call UUID: trace RECORD"
+        # (examples/esl_host/calls.c, on_trace; log.c, log_at) among its other lines.
+        log = (
+            "2026-03-10T09:30:00.101Z info  esl: ready on 127.0.0.1:8021\n"
+            '2026-03-10T09:30:02.410Z debug call aaa-1: trace {"kind":"transition","from":null,'
+            '"to":"ivr.entry","reason":"start","seq":2}\n'
+            '2026-03-10T09:30:02.411Z debug call bbb-2: trace {"kind":"transition","from":null,'
+            '"to":"ivr.entry","reason":"start","seq":2}\n'
+            "2026-03-10T09:30:04.002Z info  call aaa-1: dtmf 1 in ivr.entry\n"
+            '2026-03-10T09:30:04.003Z debug call aaa-1: trace {"kind":"event","type":"dtmf",'
+            '"state":"ivr.entry","text":"1","seq":4}\n'
+            '2026-03-10T09:30:04.004Z debug call aaa-1: trace {"kind":"transition","from":"ivr.entry",'
+            '"to":"ivr.auth.phone_capture","reason":"dtmf:take_appointment","seq":5}\n'
+            '2026-03-10T09:30:09.733Z debug call bbb-2: trace {"kind":"event","type":"action_result",'
+            '"state":"ivr.auth.verify_otp","status":200,"body":{"session_token":"leaked-tok"},"seq":9}\n')
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "host.log"
+            path.write_text(log, encoding="utf-8")
+            html = self.view("--trace", path)
+            empty = pathlib.Path(tmp) / "quiet.log"
+            empty.write_text("2026-03-10T09:30:00.101Z info  esl: ready\n")
+            r = run(["view", MACHINE, "--trace", empty])
+        first, second = page_data(html)["traces"]
+        self.assertEqual(first["file"], f"{path} (call aaa-1)")
+        self.assertEqual([r["kind"] for r in first["records"]], ["transition", "event", "transition"])
+        self.assertEqual(first["records"][2]["to"], "ivr.auth.phone_capture")
+        self.assertEqual(second["file"], f"{path} (call bbb-2)")
+        self.assertNotIn("leaked-tok", html)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no trace record in the file (the ESL host writes them at --log-level debug)",
+                      r.stderr)
+
     def test_coverage_is_matched_to_the_machine_transitions(self):
         with tempfile.TemporaryDirectory() as tmp:
             cov = run(["test", *sorted((ROOT / "tests" / "view" / "scenarios").glob("*.yaml")),

@@ -43,27 +43,29 @@ typedef struct view_options {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: ivrsm view MACHINE [--trace FILE]... [--coverage FILE] [--layout tb|lr]\n"
-                 "                  [-o page.html]\n"
-                 "\n"
-                 "Write one self-contained HTML page (no network needed to open it) that draws\n"
-                 "the machine (laid out by Graphviz's dot), shows each state's prompts, routes,\n"
-                 "collect, action and outcomes with their file:line when clicked, finds states\n"
-                 "and intents by name, replays recorded calls step by step and colours what the\n"
-                 "tests cover.\n"
-                 "\n"
-                 "options:\n"
-                 "  --trace FILE     a call recorded by `ivrsm sim --trace` (or a host's trace,\n"
-                 "                   JSON lines), replayed on the drawing; repeatable\n"
-                 "  --coverage FILE  the output of `ivrsm test --coverage --json`: covered and\n"
-                 "                   uncovered states and transitions coloured\n"
-                 "  --layout tb|lr   top to bottom or left to right (default: the one that suits\n"
-                 "                   the machine's shape better)\n"
-                 "  -o, --output OUT write the page to OUT instead of stdout\n"
-                 "  -h, --help       show this help\n"
-                 "\n"
-                 "exit status: 0 written, 1 the machine does not load, 2 usage error, a trace or\n"
-                 "coverage file that cannot be read, Graphviz missing or failing, I/O error\n");
+    fprintf(out,
+            "usage: ivrsm view MACHINE [--trace FILE]... [--coverage FILE] [--layout tb|lr]\n"
+            "                  [-o page.html]\n"
+            "\n"
+            "Write one self-contained HTML page (no network needed to open it) that draws\n"
+            "the machine (laid out by Graphviz's dot), shows each state's prompts, routes,\n"
+            "collect, action and outcomes with their file:line when clicked, finds states\n"
+            "and intents by name, replays recorded calls step by step and colours what the\n"
+            "tests cover.\n"
+            "\n"
+            "options:\n"
+            "  --trace FILE     a call recorded by `ivrsm sim --trace` (or a host's trace\n"
+            "                   records, JSON lines; or the ESL host's log at --log-level\n"
+            "                   debug, one call per UUID), replayed on the drawing; repeatable\n"
+            "  --coverage FILE  the output of `ivrsm test --coverage --json`: covered and\n"
+            "                   uncovered states and transitions coloured\n"
+            "  --layout tb|lr   top to bottom or left to right (default: the one that suits\n"
+            "                   the machine's shape better)\n"
+            "  -o, --output OUT write the page to OUT instead of stdout\n"
+            "  -h, --help       show this help\n"
+            "\n"
+            "exit status: 0 written, 1 the machine does not load, 2 usage error, a trace or\n"
+            "coverage file that cannot be read, Graphviz missing or failing, I/O error\n");
 }
 
 static int parse_args(int argc, char **argv, view_options *o)

@@ -199,57 +199,126 @@ static bool is_sim_header(const json_t *rec)
 }
 
 /*
- * One trace: JSON lines, each an object. Every record passes the machine's
- * redaction once more, so that a trace written by a host that forgot to
- * mask something shows nothing secret in the page. The sim's header
- * ({"kind": "sim"}) is kept apart.
+ * A trace file: JSON lines (the sim's, or any host's records), or the log of
+ * the ESL host at --log-level debug, whose lines
+ * "TIME debug call UUID: trace RECORD" (examples/esl_host/calls.c, on_trace;
+ * log.c, log_at) hold the records of many calls, told apart by UUID. Every
+ * record passes the machine's redaction once more, so that a trace written
+ * by a host that forgot to mask something shows nothing secret in the page.
+ * The sim's header ({"kind": "sim"}) is kept apart. Each call found is
+ * appended to `out` as {"file", "header", "records"}.
  */
-static json_t *load_trace(const ivrsm_machine *m, const char *path, char *err, size_t errlen)
+typedef struct trace_reader {
+    const ivrsm_machine *m;
+    const char *path;
+    json_t *calls; /* call id ("" for a JSON-lines file) → {"file", "header", "records"} */
+    json_t *order; /* call ids, in the order first seen */
+} trace_reader;
+
+static json_t *call_of(trace_reader *t, const char *id)
+{
+    json_t *c = json_object_get(t->calls, id);
+    if (c)
+        return c;
+    char name[600];
+    if (*id)
+        snprintf(name, sizeof(name), "%s (call %s)", t->path, id);
+    else
+        snprintf(name, sizeof(name), "%s", t->path);
+    c = json_pack("{s:s, s:n, s:[]}", "file", name, "header", "records");
+    json_object_set_new(t->calls, id, c);
+    json_array_append_new(t->order, json_string(id));
+    return c;
+}
+
+/* Add one record (JSON text) to call `id`; false when it is not a JSON object. */
+static bool add_record(trace_reader *t, const char *id, const char *text)
+{
+    char *clean = ivrsm_machine_redact_json(t->m, text);
+    json_t *rec = clean ? json_loads(clean, 0, NULL) : NULL;
+    ivrsm_free(clean);
+    if (!json_is_object(rec)) {
+        json_decref(rec);
+        return false;
+    }
+    json_t *c = call_of(t, id);
+    json_t *records = json_object_get(c, "records");
+    if (json_is_null(json_object_get(c, "header")) && !json_array_size(records) &&
+        is_sim_header(rec))
+        json_object_set_new(c, "header", rec);
+    else
+        json_array_append_new(records, rec);
+    return true;
+}
+
+/* "… call UUID: trace {…}" of an ESL host log: the call id and the record, or false. */
+static bool host_log_line(char *line, const char **id, const char **record)
+{
+    char *mark = strstr(line, ": trace {");
+    char *call = mark ? strstr(line, " call ") : NULL;
+    if (!call || call > mark)
+        return false;
+    *mark = '\0';
+    *id = call + 6;
+    *record = mark + 8;
+    return true;
+}
+
+static bool load_trace(const ivrsm_machine *m, const char *path, json_t *out, char *err,
+                       size_t errlen)
 {
     size_t len = 0;
     char *text = read_text(path, &len, err, errlen);
     if (!text)
-        return NULL;
-    json_t *records = json_array(), *header = NULL;
+        return false;
+    trace_reader t = {m, path, json_object(), json_array()};
+    const char *first = text + strspn(text, " \t\r\n");
+    bool host_log = *first && *first != '{';
     size_t line_no = 0;
-    bool ok = records != NULL;
+    bool ok = t.calls && t.order;
     for (char *line = text, *next; ok && line && *line; line = next) {
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
         line_no++;
+        const char *id = "", *record = line;
         if (strspn(line, " \t\r") == strlen(line))
             continue;
-        char *clean = ivrsm_machine_redact_json(m, line);
-        json_t *rec = clean ? json_loads(clean, 0, NULL) : NULL;
-        ivrsm_free(clean);
-        if (!json_is_object(rec)) {
+        if (host_log && !host_log_line(line, &id, &record))
+            continue; /* the host's other lines */
+        if (!add_record(&t, id, record)) {
             snprintf(err, errlen, "%s:%zu: not a trace record (one JSON object per line)", path,
                      line_no);
-            json_decref(rec);
             ok = false;
-        } else if (!header && !json_array_size(records) && is_sim_header(rec)) {
-            header = rec;
-        } else {
-            json_array_append_new(records, rec);
         }
     }
     free(text);
-    if (ok && !json_array_size(records)) {
-        snprintf(err, errlen, "%s: no trace record in the file", path);
+    size_t i, calls = 0;
+    json_t *id;
+    json_array_foreach(t.order, i, id)
+    {
+        calls += json_array_size(json_object_get(json_object_get(t.calls, json_string_value(id)),
+                                                 "records")) > 0;
+    }
+    if (ok && !calls) {
+        snprintf(err, errlen, "%s: no trace record in the file%s", path,
+                 host_log ? " (the ESL host writes them at --log-level debug)" : "");
         ok = false;
     }
-    const char *name = json_string_value(json_object_get(header, "machine_name"));
-    if (ok && name && strcmp(name, ivrsm_machine_name(m)) != 0)
-        fprintf(stderr, "ivrsm view: note: %s was recorded on machine %s, not %s\n", path, name,
-                ivrsm_machine_name(m));
-    if (!ok) {
-        json_decref(records);
-        json_decref(header);
-        return NULL;
+    json_array_foreach(t.order, i, id)
+    {
+        json_t *c = json_object_get(t.calls, json_string_value(id));
+        const char *name =
+            json_string_value(json_object_get(json_object_get(c, "header"), "machine_name"));
+        if (ok && name && strcmp(name, ivrsm_machine_name(m)) != 0)
+            fprintf(stderr, "ivrsm view: note: %s was recorded on machine %s, not %s\n", path, name,
+                    ivrsm_machine_name(m));
+        if (ok && json_array_size(json_object_get(c, "records")))
+            json_array_append(out, c);
     }
-    return json_pack("{s:s, s:o, s:o}", "file", path, "header", header ? header : json_null(),
-                     "records", records);
+    json_decref(t.calls);
+    json_decref(t.order);
+    return ok;
 }
 
 /* The entry of a coverage report for this machine, by name (and version). */
@@ -358,12 +427,10 @@ json_t *view_data_build(const ivrsm_machine *m, const char *machine_path, const 
     json_t *list = json_array();
     json_object_set_new(data, "traces", list);
     for (size_t i = 0; i < trace_count; i++) {
-        json_t *t = load_trace(m, traces[i], err, errlen);
-        if (!t) {
+        if (!load_trace(m, traces[i], list, err, errlen)) {
             json_decref(data);
             return NULL;
         }
-        json_array_append_new(list, t);
     }
     json_t *cov = coverage ? load_coverage(m, coverage, err, errlen) : json_null();
     if (!cov) {
