@@ -1030,6 +1030,18 @@ START_TEST(result_event_for_the_session)
 
     ivrsm_http_result r = {0};
     ck_assert_int_eq(ivrsm_http_result_event(&r, NULL), IVRSM_EINVAL);
+    /* The event is an output: whatever it held (an uninitialised local), it is written whole. */
+    ivrsm_event garbage;
+    memset(&garbage, 0xA5, sizeof garbage);
+    r.command_id = 7;
+    r.status = 204;
+    r.body = "";
+    ck_assert_int_eq(ivrsm_http_result_event(&r, &garbage), 0);
+    ck_assert_uint_eq(garbage.size, sizeof garbage);
+    ck_assert_int_eq(garbage.type, IVRSM_EVENT_ACTION_RESULT);
+    ck_assert_ptr_null(garbage.event_id);
+    ck_assert_ptr_null(garbage.body);
+    ck_assert_uint_eq(garbage.command_id, 7);
     ivrsm_http_free(h);
 }
 END_TEST

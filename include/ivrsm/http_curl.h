@@ -128,7 +128,10 @@ typedef void (*ivrsm_http_done_fn)(void *user, const ivrsm_http_result *result);
  * result, so feed it during the callback.
  * Returns 0, or IVRSM_EINVAL when r or ev is NULL.
  */
-IVRSM_API int ivrsm_http_result_event(const ivrsm_http_result *r, ivrsm_event *ev);
+IVRSM_API int ivrsm_http_result_event_versioned(const ivrsm_http_result *r, ivrsm_event *ev,
+                                                size_t ev_size);
+/* `ev` is written whole, whatever it held: its size comes from the header compiled against. */
+#define ivrsm_http_result_event(r, ev) ivrsm_http_result_event_versioned((r), (ev), sizeof(ivrsm_event))
 
 /* ---------------------------------------------------------------------------
  * Event-loop hooks (optional)

@@ -823,16 +823,12 @@ void ivrsm_http_cancel_all(ivrsm_http *h)
     }
 }
 
-int ivrsm_http_result_event(const ivrsm_http_result *r, ivrsm_event *ev)
+int ivrsm_http_result_event_versioned(const ivrsm_http_result *r, ivrsm_event *ev, size_t ev_size)
 {
-    if (!r || !ev)
+    /* The caller's layout (its header's sizeof): as much of this version's as it holds. */
+    if (!r || !ev || ev_size < IVRSM_LAYOUT_END(ivrsm_event, ok))
         return IVRSM_EINVAL;
-    /* The caller's layout: as much of this version's as its size holds. */
-    size_t v1 = IVRSM_LAYOUT_END(ivrsm_event, ok), size = ev->size ? ev->size : v1;
-    if (size < v1)
-        return IVRSM_EINVAL;
-    if (size > sizeof *ev)
-        size = sizeof *ev;
+    size_t size = ev_size < sizeof *ev ? ev_size : sizeof *ev;
     memset(ev, 0, size);
     ev->size = size;
     ev->type = IVRSM_EVENT_ACTION_RESULT;
