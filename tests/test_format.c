@@ -1007,6 +1007,115 @@ START_TEST(hours_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ values */
+
+static const char *values_yaml =
+    "machine: values\n"
+    "version: '1'\n"
+    "globals:\n"
+    "  bank: Banque Azur\n"
+    "  fee: 2.50\n"
+    "  welcome: 'Bienvenue à la ${globals.bank}.'\n"
+    "  intro: '${globals.welcome} Frais : ${globals.fee}.'\n"
+    "  max: 3\n"
+    "  limits: {max_state_visits: '${globals.max}'}\n"
+    "  endpoints: {balance: 'GET /balance'}\n"
+    "states:\n"
+    "  fetch:\n"
+    "    type: action_then_prompt\n"
+    "    action: {call: balance, query: {min: '{{globals.fee}}'}}\n"
+    "    on_success:\n"
+    "      set: {balance: '{{resp.balance}}', limit: 100.00, label: '{{resp.label}}'}\n"
+    "      next: say\n"
+    "  say:\n"
+    "    type: prompt_end\n"
+    "    prompt: '${globals.intro} Solde {{ctx.balance}} ({{ctx.limit}}, {{globals.fee}}), "
+    "[{{ctx.label}}] [{{ctx.none}}] {{ctx.big}} {{ctx.host}} {{ctx.neg}}.'\n";
+
+START_TEST(values_said_as_written)
+{
+    ivrsm_machine *m = load_yaml_text(values_yaml);
+    static const canned answers[] = {{"balance", 200, "{\"balance\": 1250.50, \"label\": null}"},
+                                     {NULL, 0, NULL}};
+    call c;
+    call_init(&c, m, "{\"big\": 1e21, \"host\": 7.10, \"neg\": -0.0}");
+    c.responses = answers;
+    call_start(&c);
+    ck_assert_str_eq(field(&c, 0, "query"), "min=2.50");
+    ck_assert_str_eq(c.last_text,
+                     "Bienvenue à la Banque Azur. Frais : 2.50. Solde 1250.50 (100.00, "
+                     "2.50), [] [] 1000000000000000000000 7.10 0.");
+    call_free(&c);
+    /* The same after a snapshot and a restore at every event. */
+    call_init(&c, m, "{\"big\": 1e21, \"host\": 7.10, \"neg\": -0.0}");
+    c.responses = answers;
+    c.snapshot_each_event = true;
+    call_start(&c);
+    ck_assert_str_eq(c.last_text,
+                     "Bienvenue à la Banque Azur. Frais : 2.50. Solde 1250.50 (100.00, "
+                     "2.50), [] [] 1000000000000000000000 7.10 0.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(number_texts_survive_a_snapshot_between_events)
+{
+    ivrsm_machine *m = load_yaml_text("machine: n\nversion: '1'\nintents: {one: {dtmf: ['1']}}\n"
+                                      "states:\n  a:\n    type: prompt_and_listen\n"
+                                      "    prompt: 'Montant {{ctx.amount}}.'\n"
+                                      "    routes: [{when_intent: one, next: a}]\n");
+    ivrsm_session *s = NULL;
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"amount\": 19.90, \"items\": [{\"p\": 0.50}]}";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ivrsm_session_start(s);
+    while (ivrsm_session_next_command(s))
+        ;
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ck_assert_ptr_nonnull(strstr(snap, "\"numbers\":[[\"ctx\",\"amount\",\"19.90\"],"
+                                       "[\"ctx\",\"items\",0,\"p\",\"0.50\"]]"));
+    ivrsm_session *r = NULL;
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &r, NULL), 0);
+    ivrsm_event ev = {.type = IVRSM_EVENT_DTMF, .text = "1"};
+    ck_assert_int_eq(ivrsm_session_feed(r, &ev), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(r);
+    ck_assert_str_eq(c->text, "Montant 19.90.");
+    ivrsm_session_free(r);
+    ivrsm_session_free(s);
+    free(snap);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(globals_references_inside_globals)
+{
+    load_fails("machine: g\nversion: '1'\nglobals:\n  a: '${globals.b}'\n  b: 'x ${globals.a}'\n"
+               "states:\n  s: {type: prompt_end, prompt: x}\n",
+               "goes round: globals.b → globals.a → globals.b");
+    load_fails("machine: g\nversion: '1'\nglobals:\n  a: {b: '${globals.a}'}\n"
+               "states:\n  s: {type: prompt_end, prompt: x}\n",
+               "${globals.a} goes round");
+    load_fails("machine: g\nversion: '1'\nglobals:\n  a: '${globals.nope}'\n"
+               "states:\n  s: {type: prompt_end, prompt: x}\n",
+               "globals has no key 'nope'");
+    /* A whole reference keeps its type, also inside globals. */
+    ivrsm_machine *m =
+        load_yaml_text("machine: g\nversion: '1'\n"
+                       "globals:\n  n: 4\n  limits: {max_state_visits: "
+                       "'${globals.n}'}\n  list: ['${globals.n}', 5]\n"
+                       "  text: '${globals.list}'\n"
+                       "states:\n  s: {type: prompt_end, prompt: '{{globals.text}}'}\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_str_eq(c.last_text, "[4,5]");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -1046,6 +1155,11 @@ static Suite *format_suite(void)
     tcase_add_test(time, now_read_once_per_event);
     tcase_add_test(time, hours_refused);
     suite_add_tcase(s, time);
+    TCase *values = tcase_create("values");
+    tcase_add_test(values, values_said_as_written);
+    tcase_add_test(values, number_texts_survive_a_snapshot_between_events);
+    tcase_add_test(values, globals_references_inside_globals);
+    suite_add_tcase(s, values);
     return s;
 }
 

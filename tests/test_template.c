@@ -10,6 +10,7 @@
 static const char *const ctx_json =
     "{\"name\": \"Ana\", \"count\": 3, \"zero\": 0, \"zero_real\": 0.0, \"pi\": 2.5,"
     " \"third\": 0.1, \"three_real\": 3.0, \"huge\": 1e21, \"neg\": -7,"
+    " \"neg_zero\": -0.0, \"neg_zero_int\": -0, \"tiny\": 0.00000015,"
     " \"big\": 9007199254740993, \"flag\": true, \"off\": false, \"nul\": null,"
     " \"empty\": \"\", \"space\": \" \", \"list\": [], \"obj\": {},"
     " \"appt_list\": [{\"id\": \"a1\", \"when\": \"lundi\"}, {\"id\": \"a2\"}],"
@@ -50,7 +51,7 @@ static ivrsm_tmpl *compile_ok(const char *src)
 static char *render(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
@@ -97,13 +98,15 @@ static const struct {
     {"{{ctx.pi}}", "2.5"},
     {"{{ctx.third}}", "0.1"},
     {"{{ctx.three_real}}", "3"},
-    {"{{ctx.huge}}", "1e+21"},
-    {"{{ctx.flag}} {{ctx.off}} {{ctx.nul}}", "true false null"},
+    /* An integer never with an exponent; null is said as nothing, like a missing value. */
+    {"{{ctx.huge}}", "1000000000000000000000"},
+    {"{{ctx.neg_zero}} {{ctx.neg_zero_int}} {{ctx.tiny}}", "0 0 1.5e-07"},
+    {"{{ctx.flag}} {{ctx.off}} [{{ctx.nul}}]", "true false []"},
     {"{{ctx.appt_list}}", "[{\"id\":\"a1\",\"when\":\"lundi\"},{\"id\":\"a2\"}]"},
     {"{{ctx.obj}}{{ctx.list}}", "{}[]"},
     {"{{ctx.quote}}", "l'été \"chaud\""},
     {"{{ctx.count >= 3}}/{{ctx.count < 3}}", "true/false"},
-    {"{{ 42 }} {{ -1.5 }} {{ 'lit' }} {{ null }}", "42 -1.5 lit null"},
+    {"{{ 42 }} {{ -1.5 }} {{ 'lit' }} [{{ null }}] {{ 1e3 }}", "42 -1.5 lit [] 1000"},
     /* substituted text is never parsed again */
     {"{{ctx.inject}}", "{{ctx.secret}}"},
     {"<{{ctx.inject}}{{ctx.inject}}>", "<{{ctx.secret}}{{ctx.secret}}>"},
@@ -231,7 +234,7 @@ static const struct {
 START_TEST(test_eval_table)
 {
     ivrsm_tmpl *t = compile_ok(eval_cases[_i].src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_nonnull(v);
     char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -246,7 +249,7 @@ END_TEST
 START_TEST(test_eval_returns_new_reference)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.appt_list}}");
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     json_t *list = json_object_get(ctx, "appt_list");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_eq(v, list);
@@ -278,8 +281,8 @@ static const struct {
     {"ab {{ctx.name}", "unterminated '{{': no matching '}}'", 3},
     {"{{ctx.a}} {{", "unterminated '{{': no matching '}}'", 10},
     {"{{foo.x}}", "unknown root 'foo' in '{{foo.x}}': expected ctx, resp, globals or now", 2},
-    {"Bonjour {{ name }}", "unknown root 'name' in '{{ name }}': expected ctx, resp, globals or now",
-     11},
+    {"Bonjour {{ name }}",
+     "unknown root 'name' in '{{ name }}': expected ctx, resp, globals or now", 11},
     {"{{true.x}}", "unknown root 'true' in '{{true.x}}': expected ctx, resp, globals or now", 2},
     {"{{}}", "empty expression in '{{}}'", 0},
     {"x{{  }}", "empty expression in '{{  }}'", 1},
@@ -470,7 +473,7 @@ START_TEST(test_large_template)
     }
     ck_assert_uint_lt(src.len, IVRSM_TMPL_MAX_LEN);
     ivrsm_tmpl *t = compile_ok(ivrsm_buf_str(&src));
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     ivrsm_buf out = IVRSM_BUF_INIT;
     for (int round = 0; round < 3; round++) {
         ivrsm_buf_reset(&out);
@@ -501,7 +504,7 @@ static char *render_with(const char *src, const char *ctx_text, const char *resp
     ck_assert_ptr_nonnull(c);
     ck_assert_ptr_nonnull(r);
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {c, r, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = c, .resp = r, .globals = globals};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
@@ -555,7 +558,7 @@ START_TEST(test_seed_set_values)
 {
     json_t *r = json_loads("{\"appointments\": [{\"id\": \"r7\"}, {\"id\": \"r9\"}], \"count\": 2}",
                            0, NULL);
-    ivrsm_tmpl_scope scope = {ctx, r, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = r, .globals = globals};
     ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert(json_is_array(v));
@@ -581,7 +584,7 @@ END_TEST
 START_TEST(test_missing_roots)
 {
     ivrsm_tmpl *t = compile_ok("[{{resp.x}}|{{ctx.name}}|{{globals.name}}]");
-    ivrsm_tmpl_scope scope = {ctx, NULL, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = NULL, .globals = globals};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "[|Ana|Synergia]");
@@ -602,7 +605,7 @@ END_TEST
 START_TEST(test_render_appends)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     ivrsm_buf out = IVRSM_BUF_INIT;
     ivrsm_buf_puts(&out, "Bonjour ");
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
@@ -737,7 +740,7 @@ START_TEST(test_allocation_failures)
 {
     const char *src = oom_templates[_i];
     char *want = render(src);
-    ivrsm_tmpl_scope scope = {ctx, resp, globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
     json_set_alloc_funcs(test_json_malloc, free);
     int completed = 0;
     for (long budget = 0; !completed && budget < 10000; budget++) {
@@ -769,6 +772,51 @@ START_TEST(test_allocation_failures)
 }
 END_TEST
 
+/* Numbers said as the JSON they came from wrote them. */
+START_TEST(test_numbers_as_written)
+{
+    const char *body = "{\"amount\": 12.50, \"list\": [1.10, 2, {\"x\": 0.50}], \"e\": 1.5e3,"
+                       " \"plain\": 12.5, \"neg\": -0.0, \"three\": 3.0, \"s\": \"9.90\","
+                       " \"k\\\"q\": 4.20, \"dup\": 1.00, \"dup\": 2.50}";
+    json_t *r = json_loads(body, 0, NULL);
+    ck_assert_ptr_nonnull(r);
+    ivrsm_numtexts n = {0};
+    ck_assert_int_eq(ivrsm_numtexts_scan(&n, r, body, strlen(body)), 0);
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = r, .globals = globals, .numbers = {&n, NULL}};
+    ivrsm_tmpl *t = compile_ok("{{resp.amount}} {{resp.list[0]}} {{resp.list[1]}} "
+                               "{{resp.list[2].x}} {{resp.e}} {{resp.plain}} [{{resp.neg}}] "
+                               "{{resp.three}} {{resp.s}} {{resp.dup}}");
+    ivrsm_buf out = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "12.50 1.10 2 0.50 1500 12.5 [0] 3.0 9.90 2.50");
+    ivrsm_buf_free(&out);
+    /* The text goes with the value: a copy of the reference keeps it, comparisons see numbers. */
+    json_t *copied = json_object();
+    json_object_set(copied, "price", json_object_get(r, "amount"));
+    scope.ctx = copied;
+    ivrsm_tmpl *u = compile_ok("{{ctx.price}} {{ctx.price == 12.5}} {{ctx.price > 12.49}}");
+    ck_assert_int_eq(ivrsm_tmpl_render(u, &scope, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "12.50 true true");
+    ivrsm_buf_free(&out);
+    /* Values no one else holds are dropped; the others stay. */
+    json_decref(r);
+    ivrsm_numtexts_purge(&n);
+    ck_assert_uint_eq(n.count, 1);
+    ck_assert_str_eq(ivrsm_numtexts_find(&n, json_object_get(copied, "price")), "12.50");
+    json_decref(copied);
+    ivrsm_numtexts_purge(&n);
+    ck_assert_uint_eq(n.count, 0);
+    /* A text that does not match its tree keeps nothing wrong. */
+    json_t *other = json_loads("{\"a\": 1.50}", 0, NULL);
+    ivrsm_numtexts_scan(&n, other, "[1.25]", 6);
+    ck_assert_ptr_null(ivrsm_numtexts_find(&n, json_object_get(other, "a")));
+    json_decref(other);
+    ivrsm_numtexts_free(&n);
+    ivrsm_tmpl_free(t);
+    ivrsm_tmpl_free(u);
+}
+END_TEST
+
 static Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -777,6 +825,7 @@ static Suite *template_suite(void)
     tcase_add_loop_test(tc, test_render_table, 0, sizeof render_cases / sizeof render_cases[0]);
     tcase_add_test(tc, test_render_appends);
     tcase_add_test(tc, test_missing_roots);
+    tcase_add_test(tc, test_numbers_as_written);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("eval");

@@ -73,6 +73,19 @@ typedef struct cc {
      * and on_fail of a state that has an action, rendered once it answered. */
     bool state_has_action;
     bool in_outcome;
+    /* While `globals` itself is resolved: the references being followed (for cycles) and
+     * the values resolved so far (each once). */
+    bool resolving_globals;
+    struct globals_step {
+        const dom_node *raw;
+        const char *name; /* "globals.a.b", in the compiler's document arena */
+    } globals_stack[IVRSM_MAX_DEPTH];
+    size_t globals_depth;
+    struct globals_done {
+        const dom_node *raw;
+        dom_node *resolved;
+    } * globals_done;
+    size_t globals_done_count, globals_done_cap;
     int language_depth; /* > 0 while compiling one language's value of a map by language */
     char path[1024];
     size_t path_len;
@@ -217,7 +230,6 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n);
 /* Keep `j` alive as long as the machine (the machine takes the reference). */
 bool ivrsm_cc_own_json(cc *c, json_t *j);
 
-
 /* --- Messages (compile_message.c) ------------------------------------------------ */
 
 /*
@@ -242,6 +254,14 @@ bool ivrsm_cc_messages(cc *c, const dom_node *n, m_messages *out);
  * NULL only when memory ran out.
  */
 dom_node *ivrsm_globals_resolve(cc *c, dom_node *n);
+
+/*
+ * Resolve the ${globals...} references inside `globals` itself, following a
+ * reference to a value that holds references in turn; a cycle is reported
+ * (unresolved-globals) where its first reference is written. Returns the
+ * resolved tree (g itself when nothing changed), NULL when memory ran out.
+ */
+dom_node *ivrsm_globals_resolve_self(cc *c, dom_node *g);
 
 /* --- Globals (compile_globals.c) -------------------------------------------- */
 

@@ -316,8 +316,13 @@ void ivrsm_cc_globals(cc *c, const dom_node *g)
 {
     if (g) {
         size_t mark = ivrsm_cc_push_key(c, "globals");
-        if (ivrsm_cc_expect(c, g, DOM_MAP, "a map"))
+        if (ivrsm_cc_expect(c, g, DOM_MAP, "a map")) {
+            /* ${globals...} inside globals first: what follows reads the values. */
             c->globals = g;
+            c->globals = ivrsm_globals_resolve_self(c, (dom_node *)g);
+            if (!c->globals)
+                ivrsm_cc_nomem(c);
+        }
         ivrsm_cc_pop(c, mark);
     }
     c->info->globals = c->globals;

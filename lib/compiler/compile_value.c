@@ -74,6 +74,21 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
 
 /* --- JSON ------------------------------------------------------------------- */
 
+/* The machine's numbers are said as written ("fee: 12.50"): their texts, by value. */
+static void keep_number_texts(cc *c, const dom_node *n, const json_t *j)
+{
+    if (n->kind == DOM_REAL && ivrsm_numtexts_worth(j, n->text, n->len)) {
+        if (ivrsm_numtexts_add(&c->m->numbers, j, n->text, n->len) != 0)
+            ivrsm_cc_nomem(c);
+    } else if (n->kind == DOM_LIST) {
+        for (size_t i = 0; i < n->count; i++)
+            keep_number_texts(c, n->items[i], json_array_get(j, i));
+    } else if (n->kind == DOM_MAP) {
+        for (size_t i = 0; i < n->count; i++)
+            keep_number_texts(c, n->pairs[i].value, json_object_get(j, n->pairs[i].key));
+    }
+}
+
 json_t *ivrsm_cc_json(cc *c, const dom_node *n)
 {
     const dom_node *bad;
@@ -83,6 +98,8 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n)
                        "%s cannot be represented in JSON (only finite numbers can)", bad->text);
     else if (!j)
         ivrsm_cc_nomem(c);
+    if (j)
+        keep_number_texts(c, n, j);
     return j;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Load-time references: "${globals.a.b}" and "${globals.list[0]}" in the
- * values of `states` and `intents`.
+ * values of `states`, `intents` and `globals` itself (where a reference may
+ * name a value that holds references in turn; a cycle is an error).
  *
  * A scalar that is exactly one reference becomes the referenced value, type
  * and all (`max: ${globals.max_retries}` is the integer 2), and remembers
@@ -70,6 +71,85 @@ static void report_missing_key(cc *c, const dom_node *at, const reference *ref, 
                    (int)ref->inner_len, ref->inner, (int)prefix_len, ref->inner, seg,
                    guess ? "; did you mean '" : "", guess ? guess : "", guess ? "'?" : "",
                    map->count ? keys : "nothing");
+}
+
+static dom_node *resolve(cc *c, dom_node *n);
+
+/* What a node of globals resolved to, when it was resolved already. */
+static dom_node *done(const cc *c, const dom_node *raw)
+{
+    for (size_t i = 0; i < c->globals_done_count; i++)
+        if (c->globals_done[i].raw == raw)
+            return c->globals_done[i].resolved;
+    return NULL;
+}
+
+static bool remember(cc *c, const dom_node *raw, dom_node *resolved)
+{
+    if (c->globals_done_count == c->globals_done_cap) {
+        size_t cap = c->globals_done_cap ? 2 * c->globals_done_cap : 16;
+        struct globals_done *p = realloc(c->globals_done, cap * sizeof(*p));
+        if (!p) {
+            ivrsm_cc_nomem(c);
+            return false;
+        }
+        c->globals_done = p;
+        c->globals_done_cap = cap;
+    }
+    c->globals_done[c->globals_done_count++] = (struct globals_done){raw, resolved};
+    return true;
+}
+
+/*
+ * Inside globals, the value a reference names may hold references itself:
+ * resolve it first (once), at its own path, unless it is being resolved
+ * already: then the references go round, reported where this one is written.
+ */
+static const dom_node *follow(cc *c, const dom_node *at, const reference *ref,
+                              const dom_node *target)
+{
+    dom_node *d = done(c, target);
+    if (d)
+        return d;
+    char name[256];
+    snprintf(name, sizeof(name), "%.*s", (int)ref->inner_len, ref->inner);
+    for (size_t i = 0; i < c->globals_depth; i++) {
+        if (c->globals_stack[i].raw != target)
+            continue;
+        char chain[600] = "";
+        size_t used = 0;
+        for (size_t k = i; k < c->globals_depth && used < sizeof(chain); k++)
+            used += (size_t)snprintf(chain + used, sizeof(chain) - used, "%s → ",
+                                     c->globals_stack[k].name);
+        ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
+                       "${%s} goes round: %s%s (a value of globals cannot be made of itself)", name,
+                       chain, name);
+        return NULL;
+    }
+    if (c->globals_depth == IVRSM_MAX_DEPTH) {
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", at->line, at->column,
+                            "${%s}: references inside globals followed more than %d deep", name,
+                            IVRSM_MAX_DEPTH);
+        return NULL;
+    }
+    /* The target is resolved at its own path, for its own messages. */
+    char saved_path[sizeof(c->path)];
+    size_t saved_len = c->path_len, saved_fields = c->field_count;
+    memcpy(saved_path, c->path, sizeof(c->path));
+    c->path_len = 0;
+    c->path[0] = '\0';
+    c->field_count = 0;
+    ivrsm_cc_push_key(c, name);
+    c->globals_stack[c->globals_depth++] =
+        (struct globals_step){target, ivrsm_arena_strdup(c->doc->arena, name)};
+    dom_node *r = resolve(c, (dom_node *)target);
+    c->globals_depth--;
+    memcpy(c->path, saved_path, sizeof(c->path));
+    c->path_len = saved_len;
+    c->field_count = saved_fields;
+    if (r && !remember(c, target, r))
+        return NULL;
+    return r;
 }
 
 /*
@@ -145,7 +225,7 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
                        (int)ref->inner_len, ref->inner);
         return NULL;
     }
-    return node;
+    return c->resolving_globals ? follow(c, at, ref, node) : node;
 }
 
 static bool append_scalar_text(ivrsm_buf *b, const dom_node *v)
@@ -289,6 +369,16 @@ static dom_node *resolve_list(cc *c, dom_node *n)
 
 dom_node *ivrsm_globals_resolve(cc *c, dom_node *n)
 {
+    if (c->resolving_globals) {
+        dom_node *d = done(c, n);
+        if (d)
+            return d;
+    }
+    return resolve(c, n);
+}
+
+static dom_node *resolve(cc *c, dom_node *n)
+{
     switch ((dom_kind)n->kind) {
     case DOM_STRING:
         return resolve_string(c, n);
@@ -299,4 +389,15 @@ dom_node *ivrsm_globals_resolve(cc *c, dom_node *n)
     default:
         return n;
     }
+}
+
+dom_node *ivrsm_globals_resolve_self(cc *c, dom_node *g)
+{
+    c->resolving_globals = true;
+    dom_node *r = ivrsm_globals_resolve(c, g);
+    c->resolving_globals = false;
+    free(c->globals_done);
+    c->globals_done = NULL;
+    c->globals_done_count = c->globals_done_cap = 0;
+    return r;
 }

@@ -87,6 +87,7 @@ void ivrsm_machine_destroy(struct ivrsm_machine *m)
         json_decref(m->owned_json[i]);
     free(m->owned_json);
     json_decref(m->globals);
+    ivrsm_numtexts_free(&m->numbers);
     ivrsm_tz_free(m->tz);
     ivrsm_arena_free(m->arena);
     free(m);

@@ -350,7 +350,8 @@ struct ivrsm_machine {
     ivrsm_tz *tz;
     const char *source; /* file name or buffer name */
 
-    json_t *globals; /* resolved globals, read-only */
+    json_t *globals;        /* resolved globals, read-only */
+    ivrsm_numtexts numbers; /* numbers of globals and literals as written ("12.50") */
     m_limits limits;
     bool handoff_enabled;      /* globals.handoff.enabled */
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */

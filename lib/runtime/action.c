@@ -35,21 +35,21 @@ json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
     return json_null();
 }
 
-/* The value as text: strings as themselves, other scalars in JSON form, null as "". */
+/* The value as text, as a template says it: strings as themselves, numbers as written, null
+ * as "", maps and lists as compact JSON. */
 static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
     json_t *j = ivrsm_s_value_eval(v, scope);
-    char *out;
     if (!j)
         return NULL;
-    if (json_is_string(j))
-        out = strdup(json_string_value(j));
-    else if (json_is_null(j))
-        out = strdup("");
-    else
-        out = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    ivrsm_buf b = IVRSM_BUF_INIT;
+    int rc = ivrsm_tmpl_append_value(&b, j, scope);
     json_decref(j);
-    return out;
+    if (rc != 0) {
+        ivrsm_buf_free(&b);
+        return NULL;
+    }
+    return ivrsm_buf_steal(&b); /* "" for nothing */
 }
 
 static void url_encode(ivrsm_buf *b, const char *s)

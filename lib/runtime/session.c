@@ -29,7 +29,12 @@ static void escalate(ivrsm_session *s, const char *why);
 
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
-    ivrsm_tmpl_scope sc = {s->ctx, s->resp, s->m->globals, s->answer, s->now};
+    ivrsm_tmpl_scope sc = {.ctx = s->ctx,
+                           .resp = s->resp,
+                           .globals = s->m->globals,
+                           .answer = s->answer,
+                           .now = s->now,
+                           .numbers = {&s->numbers, &s->m->numbers}};
     return sc;
 }
 
@@ -894,6 +899,12 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
     json_t *resp = NULL;
     bool parsed = ivrsm_s_parse_result_body(ev, &resp) == 0;
     const char *error = answer_error(ev, parsed);
+    if (resp && ev->body) {
+        /* The answer's numbers are said as the backend wrote them ("12.50"). */
+        ivrsm_numtexts_purge(&s->numbers);
+        (void)ivrsm_numtexts_scan(&s->numbers, resp, ev->body,
+                                  ev->body_len ? ev->body_len : strlen(ev->body));
+    }
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
     json_decref(s->answer);

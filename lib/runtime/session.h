@@ -63,6 +63,7 @@ struct ivrsm_session {
     json_t *resp;   /* the last action's response, for templates; NULL when none */
     json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
     json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    ivrsm_numtexts numbers; /* numbers of the ctx and answers as written ("12.50") */
     char *call_id;
     char *session_id;
 

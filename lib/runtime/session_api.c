@@ -102,6 +102,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         return IVRSM_ENOMEM;
     }
     s->ctx = ctx;
+    /* The host's numbers are said as it wrote them ("12.50"). */
+    if (opts && opts->ctx_json)
+        (void)ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json));
     const char *call_id = opts ? opts->call_id : NULL;
     const char *session_id = opts ? opts->session_id : NULL;
     char generated[160];
@@ -295,6 +298,7 @@ void ivrsm_session_free(ivrsm_session *s)
     json_decref(s->resp);
     json_decref(s->answer);
     json_decref(s->now);
+    ivrsm_numtexts_free(&s->numbers);
     ivrsm_machine_unref(s->m);
     free(s);
 }

@@ -20,6 +20,81 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* The numbers kept as written under v ("12.50"), as [[root, key or index..., text], ...]. */
+static void number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at, json_t *out,
+                            int depth)
+{
+    if (!n->count || depth > IVRSM_MAX_DEPTH)
+        return;
+    const char *text = json_is_real(v) ? ivrsm_numtexts_find(n, v) : NULL;
+    if (text) {
+        json_t *entry = json_copy(at);
+        json_array_append_new(entry, json_string(text));
+        json_array_append_new(out, entry);
+        return;
+    }
+    size_t i;
+    const char *k;
+    json_t *item;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, item)
+        {
+            json_array_append_new(at, json_string(k));
+            number_texts_at(n, item, at, out, depth + 1);
+            json_array_remove(at, json_array_size(at) - 1);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            json_array_append_new(at, json_integer((json_int_t)i));
+            number_texts_at(n, item, at, out, depth + 1);
+            json_array_remove(at, json_array_size(at) - 1);
+        }
+    }
+}
+
+static json_t *number_texts(const ivrsm_session *s)
+{
+    json_t *out = json_array();
+    const json_t *roots[2] = {s->ctx, s->resp};
+    const char *names[2] = {"ctx", "resp"};
+    for (int r = 0; r < 2; r++) {
+        json_t *at = json_pack("[s]", names[r]);
+        if (roots[r] && at)
+            number_texts_at(&s->numbers, roots[r], at, out, 0);
+        json_decref(at);
+    }
+    return out;
+}
+
+/* Keep again the texts saved by number_texts(), for the values restored at their places. */
+static int restore_number_texts(ivrsm_session *s, const json_t *list)
+{
+    size_t i, k;
+    const json_t *entry, *step;
+    json_array_foreach(list, i, entry)
+    {
+        size_t n = json_array_size(entry);
+        const char *root = json_string_value(json_array_get(entry, 0));
+        const char *text = json_string_value(json_array_get(entry, n - 1));
+        if (n < 3 || !root || !text)
+            continue;
+        const json_t *v = !strcmp(root, "ctx") ? s->ctx : !strcmp(root, "resp") ? s->resp : NULL;
+        json_array_foreach(entry, k, step)
+        {
+            if (k == 0 || k == n - 1 || !v)
+                continue;
+            v = json_is_string(step)    ? json_object_get(v, json_string_value(step))
+                : json_is_integer(step) ? json_array_get(v, (size_t)json_integer_value(step))
+                                        : NULL;
+        }
+        if (v && ivrsm_numtexts_worth(v, text, strlen(text)) &&
+            ivrsm_numtexts_add(&s->numbers, v, text, strlen(text)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
 {
     if (!s || !out)
@@ -40,6 +115,10 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
     if (s->answer)
         json_object_set(j, "answer", s->answer);
+    json_t *numbers = number_texts(s);
+    if (json_array_size(numbers))
+        json_object_set(j, "numbers", numbers);
+    json_decref(numbers);
     json_t *counters = json_object();
     json_object_set_new(counters, "noinput", json_integer(s->noinput));
     json_object_set_new(counters, "nomatch", json_integer(s->nomatch));
@@ -148,6 +227,8 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->resp = (resp && !json_is_null(resp)) ? json_deep_copy(resp) : NULL;
     json_t *answer = json_object_get(j, "answer");
     s->answer = json_is_object(answer) ? json_deep_copy(answer) : NULL;
+    if (restore_number_texts(s, json_object_get(j, "numbers")) != 0)
+        return IVRSM_ENOMEM;
     json_t *c = json_object_get(j, "counters");
     s->noinput = get_int(c, "noinput");
     s->nomatch = get_int(c, "nomatch");

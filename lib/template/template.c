@@ -11,6 +11,7 @@
 #include "template_int.h"
 #include "text.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,15 +537,26 @@ static int append_integer(ivrsm_buf *out, json_int_t v)
     return ivrsm_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-/* The shortest text that reads back as the same double ("2.5", "0.1", "1e+21"). */
+/*
+ * A double as people say it: an integer without an exponent or a fraction
+ * (1e3 is 1000, -0 is 0), anything else in the shortest text that reads
+ * back as the same double ("2.5", "0.1").
+ */
 static int append_real(ivrsm_buf *out, double v)
 {
-    char tmp[40];
+    char tmp[400];
     int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
+    if (v == 0) {
+        v = 0; /* -0 */
+        n = snprintf(tmp, sizeof tmp, "0");
+    } else if (v == floor(v) && fabs(v) < 1e300) {
+        n = snprintf(tmp, sizeof tmp, "%.0f", v);
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+            if (strtod(tmp, NULL) == v)
+                break;
+        }
     }
     /* A host may have set a locale whose decimal separator is a comma. */
     for (int i = 0; i < n; i++)
@@ -558,7 +570,14 @@ static int append_dump(const char *buffer, size_t size, void *data)
     return ivrsm_buf_append(data, buffer, size);
 }
 
-static int append_value(ivrsm_buf *out, const json_t *v)
+int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
+{
+    if (json_is_integer(v))
+        return append_integer(out, json_integer_value(v));
+    return append_real(out, json_real_value(v));
+}
+
+int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_scope *scope)
 {
     if (!v)
         return 0;
@@ -567,14 +586,20 @@ static int append_value(ivrsm_buf *out, const json_t *v)
         return ivrsm_buf_append(out, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return append_integer(out, json_integer_value(v));
-    case JSON_REAL:
+    case JSON_REAL: {
+        for (int i = 0; scope && i < 2; i++) {
+            const char *text = ivrsm_numtexts_find(scope->numbers[i], v);
+            if (text)
+                return ivrsm_buf_puts(out, text);
+        }
         return append_real(out, json_real_value(v));
+    }
     case JSON_TRUE:
         return ivrsm_buf_append(out, "true", 4);
     case JSON_FALSE:
         return ivrsm_buf_append(out, "false", 5);
     case JSON_NULL:
-        return ivrsm_buf_append(out, "null", 4);
+        return 0; /* said as nothing, like a missing value */
     default:
         return json_dump_callback(v, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
     }
@@ -591,7 +616,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
             pc++;
             break;
         case OP_SUBST:
-            if (append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope)) != 0)
+            if (ivrsm_tmpl_append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope), scope) != 0)
                 return -1;
             pc++;
             break;

@@ -19,6 +19,7 @@
 #define IVRSM_TEMPLATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -29,6 +30,32 @@ typedef struct ivrsm_tmpl ivrsm_tmpl;
 #define IVRSM_TMPL_MAX_LEN 65536
 #define IVRSM_TMPL_MAX_DEPTH 16
 
+/*
+ * The texts of JSON numbers as they were written ("12.50"), by value; see
+ * numtext.c. A value found here is said with its text.
+ */
+typedef struct ivrsm_numtexts {
+    const json_t **values; /* each holds a reference */
+    char **texts;
+    size_t count, cap;
+} ivrsm_numtexts;
+
+void ivrsm_numtexts_free(ivrsm_numtexts *n);
+/* The text kept for v, or NULL. */
+const char *ivrsm_numtexts_find(const ivrsm_numtexts *n, const json_t *v);
+/* Keep `text` for v (a reference is taken). 0, or -1 when out of memory. */
+int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, size_t len);
+/* Whether `text`, the source of number v, is worth keeping (said otherwise than written). */
+bool ivrsm_numtexts_worth(const json_t *v, const char *text, size_t len);
+/* Drop the values that only this list still holds. */
+void ivrsm_numtexts_purge(ivrsm_numtexts *n);
+/*
+ * Keep the texts of the numbers of `root`, which jansson parsed from `text`
+ * (len bytes), when they are not said as written otherwise ("12.50", "3.0").
+ * 0, or -1 when out of memory or when the text and the tree disagree.
+ */
+int ivrsm_numtexts_scan(ivrsm_numtexts *n, const json_t *root, const char *text, size_t len);
+
 /* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals", "now"). */
 typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
@@ -38,6 +65,8 @@ typedef struct ivrsm_tmpl_scope {
      * resp.error read it where the body itself has no such key. May be NULL. */
     const json_t *answer;
     const json_t *now; /* now.date, now.hour...; NULL: every now.* path is missing */
+    /* Numbers said as written: the session's and the machine's texts (either may be NULL). */
+    const ivrsm_numtexts *numbers[2];
 } ivrsm_tmpl_scope;
 
 /*
@@ -75,11 +104,18 @@ const char *ivrsm_tmpl_static_speech(const ivrsm_tmpl *t);
 const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
 
 /*
- * Render as text, appended to `out`. A missing value renders as "", strings
- * as themselves, numbers in their shortest form (3, 2.5), true/false/null as
- * words, objects and arrays as compact JSON. Returns 0, or -1 on allocation failure.
+ * Render as text, appended to `out`. A missing value and null render as "",
+ * strings as themselves, numbers as written in the JSON they came from when
+ * the scope kept their text ("12.50"), else in their shortest form (3, 2.5;
+ * an integer never with an exponent, -0 as 0), true/false as words, objects
+ * and arrays as compact JSON. Returns 0, or -1 on allocation failure.
  */
 int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
+
+/* One value as a template renders it (scope may be NULL). 0, or -1 on allocation failure. */
+int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_scope *scope);
+/* A number in its shortest form, without an exponent when it is an integer. */
+int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v);
 
 /*
  * Evaluate as a JSON value (new reference, caller owns it).

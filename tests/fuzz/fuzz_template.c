@@ -95,8 +95,8 @@ static int same_text(const ivrsm_buf *a, const ivrsm_buf *b)
 static void check_compiled(const ivrsm_tmpl *t, const char *src, size_t len, int loadable)
 {
     scope_values v = scope_values_new();
-    ivrsm_tmpl_scope scope = {v.ctx, v.resp, v.globals, NULL, NULL};
-    ivrsm_tmpl_scope no_resp = {v.ctx, NULL, v.globals, NULL, NULL};
+    ivrsm_tmpl_scope scope = {.ctx = v.ctx, .resp = v.resp, .globals = v.globals};
+    ivrsm_tmpl_scope no_resp = {.ctx = v.ctx, .resp = NULL, .globals = v.globals};
 
     ivrsm_buf first = render(t, &scope);
     ivrsm_buf again = render(t, &scope);
