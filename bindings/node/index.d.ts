@@ -94,13 +94,18 @@ export interface RestoreOptions {
   limits?: SessionOptions['limits'];
 }
 
+/*
+ * Commands are the library's encoding (ivrsm_command_to_json), shared with the
+ * C API and the Python package: keys as the C struct names them, a key absent
+ * when the library has nothing for it.
+ */
 interface CommandBase {
   /** Unique and increasing within the session; results name it. */
   id: number;
   /** The state that emitted the command. */
   state: string;
   /** say/ask/handoff: the words to say (every `say` part); a host that plays recordings uses `parts`. */
-  text: string | null;
+  text?: string;
 }
 
 /** One part of what is said, in order: words, or a recording's URI. */
@@ -108,60 +113,56 @@ export type Part = { say: string } | { play: string };
 
 export interface SayCommand extends CommandBase {
   type: 'say';
-  text: string;
-  parts: Part[];
+  parts?: Part[];
   /** The language of the words (a locale of the machine's languages, "en-US"): the voice to use. */
-  language: string;
+  language?: string;
 }
 
 export interface AskCommand extends CommandBase {
   type: 'ask';
-  text: string;
-  parts: Part[];
+  parts?: Part[];
   /** The language of the words and of the answer to recognise ("en-US"). */
-  language: string;
-  ask: {
-    dtmf: boolean;
-    speech: boolean;
-    minDigits: number;
-    maxDigits: number;
-    terminators: string | null;
-    timeoutMs: number;
-    digitTimeoutMs: number;
-    bargeIn: boolean;
-    hints: string[];
-    collect: 'phone' | 'otp' | 'date_nl' | 'free_speech_or_no' | null;
-  };
+  language?: string;
+  dtmf: boolean;
+  speech: boolean;
+  min_digits: number;
+  max_digits: number;
+  terminators?: string;
+  timeout_ms: number;
+  digit_timeout_ms: number;
+  barge_in: boolean;
+  hints: string[];
+  collect?: 'phone' | 'otp' | 'date_nl' | 'free_speech_or_no';
 }
 
 export interface HttpCommand extends CommandBase {
   type: 'http';
-  endpoint: string | null;
+  endpoint?: string;
   method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** Path with parameters URL-encoded; the base URL is the host's. */
   path: string;
-  /** URL-encoded "k=v&k2=v2", or null. */
-  query: string | null;
+  /** URL-encoded "k=v&k2=v2". */
+  query?: string;
   headers: { [name: string]: string };
-  /** The JSON body, parsed; null without a body. */
-  body: Json;
-  idempotencyKey: string;
-  timeoutMs: number;
+  /** The JSON body, parsed. */
+  body?: Json;
+  idempotency_key?: string;
+  timeout_ms: number;
 }
 
 export interface HandoffCommand extends CommandBase {
   type: 'handoff';
-  parts: Part[];
+  parts?: Part[];
   /** The language the caller speaks ("en-US"), for the words said and the agent. */
-  language: string;
-  queue: string | null;
+  language?: string;
+  queue?: string;
   /** session_id, call_id, machine, state, path, ctx summary (secrets redacted). */
-  context: Json;
+  context?: Json;
 }
 
 export interface HangupCommand extends CommandBase {
   type: 'hangup';
-  reason: string | null;
+  reason?: string;
 }
 
 export type Command = SayCommand | AskCommand | HttpCommand | HandoffCommand | HangupCommand;

@@ -116,16 +116,6 @@ function documentText(text) {
   throw invalid('a document must be a string or a Buffer', 'ERR_INVALID_ARG_TYPE', TypeError);
 }
 
-/* A JSON text from the library as a value; anything else stays a string. */
-function jsonOrText(text) {
-  if (text === null || text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    return text;
-  }
-}
-
 /* What a clock returned, as milliseconds since the epoch. */
 function milliseconds(value) {
   if (value instanceof Date) return value.getTime();
@@ -391,11 +381,13 @@ function nativeEvent(event) {
   return out;
 }
 
-/* Parse the JSON parts of a command as the addon copied it. */
-function shapeCommand(c) {
-  if (c.type === 'http') c.body = jsonOrText(c.body);
-  if (c.type === 'handoff') c.context = jsonOrText(c.context);
-  return c;
+/*
+ * A command in the library's encoding (ivrsm_command_to_json), the one the C
+ * API, this package and the Python package share: keys as the C struct names
+ * them, absent when empty, http bodies and handoff contexts as values.
+ */
+function shapeCommand(text) {
+  return JSON.parse(text);
 }
 
 /** Every error and warning of the machine in file `file`, sorted by position. */

@@ -386,105 +386,11 @@ napi_value session_feed(napi_env env, napi_callback_info info)
     return undefined(env);
 }
 
-static napi_value ask_object(napi_env env, const ivrsm_command *c)
-{
-    napi_value o, hints, hint;
-    NAPI_CALL(env, napi_create_object(env, &o));
-    NAPI_CALL(env, napi_create_array_with_length(env, c->ask.hint_count, &hints));
-    for (size_t i = 0; i < c->ask.hint_count; i++) {
-        if (!make_string(env, c->ask.hints[i], &hint))
-            return NULL;
-        NAPI_CALL(env, napi_set_element(env, hints, (uint32_t)i, hint));
-    }
-    if (!set_bool(env, o, "dtmf", c->ask.dtmf) || !set_bool(env, o, "speech", c->ask.speech) ||
-        !set_int(env, o, "minDigits", c->ask.min_digits) ||
-        !set_int(env, o, "maxDigits", c->ask.max_digits) ||
-        !set_string(env, o, "terminators", c->ask.terminators) ||
-        !set_int(env, o, "timeoutMs", c->ask.timeout_ms) ||
-        !set_int(env, o, "digitTimeoutMs", c->ask.digit_timeout_ms) ||
-        !set_bool(env, o, "bargeIn", c->ask.barge_in) || !set_named(env, o, "hints", hints) ||
-        !set_string(env, o, "collect", c->ask.collect))
-        return NULL;
-    return o;
-}
-
-static bool http_fields(napi_env env, napi_value o, const ivrsm_command *c)
-{
-    napi_value headers;
-    NAPI_CALL_BOOL(env, napi_create_object(env, &headers));
-    for (size_t i = 0; i < c->http.header_count; i++)
-        if (c->http.headers[i].name &&
-            !set_string(env, headers, c->http.headers[i].name, c->http.headers[i].value))
-            return false;
-    /* body stays JSON text here: index.js parses it. */
-    return set_string(env, o, "endpoint", c->http.endpoint) &&
-           set_string(env, o, "method", c->http.method) &&
-           set_string(env, o, "path", c->http.path) && set_string(env, o, "query", c->http.query) &&
-           set_named(env, o, "headers", headers) && set_string(env, o, "body", c->http.body) &&
-           set_string(env, o, "idempotencyKey", c->http.idempotency_key) &&
-           set_int(env, o, "timeoutMs", c->http.timeout_ms);
-}
-
-/* [{say: words} | {play: uri}], in order. */
-static napi_value parts_array(napi_env env, const ivrsm_command *c)
-{
-    napi_value a, part;
-    NAPI_CALL(env, napi_create_array_with_length(env, c->part_count, &a));
-    for (size_t i = 0; i < c->part_count; i++) {
-        const char *key = c->parts[i].type == IVRSM_PART_PLAY ? "play" : "say";
-        NAPI_CALL(env, napi_create_object(env, &part));
-        if (!set_string(env, part, key, c->parts[i].text))
-            return NULL;
-        NAPI_CALL(env, napi_set_element(env, a, (uint32_t)i, part));
-    }
-    return a;
-}
-
-/* Copy a command out of the library's struct, valid only until the next call. */
-static napi_value command_object(napi_env env, const ivrsm_command *c)
-{
-    static const char *const names[] = {"unknown", "say", "ask", "http", "handoff", "hangup"};
-    unsigned type = (unsigned)c->type <= 5 ? (unsigned)c->type : 0;
-    napi_value o, ask;
-    NAPI_CALL(env, napi_create_object(env, &o));
-    if (!set_string(env, o, "type", names[type]) || !set_int(env, o, "id", (int64_t)c->id) ||
-        !set_string(env, o, "state", c->state) || !set_string(env, o, "text", c->text))
-        return NULL;
-    if (c->type == IVRSM_COMMAND_SAY || c->type == IVRSM_COMMAND_ASK ||
-        c->type == IVRSM_COMMAND_HANDOFF) {
-        napi_value parts = parts_array(env, c);
-        if (!parts || !set_named(env, o, "parts", parts))
-            return NULL;
-    }
-    if ((c->type == IVRSM_COMMAND_SAY || c->type == IVRSM_COMMAND_ASK ||
-         c->type == IVRSM_COMMAND_HANDOFF) &&
-        !set_string(env, o, "language", c->language))
-        return NULL;
-    switch (c->type) {
-    case IVRSM_COMMAND_ASK:
-        if (!(ask = ask_object(env, c)) || !set_named(env, o, "ask", ask))
-            return NULL;
-        break;
-    case IVRSM_COMMAND_HTTP:
-        if (!http_fields(env, o, c))
-            return NULL;
-        break;
-    case IVRSM_COMMAND_HANDOFF:
-        if (!set_string(env, o, "queue", c->handoff.queue) ||
-            !set_string(env, o, "context", c->handoff.context))
-            return NULL;
-        break;
-    case IVRSM_COMMAND_HANGUP:
-        if (!set_string(env, o, "reason", c->hangup.reason))
-            return NULL;
-        break;
-    case IVRSM_COMMAND_SAY:
-        break;
-    }
-    return o;
-}
-
-/* sessionCommands(handle) -> [command], every command waiting */
+/*
+ * sessionCommands(handle) -> [JSON text], every command waiting, in the
+ * library's encoding (ivrsm_command_to_json): the one the C API, this addon
+ * and the Python package share; index.js parses them.
+ */
 napi_value session_commands(napi_env env, napi_callback_info info)
 {
     napi_value argv[1];
@@ -500,7 +406,7 @@ napi_value session_commands(napi_env env, napi_callback_info info)
     const ivrsm_command *c;
     napi_value o = out;
     while (o && (c = ivrsm_session_next_command(h->session))) {
-        o = command_object(env, c);
+        o = take_string(env, ivrsm_command_to_json(c));
         if (o && napi_set_element(env, out, n++, o) != napi_ok) {
             throw_napi_failure(env);
             o = NULL;

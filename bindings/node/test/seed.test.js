@@ -39,12 +39,12 @@ describe('seed machine', () => {
     const entry = only(seen.start, 'ask');
     assert.equal(entry.state, 'ivr.entry');
     assert.ok(entry.text.startsWith('Bonjour et bienvenue.'));
-    assert.ok(entry.ask.hints.includes('rendez-vous'));
+    assert.ok(entry.hints.includes('rendez-vous'));
 
     const phone = only(seen.entry, 'ask');
     assert.equal(phone.state, 'ivr.auth.phone_capture');
-    assert.equal(phone.ask.collect, 'phone');
-    assert.equal(phone.ask.terminators, '#');
+    assert.equal(phone.collect, 'phone');
+    assert.equal(phone.terminators, '#');
 
     const request = only(seen.phone, 'http');
     assert.deepEqual([request.method, request.path, request.endpoint], ['PUT', '/auth/request-otp', 'request_otp']);
@@ -56,12 +56,12 @@ describe('seed machine', () => {
       call_id: 'seed-1',
       session_id: 's-seed-1',
     });
-    assert.equal(request.idempotencyKey, `s-seed-1-${request.id}`);
+    assert.equal(request.idempotency_key, `s-seed-1-${request.id}`);
 
     const code = only(seen.requestOtp, 'ask');
     assert.equal(code.state, 'ivr.auth.verify_otp');
-    assert.equal(code.ask.collect, 'otp');
-    assert.equal(code.ask.maxDigits, 6);
+    assert.equal(code.collect, 'otp');
+    assert.equal(code.max_digits, 6);
     assert.match(code.text, /Un code à six chiffres/);
 
     const verify = only(seen.otp, 'http');

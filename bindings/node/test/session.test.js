@@ -51,18 +51,16 @@ describe('menu', () => {
       text: MENU_PROMPT,
       parts: [{ say: MENU_PROMPT }],
       language: 'fr-FR',
-      ask: {
-        dtmf: true,
-        speech: true,
-        minDigits: 1,
-        maxDigits: 1,
-        terminators: '',
-        timeoutMs: 5000,
-        digitTimeoutMs: 3000,
-        bargeIn: true,
-        hints: ['horaires', "heures d'ouverture", 'conseiller'],
-        collect: null,
-      },
+      // The library's encoding (ivrsm_command_to_json): what to listen for beside the text.
+      dtmf: true,
+      speech: true,
+      min_digits: 1,
+      max_digits: 1,
+      terminators: '',
+      timeout_ms: 5000,
+      digit_timeout_ms: 3000,
+      barge_in: true,
+      hints: ['horaires', "heures d'ouverture", 'conseiller'],
     }]);
     assert.equal(s.state, 'menu');
     assert.deepEqual(s.ctx, { ...MENU_CTX, call_id: 'c-1', session_id: 's-c-1', language: 'fr-FR' });
@@ -82,15 +80,14 @@ describe('menu', () => {
       type: 'http',
       id: 3,
       state: 'hours',
-      text: null,
       endpoint: 'get_hours',
       method: 'GET',
       path: '/sites/lyon/hours',
       query: 'lang=fr',
       headers: { Authorization: 'Bearer tok-abc' },
       body: { pin_code: '9876', caller: 'c-1' },
-      idempotencyKey: 's-c-1-3',
-      timeoutMs: 2500,
+      idempotency_key: 's-c-1-3',
+      timeout_ms: 2500,
     });
 
     s.feed({ type: 'result', commandId: http.id, status: 200, body: '{"voice_hours": "de 9 heures à 18 heures"}' });
@@ -292,7 +289,7 @@ describe('callbacks', () => {
     let asked = 0;
     const s = ivrsm.Machine.load(DATES).session({ clock: () => { asked += 1; return NOW_MS; } });
     s.start();
-    assert.equal(only(s.commands(), 'ask').ask.collect, 'date_nl');
+    assert.equal(only(s.commands(), 'ask').collect, 'date_nl');
     s.feed({ type: 'speech', text: 'demain' });
     assert.ok(asked > 0);
     assert.equal(s.ctx.pref_date_from, '2026-11-26');

@@ -70,6 +70,7 @@ _PROTOTYPES = {
     "ivrsm_session_start": (ctypes.c_int, [_P]),
     "ivrsm_session_feed": (ctypes.c_int, [_P, ctypes.POINTER(Event)]),
     "ivrsm_session_next_command": (ctypes.POINTER(Command), [_P]),
+    "ivrsm_command_to_json": (_P, [ctypes.POINTER(Command)]),
     "ivrsm_session_ended": (ctypes.c_int, [_P]),
     "ivrsm_session_state": (ctypes.c_char_p, [_P]),
     # Strings the caller must free come back as raw pointers, not c_char_p,

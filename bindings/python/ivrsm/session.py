@@ -8,76 +8,11 @@ from . import _native
 from .errors import Error, error_class, from_code, from_struct
 
 
-def _json_or_text(raw):
-    """A JSON text from the library as a value; anything else stays a string."""
-    if raw is None:
-        return None
-    value = _native.text(raw)
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _ask_dict(a):
-    return {
-        "dtmf": bool(a.dtmf),
-        "speech": bool(a.speech),
-        "min_digits": a.min_digits,
-        "max_digits": a.max_digits,
-        "terminators": _native.text(a.terminators),
-        "timeout_ms": a.timeout_ms,
-        "digit_timeout_ms": a.digit_timeout_ms,
-        "barge_in": bool(a.barge_in),
-        "hints": [_native.text(a.hints[i]) for i in range(a.hint_count)],
-        "collect": _native.text(a.collect),
-    }
-
-
-def _http_fields(h):
-    headers = {}
-    for i in range(h.header_count):
-        header = h.headers[i]
-        if header.name is not None:
-            headers[_native.text(header.name)] = _native.text(header.value)
-    return {
-        "endpoint": _native.text(h.endpoint),
-        "method": _native.text(h.method),
-        "path": _native.text(h.path),
-        "query": _native.text(h.query),
-        "headers": headers,
-        "body": _json_or_text(h.body),
-        "idempotency_key": _native.text(h.idempotency_key),
-        "timeout_ms": h.timeout_ms,
-    }
-
-
-def _parts(c):
-    """What to say as [{"say": words} | {"play": uri}], in order."""
-    out = []
-    for i in range(c.part_count):
-        part = c.parts[i]
-        out.append({_native.PART_TYPES.get(part.type, "say"): _native.text(part.text)})
-    return out
-
-
 def command_dict(c):
-    """Copy a command out of the library's struct, which only lives until the next call."""
-    kind = _native.COMMAND_TYPES.get(c.type, "unknown")
-    out = {"type": kind, "id": c.id, "state": _native.text(c.state), "text": _native.text(c.text)}
-    if kind in ("say", "ask", "handoff"):
-        out["parts"] = _parts(c)
-        out["language"] = _native.text(c.language)
-    if kind == "ask":
-        out["ask"] = _ask_dict(c.ask)
-    elif kind == "http":
-        out.update(_http_fields(c.http))
-    elif kind == "handoff":
-        out["queue"] = _native.text(c.handoff.queue)
-        out["context"] = _json_or_text(c.handoff.context)
-    elif kind == "hangup":
-        out["reason"] = _native.text(c.hangup.reason)
-    return out
+    """A command as the library encodes it (ivrsm_command_to_json), the one
+    encoding of the C API, the Node binding and this package; copied at once,
+    since the struct only lives until the next call."""
+    return json.loads(_native.take_string(_native.lib.ivrsm_command_to_json(ctypes.byref(c))))
 
 
 def _milliseconds(value):

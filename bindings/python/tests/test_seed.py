@@ -46,12 +46,12 @@ class SeedTest(unittest.TestCase):
         entry = only(seen["start"], "ask")
         self.assertEqual(entry["state"], "ivr.entry")
         self.assertTrue(entry["text"].startswith("Bonjour et bienvenue."))
-        self.assertIn("rendez-vous", entry["ask"]["hints"])
+        self.assertIn("rendez-vous", entry["hints"])
 
         phone = only(seen["entry"], "ask")
         self.assertEqual(phone["state"], "ivr.auth.phone_capture")
-        self.assertEqual(phone["ask"]["collect"], "phone")
-        self.assertEqual(phone["ask"]["terminators"], "#")
+        self.assertEqual(phone["collect"], "phone")
+        self.assertEqual(phone["terminators"], "#")
 
         request = only(seen["phone"], "http")
         self.assertEqual((request["method"], request["path"]), ("PUT", "/auth/request-otp"))
@@ -71,8 +71,8 @@ class SeedTest(unittest.TestCase):
 
         code = only(seen["request_otp"], "ask")
         self.assertEqual(code["state"], "ivr.auth.verify_otp")
-        self.assertEqual(code["ask"]["collect"], "otp")
-        self.assertEqual(code["ask"]["max_digits"], 6)
+        self.assertEqual(code["collect"], "otp")
+        self.assertEqual(code["max_digits"], 6)
         self.assertIn("Un code à six chiffres", code["text"])
 
         verify = only(seen["otp"], "http")
