@@ -131,14 +131,17 @@ int caller_ctx_e164(const caller_ctx *cc, const char *number, char *out, size_t 
     if (!cc->normaliser || len > 20 || strspn(number, "0123456789") != len)
         return -1;
     /* The library's phone collect, as it reads a caller who keys the number. */
-    ivrsm_session_options o = {0};
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.session_id = "caller-number";
     ivrsm_session *s = NULL;
     int rc = -1;
     if (ivrsm_session_new(cc->normaliser, &o, &s, NULL) == 0 && ivrsm_session_start(s) == 0) {
         while (ivrsm_session_next_command(s))
             ;
-        ivrsm_event ev = {.type = IVRSM_EVENT_DTMF, .text = number, .confidence = -1};
+        ivrsm_event ev = {.size = sizeof(ivrsm_event),
+                          .type = IVRSM_EVENT_DTMF,
+                          .text = number,
+                          .confidence = -1};
         if (ivrsm_session_feed(s, &ev) == 0) {
             char *ctx = ivrsm_session_ctx_json(s);
             json_t *j = ctx ? json_loads(ctx, 0, NULL) : NULL;

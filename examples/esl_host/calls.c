@@ -135,6 +135,7 @@ static void on_trace(void *user, const char *record)
 void call_session_options(call *c, ivrsm_session_options *o)
 {
     memset(o, 0, sizeof(*o));
+    o->size = sizeof(*o);
     o->call_id = c->uuid;
     o->session_id = c->session_id;
     o->clock = wall_clock;
@@ -192,7 +193,7 @@ void call_hangup(call *c, const char *how, call_outcome outcome)
 {
     if (c->ended)
         return;
-    ivrsm_event ev = {.type = IVRSM_EVENT_HANGUP, .confidence = -1};
+    ivrsm_event ev = {.size = sizeof(ivrsm_event), .type = IVRSM_EVENT_HANGUP, .confidence = -1};
     if (c->s && !ivrsm_session_ended(c->s))
         feed(c, &ev);
     call_end(c, how, outcome);
@@ -362,7 +363,7 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
         log_at(log, LOG_INFO, "call %s: http %s %s -> %d (%.0f ms)", c->uuid, t->method, t->path,
                r->status, r->elapsed_ms);
     free(t);
-    ivrsm_event ev;
+    ivrsm_event ev = IVRSM_EVENT_INIT;
     ivrsm_http_result_event(r, &ev);
     finish_inflight(c);
     feed(c, &ev);
@@ -381,7 +382,8 @@ static void execute_http(call *c, const ivrsm_command *cmd)
         log_at(&c->h->log, LOG_WARN, "call %s: cannot send %s %s: %s", c->uuid, cmd->http.method,
                cmd->http.path, ivrsm_strerror(rc));
         metrics_http(&c->h->metrics, 0, "refused", 0);
-        ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
+        ivrsm_event ev = {.size = sizeof(ivrsm_event),
+                          .type = IVRSM_EVENT_ACTION_RESULT,
                           .command_id = cmd->id,
                           .error = "request refused by the host",
                           .confidence = -1};
@@ -400,8 +402,11 @@ static void execute_http(call *c, const ivrsm_command *cmd)
 static void fail_handoff(call *c, uint64_t id, const char *why)
 {
     log_at(&c->h->log, LOG_WARN, "call %s: handoff not possible: %s", c->uuid, why);
-    ivrsm_event ev = {
-        .type = IVRSM_EVENT_HANDOFF_RESULT, .command_id = id, .ok = 0, .confidence = -1};
+    ivrsm_event ev = {.size = sizeof(ivrsm_event),
+                      .type = IVRSM_EVENT_HANDOFF_RESULT,
+                      .command_id = id,
+                      .ok = 0,
+                      .confidence = -1};
     finish_inflight(c);
     feed(c, &ev);
 }
@@ -586,8 +591,11 @@ static void complete_ask(call *c, const esl_msg *ev)
         r.text = NULL;
     }
     const char *event_id = esl_msg_event_header(ev, "Application-UUID");
-    ivrsm_event e = {
-        .type = r.type, .event_id = event_id, .text = r.text, .confidence = r.confidence};
+    ivrsm_event e = {.size = sizeof(ivrsm_event),
+                     .type = r.type,
+                     .event_id = event_id,
+                     .text = r.text,
+                     .confidence = r.confidence};
     finish_inflight(c);
     c->input_masked = false;
     feed(c, &e); /* first: the trace says whether the input is a code to mask */
@@ -601,7 +609,8 @@ static void complete_handoff(call *c, bool ok)
     if (ok)
         snprintf(c->end_how, sizeof(c->end_how), "handed off by %s",
                  app_handoff_name(c->h->apps.handoff));
-    ivrsm_event e = {.type = IVRSM_EVENT_HANDOFF_RESULT,
+    ivrsm_event e = {.size = sizeof(ivrsm_event),
+                     .type = IVRSM_EVENT_HANDOFF_RESULT,
                      .command_id = c->inflight_id,
                      .ok = ok,
                      .confidence = -1};

@@ -361,7 +361,8 @@ static int start(host *h)
     if (caller_ctx_load_locale(&h->caller, h->cfg.machine_path, why, sizeof(why)) != 0)
         log_at(&h->log, LOG_WARN, "%s", why);
     h->masking = input_masking_load(h->cfg.machine_path);
-    ivrsm_http_options ho = {.base_url = h->cfg.backend_url,
+    ivrsm_http_options ho = {.size = sizeof(ivrsm_http_options),
+                             .base_url = h->cfg.backend_url,
                              .socket_hook = host_http_socket_hook,
                              .timer_hook = host_http_timer_hook,
                              .loop_user = h};
