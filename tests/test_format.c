@@ -777,15 +777,10 @@ START_TEST(wrong_input_is_configurable)
 {
     /* Only 401 is a wrong PIN here: 403 and 400 are the backend's business. */
     char yaml[4096];
-    snprintf(yaml, sizeof(yaml), "%s", status_yaml);
-    char *at = strstr(yaml, "  otp: {max_attempts: 3}\n");
-    const char *extra = "  http: {wrong_input: ['401', 422]}\n";
-    /* Checked, not assumed: GCC with -fsanitize=address sees the NULL case and
-     * refuses the memmove under -Werror=array-bounds. */
-    if (!at || strlen(yaml) + strlen(extra) >= sizeof(yaml))
-        ck_abort_msg("the test machine lost its otp line");
-    memmove(at + strlen(extra), at, strlen(at) + 1);
-    memcpy(at, extra, strlen(extra));
+    const char *at = strstr(status_yaml, "  otp: {max_attempts: 3}\n");
+    ck_assert_ptr_nonnull(at);
+    snprintf(yaml, sizeof(yaml), "%.*s  http: {wrong_input: ['401', 422]}\n%s",
+             (int)(at - status_yaml), status_yaml, at);
     ivrsm_machine *m = load_yaml_text(yaml);
     call c;
     static const canned forbidden[] = {{"verify", 403, "{}"}, {NULL, 0, NULL}};
@@ -1120,6 +1115,116 @@ START_TEST(globals_references_inside_globals)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ inputs */
+
+static const char *inputs_yaml =
+    "machine: inputs\n"
+    "version: '1'\n"
+    "inputs:\n"
+    "  caller_number: {type: string, required: true, description: 'E.164'}\n"
+    "  vip: {type: boolean, default: false}\n"
+    "  account.tier: {type: string, default: standard}\n"
+    "  visits: integer\n"
+    "  extra:\n"
+    "states:\n"
+    "  a:\n"
+    "    type: prompt_end\n"
+    "    prompt: '{{ctx.caller_number}} {{ctx.vip}} {{ctx.account.tier}} {{ctx.visits}} "
+    "{{ctx.extra}}'\n";
+
+static int session_with(ivrsm_machine *m, const char *ctx, ivrsm_session **s, ivrsm_error *err)
+{
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = ctx;
+    return ivrsm_session_new(m, &o, s, err);
+}
+
+START_TEST(inputs_checked_at_session_start)
+{
+    ivrsm_machine *m = load_yaml_text(inputs_yaml);
+    ck_assert_uint_eq(ivrsm_machine_input_count(m), 5);
+    const ivrsm_input *in = ivrsm_machine_input(m, 1);
+    ck_assert_str_eq(in->name, "vip");
+    ck_assert_str_eq(in->type, "boolean");
+    ck_assert_str_eq(in->default_json, "false");
+    ck_assert_int_eq(in->required, 0);
+    in = ivrsm_machine_input(m, 0);
+    ck_assert_int_eq(in->required, 1);
+    ck_assert_str_eq(in->description, "E.164");
+    ck_assert_str_eq(ivrsm_machine_input(m, 4)->type, "any");
+    ck_assert_ptr_null(ivrsm_machine_input(m, 5));
+    /* Defaults fill what the host did not give, dotted keys included. */
+    call c;
+    call_init(&c, m, "{\"caller_number\": \"+33612345678\", \"visits\": 3.0}");
+    call_start(&c);
+    ck_assert_str_eq(c.last_text, "+33612345678 false standard 3.0"); /* as the host wrote it */
+    call_free(&c);
+    ivrsm_session *s = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(session_with(m, "{\"vip\": true}", &s, &err), IVRSM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "needs the input 'caller_number'"));
+    ck_assert_int_eq(session_with(m, "{\"caller_number\": 33612345678}", &s, &err), IVRSM_EINVAL);
+    ck_assert_str_eq(err.message,
+                     "ctx: the input 'caller_number' must be a string, not an integer");
+    ck_assert_int_eq(session_with(m, "{\"caller_number\": \"x\", \"visits\": 2.5}", &s, &err),
+                     IVRSM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "'visits' must be an integer, not a number"));
+    ck_assert_int_eq(session_with(m, "{\"caller_number\": \"x\", \"vip\": \"yes\"}", &s, &err),
+                     IVRSM_EINVAL);
+    /* A null given is as good as nothing: the default. */
+    ck_assert_int_eq(session_with(m, "{\"caller_number\": \"x\", \"vip\": null}", &s, &err), 0);
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_ptr_nonnull(strstr(ctx, "\"vip\":false"));
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+static size_t count_rule(const char *yaml, const char *rule)
+{
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(
+        ivrsm_machine_check_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "t.yaml", &d), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++)
+        n += !strcmp(ivrsm_diagnostics_get(d, i)->rule, rule);
+    ivrsm_diagnostics_free(d);
+    return n;
+}
+
+START_TEST(inputs_silence_never_set_and_are_checked)
+{
+    ck_assert_uint_eq(count_rule(inputs_yaml, "template-path-never-set"), 0);
+    ck_assert_uint_eq(count_rule("machine: i\nversion: '1'\nstates:\n  a: {type: prompt_end, "
+                                 "prompt: '{{ctx.caller_number}}'}\n",
+                                 "template-path-never-set"),
+                      1);
+    ck_assert_uint_eq(count_rule("machine: i\nversion: '1'\ninputs: [caller_number]\nstates:\n"
+                                 "  a: {type: prompt_end, prompt: '{{ctx.caller_number}}'}\n",
+                                 "template-path-never-set"),
+                      0);
+    const char *tail = "states:\n  a: {type: prompt_end, prompt: x}\n";
+    struct {
+        const char *inputs, *needle;
+    } bad[] = {
+        {"{a: {type: strng}}", "unknown type 'strng'; did you mean 'string'?"},
+        {"{a: {type: integer, default: 'x'}}", "input 'a' is an integer, its default is a string"},
+        {"{a: {type: string, default: x, required: true}}", "is required, so its default is never"},
+        {"{a: {typ: string}}", "unknown key 'typ'"},
+        {"[a, a]", "'a' is listed twice"},
+        {"{'a..b': string}", "is not a ctx key"},
+        {"x", "expected a map of ctx key"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "machine: b\nversion: '1'\ninputs: %s\n%s", bad[i].inputs,
+                 tail);
+        load_fails(yaml, bad[i].needle);
+    }
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -1164,6 +1269,10 @@ static Suite *format_suite(void)
     tcase_add_test(values, number_texts_survive_a_snapshot_between_events);
     tcase_add_test(values, globals_references_inside_globals);
     suite_add_tcase(s, values);
+    TCase *inputs = tcase_create("inputs");
+    tcase_add_test(inputs, inputs_checked_at_session_start);
+    tcase_add_test(inputs, inputs_silence_never_set_and_are_checked);
+    suite_add_tcase(s, inputs);
     return s;
 }
 

@@ -165,8 +165,8 @@ static const rule_case rule_cases[] = {
      {{W, "template-path-never-set", 17, 24, "states.menu.prompt",
        "the template reads ctx.first_name, which no set, collect or "
        "the runtime ever sets (it renders empty unless the host "
-       "passes it in the initial ctx; when it does, 'ivrsm validate --ignore "
-       "template-path-never-set' silences this warning)"},
+       "passes it in the initial ctx; when it does, declare it in inputs:, or "
+       "'ivrsm validate --ignore template-path-never-set' silences this warning)"},
       {W, "template-path-never-set", 17, 62, "states.menu.prompt",
        "the template reads globals.clinic, which globals does not "
        "define (it renders empty)"}}},

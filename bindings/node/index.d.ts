@@ -200,6 +200,14 @@ export declare class Machine {
   readonly states: string[];
   readonly stateTypes: { [state: string]: string };
   readonly initialState: string;
+  /** The ctx keys the host gives (the machine's inputs:), in document order. */
+  readonly inputs: ReadonlyArray<{
+    name: string;
+    type: 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'any';
+    default: Json;
+    required: boolean;
+    description: string | null;
+  }>;
   readonly closed: boolean;
   session(opts?: SessionOptions): Session;
   /** Drop this object's reference on the C machine; running sessions keep theirs. */

@@ -194,6 +194,8 @@ class Machine {
     this.states = info.states;
     this.stateTypes = info.stateTypes;
     this.initialState = info.initialState;
+    /* What the host gives in the initial ctx (the machine's inputs:), defaults parsed. */
+    this.inputs = info.inputs.map((i) => ({ ...i, default: jsonOrText(i.default) }));
   }
 
   /** Load the machine in file `file`; throws an Error with file, line, column, path, code. */

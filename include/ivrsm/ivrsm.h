@@ -242,6 +242,30 @@ IVRSM_API double ivrsm_node_real(const ivrsm_node *n);
  */
 IVRSM_API char *ivrsm_node_json(const ivrsm_node *n);
 
+/* --- Inputs: the ctx keys the host provides ----------------------------------- */
+
+/*
+ * An input declared by the machine's top-level `inputs:`: a ctx key the host
+ * gives in ivrsm_session_options.ctx_json. Owned by the machine.
+ */
+typedef struct ivrsm_input {
+    const char *name;         /* the ctx key, maybe dotted ("caller.number") */
+    const char *type;         /* "string", "number", "integer", "boolean", "object", "array" or
+                                 "any" */
+    const char *default_json; /* the value given when the host gives none, as JSON; or NULL */
+    int required;             /* nonzero: a session without it is refused */
+    const char *description;  /* or NULL */
+} ivrsm_input;
+
+/*
+ * The machine's inputs, in document order (count 0 and NULL out of range).
+ * ivrsm_session_new() checks them: a missing input takes its default; a
+ * missing required input, or one of the wrong type, fails with IVRSM_EINVAL
+ * and a message naming it.
+ */
+IVRSM_API size_t ivrsm_machine_input_count(const ivrsm_machine *m);
+IVRSM_API const ivrsm_input *ivrsm_machine_input(const ivrsm_machine *m, size_t index);
+
 /* --- The machine as a graph -------------------------------------------------- */
 
 /* What takes a transition. */

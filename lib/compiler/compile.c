@@ -271,9 +271,9 @@ int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
 
 /* --- Identity ---------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"machine",  "version",     "locale",  "languages",
-                                       "timezone", "description", "initial", "globals",
-                                       "intents",  "states",      "$schema", NULL};
+static const char *const top_keys[] = {"machine",     "version", "locale", "languages", "timezone",
+                                       "description", "initial", "inputs", "globals",   "intents",
+                                       "states",      "$schema", NULL};
 
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
@@ -381,6 +381,9 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     compile_identity(&c, root);
     ivrsm_cc_languages(&c, root);
     ivrsm_cc_globals(&c, ivrsm_dom_get(root, "globals"));
+    const dom_node *inputs = ivrsm_dom_get(root, "inputs");
+    if (inputs)
+        ivrsm_cc_inputs(&c, inputs);
     compile_intents(&c, ivrsm_dom_get(root, "intents"));
     const dom_pair *states = ivrsm_dom_get_pair(root, "states");
     if (states)

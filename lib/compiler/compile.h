@@ -271,6 +271,9 @@ dom_node *ivrsm_globals_resolve_self(cc *c, dom_node *g);
  */
 void ivrsm_cc_globals(cc *c, const dom_node *g);
 
+/* The top-level `inputs` into machine->inputs (compile_inputs.c). */
+void ivrsm_cc_inputs(cc *c, const dom_node *n);
+
 /* globals.hours into machine->hours (compile_hours.c). */
 void ivrsm_cc_hours(cc *c);
 

@@ -493,6 +493,9 @@ static void collect_set_keys(vctx *v, key_set *s)
 {
     key_add(v, s, "call_id", 7);
     key_add(v, s, "session_id", 10);
+    /* What the host declares it gives. */
+    for (size_t i = 0; i < v->m->input_count; i++)
+        key_add(v, s, v->m->inputs[i].pub.name, head_len(v->m->inputs[i].pub.name));
     key_add(v, s, "language", 8); /* the call's language, always set (session.c) */
     for (size_t i = 0; i < v->m->state_count; i++) {
         const m_state *st = &v->m->states[i];
@@ -596,8 +599,9 @@ static void on_template_path(void *user, const char *path, size_t offset)
         key_add(v, &pc->reported, key, len);
         WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads ctx.%.*s, which no set, collect or the runtime ever sets (it "
-             "renders empty unless the host passes it in the initial ctx; when it does, "
-             "'ivrsm validate --ignore template-path-never-set' silences this warning)",
+             "renders empty unless the host passes it in the initial ctx; when it does, declare "
+             "it in inputs:, or 'ivrsm validate --ignore template-path-never-set' silences this "
+             "warning)",
              (int)len, key);
     } else if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '\0') &&
                !now_field_known(v, path) && !ivrsm_tmpl_is_expression(pc->site->tmpl)) {

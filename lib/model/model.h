@@ -300,6 +300,24 @@ typedef struct m_endpoint {
     const char *path;
 } m_endpoint;
 
+/* inputs: a ctx key the host provides, with its type and default. */
+typedef enum m_input_type {
+    M_INPUT_ANY = 0,
+    M_INPUT_STRING,
+    M_INPUT_NUMBER,
+    M_INPUT_INTEGER,
+    M_INPUT_BOOLEAN,
+    M_INPUT_OBJECT,
+    M_INPUT_ARRAY
+} m_input_type;
+
+typedef struct m_input {
+    ivrsm_input pub; /* what ivrsm_machine_input() gives */
+    m_input_type type;
+    json_t *def; /* the default (owned by the machine), or NULL */
+    m_pos pos;
+} m_input;
+
 /* globals.hours: when the business is open, for {{now.open}}. */
 typedef struct m_time_range {
     uint16_t from, to; /* minutes after midnight, from < to <= 1440 */
@@ -357,6 +375,8 @@ struct ivrsm_machine {
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
     m_message *handoff_prompt;
     m_hours *hours; /* globals.hours, NULL when not given */
+    m_input *inputs; /* top-level inputs:, in document order */
+    size_t input_count;
     bool uses_now;  /* some template or condition reads now.*: sessions keep it current */
     m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
     m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
@@ -395,6 +415,11 @@ struct ivrsm_machine {
     json_t **owned_json;
     size_t owned_json_count;
 };
+
+/* --- input.c --- */
+const char *ivrsm_input_type_name(m_input_type t);
+/* Whether v is of type t (an integer may be written 3.0). */
+bool ivrsm_input_type_holds(m_input_type t, const json_t *v);
 
 /* --- status.c --- */
 /* Read "401" or "4xx" (1xx to 5xx) into out; false when text is neither. */

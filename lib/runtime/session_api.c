@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "session.h"
 #include "versioned.h"
 #include "strmap.h"
@@ -18,6 +19,67 @@ static void set_err(ivrsm_error *err, int code, const char *msg)
     memset(err, 0, sizeof(*err));
     err->code = code;
     snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+/* The value at a dotted ctx key ("caller.number"), or NULL. */
+static const json_t *ctx_at(const json_t *ctx, const char *key)
+{
+    char part[128];
+    const json_t *v = ctx;
+    for (const char *p = key; v;) {
+        size_t n = strcspn(p, ".");
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        v = json_object_get(v, part);
+        if (!p[n])
+            return v;
+        p += n + 1;
+    }
+    return NULL;
+}
+
+/*
+ * The machine's inputs in the host's ctx: a missing one takes its default; a
+ * missing required one, or one of the wrong type, refuses the session.
+ */
+static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
+{
+    char msg[400];
+    for (size_t i = 0; i < m->input_count; i++) {
+        const m_input *in = &m->inputs[i];
+        const json_t *v = ctx_at(ctx, in->pub.name);
+        if (!v || json_is_null(v)) {
+            if (in->def) {
+                if (ivrsm_ctx_set(ctx, in->pub.name, json_deep_copy(in->def)) != 0) {
+                    set_err(err, IVRSM_ENOMEM, "out of memory");
+                    return IVRSM_ENOMEM;
+                }
+            } else if (in->pub.required) {
+                snprintf(msg, sizeof(msg),
+                         "ctx: the machine needs the input '%s' (%s), which the initial ctx "
+                         "does not give",
+                         in->pub.name, in->pub.type);
+                set_err(err, IVRSM_EINVAL, msg);
+                return IVRSM_EINVAL;
+            }
+            continue;
+        }
+        if (!ivrsm_input_type_holds(in->type, v)) {
+            static const char *const kinds[] = {"an object", "an array", "a string", "an integer",
+                                                "a number",  "true",     "false",    "null"};
+            snprintf(msg, sizeof(msg), "ctx: the input '%s' must be %s %s, not %s", in->pub.name,
+                     in->type == M_INPUT_INTEGER || in->type == M_INPUT_OBJECT ||
+                             in->type == M_INPUT_ARRAY
+                         ? "an"
+                         : "a",
+                     in->pub.type, kinds[json_typeof(v)]);
+            set_err(err, IVRSM_EINVAL, msg);
+            return IVRSM_EINVAL;
+        }
+    }
+    return 0;
 }
 
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
@@ -102,6 +164,11 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         return IVRSM_ENOMEM;
     }
     s->ctx = ctx;
+    int checked = check_inputs(m, ctx, err);
+    if (checked != 0) {
+        ivrsm_session_free(s);
+        return checked;
+    }
     /* The host's numbers are said as it wrote them ("12.50"). */
     if (opts && opts->ctx_json)
         (void)ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json));

@@ -210,6 +210,33 @@ static bool draw_edges(FILE *b, const ivrsm_machine *m, size_t i, graph_format f
     return true;
 }
 
+/* "name: type = default, required" lines of the machine's inputs; NULL when it has none. */
+static char *inputs_label(const ivrsm_machine *m)
+{
+    size_t n = ivrsm_machine_input_count(m);
+    if (!n)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fputs("inputs (the host gives them)", f);
+    for (size_t i = 0; i < n; i++) {
+        const ivrsm_input *in = ivrsm_machine_input(m, i);
+        fprintf(f, "\n%s: %s", in->name, in->type);
+        if (in->default_json)
+            fprintf(f, " = %s", in->default_json);
+        if (in->required)
+            fputs(", required", f);
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 /* The drawing as a malloc'ed text in *out (*len bytes); false on no memory. */
 static bool draw(const ivrsm_machine *m, graph_format fmt, bool ids, char **out, size_t *len)
 {
@@ -231,6 +258,18 @@ static bool draw(const ivrsm_machine *m, graph_format fmt, bool ids, char **out,
     } else {
         fprintf(b, "flowchart LR\n  start((\" \")) --> s%zu\n", initial);
     }
+    /* What the host gives, as a note beside the start (not in the viewer's drawing). */
+    char *inputs = ids ? NULL : inputs_label(m);
+    if (inputs && fmt == GRAPH_DOT) {
+        fputs("  \"__inputs\" [shape=note, label=", b);
+        dot_quote(b, inputs);
+        fputs("];\n  \"__inputs\" -> \"__start\" [style=dotted, arrowhead=none];\n", b);
+    } else if (inputs) {
+        fputs("  inputs[/", b);
+        mermaid_quote(b, inputs);
+        fputs("/] -.- start\n", b);
+    }
+    free(inputs);
     size_t states = ivrsm_machine_state_count(m);
     for (size_t i = 0; i < states; i++) {
         if (fmt == GRAPH_DOT)

@@ -156,6 +156,23 @@ int cmd_paths(int argc, char **argv)
     json_t *doc = yamldoc_load_lines(o.machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));
     json_decref(lines);
     json_t *initial = doc ? pd_initial_ctxs(doc) : NULL;
+    /* Every call gives the machine's required inputs: a plain value of their type. */
+    if (ivrsm_machine_input_count(m) && !initial)
+        initial = json_array();
+    if (initial && ivrsm_machine_input_count(m) && !json_array_size(initial))
+        json_array_append_new(initial, json_object());
+    for (size_t i = 0; initial && i < ivrsm_machine_input_count(m); i++) {
+        const ivrsm_input *in = ivrsm_machine_input(m, i);
+        if (!in->required)
+            continue;
+        size_t k;
+        json_t *ctx;
+        json_array_foreach(initial, k, ctx)
+        {
+            if (!json_object_get(ctx, in->name))
+                json_object_set_new(ctx, in->name, pd_plain_value(in->type));
+        }
+    }
     int64_t clocks[32];
     size_t clock_count = doc ? pd_clocks(doc, now_ms, clocks, sizeof(clocks) / sizeof(*clocks)) : 0;
     px_options xo = {.machine = m,

@@ -69,7 +69,8 @@ static void print_rules(FILE *out, const char *label, const char *const *rules)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: ivrsm validate [--quiet] [--ignore RULE]... [--format text|json] FILE...\n"
+    fprintf(out, "usage: ivrsm validate [--quiet] [--ignore RULE]... [--format text|json] "
+                 "[--explain] FILE...\n"
                  "\n"
                  "Check IVR machine files (YAML or JSON) and print every error and warning as\n"
                  "  FILE:LINE:COL: error|warning: message [rule]\n"
@@ -82,6 +83,8 @@ static void usage(FILE *out)
                  "  --ignore RULE[,RULE] leave out the warnings of these rules (repeatable);\n"
                  "                       errors cannot be ignored: the machine would not load\n"
                  "  -f, --format FORMAT  text (default) or json (one JSON array on stdout)\n"
+                 "  --explain            after a machine without errors, say what it expects from\n"
+                 "                       its host: its inputs (types, defaults), where it starts\n"
                  "  -h, --help           show this help\n"
                  "\n"
                  "rules (the id in brackets):\n");
@@ -133,6 +136,7 @@ typedef struct totals {
 
 typedef struct report_options {
     bool quiet;
+    bool explain;
     bool ignored[WARNING_RULES];
     json_t *json; /* the array of --format json, else NULL */
 } report_options;
@@ -152,6 +156,37 @@ static json_t *diagnostic_json(const char *file, const ivrsm_diagnostic *d)
                      d->column, "severity",
                      d->severity == IVRSM_SEVERITY_ERROR ? "error" : "warning", "rule", d->rule,
                      "path", d->path, "message", d->message);
+}
+
+/* What a machine expects from its host and where it starts (--explain). */
+static void explain(const char *file)
+{
+    ivrsm_machine *m = NULL;
+    if (ivrsm_machine_load_file(file, IVRSM_FORMAT_AUTO, &m, NULL) != 0)
+        return;
+    size_t states = ivrsm_machine_state_count(m);
+    printf("%s: machine %s %s, %zu state%s, starts in %s\n", file, ivrsm_machine_name(m),
+           ivrsm_machine_version(m), states, states == 1 ? "" : "s",
+           ivrsm_machine_state_name(m, ivrsm_machine_initial_state(m)));
+    size_t n = ivrsm_machine_input_count(m);
+    if (!n) {
+        printf("  inputs: none declared (the ctx holds what the machine sets, and call_id, "
+               "session_id)\n");
+    } else {
+        printf("  inputs, which the host gives in the initial ctx:\n");
+        for (size_t i = 0; i < n; i++) {
+            const ivrsm_input *in = ivrsm_machine_input(m, i);
+            printf("    %-20s %s", in->name, in->type);
+            if (in->required)
+                printf(", required");
+            if (in->default_json)
+                printf(", default %s", in->default_json);
+            if (in->description)
+                printf(": %s", in->description);
+            putchar('\n');
+        }
+    }
+    ivrsm_machine_unref(m);
 }
 
 static void check_one(const char *file, const report_options *o, totals *t)
@@ -185,6 +220,8 @@ static void check_one(const char *file, const report_options *o, totals *t)
         else
             print_text(file, d);
     }
+    if (o->explain && !ivrsm_diagnostics_error_count(diags))
+        explain(file);
     ivrsm_diagnostics_free(diags);
 }
 
@@ -212,6 +249,8 @@ int cmd_validate(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o.quiet = true;
+        } else if (!strcmp(a, "--explain")) {
+            o.explain = true;
         } else if (!strcmp(a, "--ignore") || !strncmp(a, "--ignore=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {
@@ -242,6 +281,11 @@ int cmd_validate(int argc, char **argv)
     if (nfiles == 0) {
         fprintf(stderr, "ivrsm validate: no file given\n\n");
         usage(stderr);
+        free(files);
+        return 2;
+    }
+    if (json && o.explain) {
+        fprintf(stderr, "ivrsm validate: --explain writes text; leave out --format json\n");
         free(files);
         return 2;
     }

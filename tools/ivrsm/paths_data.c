@@ -262,3 +262,16 @@ size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
     }
     return n;
 }
+
+json_t *pd_plain_value(const char *type)
+{
+    if (!strcmp(type, "number") || !strcmp(type, "integer"))
+        return json_integer(0);
+    if (!strcmp(type, "boolean"))
+        return json_false();
+    if (!strcmp(type, "object"))
+        return json_object();
+    if (!strcmp(type, "array"))
+        return json_array();
+    return json_string("");
+}

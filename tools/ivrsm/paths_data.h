@@ -32,4 +32,7 @@ json_t *pd_initial_ctxs(const json_t *doc);
  */
 size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap);
 
+/* A plain value of an input's type ("string" → "", "number" → 0...), for a required input. */
+json_t *pd_plain_value(const char *type);
+
 #endif

@@ -82,8 +82,21 @@ static napi_value machine_info(napi_env env, napi_callback_info info)
     ivrsm_machine *m = open_machine(env, argv[0]);
     if (!m)
         return NULL;
-    napi_value out, states, types, name;
+    napi_value out, states, types, name, inputs, input;
     size_t count = ivrsm_machine_state_count(m);
+    size_t ninputs = ivrsm_machine_input_count(m);
+    NAPI_CALL(env, napi_create_array_with_length(env, ninputs, &inputs));
+    for (size_t i = 0; i < ninputs; i++) {
+        const ivrsm_input *in = ivrsm_machine_input(m, i);
+        NAPI_CALL(env, napi_create_object(env, &input));
+        if (!set_string(env, input, "name", in->name) ||
+            !set_string(env, input, "type", in->type) ||
+            !set_string(env, input, "default", in->default_json) ||
+            !set_bool(env, input, "required", in->required) ||
+            !set_string(env, input, "description", in->description))
+            return NULL;
+        NAPI_CALL(env, napi_set_element(env, inputs, (uint32_t)i, input));
+    }
     NAPI_CALL(env, napi_create_object(env, &out));
     NAPI_CALL(env, napi_create_array_with_length(env, count, &states));
     NAPI_CALL(env, napi_create_object(env, &types));
@@ -96,6 +109,7 @@ static napi_value machine_info(napi_env env, napi_callback_info info)
     if (!set_string(env, out, "name", ivrsm_machine_name(m)) ||
         !set_string(env, out, "version", ivrsm_machine_version(m)) ||
         !set_named(env, out, "states", states) || !set_named(env, out, "stateTypes", types) ||
+        !set_named(env, out, "inputs", inputs) ||
         !set_string(env, out, "initialState",
                     ivrsm_machine_state_name(m, ivrsm_machine_initial_state(m))))
         return NULL;

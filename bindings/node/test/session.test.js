@@ -19,6 +19,12 @@ describe('parts', () => {
     assert.deepEqual([say.type, say.parts, hangup.type], ['say', [{ say: 'Au revoir Ana.' }], 'hangup']);
     assert.equal(hangup.parts, undefined);
   });
+
+  it('lists the inputs the host gives', () => {
+    assert.deepEqual(ivrsm.Machine.load(AUDIO).inputs, [{
+      name: 'name', type: 'string', default: '', required: false, description: "the caller's first name",
+    }]);
+  });
 });
 
 describe('menu', () => {

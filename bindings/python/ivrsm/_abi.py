@@ -72,6 +72,16 @@ class Error(ctypes.Structure):
     ]
 
 
+class Input(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("type", ctypes.c_char_p),
+        ("default_json", ctypes.c_char_p),
+        ("required", ctypes.c_int),
+        ("description", ctypes.c_char_p),
+    ]
+
+
 class Transition(ctypes.Structure):
     _fields_ = [
         ("from", ctypes.c_size_t),
@@ -225,6 +235,7 @@ class SessionOptions(ctypes.Structure):
 # Every structure by its C name (the probe prints the same ones).
 STRUCTS = {
     "ivrsm_error": Error,
+    "ivrsm_input": Input,
     "ivrsm_transition": Transition,
     "ivrsm_diagnostic": Diagnostic,
     "ivrsm_event": Event,

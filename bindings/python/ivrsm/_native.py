@@ -56,6 +56,8 @@ _PROTOTYPES = {
     "ivrsm_machine_state_name": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
     "ivrsm_machine_state_type": (ctypes.c_char_p, [_P, ctypes.c_size_t]),
     "ivrsm_machine_initial_state": (ctypes.c_size_t, [_P]),
+    "ivrsm_machine_input_count": (ctypes.c_size_t, [_P]),
+    "ivrsm_machine_input": (ctypes.POINTER(Input), [_P, ctypes.c_size_t]),
     "ivrsm_machine_check_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_int, _PP]),
     "ivrsm_machine_check_buffer": (
         ctypes.c_int,

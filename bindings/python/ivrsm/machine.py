@@ -1,6 +1,7 @@
 """Loading and checking machines."""
 
 import ctypes
+import json
 import os
 from collections import namedtuple
 
@@ -55,6 +56,18 @@ class Machine:
             for i in range(count)
         }
         self.initial_state = self.states[lib.ivrsm_machine_initial_state(handle)]
+        # What the host gives in the initial ctx (the machine's inputs:).
+        self.inputs = []
+        for i in range(lib.ivrsm_machine_input_count(handle)):
+            raw = lib.ivrsm_machine_input(handle, i).contents
+            default = _native.text(raw.default_json)
+            self.inputs.append({
+                "name": _native.text(raw.name),
+                "type": _native.text(raw.type),
+                "default": json.loads(default) if default is not None else None,
+                "required": bool(raw.required),
+                "description": _native.text(raw.description),
+            })
 
     @classmethod
     def load(cls, path, format="auto"):

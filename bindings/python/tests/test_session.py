@@ -24,6 +24,13 @@ class PartsTest(unittest.TestCase):
         self.assertEqual((say["type"], say["parts"]), ("say", [{"say": "Au revoir Ana."}]))
         self.assertNotIn("parts", hangup)
 
+    def test_inputs(self):
+        machine = ivrsm.Machine.load(AUDIO)
+        self.addCleanup(machine.close)
+        self.assertEqual(machine.inputs, [{"name": "name", "type": "string", "default": "",
+                                           "required": False,
+                                           "description": "the caller's first name"}])
+
 
 class MenuTest(unittest.TestCase):
     @classmethod

@@ -1,0 +1,152 @@
+/*
+ * inputs: the ctx keys the host provides.
+ *
+ *   inputs:
+ *     caller_number: string                  # a type
+ *     vip: { type: boolean, default: false } # a type and a default
+ *     account_id: { type: string, required: true, description: "..." }
+ *     dialled_number:                        # any type
+ *
+ * or a list of names: `inputs: [caller_number, dialled_number]`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "compile.h"
+
+static const char *const type_names[] = {"any",     "string", "number", "integer",
+                                         "boolean", "object", "array",  NULL};
+
+static bool read_type(cc *c, const dom_node *n, m_input_type *out)
+{
+    if (!ivrsm_cc_expect(c, n, DOM_STRING,
+                         "a type (string, number, integer, boolean, object, "
+                         "array, any)"))
+        return false;
+    for (int i = 0; type_names[i]; i++) {
+        if (!strcmp(type_names[i], n->text)) {
+            *out = (m_input_type)i;
+            return true;
+        }
+    }
+    const char *guess = ivrsm_cc_suggest(n->text, type_names, sizeof(char *), 7);
+    ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                   "%s: unknown type '%s'%s%s%s (expected one of: string, number, integer, "
+                   "boolean, object, array, any)",
+                   ivrsm_cc_field(c), n->text, guess ? "; did you mean '" : "", guess ? guess : "",
+                   guess ? "'?" : "");
+    return false;
+}
+
+static void compile_input(cc *c, m_input *in, const char *name, const dom_node *n, int line,
+                          int column)
+{
+    static const char *const keys[] = {"type", "default", "required", "description", NULL};
+    in->pub.name = ivrsm_arena_strdup(c->arena, name);
+    in->pos = (m_pos){line, column};
+    if (!in->pub.name) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    if (!*name || name[0] == '.' || name[strlen(name) - 1] == '.' || strstr(name, ".."))
+        ivrsm_cc_error(c, "invalid-value", line, column,
+                       "inputs: '%s' is not a ctx key (non-empty parts separated by dots)", name);
+    if (!n || n->kind == DOM_NULL) {
+        /* any type */
+    } else if (n->kind == DOM_STRING) {
+        size_t mark = ivrsm_cc_push_key(c, name);
+        read_type(c, n, &in->type);
+        ivrsm_cc_pop(c, mark);
+    } else {
+        size_t mark = ivrsm_cc_push_key(c, name);
+        if (ivrsm_cc_expect(c, n, DOM_MAP, "a type, or a map with type, default, required")) {
+            char owner[300];
+            snprintf(owner, sizeof(owner), "input '%s'", name);
+            ivrsm_cc_check_keys(c, n, keys, owner);
+            const dom_node *t = ivrsm_dom_get(n, "type");
+            if (t) {
+                size_t m2 = ivrsm_cc_push_key(c, "type");
+                read_type(c, t, &in->type);
+                ivrsm_cc_pop(c, m2);
+            }
+            bool required = false;
+            ivrsm_cc_get_bool(c, n, "required", &required);
+            in->pub.required = required;
+            ivrsm_cc_get_string(c, n, "description", &in->pub.description);
+            if (in->pub.description)
+                in->pub.description = ivrsm_arena_strdup(c->arena, in->pub.description);
+            const dom_node *d = ivrsm_dom_get(n, "default");
+            if (d) {
+                size_t m2 = ivrsm_cc_push_key(c, "default");
+                in->def = ivrsm_cc_json(c, d);
+                if (in->def && !ivrsm_cc_own_json(c, in->def))
+                    in->def = NULL;
+                if (in->def && !ivrsm_input_type_holds(in->type, in->def)) {
+                    char buf[96];
+                    ivrsm_cc_error(c, "wrong-type", d->line, d->column,
+                                   "default: input '%s' is %s %s, its default is %s", name,
+                                   in->type == M_INPUT_INTEGER || in->type == M_INPUT_ARRAY ||
+                                           in->type == M_INPUT_OBJECT
+                                       ? "an"
+                                       : "a",
+                                   ivrsm_input_type_name(in->type),
+                                   ivrsm_cc_describe(d, buf, sizeof(buf)));
+                } else if (in->def && required) {
+                    ivrsm_cc_error(c, "invalid-value", d->line, d->column,
+                                   "default: input '%s' is required, so its default is never "
+                                   "used (drop one of the two)",
+                                   name);
+                }
+                if (in->def) {
+                    char *text = json_dumps(in->def, JSON_COMPACT | JSON_ENCODE_ANY);
+                    in->pub.default_json = text ? ivrsm_arena_strdup(c->arena, text) : NULL;
+                    free(text);
+                }
+                ivrsm_cc_pop(c, m2);
+            }
+        }
+        ivrsm_cc_pop(c, mark);
+    }
+    in->pub.type = ivrsm_input_type_name(in->type);
+}
+
+void ivrsm_cc_inputs(cc *c, const dom_node *n)
+{
+    size_t mark = ivrsm_cc_push_key(c, "inputs");
+    if (n->kind != DOM_MAP && n->kind != DOM_LIST) {
+        ivrsm_cc_expect(c, n, DOM_MAP, "a map of ctx key → type (or a list of ctx keys)");
+        ivrsm_cc_pop(c, mark);
+        return;
+    }
+    c->m->inputs = n->count ? ivrsm_arena_alloc(c->arena, n->count * sizeof(m_input)) : NULL;
+    if (n->count && !c->m->inputs) {
+        ivrsm_cc_nomem(c);
+        ivrsm_cc_pop(c, mark);
+        return;
+    }
+    for (size_t i = 0; i < n->count; i++) {
+        m_input *in = &c->m->inputs[c->m->input_count];
+        memset(in, 0, sizeof(*in));
+        if (n->kind == DOM_MAP) {
+            compile_input(c, in, n->pairs[i].key, n->pairs[i].value, n->pairs[i].line,
+                          n->pairs[i].column);
+        } else {
+            const dom_node *item = n->items[i];
+            size_t m2 = ivrsm_cc_push_index(c, i);
+            bool ok = ivrsm_cc_expect(c, item, DOM_STRING, "a ctx key");
+            for (size_t k = 0; ok && k < c->m->input_count; k++)
+                if (!strcmp(c->m->inputs[k].pub.name, item->text)) {
+                    ivrsm_cc_error(c, "invalid-value", item->line, item->column,
+                                   "inputs: '%s' is listed twice", item->text);
+                    ok = false;
+                }
+            ivrsm_cc_pop(c, m2);
+            if (!ok)
+                continue;
+            compile_input(c, in, item->text, NULL, item->line, item->column);
+        }
+        if (in->pub.name)
+            c->m->input_count++;
+    }
+    ivrsm_cc_pop(c, mark);
+}
