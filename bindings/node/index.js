@@ -195,7 +195,7 @@ class Machine {
     this.stateTypes = info.stateTypes;
     this.initialState = info.initialState;
     /* What the host gives in the initial ctx (the machine's inputs:), defaults parsed. */
-    this.inputs = info.inputs.map((i) => ({ ...i, default: jsonOrText(i.default) }));
+    this.inputs = info.inputs.map((i) => ({ ...i, default: i.default === null ? null : JSON.parse(i.default) }));
   }
 
   /** Load the machine in file `file`; throws an Error with file, line, column, path, code. */
