@@ -38,12 +38,8 @@ static int load_doc(dom_doc *doc, ivrsm_machine **out, ivrsm_error *err)
 int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
                               ivrsm_machine **out, ivrsm_error *err)
 {
-    if (!name)
-        name = "<buffer>";
-    if ((!data && len) || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
-        return ivrsm_diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "invalid argument");
-    dom_doc *doc;
-    int rc = ivrsm_dom_load(data ? data : "", len, format, name, &doc, err);
+    dom_doc *doc = NULL;
+    int rc = ivrsm_dom_load(data, len, format, name, out ? &doc : NULL, err);
     if (rc)
         return rc;
     rc = load_doc(doc, out, err);
@@ -54,15 +50,13 @@ int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format,
 int ivrsm_machine_load_file(const char *path, ivrsm_format format, ivrsm_machine **out,
                             ivrsm_error *err)
 {
-    if (!path || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
+    if (!out)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = ivrsm_dom_read_file(path, &data, &len, err);
+    int rc = ivrsm_dom_read_path(path, &format, &data, &len, err);
     if (rc)
         return rc;
-    if (format == IVRSM_FORMAT_AUTO)
-        format = ivrsm_dom_format_for_path(path);
     rc = ivrsm_machine_load_buffer(data, len, format, path, out, err);
     free(data);
     return rc;
@@ -107,7 +101,7 @@ static int check_buffer(const char *data, size_t len, ivrsm_format format, const
 }
 
 int ivrsm_machine_check_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
-                       ivrsm_diagnostics **out)
+                               ivrsm_diagnostics **out)
 {
     if ((!data && len) || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
         return IVRSM_EINVAL;

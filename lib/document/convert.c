@@ -322,18 +322,15 @@ int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_err
 }
 
 int ivrsm_document_convert_file(const char *path, ivrsm_format from, ivrsm_format to, char **out,
-                       ivrsm_error *err)
+                                ivrsm_error *err)
 {
-    if (!path || !out || (to != IVRSM_FORMAT_YAML && to != IVRSM_FORMAT_JSON) ||
-        from < IVRSM_FORMAT_AUTO || from > IVRSM_FORMAT_JSON)
+    if (!out || (to != IVRSM_FORMAT_YAML && to != IVRSM_FORMAT_JSON))
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = ivrsm_dom_read_file(path, &data, &len, err);
+    int rc = ivrsm_dom_read_path(path, &from, &data, &len, err);
     if (rc)
         return rc;
-    if (from == IVRSM_FORMAT_AUTO)
-        from = ivrsm_dom_format_for_path(path);
     dom_doc *doc;
     rc = ivrsm_dom_load(data, len, from, path, &doc, err);
     free(data);

@@ -72,12 +72,8 @@ json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
 int ivrsm_document_load_buffer(const char *data, size_t len, ivrsm_format format, const char *name,
                                ivrsm_document **out, ivrsm_error *err)
 {
-    if (!name)
-        name = "<buffer>";
-    if ((!data && len) || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
-        return ivrsm_diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "invalid argument");
     dom_doc *doc;
-    int rc = ivrsm_dom_load_map(data ? data : "", len, format, name, &doc, err);
+    int rc = ivrsm_dom_load_map(data, len, format, name, &doc, err);
     if (rc)
         return rc;
     doc->source = NULL; /* the caller's buffer is not kept */
@@ -89,15 +85,13 @@ int ivrsm_document_load_buffer(const char *data, size_t len, ivrsm_format format
 int ivrsm_document_load_file(const char *path, ivrsm_format format, ivrsm_document **out,
                              ivrsm_error *err)
 {
-    if (!path || !out || format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
+    if (!out)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = ivrsm_dom_read_file(path, &data, &len, err);
+    int rc = ivrsm_dom_read_path(path, &format, &data, &len, err);
     if (rc)
         return rc;
-    if (format == IVRSM_FORMAT_AUTO)
-        format = ivrsm_dom_format_for_path(path);
     rc = ivrsm_document_load_buffer(data, len, format, path, out, err);
     free(data);
     return rc;

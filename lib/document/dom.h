@@ -127,6 +127,14 @@ int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error 
  */
 int ivrsm_dom_memory_exhausted(void);
 
+/*
+ * ivrsm_dom_read_file(), and *format told by the path when it is
+ * IVRSM_FORMAT_AUTO: how every *_file() function of the API begins.
+ * IVRSM_EINVAL for a NULL path or a format out of range.
+ */
+int ivrsm_dom_read_path(const char *path, ivrsm_format *format, char **data, size_t *len,
+                        ivrsm_error *err);
+
 /* IVRSM_FORMAT_JSON for a path ending in ".json" (any case), else YAML. */
 ivrsm_format ivrsm_dom_format_for_path(const char *path);
 

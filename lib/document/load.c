@@ -26,6 +26,17 @@ ivrsm_format ivrsm_dom_format_for_path(const char *path)
     return n >= 5 && !strcasecmp(path + n - 5, ".json") ? IVRSM_FORMAT_JSON : IVRSM_FORMAT_YAML;
 }
 
+int ivrsm_dom_read_path(const char *path, ivrsm_format *format, char **data, size_t *len,
+                        ivrsm_error *err)
+{
+    if (!path || *format < IVRSM_FORMAT_AUTO || *format > IVRSM_FORMAT_JSON)
+        return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
+    int rc = ivrsm_dom_read_file(path, data, len, err);
+    if (rc == 0 && *format == IVRSM_FORMAT_AUTO)
+        *format = ivrsm_dom_format_for_path(path);
+    return rc;
+}
+
 int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -130,8 +141,12 @@ static int load(const char *data, size_t len, ivrsm_format format, const char *n
 {
     if (!name)
         name = "<buffer>";
-    if (!data && len)
+    if ((!data && len) || !out)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "no document given");
+    if (format < IVRSM_FORMAT_AUTO || format > IVRSM_FORMAT_JSON)
+        return ivrsm_diag_set_error(err, IVRSM_EINVAL, name, 0, 0, "", "invalid argument");
+    if (!data)
+        data = "";
     if (len > IVRSM_MAX_DOCUMENT_BYTES)
         return ivrsm_diag_set_error(err, IVRSM_ELIMIT, name, 0, 0, "",
                                     "the document is larger than %u bytes",

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "yamldoc.h"
 
 typedef struct loader {
     const char *file;
@@ -658,16 +659,10 @@ static int top_pair(loader *L, void *target, const char *key, fnode *v)
 
 scenario *scenario_load(const char *path, char *err, size_t errlen)
 {
-    ivrsm_document *doc = NULL;
-    ivrsm_error e;
-    int rc = ivrsm_document_load_file(path, IVRSM_FORMAT_AUTO, &doc, &e);
-    if (rc != 0) {
-        if (e.line > 0)
-            snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.message);
-        else
-            snprintf(err, errlen, "%s: %s", path, e.message[0] ? e.message : ivrsm_strerror(rc));
+    ivrsm_document *doc = yamldoc_load(path, err, errlen);
+    if (!doc)
         return NULL;
-    }
+    int rc;
     scenario *s = calloc(1, sizeof(*s));
     loader L = {path, err, errlen};
     rc = -1;

@@ -59,6 +59,20 @@ static bool walk(walker *w, const ivrsm_node *n)
     return true;
 }
 
+ivrsm_document *yamldoc_load(const char *path, char *err, size_t errlen)
+{
+    ivrsm_document *doc = NULL;
+    ivrsm_error e;
+    int rc = ivrsm_document_load_file(path, IVRSM_FORMAT_AUTO, &doc, &e);
+    if (rc == 0)
+        return doc;
+    if (e.line > 0)
+        snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.message);
+    else
+        snprintf(err, errlen, "%s: %s", path, e.message[0] ? e.message : ivrsm_strerror(rc));
+    return NULL;
+}
+
 json_t *yamldoc_load_lines(const char *path, size_t max_bytes, json_t **lines, char *err,
                            size_t errlen)
 {
@@ -68,16 +82,9 @@ json_t *yamldoc_load_lines(const char *path, size_t max_bytes, json_t **lines, c
         snprintf(err, errlen, "%s: too large", path);
         return NULL;
     }
-    ivrsm_document *doc = NULL;
-    ivrsm_error e;
-    int rc = ivrsm_document_load_file(path, IVRSM_FORMAT_AUTO, &doc, &e);
-    if (rc != 0) {
-        if (e.line > 0)
-            snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, e.message);
-        else
-            snprintf(err, errlen, "%s: %s", path, e.message[0] ? e.message : ivrsm_strerror(rc));
+    ivrsm_document *doc = yamldoc_load(path, err, errlen);
+    if (!doc)
         return NULL;
-    }
     const ivrsm_node *root = ivrsm_document_root(doc);
     char *text = ivrsm_node_json(root);
     json_t *value = text ? json_loads(text, 0, NULL) : NULL;

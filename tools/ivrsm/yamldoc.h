@@ -9,6 +9,14 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "ivrsm/ivrsm.h"
+
+/*
+ * Read the document at `path` with the library's reader (ivrsm_document_*).
+ * NULL with "PATH:LINE:COL: message" (or "PATH: message") in err.
+ */
+ivrsm_document *yamldoc_load(const char *path, char *err, size_t errlen);
+
 /*
  * Read the file at `path` (at most max_bytes, and within the library's
  * bounds) as a JSON value, and the line of every node in *lines: an object
