@@ -166,6 +166,30 @@ static void check_resp_path(void *user, const char *path, size_t offset)
                    field, path, why, (int)key_len, key, path, (int)key_len, key);
 }
 
+/* A member of the answer that the current state's outcomes read: kept when it answers. */
+static void note_resp_key(void *user, const char *key)
+{
+    cc *c = user;
+    m_state *st = &c->m->states[c->state];
+    if (!key) {
+        st->resp_whole = true;
+        return;
+    }
+    for (size_t i = 0; i < st->resp_key_count; i++)
+        if (!strcmp(st->resp_keys[i], key))
+            return;
+    const char **keys = ivrsm_arena_alloc(c->arena, (st->resp_key_count + 1) * sizeof(*keys));
+    char *copy = ivrsm_arena_strdup(c->arena, key);
+    if (!keys || !copy) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    if (st->resp_key_count)
+        memcpy(keys, st->resp_keys, st->resp_key_count * sizeof(*keys));
+    keys[st->resp_key_count++] = copy;
+    st->resp_keys = keys;
+}
+
 /* A template that reads now.* makes sessions keep `now` current. */
 static void note_now(void *user, const char *path, size_t offset)
 {
@@ -197,6 +221,8 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
     if (!(c->in_outcome && c->state_has_action)) {
         resp_check rc = {c, n, start, false};
         ivrsm_tmpl_each_path(t, check_resp_path, &rc);
+    } else if (c->state >= 0) {
+        ivrsm_tmpl_each_resp_key(t, note_resp_key, c);
     }
     record_site(c, t, n);
     return t;

@@ -267,6 +267,11 @@ typedef struct m_state {
     m_outcome on_timeout; /* the request timed out */
     m_outcome on_error;   /* no answer (transport error), or a 2xx body that is not JSON */
     m_handoff handoff;    /* M_HANDOFF only */
+    /* The members of the action's answer its outcomes read ({{resp.KEY...}}):
+     * only these are kept from a response object, unless resp_whole. */
+    const char **resp_keys;
+    size_t resp_key_count;
+    bool resp_whole; /* some outcome reads resp whole or by index */
 
     /* Matching tables, filled by the loader from routes and intents:
      * dtmf sorted by (len, digits) is not required: first match in route order

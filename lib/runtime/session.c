@@ -893,18 +893,37 @@ static picked pick_outcome(const m_state *st, int status, const char *error)
     return p;
 }
 
+/*
+ * The answer has been used: only the outcomes of its own state read resp (the
+ * loader refuses it anywhere else), so the session holds nothing of it while
+ * it waits for the caller. A later state cannot see an earlier state's answer.
+ */
+static void forget_answer(ivrsm_session *s)
+{
+    json_decref(s->resp);
+    s->resp = NULL;
+    json_decref(s->answer);
+    s->answer = NULL;
+    ivrsm_numtexts_purge(&s->numbers);
+}
+
+static void take_answer(ivrsm_session *s, const ivrsm_event *ev);
+
 static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
+{
+    take_answer(s, ev);
+    forget_answer(s);
+}
+
+static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
     json_t *resp = NULL;
-    bool parsed = ivrsm_s_parse_result_body(ev, &resp) == 0;
+    /* The answer's numbers are said as the backend wrote them ("12.50"). */
+    ivrsm_numtexts_purge(&s->numbers);
+    size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
+    bool parsed = ivrsm_s_response_read(st, ev->body, len, &s->numbers, &resp) == 0;
     const char *error = answer_error(ev, parsed);
-    if (resp && ev->body) {
-        /* The answer's numbers are said as the backend wrote them ("12.50"). */
-        ivrsm_numtexts_purge(&s->numbers);
-        (void)ivrsm_numtexts_scan(&s->numbers, resp, ev->body,
-                                  ev->body_len ? ev->body_len : strlen(ev->body));
-    }
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
     json_decref(s->answer);

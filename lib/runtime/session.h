@@ -188,6 +188,17 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
 /* The JSON body text of an action result (NULL if not JSON); sets *resp. */
 int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp);
 
+/* ---- response.c ---- */
+/*
+ * The answer body[0..len) of st's action, read as jansson would (the same
+ * texts are JSON), into *out: of an object, only the members st's outcomes
+ * read (all when st is NULL). An empty body is {}. The texts of numbers with
+ * a fraction are kept in `numbers` (may be NULL). Returns 0, IVRSM_EINVAL
+ * (not JSON) or IVRSM_ENOMEM; *out is NULL then.
+ */
+int ivrsm_s_response_read(const m_state *st, const char *body, size_t len,
+                          ivrsm_numtexts *numbers, json_t **out);
+
 /* ---- trace.c ---- */
 bool ivrsm_s_tracing(const ivrsm_session *s);
 /* Whether caller input in the current state is a secret (see ivrsm_session_input_is_secret). */

@@ -521,6 +521,18 @@ void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
         fn(user, t->pool + t->paths[i].text, t->paths[i].offset);
 }
 
+void ivrsm_tmpl_each_resp_key(const ivrsm_tmpl *t, void (*fn)(void *user, const char *key),
+                              void *user)
+{
+    for (size_t i = 0; i < t->n_paths; i++) {
+        const tmpl_path *p = &t->paths[i];
+        if (p->root != ROOT_RESP)
+            continue;
+        const path_seg *first = p->n_segs ? &t->segs[p->first_seg] : NULL;
+        fn(user, first && first->key != TMPL_NONE ? t->pool + first->key : NULL);
+    }
+}
+
 /* ---------------------------------------------------------------- rendering */
 
 static int append_integer(ivrsm_buf *out, json_int_t v)

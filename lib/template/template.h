@@ -134,6 +134,15 @@ void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
                           void (*fn)(void *user, const char *path, size_t offset), void *user);
 
 /*
+ * Call fn with the first key of every path of t that reads the response
+ * ("count" for {{resp.count}}, {{resp.count.x}} or {{resp.count[0]}}), and
+ * with NULL for one that reads it whole or by index ({{resp}}, {{resp[0]}}).
+ * The runtime keeps only these members of an answer.
+ */
+void ivrsm_tmpl_each_resp_key(const ivrsm_tmpl *t, void (*fn)(void *user, const char *key),
+                              void *user);
+
+/*
  * Call fn for every condition of t that can never hold whatever the data (the
  * expression of ivrsm_tmpl_compile_expr(), each {{#if}} / {{else if}} of a
  * template), with the offset of its first path in the source (0: none).

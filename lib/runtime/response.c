@@ -1,0 +1,467 @@
+/*
+ * An action's answer, read once into what the state's outcomes use.
+ *
+ * The body is checked whole, as jansson's json_loadb(JSON_DECODE_ANY) would
+ * check it (the same texts are JSON, the same are not: invalid_json stays
+ * what it was), but of an object only the members the outcomes read are
+ * built (m_state.resp_keys, known at load time); the others are checked and
+ * skipped. A backend's answer is often far larger than what the call uses,
+ * and building jansson values is most of the cost of an answer. Numbers
+ * written with a fraction keep their text as they are built (numtext.c), so
+ * the body is not scanned a second time.
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "session.h"
+#include "utf8.h"
+
+#define MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
+
+typedef struct reader {
+    const char *p;
+    const char *end;
+    ivrsm_numtexts *numbers;
+    ivrsm_buf text; /* a string with escapes, decoded */
+    int depth;
+    bool nomem;
+} reader;
+
+static void skip_space(reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static int hex4(const char *p, const char *end, uint32_t *out)
+{
+    if (end - p < 4)
+        return -1;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int put_utf8(ivrsm_buf *b, uint32_t cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return ivrsm_buf_append(b, u, n);
+}
+
+/* One escape after its backslash (at r->p), decoded into r->text; -1 when invalid. */
+static int read_escape(reader *r)
+{
+    char c = *r->p++;
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *at = c ? strchr(from, c) : NULL;
+    if (at)
+        return ivrsm_buf_putc(&r->text, to[at - from]) == 0 ? 0 : (r->nomem = true, -1);
+    if (c != 'u')
+        return -1;
+    uint32_t cp;
+    if (hex4(r->p, r->end, &cp) != 0)
+        return -1;
+    r->p += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return -1; /* a low surrogate first */
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        uint32_t low;
+        if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
+            hex4(r->p + 2, r->end, &low) != 0 || low < 0xDC00 || low > 0xDFFF)
+            return -1;
+        r->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (cp == 0)
+        return -1; /* \u0000: jansson refuses it without JSON_ALLOW_NUL */
+    return put_utf8(&r->text, cp) == 0 ? 0 : (r->nomem = true, -1);
+}
+
+/*
+ * A string at r->p (after its opening quote). Its text is s[0..len): the
+ * body itself when it has no escape, else r->text. -1 when invalid.
+ */
+static int read_string(reader *r, const char **s, size_t *len)
+{
+    const char *start = r->p;
+    bool escaped = false;
+    while (r->p < r->end) {
+        unsigned char c = (unsigned char)*r->p;
+        if (c == '"') {
+            if (escaped) {
+                if (ivrsm_buf_putc(&r->text, '\0') != 0) {
+                    r->nomem = true;
+                    return -1;
+                }
+                *s = r->text.data;
+                *len = r->text.len - 1;
+            } else {
+                *s = start;
+                *len = (size_t)(r->p - start);
+            }
+            r->p++;
+            return 0;
+        }
+        if (c < 0x20)
+            return -1; /* control characters are escaped in JSON */
+        if (c == '\\') {
+            if (!escaped) {
+                ivrsm_buf_reset(&r->text);
+                escaped = true;
+                if (ivrsm_buf_append(&r->text, start, (size_t)(r->p - start)) != 0) {
+                    r->nomem = true;
+                    return -1;
+                }
+            }
+            r->p++;
+            if (r->p >= r->end || read_escape(r) != 0)
+                return -1;
+            continue;
+        }
+        const char *from = r->p;
+        if (c < 0x80) {
+            r->p++;
+        } else {
+            uint32_t cp;
+            int n = ivrsm_utf8_decode((const unsigned char *)r->p, (size_t)(r->end - r->p), &cp);
+            if (n <= 0)
+                return -1;
+            r->p += n;
+        }
+        if (escaped && ivrsm_buf_append(&r->text, from, (size_t)(r->p - from)) != 0) {
+            r->nomem = true;
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* An integer token that fits json_int_t (strtoll's range, as jansson reads it). */
+static int integer_value(const char *s, size_t len, json_int_t *out)
+{
+    bool negative = s[0] == '-';
+    unsigned long long limit = negative ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+    unsigned long long v = 0;
+    for (size_t i = negative; i < len; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (limit - d) / 10)
+            return -1; /* jansson: "too big integer" */
+        v = v * 10 + d;
+    }
+    *out = negative ? (json_int_t)(0 - v) : (json_int_t)v;
+    return 0;
+}
+
+/* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
+static int read_number(reader *r, json_t **out)
+{
+    const char *start = r->p, *p = r->p, *end = r->end;
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end || !is_digit(*p))
+        return -1;
+    if (*p == '0') {
+        p++;
+        if (p < end && is_digit(*p))
+            return -1; /* a leading zero */
+    } else {
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    bool real = false, exponent = false;
+    if (p < end && *p == '.') {
+        real = true;
+        p++;
+        if (p >= end || !is_digit(*p))
+            return -1;
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        real = exponent = true;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || !is_digit(*p))
+            return -1;
+        while (p < end && is_digit(*p))
+            p++;
+    }
+    r->p = p;
+    size_t len = (size_t)(p - start);
+    if (!real) {
+        json_int_t v;
+        if (integer_value(start, len, &v) != 0)
+            return -1;
+        if (out && !(*out = json_integer(v)))
+            r->nomem = true;
+        return out && !*out ? -1 : 0;
+    }
+    /* A real is rare in an answer: jansson reads it (its locale-proof strtod, its overflow
+     * check), so the value is the one it always was. One without an exponent is too short
+     * to overflow when skipped. */
+    if (!out && !exponent && len < 300)
+        return 0;
+    json_t *v = json_loadb(start, len, JSON_DECODE_ANY, NULL);
+    if (!v)
+        return -1;
+    if (out) {
+        if (r->numbers && ivrsm_numtexts_worth(v, start, len) &&
+            ivrsm_numtexts_add(r->numbers, v, start, len) != 0)
+            r->nomem = true;
+        *out = v;
+    } else {
+        json_decref(v);
+    }
+    return r->nomem ? -1 : 0;
+}
+
+static int read_value(reader *r, json_t **out, const m_state *keep);
+
+static bool kept(const m_state *keep, const char *key, size_t len)
+{
+    if (!keep || keep->resp_whole)
+        return true;
+    for (size_t i = 0; i < keep->resp_key_count; i++)
+        if (strlen(keep->resp_keys[i]) == len && !memcmp(keep->resp_keys[i], key, len))
+            return true;
+    return false;
+}
+
+/* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
+static int read_object(reader *r, json_t **out, const m_state *keep)
+{
+    json_t *o = NULL;
+    if (out && !(o = json_object())) {
+        r->nomem = true;
+        return -1;
+    }
+    skip_space(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        if (out)
+            *out = o;
+        return 0;
+    }
+    for (;;) {
+        skip_space(r);
+        if (r->p >= r->end || *r->p != '"')
+            goto fail;
+        r->p++;
+        const char *key;
+        size_t key_len;
+        if (read_string(r, &key, &key_len) != 0)
+            goto fail;
+        bool build = o && kept(keep, key, key_len);
+        /* A key without escapes stays in the body; a decoded one is copied before the value
+         * reuses r->text. */
+        char *copy = NULL;
+        if (build && key == r->text.data) {
+            if (!(copy = malloc(key_len + 1))) {
+                r->nomem = true;
+                goto fail;
+            }
+            memcpy(copy, key, key_len + 1);
+            key = copy;
+        }
+        skip_space(r);
+        int rc = -1;
+        if (r->p < r->end && *r->p == ':') {
+            r->p++;
+            json_t *v = NULL;
+            rc = read_value(r, build ? &v : NULL, NULL);
+            if (rc == 0 && build && json_object_setn_new_nocheck(o, key, key_len, v) != 0) {
+                r->nomem = true;
+                rc = -1;
+            }
+        }
+        free(copy);
+        if (rc != 0)
+            goto fail;
+        skip_space(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            break;
+        }
+        goto fail;
+    }
+    if (out)
+        *out = o;
+    return 0;
+fail:
+    json_decref(o);
+    return -1;
+}
+
+static int read_array(reader *r, json_t **out)
+{
+    json_t *a = NULL;
+    if (out && !(a = json_array())) {
+        r->nomem = true;
+        return -1;
+    }
+    skip_space(r);
+    if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        if (out)
+            *out = a;
+        return 0;
+    }
+    for (;;) {
+        json_t *v = NULL;
+        if (read_value(r, a ? &v : NULL, NULL) != 0)
+            goto fail;
+        if (a && json_array_append_new(a, v) != 0) {
+            r->nomem = true;
+            goto fail;
+        }
+        skip_space(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            break;
+        }
+        goto fail;
+    }
+    if (out)
+        *out = a;
+    return 0;
+fail:
+    json_decref(a);
+    return -1;
+}
+
+static int read_word(reader *r, const char *word, json_t *(*make)(void), json_t **out)
+{
+    size_t n = strlen(word);
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+        return -1;
+    r->p += n;
+    if (out)
+        *out = make();
+    return 0;
+}
+
+static int read_value(reader *r, json_t **out, const m_state *keep)
+{
+    skip_space(r);
+    /* jansson counts every value, scalars too, against its depth. */
+    if (r->p >= r->end || r->depth + 1 > MAX_DEPTH)
+        return -1;
+    r->depth++;
+    int rc;
+    bool put_back = true; /* jansson read one character too far, and put it back */
+    switch (*r->p++) {
+    case '{':
+        rc = read_object(r, out, keep);
+        put_back = false;
+        break;
+    case '[':
+        rc = read_array(r, out);
+        put_back = false;
+        break;
+    case '"': {
+        put_back = false;
+        const char *s;
+        size_t len;
+        rc = read_string(r, &s, &len);
+        if (rc == 0 && out && !(*out = json_stringn_nocheck(s, len))) {
+            r->nomem = true;
+            rc = -1;
+        }
+        break;
+    }
+    case 't':
+        rc = read_word(r, "rue", json_true, out);
+        break;
+    case 'f':
+        rc = read_word(r, "alse", json_false, out);
+        break;
+    case 'n':
+        rc = read_word(r, "ull", json_null, out);
+        break;
+    default:
+        r->p--;
+        rc = read_number(r, out);
+    }
+    /* jansson reads one character past a number or a word and puts it back; a NUL byte put
+     * back is lost (its stream takes NUL for the end of its buffer), so "1\0}" reads "1}".
+     * The same texts are JSON here. */
+    if (rc == 0 && put_back && r->p < r->end && *r->p == '\0')
+        r->p++;
+    r->depth--;
+    return rc;
+}
+
+int ivrsm_s_response_read(const m_state *st, const char *body, size_t len, ivrsm_numtexts *numbers,
+                          json_t **out)
+{
+    *out = NULL;
+    reader r = {body, body + len, numbers, IVRSM_BUF_INIT, 0, false};
+    skip_space(&r);
+    if (r.p == r.end) {
+        /* 204 No Content and friends: success with an empty response. */
+        *out = json_object();
+        return *out ? 0 : IVRSM_ENOMEM;
+    }
+    json_t *v = NULL;
+    int rc = read_value(&r, &v, st);
+    ivrsm_buf_free(&r.text);
+    if (rc == 0) {
+        skip_space(&r);
+        if (r.p != r.end) {
+            json_decref(v);
+            return IVRSM_EINVAL; /* text after the value */
+        }
+        *out = v;
+        return 0;
+    }
+    return r.nomem ? IVRSM_ENOMEM : IVRSM_EINVAL;
+}

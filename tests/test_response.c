@@ -1,0 +1,354 @@
+/*
+ * Reading an action's answer (lib/runtime/response.c): the same texts are
+ * JSON as for jansson's json_loadb(JSON_DECODE_ANY), with the same values;
+ * of an object only the members the state reads are built, the others are
+ * still checked; number texts are kept; the session keeps no answer once
+ * its outcome is done.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+#include "session.h"
+
+/* Read `text` both ways; the verdicts and the values must be the same. */
+static void same_as_jansson(const char *text, size_t len)
+{
+    json_t *ours = NULL;
+    int rc = ivrsm_s_response_read(NULL, text, len, NULL, &ours);
+    size_t start = 0;
+    while (start < len && strchr(" \t\r\n", text[start]) && text[start])
+        start++;
+    json_t *theirs =
+        start == len ? json_object() : json_loadb(text + start, len - start, JSON_DECODE_ANY, NULL);
+    if ((rc == 0) != (theirs != NULL))
+        ck_abort_msg("verdict differs on %zu bytes \"%.*s\": ours %d, jansson %s", len,
+                     (int)(len < 200 ? len : 200), text, rc, theirs ? "JSON" : "not JSON");
+    if (rc == 0) {
+        ck_assert_msg(json_equal(ours, theirs), "value differs on \"%.*s\"",
+                      (int)(len < 200 ? len : 200), text);
+    } else {
+        ck_assert_ptr_null(ours);
+        ck_assert_int_eq(rc, IVRSM_EINVAL);
+    }
+    json_decref(ours);
+    json_decref(theirs);
+}
+
+static const char *const texts[] = {
+    "{}",
+    "[]",
+    "  {\"a\" : 1 }  ",
+    "\"x\"",
+    "0",
+    "-0",
+    "12",
+    "-12",
+    "1.5",
+    "12.50",
+    "1e3",
+    "1E+3",
+    "1e-3",
+    "-0.0",
+    "true",
+    "false",
+    "null",
+    "tru",
+    "nul",
+    "{\"a\":}",
+    "{\"a\" 1}",
+    "{\"a\":1,}",
+    "[1,]",
+    "[1 2]",
+    "{,}",
+    "{\"a\":1}}",
+    "[",
+    "]",
+    "{",
+    "\"abc",
+    "01",
+    "-",
+    "1.",
+    ".5",
+    "1e",
+    "1e+",
+    "+1",
+    "0x10",
+    "NaN",
+    "Infinity",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "1e308",
+    "1e309",
+    "-1e400",
+    "1e-400",
+    "\"\\u00e9\"",
+    "\"\\uD83D\\uDE00\"",
+    "\"\\uD83D\"",
+    "\"\\uDE00\"",
+    "\"\\uD83Dx\"",
+    "\"\\u0000\"",
+    "\"\\u12\"",
+    "\"\\x\"",
+    "\"a\\/b\\b\\f\\n\\r\\t\\\"\\\\\"",
+    "\"\t\"",
+    "\"\xc3\xa9\"",
+    "\"\xc3\"",
+    "\"\xc0\xaf\"",
+    "\"\xed\xa0\x80\"",
+    "\"\xf4\x90\x80\x80\"",
+    "\xef\xbb\xbf{}",
+    "{\"a\":1} x",
+    "{\"\\u00e9\\n\":\"k\"}",
+    "{\"a\":1,\"a\":2}",
+    "{\"k\":{\"k\":{\"k\":[[[{}]]]}}}",
+    "[1,[2,[3]]]",
+    "{\"count\":3,\"appointments\":[{\"id\":\"a1\"},{\"id\":\"a2\"}],\"summary\":\"Le 3.\"}",
+    " ",
+    "\n\t",
+    "{\"a\":[true,false,null,1,-1.25e2,\"\"]}",
+    "[1]\x00",
+    "{\"a\x00\":1}",
+    "123abc",
+    "[-]",
+    "[--1]",
+    "[1.2.3]",
+    "{\"a\":\"b\"\"c\"}",
+};
+
+START_TEST(test_same_verdicts_as_jansson)
+{
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        same_as_jansson(texts[i], strlen(texts[i]));
+    same_as_jansson("[1]\0", 4); /* a NUL after the value */
+    same_as_jansson("\"a\0b\"", 5);
+    /* jansson loses a NUL right after a number or a word ("1\0}" reads "1}"), one only. */
+    same_as_jansson("1\0", 2);
+    same_as_jansson("[1\0]", 4);
+    same_as_jansson("[true\0]", 7);
+    same_as_jansson("[1\0\0]", 5);
+    same_as_jansson("{\"a\":\"b\"\0}", 10);
+}
+END_TEST
+
+/* Every prefix of each text, and each text with one byte replaced by one of a few. */
+START_TEST(test_mutations_same_as_jansson)
+{
+    static const char bytes[] = {'"', '\\', '{', '}', '[',    ']',    ',',  ':', '0', '-',
+                                 'e', '.',  ' ', 'u', '\x80', '\xc3', '\0', 'n', 't'};
+    char buf[256];
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        size_t len = strlen(texts[i]);
+        if (len >= sizeof(buf))
+            continue;
+        for (size_t cut = 0; cut <= len; cut++)
+            same_as_jansson(texts[i], cut);
+        for (size_t at = 0; at < len; at++)
+            for (size_t b = 0; b < sizeof(bytes); b++) {
+                memcpy(buf, texts[i], len);
+                buf[at] = bytes[b];
+                same_as_jansson(buf, len);
+            }
+    }
+}
+END_TEST
+
+/* Depth: jansson counts every value; 2048 levels are JSON, 2049 are not. */
+START_TEST(test_depth_as_jansson)
+{
+    for (size_t depth = 2046; depth <= 2050; depth++) {
+        size_t len = 2 * depth + 1;
+        char *t = malloc(len + 1);
+        for (size_t i = 0; i < depth; i++) {
+            t[i] = '[';
+            t[depth + 1 + i] = ']';
+        }
+        t[depth] = '1';
+        same_as_jansson(t, len);
+        t[depth] = ' '; /* the innermost array empty */
+        same_as_jansson(t, len);
+        free(t);
+    }
+}
+END_TEST
+
+/* The fuzzers' inputs, and the project's JSON files, as answers. */
+static void same_over_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[8192];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        char *data = malloc(1 << 20);
+        size_t n = fread(data, 1, 1 << 20, f);
+        fclose(f);
+        same_as_jansson(data, n);
+        free(data);
+    }
+    closedir(d);
+}
+
+START_TEST(test_corpus_same_as_jansson)
+{
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    ck_assert_ptr_nonnull(root);
+    static const char *const dirs[] = {"tests/fuzz/corpus/load",     "tests/fuzz/corpus/session",
+                                       "tests/fuzz/corpus/snapshot", "tests/fuzz/corpus/template",
+                                       "examples/synergia_rdv",      "schema"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+        same_over_dir(dir);
+    }
+}
+END_TEST
+
+START_TEST(test_only_read_members_built)
+{
+    const char *keys[] = {"count", "list"};
+    m_state st = {0};
+    st.resp_keys = keys;
+    st.resp_key_count = 2;
+    const char *body = "{\"count\":3,\"big\":{\"x\":[1,2,{\"y\":\"\\u00e9\"}]},\"list\":[1],"
+                       "\"other\":\"z\"}";
+    json_t *out = NULL;
+    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), NULL, &out), 0);
+    json_t *want = json_loads("{\"count\":3,\"list\":[1]}", 0, NULL);
+    ck_assert(json_equal(out, want));
+    json_decref(want);
+    json_decref(out);
+
+    /* A member that is skipped is still read: a body that is not JSON stays not JSON. */
+    static const char *const bad[] = {
+        "{\"count\":3,\"big\":01}",          "{\"count\":3,\"big\":\"\\ud800\"}",
+        "{\"count\":3,\"big\":1e999}",       "{\"count\":3,\"big\":99999999999999999999}",
+        "{\"count\":3,\"big\":[1,}",         "{\"count\":3,\"big\":\"\xc3\"}",
+        "{\"count\":3,\"big\":\"\\u0000\"}", "{\"count\":3,\"big\":tru}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        out = NULL;
+        ck_assert_msg(ivrsm_s_response_read(&st, bad[i], strlen(bad[i]), NULL, &out) ==
+                          IVRSM_EINVAL,
+                      "%s", bad[i]);
+        ck_assert_ptr_null(out);
+    }
+
+    /* Read whole ({{resp}}, {{resp[0]}}): everything is built. */
+    st.resp_whole = true;
+    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), NULL, &out), 0);
+    ck_assert_int_eq(json_object_size(out), 4);
+    json_decref(out);
+
+    /* A body that is not an object is built whole. */
+    st.resp_whole = false;
+    ck_assert_int_eq(ivrsm_s_response_read(&st, "[{\"a\":1}]", 9, NULL, &out), 0);
+    ck_assert_int_eq(json_array_size(out), 1);
+    json_decref(out);
+}
+END_TEST
+
+START_TEST(test_number_texts_kept)
+{
+    ivrsm_numtexts numbers = {0};
+    const char *body = "{\"amount\":12.50,\"rate\":2.5,\"n\":3,\"skipped\":7.10}";
+    const char *keys[] = {"amount", "rate", "n"};
+    m_state st = {0};
+    st.resp_keys = keys;
+    st.resp_key_count = 3;
+    json_t *out = NULL;
+    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), &numbers, &out), 0);
+    ck_assert_str_eq(ivrsm_numtexts_find(&numbers, json_object_get(out, "amount")), "12.50");
+    ck_assert_ptr_null(ivrsm_numtexts_find(&numbers, json_object_get(out, "rate")));
+    ck_assert_int_eq(numbers.count, 1); /* 7.10 was not built, so not kept */
+    json_decref(out);
+    ivrsm_numtexts_free(&numbers);
+}
+END_TEST
+
+/* A machine whose action's answer is read by its outcome only. */
+static const char *const machine_yaml =
+    "machine: answer\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
+    "  fetch:\n    type: action_then_prompt\n    action: { call: \"GET /x\" }\n"
+    "    on_success:\n      set: { total: \"{{resp.total}}\" }\n"
+    "      prompt_template: \"Total {{resp.total}}, statut {{resp.status}}.\"\n"
+    "      next: menu\n"
+    "  menu:\n    type: prompt_and_listen\n    prompt: \"Menu.\"\n"
+    "    routes:\n      - when_text: \"fin\"\n        next: bye\n"
+    "  bye:\n    type: prompt_end\n    prompt: \"Au revoir.\"\n";
+
+START_TEST(test_session_keeps_no_answer)
+{
+    ivrsm_machine *m = NULL;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(machine_yaml, strlen(machine_yaml),
+                                               IVRSM_FORMAT_YAML, "answer.yaml", &m, NULL),
+                     0);
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_ACTION_RESULT;
+    ev.command_id = c->id;
+    ev.status = 200;
+    ev.body = "{\"total\":12.50,\"unused\":{\"big\":[1,2,3]}}";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_ASK);
+    ck_assert_str_eq(c->text, "Total 12.50, statut 200. Menu.");
+    char *ctx = ivrsm_session_ctx_json(s);
+    json_t *cj = json_loads(ctx, 0, NULL);
+    ck_assert(json_real_value(json_object_get(cj, "total")) == 12.5);
+    json_decref(cj);
+    ivrsm_free(ctx);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    json_t *j = json_loads(snap, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_t *resp = json_object_get(j, "resp");
+    ck_assert(!resp || json_is_null(resp));
+    json_decref(j);
+    ivrsm_free(snap);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+static Suite *response_suite(void)
+{
+    Suite *s = suite_create("response");
+    TCase *tc = tcase_create("read");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_same_verdicts_as_jansson);
+    tcase_add_test(tc, test_mutations_same_as_jansson);
+    tcase_add_test(tc, test_depth_as_jansson);
+    tcase_add_test(tc, test_corpus_same_as_jansson);
+    tcase_add_test(tc, test_only_read_members_built);
+    tcase_add_test(tc, test_number_texts_kept);
+    tcase_add_test(tc, test_session_keeps_no_answer);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(response_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
