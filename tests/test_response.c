@@ -3,7 +3,7 @@
  * JSON as for jansson's json_loadb(JSON_DECODE_ANY), with the same values;
  * of an object only the members the state reads are built, the others are
  * still checked; number texts are kept; the session keeps no answer once
- * its outcome is done.
+ * its outcome is done. Request bodies are written as json_dumps() wrote them.
  */
 #include <check.h>
 #include <dirent.h>
@@ -13,6 +13,18 @@
 
 #include "ivrsm/ivrsm.h"
 #include "session.h"
+
+/* j written by ivrsm_s_json_write() and by json_dumps() must be the same text. */
+static void written_as_jansson(const json_t *j)
+{
+    ivrsm_buf b = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_s_json_write(&b, j), 0);
+    char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(theirs);
+    ck_assert_str_eq(ivrsm_buf_str(&b), theirs);
+    free(theirs);
+    ivrsm_buf_free(&b);
+}
 
 /* Read `text` both ways; the verdicts and the values must be the same. */
 static void same_as_jansson(const char *text, size_t len)
@@ -30,6 +42,7 @@ static void same_as_jansson(const char *text, size_t len)
     if (rc == 0) {
         ck_assert_msg(json_equal(ours, theirs), "value differs on \"%.*s\"",
                       (int)(len < 200 ? len : 200), text);
+        written_as_jansson(theirs);
     } else {
         ck_assert_ptr_null(ours);
         ck_assert_int_eq(rc, IVRSM_EINVAL);
@@ -279,6 +292,62 @@ START_TEST(test_number_texts_kept)
 }
 END_TEST
 
+START_TEST(test_strings_written_as_jansson)
+{
+    char s[2] = {0, 0};
+    for (int c = 1; c < 0x80; c++) {
+        s[0] = (char)c;
+        json_t *j = json_string(s);
+        written_as_jansson(j);
+        json_decref(j);
+    }
+    json_t *j =
+        json_pack("{s:s, s:[f, f, I, b, n], s:{}}", "a\tb\x01", "l'été \"chaud\"\n\x7f/\xc3\xa9",
+                  "k", 0.1, 1e300, (json_int_t)-9223372036854775807LL, 1, "");
+    ck_assert_ptr_nonnull(j);
+    written_as_jansson(j);
+    json_decref(j);
+}
+END_TEST
+
+/* A request body is the text json_dumps() wrote of the value it evaluates to. */
+static const char *const body_yaml =
+    "machine: body\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
+    "  send:\n    type: action_then_prompt\n"
+    "    action:\n      call: \"PUT /x\"\n      body:\n"
+    "        text: \"{{ctx.text}}\"\n        mixed: \"Code {{ctx.n}} / {{ctx.r}}\"\n"
+    "        n: \"{{ctx.n}}\"\n        r: \"{{ctx.r}}\"\n        obj: \"{{ctx.obj}}\"\n"
+    "        missing: \"{{ctx.nothing}}\"\n        literal: [1, 2.5, true, null, \"é\\u0001\"]\n"
+    "        nested: { a: { b: [ \"{{ctx.list}}\", {} ] }, e: [] }\n"
+    "    on_success: { next: bye }\n"
+    "  bye:\n    type: prompt_end\n    prompt: \"Au revoir.\"\n";
+
+START_TEST(test_body_as_jansson_wrote_it)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_msg(ivrsm_machine_load_buffer(body_yaml, strlen(body_yaml), IVRSM_FORMAT_YAML,
+                                            "body.yaml", &m, &err) == 0,
+                  "%d:%d %s", err.line, err.column, err.message);
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"text\":\"l'\\\"été\\u0002\\n\",\"n\":-42,\"r\":12.50,"
+                 "\"obj\":{\"k\":[1,{\"z\":null}],\"t\":true},\"list\":[\"a\",1.25e-7]}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    json_t *value = ivrsm_s_value_eval(&m->states[0].action.body, &scope);
+    char *want = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_str_eq(c->http.body, want);
+    free(want);
+    json_decref(value);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* A machine whose action's answer is read by its outcome only. */
 static const char *const machine_yaml =
     "machine: answer\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
@@ -340,6 +409,8 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_only_read_members_built);
     tcase_add_test(tc, test_number_texts_kept);
     tcase_add_test(tc, test_session_keeps_no_answer);
+    tcase_add_test(tc, test_strings_written_as_jansson);
+    tcase_add_test(tc, test_body_as_jansson_wrote_it);
     suite_add_tcase(s, tc);
     return s;
 }

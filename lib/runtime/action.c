@@ -52,6 +52,146 @@ static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
     return ivrsm_buf_steal(&b); /* "" for nothing */
 }
 
+/* A string as jansson's dump_string() writes it (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH). */
+static int write_string(ivrsm_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (ivrsm_buf_putc(b, '"') != 0)
+        return -1;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        ivrsm_buf_append(b, s + start, i - start);
+        start = i + 1;
+        static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+        const char *at = c ? memchr(from, c, sizeof(from) - 1) : NULL;
+        if (at) {
+            char esc[2] = {'\\', to[at - from]};
+            ivrsm_buf_append(b, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            ivrsm_buf_append(b, esc, 6);
+        }
+    }
+    ivrsm_buf_append(b, s + start, len - start);
+    return ivrsm_buf_putc(b, '"');
+}
+
+int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
+{
+    char num[32];
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *v;
+        size_t key_len;
+        bool first = true;
+        ivrsm_buf_putc(b, '{');
+        json_object_keylen_foreach((json_t *)j, key, key_len, v)
+        {
+            if (!first)
+                ivrsm_buf_putc(b, ',');
+            first = false;
+            write_string(b, key, key_len);
+            ivrsm_buf_putc(b, ':');
+            if (ivrsm_s_json_write(b, v) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, '}');
+    }
+    case JSON_ARRAY: {
+        ivrsm_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            if (i)
+                ivrsm_buf_putc(b, ',');
+            if (ivrsm_s_json_write(b, json_array_get(j, i)) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, ']');
+    }
+    case JSON_STRING:
+        return write_string(b, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+        return ivrsm_buf_puts(b, num);
+    case JSON_REAL: {
+        /* jansson's own text for a double (its precision, its locale handling). */
+        char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        int rc = text ? ivrsm_buf_puts(b, text) : -1;
+        free(text);
+        return rc;
+    }
+    case JSON_TRUE:
+        return ivrsm_buf_puts(b, "true");
+    case JSON_FALSE:
+        return ivrsm_buf_puts(b, "false");
+    case JSON_NULL:
+        return ivrsm_buf_puts(b, "null");
+    }
+    return -1;
+}
+
+/*
+ * A body value written as JSON, as json_dumps(JSON_COMPACT) wrote the value
+ * ivrsm_s_value_eval() built, without building it: a member or an item
+ * whose value could not be evaluated is left out, as jansson left it out.
+ * 1 when the value itself could not be evaluated, -1 on no memory.
+ */
+static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
+{
+    switch (v->kind) {
+    case MV_LITERAL:
+        return ivrsm_s_json_write(b, v->literal);
+    case MV_TEMPLATE: {
+        json_t *j = ivrsm_tmpl_eval(v->tmpl, scope);
+        if (!j)
+            return 1;
+        int rc = ivrsm_s_json_write(b, j);
+        json_decref(j);
+        return rc;
+    }
+    case MV_OBJECT:
+    case MV_ARRAY: {
+        bool object = v->kind == MV_OBJECT;
+        ivrsm_buf_putc(b, object ? '{' : '[');
+        bool first = true;
+        for (size_t i = 0; i < v->count; i++) {
+            size_t mark = b->len;
+            if (!first)
+                ivrsm_buf_putc(b, ',');
+            if (object) {
+                write_string(b, v->keys[i], strlen(v->keys[i]));
+                ivrsm_buf_putc(b, ':');
+            }
+            int rc = write_body_value(b, &v->items[i], scope);
+            if (rc < 0)
+                return -1;
+            if (rc > 0) {
+                b->len = mark; /* left out */
+                if (b->data)
+                    b->data[mark] = '\0';
+                continue;
+            }
+            first = false;
+        }
+        return ivrsm_buf_putc(b, object ? '}' : ']');
+    }
+    }
+    return ivrsm_buf_puts(b, "null");
+}
+
+static char *write_body(const m_value *v, const ivrsm_tmpl_scope *scope)
+{
+    ivrsm_buf b = IVRSM_BUF_INIT;
+    if (write_body_value(&b, v, scope) != 0 || !b.data || b.failed) {
+        ivrsm_buf_free(&b);
+        return NULL;
+    }
+    return ivrsm_buf_steal(&b);
+}
+
 static void url_encode(ivrsm_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -154,11 +294,8 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
             }
         }
     }
-    if (a->has_body) {
-        json_t *body = ivrsm_s_value_eval(&a->body, &scope);
-        c->body = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        json_decref(body);
-    }
+    if (a->has_body)
+        c->body = write_body(&a->body, &scope);
     char key[160];
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
     c->idempotency_key = strdup(key);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "ivrsm/ivrsm.h"
 #include "model.h"
 
@@ -185,6 +186,8 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
 /* Build the http command of st's action into the queue; 0, or -1 with *why set
  * when it cannot be built (missing path parameter, header injection). */
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
+/* j appended to b as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it; 0 or -1. */
+int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j);
 /* The JSON body text of an action result (NULL if not JSON); sets *resp. */
 int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp);
 
