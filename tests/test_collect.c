@@ -87,6 +87,8 @@ START_TEST(test_mode_names)
     ck_assert_int_eq(ivrsm_collect_mode_from_name("date_nl"), IVRSM_COLLECT_DATE_NL);
     ck_assert_int_eq(ivrsm_collect_mode_from_name("free_speech_or_no"),
                      IVRSM_COLLECT_FREE_SPEECH_OR_NO);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("digits"), IVRSM_COLLECT_DIGITS);
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_DIGITS), "digits");
     ck_assert_int_eq(ivrsm_collect_mode_from_name("none"), IVRSM_COLLECT_NONE);
     ck_assert_int_eq(ivrsm_collect_mode_from_name("Phone"), IVRSM_COLLECT_NONE);
     ck_assert_int_eq(ivrsm_collect_mode_from_name(""), IVRSM_COLLECT_NONE);
@@ -118,6 +120,16 @@ START_TEST(test_bad_arguments)
     p = fr_params();
     p.locale = NULL;
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, "123456", 6, 1, &v), -1);
+    /* Digit bounds out of range, or upside down. */
+    p = fr_params();
+    p.digits_min = 5;
+    p.digits_max = 4;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DIGITS, &p, "1234", 4, 1, &v), -1);
+    p.digits_min = 0;
+    p.digits_max = IVRSM_COLLECT_DIGITS_MAX + 1;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DIGITS, &p, "1234", 4, 1, &v), -1);
+    p.digits_max = -1;
+    ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DIGITS, &p, "1234", 4, 1, &v), -1);
     /* NULL with length 0 is an empty input, not a bad argument. */
     p = fr_params();
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_OTP, &p, NULL, 0, 1, &v), 1);
@@ -278,6 +290,83 @@ static const struct parse_case otp_cases[] = {
     {"\xff\xfe", 0, 1, NULL},
     {"12\xc3", 0, 1, NULL},
 };
+
+/* ---------------------------------------------------------------------------
+ * digits (1 to 12 unless a case says otherwise: see digits_params())
+ * ------------------------------------------------------------------------- */
+
+static const struct parse_case digits_cases[] = {
+    {"1", 1, 0, "1"},
+    {"0042#", 1, 0, "0042"},
+    {"123456789012", 1, 0, "123456789012"},
+    {"1234567890123", 1, 1, NULL},
+    {"#", 1, 1, NULL},
+    {"12#3", 1, 1, NULL},
+    {"12*", 1, 1, NULL},
+    {"1A", 1, 1, NULL},
+    {"", 1, 1, NULL},
+    {"quatre cinq six", 0, 0, "456"},
+    {"douze cinquante", 0, 0, "1250"},
+    {"z\xc3\xa9ro z\xc3\xa9ro sept", 0, 0, "007"},
+    {"mon num\xc3\xa9ro c'est 12 34", 0, 0, "1234"},
+    {"euh 12 34 56", 0, 0, "123456"},
+    {"bonjour", 0, 1, NULL},
+    {"", 0, 1, NULL},
+    {"\xff", 0, 1, NULL},
+};
+
+static ivrsm_collect_params digits_params(void)
+{
+    ivrsm_collect_params p = fr_params();
+    p.digits_min = 1;
+    p.digits_max = 12;
+    return p;
+}
+
+START_TEST(test_digits_table)
+{
+    ivrsm_collect_params p = digits_params();
+    check_case(IVRSM_COLLECT_DIGITS, &p, &digits_cases[_i], _i);
+}
+END_TEST
+
+START_TEST(test_digits_luhn_and_terminator)
+{
+    ivrsm_collect_params p = digits_params();
+    ivrsm_collect_value v;
+    p.digits_min = 13;
+    p.digits_max = 19;
+    p.digits_luhn = 1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "4111111111111111#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "4111111111111111");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "4111111111111112", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "5555555555554444", 1, &v), 0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p,
+                           "cinquante-cinq cinquante-cinq cinquante-cinq cinquante-cinq "
+                           "cinquante-cinq cinquante-cinq quarante-quatre quarante-quatre",
+                           0, &v),
+                     0);
+    ck_assert_str_eq(v.text, "5555555555554444");
+    ck_assert(ivrsm_luhn_valid("79927398713", 11));
+    ck_assert(!ivrsm_luhn_valid("79927398710", 11));
+    ck_assert(!ivrsm_luhn_valid("0", 1));
+    ck_assert(!ivrsm_luhn_valid("12a4", 4));
+    /* Another terminator: "*" closes the entry, "#" is then no key of it. */
+    p = digits_params();
+    p.digits_terminator = "*";
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1234*", 1, &v), 0);
+    ck_assert_str_eq(v.text, "1234");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1234#", 1, &v), 1);
+    p.digits_terminator = "";
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1234#", 1, &v), 1);
+    /* Exactly four. */
+    p = digits_params();
+    p.digits_min = p.digits_max = 4;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "123", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "douze trente-quatre", 0, &v), 0);
+    ck_assert_str_eq(v.text, "1234");
+}
+END_TEST
 
 START_TEST(test_otp_table)
 {
@@ -959,6 +1048,8 @@ static Suite *collect_suite(void)
     tc = tcase_create("otp");
     tcase_add_loop_test(tc, test_otp_table, 0, sizeof otp_cases / sizeof otp_cases[0]);
     tcase_add_test(tc, test_otp_length_parameter);
+    tcase_add_loop_test(tc, test_digits_table, 0, sizeof digits_cases / sizeof digits_cases[0]);
+    tcase_add_test(tc, test_digits_luhn_and_terminator);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("date_nl");

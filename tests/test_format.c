@@ -1225,6 +1225,145 @@ START_TEST(inputs_silence_never_set_and_are_checked)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ digits */
+
+static const char *digits_yaml =
+    "machine: digits\n"
+    "version: '1'\n"
+    "locale: fr-FR\n"
+    "intents:\n"
+    "  agent: {dtmf: ['0'], utterances: [conseiller]}\n"
+    "states:\n"
+    "  card:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Numéro de carte ?'\n"
+    "    collect: {mode: digits, min: 13, max: 19, check: luhn, target: card.number}\n"
+    "    routes: [{when_intent: agent, next: agent}]\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "    next: pin\n"
+    "  pin:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Code ?'\n"
+    "    collect: {mode: digits, min: 4, max: 4, terminator: '*'}\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "    next: amount\n"
+    "  amount:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Montant en centimes ?'\n"
+    "    collect: {mode: digits, max: 7, terminator: '', target: cents}\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "    next: bye\n"
+    "  agent: {type: prompt_end, prompt: 'Un conseiller.'}\n"
+    "  bye: {type: prompt_end, prompt: 'Fin {{ctx.card.number}} {{ctx.digits}} {{ctx.cents}}.'}\n";
+
+static json_t *last_ask(const call *c)
+{
+    for (int i = (int)json_array_size(c->log) - 1; i >= 0; i--)
+        if (!strcmp(field(c, i, "type"), "ask"))
+            return cmd_at(c, i);
+    return NULL;
+}
+
+static long ask_int(const call *c, const char *key)
+{
+    return (long)json_integer_value(json_object_get(last_ask(c), key));
+}
+
+START_TEST(digits_collect_keyed_and_said)
+{
+    ivrsm_machine *m = load_yaml_text(digits_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    /* The ask's bounds: the route "0" lowers the minimum; 19 at most, "#" closes. */
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 1);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 19);
+    ck_assert_str_eq(json_string_value(json_object_get(last_ask(&c), "collect")), "digits");
+    /* A wrong check digit, then too few digits: misunderstood; then a card number. */
+    call_input(&c, "dtmf 4111111111111112#");
+    ck_assert_str_eq(call_state(&c), "card");
+    call_input(&c, "dtmf 411111111111#");
+    ck_assert_str_eq(call_state(&c), "card");
+    call_input(&c, "dtmf 4111111111111111#");
+    ck_assert_str_eq(call_state(&c), "pin");
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 4);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 4);
+    ck_assert_str_eq(json_string_value(json_object_get(last_ask(&c), "terminators")), "*");
+    /* "#" is no terminator here; "*" is. Spoken digits are read in the locale. */
+    call_input(&c, "dtmf 1234#");
+    ck_assert_str_eq(call_state(&c), "pin");
+    call_input(&c, "say quatre cinq six sept");
+    ck_assert_str_eq(call_state(&c), "amount");
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 1);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 7);
+    ck_assert_str_eq(json_string_value(json_object_get(last_ask(&c), "terminators")), "");
+    call_input(&c, "dtmf 12345678");
+    ck_assert_str_eq(call_state(&c), "amount");
+    call_input(&c, "say douze cinquante");
+    ck_assert_str_eq(c.last_text, "Fin 4111111111111111 4567 1250.");
+    call_free(&c);
+    /* The pin said with its terminator. */
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "say quatre un un un un un un un un un un un un un un un");
+    call_input(&c, "dtmf 9876*");
+    ck_assert_str_eq(call_state(&c), "amount");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(every_collect_asks_with_its_bounds)
+{
+    ivrsm_machine *m = load_yaml_text("machine: b\nversion: '1'\nlocale: fr-FR\n"
+                                      "globals: {otp: {length: 6}}\nstates:\n"
+                                      "  phone:\n    type: prompt_and_listen\n    prompt: P\n"
+                                      "    collect: {mode: phone}\n    next: otp\n"
+                                      "  otp:\n    type: prompt_and_listen\n    prompt: O\n"
+                                      "    collect: {mode: otp}\n    next: date\n"
+                                      "  date:\n    type: prompt_and_listen\n    prompt: D\n"
+                                      "    collect: {mode: date_nl}\n    next: end\n"
+                                      "  end: {type: prompt_end, prompt: E}\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    /* A French national number: nine keys at least ("612345678" is taken for "0612345678"). */
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 9);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 20);
+    call_input(&c, "dtmf 0612345678#");
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 6);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 6);
+    call_input(&c, "dtmf 123456");
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 4);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 8);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(digits_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
+                       "    prompt: x\n    next: a\n";
+    struct {
+        const char *collect, *needle;
+    } bad[] = {
+        {"{mode: digits, min: 6, max: 4}", "fewer than min (6)"},
+        {"{mode: digits, max: 65}", "max: 65 is out of range"},
+        {"{mode: digits, terminator: '1'}", "expected one key that is not a digit"},
+        {"{mode: digits, terminator: '##'}", "expected one key that is not a digit"},
+        {"{mode: digits, check: mod97}", "unknown check 'mod97'"},
+        {"{mode: otp, max: 4}", "only a collect of mode digits takes it"},
+        {"{mode: digit}", "unknown collect mode 'digit'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "%s    collect: %s\n", head, bad[i].collect);
+        load_fails(yaml, bad[i].needle);
+    }
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -1273,6 +1412,11 @@ static Suite *format_suite(void)
     tcase_add_test(inputs, inputs_checked_at_session_start);
     tcase_add_test(inputs, inputs_silence_never_set_and_are_checked);
     suite_add_tcase(s, inputs);
+    TCase *digits = tcase_create("digits");
+    tcase_add_test(digits, digits_collect_keyed_and_said);
+    tcase_add_test(digits, every_collect_asks_with_its_bounds);
+    tcase_add_test(digits, digits_refused);
+    suite_add_tcase(s, digits);
     return s;
 }
 

@@ -166,6 +166,7 @@ static const char *const mode_names[] = {
     [IVRSM_COLLECT_OTP] = "otp",
     [IVRSM_COLLECT_DATE_NL] = "date_nl",
     [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "free_speech_or_no",
+    [IVRSM_COLLECT_DIGITS] = "digits",
 };
 
 #define MODE_COUNT (sizeof mode_names / sizeof mode_names[0])
@@ -193,7 +194,12 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
 {
     if (!params || !params->locale || !out || (!input && len > 0))
         return -1;
-    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_FREE_SPEECH_OR_NO)
+    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_DIGITS)
+        return -1;
+    if (params->digits_min < 0 || params->digits_max < 0 ||
+        params->digits_min > IVRSM_COLLECT_DIGITS_MAX ||
+        params->digits_max > IVRSM_COLLECT_DIGITS_MAX ||
+        (params->digits_max && params->digits_min > params->digits_max))
         return -1;
     if (params->otp_length < 0 || params->otp_length > IVRSM_COLLECT_OTP_MAX ||
         params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX)
@@ -215,6 +221,8 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         return ivrsm_collect_otp(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_DATE_NL:
         return ivrsm_collect_date_nl(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_DIGITS:
+        return ivrsm_collect_digits(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
     default:
         return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);

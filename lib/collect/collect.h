@@ -6,6 +6,7 @@
 #ifndef IVRSM_COLLECT_H
 #define IVRSM_COLLECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +17,8 @@ typedef enum ivrsm_collect_mode {
     IVRSM_COLLECT_PHONE,            /* → E.164 "+33612345678" */
     IVRSM_COLLECT_OTP,              /* → N digits "123456" */
     IVRSM_COLLECT_DATE_NL,          /* → date_from / date_to "YYYY-MM-DD" */
-    IVRSM_COLLECT_FREE_SPEECH_OR_NO /* → the comment, or "" when the caller said no */
+    IVRSM_COLLECT_FREE_SPEECH_OR_NO, /* → the comment, or "" when the caller said no */
+    IVRSM_COLLECT_DIGITS             /* → min to max digits "4970101234567890" */
 } ivrsm_collect_mode;
 
 typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
@@ -51,11 +53,17 @@ typedef struct ivrsm_collect_params {
     int64_t now_ms;             /* "today" for DATE_NL, from the session's clock */
     int otp_length;             /* OTP: digits expected (default 6 when 0) */
     int asap_days;              /* DATE_NL: window for "dès que possible" (default 14 when 0) */
+    int digits_min;             /* DIGITS: fewest digits (1 when 0) */
+    int digits_max;             /* DIGITS: most digits (IVRSM_COLLECT_DIGITS_MAX when 0) */
+    const char *digits_terminator; /* DIGITS: keys that may close a keyed entry ("#" when NULL) */
+    int digits_luhn;               /* DIGITS: nonzero when the last digit is a Luhn check digit */
 } ivrsm_collect_params;
 
 #define IVRSM_COLLECT_TEXT_MAX 4096
 /* The longest code the "otp" mode reads; a larger otp_length is a bad argument (-1). */
 #define IVRSM_COLLECT_OTP_MAX 32
+/* The most digits the "digits" mode reads. */
+#define IVRSM_COLLECT_DIGITS_MAX 64
 /* The widest "as soon as possible" window; a larger asap_days is a bad argument (-1). */
 #define IVRSM_COLLECT_ASAP_DAYS_MAX 366
 
@@ -75,6 +83,12 @@ typedef struct ivrsm_collect_value {
  */
 int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *params,
                         const char *input, size_t len, int is_dtmf, ivrsm_collect_value *out);
+
+/* The fewest keys of a phone number keyed in this locale (a national number). */
+int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc);
+
+/* Whether digits[0..len) end with the Luhn check digit of the others (card numbers). */
+bool ivrsm_luhn_valid(const char *digits, size_t len);
 
 /* "phone" → IVRSM_COLLECT_PHONE ...; IVRSM_COLLECT_NONE when unknown. */
 ivrsm_collect_mode ivrsm_collect_mode_from_name(const char *name);

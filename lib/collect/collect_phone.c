@@ -194,3 +194,12 @@ int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size
         out->text[0] = '\0';
     return rc;
 }
+
+int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc)
+{
+    if (!loc)
+        return 1;
+    int trunk =
+        loc->trunk_prefix && !loc->national_without_trunk ? (int)strlen(loc->trunk_prefix) : 0;
+    return loc->national_digits_min + trunk;
+}

@@ -124,6 +124,8 @@ extern const struct ivrsm_locale ivrsm_locale_de_de;
 
 int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
                         ivrsm_collect_value *out);
+int ivrsm_collect_digits(const ivrsm_collect_params *params, const char *in, size_t len,
+                         int is_dtmf, ivrsm_collect_value *out);
 int ivrsm_collect_otp(const ivrsm_collect_params *params, const char *in, size_t len, int is_dtmf,
                       ivrsm_collect_value *out);
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,

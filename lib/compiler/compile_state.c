@@ -384,17 +384,81 @@ static void collect_mode(cc *c, m_collect *col, const dom_node *n)
         col->mode = ivrsm_collect_mode_from_name(n->text);
         if (col->mode == IVRSM_COLLECT_NONE)
             ivrsm_cc_error(c, "invalid-value", n->line, n->column,
-                           "mode: unknown collect mode '%s' (expected one of: phone, otp, date_nl, "
+                           "mode: unknown collect mode '%s' (expected one of: phone, otp, digits, "
+                           "date_nl, "
                            "free_speech_or_no)",
                            n->text);
     }
     ivrsm_cc_pop(c, mark);
 }
 
+/* mode: digits, with min, max, terminator and check; those keys belong to it alone. */
+static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char *state)
+{
+    static const char *const own[] = {"min", "max", "terminator", "check", NULL};
+    if (col->mode != IVRSM_COLLECT_DIGITS) {
+        for (const char *const *k = own; *k; k++) {
+            const dom_pair *p = ivrsm_dom_get_pair(n, *k);
+            if (!p || !col->mode)
+                continue;
+            size_t mark = ivrsm_cc_push_key(c, *k);
+            ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                           "%s: only a collect of mode digits takes it (state '%s' collects %s%s)",
+                           *k, state, ivrsm_collect_mode_name(col->mode),
+                           col->mode == IVRSM_COLLECT_OTP ? ": its digits are `length`" : "");
+            ivrsm_cc_pop(c, mark);
+        }
+        return;
+    }
+    col->min = 1;
+    col->max = IVRSM_COLLECT_DIGITS_MAX;
+    ivrsm_cc_get_int(c, n, "min", 1, IVRSM_COLLECT_DIGITS_MAX, &col->min);
+    ivrsm_cc_get_int(c, n, "max", 1, IVRSM_COLLECT_DIGITS_MAX, &col->max);
+    const dom_pair *max = ivrsm_dom_get_pair(n, "max");
+    if (col->min > col->max) {
+        const dom_pair *where = max ? max : ivrsm_dom_get_pair(n, "min");
+        size_t mark = ivrsm_cc_push_key(c, max ? "max" : "min");
+        ivrsm_cc_error(c, "invalid-value", where->value->line, where->value->column,
+                       "max: %d digits at most, fewer than min (%d)", col->max, col->min);
+        ivrsm_cc_pop(c, mark);
+    }
+    const char *term = NULL;
+    if (ivrsm_cc_get_string(c, n, "terminator", &term)) {
+        const dom_node *t = ivrsm_dom_get(n, "terminator");
+        if (strlen(term) > 1 || (*term && !strchr("*#ABCD", *term))) {
+            size_t mark = ivrsm_cc_push_key(c, "terminator");
+            ivrsm_cc_error(c, "invalid-value", t->line, t->column,
+                           "terminator: expected one key that is not a digit (*, #, A-D), or \"\" "
+                           "for none, found \"%s\"",
+                           term);
+            ivrsm_cc_pop(c, mark);
+        } else {
+            col->terminator = ivrsm_arena_strdup(c->arena, term);
+        }
+    }
+    const char *check = NULL;
+    if (ivrsm_cc_get_string(c, n, "check", &check)) {
+        const dom_node *t = ivrsm_dom_get(n, "check");
+        if (strcmp(check, "luhn")) {
+            size_t mark = ivrsm_cc_push_key(c, "check");
+            ivrsm_cc_error(c, "invalid-value", t->line, t->column,
+                           "check: unknown check '%s' (expected luhn: the last digit checks the "
+                           "others, as on card numbers)",
+                           check);
+            ivrsm_cc_pop(c, mark);
+        } else {
+            col->luhn = true;
+            if (col->min < 2)
+                col->min = 2; /* a check digit and at least one digit it checks */
+        }
+    }
+}
+
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"mode",     "allow_dtmf", "length", "target",
-                                       "validate", "retry",      NULL};
+    static const char *const keys[] = {"mode",       "allow_dtmf", "length", "target",
+                                       "validate",   "retry",      "min",    "max",
+                                       "terminator", "check",      NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
@@ -427,6 +491,7 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
             col->target = ivrsm_arena_strdup(c->arena, target);
         }
     }
+    collect_digits(c, col, n, st->name);
     const dom_node *v = ivrsm_dom_get(n, "validate");
     if (v)
         collect_validate(c, col, v);

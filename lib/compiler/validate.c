@@ -516,6 +516,9 @@ static void collect_set_keys(vctx *v, key_set *s)
         case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
             target = target ? target : "cancel_comment";
             break;
+        case IVRSM_COLLECT_DIGITS:
+            target = target ? target : "digits";
+            break;
         case IVRSM_COLLECT_DATE_NL:
             /* The value is a range: TARGET_from and TARGET_to (default pref_date). */
             snprintf(key, sizeof(key), "%s_from", target ? target : "pref_date");

@@ -195,6 +195,9 @@ typedef struct m_collect {
     ivrsm_collect_mode mode; /* IVRSM_COLLECT_NONE when the state has no collect */
     bool allow_dtmf;
     int length;            /* otp: digits expected (0: globals.otp.length) */
+    int min, max;          /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
+    const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
+    bool luhn;              /* digits: check: luhn */
     const char *target;    /* ctx key for the value; NULL: the mode's default */
     const char **required; /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;

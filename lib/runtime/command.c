@@ -337,7 +337,10 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
             c->pub.ask.collect =
                 ms->collect.mode ? ivrsm_collect_mode_name(ms->collect.mode) : NULL;
             const char *term = json_string_value(json_object_get(j, "terminators"));
-            c->pub.ask.terminators = (term && *term) ? s->m->limits.dtmf_terminator : "";
+            const char *own =
+                ms->collect.mode == IVRSM_COLLECT_DIGITS ? ms->collect.terminator : NULL;
+            c->pub.ask.terminators =
+                (term && *term) ? (own ? own : s->m->limits.dtmf_terminator) : "";
         }
     } else if (type == IVRSM_COMMAND_HTTP) {
         const char *ep = json_string_value(json_object_get(j, "endpoint"));

@@ -192,42 +192,55 @@ static const m_message *state_prompt(const m_state *st)
 
 /* What a state's keypad takes: whether keys are accepted, how many, and
  * whether a route uses the terminator key as a choice. */
+/* What the keypad may send in a state: the digit bounds and terminator of its ask. */
 typedef struct keypad {
     bool dtmf;
-    int max;
-    bool term_routed;
+    int min, max;
+    const char *term; /* the key that closes an entry, "" for none */
+    bool term_routed; /* a route's DTMF uses the terminator: it is a choice, not an end */
 } keypad;
 
 static keypad state_keypad(const ivrsm_session *s, const m_state *st)
 {
     const m_limits *l = &s->limits;
-    keypad k;
+    keypad k = {.term = l->dtmf_terminator ? l->dtmf_terminator : ""};
     bool dtmf = l->allow_dtmf;
     if (st->collect.mode)
         dtmf = dtmf && st->collect.allow_dtmf;
     k.dtmf = dtmf || st->dtmf_count > 0;
-    int max = st->max_dtmf_len > 0 ? st->max_dtmf_len : 1;
+    /* The collect's own bounds; a shorter route ("0" for an agent) lowers the minimum. */
+    int min = 1, max = 1;
     switch (st->collect.mode) {
     case IVRSM_COLLECT_PHONE:
-        max = max > 20 ? max : 20;
+        min = ivrsm_locale_phone_keys_min(s->m->languages[s->language]);
+        max = 20;
         break;
     case IVRSM_COLLECT_OTP: {
         int len = st->collect.length > 0 ? st->collect.length : l->otp_length;
-        max = max > len ? max : len;
+        min = max = len;
         break;
     }
-    case IVRSM_COLLECT_DATE_NL:
-        max = max > 8 ? max : 8;
+    case IVRSM_COLLECT_DATE_NL: /* DDMM or DDMMYYYY */
+        min = 4;
+        max = 8;
+        break;
+    case IVRSM_COLLECT_DIGITS:
+        min = st->collect.min;
+        max = st->collect.max;
+        if (st->collect.terminator)
+            k.term = st->collect.terminator;
         break;
     default:
         break;
     }
-    k.max = max;
-    const char *term = l->dtmf_terminator ? l->dtmf_terminator : "";
-    k.term_routed = false;
-    for (size_t i = 0; *term && i < st->dtmf_count; i++)
-        if (strpbrk(st->dtmf[i].digits, term))
+    for (size_t i = 0; i < st->dtmf_count; i++) {
+        min = st->dtmf[i].len < min ? st->dtmf[i].len : min;
+        max = st->dtmf[i].len > max ? st->dtmf[i].len : max;
+        if (*k.term && strpbrk(st->dtmf[i].digits, k.term))
             k.term_routed = true;
+    }
+    k.min = min < 1 ? 1 : min;
+    k.max = max < k.min ? k.min : max;
     return k;
 }
 
@@ -254,13 +267,16 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     if (consumer) {
         keypad ck = state_keypad(s, consumer);
         k.dtmf = k.dtmf || ck.dtmf;
+        k.min = k.min < ck.min ? k.min : ck.min;
         k.max = k.max > ck.max ? k.max : ck.max;
         k.term_routed = k.term_routed || ck.term_routed;
+        if (!*k.term)
+            k.term = ck.term;
     }
     c->ask.dtmf = k.dtmf;
     c->ask.speech = 1;
     c->ask.barge_in = 1;
-    c->ask.min_digits = 1;
+    c->ask.min_digits = k.min;
     c->ask.timeout_ms = l->noinput_timeout_ms;
     c->ask.digit_timeout_ms = l->digit_timeout_ms;
     c->ask.hints = st->phrases ? st->phrases[s->language].hints : NULL;
@@ -268,8 +284,7 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
     c->ask.max_digits = k.max;
     /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
-    const char *term = l->dtmf_terminator ? l->dtmf_terminator : "";
-    c->ask.terminators = (k.max > 1 && !k.term_routed) ? term : "";
+    c->ask.terminators = (k.max > 1 && !k.term_routed) ? k.term : "";
 }
 
 static void forget_ask(ivrsm_session *s)
@@ -605,7 +620,8 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
 
 static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_collect_value *v)
 {
-    static const char *defaults[] = {NULL, "phone_e164", "otp", "pref_date", "cancel_comment"};
+    static const char *defaults[] = {NULL,        "phone_e164",     "otp",
+                                     "pref_date", "cancel_comment", "digits"};
     const char *target = c->target ? c->target : defaults[c->mode];
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
@@ -668,6 +684,10 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.tz = s->m->tz;
     p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
     p.otp_length = c->length > 0 ? c->length : s->limits.otp_length;
+    p.digits_min = c->min;
+    p.digits_max = c->max;
+    p.digits_terminator = c->terminator ? c->terminator : s->limits.dtmf_terminator;
+    p.digits_luhn = c->luhn;
     p.asap_days = s->limits.asap_days;
     ivrsm_collect_value *v = malloc(sizeof(*v));
     if (!v)

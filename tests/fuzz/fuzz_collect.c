@@ -87,6 +87,15 @@ static void check_value(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
         FUZZ_CHECK(!v->said_no || n == 0, "declined with a comment '%s'", v->text);
         FUZZ_CHECK(v->said_no || n > 0, "an empty comment that is not a refusal");
         break;
+    case IVRSM_COLLECT_DIGITS: {
+        size_t lo = p->digits_min ? (size_t)p->digits_min : 1;
+        size_t hi = p->digits_max ? (size_t)p->digits_max : IVRSM_COLLECT_DIGITS_MAX;
+        FUZZ_CHECK(n >= lo && n <= hi && all_digits(v->text, n), "digits '%s', %zu to %zu wanted",
+                   v->text, lo, hi);
+        FUZZ_CHECK(!p->digits_luhn || ivrsm_luhn_valid(v->text, n), "'%s' fails the Luhn check",
+                   v->text);
+        break;
+    }
     case IVRSM_COLLECT_NONE:
         break;
     }
@@ -94,9 +103,9 @@ static void check_value(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
 
 static void parse_all_ways(const ivrsm_collect_params *p, const char *input, size_t len)
 {
-    static const ivrsm_collect_mode modes[] = {IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP,
-                                               IVRSM_COLLECT_DATE_NL,
-                                               IVRSM_COLLECT_FREE_SPEECH_OR_NO};
+    static const ivrsm_collect_mode modes[] = {
+        IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP, IVRSM_COLLECT_DATE_NL,
+        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS};
     ivrsm_collect_value *v = malloc(sizeof(*v));
     ivrsm_collect_value *again = malloc(sizeof(*again));
     FUZZ_CHECK(v && again, "out of memory");
@@ -135,6 +144,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.now_ms = clocks_ms[knobs % CLOCK_COUNT];
     p.otp_length = otp_lengths[(knobs / CLOCK_COUNT) % 6];
     p.asap_days = asap_days[(knobs / (CLOCK_COUNT * 6)) % 4];
+    /* Digits: 4 (a PIN), 1 to 12, 13 to 19 with a Luhn check (card numbers), any length. */
+    static const int digit_bounds[][3] = {{4, 4, 0}, {1, 12, 0}, {13, 19, 1}, {0, 0, 0}};
+    const int *bounds = digit_bounds[(knobs / (CLOCK_COUNT * 24)) % 4];
+    p.digits_min = bounds[0];
+    p.digits_max = bounds[1];
+    p.digits_luhn = bounds[2];
     /* A copy of exactly the input's length, so the sanitizers see any over-read. */
     size_t len = size - 1;
     char *input = malloc(len ? len : 1);

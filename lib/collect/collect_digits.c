@@ -1,0 +1,84 @@
+/*
+ * Collect mode "digits": a number of min to max digits (an account number, a
+ * PIN, a card number, an amount in cents), keyed with or without a final
+ * terminator, or said digit by digit, in pairs or groups as the locale reads
+ * them ("quatre cinq six", "douze trente-quatre"). With check luhn, the
+ * last digit must be the Luhn check digit of the others (card numbers).
+ */
+#include "collect.h"
+
+#include "locale_tables.h"
+#include "words.h"
+
+#include <stdint.h>
+#include <string.h>
+
+bool ivrsm_luhn_valid(const char *digits, size_t len)
+{
+    if (len < 2)
+        return false;
+    unsigned sum = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(digits[len - 1 - i] - '0');
+        if (d > 9)
+            return false;
+        if (i % 2 == 1) {
+            d *= 2;
+            if (d > 9)
+                d -= 9;
+        }
+        sum += d;
+    }
+    return sum % 10 == 0;
+}
+
+static bool acceptable(const ivrsm_collect_params *p, const char *digits, size_t len)
+{
+    size_t lo = p->digits_min > 0 ? (size_t)p->digits_min : 1;
+    size_t hi = p->digits_max > 0 ? (size_t)p->digits_max : IVRSM_COLLECT_DIGITS_MAX;
+    return len >= lo && len <= hi && (!p->digits_luhn || ivrsm_luhn_valid(digits, len));
+}
+
+typedef struct reading {
+    const ivrsm_collect_params *p;
+} reading;
+
+/* A spoken reading is taken when its length (and check digit) fit. */
+static int accept_reading(const char *digits, size_t len, uint64_t pair_ends, void *ctx)
+{
+    (void)pair_ends;
+    const reading *r = ctx;
+    return acceptable(r->p, digits, len) ? IVRSM_DIGITS_TAKE : IVRSM_DIGITS_REJECT;
+}
+
+int ivrsm_collect_digits(const ivrsm_collect_params *p, const char *in, size_t len, int is_dtmf,
+                         ivrsm_collect_value *out)
+{
+    char digits[IVRSM_COLLECT_DIGITS_MAX + 2];
+    size_t n = 0;
+    if (is_dtmf) {
+        /* One terminator may close the entry: "1234#". */
+        const char *term = p->digits_terminator ? p->digits_terminator : "#";
+        if (len > 0 && *term && strchr(term, in[len - 1]))
+            len--;
+        if (len > IVRSM_COLLECT_DIGITS_MAX)
+            return 1;
+        for (size_t i = 0; i < len; i++) {
+            if (in[i] < '0' || in[i] > '9')
+                return 1;
+            digits[n++] = in[i];
+        }
+        digits[n] = '\0';
+        if (!acceptable(p, digits, n))
+            return 1;
+    } else {
+        struct ivrsm_words w;
+        reading r = {p};
+        if (ivrsm_words_split(&w, p->locale, in, len, 0) != 0 ||
+            ivrsm_words_digits(p->locale, &w, 0, digits, sizeof digits, accept_reading, &r) != 0)
+            return 1;
+        n = strlen(digits);
+    }
+    memcpy(out->text, digits, n + 1);
+    return 0;
+}
