@@ -94,6 +94,71 @@ static double time_step(step_fn fn, const char *data, size_t len, ivrsm_format f
     return med;
 }
 
+/* A load that must fail with IVRSM_ELIMIT: 0 when it does (for time_step). */
+static int step_refuse(const char *data, size_t len, ivrsm_format fmt)
+{
+    ivrsm_machine *m = NULL;
+    int rc = ivrsm_machine_load_buffer(data, len, fmt, "bench", &m, NULL);
+    ivrsm_machine_unref(m);
+    return rc == IVRSM_ELIMIT ? 0 : -1;
+}
+
+/* 150,000 aliases of a 64 KB string (9.6 GB expanded) in a 660 KB document. */
+static char *alias_text_bomb(size_t *len)
+{
+    size_t big = 65000, aliases = 150000;
+    char *doc = malloc(big + aliases * 4 + 100);
+    if (!doc)
+        return NULL;
+    char *p = doc + sprintf(doc, "machine: m\nversion: \"1\"\nbig: &a \"");
+    memset(p, 'x', big);
+    p += big;
+    p += sprintf(p, "\"\nlist: [");
+    for (size_t i = 0; i < aliases; i++)
+        p += sprintf(p, "%s*a", i ? ", " : "");
+    p += sprintf(p, "]\n");
+    *len = (size_t)(p - doc);
+    return doc;
+}
+
+/* A 2 MB global referenced 3,000 times (6 GB expanded). */
+static char *globals_bomb(size_t *len)
+{
+    size_t strings = 32, big = 65000, refs = 3000;
+    char *doc = malloc(strings * (big + 16) + refs * 40 + 400);
+    if (!doc)
+        return NULL;
+    char *p = doc + sprintf(doc, "machine: m\nversion: \"1\"\nglobals:\n  big:\n");
+    for (size_t i = 0; i < strings; i++) {
+        p += sprintf(p, "    k%zu: \"", i);
+        memset(p, 'y', big);
+        p += big;
+        p += sprintf(p, "\"\n");
+    }
+    p += sprintf(p, "intents:\n  go: {dtmf: [\"1\"]}\nstates:\n  a:\n"
+                    "    type: prompt_and_listen\n    prompt: \"p\"\n    routes:\n"
+                    "      - when_intent: go\n        next: a\n        set:\n");
+    for (size_t i = 0; i < refs; i++)
+        p += sprintf(p, "          k%zu: ${globals.big}\n", i);
+    *len = (size_t)(p - doc);
+    return doc;
+}
+
+static void bench_refusals(int n)
+{
+    size_t len;
+    char *doc = alias_text_bomb(&len);
+    if (doc)
+        printf("  refuse 150,000 aliases of a 64 KB string (%zu KB): %8.1f us\n", len / 1024,
+               time_step(step_refuse, doc, len, IVRSM_FORMAT_YAML, n < 20 ? n : 20));
+    free(doc);
+    doc = globals_bomb(&len);
+    if (doc)
+        printf("  refuse a 2 MB global referenced 3,000 times (%zu KB): %8.1f us\n", len / 1024,
+               time_step(step_refuse, doc, len, IVRSM_FORMAT_YAML, n < 20 ? n : 20));
+    free(doc);
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 300;
@@ -141,6 +206,7 @@ int main(int argc, char **argv)
         printf("  check JSON (every error and warning):     %8.1f us\n",
                time_step(step_check, json, jlen, IVRSM_FORMAT_JSON, n));
     }
+    bench_refusals(n);
     free(yaml);
     free(json);
     return 0;

@@ -950,6 +950,99 @@ START_TEST(test_alias_bomb)
 }
 END_TEST
 
+/* A text of `n` bytes builder for the expansion tests (freed by the caller). */
+static char *grow_doc(size_t cap)
+{
+    char *doc = malloc(cap);
+    ck_assert_ptr_nonnull(doc);
+    doc[0] = '\0';
+    return doc;
+}
+
+/*
+ * Aliases of a long string stay under the node bound but would repeat
+ * megabytes: the text is counted with every alias expanded, and the alias
+ * that passes IVRSM_MAX_EXPANDED_BYTES is where the document is refused.
+ */
+START_TEST(test_alias_text_bomb)
+{
+    const size_t len = 60000, aliases = 150000;
+    char *doc = grow_doc(len + aliases * 4 + 200);
+    char *p = doc + sprintf(doc, "machine: m\nversion: \"1\"\nbig: &a \"");
+    memset(p, 'x', len);
+    p += len;
+    p += sprintf(p, "\"\nlist: [");
+    for (size_t i = 0; i < aliases; i++)
+        p += sprintf(p, "%s*a", i ? ", " : "");
+    strcpy(p, "]\n");
+    /* Keys and short scalars before the aliases: machine m version 1 big list. */
+    size_t fixed = 7 + 1 + 7 + 1 + 3 + 4;
+    size_t first_over = (IVRSM_MAX_EXPANDED_BYTES - fixed) / len; /* the anchor counts once */
+    expect_failure(doc, strlen(doc), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 4,
+                   (int)(8 + (first_over - 1) * 4), "",
+                   "more than 8388608 bytes of text once its aliases are expanded");
+    free(doc);
+}
+END_TEST
+
+/* The state that sets a ctx key to a long global, `refs` times, for the tests below. */
+static char *globals_doc(const char *global, size_t refs)
+{
+    char *doc = grow_doc(strlen(global) + refs * 40 + 400);
+    char *p = doc + sprintf(doc,
+                            "machine: m\nversion: \"1\"\nglobals:\n  big: %s\n"
+                            "intents:\n  go: {dtmf: [\"1\"]}\nstates:\n  a:\n"
+                            "    type: prompt_and_listen\n    prompt: \"p\"\n    routes:\n"
+                            "      - when_intent: go\n        next: a\n        set:\n",
+                            global);
+    for (size_t i = 0; i < refs; i++)
+        p += sprintf(p, "          k%zu: ${globals.big}\n", i);
+    return doc;
+}
+
+/* ${globals...} references count as what they repeat, like aliases: in text... */
+START_TEST(test_globals_text_bomb)
+{
+    /* A 2 MB map of strings, referenced 3000 times: 6 GB if each were compiled. */
+    size_t strings = 32, len = 65000;
+    char *global = grow_doc(strings * (len + 16) + 8);
+    char *p = global + sprintf(global, "{");
+    for (size_t i = 0; i < strings; i++) {
+        p += sprintf(p, "%sk%zu: \"", i ? ", " : "", i);
+        memset(p, 'y', len);
+        p += len;
+        p += sprintf(p, "\"");
+    }
+    strcpy(p, "}");
+    char *doc = globals_doc(global, 3000);
+    /* The document holds 2 MB once (line 15 sets k0); the fourth reference passes 8 MiB. */
+    expect_failure(doc, strlen(doc), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 15 + 3, 15,
+                   "states.a.routes[0].set.k3",
+                   "more than 8388608 bytes of text once its ${globals...} references are "
+                   "expanded");
+    free(doc);
+    free(global);
+}
+END_TEST
+
+/* ...and in nodes: a list of 1000 empty strings holds no text at all. */
+START_TEST(test_globals_node_bomb)
+{
+    char *global = grow_doc(1000 * 4 + 8);
+    char *p = global + sprintf(global, "[");
+    for (size_t i = 0; i < 1000; i++)
+        p += sprintf(p, "%s\"\"", i ? ", " : "");
+    strcpy(p, "]");
+    char *doc = globals_doc(global, 300);
+    /* 1,001 nodes in globals, 20 more around: each reference adds 1,000. */
+    expect_failure(doc, strlen(doc), IVRSM_FORMAT_YAML, IVRSM_ELIMIT, 15 + 198, 17,
+                   "states.a.routes[0].set.k198",
+                   "more than 200000 nodes once its ${globals...} references are expanded");
+    free(doc);
+    free(global);
+}
+END_TEST
+
 START_TEST(test_deep_yaml)
 {
     char doc[300] = "a: ";
@@ -1466,6 +1559,9 @@ static Suite *load_suite(void)
     tcase_add_loop_test(tc, test_template_error_positions, 0,
                         sizeof(template_pos_cases) / sizeof(template_pos_cases[0]));
     tcase_add_test(tc, test_alias_bomb);
+    tcase_add_test(tc, test_alias_text_bomb);
+    tcase_add_test(tc, test_globals_text_bomb);
+    tcase_add_test(tc, test_globals_node_bomb);
     tcase_add_test(tc, test_deep_yaml);
     tcase_add_test(tc, test_deep_yaml_alias);
     tcase_add_test(tc, test_deep_json);

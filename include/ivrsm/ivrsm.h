@@ -113,6 +113,9 @@ typedef struct ivrsm_machine ivrsm_machine;
 #define IVRSM_MAX_DOCUMENT_BYTES (4u * 1024u * 1024u) /* whole file */
 #define IVRSM_MAX_DEPTH 64                            /* nesting of maps and lists */
 #define IVRSM_MAX_NODES 200000                        /* nodes after alias expansion */
+/* Text of the document (every scalar and key) once YAML aliases and
+ * ${globals...} references are expanded: what the compiled machine holds. */
+#define IVRSM_MAX_EXPANDED_BYTES (8u * 1024u * 1024u)
 #define IVRSM_MAX_STRING_BYTES (64u * 1024u)          /* one scalar */
 #define IVRSM_MAX_STATES 10000                        /* states in one machine */
 #define IVRSM_MAX_INPUT_BYTES 4096                    /* one DTMF string or transcript */

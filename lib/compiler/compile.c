@@ -256,7 +256,7 @@ int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
     int32_t idx = ivrsm_m_find_state(c->m, n->text);
     if (idx != M_NONE)
         return idx;
-    const char *guess = c->m->state_count ? ivrsm_cc_suggest(n->text, &c->m->states[0].name,
+    const char *guess = c->m->state_count ? ivrsm_cc_suggest(c, n->text, &c->m->states[0].name,
                                                              sizeof(m_state), c->m->state_count)
                                           : NULL;
     if (guess)
@@ -373,7 +373,13 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     m->initial = M_NONE;
     m->handoff_state = M_NONE;
     m->goodbye_state = M_NONE;
-    cc c = {.doc = doc, .diag = diag, .m = m, .arena = m->arena, .info = info, .state = M_NONE};
+    cc c = {.doc = doc,
+            .diag = diag,
+            .m = m,
+            .arena = m->arena,
+            .info = info,
+            .state = M_NONE,
+            .large_suggestions = CC_SUGGEST_LARGE};
     info->doc = doc;
     const dom_node *root = doc->root;
 

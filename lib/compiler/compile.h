@@ -59,6 +59,10 @@ typedef struct compile_info {
 } compile_info;
 
 #define CC_MAX_FIELDS 32
+/* "Did you mean" (ivrsm_cc_suggest): always among this many candidates or fewer... */
+#define CC_SUGGEST_SMALL 32
+/* ...and for the first this many wrong names of a load among more. */
+#define CC_SUGGEST_LARGE 64
 
 /* The compiler's working state. */
 typedef struct cc {
@@ -95,6 +99,8 @@ typedef struct cc {
     } fields[CC_MAX_FIELDS];
     size_t field_count;
     bool nomem;
+    bool expansion_refused; /* ${globals...} grew the document past its bounds (reported) */
+    int large_suggestions;  /* guesses left among many candidates (CC_SUGGEST_LARGE) */
 } cc;
 
 /*
@@ -188,9 +194,13 @@ void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed,
 /* Report a missing required key of a map written at line/column. */
 void ivrsm_cc_missing(cc *c, int line, int column, const char *key, const char *owner);
 
-/* The closest of `count` candidate names to `name` when it is close enough, or NULL. */
-const char *ivrsm_cc_suggest(const char *name, const char *const *candidates, size_t stride,
-                             size_t count);
+/*
+ * The closest of `count` candidate names to `name` when it is close enough,
+ * or NULL. Among more than CC_SUGGEST_SMALL candidates, only the first
+ * CC_SUGGEST_LARGE calls of a load make a guess (each costs `count` comparisons).
+ */
+const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candidates,
+                             size_t stride, size_t count);
 
 /*
  * Read a child of `map` as a string / integer / boolean. Each returns false

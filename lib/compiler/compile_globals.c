@@ -235,6 +235,13 @@ static void compile_endpoints(cc *c)
             }
             ivrsm_cc_pop(c, m2);
         }
+        if (c->m->endpoint_count) {
+            c->m->endpoint_slots =
+                ivrsm_machine_build_index(c->arena, &c->m->endpoints[0].name, sizeof(m_endpoint),
+                                          c->m->endpoint_count, &c->m->endpoint_slot_mask);
+            if (!c->m->endpoint_slots)
+                ivrsm_cc_nomem(c);
+        }
     }
     ivrsm_cc_pop(c, mark);
 }

@@ -29,7 +29,7 @@ static bool read_type(cc *c, const dom_node *n, m_input_type *out)
             return true;
         }
     }
-    const char *guess = ivrsm_cc_suggest(n->text, type_names, sizeof(char *), 7);
+    const char *guess = ivrsm_cc_suggest(c, n->text, type_names, sizeof(char *), 7);
     ivrsm_cc_error(c, "invalid-value", n->line, n->column,
                    "%s: unknown type '%s'%s%s%s (expected one of: string, number, integer, "
                    "boolean, object, array, any)",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "strmap.h"
 #include "text.h"
 
 static const char *const state_keys[] = {
@@ -123,7 +124,7 @@ static void route_intent(cc *c, m_route *r, const dom_node *n)
         r->intent = ivrsm_m_find_intent(c->m, n->text);
         if (r->intent == M_NONE) {
             const char *guess = c->m->intent_count
-                                    ? ivrsm_cc_suggest(n->text, &c->m->intents[0].name,
+                                    ? ivrsm_cc_suggest(c, n->text, &c->m->intents[0].name,
                                                        sizeof(m_intent), c->m->intent_count)
                                     : NULL;
             ivrsm_cc_error(c, "unknown-intent", n->line, n->column,
@@ -602,12 +603,11 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
         name = call->ref + 10; /* written as ${globals.endpoints.NAME} */
     else if (call->kind == DOM_STRING && !strchr(call->text, ' '))
         name = call->text; /* a bare endpoint name */
-    for (size_t i = 0; name && i < m->endpoint_count; i++) {
-        if (!strcmp(m->endpoints[i].name, name)) {
-            a->endpoint = (int32_t)i;
-            a->method = m->endpoints[i].method;
-            a->path = m->endpoints[i].path;
-        }
+    int32_t e = name ? ivrsm_m_find_endpoint(m, name) : M_NONE;
+    if (e != M_NONE) {
+        a->endpoint = e;
+        a->method = m->endpoints[e].method;
+        a->path = m->endpoints[e].path;
     }
     /* An unresolved ${globals...} reference was reported already; a "${" that no "}"
      * closes is no reference, so it is reported below as a malformed call. */
@@ -625,7 +625,7 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
             /* A malformed endpoint: reported where globals.endpoints declares it. */
         } else if (name && !strchr(name, '/')) {
             const char *guess = m->endpoint_count
-                                    ? ivrsm_cc_suggest(name, &m->endpoints[0].name,
+                                    ? ivrsm_cc_suggest(c, name, &m->endpoints[0].name,
                                                        sizeof(m_endpoint), m->endpoint_count)
                                     : NULL;
             ivrsm_cc_error(c, "unknown-endpoint", call->line, call->column,
@@ -642,27 +642,31 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
     ivrsm_cc_pop(c, mark);
 }
 
-/* Every {name} of the path needs a `path:` value. */
+/* Every {name} of the path (read as the runtime reads it) needs a `path:` value. */
 static void check_path_params(cc *c, const m_action *a, const dom_node *call)
 {
+    ivrsm_strmap given = IVRSM_STRMAP_INIT;
+    for (size_t i = 0; i < a->path_params.count; i++) {
+        const char *k = a->path_params.items[i].key;
+        if (ivrsm_strmap_put(&given, k, strlen(k), (void *)k, NULL) < 0)
+            ivrsm_cc_nomem(c);
+    }
     for (const char *p = a->path ? strchr(a->path, '{') : NULL; p; p = strchr(p + 1, '{')) {
         const char *close = strchr(p, '}');
         if (!close)
             break;
-        size_t n = (size_t)(close - p - 1);
-        bool found = false;
-        for (size_t i = 0; i < a->path_params.count && !found; i++)
-            found = strlen(a->path_params.items[i].key) == n &&
-                    !memcmp(a->path_params.items[i].key, p + 1, n);
-        if (!found) {
+        int n = (int)(close - p - 1);
+        if (!ivrsm_strmap_get(&given, p + 1, (size_t)n)) {
             size_t mark = ivrsm_cc_push_key(c, "call");
             ivrsm_cc_error(c, "missing-path-param", call->line, call->column,
                            "call: the path %s needs a value for {%.*s} (add path: { %.*s: ... } to "
                            "the action)",
-                           a->path, (int)n, p + 1, (int)n, p + 1);
+                           a->path, n, p + 1, n, p + 1);
             ivrsm_cc_pop(c, mark);
         }
+        p = close;
     }
+    ivrsm_strmap_free(&given);
 }
 
 static void compile_action(cc *c, m_state *st, const dom_pair *p)
@@ -730,15 +734,15 @@ static int phrase_cmp(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
 }
 
-/* Add a speech hint once; `cap` is the size of t->hints. */
-static void add_hint(m_phrase_table *t, const char *hint, size_t cap)
+/* Add a speech hint once (`seen` holds those added); `cap` is the size of t->hints. */
+static void add_hint(cc *c, m_phrase_table *t, ivrsm_strmap *seen, const char *hint, size_t cap)
 {
-    if (!hint)
+    if (!hint || t->hint_count >= cap)
         return;
-    for (size_t i = 0; i < t->hint_count; i++)
-        if (!strcmp(t->hints[i], hint))
-            return;
-    if (t->hint_count < cap)
+    int rc = ivrsm_strmap_put(seen, hint, strlen(hint), (void *)hint, NULL);
+    if (rc < 0)
+        ivrsm_cc_nomem(c);
+    else if (rc == 1)
         t->hints[t->hint_count++] = hint;
 }
 
@@ -794,6 +798,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         return false;
     }
     size_t np = 0;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
@@ -801,7 +806,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
             slots[np] = (phrase_slot){{r->texts[lang], len16, (uint16_t)i}, np};
             np++;
-            add_hint(t, r->texts_raw[lang], n_phrase);
+            add_hint(c, t, &seen, r->texts_raw[lang], n_phrase);
             continue;
         }
         if (r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
@@ -812,9 +817,10 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
             slots[np] = (phrase_slot){{u->norm[k], len16, (uint16_t)i}, np};
             np++;
-            add_hint(t, u->raw[k], n_phrase);
+            add_hint(c, t, &seen, u->raw[k], n_phrase);
         }
     }
+    ivrsm_strmap_free(&seen);
     if (np > 1)
         qsort(slots, np, sizeof(*slots), phrase_cmp);
     for (size_t i = 0; i < np; i++)
@@ -862,7 +868,7 @@ static bool compile_type(cc *c, m_state *st, const dom_node *n, const dom_pair *
             ok = true;
         } else {
             const char *guess =
-                ivrsm_cc_suggest(t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
+                ivrsm_cc_suggest(c, t->text, type_names, sizeof(char *), M_STATE_TYPE_COUNT);
             ivrsm_cc_error(c, "invalid-value", t->line, t->column,
                            "type: unknown state type '%s'%s%s%s (expected one of: " TYPE_LIST ")",
                            t->text, guess ? "; did you mean '" : "", guess ? guess : "",

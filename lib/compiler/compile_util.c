@@ -167,9 +167,17 @@ static size_t edit_distance(const char *a, const char *b, size_t limit)
     return row[lb];
 }
 
-const char *ivrsm_cc_suggest(const char *name, const char *const *candidates, size_t stride,
+const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candidates, size_t stride,
                              size_t count)
 {
+    /* A guess compares the name with every candidate: among many candidates (states,
+     * intents), only the first CC_SUGGEST_LARGE wrong names get one, so a document full
+     * of wrong names among thousands of states is still checked in linear time. */
+    if (count > CC_SUGGEST_SMALL) {
+        if (c->large_suggestions == 0)
+            return NULL;
+        c->large_suggestions--;
+    }
     size_t len = strlen(name);
     size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;
     const char *best = NULL;
@@ -207,7 +215,7 @@ void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed,
         for (size_t j = 0; j < n_allowed && used < sizeof(list); j++)
             used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "",
                                      allowed[j]);
-        const char *guess = ivrsm_cc_suggest(p->key, allowed, sizeof(*allowed), n_allowed);
+        const char *guess = ivrsm_cc_suggest(c, p->key, allowed, sizeof(*allowed), n_allowed);
         size_t mark = ivrsm_cc_push_key(c, p->key);
         if (guess)
             ivrsm_cc_error(c, "unknown-key", p->line, p->column,

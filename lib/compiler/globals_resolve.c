@@ -9,6 +9,10 @@
  * still names endpoint X after resolution. A reference inside a longer
  * string is replaced by the text of a scalar. The tree is copied only
  * along the paths that change; the rest is shared.
+ *
+ * What a reference repeats counts against the document's bounds, like a
+ * YAML alias (IVRSM_MAX_NODES, IVRSM_MAX_EXPANDED_BYTES): a large global
+ * referenced many times is refused instead of compiled once per reference.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,7 +69,8 @@ static void report_missing_key(cc *c, const dom_node *at, const reference *ref, 
     char keys[200];
     list_keys(map, keys, sizeof(keys));
     const char *guess =
-        map->count ? ivrsm_cc_suggest(seg, &map->pairs[0].key, sizeof(dom_pair), map->count) : NULL;
+        map->count ? ivrsm_cc_suggest(c, seg, &map->pairs[0].key, sizeof(dom_pair), map->count)
+                   : NULL;
     ivrsm_cc_error(c, "unresolved-globals", at->line, at->column,
                    "${%.*s} is not defined: %.*s has no key '%s'%s%s%s (it has: %s)",
                    (int)ref->inner_len, ref->inner, (int)prefix_len, ref->inner, seg,
@@ -228,6 +233,36 @@ static const dom_node *lookup(cc *c, const dom_node *at, const reference *ref)
     return c->resolving_globals ? follow(c, at, ref, node) : node;
 }
 
+/*
+ * Count what replacing a node by `nodes` nodes and `bytes` bytes of text adds
+ * to the document (`was`: the bytes it replaces). False, reported once, when
+ * the document would then pass IVRSM_MAX_NODES or IVRSM_MAX_EXPANDED_BYTES.
+ */
+static bool count_expansion(cc *c, const dom_node *at, size_t nodes, size_t bytes, size_t was)
+{
+    if (c->expansion_refused)
+        return false;
+    dom_doc *d = c->doc;
+    d->node_count += nodes > 0 ? nodes - 1 : 0;
+    d->bytes += bytes > was ? bytes - was : 0;
+    if (d->node_count <= IVRSM_MAX_NODES && d->bytes <= IVRSM_MAX_EXPANDED_BYTES)
+        return true;
+    c->expansion_refused = true;
+    if (d->node_count > IVRSM_MAX_NODES)
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", at->line, at->column,
+                            "the document has more than %d nodes once its ${globals...} "
+                            "references are expanded (a reference counts as the nodes it "
+                            "repeats)",
+                            IVRSM_MAX_NODES);
+    else
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", at->line, at->column,
+                            "the document holds more than %u bytes of text once its "
+                            "${globals...} references are expanded (a reference counts as the "
+                            "text it repeats)",
+                            IVRSM_MAX_EXPANDED_BYTES);
+    return false;
+}
+
 static bool append_scalar_text(ivrsm_buf *b, const dom_node *v)
 {
     switch ((dom_kind)v->kind) {
@@ -278,6 +313,8 @@ static dom_node *substitute(cc *c, dom_node *n)
             ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", n->line, n->column,
                                 "the string is longer than %u bytes once ${globals...} is replaced",
                                 IVRSM_MAX_STRING_BYTES);
+        } else if (!count_expansion(c, n, 1, out.len, n->len)) {
+            /* Refused: reported once, the text is left as written. */
         } else {
             result = ivrsm_dom_new_string(c->doc, ivrsm_buf_str(&out), out.len, n->line, n->column);
             if (result)
@@ -298,7 +335,7 @@ static dom_node *resolve_string(cc *c, dom_node *n)
     if (ref.start == 0 && ref.end == n->len) {
         /* The whole scalar is one reference: take the value, type and all. */
         const dom_node *v = lookup(c, n, &ref);
-        if (!v)
+        if (!v || !count_expansion(c, n, v->weight, v->bytes, n->len))
             return n;
         dom_node *copy = ivrsm_dom_clone_at(c->doc, v, n->line, n->column);
         char *origin =

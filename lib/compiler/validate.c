@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
 #include "validate.h"
 
 /* --- Per-state rules ---------------------------------------------------------------------- */
@@ -77,19 +78,52 @@ static bool same_effect(const m_route *a, const m_route *b)
     return a->next == b->next && a->set.count == 0 && b->set.count == 0;
 }
 
-/* Whether a, tried first, always takes what b would: same trigger, and a's
- * condition (if any) is b's. */
-static bool same_trigger(const m_route *a, const m_route *b)
+/*
+ * The conflict rules look each trigger up among the earlier ones in a hash
+ * map (text → first index + 1), so a state with many routes, keys or
+ * phrases is checked in linear time.
+ */
+static size_t first_seen(vctx *v, ivrsm_strmap *map, const char *key, size_t len, size_t index)
 {
-    if (a->kind != b->kind)
-        return false;
-    if (a->when && !(b->when && !strcmp(ivrsm_tmpl_source(a->when), ivrsm_tmpl_source(b->when))))
-        return false;
-    if (a->kind == M_ROUTE_CONDITION)
-        return true;
-    if (a->kind == M_ROUTE_INTENT)
-        return a->intent != M_NONE && a->intent == b->intent;
-    return a->text && b->text && !strcmp(a->text, b->text);
+    void *prev = NULL;
+    int rc = ivrsm_strmap_put(map, key, len, (void *)(uintptr_t)(index + 1), &prev);
+    if (rc < 0)
+        v->diag->nomem = true;
+    return rc == 0 ? (size_t)(uintptr_t)prev - 1 : index;
+}
+
+/*
+ * A route's trigger and condition as one key (owned by the caller, NULL when
+ * the route has no trigger): its kind, its intent or phrase, then its `when`
+ * source ("" without one), so that routes that take the same inputs under
+ * the same condition have the same key.
+ */
+static char *trigger_key(const m_route *r, const char *when, size_t *len)
+{
+    char intent[24] = "";
+    const char *what = "";
+    if (r->kind == M_ROUTE_INTENT) {
+        if (r->intent == M_NONE)
+            return NULL;
+        snprintf(intent, sizeof(intent), "%d", (int)r->intent);
+        what = intent;
+    } else if (r->kind == M_ROUTE_TEXT) {
+        if (!r->text)
+            return NULL;
+        what = r->text;
+    } else if (!r->when) {
+        return NULL;
+    }
+    size_t a = strlen(what), b = strlen(when);
+    char *key = malloc(a + b + 3);
+    if (!key)
+        return NULL;
+    key[0] = (char)('0' + r->kind);
+    memcpy(key + 1, what, a);
+    key[a + 1] = '\x01'; /* neither a phrase nor a condition holds it */
+    memcpy(key + a + 2, when, b + 1);
+    *len = a + b + 2;
+    return key;
 }
 
 /* Routes on one input that depend on data branch on purpose: no conflict. */
@@ -98,48 +132,85 @@ static bool conditional(const m_route *a, const m_route *b)
     return a->when || b->when;
 }
 
-/* Mark routes that repeat an earlier route's trigger: they can never match. */
+/* The first earlier route whose key is `key`, or `none`. */
+static size_t earlier(const ivrsm_strmap *map, const char *key, size_t len, size_t none)
+{
+    void *prev = key ? ivrsm_strmap_get(map, key, len) : NULL;
+    return prev ? (size_t)(uintptr_t)prev - 1 : none;
+}
+
+/*
+ * Mark routes that repeat an earlier route's trigger: they can never match.
+ * An earlier route shadows a later one with the same trigger when it has no
+ * condition, or the very same condition; both are looked up.
+ */
 static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
 {
     const m_state *st = &v->m->states[i];
-    for (size_t b = 0; b < st->route_count; b++)
-        for (size_t a = 0; a < b && !shadowed[b]; a++) {
-            if (!same_trigger(&st->routes[a], &st->routes[b]))
-                continue;
-            shadowed[b] = 1;
-            char label[160], sub[32];
-            snprintf(sub, sizeof(sub), "routes[%zu]", b);
-            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, ivrsm_v_state_path(v, i, sub),
-                 "shadowed-route",
-                 "routes[%zu] of state '%s' repeats %s of routes[%zu]; it can never match", b,
-                 st->name, route_label(v, &st->routes[b], label, sizeof(label)), a);
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
+    char **keys = calloc(st->route_count, sizeof(*keys)); /* they outlive the map */
+    if (!keys) {
+        v->diag->nomem = true;
+        return;
+    }
+    for (size_t b = 0; b < st->route_count; b++) {
+        const m_route *rb = &st->routes[b];
+        const char *when = rb->when ? ivrsm_tmpl_source(rb->when) : "";
+        size_t len = 0, plain_len = 0;
+        keys[b] = trigger_key(rb, when, &len);
+        if (!keys[b])
+            continue;
+        size_t a = earlier(&seen, keys[b], len, b);
+        if (*when && rb->kind != M_ROUTE_CONDITION) {
+            char *plain = trigger_key(rb, "", &plain_len);
+            size_t without = earlier(&seen, plain, plain_len, b);
+            free(plain);
+            if (without < a)
+                a = without;
         }
+        if (ivrsm_strmap_put(&seen, keys[b], len, (void *)(uintptr_t)(b + 1), NULL) < 0)
+            v->diag->nomem = true;
+        if (a == b)
+            continue;
+        shadowed[b] = 1;
+        char label[160], sub[32];
+        snprintf(sub, sizeof(sub), "routes[%zu]", b);
+        WARN(v, rb->pos.line, rb->pos.column, ivrsm_v_state_path(v, i, sub), "shadowed-route",
+             "routes[%zu] of state '%s' repeats %s of routes[%zu]; it can never match", b, st->name,
+             route_label(v, rb, label, sizeof(label)), a);
+    }
+    ivrsm_strmap_free(&seen);
+    for (size_t b = 0; b < st->route_count; b++)
+        free(keys[b]);
+    free(keys);
 }
 
+/* DTMF entries are in route order: the first entry with the same keys is the route that wins. */
 static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowed)
 {
     const m_state *st = &v->m->states[i];
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
     for (size_t b = 0; b < st->dtmf_count; b++) {
         const m_dtmf_entry *eb = &st->dtmf[b];
-        for (size_t a = 0; a < b; a++) {
-            const m_dtmf_entry *ea = &st->dtmf[a];
-            if (ea->route == eb->route || strcmp(ea->digits, eb->digits))
-                continue;
-            const m_route *ra = &st->routes[ea->route], *rb = &st->routes[eb->route];
-            if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb) &&
-                !conditional(ra, rb)) {
-                char la[160], lb[160], sub[32];
-                snprintf(sub, sizeof(sub), "routes[%u]", eb->route);
-                WARN(v, rb->pos.line, rb->pos.column, ivrsm_v_state_path(v, i, sub),
-                     "dtmf-conflict",
-                     "DTMF '%s' is routed to both %s (routes[%u]) and %s (routes[%u]) in state "
-                     "'%s'; the first one wins",
-                     eb->digits, route_label(v, ra, la, sizeof(la)), ea->route,
-                     route_label(v, rb, lb, sizeof(lb)), eb->route, st->name);
-            }
-            break;
+        size_t a = first_seen(v, &seen, eb->digits, eb->len, b);
+        const m_dtmf_entry *ea = &st->dtmf[a];
+        /* Entries of one route are consecutive: an earlier one of the same route means no
+         * other route had these keys before it. */
+        if (a == b || ea->route == eb->route)
+            continue;
+        const m_route *ra = &st->routes[ea->route], *rb = &st->routes[eb->route];
+        if (!shadowed[eb->route] && !shadowed[ea->route] && !same_effect(ra, rb) &&
+            !conditional(ra, rb)) {
+            char la[160], lb[160], sub[32];
+            snprintf(sub, sizeof(sub), "routes[%u]", eb->route);
+            WARN(v, rb->pos.line, rb->pos.column, ivrsm_v_state_path(v, i, sub), "dtmf-conflict",
+                 "DTMF '%s' is routed to both %s (routes[%u]) and %s (routes[%u]) in state "
+                 "'%s'; the first one wins",
+                 eb->digits, route_label(v, ra, la, sizeof(la)), ea->route,
+                 route_label(v, rb, lb, sizeof(lb)), eb->route, st->name);
         }
     }
+    ivrsm_strmap_free(&seen);
 }
 
 /* The phrases a route listens for in a language: its intent's normalised utterances, or its text.
@@ -159,6 +230,11 @@ static size_t route_phrases(const vctx *v, const m_route *r, size_t lang, const 
     return 1;
 }
 
+/*
+ * A phrase of a route that an earlier route already listens for: the first
+ * earlier route (not shadowed) that has it wins. Phrases are entered in the
+ * map once their route is checked, so a route never conflicts with itself.
+ */
 static void check_utterance_conflicts_in(vctx *v, size_t i, const unsigned char *shadowed,
                                          size_t lang)
 {
@@ -167,34 +243,32 @@ static void check_utterance_conflicts_in(vctx *v, size_t i, const unsigned char 
     char in_lang[32] = "";
     if (v->m->language_count > 1)
         snprintf(in_lang, sizeof(in_lang), " (%s)", v->m->language_tags[lang]);
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
     for (size_t b = 0; b < st->route_count; b++) {
         if (shadowed[b])
             continue;
         const char *const *pb;
         size_t nb = route_phrases(v, &st->routes[b], lang, &pb);
         for (size_t k = 0; k < nb; k++) {
-            for (size_t a = 0; a < b; a++) {
-                const char *const *pa;
-                size_t na = route_phrases(v, &st->routes[a], lang, &pa), j = 0;
-                while (j < na && strcmp(pa[j], pb[k]))
-                    j++;
-                if (j == na || shadowed[a])
-                    continue;
-                if (!same_effect(&st->routes[a], &st->routes[b]) &&
-                    !conditional(&st->routes[a], &st->routes[b])) {
-                    char la[160], lb[160], sub[32];
-                    snprintf(sub, sizeof(sub), "routes[%zu]", b);
-                    WARN(v, st->routes[b].pos.line, st->routes[b].pos.column,
-                         ivrsm_v_state_path(v, i, sub), "utterance-conflict",
-                         "utterance '%s'%s matches both %s (routes[%zu]) and %s (routes[%zu]) in "
-                         "state '%s'; the first one wins",
-                         pb[k], in_lang, route_label(v, &st->routes[a], la, sizeof(la)), a,
-                         route_label(v, &st->routes[b], lb, sizeof(lb)), b, st->name);
-                }
-                break;
-            }
+            void *prev = ivrsm_strmap_get(&seen, pb[k], strlen(pb[k]));
+            size_t a = prev ? (size_t)(uintptr_t)prev - 1 : b;
+            if (a == b || same_effect(&st->routes[a], &st->routes[b]) ||
+                conditional(&st->routes[a], &st->routes[b]))
+                continue;
+            char la[160], lb[160], sub[32];
+            snprintf(sub, sizeof(sub), "routes[%zu]", b);
+            WARN(v, st->routes[b].pos.line, st->routes[b].pos.column, ivrsm_v_state_path(v, i, sub),
+                 "utterance-conflict",
+                 "utterance '%s'%s matches both %s (routes[%zu]) and %s (routes[%zu]) in "
+                 "state '%s'; the first one wins",
+                 pb[k], in_lang, route_label(v, &st->routes[a], la, sizeof(la)), a,
+                 route_label(v, &st->routes[b], lb, sizeof(lb)), b, st->name);
         }
+        for (size_t k = 0; k < nb; k++)
+            if (ivrsm_strmap_put(&seen, pb[k], strlen(pb[k]), (void *)(uintptr_t)(b + 1), NULL) < 0)
+                v->diag->nomem = true;
     }
+    ivrsm_strmap_free(&seen);
 }
 
 static void check_utterance_conflicts(vctx *v, size_t i, const unsigned char *shadowed)
@@ -355,23 +429,41 @@ static void check_ignored_keys(vctx *v, size_t i)
     }
 }
 
+/* The {name} parameters of a path, in a set (names point into the path). */
+static int path_param_names(const char *path, ivrsm_strmap *names)
+{
+    for (const char *p = strchr(path, '{'); p; p = strchr(p + 1, '{')) {
+        const char *close = strchr(p, '}');
+        if (!close)
+            break;
+        if (ivrsm_strmap_put(names, p + 1, (size_t)(close - p - 1), (void *)p, NULL) < 0)
+            return -1;
+        p = close;
+    }
+    return 0;
+}
+
 static void check_path_params(vctx *v, size_t i)
 {
     const m_action *a = &v->m->states[i].action;
     if (!a->present || !a->path)
         return;
     const dom_node *params = ivrsm_v_dig(ivrsm_v_state_node(v, i), "action", "path");
-    for (size_t k = 0; params && params->kind == DOM_MAP && k < params->count; k++) {
-        char want[300];
-        snprintf(want, sizeof(want), "{%s}", params->pairs[k].key);
-        if (strstr(a->path, want))
+    if (!params || params->kind != DOM_MAP || !params->count)
+        return;
+    ivrsm_strmap names = IVRSM_STRMAP_INIT;
+    if (path_param_names(a->path, &names) != 0)
+        v->diag->nomem = true;
+    for (size_t k = 0; k < params->count; k++) {
+        const dom_pair *p = &params->pairs[k];
+        if (ivrsm_strmap_get(&names, p->key, p->key_len))
             continue;
         char sub[300];
-        snprintf(sub, sizeof(sub), "action.path.%s", params->pairs[k].key);
-        WARN(v, params->pairs[k].line, params->pairs[k].column, ivrsm_v_state_path(v, i, sub),
-             "unused-path-param", "path: '%s' is not a parameter of %s (no {%s} in it)",
-             params->pairs[k].key, a->path, params->pairs[k].key);
+        snprintf(sub, sizeof(sub), "action.path.%s", p->key);
+        WARN(v, p->line, p->column, ivrsm_v_state_path(v, i, sub), "unused-path-param",
+             "path: '%s' is not a parameter of %s (no {%s} in it)", p->key, a->path, p->key);
     }
+    ivrsm_strmap_free(&names);
 }
 
 /* --- Machine-wide rules ------------------------------------------------------------------ */
@@ -434,20 +526,26 @@ static void check_terminator(vctx *v)
 
 /* --- template-path-never-set ---------------------------------------------------------------- */
 
+/* A set of ctx keys (copies), with a hash index: O(1) to add or test. */
 typedef struct key_set {
-    const char **keys;
+    char **keys; /* owned copies, for freeing */
     size_t count;
     size_t cap;
+    ivrsm_strmap index;
 } key_set;
+
+static bool key_has(const key_set *s, const char *key, size_t len)
+{
+    return ivrsm_strmap_get(&s->index, key, len) != NULL;
+}
 
 static void key_add(vctx *v, key_set *s, const char *key, size_t len)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (strlen(s->keys[i]) == len && !strncmp(s->keys[i], key, len))
-            return;
+    if (key_has(s, key, len))
+        return;
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
-        const char **p = realloc(s->keys, cap * sizeof(*p));
+        char **p = realloc(s->keys, cap * sizeof(*p));
         if (!p) {
             v->diag->nomem = true;
             return;
@@ -456,25 +554,20 @@ static void key_add(vctx *v, key_set *s, const char *key, size_t len)
         s->cap = cap;
     }
     char *copy = strndup(key, len);
-    if (copy)
-        s->keys[s->count++] = copy;
-    else
+    if (!copy || ivrsm_strmap_put(&s->index, copy, len, copy, NULL) < 0) {
+        free(copy);
         v->diag->nomem = true;
+        return;
+    }
+    s->keys[s->count++] = copy;
 }
 
 static void key_set_free(key_set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        free((char *)s->keys[i]);
+        free(s->keys[i]);
     free(s->keys);
-}
-
-static bool key_has(const key_set *s, const char *key, size_t len)
-{
-    for (size_t i = 0; i < s->count; i++)
-        if (strlen(s->keys[i]) == len && !strncmp(s->keys[i], key, len))
-            return true;
-    return false;
+    ivrsm_strmap_free(&s->index);
 }
 
 /* The first segment of a ctx key ("a.b" and "a[0]" set or read "a"). */

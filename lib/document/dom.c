@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
+
 dom_doc *ivrsm_dom_doc_new(const char *name)
 {
     dom_doc *doc = calloc(1, sizeof(*doc));
@@ -68,11 +70,48 @@ dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int c
     return n;
 }
 
+/* Slots of a map's index: a power of two at least twice the pairs (load under 1/2). */
+static size_t index_capacity(size_t count)
+{
+    size_t cap = 16;
+    while (cap < count * 2)
+        cap *= 2;
+    return cap;
+}
+
+int ivrsm_dom_index_map(dom_doc *doc, dom_node *map)
+{
+    map->index = NULL;
+    if (map->kind != DOM_MAP || map->count <= DOM_INDEX_MIN)
+        return 0;
+    size_t cap = index_capacity(map->count);
+    uint32_t *slots = ivrsm_arena_alloc(doc->arena, cap * sizeof(*slots));
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < map->count; i++) {
+        size_t s = ivrsm_hash(map->pairs[i].key, map->pairs[i].key_len) & (cap - 1);
+        while (slots[s])
+            s = (s + 1) & (cap - 1);
+        slots[s] = (uint32_t)(i + 1);
+    }
+    map->index = slots;
+    return 0;
+}
+
 const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
 {
     if (!map || map->kind != DOM_MAP)
         return NULL;
     size_t len = strlen(key);
+    if (map->index) {
+        size_t mask = index_capacity(map->count) - 1;
+        for (size_t s = ivrsm_hash(key, len) & mask; map->index[s]; s = (s + 1) & mask) {
+            const dom_pair *p = &map->pairs[map->index[s] - 1];
+            if (p->key_len == len && !memcmp(p->key, key, len))
+                return p;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < map->count; i++)
         if (map->pairs[i].key_len == len && !memcmp(map->pairs[i].key, key, len))
             return &map->pairs[i];

@@ -55,6 +55,7 @@ struct dom_node {
     uint8_t style;   /* dom_style */
     uint16_t height; /* levels of maps/lists below this node (0 for a scalar) */
     uint32_t weight; /* nodes in this subtree, counting every alias expanded */
+    size_t bytes;    /* text of the subtree (scalars and keys), every alias expanded */
     int line;        /* 1-based; 0 unknown */
     int column;
     /* Set on nodes that stand for a whole-scalar "${globals.X}" reference
@@ -73,13 +74,21 @@ struct dom_node {
     size_t count;     /* DOM_MAP: pairs; DOM_LIST: items */
     dom_pair *pairs;  /* DOM_MAP, in document order */
     dom_node **items; /* DOM_LIST */
+    /* DOM_MAP with more than DOM_INDEX_MIN pairs: key → pair index + 1, open
+     * addressing (ivrsm_dom_index_map), so a lookup in a large map is O(1)
+     * and no walk of the document is quadratic. NULL for small maps. */
+    uint32_t *index;
 };
+
+/* Maps up to this size are searched by scanning; larger ones get an index. */
+#define DOM_INDEX_MIN 8
 
 typedef struct dom_doc {
     ivrsm_arena *arena;
     dom_node *root;    /* a DOM_MAP once the reader succeeded */
     const char *name;  /* file or buffer name, for messages */
     size_t node_count; /* with aliases expanded */
+    size_t bytes;      /* text (scalars and keys) with aliases expanded: IVRSM_MAX_EXPANDED_BYTES */
     /* The text read (after a byte order mark), borrowed from the caller of
      * ivrsm_dom_load(): valid only while that buffer lives, which the load
      * and check pipelines guarantee until they free the document. For
@@ -171,6 +180,11 @@ dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column);
 dom_node *ivrsm_dom_new_string(dom_doc *doc, const char *s, size_t len, int line, int column);
 /* A shallow copy of `node` placed at line/column (children are shared). */
 dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column);
+/*
+ * Give a finished map (unique keys, pairs final) its key index when it has
+ * more than DOM_INDEX_MIN pairs. Returns 0, or -1 on no memory.
+ */
+int ivrsm_dom_index_map(dom_doc *doc, dom_node *map);
 
 /*
  * Create an empty document (arena and name) for a reader to fill. NULL on

@@ -200,12 +200,13 @@ static int convert_object(json_reader *r, json_t *v, dom_node *n)
         if (i < count)
             expect(r, ',');
         n->weight += p->value->weight;
+        n->bytes += p->key_len + p->value->bytes;
         if (p->value->height + 1 > n->height)
             n->height = (uint16_t)(p->value->height + 1);
     }
     n->count = count;
     expect(r, '}');
-    return 0;
+    return ivrsm_dom_index_map(r->doc, n) == 0 ? 0 : fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
 }
 
 static int convert_array(json_reader *r, json_t *v, dom_node *n)
@@ -222,6 +223,7 @@ static int convert_array(json_reader *r, json_t *v, dom_node *n)
         if (i + 1 < count)
             expect(r, ',');
         n->weight += n->items[i]->weight;
+        n->bytes += n->items[i]->bytes;
         if (n->items[i]->height + 1 > n->height)
             n->height = (uint16_t)(n->items[i]->height + 1);
     }
@@ -239,12 +241,14 @@ static int convert_scalar(json_reader *r, json_t *v, dom_node *n)
         n->style = DOM_STYLE_QUOTED;
         n->text = ivrsm_arena_strndup(r->doc->arena, json_string_value(v), len);
         n->len = len;
+        n->bytes = len;
         skip_string(r);
         return n->text ? 0 : fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     }
     size_t tlen = token_length(r);
     n->text = ivrsm_arena_strndup(r->doc->arena, r->data + r->at, tlen);
     n->len = tlen;
+    n->bytes = tlen;
     if (!n->text)
         return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     advance(r, tlen);
@@ -353,6 +357,7 @@ int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error 
     json_reader r = {doc, data, len, 0, 1, 1, false, 0, err};
     rc = convert(&r, root, &doc->root);
     doc->node_count = r.nodes;
+    doc->bytes = doc->root ? doc->root->bytes : 0;
     json_decref(root);
     return rc;
 }

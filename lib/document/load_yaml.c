@@ -5,8 +5,10 @@
  * schema by hand (plain true/false/null/numbers are typed, everything else is
  * a string, so `yes`, `no`, `on` and `off` stay strings), and aliases are
  * resolved by pointing at the anchored node. Every alias counts as the whole
- * subtree it stands for, so a "billion laughs" document hits IVRSM_MAX_NODES
- * after a few dozen events and is refused without building anything large.
+ * subtree it stands for, in nodes and in bytes of text, so a "billion laughs"
+ * document hits IVRSM_MAX_NODES after a few dozen events, and one that
+ * repeats a long string hits IVRSM_MAX_EXPANDED_BYTES, both refused without
+ * building anything large.
  */
 #include <errno.h>
 #include <libfyaml.h>
@@ -39,6 +41,7 @@ typedef struct frame {
     size_t merge_count;
     size_t merge_cap;
     uint32_t weight;
+    size_t bytes;
     uint16_t height;
 } frame;
 
@@ -51,6 +54,7 @@ typedef struct yaml_reader {
     int depth;
     ivrsm_strmap anchors;
     size_t nodes; /* counted with aliases expanded */
+    size_t bytes; /* text of scalars and keys, aliases expanded */
     int documents;
     int last_line; /* position of the last event that had one */
     int last_column;
@@ -200,6 +204,18 @@ static int count_nodes(yaml_reader *r, uint32_t weight, int line, int column)
     return 0;
 }
 
+/* Text read (or repeated by an alias): bounded so aliases cannot multiply memory. */
+static int count_bytes(yaml_reader *r, size_t bytes, int line, int column)
+{
+    r->bytes += bytes;
+    if (r->bytes > IVRSM_MAX_EXPANDED_BYTES)
+        return fail(r, IVRSM_ELIMIT, line, column,
+                    "the document holds more than %u bytes of text once its aliases are "
+                    "expanded (an alias counts as the text it repeats)",
+                    IVRSM_MAX_EXPANDED_BYTES);
+    return 0;
+}
+
 static int grow(yaml_reader *r, void **array, size_t *cap, size_t count, size_t size)
 {
     if (count < *cap)
@@ -287,6 +303,7 @@ static int add_value(yaml_reader *r, dom_node *value)
     }
     frame *f = &r->stack[r->depth - 1];
     f->weight += value->weight;
+    f->bytes += value->bytes + (f->node->kind == DOM_MAP && !f->key_is_merge ? f->key.key_len : 0);
     uint16_t h = (uint16_t)(levels_of(value) + 1);
     if (h > f->height)
         f->height = h;
@@ -322,6 +339,8 @@ static int read_key(yaml_reader *r, frame *f, const char *text, size_t len, pos 
                     IVRSM_MAX_STRING_BYTES);
     if (memchr(text, '\0', len))
         return fail(r, IVRSM_ESYNTAX, p.line, p.column, "a key must not contain a NUL character");
+    if (count_bytes(r, len, p.line, p.column))
+        return r->err->code;
     char *key = ivrsm_arena_strndup(r->doc->arena, text, len);
     if (!key)
         return no_memory(r);
@@ -340,6 +359,7 @@ static int anchor_key(yaml_reader *r, struct fy_token *anchor, const dom_pair *k
         name ? ivrsm_dom_new_string(r->doc, key->key, key->key_len, key->line, key->column) : NULL;
     if (!n)
         return no_memory(r);
+    n->bytes = key->key_len;
     return set_anchor(r, name, alen, n);
 }
 
@@ -377,11 +397,12 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
     if (memchr(text, '\0', len))
         return fail(r, IVRSM_ESYNTAX, p.line, p.column,
                     "a string must not contain a NUL character (\\0)");
-    if (count_nodes(r, 1, p.line, p.column))
+    if (count_nodes(r, 1, p.line, p.column) || count_bytes(r, len, p.line, p.column))
         return r->err->code;
     dom_node *n = ivrsm_dom_new_string(r->doc, text, len, p.line, p.column);
     if (!n)
         return no_memory(r);
+    n->bytes = len;
     enum fy_scalar_style style = value ? fy_token_scalar_style(value) : FYSS_PLAIN;
     n->style = style == FYSS_PLAIN                               ? DOM_STYLE_PLAIN
                : (style == FYSS_LITERAL || style == FYSS_FOLDED) ? DOM_STYLE_BLOCK
@@ -424,7 +445,8 @@ static int on_alias(yaml_reader *r, struct fy_event *ev)
         return fail(r, IVRSM_ELIMIT, p.line, p.column,
                     "nesting deeper than %d levels (through the alias *%.*s)", IVRSM_MAX_DEPTH,
                     (int)len, name);
-    if (count_nodes(r, target->weight, p.line, p.column))
+    if (count_nodes(r, target->weight, p.line, p.column) ||
+        count_bytes(r, target->bytes, p.line, p.column))
         return r->err->code;
     return add_value(r, target);
 }
@@ -539,7 +561,10 @@ static int on_end(yaml_reader *r)
     }
     n->count = f->count;
     n->weight = f->weight;
+    n->bytes = f->bytes;
     n->height = f->height ? f->height : 1;
+    if (ivrsm_dom_index_map(r->doc, n) != 0)
+        return no_memory(r);
     const char *anchor = f->anchor;
     size_t alen = f->anchor_len;
     frame_release(f);
@@ -645,6 +670,7 @@ int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error 
             rc = parser_error(r, diag);
     }
     doc->node_count = r->nodes;
+    doc->bytes = r->bytes;
     for (int i = 0; i < r->depth; i++)
         frame_release(&r->stack[i]);
     ivrsm_strmap_free(&r->anchors);

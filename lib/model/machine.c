@@ -74,6 +74,14 @@ int32_t ivrsm_m_find_intent(const struct ivrsm_machine *m, const char *name)
                       name);
 }
 
+int32_t ivrsm_m_find_endpoint(const struct ivrsm_machine *m, const char *name)
+{
+    if (!m || !m->endpoint_count)
+        return M_NONE;
+    return index_find(m->endpoint_slots, m->endpoint_slot_mask, &m->endpoints[0].name,
+                      sizeof(m_endpoint), name);
+}
+
 /* --- Lifetime ------------------------------------------------------------------ */
 
 void ivrsm_machine_destroy(struct ivrsm_machine *m)

@@ -416,6 +416,9 @@ struct ivrsm_machine {
     /* intent name → index, like state_slots (for ivrsm_m_find_intent) */
     uint32_t *intent_slots;
     size_t intent_slot_mask;
+    /* endpoint name → index, like state_slots (for ivrsm_m_find_endpoint) */
+    uint32_t *endpoint_slots;
+    size_t endpoint_slot_mask;
     /* Owned beyond the arena and released with the machine: every compiled
      * template and every JSON literal the model points at. */
     ivrsm_tmpl **owned_templates;
@@ -439,5 +442,6 @@ bool ivrsm_m_status_in(const m_status_set *set, int status);
 /* Lookups, O(1) average. Return M_NONE when absent. */
 int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);
 int32_t ivrsm_m_find_intent(const struct ivrsm_machine *m, const char *name);
+int32_t ivrsm_m_find_endpoint(const struct ivrsm_machine *m, const char *name);
 
 #endif

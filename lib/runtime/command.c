@@ -345,10 +345,8 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
     } else if (type == IVRSM_COMMAND_HTTP) {
         const char *ep = json_string_value(json_object_get(j, "endpoint"));
         const char *method = json_string_value(json_object_get(j, "method"));
-        c->pub.http.endpoint = NULL;
-        for (size_t i = 0; ep && i < s->m->endpoint_count; i++)
-            if (!strcmp(s->m->endpoints[i].name, ep))
-                c->pub.http.endpoint = s->m->endpoints[i].name;
+        int32_t e = ep ? ivrsm_m_find_endpoint(s->m, ep) : M_NONE;
+        c->pub.http.endpoint = e != M_NONE ? s->m->endpoints[e].name : NULL;
         static const char *methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
         for (size_t i = 0; method && i < sizeof(methods) / sizeof(*methods); i++)
             if (!strcmp(methods[i], method))

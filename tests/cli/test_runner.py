@@ -122,6 +122,21 @@ class Errors(BackendTestCase):
                 self.assertIn(message, r.stderr)
                 self.assertEqual(r.stdout.splitlines()[-1], "0 passed, 1 failed")
 
+    def test_an_alias_bomb_is_refused_at_once(self):
+        """A "billion laughs" scenario is refused at the alias that passes the
+        bound, as a machine would be, instead of being expanded (gigabytes)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "laughs.yaml"
+            lines = [f"machine: {clitest.MACHINE}", 'a: &a ["lol","lol","lol","lol","lol","lol"]']
+            for prev, name in zip("abcdefghi", "bcdefghij"):
+                lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+            lines.append("steps: [{dtmf: '1'}]")
+            path.write_text("\n".join(lines) + "\n")
+            r = run(["test", path])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(f"{path}:7:17: the document has more than 200000 nodes (aliases count as "
+                      "the nodes they repeat)", r.stderr)
+
     def test_an_error_wins_over_a_failure(self):
         r = run(["test", FAILING, BROKEN / "unknown_key.yaml"])
         self.assertEqual(r.returncode, 2)
