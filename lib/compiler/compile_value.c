@@ -93,11 +93,14 @@ json_t *ivrsm_cc_json(cc *c, const dom_node *n)
 {
     const dom_node *bad;
     json_t *j = ivrsm_dom_to_json(n, &bad);
-    if (!j && bad)
+    if (!j && bad) {
+        char what[96];
         ivrsm_cc_error(c, "invalid-value", bad->line, bad->column,
-                       "%s cannot be represented in JSON (only finite numbers can)", bad->text);
-    else if (!j)
+                       "%s cannot be represented in JSON (%s)",
+                       ivrsm_cc_describe(bad, what, sizeof(what)), ivrsm_dom_json_refusal(bad));
+    } else if (!j) {
         ivrsm_cc_nomem(c);
+    }
     if (j)
         keep_number_texts(c, n, j);
     return j;

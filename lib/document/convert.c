@@ -56,8 +56,9 @@ static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
     json_t *j = ivrsm_dom_to_json(doc->root, &bad);
     if (!j && bad)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, doc->name, bad->line, bad->column, "",
-                                    "%s cannot be written as JSON (only finite numbers can)",
-                                    bad->text);
+                                    "%s cannot be written as JSON (%s)",
+                                    bad->kind == DOM_REAL ? bad->text : "this value",
+                                    ivrsm_dom_json_refusal(bad));
     if (!j)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     int digits = max_real_digits(doc->root);

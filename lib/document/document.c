@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "utf8.h"
 
 _Static_assert((int)DOM_LIST == (int)IVRSM_NODE_LIST && (int)DOM_STRING == (int)IVRSM_NODE_STRING,
                "ivrsm_node_kind follows dom_kind");
@@ -23,6 +24,19 @@ static const dom_node *node(const ivrsm_node *n)
 static const ivrsm_node *pub(const dom_node *n)
 {
     return (const ivrsm_node *)n;
+}
+
+/* Text jansson takes: UTF-8 without NUL (so a NULL from it means memory ran out). */
+static bool json_text(const char *s, size_t len)
+{
+    return ivrsm_utf8_valid(s, len) && !memchr(s, '\0', len);
+}
+
+const char *ivrsm_dom_json_refusal(const dom_node *bad)
+{
+    if (bad->kind == DOM_REAL)
+        return "only finite numbers can";
+    return "only UTF-8 text without NUL characters can";
 }
 
 json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
@@ -42,6 +56,10 @@ json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
         }
         return json_real(n->as.real);
     case DOM_STRING:
+        if (!json_text(n->text, n->len)) {
+            *bad = n;
+            return NULL;
+        }
         return json_stringn(n->text, n->len);
     case DOM_LIST: {
         json_t *a = json_array();
@@ -57,6 +75,11 @@ json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad)
     case DOM_MAP: {
         json_t *o = json_object();
         for (size_t i = 0; o && i < n->count; i++) {
+            if (!json_text(n->pairs[i].key, n->pairs[i].key_len)) {
+                *bad = n;
+                json_decref(o);
+                return NULL;
+            }
             json_t *item = ivrsm_dom_to_json(n->pairs[i].value, bad);
             if (!item || json_object_setn_new(o, n->pairs[i].key, n->pairs[i].key_len, item) != 0) {
                 json_decref(o);

@@ -167,10 +167,13 @@ const char *ivrsm_dom_kind_article(dom_kind kind);
 /* JSON of a subtree (dom_json.c). */
 /*
  * Convert a dom subtree to JSON, object keys in document order. Returns a
- * new reference, or NULL: *bad then names a value JSON cannot hold (.inf,
- * .nan), or is NULL when memory ran out.
+ * new reference, or NULL: *bad then names the value JSON cannot hold (.inf
+ * and .nan; a string, or a map with a key, that is not UTF-8 or holds a NUL),
+ * or is NULL when memory ran out.
  */
 json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad);
+/* Why `bad` (from ivrsm_dom_to_json) cannot be JSON: "only finite numbers can"... */
+const char *ivrsm_dom_json_refusal(const dom_node *bad);
 
 /* --- Building trees (used by the readers, and by globals resolution) ------ */
 

@@ -21,6 +21,7 @@
 #include "yaml_core.h"
 #include "syntax_hints.h"
 #include "utf8.h"
+#include "yaml_block.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 #define LINEAR_KEY_CHECK 8 /* maps up to this size find duplicates by scanning */
@@ -58,7 +59,9 @@ typedef struct yaml_reader {
     int documents;
     int last_line; /* position of the last event that had one */
     int last_column;
-    int failed; /* an error is in *err */
+    int failed;                 /* an error is in *err */
+    struct fy_token_iter *iter; /* reads block scalars (yaml_block.c), made on first use */
+    ivrsm_buf block;            /* the text of the last block scalar */
 } yaml_reader;
 
 static int fail(yaml_reader *r, int code, int line, int column, const char *fmt, ...)
@@ -371,13 +374,47 @@ static bool awaiting_key(const yaml_reader *r)
     return f->node->kind == DOM_MAP && !f->have_key;
 }
 
+/*
+ * The text of a scalar token. Block scalars are read through the iterator
+ * (yaml_block.c: libfyaml 0.7.12 may hand back a byte it never wrote for
+ * them); flow scalars are libfyaml's text as it is. Returns 0 or an error.
+ */
+static int scalar_text(yaml_reader *r, struct fy_token *value, const char **text, size_t *len)
+{
+    *text = "";
+    *len = 0;
+    if (!value)
+        return 0;
+    enum fy_scalar_style style = fy_token_scalar_style(value);
+    if (style != FYSS_LITERAL && style != FYSS_FOLDED) {
+        const char *t = fy_token_get_text(value, len);
+        *text = t ? t : "";
+        if (!t)
+            *len = 0;
+        return 0;
+    }
+    if (!r->iter && !(r->iter = fy_token_iter_create(NULL)))
+        return no_memory(r);
+    ivrsm_buf_reset(&r->block);
+    if (ivrsm_yaml_block_text(value, r->iter, r->data, r->len, &r->block) != 0) {
+        if (r->block.failed)
+            return no_memory(r);
+        pos p = scalar_pos(r, value);
+        return fail(r, IVRSM_ESYNTAX, p.line, p.column,
+                    "YAML syntax error: unreadable block scalar");
+    }
+    *text = ivrsm_buf_str(&r->block);
+    *len = r->block.len;
+    return 0;
+}
+
 static int on_scalar(yaml_reader *r, struct fy_event *ev)
 {
     struct fy_token *value = ev->scalar.value;
     size_t len = 0;
-    const char *text = value ? fy_token_get_text(value, &len) : "";
-    if (!text)
-        text = "";
+    const char *text;
+    if (scalar_text(r, value, &text, &len))
+        return r->err->code;
     pos p = value ? scalar_pos(r, value) : (pos){r->last_line, r->last_column};
     bool plain = !value || fy_token_scalar_style(value) == FYSS_PLAIN;
     if (awaiting_key(r)) {
@@ -674,6 +711,9 @@ int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error 
     for (int i = 0; i < r->depth; i++)
         frame_release(&r->stack[i]);
     ivrsm_strmap_free(&r->anchors);
+    if (r->iter)
+        fy_token_iter_destroy(r->iter);
+    ivrsm_buf_free(&r->block);
     if (parser)
         fy_parser_destroy(parser);
     if (diag)
