@@ -562,15 +562,33 @@ START_TEST(methods_and_bodies)
 }
 END_TEST
 
+/*
+ * A "." or ".." segment, written or percent-encoded, would take the request
+ * elsewhere (servers resolve them): refused, whatever else the path holds.
+ */
+START_TEST(dot_segments_refused)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    static const char *const paths[] = {"/echo/..",  "/echo/../admin", "/./echo",  "/echo/%2e%2E/x",
+                                        "/echo/%2E", "/echo/.%2e/",    "/a/b/c/./"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ivrsm_command c = http_command(1, "GET", paths[i]);
+        outcome o = {0};
+        ck_assert_msg(ivrsm_http_submit(h, &c, record, &o) == IVRSM_EINVAL, "%s", paths[i]);
+    }
+    ivrsm_http_free(h);
+}
+END_TEST
+
 START_TEST(path_and_query_verbatim)
 {
     ivrsm_http *h = adapter_with(NULL);
     outcome o = {0};
-    ivrsm_command c = http_command(1, "GET", "/echo/appointments/a%2F1/./x/../y%20z");
+    ivrsm_command c = http_command(1, "GET", "/echo/appointments/a%2F1/.../.x/x../y%20z");
     c.http.query = "q=caf%C3%A9&x=1+2&empty=&flag&path=/a?b";
     run_one(h, &c, &o);
     ck_assert_str_eq(json_string_value(json_object_get(o.json, "path")),
-                     "/echo/appointments/a%2F1/./x/../y%20z");
+                     "/echo/appointments/a%2F1/.../.x/x../y%20z");
     ck_assert_str_eq(json_string_value(json_object_get(o.json, "query")),
                      "q=caf%C3%A9&x=1+2&empty=&flag&path=/a?b");
     outcome_clear(&o);
@@ -750,6 +768,116 @@ START_TEST(limits_refused)
     assert_refused(h, &c, IVRSM_ELIMIT);
     free(big_body);
     ivrsm_http_free(h);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * The session and the adapter agree: every http command a session emits is
+ * one the adapter sends; what the adapter would refuse fails the action in
+ * the session instead (a header with a control character aborted ivrsm sim).
+ * ------------------------------------------------------------------------- */
+
+static const char agree_machine[] = "machine: agree\n"
+                                    "version: '1'\n"
+                                    "globals: {endpoints: {put: 'PUT /items/{id}'}}\n"
+                                    "states:\n"
+                                    "  send:\n"
+                                    "    type: action_then_prompt\n"
+                                    "    action:\n"
+                                    "      call: put\n"
+                                    "      path: {id: '{{ctx.id}}'}\n"
+                                    "      query: {q: '{{ctx.q}}'}\n"
+                                    "      headers: {X-Value: '{{ctx.h}}'}\n"
+                                    "      body: {b: '{{ctx.b}}'}\n"
+                                    "    on_success: {next: bye}\n"
+                                    "    on_fail: {next: bye}\n"
+                                    "  bye: {type: prompt_end, prompt: Fin.}\n";
+
+/*
+ * A session on the machine above with ctx[key] = value (a JSON value): its
+ * command, if it emitted one, submitted to `h`. Returns 1 when the session
+ * emitted a command (the adapter must then take it), 0 when the action
+ * failed without one.
+ */
+static int session_command_sent(ivrsm_machine *m, ivrsm_http *h, const char *key, json_t *value)
+{
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:s}", "id", "1", "q", "x", "h", "v", "b", "y");
+    json_object_set_new(ctx, key, value);
+    char *text = json_dumps(ctx, JSON_COMPACT);
+    json_decref(ctx);
+    ivrsm_session_options so = {.ctx_json = text, .session_id = "agree"};
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &so, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c;
+    int sent = 0;
+    while ((c = ivrsm_session_next_command(s))) {
+        if (c->type != IVRSM_COMMAND_HTTP)
+            continue;
+        outcome o = {0};
+        int rc = ivrsm_http_submit(h, c, record, &o);
+        ck_assert_msg(rc == 0, "the adapter refused a command of the session (%s): %s %.60s",
+                      ivrsm_strerror(rc), key, text);
+        ck_assert_int_eq(ivrsm_http_run(h, 20000), 0);
+        outcome_clear(&o);
+        sent = 1;
+    }
+    ivrsm_session_free(s);
+    free(text);
+    return sent;
+}
+
+static json_t *repeated(char ch, size_t n)
+{
+    char *v = malloc(n + 1);
+    memset(v, ch, n);
+    v[n] = '\0';
+    json_t *j = json_string(v);
+    free(v);
+    return j;
+}
+
+START_TEST(session_and_adapter_agree)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(agree_machine, strlen(agree_machine),
+                                               IVRSM_FORMAT_YAML, "agree", &m, &err),
+                     0);
+    /* The longest base URL the adapter takes: the session's longest path still fits. */
+    char long_base[IVRSM_HTTP_MAX_BASE_URL_BYTES + 1];
+    int n = snprintf(long_base, sizeof long_base, "%s/", base_url);
+    memset(long_base + n, 'b', sizeof long_base - 1 - (size_t)n);
+    long_base[sizeof long_base - 1] = '\0';
+    ivrsm_http_options opts = {.base_url = long_base};
+    ivrsm_http *h = adapter_with(&opts);
+
+    /* Every byte in a header value: a control character fails the action. */
+    for (int b = 1; b < 256; b++) {
+        char value[8];
+        if (b < 0x80) /* a byte, or the code point b as UTF-8 */
+            snprintf(value, sizeof value, "a%cz", (char)b);
+        else
+            snprintf(value, sizeof value, "a%c%cz", (char)(0xC0 | (b >> 6)),
+                     (char)(0x80 | (b & 63)));
+        int control = (b < 0x20 && b != '\t') || b == 0x7f;
+        ck_assert_int_eq(session_command_sent(m, h, "h", json_string(value)), !control);
+    }
+    /* Path parameters: never a dot segment; everything else encoded. */
+    static const char *const ids[] = {".", "..", "...", "../x", "%2e%2e", "a/../b", "é"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        ck_assert_int_eq(session_command_sent(m, h, "id", json_string(ids[i])), i >= 2);
+    /* The bounds: "X-Value: " is 9 bytes; "/items/" 7 and "?q=x" 4; {"b":"..."} 8. */
+    ck_assert_int_eq(session_command_sent(m, h, "h", repeated('v', IVRSM_MAX_HEADER_BYTES - 9)), 1);
+    ck_assert_int_eq(session_command_sent(m, h, "h", repeated('v', IVRSM_MAX_HEADER_BYTES - 8)), 0);
+    ck_assert_int_eq(session_command_sent(m, h, "id", repeated('i', IVRSM_MAX_PATH_BYTES - 11)), 1);
+    ck_assert_int_eq(session_command_sent(m, h, "id", repeated('i', IVRSM_MAX_PATH_BYTES - 10)), 0);
+    ck_assert_int_eq(
+        session_command_sent(m, h, "b", repeated('y', IVRSM_MAX_REQUEST_BODY_BYTES - 8)), 1);
+    ck_assert_int_eq(
+        session_command_sent(m, h, "b", repeated('y', IVRSM_MAX_REQUEST_BODY_BYTES - 7)), 0);
+    ivrsm_http_free(h);
+    ivrsm_machine_unref(m);
 }
 END_TEST
 
@@ -1444,6 +1572,8 @@ static Suite *http_curl_suite(void)
     tcase_add_test(wire, headers_sent);
     tcase_add_test(wire, methods_and_bodies);
     tcase_add_test(wire, path_and_query_verbatim);
+    tcase_add_test(wire, dot_segments_refused);
+    tcase_add_test(wire, session_and_adapter_agree);
     tcase_add_test(wire, header_injection_refused);
     tcase_add_test(wire, limits_refused);
     tcase_add_test(wire, bad_options_refused);

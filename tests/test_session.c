@@ -489,6 +489,172 @@ START_TEST(header_injection_refused)
 }
 END_TEST
 
+/* A ctx for the menu's fetch with one key replaced by a JSON value (caller frees). */
+static char *menu_ctx(const char *key, const char *json_value)
+{
+    json_t *ctx = json_pack("{s:s, s:s, s:i}", "item_id", "1", "token", "t", "count", 3);
+    json_object_set_new(ctx, key, json_loads(json_value, JSON_DECODE_ANY, NULL));
+    char *text = json_dumps(ctx, JSON_COMPACT);
+    json_decref(ctx);
+    return text;
+}
+
+/* A JSON string literal of `n` times `c`. */
+static char *long_string(size_t n, char c)
+{
+    char *v = malloc(n + 3);
+    ck_assert_ptr_nonnull(v);
+    v[0] = '"';
+    memset(v + 1, c, n);
+    v[n + 1] = '"';
+    v[n + 2] = '\0';
+    return v;
+}
+
+/* The fetch with ctx[key] = value: whether its request went out (else it failed). */
+static bool fetch_sent(const char *key, const char *value, const char **path)
+{
+    ivrsm_machine *m = menu();
+    char *ctx = menu_ctx(key, value);
+    call c;
+    call_init(&c, m, ctx);
+    c.responses = menu_ok;
+    call_start(&c);
+    call_input(&c, "dtmf 3"); /* the route that sets nothing */
+    bool sent = c.http_calls == 1;
+    static char last_path[64];
+    snprintf(last_path, sizeof(last_path), "%s", sent ? field(&c, 1, "path") : "");
+    if (path)
+        *path = last_path;
+    ck_assert_str_eq(call_state(&c), sent ? "menu2" : "bye");
+    if (!sent)
+        ck_assert_str_eq(field(&c, -2, "text"), "Erreur. Au revoir.");
+    call_free(&c);
+    free(ctx);
+    ivrsm_machine_unref(m);
+    return sent;
+}
+
+/* A path parameter can never change the path's shape: "." and ".." fail the action. */
+START_TEST(dot_path_parameter_fails_action)
+{
+    const char *path = NULL;
+    ck_assert(!fetch_sent("item_id", "\".\"", NULL));
+    ck_assert(!fetch_sent("item_id", "\"..\"", NULL));
+    ck_assert(fetch_sent("item_id", "\"...\"", &path));
+    ck_assert_str_eq(path, "/items/...");
+    ck_assert(fetch_sent("item_id", "\"%2e%2e\"", &path));
+    ck_assert_str_eq(path, "/items/%252e%252e");
+    ck_assert(fetch_sent("item_id", "\"../x\"", &path));
+    ck_assert_str_eq(path, "/items/..%2Fx");
+}
+END_TEST
+
+/* Headers the HTTP adapter would refuse fail the action instead (its rule: RFC 9110). */
+START_TEST(header_control_characters_fail_action)
+{
+    for (int b = 1; b < 256; b++) {
+        char value[16];
+        snprintf(value, sizeof(value), b < 0x80 ? "\"a\\u%04xz\"" : "\"a\\u00%02xz\"", b);
+        bool control = (b < 0x20 && b != '\t') || b == 0x7f;
+        ck_assert_msg(fetch_sent("token", value, NULL) == !control, "byte 0x%02x", b);
+    }
+}
+END_TEST
+
+/* The bounds of a request: a header line, the path and query, the body. */
+START_TEST(request_bounds_fail_action)
+{
+    /* "Authorization: Bearer " is 22 bytes: the line is 22 + n. */
+    char *v = long_string(IVRSM_MAX_HEADER_BYTES - 22, 't');
+    ck_assert(fetch_sent("token", v, NULL));
+    free(v);
+    v = long_string(IVRSM_MAX_HEADER_BYTES - 21, 't');
+    ck_assert(!fetch_sent("token", v, NULL));
+    free(v);
+    /* "/items/" is 7 bytes and "?lang=fr" 8. */
+    v = long_string(IVRSM_MAX_PATH_BYTES - 15, 'i');
+    ck_assert(fetch_sent("item_id", v, NULL));
+    free(v);
+    v = long_string(IVRSM_MAX_PATH_BYTES - 14, 'i');
+    ck_assert(!fetch_sent("item_id", v, NULL));
+    free(v);
+    /* The body is {"n":"..."}: 8 bytes around the value. */
+    v = long_string(IVRSM_MAX_REQUEST_BODY_BYTES - 8, 'n');
+    ck_assert(fetch_sent("count", v, NULL));
+    free(v);
+    v = long_string(IVRSM_MAX_REQUEST_BODY_BYTES - 7, 'n');
+    ck_assert(!fetch_sent("count", v, NULL));
+    free(v);
+}
+END_TEST
+
+/* {"label":[[...]]}: `levels` of objects and arrays (caller frees). */
+static char *nested(int levels)
+{
+    char *t = malloc(2 * (size_t)levels + 16);
+    ck_assert_ptr_nonnull(t);
+    strcpy(t, "{\"label\":");
+    for (int i = 1; i < levels; i++)
+        strcat(t, "[");
+    for (int i = 1; i < levels; i++)
+        strcat(t, "]");
+    strcat(t, "}");
+    return t;
+}
+
+/* The fetch answered 200 with `body`: its state afterwards, and the snapshot's size. */
+static const char *answered_with(const char *body, size_t *snapshot_len)
+{
+    ivrsm_machine *m = menu();
+    canned answer[] = {{"lookup", 200, body}, {NULL, 0, NULL}};
+    call c;
+    call_init(&c, m, "{\"item_id\":\"1\"}");
+    c.responses = answer;
+    call_start(&c);
+    call_input(&c, "dtmf 1");
+    static char state[32];
+    snprintf(state, sizeof(state), "%s", call_state(&c));
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(c.s, &snap), 0);
+    *snapshot_len = strlen(snap);
+    ivrsm_free(snap);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+    return state;
+}
+
+/*
+ * What the session keeps of an answer is bounded: a body larger than
+ * IVRSM_MAX_RESULT_BODY_BYTES, or nested deeper than IVRSM_MAX_DEPTH (which
+ * a snapshot could not read back), is not taken (a 100 MB answer made a
+ * 200 MB snapshot).
+ */
+START_TEST(result_body_bounds)
+{
+    size_t len;
+    size_t n = IVRSM_MAX_RESULT_BODY_BYTES - 12;
+    char *body = malloc(n + 32);
+    snprintf(body, n + 32, "{\"label\":\"%s", "");
+    memset(body + 10, 'x', n);
+    strcpy(body + 10 + n, "\"}");
+    ck_assert_uint_eq(strlen(body), IVRSM_MAX_RESULT_BODY_BYTES);
+    ck_assert_str_eq(answered_with(body, &len), "menu2");
+    ck_assert_uint_gt(len, IVRSM_MAX_RESULT_BODY_BYTES); /* kept: resp and the label */
+    strcpy(body + 10 + n, "x\"}");
+    ck_assert_str_eq(answered_with(body, &len), "bye");
+    ck_assert_uint_lt(len, 4096);
+    free(body);
+
+    char *deep = nested(IVRSM_MAX_DEPTH);
+    ck_assert_str_eq(answered_with(deep, &len), "menu2");
+    free(deep);
+    deep = nested(IVRSM_MAX_DEPTH + 1);
+    ck_assert_str_eq(answered_with(deep, &len), "bye");
+    free(deep);
+}
+END_TEST
+
 START_TEST(handoff_failure_takes_on_fail)
 {
     ivrsm_machine *m = menu();
@@ -591,6 +757,18 @@ START_TEST(bad_ctx_json)
     o.ctx_json = "{bad";
     ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
     ck_assert_ptr_null(s);
+    /* ctx goes into snapshots, which must read back: 64 levels at most, the ctx included. */
+    char *deep = nested(IVRSM_MAX_DEPTH);
+    o.ctx_json = deep;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), 0);
+    ivrsm_session_free(s);
+    s = NULL;
+    free(deep);
+    deep = nested(IVRSM_MAX_DEPTH + 1);
+    o.ctx_json = deep;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    free(deep);
+    ck_assert_ptr_nonnull(strstr(err.message, "deeper"));
     ivrsm_machine_unref(m);
 }
 END_TEST
@@ -678,7 +856,8 @@ END_TEST
 START_TEST(snapshot_refuses_other_machine)
 {
     ivrsm_machine *m = menu();
-    ivrsm_machine *other = load_yaml_text("machine: other\nversion: '2'\nstates:\n  a: {type: prompt_end, prompt: x}\n");
+    ivrsm_machine *other = load_yaml_text(
+        "machine: other\nversion: '2'\nstates:\n  a: {type: prompt_end, prompt: x}\n");
     call c;
     call_init(&c, m, NULL);
     call_start(&c);
@@ -700,18 +879,18 @@ END_TEST
 /* ---- the seed machine ---- */
 
 static const char *happy_path[] = {
-    "dtmf 1",                 /* take_appointment → phone capture */
-    "dtmf 0612345678#",       /* phone → request otp → verify otp */
+    "dtmf 1",                            /* take_appointment → phone capture */
+    "dtmf 0612345678#",                  /* phone → request otp → verify otp */
     "say un deux trois quatre cinq six", /* otp → verify → consent */
-    "say oui",                /* consent → channel */
-    "dtmf 2",                 /* sms → persist prefs → upcoming list → router */
-    "say le premier",         /* choose_first → detail → detail router */
-    "say je veux déplacer",   /* reschedule → preferences */
-    "dtmf 1",                 /* morning → mode */
-    "say en visio",           /* video → date window */
-    "say lundi prochain",     /* date → submit preferences → fetch slots → choose */
-    "dtmf 2",                 /* second slot → select → confirmation */
-    "say partager",           /* share → goodbye */
+    "say oui",                           /* consent → channel */
+    "dtmf 2",                            /* sms → persist prefs → upcoming list → router */
+    "say le premier",                    /* choose_first → detail → detail router */
+    "say je veux déplacer",              /* reschedule → preferences */
+    "dtmf 1",                            /* morning → mode */
+    "say en visio",                      /* video → date window */
+    "say lundi prochain", /* date → submit preferences → fetch slots → choose */
+    "dtmf 2",             /* second slot → select → confirmation */
+    "say partager",       /* share → goodbye */
     NULL,
 };
 
@@ -788,8 +967,8 @@ START_TEST(seed_trace_has_no_secrets)
     c.opts.trace_user = records;
     ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
     c.responses = seed_responses;
-    static const char *lines[] = {"dtmf 1", "dtmf 0612345678#", "dtmf 481526#", "say oui", "dtmf 1",
-                                  NULL};
+    static const char *lines[] = {"dtmf 1",  "dtmf 0612345678#", "dtmf 481526#",
+                                  "say oui", "dtmf 1",           NULL};
     run_seed(&c, lines);
     ck_assert_uint_gt(json_array_size(records), 10);
     size_t i;
@@ -1044,7 +1223,8 @@ START_TEST(redaction_is_public)
     ck_assert(ivrsm_machine_key_is_sensitive(NULL, "token"));
     char *r = ivrsm_machine_redact_json(
         m, "{\"iban\":\"FR76\",\"a\":[{\"Token\":\"t\",\"pin\":null}],\"name\":\"Ana\"}");
-    ck_assert_str_eq(r, "{\"iban\":\"***\",\"a\":[{\"Token\":\"***\",\"pin\":null}],\"name\":\"Ana\"}");
+    ck_assert_str_eq(
+        r, "{\"iban\":\"***\",\"a\":[{\"Token\":\"***\",\"pin\":null}],\"name\":\"Ana\"}");
     ivrsm_free(r);
     r = ivrsm_machine_redact_json(m, "\"otp\"");
     ck_assert_str_eq(r, "\"otp\"");
@@ -1186,6 +1366,10 @@ int main(void)
     tcase_add_test(basics, missing_path_parameter_fails_action);
     tcase_add_test(basics, resp_is_the_state_own_answer);
     tcase_add_test(basics, header_injection_refused);
+    tcase_add_test(basics, dot_path_parameter_fails_action);
+    tcase_add_test(basics, header_control_characters_fail_action);
+    tcase_add_test(basics, request_bounds_fail_action);
+    tcase_add_test(basics, result_body_bounds);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);

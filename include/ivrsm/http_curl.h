@@ -61,14 +61,18 @@ extern "C" {
  * Bounds and defaults
  * ------------------------------------------------------------------------- */
 
-#define IVRSM_HTTP_DEFAULT_TIMEOUT_MS 10000             /* when neither side gives one */
-#define IVRSM_HTTP_DEFAULT_MAX_RESPONSE (1024u * 1024u) /* bytes of one response body */
-#define IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT 64             /* transfers on the wire at once */
-#define IVRSM_HTTP_DEFAULT_MAX_QUEUED 4096              /* waiting for a free slot */
-#define IVRSM_HTTP_MAX_URL_BYTES 8192                   /* base URL + path + query */
-#define IVRSM_HTTP_MAX_HEADER_BYTES 8192                /* one "Name: value" line */
-#define IVRSM_HTTP_MAX_HEADERS 64                       /* default or command headers */
-#define IVRSM_HTTP_MAX_REQUEST_BODY (1024u * 1024u)     /* bytes of one request body */
+#define IVRSM_HTTP_DEFAULT_TIMEOUT_MS 10000 /* when neither side gives one */
+#define IVRSM_HTTP_DEFAULT_MAX_RESPONSE IVRSM_MAX_RESULT_BODY_BYTES /* one response body */
+#define IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT 64 /* transfers on the wire at once */
+#define IVRSM_HTTP_DEFAULT_MAX_QUEUED 4096  /* waiting for a free slot */
+/* The request bounds are the session's (ivrsm.h), so that the adapter
+ * accepts every command a session emits; the base URL leaves room for the
+ * longest path and query. */
+#define IVRSM_HTTP_MAX_URL_BYTES 8192 /* base URL + path + query */
+#define IVRSM_HTTP_MAX_BASE_URL_BYTES (IVRSM_HTTP_MAX_URL_BYTES - IVRSM_MAX_PATH_BYTES - 1)
+#define IVRSM_HTTP_MAX_HEADER_BYTES IVRSM_MAX_HEADER_BYTES       /* one "Name: value" line */
+#define IVRSM_HTTP_MAX_HEADERS IVRSM_MAX_HEADERS                 /* default or command headers */
+#define IVRSM_HTTP_MAX_REQUEST_BODY IVRSM_MAX_REQUEST_BODY_BYTES /* bytes of one request body */
 
 /* ---------------------------------------------------------------------------
  * Results
@@ -234,7 +238,7 @@ typedef struct ivrsm_http_options {
  *                 another control character; only one of the two hooks given;
  *                 a negative timeout;
  *   IVRSM_ELIMIT  more than IVRSM_HTTP_MAX_HEADERS default headers, a header
- *                 or the base URL too long;
+ *                 or the base URL too long (IVRSM_HTTP_MAX_BASE_URL_BYTES);
  *   IVRSM_ENOMEM  allocation failed, or libcurl could not be initialised.
  */
 IVRSM_API int ivrsm_http_new(const ivrsm_http_options *opts, ivrsm_http **out);
@@ -259,7 +263,8 @@ IVRSM_API int ivrsm_http_new(const ivrsm_http_options *opts, ivrsm_http **out);
  *                 method is not an HTTP token; the path does not start with
  *                 "/" or holds a byte that is not allowed in a URL path
  *                 (space, CR, LF, '?', '#', a non-ASCII byte, a '%' not
- *                 followed by two hex digits...); the query holds such a byte;
+ *                 followed by two hex digits...) or has a "." or ".." segment
+ *                 (percent-encoded or not); the query holds such a byte;
  *                 a header name NULL, empty or not an HTTP token; a header
  *                 value or the idempotency key NULL or holding CR, LF or
  *                 another control character; a HEAD with a body; a negative

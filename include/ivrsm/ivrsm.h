@@ -121,6 +121,20 @@ typedef struct ivrsm_machine ivrsm_machine;
 #define IVRSM_MAX_INPUT_BYTES 4096                    /* one DTMF string or transcript */
 
 /*
+ * Bounds of what a session sends and keeps (docs/runtime.md). An http command
+ * that would pass one of the first three fails its action, as a request that
+ * cannot be built does (the HTTP adapter accepts every command within them);
+ * an ACTION_RESULT body larger than the fourth, or nested deeper than
+ * IVRSM_MAX_DEPTH, is not taken as JSON (the action fails, the body is not
+ * kept).
+ */
+#define IVRSM_MAX_HEADER_BYTES 8192                  /* one "Name: value" header line */
+#define IVRSM_MAX_PATH_BYTES 4096                    /* path, '?' and query of a request */
+#define IVRSM_MAX_REQUEST_BODY_BYTES (1024u * 1024u) /* body of an http command */
+#define IVRSM_MAX_RESULT_BODY_BYTES (1024u * 1024u)  /* body of an ACTION_RESULT */
+#define IVRSM_MAX_HEADERS 64                         /* headers of one action */
+
+/*
  * Load a machine from a file and compile it.
  *
  * path:   file to read (at most IVRSM_MAX_DOCUMENT_BYTES).

@@ -472,6 +472,8 @@ static CURLcode set_transfer_options(const ivrsm_http *h, http_transfer *t, cons
     if (c == CURLE_OK)
         c = curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+    /* The path goes out as the session built it: no dot segment can be in it
+     * (ivrsm_http_wire_check_command), and libcurl must not rewrite the rest. */
     if (c == CURLE_OK)
         c = curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     if (c == CURLE_OK)

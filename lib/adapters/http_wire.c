@@ -99,7 +99,7 @@ int ivrsm_http_wire_parse_header(const char *line, ivrsm_http_wire_header *out)
 int ivrsm_http_wire_check_base_url(const char *url, size_t *len_out)
 {
     size_t len = strlen(url);
-    if (len >= IVRSM_HTTP_MAX_URL_BYTES)
+    if (len > IVRSM_HTTP_MAX_BASE_URL_BYTES)
         return IVRSM_ELIMIT;
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
         return IVRSM_EINVAL;
@@ -121,10 +121,42 @@ int ivrsm_http_wire_check_base_url(const char *url, size_t *len_out)
     return 0;
 }
 
+/*
+ * Whether a path has a "." or ".." segment, percent-encoded or not: servers
+ * and proxies resolve them, so the request would reach another resource
+ * than the path names. The session never builds one (runtime/action.c,
+ * compiler/compile_globals.c); a host's own command is refused too.
+ */
+static int has_dot_segment(const char *path)
+{
+    const char *seg = path + 1;
+    for (const char *q = seg;; q++) {
+        if (*q != '/' && *q)
+            continue;
+        size_t dots = 0, i = 0, len = (size_t)(q - seg);
+        while (i < len) {
+            if (seg[i] == '.')
+                i++;
+            else if (i + 2 < len && seg[i] == '%' && seg[i + 1] == '2' &&
+                     (seg[i + 2] == 'e' || seg[i + 2] == 'E'))
+                i += 3;
+            else
+                break;
+            dots++;
+        }
+        if (i == len && (dots == 1 || dots == 2))
+            return 1;
+        if (!*q)
+            return 0;
+        seg = q + 1;
+    }
+}
+
 int ivrsm_http_wire_check_command(const ivrsm_command *cmd)
 {
     if (cmd->type != IVRSM_COMMAND_HTTP || !is_token(cmd->http.method) || !cmd->http.path ||
         cmd->http.path[0] != '/' || !is_url_part(cmd->http.path, "/") ||
+        has_dot_segment(cmd->http.path) ||
         (cmd->http.query && !is_url_part(cmd->http.query, "/?")) || cmd->http.timeout_ms < 0)
         return IVRSM_EINVAL;
     if (cmd->http.header_count && !cmd->http.headers)

@@ -192,12 +192,85 @@ static bool parse_call(const char *text, const char **method, size_t *method_len
     return true;
 }
 
-bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path)
+static bool pchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("-._~!$&'()*+,;=:@", ch));
+}
+
+static bool hex(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* "." or "..", percent-encoded or not: servers and proxies resolve such a segment. */
+static bool dot_segment(const char *seg, size_t len)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < len; dots++) {
+        if (seg[i] == '.')
+            i++;
+        else if (i + 2 < len && seg[i] == '%' && seg[i + 1] == '2' &&
+                 (seg[i + 2] == 'e' || seg[i + 2] == 'E'))
+            i += 3;
+        else
+            return false;
+    }
+    return dots == 1 || dots == 2;
+}
+
+/*
+ * Why a call's path cannot be sent as it is, or NULL. The HTTP adapter sends
+ * paths verbatim (lib/adapters/http_wire.c): RFC 3986 path characters and
+ * %XX escapes only, and no dot segment, which would send the request
+ * elsewhere than written. {name} parameters are filled in at run time.
+ */
+static const char *path_problem(const char *path, char *buf, size_t cap)
+{
+    const char *seg = path + 1;
+    for (const char *q = path + 1;; q++) {
+        if (*q == '/' || !*q) {
+            if (dot_segment(seg, (size_t)(q - seg)))
+                return "has a dot segment ('.' or '..'), which servers resolve";
+            if (!*q)
+                return NULL;
+            seg = q + 1;
+        } else if (*q == '{') {
+            q = strchr(q, '}');
+        } else if (*q == '%') {
+            if (!hex((unsigned char)q[1]) || !hex((unsigned char)q[2]))
+                return "has a '%' that is not the start of a %XX escape";
+            q += 2;
+        } else if (*q == '?') {
+            return "holds '?': give query parameters under query:";
+        } else if (!pchar((unsigned char)*q)) {
+            if ((unsigned char)*q >= 0x80 || (unsigned char)*q < 0x20)
+                snprintf(buf, cap,
+                         "holds a byte that is not allowed in a URL path (0x%02X): "
+                         "percent-encode it",
+                         (unsigned char)*q);
+            else
+                snprintf(buf, cap,
+                         "holds '%c', which is not allowed in a URL path: "
+                         "percent-encode it",
+                         *q);
+            return buf;
+        }
+    }
+}
+
+bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path,
+                         const dom_node *at, const char *what)
 {
     const char *m, *p;
     size_t mlen;
     if (!parse_call(text, &m, &mlen, &p))
         return false;
+    char buf[120];
+    const char *problem = path_problem(p, buf, sizeof(buf));
+    if (problem)
+        ivrsm_cc_error(c, "invalid-value", at->line, at->column, "%s: the path %s %s", what, p,
+                       problem);
     *method = ivrsm_arena_strndup(c->arena, m, mlen);
     *path = ivrsm_arena_strdup(c->arena, p);
     if (!*method || !*path)
@@ -222,7 +295,9 @@ static void compile_endpoints(cc *c)
             size_t m2 = ivrsm_cc_push_key(c, p->key);
             m_endpoint *e = &c->m->endpoints[c->m->endpoint_count];
             if (ivrsm_cc_expect(c, p->value, DOM_STRING, "a string \"METHOD /path\"")) {
-                if (ivrsm_cc_call_parse(c, p->value->text, &e->method, &e->path)) {
+                char what[300];
+                snprintf(what, sizeof(what), "endpoint '%s'", p->key);
+                if (ivrsm_cc_call_parse(c, p->value->text, &e->method, &e->path, p->value, what)) {
                     e->name = ivrsm_arena_strdup(c->arena, p->key);
                     c->m->endpoint_count++;
                 } else {

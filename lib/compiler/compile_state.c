@@ -618,7 +618,7 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
         ivrsm_cc_pop(c, mark);
         return;
     }
-    if (!ivrsm_cc_call_parse(c, call->text, &a->method, &a->path)) {
+    if (!ivrsm_cc_call_parse(c, call->text, &a->method, &a->path, call, "call")) {
         const dom_node *declared =
             ivrsm_dom_get(ivrsm_dom_get(c->globals, "endpoints"), name ? name : "");
         if (call->ref && declared) {
@@ -669,6 +669,33 @@ static void check_path_params(cc *c, const m_action *a, const dom_node *call)
     ivrsm_strmap_free(&given);
 }
 
+/* Header names are HTTP tokens (RFC 9110), and an action sends at most IVRSM_MAX_HEADERS. */
+static void check_headers(cc *c, const dom_node *action)
+{
+    const dom_node *h = ivrsm_dom_get(action, "headers");
+    if (!h || h->kind != DOM_MAP)
+        return;
+    size_t mark = ivrsm_cc_push_key(c, "headers");
+    if (h->count > IVRSM_MAX_HEADERS)
+        ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", h->line, h->column,
+                            "headers: %zu headers, more than the limit of %d", h->count,
+                            IVRSM_MAX_HEADERS);
+    for (size_t i = 0; i < h->count; i++) {
+        const dom_pair *p = &h->pairs[i];
+        size_t bad = strspn(p->key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789!#$%&'*+-.^_`|~");
+        if (bad == p->key_len)
+            continue;
+        size_t m2 = ivrsm_cc_push_key(c, p->key);
+        ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                       "headers: '%s' is not a header name (letters, digits and !#$%%&'*+-.^_`|~ "
+                       "only)",
+                       p->key);
+        ivrsm_cc_pop(c, m2);
+    }
+    ivrsm_cc_pop(c, mark);
+}
+
 static void compile_action(cc *c, m_state *st, const dom_pair *p)
 {
     static const char *const keys[] = {"call",      "headers",    "query",      "path",
@@ -692,6 +719,7 @@ static void compile_action(cc *c, m_state *st, const dom_pair *p)
     else
         ivrsm_cc_missing(c, p->line, p->column, "call", owner);
     kvlist_at(c, n, "headers", &a->headers, true);
+    check_headers(c, n);
     kvlist_at(c, n, "query", &a->query, true);
     kvlist_at(c, n, "path", &a->path_params, true);
     const dom_node *body = ivrsm_dom_get(n, "body");

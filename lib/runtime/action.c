@@ -230,10 +230,13 @@ static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const 
         ivrsm_buf_append(&b, p, (size_t)(open - p));
         const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
         char *val = kv ? value_text(&kv->value, scope) : NULL;
-        if (!val || !*val) {
+        if (!val || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
+            /* A segment "." or ".." would change the path's shape (servers and
+             * proxies resolve it, percent-encoded or not): it is no value. */
+            *why = !val || !*val ? "missing path parameter"
+                                 : "a path parameter is '.' or '..', which would change the path";
             free(val);
             ivrsm_buf_free(&b);
-            *why = "missing path parameter";
             return NULL;
         }
         url_encode(&b, val);
@@ -260,9 +263,21 @@ static char *build_query(const m_action *a, const ivrsm_tmpl_scope *scope)
     return ivrsm_buf_steal(&b);
 }
 
-static bool header_safe(const char *v)
+/*
+ * A header the HTTP adapter sends as it is (lib/adapters/http_wire.c, RFC
+ * 9110 field values): visible characters, spaces, tabs and bytes >= 0x80,
+ * no other control character (CR and LF would add a header line) and no
+ * DEL, and the whole "Name: value" line within IVRSM_MAX_HEADER_BYTES.
+ */
+static const char *header_refusal(const char *name, const char *v)
 {
-    return strpbrk(v, "\r\n") == NULL;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return *p == '\r' || *p == '\n' ? "header value with a line break refused"
+                                            : "header value with a control character refused";
+    if (strlen(name) + strlen(v) + 2 > IVRSM_MAX_HEADER_BYTES)
+        return "header longer than IVRSM_MAX_HEADER_BYTES refused";
+    return NULL;
 }
 
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
@@ -288,14 +303,24 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
             char *val = value_text(&a->headers.items[i].value, &scope);
             c->headers[c->header_count].name = a->headers.items[i].key;
             c->headers[c->header_count++].value = val;
-            if (!val || !header_safe(val)) {
-                *why = "header value with a line break refused";
+            const char *refusal = val ? header_refusal(a->headers.items[i].key, val) : NULL;
+            if (!val || refusal) {
+                *why = refusal ? refusal : "out of memory";
                 goto fail;
             }
         }
     }
-    if (a->has_body)
+    if ((c->query ? strlen(c->query) + 1 : 0) + strlen(c->path) > IVRSM_MAX_PATH_BYTES) {
+        *why = "request path and query longer than IVRSM_MAX_PATH_BYTES";
+        goto fail;
+    }
+    if (a->has_body) {
         c->body = write_body(&a->body, &scope);
+        if (c->body && strlen(c->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
+            *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";
+            goto fail;
+        }
+    }
     char key[160];
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
     c->idempotency_key = strdup(key);
@@ -313,6 +338,39 @@ fail:
     return -1;
 }
 
+bool ivrsm_s_json_depth_within(const char *p, size_t len, int max)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max)
+                return false;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+int ivrsm_s_result_body_bounded(const char *body, size_t len)
+{
+    /* What the session keeps (resp, then snapshots) is bounded, and must read back. */
+    if (len > IVRSM_MAX_RESULT_BODY_BYTES)
+        return S_BODY_TOO_LARGE;
+    if (body && !ivrsm_s_json_depth_within(body, len, IVRSM_MAX_DEPTH))
+        return S_BODY_TOO_DEEP;
+    return 0;
+}
+
 int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp)
 {
     *resp = NULL;
@@ -325,8 +383,14 @@ int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp)
     if (!len) {
         /* 204 No Content and friends: success with an empty response. */
         *resp = json_object();
-        return *resp ? 0 : -1;
+        return *resp ? 0 : IVRSM_ENOMEM;
     }
-    *resp = json_loadb(p, len, JSON_DECODE_ANY, NULL);
-    return *resp ? 0 : -1;
+    int bounded = ivrsm_s_result_body_bounded(p, len);
+    if (bounded)
+        return bounded;
+    json_error_t je;
+    *resp = json_loadb(p, len, JSON_DECODE_ANY, &je);
+    if (*resp)
+        return 0;
+    return json_error_code(&je) == json_error_out_of_memory ? IVRSM_ENOMEM : S_BODY_NOT_JSON;
 }

@@ -942,7 +942,10 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     /* The answer's numbers are said as the backend wrote them ("12.50"). */
     ivrsm_numtexts_purge(&s->numbers);
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
-    bool parsed = ivrsm_s_response_read(st, ev->body, len, &s->numbers, &resp) == 0;
+    int body = ivrsm_s_result_body_bounded(ev->body, len);
+    if (body == 0 && ivrsm_s_response_read(st, ev->body, len, &s->numbers, &resp) != 0)
+        body = S_BODY_NOT_JSON;
+    bool parsed = body == 0;
     const char *error = answer_error(ev, parsed);
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
@@ -967,7 +970,10 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     if (ev->error)
         snprintf(why, sizeof(why), "%s", ev->error);
     else if (!strcmp(error, "invalid_json"))
-        snprintf(why, sizeof(why), "invalid JSON body");
+        snprintf(why, sizeof(why), "%s",
+                 body == S_BODY_TOO_LARGE  ? "response body larger than IVRSM_MAX_RESULT_BODY_BYTES"
+                 : body == S_BODY_TOO_DEEP ? "response body nested deeper than IVRSM_MAX_DEPTH"
+                                           : "invalid JSON body");
     else
         snprintf(why, sizeof(why), "status %d", ev->status);
     bool wrong_input =

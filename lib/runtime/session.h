@@ -188,8 +188,23 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
 /* j appended to b as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it; 0 or -1. */
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j);
-/* The JSON body text of an action result (NULL if not JSON); sets *resp. */
+/* Why a result body is not taken (ivrsm_s_result_body_bounded, ivrsm_s_parse_result_body). */
+enum { S_BODY_NOT_JSON = 1, S_BODY_TOO_LARGE = 2, S_BODY_TOO_DEEP = 3 };
+/*
+ * 0 when an action result's body (len bytes) is within what a session keeps,
+ * else S_BODY_TOO_LARGE (over IVRSM_MAX_RESULT_BODY_BYTES) or S_BODY_TOO_DEEP
+ * (objects and arrays nested deeper than IVRSM_MAX_DEPTH: a snapshot holding
+ * it could not be read back).
+ */
+int ivrsm_s_result_body_bounded(const char *body, size_t len);
+/*
+ * The JSON of an action result's body in *resp (an empty body is {}), for
+ * traces. Returns 0, S_BODY_* when the body is not taken (*resp NULL), or
+ * IVRSM_ENOMEM.
+ */
 int ivrsm_s_parse_result_body(const ivrsm_event *ev, json_t **resp);
+/* Whether JSON text nests objects and arrays at most `max` deep (strings skipped). */
+bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
 
 /* ---- response.c ---- */
 /*

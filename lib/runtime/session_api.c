@@ -148,7 +148,15 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     }
     json_t *ctx = NULL;
     if (opts && opts->ctx_json) {
-        ctx = json_loads(opts->ctx_json, 0, NULL);
+        /* ctx goes into every snapshot, which must read back: no deeper than a machine. */
+        if (!ivrsm_s_json_depth_within(opts->ctx_json, strlen(opts->ctx_json), IVRSM_MAX_DEPTH)) {
+            set_err(err, IVRSM_EINVAL, "ctx_json nests deeper than IVRSM_MAX_DEPTH (64) levels");
+            return IVRSM_EINVAL;
+        }
+        json_error_t je;
+        ctx = json_loads(opts->ctx_json, 0, &je);
+        if (!ctx && json_error_code(&je) == json_error_out_of_memory)
+            return IVRSM_ENOMEM;
         if (!json_is_object(ctx)) {
             json_decref(ctx);
             set_err(err, IVRSM_EINVAL, "ctx_json must be a JSON object");
