@@ -226,10 +226,15 @@ int app_build_tts_setup_voice(const app_config *cfg, const char *voice, app_step
     /* playback_terminators=any: a key ends play_and_detect_speech with "DIGIT: K"
      * (switch_ivr_async.c play_and_detect_input_callback), so a caller told
      * "dites ou tapez 1" may key. */
+    /* playback_delimiter=!: a prompt of recordings and words is one file argument,
+     * "ivr/welcome.wav!say:Bonjour", which switch_ivr_play_file (switch_ivr_play_say.c)
+     * splits on the channel's playback_delimiter, speaking each "say:" element with
+     * tts_engine and tts_voice and playing the others, with playback_sleep_val ms
+     * between them (0: none), all with the same barge-in. */
     sb_printf(&arg,
               "tts_engine=%s tts_voice=%s app_disable_expand_variables=true "
-              "playback_terminators=any",
-              cfg->tts_engine, voice);
+              "playback_terminators=any playback_delimiter=%c playback_sleep_val=0",
+              cfg->tts_engine, voice, APP_PLAY_DELIMITER);
     return step_set(out, "multiset", &arg);
 }
 
@@ -273,6 +278,53 @@ int app_build_digits_rest(const ivrsm_command *c, app_step *out)
     return step_set(out, "play_and_get_digits", &arg) == 0 ? 1 : -1;
 }
 
+/*
+ * The file argument of a prompt that plays recordings: its parts in order,
+ * joined by the playback delimiter, words as "say:TEXT" elements (see
+ * app_build_tts_setup_voice()). NULL when the command plays nothing (its
+ * words are said as before) or out of memory (*oom set).
+ *
+ * Nothing in an element may split it or change what it is: the delimiter is
+ * taken out of words and URIs, text is made inert (app_clean_text()), and a
+ * URI that would read as spoken text ("say:...", "phrase:...") is left out.
+ */
+char *app_prompt_file(const ivrsm_command *c, bool *oom)
+{
+    *oom = false;
+    bool plays = false;
+    for (size_t i = 0; i < c->part_count; i++)
+        plays |= c->parts[i].type == IVRSM_PART_PLAY;
+    if (!plays)
+        return NULL;
+    strbuf file = {0};
+    for (size_t i = 0; i < c->part_count; i++) {
+        char *clean = app_clean_text(c->parts[i].text ? c->parts[i].text : "");
+        if (!clean) {
+            sb_free(&file);
+            *oom = true;
+            return NULL;
+        }
+        for (char *p = clean; *p; p++)
+            if (*p == APP_PLAY_DELIMITER)
+                *p = ' ';
+        bool say = c->parts[i].type == IVRSM_PART_SAY;
+        const char *t = clean + strspn(clean, " ");
+        bool spoken_uri = !say && (!strncasecmp(t, "say:", 4) || !strncasecmp(t, "phrase:", 7));
+        if (*t && !spoken_uri) {
+            if (file.len)
+                sb_append(&file, (char[]){APP_PLAY_DELIMITER}, 1);
+            sb_printf(&file, "%s%s", say ? "say:" : "", t);
+        }
+        free(clean);
+    }
+    if (file.oom) {
+        sb_free(&file);
+        *oom = true;
+        return NULL;
+    }
+    return sb_take(&file);
+}
+
 static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *out)
 {
     strbuf arg = {0};
@@ -281,10 +333,17 @@ static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *
     int timeout = c->ask.timeout_ms > 0 ? c->ask.timeout_ms : 5000;
     int digit_timeout = c->ask.digit_timeout_ms > 0 ? c->ask.digit_timeout_ms : 3000;
     sb_printf(&arg, "%d %d 1 %d %s ", min, max, timeout, app_terminators(c->ask.terminators));
-    if (*text)
+    bool oom;
+    char *file = app_prompt_file(c, &oom);
+    if (oom)
+        return -1;
+    if (file)
+        append_quoted(&arg, "", file);
+    else if (*text)
         append_quoted(&arg, "say:", text);
     else
         sb_puts(&arg, "silence");
+    free(file);
     /* Every key is valid here: the session decides what a key means (the
      * seed's quick keys '*' and '#' included). */
     sb_printf(&arg, " silence_stream://250 " DIGITS_VAR " [0-9*#A-D]+ %d", digit_timeout);
@@ -295,11 +354,20 @@ static int build_speech_ask(const app_config *cfg, const ivrsm_command *c, char 
                             app_step *out)
 {
     strbuf arg = {0};
+    bool oom;
+    char *file = app_prompt_file(c, &oom);
+    if (oom)
+        return -1;
     neutralise_detect(text);
-    if (*text)
+    if (file) {
+        neutralise_detect(file);
+        sb_puts(&arg, file);
+    } else if (*text) {
         sb_printf(&arg, "say:%s", text);
-    else
+    } else {
         sb_puts(&arg, "silence_stream://250");
+    }
+    free(file);
     int timeout = c->ask.timeout_ms > 0 ? c->ask.timeout_ms : 5000;
     /* speech-language: mod_unimrcp maps it to the recogniser's Speech-Language
      * header (mod_unimrcp.c recog_load, param_id_map, names case-insensitive). */
@@ -478,6 +546,20 @@ int app_build_say_in(const app_config *cfg, const char *text, const char *langua
     sb_printf(&arg, "%s|%s|%s", cfg->tts_engine, app_voice_for(cfg, language), clean);
     free(clean);
     return step_set(out, "speak", &arg) == 0 ? 1 : -1;
+}
+
+int app_build_say_command(const app_config *cfg, const ivrsm_command *c, app_step *out)
+{
+    bool oom;
+    char *file = app_prompt_file(c, &oom);
+    if (oom)
+        return -1;
+    if (!file)
+        return app_build_say_in(cfg, c->text, c->language, out);
+    strbuf arg = {0};
+    sb_puts(&arg, file);
+    free(file);
+    return step_set(out, "playback", &arg) == 0 ? 1 : -1;
 }
 
 /* A queue name that can sit in an extension, a dial string or a queue argument. */

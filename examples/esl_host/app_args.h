@@ -134,6 +134,16 @@ int app_build_flush_dtmf(app_step *out);
  */
 int app_build_digits_rest(const ivrsm_command *c, app_step *out);
 
+/* The playback delimiter the host sets on every call (app_build_tts_setup_voice()). */
+#define APP_PLAY_DELIMITER '!'
+
+/*
+ * The file argument of a command whose parts play recordings:
+ * "ivr/welcome.wav!say:Bonjour..." (malloc'd), or NULL when it plays none
+ * (*oom tells an allocation failure apart).
+ */
+char *app_prompt_file(const ivrsm_command *c, bool *oom);
+
 /* The application for an ask command. Returns 0, or -1 when out of memory. */
 int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out);
 
@@ -157,6 +167,14 @@ const char *app_asr_language_for(const app_config *cfg, const char *language);
  * that follow (FreeSWITCH reads the channel's tts_voice when it plays them).
  */
 int app_build_set_voice(const char *voice, app_step *out);
+
+/*
+ * What a say command (or a handoff's words) plays: `playback` of its parts
+ * when it plays recordings, else as app_build_say_in() with its text and
+ * language. Returns 1 with *out set, 0 when there is nothing to say, -1
+ * when out of memory.
+ */
+int app_build_say_command(const app_config *cfg, const ivrsm_command *c, app_step *out);
 
 /*
  * The handoff application for `queue`. Returns 0, or -1 with a reason in

@@ -296,16 +296,34 @@ static void finish_inflight(call *c)
     clear_steps(c);
 }
 
+/* A prompt that plays recordings speaks its words with the channel's voice: set it first when
+ * the command's language has another. 1 when a step was written at *n, 0 when none was needed,
+ * -1 when out of memory. */
+static int voice_for_parts(call *c, const ivrsm_command *cmd, size_t n)
+{
+    bool plays = false;
+    for (size_t i = 0; i < cmd->part_count; i++)
+        plays |= cmd->parts[i].type == IVRSM_PART_PLAY;
+    const char *voice = app_voice_for(&c->h->apps, cmd->language);
+    if (!plays || !strcmp(voice, c->voice))
+        return 0;
+    if (app_build_set_voice(voice, &c->steps[n]) != 0)
+        return -1;
+    snprintf(c->voice, sizeof(c->voice), "%s", voice);
+    return 1;
+}
+
 static void execute_say(call *c, const ivrsm_command *cmd)
 {
-    int rc = app_build_say_in(&c->h->apps, cmd->text, cmd->language, &c->steps[0]);
+    int v = voice_for_parts(c, cmd, 0);
+    int rc = v < 0 ? -1 : app_build_say_command(&c->h->apps, cmd, &c->steps[v]);
     if (rc <= 0) {
         if (rc < 0)
             log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building a prompt", c->uuid);
         finish_inflight(c);
         return;
     }
-    c->step_count = 1;
+    c->step_count = (size_t)v + 1;
     call_send_step(c);
 }
 
@@ -421,7 +439,10 @@ static void execute_handoff(call *c, const ivrsm_command *cmd)
         return;
     }
     n++;
-    int said = app_build_say_in(apps, cmd->text, cmd->language, &c->steps[n]);
+    int v = voice_for_parts(c, cmd, n);
+    int said = v < 0 ? -1 : app_build_say_command(apps, cmd, &c->steps[n + (size_t)v]);
+    if (said >= 0)
+        said += v;
     if (said < 0) {
         fail_handoff(c, cmd->id, why);
         return;

@@ -11,7 +11,7 @@
 #include "calls.h"
 #include "host.h"
 
-#define CALL_MAX_STEPS 3
+#define CALL_MAX_STEPS 4 /* handoff: context, voice, words, transfer */
 
 /* An http command on the wire; outlives its call when the caller hangs up. */
 typedef struct http_ticket {

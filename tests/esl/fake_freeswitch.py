@@ -516,7 +516,7 @@ class FakeSwitch:
             return await self.speak(call, data, ex)
         if app == "playback":
             if ex is not None:
-                ex["heard"] = fs_model.heard(data)
+                ex["heard"] = fs_model.heard(data, call.vars.get("playback_delimiter"))
             await self.play_eating_keys(call, self.speak_ms)
             return "FILE PLAYED"
         if app in ("set", "multiset"):
@@ -615,13 +615,13 @@ class FakeSwitch:
         if ex is not None:
             ex["pagd"] = {k: a[k] for k in ("min", "max", "timeout", "digit_timeout",
                                             "terminators", "regex", "var", "argc")}
-            ex["heard"] = fs_model.heard(a["file"])
+            ex["heard"] = fs_model.heard(a["file"], call.vars.get("playback_delimiter"))
             # src/switch_ivr_play_say.c switch_ivr_play_file: "say:" speaks with the
             # channel's tts_voice at the time it plays.
             ex["voice"] = call.vars.get("tts_voice")
         # The scripted caller answers questions it hears; a read without a prompt
         # (the rest of an entry) only takes the keys already on their way.
-        if fs_model.heard(a["file"]):
+        if fs_model.heard(a["file"], call.vars.get("playback_delimiter")):
             step = self.take_step(call)
             if step is None:
                 await asyncio.sleep(0.005)
@@ -697,7 +697,7 @@ class FakeSwitch:
         call.vars["detect_speech_result"] = ""
         d = fs_model.detect_arguments(data or "")
         if ex is not None:
-            ex["heard"] = fs_model.heard(d["file"]) if d else ""
+            ex["heard"] = fs_model.heard(d["file"], call.vars.get("playback_delimiter")) if d else ""
             ex["voice"] = call.vars.get("tts_voice")
             if d:
                 ex["speech_language"] = fs_model.grammar_params(d["grammar"]).get(

@@ -316,10 +316,18 @@ def grammar_params(grammar):
     return params
 
 
-def heard(file):
+def heard(file, delimiter=None):
     """What a caller hears of a file argument: src/switch_ivr_play_say.c
     switch_ivr_play_file speaks "say:TEXT" with the channel's tts_engine and
-    tts_voice; silence_stream:// and "silence" are silent."""
+    tts_voice; silence_stream:// and "silence" are silent. With the channel
+    variable playback_delimiter, switch_ivr_play_file splits the argument on
+    that character (switch_separate_string) and plays each element in turn:
+    "say:" ones spoken, the others played as files; what is heard is their
+    sequence, joined here by " | "."""
+    if delimiter:
+        elements = [e for e in file.split(delimiter[0])] if file else []
+        said = [heard(e) for e in elements]
+        return " | ".join(x for x in said if x)
     if not file or file == "silence" or file.startswith("silence_stream://"):
         return ""
     if file.startswith("say:"):

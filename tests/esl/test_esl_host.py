@@ -316,7 +316,7 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(apps[0], "multiset")
         self.assertEqual(h.executes(uuid)[0]["arg"],
                          "tts_engine=flite tts_voice=kal app_disable_expand_variables=true "
-                         "playback_terminators=any")
+                         "playback_terminators=any playback_delimiter=! playback_sleep_val=0")
         # Every question is preceded by flush_dtmf: keys typed before it do not answer it.
         for i, app in enumerate(apps):
             if app in ASKS:
@@ -846,6 +846,39 @@ class EslHostTest(unittest.TestCase):
                 "states:\n  ask:\n    type: prompt_and_listen\n    prompt: \"Version %s, question.\"\n"
                 "    fallback:\n      next: bye\n  bye:\n    type: prompt_end\n"
                 "    prompt: \"Version %s, au revoir.\"\n" % (version, word, word))
+
+    def test_recordings_and_words_in_one_question(self):
+        """Prompts of say and play parts: one question plays the recording then speaks the
+        words (switch_ivr_play_file splits the file argument on playback_delimiter), a say
+        plays them with playback; the delimiter never enters from a text or a URI, and a
+        URI that would read as spoken text is left out."""
+        uuid = call_uuid(71)
+        h = Harness({"time_scale": 1.0, "calls": [{"uuid": uuid, "inputs": [{"digits": "1"}]}]},
+                    backend=False)
+        self.addCleanup(h.cleanup)
+        machine = h.path / "machine.yaml"
+        machine.write_text(
+            "machine: esl_parts\nversion: \"1\"\nlocale: fr-FR\n"
+            "intents:\n  one: {dtmf: ['1']}\n"
+            "states:\n  welcome:\n    type: prompt_and_listen\n"
+            "    prompt:\n      - play: ivr/welcome.wav\n      - say: \"Bonjour ! Tapez 1.\"\n"
+            "    routes: [{when_intent: one, next: bye}]\n"
+            "  bye:\n    type: prompt_end\n"
+            "    prompt:\n      - say: \"Au revoir.\"\n      - play: \"ivr/bye!x.wav\"\n"
+            "      - play: \"say:piège\"\n", encoding="utf-8")
+        h.machine = machine
+        h.start()
+        h.wait_done()
+        h.wait_ended()
+        h.stop_host()
+        self.finish(h)
+        ex = h.executes(uuid)
+        ask = [e for e in ex if e["app"] == "play_and_get_digits"][0]
+        self.assertEqual(prompt_of(ask), "[file ivr/welcome.wav] | Bonjour   Tapez 1.")
+        bye = [e for e in ex if e["app"] == "playback"]
+        self.assertEqual(len(bye), 1)
+        self.assertEqual(bye[0]["arg"], "say:Au revoir.!ivr/bye x.wav")
+        self.assertEqual(prompt_of(bye[0]), "Au revoir. | [file ivr/bye x.wav]")
 
     def test_sighup_reloads_for_new_calls(self):
         """SIGHUP: new calls get the new version, the call in flight keeps its own; a file
