@@ -869,6 +869,49 @@ START_TEST(test_locale_fr_ch)
 END_TEST
 
 /* ---------------------------------------------------------------------------
+ * The words of one locale, the numbering plan of another (phone_plan)
+ * ------------------------------------------------------------------------- */
+
+START_TEST(test_phone_plan_of_another_locale)
+{
+    ivrsm_collect_params p = fr_params();
+    p.locale = ivrsm_locale_find("en-US");
+    ivrsm_collect_value v;
+    /* English words, US numbers: a French number is not one. */
+    ck_assert_int_eq(
+        parse(IVRSM_COLLECT_PHONE, &p, "oh six twelve thirty four fifty six seventy eight", 0, &v),
+        1);
+    p.phone_plan = ivrsm_locale_find("fr-FR");
+    ck_assert_int_eq(
+        parse(IVRSM_COLLECT_PHONE, &p, "oh six twelve thirty four fifty six seventy eight", 0, &v),
+        0);
+    ck_assert_str_eq(v.text, "+33612345678");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "oh six, one two, double three, four four, five five", 0, &v),
+                     0);
+    ck_assert_str_eq(v.text, "+33612334455");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p, "0612345678#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "+33612345678");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "plus one two one two five five five one two one two", 0, &v),
+                     0);
+    ck_assert_str_eq(v.text, "+12125551212"); /* abroad, with its country code */
+    ck_assert_int_eq(
+        parse(IVRSM_COLLECT_PHONE, &p, "two one two five five five one two one two", 0, &v),
+        1); /* a US number without +1 is not French */
+    /* The French words stay French: a plan is numbers, not words. */
+    ck_assert_int_eq(parse(IVRSM_COLLECT_PHONE, &p,
+                           "zéro six douze trente-quatre cinquante-six "
+                           "soixante-dix-huit",
+                           0, &v),
+                     1);
+    /* Other modes ignore the plan. */
+    ck_assert_int_eq(parse(IVRSM_COLLECT_OTP, &p, "one two three four five six", 0, &v), 0);
+    ck_assert_str_eq(v.text, "123456");
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
  * Time zones
  * ------------------------------------------------------------------------- */
 
@@ -1038,6 +1081,7 @@ static Suite *collect_suite(void)
     tcase_add_test(tc, test_garbage_never_crashes);
     tcase_add_test(tc, test_locale_fr_be);
     tcase_add_test(tc, test_locale_fr_ch);
+    tcase_add_test(tc, test_phone_plan_of_another_locale);
     tcase_add_test(tc, test_embedded_nul_is_not_a_value);
     suite_add_tcase(s, tc);
 

@@ -298,6 +298,39 @@ START_TEST(run_time_language_refused)
 }
 END_TEST
 
+/* phone_region: French numbers said in English. */
+START_TEST(phone_region_in_every_language)
+{
+    ivrsm_machine *m =
+        load_yaml_text("machine: m\nversion: '1'\nlanguages: [en-US, fr-FR]\nphone_region: fr-FR\n"
+                       "states:\n"
+                       "  phone:\n"
+                       "    type: prompt_and_listen\n"
+                       "    prompt: {en-US: 'Your number?', fr-FR: 'Votre numéro ?'}\n"
+                       "    collect: {mode: phone}\n"
+                       "    next: bye\n"
+                       "  bye: {type: prompt_end, prompt: {en-US: 'Bye.', fr-FR: 'Au revoir.'}}\n");
+    static const struct {
+        const char *ctx, *said;
+    } calls[] = {
+        {"{}", "say oh six twelve thirty four fifty six seventy eight"},
+        {"{\"language\":\"fr-FR\"}", "say zéro six douze trente-quatre cinquante-six "
+                                     "soixante-dix-huit"},
+        {"{}", "dtmf 0612345678#"},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        call c;
+        call_init(&c, m, calls[i].ctx);
+        call_start(&c);
+        ck_assert_int_eq(call_input(&c, calls[i].said), 0);
+        assert_ctx(&c, "phone_e164", "+33612345678");
+        ck_assert(call_ended(&c));
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* The handoff prompt of globals, by language; the handoff command carries the language. */
 START_TEST(handoff_in_the_call_language)
 {
@@ -455,6 +488,11 @@ static const struct load_case load_cases[] = {
      HEAD "languages: [en-US]\nstates:\n  a: {type: prompt_and_listen, prompt: x, routes: "
           "[{when_text: y, next: a}], nomatch: {max: 2, prompts: {de-DE: [x]}}}\n",
      5, 106, "prompts: 'de-DE' is not one of the machine's languages (en-US)"},
+    {"phone_region unknown", HEAD "phone_region: xx-YY\n" BYE, 3, 15,
+     "phone_region: unknown locale 'xx-YY'"},
+    {"phone_region not a string", HEAD "phone_region: [fr-FR]\n" BYE, 3, 15,
+     "phone_region: expected a locale whose phone numbers apply, such as fr-FR"},
+    {"phone_region", HEAD "languages: [en-US, fr-FR]\nphone_region: fr\n" BYE, 0, 0, NULL},
     {"set language from a template",
      HEAD "states:\n  a: {type: prompt_and_listen, prompt: x, "
           "routes: [{when_text: oui, set: {language: "
@@ -587,6 +625,7 @@ static Suite *languages_suite(void)
     tcase_add_test(tc, run_time_language_refused);
     tcase_add_test(tc, single_language_machine);
     tcase_add_test(tc, handoff_in_the_call_language);
+    tcase_add_test(tc, phone_region_in_every_language);
     tcase_add_test(tc, said_before_a_switch_keeps_its_language);
     suite_add_tcase(s, tc);
     tc = tcase_create("load");

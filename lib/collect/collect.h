@@ -48,7 +48,11 @@ struct ivrsm_text_rules;
 const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc);
 
 typedef struct ivrsm_collect_params {
-    const ivrsm_locale *locale; /* required */
+    const ivrsm_locale *locale; /* required: the words */
+    /* PHONE: the numbering plan (country code, trunk, lengths) of this
+     * locale instead of `locale`'s, for numbers said in another language
+     * than the country's (English words, French numbers); NULL: locale's. */
+    const ivrsm_locale *phone_plan;
     const ivrsm_tz *tz;         /* required for DATE_NL */
     int64_t now_ms;             /* "today" for DATE_NL, from the session's clock */
     int otp_length;             /* OTP: digits expected (default 6 when 0) */

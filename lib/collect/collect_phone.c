@@ -12,7 +12,8 @@
  *                  ("*" stands for "+" on a keypad); "+33 0 6..." drops the 0.
  *   other country  "+" or "00" then 8 to 15 digits not starting with 0.
  * A keyed number may end with "#". Anything else, or a wrong length, is not
- * a phone number.
+ * a phone number. The words are the locale's; the numbering plan is
+ * params->phone_plan's when given (English words for a French number).
  */
 #include "collect.h"
 
@@ -142,7 +143,7 @@ static int leading_plus_sign(const char *in, size_t len)
 }
 
 struct phone_speech {
-    const struct ivrsm_locale *loc;
+    const struct ivrsm_locale *loc; /* the numbering plan */
     int has_plus;
     ivrsm_collect_value *out;
 };
@@ -168,13 +169,13 @@ static int accept_phone_digits(const char *digits, size_t len, uint64_t pair_end
     return IVRSM_DIGITS_TAKE;
 }
 
-static int phone_from_speech(const struct ivrsm_locale *loc, const char *in, size_t len,
-                             ivrsm_collect_value *out)
+static int phone_from_speech(const struct ivrsm_locale *loc, const struct ivrsm_locale *plan,
+                             const char *in, size_t len, ivrsm_collect_value *out)
 {
     struct ivrsm_words w;
     if (ivrsm_words_split(&w, loc, in, len, 0) != 0)
         return 1;
-    struct phone_speech ctx = {loc, leading_plus_sign(in, len), out};
+    struct phone_speech ctx = {plan, leading_plus_sign(in, len), out};
     size_t at = ivrsm_words_skip_any(&w, 0, loc->digit_fillers);
     size_t plus = ivrsm_words_match_any(&w, at, loc->plus_words, NULL);
     if (plus > 0) {
@@ -189,7 +190,9 @@ int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size
                         ivrsm_collect_value *out)
 {
     const struct ivrsm_locale *loc = params->locale;
-    int rc = is_dtmf ? phone_from_keys(loc, in, len, out) : phone_from_speech(loc, in, len, out);
+    const struct ivrsm_locale *plan = params->phone_plan ? params->phone_plan : loc;
+    int rc =
+        is_dtmf ? phone_from_keys(plan, in, len, out) : phone_from_speech(loc, plan, in, len, out);
     if (rc != 0)
         out->text[0] = '\0';
     return rc;

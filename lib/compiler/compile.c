@@ -271,9 +271,9 @@ int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)
 
 /* --- Identity ---------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"machine",     "version", "locale", "languages", "timezone",
-                                       "description", "initial", "inputs", "globals",   "intents",
-                                       "states",      "$schema", NULL};
+static const char *const top_keys[] = {
+    "machine", "version", "locale",  "languages", "phone_region", "timezone", "description",
+    "initial", "inputs",  "globals", "intents",   "states",       "$schema",  NULL};
 
 static const char *required_string(cc *c, const dom_node *root, const char *key)
 {
@@ -386,6 +386,7 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     ivrsm_cc_check_keys(&c, root, top_keys, "the document");
     compile_identity(&c, root);
     ivrsm_cc_languages(&c, root);
+    ivrsm_cc_phone_region(&c, root);
     ivrsm_cc_globals(&c, ivrsm_dom_get(root, "globals"));
     const dom_node *inputs = ivrsm_dom_get(root, "inputs");
     if (inputs)

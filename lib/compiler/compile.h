@@ -142,6 +142,8 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
 
 /* `languages:` (or the one `locale`) into machine->languages; after compile_identity(). */
 void ivrsm_cc_languages(cc *c, const dom_node *root);
+/* `phone_region: fr-FR`: phone numbers read with that locale's numbering plan in every language. */
+void ivrsm_cc_phone_region(cc *c, const dom_node *root);
 /* "FIELD: unknown locale 'x'; did you mean 'y'? (known: ...)" at (line, column). */
 void ivrsm_cc_unknown_locale(cc *c, int line, int column, const char *tag);
 /*

@@ -8,7 +8,8 @@
  *
  * A value that is not such a map is the first language's. Every value said
  * or heard that can be written per language goes through
- * ivrsm_cc_by_language(), whatever its own shape.
+ * ivrsm_cc_by_language(), whatever its own shape. `phone_region` names the
+ * locale whose phone numbers the machine reads, whatever the language.
  */
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,20 @@ void ivrsm_cc_languages(cc *c, const dom_node *root)
         ivrsm_cc_pop(c, mark);
     }
     m->locale = m->languages[0];
+}
+
+void ivrsm_cc_phone_region(cc *c, const dom_node *root)
+{
+    const dom_node *n = ivrsm_dom_get(root, "phone_region");
+    if (!n)
+        return;
+    size_t mark = ivrsm_cc_push_key(c, "phone_region");
+    if (ivrsm_cc_expect(c, n, DOM_STRING, "a locale whose phone numbers apply, such as fr-FR")) {
+        c->m->phone_region = ivrsm_locale_find(n->text);
+        if (!c->m->phone_region)
+            unknown_locale(c, n->line, n->column, n->text);
+    }
+    ivrsm_cc_pop(c, mark);
 }
 
 bool ivrsm_cc_by_language(cc *c, const dom_node *n, cc_language_fn one, void *out)

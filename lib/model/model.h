@@ -373,6 +373,9 @@ struct ivrsm_machine {
     const ivrsm_locale **languages;
     const char **language_tags;
     size_t language_count;
+    /* `phone_region`: the numbering plan of phone numbers in every language; NULL:
+     * each language's own. */
+    const ivrsm_locale *phone_region;
     ivrsm_tz *tz;
     const char *source; /* file name or buffer name */
 

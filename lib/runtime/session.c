@@ -681,6 +681,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
         return false;
     ivrsm_collect_params p = {0};
     p.locale = s->m->languages[s->language];
+    p.phone_plan = s->m->phone_region;
     p.tz = s->m->tz;
     p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
     p.otp_length = c->length > 0 ? c->length : s->limits.otp_length;
