@@ -106,7 +106,7 @@ class Errors(BackendTestCase):
     def test_broken_scenarios_exit_2_with_their_position(self):
         cases = {
             "unknown_key.yaml": f"{BROKEN}/unknown_key.yaml:6:7: unknown key 'sayz' in expect "
-                                "(known: state, says, not_says, plays, ask, http, ctx, handoff, ended)",
+                                "(known: state, says, not_says, plays, language, ask, http, ctx, handoff, ended)",
             # Scenarios are read by the library's document reader: its messages.
             "bad_yaml.yaml": f"{BROKEN}/bad_yaml.yaml:5:1: YAML syntax error: missing comma in "
                              "flow mapping",
@@ -172,6 +172,27 @@ class Errors(BackendTestCase):
         self.assertIn("  ✓ expect no http command", r.stdout)
         self.assertIn("  ✗ expect no http command", r.stdout)
         self.assertIn("PUT /auth/request-otp", r.stdout)
+
+    def test_language_expectation(self):
+        """language: passes when every say/ask/handoff since the last input is in it, and
+        fails on another language or when nothing was said."""
+        machine = clitest.ROOT / "examples" / "synergia_rdv_en" / "machine.yaml"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "language.yaml"
+            path.write_text(f"machine: {machine}\n"
+                            "steps:\n"
+                            "  - expect: {language: en-US}\n"
+                            "  - dtmf: '9'\n"
+                            "  - expect: {language: fr-FR}\n"
+                            "  - dtmf: '9'\n"
+                            "  - expect: {language: fr-FR}\n")
+            r = run(["test", path])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("  ✓ expect language en-US", r.stdout)
+        self.assertIn("  ✓ expect language fr-FR", r.stdout)
+        self.assertIn("  ✗ expect language fr-FR", r.stdout)
+        self.assertIn("      expected: every say, ask and handoff in fr-FR\n"
+                      "      actual:   one in en-US", r.stdout)
 
     def test_a_failing_setup_request_fails_the_scenario(self):
         with tempfile.TemporaryDirectory() as tmp:

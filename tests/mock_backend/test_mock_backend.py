@@ -332,6 +332,43 @@ class HappyPathTest(ServerTestCase):
         self.assertEqual((past["count"], past["summary_voice"]),
                          (0, "Vous n'avez aucun rendez-vous passé."))
 
+    def test_prompt_texts_in_english(self):
+        """Accept-Language: en... words every spoken text in English; the data stays the same."""
+        english = {"Accept-Language": "en-US"}
+        token, _ = self.client.login(PHONE_THREE)
+        c = self.client
+        upcoming = c.get("/appointments?scope=upcoming", token=token, headers=english).json()
+        self.assertEqual(upcoming["summary_voice"],
+                         "First appointment: Thursday, December 3 at 2:30 PM, with Doctor Martin, "
+                         "at the Lyon practice. Second: Tuesday, December 8 at 9:05 AM, with Doctor "
+                         "Bernard, by video. Third: Tuesday, December 15 at 3 PM, with Doctor Petit, "
+                         "at home.")
+        self.assertEqual(upcoming["appointments"][0]["location"], "Cabinet de Lyon")
+        detail = c.get("/appointments/apt-42-1", token=token, headers=english).json()
+        self.assertEqual(detail["voice_detail"],
+                         "Your appointment on Thursday, December 3 at 2:30 PM, with Doctor Martin, "
+                         "at the Lyon practice. It is yet to be confirmed.")
+        c.put("/appointments/apt-42-1/preferences",
+              {"date_from": "2026-12-07", "date_to": "2026-12-18", "time_window": "afternoon",
+               "mode": "clinic"}, token=token)
+        proposals = c.get("/appointments/apt-42-1/proposals", token=token,
+                          headers={"Accept-Language": "en-GB,en;q=0.8"}).json()
+        self.assertEqual(proposals["slots"][0]["voice_label"], "Monday, December 7 at 2 PM")
+        self.assertTrue(proposals["summary_voice"].startswith("First: Monday, December 7 at 2 PM."))
+        # The same offer in French: the labels follow the request, the slots do not change.
+        again = c.get("/appointments/apt-42-1/proposals", token=token,
+                      headers={"Accept-Language": "fr-FR"}).json()
+        self.assertEqual([s["id"] for s in again["slots"]], [s["id"] for s in proposals["slots"]])
+        self.assertEqual(again["slots"][0]["voice_label"], "le lundi 7 décembre à 14 heures")
+        token, _ = self.client.login(PHONE_NONE)
+        none = c.get("/appointments?scope=past", token=token, headers=english).json()
+        self.assertEqual(none["summary_voice"], "You have no past appointments.")
+        # Anything but English is French, as before.
+        for value in ("de-DE", "", "english", "*"):
+            listing = c.get("/appointments?scope=upcoming", token=token,
+                            headers={"Accept-Language": value}).json()
+            self.assertEqual(listing["summary_voice"], "Vous n'avez aucun rendez-vous à venir.")
+
     def test_callers_settable_at_run_time(self):
         answer = self.client.post("/_mock/callers", {"phone": PHONE_THREE, "upcoming": 1,
                                                      "past": 0})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the seed IVR's scenario suite (examples/synergia_rdv/scenarios/)
-# against its mock backend.
+# against its mock backend; SCENARIO_DIR (relative to the source root) runs
+# another example's suite on the same backend (examples/synergia_rdv_en/scenarios).
 #
 # usage: run_seed_scenarios.sh IVRSM [ivrsm test options...]
 #
@@ -34,7 +35,7 @@ if [ ! -x "$ivrsm" ]; then
     exit 2
 fi
 
-scenario_dir=$root/examples/synergia_rdv/scenarios
+scenario_dir=$root/${SCENARIO_DIR:-examples/synergia_rdv/scenarios}
 shopt -s nullglob
 scenarios=("$scenario_dir"/*.yaml)
 if [ ${#scenarios[@]} -eq 0 ]; then

@@ -283,6 +283,8 @@ static int expect_pair(loader *L, void *target, const char *key, fnode *v)
         return want_strings(L, v, "not_says", &e->not_says, &e->not_says_count);
     if (!strcmp(key, "plays"))
         return want_strings(L, v, "plays", &e->plays, &e->plays_count);
+    if (!strcmp(key, "language"))
+        return want_string(L, v, "language", &e->language);
     if (!strcmp(key, "ask")) {
         if (want_bool(L, v, "ask", &b) != 0)
             return -1;
@@ -311,7 +313,8 @@ static int expect_pair(loader *L, void *target, const char *key, fnode *v)
     return 1;
 }
 
-static const char expect_keys[] = "state, says, not_says, plays, ask, http, ctx, handoff, ended";
+static const char expect_keys[] =
+    "state, says, not_says, plays, language, ask, http, ctx, handoff, ended";
 
 static int load_expect(loader *L, scn_step *st, fnode *v)
 {
@@ -701,6 +704,7 @@ static void free_strings(char **v, size_t n)
 static void free_expect(scn_expect *e)
 {
     free(e->state);
+    free(e->language);
     free_strings(e->says, e->says_count);
     free_strings(e->not_says, e->not_says_count);
     free_strings(e->plays, e->plays_count);

@@ -48,6 +48,7 @@ typedef struct scn_expect {
     size_t not_says_count;
     char **plays; /* substrings that some recording played (a `play` part's URI) must contain */
     size_t plays_count;
+    char *language;        /* every say/ask/handoff since the last input carries this language */
     int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;

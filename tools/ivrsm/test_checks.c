@@ -189,6 +189,35 @@ static void check_plays(checker *c, const char *needle)
         fprintf(c->out, DETAIL "  (no recording was played since the last caller input)\n");
 }
 
+/* Every say, ask and handoff since the last input is in `language`, and there is one. */
+static void check_language(checker *c, const char *language)
+{
+    char label[200];
+    snprintf(label, sizeof(label), "language %s", language);
+    size_t i, spoken = 0;
+    json_t *rec;
+    const char *other = NULL;
+    json_array_foreach(c->v->records, i, rec)
+    {
+        if (!type_is(rec, "say") && !type_is(rec, "ask") && !type_is(rec, "handoff"))
+            continue;
+        spoken++;
+        const char *got = str_field(rec, "language");
+        if (!other && (!got || strcmp(got, language) != 0))
+            other = got ? got : "(none)";
+    }
+    if (spoken && !other) {
+        pass(c, label);
+        return;
+    }
+    fail_line(c, label);
+    fprintf(c->out, DETAIL "expected: every say, ask and handoff in %s\n", language);
+    if (!spoken)
+        fprintf(c->out, DETAIL "actual:   nothing was said since the last caller input\n");
+    else
+        fprintf(c->out, DETAIL "actual:   one in %s\n", other);
+}
+
 static void check_ask(checker *c, bool want)
 {
     bool asked = false;
@@ -534,6 +563,8 @@ int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *
         check_says(&c, e->not_says[i], true);
     for (size_t i = 0; i < e->plays_count; i++)
         check_plays(&c, e->plays[i]);
+    if (e->language)
+        check_language(&c, e->language);
     if (e->ask >= 0)
         check_ask(&c, e->ask == 1);
     if (e->http_count)

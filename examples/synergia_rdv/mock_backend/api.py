@@ -13,7 +13,7 @@ import appointments
 from appointments import CANCEL_REASONS, CHANNELS, Appointment, Caller
 from auth import require_phone
 from errors import ApiError
-from slots import SlotOffer, build_offer, offer_voice, parse_preferences
+from slots import SlotOffer, build_offer, label_slots, offer_voice, parse_preferences
 
 AUTH_NONE = "none"
 AUTH_REQUIRED = "required"
@@ -34,6 +34,7 @@ class Call:
     query: dict
     body: dict
     caller: Optional[Caller]
+    language: str = "fr"  # of the spoken texts: voice.FRENCH, or ENGLISH by Accept-Language
 
     def appointment(self) -> Appointment:
         """The caller's appointment named by the {id} path parameter (404 if none)."""
@@ -106,12 +107,12 @@ def list_appointments(call: Call) -> dict:
     today = call.backend.today()
     return {"scope": scope, "count": len(found),
             "appointments": [apt.to_json() for apt in found],
-            "summary_voice": appointments.summary_voice(found, scope, today)}
+            "summary_voice": appointments.summary_voice(found, scope, today, call.language)}
 
 
 def get_appointment(call: Call) -> dict:
     apt = call.appointment()
-    return {**apt.to_json(), "voice_detail": apt.voice_detail(call.backend.today())}
+    return {**apt.to_json(), "voice_detail": apt.voice_detail(call.backend.today(), call.language)}
 
 
 def confirm_appointment(call: Call) -> dict:
@@ -153,8 +154,9 @@ def get_proposals(call: Call) -> dict:
     _require_not_past(apt)
     if apt.offer.slots is None:
         apt.offer.slots = build_offer(apt.offer, apt.mode, call.backend.today())
-    slots = [dict(slot) for slot in apt.offer.slots]
-    return {"count": len(slots), "slots": slots, "summary_voice": offer_voice(slots)}
+    slots = label_slots(apt.offer.slots, call.backend.today(), call.language)
+    return {"count": len(slots), "slots": slots,
+            "summary_voice": offer_voice(slots, call.language)}
 
 
 def select_slot(call: Call) -> dict:
@@ -168,7 +170,7 @@ def select_slot(call: Call) -> dict:
     appointments.move_to_slot(apt, slot)
     apt.offer = SlotOffer(preferences=apt.offer.preferences)
     return {"ok": True, "appointment": apt.to_json(),
-            "voice_detail": apt.voice_detail(call.backend.today())}
+            "voice_detail": apt.voice_detail(call.backend.today(), call.language)}
 
 
 def submit_preferences(call: Call) -> dict:

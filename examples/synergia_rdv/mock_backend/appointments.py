@@ -31,6 +31,14 @@ CLINICS = (("Cabinet de Lyon", "au cabinet de Lyon"),
            ("Cabinet de Villeurbanne", "au cabinet de Villeurbanne"))
 REMOTE_PLACES = {"home": ("Domicile", "à domicile"),
                  "video": ("Visioconférence", "en visio")}
+# The same in English, by the French spoken phrase.
+ENGLISH_PHRASES = {"le docteur Martin": "Doctor Martin",
+                   "la docteure Bernard": "Doctor Bernard",
+                   "le docteur Petit": "Doctor Petit",
+                   "au cabinet de Lyon": "at the Lyon practice",
+                   "au cabinet de Villeurbanne": "at the Villeurbanne practice",
+                   "à domicile": "at home",
+                   "en visio": "by video"}
 
 # (days from today, time, mode) of the first appointments of each kind;
 # further ones follow every week (upcoming) or every month (past).
@@ -42,6 +50,10 @@ STATUS_SENTENCES = {SCHEDULED: "Il reste à confirmer.",
                     CONFIRMED: "Il est confirmé.",
                     CANCELLED: "Il a été annulé.",
                     DONE: "Il a eu lieu."}
+EN_STATUS_SENTENCES = {SCHEDULED: "It is yet to be confirmed.",
+                       CONFIRMED: "It is confirmed.",
+                       CANCELLED: "It was cancelled.",
+                       DONE: "It took place."}
 
 DEFAULT_NAME = "Camille Durand"
 MAX_APPOINTMENTS = 10
@@ -91,13 +103,21 @@ class Appointment:
             data["cancel_reason"] = self.cancel_reason
         return data
 
-    def voice_phrase(self, today: date, article: str = "le") -> str:
-        """"le jeudi 3 décembre à 14 heures 30, avec le docteur Martin, au cabinet de Lyon"."""
-        when = voice.say_when(self.day, self.time, today, article)
+    def voice_phrase(self, today: date, article: str = "le",
+                     language: str = voice.FRENCH) -> str:
+        """"le jeudi 3 décembre à 14 heures 30, avec le docteur Martin, au cabinet de Lyon",
+        or "Thursday, December 3 at 2:30 PM, with Doctor Martin, at the Lyon practice"."""
+        when = voice.say_when(self.day, self.time, today, article, language)
+        if language == voice.ENGLISH:
+            return (f"{when}, with {ENGLISH_PHRASES[self.practitioner_voice]}, "
+                    f"{ENGLISH_PHRASES[self.place()[1]]}")
         return f"{when}, avec {self.practitioner_voice}, {self.place()[1]}"
 
-    def voice_detail(self, today: date) -> str:
+    def voice_detail(self, today: date, language: str = voice.FRENCH) -> str:
         """The spoken detail sheet of the appointment (the seed's resp.voice_detail)."""
+        if language == voice.ENGLISH:
+            return (f"Your appointment on {self.voice_phrase(today, language=language)}. "
+                    f"{EN_STATUS_SENTENCES[self.status]}")
         return (f"Votre rendez-vous {self.voice_phrase(today, 'du')}. "
                 f"{STATUS_SENTENCES[self.status]}")
 
@@ -177,13 +197,18 @@ class Caller:
                 "upcoming_count": len(self.upcoming()), "past_count": len(self.past())}
 
 
-def summary_voice(appointments: list[Appointment], scope: str, today: date) -> str:
+def summary_voice(appointments: list[Appointment], scope: str, today: date,
+                  language: str = voice.FRENCH) -> str:
     """The spoken list (the seed's resp.summary_voice) for 0, 1 or N appointments."""
+    english = language == voice.ENGLISH
     if not appointments:
+        if english:
+            return f"You have no {'upcoming' if scope == 'upcoming' else 'past'} appointments."
         kind = "à venir" if scope == "upcoming" else "passé"
         return f"Vous n'avez aucun rendez-vous {kind}."
-    phrases = [apt.voice_phrase(today) for apt in appointments]
-    return voice.enumerate_phrases(phrases, "Premier rendez-vous")
+    phrases = [apt.voice_phrase(today, language=language) for apt in appointments]
+    return voice.enumerate_phrases(phrases, "First appointment" if english else "Premier rendez-vous",
+                                   language)
 
 
 def require_active(apt: Appointment) -> None:

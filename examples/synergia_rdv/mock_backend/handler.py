@@ -21,6 +21,7 @@ from backend import MockBackend
 from errors import ApiError
 from faults import FaultSpec, parse_fault_spec
 from records import redact_body, redact_headers, request_fingerprint
+import voice
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_BODY_BYTES = 1 << 20
@@ -354,7 +355,8 @@ class MockRequestHandler(BaseHTTPRequestHandler):
     def _call_handler(self, route: api.Route, params: dict, raw_query: str, body: dict,
                       caller) -> tuple[int, dict]:
         call = api.Call(backend=self.server.backend, params=params,
-                        query=_flat_query(raw_query), body=body, caller=caller)
+                        query=_flat_query(raw_query), body=body, caller=caller,
+                        language=voice.language_of(self.headers.get("Accept-Language")))
         try:
             return 200, route.handler(call)
         except ApiError as err:

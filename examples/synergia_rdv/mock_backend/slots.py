@@ -127,6 +127,18 @@ def build_offer(offer: SlotOffer, default_mode: str, today: date) -> list:
     return slots
 
 
-def offer_voice(slots: list) -> str:
+def offer_voice(slots: list, language: str = voice.FRENCH) -> str:
     """The three slots read as "Premier : ... Deuxième : ... Troisième : ..."."""
-    return voice.enumerate_phrases([slot["voice_label"] for slot in slots], "Premier")
+    first = "First" if language == voice.ENGLISH else "Premier"
+    return voice.enumerate_phrases([slot["voice_label"] for slot in slots], first, language)
+
+
+def label_slots(slots: list, today: date, language: str) -> list:
+    """Copies of the slots with their voice_label said in `language`."""
+    labelled = []
+    for slot in slots:
+        copy = dict(slot)
+        copy["voice_label"] = voice.say_when(date.fromisoformat(slot["date"]), slot["time"],
+                                             today, language=language)
+        labelled.append(copy)
+    return labelled

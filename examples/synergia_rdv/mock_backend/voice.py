@@ -1,8 +1,10 @@
-"""French speech rendering of dates, hours and appointments.
+"""Speech rendering of dates, hours and appointments, in French or English.
 
 The seed machine leaves the wording of appointments to the backend
 (`resp.summary_voice`, `resp.voice_detail`, the slots' `voice_label`), so the
-text produced here is read as is by a French text-to-speech engine.
+text produced here is read as is by a text-to-speech engine: French by
+default, English for a request whose Accept-Language starts with "en" (the
+English machine of examples/synergia_rdv_en asks for the call's language).
 
 Numbers stay as digits because TTS engines read "14" as "quatorze", but
 minutes are never zero-padded: "9 heures 05" is read "neuf heures zéro cinq"
@@ -17,6 +19,37 @@ MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet",
           "août", "septembre", "octobre", "novembre", "décembre")
 ORDINALS = ("Premier", "Deuxième", "Troisième", "Quatrième", "Cinquième",
             "Sixième", "Septième", "Huitième", "Neuvième", "Dixième")
+
+FRENCH = "fr"
+ENGLISH = "en"
+EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+EN_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
+               "Ninth", "Tenth")
+
+
+def language_of(accept_language) -> str:
+    """ENGLISH when an Accept-Language header asks for English first, else FRENCH."""
+    first = (accept_language or "").split(",")[0].strip().lower()
+    return ENGLISH if first == "en" or first.startswith("en-") else FRENCH
+
+
+def say_date_en(day: date, today: date) -> str:
+    """Return "Thursday, December 3" (with the year when it is not this year's)."""
+    text = f"{EN_WEEKDAYS[day.weekday()]}, {EN_MONTHS[day.month - 1]} {day.day}"
+    if day.year != today.year:
+        text += f", {day.year}"
+    return text
+
+
+def say_hour_en(hhmm: str) -> str:
+    """Return "2:30 PM", "3 PM", "9:05 AM" or "12 PM" for "HH:MM"."""
+    hour_text, minute_text = hhmm.split(":")
+    hour, minute = int(hour_text), int(minute_text)
+    suffix = "AM" if hour < 12 else "PM"
+    clock = hour % 12 or 12
+    return f"{clock}:{minute:02d} {suffix}" if minute else f"{clock} {suffix}"
 
 
 def say_date(day: date, today: date, article: str = "le") -> str:
@@ -42,16 +75,20 @@ def say_hour(hhmm: str) -> str:
     return text
 
 
-def say_when(day: date, hhmm: str, today: date, article: str = "le") -> str:
-    """Return "le jeudi 3 décembre à 14 heures 30"."""
+def say_when(day: date, hhmm: str, today: date, article: str = "le",
+             language: str = FRENCH) -> str:
+    """Return "le jeudi 3 décembre à 14 heures 30", or "Thursday, December 3 at 2:30 PM"."""
+    if language == ENGLISH:
+        return f"{say_date_en(day, today)} at {say_hour_en(hhmm)}"
     return f"{say_date(day, today, article)} à {say_hour(hhmm)}"
 
 
-def ordinal(index: int) -> str:
-    """Return the capitalised French ordinal of a zero-based list position."""
-    if index < len(ORDINALS):
-        return ORDINALS[index]
-    return f"Numéro {index + 1}"
+def ordinal(index: int, language: str = FRENCH) -> str:
+    """Return the capitalised ordinal of a zero-based list position."""
+    names = EN_ORDINALS if language == ENGLISH else ORDINALS
+    if index < len(names):
+        return names[index]
+    return f"Number {index + 1}" if language == ENGLISH else f"Numéro {index + 1}"
 
 
 def sentence(text: str) -> str:
@@ -61,7 +98,7 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def enumerate_phrases(phrases: list[str], first_label: str) -> str:
+def enumerate_phrases(phrases: list[str], first_label: str, language: str = FRENCH) -> str:
     """Read a list aloud the way the seed's prompts expect.
 
     One item is a plain sentence; several items become "Premier rendez-vous :
@@ -72,6 +109,7 @@ def enumerate_phrases(phrases: list[str], first_label: str) -> str:
         return sentence(phrases[0])
     parts = []
     for index, phrase in enumerate(phrases):
-        label = first_label if index == 0 else ordinal(index)
-        parts.append(f"{label} : {phrase}.")
+        label = first_label if index == 0 else ordinal(index, language)
+        # French puts a space before the colon, English none.
+        parts.append(f"{label}: {phrase}." if language == ENGLISH else f"{label} : {phrase}.")
     return " ".join(parts)
