@@ -74,6 +74,25 @@ static bool plain(const char *s)
     return s && *s && strlen(s) < 64 && !strpbrk(s, "\"\\\n\r'");
 }
 
+/*
+ * The locale whose numbering plan the machine reads phone numbers with:
+ * phone_region, else locale, else the first of languages.
+ */
+static const char *phone_locale(const ivrsm_document *doc)
+{
+    const char *s = doc_string(doc, "phone_region");
+    if (!s)
+        s = doc_string(doc, "locale");
+    const ivrsm_node *languages = ivrsm_node_get(ivrsm_document_root(doc), "languages");
+    if (!s && languages && ivrsm_node_type(languages) == IVRSM_NODE_LIST &&
+        ivrsm_node_size(languages) > 0) {
+        const ivrsm_node *first = ivrsm_node_item(languages, 0);
+        if (ivrsm_node_type(first) == IVRSM_NODE_STRING)
+            s = ivrsm_node_text(first);
+    }
+    return s;
+}
+
 int caller_ctx_load_locale(caller_ctx *cc, const char *machine_path, char *err, size_t errlen)
 {
     ivrsm_document *doc = NULL;
@@ -82,7 +101,7 @@ int caller_ctx_load_locale(caller_ctx *cc, const char *machine_path, char *err, 
         snprintf(err, errlen, "%s: %s", machine_path, e.message);
         return -1;
     }
-    const char *locale = doc_string(doc, "locale");
+    const char *locale = phone_locale(doc);
     const char *tz = doc_string(doc, "timezone");
     char yaml[1024];
     snprintf(yaml, sizeof(yaml),

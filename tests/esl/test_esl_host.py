@@ -1088,7 +1088,9 @@ class LanguagesTest(unittest.TestCase):
 
     def bilingual_call(self, inputs, host_args):
         uuid = call_uuid(71)
-        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]}, machine=BILINGUAL,
+        # The caller's number in E.164 by the machine's phone_region (it has no locale).
+        h = run(self, {"calls": [{"uuid": uuid, "caller": "0612345678", "inputs": inputs}]},
+                machine=BILINGUAL,
                 backend=False, host_args=host_args)
         h.stop()
         self.assertEqual(h.host_rc, 0, h.host_log)
@@ -1107,7 +1109,8 @@ class LanguagesTest(unittest.TestCase):
         sets = [e["arg"] for e in h.executes(uuid) if e["app"] == "set"]
         self.assertEqual(sets, ["tts_voice=bernard", "tts_voice=slt"])
         speak = [e for e in h.executes(uuid) if e["app"] == "speak"]
-        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [("Goodbye.", "slt")])
+        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak],
+                         [("Goodbye +33612345678.", "slt")])
 
     def test_keypad_questions_and_the_default_voice(self):
         """Without a voice for French the default one speaks it; keys switch the language
@@ -1118,7 +1121,8 @@ class LanguagesTest(unittest.TestCase):
         self.assertEqual([(prompt_of(a), a["voice"]) for a in asks],
                          [("Bonjour. For English, press 9.", "kal"), ("Do you confirm?", "slt")])
         speak = [e for e in h.executes(uuid) if e["app"] == "speak"]
-        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [("Goodbye.", "slt")])
+        self.assertEqual([(prompt_of(e), e["voice"]) for e in speak],
+                         [("Goodbye +33612345678.", "slt")])
         self.assertTrue(all(e["app"] != "play_and_detect_speech" for e in h.executes(uuid)))
 
     def test_recogniser_language_mapped(self):
