@@ -53,16 +53,38 @@ static void clear_steps(call *c)
     c->app_uuid[0] = '\0';
 }
 
+/*
+ * The call lets its request go: one on the wire, or waiting for the store,
+ * frees its ticket when its answer comes (and drops it); one held by the
+ * fence is freed now.
+ */
+static void ticket_detach(call *c)
+{
+    http_ticket *t = c->ticket;
+    if (!t)
+        return;
+    c->ticket = NULL;
+    if (t->submitted || t->storing)
+        t->call = NULL;
+    else
+        free(t);
+}
+
 static void call_free(call *c)
 {
-    if (c->ticket)
-        c->ticket->call = NULL;
+    ticket_detach(c);
     clear_steps(c);
     ivrsm_session_free(c->s);
     ivrsm_machine_unref(c->machine);
     input_masking_unref(c->masking);
     ivrsm_free(c->snapshot);
     free(c);
+}
+
+void call_forget(call *c)
+{
+    call_table_remove(&c->h->calls, c);
+    call_free(c);
 }
 
 void calls_purge(host *h, int64_t now_ms)
@@ -159,7 +181,7 @@ static int feed(call *c, const ivrsm_event *ev)
     if (rc == 0) {
         c->events++;
         c->h->metrics.events_fed++;
-        if (c->h->cfg.snapshot_dir)
+        if (c->h->store)
             snap_take(c); /* before the commands are pulled: see resume.c */
     } else if (rc != IVRSM_EDUPLICATE) {
         log_at(&c->h->log, LOG_WARN, "call %s: the session refused the %s: %s", c->uuid,
@@ -172,10 +194,16 @@ void call_end(call *c, const char *how, call_outcome outcome)
 {
     if (c->ended)
         return;
-    if (c->ticket) {
-        c->ticket->call = NULL; /* its result will be dropped */
-        c->ticket = NULL;
+    if (c->claiming || c->foreign) {
+        /* Never started here: nothing to count; the store forgets it if the claim won. */
+        if (c->claiming)
+            snap_remove(c);
+        c->claiming = false;
+        c->foreign = true;
+        call_mark_ended(c);
+        return;
     }
+    ticket_detach(c); /* its result will be dropped */
     c->h->metrics.calls_ended[outcome]++;
     log_at(&c->h->log, LOG_INFO, "call %s: ended (%s) in state %s after %lu events", c->uuid, how,
            c->s && ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?", c->events);
@@ -265,6 +293,10 @@ void call_send_step(call *c)
 {
     if (c->step >= c->step_count)
         return;
+    if (c->h->fenced) {
+        c->held = true; /* the lease is in doubt: another host may be taking the call */
+        return;
+    }
     if (send_app(c, &c->steps[c->step], c->app_uuid, sizeof(c->app_uuid)) != 0) {
         /* Not connected (or out of memory): the call is picked up again when
          * the connection is ready. */
@@ -388,25 +420,74 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
     call_pump(c);
 }
 
+/* Hand the request of ticket t to the adapter (its command is the session's pending one). */
+static void submit_http(call *c, http_ticket *t)
+{
+    const ivrsm_command *cmd = ivrsm_session_pending_command(c->s);
+    if (c->h->fenced) {
+        c->held = true;
+        return;
+    }
+    if (!cmd || cmd->id != t->command_id || cmd->type != IVRSM_COMMAND_HTTP) {
+        c->ticket = NULL;
+        free(t);
+        return;
+    }
+    int rc = ivrsm_http_submit(c->h->http, cmd, on_http_done, t);
+    if (rc == 0) {
+        t->submitted = true;
+        return;
+    }
+    c->ticket = NULL;
+    free(t);
+    log_at(&c->h->log, LOG_WARN, "call %s: cannot send %s %s: %s", c->uuid, cmd->http.method,
+           cmd->http.path, ivrsm_strerror(rc));
+    metrics_http(&c->h->metrics, 0, "refused", 0);
+    ivrsm_event ev = {.size = sizeof(ivrsm_event),
+                      .type = IVRSM_EVENT_ACTION_RESULT,
+                      .command_id = cmd->id,
+                      .error = "request refused by the host",
+                      .confidence = -1};
+    finish_inflight(c);
+    feed(c, &ev);
+    call_pump(c);
+}
+
+/* The document naming the request in flight is stored (or could not be): send it. */
+static void on_http_stored(void *user, int status)
+{
+    http_ticket *t = user;
+    call *c = t->call;
+    t->storing = false;
+    if (!c) {
+        free(t); /* the call ended (or was let go) meanwhile */
+        return;
+    }
+    if (status == STORE_TAKEN) {
+        calls_on_taken(c->h, c->uuid); /* frees t: it is no longer on its way */
+        return;
+    }
+    if (status != 0)
+        log_at(&c->h->log, LOG_WARN,
+               "call %s: http %s %s sent before its snapshot is stored (the store is away)",
+               c->uuid, t->method, t->path);
+    submit_http(c, t);
+}
+
 static void execute_http(call *c, const ivrsm_command *cmd)
 {
-    if (c->ticket && c->ticket->command_id == cmd->id)
-        return;          /* resumed while the request is still on the wire */
+    if (c->ticket && c->ticket->command_id == cmd->id) {
+        /* Resumed while the request is on the wire (or waits for the store): not twice. */
+        if (!c->ticket->submitted && !c->ticket->storing)
+            submit_http(c, c->ticket); /* it was held by the fence */
+        return;
+    }
     c->answer_at_us = 0; /* what follows an answer here is a request, not an application */
     http_ticket *t = calloc(1, sizeof(*t));
-    int rc = t ? ivrsm_http_submit(c->h->http, cmd, on_http_done, t) : IVRSM_ENOMEM;
-    if (rc != 0) {
-        free(t);
-        log_at(&c->h->log, LOG_WARN, "call %s: cannot send %s %s: %s", c->uuid, cmd->http.method,
-               cmd->http.path, ivrsm_strerror(rc));
-        metrics_http(&c->h->metrics, 0, "refused", 0);
-        ivrsm_event ev = {.size = sizeof(ivrsm_event),
-                          .type = IVRSM_EVENT_ACTION_RESULT,
-                          .command_id = cmd->id,
-                          .error = "request refused by the host",
-                          .confidence = -1};
+    if (!t) {
+        log_at(&c->h->log, LOG_ERROR, "call %s: out of memory sending a request", c->uuid);
         finish_inflight(c);
-        feed(c, &ev);
+        call_hangup(c, "out of memory", OUTCOME_ERROR);
         return;
     }
     t->h = c->h;
@@ -415,6 +496,17 @@ static void execute_http(call *c, const ivrsm_command *cmd)
     snprintf(t->method, sizeof(t->method), "%s", cmd->http.method);
     snprintf(t->path, sizeof(t->path), "%s", cmd->http.path);
     c->ticket = t;
+    /* A host that takes the call over must find this request in flight, so
+     * it sends it again with the same idempotency key: the snapshot goes
+     * first, the request once it is stored. Without a store, or with one
+     * out of reach, at once. */
+    if (c->h->store && c->h->store->ops->connected(c->h->store)) {
+        t->storing = true;
+        if (snap_store_now(c, on_http_stored, t) == 0)
+            return; /* on_http_stored sends it (it may have already) */
+        t->storing = false;
+    }
+    submit_http(c, t);
 }
 
 static void fail_handoff(call *c, uint64_t id, const char *why)
@@ -479,6 +571,10 @@ void call_execute(call *c, const ivrsm_command *cmd)
     c->inflight_type = cmd->type;
     c->last_pulled_id = cmd->id;
     snprintf(c->state, sizeof(c->state), "%s", cmd->state ? cmd->state : "?");
+    if (cmd->type == IVRSM_COMMAND_HTTP) {
+        execute_http(c, cmd); /* stores the call's document itself, first */
+        return;
+    }
     switch (cmd->type) {
     case IVRSM_COMMAND_SAY:
         execute_say(c, cmd);
@@ -487,7 +583,6 @@ void call_execute(call *c, const ivrsm_command *cmd)
         execute_ask(c, cmd);
         break;
     case IVRSM_COMMAND_HTTP:
-        execute_http(c, cmd);
         break;
     case IVRSM_COMMAND_HANDOFF:
         execute_handoff(c, cmd);
@@ -503,6 +598,10 @@ void call_execute(call *c, const ivrsm_command *cmd)
 void call_pump(call *c)
 {
     while (!c->ended && c->s && c->inflight_id == 0) {
+        if (c->h->fenced) {
+            c->held = true;
+            return;
+        }
         const ivrsm_command *cmd = ivrsm_session_next_command(c->s);
         if (!cmd) {
             if (ivrsm_session_ended(c->s))
@@ -680,36 +779,85 @@ static void on_complete(call *c, const esl_msg *ev)
  * Events
  * ------------------------------------------------------------------------- */
 
-static void start_call(host *h, const char *uuid, const esl_msg *park)
+/* The call is ours: its session starts with ctx (the caller's, from the park). */
+static void start_call(host *h, call *c, const char *ctx)
 {
-    call *c = call_new(h, uuid);
+    const char *uuid = c->uuid;
     ivrsm_session_options o;
     ivrsm_error err = {0};
-    char *ctx = NULL;
-    int rc = IVRSM_ENOMEM;
-    if (c && caller_ctx_json(&h->caller, park, &ctx) == 0) {
-        call_session_options(c, &o);
-        o.ctx_json = ctx;
-        rc = ivrsm_session_new(c->machine, &o, &c->s, &err);
-        if (rc == 0)
-            rc = ivrsm_session_start(c->s);
-    }
-    ivrsm_free(ctx);
+    call_session_options(c, &o);
+    o.ctx_json = ctx;
+    int rc = ivrsm_session_new(c->machine, &o, &c->s, &err);
+    if (rc == 0)
+        rc = ivrsm_session_start(c->s);
     if (rc != 0) {
         log_at(&h->log, LOG_ERROR, "call %s: cannot start a session: %s %s", uuid,
                ivrsm_strerror(rc), err.message);
-        if (c)
-            call_end(c, "no session", OUTCOME_ERROR);
+        call_end(c, "no session", OUTCOME_ERROR);
         return;
     }
     h->metrics.calls_started++;
     log_at(&h->log, LOG_INFO, "call %s: parked; session %s started in %s (%s %s)", uuid,
            c->session_id, ivrsm_session_state(c->s), ivrsm_machine_name(c->machine),
            ivrsm_machine_version(c->machine));
-    if (h->cfg.snapshot_dir)
+    if (h->store)
         snap_take(c);
     call_send_setup(c);
     call_pump(c);
+}
+
+/* What a park waits for while the store says whose the call is. */
+typedef struct park_ctx {
+    host *h;
+    char uuid[65];
+    char *ctx; /* the new call's ctx, read from the park */
+} park_ctx;
+
+static void on_park_claimed(void *user, int result)
+{
+    park_ctx *p = user;
+    host *h = p->h;
+    call *c = call_find(h, p->uuid);
+    if (c && !c->ended && c->claiming) {
+        c->claiming = false;
+        if (result == 1) {
+            start_call(h, c, p->ctx);
+        } else {
+            log_at(&h->log, LOG_INFO, "call %s: parked; %s", p->uuid,
+                   result == 0 ? "another host took it" : "the store did not answer: not taken");
+            c->foreign = true;
+            call_mark_ended(c);
+        }
+    } else if (result == 1 && c && c->ended) {
+        h->store->ops->remove(h->store, p->uuid); /* hung up before the answer came */
+    }
+    ivrsm_free(p->ctx);
+    free(p);
+}
+
+/* Claim a parked call in the store, then start it; at once without a store. */
+static void claim_call(host *h, const char *uuid, const esl_msg *park)
+{
+    call *c = call_new(h, uuid);
+    park_ctx *p = calloc(1, sizeof(*p));
+    if (!c || !p || caller_ctx_json(&h->caller, park, &p->ctx) != 0) {
+        log_at(&h->log, LOG_ERROR, "call %s: out of memory taking it", uuid);
+        if (p)
+            ivrsm_free(p->ctx);
+        free(p);
+        if (c)
+            call_end(c, "no session", OUTCOME_ERROR);
+        return;
+    }
+    p->h = h;
+    snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
+    c->claiming = true;
+    if (!h->store) {
+        on_park_claimed(p, 1);
+        return;
+    }
+    if (h->store->ops->claim(h->store, uuid, on_park_claimed, p) != 0)
+        on_park_claimed(p, -1);
 }
 
 static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
@@ -729,7 +877,7 @@ static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
         log_at(&h->log, LOG_INFO, "call %s: parked while draining: not taken", uuid);
         return;
     }
-    start_call(h, uuid, ev);
+    claim_call(h, uuid, ev);
 }
 
 static void on_bridge(call *c)
@@ -832,10 +980,7 @@ static void hand_off_now(call *c, const char *queue)
         esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
         esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
     sb_free(&msg);
-    if (c->ticket) {
-        c->ticket->call = NULL; /* its answer will be dropped */
-        c->ticket = NULL;
-    }
+    ticket_detach(c); /* its answer will be dropped */
     clear_steps(c);
     if (app_build_handoff(&h->apps, queue, &c->steps[0], why, sizeof(why)) != 0) {
         log_at(&h->log, LOG_ERROR, "call %s: cannot hand off: %s", c->uuid, why);
@@ -859,7 +1004,67 @@ void calls_hand_off_all(host *h, const char *queue)
     }
 }
 
-size_t calls_load_saved(host *h)
+void calls_load_saved(host *h)
 {
-    return snap_load_all(h, call_new);
+    snap_load_owned(h);
+}
+
+/*
+ * What a fenced call would have sent waited. The call may have ended
+ * elsewhere meanwhile (another host took it over and finished it), so it
+ * is picked up as after a reconnection: uuid_exists first.
+ */
+void call_unhold(call *c)
+{
+    if (c->ended || !c->held || c->h->fenced)
+        return;
+    c->held = false;
+    if (esl_conn_ready(c->h->esl))
+        call_resume(c);
+    else
+        c->needs_resume = true;
+}
+
+void calls_on_fence(host *h, bool fenced)
+{
+    h->fenced = fenced;
+    if (fenced) {
+        log_at(&h->log, LOG_WARN,
+               "store: the leases of this host's calls are in doubt; sending nothing until the "
+               "store answers again");
+        return;
+    }
+    log_at(&h->log, LOG_INFO, "store: leases renewed; the calls go on");
+    for (size_t i = 0; i < h->calls.count; i++)
+        call_unhold(h->calls.all[i]);
+}
+
+void calls_on_taken(host *h, const char *uuid)
+{
+    call *c = call_find(h, uuid);
+    if (!c || c->ended || c->claiming)
+        return;
+    log_at(&h->log, LOG_WARN,
+           "call %s: another host owns it now (this host's lease expired); let go in %s", uuid,
+           c->s && ivrsm_session_state(c->s) ? ivrsm_session_state(c->s) : "?");
+    h->metrics.calls_lost++;
+    ticket_detach(c); /* its answer, if any, is dropped */
+    ivrsm_session_free(c->s);
+    c->s = NULL;
+    clear_steps(c);
+    c->inflight_id = 0;
+    c->foreign = true;
+    call_mark_ended(c);
+}
+
+void calls_release_all(host *h)
+{
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && !c->claiming) {
+            if (c->store_dirty)
+                snap_store_now(c, NULL, NULL);
+            snap_release(c);
+        }
+    }
 }

@@ -33,11 +33,20 @@ void calls_on_lost(host *h);
 void calls_purge(host *h, int64_t now_ms);
 
 /*
- * Load the calls saved in cfg.snapshot_dir by an earlier run; they are
- * resumed when the connection is ready. Returns the number loaded (files
- * that cannot be used are reported and left in place).
+ * Take the calls an earlier run of this host left in the store; they are
+ * resumed when the connection is ready (documents that cannot be used are
+ * reported and left in place).
  */
-size_t calls_load_saved(host *h);
+void calls_load_saved(host *h);
+
+/* The store says this host's leases are in doubt (fenced) or good again. */
+void calls_on_fence(host *h, bool fenced);
+
+/* The store says another host owns call `uuid` now: it is let go, nothing sent. */
+void calls_on_taken(host *h, const char *uuid);
+
+/* Give every live call up in the store (stop, drain timeout): another host takes them. */
+void calls_release_all(host *h);
 
 /* Calls whose session has not ended. */
 size_t calls_live(const host *h);

@@ -10,6 +10,7 @@
 #include "app_args.h"
 #include "calls.h"
 #include "host.h"
+#include "store.h"
 
 #define CALL_MAX_STEPS 4 /* handoff: context, voice, words, transfer */
 
@@ -20,6 +21,8 @@ typedef struct http_ticket {
     uint64_t command_id;
     char method[8];
     char path[200];
+    bool submitted; /* on the wire */
+    bool storing;   /* waiting for its snapshot to be stored (else for the fence, if not sent) */
 } http_ticket;
 
 typedef struct call {
@@ -64,6 +67,10 @@ typedef struct call {
     bool needs_resume;   /* a command could not be sent, or the connection dropped */
     bool resume_pending; /* waiting for uuid_exists after a reconnection */
     bool ended;
+    bool claiming;        /* waiting for the store's answer: not ours yet */
+    bool foreign;         /* another host owns it (or it could not be taken): events ignored */
+    bool store_dirty;     /* its latest snapshot is not in the store yet */
+    bool held;            /* the host is fenced: what it would send waits (call_unhold) */
     int64_t ended_at;     /* monotonic ms */
     unsigned long events; /* events fed */
     int64_t answer_at_us; /* when the last answer arrived (monotonic µs), 0 once acted on */
@@ -99,16 +106,31 @@ void call_mark_ended(call *c);
 /* resume.c: pick up a call on a new connection. */
 void call_resume(call *c);
 
-/* snapstore.c: save the session after an event (memory, and file when configured). */
+/* snapstore.c: save the session after an event (memory, and the store when there is one). */
 int snap_take(call *c);
-/* snapstore.c: rewrite the file (the command in flight changed). */
+/* snapstore.c: store the call's document (the command in flight changed), or mark it dirty
+ * with --store-write-behind. */
 void snap_store(call *c);
-/* snapstore.c: remove the call's file. */
+/* snapstore.c: put the call's document now; done as store.h says. Returns 0 or -1. */
+int snap_store_now(call *c, store_done_fn done, void *user);
+/* snapstore.c: put the documents that write-behind holds back. */
+void snap_flush_dirty(host *h);
+/* snapstore.c: put every live call's document again (the store is back). */
+void snap_resync(host *h);
+/* snapstore.c: forget the call in the store (it ended). */
 void snap_remove(call *c);
-/* snapstore.c: read every file of the directory into new calls. */
-size_t snap_load_all(host *h, call *(*make)(host *h, const char *uuid));
+/* snapstore.c: give the call up in the store, its snapshot kept for another host. */
+void snap_release(call *c);
+/* snapstore.c: take the calls an earlier run of this host owned (resumed once connected). */
+void snap_load_owned(host *h);
+/* snapstore.c: claim a call whose owner's lease expired and resume it. */
+void snap_adopt_orphan(host *h, const char *uuid);
 
 /* calls.c: a new call record (no session yet), added to the table. NULL when out of memory. */
 call *call_new(host *h, const char *uuid);
+/* calls.c: remove an ended record from the table and free it. */
+void call_forget(call *c);
+/* calls.c: the host is no longer fenced: send what waited. */
+void call_unhold(call *c);
 
 #endif

@@ -7,7 +7,8 @@
  *   esl_conn.c   the connection (handshake, framing, replies, reconnection)
  *   calls.c      calls: sessions, commands in flight, events fed back
  *   resume.c     calls picked up again after a reconnection or a restart
- *   snapstore.c  snapshots in memory and in --snapshot-dir
+ *   snapstore.c  snapshots in memory and in the store
+ *   store.h      the session store: store_dir.c (--snapshot-dir), store_redis.c (--redis)
  *   app_args.c, app_results.c   commands to applications and back
  */
 #ifndef ESL_HOST_HOST_H
@@ -28,16 +29,19 @@
 #include "metrics_server.h"
 #include "caller_ctx.h"
 #include "input_masking.h"
+#include "store.h"
 
 typedef struct host_config {
     const char *machine_path;
     const char *backend_url;
     const char *esl_address; /* HOST:PORT */
     const char *password;
-    char filter_var[128];     /* channel variable set by the dialplan, e.g. "ivrsm_app" */
-    char filter_header[160];  /* the same as an event header: "variable_ivrsm_app" */
-    char filter_value[128];   /* e.g. "synergia" */
-    const char *snapshot_dir; /* NULL: snapshots in memory only */
+    char filter_var[128];      /* channel variable set by the dialplan, e.g. "ivrsm_app" */
+    char filter_header[160];   /* the same as an event header: "variable_ivrsm_app" */
+    char filter_value[128];    /* e.g. "synergia" */
+    const char *snapshot_dir;  /* NULL: snapshots in memory only (or in Redis) */
+    const char *redis_address; /* --redis HOST:PORT, or NULL */
+    int write_behind_ms;       /* 0: the store gets each call's snapshot after every event */
     int reconnect_min_ms;
     int reconnect_max_ms;
     int ended_linger_ms;         /* how long an ended call is remembered (late events ignored) */
@@ -73,8 +77,11 @@ typedef struct host {
     size_t watch_index_len;
     int64_t http_timer_at; /* monotonic ms when the adapter's timer fires, -1 none */
     esl_conn *esl;
-    call_table calls;    /* live and recently ended calls, by UUID */
-    size_t calls_active; /* calls whose session has not ended */
+    store *store;          /* NULL: snapshots in memory only */
+    bool fenced;           /* the store says this host's leases are in doubt: send nothing */
+    int64_t next_flush_at; /* write-behind: when the held-back snapshots go (monotonic ms) */
+    call_table calls;      /* live and recently ended calls, by UUID */
+    size_t calls_active;   /* calls whose session has not ended */
     host_metrics metrics;
     metrics_server *metrics_server; /* NULL without --metrics */
     caller_ctx caller;              /* what a new call's ctx starts with */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "calls_int.h"
 #include "host.h"
 
 /* The loop wakes up at least this often to forget ended calls. */
@@ -120,6 +121,11 @@ static int poll_timeout(const host *h, int64_t now)
         at = esl;
     if (h->http_timer_at >= 0 && h->http_timer_at < at)
         at = h->http_timer_at;
+    int64_t st = h->store ? h->store->ops->deadline(h->store) : -1;
+    if (st >= 0 && st < at)
+        at = st;
+    if (h->store && h->cfg.write_behind_ms > 0 && h->next_flush_at < at)
+        at = h->next_flush_at;
     return at <= now ? 0 : (int)(at - now);
 }
 
@@ -151,6 +157,18 @@ static void run_http(host *h, const struct pollfd *fds, size_t first, size_t cou
     }
 }
 
+/* The store's timers (leases, reconnection) and write-behind. */
+static void run_store_timers(host *h, int64_t now)
+{
+    if (!h->store)
+        return;
+    h->store->ops->tick(h->store, now);
+    if (h->cfg.write_behind_ms > 0 && now >= h->next_flush_at) {
+        snap_flush_dirty(h);
+        h->next_flush_at = now + h->cfg.write_behind_ms;
+    }
+}
+
 static void drain(int fd)
 {
     char buf[64];
@@ -164,7 +182,7 @@ int host_run(host *h, int wake_fd)
     size_t cap = 0;
     host_after_turn(h);
     while (!h->stop) {
-        size_t need = 2 + 17 + h->watch_count;
+        size_t need = 2 + 17 + STORE_MAX_FDS + h->watch_count;
         if (need > cap) {
             struct pollfd *p = realloc(fds, need * sizeof(*p));
             if (!p) {
@@ -176,12 +194,17 @@ int host_run(host *h, int wake_fd)
         }
         int64_t now = host_monotonic_ms();
         esl_conn_tick(h->esl, now);
+        run_store_timers(h, now);
         fds[0] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
         fds[1] = (struct pollfd){.fd = esl_conn_fd(h->esl), .events = esl_conn_poll_events(h->esl)};
         size_t n = 2;
         size_t metrics_count =
             h->metrics_server ? metrics_server_poll_fill(h->metrics_server, fds + n, 17) : 0;
         n += metrics_count;
+        size_t store_first = n;
+        size_t store_count =
+            h->store ? h->store->ops->poll_fill(h->store, fds + n, STORE_MAX_FDS) : 0;
+        n += store_count;
         size_t http_first = n;
         for (size_t i = 0; i < h->watch_count; i++)
             fds[n++] = (struct pollfd){.fd = h->watches[i].fd, .events = h->watches[i].events};
@@ -197,6 +220,8 @@ int host_run(host *h, int wake_fd)
             esl_conn_handle(h->esl, fds[1].revents, now);
         if (rc > 0 && metrics_count)
             metrics_server_handle(h->metrics_server, fds + 2, metrics_count, now);
+        if (rc > 0 && store_count)
+            h->store->ops->poll_handle(h->store, fds + store_first, store_count, now);
         run_http(h, fds, http_first, rc > 0 ? n : http_first);
         calls_purge(h, host_monotonic_ms());
         host_after_turn(h);

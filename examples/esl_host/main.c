@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,11 @@
 
 #include "caller_ctx.h"
 #include "calls.h"
+#include "calls_int.h"
 #include "esl_wire.h"
 #include "host.h"
+#include "store_dir.h"
+#include "store_redis.h"
 
 static const char usage_text[] =
     "usage: ivrsm-esl-host --machine FILE --backend URL [options]\n"
@@ -43,6 +47,16 @@ static const char usage_text[] =
     "                          (default none: every question is asked on the keypad)\n"
     "  --asr-grammar NAME      the grammar given to it (default builtin:speech/transcribe)\n"
     "  --snapshot-dir DIR      also keep each call's snapshot in DIR, to resume after a restart\n"
+    "  --redis HOST:PORT       keep the snapshots in Redis instead, shared by several hosts\n"
+    "                          (password: $IVRSM_REDIS_PASSWORD)\n"
+    "  --redis-prefix TEXT     the keys' first part (default ivrsm)\n"
+    "  --host-id NAME          this host among those sharing Redis (default HOSTNAME-PID)\n"
+    "  --lease-ms N            how long a call stays this host's without renewal (default 5000)\n"
+    "  --redis-timeout-ms N    a Redis request unanswered this long drops the connection\n"
+    "                          (default 1000, at most half the lease)\n"
+    "  --store-ttl SEC         the time to live of every stored key (default 3600)\n"
+    "  --store-write-behind MS store snapshots at most every MS ms instead of after every\n"
+    "                          event (a crash loses at most the last MS ms of answers)\n"
     "  --log-level LEVEL       error, warn, info (default) or debug\n"
     "  --reconnect-min-ms N    first delay before reconnecting (default 500)\n"
     "  --reconnect-max-ms N    longest delay before reconnecting (default 30000)\n"
@@ -78,6 +92,13 @@ enum {
     OPT_DRAIN_TIMEOUT,
     OPT_DRAIN_QUEUE,
     OPT_ASR_LANGUAGE,
+    OPT_REDIS,
+    OPT_REDIS_PREFIX,
+    OPT_HOST_ID,
+    OPT_LEASE_MS,
+    OPT_REDIS_TIMEOUT,
+    OPT_STORE_TTL,
+    OPT_WRITE_BEHIND,
     OPT_CTX_VAR,
     OPT_HELP
 };
@@ -102,6 +123,13 @@ static const struct option long_options[] = {
     {"drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT},
     {"drain-queue", required_argument, NULL, OPT_DRAIN_QUEUE},
     {"asr-language", required_argument, NULL, OPT_ASR_LANGUAGE},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX},
+    {"host-id", required_argument, NULL, OPT_HOST_ID},
+    {"lease-ms", required_argument, NULL, OPT_LEASE_MS},
+    {"redis-timeout-ms", required_argument, NULL, OPT_REDIS_TIMEOUT},
+    {"store-ttl", required_argument, NULL, OPT_STORE_TTL},
+    {"store-write-behind", required_argument, NULL, OPT_WRITE_BEHIND},
     {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -112,6 +140,8 @@ typedef struct options {
     const char *tts_engine, *tts_voice, *asr_engine, *asr_grammar, *snapshot_dir, *log_level;
     const char *reconnect_min, *reconnect_max;
     const char *metrics, *drain_timeout, *drain_queue, *asr_language;
+    const char *redis, *redis_prefix, *host_id, *lease_ms, *redis_timeout, *store_ttl;
+    const char *write_behind;
     const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
     size_t ctx_var_count;
 } options;
@@ -171,7 +201,14 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->metrics,
                             &o->drain_timeout,
                             &o->drain_queue,
-                            &o->asr_language};
+                            &o->asr_language,
+                            &o->redis,
+                            &o->redis_prefix,
+                            &o->host_id,
+                            &o->lease_ms,
+                            &o->redis_timeout,
+                            &o->store_ttl,
+                            &o->write_behind};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
@@ -184,7 +221,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->ctx_vars[o->ctx_var_count++] = optarg;
             continue;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_ASR_LANGUAGE)
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_WRITE_BEHIND)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -198,7 +235,8 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
-static int parse_ms(const char *text, int fallback, int *out)
+/* A number from min to max, or fallback when not given. */
+static int parse_range(const char *text, long min, long max, int fallback, int *out)
 {
     if (!text) {
         *out = fallback;
@@ -206,9 +244,85 @@ static int parse_ms(const char *text, int fallback, int *out)
     }
     char *end;
     long v = strtol(text, &end, 10);
-    if (!*text || *end || v < 10 || v > 3600000)
+    if (!*text || *end || v < min || v > max)
         return -1;
     *out = (int)v;
+    return 0;
+}
+
+static int parse_ms(const char *text, int fallback, int *out)
+{
+    return parse_range(text, 10, 3600000, fallback, out);
+}
+
+/* What the store options give, checked; the store itself is made in start(). */
+static store_redis_config redis_cfg;
+static char default_host_id[160];
+
+static int configure_store(host *h, const options *o)
+{
+    host_config *cfg = &h->cfg;
+    store_redis_config *rc = &redis_cfg;
+    if (parse_range(o->write_behind, 0, 60000, 0, &cfg->write_behind_ms) != 0)
+        return fail_usage("--store-write-behind '%s': milliseconds from 0 to 60000",
+                          o->write_behind);
+    if (!o->redis) {
+        const char *only_redis[] = {o->redis_prefix, o->host_id, o->lease_ms, o->redis_timeout,
+                                    o->store_ttl};
+        for (size_t i = 0; i < 5; i++)
+            if (only_redis[i])
+                return fail_usage("%s", "--redis-prefix, --host-id, --lease-ms, "
+                                        "--redis-timeout-ms and --store-ttl need --redis");
+        return 0;
+    }
+    if (cfg->snapshot_dir)
+        return fail_usage("%s", "--snapshot-dir and --redis: one store or the other");
+    esl_conn_config probe;
+    char why[200], port[16];
+    if (esl_conn_parse_address(o->redis, &probe, why, sizeof(why)) != 0)
+        return fail_usage("--redis %s", why);
+    if (getnameinfo((struct sockaddr *)&probe.addr, probe.addr_len, rc->address,
+                    sizeof(rc->address), port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        return fail_usage("--redis '%s': cannot use this address", o->redis);
+    rc->port = atoi(port);
+    cfg->redis_address = o->redis;
+    rc->prefix = o->redis_prefix ? o->redis_prefix : "ivrsm";
+    if (!*rc->prefix || !esl_token_valid(rc->prefix) || strlen(rc->prefix) > 100)
+        return fail_usage("--redis-prefix '%s': one word of at most 100 characters", rc->prefix);
+    if (o->host_id) {
+        rc->host_id = o->host_id;
+    } else {
+        char name[128] = "host";
+        gethostname(name, sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        snprintf(default_host_id, sizeof(default_host_id), "%s-%ld", name, (long)getpid());
+        rc->host_id = default_host_id;
+    }
+    if (!*rc->host_id || !esl_token_valid(rc->host_id) || strlen(rc->host_id) > 100)
+        return fail_usage("--host-id '%s': one word of at most 100 characters", rc->host_id);
+    int ttl_s = 0;
+    if (parse_range(o->lease_ms, 300, 600000, 5000, &rc->lease_ms) != 0)
+        return fail_usage("--lease-ms '%s': milliseconds from 300 to 600000", o->lease_ms);
+    if (parse_range(o->redis_timeout, 50, 60000, rc->lease_ms / 2 < 1000 ? rc->lease_ms / 2 : 1000,
+                    &rc->timeout_ms) != 0 ||
+        rc->timeout_ms > rc->lease_ms / 2)
+        return fail_usage("--redis-timeout-ms '%s': milliseconds from 50 to half the lease",
+                          o->redis_timeout ? o->redis_timeout : "");
+    if (parse_range(o->store_ttl, 10, 30 * 86400, 3600, &ttl_s) != 0 ||
+        (int64_t)ttl_s * 1000 < 2 * (int64_t)rc->lease_ms)
+        return fail_usage("--store-ttl '%s': seconds from 10 to 2592000, at least twice the lease",
+                          o->store_ttl ? o->store_ttl : "");
+    rc->ttl_ms = ttl_s * 1000;
+    rc->password = getenv("IVRSM_REDIS_PASSWORD");
+    if (rc->password && (!*rc->password || !esl_line_safe(rc->password)))
+        return fail_usage("%s", "$IVRSM_REDIS_PASSWORD must be one line of text");
+    rc->reconnect_min_ms = cfg->reconnect_min_ms;
+    rc->reconnect_max_ms = cfg->reconnect_max_ms;
+    if (!store_redis_available()) {
+        char msg[300];
+        store_redis_new(rc, &(store_events){0}, &h->log, msg, sizeof(msg));
+        return fail_usage("--redis: %s", msg);
+    }
     return 0;
 }
 
@@ -305,7 +419,7 @@ static int configure(host *h, const options *o)
         if (caller_ctx_add_var(&h->caller, o->ctx_vars[i], err, sizeof(err)) != 0)
             return fail_usage("%s", err);
     }
-    return 0;
+    return configure_store(h, o);
 }
 
 static void on_ready(void *user)
@@ -337,10 +451,56 @@ static void on_refused(void *user, const char *why)
     h->stop = true;
 }
 
+static void on_store_ready(void *user)
+{
+    snap_resync(user);
+}
+
+static void on_store_lost(void *user, const char *uuid)
+{
+    calls_on_taken(user, uuid);
+}
+
+static void on_store_orphan(void *user, const char *uuid)
+{
+    snap_adopt_orphan(user, uuid);
+}
+
+static void on_store_fence(void *user, bool fenced)
+{
+    calls_on_fence(user, fenced);
+}
+
+/* The store of --snapshot-dir or --redis, if any. Returns 0 or an exit status. */
+static int start_store(host *h)
+{
+    store_events ev = {.on_ready = on_store_ready,
+                       .on_lost = on_store_lost,
+                       .on_orphan = on_store_orphan,
+                       .on_fence = on_store_fence,
+                       .user = h};
+    char why[300] = "out of memory";
+    if (h->cfg.snapshot_dir)
+        h->store = store_dir_new(h->cfg.snapshot_dir, &ev);
+    else if (h->cfg.redis_address) {
+        redis_cfg.machine = ivrsm_machine_name(h->machine);
+        h->store = store_redis_new(&redis_cfg, &ev, &h->log, why, sizeof(why));
+    } else
+        return 0;
+    if (!h->store) {
+        fprintf(stderr, "ivrsm-esl-host: %s\n", why);
+        return 2;
+    }
+    return 0;
+}
+
 static int render_metrics(void *user, strbuf *out)
 {
     host *h = user;
-    metrics_view v = {.calls_active = h->calls_active,
+    metrics_view v = {.store = h->store,
+                      .fenced = h->fenced,
+                      .now_ms = host_monotonic_ms(),
+                      .calls_active = h->calls_active,
                       .connected = esl_conn_ready(h->esl),
                       .draining = h->draining,
                       .machine_name = ivrsm_machine_name(h->machine),
@@ -390,6 +550,8 @@ static int start(host *h)
             return 2;
         }
     }
+    if ((rc = start_store(h)) != 0)
+        return rc;
     esl_conn_callbacks cb = {.on_ready = on_ready,
                              .on_event = on_event,
                              .on_lost = on_lost,
@@ -427,13 +589,22 @@ static void stop(host *h)
     size_t live = calls_live(h);
     if (h->esl) {
         log_at(&h->log, LOG_INFO, "stopping: %zu live call%s%s", live, live == 1 ? "" : "s",
-               live && h->cfg.snapshot_dir ? " (their snapshots stay for the next run)" : "");
+               !live || !h->store    ? ""
+               : h->cfg.snapshot_dir ? " (their snapshots stay for the next run)"
+                                     : " (released: another host takes them over)");
         esl_conn_shutdown(h->esl);
+    }
+    if (h->store) {
+        /* Another host may take the live calls at once; what is on its way reaches Redis. */
+        calls_release_all(h);
+        h->store->ops->flush(h->store, 1000);
     }
     calls_free_all(h);
     /* The calls are gone: cancelled transfers find their tickets orphaned. */
     ivrsm_http_cancel_all(h->http);
     ivrsm_http_free(h->http);
+    if (h->store)
+        h->store->ops->free(h->store); /* after the calls: failed requests find them gone */
     esl_conn_free(h->esl);
     metrics_server_free(h->metrics_server);
     metrics_free(&h->metrics);
@@ -472,9 +643,8 @@ int main(int argc, char **argv)
     if (h.metrics_server)
         log_at(&h.log, LOG_INFO, "metrics on http://%s/metrics",
                metrics_server_address(h.metrics_server));
-    size_t saved = calls_load_saved(&h);
-    if (saved)
-        log_at(&h.log, LOG_INFO, "%zu saved call%s to resume", saved, saved == 1 ? "" : "s");
+    if (h.store)
+        calls_load_saved(&h);
     host_run(&h, wake_pipe[0]);
     stop(&h);
     close(wake_pipe[0]);

@@ -3,6 +3,8 @@
  */
 #include "metrics.h"
 
+#include "store.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +100,39 @@ static void family(strbuf *out, const char *name, const char *type, const char *
     sb_printf(out, "# TYPE %s %s\n# HELP %s %s\n", name, type, name, help);
 }
 
+static void render_store(const host_metrics *m, const metrics_view *v, strbuf *out)
+{
+    const store_stats *st = &v->store->stats;
+    double gap = st->disconnected_s;
+    if (st->disconnected_since >= 0 && v->now_ms > st->disconnected_since)
+        gap += (double)(v->now_ms - st->disconnected_since) / 1000.0;
+    family(out, "ivrsm_esl_store", "info", "The session store.");
+    sb_printf(out, "ivrsm_esl_store_info{kind=\"%s\"} 1\n", v->store->ops->name);
+    family(out, "ivrsm_esl_store_connected", "gauge", "1 while writes reach the store.");
+    sb_printf(out, "ivrsm_esl_store_connected %d\n", v->store->ops->connected(v->store) ? 1 : 0);
+    family(out, "ivrsm_esl_store_requests", "counter", "Requests sent to the store.");
+    sb_printf(out, "ivrsm_esl_store_requests_total %lu\n", st->ops);
+    family(out, "ivrsm_esl_store_puts", "counter", "Snapshots stored, by result.");
+    sb_printf(out, "ivrsm_esl_store_puts_total{result=\"ok\"} %lu\n", st->puts_ok);
+    sb_printf(out, "ivrsm_esl_store_puts_total{result=\"failed\"} %lu\n", st->puts_failed);
+    family(out, "ivrsm_esl_store_bytes_written", "counter", "Snapshot bytes put.");
+    sb_printf(out, "ivrsm_esl_store_bytes_written_total %lu\n", st->bytes_written);
+    family(out, "ivrsm_esl_store_disconnects", "counter", "Connections to the store lost.");
+    sb_printf(out, "ivrsm_esl_store_disconnects_total %lu\n", st->disconnects);
+    family(out, "ivrsm_esl_store_disconnected_seconds", "counter",
+           "Time spent without a connection to the store.");
+    sb_printf(out, "ivrsm_esl_store_disconnected_seconds_total %.3f\n", gap);
+    family(out, "ivrsm_esl_store_fenced", "gauge",
+           "1 while this host's leases are in doubt (it sends nothing for its calls).");
+    sb_printf(out, "ivrsm_esl_store_fenced %d\n", v->fenced ? 1 : 0);
+    family(out, "ivrsm_esl_calls_taken_over", "counter",
+           "Calls of a host whose lease expired, resumed here.");
+    sb_printf(out, "ivrsm_esl_calls_taken_over_total %lu\n", m->calls_taken_over);
+    family(out, "ivrsm_esl_calls_lost", "counter",
+           "Calls another host owns now (this host's lease had expired).");
+    sb_printf(out, "ivrsm_esl_calls_lost_total %lu\n", m->calls_lost);
+}
+
 int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out)
 {
     family(out, "ivrsm_esl_calls_active", "gauge", "Calls whose session has not ended.");
@@ -155,6 +190,8 @@ int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out)
                   values[i]);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_count %lu\n", m->delays_total);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_sum %.6f\n", m->delays_sum_s);
+    if (v->store)
+        render_store(m, v, out);
     sb_puts(out, "# EOF\n");
     return out->oom ? -1 : 0;
 }

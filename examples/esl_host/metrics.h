@@ -18,6 +18,17 @@
  *                                                   completion, an HTTP result) to the
  *                                                   next application sent for that call:
  *                                                   the host's own delay
+ * and with a store (--snapshot-dir, --redis):
+ *   ivrsm_esl_store_info{kind}             info     directory or redis
+ *   ivrsm_esl_store_connected              gauge    1 while writes reach the store
+ *   ivrsm_esl_store_requests_total         counter  requests sent to the store
+ *   ivrsm_esl_store_puts_total{result}     counter  snapshots stored: ok, failed
+ *   ivrsm_esl_store_bytes_written_total    counter  snapshot bytes put
+ *   ivrsm_esl_store_disconnects_total      counter  connections to the store lost
+ *   ivrsm_esl_store_disconnected_seconds_total counter time without one
+ *   ivrsm_esl_store_fenced                 gauge    1 while the leases are in doubt
+ *   ivrsm_esl_calls_taken_over_total       counter  calls of a dead host resumed here
+ *   ivrsm_esl_calls_lost_total             counter  calls another host took from this one
  */
 #ifndef ESL_HOST_METRICS_H
 #define ESL_HOST_METRICS_H
@@ -26,6 +37,8 @@
 #include <stdint.h>
 
 #include "strbuf.h"
+
+struct store;
 
 typedef enum call_outcome {
     OUTCOME_HANGUP = 0,    /* the IVR hung up */
@@ -56,6 +69,8 @@ typedef struct host_metrics {
     double http_seconds_sum;
     unsigned long reconnects;
     unsigned long reloads_ok, reloads_failed;
+    unsigned long calls_taken_over; /* orphans of another host resumed here */
+    unsigned long calls_lost;       /* calls another host owns now (this host's lease expired) */
     /* The last METRICS_DELAY_SAMPLES answer delays (µs), for exact quantiles. */
     uint32_t *delays_us;
     size_t delay_next, delay_count;
@@ -65,6 +80,9 @@ typedef struct host_metrics {
 
 /* The host's own state that the metrics show as gauges and info. */
 typedef struct metrics_view {
+    const struct store *store; /* NULL without one */
+    int fenced;
+    int64_t now_ms; /* monotonic: a disconnection still going on counts up to now */
     size_t calls_active;
     int connected;
     int draining;

@@ -1,37 +1,34 @@
 /*
- * Snapshots of calls: in memory after every event, and with --snapshot-dir
- * one file per call, DIR/UUID.json:
+ * Snapshots of calls and their store (store.h): in memory after every
+ * event, and with a store (--snapshot-dir or --redis) as one document per
+ * call:
  *
  *   {"format": "ivrsm-esl-host/1", "call_id": UUID, "session_id": ID,
  *    "inflight_id": N, "inflight_type": T, "last_pulled_id": N,
  *    "snapshot": {...ivrsm_session_snapshot()...}}
  *
- * A file is written whole to a temporary name and renamed, so a crash
- * never leaves half a file; it is readable by its owner only, because a
- * session's ctx holds the caller's tokens. It is removed when the call ends.
+ * The document is put after every event and whenever the command in
+ * flight changes, or, with --store-write-behind MS, at most every MS
+ * milliseconds (a crash then loses the events of the last MS ms: their
+ * questions are asked again). An http command waits until the document
+ * naming it in flight is stored, whatever the mode, so a host that takes
+ * the call over sends it again with the same idempotency key and never a
+ * new request under a key already used.
+ *
+ * Calls come into a host three ways: parked (claimed, then started:
+ * calls.c), owned by an earlier run of this host (list_owned, here), or
+ * orphaned by a host whose lease expired (claimed, then resumed, here).
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "calls_int.h"
 #include "esl_wire.h"
+#include "strbuf.h"
 
 #define SNAP_FORMAT "ivrsm-esl-host/1"
-#define SNAP_MAX_FILE (8 * 1024 * 1024)
-
-static int snap_path(const host *h, const char *uuid, const char *suffix, char *out, size_t len)
-{
-    int n = snprintf(out, len, "%s/%s.json%s", h->cfg.snapshot_dir, uuid, suffix);
-    return n > 0 && (size_t)n < len ? 0 : -1;
-}
 
 int snap_take(call *c)
 {
@@ -48,101 +45,109 @@ int snap_take(call *c)
     return 0;
 }
 
-static json_t *snap_document(const call *c)
+/* The document, built as text around the library's snapshot (no second parse). */
+static int snap_document(const call *c, strbuf *out)
 {
-    json_t *snapshot = json_loads(c->snapshot, 0, NULL);
-    if (!snapshot)
-        return NULL;
-    return json_pack("{s:s, s:s, s:s, s:I, s:i, s:I, s:o}", "format", SNAP_FORMAT, "call_id",
-                     c->uuid, "session_id", c->session_id, "inflight_id",
-                     (json_int_t)c->inflight_id, "inflight_type", (int)c->inflight_type,
-                     "last_pulled_id", (json_int_t)c->last_pulled_id, "snapshot", snapshot);
+    sb_printf(out,
+              "{\"format\":\"" SNAP_FORMAT "\",\"call_id\":\"%s\",\"session_id\":\"%s\","
+              "\"inflight_id\":%llu,\"inflight_type\":%d,\"last_pulled_id\":%llu,\"snapshot\":",
+              c->uuid, c->session_id, (unsigned long long)c->inflight_id, (int)c->inflight_type,
+              (unsigned long long)c->last_pulled_id);
+    sb_puts(out, c->snapshot);
+    sb_puts(out, "}");
+    return out->oom ? -1 : 0;
+}
+
+int snap_store_now(call *c, store_done_fn done, void *user)
+{
+    host *h = c->h;
+    if (!h->store || !c->snapshot || c->claiming)
+        return -1;
+    strbuf doc = {0};
+    int rc = snap_document(c, &doc);
+    if (rc == 0)
+        rc = h->store->ops->put(h->store, c->uuid, doc.data, doc.len, done, user);
+    if (rc != 0)
+        log_at(&h->log, LOG_WARN, "call %s: cannot store its snapshot", c->uuid);
+    sb_free(&doc);
+    c->store_dirty = rc != 0;
+    return rc;
 }
 
 void snap_store(call *c)
 {
-    const host *h = c->h;
-    if (!h->cfg.snapshot_dir || !c->snapshot)
+    if (!c->h->store || !c->snapshot)
         return;
-    char path[PATH_MAX], tmp[PATH_MAX];
-    json_t *doc = snap_document(c);
-    if (!doc || snap_path(h, c->uuid, "", path, sizeof(path)) != 0 ||
-        snap_path(h, c->uuid, ".tmp", tmp, sizeof(tmp)) != 0) {
-        json_decref(doc);
-        log_at(&h->log, LOG_WARN, "call %s: cannot build its snapshot file", c->uuid);
+    if (c->h->cfg.write_behind_ms > 0) {
+        c->store_dirty = true; /* snap_flush_dirty puts it */
         return;
     }
-    /* A new regular file, whatever was left under that name. */
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int rc = fd < 0 ? -1 : json_dumpfd(doc, fd, JSON_COMPACT);
-    if (fd >= 0 && close(fd) != 0)
-        rc = -1;
-    json_decref(doc);
-    if (rc != 0 || rename(tmp, path) != 0) {
-        log_at(&h->log, LOG_WARN, "call %s: cannot write %s: %s", c->uuid, path, strerror(errno));
-        unlink(tmp);
+    snap_store_now(c, NULL, NULL);
+}
+
+void snap_flush_dirty(host *h)
+{
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && c->store_dirty)
+            snap_store_now(c, NULL, NULL);
     }
+}
+
+void snap_resync(host *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && !c->claiming && c->snapshot) {
+            snap_store_now(c, NULL, NULL);
+            n++;
+        }
+    }
+    if (n)
+        log_at(&h->log, LOG_INFO, "store: %zu live call%s stored again", n, n == 1 ? "" : "s");
 }
 
 void snap_remove(call *c)
 {
-    char path[PATH_MAX];
-    if (c->h->cfg.snapshot_dir && snap_path(c->h, c->uuid, "", path, sizeof(path)) == 0)
-        unlink(path);
+    if (c->h->store)
+        c->h->store->ops->remove(c->h->store, c->uuid);
+}
+
+void snap_release(call *c)
+{
+    if (c->h->store && !c->claiming)
+        c->h->store->ops->release(c->h->store, c->uuid);
 }
 
 /* ---------------------------------------------------------------------------
- * Loading
+ * Documents into calls
  * ------------------------------------------------------------------------- */
 
-/*
- * Open a snapshot file for reading: a regular file only. A FIFO would block
- * the host at start (opening it waits for a writer), a device could be read
- * forever, a symbolic link could point anywhere: O_NONBLOCK and O_NOFOLLOW,
- * then the type is checked on what was opened. Returns the descriptor, or -1
- * with why set.
- */
-static int open_regular(const char *path, char *why, size_t len)
+static bool session_id_valid(const char *id)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) {
-        snprintf(why, len, "cannot be opened: %s", strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, len, "not a regular file");
-        close(fd);
-        return -1;
-    }
-    if (st.st_size > SNAP_MAX_FILE) {
-        snprintf(why, len, "larger than %d bytes", SNAP_MAX_FILE);
-        close(fd);
-        return -1;
-    }
-    return fd;
+    if (!id || !*id || strlen(id) >= 48)
+        return false;
+    return esl_uuid_valid(id);
 }
 
-/* Read and check one file; on success *doc holds it. Returns 0 or -1 with why set. */
-static int read_document(const char *path, json_t **doc, char *why, size_t len)
+/* Parse and check a document; on success *doc holds it. Returns 0 or -1 with why set. */
+static int read_document(const char *text, size_t len, const char *uuid, json_t **doc, char *why,
+                         size_t why_len)
 {
     json_error_t err;
-    int fd = open_regular(path, why, len);
-    if (fd < 0)
-        return -1;
-    *doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &err);
-    close(fd);
+    *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     if (!*doc) {
-        snprintf(why, len, "not JSON (line %d: %s)", err.line, err.text);
+        snprintf(why, why_len, "not JSON (line %d: %s)", err.line, err.text);
         return -1;
     }
     const char *format = json_string_value(json_object_get(*doc, "format"));
-    const char *uuid = json_string_value(json_object_get(*doc, "call_id"));
-    const char *session = json_string_value(json_object_get(*doc, "session_id"));
-    if (!format || strcmp(format, SNAP_FORMAT) != 0 || !esl_uuid_valid(uuid) || !session ||
-        strlen(session) >= 48 || !json_is_object(json_object_get(*doc, "snapshot"))) {
-        snprintf(why, len, "not a snapshot file of this host (format %s)", SNAP_FORMAT);
+    const char *call_id = json_string_value(json_object_get(*doc, "call_id"));
+    if (!format || strcmp(format, SNAP_FORMAT) != 0 || !esl_uuid_valid(call_id) ||
+        strcmp(call_id, uuid) != 0 ||
+        !session_id_valid(json_string_value(json_object_get(*doc, "session_id"))) ||
+        !json_is_object(json_object_get(*doc, "snapshot"))) {
+        snprintf(why, why_len, "not a snapshot of this call (format %s)", SNAP_FORMAT);
         json_decref(*doc);
         *doc = NULL;
         return -1;
@@ -150,22 +155,13 @@ static int read_document(const char *path, json_t **doc, char *why, size_t len)
     return 0;
 }
 
-/* A call from a checked document; NULL (with why) when its session cannot be restored. */
-static call *call_from_document(host *h, json_t *doc, call *(*make)(host *h, const char *uuid),
-                                char *why, size_t len)
+/* Restore call c (a new record) from a checked document. Returns 0 or -1 with why. */
+static int call_from_document(call *c, json_t *doc, char *why, size_t len)
 {
     char *snapshot = json_dumps(json_object_get(doc, "snapshot"), JSON_COMPACT);
-    const char *uuid = json_string_value(json_object_get(doc, "call_id"));
-    if (!snapshot || call_find(h, uuid)) {
-        snprintf(why, len, snapshot ? "a second file for the same call" : "out of memory");
-        free(snapshot);
-        return NULL;
-    }
-    call *c = make(h, uuid);
-    if (!c) {
+    if (!snapshot) {
         snprintf(why, len, "out of memory");
-        free(snapshot);
-        return NULL;
+        return -1;
     }
     snprintf(c->session_id, sizeof(c->session_id), "%s",
              json_string_value(json_object_get(doc, "session_id")));
@@ -183,45 +179,172 @@ static call *call_from_document(host *h, json_t *doc, call *(*make)(host *h, con
     if (rc != 0) {
         snprintf(why, len, "the session cannot be restored: %s %.300s", ivrsm_strerror(rc),
                  err.message);
-        /* The record stays out of the way: ended at once, its file kept. */
-        call_mark_ended(c);
-        return NULL;
+        return -1;
     }
-    c->needs_resume = true;
-    return c;
+    return 0;
 }
 
-size_t snap_load_all(host *h, call *(*make)(host *h, const char *uuid))
+/* What a load or a takeover waits for: the call may end meanwhile. */
+typedef struct adopt_ctx {
+    host *h;
+    char uuid[65];
+    bool takeover; /* an orphan of another host (else this host's own, from an earlier run) */
+} adopt_ctx;
+
+static adopt_ctx *adopt_new(host *h, const char *uuid, bool takeover)
 {
-    if (!h->cfg.snapshot_dir)
-        return 0;
-    DIR *dir = opendir(h->cfg.snapshot_dir);
-    if (!dir) {
-        log_at(&h->log, LOG_WARN, "cannot read the snapshot directory %s: %s", h->cfg.snapshot_dir,
-               strerror(errno));
-        return 0;
+    adopt_ctx *a = calloc(1, sizeof(*a));
+    if (a) {
+        a->h = h;
+        a->takeover = takeover;
+        snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
     }
-    size_t loaded = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-            continue;
-        char path[PATH_MAX], why[800];
-        json_t *doc = NULL;
-        snprintf(path, sizeof(path), "%s/%s", h->cfg.snapshot_dir, e->d_name);
-        call *c = NULL;
-        if (read_document(path, &doc, why, sizeof(why)) == 0)
-            c = call_from_document(h, doc, make, why, sizeof(why));
-        json_decref(doc);
-        if (!c) {
-            log_at(&h->log, LOG_ERROR, "snapshot %s left alone: %s", path, why);
-            continue;
-        }
-        loaded++;
+    return a;
+}
+
+/* Let go of a record that never became a live call of this host (not counted as ended). */
+static void abandon(call *c)
+{
+    c->claiming = false;
+    c->foreign = true;
+    call_mark_ended(c);
+}
+
+static void on_document(void *user, int status, const char *text, size_t len, const char *why_in)
+{
+    adopt_ctx *a = user;
+    host *h = a->h;
+    call *c = call_find(h, a->uuid);
+    char where[400], why[800];
+    if (!c || c->ended || !c->claiming) {
+        free(a);
+        return;
+    }
+    h->store->ops->describe(h->store, a->uuid, where, sizeof(where));
+    json_t *doc = NULL;
+    int rc = -1;
+    if (status != 0)
+        snprintf(why, sizeof(why), "%s", why_in ? why_in : "cannot be read");
+    else if (!text)
+        snprintf(why, sizeof(why), "no snapshot stored (expired?)");
+    else if (read_document(text, len, a->uuid, &doc, why, sizeof(why)) == 0)
+        rc = call_from_document(c, doc, why, sizeof(why));
+    json_decref(doc);
+    if (rc != 0) {
+        log_at(&h->log, LOG_ERROR, "snapshot %s left alone: %s", where, why);
+        if (a->takeover)
+            h->store->ops->release(h->store, a->uuid);
+        ivrsm_session_free(c->s);
+        c->s = NULL;
+        abandon(c);
+        free(a);
+        return;
+    }
+    c->claiming = false;
+    c->needs_resume = true;
+    if (a->takeover) {
+        h->metrics.calls_taken_over++;
+        log_at(&h->log, LOG_INFO,
+               "call %s: taken over from a host whose lease expired; session %s in %s", c->uuid,
+               c->session_id, ivrsm_session_state(c->s));
+    } else {
         log_at(&h->log, LOG_INFO, "call %s: saved session %s loaded in %s; resumed once connected",
                c->uuid, c->session_id, ivrsm_session_state(c->s));
     }
-    closedir(dir);
-    return loaded;
+    free(a);
+    if (esl_conn_ready(h->esl))
+        call_resume(c);
+}
+
+/* A new record waiting for its document (NULL: not taken, a message logged). */
+static call *adopt_record(host *h, const char *uuid)
+{
+    if (!esl_uuid_valid(uuid)) {
+        char where[400];
+        h->store->ops->describe(h->store, uuid, where, sizeof(where));
+        log_at(&h->log, LOG_ERROR, "snapshot %s left alone: not named after a channel", where);
+        return NULL;
+    }
+    call *c = call_find(h, uuid);
+    if (c && c->ended && c->foreign)
+        call_forget(c); /* another host had it: it may be ours now */
+    else if (c)
+        return NULL; /* already here (live, claiming, or ended a moment ago) */
+    c = call_new(h, uuid);
+    if (!c) {
+        log_at(&h->log, LOG_ERROR, "call %s: out of memory taking it", uuid);
+        return NULL;
+    }
+    c->claiming = true;
+    return c;
+}
+
+static void get_document(host *h, call *c, bool takeover)
+{
+    adopt_ctx *a = adopt_new(h, c->uuid, takeover);
+    if (!a || h->store->ops->get(h->store, c->uuid, on_document, a) != 0) {
+        free(a);
+        log_at(&h->log, LOG_WARN, "call %s: its snapshot cannot be read now", c->uuid);
+        if (takeover)
+            h->store->ops->release(h->store, c->uuid);
+        abandon(c);
+    }
+}
+
+static void on_owned(void *user, const char *uuid)
+{
+    host *h = user;
+    if (!uuid)
+        return;
+    call *c = adopt_record(h, uuid);
+    if (c)
+        get_document(h, c, false);
+}
+
+void snap_load_owned(host *h)
+{
+    if (h->store && h->store->ops->list_owned(h->store, on_owned, h) != 0)
+        log_at(&h->log, LOG_WARN, "store: cannot list the calls of an earlier run");
+}
+
+static void on_orphan_claimed(void *user, int result)
+{
+    adopt_ctx *a = user;
+    host *h = a->h;
+    call *c = call_find(h, a->uuid);
+    if (!c || c->ended || !c->claiming) {
+        if (result == 1 && (!c || c->ended))
+            h->store->ops->release(h->store, a->uuid);
+        free(a);
+        return;
+    }
+    if (result != 1) {
+        log_at(&h->log, LOG_DEBUG, "call %s: orphan taken by another host", a->uuid);
+        abandon(c);
+        free(a);
+        return;
+    }
+    free(a);
+    get_document(h, c, true);
+}
+
+void snap_adopt_orphan(host *h, const char *uuid)
+{
+    call *known = call_find(h, uuid);
+    if (known && known->ended && !known->foreign) {
+        /* Ended here while the store was away: its keys stayed. */
+        h->store->ops->remove(h->store, uuid);
+        return;
+    }
+    /* A draining host takes no call, and one away from FreeSWITCH could not drive it. */
+    if (h->draining || !esl_conn_ready(h->esl) || (known && !known->foreign))
+        return;
+    call *c = adopt_record(h, uuid);
+    if (!c)
+        return;
+    adopt_ctx *a = adopt_new(h, uuid, true);
+    if (!a || h->store->ops->claim(h->store, uuid, on_orphan_claimed, a) != 0) {
+        free(a);
+        abandon(c);
+    }
 }

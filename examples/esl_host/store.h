@@ -1,0 +1,108 @@
+/*
+ * The session store: where the host keeps each live call's snapshot so
+ * that the call outlives the host's process, and who owns which call when
+ * several hosts share one FreeSWITCH. The library stays sans-I/O; the store
+ * is the host's adapter, like HTTP.
+ *
+ * Two implementations:
+ *   store_dir.c    --snapshot-dir DIR: one file per call; one host owns
+ *                  every call it finds there (claims always succeed)
+ *   store_redis.c  --redis HOST:PORT: hiredis's async API in the host's poll
+ *                  loop; ownership by SET NX with a lease, renewed while the
+ *                  host lives; calls whose lease expired are offered to
+ *                  every host (orphans) and taken over by one
+ *
+ * Operations that need an answer take a callback. It may be called before
+ * the operation returns (the directory answers at once) or later from the
+ * poll loop (Redis); it is called exactly once when the operation returned
+ * 0, never when it returned -1. A document is what snapstore.c builds: a
+ * JSON object with the session's snapshot, its session id and the command
+ * in flight.
+ */
+#ifndef ESL_HOST_STORE_H
+#define ESL_HOST_STORE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+/* put, remove, release: 0 stored, -1 not stored (disconnected, error), STORE_TAKEN: another
+ * host owns the call (a put is refused then, and on_lost follows). */
+#define STORE_TAKEN (-2)
+typedef void (*store_done_fn)(void *user, int status);
+/* claim: 1 the call is ours, 0 another host owns it, -1 unknown (error). */
+typedef void (*store_claim_fn)(void *user, int result);
+/* get: the document (len bytes, not terminated; NULL when there is none),
+ * or status -1 with why set. */
+typedef void (*store_get_fn)(void *user, int status, const char *doc, size_t len, const char *why);
+/* list_owned: once per call (uuid), then once with uuid NULL. */
+typedef void (*store_list_fn)(void *user, const char *uuid);
+
+/* What the store tells the host on its own. */
+typedef struct store_events {
+    /* The store (re)connected: documents it could not take meanwhile may be put again. */
+    void (*on_ready)(void *user);
+    /* Another host owns a call this host claimed (its lease was lost). */
+    void (*on_lost)(void *user, const char *uuid);
+    /* A call whose owner's lease expired: any host may claim it. */
+    void (*on_orphan)(void *user, const char *uuid);
+    /* The host's leases are in doubt (fenced: act on no call) or good again. */
+    void (*on_fence)(void *user, bool fenced);
+    void *user;
+} store_events;
+
+typedef struct store_ops {
+    const char *name; /* "directory", "redis" */
+    /* Store the document of a call (replacing the last one). done may be NULL. */
+    int (*put)(store *s, const char *uuid, const char *doc, size_t len, store_done_fn done,
+               void *user);
+    /* Read the document of a call. */
+    int (*get)(store *s, const char *uuid, store_get_fn fn, void *user);
+    /* The call ended: forget its document and ownership. */
+    int (*remove)(store *s, const char *uuid);
+    /* Take ownership of a call (a new one, or an orphan). */
+    int (*claim)(store *s, const char *uuid, store_claim_fn fn, void *user);
+    /* Give a call up, its document kept: another host (or the next run) takes it. */
+    int (*release)(store *s, const char *uuid);
+    /* The calls this host owns (from an earlier run of the same host). */
+    int (*list_owned)(store *s, store_list_fn fn, void *user);
+    /* Where a call's document lives, for messages ("DIR/UUID.json", "redis key K"). */
+    void (*describe)(const store *s, const char *uuid, char *out, size_t len);
+
+    /* The poll loop: descriptors to watch (at most max), then their revents. */
+    size_t (*poll_fill)(store *s, struct pollfd *fds, size_t max);
+    void (*poll_handle)(store *s, const struct pollfd *fds, size_t n, int64_t now_ms);
+    /* When tick must run next (monotonic ms), -1 never; tick runs timers. */
+    int64_t (*deadline)(const store *s);
+    void (*tick)(store *s, int64_t now_ms);
+    /* Send what is queued and wait for the answers, at most timeout_ms (at exit only). */
+    void (*flush)(store *s, int timeout_ms);
+    /* Whether writes reach the store now. */
+    bool (*connected)(const store *s);
+    void (*free)(store *s);
+} store_ops;
+
+/* What a store counts, for the metrics and the benchmark. */
+typedef struct store_stats {
+    unsigned long ops;           /* requests sent to the store */
+    unsigned long bytes_written; /* document bytes put */
+    unsigned long puts_ok, puts_failed;
+    unsigned long disconnects;  /* connections to the store lost */
+    double disconnected_s;      /* time spent without one, in all */
+    int64_t disconnected_since; /* monotonic ms, -1 while connected */
+} store_stats;
+
+/* The common head of every store. */
+struct store {
+    const store_ops *ops;
+    store_events ev;
+    store_stats stats;
+};
+
+/* Descriptors a store watches at most. */
+#define STORE_MAX_FDS 1
+
+#endif

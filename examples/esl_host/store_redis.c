@@ -1,0 +1,983 @@
+/*
+ * The Redis store: hiredis's asynchronous API driven by the host's poll
+ * loop (its addRead/delRead/addWrite/delWrite/cleanup hooks only set what
+ * the loop watches), no thread and no blocking call.
+ *
+ * Keys, under BASE = PREFIX:MACHINE: (the machine's name, bytes other than
+ * letters, digits, '.', '_' and '-' as '_'), each with a time to live:
+ *
+ *   BASE call:UUID    the call's document (PX ttl, refreshed by every put
+ *                     and every lease renewal)
+ *   BASE owner:UUID   the host that owns the call (SET NX PX lease)
+ *   BASE leases       sorted set: UUID -> when its lease ends (Redis's
+ *                     clock, ms); a released call scores 0
+ *   BASE host:ID      set: the calls host ID owns (list_owned)
+ *
+ * Every change is one Lua script, so it is atomic and checks the owner
+ * first: a host writes a call's document only while no other host owns
+ * it. The scripts build their keys from BASE, so one Redis (or a primary
+ * with replicas) serves them, not a Redis Cluster.
+ *
+ * Leases: all the host's calls are renewed by one script every third of
+ * the lease. The host's leases are good until the last renewal that was
+ * answered was sent, plus nine tenths of the lease; past that the store
+ * says fenced (the host sends nothing for any call: another host may be
+ * taking them over) until a renewal is answered again. A renewal that
+ * finds another owner reports the call lost. Every quarter of the lease
+ * the host looks for orphans, calls whose lease ended with nobody
+ * renewing it (their host died, or was cut from Redis for a whole lease),
+ * and offers them to the host, which claims them: SET NX lets one host win.
+ *
+ * A request unanswered for timeout_ms (Redis paused, a partition) drops
+ * the connection; every request on it fails, and connecting again starts
+ * after a delay that doubles from reconnect_min_ms to reconnect_max_ms.
+ * While away, puts fail (the host stores its calls again once the store is
+ * back: on_ready), claims wait for the connection, and the time away is
+ * counted.
+ */
+#include "store_redis.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef IVRSM_HAVE_HIREDIS
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+int64_t host_monotonic_ms(void);
+
+/* The scripts, loaded on every connection (SCRIPT LOAD) and run by EVALSHA. */
+enum { SC_CLAIM, SC_PUT, SC_REMOVE, SC_RELEASE, SC_RENEW, SC_SCAN, SC_COUNT };
+
+#define LUA_NOW                                                                                    \
+    "local t = redis.call('TIME') "                                                                \
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+
+static const char *const scripts[SC_COUNT] = {
+    /* claim: KEYS owner, leases, host set; ARGV host, lease, ttl, uuid. 1 ours, 0 another's. */
+    LUA_NOW "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then "
+            "  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+            "  redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+            "end "
+            "redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[4]) "
+            "redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
+            "redis.call('SADD', KEYS[3], ARGV[4]) "
+            "redis.call('PEXPIRE', KEYS[3], ARGV[3]) "
+            "return 1",
+    /* put: KEYS call, owner; ARGV host, document, ttl. 1 stored, 0 another host owns it. */
+    "local cur = redis.call('GET', KEYS[2]) "
+    "if cur and cur ~= ARGV[1] then return 0 end "
+    "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) "
+    "return 1",
+    /* remove: KEYS call, owner, leases, host set; ARGV host, uuid. */
+    "local cur = redis.call('GET', KEYS[2]) "
+    "if cur and cur ~= ARGV[1] then return 0 end "
+    "redis.call('DEL', KEYS[1], KEYS[2]) "
+    "redis.call('ZREM', KEYS[3], ARGV[2]) "
+    "redis.call('SREM', KEYS[4], ARGV[2]) "
+    "return 1",
+    /* release: KEYS owner, leases, host set; ARGV host, uuid. The lease ends now. */
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "redis.call('DEL', KEYS[1]) "
+    "redis.call('ZADD', KEYS[2], 0, ARGV[2]) "
+    "redis.call('SREM', KEYS[3], ARGV[2]) "
+    "return 1",
+    /* renew: KEYS leases, host set; ARGV host, lease, ttl, base, uuids...: the lost ones.
+     * An owner key gone (Redis restarted empty) is taken again. */
+    LUA_NOW "local lost = {} "
+            "for i = 5, #ARGV do "
+            "  local u = ARGV[i] "
+            "  local ok = ARGV[4] .. 'owner:' .. u "
+            "  local cur = redis.call('GET', ok) "
+            "  if cur == false or cur == ARGV[1] then "
+            "    redis.call('SET', ok, ARGV[1], 'PX', ARGV[2]) "
+            "    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), u) "
+            "    redis.call('SADD', KEYS[2], u) "
+            "    redis.call('PEXPIRE', ARGV[4] .. 'call:' .. u, ARGV[3]) "
+            "  else "
+            "    lost[#lost + 1] = u "
+            "    redis.call('SREM', KEYS[2], u) "
+            "  end "
+            "end "
+            "redis.call('PEXPIRE', KEYS[1], ARGV[3]) "
+            "redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
+            "return lost",
+    /* scan: KEYS leases; ARGV base, limit: calls whose lease ended, with a document. */
+    LUA_NOW "local out = {} "
+            "for _, u in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, "
+            "ARGV[2])) do "
+            "  if redis.call('EXISTS', ARGV[1] .. 'owner:' .. u) == 0 then "
+            "    if redis.call('EXISTS', ARGV[1] .. 'call:' .. u) == 1 then "
+            "      out[#out + 1] = u "
+            "    else "
+            "      redis.call('ZREM', KEYS[1], u) "
+            "    end "
+            "  end "
+            "end "
+            "return out"};
+
+#define SCAN_LIMIT 200
+
+typedef enum req_kind {
+    RQ_AUTH,
+    RQ_SCRIPT,
+    RQ_CLAIM,
+    RQ_PUT,
+    RQ_GET,
+    RQ_REMOVE,
+    RQ_RELEASE,
+    RQ_LIST,
+    RQ_RENEW,
+    RQ_SCAN
+} req_kind;
+
+typedef struct redis_store redis_store;
+
+/* A request on the wire; replies come in order, so the oldest is the list's head. */
+typedef struct req {
+    redis_store *r;
+    req_kind kind;
+    int script;
+    int64_t sent_at;
+    char uuid[65];
+    union {
+        store_claim_fn claim;
+        store_done_fn done;
+        store_get_fn get;
+        store_list_fn list;
+    } fn; /* the caller's callback, by kind */
+    void *user;
+    struct req *prev, *next;
+} req;
+
+/* A claim made while away from Redis: sent once connected. */
+typedef struct pending_claim {
+    char uuid[65];
+    store_claim_fn fn;
+    void *user;
+} pending_claim;
+
+typedef enum { R_IDLE, R_CONNECTING, R_READY } redis_state;
+
+struct redis_store {
+    store base;
+    store_redis_config cfg;
+    char prefix[128], machine[128], host_id[128];
+    char base_key[300], leases_key[320], host_key[460];
+    const logger *log;
+    redisAsyncContext *ac;
+    redis_state state;
+    bool want_read, want_write;
+    bool ever_ready;
+    int64_t next_attempt, delay_ms;
+    char sha[SC_COUNT][48];
+    int scripts_left;
+    req *head, *tail; /* requests on the wire, oldest first */
+    /* The calls this host owns, renewed together. */
+    char (*owned)[65];
+    size_t owned_count, owned_cap;
+    int64_t next_renew, next_scan;
+    bool renew_on_wire, scan_on_wire;
+    int64_t leases_good_until; /* monotonic ms; INT64_MAX before the first connection */
+    bool fenced;
+    pending_claim *claims;
+    size_t claim_count, claim_cap;
+    bool list_wanted;
+    store_list_fn list_fn;
+    void *list_user;
+};
+
+/* ---------------------------------------------------------------------------
+ * The owned set
+ * ------------------------------------------------------------------------- */
+
+static ssize_t owned_find(const redis_store *r, const char *uuid)
+{
+    for (size_t i = 0; i < r->owned_count; i++)
+        if (!strcmp(r->owned[i], uuid))
+            return (ssize_t)i;
+    return -1;
+}
+
+static void owned_add(redis_store *r, const char *uuid)
+{
+    if (owned_find(r, uuid) >= 0)
+        return;
+    if (r->owned_count == r->owned_cap) {
+        size_t cap = r->owned_cap ? r->owned_cap * 2 : 64;
+        char(*p)[65] = realloc(r->owned, cap * sizeof(*p));
+        if (!p)
+            return; /* not renewed: the lease ends and another host takes the call */
+        r->owned = p;
+        r->owned_cap = cap;
+    }
+    snprintf(r->owned[r->owned_count++], 65, "%s", uuid);
+}
+
+static void owned_remove(redis_store *r, const char *uuid)
+{
+    ssize_t i = owned_find(r, uuid);
+    if (i >= 0)
+        memcpy(r->owned[i], r->owned[--r->owned_count], 65);
+}
+
+/* ---------------------------------------------------------------------------
+ * The connection
+ * ------------------------------------------------------------------------- */
+
+static void ev_add_read(void *p)
+{
+    ((redis_store *)p)->want_read = true;
+}
+static void ev_del_read(void *p)
+{
+    ((redis_store *)p)->want_read = false;
+}
+static void ev_add_write(void *p)
+{
+    ((redis_store *)p)->want_write = true;
+}
+static void ev_del_write(void *p)
+{
+    ((redis_store *)p)->want_write = false;
+}
+static void ev_cleanup(void *p)
+{
+    redis_store *r = p;
+    r->want_read = r->want_write = false;
+}
+
+static void went_away(redis_store *r, const char *why)
+{
+    bool was_ready = r->state == R_READY;
+    r->ac = NULL;
+    r->state = R_IDLE;
+    r->want_read = r->want_write = false;
+    r->renew_on_wire = r->scan_on_wire = false;
+    int64_t now = host_monotonic_ms();
+    r->next_attempt = now + r->delay_ms;
+    if (was_ready) {
+        r->base.stats.disconnects++;
+        r->base.stats.disconnected_since = now;
+        log_at(r->log, LOG_WARN,
+               "store: connection to Redis %s:%d lost (%s); reconnecting in %lld ms",
+               r->cfg.address, r->cfg.port, why, (long long)r->delay_ms);
+    } else {
+        log_at(r->log, r->ever_ready ? LOG_DEBUG : LOG_WARN,
+               "store: cannot connect to Redis %s:%d (%s); trying again in %lld ms", r->cfg.address,
+               r->cfg.port, why, (long long)r->delay_ms);
+    }
+    r->delay_ms =
+        r->delay_ms * 2 > r->cfg.reconnect_max_ms ? r->cfg.reconnect_max_ms : r->delay_ms * 2;
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    redis_store *r = ac->data;
+    if (status != REDIS_OK)
+        went_away(r, ac->errstr[0] ? ac->errstr : "connect failed"); /* hiredis frees ac */
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    redis_store *r = ac->data;
+    (void)status;
+    if (r->ac == ac)
+        went_away(r, ac->errstr[0] ? ac->errstr : "closed");
+}
+
+/* Drop the connection ourselves (a request timed out); every request on it fails. */
+static void drop(redis_store *r, const char *why)
+{
+    redisAsyncContext *ac = r->ac;
+    if (!ac)
+        return;
+    /* went_away first: the failed requests' callbacks see the store away. */
+    went_away(r, why);
+    ac->onDisconnect = NULL;
+    ac->onConnect = NULL;
+    redisAsyncFree(ac);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata);
+
+/* Send a request; 0, or -1 (q freed). */
+static int send_argv(redis_store *r, req *q, int argc, const char **argv, const size_t *lens)
+{
+    if (!q)
+        return -1;
+    if (!r->ac || redisAsyncCommandArgv(r->ac, on_reply, q, argc, argv, lens) != REDIS_OK) {
+        free(q);
+        return -1;
+    }
+    q->r = r;
+    q->sent_at = host_monotonic_ms();
+    q->prev = r->tail;
+    q->next = NULL;
+    if (r->tail)
+        r->tail->next = q;
+    else
+        r->head = q;
+    r->tail = q;
+    r->base.stats.ops++;
+    return 0;
+}
+
+static req *req_new(req_kind kind, const char *uuid, void *user)
+{
+    req *q = calloc(1, sizeof(*q));
+    if (q) {
+        q->kind = kind;
+        q->user = user;
+        if (uuid)
+            snprintf(q->uuid, sizeof(q->uuid), "%s", uuid);
+    }
+    return q;
+}
+
+static void start_connect(redis_store *r)
+{
+    redisAsyncContext *ac = redisAsyncConnect(r->cfg.address, r->cfg.port);
+    if (!ac) {
+        r->next_attempt = host_monotonic_ms() + r->delay_ms;
+        return;
+    }
+    if (ac->err) {
+        char why[160];
+        snprintf(why, sizeof(why), "%s", ac->errstr);
+        redisAsyncFree(ac);
+        r->state = R_CONNECTING; /* so that went_away words it as a failed attempt */
+        went_away(r, why);
+        return;
+    }
+    ac->data = r;
+    ac->ev.data = r;
+    ac->ev.addRead = ev_add_read;
+    ac->ev.delRead = ev_del_read;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_del_write;
+    ac->ev.cleanup = ev_cleanup;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    r->ac = ac;
+    r->state = R_CONNECTING;
+    r->want_write = true; /* the connection completes when the socket is writable */
+    r->scripts_left = SC_COUNT;
+    if (r->cfg.password) {
+        const char *argv[] = {"AUTH", r->cfg.password};
+        req *q = req_new(RQ_AUTH, NULL, NULL);
+        if (!q || send_argv(r, q, 2, argv, NULL) != 0) {
+            drop(r, "out of memory");
+            return;
+        }
+    }
+    for (int i = 0; i < SC_COUNT && r->ac; i++) {
+        const char *argv[] = {"SCRIPT", "LOAD", scripts[i]};
+        req *q = req_new(RQ_SCRIPT, NULL, NULL);
+        if (q)
+            q->script = i;
+        if (!q || send_argv(r, q, 3, argv, NULL) != 0)
+            drop(r, "out of memory");
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------- */
+
+static void key_of(const redis_store *r, const char *kind, const char *uuid, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s:%s", r->base_key, kind, uuid);
+}
+
+static int eval(redis_store *r, req *q, int script, int nkeys, const char **keys, int nargs,
+                const char **args, const size_t *arg_lens)
+{
+    const char *argv[16];
+    size_t lens[16];
+    char nk[8];
+    if (!q)
+        return -1;
+    if (r->state != R_READY) {
+        free(q);
+        return -1;
+    }
+    snprintf(nk, sizeof(nk), "%d", nkeys);
+    int n = 0;
+    argv[n] = "EVALSHA", lens[n++] = 7;
+    argv[n] = r->sha[script], lens[n++] = strlen(r->sha[script]);
+    argv[n] = nk, lens[n++] = strlen(nk);
+    for (int i = 0; i < nkeys; i++)
+        argv[n] = keys[i], lens[n++] = strlen(keys[i]);
+    for (int i = 0; i < nargs; i++)
+        argv[n] = args[i], lens[n++] = arg_lens ? arg_lens[i] : strlen(args[i]);
+    q->script = script;
+    return send_argv(r, q, n, argv, lens);
+}
+
+static void num(char *out, size_t len, long long v)
+{
+    snprintf(out, len, "%lld", v);
+}
+
+static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user)
+{
+    char owner[400], lease[24], ttl[24];
+    key_of(r, "owner", uuid, owner, sizeof(owner));
+    num(lease, sizeof(lease), r->cfg.lease_ms);
+    num(ttl, sizeof(ttl), r->cfg.ttl_ms);
+    const char *keys[] = {owner, r->leases_key, r->host_key};
+    const char *args[] = {r->host_id, lease, ttl, uuid};
+    req *q = req_new(RQ_CLAIM, uuid, user);
+    if (q)
+        q->fn.claim = fn;
+    return eval(r, q, SC_CLAIM, 3, keys, 4, args, NULL);
+}
+
+static void send_renew(redis_store *r, int64_t now)
+{
+    const char **argv = malloc((9 + r->owned_count) * sizeof(*argv));
+    char lease[24], ttl[24], nk[] = "2";
+    req *q = req_new(RQ_RENEW, NULL, NULL);
+    if (!argv || !q) {
+        free(argv);
+        free(q);
+        return;
+    }
+    num(lease, sizeof(lease), r->cfg.lease_ms);
+    num(ttl, sizeof(ttl), r->cfg.ttl_ms);
+    size_t k = 0;
+    argv[k++] = "EVALSHA";
+    argv[k++] = r->sha[SC_RENEW];
+    argv[k++] = nk;
+    argv[k++] = r->leases_key;
+    argv[k++] = r->host_key;
+    argv[k++] = r->host_id;
+    argv[k++] = lease;
+    argv[k++] = ttl;
+    argv[k++] = r->base_key;
+    for (size_t i = 0; i < r->owned_count; i++)
+        argv[k++] = r->owned[i];
+    q->script = SC_RENEW;
+    if (send_argv(r, q, (int)k, argv, NULL) == 0)
+        r->renew_on_wire = true;
+    r->next_renew = now + r->cfg.lease_ms / 3;
+    free(argv);
+}
+
+static void send_scan(redis_store *r, int64_t now)
+{
+    char limit[16];
+    num(limit, sizeof(limit), SCAN_LIMIT);
+    const char *keys[] = {r->leases_key};
+    const char *args[] = {r->base_key, limit};
+    if (eval(r, req_new(RQ_SCAN, NULL, NULL), SC_SCAN, 1, keys, 2, args, NULL) == 0)
+        r->scan_on_wire = true;
+    r->next_scan = now + r->cfg.lease_ms / 4;
+}
+
+static void send_list(redis_store *r)
+{
+    const char *argv[] = {"SMEMBERS", r->host_key};
+    req *q = req_new(RQ_LIST, NULL, r->list_user);
+    if (q)
+        q->fn.list = r->list_fn;
+    r->list_wanted = false;
+    if (send_argv(r, q, 2, argv, NULL) != 0)
+        r->list_fn(r->list_user, NULL);
+}
+
+/* Connected, scripts loaded: renew at once (leases, and owners lost with a Redis restart). */
+static void became_ready(redis_store *r)
+{
+    int64_t now = host_monotonic_ms();
+    r->state = R_READY;
+    r->delay_ms = r->cfg.reconnect_min_ms;
+    if (r->base.stats.disconnected_since >= 0) {
+        double gap = (double)(now - r->base.stats.disconnected_since) / 1000.0;
+        r->base.stats.disconnected_s += gap;
+        r->base.stats.disconnected_since = -1;
+        log_at(r->log, LOG_WARN, "store: Redis %s:%d back after %.3f s away", r->cfg.address,
+               r->cfg.port, gap);
+    } else {
+        log_at(r->log, LOG_INFO, "store: Redis %s:%d ready; keys under %s (host %s, lease %d ms)",
+               r->cfg.address, r->cfg.port, r->base_key, r->host_id, r->cfg.lease_ms);
+    }
+    if (!r->ever_ready)
+        r->leases_good_until = now + r->cfg.lease_ms * 9 / 10;
+    r->ever_ready = true;
+    send_renew(r, now);
+    r->next_scan = now; /* orphans at once */
+    for (size_t i = 0; i < r->claim_count; i++) {
+        pending_claim *p = &r->claims[i];
+        if (send_claim(r, p->uuid, p->fn, p->user) != 0)
+            p->fn(p->user, -1);
+    }
+    r->claim_count = 0;
+    if (r->list_wanted)
+        send_list(r);
+    if (r->base.ev.on_ready)
+        r->base.ev.on_ready(r->base.ev.user);
+}
+
+static void set_fenced(redis_store *r, bool fenced)
+{
+    if (r->fenced == fenced)
+        return;
+    r->fenced = fenced;
+    if (r->base.ev.on_fence)
+        r->base.ev.on_fence(r->base.ev.user, fenced);
+}
+
+/* ---------------------------------------------------------------------------
+ * Replies
+ * ------------------------------------------------------------------------- */
+
+static long long int_reply(const redisReply *rep)
+{
+    return rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
+}
+
+static void reply_claim(redis_store *r, req *q, const redisReply *rep)
+{
+    long long v = int_reply(rep);
+    if (v == 1)
+        owned_add(r, q->uuid);
+    q->fn.claim(q->user, v == 1 ? 1 : v == 0 ? 0 : -1);
+}
+
+static void reply_put(redis_store *r, req *q, const redisReply *rep)
+{
+    long long v = int_reply(rep);
+    if (v == 1)
+        r->base.stats.puts_ok++;
+    else
+        r->base.stats.puts_failed++;
+    if (q->fn.done)
+        q->fn.done(q->user, v == 1 ? 0 : v == 0 ? STORE_TAKEN : -1);
+    if (v == 0) {
+        owned_remove(r, q->uuid);
+        if (r->base.ev.on_lost)
+            r->base.ev.on_lost(r->base.ev.user, q->uuid);
+    }
+}
+
+static void reply_get(req *q, const redisReply *rep)
+{
+    store_get_fn fn = q->fn.get;
+    if (rep && rep->type == REDIS_REPLY_STRING)
+        fn(q->user, 0, rep->str, rep->len, NULL);
+    else if (rep && rep->type == REDIS_REPLY_NIL)
+        fn(q->user, 0, NULL, 0, NULL);
+    else
+        fn(q->user, -1, NULL, 0, rep ? "Redis refused the read" : "Redis went away");
+}
+
+static void reply_list(req *q, const redisReply *rep)
+{
+    store_list_fn fn = q->fn.list;
+    if (rep && rep->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < rep->elements; i++)
+            if (rep->element[i]->type == REDIS_REPLY_STRING && rep->element[i]->len < 65)
+                fn(q->user, rep->element[i]->str);
+    }
+    fn(q->user, NULL);
+}
+
+static void reply_renew(redis_store *r, req *q, const redisReply *rep)
+{
+    r->renew_on_wire = false;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY)
+        return;
+    r->leases_good_until = q->sent_at + r->cfg.lease_ms * 9 / 10;
+    set_fenced(r, false);
+    for (size_t i = 0; i < rep->elements; i++) {
+        const redisReply *e = rep->element[i];
+        if (e->type != REDIS_REPLY_STRING || e->len >= 65)
+            continue;
+        char uuid[65];
+        snprintf(uuid, sizeof(uuid), "%.*s", (int)e->len, e->str);
+        owned_remove(r, uuid);
+        if (r->base.ev.on_lost)
+            r->base.ev.on_lost(r->base.ev.user, uuid);
+    }
+}
+
+static void reply_scan(redis_store *r, const redisReply *rep)
+{
+    r->scan_on_wire = false;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY)
+        return;
+    if (rep->elements >= SCAN_LIMIT)
+        r->next_scan = 0; /* more: again at the next tick */
+    for (size_t i = 0; i < rep->elements && r->base.ev.on_orphan; i++) {
+        const redisReply *e = rep->element[i];
+        if (e->type != REDIS_REPLY_STRING || e->len >= 65)
+            continue;
+        char uuid[65];
+        snprintf(uuid, sizeof(uuid), "%.*s", (int)e->len, e->str);
+        if (owned_find(r, uuid) < 0)
+            r->base.ev.on_orphan(r->base.ev.user, uuid);
+    }
+}
+
+static void reply_script(redis_store *r, req *q, const redisReply *rep)
+{
+    if (!rep)
+        return;
+    if (rep->type != REDIS_REPLY_STRING || rep->len >= sizeof(r->sha[0])) {
+        log_at(r->log, LOG_ERROR, "store: Redis refused a script: %.200s",
+               rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+        drop(r, "script refused");
+        return;
+    }
+    snprintf(r->sha[q->script], sizeof(r->sha[0]), "%.*s", (int)rep->len, rep->str);
+    if (--r->scripts_left == 0)
+        became_ready(r);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    req *q = privdata;
+    redis_store *r = q->r;
+    const redisReply *rep = reply;
+    (void)ac;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        r->head = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        r->tail = q->prev;
+    if (rep && rep->type == REDIS_REPLY_ERROR && q->kind != RQ_SCRIPT) {
+        log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
+        if (q->kind == RQ_AUTH) {
+            free(q);
+            drop(r, "AUTH refused");
+            return;
+        }
+        rep = NULL;
+    }
+    switch (q->kind) {
+    case RQ_AUTH:
+        break;
+    case RQ_SCRIPT:
+        reply_script(r, q, rep);
+        break;
+    case RQ_CLAIM:
+        reply_claim(r, q, rep);
+        break;
+    case RQ_PUT:
+        reply_put(r, q, rep);
+        break;
+    case RQ_GET:
+        reply_get(q, rep);
+        break;
+    case RQ_REMOVE:
+    case RQ_RELEASE:
+        break;
+    case RQ_LIST:
+        reply_list(q, rep);
+        break;
+    case RQ_RENEW:
+        reply_renew(r, q, rep);
+        break;
+    case RQ_SCAN:
+        reply_scan(r, rep);
+        break;
+    }
+    free(q);
+}
+
+/* ---------------------------------------------------------------------------
+ * The store's operations
+ * ------------------------------------------------------------------------- */
+
+static int rs_put(store *s, const char *uuid, const char *doc, size_t len, store_done_fn done,
+                  void *user)
+{
+    redis_store *r = (redis_store *)s;
+    char call_key[400], owner[400], ttl[24];
+    key_of(r, "call", uuid, call_key, sizeof(call_key));
+    key_of(r, "owner", uuid, owner, sizeof(owner));
+    num(ttl, sizeof(ttl), r->cfg.ttl_ms);
+    const char *keys[] = {call_key, owner};
+    const char *args[] = {r->host_id, doc, ttl};
+    size_t lens[] = {strlen(r->host_id), len, strlen(ttl)};
+    req *q = req_new(RQ_PUT, uuid, user);
+    if (q)
+        q->fn.done = done;
+    if (eval(r, q, SC_PUT, 2, keys, 3, args, lens) != 0) {
+        s->stats.puts_failed++;
+        return -1;
+    }
+    s->stats.bytes_written += len;
+    return 0;
+}
+
+static int rs_get(store *s, const char *uuid, store_get_fn fn, void *user)
+{
+    redis_store *r = (redis_store *)s;
+    char call_key[400];
+    key_of(r, "call", uuid, call_key, sizeof(call_key));
+    const char *argv[] = {"GET", call_key};
+    if (r->state != R_READY)
+        return -1;
+    req *q = req_new(RQ_GET, uuid, user);
+    if (!q)
+        return -1;
+    q->fn.get = fn;
+    return send_argv(r, q, 2, argv, NULL);
+}
+
+static int rs_remove(store *s, const char *uuid)
+{
+    redis_store *r = (redis_store *)s;
+    char call_key[400], owner[400];
+    owned_remove(r, uuid);
+    key_of(r, "call", uuid, call_key, sizeof(call_key));
+    key_of(r, "owner", uuid, owner, sizeof(owner));
+    const char *keys[] = {call_key, owner, r->leases_key, r->host_key};
+    const char *args[] = {r->host_id, uuid};
+    return eval(r, req_new(RQ_REMOVE, uuid, NULL), SC_REMOVE, 4, keys, 2, args, NULL);
+}
+
+static int rs_claim(store *s, const char *uuid, store_claim_fn fn, void *user)
+{
+    redis_store *r = (redis_store *)s;
+    if (r->state == R_READY)
+        return send_claim(r, uuid, fn, user);
+    /* Away: the claim waits for the connection (the call stays parked meanwhile). */
+    if (r->claim_count == r->claim_cap) {
+        size_t cap = r->claim_cap ? r->claim_cap * 2 : 16;
+        pending_claim *p = realloc(r->claims, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        r->claims = p;
+        r->claim_cap = cap;
+    }
+    pending_claim *p = &r->claims[r->claim_count++];
+    snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
+    p->fn = fn;
+    p->user = user;
+    return 0;
+}
+
+static int rs_release(store *s, const char *uuid)
+{
+    redis_store *r = (redis_store *)s;
+    char owner[400];
+    owned_remove(r, uuid);
+    key_of(r, "owner", uuid, owner, sizeof(owner));
+    const char *keys[] = {owner, r->leases_key, r->host_key};
+    const char *args[] = {r->host_id, uuid};
+    return eval(r, req_new(RQ_RELEASE, uuid, NULL), SC_RELEASE, 3, keys, 2, args, NULL);
+}
+
+static int rs_list_owned(store *s, store_list_fn fn, void *user)
+{
+    redis_store *r = (redis_store *)s;
+    r->list_fn = fn;
+    r->list_user = user;
+    r->list_wanted = true;
+    if (r->state == R_READY)
+        send_list(r);
+    return 0;
+}
+
+static void rs_describe(const store *s, const char *uuid, char *out, size_t len)
+{
+    const redis_store *r = (const redis_store *)s;
+    snprintf(out, len, "redis key %scall:%s", r->base_key, uuid);
+}
+
+static size_t rs_poll_fill(store *s, struct pollfd *fds, size_t max)
+{
+    redis_store *r = (redis_store *)s;
+    if (!r->ac || max == 0 || (!r->want_read && !r->want_write))
+        return 0;
+    fds[0] = (struct pollfd){
+        .fd = r->ac->c.fd,
+        .events = (short)((r->want_read ? POLLIN : 0) | (r->want_write ? POLLOUT : 0))};
+    return 1;
+}
+
+static void rs_poll_handle(store *s, const struct pollfd *fds, size_t n, int64_t now_ms)
+{
+    redis_store *r = (redis_store *)s;
+    (void)now_ms;
+    if (n == 0 || !r->ac || fds[0].fd != r->ac->c.fd)
+        return;
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+        redisAsyncHandleRead(r->ac);
+    if (r->ac && (fds[0].revents & (POLLOUT | POLLERR)))
+        redisAsyncHandleWrite(r->ac);
+}
+
+static int64_t rs_deadline(const store *s)
+{
+    const redis_store *r = (const redis_store *)s;
+    int64_t at = -1;
+#define SOONER(t)                                                                                  \
+    do {                                                                                           \
+        int64_t t_ = (t);                                                                          \
+        if (at < 0 || t_ < at)                                                                     \
+            at = t_;                                                                               \
+    } while (0)
+    if (r->state == R_IDLE)
+        SOONER(r->next_attempt);
+    if (r->head)
+        SOONER(r->head->sent_at + r->cfg.timeout_ms);
+    if (r->state == R_READY) {
+        SOONER(r->next_renew);
+        SOONER(r->next_scan);
+    }
+    if (r->ever_ready && !r->fenced)
+        SOONER(r->leases_good_until);
+#undef SOONER
+    return at;
+}
+
+static void rs_tick(store *s, int64_t now)
+{
+    redis_store *r = (redis_store *)s;
+    if (r->state == R_IDLE && now >= r->next_attempt)
+        start_connect(r);
+    if (r->head && now >= r->head->sent_at + r->cfg.timeout_ms) {
+        char why[80];
+        snprintf(why, sizeof(why), "no answer in %d ms", r->cfg.timeout_ms);
+        drop(r, why);
+    }
+    if (r->state == R_READY && !r->renew_on_wire && now >= r->next_renew)
+        send_renew(r, now);
+    if (r->state == R_READY && !r->scan_on_wire && now >= r->next_scan)
+        send_scan(r, now);
+    if (r->ever_ready && now >= r->leases_good_until)
+        set_fenced(r, true);
+}
+
+static void rs_flush(store *s, int timeout_ms)
+{
+    redis_store *r = (redis_store *)s;
+    int64_t end = host_monotonic_ms() + timeout_ms;
+    while (r->ac && r->head) {
+        int64_t now = host_monotonic_ms();
+        if (now >= end)
+            break;
+        struct pollfd fd;
+        if (rs_poll_fill(s, &fd, 1) == 0)
+            break;
+        if (poll(&fd, 1, (int)(end - now)) > 0)
+            rs_poll_handle(s, &fd, 1, host_monotonic_ms());
+    }
+}
+
+static bool rs_connected(const store *s)
+{
+    return ((const redis_store *)s)->state == R_READY;
+}
+
+static void rs_free(store *s)
+{
+    redis_store *r = (redis_store *)s;
+    if (!r)
+        return;
+    if (r->ac) {
+        redisAsyncContext *ac = r->ac;
+        r->ac = NULL;
+        r->state = R_IDLE;
+        ac->onDisconnect = NULL;
+        ac->onConnect = NULL;
+        redisAsyncFree(ac); /* pending requests fail: their callbacks free what they hold */
+    }
+    for (size_t i = 0; i < r->claim_count; i++)
+        r->claims[i].fn(r->claims[i].user, -1);
+    if (r->list_wanted && r->list_fn)
+        r->list_fn(r->list_user, NULL);
+    free(r->claims);
+    free(r->owned);
+    free(r);
+}
+
+static const store_ops redis_ops = {.name = "redis",
+                                    .put = rs_put,
+                                    .get = rs_get,
+                                    .remove = rs_remove,
+                                    .claim = rs_claim,
+                                    .release = rs_release,
+                                    .list_owned = rs_list_owned,
+                                    .describe = rs_describe,
+                                    .poll_fill = rs_poll_fill,
+                                    .poll_handle = rs_poll_handle,
+                                    .deadline = rs_deadline,
+                                    .tick = rs_tick,
+                                    .flush = rs_flush,
+                                    .connected = rs_connected,
+                                    .free = rs_free};
+
+/* A key part: bytes other than letters, digits, '.', '_' and '-' become '_'. */
+static void key_part(const char *in, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; in && in[i] && i + 1 < len; i++) {
+        char ch = in[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        out[i] = ok ? ch : '_';
+    }
+    out[i] = '\0';
+}
+
+bool store_redis_available(void)
+{
+    return true;
+}
+
+store *store_redis_new(const store_redis_config *cfg, const store_events *ev, const logger *log,
+                       char *why, size_t why_len)
+{
+    redis_store *r = calloc(1, sizeof(*r));
+    if (!r) {
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    r->base.ops = &redis_ops;
+    r->base.ev = *ev;
+    r->base.stats.disconnected_since = -1;
+    r->cfg = *cfg;
+    r->log = log;
+    key_part(cfg->prefix, r->prefix, sizeof(r->prefix));
+    key_part(cfg->machine, r->machine, sizeof(r->machine));
+    key_part(cfg->host_id, r->host_id, sizeof(r->host_id));
+    snprintf(r->base_key, sizeof(r->base_key), "%s:%s:", r->prefix, r->machine);
+    snprintf(r->leases_key, sizeof(r->leases_key), "%sleases", r->base_key);
+    snprintf(r->host_key, sizeof(r->host_key), "%shost:%s", r->base_key, r->host_id);
+    r->delay_ms = cfg->reconnect_min_ms;
+    r->leases_good_until = INT64_MAX;
+    return &r->base;
+}
+
+#else /* no hiredis */
+
+bool store_redis_available(void)
+{
+    return false;
+}
+
+store *store_redis_new(const store_redis_config *cfg, const store_events *ev, const logger *log,
+                       char *why, size_t why_len)
+{
+    (void)cfg;
+    (void)ev;
+    (void)log;
+    snprintf(why, why_len,
+             "Redis is unavailable: this ivrsm-esl-host was built without hiredis "
+             "(install libhiredis-dev and build again)");
+    return NULL;
+}
+
+#endif
