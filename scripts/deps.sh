@@ -22,7 +22,8 @@ ivrsm_jobs() {
 
 ivrsm_install_deps() {
     local pkgs=(meson ninja-build pkg-config gcc libc6-dev libfyaml-dev libjansson-dev
-        libcurl4-openssl-dev check python3 python3-jsonschema python3-yaml graphviz curl)
+        libcurl4-openssl-dev check python3 python3-jsonschema python3-yaml graphviz curl
+        redis-server libhiredis-dev)
     pkgs+=("$@")
     local missing=()
     local p

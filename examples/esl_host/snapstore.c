@@ -67,8 +67,9 @@ int snap_store_now(call *c, store_done_fn done, void *user)
     int rc = snap_document(c, &doc);
     if (rc == 0)
         rc = h->store->ops->put(h->store, c->uuid, doc.data, doc.len, done, user);
-    if (rc != 0)
-        log_at(&h->log, LOG_WARN, "call %s: cannot store its snapshot", c->uuid);
+    if (rc != 0) /* with the store away, its gap is logged once and counted */
+        log_at(&h->log, h->store->ops->connected(h->store) ? LOG_WARN : LOG_DEBUG,
+               "call %s: cannot store its snapshot", c->uuid);
     sb_free(&doc);
     c->store_dirty = rc != 0;
     return rc;

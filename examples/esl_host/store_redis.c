@@ -593,7 +593,7 @@ static void reply_renew(redis_store *r, req *q, const redisReply *rep)
     if (!rep || rep->type != REDIS_REPLY_ARRAY)
         return;
     r->leases_good_until = q->sent_at + r->cfg.lease_ms * 9 / 10;
-    set_fenced(r, false);
+    /* The lost calls first: the host must not pick them up again when the fence lifts. */
     for (size_t i = 0; i < rep->elements; i++) {
         const redisReply *e = rep->element[i];
         if (e->type != REDIS_REPLY_STRING || e->len >= 65)
@@ -604,6 +604,7 @@ static void reply_renew(redis_store *r, req *q, const redisReply *rep)
         if (r->base.ev.on_lost)
             r->base.ev.on_lost(r->base.ev.user, uuid);
     }
+    set_fenced(r, false);
 }
 
 static void reply_scan(redis_store *r, const redisReply *rep)

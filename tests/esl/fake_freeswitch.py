@@ -15,7 +15,14 @@ subscribed events sent as "text/event-plain" with URL-encoded values
 (switch_url_encode's set) and an inner Content-Length for an event body;
 include filters OR'ed; "exit" answered "+OK bye" then "text/disconnect-notice".
 
-Calls: once a connection has subscribed, each scripted call is parked
+Several hosts may connect at once, each with its own connection, and each
+gets its own copy of every event it subscribed to (mod_event_socket.c
+event_handler: the event is duplicated, switch_event_dup, into the queue of
+every listener whose event types and filters take it); any connection may
+send sendmsg or api for any channel.
+
+Calls: once "connections" connections (1 by default) have subscribed, each
+scripted call is parked
 (CHANNEL_PARK with its caller profile and channel variables). "sendmsg" is
 queued on the channel and answered "+OK" at once (parse_command: only
 queued); the channel runs what it is sent one application at a time when
@@ -59,6 +66,7 @@ Script (every key optional):
                                             # app_disable_expand_variables
      "pad_events": 0,                       # bytes of padding variable per event
      "foreign_calls": 0,                    # parked calls without the filter variable
+     "connections": 1,                      # subscribed connections before the first park
      "calls": [{"uuid": "...", "vars": {"ivrsm_app": "synergia"},
                 "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
@@ -73,6 +81,9 @@ Script (every key optional):
                     {"hangup": true},                    # the caller hangs up at this ask
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
+                    {"hold": true},                      # no answer: the question runs on
+                                                         # until uuid_break (another host)
+                    {"hold": true, "for_ms": 3000},      # ...or 3 s, then silence
                     {"digits": "0612345678", "hangup_after_ms": 300},
                     {"digits": "1", "after_ms": 50},
                     {"keys": "06#", "then": [{"keys": "9", "after_ms": 150}]}]}]}
@@ -173,6 +184,7 @@ class Call:
         self.keys_typed = 0
         self.keys_eaten = []     # keys consumed by applications that do not collect them
         self.api_calls = []
+        self.apis = []           # uuid_exists / uuid_break received, with their connection
         self.ended = False
         self.ended_by = None
         self.parked = False
@@ -338,6 +350,8 @@ class FakeSwitch:
         else:
             event = (text + "\n").encode()
         message = b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(event) + event
+        # mod_event_socket.c event_handler: each listener whose types and
+        # filters take the event gets its own copy.
         for conn in self.connections:
             if conn.wants(name, headers):
                 conn.send(message)
@@ -670,6 +684,14 @@ class FakeSwitch:
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             self.hangup(call, "NORMAL_CLEARING", "script")
             return True
+        if step.get("hold"):
+            # The caller says nothing and the application runs on, until a
+            # uuid_break (mod_commands.c) ends it, or for for_ms; then its
+            # timeouts run (silence).
+            if "for_ms" in step:
+                await asyncio.sleep(step["for_ms"] / 1000.0)
+                return False
+            await asyncio.Event().wait()
         if step.get("drop_connection"):
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             # The application keeps running on the switch; only the sockets go.
@@ -815,7 +837,8 @@ class FakeSwitch:
             name, _, value = rest.partition(" ")
             conn.filters.append((name, value))
             conn.reply("+OK filter added. [%s]=[%s]" % (name, value))
-            if conn.subscribed and not self.started:
+            ready = sum(1 for c in self.connections if c.subscribed and not c.closed)
+            if ready >= self.script.get("connections", 1) and not self.started:
                 self.started = True
                 await self.start_calls()
         elif verb == "api":
@@ -831,6 +854,8 @@ class FakeSwitch:
     def api(self, conn, rest):
         words = rest.split()
         call = self.by_uuid.get(words[1]) if len(words) > 1 else None
+        if call is not None:
+            call.apis.append({"api": words[0], "connection": conn.number, "t": self.now_ms()})
         if words and words[0] == "uuid_exists":
             conn.api_response("true" if call and not call.ended else "false")
         elif words and words[0] == "uuid_break":
@@ -914,6 +939,7 @@ class FakeSwitch:
                                "ended": c.ended, "ended_by": c.ended_by, "cause": c.cause,
                                "inputs_left": len(c.inputs), "keys_left": "".join(c.dtmf),
                                "keys_eaten": "".join(c.keys_eaten), "api_calls": c.api_calls,
+                               "apis": c.apis,
                                "vars": c.vars}
                       for c in self.calls},
         }

@@ -1,0 +1,210 @@
+"""Real parts for the Redis tests and benchmark of the ESL host: a redis-server
+started on 127.0.0.1 (a free port, no persistence), a small RESP client to
+look at its keys, and a TCP proxy that can cut a host off from Redis while
+keeping its connections open (a partition, not a refusal)."""
+
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on 127.0.0.1:PORT, --save '' --appendonly no; restartable on the same port."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        self.dir = tempfile.TemporaryDirectory(prefix="esl-redis-")
+        self.port = None
+        self.process = None
+
+    def start(self):
+        for _ in range(5):
+            port = self.port or free_port()
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", self.dir.name, "--daemonize", "no",
+                 "--loglevel", "warning"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    if RespClient(port).command("PING") == "PONG":
+                        self.port = port
+                        return self
+                except OSError:
+                    time.sleep(0.02)
+            self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self, down_s=0.0):
+        """Stop, wait, start again on the same port, empty (no persistence)."""
+        self.stop()
+        time.sleep(down_s)
+        return self.start()
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
+    def client(self):
+        return RespClient(self.port)
+
+    def cleanup(self):
+        self.stop()
+        self.dir.cleanup()
+
+
+class RespClient:
+    """One command at a time over RESP (the Redis protocol), enough for tests."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def command(self, *args):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=3) as s:
+            out = b"*%d\r\n" % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b"$%d\r\n%s\r\n" % (len(a), a)
+            s.sendall(out)
+            reader = s.makefile("rb")
+            return self._read(reader)
+
+    def _read(self, r):
+        line = r.readline()
+        if not line:
+            raise OSError("Redis closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = r.read(n + 2)[:-2]
+            return data.decode("utf-8", "replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._read(r) for _ in range(n)]
+        raise OSError("unexpected RESP reply %r" % line)
+
+
+class Proxy:
+    """127.0.0.1:PORT -> Redis. cut(): nothing passes any more, connections stay open;
+    heal(): what waited passes again."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.cut_off = False
+        self.stopped = False
+        self.pairs = {}
+        self.pending = {}
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.listener, selectors.EVENT_READ)
+        self.wake_r, self.wake_w = os.pipe()
+        self.sel.register(self.wake_r, selectors.EVENT_READ)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def cut(self):
+        self.cut_off = True
+
+    def heal(self):
+        self.cut_off = False
+        os.write(self.wake_w, b"x")
+
+    def close(self):
+        self.stopped = True
+        os.write(self.wake_w, b"x")
+        self.thread.join(timeout=5)
+        for s in list(self.pairs):
+            s.close()
+        self.listener.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+
+    def _drop(self, s):
+        other = self.pairs.pop(s, None)
+        for x in (s, other):
+            if x is None:
+                continue
+            self.pairs.pop(x, None)
+            self.pending.pop(x, None)
+            try:
+                self.sel.unregister(x)
+            except (KeyError, ValueError):
+                pass
+            x.close()
+
+    def _run(self):
+        while not self.stopped:
+            for key, _ in self.sel.select(0.05):
+                if key.fileobj is self.listener:
+                    client, _ = self.listener.accept()
+                    try:
+                        upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+                    except OSError:
+                        client.close()
+                        continue
+                    for s in (client, upstream):
+                        s.setblocking(False)
+                        self.sel.register(s, selectors.EVENT_READ)
+                        self.pending[s] = b""
+                    self.pairs[client], self.pairs[upstream] = upstream, client
+                elif key.fileobj == self.wake_r:
+                    os.read(self.wake_r, 64)
+                else:
+                    s = key.fileobj
+                    try:
+                        data = s.recv(65536)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self._drop(s)
+                        continue
+                    self.pending[s] = self.pending.get(s, b"") + data
+            if self.cut_off:
+                continue
+            for s, data in list(self.pending.items()):
+                if data and s in self.pairs:
+                    try:
+                        self.pairs[s].sendall(data)
+                        self.pending[s] = b""
+                    except OSError:
+                        self._drop(s)
