@@ -49,8 +49,9 @@ def login_inputs(hold_at_otp=True, otp_after_ms=3):
 class Cluster:
     """Redis, the mock backend, the fake FreeSWITCH and hosts named a, b..."""
 
-    def __init__(self, test, script, mock_args=()):
+    def __init__(self, test, script, mock_args=(), host_args=()):
         self.test = test
+        self.host_args = list(host_args)
         self.redis = RedisServer().start()
         test.addCleanup(self.redis.cleanup)
         self.h = base.Harness(script, mock_args=mock_args)
@@ -79,7 +80,7 @@ class Cluster:
         args = [base.HOST, "--machine", str(base.SEED), "--backend", self.h.backend_url,
                 "--esl", self.h.esl, "--reconnect-min-ms", "100", "--reconnect-max-ms", "400",
                 "--log-level", "info", "--redis", "127.0.0.1:%d" % port, "--host-id",
-                "host-" + name, "--metrics", "127.0.0.1:0", *HOST_ARGS]
+                "host-" + name, "--metrics", "127.0.0.1:0", *HOST_ARGS, *self.host_args]
         self.hosts[name] = (subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log), log)
         self.wait_log(name, r"esl: ready on")
         self.wait_log(name, r"store: Redis .* ready")
@@ -299,6 +300,24 @@ class RedisStoreTest(unittest.TestCase):
             self.assertIn("call %s: resumed in ivr.auth.request_otp" % u, c.log(survivor))
         self.assert_once_per_key(mock_log)
         self.assert_no_keys(c, dead=victim)
+
+    def test_write_behind_kill_mid_question(self):
+        """With --store-write-behind the snapshots go at most every 100 ms; a host killed
+        while its caller is silent at a question (well past that bound) is resumed there."""
+        uuid = base.call_uuid(350)
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": login_inputs()}]},
+                    host_args=["--store-write-behind", "100"]).start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.start_host("b")
+        time.sleep(0.3)
+        c.kill("a")
+        c.wait_log("b", r"call %s: taken over" % uuid, timeout=20)
+        mock_log = c.finish()
+        self.assertIn("call %s: resumed in ivr.auth.verify_otp" % uuid, c.log("b"))
+        self.assert_logged_in(c.h.report, uuid)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c, dead="a")
 
     def test_redis_restarted_mid_call(self):
         """Redis restarts (empty) while a caller answers: the call goes on, the host stores it
