@@ -1341,6 +1341,45 @@ START_TEST(every_collect_asks_with_its_bounds)
 }
 END_TEST
 
+static void collect_trace(void *user, const char *record)
+{
+    char *all = user;
+    size_t used = strlen(all);
+    snprintf(all + used, 16384 - used, "%s\n", record);
+}
+
+/* A PIN collected as digits into ctx.pin is a secret: the caller's keys never reach a trace. */
+START_TEST(digits_into_a_secret_are_masked)
+{
+    ivrsm_machine *m =
+        load_yaml_text("machine: p\nversion: '1'\nstates:\n"
+                       "  pin:\n    type: prompt_and_listen\n    prompt: Code\n"
+                       "    collect: {mode: digits, min: 4, max: 4, target: card.pin}\n"
+                       "    next: bye\n"
+                       "  bye: {type: prompt_end, prompt: 'Fin.'}\n");
+    static char trace[16384];
+    trace[0] = '\0';
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.trace = collect_trace;
+    o.trace_user = trace;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ivrsm_session_start(s);
+    ck_assert_int_eq(ivrsm_session_input_is_secret(s), 1);
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "8642#";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    ck_assert_ptr_null(strstr(trace, "8642"));
+    ck_assert_ptr_nonnull(strstr(trace, "\"text\":\"***\""));
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_ptr_nonnull(strstr(ctx, "8642")); /* the host's ctx has it */
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(digits_refused)
 {
     const char *head = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
@@ -1416,6 +1455,7 @@ static Suite *format_suite(void)
     tcase_add_test(digits, digits_collect_keyed_and_said);
     tcase_add_test(digits, every_collect_asks_with_its_bounds);
     tcase_add_test(digits, digits_refused);
+    tcase_add_test(digits, digits_into_a_secret_are_masked);
     suite_add_tcase(s, digits);
     return s;
 }

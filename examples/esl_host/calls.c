@@ -363,7 +363,9 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
 {
     const app_config *apps = &c->h->apps;
     c->ask_speech = !c->asr_failed && app_ask_uses_speech(apps, cmd);
-    c->ask_secret = cmd->ask.collect && !strcmp(cmd->ask.collect, "otp");
+    /* A one-time code, or a value kept under a sensitive key (a PIN): its keys are masked. */
+    c->ask_secret = (cmd->ask.collect && !strcmp(cmd->ask.collect, "otp")) ||
+                    (c->s && ivrsm_session_input_is_secret(c->s));
     /* Keys typed before the question (during a prompt, an HTTP wait, after
      * the last answer) are not an answer to it: flush_dtmf first. */
     snprintf(c->ask_terminators, sizeof(c->ask_terminators), "%s",
@@ -625,7 +627,7 @@ static void log_input(call *c, const ask_result *r)
         log_at(log, LOG_INFO, "call %s: %s in %s", c->uuid, event_name(r->type), c->state);
     } else if (c->ask_secret || c->input_masked || input_masking_secret(c->masking, c->state)) {
         log_mask_digits(r->text, masked, sizeof(masked));
-        log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: one-time code)", c->uuid,
+        log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: a secret)", c->uuid,
                event_name(r->type), masked, c->state);
     } else if (r->type == IVRSM_EVENT_SPEECH) {
         log_at(log, LOG_INFO, "call %s: speech \"%.300s\" (confidence %.2f) in %s", c->uuid,

@@ -102,17 +102,31 @@ static const char *event_name(ivrsm_event_type t)
     return "unknown";
 }
 
-/* Input in a state that collects an OTP is a secret as a whole, and so is
+/* A collect whose value is a secret: a one-time code, or a value stored under a sensitive key
+ * (a PIN collected as digits into ctx.pin, a password...). */
+static bool collect_is_secret(const ivrsm_machine *m, const m_collect *c)
+{
+    if (c->mode == IVRSM_COLLECT_OTP)
+        return true;
+    if (!c->mode || !c->target)
+        return false;
+    /* The key it lands under: the last part of a dotted target ("card.pin"). */
+    const char *dot = strrchr(c->target, '.');
+    return ivrsm_redact_key_is_sensitive(m, c->target) ||
+           (dot && ivrsm_redact_key_is_sensitive(m, dot + 1));
+}
+
+/* Input in a state that collects a secret is a secret as a whole, and so is
  * input in a state that may hand it on to one ("Dites le code à nouveau"). */
 bool ivrsm_s_input_is_secret(const ivrsm_session *s)
 {
     if (s->state < 0)
         return false;
     const m_state *st = &s->m->states[s->state];
-    if (st->collect.mode == IVRSM_COLLECT_OTP)
+    if (collect_is_secret(s->m, &st->collect))
         return true;
     return !st->collect.mode && st->next >= 0 &&
-           s->m->states[st->next].collect.mode == IVRSM_COLLECT_OTP;
+           collect_is_secret(s->m, &s->m->states[st->next].collect);
 }
 
 void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)

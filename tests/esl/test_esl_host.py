@@ -353,7 +353,7 @@ class EslHostTest(unittest.TestCase):
                          "^" + self.mock_log[0]["body"]["session_id"] + r"-\d+$")
         # One line per fact, the input of the OTP masked, no secret anywhere.
         self.assertIn("dtmf %s in ivr.auth.phone_capture" % PHONE, h.host_log)
-        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: a secret)", h.host_log)
         self.assertIn("ended (hangup, NORMAL_CLEARING) in state ivr.appointments.list.router",
                       h.host_log)
         self.assertIn('"kind":"command"', h.host_log)  # the debug trace is there...
@@ -637,8 +637,8 @@ class EslHostTest(unittest.TestCase):
         h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
                 host_args=["--log-level", "info"])
         self.finish(h)
-        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
-        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: one-time code)",
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: a secret)", h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: a secret)",
                       h.host_log)
         self.assertNotIn("trace {", h.host_log)
         self.assert_code_absent("505050", h.host_log)
@@ -668,8 +668,8 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("Code incorrect ou expiré", prompt_of(h.asks(uuid)[3]))
         self.assertEqual([(r["endpoint"], r["status"]) for r in self.mock_log[:3]],
                          [("request_otp", 200), ("verify_otp", 401), ("verify_otp", 200)])
-        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: one-time code)", h.host_log)
-        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: one-time code)",
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: a secret)", h.host_log)
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: a secret)",
                       h.host_log)
         self.assert_code_absent("505050", h.host_log)
         self.assert_no_secrets(h.host_log)
