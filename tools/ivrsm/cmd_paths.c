@@ -161,15 +161,18 @@ int cmd_paths(int argc, char **argv)
         initial = json_array();
     if (initial && ivrsm_machine_input_count(m) && !json_array_size(initial))
         json_array_append_new(initial, json_object());
+    /* Inputs as the host gives them: of their type (a condition's candidate `true` for a
+     * string is "x"), and a plain value for a required one none gives. */
     for (size_t i = 0; initial && i < ivrsm_machine_input_count(m); i++) {
         const ivrsm_input *in = ivrsm_machine_input(m, i);
-        if (!in->required)
-            continue;
         size_t k;
         json_t *ctx;
         json_array_foreach(initial, k, ctx)
         {
-            if (!json_object_get(ctx, in->name))
+            json_t *v = json_object_get(ctx, in->name);
+            if (v)
+                json_object_set_new(ctx, in->name, pd_as_type(in->type, v));
+            else if (in->required)
                 json_object_set_new(ctx, in->name, pd_plain_value(in->type));
         }
     }

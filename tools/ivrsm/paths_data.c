@@ -275,3 +275,34 @@ json_t *pd_plain_value(const char *type)
         return json_array();
     return json_string("");
 }
+
+json_t *pd_as_type(const char *type, const json_t *v)
+{
+    bool truthy = v && !json_is_null(v) && !json_is_false(v) &&
+                  !(json_is_string(v) && !json_string_length(v)) &&
+                  !(json_is_number(v) && json_number_value(v) == 0);
+    if (!strcmp(type, "string")) {
+        if (json_is_string(v))
+            return json_incref((json_t *)v);
+        if (json_is_number(v)) {
+            char text[64];
+            if (json_is_integer(v))
+                snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+            else
+                snprintf(text, sizeof(text), "%g", json_real_value(v));
+            return json_string(text);
+        }
+        return json_string(truthy ? "x" : "");
+    }
+    if (!strcmp(type, "number") || !strcmp(type, "integer")) {
+        if (json_is_integer(v) || (json_is_real(v) && !strcmp(type, "number")))
+            return json_incref((json_t *)v);
+        return json_integer(truthy ? 1 : 0);
+    }
+    if (!strcmp(type, "boolean"))
+        return json_boolean(truthy);
+    if ((!strcmp(type, "object") && !json_is_object(v)) ||
+        (!strcmp(type, "array") && !json_is_array(v)))
+        return pd_plain_value(type);
+    return json_incref((json_t *)v);
+}

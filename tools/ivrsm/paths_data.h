@@ -32,6 +32,9 @@ json_t *pd_initial_ctxs(const json_t *doc);
  */
 size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap);
 
+/* v as a value of an input's type: a condition's candidate (true, 3) for a string input is
+ * "x", "3"; for a number, 1 or the number... New reference. */
+json_t *pd_as_type(const char *type, const json_t *v);
 /* A plain value of an input's type ("string" → "", "number" → 0...), for a required input. */
 json_t *pd_plain_value(const char *type);
 
