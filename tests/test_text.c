@@ -206,7 +206,12 @@ static const struct ivrsm_text_fold test_folds[] = {
 };
 
 static const struct ivrsm_text_rewrite test_rewrites[] = {
-    {"don t", "do not"}, {"i d", "i would"}, {"a b", "b"}, {"b c", "zz"}, {"q", "qq"}, {NULL, NULL},
+    IVRSM_REWRITE("don t", "do not"),
+    IVRSM_REWRITE("i d", "i would"),
+    {"a b", "b", 0, 0}, /* lengths 0: counted on each use */
+    {"b c", "zz", 0, 0},
+    IVRSM_REWRITE("q", "qq"),
+    {NULL, NULL, 0, 0},
 };
 
 static const ivrsm_text_rules test_rules = {test_folds, test_rewrites};
@@ -266,7 +271,8 @@ END_TEST
 /* With rewrites that at most double a word and its separator, the output stays within 2 n + 1. */
 START_TEST(test_rules_output_bound)
 {
-    static const struct ivrsm_text_rewrite doubling[] = {{"i d", "i would"}, {NULL, NULL}};
+    static const struct ivrsm_text_rewrite doubling[] = {IVRSM_REWRITE("i d", "i would"),
+                                                         {NULL, NULL, 0, 0}};
     static const ivrsm_text_rules rules = {NULL, doubling};
     char in[4096];
     size_t n = 0;

@@ -158,9 +158,10 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
 {
     const struct ivrsm_text_rewrite *best = NULL;
     size_t best_len = 0;
+    const char last = o->out[o->len - 1];
     for (const struct ivrsm_text_rewrite *r = rules->rewrites; r->from; r++) {
-        size_t n = strlen(r->from);
-        if (n <= best_len || n > o->len - o->floor || o->out[o->len - 1] != r->from[n - 1])
+        size_t n = r->from_len ? r->from_len : strlen(r->from);
+        if (n <= best_len || n > o->len - o->floor || last != r->from[n - 1])
             continue;
         size_t start = o->len - n;
         if ((start > 0 && o->out[start - 1] != ' ') || memcmp(o->out + start, r->from, n) != 0)
@@ -171,7 +172,7 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
     if (!best)
         return 0;
     size_t start = o->len - best_len;
-    size_t n = strlen(best->to);
+    size_t n = best->to_len ? best->to_len : strlen(best->to);
     if (start + n >= o->cap)
         return -1;
     memcpy(o->out + start, best->to, n);

@@ -22,7 +22,15 @@ struct ivrsm_text_fold {
 struct ivrsm_text_rewrite {
     const char *from; /* normalised words ("don t"), NULL ends the list */
     const char *to;   /* normalised words ("do not"); strlen(to) + 1 <= 2 * (strlen(from) + 1) */
+    size_t from_len;  /* strlen(from), or 0 to have it counted on each use */
+    size_t to_len;    /* strlen(to), or 0 likewise */
 };
+
+/* A rewrite with its lengths counted at compile time (tables run on every speech event). */
+#define IVRSM_REWRITE(from, to)                                                                    \
+    {                                                                                              \
+        from, to, sizeof(from) - 1, sizeof(to) - 1                                                 \
+    }
 
 typedef struct ivrsm_text_rules {
     /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
