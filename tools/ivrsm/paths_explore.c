@@ -169,7 +169,8 @@ static char *shape_key(const json_t *ctx, const char *place)
     return text;
 }
 
-static bool situation_keys(const char *snapshot, char **full, char **place, char **shape)
+static bool situation_keys(const char *snapshot, int64_t now_ms, bool clocked, char **full,
+                           char **place, char **shape)
 {
     *full = *place = *shape = NULL;
     json_t *s = json_loads(snapshot, 0, NULL);
@@ -190,9 +191,17 @@ static bool situation_keys(const char *snapshot, char **full, char **place, char
         json_object_get(s, "phase"), "noinput", json_object_get(counters, "noinput"), "nomatch",
         json_object_get(counters, "nomatch"), "retries", json_object_get(counters, "retries"),
         "method", json_object_get(pending, "method"), "path", json_object_get(pending, "path"));
+    /* A machine that reads the clock may go elsewhere at another time: the same situation
+     * at another clock is another one (with its own two of each ctx shape). */
+    if (k && clocked)
+        json_object_set_new(k, "now", json_integer(now_ms));
     *full = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     *place = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    *shape = *place ? shape_key(json_object_get(s, "ctx"), *place) : NULL;
+    if (*place && clocked)
+        json_object_set_new(p, "now", json_integer(now_ms));
+    char *timed = clocked && p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *shape = *place ? shape_key(json_object_get(s, "ctx"), timed ? timed : *place) : NULL;
+    free(timed);
     json_decref(k);
     json_decref(p);
     json_decref(s);
@@ -245,7 +254,7 @@ static void keep(explorer *x, px_node *n, ivrsm_session *s)
     char *key = NULL, *place = NULL, *shape = NULL;
     bool novel = false;
     if (info.wait != WAIT_END && ivrsm_session_snapshot(s, &snap) == 0 &&
-        situation_keys(snap, &key, &place, &shape)) {
+        situation_keys(snap, n->now_ms, x->o->clock_count > 0, &key, &place, &shape)) {
         novel = !json_object_get(x->seen, key) &&
                 json_integer_value(json_object_get(x->places, place)) < PX_VARIANTS &&
                 json_integer_value(json_object_get(x->places, shape)) < PX_SHAPE_VARIANTS;
@@ -445,6 +454,23 @@ static const px_words *machine_words(const explorer *x)
     return &px_languages[0];
 }
 
+/* Make the last of n digits the Luhn check digit of the others; false when it already was. */
+static bool luhn_complete(char *keys, size_t n)
+{
+    int sum = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        int d = keys[n - 2 - i] - '0';
+        if (i % 2 == 0)
+            d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+    }
+    char check = (char)('0' + (10 - sum % 10) % 10);
+    if (keys[n - 1] == check)
+        return false;
+    keys[n - 1] = check;
+    return true;
+}
+
 /*
  * Values that a collect mode parses, and ones it does not: in the machine's
  * language first, then in the others (a call may switch language on the
@@ -483,6 +509,10 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
         int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;
         snprintf(keys, sizeof(keys), "%.*s", n, digits);
         if (keys_fit(in, keys))
+            try_input(x, node, IVRSM_EVENT_DTMF, keys, SIZE_MAX, NULL, 0);
+        /* The same keys ending in their Luhn check digit: a card number that `check: luhn`
+         * takes (the keys above may be one it refuses). */
+        if (n > 1 && luhn_complete(keys, (size_t)n) && keys_fit(in, keys))
             try_input(x, node, IVRSM_EVENT_DTMF, keys, SIZE_MAX, NULL, 0);
         if (n > 1 && keys_fit(in, "1"))
             try_input(x, node, IVRSM_EVENT_DTMF, "1", SIZE_MAX, NULL, 0);
