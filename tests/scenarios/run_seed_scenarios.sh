@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run the seed IVR's scenario suite (examples/synergia_rdv/scenarios/)
 # against its mock backend; SCENARIO_DIR (relative to the source root) runs
-# another example's suite on the same backend (examples/synergia_rdv_en/scenarios).
+# another example's suite on the same backend (examples/synergia_rdv_en/scenarios),
+# and MOCK_BACKEND (the server.py of another mock, relative to the source root,
+# started with --host, --port 0 and --quiet) on its own (examples/bank_card).
 #
 # usage: run_seed_scenarios.sh IVRSM [ivrsm test options...]
 #
@@ -59,8 +61,12 @@ trap stop_mock EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"${PYTHON:-python3}" "$root/examples/synergia_rdv/mock_backend/server.py" \
-    --host 127.0.0.1 --port 0 --today "$TODAY" --quiet \
+if [ -n "${MOCK_BACKEND:-}" ]; then
+    mock=("$root/$MOCK_BACKEND")
+else
+    mock=("$root/examples/synergia_rdv/mock_backend/server.py" --today "$TODAY")
+fi
+"${PYTHON:-python3}" "${mock[@]}" --host 127.0.0.1 --port 0 --quiet \
     >"$workdir/mock.out" 2>"$workdir/mock.err" &
 mock_pid=$!
 
