@@ -655,6 +655,131 @@ START_TEST(result_body_bounds)
 }
 END_TEST
 
+/* The session id (ctx.session_id) of a new session with these options. */
+static char *new_session_id(ivrsm_machine *m, const ivrsm_session_options *o)
+{
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, o, &s, NULL), 0);
+    char *ctx = ivrsm_session_ctx_json(s);
+    json_t *j = json_loads(ctx, 0, NULL);
+    char *id = strdup(json_string_value(json_object_get(j, "session_id")));
+    json_decref(j);
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    return id;
+}
+
+static bool hex_id(const char *id)
+{
+    return strlen(id) == 34 && !strncmp(id, "s-", 2) && strspn(id + 2, "0123456789abcdef") == 32;
+}
+
+static int counting_rand(void *user, uint8_t *dest, size_t len)
+{
+    int *calls = user;
+    for (size_t i = 0; i < len; i++)
+        dest[i] = (uint8_t)(i + 16 * *calls);
+    (*calls)++;
+    return 0;
+}
+
+static int failing_rand(void *user, uint8_t *dest, size_t len)
+{
+    (void)user;
+    (void)dest;
+    (void)len;
+    return -1;
+}
+
+/*
+ * Two calls never share an id, so never an idempotency key: every session
+ * with neither a session id nor a call id was "s-local" (the first request
+ * of every call carried Idempotency-Key: s-local-3).
+ */
+START_TEST(session_ids_are_unique)
+{
+    ivrsm_machine *m = menu();
+    char *a = new_session_id(m, NULL), *b = new_session_id(m, NULL);
+    ck_assert_msg(hex_id(a) && hex_id(b), "%s %s", a, b);
+    ck_assert_str_ne(a, b);
+    free(a);
+    free(b);
+    /* Randomness from the host, as ngtcp2 takes it. */
+    int calls = 0;
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.rand = counting_rand;
+    o.rand_user = &calls;
+    a = new_session_id(m, &o);
+    ck_assert_str_eq(a, "s-000102030405060708090a0b0c0d0e0f");
+    ck_assert_int_eq(calls, 1);
+    free(a);
+    /* A host without randomness still gets ids that differ. */
+    o.rand = failing_rand;
+    a = new_session_id(m, &o);
+    b = new_session_id(m, &o);
+    ck_assert_msg(hex_id(a) && hex_id(b) && strcmp(a, b), "%s %s", a, b);
+    free(a);
+    free(b);
+    /* The host's names win: its session id, else its call id. */
+    o.call_id = "c-7";
+    a = new_session_id(m, &o);
+    ck_assert_str_eq(a, "s-c-7");
+    free(a);
+    o.session_id = "mine";
+    a = new_session_id(m, &o);
+    ck_assert_str_eq(a, "mine");
+    free(a);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* Ids become idempotency keys, sent as header values: bounded, UTF-8, no control character. */
+START_TEST(bad_ids_refused)
+{
+    ivrsm_machine *m = menu();
+    char long_id[IVRSM_MAX_ID_BYTES + 2];
+    memset(long_id, 'i', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    const char *bad[] = {"a\r\nX-Evil: 1", "tab\tin", "\xff\xfe", long_id};
+    for (int field = 0; field < 2; field++) {
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+            if (field)
+                o.session_id = bad[i];
+            else
+                o.call_id = bad[i];
+            ivrsm_session *s = NULL;
+            ivrsm_error err;
+            ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+            ck_assert_ptr_null(s);
+            ck_assert_ptr_nonnull(strstr(err.message, field ? "session_id" : "call_id"));
+        }
+    }
+    /* The longest call id gives the longest session id, which a snapshot restores. */
+    long_id[IVRSM_MAX_ID_BYTES] = '\0';
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.call_id = long_id;
+    ivrsm_session *s = NULL, *back = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &back, NULL), 0);
+    ivrsm_session_free(back);
+    ivrsm_session_free(s);
+    /* A snapshot whose ids a session would refuse is refused. */
+    json_t *j = json_loads(snap, 0, NULL);
+    json_object_set_new(j, "session_id", json_string("a\nb"));
+    char *bad_snap = json_dumps(j, JSON_COMPACT);
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_restore(m, bad_snap, NULL, &back, &err), IVRSM_ESNAPSHOT);
+    ck_assert_ptr_nonnull(strstr(err.message, "session_id"));
+    free(bad_snap);
+    json_decref(j);
+    ivrsm_free(snap);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(handoff_failure_takes_on_fail)
 {
     ivrsm_machine *m = menu();
@@ -1370,6 +1495,8 @@ int main(void)
     tcase_add_test(basics, header_control_characters_fail_action);
     tcase_add_test(basics, request_bounds_fail_action);
     tcase_add_test(basics, result_body_bounds);
+    tcase_add_test(basics, session_ids_are_unique);
+    tcase_add_test(basics, bad_ids_refused);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);

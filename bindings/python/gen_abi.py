@@ -33,6 +33,8 @@ CTYPES = {  # C types written without spaces around '*'
 CALLBACKS = {
     "ivrsm_clock_fn": ("CLOCK_FN", "ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)"),
     "ivrsm_trace_fn": ("TRACE_FN", "ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)"),
+    "ivrsm_rand_fn": ("RAND_FN", "ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, "
+                      "ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t)"),
 }
 
 

@@ -133,6 +133,7 @@ typedef struct ivrsm_machine ivrsm_machine;
 #define IVRSM_MAX_REQUEST_BODY_BYTES (1024u * 1024u) /* body of an http command */
 #define IVRSM_MAX_RESULT_BODY_BYTES (1024u * 1024u)  /* body of an ACTION_RESULT */
 #define IVRSM_MAX_HEADERS 64                         /* headers of one action */
+#define IVRSM_MAX_ID_BYTES 256                       /* call_id and session_id */
 
 /*
  * Load a machine from a file and compile it.
@@ -568,16 +569,36 @@ typedef struct ivrsm_limits {
 
 #define IVRSM_LIMITS_INIT {.size = sizeof(ivrsm_limits)}
 
+/*
+ * Randomness for the session: fill dest[0..len) with unpredictable bytes and
+ * return 0 (nonzero: none could be had). A session asks for it once, to make
+ * its id when the host gives none (like ngtcp2's rand callback).
+ */
+typedef int (*ivrsm_rand_fn)(void *user, uint8_t *dest, size_t len);
+
 typedef struct ivrsm_session_options {
-    size_t size;            /* IVRSM_SESSION_OPTIONS_INIT; 0 = the 0.2 layout */
-    const char *call_id;    /* copied into ctx.call_id; may be NULL */
-    const char *session_id; /* copied into ctx.session_id; generated from call_id if NULL */
+    size_t size;         /* IVRSM_SESSION_OPTIONS_INIT; 0 = the 0.2 layout */
+    const char *call_id; /* copied into ctx.call_id; may be NULL */
+    /*
+     * Copied into ctx.session_id; idempotency keys are SESSION_ID-COMMAND_ID,
+     * so one id per call, unique across every host that calls the same
+     * backend. NULL: "s-" and the call_id when there is one (call ids are
+     * then unique per call), else "s-" and 32 hex digits of randomness from
+     * `rand`. call_id and session_id: UTF-8, at most IVRSM_MAX_ID_BYTES
+     * bytes, no control characters.
+     */
+    const char *session_id;
     const char *ctx_json;   /* initial ctx, a JSON object text; may be NULL */
     ivrsm_clock_fn clock;   /* NULL: dates resolve against 0 (1970-01-01) */
     void *clock_user;
     ivrsm_trace_fn trace; /* NULL: no trace */
     void *trace_user;
     const ivrsm_limits *limits; /* NULL: the machine's bounds */
+    /* NULL: the operating system's random source (getrandom); failing that,
+     * the time, the process and the session's address mixed, which is
+     * unique but not unpredictable. Not in the 0.2 layout. */
+    ivrsm_rand_fn rand;
+    void *rand_user;
 } ivrsm_session_options;
 
 #define IVRSM_SESSION_OPTIONS_INIT {.size = sizeof(ivrsm_session_options)}

@@ -321,7 +321,7 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
             goto fail;
         }
     }
-    char key[160];
+    char key[IVRSM_MAX_ID_BYTES + 32]; /* a session id, '-', a command id */
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
     c->idempotency_key = strdup(key);
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;

@@ -217,6 +217,22 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
 int ivrsm_s_response_read(const m_state *st, const char *body, size_t len,
                           ivrsm_numtexts *numbers, json_t **out);
 
+/* ---- session_id.c ---- */
+/*
+ * A new session id in out[0..cap): "s-" and the call id when there is one,
+ * else "s-" and 32 hex digits from `rand` (NULL: the operating system's
+ * randomness).
+ */
+void ivrsm_s_new_session_id(const ivrsm_session *s, const char *call_id, ivrsm_rand_fn rand,
+                            void *rand_user, char *out, size_t cap);
+/*
+ * Why `id` cannot be a call_id or session_id (`what`), or NULL (also for
+ * NULL): longer than `max` bytes, a control character, not UTF-8.
+ */
+const char *ivrsm_s_id_problem(const char *id, const char *what, size_t max);
+/* The longest session id: a given one, or "s-" and a call id. */
+#define S_MAX_SESSION_ID_BYTES (IVRSM_MAX_ID_BYTES + 2)
+
 /* ---- trace.c ---- */
 bool ivrsm_s_tracing(const ivrsm_session *s);
 /* Whether caller input in the current state is a secret (see ivrsm_session_input_is_secret). */

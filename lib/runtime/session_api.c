@@ -146,6 +146,14 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         set_err(err, IVRSM_EINVAL, "options or limits of an unknown size (use the _INIT macros)");
         return IVRSM_EINVAL;
     }
+    const char *bad_id =
+        opts ? ivrsm_s_id_problem(opts->call_id, "call_id", IVRSM_MAX_ID_BYTES) : NULL;
+    if (!bad_id && opts)
+        bad_id = ivrsm_s_id_problem(opts->session_id, "session_id", IVRSM_MAX_ID_BYTES);
+    if (bad_id) {
+        set_err(err, IVRSM_EINVAL, bad_id);
+        return IVRSM_EINVAL;
+    }
     json_t *ctx = NULL;
     if (opts && opts->ctx_json) {
         /* ctx goes into every snapshot, which must read back: no deeper than a machine. */
@@ -182,9 +190,10 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         (void)ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json));
     const char *call_id = opts ? opts->call_id : NULL;
     const char *session_id = opts ? opts->session_id : NULL;
-    char generated[160];
+    char generated[S_MAX_SESSION_ID_BYTES + 1];
     if (!session_id) {
-        snprintf(generated, sizeof(generated), "s-%s", call_id ? call_id : "local");
+        ivrsm_s_new_session_id(s, call_id, opts ? opts->rand : NULL, opts ? opts->rand_user : NULL,
+                               generated, sizeof(generated));
         session_id = generated;
     }
     s->call_id = call_id ? strdup(call_id) : NULL;

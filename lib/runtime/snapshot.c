@@ -283,6 +283,12 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->session_id = get_str(j, "session_id");
     if (!s->session_id)
         return fail(err, "missing session_id");
+    /* Ids a session would refuse (they make idempotency keys, sent as headers). */
+    const char *bad_id = ivrsm_s_id_problem(s->session_id, "session_id", S_MAX_SESSION_ID_BYTES);
+    if (!bad_id)
+        bad_id = ivrsm_s_id_problem(s->call_id, "call_id", IVRSM_MAX_ID_BYTES);
+    if (bad_id)
+        return fail(err, bad_id);
     json_t *pending_cmd = json_object_get(j, "pending");
     if (json_is_object(pending_cmd)) {
         s->pending = ivrsm_s_command_from_json(s, pending_cmd);

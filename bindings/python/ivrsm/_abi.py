@@ -59,6 +59,7 @@ PART_PLAY = 2
 
 CLOCK_FN = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
 TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+RAND_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t)
 
 
 class Error(ctypes.Structure):
@@ -227,6 +228,8 @@ class SessionOptions(ctypes.Structure):
         ("trace", TRACE_FN),
         ("trace_user", ctypes.c_void_p),
         ("limits", ctypes.POINTER(Limits)),
+        ("rand", RAND_FN),
+        ("rand_user", ctypes.c_void_p),
     ]
 
     def __init__(self, **fields):
