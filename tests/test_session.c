@@ -1053,6 +1053,102 @@ START_TEST(seed_happy_path)
 }
 END_TEST
 
+/* Drain the commands; the id of the http command among them (0 when none). */
+static uint64_t drain_http(ivrsm_session *s, const char **endpoint)
+{
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    static char name[64];
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP) {
+            id = c->id;
+            snprintf(name, sizeof(name), "%s", c->http.endpoint ? c->http.endpoint : "");
+        }
+    if (endpoint)
+        *endpoint = name;
+    return id;
+}
+
+static void feed_text(ivrsm_session *s, ivrsm_event_type type, const char *text)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = type;
+    ev.text = text;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+}
+
+static void feed_answer(ivrsm_session *s, uint64_t id, int status, const char *body)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_ACTION_RESULT;
+    ev.command_id = id;
+    ev.status = status;
+    ev.body = body;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+}
+
+static bool snapshot_holds(const ivrsm_session *s, const char *text)
+{
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    bool found = strstr(snap, text) != NULL;
+    ivrsm_free(snap);
+    return found;
+}
+
+/*
+ * The seed's call up to the OTP verification, answered `status`: until the
+ * answer, the code is in the snapshot (the pending request carries it, to be
+ * sent again after a restore); once answered, right or wrong, it is not.
+ */
+static void otp_forgotten_after(int status, bool restore_first)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.call_id = "otp";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    drain_http(s, NULL);
+    feed_text(s, IVRSM_EVENT_DTMF, "1");
+    drain_http(s, NULL);
+    feed_text(s, IVRSM_EVENT_DTMF, "0612345678#");
+    const char *endpoint;
+    uint64_t id = drain_http(s, &endpoint);
+    ck_assert_str_eq(endpoint, "request_otp");
+    feed_answer(s, id, 200, "{\"challenge_id\":\"ch-1\"}");
+    drain_http(s, NULL);
+    feed_text(s, IVRSM_EVENT_DTMF, "917364#");
+    id = drain_http(s, &endpoint);
+    ck_assert_str_eq(endpoint, "verify_otp");
+    ck_assert(snapshot_holds(s, "917364"));
+    if (restore_first) {
+        char *snap = NULL;
+        ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+        ivrsm_session_free(s);
+        ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &s, NULL), 0);
+        ivrsm_free(snap);
+    }
+    feed_answer(s, id, status,
+                status == 200 ? "{\"session_token\":\"tok\",\"partner_id\":42}"
+                              : "{\"error\":\"wrong_code\"}");
+    drain_http(s, NULL);
+    ck_assert_msg(!snapshot_holds(s, "917364"), "status %d", status);
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_ptr_null(strstr(ctx, "917364"));
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+
+START_TEST(verified_otp_not_kept)
+{
+    otp_forgotten_after(200, false);
+    otp_forgotten_after(401, false);
+    otp_forgotten_after(200, true); /* the snapshot remembers which key to forget */
+}
+END_TEST
+
 /* Snapshot after every event, restore into a fresh session: same stream. */
 START_TEST(seed_snapshot_every_event_identical)
 {
@@ -1497,6 +1593,7 @@ int main(void)
     tcase_add_test(basics, result_body_bounds);
     tcase_add_test(basics, session_ids_are_unique);
     tcase_add_test(basics, bad_ids_refused);
+    tcase_add_test(basics, verified_otp_not_kept);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);

@@ -31,6 +31,27 @@ int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
     return ivrsm_ctx_set(child, dot + 1, value);
 }
 
+void ivrsm_ctx_remove(json_t *ctx, const char *key)
+{
+    for (;;) {
+        const char *dot = strchr(key, '.');
+        if (!dot) {
+            json_object_del(ctx, key);
+            return;
+        }
+        char head[128];
+        size_t n = (size_t)(dot - key);
+        if (n == 0 || n >= sizeof(head))
+            return;
+        memcpy(head, key, n);
+        head[n] = '\0';
+        ctx = json_object_get(ctx, head);
+        if (!json_is_object(ctx))
+            return;
+        key = dot + 1;
+    }
+}
+
 /* No part empty; every part but the last shorter than ivrsm_ctx_set() takes. */
 static bool key_parts_ok(const char *key)
 {

@@ -13,5 +13,7 @@
  * memory.
  */
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value);
+/* Remove ctx.<dotted key> when it is there (maps on the way are kept). */
+void ivrsm_ctx_remove(json_t *ctx, const char *key);
 
 #endif

@@ -634,6 +634,24 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     ivrsm_ctx_set(s->ctx, target, json_string(v->text));
     if (!strcmp(target, "language"))
         sync_language(s);
+    if (c->mode == IVRSM_COLLECT_OTP) {
+        free(s->unverified_otp);
+        s->unverified_otp = strdup(target);
+    }
+}
+
+/*
+ * An OTP is single-use: once an action has answered (the one that verified
+ * it, typically the collecting state's own), the rest of the call does not
+ * need it, so ctx and every later snapshot lose it.
+ */
+static void forget_otp(ivrsm_session *s)
+{
+    if (!s->unverified_otp)
+        return;
+    ivrsm_ctx_remove(s->ctx, s->unverified_otp);
+    free(s->unverified_otp);
+    s->unverified_otp = NULL;
 }
 
 static bool required_present(const ivrsm_session *s, const m_collect *c)
@@ -932,8 +950,18 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev);
 
 static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
+    /* The code was collected before this answer's request went out: the request carried
+     * it, its answer settles it. One collected while the answer moves the call on stays. */
+    char *otp = s->unverified_otp;
+    s->unverified_otp = NULL;
     take_answer(s, ev);
     forget_answer(s);
+    if (otp && !s->unverified_otp) {
+        s->unverified_otp = otp;
+        forget_otp(s);
+    } else {
+        free(otp);
+    }
 }
 
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev)

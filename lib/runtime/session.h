@@ -86,6 +86,11 @@ struct ivrsm_session {
     int escalations;          /* bounds hit so far: handoff, then goodbye, then hangup */
     bool entering_escalation; /* the next state entry is the escalation's target */
 
+    /* The ctx key holding an OTP the caller gave that no action has answered
+     * yet (owned), or NULL. The code is single-use: once an action's answer
+     * comes, it is removed from ctx, so snapshots no longer hold it. */
+    char *unverified_otp;
+
     s_input carry;    /* input handed on by a plain `next` */
     s_speech said;    /* said on the way, waiting to be merged into the next ask */
     /* The last ask's parts and text, for re-prompts of states without a prompt:

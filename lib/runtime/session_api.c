@@ -372,6 +372,7 @@ void ivrsm_session_free(ivrsm_session *s)
     free(s->queue);
     ivrsm_s_command_free(s->pending);
     free(s->carry.text);
+    free(s->unverified_otp);
     ivrsm_s_speech_free(&s->said);
     ivrsm_s_speech_free(&s->last_ask_owned);
     free(s->last_ask_text_owned);

@@ -154,6 +154,8 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
         json_object_set_new(c, "confidence", json_real(confidence));
         json_object_set_new(j, "carry", c);
     }
+    if (s->unverified_otp)
+        json_object_set_new(j, "unverified_otp", json_string(s->unverified_otp));
     char *pending_text = ivrsm_s_speech_text(s->said.parts, s->said.count);
     json_object_set_new(j, "pending_say", str_or_null(pending_text));
     free(pending_text);
@@ -263,6 +265,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         s->carry.text = get_str(carry, "text");
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
+    s->unverified_otp = get_str(j, "unverified_otp");
     /* Snapshots taken before parts existed have the words only. */
     json_t *pending = json_object_get(j, "pending_parts");
     int prc = pending ? ivrsm_s_parts_from_json(pending, &s->said)
