@@ -640,6 +640,14 @@ static void reply_script(redis_store *r, req *q, const redisReply *rep)
         became_ready(r);
 }
 
+static void dispatch(redis_store *r, req *q, const redisReply *rep);
+
+/* A request that fails without a reply, its callback told. */
+static void reply_failed(redis_store *r, req *q)
+{
+    dispatch(r, q, NULL);
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     req *q = privdata;
@@ -656,13 +664,23 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         r->tail = q->prev;
     if (rep && rep->type == REDIS_REPLY_ERROR && q->kind != RQ_SCRIPT) {
         log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
-        if (q->kind == RQ_AUTH) {
+        if (q->kind == RQ_AUTH || !strncmp(rep->str, "NOSCRIPT", 8)) {
+            /* A wrong password, or the scripts flushed (SCRIPT FLUSH): a new
+             * connection loads them again. */
+            bool auth = q->kind == RQ_AUTH;
+            reply_failed(r, q);
             free(q);
-            drop(r, "AUTH refused");
+            drop(r, auth ? "AUTH refused" : "scripts flushed");
             return;
         }
         rep = NULL;
     }
+    dispatch(r, q, rep);
+    free(q);
+}
+
+static void dispatch(redis_store *r, req *q, const redisReply *rep)
+{
     switch (q->kind) {
     case RQ_AUTH:
         break;
@@ -691,7 +709,6 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         reply_scan(r, rep);
         break;
     }
-    free(q);
 }
 
 /* ---------------------------------------------------------------------------

@@ -319,6 +319,24 @@ class RedisStoreTest(unittest.TestCase):
         self.assert_once_per_key(mock_log)
         self.assert_no_keys(c, dead="a")
 
+    def test_scripts_flushed_mid_call(self):
+        """SCRIPT FLUSH while a caller is silent: the host's next script is refused
+        (NOSCRIPT), it connects again, loads its scripts, stores the call again, and the
+        call goes on."""
+        uuid = base.call_uuid(360)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True, "for_ms": 1500},
+                  {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]}).start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.redis.client().command("SCRIPT", "FLUSH")
+        c.wait_log("a", r"store: connection to Redis .* lost \(scripts flushed\)")
+        c.wait_log("a", r"store: 1 live call stored again")
+        mock_log = c.finish()
+        self.assert_logged_in(c.h.report, uuid)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c)
+
     def test_redis_restarted_mid_call(self):
         """Redis restarts (empty) while a caller answers: the call goes on, the host stores it
         again once Redis is back (counted in its metrics), and a kill -9 after that is
