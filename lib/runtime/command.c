@@ -18,7 +18,8 @@ static int queue_reserve(ivrsm_session *s)
         s->queue_head = s->queue_len = 0;
     if (s->queue_len < s->queue_cap)
         return 0;
-    size_t cap = s->queue_cap ? s->queue_cap * 2 : 4;
+    /* Two slots hold what a batch usually is (what is said, then a question or a request). */
+    size_t cap = s->queue_cap ? s->queue_cap * 2 : 2;
     s_command *q = realloc(s->queue, cap * sizeof(*q));
     if (!q)
         return -1;

@@ -287,19 +287,44 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
     c->ask.terminators = (k.max > 1 && !k.term_routed) ? k.term : "";
 }
 
+/*
+ * The last ask's words, when the session owns them, are shared with the ask
+ * command that said them (see remember_ask()). A queued command still
+ * showing them takes them over, the latest one: commands are released in
+ * order, so the others, which only show them, go first.
+ */
 static void forget_ask(ivrsm_session *s)
 {
-    ivrsm_s_speech_free(&s->last_ask_owned);
-    free(s->last_ask_text_owned);
+    s_command *heir = NULL;
+    if (s->last_ask_owned.count) {
+        size_t first = s->queue_head - (s->has_out ? 1 : 0);
+        for (size_t i = first; i < s->queue_len; i++)
+            if (s->queue[i].pub.parts == s->last_ask_owned.parts)
+                heir = &s->queue[i];
+    }
+    if (heir) {
+        heir->speech = s->last_ask_owned;
+        heir->text = s->last_ask_text_owned;
+        memset(&s->last_ask_owned, 0, sizeof(s->last_ask_owned));
+    } else {
+        ivrsm_s_speech_free(&s->last_ask_owned);
+        free(s->last_ask_text_owned);
+    }
     s->last_ask_text_owned = NULL;
     s->last_ask_parts = NULL;
     s->last_ask_count = 0;
     s->last_ask_text = NULL;
 }
 
-/* Remember what an ask said, for re-prompts of states without a prompt. */
-static void remember_ask(ivrsm_session *s, const ivrsm_command *c, bool machine_owned)
+/*
+ * Remember what an ask said, for re-prompts of states without a prompt. Words
+ * rendered for this call are not copied: the session takes them from the
+ * command, which keeps showing them (a parked session holds its question
+ * once).
+ */
+static void remember_ask(ivrsm_session *s, s_command *cmd, bool machine_owned)
 {
+    const ivrsm_command *c = &cmd->pub;
     if (!c->part_count || c->parts == s->last_ask_parts)
         return;
     forget_ask(s);
@@ -309,11 +334,10 @@ static void remember_ask(ivrsm_session *s, const ivrsm_command *c, bool machine_
         s->last_ask_text = c->text;
         return;
     }
-    if (ivrsm_s_speech_append(&s->last_ask_owned, c->parts, c->part_count) != 0) {
-        ivrsm_s_speech_free(&s->last_ask_owned);
-        return;
-    }
-    s->last_ask_text_owned = c->text ? strdup(c->text) : NULL;
+    s->last_ask_owned = cmd->speech;
+    s->last_ask_text_owned = cmd->text;
+    memset(&cmd->speech, 0, sizeof(cmd->speech));
+    cmd->text = NULL;
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
     s->last_ask_text = s->last_ask_text_owned;
@@ -342,7 +366,8 @@ static void ask_message(ivrsm_session *s, const m_message *msg)
         machine_owned = true;
     } else {
         say_message(s, msg);
-        if (!s->said.count && s->last_ask_count && !s->last_ask_owned.count) {
+        if (!s->said.count && s->last_ask_count) {
+            /* Asked again: the same words, shown, not copied. */
             c->pub.text = s->last_ask_text;
             c->pub.parts = s->last_ask_parts;
             c->pub.part_count = s->last_ask_count;
@@ -356,7 +381,7 @@ static void ask_message(ivrsm_session *s, const m_message *msg)
     fill_ask(s, st, &c->pub);
     s->phase = PHASE_INPUT;
     push(s, c);
-    remember_ask(s, &s->queue[s->queue_len - 1].pub, machine_owned);
+    remember_ask(s, &s->queue[s->queue_len - 1], machine_owned);
 }
 
 /*
