@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "text.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -59,6 +60,61 @@ static char *render(const char *src)
 }
 
 /* ------------------------------------------------------------ rendering */
+
+/* src rendered as spoken must be its rendering with whitespace collapsed afterwards. */
+static void speech_as_collapsed(const char *src)
+{
+    ivrsm_tmpl *t = compile_ok(src);
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
+    ivrsm_buf raw = IVRSM_BUF_INIT, spoken = IVRSM_BUF_INIT;
+    ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &raw), 0);
+    ck_assert_int_eq(ivrsm_tmpl_render_speech(t, &scope, &spoken), 0);
+    char want[4096];
+    ck_assert_uint_lt(raw.len, sizeof want);
+    ivrsm_text_collapse_spaces(raw.data ? raw.data : "", raw.len, want);
+    ck_assert_msg(!strcmp(ivrsm_buf_str(&spoken), want), "\"%s\": spoken \"%s\", want \"%s\"", src,
+                  ivrsm_buf_str(&spoken), want);
+    ck_assert_uint_eq(spoken.len, strlen(want));
+    ivrsm_buf_free(&raw);
+    ivrsm_buf_free(&spoken);
+    ivrsm_tmpl_free(t);
+}
+
+START_TEST(test_speech_collapsed_at_compile_time)
+{
+    static const char *const pieces[] = {"",
+                                         " ",
+                                         "\n  \t",
+                                         "a",
+                                         " a b ",
+                                         "{{ctx.space}}",
+                                         "{{ctx.empty}}",
+                                         "{{ctx.name}}",
+                                         "{{ctx.nul}}",
+                                         "x\n",
+                                         " {{ctx.quote}} ",
+                                         "{{#if ctx.flag}} y {{/if}}",
+                                         "{{#if ctx.off}}z{{else}}\n w\n{{/if}}",
+                                         "{{ctx.obj}}",
+                                         "{{ctx.appt_list}}"};
+    const size_t n = sizeof pieces / sizeof pieces[0];
+    char src[512];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < n; k++) {
+                snprintf(src, sizeof src, "%s%s%s", pieces[i], pieces[j], pieces[k]);
+                speech_as_collapsed(src);
+            }
+    static const char *const values[] = {"  ", " lead", "trail ", " in  side ", "a\n\tb", ""};
+    for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+        json_object_set_new(ctx, "ws", json_string(values[v]));
+        for (size_t i = 0; i < n; i++) {
+            snprintf(src, sizeof src, "%s{{ctx.ws}}%s{{ctx.ws}}", pieces[i], pieces[(i + 3) % n]);
+            speech_as_collapsed(src);
+        }
+    }
+}
+END_TEST
 
 static const struct {
     const char *src;
@@ -853,6 +909,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_seed_upcoming_none);
     tcase_add_test(tc, test_seed_upcoming_three);
     tcase_add_test(tc, test_seed_slots_choose);
+    tcase_add_test(tc, test_speech_collapsed_at_compile_time);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("introspection");

@@ -44,11 +44,11 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
         return NULL;
     ivrsm_buf b = IVRSM_BUF_INIT;
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-    if (ivrsm_tmpl_render(t, &sc, &b) != 0) {
+    if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0) {
         ivrsm_buf_free(&b);
         return NULL;
     }
-    if (!b.data || ivrsm_text_collapse_spaces(b.data, b.len, b.data) == 0) {
+    if (!b.data || b.len == 0) {
         ivrsm_buf_free(&b);
         return NULL;
     }

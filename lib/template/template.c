@@ -357,6 +357,30 @@ static int builder_is_static(const tmpl_builder *b)
     return 1;
 }
 
+static int is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* The spoken form of each OP_TEXT of t, written to texts[] and pool. */
+static void collapse_texts(ivrsm_tmpl *t, tmpl_text *texts, char *pool)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < t->n_ops; i++) {
+        const tmpl_op *op = &t->ops[i];
+        texts[i] = (tmpl_text){0, 0, 0, 0};
+        if (op->kind != OP_TEXT || op->b == 0)
+            continue;
+        const char *src = t->src + op->a;
+        size_t len = ivrsm_text_collapse_spaces(src, op->b, pool + used);
+        texts[i] = (tmpl_text){(uint32_t)used, (uint32_t)len, (uint8_t)is_space(src[0]),
+                               (uint8_t)is_space(src[op->b - 1])};
+        used += len + 1;
+    }
+    t->texts = texts;
+    t->speech_pool = pool;
+}
+
 /* Moves everything the builder gathered into one block, the template itself. */
 static ivrsm_tmpl *finish(tmpl_builder *b)
 {
@@ -369,7 +393,11 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_src = off_pool + b->n_pool;
     int is_static = builder_is_static(b);
     size_t off_speech = off_src + b->len + 1;
-    size_t total = off_speech + (is_static ? b->len + 1 : 0);
+    /* A template with values keeps its texts collapsed for ivrsm_tmpl_render_speech(). */
+    int has_texts = !is_static && b->n_ops > 0;
+    size_t off_texts = align_up(off_speech + (is_static ? b->len + 1 : 0));
+    size_t off_speech_pool = off_texts + (has_texts ? b->n_ops * sizeof(tmpl_text) : 0);
+    size_t total = off_speech_pool + (has_texts ? b->len + 1 : 0);
     void *block = malloc(total);
     if (!block) {
         ivrsm_tmpl_fail_oom(b);
@@ -412,6 +440,8 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     };
     if (is_static && ivrsm_text_collapse_spaces(b->src, b->len, mem + off_speech) > 0)
         t->speech = mem + off_speech;
+    if (has_texts)
+        collapse_texts(t, (tmpl_text *)(void *)(mem + off_texts), mem + off_speech_pool);
     for (size_t i = 0; i < b->n_lits; i++)
         t->memory += literal_size(b->lits[i]);
     b->n_lits = 0; /* the template owns the literals now */
@@ -641,6 +671,102 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
         }
     }
     /* Appending nothing still leaves a valid, empty buffer. */
+    return out->failed ? -1 : 0;
+}
+
+/* Spoken rendering: whether a space is owed before the next word. */
+typedef struct speech_out {
+    ivrsm_buf *buf;
+    bool space;
+} speech_out;
+
+/* A collapsed text (no whitespace at its ends) after the words so far. */
+static void say_words(speech_out *o, const char *s, size_t len)
+{
+    if (!len)
+        return;
+    if (o->space && o->buf->len)
+        ivrsm_buf_putc(o->buf, ' ');
+    ivrsm_buf_append(o->buf, s, len);
+    o->space = false;
+}
+
+/*
+ * A value appended raw at `mark`, collapsed in place. `owed`: the space owed
+ * before it was written at mark - 1, taken back when the value says nothing.
+ * A space is written only where whitespace was read, so writing never
+ * overtakes reading.
+ */
+static void say_value(speech_out *o, size_t mark, bool owed)
+{
+    ivrsm_buf *b = o->buf;
+    if (b->failed || !b->data)
+        return;
+    char *d = b->data;
+    size_t w = mark, len = b->len;
+    bool pending = owed ? false : o->space && w > 0;
+    for (size_t i = mark; i < len; i++) {
+        if (is_space(d[i])) {
+            pending = true;
+            continue;
+        }
+        if (pending && w > 0 && !(owed && w == mark))
+            d[w++] = ' ';
+        pending = false;
+        d[w++] = d[i];
+    }
+    if (owed && w == mark) {
+        w = mark - 1; /* nothing said: the space is still owed */
+        pending = true;
+    }
+    b->len = w;
+    d[w] = '\0';
+    o->space = pending;
+}
+
+int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out)
+{
+    if (t->speech || !t->texts) {
+        /* Static, or nothing to say: the one collapse is the compiled one or a short one. */
+        if (ivrsm_tmpl_render(t, scope, out) != 0)
+            return -1;
+        if (out->data)
+            out->len = ivrsm_text_collapse_spaces(out->data, out->len, out->data);
+        return 0;
+    }
+    speech_out o = {out, false};
+    for (size_t pc = 0; pc < t->n_ops;) {
+        const tmpl_op *op = &t->ops[pc];
+        switch (op->kind) {
+        case OP_TEXT: {
+            const tmpl_text *x = &t->texts[pc];
+            if (x->lead)
+                o.space = true;
+            say_words(&o, t->speech_pool + x->off, x->len);
+            if (x->trail)
+                o.space = true;
+            pc++;
+            break;
+        }
+        case OP_SUBST: {
+            bool owed = o.space && out->len > 0;
+            if (owed)
+                ivrsm_buf_putc(out, ' ');
+            size_t mark = out->len;
+            if (ivrsm_tmpl_append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope), scope) != 0)
+                return -1;
+            say_value(&o, mark, owed);
+            pc++;
+            break;
+        }
+        case OP_IF:
+            pc = ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
+            break;
+        default:
+            pc = op->b;
+            break;
+        }
+    }
     return out->failed ? -1 : 0;
 }
 

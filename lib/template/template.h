@@ -112,6 +112,15 @@ const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
  */
 int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
 
+/*
+ * Render as it is spoken, into an empty `out`: the text of ivrsm_tmpl_render()
+ * with runs of whitespace collapsed to one space and none at either end
+ * (ivrsm_text_collapse_spaces()). The template's own text was collapsed at
+ * compile time; only the values are collapsed here. Returns 0, or -1 on
+ * allocation failure.
+ */
+int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
+
 /* One value as a template renders it (scope may be NULL). 0, or -1 on allocation failure. */
 int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_scope *scope);
 /* A number in its shortest form, without an exponent when it is an integer. */

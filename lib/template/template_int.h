@@ -56,6 +56,14 @@ typedef struct path_seg {
     uint32_t index; /* array index when key is TMPL_NONE */
 } path_seg;
 
+/* The text of an OP_TEXT as it is spoken: collapsed, and whether whitespace was at its ends. */
+typedef struct tmpl_text {
+    uint32_t off; /* in speech_pool */
+    uint32_t len;
+    uint8_t lead;  /* the source text starts with whitespace */
+    uint8_t trail; /* ... ends with whitespace */
+} tmpl_text;
+
 /*
  * A compiled template is one allocation: this header, then the arrays it
  * points to, then the string pool and a copy of the source. Literals are
@@ -69,7 +77,9 @@ struct ivrsm_tmpl {
     json_t *const *lits;
     const char *pool;
     const char *src;
-    const char *speech; /* static templates: the text with whitespace collapsed; else NULL */
+    const char *speech;     /* static templates: the text with whitespace collapsed; else NULL */
+    const tmpl_text *texts; /* per op, for OP_TEXT: its spoken text (templates with values) */
+    const char *speech_pool;
     size_t n_ops, n_nodes, n_paths, n_segs, n_lits, src_len;
     uint32_t single_expr; /* root node when the template is exactly one "{{expr}}" */
     size_t memory;
