@@ -18,11 +18,14 @@ static int queue_reserve(ivrsm_session *s)
         s->queue_head = s->queue_len = 0;
     if (s->queue_len < s->queue_cap)
         return 0;
-    /* Two slots hold what a batch usually is (what is said, then a question or a request). */
-    size_t cap = s->queue_cap ? s->queue_cap * 2 : 2;
-    s_command *q = realloc(s->queue, cap * sizeof(*q));
+    /* Past the slots inside the session (ivrsm_s_alloc), the queue moves to the heap. */
+    size_t cap = s->queue_cap * 2;
+    bool inline_slots = s->queue == s->queue_inline;
+    s_command *q = realloc(inline_slots ? NULL : s->queue, cap * sizeof(*q));
     if (!q)
         return -1;
+    if (inline_slots)
+        memcpy(q, s->queue_inline, s->queue_len * sizeof(*q));
     s->queue = q;
     s->queue_cap = cap;
     return 0;
@@ -80,7 +83,7 @@ static void relink(s_command *c)
 
 int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
 {
-    if (s->queue && c == &s->queue[s->queue_len]) {
+    if (c == &s->queue[s->queue_len]) {
         s->queue_len++;
         relink(c);
         return 0;

@@ -57,22 +57,24 @@ typedef struct s_input {
 #define S_RECENT_EVENTS 32 /* event ids remembered for de-duplication */
 #define S_PATH_LEN 8       /* recent states, for the handoff context */
 
+#define S_QUEUE_INLINE 2 /* command slots inside the session: a batch is rarely longer */
+
+/*
+ * One allocation per session: the fields an event reads first, the first
+ * command slots, then what is rarely touched, then the per-state visit
+ * counts. With many sessions alive and fed in any order, an event then
+ * touches a few neighbouring cache lines and one page instead of several
+ * scattered blocks.
+ */
 struct ivrsm_session {
     ivrsm_machine *m;
-    m_limits limits; /* the machine's, with the session options' overrides */
-    json_t *ctx;
-    json_t *resp;   /* the last action's response, for templates; NULL when none */
-    json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
-    json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
-    ivrsm_numtexts numbers; /* numbers of the ctx and answers as written ("12.50") */
-    char *call_id;
-    char *session_id;
-
     int32_t state;
-    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
     s_phase phase;
+    int steps;           /* states entered while handling the current event */
+    int escalations;     /* bounds hit so far: handoff, then goodbye, then hangup */
     uint64_t next_id;    /* id of the next command */
     uint64_t pending_id; /* the command whose result is awaited, 0 when none */
+    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
 
     /* Per-state counters: reset when the call enters another state. */
     int noinput;
@@ -81,18 +83,22 @@ struct ivrsm_session {
     /* Call-wide bounds. */
     int consecutive_failures;
     int otp_failures;
-    uint16_t *visits;         /* per state */
-    int steps;                /* states entered while handling the current event */
-    int escalations;          /* bounds hit so far: handoff, then goodbye, then hangup */
     bool entering_escalation; /* the next state entry is the escalation's target */
+    bool has_out;             /* queue[queue_head - 1] was returned by next_command */
+    uint16_t *visits;         /* per state (visits_inline) */
 
     /* The ctx key holding an OTP the caller gave that no action has answered
      * yet (owned), or NULL. The code is single-use: once an action's answer
      * comes, it is removed from ctx, so snapshots no longer hold it. */
     char *unverified_otp;
 
-    s_input carry;    /* input handed on by a plain `next` */
-    s_speech said;    /* said on the way, waiting to be merged into the next ask */
+    s_command *queue; /* FIFO of commands not yet pulled: queue_inline, or the heap when longer */
+    size_t queue_len;
+    size_t queue_cap;
+    size_t queue_head;
+
+    s_input carry; /* input handed on by a plain `next` */
+    s_speech said; /* said on the way, waiting to be merged into the next ask */
     /* The last ask's parts and text, for re-prompts of states without a prompt:
      * a machine message's (no copy), or last_ask_owned / last_ask_text_owned. */
     const ivrsm_part *last_ask_parts;
@@ -101,23 +107,30 @@ struct ivrsm_session {
     s_speech last_ask_owned;
     char *last_ask_text_owned;
 
+    m_limits limits; /* the machine's, with the session options' overrides */
+    json_t *ctx;
+    json_t *resp;   /* the last action's response, for templates; NULL when none */
+    json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
+    json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+
+    s_command queue_inline[S_QUEUE_INLINE];
+
+    ivrsm_numtexts numbers; /* numbers of the ctx and answers as written ("12.50") */
+    char *call_id;
+    char *session_id;
+    s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
     uint64_t recent[S_RECENT_EVENTS]; /* hashes of recent event ids, 0 = empty */
     unsigned recent_pos;
     int32_t path[S_PATH_LEN]; /* ring of recently entered states */
     unsigned path_pos;
-
-    s_command *queue; /* FIFO of commands not yet pulled */
-    size_t queue_len;
-    size_t queue_cap;
-    size_t queue_head;
-    s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
-    bool has_out;       /* queue[queue_head - 1] was returned by next_command */
 
     ivrsm_clock_fn clock;
     void *clock_user;
     ivrsm_trace_fn trace;
     void *trace_user;
     uint64_t trace_seq;
+
+    uint16_t visits_inline[]; /* m->state_count */
 };
 
 /* ---- command.c ---- */
@@ -154,7 +167,8 @@ void ivrsm_s_now_refresh(ivrsm_session *s);
 
 /* ---- speech.c ---- */
 void ivrsm_s_speech_free(s_speech *sp);
-/* Add a copy of `text` as a part (joined to a previous say part); blank text adds nothing. 0 or -1. */
+/* Add a copy of `text` as a part (joined to a previous say part); blank text adds nothing. 0 or -1.
+ */
 int ivrsm_s_speech_add(s_speech *sp, ivrsm_part_type type, const char *text);
 int ivrsm_s_speech_append(s_speech *sp, const ivrsm_part *parts, size_t n);
 /* Render message `msg` (NULL: nothing) and add its parts. 0, or -1 on no memory. */
@@ -219,8 +233,8 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
  * a fraction are kept in `numbers` (may be NULL). Returns 0, IVRSM_EINVAL
  * (not JSON) or IVRSM_ENOMEM; *out is NULL then.
  */
-int ivrsm_s_response_read(const m_state *st, const char *body, size_t len,
-                          ivrsm_numtexts *numbers, json_t **out);
+int ivrsm_s_response_read(const m_state *st, const char *body, size_t len, ivrsm_numtexts *numbers,
+                          json_t **out);
 
 /* ---- session_id.c ---- */
 /*

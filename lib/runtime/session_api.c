@@ -84,14 +84,12 @@ static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
 
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
-    ivrsm_session *s = calloc(1, sizeof(*s));
+    ivrsm_session *s = calloc(1, sizeof(*s) + m->state_count * sizeof(uint16_t));
     if (!s)
         return NULL;
-    s->visits = calloc(m->state_count ? m->state_count : 1, sizeof(uint16_t));
-    if (!s->visits) {
-        free(s);
-        return NULL;
-    }
+    s->visits = s->visits_inline;
+    s->queue = s->queue_inline;
+    s->queue_cap = S_QUEUE_INLINE;
     s->m = ivrsm_machine_ref(m);
     s->state = M_NONE;
     s->next_id = 1;
@@ -350,7 +348,8 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
     if (!s)
         return 0;
     size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t);
-    n += s->queue_cap * sizeof(s_command);
+    if (s->queue != s->queue_inline)
+        n += s->queue_cap * sizeof(s_command);
     if (s->session_id)
         n += strlen(s->session_id) + 1;
     if (s->call_id)
@@ -369,7 +368,8 @@ void ivrsm_session_free(ivrsm_session *s)
     if (!s)
         return;
     ivrsm_s_queue_clear(s);
-    free(s->queue);
+    if (s->queue != s->queue_inline)
+        free(s->queue);
     ivrsm_s_command_free(s->pending);
     free(s->carry.text);
     free(s->unverified_otp);
@@ -378,7 +378,6 @@ void ivrsm_session_free(ivrsm_session *s)
     free(s->last_ask_text_owned);
     free(s->call_id);
     free(s->session_id);
-    free(s->visits);
     json_decref(s->ctx);
     json_decref(s->resp);
     json_decref(s->answer);
