@@ -1,6 +1,7 @@
 /*
  * Text functions: UTF-8 validation, normalisation and whole-word phrase search.
  */
+#include "buf.h"
 #include "text.h"
 
 #include <check.h>
@@ -41,6 +42,45 @@ static const struct utf8_case utf8_cases[] = {
     {"\xc3\x28", 0, 0}, /* bad continuation */
     {"caf\xe9", 0, 0},  /* Latin-1, not UTF-8 */
 };
+
+/* A buffer on the caller's storage: no allocation while it fits, one of the exact size when
+ * stolen, moved to the heap with its contents when it outgrows the storage. */
+START_TEST(test_buf_on_storage)
+{
+    char storage[8];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, storage, sizeof storage);
+    ck_assert_str_eq(ivrsm_buf_str(&b), "");
+    ivrsm_buf_puts(&b, "abc");
+    ck_assert_ptr_eq(b.data, storage);
+    char *stolen = ivrsm_buf_steal(&b);
+    ck_assert_ptr_ne(stolen, storage);
+    ck_assert_str_eq(stolen, "abc");
+    free(stolen);
+    ck_assert_ptr_null(b.data);
+
+    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_puts(&b, "1234567");
+    ck_assert_ptr_eq(b.data, storage);
+    ivrsm_buf_puts(&b, "89");
+    ck_assert_ptr_ne(b.data, storage);
+    ck_assert_str_eq(ivrsm_buf_str(&b), "123456789");
+    ivrsm_buf_printf(&b, "-%d", 42);
+    ck_assert_str_eq(ivrsm_buf_str(&b), "123456789-42");
+    stolen = ivrsm_buf_steal(&b);
+    ck_assert_str_eq(stolen, "123456789-42");
+    free(stolen);
+
+    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_puts(&b, "xy");
+    ivrsm_buf_free(&b); /* the storage is not the heap's: nothing freed */
+    ck_assert_ptr_null(b.data);
+    ivrsm_buf_on(&b, storage, sizeof storage);
+    stolen = ivrsm_buf_steal(&b); /* empty: still a string */
+    ck_assert_str_eq(stolen, "");
+    free(stolen);
+}
+END_TEST
 
 START_TEST(test_utf8_valid_table)
 {
@@ -382,6 +422,7 @@ static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("utf8");
+    tcase_add_test(tc, test_buf_on_storage);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);
     suite_add_tcase(s, tc);

@@ -18,14 +18,29 @@ int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
         }
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
+    char *p = realloc(b->borrowed ? NULL : b->data, cap);
     if (!p) {
         b->failed = 1;
         return -1;
     }
+    if (b->borrowed) {
+        memcpy(p, b->data, b->len + 1);
+        b->borrowed = 0;
+    }
     b->data = p;
     b->cap = cap;
     return 0;
+}
+
+void ivrsm_buf_on(ivrsm_buf *b, char *storage, size_t size)
+{
+    *b = (ivrsm_buf)IVRSM_BUF_INIT;
+    if (size > 1) {
+        storage[0] = '\0';
+        b->data = storage;
+        b->cap = size;
+        b->borrowed = 1;
+    }
 }
 
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len)
@@ -80,11 +95,21 @@ int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
         ivrsm_buf_append(b, s + start, i - start);
         start = i + 1;
         switch (c) {
-        case '"': ivrsm_buf_append(b, "\\\"", 2); break;
-        case '\\': ivrsm_buf_append(b, "\\\\", 2); break;
-        case '\n': ivrsm_buf_append(b, "\\n", 2); break;
-        case '\r': ivrsm_buf_append(b, "\\r", 2); break;
-        case '\t': ivrsm_buf_append(b, "\\t", 2); break;
+        case '"':
+            ivrsm_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            ivrsm_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            ivrsm_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            ivrsm_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            ivrsm_buf_append(b, "\\t", 2);
+            break;
         default: {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             ivrsm_buf_append(b, esc, 6);
@@ -105,10 +130,14 @@ char *ivrsm_buf_steal(ivrsm_buf *b)
     if (b->failed)
         return NULL;
     char *p = b->data;
-    if (!p)
+    if (b->borrowed) {
+        p = malloc(b->len + 1);
+        if (p)
+            memcpy(p, b->data, b->len + 1);
+    } else if (!p) {
         p = calloc(1, 1);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    }
+    *b = (ivrsm_buf)IVRSM_BUF_INIT;
     return p;
 }
 
@@ -122,8 +151,7 @@ void ivrsm_buf_reset(ivrsm_buf *b)
 
 void ivrsm_buf_free(ivrsm_buf *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->failed = 0;
+    if (!b->borrowed)
+        free(b->data);
+    *b = (ivrsm_buf)IVRSM_BUF_INIT;
 }

@@ -9,10 +9,21 @@ typedef struct ivrsm_buf {
     char *data; /* NUL-terminated once anything was appended; NULL when empty */
     size_t len;
     size_t cap;
-    int failed; /* set when an allocation failed; later appends are ignored */
+    int failed;   /* set when an allocation failed; later appends are ignored */
+    int borrowed; /* data is the caller's storage (ivrsm_buf_on), not the heap's */
 } ivrsm_buf;
 
-#define IVRSM_BUF_INIT {NULL, 0, 0, 0}
+#define IVRSM_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0                                                                           \
+    }
+
+/*
+ * A buffer that starts in the caller's storage (a stack array) and moves to
+ * the heap only when it outgrows it: a text built piece by piece then costs
+ * one allocation of its exact size when stolen, or none when only read.
+ */
+void ivrsm_buf_on(ivrsm_buf *b, char *storage, size_t size);
 
 int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra);
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len);

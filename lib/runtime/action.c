@@ -42,7 +42,9 @@ static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
     json_t *j = ivrsm_s_value_eval(v, scope);
     if (!j)
         return NULL;
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[256];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     int rc = ivrsm_tmpl_append_value(&b, j, scope);
     json_decref(j);
     if (rc != 0) {
@@ -184,7 +186,9 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
 
 static char *write_body(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[1024];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     if (write_body_value(&b, v, scope) != 0 || !b.data || b.failed) {
         ivrsm_buf_free(&b);
         return NULL;
@@ -218,7 +222,9 @@ static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
 /* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm". */
 static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const char **why)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[256];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     const char *p = a->path;
     while (*p) {
         const char *open = strchr(p, '{');
@@ -250,7 +256,9 @@ static char *build_query(const m_action *a, const ivrsm_tmpl_scope *scope)
 {
     if (!a->query.count)
         return NULL;
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[256];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     for (size_t i = 0; i < a->query.count; i++) {
         char *val = value_text(&a->query.items[i].value, scope);
         if (i)

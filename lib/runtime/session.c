@@ -42,7 +42,9 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
 {
     if (!t)
         return NULL;
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[512];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0) {
         ivrsm_buf_free(&b);
@@ -989,6 +991,15 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
     }
 }
 
+/* Whether st's outcomes read resp.status or resp.error (made only for them). */
+static bool reads_answer(const m_state *st)
+{
+    for (size_t i = 0; i < st->resp_key_count; i++)
+        if (!strcmp(st->resp_keys[i], "status") || !strcmp(st->resp_keys[i], "error"))
+            return true;
+    return false;
+}
+
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
@@ -1004,7 +1015,7 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
     json_decref(s->answer);
-    s->answer = json_object();
+    s->answer = reads_answer(st) ? json_object() : NULL;
     if (s->answer) {
         if (ev->status > 0)
             json_object_set_new(s->answer, "status", json_integer(ev->status));

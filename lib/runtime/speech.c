@@ -123,7 +123,9 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
 
 char *ivrsm_s_speech_text(const ivrsm_part *parts, size_t n)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    char stack[512];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, stack, sizeof(stack));
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         if (parts[i].type != IVRSM_PART_SAY)

@@ -73,7 +73,7 @@ static void emit(ivrsm_session *s, json_t *rec)
     json_decref(rec);
     if (!text)
         return;
-    ivrsm_buf b = {text, strlen(text), strlen(text) + 1, 0};
+    ivrsm_buf b = {text, strlen(text), strlen(text) + 1, 0, 0};
     scrub_ctx_secrets(s, &b);
     s->trace(s->trace_user, b.data);
     ivrsm_buf_free(&b);

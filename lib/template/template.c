@@ -781,7 +781,9 @@ json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
             return json_copy(v);
         return json_incref(v);
     }
-    ivrsm_buf text = IVRSM_BUF_INIT;
+    char stack[512];
+    ivrsm_buf text;
+    ivrsm_buf_on(&text, stack, sizeof(stack));
     if (ivrsm_tmpl_render(t, scope, &text) != 0) {
         ivrsm_buf_free(&text);
         return NULL;
