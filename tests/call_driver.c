@@ -99,9 +99,16 @@ ivrsm_machine *load_seed_at(const char *initial_state)
 
 void call_init(call *c, ivrsm_machine *m, const char *ctx_json)
 {
+    call_init_mem(c, m, ctx_json, NULL);
+}
+
+void call_init_mem(call *c, ivrsm_machine *m, const char *ctx_json, const ivrsm_mem *mem)
+{
     memset(c, 0, sizeof(*c));
     c->handoff_ok = 1;
     c->log = json_array();
+    c->opts.size = sizeof(c->opts);
+    c->opts.mem = mem;
     c->opts.call_id = "call-1";
     c->opts.session_id = "sess-1";
     c->opts.ctx_json = ctx_json;
@@ -157,7 +164,7 @@ static void snapshot_restore(call *c)
     ck_assert_msg(rc == 0, "restore: %s", err.message);
     ivrsm_session_free(c->s);
     c->s = fresh;
-    free(snap);
+    ivrsm_free(snap);
 }
 
 /* Pull every command; answer http and handoff commands and pull again. */

@@ -45,6 +45,8 @@ ivrsm_machine *load_source_file(const char *relpath);
 ivrsm_machine *load_seed_at(const char *initial_state);
 
 void call_init(call *c, ivrsm_machine *m, const char *ctx_json);
+/* The same, the session allocating through mem (also once restored). */
+void call_init_mem(call *c, ivrsm_machine *m, const char *ctx_json, const ivrsm_mem *mem);
 /* Start and drain (answering http/handoff automatically). */
 void call_start(call *c);
 /* Feed one caller event ("dtmf 1", "say rendez-vous", "intent yes", "noinput",

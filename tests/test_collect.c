@@ -37,7 +37,7 @@ static ivrsm_collect_params fr_params(void)
 static ivrsm_collect_params paris_params(ivrsm_tz **tz, int64_t now_ms)
 {
     ivrsm_collect_params p = fr_params();
-    *tz = ivrsm_tz_new("Europe/Paris");
+    *tz = ivrsm_tz_new("Europe/Paris", ivrsm_mem_default());
     ck_assert_ptr_nonnull(*tz);
     p.tz = *tz;
     p.now_ms = now_ms;
@@ -614,7 +614,7 @@ START_TEST(test_date_local_day_and_year_end)
     p.now_ms = 1798756200000LL + 3600000LL;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "aujourd'hui", 0, &v), 0);
     ck_assert_str_eq(v.text, "2027-01-01");
-    ivrsm_tz *utc = ivrsm_tz_new("UTC");
+    ivrsm_tz *utc = ivrsm_tz_new("UTC", ivrsm_mem_default());
     p.tz = utc;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "aujourd'hui", 0, &v), 0);
     ck_assert_str_eq(v.text, "2026-12-31");
@@ -837,7 +837,7 @@ START_TEST(test_locale_fr_be)
                            &(ivrsm_collect_params){.locale = ivrsm_locale_find("fr-FR")},
                            "septante-sept nonante-neuf douze", 0, &v),
                      1);
-    ivrsm_tz *tz = ivrsm_tz_new("Europe/Brussels");
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Brussels", ivrsm_mem_default());
     p.tz = tz;
     p.now_ms = NOW_2026_11_25;
     ck_assert_int_eq(parse(IVRSM_COLLECT_DATE_NL, &p, "dans septante jours", 0, &v), 0);
@@ -978,7 +978,7 @@ static const struct tz_case tz_cases[] = {
 START_TEST(test_tz_table)
 {
     const struct tz_case *c = &tz_cases[_i];
-    ivrsm_tz *tz = ivrsm_tz_new(c->zone);
+    ivrsm_tz *tz = ivrsm_tz_new(c->zone, ivrsm_mem_default());
     if (strcmp(c->zone, "St_Johns") == 0) {
         ck_assert_ptr_null(tz);
         return;
@@ -1016,13 +1016,13 @@ START_TEST(test_tz_rejects)
         "CET1CEST0,M3.5.0,M10.5.0,M1.1.1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ivrsm_tz *tz = ivrsm_tz_new(bad[i]);
+        ivrsm_tz *tz = ivrsm_tz_new(bad[i], ivrsm_mem_default());
         ck_assert_msg(tz == NULL, "\"%s\" accepted", bad[i]);
     }
-    ck_assert_ptr_null(ivrsm_tz_new(NULL));
+    ck_assert_ptr_null(ivrsm_tz_new(NULL, ivrsm_mem_default()));
     ck_assert_int_eq(ivrsm_tz_offset(NULL, 0), 0);
     /* Instants far outside any calendar are still defined. */
-    ivrsm_tz *paris = ivrsm_tz_new("Europe/Paris");
+    ivrsm_tz *paris = ivrsm_tz_new("Europe/Paris", ivrsm_mem_default());
     ck_assert_ptr_nonnull(paris);
     int off = ivrsm_tz_offset(paris, INT64_MAX);
     ck_assert(off == 3600 || off == 7200);
@@ -1035,23 +1035,23 @@ END_TEST
 
 START_TEST(test_tz_colon_and_times)
 {
-    ivrsm_tz *tz = ivrsm_tz_new(":Europe/Paris");
+    ivrsm_tz *tz = ivrsm_tz_new(":Europe/Paris", ivrsm_mem_default());
     ck_assert_ptr_nonnull(tz);
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1774746000), 7200);
     ivrsm_tz_free(tz);
     /* Israel: Friday before the last Sunday of March at 02:00 written as Thursday 26:00. */
-    tz = ivrsm_tz_new("Asia/Jerusalem");
+    tz = ivrsm_tz_new("Asia/Jerusalem", ivrsm_mem_default());
     ck_assert_ptr_nonnull(tz);
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569599), 7200);  /* 2026-03-26T23:59:59Z */
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1774569600), 10800); /* 2026-03-27T00:00:00Z */
     ivrsm_tz_free(tz);
     /* An explicit DST offset and negative transition times. */
-    tz = ivrsm_tz_new("<-01>1<+00>,M3.5.0/0,M10.5.0/1");
+    tz = ivrsm_tz_new("<-01>1<+00>,M3.5.0/0,M10.5.0/1", ivrsm_mem_default());
     ck_assert_ptr_nonnull(tz);
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1774746000), 0);
     ck_assert_int_eq(ivrsm_tz_offset(tz, 1795597200), -3600);
     ivrsm_tz_free(tz);
-    tz = ivrsm_tz_new("XXX3YYY,M3.2.0/-1,M11.1.0/-1:30");
+    tz = ivrsm_tz_new("XXX3YYY,M3.2.0/-1,M11.1.0/-1:30", ivrsm_mem_default());
     ck_assert_ptr_nonnull(tz);
     ivrsm_tz_free(tz);
 }
@@ -1060,7 +1060,7 @@ END_TEST
 START_TEST(test_tz_every_day_of_2026_paris)
 {
     /* Paris is UTC+2 exactly from 2026-03-29T01:00Z to 2026-10-25T01:00Z. */
-    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris");
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris", ivrsm_mem_default());
     ck_assert_ptr_nonnull(tz);
     const int64_t start = 1774746000, end = 1792890000;
     for (int64_t t = 1767225600; t < 1798761600; t += 3600) {

@@ -195,7 +195,7 @@ START_TEST(snapshot_without_parts_still_restores)
     ivrsm_session_free(r);
     ivrsm_session_free(s);
     free(old);
-    free(snap);
+    ivrsm_free(snap);
     json_decref(j);
     ivrsm_machine_unref(m);
 }
@@ -1083,7 +1083,7 @@ START_TEST(number_texts_survive_a_snapshot_between_events)
     ck_assert_str_eq(c->text, "Montant 19.90.");
     ivrsm_session_free(r);
     ivrsm_session_free(s);
-    free(snap);
+    ivrsm_free(snap);
     ivrsm_machine_unref(m);
 }
 END_TEST

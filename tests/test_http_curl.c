@@ -16,87 +16,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "failing_mem.h"
 #include "http_server.h"
 #include "ivrsm/http_curl.h"
 
 /* ---------------------------------------------------------------------------
  * Allocation failures
  *
- * The executable links the adapter's static library with --wrap for malloc,
- * calloc and realloc, so that each allocation the adapter makes can be made
- * to fail in turn. Failures are armed only while the test's own thread is
- * inside an adapter call (not in the test's callbacks and hooks, not in
- * check, not on the server's thread). libcurl and jansson allocate through
- * their own references to the C library and are not affected.
+ * The adapter allocates through the allocator of its options: the tests give
+ * it a failing_mem (failing_mem.h), so that each allocation it makes can be
+ * made to fail in turn. libcurl allocates through its own process-wide
+ * allocator and is not made to fail; nor are the test's callbacks and hooks,
+ * nor the server's thread, which never see the adapter's allocator.
  * ------------------------------------------------------------------------- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t count, size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t count, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-
-static _Thread_local long alloc_countdown = -1; /* allocations to let through; -1: never fail */
-static _Thread_local int alloc_armed;           /* inside an adapter call of a scenario */
-static _Thread_local int alloc_scenario;        /* a scenario is running */
-static _Thread_local int alloc_failed;          /* the planned failure happened */
-
-static int fail_this_allocation(void)
-{
-    if (!alloc_armed || alloc_countdown < 0)
-        return 0;
-    if (alloc_countdown-- > 0)
-        return 0;
-    alloc_failed = 1;
-    return 1;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    return fail_this_allocation() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t count, size_t n)
-{
-    return fail_this_allocation() ? NULL : __real_calloc(count, n);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return fail_this_allocation() ? NULL : __real_realloc(p, n);
-}
-
-/* Callbacks and hooks are test code: no planned failure there. */
-static int suspend_allocation_failures(void)
-{
-    int saved = alloc_armed;
-    alloc_armed = 0;
-    return saved;
-}
-
-static void resume_allocation_failures(int saved)
-{
-    alloc_armed = saved;
-}
-
-static void arm(void)
-{
-    alloc_armed = alloc_scenario;
-}
-
-static void disarm(void)
-{
-    alloc_armed = 0;
-}
-
-static int armed_socket_action(ivrsm_http *h, int fd, int events)
-{
-    arm();
-    int rc = ivrsm_http_socket_action(h, fd, events);
-    disarm();
-    return rc;
-}
+static failing_mem alloc_fm;
 
 /* ---------------------------------------------------------------------------
  * Fixture: one server per test (started in the test's own process)
@@ -152,7 +86,6 @@ static char *dup_or_null(const char *s)
 static void record(void *user, const ivrsm_http_result *r)
 {
     outcome *o = user;
-    int saved = suspend_allocation_failures();
     o->calls++;
     o->command_id = r->command_id;
     o->status = r->status;
@@ -166,7 +99,6 @@ static void record(void *user, const ivrsm_http_result *r)
     o->detail = dup_or_null(r->detail);
     o->elapsed_ms = r->elapsed_ms;
     o->order = completions++;
-    resume_allocation_failures(saved);
 }
 
 static void outcome_clear(outcome *o)
@@ -1208,11 +1140,9 @@ static int find_fd(const host_loop *l, int fd)
 static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
 {
     host_loop *l = user;
-    int saved = suspend_allocation_failures();
     l->socket_calls++;
     if (what != IVRSM_HTTP_POLL_REMOVE && l->fail_sockets > 0) {
         l->fail_sockets--;
-        resume_allocation_failures(saved);
         return -1;
     }
     int i = find_fd(l, fd);
@@ -1223,7 +1153,6 @@ static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
         l->fds[i] = l->fds[l->count - 1];
         l->events[i] = l->events[l->count - 1];
         l->count--;
-        resume_allocation_failures(saved);
         return 0;
     }
     if (i < 0) {
@@ -1237,7 +1166,6 @@ static int on_socket(void *user, int fd, ivrsm_http_poll what, void *fd_user)
     }
     l->events[i] = (short)((what & IVRSM_HTTP_POLL_IN ? POLLIN : 0) |
                            (what & IVRSM_HTTP_POLL_OUT ? POLLOUT : 0));
-    resume_allocation_failures(saved);
     return 0;
 }
 
@@ -1276,11 +1204,11 @@ static void drive_with_poll(host_loop *l, double limit_ms)
             int ev = (pfd[i].revents & (POLLIN | POLLHUP) ? IVRSM_HTTP_EV_IN : 0) |
                      (pfd[i].revents & POLLOUT ? IVRSM_HTTP_EV_OUT : 0) |
                      (pfd[i].revents & (POLLERR | POLLNVAL) ? IVRSM_HTTP_EV_ERR : 0);
-            ck_assert_int_eq(armed_socket_action(l->h, pfd[i].fd, ev), 0);
+            ck_assert_int_eq(ivrsm_http_socket_action(l->h, pfd[i].fd, ev), 0);
         }
         if (l->timer_set && now_ms() >= l->timer_at) {
             l->timer_set = 0;
-            ck_assert_int_eq(armed_socket_action(l->h, -1, 0), 0);
+            ck_assert_int_eq(ivrsm_http_socket_action(l->h, -1, 0), 0);
         }
     }
 }
@@ -1442,7 +1370,7 @@ START_TEST(free_with_hooks_releases_the_loop)
 END_TEST
 
 /* ---------------------------------------------------------------------------
- * Allocation failures (the wrapping is at the top of the file)
+ * Allocation failures (the allocator is at the top of the file)
  * ------------------------------------------------------------------------- */
 
 /*
@@ -1454,7 +1382,8 @@ END_TEST
 static int round_trip_failing_at(long fail_at, host_loop *loop)
 {
     const char *defaults[] = {"Authorization: Bearer t0k3n", "X-Default: one", NULL};
-    ivrsm_http_options opts = {.base_url = base_url, .headers = defaults};
+    ivrsm_http_options opts = {
+        .size = sizeof opts, .base_url = base_url, .headers = defaults, .mem = &alloc_fm.mem};
     if (loop) {
         memset(loop, 0, sizeof *loop);
         opts.socket_hook = on_socket;
@@ -1474,25 +1403,20 @@ static int round_trip_failing_at(long fail_at, host_loop *loop)
     memset(o, 0, sizeof o);
 
     ivrsm_http *h = NULL;
-    alloc_failed = 0;
-    alloc_countdown = fail_at;
-    alloc_scenario = 1;
-    arm();
+    failing_mem_init(&alloc_fm);
+    failing_mem_fail_one(&alloc_fm, fail_at);
     int rc = ivrsm_http_new(&opts, &h);
-    disarm();
     if (rc != 0) {
-        alloc_scenario = 0;
         ck_assert_int_eq(rc, IVRSM_ENOMEM);
-        ck_assert(alloc_failed);
+        ck_assert(alloc_fm.refused);
+        ck_assert_int_eq(alloc_fm.live, 0);
         return 0;
     }
     if (loop)
         loop->h = h;
     int submitted = 0;
     for (int i = 0; i < 2; i++) {
-        arm();
         rc = ivrsm_http_submit(h, cmds[i], record, &o[i]);
-        disarm();
         if (rc == 0)
             submitted++;
         else
@@ -1501,12 +1425,10 @@ static int round_trip_failing_at(long fail_at, host_loop *loop)
     if (loop) {
         drive_with_poll(loop, 20000);
     } else {
-        arm();
         rc = ivrsm_http_run(h, 20000);
-        disarm();
         ck_assert_int_eq(rc, 0);
     }
-    alloc_scenario = 0;
+    failing_mem_off(&alloc_fm);
     for (int i = 0; i < 2; i++) {
         if (o[i].calls == 0)
             continue;
@@ -1521,7 +1443,9 @@ static int round_trip_failing_at(long fail_at, host_loop *loop)
     ivrsm_http_free(h);
     if (loop)
         ck_assert_uint_eq(loop->count, 0);
-    return !alloc_failed;
+    ck_assert_int_eq(alloc_fm.live, 0); /* everything the adapter took, it gave back */
+    ck_assert(!alloc_fm.misused);
+    return !alloc_fm.refused;
 }
 
 START_TEST(allocation_failures_with_run)
@@ -1529,7 +1453,7 @@ START_TEST(allocation_failures_with_run)
     long n = 0;
     while (!round_trip_failing_at(n, NULL))
         n++;
-    ck_assert_int_gt(n, 10); /* the wrapping works: the adapter does allocate */
+    ck_assert_int_gt(n, 10); /* the adapter does allocate through its allocator */
 }
 END_TEST
 

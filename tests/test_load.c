@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "compile.h"
+#include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
 #include "model.h"
 
@@ -1119,7 +1120,7 @@ END_TEST
  */
 START_TEST(test_json_refusal_is_not_out_of_memory)
 {
-    dom_doc *doc = ivrsm_dom_doc_new("t");
+    dom_doc *doc = ivrsm_dom_doc_new("t", ivrsm_mem_default());
     ck_assert_ptr_nonnull(doc);
     dom_node *map = ivrsm_dom_new_node(doc, DOM_MAP, 1, 1);
     dom_node *bad = ivrsm_dom_new_string(doc, "a\xff", 2, 2, 3);
@@ -1555,47 +1556,76 @@ END_TEST
 /* ------------------------------------------------------------ allocation failures */
 
 /*
- * Linked with --wrap for malloc, calloc and realloc; jansson allocates
- * through test_json_malloc. When alloc_budget reaches zero every allocation
- * fails; -1 never fails. (libfyaml allocates on its own and is not covered.)
+ * The load and the check allocate through the allocator of their options,
+ * and jansson through the same failing budget (failing_mem.h). libfyaml's
+ * parser allocates with the C library and is not made to fail here: it has
+ * no allocator hook, and -Wl,--wrap would not reach it either (it only
+ * renames the calls of the objects linked into this program).
  */
-static long alloc_budget = -1;
 
-static int alloc_allowed(void)
+/*
+ * A machine lives in the allocator it was loaded with, the load's scratch
+ * too, and gives all of it back when freed; a check likewise, its list
+ * included. Options of an unknown size, or an allocator without one of its
+ * functions, are refused.
+ */
+START_TEST(test_machine_allocates_through_its_allocator)
 {
-    if (alloc_budget == 0)
-        return 0;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return 1;
-}
+    char *path = source_path("examples/synergia_rdv/machine.yaml");
+    failing_mem fm;
+    failing_mem_init(&fm);
+    ivrsm_load_options opts = IVRSM_LOAD_OPTIONS_INIT;
+    opts.mem = &fm.mem;
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &opts, &m, &err), 0);
+    ck_assert_int_gt(fm.calls, 100);
+    ck_assert_int_gt(fm.live, 0);
+    /* Sessions on it use their own allocator (the default here): the machine's is not called. */
+    long calls = fm.calls;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    char *redacted = ivrsm_machine_redact_json(m, "{\"otp\":\"123456\"}");
+    ck_assert_str_eq(redacted, "{\"otp\":\"***\"}");
+    ivrsm_free(redacted);
+    ck_assert_int_eq(fm.calls, calls);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+    ck_assert_int_eq(fm.live, 0);
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t count, size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t count, size_t n);
-void *__wrap_realloc(void *p, size_t n);
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_machine_check_file_opts(path, IVRSM_FORMAT_AUTO, &opts, &d), 0);
+    ck_assert_int_gt(fm.live, 0);
+    ivrsm_diagnostics_free(d);
+    ck_assert_int_eq(fm.live, 0);
+    ck_assert(!fm.misused);
 
-void *__wrap_malloc(size_t n)
-{
-    return alloc_allowed() ? __real_malloc(n) : NULL;
+    /* A zeroed struct (size 0) is this version's layout; a size below it, no version's. */
+    ivrsm_load_options zeroed = {.mem = &fm.mem};
+    ck_assert_int_eq(ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &zeroed, &m, &err), 0);
+    ck_assert_int_gt(fm.live, 0);
+    ivrsm_machine_unref(m);
+    ivrsm_load_options tiny = {.size = 1};
+    ck_assert_int_eq(ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &tiny, &m, &err),
+                     IVRSM_EINVAL);
+    ivrsm_mem incomplete = fm.mem;
+    incomplete.free = NULL;
+    opts.mem = &incomplete;
+    ck_assert_int_eq(ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &opts, &m, &err),
+                     IVRSM_EINVAL);
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer_opts("machine: x", 10, IVRSM_FORMAT_AUTO, NULL, &opts, &m, &err),
+        IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_machine_check_file_opts(path, IVRSM_FORMAT_AUTO, &opts, &d),
+                     IVRSM_EINVAL);
+    ck_assert_int_eq(
+        ivrsm_machine_check_buffer_opts("machine: x", 10, IVRSM_FORMAT_AUTO, NULL, &opts, &d),
+        IVRSM_EINVAL);
+    ck_assert_int_eq(fm.live, 0);
+    free(path);
 }
-
-void *__wrap_calloc(size_t count, size_t n)
-{
-    return alloc_allowed() ? __real_calloc(count, n) : NULL;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return alloc_allowed() ? __real_realloc(p, n) : NULL;
-}
-
-static void *test_json_malloc(size_t n)
-{
-    return alloc_allowed() ? __real_malloc(n) : NULL;
-}
+END_TEST
 
 /* Fail the n-th allocation of a load and of a check, for every n: ENOMEM, never a crash. */
 START_TEST(test_allocation_failures)
@@ -1608,37 +1638,47 @@ START_TEST(test_allocation_failures)
     char text[16384];
     size_t len = fread(text, 1, sizeof(text), f);
     fclose(f);
-    json_set_alloc_funcs(test_json_malloc, free);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    ivrsm_load_options opts = IVRSM_LOAD_OPTIONS_INIT;
+    opts.mem = &fm.mem;
+    failing_mem_jansson_route(&fm);
     int loaded = 0, checked = 0;
-    for (long budget = 0; !(loaded && checked) && budget < 200000; budget++) {
+    for (long n = 0; !(loaded && checked) && n < 200000; n++) {
         ivrsm_machine *m = NULL;
         ivrsm_error err;
-        alloc_budget = budget;
-        int rc =
-            loaded ? 0 : ivrsm_machine_load_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &m, &err);
-        alloc_budget = -1;
-        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: load gave %d: %s", budget, rc,
+        failing_mem_fail_from(&fm, n);
+        int rc = loaded ? 0
+                        : ivrsm_machine_load_buffer_opts(text, len, IVRSM_FORMAT_AUTO, "t", &opts,
+                                                         &m, &err);
+        failing_mem_off(&fm);
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "allocation %ld: load gave %d: %s", n, rc,
                       err.message);
         if (rc == 0 && !loaded) {
             ck_assert_uint_eq(m->state_count, 7);
             loaded = 1;
         }
         ivrsm_machine_unref(m);
+        ck_assert_int_eq(fm.live, 0); /* all of it back, failed or not */
 
         ivrsm_diagnostics *d = NULL;
-        alloc_budget = budget;
-        rc = checked ? 0 : ivrsm_machine_check_buffer(text, len, IVRSM_FORMAT_AUTO, "t", &d);
-        alloc_budget = -1;
-        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "budget %ld: check gave %d", budget, rc);
+        failing_mem_fail_from(&fm, n);
+        rc = checked
+                 ? 0
+                 : ivrsm_machine_check_buffer_opts(text, len, IVRSM_FORMAT_AUTO, "t", &opts, &d);
+        failing_mem_off(&fm);
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "allocation %ld: check gave %d", n, rc);
         if (rc == 0 && d) {
             ck_assert_uint_eq(ivrsm_diagnostics_error_count(d), 0);
             ck_assert_uint_eq(ivrsm_diagnostics_count(d), 4);
             checked = 1;
         }
         ivrsm_diagnostics_free(d);
+        ck_assert_int_eq(fm.live, 0);
     }
-    json_set_alloc_funcs(malloc, free);
+    failing_mem_jansson_release();
     ck_assert(loaded && checked);
+    ck_assert(!fm.misused);
     free(path);
 }
 END_TEST
@@ -1692,6 +1732,7 @@ static Suite *load_suite(void)
 
     tc = tcase_create("oom");
     tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_machine_allocates_through_its_allocator);
     tcase_add_loop_test(tc, test_allocation_failures, 0, 2);
     suite_add_tcase(s, tc);
     return s;

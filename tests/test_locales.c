@@ -220,7 +220,7 @@ static int directive(struct file_state *st, struct counts *c, char *line)
     }
     if (strcmp(fields[0], "@tz") == 0) {
         ivrsm_tz_free(st->tz);
-        st->tz = ivrsm_tz_new(fields[1]);
+        st->tz = ivrsm_tz_new(fields[1], ivrsm_mem_default());
         if (!st->tz)
             FAIL(st, c, "unknown zone %s", fields[1]);
     } else if (strcmp(fields[0], "@now") == 0) {

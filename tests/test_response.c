@@ -17,7 +17,7 @@
 /* j written by ivrsm_s_json_write() and by json_dumps() must be the same text. */
 static void written_as_jansson(const json_t *j)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_s_json_write(&b, j), 0);
     char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     ck_assert_ptr_nonnull(theirs);
@@ -30,7 +30,7 @@ static void written_as_jansson(const json_t *j)
 static void same_as_jansson(const char *text, size_t len)
 {
     json_t *ours = NULL;
-    int rc = ivrsm_s_response_read(NULL, text, len, NULL, &ours);
+    int rc = ivrsm_s_response_read(ivrsm_mem_default(), NULL, text, len, NULL, &ours);
     size_t start = 0;
     while (start < len && strchr(" \t\r\n", text[start]) && text[start])
         start++;
@@ -239,7 +239,8 @@ START_TEST(test_only_read_members_built)
     const char *body = "{\"count\":3,\"big\":{\"x\":[1,2,{\"y\":\"\\u00e9\"}]},\"list\":[1],"
                        "\"other\":\"z\"}";
     json_t *out = NULL;
-    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), NULL, &out), 0);
+    ck_assert_int_eq(
+        ivrsm_s_response_read(ivrsm_mem_default(), &st, body, strlen(body), NULL, &out), 0);
     json_t *want = json_loads("{\"count\":3,\"list\":[1]}", 0, NULL);
     ck_assert(json_equal(out, want));
     json_decref(want);
@@ -254,21 +255,23 @@ START_TEST(test_only_read_members_built)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         out = NULL;
-        ck_assert_msg(ivrsm_s_response_read(&st, bad[i], strlen(bad[i]), NULL, &out) ==
-                          IVRSM_EINVAL,
+        ck_assert_msg(ivrsm_s_response_read(ivrsm_mem_default(), &st, bad[i], strlen(bad[i]), NULL,
+                                            &out) == IVRSM_EINVAL,
                       "%s", bad[i]);
         ck_assert_ptr_null(out);
     }
 
     /* Read whole ({{resp}}, {{resp[0]}}): everything is built. */
     st.resp_whole = true;
-    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), NULL, &out), 0);
+    ck_assert_int_eq(
+        ivrsm_s_response_read(ivrsm_mem_default(), &st, body, strlen(body), NULL, &out), 0);
     ck_assert_int_eq(json_object_size(out), 4);
     json_decref(out);
 
     /* A body that is not an object is built whole. */
     st.resp_whole = false;
-    ck_assert_int_eq(ivrsm_s_response_read(&st, "[{\"a\":1}]", 9, NULL, &out), 0);
+    ck_assert_int_eq(ivrsm_s_response_read(ivrsm_mem_default(), &st, "[{\"a\":1}]", 9, NULL, &out),
+                     0);
     ck_assert_int_eq(json_array_size(out), 1);
     json_decref(out);
 }
@@ -276,14 +279,15 @@ END_TEST
 
 START_TEST(test_number_texts_kept)
 {
-    ivrsm_numtexts numbers = {0};
+    ivrsm_numtexts numbers = {.mem = ivrsm_mem_default()};
     const char *body = "{\"amount\":12.50,\"rate\":2.5,\"n\":3,\"skipped\":7.10}";
     const char *keys[] = {"amount", "rate", "n"};
     m_state st = {0};
     st.resp_keys = keys;
     st.resp_key_count = 3;
     json_t *out = NULL;
-    ck_assert_int_eq(ivrsm_s_response_read(&st, body, strlen(body), &numbers, &out), 0);
+    ck_assert_int_eq(
+        ivrsm_s_response_read(ivrsm_mem_default(), &st, body, strlen(body), &numbers, &out), 0);
     ck_assert_str_eq(ivrsm_numtexts_find(&numbers, json_object_get(out, "amount")), "12.50");
     ck_assert_ptr_null(ivrsm_numtexts_find(&numbers, json_object_get(out, "rate")));
     ck_assert_int_eq(numbers.count, 1); /* 7.10 was not built, so not kept */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "call_driver.h"
+#include "failing_mem.h"
 
 static const char *menu_yaml =
     "machine: menu\n"
@@ -932,7 +933,7 @@ START_TEST(snapshot_restore_mid_http)
     ivrsm_machine *m2 = menu();
     ivrsm_session *r = NULL;
     ck_assert_int_eq(ivrsm_session_restore(m2, snap, NULL, &r, NULL), 0);
-    free(snap);
+    ivrsm_free(snap);
     ck_assert_str_eq(ivrsm_session_state(r), "fetch");
     const ivrsm_command *again = ivrsm_session_pending_command(r);
     ck_assert_ptr_nonnull(again);
@@ -994,7 +995,7 @@ START_TEST(snapshot_refuses_other_machine)
     ck_assert_int_eq(ivrsm_session_restore(m, "{\"format\":1}", NULL, &r, &err), IVRSM_ESNAPSHOT);
     ck_assert_int_eq(ivrsm_session_restore(m, "garbage", NULL, &r, &err), IVRSM_ESNAPSHOT);
     ck_assert_ptr_null(r);
-    free(snap);
+    ivrsm_free(snap);
     call_free(&c);
     ivrsm_machine_unref(other);
     ivrsm_machine_unref(m);
@@ -1206,6 +1207,88 @@ START_TEST(seed_trace_has_no_secrets)
     ck_assert_int_ge(transitions, 6);
     json_decref(records);
     call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ---- the session's allocator ---- */
+
+static void trace_drop(void *user, const char *record)
+{
+    (void)record;
+    (*(int *)user)++;
+}
+
+/*
+ * A whole seed call, traced and saved and restored after every event, with a
+ * session allocator of its own: everything the session allocates comes from
+ * it (the library's promises to it kept) and goes back to it, the strings it
+ * returns too, freed by ivrsm_free() after the session is gone.
+ */
+START_TEST(session_allocates_through_its_allocator)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    failing_mem fm;
+    failing_mem_init(&fm);
+    int records = 0;
+    call c;
+    call_init_mem(&c, m, NULL, &fm.mem);
+    ivrsm_session_free(c.s);
+    c.opts.trace = trace_drop;
+    c.opts.trace_user = &records;
+    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    c.responses = seed_responses;
+    c.snapshot_each_event = true;
+    run_seed(&c, happy_path);
+    ck_assert(call_ended(&c));
+    ck_assert_int_gt(records, 50);
+    ck_assert_int_gt(fm.calls, 100);
+    char *ctx = ivrsm_session_ctx_json(c.s);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(c.s, &snap), 0);
+    long live = fm.live;
+    call_free(&c);
+    ck_assert_int_eq(fm.live, 2); /* the two strings, from the session's allocator */
+    ck_assert_int_lt(fm.live, live);
+    ck_assert_ptr_nonnull(strstr(ctx, "+33612345678"));
+    ivrsm_free(ctx);
+    ivrsm_free(snap);
+    ck_assert_int_eq(fm.live, 0);
+    ck_assert(!fm.misused);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* An allocator without one of its functions, or options of a size no version wrote: refused. */
+START_TEST(session_refuses_an_incomplete_allocator)
+{
+    ivrsm_machine *m = menu();
+    failing_mem fm;
+    failing_mem_init(&fm);
+    ivrsm_mem incomplete = fm.mem;
+    incomplete.realloc = NULL;
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.mem = &incomplete;
+    ivrsm_session *s = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "allocator"));
+    o.mem = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ivrsm_session_free(s);
+    o.mem = &incomplete;
+    s = NULL;
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, &o, &s, NULL), IVRSM_EINVAL);
+    ck_assert_ptr_null(s);
+    o.mem = &fm.mem;
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, &o, &s, NULL), 0);
+    ck_assert_int_gt(fm.live, 0);
+    ivrsm_session_free(s);
+    ck_assert_int_eq(fm.live, 0);
+    ck_assert_int_eq(fm.calls > 0, 1);
+    ivrsm_free(snap);
     ivrsm_machine_unref(m);
 }
 END_TEST
@@ -1607,6 +1690,8 @@ int main(void)
     tcase_add_test(seed, seed_happy_path);
     tcase_add_test(seed, seed_snapshot_every_event_identical);
     tcase_add_test(seed, seed_trace_has_no_secrets);
+    tcase_add_test(seed, session_allocates_through_its_allocator);
+    tcase_add_test(seed, session_refuses_an_incomplete_allocator);
     tcase_add_test(seed, seed_trace_masks_handed_on_otp);
     tcase_add_test(seed, handing_on_ask_accepts_what_the_consumer_accepts);
     tcase_add_test(seed, seed_silent_caller_bounded);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failing_mem.h"
 #include "template.h"
 #include "text.h"
 
@@ -43,7 +44,8 @@ static ivrsm_tmpl *compile_ok(const char *src)
 {
     char err[256];
     size_t off = 0;
-    ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off);
+    ivrsm_tmpl *t =
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, &off);
     ck_assert_msg(t != NULL, "compile of \"%s\" failed at %zu: %s", src, off, err);
     return t;
 }
@@ -52,8 +54,9 @@ static ivrsm_tmpl *compile_ok(const char *src)
 static char *render(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
     return ivrsm_buf_steal(&out);
@@ -65,8 +68,10 @@ static char *render(const char *src)
 static void speech_as_collapsed(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
-    ivrsm_buf raw = IVRSM_BUF_INIT, spoken = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf raw = IVRSM_BUF_INIT(ivrsm_mem_default()),
+              spoken = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &raw), 0);
     ck_assert_int_eq(ivrsm_tmpl_render_speech(t, &scope, &spoken), 0);
     char want[4096];
@@ -290,7 +295,8 @@ static const struct {
 START_TEST(test_eval_table)
 {
     ivrsm_tmpl *t = compile_ok(eval_cases[_i].src);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_nonnull(v);
     char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -305,7 +311,8 @@ END_TEST
 START_TEST(test_eval_returns_new_reference)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.appt_list}}");
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
     json_t *list = json_object_get(ctx, "appt_list");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_eq(v, list);
@@ -406,7 +413,8 @@ START_TEST(test_error_table)
     char err[256];
     size_t off = 12345;
     const char *src = error_cases[_i].src;
-    ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off);
+    ivrsm_tmpl *t =
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, &off);
     ck_assert_msg(t == NULL, "\"%s\" compiled", src);
     ck_assert_str_eq(err, error_cases[_i].msg);
     ck_assert_msg(off == error_cases[_i].off, "\"%s\": offset %zu, want %zu", src, off,
@@ -416,13 +424,14 @@ END_TEST
 
 START_TEST(test_error_without_buffers)
 {
-    ck_assert_ptr_null(ivrsm_tmpl_compile("{{foo}}", 7, NULL, 0, NULL));
+    ck_assert_ptr_null(ivrsm_tmpl_compile(ivrsm_mem_default(), "{{foo}}", 7, NULL, 0, NULL));
     char err[8];
-    ck_assert_ptr_null(ivrsm_tmpl_compile("{{foo}}", 7, err, sizeof err, NULL));
+    ck_assert_ptr_null(
+        ivrsm_tmpl_compile(ivrsm_mem_default(), "{{foo}}", 7, err, sizeof err, NULL));
     ck_assert_str_eq(err, "unknown");
     size_t off;
-    ck_assert_ptr_null(ivrsm_tmpl_compile(NULL, 3, err, sizeof err, &off));
-    ivrsm_tmpl *t = ivrsm_tmpl_compile(NULL, 0, NULL, 0, NULL);
+    ck_assert_ptr_null(ivrsm_tmpl_compile(ivrsm_mem_default(), NULL, 3, err, sizeof err, &off));
+    ivrsm_tmpl *t = ivrsm_tmpl_compile(ivrsm_mem_default(), NULL, 0, NULL, 0, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_str_eq(ivrsm_tmpl_source(t), "");
     ivrsm_tmpl_free(t);
@@ -435,7 +444,7 @@ END_TEST
 /* "{{#if ctx.flag}}" n times, "x", then "{{/if}}" n times. */
 static char *nested_ifs(int n)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
     for (int i = 0; i < n; i++)
         ivrsm_buf_puts(&b, "{{#if ctx.flag}}");
     ivrsm_buf_putc(&b, 'x');
@@ -455,7 +464,8 @@ START_TEST(test_nesting_limit)
     src = nested_ifs(IVRSM_TMPL_MAX_DEPTH + 1);
     char err[256];
     size_t off = 0;
-    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_ptr_null(
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, &off));
     ck_assert_str_eq(err, "'{{#if}}' blocks nested deeper than 16");
     ck_assert_uint_eq(off, 16 * strlen("{{#if ctx.flag}}"));
     free(src);
@@ -479,11 +489,13 @@ START_TEST(test_expression_depth_limit)
     free(got);
     snprintf(src, sizeof src, "{{%.*s1%.*s}}", 33, "((((((((((((((((((((((((((((((((((((", 33,
              "))))))))))))))))))))))))))))))))))))");
-    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_ptr_null(
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, &off));
     ck_assert_msg(starts_with(err, "expression nested deeper than 32 levels in '{{((("), "%s", err);
     ck_assert_uint_eq(off, 2 + 32);
     snprintf(src, sizeof src, "{{%.*sctx.flag}}", 33, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    ck_assert_ptr_null(ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, &off));
+    ck_assert_ptr_null(
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, &off));
     ck_assert_msg(starts_with(err, "expression nested deeper than 32 levels in '{{!!!"), "%s", err);
     snprintf(src, sizeof src, "{{%.*sctx.flag}}", 32, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
     got = render(src);
@@ -500,7 +512,8 @@ START_TEST(test_size_limit)
     src[IVRSM_TMPL_MAX_LEN + 1] = '\0';
     char err[256];
     size_t off = 0;
-    ck_assert_ptr_null(ivrsm_tmpl_compile(src, IVRSM_TMPL_MAX_LEN + 1, err, sizeof err, &off));
+    ck_assert_ptr_null(ivrsm_tmpl_compile(ivrsm_mem_default(), src, IVRSM_TMPL_MAX_LEN + 1, err,
+                                          sizeof err, &off));
     ck_assert_str_eq(err, "template too large (65537 bytes, the limit is 65536)");
     ck_assert_uint_eq(off, IVRSM_TMPL_MAX_LEN);
 
@@ -516,7 +529,7 @@ END_TEST
 /* A template near the size limit with 900 substitutions and as many blocks. */
 START_TEST(test_large_template)
 {
-    ivrsm_buf src = IVRSM_BUF_INIT, want = IVRSM_BUF_INIT;
+    ivrsm_buf src = IVRSM_BUF_INIT(ivrsm_mem_default()), want = IVRSM_BUF_INIT(ivrsm_mem_default());
     for (int i = 0; i < 900; i++) {
         ivrsm_buf_printf(&src,
                          "%d:{{ctx.appt_list[%d].id}}{{#if ctx.count > %d}}+{{else}}-{{/if}} ", i,
@@ -529,8 +542,9 @@ START_TEST(test_large_template)
     }
     ck_assert_uint_lt(src.len, IVRSM_TMPL_MAX_LEN);
     ivrsm_tmpl *t = compile_ok(ivrsm_buf_str(&src));
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     for (int round = 0; round < 3; round++) {
         ivrsm_buf_reset(&out);
         ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
@@ -560,8 +574,8 @@ static char *render_with(const char *src, const char *ctx_text, const char *resp
     ck_assert_ptr_nonnull(c);
     ck_assert_ptr_nonnull(r);
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {.ctx = c, .resp = r, .globals = globals};
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {.ctx = c, .resp = r, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
     json_decref(c);
@@ -614,7 +628,8 @@ START_TEST(test_seed_set_values)
 {
     json_t *r = json_loads("{\"appointments\": [{\"id\": \"r7\"}, {\"id\": \"r9\"}], \"count\": 2}",
                            0, NULL);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = r, .globals = globals};
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = r, .globals = globals, .mem = ivrsm_mem_default()};
     ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert(json_is_array(v));
@@ -640,8 +655,9 @@ END_TEST
 START_TEST(test_missing_roots)
 {
     ivrsm_tmpl *t = compile_ok("[{{resp.x}}|{{ctx.name}}|{{globals.name}}]");
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = NULL, .globals = globals};
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = NULL, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "[|Ana|Synergia]");
     ivrsm_buf_reset(&out);
@@ -661,8 +677,9 @@ END_TEST
 START_TEST(test_render_appends)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ivrsm_buf_puts(&out, "Bonjour ");
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "Bonjour Ana!");
@@ -690,7 +707,7 @@ START_TEST(test_static_and_source)
 
     /* The source is copied: the template does not depend on the caller's buffer. */
     char buf[] = "x{{ctx.name}}y and more";
-    t = ivrsm_tmpl_compile(buf, 13, NULL, 0, NULL);
+    t = ivrsm_tmpl_compile(ivrsm_mem_default(), buf, 13, NULL, 0, NULL);
     memset(buf, '#', sizeof buf - 1);
     ck_assert_str_eq(ivrsm_tmpl_source(t), "x{{ctx.name}}");
     ivrsm_tmpl_free(t);
@@ -741,47 +758,10 @@ END_TEST
 /* ------------------------------------------------------------ allocation failures */
 
 /*
- * The test executable is linked with --wrap for malloc, calloc and realloc,
- * and jansson allocates through test_json_malloc: when alloc_budget reaches
- * zero, every allocation fails. -1 never fails.
+ * Compiling, rendering and evaluating allocate through the allocator they
+ * are given (the template's, the buffer's, the scope's), and jansson through
+ * the same failing budget (failing_mem.h): every allocation can be refused.
  */
-static long alloc_budget = -1;
-
-static int alloc_allowed(void)
-{
-    if (alloc_budget == 0)
-        return 0;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return 1;
-}
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t count, size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t count, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    return alloc_allowed() ? __real_malloc(n) : NULL;
-}
-
-void *__wrap_calloc(size_t count, size_t n)
-{
-    return alloc_allowed() ? __real_calloc(count, n) : NULL;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return alloc_allowed() ? __real_realloc(p, n) : NULL;
-}
-
-static void *test_json_malloc(size_t n)
-{
-    return alloc_allowed() ? __real_malloc(n) : NULL;
-}
 
 static const char *const oom_templates[] = {
     "Bonjour {{ctx.name}}, {{resp.count}} rendez-vous.",
@@ -796,20 +776,22 @@ START_TEST(test_allocation_failures)
 {
     const char *src = oom_templates[_i];
     char *want = render(src);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals};
-    json_set_alloc_funcs(test_json_malloc, free);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals, .mem = &fm.mem};
+    failing_mem_jansson_route(&fm);
     int completed = 0;
-    for (long budget = 0; !completed && budget < 10000; budget++) {
+    for (long n = 0; !completed && n < 10000; n++) {
         char err[64] = "";
-        alloc_budget = budget;
-        ivrsm_tmpl *t = ivrsm_tmpl_compile(src, strlen(src), err, sizeof err, NULL);
-        ivrsm_buf out = IVRSM_BUF_INIT;
+        failing_mem_fail_from(&fm, n);
+        ivrsm_tmpl *t = ivrsm_tmpl_compile(&fm.mem, src, strlen(src), err, sizeof err, NULL);
+        ivrsm_buf out = IVRSM_BUF_INIT(&fm.mem);
         int rc = t ? ivrsm_tmpl_render(t, &scope, &out) : -1;
         json_t *v = t ? ivrsm_tmpl_eval(t, &scope) : NULL;
-        completed = alloc_budget != 0;
-        alloc_budget = -1;
-        if (budget == 0)
-            ck_assert_ptr_null(t); /* the wrapping works: compiling allocates */
+        completed = !fm.refused;
+        failing_mem_off(&fm);
+        if (n == 0)
+            ck_assert_ptr_null(t); /* the allocator is the template's: compiling allocates */
         if (!t)
             ck_assert_str_eq(err, "out of memory");
         if (rc == 0)
@@ -821,9 +803,11 @@ START_TEST(test_allocation_failures)
         json_decref(v);
         ivrsm_buf_free(&out);
         ivrsm_tmpl_free(t);
+        ck_assert_int_eq(fm.live, 0);
     }
-    json_set_alloc_funcs(malloc, free);
+    failing_mem_jansson_release();
     ck_assert(completed);
+    ck_assert(!fm.misused);
     free(want);
 }
 END_TEST
@@ -836,13 +820,17 @@ START_TEST(test_numbers_as_written)
                        " \"k\\\"q\": 4.20, \"dup\": 1.00, \"dup\": 2.50}";
     json_t *r = json_loads(body, 0, NULL);
     ck_assert_ptr_nonnull(r);
-    ivrsm_numtexts n = {0};
+    ivrsm_numtexts n = {.mem = ivrsm_mem_default()};
     ck_assert_int_eq(ivrsm_numtexts_scan(&n, r, body, strlen(body)), 0);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = r, .globals = globals, .numbers = {&n, NULL}};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .resp = r,
+                              .globals = globals,
+                              .numbers = {&n, NULL},
+                              .mem = ivrsm_mem_default()};
     ivrsm_tmpl *t = compile_ok("{{resp.amount}} {{resp.list[0]}} {{resp.list[1]}} "
                                "{{resp.list[2].x}} {{resp.e}} {{resp.plain}} [{{resp.neg}}] "
                                "{{resp.three}} {{resp.s}} {{resp.dup}}");
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "12.50 1.10 2 0.50 1500 12.5 [0] 3.0 9.90 2.50");
     ivrsm_buf_free(&out);

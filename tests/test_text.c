@@ -49,7 +49,7 @@ START_TEST(test_buf_on_storage)
 {
     char storage[8];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
     ck_assert_str_eq(ivrsm_buf_str(&b), "");
     ivrsm_buf_puts(&b, "abc");
     ck_assert_ptr_eq(b.data, storage);
@@ -59,7 +59,7 @@ START_TEST(test_buf_on_storage)
     free(stolen);
     ck_assert_ptr_null(b.data);
 
-    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
     ivrsm_buf_puts(&b, "1234567");
     ck_assert_ptr_eq(b.data, storage);
     ivrsm_buf_puts(&b, "89");
@@ -71,11 +71,11 @@ START_TEST(test_buf_on_storage)
     ck_assert_str_eq(stolen, "123456789-42");
     free(stolen);
 
-    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
     ivrsm_buf_puts(&b, "xy");
     ivrsm_buf_free(&b); /* the storage is not the heap's: nothing freed */
     ck_assert_ptr_null(b.data);
-    ivrsm_buf_on(&b, storage, sizeof storage);
+    ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
     stolen = ivrsm_buf_steal(&b); /* empty: still a string */
     ck_assert_str_eq(stolen, "");
     free(stolen);

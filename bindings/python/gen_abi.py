@@ -84,8 +84,26 @@ def parse_fields(body, enums):
         pos = name_end + 1
 
 
+def function_pointer(decl):
+    """(name, ctypes expression) of a member such as `void *(*malloc)(size_t size, void *user)`,
+    or None for another declaration."""
+    match = re.fullmatch(r"(.*?)\(\s*\*\s*(\w+)\s*\)\s*\((.*)\)", " ".join(decl.split()))
+    if not match:
+        return None
+
+    def ctype(text):
+        text = re.sub(r"\s*\*\s*", "*", text.strip())
+        return "None" if text == "void" else CTYPES[text]
+
+    args = [ctype(re.sub(r"\w+$", "", arg)) for arg in match[3].split(",")]
+    return match[2], f"ctypes.CFUNCTYPE({', '.join([ctype(match[1])] + args)})"
+
+
 def parse_declaration(decl, enums):
     """(name, ctypes expression) of one declaration such as `const char *const *hints`."""
+    pointer = function_pointer(decl)
+    if pointer:
+        return pointer
     match = re.fullmatch(r"(.*?)(\w+)(?:\[(\w+)\])?", " ".join(decl.split()))
     ctype = re.sub(r"\s*\*\s*", "*", match[1].strip())  # "const char*const*"
     name, length = match[2], match[3]

@@ -220,6 +220,10 @@ typedef struct ivrsm_http_options {
     ivrsm_http_socket_fn socket_hook;
     ivrsm_http_timer_fn timer_hook;
     void *loop_user; /* passed to both hooks */
+    /* The adapter's allocator (copied; see ivrsm_mem): the adapter, its transfers, request and
+     * response bodies. NULL: ivrsm_mem_default(). libcurl allocates with its own
+     * (curl_global_init_mem(), process-wide). */
+    const ivrsm_mem *mem;
 } ivrsm_http_options;
 
 #define IVRSM_HTTP_OPTIONS_INIT {.size = sizeof(ivrsm_http_options)}

@@ -80,6 +80,76 @@ IVRSM_API const char *ivrsm_strerror(int code);
  */
 IVRSM_API const char *ivrsm_errname(int code);
 
+/* ---------------------------------------------------------------------------
+ * Memory
+ * ------------------------------------------------------------------------- */
+
+/*
+ * An allocator, as nghttp3_mem: the C library's four functions, each given
+ * `user`. The library allocates through the one of a machine (given when it
+ * is loaded or checked: ivrsm_load_options.mem), of a session
+ * (ivrsm_session_options.mem, when it is created or restored) and of an HTTP
+ * adapter (ivrsm_http_options.mem); NULL there, and every function that takes
+ * neither options nor an object, means ivrsm_mem_default(), the C library's.
+ *
+ * Each function does what its C library namesake does. The library never
+ * asks for 0 bytes, never frees NULL and never reallocates NULL. The struct
+ * is copied where it is given; `user` must stay valid as long as anything
+ * allocated through it lives (the machine or session, and the strings they
+ * returned). Calls come from the thread calling the library: a machine's
+ * allocator only while it is loaded and when it is freed (never while
+ * threads share it), a session's from the session's calls, and ivrsm_free()
+ * from the thread that frees a string.
+ *
+ * What goes through it: everything the library allocates for itself (a
+ * machine's model, strings and templates; a session's state, command queue,
+ * the strings of its commands and prompts; the buffers used while loading or
+ * running a call), and the strings it returns. Those are freed with
+ * ivrsm_free(), whatever allocator made them: each carries, in front of it,
+ * the free function and user pointer to release it with. A string a
+ * session returns comes from the session's allocator; ivrsm_command_to_json()
+ * (a command does not know its session), ivrsm_machine_redact_json() (a
+ * shared machine's allocator is not called), ivrsm_ctx_set_json(), documents
+ * (ivrsm_document_*, ivrsm_node_json()) and conversions take
+ * ivrsm_mem_default().
+ *
+ * What does not, and why:
+ *   - JSON values, which the library builds with jansson: a session's ctx,
+ *     the last action's answer, the values in traces and snapshots while they
+ *     are written, the machine's constants. jansson has one allocator for the
+ *     whole process (json_set_alloc_funcs()), with no user pointer, and frees
+ *     a value with the one set when it is freed. A library that set it would
+ *     take the choice from the program and from every other user of jansson
+ *     in it, and values made before a change would be freed by the wrong
+ *     function. It stays the program's: one that wants these values in its
+ *     allocator too calls json_set_alloc_funcs() once, before anything uses
+ *     jansson (the library's tests do, to make every allocation fail in turn).
+ *   - libfyaml's YAML parser and emitter: libfyaml 0.7 has no allocator
+ *     hook. It allocates with the C library while a YAML document is read or
+ *     written, and all of it is freed before the call returns (the scalars a
+ *     conversion hands its emitter are allocated with malloc() too, since
+ *     libfyaml frees them with free()).
+ *   - libcurl, in the HTTP adapter: its allocator is process-wide too
+ *     (curl_global_init_mem()), the program's choice.
+ */
+typedef struct ivrsm_mem {
+    void *user;
+    void *(*malloc)(size_t size, void *user);
+    void (*free)(void *ptr, void *user);
+    void *(*calloc)(size_t count, size_t size, void *user);
+    void *(*realloc)(void *ptr, size_t size, void *user);
+} ivrsm_mem;
+
+/* The C library's malloc, free, calloc and realloc. Never NULL. */
+IVRSM_API const ivrsm_mem *ivrsm_mem_default(void);
+
+/*
+ * Free a string or buffer the library returned to the caller (snapshots, JSON
+ * texts, conversions), with the allocator that made it. NULL is ignored.
+ * Never free() them: they do not start where the allocator's block does.
+ */
+IVRSM_API void ivrsm_free(void *p);
+
 /*
  * Where and why a load failed. Positions are 1-based; 0 means unknown.
  * `path` is the document path of the offending node, e.g.
@@ -161,6 +231,31 @@ IVRSM_API int ivrsm_machine_load_file(const char *path, ivrsm_format format, ivr
  */
 IVRSM_API int ivrsm_machine_load_buffer(const char *data, size_t len, ivrsm_format format,
                                         const char *name, ivrsm_machine **out, ivrsm_error *err);
+
+/*
+ * How a machine is loaded, for the *_opts() functions below. Versioned like
+ * the structs of sessions (see ivrsm_event): set it with
+ * IVRSM_LOAD_OPTIONS_INIT, then the fields.
+ */
+typedef struct ivrsm_load_options {
+    size_t size;          /* IVRSM_LOAD_OPTIONS_INIT */
+    const ivrsm_mem *mem; /* the machine's allocator (copied): its model, its strings, and all
+                             the load allocates on the way; NULL: ivrsm_mem_default() */
+} ivrsm_load_options;
+
+#define IVRSM_LOAD_OPTIONS_INIT {.size = sizeof(ivrsm_load_options)}
+
+/*
+ * ivrsm_machine_load_file() and ivrsm_machine_load_buffer() with options
+ * (NULL: the defaults). Also IVRSM_EINVAL for a size no version of the
+ * library wrote, or an allocator without one of its four functions.
+ */
+IVRSM_API int ivrsm_machine_load_file_opts(const char *path, ivrsm_format format,
+                                           const ivrsm_load_options *opts, ivrsm_machine **out,
+                                           ivrsm_error *err);
+IVRSM_API int ivrsm_machine_load_buffer_opts(const char *data, size_t len, ivrsm_format format,
+                                             const char *name, const ivrsm_load_options *opts,
+                                             ivrsm_machine **out, ivrsm_error *err);
 
 /* Take one more reference. Returns m. Thread-safe. */
 IVRSM_API ivrsm_machine *ivrsm_machine_ref(ivrsm_machine *m);
@@ -370,6 +465,17 @@ IVRSM_API int ivrsm_machine_check_file(const char *path, ivrsm_format format,
 /* The same for a document in memory; `name` as in ivrsm_machine_load_buffer(). */
 IVRSM_API int ivrsm_machine_check_buffer(const char *data, size_t len, ivrsm_format format,
                                          const char *name, ivrsm_diagnostics **out);
+/*
+ * The same with load options (NULL: the defaults): the list and all the
+ * check allocates come from opts->mem. Also IVRSM_EINVAL for options
+ * ivrsm_machine_load_file_opts() refuses.
+ */
+IVRSM_API int ivrsm_machine_check_file_opts(const char *path, ivrsm_format format,
+                                            const ivrsm_load_options *opts,
+                                            ivrsm_diagnostics **out);
+IVRSM_API int ivrsm_machine_check_buffer_opts(const char *data, size_t len, ivrsm_format format,
+                                              const char *name, const ivrsm_load_options *opts,
+                                              ivrsm_diagnostics **out);
 /* The names of 0.1, kept for source compatibility. */
 #define ivrsm_check_file ivrsm_machine_check_file
 #define ivrsm_check_buffer ivrsm_machine_check_buffer
@@ -394,9 +500,6 @@ IVRSM_API int ivrsm_document_convert_file(const char *path, ivrsm_format from, i
                                           char **out, ivrsm_error *err);
 /* The name of 0.1, kept for source compatibility. */
 #define ivrsm_convert_file ivrsm_document_convert_file
-
-/* Free memory that the library returned to the caller (strings, snapshots). */
-IVRSM_API void ivrsm_free(void *p);
 
 /* ---------------------------------------------------------------------------
  * Sessions: one per call
@@ -599,6 +702,9 @@ typedef struct ivrsm_session_options {
      * unique but not unpredictable. Not in the 0.2 layout. */
     ivrsm_rand_fn rand;
     void *rand_user;
+    const ivrsm_mem *mem;       /* the session's allocator (copied; see ivrsm_mem); NULL:
+                                   ivrsm_mem_default(), not the machine's, which other threads'
+                                   sessions would then share */
 } ivrsm_session_options;
 
 #define IVRSM_SESSION_OPTIONS_INIT {.size = sizeof(ivrsm_session_options)}
@@ -686,9 +792,10 @@ IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
 /*
  * Rebuild a session from a snapshot, on a machine with the same name and
  * version (a hot reload of the same version, or another process).
- * opts supplies the clock, trace sink and limits (its ctx_json, call_id and
- * session_id are ignored: they come from the snapshot). Returns 0, IVRSM_EINVAL,
- * IVRSM_ESNAPSHOT (malformed, or another machine/version), IVRSM_ENOMEM.
+ * opts supplies the clock, trace sink, limits and allocator (its ctx_json,
+ * call_id and session_id are ignored: they come from the snapshot). Returns
+ * 0, IVRSM_EINVAL, IVRSM_ESNAPSHOT (malformed, or another machine/version),
+ * IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
                                     const ivrsm_session_options *opts, ivrsm_session **out,

@@ -28,6 +28,7 @@
 typedef struct http_transfer http_transfer;
 
 struct http_transfer {
+    const ivrsm_mem *mem; /* the adapter's */
     CURL *easy;
     struct curl_slist *headers; /* kept alive for libcurl until the transfer ends */
     char *body;                 /* request body; libcurl reads it in place */
@@ -59,6 +60,8 @@ typedef struct watched_fd {
 } watched_fd;
 
 struct ivrsm_http {
+    ivrsm_mem alloc;      /* the allocator of the options (a copy) */
+    const ivrsm_mem *mem; /* &alloc: the adapter, its transfers, their bodies */
     CURLM *multi;
     char *base_url; /* without its trailing slash */
     size_t base_len;
@@ -89,16 +92,6 @@ static double monotonic_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static char *copy_string(const char *s, size_t len)
-{
-    char *copy = malloc(len + 1);
-    if (copy) {
-        memcpy(copy, s, len);
-        copy[len] = '\0';
-    }
-    return copy;
 }
 
 static void list_append(transfer_list *l, http_transfer *t)
@@ -140,12 +133,12 @@ static int set_default_headers(ivrsm_http *h, const char *const *lines)
         return 0;
     if (count > IVRSM_HTTP_MAX_HEADERS)
         return IVRSM_ELIMIT;
-    h->default_headers = calloc(count, sizeof *h->default_headers);
+    h->default_headers = ivrsm_mem_calloc(h->mem, count, sizeof *h->default_headers);
     if (!h->default_headers)
         return IVRSM_ENOMEM;
     h->default_header_count = count;
     for (size_t i = 0; i < count; i++) {
-        int rc = ivrsm_http_wire_parse_header(lines[i], &h->default_headers[i]);
+        int rc = ivrsm_http_wire_parse_header(h->mem, lines[i], &h->default_headers[i]);
         if (rc != 0)
             return rc;
     }
@@ -158,7 +151,7 @@ static int set_base_url(ivrsm_http *h, const char *url)
     int rc = ivrsm_http_wire_check_base_url(url, &len);
     if (rc != 0)
         return rc;
-    h->base_url = copy_string(url, len);
+    h->base_url = ivrsm_mem_strndup(h->mem, url, len);
     h->base_len = len;
     return h->base_url ? 0 : IVRSM_ENOMEM;
 }
@@ -170,11 +163,11 @@ static int set_user_agent(ivrsm_http *h, const char *agent)
             return IVRSM_EINVAL;
         if (strlen(agent) > IVRSM_HTTP_MAX_HEADER_BYTES)
             return IVRSM_ELIMIT;
-        h->user_agent = copy_string(agent, strlen(agent));
+        h->user_agent = ivrsm_mem_strdup(h->mem, agent);
     } else {
         const char *version = ivrsm_version();
         size_t len = strlen("libivrsm/") + strlen(version);
-        h->user_agent = malloc(len + 1);
+        h->user_agent = ivrsm_mem_malloc(h->mem, len + 1);
         if (h->user_agent)
             snprintf(h->user_agent, len + 1, "libivrsm/%s", version);
     }
@@ -197,7 +190,7 @@ static int add_watched(ivrsm_http *h, int fd)
 {
     if (h->watched_count == h->watched_cap) {
         size_t cap = h->watched_cap ? h->watched_cap * 2 : 16;
-        watched_fd *grown = realloc(h->watched, cap * sizeof *grown);
+        watched_fd *grown = ivrsm_mem_realloc(h->mem, h->watched, cap * sizeof *grown);
         if (!grown)
             return -1;
         h->watched = grown;
@@ -298,13 +291,13 @@ static int configure(ivrsm_http *h, const ivrsm_http_options *opts)
 static void free_config(ivrsm_http *h)
 {
     for (size_t i = 0; i < h->default_header_count; i++) {
-        free(h->default_headers[i].name);
-        free(h->default_headers[i].value);
+        ivrsm_mem_free(h->mem, h->default_headers[i].name);
+        ivrsm_mem_free(h->mem, h->default_headers[i].value);
     }
-    free(h->default_headers);
-    free(h->base_url);
-    free(h->user_agent);
-    free(h->watched);
+    ivrsm_mem_free(h->mem, h->default_headers);
+    ivrsm_mem_free(h->mem, h->base_url);
+    ivrsm_mem_free(h->mem, h->user_agent);
+    ivrsm_mem_free(h->mem, h->watched);
 }
 
 int ivrsm_http_new(const ivrsm_http_options *given, ivrsm_http **out)
@@ -313,23 +306,27 @@ int ivrsm_http_new(const ivrsm_http_options *given, ivrsm_http **out)
     const ivrsm_http_options *opts = &options;
     if (!given || !out ||
         !ivrsm_versioned_copy(&options, sizeof(options), given,
-                              IVRSM_LAYOUT_END(ivrsm_http_options, loop_user)))
+                              IVRSM_LAYOUT_END(ivrsm_http_options, loop_user)) ||
+        (options.mem && !ivrsm_mem_valid(options.mem)))
         return IVRSM_EINVAL;
+    const ivrsm_mem *mem = options.mem ? options.mem : ivrsm_mem_default();
     /* Reference-counted by libcurl; balanced by curl_global_cleanup() in free. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return IVRSM_ENOMEM;
-    ivrsm_http *h = calloc(1, sizeof *h);
+    ivrsm_http *h = ivrsm_mem_calloc(mem, 1, sizeof *h);
     if (!h) {
         curl_global_cleanup();
         return IVRSM_ENOMEM;
     }
+    h->alloc = *mem;
+    h->mem = &h->alloc;
     h->multi = curl_multi_init();
     int rc = h->multi ? configure(h, opts) : IVRSM_ENOMEM;
     if (rc != 0) {
         if (h->multi)
             curl_multi_cleanup(h->multi);
         free_config(h);
-        free(h);
+        ivrsm_mem_free(h->mem, h);
         curl_global_cleanup();
         return rc;
     }
@@ -342,9 +339,9 @@ static void transfer_free(http_transfer *t)
     if (t->easy)
         curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
-    free(t->body);
-    free(t->response);
-    free(t);
+    ivrsm_mem_free(t->mem, t->body);
+    ivrsm_mem_free(t->mem, t->response);
+    ivrsm_mem_free(t->mem, t);
 }
 
 /* Detach every transfer (active ones from the multi handle) into `out`, in order. */
@@ -395,7 +392,7 @@ void ivrsm_http_free(ivrsm_http *h)
     release_hooks(h);
     curl_multi_cleanup(h->multi);
     free_config(h);
-    free(h);
+    ivrsm_mem_free(h->mem, h);
     curl_global_cleanup();
 }
 
@@ -425,7 +422,7 @@ static size_t on_response_body(char *data, size_t size, size_t count, void *user
             cap *= 2;
         if (cap > t->max_response + 1)
             cap = t->max_response + 1;
-        char *grown = realloc(t->response, cap);
+        char *grown = ivrsm_mem_realloc(t->mem, t->response, cap);
         if (!grown) {
             t->response_oom = 1;
             return 0;
@@ -502,14 +499,14 @@ static int transfer_setup(const ivrsm_http *h, http_transfer *t, const ivrsm_com
                           const char *url)
 {
     const char *body = cmd->http.body;
-    if (body && *body && !(t->body = copy_string(body, strlen(body))))
+    if (body && *body && !(t->body = ivrsm_mem_strdup(t->mem, body)))
         return IVRSM_ENOMEM;
     if (!(t->easy = curl_easy_init()))
         return IVRSM_ENOMEM;
     int empty_body_sent;
     if (set_method(t, cmd->http.method, &empty_body_sent) != CURLE_OK)
         return IVRSM_ENOMEM;
-    int rc = ivrsm_http_wire_headers(h->default_headers, h->default_header_count, cmd,
+    int rc = ivrsm_http_wire_headers(h->mem, h->default_headers, h->default_header_count, cmd,
                                      t->body != NULL, empty_body_sent, &t->headers);
     if (rc != 0)
         return rc;
@@ -520,20 +517,21 @@ static int transfer_setup(const ivrsm_http *h, http_transfer *t, const ivrsm_com
 /* A transfer ready to be added to the multi handle, or NULL with *rc set. */
 static http_transfer *transfer_new(const ivrsm_http *h, const ivrsm_command *cmd, int *rc)
 {
-    char *url = ivrsm_http_wire_url(h->base_url, h->base_len, cmd, rc);
+    char *url = ivrsm_http_wire_url(h->mem, h->base_url, h->base_len, cmd, rc);
     if (!url)
         return NULL;
-    http_transfer *t = calloc(1, sizeof *t);
+    http_transfer *t = ivrsm_mem_calloc(h->mem, 1, sizeof *t);
     if (!t) {
-        free(url);
+        ivrsm_mem_free(h->mem, url);
         *rc = IVRSM_ENOMEM;
         return NULL;
     }
+    t->mem = h->mem;
     t->command_id = cmd->id;
     t->max_response = h->max_response;
     t->submitted_ms = monotonic_ms();
     *rc = transfer_setup(h, t, cmd, url);
-    free(url); /* libcurl keeps its own copy */
+    ivrsm_mem_free(h->mem, url); /* libcurl keeps its own copy */
     if (*rc != 0) {
         transfer_free(t);
         return NULL;

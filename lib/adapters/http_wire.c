@@ -2,21 +2,10 @@
 #include "http_wire.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 static const char json_media_type[] = "application/json";
-
-static char *copy_string(const char *s, size_t len)
-{
-    char *copy = malloc(len + 1);
-    if (copy) {
-        memcpy(copy, s, len);
-        copy[len] = '\0';
-    }
-    return copy;
-}
 
 static int is_alnum(unsigned char c)
 {
@@ -73,7 +62,8 @@ static int same_name(const char *a, const char *b)
 }
 
 /* Split "Name: value" into a validated, trimmed pair. */
-int ivrsm_http_wire_parse_header(const char *line, ivrsm_http_wire_header *out)
+int ivrsm_http_wire_parse_header(const ivrsm_mem *mem, const char *line,
+                                 ivrsm_http_wire_header *out)
 {
     const char *colon = strchr(line, ':');
     if (!colon)
@@ -86,8 +76,8 @@ int ivrsm_http_wire_parse_header(const char *line, ivrsm_http_wire_header *out)
     size_t value_len = strlen(value);
     while (value_len && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
         value_len--;
-    out->name = copy_string(line, (size_t)(colon - line));
-    out->value = copy_string(value, value_len);
+    out->name = ivrsm_mem_strndup(mem, line, (size_t)(colon - line));
+    out->value = ivrsm_mem_strndup(mem, value, value_len);
     if (!out->name || !out->value)
         return IVRSM_ENOMEM;
     if (!is_token(out->name) || !ivrsm_http_wire_is_field_value(out->value))
@@ -183,7 +173,8 @@ int ivrsm_http_wire_check_command(const ivrsm_command *cmd)
     return 0;
 }
 
-char *ivrsm_http_wire_url(const char *base, size_t base_len, const ivrsm_command *cmd, int *rc)
+char *ivrsm_http_wire_url(const ivrsm_mem *mem, const char *base, size_t base_len,
+                          const ivrsm_command *cmd, int *rc)
 {
     const char *query = cmd->http.query && *cmd->http.query ? cmd->http.query : NULL;
     size_t path_len = strlen(cmd->http.path);
@@ -193,7 +184,7 @@ char *ivrsm_http_wire_url(const char *base, size_t base_len, const ivrsm_command
         *rc = IVRSM_ELIMIT;
         return NULL;
     }
-    char *url = malloc(len + 1);
+    char *url = ivrsm_mem_malloc(mem, len + 1);
     if (!url) {
         *rc = IVRSM_ENOMEM;
         return NULL;
@@ -229,10 +220,11 @@ static int default_has_header(const ivrsm_http_wire_header *defaults, size_t cou
  * Append "Name: value" to the list. libcurl reads "Name:" as "remove this
  * header", so an empty value is written "Name;", its way of sending one.
  */
-static int add_header(struct curl_slist **list, const char *name, const char *value)
+static int add_header(const ivrsm_mem *mem, struct curl_slist **list, const char *name,
+                      const char *value)
 {
     size_t len = strlen(name) + strlen(value) + 3;
-    char *line = malloc(len);
+    char *line = ivrsm_mem_malloc(mem, len);
     if (!line)
         return IVRSM_ENOMEM;
     if (*value)
@@ -240,41 +232,41 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
     else
         snprintf(line, len, "%s;", name);
     struct curl_slist *grown = curl_slist_append(*list, line);
-    free(line);
+    ivrsm_mem_free(mem, line);
     if (!grown)
         return IVRSM_ENOMEM;
     *list = grown;
     return 0;
 }
 
-int ivrsm_http_wire_headers(const ivrsm_http_wire_header *defaults, size_t default_count,
-                            const ivrsm_command *cmd, int has_body, int empty_body_sent,
-                            struct curl_slist **out)
+int ivrsm_http_wire_headers(const ivrsm_mem *mem, const ivrsm_http_wire_header *defaults,
+                            size_t default_count, const ivrsm_command *cmd, int has_body,
+                            int empty_body_sent, struct curl_slist **out)
 {
     const char *key = cmd->http.idempotency_key;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < default_count; i++) {
         const ivrsm_http_wire_header *d = &defaults[i];
         if (!command_has_header(cmd, d->name) && !(key && same_name(d->name, "Idempotency-Key")))
-            rc = add_header(out, d->name, d->value);
+            rc = add_header(mem, out, d->name, d->value);
     }
     for (size_t i = 0; rc == 0 && i < cmd->http.header_count; i++) {
         const ivrsm_header *c = &cmd->http.headers[i];
         if (!(key && same_name(c->name, "Idempotency-Key")))
-            rc = add_header(out, c->name, c->value);
+            rc = add_header(mem, out, c->name, c->value);
     }
     int content_type_given = command_has_header(cmd, "Content-Type") ||
                              default_has_header(defaults, default_count, "Content-Type");
     if (rc == 0 && !command_has_header(cmd, "Accept") &&
         !default_has_header(defaults, default_count, "Accept"))
-        rc = add_header(out, "Accept", json_media_type);
+        rc = add_header(mem, out, "Accept", json_media_type);
     if (rc == 0 && has_body && !content_type_given)
-        rc = add_header(out, "Content-Type", json_media_type);
+        rc = add_header(mem, out, "Content-Type", json_media_type);
     /* An empty POST/PUT would otherwise be labelled as a form by libcurl. */
     if (rc == 0 && empty_body_sent && !content_type_given)
         rc = curl_slist_append(*out, "Content-Type:") ? 0 : IVRSM_ENOMEM;
     if (rc == 0 && key)
-        rc = add_header(out, "Idempotency-Key", key);
+        rc = add_header(mem, out, "Idempotency-Key", key);
     /* Never wait for "100 Continue": backends answer small JSON bodies at once. */
     if (rc == 0 && !curl_slist_append(*out, "Expect:"))
         rc = IVRSM_ENOMEM;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "ivrsm/http_curl.h"
+#include "mem.h"
 
 /* A header as a validated name and value (surrounding blanks trimmed). */
 typedef struct ivrsm_http_wire_header {
@@ -23,12 +24,13 @@ typedef struct ivrsm_http_wire_header {
 int ivrsm_http_wire_is_field_value(const char *s);
 
 /*
- * Split "Name: value" into out (strings owned by the caller, free() both,
- * also on failure: either may be set). Returns 0, IVRSM_EINVAL (no ':', the
+ * Split "Name: value" into out (strings from mem, owned by the caller, who
+ * frees both, also on failure: either may be set). Returns 0, IVRSM_EINVAL (no ':', the
  * name is not a token, the value holds a control character), IVRSM_ELIMIT
  * (longer than IVRSM_HTTP_MAX_HEADER_BYTES), IVRSM_ENOMEM.
  */
-int ivrsm_http_wire_parse_header(const char *line, ivrsm_http_wire_header *out);
+int ivrsm_http_wire_parse_header(const ivrsm_mem *mem, const char *line,
+                                 ivrsm_http_wire_header *out);
 
 /*
  * Check a base URL: an absolute http(s) URL that libcurl parses, printable
@@ -43,9 +45,10 @@ int ivrsm_http_wire_check_command(const ivrsm_command *cmd);
 
 /*
  * base (its first base_len bytes) + path [+ "?" + query when not empty], as a
- * new string (free()), or NULL with *rc set to IVRSM_ELIMIT or IVRSM_ENOMEM.
+ * new string from mem, or NULL with *rc set to IVRSM_ELIMIT or IVRSM_ENOMEM.
  */
-char *ivrsm_http_wire_url(const char *base, size_t base_len, const ivrsm_command *cmd, int *rc);
+char *ivrsm_http_wire_url(const ivrsm_mem *mem, const char *base, size_t base_len,
+                          const ivrsm_command *cmd, int *rc);
 
 /*
  * Append the request's headers to *out (a libcurl list the caller frees with
@@ -56,8 +59,8 @@ char *ivrsm_http_wire_url(const char *base, size_t base_len, const ivrsm_command
  * Idempotency-Key, and an empty Expect so that libcurl never waits for
  * "100 Continue". Returns 0 or IVRSM_ENOMEM.
  */
-int ivrsm_http_wire_headers(const ivrsm_http_wire_header *defaults, size_t default_count,
-                            const ivrsm_command *cmd, int has_body, int empty_body_sent,
-                            struct curl_slist **out);
+int ivrsm_http_wire_headers(const ivrsm_mem *mem, const ivrsm_http_wire_header *defaults,
+                            size_t default_count, const ivrsm_command *cmd, int has_body,
+                            int empty_body_sent, struct curl_slist **out);
 
 #endif

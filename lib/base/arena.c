@@ -1,7 +1,7 @@
 #include "arena.h"
+#include "mem.h"
 
 #include <stdalign.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define ARENA_BLOCK 8192
@@ -16,11 +16,15 @@ struct block {
 struct ivrsm_arena {
     struct block *head;
     size_t total;
+    const ivrsm_mem *mem;
 };
 
-ivrsm_arena *ivrsm_arena_new(void)
+ivrsm_arena *ivrsm_arena_new(const ivrsm_mem *mem)
 {
-    return calloc(1, sizeof(ivrsm_arena));
+    ivrsm_arena *a = ivrsm_mem_calloc(mem, 1, sizeof(ivrsm_arena));
+    if (a)
+        a->mem = mem;
+    return a;
 }
 
 void ivrsm_arena_free(ivrsm_arena *a)
@@ -30,10 +34,10 @@ void ivrsm_arena_free(ivrsm_arena *a)
     struct block *b = a->head;
     while (b) {
         struct block *next = b->next;
-        free(b);
+        ivrsm_mem_free(a->mem, b);
         b = next;
     }
-    free(a);
+    ivrsm_mem_free(a->mem, a);
 }
 
 void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size)
@@ -45,7 +49,7 @@ void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size)
     struct block *b = a->head;
     if (!b || b->cap - b->used < size) {
         size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-        b = malloc(sizeof(struct block) + cap);
+        b = ivrsm_mem_malloc(a->mem, sizeof(struct block) + cap);
         if (!b)
             return NULL;
         b->cap = cap;

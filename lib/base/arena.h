@@ -7,9 +7,12 @@
 
 #include <stddef.h>
 
+#include "ivrsm/ivrsm.h"
+
 typedef struct ivrsm_arena ivrsm_arena;
 
-ivrsm_arena *ivrsm_arena_new(void);
+/* An arena whose blocks come from mem, which must outlive it. NULL on no memory. */
+ivrsm_arena *ivrsm_arena_new(const ivrsm_mem *mem);
 void ivrsm_arena_free(ivrsm_arena *a);
 /* Zeroed memory aligned for any type, or NULL when out of memory. */
 void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size);

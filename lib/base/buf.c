@@ -1,7 +1,7 @@
 #include "buf.h"
+#include "mem.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
@@ -18,7 +18,7 @@ int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
         }
         cap *= 2;
     }
-    char *p = realloc(b->borrowed ? NULL : b->data, cap);
+    char *p = ivrsm_mem_realloc(b->mem, b->borrowed ? NULL : b->data, cap);
     if (!p) {
         b->failed = 1;
         return -1;
@@ -32,9 +32,9 @@ int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
     return 0;
 }
 
-void ivrsm_buf_on(ivrsm_buf *b, char *storage, size_t size)
+void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size)
 {
-    *b = (ivrsm_buf)IVRSM_BUF_INIT;
+    *b = (ivrsm_buf)IVRSM_BUF_INIT(mem);
     if (size > 1) {
         storage[0] = '\0';
         b->data = storage;
@@ -120,6 +120,20 @@ int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
     return ivrsm_buf_putc(b, '"');
 }
 
+static int dump_chunk(const char *s, size_t len, void *b)
+{
+    return ivrsm_buf_append(b, s, len);
+}
+
+int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags)
+{
+    if (ivrsm_buf_reserve(b, 0) != 0 || json_dump_callback(j, dump_chunk, b, flags) != 0) {
+        b->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 const char *ivrsm_buf_str(const ivrsm_buf *b)
 {
     return b->data ? b->data : "";
@@ -131,13 +145,22 @@ char *ivrsm_buf_steal(ivrsm_buf *b)
         return NULL;
     char *p = b->data;
     if (b->borrowed) {
-        p = malloc(b->len + 1);
+        p = ivrsm_mem_malloc(b->mem, b->len + 1);
         if (p)
             memcpy(p, b->data, b->len + 1);
     } else if (!p) {
-        p = calloc(1, 1);
+        p = ivrsm_mem_calloc(b->mem, 1, 1);
     }
-    *b = (ivrsm_buf)IVRSM_BUF_INIT;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->borrowed = 0;
+    return p;
+}
+
+char *ivrsm_buf_give(ivrsm_buf *b)
+{
+    char *p = b->failed ? NULL : ivrsm_mem_give(b->mem, ivrsm_buf_str(b), b->len);
+    ivrsm_buf_free(b);
     return p;
 }
 
@@ -152,6 +175,9 @@ void ivrsm_buf_reset(ivrsm_buf *b)
 void ivrsm_buf_free(ivrsm_buf *b)
 {
     if (!b->borrowed)
-        free(b->data);
-    *b = (ivrsm_buf)IVRSM_BUF_INIT;
+        ivrsm_mem_free(b->mem, b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+    b->borrowed = 0;
 }

@@ -5,37 +5,50 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "ivrsm/ivrsm.h"
+
 typedef struct ivrsm_buf {
     char *data; /* NUL-terminated once anything was appended; NULL when empty */
     size_t len;
     size_t cap;
-    int failed;   /* set when an allocation failed; later appends are ignored */
-    int borrowed; /* data is the caller's storage (ivrsm_buf_on), not the heap's */
+    int failed;           /* set when an allocation failed; later appends are ignored */
+    int borrowed;         /* data is the caller's storage (ivrsm_buf_on), not the heap's */
+    const ivrsm_mem *mem; /* where data lives once on the heap; must outlive the buffer */
 } ivrsm_buf;
 
-#define IVRSM_BUF_INIT                                                                             \
+/* An empty buffer whose memory comes from `mem`. */
+#define IVRSM_BUF_INIT(mem)                                                                        \
     {                                                                                              \
-        NULL, 0, 0, 0, 0                                                                           \
+        NULL, 0, 0, 0, 0, (mem)                                                                    \
     }
 
 /*
  * A buffer that starts in the caller's storage (a stack array) and moves to
- * the heap only when it outgrows it: a text built piece by piece then costs
- * one allocation of its exact size when stolen, or none when only read.
+ * the heap (mem) only when it outgrows it: a text built piece by piece then
+ * costs one allocation of its exact size when stolen, or none when only read.
  */
-void ivrsm_buf_on(ivrsm_buf *b, char *storage, size_t size);
+void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size);
 
 int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra);
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len);
 int ivrsm_buf_puts(ivrsm_buf *b, const char *s);
 int ivrsm_buf_putc(ivrsm_buf *b, char c);
 int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append j as json_dumps(j, flags) writes it (jansson's allocator serves only its own
+ * scratch). 0, or -1 when out of memory or when jansson refuses j. */
+int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags);
 /* Append s as a JSON string literal, quotes included. */
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len);
 /* The contents ("" when empty); the buffer keeps ownership. */
 const char *ivrsm_buf_str(const ivrsm_buf *b);
-/* Hand the contents to the caller (free()), leaving the buffer empty. Never NULL unless failed. */
+/* Hand the contents over (freed with the buffer's mem), leaving the buffer empty.
+ * Never NULL unless failed. */
 char *ivrsm_buf_steal(ivrsm_buf *b);
+/* The contents as a string for the API's caller (ivrsm_free()), the buffer freed. NULL when
+ * failed or out of memory. */
+char *ivrsm_buf_give(ivrsm_buf *b);
 void ivrsm_buf_reset(ivrsm_buf *b); /* length 0, memory kept */
 void ivrsm_buf_free(ivrsm_buf *b);
 

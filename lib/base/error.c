@@ -53,8 +53,3 @@ const char *ivrsm_errname(int code)
     default: return NULL;
     }
 }
-
-void ivrsm_free(void *p)
-{
-    free(p);
-}

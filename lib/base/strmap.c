@@ -3,8 +3,8 @@
  * hash map on it, keyed by byte strings the caller keeps alive.
  */
 #include "strmap.h"
+#include "mem.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 uint64_t ivrsm_hash(const char *s, size_t len)
@@ -37,14 +37,14 @@ static struct ivrsm_strmap_slot *strmap_find(const ivrsm_strmap *m, const char *
 static int strmap_grow(ivrsm_strmap *m)
 {
     size_t cap = m->slots ? (m->mask + 1) * 2 : 16;
-    struct ivrsm_strmap_slot *slots = calloc(cap, sizeof(*slots));
+    struct ivrsm_strmap_slot *slots = ivrsm_mem_calloc(m->mem, cap, sizeof(*slots));
     if (!slots)
         return -1;
-    ivrsm_strmap grown = {slots, cap - 1, m->count};
+    ivrsm_strmap grown = {slots, cap - 1, m->count, m->mem};
     for (size_t i = 0; m->slots && i <= m->mask; i++)
         if (m->slots[i].key)
             *strmap_find(&grown, m->slots[i].key, m->slots[i].len, m->slots[i].hash) = m->slots[i];
-    free(m->slots);
+    ivrsm_mem_free(m->mem, m->slots);
     *m = grown;
     return 0;
 }
@@ -91,7 +91,7 @@ void *ivrsm_strmap_get(const ivrsm_strmap *m, const char *key, size_t len)
 
 void ivrsm_strmap_free(ivrsm_strmap *m)
 {
-    free(m->slots);
+    ivrsm_mem_free(m->mem, m->slots);
     m->slots = NULL;
     m->mask = m->count = 0;
 }

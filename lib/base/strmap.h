@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivrsm/ivrsm.h"
+
 /* 64-bit FNV-1a of s[0..len): the hash behind every table of the library. */
 uint64_t ivrsm_hash(const char *s, size_t len);
 
@@ -15,12 +17,11 @@ typedef struct ivrsm_strmap {
     struct ivrsm_strmap_slot *slots;
     size_t mask; /* capacity - 1; capacity is a power of two */
     size_t count;
+    const ivrsm_mem *mem; /* where the slots live; must outlive the map */
 } ivrsm_strmap;
 
-#define IVRSM_STRMAP_INIT                                                                          \
-    {                                                                                              \
-        NULL, 0, 0                                                                                 \
-    }
+/* An empty map whose memory comes from `mem`. */
+#define IVRSM_STRMAP_INIT(mem) {NULL, 0, 0, (mem)}
 
 /*
  * Insert key → value unless the key is there. Returns 1 when inserted, 0 when

@@ -12,6 +12,7 @@
  */
 #include "civil.h"
 #include "tz.h"
+#include "mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -197,6 +198,7 @@ struct ivrsm_tz {
     int has_dst;
     struct transition_rule start; /* into DST, in standard local time */
     struct transition_rule end;   /* back to standard, in DST local time */
+    const ivrsm_mem *mem;
 };
 
 /* ---------------------------------------------------------------------------
@@ -412,7 +414,7 @@ static const char *iana_rule(const char *name)
     return NULL;
 }
 
-ivrsm_tz *ivrsm_tz_new(const char *name)
+ivrsm_tz *ivrsm_tz_new(const char *name, const ivrsm_mem *mem)
 {
     if (!name || !*name || strlen(name) > 256)
         return NULL;
@@ -421,17 +423,19 @@ ivrsm_tz *ivrsm_tz_new(const char *name)
     const char *rule = iana_rule(name);
     if (!rule)
         rule = name;
-    ivrsm_tz *tz = calloc(1, sizeof *tz);
+    ivrsm_tz *tz = ivrsm_mem_calloc(mem, 1, sizeof *tz);
     if (!tz)
         return NULL;
     if (parse_posix(rule, tz) != 0) {
-        free(tz);
+        ivrsm_mem_free(mem, tz);
         return NULL;
     }
+    tz->mem = mem;
     return tz;
 }
 
 void ivrsm_tz_free(ivrsm_tz *tz)
 {
-    free(tz);
+    if (tz)
+        ivrsm_mem_free(tz->mem, tz);
 }

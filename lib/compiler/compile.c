@@ -211,7 +211,7 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
                     ivrsm_cc_nomem(c);
             }
             c->m->state_count = states->count;
-            c->info->broken = calloc(states->count, 1);
+            c->info->broken = ivrsm_mem_calloc(c->m->mem, states->count, 1);
             if (!c->info->broken)
                 ivrsm_cc_nomem(c);
             c->m->state_slots =
@@ -311,11 +311,11 @@ static void compile_identity(cc *c, const dom_node *root)
         ivrsm_cc_unknown_locale(c, n ? n->line : root->line, n ? n->column : root->column, locale);
         ivrsm_cc_pop(c, mark);
     }
-    m->tz = ivrsm_tz_new(timezone);
+    m->tz = ivrsm_tz_new(timezone, m->mem);
     n = ivrsm_dom_get(root, "timezone");
     if (!m->tz) {
         /* ivrsm_tz_new() says NULL for an unknown zone and for no memory alike. */
-        if (ivrsm_dom_memory_exhausted()) {
+        if (ivrsm_dom_memory_exhausted(m->mem)) {
             ivrsm_cc_nomem(c);
             return;
         }
@@ -341,6 +341,13 @@ static void compile_initial(cc *c, const dom_node *root)
     ivrsm_cc_pop(c, mark);
 }
 
+static int count_bytes(const char *text, size_t len, void *total)
+{
+    (void)text;
+    *(size_t *)total += len;
+    return 0;
+}
+
 static size_t machine_memory(const struct ivrsm_machine *m)
 {
     size_t total = sizeof(*m) + ivrsm_arena_size(m->arena);
@@ -350,9 +357,9 @@ static size_t machine_memory(const struct ivrsm_machine *m)
         m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
     /* jansson does not say what a value holds; count the dumped size as an estimate. */
     if (m->globals) {
-        char *text = json_dumps(m->globals, JSON_COMPACT);
-        total += text ? strlen(text) * 2 : 0;
-        free(text);
+        size_t dumped = 0;
+        json_dump_callback(m->globals, count_bytes, &dumped, JSON_COMPACT);
+        total += dumped * 2;
     }
     return total;
 }
@@ -361,12 +368,16 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
                           struct ivrsm_machine **out)
 {
     *out = NULL;
-    struct ivrsm_machine *m = calloc(1, sizeof(*m));
+    info->doc = doc;
+    struct ivrsm_machine *m = ivrsm_mem_calloc(doc->mem, 1, sizeof(*m));
     if (!m)
         return IVRSM_ENOMEM;
-    m->arena = ivrsm_arena_new();
+    m->alloc = *doc->mem;
+    m->mem = &m->alloc;
+    m->numbers.mem = m->mem;
+    m->arena = ivrsm_arena_new(m->mem);
     if (!m->arena) {
-        free(m);
+        ivrsm_mem_free(m->mem, m);
         return IVRSM_ENOMEM;
     }
     m->refcount = 1;
@@ -380,7 +391,6 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
             .info = info,
             .state = M_NONE,
             .large_suggestions = CC_SUGGEST_LARGE};
-    info->doc = doc;
     const dom_node *root = doc->root;
 
     ivrsm_cc_check_keys(&c, root, top_keys, "the document");
@@ -411,11 +421,14 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
 
 void ivrsm_compile_info_free(compile_info *info)
 {
-    free(info->sites);
-    free(info->messages);
+    if (!info->doc)
+        return; /* nothing was compiled: nothing allocated */
+    const ivrsm_mem *mem = info->doc->mem;
+    ivrsm_mem_free(mem, info->sites);
+    ivrsm_mem_free(mem, info->messages);
     info->messages = NULL;
     info->message_count = info->message_cap = 0;
-    free(info->broken);
+    ivrsm_mem_free(mem, info->broken);
     info->broken = NULL;
     info->sites = NULL;
     info->site_count = info->site_cap = 0;

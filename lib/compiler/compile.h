@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "mem.h"
 #include "dom.h"
 #include "model.h"
 #include "text.h"

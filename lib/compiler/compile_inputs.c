@@ -98,9 +98,13 @@ static void compile_input(cc *c, m_input *in, const char *name, const dom_node *
                                    name);
                 }
                 if (in->def) {
-                    char *text = json_dumps(in->def, JSON_COMPACT | JSON_ENCODE_ANY);
-                    in->pub.default_json = text ? ivrsm_arena_strdup(c->arena, text) : NULL;
-                    free(text);
+                    ivrsm_buf text = IVRSM_BUF_INIT(c->m->mem);
+                    ivrsm_buf_dump_json(&text, in->def, JSON_COMPACT | JSON_ENCODE_ANY);
+                    in->pub.default_json =
+                        text.failed ? NULL : ivrsm_arena_strdup(c->arena, ivrsm_buf_str(&text));
+                    if (!in->pub.default_json)
+                        ivrsm_cc_nomem(c);
+                    ivrsm_buf_free(&text);
                 }
                 ivrsm_cc_pop(c, m2);
             }

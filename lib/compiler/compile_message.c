@@ -190,7 +190,7 @@ static void record_site(cc *c, const m_message *msg, const m_messages *list, con
         return;
     if (info->message_count == info->message_cap) {
         size_t cap = info->message_cap ? 2 * info->message_cap : 32;
-        msg_site *sites = realloc(info->messages, cap * sizeof(*sites));
+        msg_site *sites = ivrsm_mem_realloc(c->m->mem, info->messages, cap * sizeof(*sites));
         if (!sites) {
             ivrsm_cc_nomem(c);
             return;

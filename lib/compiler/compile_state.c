@@ -645,7 +645,7 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
 /* Every {name} of the path (read as the runtime reads it) needs a `path:` value. */
 static void check_path_params(cc *c, const m_action *a, const dom_node *call)
 {
-    ivrsm_strmap given = IVRSM_STRMAP_INIT;
+    ivrsm_strmap given = IVRSM_STRMAP_INIT(c->m->mem);
     for (size_t i = 0; i < a->path_params.count; i++) {
         const char *k = a->path_params.items[i].key;
         if (ivrsm_strmap_put(&given, k, strlen(k), (void *)k, NULL) < 0)
@@ -819,14 +819,14 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         return true;
     t->phrases = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry));
     t->hints = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *));
-    phrase_slot *slots = malloc(n_phrase * sizeof(*slots));
+    phrase_slot *slots = ivrsm_mem_malloc(c->m->mem, n_phrase * sizeof(*slots));
     if (!t->phrases || !t->hints || !slots) {
-        free(slots);
+        ivrsm_mem_free(c->m->mem, slots);
         ivrsm_cc_nomem(c);
         return false;
     }
     size_t np = 0;
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
@@ -854,7 +854,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     for (size_t i = 0; i < np; i++)
         t->phrases[i] = slots[i].entry;
     t->phrase_count = np;
-    free(slots);
+    ivrsm_mem_free(c->m->mem, slots);
     return true;
 }
 

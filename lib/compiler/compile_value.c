@@ -24,7 +24,7 @@ static bool push_owned(cc *c, void ***array, size_t *count, void *item)
 {
     size_t n = *count;
     if (n == 0 || n == owned_capacity(n)) {
-        void **p = realloc(*array, (n ? n * 2 : 16) * sizeof(void *));
+        void **p = ivrsm_mem_realloc(c->m->mem, *array, (n ? n * 2 : 16) * sizeof(void *));
         if (!p) {
             ivrsm_cc_nomem(c);
             return false;
@@ -56,7 +56,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
     compile_info *info = c->info;
     if (info->site_count == info->site_cap) {
         size_t cap = info->site_cap ? info->site_cap * 2 : 64;
-        tmpl_site *p = realloc(info->sites, cap * sizeof(*p));
+        tmpl_site *p = ivrsm_mem_realloc(c->m->mem, info->sites, cap * sizeof(*p));
         if (!p) {
             ivrsm_cc_nomem(c);
             return;
@@ -77,7 +77,7 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
 /* The machine's numbers are said as written ("fee: 12.50"): their texts, by value. */
 static void keep_number_texts(cc *c, const dom_node *n, const json_t *j)
 {
-    if (n->kind == DOM_REAL && ivrsm_numtexts_worth(j, n->text, n->len)) {
+    if (n->kind == DOM_REAL && ivrsm_numtexts_worth(&c->m->numbers, j, n->text, n->len)) {
         if (ivrsm_numtexts_add(&c->m->numbers, j, n->text, n->len) != 0)
             ivrsm_cc_nomem(c);
     } else if (n->kind == DOM_LIST) {
@@ -209,8 +209,9 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
 {
     char err[256] = "";
     size_t off = 0;
-    ivrsm_tmpl *t = expression ? ivrsm_tmpl_compile_expr(src, len, err, sizeof(err), &off)
-                               : ivrsm_tmpl_compile(src, len, err, sizeof(err), &off);
+    ivrsm_tmpl *t = expression
+                        ? ivrsm_tmpl_compile_expr(c->m->mem, src, len, err, sizeof(err), &off)
+                        : ivrsm_tmpl_compile(c->m->mem, src, len, err, sizeof(err), &off);
     if (!t) {
         if (!strcmp(err, "out of memory"))
             ivrsm_cc_nomem(c);

@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +32,15 @@ static void flatten_line_breaks(char *s)
         *s = ' ';
 }
 
-ivrsm_diagnostics *ivrsm_diag_new(const char *file)
+ivrsm_diagnostics *ivrsm_diag_new(const char *file, const ivrsm_mem *mem)
 {
-    ivrsm_diagnostics *d = calloc(1, sizeof(*d));
+    ivrsm_diagnostics *d = ivrsm_mem_calloc(mem, 1, sizeof(*d));
     if (!d)
         return NULL;
-    d->file = strdup(file ? file : "<buffer>");
+    d->mem = *mem;
+    d->file = ivrsm_mem_strdup(mem, file ? file : "<buffer>");
     if (!d->file) {
-        free(d);
+        ivrsm_mem_free(mem, d);
         return NULL;
     }
     return d;
@@ -57,7 +59,7 @@ int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int
     size_t plen = strlen(path), mlen = strlen(message);
     if (d->count == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
-        diag_entry **items = realloc(d->items, cap * sizeof(*items));
+        diag_entry **items = ivrsm_mem_realloc(&d->mem, d->items, cap * sizeof(*items));
         if (!items) {
             d->nomem = true;
             return -1;
@@ -66,7 +68,7 @@ int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int
         d->cap = cap;
     }
     /* One allocation per entry: the entry, then its path, then its message. */
-    diag_entry *e = malloc(sizeof(*e) + plen + 1 + mlen + 1);
+    diag_entry *e = ivrsm_mem_malloc(&d->mem, sizeof(*e) + plen + 1 + mlen + 1);
     if (!e) {
         d->nomem = true;
         return -1;
@@ -212,9 +214,10 @@ void ivrsm_diagnostics_free(ivrsm_diagnostics *d)
 {
     if (!d)
         return;
+    ivrsm_mem mem = d->mem;
     for (size_t i = 0; i < d->count; i++)
-        free(d->items[i]);
-    free(d->items);
-    free(d->file);
-    free(d);
+        ivrsm_mem_free(&mem, d->items[i]);
+    ivrsm_mem_free(&mem, d->items);
+    ivrsm_mem_free(&mem, d->file);
+    ivrsm_mem_free(&mem, d);
 }

@@ -20,6 +20,7 @@ typedef struct diag_entry {
 } diag_entry;
 
 struct ivrsm_diagnostics {
+    ivrsm_mem mem; /* where the list and its entries live */
     char *file;
     diag_entry **items;
     size_t count;
@@ -28,8 +29,9 @@ struct ivrsm_diagnostics {
     bool nomem; /* an entry could not be recorded */
 };
 
-/* A new empty list for `file` (copied; NULL means "<buffer>"). NULL on no memory. */
-ivrsm_diagnostics *ivrsm_diag_new(const char *file);
+/* A new empty list for `file` (copied; NULL means "<buffer>"), its memory from mem (copied).
+ * NULL on no memory. */
+ivrsm_diagnostics *ivrsm_diag_new(const char *file, const ivrsm_mem *mem);
 
 /*
  * Record one diagnostic. `rule` must be a string with static lifetime;

@@ -93,7 +93,7 @@ static bool remember(cc *c, const dom_node *raw, dom_node *resolved)
 {
     if (c->globals_done_count == c->globals_done_cap) {
         size_t cap = c->globals_done_cap ? 2 * c->globals_done_cap : 16;
-        struct globals_done *p = realloc(c->globals_done, cap * sizeof(*p));
+        struct globals_done *p = ivrsm_mem_realloc(c->m->mem, c->globals_done, cap * sizeof(*p));
         if (!p) {
             ivrsm_cc_nomem(c);
             return false;
@@ -282,7 +282,7 @@ static bool append_scalar_text(ivrsm_buf *b, const dom_node *v)
 /* A string holding references: substitute each one as text. */
 static dom_node *substitute(cc *c, dom_node *n)
 {
-    ivrsm_buf out = IVRSM_BUF_INIT;
+    ivrsm_buf out = IVRSM_BUF_INIT(c->m->mem);
     reference ref;
     size_t from = 0;
     bool ok = true;
@@ -433,7 +433,7 @@ dom_node *ivrsm_globals_resolve_self(cc *c, dom_node *g)
     c->resolving_globals = true;
     dom_node *r = ivrsm_globals_resolve(c, g);
     c->resolving_globals = false;
-    free(c->globals_done);
+    ivrsm_mem_free(c->m->mem, c->globals_done);
     c->globals_done = NULL;
     c->globals_done_count = c->globals_done_cap = 0;
     return r;

@@ -93,12 +93,12 @@ static size_t first_seen(vctx *v, ivrsm_strmap *map, const char *key, size_t len
 }
 
 /*
- * A route's trigger and condition as one key (owned by the caller, NULL when
- * the route has no trigger): its kind, its intent or phrase, then its `when`
+ * A route's trigger and condition as one key (from mem, owned by the caller,
+ * NULL when the route has no trigger): its kind, its intent or phrase, then its `when`
  * source ("" without one), so that routes that take the same inputs under
  * the same condition have the same key.
  */
-static char *trigger_key(const m_route *r, const char *when, size_t *len)
+static char *trigger_key(const ivrsm_mem *mem, const m_route *r, const char *when, size_t *len)
 {
     char intent[24] = "";
     const char *what = "";
@@ -115,7 +115,7 @@ static char *trigger_key(const m_route *r, const char *when, size_t *len)
         return NULL;
     }
     size_t a = strlen(what), b = strlen(when);
-    char *key = malloc(a + b + 3);
+    char *key = ivrsm_mem_malloc(mem, a + b + 3);
     if (!key)
         return NULL;
     key[0] = (char)('0' + r->kind);
@@ -147,8 +147,8 @@ static size_t earlier(const ivrsm_strmap *map, const char *key, size_t len, size
 static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
 {
     const m_state *st = &v->m->states[i];
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
-    char **keys = calloc(st->route_count, sizeof(*keys)); /* they outlive the map */
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(v->m->mem);
+    char **keys = ivrsm_mem_calloc(v->m->mem, st->route_count, sizeof(*keys)); /* they outlive the map */
     if (!keys) {
         v->diag->nomem = true;
         return;
@@ -157,14 +157,14 @@ static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
         const m_route *rb = &st->routes[b];
         const char *when = rb->when ? ivrsm_tmpl_source(rb->when) : "";
         size_t len = 0, plain_len = 0;
-        keys[b] = trigger_key(rb, when, &len);
+        keys[b] = trigger_key(v->m->mem, rb, when, &len);
         if (!keys[b])
             continue;
         size_t a = earlier(&seen, keys[b], len, b);
         if (*when && rb->kind != M_ROUTE_CONDITION) {
-            char *plain = trigger_key(rb, "", &plain_len);
+            char *plain = trigger_key(v->m->mem, rb, "", &plain_len);
             size_t without = earlier(&seen, plain, plain_len, b);
-            free(plain);
+            ivrsm_mem_free(v->m->mem, plain);
             if (without < a)
                 a = without;
         }
@@ -181,15 +181,15 @@ static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
     }
     ivrsm_strmap_free(&seen);
     for (size_t b = 0; b < st->route_count; b++)
-        free(keys[b]);
-    free(keys);
+        ivrsm_mem_free(v->m->mem, keys[b]);
+    ivrsm_mem_free(v->m->mem, keys);
 }
 
 /* DTMF entries are in route order: the first entry with the same keys is the route that wins. */
 static void check_dtmf_conflicts(vctx *v, size_t i, const unsigned char *shadowed)
 {
     const m_state *st = &v->m->states[i];
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(v->m->mem);
     for (size_t b = 0; b < st->dtmf_count; b++) {
         const m_dtmf_entry *eb = &st->dtmf[b];
         size_t a = first_seen(v, &seen, eb->digits, eb->len, b);
@@ -243,7 +243,7 @@ static void check_utterance_conflicts_in(vctx *v, size_t i, const unsigned char 
     char in_lang[32] = "";
     if (v->m->language_count > 1)
         snprintf(in_lang, sizeof(in_lang), " (%s)", v->m->language_tags[lang]);
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(v->m->mem);
     for (size_t b = 0; b < st->route_count; b++) {
         if (shadowed[b])
             continue;
@@ -282,7 +282,7 @@ static void check_conflicts(vctx *v, size_t i)
     const m_state *st = &v->m->states[i];
     if (!st->route_count)
         return;
-    unsigned char *shadowed = calloc(st->route_count, 1);
+    unsigned char *shadowed = ivrsm_mem_calloc(v->m->mem, st->route_count, 1);
     if (!shadowed) {
         v->diag->nomem = true;
         return;
@@ -290,7 +290,7 @@ static void check_conflicts(vctx *v, size_t i)
     check_shadowed(v, i, shadowed);
     check_dtmf_conflicts(v, i, shadowed);
     check_utterance_conflicts(v, i, shadowed);
-    free(shadowed);
+    ivrsm_mem_free(v->m->mem, shadowed);
 }
 
 static void check_counter(vctx *v, size_t i, const char *block, const char *key, int max)
@@ -451,7 +451,7 @@ static void check_path_params(vctx *v, size_t i)
     const dom_node *params = ivrsm_v_dig(ivrsm_v_state_node(v, i), "action", "path");
     if (!params || params->kind != DOM_MAP || !params->count)
         return;
-    ivrsm_strmap names = IVRSM_STRMAP_INIT;
+    ivrsm_strmap names = IVRSM_STRMAP_INIT(v->m->mem);
     if (path_param_names(a->path, &names) != 0)
         v->diag->nomem = true;
     for (size_t k = 0; k < params->count; k++) {
@@ -473,7 +473,7 @@ static void check_unused_intents(vctx *v)
     const struct ivrsm_machine *m = v->m;
     if (!m->intent_count)
         return;
-    unsigned char *used = calloc(m->intent_count, 1);
+    unsigned char *used = ivrsm_mem_calloc(m->mem, m->intent_count, 1);
     if (!used) {
         v->diag->nomem = true;
         return;
@@ -485,7 +485,7 @@ static void check_unused_intents(vctx *v)
                 continue;
             if (route->intent == M_NONE) {
                 /* A route names an unknown intent (an error): perhaps one of these. */
-                free(used);
+                ivrsm_mem_free(m->mem, used);
                 return;
             }
             used[route->intent] = 1;
@@ -498,7 +498,7 @@ static void check_unused_intents(vctx *v)
         WARN(v, m->intents[k].pos.line, m->intents[k].pos.column, v->path, "unused-intent",
              "intent '%s' is not routed by any state", m->intents[k].name);
     }
-    free(used);
+    ivrsm_mem_free(m->mem, used);
 }
 
 static void check_terminator(vctx *v)
@@ -545,7 +545,7 @@ static void key_add(vctx *v, key_set *s, const char *key, size_t len)
         return;
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 32;
-        char **p = realloc(s->keys, cap * sizeof(*p));
+        char **p = ivrsm_mem_realloc(v->m->mem, s->keys, cap * sizeof(*p));
         if (!p) {
             v->diag->nomem = true;
             return;
@@ -553,20 +553,20 @@ static void key_add(vctx *v, key_set *s, const char *key, size_t len)
         s->keys = p;
         s->cap = cap;
     }
-    char *copy = strndup(key, len);
+    char *copy = ivrsm_mem_strndup(v->m->mem, key, len);
     if (!copy || ivrsm_strmap_put(&s->index, copy, len, copy, NULL) < 0) {
-        free(copy);
+        ivrsm_mem_free(v->m->mem, copy);
         v->diag->nomem = true;
         return;
     }
     s->keys[s->count++] = copy;
 }
 
-static void key_set_free(key_set *s)
+static void key_set_free(vctx *v, key_set *s)
 {
     for (size_t i = 0; i < s->count; i++)
-        free(s->keys[i]);
-    free(s->keys);
+        ivrsm_mem_free(v->m->mem, s->keys[i]);
+    ivrsm_mem_free(v->m->mem, s->keys);
     ivrsm_strmap_free(&s->index);
 }
 
@@ -761,14 +761,14 @@ static void check_single_braces(vctx *v)
 
 static void check_template_paths(vctx *v)
 {
-    key_set set = {0};
+    key_set set = {.index = IVRSM_STRMAP_INIT(v->m->mem)};
     collect_set_keys(v, &set);
     for (size_t i = 0; i < v->info->site_count; i++) {
-        path_check pc = {v, &set, &v->info->sites[i], {0}};
+        path_check pc = {v, &set, &v->info->sites[i], {.index = IVRSM_STRMAP_INIT(v->m->mem)}};
         ivrsm_tmpl_each_path(pc.site->tmpl, on_template_path, &pc);
-        key_set_free(&pc.reported);
+        key_set_free(v, &pc.reported);
     }
-    key_set_free(&set);
+    key_set_free(v, &set);
 }
 
 /* --- Entry point ----------------------------------------------------------------------------- */

@@ -170,9 +170,9 @@ void ivrsm_v_check_cycles(vctx *v)
 {
     const struct ivrsm_machine *m = v->m;
     size_t n = m->state_count;
-    unsigned char *color = calloc(n ? n : 1, 1); /* 0 new, 1 on the path, 2 done */
-    int32_t *stack = malloc((n ? n : 1) * sizeof(*stack));
-    size_t *iter = malloc((n ? n : 1) * sizeof(*iter));
+    unsigned char *color = ivrsm_mem_calloc(m->mem, n, 1); /* 0 new, 1 on the path, 2 done */
+    int32_t *stack = ivrsm_mem_malloc(m->mem, n * sizeof(*stack));
+    size_t *iter = ivrsm_mem_malloc(m->mem, n * sizeof(*iter));
     int reports = 0;
     if (!color || !stack || !iter) {
         v->diag->nomem = true;
@@ -208,9 +208,9 @@ void ivrsm_v_check_cycles(vctx *v)
             }
         }
     }
-    free(color);
-    free(stack);
-    free(iter);
+    ivrsm_mem_free(m->mem, color);
+    ivrsm_mem_free(m->mem, stack);
+    ivrsm_mem_free(m->mem, iter);
 }
 
 /* --- unreachable-state ----------------------------------------------------------------- */
@@ -221,11 +221,11 @@ void ivrsm_v_check_reachable(vctx *v)
     size_t n = m->state_count;
     if (!n || m->initial == M_NONE)
         return;
-    unsigned char *seen = calloc(n, 1);
-    int32_t *queue = malloc(n * sizeof(*queue));
+    unsigned char *seen = ivrsm_mem_calloc(m->mem, n, 1);
+    int32_t *queue = ivrsm_mem_malloc(m->mem, n * sizeof(*queue));
     if (!seen || !queue) {
-        free(seen);
-        free(queue);
+        ivrsm_mem_free(m->mem, seen);
+        ivrsm_mem_free(m->mem, queue);
         v->diag->nomem = true;
         return;
     }
@@ -253,6 +253,6 @@ void ivrsm_v_check_reachable(vctx *v)
             WARN(v, m->states[i].pos.line, m->states[i].pos.column, ivrsm_v_state_path(v, i, NULL),
                  "unreachable-state", "state '%s' is unreachable from the initial state '%s'",
                  m->states[i].name, m->states[m->initial].name);
-    free(seen);
-    free(queue);
+    ivrsm_mem_free(m->mem, seen);
+    ivrsm_mem_free(m->mem, queue);
 }

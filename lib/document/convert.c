@@ -18,6 +18,7 @@
 #include "compile.h"
 #include "diag.h"
 #include "dom.h"
+#include "mem.h"
 #include "yaml_core.h"
 
 #define FOLD_WIDTH 80   /* target line width of folded scalars */
@@ -62,18 +63,13 @@ static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
     if (!j)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     int digits = max_real_digits(doc->root);
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits));
+    ivrsm_buf b = IVRSM_BUF_INIT(doc->mem);
+    ivrsm_buf_dump_json(&b, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits));
     json_decref(j);
-    size_t len = text ? strlen(text) : 0;
-    char *result = text ? malloc(len + 2) : NULL;
-    if (!result) {
-        free(text);
+    ivrsm_buf_putc(&b, '\n');
+    char *result = ivrsm_buf_give(&b);
+    if (!result)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
-    }
-    memcpy(result, text, len);
-    result[len] = '\n';
-    result[len + 1] = '\0';
-    free(text);
     *out = result;
     return 0;
 }
@@ -201,12 +197,12 @@ static void put_double_quoted(ivrsm_buf *b, const char *s, size_t len)
  * in the style it needs (double-quoted, or folded for long prose), which
  * the emitter then keeps.
  */
-static struct fy_node *styled_scalar(struct fy_document *fd, const char *s, size_t len,
-                                     bool allow_fold)
+static struct fy_node *styled_scalar(struct fy_document *fd, const ivrsm_mem *mem, const char *s,
+                                     size_t len, bool allow_fold)
 {
     if (plain_safe(s, len) && !(allow_fold && foldable(s, len)))
         return fy_node_create_scalar_copy(fd, s, len);
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(mem);
     if (allow_fold && foldable(s, len)) {
         bool newline = s[len - 1] == '\n';
         ivrsm_buf_puts(&b, newline ? ">\n  " : ">-\n  ");
@@ -215,7 +211,8 @@ static struct fy_node *styled_scalar(struct fy_document *fd, const char *s, size
     } else {
         put_double_quoted(&b, s, len);
     }
-    /* libfyaml keeps the source and frees it with free(): a malloc'ed copy. */
+    /* libfyaml keeps the source and frees it with free(): a copy from the C library, not
+     * from mem. */
     char *source = b.failed ? NULL : malloc(b.len + 1);
     if (source)
         memcpy(source, ivrsm_buf_str(&b), b.len + 1);
@@ -258,7 +255,7 @@ static struct fy_node *number_scalar(struct fy_document *fd, const dom_node *n)
     return fy_node_create_scalarf(fd, "%.*g", real_digits(n->as.real), n->as.real);
 }
 
-static struct fy_node *fy_tree(struct fy_document *fd, const dom_node *n)
+static struct fy_node *fy_tree(struct fy_document *fd, const ivrsm_mem *mem, const dom_node *n)
 {
     switch ((dom_kind)n->kind) {
     case DOM_NULL:
@@ -269,11 +266,11 @@ static struct fy_node *fy_tree(struct fy_document *fd, const dom_node *n)
     case DOM_REAL:
         return number_scalar(fd, n);
     case DOM_STRING:
-        return styled_scalar(fd, n->text, n->len, true);
+        return styled_scalar(fd, mem, n->text, n->len, true);
     case DOM_LIST: {
         struct fy_node *seq = fy_node_create_sequence(fd);
         for (size_t i = 0; seq && i < n->count; i++) {
-            struct fy_node *item = fy_tree(fd, n->items[i]);
+            struct fy_node *item = fy_tree(fd, mem, n->items[i]);
             if (!item || fy_node_sequence_append(seq, item) != 0)
                 return NULL;
         }
@@ -283,8 +280,8 @@ static struct fy_node *fy_tree(struct fy_document *fd, const dom_node *n)
         struct fy_node *map = fy_node_create_mapping(fd);
         for (size_t i = 0; map && i < n->count; i++) {
             const dom_pair *p = &n->pairs[i];
-            struct fy_node *key = styled_scalar(fd, p->key, p->key_len, false);
-            struct fy_node *value = key ? fy_tree(fd, p->value) : NULL;
+            struct fy_node *key = styled_scalar(fd, mem, p->key, p->key_len, false);
+            struct fy_node *value = key ? fy_tree(fd, mem, p->value) : NULL;
             if (!value || fy_node_mapping_append(map, key, value) != 0)
                 return NULL;
         }
@@ -297,7 +294,7 @@ static struct fy_node *fy_tree(struct fy_document *fd, const dom_node *n)
 static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
 {
     struct fy_document *fd = fy_document_create(NULL);
-    struct fy_node *root = fd ? fy_tree(fd, doc->root) : NULL;
+    struct fy_node *root = fd ? fy_tree(fd, doc->mem, doc->root) : NULL;
     char *text = NULL;
     if (root && fy_document_set_root(fd, root) == 0)
         text =
@@ -306,8 +303,8 @@ static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
     fy_document_destroy(fd); /* nodes not yet attached are the document's too */
     if (!text)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
-    /* libfyaml allocates with malloc: hand over a copy from the library's allocator. */
-    char *copy = strdup(text);
+    /* libfyaml allocates with malloc: hand over a copy from the document's allocator. */
+    char *copy = ivrsm_mem_give(doc->mem, text, strlen(text));
     free(text);
     if (!copy)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
@@ -329,12 +326,13 @@ int ivrsm_document_convert_file(const char *path, ivrsm_format from, ivrsm_forma
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = ivrsm_dom_read_path(path, &from, &data, &len, err);
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    int rc = ivrsm_dom_read_path(path, &from, mem, &data, &len, err);
     if (rc)
         return rc;
     dom_doc *doc;
-    rc = ivrsm_dom_load(data, len, from, path, &doc, err);
-    free(data);
+    rc = ivrsm_dom_load(data, len, from, path, mem, &doc, err);
+    ivrsm_mem_free(mem, data);
     if (rc)
         return rc;
     rc = ivrsm_convert_dom(doc, to, out, err);

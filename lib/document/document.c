@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "diag.h"
+#include "buf.h"
 #include "dom.h"
+#include "mem.h"
 #include "utf8.h"
 
 _Static_assert((int)DOM_LIST == (int)IVRSM_NODE_LIST && (int)DOM_STRING == (int)IVRSM_NODE_STRING,
@@ -96,7 +98,7 @@ int ivrsm_document_load_buffer(const char *data, size_t len, ivrsm_format format
                                ivrsm_document **out, ivrsm_error *err)
 {
     dom_doc *doc;
-    int rc = ivrsm_dom_load_map(data, len, format, name, &doc, err);
+    int rc = ivrsm_dom_load_map(data, len, format, name, ivrsm_mem_default(), &doc, err);
     if (rc)
         return rc;
     doc->source = NULL; /* the caller's buffer is not kept */
@@ -112,11 +114,12 @@ int ivrsm_document_load_file(const char *path, ivrsm_format format, ivrsm_docume
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
     char *data;
     size_t len;
-    int rc = ivrsm_dom_read_path(path, &format, &data, &len, err);
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    int rc = ivrsm_dom_read_path(path, &format, mem, &data, &len, err);
     if (rc)
         return rc;
     rc = ivrsm_document_load_buffer(data, len, format, path, out, err);
-    free(data);
+    ivrsm_mem_free(mem, data);
     return rc;
 }
 
@@ -208,7 +211,11 @@ char *ivrsm_node_json(const ivrsm_node *n)
         return NULL;
     const dom_node *bad;
     json_t *j = ivrsm_dom_to_json(node(n), &bad);
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    if (!j)
+        return NULL;
+    /* A node does not know its document: the default allocator, as ivrsm.h says. */
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_buf_dump_json(&b, j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     json_decref(j);
-    return text;
+    return ivrsm_buf_give(&b);
 }

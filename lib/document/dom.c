@@ -2,20 +2,22 @@
  * The document tree: nodes built by the readers, looked up by the compiler.
  */
 #include "dom.h"
+#include "mem.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "strmap.h"
 
-dom_doc *ivrsm_dom_doc_new(const char *name)
+dom_doc *ivrsm_dom_doc_new(const char *name, const ivrsm_mem *mem)
 {
-    dom_doc *doc = calloc(1, sizeof(*doc));
+    dom_doc *doc = ivrsm_mem_calloc(mem, 1, sizeof(*doc));
     if (!doc)
         return NULL;
-    doc->arena = ivrsm_arena_new();
+    doc->alloc = *mem;
+    doc->mem = &doc->alloc;
+    doc->arena = ivrsm_arena_new(doc->mem);
     if (!doc->arena) {
-        free(doc);
+        ivrsm_mem_free(mem, doc);
         return NULL;
     }
     doc->name = ivrsm_arena_strdup(doc->arena, name ? name : "<buffer>");
@@ -31,7 +33,7 @@ void ivrsm_dom_free(dom_doc *doc)
     if (!doc)
         return;
     ivrsm_arena_free(doc->arena);
-    free(doc);
+    ivrsm_mem_free(doc->mem, doc);
 }
 
 dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)

@@ -84,6 +84,8 @@ struct dom_node {
 #define DOM_INDEX_MIN 8
 
 typedef struct dom_doc {
+    ivrsm_mem alloc;      /* the allocator of the document (a copy of the caller's) */
+    const ivrsm_mem *mem; /* &alloc: what the arena, the readers and their scratch use */
     ivrsm_arena *arena;
     dom_node *root;    /* a DOM_MAP once the reader succeeded */
     const char *name;  /* file or buffer name, for messages */
@@ -112,7 +114,7 @@ typedef struct dom_doc {
  * (err may be NULL). IVRSM_ENOMEM when memory runs out.
  */
 int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
-                   dom_doc **out, ivrsm_error *err);
+                   const ivrsm_mem *mem, dom_doc **out, ivrsm_error *err);
 
 /*
  * ivrsm_dom_load() for a document of any kind whose root is a map (a
@@ -120,29 +122,30 @@ int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char
  * messages that do not speak of machines.
  */
 int ivrsm_dom_load_map(const char *data, size_t len, ivrsm_format format, const char *name,
-                       dom_doc **out, ivrsm_error *err);
+                       const ivrsm_mem *mem, dom_doc **out, ivrsm_error *err);
 
 /*
- * Read a whole file into a malloc'ed buffer (NUL-terminated; *len excludes
- * the NUL). Refuses files over IVRSM_MAX_DOCUMENT_BYTES (IVRSM_ELIMIT) and
- * unreadable ones (IVRSM_EIO); err may be NULL.
+ * Read a whole file into a buffer allocated with mem (NUL-terminated; *len
+ * excludes the NUL). Refuses files over IVRSM_MAX_DOCUMENT_BYTES
+ * (IVRSM_ELIMIT) and unreadable ones (IVRSM_EIO); err may be NULL.
  */
-int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err);
+int ivrsm_dom_read_file(const char *path, const ivrsm_mem *mem, char **data, size_t *len,
+                        ivrsm_error *err);
 
 /*
- * Nonzero when a small allocation fails right now. Some libraries answer
- * "not found" or "syntax error" when they actually ran out of memory; when
- * memory is exhausted at that moment, that is the likelier cause.
+ * Nonzero when a small allocation from mem fails right now. Some functions
+ * answer "not found" or "syntax error" when they actually ran out of memory;
+ * when memory is exhausted at that moment, that is the likelier cause.
  */
-int ivrsm_dom_memory_exhausted(void);
+int ivrsm_dom_memory_exhausted(const ivrsm_mem *mem);
 
 /*
  * ivrsm_dom_read_file(), and *format told by the path when it is
  * IVRSM_FORMAT_AUTO: how every *_file() function of the API begins.
  * IVRSM_EINVAL for a NULL path or a format out of range.
  */
-int ivrsm_dom_read_path(const char *path, ivrsm_format *format, char **data, size_t *len,
-                        ivrsm_error *err);
+int ivrsm_dom_read_path(const char *path, ivrsm_format *format, const ivrsm_mem *mem, char **data,
+                        size_t *len, ivrsm_error *err);
 
 /* IVRSM_FORMAT_JSON for a path ending in ".json" (any case), else YAML. */
 ivrsm_format ivrsm_dom_format_for_path(const char *path);
@@ -150,9 +153,9 @@ ivrsm_format ivrsm_dom_format_for_path(const char *path);
 void ivrsm_dom_free(dom_doc *doc);
 
 /*
- * Write a document as JSON or YAML (convert.c): a malloc'ed NUL-terminated
- * text in *out. IVRSM_EINVAL for a number JSON cannot hold (.inf, .nan),
- * IVRSM_ENOMEM.
+ * Write a document as JSON or YAML (convert.c): in *out, a NUL-terminated
+ * text for the API's caller (ivrsm_free(); from the document's allocator).
+ * IVRSM_EINVAL for a number JSON cannot hold (.inf, .nan), IVRSM_ENOMEM.
  */
 int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
 
@@ -190,10 +193,10 @@ dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int c
 int ivrsm_dom_index_map(dom_doc *doc, dom_node *map);
 
 /*
- * Create an empty document (arena and name) for a reader to fill. NULL on
- * no memory.
+ * Create an empty document (arena and name) for a reader to fill, its memory
+ * from mem (copied). NULL on no memory.
  */
-dom_doc *ivrsm_dom_doc_new(const char *name);
+dom_doc *ivrsm_dom_doc_new(const char *name, const ivrsm_mem *mem);
 
 /*
  * Where the character at byte `offset` of string node `n`'s value was

@@ -5,18 +5,18 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "diag.h"
 #include "dom.h"
+#include "mem.h"
 #include "utf8.h"
 
-int ivrsm_dom_memory_exhausted(void)
+int ivrsm_dom_memory_exhausted(const ivrsm_mem *mem)
 {
-    void *probe = malloc(256);
-    free(probe);
+    void *probe = ivrsm_mem_malloc(mem, 256);
+    ivrsm_mem_free(mem, probe);
     return probe == NULL;
 }
 
@@ -26,25 +26,26 @@ ivrsm_format ivrsm_dom_format_for_path(const char *path)
     return n >= 5 && !strcasecmp(path + n - 5, ".json") ? IVRSM_FORMAT_JSON : IVRSM_FORMAT_YAML;
 }
 
-int ivrsm_dom_read_path(const char *path, ivrsm_format *format, char **data, size_t *len,
-                        ivrsm_error *err)
+int ivrsm_dom_read_path(const char *path, ivrsm_format *format, const ivrsm_mem *mem, char **data,
+                        size_t *len, ivrsm_error *err)
 {
     if (!path || *format < IVRSM_FORMAT_AUTO || *format > IVRSM_FORMAT_JSON)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, path, 0, 0, "", "invalid argument");
-    int rc = ivrsm_dom_read_file(path, data, len, err);
+    int rc = ivrsm_dom_read_file(path, mem, data, len, err);
     if (rc == 0 && *format == IVRSM_FORMAT_AUTO)
         *format = ivrsm_dom_format_for_path(path);
     return rc;
 }
 
-int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error *err)
+int ivrsm_dom_read_file(const char *path, const ivrsm_mem *mem, char **data, size_t *len,
+                        ivrsm_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot open the file: %s",
                                     strerror(errno));
     size_t cap = 64 * 1024, n = 0;
-    char *buf = malloc(cap + 1);
+    char *buf = ivrsm_mem_malloc(mem, cap + 1);
     if (!buf) {
         fclose(f);
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
@@ -52,15 +53,15 @@ int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error 
     for (;;) {
         if (n == cap) {
             if (cap > IVRSM_MAX_DOCUMENT_BYTES) {
-                free(buf);
+                ivrsm_mem_free(mem, buf);
                 fclose(f);
                 return ivrsm_diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
                                             "the document is larger than %u bytes",
                                             IVRSM_MAX_DOCUMENT_BYTES);
             }
-            char *bigger = realloc(buf, cap * 2 + 1);
+            char *bigger = ivrsm_mem_realloc(mem, buf, cap * 2 + 1);
             if (!bigger) {
-                free(buf);
+                ivrsm_mem_free(mem, buf);
                 fclose(f);
                 return ivrsm_diag_set_error(err, IVRSM_ENOMEM, path, 0, 0, "", "out of memory");
             }
@@ -75,11 +76,11 @@ int ivrsm_dom_read_file(const char *path, char **data, size_t *len, ivrsm_error 
     int failed = ferror(f);
     fclose(f);
     if (failed) {
-        free(buf);
+        ivrsm_mem_free(mem, buf);
         return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot read the file");
     }
     if (n > IVRSM_MAX_DOCUMENT_BYTES) {
-        free(buf);
+        ivrsm_mem_free(mem, buf);
         return ivrsm_diag_set_error(err, IVRSM_ELIMIT, path, 0, 0, "",
                                     "the document is larger than %u bytes",
                                     IVRSM_MAX_DOCUMENT_BYTES);
@@ -137,7 +138,7 @@ static int check_root(const dom_doc *doc, const expectation *x, ivrsm_error *err
 }
 
 static int load(const char *data, size_t len, ivrsm_format format, const char *name,
-                const expectation *x, dom_doc **out, ivrsm_error *err)
+                const expectation *x, const ivrsm_mem *mem, dom_doc **out, ivrsm_error *err)
 {
     if (!name)
         name = "<buffer>";
@@ -169,7 +170,7 @@ static int load(const char *data, size_t len, ivrsm_format format, const char *n
                                     "the document is empty (expected %s)", x->expected);
     if (format == IVRSM_FORMAT_AUTO)
         format = sniff_format(data, len);
-    dom_doc *doc = ivrsm_dom_doc_new(name);
+    dom_doc *doc = ivrsm_dom_doc_new(name, mem);
     if (!doc)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, name, 0, 0, "", "out of memory");
     doc->source = data;
@@ -187,13 +188,13 @@ static int load(const char *data, size_t len, ivrsm_format format, const char *n
 }
 
 int ivrsm_dom_load(const char *data, size_t len, ivrsm_format format, const char *name,
-                   dom_doc **out, ivrsm_error *err)
+                   const ivrsm_mem *mem, dom_doc **out, ivrsm_error *err)
 {
-    return load(data, len, format, name, &machine_document, out, err);
+    return load(data, len, format, name, &machine_document, mem, out, err);
 }
 
 int ivrsm_dom_load_map(const char *data, size_t len, ivrsm_format format, const char *name,
-                       dom_doc **out, ivrsm_error *err)
+                       const ivrsm_mem *mem, dom_doc **out, ivrsm_error *err)
 {
-    return load(data, len, format, name, &any_document, out, err);
+    return load(data, len, format, name, &any_document, mem, out, err);
 }

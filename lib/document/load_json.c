@@ -334,6 +334,18 @@ static int syntax_error(const json_error_t *je, const char *data, size_t len, co
                                 je->text);
 }
 
+/* Whether jansson's allocator (the program's: json_set_alloc_funcs) fails a small block now. */
+static int jansson_exhausted(void)
+{
+    json_malloc_t json_malloc;
+    json_free_t json_free;
+    json_get_alloc_funcs(&json_malloc, &json_free);
+    void *probe = json_malloc(256);
+    if (probe)
+        json_free(probe);
+    return probe == NULL;
+}
+
 int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
     ivrsm_error local;
@@ -350,7 +362,7 @@ int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error 
      * when it could not set up its reader, or as a syntax error when its
      * lexer could not grow a buffer. */
     if (!root && (json_error_code(&je) == json_error_out_of_memory || je.text[0] == '\0' ||
-                  ivrsm_dom_memory_exhausted()))
+                  jansson_exhausted()))
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     if (!root)
         return syntax_error(&je, data, len, doc->name, err);

@@ -18,6 +18,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "mem.h"
 #include "yaml_core.h"
 #include "syntax_hints.h"
 #include "utf8.h"
@@ -224,7 +225,7 @@ static int grow(yaml_reader *r, void **array, size_t *cap, size_t count, size_t 
     if (count < *cap)
         return 0;
     size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*array, ncap * size);
+    void *p = ivrsm_mem_realloc(r->doc->mem, *array, ncap * size);
     if (!p)
         return no_memory(r);
     *array = p;
@@ -528,6 +529,7 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
         return no_memory(r);
     frame *f = &r->stack[r->depth++];
     memset(f, 0, sizeof(*f));
+    f->keys.mem = r->doc->mem;
     f->node = n;
     f->weight = 1;
     f->anchor = copy_anchor(r, anchor, &f->anchor_len);
@@ -539,7 +541,7 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
 /* Append the pairs of `<<` sources that the map does not define itself. */
 static int apply_merges(yaml_reader *r, frame *f)
 {
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT;
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(r->doc->mem);
     int rc = 0;
     for (size_t i = 0; i < f->count && rc == 0; i++)
         if (ivrsm_strmap_put(&seen, f->pairs[i].key, f->pairs[i].key_len, f, NULL) < 0)
@@ -566,11 +568,11 @@ static int apply_merges(yaml_reader *r, frame *f)
     return rc;
 }
 
-static void frame_release(frame *f)
+static void frame_release(yaml_reader *r, frame *f)
 {
-    free(f->pairs);
-    free(f->items);
-    free(f->merges);
+    ivrsm_mem_free(r->doc->mem, f->pairs);
+    ivrsm_mem_free(r->doc->mem, f->items);
+    ivrsm_mem_free(r->doc->mem, f->merges);
     ivrsm_strmap_free(&f->keys);
     f->pairs = NULL;
     f->items = NULL;
@@ -604,7 +606,7 @@ static int on_end(yaml_reader *r)
         return no_memory(r);
     const char *anchor = f->anchor;
     size_t alen = f->anchor_len;
-    frame_release(f);
+    frame_release(r, f);
     r->depth--;
     if (anchor && set_anchor(r, anchor, alen, n))
         return r->err->code;
@@ -672,11 +674,13 @@ static void discard_output(struct fy_diag *diag, void *user, const char *buf, si
 
 int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
-    yaml_reader *r = calloc(1, sizeof(*r));
+    yaml_reader *r = ivrsm_mem_calloc(doc->mem, 1, sizeof(*r));
     if (!r)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
     ivrsm_error local;
     r->doc = doc;
+    r->anchors.mem = doc->mem;
+    r->block.mem = doc->mem;
     r->data = data;
     r->len = len;
     r->err = err ? err : &local;
@@ -709,7 +713,7 @@ int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error 
     doc->node_count = r->nodes;
     doc->bytes = r->bytes;
     for (int i = 0; i < r->depth; i++)
-        frame_release(&r->stack[i]);
+        frame_release(r, &r->stack[i]);
     ivrsm_strmap_free(&r->anchors);
     if (r->iter)
         fy_token_iter_destroy(r->iter);
@@ -718,6 +722,6 @@ int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error 
         fy_parser_destroy(parser);
     if (diag)
         fy_diag_destroy(diag);
-    free(r);
+    ivrsm_mem_free(doc->mem, r);
     return rc;
 }

@@ -186,7 +186,7 @@ int ivrsm_yaml_block_text(struct fy_token *t, struct fy_token_iter *it, const ch
     size_t indent = content_indent(src, len, ivrsm_buf_str(out), out->len, &found);
     if (!found)
         return 0;
-    ivrsm_buf folded = IVRSM_BUF_INIT;
+    ivrsm_buf folded = IVRSM_BUF_INIT(out->mem);
     fold(src, len, indent, header_chomping(doc, start->input_pos), &folded);
     if (folded.failed) {
         ivrsm_buf_free(&folded);

@@ -90,15 +90,15 @@ void ivrsm_machine_destroy(struct ivrsm_machine *m)
         return;
     for (size_t i = 0; i < m->owned_template_count; i++)
         ivrsm_tmpl_free(m->owned_templates[i]);
-    free(m->owned_templates);
+    ivrsm_mem_free(m->mem, m->owned_templates);
     for (size_t i = 0; i < m->owned_json_count; i++)
         json_decref(m->owned_json[i]);
-    free(m->owned_json);
+    ivrsm_mem_free(m->mem, m->owned_json);
     json_decref(m->globals);
     ivrsm_numtexts_free(&m->numbers);
     ivrsm_tz_free(m->tz);
     ivrsm_arena_free(m->arena);
-    free(m);
+    ivrsm_mem_free(m->mem, m);
 }
 
 ivrsm_machine *ivrsm_machine_ref(ivrsm_machine *m)

@@ -362,7 +362,9 @@ typedef struct m_limits {
 } m_limits;
 
 struct ivrsm_machine {
-    int refcount; /* atomic */
+    int refcount;         /* atomic */
+    ivrsm_mem alloc;      /* the allocator it was loaded with (a copy) */
+    const ivrsm_mem *mem; /* &alloc: the machine and all it owns live there */
     const char *name;
     const char *version;
     const char *locale_tag;

@@ -44,7 +44,7 @@ static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
         return NULL;
     char stack[256];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     int rc = ivrsm_tmpl_append_value(&b, j, scope);
     json_decref(j);
     if (rc != 0) {
@@ -120,10 +120,7 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
         return ivrsm_buf_puts(b, num);
     case JSON_REAL: {
         /* jansson's own text for a double (its precision, its locale handling). */
-        char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
-        int rc = text ? ivrsm_buf_puts(b, text) : -1;
-        free(text);
-        return rc;
+        return ivrsm_buf_dump_json(b, j, JSON_ENCODE_ANY | JSON_COMPACT);
     }
     case JSON_TRUE:
         return ivrsm_buf_puts(b, "true");
@@ -188,7 +185,7 @@ static char *write_body(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
     char stack[1024];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     if (write_body_value(&b, v, scope) != 0 || !b.data || b.failed) {
         ivrsm_buf_free(&b);
         return NULL;
@@ -224,7 +221,7 @@ static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const 
 {
     char stack[256];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     const char *p = a->path;
     while (*p) {
         const char *open = strchr(p, '{');
@@ -241,12 +238,12 @@ static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const 
              * proxies resolve it, percent-encoded or not): it is no value. */
             *why = !val || !*val ? "missing path parameter"
                                  : "a path parameter is '.' or '..', which would change the path";
-            free(val);
+            ivrsm_mem_free(scope->mem, val);
             ivrsm_buf_free(&b);
             return NULL;
         }
         url_encode(&b, val);
-        free(val);
+        ivrsm_mem_free(scope->mem, val);
         p = close + 1;
     }
     return ivrsm_buf_steal(&b);
@@ -258,7 +255,7 @@ static char *build_query(const m_action *a, const ivrsm_tmpl_scope *scope)
         return NULL;
     char stack[256];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     for (size_t i = 0; i < a->query.count; i++) {
         char *val = value_text(&a->query.items[i].value, scope);
         if (i)
@@ -266,7 +263,7 @@ static char *build_query(const m_action *a, const ivrsm_tmpl_scope *scope)
         url_encode(&b, a->query.items[i].key);
         ivrsm_buf_putc(&b, '=');
         url_encode(&b, val ? val : "");
-        free(val);
+        ivrsm_mem_free(scope->mem, val);
     }
     return ivrsm_buf_steal(&b);
 }
@@ -304,7 +301,7 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
         goto fail;
     c->query = build_query(a, &scope);
     if (a->headers.count) {
-        c->headers = calloc(a->headers.count, sizeof(ivrsm_header));
+        c->headers = ivrsm_mem_calloc(s->mem, a->headers.count, sizeof(ivrsm_header));
         if (!c->headers)
             goto fail;
         for (size_t i = 0; i < a->headers.count; i++) {
@@ -331,9 +328,9 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     }
     char key[IVRSM_MAX_ID_BYTES + 32]; /* a session id, '-', a command id */
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
-    c->idempotency_key = strdup(key);
+    c->idempotency_key = ivrsm_mem_strdup(s->mem, key);
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
-    ivrsm_s_command_free(s->pending);
+    ivrsm_s_command_free(s, s->pending);
     s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
     s->pending_id = c->pub.id;
     if (ivrsm_s_queue_push(s, c) != 0)

@@ -2,7 +2,6 @@
  * The command queue of a session, and the JSON form of commands (traces,
  * snapshots, the CLI's --json output).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
@@ -21,7 +20,7 @@ static int queue_reserve(ivrsm_session *s)
     /* Past the slots inside the session (ivrsm_s_alloc), the queue moves to the heap. */
     size_t cap = s->queue_cap * 2;
     bool inline_slots = s->queue == s->queue_inline;
-    s_command *q = realloc(inline_slots ? NULL : s->queue, cap * sizeof(*q));
+    s_command *q = ivrsm_mem_realloc(s->mem, inline_slots ? NULL : s->queue, cap * sizeof(*q));
     if (!q)
         return -1;
     if (inline_slots)
@@ -46,19 +45,19 @@ s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
     return c;
 }
 
-void ivrsm_s_command_free(s_command *c)
+void ivrsm_s_command_free(const ivrsm_session *s, s_command *c)
 {
     if (!c)
         return;
-    ivrsm_s_command_release(c);
-    free(c);
+    ivrsm_s_command_release(s, c);
+    ivrsm_mem_free(s->mem, c);
 }
 
 void ivrsm_s_command_discard(ivrsm_session *s, s_command *c)
 {
-    ivrsm_s_command_release(c);
+    ivrsm_s_command_release(s, c);
     if (c != &s->queue[s->queue_len])
-        free(c);
+        ivrsm_mem_free(s->mem, c);
 }
 
 /* Point pub's strings at the owned copies (after a copy or a restore). */
@@ -90,29 +89,30 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
     }
     /* A command rebuilt on the heap (restore): copy it into the queue. */
     if (queue_reserve(s) != 0) {
-        ivrsm_s_command_free(c);
+        ivrsm_s_command_free(s, c);
         return -1;
     }
     s->queue[s->queue_len++] = *c;
-    free(c);
+    ivrsm_mem_free(s->mem, c);
     relink(&s->queue[s->queue_len - 1]);
     return 0;
 }
 
-void ivrsm_s_command_release(s_command *c)
+void ivrsm_s_command_release(const ivrsm_session *s, s_command *c)
 {
-    ivrsm_s_speech_free(&c->speech);
-    free(c->text);
-    free(c->path);
-    free(c->query);
-    free(c->body);
-    free(c->idempotency_key);
-    free(c->queue);
-    free(c->context);
-    free(c->reason);
+    const ivrsm_mem *mem = s->mem;
+    ivrsm_s_speech_free(mem, &c->speech);
+    ivrsm_mem_free(mem, c->text);
+    ivrsm_mem_free(mem, c->path);
+    ivrsm_mem_free(mem, c->query);
+    ivrsm_mem_free(mem, c->body);
+    ivrsm_mem_free(mem, c->idempotency_key);
+    ivrsm_mem_free(mem, c->queue);
+    ivrsm_mem_free(mem, c->context);
+    ivrsm_mem_free(mem, c->reason);
     for (size_t i = 0; i < c->header_count; i++)
-        free((char *)c->headers[i].value);
-    free(c->headers);
+        ivrsm_mem_free(mem, (char *)c->headers[i].value);
+    ivrsm_mem_free(mem, c->headers);
 }
 
 void ivrsm_s_release_out(ivrsm_session *s)
@@ -123,12 +123,12 @@ void ivrsm_s_release_out(ivrsm_session *s)
     s_command *keep = NULL;
     /* The command whose result is awaited is kept (moved, not copied) for snapshots. */
     if (s->pending_id && c->pub.id == s->pending_id && !s->pending)
-        keep = malloc(sizeof(*keep));
+        keep = ivrsm_mem_malloc(s->mem, sizeof(*keep));
     if (keep) {
         *keep = *c;
         s->pending = keep;
     } else {
-        ivrsm_s_command_release(c);
+        ivrsm_s_command_release(s, c);
     }
     s->has_out = false;
     if (s->queue_head == s->queue_len)
@@ -159,7 +159,7 @@ void ivrsm_s_queue_clear(ivrsm_session *s)
 {
     ivrsm_s_release_out(s);
     for (size_t i = s->queue_head; i < s->queue_len; i++)
-        ivrsm_s_command_release(&s->queue[i]);
+        ivrsm_s_command_release(s, &s->queue[i]);
     s->queue_head = s->queue_len = 0;
 }
 
@@ -268,15 +268,18 @@ char *ivrsm_command_to_json(const ivrsm_command *c)
     if (!c)
         return NULL;
     json_t *o = ivrsm_s_command_to_json(c);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (!o)
+        return NULL;
+    /* A command does not know its session: the default allocator, as ivrsm.h says. */
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_buf_dump_json(&b, o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
-    return text;
+    return ivrsm_buf_give(&b);
 }
 
-static char *jstr(const json_t *o, const char *k)
+static char *jstr(const ivrsm_session *s, const json_t *o, const char *k)
 {
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? strdup(v) : NULL;
+    return ivrsm_mem_strdup(s->mem, json_string_value(json_object_get(o, k)));
 }
 
 static int jint(const json_t *o, const char *k)
@@ -299,7 +302,7 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
     json_t *id = json_object_get(j, "id");
     if (!type || !json_is_integer(id))
         return NULL;
-    s_command *c = calloc(1, sizeof(*c));
+    s_command *c = ivrsm_mem_calloc(s->mem, 1, sizeof(*c));
     if (!c)
         return NULL;
     c->pub.size = sizeof(c->pub);
@@ -307,14 +310,14 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
     c->pub.id = (uint64_t)json_integer_value(id);
     int32_t st = ivrsm_m_find_state(s->m, json_string_value(json_object_get(j, "state")));
     c->pub.state = st >= 0 ? s->m->states[st].name : NULL;
-    c->text = jstr(j, "text");
+    c->text = jstr(s, j, "text");
     c->pub.text = c->text;
     /* Commands saved before parts existed carry their words in `text` only. */
     json_t *parts = json_object_get(j, "parts");
-    int prc = parts ? ivrsm_s_parts_from_json(parts, &c->speech)
-                    : ivrsm_s_speech_add(&c->speech, IVRSM_PART_SAY, c->text);
+    int prc = parts ? ivrsm_s_parts_from_json(s->mem, parts, &c->speech)
+                    : ivrsm_s_speech_add(s->mem, &c->speech, IVRSM_PART_SAY, c->text);
     if (prc != 0) {
-        ivrsm_s_command_free(c);
+        ivrsm_s_command_free(s, c);
         return NULL;
     }
     /* The language is one of the machine's: point at its tag. */
@@ -355,19 +358,19 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
         for (size_t i = 0; method && i < sizeof(methods) / sizeof(*methods); i++)
             if (!strcmp(methods[i], method))
                 c->pub.http.method = methods[i];
-        c->path = jstr(j, "path");
-        c->query = jstr(j, "query");
+        c->path = jstr(s, j, "path");
+        c->query = jstr(s, j, "query");
         json_t *body = json_object_get(j, "body");
         if (body)
-            c->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-        c->idempotency_key = jstr(j, "idempotency_key");
+            c->body = ivrsm_s_dump(s, body, JSON_COMPACT | JSON_ENCODE_ANY);
+        c->idempotency_key = jstr(s, j, "idempotency_key");
         c->pub.http.timeout_ms = jint(j, "timeout_ms");
         json_t *h = json_object_get(j, "headers");
         size_t n = json_object_size(h);
         if (n && st >= 0) {
             /* Header names live in the machine: find them on the state's action. */
             const m_kvlist *hl = &s->m->states[st].action.headers;
-            c->headers = calloc(n, sizeof(ivrsm_header));
+            c->headers = ivrsm_mem_calloc(s->mem, n, sizeof(ivrsm_header));
             const char *k;
             json_t *v;
             json_object_foreach(h, k, v)
@@ -375,21 +378,22 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
                 for (size_t i = 0; c->headers && i < hl->count; i++)
                     if (!strcmp(hl->items[i].key, k) && json_is_string(v)) {
                         c->headers[c->header_count].name = hl->items[i].key;
-                        c->headers[c->header_count++].value = strdup(json_string_value(v));
+                        c->headers[c->header_count++].value =
+                            ivrsm_mem_strdup(s->mem, json_string_value(v));
                     }
             }
         }
         if (!c->pub.http.method || !c->path) {
-            ivrsm_s_command_free(c);
+            ivrsm_s_command_free(s, c);
             return NULL;
         }
     } else if (type == IVRSM_COMMAND_HANDOFF) {
-        c->queue = jstr(j, "queue");
+        c->queue = jstr(s, j, "queue");
         json_t *ctx = json_object_get(j, "context");
         if (ctx)
-            c->context = json_dumps(ctx, JSON_COMPACT);
+            c->context = ivrsm_s_dump(s, ctx, JSON_COMPACT);
     } else if (type == IVRSM_COMMAND_HANGUP) {
-        c->reason = jstr(j, "reason");
+        c->reason = jstr(s, j, "reason");
     }
     relink(c);
     return c;

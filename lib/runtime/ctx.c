@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "buf.h"
+#include "mem.h"
+
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
 {
     if (!value)
@@ -66,6 +69,14 @@ static bool key_parts_ok(const char *key)
     }
 }
 
+/* The object's text for the caller; no object here, so the default allocator (ivrsm.h). */
+static char *give_json(const json_t *ctx)
+{
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_buf_dump_json(&b, ctx, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    return ivrsm_buf_give(&b);
+}
+
 int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json, char **out)
 {
     if (!key || !value_json || !out || !key_parts_ok(key))
@@ -77,7 +88,7 @@ int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_
         rc = IVRSM_EINVAL;
     else if (ivrsm_ctx_set(ctx, key, json_incref(value)) != 0)
         rc = IVRSM_ENOMEM;
-    else if (!(*out = json_dumps(ctx, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+    else if (!(*out = give_json(ctx)))
         rc = IVRSM_ENOMEM;
     json_decref(ctx);
     json_decref(value);

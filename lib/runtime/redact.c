@@ -74,7 +74,11 @@ char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json)
         return NULL;
     json_t *r = ivrsm_redact(m, v);
     json_decref(v);
-    char *text = r ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    if (!r)
+        return NULL;
+    /* Not the machine's allocator: threads that share the machine may call this at once. */
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_buf_dump_json(&b, r, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     json_decref(r);
-    return text;
+    return ivrsm_buf_give(&b);
 }

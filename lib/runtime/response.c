@@ -246,7 +246,7 @@ static int read_number(reader *r, json_t **out)
     if (!v)
         return -1;
     if (out) {
-        if (r->numbers && ivrsm_numtexts_worth(v, start, len) &&
+        if (r->numbers && ivrsm_numtexts_worth(r->numbers, v, start, len) &&
             ivrsm_numtexts_add(r->numbers, v, start, len) != 0)
             r->nomem = true;
         *out = v;
@@ -297,7 +297,7 @@ static int read_object(reader *r, json_t **out, const m_state *keep)
          * reuses r->text. */
         char *copy = NULL;
         if (build && key == r->text.data) {
-            if (!(copy = malloc(key_len + 1))) {
+            if (!(copy = ivrsm_mem_malloc(r->text.mem, key_len + 1))) {
                 r->nomem = true;
                 goto fail;
             }
@@ -315,7 +315,7 @@ static int read_object(reader *r, json_t **out, const m_state *keep)
                 rc = -1;
             }
         }
-        free(copy);
+        ivrsm_mem_free(r->text.mem, copy);
         if (rc != 0)
             goto fail;
         skip_space(r);
@@ -440,11 +440,11 @@ static int read_value(reader *r, json_t **out, const m_state *keep)
     return rc;
 }
 
-int ivrsm_s_response_read(const m_state *st, const char *body, size_t len, ivrsm_numtexts *numbers,
-                          json_t **out)
+int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
+                          ivrsm_numtexts *numbers, json_t **out)
 {
     *out = NULL;
-    reader r = {body, body + len, numbers, IVRSM_BUF_INIT, 0, false};
+    reader r = {body, body + len, numbers, IVRSM_BUF_INIT(mem), 0, false};
     skip_space(&r);
     if (r.p == r.end) {
         /* 204 No Content and friends: success with an empty response. */

@@ -34,7 +34,8 @@ ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
                            .globals = s->m->globals,
                            .answer = s->answer,
                            .now = s->now,
-                           .numbers = {&s->numbers, &s->m->numbers}};
+                           .numbers = {&s->numbers, &s->m->numbers},
+                           .mem = s->mem};
     return sc;
 }
 
@@ -44,7 +45,7 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
         return NULL;
     char stack[512];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0) {
         ivrsm_buf_free(&b);
@@ -57,15 +58,25 @@ char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
     return ivrsm_buf_steal(&b);
 }
 
-char *ivrsm_s_concat(const char *a, const char *b)
+char *ivrsm_s_concat(const ivrsm_session *s, const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    char *out = malloc(la + lb + 1);
+    char *out = ivrsm_mem_malloc(s->mem, la + lb + 1);
     if (out) {
         memcpy(out, a, la);
         memcpy(out + la, b, lb + 1);
     }
     return out;
+}
+
+char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags)
+{
+    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
+    if (ivrsm_buf_dump_json(&b, j, flags) != 0) {
+        ivrsm_buf_free(&b);
+        return NULL;
+    }
+    return ivrsm_buf_steal(&b);
 }
 
 static void sync_language(ivrsm_session *s);
@@ -96,8 +107,8 @@ static void say_message(ivrsm_session *s, const m_message *msg)
 /* Hand everything queued to be said to command c (its parts and its words). */
 static void give_said(ivrsm_session *s, s_command *c)
 {
-    ivrsm_s_speech_move(&s->said, &c->speech);
-    c->text = ivrsm_s_speech_text(c->speech.parts, c->speech.count);
+    ivrsm_s_speech_move(s->mem, &s->said, &c->speech);
+    c->text = ivrsm_s_speech_text(s->mem, c->speech.parts, c->speech.count);
     c->pub.text = c->text;
 }
 
@@ -146,9 +157,9 @@ static void sync_language(ivrsm_session *s)
     if (lang < 0) {
         json_t *was = json_object_get(s->ctx, "language");
         if (was && ivrsm_s_tracing(s)) {
-            char *text = json_dumps(was, JSON_ENCODE_ANY | JSON_COMPACT);
+            char *text = ivrsm_s_dump(s, was, JSON_ENCODE_ANY | JSON_COMPACT);
             ivrsm_s_trace_note(s, "language_refused", text ? text : "?");
-            free(text);
+            ivrsm_mem_free(s->mem, text);
         }
         json_object_set_new(s->ctx, "language", json_string(current));
         return;
@@ -174,7 +185,7 @@ static void end_call(ivrsm_session *s, const char *reason)
     flush_say(s);
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANGUP);
     if (c) {
-        c->reason = strdup(reason);
+        c->reason = ivrsm_mem_strdup(s->mem, reason);
         c->pub.hangup.reason = c->reason;
         push(s, c);
     }
@@ -309,8 +320,8 @@ static void forget_ask(ivrsm_session *s)
         heir->text = s->last_ask_text_owned;
         memset(&s->last_ask_owned, 0, sizeof(s->last_ask_owned));
     } else {
-        ivrsm_s_speech_free(&s->last_ask_owned);
-        free(s->last_ask_text_owned);
+        ivrsm_s_speech_free(s->mem, &s->last_ask_owned);
+        ivrsm_mem_free(s->mem, s->last_ask_text_owned);
     }
     s->last_ask_text_owned = NULL;
     s->last_ask_parts = NULL;
@@ -376,7 +387,7 @@ static void ask_message(ivrsm_session *s, const m_message *msg)
             machine_owned = true;
         } else {
             if (!s->said.count)
-                (void)ivrsm_s_speech_append(&s->said, s->last_ask_parts, s->last_ask_count);
+                (void)ivrsm_s_speech_append(s->mem, &s->said, s->last_ask_parts, s->last_ask_count);
             give_said(s, c);
         }
     }
@@ -485,7 +496,7 @@ static void run_state(ivrsm_session *s)
             s_input in = s->carry;
             memset(&s->carry, 0, sizeof(s->carry));
             handle_input(s, in.type, in.text ? in.text : "", in.confidence, true);
-            free(in.text);
+            ivrsm_mem_free(s->mem, in.text);
             return;
         }
         ask_message(s, state_prompt(st));
@@ -566,14 +577,14 @@ static void take_route(ivrsm_session *s, const m_state *st, int route, const cha
         else if ((size_t)snprintf(reason, sizeof(reason), "when:%s", ivrsm_tmpl_source(r->when)) >=
                  sizeof(reason))
             /* The whole condition: coverage finds the route by it. */
-            long_reason = ivrsm_s_concat("when:", ivrsm_tmpl_source(r->when));
+            long_reason = ivrsm_s_concat(s, "when:", ivrsm_tmpl_source(r->when));
     }
     /* Only the caller's input ends a run of failures: a route on data does not. */
     if (r->kind != M_ROUTE_CONDITION)
         s->consecutive_failures = 0;
     apply_set(s, &r->set);
     goto_state(s, r->next, long_reason ? long_reason : reason);
-    free(long_reason);
+    ivrsm_mem_free(s->mem, long_reason);
 }
 
 /* The first condition route of st whose condition holds, or -1. */
@@ -631,7 +642,7 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
     if (st->next >= 0 && !st->collect.mode && has_text && !carried) {
         /* "Dites le code à nouveau": the next state consumes what was said. */
         s->carry.type = type;
-        s->carry.text = strdup(text);
+        s->carry.text = ivrsm_mem_strdup(s->mem, text);
         s->carry.confidence = confidence;
         goto_state(s, st->next, "next");
         return;
@@ -662,8 +673,8 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (!strcmp(target, "language"))
         sync_language(s);
     if (c->mode == IVRSM_COLLECT_OTP) {
-        free(s->unverified_otp);
-        s->unverified_otp = strdup(target);
+        ivrsm_mem_free(s->mem, s->unverified_otp);
+        s->unverified_otp = ivrsm_mem_strdup(s->mem, target);
     }
 }
 
@@ -677,7 +688,7 @@ static void forget_otp(ivrsm_session *s)
     if (!s->unverified_otp)
         return;
     ivrsm_ctx_remove(s->ctx, s->unverified_otp);
-    free(s->unverified_otp);
+    ivrsm_mem_free(s->mem, s->unverified_otp);
     s->unverified_otp = NULL;
 }
 
@@ -735,14 +746,14 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_terminator = c->terminator ? c->terminator : s->limits.dtmf_terminator;
     p.digits_luhn = c->luhn;
     p.asap_days = s->limits.asap_days;
-    ivrsm_collect_value *v = malloc(sizeof(*v));
+    ivrsm_collect_value *v = ivrsm_mem_malloc(s->mem, sizeof(*v));
     if (!v)
         return false;
     bool ok =
         ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
     if (ok)
         store_collected(s, c, v);
-    free(v);
+    ivrsm_mem_free(s->mem, v);
     return ok && required_present(s, c);
 }
 
@@ -885,10 +896,10 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     c->queue = queue ? ivrsm_s_render_text(s, queue) : NULL;
     c->pub.handoff.queue = c->queue;
     json_t *ctx = handoff_context(s);
-    c->context = json_dumps(ctx, JSON_COMPACT);
+    c->context = ivrsm_s_dump(s, ctx, JSON_COMPACT);
     json_decref(ctx);
     c->pub.handoff.context = c->context;
-    ivrsm_s_command_free(s->pending);
+    ivrsm_s_command_free(s, s->pending);
     s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
     s->pending_id = c->pub.id;
     s->phase = PHASE_HANDOFF;
@@ -987,7 +998,7 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
         s->unverified_otp = otp;
         forget_otp(s);
     } else {
-        free(otp);
+        ivrsm_mem_free(s->mem, otp);
     }
 }
 
@@ -1008,7 +1019,7 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     ivrsm_numtexts_purge(&s->numbers);
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
     int body = ivrsm_s_result_body_bounded(ev->body, len);
-    if (body == 0 && ivrsm_s_response_read(st, ev->body, len, &s->numbers, &resp) != 0)
+    if (body == 0 && ivrsm_s_response_read(s->mem, st, ev->body, len, &s->numbers, &resp) != 0)
         body = S_BODY_NOT_JSON;
     bool parsed = body == 0;
     const char *error = answer_error(ev, parsed);
@@ -1023,7 +1034,7 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
             json_object_set_new(s->answer, "error", json_string(error));
     }
     s->pending_id = 0;
-    ivrsm_s_command_free(s->pending);
+    ivrsm_s_command_free(s, s->pending);
     s->pending = NULL;
     picked p = pick_outcome(st, ev->status, error);
     if (p.success) {
@@ -1050,7 +1061,7 @@ static void on_handoff_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
     s->pending_id = 0;
-    ivrsm_s_command_free(s->pending);
+    ivrsm_s_command_free(s, s->pending);
     s->pending = NULL;
     if (ev->ok) {
         if (st->on_success.present && (st->on_success.next >= 0 || st->next >= 0)) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "mem.h"
 #include "ivrsm/ivrsm.h"
 #include "model.h"
 
@@ -67,6 +68,7 @@ typedef struct s_input {
  * scattered blocks.
  */
 struct ivrsm_session {
+    const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
     ivrsm_machine *m;
     int32_t state;
     s_phase phase;
@@ -124,6 +126,7 @@ struct ivrsm_session {
     int32_t path[S_PATH_LEN]; /* ring of recently entered states */
     unsigned path_pos;
 
+    ivrsm_mem alloc; /* the session's allocator (a copy of the options'), used through mem */
     ivrsm_clock_fn clock;
     void *clock_user;
     ivrsm_trace_fn trace;
@@ -143,9 +146,9 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c);
 /* Drop a command being built (or a heap command). */
 void ivrsm_s_command_discard(ivrsm_session *s, s_command *c);
 /* Free the strings a command owns, not the command itself. */
-void ivrsm_s_command_release(s_command *c);
+void ivrsm_s_command_release(const ivrsm_session *s, s_command *c);
 /* Free a heap command (clones, restored commands). NULL is ignored. */
-void ivrsm_s_command_free(s_command *c);
+void ivrsm_s_command_free(const ivrsm_session *s, s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
 json_t *ivrsm_s_command_to_json(const ivrsm_command *c);
 /* Rebuild a command from ivrsm_s_command_to_json's output. NULL when malformed. */
@@ -166,21 +169,22 @@ json_t *ivrsm_now_json(const ivrsm_machine *m, int64_t now_ms);
 void ivrsm_s_now_refresh(ivrsm_session *s);
 
 /* ---- speech.c ---- */
-void ivrsm_s_speech_free(s_speech *sp);
+/* The parts and their texts live in the session's allocator, `mem` below. */
+void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp);
 /* Add a copy of `text` as a part (joined to a previous say part); blank text adds nothing. 0 or -1.
  */
-int ivrsm_s_speech_add(s_speech *sp, ivrsm_part_type type, const char *text);
-int ivrsm_s_speech_append(s_speech *sp, const ivrsm_part *parts, size_t n);
+int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, const char *text);
+int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *parts, size_t n);
 /* Render message `msg` (NULL: nothing) and add its parts. 0, or -1 on no memory. */
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out);
-/* The words of the say parts, joined by spaces (malloc'd); NULL when there are none. */
-char *ivrsm_s_speech_text(const ivrsm_part *parts, size_t n);
+/* The words of the say parts, joined by spaces (from mem); NULL when there are none. */
+char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t n);
 /* Move `from` into `to` (whose parts are freed first); `from` is left empty. */
-void ivrsm_s_speech_move(s_speech *from, s_speech *to);
+void ivrsm_s_speech_move(const ivrsm_mem *mem, s_speech *from, s_speech *to);
 /* [{"say": "…"}, {"play": "…"}] */
 json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n);
 /* Add the parts of such an array; -1 when it is malformed or memory ran out. */
-int ivrsm_s_parts_from_json(const json_t *a, s_speech *out);
+int ivrsm_s_parts_from_json(const ivrsm_mem *mem, const json_t *a, s_speech *out);
 
 /* ---- match.c ---- */
 typedef enum s_match_kind {
@@ -227,14 +231,14 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
 
 /* ---- response.c ---- */
 /*
- * The answer body[0..len) of st's action, read as jansson would (the same
+ * The answer body[0..len) of st's action (scratch from mem), read as jansson would (the same
  * texts are JSON), into *out: of an object, only the members st's outcomes
  * read (all when st is NULL). An empty body is {}. The texts of numbers with
  * a fraction are kept in `numbers` (may be NULL). Returns 0, IVRSM_EINVAL
  * (not JSON) or IVRSM_ENOMEM; *out is NULL then.
  */
-int ivrsm_s_response_read(const m_state *st, const char *body, size_t len, ivrsm_numtexts *numbers,
-                          json_t **out);
+int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
+                          ivrsm_numtexts *numbers, json_t **out);
 
 /* ---- session_id.c ---- */
 /*
@@ -268,15 +272,17 @@ int ivrsm_s_ctx_language(const ivrsm_session *s);
  * machine's languages, else the first; ctx.language is set to it. */
 void ivrsm_s_start_language(ivrsm_session *s);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
-/* Render a template to a new malloc'd string with whitespace collapsed (for speech). */
+/* Render a template to a new string (s->mem) with whitespace collapsed (for speech). */
 char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
 /* The step engine's entry points (session.c), driven by session_api.c. */
 void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);
 void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);
 void ivrsm_s_on_action_result(ivrsm_session *s, const ivrsm_event *ev);
 void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
-/* a followed by b, malloc'd (NULL when out of memory). */
-char *ivrsm_s_concat(const char *a, const char *b);
+/* a followed by b, from s->mem (NULL when out of memory). */
+char *ivrsm_s_concat(const ivrsm_session *s, const char *a, const char *b);
+/* j as json_dumps(j, flags) writes it, from s->mem; NULL when out of memory. */
+char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags);
 /* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
 /*

@@ -84,9 +84,13 @@ static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
 
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
-    ivrsm_session *s = calloc(1, sizeof(*s) + m->state_count * sizeof(uint16_t));
+    const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
+    ivrsm_session *s = ivrsm_mem_calloc(mem, 1, sizeof(*s) + m->state_count * sizeof(uint16_t));
     if (!s)
         return NULL;
+    s->alloc = *mem;
+    s->mem = &s->alloc;
+    s->numbers.mem = s->mem;
     s->visits = s->visits_inline;
     s->queue = s->queue_inline;
     s->queue_cap = S_QUEUE_INLINE;
@@ -129,7 +133,7 @@ int ivrsm_s_options(const ivrsm_session_options *given, ivrsm_session_options *o
             return IVRSM_EINVAL;
         opts->limits = limits;
     }
-    return 0;
+    return opts->mem && !ivrsm_mem_valid(opts->mem) ? IVRSM_EINVAL : 0;
 }
 
 int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrsm_session **out,
@@ -141,7 +145,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     ivrsm_limits limits;
     const ivrsm_session_options *opts = given ? &options : NULL;
     if (given && ivrsm_s_options(given, &options, &limits) != 0) {
-        set_err(err, IVRSM_EINVAL, "options or limits of an unknown size (use the _INIT macros)");
+        set_err(err, IVRSM_EINVAL,
+                "options or limits of an unknown size (use the _INIT macros), or an allocator "
+                "without one of its functions");
         return IVRSM_EINVAL;
     }
     const char *bad_id =
@@ -194,8 +200,12 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
                                generated, sizeof(generated));
         session_id = generated;
     }
-    s->call_id = call_id ? strdup(call_id) : NULL;
-    s->session_id = strdup(session_id);
+    s->call_id = ivrsm_mem_strdup(s->mem, call_id);
+    s->session_id = ivrsm_mem_strdup(s->mem, session_id);
+    if ((call_id && !s->call_id) || !s->session_id) {
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
     if (call_id)
         json_object_set_new(ctx, "call_id", json_string(call_id));
     json_object_set_new(ctx, "session_id", json_string(session_id));
@@ -290,7 +300,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     switch (ev->type) {
     case IVRSM_EVENT_HANGUP:
         ivrsm_s_queue_clear(s);
-        ivrsm_s_speech_free(&s->said);
+        ivrsm_s_speech_free(s->mem, &s->said);
         s->phase = PHASE_ENDED;
         s->pending_id = 0;
         ivrsm_s_trace_note(s, "hangup", "caller");
@@ -332,7 +342,11 @@ ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s)
 
 char *ivrsm_session_ctx_json(const ivrsm_session *s)
 {
-    return s ? json_dumps(s->ctx, JSON_COMPACT) : NULL;
+    if (!s)
+        return NULL;
+    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
+    ivrsm_buf_dump_json(&b, s->ctx, JSON_COMPACT);
+    return ivrsm_buf_give(&b);
 }
 
 static size_t speech_memory(const s_speech *sp)
@@ -367,22 +381,23 @@ void ivrsm_session_free(ivrsm_session *s)
 {
     if (!s)
         return;
+    const ivrsm_mem *mem = s->mem;
     ivrsm_s_queue_clear(s);
     if (s->queue != s->queue_inline)
-        free(s->queue);
-    ivrsm_s_command_free(s->pending);
-    free(s->carry.text);
-    free(s->unverified_otp);
-    ivrsm_s_speech_free(&s->said);
-    ivrsm_s_speech_free(&s->last_ask_owned);
-    free(s->last_ask_text_owned);
-    free(s->call_id);
-    free(s->session_id);
+        ivrsm_mem_free(mem, s->queue);
+    ivrsm_s_command_free(s, s->pending);
+    ivrsm_mem_free(mem, s->carry.text);
+    ivrsm_mem_free(mem, s->unverified_otp);
+    ivrsm_s_speech_free(mem, &s->said);
+    ivrsm_s_speech_free(mem, &s->last_ask_owned);
+    ivrsm_mem_free(mem, s->last_ask_text_owned);
+    ivrsm_mem_free(mem, s->call_id);
+    ivrsm_mem_free(mem, s->session_id);
     json_decref(s->ctx);
     json_decref(s->resp);
     json_decref(s->answer);
     json_decref(s->now);
     ivrsm_numtexts_free(&s->numbers);
     ivrsm_machine_unref(s->m);
-    free(s);
+    ivrsm_mem_free(mem, s);
 }

@@ -88,7 +88,7 @@ static int restore_number_texts(ivrsm_session *s, const json_t *list)
                 : json_is_integer(step) ? json_array_get(v, (size_t)json_integer_value(step))
                                         : NULL;
         }
-        if (v && ivrsm_numtexts_worth(v, text, strlen(text)) &&
+        if (v && ivrsm_numtexts_worth(&s->numbers, v, text, strlen(text)) &&
             ivrsm_numtexts_add(&s->numbers, v, text, strlen(text)) != 0)
             return -1;
     }
@@ -156,9 +156,9 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     }
     if (s->unverified_otp)
         json_object_set_new(j, "unverified_otp", json_string(s->unverified_otp));
-    char *pending_text = ivrsm_s_speech_text(s->said.parts, s->said.count);
+    char *pending_text = ivrsm_s_speech_text(s->mem, s->said.parts, s->said.count);
     json_object_set_new(j, "pending_say", str_or_null(pending_text));
-    free(pending_text);
+    ivrsm_mem_free(s->mem, pending_text);
     json_object_set_new(j, "pending_parts", ivrsm_s_parts_to_json(s->said.parts, s->said.count));
     json_object_set_new(j, "last_ask", str_or_null(s->last_ask_text));
     json_object_set_new(j, "last_ask_parts",
@@ -170,8 +170,10 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     for (size_t i = s->queue_head; i < s->queue_len; i++)
         json_array_append_new(queue, ivrsm_s_command_to_json(&s->queue[i].pub));
     json_object_set_new(j, "queue", queue);
-    *out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
+    ivrsm_buf_dump_json(&b, j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
+    *out = ivrsm_buf_give(&b);
     return *out ? 0 : IVRSM_ENOMEM;
 }
 
@@ -190,10 +192,9 @@ static int get_int(const json_t *o, const char *k)
     return (int)json_integer_value(json_object_get(o, k));
 }
 
-static char *get_str(const json_t *o, const char *k)
+static char *get_str(const ivrsm_session *s, const json_t *o, const char *k)
 {
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? strdup(v) : NULL;
+    return ivrsm_mem_strdup(s->mem, json_string_value(json_object_get(o, k)));
 }
 
 static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
@@ -262,28 +263,28 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     json_t *carry = json_object_get(j, "carry");
     if (json_is_object(carry)) {
         s->carry.type = (ivrsm_event_type)get_int(carry, "type");
-        s->carry.text = get_str(carry, "text");
+        s->carry.text = get_str(s, carry, "text");
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
-    s->unverified_otp = get_str(j, "unverified_otp");
+    s->unverified_otp = get_str(s, j, "unverified_otp");
     /* Snapshots taken before parts existed have the words only. */
     json_t *pending = json_object_get(j, "pending_parts");
-    int prc = pending ? ivrsm_s_parts_from_json(pending, &s->said)
-                      : ivrsm_s_speech_add(&s->said, IVRSM_PART_SAY,
+    int prc = pending ? ivrsm_s_parts_from_json(s->mem, pending, &s->said)
+                      : ivrsm_s_speech_add(s->mem, &s->said, IVRSM_PART_SAY,
                                            json_string_value(json_object_get(j, "pending_say")));
     json_t *last = json_object_get(j, "last_ask_parts");
     const char *last_text = json_string_value(json_object_get(j, "last_ask"));
     if (prc == 0)
-        prc = last ? ivrsm_s_parts_from_json(last, &s->last_ask_owned)
-                   : ivrsm_s_speech_add(&s->last_ask_owned, IVRSM_PART_SAY, last_text);
+        prc = last ? ivrsm_s_parts_from_json(s->mem, last, &s->last_ask_owned)
+                   : ivrsm_s_speech_add(s->mem, &s->last_ask_owned, IVRSM_PART_SAY, last_text);
     if (prc != 0)
         return fail(err, "malformed parts to say");
-    s->last_ask_text_owned = last_text ? strdup(last_text) : NULL;
+    s->last_ask_text_owned = ivrsm_mem_strdup(s->mem, last_text);
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
     s->last_ask_text = s->last_ask_text_owned;
-    s->call_id = get_str(j, "call_id");
-    s->session_id = get_str(j, "session_id");
+    s->call_id = get_str(s, j, "call_id");
+    s->session_id = get_str(s, j, "session_id");
     if (!s->session_id)
         return fail(err, "missing session_id");
     /* Ids a session would refuse (they make idempotency keys, sent as headers). */

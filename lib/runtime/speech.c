@@ -5,49 +5,48 @@
  * dropped, so a message without recordings is always one `say` part whose
  * text is the command's `text`.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "session.h"
 #include "text.h"
 
-void ivrsm_s_speech_free(s_speech *sp)
+void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp)
 {
     for (size_t i = 0; i < sp->count; i++)
-        free((char *)sp->parts[i].text);
-    free(sp->parts);
+        ivrsm_mem_free(mem, (char *)sp->parts[i].text);
+    ivrsm_mem_free(mem, sp->parts);
     memset(sp, 0, sizeof(*sp));
 }
 
-/* Takes `text` (malloc'd); frees it when it is merged or dropped. 0, or -1 on no memory. */
-static int add_owned(s_speech *sp, ivrsm_part_type type, char *text)
+/* Takes `text` (from mem); frees it when it is merged or dropped. 0, or -1 on no memory. */
+static int add_owned(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, char *text)
 {
     if (!text)
         return -1;
     if (!*text) {
-        free(text);
+        ivrsm_mem_free(mem, text);
         return 0;
     }
     if (type == IVRSM_PART_SAY && sp->count && sp->parts[sp->count - 1].type == IVRSM_PART_SAY) {
         char *prev = (char *)sp->parts[sp->count - 1].text;
         size_t a = strlen(prev), b = strlen(text);
-        char *joined = realloc(prev, a + b + 2);
+        char *joined = ivrsm_mem_realloc(mem, prev, a + b + 2);
         if (!joined) {
-            free(text);
+            ivrsm_mem_free(mem, text);
             return -1;
         }
         joined[a] = ' ';
         memcpy(joined + a + 1, text, b + 1);
         sp->parts[sp->count - 1].text = joined;
-        free(text);
+        ivrsm_mem_free(mem, text);
         return 0;
     }
     if (sp->count == sp->cap) {
         size_t cap = sp->cap ? sp->cap * 2 : 4;
-        ivrsm_part *p = realloc(sp->parts, cap * sizeof(*p));
+        ivrsm_part *p = ivrsm_mem_realloc(mem, sp->parts, cap * sizeof(*p));
         if (!p) {
-            free(text);
+            ivrsm_mem_free(mem, text);
             return -1;
         }
         sp->parts = p;
@@ -57,17 +56,17 @@ static int add_owned(s_speech *sp, ivrsm_part_type type, char *text)
     return 0;
 }
 
-int ivrsm_s_speech_add(s_speech *sp, ivrsm_part_type type, const char *text)
+int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, const char *text)
 {
     if (!text || !*text)
         return 0;
-    return add_owned(sp, type, strdup(text));
+    return add_owned(mem, sp, type, ivrsm_mem_strdup(mem, text));
 }
 
-int ivrsm_s_speech_append(s_speech *sp, const ivrsm_part *parts, size_t n)
+int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *parts, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (ivrsm_s_speech_add(sp, parts[i].type, parts[i].text) != 0)
+        if (ivrsm_s_speech_add(mem, sp, parts[i].type, parts[i].text) != 0)
             return -1;
     return 0;
 }
@@ -75,7 +74,7 @@ int ivrsm_s_speech_append(s_speech *sp, const ivrsm_part *parts, size_t n)
 /* A recording's URI: rendered, trimmed, never more than one line. */
 static char *render_uri(const ivrsm_session *s, const ivrsm_tmpl *t)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render(t, &sc, &b) != 0) {
         ivrsm_buf_free(&b);
@@ -103,29 +102,29 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
     if (!msg)
         return 0;
     if (msg->fixed)
-        return ivrsm_s_speech_append(out, msg->fixed, msg->fixed_count);
+        return ivrsm_s_speech_append(s->mem, out, msg->fixed, msg->fixed_count);
     for (size_t i = 0; i < msg->count; i++) {
         const m_part *p = &msg->parts[i];
         if (p->kind == M_PART_SAY) {
             /* A rendering with nothing to say (NULL) adds nothing. */
             char *text = ivrsm_tmpl_is_static(p->tmpl) ? NULL : ivrsm_s_render_text(s, p->tmpl);
-            int rc =
-                text ? add_owned(out, IVRSM_PART_SAY, text)
-                     : ivrsm_s_speech_add(out, IVRSM_PART_SAY, ivrsm_tmpl_static_speech(p->tmpl));
+            int rc = text ? add_owned(s->mem, out, IVRSM_PART_SAY, text)
+                          : ivrsm_s_speech_add(s->mem, out, IVRSM_PART_SAY,
+                                               ivrsm_tmpl_static_speech(p->tmpl));
             if (rc != 0)
                 return -1;
-        } else if (add_owned(out, IVRSM_PART_PLAY, render_uri(s, p->tmpl)) != 0) {
+        } else if (add_owned(s->mem, out, IVRSM_PART_PLAY, render_uri(s, p->tmpl)) != 0) {
             return -1;
         }
     }
     return 0;
 }
 
-char *ivrsm_s_speech_text(const ivrsm_part *parts, size_t n)
+char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t n)
 {
     char stack[512];
     ivrsm_buf b;
-    ivrsm_buf_on(&b, stack, sizeof(stack));
+    ivrsm_buf_on(&b, mem, stack, sizeof(stack));
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         if (parts[i].type != IVRSM_PART_SAY)
@@ -142,9 +141,9 @@ char *ivrsm_s_speech_text(const ivrsm_part *parts, size_t n)
     return ivrsm_buf_steal(&b);
 }
 
-void ivrsm_s_speech_move(s_speech *from, s_speech *to)
+void ivrsm_s_speech_move(const ivrsm_mem *mem, s_speech *from, s_speech *to)
 {
-    ivrsm_s_speech_free(to);
+    ivrsm_s_speech_free(mem, to);
     *to = *from;
     memset(from, 0, sizeof(*from));
 }
@@ -161,7 +160,7 @@ json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n)
     return a;
 }
 
-int ivrsm_s_parts_from_json(const json_t *a, s_speech *out)
+int ivrsm_s_parts_from_json(const ivrsm_mem *mem, const json_t *a, s_speech *out)
 {
     size_t i;
     const json_t *o;
@@ -173,7 +172,8 @@ int ivrsm_s_parts_from_json(const json_t *a, s_speech *out)
         const char *play = json_string_value(json_object_get(o, "play"));
         if (!say == !play || json_object_size(o) != 1)
             return -1;
-        if (ivrsm_s_speech_add(out, say ? IVRSM_PART_SAY : IVRSM_PART_PLAY, say ? say : play) != 0)
+        if (ivrsm_s_speech_add(mem, out, say ? IVRSM_PART_SAY : IVRSM_PART_PLAY,
+                               say ? say : play) != 0)
             return -1;
     }
     return 0;

@@ -69,11 +69,13 @@ static void emit(ivrsm_session *s, json_t *rec)
     if (s->clock)
         json_object_set_new(rec, "t", json_integer(s->clock(s->clock_user)));
     json_object_set_new(rec, "session", json_string(s->session_id));
-    char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
+    int rc = ivrsm_buf_dump_json(&b, rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(rec);
-    if (!text)
+    if (rc != 0) {
+        ivrsm_buf_free(&b);
         return;
-    ivrsm_buf b = {text, strlen(text), strlen(text) + 1, 0, 0};
+    }
     scrub_ctx_secrets(s, &b);
     s->trace(s->trace_user, b.data);
     ivrsm_buf_free(&b);

@@ -22,11 +22,11 @@ void ivrsm_numtexts_free(ivrsm_numtexts *n)
 {
     for (size_t i = 0; i < n->count; i++) {
         json_decref((json_t *)n->values[i]);
-        free(n->texts[i]);
+        ivrsm_mem_free(n->mem, n->texts[i]);
     }
-    free(n->values);
-    free(n->texts);
-    memset(n, 0, sizeof(*n));
+    ivrsm_mem_free(n->mem, n->values);
+    ivrsm_mem_free(n->mem, n->texts);
+    *n = (ivrsm_numtexts){.mem = n->mem};
 }
 
 const char *ivrsm_numtexts_find(const ivrsm_numtexts *n, const json_t *v)
@@ -44,7 +44,7 @@ void ivrsm_numtexts_purge(ivrsm_numtexts *n)
         /* Held by nobody else: no template can reach it any more. */
         if (n->values[i]->refcount <= 1) {
             json_decref((json_t *)n->values[i]);
-            free(n->texts[i]);
+            ivrsm_mem_free(n->mem, n->texts[i]);
             continue;
         }
         n->values[kept] = n->values[i];
@@ -54,7 +54,7 @@ void ivrsm_numtexts_purge(ivrsm_numtexts *n)
 }
 
 /* Whether a number token is one to keep as written: -?DIGITS.DIGITS, said otherwise. */
-bool ivrsm_numtexts_worth(const json_t *v, const char *text, size_t len)
+bool ivrsm_numtexts_worth(const ivrsm_numtexts *n, const json_t *v, const char *text, size_t len)
 {
     if (!json_is_real(v) || len > 64 || len < 3)
         return false;
@@ -71,7 +71,7 @@ bool ivrsm_numtexts_worth(const json_t *v, const char *text, size_t len)
         return false;
     if (json_real_value(v) == 0 && text[0] == '-')
         return false; /* -0.0 is said 0 */
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(n->mem);
     bool differs = ivrsm_tmpl_append_number(&b, v) == 0 &&
                    (b.len != len || memcmp(ivrsm_buf_str(&b), text, len) != 0);
     ivrsm_buf_free(&b);
@@ -82,10 +82,10 @@ int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, siz
 {
     for (size_t i = 0; i < n->count; i++) {
         if (n->values[i] == v) {
-            char *copy = strndup(text, len);
+            char *copy = ivrsm_mem_strndup(n->mem, text, len);
             if (!copy)
                 return -1;
-            free(n->texts[i]);
+            ivrsm_mem_free(n->mem, n->texts[i]);
             n->texts[i] = copy;
             return 0;
         }
@@ -96,17 +96,17 @@ int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, siz
         return 0; /* full: said as a number is said */
     if (n->count == n->cap) {
         size_t cap = n->cap ? 2 * n->cap : 8;
-        const json_t **values = realloc(n->values, cap * sizeof(*values));
+        const json_t **values = ivrsm_mem_realloc(n->mem, n->values, cap * sizeof(*values));
         if (!values)
             return -1;
         n->values = values;
-        char **texts = realloc(n->texts, cap * sizeof(*texts));
+        char **texts = ivrsm_mem_realloc(n->mem, n->texts, cap * sizeof(*texts));
         if (!texts)
             return -1;
         n->texts = texts;
         n->cap = cap;
     }
-    char *copy = strndup(text, len);
+    char *copy = ivrsm_mem_strndup(n->mem, text, len);
     if (!copy)
         return -1;
     n->values[n->count] = json_incref((json_t *)v);
@@ -230,7 +230,7 @@ static void scan_value(scanner *s, const json_t *v, int depth)
         while (s->p < s->end && strchr("+-.0123456789eE", *s->p))
             s->p++;
         size_t len = (size_t)(s->p - start);
-        if (v && ivrsm_numtexts_worth(v, start, len) &&
+        if (v && ivrsm_numtexts_worth(s->n, v, start, len) &&
             ivrsm_numtexts_add(s->n, v, start, len) != 0)
             s->failed = 1;
     } else {

@@ -62,7 +62,7 @@ int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t s
     if (n < *cap)
         return 0;
     size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, ncap * size);
+    void *p = ivrsm_mem_realloc(b->mem, *arr, ncap * size);
     if (!p)
         return ivrsm_tmpl_fail_oom(b);
     *arr = p;
@@ -107,7 +107,7 @@ int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off)
 {
     while (b->n_pool + n + 1 > b->cap_pool) {
         size_t ncap = b->cap_pool ? b->cap_pool * 2 : 64;
-        char *p = realloc(b->pool, ncap);
+        char *p = ivrsm_mem_realloc(b->mem, b->pool, ncap);
         if (!p)
             return ivrsm_tmpl_fail_oom(b);
         b->pool = p;
@@ -125,12 +125,12 @@ static void builder_free(tmpl_builder *b)
 {
     for (size_t i = 0; i < b->n_lits; i++)
         json_decref(b->lits[i]);
-    free(b->ops);
-    free(b->nodes);
-    free(b->paths);
-    free(b->segs);
-    free(b->lits);
-    free(b->pool);
+    ivrsm_mem_free(b->mem, b->ops);
+    ivrsm_mem_free(b->mem, b->nodes);
+    ivrsm_mem_free(b->mem, b->paths);
+    ivrsm_mem_free(b->mem, b->segs);
+    ivrsm_mem_free(b->mem, b->lits);
+    ivrsm_mem_free(b->mem, b->pool);
 }
 
 /* ---------------------------------------------------------------- blocks */
@@ -398,7 +398,7 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_texts = align_up(off_speech + (is_static ? b->len + 1 : 0));
     size_t off_speech_pool = off_texts + (has_texts ? b->n_ops * sizeof(tmpl_text) : 0);
     size_t total = off_speech_pool + (has_texts ? b->len + 1 : 0);
-    void *block = malloc(total);
+    void *block = ivrsm_mem_malloc(b->mem, total);
     if (!block) {
         ivrsm_tmpl_fail_oom(b);
         return NULL;
@@ -437,6 +437,7 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         .src_len = b->len,
         .single_expr = b->single_expr,
         .memory = total,
+        .mem = b->mem,
     };
     if (is_static && ivrsm_text_collapse_spaces(b->src, b->len, mem + off_speech) > 0)
         t->speech = mem + off_speech;
@@ -448,10 +449,11 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     return t;
 }
 
-ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t errcap,
-                               size_t *erroff)
+ivrsm_tmpl *ivrsm_tmpl_compile(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
+                               size_t errcap, size_t *erroff)
 {
-    tmpl_builder b = {.src = src ? src : "",
+    tmpl_builder b = {.mem = mem,
+                      .src = src ? src : "",
                       .len = src ? len : 0,
                       .single_expr = TMPL_NONE,
                       .errbuf = errbuf,
@@ -469,10 +471,11 @@ ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t
     return t;
 }
 
-ivrsm_tmpl *ivrsm_tmpl_compile_expr(const char *src, size_t len, char *errbuf, size_t errcap,
-                                    size_t *erroff)
+ivrsm_tmpl *ivrsm_tmpl_compile_expr(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
+                                    size_t errcap, size_t *erroff)
 {
-    tmpl_builder b = {.src = src ? src : "",
+    tmpl_builder b = {.mem = mem,
+                      .src = src ? src : "",
                       .len = src ? len : 0,
                       .single_expr = TMPL_NONE,
                       .errbuf = errbuf,
@@ -516,7 +519,7 @@ void ivrsm_tmpl_free(ivrsm_tmpl *t)
         return;
     for (size_t i = 0; i < t->n_lits; i++)
         json_decref(t->lits[i]);
-    free(t);
+    ivrsm_mem_free(t->mem, t);
 }
 
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t)
@@ -783,7 +786,7 @@ json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
     }
     char stack[512];
     ivrsm_buf text;
-    ivrsm_buf_on(&text, stack, sizeof(stack));
+    ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
     if (ivrsm_tmpl_render(t, scope, &text) != 0) {
         ivrsm_buf_free(&text);
         return NULL;

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "mem.h"
 
 typedef struct ivrsm_tmpl ivrsm_tmpl;
 
@@ -38,6 +39,7 @@ typedef struct ivrsm_numtexts {
     const json_t **values; /* each holds a reference */
     char **texts;
     size_t count, cap;
+    const ivrsm_mem *mem; /* where the arrays and texts live; set before the first add */
 } ivrsm_numtexts;
 
 void ivrsm_numtexts_free(ivrsm_numtexts *n);
@@ -46,7 +48,7 @@ const char *ivrsm_numtexts_find(const ivrsm_numtexts *n, const json_t *v);
 /* Keep `text` for v (a reference is taken). 0, or -1 when out of memory. */
 int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, size_t len);
 /* Whether `text`, the source of number v, is worth keeping (said otherwise than written). */
-bool ivrsm_numtexts_worth(const json_t *v, const char *text, size_t len);
+bool ivrsm_numtexts_worth(const ivrsm_numtexts *n, const json_t *v, const char *text, size_t len);
 /* Drop the values that only this list still holds. */
 void ivrsm_numtexts_purge(ivrsm_numtexts *n);
 /*
@@ -67,15 +69,18 @@ typedef struct ivrsm_tmpl_scope {
     const json_t *now; /* now.date, now.hour...; NULL: every now.* path is missing */
     /* Numbers said as written: the session's and the machine's texts (either may be NULL). */
     const ivrsm_numtexts *numbers[2];
+    /* Where ivrsm_tmpl_eval() allocates what it renders (the session's allocator). */
+    const ivrsm_mem *mem;
 } ivrsm_tmpl_scope;
 
 /*
- * Compile `src` (len bytes). Returns NULL on a syntax error, with a one-line
+ * Compile `src` (len bytes), the template allocated with mem, which must
+ * outlive it. Returns NULL on a syntax error, with a one-line
  * message in errbuf and the byte offset of the fault in *erroff (both may be
  * NULL/0-sized). Also NULL on allocation failure (message "out of memory").
  */
-ivrsm_tmpl *ivrsm_tmpl_compile(const char *src, size_t len, char *errbuf, size_t errcap,
-                               size_t *erroff);
+ivrsm_tmpl *ivrsm_tmpl_compile(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
+                               size_t errcap, size_t *erroff);
 void ivrsm_tmpl_free(ivrsm_tmpl *t);
 
 /*
@@ -83,8 +88,8 @@ void ivrsm_tmpl_free(ivrsm_tmpl *t);
  * < 0 && !ctx.blocked"). Errors as for ivrsm_tmpl_compile(). The result
  * evaluates with ivrsm_tmpl_test() (and ivrsm_tmpl_eval(): its value).
  */
-ivrsm_tmpl *ivrsm_tmpl_compile_expr(const char *src, size_t len, char *errbuf, size_t errcap,
-                                    size_t *erroff);
+ivrsm_tmpl *ivrsm_tmpl_compile_expr(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
+                                    size_t errcap, size_t *erroff);
 /* Nonzero for a template compiled by ivrsm_tmpl_compile_expr(). */
 int ivrsm_tmpl_is_expression(const ivrsm_tmpl *t);
 /* Whether an expression compiled by ivrsm_tmpl_compile_expr() holds (truthy). */

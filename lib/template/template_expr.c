@@ -240,7 +240,7 @@ static int parse_path(expr_parser *p, uint32_t *out)
                                ": expected ctx, resp, globals or now",
                                (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
     tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)p->tok_start, 0};
-    ivrsm_buf text = IVRSM_BUF_INIT;
+    ivrsm_buf text = IVRSM_BUF_INIT(b->mem);
     ivrsm_buf_puts(&text, roots[root]);
     int rc = 0;
     while (rc == 0 && pos < p->tok_end) {
@@ -288,7 +288,7 @@ static int parse_number(expr_parser *p, uint32_t *out)
 static int parse_string(expr_parser *p, uint32_t *out)
 {
     const char *s = p->b->src;
-    ivrsm_buf text = IVRSM_BUF_INIT;
+    ivrsm_buf text = IVRSM_BUF_INIT(p->b->mem);
     ivrsm_buf_reserve(&text, p->tok_end - p->tok_start);
     for (size_t i = p->tok_start + 1; i + 1 < p->tok_end; i++) {
         char c = s[i];

@@ -83,6 +83,7 @@ struct ivrsm_tmpl {
     size_t n_ops, n_nodes, n_paths, n_segs, n_lits, src_len;
     uint32_t single_expr; /* root node when the template is exactly one "{{expr}}" */
     size_t memory;
+    const ivrsm_mem *mem; /* the template's block, and the validator's scratch */
 };
 
 /* An open {{#if}} block while compiling. */
@@ -95,6 +96,7 @@ typedef struct if_frame {
 
 /* What compilation gathers in growable arrays before it moves into one ivrsm_tmpl. */
 typedef struct tmpl_builder {
+    const ivrsm_mem *mem; /* the builder's arrays and the template */
     const char *src;
     size_t len;
     tmpl_op *ops;

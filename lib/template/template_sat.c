@@ -43,9 +43,9 @@ typedef struct form {
     bool unknown;
 } form;
 
-static void form_free(form *f)
+static void form_free(const ivrsm_mem *mem, form *f)
 {
-    free(f->c);
+    ivrsm_mem_free(mem, f->c);
     f->c = NULL;
     f->n = 0;
 }
@@ -56,9 +56,9 @@ static form form_unknown(void)
 }
 
 /* Always true: one empty AND. */
-static form form_true(void)
+static form form_true(const ivrsm_mem *mem)
 {
-    form f = {calloc(1, sizeof(conj)), 1, false};
+    form f = {ivrsm_mem_calloc(mem, 1, sizeof(conj)), 1, false};
     if (!f.c)
         return form_unknown();
     return f;
@@ -69,9 +69,9 @@ static form form_false(void)
     return (form){NULL, 0, false};
 }
 
-static form form_atom(atom a)
+static form form_atom(const ivrsm_mem *mem, atom a)
 {
-    form f = form_true();
+    form f = form_true(mem);
     if (!f.unknown) {
         f.c[0].atoms[0] = a;
         f.c[0].n = 1;
@@ -79,41 +79,41 @@ static form form_atom(atom a)
     return f;
 }
 
-static form form_or(form a, form b)
+static form form_or(const ivrsm_mem *mem, form a, form b)
 {
     if (a.unknown || b.unknown || a.n + b.n > MAX_CONJ) {
-        form_free(&a);
-        form_free(&b);
+        form_free(mem, &a);
+        form_free(mem, &b);
         return form_unknown();
     }
-    form f = {malloc((a.n + b.n ? a.n + b.n : 1) * sizeof(conj)), a.n + b.n, false};
+    form f = {ivrsm_mem_malloc(mem, (a.n + b.n) * sizeof(conj)), a.n + b.n, false};
     if (!f.c) {
-        form_free(&a);
-        form_free(&b);
+        form_free(mem, &a);
+        form_free(mem, &b);
         return form_unknown();
     }
     if (a.n)
         memcpy(f.c, a.c, a.n * sizeof(conj));
     if (b.n)
         memcpy(f.c + a.n, b.c, b.n * sizeof(conj));
-    form_free(&a);
-    form_free(&b);
+    form_free(mem, &a);
+    form_free(mem, &b);
     return f;
 }
 
-static form form_and(form a, form b)
+static form form_and(const ivrsm_mem *mem, form a, form b)
 {
     if (a.unknown || b.unknown || a.n * b.n > MAX_CONJ) {
-        form_free(&a);
-        form_free(&b);
+        form_free(mem, &a);
+        form_free(mem, &b);
         return form_unknown();
     }
     size_t product = a.n * b.n;
-    form f = {malloc((product ? product : 1) * sizeof(conj)), 0, false};
+    form f = {ivrsm_mem_malloc(mem, product * sizeof(conj)), 0, false};
     for (size_t i = 0; f.c && i < a.n; i++) {
         for (size_t k = 0; k < b.n; k++) {
             if (a.c[i].n + b.c[k].n > MAX_ATOMS) {
-                free(f.c);
+                ivrsm_mem_free(mem, f.c);
                 f.c = NULL;
                 f.n = 0;
                 break;
@@ -124,8 +124,8 @@ static form form_and(form a, form b)
             c->n += b.c[k].n;
         }
     }
-    form_free(&a);
-    form_free(&b);
+    form_free(mem, &a);
+    form_free(mem, &b);
     return f.c ? f : form_unknown();
 }
 
@@ -181,7 +181,7 @@ static form comparison(const ivrsm_tmpl *t, const expr_node *e, bool negate)
     atom_op op = ops[e->kind];
     if (l->kind == EX_LITERAL && r->kind == EX_LITERAL) {
         int holds = ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, (uint32_t)(e - t->nodes), NULL));
-        return holds != negate ? form_true() : form_false();
+        return holds != negate ? form_true(t->mem) : form_false();
     }
     uint32_t path, lit;
     if (l->kind == EX_PATH && r->kind == EX_LITERAL) {
@@ -192,7 +192,7 @@ static form comparison(const ivrsm_tmpl *t, const expr_node *e, bool negate)
         lit = e->a;
         op = flip(op);
     } else {
-        return form_true(); /* two paths, or a computed side: anything is possible */
+        return form_true(t->mem); /* two paths, or a computed side: anything is possible */
     }
     atom a = {path_text(t, path), op, t->lits[t->nodes[lit].a]};
     if (negate) {
@@ -202,11 +202,11 @@ static form comparison(const ivrsm_tmpl *t, const expr_node *e, bool negate)
             /* "!(p < 3)" also holds for a p that is no number, unless p is one by nature. */
             const domain *d = domain_of(a.path);
             if (!d || d->type != JSON_INTEGER || !json_is_number(a.lit))
-                return form_true();
+                return form_true(t->mem);
             a.op = op == A_LT ? A_GE : op == A_LE ? A_GT : op == A_GT ? A_LE : A_LT;
         }
     }
-    return form_atom(a);
+    return form_atom(t->mem, a);
 }
 
 static form build(const ivrsm_tmpl *t, uint32_t n, bool negate, int depth)
@@ -216,9 +216,9 @@ static form build(const ivrsm_tmpl *t, uint32_t n, bool negate, int depth)
     const expr_node *e = &t->nodes[n];
     switch (e->kind) {
     case EX_LITERAL:
-        return ivrsm_tmpl_is_truthy(t->lits[e->a]) != negate ? form_true() : form_false();
+        return ivrsm_tmpl_is_truthy(t->lits[e->a]) != negate ? form_true(t->mem) : form_false();
     case EX_PATH:
-        return form_atom((atom){path_text(t, n), negate ? A_FALSY : A_TRUTHY, NULL});
+        return form_atom(t->mem, (atom){path_text(t, n), negate ? A_FALSY : A_TRUTHY, NULL});
     case EX_NOT:
         return build(t, e->a, !negate, depth + 1);
     case EX_AND:
@@ -226,7 +226,7 @@ static form build(const ivrsm_tmpl *t, uint32_t n, bool negate, int depth)
         form a = build(t, e->a, negate, depth + 1);
         form b = build(t, e->b, negate, depth + 1);
         /* De Morgan: under a negation AND becomes OR and OR becomes AND. */
-        return (e->kind == EX_AND) != negate ? form_and(a, b) : form_or(a, b);
+        return (e->kind == EX_AND) != negate ? form_and(t->mem, a, b) : form_or(t->mem, a, b);
     }
     default:
         return comparison(t, e, negate);
@@ -370,7 +370,7 @@ static bool possible(const ivrsm_tmpl *t, uint32_t n)
     bool any = f.unknown;
     for (size_t i = 0; !any && i < f.n; i++)
         any = conj_possible(&f.c[i]);
-    form_free(&f);
+    form_free(t->mem, &f);
     return any;
 }
 

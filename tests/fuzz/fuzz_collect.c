@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const int otp_lengths[] = {0, 4, 6, 8, 1, IVRSM_COLLECT_OTP_MAX};
     static const int asap_days[] = {0, 1, 7, IVRSM_COLLECT_ASAP_DAYS_MAX};
     uint8_t knobs = data[0];
-    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris");
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris", ivrsm_mem_default());
     FUZZ_CHECK(tz != NULL, "no Europe/Paris");
     ivrsm_collect_params p = {0};
     p.tz = tz;

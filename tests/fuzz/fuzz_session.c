@@ -269,7 +269,7 @@ typedef struct batch {
 static void batch_free(batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        free(b->json[i]);
+        ivrsm_free(b->json[i]);
     b->n = 0;
 }
 

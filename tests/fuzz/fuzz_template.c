@@ -72,7 +72,7 @@ static void check_path(void *user, const char *path, size_t offset)
 /* Render into a new buffer; the render must not fail (no allocation failure here). */
 static ivrsm_buf render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT;
+    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
     FUZZ_CHECK(ivrsm_tmpl_render(t, scope, &b) == 0, "render failed");
     return b;
 }
@@ -95,8 +95,10 @@ static int same_text(const ivrsm_buf *a, const ivrsm_buf *b)
 static void check_compiled(const ivrsm_tmpl *t, const char *src, size_t len, int loadable)
 {
     scope_values v = scope_values_new();
-    ivrsm_tmpl_scope scope = {.ctx = v.ctx, .resp = v.resp, .globals = v.globals};
-    ivrsm_tmpl_scope no_resp = {.ctx = v.ctx, .resp = NULL, .globals = v.globals};
+    ivrsm_tmpl_scope scope = {
+        .ctx = v.ctx, .resp = v.resp, .globals = v.globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope no_resp = {
+        .ctx = v.ctx, .resp = NULL, .globals = v.globals, .mem = ivrsm_mem_default()};
 
     ivrsm_buf first = render(t, &scope);
     ivrsm_buf again = render(t, &scope);
@@ -154,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *src = (const char *)data;
     char errbuf[256] = "";
     size_t erroff = (size_t)-1;
-    ivrsm_tmpl *t = ivrsm_tmpl_compile(src, size, errbuf, sizeof(errbuf), &erroff);
+    ivrsm_tmpl *t =
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, size, errbuf, sizeof(errbuf), &erroff);
     if (!t) {
         FUZZ_CHECK(errbuf[0] != '\0', "refused without a message");
         FUZZ_CHECK(erroff <= size, "error offset %zu past the source (%zu bytes)", erroff, size);

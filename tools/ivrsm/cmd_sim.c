@@ -167,7 +167,7 @@ static int build_ctx(const sim_options *o, char **out)
     for (size_t i = 0; i < o->set_count; i++) {
         const char *eq = strchr(o->sets[i], '=');
         if (!eq || eq == o->sets[i]) {
-            free(*out);
+            ivrsm_free(*out);
             *out = NULL;
             return bad_usage("--set takes KEY=VALUE, not '%s'", o->sets[i]);
         }

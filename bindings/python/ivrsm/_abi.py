@@ -62,6 +62,16 @@ TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 RAND_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t)
 
 
+class Mem(ctypes.Structure):
+    _fields_ = [
+        ("user", ctypes.c_void_p),
+        ("malloc", ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)),
+        ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)),
+        ("calloc", ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p)),
+        ("realloc", ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)),
+    ]
+
+
 class Error(ctypes.Structure):
     _fields_ = [
         ("code", ctypes.c_int),
@@ -71,6 +81,16 @@ class Error(ctypes.Structure):
         ("path", ctypes.c_char * 256),
         ("message", ctypes.c_char * 512),
     ]
+
+
+class LoadOptions(ctypes.Structure):
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("mem", ctypes.POINTER(Mem)),
+    ]
+
+    def __init__(self, **fields):
+        super().__init__(size=ctypes.sizeof(type(self)), **fields)
 
 
 class Input(ctypes.Structure):
@@ -230,6 +250,7 @@ class SessionOptions(ctypes.Structure):
         ("limits", ctypes.POINTER(Limits)),
         ("rand", RAND_FN),
         ("rand_user", ctypes.c_void_p),
+        ("mem", ctypes.POINTER(Mem)),
     ]
 
     def __init__(self, **fields):
@@ -237,7 +258,9 @@ class SessionOptions(ctypes.Structure):
 
 # Every structure by its C name (the probe prints the same ones).
 STRUCTS = {
+    "ivrsm_mem": Mem,
     "ivrsm_error": Error,
+    "ivrsm_load_options": LoadOptions,
     "ivrsm_input": Input,
     "ivrsm_transition": Transition,
     "ivrsm_diagnostic": Diagnostic,

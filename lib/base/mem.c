@@ -1,0 +1,46 @@
+/*
+ * The C library's allocator as an ivrsm_mem, and ivrsm_free(): the two ends
+ * of what the library allocates (mem.h in between).
+ */
+#include "mem.h"
+
+#include <stdlib.h>
+
+static void *c_malloc(size_t size, void *user)
+{
+    (void)user;
+    return malloc(size);
+}
+
+static void c_free(void *ptr, void *user)
+{
+    (void)user;
+    free(ptr);
+}
+
+static void *c_calloc(size_t count, size_t size, void *user)
+{
+    (void)user;
+    return calloc(count, size);
+}
+
+static void *c_realloc(void *ptr, size_t size, void *user)
+{
+    (void)user;
+    return realloc(ptr, size);
+}
+
+static const ivrsm_mem c_library = {NULL, c_malloc, c_free, c_calloc, c_realloc};
+
+const ivrsm_mem *ivrsm_mem_default(void)
+{
+    return &c_library;
+}
+
+void ivrsm_free(void *p)
+{
+    if (!p)
+        return;
+    ivrsm_given *g = (ivrsm_given *)p - 1;
+    g->free(g, g->user);
+}
