@@ -331,6 +331,49 @@ START_TEST(phone_region_in_every_language)
 }
 END_TEST
 
+/* Formatted values are said in the call's language, from the state after a switch on. */
+START_TEST(formats_follow_the_language)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: m\nversion: '1'\nlanguages: [es-ES, de-DE]\ntimezone: Europe/Madrid\n"
+        "states:\n"
+        "  day:\n"
+        "    type: prompt_and_listen\n"
+        "    prompt: {es-ES: '¿Qué día?', de-DE: 'Welcher Tag?'}\n"
+        "    collect: {mode: date_nl}\n"
+        "    routes:\n"
+        "      - {when_text: {es-ES: alemán, de-DE: deutsch}, set: {language: de-DE}, next: day}\n"
+        "    next: confirm\n"
+        "  confirm:\n"
+        "    type: prompt_end\n"
+        "    prompt:\n"
+        "      es-ES: 'El {{ctx.pref_date_from | date}} a las {{ctx.at | time}}: "
+        "{{ctx.amount | money}}, {{ctx.vip | yesno}}.'\n"
+        "      de-DE: 'Am {{ctx.pref_date_from | date}} um {{ctx.at | time}}: "
+        "{{ctx.amount | money}}, {{ctx.vip | yesno}}.'\n");
+    static const struct {
+        const char *said[2];
+        const char *want;
+    } calls[] = {
+        {{"say el jueves que viene", NULL},
+         "El jueves 3 de diciembre a las 9:30: 12 euros con 50 céntimos, sí."},
+        {{"say alemán", "say am ersten Januar"},
+         "Am Freitag, den 1. Januar 2027 um 9:30 Uhr: 12 Euro und 50 Cent, ja."},
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        call c;
+        call_init(&c, m, "{\"amount\": 12.5, \"at\": \"09:30\", \"vip\": true}");
+        call_start(&c);
+        for (int k = 0; k < 2 && calls[i].said[k]; k++)
+            ck_assert_int_eq(call_input(&c, calls[i].said[k]), 0);
+        ck_assert(call_ended(&c));
+        ck_assert_str_eq(c.last_text, calls[i].want);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* The handoff prompt of globals, by language; the handoff command carries the language. */
 START_TEST(handoff_in_the_call_language)
 {
@@ -626,6 +669,7 @@ static Suite *languages_suite(void)
     tcase_add_test(tc, single_language_machine);
     tcase_add_test(tc, handoff_in_the_call_language);
     tcase_add_test(tc, phone_region_in_every_language);
+    tcase_add_test(tc, formats_follow_the_language);
     tcase_add_test(tc, said_before_a_switch_keeps_its_language);
     suite_add_tcase(s, tc);
     tc = tcase_create("load");

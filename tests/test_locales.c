@@ -17,16 +17,25 @@
  *   @otp_length 6             digits of "otp" cases from here on
  *   MODE  HOW  INPUT  EXPECTED
  *
- * MODE is phone, otp, date, no (free_speech_or_no) or norm (normalisation
- * for intent matching); HOW is "said" or "keyed". EXPECTED is "-" when the
- * input is not a value; for dates "FROM" or "FROM..TO"; for "no", "<no>"
- * when the caller declined, else the comment kept; for "norm" the normalised
- * text. INPUT and EXPECTED take \t, \n, \\ and \xHH escapes; "" is empty.
+ * MODE is phone, otp, date, no (free_speech_or_no), digits (1 to 64
+ * digits: numbers, amounts), norm (normalisation for intent matching) or
+ * say (a value said with a template format); HOW is "said" or "keyed", for
+ * say the format ("date", "money"...). EXPECTED is "-" when the input is not
+ * a value; for dates "FROM" or "FROM..TO"; for "no", "<no>" when the caller
+ * declined, else the comment kept; for "norm" the normalised text. For say,
+ * INPUT is the value (JSON when it parses as JSON: 12.5, true, "12"; else a
+ * string), rendered by "{{v | FORMAT}}" on the day of @now in @tz, and
+ * EXPECTED what is said ("-": said as written, not a value of the format).
+ * INPUT and EXPECTED take \t, \n, \\ and \xHH escapes; "" is empty.
  * Lines starting with '#' and blank lines are ignored.
  */
+#include "civil.h"
 #include "collect.h"
 #include "locale_tables.h"
+#include "say.h"
+#include "template.h"
 #include "text.h"
+#include "tz.h"
 
 #include <check.h>
 #include <errno.h>
@@ -40,9 +49,19 @@
 #define MIN_GARBAGE 5
 #define LINE_MAX_BYTES 4096
 
-enum case_mode { MODE_PHONE, MODE_OTP, MODE_DATE, MODE_NO, MODE_NORM, MODE_COUNT };
+enum case_mode {
+    MODE_PHONE,
+    MODE_OTP,
+    MODE_DATE,
+    MODE_NO,
+    MODE_DIGITS,
+    MODE_NORM,
+    MODE_SAY,
+    MODE_COUNT
+};
 
-static const char *const mode_names[MODE_COUNT] = {"phone", "otp", "date", "no", "norm"};
+static const char *const mode_names[MODE_COUNT] = {"phone",  "otp",  "date", "no",
+                                                   "digits", "norm", "say"};
 
 struct counts {
     int cases;
@@ -147,10 +166,12 @@ struct file_state {
 static void check_value_case(struct file_state *st, struct counts *c, enum case_mode mode,
                              int keyed, const char *in, size_t len, const char *expected)
 {
-    static const ivrsm_collect_mode modes[] = {IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP,
-                                               IVRSM_COLLECT_DATE_NL,
-                                               IVRSM_COLLECT_FREE_SPEECH_OR_NO};
+    static const ivrsm_collect_mode modes[] = {
+        IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP, IVRSM_COLLECT_DATE_NL,
+        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS};
     ivrsm_collect_params p = {0};
+    p.digits_min = 1;
+    p.digits_max = 64;
     p.locale = st->locale;
     p.tz = st->tz;
     p.now_ms = st->now_ms;
@@ -211,6 +232,54 @@ static void check_norm_case(struct file_state *st, struct counts *c, const char 
              expected);
 }
 
+/* The day of @now in @tz, "YYYY-MM-DD". */
+static void case_today(const struct file_state *st, char *out, size_t cap)
+{
+    int64_t secs = ivrsm_floor_div(st->now_ms, 1000);
+    secs += st->tz ? ivrsm_tz_offset(st->tz, secs) : 0;
+    ivrsm_civil d = ivrsm_civil_from_days(ivrsm_floor_div(secs, 86400));
+    snprintf(out, cap, "%04lld-%02d-%02d", (long long)d.year, d.month, d.day);
+}
+
+/* "{{v | FORMAT}}" rendered for speech with v = in, in the case file's locale, on its day. */
+static void check_say_case(struct file_state *st, struct counts *c, const char *format,
+                           const char *in, size_t len, const char *expected)
+{
+    char src[64], err[256] = "";
+    snprintf(src, sizeof src, "{{ctx.v | %s}}", format);
+    ivrsm_tmpl *t =
+        ivrsm_tmpl_compile(ivrsm_mem_default(), src, strlen(src), err, sizeof err, NULL);
+    if (!t) {
+        FAIL(st, c, "say %s: %s", format, err);
+        return;
+    }
+    json_t *v = json_loadb(in, len, JSON_DECODE_ANY, NULL);
+    if (!v)
+        v = json_stringn(in, len);
+    char today[16];
+    case_today(st, today, sizeof today);
+    json_t *ctx = json_pack("{so}", "v", v);
+    json_t *now = json_pack("{ss}", "date", today);
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .now = now, .mem = ivrsm_mem_default(), .locale = st->locale};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_tmpl_render_speech(t, &scope, &out), 0);
+    /* Not a value of the format: said as templates say it without one. */
+    ivrsm_buf plain = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_tmpl *p = ivrsm_tmpl_compile(ivrsm_mem_default(), "{{ctx.v}}", 9, NULL, 0, NULL);
+    ck_assert_int_eq(ivrsm_tmpl_render_speech(p, &scope, &plain), 0);
+    const char *want = strcmp(expected, "-") == 0 ? ivrsm_buf_str(&plain) : expected;
+    if (strcmp(ivrsm_buf_str(&out), want) != 0)
+        FAIL(st, c, "say %s \"%s\": \"%s\", expected \"%s\"", format, in, ivrsm_buf_str(&out),
+             want);
+    ivrsm_buf_free(&out);
+    ivrsm_buf_free(&plain);
+    ivrsm_tmpl_free(p);
+    ivrsm_tmpl_free(t);
+    json_decref(ctx);
+    json_decref(now);
+}
+
 static int directive(struct file_state *st, struct counts *c, char *line)
 {
     char *fields[2];
@@ -249,7 +318,9 @@ static void run_line(struct file_state *st, struct counts *c, char *line)
     while (mode < MODE_COUNT && strcmp(fields[0], mode_names[mode]) != 0)
         mode++;
     int keyed = strcmp(fields[1], "keyed") == 0;
-    if (mode == MODE_COUNT || (!keyed && strcmp(fields[1], "said") != 0)) {
+    int how_ok = mode == MODE_SAY ? ivrsm_say_format_find(fields[1], strlen(fields[1])) != 0
+                                  : keyed || strcmp(fields[1], "said") == 0;
+    if (mode == MODE_COUNT || !how_ok) {
         FAIL(st, c, "unknown mode or HOW: %s %s", fields[0], fields[1]);
         return;
     }
@@ -268,6 +339,8 @@ static void run_line(struct file_state *st, struct counts *c, char *line)
     }
     if (mode == MODE_NORM)
         check_norm_case(st, c, fields[2], (size_t)len, fields[3]);
+    else if (mode == MODE_SAY)
+        check_say_case(st, c, fields[1], fields[2], (size_t)len, fields[3]);
     else
         check_value_case(st, c, (enum case_mode)mode, keyed, fields[2], (size_t)len, fields[3]);
 }
@@ -359,6 +432,33 @@ static void check_complete(const struct ivrsm_locale *loc, const char *what,
     }
 }
 
+/* The words of the template formats: all there, and a phone format for every number. */
+static void check_say_table(const struct ivrsm_locale *loc)
+{
+    const struct ivrsm_locale_say *say = &loc->say;
+    for (int i = 0; i < 7; i++)
+        ck_assert_msg(say->weekdays[i] && *say->weekdays[i], "%s: say.weekdays[%d]", loc->tag, i);
+    for (int i = 0; i < 12; i++)
+        ck_assert_msg(say->months[i] && *say->months[i], "%s: say.months[%d]", loc->tag, i);
+    const char *const texts[] = {
+        say->date,       say->year,       say->time,          say->currency[0], say->currency[1],
+        say->subunit[0], say->subunit[1], say->currency_join, say->yes_no[0],   say->yes_no[1]};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        ck_assert_msg(texts[i] != NULL, "%s: a text of say is missing (%zu)", loc->tag, i);
+    ck_assert_msg(say->decimal_mark, "%s: say.decimal_mark", loc->tag);
+    if (strstr(say->time, "%p") || (say->time_on_the_hour && strstr(say->time_on_the_hour, "%p")))
+        ck_assert_msg(say->am_pm[0] && say->am_pm[1], "%s: say.am_pm", loc->tag);
+    int catch_all = 0;
+    for (const struct ivrsm_phone_format *f = say->phone_formats; f && f->groups; f++) {
+        ck_assert_msg(f->prefix && strspn(f->groups, "0123456789 ") == strlen(f->groups) &&
+                          strpbrk(f->groups, "123456789"),
+                      "%s: phone format \"%s\"", loc->tag, f->groups);
+        catch_all |= f->prefix[0] == '\0' && f->digits == 0;
+    }
+    ck_assert_msg(catch_all, "%s: no phone format for every number (prefix \"\", digits 0)",
+                  loc->tag);
+}
+
 START_TEST(test_locale_tables)
 {
     const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
@@ -398,6 +498,7 @@ START_TEST(test_locale_tables)
         loc->negative_answers,  loc->answer_fillers};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         check_list(loc, "phrase", lists[i]);
+    check_say_table(loc);
     ck_assert_ptr_nonnull(loc->negative_answers);
     ck_assert_ptr_nonnull(loc->day_units);
     ck_assert_ptr_nonnull(loc->week_units);

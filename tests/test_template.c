@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "failing_mem.h"
+#include "collect.h"
+#include "say.h"
 #include "template.h"
 #include "text.h"
 
@@ -398,6 +400,19 @@ static const struct {
     {"{{3abc}}", "bad number '3abc' in '{{3abc}}'", 2},
     {"{{99999999999999999999}}", "bad number '99999999999999999999' in '{{99999999999999999999}}'",
      2},
+    {"{{ctx.a | dates}}",
+     "unknown format 'dates' in '{{ctx.a | dates}}': after '|' write one of date, weekday, time, "
+     "number, money, cents, digits, phone, yesno",
+     10},
+    {"{{ctx.a |}}",
+     "unknown format '' in '{{ctx.a |}}': after '|' write one of date, weekday, time, number, "
+     "money, cents, digits, phone, yesno",
+     8},
+    {"{{ctx.a | date money}}",
+     "unknown format 'date money' in '{{ctx.a | date money}}': after '|' write one of date, "
+     "weekday, time, number, money, cents, digits, phone, yesno",
+     10},
+    {"{{#if ctx.a | date}}x{{/if}}", "unexpected character '|' in '{{#if ctx.a | date}}'", 12},
     {"ab\xff", "invalid UTF-8 in template at byte 2", 2},
     {"\xc3\xa9t\xc3", "invalid UTF-8 in template at byte 3", 3},
     {"\xed\xa0\x80", "invalid UTF-8 in template at byte 0", 0},
@@ -407,6 +422,51 @@ static const struct {
      "'{{ctx.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'",
      91},
 };
+
+/* Formats: after a lone '|', outside string literals; '||' is still "or". */
+static const struct {
+    const char *src;
+    const char *want;
+} format_cases[] = {
+    {"{{ctx.pi | number}} €", "2,5 €"}, /* no locale in the scope: fr-FR */
+    {"{{ ctx.flag|yesno }}", "oui"},
+    {"{{ctx.missing | yesno}}", "non"},  /* missing is false */
+    {"[{{ctx.missing | date}}]", "[]"},  /* missing says nothing */
+    {"{{ctx.name | date}}", "Ana"},      /* not a date: said as it is */
+    {"{{ctx.off || ctx.name}}", "true"}, /* "or", not a format */
+    {"{{ctx.name == 'a|b'}}", "false"},  /* a bar inside a string */
+    {"{{ctx.secret | digits}}", "1 2 3 4"},
+    {"{{ctx.count | cents}}", "3 centimes"},
+};
+
+START_TEST(test_format_table)
+{
+    char *got = render(format_cases[_i].src);
+    ck_assert_msg(strcmp(got, format_cases[_i].want) == 0, "\"%s\" rendered \"%s\", want \"%s\"",
+                  format_cases[_i].src, got, format_cases[_i].want);
+    free(got);
+}
+END_TEST
+
+/* A formatted value is words in the call's language, never the value with its type. */
+START_TEST(test_format_eval_and_locale)
+{
+    ivrsm_tmpl *t = compile_ok("{{ctx.pi | money}}");
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .mem = ivrsm_mem_default(), .locale = ivrsm_locale_find("es-ES")};
+    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert(json_is_string(v));
+    ck_assert_str_eq(json_string_value(v), "2 euros con 50 céntimos");
+    json_decref(v);
+    scope.locale = ivrsm_locale_find("en-US");
+    v = ivrsm_tmpl_eval(t, &scope);
+    ck_assert_str_eq(json_string_value(v), "2 dollars and 50 cents");
+    json_decref(v);
+    ck_assert(ivrsm_tmpl_uses_format(t, IVRSM_SAY_MONEY));
+    ck_assert(!ivrsm_tmpl_uses_format(t, IVRSM_SAY_DATE));
+    ivrsm_tmpl_free(t);
+}
+END_TEST
 
 START_TEST(test_error_table)
 {
@@ -870,6 +930,8 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_render_appends);
     tcase_add_test(tc, test_missing_roots);
     tcase_add_test(tc, test_numbers_as_written);
+    tcase_add_loop_test(tc, test_format_table, 0, sizeof format_cases / sizeof format_cases[0]);
+    tcase_add_test(tc, test_format_eval_and_locale);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("eval");

@@ -231,6 +231,10 @@ static const char *const de_answer_fillers[] = {"aeh",
 
 static const char *const de_de_tags[] = {"de-DE", "de", NULL};
 
+/* How values are said (template formats): mobiles 0172 234 5678, others by area code. */
+static const struct ivrsm_phone_format de_phone_formats[] = {
+    {"01", 0, "4 3 4"}, {"", 0, "3 4"}, {NULL, 0, NULL}};
+
 const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
     .tags = de_de_tags,
@@ -266,4 +270,22 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .date_trail_fillers = de_date_trail_fillers,
     .negative_answers = de_negative_answers,
     .answer_fillers = de_answer_fillers,
+    .say =
+        {
+            .weekdays = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+                         "Sonntag"},
+            .months = {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+                       "September", "Oktober", "November", "Dezember"},
+            .date = "%W, den %d. %M", /* "am Donnerstag, den 3. Dezember" */
+            .year = " %Y",
+            .time = "%H:%m Uhr",
+            .time_on_the_hour = "%H Uhr",
+            .decimal_mark = ',',
+            .currency = {"Euro", "Euro"},
+            .subunit = {"Cent", "Cent"},
+            .currency_join = " und ",
+            .yes_no = {"ja", "nein"},
+            .phone_by_digit = 1,
+            .phone_formats = de_phone_formats,
+        },
 };

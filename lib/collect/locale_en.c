@@ -261,6 +261,23 @@ static const char *const en_answer_fillers[] = {
     "uh",  "um",      "er",     "well", "thanks", "thank you", "thank you very much",
     "bye", "goodbye", "cheers", "ta",   NULL};
 
+/* How values are said (template formats). */
+static const char *const en_day_words[31] = {
+    "1st",  "2nd",  "3rd",  "4th",  "5th",  "6th",  "7th",  "8th",  "9th",  "10th", "11th",
+    "12th", "13th", "14th", "15th", "16th", "17th", "18th", "19th", "20th", "21st", "22nd",
+    "23rd", "24th", "25th", "26th", "27th", "28th", "29th", "30th", "31st"};
+static const struct ivrsm_phone_format en_us_phone_formats[] = {{"", 0, "3 3 4"}, {NULL, 0, NULL}};
+/* London and the other 02 numbers: 020 XXXX XXXX; mobiles and the rest: 0XXXX XXXXXX. */
+static const struct ivrsm_phone_format en_gb_phone_formats[] = {
+    {"02", 11, "3 4 4"}, {"", 0, "5 6"}, {NULL, 0, NULL}};
+
+#define EN_SAY_WORDS                                                                               \
+    .weekdays = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},    \
+    .months = {"January", "February", "March",     "April",   "May",      "June",                  \
+               "July",    "August",   "September", "October", "November", "December"},             \
+    .day_words = en_day_words, .time = "%I:%m %p", .time_on_the_hour = "%I %p",                    \
+    .decimal_mark = '.', .currency_join = " and ", .yes_no = {"yes", "no"}, .phone_by_digit = 1
+
 static const char *const en_us_tags[] = {"en-US", "en", NULL};
 static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
 
@@ -293,6 +310,9 @@ const struct ivrsm_locale ivrsm_locale_en_us = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_MDY,
     .relative_days = en_relative_days,
+    .say = {EN_SAY_WORDS, .date = "%W, %M %D", .year = ", %Y", .am_pm = {"AM", "PM"},
+            .currency = {"dollar", "dollars"}, .subunit = {"cent", "cents"},
+            .phone_formats = en_us_phone_formats},
     EN_COMMON_FIELDS,
 };
 
@@ -323,5 +343,8 @@ const struct ivrsm_locale ivrsm_locale_en_gb = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = en_gb_relative_days,
+    .say = {EN_SAY_WORDS, .date = "%W the %D of %M", .year = " %Y", .am_pm = {"a.m.", "p.m."},
+            .currency = {"pound", "pounds"}, .subunit = {"penny", "pence"},
+            .phone_formats = en_gb_phone_formats},
     EN_COMMON_FIELDS,
 };

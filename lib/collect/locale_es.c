@@ -189,6 +189,9 @@ static const char *const es_answer_fillers[] = {
 
 static const char *const es_es_tags[] = {"es-ES", "es", NULL};
 
+/* How values are said (template formats): 612 34 56 78, said group by group. */
+static const struct ivrsm_phone_format es_phone_formats[] = {{"", 0, "3 2 2 2"}, {NULL, 0, NULL}};
+
 const struct ivrsm_locale ivrsm_locale_es_es = {
     .tag = "es-ES",
     .tags = es_es_tags,
@@ -229,4 +232,20 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .date_trail_fillers = es_date_trail_fillers,
     .negative_answers = es_negative_answers,
     .answer_fillers = es_answer_fillers,
+    .say =
+        {
+            .weekdays = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"},
+            .months = {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                       "septiembre", "octubre", "noviembre", "diciembre"},
+            .date = "%W %d de %M",
+            .year = " de %Y",
+            .time = "%H:%m",
+            .decimal_mark = ',',
+            .currency = {"euro", "euros"},
+            .subunit = {"céntimo", "céntimos"},
+            .currency_join = " con ",
+            .yes_no = {"sí", "no"},
+            .phone_by_digit = 0, /* "seiscientos doce, treinta y cuatro..." */
+            .phone_formats = es_phone_formats,
+        },
 };

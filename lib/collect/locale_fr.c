@@ -168,6 +168,28 @@ static const char *const fr_negative_answers[] = {"non",
 static const char *const fr_answer_fillers[] = {
     "euh", "heu", "alors", "merci", "merci beaucoup", "au revoir", NULL};
 
+/* How values are said (template formats): written for the synthesiser, accents kept. */
+static const char *const fr_day_words[31] = {"1er"};
+static const struct ivrsm_phone_format fr_fr_phone_formats[] = {{"", 0, "2"}, {NULL, 0, NULL}};
+/* Belgium: mobiles 04XX XX XX XX; Brussels, Antwerp, Liège, Ghent 0X XXX XX XX; others 0XX XX XX
+ * XX. */
+static const struct ivrsm_phone_format fr_be_phone_formats[] = {
+    {"04", 10, "4 2 2 2"}, {"02", 9, "2 3 2 2"}, {"03", 9, "2 3 2 2"}, {"04", 9, "2 3 2 2"},
+    {"09", 9, "2 3 2 2"},  {"", 0, "3 2 2 2"},   {NULL, 0, NULL}};
+static const struct ivrsm_phone_format fr_ch_phone_formats[] = {{"", 0, "3 3 2 2"},
+                                                                {NULL, 0, NULL}};
+
+#define FR_SAY(money, money_plural, sub, sub_plural, formats)                                      \
+    {                                                                                              \
+        .weekdays = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"},     \
+        .months = {"janvier", "février", "mars",      "avril",   "mai",      "juin",               \
+                   "juillet", "août",    "septembre", "octobre", "novembre", "décembre"},          \
+        .day_words = fr_day_words, .date = "%W %D %M", .year = " %Y", .time = "%H h %m",           \
+        .time_on_the_hour = "%H h", .am_pm = {"", ""}, .decimal_mark = ',',                        \
+        .currency = {money, money_plural}, .subunit = {sub, sub_plural}, .currency_join = " et ",  \
+        .yes_no = {"oui", "non"}, .phone_by_digit = 0, .phone_formats = formats                    \
+    }
+
 static const char *const fr_fr_tags[] = {"fr-FR", "fr", NULL};
 static const char *const fr_be_tags[] = {"fr-BE", NULL};
 static const char *const fr_ch_tags[] = {"fr-CH", NULL};
@@ -194,6 +216,7 @@ const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .trunk_prefix = "0",
     .national_digits_min = 9,
     .national_digits_max = 9,
+    .say = FR_SAY("euro", "euros", "centime", "centimes", fr_fr_phone_formats),
     FR_COMMON_FIELDS,
 };
 
@@ -206,6 +229,7 @@ const struct ivrsm_locale ivrsm_locale_fr_be = {
     .trunk_prefix = "0",
     .national_digits_min = 8, /* 0X XXX XX XX (fixed lines) */
     .national_digits_max = 9, /* 04XX XX XX XX (mobiles) */
+    .say = FR_SAY("euro", "euros", "centime", "centimes", fr_be_phone_formats),
     FR_COMMON_FIELDS,
 };
 
@@ -218,5 +242,6 @@ const struct ivrsm_locale ivrsm_locale_fr_ch = {
     .trunk_prefix = "0",
     .national_digits_min = 9, /* 0XX XXX XX XX */
     .national_digits_max = 9,
+    .say = FR_SAY("franc", "francs", "centime", "centimes", fr_ch_phone_formats),
     FR_COMMON_FIELDS,
 };

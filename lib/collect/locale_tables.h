@@ -53,6 +53,43 @@ enum ivrsm_date_order {
     IVRSM_DATE_MDY      /* 12/03/2027 is 3 December */
 };
 
+/* A national format for saying phone numbers: the numbers that start with `prefix`
+ * (the trunk prefix included, "07") and have `digits` digits (0: any length) are said
+ * in groups of the sizes in `groups` ("5 6"), the last group taking what remains. */
+struct ivrsm_phone_format {
+    const char *prefix;
+    int digits;
+    const char *groups;
+};
+
+/*
+ * How values are said in this language, for the formats of templates
+ * ({{ctx.pref_date_from | date}}, see say.c). Unlike the parsing tables these
+ * are written as they are displayed (UTF-8, accents, capitals), for the
+ * speech synthesiser: "miércoles", "März". Formats take %W (weekday), %M
+ * (month), %d (day), %D (day as its day_words entry, else %d), %Y (year),
+ * %H (hour, no leading zero), %I (hour on a 12-hour clock), %m (minutes,
+ * two digits), %p (am_pm), %% (a percent sign).
+ */
+struct ivrsm_locale_say {
+    const char *weekdays[7];      /* Monday first: "lunes" */
+    const char *months[12];       /* "enero" */
+    const char *const *day_words; /* 31 entries, NULL for "the number": "1er", "3rd" */
+    const char *date;             /* "%W %d de %M" */
+    const char *year;             /* " de %Y": appended for a date of another year */
+    const char *time;             /* "%H:%m" */
+    const char *time_on_the_hour; /* "%H h" when the minutes are 0; NULL: time */
+    const char *am_pm[2];         /* "AM", "PM" (12-hour clocks: %I and %p) */
+    char decimal_mark;            /* ',' in 12,50 */
+    const char *currency[2];      /* the unit, singular and plural: "euro", "euros" */
+    const char *subunit[2];       /* a hundredth of it: "céntimo", "céntimos" */
+    const char *currency_join;    /* between them: " con " */
+    const char *yes_no[2];        /* "sí", "no" */
+    int phone_by_digit;           /* phone numbers said digit by digit, else group by group */
+    const struct ivrsm_phone_format *phone_formats; /* this country's, first match wins; NULL
+                                                       text ends; the last has prefix "" */
+};
+
 struct ivrsm_locale {
     const char *tag;         /* canonical tag, "fr-FR" */
     const char *const *tags; /* every tag this table answers to, case-insensitive */
@@ -104,6 +141,9 @@ struct ivrsm_locale {
     /* Free speech */
     const char *const *negative_answers; /* whole answers meaning "no comment" */
     const char *const *answer_fillers;   /* "euh", "merci": ignored around a negative answer */
+
+    /* Saying values (template formats) */
+    struct ivrsm_locale_say say;
 };
 
 /* The built-in tables, in the order ivrsm_locale_at() lists them. */

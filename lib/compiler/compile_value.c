@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "say.h"
 
 /* --- Ownership ------------------------------------------------------------ */
 
@@ -222,6 +223,9 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
     if (!own_template(c, t))
         return NULL;
     ivrsm_tmpl_each_path(t, note_now, c->m);
+    /* A date is said without its year when it is this year's: sessions keep today. */
+    if (ivrsm_tmpl_uses_format(t, IVRSM_SAY_DATE))
+        c->m->uses_now = true;
     if (!(c->in_outcome && c->state_has_action)) {
         resp_check rc = {c, n, start, false};
         ivrsm_tmpl_each_path(t, check_resp_path, &rc);

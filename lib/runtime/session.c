@@ -35,7 +35,8 @@ ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
                            .answer = s->answer,
                            .now = s->now,
                            .numbers = {&s->numbers, &s->m->numbers},
-                           .mem = s->mem};
+                           .mem = s->mem,
+                           .locale = s->m->languages[s->language]};
     return sc;
 }
 

@@ -9,6 +9,8 @@
  * at the source again, so a value that contains "{{" is copied as it is.
  */
 #include "template_int.h"
+
+#include "say.h"
 #include "text.h"
 
 #include <math.h>
@@ -200,6 +202,52 @@ static int close_if(tmpl_builder *b)
     return 0;
 }
 
+/*
+ * The '|' that starts the format of a substitution ("ctx.day | date"): a lone
+ * bar outside string literals ("||" is "or"). 0 when there is none.
+ */
+static size_t find_format_bar(const char *s, size_t start, size_t end)
+{
+    for (size_t i = start; i < end; i++) {
+        if (s[i] == '"' || s[i] == '\'') {
+            size_t past = ivrsm_tmpl_scan_string(s, i, end);
+            if (!past)
+                return 0; /* the expression's parser reports the open string */
+            i = past - 1;
+        } else if (s[i] == '|') {
+            if (i + 1 < end && s[i + 1] == '|') {
+                i++;
+                continue;
+            }
+            return i;
+        }
+    }
+    return 0;
+}
+
+/* The format named after the bar at s[bar] up to end; -1 with the error recorded. */
+static int parse_format(tmpl_builder *b, size_t bar, size_t end)
+{
+    const char *s = b->src;
+    size_t from = bar + 1;
+    while (from < end && ivrsm_tmpl_is_space(s[from]))
+        from++;
+    size_t to = from;
+    while (to < end && ivrsm_tmpl_is_key_char(s[to]))
+        to++;
+    size_t rest = to;
+    while (rest < end && ivrsm_tmpl_is_space(s[rest]))
+        rest++;
+    int format = ivrsm_say_format_find(s + from, to - from);
+    if (from == to || rest != end || format == IVRSM_SAY_PLAIN)
+        return ivrsm_tmpl_fail(b, from < end ? from : bar,
+                               "unknown format '%.*s' in " TMPL_TAG_FMT
+                               ": after '|' write one of %s",
+                               (int)(end - from > 40 ? 40 : end - from), s + from, TMPL_TAG_ARGS(b),
+                               ivrsm_say_format_list());
+    return format;
+}
+
 /* Compiles one tag; src[start, end) is what lies between "{{" and "}}". */
 static int compile_tag(tmpl_builder *b, size_t start, size_t end)
 {
@@ -235,11 +283,20 @@ static int compile_tag(tmpl_builder *b, size_t start, size_t end)
                                ": expected '{{else}}' or '{{else if ...}}'",
                                TMPL_TAG_ARGS(b));
     }
+    size_t bar = find_format_bar(s, start, end);
+    int format = IVRSM_SAY_PLAIN;
+    if (bar) {
+        format = parse_format(b, bar, end);
+        if (format < 0)
+            return -1;
+        end = bar;
+    }
     uint32_t expr;
     if (ivrsm_tmpl_parse_expression(b, start, end, "expression", &expr) != 0 ||
-        add_op(b, OP_SUBST, expr, 0, NULL) != 0)
+        add_op(b, OP_SUBST, expr, (uint32_t)format, NULL) != 0)
         return -1;
-    if (b->tag_start == 0 && b->tag_len == b->len)
+    /* A formatted value is words, never the value with its type. */
+    if (b->tag_start == 0 && b->tag_len == b->len && format == IVRSM_SAY_PLAIN)
         b->single_expr = expr;
     return 0;
 }
@@ -650,6 +707,53 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_sc
     }
 }
 
+/* The date of the scope's clock ("2026-11-25"), or NULL. */
+static const char *scope_today(const ivrsm_tmpl_scope *scope)
+{
+    const json_t *d = scope && scope->now ? json_object_get(scope->now, "date") : NULL;
+    return json_string_value(d);
+}
+
+/* A value said in the scope's language: its text as rendered plainly, then formatted. */
+static int append_formatted(ivrsm_buf *out, int format, const json_t *v,
+                            const ivrsm_tmpl_scope *scope)
+{
+    char stack[128];
+    ivrsm_buf plain;
+    ivrsm_buf_on(&plain, out->mem, stack, sizeof(stack));
+    if (ivrsm_tmpl_append_value(&plain, v, scope) != 0 || plain.failed) {
+        ivrsm_buf_free(&plain);
+        return -1;
+    }
+    int r = 0;
+    if (plain.len || format == IVRSM_SAY_YESNO) {
+        r = ivrsm_say(out, format, ivrsm_buf_str(&plain), plain.len, ivrsm_tmpl_is_truthy(v),
+                      scope ? scope->locale : NULL, scope_today(scope));
+        if (r == 1) /* not a value of the format: said as it is */
+            r = ivrsm_buf_append(out, ivrsm_buf_str(&plain), plain.len);
+    }
+    ivrsm_buf_free(&plain);
+    return r;
+}
+
+static int append_subst(ivrsm_buf *out, const ivrsm_tmpl *t, const tmpl_op *op,
+                        const ivrsm_tmpl_scope *scope)
+{
+    const json_t *v = ivrsm_tmpl_eval_node(t, op->a, scope);
+    if (op->b == IVRSM_SAY_PLAIN)
+        return ivrsm_tmpl_append_value(out, v, scope);
+    return append_formatted(out, (int)op->b, v, scope);
+}
+
+int ivrsm_tmpl_uses_format(const ivrsm_tmpl *t, int format)
+{
+    for (size_t i = 0; i < t->n_ops; i++) {
+        if (t->ops[i].kind == OP_SUBST && t->ops[i].b == (uint32_t)format)
+            return 1;
+    }
+    return 0;
+}
+
 int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out)
 {
     for (size_t pc = 0; pc < t->n_ops;) {
@@ -661,7 +765,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
             pc++;
             break;
         case OP_SUBST:
-            if (ivrsm_tmpl_append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope), scope) != 0)
+            if (append_subst(out, t, op, scope) != 0)
                 return -1;
             pc++;
             break;
@@ -756,7 +860,7 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
             if (owed)
                 ivrsm_buf_putc(out, ' ');
             size_t mark = out->len;
-            if (ivrsm_tmpl_append_value(out, ivrsm_tmpl_eval_node(t, op->a, scope), scope) != 0)
+            if (append_subst(out, t, op, scope) != 0)
                 return -1;
             say_value(&o, mark, owed);
             pc++;

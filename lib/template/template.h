@@ -14,6 +14,10 @@
  * false except that a missing value equals null; ordering anything but two
  * numbers or two strings is false. && || ! and comparisons give booleans.
  * "{{else if expr}}" is accepted; blocks nest IVRSM_TMPL_MAX_DEPTH deep.
+ *
+ * A substitution may end with a format, "{{ctx.day | date}}": the value is
+ * said in the words of the scope's locale (lib/collect/say.h), or as it is
+ * when it is not a value of the format.
  */
 #ifndef IVRSM_TEMPLATE_H
 #define IVRSM_TEMPLATE_H
@@ -26,6 +30,7 @@
 #include "mem.h"
 
 typedef struct ivrsm_tmpl ivrsm_tmpl;
+struct ivrsm_locale;
 
 /* Largest template source accepted, in bytes, and deepest nesting of {{#if}} blocks. */
 #define IVRSM_TMPL_MAX_LEN 65536
@@ -71,6 +76,9 @@ typedef struct ivrsm_tmpl_scope {
     const ivrsm_numtexts *numbers[2];
     /* Where ivrsm_tmpl_eval() allocates what it renders (the session's allocator). */
     const ivrsm_mem *mem;
+    /* The call's language, whose words say formatted values ({{x | date}}); NULL: the
+     * first built-in locale. */
+    const struct ivrsm_locale *locale;
 } ivrsm_tmpl_scope;
 
 /*
@@ -164,6 +172,9 @@ void ivrsm_tmpl_each_resp_key(const ivrsm_tmpl *t, void (*fn)(void *user, const 
  */
 void ivrsm_tmpl_each_never_true(const ivrsm_tmpl *t, void (*fn)(void *user, size_t offset),
                                 void *user);
+
+/* Whether some substitution of t has `format` (enum ivrsm_say_format). */
+int ivrsm_tmpl_uses_format(const ivrsm_tmpl *t, int format);
 
 /* Bytes held by the compiled template. */
 size_t ivrsm_tmpl_memory(const ivrsm_tmpl *t);

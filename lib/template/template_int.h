@@ -18,7 +18,8 @@ enum op_kind { OP_TEXT, OP_SUBST, OP_IF, OP_JUMP };
 typedef struct tmpl_op {
     uint32_t kind;
     uint32_t a; /* OP_TEXT: source offset; OP_SUBST, OP_IF: root expression node */
-    uint32_t b; /* OP_TEXT: length; OP_IF: op to go to when false; OP_JUMP: target */
+    uint32_t b; /* OP_TEXT: length; OP_SUBST: format (enum ivrsm_say_format); OP_IF: op to go
+                   to when false; OP_JUMP: target */
 } tmpl_op;
 
 enum expr_kind {
