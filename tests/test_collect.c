@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -912,6 +913,120 @@ START_TEST(test_phone_plan_of_another_locale)
 END_TEST
 
 /* ---------------------------------------------------------------------------
+ * ivrsm_phone_e164: a caller id in E.164, as the phone collect reads keys
+ * ------------------------------------------------------------------------- */
+
+/* Every keyed case of the phone table that is digits after an optional '+' reads the same. */
+START_TEST(test_phone_e164_is_the_collect)
+{
+    ivrsm_collect_params p = fr_params();
+    size_t tried = 0;
+    for (size_t i = 0; i < sizeof(phone_cases) / sizeof(*phone_cases); i++) {
+        const struct parse_case *c = &phone_cases[i];
+        const char *digits = c->in + (c->in[0] == '+');
+        if (!c->is_dtmf || !*digits || strspn(digits, "0123456789") != strlen(digits))
+            continue;
+        tried++;
+        ivrsm_collect_value v;
+        int collected = parse(IVRSM_COLLECT_PHONE, &p, c->in, 1, &v);
+        char out[IVRSM_E164_SIZE];
+        int rc = ivrsm_phone_e164("fr-FR", c->in, out, sizeof(out));
+        ck_assert_msg(rc == (collected == 0 ? 0 : IVRSM_EINVAL), "\"%s\": %d", c->in, rc);
+        ck_assert_str_eq(out, collected == 0 ? v.text : "");
+    }
+    ck_assert_uint_ge(tried, 5);
+}
+END_TEST
+
+START_TEST(test_phone_e164_plans_and_refusals)
+{
+    static const struct {
+        const char *region, *number;
+        int rc;
+        const char *e164;
+    } cases[] = {
+        {"fr-FR", "0612345678", 0, "+33612345678"},
+        {"fr-FR", "612345678", 0, "+33612345678"}, /* without the trunk prefix */
+        {"fr-FR", "0033612345678", 0, "+33612345678"},
+        {"fr-FR", "+41221234567", 0, "+41221234567"}, /* another country: as given */
+        {"fr-FR", "+33612", IVRSM_EINVAL, ""},        /* the region's own: its plan */
+        {"en-US", "2125551212", 0, "+12125551212"},
+        {"en-US", "12125551212", 0, "+12125551212"},
+        {"en-US", "0612345678", IVRSM_EINVAL, ""},
+        {"de-DE", "030123456", 0, "+4930123456"},
+        {"fr", "0612345678", 0, "+33612345678"}, /* a tag as phone_region takes it */
+        {"xx-YY", "0612345678", IVRSM_ENOTFOUND, ""},
+        {"fr-FR", "anonymous", IVRSM_EINVAL, ""},
+        {"fr-FR", "sip:alice@example.com", IVRSM_EINVAL, ""},
+        {"fr-FR", "*33612345678", IVRSM_EINVAL, ""}, /* a keypad's '*' is no '+' here */
+        {"fr-FR", "0612345678#", IVRSM_EINVAL, ""},
+        {"fr-FR", "06 12 34 56 78", IVRSM_EINVAL, ""},
+        {"fr-FR", "+", IVRSM_EINVAL, ""},
+        {"fr-FR", "", IVRSM_EINVAL, ""},
+        {"fr-FR", "0612345678901234567890123", IVRSM_EINVAL, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char out[IVRSM_E164_SIZE];
+        memset(out, 'x', sizeof(out));
+        int rc = ivrsm_phone_e164(cases[i].region, cases[i].number, out, sizeof(out));
+        ck_assert_msg(rc == cases[i].rc, "%s %s: %d, want %d", cases[i].region, cases[i].number, rc,
+                      cases[i].rc);
+        ck_assert_msg(!strcmp(out, cases[i].e164), "%s %s: \"%s\"", cases[i].region,
+                      cases[i].number, out);
+    }
+    char out[IVRSM_E164_SIZE];
+    ck_assert_int_eq(ivrsm_phone_e164(NULL, "0612345678", out, sizeof(out)), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_phone_e164("fr-FR", NULL, out, sizeof(out)), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_phone_e164("fr-FR", "0612345678", NULL, sizeof(out)), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_phone_e164("fr-FR", "0612345678", out, IVRSM_E164_SIZE - 1),
+                     IVRSM_EINVAL);
+}
+END_TEST
+
+static ivrsm_machine *machine_of(const char *head)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof(yaml),
+             "machine: m\nversion: '1'\n%sstates:\n"
+             "  bye: {type: prompt_end, prompt: '.'}\n",
+             head);
+    ivrsm_machine *m = NULL;
+    ivrsm_error err = {0};
+    ck_assert_msg(ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "m", &m, &err) ==
+                      0,
+                  "%s", err.message);
+    return m;
+}
+
+/* A machine reads numbers by its phone_region, else its locale, else its first language. */
+START_TEST(test_machine_phone_e164)
+{
+    static const struct {
+        const char *head;
+        const char *e164; /* of "0612345678"; "" when not a number there */
+    } cases[] = {
+        {"locale: fr-FR\n", "+33612345678"},
+        {"locale: en-US\n", ""},
+        {"languages: [en-US, fr-FR]\n", ""},
+        {"languages: [fr-FR, en-US]\n", "+33612345678"},
+        {"languages: [en-US, fr-FR]\nphone_region: fr-FR\n", "+33612345678"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        ivrsm_machine *m = machine_of(cases[i].head);
+        char out[IVRSM_E164_SIZE];
+        int rc = ivrsm_machine_phone_e164(m, "0612345678", out, sizeof(out));
+        ck_assert_msg(rc == (*cases[i].e164 ? 0 : IVRSM_EINVAL), "%s: %d", cases[i].head, rc);
+        ck_assert_str_eq(out, cases[i].e164);
+        ck_assert_int_eq(ivrsm_machine_phone_e164(m, "+41221234567", out, sizeof(out)), 0);
+        ck_assert_str_eq(out, "+41221234567");
+        ivrsm_machine_unref(m);
+    }
+    char out[IVRSM_E164_SIZE];
+    ck_assert_int_eq(ivrsm_machine_phone_e164(NULL, "0612345678", out, sizeof(out)), IVRSM_EINVAL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
  * Time zones
  * ------------------------------------------------------------------------- */
 
@@ -1082,6 +1197,9 @@ static Suite *collect_suite(void)
     tcase_add_test(tc, test_locale_fr_be);
     tcase_add_test(tc, test_locale_fr_ch);
     tcase_add_test(tc, test_phone_plan_of_another_locale);
+    tcase_add_test(tc, test_phone_e164_is_the_collect);
+    tcase_add_test(tc, test_phone_e164_plans_and_refusals);
+    tcase_add_test(tc, test_machine_phone_e164);
     tcase_add_test(tc, test_embedded_nul_is_not_a_value);
     suite_add_tcase(s, tc);
 

@@ -1476,6 +1476,109 @@ START_TEST(seed_input_is_secret)
 }
 END_TEST
 
+/* A machine of collects starting at `initial`, for what reads the next input. */
+static ivrsm_machine *collects_at(const char *initial)
+{
+    char yaml[1400];
+    snprintf(yaml, sizeof(yaml),
+             "machine: collects\nversion: '1'\nlocale: fr-FR\ntimezone: Europe/Paris\n"
+             "initial: %s\nstates:\n"
+             "  code:\n    type: prompt_and_listen\n    prompt: 'Le code ?'\n"
+             "    collect: {mode: otp, allow_dtmf: true, length: 4}\n    next: bye\n"
+             "  again:\n    type: prompt_and_listen\n    prompt: 'Encore le code ?'\n"
+             "    next: code\n"
+             "  counted:\n    type: prompt_and_listen\n    prompt: 'Encore ?'\n"
+             "    nomatch: {max: 2, next: bye}\n    next: code\n"
+             "  pin:\n    type: prompt_and_listen\n    prompt: 'Le PIN ?'\n"
+             "    collect: {mode: digits, min: 4, max: 4, target: card.pin, allow_dtmf: true}\n"
+             "    next: bye\n"
+             "  phone:\n    type: prompt_and_listen\n    prompt: 'Le numéro ?'\n"
+             "    collect: {mode: phone, allow_dtmf: true}\n    next: bye\n"
+             "  pin_again:\n    type: prompt_and_listen\n    prompt: 'Encore le PIN ?'\n"
+             "    next: pin\n"
+             "  bye:\n    type: prompt_end\n    prompt: 'Au revoir.'\n",
+             initial);
+    return load_yaml_text(yaml);
+}
+
+/*
+ * What reads the next input, as a host asks it: the state's own collect, or the
+ * one its plain `next` hands unmatched input to (which the ask does not show);
+ * a state with a nomatch block keeps its input, so it is neither read by the
+ * next state's collect nor a secret.
+ */
+START_TEST(input_collect_and_secret)
+{
+    static const struct {
+        const char *state;
+        const char *collect; /* NULL: none */
+        int secret;
+        const char *ask_collect;
+    } want[] = {
+        {"code", "otp", 1, "otp"},      {"again", "otp", 1, NULL},
+        {"counted", NULL, 0, NULL},     {"pin", "digits", 1, "digits"},
+        {"phone", "phone", 0, "phone"}, {"pin_again", "digits", 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        ivrsm_machine *m = collects_at(want[i].state);
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+        ck_assert_ptr_null(ivrsm_session_input_collect(s)); /* not started */
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        const ivrsm_command *ask = ivrsm_session_next_command(s);
+        ck_assert_ptr_nonnull(ask);
+        ck_assert_int_eq(ask->type, IVRSM_COMMAND_ASK);
+        const char *collect = ivrsm_session_input_collect(s);
+        ck_assert_msg(want[i].collect ? collect && !strcmp(collect, want[i].collect) : !collect,
+                      "%s: input collect %s", want[i].state, collect ? collect : "(none)");
+        ck_assert_msg(
+            want[i].ask_collect ? ask->ask.collect && !strcmp(ask->ask.collect, want[i].ask_collect)
+                                : !ask->ask.collect,
+            "%s: ask collect %s", want[i].state, ask->ask.collect ? ask->ask.collect : "(none)");
+        ck_assert_int_eq(ivrsm_session_input_is_secret(s) != 0, want[i].secret);
+        ivrsm_session_free(s);
+        ivrsm_machine_unref(m);
+    }
+    ck_assert_ptr_null(ivrsm_session_input_collect(NULL));
+}
+END_TEST
+
+/* The input a state with a nomatch block keeps is not a secret in the trace either. */
+START_TEST(trace_masks_what_input_is_secret)
+{
+    static const char *const states[] = {"again", "counted"};
+    for (size_t i = 0; i < 2; i++) {
+        ivrsm_machine *m = collects_at(states[i]);
+        json_t *records = json_array();
+        call c;
+        call_init(&c, m, NULL);
+        ivrsm_session_free(c.s);
+        c.opts.trace = trace_collect;
+        c.opts.trace_user = records;
+        ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+        call_start(&c);
+        call_input(&c, "dtmf 4812");
+        json_t *event = NULL;
+        size_t k;
+        json_t *v;
+        json_array_foreach(records, k, v)
+        {
+            json_t *r = json_loads(json_string_value(v), 0, NULL);
+            if (!event && !strcmp(json_string_value(json_object_get(r, "kind")), "event"))
+                event = json_incref(r);
+            json_decref(r);
+        }
+        ck_assert_ptr_nonnull(event);
+        ck_assert_str_eq(json_string_value(json_object_get(event, "text")),
+                         i == 0 ? "***" : "4812");
+        json_decref(event);
+        call_free(&c);
+        json_decref(records);
+        ivrsm_machine_unref(m);
+    }
+}
+END_TEST
+
 START_TEST(seed_backend_failure_every_action)
 {
     ivrsm_machine *seed = load_source_file("examples/synergia_rdv/machine.yaml");
@@ -1698,6 +1801,8 @@ int main(void)
     tcase_add_test(seed, seed_confused_caller_bounded);
     tcase_add_test(seed, seed_wrong_otp_bounded);
     tcase_add_test(seed, seed_input_is_secret);
+    tcase_add_test(seed, input_collect_and_secret);
+    tcase_add_test(seed, trace_masks_what_input_is_secret);
     tcase_add_test(seed, seed_backend_failure_every_action);
     tcase_add_test(seed, session_memory_small);
     suite_add_tcase(s, seed);

@@ -294,6 +294,31 @@ IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char 
  */
 IVRSM_API char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json);
 
+/* Bytes an E.164 number takes with its NUL: '+' and at most 15 digits. */
+#define IVRSM_E164_SIZE 17
+/*
+ * A telephone number in E.164 ("+33612345678"), read as a `phone` collect
+ * reads keys, by the numbering plan of `region` (a locale tag, as
+ * `phone_region`: "fr-FR", "en-US"...): a national number with or without its
+ * trunk prefix ("0612345678", "612345678" where the plan allows), the
+ * international prefix ("0033612345678"), the country code ("33612345678",
+ * "+33612345678"; the region's own numbers are checked against its plan,
+ * other countries' take 8 to 15 digits). `number` is digits after an optional
+ * '+', as caller ids are given; anything else is not a number.
+ *
+ * out: at least IVRSM_E164_SIZE bytes. Returns 0; IVRSM_ENOTFOUND for a
+ * region the library has no plan for; IVRSM_EINVAL for NULL, a short out, or
+ * a number that is not one in that plan (out is "" then).
+ */
+IVRSM_API int ivrsm_phone_e164(const char *region, const char *number, char *out, size_t outlen);
+/*
+ * The same by machine m's plan, the one its phone collects use before the
+ * call changes language: its `phone_region`, else its `locale` (or first of
+ * `languages`). Returns 0 or IVRSM_EINVAL.
+ */
+IVRSM_API int ivrsm_machine_phone_e164(const ivrsm_machine *m, const char *number, char *out,
+                                       size_t outlen);
+
 /* --- Documents ---------------------------------------------------------------
  *
  * The library's YAML and JSON reader, for files of one's own (the scenarios
@@ -767,11 +792,21 @@ IVRSM_API int ivrsm_session_ended(const ivrsm_session *s);
 IVRSM_API const char *ivrsm_session_state(const ivrsm_session *s);
 /*
  * Nonzero when the caller's next input is a secret: the state collects a
- * one-time code, or hands its input on to a state that does ("say the code
- * again"). The session's traces mask such input; a host masks it in its own
- * logs and echoes the same way. 0 for NULL.
+ * one-time code or a value kept under a sensitive key (a PIN in ctx.pin), or
+ * hands its input on to a state that does ("say the code again"; see
+ * ivrsm_session_input_collect). The session's traces mask such input; a host
+ * masks it in its own logs and echoes the same way. 0 for NULL.
  */
 IVRSM_API int ivrsm_session_input_is_secret(const ivrsm_session *s);
+/*
+ * The collect mode that reads the caller's next input ("phone", "otp",
+ * "digits", "date_nl", "free_speech_or_no"): the current state's, or, for a
+ * state without collect whose plain `next` takes what no route matched (a
+ * retry: "Code incorrect, say the code again"), that of the state it hands
+ * the input on to, which the ask's `collect` does not show. NULL when no
+ * collect reads it, before start, or for NULL. A static string.
+ */
+IVRSM_API const char *ivrsm_session_input_collect(const ivrsm_session *s);
 /* The machine this session runs. Not a new reference. */
 IVRSM_API ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s);
 /*

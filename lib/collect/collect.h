@@ -88,6 +88,13 @@ typedef struct ivrsm_collect_value {
 int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *params,
                         const char *input, size_t len, int is_dtmf, ivrsm_collect_value *out);
 
+/*
+ * `number` (digits after an optional '+': a caller id) in E.164 by the numbering plan of
+ * `plan`, as a phone collect reads it keyed (ivrsm_phone_e164). 0, or IVRSM_EINVAL with
+ * out "" when it is not a number of that plan.
+ */
+int ivrsm_phone_e164_in(const ivrsm_locale *plan, const char *number, char *out, size_t outlen);
+
 /* The fewest keys of a phone number keyed in this locale (a national number). */
 int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc);
 

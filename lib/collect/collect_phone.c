@@ -17,6 +17,8 @@
  */
 #include "collect.h"
 
+#include "ivrsm/ivrsm.h"
+
 #include "locale_tables.h"
 #include "words.h"
 
@@ -101,15 +103,15 @@ static int split_number(const struct ivrsm_locale *loc, const char *digits, int 
     return 0;
 }
 
-static int write_e164(const struct phone_number *num, ivrsm_collect_value *out)
+static int write_e164(const struct phone_number *num, char *out, size_t cap)
 {
-    int n = snprintf(out->text, sizeof out->text, "+%s%s", num->country, num->nsn);
-    return n > 0 && (size_t)n < sizeof out->text ? 0 : 1;
+    int n = snprintf(out, cap, "+%s%s", num->country, num->nsn);
+    return n > 0 && (size_t)n < cap ? 0 : 1;
 }
 
 /* Keyed: digits, an optional leading "*" or "+" for "+", an optional final "#". */
-static int phone_from_keys(const struct ivrsm_locale *loc, const char *in, size_t len,
-                           ivrsm_collect_value *out)
+static int phone_from_keys(const struct ivrsm_locale *loc, const char *in, size_t len, char *out,
+                           size_t cap)
 {
     char digits[PHONE_DIGITS_CAP];
     size_t n = 0;
@@ -130,7 +132,7 @@ static int phone_from_keys(const struct ivrsm_locale *loc, const char *in, size_
     struct phone_number num;
     if (split_number(loc, digits, has_plus, &num) != 0)
         return 1;
-    return write_e164(&num, out);
+    return write_e164(&num, out, cap);
 }
 
 /* A "+" written by the recogniser in front of the number ("+33 6 12 ..."). */
@@ -159,7 +161,8 @@ static int accept_phone_digits(const char *digits, size_t len, uint64_t pair_end
 {
     const struct phone_speech *p = ctx;
     struct phone_number num;
-    if (split_number(p->loc, digits, p->has_plus, &num) != 0 || write_e164(&num, p->out) != 0)
+    if (split_number(p->loc, digits, p->has_plus, &num) != 0 ||
+        write_e164(&num, p->out->text, sizeof p->out->text) != 0)
         return IVRSM_DIGITS_REJECT;
     const size_t nsn_start = (size_t)(num.nsn - digits);
     for (size_t end = nsn_start + 1; end <= len && end < 64; end++) {
@@ -191,11 +194,38 @@ int ivrsm_collect_phone(const ivrsm_collect_params *params, const char *in, size
 {
     const struct ivrsm_locale *loc = params->locale;
     const struct ivrsm_locale *plan = params->phone_plan ? params->phone_plan : loc;
-    int rc =
-        is_dtmf ? phone_from_keys(plan, in, len, out) : phone_from_speech(loc, plan, in, len, out);
+    int rc = is_dtmf ? phone_from_keys(plan, in, len, out->text, sizeof out->text)
+                     : phone_from_speech(loc, plan, in, len, out);
     if (rc != 0)
         out->text[0] = '\0';
     return rc;
+}
+
+int ivrsm_phone_e164_in(const ivrsm_locale *plan, const char *number, char *out, size_t outlen)
+{
+    if (!plan || !number || !out || outlen < IVRSM_E164_SIZE)
+        return IVRSM_EINVAL;
+    out[0] = '\0';
+    /* Digits after an optional '+', as a caller id gives them: a keypad's '*' and '#' are not
+     * part of a number here. */
+    size_t len = strlen(number);
+    size_t plus = number[0] == '+' ? 1 : 0;
+    if (len == plus || strspn(number + plus, "0123456789") != len - plus)
+        return IVRSM_EINVAL;
+    if (phone_from_keys(plan, number, len, out, outlen) != 0) {
+        out[0] = '\0';
+        return IVRSM_EINVAL;
+    }
+    return 0;
+}
+
+int ivrsm_phone_e164(const char *region, const char *number, char *out, size_t outlen)
+{
+    if (!region || !number || !out || outlen < IVRSM_E164_SIZE)
+        return IVRSM_EINVAL;
+    out[0] = '\0';
+    const ivrsm_locale *plan = ivrsm_locale_find(region);
+    return plan ? ivrsm_phone_e164_in(plan, number, out, outlen) : IVRSM_ENOTFOUND;
 }
 
 int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc)

@@ -157,3 +157,10 @@ size_t ivrsm_machine_memory(const ivrsm_machine *m)
 {
     return m ? m->memory : 0;
 }
+
+int ivrsm_machine_phone_e164(const ivrsm_machine *m, const char *number, char *out, size_t outlen)
+{
+    if (!m)
+        return IVRSM_EINVAL;
+    return ivrsm_phone_e164_in(m->phone_region ? m->phone_region : m->locale, number, out, outlen);
+}

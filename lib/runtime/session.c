@@ -258,6 +258,12 @@ static keypad state_keypad(const ivrsm_session *s, const m_state *st)
     return k;
 }
 
+/* Whether input no route of st takes goes on to st->next (unmatched()). */
+static bool hands_input_on(const m_state *st)
+{
+    return st->next >= 0 && !st->collect.mode && !st->nomatch.present;
+}
+
 /*
  * The listening state that takes this state's input when no route does: a
  * plain `next` without collect or nomatch block hands the input on
@@ -265,10 +271,21 @@ static keypad state_keypad(const ivrsm_session *s, const m_state *st)
  */
 static const m_state *input_consumer(const ivrsm_session *s, const m_state *st)
 {
-    if (st->next < 0 || st->collect.mode || st->nomatch.present)
+    if (!hands_input_on(st))
         return NULL;
     const m_state *to = &s->m->states[st->next];
     return to->type == M_PROMPT_AND_LISTEN || to->type == M_LISTEN ? to : NULL;
+}
+
+const m_collect *ivrsm_s_input_collect(const ivrsm_session *s)
+{
+    if (s->state < 0)
+        return NULL;
+    const m_state *st = &s->m->states[s->state];
+    if (st->collect.mode)
+        return &st->collect;
+    const m_state *to = input_consumer(s, st);
+    return to && to->collect.mode ? &to->collect : NULL;
 }
 
 static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
@@ -640,7 +657,7 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
         return;
     }
     bool has_text = type == IVRSM_EVENT_DTMF || type == IVRSM_EVENT_SPEECH;
-    if (st->next >= 0 && !st->collect.mode && has_text && !carried) {
+    if (hands_input_on(st) && has_text && !carried) {
         /* "Dites le code à nouveau": the next state consumes what was said. */
         s->carry.type = type;
         s->carry.text = ivrsm_mem_strdup(s->mem, text);

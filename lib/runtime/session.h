@@ -266,6 +266,13 @@ void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c);
 void ivrsm_s_trace_note(ivrsm_session *s, const char *kind, const char *detail);
 
 /* ---- session.c (shared helpers) ---- */
+/*
+ * The collect that reads the caller's next input: the current state's, or
+ * that of the listening state a state without collect hands its input on to
+ * ("Dites le code à nouveau" → the OTP state). NULL when none, or before start.
+ */
+const m_collect *ivrsm_s_input_collect(const ivrsm_session *s);
+
 /* The index of ctx.language among the machine's languages, or -1 (absent, not one of them). */
 int ivrsm_s_ctx_language(const ivrsm_session *s);
 /* The call's language at the start: ctx.language when the host set one of the

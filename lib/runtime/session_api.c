@@ -335,6 +335,12 @@ int ivrsm_session_input_is_secret(const ivrsm_session *s)
     return s && ivrsm_s_input_is_secret(s);
 }
 
+const char *ivrsm_session_input_collect(const ivrsm_session *s)
+{
+    const m_collect *c = s ? ivrsm_s_input_collect(s) : NULL;
+    return c ? ivrsm_collect_mode_name(c->mode) : NULL;
+}
+
 ivrsm_machine *ivrsm_session_machine(const ivrsm_session *s)
 {
     return s ? s->m : NULL;

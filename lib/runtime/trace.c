@@ -119,16 +119,11 @@ static bool collect_is_secret(const ivrsm_machine *m, const m_collect *c)
 }
 
 /* Input in a state that collects a secret is a secret as a whole, and so is
- * input in a state that may hand it on to one ("Dites le code à nouveau"). */
+ * input in a state that hands it on to one ("Dites le code à nouveau"). */
 bool ivrsm_s_input_is_secret(const ivrsm_session *s)
 {
-    if (s->state < 0)
-        return false;
-    const m_state *st = &s->m->states[s->state];
-    if (collect_is_secret(s->m, &st->collect))
-        return true;
-    return !st->collect.mode && st->next >= 0 &&
-           collect_is_secret(s->m, &s->m->states[st->next].collect);
+    const m_collect *c = ivrsm_s_input_collect(s);
+    return c && collect_is_secret(s->m, c);
 }
 
 void ivrsm_s_trace_event(ivrsm_session *s, const ivrsm_event *ev)
