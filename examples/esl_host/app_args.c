@@ -205,11 +205,9 @@ const char *app_terminators(const char *t)
  * Commands to applications
  * ------------------------------------------------------------------------- */
 
-bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c)
+bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c, bool secret)
 {
-    if (!cfg->asr_engine || !c->ask.speech)
-        return false;
-    return !(c->ask.collect && !strcmp(c->ask.collect, "otp"));
+    return cfg->asr_engine && c->ask.speech && !secret;
 }
 
 int app_build_tts_setup(const app_config *cfg, app_step *out)

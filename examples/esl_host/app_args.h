@@ -110,8 +110,12 @@ const char *app_terminators(const char *terminators);
  */
 void app_digit_bounds(const ivrsm_command *c, int *min, int *max);
 
-/* Whether this ask goes to the speech recogniser (an OTP never does: codes stay off ASR logs). */
-bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c);
+/*
+ * Whether this ask goes to the speech recogniser: never when its answer is a
+ * secret (ivrsm_session_input_is_secret: a one-time code, a PIN), which stays
+ * off the recogniser and its logs.
+ */
+bool app_ask_uses_speech(const app_config *cfg, const ivrsm_command *c, bool secret);
 
 /*
  * The channel variables set once per call (multiset): tts_engine and

@@ -36,7 +36,6 @@ call *call_new(host *h, const char *uuid)
     h->calls_active++;
     /* The machine it starts on: it keeps it through a reload. */
     c->machine = ivrsm_machine_ref(h->machine);
-    c->masking = input_masking_ref(h->masking);
     return c;
 }
 
@@ -76,7 +75,6 @@ static void call_free(call *c)
     clear_steps(c);
     ivrsm_session_free(c->s);
     ivrsm_machine_unref(c->machine);
-    input_masking_unref(c->masking);
     ivrsm_free(c->snapshot);
     free(c);
 }
@@ -130,27 +128,10 @@ static int64_t wall_clock(void *user)
     return host_wall_ms();
 }
 
-/*
- * The library masks caller input that is a one-time code, also when a state
- * without an OTP collect hands it on to one ("Code incorrect, dites le code
- * à nouveau"): its record of the event says "***" where the text was. The
- * host's own line about the input follows that decision.
- */
-static void note_input_masking(call *c, const char *record)
-{
-    json_t *r = json_loads(record, 0, NULL);
-    const char *text = json_string_value(json_object_get(r, "text"));
-    if (text && strstr(text, "***"))
-        c->input_masked = true;
-    json_decref(r);
-}
-
 /* The library's records are redacted (OTP, tokens, Authorization): safe to log. */
 static void on_trace(void *user, const char *record)
 {
     call *c = user;
-    if (!strncmp(record, "{\"kind\":\"event\"", 15))
-        note_input_masking(c, record);
     log_at(&c->h->log, LOG_DEBUG, "call %s: trace %s", c->uuid, record);
 }
 
@@ -362,10 +343,12 @@ static void execute_say(call *c, const ivrsm_command *cmd)
 static void execute_ask(call *c, const ivrsm_command *cmd)
 {
     const app_config *apps = &c->h->apps;
-    c->ask_speech = !c->asr_failed && app_ask_uses_speech(apps, cmd);
-    /* A one-time code, or a value kept under a sensitive key (a PIN): its keys are masked. */
-    c->ask_secret = (cmd->ask.collect && !strcmp(cmd->ask.collect, "otp")) ||
-                    (c->s && ivrsm_session_input_is_secret(c->s));
+    /* The library says whether the answer is a secret: a one-time code or a value kept under a
+     * sensitive key (a PIN), also in a state that hands its input on to such a collect ("Code
+     * incorrect, dites le code à nouveau"). Its keys are masked in logs and it stays off the
+     * recogniser. */
+    c->ask_secret = c->s && ivrsm_session_input_is_secret(c->s);
+    c->ask_speech = !c->asr_failed && app_ask_uses_speech(apps, cmd, c->ask_secret);
     /* Keys typed before the question (during a prompt, an HTTP wait, after
      * the last answer) are not an answer to it: flush_dtmf first. */
     snprintf(c->ask_terminators, sizeof(c->ask_terminators), "%s",
@@ -625,7 +608,7 @@ static void log_input(call *c, const ask_result *r)
     char masked[64];
     if (!r->text) {
         log_at(log, LOG_INFO, "call %s: %s in %s", c->uuid, event_name(r->type), c->state);
-    } else if (c->ask_secret || c->input_masked || input_masking_secret(c->masking, c->state)) {
+    } else if (c->ask_secret) {
         log_mask_digits(r->text, masked, sizeof(masked));
         log_at(log, LOG_INFO, "call %s: %s %s in %s (masked: a secret)", c->uuid,
                event_name(r->type), masked, c->state);
@@ -719,8 +702,7 @@ static void complete_ask(call *c, const esl_msg *ev)
                      .text = r.text,
                      .confidence = r.confidence};
     finish_inflight(c);
-    c->input_masked = false;
-    feed(c, &e); /* first: the trace says whether the input is a code to mask */
+    feed(c, &e);
     log_input(c, &r);
     ask_result_clear(&r);
 }
@@ -842,7 +824,7 @@ static void claim_call(host *h, const char *uuid, const esl_msg *park)
 {
     call *c = call_new(h, uuid);
     park_ctx *p = calloc(1, sizeof(*p));
-    if (!c || !p || caller_ctx_json(&h->caller, park, &p->ctx) != 0) {
+    if (!c || !p || caller_ctx_json(&h->caller, c->machine, park, &p->ctx) != 0) {
         log_at(&h->log, LOG_ERROR, "call %s: out of memory taking it", uuid);
         if (p)
             ivrsm_free(p->ctx);

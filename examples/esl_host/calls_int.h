@@ -32,7 +32,6 @@ typedef struct call {
     char session_id[48];    /* ours, random: idempotency keys derive from it */
     ivrsm_session *s;       /* NULL once ended */
     ivrsm_machine *machine; /* the machine it started on (kept through a reload) */
-    input_masking *masking; /* and that machine's states that take a code */
     char *snapshot;         /* the session saved after the last event */
 
     /* The command being executed (0: none) and the last one taken from the
@@ -55,8 +54,7 @@ typedef struct call {
     char keyed_prefix[4];     /* the key that ended the speech ask */
     bool collecting_rest;     /* keypad_rest is running */
     bool ask_speech;          /* the ask in flight went to the recogniser */
-    bool ask_secret;          /* the ask collects an OTP: its input is masked in logs */
-    bool input_masked;        /* the library's trace masked the last input (an OTP handed on) */
+    bool ask_secret;          /* its answer is a secret (ivrsm_session_input_is_secret) */
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
     bool drain_handoff;       /* handed off by the host at the drain timeout */

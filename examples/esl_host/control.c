@@ -40,11 +40,6 @@ int host_reload(host *h)
            h->calls_active == 1 ? "" : "s", h->calls_active == 1 ? "es" : "");
     ivrsm_machine_unref(h->machine);
     h->machine = m;
-    input_masking_unref(h->masking);
-    h->masking = input_masking_load(h->cfg.machine_path);
-    char why[300];
-    if (caller_ctx_load_locale(&h->caller, h->cfg.machine_path, why, sizeof(why)) != 0)
-        log_at(&h->log, LOG_WARN, "%s", why);
     return 0;
 }
 

@@ -28,7 +28,6 @@
 #include "metrics.h"
 #include "metrics_server.h"
 #include "caller_ctx.h"
-#include "input_masking.h"
 #include "store.h"
 
 typedef struct host_config {
@@ -85,7 +84,6 @@ typedef struct host {
     host_metrics metrics;
     metrics_server *metrics_server; /* NULL without --metrics */
     caller_ctx caller;              /* what a new call's ctx starts with */
-    input_masking *masking;         /* the current machine's states that take a code */
     host_signals *signals;
     bool ever_ready;        /* the event socket accepted the host once */
     bool stop;              /* leave the loop */

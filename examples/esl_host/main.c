@@ -517,10 +517,6 @@ static int start(host *h)
                 err.file[0] ? err.file : h->cfg.machine_path, err.line, err.column, err.message);
         return 2;
     }
-    char why[300];
-    if (caller_ctx_load_locale(&h->caller, h->cfg.machine_path, why, sizeof(why)) != 0)
-        log_at(&h->log, LOG_WARN, "%s", why);
-    h->masking = input_masking_load(h->cfg.machine_path);
     ivrsm_http_options ho = {.size = sizeof(ivrsm_http_options),
                              .base_url = h->cfg.backend_url,
                              .socket_hook = host_http_socket_hook,
@@ -538,6 +534,7 @@ static int start(host *h)
                           .reconnect_min_ms = h->cfg.reconnect_min_ms,
                           .reconnect_max_ms = h->cfg.reconnect_max_ms,
                           .handshake_timeout_ms = 10000};
+    char why[300];
     if (esl_conn_parse_address(h->cfg.esl_address, &ec, why, sizeof(why)) != 0) {
         fprintf(stderr, "ivrsm-esl-host: --esl %s\n", why);
         return 2;
@@ -608,8 +605,6 @@ static void stop(host *h)
     esl_conn_free(h->esl);
     metrics_server_free(h->metrics_server);
     metrics_free(&h->metrics);
-    caller_ctx_free(&h->caller);
-    input_masking_unref(h->masking);
     free(h->watches);
     free(h->watch_index);
     ivrsm_machine_unref(h->machine);
@@ -627,10 +622,8 @@ int main(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    if ((rc = configure(&h, &o)) != 0) {
-        caller_ctx_free(&h.caller);
+    if ((rc = configure(&h, &o)) != 0)
         return rc;
-    }
     if ((rc = start(&h)) != 0 || install_signals() != 0) {
         if (rc == 0)
             fprintf(stderr, "ivrsm-esl-host: cannot create the signal pipe: %s\n", strerror(errno));

@@ -821,17 +821,28 @@ class EslHostTest(unittest.TestCase):
                  {"uuid": call_uuid(64), "caller": "+41221234567", "destination": "3001",
                   "vars": {"ivrsm_app": "synergia"}},
                  {"uuid": call_uuid(65), "caller": "anonymous", "destination": "3002",
+                  "vars": {"ivrsm_app": "synergia"}},
+                 {"uuid": call_uuid(66), "caller": "0033612345678", "destination": "3003",
+                  "vars": {"ivrsm_app": "synergia"}},
+                 {"uuid": call_uuid(67), "caller": "+3361234", "destination": "3004",
                   "vars": {"ivrsm_app": "synergia"}}]
         h = run(self, {"calls": calls}, machine=HERE / "ctx_machine.yaml", backend=False,
                 host_args=["--ctx-var", "sip_h_X-Account=account.id", "--ctx-var", "campaign"])
         self.finish(h)
         said = {u: [e["heard"] for e in h.executes(u) if e["app"] == "speak"]
-                for u in (call_uuid(63), call_uuid(64), call_uuid(65))}
+                for u in (call_uuid(63), call_uuid(64), call_uuid(65), call_uuid(66),
+                          call_uuid(67))}
         self.assertEqual(said[call_uuid(63)], ["Numéro 0612345678, soit +33612345678, vers 3000, "
                                                "compte acc-42, campagne rappel."])
         self.assertEqual(said[call_uuid(64)], ["Numéro +41221234567, soit +41221234567, "
                                                "vers 3001, compte , campagne ."])
         self.assertEqual(said[call_uuid(65)], ["Numéro anonymous, soit , vers 3002, "
+                                               "compte , campagne ."])
+        # The library's reading (ivrsm_machine_phone_e164): the international prefix, and
+        # the machine's own country checked against its plan (a French number is 9 digits).
+        self.assertEqual(said[call_uuid(66)], ["Numéro 0033612345678, soit +33612345678, "
+                                               "vers 3003, compte , campagne ."])
+        self.assertEqual(said[call_uuid(67)], ["Numéro +3361234, soit , vers 3004, "
                                                "compte , campagne ."])
 
     def test_bad_ctx_var(self):
@@ -1029,6 +1040,32 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("speech recognition failed (GRAMMAR ERROR); asking again on the keypad",
                       h.host_log)
         self.assertEqual([r["body"].get("phone_e164") for r in self.mock_log[:1]], ["+33698765438"])
+        self.assert_no_secrets(h.host_log)
+
+    def test_code_said_again_stays_off_the_recogniser(self):
+        """With a recogniser, the retry state that hands its input on to the OTP state
+        ("Code incorrect, dites le code à nouveau") asks on the keypad too: the library
+        says its answer is a secret (ivrsm_session_input_is_secret)."""
+        uuid = call_uuid(76)
+        inputs = [{"speech": "rendez-vous", "confidence": 0.9},
+                  {"speech": "zéro six quatre-vingt-dix-huit soixante-seize cinquante-quatre "
+                             "trente-huit", "confidence": 0.9},
+                  {"digits": "505050"}, {"digits": OTP}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]},
+                host_args=["--asr-engine", "unimrcp", "--log-level", "info"])
+        self.finish(h)
+        asks = [(a["app"], prompt_of(a)) for a in h.asks(uuid)]
+        self.assertIn("Code incorrect ou expiré", asks[3][1])
+        self.assertEqual([a[0] for a in asks[:5]],
+                         ["play_and_detect_speech", "play_and_detect_speech",
+                          "play_and_get_digits",  # the OTP
+                          "play_and_get_digits",  # the code said again
+                          "play_and_detect_speech"])  # consent: speech again
+        self.assertEqual([(r["endpoint"], r["status"]) for r in self.mock_log[:3]],
+                         [("request_otp", 200), ("verify_otp", 401), ("verify_otp", 200)])
+        self.assertIn("dtmf ****** in ivr.auth.verify_otp.retry (masked: a secret)",
+                      h.host_log)
+        self.assert_code_absent("505050", h.host_log)
         self.assert_no_secrets(h.host_log)
 
     def test_keys_during_speech_questions(self):

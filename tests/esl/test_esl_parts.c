@@ -495,18 +495,18 @@ START_TEST(speech_ask_has_one_detect_marker)
 {
     ivrsm_command c = ask_command("Dites detect:x {a=b}\nou tapez");
     app_step s = {0};
-    ck_assert(app_ask_uses_speech(&apps, &c));
+    ck_assert(app_ask_uses_speech(&apps, &c, false));
     ck_assert_int_eq(app_build_ask(&apps, &c, true, &s), 0);
     ck_assert_str_eq(s.app, "play_and_detect_speech");
     ck_assert_str_eq(s.arg, "say:Dites detect x {a=b} ou tapez detect:unimrcp "
                             "{no-input-timeout=5000}builtin:speech/transcribe");
     app_step_clear(&s);
-    c.ask.collect = "otp";
-    ck_assert(!app_ask_uses_speech(&apps, &c));
+    ck_assert(!app_ask_uses_speech(&apps, &c, true)); /* a secret: an OTP, a PIN */
     app_config no_asr = apps;
     no_asr.asr_engine = NULL;
-    c.ask.collect = NULL;
-    ck_assert(!app_ask_uses_speech(&no_asr, &c));
+    ck_assert(!app_ask_uses_speech(&no_asr, &c, false));
+    c.ask.speech = 0;
+    ck_assert(!app_ask_uses_speech(&apps, &c, false));
 }
 END_TEST
 
