@@ -210,6 +210,8 @@ export declare class Machine {
   }>;
   readonly closed: boolean;
   session(opts?: SessionOptions): Session;
+  /** A caller id in E.164 by the machine's numbering plan (phone_region, else locale); null when it is not a phone number there. */
+  phoneE164(number: string): string | null;
   /** Drop this object's reference on the C machine; running sessions keep theirs. */
   close(): void;
 }
@@ -226,6 +228,10 @@ export declare class Session {
   commands(): Command[];
   readonly state: string | null;
   readonly ended: boolean;
+  /** Whether the caller's next input is a secret (an OTP, a PIN; also in a state that hands it on to one): mask it, keep it off recognisers. */
+  readonly inputIsSecret: boolean;
+  /** The collect mode that reads the next input (also for a retry state that hands it on), null when none. */
+  readonly inputCollect: 'phone' | 'otp' | 'digits' | 'date_nl' | 'free_speech_or_no' | null;
   /** A copy of the ctx, secrets included. */
   readonly ctx: { [key: string]: Json };
   snapshot(): string;
@@ -235,5 +241,7 @@ export declare class Session {
 
 export declare function check(file: string | URL, format?: Format): Diagnostic[];
 export declare function checkString(text: string | Buffer, format?: Format, name?: string | null): Diagnostic[];
+/** `number` (digits after an optional '+') in E.164 by the numbering plan of locale `region`; null when it is not a phone number there; throws (ENOTFOUND) for an unknown region. */
+export declare function phoneE164(number: string, region: string): string | null;
 /** The version of libivrsm actually loaded. */
 export declare function libraryVersion(): string;

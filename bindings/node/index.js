@@ -218,6 +218,15 @@ class Machine {
     return new Session(this, opts);
   }
 
+  /**
+   * `number` (a caller id: digits after an optional '+') in E.164 by this
+   * machine's numbering plan (phone_region, else its locale), as its phone
+   * collects read a keyed number; null when it is not a phone number there.
+   */
+  phoneE164(number) {
+    return native.machinePhoneE164(this._handle, number);
+  }
+
   /** Drop this object's reference on the C machine now (idempotent). */
   close() {
     native.machineClose(this._handle);
@@ -298,6 +307,24 @@ class Session {
   /** True once the call is over (hangup emitted or received, handoff done). */
   get ended() {
     return native.sessionStatus(this._handle).ended;
+  }
+
+  /**
+   * True when the caller's next input is a secret (a one-time code, a PIN,
+   * also in a state that hands its input on to such a collect): mask it in
+   * logs and echoes, keep it off speech recognisers.
+   */
+  get inputIsSecret() {
+    return native.sessionStatus(this._handle).inputIsSecret;
+  }
+
+  /**
+   * The collect mode that reads the next input ('phone', 'otp', 'digits',
+   * 'date_nl', 'free_speech_or_no'), also for a retry state that hands its
+   * input on to a collect; null when none.
+   */
+  get inputCollect() {
+    return native.sessionStatus(this._handle).inputCollect;
   }
 
   /** A copy of the ctx, secrets included (for the host, not for logs). */
@@ -403,11 +430,21 @@ function checkString(text, format, name) {
     optionalString(name, 'name'));
 }
 
+/**
+ * `number` (digits after an optional '+') in E.164 by the numbering plan of
+ * locale `region` ('fr-FR', 'en-US'...); null when it is not a phone number
+ * there. An unknown region throws an Error with code 'ENOTFOUND'.
+ */
+function phoneE164(number, region) {
+  return native.phoneE164(number, region);
+}
+
 module.exports = {
   Machine,
   Session,
   check,
   checkString,
+  phoneE164,
   codes,
   libraryVersion: native.version,
 };

@@ -116,6 +116,53 @@ static napi_value machine_info(napi_env env, napi_callback_info info)
     return out;
 }
 
+/*
+ * A number in E.164 (ivrsm_machine_phone_e164 with a machine handle,
+ * ivrsm_phone_e164 with a region): the string, or null when it is not a phone
+ * number there. An unknown region throws ENOTFOUND.
+ */
+static napi_value phone_e164(napi_env env, ivrsm_machine *m, const char *region, napi_value number)
+{
+    char *text;
+    if (!get_string(env, number, "number", false, false, &text, NULL))
+        return NULL;
+    char out[IVRSM_E164_SIZE];
+    int rc = m ? ivrsm_machine_phone_e164(m, text, out, sizeof out)
+               : ivrsm_phone_e164(region, text, out, sizeof out);
+    free(text);
+    napi_value v;
+    if (rc == IVRSM_ENOTFOUND) {
+        throw_code(env, rc, "region");
+        return NULL;
+    }
+    if (!make_string(env, rc == 0 ? out : NULL, &v))
+        return NULL;
+    return v;
+}
+
+/* machinePhoneE164(handle, number) -> "+33612345678" or null */
+static napi_value machine_phone_e164(napi_env env, napi_callback_info info)
+{
+    napi_value argv[2];
+    if (!get_args(env, info, 2, argv))
+        return NULL;
+    ivrsm_machine *m = open_machine(env, argv[0]);
+    return m ? phone_e164(env, m, NULL, argv[1]) : NULL;
+}
+
+/* phoneE164(number, region) -> "+33612345678" or null */
+static napi_value region_phone_e164(napi_env env, napi_callback_info info)
+{
+    napi_value argv[2];
+    char *region;
+    if (!get_args(env, info, 2, argv) ||
+        !get_string(env, argv[1], "region", false, false, &region, NULL))
+        return NULL;
+    napi_value v = phone_e164(env, NULL, region, argv[0]);
+    free(region);
+    return v;
+}
+
 /* machineClose(handle): drop the handle's reference now. */
 static napi_value machine_close(napi_env env, napi_callback_info info)
 {
@@ -233,6 +280,8 @@ NAPI_MODULE_INIT()
         METHOD("loadString", load_string),
         METHOD("machineInfo", machine_info),
         METHOD("machineClose", machine_close),
+        METHOD("machinePhoneE164", machine_phone_e164),
+        METHOD("phoneE164", region_phone_e164),
         METHOD("checkFile", check_file),
         METHOD("checkString", check_string),
         METHOD("sessionNew", session_new),

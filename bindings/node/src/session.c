@@ -417,7 +417,7 @@ napi_value session_commands(napi_env env, napi_callback_info info)
     return out;
 }
 
-/* sessionStatus(handle) -> {state, ended} */
+/* sessionStatus(handle) -> {state, ended, inputIsSecret, inputCollect} */
 napi_value session_status(napi_env env, napi_callback_info info)
 {
     napi_value argv[1], out;
@@ -428,7 +428,9 @@ napi_value session_status(napi_env env, napi_callback_info info)
         return NULL;
     NAPI_CALL(env, napi_create_object(env, &out));
     if (!set_string(env, out, "state", ivrsm_session_state(h->session)) ||
-        !set_bool(env, out, "ended", ivrsm_session_ended(h->session)))
+        !set_bool(env, out, "ended", ivrsm_session_ended(h->session)) ||
+        !set_bool(env, out, "inputIsSecret", ivrsm_session_input_is_secret(h->session)) ||
+        !set_string(env, out, "inputCollect", ivrsm_session_input_collect(h->session)))
         return NULL;
     return out;
 }

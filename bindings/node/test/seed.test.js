@@ -115,6 +115,48 @@ describe('seed machine', () => {
   });
 });
 
+describe('what reads the next input', () => {
+  it('tells a secret input and its collect, in the retry state too', () => {
+    const s = machine.session({ callId: 'seed-3' });
+    assert.equal(s.inputIsSecret, false); // not started
+    assert.equal(s.inputCollect, null);
+    s.start();
+    s.commands();
+    assert.deepEqual([s.state, s.inputIsSecret, s.inputCollect], ['ivr.entry', false, null]);
+    s.feed({ type: 'dtmf', text: '1' });
+    s.commands();
+    assert.deepEqual([s.inputIsSecret, s.inputCollect], [false, 'phone']);
+    s.feed({ type: 'dtmf', text: '0612345678#' });
+    s.feed({ type: 'result', commandId: only(s.commands(), 'http'), status: 200, body: '{"challenge_id":"c"}' });
+    s.commands();
+    assert.deepEqual([s.state, s.inputIsSecret, s.inputCollect], ['ivr.auth.verify_otp', true, 'otp']);
+    s.feed({ type: 'dtmf', text: '000000#' });
+    s.feed({ type: 'result', commandId: only(s.commands(), 'http'), status: 401, body: '{"error":"invalid_code"}' });
+    const retry = only(s.commands(), 'ask');
+    assert.equal(retry.state, 'ivr.auth.verify_otp.retry');
+    assert.equal(retry.collect, undefined); // the ask does not show who reads the code
+    assert.deepEqual([s.inputIsSecret, s.inputCollect], [true, 'otp']);
+  });
+});
+
+describe('phone numbers in E.164', () => {
+  it('reads a caller id by the machine\'s plan', () => {
+    assert.equal(machine.phoneE164('0612345678'), '+33612345678');
+    assert.equal(machine.phoneE164('0033612345678'), '+33612345678');
+    assert.equal(machine.phoneE164('+41221234567'), '+41221234567');
+    assert.equal(machine.phoneE164('anonymous'), null);
+    assert.equal(machine.phoneE164('+3361234'), null);
+    assert.throws(() => machine.phoneE164(42), TypeError);
+  });
+
+  it('reads one by a region\'s plan', () => {
+    assert.equal(ivrsm.phoneE164('2125551212', 'en-US'), '+12125551212');
+    assert.equal(ivrsm.phoneE164('0612345678', 'en-US'), null);
+    assert.throws(() => ivrsm.phoneE164('0612345678', 'xx-YY'), { code: 'ENOTFOUND' });
+    assert.throws(() => ivrsm.phoneE164('0612345678'), TypeError);
+  });
+});
+
 describe('snapshot and restore', () => {
   const result = (body, eventId) => (s, pending) =>
     s.feed({ type: 'result', commandId: pending.id, status: 200, body, eventId });

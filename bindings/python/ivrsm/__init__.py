@@ -38,7 +38,7 @@ from .errors import (
     StateError,
     UnexpectedEvent,
 )
-from .machine import Diagnostic, Machine, check, check_string
+from .machine import Diagnostic, Machine, check, check_string, phone_e164
 from .session import Session
 
 
@@ -63,6 +63,7 @@ __all__ = [
     "Diagnostic",
     "check",
     "check_string",
+    "phone_e164",
     "library_version",
     "library_path",
     "Error",

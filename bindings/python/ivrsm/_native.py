@@ -75,6 +75,16 @@ _PROTOTYPES = {
     "ivrsm_command_to_json": (_P, [ctypes.POINTER(Command)]),
     "ivrsm_session_ended": (ctypes.c_int, [_P]),
     "ivrsm_session_state": (ctypes.c_char_p, [_P]),
+    "ivrsm_session_input_is_secret": (ctypes.c_int, [_P]),
+    "ivrsm_session_input_collect": (ctypes.c_char_p, [_P]),
+    "ivrsm_phone_e164": (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t],
+    ),
+    "ivrsm_machine_phone_e164": (
+        ctypes.c_int,
+        [_P, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t],
+    ),
     # Strings the caller must free come back as raw pointers, not c_char_p,
     # so that ctypes does not lose the address before ivrsm_free() sees it.
     "ivrsm_session_ctx_json": (_P, [_P]),

@@ -133,6 +133,12 @@ class Machine:
             limits=limits,
         )
 
+    def phone_e164(self, number):
+        """``number`` (a caller id: digits after an optional '+') in E.164 by this machine's
+        numbering plan (phone_region, else its locale), as its phone collects read a keyed
+        number; None when it is not a phone number there."""
+        return phone_e164(number, machine=self)
+
     def close(self):
         """Drop this object's reference on the C machine. Idempotent."""
         handle = getattr(self, "_handle", None)
@@ -152,6 +158,25 @@ class Machine:
     def __repr__(self):
         state = " closed" if self._handle is None else ""
         return f"<ivrsm.Machine {self.name!r} version {self.version!r}{state}>"
+
+
+def phone_e164(number, region=None, machine=None):
+    """``number`` (digits after an optional '+') in E.164 by the numbering plan of locale
+    ``region`` ("fr-FR", "en-US"...) or of ``machine``; None when it is not a phone number
+    there. An unknown region raises ivrsm.Error (code ENOTFOUND)."""
+    if not isinstance(number, str):
+        raise TypeError(f"ivrsm: a phone number must be str, not {type(number).__name__}")
+    if (region is None) == (machine is None):
+        raise TypeError("ivrsm: phone_e164 needs a region or a machine")
+    raw = _native.to_c(number, "number")
+    out = ctypes.create_string_buffer(32)  # room for any E.164 number (IVRSM_E164_SIZE)
+    if machine is not None:
+        rc = _native.lib.ivrsm_machine_phone_e164(machine.handle(), raw, out, len(out))
+    else:
+        rc = _native.lib.ivrsm_phone_e164(_native.to_c(region, "region"), raw, out, len(out))
+    if rc == _native.ENOTFOUND:
+        raise from_code(rc, f"region {region!r}")
+    return out.value.decode() if rc == 0 else None
 
 
 def _diagnostics(out):

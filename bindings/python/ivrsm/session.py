@@ -340,6 +340,19 @@ class Session:
         return bool(_native.lib.ivrsm_session_ended(self._live()))
 
     @property
+    def input_is_secret(self):
+        """True when the caller's next input is a secret (a one-time code, a PIN, also in a
+        state that hands its input on to such a collect): mask it in logs and echoes, keep it
+        off speech recognisers."""
+        return bool(_native.lib.ivrsm_session_input_is_secret(self._live()))
+
+    @property
+    def input_collect(self):
+        """The collect mode that reads the next input ("phone", "otp", "digits", "date_nl",
+        "free_speech_or_no"), also for a retry state that hands its input on; None when none."""
+        return _native.text(_native.lib.ivrsm_session_input_collect(self._live()))
+
+    @property
     def ctx(self):
         """A copy of the session's ctx, secrets included (for the host, not for logs)."""
         handle = self._live()

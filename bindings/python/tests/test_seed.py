@@ -115,6 +115,49 @@ class SeedTest(unittest.TestCase):
         self.assertEqual(handoff["context"]["partner_id"], 42)
         self.assertEqual(handoff["context"]["ctx"]["portal_session_token"], "***")
 
+    def test_what_reads_the_next_input(self):
+        """A secret input and its collect, in the retry state too (whose ask shows no collect)."""
+        s = self.machine.session(call_id="seed-3")
+        self.assertIs(s.input_is_secret, False)  # not started
+        self.assertIsNone(s.input_collect)
+        s.start()
+        s.commands()
+        self.assertEqual((s.state, s.input_is_secret, s.input_collect), ("ivr.entry", False, None))
+        s.feed_dtmf("1")
+        s.commands()
+        self.assertEqual((s.input_is_secret, s.input_collect), (False, "phone"))
+        s.feed_dtmf("0612345678#")
+        s.feed_result(only(s.commands(), "http"), 200, '{"challenge_id":"c"}')
+        s.commands()
+        self.assertEqual((s.state, s.input_is_secret, s.input_collect),
+                         ("ivr.auth.verify_otp", True, "otp"))
+        s.feed_dtmf("000000#")
+        s.feed_result(only(s.commands(), "http"), 401, '{"error":"invalid_code"}')
+        retry = only(s.commands(), "ask")
+        self.assertEqual(retry["state"], "ivr.auth.verify_otp.retry")
+        self.assertNotIn("collect", retry)
+        self.assertEqual((s.input_is_secret, s.input_collect), (True, "otp"))
+        s.close()
+        with self.assertRaises(ValueError):
+            s.input_is_secret
+
+    def test_phone_numbers_in_e164(self):
+        m = self.machine
+        self.assertEqual(m.phone_e164("0612345678"), "+33612345678")
+        self.assertEqual(m.phone_e164("0033612345678"), "+33612345678")
+        self.assertEqual(m.phone_e164("+41221234567"), "+41221234567")
+        self.assertIsNone(m.phone_e164("anonymous"))
+        self.assertIsNone(m.phone_e164("+3361234"))
+        self.assertEqual(ivrsm.phone_e164("2125551212", "en-US"), "+12125551212")
+        self.assertIsNone(ivrsm.phone_e164("0612345678", "en-US"))
+        with self.assertRaises(ivrsm.Error) as caught:
+            ivrsm.phone_e164("0612345678", "xx-YY")
+        self.assertEqual(caught.exception.code, ivrsm.ENOTFOUND)
+        with self.assertRaises(TypeError):
+            m.phone_e164(612345678)
+        with self.assertRaises(TypeError):
+            ivrsm.phone_e164("0612345678")
+
     def test_otp_and_token_never_reach_the_trace(self):
         records = []
         s = self.machine.session(call_id="seed-2", trace=records.append)
