@@ -543,9 +543,12 @@ START_TEST(test_locale_registry)
     ck_assert_ptr_eq(ivrsm_locale_find("de"), ivrsm_locale_find("de-DE"));
     ck_assert_str_eq(ivrsm_locale_name(ivrsm_locale_find("de-DE")), "German (Germany)");
     ck_assert_ptr_null(ivrsm_locale_tag(NULL));
-    char list[256];
-    ck_assert_str_eq(ivrsm_locale_list(list, sizeof list),
-                     "fr-FR, fr-BE, fr-CH, en-US, en-GB, es-ES, de-DE");
+    /* The registry's order; a locale added at its end changes nothing here. */
+    char list[256], want[256] = "";
+    for (size_t i = 0; ivrsm_locale_at(i); i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", i ? ", " : "",
+                 ivrsm_locale_tag(ivrsm_locale_at(i)));
+    ck_assert_str_eq(ivrsm_locale_list(list, sizeof list), want);
     ck_assert_str_eq(ivrsm_locale_list(list, 12), "fr-FR");
     ck_assert_str_eq(ivrsm_locale_list(list, 1), "");
 }
@@ -557,10 +560,11 @@ START_TEST(test_locale_nearest)
         const char *tag;
         const char *nearest; /* NULL: none */
     } cases[] = {
-        {"en-AU", "en-US"}, {"en-IE", "en-US"},  {"fr-CA", "fr-FR"},   {"es-MX", "es-ES"},
-        {"de-AT", "de-DE"}, {"de_CH", "de-DE"},  {"fr_FX", "fr-FR"},   {"en-GB", "en-GB"},
-        {"EN-us", "en-US"}, {"de-DEE", "de-DE"}, {"e-US", "en-US"},    {"xx-YY", NULL},
-        {"it-IT", NULL},    {"", NULL},          {"zh-Hans-CN", NULL},
+        {"en-AU", "en-US"},   {"en-IE", "en-US"},  {"fr-CA", "fr-FR"},   {"es-MX", "es-ES"},
+        {"de-AT", "de-DE"},   {"de_CH", "de-DE"},  {"fr_FX", "fr-FR"},   {"en-GB", "en-GB"},
+        {"EN-us", "en-US"},   {"de-DEE", "de-DE"}, {"e-US", "en-US"},    {"xx-YY", NULL},
+        {"qq-QQ", NULL},      {"", NULL},          {"zh-Hans-CN", NULL}, {"english", "en-US"},
+        {"Spanish", "es-ES"}, {"GERMAN", "de-DE"}, {"french", "fr-FR"},  {"englishman", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ivrsm_locale *near = ivrsm_locale_nearest(cases[i].tag);

@@ -116,6 +116,17 @@ static size_t tag_distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* "english", "Spanish": the language's name in English, the first word of the locale's name. */
+static int names_language(const char *tag, const ivrsm_locale *loc)
+{
+    size_t i = 0;
+    for (; tag[i] && loc->name[i] && loc->name[i] != ' '; i++) {
+        if (tag_char(tag[i]) != tag_char(loc->name[i]))
+            return 0;
+    }
+    return !tag[i] && i > 0 && (!loc->name[i] || loc->name[i] == ' ');
+}
+
 const ivrsm_locale *ivrsm_locale_nearest(const char *tag)
 {
     if (!tag || !*tag)
@@ -124,7 +135,7 @@ const ivrsm_locale *ivrsm_locale_nearest(const char *tag)
     if (exact)
         return exact;
     for (size_t i = 0; i < LOCALE_COUNT; i++) {
-        if (same_language(tag, builtin_locales[i]->tag))
+        if (same_language(tag, builtin_locales[i]->tag) || names_language(tag, builtin_locales[i]))
             return builtin_locales[i];
     }
     const ivrsm_locale *best = NULL;
