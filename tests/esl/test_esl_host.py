@@ -10,6 +10,7 @@ what the fake recorded: every application executed per call, every
 command line and header received, and the raw bytes.
 """
 
+import datetime
 import http.server
 import json
 import os
@@ -32,6 +33,7 @@ SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"
 INJECT = HERE / "inject_machine.yaml"
 EXPANDER = HERE / "expander_machine.yaml"
 BILINGUAL = HERE / "bilingual_machine.yaml"
+EVERY_LANGUAGE = HERE / "every_language_machine.yaml"
 # Every sequence src/switch_channel.c switch_channel_expand_variables_check acts
 # on, and the ways the host's own cleaning could have put one back together.
 EXPANDER_TEXT = ("$\\{system touch /tmp/x} ${system id} $${hostname} \\${uuid} \\$$x "
@@ -1168,6 +1170,45 @@ class LanguagesTest(unittest.TestCase):
             ["--asr-engine", "unimrcp", "--asr-language", "fr-FR=fr-CA"])
         self.assertEqual([a["speech_language"] for a in h.asks(uuid)], ["fr-CA", "fr-CA"])
         self.assertEqual([e["arg"] for e in h.executes(uuid) if e["app"] == "set"], [])
+
+
+    def test_every_language(self):
+        """Each built-in locale: its voice, its recogniser language, its words for a date
+        and for the caller's number (template formats)."""
+        # A date of another year than the call's is said with its year.
+        other_year = datetime.datetime.now(datetime.timezone.utc).year != 2026
+        cases = [  # key, language, voice, question (date, year, end), goodbye
+            ("1", "fr-FR", "v-fr", ("Le jeudi 3 décembre", " 2026", " ?"),
+             "Au revoir 0 6, 12, 34, 56, 78."),
+            ("2", "en-US", "v-us", ("On Thursday, December 3rd", ", 2026", "?"),
+             "Goodbye 0 6, 1 2, 3 4, 5 6, 7 8."),
+            ("3", "en-GB", "v-gb", ("On Thursday the 3rd of December", " 2026", "?"),
+             "Goodbye 0 6, 1 2, 3 4, 5 6, 7 8."),
+            ("4", "es-ES", "v-es", ("¿El jueves 3 de diciembre", " de 2026", "?"),
+             "Adiós 0 6, 12, 34, 56, 78."),
+            ("5", "de-DE", "v-de", ("Am Donnerstag, den 3. Dezember", " 2026", "?"),
+             "Auf Wiederhören 0 6, 1 2, 3 4, 5 6, 7 8."),
+            ("6", "fr-BE", "v-be", ("Le jeudi 3 décembre", " 2026", " ?"),
+             "Au revoir 0 6, 12, 34, 56, 78."),
+            ("7", "fr-CH", "v-ch", ("Le jeudi 3 décembre", " 2026", " ?"),
+             "Au revoir 0 6, 12, 34, 56, 78."),
+        ]
+        voices = ",".join(f"{lang}={voice}" for _, lang, voice, _, _ in cases)
+        calls = [{"uuid": call_uuid(80 + i), "caller": "0612345678",
+                  "inputs": [{"digits": case[0]}, {"speech": "x", "confidence": 0.9}]}
+                 for i, case in enumerate(cases)]
+        h = run(self, {"calls": calls}, machine=EVERY_LANGUAGE, backend=False,
+                host_args=["--tts-voice", voices + ",kal", "--asr-engine", "unimrcp"])
+        h.stop()
+        self.assertEqual(h.host_rc, 0, h.host_log)
+        for call, (_, lang, voice, (date, year, end), goodbye) in zip(calls, cases):
+            with self.subTest(language=lang):
+                question = date + (year if other_year else "") + end
+                asks = h.asks(call["uuid"])
+                self.assertEqual([(prompt_of(a), a["voice"], a["speech_language"]) for a in asks],
+                                 [("1 2 3 4 5 6 7", "v-fr", "fr-FR"), (question, voice, lang)])
+                speak = [e for e in h.executes(call["uuid"]) if e["app"] == "speak"]
+                self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [(goodbye, voice)])
 
 
 class OptionsTest(unittest.TestCase):
