@@ -270,14 +270,29 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
     return 0;
 }
 
+/*
+ * Whether the host must not act on its calls now (the call is then held,
+ * call_unhold picks it up). The store's timers set the fence, but a host
+ * that stood still (a pause, a frozen machine) reads what waited in its
+ * sockets before any timer has run: the lease is checked against the clock
+ * right before anything is sent.
+ */
+bool call_fenced(call *c)
+{
+    host *h = c->h;
+    if (!h->fenced && h->store && h->store->ops->fenced_at)
+        h->store->ops->fenced_at(h->store, host_monotonic_ms()); /* on_fence sets h->fenced */
+    if (h->fenced)
+        c->held = true; /* the lease is in doubt: another host may be taking the call */
+    return h->fenced;
+}
+
 void call_send_step(call *c)
 {
     if (c->step >= c->step_count)
         return;
-    if (c->h->fenced) {
-        c->held = true; /* the lease is in doubt: another host may be taking the call */
+    if (call_fenced(c))
         return;
-    }
     if (send_app(c, &c->steps[c->step], c->app_uuid, sizeof(c->app_uuid)) != 0) {
         /* Not connected (or out of memory): the call is picked up again when
          * the connection is ready. */
@@ -409,10 +424,8 @@ static void on_http_done(void *user, const ivrsm_http_result *r)
 static void submit_http(call *c, http_ticket *t)
 {
     const ivrsm_command *cmd = ivrsm_session_pending_command(c->s);
-    if (c->h->fenced) {
-        c->held = true;
+    if (call_fenced(c))
         return;
-    }
     if (!cmd || cmd->id != t->command_id || cmd->type != IVRSM_COMMAND_HTTP) {
         c->ticket = NULL;
         free(t);
@@ -438,6 +451,28 @@ static void submit_http(call *c, http_ticket *t)
     call_pump(c);
 }
 
+/*
+ * The document naming the request in flight could not be stored. With a
+ * store other hosts share, the request waits until it is (call_store_request
+ * again, when the store is back or at the next retry): a host that took the
+ * call over from an older document would ask again and could send another
+ * request under the same idempotency key. With the directory, it goes.
+ */
+static void request_not_stored(call *c, http_ticket *t)
+{
+    if (c->h->store->ops->shared) {
+        if (!t->awaiting_store)
+            log_at(&c->h->log, LOG_WARN,
+                   "call %s: http %s %s waits until its snapshot is stored (the store is away)",
+                   c->uuid, t->method, t->path);
+        t->awaiting_store = true;
+        return;
+    }
+    log_at(&c->h->log, LOG_WARN, "call %s: http %s %s sent before its snapshot is stored", c->uuid,
+           t->method, t->path);
+    submit_http(c, t);
+}
+
 /* The document naming the request in flight is stored (or could not be): send it. */
 static void on_http_stored(void *user, int status)
 {
@@ -452,18 +487,41 @@ static void on_http_stored(void *user, int status)
         calls_on_taken(c->h, c->uuid); /* frees t: it is no longer on its way */
         return;
     }
-    if (status != 0)
-        log_at(&c->h->log, LOG_WARN,
-               "call %s: http %s %s sent before its snapshot is stored (the store is away)",
-               c->uuid, t->method, t->path);
+    if (status != 0) {
+        request_not_stored(c, t);
+        return;
+    }
     submit_http(c, t);
+}
+
+void call_store_request(call *c)
+{
+    http_ticket *t = c->ticket;
+    if (!t || t->submitted || t->storing)
+        return;
+    t->storing = true;
+    if (snap_store_now(c, on_http_stored, t) == 0)
+        return; /* on_http_stored sends it (it may have already) */
+    t->storing = false;
+    request_not_stored(c, t);
+}
+
+void calls_retry_requests(host *h)
+{
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && c->ticket && c->ticket->awaiting_store && !c->held)
+            call_store_request(c);
+    }
 }
 
 static void execute_http(call *c, const ivrsm_command *cmd)
 {
     if (c->ticket && c->ticket->command_id == cmd->id) {
         /* Resumed while the request is on the wire (or waits for the store): not twice. */
-        if (!c->ticket->submitted && !c->ticket->storing)
+        if (c->ticket->awaiting_store)
+            call_store_request(c);
+        else if (!c->ticket->submitted && !c->ticket->storing)
             submit_http(c, c->ticket); /* it was held by the fence */
         return;
     }
@@ -483,13 +541,11 @@ static void execute_http(call *c, const ivrsm_command *cmd)
     c->ticket = t;
     /* A host that takes the call over must find this request in flight, so
      * it sends it again with the same idempotency key: the snapshot goes
-     * first, the request once it is stored. Without a store, or with one
-     * out of reach, at once. */
-    if (c->h->store && c->h->store->ops->connected(c->h->store)) {
-        t->storing = true;
-        if (snap_store_now(c, on_http_stored, t) == 0)
-            return; /* on_http_stored sends it (it may have already) */
-        t->storing = false;
+     * first, the request once it is stored (request_not_stored says what
+     * happens when it cannot be). Without a store, at once. */
+    if (c->h->store) {
+        call_store_request(c);
+        return;
     }
     submit_http(c, t);
 }
@@ -583,10 +639,8 @@ void call_execute(call *c, const ivrsm_command *cmd)
 void call_pump(call *c)
 {
     while (!c->ended && c->s && c->inflight_id == 0) {
-        if (c->h->fenced) {
-            c->held = true;
+        if (call_fenced(c))
             return;
-        }
         const ivrsm_command *cmd = ivrsm_session_next_command(c->s);
         if (!cmd) {
             if (ivrsm_session_ended(c->s))

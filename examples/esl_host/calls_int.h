@@ -23,6 +23,7 @@ typedef struct http_ticket {
     char path[200];
     bool submitted; /* on the wire */
     bool storing;   /* waiting for its snapshot to be stored (else for the fence, if not sent) */
+    bool awaiting_store; /* its snapshot could not be stored: it waits (call_store_request) */
 } http_ticket;
 
 typedef struct call {
@@ -130,5 +131,11 @@ call *call_new(host *h, const char *uuid);
 void call_forget(call *c);
 /* calls.c: the host is no longer fenced: send what waited. */
 void call_unhold(call *c);
+/* calls.c: whether the host's leases are in doubt now (the call is then held). */
+bool call_fenced(call *c);
+/* calls.c: store the document naming the call's http request in flight, then send it. */
+void call_store_request(call *c);
+/* calls.c: try again to store the documents of the requests that wait for it. */
+void calls_retry_requests(host *h);
 
 #endif

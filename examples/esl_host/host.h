@@ -79,8 +79,9 @@ typedef struct host {
     store *store;          /* NULL: snapshots in memory only */
     bool fenced;           /* the store says this host's leases are in doubt: send nothing */
     int64_t next_flush_at; /* write-behind: when the held-back snapshots go (monotonic ms) */
-    call_table calls;      /* live and recently ended calls, by UUID */
-    size_t calls_active;   /* calls whose session has not ended */
+    int64_t next_request_retry_at; /* when requests waiting for their snapshot try again */
+    call_table calls;              /* live and recently ended calls, by UUID */
+    size_t calls_active;           /* calls whose session has not ended */
     host_metrics metrics;
     metrics_server *metrics_server; /* NULL without --metrics */
     caller_ctx caller;              /* what a new call's ctx starts with */

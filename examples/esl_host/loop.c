@@ -16,6 +16,8 @@
 
 /* The loop wakes up at least this often to forget ended calls. */
 #define HOUSEKEEPING_MS 1000
+/* How often a request waiting for its snapshot to be stored tries again (at most). */
+#define REQUEST_RETRY_MS 500
 
 int64_t host_monotonic_ms(void)
 {
@@ -166,6 +168,12 @@ static void run_store_timers(host *h, int64_t now)
     if (h->cfg.write_behind_ms > 0 && now >= h->next_flush_at) {
         snap_flush_dirty(h);
         h->next_flush_at = now + h->cfg.write_behind_ms;
+    }
+    /* Requests whose snapshot the store refused while connected (an error reply) try again;
+     * those that waited for the connection went when it came back (snap_resync). */
+    if (now >= h->next_request_retry_at && h->store->ops->connected(h->store)) {
+        calls_retry_requests(h);
+        h->next_request_retry_at = now + REQUEST_RETRY_MS;
     }
 }
 

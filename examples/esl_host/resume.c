@@ -95,6 +95,9 @@ static void continue_resume(call *c)
 {
     host *h = c->h;
     c->resume_pending = false;
+    /* uuid_break would stop what another host may be running on the call by now. */
+    if (call_fenced(c))
+        return; /* held: call_unhold resumes it */
     if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP) {
         strbuf msg = {0};
         if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)

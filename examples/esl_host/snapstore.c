@@ -101,7 +101,10 @@ void snap_resync(host *h)
     for (size_t i = 0; i < h->calls.count; i++) {
         call *c = h->calls.all[i];
         if (!c->ended && !c->claiming && c->snapshot) {
-            snap_store_now(c, NULL, NULL);
+            if (c->ticket && c->ticket->awaiting_store && !c->held)
+                call_store_request(c); /* the request waiting for it goes once it is stored */
+            else
+                snap_store_now(c, NULL, NULL);
             n++;
         }
     }
@@ -139,7 +142,8 @@ static int read_document(const char *text, size_t len, const char *uuid, json_t 
     json_error_t err;
     *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     if (!*doc) {
-        snprintf(why, why_len, "not JSON (line %d: %s)", err.line, err.text);
+        /* Where, not jansson's text: it quotes the document, and a ctx holds callers' secrets. */
+        snprintf(why, why_len, "not JSON (line %d, column %d)", err.line, err.column);
         return -1;
     }
     const char *format = json_string_value(json_object_get(*doc, "format"));
@@ -233,8 +237,7 @@ static void on_document(void *user, int status, const char *text, size_t len, co
     json_decref(doc);
     if (rc != 0) {
         log_at(&h->log, LOG_ERROR, "snapshot %s left alone: %s", where, why);
-        if (a->takeover)
-            h->store->ops->release(h->store, a->uuid);
+        h->store->ops->release(h->store, a->uuid); /* claimed: another host may try */
         ivrsm_session_free(c->s);
         c->s = NULL;
         abandon(c);
@@ -280,18 +283,36 @@ static call *adopt_record(host *h, const char *uuid)
     return c;
 }
 
+/* The call is claimed: read its document, then resume it (on_document). */
 static void get_document(host *h, call *c, bool takeover)
 {
     adopt_ctx *a = adopt_new(h, c->uuid, takeover);
     if (!a || h->store->ops->get(h->store, c->uuid, on_document, a) != 0) {
         free(a);
         log_at(&h->log, LOG_WARN, "call %s: its snapshot cannot be read now", c->uuid);
-        if (takeover)
-            h->store->ops->release(h->store, c->uuid);
+        h->store->ops->release(h->store, c->uuid);
         abandon(c);
     }
 }
 
+static void on_adopt_claimed(void *user, int result);
+
+/* Claim the call (an orphan, or one of an earlier run of this host), then read its document. */
+static void claim_then_read(host *h, call *c, bool takeover)
+{
+    adopt_ctx *a = adopt_new(h, c->uuid, takeover);
+    if (!a || h->store->ops->claim(h->store, c->uuid, on_adopt_claimed, a) != 0) {
+        free(a);
+        abandon(c);
+    }
+}
+
+/*
+ * A call an earlier run of this host owned (it died, or was killed, and
+ * came back with the same --host-id): claimed again before it is resumed,
+ * so that its lease is renewed from now on; its lease may also have ended
+ * and another host taken it meanwhile.
+ */
 static void on_owned(void *user, const char *uuid)
 {
     host *h = user;
@@ -299,7 +320,7 @@ static void on_owned(void *user, const char *uuid)
         return;
     call *c = adopt_record(h, uuid);
     if (c)
-        get_document(h, c, false);
+        claim_then_read(h, c, false);
 }
 
 void snap_load_owned(host *h)
@@ -308,7 +329,7 @@ void snap_load_owned(host *h)
         log_at(&h->log, LOG_WARN, "store: cannot list the calls of an earlier run");
 }
 
-static void on_orphan_claimed(void *user, int result)
+static void on_adopt_claimed(void *user, int result)
 {
     adopt_ctx *a = user;
     host *h = a->h;
@@ -320,13 +341,15 @@ static void on_orphan_claimed(void *user, int result)
         return;
     }
     if (result != 1) {
-        log_at(&h->log, LOG_DEBUG, "call %s: orphan taken by another host", a->uuid);
+        log_at(&h->log, a->takeover ? LOG_DEBUG : LOG_INFO, "call %s: %s", a->uuid,
+               result == 0 ? "another host took it" : "the store did not answer: not taken");
         abandon(c);
         free(a);
         return;
     }
+    bool takeover = a->takeover;
     free(a);
-    get_document(h, c, true);
+    get_document(h, c, takeover);
 }
 
 void snap_adopt_orphan(host *h, const char *uuid)
@@ -341,11 +364,6 @@ void snap_adopt_orphan(host *h, const char *uuid)
     if (h->draining || !esl_conn_ready(h->esl) || (known && !known->foreign))
         return;
     call *c = adopt_record(h, uuid);
-    if (!c)
-        return;
-    adopt_ctx *a = adopt_new(h, uuid, true);
-    if (!a || h->store->ops->claim(h->store, uuid, on_orphan_claimed, a) != 0) {
-        free(a);
-        abandon(c);
-    }
+    if (c)
+        claim_then_read(h, c, true);
 }

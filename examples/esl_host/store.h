@@ -56,6 +56,11 @@ typedef struct store_events {
 
 typedef struct store_ops {
     const char *name; /* "directory", "redis" */
+    /* Other hosts may take this host's calls over (Redis): a backend request is sent only
+     * once the document naming it in flight is stored, else a host taking the call over
+     * from an older document could send another request under the same idempotency key.
+     * The directory belongs to one host: a request whose document the disk refused goes. */
+    bool shared;
     /* Store the document of a call (replacing the last one). done may be NULL. */
     int (*put)(store *s, const char *uuid, const char *doc, size_t len, store_done_fn done,
                void *user);
@@ -82,6 +87,11 @@ typedef struct store_ops {
     void (*flush)(store *s, int timeout_ms);
     /* Whether writes reach the store now. */
     bool (*connected)(const store *s);
+    /* Whether this host's leases may have ended by now (monotonic ms): checked right
+     * before anything is sent for a call, so that a host that stood still (a pause, a
+     * frozen machine) acts on nothing before its timers have run. Fires on_fence when it
+     * finds the leases ended. NULL: the store has no leases (never fenced). */
+    bool (*fenced_at)(store *s, int64_t now_ms);
     void (*free)(store *s);
 } store_ops;
 

@@ -14,8 +14,8 @@
  *   BASE host:ID      set: the calls host ID owns (list_owned)
  *
  * Every change is one Lua script, so it is atomic and checks the owner
- * first: a host writes a call's document only while no other host owns
- * it. The scripts build their keys from BASE, so one Redis (or a primary
+ * first: a host writes a call's document only while its owner key names
+ * this host. The scripts build their keys from BASE, so one Redis (or a primary
  * with replicas) serves them, not a Redis Cluster.
  *
  * Leases: all the host's calls are renewed by one script every third of
@@ -67,9 +67,11 @@ static const char *const scripts[SC_COUNT] = {
             "redis.call('SADD', KEYS[3], ARGV[4]) "
             "redis.call('PEXPIRE', KEYS[3], ARGV[3]) "
             "return 1",
-    /* put: KEYS call, owner; ARGV host, document, ttl. 1 stored, 0 another host owns it. */
-    "local cur = redis.call('GET', KEYS[2]) "
-    "if cur and cur ~= ARGV[1] then return 0 end "
+    /* put: KEYS call, owner; ARGV host, document, ttl. 1 stored, 0 not this host's: another
+     * host owns it, or its lease ended with nobody renewing it (this host stood still for a
+     * lease, or was cut off): a host whose lease ended writes nothing more; the call is an
+     * orphan again, taken over from its last document by whichever host claims it. */
+    "if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end "
     "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) "
     "return 1",
     /* remove: KEYS call, owner, leases, host set; ARGV host, uuid. */
@@ -142,6 +144,7 @@ typedef struct req {
     req_kind kind;
     int script;
     int64_t sent_at;
+    bool lost; /* no reply: the connection went (hiredis calls back with NULL) */
     char uuid[65];
     union {
         store_claim_fn claim;
@@ -185,6 +188,7 @@ struct redis_store {
     bool fenced;
     pending_claim *claims;
     size_t claim_count, claim_cap;
+    bool freeing;
     bool list_wanted;
     store_list_fn list_fn;
     void *list_user;
@@ -541,8 +545,21 @@ static long long int_reply(const redisReply *rep)
     return rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
 }
 
+static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user);
+
 static void reply_claim(redis_store *r, req *q, const redisReply *rep)
 {
+    /* The connection went before the answer: whether Redis ran the claim is unknown (Redis
+     * runs what it has read before it sees the connection end: src/networking.c
+     * readQueryFromClient hands each chunk to processInputBuffer, and only a read of 0 bytes
+     * frees the client). So the claim waits for the next connection: claiming again a call
+     * this host already holds answers 1, so a claim that did run is not lost, and one
+     * another host won answers 0. The call stays parked meanwhile. */
+    if (q->lost && queue_claim(r, q->uuid, q->fn.claim, q->user) == 0) {
+        log_at(r->log, LOG_INFO, "store: call %s: its claim went unanswered; it waits for Redis",
+               q->uuid);
+        return;
+    }
     long long v = int_reply(rep);
     if (v == 1)
         owned_add(r, q->uuid);
@@ -654,6 +671,9 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     redis_store *r = q->r;
     const redisReply *rep = reply;
     (void)ac;
+    /* hiredis async.c __redisAsyncFree: when the connection goes (an error, or our own
+     * redisAsyncFree), every request still waiting is called back with a NULL reply. */
+    q->lost = reply == NULL;
     if (q->prev)
         q->prev->next = q->next;
     else
@@ -668,6 +688,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
             /* A wrong password, or the scripts flushed (SCRIPT FLUSH): a new
              * connection loads them again. */
             bool auth = q->kind == RQ_AUTH;
+            q->lost = !auth; /* the script did not run: a claim waits for the next connection */
             reply_failed(r, q);
             free(q);
             drop(r, auth ? "AUTH refused" : "scripts flushed");
@@ -764,12 +785,11 @@ static int rs_remove(store *s, const char *uuid)
     return eval(r, req_new(RQ_REMOVE, uuid, NULL), SC_REMOVE, 4, keys, 2, args, NULL);
 }
 
-static int rs_claim(store *s, const char *uuid, store_claim_fn fn, void *user)
+/* A claim that waits for the connection (the call stays parked meanwhile). */
+static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user)
 {
-    redis_store *r = (redis_store *)s;
-    if (r->state == R_READY)
-        return send_claim(r, uuid, fn, user);
-    /* Away: the claim waits for the connection (the call stays parked meanwhile). */
+    if (r->freeing)
+        return -1;
     if (r->claim_count == r->claim_cap) {
         size_t cap = r->claim_cap ? r->claim_cap * 2 : 16;
         pending_claim *p = realloc(r->claims, cap * sizeof(*p));
@@ -782,6 +802,17 @@ static int rs_claim(store *s, const char *uuid, store_claim_fn fn, void *user)
     snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
     p->fn = fn;
     p->user = user;
+    return 0;
+}
+
+static int rs_claim(store *s, const char *uuid, store_claim_fn fn, void *user)
+{
+    redis_store *r = (redis_store *)s;
+    if (r->state == R_READY)
+        return send_claim(r, uuid, fn, user);
+    if (queue_claim(r, uuid, fn, user) != 0)
+        return -1;
+    log_at(r->log, LOG_INFO, "store: call %s: its claim waits for Redis", uuid);
     return 0;
 }
 
@@ -899,11 +930,20 @@ static bool rs_connected(const store *s)
     return ((const redis_store *)s)->state == R_READY;
 }
 
+static bool rs_fenced_at(store *s, int64_t now)
+{
+    redis_store *r = (redis_store *)s;
+    if (r->ever_ready && now >= r->leases_good_until)
+        set_fenced(r, true);
+    return r->fenced;
+}
+
 static void rs_free(store *s)
 {
     redis_store *r = (redis_store *)s;
     if (!r)
         return;
+    r->freeing = true; /* claims that fail now are answered, not queued */
     if (r->ac) {
         redisAsyncContext *ac = r->ac;
         r->ac = NULL;
@@ -922,6 +962,7 @@ static void rs_free(store *s)
 }
 
 static const store_ops redis_ops = {.name = "redis",
+                                    .shared = true,
                                     .put = rs_put,
                                     .get = rs_get,
                                     .remove = rs_remove,
@@ -935,6 +976,7 @@ static const store_ops redis_ops = {.name = "redis",
                                     .tick = rs_tick,
                                     .flush = rs_flush,
                                     .connected = rs_connected,
+                                    .fenced_at = rs_fenced_at,
                                     .free = rs_free};
 
 /* A key part: bytes other than letters, digits, '.', '_' and '-' become '_'. */

@@ -21,11 +21,15 @@ def free_port():
 
 
 class RedisServer:
-    """redis-server on 127.0.0.1:PORT, --save '' --appendonly no; restartable on the same port."""
+    """redis-server on 127.0.0.1:PORT, restartable on the same port: without persistence
+    (--save '' --appendonly no: a restart starts empty), or with persist=True an
+    append-only file written on every command (--appendonly yes --appendfsync always), read
+    again by the next start in the same directory."""
 
-    def __init__(self):
+    def __init__(self, persist=False):
         self.binary = shutil.which("redis-server")
         self.dir = tempfile.TemporaryDirectory(prefix="esl-redis-")
+        self.persist = persist
         self.port = None
         self.process = None
 
@@ -34,8 +38,8 @@ class RedisServer:
             port = self.port or free_port()
             self.process = subprocess.Popen(
                 [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", self.dir.name, "--daemonize", "no",
-                 "--loglevel", "warning"],
+                 "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always",
+                 "--dir", self.dir.name, "--daemonize", "no", "--loglevel", "warning"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and self.process.poll() is None:
@@ -43,7 +47,7 @@ class RedisServer:
                     if RespClient(port).command("PING") == "PONG":
                         self.port = port
                         return self
-                except OSError:
+                except (OSError, RuntimeError):  # not listening yet, or -LOADING its file
                     time.sleep(0.02)
             self.stop()
         raise RuntimeError("redis-server did not start")
@@ -57,6 +61,13 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def crash(self):
+        """kill -9: Redis keeps only what its append-only file holds (with persist)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def restart(self, down_s=0.0):
@@ -119,8 +130,13 @@ class RespClient:
 
 
 class Proxy:
-    """127.0.0.1:PORT -> Redis. cut(): nothing passes any more, connections stay open;
-    heal(): what waited passes again."""
+    """127.0.0.1:PORT -> Redis. cut(): nothing passes any more, connections stay open (a
+    partition: the host's requests go unanswered, as with a lost route, not refused);
+    heal(): what waited passes again, in order. A connection opened while cut waits too.
+
+    One thread and a selector; each direction keeps what it could not write yet (the
+    sockets are non-blocking: a full socket buffer under load keeps bytes, never drops
+    the connection)."""
 
     def __init__(self, target_port):
         self.target = target_port
@@ -131,8 +147,9 @@ class Proxy:
         self.port = self.listener.getsockname()[1]
         self.cut_off = False
         self.stopped = False
-        self.pairs = {}
-        self.pending = {}
+        self.pairs = {}    # socket -> the other end
+        self.pending = {}  # socket -> bytes read from it, not yet written to the other end
+        self.lock = threading.Lock()
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.listener, selectors.EVENT_READ)
         self.wake_r, self.wake_w = os.pipe()
@@ -141,10 +158,12 @@ class Proxy:
         self.thread.start()
 
     def cut(self):
-        self.cut_off = True
+        with self.lock:
+            self.cut_off = True
 
     def heal(self):
-        self.cut_off = False
+        with self.lock:
+            self.cut_off = False
         os.write(self.wake_w, b"x")
 
     def close(self):
@@ -170,41 +189,62 @@ class Proxy:
                 pass
             x.close()
 
+    def _accept(self):
+        client, _ = self.listener.accept()
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+        except OSError:
+            client.close()
+            return
+        for s in (client, upstream):
+            s.setblocking(False)
+            self.sel.register(s, selectors.EVENT_READ)
+            self.pending[s] = b""
+        self.pairs[client], self.pairs[upstream] = upstream, client
+
+    def _read(self, s):
+        try:
+            data = s.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(s)
+            return
+        self.pending[s] += data
+
+    def _flush(self, cut):
+        """Write what waits to the other ends, as far as they take it (nothing while cut);
+        an end that still has bytes waiting for it is watched for room."""
+        for s, data in list(self.pending.items()):
+            other = self.pairs.get(s)
+            if other is None or cut or not data:
+                continue
+            try:
+                n = other.send(data)
+                self.pending[s] = data[n:]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._drop(s)
+        for s in list(self.pairs):
+            waiting = not cut and bool(self.pending.get(self.pairs[s]))
+            try:
+                self.sel.modify(s, selectors.EVENT_READ |
+                                (selectors.EVENT_WRITE if waiting else 0))
+            except (KeyError, ValueError):
+                pass
+
     def _run(self):
         while not self.stopped:
-            for key, _ in self.sel.select(0.05):
+            for key, _ in self.sel.select(0.5):
                 if key.fileobj is self.listener:
-                    client, _ = self.listener.accept()
-                    try:
-                        upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
-                    except OSError:
-                        client.close()
-                        continue
-                    for s in (client, upstream):
-                        s.setblocking(False)
-                        self.sel.register(s, selectors.EVENT_READ)
-                        self.pending[s] = b""
-                    self.pairs[client], self.pairs[upstream] = upstream, client
+                    self._accept()
                 elif key.fileobj == self.wake_r:
                     os.read(self.wake_r, 64)
-                else:
-                    s = key.fileobj
-                    try:
-                        data = s.recv(65536)
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError:
-                        data = b""
-                    if not data:
-                        self._drop(s)
-                        continue
-                    self.pending[s] = self.pending.get(s, b"") + data
-            if self.cut_off:
-                continue
-            for s, data in list(self.pending.items()):
-                if data and s in self.pairs:
-                    try:
-                        self.pairs[s].sendall(data)
-                        self.pending[s] = b""
-                    except OSError:
-                        self._drop(s)
+                elif key.fileobj in self.pairs:
+                    self._read(key.fileobj)
+            with self.lock:
+                cut = self.cut_off
+            self._flush(cut)

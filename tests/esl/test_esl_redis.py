@@ -3,14 +3,19 @@
 
     test_esl_redis.py HOST_BINARY MOCK_SERVER FAKE_FREESWITCH
 
-Each test starts its own redis-server on 127.0.0.1 (a free port, --save ''
---appendonly no), the seed's mock backend and the fake FreeSWITCH (which
+Each test starts its own redis-server on 127.0.0.1 (a free port; no
+persistence, --save '' --appendonly no, or an append-only file where the
+test says so), the seed's mock backend and the fake FreeSWITCH (which
 gives each event-socket connection its own copy of every event), runs two
 hosts with --redis against them, breaks something (kill -9 a host
-mid-question or mid-request, restart Redis, cut a host off from Redis) and
-checks from the fake's report, the backend's request log, Redis's keys and
-the hosts' logs that every call went on at the same state with its ctx,
-that no backend action was applied twice and that no call had two owners.
+mid-question or mid-request, restart or kill Redis, freeze Redis or a host
+with SIGSTOP, cut a host off from Redis with a proxy) and checks from the
+fake's report, the backend's request log, Redis's keys and the hosts' logs
+and metrics that every call went on at the same state with its ctx, that
+no backend action was applied twice and that no call had two owners at a
+time (the applications of a call come from one connection, then only from
+the one that took it over). Every wait is on a condition (a log line, a
+key, a request), never a fixed sleep, so a loaded machine only slows it.
 
 Skipped, saying why, only where redis-server is not installed; CI installs
 it (.ci/run, scripts/deps.sh).
@@ -32,6 +37,7 @@ import test_esl_host as base  # noqa: E402
 from redis_parts import Proxy, RedisServer  # noqa: E402
 
 PHONE, OTP = base.PHONE, base.OTP
+PHONE2 = "0698765418"  # another caller of the mock's with three appointments (ends in 8)
 LEASE_MS = 1500
 HOST_ARGS = ["--lease-ms", str(LEASE_MS), "--redis-timeout-ms", "300", "--store-ttl", "60"]
 
@@ -49,10 +55,10 @@ def login_inputs(hold_at_otp=True, otp_after_ms=3):
 class Cluster:
     """Redis, the mock backend, the fake FreeSWITCH and hosts named a, b..."""
 
-    def __init__(self, test, script, mock_args=(), host_args=()):
+    def __init__(self, test, script, mock_args=(), host_args=(), persist=False):
         self.test = test
         self.host_args = list(host_args)
-        self.redis = RedisServer().start()
+        self.redis = RedisServer(persist=persist).start()
         test.addCleanup(self.redis.cleanup)
         self.h = base.Harness(script, mock_args=mock_args)
         test.addCleanup(self.cleanup)
@@ -112,6 +118,14 @@ class Cluster:
         log.close()
         return time.monotonic()
 
+    def pause(self, name):
+        """SIGSTOP: the host's process stands still (a long pause, a frozen VM) while its
+        sockets stay open and what FreeSWITCH sends it waits in them."""
+        self.hosts[name][0].send_signal(signal.SIGSTOP)
+
+    def resume(self, name):
+        self.hosts[name][0].send_signal(signal.SIGCONT)
+
     def stop_host(self, name):
         process, log = self.hosts[name]
         if process.poll() is None:
@@ -144,6 +158,7 @@ class Cluster:
     def cleanup(self):
         for process, log in self.hosts.values():
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
                 process.kill()
                 process.wait()
             log.close()
@@ -239,6 +254,12 @@ class RedisStoreTest(unittest.TestCase):
                     break
                 time.sleep(0.02)
         owners = {u: c.owner(u)[0] for u in uuids}
+        # Mid-call, every key has a time to live: the calls', their owners', the leases' set,
+        # each host's set.
+        r = c.redis.client()
+        keys = r.command("KEYS", "ivrsm:synergia_rdv_mvp_ivr:*")
+        self.assertEqual({k.split(":")[2] for k in keys}, {"call", "owner", "leases", "host"})
+        self.assertEqual({k: r.command("PTTL", k) > 0 for k in keys}, {k: True for k in keys})
         victim = max("ab", key=lambda n: list(owners.values()).count(n))
         survivor = "b" if victim == "a" else "a"
         victims = [u for u in uuids if owners[u] == victim]
@@ -310,7 +331,7 @@ class RedisStoreTest(unittest.TestCase):
         c.start_host("a")
         c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
         c.start_host("b")
-        time.sleep(0.3)
+        self.wait_stored(c, uuid, "ivr.auth.verify_otp")  # the write-behind flush came
         c.kill("a")
         c.wait_log("b", r"call %s: taken over" % uuid, timeout=20)
         mock_log = c.finish()
@@ -400,6 +421,206 @@ class RedisStoreTest(unittest.TestCase):
         self.assertIn("store: connection to Redis", c.log("a"))
         self.assert_once_per_key(mock_log)
         self.assertLess(time.monotonic() - cut_at, 60)
+        self.assert_no_keys(c)
+
+
+    def wait_stored(self, c, uuid, text, timeout=15):
+        """Until the call's document in Redis holds text (a state's name)."""
+        key = "ivrsm:synergia_rdv_mvp_ivr:call:%s" % uuid
+        deadline = time.monotonic() + timeout
+        while text not in (c.redis.client().command("GET", key) or ""):
+            self.assertLess(time.monotonic(), deadline, "no %r in the stored snapshot" % text)
+            time.sleep(0.02)
+
+    def owner_of(self, c, uuid, timeout=15):
+        """The host that claimed the call, once one has."""
+        deadline = time.monotonic() + timeout
+        while not c.owner(uuid):
+            self.assertLess(time.monotonic(), deadline, "no host took call %s" % uuid)
+            time.sleep(0.02)
+        return c.owner(uuid)[0]
+
+    def test_paused_host_acts_on_nothing_once_its_lease_ended(self):
+        """A host frozen (SIGSTOP) for longer than its lease while its caller is asked for the
+        code: the other host takes the call over, and its uuid_break ends the frozen host's
+        question, whose completion waits in the frozen host's socket. Woken up, the first
+        host reads that completion before any timer of its own runs: it checks its lease
+        before it acts, sends nothing more for the call, and lets it go."""
+        uuid = base.call_uuid(370)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True},
+                  {"hold": True, "for_ms": 2500}, {"digits": OTP}, {"digits": "1"},
+                  {"digits": "1"}]
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]}).start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.start_host("b")
+        c.pause("a")
+        c.wait_log("b", r"call %s: taken over" % uuid, timeout=20)
+        c.wait_log("b", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.resume("a")
+        c.wait_log("a", r"call %s: another host owns it now" % uuid, timeout=20)
+        self.assertEqual(base.scrape(c.metrics["a"])["ivrsm_esl_calls_lost_total"], 1)
+        self.assertEqual(base.scrape(c.metrics["b"])["ivrsm_esl_calls_taken_over_total"], 1)
+        mock_log = c.finish()
+        report = c.h.report
+        self.assert_logged_in(report, uuid)
+        self.assert_one_owner_at_a_time(report, uuid, 1, 2)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c)
+
+    def test_request_waits_for_its_snapshot(self):
+        """The caller gives a phone number while their host is cut off from Redis: the host
+        does not send request_otp before the snapshot naming it in flight is stored (its
+        idempotency key would then be in use where no other host can know it). The host is
+        killed; the one that takes the call over asks for the number again and sends
+        request_otp, under the same key, with the number it hears, once."""
+        uuid = base.call_uuid(380)
+        inputs = [{"digits": "1"}, {"keys": PHONE + "#", "after_ms": 1500},
+                  {"keys": PHONE2 + "#"}, {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]
+        # Real timeouts (time_scale 1): the caller takes 1.5 s to key the number in.
+        script = {"connections": 2, "time_scale": 1.0,
+                  "calls": [{"uuid": uuid, "inputs": inputs}]}
+        # A long lease: the number comes well before the cut host's fence (0.9 lease).
+        c = Cluster(self, script, host_args=["--lease-ms", "5000"]).start()
+        c.start_host("a", via_proxy=True)
+        c.start_host("b", via_proxy=True)
+        victim = self.owner_of(c, uuid)
+        survivor = "b" if victim == "a" else "a"
+        c.wait_log(victim, r"call %s: ask in ivr.auth.phone_capture" % uuid)
+        c.proxies[victim].cut()
+        deadline = time.monotonic() + 15
+        while not (re.search(r"call %s: http PUT /auth/request-otp waits" % uuid, c.log(victim))
+                   or any(r["endpoint"] == "request_otp" for r in c.h.mock_requests())):
+            self.assertLess(time.monotonic(), deadline, c.log(victim))
+            time.sleep(0.02)
+        c.kill(victim)
+        c.wait_log(survivor, r"call %s: taken over" % uuid, timeout=30)
+        mock_log = c.finish()
+        self.assertIn("call %s: resumed in ivr.auth.phone_capture" % uuid, c.log(survivor))
+        self.assert_logged_in(c.h.report, uuid)
+        sent = [r for r in mock_log if r["endpoint"] == "request_otp"]
+        self.assertEqual([(r["status"], r["body"]["phone_e164"]) for r in sent],
+                         [(200, "+33" + PHONE2[1:])], sent)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c, dead=victim)
+
+    def test_redis_crashed_with_its_data_and_host_killed_meanwhile(self):
+        """Redis with persistence (an append-only file) is killed while a caller is asked
+        for the code; the host of the call is killed while Redis is down (fenced since
+        its renewals went unanswered). Redis starts again from its file: the other host finds
+        the call's lease ended, takes it over from the stored snapshot and the call logs in.
+        (Without persistence the call would be lost: docs/deploy.md.)"""
+        uuid = base.call_uuid(390)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True}, {"digits": OTP},
+                  {"digits": "1"}, {"digits": "1"}]
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]},
+                    persist=True).start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.start_host("b")
+        self.wait_stored(c, uuid, "ivr.auth.verify_otp")
+        c.redis.crash()
+        c.wait_log("a", r"store: the leases of this host's calls are in doubt")
+        c.kill("a")
+        # Time must pass, not an event: Redis stays down past the lease, whose end it keeps.
+        time.sleep(LEASE_MS / 1000.0)
+        c.redis.start()
+        c.wait_log("b", r"call %s: taken over" % uuid, timeout=30)
+        mock_log = c.finish()
+        self.assertIn("call %s: resumed in ivr.auth.verify_otp" % uuid, c.log("b"))
+        self.assert_logged_in(c.h.report, uuid)
+        self.assert_one_owner_at_a_time(c.h.report, uuid, 1, 2)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c, dead="a")
+
+    def test_redis_away_longer_than_the_lease_with_its_data(self):
+        """Redis (with persistence) is stopped for longer than the lease while calls run on
+        both hosts: every host is fenced, every call waits; Redis comes back with the leases
+        ended, so each call's old host (renewing) and the other (seeing an orphan) race for
+        it. One wins each call: it goes on from there, the other lets it go, nothing is
+        sent twice."""
+        uuids = [base.call_uuid(395 + i) for i in range(4)]
+        # Silent at the code for 4 s (or until another host breaks the question), then the
+        # question's timeouts run and it is asked again.
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True, "for_ms": 4000},
+                  {"digits": OTP},
+                  {"digits": "1"}, {"digits": "1"}]
+        script = {"connections": 2, "calls": [
+            {"uuid": u, "start_after_ms": 30 * i, "inputs": inputs} for i, u in enumerate(uuids)]}
+        c = Cluster(self, script, persist=True).start()
+        c.start_host("a")
+        c.start_host("b")
+        for u in uuids:
+            c.wait_log(self.owner_of(c, u), r"call %s: ask in ivr.auth.verify_otp" % u)
+        first = {u: self.owner_of(c, u) for u in uuids}
+        c.redis.stop()
+        for n in "ab":
+            c.wait_log(n, r"store: the leases of this host's calls are in doubt")
+        time.sleep(LEASE_MS / 1000.0)  # past the lease, as above
+        c.redis.start()
+        for n in "ab":
+            c.wait_log(n, r"store: leases renewed; the calls go on", count=1)
+        mock_log = c.finish()
+        conn = {"a": 1, "b": 2}
+        for u in uuids:
+            self.assert_logged_in(c.h.report, u)
+            other = "b" if first[u] == "a" else "a"
+            self.assert_one_owner_at_a_time(c.h.report, u, conn[first[u]], conn[other])
+            moved = re.search(r"call %s: taken over" % u, c.log(other))
+            self.assertEqual(bool(moved), bool(re.search(
+                r"call %s: another host owns it now" % u, c.log(first[u]))), u)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c)
+
+
+    def test_host_back_with_its_id_keeps_its_calls(self):
+        """kill -9 a host and start it again at once with the same --host-id: it finds its
+        calls in Redis, claims them again (its leases go on being renewed) and resumes them;
+        the other host, watching for orphans all along, takes none of them over, however
+        long the caller then stays silent."""
+        uuid = base.call_uuid(400)
+        # Silent at the code (until the restarted host breaks the question), then for 3 s
+        # (two leases) at the question asked again, then the code.
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True},
+                  {"hold": True, "for_ms": 3000}, {"digits": OTP}, {"digits": "1"},
+                  {"digits": "1"}]
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]}).start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.start_host("b")
+        c.kill("a")
+        c.start_host("a")
+        c.wait_log("a", r"call %s: saved session \S+ loaded in ivr.auth.verify_otp" % uuid)
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid, count=2)
+        mock_log = c.finish()
+        self.assertNotIn(uuid, c.log("b"))
+        report = c.h.report
+        self.assert_logged_in(report, uuid)
+        # Connections: 1 the first run of a, 2 b, 3 a again.
+        self.assert_one_owner_at_a_time(report, uuid, 1, 3)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c)
+
+    def test_claims_wait_for_redis(self):
+        """Redis stands still (SIGSTOP) as a call is parked: both hosts' claims go
+        unanswered and their connections time out. The claims are made again on the next
+        connection (a claim Redis ran before the connection went answers the same to its
+        host), so one host takes the call once Redis answers, and the call goes on."""
+        uuid = base.call_uuid(410)
+        script = {"connections": 2, "calls": [
+            {"uuid": uuid, "start_after_ms": 1000, "inputs": login_inputs(hold_at_otp=False)}]}
+        c = Cluster(self, script).start()
+        c.start_host("a")
+        c.start_host("b")
+        c.redis.pause()
+        for n in "ab":
+            c.wait_log(n, r"store: call %s: its claim (went unanswered; it )?waits for Redis" % uuid)
+        c.redis.resume()
+        mock_log = c.finish()
+        self.assertEqual(len(c.owner(uuid)), 1, (c.owner(uuid), c.log("a"), c.log("b")))
+        self.assert_logged_in(c.h.report, uuid)
+        self.assertEqual(len({e["connection"] for e in c.h.report["calls"][uuid]["executes"]}), 1)
+        self.assert_once_per_key(mock_log)
         self.assert_no_keys(c)
 
 
