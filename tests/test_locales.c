@@ -493,14 +493,30 @@ START_TEST(test_locale_tables)
     check_complete(loc, "month", loc->months, 1, 12);
     check_values(loc, "relative day", loc->relative_days, 0, 366);
     check_values(loc, "day ordinal", loc->day_ordinals, 1, 31);
-    const char *const *lists[] = {
-        loc->next_words,        loc->next_words_before, loc->next_week,
-        loc->this_week,         loc->next_month,        loc->in_words,
-        loc->from_now_words,    loc->one_words,         loc->day_units,
-        loc->week_units,        loc->ordinal_suffixes,  loc->day_month_joiners,
-        loc->month_day_joiners, loc->year_joiners,      loc->asap,
-        loc->date_articles,     loc->date_lead_fillers, loc->date_trail_fillers,
-        loc->negative_answers,  loc->answer_fillers};
+    const char *const *lists[] = {loc->next_words,
+                                  loc->next_words_before,
+                                  loc->next_week,
+                                  loc->after_next_words,
+                                  loc->after_next_words_before,
+                                  loc->week_after_words,
+                                  loc->week_after_words_before,
+                                  loc->this_week,
+                                  loc->next_month,
+                                  loc->in_words,
+                                  loc->from_now_words,
+                                  loc->one_words,
+                                  loc->day_units,
+                                  loc->week_units,
+                                  loc->ordinal_suffixes,
+                                  loc->day_month_joiners,
+                                  loc->month_day_joiners,
+                                  loc->year_joiners,
+                                  loc->asap,
+                                  loc->date_articles,
+                                  loc->date_lead_fillers,
+                                  loc->date_trail_fillers,
+                                  loc->negative_answers,
+                                  loc->answer_fillers};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         check_list(loc, "phrase", lists[i]);
     check_say_table(loc);

@@ -74,7 +74,6 @@ struct date_window {
     int64_t to;
 };
 
-
 /* What the parser knows while reading one input. */
 struct date_context {
     const struct ivrsm_locale *loc;
@@ -465,19 +464,69 @@ static size_t parse_explicit_date(const struct date_context *c, size_t at, struc
     return 0;
 }
 
-/* [articles] [next] weekday [next | next week]: "lundi prochain", "next Monday". */
+/* How a weekday is qualified: the coming one, next week's, the week after's, or a week
+ * after the coming one. */
+enum weekday_kind { WEEKDAY_COMING, WEEKDAY_NEXT, WEEKDAY_AFTER_NEXT, WEEKDAY_WEEK_AFTER };
+
+/* A qualifier before the weekday ("next", "uebernaechsten", "a week from"); its length. */
+static size_t weekday_qualifier_before(const struct date_context *c, size_t pos,
+                                       enum weekday_kind *kind)
+{
+    const struct ivrsm_words *w = c->words;
+    const struct {
+        const char *const *words;
+        enum weekday_kind kind;
+    } lists[] = {{c->loc->next_words_before, WEEKDAY_NEXT},
+                 {c->loc->after_next_words_before, WEEKDAY_AFTER_NEXT},
+                 {c->loc->week_after_words_before, WEEKDAY_WEEK_AFTER}};
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        size_t n = ivrsm_words_match_any(w, pos, lists[i].words, NULL);
+        if (n > best) {
+            best = n;
+            *kind = lists[i].kind;
+        }
+    }
+    return best;
+}
+
+/* [articles] [qualifier] weekday [qualifier | next week]: "lundi prochain", "next Monday",
+ * "the Monday after next", "a week from Monday", "lundi en huit". */
 static size_t parse_weekday(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
     size_t pos = ivrsm_words_skip_any(w, at, c->loc->date_articles);
-    size_t next = ivrsm_words_match_any(w, pos, c->loc->next_words_before, NULL);
-    pos += next;
+    enum weekday_kind kind = WEEKDAY_COMING;
+    pos += weekday_qualifier_before(c, pos, &kind);
     int weekday;
     size_t n = match_value(w, pos, c->loc->weekdays, &weekday);
     if (n == 0)
         return 0;
     pos += n;
     const int today_weekday = weekday_of(c->today);
+    const int64_t next_monday = c->today - today_weekday + 7;
+    int ahead = (weekday - today_weekday + 7) % 7;
+    const int64_t coming = c->today + (ahead == 0 ? 7 : ahead);
+    if (kind == WEEKDAY_COMING) {
+        size_t after = ivrsm_words_match_any(w, pos, c->loc->after_next_words, NULL);
+        size_t week = ivrsm_words_match_any(w, pos, c->loc->week_after_words, NULL);
+        if (after > 0 && after >= week) {
+            kind = WEEKDAY_AFTER_NEXT;
+            pos += after;
+        } else if (week > 0) {
+            kind = WEEKDAY_WEEK_AFTER;
+            pos += week;
+        }
+    }
+    if (kind == WEEKDAY_AFTER_NEXT) {
+        *win = single_day(next_monday + 7 + weekday);
+        return pos - at;
+    }
+    if (kind == WEEKDAY_WEEK_AFTER) {
+        *win = single_day(coming + 7);
+        return pos - at;
+    }
+    size_t next = kind == WEEKDAY_NEXT;
     if (next == 0) {
         /* The longer of "next" and "next week" after the day ("Tuesday next week"). */
         next = ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
@@ -487,12 +536,10 @@ static size_t parse_weekday(const struct date_context *c, size_t at, struct date
         pos += next;
     }
     if (next > 0) {
-        const int64_t next_monday = c->today - today_weekday + 7;
         *win = single_day(next_monday + weekday);
         return pos - at;
     }
-    int ahead = (weekday - today_weekday + 7) % 7;
-    *win = single_day(c->today + (ahead == 0 ? 7 : ahead));
+    *win = single_day(coming);
     return pos - at;
 }
 

@@ -121,6 +121,9 @@ static const struct ivrsm_phrase_value de_relative_days[] = {
     {NULL, 0},
 };
 static const char *const de_next_words_before[] = {"naechsten", "naechster", "naechste", NULL};
+static const char *const de_after_next_words_before[] = {"uebernaechsten", "uebernaechster",
+                                                         "uebernaechste", NULL};
+static const char *const de_week_after_words[] = {"in einer woche", "in acht tagen", NULL};
 static const char *const de_next_week[] = {"naechste woche",
                                            "naechster woche",
                                            "in der naechsten woche",
@@ -256,6 +259,8 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = de_relative_days,
     .next_words_before = de_next_words_before,
+    .after_next_words_before = de_after_next_words_before,
+    .week_after_words = de_week_after_words,
     .next_week = de_next_week,
     .this_week = de_this_week,
     .next_month = de_next_month,

@@ -136,6 +136,11 @@ static const struct ivrsm_phrase_value en_relative_days[] = {
 };
 static const char *const en_next_words_before[] = {"next", NULL};
 static const char *const en_next_words[] = {"next", NULL};
+static const char *const en_after_next_words[] = {"after next", NULL};
+/* "Monday week" is British for a week after the coming Monday. */
+static const char *const en_week_after_words[] = {"week", NULL};
+static const char *const en_week_after_words_before[] = {"a week from", "a week on",
+                                                         "one week from", NULL};
 static const char *const en_next_week[] = {"next week", "the week after", "of next week",
                                            "the following week", NULL};
 static const char *const en_this_week[] = {"this week", "later this week", NULL};
@@ -288,13 +293,14 @@ static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
     .digit_fillers = en_digit_fillers, .weekdays = en_weekdays, .months = en_months,               \
     .next_words = en_next_words, .week_units = en_week_units,                                      \
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
-    .this_week = en_this_week, .next_month = en_next_month, .in_words = en_in_words,               \
-    .from_now_words = en_from_now_words, .one_words = en_one_words, .day_units = en_day_units,     \
-    .day_ordinals = en_day_ordinals, .ordinal_suffixes = en_ordinal_suffixes,                      \
-    .day_month_joiners = en_day_month_joiners, .month_day_joiners = en_month_day_joiners,          \
-    .asap = en_asap, .date_articles = en_date_articles, .date_lead_fillers = en_date_lead_fillers, \
-    .date_trail_fillers = en_date_trail_fillers, .negative_answers = en_negative_answers,          \
-    .answer_fillers = en_answer_fillers
+    .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
+    .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \
+    .next_month = en_next_month, .in_words = en_in_words, .from_now_words = en_from_now_words,     \
+    .one_words = en_one_words, .day_units = en_day_units, .day_ordinals = en_day_ordinals,         \
+    .ordinal_suffixes = en_ordinal_suffixes, .day_month_joiners = en_day_month_joiners,            \
+    .month_day_joiners = en_month_day_joiners, .asap = en_asap, .date_articles = en_date_articles, \
+    .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
+    .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_en_us = {
     .tag = "en-US",

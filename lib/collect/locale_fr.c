@@ -78,6 +78,8 @@ static const struct ivrsm_phrase_value fr_relative_days[] = {
     {"apres demain", 2},
     {NULL, 0},
 };
+/* "lundi en huit": a week after the coming Monday. */
+static const char *const fr_week_after_words[] = {"en huit", NULL};
 static const char *const fr_next_words[] = {"prochain", "prochaine", "qui vient", NULL};
 static const char *const fr_next_week[] = {"la semaine prochaine", "semaine prochaine",
                                            "la semaine d apres", NULL};
@@ -201,11 +203,11 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
     .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
     .relative_days = fr_relative_days, .next_words = fr_next_words, .next_week = fr_next_week,     \
-    .this_week = fr_this_week, .next_month = fr_next_month, .in_words = fr_in_words,               \
-    .day_units = fr_day_units, .week_units = fr_week_units, .asap = fr_asap,                       \
-    .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers,                  \
-    .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
-    .answer_fillers = fr_answer_fillers
+    .week_after_words = fr_week_after_words, .this_week = fr_this_week,                            \
+    .next_month = fr_next_month, .in_words = fr_in_words, .day_units = fr_day_units,               \
+    .week_units = fr_week_units, .asap = fr_asap, .date_articles = fr_date_articles,               \
+    .date_lead_fillers = fr_date_lead_fillers, .date_trail_fillers = fr_date_trail_fillers,        \
+    .negative_answers = fr_negative_answers, .answer_fillers = fr_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

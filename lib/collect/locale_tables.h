@@ -120,14 +120,20 @@ struct ivrsm_locale {
     const struct ivrsm_phrase_value *relative_days; /* "demain" = 1 */
     const char *const *next_words;                  /* after a weekday: "prochain", "que viene" */
     const char *const *next_words_before;           /* before a weekday: "next", "naechsten" */
-    const char *const *next_week;                   /* "la semaine prochaine" */
-    const char *const *this_week;                   /* "cette semaine" */
-    const char *const *next_month;                  /* "le mois prochain" */
-    const char *const *in_words;       /* before a count: "dans 3 jours", "in 3 days" */
-    const char *const *from_now_words; /* after it: "3 days from now" */
-    const char *const *one_words;      /* counts meaning one besides numbers: "a" (week) */
-    const char *const *day_units;      /* "jour", "jours" */
-    const char *const *week_units;     /* "semaine", "semaines" */
+    /* The weekday of the week after next: "the Monday after next", "uebernaechsten Montag". */
+    const char *const *after_next_words;        /* after a weekday: "after next" */
+    const char *const *after_next_words_before; /* before it: "uebernaechsten" */
+    /* A week after the coming weekday: "a week from Monday", "Montag in einer Woche". */
+    const char *const *week_after_words;        /* after a weekday: "week", "en huit" */
+    const char *const *week_after_words_before; /* before it: "a week from", "a week on" */
+    const char *const *next_week;               /* "la semaine prochaine" */
+    const char *const *this_week;               /* "cette semaine" */
+    const char *const *next_month;              /* "le mois prochain" */
+    const char *const *in_words;                /* before a count: "dans 3 jours", "in 3 days" */
+    const char *const *from_now_words;          /* after it: "3 days from now" */
+    const char *const *one_words;               /* counts meaning one besides numbers: "a" (week) */
+    const char *const *day_units;               /* "jour", "jours" */
+    const char *const *week_units;              /* "semaine", "semaines" */
     const struct ivrsm_phrase_value *day_ordinals; /* "premier" = 1, "third" = 3 */
     const char *const *ordinal_suffixes;           /* after the digits of a day: "3rd", "1er" */
     const char *const *day_month_joiners;          /* between a day and its month: "of", "de" */
