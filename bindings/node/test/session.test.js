@@ -3,7 +3,7 @@
 
 const { describe, it, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { ivrsm, MENU, AUDIO, DATES, NOW_MS, MENU_CTX, types, only } = require('./support');
+const { ivrsm, MENU, AUDIO, DATES, LANGUAGES, NOW_MS, MENU_CTX, types, only } = require('./support');
 
 const MENU_PROMPT = 'Pour nos horaires, dites horaires ou tapez 1. Pour un conseiller, tapez 0.';
 
@@ -395,4 +395,34 @@ describe('callbacks', () => {
     assert.throws(() => m.session({ clock: NOW_MS }), /clock must be a function/);
     assert.throws(() => m.session({ trace: 'stderr' }), /trace must be a function/);
   });
+});
+
+// Each built-in locale: the key that picks it, "tomorrow" in it, what is said back.
+const LANGUAGE_CALLS = [
+  ['1', 'fr-FR', 'Quel jour ?', 'demain', "C'est noté : jeudi 26 novembre, 12 euros et 50 centimes."],
+  ['2', 'en-US', 'Which day?', 'tomorrow', 'Noted: Thursday, November 26th, 12 dollars and 50 cents.'],
+  ['3', 'en-GB', 'Which day?', 'tomorrow', 'Noted: Thursday the 26th of November, 12 pounds and 50 pence.'],
+  ['4', 'es-ES', '¿Qué día?', 'mañana', 'Anotado: jueves 26 de noviembre, 12 euros con 50 céntimos.'],
+  ['5', 'de-DE', 'Welcher Tag?', 'morgen', 'Notiert: Donnerstag, den 26. November, 12 Euro und 50 Cent.'],
+  ['6', 'fr-BE', 'Quel jour ?', 'demain', "C'est noté : jeudi 26 novembre, 12 euros et 50 centimes."],
+  ['7', 'fr-CH', 'Quel jour ?', 'demain', "C'est noté : jeudi 26 novembre, 12 francs et 50 centimes."],
+];
+
+describe('languages', () => {
+  const machine = ivrsm.Machine.load(LANGUAGES);
+  for (const [key, language, question, tomorrow, said] of LANGUAGE_CALLS) {
+    it(`speaks, reads and says values in ${language}`, () => {
+      const s = machine.session({ clock: () => NOW_MS });
+      s.start();
+      assert.equal(only(s.commands(), 'ask').language, 'fr-FR');
+      s.feed({ type: 'dtmf', text: key });
+      const ask = only(s.commands(), 'ask');
+      assert.deepEqual([ask.language, ask.text, ask.collect], [language, question, 'date_nl']);
+      s.feed({ type: 'speech', text: tomorrow });
+      assert.equal(s.ctx.language, language);
+      assert.equal(s.ctx.pref_date_from, '2026-11-26');
+      const [say, hangup] = s.commands();
+      assert.deepEqual([say.language, say.text, hangup.type], [language, said, 'hangup']);
+    });
+  }
 });

@@ -10,6 +10,7 @@ module.exports = {
   ivrsm: require('..'),
   MENU: path.join(testdata, 'menu.yaml'),
   DATES: path.join(testdata, 'dates.yaml'),
+  LANGUAGES: path.join(testdata, 'languages.yaml'),
   AUDIO: path.join(testdata, 'audio.yaml'),
   WARNING: path.join(testdata, 'warning.yaml'),
   DANGLING: path.join(testdata, 'dangling.yaml'),

@@ -9,6 +9,7 @@ ROOT = HERE.parents[2]
 TESTDATA = ROOT / "bindings" / "testdata"
 MENU = TESTDATA / "menu.yaml"
 DATES = TESTDATA / "dates.yaml"
+LANGUAGES = TESTDATA / "languages.yaml"
 AUDIO = TESTDATA / "audio.yaml"
 WARNING = TESTDATA / "warning.yaml"
 DANGLING = TESTDATA / "dangling.yaml"

@@ -2,7 +2,7 @@
 
 import unittest
 
-from support import AUDIO, DATES, MENU, MENU_CTX, NOW_MS, only, types
+from support import AUDIO, DATES, LANGUAGES, MENU, MENU_CTX, NOW_MS, only, types
 
 import ivrsm
 
@@ -311,6 +311,41 @@ class FeedErrorTest(unittest.TestCase):
             self.machine.session(ctx="[1, 2]")
         self.assertEqual(cm.exception.code, ivrsm.EINVAL)
         self.assertIn("ctx", str(cm.exception))
+
+
+# Each built-in locale: the key that picks it, "tomorrow" in it, what is said back.
+LANGUAGE_CALLS = [
+    ("1", "fr-FR", "Quel jour ?", "demain", "C'est noté : jeudi 26 novembre, 12 euros et 50 centimes."),
+    ("2", "en-US", "Which day?", "tomorrow", "Noted: Thursday, November 26th, 12 dollars and 50 cents."),
+    ("3", "en-GB", "Which day?", "tomorrow",
+     "Noted: Thursday the 26th of November, 12 pounds and 50 pence."),
+    ("4", "es-ES", "¿Qué día?", "mañana", "Anotado: jueves 26 de noviembre, 12 euros con 50 céntimos."),
+    ("5", "de-DE", "Welcher Tag?", "morgen", "Notiert: Donnerstag, den 26. November, 12 Euro und 50 Cent."),
+    ("6", "fr-BE", "Quel jour ?", "demain", "C'est noté : jeudi 26 novembre, 12 euros et 50 centimes."),
+    ("7", "fr-CH", "Quel jour ?", "demain", "C'est noté : jeudi 26 novembre, 12 francs et 50 centimes."),
+]
+
+
+class LanguagesTest(unittest.TestCase):
+    def test_every_language(self):
+        machine = ivrsm.Machine.load(LANGUAGES)
+        self.addCleanup(machine.close)
+        for key, language, question, tomorrow, said in LANGUAGE_CALLS:
+            with self.subTest(language=language):
+                s = machine.session(clock=lambda: NOW_MS)
+                self.addCleanup(s.close)
+                s.start()
+                self.assertEqual(only(s.commands(), "ask")["language"], "fr-FR")
+                s.feed_dtmf(key)
+                ask = only(s.commands(), "ask")
+                self.assertEqual((ask["language"], ask["text"], ask["collect"]),
+                                 (language, question, "date_nl"))
+                s.feed_speech(tomorrow)
+                self.assertEqual(s.ctx["language"], language)
+                self.assertEqual(s.ctx["pref_date_from"], "2026-11-26")
+                say, hangup = s.commands()
+                self.assertEqual((say["language"], say["text"], hangup["type"]),
+                                 (language, said, "hangup"))
 
 
 class CallbackTest(unittest.TestCase):
