@@ -28,7 +28,8 @@ static const char scope_ctx[] =
     "\"list\":[{\"id\":\"a1\",\"voice_label\":\"lundi 3 juin à 9 heures\"},{\"id\":\"a2\"},"
     "[1,[2,[3]]]],\"obj\":{\"a\":{\"b\":{\"c\":\"deep\"}}},"
     "\"accents\":\"ÉLÉONORE çà et là\",\"inject\":\"{{globals.hidden}} {{#if 1}}x{{/if}}\","
-    "\"quote\":\"a\\\"b\\\\c\",\"nl\":\"a\\nb\\tc\"}";
+    "\"quote\":\"a\\\"b\\\\c\",\"nl\":\"a\\nb\\tc\",\"day\":\"2026-12-03\","
+    "\"at\":\"2026-12-03T14:30:00+01:00\",\"tel\":\"+33612345678\",\"cents\":\"1250\"}";
 static const char scope_resp[] =
     "{\"count\":2,\"appointments\":[{\"id\":\"r1\"},{\"id\":\"r2\"}],\"summary_voice\":\"Demain "
     "à 10 heures.\",\"challenge_id\":\"ch\",\"slots\":[],\"partner_id\":42}";
