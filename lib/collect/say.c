@@ -72,7 +72,7 @@ static int parse_date(const char *s, size_t len, say_date *d)
     return 0;
 }
 
-/* "HH:MM" or "HH:MM:SS", alone or after the date of a date-time. */
+/* "HH:MM" or "HH:MM:SS" ("9:30" too), alone or after the date of a date-time. */
 static int parse_time(const char *s, size_t len, int *hour, int *minute)
 {
     if (len > 10 && (s[10] == 'T' || s[10] == ' ') && s[4] == '-') {
@@ -83,13 +83,14 @@ static int parse_time(const char *s, size_t len, int *hour, int *minute)
             return -1;
         len = 5;
     }
-    if (len != 5 && !(len == 8 && s[5] == ':'))
+    size_t h = len > 1 && s[1] == ':' ? 1 : 2; /* digits of the hour */
+    if (len != h + 3 && !(len == h + 6 && s[h + 3] == ':'))
         return -1;
-    if (s[2] != ':')
+    if (s[h] != ':')
         return -1;
-    *hour = digits_value(s, 2);
-    *minute = digits_value(s + 3, 2);
-    if (len == 8 && digits_value(s + 6, 2) < 0)
+    *hour = digits_value(s, h);
+    *minute = digits_value(s + h + 1, 2);
+    if (len == h + 6 && digits_value(s + h + 4, 2) < 0)
         return -1;
     if (*hour < 0 || *hour > 23 || *minute < 0 || *minute > 59)
         return -1;
