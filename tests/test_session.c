@@ -1177,17 +1177,23 @@ static void trace_collect(void *user, const char *record)
     json_array_append_new(arr, json_string(record));
 }
 
+/* A call whose session's trace records (texts) go into `records`. */
+static void call_init_traced(call *c, ivrsm_machine *m, const char *ctx_json, json_t *records)
+{
+    call_init(c, m, ctx_json);
+    ivrsm_session_free(c->s);
+    c->opts.trace = trace_collect;
+    c->opts.trace_user = records;
+    ck_assert_int_eq(ivrsm_session_new(m, &c->opts, &c->s, NULL), 0);
+}
+
 START_TEST(seed_trace_has_no_secrets)
 {
     ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
     json_t *records = json_array();
     call c;
     memset(&c, 0, sizeof(c));
-    call_init(&c, m, NULL);
-    ivrsm_session_free(c.s);
-    c.opts.trace = trace_collect;
-    c.opts.trace_user = records;
-    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    call_init_traced(&c, m, NULL, records);
     c.responses = seed_responses;
     static const char *lines[] = {"dtmf 1",  "dtmf 0612345678#", "dtmf 481526#",
                                   "say oui", "dtmf 1",           NULL};
@@ -1347,11 +1353,7 @@ START_TEST(seed_trace_masks_handed_on_otp)
     ivrsm_machine *m = load_seed_at("ivr.auth.verify_otp.retry");
     json_t *records = json_array();
     call c;
-    call_init(&c, m, seed_ctx);
-    ivrsm_session_free(c.s);
-    c.opts.trace = trace_collect;
-    c.opts.trace_user = records;
-    ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+    call_init_traced(&c, m, seed_ctx, records);
     c.responses = seed_responses;
     static const char *lines[] = {"say quatre huit un cinq deux six", NULL};
     run_seed(&c, lines);
@@ -1551,11 +1553,7 @@ START_TEST(trace_masks_what_input_is_secret)
         ivrsm_machine *m = collects_at(states[i]);
         json_t *records = json_array();
         call c;
-        call_init(&c, m, NULL);
-        ivrsm_session_free(c.s);
-        c.opts.trace = trace_collect;
-        c.opts.trace_user = records;
-        ck_assert_int_eq(ivrsm_session_new(m, &c.opts, &c.s, NULL), 0);
+        call_init_traced(&c, m, NULL, records);
         call_start(&c);
         call_input(&c, "dtmf 4812");
         json_t *event = NULL;
