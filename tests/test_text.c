@@ -82,6 +82,23 @@ START_TEST(test_buf_on_storage)
 }
 END_TEST
 
+/* The end of a JSON string in raw text: escaped quotes and backslashes skipped. */
+START_TEST(test_json_string_end)
+{
+    static const struct {
+        const char *text;
+        size_t open, end;
+    } cases[] = {
+        {"\"ab\" x", 0, 3},   {"x \"a\\\"b\"", 2, 7},  {"\"a\\\\\" y", 0, 4},
+        {"\"unclosed", 0, 9}, {"\"ends in \\", 0, 10}, {"\"\"", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        const char *t = cases[i].text;
+        ck_assert_msg(ivrsm_json_string_end(t, strlen(t), cases[i].open) == cases[i].end, "%s", t);
+    }
+}
+END_TEST
+
 START_TEST(test_utf8_valid_table)
 {
     const struct utf8_case *c = &utf8_cases[_i];
@@ -423,6 +440,7 @@ static Suite *text_suite(void)
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("utf8");
     tcase_add_test(tc, test_buf_on_storage);
+    tcase_add_test(tc, test_json_string_end);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);
     suite_add_tcase(s, tc);

@@ -83,8 +83,8 @@ int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...)
 
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (ivrsm_buf_reserve(b, len + 2) != 0)
+    static const char hex[] = "0123456789ABCDEF";
+    if (ivrsm_buf_reserve(b, len + 2) != 0) /* the whole string when nothing is escaped */
         return -1;
     ivrsm_buf_putc(b, '"');
     size_t start = 0;
@@ -94,26 +94,14 @@ int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
             continue;
         ivrsm_buf_append(b, s + start, i - start);
         start = i + 1;
-        switch (c) {
-        case '"':
-            ivrsm_buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            ivrsm_buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            ivrsm_buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            ivrsm_buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            ivrsm_buf_append(b, "\\t", 2);
-            break;
-        default: {
+        static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+        const char *at = c ? memchr(from, c, sizeof(from) - 1) : NULL;
+        if (at) {
+            char esc[2] = {'\\', to[at - from]};
+            ivrsm_buf_append(b, esc, 2);
+        } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             ivrsm_buf_append(b, esc, 6);
-        }
         }
     }
     ivrsm_buf_append(b, s + start, len - start);

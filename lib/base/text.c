@@ -278,3 +278,14 @@ size_t ivrsm_text_collapse_spaces(const char *src, size_t len, char *out)
     out[o] = '\0';
     return o;
 }
+
+size_t ivrsm_json_string_end(const char *p, size_t len, size_t open)
+{
+    for (size_t i = open + 1; i < len; i++) {
+        if (p[i] == '\\')
+            i++;
+        else if (p[i] == '"')
+            return i;
+    }
+    return len;
+}

@@ -1,5 +1,6 @@
 /*
- * Text helpers shared by intent matching and the collect parsers.
+ * Text helpers shared by intent matching, the collect parsers and the
+ * scanners of raw JSON text.
  */
 #ifndef IVRSM_TEXT_H
 #define IVRSM_TEXT_H
@@ -75,5 +76,11 @@ int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
  * Returns the output length.
  */
 size_t ivrsm_text_collapse_spaces(const char *src, size_t len, char *out);
+
+/*
+ * In raw JSON text, the index of the quote that closes the string opening at
+ * p[open] (a '"'), backslash escapes skipped; len when it is not closed.
+ */
+size_t ivrsm_json_string_end(const char *p, size_t len, size_t open);
 
 #endif

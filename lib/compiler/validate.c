@@ -148,7 +148,8 @@ static void check_shadowed(vctx *v, size_t i, unsigned char *shadowed)
 {
     const m_state *st = &v->m->states[i];
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(v->m->mem);
-    char **keys = ivrsm_mem_calloc(v->m->mem, st->route_count, sizeof(*keys)); /* they outlive the map */
+    char **keys =
+        ivrsm_mem_calloc(v->m->mem, st->route_count, sizeof(*keys)); /* they outlive the map */
     if (!keys) {
         v->diag->nomem = true;
         return;
@@ -636,8 +637,7 @@ typedef struct path_check {
     key_set reported; /* ctx keys already reported for this site */
 } path_check;
 
-/* Does globals hold `path` ("a.b[0].c")? */
-static bool globals_has(const json_t *g, const char *path)
+bool ivrsm_v_globals_has(const json_t *g, const char *path)
 {
     const json_t *node = g;
     while (*path && node) {
@@ -646,8 +646,7 @@ static bool globals_has(const json_t *g, const char *path)
             continue;
         }
         if (*path == '[') {
-            size_t idx = strtoul(path + 1, NULL, 10);
-            node = json_array_get(node, idx);
+            node = json_array_get(node, strtoul(path + 1, NULL, 10));
             path = strchr(path, ']');
             if (!path)
                 return node != NULL;
@@ -666,19 +665,22 @@ static bool globals_has(const json_t *g, const char *path)
     return node != NULL;
 }
 
+bool ivrsm_v_now_field(const char *field, size_t len)
+{
+    static const char *const fields[] = {"date", "time", "hour", "minute", "weekday", "open"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+        if (strlen(fields[i]) == len && !strncmp(fields[i], field, len))
+            return true;
+    return false;
+}
+
 /* now.date, now.hour...; now.open only with globals.hours. */
 static bool now_field_known(const vctx *v, const char *path)
 {
-    static const char *const fields[] = {"date", "time", "hour", "minute", "weekday", NULL};
     if (path[3] != '.')
         return false;
     const char *f = path + 4;
-    if (!strcmp(f, "open"))
-        return v->m->hours != NULL;
-    for (const char *const *k = fields; *k; k++)
-        if (!strcmp(*k, f))
-            return true;
-    return false;
+    return ivrsm_v_now_field(f, strlen(f)) && (strcmp(f, "open") != 0 || v->m->hours != NULL);
 }
 
 static void on_template_path(void *user, const char *path, size_t offset)
@@ -705,7 +707,7 @@ static void on_template_path(void *user, const char *path, size_t offset)
              "the template reads %s, which now does not have (it renders empty; now has date, "
              "time, hour, minute, weekday, and open with globals.hours)",
              path);
-    } else if (!strncmp(path, "globals.", 8) && !globals_has(v->m->globals, path + 8) &&
+    } else if (!strncmp(path, "globals.", 8) && !ivrsm_v_globals_has(v->m->globals, path + 8) &&
                !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
         /* (In a route's condition it is an error: unknown-path.) */
         WARN(v, line, column, pc->site->path, "template-path-never-set",

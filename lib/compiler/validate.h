@@ -26,6 +26,11 @@ void ivrsm_v_report(vctx *v, ivrsm_severity sev, int line, int column, const cha
     ivrsm_v_report(v, IVRSM_SEVERITY_WARNING, line, column, path, rule, __VA_ARGS__)
 /* The value under n.a (or n.a.b when b is not NULL), or NULL. */
 const dom_node *ivrsm_v_dig(const dom_node *n, const char *a, const char *b);
+/* Does globals hold `path` ("a.b[0].c")? A key too long to look up counts as held. */
+bool ivrsm_v_globals_has(const json_t *g, const char *path);
+/* Whether field[0..len) names a field of now: date, time, hour, minute, weekday, open
+ * (open exists only with globals.hours: the callers say so in their own words). */
+bool ivrsm_v_now_field(const char *field, size_t len);
 /* Where edge e of state i is written (its `next` node), with the path below the state in sub. */
 const dom_node *ivrsm_v_edge_node(const vctx *v, size_t i, const ivrsm_transition *e, char *sub,
                                   size_t cap);

@@ -12,8 +12,6 @@
 
 #include "validate.h"
 
-static const char *const now_fields[] = {"date", "time", "hour", "minute", "weekday", "open", NULL};
-
 /* Where routes[r].when of state i is written. */
 static m_pos when_pos(const vctx *v, size_t i, size_t r)
 {
@@ -46,35 +44,6 @@ static void on_never_true(void *user, size_t offset)
                    ivrsm_tmpl_source(r->when), w->route, v->m->states[w->state].name);
 }
 
-/* Does globals hold `path` ("a.b[0].c")? */
-static bool globals_has(const json_t *g, const char *path)
-{
-    const json_t *node = g;
-    while (*path && node) {
-        if (*path == '.') {
-            path++;
-            continue;
-        }
-        if (*path == '[') {
-            node = json_array_get(node, strtoul(path + 1, NULL, 10));
-            path = strchr(path, ']');
-            if (!path)
-                return node != NULL;
-            path++;
-            continue;
-        }
-        size_t n = strcspn(path, ".[");
-        char key[256];
-        if (n >= sizeof(key))
-            return true;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        node = json_object_get(node, key);
-        path += n;
-    }
-    return node != NULL;
-}
-
 static void unknown_path(when_site *w, const char *path, const char *why)
 {
     vctx *v = w->v;
@@ -90,15 +59,12 @@ static void on_condition_path(void *user, const char *path, size_t offset)
 {
     when_site *w = user;
     (void)offset;
-    if (!strncmp(path, "globals.", 8) && !globals_has(w->v->m->globals, path + 8)) {
+    if (!strncmp(path, "globals.", 8) && !ivrsm_v_globals_has(w->v->m->globals, path + 8)) {
         unknown_path(w, path, "which globals does not define (it is always missing)");
     } else if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '\0')) {
         const char *field = path[3] ? path + 4 : "";
         size_t len = strcspn(field, ".[");
-        bool known = false;
-        for (const char *const *f = now_fields; *f && !known; f++)
-            known = strlen(*f) == len && !strncmp(*f, field, len);
-        if (!known || field[len])
+        if (!ivrsm_v_now_field(field, len) || field[len])
             unknown_path(w, path,
                          "which is not a field of now (known: now.date, now.time, now.hour, "
                          "now.minute, now.weekday, now.open)");

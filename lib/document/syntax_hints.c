@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "syntax_hints.h"
+#include "text.h"
 #include "utf8.h"
 
 /* libfyaml's messages that a wrong indentation causes (libfyaml 0.7-0.9, fy-parse.c). */
@@ -125,16 +126,10 @@ bool ivrsm_yaml_indent_hint(const char *data, size_t len, int line, const char *
 bool ivrsm_json_comment_at(const char *data, size_t len, size_t offset, int *comment_line,
                            int *comment_column)
 {
-    bool in_string = false;
     for (size_t i = 0; i < len && i <= offset; i++) {
         char c = data[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
+        if (c == '"') {
+            i = ivrsm_json_string_end(data, len, i);
         } else if (c == '#' ||
                    (c == '/' && i + 1 < len && (data[i + 1] == '/' || data[i + 1] == '*'))) {
             int line = 1;

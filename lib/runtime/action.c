@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "session.h"
+#include "text.h"
 
 json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
@@ -54,33 +55,6 @@ static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
     return ivrsm_buf_steal(&b); /* "" for nothing */
 }
 
-/* A string as jansson's dump_string() writes it (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH). */
-static int write_string(ivrsm_buf *b, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    if (ivrsm_buf_putc(b, '"') != 0)
-        return -1;
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        ivrsm_buf_append(b, s + start, i - start);
-        start = i + 1;
-        static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
-        const char *at = c ? memchr(from, c, sizeof(from) - 1) : NULL;
-        if (at) {
-            char esc[2] = {'\\', to[at - from]};
-            ivrsm_buf_append(b, esc, 2);
-        } else {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            ivrsm_buf_append(b, esc, 6);
-        }
-    }
-    ivrsm_buf_append(b, s + start, len - start);
-    return ivrsm_buf_putc(b, '"');
-}
-
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
 {
     char num[32];
@@ -96,7 +70,7 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
             if (!first)
                 ivrsm_buf_putc(b, ',');
             first = false;
-            write_string(b, key, key_len);
+            ivrsm_buf_json_string(b, key, key_len);
             ivrsm_buf_putc(b, ':');
             if (ivrsm_s_json_write(b, v) != 0)
                 return -1;
@@ -114,7 +88,7 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
         return ivrsm_buf_putc(b, ']');
     }
     case JSON_STRING:
-        return write_string(b, json_string_value(j), json_string_length(j));
+        return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
     case JSON_INTEGER:
         snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
         return ivrsm_buf_puts(b, num);
@@ -161,7 +135,7 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
             if (!first)
                 ivrsm_buf_putc(b, ',');
             if (object) {
-                write_string(b, v->keys[i], strlen(v->keys[i]));
+                ivrsm_buf_json_string(b, v->keys[i], strlen(v->keys[i]));
                 ivrsm_buf_putc(b, ':');
             }
             int rc = write_body_value(b, &v->items[i], scope);
@@ -346,16 +320,10 @@ fail:
 bool ivrsm_s_json_depth_within(const char *p, size_t len, int max)
 {
     int depth = 0;
-    bool in_string = false;
     for (size_t i = 0; i < len; i++) {
         char c = p[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
+        if (c == '"') {
+            i = ivrsm_json_string_end(p, len, i);
         } else if (c == '{' || c == '[') {
             if (++depth > max)
                 return false;

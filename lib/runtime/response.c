@@ -268,6 +268,26 @@ static bool kept(const m_state *keep, const char *key, size_t len)
     return false;
 }
 
+/* Whether the container ends at once: `close` right after its opening (consumed). */
+static bool closes(reader *r, char close)
+{
+    skip_space(r);
+    if (r->p >= r->end || *r->p != close)
+        return false;
+    r->p++;
+    return true;
+}
+
+/* After an item of an object or array: 1 at ',' (another item follows), 0 at `close`, -1 at
+ * anything else. The ',' or `close` is consumed. */
+static int item_end(reader *r, char close)
+{
+    skip_space(r);
+    if (r->p >= r->end || (*r->p != ',' && *r->p != close))
+        return -1;
+    return *r->p++ == ',';
+}
+
 /* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
 static int read_object(reader *r, json_t **out, const m_state *keep)
 {
@@ -276,14 +296,9 @@ static int read_object(reader *r, json_t **out, const m_state *keep)
         r->nomem = true;
         return -1;
     }
-    skip_space(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
-        if (out)
-            *out = o;
-        return 0;
-    }
-    for (;;) {
+    for (int more = !closes(r, '}'); more; more = item_end(r, '}')) {
+        if (more < 0)
+            goto fail;
         skip_space(r);
         if (r->p >= r->end || *r->p != '"')
             goto fail;
@@ -318,16 +333,6 @@ static int read_object(reader *r, json_t **out, const m_state *keep)
         ivrsm_mem_free(r->text.mem, copy);
         if (rc != 0)
             goto fail;
-        skip_space(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            break;
-        }
-        goto fail;
     }
     if (out)
         *out = o;
@@ -344,31 +349,14 @@ static int read_array(reader *r, json_t **out)
         r->nomem = true;
         return -1;
     }
-    skip_space(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        if (out)
-            *out = a;
-        return 0;
-    }
-    for (;;) {
+    for (int more = !closes(r, ']'); more; more = item_end(r, ']')) {
         json_t *v = NULL;
-        if (read_value(r, a ? &v : NULL, NULL) != 0)
+        if (more < 0 || read_value(r, a ? &v : NULL, NULL) != 0)
             goto fail;
         if (a && json_array_append_new(a, v) != 0) {
             r->nomem = true;
             goto fail;
         }
-        skip_space(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
-            break;
-        }
-        goto fail;
     }
     if (out)
         *out = a;

@@ -506,39 +506,47 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     return t;
 }
 
+/* A builder for src[0..len) (NULL: an empty text), with errbuf emptied. */
+static void builder_init(tmpl_builder *b, const ivrsm_mem *mem, const char *src, size_t len,
+                         char *errbuf, size_t errcap)
+{
+    *b = (tmpl_builder){.mem = mem,
+                        .src = src ? src : "",
+                        .len = src ? len : 0,
+                        .single_expr = TMPL_NONE,
+                        .errbuf = errbuf,
+                        .errcap = errcap};
+    if (errbuf && errcap)
+        errbuf[0] = '\0';
+}
+
+/* t, or NULL with *erroff where compiling failed; the builder freed. */
+static ivrsm_tmpl *builder_done(tmpl_builder *b, ivrsm_tmpl *t, size_t *erroff)
+{
+    if (!t && erroff)
+        *erroff = b->erroff;
+    builder_free(b);
+    return t;
+}
+
 ivrsm_tmpl *ivrsm_tmpl_compile(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
                                size_t errcap, size_t *erroff)
 {
-    tmpl_builder b = {.mem = mem,
-                      .src = src ? src : "",
-                      .len = src ? len : 0,
-                      .single_expr = TMPL_NONE,
-                      .errbuf = errbuf,
-                      .errcap = errcap};
-    if (errbuf && errcap)
-        errbuf[0] = '\0';
+    tmpl_builder b;
+    builder_init(&b, mem, src, len, errbuf, errcap);
     ivrsm_tmpl *t = NULL;
     if (!src && len)
         ivrsm_tmpl_fail(&b, 0, "no template text (NULL with length %zu)", len);
     else if (compile_source(&b) == 0)
         t = finish(&b);
-    if (!t && erroff)
-        *erroff = b.erroff;
-    builder_free(&b);
-    return t;
+    return builder_done(&b, t, erroff);
 }
 
 ivrsm_tmpl *ivrsm_tmpl_compile_expr(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
                                     size_t errcap, size_t *erroff)
 {
-    tmpl_builder b = {.mem = mem,
-                      .src = src ? src : "",
-                      .len = src ? len : 0,
-                      .single_expr = TMPL_NONE,
-                      .errbuf = errbuf,
-                      .errcap = errcap};
-    if (errbuf && errcap)
-        errbuf[0] = '\0';
+    tmpl_builder b;
+    builder_init(&b, mem, src, len, errbuf, errcap);
     ivrsm_tmpl *t = NULL;
     uint32_t root;
     b.tag_start = 0;
@@ -552,10 +560,7 @@ ivrsm_tmpl *ivrsm_tmpl_compile_expr(const ivrsm_mem *mem, const char *src, size_
         b.single_expr = root;
         t = finish(&b);
     }
-    if (!t && erroff)
-        *erroff = b.erroff;
-    builder_free(&b);
-    return t;
+    return builder_done(&b, t, erroff);
 }
 
 int ivrsm_tmpl_is_expression(const ivrsm_tmpl *t)
