@@ -1,5 +1,6 @@
 /* What the HTTP adapter puts on the wire, and the checks that keep it sound. */
 #include "http_wire.h"
+#include "url.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +11,6 @@ static const char json_media_type[] = "application/json";
 static int is_alnum(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static int is_token(const char *s)
@@ -46,10 +42,10 @@ static int is_url_part(const char *s, const char *extra)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '%') {
-            if (!is_hex(p[1]) || !is_hex(p[2]))
+            if (!ivrsm_url_hex(p[1]) || !ivrsm_url_hex(p[2]))
                 return 0;
             p += 2;
-        } else if (!is_alnum(*p) && !strchr("-._~!$&'()*+,;=:@", *p) && !strchr(extra, *p)) {
+        } else if (!ivrsm_url_pchar(*p) && !strchr(extra, *p)) {
             return 0;
         }
     }
@@ -121,20 +117,9 @@ static int has_dot_segment(const char *path)
 {
     const char *seg = path + 1;
     for (const char *q = seg;; q++) {
-        if (*q != '/' && *q)
+        if (*q && *q != '/')
             continue;
-        size_t dots = 0, i = 0, len = (size_t)(q - seg);
-        while (i < len) {
-            if (seg[i] == '.')
-                i++;
-            else if (i + 2 < len && seg[i] == '%' && seg[i + 1] == '2' &&
-                     (seg[i + 2] == 'e' || seg[i + 2] == 'E'))
-                i += 3;
-            else
-                break;
-            dots++;
-        }
-        if (i == len && (dots == 1 || dots == 2))
+        if (ivrsm_url_dot_segment(seg, (size_t)(q - seg)))
             return 1;
         if (!*q)
             return 0;

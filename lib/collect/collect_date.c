@@ -371,23 +371,31 @@ static int is_numeric_date_word(const struct ivrsm_words *w, size_t i)
     return s[0] >= '0' && s[0] <= '9' && strcspn(s, "/.-") < w->len[i];
 }
 
-/* [joiner] YYYY after a day and month: a full date; otherwise this year's or next year's. */
-static size_t parse_year_and_resolve(const struct date_context *c, size_t pos, int month, int day,
-                                     int64_t *day_number)
+/*
+ * [joiner] YYYY after a day and month read from `at` to `pos`: a full date;
+ * otherwise this year's or next year's. *win is that day. Returns the words
+ * read from `at`, or 0 when there is no such date.
+ */
+static size_t finish_day_month(const struct date_context *c, size_t at, size_t pos, int month,
+                               int day, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
+    int64_t day_number;
     size_t joiner = ivrsm_words_match_any(w, pos, c->loc->year_joiners, NULL);
     if (ivrsm_word_is_digits(w, pos + joiner) && w->len[pos + joiner] == 4) {
         int64_t year;
         year_from_digits(w->text + w->start[pos + joiner], 4, &year);
-        if (resolve_full_date(c, year, month, day, day_number) != 0)
-            return SIZE_MAX;
-        return joiner + 1;
+        if (resolve_full_date(c, year, month, day, &day_number) != 0)
+            return 0;
+        pos += joiner + 1;
+    } else {
+        if (resolve_day_month(c, month, day, &day_number) != 0)
+            return 0;
+        /* "le 3 décembre prochain": the next one is what a date without a year means. */
+        pos += ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
     }
-    if (resolve_day_month(c, month, day, day_number) != 0)
-        return SIZE_MAX;
-    /* "le 3 décembre prochain": the next one is what a date without a year means. */
-    return ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
+    *win = single_day(day_number);
+    return pos - at;
 }
 
 /* month [joiner] day [year]: "December 3rd", "December the third, 2027". */
@@ -405,12 +413,7 @@ static size_t parse_month_first(const struct date_context *c, size_t at, struct 
     if ((n = parse_day_of_month(c, pos, &day)) == 0)
         return 0;
     pos += n;
-    int64_t day_number;
-    size_t year = parse_year_and_resolve(c, pos, month, day, &day_number);
-    if (year == SIZE_MAX)
-        return 0;
-    *win = single_day(day_number);
-    return pos + year - at;
+    return finish_day_month(c, at, pos, month, day, win);
 }
 
 /* day [joiner] [month [year]]: "le 3 décembre", "the 3rd of December", "el 3 de diciembre". */
@@ -423,22 +426,18 @@ static size_t parse_day_first(const struct date_context *c, size_t at, struct da
     if (n == 0)
         return 0;
     pos += n;
-    int64_t day_number;
     int month;
     size_t joiner = ivrsm_words_match_any(w, pos, c->loc->day_month_joiners, NULL);
     n = match_value(w, pos + joiner, c->loc->months, &month);
     if (n == 0) {
+        int64_t day_number;
         if (resolve_day_only(c, day, &day_number) != 0)
             return 0;
         *win = single_day(day_number);
         return pos - at;
     }
     pos += joiner + n;
-    size_t year = parse_year_and_resolve(c, pos, month, day, &day_number);
-    if (year == SIZE_MAX)
-        return 0;
-    *win = single_day(day_number);
-    return pos + year - at;
+    return finish_day_month(c, at, pos, month, day, win);
 }
 
 /* [articles] [weekday] [articles] (numeric date | month day | day [month]). */

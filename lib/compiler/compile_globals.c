@@ -7,6 +7,7 @@
 
 #include "collect.h"
 #include "compile.h"
+#include "url.h"
 
 /* --- Globals: limits, endpoints, handoff ----------------------------------- */
 
@@ -192,33 +193,6 @@ static bool parse_call(const char *text, const char **method, size_t *method_len
     return true;
 }
 
-static bool pchar(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           (ch && strchr("-._~!$&'()*+,;=:@", ch));
-}
-
-static bool hex(unsigned char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
-/* "." or "..", percent-encoded or not: servers and proxies resolve such a segment. */
-static bool dot_segment(const char *seg, size_t len)
-{
-    size_t dots = 0;
-    for (size_t i = 0; i < len; dots++) {
-        if (seg[i] == '.')
-            i++;
-        else if (i + 2 < len && seg[i] == '%' && seg[i + 1] == '2' &&
-                 (seg[i + 2] == 'e' || seg[i + 2] == 'E'))
-            i += 3;
-        else
-            return false;
-    }
-    return dots == 1 || dots == 2;
-}
-
 /*
  * Why a call's path cannot be sent as it is, or NULL. The HTTP adapter sends
  * paths verbatim (lib/adapters/http_wire.c): RFC 3986 path characters and
@@ -230,7 +204,7 @@ static const char *path_problem(const char *path, char *buf, size_t cap)
     const char *seg = path + 1;
     for (const char *q = path + 1;; q++) {
         if (*q == '/' || !*q) {
-            if (dot_segment(seg, (size_t)(q - seg)))
+            if (ivrsm_url_dot_segment(seg, (size_t)(q - seg)))
                 return "has a dot segment ('.' or '..'), which servers resolve";
             if (!*q)
                 return NULL;
@@ -238,12 +212,12 @@ static const char *path_problem(const char *path, char *buf, size_t cap)
         } else if (*q == '{') {
             q = strchr(q, '}');
         } else if (*q == '%') {
-            if (!hex((unsigned char)q[1]) || !hex((unsigned char)q[2]))
+            if (!ivrsm_url_hex((unsigned char)q[1]) || !ivrsm_url_hex((unsigned char)q[2]))
                 return "has a '%' that is not the start of a %XX escape";
             q += 2;
         } else if (*q == '?') {
             return "holds '?': give query parameters under query:";
-        } else if (!pchar((unsigned char)*q)) {
+        } else if (!ivrsm_url_pchar((unsigned char)*q)) {
             if ((unsigned char)*q >= 0x80 || (unsigned char)*q < 0x20)
                 snprintf(buf, cap,
                          "holds a byte that is not allowed in a URL path (0x%02X): "

@@ -169,6 +169,15 @@ static int fail(json_reader *r, int code, int line, int column, const char *mess
 
 static int convert(json_reader *r, json_t *v, dom_node **out);
 
+/* What a child (and its key) adds to its container's weight, bytes and height. */
+static void add_child(dom_node *n, const dom_node *child, size_t key_len)
+{
+    n->weight += child->weight;
+    n->bytes += key_len + child->bytes;
+    if (child->height + 1 > n->height)
+        n->height = (uint16_t)(child->height + 1);
+}
+
 static int convert_object(json_reader *r, json_t *v, dom_node *n)
 {
     size_t count = json_object_size(v);
@@ -199,10 +208,7 @@ static int convert_object(json_reader *r, json_t *v, dom_node *n)
         skip_blank(r);
         if (i < count)
             expect(r, ',');
-        n->weight += p->value->weight;
-        n->bytes += p->key_len + p->value->bytes;
-        if (p->value->height + 1 > n->height)
-            n->height = (uint16_t)(p->value->height + 1);
+        add_child(n, p->value, p->key_len);
     }
     n->count = count;
     expect(r, '}');
@@ -222,10 +228,7 @@ static int convert_array(json_reader *r, json_t *v, dom_node *n)
             return rc;
         if (i + 1 < count)
             expect(r, ',');
-        n->weight += n->items[i]->weight;
-        n->bytes += n->items[i]->bytes;
-        if (n->items[i]->height + 1 > n->height)
-            n->height = (uint16_t)(n->items[i]->height + 1);
+        add_child(n, n->items[i], 0);
     }
     n->count = count;
     expect(r, ']');

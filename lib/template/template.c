@@ -741,6 +741,16 @@ static int append_formatted(ivrsm_buf *out, int format, const json_t *v,
     return r;
 }
 
+/* Where rendering goes on after control op `op` at pc: past an OP_IF whose condition holds,
+ * else to the op's target. */
+static size_t control_next(const ivrsm_tmpl *t, const tmpl_op *op, size_t pc,
+                           const ivrsm_tmpl_scope *scope)
+{
+    if (op->kind == OP_IF && ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, op->a, scope)))
+        return pc + 1;
+    return op->b;
+}
+
 static int append_subst(ivrsm_buf *out, const ivrsm_tmpl *t, const tmpl_op *op,
                         const ivrsm_tmpl_scope *scope)
 {
@@ -774,11 +784,8 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
                 return -1;
             pc++;
             break;
-        case OP_IF:
-            pc = ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
-            break;
         default:
-            pc = op->b;
+            pc = control_next(t, op, pc, scope);
             break;
         }
     }
@@ -871,11 +878,8 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
             pc++;
             break;
         }
-        case OP_IF:
-            pc = ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, op->a, scope)) ? pc + 1 : op->b;
-            break;
         default:
-            pc = op->b;
+            pc = control_next(t, op, pc, scope);
             break;
         }
     }
