@@ -2,6 +2,7 @@
  * Text functions: UTF-8 validation, normalisation and whole-word phrase search.
  */
 #include "buf.h"
+#include "mem.h"
 #include "text.h"
 
 #include <check.h>
@@ -79,6 +80,31 @@ START_TEST(test_buf_on_storage)
     stolen = ivrsm_buf_steal(&b); /* empty: still a string */
     ck_assert_str_eq(stolen, "");
     free(stolen);
+}
+END_TEST
+
+/* A growable array doubles from its first capacity, and refuses a size past SIZE_MAX bytes. */
+START_TEST(test_mem_grow)
+{
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    int *a = NULL;
+    size_t cap = 0;
+    ck_assert_int_eq(ivrsm_mem_grow(mem, (void **)&a, &cap, 0, sizeof(*a), 4), 0);
+    ck_assert_uint_eq(cap, 4);
+    for (int i = 0; i < 4; i++)
+        a[i] = i;
+    ck_assert_int_eq(ivrsm_mem_grow(mem, (void **)&a, &cap, 3, sizeof(*a), 4), 0);
+    ck_assert_uint_eq(cap, 4); /* room already */
+    ck_assert_int_eq(ivrsm_mem_grow(mem, (void **)&a, &cap, 4, sizeof(*a), 4), 0);
+    ck_assert_uint_eq(cap, 8);
+    ck_assert_int_eq(a[3], 3); /* kept */
+    ck_assert_int_eq(ivrsm_mem_grow(mem, (void **)&a, &cap, 20, sizeof(*a), 4), 0);
+    ck_assert_uint_eq(cap, 32);
+    int *before = a;
+    ck_assert_int_eq(ivrsm_mem_grow(mem, (void **)&a, &cap, SIZE_MAX / 2, sizeof(*a), 4), -1);
+    ck_assert_ptr_eq(a, before);
+    ck_assert_uint_eq(cap, 32);
+    ivrsm_mem_free(mem, a);
 }
 END_TEST
 
@@ -441,6 +467,7 @@ static Suite *text_suite(void)
     TCase *tc = tcase_create("utf8");
     tcase_add_test(tc, test_buf_on_storage);
     tcase_add_test(tc, test_json_string_end);
+    tcase_add_test(tc, test_mem_grow);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);
     suite_add_tcase(s, tc);

@@ -188,14 +188,9 @@ static watched_fd *find_watched(ivrsm_http *h, int fd)
 
 static int add_watched(ivrsm_http *h, int fd)
 {
-    if (h->watched_count == h->watched_cap) {
-        size_t cap = h->watched_cap ? h->watched_cap * 2 : 16;
-        watched_fd *grown = ivrsm_mem_realloc(h->mem, h->watched, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        h->watched = grown;
-        h->watched_cap = cap;
-    }
+    if (ivrsm_mem_grow(h->mem, (void **)&h->watched, &h->watched_cap, h->watched_count,
+                       sizeof *h->watched, 16) != 0)
+        return -1;
     h->watched[h->watched_count++] = (watched_fd){fd, NULL};
     return 0;
 }

@@ -39,6 +39,34 @@ static inline void ivrsm_mem_free(const ivrsm_mem *mem, void *p)
         mem->free(p, mem->user);
 }
 
+/*
+ * Room for element `n` of the growable array *arr of `size`-byte elements and
+ * capacity *cap: the capacity doubles (from `first`), so that n appends cost
+ * O(n) copies. 0, or -1 when out of memory or past SIZE_MAX bytes (the array
+ * is left as it was). `arr` is the address of the array's pointer, as
+ * (void **)&a->items.
+ */
+static inline int ivrsm_mem_grow(const ivrsm_mem *mem, void **arr, size_t *cap, size_t n,
+                                 size_t size, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : (first ? first : 1);
+    while (ncap <= n) {
+        if (ncap > (size_t)-1 / 2)
+            return -1;
+        ncap *= 2;
+    }
+    if (ncap > (size_t)-1 / size)
+        return -1;
+    void *p = ivrsm_mem_realloc(mem, *arr, ncap * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
 /* A copy of s[0..len) with a NUL after it; NULL for NULL or when out of memory. */
 static inline char *ivrsm_mem_strndup(const ivrsm_mem *mem, const char *s, size_t len)
 {

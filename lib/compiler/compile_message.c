@@ -188,15 +188,10 @@ static void record_site(cc *c, const m_message *msg, const m_messages *list, con
     compile_info *info = c->info;
     if (c->language_depth > 0 || c->m->language_count < 2)
         return;
-    if (info->message_count == info->message_cap) {
-        size_t cap = info->message_cap ? 2 * info->message_cap : 32;
-        msg_site *sites = ivrsm_mem_realloc(c->m->mem, info->messages, cap * sizeof(*sites));
-        if (!sites) {
-            ivrsm_cc_nomem(c);
-            return;
-        }
-        info->messages = sites;
-        info->message_cap = cap;
+    if (ivrsm_mem_grow(c->m->mem, (void **)&info->messages, &info->message_cap, info->message_count,
+                       sizeof(*info->messages), 32) != 0) {
+        ivrsm_cc_nomem(c);
+        return;
     }
     const char *path = ivrsm_arena_strdup(c->arena, c->path);
     if (!path) {

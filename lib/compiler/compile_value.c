@@ -55,15 +55,10 @@ static bool own_template(cc *c, ivrsm_tmpl *t)
 static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
 {
     compile_info *info = c->info;
-    if (info->site_count == info->site_cap) {
-        size_t cap = info->site_cap ? info->site_cap * 2 : 64;
-        tmpl_site *p = ivrsm_mem_realloc(c->m->mem, info->sites, cap * sizeof(*p));
-        if (!p) {
-            ivrsm_cc_nomem(c);
-            return;
-        }
-        info->sites = p;
-        info->site_cap = cap;
+    if (ivrsm_mem_grow(c->m->mem, (void **)&info->sites, &info->site_cap, info->site_count,
+                       sizeof(*info->sites), 64) != 0) {
+        ivrsm_cc_nomem(c);
+        return;
     }
     const char *path = ivrsm_arena_strdup(c->doc->arena, c->path);
     if (!path) {

@@ -57,15 +57,10 @@ int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int
     if (!path)
         path = "";
     size_t plen = strlen(path), mlen = strlen(message);
-    if (d->count == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        diag_entry **items = ivrsm_mem_realloc(&d->mem, d->items, cap * sizeof(*items));
-        if (!items) {
-            d->nomem = true;
-            return -1;
-        }
-        d->items = items;
-        d->cap = cap;
+    if (ivrsm_mem_grow(&d->mem, (void **)&d->items, &d->cap, d->count, sizeof(*d->items), 16) !=
+        0) {
+        d->nomem = true;
+        return -1;
     }
     /* One allocation per entry: the entry, then its path, then its message. */
     diag_entry *e = ivrsm_mem_malloc(&d->mem, sizeof(*e) + plen + 1 + mlen + 1);

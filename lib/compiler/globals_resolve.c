@@ -91,15 +91,10 @@ static dom_node *done(const cc *c, const dom_node *raw)
 
 static bool remember(cc *c, const dom_node *raw, dom_node *resolved)
 {
-    if (c->globals_done_count == c->globals_done_cap) {
-        size_t cap = c->globals_done_cap ? 2 * c->globals_done_cap : 16;
-        struct globals_done *p = ivrsm_mem_realloc(c->m->mem, c->globals_done, cap * sizeof(*p));
-        if (!p) {
-            ivrsm_cc_nomem(c);
-            return false;
-        }
-        c->globals_done = p;
-        c->globals_done_cap = cap;
+    if (ivrsm_mem_grow(c->m->mem, (void **)&c->globals_done, &c->globals_done_cap,
+                       c->globals_done_count, sizeof(*c->globals_done), 16) != 0) {
+        ivrsm_cc_nomem(c);
+        return false;
     }
     c->globals_done[c->globals_done_count++] = (struct globals_done){raw, resolved};
     return true;

@@ -544,15 +544,10 @@ static void key_add(vctx *v, key_set *s, const char *key, size_t len)
 {
     if (key_has(s, key, len))
         return;
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        char **p = ivrsm_mem_realloc(v->m->mem, s->keys, cap * sizeof(*p));
-        if (!p) {
-            v->diag->nomem = true;
-            return;
-        }
-        s->keys = p;
-        s->cap = cap;
+    if (ivrsm_mem_grow(v->m->mem, (void **)&s->keys, &s->cap, s->count, sizeof(*s->keys), 32) !=
+        0) {
+        v->diag->nomem = true;
+        return;
     }
     char *copy = ivrsm_mem_strndup(v->m->mem, key, len);
     if (!copy || ivrsm_strmap_put(&s->index, copy, len, copy, NULL) < 0) {

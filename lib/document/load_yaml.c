@@ -222,15 +222,7 @@ static int count_bytes(yaml_reader *r, size_t bytes, int line, int column)
 
 static int grow(yaml_reader *r, void **array, size_t *cap, size_t count, size_t size)
 {
-    if (count < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = ivrsm_mem_realloc(r->doc->mem, *array, ncap * size);
-    if (!p)
-        return no_memory(r);
-    *array = p;
-    *cap = ncap;
-    return 0;
+    return ivrsm_mem_grow(r->doc->mem, array, cap, count, size, 8) == 0 ? 0 : no_memory(r);
 }
 
 static int check_duplicate(yaml_reader *r, frame *f, const dom_pair *key)

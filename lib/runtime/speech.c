@@ -42,15 +42,9 @@ static int add_owned(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, c
         ivrsm_mem_free(mem, text);
         return 0;
     }
-    if (sp->count == sp->cap) {
-        size_t cap = sp->cap ? sp->cap * 2 : 4;
-        ivrsm_part *p = ivrsm_mem_realloc(mem, sp->parts, cap * sizeof(*p));
-        if (!p) {
-            ivrsm_mem_free(mem, text);
-            return -1;
-        }
-        sp->parts = p;
-        sp->cap = cap;
+    if (ivrsm_mem_grow(mem, (void **)&sp->parts, &sp->cap, sp->count, sizeof(*sp->parts), 4) != 0) {
+        ivrsm_mem_free(mem, text);
+        return -1;
     }
     sp->parts[sp->count++] = (ivrsm_part){type, text};
     return 0;

@@ -61,15 +61,7 @@ const char *ivrsm_tmpl_quote_cut(const tmpl_builder *b)
 /* Capacities double, so a template of n ops costs O(n) copies. */
 int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = ivrsm_mem_realloc(b->mem, *arr, ncap * size);
-    if (!p)
-        return ivrsm_tmpl_fail_oom(b);
-    *arr = p;
-    *cap = ncap;
-    return 0;
+    return ivrsm_mem_grow(b->mem, arr, cap, n, size, 8) == 0 ? 0 : ivrsm_tmpl_fail_oom(b);
 }
 
 static int add_op(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out)
