@@ -146,6 +146,17 @@ done
 run "graph --help" 0 "$ivrsm" graph --help
 grep -q '^usage: ivrsm graph' "$tmp/out" || fail "graph --help: no usage line"
 
+# The graph and convert commands read their one file as the others read theirs (drv_operand).
+run "graph unknown option" 2 "$ivrsm" graph --bogus "$seed"
+expect_err "graph unknown option" "ivrsm graph: unknown option '--bogus'
+Run 'ivrsm graph --help'."
+run "graph two files" 2 "$ivrsm" graph "$seed" "$seed"
+expect_err "graph two files" "ivrsm graph: one file at a time ('$seed' is extra)"
+run "convert no file" 2 "$ivrsm" convert --to json
+head -1 "$tmp/err" | grep -qx "ivrsm convert: no file given" || fail "convert no file: $(cat "$tmp/err")"
+run "convert no --to" 2 "$ivrsm" convert "$seed"
+head -1 "$tmp/err" | grep -qx "ivrsm convert: --to is required" || fail "convert no --to: $(cat "$tmp/err")"
+
 run "graph dot" 0 "$ivrsm" graph "$seed" -o "$tmp/seed.dot"
 grep -q '^digraph "synergia_rdv_mvp_ivr" {$' "$tmp/seed.dot" || fail "graph dot: no digraph line"
 grep -q '"__start" -> "ivr.entry";' "$tmp/seed.dot" || fail "graph dot: initial state not marked"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "ivrsm/ivrsm.h"
 
 int cmd_convert(int argc, char **argv);
@@ -55,19 +56,14 @@ int cmd_convert(int argc, char **argv)
                 return 2;
             }
             output = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ivrsm convert: unknown option '%s'\n\n", a);
-            usage(stderr);
+        } else if (drv_operand("ivrsm convert", a, "file", &file) != 0) {
             return 2;
-        } else if (file) {
-            fprintf(stderr, "ivrsm convert: one file at a time\n");
-            return 2;
-        } else {
-            file = a;
         }
     }
-    if (!file || !to) {
-        fprintf(stderr, "ivrsm convert: %s\n\n", !file ? "no file given" : "--to is required");
+    if (drv_operand_given("ivrsm convert", "file", file, usage) != 0)
+        return 2;
+    if (!to) {
+        fprintf(stderr, "ivrsm convert: --to is required\n\n");
         usage(stderr);
         return 2;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "graph_draw.h"
 #include "ivrsm/ivrsm.h"
 
@@ -343,22 +344,12 @@ int cmd_graph(int argc, char **argv)
                 return 2;
             }
             output = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ivrsm graph: unknown option '%s'\n\n", a);
-            usage(stderr);
+        } else if (drv_operand("ivrsm graph", a, "file", &file) != 0) {
             return 2;
-        } else if (file) {
-            fprintf(stderr, "ivrsm graph: one file at a time\n");
-            return 2;
-        } else {
-            file = a;
         }
     }
-    if (!file) {
-        fprintf(stderr, "ivrsm graph: no file given\n\n");
-        usage(stderr);
+    if (drv_operand_given("ivrsm graph", "file", file, usage) != 0)
         return 2;
-    }
     ivrsm_machine *m;
     ivrsm_error err;
     int rc = ivrsm_machine_load_file(file, IVRSM_FORMAT_AUTO, &m, &err);

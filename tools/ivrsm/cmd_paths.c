@@ -90,21 +90,12 @@ static int parse_args(int argc, char **argv, paths_options *o)
                 return 2;
             }
             o->budget = (size_t)n;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ivrsm paths: unknown option '%s'\nRun 'ivrsm paths --help'.\n", a);
+        } else if (drv_operand("ivrsm paths", a, "machine", &o->machine) != 0) {
             return 2;
-        } else if (o->machine) {
-            fprintf(stderr, "ivrsm paths: one machine at a time\n");
-            return 2;
-        } else {
-            o->machine = a;
         }
     }
-    if (!o->machine) {
-        fprintf(stderr, "ivrsm paths: no machine given\n\n");
-        usage(stderr);
+    if (drv_operand_given("ivrsm paths", "machine", o->machine, usage) != 0)
         return 2;
-    }
     if (o->backend && o->responses) {
         fprintf(stderr, "ivrsm paths: --backend and --responses exclude each other\n");
         return 2;

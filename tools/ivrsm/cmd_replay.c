@@ -516,14 +516,8 @@ int cmd_replay(int argc, char **argv)
             if (got < 0)
                 return 2;
             machine_option = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "ivrsm replay: unknown option '%s'\n", argv[i]);
+        } else if (drv_operand("ivrsm replay", argv[i], "trace", &r.file) != 0) {
             return 2;
-        } else if (r.file) {
-            fprintf(stderr, "ivrsm replay: one trace only ('%s' is extra)\n", argv[i]);
-            return 2;
-        } else {
-            r.file = argv[i];
         }
     }
     if (!r.file) {

@@ -102,21 +102,12 @@ static int parse_args(int argc, char **argv, view_options *o)
             if (r < 0)
                 return 2;
             o->output = v;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ivrsm view: unknown option '%s'\nRun 'ivrsm view --help'.\n", a);
+        } else if (drv_operand("ivrsm view", a, "machine", &o->machine) != 0) {
             return 2;
-        } else if (o->machine) {
-            fprintf(stderr, "ivrsm view: one machine at a time\n");
-            return 2;
-        } else {
-            o->machine = a;
         }
     }
-    if (!o->machine) {
-        fprintf(stderr, "ivrsm view: no machine given\n\n");
-        usage(stderr);
+    if (drv_operand_given("ivrsm view", "machine", o->machine, usage) != 0)
         return 2;
-    }
     return -1;
 }
 

@@ -129,6 +129,16 @@ bool drv_json_subset(const json_t *expected, const json_t *actual);
 int drv_option_value(const char *prog, int argc, char **argv, int *i, const char *name,
                      const char **value);
 
+/*
+ * An argument of command `prog` that none of its options took: the one
+ * `what` ("machine", "file") it takes, into *slot. Returns 0, or 2 (the exit
+ * status) after saying on stderr why not: an unknown option, or a second one.
+ */
+int drv_operand(const char *prog, const char *arg, const char *what, const char **slot);
+/* 0 when the `what` was given (slot not NULL), else 2 after saying so and printing the usage. */
+int drv_operand_given(const char *prog, const char *what, const char *slot,
+                      void (*usage)(FILE *out));
+
 /* ---------------------------------------------------------------------------
  * The driver
  * ------------------------------------------------------------------------- */

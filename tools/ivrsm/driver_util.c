@@ -250,6 +250,30 @@ int drv_option_value(const char *prog, int argc, char **argv, int *i, const char
     return 1;
 }
 
+int drv_operand(const char *prog, const char *arg, const char *what, const char **slot)
+{
+    if (arg[0] == '-' && arg[1]) {
+        fprintf(stderr, "%s: unknown option '%s'\nRun '%s --help'.\n", prog, arg, prog);
+        return 2;
+    }
+    if (*slot) {
+        fprintf(stderr, "%s: one %s at a time ('%s' is extra)\n", prog, what, arg);
+        return 2;
+    }
+    *slot = arg;
+    return 0;
+}
+
+int drv_operand_given(const char *prog, const char *what, const char *slot,
+                      void (*usage)(FILE *out))
+{
+    if (slot)
+        return 0;
+    fprintf(stderr, "%s: no %s given\n\n", prog, what);
+    usage(stderr);
+    return 2;
+}
+
 /* ---------------------------------------------------------------------------
  * Times
  * ------------------------------------------------------------------------- */
