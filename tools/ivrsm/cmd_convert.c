@@ -45,17 +45,15 @@ int cmd_convert(int argc, char **argv)
     const char *file = NULL, *output = NULL, *to = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int r;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--to") || !strncmp(a, "--to=", 5)) {
-            to = !strncmp(a, "--to=", 5) ? a + 5 : (i + 1 < argc ? argv[++i] : NULL);
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ivrsm convert: %s needs a file name\n", a);
+        } else if ((r = drv_option_value("ivrsm convert", argc, argv, &i, "--to", &to)) != 0 ||
+                   (r = drv_option_value("ivrsm convert", argc, argv, &i, "-t", &to)) != 0 ||
+                   (r = drv_output_option("ivrsm convert", argc, argv, &i, &output)) != 0) {
+            if (r < 0)
                 return 2;
-            }
-            output = argv[++i];
         } else if (drv_operand("ivrsm convert", a, "file", &file) != 0) {
             return 2;
         }

@@ -328,22 +328,20 @@ int cmd_graph(int argc, char **argv)
     const char *file = NULL, *output = NULL;
     graph_format fmt = GRAPH_DOT;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
+        int r;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "-f") || !strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            const char *v = !strncmp(a, "--format=", 9) ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (parse_format(v, &fmt) != 0) {
+        } else if ((r = drv_option_value("ivrsm graph", argc, argv, &i, "--format", &v)) != 0 ||
+                   (r = drv_option_value("ivrsm graph", argc, argv, &i, "-f", &v)) != 0) {
+            if (r < 0 || parse_format(v, &fmt) != 0) {
                 fprintf(stderr, "ivrsm graph: --format takes dot or mermaid\n");
                 return 2;
             }
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "ivrsm graph: %s needs a file name\n", a);
+        } else if ((r = drv_output_option("ivrsm graph", argc, argv, &i, &output)) != 0) {
+            if (r < 0)
                 return 2;
-            }
-            output = argv[++i];
         } else if (drv_operand("ivrsm graph", a, "file", &file) != 0) {
             return 2;
         }

@@ -72,11 +72,9 @@ static int parse_args(int argc, char **argv, paths_options *o)
             if (r < 0)
                 return 2;
             o->responses = v;
-        } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--output", &v)) != 0 ||
-                   (r = drv_option_value("ivrsm paths", argc, argv, &i, "-o", &v)) != 0) {
+        } else if ((r = drv_output_option("ivrsm paths", argc, argv, &i, &o->dir)) != 0) {
             if (r < 0)
                 return 2;
-            o->dir = v;
         } else if ((r = drv_option_value("ivrsm paths", argc, argv, &i, "--now", &v)) != 0) {
             if (r < 0)
                 return 2;

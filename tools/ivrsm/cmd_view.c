@@ -97,11 +97,9 @@ static int parse_args(int argc, char **argv, view_options *o)
                 return 2;
             }
             o->rankdir = !strcmp(v, "tb") ? "TB" : "LR";
-        } else if ((r = drv_option_value("ivrsm view", argc, argv, &i, "--output", &v)) != 0 ||
-                   (r = drv_option_value("ivrsm view", argc, argv, &i, "-o", &v)) != 0) {
+        } else if ((r = drv_output_option("ivrsm view", argc, argv, &i, &o->output)) != 0) {
             if (r < 0)
                 return 2;
-            o->output = v;
         } else if (drv_operand("ivrsm view", a, "machine", &o->machine) != 0) {
             return 2;
         }

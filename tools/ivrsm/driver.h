@@ -129,6 +129,9 @@ bool drv_json_subset(const json_t *expected, const json_t *actual);
 int drv_option_value(const char *prog, int argc, char **argv, int *i, const char *name,
                      const char **value);
 
+/* "-o FILE", "--output FILE" or "--output=FILE": as drv_option_value. */
+int drv_output_option(const char *prog, int argc, char **argv, int *i, const char **file);
+
 /*
  * An argument of command `prog` that none of its options took: the one
  * `what` ("machine", "file") it takes, into *slot. Returns 0, or 2 (the exit

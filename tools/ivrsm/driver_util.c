@@ -250,6 +250,12 @@ int drv_option_value(const char *prog, int argc, char **argv, int *i, const char
     return 1;
 }
 
+int drv_output_option(const char *prog, int argc, char **argv, int *i, const char **file)
+{
+    int r = drv_option_value(prog, argc, argv, i, "--output", file);
+    return r ? r : drv_option_value(prog, argc, argv, i, "-o", file);
+}
+
 int drv_operand(const char *prog, const char *arg, const char *what, const char **slot)
 {
     if (arg[0] == '-' && arg[1]) {
