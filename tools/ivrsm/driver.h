@@ -129,6 +129,10 @@ bool drv_json_subset(const json_t *expected, const json_t *actual);
 int drv_option_value(const char *prog, int argc, char **argv, int *i, const char *name,
                      const char **value);
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil). */
+int64_t drv_days_from_civil(int64_t y, int m, int d);
+
 /* "-o FILE", "--output FILE" or "--output=FILE": as drv_option_value. */
 int drv_output_option(const char *prog, int argc, char **argv, int *i, const char **file);
 

@@ -52,14 +52,10 @@ static json_t *probe(drv *d, const char *snap, const drv_input *in)
     return log;
 }
 
+/* The same records, secrets hidden (two arrays: drv_json_match_redacted compares them). */
 static bool same_records(const json_t *a, const json_t *b)
 {
-    if (json_array_size(a) != json_array_size(b))
-        return false;
-    for (size_t i = 0; i < json_array_size(a); i++)
-        if (!drv_json_match_redacted(json_array_get(a, i), json_array_get(b, i), NULL))
-            return false;
-    return true;
+    return drv_json_match_redacted(a, b, NULL);
 }
 
 /* `text` with every ASCII digit replaced by `digit`. */

@@ -284,8 +284,7 @@ int drv_operand_given(const char *prog, const char *what, const char *slot,
  * Times
  * ------------------------------------------------------------------------- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t drv_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -383,7 +382,7 @@ int drv_parse_time(const char *text, int64_t *ms)
     }
     if (*p != '\0')
         return -1;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset * 60;
+    int64_t secs = drv_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset * 60;
     *ms = secs * 1000 + frac;
     return 0;
 }

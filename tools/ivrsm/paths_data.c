@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "paths_data.h"
 
 typedef enum tok_kind { T_END = 0, T_PATH, T_NUMBER, T_STRING, T_WORD, T_OP } tok_kind;
@@ -85,18 +86,13 @@ static json_t *operand(const json_t *doc, const tok *t)
     if (t->kind == T_WORD && !strcmp(t->text, "false"))
         return json_false();
     if (t->kind == T_PATH && !strncmp(t->text, "globals.", 8) && !strchr(t->text, '[')) {
-        const json_t *v = json_object_get(doc, "globals");
-        char path[256];
-        snprintf(path, sizeof(path), "%s", t->text + 8);
-        for (char *part = strtok(path, "."); part && v; part = strtok(NULL, "."))
-            v = json_object_get(v, part);
+        const json_t *v = pd_value_at(json_object_get(doc, "globals"), t->text + 8);
         return v && !json_is_object(v) && !json_is_array(v) ? json_deep_copy(v) : NULL;
     }
     return NULL;
 }
 
-/* {a: {b: value}} for the path "a.b" (after "ctx."); NULL for an indexed path. */
-static json_t *nested(const char *path, json_t *value)
+json_t *pd_object_at(const char *path, json_t *value)
 {
     if (strchr(path, '[') || !*path) {
         json_decref(value);
@@ -109,12 +105,23 @@ static json_t *nested(const char *path, json_t *value)
         return o;
     char parent[256];
     snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
-    return nested(parent, o);
+    return pd_object_at(parent, o);
+}
+
+const json_t *pd_value_at(const json_t *o, const char *path)
+{
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", path);
+    const json_t *v = o;
+    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && v;
+         part = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, part);
+    return v;
 }
 
 static void add_ctx(json_t *list, const char *path, json_t *value)
 {
-    json_t *ctx = nested(path, value);
+    json_t *ctx = pd_object_at(path, value);
     if (!ctx)
         return;
     size_t i;
@@ -213,17 +220,6 @@ static bool reads_now(const json_t *v)
     return false;
 }
 
-/* Days since 1970-01-01 of y-m-d (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
 {
     const int64_t hour = 3600000, day = 24 * hour;
@@ -248,15 +244,15 @@ size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
         if (!text || n == cap)
             continue;
         if (strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d", &y, &mo, &dd) == 3) {
-            out[n++] = days_from_civil(y, mo, dd) * day + time_of_day;
+            out[n++] = drv_days_from_civil(y, mo, dd) * day + time_of_day;
         } else if (strlen(text) == 5 && sscanf(text, "%2d-%2d", &mo, &dd) == 2) {
             /* The next one from now (this year's, else next year's). */
             int64_t year = 1970 + today / 365 - 1;
-            while (days_from_civil(year + 1, 1, 1) <= today)
+            while (drv_days_from_civil(year + 1, 1, 1) <= today)
                 year++;
-            int64_t at = days_from_civil(year, mo, dd);
+            int64_t at = drv_days_from_civil(year, mo, dd);
             if (at < today)
-                at = days_from_civil(year + 1, mo, dd);
+                at = drv_days_from_civil(year + 1, mo, dd);
             out[n++] = at * day + time_of_day;
         }
     }

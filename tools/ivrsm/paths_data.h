@@ -38,4 +38,10 @@ json_t *pd_as_type(const char *type, const json_t *v);
 /* A plain value of an input's type ("string" → "", "number" → 0...), for a required input. */
 json_t *pd_plain_value(const char *type);
 
+/* {a: {b: value}} for the dotted path "a.b", taking value over; NULL (value dropped) for an
+ * empty path or one with an index. */
+json_t *pd_object_at(const char *path, json_t *value);
+/* The value at dotted `path` ("a.b") of a JSON object, or NULL. Not a new reference. */
+const json_t *pd_value_at(const json_t *o, const char *path);
+
 #endif

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "ivrsm/http_curl.h"
+#include "paths_data.h"
 #include "paths_explore.h"
 
 /* Speech that no machine routes and no parser reads as a phone, a code or a date. */
@@ -650,35 +651,6 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
     }
 }
 
-/* The value at dotted `path` of a JSON object, or NULL. */
-static const json_t *at_path(const json_t *o, const char *path)
-{
-    char copy[256];
-    snprintf(copy, sizeof(copy), "%s", path);
-    const json_t *v = o;
-    for (char *save = NULL, *part = strtok_r(copy, ".", &save); part && v;
-         part = strtok_r(NULL, ".", &save))
-        v = json_object_get(v, part);
-    return v;
-}
-
-/* {a: {b: value}} for "a.b"; NULL for a path with an index. */
-static json_t *object_at(const char *path, json_t *value)
-{
-    const char *dot = strrchr(path, '.');
-    if (strchr(path, '[') || !*path) {
-        json_decref(value);
-        return NULL;
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, dot ? dot + 1 : path, value);
-    if (!dot)
-        return o;
-    char parent[256];
-    snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
-    return object_at(parent, o);
-}
-
 /*
  * Answers whose data the machine's conditions compare: an on_success that
  * sets KEY from exactly "{{resp.PATH}}" gets, for each value of ctx.KEY
@@ -711,9 +683,9 @@ static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *op
         const json_t *ctx;
         json_array_foreach(x->o->initial_ctxs, i, ctx)
         {
-            const json_t *value = at_path(ctx, key);
+            const json_t *value = pd_value_at(ctx, key);
             if (value && !json_is_object(value)) {
-                json_t *body = object_at(path, json_deep_copy(value));
+                json_t *body = pd_object_at(path, json_deep_copy(value));
                 if (body)
                     add_option(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
             }
