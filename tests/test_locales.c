@@ -26,6 +26,10 @@
  * INPUT is the value (JSON when it parses as JSON: 12.5, true, "12"; else a
  * string), rendered by "{{v | FORMAT}}" on the day of @now in @tz, and
  * EXPECTED what is said ("-": said as written, not a value of the format).
+ * For intent, a call of a machine in the locale whose one intent has the
+ * utterance (said) or the DTMF entry (keyed) EXPECTED hears INPUT: it must
+ * take the intent, or not when EXPECTED starts with '!' (a case that is
+ * not a value).
  * INPUT and EXPECTED take \t, \n, \\ and \xHH escapes; "" is empty.
  * Lines starting with '#' and blank lines are ignored; a directive's value
  * may be followed by a '#' comment.
@@ -37,6 +41,8 @@
 #include "template.h"
 #include "text.h"
 #include "tz.h"
+
+#include "call_driver.h"
 
 #include <check.h>
 #include <errno.h>
@@ -58,11 +64,12 @@ enum case_mode {
     MODE_DIGITS,
     MODE_NORM,
     MODE_SAY,
+    MODE_INTENT,
     MODE_COUNT
 };
 
-static const char *const mode_names[MODE_COUNT] = {"phone",  "otp",  "date", "no",
-                                                   "digits", "norm", "say"};
+static const char *const mode_names[MODE_COUNT] = {"phone",  "otp",  "date",  "no",
+                                                   "digits", "norm", "say", "intent"};
 
 struct counts {
     int cases;
@@ -281,6 +288,51 @@ static void check_say_case(struct file_state *st, struct counts *c, const char *
     json_decref(now);
 }
 
+/* A one-intent machine in the case file's locale, as JSON (no quoting to get wrong). */
+static ivrsm_machine *intent_machine(const ivrsm_locale *loc, int keyed, const char *entry)
+{
+    json_t *m = json_pack(
+        "{ss ss ss s{s{s[s]}} s{s{ss ss s[{ss ss}] s{ss}} s{ss ss} s{ss ss}}}", "machine",
+        "intent_case", "version", "1", "locale", ivrsm_locale_tag(loc), "intents", "wanted",
+        keyed ? "dtmf" : "utterances", entry, "states", "ask", "type", "prompt_and_listen",
+        "prompt", "?", "routes", "when_intent", "wanted", "next", "taken", "fallback", "next",
+        "missed", "taken", "type", "prompt_end", "prompt", "taken", "missed", "type",
+        "prompt_end", "prompt", "missed");
+    ck_assert_ptr_nonnull(m);
+    char *text = json_dumps(m, 0);
+    json_decref(m);
+    ivrsm_machine *machine = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "case.json",
+                                       &machine, &err);
+    free(text);
+    return rc == 0 ? machine : NULL;
+}
+
+/* The caller says (or keys) in; the intent of utterance (or DTMF) `expected` is taken or not. */
+static void check_intent_case(struct file_state *st, struct counts *c, int keyed, const char *in,
+                              const char *expected)
+{
+    int want = expected[0] != '!';
+    const char *entry = want ? expected : expected + 1;
+    ivrsm_machine *m = intent_machine(st->locale, keyed, entry);
+    if (!m) {
+        FAIL(st, c, "intent \"%s\": the machine does not load", entry);
+        return;
+    }
+    call k;
+    call_init(&k, m, NULL);
+    call_start(&k);
+    char line[LINE_MAX_BYTES + 8];
+    snprintf(line, sizeof line, "%s %s", keyed ? "dtmf" : "say", in);
+    call_input(&k, line);
+    int took = strcmp(call_state(&k), "taken") == 0;
+    if (took != want)
+        FAIL(st, c, "intent \"%s\" %s \"%s\"", entry, took ? "took" : "did not take", in);
+    call_free(&k);
+    ivrsm_machine_unref(m);
+}
+
 static int directive(struct file_state *st, struct counts *c, char *line)
 {
     char *fields[3];
@@ -336,7 +388,7 @@ static void run_line(struct file_state *st, struct counts *c, char *line)
     }
     c->cases++;
     c->per_mode[mode]++;
-    if (strcmp(fields[3], "-") == 0)
+    if (strcmp(fields[3], "-") == 0 || (mode == MODE_INTENT && fields[3][0] == '!'))
         c->garbage++;
     if (mode == MODE_DATE && !st->tz) {
         FAIL(st, c, "a date case before @tz");
@@ -346,6 +398,8 @@ static void run_line(struct file_state *st, struct counts *c, char *line)
         check_norm_case(st, c, fields[2], (size_t)len, fields[3]);
     else if (mode == MODE_SAY)
         check_say_case(st, c, fields[1], fields[2], (size_t)len, fields[3]);
+    else if (mode == MODE_INTENT)
+        check_intent_case(st, c, keyed, fields[2], fields[3]);
     else
         check_value_case(st, c, (enum case_mode)mode, keyed, fields[2], (size_t)len, fields[3]);
 }
