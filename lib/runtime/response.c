@@ -432,6 +432,10 @@ int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *b
                           ivrsm_numtexts *numbers, json_t **out)
 {
     *out = NULL;
+    /* No body at all (a result without one) is an empty one: NULL + 0 is not a pointer sum C
+     * allows. */
+    if (!body)
+        body = "";
     reader r = {body, body + len, numbers, IVRSM_BUF_INIT(mem), 0, false};
     skip_space(&r);
     if (r.p == r.end) {
