@@ -108,9 +108,9 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
 
 /*
  * A body value written as JSON, as json_dumps(JSON_COMPACT) wrote the value
- * ivrsm_s_value_eval() built, without building it: a member or an item
- * whose value could not be evaluated is left out, as jansson left it out.
- * 1 when the value itself could not be evaluated, -1 on no memory.
+ * ivrsm_s_value_eval() built, without building it. 0, or -1 on no memory (a
+ * template evaluates to NULL only then): a body with a member missing is
+ * never sent.
  */
 static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
 {
@@ -120,7 +120,7 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     case MV_TEMPLATE: {
         json_t *j = ivrsm_tmpl_eval(v->tmpl, scope);
         if (!j)
-            return 1;
+            return -1;
         int rc = ivrsm_s_json_write(b, j);
         json_decref(j);
         return rc;
@@ -129,25 +129,15 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     case MV_ARRAY: {
         bool object = v->kind == MV_OBJECT;
         ivrsm_buf_putc(b, object ? '{' : '[');
-        bool first = true;
         for (size_t i = 0; i < v->count; i++) {
-            size_t mark = b->len;
-            if (!first)
+            if (i)
                 ivrsm_buf_putc(b, ',');
             if (object) {
                 ivrsm_buf_json_string(b, v->keys[i], strlen(v->keys[i]));
                 ivrsm_buf_putc(b, ':');
             }
-            int rc = write_body_value(b, &v->items[i], scope);
-            if (rc < 0)
+            if (write_body_value(b, &v->items[i], scope) != 0)
                 return -1;
-            if (rc > 0) {
-                b->len = mark; /* left out */
-                if (b->data)
-                    b->data[mark] = '\0';
-                continue;
-            }
-            first = false;
         }
         return ivrsm_buf_putc(b, object ? '}' : ']');
     }
@@ -190,9 +180,11 @@ static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
     return NULL;
 }
 
-/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm". */
+/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm". NULL with *why set
+ * when it cannot be built, NULL with *why NULL when memory ran out. */
 static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const char **why)
 {
+    *why = NULL;
     char stack[256];
     ivrsm_buf b;
     ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
@@ -207,6 +199,10 @@ static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const 
         ivrsm_buf_append(&b, p, (size_t)(open - p));
         const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
         char *val = kv ? value_text(&kv->value, scope) : NULL;
+        if (kv && !val) {
+            ivrsm_buf_free(&b);
+            return NULL;
+        }
         if (!val || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
             /* A segment "." or ".." would change the path's shape (servers and
              * proxies resolve it, percent-encoded or not): it is no value. */
@@ -223,23 +219,30 @@ static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const 
     return ivrsm_buf_steal(&b);
 }
 
-static char *build_query(const m_action *a, const ivrsm_tmpl_scope *scope)
+/* The query in *out (NULL: none). 0, or IVRSM_ENOMEM. */
+static int build_query(const m_action *a, const ivrsm_tmpl_scope *scope, char **out)
 {
+    *out = NULL;
     if (!a->query.count)
-        return NULL;
+        return 0;
     char stack[256];
     ivrsm_buf b;
     ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     for (size_t i = 0; i < a->query.count; i++) {
         char *val = value_text(&a->query.items[i].value, scope);
+        if (!val) {
+            ivrsm_buf_free(&b);
+            return IVRSM_ENOMEM;
+        }
         if (i)
             ivrsm_buf_putc(&b, '&');
         url_encode(&b, a->query.items[i].key);
         ivrsm_buf_putc(&b, '=');
-        url_encode(&b, val ? val : "");
+        url_encode(&b, val);
         ivrsm_mem_free(scope->mem, val);
     }
-    return ivrsm_buf_steal(&b);
+    *out = ivrsm_buf_steal(&b);
+    return *out ? 0 : IVRSM_ENOMEM;
 }
 
 /*
@@ -263,17 +266,15 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
 {
     const m_action *a = &st->action;
     ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    *why = NULL;
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HTTP);
-    if (!c) {
-        *why = "out of memory";
-        return -1;
-    }
+    if (!c)
+        return IVRSM_ENOMEM;
     c->pub.http.endpoint = a->endpoint >= 0 ? s->m->endpoints[a->endpoint].name : NULL;
     c->pub.http.method = a->method;
     c->path = build_path(a, &scope, why);
-    if (!c->path)
+    if (!c->path || build_query(a, &scope, &c->query) != 0)
         goto fail;
-    c->query = build_query(a, &scope);
     if (a->headers.count) {
         c->headers = ivrsm_mem_calloc(s->mem, a->headers.count, sizeof(ivrsm_header));
         if (!c->headers)
@@ -282,11 +283,8 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
             char *val = value_text(&a->headers.items[i].value, &scope);
             c->headers[c->header_count].name = a->headers.items[i].key;
             c->headers[c->header_count++].value = val;
-            const char *refusal = val ? header_refusal(a->headers.items[i].key, val) : NULL;
-            if (!val || refusal) {
-                *why = refusal ? refusal : "out of memory";
+            if (!val || (*why = header_refusal(a->headers.items[i].key, val)) != NULL)
                 goto fail;
-            }
         }
     }
     if ((c->query ? strlen(c->query) + 1 : 0) + strlen(c->path) > IVRSM_MAX_PATH_BYTES) {
@@ -295,7 +293,9 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     }
     if (a->has_body) {
         c->body = write_body(&a->body, &scope);
-        if (c->body && strlen(c->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
+        if (!c->body)
+            goto fail;
+        if (strlen(c->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
             *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";
             goto fail;
         }
@@ -303,18 +303,22 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     char key[IVRSM_MAX_ID_BYTES + 32]; /* a session id, '-', a command id */
     snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
     c->idempotency_key = ivrsm_mem_strdup(s->mem, key);
+    if (!c->idempotency_key)
+        goto fail;
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
+    uint64_t id = c->pub.id;
+    if (ivrsm_s_queue_push(s, c) != 0)
+        return IVRSM_ENOMEM;
     ivrsm_s_command_free(s, s->pending);
     s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
-    s->pending_id = c->pub.id;
-    if (ivrsm_s_queue_push(s, c) != 0)
-        return -1;
+    s->pending_id = id;
     if (ivrsm_s_tracing(s))
         ivrsm_s_trace_command(s, &s->queue[s->queue_len - 1].pub);
     return 0;
 fail:
     ivrsm_s_command_discard(s, c);
-    return -1;
+    /* A refusal says why; without one, memory ran out. */
+    return *why ? -1 : IVRSM_ENOMEM;
 }
 
 bool ivrsm_s_json_depth_within(const char *p, size_t len, int max)

@@ -122,8 +122,11 @@ void ivrsm_s_release_out(ivrsm_session *s)
     s_command *c = &s->queue[s->queue_head - 1];
     s_command *keep = NULL;
     /* The command whose result is awaited is kept (moved, not copied) for snapshots. */
-    if (s->pending_id && c->pub.id == s->pending_id && !s->pending)
+    if (s->pending_id && c->pub.id == s->pending_id && !s->pending) {
         keep = ivrsm_mem_malloc(s->mem, sizeof(*keep));
+        if (!keep)
+            ivrsm_s_fail(s); /* a snapshot would lose it: the next call on s says so */
+    }
     if (keep) {
         *keep = *c;
         s->pending = keep;
@@ -168,7 +171,7 @@ const ivrsm_command *ivrsm_session_next_command(ivrsm_session *s)
     if (!s)
         return NULL;
     ivrsm_s_release_out(s);
-    if (s->queue_head >= s->queue_len)
+    if (s->queue_head >= s->queue_len || s->failed)
         return NULL;
     s->has_out = true;
     return &s->queue[s->queue_head++].pub;
@@ -191,10 +194,21 @@ static const char *type_name(ivrsm_command_type t)
     return "unknown";
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
+/* o[k] = v unless v is NULL; nonzero when memory ran out. */
+static int set_str(json_t *o, const char *k, const char *v)
 {
-    if (v)
-        json_object_set_new(o, k, json_string(v));
+    return v ? json_object_set_new(o, k, json_string(v)) != 0 : 0;
+}
+
+/* A JSON text of the command parsed back in *out, or as a string when it is none; nonzero when
+ * memory ran out (the command's JSON form is then not made at all). */
+static int parse_or_string(const char *text, size_t flags, json_t **out)
+{
+    json_error_t je;
+    *out = json_loads(text, flags, &je);
+    if (!*out && json_error_code(&je) != json_error_out_of_memory)
+        *out = json_string(text);
+    return *out == NULL;
 }
 
 json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
@@ -202,63 +216,72 @@ json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "type", json_string(type_name(c->type)));
-    json_object_set_new(o, "id", json_integer((json_int_t)c->id));
-    set_str(o, "state", c->state);
-    set_str(o, "text", c->text);
+    int bad = 0; /* a member that could not be made: no JSON form at all */
+    bad |= json_object_set_new(o, "type", json_string(type_name(c->type)));
+    bad |= json_object_set_new(o, "id", json_integer((json_int_t)c->id));
+    bad |= set_str(o, "state", c->state);
+    bad |= set_str(o, "text", c->text);
     if (c->part_count)
-        json_object_set_new(o, "parts", ivrsm_s_parts_to_json(c->parts, c->part_count));
-    set_str(o, "language", c->language);
+        bad |= json_object_set_new(o, "parts", ivrsm_s_parts_to_json(c->parts, c->part_count));
+    bad |= set_str(o, "language", c->language);
     switch (c->type) {
     case IVRSM_COMMAND_ASK: {
-        json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
-        json_object_set_new(o, "speech", json_boolean(c->ask.speech));
-        json_object_set_new(o, "min_digits", json_integer(c->ask.min_digits));
-        json_object_set_new(o, "max_digits", json_integer(c->ask.max_digits));
-        set_str(o, "terminators", c->ask.terminators);
-        json_object_set_new(o, "timeout_ms", json_integer(c->ask.timeout_ms));
-        json_object_set_new(o, "digit_timeout_ms", json_integer(c->ask.digit_timeout_ms));
-        json_object_set_new(o, "barge_in", json_boolean(c->ask.barge_in));
-        set_str(o, "collect", c->ask.collect);
+        bad |= json_object_set_new(o, "dtmf", json_boolean(c->ask.dtmf));
+        bad |= json_object_set_new(o, "speech", json_boolean(c->ask.speech));
+        bad |= json_object_set_new(o, "min_digits", json_integer(c->ask.min_digits));
+        bad |= json_object_set_new(o, "max_digits", json_integer(c->ask.max_digits));
+        bad |= set_str(o, "terminators", c->ask.terminators);
+        bad |= json_object_set_new(o, "timeout_ms", json_integer(c->ask.timeout_ms));
+        bad |= json_object_set_new(o, "digit_timeout_ms", json_integer(c->ask.digit_timeout_ms));
+        bad |= json_object_set_new(o, "barge_in", json_boolean(c->ask.barge_in));
+        bad |= set_str(o, "collect", c->ask.collect);
         json_t *hints = json_array();
-        for (size_t i = 0; i < c->ask.hint_count; i++)
-            json_array_append_new(hints, json_string(c->ask.hints[i]));
-        json_object_set_new(o, "hints", hints);
+        for (size_t i = 0; hints && i < c->ask.hint_count; i++)
+            bad |= json_array_append_new(hints, json_string(c->ask.hints[i]));
+        bad |= json_object_set_new(o, "hints", hints);
         break;
     }
     case IVRSM_COMMAND_HTTP: {
-        set_str(o, "endpoint", c->http.endpoint);
-        set_str(o, "method", c->http.method);
-        set_str(o, "path", c->http.path);
-        set_str(o, "query", c->http.query);
+        bad |= set_str(o, "endpoint", c->http.endpoint);
+        bad |= set_str(o, "method", c->http.method);
+        bad |= set_str(o, "path", c->http.path);
+        bad |= set_str(o, "query", c->http.query);
         json_t *h = json_object();
-        for (size_t i = 0; i < c->http.header_count; i++)
+        for (size_t i = 0; h && i < c->http.header_count; i++)
             if (c->http.headers[i].name && c->http.headers[i].value)
-                json_object_set_new(h, c->http.headers[i].name,
-                                    json_string(c->http.headers[i].value));
-        json_object_set_new(o, "headers", h);
+                bad |= json_object_set_new(h, c->http.headers[i].name,
+                                           json_string(c->http.headers[i].value));
+        bad |= json_object_set_new(o, "headers", h);
         if (c->http.body) {
-            json_t *b = json_loads(c->http.body, JSON_DECODE_ANY, NULL);
-            json_object_set_new(o, "body", b ? b : json_string(c->http.body));
+            json_t *b = NULL;
+            bad |= parse_or_string(c->http.body, JSON_DECODE_ANY, &b);
+            bad |= json_object_set_new(o, "body", b);
         }
-        set_str(o, "idempotency_key", c->http.idempotency_key);
-        json_object_set_new(o, "timeout_ms", json_integer(c->http.timeout_ms));
+        bad |= set_str(o, "idempotency_key", c->http.idempotency_key);
+        bad |= json_object_set_new(o, "timeout_ms", json_integer(c->http.timeout_ms));
         break;
     }
     case IVRSM_COMMAND_HANDOFF: {
-        set_str(o, "queue", c->handoff.queue);
+        bad |= set_str(o, "queue", c->handoff.queue);
         if (c->handoff.context) {
-            json_t *ctx = json_loads(c->handoff.context, 0, NULL);
+            json_error_t je;
+            json_t *ctx = json_loads(c->handoff.context, 0, &je);
             if (ctx)
-                json_object_set_new(o, "context", ctx);
+                bad |= json_object_set_new(o, "context", ctx);
+            else
+                bad |= json_error_code(&je) == json_error_out_of_memory;
         }
         break;
     }
     case IVRSM_COMMAND_HANGUP:
-        set_str(o, "reason", c->hangup.reason);
+        bad |= set_str(o, "reason", c->hangup.reason);
         break;
     case IVRSM_COMMAND_SAY:
         break;
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }

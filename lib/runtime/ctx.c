@@ -14,22 +14,28 @@
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
 {
     if (!value)
-        return -1;
+        return IVRSM_ENOMEM;
     const char *dot = strchr(key, '.');
     if (!dot)
-        return json_object_set_new(ctx, key, value);
+        return json_object_set_new(ctx, key, value) == 0 ? 0 : IVRSM_ENOMEM;
     char head[128];
     size_t n = (size_t)(dot - key);
     if (n == 0 || n >= sizeof(head)) {
         json_decref(value);
-        return -1;
+        return IVRSM_EINVAL;
     }
     memcpy(head, key, n);
     head[n] = '\0';
     json_t *child = json_object_get(ctx, head);
     if (!json_is_object(child)) {
         child = json_object();
-        json_object_set_new(ctx, head, child);
+        /* json_object_set_new() takes the reference even when it fails. */
+        if (!child || json_object_set_new(ctx, head, json_incref(child)) != 0) {
+            json_decref(child);
+            json_decref(value);
+            return IVRSM_ENOMEM;
+        }
+        json_decref(child); /* ctx holds it */
     }
     return ivrsm_ctx_set(child, dot + 1, value);
 }

@@ -40,23 +40,25 @@ ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
     return sc;
 }
 
-char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t)
+int ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t, char **out)
 {
+    *out = NULL;
     if (!t)
-        return NULL;
+        return 0;
     char stack[512];
     ivrsm_buf b;
     ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-    if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0) {
+    if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0 || b.failed) {
         ivrsm_buf_free(&b);
-        return NULL;
+        return IVRSM_ENOMEM;
     }
     if (!b.data || b.len == 0) {
         ivrsm_buf_free(&b);
-        return NULL;
+        return 0;
     }
-    return ivrsm_buf_steal(&b);
+    *out = ivrsm_buf_steal(&b);
+    return *out ? 0 : IVRSM_ENOMEM;
 }
 
 char *ivrsm_s_concat(const ivrsm_session *s, const char *a, const char *b)
@@ -80,13 +82,22 @@ char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags)
     return ivrsm_buf_steal(&b);
 }
 
+void ivrsm_s_fail(ivrsm_session *s)
+{
+    s->failed = IVRSM_ENOMEM;
+}
+
 static void sync_language(ivrsm_session *s);
 
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-        ivrsm_ctx_set(s->ctx, set->items[i].key, ivrsm_s_value_eval(&set->items[i].value, &sc));
+        json_t *v = ivrsm_s_value_eval(&set->items[i].value, &sc);
+        if (ivrsm_ctx_set(s->ctx, set->items[i].key, v) == IVRSM_ENOMEM) {
+            ivrsm_s_fail(s);
+            return;
+        }
     }
     if (set->count)
         sync_language(s);
@@ -101,8 +112,8 @@ static const m_state *cur(const ivrsm_session *s)
 static void say_message(ivrsm_session *s, const m_message *msg)
 {
     msg = ivrsm_m_message_in(msg, s->language);
-    /* Out of memory: what could not be rendered is not said; the call goes on. */
-    (void)ivrsm_s_speech_render(s, msg, &s->said);
+    if (ivrsm_s_speech_render(s, msg, &s->said) != 0)
+        ivrsm_s_fail(s);
 }
 
 /* Hand everything queued to be said to command c (its parts and its words). */
@@ -111,21 +122,34 @@ static void give_said(ivrsm_session *s, s_command *c)
     ivrsm_s_speech_move(s->mem, &s->said, &c->speech);
     c->text = ivrsm_s_speech_text(s->mem, c->speech.parts, c->speech.count);
     c->pub.text = c->text;
+    if (!c->text && ivrsm_s_speech_has_words(&c->speech))
+        ivrsm_s_fail(s);
 }
 
+/* Queue command c, built in place by ivrsm_s_command_new(); dropped once the step has failed. */
 static void push(ivrsm_session *s, s_command *c)
 {
-    if (ivrsm_s_queue_push(s, c) == 0 && ivrsm_s_tracing(s))
+    if (s->failed) {
+        ivrsm_s_command_discard(s, c);
+        return;
+    }
+    if (ivrsm_s_queue_push(s, c) != 0) {
+        ivrsm_s_fail(s);
+        return;
+    }
+    if (ivrsm_s_tracing(s))
         ivrsm_s_trace_command(s, &s->queue[s->queue_len - 1].pub);
 }
 
 static void flush_say(ivrsm_session *s)
 {
-    if (!s->said.count)
+    if (!s->said.count || s->failed)
         return;
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_SAY);
-    if (!c)
+    if (!c) {
+        ivrsm_s_fail(s);
         return;
+    }
     give_said(s, c);
     push(s, c);
 }
@@ -162,7 +186,8 @@ static void sync_language(ivrsm_session *s)
             ivrsm_s_trace_note(s, "language_refused", text ? text : "?");
             ivrsm_mem_free(s->mem, text);
         }
-        json_object_set_new(s->ctx, "language", json_string(current));
+        if (json_object_set_new(s->ctx, "language", json_string(current)) != 0)
+            ivrsm_s_fail(s);
         return;
     }
     if ((size_t)lang != s->language) {
@@ -171,8 +196,9 @@ static void sync_language(ivrsm_session *s)
         ivrsm_s_trace_note(s, "language", s->m->language_tags[lang]);
     }
     const char *written = json_string_value(json_object_get(s->ctx, "language"));
-    if (strcmp(written, s->m->language_tags[lang]) != 0) /* "en" is written "en-US" */
-        json_object_set_new(s->ctx, "language", json_string(s->m->language_tags[lang]));
+    if (strcmp(written, s->m->language_tags[lang]) != 0 && /* "en" is written "en-US" */
+        json_object_set_new(s->ctx, "language", json_string(s->m->language_tags[lang])) != 0)
+        ivrsm_s_fail(s);
 }
 
 void ivrsm_s_start_language(ivrsm_session *s)
@@ -183,13 +209,18 @@ void ivrsm_s_start_language(ivrsm_session *s)
 
 static void end_call(ivrsm_session *s, const char *reason)
 {
+    if (s->failed)
+        return;
     flush_say(s);
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANGUP);
-    if (c) {
-        c->reason = ivrsm_mem_strdup(s->mem, reason);
-        c->pub.hangup.reason = c->reason;
-        push(s, c);
+    if (!c || !(c->reason = ivrsm_mem_strdup(s->mem, reason))) {
+        if (c)
+            ivrsm_s_command_discard(s, c);
+        ivrsm_s_fail(s);
+        return;
     }
+    c->pub.hangup.reason = c->reason;
+    push(s, c);
     s->phase = PHASE_ENDED;
     s->pending_id = 0;
 }
@@ -383,9 +414,11 @@ static void ask_message(ivrsm_session *s, const m_message *msg)
 {
     const m_state *st = cur(s);
     msg = ivrsm_m_message_in(msg, s->language);
+    if (s->failed)
+        return;
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_ASK);
     if (!c) {
-        end_call(s, "out of memory");
+        ivrsm_s_fail(s);
         return;
     }
     bool machine_owned = false;
@@ -404,14 +437,17 @@ static void ask_message(ivrsm_session *s, const m_message *msg)
             c->pub.part_count = s->last_ask_count;
             machine_owned = true;
         } else {
-            if (!s->said.count)
-                (void)ivrsm_s_speech_append(s->mem, &s->said, s->last_ask_parts, s->last_ask_count);
+            if (!s->said.count &&
+                ivrsm_s_speech_append(s->mem, &s->said, s->last_ask_parts, s->last_ask_count) != 0)
+                ivrsm_s_fail(s);
             give_said(s, c);
         }
     }
     fill_ask(s, st, &c->pub);
-    s->phase = PHASE_INPUT;
     push(s, c);
+    if (s->failed)
+        return;
+    s->phase = PHASE_INPUT;
     remember_ask(s, &s->queue[s->queue_len - 1], machine_owned);
 }
 
@@ -544,7 +580,7 @@ static void run_state(ivrsm_session *s)
 
 static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
 {
-    if (s->phase == PHASE_ENDED)
+    if (s->phase == PHASE_ENDED || s->failed)
         return;
     const m_limits *l = &s->limits;
     if (to < 0 || (size_t)to >= s->m->state_count) {
@@ -662,6 +698,10 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
         s->carry.type = type;
         s->carry.text = ivrsm_mem_strdup(s->mem, text);
         s->carry.confidence = confidence;
+        if (!s->carry.text) {
+            ivrsm_s_fail(s);
+            return;
+        }
         goto_state(s, st->next, "next");
         return;
     }
@@ -682,17 +722,24 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         snprintf(key, sizeof(key), "%s_from", target);
-        ivrsm_ctx_set(s->ctx, key, json_string(v->text));
+        if (ivrsm_ctx_set(s->ctx, key, json_string(v->text)) == IVRSM_ENOMEM)
+            ivrsm_s_fail(s);
         snprintf(key, sizeof(key), "%s_to", target);
-        ivrsm_ctx_set(s->ctx, key, json_string(v->date_to));
+        if (ivrsm_ctx_set(s->ctx, key, json_string(v->date_to)) == IVRSM_ENOMEM)
+            ivrsm_s_fail(s);
         return;
     }
-    ivrsm_ctx_set(s->ctx, target, json_string(v->text));
+    if (ivrsm_ctx_set(s->ctx, target, json_string(v->text)) == IVRSM_ENOMEM) {
+        ivrsm_s_fail(s);
+        return;
+    }
     if (!strcmp(target, "language"))
         sync_language(s);
     if (c->mode == IVRSM_COLLECT_OTP) {
         ivrsm_mem_free(s->mem, s->unverified_otp);
         s->unverified_otp = ivrsm_mem_strdup(s->mem, target);
+        if (!s->unverified_otp)
+            ivrsm_s_fail(s); /* the code would stay in ctx, and in snapshots */
     }
 }
 
@@ -765,8 +812,10 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_luhn = c->luhn;
     p.asap_days = s->limits.asap_days;
     ivrsm_collect_value *v = ivrsm_mem_malloc(s->mem, sizeof(*v));
-    if (!v)
+    if (!v) {
+        ivrsm_s_fail(s);
         return false;
+    }
     bool ok =
         ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
     if (ok)
@@ -794,7 +843,10 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
     }
     bool low_confidence = mt.why && !strcmp(mt.why, "low-confidence");
     if (st->collect.mode && type != IVRSM_EVENT_INTENT && !low_confidence) {
-        if (try_collect(s, st, type, text))
+        bool collected = try_collect(s, st, type, text);
+        if (s->failed)
+            return;
+        if (collected)
             after_collect(s, st);
         else
             collect_failed(s);
@@ -857,7 +909,12 @@ static void start_action(ivrsm_session *s, const m_state *st)
     json_decref(s->answer);
     s->answer = NULL;
     const char *why = NULL;
-    if (ivrsm_s_emit_http(s, st, &why) != 0) {
+    int rc = ivrsm_s_emit_http(s, st, &why);
+    if (rc == IVRSM_ENOMEM) {
+        ivrsm_s_fail(s);
+        return;
+    }
+    if (rc != 0) {
         /* Not an answer, but a request this call cannot make: it counts, so that a machine
          * retrying it cannot loop. */
         action_failed(s, st, why ? why : "cannot build the request", &st->on_fail, "fail", true);
@@ -866,26 +923,34 @@ static void start_action(ivrsm_session *s, const m_state *st)
     s->phase = PHASE_HTTP;
 }
 
+/* The handoff's context, whole, or NULL when memory ran out. */
 static json_t *handoff_context(const ivrsm_session *s)
 {
     json_t *c = json_object();
-    json_object_set_new(c, "session_id", json_string(s->session_id));
+    if (!c)
+        return NULL;
+    int failed = json_object_set_new(c, "session_id", json_string(s->session_id));
     if (s->call_id)
-        json_object_set_new(c, "call_id", json_string(s->call_id));
-    json_object_set_new(c, "machine", json_string(s->m->name));
-    json_object_set_new(c, "state", json_string(cur(s)->name));
+        failed |= json_object_set_new(c, "call_id", json_string(s->call_id));
+    failed |= json_object_set_new(c, "machine", json_string(s->m->name));
+    failed |= json_object_set_new(c, "state", json_string(cur(s)->name));
     json_t *path = json_array();
     unsigned n = s->path_pos < S_PATH_LEN ? s->path_pos : S_PATH_LEN;
-    for (unsigned i = s->path_pos - n; i < s->path_pos; i++)
-        json_array_append_new(path, json_string(s->m->states[s->path[i % S_PATH_LEN]].name));
-    json_object_set_new(c, "path", path);
+    for (unsigned i = s->path_pos - n; path && i < s->path_pos; i++)
+        failed |=
+            json_array_append_new(path, json_string(s->m->states[s->path[i % S_PATH_LEN]].name));
+    failed |= json_object_set_new(c, "path", path);
     static const char *keys[] = {"partner_id", "appt_selected_id", "phone_e164", NULL};
     for (const char **k = keys; *k; k++) {
         json_t *v = json_object_get(s->ctx, *k);
         if (v)
-            json_object_set(c, *k, v);
+            failed |= json_object_set(c, *k, v);
     }
-    json_object_set_new(c, "ctx", ivrsm_redact(s->m, s->ctx));
+    failed |= json_object_set_new(c, "ctx", ivrsm_redact(s->m, s->ctx));
+    if (failed) {
+        json_decref(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -905,18 +970,25 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     }
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANDOFF);
     if (!c) {
-        end_call(s, "out of memory");
+        ivrsm_s_fail(s);
         return;
     }
     say_message(s, st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt);
     give_said(s, c);
     const ivrsm_tmpl *queue = st->handoff.queue ? st->handoff.queue : s->m->handoff_queue;
-    c->queue = queue ? ivrsm_s_render_text(s, queue) : NULL;
+    if (ivrsm_s_render_text(s, queue, &c->queue) != 0)
+        ivrsm_s_fail(s);
     c->pub.handoff.queue = c->queue;
     json_t *ctx = handoff_context(s);
-    c->context = ivrsm_s_dump(s, ctx, JSON_COMPACT);
+    c->context = ctx ? ivrsm_s_dump(s, ctx, JSON_COMPACT) : NULL;
     json_decref(ctx);
+    if (!c->context)
+        ivrsm_s_fail(s);
     c->pub.handoff.context = c->context;
+    if (s->failed) {
+        ivrsm_s_command_discard(s, c);
+        return;
+    }
     ivrsm_s_command_free(s, s->pending);
     s->pending = NULL; /* kept from the queue when the host pulls it (ivrsm_s_release_out) */
     s->pending_id = c->pub.id;
@@ -1037,19 +1109,31 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     ivrsm_numtexts_purge(&s->numbers);
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
     int body = ivrsm_s_result_body_bounded(ev->body, len);
-    if (body == 0 && ivrsm_s_response_read(s->mem, st, ev->body, len, &s->numbers, &resp) != 0)
-        body = S_BODY_NOT_JSON;
+    if (body == 0) {
+        int rc = ivrsm_s_response_read(s->mem, st, ev->body, len, &s->numbers, &resp);
+        if (rc == IVRSM_ENOMEM) {
+            ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
+            return;
+        }
+        if (rc != 0)
+            body = S_BODY_NOT_JSON;
+    }
     bool parsed = body == 0;
     const char *error = answer_error(ev, parsed);
     json_decref(s->resp);
     s->resp = resp; /* on_fail templates may read an error body */
     json_decref(s->answer);
-    s->answer = reads_answer(st) ? json_object() : NULL;
-    if (s->answer) {
-        if (ev->status > 0)
-            json_object_set_new(s->answer, "status", json_integer(ev->status));
-        if (error)
-            json_object_set_new(s->answer, "error", json_string(error));
+    if (reads_answer(st)) {
+        s->answer = json_object();
+        if (!s->answer ||
+            (ev->status > 0 &&
+             json_object_set_new(s->answer, "status", json_integer(ev->status)) != 0) ||
+            (error && json_object_set_new(s->answer, "error", json_string(error)) != 0)) {
+            ivrsm_s_fail(s);
+            return;
+        }
+    } else {
+        s->answer = NULL;
     }
     s->pending_id = 0;
     ivrsm_s_command_free(s, s->pending);

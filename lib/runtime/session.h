@@ -74,6 +74,9 @@ struct ivrsm_session {
     s_phase phase;
     int steps;           /* states entered while handling the current event */
     int escalations;     /* bounds hit so far: handoff, then goodbye, then hangup */
+    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
+     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
+    int failed;
     uint64_t next_id;    /* id of the next command */
     uint64_t pending_id; /* the command whose result is awaited, 0 when none */
     size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
@@ -136,6 +139,16 @@ struct ivrsm_session {
     uint16_t visits_inline[]; /* m->state_count */
 };
 
+/* ---- session.c ---- */
+/*
+ * A step could not be done whole for lack of memory: nothing more is done in
+ * it (goto_state() stops), and the call that runs it (ivrsm_session_start(),
+ * ivrsm_session_feed()) returns IVRSM_ENOMEM, withdrawing the step's commands.
+ * The session is then only freed or given up for its last snapshot
+ * (docs/runtime.md, "When memory runs out").
+ */
+void ivrsm_s_fail(ivrsm_session *s);
+
 /* ---- command.c ---- */
 /* Start building a command in place at the queue's tail (one at a time);
  * NULL when out of memory. Finish with ivrsm_s_queue_push or ivrsm_s_command_discard. */
@@ -177,6 +190,8 @@ int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type,
 int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *parts, size_t n);
 /* Render message `msg` (NULL: nothing) and add its parts. 0, or -1 on no memory. */
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out);
+/* Whether sp has say parts (ivrsm_s_speech_text() is then NULL only when memory ran out). */
+bool ivrsm_s_speech_has_words(const s_speech *sp);
 /* The words of the say parts, joined by spaces (from mem); NULL when there are none. */
 char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t n);
 /* Move `from` into `to` (whose parts are freed first); `from` is left empty. */
@@ -206,8 +221,9 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
                              const char *text, size_t len, double confidence);
 
 /* ---- action.c ---- */
-/* Build the http command of st's action into the queue; 0, or -1 with *why set
- * when it cannot be built (missing path parameter, header injection). */
+/* Build the http command of st's action into the queue; 0, -1 with *why set
+ * when it cannot be built (missing path parameter, header injection), or
+ * IVRSM_ENOMEM. */
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
 /* j appended to b as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it; 0 or -1. */
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j);
@@ -279,8 +295,9 @@ int ivrsm_s_ctx_language(const ivrsm_session *s);
  * machine's languages, else the first; ctx.language is set to it. */
 void ivrsm_s_start_language(ivrsm_session *s);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
-/* Render a template to a new string (s->mem) with whitespace collapsed (for speech). */
-char *ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t);
+/* Render a template to a new string (s->mem) with whitespace collapsed (for speech) in *out,
+ * NULL when it says nothing. 0, or IVRSM_ENOMEM. */
+int ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t, char **out);
 /* The step engine's entry points (session.c), driven by session_api.c. */
 void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);
 void ivrsm_s_on_input(ivrsm_session *s, ivrsm_event_type type, const char *text, double confidence);

@@ -214,10 +214,26 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     return 0;
 }
 
+/*
+ * After a step: 0, or IVRSM_ENOMEM when it could not be done whole. Its
+ * commands are then withdrawn: a host must not run half a step. The session
+ * answers IVRSM_ENOMEM from then on (docs/runtime.md, "When memory runs out").
+ */
+static int step_failed(ivrsm_session *s)
+{
+    if (!s->failed)
+        return 0;
+    ivrsm_s_queue_clear(s);
+    ivrsm_s_speech_free(s->mem, &s->said);
+    return s->failed;
+}
+
 int ivrsm_session_start(ivrsm_session *s)
 {
     if (!s)
         return IVRSM_EINVAL;
+    if (s->failed)
+        return s->failed;
     if (s->phase != PHASE_NEW)
         return IVRSM_ESTATE;
     ivrsm_s_release_out(s);
@@ -225,7 +241,7 @@ int ivrsm_session_start(ivrsm_session *s)
     ivrsm_s_now_refresh(s);
     ivrsm_s_trace_note(s, "start", s->m->name);
     ivrsm_s_enter(s, s->m->initial, "start");
-    return 0;
+    return step_failed(s);
 }
 
 /* An event id's key among the recent ones (saved in snapshots; 0 means an empty slot). */
@@ -281,11 +297,15 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     /* A zeroed event has no confidence, rather than the lowest one; NaN neither. */
     if (!(event.confidence > 0))
         event.confidence = -1;
+    if (s->failed)
+        return s->failed;
     if (s->phase == PHASE_NEW)
         return IVRSM_ESTATE;
     if (s->phase == PHASE_ENDED)
         return IVRSM_EENDED;
     ivrsm_s_release_out(s);
+    if (s->failed)
+        return step_failed(s);
     if (ev->event_id && seen_event(s, ev->event_id))
         return IVRSM_EDUPLICATE;
     int rc = admissible(s, ev);
@@ -317,7 +337,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
         break;
     }
     }
-    return 0;
+    return step_failed(s);
 }
 
 int ivrsm_session_ended(const ivrsm_session *s)

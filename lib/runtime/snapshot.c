@@ -20,18 +20,21 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* The numbers kept as written under v ("12.50"), as [[root, key or index..., text], ...]. */
-static void number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at, json_t *out,
-                            int depth)
+/* The numbers kept as written under v ("12.50"), as [[root, key or index..., text], ...].
+ * 0, or -1 when memory ran out. */
+static int number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at, json_t *out,
+                           int depth)
 {
     if (!n->count || depth > IVRSM_MAX_DEPTH)
-        return;
+        return 0;
     const char *text = json_is_real(v) ? ivrsm_numtexts_find(n, v) : NULL;
     if (text) {
         json_t *entry = json_copy(at);
-        json_array_append_new(entry, json_string(text));
-        json_array_append_new(out, entry);
-        return;
+        if (json_array_append_new(entry, json_string(text)) != 0) {
+            json_decref(entry);
+            return -1;
+        }
+        return json_array_append_new(out, entry);
     }
     size_t i;
     const char *k;
@@ -39,29 +42,37 @@ static void number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at
     if (json_is_object(v)) {
         json_object_foreach((json_t *)v, k, item)
         {
-            json_array_append_new(at, json_string(k));
-            number_texts_at(n, item, at, out, depth + 1);
+            if (json_array_append_new(at, json_string(k)) != 0 ||
+                number_texts_at(n, item, at, out, depth + 1) != 0)
+                return -1;
             json_array_remove(at, json_array_size(at) - 1);
         }
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, item)
         {
-            json_array_append_new(at, json_integer((json_int_t)i));
-            number_texts_at(n, item, at, out, depth + 1);
+            if (json_array_append_new(at, json_integer((json_int_t)i)) != 0 ||
+                number_texts_at(n, item, at, out, depth + 1) != 0)
+                return -1;
             json_array_remove(at, json_array_size(at) - 1);
         }
     }
+    return 0;
 }
 
+/* All the numbers kept as written, or NULL when memory ran out. */
 static json_t *number_texts(const ivrsm_session *s)
 {
     json_t *out = json_array();
     const json_t *roots[2] = {s->ctx, s->resp};
     const char *names[2] = {"ctx", "resp"};
-    for (int r = 0; r < 2; r++) {
+    for (int r = 0; out && r < 2; r++) {
+        if (!roots[r])
+            continue;
         json_t *at = json_pack("[s]", names[r]);
-        if (roots[r] && at)
-            number_texts_at(&s->numbers, roots[r], at, out, 0);
+        if (!at || number_texts_at(&s->numbers, roots[r], at, out, 0) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
         json_decref(at);
     }
     return out;
@@ -99,81 +110,96 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
 {
     if (!s || !out)
         return IVRSM_EINVAL;
+    *out = NULL;
+    /* A session whose step failed is half-way through it: nothing of it is saved. */
+    if (s->failed)
+        return s->failed;
     const ivrsm_machine *m = s->m;
     json_t *j = json_object();
-    json_object_set_new(j, "format", json_string(SNAPSHOT_FORMAT));
-    json_object_set_new(j, "machine", json_string(m->name));
-    json_object_set_new(j, "version", json_string(m->version));
-    json_object_set_new(j, "call_id", str_or_null(s->call_id));
-    json_object_set_new(j, "session_id", json_string(s->session_id));
-    json_object_set_new(j, "state",
-                        s->state >= 0 ? json_string(m->states[s->state].name) : json_null());
-    json_object_set_new(j, "phase", json_string(phase_names[s->phase]));
-    json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
-    json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
-    json_object_set(j, "ctx", s->ctx);
-    json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
+    if (!j)
+        return IVRSM_ENOMEM;
+    /* Any value or member that cannot be made fails the whole snapshot: one with a part
+     * missing would restore as another call. */
+    int bad = 0;
+    bad |= json_object_set_new(j, "format", json_string(SNAPSHOT_FORMAT));
+    bad |= json_object_set_new(j, "machine", json_string(m->name));
+    bad |= json_object_set_new(j, "version", json_string(m->version));
+    bad |= json_object_set_new(j, "call_id", str_or_null(s->call_id));
+    bad |= json_object_set_new(j, "session_id", json_string(s->session_id));
+    bad |= json_object_set_new(j, "state",
+                               s->state >= 0 ? json_string(m->states[s->state].name) : json_null());
+    bad |= json_object_set_new(j, "phase", json_string(phase_names[s->phase]));
+    bad |= json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
+    bad |= json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
+    bad |= json_object_set(j, "ctx", s->ctx);
+    bad |= json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
     if (s->answer)
-        json_object_set(j, "answer", s->answer);
+        bad |= json_object_set(j, "answer", s->answer);
     json_t *numbers = number_texts(s);
+    bad |= numbers == NULL;
     if (json_array_size(numbers))
-        json_object_set(j, "numbers", numbers);
+        bad |= json_object_set(j, "numbers", numbers);
     json_decref(numbers);
     json_t *counters = json_object();
-    json_object_set_new(counters, "noinput", json_integer(s->noinput));
-    json_object_set_new(counters, "nomatch", json_integer(s->nomatch));
-    json_object_set_new(counters, "retries", json_integer(s->retries));
-    json_object_set_new(counters, "consecutive_failures", json_integer(s->consecutive_failures));
-    json_object_set_new(counters, "otp_failures", json_integer(s->otp_failures));
-    json_object_set_new(counters, "escalations", json_integer(s->escalations));
-    json_object_set_new(j, "counters", counters);
+    bad |= json_object_set_new(counters, "noinput", json_integer(s->noinput));
+    bad |= json_object_set_new(counters, "nomatch", json_integer(s->nomatch));
+    bad |= json_object_set_new(counters, "retries", json_integer(s->retries));
+    bad |= json_object_set_new(counters, "consecutive_failures",
+                               json_integer(s->consecutive_failures));
+    bad |= json_object_set_new(counters, "otp_failures", json_integer(s->otp_failures));
+    bad |= json_object_set_new(counters, "escalations", json_integer(s->escalations));
+    bad |= json_object_set_new(j, "counters", counters);
     json_t *visits = json_object();
     for (size_t i = 0; i < m->state_count; i++)
         if (s->visits[i])
-            json_object_set_new(visits, m->states[i].name, json_integer(s->visits[i]));
-    json_object_set_new(j, "visits", visits);
+            bad |= json_object_set_new(visits, m->states[i].name, json_integer(s->visits[i]));
+    bad |= json_object_set_new(j, "visits", visits);
     json_t *recent = json_array();
     for (unsigned i = 0; i < S_RECENT_EVENTS; i++) {
         char hex[17];
         snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s->recent[i]);
-        json_array_append_new(recent, json_string(hex));
+        bad |= json_array_append_new(recent, json_string(hex));
     }
-    json_object_set_new(j, "recent_events", recent);
-    json_object_set_new(j, "recent_pos", json_integer(s->recent_pos));
+    bad |= json_object_set_new(j, "recent_events", recent);
+    bad |= json_object_set_new(j, "recent_pos", json_integer(s->recent_pos));
     json_t *path = json_array();
     unsigned n = s->path_pos < S_PATH_LEN ? s->path_pos : S_PATH_LEN;
     for (unsigned i = s->path_pos - n; i < s->path_pos; i++)
-        json_array_append_new(path, json_string(m->states[s->path[i % S_PATH_LEN]].name));
-    json_object_set_new(j, "path", path);
+        bad |= json_array_append_new(path, json_string(m->states[s->path[i % S_PATH_LEN]].name));
+    bad |= json_object_set_new(j, "path", path);
     if (s->carry.type) {
         json_t *c = json_object();
-        json_object_set_new(c, "type", json_integer(s->carry.type));
-        json_object_set_new(c, "text", str_or_null(s->carry.text));
+        bad |= json_object_set_new(c, "type", json_integer(s->carry.type));
+        bad |= json_object_set_new(c, "text", str_or_null(s->carry.text));
         /* JSON has no NaN or infinity; the matcher takes those as "not given" (-1) too. */
         double confidence = isfinite(s->carry.confidence) ? s->carry.confidence : -1;
-        json_object_set_new(c, "confidence", json_real(confidence));
-        json_object_set_new(j, "carry", c);
+        bad |= json_object_set_new(c, "confidence", json_real(confidence));
+        bad |= json_object_set_new(j, "carry", c);
     }
     if (s->unverified_otp)
-        json_object_set_new(j, "unverified_otp", json_string(s->unverified_otp));
+        bad |= json_object_set_new(j, "unverified_otp", json_string(s->unverified_otp));
     char *pending_text = ivrsm_s_speech_text(s->mem, s->said.parts, s->said.count);
-    json_object_set_new(j, "pending_say", str_or_null(pending_text));
+    bad |= !pending_text && ivrsm_s_speech_has_words(&s->said);
+    bad |= json_object_set_new(j, "pending_say", str_or_null(pending_text));
     ivrsm_mem_free(s->mem, pending_text);
-    json_object_set_new(j, "pending_parts", ivrsm_s_parts_to_json(s->said.parts, s->said.count));
-    json_object_set_new(j, "last_ask", str_or_null(s->last_ask_text));
-    json_object_set_new(j, "last_ask_parts",
-                        ivrsm_s_parts_to_json(s->last_ask_parts, s->last_ask_count));
+    bad |= json_object_set_new(j, "pending_parts",
+                               ivrsm_s_parts_to_json(s->said.parts, s->said.count));
+    bad |= json_object_set_new(j, "last_ask", str_or_null(s->last_ask_text));
+    bad |= json_object_set_new(j, "last_ask_parts",
+                               ivrsm_s_parts_to_json(s->last_ask_parts, s->last_ask_count));
     const s_command *pending = ivrsm_s_pending_command(s);
-    json_object_set_new(j, "pending",
-                        pending ? ivrsm_s_command_to_json(&pending->pub) : json_null());
+    bad |= json_object_set_new(j, "pending",
+                               pending ? ivrsm_s_command_to_json(&pending->pub) : json_null());
     json_t *queue = json_array();
     for (size_t i = s->queue_head; i < s->queue_len; i++)
-        json_array_append_new(queue, ivrsm_s_command_to_json(&s->queue[i].pub));
-    json_object_set_new(j, "queue", queue);
+        bad |= json_array_append_new(queue, ivrsm_s_command_to_json(&s->queue[i].pub));
+    bad |= json_object_set_new(j, "queue", queue);
     ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
-    ivrsm_buf_dump_json(&b, j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!bad && ivrsm_buf_dump_json(&b, j, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+        *out = ivrsm_buf_give(&b);
+    else
+        ivrsm_buf_free(&b);
     json_decref(j);
-    *out = ivrsm_buf_give(&b);
     return *out ? 0 : IVRSM_ENOMEM;
 }
 

@@ -101,7 +101,9 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
         const m_part *p = &msg->parts[i];
         if (p->kind == M_PART_SAY) {
             /* A rendering with nothing to say (NULL) adds nothing. */
-            char *text = ivrsm_tmpl_is_static(p->tmpl) ? NULL : ivrsm_s_render_text(s, p->tmpl);
+            char *text = NULL;
+            if (!ivrsm_tmpl_is_static(p->tmpl) && ivrsm_s_render_text(s, p->tmpl, &text) != 0)
+                return -1;
             int rc = text ? add_owned(s->mem, out, IVRSM_PART_SAY, text)
                           : ivrsm_s_speech_add(s->mem, out, IVRSM_PART_SAY,
                                                ivrsm_tmpl_static_speech(p->tmpl));
@@ -112,6 +114,14 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
         }
     }
     return 0;
+}
+
+bool ivrsm_s_speech_has_words(const s_speech *sp)
+{
+    for (size_t i = 0; i < sp->count; i++)
+        if (sp->parts[i].type == IVRSM_PART_SAY)
+            return true;
+    return false;
 }
 
 char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t n)
@@ -147,9 +157,12 @@ json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, parts[i].type == IVRSM_PART_PLAY ? "play" : "say",
-                            json_string(parts[i].text));
-        json_array_append_new(a, o);
+        if (json_object_set_new(o, parts[i].type == IVRSM_PART_PLAY ? "play" : "say",
+                                json_string(parts[i].text)) != 0 ||
+            json_array_append_new(a, o) != 0) {
+            json_decref(a); /* all or nothing: NULL when memory ran out */
+            return NULL;
+        }
     }
     return a;
 }
