@@ -745,7 +745,10 @@ typedef struct ivrsm_session_options {
 IVRSM_API int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts,
                                 ivrsm_session **out, ivrsm_error *err);
 
-/* Enter the initial state. Returns 0, IVRSM_EINVAL or IVRSM_ESTATE (already started). */
+/*
+ * Enter the initial state. Returns 0, IVRSM_EINVAL, IVRSM_ESTATE (already
+ * started) or IVRSM_ENOMEM (as for ivrsm_session_feed()).
+ */
 IVRSM_API int ivrsm_session_start(ivrsm_session *s);
 
 /*
@@ -756,7 +759,11 @@ IVRSM_API int ivrsm_session_start(ivrsm_session *s);
  *   IVRSM_EUNEXPECTED (e.g. caller input while an http command is pending),
  *   IVRSM_EENDED     (the session has ended), IVRSM_ESTATE (not started),
  *   IVRSM_EINVAL (also a size that is neither 0 nor a layout of the library),
- *   IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES).
+ *   IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES),
+ *   IVRSM_ENOMEM (memory ran out: the step was not done and its commands are
+ *   withdrawn; the session answers IVRSM_ENOMEM to every call but
+ *   ivrsm_session_free() from then on: free it and restore the last snapshot,
+ *   then feed the event again; docs/runtime.md, "When memory runs out").
  * Garbage input (unknown digits, invalid UTF-8) is not an error: it counts as
  * a no-match, as a caller would expect.
  */
@@ -820,7 +827,9 @@ IVRSM_API char *ivrsm_session_ctx_json(const ivrsm_session *s);
  * Save the whole session (state, counters, ctx, pending command, recent event
  * ids, sequence numbers) as a JSON text owned by the caller (ivrsm_free()).
  * Call it between events (after draining commands or not: queued commands are
- * saved too). Returns 0, IVRSM_EINVAL, IVRSM_ENOMEM.
+ * saved too). Returns 0, IVRSM_EINVAL, IVRSM_ENOMEM (nothing is made: a
+ * snapshot is whole or not at all; also for a session a step of which ran out
+ * of memory).
  */
 IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
 

@@ -414,22 +414,33 @@ static const char *iana_rule(const char *name)
     return NULL;
 }
 
-ivrsm_tz *ivrsm_tz_new(const char *name, const ivrsm_mem *mem)
+/* The rules of a zone's name into *tz; 0, or -1 when the name is no zone. */
+static int parse_name(const char *name, ivrsm_tz *tz)
 {
     if (!name || !*name || strlen(name) > 256)
-        return NULL;
+        return -1;
     if (name[0] == ':') /* ":Europe/Paris", as the TZ variable allows */
         name++;
     const char *rule = iana_rule(name);
-    if (!rule)
-        rule = name;
-    ivrsm_tz *tz = ivrsm_mem_calloc(mem, 1, sizeof *tz);
+    memset(tz, 0, sizeof(*tz));
+    return parse_posix(rule ? rule : name, tz);
+}
+
+bool ivrsm_tz_known(const char *name)
+{
+    ivrsm_tz tz;
+    return parse_name(name, &tz) == 0;
+}
+
+ivrsm_tz *ivrsm_tz_new(const char *name, const ivrsm_mem *mem)
+{
+    ivrsm_tz parsed;
+    if (parse_name(name, &parsed) != 0)
+        return NULL;
+    ivrsm_tz *tz = ivrsm_mem_malloc(mem, sizeof *tz);
     if (!tz)
         return NULL;
-    if (parse_posix(rule, tz) != 0) {
-        ivrsm_mem_free(mem, tz);
-        return NULL;
-    }
+    *tz = parsed;
     tz->mem = mem;
     return tz;
 }

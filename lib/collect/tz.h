@@ -5,6 +5,7 @@
 #ifndef IVRSM_TZ_H
 #define IVRSM_TZ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ivrsm/ivrsm.h"
@@ -18,6 +19,8 @@ typedef struct ivrsm_tz ivrsm_tz; /* opaque time zone rules */
  * ivrsm_tz_free(). Pure computation: no TZ environment, no global state.
  */
 ivrsm_tz *ivrsm_tz_new(const char *name, const ivrsm_mem *mem);
+/* Whether ivrsm_tz_new() knows the name: its NULL is then for lack of memory. */
+bool ivrsm_tz_known(const char *name);
 void ivrsm_tz_free(ivrsm_tz *tz);
 /* UTC offset in seconds at instant `unix_seconds` (e.g. 3600 or 7200 for Paris). */
 int ivrsm_tz_offset(const ivrsm_tz *tz, int64_t unix_seconds);

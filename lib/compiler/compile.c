@@ -315,7 +315,7 @@ static void compile_identity(cc *c, const dom_node *root)
     n = ivrsm_dom_get(root, "timezone");
     if (!m->tz) {
         /* ivrsm_tz_new() says NULL for an unknown zone and for no memory alike. */
-        if (ivrsm_dom_memory_exhausted(m->mem)) {
+        if (ivrsm_tz_known(timezone)) {
             ivrsm_cc_nomem(c);
             return;
         }

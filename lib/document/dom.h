@@ -133,13 +133,6 @@ int ivrsm_dom_read_file(const char *path, const ivrsm_mem *mem, char **data, siz
                         ivrsm_error *err);
 
 /*
- * Nonzero when a small allocation from mem fails right now. Some functions
- * answer "not found" or "syntax error" when they actually ran out of memory;
- * when memory is exhausted at that moment, that is the likelier cause.
- */
-int ivrsm_dom_memory_exhausted(const ivrsm_mem *mem);
-
-/*
  * ivrsm_dom_read_file(), and *format told by the path when it is
  * IVRSM_FORMAT_AUTO: how every *_file() function of the API begins.
  * IVRSM_EINVAL for a NULL path or a format out of range.

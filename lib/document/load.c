@@ -13,13 +13,6 @@
 #include "mem.h"
 #include "utf8.h"
 
-int ivrsm_dom_memory_exhausted(const ivrsm_mem *mem)
-{
-    void *probe = ivrsm_mem_malloc(mem, 256);
-    ivrsm_mem_free(mem, probe);
-    return probe == NULL;
-}
-
 ivrsm_format ivrsm_dom_format_for_path(const char *path)
 {
     size_t n = strlen(path);

@@ -200,15 +200,16 @@ static int set_str(json_t *o, const char *k, const char *v)
     return v ? json_object_set_new(o, k, json_string(v)) != 0 : 0;
 }
 
-/* A JSON text of the command parsed back in *out, or as a string when it is none; nonzero when
- * memory ran out (the command's JSON form is then not made at all). */
-static int parse_or_string(const char *text, size_t flags, json_t **out)
+/*
+ * A JSON text of the command read back into *out (NULL when it is not JSON):
+ * read as jansson reads it, but telling a text that is not JSON from memory
+ * that ran out, which jansson does not. Nonzero when memory ran out (the
+ * command's JSON form is then not made at all).
+ */
+static int parse_json(const char *text, json_t **out)
 {
-    json_error_t je;
-    *out = json_loads(text, flags, &je);
-    if (!*out && json_error_code(&je) != json_error_out_of_memory)
-        *out = json_string(text);
-    return *out == NULL;
+    return ivrsm_s_response_read(ivrsm_mem_default(), NULL, text, strlen(text), NULL, out) ==
+           IVRSM_ENOMEM;
 }
 
 json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
@@ -254,7 +255,9 @@ json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
         bad |= json_object_set_new(o, "headers", h);
         if (c->http.body) {
             json_t *b = NULL;
-            bad |= parse_or_string(c->http.body, JSON_DECODE_ANY, &b);
+            bad |= parse_json(c->http.body, &b);
+            if (!bad && !b) /* not JSON: kept as the text it is */
+                b = json_string(c->http.body);
             bad |= json_object_set_new(o, "body", b);
         }
         bad |= set_str(o, "idempotency_key", c->http.idempotency_key);
@@ -263,14 +266,13 @@ json_t *ivrsm_s_command_to_json(const ivrsm_command *c)
     }
     case IVRSM_COMMAND_HANDOFF: {
         bad |= set_str(o, "queue", c->handoff.queue);
-        if (c->handoff.context) {
-            json_error_t je;
-            json_t *ctx = json_loads(c->handoff.context, 0, &je);
-            if (ctx)
-                bad |= json_object_set_new(o, "context", ctx);
-            else
-                bad |= json_error_code(&je) == json_error_out_of_memory;
-        }
+        json_t *ctx = NULL;
+        if (c->handoff.context)
+            bad |= parse_json(c->handoff.context, &ctx);
+        if (json_is_object(ctx))
+            bad |= json_object_set_new(o, "context", ctx);
+        else
+            json_decref(ctx);
         break;
     }
     case IVRSM_COMMAND_HANGUP:
@@ -300,9 +302,21 @@ char *ivrsm_command_to_json(const ivrsm_command *c)
     return ivrsm_buf_give(&b);
 }
 
-static char *jstr(const ivrsm_session *s, const json_t *o, const char *k)
+/* A copy of the string o[k] (NULL when there is none); *nomem set when it cannot be made. */
+static char *jstr(const ivrsm_session *s, const json_t *o, const char *k, bool *nomem)
 {
-    return ivrsm_mem_strdup(s->mem, json_string_value(json_object_get(o, k)));
+    const char *v = json_string_value(json_object_get(o, k));
+    char *copy = ivrsm_mem_strdup(s->mem, v);
+    *nomem |= v && !copy;
+    return copy;
+}
+
+/* The JSON text of v (NULL when v is); *nomem set when it cannot be made. */
+static char *jdump(const ivrsm_session *s, const json_t *v, size_t flags, bool *nomem)
+{
+    char *text = v ? ivrsm_s_dump(s, v, flags) : NULL;
+    *nomem |= v && !text;
+    return text;
 }
 
 static int jint(const json_t *o, const char *k)
@@ -319,29 +333,32 @@ static int parse_type(const char *t)
     return 0;
 }
 
-s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
+int ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j, s_command **out)
 {
+    *out = NULL;
     int type = parse_type(json_string_value(json_object_get(j, "type")));
     json_t *id = json_object_get(j, "id");
     if (!type || !json_is_integer(id))
-        return NULL;
+        return IVRSM_ESNAPSHOT;
     s_command *c = ivrsm_mem_calloc(s->mem, 1, sizeof(*c));
     if (!c)
-        return NULL;
+        return IVRSM_ENOMEM;
+    bool nomem = false;
     c->pub.size = sizeof(c->pub);
     c->pub.type = (ivrsm_command_type)type;
     c->pub.id = (uint64_t)json_integer_value(id);
     int32_t st = ivrsm_m_find_state(s->m, json_string_value(json_object_get(j, "state")));
     c->pub.state = st >= 0 ? s->m->states[st].name : NULL;
-    c->text = jstr(s, j, "text");
+    c->text = jstr(s, j, "text", &nomem);
     c->pub.text = c->text;
     /* Commands saved before parts existed carry their words in `text` only. */
     json_t *parts = json_object_get(j, "parts");
     int prc = parts ? ivrsm_s_parts_from_json(s->mem, parts, &c->speech)
-                    : ivrsm_s_speech_add(s->mem, &c->speech, IVRSM_PART_SAY, c->text);
+              : ivrsm_s_speech_add(s->mem, &c->speech, IVRSM_PART_SAY, c->text) != 0 ? IVRSM_ENOMEM
+                                                                                     : 0;
     if (prc != 0) {
         ivrsm_s_command_free(s, c);
-        return NULL;
+        return prc == IVRSM_ENOMEM || nomem ? IVRSM_ENOMEM : IVRSM_ESNAPSHOT;
     }
     /* The language is one of the machine's: point at its tag. */
     const char *language = json_string_value(json_object_get(j, "language"));
@@ -381,12 +398,10 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
         for (size_t i = 0; method && i < sizeof(methods) / sizeof(*methods); i++)
             if (!strcmp(methods[i], method))
                 c->pub.http.method = methods[i];
-        c->path = jstr(s, j, "path");
-        c->query = jstr(s, j, "query");
-        json_t *body = json_object_get(j, "body");
-        if (body)
-            c->body = ivrsm_s_dump(s, body, JSON_COMPACT | JSON_ENCODE_ANY);
-        c->idempotency_key = jstr(s, j, "idempotency_key");
+        c->path = jstr(s, j, "path", &nomem);
+        c->query = jstr(s, j, "query", &nomem);
+        c->body = jdump(s, json_object_get(j, "body"), JSON_COMPACT | JSON_ENCODE_ANY, &nomem);
+        c->idempotency_key = jstr(s, j, "idempotency_key", &nomem);
         c->pub.http.timeout_ms = jint(j, "timeout_ms");
         json_t *h = json_object_get(j, "headers");
         size_t n = json_object_size(h);
@@ -394,6 +409,7 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
             /* Header names live in the machine: find them on the state's action. */
             const m_kvlist *hl = &s->m->states[st].action.headers;
             c->headers = ivrsm_mem_calloc(s->mem, n, sizeof(ivrsm_header));
+            nomem |= !c->headers;
             const char *k;
             json_t *v;
             json_object_foreach(h, k, v)
@@ -401,23 +417,25 @@ s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j)
                 for (size_t i = 0; c->headers && i < hl->count; i++)
                     if (!strcmp(hl->items[i].key, k) && json_is_string(v)) {
                         c->headers[c->header_count].name = hl->items[i].key;
-                        c->headers[c->header_count++].value =
-                            ivrsm_mem_strdup(s->mem, json_string_value(v));
+                        c->headers[c->header_count++].value = jstr(s, h, k, &nomem);
                     }
             }
         }
-        if (!c->pub.http.method || !c->path) {
+        if (!nomem && (!c->pub.http.method || !c->path)) {
             ivrsm_s_command_free(s, c);
-            return NULL;
+            return IVRSM_ESNAPSHOT;
         }
     } else if (type == IVRSM_COMMAND_HANDOFF) {
-        c->queue = jstr(s, j, "queue");
-        json_t *ctx = json_object_get(j, "context");
-        if (ctx)
-            c->context = ivrsm_s_dump(s, ctx, JSON_COMPACT);
+        c->queue = jstr(s, j, "queue", &nomem);
+        c->context = jdump(s, json_object_get(j, "context"), JSON_COMPACT, &nomem);
     } else if (type == IVRSM_COMMAND_HANGUP) {
-        c->reason = jstr(s, j, "reason");
+        c->reason = jstr(s, j, "reason", &nomem);
+    }
+    if (nomem) {
+        ivrsm_s_command_free(s, c);
+        return IVRSM_ENOMEM;
     }
     relink(c);
-    return c;
+    *out = c;
+    return 0;
 }

@@ -164,8 +164,9 @@ void ivrsm_s_command_release(const ivrsm_session *s, s_command *c);
 void ivrsm_s_command_free(const ivrsm_session *s, s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
 json_t *ivrsm_s_command_to_json(const ivrsm_command *c);
-/* Rebuild a command from ivrsm_s_command_to_json's output. NULL when malformed. */
-s_command *ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j);
+/* Rebuild a command from ivrsm_s_command_to_json's output into *out: 0, IVRSM_ESNAPSHOT when
+ * it is malformed, or IVRSM_ENOMEM. */
+int ivrsm_s_command_from_json(ivrsm_session *s, const json_t *j, s_command **out);
 void ivrsm_s_queue_clear(ivrsm_session *s);
 /* The command whose result is awaited (in the queue or kept aside), or NULL. */
 const s_command *ivrsm_s_pending_command(const ivrsm_session *s);
@@ -198,7 +199,7 @@ char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t 
 void ivrsm_s_speech_move(const ivrsm_mem *mem, s_speech *from, s_speech *to);
 /* [{"say": "…"}, {"play": "…"}] */
 json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n);
-/* Add the parts of such an array; -1 when it is malformed or memory ran out. */
+/* Add the parts of such an array; -1 when it is malformed, IVRSM_ENOMEM when memory ran out. */
 int ivrsm_s_parts_from_json(const ivrsm_mem *mem, const json_t *a, s_speech *out);
 
 /* ---- match.c ---- */

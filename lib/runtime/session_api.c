@@ -190,8 +190,12 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         return checked;
     }
     /* The host's numbers are said as it wrote them ("12.50"). */
-    if (opts && opts->ctx_json)
-        (void)ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json));
+    if (opts && opts->ctx_json &&
+        ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json)) ==
+            IVRSM_ENOMEM) {
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
     const char *call_id = opts ? opts->call_id : NULL;
     const char *session_id = opts ? opts->session_id : NULL;
     char generated[S_MAX_SESSION_ID_BYTES + 1];
@@ -206,10 +210,16 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
-    if (call_id)
-        json_object_set_new(ctx, "call_id", json_string(call_id));
-    json_object_set_new(ctx, "session_id", json_string(session_id));
+    if ((call_id && json_object_set_new(ctx, "call_id", json_string(call_id)) != 0) ||
+        json_object_set_new(ctx, "session_id", json_string(session_id)) != 0) {
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
     ivrsm_s_start_language(s);
+    if (s->failed) {
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
     *out = s;
     return 0;
 }

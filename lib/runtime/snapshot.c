@@ -218,9 +218,21 @@ static int get_int(const json_t *o, const char *k)
     return (int)json_integer_value(json_object_get(o, k));
 }
 
-static char *get_str(const ivrsm_session *s, const json_t *o, const char *k)
+/* A copy of the string o[k] (NULL when there is none); *nomem set when it cannot be made. */
+static char *get_str(const ivrsm_session *s, const json_t *o, const char *k, bool *nomem)
 {
-    return ivrsm_mem_strdup(s->mem, json_string_value(json_object_get(o, k)));
+    const char *v = json_string_value(json_object_get(o, k));
+    char *copy = ivrsm_mem_strdup(s->mem, v);
+    *nomem |= v && !copy;
+    return copy;
+}
+
+/* A deep copy of v (NULL when v is); *nomem set when it cannot be made. */
+static json_t *copy_of(const json_t *v, bool *nomem)
+{
+    json_t *copy = v ? json_deep_copy(v) : NULL;
+    *nomem |= v && !copy;
+    return copy;
 }
 
 static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
@@ -248,15 +260,16 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     json_t *ctx = json_object_get(j, "ctx");
     if (!json_is_object(ctx))
         return fail(err, "ctx is not an object");
-    s->ctx = json_deep_copy(ctx);
+    bool nomem = false; /* a part that could not be made: IVRSM_ENOMEM, not a bad snapshot */
+    s->ctx = copy_of(ctx, &nomem);
     /* The call's language is ctx.language, kept in sync while the call ran. */
     int language = ivrsm_s_ctx_language(s);
     s->language = language < 0 ? 0 : (size_t)language;
     json_t *resp = json_object_get(j, "resp");
-    s->resp = (resp && !json_is_null(resp)) ? json_deep_copy(resp) : NULL;
+    s->resp = copy_of(json_is_null(resp) ? NULL : resp, &nomem);
     json_t *answer = json_object_get(j, "answer");
-    s->answer = json_is_object(answer) ? json_deep_copy(answer) : NULL;
-    if (restore_number_texts(s, json_object_get(j, "numbers")) != 0)
+    s->answer = copy_of(json_is_object(answer) ? answer : NULL, &nomem);
+    if (nomem || restore_number_texts(s, json_object_get(j, "numbers")) != 0)
         return IVRSM_ENOMEM;
     json_t *c = json_object_get(j, "counters");
     s->noinput = get_int(c, "noinput");
@@ -289,28 +302,36 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     json_t *carry = json_object_get(j, "carry");
     if (json_is_object(carry)) {
         s->carry.type = (ivrsm_event_type)get_int(carry, "type");
-        s->carry.text = get_str(s, carry, "text");
+        s->carry.text = get_str(s, carry, "text", &nomem);
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
-    s->unverified_otp = get_str(s, j, "unverified_otp");
+    s->unverified_otp = get_str(s, j, "unverified_otp", &nomem);
     /* Snapshots taken before parts existed have the words only. */
     json_t *pending = json_object_get(j, "pending_parts");
     int prc = pending ? ivrsm_s_parts_from_json(s->mem, pending, &s->said)
-                      : ivrsm_s_speech_add(s->mem, &s->said, IVRSM_PART_SAY,
-                                           json_string_value(json_object_get(j, "pending_say")));
+              : ivrsm_s_speech_add(s->mem, &s->said, IVRSM_PART_SAY,
+                                   json_string_value(json_object_get(j, "pending_say"))) != 0
+                  ? IVRSM_ENOMEM
+                  : 0;
     json_t *last = json_object_get(j, "last_ask_parts");
-    const char *last_text = json_string_value(json_object_get(j, "last_ask"));
     if (prc == 0)
         prc = last ? ivrsm_s_parts_from_json(s->mem, last, &s->last_ask_owned)
-                   : ivrsm_s_speech_add(s->mem, &s->last_ask_owned, IVRSM_PART_SAY, last_text);
+              : ivrsm_s_speech_add(s->mem, &s->last_ask_owned, IVRSM_PART_SAY,
+                                   json_string_value(json_object_get(j, "last_ask"))) != 0
+                  ? IVRSM_ENOMEM
+                  : 0;
+    if (prc == IVRSM_ENOMEM)
+        return IVRSM_ENOMEM;
     if (prc != 0)
         return fail(err, "malformed parts to say");
-    s->last_ask_text_owned = ivrsm_mem_strdup(s->mem, last_text);
+    s->last_ask_text_owned = get_str(s, j, "last_ask", &nomem);
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
     s->last_ask_text = s->last_ask_text_owned;
-    s->call_id = get_str(s, j, "call_id");
-    s->session_id = get_str(s, j, "session_id");
+    s->call_id = get_str(s, j, "call_id", &nomem);
+    s->session_id = get_str(s, j, "session_id", &nomem);
+    if (nomem)
+        return IVRSM_ENOMEM;
     if (!s->session_id)
         return fail(err, "missing session_id");
     /* Ids a session would refuse (they make idempotency keys, sent as headers). */
@@ -321,15 +342,18 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         return fail(err, bad_id);
     json_t *pending_cmd = json_object_get(j, "pending");
     if (json_is_object(pending_cmd)) {
-        s->pending = ivrsm_s_command_from_json(s, pending_cmd);
-        if (!s->pending)
-            return fail(err, "malformed pending command");
+        int rc = ivrsm_s_command_from_json(s, pending_cmd, &s->pending);
+        if (rc != 0)
+            return rc == IVRSM_ENOMEM ? rc : fail(err, "malformed pending command");
     }
     json_array_foreach(json_object_get(j, "queue"), i, v)
     {
-        s_command *cmd = ivrsm_s_command_from_json(s, v);
-        if (!cmd || ivrsm_s_queue_push(s, cmd) != 0)
-            return fail(err, "malformed queued command");
+        s_command *cmd = NULL;
+        int rc = ivrsm_s_command_from_json(s, v, &cmd);
+        if (rc != 0)
+            return rc == IVRSM_ENOMEM ? rc : fail(err, "malformed queued command");
+        if (ivrsm_s_queue_push(s, cmd) != 0)
+            return IVRSM_ENOMEM;
     }
     return 0;
 }
@@ -342,7 +366,12 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
     const ivrsm_session_options *opts = given ? &options : NULL;
     if (!m || !snapshot || !out || (given && ivrsm_s_options(given, &options, &limits) != 0))
         return IVRSM_EINVAL;
-    json_t *j = json_loads(snapshot, 0, NULL);
+    /* Read as jansson reads it (the same texts are JSON), but telling a text that is no JSON
+     * from memory that ran out, which jansson does not. */
+    const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
+    json_t *j = NULL;
+    if (ivrsm_s_response_read(mem, NULL, snapshot, strlen(snapshot), NULL, &j) == IVRSM_ENOMEM)
+        return IVRSM_ENOMEM;
     if (!json_is_object(j)) {
         json_decref(j);
         return fail(err, "not a JSON object");

@@ -181,7 +181,7 @@ int ivrsm_s_parts_from_json(const ivrsm_mem *mem, const json_t *a, s_speech *out
             return -1;
         if (ivrsm_s_speech_add(mem, out, say ? IVRSM_PART_SAY : IVRSM_PART_PLAY,
                                say ? say : play) != 0)
-            return -1;
+            return IVRSM_ENOMEM;
     }
     return 0;
 }

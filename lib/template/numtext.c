@@ -119,7 +119,8 @@ int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, siz
 typedef struct scanner {
     const char *p, *end;
     ivrsm_numtexts *n;
-    int failed;
+    int failed; /* stop: the text and the tree disagree, or memory ran out */
+    int nomem;
 } scanner;
 
 static void skip_space(scanner *s)
@@ -232,7 +233,7 @@ static void scan_value(scanner *s, const json_t *v, int depth)
         size_t len = (size_t)(s->p - start);
         if (v && ivrsm_numtexts_worth(s->n, v, start, len) &&
             ivrsm_numtexts_add(s->n, v, start, len) != 0)
-            s->failed = 1;
+            s->failed = s->nomem = 1;
     } else {
         while (s->p < s->end && strchr("truefalsn", *s->p)) /* true, false, null */
             s->p++;
@@ -243,7 +244,7 @@ static void scan_value(scanner *s, const json_t *v, int depth)
 
 int ivrsm_numtexts_scan(ivrsm_numtexts *n, const json_t *root, const char *text, size_t len)
 {
-    scanner s = {text, text + len, n, 0};
+    scanner s = {text, text + len, n, 0, 0};
     scan_value(&s, root, 0);
-    return s.failed ? -1 : 0;
+    return s.nomem ? IVRSM_ENOMEM : s.failed ? -1 : 0;
 }

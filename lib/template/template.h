@@ -59,7 +59,8 @@ void ivrsm_numtexts_purge(ivrsm_numtexts *n);
 /*
  * Keep the texts of the numbers of `root`, which jansson parsed from `text`
  * (len bytes), when they are not said as written otherwise ("12.50", "3.0").
- * 0, or -1 when out of memory or when the text and the tree disagree.
+ * 0, IVRSM_ENOMEM, or -1 when the text and the tree disagree (the texts found
+ * so far are kept).
  */
 int ivrsm_numtexts_scan(ivrsm_numtexts *n, const json_t *root, const char *text, size_t len);
 

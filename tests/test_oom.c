@@ -1,0 +1,343 @@
+/*
+ * Out of memory over a whole seed call (errors that travel back).
+ *
+ * A host drives the seed machine (examples/synergia_rdv) through its happy
+ * path. Each step of the call is what a host does between two events: feed
+ * the event (or start the call), pull the commands, save a snapshot and go
+ * on from a session restored from it (as a host that moves its calls between
+ * processes does). The load of the machine and the creation of the session
+ * are steps too.
+ *
+ * The sweep refuses, in each step, each of its allocations in turn, one at a
+ * time (the session's or the machine's allocator, and jansson's, routed
+ * through tests/failing_mem.c), starting each time from the snapshot taken
+ * before the step. Each time, either a call returns IVRSM_ENOMEM and the
+ * host does what docs/runtime.md says (free the session, restore the last
+ * snapshot, do the step again), or the refusal changed nothing; in both
+ * cases the step must give exactly what it gives without failures: the same
+ * commands, byte for byte, and the same snapshot. No other code is ever
+ * returned, and nothing leaks.
+ *
+ * IVRSM_OOM_STRIDE=k refuses only every k-th allocation (for valgrind runs).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call_driver.h"
+#include "failing_mem.h"
+
+static const char *const script[] = {
+    "dtmf 1",                            /* take_appointment → phone capture */
+    "dtmf 0612345678#",                  /* phone → request otp → verify otp */
+    "say un deux trois quatre cinq six", /* otp → verify → consent */
+    "say oui",                           /* consent → channel */
+    "dtmf 2",                            /* sms → persist prefs → upcoming list → router */
+    "say le premier",                    /* choose_first → detail → detail router */
+    "say je veux déplacer",              /* reschedule → preferences */
+    "dtmf 1",                            /* morning → mode */
+    "say en visio",                      /* video → date window */
+    "say lundi prochain",                /* date → preferences → slots → choose */
+    "dtmf 2",                            /* second slot → select → confirmation */
+    "say partager",                      /* share → goodbye */
+    NULL,
+};
+
+static failing_mem fm;
+static ivrsm_machine *machine; /* loaded with the C library's allocator: not swept but once */
+
+/* The host's own work (its record, its checks) is not the library's: never refused. */
+static failing_mode paused;
+static void pause_failures(void)
+{
+    paused = fm.mode;
+    fm.mode = FAILING_OFF;
+}
+static void resume_failures(void)
+{
+    fm.mode = paused;
+}
+
+static ivrsm_session_options options(void)
+{
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.mem = &fm.mem;
+    o.call_id = "call-1";
+    o.session_id = "sess-1";
+    return o;
+}
+
+/* What one step gave: its commands as JSON lines, and the snapshot after it. */
+typedef struct outcome {
+    char *commands;
+    char *snapshot;
+    ivrsm_event answer; /* the result the last command waits for (type 0: none) */
+} outcome;
+
+static void outcome_free(outcome *o)
+{
+    free(o->commands);
+    ivrsm_free(o->snapshot);
+    memset(o, 0, sizeof(*o));
+}
+
+static const canned *answer_for(const char *endpoint)
+{
+    for (const canned *r = seed_responses; r->endpoint; r++)
+        if (endpoint && !strcmp(r->endpoint, endpoint))
+            return r;
+    return NULL;
+}
+
+static const char *last_out; /* the call that last returned IVRSM_ENOMEM */
+static long refusing;        /* the allocation of the step being refused */
+static long kept;            /* blocks the host keeps meanwhile (its snapshots) */
+
+/* A call's answer: 0, or IVRSM_ENOMEM, only ever when an allocation was refused. */
+static bool ran_out(int rc, const char *what)
+{
+    if (rc == IVRSM_ENOMEM)
+        last_out = what;
+    ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "%s returned %s", what, ivrsm_strerror(rc));
+    ck_assert_msg(rc == 0 || fm.refused, "%s returned IVRSM_ENOMEM, nothing refused", what);
+    return rc != 0;
+}
+
+/* Pull the step's commands into out->commands; the answer the last one waits for. */
+static void pull(ivrsm_session *s, outcome *out)
+{
+    size_t len = 0;
+    const ivrsm_command *c;
+    while ((c = ivrsm_session_next_command(s)) != NULL) {
+        pause_failures();
+        char *text = ivrsm_command_to_json(c);
+        ck_assert_ptr_nonnull(text);
+        out->commands = realloc(out->commands, len + strlen(text) + 2);
+        len += (size_t)sprintf(out->commands + len, "%s\n", text);
+        ivrsm_free(text);
+        resume_failures();
+        memset(&out->answer, 0, sizeof(out->answer));
+        out->answer.size = sizeof(out->answer);
+        if (c->type == IVRSM_COMMAND_HTTP) {
+            const canned *r = answer_for(c->http.endpoint);
+            out->answer.type = IVRSM_EVENT_ACTION_RESULT;
+            out->answer.command_id = c->id;
+            out->answer.status = r ? r->status : 200;
+            out->answer.body = r ? r->body : "{}";
+        } else if (c->type == IVRSM_COMMAND_HANDOFF) {
+            out->answer.type = IVRSM_EVENT_HANDOFF_RESULT;
+            out->answer.command_id = c->id;
+            out->answer.ok = 1;
+        }
+    }
+}
+
+/*
+ * One step from the snapshot `before` (NULL: a new session, started): the
+ * event fed (ev NULL: start), the commands pulled, a snapshot saved and a
+ * session restored from it. Returns IVRSM_ENOMEM as soon as a call does
+ * (nothing is left allocated then), else 0 with *out filled.
+ */
+static int try_step(const char *before, const ivrsm_event *ev, outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    ivrsm_session_options o = options();
+    ivrsm_session *s = NULL;
+    ivrsm_error err;
+    int rc = before ? ivrsm_session_restore(machine, before, &o, &s, &err)
+                    : ivrsm_session_new(machine, &o, &s, &err);
+    if (ran_out(rc, before ? "restore" : "session_new")) {
+        ck_assert_ptr_null(s);
+        return rc;
+    }
+    rc = ev ? ivrsm_session_feed(s, ev) : ivrsm_session_start(s);
+    if (ran_out(rc, ev ? "feed" : "start")) {
+        /* The documented state: the step's commands withdrawn, nothing saved, nothing fed. */
+        ck_assert_ptr_null(ivrsm_session_next_command(s));
+        char *snap = NULL;
+        ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), IVRSM_ENOMEM);
+        ck_assert_ptr_null(snap);
+        if (ev)
+            ck_assert_int_eq(ivrsm_session_feed(s, ev), IVRSM_ENOMEM);
+        ivrsm_session_free(s);
+        return rc;
+    }
+    pull(s, out);
+    /* Pulling may have failed too (the pending command is kept aside for snapshots). */
+    rc = ivrsm_session_snapshot(s, &out->snapshot);
+    ivrsm_session_free(s);
+    if (ran_out(rc, "snapshot")) {
+        outcome_free(out);
+        return rc;
+    }
+    s = NULL;
+    rc = ivrsm_session_restore(machine, out->snapshot, &o, &s, &err);
+    ivrsm_session_free(s);
+    if (ran_out(rc, "restore")) {
+        outcome_free(out);
+        return rc;
+    }
+    return 0;
+}
+
+/* A step as a host does it: after IVRSM_ENOMEM, again from the last snapshot. */
+static void host_step(const char *before, const ivrsm_event *ev, outcome *out)
+{
+    while (try_step(before, ev, out) != 0)
+        ck_assert_msg(fm.live == kept,
+                      "allocation %ld refused: %s ran out of memory, %ld blocks left", refusing,
+                      last_out, fm.live - kept);
+}
+
+static void same_outcome(const outcome *got, const outcome *want, long n, const char *what)
+{
+    ck_assert_msg(!strcmp(got->commands ? got->commands : "", want->commands ? want->commands : ""),
+                  "%s, allocation %ld refused: other commands:\n%.1500s\n---\n%.1500s", what, n,
+                  got->commands ? got->commands : "", want->commands ? want->commands : "");
+    size_t at = 0;
+    while (got->snapshot[at] && got->snapshot[at] == want->snapshot[at])
+        at++;
+    size_t from = at > 80 ? at - 80 : 0;
+    ck_assert_msg(!got->snapshot[at] && !want->snapshot[at],
+                  "%s, allocation %ld refused: another session afterwards:\n%.300s\n---\n%.300s",
+                  what, n, got->snapshot + from, want->snapshot + from);
+}
+
+static long stride(void)
+{
+    const char *s = getenv("IVRSM_OOM_STRIDE");
+    long k = s ? atol(s) : 1;
+    return k > 0 ? k : 1;
+}
+
+/* Every allocation of a step refused in turn. Returns how many there were. */
+static long sweep_step(const char *before, const ivrsm_event *ev, const outcome *want,
+                       const char *what)
+{
+    kept = fm.live;
+    long n = 0;
+    for (;; n += stride()) {
+        outcome got;
+        refusing = n;
+        failing_mem_fail_one(&fm, n);
+        host_step(before, ev, &got);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        same_outcome(&got, want, n, what);
+        outcome_free(&got);
+        ck_assert_msg(fm.live == kept, "%s, allocation %ld refused: %ld blocks not given back",
+                      what, n, fm.live - kept);
+        if (!refused)
+            return n; /* past the step's last allocation */
+    }
+}
+
+static ivrsm_event caller_event(const char *line, char *id, size_t id_size, int number)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    snprintf(id, id_size, "ev-%d", number);
+    ev.event_id = id;
+    ev.confidence = -1;
+    ev.type = !strncmp(line, "dtmf ", 5) ? IVRSM_EVENT_DTMF : IVRSM_EVENT_SPEECH;
+    ev.text = strchr(line, ' ') + 1;
+    return ev;
+}
+
+START_TEST(every_allocation_of_a_seed_call_refused_in_turn)
+{
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    machine = load_source_file("examples/synergia_rdv/machine.yaml");
+    long refused = 0, steps = 0;
+
+    /* Start, then each caller event and each backend answer it leads to. */
+    outcome want;
+    host_step(NULL, NULL, &want);
+    refused += sweep_step(NULL, NULL, &want, "start");
+    steps++;
+    int events = 0;
+    for (const char *const *line = script; *line; line++) {
+        char id[16];
+        ivrsm_event ev = caller_event(*line, id, sizeof(id), ++events);
+        for (;;) {
+            char *before = want.snapshot;
+            want.snapshot = NULL;
+            ivrsm_event answer = want.answer;
+            outcome_free(&want);
+            const ivrsm_event *next = answer.type ? &answer : &ev;
+            host_step(before, next, &want);
+            refused += sweep_step(before, next, &want, *line);
+            steps++;
+            ivrsm_free(before);
+            if (!want.answer.type)
+                break;
+        }
+    }
+    ck_assert_ptr_nonnull(strstr(want.commands, "\"type\":\"hangup\""));
+    outcome_free(&want);
+    ivrsm_machine_unref(machine);
+    ck_assert(!fm.misused);
+    ck_assert_int_gt(steps, 20);
+    ck_assert_int_gt(refused, 1000 / stride());
+    fprintf(stderr, "oom: %ld allocations of %ld steps refused in turn\n", refused, steps);
+    failing_mem_jansson_release();
+}
+END_TEST
+
+/* The load of the seed: each allocation refused in turn gives IVRSM_ENOMEM (never a
+ * diagnostic about the document), nothing left; loaded again, the same machine. */
+START_TEST(every_allocation_of_the_seed_load_refused_in_turn)
+{
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    char path[1024];
+    const char *root = getenv("IVRSM_SOURCE_ROOT");
+    snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
+    ivrsm_load_options o = IVRSM_LOAD_OPTIONS_INIT;
+    o.mem = &fm.mem;
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &o, &m, &err), 0);
+    size_t states = ivrsm_machine_state_count(m);
+    ivrsm_machine_unref(m);
+    long n = 0;
+    for (;; n += stride()) {
+        m = NULL;
+        failing_mem_fail_one(&fm, n);
+        int rc = ivrsm_machine_load_file_opts(path, IVRSM_FORMAT_AUTO, &o, &m, &err);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "allocation %ld refused: %s: %s at %s", n,
+                      ivrsm_strerror(rc), err.message, err.path);
+        ck_assert_msg(rc == 0 || refused, "IVRSM_ENOMEM with nothing refused");
+        if (rc == 0) {
+            ck_assert_uint_eq(ivrsm_machine_state_count(m), states);
+            ivrsm_machine_unref(m);
+        } else {
+            ck_assert_ptr_null(m);
+        }
+        ck_assert_msg(fm.live == 0, "allocation %ld refused: %ld blocks left", n, fm.live);
+        if (!refused)
+            break;
+    }
+    ck_assert(!fm.misused);
+    ck_assert_int_gt(n, 500 / stride());
+    failing_mem_jansson_release();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("oom");
+    TCase *tc = tcase_create("sweep");
+    tcase_set_timeout(tc, 900);
+    tcase_add_test(tc, every_allocation_of_the_seed_load_refused_in_turn);
+    tcase_add_test(tc, every_allocation_of_a_seed_call_refused_in_turn);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
