@@ -7,8 +7,8 @@
 #   bench/xstate/run.sh IVRSM [MACHINE.yaml]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-ivrsm=$1
-yaml=${2:-$here/../../examples/synergia_rdv/machine.yaml}
+ivrsm=$(realpath "$1")
+yaml=$(realpath "${2:-$here/../../examples/synergia_rdv/machine.yaml}")
 cd "$here"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "SKIP: node and npm are needed for the XState benchmark"
