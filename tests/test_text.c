@@ -4,8 +4,11 @@
 #include "buf.h"
 #include "mem.h"
 #include "text.h"
+#include "words.h"
 
 #include <check.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +125,112 @@ START_TEST(test_json_string_end)
         const char *t = cases[i].text;
         ck_assert_msg(ivrsm_json_string_end(t, strlen(t), cases[i].open) == cases[i].end, "%s", t);
     }
+}
+END_TEST
+
+/* Decimal numbers as printf writes them, at the edges of their types. */
+START_TEST(test_buf_decimal)
+{
+    static const long long ints[] = {
+        0,         1,         -1,           9, 10, -10, 99, 100, 4294967296LL, -4294967297LL,
+        LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+    static const unsigned long long uints[] = {0, 7, 10, 18446744073709551615ULL,
+                                               10000000000000000000ULL};
+    char storage[8], want[32];
+    ivrsm_buf b;
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
+        ivrsm_buf_putc(&b, '<');
+        ck_assert_int_eq(ivrsm_buf_int(&b, ints[i]), 0);
+        ivrsm_buf_putc(&b, '>');
+        snprintf(want, sizeof want, "<%lld>", ints[i]);
+        ck_assert_str_eq(ivrsm_buf_str(&b), want);
+        ivrsm_buf_free(&b);
+    }
+    for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++) {
+        ivrsm_buf_on(&b, ivrsm_mem_default(), storage, sizeof storage);
+        ck_assert_int_eq(ivrsm_buf_uint(&b, uints[i]), 0);
+        snprintf(want, sizeof want, "%llu", uints[i]);
+        ck_assert_str_eq(ivrsm_buf_str(&b), want);
+        ivrsm_buf_free(&b);
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------------------
+ * ivrsm_words_match: whole words from a position, against the plain reading
+ * of its contract (each space-separated part equal to the next word)
+ * ------------------------------------------------------------------------- */
+
+static void words_of(struct ivrsm_words *w, const char *const *list)
+{
+    size_t used = 0;
+    w->count = 0;
+    for (; *list; list++) {
+        size_t len = strlen(*list);
+        memcpy(w->text + used, *list, len + 1);
+        w->start[w->count] = (unsigned short)used;
+        w->len[w->count] = (unsigned short)len;
+        w->count++;
+        used += len + 1;
+    }
+}
+
+static size_t match_reference(const struct ivrsm_words *w, size_t at, const char *phrase)
+{
+    size_t n = 0;
+    const char *p = phrase;
+    while (*p) {
+        size_t plen = strcspn(p, " ");
+        if (at + n >= w->count || w->len[at + n] != plen ||
+            memcmp(w->text + w->start[at + n], p, plen) != 0)
+            return 0;
+        n++;
+        p += plen;
+        if (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
+START_TEST(test_words_match_table)
+{
+    static const char *const said[] = {"vingt", "et", "un", "vingtaine", "", "a", "ab", NULL};
+    static const char *const phrases[] = {"",
+                                          "vingt",
+                                          "vingt et",
+                                          "vingt et un",
+                                          "vingt et un vingtaine",
+                                          "vingt et deux",
+                                          "vingtaine",
+                                          "vingt ",
+                                          " vingt",
+                                          "vingt  et",
+                                          "vin",
+                                          "vingtx",
+                                          "et un",
+                                          "un vingtaine",
+                                          "un vingtaine  a",
+                                          "un vingtaine a ab",
+                                          "un vingtaine a ab c",
+                                          "a",
+                                          "ab",
+                                          "a ab",
+                                          "abc",
+                                          "ab ",
+                                          "vingt et un vingtaine  a ab",
+                                          "b",
+                                          "x y z",
+                                          NULL};
+    struct ivrsm_words *w = malloc(sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    words_of(w, said);
+    for (size_t at = 0; at <= w->count + 1; at++)
+        for (const char *const *p = phrases; *p; p++)
+            ck_assert_msg(ivrsm_words_match(w, at, *p) == match_reference(w, at, *p),
+                          "\"%s\" at %zu: %zu, expected %zu", *p, at, ivrsm_words_match(w, at, *p),
+                          match_reference(w, at, *p));
+    free(w);
 }
 END_TEST
 
@@ -466,6 +575,8 @@ static Suite *text_suite(void)
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("utf8");
     tcase_add_test(tc, test_buf_on_storage);
+    tcase_add_test(tc, test_buf_decimal);
+    tcase_add_test(tc, test_words_match_table);
     tcase_add_test(tc, test_json_string_end);
     tcase_add_test(tc, test_mem_grow);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);

@@ -64,6 +64,27 @@ int ivrsm_buf_putc(ivrsm_buf *b, char c)
     return ivrsm_buf_append(b, &c, 1);
 }
 
+int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return ivrsm_buf_append(b, digits + sizeof(digits) - n, n);
+}
+
+int ivrsm_buf_int(ivrsm_buf *b, long long v)
+{
+    if (v >= 0)
+        return ivrsm_buf_uint(b, (unsigned long long)v);
+    /* The magnitude in unsigned arithmetic, which LLONG_MIN has too. */
+    if (ivrsm_buf_putc(b, '-') != 0)
+        return -1;
+    return ivrsm_buf_uint(b, 0ULL - (unsigned long long)v);
+}
+
 int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...)
 {
     va_list ap, ap2;

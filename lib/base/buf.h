@@ -35,6 +35,9 @@ int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra);
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len);
 int ivrsm_buf_puts(ivrsm_buf *b, const char *s);
 int ivrsm_buf_putc(ivrsm_buf *b, char c);
+/* Decimal text, as printf's %llu and %lld write it (without its cost on hot paths). */
+int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v);
+int ivrsm_buf_int(ivrsm_buf *b, long long v);
 int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append j as json_dumps(j, flags) writes it (jansson's allocator serves only its own
  * scratch). 0, or -1 when out of memory or when jansson refuses j. */

@@ -135,17 +135,26 @@ int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
     return 1;
 }
 
+/*
+ * The phrase's words are compared with the caller's as they are read: most
+ * phrases differ at their first letter, so a phrase costs a byte or two, not a
+ * scan for its space and a compare (numbers and dates try hundreds per input).
+ */
 size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase)
 {
     size_t n = 0;
     const char *p = phrase;
     while (*p) {
-        size_t plen = strcspn(p, " ");
-        if (at + n >= w->count || w->len[at + n] != plen ||
-            memcmp(w->text + w->start[at + n], p, plen) != 0)
+        if (at + n >= w->count)
+            return 0;
+        const char *word = w->text + w->start[at + n];
+        size_t len = w->len[at + n], k = 0;
+        while (k < len && p[k] != ' ' && p[k] == word[k])
+            k++;
+        if (k != len || (p[k] != ' ' && p[k] != '\0'))
             return 0;
         n++;
-        p += plen;
+        p += len;
         if (*p == ' ')
             p++;
     }

@@ -57,7 +57,6 @@ static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
 
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
 {
-    char num[32];
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         const char *key;
@@ -90,8 +89,7 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
     case JSON_STRING:
         return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
     case JSON_INTEGER:
-        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-        return ivrsm_buf_puts(b, num);
+        return ivrsm_buf_int(b, (long long)json_integer_value(j));
     case JSON_REAL: {
         /* jansson's own text for a double (its precision, its locale handling). */
         return ivrsm_buf_dump_json(b, j, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -262,6 +260,20 @@ static const char *header_refusal(const char *name, const char *v)
     return NULL;
 }
 
+/* SESSION_ID-COMMAND_ID, allocated once at its size; NULL when out of memory. */
+static char *idempotency_key(const ivrsm_session *s, uint64_t id)
+{
+    char stack[IVRSM_MAX_ID_BYTES + 32];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
+    ivrsm_buf_puts(&b, s->session_id);
+    ivrsm_buf_putc(&b, '-');
+    ivrsm_buf_uint(&b, (unsigned long long)id);
+    char *key = ivrsm_buf_steal(&b);
+    ivrsm_buf_free(&b); /* what a failed buffer still holds */
+    return key;
+}
+
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
 {
     const m_action *a = &st->action;
@@ -300,9 +312,7 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
             goto fail;
         }
     }
-    char key[IVRSM_MAX_ID_BYTES + 32]; /* a session id, '-', a command id */
-    snprintf(key, sizeof(key), "%s-%llu", s->session_id, (unsigned long long)c->pub.id);
-    c->idempotency_key = ivrsm_mem_strdup(s->mem, key);
+    c->idempotency_key = idempotency_key(s, c->pub.id);
     if (!c->idempotency_key)
         goto fail;
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
