@@ -1,5 +1,7 @@
 /* ivrsm bench: how fast a machine loads and runs on this computer. */
 #include <getopt.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,8 @@ static void usage(FILE *out)
             "Measure a machine on this computer and print the figures:\n"
             "  load     read, parse and compile (median of ITERATIONS)\n"
             "  check    load plus every validator rule (median)\n"
-            "  memory   bytes held by the compiled machine and by one live session\n"
+            "  memory   bytes held by the compiled machine and by one live session at its\n"
+            "           first question, its ctx included\n"
             "  calls    whole calls (session created, started, freed) by scripted callers\n"
             "           that press 1, say \"oui\" or stay silent until the call ends (http\n"
             "           commands answered 200 {}, handoffs accepted)\n"
@@ -110,16 +113,86 @@ static void bench_calls(ivrsm_machine *m, const char *name, const ivrsm_event *c
            name, (double)events / n, ns / n / 1000.0, ns > 0 ? n * 1e9 / ns : 0.0);
 }
 
-static size_t session_bytes(ivrsm_machine *m)
+/*
+ * Heap counted as it is taken and given back: the session's through its
+ * allocator (ivrsm_session_options.mem), its ctx's through jansson's, which a
+ * program may set for the whole process. Blocks are the C library's, so
+ * counting starts and stops at any time.
+ */
+static long long jansson_live;
+
+static void *count_json_malloc(size_t size)
 {
+    void *p = malloc(size);
+    if (p)
+        jansson_live += (long long)malloc_usable_size(p);
+    return p;
+}
+
+static void count_json_free(void *p)
+{
+    if (p)
+        jansson_live -= (long long)malloc_usable_size(p);
+    free(p);
+}
+
+static void *count_malloc(size_t size, void *live)
+{
+    void *p = malloc(size);
+    if (p)
+        *(long long *)live += (long long)malloc_usable_size(p);
+    return p;
+}
+
+static void count_free(void *p, void *live)
+{
+    *(long long *)live -= (long long)malloc_usable_size(p);
+    free(p);
+}
+
+static void *count_calloc(size_t count, size_t size, void *live)
+{
+    void *p = calloc(count, size);
+    if (p)
+        *(long long *)live += (long long)malloc_usable_size(p);
+    return p;
+}
+
+static void *count_realloc(void *p, size_t size, void *live)
+{
+    long long was = (long long)malloc_usable_size(p);
+    void *q = realloc(p, size);
+    if (q)
+        *(long long *)live += (long long)malloc_usable_size(q) - was;
+    return q;
+}
+
+typedef struct session_size {
+    size_t own;  /* ivrsm_session_memory */
+    size_t heap; /* what the session and its ctx hold on the heap */
+} session_size;
+
+/* One session at its first question. */
+static session_size session_bytes(ivrsm_machine *m)
+{
+    session_size size = {0, 0};
+    long long live = 0;
+    ivrsm_mem mem = {&live, count_malloc, count_free, count_calloc, count_realloc};
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.mem = &mem;
+    o.clock = bench_clock;
+    json_set_alloc_funcs(count_json_malloc, count_json_free);
+    long long json_before = jansson_live;
     ivrsm_session *s = NULL;
-    if (ivrsm_session_new(m, NULL, &s, NULL) != 0)
-        return 0;
-    ivrsm_session_start(s);
-    drain(s);
-    size_t n = ivrsm_session_memory(s);
-    ivrsm_session_free(s);
-    return n;
+    if (ivrsm_session_new(m, &o, &s, NULL) == 0) {
+        ivrsm_session_start(s);
+        drain(s);
+        size.own = ivrsm_session_memory(s);
+        long long heap = live + jansson_live - json_before;
+        size.heap = heap > 0 ? (size_t)heap : 0;
+        ivrsm_session_free(s);
+    }
+    return size;
 }
 
 static int measure(const char *path, int iterations)
@@ -157,8 +230,10 @@ static int measure(const char *path, int iterations)
         printf("load     %8.1f us (median of %d)\n", median(load, iterations) / 1000.0, iterations);
         printf("check    %8.1f us (median of %d)\n", median(check, iterations) / 1000.0,
                iterations);
-        printf("memory   %8zu bytes per machine, %zu bytes per live session (ctx excluded)\n",
-               ivrsm_machine_memory(m), session_bytes(m));
+        session_size size = session_bytes(m);
+        printf("memory   %8zu bytes per machine; a live session at its first question: %zu bytes "
+               "of heap with its ctx (%zu without: ivrsm_session_memory)\n",
+               ivrsm_machine_memory(m), size.heap, size.own);
         const ivrsm_event keyed = {.type = IVRSM_EVENT_DTMF, .text = "1", .confidence = -1};
         const ivrsm_event spoken = {.type = IVRSM_EVENT_SPEECH, .text = "oui", .confidence = -1};
         const ivrsm_event silent = {.type = IVRSM_EVENT_NOINPUT, .confidence = -1};
