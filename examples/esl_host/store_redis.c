@@ -12,6 +12,12 @@
  *   BASE leases       sorted set: UUID -> when its lease ends (Redis's
  *                     clock, ms); a released call scores 0
  *   BASE host:ID      set: the calls host ID owns (list_owned)
+ *   BASE gen:UUID     how many times the call was claimed anew: a host holds
+ *                     the number its claim returned, and takes back an owner
+ *                     key that is gone (Redis restarted empty, or its lease
+ *                     ran out unnoticed) only if the number is still its own;
+ *                     kept after the call ends once another host took it
+ *                     over, so that a host cut off meanwhile finds it gone
  *
  * Every change is one Lua script, so it is atomic and checks the owner
  * first: a host writes a call's document only while its owner key names
@@ -57,16 +63,22 @@ enum { SC_CLAIM, SC_PUT, SC_REMOVE, SC_RELEASE, SC_RENEW, SC_SCAN, SC_COUNT };
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
 
 static const char *const scripts[SC_COUNT] = {
-    /* claim: KEYS owner, leases, host set; ARGV host, lease, ttl, uuid. 1 ours, 0 another's. */
-    LUA_NOW "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then "
+    /* claim: KEYS owner, leases, host set, gen; ARGV host, lease, ttl, uuid. The call's
+     * generation (1 or more) when it is ours, 0 when it is another host's. */
+    LUA_NOW "local g "
+            "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then "
+            "  g = redis.call('INCR', KEYS[4]) "
+            "else "
             "  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
             "  redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+            "  g = tonumber(redis.call('GET', KEYS[4])) or redis.call('INCR', KEYS[4]) "
             "end "
+            "redis.call('PEXPIRE', KEYS[4], ARGV[3]) "
             "redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[4]) "
             "redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
             "redis.call('SADD', KEYS[3], ARGV[4]) "
             "redis.call('PEXPIRE', KEYS[3], ARGV[3]) "
-            "return 1",
+            "return g",
     /* put: KEYS call, owner; ARGV host, document, ttl. 1 stored, 0 not this host's: another
      * host owns it, or its lease ended with nobody renewing it (this host stood still for a
      * lease, or was cut off): a host whose lease ended writes nothing more; the call is an
@@ -74,10 +86,17 @@ static const char *const scripts[SC_COUNT] = {
     "if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end "
     "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) "
     "return 1",
-    /* remove: KEYS call, owner, leases, host set; ARGV host, uuid. */
+    /* remove: KEYS call, owner, leases, host set, gen; ARGV host, uuid, ttl. A call taken
+     * over (generation 2 or more) keeps its generation: the host it was taken from may come
+     * back and must not take the call again. */
     "local cur = redis.call('GET', KEYS[2]) "
     "if cur and cur ~= ARGV[1] then return 0 end "
     "redis.call('DEL', KEYS[1], KEYS[2]) "
+    "if (tonumber(redis.call('GET', KEYS[5])) or 0) > 1 then "
+    "  redis.call('PEXPIRE', KEYS[5], ARGV[3]) "
+    "else "
+    "  redis.call('DEL', KEYS[5]) "
+    "end "
     "redis.call('ZREM', KEYS[3], ARGV[2]) "
     "redis.call('SREM', KEYS[4], ARGV[2]) "
     "return 1",
@@ -87,15 +106,21 @@ static const char *const scripts[SC_COUNT] = {
     "redis.call('ZADD', KEYS[2], 0, ARGV[2]) "
     "redis.call('SREM', KEYS[3], ARGV[2]) "
     "return 1",
-    /* renew: KEYS leases, host set; ARGV host, lease, ttl, base, uuids...: the lost ones.
-     * An owner key gone (Redis restarted empty) is taken again. */
+    /* renew: KEYS leases, host set; ARGV host, lease, ttl, base, then each call and the
+     * generation its claim returned: the lost ones. An owner key gone (Redis restarted
+     * empty, or the lease ran out with nobody claiming the call) is taken again only while
+     * the call's generation is still the one this host claimed (or is gone with the rest). */
     LUA_NOW "local lost = {} "
-            "for i = 5, #ARGV do "
+            "for i = 5, #ARGV - 1, 2 do "
             "  local u = ARGV[i] "
             "  local ok = ARGV[4] .. 'owner:' .. u "
+            "  local gk = ARGV[4] .. 'gen:' .. u "
             "  local cur = redis.call('GET', ok) "
-            "  if cur == false or cur == ARGV[1] then "
+            "  local g = redis.call('GET', gk) "
+            "  if cur == ARGV[1] or (cur == false and (g == false or g == ARGV[i + 1])) then "
             "    redis.call('SET', ok, ARGV[1], 'PX', ARGV[2]) "
+            "    if g == false then redis.call('SET', gk, ARGV[i + 1]) end "
+            "    redis.call('PEXPIRE', gk, ARGV[3]) "
             "    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), u) "
             "    redis.call('SADD', KEYS[2], u) "
             "    redis.call('PEXPIRE', ARGV[4] .. 'call:' .. u, ARGV[3]) "
@@ -165,6 +190,12 @@ typedef struct pending_claim {
 
 typedef enum { R_IDLE, R_CONNECTING, R_READY } redis_state;
 
+/* A call this host owns, and the generation its claim returned (renewals send it). */
+typedef struct owned_call {
+    char uuid[65];
+    char gen[24];
+} owned_call;
+
 struct redis_store {
     store base;
     store_redis_config cfg;
@@ -180,7 +211,7 @@ struct redis_store {
     int scripts_left;
     req *head, *tail; /* requests on the wire, oldest first */
     /* The calls this host owns, renewed together. */
-    char (*owned)[65];
+    owned_call *owned;
     size_t owned_count, owned_cap;
     int64_t next_renew, next_scan;
     bool renew_on_wire, scan_on_wire;
@@ -201,31 +232,34 @@ struct redis_store {
 static ssize_t owned_find(const redis_store *r, const char *uuid)
 {
     for (size_t i = 0; i < r->owned_count; i++)
-        if (!strcmp(r->owned[i], uuid))
+        if (!strcmp(r->owned[i].uuid, uuid))
             return (ssize_t)i;
     return -1;
 }
 
-static void owned_add(redis_store *r, const char *uuid)
+static void owned_add(redis_store *r, const char *uuid, long long gen)
 {
-    if (owned_find(r, uuid) >= 0)
-        return;
-    if (r->owned_count == r->owned_cap) {
-        size_t cap = r->owned_cap ? r->owned_cap * 2 : 64;
-        char(*p)[65] = realloc(r->owned, cap * sizeof(*p));
-        if (!p)
-            return; /* not renewed: the lease ends and another host takes the call */
-        r->owned = p;
-        r->owned_cap = cap;
+    ssize_t i = owned_find(r, uuid);
+    if (i < 0) {
+        if (r->owned_count == r->owned_cap) {
+            size_t cap = r->owned_cap ? r->owned_cap * 2 : 64;
+            owned_call *p = realloc(r->owned, cap * sizeof(*p));
+            if (!p)
+                return; /* not renewed: the lease ends and another host takes the call */
+            r->owned = p;
+            r->owned_cap = cap;
+        }
+        i = (ssize_t)r->owned_count++;
+        snprintf(r->owned[i].uuid, sizeof(r->owned[i].uuid), "%s", uuid);
     }
-    snprintf(r->owned[r->owned_count++], 65, "%s", uuid);
+    snprintf(r->owned[i].gen, sizeof(r->owned[i].gen), "%lld", gen);
 }
 
 static void owned_remove(redis_store *r, const char *uuid)
 {
     ssize_t i = owned_find(r, uuid);
     if (i >= 0)
-        memcpy(r->owned[i], r->owned[--r->owned_count], 65);
+        r->owned[i] = r->owned[--r->owned_count];
 }
 
 /* ---------------------------------------------------------------------------
@@ -429,21 +463,22 @@ static void num(char *out, size_t len, long long v)
 
 static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user)
 {
-    char owner[400], lease[24], ttl[24];
+    char owner[400], gen[400], lease[24], ttl[24];
     key_of(r, "owner", uuid, owner, sizeof(owner));
+    key_of(r, "gen", uuid, gen, sizeof(gen));
     num(lease, sizeof(lease), r->cfg.lease_ms);
     num(ttl, sizeof(ttl), r->cfg.ttl_ms);
-    const char *keys[] = {owner, r->leases_key, r->host_key};
+    const char *keys[] = {owner, r->leases_key, r->host_key, gen};
     const char *args[] = {r->host_id, lease, ttl, uuid};
     req *q = req_new(RQ_CLAIM, uuid, user);
     if (q)
         q->fn.claim = fn;
-    return eval(r, q, SC_CLAIM, 3, keys, 4, args, NULL);
+    return eval(r, q, SC_CLAIM, 4, keys, 4, args, NULL);
 }
 
 static void send_renew(redis_store *r, int64_t now)
 {
-    const char **argv = malloc((9 + r->owned_count) * sizeof(*argv));
+    const char **argv = malloc((9 + 2 * r->owned_count) * sizeof(*argv));
     char lease[24], ttl[24], nk[] = "2";
     req *q = req_new(RQ_RENEW, NULL, NULL);
     if (!argv || !q) {
@@ -463,8 +498,10 @@ static void send_renew(redis_store *r, int64_t now)
     argv[k++] = lease;
     argv[k++] = ttl;
     argv[k++] = r->base_key;
-    for (size_t i = 0; i < r->owned_count; i++)
-        argv[k++] = r->owned[i];
+    for (size_t i = 0; i < r->owned_count; i++) {
+        argv[k++] = r->owned[i].uuid;
+        argv[k++] = r->owned[i].gen;
+    }
     q->script = SC_RENEW;
     if (send_argv(r, q, (int)k, argv, NULL) == 0)
         r->renew_on_wire = true;
@@ -561,9 +598,9 @@ static void reply_claim(redis_store *r, req *q, const redisReply *rep)
         return;
     }
     long long v = int_reply(rep);
-    if (v == 1)
-        owned_add(r, q->uuid);
-    q->fn.claim(q->user, v == 1 ? 1 : v == 0 ? 0 : -1);
+    if (v >= 1)
+        owned_add(r, q->uuid, v);
+    q->fn.claim(q->user, v >= 1 ? 1 : v == 0 ? 0 : -1);
 }
 
 static void reply_put(redis_store *r, req *q, const redisReply *rep)
@@ -776,13 +813,15 @@ static int rs_get(store *s, const char *uuid, store_get_fn fn, void *user)
 static int rs_remove(store *s, const char *uuid)
 {
     redis_store *r = (redis_store *)s;
-    char call_key[400], owner[400];
+    char call_key[400], owner[400], gen[400], ttl[24];
     owned_remove(r, uuid);
     key_of(r, "call", uuid, call_key, sizeof(call_key));
     key_of(r, "owner", uuid, owner, sizeof(owner));
-    const char *keys[] = {call_key, owner, r->leases_key, r->host_key};
-    const char *args[] = {r->host_id, uuid};
-    return eval(r, req_new(RQ_REMOVE, uuid, NULL), SC_REMOVE, 4, keys, 2, args, NULL);
+    key_of(r, "gen", uuid, gen, sizeof(gen));
+    num(ttl, sizeof(ttl), r->cfg.ttl_ms);
+    const char *keys[] = {call_key, owner, r->leases_key, r->host_key, gen};
+    const char *args[] = {r->host_id, uuid, ttl};
+    return eval(r, req_new(RQ_REMOVE, uuid, NULL), SC_REMOVE, 5, keys, 3, args, NULL);
 }
 
 /* A claim that waits for the connection (the call stays parked meanwhile). */

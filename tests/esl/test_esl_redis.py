@@ -205,11 +205,14 @@ class RedisStoreTest(unittest.TestCase):
 
     def assert_no_keys(self, cluster, dead=None):
         """Every call's keys are gone; only the set of a host killed with calls may stay,
-        until its time to live ends."""
+        and the generation of a call taken over (so that the host it was taken from, if
+        it comes back, does not take it again), until their time to live ends."""
         r = cluster.redis.client()
         left = r.command("KEYS", "ivrsm:*")
         dead_set = "ivrsm:synergia_rdv_mvp_ivr:host:host-%s" % dead
-        self.assertEqual([k for k in left if k != dead_set], [], "\n".join(
+        kept = [k for k in left if k == dead_set or (
+            k.split(":")[2] == "gen" and int(r.command("GET", k)) > 1)]
+        self.assertEqual([k for k in left if k not in kept], [], "\n".join(
             "== %s\n%s" % (n, cluster.log(n)) for n in cluster.hosts))
         for k in left:
             self.assertGreater(r.command("PTTL", k), 0, k)
@@ -258,7 +261,8 @@ class RedisStoreTest(unittest.TestCase):
         # each host's set.
         r = c.redis.client()
         keys = r.command("KEYS", "ivrsm:synergia_rdv_mvp_ivr:*")
-        self.assertEqual({k.split(":")[2] for k in keys}, {"call", "owner", "leases", "host"})
+        self.assertEqual({k.split(":")[2] for k in keys},
+                         {"call", "owner", "gen", "leases", "host"})
         self.assertEqual({k: r.command("PTTL", k) > 0 for k in keys}, {k: True for k in keys})
         victim = max("ab", key=lambda n: list(owners.values()).count(n))
         survivor = "b" if victim == "a" else "a"
@@ -487,6 +491,7 @@ class RedisStoreTest(unittest.TestCase):
         victim = self.owner_of(c, uuid)
         survivor = "b" if victim == "a" else "a"
         c.wait_log(victim, r"call %s: ask in ivr.auth.phone_capture" % uuid)
+        self.wait_stored(c, uuid, "ivr.auth.phone_capture")  # the question is in Redis
         c.proxies[victim].cut()
         deadline = time.monotonic() + 15
         while not (re.search(r"call %s: http PUT /auth/request-otp waits" % uuid, c.log(victim))
@@ -620,6 +625,39 @@ class RedisStoreTest(unittest.TestCase):
         self.assertEqual(len(c.owner(uuid)), 1, (c.owner(uuid), c.log("a"), c.log("b")))
         self.assert_logged_in(c.h.report, uuid)
         self.assertEqual(len({e["connection"] for e in c.h.report["calls"][uuid]["executes"]}), 1)
+        self.assert_once_per_key(mock_log)
+        self.assert_no_keys(c)
+
+
+    def test_host_cut_off_finds_its_call_moved_on(self):
+        """A host is cut off from Redis past its lease; the other takes its call over, takes
+        it further (the code checked, the next question asked) and then stops (SIGINT: the
+        call released, its document kept). When the cut heals, the first host finds the
+        call's owner key gone: it must not take the call back from its own, older, memory
+        (its claim is of an older generation), but take it over from the stored document,
+        at the question the other host asked."""
+        uuid = base.call_uuid(420)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True}, {"digits": OTP},
+                  {"hold": True}, {"digits": "1"}, {"digits": "1"}]
+        c = Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]}).start()
+        c.start_host("a", via_proxy=True)
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.start_host("b")
+        c.proxies["a"].cut()
+        c.wait_log("b", r"call %s: taken over" % uuid, timeout=20)
+        c.wait_log("b", r"call %s: ask in ivr.auth.consent" % uuid)
+        self.wait_stored(c, uuid, "ivr.auth.consent")
+        c.stop_host("b")
+        c.proxies["a"].heal()
+        c.wait_log("a", r"call %s: taken over from a host whose lease expired; session \S+ in "
+                   r"ivr.auth.consent" % uuid, timeout=20)
+        mock_log = c.finish()
+        report = c.h.report
+        self.assert_logged_in(report, uuid)
+        conns = [e["connection"] for e in report["calls"][uuid]["executes"]]
+        runs = [n for i, n in enumerate(conns) if i == 0 or conns[i - 1] != n]
+        self.assertEqual(runs, [1, 2, 1], conns)
+        self.assertEqual(len([r for r in mock_log if r["endpoint"] == "verify_otp"]), 1)
         self.assert_once_per_key(mock_log)
         self.assert_no_keys(c)
 
