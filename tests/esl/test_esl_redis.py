@@ -414,10 +414,20 @@ class RedisStoreTest(unittest.TestCase):
         cut_at = time.monotonic()
         c.proxies["a"].cut()
         c.wait_log("a", r"store: the leases of this host's calls are in doubt")
+        cut_off = base.scrape(c.metrics["a"])
+        self.assertEqual((cut_off["ivrsm_esl_store_fenced"], cut_off["ivrsm_esl_store_connected"]),
+                         (1, 0))
         c.wait_log("b", r"call %s: taken over" % uuid, timeout=20)
         c.wait_log("b", r"call %s: ask in ivr.auth.verify_otp" % uuid)
         c.proxies["a"].heal()
         c.wait_log("a", r"call %s: another host owns it now" % uuid, timeout=20)
+        c.wait_log("a", r"store: leases renewed; the calls go on")
+        healed = base.scrape(c.metrics["a"])
+        self.assertEqual((healed["ivrsm_esl_store_fenced"], healed["ivrsm_esl_store_connected"],
+                          healed["ivrsm_esl_calls_lost_total"]), (0, 1, 1))
+        self.assertGreaterEqual(healed["ivrsm_esl_store_disconnects_total"], 1)
+        self.assertGreater(healed["ivrsm_esl_store_disconnected_seconds_total"], 0)
+        self.assertEqual(base.scrape(c.metrics["b"])["ivrsm_esl_calls_taken_over_total"], 1)
         mock_log = c.finish()
         report = c.h.report
         self.assert_logged_in(report, uuid)
