@@ -1685,6 +1685,47 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
+/*
+ * A dotted ctx key the runtime could not write (a part longer than 127
+ * bytes, an empty part) is refused at load: it was loaded, and the `set:`
+ * did nothing at run time.
+ */
+START_TEST(test_ctx_key_parts)
+{
+    char part[200];
+    memset(part, 'k', sizeof(part) - 1);
+    part[sizeof(part) - 1] = '\0';
+    static const char *const fmt = "machine: m\nversion: '1'\ninitial: a\nstates:\n"
+                                   "  a:\n    type: decide\n"
+                                   "    routes:\n      - when: 'true'\n        next: b\n"
+                                   "        set:\n          %s: 1\n    next: b\n"
+                                   "  b:\n    type: prompt_end\n    prompt: Au revoir\n";
+    char doc[1024];
+    char key[300];
+    snprintf(key, sizeof(key), "%s.name", part);
+    snprintf(doc, sizeof(doc), fmt, key);
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "t", &m, &err),
+                     IVRSM_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, "more than the limit of 127"));
+    static const char *const empty[] = {"a..b", "a.", ".a"};
+    for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+        snprintf(doc, sizeof(doc), fmt, empty[i]);
+        ck_assert_int_eq(
+            ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, "t", &m, &err),
+            IVRSM_EMACHINE);
+        ck_assert_msg(strstr(err.message, "empty part"), "%s: %s", empty[i], err.message);
+    }
+    /* 127 bytes is still a name. */
+    part[127] = '\0';
+    snprintf(key, sizeof(key), "%s.name", part);
+    snprintf(doc, sizeof(doc), fmt, key);
+    m = load_text(doc, IVRSM_FORMAT_YAML);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *load_suite(void)
 {
     Suite *s = suite_create("load");
@@ -1716,6 +1757,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_too_many_json_values);
     tcase_add_test(tc, test_too_many_states);
     tcase_add_test(tc, test_oversized_string);
+    tcase_add_test(tc, test_ctx_key_parts);
     tcase_add_test(tc, test_oversized_document);
     tcase_add_test(tc, test_file_errors);
     tcase_add_test(tc, test_json_file_by_extension);

@@ -78,10 +78,27 @@ static size_t ctx_key_depth(const char *key)
 static void check_ctx_key(cc *c, const char *key, int line, int column, const char *what)
 {
     size_t depth = ctx_key_depth(key);
-    if (depth > IVRSM_MAX_DEPTH)
+    if (depth > IVRSM_MAX_DEPTH) {
         ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
                             "%s: the ctx key nests %zu levels, more than the limit of %d", what,
                             depth, IVRSM_MAX_DEPTH);
+        return;
+    }
+    /* Every map on the way has a name the runtime can write (runtime/ctx.c). */
+    for (const char *p = key, *dot; (dot = strchr(p, '.')) != NULL; p = dot + 1) {
+        size_t len = (size_t)(dot - p);
+        if (len == 0 || !dot[1]) {
+            ivrsm_cc_error(c, "invalid-value", line, column,
+                           "%s: the ctx key '%s' has an empty part", what, key);
+            return;
+        }
+        if (len > M_CTX_KEY_PART_MAX) {
+            ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
+                                "%s: a part of the ctx key is %zu bytes, more than the limit of %d",
+                                what, len, M_CTX_KEY_PART_MAX);
+            return;
+        }
+    }
 }
 
 /* `set:` of a route, fallback or outcome: ctx keys and their values. */

@@ -19,6 +19,9 @@
 #include "template.h"
 
 #define M_NONE (-1) /* "no state / no intent / no endpoint" for int32 indices */
+/* Bytes of a part of a dotted ctx key but the last ("caller" in "caller.name"): the loader
+ * refuses longer ones, which the runtime could not write (runtime/ctx.c). */
+#define M_CTX_KEY_PART_MAX 127
 
 typedef enum m_state_type {
     M_PROMPT_AND_LISTEN = 0, /* say the prompt, listen, route */

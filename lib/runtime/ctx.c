@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "model.h"
 
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
 {
@@ -18,7 +19,7 @@ int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
     const char *dot = strchr(key, '.');
     if (!dot)
         return json_object_set_new(ctx, key, value) == 0 ? 0 : IVRSM_ENOMEM;
-    char head[128];
+    char head[M_CTX_KEY_PART_MAX + 1];
     size_t n = (size_t)(dot - key);
     if (n == 0 || n >= sizeof(head)) {
         json_decref(value);
@@ -48,7 +49,7 @@ void ivrsm_ctx_remove(json_t *ctx, const char *key)
             json_object_del(ctx, key);
             return;
         }
-        char head[128];
+        char head[M_CTX_KEY_PART_MAX + 1];
         size_t n = (size_t)(dot - key);
         if (n == 0 || n >= sizeof(head))
             return;
@@ -67,7 +68,7 @@ static bool key_parts_ok(const char *key)
     for (const char *p = key;;) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (len == 0 || (dot && len >= 128))
+        if (len == 0 || (dot && len > M_CTX_KEY_PART_MAX))
             return false;
         if (!dot)
             return true;
