@@ -119,21 +119,25 @@ const json_t *pd_value_at(const json_t *o, const char *path)
     return v;
 }
 
-static void add_ctx(json_t *list, const char *path, json_t *value)
+void pd_append_unique(json_t *list, json_t *v)
 {
-    json_t *ctx = pd_object_at(path, value);
-    if (!ctx)
-        return;
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c)
     {
-        if (json_equal(c, ctx)) {
-            json_decref(ctx);
+        if (json_equal(c, v)) {
+            json_decref(v);
             return;
         }
     }
-    json_array_append_new(list, ctx);
+    json_array_append_new(list, v);
+}
+
+static void add_ctx(json_t *list, const char *path, json_t *value)
+{
+    json_t *ctx = pd_object_at(path, value);
+    if (ctx)
+        pd_append_unique(list, ctx);
 }
 
 /* The values of ctx.PATH that put the comparison `ctx.PATH op v` on either side. */

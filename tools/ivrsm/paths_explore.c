@@ -588,20 +588,6 @@ static bool is_success(const json_t *a)
     return status >= 200 && status <= 299;
 }
 
-static void add_option(json_t *options, json_t *answer)
-{
-    size_t i;
-    json_t *o;
-    json_array_foreach(options, i, o)
-    {
-        if (json_equal(o, answer)) {
-            json_decref(answer);
-            return;
-        }
-    }
-    json_array_append_new(options, answer);
-}
-
 /*
  * Answers for the outcomes a state gives by status, timeout or error
  * (format 1.1: on_status {"401": …, "4xx": …}, on_timeout, on_error), so
@@ -626,7 +612,7 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
         else
             status = atoi(key);
         if (status >= 100 && status <= 599)
-            add_option(options, json_pack("{s:i, s:{}}", "status", status, "body"));
+            pd_append_unique(options, json_pack("{s:i, s:{}}", "status", status, "body"));
     }
     /* And a failure that none of them takes, for on_fail. */
     static const int others[] = {404, 400, 409, 500, 502, 503, 302};
@@ -638,16 +624,16 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
         json_object_foreach((json_t *)by_status, key, v) taken |=
             !strcmp(key, exact) || !strcasecmp(key, klass);
         if (!taken) {
-            add_option(options, json_pack("{s:i, s:{}}", "status", others[i], "body"));
+            pd_append_unique(options, json_pack("{s:i, s:{}}", "status", others[i], "body"));
             break;
         }
     }
     if (json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout"))
-        add_option(options, json_pack("{s:s}", "error", "timeout"));
+        pd_append_unique(options, json_pack("{s:s}", "error", "timeout"));
     if (json_object_get(state, "on_error") || json_object_get(action, "on_error")) {
-        add_option(options, json_pack("{s:s}", "error", "connection refused"));
-        add_option(options,
-                   json_pack("{s:i, s:s}", "status", 200, "body", "<html>not JSON</html>"));
+        pd_append_unique(options, json_pack("{s:s}", "error", "connection refused"));
+        pd_append_unique(options,
+                         json_pack("{s:i, s:s}", "status", 200, "body", "<html>not JSON</html>"));
     }
 }
 
@@ -687,7 +673,7 @@ static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *op
             if (value && !json_is_object(value)) {
                 json_t *body = pd_object_at(path, json_deep_copy(value));
                 if (body)
-                    add_option(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
+                    pd_append_unique(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
             }
         }
     }
@@ -699,15 +685,15 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
     json_t *options = json_array();
     const json_t *given = json_object_get(x->o->responses, key);
     if (x->http) {
-        add_option(options, ask_backend(x, c));
+        pd_append_unique(options, ask_backend(x, c));
     } else if (json_is_array(given)) {
         size_t i;
         const json_t *a;
-        json_array_foreach(given, i, a) add_option(options, json_deep_copy(a));
+        json_array_foreach(given, i, a) pd_append_unique(options, json_deep_copy(a));
     } else if (given) {
-        add_option(options, json_deep_copy(given));
+        pd_append_unique(options, json_deep_copy(given));
     } else {
-        add_option(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
+        pd_append_unique(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
     }
     add_outcome_answers(x, c, options);
     if (!x->http)
@@ -717,8 +703,8 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
     json_t *o;
     json_array_foreach(options, i, o) fails |= !is_success(o);
     if (!fails)
-        add_option(options, json_pack("{s:i, s:{s:s}}", "status", 500, "body", "error",
-                                      "a failure made up by ivrsm paths"));
+        pd_append_unique(options, json_pack("{s:i, s:{s:s}}", "status", 500, "body", "error",
+                                            "a failure made up by ivrsm paths"));
     return options;
 }
 
