@@ -68,8 +68,8 @@ enum case_mode {
     MODE_COUNT
 };
 
-static const char *const mode_names[MODE_COUNT] = {"phone",  "otp",  "date",  "no",
-                                                   "digits", "norm", "say", "intent"};
+static const char *const mode_names[MODE_COUNT] = {"phone",  "otp",  "date", "no",
+                                                   "digits", "norm", "say",  "intent"};
 
 struct counts {
     int cases;
@@ -291,20 +291,20 @@ static void check_say_case(struct file_state *st, struct counts *c, const char *
 /* A one-intent machine in the case file's locale, as JSON (no quoting to get wrong). */
 static ivrsm_machine *intent_machine(const ivrsm_locale *loc, int keyed, const char *entry)
 {
-    json_t *m = json_pack(
-        "{ss ss ss s{s{s[s]}} s{s{ss ss s[{ss ss}] s{ss}} s{ss ss} s{ss ss}}}", "machine",
-        "intent_case", "version", "1", "locale", ivrsm_locale_tag(loc), "intents", "wanted",
-        keyed ? "dtmf" : "utterances", entry, "states", "ask", "type", "prompt_and_listen",
-        "prompt", "?", "routes", "when_intent", "wanted", "next", "taken", "fallback", "next",
-        "missed", "taken", "type", "prompt_end", "prompt", "taken", "missed", "type",
-        "prompt_end", "prompt", "missed");
+    json_t *m =
+        json_pack("{ss ss ss s{s{s[s]}} s{s{ss ss s[{ss ss}] s{ss}} s{ss ss} s{ss ss}}}", "machine",
+                  "intent_case", "version", "1", "locale", ivrsm_locale_tag(loc), "intents",
+                  "wanted", keyed ? "dtmf" : "utterances", entry, "states", "ask", "type",
+                  "prompt_and_listen", "prompt", "?", "routes", "when_intent", "wanted", "next",
+                  "taken", "fallback", "next", "missed", "taken", "type", "prompt_end", "prompt",
+                  "taken", "missed", "type", "prompt_end", "prompt", "missed");
     ck_assert_ptr_nonnull(m);
     char *text = json_dumps(m, 0);
     json_decref(m);
     ivrsm_machine *machine = NULL;
     ivrsm_error err;
-    int rc = ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "case.json",
-                                       &machine, &err);
+    int rc = ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "case.json", &machine,
+                                       &err);
     free(text);
     return rc == 0 ? machine : NULL;
 }
@@ -554,6 +554,8 @@ START_TEST(test_locale_tables)
                                   loc->after_next_words_before,
                                   loc->week_after_words,
                                   loc->week_after_words_before,
+                                  loc->this_weekend,
+                                  loc->this_month,
                                   loc->this_week,
                                   loc->next_month,
                                   loc->in_words,

@@ -252,6 +252,18 @@ static size_t parse_phrase_windows(const struct date_context *c, size_t at, stru
         win->to = c->today - today_weekday + 6;
         return n;
     }
+    if ((n = ivrsm_words_match_any(c->words, at, loc->this_weekend, NULL)) > 0) {
+        const int64_t saturday = c->today - today_weekday + 5;
+        win->from = c->today > saturday ? c->today : saturday;
+        win->to = saturday + 1;
+        return n;
+    }
+    if ((n = ivrsm_words_match_any(c->words, at, loc->this_month, NULL)) > 0) {
+        win->from = c->today;
+        win->to = c->today + ivrsm_days_in_month(c->today_civil.year, c->today_civil.month) -
+                  c->today_civil.day;
+        return n;
+    }
     if ((n = ivrsm_words_match_any(c->words, at, loc->next_month, NULL)) > 0) {
         int64_t year = c->today_civil.year + (c->today_civil.month == 12);
         int month = c->today_civil.month % 12 + 1;

@@ -131,6 +131,10 @@ static const char *const de_next_week[] = {"naechste woche",
                                            "kommender woche",
                                            "in der kommenden woche",
                                            NULL};
+static const char *const de_this_weekend[] = {"am wochenende", "dieses wochenende",
+                                              "an diesem wochenende", "wochenende", NULL};
+static const char *const de_this_month[] = {"diesen monat", "in diesem monat", "noch diesen monat",
+                                            NULL};
 static const char *const de_this_week[] = {"diese woche", "dieser woche", "in dieser woche",
                                            "noch diese woche", NULL};
 static const char *const de_next_month[] = {"naechsten monat",    "naechster monat",
@@ -263,6 +267,8 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .week_after_words = de_week_after_words,
     .next_week = de_next_week,
     .this_week = de_this_week,
+    .this_weekend = de_this_weekend,
+    .this_month = de_this_month,
     .next_month = de_next_month,
     .in_words = de_in_words,
     .one_words = de_one_words,

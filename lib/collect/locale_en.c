@@ -144,6 +144,9 @@ static const char *const en_week_after_words_before[] = {"a week from", "a week 
 static const char *const en_next_week[] = {"next week", "the week after", "of next week",
                                            "the following week", NULL};
 static const char *const en_this_week[] = {"this week", "later this week", NULL};
+static const char *const en_this_weekend[] = {
+    "this weekend", "at the weekend", "on the weekend", "the weekend", "this coming weekend", NULL};
+static const char *const en_this_month[] = {"this month", "later this month", NULL};
 static const char *const en_next_month[] = {"next month", "the following month", NULL};
 static const char *const en_in_words[] = {"in", "within", NULL};
 static const char *const en_from_now_words[] = {"from now", "from today", "time", NULL};
@@ -295,8 +298,9 @@ static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
     .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
     .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \
-    .next_month = en_next_month, .in_words = en_in_words, .from_now_words = en_from_now_words,     \
-    .one_words = en_one_words, .day_units = en_day_units, .day_ordinals = en_day_ordinals,         \
+    .next_month = en_next_month, .this_weekend = en_this_weekend, .this_month = en_this_month,     \
+    .in_words = en_in_words, .from_now_words = en_from_now_words, .one_words = en_one_words,       \
+    .day_units = en_day_units, .day_ordinals = en_day_ordinals,                                    \
     .ordinal_suffixes = en_ordinal_suffixes, .day_month_joiners = en_day_month_joiners,            \
     .month_day_joiners = en_month_day_joiners, .asap = en_asap, .date_articles = en_date_articles, \
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \

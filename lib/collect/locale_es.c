@@ -99,6 +99,8 @@ static const char *const es_next_week[] = {"la semana que viene",
                                            "de la semana que viene",
                                            "de la proxima semana",
                                            NULL};
+static const char *const es_this_weekend[] = {"este fin de semana", "el fin de semana", NULL};
+static const char *const es_this_month[] = {"este mes", "este mismo mes", NULL};
 static const char *const es_this_week[] = {"esta semana", "esta misma semana", NULL};
 static const char *const es_next_month[] = {"el mes que viene", "mes que viene", "el proximo mes",
                                             "proximo mes", NULL};
@@ -218,6 +220,8 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .next_words_before = es_next_words_before,
     .next_week = es_next_week,
     .this_week = es_this_week,
+    .this_weekend = es_this_weekend,
+    .this_month = es_this_month,
     .next_month = es_next_month,
     .in_words = es_in_words,
     .from_now_words = es_from_now_words,

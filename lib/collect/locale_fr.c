@@ -83,6 +83,9 @@ static const char *const fr_week_after_words[] = {"en huit", NULL};
 static const char *const fr_next_words[] = {"prochain", "prochaine", "qui vient", NULL};
 static const char *const fr_next_week[] = {"la semaine prochaine", "semaine prochaine",
                                            "la semaine d apres", NULL};
+static const char *const fr_this_weekend[] = {"ce week end", "ce weekend", "le week end",
+                                              "le weekend", NULL};
+static const char *const fr_this_month[] = {"ce mois ci", "dans le mois", "ce mois", NULL};
 static const char *const fr_this_week[] = {"cette semaine", "dans la semaine", NULL};
 static const char *const fr_next_month[] = {"le mois prochain", "mois prochain", NULL};
 static const char *const fr_in_words[] = {"dans", NULL};
@@ -204,10 +207,11 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
     .relative_days = fr_relative_days, .next_words = fr_next_words, .next_week = fr_next_week,     \
     .week_after_words = fr_week_after_words, .this_week = fr_this_week,                            \
-    .next_month = fr_next_month, .in_words = fr_in_words, .day_units = fr_day_units,               \
-    .week_units = fr_week_units, .asap = fr_asap, .date_articles = fr_date_articles,               \
-    .date_lead_fillers = fr_date_lead_fillers, .date_trail_fillers = fr_date_trail_fillers,        \
-    .negative_answers = fr_negative_answers, .answer_fillers = fr_answer_fillers
+    .this_weekend = fr_this_weekend, .this_month = fr_this_month, .next_month = fr_next_month,     \
+    .in_words = fr_in_words, .day_units = fr_day_units, .week_units = fr_week_units,               \
+    .asap = fr_asap, .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers, \
+    .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
+    .answer_fillers = fr_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

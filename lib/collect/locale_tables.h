@@ -129,11 +129,13 @@ struct ivrsm_locale {
     const char *const *next_week;               /* "la semaine prochaine" */
     const char *const *this_week;               /* "cette semaine" */
     const char *const *next_month;              /* "le mois prochain" */
-    const char *const *in_words;                /* before a count: "dans 3 jours", "in 3 days" */
-    const char *const *from_now_words;          /* after it: "3 days from now" */
-    const char *const *one_words;               /* counts meaning one besides numbers: "a" (week) */
-    const char *const *day_units;               /* "jour", "jours" */
-    const char *const *week_units;              /* "semaine", "semaines" */
+    const char *const *this_weekend;   /* "ce week end", "am wochenende": Saturday and Sunday */
+    const char *const *this_month;     /* "ce mois ci": from today to the month's end */
+    const char *const *in_words;       /* before a count: "dans 3 jours", "in 3 days" */
+    const char *const *from_now_words; /* after it: "3 days from now" */
+    const char *const *one_words;      /* counts meaning one besides numbers: "a" (week) */
+    const char *const *day_units;      /* "jour", "jours" */
+    const char *const *week_units;     /* "semaine", "semaines" */
     const struct ivrsm_phrase_value *day_ordinals; /* "premier" = 1, "third" = 3 */
     const char *const *ordinal_suffixes;           /* after the digits of a day: "3rd", "1er" */
     const char *const *day_month_joiners;          /* between a day and its month: "of", "de" */
