@@ -96,7 +96,7 @@ extern "C" {
  *   "truncated response"  the connection closed in the middle of the body
  *   "network error"       sending or receiving failed (connection reset...)
  *   "TLS error"           the TLS handshake or the certificate check failed
- *   "invalid response"    what came back is not HTTP
+ *   "invalid response"    what came back is not HTTP (a status outside 100 to 599 too)
  *   "response too large"  the body exceeds max_response_bytes
  *   "invalid JSON"        a 2xx response whose body is not JSON (status and
  *                         body are kept so the host can log them)

@@ -587,6 +587,14 @@ static void fill_response(http_transfer *t, ivrsm_http_result *r)
 {
     long status = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 100 || status > 599) {
+        /* libcurl takes any three digits; HTTP's status codes are 100 to 599 (RFC 9110,
+         * section 15): anything else is no HTTP answer. */
+        r->error = "invalid response";
+        snprintf(t->errbuf, sizeof t->errbuf, "status %ld is not an HTTP status", status);
+        r->detail = t->errbuf;
+        return;
+    }
     r->status = (int)status;
     if (t->response_len == 0)
         return;
