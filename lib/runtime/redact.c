@@ -35,18 +35,27 @@ bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
     return false;
 }
 
+/* A copy of v with sensitive values masked, whole, or NULL when memory ran out (a copy with a
+ * member missing would tell the agent or the log something else). */
 json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
 {
+    int failed = 0;
     if (json_is_object(v)) {
         json_t *o = json_object();
         const char *k;
         json_t *x;
         json_object_foreach((json_t *)v, k, x)
         {
+            if (!o)
+                break;
             if (ivrsm_redact_key_is_sensitive(m, k) && !json_is_null(x))
-                json_object_set_new(o, k, json_string("***"));
+                failed |= json_object_set_new(o, k, json_string("***"));
             else
-                json_object_set_new(o, k, ivrsm_redact(m, x));
+                failed |= json_object_set_new(o, k, ivrsm_redact(m, x));
+        }
+        if (failed) {
+            json_decref(o);
+            return NULL;
         }
         return o;
     }
@@ -54,7 +63,15 @@ json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
         json_t *a = json_array();
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) json_array_append_new(a, ivrsm_redact(m, x));
+        json_array_foreach(v, i, x)
+        {
+            if (a)
+                failed |= json_array_append_new(a, ivrsm_redact(m, x));
+        }
+        if (failed) {
+            json_decref(a);
+            return NULL;
+        }
         return a;
     }
     return json_deep_copy(v);

@@ -157,10 +157,14 @@ json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
         json_t *o = json_object();
-        if (json_object_set_new(o, parts[i].type == IVRSM_PART_PLAY ? "play" : "say",
-                                json_string(parts[i].text)) != 0 ||
-            json_array_append_new(a, o) != 0) {
+        if (!o || json_object_set_new(o, parts[i].type == IVRSM_PART_PLAY ? "play" : "say",
+                                      json_string(parts[i].text)) != 0) {
+            json_decref(o);
             json_decref(a); /* all or nothing: NULL when memory ran out */
+            return NULL;
+        }
+        if (json_array_append_new(a, o) != 0) { /* o is gone with it */
+            json_decref(a);
             return NULL;
         }
     }

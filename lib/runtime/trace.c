@@ -186,6 +186,8 @@ void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c)
     json_t *cmd = ivrsm_s_command_to_json(c);
     json_t *r = ivrsm_redact(s->m, cmd);
     json_decref(cmd);
+    if (!r)
+        return; /* out of memory: traces are best effort (docs/runtime.md) */
     json_t *rec = json_object();
     json_object_set_new(rec, "kind", json_string("command"));
     json_object_update(rec, r);
