@@ -1444,6 +1444,18 @@ START_TEST(test_document_api)
     ivrsm_free(json);
     ivrsm_document_free(doc);
 
+    /* As JSON, numbers keep their text where JSON can write it (an amount keeps its cents). */
+    static const char numbers[] = "amount: 12.50\nsci: 1.5E3\nneg: -0.0\nshort: .5\n"
+                                  "hex: 0x1F\ntext: \"é\\\"\\n\"\nnone: ~\n";
+    ck_assert_int_eq(ivrsm_document_load_buffer(numbers, sizeof(numbers) - 1, IVRSM_FORMAT_YAML,
+                                                "n.yaml", &doc, &err),
+                     0);
+    json = ivrsm_node_json(ivrsm_document_root(doc));
+    ck_assert_str_eq(json, "{\"amount\":12.50,\"sci\":1.5E3,\"neg\":-0.0,\"short\":0.5,"
+                           "\"hex\":31,\"text\":\"é\\\"\\n\",\"none\":null}");
+    ivrsm_free(json);
+    ivrsm_document_free(doc);
+
     /* Its errors: the library's, in words that do not speak of machines. */
     ck_assert_int_eq(
         ivrsm_document_load_buffer("- a\n", 4, IVRSM_FORMAT_YAML, "l.yaml", &doc, &err),
@@ -1541,6 +1553,20 @@ START_TEST(test_convert_json_numbers)
     ck_assert_ptr_nonnull(strstr(json, "0.4,"));
     ck_assert_ptr_nonnull(strstr(json, "3.0,"));
     json_decref(j);
+    ivrsm_free(json);
+    unlink(path);
+    free(path);
+
+    /* Numbers keep their text where JSON reads it: a converted machine says "2.50 euros" too. */
+    path = write_temp("machine: m\nglobals: {fee: 2.50, big: 1.5E3, neg: -0, short: .5, hex: 0x1F, "
+                      "plus: +3, tiny: 1e-7}\nempty: {}\nnone: []\n",
+                      ".yaml");
+    ck_assert_int_eq(
+        ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, IVRSM_FORMAT_JSON, &json, &err), 0);
+    ck_assert_str_eq(json, "{\n  \"machine\": \"m\",\n  \"globals\": {\n    \"fee\": 2.50,\n"
+                           "    \"big\": 1.5E3,\n    \"neg\": 0,\n    \"short\": 0.5,\n"
+                           "    \"hex\": 31,\n    \"plus\": 3,\n    \"tiny\": 1e-7\n  },\n"
+                           "  \"empty\": {},\n  \"none\": []\n}\n");
     ck_assert_int_eq(
         ivrsm_document_convert_file(path, IVRSM_FORMAT_AUTO, (ivrsm_format)0, &json, &err),
         IVRSM_EINVAL);

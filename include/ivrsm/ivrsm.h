@@ -375,8 +375,10 @@ IVRSM_API int ivrsm_node_bool(const ivrsm_node *n);
 IVRSM_API int64_t ivrsm_node_int(const ivrsm_node *n);
 IVRSM_API double ivrsm_node_real(const ivrsm_node *n);
 /*
- * The subtree as compact JSON text, keys in document order (ivrsm_free()), or
- * NULL when it holds a number JSON cannot (.inf, .nan) or memory ran out.
+ * The subtree as compact JSON text, keys in document order, numbers as written
+ * where JSON reads that text (12.50 stays 12.50), others from their value (.5
+ * is 0.5, 0x1F is 31) (ivrsm_free()), or NULL when it holds a number JSON
+ * cannot (.inf, .nan) or memory ran out.
  */
 IVRSM_API char *ivrsm_node_json(const ivrsm_node *n);
 

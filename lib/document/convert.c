@@ -1,8 +1,9 @@
 /*
  * ivrsm_document_convert_file(): YAML ⇄ JSON without compiling, key order kept.
  *
- * JSON goes through jansson with the fewest digits that give every real
- * number back exactly. YAML goes through libfyaml's emitter (block style,
+ * JSON is written by json_write.c: numbers as written where JSON reads the
+ * same text (2.50 stays 2.50), others with the fewest digits that give
+ * them back exactly. YAML goes through libfyaml's emitter (block style,
  * 2-space indent); strings are plain when that reads back as the same string
  * under YAML 1.2 *and* 1.1 (so "yes", "on", "1.0" stay quoted), long
  * one-line texts folded `>` scalars, everything else double-quoted.
@@ -38,39 +39,24 @@ static int real_digits(double x)
     return 17;
 }
 
-static int max_real_digits(const dom_node *n)
-{
-    int best = 1;
-    if (n->kind == DOM_REAL && isfinite(n->as.real))
-        return real_digits(n->as.real);
-    for (size_t i = 0; i < n->count; i++) {
-        int d = max_real_digits(n->kind == DOM_MAP ? n->pairs[i].value : n->items[i]);
-        if (d > best)
-            best = d;
-    }
-    return best;
-}
-
 static int to_json(const dom_doc *doc, char **out, ivrsm_error *err)
 {
     const dom_node *bad;
-    json_t *j = ivrsm_dom_to_json(doc->root, &bad);
-    if (!j && bad)
+    ivrsm_buf b = IVRSM_BUF_INIT(doc->mem);
+    int rc = ivrsm_dom_write_json(&b, doc->root, 2, &bad);
+    if (rc == 0)
+        ivrsm_buf_putc(&b, '\n');
+    char *text = rc == 0 ? ivrsm_buf_give(&b) : NULL;
+    if (rc != 0)
+        ivrsm_buf_free(&b);
+    if (rc == IVRSM_EINVAL)
         return ivrsm_diag_set_error(err, IVRSM_EINVAL, doc->name, bad->line, bad->column, "",
                                     "%s cannot be written as JSON (%s)",
                                     bad->kind == DOM_REAL ? bad->text : "this value",
                                     ivrsm_dom_json_refusal(bad));
-    if (!j)
+    if (!text)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
-    int digits = max_real_digits(doc->root);
-    ivrsm_buf b = IVRSM_BUF_INIT(doc->mem);
-    ivrsm_buf_dump_json(&b, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits));
-    json_decref(j);
-    ivrsm_buf_putc(&b, '\n');
-    char *result = ivrsm_buf_give(&b);
-    if (!result)
-        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
-    *out = result;
+    *out = text;
     return 0;
 }
 

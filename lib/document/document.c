@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
 #include "buf.h"
+#include "diag.h"
 #include "dom.h"
 #include "mem.h"
 #include "utf8.h"
@@ -210,12 +210,11 @@ char *ivrsm_node_json(const ivrsm_node *n)
     if (!n)
         return NULL;
     const dom_node *bad;
-    json_t *j = ivrsm_dom_to_json(node(n), &bad);
-    if (!j)
-        return NULL;
     /* A node does not know its document: the default allocator, as ivrsm.h says. */
     ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
-    ivrsm_buf_dump_json(&b, j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    json_decref(j);
+    if (ivrsm_dom_write_json(&b, node(n), 0, &bad) != 0) {
+        ivrsm_buf_free(&b);
+        return NULL;
+    }
     return ivrsm_buf_give(&b);
 }

@@ -160,7 +160,7 @@ const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key);
 /* "a string", "an integer", "a number", "a boolean", "null", "a map", "a list". */
 const char *ivrsm_dom_kind_article(dom_kind kind);
 
-/* JSON of a subtree (dom_json.c). */
+/* JSON of a subtree (document.c, json_write.c). */
 /*
  * Convert a dom subtree to JSON, object keys in document order. Returns a
  * new reference, or NULL: *bad then names the value JSON cannot hold (.inf
@@ -170,6 +170,17 @@ const char *ivrsm_dom_kind_article(dom_kind kind);
 json_t *ivrsm_dom_to_json(const dom_node *n, const dom_node **bad);
 /* Why `bad` (from ivrsm_dom_to_json) cannot be JSON: "only finite numbers can"... */
 const char *ivrsm_dom_json_refusal(const dom_node *bad);
+
+/*
+ * Append the subtree as JSON text to b (json_write.c): keys in document
+ * order, numbers as written wherever JSON reads that text ("12.50" stays
+ * 12.50), others from their value. indent 0 writes compact JSON, else each
+ * item on its own line indented by `indent` spaces a level (jansson's
+ * JSON_INDENT layout). Returns 0; IVRSM_EINVAL with *bad naming what JSON
+ * cannot hold (as ivrsm_dom_to_json); IVRSM_ENOMEM.
+ */
+struct ivrsm_buf;
+int ivrsm_dom_write_json(struct ivrsm_buf *b, const dom_node *n, int indent, const dom_node **bad);
 
 /* --- Building trees (used by the readers, and by globals resolution) ------ */
 

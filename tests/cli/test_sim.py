@@ -300,6 +300,18 @@ class JsonOutput(BackendTestCase):
                                 ("verify_otp", 200, None), ("get_me", 0, "timeout")])
 
 
+    def test_canned_amounts_are_sent_as_written(self):
+        # The file's text, not the double jansson reads it into: 1250.50 stays 1250.50.
+        machine = clitest.ROOT / "tests" / "format" / "values.yaml"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "answers.json"
+            path.write_text('{"balance": [{"status": 200, "body": {"balance": 1250.50, '
+                            '"nickname": null}}]}')
+            r = run(["sim", machine, "--responses", path], "")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Votre solde est de 1250.50 euros.", r.stdout)
+        self.assertNotIn("null", r.stdout)
+
 class ExitCodes(BackendTestCase):
     def test_usage_errors_exit_2(self):
         for args, message in [

@@ -117,6 +117,16 @@ static json_t *load_responses(const char *path)
         json_decref(v);
         return NULL;
     }
+    /* The bodies' numbers as written ("1250.50"): the library's reader keeps them. */
+    ivrsm_document *doc = NULL;
+    ivrsm_error err;
+    if (ivrsm_document_load_file(path, IVRSM_FORMAT_JSON, &doc, &err) == 0 &&
+        drv_keep_written_bodies(v, ivrsm_document_root(doc)) != 0) {
+        fprintf(stderr, "ivrsm paths: %s: out of memory\n", path);
+        json_decref(v);
+        v = NULL;
+    }
+    ivrsm_document_free(doc);
     return v;
 }
 

@@ -194,6 +194,24 @@ static int build_ctx(const sim_options *o, char **out)
     return 0;
 }
 
+/*
+ * The bodies' numbers as written in the file ("1250.50", which jansson reads
+ * into a double): the file read again by the library's reader, which keeps
+ * them. A file only jansson takes (a key twice) keeps jansson's values.
+ */
+static int keep_written_bodies(const char *path, json_t *responses)
+{
+    ivrsm_document *doc = NULL;
+    ivrsm_error err;
+    if (ivrsm_document_load_file(path, IVRSM_FORMAT_JSON, &doc, &err) != 0)
+        return 0;
+    int rc = drv_keep_written_bodies(responses, ivrsm_document_root(doc));
+    ivrsm_document_free(doc);
+    if (rc != 0)
+        fprintf(stderr, "ivrsm sim: %s: out of memory\n", path);
+    return rc != 0 ? 2 : 0;
+}
+
 static int load_responses(const char *path, json_t **out)
 {
     json_error_t e;
@@ -211,7 +229,7 @@ static int load_responses(const char *path, json_t **out)
         *out = NULL;
         return 2;
     }
-    return 0;
+    return keep_written_bodies(path, *out);
 }
 
 /* ---------------------------------------------------------------------------

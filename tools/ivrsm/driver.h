@@ -104,6 +104,16 @@ json_t *drv_value_from_text(const char *text);
 json_t *drv_redact(const ivrsm_machine *m, const json_t *v);
 
 /*
+ * Canned answers keep their numbers as written: each answer of `responses`
+ * (endpoint or "METHOD /path" → answer or list of answers, as JSON) whose
+ * body jansson would write with other number texts ("1250.50" read into a
+ * double comes back "1250.5") gets that body as the text written in the file
+ * instead (a string body is sent as it is). `map` is the same responses as
+ * the library's document reader gives them. Returns 0, or -1 on no memory.
+ */
+int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map);
+
+/*
  * Compare two JSON values where a redacted string may stand for anything:
  * a string holding "***" on either side matches any string in which its
  * other parts appear in order ("Bearer ***" matches "Bearer abc").

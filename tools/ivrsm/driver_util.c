@@ -566,3 +566,36 @@ bool drv_json_subset(const json_t *expected, const json_t *actual)
     }
     return json_equal((json_t *)expected, (json_t *)actual) != 0;
 }
+
+/* The answer's body as the file wrote it, when jansson would write it otherwise. */
+static int keep_written_body(json_t *answer, const ivrsm_node *n)
+{
+    const ivrsm_node *body = ivrsm_node_get(n, "body");
+    json_t *read = json_object_get(answer, "body");
+    if (!body || !read || json_is_string(read))
+        return 0;
+    char *written = ivrsm_node_json(body);
+    char *dumped = json_dumps(read, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    int rc = written && dumped ? 0 : -1;
+    if (rc == 0 && strcmp(written, dumped) != 0)
+        rc = json_object_set_new(answer, "body", json_string(written));
+    ivrsm_free(written);
+    free(dumped);
+    return rc;
+}
+
+int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map)
+{
+    for (size_t i = 0; i < ivrsm_node_size(map); i++) {
+        const ivrsm_node *v = ivrsm_node_value(map, i);
+        json_t *entry = json_object_get(responses, ivrsm_node_key(map, i, NULL, NULL));
+        bool list = ivrsm_node_type(v) == IVRSM_NODE_LIST;
+        for (size_t j = 0; j < (list ? ivrsm_node_size(v) : 1); j++) {
+            json_t *answer = list ? json_array_get(entry, j) : entry;
+            if (json_is_object(answer) &&
+                keep_written_body(answer, list ? ivrsm_node_item(v, j) : v) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}

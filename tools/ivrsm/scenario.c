@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver.h"
 #include "scenario.h"
 #include "yamldoc.h"
 
@@ -618,7 +619,9 @@ static int load_responses(loader *L, scenario *s, fnode *v)
             if (check_answer(L, ivrsm_node_item(answers, j)) != 0)
                 return -1;
     }
-    return (s->responses = to_json(L, v)) ? 0 : -1;
+    if (!(s->responses = to_json(L, v)))
+        return -1;
+    return drv_keep_written_bodies(s->responses, v) == 0 ? 0 : error_at(L, v, "out of memory");
 }
 
 static int top_pair(loader *L, void *target, const char *key, fnode *v)
