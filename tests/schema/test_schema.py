@@ -4,7 +4,10 @@
 - the schema is a valid JSON Schema 2020-12 and documents every property;
 - every examples/**/machine.yaml and machine.json validates;
 - the YAML and JSON forms of one example load to the same data, key order included;
-- every broken machine in tests/schema/invalid/ is rejected.
+- every broken machine in tests/schema/invalid/ is rejected;
+- the machines of the test suite that the library loads (tests/format, the
+  format 1.1 machines; tests/machines; the validator's clean fixture)
+  validate too: a key the library takes is a key the schema knows.
 
 Needs only the standard library, python3-yaml and python3-jsonschema (4.10 or
 later). Run it directly or through `meson test schema`.
@@ -82,6 +85,15 @@ def example_machines():
     return sorted(found)
 
 
+def suite_machines():
+    """Machines of the test suite that load without error, written for the format's features."""
+    found = []
+    for pattern in ("tests/format/*.yaml", "tests/machines/*.yaml"):
+        found += glob.glob(os.path.join(ROOT, pattern))
+    found.append(os.path.join(ROOT, "tests", "fixtures", "validate", "clean.yaml"))
+    return sorted(found)
+
+
 def invalid_machines():
     found = []
     for ext in ("yaml", "yml", "json"):
@@ -137,6 +149,15 @@ class SchemaTest(unittest.TestCase):
         machines = example_machines()
         self.assertTrue(any(m.endswith(".yaml") for m in machines), "no example machine.yaml")
         self.assertTrue(any(m.endswith(".json") for m in machines), "no example machine.json")
+        for path in machines:
+            with self.subTest(machine=relative(path)):
+                errors = list(self.validator.iter_errors(load_machine(path)))
+                self.assertEqual(errors, [], "%s does not validate:\n%s"
+                                 % (relative(path), describe_errors(errors)))
+
+    def test_suite_machines_validate(self):
+        machines = suite_machines()
+        self.assertGreaterEqual(len(machines), 8)
         for path in machines:
             with self.subTest(machine=relative(path)):
                 errors = list(self.validator.iter_errors(load_machine(path)))

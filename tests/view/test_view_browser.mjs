@@ -234,6 +234,9 @@ test("format 1.1: outcomes by status and messages by language in the details", a
   for (const section of ["ON SUCCESS", "ON STATUS 401", "ON STATUS 423", "ON STATUS 5XX", "ON TIMEOUT", "ON ERROR", "ON FAIL"])
     assert.ok(details.toUpperCase().includes(section), section + " in " + details);
   assert.match(details, /Code incorrect\.[\s\S]*next → pin/);
+  // The transitions say which status takes them.
+  assert.match(details, /status\s+401\s+→ pin/);
+  assert.match(details, /status\s+5xx\s+→/i);
   assert.deepEqual(problems, []);
   const langs = path.join(work, "languages.html");
   run(["view", path.join(root, "tests/machines/languages.yaml"), "-o", langs]);

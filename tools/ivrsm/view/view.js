@@ -174,6 +174,13 @@
 
   let selected = -1;
 
+  // What takes a transition besides its kind: a route's intent, text or condition, a status.
+  function edgeWords(t) {
+    if (t.kind === "route") return t.label;
+    if (t.kind === "status") return (t.label || "").replace(/^status /, "");
+    return "";
+  }
+
   function transitionRow(k, dir) {
     const t = transitions[k];
     const other = dir === "out" ? states[t.to].name : states[t.from].name;
@@ -182,7 +189,7 @@
         data.coverage.transitions[k] ? "×" + data.coverage.transitions[k] : "never")
       : null;
     return el("tr", { "data-transition": k },
-      el("td", {}, el("span", { class: "tag" }, t.kind), t.kind === "route" ? t.label : ""),
+      el("td", {}, el("span", { class: "tag" }, t.kind), edgeWords(t)),
       el("td", {}, dir === "out" ? "→ " : "← ", stateLink(other)),
       cov,
       el("td", { class: "line" }, t.line ? ":" + t.line : ""));
