@@ -446,6 +446,33 @@ START_TEST(test_many_errors_sorted)
 END_TEST
 
 /*
+ * A cycle of ${globals} is one error where it is written: the references it
+ * leaves as written are not also said to be single braces where they are used.
+ */
+START_TEST(test_globals_cycle_reported_once)
+{
+    const char *doc = "machine: m\n"
+                      "version: \"1\"\n"
+                      "globals:\n"
+                      "  a: \"x ${globals.b}\"\n"
+                      "  b: \"y ${globals.a}\"\n"
+                      "states:\n"
+                      "  s:\n"
+                      "    type: prompt_end\n"
+                      "    prompt: \"${globals.a} {{globals.b}}\"\n";
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 1);
+    const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, 0);
+    ck_assert_str_eq(x->rule, "unresolved-globals");
+    ck_assert_int_eq(x->line, 4);
+    ck_assert_str_eq(x->message, "${globals.b} goes round: globals.b → globals.a → globals.b (a "
+                                 "value of globals cannot be made of itself)");
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/*
  * The machine's transitions (ivrsm_machine_transition): the one graph the
  * validator walks and `ivrsm graph` and coverage read. Only what a call can
  * take is listed: no routes out of a state that does not listen, nothing out
@@ -525,6 +552,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_seed);
     tcase_add_test(tc, test_many_errors_sorted);
     tcase_add_test(tc, test_transitions);
+    tcase_add_test(tc, test_globals_cycle_reported_once);
     suite_add_tcase(s, tc);
     return s;
 }

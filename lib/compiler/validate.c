@@ -740,7 +740,8 @@ static void check_single_braces(vctx *v)
         if (n->kind != DOM_STRING)
             continue;
         for (const char *t = strchr(n->text, '{'); t; t = strchr(t + 1, '{')) {
-            if ((t > n->text && t[-1] == '{') || t[1] == '{')
+            /* "${globals.x}" left as written is unresolved-globals' to report. */
+            if ((t > n->text && (t[-1] == '{' || t[-1] == '$')) || t[1] == '{')
                 continue;
             size_t len = single_brace_ref(t);
             if (!len)

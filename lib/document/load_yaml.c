@@ -610,7 +610,7 @@ static int on_document_start(yaml_reader *r, struct fy_event *ev)
     if (++r->documents > 1) {
         pos p = token_pos(r, ev->document_start.document_start);
         return fail(r, IVRSM_ESYNTAX, p.line, p.column,
-                    "a second YAML document starts here; a machine file holds exactly one "
+                    "a second YAML document starts here; a file holds exactly one "
                     "document");
     }
     return 0;
