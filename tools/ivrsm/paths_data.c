@@ -133,30 +133,77 @@ void pd_append_unique(json_t *list, json_t *v)
     json_array_append_new(list, v);
 }
 
-static void add_ctx(json_t *list, const char *path, json_t *value)
+/* The ctx.PATH = value candidate; the value is also noted for PATH in per_path
+ * (path → [value, ...]), the values one condition tries for each of its paths. */
+static void add_ctx(json_t *list, json_t *per_path, const char *path, json_t *value)
 {
+    if (value) {
+        json_t *values = json_object_get(per_path, path);
+        if (!values) {
+            values = json_array();
+            json_object_set_new(per_path, path, values);
+        }
+        pd_append_unique(values, json_deep_copy(value));
+    }
     json_t *ctx = pd_object_at(path, value);
     if (ctx)
         pd_append_unique(list, ctx);
 }
 
 /* The values of ctx.PATH that put the comparison `ctx.PATH op v` on either side. */
-static void add_comparison(json_t *list, const char *path, const char *op, json_t *v)
+static void add_comparison(json_t *list, json_t *per_path, const char *path, const char *op,
+                           json_t *v)
 {
     bool order = strcmp(op, "==") != 0 && strcmp(op, "!=") != 0;
     if (order && json_is_number(v)) {
         double x = json_number_value(v);
         bool whole = json_is_integer(v);
         for (int d = -1; d <= 1; d++)
-            add_ctx(list, path, whole ? json_integer(json_integer_value(v) + d) : json_real(x + d));
+            add_ctx(list, per_path, path,
+                    whole ? json_integer(json_integer_value(v) + d) : json_real(x + d));
     } else {
-        add_ctx(list, path, json_deep_copy(v));
+        add_ctx(list, per_path, path, json_deep_copy(v));
     }
     json_decref(v);
 }
 
+/*
+ * A condition on several ctx paths (`ctx.outage && ctx.eta`,
+ * `ctx.tier == "gold" && ctx.balance > 100`) holds only when they hold
+ * together: each combination of their values is a ctx of its own, at most
+ * COMBINATIONS_MAX of them (the values of the first paths first).
+ */
+#define COMBINATIONS_MAX 27
+
+static void add_combinations(json_t *list, const json_t *per_path)
+{
+    if (json_object_size(per_path) < 2)
+        return;
+    size_t total = 1;
+    const char *key;
+    const json_t *values;
+    json_object_foreach((json_t *)per_path, key, values) total *= json_array_size(values);
+    if (total > COMBINATIONS_MAX)
+        total = COMBINATIONS_MAX;
+    for (size_t n = 0; n < total; n++) {
+        json_t *ctx = json_object();
+        size_t rest = n;
+        json_object_foreach((json_t *)per_path, key, values)
+        {
+            size_t count = json_array_size(values);
+            json_t *one = pd_object_at(key, json_deep_copy(json_array_get(values, rest % count)));
+            if (one)
+                json_object_update_recursive(ctx, one);
+            json_decref(one);
+            rest /= count;
+        }
+        pd_append_unique(list, ctx);
+    }
+}
+
 static void read_condition(json_t *list, const json_t *doc, const char *text)
 {
+    json_t *per_path = json_object();
     tok t[3] = {0};
     const char *p = text;
     /* A window of three tokens: [a, op, b]. */
@@ -169,17 +216,19 @@ static void read_condition(json_t *list, const json_t *doc, const char *text)
         if (ctx0 && is_comparison(&t[1])) {
             json_t *v = operand(doc, &t[2]);
             if (v)
-                add_comparison(list, t[0].text + 4, t[1].text, v);
+                add_comparison(list, per_path, t[0].text + 4, t[1].text, v);
         } else if (ctx2 && is_comparison(&t[1])) {
             json_t *v = operand(doc, &t[0]);
             if (v)
-                add_comparison(list, t[2].text + 4, t[1].text, v);
+                add_comparison(list, per_path, t[2].text + 4, t[1].text, v);
         } else if (ctx0 && !is_comparison(&t[1])) {
-            add_ctx(list, t[0].text + 4, json_true());
+            add_ctx(list, per_path, t[0].text + 4, json_true());
         }
         t[0] = t[1];
         t[1] = t[2];
     }
+    add_combinations(list, per_path);
+    json_decref(per_path);
 }
 
 json_t *pd_initial_ctxs(const json_t *doc)

@@ -614,9 +614,13 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
         if (status >= 100 && status <= 599)
             pd_append_unique(options, json_pack("{s:i, s:{}}", "status", status, "body"));
     }
-    /* And a failure that none of them takes, for on_fail. */
+    bool on_timeout = json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout");
+    bool on_error = json_object_get(state, "on_error") || json_object_get(action, "on_error");
+    /* And a status that none of them takes, for on_fail: with on_timeout or on_error
+     * alone, the failures they take are not on_fail's. */
     static const int others[] = {404, 400, 409, 500, 502, 503, 302};
-    for (size_t i = 0; by_status && i < sizeof(others) / sizeof(*others); i++) {
+    bool by_answer = by_status || on_timeout || on_error;
+    for (size_t i = 0; by_answer && i < sizeof(others) / sizeof(*others); i++) {
         char exact[16], klass[16];
         snprintf(exact, sizeof(exact), "%d", others[i]);
         snprintf(klass, sizeof(klass), "%dxx", others[i] / 100);
@@ -628,9 +632,9 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
             break;
         }
     }
-    if (json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout"))
+    if (on_timeout)
         pd_append_unique(options, json_pack("{s:s}", "error", "timeout"));
-    if (json_object_get(state, "on_error") || json_object_get(action, "on_error")) {
+    if (on_error) {
         pd_append_unique(options, json_pack("{s:s}", "error", "connection refused"));
         pd_append_unique(options,
                          json_pack("{s:i, s:s}", "status", 200, "body", "<html>not JSON</html>"));
@@ -638,11 +642,28 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
 }
 
 /*
+ * The response path PATH of a set value that is exactly "{{resp.PATH}}" (a
+ * plain dotted path), into path; false for anything else.
+ */
+static bool resp_path(const json_t *v, char *path, size_t size)
+{
+    const char *t = json_string_value(v);
+    size_t len = t ? strlen(t) : 0;
+    if (!t || len < 12 || strncmp(t, "{{resp.", 7) != 0 || strcmp(t + len - 2, "}}") != 0 ||
+        len - 9 >= size)
+        return false;
+    snprintf(path, size, "%.*s", (int)(len - 9), t + 7);
+    return strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
+           strlen(path);
+}
+
+/*
  * Answers whose data the machine's conditions compare: an on_success that
- * sets KEY from exactly "{{resp.PATH}}" gets, for each value of ctx.KEY
- * that a condition compares (the initial ctx candidates), a 200 whose body
- * holds that value at PATH. So a balance the backend gives is tried on
- * either side of `ctx.balance < 0` without a responses file.
+ * sets KEY from exactly "{{resp.PATH}}" gets, for each initial ctx candidate
+ * (the values the conditions compare), a 200 whose body holds at each PATH
+ * the candidate's value of its KEY. So a balance the backend gives is tried
+ * on either side of `ctx.balance < 0`, and `ctx.outage && ctx.eta` with both
+ * in one answer, without a responses file.
  */
 static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *options)
 {
@@ -651,31 +672,29 @@ static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *op
     const json_t *ok = json_object_get(state, "on_success");
     if (!ok)
         ok = json_object_get(json_object_get(state, "action"), "on_success");
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)json_object_get(ok, "set"), key, v)
+    const json_t *set = json_object_get(ok, "set");
+    size_t i;
+    const json_t *ctx;
+    json_array_foreach(x->o->initial_ctxs, i, ctx)
     {
-        const char *t = json_string_value(v);
-        char path[256];
-        size_t len = t ? strlen(t) : 0;
-        if (!t || len < 12 || strncmp(t, "{{resp.", 7) != 0 || strcmp(t + len - 2, "}}") != 0 ||
-            len - 9 >= sizeof(path))
-            continue;
-        snprintf(path, sizeof(path), "%.*s", (int)(len - 9), t + 7);
-        if (strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
-            strlen(path))
-            continue;
-        size_t i;
-        const json_t *ctx;
-        json_array_foreach(x->o->initial_ctxs, i, ctx)
+        json_t *body = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)set, key, v)
         {
+            char path[256];
             const json_t *value = pd_value_at(ctx, key);
-            if (value && !json_is_object(value)) {
-                json_t *body = pd_object_at(path, json_deep_copy(value));
-                if (body)
-                    pd_append_unique(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
-            }
+            if (!resp_path(v, path, sizeof(path)) || !value || json_is_object(value))
+                continue;
+            json_t *one = pd_object_at(path, json_deep_copy(value));
+            if (one)
+                json_object_update_recursive(body, one);
+            json_decref(one);
         }
+        if (body && json_object_size(body))
+            pd_append_unique(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
+        else
+            json_decref(body);
     }
 }
 
