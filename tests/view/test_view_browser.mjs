@@ -235,8 +235,8 @@ test("format 1.1: outcomes by status and messages by language in the details", a
     assert.ok(details.toUpperCase().includes(section), section + " in " + details);
   assert.match(details, /Code incorrect\.[\s\S]*next → pin/);
   // The transitions say which status takes them.
-  assert.match(details, /status\s+401\s+→ pin/);
-  assert.match(details, /status\s+5xx\s+→/i);
+  assert.match(details, /status\s*401\s+→ pin/);
+  assert.match(details, /status\s*5xx\s+→ retry/);
   assert.deepEqual(problems, []);
   const langs = path.join(work, "languages.html");
   run(["view", path.join(root, "tests/machines/languages.yaml"), "-o", langs]);
