@@ -773,6 +773,60 @@ START_TEST(only_wrong_input_counts)
 }
 END_TEST
 
+/*
+ * The call-wide bound of failures in a row (limits.max_consecutive_failures)
+ * counts wrong input, never an outage: a menu whose silences call the backend
+ * again reaches the bound after 4 failures, silences and 404s alike, while
+ * 503s between the silences are not counted.
+ */
+static const char *failures_yaml = "machine: failures\n"
+                                   "version: '1'\n"
+                                   "globals:\n"
+                                   "  limits: {max_consecutive_failures: 4}\n"
+                                   "  endpoints: {fetch: 'GET /x'}\n"
+                                   "states:\n"
+                                   "  fetch:\n"
+                                   "    type: action_then_prompt\n"
+                                   "    action: {call: fetch}\n"
+                                   "    on_success: {next: menu}\n"
+                                   "    on_status: {'5xx': {next: menu}, '4xx': {next: menu}}\n"
+                                   "    on_fail: {next: menu}\n"
+                                   "  menu:\n"
+                                   "    type: prompt_and_listen\n"
+                                   "    prompt: 'Menu.'\n"
+                                   "    noinput: {max: 1, next: fetch}\n"
+                                   "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n";
+
+/* Silences until the call ends; the requests it made. */
+static int requests_until_escalation(ivrsm_machine *m, const canned *answers)
+{
+    call c;
+    call_init(&c, m, NULL);
+    c.responses = answers;
+    call_start(&c);
+    for (int i = 0; i < 20 && !call_ended(&c); i++)
+        call_input(&c, "noinput");
+    ck_assert(call_ended(&c));
+    int n = call_count(&c, "http");
+    call_free(&c);
+    return n;
+}
+
+START_TEST(outages_are_not_failures_in_a_row)
+{
+    ivrsm_machine *m = load_yaml_text(failures_yaml);
+    static const canned refused[] = {{"fetch", 404, "{}"}, {NULL, 0, NULL}};
+    static const canned down[] = {{"fetch", 503, "{}"}, {NULL, 0, NULL}};
+    static const canned timeout[] = {{"fetch", 0, "timeout"}, {NULL, 0, NULL}};
+    /* 404, silence, 404, silence: four failures. */
+    ck_assert_int_eq(requests_until_escalation(m, refused), 2);
+    /* 503 and timeouts cost nothing: four silences, four requests. */
+    ck_assert_int_eq(requests_until_escalation(m, down), 4);
+    ck_assert_int_eq(requests_until_escalation(m, timeout), 4);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(wrong_input_is_configurable)
 {
     /* Only 401 is a wrong PIN here: 403 and 400 are the backend's business. */
@@ -1433,6 +1487,7 @@ static Suite *format_suite(void)
     TCase *status = tcase_create("status");
     tcase_add_test(status, most_specific_outcome_wins);
     tcase_add_test(status, only_wrong_input_counts);
+    tcase_add_test(status, outages_are_not_failures_in_a_row);
     tcase_add_test(status, wrong_input_is_configurable);
     tcase_add_test(status, status_outcomes_in_graph_and_snapshots);
     tcase_add_test(status, status_outcomes_refused);
