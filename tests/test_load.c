@@ -1366,8 +1366,11 @@ static char *write_temp(const char *text, const char *suffix)
 
 START_TEST(test_convert_round_trip)
 {
+    /* The seed, a small machine, and the card line of format 1.1 (conditions, parts,
+     * outcomes by status, hours, inputs, amounts). */
     static const char *const files[] = {"examples/synergia_rdv/machine.yaml",
-                                        "tests/fixtures/load/mini.yaml"};
+                                        "tests/fixtures/load/mini.yaml",
+                                        "examples/bank_card/machine.yaml"};
     char *src = source_path(files[_i]);
     ivrsm_error err;
     char *json = NULL, *yaml = NULL;
@@ -1791,7 +1794,7 @@ static Suite *load_suite(void)
 
     tc = tcase_create("check-convert");
     tcase_add_test(tc, test_check_collects_everything);
-    tcase_add_loop_test(tc, test_convert_round_trip, 0, 2);
+    tcase_add_loop_test(tc, test_convert_round_trip, 0, 3);
     tcase_add_test(tc, test_convert_scalars);
     tcase_add_test(tc, test_document_api);
     tcase_add_test(tc, test_convert_empty_root);

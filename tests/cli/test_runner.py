@@ -194,6 +194,34 @@ class Errors(BackendTestCase):
         self.assertIn("      expected: every say, ask and handoff in fr-FR\n"
                       "      actual:   one in en-US", r.stdout)
 
+    def test_ask_fields_expectation(self):
+        """ask: {fields} passes when the last ask has them (the keypad bounds of a collect),
+        fails with what the ask had, and an unknown field is an error where it is written."""
+        machine = clitest.ROOT / "tests" / "format" / "outage.yaml"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "ask.yaml"
+            path.write_text(f"machine: {machine}\n"
+                            "ctx: {caller_number: '+33612345678'}\n"
+                            "responses: {outage: {status: 200, body: {outage: false}}}\n"
+                            "steps:\n"
+                            "  - expect: {ask: {max_digits: 1, dtmf: true}}\n"
+                            "  - dtmf: '1'\n"
+                            "  - expect: {ask: {min_digits: 14, max_digits: 14, collect: digits}}\n"
+                            "  - expect: {ask: {max_digits: 16}}\n")
+            r = run(["test", path])
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn('  ✓ expect ask {"min_digits":14,"max_digits":14,"collect":"digits"}',
+                          r.stdout)
+            self.assertIn('  ✗ expect ask {"max_digits":16}', r.stdout)
+            self.assertIn('      expected: the last ask with {"max_digits":16}\n'
+                          '      actual:   {"max_digits":14}', r.stdout)
+            path.write_text(f"machine: {machine}\n"
+                            "steps:\n"
+                            "  - expect: {ask: {max_digit: 1}}\n")
+            r = run(["test", path])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("ask.yaml:3:20: unknown key 'max_digit' in ask", r.stdout + r.stderr)
+
     def test_a_failing_setup_request_fails_the_scenario(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = pathlib.Path(tmp) / "setup.yaml"

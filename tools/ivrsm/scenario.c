@@ -185,6 +185,25 @@ static int each_pair(loader *L, fnode *map, const char *what, const char *known,
  * Steps
  * ------------------------------------------------------------------------- */
 
+/* The fields of an ask command an expect may name (docs/cli.md, the commands). */
+static const char ask_keys[] = "text, dtmf, speech, min_digits, max_digits, terminators, "
+                               "timeout_ms, digit_timeout_ms, barge_in, collect, language";
+
+static int ask_pair(loader *L, void *target, const char *key, fnode *v)
+{
+    (void)target;
+    (void)v;
+    (void)L;
+    static const char *const known[] = {
+        "text",       "dtmf",        "speech",     "min_digits",
+        "max_digits", "terminators", "timeout_ms", "digit_timeout_ms",
+        "barge_in",   "collect",     "language",   NULL};
+    for (const char *const *k = known; *k; k++)
+        if (!strcmp(key, *k))
+            return 0;
+    return 1;
+}
+
 static int http_expect_pair(loader *L, void *target, const char *key, fnode *v)
 {
     scn_http_expect *h = target;
@@ -287,6 +306,12 @@ static int expect_pair(loader *L, void *target, const char *key, fnode *v)
     if (!strcmp(key, "language"))
         return want_string(L, v, "language", &e->language);
     if (!strcmp(key, "ask")) {
+        if (is_map(v)) {
+            e->ask = 1;
+            if (each_pair(L, v, "ask", ask_keys, NULL, ask_pair) != 0)
+                return -1;
+            return (e->ask_fields = to_json(L, v)) ? 0 : -1;
+        }
         if (want_bool(L, v, "ask", &b) != 0)
             return -1;
         e->ask = b;
@@ -720,6 +745,7 @@ static void free_expect(scn_expect *e)
     }
     free(e->http);
     json_decref(e->ctx);
+    json_decref(e->ask_fields);
     free(e->handoff_queue);
 }
 

@@ -50,6 +50,7 @@ typedef struct scn_expect {
     size_t plays_count;
     char *language;        /* every say/ask/handoff since the last input carries this language */
     int ask;               /* -1 unset; 1: an ask was emitted; 0: none */
+    json_t *ask_fields;    /* ask: {min_digits: 7, ...}: fields the last ask must have */
     scn_http_expect *http; /* each must match a distinct http command, in order */
     size_t http_count;
     bool no_http;        /* http: [] or http: false: no http command at all */

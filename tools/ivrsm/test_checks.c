@@ -218,7 +218,35 @@ static void check_language(checker *c, const char *language)
         fprintf(c->out, DETAIL "actual:   one in %s\n", other);
 }
 
-static void check_ask(checker *c, bool want)
+/* The last ask has every field of `fields` with its value (ask: {max_digits: 7}). */
+static void check_ask_fields(checker *c, const json_t *fields)
+{
+    const json_t *last = NULL;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(c->v->records, i, rec) if (type_is(rec, "ask")) last = rec;
+    char *want = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char label[300];
+    snprintf(label, sizeof(label), "ask %s", want ? want : "");
+    if (last && drv_json_subset(fields, last)) {
+        pass(c, label);
+    } else if (last) {
+        fail_line(c, label);
+        json_t *shown = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)fields, key, v) json_object_set(
+            shown, key, json_object_get(last, key) ? json_object_get(last, key) : json_null());
+        char *got = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(c->out, DETAIL "expected: the last ask with %s\n" DETAIL "actual:   %s\n",
+                want ? want : "", got ? got : "");
+        free(got);
+        json_decref(shown);
+    }
+    free(want);
+}
+
+static void check_ask(checker *c, bool want, const json_t *fields)
 {
     bool asked = false;
     size_t i;
@@ -226,7 +254,10 @@ static void check_ask(checker *c, bool want)
     json_array_foreach(c->v->records, i, rec) asked |= type_is(rec, "ask");
     const char *label = want ? "ask" : "no ask";
     if (asked == want) {
-        pass(c, label);
+        if (fields)
+            check_ask_fields(c, fields);
+        else
+            pass(c, label);
         return;
     }
     fail_line(c, label);
@@ -566,7 +597,7 @@ int checks_run(FILE *out, const scn_expect *e, const check_view *v, const char *
     if (e->language)
         check_language(&c, e->language);
     if (e->ask >= 0)
-        check_ask(&c, e->ask == 1);
+        check_ask(&c, e->ask == 1, e->ask_fields);
     if (e->http_count)
         check_http(&c, e);
     if (e->no_http)
