@@ -186,6 +186,25 @@ if grep -v -E '^(flowchart LR|  start\(\(" "\)\) --> s[0-9]+|  s[0-9]+(\["|\{\{"
     fail "mermaid: lines outside the expected grammar"
 fi
 
+# Format 1.1: a decide is a diamond, routes on data and outcomes by answer say what takes them,
+# the inputs stand beside the start (tests/format/refill.yaml).
+refill=$src/tests/format/refill.yaml
+run "graph format 1.1" 0 "$ivrsm" graph "$refill" -o "$tmp/refill.dot"
+grep -q '"check" \[shape=diamond\];' "$tmp/refill.dot" || fail "graph dot: decide shape"
+grep -q '"check" -> "no_refills" \[label="when: ctx.refills_left <= 0"\];' "$tmp/refill.dot" ||
+    fail "graph dot: condition route label"
+grep -q '"welcome" -> "to_pharmacist" \[label="pharmacist \[now.open\]"\];' "$tmp/refill.dot" ||
+    fail "graph dot: intent with a condition"
+grep -q '"lookup" -> "welcome" \[label="status 404"\];' "$tmp/refill.dot" || fail "graph dot: status edge"
+grep -q '"lookup" -> "goodbye" \[label="fail\\nstatus 5xx\\ntimeout"\];' "$tmp/refill.dot" ||
+    fail "graph dot: fail, status class and timeout merged"
+grep -q '"__inputs" \[shape=note, label="inputs (the host gives them)\\ncaller_number: string, required' "$tmp/refill.dot" ||
+    fail "graph dot: inputs note"
+run "graph mermaid format 1.1" 0 "$ivrsm" graph --format mermaid "$refill"
+grep -q -- '-->|"when: ctx.refills_left <= 0"| s5$' "$tmp/out" || fail "mermaid: condition label"
+grep -q -- '-->|"fail, status 5xx, timeout"| s8$' "$tmp/out" || fail "mermaid: status labels"
+grep -q '^  s2{"check"}$' "$tmp/out" || fail "mermaid: decide shape"
+
 run "graph of a broken machine" 1 "$ivrsm" graph "$fixtures/dangling-next.yaml"
 expect_err "graph of a broken machine" "$fixtures/dangling-next.yaml:34:13: error: next: no state named 'by'; did you mean 'bye'?"
 run "graph bad format" 2 "$ivrsm" graph --format png "$seed"
