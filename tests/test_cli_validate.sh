@@ -200,6 +200,13 @@ grep -q '"lookup" -> "goodbye" \[label="fail\\nstatus 5xx\\ntimeout"\];' "$tmp/r
     fail "graph dot: fail, status class and timeout merged"
 grep -q '"__inputs" \[shape=note, label="inputs (the host gives them)\\ncaller_number: string, required' "$tmp/refill.dot" ||
     fail "graph dot: inputs note"
+# validate --explain lists the inputs the host gives, with their type, default and whether required.
+run "validate --explain" 0 "$ivrsm" validate --explain "$refill"
+grep -q "machine pharmacy_refill 1.0, 9 states, starts in welcome" "$tmp/out" || fail "explain: header"
+grep -q "^  inputs, which the host gives in the initial ctx:$" "$tmp/out" || fail "explain: inputs"
+grep -Eq '^    caller_number +string, required$' "$tmp/out" || fail "explain: required input"
+grep -Eq '^    pharmacy_name +string, default "Main Street Pharmacy"$' "$tmp/out" ||
+    fail "explain: input with a default"
 run "graph mermaid format 1.1" 0 "$ivrsm" graph --format mermaid "$refill"
 grep -q -- '-->|"when: ctx.refills_left <= 0"| s5$' "$tmp/out" || fail "mermaid: condition label"
 grep -q -- '-->|"fail, status 5xx, timeout"| s8$' "$tmp/out" || fail "mermaid: status labels"
