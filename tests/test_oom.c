@@ -344,6 +344,88 @@ START_TEST(every_allocation_of_the_seed_load_refused_in_turn)
 }
 END_TEST
 
+/*
+ * JSON text from outside the library: a host's ctx_json and ivrsm_ctx_set_json(). jansson
+ * does not tell memory that ran out from text that is not JSON (a string it cannot copy is
+ * an "invalid token", a real it cannot make is "out of range", a buffer it cannot grow loses a
+ * byte), so each allocation refused in turn must give IVRSM_ENOMEM, never IVRSM_EINVAL, or the
+ * very result given without failures.
+ */
+static const char rich_ctx[] =
+    "{\"customer\": {\"name\": \"Ana \\u00e9lise O'Brien de la Fontaine-Saint-Marc\","
+    " \"tags\": [\"vip\", \"late payer\", {\"since\": 2019}], \"balance\": 1250.50, \"n\": -3},"
+    " \"flag\": true, \"nothing\": null, \"ratio\": 2.5e-3,"
+    " \"note\": \"a note long enough to make the reader grow its buffer more than once, "
+    "with an escape \\\" and \\\\ and \\n inside\", \"empty\": {}, \"list\": []}";
+
+/* One call of `what` with the n-th allocation refused (jansson's or the library's). */
+typedef int (*json_step)(char **out);
+
+static int session_with_rich_ctx(char **out)
+{
+    ivrsm_session_options o = options();
+    o.ctx_json = rich_ctx;
+    ivrsm_session *s = NULL;
+    ivrsm_error err = {0};
+    int rc = ivrsm_session_new(machine, &o, &s, &err);
+    if (rc == 0) {
+        pause_failures();
+        *out = ivrsm_session_ctx_json(s);
+        resume_failures();
+        ivrsm_session_free(s);
+    }
+    return rc;
+}
+
+static int set_in_rich_ctx(char **out)
+{
+    return ivrsm_ctx_set_json(rich_ctx, "customer.address.city",
+                              "{\"zip\": \"75001\", \"lines\": [\"1 rue de la Paix\", \"bât. B\"]}",
+                              out);
+}
+
+static void sweep_json_step(json_step step, const char *what)
+{
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    char *want = NULL;
+    ck_assert_int_eq(step(&want), 0);
+    ck_assert_ptr_nonnull(want);
+    long kept = fm.live; /* want, when the session's allocator made it */
+    long n = 0;
+    for (;; n++) {
+        char *got = NULL;
+        failing_mem_fail_one(&fm, n);
+        int rc = step(&got);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "%s, allocation %ld refused: %s", what, n,
+                      ivrsm_strerror(rc));
+        ck_assert_msg(rc == 0 || refused, "%s: IVRSM_ENOMEM with nothing refused", what);
+        if (rc == 0)
+            ck_assert_msg(got && !strcmp(got, want), "%s, allocation %ld refused: %s", what, n,
+                          got ? got : "(null)");
+        ivrsm_free(got);
+        ck_assert_msg(fm.live == kept, "%s, allocation %ld refused: %ld blocks left", what, n,
+                      fm.live - kept);
+        if (!refused)
+            break;
+    }
+    ivrsm_free(want);
+    ck_assert(!fm.misused);
+    ck_assert_int_gt(n, 10);
+    failing_mem_jansson_release();
+}
+
+START_TEST(every_allocation_reading_ctx_json_refused_in_turn)
+{
+    machine = load_source_file("examples/synergia_rdv/machine.yaml");
+    sweep_json_step(session_with_rich_ctx, "ivrsm_session_new");
+    ivrsm_machine_unref(machine);
+    sweep_json_step(set_in_rich_ctx, "ivrsm_ctx_set_json");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("oom");
@@ -353,6 +435,10 @@ int main(void)
     tcase_add_test(tc, every_allocation_of_a_seed_call_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_handoff_refused_in_turn);
     suite_add_tcase(s, tc);
+    TCase *json = tcase_create("json");
+    tcase_set_timeout(json, 300);
+    tcase_add_test(json, every_allocation_reading_ctx_json_refused_in_turn);
+    suite_add_tcase(s, json);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

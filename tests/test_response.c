@@ -101,6 +101,17 @@ static const char *const texts[] = {
     "1e309",
     "-1e400",
     "1e-400",
+    /* a double's bounds: DBL_MAX, rounded to it, past it (jansson: "real number overflow") */
+    "1.7976931348623157e308",
+    "-1.7976931348623158e308",
+    "1.7976931348623159e308",
+    "17976931348623159e292",
+    "0.000000000000000000001e329",
+    "1234567890.123456789e299",
+    "-1e99999999999999999999999",
+    "1e-99999999999999999999999",
+    "[2.5e-3,1e400]",
+    "{\"skipped\":1e400}",
     "\"\\u00e9\"",
     "\"\\uD83D\\uDE00\"",
     "\"\\uD83D\"",
@@ -147,6 +158,15 @@ START_TEST(test_same_verdicts_as_jansson)
     same_as_jansson("[true\0]", 7);
     same_as_jansson("[1\0\0]", 5);
     same_as_jansson("{\"a\":\"b\"\0}", 10);
+    /* Reals of 309 digits and more, with and without a fraction: past a double's range. */
+    char big[512];
+    memset(big, '9', sizeof(big));
+    same_as_jansson(big, 309);
+    big[309] = '.';
+    same_as_jansson(big, 400);
+    big[0] = '0';
+    big[1] = '.';
+    same_as_jansson(big, 400);
 }
 END_TEST
 

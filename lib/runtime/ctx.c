@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "model.h"
+#include "session.h"
 
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
 {
@@ -84,18 +85,28 @@ static char *give_json(const json_t *ctx)
     return ivrsm_buf_give(&b);
 }
 
+/* ctx_json (NULL: {}) and value_json read as jansson reads them, but memory that ran out is
+ * IVRSM_ENOMEM, never a text that is not JSON (session.h). */
+static int read_texts(const char *ctx_json, const char *value_json, json_t **ctx, json_t **value)
+{
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    int rc = ctx_json                 ? ivrsm_s_json_text_read(mem, ctx_json, ctx)
+             : (*ctx = json_object()) ? 0
+                                      : IVRSM_ENOMEM;
+    if (rc == 0)
+        rc = ivrsm_s_json_text_read(mem, value_json, value);
+    if (rc == 0 && !json_is_object(*ctx))
+        rc = IVRSM_EINVAL;
+    return rc;
+}
+
 int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json, char **out)
 {
     if (!key || !value_json || !out || !key_parts_ok(key))
         return IVRSM_EINVAL;
-    json_t *ctx = ctx_json ? json_loads(ctx_json, 0, NULL) : json_object();
-    json_t *value = json_loads(value_json, JSON_DECODE_ANY, NULL);
-    int rc = 0;
-    if (!json_is_object(ctx) || !value)
-        rc = IVRSM_EINVAL;
-    else if (ivrsm_ctx_set(ctx, key, json_incref(value)) != 0)
-        rc = IVRSM_ENOMEM;
-    else if (!(*out = give_json(ctx)))
+    json_t *ctx = NULL, *value = NULL;
+    int rc = read_texts(ctx_json, value_json, &ctx, &value);
+    if (rc == 0 && (ivrsm_ctx_set(ctx, key, json_incref(value)) != 0 || !(*out = give_json(ctx))))
         rc = IVRSM_ENOMEM;
     json_decref(ctx);
     json_decref(value);

@@ -10,7 +10,9 @@
  * written with a fraction keep their text as they are built (numtext.c), so
  * the body is not scanned a second time.
  */
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +194,44 @@ static int integer_value(const char *s, size_t len, json_int_t *out)
     return 0;
 }
 
+/*
+ * Whether a real s[0..len) (JSON's syntax, checked) lies beyond a double's range, which
+ * jansson refuses ("real number overflow": its strtod gives HUGE_VAL). strtod is given the
+ * same digits and exponent without the decimal point, which the C locale could change:
+ * the same value, rounded the same way. 1, 0, or -1 when memory ran out.
+ */
+static int real_overflows(const ivrsm_mem *mem, const char *s, size_t len)
+{
+    char storage[128];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, mem, storage, sizeof storage);
+    const char *p = s, *end = s + len;
+    long long shift = 0; /* digits after the decimal point */
+    bool fraction = false;
+    for (; p < end && *p != 'e' && *p != 'E'; p++) {
+        if (*p == '.')
+            fraction = true;
+        else if (ivrsm_buf_putc(&b, *p) == 0)
+            shift += fraction;
+    }
+    long long exponent = 0;
+    bool negative = false;
+    if (p < end && ++p < end && (*p == '+' || *p == '-'))
+        negative = *p++ == '-';
+    for (; p < end; p++)
+        if (exponent < 100000000000LL) /* far past any double's, yet no overflow of its own */
+            exponent = exponent * 10 + (*p - '0');
+    ivrsm_buf_printf(&b, "e%lld", (negative ? -exponent : exponent) - shift);
+    int over = -1;
+    if (!b.failed) {
+        errno = 0;
+        double v = strtod(ivrsm_buf_str(&b), NULL);
+        over = (v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE;
+    }
+    ivrsm_buf_free(&b);
+    return over;
+}
+
 /* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
 static int read_number(reader *r, json_t **out)
 {
@@ -243,8 +283,12 @@ static int read_number(reader *r, json_t **out)
     if (!out && !exponent && len < 300)
         return 0;
     json_t *v = json_loadb(start, len, JSON_DECODE_ANY, NULL);
-    if (!v)
+    if (!v) {
+        /* Out of range, or jansson's memory ran out: it says the same of both. */
+        if (real_overflows(r->text.mem, start, len) != 1)
+            r->nomem = true;
         return -1;
+    }
     if (out) {
         if (r->numbers && ivrsm_numtexts_worth(r->numbers, v, start, len) &&
             ivrsm_numtexts_add(r->numbers, v, start, len) != 0)
@@ -456,4 +500,14 @@ int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *b
         return 0;
     }
     return r.nomem ? IVRSM_ENOMEM : IVRSM_EINVAL;
+}
+
+int ivrsm_s_json_text_read(const ivrsm_mem *mem, const char *text, json_t **out)
+{
+    size_t len = strlen(text);
+    if (strspn(text, " \t\n\r") == len) {
+        *out = NULL;
+        return IVRSM_EINVAL;
+    }
+    return ivrsm_s_response_read(mem, NULL, text, len, NULL, out);
 }

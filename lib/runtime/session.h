@@ -256,6 +256,13 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
  */
 int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
                           ivrsm_numtexts *numbers, json_t **out);
+/*
+ * A JSON text from outside the library (a host's ctx_json, ivrsm_ctx_set_json()'s texts) into
+ * *out, read as jansson's json_loads(JSON_DECODE_ANY) reads it, but telling a text that is not
+ * JSON from memory that ran out, which jansson does not. Returns 0, IVRSM_EINVAL or
+ * IVRSM_ENOMEM; *out is NULL then. An empty text is not JSON here (unlike an empty answer).
+ */
+int ivrsm_s_json_text_read(const ivrsm_mem *mem, const char *text, json_t **out);
 
 /* ---- session_id.c ---- */
 /*

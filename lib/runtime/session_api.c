@@ -165,9 +165,8 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
             set_err(err, IVRSM_EINVAL, "ctx_json nests deeper than IVRSM_MAX_DEPTH (64) levels");
             return IVRSM_EINVAL;
         }
-        json_error_t je;
-        ctx = json_loads(opts->ctx_json, 0, &je);
-        if (!ctx && json_error_code(&je) == json_error_out_of_memory)
+        const ivrsm_mem *mem = opts->mem ? opts->mem : ivrsm_mem_default();
+        if (ivrsm_s_json_text_read(mem, opts->ctx_json, &ctx) == IVRSM_ENOMEM)
             return IVRSM_ENOMEM;
         if (!json_is_object(ctx)) {
             json_decref(ctx);
