@@ -545,6 +545,43 @@ START_TEST(test_normalize_then_match)
 }
 END_TEST
 
+/* Every short text and phrase over a few letters and the space: a phrase the
+ * search finds always starts with a byte of the text's word-start set, and the
+ * set holds exactly the bytes at the start or after a space. */
+START_TEST(test_word_starts_never_hide_a_phrase)
+{
+    static const char alphabet[] = "ab ";
+    uint32_t seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        char text[16], phrase[6];
+        seed = seed * 1103515245u + 12345u;
+        size_t text_len = (seed >> 16) % 13;
+        seed = seed * 1103515245u + 12345u;
+        size_t phrase_len = 1 + (seed >> 16) % 5;
+        for (size_t i = 0; i < text_len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alphabet[(seed >> 16) % 3];
+        }
+        for (size_t i = 0; i < phrase_len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            phrase[i] = alphabet[(seed >> 16) % 3];
+        }
+        text[text_len] = phrase[phrase_len] = '\0';
+        ivrsm_word_starts ws;
+        ivrsm_text_word_starts(text, text_len, &ws);
+        for (int c = 0; c < 256; c++) {
+            int starts = 0;
+            for (size_t i = 0; i < text_len; i++)
+                starts |= (unsigned char)text[i] == c && (i == 0 || text[i - 1] == ' ');
+            ck_assert_int_eq(ivrsm_word_starts_has(&ws, (unsigned char)c), starts);
+        }
+        if (ivrsm_text_has_phrase(text, text_len, phrase, phrase_len))
+            ck_assert_msg(ivrsm_word_starts_has(&ws, (unsigned char)phrase[0]), "'%s' in '%s'",
+                          phrase, text);
+    }
+}
+END_TEST
+
 START_TEST(test_collapse_spaces)
 {
     static const struct {
@@ -600,6 +637,7 @@ static Suite *text_suite(void)
     tcase_add_loop_test(tc, test_has_phrase_table, 0, sizeof phrase_cases / sizeof phrase_cases[0]);
     tcase_add_test(tc, test_has_phrase_respects_lengths);
     tcase_add_test(tc, test_normalize_then_match);
+    tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -181,6 +181,23 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
     return 0;
 }
 
+/*
+ * put_piece() for one byte, the case of every ASCII letter and digit: written
+ * in place rather than through memcpy, since a call per letter was most of
+ * the cost of normalising a sentence.
+ */
+static inline int put_byte(struct norm_out *o, char c)
+{
+    const size_t space = o->pending_space && o->len > 0;
+    if (o->len + space + 1 >= o->cap)
+        return -1;
+    if (space)
+        o->out[o->len++] = ' ';
+    o->pending_space = 0;
+    o->out[o->len++] = c;
+    return 0;
+}
+
 /* A separator: the word before it, if any, is complete. */
 static int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
 {
@@ -213,7 +230,7 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
                     return -1;
                 continue;
             }
-            if (put_piece(&o, &c, 1) != 0)
+            if (put_byte(&o, c) != 0)
                 return -1;
             continue;
         }
@@ -258,6 +275,17 @@ int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase,
             return 1;
     }
     return 0;
+}
+
+void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws)
+{
+    memset(ws, 0, sizeof(*ws));
+    for (size_t i = 0; i < len; i++) {
+        if (i > 0 && text[i - 1] != ' ')
+            continue;
+        const unsigned char c = (unsigned char)text[i];
+        ws->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
 }
 
 size_t ivrsm_text_collapse_spaces(const char *src, size_t len, char *out)

@@ -70,6 +70,23 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
 int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len);
 
 /*
+ * The bytes that start a word of a text (the first byte, and each byte after a
+ * space), as a set of 256 bits. A phrase whose first byte is not in the set
+ * cannot be found by ivrsm_text_has_phrase(): a state tries dozens of phrases
+ * per sentence, and this turns most of them away without scanning the text.
+ */
+typedef struct ivrsm_word_starts {
+    uint64_t bits[4];
+} ivrsm_word_starts;
+
+void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws);
+
+static inline int ivrsm_word_starts_has(const ivrsm_word_starts *ws, unsigned char c)
+{
+    return (int)((ws->bits[c >> 6] >> (c & 63)) & 1);
+}
+
+/*
  * Copy src[0..len) to out (len + 1 bytes) with runs of spaces, tabs and line
  * breaks collapsed to one space, trimmed: how a prompt is spoken (folded YAML
  * scalars and templates break lines that mean nothing to TTS). out may be src.

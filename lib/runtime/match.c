@@ -74,9 +74,12 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
     int n = ivrsm_text_normalize_rules(rules, text, len, norm, sizeof(norm));
     if (n <= 0)
         return r;
+    ivrsm_word_starts starts;
+    ivrsm_text_word_starts(norm, (size_t)n, &starts);
     for (size_t i = 0; t && i < t->phrase_count; i++) {
         const m_phrase_entry *p = &t->phrases[i];
-        if (p->len <= (size_t)n && ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
+        if (p->len <= (size_t)n && ivrsm_word_starts_has(&starts, (unsigned char)p->phrase[0]) &&
+            ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
             ivrsm_s_route_holds(s, &st->routes[p->route])) {
             r.kind = MATCH_ROUTE;
             r.route = p->route;
