@@ -41,6 +41,7 @@
 #include "template.h"
 #include "text.h"
 #include "tz.h"
+#include "words.h"
 
 #include "call_driver.h"
 
@@ -600,6 +601,72 @@ START_TEST(test_locale_tables)
 }
 END_TEST
 
+/* Adds the phrases of a NULL-terminated list to v[0..*n) (up to cap). */
+static void gather(const char **v, size_t *n, size_t cap, const char *const *list)
+{
+    for (; list && *list && *n < cap; list++)
+        v[(*n)++] = *list;
+}
+
+/*
+ * ivrsm_words_match() turns most phrases away on their first byte before
+ * comparing: on sentences made of the locale's own phrases (and some that
+ * are not), at every word, for every phrase of the locale and a few odd
+ * ones, its answer must be the whole comparison's.
+ */
+START_TEST(test_words_match_first_byte)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    enum { CAP = 1024 };
+    static const char *v[CAP];
+    size_t n = 0;
+    for (const struct ivrsm_number_word *w = loc->numbers; w->text && n < CAP; w++)
+        v[n++] = w->text;
+    const struct ivrsm_phrase_value *values[] = {loc->repeat_words,   loc->weekdays,
+                                                 loc->months,         loc->relative_days,
+                                                 loc->day_ordinals};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        for (const struct ivrsm_phrase_value *p = values[i]; p && p->text && n < CAP; p++)
+            v[n++] = p->text;
+    const char *const *lists[] = {
+        loc->number_joiners, loc->plus_words,        loc->digit_fillers,     loc->next_words,
+        loc->next_week,      loc->after_next_words,  loc->week_after_words,  loc->this_weekend,
+        loc->this_month,     loc->this_week,         loc->next_month,        loc->in_words,
+        loc->from_now_words, loc->one_words,         loc->day_units,         loc->week_units,
+        loc->asap,           loc->date_lead_fillers, loc->date_trail_fillers, loc->negative_answers,
+        loc->answer_fillers};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        gather(v, &n, CAP, lists[i]);
+    static const char *const odd[] = {"", " ", " un", "x", "zz top", "12", "3/12", NULL};
+    const size_t table = n;
+    gather(v, &n, CAP, odd);
+    uint32_t seed = 2024u + (uint32_t)_i;
+    for (int round = 0; round < 400; round++) {
+        char said[512];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int pieces = 1 + (int)((seed >> 16) % 6);
+        for (int k = 0; k < pieces; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = round % 5 == 0 && k == 0 ? "3/12" : v[(seed >> 16) % table];
+            size_t m = strlen(piece);
+            if (len + m + 2 > sizeof said)
+                break;
+            memcpy(said + len, piece, m);
+            len += m;
+            said[len++] = ' ';
+        }
+        static struct ivrsm_words w;
+        ck_assert_int_eq(ivrsm_words_split(&w, loc, said, len, round % 2), 0);
+        for (size_t at = 0; at <= w.count; at++)
+            for (size_t p = 0; p < n; p++)
+                ck_assert_msg(ivrsm_words_match(&w, at, v[p]) == ivrsm_words_match_full(&w, at, v[p]),
+                              "%s: \"%s\" at word %zu of \"%.*s\"", loc->tag, v[p], at, (int)len,
+                              said);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * The registry
  * ------------------------------------------------------------------------- */
@@ -701,6 +768,7 @@ static Suite *locales_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("tables");
     tcase_add_loop_test(tc, test_locale_tables, 0, (int)count);
+    tcase_add_loop_test(tc, test_words_match_first_byte, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

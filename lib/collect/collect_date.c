@@ -614,13 +614,26 @@ static int date_from_keys(const struct date_context *c, const char *in, size_t l
     return resolve_numeric_date(c, written, strlen(written), day_number);
 }
 
+/* Writes value as `width` digits, zero-padded, at out (value < 10^width). */
+static void put_digits(char *out, int value, int width)
+{
+    for (int k = width; k-- > 0; value /= 10)
+        out[k] = (char)('0' + value % 10);
+}
+
+/* "YYYY-MM-DD" as "%04d-%02d-%02d" writes it, without printf's cost (two per date said). */
 static int format_day(int64_t day, char *out, size_t cap)
 {
     ivrsm_civil d = ivrsm_civil_from_days(day);
-    if (d.year < 0 || d.year > 9999)
+    if (d.year < 0 || d.year > 9999 || cap < 11)
         return -1;
-    int n = snprintf(out, cap, "%04d-%02d-%02d", (int)d.year, d.month, d.day);
-    return n == 10 ? 0 : -1;
+    put_digits(out, (int)d.year, 4);
+    out[4] = '-';
+    put_digits(out + 5, d.month, 2);
+    out[7] = '-';
+    put_digits(out + 8, d.day, 2);
+    out[10] = '\0';
+    return 0;
 }
 
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,

@@ -103,10 +103,16 @@ static int split_number(const struct ivrsm_locale *loc, const char *digits, int 
     return 0;
 }
 
+/* "+" country nsn, as "+%s%s" writes it (printf was most of a keyed number's cost). */
 static int write_e164(const struct phone_number *num, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "+%s%s", num->country, num->nsn);
-    return n > 0 && (size_t)n < cap ? 0 : 1;
+    size_t country = strlen(num->country), nsn = strlen(num->nsn);
+    if (1 + country + nsn >= cap)
+        return 1;
+    out[0] = '+';
+    memcpy(out + 1, num->country, country);
+    memcpy(out + 1 + country, num->nsn, nsn + 1);
+    return 0;
 }
 
 /* Keyed: digits, an optional leading "*" or "+" for "+", an optional final "#". */

@@ -140,7 +140,7 @@ int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
  * phrases differ at their first letter, so a phrase costs a byte or two, not a
  * scan for its space and a compare (numbers and dates try hundreds per input).
  */
-size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase)
+size_t ivrsm_words_match_full(const struct ivrsm_words *w, size_t at, const char *phrase)
 {
     size_t n = 0;
     const char *p = phrase;

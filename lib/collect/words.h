@@ -36,11 +36,25 @@ int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, con
 /* Nonzero when word i is made of ASCII digits only. */
 int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i);
 
+/* ivrsm_words_match() without its first-byte test: the whole comparison. */
+size_t ivrsm_words_match_full(const struct ivrsm_words *w, size_t at, const char *phrase);
+
 /*
  * When the words from `at` on start with `phrase` (normalised, words separated
  * by one space), returns how many words it spans; otherwise 0.
+ *
+ * Inline for its first test: the parsers try hundreds of phrases per input
+ * (every number word at every position) and most differ from the word at
+ * their first byte, which costs a compare here and a call and a loop there.
+ * A phrase that starts with a space (none does once normalised) goes the
+ * whole way, so the answer is always ivrsm_words_match_full()'s.
  */
-size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase);
+static inline size_t ivrsm_words_match(const struct ivrsm_words *w, size_t at, const char *phrase)
+{
+    if (at >= w->count || (phrase[0] != w->text[w->start[at]] && phrase[0] != ' '))
+        return 0;
+    return ivrsm_words_match_full(w, at, phrase);
+}
 
 /*
  * The longest phrase of the NULL-terminated list that the words from `at` on
