@@ -622,17 +622,16 @@ START_TEST(test_words_match_first_byte)
     size_t n = 0;
     for (const struct ivrsm_number_word *w = loc->numbers; w->text && n < CAP; w++)
         v[n++] = w->text;
-    const struct ivrsm_phrase_value *values[] = {loc->repeat_words,   loc->weekdays,
-                                                 loc->months,         loc->relative_days,
-                                                 loc->day_ordinals};
+    const struct ivrsm_phrase_value *values[] = {loc->repeat_words, loc->weekdays, loc->months,
+                                                 loc->relative_days, loc->day_ordinals};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         for (const struct ivrsm_phrase_value *p = values[i]; p && p->text && n < CAP; p++)
             v[n++] = p->text;
     const char *const *lists[] = {
-        loc->number_joiners, loc->plus_words,        loc->digit_fillers,     loc->next_words,
-        loc->next_week,      loc->after_next_words,  loc->week_after_words,  loc->this_weekend,
-        loc->this_month,     loc->this_week,         loc->next_month,        loc->in_words,
-        loc->from_now_words, loc->one_words,         loc->day_units,         loc->week_units,
+        loc->number_joiners, loc->plus_words,        loc->digit_fillers,      loc->next_words,
+        loc->next_week,      loc->after_next_words,  loc->week_after_words,   loc->this_weekend,
+        loc->this_month,     loc->this_week,         loc->next_month,         loc->in_words,
+        loc->from_now_words, loc->one_words,         loc->day_units,          loc->week_units,
         loc->asap,           loc->date_lead_fillers, loc->date_trail_fillers, loc->negative_answers,
         loc->answer_fillers};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -660,9 +659,9 @@ START_TEST(test_words_match_first_byte)
         ck_assert_int_eq(ivrsm_words_split(&w, loc, said, len, round % 2), 0);
         for (size_t at = 0; at <= w.count; at++)
             for (size_t p = 0; p < n; p++)
-                ck_assert_msg(ivrsm_words_match(&w, at, v[p]) == ivrsm_words_match_full(&w, at, v[p]),
-                              "%s: \"%s\" at word %zu of \"%.*s\"", loc->tag, v[p], at, (int)len,
-                              said);
+                ck_assert_msg(
+                    ivrsm_words_match(&w, at, v[p]) == ivrsm_words_match_full(&w, at, v[p]),
+                    "%s: \"%s\" at word %zu of \"%.*s\"", loc->tag, v[p], at, (int)len, said);
     }
 }
 END_TEST

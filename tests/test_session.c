@@ -957,6 +957,73 @@ START_TEST(snapshot_restore_mid_http)
 }
 END_TEST
 
+/*
+ * An http command's texts (path, query, headers, body, idempotency key) as
+ * the host reads them from the command itself, while queued and once pulled
+ * and kept as the awaited command; a header refused after another header and
+ * a query were written refuses the whole command.
+ */
+START_TEST(http_command_texts)
+{
+    ivrsm_machine *m =
+        load_yaml_text("machine: h\n"
+                       "version: '1'\n"
+                       "globals:\n"
+                       "  endpoints: {put: 'PUT /a/{id}/b/{sub}'}\n"
+                       "states:\n"
+                       "  one:\n"
+                       "    type: action_then_prompt\n"
+                       "    action:\n"
+                       "      call: put\n"
+                       "      path: {id: '{{ctx.id}}', sub: x y}\n"
+                       "      query: {q: '{{ctx.id}}', lang: fr}\n"
+                       "      headers: {X-One: '1 {{ctx.id}}', X-Two: '{{ctx.two}}'}\n"
+                       "      body: {id: '{{ctx.id}}', list: [1, '{{ctx.two}}']}\n"
+                       "    on_success: {next: bye}\n"
+                       "    on_fail: {prompt: 'Non.', next: bye}\n"
+                       "  bye:\n"
+                       "    type: prompt_end\n"
+                       "    prompt: Fin.\n");
+    for (int refused = 0; refused < 2; refused++) {
+        ivrsm_session *s = NULL;
+        ivrsm_session_options o = {0};
+        o.session_id = "K";
+        o.ctx_json = refused ? "{\"id\":\"a/1\",\"two\":\"deux\\r\\nX: y\"}"
+                             : "{\"id\":\"a/1\",\"two\":\"deux\"}";
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        const ivrsm_command *c = ivrsm_session_next_command(s);
+        ck_assert_ptr_nonnull(c);
+        if (refused) {
+            /* No request is sent: the state's on_fail speaks instead. */
+            ck_assert_int_eq(c->type, IVRSM_COMMAND_SAY);
+            ck_assert_str_eq(c->text, "Non. Fin.");
+            ivrsm_session_free(s);
+            continue;
+        }
+        ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+        for (int pulled = 0; pulled < 2; pulled++) {
+            ck_assert_str_eq(c->http.method, "PUT");
+            ck_assert_str_eq(c->http.path, "/a/a%2F1/b/x%20y");
+            ck_assert_str_eq(c->http.query, "q=a%2F1&lang=fr");
+            ck_assert_uint_eq(c->http.header_count, 2);
+            ck_assert_str_eq(c->http.headers[0].name, "X-One");
+            ck_assert_str_eq(c->http.headers[0].value, "1 a/1");
+            ck_assert_str_eq(c->http.headers[1].name, "X-Two");
+            ck_assert_str_eq(c->http.headers[1].value, "deux");
+            ck_assert_str_eq(c->http.body, "{\"id\":\"a/1\",\"list\":[1,\"deux\"]}");
+            ck_assert_str_eq(c->http.idempotency_key, "K-1");
+            /* Pulled: the host's next call moves it out of the queue, kept as the awaited one. */
+            ck_assert_ptr_null(ivrsm_session_next_command(s));
+            c = ivrsm_session_pending_command(s);
+            ck_assert_ptr_nonnull(c);
+        }
+        ivrsm_session_free(s);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(session_limits_override_machine)
 {
     ivrsm_machine *m = menu();
@@ -1783,6 +1850,7 @@ int main(void)
     tcase_add_test(basics, oversized_input_refused);
     tcase_add_test(basics, bad_ctx_json);
     tcase_add_test(basics, snapshot_restore_mid_http);
+    tcase_add_test(basics, http_command_texts);
     tcase_add_test(basics, snapshot_refuses_other_machine);
     tcase_add_test(basics, session_limits_override_machine);
     suite_add_tcase(s, basics);

@@ -7,7 +7,9 @@
 #include "words.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +482,56 @@ START_TEST(test_rules_output_bound)
 }
 END_TEST
 
+/*
+ * JSON string literals as jansson's json_dumps writes them, on random strings
+ * of controls, quotes, backslashes, letters and UTF-8, with or without a byte
+ * to escape, appended after other text to a buffer that starts in a few bytes
+ * of storage and grows (the copy of a string with nothing to escape, the
+ * escaping of the rest, and the putc between them take each path).
+ */
+START_TEST(test_buf_json_string_as_jansson)
+{
+    static const char *const pieces[] = {"a",    "Z",    "09",       " ",           "\"",
+                                         "\\",   "/",    "\n",       "\t",          "\x01",
+                                         "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\x99"};
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 7;
+    for (int round = 0; round < 5000; round++) {
+        char s[128];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int n = (int)((seed >> 16) % 12);
+        /* Half the rounds only plain letters: the one-copy path. */
+        const size_t choices = round % 2 ? count : 4;
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % choices];
+            memcpy(s + len, p, strlen(p));
+            len += strlen(p);
+        }
+        s[len] = '\0';
+        json_t *j = json_stringn(s, len);
+        ck_assert_ptr_nonnull(j);
+        char *want_body = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        json_decref(j);
+        char want[512];
+        snprintf(want, sizeof want, "[%s,%s]", want_body, want_body);
+        free(want_body);
+        char storage[4];
+        ivrsm_buf b;
+        ivrsm_buf_on(&b, ivrsm_mem_default(), storage, (size_t)round % sizeof storage + 1);
+        ivrsm_buf_putc(&b, '[');
+        ck_assert_int_eq(ivrsm_buf_json_string(&b, s, len), 0);
+        ivrsm_buf_putc(&b, ',');
+        ck_assert_int_eq(ivrsm_buf_json_string(&b, s, len), 0);
+        ivrsm_buf_putc(&b, ']');
+        ck_assert_str_eq(ivrsm_buf_str(&b), want);
+        ck_assert_uint_eq(b.len, strlen(want));
+        ivrsm_buf_free(&b);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * ivrsm_text_has_phrase
  * ------------------------------------------------------------------------- */
@@ -638,6 +690,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_has_phrase_respects_lengths);
     tcase_add_test(tc, test_normalize_then_match);
     tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
+    tcase_add_test(tc, test_buf_json_string_as_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,6 +5,7 @@
  * idempotency key derived from the session id and the command id (stable
  * across snapshot and restore). The base URL is the host's business.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,18 +144,6 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     return ivrsm_buf_puts(b, "null");
 }
 
-static char *write_body(const m_value *v, const ivrsm_tmpl_scope *scope)
-{
-    char stack[1024];
-    ivrsm_buf b;
-    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
-    if (write_body_value(&b, v, scope) != 0 || !b.data || b.failed) {
-        ivrsm_buf_free(&b);
-        return NULL;
-    }
-    return ivrsm_buf_steal(&b);
-}
-
 static void url_encode(ivrsm_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -178,69 +167,55 @@ static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
     return NULL;
 }
 
-/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm". NULL with *why set
- * when it cannot be built, NULL with *why NULL when memory ran out. */
-static char *build_path(const m_action *a, const ivrsm_tmpl_scope *scope, const char **why)
+/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm", appended to b. 0, or
+ * -1 with *why set when it cannot be built, -1 with *why NULL when memory ran out. */
+static int build_path(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope,
+                      const char **why)
 {
     *why = NULL;
-    char stack[256];
-    ivrsm_buf b;
-    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     const char *p = a->path;
     while (*p) {
         const char *open = strchr(p, '{');
         const char *close = open ? strchr(open, '}') : NULL;
         if (!open || !close) {
-            ivrsm_buf_puts(&b, p);
+            ivrsm_buf_puts(b, p);
             break;
         }
-        ivrsm_buf_append(&b, p, (size_t)(open - p));
+        ivrsm_buf_append(b, p, (size_t)(open - p));
         const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
         char *val = kv ? value_text(&kv->value, scope) : NULL;
-        if (kv && !val) {
-            ivrsm_buf_free(&b);
-            return NULL;
-        }
+        if (kv && !val)
+            return -1;
         if (!val || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
             /* A segment "." or ".." would change the path's shape (servers and
              * proxies resolve it, percent-encoded or not): it is no value. */
             *why = !val || !*val ? "missing path parameter"
                                  : "a path parameter is '.' or '..', which would change the path";
             ivrsm_mem_free(scope->mem, val);
-            ivrsm_buf_free(&b);
-            return NULL;
+            return -1;
         }
-        url_encode(&b, val);
+        url_encode(b, val);
         ivrsm_mem_free(scope->mem, val);
         p = close + 1;
     }
-    return ivrsm_buf_steal(&b);
+    return b->failed ? -1 : 0;
 }
 
-/* The query in *out (NULL: none). 0, or IVRSM_ENOMEM. */
-static int build_query(const m_action *a, const ivrsm_tmpl_scope *scope, char **out)
+/* The query's k=v pairs appended to b. 0, or IVRSM_ENOMEM. */
+static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
 {
-    *out = NULL;
-    if (!a->query.count)
-        return 0;
-    char stack[256];
-    ivrsm_buf b;
-    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
     for (size_t i = 0; i < a->query.count; i++) {
         char *val = value_text(&a->query.items[i].value, scope);
-        if (!val) {
-            ivrsm_buf_free(&b);
+        if (!val)
             return IVRSM_ENOMEM;
-        }
         if (i)
-            ivrsm_buf_putc(&b, '&');
-        url_encode(&b, a->query.items[i].key);
-        ivrsm_buf_putc(&b, '=');
-        url_encode(&b, val);
+            ivrsm_buf_putc(b, '&');
+        url_encode(b, a->query.items[i].key);
+        ivrsm_buf_putc(b, '=');
+        url_encode(b, val);
         ivrsm_mem_free(scope->mem, val);
     }
-    *out = ivrsm_buf_steal(&b);
-    return *out ? 0 : IVRSM_ENOMEM;
+    return b->failed ? IVRSM_ENOMEM : 0;
 }
 
 /*
@@ -260,61 +235,122 @@ static const char *header_refusal(const char *name, const char *v)
     return NULL;
 }
 
-/* SESSION_ID-COMMAND_ID, allocated once at its size; NULL when out of memory. */
-static char *idempotency_key(const ivrsm_session *s, uint64_t id)
+/*
+ * Where the texts of an http command are written, each ended by a NUL, before
+ * they move into the command's one block (s_command.http_texts): offsets into
+ * the buffer, SIZE_MAX for a text the command has not.
+ */
+struct http_texts {
+    size_t path, query, headers, body, key;
+};
+
+/* The command's texts into b, in the order their refusals are told. 0, -1 with *why, or
+ * IVRSM_ENOMEM. */
+static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action *a, uint64_t id,
+                            struct http_texts *at, const char **why)
 {
-    char stack[IVRSM_MAX_ID_BYTES + 32];
-    ivrsm_buf b;
-    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
-    ivrsm_buf_puts(&b, s->session_id);
-    ivrsm_buf_putc(&b, '-');
-    ivrsm_buf_uint(&b, (unsigned long long)id);
-    char *key = ivrsm_buf_steal(&b);
-    ivrsm_buf_free(&b); /* what a failed buffer still holds */
-    return key;
+    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    *at = (struct http_texts){SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
+    if (build_path(b, a, &scope, why) != 0)
+        return *why ? -1 : IVRSM_ENOMEM;
+    ivrsm_buf_putc(b, '\0');
+    at->path = 0;
+    if (a->query.count) {
+        at->query = b->len;
+        if (build_query(b, a, &scope) != 0)
+            return IVRSM_ENOMEM;
+        ivrsm_buf_putc(b, '\0');
+    }
+    /* Header values one after the other, each ended by its NUL: found again by walking them. */
+    at->headers = b->len;
+    for (size_t i = 0; i < a->headers.count; i++) {
+        char *val = value_text(&a->headers.items[i].value, &scope);
+        if (!val)
+            return IVRSM_ENOMEM;
+        *why = header_refusal(a->headers.items[i].key, val);
+        ivrsm_buf_puts(b, val);
+        ivrsm_buf_putc(b, '\0');
+        ivrsm_mem_free(s->mem, val);
+        if (*why)
+            return -1;
+    }
+    size_t path_len = strlen(b->data + at->path);
+    if ((at->query != SIZE_MAX ? strlen(b->data + at->query) + 1 : 0) + path_len >
+        IVRSM_MAX_PATH_BYTES) {
+        *why = "request path and query longer than IVRSM_MAX_PATH_BYTES";
+        return -1;
+    }
+    if (a->has_body) {
+        at->body = b->len;
+        if (write_body_value(b, &a->body, &scope) != 0 || b->failed)
+            return IVRSM_ENOMEM;
+        if (strlen(b->data + at->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
+            *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";
+            return -1;
+        }
+        ivrsm_buf_putc(b, '\0');
+    }
+    /* The idempotency key: SESSION_ID-COMMAND_ID. */
+    at->key = b->len;
+    ivrsm_buf_puts(b, s->session_id);
+    ivrsm_buf_putc(b, '-');
+    ivrsm_buf_uint(b, (unsigned long long)id);
+    ivrsm_buf_putc(b, '\0');
+    return b->failed ? IVRSM_ENOMEM : 0;
+}
+
+/*
+ * The texts moved into one block, the header array first: one allocation per
+ * command instead of one per text (path, query, body, key, each header).
+ */
+static int take_http_texts(ivrsm_session *s, s_command *c, const m_action *a, const ivrsm_buf *b,
+                           const struct http_texts *at)
+{
+    size_t head = a->headers.count * sizeof(ivrsm_header);
+    char *block = ivrsm_mem_malloc(s->mem, head + b->len);
+    if (!block)
+        return IVRSM_ENOMEM;
+    char *texts = block + head;
+    memcpy(texts, b->data, b->len);
+    c->http_texts = block;
+    c->path = texts + at->path;
+    c->query = at->query != SIZE_MAX ? texts + at->query : NULL;
+    c->body = at->body != SIZE_MAX ? texts + at->body : NULL;
+    c->idempotency_key = texts + at->key;
+    if (a->headers.count) {
+        c->headers = (ivrsm_header *)(void *)block;
+        const char *value = texts + at->headers;
+        for (size_t i = 0; i < a->headers.count; i++) {
+            c->headers[i].name = a->headers.items[i].key;
+            c->headers[i].value = value;
+            value += strlen(value) + 1;
+        }
+        c->header_count = a->headers.count;
+    }
+    return 0;
 }
 
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
 {
     const m_action *a = &st->action;
-    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
     *why = NULL;
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HTTP);
     if (!c)
         return IVRSM_ENOMEM;
     c->pub.http.endpoint = a->endpoint >= 0 ? s->m->endpoints[a->endpoint].name : NULL;
     c->pub.http.method = a->method;
-    c->path = build_path(a, &scope, why);
-    if (!c->path || build_query(a, &scope, &c->query) != 0)
-        goto fail;
-    if (a->headers.count) {
-        c->headers = ivrsm_mem_calloc(s->mem, a->headers.count, sizeof(ivrsm_header));
-        if (!c->headers)
-            goto fail;
-        for (size_t i = 0; i < a->headers.count; i++) {
-            char *val = value_text(&a->headers.items[i].value, &scope);
-            c->headers[c->header_count].name = a->headers.items[i].key;
-            c->headers[c->header_count++].value = val;
-            if (!val || (*why = header_refusal(a->headers.items[i].key, val)) != NULL)
-                goto fail;
-        }
+    char stack[1024];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
+    struct http_texts at;
+    int rc = write_http_texts(&b, s, a, c->pub.id, &at, why);
+    if (rc == 0)
+        rc = take_http_texts(s, c, a, &b, &at);
+    ivrsm_buf_free(&b);
+    if (rc != 0) {
+        ivrsm_s_command_discard(s, c);
+        return rc; /* -1 with the refusal in *why, or IVRSM_ENOMEM */
     }
-    if ((c->query ? strlen(c->query) + 1 : 0) + strlen(c->path) > IVRSM_MAX_PATH_BYTES) {
-        *why = "request path and query longer than IVRSM_MAX_PATH_BYTES";
-        goto fail;
-    }
-    if (a->has_body) {
-        c->body = write_body(&a->body, &scope);
-        if (!c->body)
-            goto fail;
-        if (strlen(c->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
-            *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";
-            goto fail;
-        }
-    }
-    c->idempotency_key = idempotency_key(s, c->pub.id);
-    if (!c->idempotency_key)
-        goto fail;
     c->pub.http.timeout_ms = a->timeout_ms > 0 ? a->timeout_ms : s->m->limits.http_timeout_ms;
     uint64_t id = c->pub.id;
     if (ivrsm_s_queue_push(s, c) != 0)
@@ -325,10 +361,6 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     if (ivrsm_s_tracing(s))
         ivrsm_s_trace_command(s, &s->queue[s->queue_len - 1].pub);
     return 0;
-fail:
-    ivrsm_s_command_discard(s, c);
-    /* A refusal says why; without one, memory ran out. */
-    return *why ? -1 : IVRSM_ENOMEM;
 }
 
 bool ivrsm_s_json_depth_within(const char *p, size_t len, int max)

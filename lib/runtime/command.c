@@ -103,13 +103,17 @@ void ivrsm_s_command_release(const ivrsm_session *s, s_command *c)
     const ivrsm_mem *mem = s->mem;
     ivrsm_s_speech_free(mem, &c->speech);
     ivrsm_mem_free(mem, c->text);
+    ivrsm_mem_free(mem, c->queue);
+    ivrsm_mem_free(mem, c->context);
+    ivrsm_mem_free(mem, c->reason);
+    if (c->http_texts) {
+        ivrsm_mem_free(mem, c->http_texts); /* the http texts and headers, together */
+        return;
+    }
     ivrsm_mem_free(mem, c->path);
     ivrsm_mem_free(mem, c->query);
     ivrsm_mem_free(mem, c->body);
     ivrsm_mem_free(mem, c->idempotency_key);
-    ivrsm_mem_free(mem, c->queue);
-    ivrsm_mem_free(mem, c->context);
-    ivrsm_mem_free(mem, c->reason);
     for (size_t i = 0; i < c->header_count; i++)
         ivrsm_mem_free(mem, (char *)c->headers[i].value);
     ivrsm_mem_free(mem, c->headers);

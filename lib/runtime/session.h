@@ -46,6 +46,9 @@ typedef struct s_command {
     char *reason;
     ivrsm_header *headers; /* header names point into the machine, values are owned */
     size_t header_count;
+    /* A built http command's headers, path, query, body, key and header values, in one block
+     * (action.c): the pointers above point into it. NULL when each is its own (a restore). */
+    char *http_texts;
 } s_command;
 
 /* Caller input carried from one state to the next (DESIGN.md: unconsumed input). */
