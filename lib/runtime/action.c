@@ -41,14 +41,23 @@ json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
  * as "", maps and lists as compact JSON. */
 static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
 {
-    json_t *j = ivrsm_s_value_eval(v, scope);
-    if (!j)
-        return NULL;
     char stack[256];
     ivrsm_buf b;
     ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
-    int rc = ivrsm_tmpl_append_value(&b, j, scope);
-    json_decref(j);
+    int rc;
+    ivrsm_val x;
+    int kind = v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, &x) : -1;
+    if (kind == IVRSM_TMPL_VALUE) {
+        rc = ivrsm_tmpl_append_value(&b, x, scope);
+    } else if (kind == IVRSM_TMPL_LITERAL) {
+        rc = ivrsm_tmpl_append_value(&b, x, NULL); /* a copy: said in its shortest form */
+    } else if (kind == IVRSM_TMPL_TEXT) {
+        rc = ivrsm_tmpl_render(v->tmpl, scope, &b);
+    } else {
+        json_t *j = ivrsm_s_value_eval(v, scope);
+        rc = j ? ivrsm_tmpl_append_value(&b, ivrsm_val_of(j), scope) : -1;
+        json_decref(j);
+    }
     if (rc != 0) {
         ivrsm_buf_free(&b);
         return NULL;
@@ -105,6 +114,58 @@ int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
     return -1;
 }
 
+int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v)
+{
+    if (ivrsm_val_missing(v))
+        return ivrsm_buf_puts(b, "null");
+    if (v.j)
+        return ivrsm_s_json_write(b, v.j);
+    size_t len;
+    const char *str;
+    char real[64];
+    switch (ivrsm_val_type(v)) {
+    case JSON_OBJECT: {
+        ivrsm_buf_putc(b, '{');
+        for (size_t i = 0; i < ivrsm_val_size(v); i++) {
+            const char *key;
+            size_t key_len;
+            ivrsm_val x = ivrsm_val_member(v, i, &key, &key_len);
+            if (i)
+                ivrsm_buf_putc(b, ',');
+            ivrsm_buf_json_string(b, key, key_len);
+            ivrsm_buf_putc(b, ':');
+            if (ivrsm_s_val_write(b, x) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, '}');
+    }
+    case JSON_ARRAY:
+        ivrsm_buf_putc(b, '[');
+        for (size_t i = 0; i < ivrsm_val_size(v); i++) {
+            if (i)
+                ivrsm_buf_putc(b, ',');
+            if (ivrsm_s_val_write(b, ivrsm_val_at(v, i)) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, ']');
+    case JSON_STRING:
+        str = ivrsm_val_str(v, &len);
+        return ivrsm_buf_json_string(b, str, len);
+    case JSON_INTEGER:
+        return ivrsm_buf_int(b, (long long)ivrsm_val_int(v));
+    case JSON_REAL: {
+        int n = ivrsm_real_json_text(ivrsm_val_real(v), real, sizeof(real));
+        return n < 0 ? -1 : ivrsm_buf_append(b, real, (size_t)n);
+    }
+    case JSON_TRUE:
+        return ivrsm_buf_puts(b, "true");
+    case JSON_FALSE:
+        return ivrsm_buf_puts(b, "false");
+    default:
+        return ivrsm_buf_puts(b, "null");
+    }
+}
+
 /*
  * A body value written as JSON, as json_dumps(JSON_COMPACT) wrote the value
  * ivrsm_s_value_eval() built, without building it. 0, or -1 on no memory (a
@@ -117,11 +178,16 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     case MV_LITERAL:
         return ivrsm_s_json_write(b, v->literal);
     case MV_TEMPLATE: {
-        json_t *j = ivrsm_tmpl_eval(v->tmpl, scope);
-        if (!j)
-            return -1;
-        int rc = ivrsm_s_json_write(b, j);
-        json_decref(j);
+        ivrsm_val x;
+        if (ivrsm_tmpl_expr_value(v->tmpl, scope, &x) != IVRSM_TMPL_TEXT)
+            return ivrsm_s_val_write(b, x);
+        char stack[256];
+        ivrsm_buf text;
+        ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
+        int rc = ivrsm_tmpl_render(v->tmpl, scope, &text) != 0 || text.failed
+                     ? -1
+                     : ivrsm_buf_json_string(b, ivrsm_buf_str(&text), text.len);
+        ivrsm_buf_free(&text);
         return rc;
     }
     case MV_OBJECT:

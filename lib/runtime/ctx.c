@@ -42,25 +42,20 @@ int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
     return ivrsm_ctx_set(child, dot + 1, value);
 }
 
-void ivrsm_ctx_remove(json_t *ctx, const char *key)
+int ivrsm_ctx_store_set(ivrsm_vstore *st, const char *key, uint32_t at)
 {
-    for (;;) {
-        const char *dot = strchr(key, '.');
-        if (!dot) {
-            json_object_del(ctx, key);
-            return;
-        }
-        char head[M_CTX_KEY_PART_MAX + 1];
-        size_t n = (size_t)(dot - key);
-        if (n == 0 || n >= sizeof(head))
-            return;
-        memcpy(head, key, n);
-        head[n] = '\0';
-        ctx = json_object_get(ctx, head);
-        if (!json_is_object(ctx))
-            return;
-        key = dot + 1;
-    }
+    int rc = ivrsm_vstore_set(st, key, M_CTX_KEY_PART_MAX, at);
+    if (rc != 0)
+        ivrsm_vstore_drop(st, at);
+    return rc;
+}
+
+int ivrsm_ctx_store_set_string(ivrsm_vstore *st, const char *key, const char *s)
+{
+    uint32_t at;
+    if (ivrsm_vstore_put_string(st, s, strlen(s), &at) != 0)
+        return IVRSM_ENOMEM;
+    return ivrsm_ctx_store_set(st, key, at);
 }
 
 /* No part empty; every part but the last shorter than ivrsm_ctx_set() takes. */

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "ivrsm/ivrsm.h"
+#include "value.h"
 
 /*
  * ctx.<dotted key> = value (steals the reference). Objects on the way are
@@ -14,7 +15,14 @@
  * made); ctx is then unchanged, or has gained empty maps on the way.
  */
 int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value);
-/* Remove ctx.<dotted key> when it is there (maps on the way are kept). */
-void ivrsm_ctx_remove(json_t *ctx, const char *key);
+
+/*
+ * The same rule for a session's ctx, held in a value store (value.h):
+ * ctx.<dotted key> = node `at`, put into st before (taken back when it
+ * cannot be set). Returns 0, IVRSM_EINVAL or IVRSM_ENOMEM as ivrsm_ctx_set().
+ */
+int ivrsm_ctx_store_set(ivrsm_vstore *st, const char *key, uint32_t at);
+/* ctx.<dotted key> = the string s. */
+int ivrsm_ctx_store_set_string(ivrsm_vstore *st, const char *key, const char *s);
 
 #endif

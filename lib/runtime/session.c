@@ -29,7 +29,7 @@ static void escalate(ivrsm_session *s, const char *why);
 
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
-    ivrsm_tmpl_scope sc = {.ctx = s->ctx,
+    ivrsm_tmpl_scope sc = {.ctx_store = &s->ctx,
                            .resp = s->resp,
                            .globals = s->m->globals,
                            .answer = s->answer,
@@ -89,12 +89,98 @@ void ivrsm_s_fail(ivrsm_session *s)
 
 static void sync_language(ivrsm_session *s);
 
+ivrsm_val ivrsm_s_ctx(const ivrsm_session *s)
+{
+    return ivrsm_vstore_root(&s->ctx);
+}
+
+const char *ivrsm_s_numtext(void *user, const json_t *real)
+{
+    const ivrsm_session *s = user;
+    const char *text = ivrsm_numtexts_find(&s->numbers, real);
+    return text ? text : ivrsm_numtexts_find(&s->m->numbers, real);
+}
+
+json_t *ivrsm_s_ctx_json(const ivrsm_session *s)
+{
+    return ivrsm_val_json(ivrsm_s_ctx(s));
+}
+
+int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
+{
+    uint32_t at;
+    if (ivrsm_vstore_put_json(&s->ctx, j, ivrsm_s_numtext, s, &at) != 0)
+        return IVRSM_ENOMEM;
+    if (s->ctx.root != IVRSM_VSTORE_NONE)
+        ivrsm_vstore_drop(&s->ctx, s->ctx.root);
+    s->ctx.root = at;
+    return 0;
+}
+
+/* Write-backs leave garbage: the block is copied to its live size when a quarter of it or
+ * more is garbage or room to spare (one allocation, only after events that wrote ctx). */
+void ivrsm_s_ctx_tidy(ivrsm_session *s)
+{
+    if (s->ctx.garbage || s->ctx.cap - s->ctx.len > s->ctx.cap / 4)
+        ivrsm_vstore_compact(&s->ctx, s->ctx.cap / 4);
+}
+
+/* Put the value of v into ctx's block (not linked yet): *at. 0 or IVRSM_ENOMEM. */
+static int put_value(ivrsm_session *s, const m_value *v, const ivrsm_tmpl_scope *sc, uint32_t *at)
+{
+    ivrsm_vstore *st = &s->ctx;
+    switch (v->kind) {
+    case MV_LITERAL:
+        return ivrsm_vstore_put_json(st, v->literal, ivrsm_s_numtext, s, at);
+    case MV_TEMPLATE: {
+        ivrsm_val x;
+        switch (ivrsm_tmpl_expr_value(v->tmpl, sc, &x)) {
+        case IVRSM_TMPL_VALUE:
+            return ivrsm_vstore_put_val(st, x, ivrsm_s_numtext, s, at);
+        case IVRSM_TMPL_LITERAL: /* a copy of the template's: not the machine's number text */
+            return ivrsm_vstore_put_json(st, x.j, NULL, NULL, at);
+        default:
+            break;
+        }
+        char stack[512];
+        ivrsm_buf text;
+        ivrsm_buf_on(&text, s->mem, stack, sizeof(stack));
+        int rc = ivrsm_tmpl_render(v->tmpl, sc, &text) != 0 || text.failed
+                     ? IVRSM_ENOMEM
+                     : ivrsm_vstore_put_string(st, ivrsm_buf_str(&text), text.len, at);
+        ivrsm_buf_free(&text);
+        return rc;
+    }
+    case MV_OBJECT:
+    case MV_ARRAY:
+        break;
+    }
+    uint32_t items_stack[16];
+    uint32_t *items = items_stack;
+    if (v->count > 16 && !(items = ivrsm_mem_malloc(s->mem, v->count * sizeof(*items))))
+        return IVRSM_ENOMEM;
+    uint32_t mark = st->len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < v->count; i++)
+        rc = put_value(s, &v->items[i], sc, &items[i]);
+    if (rc == 0)
+        rc = v->kind == MV_OBJECT
+                 ? ivrsm_vstore_put_object(st, (const char *const *)v->keys, items, v->count, at)
+                 : ivrsm_vstore_put_array(st, items, v->count, at);
+    if (rc != 0)
+        ivrsm_vstore_truncate(st, mark);
+    if (items != items_stack)
+        ivrsm_mem_free(s->mem, items);
+    return rc;
+}
+
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++) {
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-        json_t *v = ivrsm_s_value_eval(&set->items[i].value, &sc);
-        if (ivrsm_ctx_set(s->ctx, set->items[i].key, v) == IVRSM_ENOMEM) {
+        uint32_t at;
+        if (put_value(s, &set->items[i].value, &sc, &at) != 0 ||
+            ivrsm_ctx_store_set(&s->ctx, set->items[i].key, at) == IVRSM_ENOMEM) {
             ivrsm_s_fail(s);
             return;
         }
@@ -160,7 +246,8 @@ static void flush_say(ivrsm_session *s)
 
 int ivrsm_s_ctx_language(const ivrsm_session *s)
 {
-    const char *tag = json_string_value(json_object_get(s->ctx, "language"));
+    size_t len;
+    const char *tag = ivrsm_val_str(ivrsm_val_get(ivrsm_s_ctx(s), "language"), &len);
     const ivrsm_locale *loc = tag ? ivrsm_locale_find(tag) : NULL;
     for (size_t i = 0; loc && i < s->m->language_count; i++)
         if (s->m->languages[i] == loc)
@@ -180,13 +267,15 @@ static void sync_language(ivrsm_session *s)
     int lang = ivrsm_s_ctx_language(s);
     const char *current = s->m->language_tags[s->language];
     if (lang < 0) {
-        json_t *was = json_object_get(s->ctx, "language");
-        if (was && ivrsm_s_tracing(s)) {
-            char *text = ivrsm_s_dump(s, was, JSON_ENCODE_ANY | JSON_COMPACT);
+        ivrsm_val was = ivrsm_val_get(ivrsm_s_ctx(s), "language");
+        if (!ivrsm_val_missing(was) && ivrsm_s_tracing(s)) {
+            json_t *j = ivrsm_val_json(was);
+            char *text = j ? ivrsm_s_dump(s, j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+            json_decref(j);
             ivrsm_s_trace_note(s, "language_refused", text ? text : "?");
             ivrsm_mem_free(s->mem, text);
         }
-        if (json_object_set_new(s->ctx, "language", json_string(current)) != 0)
+        if (ivrsm_ctx_store_set_string(&s->ctx, "language", current) != 0)
             ivrsm_s_fail(s);
         return;
     }
@@ -195,9 +284,10 @@ static void sync_language(ivrsm_session *s)
         s->language = (size_t)lang;
         ivrsm_s_trace_note(s, "language", s->m->language_tags[lang]);
     }
-    const char *written = json_string_value(json_object_get(s->ctx, "language"));
+    size_t len;
+    const char *written = ivrsm_val_str(ivrsm_val_get(ivrsm_s_ctx(s), "language"), &len);
     if (strcmp(written, s->m->language_tags[lang]) != 0 && /* "en" is written "en-US" */
-        json_object_set_new(s->ctx, "language", json_string(s->m->language_tags[lang])) != 0)
+        ivrsm_ctx_store_set_string(&s->ctx, "language", s->m->language_tags[lang]) != 0)
         ivrsm_s_fail(s);
 }
 
@@ -722,14 +812,14 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         snprintf(key, sizeof(key), "%s_from", target);
-        if (ivrsm_ctx_set(s->ctx, key, json_string(v->text)) == IVRSM_ENOMEM)
+        if (ivrsm_ctx_store_set_string(&s->ctx, key, v->text) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
         snprintf(key, sizeof(key), "%s_to", target);
-        if (ivrsm_ctx_set(s->ctx, key, json_string(v->date_to)) == IVRSM_ENOMEM)
+        if (ivrsm_ctx_store_set_string(&s->ctx, key, v->date_to) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
         return;
     }
-    if (ivrsm_ctx_set(s->ctx, target, json_string(v->text)) == IVRSM_ENOMEM) {
+    if (ivrsm_ctx_store_set_string(&s->ctx, target, v->text) == IVRSM_ENOMEM) {
         ivrsm_s_fail(s);
         return;
     }
@@ -752,7 +842,7 @@ static void forget_otp(ivrsm_session *s)
 {
     if (!s->unverified_otp)
         return;
-    ivrsm_ctx_remove(s->ctx, s->unverified_otp);
+    ivrsm_vstore_remove(&s->ctx, s->unverified_otp);
     ivrsm_mem_free(s->mem, s->unverified_otp);
     s->unverified_otp = NULL;
 }
@@ -760,8 +850,10 @@ static void forget_otp(ivrsm_session *s)
 static bool required_present(const ivrsm_session *s, const m_collect *c)
 {
     for (size_t i = 0; i < c->required_count; i++) {
-        json_t *v = json_object_get(s->ctx, c->required[i]);
-        if (!v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+        ivrsm_val v = ivrsm_val_get(ivrsm_s_ctx(s), c->required[i]);
+        size_t len = 1;
+        if (ivrsm_val_missing(v) || ivrsm_val_type(v) == JSON_NULL ||
+            (ivrsm_val_str(v, &len) && len == 0))
             return false;
     }
     return true;
@@ -942,11 +1034,13 @@ static json_t *handoff_context(const ivrsm_session *s)
     failed |= json_object_set_new(c, "path", path);
     static const char *keys[] = {"partner_id", "appt_selected_id", "phone_e164", NULL};
     for (const char **k = keys; *k; k++) {
-        json_t *v = json_object_get(s->ctx, *k);
-        if (v)
-            failed |= json_object_set(c, *k, v);
+        ivrsm_val v = ivrsm_val_get(ivrsm_s_ctx(s), *k);
+        if (!ivrsm_val_missing(v))
+            failed |= json_object_set_new(c, *k, ivrsm_val_json(v));
     }
-    failed |= json_object_set_new(c, "ctx", ivrsm_redact(s->m, s->ctx));
+    json_t *ctx = ivrsm_s_ctx_json(s);
+    failed |= json_object_set_new(c, "ctx", ctx ? ivrsm_redact(s->m, ctx) : NULL);
+    json_decref(ctx);
     if (failed) {
         json_decref(c);
         return NULL;

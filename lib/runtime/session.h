@@ -116,7 +116,7 @@ struct ivrsm_session {
     char *last_ask_text_owned;
 
     m_limits limits; /* the machine's, with the session options' overrides */
-    json_t *ctx;
+    ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
     json_t *resp;   /* the last action's response, for templates; NULL when none */
     json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
     json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
@@ -231,6 +231,8 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
 /* j appended to b as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it; 0 or -1. */
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j);
+/* The same for a template's value (a missing one is null). */
+int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v);
 /* Why a result body is not taken (ivrsm_s_result_body_bounded, ivrsm_s_parse_result_body). */
 enum { S_BODY_NOT_JSON = 1, S_BODY_TOO_LARGE = 2, S_BODY_TOO_DEEP = 3 };
 /*
@@ -329,5 +331,18 @@ int ivrsm_s_options(const ivrsm_session_options *given, ivrsm_session_options *o
                     ivrsm_limits *limits);
 /* Evaluate a templated value (action.c). New reference. */
 json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
+
+/* ---- session.c: ctx ---- */
+/* ctx's root object, as templates read it. */
+ivrsm_val ivrsm_s_ctx(const ivrsm_session *s);
+/* The number text a jansson real keeps in the session or its machine ("12.50"), or NULL
+ * (an ivrsm_vstore_text_fn; user is the session). */
+const char *ivrsm_s_numtext(void *user, const json_t *real);
+/* ctx as jansson's object (new reference), NULL when out of memory. */
+json_t *ivrsm_s_ctx_json(const ivrsm_session *s);
+/* ctx = the object j (reals keep the texts the session keeps for them). 0 or IVRSM_ENOMEM. */
+int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j);
+/* After an event: ctx's block shrunk to its live data when writes left much behind. */
+void ivrsm_s_ctx_tidy(ivrsm_session *s);
 
 #endif

@@ -91,6 +91,7 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     s->alloc = *mem;
     s->mem = &s->alloc;
     s->numbers.mem = s->mem;
+    ivrsm_vstore_on(&s->ctx, s->mem);
     s->visits = s->visits_inline;
     s->queue = s->queue_inline;
     s->queue_cap = S_QUEUE_INLINE;
@@ -182,9 +183,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
-    s->ctx = ctx;
     int checked = check_inputs(m, ctx, err);
     if (checked != 0) {
+        json_decref(ctx);
         ivrsm_session_free(s);
         return checked;
     }
@@ -192,6 +193,7 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     if (opts && opts->ctx_json &&
         ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json)) ==
             IVRSM_ENOMEM) {
+        json_decref(ctx);
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
@@ -206,11 +208,22 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     s->call_id = ivrsm_mem_strdup(s->mem, call_id);
     s->session_id = ivrsm_mem_strdup(s->mem, session_id);
     if ((call_id && !s->call_id) || !s->session_id) {
+        json_decref(ctx);
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
     if ((call_id && json_object_set_new(ctx, "call_id", json_string(call_id)) != 0) ||
         json_object_set_new(ctx, "session_id", json_string(session_id)) != 0) {
+        json_decref(ctx);
+        ivrsm_session_free(s);
+        return IVRSM_ENOMEM;
+    }
+    /* From here on ctx lives in the session's own block; the texts kept for its numbers went
+     * with it. */
+    int moved = ivrsm_s_ctx_from_json(s, ctx);
+    json_decref(ctx);
+    ivrsm_numtexts_purge(&s->numbers);
+    if (moved != 0) {
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
@@ -230,8 +243,10 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
  */
 static int step_failed(ivrsm_session *s)
 {
-    if (!s->failed)
+    if (!s->failed) {
+        ivrsm_s_ctx_tidy(s);
         return 0;
+    }
     ivrsm_s_queue_clear(s);
     ivrsm_s_speech_free(s->mem, &s->said);
     return s->failed;
@@ -379,8 +394,13 @@ char *ivrsm_session_ctx_json(const ivrsm_session *s)
 {
     if (!s)
         return NULL;
+    json_t *ctx = ivrsm_s_ctx_json(s);
     ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
-    ivrsm_buf_dump_json(&b, s->ctx, JSON_COMPACT);
+    if (ctx)
+        ivrsm_buf_dump_json(&b, ctx, JSON_COMPACT);
+    else
+        b.failed = 1;
+    json_decref(ctx);
     return ivrsm_buf_give(&b);
 }
 
@@ -396,7 +416,7 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
 {
     if (!s)
         return 0;
-    size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t);
+    size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t) + ivrsm_vstore_memory(&s->ctx);
     if (s->queue != s->queue_inline)
         n += s->queue_cap * sizeof(s_command);
     if (s->session_id)
@@ -428,7 +448,7 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_mem_free(mem, s->last_ask_text_owned);
     ivrsm_mem_free(mem, s->call_id);
     ivrsm_mem_free(mem, s->session_id);
-    json_decref(s->ctx);
+    ivrsm_vstore_free(&s->ctx);
     json_decref(s->resp);
     json_decref(s->answer);
     json_decref(s->now);

@@ -59,17 +59,49 @@ static int number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at,
     return 0;
 }
 
+/* The same for ctx, whose reals carry their texts (value.h). */
+static int store_number_texts_at(ivrsm_val v, json_t *at, json_t *out, int depth)
+{
+    if (depth > IVRSM_MAX_DEPTH)
+        return 0;
+    const char *text = ivrsm_val_numtext(v);
+    if (text) {
+        json_t *entry = json_copy(at);
+        if (json_array_append_new(entry, json_string(text)) != 0) {
+            json_decref(entry);
+            return -1;
+        }
+        return json_array_append_new(out, entry);
+    }
+    json_type type = ivrsm_val_type(v);
+    if (type != JSON_OBJECT && type != JSON_ARRAY)
+        return 0;
+    for (size_t i = 0; i < ivrsm_val_size(v); i++) {
+        const char *k;
+        size_t kl;
+        ivrsm_val item = type == JSON_OBJECT ? ivrsm_val_member(v, i, &k, &kl) : ivrsm_val_at(v, i);
+        json_t *step = type == JSON_OBJECT ? json_stringn(k, kl) : json_integer((json_int_t)i);
+        if (json_array_append_new(at, step) != 0 ||
+            store_number_texts_at(item, at, out, depth + 1) != 0)
+            return -1;
+        json_array_remove(at, json_array_size(at) - 1);
+    }
+    return 0;
+}
+
 /* All the numbers kept as written, or NULL when memory ran out. */
 static json_t *number_texts(const ivrsm_session *s)
 {
     json_t *out = json_array();
-    const json_t *roots[2] = {s->ctx, s->resp};
-    const char *names[2] = {"ctx", "resp"};
-    for (int r = 0; out && r < 2; r++) {
-        if (!roots[r])
-            continue;
-        json_t *at = json_pack("[s]", names[r]);
-        if (!at || number_texts_at(&s->numbers, roots[r], at, out, 0) != 0) {
+    json_t *at = out ? json_pack("[s]", "ctx") : NULL;
+    if (!at || store_number_texts_at(ivrsm_s_ctx(s), at, out, 0) != 0) {
+        json_decref(out);
+        out = NULL;
+    }
+    json_decref(at);
+    if (out && s->resp) {
+        at = json_pack("[s]", "resp");
+        if (!at || number_texts_at(&s->numbers, s->resp, at, out, 0) != 0) {
             json_decref(out);
             out = NULL;
         }
@@ -78,8 +110,9 @@ static json_t *number_texts(const ivrsm_session *s)
     return out;
 }
 
-/* Keep again the texts saved by number_texts(), for the values restored at their places. */
-static int restore_number_texts(ivrsm_session *s, const json_t *list)
+/* Keep again the texts saved by number_texts(), for the values restored at their places (ctx:
+ * the snapshot's, before it moves into the session's block). */
+static int restore_number_texts(ivrsm_session *s, const json_t *list, const json_t *ctx)
 {
     size_t i, k;
     const json_t *entry, *step;
@@ -90,7 +123,7 @@ static int restore_number_texts(ivrsm_session *s, const json_t *list)
         const char *text = json_string_value(json_array_get(entry, n - 1));
         if (n < 3 || !root || !text)
             continue;
-        const json_t *v = !strcmp(root, "ctx") ? s->ctx : !strcmp(root, "resp") ? s->resp : NULL;
+        const json_t *v = !strcmp(root, "ctx") ? ctx : !strcmp(root, "resp") ? s->resp : NULL;
         json_array_foreach(entry, k, step)
         {
             if (k == 0 || k == n - 1 || !v)
@@ -131,7 +164,7 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     bad |= json_object_set_new(j, "phase", json_string(phase_names[s->phase]));
     bad |= json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
     bad |= json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
-    bad |= json_object_set(j, "ctx", s->ctx);
+    bad |= json_object_set_new(j, "ctx", ivrsm_s_ctx_json(s));
     bad |= json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
     if (s->answer)
         bad |= json_object_set(j, "answer", s->answer);
@@ -261,16 +294,16 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     if (!json_is_object(ctx))
         return fail(err, "ctx is not an object");
     bool nomem = false; /* a part that could not be made: IVRSM_ENOMEM, not a bad snapshot */
-    s->ctx = copy_of(ctx, &nomem);
-    /* The call's language is ctx.language, kept in sync while the call ran. */
-    int language = ivrsm_s_ctx_language(s);
-    s->language = language < 0 ? 0 : (size_t)language;
     json_t *resp = json_object_get(j, "resp");
     s->resp = copy_of(json_is_null(resp) ? NULL : resp, &nomem);
     json_t *answer = json_object_get(j, "answer");
     s->answer = copy_of(json_is_object(answer) ? answer : NULL, &nomem);
-    if (nomem || restore_number_texts(s, json_object_get(j, "numbers")) != 0)
+    if (nomem || restore_number_texts(s, json_object_get(j, "numbers"), ctx) != 0 ||
+        ivrsm_s_ctx_from_json(s, ctx) != 0)
         return IVRSM_ENOMEM;
+    /* The call's language is ctx.language, kept in sync while the call ran. */
+    int language = ivrsm_s_ctx_language(s);
+    s->language = language < 0 ? 0 : (size_t)language;
     json_t *c = json_object_get(j, "counters");
     s->noinput = get_int(c, "noinput");
     s->nomatch = get_int(c, "nomatch");
@@ -393,6 +426,8 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
     if (rc == 0)
         rc = restore_fields(s, j, err);
     json_decref(j);
+    if (s) /* the texts of ctx's numbers went into its block with them */
+        ivrsm_numtexts_purge(&s->numbers);
     if (rc != 0) {
         ivrsm_session_free(s);
         return rc;

@@ -54,12 +54,13 @@ static void scrub(ivrsm_buf *b, const char *secret)
 
 static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach(s->ctx, k, v)
-    {
-        if (json_is_string(v) && ivrsm_redact_key_is_sensitive(s->m, k))
-            scrub(b, json_string_value(v));
+    ivrsm_val ctx = ivrsm_s_ctx(s);
+    for (size_t i = 0; i < ivrsm_val_size(ctx); i++) {
+        const char *k;
+        size_t kl, len;
+        const char *v = ivrsm_val_str(ivrsm_val_member(ctx, i, &k, &kl), &len);
+        if (v && ivrsm_redact_key_is_sensitive(s->m, k))
+            scrub(b, v);
     }
 }
 

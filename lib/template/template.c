@@ -676,22 +676,36 @@ int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
     return append_real(out, json_real_value(v));
 }
 
-int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_scope *scope)
+/* An object or a list as compact JSON. */
+static int append_json(ivrsm_buf *out, ivrsm_val v)
 {
-    if (!v)
+    if (v.j)
+        return json_dump_callback(v.j, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+    json_t *j = ivrsm_val_json(v);
+    int rc = j && json_dump_callback(j, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+    json_decref(j);
+    return rc;
+}
+
+int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope *scope)
+{
+    if (ivrsm_val_missing(v))
         return 0;
-    switch (json_typeof(v)) {
+    size_t len;
+    const char *str;
+    switch (ivrsm_val_type(v)) {
     case JSON_STRING:
-        return ivrsm_buf_append(out, json_string_value(v), json_string_length(v));
+        str = ivrsm_val_str(v, &len);
+        return ivrsm_buf_append(out, str, len);
     case JSON_INTEGER:
-        return append_integer(out, json_integer_value(v));
+        return append_integer(out, ivrsm_val_int(v));
     case JSON_REAL: {
-        for (int i = 0; scope && i < 2; i++) {
-            const char *text = ivrsm_numtexts_find(scope->numbers[i], v);
-            if (text)
-                return ivrsm_buf_puts(out, text);
-        }
-        return append_real(out, json_real_value(v));
+        const char *text = ivrsm_val_numtext(v);
+        for (int i = 0; !text && v.j && scope && i < 2; i++)
+            text = ivrsm_numtexts_find(scope->numbers[i], v.j);
+        if (text)
+            return ivrsm_buf_puts(out, text);
+        return append_real(out, ivrsm_val_real(v));
     }
     case JSON_TRUE:
         return ivrsm_buf_append(out, "true", 4);
@@ -700,7 +714,7 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_sc
     case JSON_NULL:
         return 0; /* said as nothing, like a missing value */
     default:
-        return json_dump_callback(v, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+        return append_json(out, v);
     }
 }
 
@@ -712,7 +726,7 @@ static const char *scope_today(const ivrsm_tmpl_scope *scope)
 }
 
 /* A value said in the scope's language: its text as rendered plainly, then formatted. */
-static int append_formatted(ivrsm_buf *out, int format, const json_t *v,
+static int append_formatted(ivrsm_buf *out, int format, ivrsm_val v,
                             const ivrsm_tmpl_scope *scope)
 {
     char stack[128];
@@ -746,7 +760,7 @@ static size_t control_next(const ivrsm_tmpl *t, const tmpl_op *op, size_t pc,
 static int append_subst(ivrsm_buf *out, const ivrsm_tmpl *t, const tmpl_op *op,
                         const ivrsm_tmpl_scope *scope)
 {
-    const json_t *v = ivrsm_tmpl_eval_node(t, op->a, scope);
+    ivrsm_val v = ivrsm_tmpl_eval_node(t, op->a, scope);
     if (op->b == IVRSM_SAY_PLAIN)
         return ivrsm_tmpl_append_value(out, v, scope);
     return append_formatted(out, (int)op->b, v, scope);
@@ -878,16 +892,25 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
     return out->failed ? -1 : 0;
 }
 
+int ivrsm_tmpl_expr_value(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_val *out)
+{
+    if (t->single_expr == TMPL_NONE)
+        return IVRSM_TMPL_TEXT;
+    *out = ivrsm_tmpl_eval_node(t, t->single_expr, scope);
+    return t->nodes[t->single_expr].kind == EX_LITERAL ? IVRSM_TMPL_LITERAL : IVRSM_TMPL_VALUE;
+}
+
 json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
 {
-    if (t->single_expr != TMPL_NONE) {
-        json_t *v = (json_t *)ivrsm_tmpl_eval_node(t, t->single_expr, scope);
-        if (!v)
-            return json_null();
+    ivrsm_val v;
+    switch (ivrsm_tmpl_expr_value(t, scope, &v)) {
+    case IVRSM_TMPL_VALUE:
+        return ivrsm_val_missing(v) ? json_null() : ivrsm_val_json(v);
+    case IVRSM_TMPL_LITERAL:
         /* Literals belong to the template, shared between threads: hand out a copy. */
-        if (t->nodes[t->single_expr].kind == EX_LITERAL)
-            return json_copy(v);
-        return json_incref(v);
+        return json_copy((json_t *)v.j);
+    default:
+        break;
     }
     char stack[512];
     ivrsm_buf text;
@@ -896,10 +919,10 @@ json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
         ivrsm_buf_free(&text);
         return NULL;
     }
-    json_t *v = json_stringn(ivrsm_buf_str(&text), text.len);
+    json_t *v2 = json_stringn(ivrsm_buf_str(&text), text.len);
     /* Only a scope string built without UTF-8 checks can make the text invalid: keep it as is. */
-    if (!v)
-        v = json_stringn_nocheck(ivrsm_buf_str(&text), text.len);
+    if (!v2)
+        v2 = json_stringn_nocheck(ivrsm_buf_str(&text), text.len);
     ivrsm_buf_free(&text);
-    return v;
+    return v2;
 }

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "value.h"
 
 typedef struct ivrsm_tmpl ivrsm_tmpl;
 struct ivrsm_locale;
@@ -67,6 +68,8 @@ int ivrsm_numtexts_scan(ivrsm_numtexts *n, const json_t *root, const char *text,
 /* Where names resolve: the first path segment picks one root ("ctx", "resp", "globals", "now"). */
 typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
+    /* The session's ctx (value.h); when set, ctx.* paths read it, not `ctx`. */
+    const ivrsm_vstore *ctx_store;
     const json_t *resp; /* may be NULL: every resp.* path is then missing */
     const json_t *globals;
     /* How the action was answered, {"status": 401, "error": "status"}: resp.status and
@@ -136,7 +139,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
 int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
 
 /* One value as a template renders it (scope may be NULL). 0, or -1 on allocation failure. */
-int ivrsm_tmpl_append_value(ivrsm_buf *out, const json_t *v, const ivrsm_tmpl_scope *scope);
+int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope *scope);
 /* A number in its shortest form, without an exponent when it is an integer. */
 int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v);
 
@@ -148,6 +151,17 @@ int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v);
  * rendered text as a JSON string. NULL only on allocation failure.
  */
 json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope);
+
+/* What ivrsm_tmpl_expr_value() found. */
+enum { IVRSM_TMPL_TEXT = 0, IVRSM_TMPL_VALUE = 1, IVRSM_TMPL_LITERAL = 2 };
+/*
+ * The value of a template that is exactly one "{{expr}}", without copying
+ * it: IVRSM_TMPL_VALUE with the value in *out (borrowed from the scope, or a
+ * jansson constant; missing for a missing value), IVRSM_TMPL_LITERAL for a
+ * literal of the template (*out: shared with other threads, to be copied),
+ * IVRSM_TMPL_TEXT when the template is text (ivrsm_tmpl_render() it).
+ */
+int ivrsm_tmpl_expr_value(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_val *out);
 
 /*
  * Call fn for each variable path the template reads, e.g. "ctx.appt_list[0].id",

@@ -463,106 +463,139 @@ int ivrsm_tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const
 
 /* ---------------------------------------------------------------- evaluation */
 
-static const json_t *resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
-                                  const ivrsm_tmpl_scope *scope)
+/* The value a path starts from: its root in the scope (ctx from the store when there is one). */
+static ivrsm_val path_root(const tmpl_path *path, const ivrsm_tmpl_scope *scope)
 {
+    switch (path->root) {
+    case ROOT_CTX:
+        return scope->ctx_store ? ivrsm_vstore_root(scope->ctx_store) : ivrsm_val_of(scope->ctx);
+    case ROOT_RESP:
+        return ivrsm_val_of(scope->resp);
+    case ROOT_GLOBALS:
+        return ivrsm_val_of(scope->globals);
+    default:
+        return ivrsm_val_of(scope->now);
+    }
+}
+
+static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
+                              const ivrsm_tmpl_scope *scope)
+{
+    ivrsm_val v = {NULL, NULL, 0};
     if (!scope)
-        return NULL;
-    const json_t *v = path->root == ROOT_CTX       ? scope->ctx
-                      : path->root == ROOT_RESP    ? scope->resp
-                      : path->root == ROOT_GLOBALS ? scope->globals
-                                                   : scope->now;
+        return v;
+    v = path_root(path, scope);
     const path_seg *seg = t->segs + path->first_seg;
     /* resp.status, resp.error: the answer's, unless the body has its own. */
     if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE && scope->answer &&
-        !json_object_get(v, t->pool + seg->key)) {
+        !json_object_get(scope->resp, t->pool + seg->key)) {
         const json_t *meta = json_object_get(scope->answer, t->pool + seg->key);
         if (meta)
-            v = scope->answer;
+            v = ivrsm_val_of(scope->answer);
     }
-    for (uint32_t i = 0; v && i < path->n_segs; i++, seg++) {
+    for (uint32_t i = 0; !ivrsm_val_missing(v) && i < path->n_segs; i++, seg++) {
         if (seg->key != TMPL_NONE)
-            v = json_is_object(v) ? json_object_get(v, t->pool + seg->key) : NULL;
+            v = ivrsm_val_get(v, t->pool + seg->key);
         else
-            v = json_is_array(v) ? json_array_get(v, seg->index) : NULL;
+            v = ivrsm_val_at(v, seg->index);
     }
     return v;
 }
 
 /* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
-int ivrsm_tmpl_is_truthy(const json_t *v)
+int ivrsm_tmpl_is_truthy(ivrsm_val v)
 {
-    if (!v)
+    if (ivrsm_val_missing(v))
         return 0;
-    switch (json_typeof(v)) {
+    size_t len;
+    switch (ivrsm_val_type(v)) {
     case JSON_TRUE:
         return 1;
     case JSON_INTEGER:
-        return json_integer_value(v) != 0;
+        return ivrsm_val_int(v) != 0;
     case JSON_REAL:
-        return json_real_value(v) != 0.0;
+        return ivrsm_val_real(v) != 0.0;
     case JSON_STRING:
-        return json_string_length(v) != 0;
+        ivrsm_val_str(v, &len);
+        return len != 0;
     case JSON_ARRAY:
-        return json_array_size(v) != 0;
     case JSON_OBJECT:
-        return json_object_size(v) != 0;
+        return ivrsm_val_size(v) != 0;
     default:
         return 0;
     }
 }
 
-/* Orders two numbers exactly when both are integers, as doubles otherwise. */
-static int compare_numbers(const json_t *a, const json_t *b)
+static bool is_number(ivrsm_val v)
 {
-    if (json_is_integer(a) && json_is_integer(b)) {
-        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+    if (ivrsm_val_missing(v))
+        return false;
+    json_type t = ivrsm_val_type(v);
+    return t == JSON_INTEGER || t == JSON_REAL;
+}
+
+static bool is_type(ivrsm_val v, json_type t)
+{
+    return !ivrsm_val_missing(v) && ivrsm_val_type(v) == t;
+}
+
+/* Orders two numbers exactly when both are integers, as doubles otherwise. */
+static int compare_numbers(ivrsm_val a, ivrsm_val b)
+{
+    if (is_type(a, JSON_INTEGER) && is_type(b, JSON_INTEGER)) {
+        json_int_t x = ivrsm_val_int(a), y = ivrsm_val_int(b);
         return (x > y) - (x < y);
     }
-    double x = json_number_value(a), y = json_number_value(b);
+    double x = ivrsm_val_number(a), y = ivrsm_val_number(b);
     return (x > y) - (x < y);
 }
 
 /* Byte-wise order of two strings; a prefix sorts first. */
-static int compare_strings(const json_t *a, const json_t *b)
+static int compare_strings(ivrsm_val a, ivrsm_val b)
 {
-    size_t la = json_string_length(a), lb = json_string_length(b);
-    int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+    size_t la, lb;
+    const char *sa = ivrsm_val_str(a, &la), *sb = ivrsm_val_str(b, &lb);
+    int c = memcmp(sa, sb, la < lb ? la : lb);
     if (c)
         return c < 0 ? -1 : 1;
     return (la > lb) - (la < lb);
 }
 
 /* Equality: numbers by value, other values only with their own type; missing equals null. */
-static int values_equal(const json_t *a, const json_t *b)
+static int values_equal(ivrsm_val a, ivrsm_val b)
 {
-    if (!a)
-        a = json_null();
-    if (!b)
-        b = json_null();
-    if (json_is_number(a) && json_is_number(b))
+    if (ivrsm_val_missing(a))
+        a = ivrsm_val_of(json_null());
+    if (ivrsm_val_missing(b))
+        b = ivrsm_val_of(json_null());
+    if (is_number(a) && is_number(b))
         return compare_numbers(a, b) == 0;
-    if (json_typeof(a) != json_typeof(b))
+    if (ivrsm_val_type(a) != ivrsm_val_type(b))
         return 0;
-    if (json_is_string(a))
+    if (is_type(a, JSON_STRING))
         return compare_strings(a, b) == 0;
-    return json_equal((json_t *)a, (json_t *)b);
+    return ivrsm_val_equal(a, b);
 }
 
 /* Sets *order for two numbers or two strings; returns 0 for values that have no order. */
-static int values_order(const json_t *a, const json_t *b, int *order)
+static int values_order(ivrsm_val a, ivrsm_val b, int *order)
 {
-    if (json_is_number(a) && json_is_number(b))
+    if (is_number(a) && is_number(b))
         *order = compare_numbers(a, b);
-    else if (json_is_string(a) && json_is_string(b))
+    else if (is_type(a, JSON_STRING) && is_type(b, JSON_STRING))
         *order = compare_strings(a, b);
     else
         return 0;
     return 1;
 }
 
+static ivrsm_val boolean(int holds)
+{
+    return ivrsm_val_of(holds ? json_true() : json_false());
+}
+
 /* A borrowed value: from the scope, a literal of the template, or a jansson constant. */
-const json_t *ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
+ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
 {
     const expr_node *e = &t->nodes[n];
     int order;
@@ -570,35 +603,35 @@ const json_t *ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_
     case EX_PATH:
         return resolve_path(t, &t->paths[e->a], scope);
     case EX_LITERAL:
-        return t->lits[e->a];
+        return ivrsm_val_of(t->lits[e->a]);
     case EX_NOT:
-        return json_boolean(!ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)));
+        return boolean(!ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)));
     case EX_AND:
-        return json_boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) &&
-                            ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
+        return boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) &&
+                       ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_OR:
-        return json_boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) ||
-                            ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
+        return boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) ||
+                       ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_EQ:
-        return json_boolean(values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
-                                         ivrsm_tmpl_eval_node(t, e->b, scope)));
+        return boolean(values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
+                                    ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_NE:
-        return json_boolean(!values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
-                                          ivrsm_tmpl_eval_node(t, e->b, scope)));
+        return boolean(!values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
+                                     ivrsm_tmpl_eval_node(t, e->b, scope)));
     default:
         break;
     }
     if (!values_order(ivrsm_tmpl_eval_node(t, e->a, scope), ivrsm_tmpl_eval_node(t, e->b, scope),
                       &order))
-        return json_false();
+        return boolean(0);
     switch (e->kind) {
     case EX_LT:
-        return json_boolean(order < 0);
+        return boolean(order < 0);
     case EX_LE:
-        return json_boolean(order <= 0);
+        return boolean(order <= 0);
     case EX_GT:
-        return json_boolean(order > 0);
+        return boolean(order > 0);
     default:
-        return json_boolean(order >= 0);
+        return boolean(order >= 0);
     }
 }

@@ -163,8 +163,8 @@ int ivrsm_tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const
  * Evaluates node n. The result is borrowed: a value of the scope, a literal
  * of the template or a jansson constant (true, false); NULL when missing.
  */
-const json_t *ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope);
+ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope);
 /* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
-int ivrsm_tmpl_is_truthy(const json_t *v);
+int ivrsm_tmpl_is_truthy(ivrsm_val v);
 
 #endif

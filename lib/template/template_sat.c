@@ -216,7 +216,7 @@ static form build(const ivrsm_tmpl *t, uint32_t n, bool negate, int depth)
     const expr_node *e = &t->nodes[n];
     switch (e->kind) {
     case EX_LITERAL:
-        return ivrsm_tmpl_is_truthy(t->lits[e->a]) != negate ? form_true(t->mem) : form_false();
+        return ivrsm_tmpl_is_truthy(ivrsm_val_of(t->lits[e->a])) != negate ? form_true(t->mem) : form_false();
     case EX_PATH:
         return form_atom(t->mem, (atom){path_text(t, n), negate ? A_FALSY : A_TRUTHY, NULL});
     case EX_NOT:
@@ -350,7 +350,8 @@ static bool path_possible(const conj *c, const char *path)
     if (f.string && f.eq && !json_is_string(f.eq))
         return false;
     if (f.eq &&
-        ((f.truthy && !ivrsm_tmpl_is_truthy(f.eq)) || (f.falsy && ivrsm_tmpl_is_truthy(f.eq))))
+        ((f.truthy && !ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq))) ||
+         (f.falsy && ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq)))))
         return false;
     return true;
 }

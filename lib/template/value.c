@@ -1,0 +1,818 @@
+/*
+ * Values of templates (jansson's or a store's) and the value store: see
+ * value.h. The store's nodes, at any byte offset (read and written with
+ * memcpy, so no alignment is needed):
+ *
+ *   string   tag, u32 length, bytes, NUL
+ *   integer  tag, i64
+ *   real     tag, f64, u8 length of its text as written (0: none), the text and a NUL
+ *   true, false, null   tag
+ *   array    tag, u32 count, u32 item nodes[count]
+ *   object   tag, u32 count, u32 room, (u32 key, u32 value)[room]
+ *   key      u32 length, bytes, NUL (no tag: only objects point at keys)
+ *
+ * Every node is referenced once (a put copies), so what a write replaces is
+ * counted as garbage exactly, and compaction knows when it pays.
+ */
+#include "value.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+
+#define STORE_MAX (UINT32_MAX / 4) /* a bound far above any ctx (bodies are 1 MB at most) */
+#define OBJECT_ROOM 4              /* members an object made by a write has room for */
+#define OBJECT_HEAD 9
+#define ARRAY_HEAD 5
+
+/* ---------------------------------------------------------------- bytes */
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static const uint8_t *node(const ivrsm_vstore *st, uint32_t at)
+{
+    return st->data + at;
+}
+
+/* The bytes of node `at` itself, its items and members excluded. */
+static uint32_t self_size(const ivrsm_vstore *st, uint32_t at)
+{
+    const uint8_t *p = node(st, at);
+    switch (p[0]) {
+    case JSON_STRING:
+        return 5 + rd32(p + 1) + 1;
+    case JSON_INTEGER:
+        return 9;
+    case JSON_REAL:
+        return 10 + (p[9] ? p[9] + 1u : 0u);
+    case JSON_ARRAY:
+        return ARRAY_HEAD + 4 * rd32(p + 1);
+    case JSON_OBJECT:
+        return OBJECT_HEAD + 8 * rd32(p + 5);
+    default:
+        return 1;
+    }
+}
+
+static uint32_t key_size(const ivrsm_vstore *st, uint32_t key)
+{
+    return 4 + rd32(node(st, key)) + 1;
+}
+
+/*
+ * The bytes of node `at` and all it reaches; `tight`: as a compacted copy
+ * holds them (objects without room to spare).
+ */
+static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at, bool tight)
+{
+    const uint8_t *p = node(st, at);
+    uint32_t n = self_size(st, at);
+    if (p[0] == JSON_ARRAY) {
+        uint32_t count = rd32(p + 1);
+        for (uint32_t i = 0; i < count; i++)
+            n += tree_size(st, rd32(node(st, at) + ARRAY_HEAD + 4 * i), tight);
+    } else if (p[0] == JSON_OBJECT) {
+        uint32_t count = rd32(p + 1);
+        if (tight)
+            n = OBJECT_HEAD + 8 * count;
+        for (uint32_t i = 0; i < count; i++) {
+            const uint8_t *slot = node(st, at) + OBJECT_HEAD + 8 * i;
+            n += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4), tight);
+        }
+    }
+    return n;
+}
+
+/* Room for `extra` more bytes at the end; 0 or IVRSM_ENOMEM. */
+static int reserve(ivrsm_vstore *st, size_t extra)
+{
+    if (extra > STORE_MAX || st->len + extra > STORE_MAX)
+        return IVRSM_ENOMEM;
+    size_t need = st->len + extra;
+    if (need <= st->cap)
+        return 0;
+    size_t cap = st->cap + st->cap / 2;
+    if (cap < need)
+        cap = need;
+    if (cap < 64)
+        cap = 64;
+    if (cap > STORE_MAX)
+        cap = need;
+    uint8_t *d = ivrsm_mem_realloc(st->mem, st->data, cap);
+    if (!d)
+        return IVRSM_ENOMEM;
+    st->data = d;
+    st->cap = (uint32_t)cap;
+    return 0;
+}
+
+/* `size` bytes at the end, reserved before; their offset. */
+static uint32_t take(ivrsm_vstore *st, size_t size)
+{
+    uint32_t at = st->len;
+    st->len += (uint32_t)size;
+    return at;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+json_type ivrsm_val_type(ivrsm_val v)
+{
+    if (v.j)
+        return json_typeof(v.j);
+    return (json_type)node(v.st, v.at)[0];
+}
+
+json_int_t ivrsm_val_int(ivrsm_val v)
+{
+    if (v.j)
+        return json_integer_value(v.j);
+    if (!v.st || node(v.st, v.at)[0] != JSON_INTEGER)
+        return 0;
+    int64_t i;
+    memcpy(&i, node(v.st, v.at) + 1, 8);
+    return (json_int_t)i;
+}
+
+double ivrsm_val_real(ivrsm_val v)
+{
+    if (v.j)
+        return json_real_value(v.j);
+    if (!v.st || node(v.st, v.at)[0] != JSON_REAL)
+        return 0;
+    double d;
+    memcpy(&d, node(v.st, v.at) + 1, 8);
+    return d;
+}
+
+double ivrsm_val_number(ivrsm_val v)
+{
+    if (v.j)
+        return json_number_value(v.j);
+    if (!v.st)
+        return 0;
+    json_type t = ivrsm_val_type(v);
+    return t == JSON_INTEGER ? (double)ivrsm_val_int(v) : ivrsm_val_real(v);
+}
+
+const char *ivrsm_val_str(ivrsm_val v, size_t *len)
+{
+    if (v.j) {
+        *len = json_string_length(v.j);
+        return json_string_value(v.j);
+    }
+    *len = 0;
+    if (!v.st || node(v.st, v.at)[0] != JSON_STRING)
+        return NULL;
+    *len = rd32(node(v.st, v.at) + 1);
+    return (const char *)node(v.st, v.at) + 5;
+}
+
+size_t ivrsm_val_size(ivrsm_val v)
+{
+    if (v.j)
+        return json_is_object(v.j) ? json_object_size(v.j) : json_array_size(v.j);
+    if (!v.st)
+        return 0;
+    const uint8_t *p = node(v.st, v.at);
+    return p[0] == JSON_OBJECT || p[0] == JSON_ARRAY ? rd32(p + 1) : 0;
+}
+
+static ivrsm_val at_node(const ivrsm_vstore *st, uint32_t at)
+{
+    ivrsm_val v = {NULL, st, at};
+    return v;
+}
+
+static const ivrsm_val missing = {NULL, NULL, 0};
+
+uint32_t ivrsm_vstore_find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
+{
+    const uint8_t *p = node(st, obj);
+    if (p[0] != JSON_OBJECT)
+        return IVRSM_VSTORE_NONE;
+    uint32_t count = rd32(p + 1);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
+        const uint8_t *k = node(st, rd32(slot));
+        if (rd32(k) == len && !memcmp(k + 4, key, len))
+            return rd32(slot + 4);
+    }
+    return IVRSM_VSTORE_NONE;
+}
+
+bool ivrsm_vstore_is_object(const ivrsm_vstore *st, uint32_t at)
+{
+    return at != IVRSM_VSTORE_NONE && node(st, at)[0] == JSON_OBJECT;
+}
+
+ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
+{
+    if (v.j)
+        return ivrsm_val_of(json_object_get(v.j, key));
+    if (!v.st)
+        return missing;
+    uint32_t at = ivrsm_vstore_find(v.st, v.at, key, strlen(key));
+    return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
+}
+
+ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i)
+{
+    if (v.j)
+        return ivrsm_val_of(json_array_get(v.j, i));
+    if (!v.st)
+        return missing;
+    const uint8_t *p = node(v.st, v.at);
+    if (p[0] != JSON_ARRAY || i >= rd32(p + 1))
+        return missing;
+    return at_node(v.st, rd32(p + ARRAY_HEAD + 4 * i));
+}
+
+ivrsm_val ivrsm_val_member(ivrsm_val v, size_t i, const char **key, size_t *key_len)
+{
+    if (v.j) {
+        void *it = json_object_iter((json_t *)v.j);
+        for (size_t k = 0; it && k < i; k++)
+            it = json_object_iter_next((json_t *)v.j, it);
+        if (!it)
+            return missing;
+        *key = json_object_iter_key(it);
+        *key_len = json_object_iter_key_len(it);
+        return ivrsm_val_of(json_object_iter_value(it));
+    }
+    const uint8_t *p = node(v.st, v.at);
+    if (p[0] != JSON_OBJECT || i >= rd32(p + 1))
+        return missing;
+    const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
+    const uint8_t *k = node(v.st, rd32(slot));
+    *key = (const char *)k + 4;
+    *key_len = rd32(k);
+    return at_node(v.st, rd32(slot + 4));
+}
+
+const char *ivrsm_val_numtext(ivrsm_val v)
+{
+    if (!v.st || v.j)
+        return NULL;
+    const uint8_t *p = node(v.st, v.at);
+    return p[0] == JSON_REAL && p[9] ? (const char *)p + 10 : NULL;
+}
+
+bool ivrsm_val_equal(ivrsm_val a, ivrsm_val b)
+{
+    if (ivrsm_val_missing(a) || ivrsm_val_missing(b))
+        return false;
+    if (a.j && b.j)
+        return json_equal((json_t *)a.j, (json_t *)b.j);
+    json_type t = ivrsm_val_type(a);
+    if (t != ivrsm_val_type(b))
+        return false;
+    size_t la, lb;
+    switch (t) {
+    case JSON_STRING: {
+        const char *sa = ivrsm_val_str(a, &la), *sb = ivrsm_val_str(b, &lb);
+        return la == lb && !memcmp(sa, sb, la);
+    }
+    case JSON_INTEGER:
+        return ivrsm_val_int(a) == ivrsm_val_int(b);
+    case JSON_REAL:
+        return ivrsm_val_real(a) == ivrsm_val_real(b);
+    case JSON_ARRAY: {
+        size_t n = ivrsm_val_size(a);
+        if (n != ivrsm_val_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!ivrsm_val_equal(ivrsm_val_at(a, i), ivrsm_val_at(b, i)))
+                return false;
+        return true;
+    }
+    case JSON_OBJECT: {
+        size_t n = ivrsm_val_size(a);
+        if (n != ivrsm_val_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            const char *k = "";
+            size_t kl = 0;
+            ivrsm_val x = ivrsm_val_member(a, i, &k, &kl);
+            if (strlen(k) != kl || !ivrsm_val_equal(x, ivrsm_val_get(b, k)))
+                return false;
+        }
+        return true;
+    }
+    default:
+        return true; /* true, false, null */
+    }
+}
+
+json_t *ivrsm_val_json(ivrsm_val v)
+{
+    if (v.j)
+        return json_incref((json_t *)v.j);
+    if (!v.st)
+        return NULL;
+    const uint8_t *p = node(v.st, v.at);
+    switch (p[0]) {
+    case JSON_STRING:
+        return json_stringn_nocheck((const char *)p + 5, rd32(p + 1));
+    case JSON_INTEGER:
+        return json_integer(ivrsm_val_int(v));
+    case JSON_REAL:
+        return json_real(ivrsm_val_real(v));
+    case JSON_TRUE:
+        return json_true();
+    case JSON_FALSE:
+        return json_false();
+    case JSON_NULL:
+        return json_null();
+    case JSON_ARRAY: {
+        json_t *a = json_array();
+        size_t n = rd32(p + 1);
+        for (size_t i = 0; a && i < n; i++) {
+            json_t *x = ivrsm_val_json(ivrsm_val_at(v, i));
+            if (!x || json_array_append_new(a, x) != 0) {
+                json_decref(a);
+                a = NULL;
+            }
+        }
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        size_t n = rd32(p + 1);
+        for (size_t i = 0; o && i < n; i++) {
+            const char *k = "";
+            size_t kl = 0;
+            json_t *x = ivrsm_val_json(ivrsm_val_member(v, i, &k, &kl));
+            if (!x || json_object_setn_new_nocheck(o, k, kl, x) != 0) {
+                json_decref(o);
+                o = NULL;
+            }
+        }
+        return o;
+    }
+    }
+}
+
+/* ---------------------------------------------------------------- the store */
+
+void ivrsm_vstore_on(ivrsm_vstore *st, const ivrsm_mem *mem)
+{
+    *st = (ivrsm_vstore){.mem = mem, .root = IVRSM_VSTORE_NONE};
+}
+
+void ivrsm_vstore_free(ivrsm_vstore *st)
+{
+    ivrsm_mem_free(st->mem, st->data);
+    ivrsm_vstore_on(st, st->mem);
+}
+
+ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
+{
+    return st->root == IVRSM_VSTORE_NONE ? missing : at_node(st, st->root);
+}
+
+size_t ivrsm_vstore_memory(const ivrsm_vstore *st)
+{
+    return st->cap;
+}
+
+void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len)
+{
+    if (len < st->len)
+        st->len = len;
+}
+
+/* An object node with room for `room` members, none yet (reserved before). */
+static uint32_t new_object(ivrsm_vstore *st, uint32_t room)
+{
+    uint32_t at = take(st, OBJECT_HEAD + 8 * (size_t)room);
+    uint8_t *p = st->data + at;
+    p[0] = JSON_OBJECT;
+    wr32(p + 1, 0);
+    wr32(p + 5, room);
+    return at;
+}
+
+static uint32_t new_key(ivrsm_vstore *st, const char *key, size_t len)
+{
+    uint32_t at = take(st, 4 + len + 1);
+    wr32(st->data + at, (uint32_t)len);
+    memcpy(st->data + at + 4, key, len);
+    st->data[at + 4 + len] = '\0';
+    return at;
+}
+
+int ivrsm_vstore_init(ivrsm_vstore *st)
+{
+    if (reserve(st, OBJECT_HEAD) != 0)
+        return IVRSM_ENOMEM;
+    if (st->root != IVRSM_VSTORE_NONE)
+        st->garbage += tree_size(st, st->root, false);
+    st->root = new_object(st, 0);
+    return 0;
+}
+
+int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at)
+{
+    if (len > STORE_MAX || reserve(st, 5 + len + 1) != 0)
+        return IVRSM_ENOMEM;
+    *at = take(st, 5 + len + 1);
+    uint8_t *p = st->data + *at;
+    p[0] = JSON_STRING;
+    wr32(p + 1, (uint32_t)len);
+    memcpy(p + 5, s, len);
+    p[5 + len] = '\0';
+    return 0;
+}
+
+static int put_scalar(ivrsm_vstore *st, json_type t, const void *bits, const char *text,
+                      uint32_t *at)
+{
+    size_t tlen = text ? strlen(text) : 0;
+    if (tlen > 255)
+        tlen = 0; /* texts kept are 64 bytes at most (numtext.c) */
+    size_t size = t == JSON_INTEGER ? 9 : t == JSON_REAL ? 10 + (tlen ? tlen + 1 : 0) : 1;
+    if (reserve(st, size) != 0)
+        return IVRSM_ENOMEM;
+    *at = take(st, size);
+    uint8_t *p = st->data + *at;
+    p[0] = (uint8_t)t;
+    if (t == JSON_INTEGER || t == JSON_REAL)
+        memcpy(p + 1, bits, 8);
+    if (t == JSON_REAL) {
+        p[9] = (uint8_t)tlen;
+        if (tlen)
+            memcpy(p + 10, text, tlen + 1);
+    }
+    return 0;
+}
+
+int ivrsm_vstore_put_object(ivrsm_vstore *st, const char *const *keys, const uint32_t *items,
+                            size_t n, uint32_t *at)
+{
+    size_t size = OBJECT_HEAD + 8 * n;
+    for (size_t i = 0; i < n; i++)
+        size += 4 + strlen(keys[i]) + 1;
+    if (n > STORE_MAX / 8 || reserve(st, size) != 0)
+        return IVRSM_ENOMEM;
+    *at = new_object(st, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = new_key(st, keys[i], strlen(keys[i]));
+        uint8_t *slot = st->data + *at + OBJECT_HEAD + 8 * i;
+        wr32(slot, k);
+        wr32(slot + 4, items[i]);
+    }
+    wr32(st->data + *at + 1, (uint32_t)n);
+    return 0;
+}
+
+int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, uint32_t *at)
+{
+    if (n > STORE_MAX / 4 || reserve(st, ARRAY_HEAD + 4 * n) != 0)
+        return IVRSM_ENOMEM;
+    *at = take(st, ARRAY_HEAD + 4 * n);
+    uint8_t *p = st->data + *at;
+    p[0] = JSON_ARRAY;
+    wr32(p + 1, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        wr32(p + ARRAY_HEAD + 4 * i, items[i]);
+    return 0;
+}
+
+/* Put a jansson value; on failure the caller truncates what was put. */
+static int put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text, void *user,
+                    uint32_t *at)
+{
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        return ivrsm_vstore_put_string(st, json_string_value(j), json_string_length(j), at);
+    case JSON_INTEGER: {
+        int64_t i = (int64_t)json_integer_value(j);
+        return put_scalar(st, JSON_INTEGER, &i, NULL, at);
+    }
+    case JSON_REAL: {
+        double d = json_real_value(j);
+        return put_scalar(st, JSON_REAL, &d, text ? text(user, j) : NULL, at);
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(j);
+        if (n > STORE_MAX / 4 || reserve(st, ARRAY_HEAD + 4 * n) != 0)
+            return IVRSM_ENOMEM;
+        uint32_t a = take(st, ARRAY_HEAD + 4 * n);
+        st->data[a] = JSON_ARRAY;
+        wr32(st->data + a + 1, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t item;
+            if (put_json(st, json_array_get(j, i), text, user, &item) != 0)
+                return IVRSM_ENOMEM;
+            wr32(st->data + a + ARRAY_HEAD + 4 * i, item);
+        }
+        *at = a;
+        return 0;
+    }
+    case JSON_OBJECT: {
+        size_t n = json_object_size(j);
+        if (n > STORE_MAX / 8 || reserve(st, OBJECT_HEAD + 8 * n) != 0)
+            return IVRSM_ENOMEM;
+        uint32_t o = new_object(st, (uint32_t)n);
+        const char *key;
+        size_t key_len;
+        json_t *v;
+        uint32_t i = 0;
+        json_object_keylen_foreach((json_t *)j, key, key_len, v)
+        {
+            uint32_t item;
+            if (reserve(st, 4 + key_len + 1) != 0)
+                return IVRSM_ENOMEM;
+            uint32_t k = new_key(st, key, key_len);
+            if (put_json(st, v, text, user, &item) != 0)
+                return IVRSM_ENOMEM;
+            wr32(st->data + o + OBJECT_HEAD + 8 * i, k);
+            wr32(st->data + o + OBJECT_HEAD + 8 * i + 4, item);
+            wr32(st->data + o + 1, ++i);
+        }
+        *at = o;
+        return 0;
+    }
+    default:
+        return put_scalar(st, json_typeof(j), NULL, NULL, at);
+    }
+}
+
+/* Copy node `at` of src (st itself maybe: read by offset, the block may move) into st. */
+static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, bool tight,
+                     uint32_t *out)
+{
+    uint8_t tag = node(src, at)[0];
+    if (tag == JSON_ARRAY) {
+        uint32_t n = rd32(node(src, at) + 1);
+        if (reserve(st, ARRAY_HEAD + 4 * (size_t)n) != 0)
+            return IVRSM_ENOMEM;
+        uint32_t a = take(st, ARRAY_HEAD + 4 * (size_t)n);
+        st->data[a] = JSON_ARRAY;
+        wr32(st->data + a + 1, n);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t item;
+            if (copy_node(st, src, rd32(node(src, at) + ARRAY_HEAD + 4 * i), tight, &item) != 0)
+                return IVRSM_ENOMEM;
+            wr32(st->data + a + ARRAY_HEAD + 4 * i, item);
+        }
+        *out = a;
+        return 0;
+    }
+    if (tag == JSON_OBJECT) {
+        uint32_t n = rd32(node(src, at) + 1);
+        uint32_t room = tight ? n : rd32(node(src, at) + 5);
+        if (reserve(st, OBJECT_HEAD + 8 * (size_t)room) != 0)
+            return IVRSM_ENOMEM;
+        uint32_t o = new_object(st, room);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t key = rd32(node(src, at) + OBJECT_HEAD + 8 * i);
+            uint32_t klen = rd32(node(src, key));
+            if (reserve(st, 4 + (size_t)klen + 1) != 0)
+                return IVRSM_ENOMEM;
+            uint32_t k = new_key(st, (const char *)node(src, key) + 4, klen);
+            uint32_t item;
+            if (copy_node(st, src, rd32(node(src, at) + OBJECT_HEAD + 8 * i + 4), tight, &item) !=
+                0)
+                return IVRSM_ENOMEM;
+            wr32(st->data + o + OBJECT_HEAD + 8 * i, k);
+            wr32(st->data + o + OBJECT_HEAD + 8 * i + 4, item);
+            wr32(st->data + o + 1, i + 1);
+        }
+        *out = o;
+        return 0;
+    }
+    uint32_t size = self_size(src, at);
+    if (reserve(st, size) != 0)
+        return IVRSM_ENOMEM;
+    *out = take(st, size);
+    memmove(st->data + *out, node(src, at), size);
+    return 0;
+}
+
+int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text,
+                          void *user, uint32_t *at)
+{
+    uint32_t mark = st->len;
+    if (put_json(st, j, text, user, at) != 0) {
+        ivrsm_vstore_truncate(st, mark);
+        return IVRSM_ENOMEM;
+    }
+    return 0;
+}
+
+int ivrsm_vstore_put_val(ivrsm_vstore *st, ivrsm_val v, ivrsm_vstore_text_fn text, void *user,
+                         uint32_t *at)
+{
+    if (v.j)
+        return ivrsm_vstore_put_json(st, v.j, text, user, at);
+    if (!v.st)
+        return put_scalar(st, JSON_NULL, NULL, NULL, at);
+    uint32_t mark = st->len;
+    if (copy_node(st, v.st, v.at, false, at) != 0) {
+        ivrsm_vstore_truncate(st, mark);
+        return IVRSM_ENOMEM;
+    }
+    return 0;
+}
+
+/*
+ * Where object node `obj` is referenced: the byte offset of the u32 that
+ * holds it (in its parent's slot), or IVRSM_VSTORE_NONE for the root.
+ */
+static void repoint(ivrsm_vstore *st, uint32_t ref, uint32_t obj)
+{
+    if (ref == IVRSM_VSTORE_NONE)
+        st->root = obj;
+    else
+        wr32(st->data + ref, obj);
+}
+
+/* Slot i of object obj: the offset of its value's u32. */
+static uint32_t slot_value(uint32_t obj, uint32_t i)
+{
+    return obj + OBJECT_HEAD + 8 * i + 4;
+}
+
+/*
+ * Member key = node `at` of object `obj` (referenced from `ref`). *where
+ * receives the offset of the member's value reference. 0 or IVRSM_ENOMEM.
+ */
+static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *key, size_t len,
+                      uint32_t at, uint32_t *where)
+{
+    const uint8_t *p = node(st, obj);
+    uint32_t count = rd32(p + 1), room = rd32(p + 5);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
+        if (rd32(k) == len && !memcmp(k + 4, key, len)) {
+            *where = slot_value(obj, i);
+            st->garbage += tree_size(st, rd32(st->data + *where), false);
+            wr32(st->data + *where, at);
+            return 0;
+        }
+    }
+    uint32_t grown = count < room ? room : room < OBJECT_ROOM ? OBJECT_ROOM : 2 * room;
+    size_t need = 4 + len + 1 + (grown != room ? OBJECT_HEAD + 8 * (size_t)grown : 0);
+    if (len > STORE_MAX || reserve(st, need) != 0)
+        return IVRSM_ENOMEM;
+    if (grown != room) {
+        uint32_t moved = new_object(st, grown);
+        memcpy(st->data + moved + OBJECT_HEAD, st->data + obj + OBJECT_HEAD, 8 * (size_t)count);
+        wr32(st->data + moved + 1, count);
+        st->garbage += OBJECT_HEAD + 8 * room;
+        repoint(st, ref, moved);
+        obj = moved;
+    }
+    uint32_t k = new_key(st, key, len);
+    wr32(st->data + obj + OBJECT_HEAD + 8 * count, k);
+    wr32(st->data + obj + OBJECT_HEAD + 8 * count + 4, at);
+    wr32(st->data + obj + 1, count + 1);
+    *where = slot_value(obj, count);
+    return 0;
+}
+
+/* Remove member key[0..len) of object node `obj` when it is there. */
+static void unlink_member(ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
+{
+    uint8_t *p = st->data + obj;
+    if (p[0] != JSON_OBJECT)
+        return;
+    uint32_t count = rd32(p + 1);
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *slot = p + OBJECT_HEAD + 8 * i;
+        const uint8_t *k = node(st, rd32(slot));
+        if (rd32(k) != len || memcmp(k + 4, key, len) != 0)
+            continue;
+        st->garbage += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4), false);
+        memmove(slot, slot + 8, 8 * (size_t)(count - i - 1));
+        wr32(p + 1, count - 1);
+        return;
+    }
+}
+
+void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at)
+{
+    if (at + tree_size(st, at, false) == st->len)
+        st->len = at; /* the last thing put: its room is taken back */
+    else
+        st->garbage += tree_size(st, at, false);
+}
+
+int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at)
+{
+    uint32_t obj = st->root, ref = IVRSM_VSTORE_NONE;
+    for (;;) {
+        const char *dot = strchr(key, '.');
+        size_t len = dot ? (size_t)(dot - key) : strlen(key);
+        if (!dot)
+            return set_member(st, obj, ref, key, len, at, &ref);
+        if (len == 0 || len > part_max)
+            return IVRSM_EINVAL;
+        uint32_t child = ivrsm_vstore_find(st, obj, key, len);
+        if (ivrsm_vstore_is_object(st, child)) {
+            /* ref: where obj's member `key` points at child */
+            const uint8_t *p = node(st, obj);
+            uint32_t count = rd32(p + 1);
+            for (uint32_t i = 0; i < count; i++)
+                if (rd32(p + OBJECT_HEAD + 8 * i + 4) == child)
+                    ref = slot_value(obj, i);
+            obj = child;
+        } else {
+            if (reserve(st, OBJECT_HEAD + 8 * OBJECT_ROOM) != 0)
+                return IVRSM_ENOMEM;
+            child = new_object(st, OBJECT_ROOM);
+            if (set_member(st, obj, ref, key, len, child, &ref) != 0) {
+                ivrsm_vstore_truncate(st, child);
+                return IVRSM_ENOMEM;
+            }
+            obj = child;
+        }
+        key = dot + 1;
+    }
+}
+
+void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
+{
+    uint32_t obj = st->root;
+    for (;;) {
+        const char *dot = strchr(key, '.');
+        size_t len = dot ? (size_t)(dot - key) : strlen(key);
+        if (!dot) {
+            unlink_member(st, obj, key, len);
+            return;
+        }
+        obj = ivrsm_vstore_find(st, obj, key, len);
+        if (!ivrsm_vstore_is_object(st, obj))
+            return;
+        key = dot + 1;
+    }
+}
+
+void ivrsm_vstore_compact(ivrsm_vstore *st, size_t slack)
+{
+    if (st->root == IVRSM_VSTORE_NONE)
+        return;
+    uint32_t live = tree_size(st, st->root, true);
+    if (st->cap - live <= slack)
+        return;
+    ivrsm_vstore fresh;
+    ivrsm_vstore_on(&fresh, st->mem);
+    fresh.data = ivrsm_mem_malloc(st->mem, live);
+    if (!fresh.data)
+        return;
+    fresh.cap = live;
+    if (copy_node(&fresh, st, st->root, true, &fresh.root) != 0) {
+        ivrsm_vstore_free(&fresh); /* cannot happen: the block was made to its size */
+        return;
+    }
+    ivrsm_mem_free(st->mem, st->data);
+    *st = fresh;
+}
+
+/* ---------------------------------------------------------------- reals as jansson writes them */
+
+int ivrsm_real_json_text(double v, char *buf, size_t size)
+{
+    /* jansson's jsonp_dtostr() with its default precision, 17 digits. */
+    int ret = snprintf(buf, size, "%.17g", v);
+    if (ret < 0 || (size_t)ret >= size)
+        return -1;
+    size_t length = (size_t)ret;
+    for (size_t i = 0; i < length; i++) /* a locale's decimal comma */
+        if (buf[i] == ',')
+            buf[i] = '.';
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        if (length + 3 >= size)
+            return -1;
+        memcpy(buf + length, ".0", 3);
+        length += 2;
+    }
+    char *start = strchr(buf, 'e');
+    if (start) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, length - (size_t)(end - buf) + 1);
+            length -= (size_t)(end - start);
+        }
+    }
+    return (int)length;
+}

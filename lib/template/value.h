@@ -1,0 +1,143 @@
+/*
+ * Values as templates read them (value.c): a jansson value (literals,
+ * globals, an answer) or a node of a value store, the session's compact
+ * storage of its ctx.
+ *
+ * A value store is one block of bytes holding a tree of JSON values: nodes
+ * found by their offset, objects with their members in insertion order and
+ * room for more, strings and keys inline. jansson gives every value, key and
+ * member table an allocation of its own (42 blocks, 2,993 bytes for a
+ * logged-in caller's ctx of 258 bytes of JSON); a store holds the same ctx in
+ * one block of a few hundred bytes, and a `set:` appends to it instead of
+ * allocating (docs/architecture.md, "Where ctx lives").
+ *
+ * Writing appends: a value is put first (ivrsm_vstore_put_*), then set
+ * under a key (ivrsm_vstore_set). What a write replaces stays in the block
+ * as garbage until ivrsm_vstore_compact() copies the live tree into a block of
+ * its size. Offsets stay valid when the block moves (it grows by realloc).
+ */
+#ifndef IVRSM_VALUE_H
+#define IVRSM_VALUE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+#define IVRSM_VSTORE_NONE UINT32_MAX
+
+typedef struct ivrsm_vstore {
+    const ivrsm_mem *mem;
+    uint8_t *data;
+    uint32_t len, cap;
+    uint32_t root;    /* the root object, or IVRSM_VSTORE_NONE before ivrsm_vstore_init() */
+    uint32_t garbage; /* bytes of len no longer reachable from root */
+} ivrsm_vstore;
+
+/* A value: j (jansson), or node `at` of store st; both NULL: missing. Borrowed. */
+typedef struct ivrsm_val {
+    const json_t *j;
+    const ivrsm_vstore *st;
+    uint32_t at;
+} ivrsm_val;
+
+static inline ivrsm_val ivrsm_val_of(const json_t *j)
+{
+    ivrsm_val v = {j, NULL, 0};
+    return v;
+}
+
+static inline bool ivrsm_val_missing(ivrsm_val v)
+{
+    return !v.j && !v.st;
+}
+
+/* The JSON type of a value that is not missing. */
+json_type ivrsm_val_type(ivrsm_val v);
+json_int_t ivrsm_val_int(ivrsm_val v);
+/* A real's value; 0 for any other type. */
+double ivrsm_val_real(ivrsm_val v);
+/* An integer's or a real's value as a double; 0 for any other type. */
+double ivrsm_val_number(ivrsm_val v);
+/* A string's bytes (NUL-terminated) and length; NULL for any other type. */
+const char *ivrsm_val_str(ivrsm_val v, size_t *len);
+/* Items of an array, members of an object; 0 for any other type. */
+size_t ivrsm_val_size(ivrsm_val v);
+/* Member `key` of an object (missing when there is none, or v is no object). */
+ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key);
+/* Item i of an array (missing past its end, or when v is no array). */
+ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i);
+/* Member i of an object in insertion order, its key in *key and *key_len. */
+ivrsm_val ivrsm_val_member(ivrsm_val v, size_t i, const char **key, size_t *key_len);
+/* json_equal()'s equality (objects regardless of member order); missing equals nothing. */
+bool ivrsm_val_equal(ivrsm_val a, ivrsm_val b);
+/* A store real's text as it was written ("12.50"), or NULL. */
+const char *ivrsm_val_numtext(ivrsm_val v);
+/* The value as jansson's (new reference: a copy of a store's node), NULL when out of memory or
+ * missing. */
+json_t *ivrsm_val_json(ivrsm_val v);
+
+/* An empty store on mem (no block yet). */
+void ivrsm_vstore_on(ivrsm_vstore *st, const ivrsm_mem *mem);
+void ivrsm_vstore_free(ivrsm_vstore *st);
+/* Make the root an empty object. 0 or IVRSM_ENOMEM. */
+int ivrsm_vstore_init(ivrsm_vstore *st);
+/* The root object. */
+ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
+/* Bytes the store holds. */
+size_t ivrsm_vstore_memory(const ivrsm_vstore *st);
+
+/*
+ * The number text of a jansson real being put into a store, or NULL: the
+ * caller's texts (the session's and the machine's numbers said as written).
+ */
+typedef const char *(*ivrsm_vstore_text_fn)(void *user, const json_t *real);
+
+/*
+ * Put a value at the end of the block, unlinked; *at receives its node. A
+ * jansson value's reals take their texts from `text` (may be NULL), a store's
+ * (st's own included) keep theirs. 0 or IVRSM_ENOMEM (nothing put).
+ */
+int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text,
+                          void *user, uint32_t *at);
+int ivrsm_vstore_put_val(ivrsm_vstore *st, ivrsm_val v, ivrsm_vstore_text_fn text, void *user,
+                         uint32_t *at);
+int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at);
+/* An object of n members (keys, then the nodes put before), or an array of n items. */
+int ivrsm_vstore_put_object(ivrsm_vstore *st, const char *const *keys, const uint32_t *items,
+                            size_t n, uint32_t *at);
+int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, uint32_t *at);
+
+/*
+ * ctx.<dotted key> = node `at` (put before): objects on the way are made
+ * where missing and replace a value that is not an object; a member already
+ * there is replaced, a new one added last. 0, IVRSM_EINVAL when a part
+ * before the last is empty or longer than part_max bytes, or IVRSM_ENOMEM;
+ * then nothing changed but empty objects made on the way, and `at` is not
+ * linked (ivrsm_vstore_drop() it).
+ */
+int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at);
+/* Node `at`, put but not linked, is not wanted after all. */
+void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at);
+/* Remove ctx.<dotted key> when it is there (objects on the way are kept). */
+void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key);
+/* The node of member key[0..len) of object `obj`, or IVRSM_VSTORE_NONE. */
+uint32_t ivrsm_vstore_find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len);
+/* Whether node `at` is an object. */
+bool ivrsm_vstore_is_object(const ivrsm_vstore *st, uint32_t at);
+/* Forget what was put after `len` (a write that failed half-way). */
+void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
+
+/*
+ * Copy the live tree into a block of its size when garbage or unused room
+ * make up more than `slack` bytes; the old block is freed. Nothing changes
+ * when memory runs out (the block is still whole).
+ */
+void ivrsm_vstore_compact(ivrsm_vstore *st, size_t slack);
+
+/* jansson's text of a real (json_dumps of json_real(v)) into buf[0..size): its length or -1. */
+int ivrsm_real_json_text(double v, char *buf, size_t size);
+
+#endif
