@@ -50,7 +50,7 @@ static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char 
         return r;
     int route = find_dtmf(s, st, text, len);
     /* "1#": the terminator the host may pass along is not part of the choice. */
-    const char *term = s->limits.dtmf_terminator;
+    const char *term = s->limits->dtmf_terminator;
     if (route < 0 && len > 1 && term && *term && strchr(term, text[len - 1]))
         route = find_dtmf(s, st, text, len - 1);
     if (route >= 0) {
@@ -64,7 +64,7 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
                             const m_state *st, const m_phrase_table *t, const char *text,
                             size_t len, double confidence)
 {
-    const m_limits *l = &s->limits;
+    const m_limits *l = s->limits;
     s_match r = {MATCH_NONE, -1, "speech"};
     if (confidence >= 0 && confidence < l->min_confidence) {
         r.why = "low-confidence";

@@ -117,12 +117,18 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
     return 0;
 }
 
-/* Write-backs leave garbage: the block is copied to its live size when a quarter of it or
- * more is garbage or room to spare (one allocation, only after events that wrote ctx). */
+/*
+ * What an event's writes replaced is garbage: the live data moves back to the
+ * block's start (in place). A call waiting for its caller (seconds: most live
+ * calls) gives back the room past its data but an eighth; one waiting for its
+ * backend (milliseconds) keeps it for the answer's writes.
+ */
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
-    if (s->ctx.garbage || s->ctx.cap - s->ctx.len > s->ctx.cap / 4)
-        ivrsm_vstore_compact(&s->ctx, s->ctx.cap / 4);
+    ivrsm_vstore_compact(&s->ctx);
+    size_t room = s->ctx.len / 8 + 16;
+    if (s->phase != PHASE_HTTP && s->ctx.cap > s->ctx.len + 2 * room)
+        ivrsm_vstore_shrink(&s->ctx, room);
 }
 
 /* Put the value of v into ctx's block (not linked yet): *at. 0 or IVRSM_ENOMEM. */
@@ -206,6 +212,11 @@ static void say_message(ivrsm_session *s, const m_message *msg)
 static void give_said(ivrsm_session *s, s_command *c)
 {
     ivrsm_s_speech_move(s->mem, &s->said, &c->speech);
+    if (c->speech.count == 1 && c->speech.parts[0].type == IVRSM_PART_SAY) {
+        /* The words are the one part's: shown, not copied (a parked call holds them once). */
+        c->pub.text = c->speech.parts[0].text;
+        return;
+    }
     c->text = ivrsm_s_speech_text(s->mem, c->speech.parts, c->speech.count);
     c->pub.text = c->text;
     if (!c->text && ivrsm_s_speech_has_words(&c->speech))
@@ -337,7 +348,7 @@ typedef struct keypad {
 
 static keypad state_keypad(const ivrsm_session *s, const m_state *st)
 {
-    const m_limits *l = &s->limits;
+    const m_limits *l = s->limits;
     keypad k = {.term = l->dtmf_terminator ? l->dtmf_terminator : ""};
     bool dtmf = l->allow_dtmf;
     if (st->collect.mode)
@@ -411,7 +422,7 @@ const m_collect *ivrsm_s_input_collect(const ivrsm_session *s)
 
 static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
 {
-    const m_limits *l = &s->limits;
+    const m_limits *l = s->limits;
     keypad k = state_keypad(s, st);
     /* "Dites le code à nouveau": the ask accepts what the state that consumes
      * the input accepts, or a six-digit code would be cut after one key. */
@@ -487,12 +498,12 @@ static void remember_ask(ivrsm_session *s, s_command *cmd, bool machine_owned)
         return;
     }
     s->last_ask_owned = cmd->speech;
-    s->last_ask_text_owned = cmd->text;
+    s->last_ask_text_owned = cmd->text; /* NULL when the text is the one part's (give_said) */
     memset(&cmd->speech, 0, sizeof(cmd->speech));
     cmd->text = NULL;
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
-    s->last_ask_text = s->last_ask_text_owned;
+    s->last_ask_text = c->text;
 }
 
 /*
@@ -603,7 +614,7 @@ static void escalate(ivrsm_session *s, const char *why)
  * when the call-wide bound is reached and the call was escalated. */
 static bool count_failure(ivrsm_session *s)
 {
-    if (++s->consecutive_failures >= s->limits.max_consecutive_failures) {
+    if (++s->consecutive_failures >= s->limits->max_consecutive_failures) {
         escalate(s, "consecutive failures");
         return true;
     }
@@ -672,7 +683,7 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
 {
     if (s->phase == PHASE_ENDED || s->failed)
         return;
-    const m_limits *l = &s->limits;
+    const m_limits *l = s->limits;
     if (to < 0 || (size_t)to >= s->m->state_count) {
         escalate(s, "no next state");
         return;
@@ -757,7 +768,7 @@ static void count_miss(ivrsm_session *s, bool noinput)
     const m_counter *block = noinput ? &st->noinput : &st->nomatch;
     int count = noinput ? ++s->noinput : ++s->nomatch;
     int limit =
-        block->present ? block->max : (noinput ? s->limits.max_noinput : s->limits.max_nomatch);
+        block->present ? block->max : (noinput ? s->limits->max_noinput : s->limits->max_nomatch);
     if (count_failure(s))
         return;
     if (count < limit) {
@@ -890,19 +901,19 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
                         const char *text)
 {
     const m_collect *c = &st->collect;
-    if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->limits.allow_dtmf))
+    if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->limits->allow_dtmf))
         return false;
     ivrsm_collect_params p = {0};
     p.locale = s->m->languages[s->language];
     p.phone_plan = s->m->phone_region;
     p.tz = s->m->tz;
     p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
-    p.otp_length = c->length > 0 ? c->length : s->limits.otp_length;
+    p.otp_length = c->length > 0 ? c->length : s->limits->otp_length;
     p.digits_min = c->min;
     p.digits_max = c->max;
-    p.digits_terminator = c->terminator ? c->terminator : s->limits.dtmf_terminator;
+    p.digits_terminator = c->terminator ? c->terminator : s->limits->dtmf_terminator;
     p.digits_luhn = c->luhn;
-    p.asap_days = s->limits.asap_days;
+    p.asap_days = s->limits->asap_days;
     ivrsm_collect_value *v = ivrsm_mem_malloc(s->mem, sizeof(*v));
     if (!v) {
         ivrsm_s_fail(s);
@@ -983,7 +994,7 @@ static void action_failed(ivrsm_session *s, const m_state *st, const char *why, 
 {
     ivrsm_s_trace_note(s, "action_failed", why);
     if (counts && st->collect.mode == IVRSM_COLLECT_OTP &&
-        ++s->otp_failures >= s->limits.otp_max_attempts) {
+        ++s->otp_failures >= s->limits->otp_max_attempts) {
         escalate(s, "otp attempts");
         return;
     }
@@ -1249,7 +1260,7 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     else
         snprintf(why, sizeof(why), "status %d", ev->status);
     bool wrong_input =
-        !strcmp(error, "status") && ivrsm_m_status_in(&s->limits.wrong_input, ev->status);
+        !strcmp(error, "status") && ivrsm_m_status_in(&s->limits->wrong_input, ev->status);
     action_failed(s, st, why, p.o, p.reason, wrong_input);
 }
 

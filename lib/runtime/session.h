@@ -115,7 +115,8 @@ struct ivrsm_session {
     s_speech last_ask_owned;
     char *last_ask_text_owned;
 
-    m_limits limits; /* the machine's, with the session options' overrides */
+    const m_limits *limits; /* the machine's, or limits_own when the options override some */
+    m_limits *limits_own;
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
     json_t *resp;   /* the last action's response, for templates; NULL when none */
     json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */

@@ -82,6 +82,34 @@ static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
     return 0;
 }
 
+/* The options' limits over the machine's, in a copy of the session's own (most sessions
+ * share the machine's). 0 or IVRSM_ENOMEM. */
+static int set_limits(ivrsm_session *s, const ivrsm_limits *l)
+{
+    m_limits mine = *s->limits;
+    if (l->max_consecutive_failures > 0)
+        mine.max_consecutive_failures = l->max_consecutive_failures;
+    if (l->max_state_visits > 0)
+        mine.max_state_visits = l->max_state_visits < UINT16_MAX ? l->max_state_visits : UINT16_MAX - 1;
+    if (l->max_steps_per_event > 0)
+        mine.max_steps_per_event = l->max_steps_per_event;
+    if (l->otp_max_attempts > 0)
+        mine.otp_max_attempts = l->otp_max_attempts;
+    if (l->min_confidence > 0 && l->min_confidence <= 1)
+        mine.min_confidence = l->min_confidence;
+    const m_limits *m = s->limits;
+    if (mine.max_consecutive_failures == m->max_consecutive_failures &&
+        mine.max_state_visits == m->max_state_visits &&
+        mine.max_steps_per_event == m->max_steps_per_event &&
+        mine.otp_max_attempts == m->otp_max_attempts && mine.min_confidence == m->min_confidence)
+        return 0;
+    if (!(s->limits_own = ivrsm_mem_malloc(s->mem, sizeof(mine))))
+        return IVRSM_ENOMEM;
+    *s->limits_own = mine;
+    s->limits = s->limits_own;
+    return 0;
+}
+
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
     const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
@@ -98,20 +126,10 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     s->m = ivrsm_machine_ref(m);
     s->state = M_NONE;
     s->next_id = 1;
-    s->limits = m->limits;
-    if (opts && opts->limits) {
-        const ivrsm_limits *l = opts->limits;
-        if (l->max_consecutive_failures > 0)
-            s->limits.max_consecutive_failures = l->max_consecutive_failures;
-        if (l->max_state_visits > 0)
-            s->limits.max_state_visits =
-                l->max_state_visits < UINT16_MAX ? l->max_state_visits : UINT16_MAX - 1;
-        if (l->max_steps_per_event > 0)
-            s->limits.max_steps_per_event = l->max_steps_per_event;
-        if (l->otp_max_attempts > 0)
-            s->limits.otp_max_attempts = l->otp_max_attempts;
-        if (l->min_confidence > 0 && l->min_confidence <= 1)
-            s->limits.min_confidence = l->min_confidence;
+    s->limits = &m->limits;
+    if (opts && opts->limits && set_limits(s, opts->limits) != 0) {
+        ivrsm_session_free(s);
+        return NULL;
     }
     if (opts) {
         s->clock = opts->clock;
@@ -417,6 +435,8 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
     if (!s)
         return 0;
     size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t) + ivrsm_vstore_memory(&s->ctx);
+    if (s->limits_own)
+        n += sizeof(*s->limits_own);
     if (s->queue != s->queue_inline)
         n += s->queue_cap * sizeof(s_command);
     if (s->session_id)
@@ -449,6 +469,7 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_mem_free(mem, s->call_id);
     ivrsm_mem_free(mem, s->session_id);
     ivrsm_vstore_free(&s->ctx);
+    ivrsm_mem_free(mem, s->limits_own);
     json_decref(s->resp);
     json_decref(s->answer);
     json_decref(s->now);

@@ -762,25 +762,40 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
     }
 }
 
-void ivrsm_vstore_compact(ivrsm_vstore *st, size_t slack)
+void ivrsm_vstore_compact(ivrsm_vstore *st)
 {
-    if (st->root == IVRSM_VSTORE_NONE)
+    if (st->root == IVRSM_VSTORE_NONE || !st->garbage)
         return;
     uint32_t live = tree_size(st, st->root, true);
-    if (st->cap - live <= slack)
+    /* The live tree is copied aside, then back to the block's start: no allocation unless the
+     * ctx is large. */
+    uint8_t stack[2048];
+    ivrsm_vstore aside;
+    ivrsm_vstore_on(&aside, st->mem);
+    aside.data = live <= sizeof(stack) ? stack : ivrsm_mem_malloc(st->mem, live);
+    if (!aside.data)
         return;
-    ivrsm_vstore fresh;
-    ivrsm_vstore_on(&fresh, st->mem);
-    fresh.data = ivrsm_mem_malloc(st->mem, live);
-    if (!fresh.data)
-        return;
-    fresh.cap = live;
-    if (copy_node(&fresh, st, st->root, true, &fresh.root) != 0) {
-        ivrsm_vstore_free(&fresh); /* cannot happen: the block was made to its size */
-        return;
+    aside.cap = live;
+    if (copy_node(&aside, st, st->root, true, &aside.root) == 0) {
+        memcpy(st->data, aside.data, live);
+        st->len = live;
+        st->root = aside.root;
+        st->garbage = 0;
     }
-    ivrsm_mem_free(st->mem, st->data);
-    *st = fresh;
+    if (aside.data != stack)
+        ivrsm_mem_free(st->mem, aside.data);
+}
+
+void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room)
+{
+    size_t cap = st->len + room;
+    if (cap >= st->cap)
+        return;
+    uint8_t *d = ivrsm_mem_realloc(st->mem, st->data, cap ? cap : 1);
+    if (d) {
+        st->data = d;
+        st->cap = (uint32_t)cap;
+    }
 }
 
 /* ---------------------------------------------------------------- reals as jansson writes them */

@@ -131,11 +131,13 @@ bool ivrsm_vstore_is_object(const ivrsm_vstore *st, uint32_t at);
 void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
 
 /*
- * Copy the live tree into a block of its size when garbage or unused room
- * make up more than `slack` bytes; the old block is freed. Nothing changes
- * when memory runs out (the block is still whole).
+ * Move the live tree to the block's start, leaving no garbage (in place: no
+ * allocation unless the live tree passes 2 KB). Nothing changes when memory
+ * runs out.
  */
-void ivrsm_vstore_compact(ivrsm_vstore *st, size_t slack);
+void ivrsm_vstore_compact(ivrsm_vstore *st);
+/* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
+void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room);
 
 /* jansson's text of a real (json_dumps of json_real(v)) into buf[0..size): its length or -1. */
 int ivrsm_real_json_text(double v, char *buf, size_t size);
