@@ -25,6 +25,12 @@ static const char *const globals_json = "{\"otp\": {\"length\": 6}, \"name\": \"
 
 static json_t *ctx, *resp, *globals;
 
+/* The suite runs twice: ctx as jansson's values, then as a session holds it, in a value store
+ * (value.h), where every template must read the same. */
+static bool store_mode;
+static ivrsm_vstore store;
+static const ivrsm_vstore *ctx_store;
+
 static void scope_setup(void)
 {
     ctx = json_loads(ctx_json, 0, NULL);
@@ -33,10 +39,18 @@ static void scope_setup(void)
     ck_assert_ptr_nonnull(ctx);
     ck_assert_ptr_nonnull(resp);
     ck_assert_ptr_nonnull(globals);
+    ctx_store = NULL;
+    if (store_mode) {
+        ivrsm_vstore_on(&store, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_put_json(&store, ctx, NULL, NULL, &store.root), 0);
+        ctx_store = &store;
+    }
 }
 
 static void scope_teardown(void)
 {
+    if (ctx_store)
+        ivrsm_vstore_free(&store);
     json_decref(ctx);
     json_decref(resp);
     json_decref(globals);
@@ -56,8 +70,11 @@ static ivrsm_tmpl *compile_ok(const char *src)
 static char *render(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ivrsm_tmpl_free(t);
@@ -70,8 +87,11 @@ static char *render(const char *src)
 static void speech_as_collapsed(const char *src)
 {
     ivrsm_tmpl *t = compile_ok(src);
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_buf raw = IVRSM_BUF_INIT(ivrsm_mem_default()),
               spoken = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &raw), 0);
@@ -297,8 +317,11 @@ static const struct {
 START_TEST(test_eval_table)
 {
     ivrsm_tmpl *t = compile_ok(eval_cases[_i].src);
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_ptr_nonnull(v);
     char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -313,12 +336,22 @@ END_TEST
 START_TEST(test_eval_returns_new_reference)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.appt_list}}");
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     json_t *list = json_object_get(ctx, "appt_list");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
-    ck_assert_ptr_eq(v, list);
-    ck_assert_int_eq((int)list->refcount, 2);
+    if (ctx_store) {
+        /* A store's value is copied out, equal to what was put in. */
+        ck_assert(json_equal(v, list));
+        ck_assert_ptr_ne(v, list);
+        ck_assert_int_eq((int)v->refcount, 1);
+    } else {
+        ck_assert_ptr_eq(v, list);
+        ck_assert_int_eq((int)list->refcount, 2);
+    }
     json_decref(v);
     ck_assert_int_eq((int)list->refcount, 1);
     ivrsm_tmpl_free(t);
@@ -452,8 +485,10 @@ END_TEST
 START_TEST(test_format_eval_and_locale)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.pi | money}}");
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .mem = ivrsm_mem_default(), .locale = ivrsm_locale_find("es-ES")};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .mem = ivrsm_mem_default(),
+                              .locale = ivrsm_locale_find("es-ES")};
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert(json_is_string(v));
     ck_assert_str_eq(json_string_value(v), "2 euros con 50 céntimos");
@@ -602,8 +637,11 @@ START_TEST(test_large_template)
     }
     ck_assert_uint_lt(src.len, IVRSM_TMPL_MAX_LEN);
     ivrsm_tmpl *t = compile_ok(ivrsm_buf_str(&src));
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     for (int round = 0; round < 3; round++) {
         ivrsm_buf_reset(&out);
@@ -688,8 +726,11 @@ START_TEST(test_seed_set_values)
 {
     json_t *r = json_loads("{\"appointments\": [{\"id\": \"r7\"}, {\"id\": \"r9\"}], \"count\": 2}",
                            0, NULL);
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = r, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = r,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
     json_t *v = ivrsm_tmpl_eval(t, &scope);
     ck_assert(json_is_array(v));
@@ -715,8 +756,11 @@ END_TEST
 START_TEST(test_missing_roots)
 {
     ivrsm_tmpl *t = compile_ok("[{{resp.x}}|{{ctx.name}}|{{globals.name}}]");
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = NULL, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = NULL,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
     ck_assert_str_eq(ivrsm_buf_str(&out), "[|Ana|Synergia]");
@@ -737,8 +781,11 @@ END_TEST
 START_TEST(test_render_appends)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
-    ivrsm_tmpl_scope scope = {
-        .ctx = ctx, .resp = resp, .globals = globals, .mem = ivrsm_mem_default()};
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
     ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
     ivrsm_buf_puts(&out, "Bonjour ");
     ck_assert_int_eq(ivrsm_tmpl_render(t, &scope, &out), 0);
@@ -838,7 +885,8 @@ START_TEST(test_allocation_failures)
     char *want = render(src);
     failing_mem fm;
     failing_mem_init(&fm);
-    ivrsm_tmpl_scope scope = {.ctx = ctx, .resp = resp, .globals = globals, .mem = &fm.mem};
+    ivrsm_tmpl_scope scope = {
+        .ctx = ctx, .ctx_store = ctx_store, .resp = resp, .globals = globals, .mem = &fm.mem};
     failing_mem_jansson_route(&fm);
     int completed = 0;
     for (long n = 0; !completed && n < 10000; n++) {
@@ -978,9 +1026,13 @@ static Suite *template_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(template_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = 0;
+    for (int mode = 0; mode < 2; mode++) {
+        store_mode = mode == 1;
+        SRunner *sr = srunner_create(template_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        failed += srunner_ntests_failed(sr);
+        srunner_free(sr);
+    }
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -75,8 +75,8 @@ struct ivrsm_session {
     ivrsm_machine *m;
     int32_t state;
     s_phase phase;
-    int steps;           /* states entered while handling the current event */
-    int escalations;     /* bounds hit so far: handoff, then goodbye, then hangup */
+    int steps;       /* states entered while handling the current event */
+    int escalations; /* bounds hit so far: handoff, then goodbye, then hangup */
     /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
      * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
     int failed;
@@ -118,9 +118,9 @@ struct ivrsm_session {
     const m_limits *limits; /* the machine's, or limits_own when the options override some */
     m_limits *limits_own;
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
-    json_t *resp;   /* the last action's response, for templates; NULL when none */
-    json_t *answer; /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
-    json_t *now;    /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    json_t *resp;     /* the last action's response, for templates; NULL when none */
+    json_t *answer;   /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
+    json_t *now;      /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
 
     s_command queue_inline[S_QUEUE_INLINE];
 

@@ -90,7 +90,8 @@ static int set_limits(ivrsm_session *s, const ivrsm_limits *l)
     if (l->max_consecutive_failures > 0)
         mine.max_consecutive_failures = l->max_consecutive_failures;
     if (l->max_state_visits > 0)
-        mine.max_state_visits = l->max_state_visits < UINT16_MAX ? l->max_state_visits : UINT16_MAX - 1;
+        mine.max_state_visits =
+            l->max_state_visits < UINT16_MAX ? l->max_state_visits : UINT16_MAX - 1;
     if (l->max_steps_per_event > 0)
         mine.max_steps_per_event = l->max_steps_per_event;
     if (l->otp_max_attempts > 0)

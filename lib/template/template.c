@@ -726,8 +726,7 @@ static const char *scope_today(const ivrsm_tmpl_scope *scope)
 }
 
 /* A value said in the scope's language: its text as rendered plainly, then formatted. */
-static int append_formatted(ivrsm_buf *out, int format, ivrsm_val v,
-                            const ivrsm_tmpl_scope *scope)
+static int append_formatted(ivrsm_buf *out, int format, ivrsm_val v, const ivrsm_tmpl_scope *scope)
 {
     char stack[128];
     ivrsm_buf plain;

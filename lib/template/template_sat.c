@@ -216,7 +216,8 @@ static form build(const ivrsm_tmpl *t, uint32_t n, bool negate, int depth)
     const expr_node *e = &t->nodes[n];
     switch (e->kind) {
     case EX_LITERAL:
-        return ivrsm_tmpl_is_truthy(ivrsm_val_of(t->lits[e->a])) != negate ? form_true(t->mem) : form_false();
+        return ivrsm_tmpl_is_truthy(ivrsm_val_of(t->lits[e->a])) != negate ? form_true(t->mem)
+                                                                           : form_false();
     case EX_PATH:
         return form_atom(t->mem, (atom){path_text(t, n), negate ? A_FALSY : A_TRUTHY, NULL});
     case EX_NOT:
@@ -349,9 +350,8 @@ static bool path_possible(const conj *c, const char *path)
     }
     if (f.string && f.eq && !json_is_string(f.eq))
         return false;
-    if (f.eq &&
-        ((f.truthy && !ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq))) ||
-         (f.falsy && ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq)))))
+    if (f.eq && ((f.truthy && !ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq))) ||
+                 (f.falsy && ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq)))))
         return false;
     return true;
 }

@@ -603,8 +603,8 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, boo
     return 0;
 }
 
-int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text,
-                          void *user, uint32_t *at)
+int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text, void *user,
+                          uint32_t *at)
 {
     uint32_t mark = st->len;
     if (put_json(st, j, text, user, at) != 0) {

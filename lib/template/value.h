@@ -100,8 +100,8 @@ typedef const char *(*ivrsm_vstore_text_fn)(void *user, const json_t *real);
  * jansson value's reals take their texts from `text` (may be NULL), a store's
  * (st's own included) keep theirs. 0 or IVRSM_ENOMEM (nothing put).
  */
-int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text,
-                          void *user, uint32_t *at);
+int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text, void *user,
+                          uint32_t *at);
 int ivrsm_vstore_put_val(ivrsm_vstore *st, ivrsm_val v, ivrsm_vstore_text_fn text, void *user,
                          uint32_t *at);
 int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at);

@@ -1,0 +1,313 @@
+/*
+ * The value store (lib/template/value.c), where a session keeps its ctx:
+ * what goes in comes out as the same JSON (member order, strings, numbers,
+ * their texts), writes follow ctx's dotted-key rule, garbage is counted and
+ * compaction changes nothing a reader sees, and a refused allocation leaves
+ * the store whole. Reals are written as jansson writes them.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "failing_mem.h"
+#include "value.h"
+
+static const char *const sample =
+    "{\"name\":\"Ana\",\"count\":3,\"pi\":2.5,\"neg\":-7,\"flag\":true,\"off\":false,"
+    "\"nul\":null,\"empty\":\"\",\"list\":[],\"obj\":{},\"quote\":\"l'\\u00e9t\\u00e9 "
+    "\\\"chaud\\\"\\n\",\"appt_list\":[{\"id\":\"a1\",\"when\":\"lundi\"},{\"id\":\"a2\"}],"
+    "\"nested\":{\"a\":{\"b\":\"deep\",\"n\":[1,[2,{\"x\":1e300}]]}},\"big\":9007199254740993}";
+
+/* The store's ctx as compact JSON text (caller frees). */
+static char *dump(const ivrsm_vstore *st)
+{
+    json_t *j = ivrsm_val_json(ivrsm_vstore_root(st));
+    ck_assert_ptr_nonnull(j);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}
+
+static void load(ivrsm_vstore *st, const ivrsm_mem *mem, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ivrsm_vstore_on(st, mem);
+    ck_assert_int_eq(ivrsm_vstore_put_json(st, j, NULL, NULL, &st->root), 0);
+    json_decref(j);
+}
+
+static void assert_dump(const ivrsm_vstore *st, const char *want)
+{
+    char *got = dump(st);
+    ck_assert_str_eq(got, want);
+    free(got);
+}
+
+START_TEST(test_round_trip)
+{
+    ivrsm_vstore st;
+    load(&st, ivrsm_mem_default(), sample);
+    json_t *j = json_loads(sample, 0, NULL);
+    char *want = json_dumps(j, JSON_COMPACT);
+    assert_dump(&st, want);
+    /* Read through the accessors as templates do. */
+    ivrsm_val root = ivrsm_vstore_root(&st);
+    size_t len;
+    ck_assert_str_eq(ivrsm_val_str(ivrsm_val_get(root, "name"), &len), "Ana");
+    ck_assert_uint_eq(len, 3);
+    ck_assert_int_eq(ivrsm_val_int(ivrsm_val_get(root, "big")), 9007199254740993LL);
+    ck_assert(ivrsm_val_real(ivrsm_val_get(root, "pi")) == 2.5);
+    ck_assert_int_eq(ivrsm_val_type(ivrsm_val_get(root, "nul")), JSON_NULL);
+    ck_assert(ivrsm_val_missing(ivrsm_val_get(root, "absent")));
+    ck_assert(ivrsm_val_missing(ivrsm_val_get(ivrsm_val_get(root, "name"), "x")));
+    ivrsm_val appt = ivrsm_val_at(ivrsm_val_get(root, "appt_list"), 1);
+    ck_assert_str_eq(ivrsm_val_str(ivrsm_val_get(appt, "id"), &len), "a2");
+    ck_assert(ivrsm_val_missing(ivrsm_val_at(ivrsm_val_get(root, "appt_list"), 2)));
+    ck_assert_uint_eq(ivrsm_val_size(root), json_object_size(j));
+    const char *key;
+    size_t key_len;
+    ivrsm_val_member(root, 2, &key, &key_len);
+    ck_assert_str_eq(key, "pi");
+    /* Equality as json_equal's, a store value against jansson's and against itself. */
+    ck_assert(ivrsm_val_equal(root, ivrsm_val_of(j)));
+    ck_assert(ivrsm_val_equal(ivrsm_val_of(j), root));
+    ck_assert(ivrsm_val_equal(ivrsm_val_get(root, "nested"), ivrsm_val_get(root, "nested")));
+    ck_assert(!ivrsm_val_equal(ivrsm_val_get(root, "nested"), ivrsm_val_get(root, "obj")));
+    ck_assert(!ivrsm_val_equal(ivrsm_val_get(root, "count"), ivrsm_val_get(root, "pi")));
+    free(want);
+    json_decref(j);
+    ivrsm_vstore_free(&st);
+}
+END_TEST
+
+/* ctx's dotted-key rule, as ivrsm_ctx_set() applies it to jansson's objects. */
+START_TEST(test_set_like_jansson)
+{
+    static const char *const keys[] = {"name", "added",    "a.b.c", "name.first", "nested.a.b",
+                                       "x.",   "obj.deep", "count", "added",      "nested.a.n"};
+    static const char *const values[] = {"\"Eva\"", "[1,2]", "{\"k\":1}", "\"E\"", "null",
+                                         "2.25",    "{}",    "\"three\"", "true",  "\"n\""};
+    ivrsm_vstore st;
+    load(&st, ivrsm_mem_default(), sample);
+    json_t *j = json_loads(sample, 0, NULL);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_loads(values[i], JSON_DECODE_ANY, NULL);
+        uint32_t at;
+        ck_assert_int_eq(ivrsm_vstore_put_json(&st, v, NULL, NULL, &at), 0);
+        ck_assert_int_eq(ivrsm_ctx_store_set(&st, keys[i], at), 0);
+        ck_assert_int_eq(ivrsm_ctx_set(j, keys[i], v), 0);
+        char *want = json_dumps(j, JSON_COMPACT);
+        assert_dump(&st, want);
+        free(want);
+    }
+    /* Bad keys: refused as ivrsm_ctx_set() refuses them, and the value is not kept. */
+    uint32_t at;
+    size_t before = st.len;
+    ck_assert_int_eq(ivrsm_vstore_put_string(&st, "v", 1, &at), 0);
+    ck_assert_int_eq(ivrsm_ctx_store_set(&st, ".x", at), IVRSM_EINVAL);
+    ck_assert_uint_eq(st.len, before);
+    char part[200];
+    memset(part, 'k', 128);
+    strcpy(part + 128, ".x");
+    ck_assert_int_eq(ivrsm_vstore_put_string(&st, "v", 1, &at), 0);
+    ck_assert_int_eq(ivrsm_ctx_store_set(&st, part, at), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_ctx_set(j, part, json_string("v")), IVRSM_EINVAL);
+    /* Removal keeps the objects on the way, as before. */
+    ivrsm_vstore_remove(&st, "a.b.c");
+    ivrsm_vstore_remove(&st, "missing.key");
+    ivrsm_vstore_remove(&st, "name.first.x");
+    json_object_del(json_object_get(json_object_get(j, "a"), "b"), "c");
+    char *want = json_dumps(j, JSON_COMPACT);
+    assert_dump(&st, want);
+    /* What the writes replaced is garbage; compaction gives it back and changes nothing else. */
+    ck_assert_uint_gt(st.garbage, 0);
+    ivrsm_vstore_compact(&st);
+    ck_assert_uint_eq(st.garbage, 0);
+    assert_dump(&st, want);
+    ivrsm_vstore_shrink(&st, 0);
+    ck_assert_uint_eq(st.cap, st.len);
+    assert_dump(&st, want);
+    /* A full object grows when a member is added after compaction. */
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, "late", "yes"), 0);
+    ck_assert_int_eq(ivrsm_ctx_set(j, "late", json_string("yes")), 0);
+    free(want);
+    want = json_dumps(j, JSON_COMPACT);
+    assert_dump(&st, want);
+    free(want);
+    json_decref(j);
+    ivrsm_vstore_free(&st);
+}
+END_TEST
+
+/* A value copied from the store into itself (ctx.copy = ctx.nested), while the block moves. */
+START_TEST(test_copy_within)
+{
+    ivrsm_vstore st;
+    load(&st, ivrsm_mem_default(), sample);
+    ivrsm_vstore_shrink(&st, 0); /* the copy must move the block */
+    for (int round = 0; round < 6; round++) {
+        ivrsm_val nested = ivrsm_val_get(ivrsm_vstore_root(&st), "nested");
+        uint32_t at;
+        ck_assert_int_eq(ivrsm_vstore_put_val(&st, nested, NULL, NULL, &at), 0);
+        ck_assert_int_eq(ivrsm_ctx_store_set(&st, "nested", at), 0);
+    }
+    ck_assert_uint_gt(st.garbage, 0);
+    char *before = dump(&st);
+    json_t *j = json_loads(sample, 0, NULL);
+    char *want = json_dumps(j, JSON_COMPACT);
+    ck_assert_str_eq(before, want);
+    ivrsm_vstore_compact(&st);
+    assert_dump(&st, want);
+    free(before);
+    free(want);
+    json_decref(j);
+    ivrsm_vstore_free(&st);
+}
+END_TEST
+
+/* Numbers as written travel with their values; only the texts asked for are kept. */
+static const char *text_of(void *user, const json_t *real)
+{
+    (void)user;
+    return json_real_value(real) == 12.5 ? "12.50" : NULL;
+}
+
+START_TEST(test_number_texts)
+{
+    json_t *j = json_loads("{\"a\":12.5,\"b\":[12.5,3.25],\"c\":12}", 0, NULL);
+    ivrsm_vstore st;
+    ivrsm_vstore_on(&st, ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_vstore_put_json(&st, j, text_of, NULL, &st.root), 0);
+    ivrsm_val root = ivrsm_vstore_root(&st);
+    ck_assert_str_eq(ivrsm_val_numtext(ivrsm_val_get(root, "a")), "12.50");
+    ck_assert_str_eq(ivrsm_val_numtext(ivrsm_val_at(ivrsm_val_get(root, "b"), 0)), "12.50");
+    ck_assert_ptr_null(ivrsm_val_numtext(ivrsm_val_at(ivrsm_val_get(root, "b"), 1)));
+    ck_assert_ptr_null(ivrsm_val_numtext(ivrsm_val_get(root, "c")));
+    /* Copied within the store, the text goes along. */
+    uint32_t at;
+    ck_assert_int_eq(ivrsm_vstore_put_val(&st, ivrsm_val_get(root, "a"), NULL, NULL, &at), 0);
+    ck_assert_int_eq(ivrsm_ctx_store_set(&st, "copy", at), 0);
+    ivrsm_vstore_compact(&st);
+    ck_assert_str_eq(ivrsm_val_numtext(ivrsm_val_get(ivrsm_vstore_root(&st), "copy")), "12.50");
+    assert_dump(&st, "{\"a\":12.5,\"b\":[12.5,3.25],\"c\":12,\"copy\":12.5}");
+    json_decref(j);
+    ivrsm_vstore_free(&st);
+}
+END_TEST
+
+/* The text of a real in a request body: jansson's, digit for digit. */
+START_TEST(test_real_text_as_jansson)
+{
+    double edge[] = {0.0,
+                     -0.0,
+                     1.0,
+                     -1.0,
+                     0.1,
+                     2.5,
+                     1e21,
+                     1e-7,
+                     1e300,
+                     -1e-300,
+                     123456789012345678.0,
+                     3.141592653589793,
+                     1e17,
+                     1.5e-5,
+                     5e-324,
+                     1.7976931348623157e308,
+                     100.0,
+                     0.000001};
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 20000; i++) {
+        double v;
+        if (i < (int)(sizeof edge / sizeof edge[0])) {
+            v = edge[i];
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            uint64_t bits = x;
+            if (i % 2) /* everyday amounts, not only random bit patterns */
+                v = (double)(x % 1000000) / 100.0;
+            else
+                memcpy(&v, &bits, sizeof v);
+            if (!isfinite(v))
+                continue;
+        }
+        json_t *r = json_real(v);
+        char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_COMPACT);
+        char got[64];
+        int n = ivrsm_real_json_text(v, got, sizeof got);
+        ck_assert_int_ge(n, 0);
+        ck_assert_msg(!strcmp(got, want), "%.17g: %s, jansson %s", v, got, want);
+        ck_assert_uint_eq((size_t)n, strlen(want));
+        free(want);
+        json_decref(r);
+    }
+}
+END_TEST
+
+/* Every allocation refused in turn: IVRSM_ENOMEM, the store as it was, nothing leaked. */
+START_TEST(test_allocation_failures)
+{
+    failing_mem fm;
+    failing_mem_init(&fm);
+    json_t *big = json_loads(sample, 0, NULL);
+    for (long n = 0;; n++) {
+        ivrsm_vstore st;
+        load(&st, &fm.mem, "{\"keep\":\"me\"}");
+        ivrsm_vstore_shrink(&st, 0);
+        char *before = dump(&st);
+        failing_mem_fail_from(&fm, n);
+        uint32_t at;
+        int rc = ivrsm_vstore_put_json(&st, big, NULL, NULL, &at);
+        if (rc == 0)
+            rc = ivrsm_ctx_store_set(&st, "deep.er.big", at);
+        failing_mem_off(&fm);
+        if (!fm.refused) {
+            ck_assert_int_eq(rc, 0);
+            ivrsm_vstore_free(&st);
+            free(before);
+            break;
+        }
+        ck_assert_int_eq(rc, IVRSM_ENOMEM);
+        /* Empty objects may have been made on the way (as with jansson's ctx), nothing else. */
+        char *after = dump(&st);
+        ck_assert_msg(!strcmp(after, before) || !strncmp(after, "{\"keep\":\"me\",\"deep\":{", 21),
+                      "after a refused allocation: %s", after);
+        free(after);
+        free(before);
+        ivrsm_vstore_compact(&st);
+        ivrsm_vstore_free(&st);
+        ck_assert_int_eq(fm.live, 0);
+    }
+    ck_assert(!fm.misused);
+    json_decref(big);
+}
+END_TEST
+
+static Suite *value_suite(void)
+{
+    Suite *s = suite_create("value");
+    TCase *tc = tcase_create("store");
+    tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_set_like_jansson);
+    tcase_add_test(tc, test_copy_within);
+    tcase_add_test(tc, test_number_texts);
+    tcase_add_test(tc, test_real_text_as_jansson);
+    tcase_add_test(tc, test_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(value_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
