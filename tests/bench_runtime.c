@@ -435,7 +435,7 @@ static void fig_memory(ivrsm_machine *seed)
     printf("memory   %8.0f B heap per session parked in the list menu after login (ctx and the "
            "call's data included; target <= 2500)\n",
            heap);
-    printf("         %8zu B of it by ivrsm_session_memory (ctx excluded); %zu B at the first "
+    printf("         %8zu B of it by ivrsm_session_memory (ctx included); %zu B at the first "
            "question; ctx as JSON %zu B\n",
            own / (size_t)live, fresh_own, ctx_len);
 }

@@ -866,7 +866,12 @@ IVRSM_API void ivrsm_session_free(ivrsm_session *s);
 IVRSM_API int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json,
                                  char **out);
 
-/* Bytes the session holds, its ctx excluded (for capacity planning). */
+/*
+ * Bytes the session holds (for capacity planning): its block, its ctx (kept
+ * in one block of the session's own, not as jansson values), the question it
+ * holds and what is queued. The allocator's own overhead per block is not
+ * counted.
+ */
 IVRSM_API size_t ivrsm_session_memory(const ivrsm_session *s);
 
 #ifdef __cplusplus

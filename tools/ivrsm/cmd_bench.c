@@ -232,7 +232,7 @@ static int measure(const char *path, int iterations)
                iterations);
         session_size size = session_bytes(m);
         printf("memory   %8zu bytes per machine; a live session at its first question: %zu bytes "
-               "of heap with its ctx (%zu without: ivrsm_session_memory)\n",
+               "of heap, its ctx included (%zu by ivrsm_session_memory)\n",
                ivrsm_machine_memory(m), size.heap, size.own);
         const ivrsm_event keyed = {.type = IVRSM_EVENT_DTMF, .text = "1", .confidence = -1};
         const ivrsm_event spoken = {.type = IVRSM_EVENT_SPEECH, .text = "oui", .confidence = -1};
