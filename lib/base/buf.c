@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
+int ivrsm_buf_grow(ivrsm_buf *b, size_t extra)
 {
     if (b->failed)
         return -1;
@@ -59,17 +59,6 @@ int ivrsm_buf_puts(ivrsm_buf *b, const char *s)
     return ivrsm_buf_append(b, s, strlen(s));
 }
 
-int ivrsm_buf_putc(ivrsm_buf *b, char c)
-{
-    /* Request bodies put a brace, comma or colon between every two pieces: no memcpy for them. */
-    if (!b->failed && b->len + 2 <= b->cap) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return ivrsm_buf_append(b, &c, 1);
-}
-
 int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v)
 {
     char digits[24];
@@ -108,9 +97,33 @@ int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...)
     return 0;
 }
 
+/*
+ * The bytes a JSON string literal writes as they are: all but the controls,
+ * '"' and '\\'. A table, as one look-up per byte is the whole cost of a
+ * request body's strings.
+ */
+static const unsigned char json_plain_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00..0x0F */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10..0x1F */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20..0x2F: '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30..0x3F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40..0x4F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50..0x5F: '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60..0x6F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70..0x7F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80..0x8F: UTF-8, as it is */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x90..0x9F */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xA0..0xAF */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xB0..0xBF */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xC0..0xCF */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xD0..0xDF */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xE0..0xEF */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xF0..0xFF */
+};
+
 static int json_plain(unsigned char c)
 {
-    return c >= 0x20 && c != '"' && c != '\\';
+    return json_plain_byte[c];
 }
 
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)

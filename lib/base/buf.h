@@ -31,10 +31,33 @@ typedef struct ivrsm_buf {
  */
 void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size);
 
-int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra);
+/* ivrsm_buf_reserve() when the room is not there yet: a larger block. */
+int ivrsm_buf_grow(ivrsm_buf *b, size_t extra);
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len);
 int ivrsm_buf_puts(ivrsm_buf *b, const char *s);
-int ivrsm_buf_putc(ivrsm_buf *b, char c);
+
+/*
+ * Room for `extra` more bytes and the NUL. 0, or -1 when memory ran out (the
+ * buffer is then failed). Inline, as ivrsm_buf_putc(), for the case of every
+ * piece of a request body or a prompt but the first: the room is there.
+ */
+static inline int ivrsm_buf_reserve(ivrsm_buf *b, size_t extra)
+{
+    if (b->failed)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    return ivrsm_buf_grow(b, extra);
+}
+
+static inline int ivrsm_buf_putc(ivrsm_buf *b, char c)
+{
+    if (ivrsm_buf_reserve(b, 1) != 0)
+        return -1;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return 0;
+}
 /* Decimal text, as printf's %llu and %lld write it (without its cost on hot paths). */
 int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v);
 int ivrsm_buf_int(ivrsm_buf *b, long long v);
