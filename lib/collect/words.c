@@ -161,11 +161,34 @@ size_t ivrsm_words_match_full(const struct ivrsm_words *w, size_t at, const char
     return n;
 }
 
+/*
+ * The scans of a list or of the number table try every entry at a word, and
+ * most differ from it at their first byte: that byte is read once per scan
+ * here, and an entry that cannot start there costs a compare
+ * (ivrsm_words_match() makes the same test, entry by entry). -1 past the
+ * last word, where nothing matches.
+ */
+static int first_byte_at(const struct ivrsm_words *w, size_t at)
+{
+    return at < w->count ? (unsigned char)w->text[w->start[at]] : -1;
+}
+
+/* Whether `phrase` may match at a word starting with byte `first` (ivrsm_words_match's test). */
+static int may_start_with(const char *phrase, int first)
+{
+    return (unsigned char)phrase[0] == first || phrase[0] == ' ';
+}
+
 size_t ivrsm_words_match_any(const struct ivrsm_words *w, size_t at, const char *const *phrases,
                              size_t *which)
 {
     size_t best = 0;
+    const int first = first_byte_at(w, at);
+    if (first < 0)
+        return 0;
     for (size_t i = 0; phrases && phrases[i]; i++) {
+        if (!may_start_with(phrases[i], first))
+            continue;
         size_t n = ivrsm_words_match(w, at, phrases[i]);
         if (n > best) {
             best = n;
@@ -190,7 +213,12 @@ number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t 
 {
     const struct ivrsm_number_word *best = NULL;
     *span = 0;
+    const int first = first_byte_at(w, at);
+    if (first < 0)
+        return NULL;
     for (const struct ivrsm_number_word *e = loc->numbers; e->text; e++) {
+        if (!may_start_with(e->text, first))
+            continue;
         size_t n = ivrsm_words_match(w, at, e->text);
         if (n > *span) {
             *span = n;
@@ -279,7 +307,12 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
                               size_t at, struct number_reading *r, size_t max)
 {
     size_t count = 0;
+    const int first = first_byte_at(w, at);
+    if (first < 0)
+        return 0;
     for (const struct ivrsm_number_word *e = loc->numbers; e->text && count < max; e++) {
+        if (!may_start_with(e->text, first))
+            continue;
         size_t base_span = ivrsm_words_match(w, at, e->text);
         if (base_span == 0)
             continue;
