@@ -232,6 +232,12 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
             }
             if (put_byte(&o, c) != 0)
                 return -1;
+            /* The rest of the word while it stays ASCII: one look-up and one store per byte. */
+            while (i < len && p[i] < 0x80 && ascii_fold[p[i]]) {
+                if (o.len + 1 >= o.cap)
+                    return -1;
+                o.out[o.len++] = ascii_fold[p[i++]];
+            }
             continue;
         }
         const char *piece;
