@@ -37,32 +37,34 @@ json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
     return json_null();
 }
 
-/* The value as text, as a template says it: strings as themselves, numbers as written, null
- * as "", maps and lists as compact JSON. */
-static char *value_text(const m_value *v, const ivrsm_tmpl_scope *scope)
+/*
+ * The value as text appended to b, as a template says it: strings as
+ * themselves, numbers as written, null as "", maps and lists as compact JSON.
+ * Header values and path segments are C strings: the text ends at a NUL it
+ * holds. Written where it is used (the command's buffer, a segment on the
+ * stack), not allocated once per value. 0, or -1 when memory ran out.
+ */
+static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
 {
-    char stack[256];
-    ivrsm_buf b;
-    ivrsm_buf_on(&b, scope->mem, stack, sizeof(stack));
+    const size_t start = b->len;
     int rc;
     ivrsm_val x;
     int kind = v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, &x) : -1;
     if (kind == IVRSM_TMPL_VALUE) {
-        rc = ivrsm_tmpl_append_value(&b, x, scope);
+        rc = ivrsm_tmpl_append_value(b, x, scope);
     } else if (kind == IVRSM_TMPL_LITERAL) {
-        rc = ivrsm_tmpl_append_value(&b, x, NULL); /* a copy: said in its shortest form */
+        rc = ivrsm_tmpl_append_value(b, x, NULL); /* a copy: said in its shortest form */
     } else if (kind == IVRSM_TMPL_TEXT) {
-        rc = ivrsm_tmpl_render(v->tmpl, scope, &b);
+        rc = ivrsm_tmpl_render(v->tmpl, scope, b);
     } else {
         json_t *j = ivrsm_s_value_eval(v, scope);
-        rc = j ? ivrsm_tmpl_append_value(&b, ivrsm_val_of(j), scope) : -1;
+        rc = j ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope) : -1;
         json_decref(j);
     }
-    if (rc != 0) {
-        ivrsm_buf_free(&b);
-        return NULL;
-    }
-    return ivrsm_buf_steal(&b); /* "" for nothing */
+    if (rc != 0 || ivrsm_buf_reserve(b, 0) != 0)
+        return -1;
+    b->len = start + strlen(b->data + start);
+    return 0;
 }
 
 int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
@@ -249,19 +251,24 @@ static int build_path(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *s
         }
         ivrsm_buf_append(b, p, (size_t)(open - p));
         const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
-        char *val = kv ? value_text(&kv->value, scope) : NULL;
-        if (kv && !val)
+        char stack[256];
+        ivrsm_buf segment;
+        ivrsm_buf_on(&segment, scope->mem, stack, sizeof(stack));
+        if (kv && value_append(&segment, &kv->value, scope) != 0) {
+            ivrsm_buf_free(&segment);
             return -1;
-        if (!val || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
+        }
+        const char *val = ivrsm_buf_str(&segment);
+        if (!kv || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
             /* A segment "." or ".." would change the path's shape (servers and
              * proxies resolve it, percent-encoded or not): it is no value. */
-            *why = !val || !*val ? "missing path parameter"
-                                 : "a path parameter is '.' or '..', which would change the path";
-            ivrsm_mem_free(scope->mem, val);
+            *why = !kv || !*val ? "missing path parameter"
+                                : "a path parameter is '.' or '..', which would change the path";
+            ivrsm_buf_free(&segment);
             return -1;
         }
         url_encode(b, val);
-        ivrsm_mem_free(scope->mem, val);
+        ivrsm_buf_free(&segment);
         p = close + 1;
     }
     return b->failed ? -1 : 0;
@@ -271,15 +278,19 @@ static int build_path(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *s
 static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
 {
     for (size_t i = 0; i < a->query.count; i++) {
-        char *val = value_text(&a->query.items[i].value, scope);
-        if (!val)
+        char stack[256];
+        ivrsm_buf val;
+        ivrsm_buf_on(&val, scope->mem, stack, sizeof(stack));
+        if (value_append(&val, &a->query.items[i].value, scope) != 0) {
+            ivrsm_buf_free(&val);
             return IVRSM_ENOMEM;
+        }
         if (i)
             ivrsm_buf_putc(b, '&');
         url_encode(b, a->query.items[i].key);
         ivrsm_buf_putc(b, '=');
-        url_encode(b, val);
-        ivrsm_mem_free(scope->mem, val);
+        url_encode(b, ivrsm_buf_str(&val));
+        ivrsm_buf_free(&val);
     }
     return b->failed ? IVRSM_ENOMEM : 0;
 }
@@ -330,15 +341,12 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     /* Header values one after the other, each ended by its NUL: found again by walking them. */
     at->headers = b->len;
     for (size_t i = 0; i < a->headers.count; i++) {
-        char *val = value_text(&a->headers.items[i].value, &scope);
-        if (!val)
+        const size_t start = b->len;
+        if (value_append(b, &a->headers.items[i].value, &scope) != 0)
             return IVRSM_ENOMEM;
-        *why = header_refusal(a->headers.items[i].key, val);
-        ivrsm_buf_puts(b, val);
-        ivrsm_buf_putc(b, '\0');
-        ivrsm_mem_free(s->mem, val);
-        if (*why)
+        if ((*why = header_refusal(a->headers.items[i].key, b->data + start)) != NULL)
             return -1;
+        ivrsm_buf_putc(b, '\0');
     }
     size_t path_len = strlen(b->data + at->path);
     if ((at->query != SIZE_MAX ? strlen(b->data + at->query) + 1 : 0) + path_len >
