@@ -19,28 +19,35 @@ void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp)
     memset(sp, 0, sizeof(*sp));
 }
 
+/* Whether a part of this type added now joins the last one: adjacent words are one part. */
+static bool joins_last(const s_speech *sp, ivrsm_part_type type)
+{
+    return type == IVRSM_PART_SAY && sp->count && sp->parts[sp->count - 1].type == IVRSM_PART_SAY;
+}
+
+/* Appends " text" to the last part. 0, or -1 on no memory (the last part kept as it was). */
+static int join_last(const ivrsm_mem *mem, s_speech *sp, const char *text)
+{
+    char *prev = (char *)sp->parts[sp->count - 1].text;
+    size_t a = strlen(prev), b = strlen(text);
+    char *joined = ivrsm_mem_realloc(mem, prev, a + b + 2);
+    if (!joined)
+        return -1;
+    joined[a] = ' ';
+    memcpy(joined + a + 1, text, b + 1);
+    sp->parts[sp->count - 1].text = joined;
+    return 0;
+}
+
 /* Takes `text` (from mem); frees it when it is merged or dropped. 0, or -1 on no memory. */
 static int add_owned(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, char *text)
 {
     if (!text)
         return -1;
-    if (!*text) {
+    if (!*text || joins_last(sp, type)) {
+        int rc = *text ? join_last(mem, sp, text) : 0;
         ivrsm_mem_free(mem, text);
-        return 0;
-    }
-    if (type == IVRSM_PART_SAY && sp->count && sp->parts[sp->count - 1].type == IVRSM_PART_SAY) {
-        char *prev = (char *)sp->parts[sp->count - 1].text;
-        size_t a = strlen(prev), b = strlen(text);
-        char *joined = ivrsm_mem_realloc(mem, prev, a + b + 2);
-        if (!joined) {
-            ivrsm_mem_free(mem, text);
-            return -1;
-        }
-        joined[a] = ' ';
-        memcpy(joined + a + 1, text, b + 1);
-        sp->parts[sp->count - 1].text = joined;
-        ivrsm_mem_free(mem, text);
-        return 0;
+        return rc;
     }
     if (ivrsm_mem_grow(mem, (void **)&sp->parts, &sp->cap, sp->count, sizeof(*sp->parts), 4) != 0) {
         ivrsm_mem_free(mem, text);
@@ -54,6 +61,9 @@ int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type,
 {
     if (!text || !*text)
         return 0;
+    /* Joined to the last part, a copy of its own would only be made to be freed. */
+    if (joins_last(sp, type))
+        return join_last(mem, sp, text);
     return add_owned(mem, sp, type, ivrsm_mem_strdup(mem, text));
 }
 
