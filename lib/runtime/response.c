@@ -26,11 +26,22 @@
 typedef struct reader {
     const char *p;
     const char *end;
-    ivrsm_numtexts *numbers;
-    ivrsm_buf text; /* a string with escapes, decoded */
+    ivrsm_vstore *st; /* where values are built */
+    bool texts;       /* reals keep their texts as written when said otherwise ("12.50") */
+    ivrsm_buf text;   /* a string with escapes, decoded */
+    ivrsm_buf items;  /* nodes of the open containers' items (u32), innermost last */
     int depth;
     bool nomem;
 } reader;
+
+/* A node put (rc of an ivrsm_vstore_put_*): 0, or -1 with r->nomem. */
+static int built(reader *r, int rc)
+{
+    if (rc == 0)
+        return 0;
+    r->nomem = true;
+    return -1;
+}
 
 static void skip_space(reader *r)
 {
@@ -233,7 +244,7 @@ static int real_overflows(const ivrsm_mem *mem, const char *s, size_t len)
 }
 
 /* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
-static int read_number(reader *r, json_t **out)
+static int read_number(reader *r, uint32_t *out)
 {
     const char *start = r->p, *p = r->p, *end = r->end;
     if (p < end && *p == '-')
@@ -273,9 +284,7 @@ static int read_number(reader *r, json_t **out)
         json_int_t v;
         if (integer_value(start, len, &v) != 0)
             return -1;
-        if (out && !(*out = json_integer(v)))
-            r->nomem = true;
-        return out && !*out ? -1 : 0;
+        return out ? built(r, ivrsm_vstore_put_integer(r->st, (int64_t)v, out)) : 0;
     }
     /* A real is rare in an answer: jansson reads it (its locale-proof strtod, its overflow
      * check), so the value is the one it always was. One without an exponent is too short
@@ -289,18 +298,20 @@ static int read_number(reader *r, json_t **out)
             r->nomem = true;
         return -1;
     }
-    if (out) {
-        if (r->numbers && ivrsm_numtexts_worth(r->numbers, v, start, len) &&
-            ivrsm_numtexts_add(r->numbers, v, start, len) != 0)
-            r->nomem = true;
-        *out = v;
-    } else {
-        json_decref(v);
+    double d = json_real_value(v);
+    json_decref(v);
+    if (!out)
+        return 0;
+    char text[80];
+    bool keep = r->texts && ivrsm_numtext_worth(d, start, len);
+    if (keep) {
+        memcpy(text, start, len); /* worth keeping: 64 bytes at most */
+        text[len] = '\0';
     }
-    return r->nomem ? -1 : 0;
+    return built(r, ivrsm_vstore_put_real(r->st, d, keep ? text : NULL, out));
 }
 
-static int read_value(reader *r, json_t **out, const m_state *keep);
+static int read_value(reader *r, uint32_t *out, const m_state *keep);
 
 static bool kept(const m_state *keep, const char *key, size_t len)
 {
@@ -332,14 +343,87 @@ static int item_end(reader *r, char close)
     return *r->p++ == ',';
 }
 
-/* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
-static int read_object(reader *r, json_t **out, const m_state *keep)
+/* Push a node on the open containers' items. */
+static int push_item(reader *r, uint32_t at)
 {
-    json_t *o = NULL;
-    if (out && !(o = json_object())) {
-        r->nomem = true;
-        return -1;
+    return ivrsm_buf_append(&r->items, (const char *)&at, sizeof(at)) == 0 ? 0
+                                                                           : (r->nomem = true, -1);
+}
+
+/* The items pushed since `mark` (a byte offset in r->items). */
+static uint32_t *items_from(reader *r, size_t mark, size_t *n)
+{
+    *n = (r->items.len - mark) / sizeof(uint32_t);
+    return (uint32_t *)(void *)(r->items.data + mark);
+}
+
+static int compare_keys(const ivrsm_vstore *st, uint32_t a, uint32_t b)
+{
+    size_t la, lb;
+    const char *ka = ivrsm_vstore_key(st, a, &la), *kb = ivrsm_vstore_key(st, b, &lb);
+    int c = memcmp(ka, kb, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+static const ivrsm_vstore *sorted_store; /* qsort has no user pointer: set around its one call */
+
+static int compare_key_nodes(const void *a, const void *b)
+{
+    return compare_keys(sorted_store, *(const uint32_t *)a, *(const uint32_t *)b);
+}
+
+/* 0 when the n keys of pairs (key, value, key, value...) differ, 1 when one repeats, -1 when
+ * memory ran out. */
+static int repeats_key(reader *r, const uint32_t *pairs, size_t n)
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (!compare_keys(r->st, pairs[2 * i], pairs[2 * j]))
+                    return 1;
+        return 0;
     }
+    uint32_t *keys = ivrsm_mem_malloc(r->text.mem, n * sizeof(*keys));
+    if (!keys)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = pairs[2 * i];
+    sorted_store = r->st;
+    qsort(keys, n, sizeof(*keys), compare_key_nodes);
+    int found = 0;
+    for (size_t i = 1; i < n && !found; i++)
+        found = !compare_keys(r->st, keys[i - 1], keys[i]);
+    ivrsm_mem_free(r->text.mem, keys);
+    return found;
+}
+
+/*
+ * A key met twice in one object keeps its first place and takes its last
+ * value, as in jansson's objects: pairs[0..2n) made unique in place. Returns
+ * how many members remain. Only for objects that repeat a key (rare).
+ */
+static size_t unique_members(const ivrsm_vstore *st, uint32_t *pairs, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < kept && compare_keys(st, pairs[2 * j], pairs[2 * i]) != 0)
+            j++;
+        if (j < kept) {
+            pairs[2 * j + 1] = pairs[2 * i + 1];
+            continue;
+        }
+        pairs[2 * kept] = pairs[2 * i];
+        pairs[2 * kept + 1] = pairs[2 * i + 1];
+        kept++;
+    }
+    return kept;
+}
+
+/* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
+static int read_object(reader *r, uint32_t *out, const m_state *keep)
+{
+    size_t mark = r->items.len;
     for (int more = !closes(r, '}'); more; more = item_end(r, '}')) {
         if (more < 0)
             goto fail;
@@ -351,77 +435,72 @@ static int read_object(reader *r, json_t **out, const m_state *keep)
         size_t key_len;
         if (read_string(r, &key, &key_len) != 0)
             goto fail;
-        bool build = o && kept(keep, key, key_len);
-        /* A key without escapes stays in the body; a decoded one is copied before the value
-         * reuses r->text. */
-        char *copy = NULL;
-        if (build && key == r->text.data) {
-            if (!(copy = ivrsm_mem_malloc(r->text.mem, key_len + 1))) {
-                r->nomem = true;
-                goto fail;
-            }
-            memcpy(copy, key, key_len + 1);
-            key = copy;
-        }
+        bool build = out && kept(keep, key, key_len);
+        uint32_t key_at = 0;
+        /* The key is put before the value reuses r->text. */
+        if (build && (built(r, ivrsm_vstore_put_key(r->st, key, key_len, &key_at)) != 0 ||
+                      push_item(r, key_at) != 0))
+            goto fail;
         skip_space(r);
-        int rc = -1;
-        if (r->p < r->end && *r->p == ':') {
-            r->p++;
-            json_t *v = NULL;
-            rc = read_value(r, build ? &v : NULL, NULL);
-            if (rc == 0 && build && json_object_setn_new_nocheck(o, key, key_len, v) != 0) {
-                r->nomem = true;
-                rc = -1;
-            }
-        }
-        ivrsm_mem_free(r->text.mem, copy);
-        if (rc != 0)
+        if (r->p >= r->end || *r->p != ':')
+            goto fail;
+        r->p++;
+        uint32_t v = 0;
+        if (read_value(r, build ? &v : NULL, NULL) != 0 || (build && push_item(r, v) != 0))
             goto fail;
     }
-    if (out)
-        *out = o;
-    return 0;
-fail:
-    json_decref(o);
-    return -1;
-}
-
-static int read_array(reader *r, json_t **out)
-{
-    json_t *a = NULL;
-    if (out && !(a = json_array())) {
-        r->nomem = true;
-        return -1;
-    }
-    for (int more = !closes(r, ']'); more; more = item_end(r, ']')) {
-        json_t *v = NULL;
-        if (more < 0 || read_value(r, a ? &v : NULL, NULL) != 0)
-            goto fail;
-        if (a && json_array_append_new(a, v) != 0) {
+    if (out) {
+        size_t n;
+        uint32_t *pairs = items_from(r, mark, &n);
+        n /= 2;
+        int repeats = repeats_key(r, pairs, n);
+        if (repeats < 0) {
             r->nomem = true;
             goto fail;
         }
+        if (repeats)
+            n = unique_members(r->st, pairs, n);
+        if (built(r, ivrsm_vstore_put_members(r->st, pairs, n, out)) != 0)
+            goto fail;
     }
-    if (out)
-        *out = a;
+    r->items.len = mark;
     return 0;
 fail:
-    json_decref(a);
+    r->items.len = mark;
     return -1;
 }
 
-static int read_word(reader *r, const char *word, json_t *(*make)(void), json_t **out)
+static int read_array(reader *r, uint32_t *out)
+{
+    size_t mark = r->items.len;
+    for (int more = !closes(r, ']'); more; more = item_end(r, ']')) {
+        uint32_t v = 0;
+        if (more < 0 || read_value(r, out ? &v : NULL, NULL) != 0 || (out && push_item(r, v) != 0))
+            goto fail;
+    }
+    if (out) {
+        size_t n;
+        uint32_t *items = items_from(r, mark, &n);
+        if (built(r, ivrsm_vstore_put_array(r->st, items, n, out)) != 0)
+            goto fail;
+    }
+    r->items.len = mark;
+    return 0;
+fail:
+    r->items.len = mark;
+    return -1;
+}
+
+static int read_word(reader *r, const char *word, json_type type, uint32_t *out)
 {
     size_t n = strlen(word);
     if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
         return -1;
     r->p += n;
-    if (out)
-        *out = make();
-    return 0;
+    return out ? built(r, ivrsm_vstore_put_word(r->st, type, out)) : 0;
 }
 
-static int read_value(reader *r, json_t **out, const m_state *keep)
+static int read_value(reader *r, uint32_t *out, const m_state *keep)
 {
     skip_space(r);
     /* jansson counts every value, scalars too, against its depth. */
@@ -444,20 +523,18 @@ static int read_value(reader *r, json_t **out, const m_state *keep)
         const char *s;
         size_t len;
         rc = read_string(r, &s, &len);
-        if (rc == 0 && out && !(*out = json_stringn_nocheck(s, len))) {
-            r->nomem = true;
-            rc = -1;
-        }
+        if (rc == 0 && out)
+            rc = built(r, ivrsm_vstore_put_string(r->st, s, len, out));
         break;
     }
     case 't':
-        rc = read_word(r, "rue", json_true, out);
+        rc = read_word(r, "rue", JSON_TRUE, out);
         break;
     case 'f':
-        rc = read_word(r, "alse", json_false, out);
+        rc = read_word(r, "alse", JSON_FALSE, out);
         break;
     case 'n':
-        rc = read_word(r, "ull", json_null, out);
+        rc = read_word(r, "ull", JSON_NULL, out);
         break;
     default:
         r->p--;
@@ -472,34 +549,88 @@ static int read_value(reader *r, json_t **out, const m_state *keep)
     return rc;
 }
 
-int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
-                          ivrsm_numtexts *numbers, json_t **out)
+int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
+                           ivrsm_vstore *out)
 {
-    *out = NULL;
+    ivrsm_vstore_clear(out);
     /* No body at all (a result without one) is an empty one: NULL + 0 is not a pointer sum C
      * allows. */
     if (!body)
         body = "";
-    reader r = {body, body + len, numbers, IVRSM_BUF_INIT(mem), 0, false};
+    char items[512];
+    reader r = {body, body + len, out, texts, IVRSM_BUF_INIT(out->mem), {0}, 0, false};
+    ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
     skip_space(&r);
     if (r.p == r.end) {
         /* 204 No Content and friends: success with an empty response. */
-        *out = json_object();
-        return *out ? 0 : IVRSM_ENOMEM;
+        return ivrsm_vstore_init(out);
     }
-    json_t *v = NULL;
-    int rc = read_value(&r, &v, st);
+    uint32_t root = 0;
+    int rc = read_value(&r, &root, st);
     ivrsm_buf_free(&r.text);
+    ivrsm_buf_free(&r.items);
     if (rc == 0) {
         skip_space(&r);
         if (r.p != r.end) {
-            json_decref(v);
+            ivrsm_vstore_clear(out);
             return IVRSM_EINVAL; /* text after the value */
         }
-        *out = v;
+        out->root = root;
         return 0;
     }
+    ivrsm_vstore_clear(out);
     return r.nomem ? IVRSM_ENOMEM : IVRSM_EINVAL;
+}
+
+/* v as jansson's values; the texts of its reals go to `numbers` (may be NULL). */
+static json_t *to_json(ivrsm_val v, ivrsm_numtexts *numbers, bool *nomem)
+{
+    json_type type = ivrsm_val_type(v);
+    if (type == JSON_REAL) {
+        json_t *j = json_real(ivrsm_val_real(v));
+        const char *text = ivrsm_val_numtext(v);
+        if (j && text && numbers && ivrsm_numtexts_add(numbers, j, text, strlen(text)) != 0)
+            *nomem = true;
+        return j;
+    }
+    if (type != JSON_OBJECT && type != JSON_ARRAY)
+        return ivrsm_val_json(v);
+    json_t *c = type == JSON_OBJECT ? json_object() : json_array();
+    for (size_t i = 0; c && i < ivrsm_val_size(v); i++) {
+        const char *key = NULL;
+        size_t key_len = 0;
+        ivrsm_val item =
+            type == JSON_OBJECT ? ivrsm_val_member(v, i, &key, &key_len) : ivrsm_val_at(v, i);
+        json_t *x = to_json(item, numbers, nomem);
+        int rc = !x                    ? -1
+                 : type == JSON_OBJECT ? json_object_setn_new_nocheck(c, key, key_len, x)
+                                       : json_array_append_new(c, x);
+        if (rc != 0) {
+            json_decref(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
+                          ivrsm_numtexts *numbers, json_t **out)
+{
+    *out = NULL;
+    ivrsm_vstore store;
+    ivrsm_vstore_on(&store, mem);
+    int rc = ivrsm_s_response_store(st, body, len, numbers != NULL, &store);
+    if (rc == 0) {
+        bool nomem = false;
+        *out = to_json(ivrsm_vstore_root(&store), numbers, &nomem);
+        if (!*out || nomem) {
+            json_decref(*out);
+            *out = NULL;
+            rc = IVRSM_ENOMEM;
+        }
+    }
+    ivrsm_vstore_free(&store);
+    return rc;
 }
 
 int ivrsm_s_json_text_read(const ivrsm_mem *mem, const char *text, json_t **out)

@@ -30,9 +30,9 @@ static void escalate(ivrsm_session *s, const char *why);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
     ivrsm_tmpl_scope sc = {.ctx_store = &s->ctx,
-                           .resp = s->resp,
+                           .resp_store = &s->resp,
+                           .answer_at = s->answer,
                            .globals = s->m->globals,
-                           .answer = s->answer,
                            .now = s->now,
                            .numbers = {&s->numbers, &s->m->numbers},
                            .mem = s->mem,
@@ -1007,10 +1007,8 @@ static void start_action(ivrsm_session *s, const m_state *st)
 {
     flush_say(s);
     /* resp is this action's answer: none yet, even if the request cannot be built. */
-    json_decref(s->resp);
-    s->resp = NULL;
-    json_decref(s->answer);
-    s->answer = NULL;
+    ivrsm_vstore_free(&s->resp);
+    s->answer = IVRSM_VSTORE_NONE;
     const char *why = NULL;
     int rc = ivrsm_s_emit_http(s, st, &why);
     if (rc == IVRSM_ENOMEM) {
@@ -1172,11 +1170,8 @@ static picked pick_outcome(const m_state *st, int status, const char *error)
  */
 static void forget_answer(ivrsm_session *s)
 {
-    json_decref(s->resp);
-    s->resp = NULL;
-    json_decref(s->answer);
-    s->answer = NULL;
-    ivrsm_numtexts_purge(&s->numbers);
+    ivrsm_vstore_free(&s->resp);
+    s->answer = IVRSM_VSTORE_NONE;
 }
 
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev);
@@ -1206,16 +1201,33 @@ static bool reads_answer(const m_state *st)
     return false;
 }
 
+/* s->answer = {"status": status (when there is one), "error": error (when there is one)}. */
+static int put_answer(ivrsm_session *s, int status, const char *error)
+{
+    ivrsm_vstore *st = &s->resp;
+    uint32_t pairs[4];
+    size_t n = 0;
+    if (status > 0 && (ivrsm_vstore_put_key(st, "status", 6, &pairs[0]) != 0 ||
+                       ivrsm_vstore_put_integer(st, status, &pairs[1]) != 0))
+        return IVRSM_ENOMEM;
+    n += status > 0;
+    if (error && (ivrsm_vstore_put_key(st, "error", 5, &pairs[2 * n]) != 0 ||
+                  ivrsm_vstore_put_string(st, error, strlen(error), &pairs[2 * n + 1]) != 0))
+        return IVRSM_ENOMEM;
+    n += error != NULL;
+    return ivrsm_vstore_put_members(st, pairs, n, &s->answer);
+}
+
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
-    json_t *resp = NULL;
-    /* The answer's numbers are said as the backend wrote them ("12.50"). */
-    ivrsm_numtexts_purge(&s->numbers);
+    ivrsm_vstore_clear(&s->resp);
+    s->answer = IVRSM_VSTORE_NONE;
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
     int body = ivrsm_s_result_body_bounded(ev->body, len);
     if (body == 0) {
-        int rc = ivrsm_s_response_read(s->mem, st, ev->body, len, &s->numbers, &resp);
+        /* The answer's numbers are said as the backend wrote them ("12.50"). */
+        int rc = ivrsm_s_response_store(st, ev->body, len, true, &s->resp);
         if (rc == IVRSM_ENOMEM) {
             ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
             return;
@@ -1224,21 +1236,10 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
             body = S_BODY_NOT_JSON;
     }
     bool parsed = body == 0;
-    const char *error = answer_error(ev, parsed);
-    json_decref(s->resp);
-    s->resp = resp; /* on_fail templates may read an error body */
-    json_decref(s->answer);
-    if (reads_answer(st)) {
-        s->answer = json_object();
-        if (!s->answer ||
-            (ev->status > 0 &&
-             json_object_set_new(s->answer, "status", json_integer(ev->status)) != 0) ||
-            (error && json_object_set_new(s->answer, "error", json_string(error)) != 0)) {
-            ivrsm_s_fail(s);
-            return;
-        }
-    } else {
-        s->answer = NULL;
+    const char *error = answer_error(ev, parsed); /* on_fail templates may read its body */
+    if (reads_answer(st) && put_answer(s, ev->status, error) != 0) {
+        ivrsm_s_fail(s);
+        return;
     }
     s->pending_id = 0;
     ivrsm_s_command_free(s, s->pending);

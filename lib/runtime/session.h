@@ -118,9 +118,12 @@ struct ivrsm_session {
     const m_limits *limits; /* the machine's, or limits_own when the options override some */
     m_limits *limits_own;
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
-    json_t *resp;     /* the last action's response, for templates; NULL when none */
-    json_t *answer;   /* how it was answered: {"status": 401, "error": "status"}; NULL when none */
-    json_t *now;      /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    /* The last action's answer while its outcome is taken (then emptied, its block freed): the
+     * body's value at its root, what a template reads as resp; no root when there is none. */
+    ivrsm_vstore resp;
+    uint32_t answer; /* in resp: how it was answered, {"status": 401, "error": "status"}, or
+                        IVRSM_VSTORE_NONE */
+    json_t *now;     /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
 
     s_command queue_inline[S_QUEUE_INLINE];
 
@@ -262,6 +265,14 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
  */
 int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
                           ivrsm_numtexts *numbers, json_t **out);
+/*
+ * The same read into `out` (emptied first; its root is the body's value):
+ * what a session keeps of an answer, in one block. `texts`: reals keep their
+ * texts as written when said otherwise. 0, IVRSM_EINVAL or IVRSM_ENOMEM (out
+ * empty then).
+ */
+int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
+                           ivrsm_vstore *out);
 /*
  * A JSON text from outside the library (a host's ctx_json, ivrsm_ctx_set_json()'s texts) into
  * *out, read as jansson's json_loads(JSON_DECODE_ANY) reads it, but telling a text that is not

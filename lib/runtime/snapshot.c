@@ -20,46 +20,8 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* The numbers kept as written under v ("12.50"), as [[root, key or index..., text], ...].
- * 0, or -1 when memory ran out. */
-static int number_texts_at(const ivrsm_numtexts *n, const json_t *v, json_t *at, json_t *out,
-                           int depth)
-{
-    if (!n->count || depth > IVRSM_MAX_DEPTH)
-        return 0;
-    const char *text = json_is_real(v) ? ivrsm_numtexts_find(n, v) : NULL;
-    if (text) {
-        json_t *entry = json_copy(at);
-        if (json_array_append_new(entry, json_string(text)) != 0) {
-            json_decref(entry);
-            return -1;
-        }
-        return json_array_append_new(out, entry);
-    }
-    size_t i;
-    const char *k;
-    json_t *item;
-    if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, k, item)
-        {
-            if (json_array_append_new(at, json_string(k)) != 0 ||
-                number_texts_at(n, item, at, out, depth + 1) != 0)
-                return -1;
-            json_array_remove(at, json_array_size(at) - 1);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, item)
-        {
-            if (json_array_append_new(at, json_integer((json_int_t)i)) != 0 ||
-                number_texts_at(n, item, at, out, depth + 1) != 0)
-                return -1;
-            json_array_remove(at, json_array_size(at) - 1);
-        }
-    }
-    return 0;
-}
-
-/* The same for ctx, whose reals carry their texts (value.h). */
+/* The numbers kept as written under v ("12.50"), as [[root, key or index..., text], ...]:
+ * the texts a value store's reals carry (value.h). 0, or -1 when memory ran out. */
 static int store_number_texts_at(ivrsm_val v, json_t *at, json_t *out, int depth)
 {
     if (depth > IVRSM_MAX_DEPTH)
@@ -99,9 +61,10 @@ static json_t *number_texts(const ivrsm_session *s)
         out = NULL;
     }
     json_decref(at);
-    if (out && s->resp) {
+    ivrsm_val resp = ivrsm_vstore_root(&s->resp);
+    if (out && !ivrsm_val_missing(resp)) {
         at = json_pack("[s]", "resp");
-        if (!at || number_texts_at(&s->numbers, s->resp, at, out, 0) != 0) {
+        if (!at || store_number_texts_at(resp, at, out, 0) != 0) {
             json_decref(out);
             out = NULL;
         }
@@ -110,9 +73,10 @@ static json_t *number_texts(const ivrsm_session *s)
     return out;
 }
 
-/* Keep again the texts saved by number_texts(), for the values restored at their places (ctx:
- * the snapshot's, before it moves into the session's block). */
-static int restore_number_texts(ivrsm_session *s, const json_t *list, const json_t *ctx)
+/* Keep again the texts saved by number_texts(), for the snapshot's values at their places,
+ * before they move into the session's blocks. */
+static int restore_number_texts(ivrsm_session *s, const json_t *list, const json_t *ctx,
+                                const json_t *resp)
 {
     size_t i, k;
     const json_t *entry, *step;
@@ -123,7 +87,7 @@ static int restore_number_texts(ivrsm_session *s, const json_t *list, const json
         const char *text = json_string_value(json_array_get(entry, n - 1));
         if (n < 3 || !root || !text)
             continue;
-        const json_t *v = !strcmp(root, "ctx") ? ctx : !strcmp(root, "resp") ? s->resp : NULL;
+        const json_t *v = !strcmp(root, "ctx") ? ctx : !strcmp(root, "resp") ? resp : NULL;
         json_array_foreach(entry, k, step)
         {
             if (k == 0 || k == n - 1 || !v)
@@ -165,9 +129,12 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     bad |= json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
     bad |= json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
     bad |= json_object_set_new(j, "ctx", ivrsm_s_ctx_json(s));
-    bad |= json_object_set_new(j, "resp", s->resp ? json_incref(s->resp) : json_null());
-    if (s->answer)
-        bad |= json_object_set(j, "answer", s->answer);
+    ivrsm_val resp = ivrsm_vstore_root(&s->resp);
+    bad |= json_object_set_new(j, "resp",
+                               ivrsm_val_missing(resp) ? json_null() : ivrsm_val_json(resp));
+    if (s->answer != IVRSM_VSTORE_NONE)
+        bad |=
+            json_object_set_new(j, "answer", ivrsm_val_json(ivrsm_vstore_at(&s->resp, s->answer)));
     json_t *numbers = number_texts(s);
     bad |= numbers == NULL;
     if (json_array_size(numbers))
@@ -260,14 +227,6 @@ static char *get_str(const ivrsm_session *s, const json_t *o, const char *k, boo
     return copy;
 }
 
-/* A deep copy of v (NULL when v is); *nomem set when it cannot be made. */
-static json_t *copy_of(const json_t *v, bool *nomem)
-{
-    json_t *copy = v ? json_deep_copy(v) : NULL;
-    *nomem |= v && !copy;
-    return copy;
-}
-
 static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
 {
     const ivrsm_machine *m = s->m;
@@ -295,11 +254,14 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         return fail(err, "ctx is not an object");
     bool nomem = false; /* a part that could not be made: IVRSM_ENOMEM, not a bad snapshot */
     json_t *resp = json_object_get(j, "resp");
-    s->resp = copy_of(json_is_null(resp) ? NULL : resp, &nomem);
+    if (json_is_null(resp))
+        resp = NULL;
     json_t *answer = json_object_get(j, "answer");
-    s->answer = copy_of(json_is_object(answer) ? answer : NULL, &nomem);
-    if (nomem || restore_number_texts(s, json_object_get(j, "numbers"), ctx) != 0 ||
-        ivrsm_s_ctx_from_json(s, ctx) != 0)
+    if (restore_number_texts(s, json_object_get(j, "numbers"), ctx, resp) != 0 ||
+        ivrsm_s_ctx_from_json(s, ctx) != 0 ||
+        (resp && ivrsm_vstore_put_json(&s->resp, resp, ivrsm_s_numtext, s, &s->resp.root) != 0) ||
+        (json_is_object(answer) &&
+         ivrsm_vstore_put_json(&s->resp, answer, NULL, NULL, &s->answer) != 0))
         return IVRSM_ENOMEM;
     /* The call's language is ctx.language, kept in sync while the call ran. */
     int language = ivrsm_s_ctx_language(s);

@@ -56,7 +56,13 @@ void ivrsm_numtexts_purge(ivrsm_numtexts *n)
 /* Whether a number token is one to keep as written: -?DIGITS.DIGITS, said otherwise. */
 bool ivrsm_numtexts_worth(const ivrsm_numtexts *n, const json_t *v, const char *text, size_t len)
 {
-    if (!json_is_real(v) || len > 64 || len < 3)
+    (void)n;
+    return json_is_real(v) && ivrsm_numtext_worth(json_real_value(v), text, len);
+}
+
+bool ivrsm_numtext_worth(double v, const char *text, size_t len)
+{
+    if (len > 64 || len < 3)
         return false;
     size_t i = text[0] == '-', digits = 0, dot = 0;
     for (; i < len; i++) {
@@ -69,10 +75,12 @@ bool ivrsm_numtexts_worth(const ivrsm_numtexts *n, const json_t *v, const char *
     }
     if (!dot || dot == len - 1)
         return false;
-    if (json_real_value(v) == 0 && text[0] == '-')
+    if (v == 0 && text[0] == '-')
         return false; /* -0.0 is said 0 */
-    ivrsm_buf b = IVRSM_BUF_INIT(n->mem);
-    bool differs = ivrsm_tmpl_append_number(&b, v) == 0 &&
+    char stack[80];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, ivrsm_mem_default(), stack, sizeof(stack));
+    bool differs = ivrsm_tmpl_append_real(&b, v) == 0 &&
                    (b.len != len || memcmp(ivrsm_buf_str(&b), text, len) != 0);
     ivrsm_buf_free(&b);
     return differs;

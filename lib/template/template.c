@@ -641,7 +641,7 @@ static int append_integer(ivrsm_buf *out, json_int_t v)
  * (1e3 is 1000, -0 is 0), anything else in the shortest text that reads
  * back as the same double ("2.5", "0.1").
  */
-static int append_real(ivrsm_buf *out, double v)
+int ivrsm_tmpl_append_real(ivrsm_buf *out, double v)
 {
     char tmp[400];
     int n = 0;
@@ -673,7 +673,7 @@ int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
 {
     if (json_is_integer(v))
         return append_integer(out, json_integer_value(v));
-    return append_real(out, json_real_value(v));
+    return ivrsm_tmpl_append_real(out, json_real_value(v));
 }
 
 /* An object or a list as compact JSON. */
@@ -705,7 +705,7 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope 
             text = ivrsm_numtexts_find(scope->numbers[i], v.j);
         if (text)
             return ivrsm_buf_puts(out, text);
-        return append_real(out, ivrsm_val_real(v));
+        return ivrsm_tmpl_append_real(out, ivrsm_val_real(v));
     }
     case JSON_TRUE:
         return ivrsm_buf_append(out, "true", 4);

@@ -55,6 +55,8 @@ const char *ivrsm_numtexts_find(const ivrsm_numtexts *n, const json_t *v);
 int ivrsm_numtexts_add(ivrsm_numtexts *n, const json_t *v, const char *text, size_t len);
 /* Whether `text`, the source of number v, is worth keeping (said otherwise than written). */
 bool ivrsm_numtexts_worth(const ivrsm_numtexts *n, const json_t *v, const char *text, size_t len);
+/* The same for a real's value (the texts of a value store's reals). */
+bool ivrsm_numtext_worth(double v, const char *text, size_t len);
 /* Drop the values that only this list still holds. */
 void ivrsm_numtexts_purge(ivrsm_numtexts *n);
 /*
@@ -70,6 +72,10 @@ typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
     /* The session's ctx (value.h); when set, ctx.* paths read it, not `ctx`. */
     const ivrsm_vstore *ctx_store;
+    /* The session's answer (value.h): when set, resp.* paths read its root and answer_at (the
+     * object of `answer` below, IVRSM_VSTORE_NONE: none), not `resp` and `answer`. */
+    const ivrsm_vstore *resp_store;
+    uint32_t answer_at;
     const json_t *resp; /* may be NULL: every resp.* path is then missing */
     const json_t *globals;
     /* How the action was answered, {"status": 401, "error": "status"}: resp.status and
@@ -142,6 +148,7 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
 int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope *scope);
 /* A number in its shortest form, without an exponent when it is an integer. */
 int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v);
+int ivrsm_tmpl_append_real(ivrsm_buf *out, double v);
 
 /*
  * Evaluate as a JSON value (new reference, caller owns it).

@@ -470,7 +470,7 @@ static ivrsm_val path_root(const tmpl_path *path, const ivrsm_tmpl_scope *scope)
     case ROOT_CTX:
         return scope->ctx_store ? ivrsm_vstore_root(scope->ctx_store) : ivrsm_val_of(scope->ctx);
     case ROOT_RESP:
-        return ivrsm_val_of(scope->resp);
+        return scope->resp_store ? ivrsm_vstore_root(scope->resp_store) : ivrsm_val_of(scope->resp);
     case ROOT_GLOBALS:
         return ivrsm_val_of(scope->globals);
     default:
@@ -487,11 +487,12 @@ static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
     v = path_root(path, scope);
     const path_seg *seg = t->segs + path->first_seg;
     /* resp.status, resp.error: the answer's, unless the body has its own. */
-    if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE && scope->answer &&
-        !json_object_get(scope->resp, t->pool + seg->key)) {
-        const json_t *meta = json_object_get(scope->answer, t->pool + seg->key);
-        if (meta)
-            v = ivrsm_val_of(scope->answer);
+    if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE) {
+        ivrsm_val answer = scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->answer_at)
+                                             : ivrsm_val_of(scope->answer);
+        if (!ivrsm_val_missing(answer) && ivrsm_val_missing(ivrsm_val_get(v, t->pool + seg->key)) &&
+            !ivrsm_val_missing(ivrsm_val_get(answer, t->pool + seg->key)))
+            v = answer;
     }
     for (uint32_t i = 0; !ivrsm_val_missing(v) && i < path->n_segs; i++, seg++) {
         if (seg->key != TMPL_NONE)

@@ -383,6 +383,11 @@ ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
     return st->root == IVRSM_VSTORE_NONE ? missing : at_node(st, st->root);
 }
 
+ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at)
+{
+    return at == IVRSM_VSTORE_NONE ? missing : at_node(st, at);
+}
+
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st)
 {
     return st->cap;
@@ -489,6 +494,53 @@ int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, ui
     for (size_t i = 0; i < n; i++)
         wr32(p + ARRAY_HEAD + 4 * i, items[i]);
     return 0;
+}
+
+int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t *at)
+{
+    if (len > STORE_MAX || reserve(st, 4 + len + 1) != 0)
+        return IVRSM_ENOMEM;
+    *at = new_key(st, key, len);
+    return 0;
+}
+
+int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, uint32_t *at)
+{
+    if (n > STORE_MAX / 8 || reserve(st, OBJECT_HEAD + 8 * n) != 0)
+        return IVRSM_ENOMEM;
+    *at = new_object(st, (uint32_t)n);
+    for (size_t i = 0; i < 2 * n; i++)
+        wr32(st->data + *at + OBJECT_HEAD + 4 * i, pairs[i]);
+    wr32(st->data + *at + 1, (uint32_t)n);
+    return 0;
+}
+
+int ivrsm_vstore_put_integer(ivrsm_vstore *st, int64_t v, uint32_t *at)
+{
+    return put_scalar(st, JSON_INTEGER, &v, NULL, at);
+}
+
+int ivrsm_vstore_put_real(ivrsm_vstore *st, double v, const char *text, uint32_t *at)
+{
+    return put_scalar(st, JSON_REAL, &v, text, at);
+}
+
+int ivrsm_vstore_put_word(ivrsm_vstore *st, json_type type, uint32_t *at)
+{
+    return put_scalar(st, type, NULL, NULL, at);
+}
+
+const char *ivrsm_vstore_key(const ivrsm_vstore *st, uint32_t key, size_t *len)
+{
+    *len = rd32(node(st, key));
+    return (const char *)node(st, key) + 4;
+}
+
+void ivrsm_vstore_clear(ivrsm_vstore *st)
+{
+    st->len = 0;
+    st->garbage = 0;
+    st->root = IVRSM_VSTORE_NONE;
 }
 
 /* Put a jansson value; on failure the caller truncates what was put. */

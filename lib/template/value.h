@@ -86,6 +86,8 @@ void ivrsm_vstore_free(ivrsm_vstore *st);
 int ivrsm_vstore_init(ivrsm_vstore *st);
 /* The root object. */
 ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
+/* Node `at` (IVRSM_VSTORE_NONE: missing). */
+ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at);
 /* Bytes the store holds. */
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st);
 
@@ -105,6 +107,17 @@ int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_f
 int ivrsm_vstore_put_val(ivrsm_vstore *st, ivrsm_val v, ivrsm_vstore_text_fn text, void *user,
                          uint32_t *at);
 int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at);
+/* Scalars: an integer, a real with its text as written (may be NULL), true, false or null. */
+int ivrsm_vstore_put_integer(ivrsm_vstore *st, int64_t v, uint32_t *at);
+int ivrsm_vstore_put_real(ivrsm_vstore *st, double v, const char *text, uint32_t *at);
+int ivrsm_vstore_put_word(ivrsm_vstore *st, json_type type, uint32_t *at);
+/* A key, for ivrsm_vstore_put_members(); its bytes read back with ivrsm_vstore_key(). */
+int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t *at);
+const char *ivrsm_vstore_key(const ivrsm_vstore *st, uint32_t key, size_t *len);
+/* An object of n members: pairs[2i] a key node, pairs[2i + 1] its value's node. */
+int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, uint32_t *at);
+/* Empty the store, keeping its block (no root). */
+void ivrsm_vstore_clear(ivrsm_vstore *st);
 /* An object of n members (keys, then the nodes put before), or an array of n items. */
 int ivrsm_vstore_put_object(ivrsm_vstore *st, const char *const *keys, const uint32_t *items,
                             size_t n, uint32_t *at);
