@@ -557,6 +557,9 @@ int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool
      * allows. */
     if (!body)
         body = "";
+    /* Kept members take about the room of their text: one block, grown rarely. */
+    if (ivrsm_vstore_reserve(out, (len < 65536 ? len : 65536) + 64) != 0)
+        return IVRSM_ENOMEM;
     char items[512];
     reader r = {body, body + len, out, texts, IVRSM_BUF_INIT(out->mem), {0}, 0, false};
     ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));

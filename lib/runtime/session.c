@@ -125,7 +125,8 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
  */
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
-    ivrsm_vstore_compact(&s->ctx);
+    if (s->ctx.garbage > s->ctx.len / 4 || (s->ctx.garbage > 64 && s->phase != PHASE_HTTP))
+        ivrsm_vstore_compact(&s->ctx);
     size_t room = s->ctx.len / 8 + 16;
     if (s->phase != PHASE_HTTP && s->ctx.cap > s->ctx.len + 2 * room)
         ivrsm_vstore_shrink(&s->ctx, room);

@@ -95,14 +95,12 @@ static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at, bool tight)
     return n;
 }
 
-/* Room for `extra` more bytes at the end; 0 or IVRSM_ENOMEM. */
-static int reserve(ivrsm_vstore *st, size_t extra)
+/* The block grown to hold `extra` more bytes; 0 or IVRSM_ENOMEM. */
+static int grow(ivrsm_vstore *st, size_t extra)
 {
     if (extra > STORE_MAX || st->len + extra > STORE_MAX)
         return IVRSM_ENOMEM;
     size_t need = st->len + extra;
-    if (need <= st->cap)
-        return 0;
     size_t cap = st->cap + st->cap / 2;
     if (cap < need)
         cap = need;
@@ -116,6 +114,12 @@ static int reserve(ivrsm_vstore *st, size_t extra)
     st->data = d;
     st->cap = (uint32_t)cap;
     return 0;
+}
+
+/* Room for `extra` more bytes at the end; 0 or IVRSM_ENOMEM. */
+static inline int reserve(ivrsm_vstore *st, size_t extra)
+{
+    return extra <= st->cap - st->len ? 0 : grow(st, extra);
 }
 
 /* `size` bytes at the end, reserved before; their offset. */
@@ -386,6 +390,11 @@ ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
 ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at)
 {
     return at == IVRSM_VSTORE_NONE ? missing : at_node(st, at);
+}
+
+int ivrsm_vstore_reserve(ivrsm_vstore *st, size_t extra)
+{
+    return reserve(st, extra);
 }
 
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st)
@@ -818,9 +827,10 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
 {
     if (st->root == IVRSM_VSTORE_NONE || !st->garbage)
         return;
-    uint32_t live = tree_size(st, st->root, true);
-    /* The live tree is copied aside, then back to the block's start: no allocation unless the
-     * ctx is large. */
+    /* What is not garbage is live (the count is exact: every node is referenced once), and a
+     * tight copy is no larger. The live tree is copied aside, then back to the block's start:
+     * no allocation unless the ctx is large. */
+    uint32_t live = st->len - st->garbage;
     uint8_t stack[2048];
     ivrsm_vstore aside;
     ivrsm_vstore_on(&aside, st->mem);
@@ -829,8 +839,8 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
         return;
     aside.cap = live;
     if (copy_node(&aside, st, st->root, true, &aside.root) == 0) {
-        memcpy(st->data, aside.data, live);
-        st->len = live;
+        memcpy(st->data, aside.data, aside.len);
+        st->len = aside.len;
         st->root = aside.root;
         st->garbage = 0;
     }

@@ -88,6 +88,9 @@ int ivrsm_vstore_init(ivrsm_vstore *st);
 ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
 /* Node `at` (IVRSM_VSTORE_NONE: missing). */
 ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at);
+/* Room for `extra` more bytes, so that puts up to them do not move the block. 0 or
+ * IVRSM_ENOMEM. */
+int ivrsm_vstore_reserve(ivrsm_vstore *st, size_t extra);
 /* Bytes the store holds. */
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st);
 
