@@ -2,6 +2,7 @@
  * Text functions: UTF-8 validation, normalisation and whole-word phrase search.
  */
 #include "buf.h"
+#include "collect.h"
 #include "mem.h"
 #include "text.h"
 #include "words.h"
@@ -126,6 +127,57 @@ START_TEST(test_json_string_end)
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         const char *t = cases[i].text;
         ck_assert_msg(ivrsm_json_string_end(t, strlen(t), cases[i].open) == cases[i].end, "%s", t);
+    }
+}
+END_TEST
+
+/*
+ * The English rewrites are looked up by the last bytes of the word that ends;
+ * a table too long for that index is scanned whole. The same rewrites with
+ * never-matching ones appended past the index's bound must give the same
+ * text (or the same refusal) on random sentences of contraction pieces,
+ * letters, apostrophes, punctuation and accents, at every output size.
+ */
+START_TEST(test_rewrite_index_as_full_scan)
+{
+    const ivrsm_text_rules *en = ivrsm_locale_text_rules(ivrsm_locale_find("en-US"));
+    ck_assert_ptr_nonnull(en);
+    ck_assert_ptr_nonnull(en->rewrites);
+    static struct ivrsm_text_rewrite long_table[600];
+    size_t n = 0;
+    for (; en->rewrites[n].from; n++)
+        long_table[n] = en->rewrites[n];
+    while (n < 400) /* ends in "q": never the end of a word said below */
+        long_table[n++] = (struct ivrsm_text_rewrite){"zz q", "no", 0, 0};
+    long_table[n] = (struct ivrsm_text_rewrite){NULL, NULL, 0, 0};
+    const ivrsm_text_rules scanned = {en->folds, long_table};
+    static const char *const pieces[] = {
+        "i",  "d",   "I'd", "don't", "don",  "t",     "can",   "cannot",   "won't", "you",
+        "re", "ll",  "s",   "m",     "'",    " ",     ",",     "-",        "it's",  "let's",
+        "y",  "all", "he",  "she",   "that", "gonna", "gimme", "\xc3\xa9", "e",     "am"};
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 99;
+    for (int round = 0; round < 20000; round++) {
+        char said[256];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = (int)((seed >> 16) % 14);
+        while (k-- > 0) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % count];
+            memcpy(said + len, p, strlen(p));
+            len += strlen(p);
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 3)
+                said[len++] = ' ';
+        }
+        char a[600], b[600];
+        size_t cap = round % 4 ? sizeof a : 1 + (size_t)round % 24;
+        int na = ivrsm_text_normalize_rules(en, said, len, a, cap);
+        int nb = ivrsm_text_normalize_rules(&scanned, said, len, b, cap);
+        ck_assert_int_eq(na, nb);
+        if (na >= 0)
+            ck_assert_msg(strcmp(a, b) == 0, "'%.*s': '%s' and '%s'", (int)len, said, a, b);
     }
 }
 END_TEST
@@ -667,6 +719,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_buf_decimal);
     tcase_add_test(tc, test_words_match_table);
     tcase_add_test(tc, test_json_string_end);
+    tcase_add_test(tc, test_rewrite_index_as_full_scan);
     tcase_add_test(tc, test_mem_grow);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);

@@ -127,6 +127,25 @@ static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p
     return n;
 }
 
+/*
+ * A language's rewrites by the last two bytes of their words, in table order:
+ * a word that ends tries only those ending as it does (English has 62
+ * contractions, and every word of every sentence tried them all). A rewrite
+ * of one byte is keyed as if a space came before it, as one can match only
+ * after a space or at the start, where the output is keyed the same way.
+ * Built on the stack at the first word that ends, once per call: the rules
+ * are static data and the library keeps nothing between calls. Entries are
+ * numbered from 1, 0 ends a list; a table longer than REWRITE_INDEX_MAX is
+ * scanned whole.
+ */
+#define REWRITE_INDEX_MAX 254
+struct rewrite_index {
+    int state;                                 /* 0 not built yet, 1 built, -1 too many rewrites */
+    unsigned char head[256];                   /* the first rewrite of each key */
+    unsigned char tail[256];                   /* the last one so far (read where head is set) */
+    unsigned char next[REWRITE_INDEX_MAX + 1]; /* the next one of the same key */
+};
+
 /* The output being built: out[0..len), and where rewriting may start. */
 struct norm_out {
     char *out;
@@ -134,7 +153,53 @@ struct norm_out {
     size_t len;
     size_t floor; /* text before it was written by a rewrite: never rewritten again */
     int pending_space;
+    struct rewrite_index *index;
 };
+
+static size_t rewrite_from_len(const struct ivrsm_text_rewrite *r)
+{
+    return r->from_len ? r->from_len : strlen(r->from);
+}
+
+/* The bucket of words ending in text[0..n), n >= 1: a hash of their last two bytes. */
+static unsigned rewrite_key(const char *text, size_t n)
+{
+    const unsigned char before = n >= 2 ? (unsigned char)text[n - 2] : ' ';
+    return (before * 31u + (unsigned char)text[n - 1]) & 0xFFu;
+}
+
+static void build_rewrite_index(const ivrsm_text_rules *rules, struct rewrite_index *x)
+{
+    memset(x->head, 0, sizeof x->head);
+    x->state = 1;
+    for (size_t i = 0; rules->rewrites[i].from; i++) {
+        if (i >= REWRITE_INDEX_MAX) {
+            x->state = -1;
+            return;
+        }
+        size_t n = rewrite_from_len(&rules->rewrites[i]);
+        if (n == 0) /* an empty rewrite never applies */
+            continue;
+        const unsigned key = rewrite_key(rules->rewrites[i].from, n);
+        const unsigned char k = (unsigned char)(i + 1);
+        x->next[k] = 0;
+        if (x->head[key])
+            x->next[x->tail[key]] = k;
+        else
+            x->head[key] = k;
+        x->tail[key] = k;
+    }
+}
+
+/* Whether r, of n bytes, is a longer match than best_len for the words that end the output. */
+static int rewrite_fits(const struct norm_out *o, const struct ivrsm_text_rewrite *r, size_t n,
+                        size_t best_len)
+{
+    if (n <= best_len || n > o->len - o->floor || o->out[o->len - 1] != r->from[n - 1])
+        return 0;
+    size_t start = o->len - n;
+    return (start == 0 || o->out[start - 1] == ' ') && memcmp(o->out + start, r->from, n) == 0;
+}
 
 /* Appends piece[0..n) to the current word, after a space when a word ended before. */
 static int put_piece(struct norm_out *o, const char *piece, size_t n)
@@ -158,16 +223,26 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
 {
     const struct ivrsm_text_rewrite *best = NULL;
     size_t best_len = 0;
-    const char last = o->out[o->len - 1];
-    for (const struct ivrsm_text_rewrite *r = rules->rewrites; r->from; r++) {
-        size_t n = r->from_len ? r->from_len : strlen(r->from);
-        if (n <= best_len || n > o->len - o->floor || last != r->from[n - 1])
-            continue;
-        size_t start = o->len - n;
-        if ((start > 0 && o->out[start - 1] != ' ') || memcmp(o->out + start, r->from, n) != 0)
-            continue;
-        best = r;
-        best_len = n;
+    if (o->index->state == 0)
+        build_rewrite_index(rules, o->index);
+    if (o->index->state > 0) {
+        const unsigned key = rewrite_key(o->out, o->len);
+        for (unsigned k = o->index->head[key]; k; k = o->index->next[k]) {
+            const struct ivrsm_text_rewrite *r = &rules->rewrites[k - 1];
+            size_t n = rewrite_from_len(r);
+            if (rewrite_fits(o, r, n, best_len)) {
+                best = r;
+                best_len = n;
+            }
+        }
+    } else {
+        for (const struct ivrsm_text_rewrite *r = rules->rewrites; r->from; r++) {
+            size_t n = rewrite_from_len(r);
+            if (rewrite_fits(o, r, n, best_len)) {
+                best = r;
+                best_len = n;
+            }
+        }
     }
     if (!best)
         return 0;
@@ -218,7 +293,9 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
         cap = (size_t)INT_MAX;
     const unsigned char *p = (const unsigned char *)in;
     /* pending_space: a separator was seen since the last word byte (none yet). */
-    struct norm_out o = {out, cap, 0, 0, 1};
+    struct rewrite_index index;
+    index.state = 0;
+    struct norm_out o = {out, cap, 0, 0, 1, &index};
     size_t i = 0;
     while (i < len) {
         const unsigned char b = p[i];
