@@ -100,6 +100,42 @@ int ivrsm_dom_index_map(dom_doc *doc, dom_node *map)
     return 0;
 }
 
+int ivrsm_dom_finish_map(dom_doc *doc, dom_node *map, size_t *first, size_t *second)
+{
+    *first = *second = 0;
+    map->index = NULL;
+    if (map->count <= DOM_INDEX_MIN) {
+        for (size_t i = 1; i < map->count; i++)
+            for (size_t j = 0; j < i; j++)
+                if (map->pairs[i].key_len == map->pairs[j].key_len &&
+                    !memcmp(map->pairs[i].key, map->pairs[j].key, map->pairs[i].key_len)) {
+                    *first = j + 1;
+                    *second = i + 1;
+                    return 1;
+                }
+        return 0;
+    }
+    size_t cap = index_capacity(map->count);
+    uint32_t *slots = ivrsm_arena_alloc(doc->arena, cap * sizeof(*slots));
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < map->count; i++) {
+        const dom_pair *p = &map->pairs[i];
+        size_t s = ivrsm_hash(p->key, p->key_len) & (cap - 1);
+        for (; slots[s]; s = (s + 1) & (cap - 1)) {
+            const dom_pair *q = &map->pairs[slots[s] - 1];
+            if (q->key_len == p->key_len && !memcmp(q->key, p->key, p->key_len)) {
+                *first = slots[s];
+                *second = i + 1;
+                return 1;
+            }
+        }
+        slots[s] = (uint32_t)(i + 1);
+    }
+    map->index = slots;
+    return 0;
+}
+
 const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
 {
     if (!map || map->kind != DOM_MAP)

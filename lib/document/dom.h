@@ -197,6 +197,14 @@ dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int c
 int ivrsm_dom_index_map(dom_doc *doc, dom_node *map);
 
 /*
+ * ivrsm_dom_index_map() for a map whose keys are not known to be unique (a
+ * reader's, in one pass): 0 when they are (the index made), 1 when pairs
+ * *first and *second (1-based, *first the earlier) have the same key, -1 on
+ * no memory.
+ */
+int ivrsm_dom_finish_map(dom_doc *doc, dom_node *map, size_t *first, size_t *second);
+
+/*
  * Create an empty document (arena and name) for a reader to fill, its memory
  * from mem (copied). NULL on no memory.
  */

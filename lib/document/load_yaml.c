@@ -23,6 +23,7 @@
 #include "syntax_hints.h"
 #include "utf8.h"
 #include "yaml_block.h"
+#include "yaml_fast.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 #define LINEAR_KEY_CHECK 8 /* maps up to this size find duplicates by scanning */
@@ -665,6 +666,16 @@ static void discard_output(struct fy_diag *diag, void *user, const char *buf, si
 }
 
 int ivrsm_dom_load_yaml(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
+{
+    int rc = ivrsm_dom_load_yaml_fast(data, len, doc);
+    if (rc == IVRSM_ENOMEM)
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+    if (rc != YAML_FAST_UNSUPPORTED)
+        return rc;
+    return ivrsm_dom_load_yaml_events(data, len, doc, err);
+}
+
+int ivrsm_dom_load_yaml_events(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
     yaml_reader *r = ivrsm_mem_calloc(doc->mem, 1, sizeof(*r));
     if (!r)

@@ -1,0 +1,361 @@
+/*
+ * The fast YAML reader (lib/document/yaml_fast.c) against libfyaml's
+ * (load_yaml.c): whatever the fast reader accepts, libfyaml's reader must
+ * accept too and build the same tree, node for node (kind, style, text,
+ * value, line and column of every node and key, weights, bytes, heights,
+ * key indexes). Checked on every YAML file of the sources (machines,
+ * scenarios, the fuzz_load corpus) and on thousands of mutations of them;
+ * the machines of the examples must be read by the fast reader itself.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dom.h"
+#include "failing_mem.h"
+#include "ivrsm/ivrsm.h"
+#include "utf8.h"
+#include "yaml_fast.h"
+
+static const char *source_root(void)
+{
+    const char *r = getenv("IVRSM_SOURCE_ROOT");
+    return r ? r : ".";
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    char *data;
+    ck_assert_int_eq(ivrsm_dom_read_file(path, ivrsm_mem_default(), &data, len, NULL), 0);
+    return data;
+}
+
+static void same_node(const dom_node *a, const dom_node *b, const char *where);
+
+static void same_text(const char *a, size_t alen, const char *b, size_t blen, const char *what,
+                      const char *where)
+{
+    ck_assert_msg(alen == blen && (!alen || !memcmp(a, b, alen)), "%s: %s '%.*s' vs '%.*s'", where,
+                  what, (int)alen, a ? a : "", (int)blen, b ? b : "");
+}
+
+static void same_node(const dom_node *a, const dom_node *b, const char *where)
+{
+    ck_assert_msg(a->kind == b->kind, "%s at %d:%d: kind %d vs %d", where, b->line, b->column,
+                  a->kind, b->kind);
+    ck_assert_msg(a->line == b->line && a->column == b->column, "%s: at %d:%d vs %d:%d", where,
+                  a->line, a->column, b->line, b->column);
+    ck_assert_msg(a->style == b->style, "%s at %d:%d: style %d vs %d", where, b->line, b->column,
+                  a->style, b->style);
+    ck_assert_msg(a->weight == b->weight && a->bytes == b->bytes && a->height == b->height,
+                  "%s at %d:%d: weight %u/%u bytes %zu/%zu height %u/%u", where, b->line, b->column,
+                  a->weight, b->weight, a->bytes, b->bytes, a->height, b->height);
+    ck_assert_msg(a->count == b->count, "%s at %d:%d: count %zu vs %zu", where, b->line, b->column,
+                  a->count, b->count);
+    ck_assert_msg((a->index == NULL) == (b->index == NULL), "%s: index", where);
+    ck_assert_msg(a->ref == NULL && b->ref == NULL, "%s: ref", where);
+    switch (a->kind) {
+    case DOM_MAP:
+        for (size_t i = 0; i < a->count; i++) {
+            const dom_pair *p = &a->pairs[i], *q = &b->pairs[i];
+            same_text(p->key, p->key_len, q->key, q->key_len, "key", where);
+            ck_assert_msg(p->line == q->line && p->column == q->column,
+                          "%s: key %s at %d:%d vs %d:%d", where, q->key, p->line, p->column,
+                          q->line, q->column);
+            same_node(p->value, q->value, q->key);
+        }
+        return;
+    case DOM_LIST:
+        for (size_t i = 0; i < a->count; i++)
+            same_node(a->items[i], b->items[i], where);
+        return;
+    case DOM_BOOL:
+        ck_assert_msg(a->as.boolean == b->as.boolean, "%s: boolean", where);
+        break;
+    case DOM_INT:
+        ck_assert_msg(a->as.integer == b->as.integer, "%s: integer", where);
+        break;
+    case DOM_REAL:
+        ck_assert_msg(memcmp(&a->as.real, &b->as.real, sizeof(double)) == 0, "%s: real", where);
+        break;
+    default:
+        break;
+    }
+    same_text(a->text, a->len, b->text, b->len, "text", where);
+}
+
+static int accepted, compared;
+
+/* Both readers on one text; returns whether the fast reader took it. */
+static bool compare(const char *data, size_t len, const char *name)
+{
+    int line, column;
+    if (ivrsm_utf8_check_text(data, len, &line, &column) != 0)
+        return false;
+    compared++;
+    dom_doc *fast = ivrsm_dom_doc_new(name, ivrsm_mem_default());
+    dom_doc *full = ivrsm_dom_doc_new(name, ivrsm_mem_default());
+    ck_assert_ptr_nonnull(fast);
+    ck_assert_ptr_nonnull(full);
+    int rc = ivrsm_dom_load_yaml_fast(data, len, fast);
+    ck_assert_msg(rc == 0 || rc == YAML_FAST_UNSUPPORTED, "%s: fast reader returned %d", name, rc);
+    ivrsm_error err;
+    int full_rc = ivrsm_dom_load_yaml_events(data, len, full, &err);
+    if (rc == 0) {
+        accepted++;
+        ck_assert_msg(full_rc == 0, "%s: the fast reader accepted what libfyaml refuses: %s", name,
+                      err.message);
+        ck_assert_msg(fast->node_count == full->node_count && fast->bytes == full->bytes,
+                      "%s: %zu nodes / %zu bytes vs %zu / %zu", name, fast->node_count, fast->bytes,
+                      full->node_count, full->bytes);
+        same_node(fast->root, full->root, name);
+    }
+    ivrsm_dom_free(fast);
+    ivrsm_dom_free(full);
+    return rc == 0;
+}
+
+typedef struct file_list {
+    char **paths;
+    size_t count, cap;
+} file_list;
+
+static void collect(file_list *l, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "node_modules"))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            collect(l, path);
+            continue;
+        }
+        size_t n = strlen(path);
+        bool yaml = (n > 5 && !strcmp(path + n - 5, ".yaml")) ||
+                    (n > 4 && !strcmp(path + n - 4, ".yml")) || strstr(path, "/corpus/load/");
+        if (!yaml)
+            continue;
+        if (l->count == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 64;
+            l->paths = realloc(l->paths, l->cap * sizeof(*l->paths));
+            ck_assert_ptr_nonnull(l->paths);
+        }
+        l->paths[l->count++] = strdup(path);
+    }
+    closedir(d);
+}
+
+static file_list sources(void)
+{
+    file_list l = {0};
+    const char *dirs[] = {"examples", "tests", "docs", "bench", "schema"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", source_root(), dirs[i]);
+        collect(&l, path);
+    }
+    ck_assert_msg(l.count > 100, "only %zu YAML files found", l.count);
+    return l;
+}
+
+static void free_list(file_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->paths[i]);
+    free(l->paths);
+}
+
+START_TEST(every_source_file)
+{
+    file_list l = sources();
+    for (size_t i = 0; i < l.count; i++) {
+        size_t len;
+        char *data = read_text(l.paths[i], &len);
+        compare(data, len, l.paths[i]);
+        free(data);
+    }
+    printf("yaml_fast: %d of %d source files read by the fast reader\n", accepted, compared);
+    ck_assert_int_gt(accepted, compared / 2);
+    free_list(&l);
+}
+END_TEST
+
+START_TEST(examples_take_the_fast_path)
+{
+    const char *machines[] = {"examples/synergia_rdv/machine.yaml",
+                              "examples/synergia_rdv_en/machine.yaml",
+                              "examples/bank_card/machine.yaml", "examples/hello/machine.yaml"};
+    for (size_t i = 0; i < sizeof(machines) / sizeof(*machines); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", source_root(), machines[i]);
+        size_t len;
+        char *data = read_text(path, &len);
+        ck_assert_msg(compare(data, len, path), "%s is not read by the fast reader", path);
+        free(data);
+    }
+}
+END_TEST
+
+/* A small deterministic generator (xorshift), so a failure replays. */
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+static uint64_t next_random(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Bytes a mutation inserts: YAML's indicators, blanks, breaks, letters, a multi-byte letter. */
+static const char *const pieces[] = {" ",  "  ", "\n", ":",  ": ", "- ",  "-",   "#",  " #", "\"",
+                                     "'",  "[",  "]",  "{",  "}",  ",",   ">",   "|",  "|-", ">+",
+                                     "&a", "*a", "!!", "<<", "\\", "\\n", "é",   "a",  "1",  "0x",
+                                     "~",  "?",  "%",  "@",  "\t", "---", "...", "\r", "''", ".5"};
+
+static size_t mutate(const char *src, size_t len, char *out, size_t cap)
+{
+    size_t at = len ? (size_t)(next_random() % len) : 0;
+    size_t n = 0;
+    switch (next_random() % 5) {
+    case 0: { /* delete up to 3 bytes */
+        size_t del = 1 + next_random() % 3;
+        if (at + del > len)
+            del = len - at;
+        memcpy(out, src, at);
+        memcpy(out + at, src + at + del, len - at - del);
+        return len - del;
+    }
+    case 1:
+    case 2: { /* insert a piece */
+        const char *p = pieces[next_random() % (sizeof(pieces) / sizeof(*pieces))];
+        size_t pl = strlen(p);
+        if (len + pl > cap)
+            return 0;
+        memcpy(out, src, at);
+        memcpy(out + at, p, pl);
+        memcpy(out + at + pl, src + at, len - at);
+        return len + pl;
+    }
+    case 3: { /* replace a byte with a piece's first byte */
+        memcpy(out, src, len);
+        if (len)
+            out[at] = pieces[next_random() % (sizeof(pieces) / sizeof(*pieces))][0];
+        return len;
+    }
+    default: { /* duplicate a line */
+        size_t s = at;
+        while (s > 0 && src[s - 1] != '\n')
+            s--;
+        size_t e = at;
+        while (e < len && src[e] != '\n')
+            e++;
+        if (e < len)
+            e++;
+        if (len + (e - s) > cap)
+            return 0;
+        memcpy(out, src, e);
+        memcpy(out + e, src + s, e - s);
+        memcpy(out + e + (e - s), src + e, len - e);
+        n = len + (e - s);
+        return n;
+    }
+    }
+}
+
+START_TEST(mutations)
+{
+    const char *seeds[] = {"examples/synergia_rdv/machine.yaml", "examples/hello/machine.yaml",
+                           "tests/format/refill.yaml", "tests/format/pin.yaml",
+                           "examples/synergia_rdv/scenarios/entry_team_gate.yaml"};
+    int rounds = getenv("YAML_FAST_ROUNDS") ? atoi(getenv("YAML_FAST_ROUNDS")) : 3000;
+    accepted = compared = 0;
+    for (size_t s = 0; s < sizeof(seeds) / sizeof(*seeds); s++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", source_root(), seeds[s]);
+        FILE *probe = fopen(path, "rb");
+        if (!probe)
+            continue;
+        fclose(probe);
+        size_t len;
+        char *data = read_text(path, &len);
+        size_t cap = len + 4096;
+        char *a = malloc(cap), *b = malloc(cap);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_ptr_nonnull(b);
+        for (int r = 0; r < rounds; r++) {
+            /* A few mutations stacked on the original text. */
+            memcpy(a, data, len);
+            size_t alen = len;
+            int steps = 1 + (int)(next_random() % 4);
+            for (int k = 0; k < steps; k++) {
+                size_t blen = mutate(a, alen, b, cap);
+                if (!blen)
+                    break;
+                memcpy(a, b, blen);
+                alen = blen;
+            }
+            compare(a, alen, path);
+        }
+        free(a);
+        free(b);
+        free(data);
+    }
+    printf("yaml_fast: %d of %d mutations read by the fast reader\n", accepted, compared);
+    ck_assert_int_gt(accepted, 0);
+}
+END_TEST
+
+/* Every allocation of the fast reader refused in turn: IVRSM_ENOMEM, never a wrong tree. */
+START_TEST(out_of_memory)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.yaml", source_root());
+    size_t len;
+    char *data = read_text(path, &len);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    for (long n = 0;; n++) {
+        dom_doc *doc = ivrsm_dom_doc_new("m", &fm.mem);
+        ck_assert_ptr_nonnull(doc);
+        failing_mem_fail_one(&fm, n);
+        int rc = ivrsm_dom_load_yaml_fast(data, len, doc);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        ivrsm_dom_free(doc);
+        ck_assert_msg(rc == (refused ? IVRSM_ENOMEM : 0), "allocation %ld refused: %d", n, rc);
+        ck_assert_int_eq(fm.live, 0);
+        ck_assert(!fm.misused);
+        if (!refused)
+            break;
+    }
+    free(data);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("yaml_fast");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, every_source_file);
+    tcase_add_test(tc, examples_take_the_fast_path);
+    tcase_add_test(tc, mutations);
+    tcase_add_test(tc, out_of_memory);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
