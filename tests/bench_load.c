@@ -3,7 +3,8 @@
  * Prints the first load of the process (cold), then medians in microseconds
  * (warm) and the compiled machine's memory; asserts nothing about time.
  *
- * usage: bench_load [ITERATIONS] [MACHINE]   (defaults: 300, the seed YAML)
+ * usage: bench_load [ITERATIONS] [MACHINE]   (defaults: 300, the seed YAML; a MACHINE
+ *        whose name ends in .json is read as JSON)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,11 @@ int main(int argc, char **argv)
     char seed[4096];
     snprintf(seed, sizeof(seed), "%s/examples/synergia_rdv/machine.yaml", root ? root : ".");
     const char *yaml_path = argc > 2 ? argv[2] : seed;
+    size_t path_len = strlen(yaml_path);
+    ivrsm_format fmt = path_len > 5 && !strcmp(yaml_path + path_len - 5, ".json")
+                           ? IVRSM_FORMAT_JSON
+                           : IVRSM_FORMAT_YAML;
+    const char *fmt_name = fmt == IVRSM_FORMAT_JSON ? "JSON" : "YAML";
     char json_path[4096];
     snprintf(json_path, sizeof(json_path), "%s/examples/synergia_rdv/machine.json",
              root ? root : ".");
@@ -183,23 +189,23 @@ int main(int argc, char **argv)
     ivrsm_error err;
     /* Cold: the first load of the process (pages, lazy binding, first allocations). */
     double t0 = now_us();
-    int rc = ivrsm_machine_load_buffer(yaml, ylen, IVRSM_FORMAT_YAML, yaml_path, &m, &err);
+    int rc = ivrsm_machine_load_buffer(yaml, ylen, fmt, yaml_path, &m, &err);
     double cold = now_us() - t0;
     if (rc != 0) {
         fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.column, err.message);
         return 1;
     }
-    printf("machine %s: %zu states, %zu bytes of YAML\n", ivrsm_machine_name(m),
-           ivrsm_machine_state_count(m), ylen);
+    printf("machine %s: %zu states, %zu bytes of %s\n", ivrsm_machine_name(m),
+           ivrsm_machine_state_count(m), ylen, fmt_name);
     printf("ivrsm_machine_memory: %zu bytes\n", ivrsm_machine_memory(m));
     ivrsm_machine_unref(m);
 
-    printf("  load YAML, cold (the process's first load): %7.1f us\n", cold);
+    printf("  load %s, cold (the process's first load): %7.1f us\n", fmt_name, cold);
     printf("%d iterations, medians (warm):\n", n);
-    printf("  load YAML  (parse, compile, check errors): %8.1f us\n",
-           time_step(step_load, yaml, ylen, IVRSM_FORMAT_YAML, n));
-    printf("  check YAML (every error and warning):     %8.1f us\n",
-           time_step(step_check, yaml, ylen, IVRSM_FORMAT_YAML, n));
+    printf("  load %s  (parse, compile, check errors): %8.1f us\n", fmt_name,
+           time_step(step_load, yaml, ylen, fmt, n));
+    printf("  check %s (every error and warning):     %8.1f us\n", fmt_name,
+           time_step(step_check, yaml, ylen, fmt, n));
     if (json) {
         printf("  load JSON  (parse, compile, check errors): %8.1f us\n",
                time_step(step_load, json, jlen, IVRSM_FORMAT_JSON, n));

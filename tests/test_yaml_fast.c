@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "dom.h"
+#include "dom_compare.h"
 #include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
 #include "utf8.h"
@@ -31,60 +32,6 @@ static char *read_text(const char *path, size_t *len)
     char *data;
     ck_assert_int_eq(ivrsm_dom_read_file(path, ivrsm_mem_default(), &data, len, NULL), 0);
     return data;
-}
-
-static void same_node(const dom_node *a, const dom_node *b, const char *where);
-
-static void same_text(const char *a, size_t alen, const char *b, size_t blen, const char *what,
-                      const char *where)
-{
-    ck_assert_msg(alen == blen && (!alen || !memcmp(a, b, alen)), "%s: %s '%.*s' vs '%.*s'", where,
-                  what, (int)alen, a ? a : "", (int)blen, b ? b : "");
-}
-
-static void same_node(const dom_node *a, const dom_node *b, const char *where)
-{
-    ck_assert_msg(a->kind == b->kind, "%s at %d:%d: kind %d vs %d", where, b->line, b->column,
-                  a->kind, b->kind);
-    ck_assert_msg(a->line == b->line && a->column == b->column, "%s: at %d:%d vs %d:%d", where,
-                  a->line, a->column, b->line, b->column);
-    ck_assert_msg(a->style == b->style, "%s at %d:%d: style %d vs %d", where, b->line, b->column,
-                  a->style, b->style);
-    ck_assert_msg(a->weight == b->weight && a->bytes == b->bytes && a->height == b->height,
-                  "%s at %d:%d: weight %u/%u bytes %zu/%zu height %u/%u", where, b->line, b->column,
-                  a->weight, b->weight, a->bytes, b->bytes, a->height, b->height);
-    ck_assert_msg(a->count == b->count, "%s at %d:%d: count %zu vs %zu", where, b->line, b->column,
-                  a->count, b->count);
-    ck_assert_msg((a->index == NULL) == (b->index == NULL), "%s: index", where);
-    ck_assert_msg(a->ref == NULL && b->ref == NULL, "%s: ref", where);
-    switch (a->kind) {
-    case DOM_MAP:
-        for (size_t i = 0; i < a->count; i++) {
-            const dom_pair *p = &a->pairs[i], *q = &b->pairs[i];
-            same_text(p->key, p->key_len, q->key, q->key_len, "key", where);
-            ck_assert_msg(p->line == q->line && p->column == q->column,
-                          "%s: key %s at %d:%d vs %d:%d", where, q->key, p->line, p->column,
-                          q->line, q->column);
-            same_node(p->value, q->value, q->key);
-        }
-        return;
-    case DOM_LIST:
-        for (size_t i = 0; i < a->count; i++)
-            same_node(a->items[i], b->items[i], where);
-        return;
-    case DOM_BOOL:
-        ck_assert_msg(a->as.boolean == b->as.boolean, "%s: boolean", where);
-        break;
-    case DOM_INT:
-        ck_assert_msg(a->as.integer == b->as.integer, "%s: integer", where);
-        break;
-    case DOM_REAL:
-        ck_assert_msg(memcmp(&a->as.real, &b->as.real, sizeof(double)) == 0, "%s: real", where);
-        break;
-    default:
-        break;
-    }
-    same_text(a->text, a->len, b->text, b->len, "text", where);
 }
 
 static int accepted, compared;

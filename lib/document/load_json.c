@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "json_fast.h"
 #include "syntax_hints.h"
 #include "utf8.h"
 
@@ -350,6 +351,16 @@ static int jansson_exhausted(void)
 }
 
 int ivrsm_dom_load_json(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
+{
+    int rc = ivrsm_dom_load_json_fast(data, len, doc);
+    if (rc == IVRSM_ENOMEM)
+        return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
+    if (rc != JSON_FAST_UNSUPPORTED)
+        return rc;
+    return ivrsm_dom_load_json_jansson(data, len, doc, err);
+}
+
+int ivrsm_dom_load_json_jansson(const char *data, size_t len, dom_doc *doc, ivrsm_error *err)
 {
     ivrsm_error local;
     if (!err)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json_scan.h"
 #include "session.h"
 #include "utf8.h"
 
@@ -49,160 +50,13 @@ static void skip_space(reader *r)
         r->p++;
 }
 
-static int hex4(const char *p, const char *end, uint32_t *out)
-{
-    if (end - p < 4)
-        return -1;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int put_utf8(ivrsm_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return ivrsm_buf_append(b, u, n);
-}
-
-/* One escape after its backslash (at r->p), decoded into r->text; -1 when invalid. */
-static int read_escape(reader *r)
-{
-    char c = *r->p++;
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *at = c ? strchr(from, c) : NULL;
-    if (at)
-        return ivrsm_buf_putc(&r->text, to[at - from]) == 0 ? 0 : (r->nomem = true, -1);
-    if (c != 'u')
-        return -1;
-    uint32_t cp;
-    if (hex4(r->p, r->end, &cp) != 0)
-        return -1;
-    r->p += 4;
-    if (cp >= 0xDC00 && cp <= 0xDFFF)
-        return -1; /* a low surrogate first */
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        uint32_t low;
-        if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
-            hex4(r->p + 2, r->end, &low) != 0 || low < 0xDC00 || low > 0xDFFF)
-            return -1;
-        r->p += 6;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    }
-    if (cp == 0)
-        return -1; /* \u0000: jansson refuses it without JSON_ALLOW_NUL */
-    return put_utf8(&r->text, cp) == 0 ? 0 : (r->nomem = true, -1);
-}
-
-/*
- * A string at r->p (after its opening quote). Its text is s[0..len): the
- * body itself when it has no escape, else r->text. -1 when invalid.
- */
+/* A string at r->p (after its opening quote), as ivrsm_json_scan_string(). -1 when invalid. */
 static int read_string(reader *r, const char **s, size_t *len)
 {
-    const char *start = r->p;
-    bool escaped = false;
-    while (r->p < r->end) {
-        unsigned char c = (unsigned char)*r->p;
-        if (c == '"') {
-            if (escaped) {
-                if (ivrsm_buf_putc(&r->text, '\0') != 0) {
-                    r->nomem = true;
-                    return -1;
-                }
-                *s = r->text.data;
-                *len = r->text.len - 1;
-            } else {
-                *s = start;
-                *len = (size_t)(r->p - start);
-            }
-            r->p++;
-            return 0;
-        }
-        if (c < 0x20)
-            return -1; /* control characters are escaped in JSON */
-        if (c == '\\') {
-            if (!escaped) {
-                ivrsm_buf_reset(&r->text);
-                escaped = true;
-                if (ivrsm_buf_append(&r->text, start, (size_t)(r->p - start)) != 0) {
-                    r->nomem = true;
-                    return -1;
-                }
-            }
-            r->p++;
-            if (r->p >= r->end || read_escape(r) != 0)
-                return -1;
-            continue;
-        }
-        const char *from = r->p;
-        if (c < 0x80) {
-            r->p++;
-        } else {
-            uint32_t cp;
-            int n = ivrsm_utf8_decode((const unsigned char *)r->p, (size_t)(r->end - r->p), &cp);
-            if (n <= 0)
-                return -1;
-            r->p += n;
-        }
-        if (escaped && ivrsm_buf_append(&r->text, from, (size_t)(r->p - from)) != 0) {
-            r->nomem = true;
-            return -1;
-        }
-    }
+    if (ivrsm_json_scan_string(&r->p, r->end, &r->text, s, len) == 0)
+        return 0;
+    r->nomem = r->text.failed != 0;
     return -1;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* An integer token that fits json_int_t (strtoll's range, as jansson reads it). */
-static int integer_value(const char *s, size_t len, json_int_t *out)
-{
-    bool negative = s[0] == '-';
-    unsigned long long limit = negative ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
-    unsigned long long v = 0;
-    for (size_t i = negative; i < len; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (limit - d) / 10)
-            return -1; /* jansson: "too big integer" */
-        v = v * 10 + d;
-    }
-    *out = negative ? (json_int_t)(0 - v) : (json_int_t)v;
-    return 0;
 }
 
 /*
@@ -246,43 +100,16 @@ static int real_overflows(const ivrsm_mem *mem, const char *s, size_t len)
 /* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
 static int read_number(reader *r, uint32_t *out)
 {
-    const char *start = r->p, *p = r->p, *end = r->end;
-    if (p < end && *p == '-')
-        p++;
-    if (p >= end || !is_digit(*p))
+    const char *start = r->p;
+    bool real, exponent;
+    const char *p = ivrsm_json_scan_number(start, r->end, &real, &exponent);
+    if (!p)
         return -1;
-    if (*p == '0') {
-        p++;
-        if (p < end && is_digit(*p))
-            return -1; /* a leading zero */
-    } else {
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    bool real = false, exponent = false;
-    if (p < end && *p == '.') {
-        real = true;
-        p++;
-        if (p >= end || !is_digit(*p))
-            return -1;
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        real = exponent = true;
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= end || !is_digit(*p))
-            return -1;
-        while (p < end && is_digit(*p))
-            p++;
-    }
     r->p = p;
     size_t len = (size_t)(p - start);
     if (!real) {
         json_int_t v;
-        if (integer_value(start, len, &v) != 0)
+        if (ivrsm_json_int_value(start, len, &v) != 0)
             return -1;
         return out ? built(r, ivrsm_vstore_put_integer(r->st, (int64_t)v, out)) : 0;
     }
