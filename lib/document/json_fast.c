@@ -29,6 +29,8 @@ typedef struct jfast {
     const char *p;
     const char *line_start;
     int line;
+    const char *col_at; /* the last place a column was counted for, and that column */
+    int col;
     int depth;
     size_t nodes;
     dom_pair *pairs; /* the pairs of the open objects, innermost last */
@@ -66,12 +68,22 @@ static void skip_blank(jfast *f)
     }
 }
 
-/* 1-based column in characters of the cursor (strings and tokens hold no line break). */
-static int column(const jfast *f)
+/*
+ * 1-based column in characters of the cursor, counted on from the last
+ * column asked on the same line: a line of any length is counted once.
+ */
+static int column(jfast *f)
 {
+    const char *q = f->line_start;
     int col = 1;
-    for (const char *q = f->line_start; q < f->p; q++)
+    if (f->col_at >= f->line_start && f->col_at <= f->p) {
+        q = f->col_at;
+        col = f->col;
+    }
+    for (; q < f->p; q++)
         col += ((unsigned char)*q & 0xC0) != 0x80;
+    f->col_at = f->p;
+    f->col = col;
     return col;
 }
 

@@ -32,6 +32,8 @@ typedef struct fast {
     size_t line_start; /* where the cursor's line starts */
     int line;          /* 1-based, of the cursor */
     int indent;        /* of the content line the cursor is on; -1 at the end */
+    size_t col_at;     /* the last place a column was counted for, and that column */
+    int col;
     int depth;
     size_t nodes;    /* as load_yaml.c counts them: IVRSM_MAX_NODES */
     size_t bytes;    /* text of scalars and keys: IVRSM_MAX_EXPANDED_BYTES */
@@ -66,12 +68,22 @@ static char peek(const fast *f, size_t i)
     return i < f->len ? f->s[i] : '\0';
 }
 
-/* 1-based column in characters of byte `pos` of the cursor's line. */
-static int column_of(const fast *f, size_t pos)
+/*
+ * 1-based column in characters of byte `pos` of the cursor's line, counted
+ * on from the last column asked on that line: a long line is counted once.
+ */
+static int column_of(fast *f, size_t pos)
 {
+    size_t i = f->line_start;
     int col = 1;
-    for (size_t i = f->line_start; i < pos; i++)
+    if (f->col_at >= f->line_start && f->col_at <= pos) {
+        i = f->col_at;
+        col = f->col;
+    }
+    for (; i < pos; i++)
         col += ((unsigned char)f->s[i] & 0xC0) != 0x80;
+    f->col_at = pos;
+    f->col = col;
     return col;
 }
 
@@ -793,7 +805,7 @@ int ivrsm_dom_load_yaml_fast(const char *data, size_t len, dom_doc *doc)
 {
     if (!plain_text(data, len))
         return YAML_FAST_UNSUPPORTED;
-    fast f = {.doc = doc, .s = data, .len = len, .line = 1};
+    fast f = {.doc = doc, .s = data, .len = len, .line = 1, .col = 1};
     f.text.mem = doc->mem;
     dom_node *root = NULL;
     if (next_content(&f) && f.indent == 0 && !seq_entry_here(&f))
