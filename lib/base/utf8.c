@@ -3,6 +3,9 @@
  * text handed to the library, the position of the first bad byte for
  * documents).
  */
+#include <stdbool.h>
+#include <string.h>
+
 #include "utf8.h"
 
 /* The sequence length announced by a lead byte, 0 when it cannot start one. */
@@ -59,9 +62,45 @@ int ivrsm_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * Whether s[0..len) is valid UTF-8 without NUL, eight bytes at a time where
+ * they are ASCII without NUL (a document is mostly): the common case of a
+ * load, where no position is needed.
+ */
+static bool valid_without_nul(const unsigned char *s, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    while (i < len) {
+        if (len - i >= 8) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            /* No byte with its high bit set, and none zero. */
+            if (((v | ((v - ones) & ~v)) & highs) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (s[i] == 0)
+            return false;
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int n = ivrsm_utf8_decode(s + i, len - i, &cp);
+        if (n == 0)
+            return false;
+        i += (size_t)n;
+    }
+    return true;
+}
+
 int ivrsm_utf8_check_text(const char *data, size_t len, int *line, int *column)
 {
     const unsigned char *s = (const unsigned char *)data;
+    if (valid_without_nul(s, len))
+        return 0;
     int ln = 1, col = 1;
     for (size_t i = 0; i < len;) {
         if (s[i] == 0) {
