@@ -7,6 +7,7 @@ can be written by hand:
 
     session_script.py OUT.bin <<'EOF'
     # a comment line
+    start 12
     dtmf 1
     keys 0612345678#
     say rendez-vous 0.9
@@ -34,7 +35,9 @@ result names the command (pending, next, zero, last or max), a status from
 statuses and a body index (len(bodies) for none); rawresult gives the body
 bytes; handoff gives the command and ok (0 or 1); checkpoint saves and
 restores now, checkpoint-after after the next event, before its commands;
-dup N makes the next event reuse the id of N events ago, noid gives it none.
+dup N makes the next event reuse the id of N events ago, noid gives it none;
+start N, first, begins from starting point N (of the sessions saved along the
+seed's paths, START_MARK + N as the first byte) instead of the welcome.
 
 The string tables are read from fuzz_session.c, so they never drift.
 """
@@ -81,6 +84,7 @@ INTENTS = c_table("intents")
 BODIES = c_table("bodies")
 STATUSES = c_ints("statuses")
 KEYS = "0123456789*#ABCD"
+START_MARK = int(re.search(r"#define START_MARK (0x[0-9A-Fa-f]+)", SOURCE).group(1), 16)
 ID_SELECT = {"pending": 0, "next": 4, "zero": 5, "last": 6, "max": 7}
 
 
@@ -110,6 +114,11 @@ def encode(lines):
         if not words:
             continue
         op, args = words[0], words[1:]
+        if op == "start":
+            if out:
+                sys.exit("start must come first")
+            out.append(START_MARK + int(args[0]))
+            continue
         if op == "noid":
             id_mode = 1
             continue
