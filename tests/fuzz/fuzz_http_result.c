@@ -15,7 +15,8 @@
  * 599); a 2xx without error has a JSON body, "invalid JSON" is a 2xx whose
  * body is not; the body is within the adapter's bound and NUL-terminated at
  * body_len; the session takes the event (0), then waits for something or has
- * ended; it saves to a snapshot that restores to the very same snapshot.
+ * ended; it saves to a snapshot that restores to the very same snapshot (one
+ * input in SAVED_EVERY).
  */
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -36,6 +37,10 @@
 #endif
 
 #define PENDING_MAX 16
+/* One input in SAVED_EVERY (by its hash, so an input always runs the same way) saves the
+ * session after the answer and restores it: two snapshots and a restore cost twice the rest
+ * of an input (the adapter, libcurl and the loopback connection included). */
+#define SAVED_EVERY 4
 
 static ivrsm_machine *machine;
 static ivrsm_http *http;
@@ -263,6 +268,28 @@ static void on_result(void *user, const ivrsm_http_result *r)
     o->fed = 1;
 }
 
+static uint32_t input_hash(const uint8_t *data, size_t size)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return h;
+}
+
+/* The session saves to a snapshot that restores to the very same snapshot. */
+static void check_saved(const ivrsm_session *s, const ivrsm_session_options *so)
+{
+    char *snap = NULL, *again = NULL;
+    ivrsm_session *back = NULL;
+    FUZZ_CHECK(ivrsm_session_snapshot(s, &snap) == 0 &&
+                   ivrsm_session_restore(machine, snap, so, &back, NULL) == 0 &&
+                   ivrsm_session_snapshot(back, &again) == 0 && !strcmp(snap, again),
+               "the session after the answer does not save and restore as itself");
+    ivrsm_free(snap);
+    ivrsm_free(again);
+    ivrsm_session_free(back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -291,15 +318,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(ivrsm_session_ended(o.s) ||
                    (last && last->type != IVRSM_COMMAND_SAY && last->type != IVRSM_COMMAND_HANGUP),
                "the call goes on waiting for nothing (state %s)", ivrsm_session_state(o.s));
-    char *snap = NULL, *again = NULL;
-    ivrsm_session *back = NULL;
-    FUZZ_CHECK(ivrsm_session_snapshot(o.s, &snap) == 0 &&
-                   ivrsm_session_restore(machine, snap, &so, &back, NULL) == 0 &&
-                   ivrsm_session_snapshot(back, &again) == 0 && !strcmp(snap, again),
-               "the session after the answer does not save and restore as itself");
-    ivrsm_free(snap);
-    ivrsm_free(again);
-    ivrsm_session_free(back);
+    if (input_hash(data, size) % SAVED_EVERY == 0)
+        check_saved(o.s, &so);
     ivrsm_session_free(o.s);
     return 0;
 }
