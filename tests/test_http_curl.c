@@ -231,6 +231,41 @@ START_TEST(status_5xx_keeps_status_and_body)
 }
 END_TEST
 
+/*
+ * A 2xx body nested deeper than IVRSM_MAX_DEPTH is "invalid JSON", as the
+ * session would take it, and is not handed to jansson, which reads one call
+ * per level: 2048 levels are most of a small thread's stack.
+ */
+START_TEST(deep_2xx_is_invalid_json)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    char query[32];
+    snprintf(query, sizeof query, "levels=%d", IVRSM_MAX_DEPTH);
+    ivrsm_command c = http_command(6, "GET", "/deep");
+    c.http.query = query;
+    outcome o = {0};
+    run_one(h, &c, &o);
+    ck_assert_int_eq(o.status, 200);
+    ck_assert_ptr_null(o.error);
+    ck_assert_uint_eq(o.body_len, 2 * IVRSM_MAX_DEPTH);
+    outcome_clear(&o);
+
+    const int deeper[] = {IVRSM_MAX_DEPTH + 1, 2048, 100000};
+    for (size_t i = 0; i < sizeof deeper / sizeof deeper[0]; i++) {
+        snprintf(query, sizeof query, "levels=%d", deeper[i]);
+        c = http_command(7 + (uint64_t)i, "GET", "/deep");
+        c.http.query = query;
+        run_one(h, &c, &o);
+        ck_assert_int_eq(o.status, 200);
+        ck_assert_str_eq(o.error, "invalid JSON");
+        ck_assert_ptr_nonnull(strstr(o.detail, "deeper than 64 levels"));
+        ck_assert_uint_eq(o.body_len, 2 * (size_t)deeper[i]);
+        outcome_clear(&o);
+    }
+    ivrsm_http_free(h);
+}
+END_TEST
+
 START_TEST(non_json_2xx_is_invalid_json)
 {
     ivrsm_http *h = adapter_with(NULL);
@@ -1480,6 +1515,7 @@ static Suite *http_curl_suite(void)
     tcase_add_test(results, status_4xx_keeps_status_and_body);
     tcase_add_test(results, status_5xx_keeps_status_and_body);
     tcase_add_test(results, non_json_2xx_is_invalid_json);
+    tcase_add_test(results, deep_2xx_is_invalid_json);
     tcase_add_test(results, oversized_body_is_refused);
     tcase_add_test(results, result_event_for_the_session);
     suite_add_tcase(s, results);

@@ -2,6 +2,7 @@
  * snapshots and traces, on small machines and on the seed machine. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -867,6 +868,91 @@ START_TEST(oversized_input_refused)
     free(big);
     ck_assert_str_eq(call_state(&c), "start");
     call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* Restore `snapshot` on a thread with a small stack, as a host's worker thread may have. */
+typedef struct restore_job {
+    ivrsm_machine *m;
+    const char *snapshot;
+    int rc;
+} restore_job;
+
+static void *restore_on_thread(void *arg)
+{
+    restore_job *job = arg;
+    ivrsm_session *s = NULL;
+    ivrsm_error err;
+    job->rc = ivrsm_session_restore(job->m, job->snapshot, NULL, &s, &err);
+    ivrsm_session_free(s);
+    return NULL;
+}
+
+static int restore_with_stack(ivrsm_machine *m, const char *snapshot, size_t stack)
+{
+    restore_job job = {m, snapshot, 1};
+    pthread_attr_t attr;
+    pthread_t t;
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, stack), 0);
+    ck_assert_int_eq(pthread_create(&t, &attr, restore_on_thread, &job), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    return job.rc;
+}
+
+/*
+ * JSON from outside nests no deeper than what the session can keep and save:
+ * ctx_json and ivrsm_ctx_set_json()'s texts IVRSM_MAX_DEPTH levels (answers
+ * too, result_body_bounds), a snapshot 4 * IVRSM_MAX_DEPTH. A snapshot of
+ * jansson's 2048 levels was read a level per call, and overflowed the stack
+ * of a thread of 256 KiB (FreeSWITCH gives its threads 240 KiB).
+ */
+START_TEST(deep_json_from_outside)
+{
+    char *out = NULL;
+    char *deep = nested(IVRSM_MAX_DEPTH);
+    ck_assert_int_eq(ivrsm_ctx_set_json(NULL, "a", deep, &out), 0);
+    ivrsm_free(out);
+    ck_assert_int_eq(ivrsm_ctx_set_json(deep, "a", "1", &out), 0);
+    ivrsm_free(out);
+    free(deep);
+    deep = nested(IVRSM_MAX_DEPTH + 1);
+    ck_assert_int_eq(ivrsm_ctx_set_json(NULL, "a", deep, &out), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_ctx_set_json(deep, "a", "1", &out), IVRSM_EINVAL);
+    free(deep);
+
+    /* The deepest ctx a host may give, saved inside the snapshot's own object, reads back. */
+    ivrsm_machine *m = menu();
+    ivrsm_session_options o = {0};
+    deep = nested(IVRSM_MAX_DEPTH);
+    o.ctx_json = deep;
+    ivrsm_session *s = NULL;
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ck_assert_int_eq(restore_with_stack(m, snap, 256 * 1024), 0);
+    ivrsm_free(snap);
+    ivrsm_session_free(s);
+    free(deep);
+
+    /* 2048 levels (what jansson reads) under a snapshot's keys. */
+    size_t levels = 2048, n = 0;
+    char *text = malloc(2 * levels + 64);
+    ck_assert_ptr_nonnull(text);
+    n += (size_t)sprintf(text, "{\"format\":\"ivrsm-session/1\",\"ctx\":");
+    for (size_t i = 0; i < levels; i++)
+        text[n++] = '[';
+    for (size_t i = 0; i < levels; i++)
+        text[n++] = ']';
+    strcpy(text + n, "}");
+    ck_assert_int_eq(restore_with_stack(m, text, 256 * 1024), IVRSM_ESNAPSHOT);
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_restore(m, text, NULL, &s, &err), IVRSM_ESNAPSHOT);
+    ck_assert_ptr_nonnull(strstr(err.message, "deeper"));
+    free(text);
     ivrsm_machine_unref(m);
 }
 END_TEST
@@ -1849,6 +1935,7 @@ int main(void)
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);
     tcase_add_test(basics, bad_ctx_json);
+    tcase_add_test(basics, deep_json_from_outside);
     tcase_add_test(basics, snapshot_restore_mid_http);
     tcase_add_test(basics, http_command_texts);
     tcase_add_test(basics, snapshot_refuses_other_machine);

@@ -98,8 +98,10 @@ extern "C" {
  *   "TLS error"           the TLS handshake or the certificate check failed
  *   "invalid response"    what came back is not HTTP (a status outside 100 to 599 too)
  *   "response too large"  the body exceeds max_response_bytes
- *   "invalid JSON"        a 2xx response whose body is not JSON (status and
- *                         body are kept so the host can log them)
+ *   "invalid JSON"        a 2xx response whose body is not JSON, or nests
+ *                         deeper than IVRSM_MAX_DEPTH as no answer a session
+ *                         takes may (status and body are kept so the host can
+ *                         log them)
  *   "out of memory"       an allocation failed during the transfer
  *   "event loop failure"  a hook returned -1 (see ivrsm_http_socket_fn)
  *   "cancelled"           ivrsm_http_cancel_all() stopped the transfer

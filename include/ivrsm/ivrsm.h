@@ -840,7 +840,8 @@ IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
  * version (a hot reload of the same version, or another process).
  * opts supplies the clock, trace sink, limits and allocator (its ctx_json,
  * call_id and session_id are ignored: they come from the snapshot). Returns
- * 0, IVRSM_EINVAL, IVRSM_ESNAPSHOT (malformed, or another machine/version),
+ * 0, IVRSM_EINVAL, IVRSM_ESNAPSHOT (malformed, another machine/version, or
+ * nested deeper than 4 * IVRSM_MAX_DEPTH levels, which no session writes),
  * IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
@@ -860,8 +861,9 @@ IVRSM_API void ivrsm_session_free(ivrsm_session *s);
  * key:        dotted key; no part may be empty.
  * value_json: the value as JSON text ("3", "\"Ana\"", "{...}").
  * out:        on success, the new object text owned by the caller (ivrsm_free()).
- * Returns 0, IVRSM_EINVAL (ctx_json not an object, value_json not JSON, a
- * bad key), or IVRSM_ENOMEM.
+ * Returns 0, IVRSM_EINVAL (ctx_json not an object, value_json not JSON,
+ * either nested deeper than IVRSM_MAX_DEPTH as ctx_json may not be, a bad
+ * key), or IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_ctx_set_json(const char *ctx_json, const char *key, const char *value_json,
                                  char **out);

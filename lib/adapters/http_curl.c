@@ -582,6 +582,29 @@ static const char *transport_error(const http_transfer *t, CURLcode code)
     }
 }
 
+/*
+ * Whether a body nests objects and arrays deeper than IVRSM_MAX_DEPTH (strings
+ * skipped). The session takes no such answer as JSON, and jansson would read
+ * it one call per level on the host's thread: 2048 levels are most of a small
+ * thread's stack (FreeSWITCH gives its threads 240 KiB).
+ */
+static int nests_too_deep(const char *p, size_t len)
+{
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '"') {
+            for (i++; i < len && p[i] != '"'; i++)
+                i += p[i] == '\\';
+        } else if (p[i] == '{' || p[i] == '[') {
+            if (++depth > IVRSM_MAX_DEPTH)
+                return 1;
+        } else if (p[i] == '}' || p[i] == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 /* Status, body and parsed JSON of a transfer that got a whole response. */
 static void fill_response(http_transfer *t, ivrsm_http_result *r)
 {
@@ -603,6 +626,13 @@ static void fill_response(http_transfer *t, ivrsm_http_result *r)
     if (status < 200 || status >= 300)
         return;
     /* A 2xx body must be JSON: the session reads it as the action's result. */
+    if (nests_too_deep(t->response, t->response_len)) {
+        r->error = "invalid JSON";
+        snprintf(t->errbuf, sizeof t->errbuf, "response body nests deeper than %d levels",
+                 IVRSM_MAX_DEPTH);
+        r->detail = t->errbuf;
+        return;
+    }
     json_error_t jerr;
     json_t *parsed = json_loadb(t->response, t->response_len, JSON_DECODE_ANY, &jerr);
     json_decref(parsed);

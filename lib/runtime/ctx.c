@@ -81,9 +81,13 @@ static char *give_json(const json_t *ctx)
 }
 
 /* ctx_json (NULL: {}) and value_json read as jansson reads them, but memory that ran out is
- * IVRSM_ENOMEM, never a text that is not JSON (session.h). */
+ * IVRSM_ENOMEM, never a text that is not JSON (session.h). Like a session's ctx_json, neither
+ * nests deeper than IVRSM_MAX_DEPTH. */
 static int read_texts(const char *ctx_json, const char *value_json, json_t **ctx, json_t **value)
 {
+    if ((ctx_json && !ivrsm_s_json_depth_within(ctx_json, strlen(ctx_json), IVRSM_MAX_DEPTH)) ||
+        !ivrsm_s_json_depth_within(value_json, strlen(value_json), IVRSM_MAX_DEPTH))
+        return IVRSM_EINVAL;
     const ivrsm_mem *mem = ivrsm_mem_default();
     int rc = ctx_json                 ? ivrsm_s_json_text_read(mem, ctx_json, ctx)
              : (*ctx = json_object()) ? 0

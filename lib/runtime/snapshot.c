@@ -12,6 +12,15 @@
 #include "session.h"
 
 #define SNAPSHOT_FORMAT "ivrsm-session/1"
+/*
+ * The deepest a snapshot a session writes can nest: its own object around ctx,
+ * where a dotted key makes at most IVRSM_MAX_DEPTH maps and the value there (an
+ * answer's part, a machine's constant, the host's ctx_json) nests at most as
+ * deep again, and around the last answer. A deeper text was not written by a
+ * session, and reading it recurses once per level: jansson's 2048 overflowed a
+ * host thread's stack of 512 KiB.
+ */
+#define SNAPSHOT_MAX_DEPTH (4 * IVRSM_MAX_DEPTH)
 
 static const char *phase_names[] = {"new", "input", "http", "handoff", "ended"};
 
@@ -364,8 +373,11 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
     /* Read as jansson reads it (the same texts are JSON), but telling a text that is no JSON
      * from memory that ran out, which jansson does not. */
     const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
+    size_t len = strlen(snapshot);
+    if (!ivrsm_s_json_depth_within(snapshot, len, SNAPSHOT_MAX_DEPTH))
+        return fail(err, "nested deeper than a session's snapshot can be");
     json_t *j = NULL;
-    if (ivrsm_s_response_read(mem, NULL, snapshot, strlen(snapshot), NULL, &j) == IVRSM_ENOMEM)
+    if (ivrsm_s_response_read(mem, NULL, snapshot, len, NULL, &j) == IVRSM_ENOMEM)
         return IVRSM_ENOMEM;
     if (!json_is_object(j)) {
         json_decref(j);

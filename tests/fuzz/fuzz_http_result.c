@@ -13,8 +13,8 @@
  * Invariants: the adapter calls back once, for the command sent; a result
  * either failed (status 0 and an error) or came back (a status from 100 to
  * 599); a 2xx without error has a JSON body, "invalid JSON" is a 2xx whose
- * body is not; the body is within the adapter's bound and NUL-terminated at
- * body_len; the session takes the event (0), then waits for something or has
+ * body is not (or nests deeper than IVRSM_MAX_DEPTH); the body is within the adapter's bound and
+ * NUL-terminated at body_len; the session takes the event (0), then waits for something or has
  * ended; it saves to a snapshot that restores to the very same snapshot (one
  * input in SAVED_EVERY).
  */
@@ -231,8 +231,33 @@ typedef struct outcome {
     int fed;
 } outcome;
 
+/* Nesting of objects and arrays, strings skipped. */
+static int depth_of(const char *p, size_t len)
+{
+    int depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_string) {
+            if (p[i] == '\\')
+                i++;
+            else if (p[i] == '"')
+                in_string = false;
+        } else if (p[i] == '"') {
+            in_string = true;
+        } else if (p[i] == '{' || p[i] == '[') {
+            deepest = ++depth > deepest ? depth : deepest;
+        } else if (p[i] == '}' || p[i] == ']') {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+/* JSON a session takes: what jansson reads, nested no deeper than IVRSM_MAX_DEPTH. */
 static bool is_json(const char *body, size_t len)
 {
+    if (depth_of(body, len) > IVRSM_MAX_DEPTH)
+        return false;
     json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
     json_decref(j);
     return j != NULL;

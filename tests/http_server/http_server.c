@@ -182,6 +182,25 @@ static long query_long(const request *r, const char *name, long fallback)
     return fallback;
 }
 
+/* /deep?levels=N: a JSON body of N arrays nested in one another, [[[...]]]. */
+static void route_deep(conn *c, const request *r)
+{
+    long levels = query_long(r, "levels", 2048);
+    if (levels < 1 || levels > 100000) {
+        respond_json(c, 400, json_pack("{s:s}", "error", "levels out of range"));
+        return;
+    }
+    char *body = malloc(2 * (size_t)levels);
+    if (!body) {
+        respond_json(c, 500, json_pack("{s:s}", "error", "out of memory"));
+        return;
+    }
+    memset(body, '[', (size_t)levels);
+    memset(body + levels, ']', (size_t)levels);
+    respond(c, 200, "application/json", body, 2 * (size_t)levels);
+    free(body);
+}
+
 static void route_big(conn *c, const request *r)
 {
     long bytes = query_long(r, "bytes", 2L * 1024 * 1024);
@@ -294,6 +313,8 @@ static void dispatch(http_server *s, conn *c, const request *r)
         respond(c, 200, "text/plain", "plain text, not JSON\n", 21);
     } else if (!strcmp(p, "/big")) {
         route_big(c, r);
+    } else if (!strcmp(p, "/deep")) {
+        route_deep(c, r);
     } else if (!strcmp(p, "/slow")) {
         route_slow(s, c, r);
     } else if (!strncmp(p, "/echo", 5) && (p[5] == '\0' || p[5] == '/')) {
