@@ -119,15 +119,18 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
 
 /*
  * What an event's writes replaced is garbage: the live data moves back to the
- * block's start (in place). A call waiting for its caller (seconds: most live
- * calls) gives back the room past its data but an eighth; one waiting for its
- * backend (milliseconds) keeps it for the answer's writes.
+ * block's start (in place) when it is a quarter of the block, or before a
+ * wait for the caller. The block keeps room for the next writes (an answer's
+ * values are put before the ones they replace become garbage): half its data
+ * and 64 bytes. A call waiting for its caller (seconds: most live calls) gives
+ * back what it has beyond twice that room; one waiting for its backend
+ * (milliseconds) keeps it for the answer's writes.
  */
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
     if (s->ctx.garbage > s->ctx.len / 4 || (s->ctx.garbage > 64 && s->phase != PHASE_HTTP))
         ivrsm_vstore_compact(&s->ctx);
-    size_t room = s->ctx.len / 8 + 16;
+    size_t room = s->ctx.len / 2 + 64;
     if (s->phase != PHASE_HTTP && s->ctx.cap > s->ctx.len + 2 * room)
         ivrsm_vstore_shrink(&s->ctx, room);
 }

@@ -131,7 +131,9 @@ struct ivrsm_session {
     char *call_id;
     char *session_id;
     s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
-    uint64_t recent[S_RECENT_EVENTS]; /* hashes of recent event ids, 0 = empty */
+    /* Hashes of recent event ids (S_RECENT_EVENTS, 0 = empty), made with the first event id:
+     * NULL for a host that gives none. */
+    uint64_t *recent;
     unsigned recent_pos;
     int32_t path[S_PATH_LEN]; /* ring of recently entered states */
     unsigned path_pos;

@@ -299,15 +299,18 @@ static uint64_t event_key(const char *id)
 static bool seen_event(ivrsm_session *s, const char *id)
 {
     uint64_t h = event_key(id);
-    for (unsigned i = 0; i < S_RECENT_EVENTS; i++)
+    for (unsigned i = 0; s->recent && i < S_RECENT_EVENTS; i++)
         if (s->recent[i] == h)
             return true;
     return false;
 }
 
-static void remember_event(ivrsm_session *s, const char *id)
+static int remember_event(ivrsm_session *s, const char *id)
 {
+    if (!s->recent && !(s->recent = ivrsm_mem_calloc(s->mem, S_RECENT_EVENTS, sizeof(uint64_t))))
+        return IVRSM_ENOMEM;
     s->recent[s->recent_pos++ % S_RECENT_EVENTS] = event_key(id);
+    return 0;
 }
 
 static bool is_input(ivrsm_event_type t)
@@ -356,8 +359,10 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     int rc = admissible(s, ev);
     if (rc != 0)
         return rc;
-    if (ev->event_id)
-        remember_event(s, ev->event_id);
+    if (ev->event_id && remember_event(s, ev->event_id) != 0) {
+        ivrsm_s_fail(s);
+        return step_failed(s);
+    }
     if (ivrsm_s_tracing(s))
         ivrsm_s_trace_event(s, ev);
     s->steps = 0;
@@ -440,6 +445,8 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
     size_t n = sizeof(*s) + s->m->state_count * sizeof(uint16_t) + ivrsm_vstore_memory(&s->ctx);
     if (s->limits_own)
         n += sizeof(*s->limits_own);
+    if (s->recent)
+        n += S_RECENT_EVENTS * sizeof(*s->recent);
     if (s->queue != s->queue_inline)
         n += s->queue_cap * sizeof(s_command);
     if (s->session_id)
@@ -474,6 +481,7 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_vstore_free(&s->ctx);
     ivrsm_mem_free(mem, s->limits_own);
     ivrsm_vstore_free(&s->resp);
+    ivrsm_mem_free(mem, s->recent);
     json_decref(s->now);
     ivrsm_numtexts_free(&s->numbers);
     ivrsm_machine_unref(s->m);

@@ -166,7 +166,7 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     json_t *recent = json_array();
     for (unsigned i = 0; i < S_RECENT_EVENTS; i++) {
         char hex[17];
-        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s->recent[i]);
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)(s->recent ? s->recent[i] : 0));
         bad |= json_array_append_new(recent, json_string(hex));
     }
     bad |= json_object_set_new(j, "recent_events", recent);
@@ -293,8 +293,13 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     size_t i;
     json_array_foreach(json_object_get(j, "recent_events"), i, v)
     {
-        if (i < S_RECENT_EVENTS && json_is_string(v))
-            s->recent[i] = strtoull(json_string_value(v), NULL, 16);
+        uint64_t h = json_is_string(v) ? strtoull(json_string_value(v), NULL, 16) : 0;
+        if (i >= S_RECENT_EVENTS || !h)
+            continue;
+        if (!s->recent &&
+            !(s->recent = ivrsm_mem_calloc(s->mem, S_RECENT_EVENTS, sizeof(*s->recent))))
+            return IVRSM_ENOMEM;
+        s->recent[i] = h;
     }
     s->recent_pos = (unsigned)get_int(j, "recent_pos");
     json_array_foreach(json_object_get(j, "path"), i, v)
