@@ -169,6 +169,37 @@ START_TEST(test_copy_within)
 }
 END_TEST
 
+/*
+ * An answer's tree (items put before their container, as the response reader
+ * puts them) dropped after a `set:` copied one of its members into ctx: what
+ * came after it is exactly as large as its items, and must survive the drop.
+ */
+START_TEST(test_drop_after_copy)
+{
+    ivrsm_vstore st;
+    ivrsm_vstore_on(&st, ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_vstore_init(&st), 0);
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, "keep", "1"), 0); /* room for more */
+    uint32_t pairs[2], answer, at;
+    ck_assert_int_eq(ivrsm_vstore_put_key(&st, "label", 5, &pairs[0]), 0);
+    ck_assert_int_eq(ivrsm_vstore_put_string(&st, "A12", 3, &pairs[1]), 0);
+    ck_assert_int_eq(ivrsm_vstore_put_members(&st, pairs, 1, &answer), 0);
+    ivrsm_val label = ivrsm_val_get(ivrsm_vstore_at(&st, answer), "label");
+    ck_assert_int_eq(ivrsm_vstore_put_val(&st, label, NULL, NULL, &at), 0);
+    ck_assert_int_eq(ivrsm_ctx_store_set(&st, "label", at), 0);
+    ivrsm_vstore_drop(&st, answer);
+    /* Writes after the drop must not land on what is still linked. */
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, "more", "written over what was dropped"), 0);
+    const char *want =
+        "{\"keep\":\"1\",\"label\":\"A12\",\"more\":\"written over what was dropped\"}";
+    assert_dump(&st, want);
+    ivrsm_vstore_compact(&st);
+    assert_dump(&st, want);
+    ck_assert_uint_eq(st.garbage, 0);
+    ivrsm_vstore_free(&st);
+}
+END_TEST
+
 /* Numbers as written travel with their values; only the texts asked for are kept. */
 static const char *text_of(void *user, const json_t *real)
 {
@@ -296,6 +327,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_set_like_jansson);
     tcase_add_test(tc, test_copy_within);
+    tcase_add_test(tc, test_drop_after_copy);
     tcase_add_test(tc, test_number_texts);
     tcase_add_test(tc, test_real_text_as_jansson);
     tcase_add_test(tc, test_allocation_failures);

@@ -377,38 +377,32 @@ static int read_value(reader *r, uint32_t *out, const m_state *keep)
 }
 
 int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
-                           ivrsm_vstore *out)
+                           ivrsm_vstore *out, uint32_t *root)
 {
-    ivrsm_vstore_clear(out);
     /* No body at all (a result without one) is an empty one: NULL + 0 is not a pointer sum C
      * allows. */
     if (!body)
         body = "";
-    /* Kept members take about the room of their text: one block, grown rarely. */
-    if (ivrsm_vstore_reserve(out, (len < 65536 ? len : 65536) + 64) != 0)
-        return IVRSM_ENOMEM;
+    uint32_t mark = out->len;
     char items[512];
     reader r = {body, body + len, out, texts, IVRSM_BUF_INIT(out->mem), {0}, 0, false};
     ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
     skip_space(&r);
     if (r.p == r.end) {
         /* 204 No Content and friends: success with an empty response. */
-        return ivrsm_vstore_init(out);
+        return ivrsm_vstore_put_members(out, NULL, 0, root);
     }
-    uint32_t root = 0;
-    int rc = read_value(&r, &root, st);
+    int rc = read_value(&r, root, st);
     ivrsm_buf_free(&r.text);
     ivrsm_buf_free(&r.items);
     if (rc == 0) {
         skip_space(&r);
-        if (r.p != r.end) {
-            ivrsm_vstore_clear(out);
-            return IVRSM_EINVAL; /* text after the value */
-        }
-        out->root = root;
-        return 0;
+        if (r.p == r.end)
+            return 0;
+        rc = -1; /* text after the value */
     }
-    ivrsm_vstore_clear(out);
+    ivrsm_vstore_truncate(out, mark);
+    *root = IVRSM_VSTORE_NONE;
     return r.nomem ? IVRSM_ENOMEM : IVRSM_EINVAL;
 }
 
@@ -449,10 +443,11 @@ int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *b
     *out = NULL;
     ivrsm_vstore store;
     ivrsm_vstore_on(&store, mem);
-    int rc = ivrsm_s_response_store(st, body, len, numbers != NULL, &store);
+    uint32_t root;
+    int rc = ivrsm_s_response_store(st, body, len, numbers != NULL, &store, &root);
     if (rc == 0) {
         bool nomem = false;
-        *out = to_json(ivrsm_vstore_root(&store), numbers, &nomem);
+        *out = to_json(ivrsm_vstore_at(&store, root), numbers, &nomem);
         if (!*out || nomem) {
             json_decref(*out);
             *out = NULL;

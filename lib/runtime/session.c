@@ -30,7 +30,8 @@ static void escalate(ivrsm_session *s, const char *why);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
     ivrsm_tmpl_scope sc = {.ctx_store = &s->ctx,
-                           .resp_store = &s->resp,
+                           .resp_store = &s->ctx,
+                           .resp_at = s->resp,
                            .answer_at = s->answer,
                            .globals = s->m->globals,
                            .now = s->now,
@@ -128,6 +129,8 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
  */
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
+    if (s->resp != IVRSM_VSTORE_NONE || s->answer != IVRSM_VSTORE_NONE)
+        return; /* an answer in use (never between events): its nodes must not move */
     if (s->ctx.garbage > s->ctx.len / 4 || (s->ctx.garbage > 64 && s->phase != PHASE_HTTP))
         ivrsm_vstore_compact(&s->ctx);
     size_t room = s->ctx.len / 2 + 64;
@@ -1011,8 +1014,7 @@ static void start_action(ivrsm_session *s, const m_state *st)
 {
     flush_say(s);
     /* resp is this action's answer: none yet, even if the request cannot be built. */
-    ivrsm_vstore_free(&s->resp);
-    s->answer = IVRSM_VSTORE_NONE;
+    ivrsm_s_forget_answer(s);
     const char *why = NULL;
     int rc = ivrsm_s_emit_http(s, st, &why);
     if (rc == IVRSM_ENOMEM) {
@@ -1172,10 +1174,14 @@ static picked pick_outcome(const m_state *st, int status, const char *error)
  * loader refuses it anywhere else), so the session holds nothing of it while
  * it waits for the caller. A later state cannot see an earlier state's answer.
  */
-static void forget_answer(ivrsm_session *s)
+void ivrsm_s_forget_answer(ivrsm_session *s)
 {
-    ivrsm_vstore_free(&s->resp);
-    s->answer = IVRSM_VSTORE_NONE;
+    /* The last put first: its room is taken back at once when nothing came after. */
+    if (s->answer != IVRSM_VSTORE_NONE)
+        ivrsm_vstore_drop(&s->ctx, s->answer);
+    if (s->resp != IVRSM_VSTORE_NONE)
+        ivrsm_vstore_drop(&s->ctx, s->resp);
+    s->resp = s->answer = IVRSM_VSTORE_NONE;
 }
 
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev);
@@ -1187,7 +1193,7 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
     char *otp = s->unverified_otp;
     s->unverified_otp = NULL;
     take_answer(s, ev);
-    forget_answer(s);
+    ivrsm_s_forget_answer(s);
     if (otp && !s->unverified_otp) {
         s->unverified_otp = otp;
         forget_otp(s);
@@ -1208,30 +1214,34 @@ static bool reads_answer(const m_state *st)
 /* s->answer = {"status": status (when there is one), "error": error (when there is one)}. */
 static int put_answer(ivrsm_session *s, int status, const char *error)
 {
-    ivrsm_vstore *st = &s->resp;
-    uint32_t pairs[4];
+    ivrsm_vstore *st = &s->ctx;
+    uint32_t pairs[4], mark = st->len;
     size_t n = 0;
     if (status > 0 && (ivrsm_vstore_put_key(st, "status", 6, &pairs[0]) != 0 ||
                        ivrsm_vstore_put_integer(st, status, &pairs[1]) != 0))
-        return IVRSM_ENOMEM;
+        goto nomem;
     n += status > 0;
     if (error && (ivrsm_vstore_put_key(st, "error", 5, &pairs[2 * n]) != 0 ||
                   ivrsm_vstore_put_string(st, error, strlen(error), &pairs[2 * n + 1]) != 0))
-        return IVRSM_ENOMEM;
+        goto nomem;
     n += error != NULL;
-    return ivrsm_vstore_put_members(st, pairs, n, &s->answer);
+    if (ivrsm_vstore_put_members(st, pairs, n, &s->answer) == 0)
+        return 0;
+nomem:
+    ivrsm_vstore_truncate(st, mark);
+    s->answer = IVRSM_VSTORE_NONE;
+    return IVRSM_ENOMEM;
 }
 
 static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
 {
     const m_state *st = cur(s);
-    ivrsm_vstore_clear(&s->resp);
-    s->answer = IVRSM_VSTORE_NONE;
+    ivrsm_s_forget_answer(s);
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
     int body = ivrsm_s_result_body_bounded(ev->body, len);
     if (body == 0) {
         /* The answer's numbers are said as the backend wrote them ("12.50"). */
-        int rc = ivrsm_s_response_store(st, ev->body, len, true, &s->resp);
+        int rc = ivrsm_s_response_store(st, ev->body, len, true, &s->ctx, &s->resp);
         if (rc == IVRSM_ENOMEM) {
             ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
             return;

@@ -118,12 +118,12 @@ struct ivrsm_session {
     const m_limits *limits; /* the machine's, or limits_own when the options override some */
     m_limits *limits_own;
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
-    /* The last action's answer while its outcome is taken (then emptied, its block freed): the
-     * body's value at its root, what a template reads as resp; no root when there is none. */
-    ivrsm_vstore resp;
-    uint32_t answer; /* in resp: how it was answered, {"status": 401, "error": "status"}, or
-                        IVRSM_VSTORE_NONE */
-    json_t *now;     /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    /* The last action's answer while its outcome is taken, then dropped (ivrsm_s_forget_answer):
+     * nodes in ctx's block, the body's value (what templates read as resp) and how it was
+     * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
+    uint32_t resp;
+    uint32_t answer;
+    json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
 
     s_command queue_inline[S_QUEUE_INLINE];
 
@@ -268,13 +268,13 @@ bool ivrsm_s_json_depth_within(const char *text, size_t len, int max);
 int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *body, size_t len,
                           ivrsm_numtexts *numbers, json_t **out);
 /*
- * The same read into `out` (emptied first; its root is the body's value):
- * what a session keeps of an answer, in one block. `texts`: reals keep their
- * texts as written when said otherwise. 0, IVRSM_EINVAL or IVRSM_ENOMEM (out
- * empty then).
+ * The same read into store `out`, *root its node (not linked: the session keeps
+ * an answer in ctx's block, beside ctx). `texts`: reals keep their texts as
+ * written when said otherwise. 0, IVRSM_EINVAL or IVRSM_ENOMEM (nothing put
+ * then).
  */
 int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
-                           ivrsm_vstore *out);
+                           ivrsm_vstore *out, uint32_t *root);
 /*
  * A JSON text from outside the library (a host's ctx_json, ivrsm_ctx_set_json()'s texts) into
  * *out, read as jansson's json_loads(JSON_DECODE_ANY) reads it, but telling a text that is not
@@ -356,6 +356,8 @@ const char *ivrsm_s_numtext(void *user, const json_t *real);
 json_t *ivrsm_s_ctx_json(const ivrsm_session *s);
 /* ctx = the object j (reals keep the texts the session keeps for them). 0 or IVRSM_ENOMEM. */
 int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j);
+/* The answer's nodes dropped from ctx's block (their room given back at the next tidy). */
+void ivrsm_s_forget_answer(ivrsm_session *s);
 /* After an event: ctx's block shrunk to its live data when writes left much behind. */
 void ivrsm_s_ctx_tidy(ivrsm_session *s);
 

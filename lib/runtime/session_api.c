@@ -121,8 +121,7 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     s->mem = &s->alloc;
     s->numbers.mem = s->mem;
     ivrsm_vstore_on(&s->ctx, s->mem);
-    ivrsm_vstore_on(&s->resp, s->mem);
-    s->answer = IVRSM_VSTORE_NONE;
+    s->resp = s->answer = IVRSM_VSTORE_NONE;
     s->visits = s->visits_inline;
     s->queue = s->queue_inline;
     s->queue_cap = S_QUEUE_INLINE;
@@ -480,7 +479,6 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_mem_free(mem, s->session_id);
     ivrsm_vstore_free(&s->ctx);
     ivrsm_mem_free(mem, s->limits_own);
-    ivrsm_vstore_free(&s->resp);
     ivrsm_mem_free(mem, s->recent);
     json_decref(s->now);
     ivrsm_numtexts_free(&s->numbers);

@@ -70,7 +70,7 @@ static json_t *number_texts(const ivrsm_session *s)
         out = NULL;
     }
     json_decref(at);
-    ivrsm_val resp = ivrsm_vstore_root(&s->resp);
+    ivrsm_val resp = ivrsm_vstore_at(&s->ctx, s->resp);
     if (out && !ivrsm_val_missing(resp)) {
         at = json_pack("[s]", "resp");
         if (!at || store_number_texts_at(resp, at, out, 0) != 0) {
@@ -138,12 +138,12 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     bad |= json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
     bad |= json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
     bad |= json_object_set_new(j, "ctx", ivrsm_s_ctx_json(s));
-    ivrsm_val resp = ivrsm_vstore_root(&s->resp);
+    ivrsm_val resp = ivrsm_vstore_at(&s->ctx, s->resp);
     bad |= json_object_set_new(j, "resp",
                                ivrsm_val_missing(resp) ? json_null() : ivrsm_val_json(resp));
     if (s->answer != IVRSM_VSTORE_NONE)
         bad |=
-            json_object_set_new(j, "answer", ivrsm_val_json(ivrsm_vstore_at(&s->resp, s->answer)));
+            json_object_set_new(j, "answer", ivrsm_val_json(ivrsm_vstore_at(&s->ctx, s->answer)));
     json_t *numbers = number_texts(s);
     bad |= numbers == NULL;
     if (json_array_size(numbers))
@@ -268,9 +268,9 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     json_t *answer = json_object_get(j, "answer");
     if (restore_number_texts(s, json_object_get(j, "numbers"), ctx, resp) != 0 ||
         ivrsm_s_ctx_from_json(s, ctx) != 0 ||
-        (resp && ivrsm_vstore_put_json(&s->resp, resp, ivrsm_s_numtext, s, &s->resp.root) != 0) ||
+        (resp && ivrsm_vstore_put_json(&s->ctx, resp, ivrsm_s_numtext, s, &s->resp) != 0) ||
         (json_is_object(answer) &&
-         ivrsm_vstore_put_json(&s->resp, answer, NULL, NULL, &s->answer) != 0))
+         ivrsm_vstore_put_json(&s->ctx, answer, NULL, NULL, &s->answer) != 0))
         return IVRSM_ENOMEM;
     /* The call's language is ctx.language, kept in sync while the call ran. */
     int language = ivrsm_s_ctx_language(s);

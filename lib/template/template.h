@@ -72,10 +72,11 @@ typedef struct ivrsm_tmpl_scope {
     const json_t *ctx;
     /* The session's ctx (value.h); when set, ctx.* paths read it, not `ctx`. */
     const ivrsm_vstore *ctx_store;
-    /* The session's answer (value.h): when set, resp.* paths read its root and answer_at (the
-     * object of `answer` below, IVRSM_VSTORE_NONE: none), not `resp` and `answer`. */
+    /* The session's answer (value.h): when set, resp.* paths read its nodes resp_at and
+     * answer_at (the object of `answer` below; IVRSM_VSTORE_NONE: none), not `resp` and
+     * `answer`. */
     const ivrsm_vstore *resp_store;
-    uint32_t answer_at;
+    uint32_t resp_at, answer_at;
     const json_t *resp; /* may be NULL: every resp.* path is then missing */
     const json_t *globals;
     /* How the action was answered, {"status": 401, "error": "status"}: resp.status and

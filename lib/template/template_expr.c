@@ -470,7 +470,8 @@ static ivrsm_val path_root(const tmpl_path *path, const ivrsm_tmpl_scope *scope)
     case ROOT_CTX:
         return scope->ctx_store ? ivrsm_vstore_root(scope->ctx_store) : ivrsm_val_of(scope->ctx);
     case ROOT_RESP:
-        return scope->resp_store ? ivrsm_vstore_root(scope->resp_store) : ivrsm_val_of(scope->resp);
+        return scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->resp_at)
+                                 : ivrsm_val_of(scope->resp);
     case ROOT_GLOBALS:
         return ivrsm_val_of(scope->globals);
     default:
