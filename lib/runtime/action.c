@@ -61,9 +61,10 @@ static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *
         rc = j ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope) : -1;
         json_decref(j);
     }
-    if (rc != 0 || ivrsm_buf_reserve(b, 0) != 0)
+    if (rc != 0 || b->failed)
         return -1;
-    b->len = start + strlen(b->data + start);
+    if (b->len > start) /* what was appended, NUL-terminated */
+        b->len = start + strlen(b->data + start);
     return 0;
 }
 
