@@ -157,7 +157,7 @@ START_TEST(test_rewrite_index_as_full_scan)
         "y",  "all", "he",  "she",   "that", "gonna", "gimme", "\xc3\xa9", "e",     "am"};
     const size_t count = sizeof pieces / sizeof pieces[0];
     uint32_t seed = 99;
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 3000; round++) {
         char said[256];
         size_t len = 0;
         seed = seed * 1103515245u + 12345u;
@@ -548,7 +548,7 @@ START_TEST(test_buf_json_string_as_jansson)
                                          "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\x99"};
     const size_t count = sizeof pieces / sizeof pieces[0];
     uint32_t seed = 7;
-    for (int round = 0; round < 5000; round++) {
+    for (int round = 0; round < 1500; round++) {
         char s[128];
         size_t len = 0;
         seed = seed * 1103515245u + 12345u;
@@ -656,7 +656,7 @@ START_TEST(test_word_starts_never_hide_a_phrase)
 {
     static const char alphabet[] = "ab ";
     uint32_t seed = 12345;
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 4000; round++) {
         char text[16], phrase[6];
         seed = seed * 1103515245u + 12345u;
         size_t text_len = (seed >> 16) % 13;
@@ -673,11 +673,12 @@ START_TEST(test_word_starts_never_hide_a_phrase)
         text[text_len] = phrase[phrase_len] = '\0';
         ivrsm_word_starts ws;
         ivrsm_text_word_starts(text, text_len, &ws);
-        for (int c = 0; c < 256; c++) {
+        static const unsigned char probes[] = {'a', 'b', ' ', 'c', 0, 0x80, 0xff};
+        for (size_t p = 0; p < sizeof probes; p++) {
             int starts = 0;
             for (size_t i = 0; i < text_len; i++)
-                starts |= (unsigned char)text[i] == c && (i == 0 || text[i - 1] == ' ');
-            ck_assert_int_eq(ivrsm_word_starts_has(&ws, (unsigned char)c), starts);
+                starts |= (unsigned char)text[i] == probes[p] && (i == 0 || text[i - 1] == ' ');
+            ck_assert_int_eq(ivrsm_word_starts_has(&ws, probes[p]), starts);
         }
         if (ivrsm_text_has_phrase(text, text_len, phrase, phrase_len))
             ck_assert_msg(ivrsm_word_starts_has(&ws, (unsigned char)phrase[0]), "'%s' in '%s'",
