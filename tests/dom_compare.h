@@ -31,6 +31,8 @@ static void same_node(const dom_node *a, const dom_node *b, const char *where)
     ck_assert_msg(a->weight == b->weight && a->bytes == b->bytes && a->height == b->height,
                   "%s at %d:%d: weight %u/%u bytes %zu/%zu height %u/%u", where, b->line, b->column,
                   a->weight, b->weight, a->bytes, b->bytes, a->height, b->height);
+    ck_assert_msg(a->no_refs == b->no_refs, "%s at %d:%d: no_refs %u vs %u", where, b->line,
+                  b->column, a->no_refs, b->no_refs);
     ck_assert_msg(a->count == b->count, "%s at %d:%d: count %zu vs %zu", where, b->line, b->column,
                   a->count, b->count);
     ck_assert_msg((a->index == NULL) == (b->index == NULL), "%s: index", where);

@@ -290,6 +290,33 @@ START_TEST(out_of_memory)
 }
 END_TEST
 
+/* What the readers mark as holding no reference: no "${" anywhere in a string. */
+START_TEST(text_has_ref)
+{
+    ck_assert(ivrsm_dom_text_has_ref("${globals.a}", 12));
+    ck_assert(ivrsm_dom_text_has_ref("x $${", 5));
+    ck_assert(ivrsm_dom_text_has_ref("${", 2));
+    ck_assert(!ivrsm_dom_text_has_ref("$", 1));
+    ck_assert(!ivrsm_dom_text_has_ref("", 0));
+    ck_assert(!ivrsm_dom_text_has_ref("a $ {b} $", 9));
+    ck_assert(!ivrsm_dom_text_has_ref("${", 1)); /* the length is the text's, not the C string's */
+
+    /* A reference deep in a list of a map marks every node above it, and only them. */
+    const char *doc = "machine: m\nglobals:\n  a: 1\nx:\n  plain: {k: v}\n  deep:\n"
+                      "    - [1, \"${globals.a}\"]\n";
+    dom_doc *fast = ivrsm_dom_doc_new("t", ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_dom_load_yaml_fast(doc, strlen(doc), fast), 0);
+    const dom_node *x = ivrsm_dom_get(fast->root, "x");
+    ck_assert(!fast->root->no_refs && !x->no_refs);
+    ck_assert(ivrsm_dom_get(fast->root, "globals")->no_refs);
+    ck_assert(ivrsm_dom_get(x, "plain")->no_refs);
+    const dom_node *deep = ivrsm_dom_get(x, "deep");
+    ck_assert(!deep->no_refs && !deep->items[0]->no_refs);
+    ck_assert(deep->items[0]->items[0]->no_refs && !deep->items[0]->items[1]->no_refs);
+    ivrsm_dom_free(fast);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("yaml_fast");
@@ -299,6 +326,7 @@ int main(void)
     tcase_add_test(tc, examples_take_the_fast_path);
     tcase_add_test(tc, mutations);
     tcase_add_test(tc, out_of_memory);
+    tcase_add_test(tc, text_has_ref);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

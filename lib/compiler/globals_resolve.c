@@ -411,6 +411,8 @@ dom_node *ivrsm_globals_resolve(cc *c, dom_node *n)
 
 static dom_node *resolve(cc *c, dom_node *n)
 {
+    if (n->no_refs)
+        return n; /* the readers saw no "${" in any of its strings */
     switch ((dom_kind)n->kind) {
     case DOM_STRING:
         return resolve_string(c, n);

@@ -36,6 +36,19 @@ void ivrsm_dom_free(dom_doc *doc)
     ivrsm_mem_free(doc->mem, doc);
 }
 
+bool ivrsm_dom_text_has_ref(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        const char *dollar = memchr(s + i, '$', len - 1 - i);
+        if (!dollar)
+            return false;
+        i = (size_t)(dollar - s);
+        if (s[i + 1] == '{')
+            return true;
+    }
+    return false;
+}
+
 dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)
 {
     dom_node *n = ivrsm_arena_alloc(doc->arena, sizeof(*n));

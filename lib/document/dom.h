@@ -51,8 +51,12 @@ typedef struct dom_pair {
 } dom_pair;
 
 struct dom_node {
-    uint8_t kind;    /* dom_kind */
-    uint8_t style;   /* dom_style */
+    uint8_t kind;       /* dom_kind */
+    unsigned style : 7; /* dom_style */
+    /* 1 when no string value of this subtree holds "${" (the readers set it;
+     * 0 means it may): ${globals...} resolution passes such a subtree by
+     * without walking it. */
+    unsigned no_refs : 1;
     uint16_t height; /* levels of maps/lists below this node (0 for a scalar) */
     uint32_t weight; /* nodes in this subtree, counting every alias expanded */
     size_t bytes;    /* text of the subtree (scalars and keys), every alias expanded */
@@ -183,6 +187,9 @@ struct ivrsm_buf;
 int ivrsm_dom_write_json(struct ivrsm_buf *b, const dom_node *n, int indent, const dom_node **bad);
 
 /* --- Building trees (used by the readers, and by globals resolution) ------ */
+
+/* Whether s[0..len) holds "${" (a ${globals...} reference may start there). */
+bool ivrsm_dom_text_has_ref(const char *s, size_t len);
 
 /* A new zeroed node of `kind` at line/column, weight 1; NULL on no memory. */
 dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column);

@@ -174,6 +174,7 @@ static dom_node *token(jfast *f, int line, int col)
     n->text = text;
     n->len = len;
     n->bytes = len;
+    n->no_refs = 1;
     if (kind == DOM_BOOL)
         n->as.boolean = boolean;
     else if (kind == DOM_INT)
@@ -187,6 +188,7 @@ static void add_child(dom_node *n, const dom_node *child, size_t key_len)
 {
     n->weight += child->weight;
     n->bytes += key_len + child->bytes;
+    n->no_refs &= child->no_refs;
     if (child->height + 1 > n->height)
         n->height = (uint16_t)(child->height + 1);
 }
@@ -307,6 +309,7 @@ static dom_node *value(jfast *f)
             return no_memory(f);
         n->style = DOM_STYLE_QUOTED;
         n->bytes = len;
+        n->no_refs = !ivrsm_dom_text_has_ref(t, len);
         return n;
     }
     if (c != '{' && c != '[')
@@ -317,6 +320,7 @@ static dom_node *value(jfast *f)
     if (!n)
         return no_memory(f);
     n->height = 1;
+    n->no_refs = 1;
     f->depth++;
     dom_node *done = c == '{' ? object(f, n) : array(f, n);
     f->depth--;

@@ -175,6 +175,7 @@ static void add_child(dom_node *n, const dom_node *child, size_t key_len)
 {
     n->weight += child->weight;
     n->bytes += key_len + child->bytes;
+    n->no_refs &= child->no_refs;
     if (child->height + 1 > n->height)
         n->height = (uint16_t)(child->height + 1);
 }
@@ -246,6 +247,7 @@ static int convert_scalar(json_reader *r, json_t *v, dom_node *n)
         n->text = ivrsm_arena_strndup(r->doc->arena, json_string_value(v), len);
         n->len = len;
         n->bytes = len;
+        n->no_refs = n->text && !ivrsm_dom_text_has_ref(n->text, len);
         skip_string(r);
         return n->text ? 0 : fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     }
@@ -253,6 +255,7 @@ static int convert_scalar(json_reader *r, json_t *v, dom_node *n)
     n->text = ivrsm_arena_strndup(r->doc->arena, r->data + r->at, tlen);
     n->len = tlen;
     n->bytes = tlen;
+    n->no_refs = 1;
     if (!n->text)
         return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     advance(r, tlen);
@@ -283,6 +286,7 @@ static int convert(json_reader *r, json_t *v, dom_node **out)
     if (!n)
         return fail(r, IVRSM_ENOMEM, 0, 0, "out of memory");
     *out = n;
+    n->no_refs = 1;
     if (kind == DOM_MAP) {
         n->height = 1;
         return convert_object(r, v, n);

@@ -300,6 +300,7 @@ static int add_value(yaml_reader *r, dom_node *value)
     }
     frame *f = &r->stack[r->depth - 1];
     f->weight += value->weight;
+    f->node->no_refs &= value->no_refs;
     f->bytes += value->bytes + (f->node->kind == DOM_MAP && !f->key_is_merge ? f->key.key_len : 0);
     uint16_t h = (uint16_t)(levels_of(value) + 1);
     if (h > f->height)
@@ -434,6 +435,7 @@ static int on_scalar(yaml_reader *r, struct fy_event *ev)
     if (!n)
         return no_memory(r);
     n->bytes = len;
+    n->no_refs = !ivrsm_dom_text_has_ref(text, len);
     enum fy_scalar_style style = value ? fy_token_scalar_style(value) : FYSS_PLAIN;
     n->style = style == FYSS_PLAIN                               ? DOM_STYLE_PLAIN
                : (style == FYSS_LITERAL || style == FYSS_FOLDED) ? DOM_STYLE_BLOCK
@@ -523,6 +525,7 @@ static int on_start(yaml_reader *r, struct fy_event *ev, dom_kind kind)
     frame *f = &r->stack[r->depth++];
     memset(f, 0, sizeof(*f));
     f->keys.mem = r->doc->mem;
+    n->no_refs = 1;
     f->node = n;
     f->weight = 1;
     f->anchor = copy_anchor(r, anchor, &f->anchor_len);

@@ -202,7 +202,8 @@ static dom_node *scalar(fast *f, const char *t, size_t len, dom_style style, int
     if (!n)
         return no_memory(f);
     n->bytes = len;
-    n->style = (uint8_t)style;
+    n->style = style;
+    n->no_refs = !ivrsm_dom_text_has_ref(t, len);
     if (style == DOM_STYLE_PLAIN) {
         yaml_core_value v;
         dom_kind kind = ivrsm_yaml_core_type(n->text, len, &v);
@@ -398,7 +399,10 @@ static dom_node *container(fast *f, dom_kind kind, int line, int col)
     if (f->depth >= IVRSM_MAX_DEPTH || !count_node(f, 0))
         return give_up(f);
     dom_node *n = ivrsm_dom_new_node(f->doc, kind, line, col);
-    return n ? n : no_memory(f);
+    if (!n)
+        return no_memory(f);
+    n->no_refs = 1;
+    return n;
 }
 
 /* Child `v` joins a container's totals, as load_yaml.c's add_value() counts. */
@@ -406,6 +410,7 @@ static void add_child(dom_node *parent, const dom_node *v, size_t key_len)
 {
     parent->weight += v->weight;
     parent->bytes += v->bytes + key_len;
+    parent->no_refs &= v->no_refs;
     uint16_t h = (uint16_t)((v->kind == DOM_MAP || v->kind == DOM_LIST ? v->height : 0) + 1);
     if (h > parent->height)
         parent->height = h;
