@@ -220,24 +220,32 @@ static dom_node *scalar(fast *f, const char *t, size_t len, dom_style style, int
     return n;
 }
 
-static bool key_char(unsigned char c)
+/* What a plain key may hold: 1 anywhere (letters, digits, `_ $ /`, and non-ASCII), 2 after
+ * its first character (`- . +`). */
+static const uint8_t key_chars[128] = {
+    ['$'] = 1, ['/'] = 1, ['_'] = 1, ['-'] = 2, ['.'] = 2, ['+'] = 2, ['0'] = 1, ['1'] = 1,
+    ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static uint8_t key_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '$' || c == '/' || c >= 0x80;
+    return c >= 0x80 ? 1 : key_chars[c];
 }
 
-/*
- * A plain key at the cursor: letters, digits, non-ASCII and `_ $ / - . +`
- * and inner spaces, then ':' and a blank or the line's end. Returns the
- * offset of the ':', or 0 when the text is not such a key.
- */
 static size_t key_end(const fast *f, size_t i)
 {
-    if (i >= f->len || !key_char((unsigned char)f->s[i]))
+    if (i >= f->len || key_char((unsigned char)f->s[i]) != 1)
         return 0;
     for (i++; i < f->len; i++) {
         unsigned char c = (unsigned char)f->s[i];
-        if (key_char(c) || c == '-' || c == '.' || c == '+')
+        if (key_char(c))
             continue;
         if (c == ' ' && peek(f, i + 1) != '#' && peek(f, i + 1) != ' ' && peek(f, i + 1) != ':')
             continue;
