@@ -300,7 +300,7 @@ START_TEST(mutations)
     snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.json", source_root());
     size_t len;
     char *data = read_text(path, &len);
-    int rounds = getenv("JSON_FAST_ROUNDS") ? atoi(getenv("JSON_FAST_ROUNDS")) : 4000;
+    int rounds = getenv("JSON_FAST_ROUNDS") ? atoi(getenv("JSON_FAST_ROUNDS")) : 2000;
     size_t cap = len + 4096;
     char *a = malloc(cap), *b = malloc(cap);
     ck_assert_ptr_nonnull(a);
