@@ -290,6 +290,50 @@ START_TEST(out_of_memory)
 }
 END_TEST
 
+/*
+ * Every prefix of a document using all the fast reader knows, each in a heap
+ * block of its exact size: no byte past the end is read (the sanitizer build
+ * says so), and what is read is what libfyaml's reader reads.
+ */
+static void prefixes(const char *doc, size_t len)
+{
+    for (size_t n = 1; n <= len; n++) {
+        char *copy = malloc(n);
+        ck_assert_ptr_nonnull(copy);
+        memcpy(copy, doc, n);
+        char name[32];
+        snprintf(name, sizeof(name), "prefix of %zu bytes", n);
+        compare(copy, n, name);
+        free(copy);
+    }
+}
+
+START_TEST(every_prefix)
+{
+    const char *doc = "a: 1\n\"q\": 'x'\nf: {k: [1, \"2\"], 'j': {}}\nl:\n- - 1\n  - x y\n"
+                      "- {a: b}\nb: >-\n  t\n\n  u\nc: |+\n  v\n\nd:\ne: \"\\u00e9\\n\" # c\n";
+    accepted = compared = 0;
+    prefixes(doc, strlen(doc));
+    /* Block scalars of each style and chomping, ending the text after blank lines. */
+    const char *blocks[] = {"a: >\n  x\n  y\n\n  \n\n", "a: |-\n  x\n\n  y\n \n\n",
+                            "a: |+\n  x\n\n\n", "a: >+\n  x\n  \n\nb: 1\n",
+                            "- |\n  x\n\n- >-\n  y\n  \n"};
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++)
+        prefixes(blocks[i], strlen(blocks[i]));
+    const char *files[] = {"examples/hello/machine.yaml",
+                           "tests/fuzz/corpus/load/fast-reader-yaml-subset.yaml"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", source_root(), files[i]);
+        size_t len;
+        char *data = read_text(path, &len);
+        prefixes(data, len);
+        free(data);
+    }
+    ck_assert_int_gt(accepted, 100);
+}
+END_TEST
+
 /* What the readers mark as holding no reference: no "${" anywhere in a string. */
 START_TEST(text_has_ref)
 {
@@ -327,6 +371,7 @@ int main(void)
     tcase_add_test(tc, mutations);
     tcase_add_test(tc, out_of_memory);
     tcase_add_test(tc, text_has_ref);
+    tcase_add_test(tc, every_prefix);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

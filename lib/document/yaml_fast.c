@@ -41,8 +41,9 @@ typedef struct fast {
     size_t npairs, pairs_cap;
     dom_node **items; /* the items of the open lists */
     size_t nitems, items_cap;
-    ivrsm_buf text; /* an escaped or block scalar's text */
-    int status;     /* 0, YAML_FAST_UNSUPPORTED or IVRSM_ENOMEM */
+    ivrsm_buf text;  /* an escaped or block scalar's text */
+    int status;      /* 0, YAML_FAST_UNSUPPORTED or IVRSM_ENOMEM */
+    bool key_quoted; /* the last key read was quoted */
 } fast;
 
 static dom_node *give_up(fast *f)
@@ -460,8 +461,9 @@ static dom_pair *read_key(fast *f, bool flow)
     int line = f->line, col = column_of(f, f->at);
     const char *t;
     size_t len;
-    char c = f->s[f->at];
-    if (c == '"' || c == '\'') {
+    char c = peek(f, f->at);
+    f->key_quoted = c == '"' || c == '\'';
+    if (f->key_quoted) {
         bool ok = c == '"' ? scan_double(f, &t, &len) : scan_single(f, &t, &len);
         if (f->text.failed)
             return no_memory(f), NULL;
@@ -646,8 +648,8 @@ static dom_node *block_scalar(fast *f, int parent)
             i++;
         size_t sp = i - f->at;
         if (i >= f->len || f->s[i] == '\n') {
-            if (first || sp > indent)
-                return give_up(f);
+            if (first || sp > indent || (sp && i >= f->len))
+                return give_up(f); /* blanks that end the text: libfyaml's chomping differs */
             if (i >= f->len)
                 break;
             empties++;
@@ -687,9 +689,10 @@ static dom_node *block_scalar(fast *f, int parent)
         if (nl)
             pass_newline(f);
     }
-    if (first)
+    /* A last line without its line break is left to libfyaml, whose chomping differs there. */
+    if (first || !last_break)
         return give_up(f);
-    if (chomping != '-' && last_break)
+    if (chomping != '-')
         ivrsm_buf_putc(&f->text, '\n');
     if (chomping == '+')
         while (empties--)
@@ -792,7 +795,8 @@ static dom_node *block_map(fast *f)
         dom_pair *key = read_key(f, false);
         if (!key)
             return NULL;
-        dom_node *v = map_value(f, indent, key->line, key->column);
+        /* An empty value is placed where libfyaml's mark of the key is: inside its quotes. */
+        dom_node *v = map_value(f, indent, key->line, key->column + f->key_quoted);
         if (!v)
             return NULL;
         key = &f->pairs[f->npairs - 1];
