@@ -300,7 +300,7 @@ START_TEST(mutations)
     snprintf(path, sizeof(path), "%s/examples/synergia_rdv/machine.json", source_root());
     size_t len;
     char *data = read_text(path, &len);
-    int rounds = getenv("JSON_FAST_ROUNDS") ? atoi(getenv("JSON_FAST_ROUNDS")) : 2000;
+    int rounds = getenv("JSON_FAST_ROUNDS") ? atoi(getenv("JSON_FAST_ROUNDS")) : 1000;
     size_t cap = len + 4096;
     char *a = malloc(cap), *b = malloc(cap);
     ck_assert_ptr_nonnull(a);
@@ -374,7 +374,7 @@ int main(void)
 {
     Suite *s = suite_create("json_fast");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 240);
     tcase_add_test(tc, refused_as_jansson_refuses);
     tcase_add_test(tc, messages_kept);
     tcase_add_test(tc, valid_texts);

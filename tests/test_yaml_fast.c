@@ -225,7 +225,7 @@ START_TEST(mutations)
     const char *seeds[] = {"examples/synergia_rdv/machine.yaml", "examples/hello/machine.yaml",
                            "tests/format/refill.yaml", "tests/format/pin.yaml",
                            "examples/synergia_rdv/scenarios/entry_team_gate.yaml"};
-    int rounds = getenv("YAML_FAST_ROUNDS") ? atoi(getenv("YAML_FAST_ROUNDS")) : 1000;
+    int rounds = getenv("YAML_FAST_ROUNDS") ? atoi(getenv("YAML_FAST_ROUNDS")) : 600;
     accepted = compared = 0;
     for (size_t s = 0; s < sizeof(seeds) / sizeof(*seeds); s++) {
         char path[4096];
@@ -365,7 +365,7 @@ int main(void)
 {
     Suite *s = suite_create("yaml_fast");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 240);
     tcase_add_test(tc, every_source_file);
     tcase_add_test(tc, examples_take_the_fast_path);
     tcase_add_test(tc, mutations);
