@@ -124,6 +124,14 @@ struct ivrsm_session {
     uint32_t resp;
     uint32_t answer;
     json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    /* What every event reads or writes, beside the fields above rather than past the command
+     * slots: an event then touches fewer cache lines of a session that is not in the cache. */
+    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
+    unsigned path_pos;
+    ivrsm_clock_fn clock;
+    void *clock_user;
+    ivrsm_trace_fn trace;
+    void *trace_user;
 
     s_command queue_inline[S_QUEUE_INLINE];
 
@@ -135,14 +143,8 @@ struct ivrsm_session {
      * NULL for a host that gives none. */
     uint64_t *recent;
     unsigned recent_pos;
-    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
-    unsigned path_pos;
 
     ivrsm_mem alloc; /* the session's allocator (a copy of the options'), used through mem */
-    ivrsm_clock_fn clock;
-    void *clock_user;
-    ivrsm_trace_fn trace;
-    void *trace_user;
     uint64_t trace_seq;
 
     uint16_t visits_inline[]; /* m->state_count */
