@@ -99,7 +99,8 @@ static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at, bool tight)
 /* The block grown to hold `extra` more bytes; 0 or IVRSM_ENOMEM. */
 static int grow(ivrsm_vstore *st, size_t extra)
 {
-    if (extra > STORE_MAX || st->len + extra > STORE_MAX)
+    /* A store without an allocator has fixed storage (compaction's copy aside). */
+    if (!st->mem || extra > STORE_MAX || st->len + extra > STORE_MAX)
         return IVRSM_ENOMEM;
     size_t need = st->len + extra;
     size_t cap = st->cap + st->cap / 2;
@@ -203,7 +204,8 @@ static ivrsm_val at_node(const ivrsm_vstore *st, uint32_t at)
 
 static const ivrsm_val missing = {NULL, NULL, 0};
 
-uint32_t ivrsm_vstore_find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
+/* The node of member key[0..len) of object `obj`, or IVRSM_VSTORE_NONE. */
+static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
 {
     const uint8_t *p = node(st, obj);
     if (p[0] != JSON_OBJECT)
@@ -218,7 +220,7 @@ uint32_t ivrsm_vstore_find(const ivrsm_vstore *st, uint32_t obj, const char *key
     return IVRSM_VSTORE_NONE;
 }
 
-bool ivrsm_vstore_is_object(const ivrsm_vstore *st, uint32_t at)
+static bool is_object(const ivrsm_vstore *st, uint32_t at)
 {
     return at != IVRSM_VSTORE_NONE && node(st, at)[0] == JSON_OBJECT;
 }
@@ -229,7 +231,7 @@ ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
         return ivrsm_val_of(json_object_get(v.j, key));
     if (!v.st)
         return missing;
-    uint32_t at = ivrsm_vstore_find(v.st, v.at, key, strlen(key));
+    uint32_t at = find(v.st, v.at, key, strlen(key));
     return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
 }
 
@@ -393,11 +395,6 @@ ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at)
     return at == IVRSM_VSTORE_NONE ? missing : at_node(st, at);
 }
 
-int ivrsm_vstore_reserve(ivrsm_vstore *st, size_t extra)
-{
-    return reserve(st, extra);
-}
-
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st)
 {
     return st->cap;
@@ -544,13 +541,6 @@ const char *ivrsm_vstore_key(const ivrsm_vstore *st, uint32_t key, size_t *len)
 {
     *len = rd32(node(st, key));
     return (const char *)node(st, key) + 4;
-}
-
-void ivrsm_vstore_clear(ivrsm_vstore *st)
-{
-    st->len = 0;
-    st->garbage = 0;
-    st->root = IVRSM_VSTORE_NONE;
 }
 
 /* Put a jansson value; on failure the caller truncates what was put. */
@@ -788,8 +778,8 @@ int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_
             return set_member(st, obj, ref, key, len, at, &ref);
         if (len == 0 || len > part_max)
             return IVRSM_EINVAL;
-        uint32_t child = ivrsm_vstore_find(st, obj, key, len);
-        if (ivrsm_vstore_is_object(st, child)) {
+        uint32_t child = find(st, obj, key, len);
+        if (is_object(st, child)) {
             /* ref: where obj's member `key` points at child */
             const uint8_t *p = node(st, obj);
             uint32_t count = rd32(p + 1);
@@ -821,8 +811,8 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
             unlink_member(st, obj, key, len);
             return;
         }
-        obj = ivrsm_vstore_find(st, obj, key, len);
-        if (!ivrsm_vstore_is_object(st, obj))
+        obj = find(st, obj, key, len);
+        if (!is_object(st, obj))
             return;
         key = dot + 1;
     }
@@ -843,7 +833,7 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
     }
     uint8_t stack[2048];
     ivrsm_vstore aside;
-    ivrsm_vstore_on(&aside, st->mem);
+    ivrsm_vstore_on(&aside, NULL); /* fixed storage: a copy that does not fit fails, whole */
     aside.data = live <= sizeof(stack) ? stack : ivrsm_mem_malloc(st->mem, live);
     if (!aside.data)
         return;

@@ -88,9 +88,6 @@ int ivrsm_vstore_init(ivrsm_vstore *st);
 ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
 /* Node `at` (IVRSM_VSTORE_NONE: missing). */
 ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at);
-/* Room for `extra` more bytes, so that puts up to them do not move the block. 0 or
- * IVRSM_ENOMEM. */
-int ivrsm_vstore_reserve(ivrsm_vstore *st, size_t extra);
 /* Bytes the store holds. */
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st);
 
@@ -119,8 +116,6 @@ int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t
 const char *ivrsm_vstore_key(const ivrsm_vstore *st, uint32_t key, size_t *len);
 /* An object of n members: pairs[2i] a key node, pairs[2i + 1] its value's node. */
 int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, uint32_t *at);
-/* Empty the store, keeping its block (no root). */
-void ivrsm_vstore_clear(ivrsm_vstore *st);
 /* An object of n members (keys, then the nodes put before), or an array of n items. */
 int ivrsm_vstore_put_object(ivrsm_vstore *st, const char *const *keys, const uint32_t *items,
                             size_t n, uint32_t *at);
@@ -139,10 +134,6 @@ int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_
 void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at);
 /* Remove ctx.<dotted key> when it is there (objects on the way are kept). */
 void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key);
-/* The node of member key[0..len) of object `obj`, or IVRSM_VSTORE_NONE. */
-uint32_t ivrsm_vstore_find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len);
-/* Whether node `at` is an object. */
-bool ivrsm_vstore_is_object(const ivrsm_vstore *st, uint32_t at);
 /* Forget what was put after `len` (a write that failed half-way). */
 void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
 
