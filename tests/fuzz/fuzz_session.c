@@ -946,8 +946,10 @@ static char *long_text(fuzz_reader *r, const char *unit)
     size_t n = IVRSM_MAX_INPUT_BYTES - 6 + fuzz_byte(r) % 12, u = strlen(unit);
     char *s = malloc(n + 1);
     FUZZ_CHECK(s != NULL, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        s[i] = unit[i % u];
+    /* The unit, then what is already written doubled: a few copies, not a loop per byte. */
+    memcpy(s, unit, u < n ? u : n);
+    for (size_t done = u; done < n; done *= 2)
+        memcpy(s + done, s, done < n - done ? done : n - done);
     s[n] = '\0';
     return s;
 }
