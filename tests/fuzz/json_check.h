@@ -2,8 +2,10 @@
  * Whether a text is one JSON value (RFC 8259, in UTF-8), without building
  * it: the fuzz targets check every request body and handoff context the
  * library writes, and jansson's json_loads() builds a whole tree for each,
- * which cost more than the call that wrote them. Stricter than jansson in
- * one way only: nesting is bounded by JSON_CHECK_DEPTH (jansson's 2048).
+ * which cost more than the call that wrote them. It differs from jansson at
+ * the edges the library never writes: "\u0000" is a string here (jansson
+ * refuses it by default), and JSON_CHECK_DEPTH bounds containers (jansson's
+ * 2048 counts a scalar inside them too).
  */
 #ifndef IVRSM_FUZZ_JSON_CHECK_H
 #define IVRSM_FUZZ_JSON_CHECK_H
