@@ -1097,6 +1097,15 @@ static const struct {
     {"k: >2 # a > -comment\n\n     x\n\n    y\n", "\n   x\n\n  y\n"},
     {"k: |\n  lit\n\n   x\n", "lit\n\n x\n"},
     {"k: >\n  a\n  b\n\n  c\n", "a b\nc\n"},
+    /* The document ends inside the last line: no final line break to keep. */
+    {"k: >\n  If you", "If you"},
+    {"k: >+\n  a\n  b", "a b"},
+    {"k: >-\n  a\n  b", "a b"},
+    {"k: >\n  a\n\n   b", "a\n\n b"},
+    {"k: >\n  x\n  ", "x\n"},
+    {"k: |\n  lit", "lit"},
+    {"k: |+\n  a\n\n  b", "a\n\nb"},
+    {"k: |\n  a\n  ", "a\n"},
 };
 
 START_TEST(test_block_scalars)
