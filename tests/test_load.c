@@ -1106,6 +1106,10 @@ static const struct {
     {"k: |\n  lit", "lit"},
     {"k: |+\n  a\n\n  b", "a\n\nb"},
     {"k: |\n  a\n  ", "a\n"},
+    /* Single-quoted on one line, read by libfyaml's path (the tab sends it there). */
+    {"k: '''a:''''id:'''''\nt: \"\t\"\n", "'a:''id:''"},
+    {"k: ''\nt: \"\t\"\n", ""},
+    {"k: 'it''s'\nt: \"\t\"\n", "it's"},
 };
 
 START_TEST(test_block_scalars)

@@ -19,6 +19,7 @@
 #include "redact.h"
 #include "session.h"
 #include "text.h"
+#include "utf8.h"
 
 static void goto_state(ivrsm_session *s, int32_t to, const char *reason);
 static void escalate(ivrsm_session *s, const char *why);
@@ -800,7 +801,10 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
         count_miss(s, false);
         return;
     }
-    bool has_text = type == IVRSM_EVENT_DTMF || type == IVRSM_EVENT_SPEECH;
+    /* Text that is not UTF-8 is garbage, a no-match here too: carried on, it would be the
+     * next state's input and a part of every snapshot, which is JSON, until then. */
+    bool has_text = (type == IVRSM_EVENT_DTMF || type == IVRSM_EVENT_SPEECH) && text &&
+                    ivrsm_utf8_valid(text, strlen(text));
     if (hands_input_on(st) && has_text && !carried) {
         /* "Dites le code à nouveau": the next state consumes what was said. */
         s->carry.type = type;
