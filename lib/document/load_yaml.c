@@ -150,18 +150,9 @@ static pos scalar_pos(yaml_reader *r, struct fy_token *value)
 /* Give `n` (whose text is set) its core-schema type. Returns 0 or an error code. */
 static int type_plain_scalar(yaml_reader *r, dom_node *n)
 {
-    yaml_core_value v;
-    dom_kind kind = ivrsm_yaml_core_type(n->text, n->len, &v);
-    if (kind == DOM_INT && v.overflow)
+    if (!ivrsm_yaml_core_type_node(n))
         return fail(r, IVRSM_ESYNTAX, n->line, n->column,
                     "the integer %s is out of range (at most 9223372036854775807)", n->text);
-    n->kind = (uint8_t)kind;
-    if (kind == DOM_BOOL)
-        n->as.boolean = v.boolean;
-    else if (kind == DOM_INT)
-        n->as.integer = v.integer;
-    else if (kind == DOM_REAL)
-        n->as.real = v.real;
     return 0;
 }
 

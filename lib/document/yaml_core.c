@@ -144,3 +144,19 @@ dom_kind ivrsm_yaml_core_type(const char *t, size_t len, yaml_core_value *v)
         return DOM_REAL;
     return DOM_STRING;
 }
+
+bool ivrsm_yaml_core_type_node(dom_node *n)
+{
+    yaml_core_value v;
+    dom_kind kind = ivrsm_yaml_core_type(n->text, n->len, &v);
+    if (kind == DOM_INT && v.overflow)
+        return false;
+    n->kind = (uint8_t)kind;
+    if (kind == DOM_BOOL)
+        n->as.boolean = v.boolean;
+    else if (kind == DOM_INT)
+        n->as.integer = v.integer;
+    else if (kind == DOM_REAL)
+        n->as.real = v.real;
+    return true;
+}

@@ -23,4 +23,10 @@ typedef struct yaml_core_value {
  */
 dom_kind ivrsm_yaml_core_type(const char *t, size_t len, yaml_core_value *v);
 
+/*
+ * Give the plain scalar n (its text set) its core-schema kind and value.
+ * Returns false, n unchanged, for an integer beyond int64.
+ */
+bool ivrsm_yaml_core_type_node(dom_node *n);
+
 #endif

@@ -205,19 +205,8 @@ static dom_node *scalar(fast *f, const char *t, size_t len, dom_style style, int
     n->bytes = len;
     n->style = style;
     n->no_refs = !ivrsm_dom_text_has_ref(t, len);
-    if (style == DOM_STYLE_PLAIN) {
-        yaml_core_value v;
-        dom_kind kind = ivrsm_yaml_core_type(n->text, len, &v);
-        if (kind == DOM_INT && v.overflow)
-            return give_up(f);
-        n->kind = (uint8_t)kind;
-        if (kind == DOM_BOOL)
-            n->as.boolean = v.boolean;
-        else if (kind == DOM_INT)
-            n->as.integer = v.integer;
-        else if (kind == DOM_REAL)
-            n->as.real = v.real;
-    }
+    if (style == DOM_STYLE_PLAIN && !ivrsm_yaml_core_type_node(n))
+        return give_up(f);
     return n;
 }
 
