@@ -826,11 +826,6 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
      * tight copy is no larger. The live tree is copied aside, then back to the block's start:
      * no allocation unless the ctx is large. */
     uint32_t live = st->len - st->garbage;
-    if (tree_size(st, st->root, true) > live) {
-        fprintf(stderr, "DEBUG live %u tight %u len %u garbage %u\n", live,
-                tree_size(st, st->root, true), st->len, st->garbage);
-        abort();
-    }
     uint8_t stack[2048];
     ivrsm_vstore aside;
     ivrsm_vstore_on(&aside, NULL); /* fixed storage: a copy that does not fit fails, whole */
