@@ -21,38 +21,62 @@ static void set_err(ivrsm_error *err, int code, const char *msg)
     snprintf(err->message, sizeof(err->message), "%s", msg);
 }
 
-/* The value at a dotted ctx key ("caller.number"), or NULL. */
-static const json_t *ctx_at(const json_t *ctx, const char *key)
+/* The value at a dotted ctx key ("caller.number"), or missing. */
+static ivrsm_val ctx_at(ivrsm_val ctx, const char *key)
 {
-    char part[128];
-    const json_t *v = ctx;
-    for (const char *p = key; v;) {
+    for (const char *p = key;;) {
         size_t n = strcspn(p, ".");
-        if (n >= sizeof(part))
-            return NULL;
-        memcpy(part, p, n);
-        part[n] = '\0';
-        v = json_object_get(v, part);
-        if (!p[n])
-            return v;
+        if (n > M_CTX_KEY_PART_MAX)
+            return ivrsm_val_of(NULL);
+        ctx = ivrsm_val_getn(ctx, p, n);
+        if (!p[n] || ivrsm_val_missing(ctx))
+            return ctx;
         p += n + 1;
     }
-    return NULL;
+}
+
+/* ivrsm_input_type_holds() for a value of the store. */
+static bool input_type_holds(m_input_type t, ivrsm_val v)
+{
+    json_type type = ivrsm_val_type(v);
+    switch (t) {
+    case M_INPUT_STRING:
+        return type == JSON_STRING;
+    case M_INPUT_NUMBER:
+        return type == JSON_INTEGER || type == JSON_REAL;
+    case M_INPUT_INTEGER:
+        return type == JSON_INTEGER ||
+               (type == JSON_REAL && ivrsm_val_real(v) == (double)(json_int_t)ivrsm_val_real(v));
+    case M_INPUT_BOOLEAN:
+        return type == JSON_TRUE || type == JSON_FALSE;
+    case M_INPUT_OBJECT:
+        return type == JSON_OBJECT;
+    case M_INPUT_ARRAY:
+        return type == JSON_ARRAY;
+    case M_INPUT_ANY:
+        return true;
+    }
+    return true;
 }
 
 /*
- * The machine's inputs in the host's ctx: a missing one takes its default; a
- * missing required one, or one of the wrong type, refuses the session.
+ * The machine's inputs in the session's ctx (the host's, already in its
+ * block): a missing one takes its default; a missing required one, or one of
+ * the wrong type, refuses the session.
  */
-static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
+static int check_inputs(ivrsm_session *s, ivrsm_error *err)
 {
+    const ivrsm_machine *m = s->m;
     char msg[400];
     for (size_t i = 0; i < m->input_count; i++) {
         const m_input *in = &m->inputs[i];
-        const json_t *v = ctx_at(ctx, in->pub.name);
-        if (!v || json_is_null(v)) {
+        ivrsm_val v = ctx_at(ivrsm_s_ctx(s), in->pub.name);
+        if (ivrsm_val_missing(v) || ivrsm_val_type(v) == JSON_NULL) {
             if (in->def) {
-                if (ivrsm_ctx_set(ctx, in->pub.name, json_deep_copy(in->def)) != 0) {
+                /* No number text: a default's number is said as jansson writes it. */
+                uint32_t at;
+                if (ivrsm_vstore_put_json(&s->ctx, in->def, NULL, NULL, &at) != 0 ||
+                    ivrsm_ctx_store_set(&s->ctx, in->pub.name, at) != 0) {
                     set_err(err, IVRSM_ENOMEM, "out of memory");
                     return IVRSM_ENOMEM;
                 }
@@ -66,7 +90,7 @@ static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
             }
             continue;
         }
-        if (!ivrsm_input_type_holds(in->type, v)) {
+        if (!input_type_holds(in->type, v)) {
             static const char *const kinds[] = {"an object", "an array", "a string", "an integer",
                                                 "a number",  "true",     "false",    "null"};
             snprintf(msg, sizeof(msg), "ctx: the input '%s' must be %s %s, not %s", in->pub.name,
@@ -74,7 +98,7 @@ static int check_inputs(const ivrsm_machine *m, json_t *ctx, ivrsm_error *err)
                              in->type == M_INPUT_ARRAY
                          ? "an"
                          : "a",
-                     in->pub.type, kinds[json_typeof(v)]);
+                     in->pub.type, kinds[ivrsm_val_type(v)]);
             set_err(err, IVRSM_EINVAL, msg);
             return IVRSM_EINVAL;
         }
@@ -179,7 +203,7 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         set_err(err, IVRSM_EINVAL, bad_id);
         return IVRSM_EINVAL;
     }
-    json_t *ctx = NULL;
+    json_t *ctx = NULL; /* the host's, read by jansson; none: ctx starts empty in the block */
     if (opts && opts->ctx_json) {
         /* ctx goes into every snapshot, which must read back: no deeper than a machine. */
         if (!ivrsm_s_json_depth_within(opts->ctx_json, strlen(opts->ctx_json), IVRSM_MAX_DEPTH)) {
@@ -194,28 +218,25 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
             set_err(err, IVRSM_EINVAL, "ctx_json must be a JSON object");
             return IVRSM_EINVAL;
         }
-    } else {
-        ctx = json_object();
     }
     ivrsm_session *s = ivrsm_s_alloc(m, opts);
-    if (!s || !ctx) {
-        json_decref(ctx);
-        ivrsm_session_free(s);
-        return IVRSM_ENOMEM;
-    }
-    int checked = check_inputs(m, ctx, err);
-    if (checked != 0) {
-        json_decref(ctx);
-        ivrsm_session_free(s);
-        return checked;
-    }
-    /* The host's numbers are said as it wrote them ("12.50"). */
-    if (opts && opts->ctx_json &&
+    int rc = s ? 0 : IVRSM_ENOMEM;
+    /* The host's numbers are said as it wrote them ("12.50"): their texts are kept while its
+     * ctx moves into the session's block, which keeps them with the values. */
+    if (rc == 0 && ctx &&
         ivrsm_numtexts_scan(&s->numbers, ctx, opts->ctx_json, strlen(opts->ctx_json)) ==
-            IVRSM_ENOMEM) {
-        json_decref(ctx);
+            IVRSM_ENOMEM)
+        rc = IVRSM_ENOMEM;
+    if (rc == 0)
+        rc = ctx ? ivrsm_s_ctx_from_json(s, ctx) : ivrsm_vstore_init(&s->ctx);
+    json_decref(ctx);
+    if (s)
+        ivrsm_numtexts_purge(&s->numbers);
+    if (rc == 0)
+        rc = check_inputs(s, err);
+    if (rc != 0) {
         ivrsm_session_free(s);
-        return IVRSM_ENOMEM;
+        return rc;
     }
     const char *call_id = opts ? opts->call_id : NULL;
     const char *session_id = opts ? opts->session_id : NULL;
@@ -227,23 +248,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     }
     s->call_id = ivrsm_mem_strdup(s->mem, call_id);
     s->session_id = ivrsm_mem_strdup(s->mem, session_id);
-    if ((call_id && !s->call_id) || !s->session_id) {
-        json_decref(ctx);
-        ivrsm_session_free(s);
-        return IVRSM_ENOMEM;
-    }
-    if ((call_id && json_object_set_new(ctx, "call_id", json_string(call_id)) != 0) ||
-        json_object_set_new(ctx, "session_id", json_string(session_id)) != 0) {
-        json_decref(ctx);
-        ivrsm_session_free(s);
-        return IVRSM_ENOMEM;
-    }
-    /* From here on ctx lives in the session's own block; the texts kept for its numbers went
-     * with it. */
-    int moved = ivrsm_s_ctx_from_json(s, ctx);
-    json_decref(ctx);
-    ivrsm_numtexts_purge(&s->numbers);
-    if (moved != 0) {
+    if ((call_id &&
+         (!s->call_id || ivrsm_ctx_store_set_string(&s->ctx, "call_id", call_id) != 0)) ||
+        !s->session_id || ivrsm_ctx_store_set_string(&s->ctx, "session_id", session_id) != 0) {
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }

@@ -235,6 +235,16 @@ ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
     return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
 }
 
+ivrsm_val ivrsm_val_getn(ivrsm_val v, const char *key, size_t len)
+{
+    if (v.j)
+        return ivrsm_val_of(json_object_getn(v.j, key, len));
+    if (!v.st)
+        return missing;
+    uint32_t at = find(v.st, v.at, key, len);
+    return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
+}
+
 ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i)
 {
     if (v.j)

@@ -67,6 +67,8 @@ const char *ivrsm_val_str(ivrsm_val v, size_t *len);
 size_t ivrsm_val_size(ivrsm_val v);
 /* Member `key` of an object (missing when there is none, or v is no object). */
 ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key);
+/* The same for key[0..len). */
+ivrsm_val ivrsm_val_getn(ivrsm_val v, const char *key, size_t len);
 /* Item i of an array (missing past its end, or when v is no array). */
 ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i);
 /* Member i of an object in insertion order, its key in *key and *key_len. */
