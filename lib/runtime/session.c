@@ -283,6 +283,10 @@ int ivrsm_s_ctx_language(const ivrsm_session *s)
  */
 static void sync_language(ivrsm_session *s)
 {
+    size_t n;
+    const char *now = ivrsm_val_str(ivrsm_val_get(ivrsm_s_ctx(s), "language"), &n);
+    if (now && !strcmp(now, s->m->language_tags[s->language]))
+        return; /* the call's language, as the machine writes it: the usual case */
     int lang = ivrsm_s_ctx_language(s);
     const char *current = s->m->language_tags[s->language];
     if (lang < 0) {
