@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ivrsm/ivrsm.h"
+#include "json_scan.h"
 #include "session.h"
 
 /* j written by ivrsm_s_json_write() and by json_dumps() must be the same text. */
@@ -340,6 +341,88 @@ START_TEST(test_strings_written_as_jansson)
 }
 END_TEST
 
+/*
+ * The string scanner (lib/base/json_scan.c) steps over plain bytes eight at a
+ * time: against jansson and a byte-by-byte walk, on random strings of the
+ * bytes that matter (quotes, escapes, control characters, UTF-8 lead and
+ * continuation bytes) among plain ones, ending at every distance from the
+ * end of an exactly sized buffer (so that a read past it shows under ASan).
+ */
+static void scan_as_reference(const char *body, size_t len)
+{
+    char *exact = malloc(len ? len : 1);
+    memcpy(exact, body, len);
+    /* The byte-by-byte end: the first quote not after a backslash. */
+    size_t end = len;
+    for (size_t i = 0; i < len; i++) {
+        if (exact[i] == '\\')
+            i++;
+        else if (exact[i] == '"') {
+            end = i;
+            break;
+        }
+    }
+    const char *p = exact, *s = NULL;
+    size_t n = 0;
+    ivrsm_buf text = IVRSM_BUF_INIT(ivrsm_mem_default());
+    int rc = ivrsm_json_scan_string(&p, exact + len, &text, &s, &n);
+    json_t *theirs = NULL;
+    if (end < len) {
+        char *quoted = malloc(end + 2);
+        quoted[0] = '"';
+        memcpy(quoted + 1, exact, end);
+        quoted[end + 1] = '"';
+        theirs = json_loadb(quoted, end + 2, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        free(quoted);
+    }
+    /* jansson with JSON_ALLOW_NUL takes \u0000, which the scanner refuses as jansson does
+     * without it: the same verdict once that is set apart. */
+    bool nul = theirs && memchr(json_string_value(theirs), 0, json_string_length(theirs));
+    ck_assert_msg((rc == 0) == (theirs != NULL && !nul), "verdict differs on \"%.*s\": %d",
+                  (int)len, exact, rc);
+    if (rc == 0) {
+        ck_assert_uint_eq((size_t)(p - exact), end + 1);
+        ck_assert_uint_eq(n, json_string_length(theirs));
+        ck_assert(memcmp(s, json_string_value(theirs), n) == 0);
+    }
+    json_decref(theirs);
+    ivrsm_buf_free(&text);
+    free(exact);
+}
+
+START_TEST(test_string_scan_as_reference)
+{
+    static const char bytes[] = {'a',    'z',    ' ',    '~',    '"',    '\\',   'u',    '0',
+                                 'D',    '8',    'E',    'n',    '/',    '\x01', '\x1f', '\x7f',
+                                 '\x80', '\xbf', '\xc3', '\xa9', '\xe2', '\xf0', '\x9f', '\xff',
+                                 '\0',   '!',    '#',    '[',    '\x5d'};
+    char buf[96];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 200000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % 41;
+        /* Mostly plain, so that runs of eight and more are read a word at a time. */
+        int plain = (int)((seed >> 8) % 4);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 16;
+            buf[i] =
+                (r % 4 < (uint32_t)plain) ? (char)('a' + r % 26) : bytes[(r / 7) % sizeof(bytes)];
+        }
+        scan_as_reference(buf, len);
+    }
+    /* Every byte at every place of a plain run of 20, and the run cut at every length. */
+    for (int c = 0; c < 256; c++)
+        for (size_t at = 0; at < 20; at++) {
+            memset(buf, 'x', 20);
+            buf[at] = (char)c;
+            buf[20] = '"';
+            for (size_t cut = at; cut <= 21; cut++)
+                scan_as_reference(buf, cut);
+        }
+}
+END_TEST
+
 /* A request body is the text json_dumps() wrote of the value it evaluates to. */
 static const char *const body_yaml =
     "machine: body\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
@@ -440,6 +523,7 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_number_texts_kept);
     tcase_add_test(tc, test_session_keeps_no_answer);
     tcase_add_test(tc, test_strings_written_as_jansson);
+    tcase_add_test(tc, test_string_scan_as_reference);
     tcase_add_test(tc, test_body_as_jansson_wrote_it);
     suite_add_tcase(s, tc);
     return s;
