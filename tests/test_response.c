@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
 #include "json_scan.h"
 #include "session.h"
@@ -423,6 +424,106 @@ START_TEST(test_string_scan_as_reference)
 }
 END_TEST
 
+/*
+ * An answer's depth is told by its read (ivrsm_s_answer_store): the verdict
+ * and the value must be the ones of the brackets counted first
+ * (ivrsm_s_result_body_bounded), then the read, on bodies nested about
+ * IVRSM_MAX_DEPTH deep, valid or broken anywhere, brackets in strings, and
+ * with each allocation of the read refused in turn.
+ */
+static int answer_two_steps(const char *body, size_t len, ivrsm_vstore *st, uint32_t *root)
+{
+    *root = IVRSM_VSTORE_NONE;
+    int bounded = ivrsm_s_result_body_bounded(body, len);
+    if (bounded)
+        return bounded;
+    int rc = ivrsm_s_response_store(NULL, body, len, true, st, root);
+    return rc == 0 ? 0 : rc == IVRSM_ENOMEM ? IVRSM_ENOMEM : S_BODY_NOT_JSON;
+}
+
+static void answer_as_two_steps(const char *body, size_t len, failing_mem *fm)
+{
+    for (long n = 0;; n++) {
+        ivrsm_vstore a, b;
+        ivrsm_vstore_on(&a, &fm->mem);
+        ivrsm_vstore_on(&b, &fm->mem);
+        uint32_t ra, rb;
+        failing_mem_fail_one(fm, n);
+        int old = answer_two_steps(body, len, &a, &ra);
+        bool refused = fm->refused;
+        failing_mem_fail_one(fm, n);
+        int now = ivrsm_s_answer_store(NULL, body, len, &b, &rb);
+        refused = refused || fm->refused;
+        failing_mem_off(fm);
+        ck_assert_msg(old == now, "verdict %d, was %d, on \"%.*s\" (allocation %ld refused)", now,
+                      old, (int)(len < 300 ? len : 300), body, n);
+        if (now == 0) {
+            ivrsm_buf wa = IVRSM_BUF_INIT(ivrsm_mem_default());
+            ivrsm_buf wb = IVRSM_BUF_INIT(ivrsm_mem_default());
+            ivrsm_s_val_write(&wa, ivrsm_vstore_at(&a, ra));
+            ivrsm_s_val_write(&wb, ivrsm_vstore_at(&b, rb));
+            ck_assert_str_eq(ivrsm_buf_str(&wa), ivrsm_buf_str(&wb));
+            ivrsm_buf_free(&wa);
+            ivrsm_buf_free(&wb);
+        } else {
+            ck_assert_uint_eq(rb, IVRSM_VSTORE_NONE);
+        }
+        ivrsm_vstore_free(&a);
+        ivrsm_vstore_free(&b);
+        if (!refused)
+            break;
+    }
+}
+
+START_TEST(test_answer_depth_as_two_steps)
+{
+    static const char *const pieces[] = {"[",     "{\"k\":",     "]",  "}",  "1",
+                                         "\"[\"", "\"]}\\\"{\"", ",",  " ",  "x",
+                                         "\"",    "{",           "\\", "[]", "{}"};
+    failing_mem fm;
+    failing_mem_init(&fm);
+    char body[1024];
+    uint32_t seed = 7;
+    for (int round = 0; round < 3000; round++) {
+        /* Well nested to a depth about IVRSM_MAX_DEPTH, then maybe broken. */
+        seed = seed * 1103515245u + 12345u;
+        int depth = IVRSM_MAX_DEPTH - 3 + (int)((seed >> 16) % 7);
+        size_t len = 0;
+        bool objects[IVRSM_MAX_DEPTH + 8];
+        for (int d = 0; d < depth; d++) {
+            seed = seed * 1103515245u + 12345u;
+            objects[d] = (seed >> 16) & 1;
+            const char *open = objects[d] ? "{\"a]\":" : "[\"}\",";
+            memcpy(body + len, open, strlen(open));
+            len += strlen(open);
+        }
+        body[len++] = '0';
+        for (int d = depth - 1; d >= 0; d--)
+            body[len++] = objects[d] ? '}' : ']';
+        seed = seed * 1103515245u + 12345u;
+        int edits = (int)((seed >> 16) % 4);
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % (len + 1);
+            const char *piece = pieces[(seed >> 20) % (sizeof(pieces) / sizeof(pieces[0]))];
+            size_t n = strlen(piece);
+            if (len + n >= sizeof(body))
+                break;
+            memmove(body + at + n, body + at, len - at);
+            memcpy(body + at, piece, n);
+            len += n;
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t cut = (seed >> 16) % 5 == 0 ? (seed >> 4) % (len + 1) : len;
+        answer_as_two_steps(body, cut, &fm);
+    }
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        answer_as_two_steps(texts[i], strlen(texts[i]), &fm);
+    answer_as_two_steps(NULL, 0, &fm);
+    ck_assert_int_eq(fm.live, 0);
+}
+END_TEST
+
 /* A request body is the text json_dumps() wrote of the value it evaluates to. */
 static const char *const body_yaml =
     "machine: body\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
@@ -524,6 +625,7 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_session_keeps_no_answer);
     tcase_add_test(tc, test_strings_written_as_jansson);
     tcase_add_test(tc, test_string_scan_as_reference);
+    tcase_add_test(tc, test_answer_depth_as_two_steps);
     tcase_add_test(tc, test_body_as_jansson_wrote_it);
     suite_add_tcase(s, tc);
     return s;

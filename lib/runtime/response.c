@@ -32,6 +32,9 @@ typedef struct reader {
     ivrsm_buf text;   /* a string with escapes, decoded */
     ivrsm_buf items;  /* nodes of the open containers' items (u32), innermost last */
     int depth;
+    int nesting;     /* objects and arrays open */
+    int max_nesting; /* more open at once is refused (too_deep) */
+    bool too_deep;
     bool nomem;
 } reader;
 
@@ -338,12 +341,15 @@ static int read_value(reader *r, uint32_t *out, const m_state *keep)
     bool put_back = true; /* jansson read one character too far, and put it back */
     switch (*r->p++) {
     case '{':
-        rc = read_object(r, out, keep);
-        put_back = false;
-        break;
     case '[':
-        rc = read_array(r, out);
         put_back = false;
+        if (++r->nesting > r->max_nesting) {
+            r->too_deep = true;
+            rc = -1;
+        } else {
+            rc = r->p[-1] == '{' ? read_object(r, out, keep) : read_array(r, out);
+        }
+        r->nesting--;
         break;
     case '"': {
         put_back = false;
@@ -376,8 +382,10 @@ static int read_value(reader *r, uint32_t *out, const m_state *keep)
     return rc;
 }
 
-int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
-                           ivrsm_vstore *out, uint32_t *root)
+/* The read of ivrsm_s_response_store(), objects and arrays nested at most max_nesting deep
+ * (*too_deep set when more are). */
+static int store(const m_state *st, const char *body, size_t len, bool texts, int max_nesting,
+                 ivrsm_vstore *out, uint32_t *root, bool *too_deep)
 {
     /* No body at all (a result without one) is an empty one: NULL + 0 is not a pointer sum C
      * allows. */
@@ -385,7 +393,8 @@ int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool
         body = "";
     uint32_t mark = out->len;
     char items[512];
-    reader r = {body, body + len, out, texts, IVRSM_BUF_INIT(out->mem), {0}, 0, false};
+    reader r = {body, body + len,  out,   texts, IVRSM_BUF_INIT(out->mem), {0}, 0,
+                0,    max_nesting, false, false};
     ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
     skip_space(&r);
     if (r.p == r.end) {
@@ -403,7 +412,33 @@ int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool
     }
     ivrsm_vstore_truncate(out, mark);
     *root = IVRSM_VSTORE_NONE;
+    *too_deep = r.too_deep;
     return r.nomem ? IVRSM_ENOMEM : IVRSM_EINVAL;
+}
+
+int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
+                           ivrsm_vstore *out, uint32_t *root)
+{
+    bool too_deep = false;
+    return store(st, body, len, texts, INT_MAX, out, root, &too_deep);
+}
+
+int ivrsm_s_answer_store(const m_state *st, const char *body, size_t len, ivrsm_vstore *out,
+                         uint32_t *root)
+{
+    *root = IVRSM_VSTORE_NONE;
+    if (len > IVRSM_MAX_RESULT_BODY_BYTES)
+        return S_BODY_TOO_LARGE;
+    /* The depth is told by the read itself: JSON read so far nests as its brackets do, so
+     * the read stops where ivrsm_s_json_depth_within() would. Only a body that is not JSON
+     * (or memory that ran out) has its brackets counted apart, as before any read. */
+    bool too_deep = false;
+    int rc = store(st, body, len, true, IVRSM_MAX_DEPTH, out, root, &too_deep);
+    if (rc == 0)
+        return 0;
+    if (too_deep || (body && !ivrsm_s_json_depth_within(body, len, IVRSM_MAX_DEPTH)))
+        return S_BODY_TOO_DEEP;
+    return rc == IVRSM_ENOMEM ? IVRSM_ENOMEM : S_BODY_NOT_JSON;
 }
 
 /* v as jansson's values; the texts of its reals go to `numbers` (may be NULL). */

@@ -1246,16 +1246,11 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
     const m_state *st = cur(s);
     ivrsm_s_forget_answer(s);
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
-    int body = ivrsm_s_result_body_bounded(ev->body, len);
-    if (body == 0) {
-        /* The answer's numbers are said as the backend wrote them ("12.50"). */
-        int rc = ivrsm_s_response_store(st, ev->body, len, true, &s->ctx, &s->resp);
-        if (rc == IVRSM_ENOMEM) {
-            ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
-            return;
-        }
-        if (rc != 0)
-            body = S_BODY_NOT_JSON;
+    /* The answer's numbers are said as the backend wrote them ("12.50"). */
+    int body = ivrsm_s_answer_store(st, ev->body, len, &s->ctx, &s->resp);
+    if (body == IVRSM_ENOMEM) {
+        ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
+        return;
     }
     bool parsed = body == 0;
     const char *error = answer_error(ev, parsed); /* on_fail templates may read its body */

@@ -278,6 +278,14 @@ int ivrsm_s_response_read(const ivrsm_mem *mem, const m_state *st, const char *b
 int ivrsm_s_response_store(const m_state *st, const char *body, size_t len, bool texts,
                            ivrsm_vstore *out, uint32_t *root);
 /*
+ * An action result's body, as ivrsm_s_response_store() reads it (reals keep their texts)
+ * and within what a session keeps: 0, S_BODY_TOO_LARGE or S_BODY_TOO_DEEP as
+ * ivrsm_s_result_body_bounded() tells them, S_BODY_NOT_JSON, or IVRSM_ENOMEM; nothing
+ * is put unless 0.
+ */
+int ivrsm_s_answer_store(const m_state *st, const char *body, size_t len, ivrsm_vstore *out,
+                         uint32_t *root);
+/*
  * A JSON text from outside the library (a host's ctx_json, ivrsm_ctx_set_json()'s texts) into
  * *out, read as jansson's json_loads(JSON_DECODE_ANY) reads it, but telling a text that is not
  * JSON from memory that ran out, which jansson does not. Returns 0, IVRSM_EINVAL or
