@@ -72,25 +72,20 @@ static uint32_t key_size(const ivrsm_vstore *st, uint32_t key)
     return 4 + rd32(node(st, key)) + 1;
 }
 
-/*
- * The bytes of node `at` and all it reaches; `tight`: as a compacted copy
- * holds them (objects without room to spare).
- */
-static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at, bool tight)
+/* The bytes of node `at` and all it reaches. */
+static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at)
 {
     const uint8_t *p = node(st, at);
     uint32_t n = self_size(st, at);
     if (p[0] == JSON_ARRAY) {
         uint32_t count = rd32(p + 1);
         for (uint32_t i = 0; i < count; i++)
-            n += tree_size(st, rd32(node(st, at) + ARRAY_HEAD + 4 * i), tight);
+            n += tree_size(st, rd32(node(st, at) + ARRAY_HEAD + 4 * i));
     } else if (p[0] == JSON_OBJECT) {
         uint32_t count = rd32(p + 1);
-        if (tight)
-            n = OBJECT_HEAD + 8 * count;
         for (uint32_t i = 0; i < count; i++) {
             const uint8_t *slot = node(st, at) + OBJECT_HEAD + 8 * i;
-            n += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4), tight);
+            n += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4));
         }
     }
     return n;
@@ -441,7 +436,7 @@ int ivrsm_vstore_init(ivrsm_vstore *st)
     if (reserve(st, OBJECT_HEAD) != 0)
         return IVRSM_ENOMEM;
     if (st->root != IVRSM_VSTORE_NONE)
-        st->garbage += tree_size(st, st->root, false);
+        st->garbage += tree_size(st, st->root);
     st->root = new_object(st, 0);
     return 0;
 }
@@ -614,8 +609,7 @@ static int put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text
 }
 
 /* Copy node `at` of src (st itself maybe: read by offset, the block may move) into st. */
-static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, bool tight,
-                     uint32_t *out)
+static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uint32_t *out)
 {
     uint8_t tag = node(src, at)[0];
     if (tag == JSON_ARRAY) {
@@ -627,7 +621,7 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, boo
         wr32(st->data + a + 1, n);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t item;
-            if (copy_node(st, src, rd32(node(src, at) + ARRAY_HEAD + 4 * i), tight, &item) != 0)
+            if (copy_node(st, src, rd32(node(src, at) + ARRAY_HEAD + 4 * i), &item) != 0)
                 return IVRSM_ENOMEM;
             wr32(st->data + a + ARRAY_HEAD + 4 * i, item);
         }
@@ -636,7 +630,7 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, boo
     }
     if (tag == JSON_OBJECT) {
         uint32_t n = rd32(node(src, at) + 1);
-        uint32_t room = tight ? n : rd32(node(src, at) + 5);
+        uint32_t room = rd32(node(src, at) + 5);
         if (reserve(st, OBJECT_HEAD + 8 * (size_t)room) != 0)
             return IVRSM_ENOMEM;
         uint32_t o = new_object(st, room);
@@ -647,8 +641,7 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, boo
                 return IVRSM_ENOMEM;
             uint32_t k = new_key(st, (const char *)node(src, key) + 4, klen);
             uint32_t item;
-            if (copy_node(st, src, rd32(node(src, at) + OBJECT_HEAD + 8 * i + 4), tight, &item) !=
-                0)
+            if (copy_node(st, src, rd32(node(src, at) + OBJECT_HEAD + 8 * i + 4), &item) != 0)
                 return IVRSM_ENOMEM;
             wr32(st->data + o + OBJECT_HEAD + 8 * i, k);
             wr32(st->data + o + OBJECT_HEAD + 8 * i + 4, item);
@@ -684,7 +677,7 @@ int ivrsm_vstore_put_val(ivrsm_vstore *st, ivrsm_val v, ivrsm_vstore_text_fn tex
     if (!v.st)
         return put_scalar(st, JSON_NULL, NULL, NULL, at);
     uint32_t mark = st->len;
-    if (copy_node(st, v.st, v.at, false, at) != 0) {
+    if (copy_node(st, v.st, v.at, at) != 0) {
         ivrsm_vstore_truncate(st, mark);
         return IVRSM_ENOMEM;
     }
@@ -722,7 +715,7 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
         const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
         if (rd32(k) == len && !memcmp(k + 4, key, len)) {
             *where = slot_value(obj, i);
-            st->garbage += tree_size(st, rd32(st->data + *where), false);
+            st->garbage += tree_size(st, rd32(st->data + *where));
             wr32(st->data + *where, at);
             return 0;
         }
@@ -759,7 +752,7 @@ static void unlink_member(ivrsm_vstore *st, uint32_t obj, const char *key, size_
         const uint8_t *k = node(st, rd32(slot));
         if (rd32(k) != len || memcmp(k + 4, key, len) != 0)
             continue;
-        st->garbage += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4), false);
+        st->garbage += key_size(st, rd32(slot)) + tree_size(st, rd32(slot + 4));
         memmove(slot, slot + 8, 8 * (size_t)(count - i - 1));
         wr32(p + 1, count - 1);
         return;
@@ -768,7 +761,7 @@ static void unlink_member(ivrsm_vstore *st, uint32_t obj, const char *key, size_
 
 void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at)
 {
-    uint32_t size = tree_size(st, at, false);
+    uint32_t size = tree_size(st, at);
     /* A node without items or members, the last thing put: its room is taken back. (A tree's
      * size reaching the end proves nothing: the response reader puts containers after their
      * items, and what came after may be as large.) */
@@ -828,6 +821,75 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
     }
 }
 
+/*
+ * Copy node `at` of src and all it reaches to dst[*len..cap), objects without
+ * room to spare: node by node, read and written in place (the caller's storage
+ * is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE when
+ * it would pass cap (a wrong count of garbage: the copy fails whole).
+ */
+static uint32_t copy_tight(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
+                           uint32_t at)
+{
+    const uint8_t *p = src + at;
+    uint32_t to = *len, n, size;
+    switch (p[0]) {
+    case JSON_ARRAY:
+        n = rd32(p + 1);
+        size = ARRAY_HEAD + 4 * n;
+        if (size > cap - to)
+            return IVRSM_VSTORE_NONE;
+        *len = to + size;
+        memcpy(dst + to, p, ARRAY_HEAD);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t item = copy_tight(dst, len, cap, src, rd32(p + ARRAY_HEAD + 4 * i));
+            if (item == IVRSM_VSTORE_NONE)
+                return item;
+            wr32(dst + to + ARRAY_HEAD + 4 * i, item);
+        }
+        return to;
+    case JSON_OBJECT:
+        n = rd32(p + 1);
+        size = OBJECT_HEAD + 8 * n;
+        if (size > cap - to)
+            return IVRSM_VSTORE_NONE;
+        *len = to + size;
+        dst[to] = JSON_OBJECT;
+        wr32(dst + to + 1, n);
+        wr32(dst + to + 5, n);
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
+            uint32_t key = rd32(slot), k = *len, ksize = 4 + rd32(src + key) + 1;
+            if (ksize > cap - k)
+                return IVRSM_VSTORE_NONE;
+            memcpy(dst + k, src + key, ksize);
+            *len = k + ksize;
+            uint32_t item = copy_tight(dst, len, cap, src, rd32(slot + 4));
+            if (item == IVRSM_VSTORE_NONE)
+                return item;
+            wr32(dst + to + OBJECT_HEAD + 8 * i, k);
+            wr32(dst + to + OBJECT_HEAD + 8 * i + 4, item);
+        }
+        return to;
+    case JSON_STRING:
+        size = 5 + rd32(p + 1) + 1;
+        break;
+    case JSON_INTEGER:
+        size = 9;
+        break;
+    case JSON_REAL:
+        size = 10 + (p[9] ? p[9] + 1u : 0u);
+        break;
+    default:
+        size = 1;
+        break;
+    }
+    if (size > cap - to)
+        return IVRSM_VSTORE_NONE;
+    memcpy(dst + to, p, size);
+    *len = to + size;
+    return to;
+}
+
 void ivrsm_vstore_compact(ivrsm_vstore *st)
 {
     if (st->root == IVRSM_VSTORE_NONE || !st->garbage)
@@ -837,20 +899,18 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
      * no allocation unless the ctx is large. */
     uint32_t live = st->len - st->garbage;
     uint8_t stack[2048];
-    ivrsm_vstore aside;
-    ivrsm_vstore_on(&aside, NULL); /* fixed storage: a copy that does not fit fails, whole */
-    aside.data = live <= sizeof(stack) ? stack : ivrsm_mem_malloc(st->mem, live);
-    if (!aside.data)
+    uint8_t *aside = live <= sizeof(stack) ? stack : ivrsm_mem_malloc(st->mem, live);
+    if (!aside)
         return;
-    aside.cap = live;
-    if (copy_node(&aside, st, st->root, true, &aside.root) == 0) {
-        memcpy(st->data, aside.data, aside.len);
-        st->len = aside.len;
-        st->root = aside.root;
+    uint32_t len = 0, root = copy_tight(aside, &len, live, st->data, st->root);
+    if (root != IVRSM_VSTORE_NONE) {
+        memcpy(st->data, aside, len);
+        st->len = len;
+        st->root = root;
         st->garbage = 0;
     }
-    if (aside.data != stack)
-        ivrsm_mem_free(st->mem, aside.data);
+    if (aside != stack)
+        ivrsm_mem_free(st->mem, aside);
 }
 
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room)
