@@ -8,6 +8,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,56 @@ START_TEST(test_set_like_jansson)
     free(want);
     json_decref(j);
     ivrsm_vstore_free(&st);
+}
+END_TEST
+
+/* An object made by writes keeps two free member slots through compaction: the next two new
+ * keys go in place, without moving the object (no garbage, so no compaction after each). */
+START_TEST(test_compaction_keeps_room)
+{
+    ivrsm_vstore st;
+    load(&st, ivrsm_mem_default(), "{}");
+    json_t *j = json_object();
+    char key[16];
+    for (int i = 0; i < 5; i++) { /* 5 members: the root grew to 8 slots, moving twice */
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, key, "v"), 0);
+        json_object_set_new(j, key, json_string("v"));
+    }
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, "k0", "w"), 0); /* garbage to compact */
+    json_object_set_new(j, "k0", json_string("w"));
+    ck_assert_uint_gt(st.garbage, 0);
+    ivrsm_vstore_compact(&st);
+    ck_assert_uint_eq(st.garbage, 0);
+    for (int i = 5; i < 7; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, key, "v"), 0);
+        json_object_set_new(j, key, json_string("v"));
+        ck_assert_uint_eq(st.garbage, 0);
+    }
+    /* The third new key moves it (its old slots are garbage), and all reads the same. */
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&st, "k7", "v"), 0);
+    json_object_set_new(j, "k7", json_string("v"));
+    ck_assert_uint_gt(st.garbage, 0);
+    char *want = json_dumps(j, JSON_COMPACT);
+    assert_dump(&st, want);
+    ivrsm_vstore_compact(&st);
+    assert_dump(&st, want);
+    /* A response's object (no free slot) stays without one. */
+    ivrsm_vstore tight;
+    load(&tight, ivrsm_mem_default(), "{\"a\":{\"b\":1}}");
+    uint32_t at;
+    ck_assert_int_eq(ivrsm_vstore_put_string(&tight, "x", 1, &at), 0);
+    ivrsm_vstore_drop(&tight, at);
+    ck_assert_int_eq(ivrsm_ctx_store_set_string(&tight, "a.b", "2"), 0);
+    size_t before = tight.len - tight.garbage;
+    ivrsm_vstore_compact(&tight);
+    ck_assert_uint_eq(tight.len, before);
+    assert_dump(&tight, "{\"a\":{\"b\":\"2\"}}");
+    free(want);
+    json_decref(j);
+    ivrsm_vstore_free(&st);
+    ivrsm_vstore_free(&tight);
 }
 END_TEST
 
@@ -326,6 +377,7 @@ static Suite *value_suite(void)
     TCase *tc = tcase_create("store");
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_set_like_jansson);
+    tcase_add_test(tc, test_compaction_keeps_room);
     tcase_add_test(tc, test_copy_within);
     tcase_add_test(tc, test_drop_after_copy);
     tcase_add_test(tc, test_number_texts);

@@ -25,6 +25,9 @@
 
 #define STORE_MAX (UINT32_MAX / 4) /* a bound far above any ctx (bodies are 1 MB at most) */
 #define OBJECT_ROOM 4              /* members an object made by a write has room for */
+/* Free member slots an object keeps through compaction (of those it had): without them, the
+ * next new key of a tight object moves it whole, and that garbage brings the next compaction. */
+#define COMPACT_ROOM 2
 #define OBJECT_HEAD 9
 #define ARRAY_HEAD 5
 
@@ -822,16 +825,16 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
 }
 
 /*
- * Copy node `at` of src and all it reaches to dst[*len..cap), objects without
- * room to spare: node by node, read and written in place (the caller's storage
+ * Copy node `at` of src and all it reaches to dst[*len..cap), objects with at
+ * most COMPACT_ROOM free slots: node by node, read and written in place (the caller's storage
  * is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE when
  * it would pass cap (a wrong count of garbage: the copy fails whole).
  */
-static uint32_t copy_tight(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
-                           uint32_t at)
+static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
+                          uint32_t at)
 {
     const uint8_t *p = src + at;
-    uint32_t to = *len, n, size;
+    uint32_t to = *len, n, size, room;
     switch (p[0]) {
     case JSON_ARRAY:
         n = rd32(p + 1);
@@ -841,7 +844,7 @@ static uint32_t copy_tight(uint8_t *dst, uint32_t *len, uint32_t cap, const uint
         *len = to + size;
         memcpy(dst + to, p, ARRAY_HEAD);
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t item = copy_tight(dst, len, cap, src, rd32(p + ARRAY_HEAD + 4 * i));
+            uint32_t item = copy_live(dst, len, cap, src, rd32(p + ARRAY_HEAD + 4 * i));
             if (item == IVRSM_VSTORE_NONE)
                 return item;
             wr32(dst + to + ARRAY_HEAD + 4 * i, item);
@@ -849,13 +852,14 @@ static uint32_t copy_tight(uint8_t *dst, uint32_t *len, uint32_t cap, const uint
         return to;
     case JSON_OBJECT:
         n = rd32(p + 1);
-        size = OBJECT_HEAD + 8 * n;
+        room = rd32(p + 5) - n > COMPACT_ROOM ? n + COMPACT_ROOM : rd32(p + 5);
+        size = OBJECT_HEAD + 8 * room;
         if (size > cap - to)
             return IVRSM_VSTORE_NONE;
         *len = to + size;
         dst[to] = JSON_OBJECT;
         wr32(dst + to + 1, n);
-        wr32(dst + to + 5, n);
+        wr32(dst + to + 5, room);
         for (uint32_t i = 0; i < n; i++) {
             const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
             uint32_t key = rd32(slot), k = *len, ksize = 4 + rd32(src + key) + 1;
@@ -863,7 +867,7 @@ static uint32_t copy_tight(uint8_t *dst, uint32_t *len, uint32_t cap, const uint
                 return IVRSM_VSTORE_NONE;
             memcpy(dst + k, src + key, ksize);
             *len = k + ksize;
-            uint32_t item = copy_tight(dst, len, cap, src, rd32(slot + 4));
+            uint32_t item = copy_live(dst, len, cap, src, rd32(slot + 4));
             if (item == IVRSM_VSTORE_NONE)
                 return item;
             wr32(dst + to + OBJECT_HEAD + 8 * i, k);
@@ -895,14 +899,14 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
     if (st->root == IVRSM_VSTORE_NONE || !st->garbage)
         return;
     /* What is not garbage is live (the count is exact: every node is referenced once), and a
-     * tight copy is no larger. The live tree is copied aside, then back to the block's start:
-     * no allocation unless the ctx is large. */
+     * copy with no more room in its objects is no larger. The live tree is copied aside, then back
+     * to the block's start: no allocation unless the ctx is large. */
     uint32_t live = st->len - st->garbage;
     uint8_t stack[2048];
     uint8_t *aside = live <= sizeof(stack) ? stack : ivrsm_mem_malloc(st->mem, live);
     if (!aside)
         return;
-    uint32_t len = 0, root = copy_tight(aside, &len, live, st->data, st->root);
+    uint32_t len = 0, root = copy_live(aside, &len, live, st->data, st->root);
     if (root != IVRSM_VSTORE_NONE) {
         memcpy(st->data, aside, len);
         st->len = len;

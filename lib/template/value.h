@@ -13,8 +13,8 @@
  *
  * Writing appends: a value is put first (ivrsm_vstore_put_*), then set
  * under a key (ivrsm_vstore_set). What a write replaces stays in the block
- * as garbage until ivrsm_vstore_compact() copies the live tree into a block of
- * its size. Offsets stay valid when the block moves (it grows by realloc).
+ * as garbage until ivrsm_vstore_compact() moves the live tree to the block's
+ * start. Offsets stay valid when the block moves (it grows by realloc).
  */
 #ifndef IVRSM_VALUE_H
 #define IVRSM_VALUE_H
@@ -141,8 +141,9 @@ void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
 
 /*
  * Move the live tree to the block's start, leaving no garbage (in place: no
- * allocation unless the live tree passes 2 KB). Nothing changes when memory
- * runs out.
+ * allocation unless the live tree passes 2 KB); an object keeps up to two of
+ * its free member slots, so that the next new keys do not move it. Nothing
+ * changes when memory runs out.
  */
 void ivrsm_vstore_compact(ivrsm_vstore *st);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
