@@ -82,8 +82,12 @@ static void outcome_free(outcome *o)
     memset(o, 0, sizeof(*o));
 }
 
+static const canned *large_list; /* an answer to list_appointments instead of the seed's */
+
 static const canned *answer_for(const char *endpoint)
 {
+    if (large_list && endpoint && !strcmp(endpoint, large_list->endpoint))
+        return large_list;
     for (const canned *r = seed_responses; r->endpoint; r++)
         if (endpoint && !strcmp(r->endpoint, endpoint))
             return r;
@@ -302,6 +306,29 @@ START_TEST(every_allocation_of_a_handoff_refused_in_turn)
 }
 END_TEST
 
+/*
+ * An answer larger than the stack storage it is first read into (IVRSM_VSTORE_SCRATCH): the
+ * read moves it to the session's heap; ctx then holds a list larger than the storage its
+ * compaction copies through, so that copy is on the heap too.
+ */
+START_TEST(every_allocation_of_a_large_answer_refused_in_turn)
+{
+    static const char *const to_list[] = {
+        "dtmf 1",  "dtmf 0612345678#", "say un deux trois quatre cinq six",
+        "say oui", "dtmf 2",           NULL};
+    static char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"count\":8,\"appointments\":[");
+    for (int i = 1; i <= 8; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%s{\"id\":\"apt-%d-%0300d\"}",
+                              i > 1 ? "," : "", i, i);
+    snprintf(body + n, sizeof body - n, "],\"summary_voice\":\"Premier rendez-vous.\"}");
+    static canned big = {"list_appointments", 200, body};
+    large_list = &big;
+    sweep_call(to_list, "ask");
+    large_list = NULL;
+}
+END_TEST
+
 /* The load of the seed: each allocation refused in turn gives IVRSM_ENOMEM (never a
  * diagnostic about the document), nothing left; loaded again, the same machine. */
 START_TEST(every_allocation_of_the_seed_load_refused_in_turn)
@@ -434,6 +461,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_of_the_seed_load_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_seed_call_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_handoff_refused_in_turn);
+    tcase_add_test(tc, every_allocation_of_a_large_answer_refused_in_turn);
     suite_add_tcase(s, tc);
     TCase *json = tcase_create("json");
     tcase_set_timeout(json, 300);

@@ -31,7 +31,7 @@ static void escalate(ivrsm_session *s, const char *why);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
 {
     ivrsm_tmpl_scope sc = {.ctx_store = &s->ctx,
-                           .resp_store = &s->ctx,
+                           .resp_store = s->answers,
                            .resp_at = s->resp,
                            .answer_at = s->answer,
                            .globals = s->m->globals,
@@ -1184,15 +1184,17 @@ static picked pick_outcome(const m_state *st, int status, const char *error)
  */
 void ivrsm_s_forget_answer(ivrsm_session *s)
 {
-    /* The last put first: its room is taken back at once when nothing came after. */
-    if (s->answer != IVRSM_VSTORE_NONE)
+    /* One restored into ctx's block: the last put first, its room is taken back at once when
+     * nothing came after. A scratch store's is freed by its owner. */
+    if (s->answers == &s->ctx && s->answer != IVRSM_VSTORE_NONE)
         ivrsm_vstore_drop(&s->ctx, s->answer);
-    if (s->resp != IVRSM_VSTORE_NONE)
+    if (s->answers == &s->ctx && s->resp != IVRSM_VSTORE_NONE)
         ivrsm_vstore_drop(&s->ctx, s->resp);
     s->resp = s->answer = IVRSM_VSTORE_NONE;
+    s->answers = &s->ctx;
 }
 
-static void take_answer(ivrsm_session *s, const ivrsm_event *ev);
+static void take_answer(ivrsm_session *s, const ivrsm_event *ev, ivrsm_vstore *answers);
 
 static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
@@ -1200,8 +1202,11 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
      * it, its answer settles it. One collected while the answer moves the call on stays. */
     char *otp = s->unverified_otp;
     s->unverified_otp = NULL;
-    take_answer(s, ev);
+    ivrsm_vstore_scratch answers;
+    ivrsm_vstore_scratch_on(&answers, s->mem);
+    take_answer(s, ev, &answers.st);
     ivrsm_s_forget_answer(s);
+    ivrsm_vstore_free(&answers.st);
     if (otp && !s->unverified_otp) {
         s->unverified_otp = otp;
         forget_otp(s);
@@ -1220,9 +1225,8 @@ static bool reads_answer(const m_state *st)
 }
 
 /* s->answer = {"status": status (when there is one), "error": error (when there is one)}. */
-static int put_answer(ivrsm_session *s, int status, const char *error)
+static int put_answer(ivrsm_session *s, ivrsm_vstore *st, int status, const char *error)
 {
-    ivrsm_vstore *st = &s->ctx;
     uint32_t pairs[4], mark = st->len;
     size_t n = 0;
     if (status > 0 && (ivrsm_vstore_put_key(st, "status", 6, &pairs[0]) != 0 ||
@@ -1241,20 +1245,21 @@ nomem:
     return IVRSM_ENOMEM;
 }
 
-static void take_answer(ivrsm_session *s, const ivrsm_event *ev)
+static void take_answer(ivrsm_session *s, const ivrsm_event *ev, ivrsm_vstore *answers)
 {
     const m_state *st = cur(s);
     ivrsm_s_forget_answer(s);
+    s->answers = answers;
     size_t len = ev->body ? (ev->body_len ? ev->body_len : strlen(ev->body)) : 0;
     /* The answer's numbers are said as the backend wrote them ("12.50"). */
-    int body = ivrsm_s_answer_store(st, ev->body, len, &s->ctx, &s->resp);
+    int body = ivrsm_s_answer_store(st, ev->body, len, answers, &s->resp);
     if (body == IVRSM_ENOMEM) {
         ivrsm_s_fail(s); /* not the backend's fault: the answer is not taken */
         return;
     }
     bool parsed = body == 0;
     const char *error = answer_error(ev, parsed); /* on_fail templates may read its body */
-    if (reads_answer(st) && put_answer(s, ev->status, error) != 0) {
+    if (reads_answer(st) && put_answer(s, answers, ev->status, error) != 0) {
         ivrsm_s_fail(s);
         return;
     }

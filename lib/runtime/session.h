@@ -123,6 +123,10 @@ struct ivrsm_session {
      * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
     uint32_t resp;
     uint32_t answer;
+    /* The store resp and answer are nodes of: the scratch store of the answer being taken
+     * (on the stack of ivrsm_s_on_action_result(), so that an answer leaves no garbage in
+     * ctx's block), or ctx's, for one a snapshot restored. */
+    const ivrsm_vstore *answers;
     json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
     /* What every event reads or writes, beside the fields above rather than past the command
      * slots: an event then touches fewer cache lines of a session that is not in the cache. */

@@ -146,6 +146,7 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     s->numbers.mem = s->mem;
     ivrsm_vstore_on(&s->ctx, s->mem);
     s->resp = s->answer = IVRSM_VSTORE_NONE;
+    s->answers = &s->ctx;
     s->visits = s->visits_inline;
     s->queue = s->queue_inline;
     s->queue_cap = S_QUEUE_INLINE;

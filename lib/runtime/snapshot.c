@@ -70,7 +70,7 @@ static json_t *number_texts(const ivrsm_session *s)
         out = NULL;
     }
     json_decref(at);
-    ivrsm_val resp = ivrsm_vstore_at(&s->ctx, s->resp);
+    ivrsm_val resp = ivrsm_vstore_at(s->answers, s->resp);
     if (out && !ivrsm_val_missing(resp)) {
         at = json_pack("[s]", "resp");
         if (!at || store_number_texts_at(resp, at, out, 0) != 0) {
@@ -138,12 +138,12 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     bad |= json_object_set_new(j, "next_id", json_integer((json_int_t)s->next_id));
     bad |= json_object_set_new(j, "pending_id", json_integer((json_int_t)s->pending_id));
     bad |= json_object_set_new(j, "ctx", ivrsm_s_ctx_json(s));
-    ivrsm_val resp = ivrsm_vstore_at(&s->ctx, s->resp);
+    ivrsm_val resp = ivrsm_vstore_at(s->answers, s->resp);
     bad |= json_object_set_new(j, "resp",
                                ivrsm_val_missing(resp) ? json_null() : ivrsm_val_json(resp));
     if (s->answer != IVRSM_VSTORE_NONE)
-        bad |=
-            json_object_set_new(j, "answer", ivrsm_val_json(ivrsm_vstore_at(&s->ctx, s->answer)));
+        bad |= json_object_set_new(j, "answer",
+                                   ivrsm_val_json(ivrsm_vstore_at(s->answers, s->answer)));
     json_t *numbers = number_texts(s);
     bad |= numbers == NULL;
     if (json_array_size(numbers))

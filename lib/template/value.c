@@ -387,6 +387,46 @@ void ivrsm_vstore_on(ivrsm_vstore *st, const ivrsm_mem *mem)
     *st = (ivrsm_vstore){.mem = mem, .root = IVRSM_VSTORE_NONE};
 }
 
+/* A scratch store's allocator: its heap's, but for its own storage, which stays where it is. */
+static void *scratch_malloc(size_t size, void *user)
+{
+    const ivrsm_vstore_scratch *sc = user;
+    return ivrsm_mem_malloc(sc->heap, size);
+}
+
+static void *scratch_calloc(size_t count, size_t size, void *user)
+{
+    const ivrsm_vstore_scratch *sc = user;
+    return ivrsm_mem_calloc(sc->heap, count, size);
+}
+
+static void *scratch_realloc(void *p, size_t size, void *user)
+{
+    ivrsm_vstore_scratch *sc = user;
+    if (p != sc->storage)
+        return ivrsm_mem_realloc(sc->heap, p, size);
+    void *moved = ivrsm_mem_malloc(sc->heap, size);
+    if (moved)
+        memcpy(moved, p, size < sizeof sc->storage ? size : sizeof sc->storage);
+    return moved;
+}
+
+static void scratch_free(void *p, void *user)
+{
+    ivrsm_vstore_scratch *sc = user;
+    if (p != sc->storage)
+        ivrsm_mem_free(sc->heap, p);
+}
+
+void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap)
+{
+    sc->heap = heap;
+    sc->mem = (ivrsm_mem){sc, scratch_malloc, scratch_free, scratch_calloc, scratch_realloc};
+    ivrsm_vstore_on(&sc->st, &sc->mem);
+    sc->st.data = sc->storage;
+    sc->st.cap = sizeof sc->storage;
+}
+
 void ivrsm_vstore_free(ivrsm_vstore *st)
 {
     ivrsm_mem_free(st->mem, st->data);

@@ -84,6 +84,20 @@ json_t *ivrsm_val_json(ivrsm_val v);
 /* An empty store on mem (no block yet). */
 void ivrsm_vstore_on(ivrsm_vstore *st, const ivrsm_mem *mem);
 void ivrsm_vstore_free(ivrsm_vstore *st);
+/*
+ * A store whose block starts in the struct's own storage (on the caller's
+ * stack) and moves to `heap` only when it outgrows it: for values that live
+ * during one call, as an action's answer while its outcome is taken. Free it
+ * with ivrsm_vstore_free(); it must not move (its store points into it).
+ */
+#define IVRSM_VSTORE_SCRATCH 2048
+typedef struct ivrsm_vstore_scratch {
+    ivrsm_vstore st;
+    ivrsm_mem mem; /* heap's functions, that never free or reallocate `storage` */
+    const ivrsm_mem *heap;
+    uint8_t storage[IVRSM_VSTORE_SCRATCH];
+} ivrsm_vstore_scratch;
+void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap);
 /* Make the root an empty object. 0 or IVRSM_ENOMEM. */
 int ivrsm_vstore_init(ivrsm_vstore *st);
 /* The root object. */
