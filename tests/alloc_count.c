@@ -14,6 +14,7 @@ extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void __libc_free(void *p);
+extern void *__libc_memalign(size_t alignment, size_t n);
 
 static long long allocations;
 
@@ -33,6 +34,13 @@ void *realloc(void *p, size_t n)
 {
     allocations++;
     return __libc_realloc(p, n);
+}
+
+int posix_memalign(void **p, size_t alignment, size_t n)
+{
+    allocations++;
+    *p = __libc_memalign(alignment, n);
+    return *p ? 0 : 12; /* ENOMEM */
 }
 
 void free(void *p)

@@ -1241,6 +1241,78 @@ static void feed_answer(ivrsm_session *s, uint64_t id, int status, const char *b
     ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
 }
 
+/* A say or an ask shows none of the fields of the http, handoff or hangup commands. */
+static void only_spoken_fields(const ivrsm_command *c)
+{
+    ck_assert(c->type == IVRSM_COMMAND_SAY || c->type == IVRSM_COMMAND_ASK);
+    ck_assert_ptr_null(c->http.endpoint);
+    ck_assert_ptr_null(c->http.method);
+    ck_assert_ptr_null(c->http.path);
+    ck_assert_ptr_null(c->http.query);
+    ck_assert_ptr_null(c->http.headers);
+    ck_assert_uint_eq(c->http.header_count, 0);
+    ck_assert_ptr_null(c->http.body);
+    ck_assert_ptr_null(c->http.idempotency_key);
+    ck_assert_int_eq(c->http.timeout_ms, 0);
+    ck_assert_ptr_null(c->handoff.queue);
+    ck_assert_ptr_null(c->handoff.context);
+    ck_assert_ptr_null(c->hangup.reason);
+}
+
+/* The next command a session has to pull, of type `type`. */
+static const ivrsm_command *pull_one(ivrsm_session *s, ivrsm_command_type type)
+{
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->type, type);
+    return c;
+}
+
+/*
+ * Says and asks are built in the session's command slots writing only their
+ * own fields (command.c): a slot that held an http or a handoff command
+ * before shows nothing of it.
+ */
+START_TEST(spoken_command_after_http_and_handoff)
+{
+    ivrsm_machine *m = menu();
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"item_id\":\"a\",\"token\":\"tk\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    only_spoken_fields(pull_one(s, IVRSM_COMMAND_ASK));
+    feed_text(s, IVRSM_EVENT_DTMF, "1");
+    const ivrsm_command *http = pull_one(s, IVRSM_COMMAND_HTTP);
+    ck_assert_ptr_nonnull(http->http.path);
+    uint64_t id = http->id;
+    ck_assert_ptr_null(ivrsm_session_next_command(s));
+    feed_answer(s, id, 200, "{\"label\":\"A12\"}");
+    const ivrsm_command *ask = pull_one(s, IVRSM_COMMAND_ASK);
+    ck_assert_str_eq(ask->text, "Article A12.");
+    only_spoken_fields(ask);
+    ivrsm_session_free(s);
+
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    pull_one(s, IVRSM_COMMAND_ASK);
+    feed_text(s, IVRSM_EVENT_DTMF, "0");
+    id = pull_one(s, IVRSM_COMMAND_HANDOFF)->id;
+    ck_assert_ptr_null(ivrsm_session_next_command(s));
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_HANDOFF_RESULT;
+    ev.command_id = id;
+    ev.ok = 0;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    const ivrsm_command *say = pull_one(s, IVRSM_COMMAND_SAY);
+    ck_assert_str_eq(say->text, "Personne. Au revoir.");
+    only_spoken_fields(say);
+    ck_assert_str_eq(pull_one(s, IVRSM_COMMAND_HANGUP)->hangup.reason, "goodbye");
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static bool snapshot_holds(const ivrsm_session *s, const char *text)
 {
     char *snap = NULL;
@@ -1932,6 +2004,7 @@ int main(void)
     tcase_add_test(basics, bad_ids_refused);
     tcase_add_test(basics, verified_otp_not_kept);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
+    tcase_add_test(basics, spoken_command_after_http_and_handoff);
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);
     tcase_add_test(basics, bad_ctx_json);

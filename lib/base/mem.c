@@ -37,6 +37,17 @@ const ivrsm_mem *ivrsm_mem_default(void)
     return &c_library;
 }
 
+void *ivrsm_mem_calloc_lines(const ivrsm_mem *mem, size_t size)
+{
+    if (mem->malloc != c_malloc)
+        return ivrsm_mem_calloc(mem, 1, size);
+    void *p = NULL;
+    if (posix_memalign(&p, IVRSM_CACHE_LINE, size ? size : 1) != 0)
+        return NULL;
+    memset(p, 0, size);
+    return p;
+}
+
 void ivrsm_free(void *p)
 {
     if (!p)

@@ -26,6 +26,16 @@ static inline void *ivrsm_mem_calloc(const ivrsm_mem *mem, size_t count, size_t 
     return mem->calloc(count ? count : 1, size ? size : 1, mem->user);
 }
 
+#define IVRSM_CACHE_LINE 64
+
+/*
+ * A zeroed block of `size` bytes (freed with ivrsm_mem_free), that starts on
+ * a cache line when mem is the C library's (ivrsm_mem_default()): a block whose
+ * first lines are read together then spans as few lines as it can. Another
+ * allocator's block is its calloc's, aligned as that one aligns.
+ */
+void *ivrsm_mem_calloc_lines(const ivrsm_mem *mem, size_t size);
+
 static inline void *ivrsm_mem_realloc(const ivrsm_mem *mem, void *p, size_t size)
 {
     if (!p)

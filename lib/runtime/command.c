@@ -2,6 +2,7 @@
  * The command queue of a session, and the JSON form of commands (traces,
  * snapshots, the CLI's --json output).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "session.h"
@@ -30,12 +31,32 @@ static int queue_reserve(ivrsm_session *s)
     return 0;
 }
 
+/* Whether a command of this type uses only the fields a say or an ask uses. */
+_Static_assert(S_QUEUE_INLINE <= 8, "a bit of dirty_slots per slot of the session");
+
+static bool spoken(ivrsm_command_type type)
+{
+    return type == IVRSM_COMMAND_SAY || type == IVRSM_COMMAND_ASK;
+}
+
 s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
 {
     if (queue_reserve(s) != 0)
         return NULL;
     s_command *c = &s->queue[s->queue_len];
-    memset(c, 0, sizeof(*c));
+    unsigned slot = s->queue == s->queue_inline ? 1u << s->queue_len : 0;
+    if (spoken(type) && slot && !(s->dirty_slots & slot)) {
+        /* The http, handoff and hangup fields of this slot are zero already (s_command): two
+         * runs of lines written instead of the whole command. */
+        memset(c, 0, offsetof(ivrsm_command, http));
+        memset(&c->pub.hangup, 0,
+               offsetof(s_command, http_texts) - offsetof(s_command, pub.hangup));
+    } else {
+        memset(c, 0, sizeof(*c));
+        s->dirty_slots &= (uint8_t)~slot;
+    }
+    if (!spoken(type))
+        s->dirty_slots |= (uint8_t)slot;
     c->pub.size = sizeof(c->pub);
     c->pub.type = type;
     c->pub.id = s->next_id++;
@@ -69,6 +90,8 @@ static void relink(s_command *c)
         c->pub.parts = c->speech.parts;
         c->pub.part_count = c->speech.count;
     }
+    if (spoken(c->pub.type))
+        return; /* it owns nothing else (s_command) */
     c->pub.http.path = c->path;
     c->pub.http.query = c->query;
     c->pub.http.body = c->body;
@@ -92,6 +115,8 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
         ivrsm_s_command_free(s, c);
         return -1;
     }
+    if (s->queue == s->queue_inline && !spoken(c->pub.type))
+        s->dirty_slots |= (uint8_t)(1u << s->queue_len);
     s->queue[s->queue_len++] = *c;
     ivrsm_mem_free(s->mem, c);
     relink(&s->queue[s->queue_len - 1]);
@@ -103,20 +128,22 @@ void ivrsm_s_command_release(const ivrsm_session *s, s_command *c)
     const ivrsm_mem *mem = s->mem;
     ivrsm_s_speech_free(mem, &c->speech);
     ivrsm_mem_free(mem, c->text);
+    if (spoken(c->pub.type))
+        return; /* it owns nothing else, and the rest is zero (s_command) */
     ivrsm_mem_free(mem, c->queue);
     ivrsm_mem_free(mem, c->context);
     ivrsm_mem_free(mem, c->reason);
     if (c->http_texts) {
         ivrsm_mem_free(mem, c->http_texts); /* the http texts and headers, together */
-        return;
+    } else {
+        ivrsm_mem_free(mem, c->path);
+        ivrsm_mem_free(mem, c->query);
+        ivrsm_mem_free(mem, c->body);
+        ivrsm_mem_free(mem, c->idempotency_key);
+        for (size_t i = 0; i < c->header_count; i++)
+            ivrsm_mem_free(mem, (char *)c->headers[i].value);
+        ivrsm_mem_free(mem, c->headers);
     }
-    ivrsm_mem_free(mem, c->path);
-    ivrsm_mem_free(mem, c->query);
-    ivrsm_mem_free(mem, c->body);
-    ivrsm_mem_free(mem, c->idempotency_key);
-    for (size_t i = 0; i < c->header_count; i++)
-        ivrsm_mem_free(mem, (char *)c->headers[i].value);
-    ivrsm_mem_free(mem, c->headers);
 }
 
 void ivrsm_s_release_out(ivrsm_session *s)

@@ -32,23 +32,30 @@ typedef struct s_speech {
     size_t cap;
 } s_speech;
 
-/* A command with the strings it owns. */
+/*
+ * A command with the strings it owns. What only http, handoff and hangup
+ * commands use (their fields of pub, the strings below `text`) is zero in a
+ * command slot of the session that has held no such command since it was
+ * last cleared (ivrsm_session.dirty_slots): a say or an ask, most of what a
+ * call sends, is then built there by writing only the lines it uses
+ * (ivrsm_s_command_new()).
+ */
 typedef struct s_command {
     ivrsm_command pub; /* what the host sees; pointers into the fields below or the machine */
     s_speech speech;   /* owned parts (empty when pub.parts points into the machine) */
     char *text;        /* owned copies (NULL when pub points into the machine) */
+    /* An http command's: its headers, path, query, body, key and header values, in one block
+     * (action.c): the pointers below point into it. NULL when each is its own (a restore). */
+    char *http_texts;
     char *path;
     char *query;
     char *body;
     char *idempotency_key;
-    char *queue;
-    char *context;
-    char *reason;
     ivrsm_header *headers; /* header names point into the machine, values are owned */
     size_t header_count;
-    /* A built http command's headers, path, query, body, key and header values, in one block
-     * (action.c): the pointers above point into it. NULL when each is its own (a restore). */
-    char *http_texts;
+    char *queue; /* a handoff's */
+    char *context;
+    char *reason; /* a hangup's */
 } s_command;
 
 /* Caller input carried from one state to the next (DESIGN.md: unconsumed input). */
@@ -64,49 +71,60 @@ typedef struct s_input {
 #define S_QUEUE_INLINE 2 /* command slots inside the session: a batch is rarely longer */
 
 /*
- * One allocation per session: the fields an event reads first, the first
- * command slots, then what is rarely touched, then the per-state visit
- * counts. With many sessions alive and fed in any order, an event then
- * touches a few neighbouring cache lines and one page instead of several
- * scattered blocks.
+ * One allocation per session, laid out for the memory an event touches
+ * (docs/performance.md, "What a hop touches"): the fields every event reads
+ * or writes first, in five cache lines, then the command slots (the first
+ * one is where the next command is built), then what is rarely touched, then
+ * the per-state visit counts. The block is aligned to a cache line
+ * (ivrsm_s_alloc), so these lines are the block's first ones. With many
+ * sessions alive and fed in any order, an event then touches a few
+ * neighbouring cache lines, asked for together (ivrsm_s_prefetch()), and
+ * rarely more than one page.
  */
 struct ivrsm_session {
-    const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
+    /* ---- line 0: what every call into the session reads first ---- */
     ivrsm_machine *m;
+    const m_limits *limits; /* the machine's, or limits_own when the options override some */
+    s_command *queue; /* FIFO of commands not yet pulled: queue_inline, or the heap when longer */
+    size_t queue_len;
+    size_t queue_head;
     int32_t state;
     s_phase phase;
-    int steps;       /* states entered while handling the current event */
-    int escalations; /* bounds hit so far: handoff, then goodbye, then hangup */
     /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
      * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
     int failed;
-    uint64_t next_id;    /* id of the next command */
-    uint64_t pending_id; /* the command whose result is awaited, 0 when none */
-    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
+    int steps;                /* states entered while handling the current event */
+    bool has_out;             /* queue[queue_head - 1] was returned by next_command */
+    bool entering_escalation; /* the next state entry is the escalation's target */
+    /* Bit i: queue_inline[i] has held an http, handoff or hangup command since it was last
+     * zeroed whole (s_command). */
+    uint8_t dirty_slots;
+    unsigned path_pos; /* next slot of the ring of recent states (path) */
 
+    /* ---- line 1 ---- */
+    const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
+    uint64_t next_id;     /* id of the next command */
+    uint64_t pending_id;  /* the command whose result is awaited, 0 when none */
+    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
     /* Per-state counters: reset when the call enters another state. */
     int noinput;
     int nomatch;
     int retries;
-    /* Call-wide bounds. */
-    int consecutive_failures;
-    int otp_failures;
-    bool entering_escalation; /* the next state entry is the escalation's target */
-    bool has_out;             /* queue[queue_head - 1] was returned by next_command */
-    uint16_t *visits;         /* per state (visits_inline) */
-
-    /* The ctx key holding an OTP the caller gave that no action has answered
-     * yet (owned), or NULL. The code is single-use: once an action's answer
-     * comes, it is removed from ctx, so snapshots no longer hold it. */
-    char *unverified_otp;
-
-    s_command *queue; /* FIFO of commands not yet pulled: queue_inline, or the heap when longer */
-    size_t queue_len;
+    int consecutive_failures; /* call-wide: failures in a row */
+    ivrsm_trace_fn trace;
     size_t queue_cap;
-    size_t queue_head;
 
+    /* ---- line 2 ---- */
     s_input carry; /* input handed on by a plain `next` */
     s_speech said; /* said on the way, waiting to be merged into the next ask */
+    /* The last action's answer while its outcome is taken, then dropped (ivrsm_s_forget_answer):
+     * nodes in ctx's block, the body's value (what templates read as resp) and how it was
+     * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
+    uint32_t resp;
+    uint32_t answer;
+    json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+
+    /* ---- line 3 ---- */
     /* The last ask's parts and text, for re-prompts of states without a prompt:
      * a machine message's (no copy), or last_ask_owned / last_ask_text_owned. */
     const ivrsm_part *last_ask_parts;
@@ -114,44 +132,42 @@ struct ivrsm_session {
     const char *last_ask_text;
     s_speech last_ask_owned;
     char *last_ask_text_owned;
-
-    const m_limits *limits; /* the machine's, or limits_own when the options override some */
-    m_limits *limits_own;
-    ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
-    /* The last action's answer while its outcome is taken, then dropped (ivrsm_s_forget_answer):
-     * nodes in ctx's block, the body's value (what templates read as resp) and how it was
-     * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
-    uint32_t resp;
-    uint32_t answer;
     /* The store resp and answer are nodes of: the scratch store of the answer being taken
      * (on the stack of ivrsm_s_on_action_result(), so that an answer leaves no garbage in
      * ctx's block), or ctx's, for one a snapshot restored. */
     const ivrsm_vstore *answers;
-    json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
-    /* What every event reads or writes, beside the fields above rather than past the command
-     * slots: an event then touches fewer cache lines of a session that is not in the cache. */
-    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
-    unsigned path_pos;
-    ivrsm_clock_fn clock;
-    void *clock_user;
-    ivrsm_trace_fn trace;
-    void *trace_user;
 
+    /* ---- line 4 ---- */
+    ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
+    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
+
+    /* ---- from line 5: the command slots, the first one where the next command is built ---- */
     s_command queue_inline[S_QUEUE_INLINE];
 
+    /* ---- rarely touched ---- */
+    /* Call-wide bounds. */
+    int escalations; /* bounds hit so far: handoff, then goodbye, then hangup */
+    int otp_failures;
     ivrsm_numtexts numbers; /* numbers of the ctx and answers as written ("12.50") */
     char *call_id;
     char *session_id;
     s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
+    /* The ctx key holding an OTP the caller gave that no action has answered
+     * yet (owned), or NULL. The code is single-use: once an action's answer
+     * comes, it is removed from ctx, so snapshots no longer hold it. */
+    char *unverified_otp;
+    m_limits *limits_own;
     /* Hashes of recent event ids (S_RECENT_EVENTS, 0 = empty), made with the first event id:
      * NULL for a host that gives none. */
     uint64_t *recent;
     unsigned recent_pos;
-
+    ivrsm_clock_fn clock;
+    void *clock_user;
+    void *trace_user;
     ivrsm_mem alloc; /* the session's allocator (a copy of the options'), used through mem */
     uint64_t trace_seq;
 
-    uint16_t visits_inline[]; /* m->state_count */
+    uint16_t visits[]; /* per state: m->state_count */
 };
 
 /* ---- session.c ---- */
@@ -163,6 +179,8 @@ struct ivrsm_session {
  * (docs/runtime.md, "When memory runs out").
  */
 void ivrsm_s_fail(ivrsm_session *s);
+/* Ask for the lines of s an event touches, before the event touches them (a hint, no effect). */
+void ivrsm_s_prefetch(const ivrsm_session *s);
 
 /* ---- command.c ---- */
 /* Start building a command in place at the queue's tail (one at a time);

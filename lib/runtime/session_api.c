@@ -138,7 +138,9 @@ static int set_limits(ivrsm_session *s, const ivrsm_limits *l)
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
     const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
-    ivrsm_session *s = ivrsm_mem_calloc(mem, 1, sizeof(*s) + m->state_count * sizeof(uint16_t));
+    /* On a cache line: the hot fields and the first command slot are then the block's first
+     * lines (session.h). */
+    ivrsm_session *s = ivrsm_mem_calloc_lines(mem, sizeof(*s) + m->state_count * sizeof(uint16_t));
     if (!s)
         return NULL;
     s->alloc = *mem;
@@ -147,7 +149,6 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
     ivrsm_vstore_on(&s->ctx, s->mem);
     s->resp = s->answer = IVRSM_VSTORE_NONE;
     s->answers = &s->ctx;
-    s->visits = s->visits_inline;
     s->queue = s->queue_inline;
     s->queue_cap = S_QUEUE_INLINE;
     s->m = ivrsm_machine_ref(m);
@@ -345,8 +346,10 @@ static int admissible(const ivrsm_session *s, const ivrsm_event *ev)
 int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
 {
     ivrsm_event event;
-    if (!s || !given ||
-        !ivrsm_versioned_copy(&event, sizeof(event), given, IVRSM_LAYOUT_END(ivrsm_event, ok)))
+    if (!s || !given)
+        return IVRSM_EINVAL;
+    ivrsm_s_prefetch(s);
+    if (!ivrsm_versioned_copy(&event, sizeof(event), given, IVRSM_LAYOUT_END(ivrsm_event, ok)))
         return IVRSM_EINVAL;
     const ivrsm_event *ev = &event;
     /* A zeroed event has no confidence, rather than the lowest one; NaN neither. */
