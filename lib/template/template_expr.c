@@ -193,6 +193,7 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
                                    path, TMPL_TAG_ARGS(b));
         if (ivrsm_tmpl_pool_add(b, s + start + 1, at - start - 1, &seg->key) != 0)
             return -1;
+        seg->index = (uint32_t)(at - start - 1);
         ivrsm_buf_append(text, s + start, at - start);
         *pos = at;
         return 0;
@@ -491,13 +492,14 @@ static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
     if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE) {
         ivrsm_val answer = scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->answer_at)
                                              : ivrsm_val_of(scope->answer);
-        if (!ivrsm_val_missing(answer) && ivrsm_val_missing(ivrsm_val_get(v, t->pool + seg->key)) &&
-            !ivrsm_val_missing(ivrsm_val_get(answer, t->pool + seg->key)))
+        if (!ivrsm_val_missing(answer) &&
+            ivrsm_val_missing(ivrsm_val_getn(v, t->pool + seg->key, seg->index)) &&
+            !ivrsm_val_missing(ivrsm_val_getn(answer, t->pool + seg->key, seg->index)))
             v = answer;
     }
     for (uint32_t i = 0; !ivrsm_val_missing(v) && i < path->n_segs; i++, seg++) {
         if (seg->key != TMPL_NONE)
-            v = ivrsm_val_get(v, t->pool + seg->key);
+            v = ivrsm_val_getn(v, t->pool + seg->key, seg->index);
         else
             v = ivrsm_val_at(v, seg->index);
     }

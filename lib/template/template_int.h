@@ -54,7 +54,7 @@ typedef struct tmpl_path {
 
 typedef struct path_seg {
     uint32_t key;   /* pool offset of the key, or TMPL_NONE for an index */
-    uint32_t index; /* array index when key is TMPL_NONE */
+    uint32_t index; /* array index when key is TMPL_NONE, else the key's length */
 } path_seg;
 
 /* The text of an OP_TEXT as it is spoken: collapsed, and whether whitespace was at its ends. */

@@ -212,7 +212,8 @@ static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
         const uint8_t *k = node(st, rd32(slot));
-        if (rd32(k) == len && !memcmp(k + 4, key, len))
+        /* The first byte before the call: most keys of the same length differ there. */
+        if (rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) && !memcmp(k + 4, key, len))
             return rd32(slot + 4);
     }
     return IVRSM_VSTORE_NONE;
