@@ -328,6 +328,11 @@ void ivrsm_s_new_session_id(const ivrsm_session *s, const char *call_id, ivrsm_r
  * NULL): longer than `max` bytes, a control character, not UTF-8.
  */
 const char *ivrsm_s_id_problem(const char *id, const char *what, size_t max);
+/*
+ * s->session_id = a copy of session_id, s->call_id = one of call_id (may be NULL), both in one
+ * block (s->session_id's: freed with it). 0 or IVRSM_ENOMEM (neither set then).
+ */
+int ivrsm_s_set_ids(ivrsm_session *s, const char *call_id, const char *session_id);
 /* The longest session id: a given one, or "s-" and a call id. */
 #define S_MAX_SESSION_ID_BYTES (IVRSM_MAX_ID_BYTES + 2)
 

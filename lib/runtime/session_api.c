@@ -248,11 +248,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
                                generated, sizeof(generated));
         session_id = generated;
     }
-    s->call_id = ivrsm_mem_strdup(s->mem, call_id);
-    s->session_id = ivrsm_mem_strdup(s->mem, session_id);
-    if ((call_id &&
-         (!s->call_id || ivrsm_ctx_store_set_string(&s->ctx, "call_id", call_id) != 0)) ||
-        !s->session_id || ivrsm_ctx_store_set_string(&s->ctx, "session_id", session_id) != 0) {
+    if (ivrsm_s_set_ids(s, call_id, session_id) != 0 ||
+        (call_id && ivrsm_ctx_store_set_string(&s->ctx, "call_id", call_id) != 0) ||
+        ivrsm_ctx_store_set_string(&s->ctx, "session_id", session_id) != 0) {
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
     }
@@ -486,8 +484,7 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_s_speech_free(mem, &s->said);
     ivrsm_s_speech_free(mem, &s->last_ask_owned);
     ivrsm_mem_free(mem, s->last_ask_text_owned);
-    ivrsm_mem_free(mem, s->call_id);
-    ivrsm_mem_free(mem, s->session_id);
+    ivrsm_mem_free(mem, s->session_id); /* call_id with it (ivrsm_s_set_ids) */
     ivrsm_vstore_free(&s->ctx);
     ivrsm_mem_free(mem, s->limits_own);
     ivrsm_mem_free(mem, s->recent);

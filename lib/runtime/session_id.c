@@ -101,3 +101,17 @@ const char *ivrsm_s_id_problem(const char *id, const char *what, size_t max)
         return messages[which][2];
     return NULL;
 }
+
+int ivrsm_s_set_ids(ivrsm_session *s, const char *call_id, const char *session_id)
+{
+    size_t sl = strlen(session_id) + 1, cl = call_id ? strlen(call_id) + 1 : 0;
+    char *ids = ivrsm_mem_malloc(s->mem, sl + cl);
+    if (!ids)
+        return IVRSM_ENOMEM;
+    memcpy(ids, session_id, sl);
+    if (call_id)
+        memcpy(ids + sl, call_id, cl);
+    s->session_id = ids;
+    s->call_id = call_id ? ids + sl : NULL;
+    return 0;
+}

@@ -337,12 +337,13 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
     s->last_ask_text = s->last_ask_text_owned;
-    s->call_id = get_str(s, j, "call_id", &nomem);
-    s->session_id = get_str(s, j, "session_id", &nomem);
     if (nomem)
         return IVRSM_ENOMEM;
-    if (!s->session_id)
+    const char *session_id = json_string_value(json_object_get(j, "session_id"));
+    if (!session_id)
         return fail(err, "missing session_id");
+    if (ivrsm_s_set_ids(s, json_string_value(json_object_get(j, "call_id")), session_id) != 0)
+        return IVRSM_ENOMEM;
     /* Ids a session would refuse (they make idempotency keys, sent as headers). */
     const char *bad_id = ivrsm_s_id_problem(s->session_id, "session_id", S_MAX_SESSION_ID_BYTES);
     if (!bad_id)
