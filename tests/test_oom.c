@@ -444,6 +444,50 @@ static void sweep_json_step(json_step step, const char *what)
     failing_mem_jansson_release();
 }
 
+static int64_t wednesday_morning(void *user)
+{
+    (void)user;
+    return 1764147600000LL; /* 2025-11-26T09:00:00Z, open */
+}
+
+/* A machine that reads now.*: the session's `now` made at the first event, then a key fed. */
+static int call_reading_now(char **out)
+{
+    ivrsm_session_options o = options();
+    o.clock = wednesday_morning;
+    ivrsm_session *s = NULL;
+    ivrsm_error err = {0};
+    int rc = ivrsm_session_new(machine, &o, &s, &err);
+    if (rc != 0)
+        return rc;
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "0";
+    const ivrsm_command *c;
+    rc = ivrsm_session_start(s);
+    while (rc == 0 && (c = ivrsm_session_next_command(s)) != NULL)
+        ;
+    if (rc == 0)
+        rc = ivrsm_session_feed(s, &ev);
+    while (rc == 0 && (c = ivrsm_session_next_command(s)) != NULL)
+        ;
+    if (rc == 0) { /* where the call went and what it said, now.time included */
+        pause_failures();
+        ck_assert_int_eq(ivrsm_session_snapshot(s, out), 0);
+        resume_failures();
+    }
+    ivrsm_session_free(s);
+    return rc;
+}
+
+START_TEST(every_allocation_reading_now_refused_in_turn)
+{
+    machine = load_source_file("tests/format/hours.yaml");
+    sweep_json_step(call_reading_now, "a call reading now");
+    ivrsm_machine_unref(machine);
+}
+END_TEST
+
 START_TEST(every_allocation_reading_ctx_json_refused_in_turn)
 {
     machine = load_source_file("examples/synergia_rdv/machine.yaml");
@@ -466,6 +510,7 @@ int main(void)
     TCase *json = tcase_create("json");
     tcase_set_timeout(json, 300);
     tcase_add_test(json, every_allocation_reading_ctx_json_refused_in_turn);
+    tcase_add_test(json, every_allocation_reading_now_refused_in_turn);
     suite_add_tcase(s, json);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

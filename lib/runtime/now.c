@@ -25,7 +25,11 @@ bool ivrsm_hours_open(const m_hours *h, int64_t day, int weekday, int minute)
     return false;
 }
 
-json_t *ivrsm_now_json(const ivrsm_machine *m, int64_t now_ms)
+/* Room for now's members (about 180 bytes; a year of many digits included). */
+#define NOW_STORAGE 320
+
+/* {"date", "time", "hour", "minute", "weekday", "open"} at now_ms in m's zone, into st. */
+static int put_now(ivrsm_vstore *st, const ivrsm_machine *m, int64_t now_ms)
 {
     int64_t secs = ivrsm_floor_div(now_ms, 1000);
     int64_t local = secs + (m->tz ? ivrsm_tz_offset(m->tz, secs) : 0);
@@ -33,27 +37,46 @@ json_t *ivrsm_now_json(const ivrsm_machine *m, int64_t now_ms)
     int minute = (int)((local - day * 86400) / 60);
     int weekday = (int)((day % 7 + 7 + 3) % 7) + 1; /* 1970-01-01 was a Thursday */
     ivrsm_civil date = ivrsm_civil_from_days(day);
-    char text[32];
-    json_t *now = json_object();
-    if (!now)
-        return NULL;
-    snprintf(text, sizeof(text), "%04lld-%02d-%02d", (long long)date.year, date.month, date.day);
-    json_object_set_new(now, "date", json_string(text));
-    snprintf(text, sizeof(text), "%02d:%02d", minute / 60, minute % 60);
-    json_object_set_new(now, "time", json_string(text));
-    json_object_set_new(now, "hour", json_integer(minute / 60));
-    json_object_set_new(now, "minute", json_integer(minute % 60));
-    json_object_set_new(now, "weekday", json_integer(weekday));
-    if (m->hours)
-        json_object_set_new(now, "open",
-                            json_boolean(ivrsm_hours_open(m->hours, day, weekday, minute)));
-    return now;
+    static const char *const keys[] = {"date", "time", "hour", "minute", "weekday", "open"};
+    uint32_t items[6];
+    char date_text[32], time_text[8];
+    int dl = snprintf(date_text, sizeof(date_text), "%04lld-%02d-%02d", (long long)date.year,
+                      date.month, date.day);
+    int tl = snprintf(time_text, sizeof(time_text), "%02d:%02d", minute / 60, minute % 60);
+    size_t n = m->hours ? 6 : 5;
+    if (ivrsm_vstore_put_string(st, date_text, (size_t)dl, &items[0]) != 0 ||
+        ivrsm_vstore_put_string(st, time_text, (size_t)tl, &items[1]) != 0 ||
+        ivrsm_vstore_put_integer(st, minute / 60, &items[2]) != 0 ||
+        ivrsm_vstore_put_integer(st, minute % 60, &items[3]) != 0 ||
+        ivrsm_vstore_put_integer(st, weekday, &items[4]) != 0 ||
+        (m->hours &&
+         ivrsm_vstore_put_word(
+             st, ivrsm_hours_open(m->hours, day, weekday, minute) ? JSON_TRUE : JSON_FALSE,
+             &items[5]) != 0))
+        return IVRSM_ENOMEM;
+    return ivrsm_vstore_put_object(st, keys, items, n, &st->root);
 }
 
 void ivrsm_s_now_refresh(ivrsm_session *s)
 {
     if (!s->m->uses_now)
         return;
-    json_decref(s->now);
-    s->now = ivrsm_now_json(s->m, s->clock ? s->clock(s->clock_user) : 0);
+    if (!s->now) {
+        /* The store and its fixed storage in one block: no allocation at the next events. */
+        uint8_t *block = ivrsm_mem_malloc(s->mem, sizeof(ivrsm_vstore) + NOW_STORAGE);
+        if (!block) {
+            ivrsm_s_fail(s);
+            return;
+        }
+        s->now = (ivrsm_vstore *)(void *)block;
+        ivrsm_vstore_on(s->now, NULL);
+        s->now->data = block + sizeof(ivrsm_vstore);
+        s->now->cap = NOW_STORAGE;
+    }
+    ivrsm_vstore *st = s->now;
+    st->len = st->garbage = 0;
+    st->root = IVRSM_VSTORE_NONE;
+    /* Fixed storage that always holds it: a failure here is a bug, not memory. */
+    if (put_now(st, s->m, s->clock ? s->clock(s->clock_user) : 0) != 0)
+        st->root = IVRSM_VSTORE_NONE;
 }

@@ -36,7 +36,7 @@ ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s)
                            .resp_at = s->resp,
                            .answer_at = s->answer,
                            .globals = s->m->globals,
-                           .now = s->now,
+                           .now_store = s->now,
                            .numbers = {&s->numbers, &s->m->numbers},
                            .mem = s->mem,
                            .locale = s->m->languages[s->language]};

@@ -122,7 +122,9 @@ struct ivrsm_session {
      * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
     uint32_t resp;
     uint32_t answer;
-    json_t *now; /* now.date, now.hour...: the clock's time in the machine's zone, or NULL */
+    /* now.date, now.hour...: the clock's time in the machine's zone, read at each event when
+     * the machine reads it (one block made at the first, rewritten in place), or NULL. */
+    ivrsm_vstore *now;
 
     /* ---- line 3 ---- */
     /* The last ask's parts and text, for re-prompts of states without a prompt:
@@ -210,9 +212,8 @@ void ivrsm_s_release_out(ivrsm_session *s);
 /* ---- now.c ---- */
 /* Whether the business is open on `day` (since 1970-01-01, local), weekday 1-7, minute of day. */
 bool ivrsm_hours_open(const m_hours *h, int64_t day, int weekday, int minute);
-/* The `now` object of templates at now_ms (ms since the epoch), in m's zone. New reference. */
-json_t *ivrsm_now_json(const ivrsm_machine *m, int64_t now_ms);
-/* Read the clock for this event, when the machine reads now.* at all. */
+/* Read the clock for this event, when the machine reads now.* at all (ivrsm_s_fail() when
+ * memory runs out). */
 void ivrsm_s_now_refresh(ivrsm_session *s);
 
 /* ---- speech.c ---- */

@@ -488,7 +488,7 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_vstore_free(&s->ctx);
     ivrsm_mem_free(mem, s->limits_own);
     ivrsm_mem_free(mem, s->recent);
-    json_decref(s->now);
+    ivrsm_mem_free(mem, s->now); /* the store and its storage, one block (now.c) */
     ivrsm_numtexts_free(&s->numbers);
     ivrsm_machine_unref(s->m);
     ivrsm_mem_free(mem, s);

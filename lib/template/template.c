@@ -721,8 +721,12 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope 
 /* The date of the scope's clock ("2026-11-25"), or NULL. */
 static const char *scope_today(const ivrsm_tmpl_scope *scope)
 {
-    const json_t *d = scope && scope->now ? json_object_get(scope->now, "date") : NULL;
-    return json_string_value(d);
+    if (!scope)
+        return NULL;
+    size_t len;
+    ivrsm_val now =
+        scope->now_store ? ivrsm_vstore_root(scope->now_store) : ivrsm_val_of(scope->now);
+    return ivrsm_val_missing(now) ? NULL : ivrsm_val_str(ivrsm_val_get(now, "date"), &len);
 }
 
 /* A value said in the scope's language: its text as rendered plainly, then formatted. */

@@ -83,6 +83,8 @@ typedef struct ivrsm_tmpl_scope {
      * resp.error read it where the body itself has no such key. May be NULL. */
     const json_t *answer;
     const json_t *now; /* now.date, now.hour...; NULL: every now.* path is missing */
+    /* The session's `now` (value.h): when set, now.* paths read its root, not `now`. */
+    const ivrsm_vstore *now_store;
     /* Numbers said as written: the session's and the machine's texts (either may be NULL). */
     const ivrsm_numtexts *numbers[2];
     /* Where ivrsm_tmpl_eval() allocates what it renders (the session's allocator). */

@@ -476,7 +476,7 @@ static ivrsm_val path_root(const tmpl_path *path, const ivrsm_tmpl_scope *scope)
     case ROOT_GLOBALS:
         return ivrsm_val_of(scope->globals);
     default:
-        return ivrsm_val_of(scope->now);
+        return scope->now_store ? ivrsm_vstore_root(scope->now_store) : ivrsm_val_of(scope->now);
     }
 }
 
