@@ -437,6 +437,53 @@ START_TEST(test_seed_yaml_json_same_model)
 }
 END_TEST
 
+/*
+ * What the loader works out once for the runtime, against what the runtime
+ * worked out per event before: whether a state's routes use its keypad's
+ * terminator (strpbrk over each route's keys then, key sets now), the
+ * lengths of the answer's members it reads, and whether it reads
+ * resp.status or resp.error. Every state of every example machine, every
+ * terminator of one or two bytes among the keys and a few others.
+ */
+START_TEST(test_state_tables_as_scans)
+{
+    static const char *const machines[] = {
+        "examples/synergia_rdv/machine.yaml", "examples/synergia_rdv/machine.json",
+        "examples/synergia_rdv_en/machine.yaml", "examples/bank_card/machine.yaml",
+        "examples/hello/machine.yaml"};
+    static const char bytes[] = "0123456789*#ABCDabcdx ";
+    size_t states = 0, routed = 0;
+    for (size_t f = 0; f < sizeof(machines) / sizeof(machines[0]); f++) {
+        ivrsm_machine *m = load_path(machines[f]);
+        for (size_t i = 0; i < m->state_count; i++) {
+            const m_state *st = &m->states[i];
+            states++;
+            for (size_t a = 0; a < sizeof(bytes) - 1; a++)
+                for (size_t b = 0; b < sizeof(bytes); b++) {
+                    char term[3] = {bytes[a], bytes[b], 0}; /* bytes[b] may be the NUL */
+                    bool scanned = false;
+                    for (size_t k = 0; k < st->dtmf_count; k++)
+                        scanned = scanned || strpbrk(st->dtmf[k].digits, term) != NULL;
+                    bool told = (ivrsm_m_dtmf_keys(term) & st->dtmf_keys) != 0;
+                    ck_assert_msg(scanned == told, "%s: terminator \"%s\": %d, %d", st->name, term,
+                                  scanned, told);
+                    routed += scanned;
+                }
+            bool status = false;
+            for (size_t k = 0; k < st->resp_key_count; k++) {
+                ck_assert_uint_eq(st->resp_key_lens[k], strlen(st->resp_keys[k]));
+                status = status || !strcmp(st->resp_keys[k], "status") ||
+                         !strcmp(st->resp_keys[k], "error");
+            }
+            ck_assert_int_eq(status, st->resp_status_read);
+        }
+        ivrsm_machine_unref(m);
+    }
+    ck_assert_uint_gt(states, 50);
+    ck_assert_uint_gt(routed, 0); /* some terminator is a route's key */
+}
+END_TEST
+
 START_TEST(test_typed_globals)
 {
     ivrsm_machine *m = load_text("machine: g\n"
@@ -1776,6 +1823,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_mini_yaml_states);
     tcase_add_test(tc, test_mini_json_same_model);
     tcase_add_test(tc, test_seed_yaml_json_same_model);
+    tcase_add_test(tc, test_state_tables_as_scans);
     tcase_add_test(tc, test_typed_globals);
     tcase_add_test(tc, test_yaml_features);
     tcase_add_test(tc, test_defaults);

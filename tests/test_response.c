@@ -255,8 +255,10 @@ END_TEST
 START_TEST(test_only_read_members_built)
 {
     const char *keys[] = {"count", "list"};
+    size_t lens[] = {5, 4};
     m_state st = {0};
     st.resp_keys = keys;
+    st.resp_key_lens = lens;
     st.resp_key_count = 2;
     const char *body = "{\"count\":3,\"big\":{\"x\":[1,2,{\"y\":\"\\u00e9\"}]},\"list\":[1],"
                        "\"other\":\"z\"}";
@@ -310,8 +312,10 @@ START_TEST(test_number_texts_kept)
     ivrsm_numtexts numbers = {.mem = ivrsm_mem_default()};
     const char *body = "{\"amount\":12.50,\"rate\":2.5,\"n\":3,\"skipped\":7.10}";
     const char *keys[] = {"amount", "rate", "n"};
+    size_t lens[] = {6, 4, 1};
     m_state st = {0};
     st.resp_keys = keys;
+    st.resp_key_lens = lens;
     st.resp_key_count = 3;
     json_t *out = NULL;
     ck_assert_int_eq(

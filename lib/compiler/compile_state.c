@@ -813,6 +813,7 @@ static bool build_dtmf(cc *c, m_state *st)
         for (size_t k = 0; k < in->dtmf_count; k++) {
             size_t len = strlen(in->dtmf[k]);
             st->dtmf[st->dtmf_count++] = (m_dtmf_entry){in->dtmf[k], (uint16_t)len, (uint16_t)i};
+            st->dtmf_keys |= ivrsm_m_dtmf_keys(in->dtmf[k]);
             if ((int)len > st->max_dtmf_len)
                 st->max_dtmf_len = (int)len;
         }

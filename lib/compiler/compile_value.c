@@ -178,15 +178,23 @@ static void note_resp_key(void *user, const char *key)
         if (!strcmp(st->resp_keys[i], key))
             return;
     const char **keys = ivrsm_arena_alloc(c->arena, (st->resp_key_count + 1) * sizeof(*keys));
-    char *copy = ivrsm_arena_strdup(c->arena, key);
-    if (!keys || !copy) {
+    size_t *lens = ivrsm_arena_alloc(c->arena, (st->resp_key_count + 1) * sizeof(*lens));
+    size_t len = strlen(key);
+    char *copy = ivrsm_arena_strndup(c->arena, key, len);
+    if (!keys || !lens || !copy) {
         ivrsm_cc_nomem(c);
         return;
     }
-    if (st->resp_key_count)
+    if (st->resp_key_count) {
         memcpy(keys, st->resp_keys, st->resp_key_count * sizeof(*keys));
-    keys[st->resp_key_count++] = copy;
+        memcpy(lens, st->resp_key_lens, st->resp_key_count * sizeof(*lens));
+    }
+    keys[st->resp_key_count] = copy;
+    lens[st->resp_key_count++] = len;
     st->resp_keys = keys;
+    st->resp_key_lens = lens;
+    if (!strcmp(key, "status") || !strcmp(key, "error"))
+        st->resp_status_read = true;
 }
 
 /* A template that reads now.* makes sessions keep `now` current. */

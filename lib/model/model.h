@@ -197,12 +197,12 @@ typedef struct m_fallback {
 typedef struct m_collect {
     ivrsm_collect_mode mode; /* IVRSM_COLLECT_NONE when the state has no collect */
     bool allow_dtmf;
-    int length;            /* otp: digits expected (0: globals.otp.length) */
-    int min, max;          /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
+    int length;             /* otp: digits expected (0: globals.otp.length) */
+    int min, max;           /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
     const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
     bool luhn;              /* digits: check: luhn */
-    const char *target;    /* ctx key for the value; NULL: the mode's default */
-    const char **required; /* validate: ctx keys that must be set ("x: required") */
+    const char *target;     /* ctx key for the value; NULL: the mode's default */
+    const char **required;  /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;
     struct {
         bool present;
@@ -276,8 +276,10 @@ typedef struct m_state {
     /* The members of the action's answer its outcomes read ({{resp.KEY...}}):
      * only these are kept from a response object, unless resp_whole. */
     const char **resp_keys;
+    size_t *resp_key_lens; /* strlen of each, for the reader's comparisons */
     size_t resp_key_count;
-    bool resp_whole; /* some outcome reads resp whole or by index */
+    bool resp_whole;       /* some outcome reads resp whole or by index */
+    bool resp_status_read; /* "status" or "error" among resp_keys (resp.status, resp.error) */
 
     /* Matching tables, filled by the loader from routes and intents:
      * dtmf sorted by (len, digits) is not required: first match in route order
@@ -285,6 +287,7 @@ typedef struct m_state {
     m_dtmf_entry *dtmf;
     size_t dtmf_count;
     int max_dtmf_len;        /* longest DTMF string routed (0: none) */
+    uint16_t dtmf_keys;      /* the keys of those strings (ivrsm_m_dtmf_keys) */
     m_phrase_table *phrases; /* one per machine language, in machine->languages order */
 } m_state;
 
@@ -390,10 +393,10 @@ struct ivrsm_machine {
     bool handoff_enabled;      /* globals.handoff.enabled */
     ivrsm_tmpl *handoff_queue; /* globals.handoff.queue_id */
     m_message *handoff_prompt;
-    m_hours *hours; /* globals.hours, NULL when not given */
+    m_hours *hours;  /* globals.hours, NULL when not given */
     m_input *inputs; /* top-level inputs:, in document order */
     size_t input_count;
-    bool uses_now;  /* some template or condition reads now.*: sessions keep it current */
+    bool uses_now; /* some template or condition reads now.*: sessions keep it current */
     m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
     m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
     int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */
@@ -446,6 +449,29 @@ bool ivrsm_m_status_key(const char *text, char out[4]);
 /* 2 when key names status exactly, 1 when its class, 0 otherwise. */
 int ivrsm_m_status_match(const char key[4], int status);
 bool ivrsm_m_status_in(const m_status_set *set, int status);
+
+/*
+ * The DTMF keys (0-9, *, #, A-D) among the bytes of s, one bit each; other
+ * bytes have none. Two key strings share a key when their sets meet: a
+ * state's routes use its keypad's terminator when (ivrsm_m_dtmf_keys(term) &
+ * st->dtmf_keys), as strpbrk() of each route's keys would tell.
+ */
+static inline uint16_t ivrsm_m_dtmf_keys(const char *s)
+{
+    uint16_t keys = 0;
+    for (; *s; s++) {
+        char c = *s;
+        if (c >= '0' && c <= '9')
+            keys |= (uint16_t)(1u << (c - '0'));
+        else if (c == '*')
+            keys |= 1u << 10;
+        else if (c == '#')
+            keys |= 1u << 11;
+        else if (c >= 'A' && c <= 'D')
+            keys |= (uint16_t)(1u << (12 + c - 'A'));
+    }
+    return keys;
+}
 
 /* Lookups, O(1) average. Return M_NONE when absent. */
 int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);

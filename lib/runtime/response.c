@@ -148,7 +148,7 @@ static bool kept(const m_state *keep, const char *key, size_t len)
     if (!keep || keep->resp_whole)
         return true;
     for (size_t i = 0; i < keep->resp_key_count; i++)
-        if (strlen(keep->resp_keys[i]) == len && !memcmp(keep->resp_keys[i], key, len))
+        if (keep->resp_key_lens[i] == len && !memcmp(keep->resp_keys[i], key, len))
             return true;
     return false;
 }
@@ -176,8 +176,13 @@ static int item_end(reader *r, char close)
 /* Push a node on the open containers' items. */
 static int push_item(reader *r, uint32_t at)
 {
-    return ivrsm_buf_append(&r->items, (const char *)&at, sizeof(at)) == 0 ? 0
-                                                                           : (r->nomem = true, -1);
+    if (ivrsm_buf_reserve(&r->items, sizeof(at)) != 0) {
+        r->nomem = true;
+        return -1;
+    }
+    memcpy(r->items.data + r->items.len, &at, sizeof(at));
+    r->items.len += sizeof(at);
+    return 0;
 }
 
 /* The items pushed since `mark` (a byte offset in r->items). */
@@ -202,6 +207,13 @@ static int compare_key_nodes(const void *a, const void *b)
     return compare_keys(sorted_store, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
+static bool same_key(const ivrsm_vstore *st, uint32_t a, uint32_t b)
+{
+    size_t la, lb;
+    const char *ka = ivrsm_vstore_key(st, a, &la), *kb = ivrsm_vstore_key(st, b, &lb);
+    return la == lb && !memcmp(ka, kb, la);
+}
+
 /* 0 when the n keys of pairs (key, value, key, value...) differ, 1 when one repeats, -1 when
  * memory ran out. */
 static int repeats_key(reader *r, const uint32_t *pairs, size_t n)
@@ -209,7 +221,7 @@ static int repeats_key(reader *r, const uint32_t *pairs, size_t n)
     if (n <= 16) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (!compare_keys(r->st, pairs[2 * i], pairs[2 * j]))
+                if (same_key(r->st, pairs[2 * i], pairs[2 * j]))
                     return 1;
         return 0;
     }

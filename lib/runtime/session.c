@@ -433,9 +433,9 @@ static keypad state_keypad(const ivrsm_session *s, const m_state *st)
     for (size_t i = 0; i < st->dtmf_count; i++) {
         min = st->dtmf[i].len < min ? st->dtmf[i].len : min;
         max = st->dtmf[i].len > max ? st->dtmf[i].len : max;
-        if (*k.term && strpbrk(st->dtmf[i].digits, k.term))
-            k.term_routed = true;
     }
+    /* Route keys are DTMF keys (checked at load): a terminator byte that is none is in none. */
+    k.term_routed = st->dtmf_count && *k.term && (ivrsm_m_dtmf_keys(k.term) & st->dtmf_keys);
     k.min = min < 1 ? 1 : min;
     k.max = max < k.min ? k.min : max;
     return k;
@@ -1254,15 +1254,6 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
     }
 }
 
-/* Whether st's outcomes read resp.status or resp.error (made only for them). */
-static bool reads_answer(const m_state *st)
-{
-    for (size_t i = 0; i < st->resp_key_count; i++)
-        if (!strcmp(st->resp_keys[i], "status") || !strcmp(st->resp_keys[i], "error"))
-            return true;
-    return false;
-}
-
 /* s->answer = {"status": status (when there is one), "error": error (when there is one)}. */
 static int put_answer(ivrsm_session *s, ivrsm_vstore *st, int status, const char *error)
 {
@@ -1298,7 +1289,7 @@ static void take_answer(ivrsm_session *s, const ivrsm_event *ev, ivrsm_vstore *a
     }
     bool parsed = body == 0;
     const char *error = answer_error(ev, parsed); /* on_fail templates may read its body */
-    if (reads_answer(st) && put_answer(s, answers, ev->status, error) != 0) {
+    if (st->resp_status_read && put_answer(s, answers, ev->status, error) != 0) {
         ivrsm_s_fail(s);
         return;
     }
