@@ -469,6 +469,13 @@ START_TEST(test_state_tables_as_scans)
                                   scanned, told);
                     routed += scanned;
                 }
+            int shortest = 0, longest = 0;
+            for (size_t k = 0; k < st->dtmf_count; k++) {
+                shortest = !k || st->dtmf[k].len < shortest ? st->dtmf[k].len : shortest;
+                longest = st->dtmf[k].len > longest ? st->dtmf[k].len : longest;
+            }
+            ck_assert_int_eq(shortest, st->min_dtmf_len);
+            ck_assert_int_eq(longest, st->max_dtmf_len);
             bool status = false;
             for (size_t k = 0; k < st->resp_key_count; k++) {
                 ck_assert_uint_eq(st->resp_key_lens[k], strlen(st->resp_keys[k]));

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -22,8 +24,61 @@
  * unknown escape, a lone surrogate, \u0000, invalid UTF-8, no closing quote,
  * or no memory for the decoded text (then text->failed is set).
  */
-int ivrsm_json_scan_string(const char **p, const char *end, ivrsm_buf *text, const char **s,
-                           size_t *len);
+static inline int ivrsm_json_scan_string(const char **p, const char *end, ivrsm_buf *text,
+                                         const char **s, size_t *len);
+
+/* Whether c goes into a string as it is: ASCII from the space on, neither '"' nor '\\'. */
+static inline bool ivrsm_json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/*
+ * The first byte from p on that is not ivrsm_json_plain(), or end. Eight bytes at a time while
+ * eight remain (most of a string's bytes are plain: only its end, an escape or a non-ASCII
+ * character stops the scan), the rest one by one. A byte is flagged in the word when it is
+ * '"' or '\\' (a zero byte of x ^ that byte repeated), below 0x20 (x - 0x20 repeated borrows
+ * into its high bit) or from 0x80 on (its high bit). A flag above a true one can be false
+ * (a borrow carried on), never the lowest: the lowest flag is the first byte that stops.
+ */
+static inline const char *ivrsm_json_plain_end(const char *p, const char *end)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, sizeof(x));
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+        uint64_t flags =
+            ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | (x - ones * 0x20) | x;
+        flags &= highs;
+        if (flags)
+            return p + (__builtin_ctzll(flags) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && ivrsm_json_plain((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* ivrsm_json_scan_string() for strings with an escape or a byte from 0x80 on (or none). */
+int ivrsm_json_scan_string_whole(const char **p, const char *end, ivrsm_buf *text, const char **s,
+                                 size_t *len);
+
+static inline int ivrsm_json_scan_string(const char **p, const char *end, ivrsm_buf *text,
+                                         const char **s, size_t *len)
+{
+    /* Most strings (keys, ids) are plain to their closing quote: read here, without a call. */
+    const char *at = ivrsm_json_plain_end(*p, end);
+    if (at < end && *at == '"') {
+        *s = *p;
+        *len = (size_t)(at - *p);
+        *p = at + 1;
+        return 0;
+    }
+    return ivrsm_json_scan_string_whole(p, end, text, s, len);
+}
 
 /*
  * The end of the number written at p (JSON's grammar: no leading zero, no

@@ -816,6 +816,8 @@ static bool build_dtmf(cc *c, m_state *st)
             st->dtmf_keys |= ivrsm_m_dtmf_keys(in->dtmf[k]);
             if ((int)len > st->max_dtmf_len)
                 st->max_dtmf_len = (int)len;
+            if (!st->min_dtmf_len || (int)len < st->min_dtmf_len)
+                st->min_dtmf_len = (int)len;
         }
     }
     return true;

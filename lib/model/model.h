@@ -287,6 +287,7 @@ typedef struct m_state {
     m_dtmf_entry *dtmf;
     size_t dtmf_count;
     int max_dtmf_len;        /* longest DTMF string routed (0: none) */
+    int min_dtmf_len;        /* shortest (0: none) */
     uint16_t dtmf_keys;      /* the keys of those strings (ivrsm_m_dtmf_keys) */
     m_phrase_table *phrases; /* one per machine language, in machine->languages order */
 } m_state;

@@ -213,19 +213,27 @@ static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     return ivrsm_buf_puts(b, "null");
 }
 
+/* s percent-encoded (RFC 3986: all but the unreserved characters), room made once. */
 static void url_encode(ivrsm_buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    if (n > (SIZE_MAX - 1) / 3 - b->len || ivrsm_buf_reserve(b, 3 * n) != 0)
+        return; /* b is failed, or its next growth fails it */
+    char *out = b->data + b->len;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_' || c == '.' || c == '~') {
-            ivrsm_buf_putc(b, (char)c);
+            *out++ = (char)c;
         } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            ivrsm_buf_append(b, e, 3);
+            *out++ = '%';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
         }
     }
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
 }
 
 static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)

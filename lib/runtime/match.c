@@ -36,7 +36,8 @@ static int find_dtmf(const ivrsm_session *s, const m_state *st, const char *digi
 {
     for (size_t i = 0; i < st->dtmf_count; i++) {
         const m_dtmf_entry *e = &st->dtmf[i];
-        if (e->len == len && memcmp(e->digits, digits, len) == 0 &&
+        /* Keys are at least one byte long: the first is compared before the call. */
+        if (e->len == len && e->digits[0] == digits[0] && memcmp(e->digits, digits, len) == 0 &&
             ivrsm_s_route_holds(s, &st->routes[e->route]))
             return e->route;
     }

@@ -430,9 +430,9 @@ static keypad state_keypad(const ivrsm_session *s, const m_state *st)
     default:
         break;
     }
-    for (size_t i = 0; i < st->dtmf_count; i++) {
-        min = st->dtmf[i].len < min ? st->dtmf[i].len : min;
-        max = st->dtmf[i].len > max ? st->dtmf[i].len : max;
+    if (st->dtmf_count) {
+        min = st->min_dtmf_len < min ? st->min_dtmf_len : min;
+        max = st->max_dtmf_len > max ? st->max_dtmf_len : max;
     }
     /* Route keys are DTMF keys (checked at load): a terminator byte that is none is in none. */
     k.term_routed = st->dtmf_count && *k.term && (ivrsm_m_dtmf_keys(k.term) & st->dtmf_keys);
