@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,25 @@
 #include "json_scan.h"
 #include "session.h"
 
+static int count_chunk(const char *text, size_t len, void *total)
+{
+    (void)text;
+    *(size_t *)total += len;
+    return 0;
+}
+
+/* The size of j's compact text counted (ivrsm_json_compact_size) and dumped by jansson. */
+static void sized_as_jansson(const json_t *j)
+{
+    size_t dumped = 0;
+    json_dump_callback(j, count_chunk, &dumped, JSON_COMPACT);
+    ck_assert_uint_eq(ivrsm_json_compact_size(j), dumped);
+}
+
 /* j written by ivrsm_s_json_write() and by json_dumps() must be the same text. */
 static void written_as_jansson(const json_t *j)
 {
+    sized_as_jansson(j);
     ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
     ck_assert_int_eq(ivrsm_s_json_write(&b, j), 0);
     char *theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -342,6 +359,25 @@ START_TEST(test_strings_written_as_jansson)
                   "k", 0.1, 1e300, (json_int_t)-9223372036854775807LL, 1, "");
     ck_assert_ptr_nonnull(j);
     written_as_jansson(j);
+    json_decref(j);
+    /* Sizes of what no JSON text reads into: a NUL in a key and in a string, integers at
+     * their bounds, a string or a key that is not UTF-8 (jansson's dump stops there). */
+    j = json_pack("{s:[I, I, I, i, i]}", "n", (json_int_t)INT64_MIN, (json_int_t)INT64_MAX,
+                  (json_int_t)-10, 0, 9);
+    ck_assert_ptr_nonnull(j);
+    json_object_setn_new_nocheck(j, "a\0b", 3, json_stringn_nocheck("c\0\x1f\x7f", 4));
+    sized_as_jansson(j);
+    json_t *list = json_array();
+    json_array_append_new(list, json_stringn_nocheck("ok", 2));
+    json_array_append_new(list, json_stringn_nocheck("\xc3(", 2));
+    json_object_set_new(j, "bad", list);
+    sized_as_jansson(j);
+    json_object_del(j, "bad");
+    json_object_setn_new_nocheck(j, "\xff", 1, json_true());
+    sized_as_jansson(j);
+    json_decref(j);
+    j = json_string("alone");
+    sized_as_jansson(j); /* neither object nor array: nothing dumped */
     json_decref(j);
 }
 END_TEST

@@ -40,7 +40,7 @@ void ivrsm_arena_free(ivrsm_arena *a)
     ivrsm_mem_free(a->mem, a);
 }
 
-void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size)
+void *ivrsm_arena_alloc_raw(ivrsm_arena *a, size_t size)
 {
     const size_t align = alignof(max_align_t);
     size = (size + align - 1) & ~(align - 1);
@@ -66,7 +66,14 @@ void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size)
     }
     void *p = b->data + b->used;
     b->used += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *ivrsm_arena_alloc(ivrsm_arena *a, size_t size)
+{
+    void *p = ivrsm_arena_alloc_raw(a, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 
@@ -74,7 +81,7 @@ char *ivrsm_arena_strndup(ivrsm_arena *a, const char *s, size_t len)
 {
     if (!s)
         return NULL;
-    char *p = ivrsm_arena_alloc(a, len + 1);
+    char *p = ivrsm_arena_alloc_raw(a, len + 1);
     if (!p)
         return NULL;
     memcpy(p, s, len);

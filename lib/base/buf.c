@@ -1,5 +1,6 @@
 #include "buf.h"
 #include "mem.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -180,6 +181,100 @@ int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags)
         return -1;
     }
     return 0;
+}
+
+static int count_chunk(const char *text, size_t len, void *total)
+{
+    (void)text;
+    *(size_t *)total += len;
+    return 0;
+}
+
+/* jansson's own count: for reals (its format), and strings it would not write. */
+static size_t dumped_size(const json_t *j, size_t flags)
+{
+    size_t total = 0;
+    json_dump_callback(j, count_chunk, &total, flags);
+    return total;
+}
+
+/* A string's size as written, quotes included, as ivrsm_buf_json_string() writes it; SIZE_MAX
+ * when it is not UTF-8. */
+static size_t string_size(const char *s, size_t len)
+{
+    if (!ivrsm_utf8_valid(s, len))
+        return SIZE_MAX;
+    size_t total = 2;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (json_plain(c))
+            total++;
+        else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+                 c == '\t')
+            total += 2;
+        else
+            total += 6; /* \u00XX */
+    }
+    return total;
+}
+
+/* The compact text's size of j, or SIZE_MAX when jansson's own count must decide (a string
+ * that is not UTF-8: jansson stops its dump there). */
+static size_t compact_size(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *key;
+        size_t key_len, total = 2 + (json_object_size(j) ? json_object_size(j) - 1 : 0);
+        json_t *v;
+        json_object_keylen_foreach((json_t *)j, key, key_len, v)
+        {
+            size_t ks = string_size(key, key_len), vs = compact_size(v);
+            if (ks == SIZE_MAX || vs == SIZE_MAX)
+                return SIZE_MAX;
+            total += ks + 1 + vs;
+        }
+        return total;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(j), total = 2 + (n ? n - 1 : 0);
+        for (size_t i = 0; i < n; i++) {
+            size_t s = compact_size(json_array_get(j, i));
+            if (s == SIZE_MAX)
+                return SIZE_MAX;
+            total += s;
+        }
+        return total;
+    }
+    case JSON_STRING:
+        return string_size(json_string_value(j), json_string_length(j));
+    case JSON_INTEGER: {
+        long long v = (long long)json_integer_value(j);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        size_t digits = 1;
+        while (u >= 10) {
+            u /= 10;
+            digits++;
+        }
+        return digits + (v < 0);
+    }
+    case JSON_REAL:
+        return dumped_size(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    case JSON_TRUE:
+    case JSON_NULL:
+        return 4;
+    case JSON_FALSE:
+        return 5;
+    }
+    return SIZE_MAX;
+}
+
+size_t ivrsm_json_compact_size(const json_t *j)
+{
+    if (!json_is_object(j) && !json_is_array(j))
+        return 0;
+    size_t size = compact_size(j);
+    return size != SIZE_MAX ? size : dumped_size(j, JSON_COMPACT);
 }
 
 const char *ivrsm_buf_str(const ivrsm_buf *b)

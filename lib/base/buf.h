@@ -65,6 +65,12 @@ int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...) __attribute__((format(p
 /* Append j as json_dumps(j, flags) writes it (jansson's allocator serves only its own
  * scratch). 0, or -1 when out of memory or when jansson refuses j. */
 int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags);
+/*
+ * The bytes json_dump_callback(j, ..., JSON_COMPACT) gives its callback: what
+ * json_dumps(j, JSON_COMPACT) writes (0 when j is neither an object nor an
+ * array, which it refuses), counted without writing it.
+ */
+size_t ivrsm_json_compact_size(const json_t *j);
 /* Append s as a JSON string literal, quotes included, as jansson's dump_string() writes it
  * (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH): request bodies read as json_dumps would. */
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len);

@@ -341,13 +341,6 @@ static void compile_initial(cc *c, const dom_node *root)
     ivrsm_cc_pop(c, mark);
 }
 
-static int count_bytes(const char *text, size_t len, void *total)
-{
-    (void)text;
-    *(size_t *)total += len;
-    return 0;
-}
-
 static size_t machine_memory(const struct ivrsm_machine *m)
 {
     size_t total = sizeof(*m) + ivrsm_arena_size(m->arena);
@@ -356,11 +349,8 @@ static size_t machine_memory(const struct ivrsm_machine *m)
     total +=
         m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
     /* jansson does not say what a value holds; count the dumped size as an estimate. */
-    if (m->globals) {
-        size_t dumped = 0;
-        json_dump_callback(m->globals, count_bytes, &dumped, JSON_COMPACT);
-        total += dumped * 2;
-    }
+    if (m->globals)
+        total += ivrsm_json_compact_size(m->globals) * 2;
     return total;
 }
 

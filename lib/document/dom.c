@@ -149,11 +149,10 @@ int ivrsm_dom_finish_map(dom_doc *doc, dom_node *map, size_t *first, size_t *sec
     return 0;
 }
 
-const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
+const dom_pair *ivrsm_dom_get_pairn(const dom_node *map, const char *key, size_t len)
 {
     if (!map || map->kind != DOM_MAP)
         return NULL;
-    size_t len = strlen(key);
     if (map->index) {
         size_t mask = index_capacity(map->count) - 1;
         for (size_t s = ivrsm_hash(key, len) & mask; map->index[s]; s = (s + 1) & mask) {
@@ -163,16 +162,12 @@ const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
         }
         return NULL;
     }
+    /* A key's first byte tells most of the others apart without a call (keys may be empty). */
     for (size_t i = 0; i < map->count; i++)
-        if (map->pairs[i].key_len == len && !memcmp(map->pairs[i].key, key, len))
+        if (map->pairs[i].key_len == len && (!len || map->pairs[i].key[0] == key[0]) &&
+            !memcmp(map->pairs[i].key, key, len))
             return &map->pairs[i];
     return NULL;
-}
-
-dom_node *ivrsm_dom_get(const dom_node *map, const char *key)
-{
-    const dom_pair *p = ivrsm_dom_get_pair(map, key);
-    return p ? p->value : NULL;
 }
 
 const char *ivrsm_dom_kind_article(dom_kind kind)

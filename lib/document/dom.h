@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -156,10 +157,22 @@ void ivrsm_dom_free(dom_doc *doc);
  */
 int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
 
+/* The pair of key[0..len) in `map`, or NULL (also NULL when map is not a map). */
+const dom_pair *ivrsm_dom_get_pairn(const dom_node *map, const char *key, size_t len);
+
+/* The pair of `key` in `map`, or NULL. Inline: a key written in the code has its length
+ * known when compiled (most lookups are of such keys). */
+static inline const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key)
+{
+    return ivrsm_dom_get_pairn(map, key, strlen(key));
+}
+
 /* The value under `key` in map `map`, or NULL (also NULL when map is not a map). */
-dom_node *ivrsm_dom_get(const dom_node *map, const char *key);
-/* The pair of `key` in `map`, or NULL. */
-const dom_pair *ivrsm_dom_get_pair(const dom_node *map, const char *key);
+static inline dom_node *ivrsm_dom_get(const dom_node *map, const char *key)
+{
+    const dom_pair *p = ivrsm_dom_get_pair(map, key);
+    return p ? p->value : NULL;
+}
 
 /* "a string", "an integer", "a number", "a boolean", "null", "a map", "a list". */
 const char *ivrsm_dom_kind_article(dom_kind kind);
