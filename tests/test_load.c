@@ -1376,6 +1376,138 @@ END_TEST
 
 /* ------------------------------------------------------------ check API */
 
+/*
+ * The owner a message names ("in noinput of state 'a'") is written only when
+ * a message needs it: every kind of owner, for an unknown key and for a
+ * missing one, and one past the 299 bytes an owner's text holds (cut there).
+ */
+START_TEST(test_owner_messages)
+{
+    char doc[4096];
+    size_t len = 0;
+    static const char *const head[] = {
+        "machine: m\n",
+        "version: \"1\"\n",
+        "globals: {endpoints: {get: \"GET /x\"}}\n",
+        "inputs:\n",
+        "  who: {type: string, zz: 1}\n",
+        "intents:\n",
+        "  yes: {dtmf: [\"1\"], zz: 1}\n",
+        "states:\n",
+        "  a:\n",
+        "    type: prompt_and_listen\n",
+        "    prompt: \"P\"\n",
+        "    zz: 1\n",
+        "    routes:\n",
+        "      - {when_intent: yes, zz: 1}\n",
+        "      - {zz: 1}\n",
+        "    noinput: {zz: 1}\n",
+        "    nomatch: {zz: 1, next: a}\n",
+        "    fallback: {zz: 1}\n",
+        "    collect: {zz: 1, retry: {zz: 1, max: 2}}\n",
+        "    next: b\n",
+        "  b:\n",
+        "    type: action_then_prompt\n",
+        "    prompt: \"Q\"\n",
+        "    action: {zz: 1, on_success: {zz: 1, next: a}}\n",
+        "    on_fail: {zz: 1, next: a}\n",
+        "  c:\n",
+        "    type: action_then_prompt\n",
+        "    prompt: \"R\"\n",
+        "  d:\n",
+        "    prompt: \"S\"\n",
+    };
+    for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+        memcpy(doc + len, head[i], strlen(head[i]));
+        len += strlen(head[i]);
+    }
+    char name[400] = "";
+    for (int i = 0; i < 160; i++)
+        strcat(name, "\xc3\xa9");
+    len += (size_t)snprintf(doc + len, sizeof(doc) - len,
+                            "  %s:\n    type: prompt_end\n    prompt: \"T\"\n    zz: 1\n", name);
+    static const struct {
+        int line, column;
+        const char *rule, *message;
+    } want[] = {
+        {5, 23, "unknown-key",
+         "unknown key 'zz' in input 'who' (expected one of: type, default, required, description)"},
+        {7, 22, "unknown-key",
+         "unknown key 'zz' in intent 'yes' (expected one of: utterances, dtmf)"},
+        {12, 5, "unknown-key",
+         "unknown key 'zz' in state 'a' (expected one of: type, description, prompt, "
+         "prompt_template, prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
+         "action, on_success, on_fail, on_status, on_timeout, on_error, enabled, queue_id)"},
+        {14, 9, "missing-key", "missing key 'next' in a route of state 'a'"},
+        {14, 28, "unknown-key",
+         "unknown key 'zz' in a route of state 'a' (expected one of: when_intent, when_text, when, "
+         "set, next)"},
+        {15, 9, "missing-key",
+         "missing key 'when_intent', 'when_text' or 'when' in a route of state 'a'"},
+        {15, 9, "missing-key", "missing key 'next' in a route of state 'a'"},
+        {15, 10, "unknown-key",
+         "unknown key 'zz' in a route of state 'a' (expected one of: when_intent, when_text, when, "
+         "set, next)"},
+        {16, 5, "missing-key", "missing key 'max' in noinput of state 'a'"},
+        {16, 15, "unknown-key",
+         "unknown key 'zz' in noinput of state 'a' (expected one of: max, next, prompts)"},
+        {17, 5, "missing-key", "missing key 'max' in nomatch of state 'a'"},
+        {17, 15, "unknown-key",
+         "unknown key 'zz' in nomatch of state 'a' (expected one of: max, next, prompts)"},
+        {18, 5, "missing-key", "missing key 'next' in fallback of state 'a'"},
+        {18, 16, "unknown-key",
+         "unknown key 'zz' in fallback of state 'a' (expected one of: set, next)"},
+        {19, 5, "missing-key", "missing key 'mode' in collect of state 'a'"},
+        {19, 15, "unknown-key",
+         "unknown key 'zz' in collect of state 'a' (expected one of: mode, allow_dtmf, length, "
+         "target, validate, retry, min, max, terminator, check)"},
+        {19, 30, "unknown-key",
+         "unknown key 'zz' in collect.retry of state 'a' (expected one of: max, on_fail_next)"},
+        {23, 5, "ignored-key",
+         "'prompt' has no effect in state 'b': an action_then_prompt state speaks through "
+         "on_success / on_fail"},
+        {24, 5, "missing-key", "missing key 'call' in action of state 'b'"},
+        {24, 14, "unknown-key",
+         "unknown key 'zz' in action of state 'b' (expected one of: call, headers, query, path, "
+         "body, timeout_ms, on_success, on_fail, on_status, on_timeout, on_error)"},
+        {24, 34, "unknown-key",
+         "unknown key 'zz' in on_success of state 'b' (expected one of: set, prompt, "
+         "prompt_template, prompt_from_action, next)"},
+        {25, 15, "unknown-key",
+         "unknown key 'zz' in on_fail of state 'b' (expected one of: set, prompt, prompt_template, "
+         "prompt_from_action, next)"},
+        {26, 3, "missing-key", "missing key 'action' in state 'c'"},
+        {26, 3, "unreachable-state", "state 'c' is unreachable from the initial state 'a'"},
+        {28, 5, "ignored-key",
+         "'prompt' has no effect in state 'c': an action_then_prompt state speaks through "
+         "on_success / on_fail"},
+        {29, 3, "missing-key",
+         "missing key 'type' in state 'd' (expected one of: prompt_and_listen, action_then_prompt, "
+         "listen, handoff, prompt_end, decide)"},
+        {29, 3, "unreachable-state", "state 'd' is unreachable from the initial state 'a'"},
+    };
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, len, IVRSM_FORMAT_YAML, "x.yaml", &d), 0);
+    size_t n = sizeof(want) / sizeof(want[0]);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), n + 1);
+    for (size_t i = 0; i < n; i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        ck_assert_str_eq(x->message, want[i].message);
+        ck_assert_str_eq(x->rule, want[i].rule);
+        ck_assert_int_eq(x->line, want[i].line);
+        ck_assert_int_eq(x->column, want[i].column);
+    }
+    /* "unknown key 'zz' in state '" and the name, cut at 299 bytes of owner text. */
+    char owner[300];
+    snprintf(owner, sizeof(owner), "state '%s'", name);
+    char message[512];
+    snprintf(message, sizeof(message), "unknown key 'zz' in %s (expected one of: ", owner);
+    const char *last = ivrsm_diagnostics_get(d, n)->message;
+    ck_assert_msg(!strncmp(last, message, strlen(message)), "%s", last);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
 START_TEST(test_check_collects_everything)
 {
     const char *doc = BASE_HEAD "    rout: 1\n"
@@ -1862,6 +1994,7 @@ static Suite *load_suite(void)
 
     tc = tcase_create("check-convert");
     tcase_add_test(tc, test_check_collects_everything);
+    tcase_add_test(tc, test_owner_messages);
     tcase_add_loop_test(tc, test_convert_round_trip, 0, 3);
     tcase_add_test(tc, test_convert_scalars);
     tcase_add_test(tc, test_document_api);

@@ -140,10 +140,9 @@ static void compile_intent(cc *c, m_intent *in, const dom_pair *p)
     }
     size_t mark = ivrsm_cc_push_key(c, p->key);
     const dom_node *n = p->value;
-    char owner[300];
-    snprintf(owner, sizeof(owner), "intent '%s'", p->key);
+    cc_owner owner = {"intent ", "", p->key, ""};
     if (ivrsm_cc_expect(c, n, DOM_MAP, "a map with utterances and/or dtmf")) {
-        ivrsm_cc_check_keys(c, n, keys, owner);
+        ivrsm_cc_check_keys_of(c, n, keys, &owner);
         const dom_node *utt = ivrsm_dom_get(n, "utterances"), *dtmf = ivrsm_dom_get(n, "dtmf");
         if (!utt && !dtmf)
             ivrsm_cc_error(c, "missing-key", p->line, p->column,

@@ -93,6 +93,7 @@ typedef struct cc {
     size_t globals_done_count, globals_done_cap;
     int language_depth; /* > 0 while compiling one language's value of a map by language */
     char path[1024];
+    char owner_text[300]; /* the last owner written (ivrsm_cc_owner) */
     size_t path_len;
     struct {
         size_t mark;  /* path length before the key was pushed */
@@ -198,12 +199,26 @@ void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed,
 void ivrsm_cc_missing(cc *c, int line, int column, const char *key, const char *owner);
 
 /*
+ * The owner of a map named in messages, "LEAD MID'NAME'TAIL" ("action of
+ * state 'x'", "noinput of state 'x'"), written only when a message needs it
+ * (a load that is right writes none), into c->owner_text, as snprintf() into
+ * 300 bytes wrote it: the text holds until the next owner is written.
+ */
+typedef struct cc_owner {
+    const char *lead, *mid, *name, *tail;
+} cc_owner;
+const char *ivrsm_cc_owner(cc *c, const cc_owner *o);
+/* ivrsm_cc_check_keys() naming the owner only when a key is unknown. */
+void ivrsm_cc_check_keys_of(cc *c, const dom_node *map, const char *const *allowed,
+                            const cc_owner *o);
+
+/*
  * The closest of `count` candidate names to `name` when it is close enough,
  * or NULL. Among more than CC_SUGGEST_SMALL candidates, only the first
  * CC_SUGGEST_LARGE calls of a load make a guess (each costs `count` comparisons).
  */
-const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candidates,
-                             size_t stride, size_t count);
+const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candidates, size_t stride,
+                             size_t count);
 
 /*
  * Read a child of `map` as a string / integer / boolean. Each returns false

@@ -60,9 +60,8 @@ static void compile_input(cc *c, m_input *in, const char *name, const dom_node *
     } else {
         size_t mark = ivrsm_cc_push_key(c, name);
         if (ivrsm_cc_expect(c, n, DOM_MAP, "a type, or a map with type, default, required")) {
-            char owner[300];
-            snprintf(owner, sizeof(owner), "input '%s'", name);
-            ivrsm_cc_check_keys(c, n, keys, owner);
+            cc_owner owner = {"input ", "", name, ""};
+            ivrsm_cc_check_keys_of(c, n, keys, &owner);
             const dom_node *t = ivrsm_dom_get(n, "type");
             if (t) {
                 size_t m2 = ivrsm_cc_push_key(c, "type");

@@ -212,9 +212,8 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
     if (!ivrsm_cc_expect(c, n, DOM_MAP,
                          "a route (a map with when_intent, when_text or when, and next)"))
         return;
-    char owner[300];
-    snprintf(owner, sizeof(owner), "a route of state '%s'", state);
-    ivrsm_cc_check_keys(c, n, keys, owner);
+    cc_owner owner = {"a route of state ", "", state, ""};
+    ivrsm_cc_check_keys_of(c, n, keys, &owner);
     const dom_node *intent = ivrsm_dom_get(n, "when_intent"), *text = ivrsm_dom_get(n, "when_text");
     const dom_node *when = ivrsm_dom_get(n, "when");
     if (when) {
@@ -235,11 +234,12 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
         r->kind = M_ROUTE_CONDITION;
     } else {
         ivrsm_cc_error(c, "missing-key", n->line, n->column,
-                       "missing key 'when_intent', 'when_text' or 'when' in %s", owner);
+                       "missing key 'when_intent', 'when_text' or 'when' in %s",
+                       ivrsm_cc_owner(c, &owner));
     }
     set_at(c, n, &r->set);
     if (!ivrsm_dom_get(n, "next"))
-        ivrsm_cc_missing(c, n->line, n->column, "next", owner);
+        ivrsm_cc_missing(c, n->line, n->column, "next", ivrsm_cc_owner(c, &owner));
     r->next = state_ref_at(c, n, "next");
 }
 
@@ -312,16 +312,15 @@ static void compile_counter(cc *c, m_counter *out, const dom_node *map, const ch
         return;
     size_t mark = ivrsm_cc_push_key(c, key);
     if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and next, or prompts")) {
-        char owner[300];
-        snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
-        ivrsm_cc_check_keys(c, p->value, keys, owner);
+        cc_owner owner = {key, " of state ", state, ""};
+        ivrsm_cc_check_keys_of(c, p->value, keys, &owner);
         out->present = true;
         /* Re-prompts alone keep the globals' limit: max is only needed with a next. */
         const dom_node *prompts = ivrsm_dom_get(p->value, "prompts");
         bool noinput = !strcmp(key, "noinput");
         out->max = noinput ? c->m->limits.max_noinput : c->m->limits.max_nomatch;
         if (!prompts && !ivrsm_dom_get(p->value, "max"))
-            ivrsm_cc_missing(c, p->line, p->column, "max", owner);
+            ivrsm_cc_missing(c, p->line, p->column, "max", ivrsm_cc_owner(c, &owner));
         ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &out->max);
         out->next = state_ref_at(c, p->value, "next");
         if (prompts) {
@@ -341,13 +340,12 @@ static void compile_fallback(cc *c, m_fallback *out, const dom_node *map, const 
         return;
     size_t mark = ivrsm_cc_push_key(c, "fallback");
     if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with next (and set)")) {
-        char owner[300];
-        snprintf(owner, sizeof(owner), "fallback of state '%s'", state);
-        ivrsm_cc_check_keys(c, p->value, keys, owner);
+        cc_owner owner = {"fallback of state ", "", state, ""};
+        ivrsm_cc_check_keys_of(c, p->value, keys, &owner);
         out->present = true;
         set_at(c, p->value, &out->set);
         if (!ivrsm_dom_get(p->value, "next"))
-            ivrsm_cc_missing(c, p->line, p->column, "next", owner);
+            ivrsm_cc_missing(c, p->line, p->column, "next", ivrsm_cc_owner(c, &owner));
         out->next = state_ref_at(c, p->value, "next");
     }
     ivrsm_cc_pop(c, mark);
@@ -384,9 +382,8 @@ static void collect_retry(cc *c, m_collect *col, const dom_pair *p, const char *
     static const char *const keys[] = {"max", "on_fail_next", NULL};
     size_t mark = ivrsm_cc_push_key(c, "retry");
     if (ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with max and on_fail_next")) {
-        char owner[300];
-        snprintf(owner, sizeof(owner), "collect.retry of state '%s'", state);
-        ivrsm_cc_check_keys(c, p->value, keys, owner);
+        cc_owner owner = {"collect.retry of state ", "", state, ""};
+        ivrsm_cc_check_keys_of(c, p->value, keys, &owner);
         col->retry.present = true;
         col->retry.max = c->m->limits.max_retries;
         ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &col->retry.max);
@@ -484,15 +481,14 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
         return;
     }
     const dom_node *n = p->value;
-    char owner[300];
-    snprintf(owner, sizeof(owner), "collect of state '%s'", st->name);
-    ivrsm_cc_check_keys(c, n, keys, owner);
+    cc_owner owner = {"collect of state ", "", st->name, ""};
+    ivrsm_cc_check_keys_of(c, n, keys, &owner);
     col->allow_dtmf = c->m->limits.allow_dtmf;
     const dom_node *mode = ivrsm_dom_get(n, "mode");
     if (mode)
         collect_mode(c, col, mode);
     else
-        ivrsm_cc_missing(c, p->line, p->column, "mode", owner);
+        ivrsm_cc_missing(c, p->line, p->column, "mode", ivrsm_cc_owner(c, &owner));
     ivrsm_cc_get_bool(c, n, "allow_dtmf", &col->allow_dtmf);
     ivrsm_cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
     const char *target = NULL;
@@ -528,9 +524,8 @@ static void compile_outcome(cc *c, m_outcome *out, const dom_node *n, const char
                                        "next", NULL};
     if (!ivrsm_cc_expect(c, n, DOM_MAP, "a map (set, prompt, prompt_template, next)"))
         return;
-    char owner[300];
-    snprintf(owner, sizeof(owner), "%s of state '%s'", key, state);
-    ivrsm_cc_check_keys(c, n, keys, owner);
+    cc_owner owner = {key, " of state ", state, ""};
+    ivrsm_cc_check_keys_of(c, n, keys, &owner);
     out->present = true;
     set_at(c, n, &out->set);
     compile_prompt(c, n, &out->prompt, true);
@@ -726,15 +721,14 @@ static void compile_action(cc *c, m_state *st, const dom_pair *p)
         return;
     }
     const dom_node *n = p->value;
-    char owner[300];
-    snprintf(owner, sizeof(owner), "action of state '%s'", st->name);
-    ivrsm_cc_check_keys(c, n, keys, owner);
+    cc_owner owner = {"action of state ", "", st->name, ""};
+    ivrsm_cc_check_keys_of(c, n, keys, &owner);
     a->present = true;
     const dom_node *call = ivrsm_dom_get(n, "call");
     if (call)
         resolve_call(c, a, call);
     else
-        ivrsm_cc_missing(c, p->line, p->column, "call", owner);
+        ivrsm_cc_missing(c, p->line, p->column, "call", ivrsm_cc_owner(c, &owner));
     kvlist_at(c, n, "headers", &a->headers, true);
     check_headers(c, n);
     kvlist_at(c, n, "query", &a->query, true);
@@ -983,9 +977,8 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
         ivrsm_cc_pop(c, mark);
         return;
     }
-    char owner[300];
-    snprintf(owner, sizeof(owner), "state '%s'", st->name);
-    ivrsm_cc_check_keys(c, n, state_keys, owner);
+    cc_owner owner = {"state ", "", st->name, ""};
+    ivrsm_cc_check_keys_of(c, n, state_keys, &owner);
     c->state_has_action = ivrsm_dom_get(n, "action") != NULL;
     st->type = M_PROMPT_AND_LISTEN;
     if (!compile_type(c, st, n, pair))
@@ -1015,7 +1008,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     if (action)
         compile_action(c, st, action);
     else if (st->type == M_ACTION_THEN_PROMPT)
-        ivrsm_cc_missing(c, pair->line, pair->column, "action", owner);
+        ivrsm_cc_missing(c, pair->line, pair->column, "action", ivrsm_cc_owner(c, &owner));
     compile_outcomes(c, st, n, action ? action->value : NULL);
     build_tables(c, st);
     c->state_has_action = false;

@@ -228,6 +228,31 @@ void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed,
     }
 }
 
+const char *ivrsm_cc_owner(cc *c, const cc_owner *o)
+{
+    const char *parts[] = {o->lead, o->mid, "'", o->name, "'", o->tail};
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        for (const char *s = parts[i]; *s && used + 1 < sizeof(c->owner_text); s++)
+            c->owner_text[used++] = *s;
+    c->owner_text[used] = '\0';
+    return c->owner_text;
+}
+
+void ivrsm_cc_check_keys_of(cc *c, const dom_node *map, const char *const *allowed,
+                            const cc_owner *o)
+{
+    for (size_t i = 0; i < map->count; i++) {
+        size_t k = 0;
+        while (allowed[k] && strcmp(allowed[k], map->pairs[i].key))
+            k++;
+        if (!allowed[k]) {
+            ivrsm_cc_check_keys(c, map, allowed, ivrsm_cc_owner(c, o));
+            return;
+        }
+    }
+}
+
 void ivrsm_cc_missing(cc *c, int line, int column, const char *key, const char *owner)
 {
     ivrsm_cc_error(c, "missing-key", line, column, "missing key '%s' in %s", key, owner);
