@@ -3,17 +3,37 @@
  * snapshots, the CLI's --json output).
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "session.h"
+
+static void relink(s_command *c);
 
 /*
  * Commands are built in place at the tail of the queue (no copy), and the
  * one returned by next_command stays in its slot until the next call into
  * the session, which releases it (ivrsm_s_release_out).
  */
+bool ivrsm_s_command_in_queue(const ivrsm_session *s, const s_command *c)
+{
+    uintptr_t at = (uintptr_t)c, first = (uintptr_t)s->queue;
+    return at >= first && at - first < s->queue_cap * sizeof(*c);
+}
+
 static int queue_reserve(ivrsm_session *s)
 {
+    /* The pending command left in its slot (ivrsm_s_release_out) is moved out before a
+     * command is built, which could take its slot or move the queue. It is freed before its
+     * answer's commands are built, so this is rare. */
+    if (s->pending && ivrsm_s_command_in_queue(s, s->pending)) {
+        s_command *keep = ivrsm_mem_malloc(s->mem, sizeof(*keep));
+        if (!keep)
+            return -1;
+        *keep = *s->pending;
+        relink(keep);
+        s->pending = keep;
+    }
     if (s->queue_head > 0 && s->queue_head == s->queue_len && !s->has_out)
         s->queue_head = s->queue_len = 0;
     if (s->queue_len < s->queue_cap)
@@ -71,7 +91,8 @@ void ivrsm_s_command_free(const ivrsm_session *s, s_command *c)
     if (!c)
         return;
     ivrsm_s_command_release(s, c);
-    ivrsm_mem_free(s->mem, c);
+    if (!ivrsm_s_command_in_queue(s, c))
+        ivrsm_mem_free(s->mem, c);
 }
 
 void ivrsm_s_command_discard(ivrsm_session *s, s_command *c)
@@ -151,19 +172,12 @@ void ivrsm_s_release_out(ivrsm_session *s)
     if (!s->has_out)
         return;
     s_command *c = &s->queue[s->queue_head - 1];
-    s_command *keep = NULL;
-    /* The command whose result is awaited is kept (moved, not copied) for snapshots. */
-    if (s->pending_id && c->pub.id == s->pending_id && !s->pending) {
-        keep = ivrsm_mem_malloc(s->mem, sizeof(*keep));
-        if (!keep)
-            ivrsm_s_fail(s); /* a snapshot would lose it: the next call on s says so */
-    }
-    if (keep) {
-        *keep = *c;
-        s->pending = keep;
-    } else {
+    /* The command whose result is awaited is kept for snapshots, where it is: nothing is built
+     * in the queue until its answer has come and freed it (queue_reserve). */
+    if (s->pending_id && c->pub.id == s->pending_id && !s->pending)
+        s->pending = c;
+    else
         ivrsm_s_command_release(s, c);
-    }
     s->has_out = false;
     if (s->queue_head == s->queue_len)
         s->queue_head = s->queue_len = 0;

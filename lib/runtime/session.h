@@ -195,8 +195,11 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c);
 void ivrsm_s_command_discard(ivrsm_session *s, s_command *c);
 /* Free the strings a command owns, not the command itself. */
 void ivrsm_s_command_release(const ivrsm_session *s, s_command *c);
-/* Free a heap command (clones, restored commands). NULL is ignored. */
+/* Free a command: a heap one (a restored pending command), or release the pending one left in
+ * its queue slot. NULL is ignored. */
 void ivrsm_s_command_free(const ivrsm_session *s, s_command *c);
+/* Whether c is one of the queue's slots. */
+bool ivrsm_s_command_in_queue(const ivrsm_session *s, const s_command *c);
 /* JSON view of a command: used by traces, snapshots and the CLI. */
 json_t *ivrsm_s_command_to_json(const ivrsm_command *c);
 /* Rebuild a command from ivrsm_s_command_to_json's output into *out: 0, IVRSM_ESNAPSHOT when

@@ -465,7 +465,8 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
     if (s->last_ask_text_owned)
         n += strlen(s->last_ask_text_owned) + 1;
     if (s->pending)
-        n += sizeof(s_command) + (s->pending->path ? strlen(s->pending->path) : 0) +
+        n += (ivrsm_s_command_in_queue(s, s->pending) ? 0 : sizeof(s_command)) +
+             (s->pending->path ? strlen(s->pending->path) : 0) +
              (s->pending->body ? strlen(s->pending->body) : 0) + 64;
     return n;
 }
@@ -475,10 +476,10 @@ void ivrsm_session_free(ivrsm_session *s)
     if (!s)
         return;
     const ivrsm_mem *mem = s->mem;
+    ivrsm_s_command_free(s, s->pending); /* maybe in a slot of the queue: before it */
     ivrsm_s_queue_clear(s);
     if (s->queue != s->queue_inline)
         ivrsm_mem_free(mem, s->queue);
-    ivrsm_s_command_free(s, s->pending);
     ivrsm_mem_free(mem, s->carry.text);
     ivrsm_mem_free(mem, s->unverified_otp);
     ivrsm_s_speech_free(mem, &s->said);
