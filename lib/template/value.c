@@ -25,8 +25,9 @@
 
 #define STORE_MAX (UINT32_MAX / 4) /* a bound far above any ctx (bodies are 1 MB at most) */
 #define OBJECT_ROOM 4              /* members an object made by a write has room for */
-/* Free member slots an object keeps through compaction (of those it had): without them, the
- * next new key of a tight object moves it whole, and that garbage brings the next compaction. */
+/* Free member slots an object keeps through compaction (of those it had), COMPACT_ROOM and a
+ * quarter of its members: without them, the next new key of a tight object moves it whole, and
+ * that garbage brings the next compaction. */
 #define COMPACT_ROOM 2
 #define OBJECT_HEAD 9
 #define ARRAY_HEAD 5
@@ -477,11 +478,12 @@ static uint32_t new_key(ivrsm_vstore *st, const char *key, size_t len)
 
 int ivrsm_vstore_init(ivrsm_vstore *st)
 {
-    if (reserve(st, OBJECT_HEAD) != 0)
+    if (reserve(st, OBJECT_HEAD + 8 * OBJECT_ROOM) != 0)
         return IVRSM_ENOMEM;
     if (st->root != IVRSM_VSTORE_NONE)
         st->garbage += tree_size(st, st->root);
-    st->root = new_object(st, 0);
+    /* Room for the first writes, as an object a write makes. */
+    st->root = new_object(st, OBJECT_ROOM);
     return 0;
 }
 
@@ -867,9 +869,9 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
 
 /*
  * Copy node `at` of src and all it reaches to dst[*len..cap), objects with at
- * most COMPACT_ROOM free slots: node by node, read and written in place (the caller's storage
- * is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE when
- * it would pass cap (a wrong count of garbage: the copy fails whole).
+ * most COMPACT_ROOM and a quarter of their count free slots: node by node, read and written in
+ * place (the caller's storage is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE
+ * when it would pass cap (a wrong count of garbage: the copy fails whole).
  */
 static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
                           uint32_t at)
@@ -893,7 +895,7 @@ static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8
         return to;
     case JSON_OBJECT:
         n = rd32(p + 1);
-        room = rd32(p + 5) - n > COMPACT_ROOM ? n + COMPACT_ROOM : rd32(p + 5);
+        room = rd32(p + 5) - n > COMPACT_ROOM + n / 4 ? n + COMPACT_ROOM + n / 4 : rd32(p + 5);
         size = OBJECT_HEAD + 8 * room;
         if (size > cap - to)
             return IVRSM_VSTORE_NONE;

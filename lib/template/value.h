@@ -98,7 +98,7 @@ typedef struct ivrsm_vstore_scratch {
     uint8_t storage[IVRSM_VSTORE_SCRATCH];
 } ivrsm_vstore_scratch;
 void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap);
-/* Make the root an empty object. 0 or IVRSM_ENOMEM. */
+/* Make the root an empty object (with room for four members). 0 or IVRSM_ENOMEM. */
 int ivrsm_vstore_init(ivrsm_vstore *st);
 /* The root object. */
 ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
@@ -156,8 +156,8 @@ void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
 /*
  * Move the live tree to the block's start, leaving no garbage (in place: no
  * allocation unless the live tree passes 2 KB); an object keeps up to two of
- * its free member slots, so that the next new keys do not move it. Nothing
- * changes when memory runs out.
+ * its free member slots and a quarter of its count, so that the next new keys do not move it.
+ * Nothing changes when memory runs out.
  */
 void ivrsm_vstore_compact(ivrsm_vstore *st);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
