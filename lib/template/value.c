@@ -29,6 +29,9 @@
  * quarter of its members: without them, the next new key of a tight object moves it whole, and
  * that garbage brings the next compaction. */
 #define COMPACT_ROOM 2
+/* A block's first size: a new session's ctx (its call and session ids, its language, ~130 bytes
+ * for the seed) and its first writes, without growing at once. */
+#define STORE_FIRST 160
 #define OBJECT_HEAD 9
 #define ARRAY_HEAD 5
 
@@ -105,8 +108,8 @@ static int grow(ivrsm_vstore *st, size_t extra)
     size_t cap = st->cap + st->cap / 2;
     if (cap < need)
         cap = need;
-    if (cap < 64)
-        cap = 64;
+    if (cap < STORE_FIRST)
+        cap = STORE_FIRST;
     if (cap > STORE_MAX)
         cap = need;
     uint8_t *d = ivrsm_mem_realloc(st->mem, st->data, cap);
