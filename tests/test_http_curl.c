@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "failing_mem.h"
+#include "http_json.h"
 #include "http_server.h"
 #include "ivrsm/http_curl.h"
 
@@ -263,6 +264,103 @@ START_TEST(deep_2xx_is_invalid_json)
         outcome_clear(&o);
     }
     ivrsm_http_free(h);
+}
+END_TEST
+
+/*
+ * The check of a 2xx body allocates nothing: with every allocation of jansson refused, a JSON
+ * body is still JSON. jansson calls memory that ran out a syntax error, and the adapter said
+ * "invalid JSON" of such an answer (the session then took the backend's success for a failure).
+ */
+START_TEST(json_check_needs_no_memory)
+{
+    ivrsm_http *h = adapter_with(NULL);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    failing_mem_fail_from(&fm, 0);
+    const char *queries[] = {"levels=3", "levels=64"};
+    outcome o[3];
+    memset(o, 0, sizeof o);
+    for (int i = 0; i < 2; i++) {
+        ivrsm_command c = http_command(20 + (uint64_t)i, "GET", "/deep");
+        c.http.query = queries[i];
+        run_one(h, &c, &o[i]);
+    }
+    ivrsm_command big = http_command(22, "GET", "/big");
+    big.http.query = "bytes=5000";
+    run_one(h, &big, &o[2]);
+    failing_mem_off(&fm);
+    failing_mem_jansson_release();
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(o[i].status, 200);
+        ck_assert_msg(o[i].error == NULL, "body %d: %s (%s)", i, o[i].error, o[i].detail);
+        outcome_clear(&o[i]);
+    }
+    ivrsm_http_free(h);
+}
+END_TEST
+
+/* The adapter's JSON check (http_json.c) says what jansson says, text by text. */
+START_TEST(json_check_agrees_with_jansson)
+{
+    static const char *const texts[] = {
+        "{}", "[]", " {\"a\" : [1, -2.5e3, 0, true, false, null, \"\\u00e9\\n\\/\"]} ", "1", "-0",
+        "0.5", "1E+2", "1e-2", "\"\\uD83D\\uDE00\"", "\"\xc3\xa9\xf0\x9f\x98\x80\"", "", " ", "{",
+        "{\"a\"}", "{\"a\":1,}", "[1,]", "[1 2]", "01", "-01", "1.", ".5", "-", "1e", "1e+", "+1",
+        "\"\\x\"", "\"\t\"", "\"\\u0000\"", "{\"\\u0000\":1}", "\"\\uD83D\"", "\"\\uDE00\"",
+        "\"\\uD83D\\u0041\"", "\"\\u12\"", "\"\\u12G4\"", "\"\xc3\"", "\"\xc0\xaf\"",
+        "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe0\x9f\xbf\"", "\"\xf0\x8f\xbf\xbf\"",
+        "\"\xef\xbf\xbf\"", "[1] x", "nul", "tru", "truex", "null1", "True", "{\"a\" 1}", "{1:2}",
+        "\"abc", "\"abc\\", "[[[]]]", "[[[]]", "]", "[}", "{]", "{\"a\":1 \"b\":2}",
+        "\xef\xbb\xbf{}", "[\"a\",]", "{\"a\":{\"b\":[]}}", "\"\x7f\"", "[1]\n\n", "\n\t\r 2 \n",
+        /* integers at json_int_t's bounds */
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "12345678901234567890", "[-99999999999999999999]",
+        /* reals at a double's: DBL_MAX, 2^1024 - 2^970 (rounds to infinity) and just below */
+        "1.7976931348623157e308", "1.7976931348623158e308", "1.797693134862315807e308",
+        "1.7976931348623158079e308",
+        "1.79769313486231580793728971405303415079934132710037826936"
+        "1737789804449682927647509466490179775872070963302864166928879109465555478519404026306574"
+        "8867150582068190890200070838367627385484581771153176447573027006985557136695962284291481"
+        "9860834936475292719074168444365510704342711559699508093042880177904174497792e308",
+        "1.79769313486231580793728971405303415079934132710037826936"
+        "1737789804449682927647509466490179775872070963302864166928879109465555478519404026306574"
+        "8867150582068190890200070838367627385484581771153176447573027006985557136695962284291481"
+        "9860834936475292719074168444365510704342711559699508093042880177904174497791999e308",
+        "-1.7976931348623159e308", "1e309", "1e308", "0.000001e314", "17976931348623159e292",
+        "1e-400", "0e99999999999999999999", "1e99999999999999999999", "-1e-99999999999999999999",
+        "100000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+        "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+        "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+        "0000000000000000000000000000000000000000000000000000.0",
+        "0."
+        "0000000000000000000000000000000000000000000000000000000000000000000000000000000000001e39"
+        "3"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len = strlen(texts[i]);
+        json_t *j = json_loadb(texts[i], len, JSON_DECODE_ANY, NULL);
+        ivrsm_http_json_error err;
+        int rc = ivrsm_http_json_check(texts[i], len, IVRSM_MAX_DEPTH, &err);
+        ck_assert_msg((rc == 0) == (j != NULL), "'%s': jansson %s, the adapter %s (%s)", texts[i],
+                      j ? "reads it" : "does not", rc == 0 ? "does" : "does not",
+                      rc == 0 ? "" : err.what);
+        json_decref(j);
+    }
+    /* NUL bytes, in a string and outside, which C strings above cannot hold. */
+    static const char nul_in_string[] = "\"a\0b\"", nul_after[] = "[1]\0", nul_before[] = "\0[1]";
+    ivrsm_http_json_error err;
+    ck_assert_int_eq(ivrsm_http_json_check(nul_in_string, 5, 64, &err), -1);
+    ck_assert_int_eq(ivrsm_http_json_check(nul_after, 4, 64, &err), -1);
+    ck_assert_int_eq(ivrsm_http_json_check(nul_before, 4, 64, &err), -1);
+    /* Where it fails, as jansson counts: line 2, the third character (after "é"). */
+    ck_assert_int_eq(ivrsm_http_json_check("[\n\"\xc3\xa9\"x]", 8, 64, &err), -1);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_int_eq(err.column, 4);
+    /* Nesting: max_depth levels and not one more. */
+    ck_assert_int_eq(ivrsm_http_json_check("[[[]]]", 6, 3, &err), 0);
+    ck_assert_int_eq(ivrsm_http_json_check("[[[[]]]]", 8, 3, &err), -1);
+    ck_assert_str_eq(err.what, "nested too deep");
 }
 END_TEST
 
@@ -1516,6 +1614,8 @@ static Suite *http_curl_suite(void)
     tcase_add_test(results, status_5xx_keeps_status_and_body);
     tcase_add_test(results, non_json_2xx_is_invalid_json);
     tcase_add_test(results, deep_2xx_is_invalid_json);
+    tcase_add_test(results, json_check_needs_no_memory);
+    tcase_add_test(results, json_check_agrees_with_jansson);
     tcase_add_test(results, oversized_body_is_refused);
     tcase_add_test(results, result_event_for_the_session);
     suite_add_tcase(s, results);

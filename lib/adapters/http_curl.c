@@ -8,12 +8,12 @@
  * before its callback runs, so callbacks may submit or cancel freely.
  */
 #include "ivrsm/http_curl.h"
+#include "http_json.h"
 #include "http_wire.h"
 #include "versioned.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,13 +633,11 @@ static void fill_response(http_transfer *t, ivrsm_http_result *r)
         r->detail = t->errbuf;
         return;
     }
-    json_error_t jerr;
-    json_t *parsed = json_loadb(t->response, t->response_len, JSON_DECODE_ANY, &jerr);
-    json_decref(parsed);
-    if (!parsed) {
+    ivrsm_http_json_error jerr;
+    if (ivrsm_http_json_check(t->response, t->response_len, IVRSM_MAX_DEPTH, &jerr) != 0) {
         r->error = "invalid JSON";
         snprintf(t->errbuf, sizeof t->errbuf, "response body is not JSON: line %d, column %d: %s",
-                 jerr.line, jerr.column, jerr.text);
+                 jerr.line, jerr.column, jerr.what);
         r->detail = t->errbuf;
     }
 }
