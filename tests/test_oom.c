@@ -488,10 +488,33 @@ START_TEST(every_allocation_reading_now_refused_in_turn)
 }
 END_TEST
 
+/* A text with secrets at several depths, redacted (ivrsm_machine_redact_text). */
+static int redact_rich_text(char **out)
+{
+    return ivrsm_machine_redact_text(
+        machine,
+        "{\"otp\": \"482913\", \"customer\": {\"name\": \"Ana\", \"session_token\": \"t-1\", "
+        "\"cards\": [{\"pin\": 1234, \"label\": \"main\"}, {\"pin\": null}]}, \"n\": 2.5}",
+        out);
+}
+
 START_TEST(every_allocation_reading_ctx_json_refused_in_turn)
 {
     machine = load_source_file("examples/synergia_rdv/machine.yaml");
     sweep_json_step(session_with_rich_ctx, "ivrsm_session_new");
+    /* jansson said "not JSON" of memory that ran out here (the text was read with json_loads):
+     * each refused allocation gives IVRSM_ENOMEM, never IVRSM_EINVAL. */
+    sweep_json_step(redact_rich_text, "ivrsm_machine_redact_text");
+    char *clean = NULL;
+    ck_assert_int_eq(redact_rich_text(&clean), 0);
+    ck_assert_str_eq(clean,
+                     "{\"otp\":\"***\",\"customer\":{\"name\":\"Ana\",\"session_token\":"
+                     "\"***\",\"cards\":[{\"pin\":\"***\",\"label\":\"main\"},{\"pin\":null}]},"
+                     "\"n\":2.5}");
+    ivrsm_free(clean);
+    ck_assert_int_eq(ivrsm_machine_redact_text(machine, "{not json", &clean), IVRSM_EINVAL);
+    ck_assert_ptr_null(clean);
+    ck_assert_int_eq(ivrsm_machine_redact_text(machine, NULL, &clean), IVRSM_EINVAL);
     ivrsm_machine_unref(machine);
     sweep_json_step(set_in_rich_ctx, "ivrsm_ctx_set_json");
 }

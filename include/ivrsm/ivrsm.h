@@ -289,9 +289,14 @@ IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char 
 /*
  * `json` (any JSON text) with the value of every sensitive key, at any
  * depth, replaced by "***" (a null value stays null): how the library's
- * traces show ctx, bodies and commands. A new compact text owned by the
- * caller (ivrsm_free()), or NULL when json is not JSON or memory ran out.
+ * traces show ctx, bodies and commands. *out receives a new compact text
+ * owned by the caller (ivrsm_free()). Returns 0, IVRSM_EINVAL (json is NULL
+ * or not JSON; out NULL) or IVRSM_ENOMEM (memory ran out, jansson's too);
+ * *out is NULL then.
  */
+IVRSM_API int ivrsm_machine_redact_text(const ivrsm_machine *m, const char *json, char **out);
+/* The same text, or NULL for any failure (not JSON, or memory that ran out: call
+ * ivrsm_machine_redact_text() to tell them apart). */
 IVRSM_API char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json);
 
 /* Bytes an E.164 number takes with its NUL: '+' and at most 15 digits. */

@@ -4,6 +4,7 @@
  * globals.sensitive_keys; any case, at any depth) becomes "***".
  */
 #include "redact.h"
+#include "session.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -82,20 +83,35 @@ int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key)
     return ivrsm_redact_key_is_sensitive(m, key);
 }
 
-char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json)
+int ivrsm_machine_redact_text(const ivrsm_machine *m, const char *json, char **out)
 {
+    if (!out)
+        return IVRSM_EINVAL;
+    *out = NULL;
     if (!json)
-        return NULL;
-    json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
-    if (!v)
-        return NULL;
+        return IVRSM_EINVAL;
+    /* Not the machine's allocator: threads that share the machine may call this at once. The
+     * response reader reads what jansson reads, but tells memory that ran out from a text that
+     * is no JSON, which jansson does not. */
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    json_t *v = NULL;
+    int rc = ivrsm_s_json_text_read(mem, json, &v);
+    if (rc != 0)
+        return rc;
     json_t *r = ivrsm_redact(m, v);
     json_decref(v);
     if (!r)
-        return NULL;
-    /* Not the machine's allocator: threads that share the machine may call this at once. */
-    ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+        return IVRSM_ENOMEM;
+    ivrsm_buf b = IVRSM_BUF_INIT(mem);
     ivrsm_buf_dump_json(&b, r, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     json_decref(r);
-    return ivrsm_buf_give(&b);
+    *out = ivrsm_buf_give(&b);
+    return *out ? 0 : IVRSM_ENOMEM;
+}
+
+char *ivrsm_machine_redact_json(const ivrsm_machine *m, const char *json)
+{
+    char *out = NULL;
+    ivrsm_machine_redact_text(m, json, &out);
+    return out;
 }
