@@ -4,7 +4,9 @@
  *
  * A server of the target's own on 127.0.0.1 (an ephemeral port) answers each
  * request with the input's bytes, whatever they are (status line, headers,
- * body, chunks, or anything else), and closes the connection. The HTTP
+ * body, chunks, or anything else), and closes the connection. It runs in the
+ * target's one thread, in the event loop that drives the HTTP adapter
+ * through its socket and timer hooks (as the ESL host drives it). The HTTP
  * adapter (libcurl, lib/adapters) sends one of the seed machine's requests
  * (the first byte picks which of the nine along its happy path, each saved
  * at init as the snapshot of a session waiting for it), its result becomes
@@ -19,13 +21,16 @@
  * input in SAVED_EVERY).
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
-#include <pthread.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz_util.h"
@@ -47,82 +52,227 @@ static ivrsm_http *http;
 static char *pending[PENDING_MAX]; /* snapshots of sessions waiting for an http result */
 static size_t pending_count;
 
-/* What the server answers with: the current input. */
-static pthread_mutex_t answer_lock = PTHREAD_MUTEX_INITIALIZER;
+/* ---- the backend and the loop ------------------------------------------------------------
+ *
+ * One thread runs the backend and the adapter, as a host's event loop runs the adapter
+ * (examples/esl_host/loop.c): one poll() over the backend's socket and the descriptors the
+ * adapter's socket hook names, the adapter's timer as poll's timeout. The backend answers
+ * every connection with the current input and closes it, whether or not the request came
+ * whole; nothing sleeps, and no other thread has to be woken (waking a server thread and
+ * waiting for it was half of each input's time).
+ */
+
+/* What the backend answers with: the current input. */
 static const uint8_t *answer;
 static size_t answer_len;
 
-/* ---- the backend ---------------------------------------------------------------------- */
+typedef enum backend_phase { BACKEND_ACCEPT, BACKEND_READ, BACKEND_WRITE } backend_phase;
 
-/* Read a request's head and as much body as its Content-Length says (no 100-continue wait). */
-static void read_request(int fd)
+typedef struct backend {
+    int listener;
+    int conn; /* the connection being answered, or -1 */
+    backend_phase phase;
+    char head[16384]; /* the request's head, NUL-terminated */
+    size_t head_len;
+    size_t body_left; /* request body bytes still to read, once the head is in */
+    bool head_done;
+    size_t sent;
+} backend;
+
+static backend be = {.listener = -1, .conn = -1};
+
+static void backend_close(void)
 {
-    char buf[16384];
-    size_t len = 0;
-    char *end = NULL;
-    while (!end && len < sizeof(buf) - 1) {
-        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-        if (n <= 0)
-            return;
-        len += (size_t)n;
-        buf[len] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-    }
-    if (!end)
-        return;
-    size_t body = 0;
-    for (char *h = strstr(buf, "\r\n"); h && h < end; h = strstr(h + 2, "\r\n")) {
+    shutdown(be.conn, SHUT_WR);
+    close(be.conn);
+    be.conn = -1;
+    be.phase = BACKEND_ACCEPT;
+}
+
+/* The head is in: how much body follows (no 100-continue wait: an Expect is answered at once). */
+static void backend_head_read(char *end)
+{
+    be.head_done = true;
+    be.body_left = 0;
+    for (char *h = strstr(be.head, "\r\n"); h && h < end; h = strstr(h + 2, "\r\n")) {
         if (!strncasecmp(h + 2, "Content-Length:", 15))
-            body = strtoul(h + 17, NULL, 10);
-        if (!strncasecmp(h + 2, "Expect:", 7))
-            return; /* answered at once, as a server that refuses to wait */
-    }
-    size_t have = len - (size_t)(end + 4 - buf);
-    while (have < body) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n <= 0)
+            be.body_left = strtoul(h + 17, NULL, 10);
+        if (!strncasecmp(h + 2, "Expect:", 7)) {
+            be.body_left = 0;
             return;
-        have += (size_t)n;
+        }
+    }
+    size_t have = be.head_len - (size_t)(end + 4 - be.head);
+    be.body_left = have >= be.body_left ? 0 : be.body_left - have;
+}
+
+/* Read what the request sent; answer once it is whole, or the client stopped sending. */
+static void backend_read(void)
+{
+    char sink[4096];
+    for (;;) {
+        char *into = be.head_done ? sink : be.head + be.head_len;
+        size_t room = be.head_done ? sizeof(sink) : sizeof(be.head) - 1 - be.head_len;
+        ssize_t n = read(be.conn, into, room);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return; /* more later */
+        if (n <= 0) {
+            be.phase = BACKEND_WRITE; /* closed or failed: answered anyway, as before */
+            return;
+        }
+        if (be.head_done) {
+            be.body_left = (size_t)n >= be.body_left ? 0 : be.body_left - (size_t)n;
+        } else {
+            be.head_len += (size_t)n;
+            be.head[be.head_len] = '\0';
+            char *end = strstr(be.head, "\r\n\r\n");
+            if (end)
+                backend_head_read(end);
+            else if (be.head_len == sizeof(be.head) - 1)
+                be.phase = BACKEND_WRITE; /* a head this long is answered as it stands */
+        }
+        if (be.head_done && be.body_left == 0)
+            be.phase = BACKEND_WRITE;
+        if (be.phase == BACKEND_WRITE)
+            return;
     }
 }
 
-static void *serve(void *arg)
+static void backend_write(void)
 {
-    int listener = *(int *)arg;
-    for (;;) {
-        int fd = accept(listener, NULL, NULL);
-        if (fd < 0)
-            continue;
-        read_request(fd);
-        pthread_mutex_lock(&answer_lock);
-        size_t off = 0;
-        while (off < answer_len) {
-            ssize_t n = send(fd, answer + off, answer_len - off, MSG_NOSIGNAL);
-            if (n <= 0)
-                break;
-            off += (size_t)n;
-        }
-        pthread_mutex_unlock(&answer_lock);
-        shutdown(fd, SHUT_WR);
-        close(fd);
+    while (be.sent < answer_len) {
+        ssize_t n = send(be.conn, answer + be.sent, answer_len - be.sent, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0)
+            break;
+        be.sent += (size_t)n;
     }
-    return NULL;
+    backend_close();
+}
+
+/* One step of the backend when its descriptor is ready. */
+static void backend_step(void)
+{
+    switch (be.phase) {
+    case BACKEND_ACCEPT:
+        be.conn = accept(be.listener, NULL, NULL);
+        if (be.conn < 0)
+            return;
+        fcntl(be.conn, F_SETFL, O_NONBLOCK);
+        be.phase = BACKEND_READ;
+        be.head_len = 0;
+        be.head[0] = '\0';
+        be.head_done = false;
+        be.body_left = 0;
+        be.sent = 0;
+        backend_read();
+        break;
+    case BACKEND_READ:
+        backend_read();
+        break;
+    case BACKEND_WRITE:
+        break;
+    }
+    if (be.phase == BACKEND_WRITE)
+        backend_write();
 }
 
 static int start_backend(void)
 {
-    static int listener;
-    listener = socket(AF_INET, SOCK_STREAM, 0);
+    be.listener = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t alen = sizeof(a);
-    FUZZ_CHECK(listener >= 0 && bind(listener, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-                   listen(listener, 64) == 0 &&
-                   getsockname(listener, (struct sockaddr *)&a, &alen) == 0,
+    FUZZ_CHECK(be.listener >= 0 && bind(be.listener, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+                   listen(be.listener, 64) == 0 &&
+                   getsockname(be.listener, (struct sockaddr *)&a, &alen) == 0 &&
+                   fcntl(be.listener, F_SETFL, O_NONBLOCK) == 0,
                "cannot listen on 127.0.0.1");
-    pthread_t t;
-    FUZZ_CHECK(pthread_create(&t, NULL, serve, &listener) == 0, "no server thread");
-    pthread_detach(t);
     return ntohs(a.sin_port);
+}
+
+/* What the adapter asked the loop to watch (its socket hook), and its timer. */
+#define WATCHED_MAX 16
+static struct watched {
+    int fd;
+    short events;
+} watched[WATCHED_MAX];
+static size_t watched_count;
+static double timer_due_ms = -1; /* monotonic time the timer expires at, or -1 */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int on_socket(void *loop_user, int fd, ivrsm_http_poll what, void *fd_user)
+{
+    (void)loop_user;
+    (void)fd_user;
+    size_t i = 0;
+    while (i < watched_count && watched[i].fd != fd)
+        i++;
+    if (what == IVRSM_HTTP_POLL_REMOVE) {
+        if (i < watched_count)
+            watched[i] = watched[--watched_count];
+        return 0;
+    }
+    if (i == watched_count) {
+        FUZZ_CHECK(watched_count < WATCHED_MAX, "the adapter watches %zu descriptors",
+                   watched_count + 1);
+        watched_count++;
+    }
+    watched[i].fd = fd;
+    watched[i].events = (short)(((what & IVRSM_HTTP_POLL_IN) ? POLLIN : 0) |
+                                ((what & IVRSM_HTTP_POLL_OUT) ? POLLOUT : 0));
+    return 0;
+}
+
+static int on_timer(void *loop_user, long timeout_ms)
+{
+    (void)loop_user;
+    timer_due_ms = timeout_ms < 0 ? -1 : now_ms() + (double)timeout_ms;
+    return 0;
+}
+
+static int adapter_events(short revents)
+{
+    return ((revents & (POLLIN | POLLHUP)) ? IVRSM_HTTP_EV_IN : 0) |
+           ((revents & POLLOUT) ? IVRSM_HTTP_EV_OUT : 0) |
+           ((revents & (POLLERR | POLLNVAL)) ? IVRSM_HTTP_EV_ERR : 0);
+}
+
+/* Run the backend and the adapter until *done is set. */
+static void run_loop(const int *done)
+{
+    while (!*done) {
+        struct pollfd fds[WATCHED_MAX + 1];
+        fds[0].fd = be.phase == BACKEND_ACCEPT ? be.listener : be.conn;
+        fds[0].events = be.phase == BACKEND_WRITE ? POLLOUT : POLLIN;
+        size_t n = 1;
+        for (size_t i = 0; i < watched_count; i++, n++)
+            fds[n] = (struct pollfd){.fd = watched[i].fd, .events = watched[i].events};
+        int timeout = -1;
+        if (timer_due_ms >= 0) {
+            double left = timer_due_ms - now_ms();
+            timeout = left <= 0 ? 0 : (int)left + 1;
+        }
+        FUZZ_CHECK(timeout >= 0 || n > 1 || be.phase != BACKEND_ACCEPT,
+                   "the adapter waits for nothing before its answer");
+        int ready = poll(fds, (nfds_t)n, timeout);
+        FUZZ_CHECK(ready >= 0 || errno == EINTR, "poll: %s", strerror(errno));
+        if (ready > 0 && fds[0].revents)
+            backend_step();
+        for (size_t i = 1; ready > 0 && i < n; i++)
+            if (fds[i].revents)
+                ivrsm_http_socket_action(http, fds[i].fd, adapter_events(fds[i].revents));
+        if (timer_due_ms >= 0 && now_ms() >= timer_due_ms) {
+            timer_due_ms = -1;
+            ivrsm_http_socket_action(http, -1, 0);
+        }
+    }
 }
 
 /* ---- sessions waiting for a result ------------------------------------------------------- */
@@ -218,6 +368,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     ivrsm_http_options ho = IVRSM_HTTP_OPTIONS_INIT;
     ho.base_url = base;
     ho.timeout_ms = 2000; /* every answer ends with the connection: never reached */
+    ho.socket_hook = on_socket;
+    ho.timer_hook = on_timer;
     FUZZ_CHECK(ivrsm_http_new(&ho, &http) == 0, "adapter");
     return 0;
 }
@@ -327,14 +479,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ivrsm_command *cmd = ivrsm_session_pending_command(o.s);
     FUZZ_CHECK(cmd && cmd->type == IVRSM_COMMAND_HTTP, "no request pending");
     o.command_id = cmd->id;
-    pthread_mutex_lock(&answer_lock);
     answer = data + 1;
     answer_len = size - 1;
-    pthread_mutex_unlock(&answer_lock);
     FUZZ_CHECK(ivrsm_http_submit(http, cmd, on_result, &o) == 0, "request refused");
-    while (ivrsm_http_run(http, 1000) > 0)
-        ;
-    FUZZ_CHECK(o.calls == 1 && o.fed, "the adapter called back %d times", o.calls);
+    run_loop(&o.calls);
+    FUZZ_CHECK(o.calls == 1 && o.fed && ivrsm_http_in_flight(http) == 0,
+               "the adapter called back %d times", o.calls);
 
     /* The session moved on: it waits for something, or the call has ended. */
     const ivrsm_command *c, *last = NULL;
