@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_mem.h"
 #include "caller_ctx.h"
 #include "calls.h"
 #include "calls_int.h"
@@ -612,6 +613,9 @@ static void stop(host *h)
 
 int main(int argc, char **argv)
 {
+    /* Before jansson allocates anything: a stored snapshot that could not be read for want of
+     * memory is not called broken (snapdoc.c). */
+    json_mem_watch();
     options o = {0};
     host h;
     memset(&h, 0, sizeof(h));

@@ -26,9 +26,8 @@
 
 #include "calls_int.h"
 #include "esl_wire.h"
+#include "snapdoc.h"
 #include "strbuf.h"
-
-#define SNAP_FORMAT "ivrsm-esl-host/1"
 
 int snap_take(call *c)
 {
@@ -49,7 +48,7 @@ int snap_take(call *c)
 static int snap_document(const call *c, strbuf *out)
 {
     sb_printf(out,
-              "{\"format\":\"" SNAP_FORMAT "\",\"call_id\":\"%s\",\"session_id\":\"%s\","
+              "{\"format\":\"" SNAPDOC_FORMAT "\",\"call_id\":\"%s\",\"session_id\":\"%s\","
               "\"inflight_id\":%llu,\"inflight_type\":%d,\"last_pulled_id\":%llu,\"snapshot\":",
               c->uuid, c->session_id, (unsigned long long)c->inflight_id, (int)c->inflight_type,
               (unsigned long long)c->last_pulled_id);
@@ -128,38 +127,6 @@ void snap_release(call *c)
  * Documents into calls
  * ------------------------------------------------------------------------- */
 
-static bool session_id_valid(const char *id)
-{
-    if (!id || !*id || strlen(id) >= 48)
-        return false;
-    return esl_uuid_valid(id);
-}
-
-/* Parse and check a document; on success *doc holds it. Returns 0 or -1 with why set. */
-static int read_document(const char *text, size_t len, const char *uuid, json_t **doc, char *why,
-                         size_t why_len)
-{
-    json_error_t err;
-    *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    if (!*doc) {
-        /* Where, not jansson's text: it quotes the document, and a ctx holds callers' secrets. */
-        snprintf(why, why_len, "not JSON (line %d, column %d)", err.line, err.column);
-        return -1;
-    }
-    const char *format = json_string_value(json_object_get(*doc, "format"));
-    const char *call_id = json_string_value(json_object_get(*doc, "call_id"));
-    if (!format || strcmp(format, SNAP_FORMAT) != 0 || !esl_uuid_valid(call_id) ||
-        strcmp(call_id, uuid) != 0 ||
-        !session_id_valid(json_string_value(json_object_get(*doc, "session_id"))) ||
-        !json_is_object(json_object_get(*doc, "snapshot"))) {
-        snprintf(why, why_len, "not a snapshot of this call (format %s)", SNAP_FORMAT);
-        json_decref(*doc);
-        *doc = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 /* Restore call c (a new record) from a checked document. Returns 0 or -1 with why. */
 static int call_from_document(call *c, json_t *doc, char *why, size_t len)
 {
@@ -232,7 +199,7 @@ static void on_document(void *user, int status, const char *text, size_t len, co
         snprintf(why, sizeof(why), "%s", why_in ? why_in : "cannot be read");
     else if (!text)
         snprintf(why, sizeof(why), "no snapshot stored (expired?)");
-    else if (read_document(text, len, a->uuid, &doc, why, sizeof(why)) == 0)
+    else if (snapdoc_read(text, len, a->uuid, &doc, why, sizeof(why)) == SNAPDOC_OK)
         rc = call_from_document(c, doc, why, sizeof(why));
     json_decref(doc);
     if (rc != 0) {

@@ -16,7 +16,10 @@
 #include "esl_frame.h"
 #include "fs_oracle.h"
 #include "esl_wire.h"
+#include "failing_mem.h"
+#include "json_mem.h"
 #include "log.h"
+#include "snapdoc.h"
 #include "strbuf.h"
 
 /* ---------------------------------------------------------------------------
@@ -619,6 +622,52 @@ START_TEST(keypad_results)
 }
 END_TEST
 
+/*
+ * A stored document read while memory runs out (jansson's allocations refused one by one): the
+ * document is not judged, never "not JSON" (the host gave such calls up as broken).
+ */
+START_TEST(snapshot_document_read_without_memory)
+{
+    static const char uuid[] = "7f4d3c2b-1a09-4e8f-9d7c-6b5a4f3e2d1c";
+    static const char doc_text[] =
+        "{\"format\":\"" SNAPDOC_FORMAT "\",\"call_id\":\"7f4d3c2b-1a09-4e8f-9d7c-6b5a4f3e2d1c\","
+        "\"session_id\":\"s-7f4d3c2b\",\"inflight_id\":4,\"inflight_type\":3,"
+        "\"last_pulled_id\":4,\"snapshot\":{\"format\":\"ivrsm-session/1\",\"ctx\":{\"a\":[1,2,"
+        "{\"b\":\"c\"}],\"otp\":null},\"visits\":{\"x\":1}}}";
+    char why[200];
+    json_t *doc = NULL;
+    failing_mem fm;
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    json_mem_watch();
+    long n = 0;
+    for (;; n++) {
+        failing_mem_fail_one(&fm, n);
+        int rc = snapdoc_read(doc_text, strlen(doc_text), uuid, &doc, why, sizeof why);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        if (!refused) {
+            ck_assert_int_eq(rc, SNAPDOC_OK);
+            ck_assert_str_eq(json_string_value(json_object_get(doc, "session_id")), "s-7f4d3c2b");
+            json_decref(doc);
+            break;
+        }
+        ck_assert_msg(rc == SNAPDOC_NOMEM, "allocation %ld refused: %d (%s)", n, rc, why);
+        ck_assert_ptr_null(doc);
+        ck_assert_str_eq(why, "out of memory reading it");
+    }
+    ck_assert_int_gt(n, 10);
+    /* With memory, what is wrong is still said so. */
+    ck_assert_int_eq(snapdoc_read("{\"format\":", 10, uuid, &doc, why, sizeof why), SNAPDOC_BAD);
+    ck_assert_ptr_nonnull(strstr(why, "not JSON"));
+    ck_assert_int_eq(
+        snapdoc_read(doc_text, strlen(doc_text), "another-call", &doc, why, sizeof why),
+        SNAPDOC_BAD);
+    ck_assert_ptr_nonnull(strstr(why, "not a snapshot of this call"));
+    failing_mem_jansson_release();
+}
+END_TEST
+
 START_TEST(speech_results)
 {
     ask_result r;
@@ -793,6 +842,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, language_maps);
     tcase_add_test(t, voices_and_recogniser_language);
     tcase_add_test(t, call_table_finds_adds_and_removes);
+    tcase_add_test(t, snapshot_document_read_without_memory);
     suite_add_tcase(s, t);
     return s;
 }
