@@ -150,7 +150,13 @@ START_TEST(test_rewrite_index_as_full_scan)
     while (n < 400) /* ends in "q": never the end of a word said below */
         long_table[n++] = (struct ivrsm_text_rewrite){"zz q", "no", 0, 0};
     long_table[n] = (struct ivrsm_text_rewrite){NULL, NULL, 0, 0};
-    const ivrsm_text_rules scanned = {en->folds, long_table};
+    const ivrsm_text_rules scanned = {en->folds, long_table, NULL};
+    /* The locale's index is built once into its cache; the same table with an index of
+     * its own, built on the stack at each call, and one with a fresh cache of its own. */
+    ck_assert_ptr_nonnull(en->cache);
+    const ivrsm_text_rules stacked = {en->folds, en->rewrites, NULL};
+    static ivrsm_rewrite_cache fresh;
+    const ivrsm_text_rules cached = {en->folds, en->rewrites, &fresh};
     static const char *const pieces[] = {
         "i",  "d",   "I'd", "don't", "don",  "t",     "can",   "cannot",   "won't", "you",
         "re", "ll",  "s",   "m",     "'",    " ",     ",",     "-",        "it's",  "let's",
@@ -178,7 +184,15 @@ START_TEST(test_rewrite_index_as_full_scan)
         ck_assert_int_eq(na, nb);
         if (na >= 0)
             ck_assert_msg(strcmp(a, b) == 0, "'%.*s': '%s' and '%s'", (int)len, said, a, b);
+        const ivrsm_text_rules *others[] = {&stacked, &cached};
+        for (size_t i = 0; i < 2; i++) {
+            nb = ivrsm_text_normalize_rules(others[i], said, len, b, cap);
+            ck_assert_int_eq(na, nb);
+            if (na >= 0)
+                ck_assert_str_eq(a, b);
+        }
     }
+    ck_assert_int_eq(fresh.phase, 2); /* built by the first call, read by the others */
 }
 END_TEST
 
@@ -460,7 +474,7 @@ static const struct ivrsm_text_rewrite test_rewrites[] = {
     {NULL, NULL, 0, 0},
 };
 
-static const ivrsm_text_rules test_rules = {test_folds, test_rewrites};
+static const ivrsm_text_rules test_rules = {test_folds, test_rewrites, NULL};
 
 struct rules_case {
     const char *in;
@@ -507,7 +521,7 @@ START_TEST(test_rules_capacity_and_null)
     /* NULL rules, or rules without lists, are the built-in normalisation. */
     ck_assert_int_eq(ivrsm_text_normalize_rules(NULL, "Don't", 5, out, sizeof out), 5);
     ck_assert_str_eq(out, "don t");
-    static const ivrsm_text_rules empty = {NULL, NULL};
+    static const ivrsm_text_rules empty = {NULL, NULL, NULL};
     ck_assert_int_eq(ivrsm_text_normalize_rules(&empty, "F\xc3\xbcr", 4, out, sizeof out), 3);
     ck_assert_str_eq(out, "fur");
     ck_assert_int_eq(ivrsm_text_normalize_rules(&test_rules, "caf\xe9", 4, out, sizeof out), -1);
@@ -519,7 +533,7 @@ START_TEST(test_rules_output_bound)
 {
     static const struct ivrsm_text_rewrite doubling[] = {IVRSM_REWRITE("i d", "i would"),
                                                          {NULL, NULL, 0, 0}};
-    static const ivrsm_text_rules rules = {NULL, doubling};
+    static const ivrsm_text_rules rules = {NULL, doubling, NULL};
     char in[4096];
     size_t n = 0;
     while (n + 4 <= sizeof in) {

@@ -16,6 +16,7 @@
 #include "utf8.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -133,18 +134,11 @@ static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p
  * contractions, and every word of every sentence tried them all). A rewrite
  * of one byte is keyed as if a space came before it, as one can match only
  * after a space or at the start, where the output is keyed the same way.
- * Built on the stack at the first word that ends, once per call: the rules
- * are static data and the library keeps nothing between calls. Entries are
- * numbered from 1, 0 ends a list; a table longer than REWRITE_INDEX_MAX is
- * scanned whole.
+ * Built once into the table's cache when it has one (a locale's: the first
+ * machine loaded in that language builds it, ivrsm_text_rules_prepare()),
+ * else on the stack at the first word that ends, once per call. A table
+ * longer than IVRSM_REWRITE_INDEX_MAX is scanned whole.
  */
-#define REWRITE_INDEX_MAX 254
-struct rewrite_index {
-    int state;                                 /* 0 not built yet, 1 built, -1 too many rewrites */
-    unsigned char head[256];                   /* the first rewrite of each key */
-    unsigned char tail[256];                   /* the last one so far (read where head is set) */
-    unsigned char next[REWRITE_INDEX_MAX + 1]; /* the next one of the same key */
-};
 
 /* The output being built: out[0..len), and where rewriting may start. */
 struct norm_out {
@@ -153,7 +147,7 @@ struct norm_out {
     size_t len;
     size_t floor; /* text before it was written by a rewrite: never rewritten again */
     int pending_space;
-    struct rewrite_index *index;
+    ivrsm_rewrite_index *index;
 };
 
 static size_t rewrite_from_len(const struct ivrsm_text_rewrite *r)
@@ -168,12 +162,12 @@ static unsigned rewrite_key(const char *text, size_t n)
     return (before * 31u + (unsigned char)text[n - 1]) & 0xFFu;
 }
 
-static void build_rewrite_index(const ivrsm_text_rules *rules, struct rewrite_index *x)
+static void build_rewrite_index(const ivrsm_text_rules *rules, ivrsm_rewrite_index *x)
 {
     memset(x->head, 0, sizeof x->head);
     x->state = 1;
     for (size_t i = 0; rules->rewrites[i].from; i++) {
-        if (i >= REWRITE_INDEX_MAX) {
+        if (i >= IVRSM_REWRITE_INDEX_MAX) {
             x->state = -1;
             return;
         }
@@ -284,6 +278,19 @@ static int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
     return rewrite_tail(rules, o);
 }
 
+void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
+{
+    if (!rules || !rules->cache || !rules->rewrites)
+        return;
+    int expected = 0;
+    if (atomic_load_explicit(&rules->cache->phase, memory_order_acquire) != 0 ||
+        !atomic_compare_exchange_strong_explicit(&rules->cache->phase, &expected, 1,
+                                                 memory_order_acquire, memory_order_relaxed))
+        return;
+    build_rewrite_index(rules, &rules->cache->index);
+    atomic_store_explicit(&rules->cache->phase, 2, memory_order_release);
+}
+
 int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
                                size_t cap)
 {
@@ -293,9 +300,14 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
         cap = (size_t)INT_MAX;
     const unsigned char *p = (const unsigned char *)in;
     /* pending_space: a separator was seen since the last word byte (none yet). */
-    struct rewrite_index index;
+    ivrsm_rewrite_index index;
     index.state = 0;
     struct norm_out o = {out, cap, 0, 0, 1, &index};
+    if (rules && rules->cache) {
+        ivrsm_text_rules_prepare(rules);
+        if (atomic_load_explicit(&rules->cache->phase, memory_order_acquire) == 2)
+            o.index = &rules->cache->index; /* read only from here on */
+    }
     size_t i = 0;
     while (i < len) {
         const unsigned char b = p[i];

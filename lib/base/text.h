@@ -33,12 +33,39 @@ struct ivrsm_text_rewrite {
         from, to, sizeof(from) - 1, sizeof(to) - 1                                                 \
     }
 
+/*
+ * The rewrites by the last two bytes of their words (text.c), built once for
+ * a table: the words that end a normalised word try only the rewrites that
+ * end the same way. Entries are numbered from 1, 0 ends a list.
+ */
+#define IVRSM_REWRITE_INDEX_MAX 254
+typedef struct ivrsm_rewrite_index {
+    int state;                                       /* 0 not built, 1 built, -1 too many */
+    unsigned char head[256];                         /* the first rewrite of each key */
+    unsigned char tail[256];                         /* the last one so far (where head is set) */
+    unsigned char next[IVRSM_REWRITE_INDEX_MAX + 1]; /* the next one of the same key */
+} ivrsm_rewrite_index;
+
+/* Static storage for a rewrite table's index, built by the first call that needs it and
+ * read by all after (published with release/acquire: no lock, no allocation). */
+typedef struct ivrsm_rewrite_cache {
+    _Atomic int phase; /* 0 not built, 1 being built (others build their own meanwhile), 2 built */
+    ivrsm_rewrite_index index;
+} ivrsm_rewrite_cache;
+
 typedef struct ivrsm_text_rules {
     /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
     const struct ivrsm_text_fold *folds;
     /* Whole words rewritten as they are produced, longest first: English "i m" → "i am". */
     const struct ivrsm_text_rewrite *rewrites;
+    /* Where the index of `rewrites` is kept once built (a locale's), or NULL: built on the
+     * stack by each call that meets the end of a word. */
+    ivrsm_rewrite_cache *cache;
 } ivrsm_text_rules;
+
+/* The index of rules' rewrites built into its cache now, if it has one and it is not built
+ * yet (a machine does it at load for its languages, so no event builds it). */
+void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules);
 
 /*
  * Normalise speech for matching: lowercase; Latin letters with accents folded

@@ -286,15 +286,18 @@ static const struct ivrsm_phone_format en_gb_phone_formats[] = {
     .day_words = en_day_words, .time = "%I:%m %p", .time_on_the_hour = "%I %p",                    \
     .decimal_mark = '.', .currency_join = " and ", .yes_no = {"yes", "no"}, .phone_by_digit = 1
 
+/* The index of en_rewrites, built once for both tables (ivrsm_text_rules_prepare()). */
+static ivrsm_rewrite_cache en_rewrite_cache;
+
 static const char *const en_us_tags[] = {"en-US", "en", NULL};
 static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
 
 /* The parts of the table that the United Kingdom shares with the United States. */
 #define EN_COMMON_FIELDS                                                                           \
-    .text = {NULL, en_rewrites}, .numbers = en_numbers, .number_joiners = en_number_joiners,       \
-    .repeat_words = en_repeat_words, .digit_group_max = 999, .plus_words = en_plus_words,          \
-    .digit_fillers = en_digit_fillers, .weekdays = en_weekdays, .months = en_months,               \
-    .next_words = en_next_words, .week_units = en_week_units,                                      \
+    .text = {NULL, en_rewrites, &en_rewrite_cache}, .numbers = en_numbers,                         \
+    .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
+    .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \
+    .months = en_months, .next_words = en_next_words, .week_units = en_week_units,                 \
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
     .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
     .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \

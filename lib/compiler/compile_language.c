@@ -204,5 +204,8 @@ const ivrsm_text_rules *ivrsm_cc_language_rules(const cc *c, size_t language)
 {
     if (language >= c->m->language_count)
         return NULL;
-    return ivrsm_locale_text_rules(c->m->languages[language]);
+    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(c->m->languages[language]);
+    /* The language's rewrite index is built at load (once per process), not by an event. */
+    ivrsm_text_rules_prepare(rules);
+    return rules;
 }
