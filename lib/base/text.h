@@ -91,6 +91,13 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
                                size_t cap);
 
 /*
+ * The length of the run of bytes s[0..len) starts with that are printable
+ * ASCII (0x20 to 0x7E) or line feeds: what most of a machine file is. Eight
+ * bytes at a time where no line ends among them.
+ */
+size_t ivrsm_text_printable_run(const char *s, size_t len);
+
+/*
  * Whole-word phrase search in normalised text: nonzero when `phrase` occurs in
  * `text` starting and ending at word boundaries (start/end of text or a space).
  */

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "dom.h"
 #include "mem.h"
+#include "text.h"
 #include "yaml_core.h"
 #include "yaml_fast.h"
 
@@ -98,11 +99,10 @@ static bool plain_text(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len; i++) {
+        i += ivrsm_text_printable_run(s + i, len - i); /* most of the text, eight bytes a step */
+        if (i >= len)
+            break;
         unsigned char c = u[i];
-        if (c >= 0x20 && c < 0x7F)
-            continue;
-        if (c == '\n')
-            continue;
         if (c < 0x80 || c == 0x7F)
             return false;
         if (c == 0xC2 && i + 1 < len && u[i + 1] < 0xA0)
