@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "dom_compare.h"
 #include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
+#include "text.h"
+#include "yaml_core.h"
 #include "utf8.h"
 #include "yaml_fast.h"
 
@@ -361,6 +364,77 @@ START_TEST(text_has_ref)
 }
 END_TEST
 
+/*
+ * A plain scalar's kind told by its first byte when no other kind starts so
+ * (ivrsm_yaml_core_type), against the whole grammar: any byte first, then
+ * every tail of up to two of the bytes the grammar uses, or the rest of a
+ * word of each kind.
+ */
+START_TEST(core_type_shortcut_as_whole)
+{
+    static const char set[] = "~nNtTfFuUlLrReEsSaAoOxX0123456789-+._ ";
+    const size_t n = sizeof(set) - 1;
+    static const char *const words[] = {"null",  "Null",  "NULL", "true", "True", "TRUE",
+                                        "false", "FALSE", "0x1F", "0o17", ".inf", "-.Inf",
+                                        "+.INF", ".NaN",  "1e10", "-1.5", "+12",  "12abc"};
+    char t[16];
+    size_t nonstrings = 0;
+    for (int first = 1; first < 256; first++) {
+        t[0] = (char)first;
+        /* Every tail of up to two bytes of the set, and the words' tails. */
+        size_t tails = 1 + n + n * n + sizeof(words) / sizeof(words[0]);
+        for (size_t c = 0; c < tails; c++) {
+            size_t len;
+            if (c < 1 + n + n * n) {
+                len = c == 0 ? 1 : c <= n ? 2 : 3;
+                size_t rest = c == 0 ? 0 : c <= n ? c - 1 : c - 1 - n;
+                for (size_t k = 1; k < len; k++, rest /= n)
+                    t[k] = set[rest % n];
+            } else {
+                const char *w = words[c - 1 - n - n * n];
+                len = strlen(w);
+                memcpy(t + 1, w + 1, len - 1);
+            }
+            yaml_core_value a, b;
+            dom_kind ka = ivrsm_yaml_core_type(t, len, &a);
+            dom_kind kb = ivrsm_yaml_core_type_whole(t, len, &b);
+            ck_assert_int_eq(ka, kb);
+            ck_assert(!memcmp(&a, &b, sizeof(a)));
+            nonstrings += ka != DOM_STRING;
+        }
+    }
+    ck_assert_uint_gt(nonstrings, 1000);
+    yaml_core_value a, b;
+    ck_assert_int_eq(ivrsm_yaml_core_type("", 0, &a), ivrsm_yaml_core_type_whole("", 0, &b));
+}
+END_TEST
+
+/* Characters counted eight bytes at a time (columns), against a byte-by-byte count. */
+START_TEST(utf8_count_as_bytes)
+{
+    static const char *const pieces[] = {"a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", " "};
+    char buf[200];
+    uint32_t seed = 5;
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = (int)((seed >> 16) % 40);
+        while (k-- > 0) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % 5];
+            memcpy(buf + len, p, strlen(p));
+            len += strlen(p);
+        }
+        for (size_t from = 0; from <= len && from < 9; from++) {
+            size_t want = 0;
+            for (size_t i = from; i < len; i++)
+                want += ((unsigned char)buf[i] & 0xC0) != 0x80;
+            ck_assert_uint_eq(ivrsm_utf8_count(buf + from, len - from), want);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("yaml_fast");
@@ -372,6 +446,8 @@ int main(void)
     tcase_add_test(tc, out_of_memory);
     tcase_add_test(tc, text_has_ref);
     tcase_add_test(tc, every_prefix);
+    tcase_add_test(tc, core_type_shortcut_as_whole);
+    tcase_add_test(tc, utf8_count_as_bytes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

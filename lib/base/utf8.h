@@ -18,6 +18,10 @@ int ivrsm_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 /* Nonzero when s[0..len) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 int ivrsm_utf8_valid(const char *s, size_t len);
 
+/* The characters of s[0..len), valid UTF-8: its bytes but continuation bytes (10xxxxxx).
+ * Eight bytes at a time. */
+size_t ivrsm_utf8_count(const char *s, size_t len);
+
 /*
  * Validate UTF-8 and refuse NUL bytes. Returns 0, or -1 (invalid UTF-8) or
  * -2 (a NUL byte) with the 1-based line and column (in characters) of the

@@ -132,6 +132,16 @@ static bool core_float(const char *t, size_t len, double *value)
 dom_kind ivrsm_yaml_core_type(const char *t, size_t len, yaml_core_value *v)
 {
     *v = (yaml_core_value){0};
+    /* Null, booleans, integers and numbers all start with one of these (see the words and
+     * the syntaxes below); most scalars of a machine are words that start otherwise. */
+    if (len && !strchr("~nNtTfF0123456789-+.", t[0]))
+        return DOM_STRING;
+    return ivrsm_yaml_core_type_whole(t, len, v);
+}
+
+dom_kind ivrsm_yaml_core_type_whole(const char *t, size_t len, yaml_core_value *v)
+{
+    *v = (yaml_core_value){0};
     if (word_is(t, len, null_words))
         return DOM_NULL;
     if (word_is(t, len, true_words) || word_is(t, len, false_words)) {

@@ -22,6 +22,9 @@ typedef struct yaml_core_value {
  * DOM_STRING.
  */
 dom_kind ivrsm_yaml_core_type(const char *t, size_t len, yaml_core_value *v);
+/* The same without its shortcut for scalars whose first byte starts no other kind (the
+ * tests compare the two). */
+dom_kind ivrsm_yaml_core_type_whole(const char *t, size_t len, yaml_core_value *v);
 
 /*
  * Give the plain scalar n (its text set) its core-schema kind and value.

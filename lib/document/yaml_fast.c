@@ -82,8 +82,7 @@ static int column_of(fast *f, size_t pos)
         i = f->col_at;
         col = f->col;
     }
-    for (; i < pos; i++)
-        col += ((unsigned char)f->s[i] & 0xC0) != 0x80;
+    col += (int)ivrsm_utf8_count(f->s + i, pos - i);
     f->col_at = pos;
     f->col = col;
     return col;
