@@ -412,31 +412,3 @@ size_t ivrsm_json_string_end(const char *p, size_t len, size_t open)
     }
     return len;
 }
-
-size_t ivrsm_text_printable_run(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    while (len - i >= 8) {
-        uint64_t x;
-        memcpy(&x, u + i, sizeof(x));
-        /* A byte below 0x20 borrows into its high bit; 0x7F and above have it with one
-         * added, or already. Borrows and carries only ever flag more bytes, never fewer:
-         * a flagged word is looked at byte by byte. */
-        uint64_t flags = ((x - ones * 0x20) & ~x) | x | (x + ones);
-        if (!(flags & highs)) {
-            i += 8;
-            continue;
-        }
-        for (size_t end = i + 8; i < end; i++)
-            if ((u[i] < 0x20 && u[i] != '\n') || u[i] >= 0x7F)
-                return i;
-    }
-#endif
-    for (; i < len; i++)
-        if ((u[i] < 0x20 && u[i] != '\n') || u[i] >= 0x7F)
-            return i;
-    return len;
-}

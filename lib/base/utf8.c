@@ -138,22 +138,3 @@ int ivrsm_utf8_column_at(const char *data, size_t offset)
             col++;
     return col;
 }
-
-size_t ivrsm_utf8_count(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t count = 0, i = 0;
-#if defined(__GNUC__)
-    const uint64_t highs = 0x8080808080808080ULL;
-    for (; len - i >= 8; i += 8) {
-        uint64_t x;
-        memcpy(&x, u + i, sizeof(x));
-        /* A continuation byte has its top bit set and the next one clear: x << 1 brings each
-         * byte's bit 6 to its bit 7 (and bit 7 into the next byte's bit 0, masked off). */
-        count += 8 - (size_t)__builtin_popcountll(x & ~(x << 1) & highs);
-    }
-#endif
-    for (; i < len; i++)
-        count += (u[i] & 0xC0) != 0x80;
-    return count;
-}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Decodes the code point at s[0..avail) (s[0] >= 0x80). Returns its length in
@@ -20,7 +21,32 @@ int ivrsm_utf8_valid(const char *s, size_t len);
 
 /* The characters of s[0..len), valid UTF-8: its bytes but continuation bytes (10xxxxxx).
  * Eight bytes at a time. */
-size_t ivrsm_utf8_count(const char *s, size_t len);
+/* How many of the eight bytes of x are continuation bytes (10xxxxxx): x << 1 brings each
+ * byte's bit 6 to its bit 7 (and bit 7 into the next byte's bit 0, masked off); the flags,
+ * one per byte, are summed by a multiplication into the top byte. */
+static inline size_t ivrsm_utf8_continuations(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    return (size_t)((((x & ~(x << 1)) >> 7) & ones) * ones >> 56);
+}
+
+static inline size_t ivrsm_utf8_count(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t count = 0, i = 0;
+#if defined(__GNUC__)
+    for (; len - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, u + i, sizeof(x));
+        /* A continuation byte has its top bit set and the next one clear: x << 1 brings each
+         * byte's bit 6 to its bit 7 (and bit 7 into the next byte's bit 0, masked off). */
+        count += 8 - ivrsm_utf8_continuations(x);
+    }
+#endif
+    for (; i < len; i++)
+        count += (u[i] & 0xC0) != 0x80;
+    return count;
+}
 
 /*
  * Validate UTF-8 and refuse NUL bytes. Returns 0, or -1 (invalid UTF-8) or

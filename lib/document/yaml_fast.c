@@ -82,7 +82,18 @@ static int column_of(fast *f, size_t pos)
         i = f->col_at;
         col = f->col;
     }
-    col += (int)ivrsm_utf8_count(f->s + i, pos - i);
+    size_t n = pos - i;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n < 8 && f->len - i >= 8) {
+        /* A short span (the usual one) in one word read from the text, the bytes past it
+         * masked off: bytes of zero are no continuation bytes. */
+        uint64_t x;
+        memcpy(&x, f->s + i, sizeof(x));
+        x &= n ? ~0ULL >> (64 - 8 * n) : 0;
+        col += (int)(n - ivrsm_utf8_continuations(x));
+    } else
+#endif
+        col += (int)ivrsm_utf8_count(f->s + i, n);
     f->col_at = pos;
     f->col = col;
     return col;
@@ -112,6 +123,10 @@ static bool plain_text(const char *s, size_t len)
             ((u[i + 1] == 0xBB && u[i + 2] == 0xBF) ||
              (u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF))))
             return false;
+        /* The text is valid UTF-8: past a lead byte, its continuation bytes are none of the
+         * above (each is below 0xC0). */
+        while (i + 1 < len && (u[i + 1] & 0xC0) == 0x80)
+            i++;
     }
     return true;
 }
