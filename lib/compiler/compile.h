@@ -167,7 +167,12 @@ const ivrsm_text_rules *ivrsm_cc_language_rules(const cc *c, size_t language);
 /* --- Paths ---------------------------------------------------------------- */
 
 /* Append ".key" (or "key" at the root) to the current path; returns the mark to pop to. */
-size_t ivrsm_cc_push_key(cc *c, const char *key);
+size_t ivrsm_cc_push_keyn(cc *c, const char *key, size_t len);
+/* Inline: a key written in the code has its length known when compiled. */
+static inline size_t ivrsm_cc_push_key(cc *c, const char *key)
+{
+    return ivrsm_cc_push_keyn(c, key, strlen(key));
+}
 /* Append "[i]". */
 size_t ivrsm_cc_push_index(cc *c, size_t i);
 void ivrsm_cc_pop(cc *c, size_t mark);

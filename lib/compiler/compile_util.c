@@ -9,9 +9,8 @@
 
 /* --- Paths ------------------------------------------------------------------ */
 
-static void path_append(cc *c, const char *s)
+static void path_append(cc *c, const char *s, size_t n)
 {
-    size_t n = strlen(s);
     if (c->path_len + n >= sizeof(c->path))
         n = sizeof(c->path) - 1 - c->path_len;
     memcpy(c->path + c->path_len, s, n);
@@ -19,17 +18,17 @@ static void path_append(cc *c, const char *s)
     c->path[c->path_len] = '\0';
 }
 
-size_t ivrsm_cc_push_key(cc *c, const char *key)
+size_t ivrsm_cc_push_keyn(cc *c, const char *key, size_t len)
 {
     size_t mark = c->path_len;
     if (c->path_len)
-        path_append(c, ".");
+        path_append(c, ".", 1);
     if (c->field_count < CC_MAX_FIELDS) {
         c->fields[c->field_count].mark = mark;
         c->fields[c->field_count].start = c->path_len;
         c->field_count++;
     }
-    path_append(c, key);
+    path_append(c, key, len);
     return mark;
 }
 
@@ -48,7 +47,7 @@ size_t ivrsm_cc_push_index(cc *c, size_t i)
         buf[k++] = digits[--n];
     buf[k++] = ']';
     buf[k] = '\0';
-    path_append(c, buf);
+    path_append(c, buf, k);
     return mark;
 }
 
@@ -243,8 +242,10 @@ void ivrsm_cc_check_keys_of(cc *c, const dom_node *map, const char *const *allow
                             const cc_owner *o)
 {
     for (size_t i = 0; i < map->count; i++) {
+        const char *key = map->pairs[i].key;
         size_t k = 0;
-        while (allowed[k] && strcmp(allowed[k], map->pairs[i].key))
+        /* The first byte tells most allowed keys apart without a call. */
+        while (allowed[k] && (allowed[k][0] != key[0] || strcmp(allowed[k], key)))
             k++;
         if (!allowed[k]) {
             ivrsm_cc_check_keys(c, map, allowed, ivrsm_cc_owner(c, o));

@@ -51,9 +51,12 @@ bool ivrsm_dom_text_has_ref(const char *s, size_t len)
 
 dom_node *ivrsm_dom_new_node(dom_doc *doc, dom_kind kind, int line, int column)
 {
-    dom_node *n = ivrsm_arena_alloc(doc->arena, sizeof(*n));
+    /* Zeroed here: at this fixed size the compiler writes the zeros inline (a memset call
+     * per node showed in profiles). */
+    dom_node *n = ivrsm_arena_alloc_raw(doc->arena, sizeof(*n));
     if (!n)
         return NULL;
+    memset(n, 0, sizeof(*n));
     n->kind = (uint8_t)kind;
     n->weight = 1;
     n->line = line;
@@ -76,7 +79,7 @@ dom_node *ivrsm_dom_new_string(dom_doc *doc, const char *s, size_t len, int line
 
 dom_node *ivrsm_dom_clone_at(dom_doc *doc, const dom_node *node, int line, int column)
 {
-    dom_node *n = ivrsm_arena_alloc(doc->arena, sizeof(*n));
+    dom_node *n = ivrsm_arena_alloc_raw(doc->arena, sizeof(*n)); /* copied whole below */
     if (!n)
         return NULL;
     *n = *node;
