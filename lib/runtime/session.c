@@ -110,17 +110,15 @@ void ivrsm_s_prefetch(const ivrsm_session *s)
     __builtin_prefetch(slot + offsetof(ivrsm_command, http) - 1, 1);
     __builtin_prefetch(slot + offsetof(ivrsm_command, hangup), 1);
     __builtin_prefetch(slot + offsetof(s_command, http_texts) - 1, 1);
-    /* The visit counts of a machine of a few dozen states (one or two lines); of a larger one,
-     * the line of the current state (the next one is not known yet). */
+    /* The visit counts: the first two lines at once (all of them for a machine of up to 56
+     * states), without waiting for the machine's size; past them, the current state's line (the
+     * next state is not known yet), once the first line has come. */
     const char *visits = (const char *)s->visits;
-    size_t bytes = s->m->state_count * sizeof(*s->visits);
-    if (bytes > 4 * IVRSM_CACHE_LINE) {
-        visits += (size_t)(s->state > 0 ? s->state : 0) * sizeof(*s->visits);
-        bytes = sizeof(*s->visits);
-    }
-    for (size_t i = 0; i < bytes; i += IVRSM_CACHE_LINE)
-        __builtin_prefetch(visits + i, 1);
-    __builtin_prefetch(visits + bytes - 1, 1);
+    __builtin_prefetch(visits, 1);
+    __builtin_prefetch(visits + IVRSM_CACHE_LINE, 1);
+    size_t mine = (size_t)(s->state > 0 ? s->state : 0) * sizeof(*s->visits);
+    if (mine >= 2 * IVRSM_CACHE_LINE - offsetof(struct ivrsm_session, visits) % IVRSM_CACHE_LINE)
+        __builtin_prefetch(visits + mine, 1);
 }
 
 void ivrsm_s_fail(ivrsm_session *s)
