@@ -134,10 +134,9 @@ struct ivrsm_session {
     const char *last_ask_text;
     s_speech last_ask_owned;
     char *last_ask_text_owned;
-    /* The store resp and answer are nodes of: the scratch store of the answer being taken
-     * (on the stack of ivrsm_s_on_action_result(), so that an answer leaves no garbage in
-     * ctx's block), or ctx's, for one a snapshot restored. */
-    const ivrsm_vstore *answers;
+    /* The pending http/handoff command once pulled (for snapshots): in its queue slot, or a
+     * block of its own. Read each time a command is built (queue_reserve()). */
+    s_command *pending;
 
     /* ---- line 4 ---- */
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
@@ -153,7 +152,10 @@ struct ivrsm_session {
     ivrsm_numtexts numbers; /* numbers of the ctx and answers as written ("12.50") */
     char *call_id;
     char *session_id;
-    s_command *pending; /* the pending http/handoff command once pulled (for snapshots) */
+    /* The store resp and answer are nodes of: the scratch store of the answer being taken
+     * (on the stack of ivrsm_s_on_action_result(), so that an answer leaves no garbage in
+     * ctx's block), or ctx's, for one a snapshot restored. Read by templates only. */
+    const ivrsm_vstore *answers;
     /* The ctx key holding an OTP the caller gave that no action has answered
      * yet (owned), or NULL. The code is single-use: once an action's answer
      * comes, it is removed from ctx, so snapshots no longer hold it. */
