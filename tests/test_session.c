@@ -1456,6 +1456,36 @@ static void trace_drop(void *user, const char *record)
  * it (the library's promises to it kept) and goes back to it, the strings it
  * returns too, freed by ivrsm_free() after the session is gone.
  */
+/*
+ * A session freed while the http command it awaits is pulled and not
+ * answered (a caller hanging up mid-request) gives back what the command
+ * owns: the command stays in its queue slot once pulled.
+ */
+START_TEST(session_freed_with_its_request_pulled)
+{
+    ivrsm_machine *m = menu();
+    failing_mem fm;
+    failing_mem_init(&fm);
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"item_id\":\"a\",\"token\":\"tk\"}";
+    o.mem = &fm.mem;
+    for (int answered_before = 0; answered_before < 2; answered_before++) {
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        pull_one(s, IVRSM_COMMAND_ASK);
+        feed_text(s, IVRSM_EVENT_DTMF, "1");
+        ck_assert_ptr_nonnull(pull_one(s, IVRSM_COMMAND_HTTP)->http.path);
+        if (answered_before) /* the slot released by a call, then the session freed */
+            ck_assert_ptr_null(ivrsm_session_next_command(s));
+        ivrsm_session_free(s);
+        ck_assert_int_eq(fm.live, 0);
+    }
+    ck_assert(!fm.misused);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(session_allocates_through_its_allocator)
 {
     ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
@@ -2005,6 +2035,7 @@ int main(void)
     tcase_add_test(basics, verified_otp_not_kept);
     tcase_add_test(basics, handoff_failure_takes_on_fail);
     tcase_add_test(basics, spoken_command_after_http_and_handoff);
+    tcase_add_test(basics, session_freed_with_its_request_pulled);
     tcase_add_test(basics, duplicate_and_stale_events);
     tcase_add_test(basics, oversized_input_refused);
     tcase_add_test(basics, bad_ctx_json);

@@ -476,7 +476,10 @@ void ivrsm_session_free(ivrsm_session *s)
     if (!s)
         return;
     const ivrsm_mem *mem = s->mem;
-    ivrsm_s_command_free(s, s->pending); /* maybe in a slot of the queue: before it */
+    /* The command pulled last first: when it is the pending one, it becomes s->pending, which
+     * may be in a slot of the queue and is freed before the queue. */
+    ivrsm_s_release_out(s);
+    ivrsm_s_command_free(s, s->pending);
     ivrsm_s_queue_clear(s);
     if (s->queue != s->queue_inline)
         ivrsm_mem_free(mem, s->queue);
