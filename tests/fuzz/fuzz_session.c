@@ -45,13 +45,16 @@
 /* Shares of inputs (by their hash, so an input always runs the same way) that run the
  * checks costing more than the call they check; see docs/fuzzing.md. */
 #define TRACED_EVERY 32         /* with a trace sink */
-#define REFUSAL_CHECKED_EVERY 4 /* the first refused event against whole snapshots */
-#define TWIN_TO_END_EVERY 4     /* the restored twin followed to the end of the input */
+#define REFUSAL_CHECKED_EVERY 8 /* the first refused event against whole snapshots */
+#define TWIN_TO_END_EVERY 8     /* the restored twin followed to the end of the input */
 #define RESAVED_EVERY 4         /* a restored session saved again at once, compared */
 #define TWIN_EVENTS 12          /* else, for this many events after the checkpoint */
-/* Checkpoints an input takes (later ones are skipped): restores of restores are exercised
- * from the second, and a mutated input can hold dozens, each a snapshot and a restore. */
+/* Checkpoints an input takes (later ones are skipped): a mutated input can hold dozens, each a
+ * snapshot and a restore. Restores of restores are exercised from the second, which one input
+ * in SECOND_CHECKPOINT_EVERY takes: a checkpoint, its twin followed beside it, costs as much
+ * as the rest of an input. */
 #define CHECKPOINTS_MAX 2
+#define SECOND_CHECKPOINT_EVERY 2
 #define FAILURE_EVENTS_MAX 200
 #define BATCH_MAX 64
 #define RECENT_IDS 32
@@ -233,17 +236,18 @@ typedef struct model {
     int token_in_input;  /* the fuzzer's own bytes carry the marker */
     int traced;          /* the session has a trace sink */
     unsigned trace_records;
-    int refusal_checks;   /* refused events still to check against snapshots */
-    unsigned twin_events; /* events the twin is still followed for (0: to the end) */
-    unsigned twin_window; /* TWIN_EVENTS, or 0 for the inputs followed to the end */
-    unsigned checkpoints; /* checkpoints so far */
-    int resave;           /* the first restored session is saved again and compared */
+    int refusal_checks;       /* refused events still to check against snapshots */
+    unsigned twin_events;     /* events the twin is still followed for (0: to the end) */
+    unsigned twin_window;     /* TWIN_EVENTS, or 0 for the inputs followed to the end */
+    unsigned checkpoints;     /* checkpoints so far */
+    unsigned checkpoints_max; /* CHECKPOINTS_MAX, or 1 for the inputs not taking a second */
+    int resave;               /* the first restored session is saved again and compared */
 } model;
 
 static int model_seen(const model *md, const char *id)
 {
     for (unsigned i = 0; i < RECENT_IDS; i++)
-        if (md->recent[i][0] && !strcmp(md->recent[i], id))
+        if (md->recent[i][0] && fuzz_str_eq(md->recent[i], id))
             return 1;
     return 0;
 }
@@ -347,7 +351,7 @@ static void check_http(const ivrsm_command *c)
     static const char *const methods[] = {"GET", "PUT", "POST", "PATCH", "DELETE"};
     int known = 0;
     for (size_t i = 0; c->http.method && i < COUNT(methods); i++)
-        known |= !strcmp(c->http.method, methods[i]);
+        known |= fuzz_str_eq(c->http.method, methods[i]);
     FUZZ_CHECK(known, "http %llu: method %s", (unsigned long long)c->id,
                c->http.method ? c->http.method : "(null)");
     FUZZ_CHECK(c->http.path && c->http.path[0] == '/' && url_safe(c->http.path),
@@ -356,7 +360,7 @@ static void check_http(const ivrsm_command *c)
     FUZZ_CHECK(!c->http.query || url_safe(c->http.query), "http query '%s'", c->http.query);
     char key[64];
     snprintf(key, sizeof(key), SESSION_ID "-%llu", (unsigned long long)c->id);
-    FUZZ_CHECK(c->http.idempotency_key && !strcmp(c->http.idempotency_key, key),
+    FUZZ_CHECK(c->http.idempotency_key && fuzz_str_eq(c->http.idempotency_key, key),
                "idempotency key '%s', expected '%s'",
                c->http.idempotency_key ? c->http.idempotency_key : "(null)", key);
     for (size_t i = 0; i < c->http.header_count; i++) {
@@ -403,7 +407,7 @@ static void check_command(const ivrsm_command *c, model *md)
 /* Strings equal, or both absent. */
 static int same_str(const char *a, const char *b)
 {
-    return a == b || (a && b && !strcmp(a, b));
+    return a == b || (a && b && fuzz_str_eq(a, b));
 }
 
 /* Every field of the public command, compared without building its JSON form. */
@@ -591,11 +595,11 @@ static void compare_sessions(const ivrsm_session *a, const ivrsm_session *b, uns
 {
     FUZZ_CHECK(ivrsm_session_ended(a) == ivrsm_session_ended(b), "ended differs");
     const char *sa = ivrsm_session_state(a), *sb = ivrsm_session_state(b);
-    FUZZ_CHECK((!sa && !sb) || (sa && sb && !strcmp(sa, sb)), "state %s vs %s", sa, sb);
+    FUZZ_CHECK((!sa && !sb) || (sa && sb && fuzz_str_eq(sa, sb)), "state %s vs %s", sa, sb);
     if (event % CTX_COMPARED_EVERY)
         return;
     char *ca = ivrsm_session_ctx_json(a), *cb = ivrsm_session_ctx_json(b);
-    FUZZ_CHECK(ca && cb && !strcmp(ca, cb), "ctx differs:\n  %s\n  %s", ca, cb);
+    FUZZ_CHECK(ca && cb && fuzz_str_eq(ca, cb), "ctx differs:\n  %s\n  %s", ca, cb);
     ivrsm_free(ca);
     ivrsm_free(cb);
 }
@@ -611,7 +615,7 @@ static void twin_retire(call *k, int whole)
 {
     if (whole) {
         char *a = snapshot_of(k->s), *b = snapshot_of(k->twin);
-        FUZZ_CHECK(!strcmp(a, b), "restored session ends otherwise:\n  %s\n  %s", a, b);
+        FUZZ_CHECK(fuzz_str_eq(a, b), "restored session ends otherwise:\n  %s\n  %s", a, b);
         ivrsm_free(a);
         ivrsm_free(b);
     }
@@ -629,7 +633,7 @@ static void twin_retire(call *k, int whole)
  */
 static void checkpoint(call *k)
 {
-    if (k->md.checkpoints >= CHECKPOINTS_MAX)
+    if (k->md.checkpoints >= k->md.checkpoints_max)
         return;
     char *snap = snapshot_of(k->s);
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
@@ -644,7 +648,8 @@ static void checkpoint(call *k)
     FUZZ_CHECK(rc == 0, "restore of a fresh snapshot failed: %s", err.message);
     if (k->md.checkpoints++ == 0 && k->md.resave) {
         char *again = snapshot_of(restored);
-        FUZZ_CHECK(!strcmp(snap, again), "snapshot changed by a restore:\n  %s\n  %s", snap, again);
+        FUZZ_CHECK(fuzz_str_eq(snap, again), "snapshot changed by a restore:\n  %s\n  %s", snap,
+                   again);
         ivrsm_free(again);
     }
     ivrsm_free(snap);
@@ -689,7 +694,7 @@ static void feed(call *k, const ivrsm_event *ev, int checkpoint_before_drain)
     }
     if (before) {
         char *after = snapshot_of(k->s);
-        FUZZ_CHECK(!strcmp(before, after), "a refused event changed the session:\n  %s\n  %s",
+        FUZZ_CHECK(fuzz_str_eq(before, after), "a refused event changed the session:\n  %s\n  %s",
                    before, after);
         ivrsm_free(before);
         ivrsm_free(after);
@@ -1142,6 +1147,33 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/*
+ * Which of the costliest checks an input runs (the shares above, by its hash, so that a given
+ * input always runs the same way). The corpus replayer runs all of them on every input: it is
+ * not pressed for time, and a kept input then fails the check it was kept for whatever the
+ * shares become.
+ */
+static void choose_checks(model *md, uint32_t hash)
+{
+    if (!FUZZ_SAMPLED) {
+        md->traced = 1;
+        md->refusal_checks = 1;
+        md->twin_window = 0;
+        md->resave = 1;
+        md->checkpoints_max = CHECKPOINTS_MAX;
+        return;
+    }
+    md->traced = hash % TRACED_EVERY == 0;
+    hash /= TRACED_EVERY;
+    md->refusal_checks = hash % REFUSAL_CHECKED_EVERY == 0;
+    hash /= REFUSAL_CHECKED_EVERY;
+    md->twin_window = hash % TWIN_TO_END_EVERY == 0 ? 0 : TWIN_EVENTS;
+    hash /= TWIN_TO_END_EVERY;
+    md->resave = hash % RESAVED_EVERY == 0;
+    hash /= RESAVED_EVERY;
+    md->checkpoints_max = hash % SECOND_CHECKPOINT_EVERY == 0 ? CHECKPOINTS_MAX : 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     call k;
@@ -1154,11 +1186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Building trace records is most of a traced call's cost: one input in TRACED_EVERY
      * (by its hash, so a given input always runs the same way) runs with a trace sink. */
     uint32_t hash = input_hash(data, size);
-    k.md.traced = hash % TRACED_EVERY == 0;
-    k.md.refusal_checks = (hash / TRACED_EVERY) % REFUSAL_CHECKED_EVERY == 0;
-    hash /= TRACED_EVERY * REFUSAL_CHECKED_EVERY;
-    k.md.twin_window = hash % TWIN_TO_END_EVERY == 0 ? 0 : TWIN_EVENTS;
-    k.md.resave = hash / TWIN_TO_END_EVERY % RESAVED_EVERY == 0;
+    choose_checks(&k.md, hash);
     if (k.md.traced) {
         o.trace = check_trace;
         o.trace_user = &k.md;

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fuzz_util.h"
+
 #define JSON_CHECK_DEPTH 2048
 
 typedef struct json_check {
@@ -161,7 +163,7 @@ static inline bool json_check_string(json_check *j)
     return false;
 }
 
-static bool json_check_value(json_check *j);
+FUZZ_PLAIN static bool json_check_value(json_check *j);
 
 /* An object's or an array's members, after its opening bracket. */
 static inline bool json_check_members(json_check *j, unsigned char close, bool keyed)
@@ -193,7 +195,7 @@ static inline bool json_check_members(json_check *j, unsigned char close, bool k
     }
 }
 
-static bool json_check_value(json_check *j)
+FUZZ_PLAIN static bool json_check_value(json_check *j)
 {
     json_check_space(j);
     if (j->p >= j->end)
@@ -223,7 +225,7 @@ static bool json_check_value(json_check *j)
 }
 
 /* text[0..len) is one JSON value (an object when want_object), spaces around it allowed. */
-static inline bool json_check_text(const char *text, size_t len, bool want_object)
+FUZZ_PLAIN static bool json_check_text(const char *text, size_t len, bool want_object)
 {
     json_check j = {(const unsigned char *)text, (const unsigned char *)text + len, 0};
     json_check_space(&j);
