@@ -329,6 +329,41 @@ START_TEST(every_allocation_of_a_large_answer_refused_in_turn)
 }
 END_TEST
 
+/*
+ * The command pulled last is released at the next call into the session, the awaited one kept
+ * in its slot for snapshots: freeing the session right after pulling an http command, before
+ * any other call, gives back all it holds (the kept command included).
+ */
+START_TEST(a_session_freed_after_pulling_its_request_leaves_nothing)
+{
+    failing_mem_init(&fm);
+    machine = load_source_file("examples/synergia_rdv/machine.yaml");
+    for (int pulls_after = 0; pulls_after < 2; pulls_after++) {
+        ivrsm_session_options o = options();
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(machine, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        const ivrsm_command *c;
+        char id[16];
+        for (int i = 0; i < 2; i++) { /* the phone number leads to the code's request */
+            while (ivrsm_session_next_command(s))
+                ;
+            ivrsm_event ev = caller_event(script[i], id, sizeof id, i + 1);
+            ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+        }
+        while ((c = ivrsm_session_next_command(s)) != NULL && c->type != IVRSM_COMMAND_HTTP)
+            ;
+        ck_assert_ptr_nonnull(c);
+        if (pulls_after) /* kept aside by the next pull, then freed with the session */
+            ck_assert_ptr_null(ivrsm_session_next_command(s));
+        ivrsm_session_free(s);
+        ck_assert_int_eq(fm.live, 0);
+    }
+    ivrsm_machine_unref(machine);
+    ck_assert(!fm.misused);
+}
+END_TEST
+
 /* The load of the seed: each allocation refused in turn gives IVRSM_ENOMEM (never a
  * diagnostic about the document), nothing left; loaded again, the same machine. */
 START_TEST(every_allocation_of_the_seed_load_refused_in_turn)
@@ -531,6 +566,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_of_a_seed_call_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_handoff_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_large_answer_refused_in_turn);
+    tcase_add_test(tc, a_session_freed_after_pulling_its_request_leaves_nothing);
     suite_add_tcase(s, tc);
     TCase *json = tcase_create("json");
     tcase_set_timeout(json, 300);
