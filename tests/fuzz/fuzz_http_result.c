@@ -310,22 +310,29 @@ static void keep_pending(ivrsm_session *s)
         ivrsm_free(snap);
 }
 
-/* Drain; answer the backend's requests (after saving the session waiting for each). */
+/* Drain; answer the backend's requests (after saving the session waiting for each). A pulled
+ * command is valid only until the next pull, so what the answer needs is taken at once. */
 static void drain(ivrsm_session *s)
 {
     for (;;) {
-        const ivrsm_command *c, *http_cmd = NULL;
+        const ivrsm_command *c;
+        bool awaits = false;
+        uint64_t id = 0;
+        const char *body = NULL;
         while ((c = ivrsm_session_next_command(s)) != NULL)
-            if (c->type == IVRSM_COMMAND_HTTP)
-                http_cmd = c;
-        if (!http_cmd)
+            if (c->type == IVRSM_COMMAND_HTTP) {
+                awaits = true;
+                id = c->id;
+                body = canned(c->http.endpoint);
+            }
+        if (!awaits)
             return;
         keep_pending(s);
         ivrsm_event ev = IVRSM_EVENT_INIT;
         ev.type = IVRSM_EVENT_ACTION_RESULT;
-        ev.command_id = http_cmd->id;
+        ev.command_id = id;
         ev.status = 200;
-        ev.body = canned(http_cmd->http.endpoint);
+        ev.body = body;
         FUZZ_CHECK(ivrsm_session_feed(s, &ev) == 0, "canned answer refused");
     }
 }
