@@ -6,7 +6,7 @@ so changes to the runtime are compared with these. Each figure runs alone in
 bench_runtime --quick under valgrind --tool=callgrind, counting only inside
 its measure_* loop, and the count is divided by the units the loop ran.
 
-usage: bench_instructions.py BENCH_RUNTIME [FIGURE...]   (dtmf speech call list)
+usage: bench_instructions.py BENCH_RUNTIME [FIGURE...]   (dtmf speech speech-en call list)
 Prints "SKIP" and exits 0 when valgrind is not installed.
 """
 import os
@@ -19,6 +19,7 @@ import tempfile
 LOOPS = {
     "dtmf": ("measure_hops", "event"),
     "speech": ("measure_hops", "event"),
+    "speech-en": ("measure_hops", "event"),
     "call": ("measure_calls", "call"),
     "list": ("measure_list", "event"),
 }
@@ -49,6 +50,12 @@ def main():
         return 0
     bench = sys.argv[1]
     figures = sys.argv[2:] or list(LOOPS)
+    unknown = [f for f in figures if f not in LOOPS]
+    if unknown:
+        print(f"bench_instructions.py: no instruction count for {', '.join(unknown)} "
+              f"(figures: {' '.join(LOOPS)}; memory and scale are not counted in "
+              "instructions)", file=sys.stderr)
+        return 2
     print("instructions per unit (callgrind, bench_runtime --quick)")
     for figure in figures:
         ir, unit, allocs = instructions(bench, figure)
