@@ -412,10 +412,14 @@ static int depth_of(const char *p, size_t len)
     return deepest;
 }
 
-/* JSON a session takes: what jansson reads, nested no deeper than IVRSM_MAX_DEPTH. */
+/* JSON a session takes: what jansson reads, nested no deeper than IVRSM_MAX_DEPTH,
+ * without a NUL byte. jansson 2.14 accepts a NUL right after a complete value
+ * ("2.5\0"): the lexer puts the NUL back, and stream_get() (load.c) takes a NUL
+ * in its one-character buffer for an empty buffer and reads on to the end. A NUL
+ * is never JSON (RFC 8259 section 2), and ivrsm_http_json_check() refuses it. */
 static bool is_json(const char *body, size_t len)
 {
-    if (depth_of(body, len) > IVRSM_MAX_DEPTH)
+    if (depth_of(body, len) > IVRSM_MAX_DEPTH || memchr(body, '\0', len))
         return false;
     json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
     json_decref(j);
