@@ -651,6 +651,109 @@ START_TEST(test_session_keeps_no_answer)
 }
 END_TEST
 
+static unsigned next_random(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(*seed >> 33);
+}
+
+/* A generated real: sign, digits, maybe a fraction, maybe an exponent; lengths up to ~360 bytes. */
+static size_t generated_real(uint64_t *seed, char *out)
+{
+    size_t n = 0;
+#define NEXT() next_random(seed)
+    if (NEXT() % 3 == 0)
+        out[n++] = '-';
+    size_t digits = 1 + NEXT() % (NEXT() % 4 == 0 ? 330 : 20);
+    out[n++] = (char)(digits > 1 && NEXT() % 4 ? '1' + NEXT() % 9 : '0' + NEXT() % 10);
+    if (out[n - 1] == '0')
+        digits = 1; /* JSON: no digit after a leading zero */
+    for (size_t i = 1; i < digits; i++)
+        out[n++] = (char)('0' + NEXT() % 10);
+    bool fraction = NEXT() % 3 != 0, exponent = !fraction || NEXT() % 2;
+    if (fraction) {
+        out[n++] = '.';
+        size_t f = 1 + NEXT() % (NEXT() % 4 == 0 ? 330 : 20);
+        for (size_t i = 0; i < f; i++)
+            out[n++] = (char)('0' + NEXT() % 10);
+    }
+    if (exponent) {
+        out[n++] = NEXT() % 2 ? 'e' : 'E';
+        if (NEXT() % 2)
+            out[n++] = NEXT() % 2 ? '-' : '+';
+        n += (size_t)sprintf(out + n, "%u", (unsigned)(NEXT() % (NEXT() % 2 ? 400 : 30)));
+    }
+#undef NEXT
+    out[n] = '\0';
+    return n;
+}
+
+/* Reals are read without jansson: the same values and verdicts (overflow) as its reading. */
+START_TEST(test_reals_as_jansson)
+{
+    uint64_t seed = 13;
+    char real[1024], text[1100];
+    for (int i = 0; i < 20000; i++) {
+        generated_real(&seed, real);
+        same_as_jansson(real, strlen(real));
+        snprintf(text, sizeof(text), "{\"a\":[%s],\"b\":%s}", real, real);
+        same_as_jansson(text, strlen(text));
+    }
+}
+END_TEST
+
+/*
+ * A long real when memory runs out: its exact value, or IVRSM_ENOMEM, never another
+ * number. jansson's lexer dropped the digits it could not store and read a shorter real
+ * ("1.0000000000000000000001e5" as 1.0). Every allocation, the reader's and jansson's,
+ * is refused alone, and from it on, in turn.
+ */
+START_TEST(test_long_real_exact_when_memory_runs_out)
+{
+    static const char *const reals[] = {
+        "1.0000000000000000000001e5",
+        "123456789012345678901234567890.5e-20",
+        "0.00000000000000000000000000000000000000000000000000000000000000000000000000000000001e90",
+        "-98765432109876543210.98765432109876543210e-3",
+    };
+    char long_real[400];
+    memset(long_real, '7', 300); /* past the reader's stack storage: its heap is asked */
+    memcpy(long_real + 300, ".25e-290", 9);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]) + 1; i++) {
+        const char *real = i < sizeof(reals) / sizeof(reals[0]) ? reals[i] : long_real;
+        double want = strtod(real, NULL);
+        char body[512];
+        snprintf(body, sizeof(body), "{\"x\":%s}", real);
+        failing_mem_jansson_route(&fm);
+        for (long n = 0;; n++) {
+            if (n % 2)
+                failing_mem_fail_from(&fm, n / 2);
+            else
+                failing_mem_fail_one(&fm, n / 2);
+            json_t *out = NULL;
+            int rc = ivrsm_s_response_read(&fm.mem, NULL, body, strlen(body), NULL, &out);
+            bool refused = fm.refused;
+            failing_mem_off(&fm);
+            ck_assert_int_eq(fm.live, 0);
+            if (rc == 0)
+                ck_assert_msg(json_real_value(json_object_get(out, "x")) == want,
+                              "%s read as %.17g (allocations refused from %ld)", real,
+                              json_real_value(json_object_get(out, "x")), n / 2);
+            else
+                ck_assert_int_eq(rc, IVRSM_ENOMEM);
+            json_decref(out);
+            if (!refused && n % 2)
+                break;
+        }
+        failing_mem_jansson_release();
+        ck_assert_int_eq(fm.live, 0);
+        ck_assert(!fm.misused);
+    }
+}
+END_TEST
+
 static Suite *response_suite(void)
 {
     Suite *s = suite_create("response");
@@ -667,6 +770,8 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_string_scan_as_reference);
     tcase_add_test(tc, test_answer_depth_as_two_steps);
     tcase_add_test(tc, test_body_as_jansson_wrote_it);
+    tcase_add_test(tc, test_reals_as_jansson);
+    tcase_add_test(tc, test_long_real_exact_when_memory_runs_out);
     suite_add_tcase(s, tc);
     return s;
 }

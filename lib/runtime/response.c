@@ -63,12 +63,16 @@ static int read_string(reader *r, const char **s, size_t *len)
 }
 
 /*
- * Whether a real s[0..len) (JSON's syntax, checked) lies beyond a double's range, which
- * jansson refuses ("real number overflow": its strtod gives HUGE_VAL). strtod is given the
- * same digits and exponent without the decimal point, which the C locale could change:
- * the same value, rounded the same way. 1, 0, or -1 when memory ran out.
+ * The value of a real s[0..len) (JSON's syntax, checked) into *out, as jansson reads it: its
+ * strtod on the text. strtod is given the same digits and exponent without the decimal
+ * point, which the C locale could change: the same decimal value, so the same double
+ * (glibc's strtod rounds correctly), the same range. The digits are copied into stack
+ * storage (the heap, on mem, only for a real past 120 bytes); jansson is not used, whose
+ * lexer drops the digits it cannot store when memory runs out and reads a shorter number.
+ * 0, 1 when the real lies beyond a double's range (jansson: "real number overflow"), or -1
+ * when memory ran out.
  */
-static int real_overflows(const ivrsm_mem *mem, const char *s, size_t len)
+static int real_value(const ivrsm_mem *mem, const char *s, size_t len, double *out)
 {
     char storage[128];
     ivrsm_buf b;
@@ -89,15 +93,16 @@ static int real_overflows(const ivrsm_mem *mem, const char *s, size_t len)
     for (; p < end; p++)
         if (exponent < 100000000000LL) /* far past any double's, yet no overflow of its own */
             exponent = exponent * 10 + (*p - '0');
-    ivrsm_buf_printf(&b, "e%lld", (negative ? -exponent : exponent) - shift);
-    int over = -1;
+    ivrsm_buf_putc(&b, 'e');
+    ivrsm_buf_int(&b, (negative ? -exponent : exponent) - shift);
+    int rc = -1;
     if (!b.failed) {
         errno = 0;
-        double v = strtod(ivrsm_buf_str(&b), NULL);
-        over = (v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE;
+        *out = strtod(ivrsm_buf_str(&b), NULL);
+        rc = (*out == HUGE_VAL || *out == -HUGE_VAL) && errno == ERANGE;
     }
     ivrsm_buf_free(&b);
-    return over;
+    return rc;
 }
 
 /* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
@@ -116,20 +121,15 @@ static int read_number(reader *r, uint32_t *out)
             return -1;
         return out ? built(r, ivrsm_vstore_put_integer(r->st, (int64_t)v, out)) : 0;
     }
-    /* A real is rare in an answer: jansson reads it (its locale-proof strtod, its overflow
-     * check), so the value is the one it always was. One without an exponent is too short
-     * to overflow when skipped. */
+    /* One without an exponent is too short to overflow when skipped. */
     if (!out && !exponent && len < 300)
         return 0;
-    json_t *v = json_loadb(start, len, JSON_DECODE_ANY, NULL);
-    if (!v) {
-        /* Out of range, or jansson's memory ran out: it says the same of both. */
-        if (real_overflows(r->text.mem, start, len) != 1)
-            r->nomem = true;
+    double d;
+    int range = real_value(r->text.mem, start, len, &d);
+    if (range != 0) {
+        r->nomem = range < 0;
         return -1;
     }
-    double d = json_real_value(v);
-    json_decref(v);
     if (!out)
         return 0;
     char text[80];
