@@ -867,6 +867,19 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
     count_miss(s, false);
 }
 
+/* key[0..size) = target then suffix, cut at size - 1 bytes (snprintf's "%s%s" without printf). */
+static void suffixed_key(char *key, size_t size, const char *target, const char *suffix)
+{
+    size_t n = strlen(target), k = strlen(suffix);
+    if (n > size - 1)
+        n = size - 1;
+    if (k > size - 1 - n)
+        k = size - 1 - n;
+    memcpy(key, target, n);
+    memcpy(key + n, suffix, k);
+    key[n + k] = '\0';
+}
+
 static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_collect_value *v)
 {
     static const char *defaults[] = {NULL,        "phone_e164",     "otp",
@@ -874,10 +887,10 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     const char *target = c->target ? c->target : defaults[c->mode];
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
-        snprintf(key, sizeof(key), "%s_from", target);
+        suffixed_key(key, sizeof(key), target, "_from");
         if (ivrsm_ctx_store_set_string(&s->ctx, key, v->text) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
-        snprintf(key, sizeof(key), "%s_to", target);
+        suffixed_key(key, sizeof(key), target, "_to");
         if (ivrsm_ctx_store_set_string(&s->ctx, key, v->date_to) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
         return;
