@@ -372,6 +372,88 @@ START_TEST(test_allocation_failures)
 }
 END_TEST
 
+/* The keys' comparison agrees with memcmp at every length and every differing byte, reading
+ * only within both keys (each in a block of its exact size: the sanitizers see an overread). */
+START_TEST(test_same_bytes_as_memcmp)
+{
+    uint64_t seed = 7;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t diff = 0; diff <= len; diff++) { /* diff == len: the same bytes */
+            char *a = malloc(len ? len : 1), *b = malloc(len ? len : 1);
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                a[i] = b[i] = (char)(seed >> 56);
+            }
+            if (diff < len)
+                b[diff] = (char)(a[diff] ^ (1 << (diff % 8)));
+            bool same = ivrsm_vstore_same_bytes(a, b, len);
+            ck_assert_msg(same == !memcmp(a, b, len), "length %zu, differing at %zu", len, diff);
+            free(a);
+            free(b);
+        }
+    }
+}
+END_TEST
+
+/* A member lookup finds what a scan of the members in order finds first, for keys that share
+ * lengths, first bytes and prefixes, in a block ending right after its last key. */
+START_TEST(test_lookup_as_member_scan)
+{
+    static const char alphabet[] = "aab_.";
+    uint64_t seed = 11;
+    for (int round = 0; round < 300; round++) {
+        ivrsm_vstore st;
+        ivrsm_vstore_on(&st, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_init(&st), 0);
+        char keys[24][20];
+        size_t n = 1 + round % 24;
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t len = (seed >> 40) % 19;
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                keys[k][i] = alphabet[(seed >> 50) % 4]; /* no dot: one member each */
+            }
+            keys[k][len] = '\0';
+            uint32_t at;
+            ck_assert_int_eq(ivrsm_vstore_put_integer(&st, (int64_t)k, &at), 0);
+            int rc = ivrsm_vstore_set(&st, keys[k], 127, at);
+            if (rc != 0) /* an empty key is a member like any other here */
+                ck_abort_msg("set \"%s\": %d", keys[k], rc);
+        }
+        ivrsm_vstore_shrink(&st, 0);
+        ivrsm_val root = ivrsm_vstore_root(&st);
+        for (size_t k = 0; k < n + 8; k++) {
+            char probe[20];
+            if (k < n) {
+                strcpy(probe, keys[k]);
+            } else { /* keys that may be missing */
+                size_t len = k - n + 1;
+                for (size_t i = 0; i < len; i++)
+                    probe[i] = alphabet[(k + i) % 4];
+                probe[len] = '\0';
+            }
+            size_t len = strlen(probe);
+            ivrsm_val want = {NULL, NULL, 0};
+            for (size_t i = 0; i < ivrsm_val_size(root); i++) {
+                const char *key;
+                size_t key_len;
+                ivrsm_val v = ivrsm_val_member(root, i, &key, &key_len);
+                if (key_len == len && !memcmp(key, probe, len)) {
+                    want = v;
+                    break;
+                }
+            }
+            ivrsm_val got = ivrsm_val_getn(root, probe, len);
+            ck_assert(ivrsm_val_missing(got) == ivrsm_val_missing(want));
+            if (!ivrsm_val_missing(want))
+                ck_assert_uint_eq(got.at, want.at);
+        }
+        ivrsm_vstore_free(&st);
+    }
+}
+END_TEST
+
 static Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -384,6 +466,8 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_number_texts);
     tcase_add_test(tc, test_real_text_as_jansson);
     tcase_add_test(tc, test_allocation_failures);
+    tcase_add_test(tc, test_same_bytes_as_memcmp);
+    tcase_add_test(tc, test_lookup_as_member_scan);
     suite_add_tcase(s, tc);
     return s;
 }

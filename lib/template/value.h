@@ -163,6 +163,9 @@ void ivrsm_vstore_compact(ivrsm_vstore *st);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room);
 
+/* !memcmp(a, b, len), as the store's member scans compare keys (for the tests). */
+bool ivrsm_vstore_same_bytes(const void *a, const char *b, size_t len);
+
 /* jansson's text of a real (json_dumps of json_real(v)) into buf[0..size): its length or -1. */
 int ivrsm_real_json_text(double v, char *buf, size_t size);
 
