@@ -257,6 +257,8 @@ ivrsm_tmpl *ivrsm_cc_template(cc *c, const dom_node *n);
 ivrsm_tmpl *ivrsm_cc_condition(cc *c, const dom_node *n);
 /* Compile any value (set entries, body, headers...) into an m_value. False on error. */
 bool ivrsm_cc_value(cc *c, const dom_node *n, m_value *out);
+/* a->body_ops from a->body (compile_body.c); false when memory ran out (reported). */
+bool ivrsm_cc_body_program(cc *c, m_action *a);
 /*
  * Compile map `n` (key → value) into a key list. `scalars_only` refuses maps
  * and lists as values (headers, query, path).

@@ -736,7 +736,7 @@ static void compile_action(cc *c, m_state *st, const dom_pair *p)
     const dom_node *body = ivrsm_dom_get(n, "body");
     if (body) {
         size_t m2 = ivrsm_cc_push_key(c, "body");
-        a->has_body = ivrsm_cc_value(c, body, &a->body);
+        a->has_body = ivrsm_cc_value(c, body, &a->body) && ivrsm_cc_body_program(c, a);
         ivrsm_cc_pop(c, m2);
     }
     ivrsm_cc_get_int(c, n, "timeout_ms", 1, 600000, &a->timeout_ms);

@@ -57,6 +57,17 @@ typedef struct m_value {
     struct m_value *items;
 } m_value;
 
+/*
+ * A piece of a request body as written: `len` bytes of JSON text (keys, punctuation, literals,
+ * as json_dumps(JSON_COMPACT) writes them), then the value of `tmpl` as JSON, or nothing when
+ * tmpl is NULL (the last piece).
+ */
+typedef struct m_body_op {
+    const char *text;
+    size_t len;
+    const ivrsm_tmpl *tmpl;
+} m_body_op;
+
 /* key: value pairs, in document order (set, headers, query, path). */
 typedef struct m_kv {
     const char *key; /* for set: a ctx key, may be dotted ("a.b" sets ctx.a.b) */
@@ -221,6 +232,10 @@ typedef struct m_action {
     m_kvlist path_params; /* `path:` values for {name} segments */
     bool has_body;
     m_value body;
+    /* The body as JSON text with holes, worked out at load (compile_body.c): each op's text,
+     * then its template's value written as JSON (action.c); the last op has no template. */
+    const m_body_op *body_ops;
+    size_t body_op_count;
     int timeout_ms; /* 0: globals.http_timeout_ms */
 } m_action;
 

@@ -170,47 +170,39 @@ int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v)
 }
 
 /*
- * A body value written as JSON, as json_dumps(JSON_COMPACT) wrote the value
- * ivrsm_s_value_eval() built, without building it. 0, or -1 on no memory (a
- * template evaluates to NULL only then): a body with a member missing is
- * never sent.
+ * A template's value written as JSON: a value as it is, a text as a JSON string. 0, or -1 on
+ * no memory (a template evaluates to NULL only then).
  */
-static int write_body_value(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
+static int write_template_json(ivrsm_buf *b, const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
 {
-    switch (v->kind) {
-    case MV_LITERAL:
-        return ivrsm_s_json_write(b, v->literal);
-    case MV_TEMPLATE: {
-        ivrsm_val x;
-        if (ivrsm_tmpl_expr_value(v->tmpl, scope, &x) != IVRSM_TMPL_TEXT)
-            return ivrsm_s_val_write(b, x);
-        char stack[256];
-        ivrsm_buf text;
-        ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
-        int rc = ivrsm_tmpl_render(v->tmpl, scope, &text) != 0 || text.failed
-                     ? -1
-                     : ivrsm_buf_json_string(b, ivrsm_buf_str(&text), text.len);
-        ivrsm_buf_free(&text);
-        return rc;
+    ivrsm_val x;
+    if (ivrsm_tmpl_expr_value(t, scope, &x) != IVRSM_TMPL_TEXT)
+        return ivrsm_s_val_write(b, x);
+    char stack[256];
+    ivrsm_buf text;
+    ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
+    int rc = ivrsm_tmpl_render(t, scope, &text) != 0 || text.failed
+                 ? -1
+                 : ivrsm_buf_json_string(b, ivrsm_buf_str(&text), text.len);
+    ivrsm_buf_free(&text);
+    return rc;
+}
+
+/*
+ * The body as json_dumps(JSON_COMPACT) wrote the value ivrsm_s_value_eval() built, without
+ * building it: the text worked out at load (m_body_op), the templates' values in its holes.
+ * 0, or -1 on no memory: a body with a member missing is never sent.
+ */
+static int write_body(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
+{
+    for (size_t i = 0; i < a->body_op_count; i++) {
+        const m_body_op *op = &a->body_ops[i];
+        if (ivrsm_buf_append(b, op->text, op->len) != 0)
+            return -1;
+        if (op->tmpl && write_template_json(b, op->tmpl, scope) != 0)
+            return -1;
     }
-    case MV_OBJECT:
-    case MV_ARRAY: {
-        bool object = v->kind == MV_OBJECT;
-        ivrsm_buf_putc(b, object ? '{' : '[');
-        for (size_t i = 0; i < v->count; i++) {
-            if (i)
-                ivrsm_buf_putc(b, ',');
-            if (object) {
-                ivrsm_buf_json_string(b, v->keys[i], strlen(v->keys[i]));
-                ivrsm_buf_putc(b, ':');
-            }
-            if (write_body_value(b, &v->items[i], scope) != 0)
-                return -1;
-        }
-        return ivrsm_buf_putc(b, object ? '}' : ']');
-    }
-    }
-    return ivrsm_buf_puts(b, "null");
+    return b->failed ? -1 : 0;
 }
 
 /* s percent-encoded (RFC 3986: all but the unreserved characters), room made once. */
@@ -365,7 +357,7 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     }
     if (a->has_body) {
         at->body = b->len;
-        if (write_body_value(b, &a->body, &scope) != 0 || b->failed)
+        if (write_body(b, a, &scope) != 0)
             return IVRSM_ENOMEM;
         if (strlen(b->data + at->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
             *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";

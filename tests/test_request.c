@@ -1,0 +1,229 @@
+/*
+ * Writing an http command (lib/runtime/action.c, lib/compiler/compile_body.c):
+ * request bodies of generated shapes, keys, literals and templates over
+ * generated ctx values are the text json_dumps(JSON_COMPACT) writes of the
+ * value the body evaluates to (ivrsm_s_value_eval(), the reference).
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+#include "session.h"
+
+static uint32_t seed = 12345u;
+
+static uint32_t next_rand(void)
+{
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+}
+
+static size_t pick(size_t n)
+{
+    return next_rand() % n;
+}
+
+/* Strings with every kind of byte a JSON string escapes or keeps. */
+static const char *const strings[] = {
+    "",
+    "a",
+    "portal_login",
+    "l'\"été\"",
+    "back\\slash",
+    "tab\there",
+    "line\nbreak",
+    "\x01\x1f",
+    "del\x7f",
+    "€ 12,50",
+    "/path/",
+    "a b  c ",
+    "{ not {a} template }",
+    "日本語",
+    "0123456789abcdefghij",
+};
+
+static const char *const names[] = {"s0", "s1", "s2",  "n",    "r",  "t",
+                                    "f",  "z",  "obj", "list", "big"};
+
+/* A ctx of every type a template can read. */
+static json_t *make_ctx(void)
+{
+    json_t *ctx = json_object();
+    for (int i = 0; i < 3; i++)
+        json_object_set_new(ctx, names[i],
+                            json_string(strings[pick(sizeof(strings) / sizeof(*strings))]));
+    json_object_set_new(ctx, "n", json_integer((json_int_t)pick(2000000) - 1000000));
+    json_object_set_new(ctx, "r", json_real((double)pick(100000) / 64.0 + 0.5));
+    json_object_set_new(ctx, "t", json_true());
+    json_object_set_new(ctx, "f", json_false());
+    json_object_set_new(ctx, "z", json_null());
+    json_t *obj = json_object();
+    json_object_set_new(obj, "k\"ey",
+                        json_string(strings[pick(sizeof(strings) / sizeof(*strings))]));
+    json_object_set_new(obj, "n", json_array());
+    json_object_set_new(ctx, "obj", obj);
+    json_t *list = json_array();
+    json_array_append_new(list, json_integer(7));
+    json_array_append_new(list, json_string("x\ty"));
+    json_array_append_new(list, json_real(2.5));
+    json_object_set_new(ctx, "list", list);
+    char big[700];
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[pick(sizeof(big) - 1)] = '"';
+    big[sizeof(big) - 1] = '\0';
+    json_object_set_new(ctx, "big", json_string(big));
+    return ctx;
+}
+
+/* A template string: one value, a value in text, a missing value, text alone. */
+static json_t *make_template(void)
+{
+    char t[128];
+    const char *name = names[pick(sizeof(names) / sizeof(*names))];
+    switch (pick(5)) {
+    case 0:
+        snprintf(t, sizeof t, "{{ctx.%s}}", name);
+        break;
+    case 1:
+        snprintf(t, sizeof t, "Code {{ctx.%s}} / {{ctx.n}}", name);
+        break;
+    case 2:
+        snprintf(t, sizeof t, "{{ctx.nothing}}");
+        break;
+    case 3:
+        snprintf(t, sizeof t, "\"{{ctx.%s}}\"\\", name);
+        break;
+    default:
+        snprintf(t, sizeof t, "{{ctx.big}}{{ctx.big}}");
+        break;
+    }
+    return json_string(t);
+}
+
+static json_t *make_value(int depth)
+{
+    switch (pick(depth > 2 ? 6 : 8)) {
+    case 0:
+    case 1:
+        return make_template();
+    case 2:
+        return json_string(strings[pick(sizeof(strings) / sizeof(*strings))]);
+    case 3:
+        return json_integer((json_int_t)pick(1000) - 500);
+    case 4:
+        return json_real((double)pick(1000) / 8.0 - 3.0);
+    case 5:
+        return pick(3) == 0 ? json_null() : json_boolean(pick(2));
+    case 6: {
+        json_t *o = json_object();
+        size_t n = pick(5);
+        for (size_t i = 0; i < n; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "%s%zu",
+                     strings[1 + pick(sizeof(strings) / sizeof(*strings) - 1)], i);
+            json_object_set_new(o, key, make_value(depth + 1));
+        }
+        return o;
+    }
+    default: {
+        json_t *a = json_array();
+        size_t n = pick(4);
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, make_value(depth + 1));
+        return a;
+    }
+    }
+}
+
+/* A machine whose first state sends `body`, as JSON text. */
+static char *machine_with_body(json_t *body)
+{
+    json_t *m =
+        json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:{s:s, s:o}, s:{s:s}}, s:{s:s, s:s}}}", "machine",
+                  "body", "version", "1", "locale", "fr-FR", "states", "send", "type",
+                  "action_then_prompt", "action", "call", "PUT /x", "body", body, "on_success",
+                  "next", "bye", "bye", "type", "prompt_end", "prompt", "Au revoir.");
+    ck_assert_ptr_nonnull(m);
+    char *text = json_dumps(m, JSON_COMPACT);
+    json_decref(m);
+    return text;
+}
+
+/* The body of the first request of a session on `text` with ctx, against jansson's. */
+static void body_as_reference(const char *text, const char *ctx_json)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_msg(ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "body.json", &m,
+                                            &err) == 0,
+                  "%s: %d:%d %s", text, err.line, err.column, err.message);
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = ctx_json;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    json_t *value = ivrsm_s_value_eval(&m->states[0].action.body, &scope);
+    char *want = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    ck_assert_ptr_nonnull(want);
+    if (strlen(want) > IVRSM_MAX_REQUEST_BODY_BYTES) {
+        ck_assert_int_eq(c->type, IVRSM_COMMAND_HANGUP);
+    } else {
+        ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+        ck_assert_msg(strcmp(c->http.body, want) == 0, "machine %s\nctx %s\nbody %s\nwant %s", text,
+                      ctx_json, c->http.body, want);
+    }
+    free(want);
+    json_decref(value);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+
+START_TEST(generated_bodies_as_jansson_wrote_them)
+{
+    for (int round = 0; round < 400; round++) {
+        json_t *ctx = make_ctx();
+        char *ctx_json = json_dumps(ctx, JSON_COMPACT);
+        /* The body: a map most of the time, as machines write it, else any value. */
+        json_t *body = pick(4) ? json_object() : make_value(1);
+        if (json_is_object(body)) {
+            size_t n = 1 + pick(8);
+            for (size_t i = 0; i < n; i++) {
+                char key[64];
+                snprintf(key, sizeof key, "%s_%zu",
+                         strings[pick(sizeof(strings) / sizeof(*strings))], i);
+                json_object_set_new(body, key, make_value(1));
+            }
+        }
+        char *text = machine_with_body(body);
+        body_as_reference(text, ctx_json);
+        free(text);
+        free(ctx_json);
+        json_decref(ctx);
+    }
+}
+END_TEST
+
+static Suite *request_suite(void)
+{
+    Suite *s = suite_create("request");
+    TCase *tc = tcase_create("body");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(request_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
