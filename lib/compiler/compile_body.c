@@ -14,15 +14,27 @@ typedef struct body_builder {
     ivrsm_buf text; /* the text since the last hole */
     m_body_op *ops;
     size_t count, cap;
+    bool ops_on_stack; /* ops is the caller's array, not the heap's */
     const ivrsm_mem *mem;
 } body_builder;
 
 /* The text so far ends an op whose hole is tmpl (NULL: the last op). -1 on no memory. */
 static int end_op(cc *c, body_builder *bb, const ivrsm_tmpl *tmpl)
 {
-    if (bb->text.failed ||
-        ivrsm_mem_grow(bb->mem, (void **)&bb->ops, &bb->cap, bb->count, sizeof(*bb->ops), 4) != 0)
+    if (bb->text.failed)
         return -1;
+    if (bb->count == bb->cap && bb->ops_on_stack) {
+        m_body_op *heap = ivrsm_mem_malloc(bb->mem, 2 * bb->cap * sizeof(*heap));
+        if (!heap)
+            return -1;
+        memcpy(heap, bb->ops, bb->count * sizeof(*heap));
+        bb->ops = heap;
+        bb->cap *= 2;
+        bb->ops_on_stack = false;
+    } else if (ivrsm_mem_grow(bb->mem, (void **)&bb->ops, &bb->cap, bb->count, sizeof(*bb->ops),
+                              4) != 0) {
+        return -1;
+    }
     char *text = ivrsm_arena_strndup(c->arena, ivrsm_buf_str(&bb->text), bb->text.len);
     if (!text)
         return -1;
@@ -31,12 +43,59 @@ static int end_op(cc *c, body_builder *bb, const ivrsm_tmpl *tmpl)
     return 0;
 }
 
+/* A literal as json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) writes it, jansson's dump only for
+ * reals (its text of a double): a load writes many small literals. */
+static int write_literal(ivrsm_buf *b, json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *key;
+        size_t key_len;
+        json_t *v;
+        bool first = true;
+        ivrsm_buf_putc(b, '{');
+        json_object_keylen_foreach(j, key, key_len, v)
+        {
+            if (!first)
+                ivrsm_buf_putc(b, ',');
+            first = false;
+            ivrsm_buf_json_string(b, key, key_len);
+            ivrsm_buf_putc(b, ':');
+            if (write_literal(b, v) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, '}');
+    }
+    case JSON_ARRAY:
+        ivrsm_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            if (i)
+                ivrsm_buf_putc(b, ',');
+            if (write_literal(b, json_array_get(j, i)) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, ']');
+    case JSON_STRING:
+        return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        return ivrsm_buf_int(b, (long long)json_integer_value(j));
+    case JSON_TRUE:
+        return ivrsm_buf_puts(b, "true");
+    case JSON_FALSE:
+        return ivrsm_buf_puts(b, "false");
+    case JSON_NULL:
+        return ivrsm_buf_puts(b, "null");
+    default:
+        return ivrsm_buf_dump_json(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+}
+
 static int write_value(cc *c, body_builder *bb, const m_value *v)
 {
     ivrsm_buf *b = &bb->text;
     switch (v->kind) {
     case MV_LITERAL:
-        return ivrsm_buf_dump_json(b, v->literal, JSON_COMPACT | JSON_ENCODE_ANY);
+        return write_literal(b, v->literal);
     case MV_TEMPLATE:
         return end_op(c, bb, v->tmpl);
     case MV_OBJECT:
@@ -61,7 +120,11 @@ static int write_value(cc *c, body_builder *bb, const m_value *v)
 
 bool ivrsm_cc_body_program(cc *c, m_action *a)
 {
-    body_builder bb = {IVRSM_BUF_INIT(c->m->mem), NULL, 0, 0, c->m->mem};
+    /* On the stack first: a load compiles many bodies, of a few ops and bytes each. */
+    char text[512];
+    m_body_op ops_on_stack[16];
+    body_builder bb = {.ops = ops_on_stack, .cap = 16, .ops_on_stack = true, .mem = c->m->mem};
+    ivrsm_buf_on(&bb.text, c->m->mem, text, sizeof(text));
     bool ok = write_value(c, &bb, &a->body) == 0 && end_op(c, &bb, NULL) == 0;
     m_body_op *ops = ok ? ivrsm_arena_alloc(c->arena, bb.count * sizeof(*ops)) : NULL;
     if (ops) {
@@ -73,6 +136,7 @@ bool ivrsm_cc_body_program(cc *c, m_action *a)
         ok = false;
     }
     ivrsm_buf_free(&bb.text);
-    ivrsm_mem_free(bb.mem, bb.ops);
+    if (!bb.ops_on_stack)
+        ivrsm_mem_free(bb.mem, bb.ops);
     return ok;
 }
