@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "ivrsm/ivrsm.h"
+#include "buf.h"
+#include "mem.h"
 #include "session.h"
 
 static uint32_t seed = 12345u;
@@ -209,12 +211,81 @@ START_TEST(generated_bodies_as_jansson_wrote_them)
 }
 END_TEST
 
+/* s[0..len) as a JSON string literal, one byte at a time, into out (NUL-terminated). */
+static size_t escaped_by_byte(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+        if (esc) {
+            n += (size_t)sprintf(out + n, "%s", esc);
+        } else if (c < 0x20) {
+            n += (size_t)sprintf(out + n, "\\u%04X", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+    return n;
+}
+
+/*
+ * JSON strings are scanned eight bytes at a time (ivrsm_buf_json_string): every byte that
+ * matters (each control byte, '"', '\\', DEL, UTF-8 bytes, the bytes next to the ones that
+ * are escaped), at every position of strings of every length to 40, against jansson's dump.
+ */
+START_TEST(json_strings_as_jansson_at_every_position)
+{
+    static const unsigned char probes[] = {0x00, 0x01, 0x08, 0x0a, 0x1f, 0x20, 0x21, '"',  0x23,
+                                           '/',  0x5b, '\\', 0x5d, 0x7f, 0x80, 0xa0, 0xc3, 0xff};
+    char s[48];
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at < (len ? len : 1); at++) {
+            for (size_t p = 0; p < sizeof(probes); p++) {
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + (i * 7 + len) % 26);
+                if (len)
+                    s[at] = (char)probes[p];
+                if (len > 2 && p % 3 == 0)
+                    s[(at * 5 + p) % len] = (char)probes[(p * 7) % sizeof(probes)];
+                s[len] = '\0';
+                /* jansson refuses what is not UTF-8 and cuts at a NUL: compared where it writes. */
+                json_t *j = json_stringn_nocheck(s, len);
+                char *want = json_dumps(j, JSON_ENCODE_ANY);
+                ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+                ck_assert_int_eq(ivrsm_buf_json_string(&b, s, len), 0);
+                char ref[48 * 6 + 3];
+                size_t n = escaped_by_byte(s, len, ref);
+                ck_assert_msg(b.len == n && memcmp(b.data, ref, n) == 0, "len %zu at %zu: %s / %s",
+                              len, at, ivrsm_buf_str(&b), ref);
+                if (want) /* jansson refuses what is not UTF-8 */
+                    ck_assert_str_eq(ivrsm_buf_str(&b), want);
+                free(want);
+                ivrsm_buf_free(&b);
+                json_decref(j);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
     TCase *tc = tcase_create("body");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
+    tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     suite_add_tcase(s, tc);
     return s;
 }
