@@ -557,6 +557,124 @@ START_TEST(every_allocation_reading_ctx_json_refused_in_turn)
 }
 END_TEST
 
+/*
+ * A request body larger than the storage its text is worked out in at load (more holes and
+ * more text than the stack holds), and a message of says and recordings in turn (more parts
+ * than a speech block's first room, joins after it grows): the load, the request and the
+ * words, each allocation refused in turn, give IVRSM_ENOMEM or exactly what they give without
+ * failures, and leave nothing.
+ */
+static const char *const big_yaml =
+    "machine: big\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
+    "  send:\n    type: action_then_prompt\n    action:\n      call: \"PUT /x/{id}\"\n"
+    "      path: { id: \"{{ctx.a}}\" }\n      headers: { Authorization: \"Bearer {{ctx.a}}\" }\n"
+    "      body:\n"
+    "        f0: \"{{ctx.a}}\"\n        f1: \"{{ctx.n}}\"\n        f2: \"x {{ctx.a}}\"\n"
+    "        f3: \"{{ctx.a}}\"\n        f4: \"{{ctx.n}}\"\n        f5: \"x {{ctx.a}}\"\n"
+    "        f6: \"{{ctx.a}}\"\n        f7: \"{{ctx.n}}\"\n        f8: \"x {{ctx.a}}\"\n"
+    "        f9: \"{{ctx.a}}\"\n        g0: \"{{ctx.n}}\"\n        g1: \"x {{ctx.a}}\"\n"
+    "        g2: \"{{ctx.a}}\"\n        g3: \"{{ctx.n}}\"\n        g4: \"x {{ctx.a}}\"\n"
+    "        g5: [\"{{ctx.a}}\", \"{{ctx.n}}\", { h: \"{{ctx.a}}\" }]\n"
+    "        text: \"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod "
+    "tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud "
+    "exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor "
+    "in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur "
+    "sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est "
+    "laborum. Sed ut perspiciatis unde omnis iste natus error sit voluptatem accusantium.\"\n"
+    "    on_success:\n      prompt:\n        - say: \"Bonjour {{ctx.a}}.\"\n"
+    "        - play: \"ivr/{{ctx.a}}.wav\"\n        - say: \"Deux.\"\n"
+    "        - play: ivr/deux.wav\n        - say: \"Trois {{ctx.n}}.\"\n"
+    "        - play: ivr/trois.wav\n        - say: \"Quatre.\"\n      next: menu\n"
+    "  menu:\n    type: prompt_and_listen\n"
+    "    prompt: \"Le menu de {{ctx.a}}, une phrase assez longue pour faire grandir le bloc.\"\n"
+    "    routes:\n      - when_text: \"fin\"\n        next: bye\n"
+    "  bye:\n    type: prompt_end\n    prompt: \"Au revoir.\"\n";
+
+/* Load, start, pull, answer, pull: the commands as JSON lines, or NULL with *rc the code. */
+static char *big_call(const ivrsm_load_options *lo, int *rc)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_session *s = NULL;
+    char *out = NULL;
+    ivrsm_error err;
+    *rc = ivrsm_machine_load_buffer_opts(big_yaml, strlen(big_yaml), IVRSM_FORMAT_YAML, "big.yaml",
+                                         lo, &m, &err);
+    if (*rc != 0)
+        return NULL;
+    ivrsm_session_options o = options();
+    o.ctx_json = "{\"a\": \"al\\\"ice\", \"n\": 42}";
+    if ((*rc = ivrsm_session_new(m, &o, &s, NULL)) == 0 && (*rc = ivrsm_session_start(s)) == 0) {
+        pause_failures();
+        json_t *lines = json_array();
+        resume_failures();
+        const ivrsm_command *c;
+        uint64_t id = 0;
+        while ((c = ivrsm_session_next_command(s)) != NULL) {
+            pause_failures();
+            json_array_append_new(lines,
+                                  json_pack("{s:s?, s:s?, s:s?}", "path", c->http.path, "body",
+                                            c->http.body, "key", c->http.idempotency_key));
+            resume_failures();
+            id = c->id;
+        }
+        ivrsm_event ev = IVRSM_EVENT_INIT;
+        ev.type = IVRSM_EVENT_ACTION_RESULT;
+        ev.command_id = id;
+        ev.status = 200;
+        ev.body = "{}";
+        if ((*rc = ivrsm_session_feed(s, &ev)) == 0) {
+            while ((c = ivrsm_session_next_command(s)) != NULL) {
+                pause_failures();
+                char *j = ivrsm_command_to_json(c);
+                json_array_append_new(lines, json_string(j));
+                ivrsm_free(j);
+                resume_failures();
+            }
+            pause_failures();
+            out = json_dumps(lines, JSON_COMPACT);
+            resume_failures();
+        }
+        pause_failures();
+        json_decref(lines);
+        resume_failures();
+    }
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+    return out;
+}
+
+START_TEST(every_allocation_of_a_large_request_and_parts_refused_in_turn)
+{
+    failing_mem_init(&fm);
+    failing_mem_jansson_route(&fm);
+    ivrsm_load_options lo = IVRSM_LOAD_OPTIONS_INIT;
+    lo.mem = &fm.mem;
+    int rc;
+    char *want = big_call(&lo, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(want, "ivr/al\\\\\\\"ice.wav"));
+    long n = 0;
+    for (;; n += stride()) {
+        failing_mem_fail_one(&fm, n);
+        char *got = big_call(&lo, &rc);
+        bool refused = fm.refused;
+        failing_mem_off(&fm);
+        ck_assert_msg(rc == 0 || rc == IVRSM_ENOMEM, "allocation %ld refused: %s", n,
+                      ivrsm_strerror(rc));
+        if (rc == 0)
+            ck_assert_str_eq(got, want);
+        free(got);
+        ck_assert_msg(fm.live == 0, "allocation %ld refused: %ld blocks left", n, fm.live);
+        if (!refused)
+            break;
+    }
+    free(want);
+    ck_assert(!fm.misused);
+    ck_assert_int_gt(n, 200 / stride());
+    failing_mem_jansson_release();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("oom");
@@ -567,6 +685,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_of_a_handoff_refused_in_turn);
     tcase_add_test(tc, every_allocation_of_a_large_answer_refused_in_turn);
     tcase_add_test(tc, a_session_freed_after_pulling_its_request_leaves_nothing);
+    tcase_add_test(tc, every_allocation_of_a_large_request_and_parts_refused_in_turn);
     suite_add_tcase(s, tc);
     TCase *json = tcase_create("json");
     tcase_set_timeout(json, 300);

@@ -25,11 +25,17 @@ typedef enum s_phase {
     PHASE_ENDED    /* hung up or handed off */
 } s_phase;
 
-/* Parts to say, every text owned (speech.c). */
+/*
+ * Parts to say and their texts, in one block of the session's (speech.c): the parts (room
+ * for `cap`), then their texts one after the other, each ended by its NUL, in the parts'
+ * order. NULL parts: nothing to say.
+ */
 typedef struct s_speech {
     ivrsm_part *parts;
-    size_t count;
-    size_t cap;
+    uint32_t count;
+    uint32_t cap;
+    uint32_t used; /* bytes of text written after the parts */
+    uint32_t room; /* bytes for text the block has after the parts */
 } s_speech;
 
 /*
@@ -236,6 +242,8 @@ bool ivrsm_s_speech_has_words(const s_speech *sp);
 char *ivrsm_s_speech_text(const ivrsm_mem *mem, const ivrsm_part *parts, size_t n);
 /* Move `from` into `to` (whose parts are freed first); `from` is left empty. */
 void ivrsm_s_speech_move(const ivrsm_mem *mem, s_speech *from, s_speech *to);
+/* The bytes of sp's block. */
+size_t ivrsm_s_speech_memory(const s_speech *sp);
 /* [{"say": "…"}, {"play": "…"}] */
 json_t *ivrsm_s_parts_to_json(const ivrsm_part *parts, size_t n);
 /* Add the parts of such an array; -1 when it is malformed, IVRSM_ENOMEM when memory ran out. */

@@ -438,14 +438,6 @@ char *ivrsm_session_ctx_json(const ivrsm_session *s)
     return ivrsm_buf_give(&b);
 }
 
-static size_t speech_memory(const s_speech *sp)
-{
-    size_t n = sp->cap * sizeof(*sp->parts);
-    for (size_t i = 0; i < sp->count; i++)
-        n += strlen(sp->parts[i].text) + 1;
-    return n;
-}
-
 size_t ivrsm_session_memory(const ivrsm_session *s)
 {
     if (!s)
@@ -461,7 +453,7 @@ size_t ivrsm_session_memory(const ivrsm_session *s)
         n += strlen(s->session_id) + 1;
     if (s->call_id)
         n += strlen(s->call_id) + 1;
-    n += speech_memory(&s->last_ask_owned) + speech_memory(&s->said);
+    n += ivrsm_s_speech_memory(&s->last_ask_owned) + ivrsm_s_speech_memory(&s->said);
     if (s->last_ask_text_owned)
         n += strlen(s->last_ask_text_owned) + 1;
     if (s->pending)

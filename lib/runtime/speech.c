@@ -13,10 +13,54 @@
 
 void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp)
 {
-    for (size_t i = 0; i < sp->count; i++)
-        ivrsm_mem_free(mem, (char *)sp->parts[i].text);
     ivrsm_mem_free(mem, sp->parts);
     memset(sp, 0, sizeof(*sp));
+}
+
+size_t ivrsm_s_speech_memory(const s_speech *sp)
+{
+    return sp->parts ? sp->cap * sizeof(*sp->parts) + sp->room : 0;
+}
+
+/* Where the texts start: after the room for the parts. */
+static char *texts(const s_speech *sp)
+{
+    return (char *)(sp->parts + sp->cap);
+}
+
+/*
+ * Room for `parts` more parts and `bytes` more bytes of text. The block grows
+ * at its end (text room rounded to 32 bytes, so that most joins fit); when the
+ * parts' room grows, the texts move up behind it. The parts then point at the
+ * texts again, found in order (each ends with its NUL). 0, or -1 on no memory
+ * (sp unchanged).
+ */
+static int reserve(const ivrsm_mem *mem, s_speech *sp, size_t parts, size_t bytes)
+{
+    size_t need_cap = (size_t)sp->count + parts, need_room = (size_t)sp->used + bytes;
+    if (need_cap <= sp->cap && need_room <= sp->room)
+        return 0;
+    if (need_room > UINT32_MAX / 2 || need_cap > UINT32_MAX / 2)
+        return -1;
+    size_t cap = sp->cap, room = sp->room;
+    if (need_cap > cap)
+        cap = need_cap > 2 * cap ? (need_cap > 2 ? need_cap : 2) : 2 * cap;
+    if (need_room > room)
+        room = (need_room + 31) & ~(size_t)31;
+    ivrsm_part *block = ivrsm_mem_realloc(mem, sp->parts, cap * sizeof(*block) + room);
+    if (!block)
+        return -1;
+    char *t = (char *)(block + cap);
+    if (cap != sp->cap)
+        memmove(t, (char *)(block + sp->cap), sp->used);
+    sp->parts = block;
+    sp->cap = (uint32_t)cap;
+    sp->room = (uint32_t)room;
+    for (uint32_t i = 0; i < sp->count; i++) {
+        block[i].text = t;
+        t += strlen(t) + 1;
+    }
+    return 0;
 }
 
 /* Whether a part of this type added now joins the last one: adjacent words are one part. */
@@ -25,46 +69,34 @@ static bool joins_last(const s_speech *sp, ivrsm_part_type type)
     return type == IVRSM_PART_SAY && sp->count && sp->parts[sp->count - 1].type == IVRSM_PART_SAY;
 }
 
-/* Appends " text" to the last part. 0, or -1 on no memory (the last part kept as it was). */
-static int join_last(const ivrsm_mem *mem, s_speech *sp, const char *text)
+/*
+ * text[0..len) (no NUL in it, not in sp's block) added as a part, or joined
+ * to the last one after a space. Nothing for an empty text. 0, or -1 on no
+ * memory (sp as it was).
+ */
+static int add_text(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, const char *text,
+                    size_t len)
 {
-    char *prev = (char *)sp->parts[sp->count - 1].text;
-    size_t a = strlen(prev), b = strlen(text);
-    char *joined = ivrsm_mem_realloc(mem, prev, a + b + 2);
-    if (!joined)
+    if (!len)
+        return 0;
+    bool join = joins_last(sp, type);
+    if (reserve(mem, sp, join ? 0 : 1, len + 1) != 0)
         return -1;
-    joined[a] = ' ';
-    memcpy(joined + a + 1, text, b + 1);
-    sp->parts[sp->count - 1].text = joined;
-    return 0;
-}
-
-/* Takes `text` (from mem); frees it when it is merged or dropped. 0, or -1 on no memory. */
-static int add_owned(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, char *text)
-{
-    if (!text)
-        return -1;
-    if (!*text || joins_last(sp, type)) {
-        int rc = *text ? join_last(mem, sp, text) : 0;
-        ivrsm_mem_free(mem, text);
-        return rc;
+    char *at = texts(sp) + sp->used;
+    if (join) {
+        at[-1] = ' '; /* the last text's NUL */
+    } else {
+        sp->parts[sp->count++] = (ivrsm_part){type, at};
     }
-    if (ivrsm_mem_grow(mem, (void **)&sp->parts, &sp->cap, sp->count, sizeof(*sp->parts), 4) != 0) {
-        ivrsm_mem_free(mem, text);
-        return -1;
-    }
-    sp->parts[sp->count++] = (ivrsm_part){type, text};
+    memcpy(at, text, len);
+    at[len] = '\0';
+    sp->used += (uint32_t)len + 1;
     return 0;
 }
 
 int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, const char *text)
 {
-    if (!text || !*text)
-        return 0;
-    /* Joined to the last part, a copy of its own would only be made to be freed. */
-    if (joins_last(sp, type))
-        return join_last(mem, sp, text);
-    return add_owned(mem, sp, type, ivrsm_mem_strdup(mem, text));
+    return text ? add_text(mem, sp, type, text, strlen(text)) : 0;
 }
 
 int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *parts, size_t n)
@@ -75,18 +107,35 @@ int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *
     return 0;
 }
 
-/* A recording's URI: rendered, trimmed, never more than one line. */
-static char *render_uri(const ivrsm_session *s, const ivrsm_tmpl *t)
+/* Words rendered for this call, collapsed, added where they are rendered (no copy of their
+ * own): a text with a NUL in it is said up to it. 0, or -1 on no memory. */
+static int add_rendered(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *out)
 {
-    ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
+    char stack[512];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
-    if (ivrsm_tmpl_render(t, &sc, &b) != 0) {
-        ivrsm_buf_free(&b);
-        return NULL;
+    int rc = -1;
+    if (ivrsm_tmpl_render_speech(t, &sc, &b) == 0 && !b.failed) {
+        const char *nul = memchr(b.data, '\0', b.len);
+        rc = add_text(s->mem, out, IVRSM_PART_SAY, b.data, nul ? (size_t)(nul - b.data) : b.len);
     }
-    char *text = ivrsm_buf_steal(&b);
-    if (!text)
-        return NULL;
+    ivrsm_buf_free(&b);
+    return rc;
+}
+
+/* A recording's URI: rendered, trimmed, never more than one line (else dropped). */
+static int add_uri(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *out)
+{
+    char stack[256];
+    ivrsm_buf b;
+    ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
+    ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
+    if (ivrsm_tmpl_render(t, &sc, &b) != 0 || b.failed) {
+        ivrsm_buf_free(&b);
+        return -1;
+    }
+    const char *text = b.data;
     size_t len = strlen(text), start = 0;
     while (start < len && strchr(" \t\r\n", text[start]))
         start++;
@@ -95,9 +144,9 @@ static char *render_uri(const ivrsm_session *s, const ivrsm_tmpl *t)
     /* A value with a line break cannot name a file: the part is dropped. */
     if (memchr(text + start, '\n', len - start) || memchr(text + start, '\r', len - start))
         len = start;
-    memmove(text, text + start, len - start);
-    text[len - start] = '\0';
-    return text;
+    int rc = add_text(s->mem, out, IVRSM_PART_PLAY, text + start, len - start);
+    ivrsm_buf_free(&b);
+    return rc;
 }
 
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out)
@@ -109,19 +158,15 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
         return ivrsm_s_speech_append(s->mem, out, msg->fixed, msg->fixed_count);
     for (size_t i = 0; i < msg->count; i++) {
         const m_part *p = &msg->parts[i];
-        if (p->kind == M_PART_SAY) {
-            /* A rendering with nothing to say (NULL) adds nothing. */
-            char *text = NULL;
-            if (!ivrsm_tmpl_is_static(p->tmpl) && ivrsm_s_render_text(s, p->tmpl, &text) != 0)
-                return -1;
-            int rc = text ? add_owned(s->mem, out, IVRSM_PART_SAY, text)
-                          : ivrsm_s_speech_add(s->mem, out, IVRSM_PART_SAY,
-                                               ivrsm_tmpl_static_speech(p->tmpl));
-            if (rc != 0)
-                return -1;
-        } else if (add_owned(s->mem, out, IVRSM_PART_PLAY, render_uri(s, p->tmpl)) != 0) {
+        int rc;
+        if (p->kind != M_PART_SAY)
+            rc = add_uri(s, p->tmpl, out);
+        else if (ivrsm_tmpl_is_static(p->tmpl))
+            rc = ivrsm_s_speech_add(s->mem, out, IVRSM_PART_SAY, ivrsm_tmpl_static_speech(p->tmpl));
+        else
+            rc = add_rendered(s, p->tmpl, out);
+        if (rc != 0)
             return -1;
-        }
     }
     return 0;
 }
