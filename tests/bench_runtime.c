@@ -17,7 +17,9 @@
  *            and the call's data included (mallinfo2 over 10,000 sessions)
  *   scale    per-event cost of the list-menu cycle and of the DTMF hop with
  *            1, 1,000, 10,000 and 100,000 live sessions, fed in order and
- *            shuffled
+ *            shuffled, each event's session found as a host finds it (by the
+ *            call's UUID, as examples/esl_host does), the library's part and
+ *            the host's lookup timed apart (scale-list, scale-dtmf: one of them)
  *
  * usage: bench_runtime [--quick] [FIGURE...]   (all figures by default)
  * --quick runs a few units per figure once: for valgrind --tool=callgrind
@@ -25,6 +27,7 @@
  * printed are the figures to compare when the machine is busy.
  */
 #include <malloc.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -278,10 +281,6 @@ __attribute__((noinline)) void measure_hops(ivrsm_session *s, ivrsm_event_type t
                                             const char *b, int n);
 __attribute__((noinline)) void measure_calls(ivrsm_machine *m, int n);
 __attribute__((noinline)) void measure_list(ivrsm_session *s, int n);
-__attribute__((noinline)) void measure_scale_list(ivrsm_session **s, const uint32_t *order, int n,
-                                                  int rounds);
-__attribute__((noinline)) void measure_scale_hops(ivrsm_session **s, const uint32_t *order, int n,
-                                                  int rounds);
 
 void measure_hops(ivrsm_session *s, ivrsm_event_type type, const char *a, const char *b, int n)
 {
@@ -306,24 +305,6 @@ void measure_list(ivrsm_session *s, int n)
 {
     for (int i = 0; i < n; i++)
         list_round(s);
-}
-
-void measure_scale_list(ivrsm_session **s, const uint32_t *order, int n, int rounds)
-{
-    for (int r = 0; r < rounds; r++)
-        for (int i = 0; i < n; i++)
-            list_round(s[order[i]]);
-}
-
-void measure_scale_hops(ivrsm_session **s, const uint32_t *order, int n, int rounds)
-{
-    ivrsm_event ev = IVRSM_EVENT_INIT;
-    ev.type = IVRSM_EVENT_DTMF;
-    for (int r = 0; r < rounds; r++) {
-        ev.text = (r & 1) ? "8" : "2";
-        for (int i = 0; i < n; i++)
-            hop(s[order[i]], &ev);
-    }
 }
 
 /* ------------------------------------------------------------------------
@@ -440,13 +421,259 @@ static void fig_memory(ivrsm_machine *seed)
            own / (size_t)live, fresh_own, ctx_len);
 }
 
-/* xorshift: the same shuffle every run. */
+typedef struct host_table host_table;
+typedef char uuid_text[40];
+typedef struct scale_split scale_split;
+__attribute__((noinline)) void measure_scale_list(const host_table *t, uuid_text *events,
+                                                  int rounds, scale_split *out);
+__attribute__((noinline)) void measure_scale_hops(const host_table *t, uuid_text *events,
+                                                  int rounds, scale_split *out);
+
+/* ------------------------------------------------------------------------
+ * Scale: many live sessions, each event's session found as a host finds it
+ * ---------------------------------------------------------------------- */
+
+/*
+ * A host finds the session an event is for by the call's id the event
+ * carries. examples/esl_host finds it by the channel's UUID
+ * (call_table.c, call_table_find()): FNV-1a over the UUID's 36 characters,
+ * linear probing in a power-of-two table of pointers to the calls (grown at
+ * three quarters full to at least twice the calls), strcmp() of the UUID in
+ * the call's record, then the record's session (calls.c, call_find() and the
+ * events' handlers). The scale figure does that work for every caller input,
+ * no more and no less: a record of the host's size with the UUID and the
+ * session at the host's offsets (struct call in calls_int.h: 784 bytes on
+ * x86-64, `uuid` at 32, `s` at 152; host_open() says where they lie). The
+ * event's UUID text is read from an array laid out in the order the events
+ * come, as a host reads it from the event it has just received (in the
+ * cache). An http answer needs no lookup: the host's request ticket points at
+ * its call.
+ */
+typedef struct host_call {
+    void *host;
+    struct {
+        size_t index;
+        void *ended_next;
+        int queued;
+    } link;
+    char uuid[65];
+    char session_id[48];
+    ivrsm_session *s;
+    char rest[784 - 160];
+} host_call;
+_Static_assert(offsetof(host_call, uuid) == 32 && offsetof(host_call, s) == 152 &&
+                   sizeof(host_call) == 784,
+               "the host's struct call (examples/esl_host/calls_int.h) on x86-64");
+
+struct host_table {
+    host_call **calls; /* in creation order */
+    host_call **slots;
+    size_t mask;
+    int count;
+};
+
+/* examples/esl_host/call_table.c, hash_uuid() */
+static uint64_t hash_uuid(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* examples/esl_host/call_table.c, call_table_find() */
+static host_call *host_find(const host_table *t, const char *uuid)
+{
+    for (size_t i = hash_uuid(uuid) & t->mask;; i = (i + 1) & t->mask) {
+        host_call *c = t->slots[i];
+        if (!c || !strcmp(c->uuid, uuid))
+            return c;
+    }
+}
+
+/* The slots call_table_add() has once `n` calls were added one by one (none removed). */
+static size_t host_slot_count(int n)
+{
+    size_t slots = 0;
+    for (size_t count = 0; count < (size_t)n; count++) {
+        if ((count + 1) * 4 > slots * 3) {
+            size_t want = slots ? slots : 64;
+            while ((count + 1) * 2 > want)
+                want *= 2;
+            slots = want;
+        }
+    }
+    return slots;
+}
+
+/* xorshift: the same shuffle and the same UUIDs every run. */
 static uint32_t next_random(uint64_t *x)
 {
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;
     return (uint32_t)(*x >> 32);
+}
+
+/* A version 4 UUID as examples/esl_host/esl_wire.c's esl_new_uuid() writes it. */
+static void make_uuid(uint64_t *x, char *out, size_t cap)
+{
+    unsigned char b[16];
+    for (int i = 0; i < 16; i += 4) {
+        uint32_t r = next_random(x);
+        memcpy(b + i, &r, 4);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+/*
+ * n calls in a table as the host's: the records first, then the sessions. The
+ * ESL host with a store creates a call's session once the store's claim has
+ * answered, apart from its record; without a store, right after it, where the
+ * record's page often holds the session's first lines too, and the host's
+ * lookup then pays the session's page walk. Apart, each part of an event
+ * pays for its own memory.
+ */
+static void host_open(host_table *t, ivrsm_machine *loop, int n, bool list, uint64_t *x)
+{
+    size_t slot_count = host_slot_count(n);
+    t->calls = malloc(sizeof(*t->calls) * (size_t)n);
+    t->slots = calloc(slot_count, sizeof(*t->slots));
+    t->mask = slot_count - 1;
+    t->count = n;
+    for (int i = 0; i < n; i++) {
+        host_call *c = calloc(1, sizeof(*c));
+        make_uuid(x, c->uuid, sizeof(c->uuid));
+        c->link.index = (size_t)i;
+        t->calls[i] = c;
+        size_t at = hash_uuid(c->uuid) & t->mask;
+        while (t->slots[at])
+            at = (at + 1) & t->mask;
+        t->slots[at] = c;
+    }
+    for (int i = 0; i < n; i++)
+        t->calls[i]->s = list ? logged_in(loop) : new_session(loop);
+}
+
+static void host_close(host_table *t)
+{
+    for (int i = 0; i < t->count; i++) {
+        ivrsm_session_free(t->calls[i]->s);
+        free(t->calls[i]);
+    }
+    free(t->calls);
+    free(t->slots);
+}
+
+/* The UUIDs of the events of one round, in the order they come. */
+static uuid_text *host_events(const host_table *t, const uint32_t *order)
+{
+    uuid_text *u = malloc(sizeof(*u) * (size_t)t->count);
+    for (int i = 0; i < t->count; i++)
+        memcpy(u[i], t->calls[order[i]]->uuid, sizeof(u[i]));
+    return u;
+}
+
+static ivrsm_session *host_session(const host_table *t, const char *uuid)
+{
+    host_call *c = host_find(t, uuid);
+    if (!c) {
+        fprintf(stderr, "no call %s\n", uuid);
+        exit(1);
+    }
+    return c->s;
+}
+
+/*
+ * Each event timed apart: the host's lookup, then the library's part (the
+ * event fed and the commands pulled, http answers fed back included), with a
+ * time stamp before, between and after. The stamps' own cost is taken off
+ * (stamp_cost), and an event the system interrupted (over 50 µs) is left
+ * out and counted, so that a busy machine's preemptions do not count as the
+ * library's time.
+ */
+struct scale_split {
+    double library, lookup; /* ns, summed */
+    long long events, left_out;
+};
+
+static double stamp_cost; /* ns between two stamps with nothing between them */
+
+static inline double stamp(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_lfence(); /* the work before is done, the work after not begun */
+#endif
+    double t = now_ns();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_lfence();
+#endif
+    return t;
+}
+
+static void measure_stamp_cost(void)
+{
+    double d[101];
+    for (int i = 0; i < 101; i++) {
+        double a = stamp();
+        double b = stamp();
+        double c = 0;
+        for (int k = 0; k < 200; k++) {
+            a = stamp();
+            b = stamp();
+            c += b - a;
+        }
+        d[i] = c / 200;
+    }
+    stamp_cost = median(d, 101);
+}
+
+static void split_add(scale_split *out, double a, double b, double c)
+{
+    if (c - a > 50000) {
+        out->left_out++;
+        return;
+    }
+    out->lookup += b - a - stamp_cost;
+    out->library += c - b - stamp_cost;
+    out->events++;
+}
+
+/* The list-menu cycle: the caller's two keys, each found by its call's UUID (the http
+ * answers find their call through the request, as the host's do). */
+void measure_scale_list(const host_table *t, uuid_text *events, int rounds, scale_split *out)
+{
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < t->count; i++)
+            for (int k = 0; k < 2; k++) {
+                double a = stamp();
+                ivrsm_session *s = host_session(t, events[i]);
+                double b = stamp();
+                say(s, &list_cycle[k], NULL);
+                split_add(out, a, b, stamp());
+            }
+}
+
+void measure_scale_hops(const host_table *t, uuid_text *events, int rounds, scale_split *out)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    for (int r = 0; r < rounds; r++) {
+        ev.text = (r & 1) ? "8" : "2";
+        for (int i = 0; i < t->count; i++) {
+            double a = stamp();
+            ivrsm_session *s = host_session(t, events[i]);
+            double b = stamp();
+            hop(s, &ev);
+            split_add(out, a, b, stamp());
+        }
+    }
 }
 
 static void shuffle(uint32_t *order, int n)
@@ -460,15 +687,19 @@ static void shuffle(uint32_t *order, int n)
     }
 }
 
+typedef struct scale_figure {
+    double library, lookup; /* ns per event (the list-menu cycle: per event of its 4) */
+    double left_out;        /* share of the events left out */
+} scale_figure;
+
 /*
- * ns per event with n live sessions, fed in order or shuffled. Each run has
- * sessions of its own (a session visits a state at most 65,000 times), and
- * about the same number of events at every scale: 100,000 sessions get two
- * rounds each.
+ * ns per event with n live sessions, fed in order or shuffled: the median of
+ * the runs' library parts and that of their lookups. Each run has sessions of
+ * its own (a session visits a state at most 65,000 times), and about the same
+ * number of events at every scale: 100,000 sessions get two rounds each.
  */
-static double scale_point(ivrsm_machine *loop, int n, bool list, bool shuffled)
+static scale_figure scale_point(ivrsm_machine *loop, int n, bool list, bool shuffled)
 {
-    ivrsm_session **s = malloc(sizeof(*s) * (size_t)n);
     uint32_t *order = malloc(sizeof(*order) * (size_t)n);
     for (int i = 0; i < n; i++)
         order[i] = (uint32_t)i;
@@ -482,46 +713,73 @@ static double scale_point(ivrsm_machine *loop, int n, bool list, bool shuffled)
     if (!list && rounds % 2)
         rounds++; /* the DTMF hop comes back to where it started */
     const int scale_runs = quick ? 1 : 5;
-    double t[RUNS];
+    double lib[RUNS], look[RUNS];
+    long long left_out = 0, all = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
     for (int r = 0; r < scale_runs; r++) {
-        for (int i = 0; i < n; i++)
-            s[i] = list ? logged_in(loop) : new_session(loop);
-        double t0 = now_ns();
+        host_table h;
+        host_open(&h, loop, n, list, &x);
+        uuid_text *events = host_events(&h, order);
+        scale_split sp = {0, 0, 0, 0};
         if (list)
-            measure_scale_list(s, order, n, rounds);
+            measure_scale_list(&h, events, rounds, &sp);
         else
-            measure_scale_hops(s, order, n, rounds);
-        t[r] = (now_ns() - t0) / ((double)rounds * per_round);
-        for (int i = 0; i < n; i++)
-            ivrsm_session_free(s[i]);
+            measure_scale_hops(&h, events, rounds, &sp);
+        /* The list-menu cycle: a key's part holds its http answers' (4 events in 2 keys). */
+        double per = list ? 2.0 : 1.0;
+        lib[r] = sp.library / ((double)sp.events * per);
+        look[r] = sp.lookup / ((double)sp.events * per);
+        left_out += sp.left_out;
+        all += sp.events + sp.left_out;
+        free(events);
+        host_close(&h);
     }
-    free(s);
     free(order);
-    return median(t, scale_runs);
+    scale_figure f = {median(lib, scale_runs), median(look, scale_runs),
+                      (double)left_out / (double)all};
+    return f;
 }
 
-static void fig_scale(ivrsm_machine *loop)
+static void print_scale_row(const char *name, int n, double o, double sh, double base_o,
+                            double base_sh)
+{
+    printf("         %-24s %8d %10.1f %10.1f %8.2f %8.2f\n", name, n, o, sh, o / base_o,
+           sh / base_sh);
+}
+
+static void fig_scale(ivrsm_machine *loop, bool list, bool dtmf)
 {
     static const int sizes[] = {1, 1000, 10000, 100000};
     const int count = quick ? 2 : 4;
-    printf("scale    ns per event with N live sessions (target: x1.5 in order, x2.5 shuffled, "
-           "from 1 to 100,000)\n");
-    printf("         %-22s %8s %10s %10s %8s %8s\n", "", "sessions", "in order", "shuffled",
+    measure_stamp_cost();
+    printf("scale    ns per event with N live sessions (target: x1.5 in order, x2.5 shuffled, from "
+           "1 to 100,000),\n         each event's session found by its call's UUID as "
+           "examples/esl_host finds it, timed apart\n");
+    printf("         %-24s %8s %10s %10s %8s %8s\n", "", "sessions", "in order", "shuffled",
            "x order", "x shuf");
-    for (int list = 1; list >= 0; list--) {
-        double base_order = 0, base_shuffled = 0;
+    for (int l = 1; l >= 0; l--) {
+        if (l ? !list : !dtmf)
+            continue;
+        scale_figure o[4], sh[4];
+        double left_out = 0;
         for (int i = 0; i < count; i++) {
-            double o = scale_point(loop, sizes[i], list, false);
-            double sh = scale_point(loop, sizes[i], list, true);
-            if (i == 0) {
-                base_order = o;
-                base_shuffled = sh;
-            }
-            printf("         %-22s %8d %10.1f %10.1f %8.2f %8.2f\n",
-                   list ? "list-menu cycle" : "DTMF hop", sizes[i], o, sh, o / base_order,
-                   sh / base_shuffled);
+            o[i] = scale_point(loop, sizes[i], l, false);
+            sh[i] = scale_point(loop, sizes[i], l, true);
+            left_out += o[i].left_out + sh[i].left_out;
+            print_scale_row(l ? "list-menu cycle" : "DTMF hop", sizes[i], o[i].library,
+                            sh[i].library, o[0].library, sh[0].library);
             fflush(stdout);
         }
+        for (int i = 0; i < count; i++)
+            print_scale_row("  the host's lookup", sizes[i], o[i].lookup, sh[i].lookup, o[0].lookup,
+                            sh[0].lookup);
+        for (int i = 0; i < count; i++)
+            print_scale_row("  both", sizes[i], o[i].library + o[i].lookup,
+                            sh[i].library + sh[i].lookup, o[0].library + o[0].lookup,
+                            sh[0].library + sh[0].lookup);
+        printf("         (%.3f %% of the events left out: interrupted, over 50 us; a time stamp "
+               "costs %.1f ns, taken off)\n",
+               100 * left_out / (2 * count), stamp_cost);
     }
 }
 
@@ -593,8 +851,10 @@ int main(int argc, char **argv)
     }
     if (wanted(argc, argv, first, "memory"))
         fig_memory(seed);
-    if (wanted(argc, argv, first, "scale"))
-        fig_scale(loop);
+    bool scale = wanted(argc, argv, first, "scale");
+    if (scale || wanted(argc, argv, first, "scale-list") || wanted(argc, argv, first, "scale-dtmf"))
+        fig_scale(loop, scale || wanted(argc, argv, first, "scale-list"),
+                  scale || wanted(argc, argv, first, "scale-dtmf"));
     ivrsm_machine_unref(loop);
     ivrsm_machine_unref(seed);
     return 0;
