@@ -85,10 +85,11 @@ char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags)
     return ivrsm_buf_steal(&b);
 }
 
-/* The hot fields fill the block's first five lines, and the first command slot starts on the
+/* The hot fields fill the block's first four lines, and the first command slot starts on the
  * next one (session.h). */
-_Static_assert(offsetof(struct ivrsm_session, queue_inline) == 5 * IVRSM_CACHE_LINE,
-               "the hot fields of a session are its first five cache lines");
+_Static_assert(offsetof(struct ivrsm_session, queue_inline) == 4 * IVRSM_CACHE_LINE,
+               "the hot fields of a session are its first four cache lines");
+_Static_assert(IVRSM_MAX_STATES <= INT16_MAX, "a state's index fits the ring of recent states");
 
 /*
  * An event touches its session's hot fields, the command slot its command is
@@ -505,7 +506,7 @@ static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c
  * showing them takes them over, the latest one: commands are released in
  * order, so the others, which only show them, go first.
  */
-static void forget_ask(ivrsm_session *s)
+static void give_back_ask(ivrsm_session *s)
 {
     s_command *heir = NULL;
     if (s->last_ask_owned.count) {
@@ -523,6 +524,15 @@ static void forget_ask(ivrsm_session *s)
         ivrsm_mem_free(s->mem, s->last_ask_text_owned);
     }
     s->last_ask_text_owned = NULL;
+    s->ask_owned = false;
+}
+
+/* A machine's words are only shown: the fields that own words (past the command slots) are
+ * then not touched. */
+static void forget_ask(ivrsm_session *s)
+{
+    if (s->ask_owned)
+        give_back_ask(s);
     s->last_ask_parts = NULL;
     s->last_ask_count = 0;
     s->last_ask_text = NULL;
@@ -546,6 +556,7 @@ static void remember_ask(ivrsm_session *s, s_command *cmd, bool machine_owned)
         s->last_ask_text = c->text;
         return;
     }
+    s->ask_owned = true;
     s->last_ask_owned = cmd->speech;
     s->last_ask_text_owned = cmd->text; /* NULL when the text is the one part's (give_said) */
     memset(&cmd->speech, 0, sizeof(cmd->speech));

@@ -79,79 +79,83 @@ typedef struct s_input {
 /*
  * One allocation per session, laid out for the memory an event touches
  * (docs/performance.md, "What a hop touches"): the fields every event reads
- * or writes first, in five cache lines, then the command slots (the first
+ * or writes first, in four cache lines, then the command slots (the first
  * one is where the next command is built), then what is rarely touched, then
  * the per-state visit counts. The block is aligned to a cache line
  * (ivrsm_s_alloc), so these lines are the block's first ones. With many
  * sessions alive and fed in any order, an event then touches a few
  * neighbouring cache lines, asked for together (ivrsm_s_prefetch()), and
- * rarely more than one page.
+ * rarely more than one page. A field a DTMF hop does not read belongs past
+ * the command slots; one it reads only to find it empty may stay cold behind
+ * a flag here (ask_owned).
  */
 struct ivrsm_session {
-    /* ---- line 0: what every call into the session reads first ---- */
+    /* ---- line 0: the machine, the allocator and the queue of commands ---- */
     ivrsm_machine *m;
     const m_limits *limits; /* the machine's, or limits_own when the options override some */
     s_command *queue; /* FIFO of commands not yet pulled: queue_inline, or the heap when longer */
+    const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
     size_t queue_len;
     size_t queue_head;
+    size_t queue_cap;
     int32_t state;
     s_phase phase;
-    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
-     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
-    int failed;
-    int steps;                /* states entered while handling the current event */
-    bool has_out;             /* queue[queue_head - 1] was returned by next_command */
-    bool entering_escalation; /* the next state entry is the escalation's target */
-    /* Bit i: queue_inline[i] has held an http, handoff or hangup command since it was last
-     * zeroed whole (s_command). */
-    uint8_t dirty_slots;
-    unsigned path_pos; /* next slot of the ring of recent states (path) */
 
     /* ---- line 1 ---- */
-    const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
-    uint64_t next_id;     /* id of the next command */
-    uint64_t pending_id;  /* the command whose result is awaited, 0 when none */
-    size_t language; /* index into m->languages: the call's language, kept equal to ctx.language */
+    uint64_t next_id;    /* id of the next command */
+    uint64_t pending_id; /* the command whose result is awaited, 0 when none */
+    /* The pending http/handoff command once pulled (for snapshots): in its queue slot, or a
+     * block of its own. Read each time a command is built (queue_reserve()). */
+    s_command *pending;
+    ivrsm_trace_fn trace;
+    /* The index of the call's language in m->languages, kept equal to ctx.language. */
+    uint32_t language;
     /* Per-state counters: reset when the call enters another state. */
     int noinput;
     int nomatch;
     int retries;
     int consecutive_failures; /* call-wide: failures in a row */
-    ivrsm_trace_fn trace;
-    size_t queue_cap;
-
-    /* ---- line 2 ---- */
-    s_input carry; /* input handed on by a plain `next` */
-    s_speech said; /* said on the way, waiting to be merged into the next ask */
     /* The last action's answer while its outcome is taken, then dropped (ivrsm_s_forget_answer):
      * nodes in ctx's block, the body's value (what templates read as resp) and how it was
      * answered, {"status": 401, "error": "status"}; IVRSM_VSTORE_NONE when none. */
     uint32_t resp;
     uint32_t answer;
-    /* now.date, now.hour...: the clock's time in the machine's zone, read at each event when
-     * the machine reads it (one block made at the first, rewritten in place), or NULL. */
-    ivrsm_vstore *now;
+    bool has_out;             /* queue[queue_head - 1] was returned by next_command */
+    bool entering_escalation; /* the next state entry is the escalation's target */
+    /* Bit i: queue_inline[i] has held an http, handoff or hangup command since it was last
+     * zeroed whole (s_command). */
+    uint8_t dirty_slots;
+    /* last_ask_owned or last_ask_text_owned may hold the last ask's words (remember_ask(), a
+     * restore): forgetting the ask then gives them back. */
+    bool ask_owned;
 
-    /* ---- line 3 ---- */
+    /* ---- line 2 ---- */
+    s_input carry; /* input handed on by a plain `next` */
+    s_speech said; /* said on the way, waiting to be merged into the next ask */
     /* The last ask's parts and text, for re-prompts of states without a prompt:
      * a machine message's (no copy), or last_ask_owned / last_ask_text_owned. */
     const ivrsm_part *last_ask_parts;
-    size_t last_ask_count;
     const char *last_ask_text;
-    s_speech last_ask_owned;
-    char *last_ask_text_owned;
-    /* The pending http/handoff command once pulled (for snapshots): in its queue slot, or a
-     * block of its own. Read each time a command is built (queue_reserve()). */
-    s_command *pending;
 
-    /* ---- line 4 ---- */
+    /* ---- line 3 ---- */
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
-    int32_t path[S_PATH_LEN]; /* ring of recently entered states */
+    int16_t path[S_PATH_LEN]; /* ring of recently entered states (IVRSM_MAX_STATES fits) */
+    uint32_t last_ask_count;
+    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
+     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
+    int failed;
+    int steps;         /* states entered while handling the current event */
+    unsigned path_pos; /* next slot of the ring of recent states (path) */
 
-    /* ---- from line 5: the command slots, the first one where the next command is built ---- */
+    /* ---- from line 4: the command slots, the first one where the next command is built ---- */
     s_command queue_inline[S_QUEUE_INLINE];
 
     /* ---- rarely touched ---- */
+    s_speech last_ask_owned; /* see ask_owned */
+    char *last_ask_text_owned;
+    /* now.date, now.hour...: the clock's time in the machine's zone, read at each event when
+     * the machine reads it (one block made at the first, rewritten in place), or NULL. */
+    ivrsm_vstore *now;
     /* Call-wide bounds. */
     int escalations; /* bounds hit so far: handoff, then goodbye, then hangup */
     int otp_failures;

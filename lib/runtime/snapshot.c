@@ -334,6 +334,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     if (prc != 0)
         return fail(err, "malformed parts to say");
     s->last_ask_text_owned = get_str(s, j, "last_ask", &nomem);
+    s->ask_owned = true;
     s->last_ask_parts = s->last_ask_owned.parts;
     s->last_ask_count = s->last_ask_owned.count;
     s->last_ask_text = s->last_ask_text_owned;
