@@ -401,7 +401,9 @@ START_TEST(every_allocation_of_the_seed_load_refused_in_turn)
             break;
     }
     ck_assert(!fm.misused);
-    ck_assert_int_gt(n, 500 / stride());
+    /* The sweep went through the whole load (about 370 allocations: templates are built on
+     * the stack and allocate only their block). */
+    ck_assert_int_gt(n, 300 / stride());
     failing_mem_jansson_release();
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include "say.h"
 #include "template.h"
 #include "text.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -850,6 +851,105 @@ START_TEST(test_each_path)
 }
 END_TEST
 
+/* A path's canonical text (each_path) against one written by snprintf: keys as written,
+ * indexes without their leading zeros, for random paths of many segments. */
+START_TEST(test_path_text_as_printf)
+{
+    static const char *const roots[] = {"ctx", "resp", "globals", "now"};
+    static const char key_chars[] = "abcxyzAZ_09-";
+    unsigned seed = 12345;
+    for (int round = 0; round < 400; round++) {
+        char src[600], want[600];
+        size_t s = 0, w = 0;
+        const char *root = roots[(seed = seed * 1103515245u + 12345u) >> 16 & 3];
+        s += (size_t)snprintf(src + s, sizeof src - s, "{{ %s", root);
+        w += (size_t)snprintf(want + w, sizeof want - w, "%s", root);
+        int segs = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+        for (int i = 0; i < segs; i++) {
+            unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+            if (r & 1) {
+                int n = 1 + (int)(r >> 1) % 9;
+                src[s++] = '.';
+                want[w++] = '.';
+                for (int k = 0; k < n; k++) {
+                    char c = key_chars[(r >> (k + 2)) % (sizeof key_chars - 1)];
+                    src[s++] = want[w++] = c;
+                }
+            } else {
+                unsigned index = (r >> 1) % 7 == 0 ? 1000000000u : (r >> 1) % 100000u;
+                int zeros = (int)(r >> 9) % 3;
+                s += (size_t)snprintf(src + s, sizeof src - s, "[%.*s%u]", zeros, "00", index);
+                w += (size_t)snprintf(want + w, sizeof want - w, "[%u]", index);
+            }
+        }
+        snprintf(src + s, sizeof src - s, " }}");
+        want[w] = '\0';
+        ivrsm_tmpl *t = compile_ok(src);
+        seen_paths seen = {""};
+        ivrsm_tmpl_each_path(t, collect_path, &seen);
+        char expect[700];
+        snprintf(expect, sizeof expect, "%s@3;", want);
+        ck_assert_str_eq(seen.text, expect);
+        ivrsm_tmpl_free(t);
+    }
+}
+END_TEST
+
+/* The first byte that is not UTF-8 (the template's own check, eight ASCII bytes at a time)
+ * against a walk of the library's decoder, for random texts: ASCII runs of every length
+ * with well-formed and malformed sequences between them. */
+START_TEST(test_utf8_check_as_decoder)
+{
+    static const char *const pieces[] = {
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3", "\xe2\x82",    "\xff",
+        "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xf0\x9f\x98"};
+    unsigned seed = 777;
+    for (int round = 0; round < 3000; round++) {
+        char src[200];
+        size_t len = 0;
+        int parts = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
+        for (int i = 0; i < parts; i++) {
+            unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+            size_t ascii = r % 20;
+            for (size_t k = 0; k < ascii; k++)
+                src[len++] = (char)('a' + (r + k) % 26);
+            /* Mostly well-formed: a malformed piece one time in four. */
+            unsigned pick = (r >> 5) % 12;
+            const char *piece = pick < 9 ? pieces[pick % 3] : pieces[3 + (r >> 9) % 8];
+            if (i + 1 < parts || (r >> 13) & 1) {
+                memcpy(src + len, piece, strlen(piece));
+                len += strlen(piece);
+            }
+        }
+        size_t bad = len;
+        for (size_t i = 0; i < len;) {
+            uint32_t cp;
+            int n = (unsigned char)src[i] < 0x80
+                        ? 1
+                        : ivrsm_utf8_decode((const unsigned char *)src + i, len - i, &cp);
+            if (n == 0) {
+                bad = i;
+                break;
+            }
+            i += (size_t)n;
+        }
+        char err[128];
+        size_t erroff = 0;
+        ivrsm_tmpl *t = ivrsm_tmpl_compile(ivrsm_mem_default(), src, len, err, sizeof err, &erroff);
+        if (bad == len) {
+            ck_assert_msg(t != NULL, "round %d: %s", round, err);
+        } else {
+            char want[128];
+            snprintf(want, sizeof want, "invalid UTF-8 in template at byte %zu", bad);
+            ck_assert_ptr_null(t);
+            ck_assert_str_eq(err, want);
+            ck_assert_uint_eq(erroff, bad);
+        }
+        ivrsm_tmpl_free(t);
+    }
+}
+END_TEST
+
 START_TEST(test_memory)
 {
     ivrsm_tmpl *small = compile_ok("abc");
@@ -876,6 +976,13 @@ static const char *const oom_templates[] = {
     "{{ctx.appt_list}}",
     "{{ 'literal' }}",
     "{{ctx.a.b[2].c}} {{globals.otp.length}} {{ctx.pi}} {{ctx.nested}}",
+    /* Past the room a builder holds for each of its arrays (ops, nodes, paths, segments,
+       literals, pool): every array moves to the heap. */
+    "{{ctx.a.b[2].c}} {{ctx.a.b[0002].c}} {{globals.otp.length}} {{ctx.pi}} {{ctx.nested}} "
+    "{{ctx.name}} {{ctx.a.b[2].c}} {{ctx.pi}} {{ctx.name}} {{ctx.pi}} {{resp.count}}"
+    "{{#if ctx.name == 'Ana' || ctx.pi == 1 || ctx.pi == 2 || ctx.pi == 3 || "
+    "ctx.pi == 'four' || ctx.x.y.z.w == null || ctx.a_rather_long_key.and_another_one[12] "
+    "== 'a rather long literal, to make the pool grow'}}yes{{else}}no{{/if}}",
 };
 
 /* Fails the n-th allocation of compile, render and eval, for every n: errors, never a crash. */
@@ -1013,6 +1120,8 @@ static Suite *template_suite(void)
     tc = tcase_create("introspection");
     tcase_add_test(tc, test_static_and_source);
     tcase_add_test(tc, test_each_path);
+    tcase_add_test(tc, test_path_text_as_printf);
+    tcase_add_test(tc, test_utf8_check_as_decoder);
     tcase_add_test(tc, test_memory);
     suite_add_tcase(s, tc);
 

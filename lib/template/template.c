@@ -58,10 +58,29 @@ const char *ivrsm_tmpl_quote_cut(const tmpl_builder *b)
     return b->tag_len > QUOTE_MAX ? "..." : "";
 }
 
-/* Capacities double, so a template of n ops costs O(n) copies. */
+/* Whether p is one of the builder's own arrays (the *_in members), not the heap's. */
+static int builder_owns(const tmpl_builder *b, const void *p)
+{
+    uintptr_t at = (uintptr_t)p, start = (uintptr_t)b;
+    return at >= start && at < start + sizeof *b;
+}
+
+/* Capacities double, so a template of n ops costs O(n) copies. An array still in the builder's
+ * own room moves to the heap the first time it outgrows it. */
 int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size)
 {
-    return ivrsm_mem_grow(b->mem, arr, cap, n, size, 8) == 0 ? 0 : ivrsm_tmpl_fail_oom(b);
+    if (n < *cap)
+        return 0;
+    if (!builder_owns(b, *arr))
+        return ivrsm_mem_grow(b->mem, arr, cap, n, size, 8) == 0 ? 0 : ivrsm_tmpl_fail_oom(b);
+    void *heap = NULL;
+    size_t hcap = 0;
+    if (ivrsm_mem_grow(b->mem, &heap, &hcap, n, size, *cap ? *cap : 8) != 0)
+        return ivrsm_tmpl_fail_oom(b);
+    memcpy(heap, *arr, *cap * size);
+    *arr = heap;
+    *cap = hcap;
+    return 0;
 }
 
 static int add_op(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out)
@@ -97,34 +116,47 @@ int ivrsm_tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out)
 }
 
 /* Strings in the pool are NUL-terminated: keys go to json_object_get() as they are. */
-int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off)
+char *ivrsm_tmpl_pool_reserve(tmpl_builder *b, size_t n, uint32_t *off)
 {
-    while (b->n_pool + n + 1 > b->cap_pool) {
-        size_t ncap = b->cap_pool ? b->cap_pool * 2 : 64;
-        char *p = ivrsm_mem_realloc(b->mem, b->pool, ncap);
-        if (!p)
-            return ivrsm_tmpl_fail_oom(b);
-        b->pool = p;
-        b->cap_pool = ncap;
+    if (n > (size_t)UINT32_MAX - b->n_pool ||
+        ivrsm_tmpl_grow(b, (void **)&b->pool, &b->cap_pool, b->n_pool + (n ? n - 1 : 0), 1) != 0) {
+        if (!b->failed)
+            ivrsm_tmpl_fail_oom(b);
+        return NULL;
     }
+    char *at = b->pool + b->n_pool;
     if (off)
         *off = (uint32_t)b->n_pool;
-    memcpy(b->pool + b->n_pool, s, n);
     b->n_pool += n;
-    b->pool[b->n_pool++] = '\0';
+    return at;
+}
+
+int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off)
+{
+    char *at = ivrsm_tmpl_pool_reserve(b, n + 1, off);
+    if (!at)
+        return -1;
+    memcpy(at, s, n);
+    at[n] = '\0';
     return 0;
+}
+
+static void free_unless_own(tmpl_builder *b, void *p)
+{
+    if (!builder_owns(b, p))
+        ivrsm_mem_free(b->mem, p);
 }
 
 static void builder_free(tmpl_builder *b)
 {
     for (size_t i = 0; i < b->n_lits; i++)
         json_decref(b->lits[i]);
-    ivrsm_mem_free(b->mem, b->ops);
-    ivrsm_mem_free(b->mem, b->nodes);
-    ivrsm_mem_free(b->mem, b->paths);
-    ivrsm_mem_free(b->mem, b->segs);
-    ivrsm_mem_free(b->mem, b->lits);
-    ivrsm_mem_free(b->mem, b->pool);
+    free_unless_own(b, b->ops);
+    free_unless_own(b, b->nodes);
+    free_unless_own(b, b->paths);
+    free_unless_own(b, b->segs);
+    free_unless_own(b, b->lits);
+    free_unless_own(b, b->pool);
 }
 
 /* ---------------------------------------------------------------- blocks */
@@ -318,12 +350,25 @@ static int add_text(tmpl_builder *b, size_t start, size_t end)
     return add_op(b, OP_TEXT, (uint32_t)start, (uint32_t)(end - start), NULL);
 }
 
-/* Offset of the first byte that is not well-formed UTF-8, or len when all of it is. */
+/* Offset of the first byte that is not well-formed UTF-8, or len when all of it is. Eight
+ * ASCII bytes at a time, where the text is ASCII (most of a machine's is). */
 static size_t utf8_check(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, sizeof w);
+            if ((w & 0x8080808080808080u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
         size_t n = c < 0x80             ? 0
                    : (c & 0xE0) == 0xC0 ? 1
                    : (c & 0xF0) == 0xE0 ? 2
@@ -502,12 +547,30 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
 static void builder_init(tmpl_builder *b, const ivrsm_mem *mem, const char *src, size_t len,
                          char *errbuf, size_t errcap)
 {
-    *b = (tmpl_builder){.mem = mem,
-                        .src = src ? src : "",
-                        .len = src ? len : 0,
-                        .single_expr = TMPL_NONE,
-                        .errbuf = errbuf,
-                        .errcap = errcap};
+    /* Field by field: the inline arrays need no zeroing. */
+    b->mem = mem;
+    b->src = src ? src : "";
+    b->len = src ? len : 0;
+    b->ops = b->ops_in;
+    b->cap_ops = TMPL_INLINE_OPS;
+    b->nodes = b->nodes_in;
+    b->cap_nodes = TMPL_INLINE_NODES;
+    b->paths = b->paths_in;
+    b->cap_paths = TMPL_INLINE_PATHS;
+    b->segs = b->segs_in;
+    b->cap_segs = TMPL_INLINE_SEGS;
+    b->lits = b->lits_in;
+    b->cap_lits = TMPL_INLINE_LITS;
+    b->pool = b->pool_in;
+    b->cap_pool = TMPL_INLINE_POOL;
+    b->n_ops = b->n_nodes = b->n_paths = b->n_segs = b->n_lits = b->n_pool = 0;
+    b->depth = 0;
+    b->tag_start = b->tag_len = 0;
+    b->single_expr = TMPL_NONE;
+    b->errbuf = errbuf;
+    b->errcap = errcap;
+    b->erroff = 0;
+    b->failed = 0;
     if (errbuf && errcap)
         errbuf[0] = '\0';
 }

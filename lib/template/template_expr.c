@@ -106,9 +106,45 @@ static int token_is(const expr_parser *p, const char *word)
     return p->tok_end - p->tok_start == n && memcmp(p->b->src + p->tok_start, word, n) == 0;
 }
 
-static int two_char_op(const char *s, size_t pos, size_t end, const char *op)
+/* The operator token at s[pos] (== != <= >= && || < > ! ( )), TK_END when there is none. */
+static int operator_at(const char *s, size_t pos, size_t end)
 {
-    return pos + 1 < end && s[pos] == op[0] && s[pos + 1] == op[1];
+    char next = pos + 1 < end ? s[pos + 1] : '\0';
+    switch (s[pos]) {
+    case '=':
+        return next == '=' ? TK_EQ : TK_END;
+    case '!':
+        return next == '=' ? TK_NE : TK_NOT;
+    case '<':
+        return next == '=' ? TK_LE : TK_LT;
+    case '>':
+        return next == '=' ? TK_GE : TK_GT;
+    case '&':
+        return next == '&' ? TK_AND : TK_END;
+    case '|':
+        return next == '|' ? TK_OR : TK_END;
+    case '(':
+        return TK_LPAREN;
+    case ')':
+        return TK_RPAREN;
+    default:
+        return TK_END;
+    }
+}
+
+static size_t op_length(int kind)
+{
+    switch (kind) {
+    case TK_EQ:
+    case TK_NE:
+    case TK_LE:
+    case TK_GE:
+    case TK_AND:
+    case TK_OR:
+        return 2;
+    default:
+        return 1;
+    }
 }
 
 /* Reads the next token into p; returns -1 with the error recorded on a bad character. */
@@ -123,22 +159,12 @@ static int next_token(expr_parser *p)
         p->tok_end = p->pos;
         return 0;
     }
-    static const struct {
-        const char *text;
-        int kind;
-    } ops[] = {
-        {"==", TK_EQ},  {"!=", TK_NE},    {"<=", TK_LE},    {">=", TK_GE},
-        {"&&", TK_AND}, {"||", TK_OR},    {"<", TK_LT},     {">", TK_GT},
-        {"!", TK_NOT},  {"(", TK_LPAREN}, {")", TK_RPAREN},
-    };
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        size_t n = strlen(ops[i].text);
-        if (n == 2 ? two_char_op(s, p->pos, p->end, ops[i].text) : s[p->pos] == ops[i].text[0]) {
-            p->kind = ops[i].kind;
-            p->pos += n;
-            p->tok_end = p->pos;
-            return 0;
-        }
+    int op = operator_at(s, p->pos, p->end);
+    if (op != TK_END) {
+        p->pos += op_length(op);
+        p->kind = op;
+        p->tok_end = p->pos;
+        return 0;
     }
     char c = s[p->pos];
     if (c == '"' || c == '\'') {
@@ -177,8 +203,20 @@ static int next_token(expr_parser *p)
 
 static int parse_or(expr_parser *p, uint32_t *out);
 
-/* Reads the ".key" or "[index]" at s[*pos] into seg and appends its canonical form to text. */
-static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *text)
+/* How many decimal digits v is written with. */
+static size_t decimal_digits(uint32_t v)
+{
+    size_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* Reads the ".key" or "[index]" at s[*pos] into seg; *text_len grows by the length of its
+ * canonical form. */
+static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, size_t *text_len)
 {
     tmpl_builder *b = p->b;
     const char *s = b->src;
@@ -194,7 +232,7 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
         if (ivrsm_tmpl_pool_add(b, s + start + 1, at - start - 1, &seg->key) != 0)
             return -1;
         seg->index = (uint32_t)(at - start - 1);
-        ivrsm_buf_append(text, s + start, at - start);
+        *text_len += at - start;
         *pos = at;
         return 0;
     }
@@ -213,9 +251,32 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, ivrsm_buf *
             (int)(close - start + (close < end)), s + start, TMPL_TAG_ARGS(b));
     }
     seg->index = (uint32_t)index;
-    ivrsm_buf_printf(text, "[%u]", seg->index);
+    *text_len += 2 + decimal_digits(seg->index);
     *pos = at + 1;
     return 0;
+}
+
+/* The canonical text of path's segments, after its root: ".key" as written, "[n]" without
+ * leading zeros. `out` has room for it (parse_segment() counted it). */
+static char *write_segments(const tmpl_builder *b, const tmpl_path *path, char *out)
+{
+    for (uint32_t i = 0; i < path->n_segs; i++) {
+        const path_seg *seg = &b->segs[path->first_seg + i];
+        if (seg->key != TMPL_NONE) {
+            *out++ = '.';
+            memcpy(out, b->pool + seg->key, seg->index);
+            out += seg->index;
+            continue;
+        }
+        size_t digits = decimal_digits(seg->index);
+        uint32_t v = seg->index;
+        *out++ = '[';
+        for (size_t d = digits; d > 0; d--, v /= 10)
+            out[d - 1] = (char)('0' + v % 10);
+        out += digits;
+        *out++ = ']';
+    }
+    return out;
 }
 
 /*
@@ -241,12 +302,11 @@ static int parse_path(expr_parser *p, uint32_t *out)
                                ": expected ctx, resp, globals or now",
                                (int)root_len, s + p->tok_start, TMPL_TAG_ARGS(b));
     tmpl_path path = {root, (uint32_t)b->n_segs, 0, (uint32_t)p->tok_start, 0};
-    ivrsm_buf text = IVRSM_BUF_INIT(b->mem);
-    ivrsm_buf_puts(&text, roots[root]);
+    size_t text_len = root_len;
     int rc = 0;
     while (rc == 0 && pos < p->tok_end) {
         path_seg seg = {TMPL_NONE, 0};
-        rc = parse_segment(p, &pos, &seg, &text);
+        rc = parse_segment(p, &pos, &seg, &text_len);
         if (rc == 0)
             rc = ivrsm_tmpl_grow(b, (void **)&b->segs, &b->cap_segs, b->n_segs, sizeof *b->segs);
         if (rc == 0) {
@@ -254,13 +314,14 @@ static int parse_path(expr_parser *p, uint32_t *out)
             path.n_segs++;
         }
     }
-    if (rc == 0)
-        rc = text.failed ? ivrsm_tmpl_fail_oom(b)
-                         : ivrsm_tmpl_pool_add(b, text.data, text.len, &path.text);
-    ivrsm_buf_free(&text);
-    if (rc == 0)
-        rc = ivrsm_tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths);
-    if (rc != 0)
+    /* The canonical text goes to the pool after the keys it is written from. */
+    char *text = rc == 0 ? ivrsm_tmpl_pool_reserve(b, text_len + 1, &path.text) : NULL;
+    if (text) {
+        memcpy(text, roots[root], root_len);
+        *write_segments(b, &path, text + root_len) = '\0';
+    }
+    if (!text ||
+        ivrsm_tmpl_grow(b, (void **)&b->paths, &b->cap_paths, b->n_paths, sizeof *b->paths) != 0)
         return -1;
     b->paths[b->n_paths] = path;
     return ivrsm_tmpl_add_node(b, EX_PATH, (uint32_t)b->n_paths++, 0, out);

@@ -95,7 +95,21 @@ typedef struct if_frame {
     int has_else;
 } if_frame;
 
-/* What compilation gathers in growable arrays before it moves into one ivrsm_tmpl. */
+/* Room the builder holds inline for each array, enough for most templates: only a
+ * template past one of them allocates before its block. */
+#define TMPL_INLINE_OPS 16
+#define TMPL_INLINE_NODES 16
+#define TMPL_INLINE_PATHS 8
+#define TMPL_INLINE_SEGS 16
+#define TMPL_INLINE_LITS 4
+#define TMPL_INLINE_POOL 256
+
+/*
+ * What compilation gathers in growable arrays before it moves into one
+ * ivrsm_tmpl. Each array starts in the builder's own room (the *_in members,
+ * on the compiling function's stack) and moves to the heap only when it
+ * outgrows it (ivrsm_tmpl_grow()).
+ */
 typedef struct tmpl_builder {
     const ivrsm_mem *mem; /* the builder's arrays and the template */
     const char *src;
@@ -120,6 +134,12 @@ typedef struct tmpl_builder {
     size_t errcap;
     size_t erroff;
     int failed;
+    tmpl_op ops_in[TMPL_INLINE_OPS];
+    expr_node nodes_in[TMPL_INLINE_NODES];
+    tmpl_path paths_in[TMPL_INLINE_PATHS];
+    path_seg segs_in[TMPL_INLINE_SEGS];
+    json_t *lits_in[TMPL_INLINE_LITS];
+    char pool_in[TMPL_INLINE_POOL];
 } tmpl_builder;
 
 /* Records a compile error (the first one only) and returns -1. */
@@ -134,12 +154,16 @@ int ivrsm_tmpl_fail_oom(tmpl_builder *b);
 int ivrsm_tmpl_quote_len(const tmpl_builder *b);
 const char *ivrsm_tmpl_quote_cut(const tmpl_builder *b);
 
-/* Makes room for element n of a growable array of `size`-byte elements; 0 or -1. */
+/* Makes room for element n of a growable array of `size`-byte elements (one of the builder's:
+ * its own room first, then the heap); 0 or -1. */
 int ivrsm_tmpl_grow(tmpl_builder *b, void **arr, size_t *cap, size_t n, size_t size);
 /* Appends an expression node; *out receives its index. 0 or -1. */
 int ivrsm_tmpl_add_node(tmpl_builder *b, uint32_t kind, uint32_t a, uint32_t bb, uint32_t *out);
 /* Takes ownership of v (NULL means out of memory) and appends an EX_LITERAL node for it. */
 int ivrsm_tmpl_add_literal(tmpl_builder *b, json_t *v, uint32_t *out);
+/* n bytes at the end of the string pool, to be written by the caller; *off (may be NULL)
+ * receives their start. NULL, with the error recorded, when out of memory. */
+char *ivrsm_tmpl_pool_reserve(tmpl_builder *b, size_t n, uint32_t *off);
 /* Appends n bytes and a NUL to the string pool; *off (may be NULL) receives the start. */
 int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
 
