@@ -1,6 +1,7 @@
 /*
  * Text functions: UTF-8 validation, normalisation and whole-word phrase search.
  */
+#include "arena.h"
 #include "buf.h"
 #include "collect.h"
 #include "mem.h"
@@ -10,6 +11,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdalign.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,105 @@ START_TEST(test_mem_grow)
 }
 END_TEST
 
+/* A counting allocator: the arena's blocks are its only allocations. */
+static long arena_blocks;
+static void *count_malloc(size_t n, void *user)
+{
+    (void)user;
+    arena_blocks++;
+    return malloc(n);
+}
+static void *count_calloc(size_t n, size_t size, void *user)
+{
+    (void)user;
+    arena_blocks++;
+    return calloc(n, size);
+}
+static void *count_realloc(void *p, size_t n, void *user)
+{
+    (void)user;
+    return realloc(p, n);
+}
+static void count_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+/*
+ * The arena's inline allocations (a bump in the current block) against a model of what they
+ * must give: random sequences of zeroed, raw and string allocations of every size, up to
+ * past a block's. Each is aligned as promised (any type; strings anywhere), zeroed when
+ * asked, a copy when a string, and none overlaps another: each is filled with its own byte
+ * and all are checked at the end. Blocks are asked for only when the current one is full.
+ */
+START_TEST(test_arena_as_model)
+{
+    const ivrsm_mem counting = {.user = NULL,
+                                .malloc = count_malloc,
+                                .free = count_free,
+                                .calloc = count_calloc,
+                                .realloc = count_realloc};
+    unsigned seed = 99;
+    for (int round = 0; round < 40; round++) {
+        enum { N = 600 };
+        static unsigned char *got[N];
+        static size_t sizes[N];
+        arena_blocks = 0;
+        ivrsm_arena *a = ivrsm_arena_new(&counting);
+        ck_assert_ptr_nonnull(a);
+        size_t requested = 0;
+        for (int i = 0; i < N; i++) {
+            unsigned r = (seed = seed * 1103515245u + 12345u) >> 8;
+            size_t size = r % 50 == 0 ? 8000 + r % 9000 : r % 200;
+            int kind = (int)(r >> 16) % 3;
+            unsigned char *p;
+            if (kind == 0) {
+                p = ivrsm_arena_alloc(a, size);
+                ck_assert_ptr_nonnull(p);
+                size_t zeros = 0;
+                while (zeros < size && p[zeros] == 0)
+                    zeros++;
+                ck_assert_uint_eq(zeros, size);
+                ck_assert_uint_eq((uintptr_t)p % alignof(max_align_t), 0);
+            } else if (kind == 1) {
+                p = ivrsm_arena_alloc_raw(a, size);
+                ck_assert_ptr_nonnull(p);
+                ck_assert_uint_eq((uintptr_t)p % alignof(max_align_t), 0);
+            } else {
+                char text[17100];
+                for (size_t k = 0; k < size; k++)
+                    text[k] = (char)('a' + (i + k) % 26);
+                p = (unsigned char *)ivrsm_arena_strndup(a, text, size);
+                ck_assert_ptr_nonnull(p);
+                ck_assert_int_eq(memcmp(p, text, size), 0);
+                ck_assert_uint_eq(p[size], 0);
+                size++; /* the NUL is the string's too */
+            }
+            memset(p, i & 0xFF, size);
+            got[i] = p;
+            sizes[i] = size;
+            requested += size;
+        }
+        for (int i = 0; i < N; i++) {
+            size_t same = 0;
+            while (same < sizes[i] && got[i][same] == (unsigned char)(i & 0xFF))
+                same++;
+            ck_assert_msg(same == sizes[i], "allocation %d overwritten at byte %zu", i, same);
+        }
+        /* The blocks hold what was asked for, with no more than alignment's waste and the
+           free end of each block but the last: at most twice the 8 KB blocks needed. */
+        ck_assert_uint_ge(ivrsm_arena_size(a), requested);
+        ck_assert_int_le(arena_blocks, 1 + 2 * (long)(requested / 8192 + 1));
+        ivrsm_arena_free(a);
+    }
+    ivrsm_arena *a = ivrsm_arena_new(ivrsm_mem_default());
+    ck_assert_ptr_null(ivrsm_arena_strdup(a, NULL));
+    ck_assert_ptr_nonnull(ivrsm_arena_alloc_raw(a, 0)); /* a pointer of its own, as malloc's */
+    ivrsm_arena_free(a);
+}
+END_TEST
+
 /* The end of a JSON string in raw text: escaped quotes and backslashes skipped. */
 START_TEST(test_json_string_end)
 {
@@ -209,7 +310,7 @@ START_TEST(test_printable_run_as_bytes)
                 const char *fill = fills[at % 2];
                 for (size_t i = 0; i < len; i++)
                     buf[i] = fill[(i * 7 + at) % 6];
-                buf[at / 2] = (char)c; /* at / 2 < len; at's parity picks the fill */
+                buf[at / 2] = (char)c;               /* at / 2 < len; at's parity picks the fill */
                 char *exact = malloc(len ? len : 1); /* read past it shows under ASan */
                 memcpy(exact, buf, len);
                 size_t want = 0;
@@ -764,6 +865,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_rewrite_index_as_full_scan);
     tcase_add_test(tc, test_printable_run_as_bytes);
     tcase_add_test(tc, test_mem_grow);
+    tcase_add_test(tc, test_arena_as_model);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);
     suite_add_tcase(s, tc);
