@@ -672,7 +672,9 @@ START_TEST(every_allocation_of_a_large_request_and_parts_refused_in_turn)
     }
     free(want);
     ck_assert(!fm.misused);
-    ck_assert_int_gt(n, 200 / stride());
+    /* The sweep went through the whole call, load included (about 80 allocations: templates
+     * are compiled on the stack and allocate only their block). */
+    ck_assert_int_gt(n, 60 / stride());
     failing_mem_jansson_release();
 }
 END_TEST
