@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "compile.h"
 #include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
@@ -488,6 +489,116 @@ START_TEST(test_state_tables_as_scans)
     }
     ck_assert_uint_gt(states, 50);
     ck_assert_uint_gt(routed, 0); /* some terminator is a route's key */
+}
+END_TEST
+
+/* A state's phrase table for `lang` worked out the plain way: its routes' phrases in route
+ * order, sorted longest first by insertion (stable), and the hints without repeats. */
+static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st, size_t lang)
+{
+    size_t n = 0, hints = 0, cap = 0;
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
+            cap++;
+        else if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
+            cap += m->intents[r->intent].utterances[lang].count;
+    }
+    m_phrase_entry *want = calloc(cap + 1, sizeof(*want));
+    const char **hint = calloc(cap + 1, sizeof(*hint));
+    ck_assert(want && hint);
+    for (size_t i = 0; i < st->route_count; i++) {
+        const m_route *r = &st->routes[i];
+        const char *const *norm = NULL, *const *raw = NULL;
+        size_t count = 0;
+        if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
+            norm = &r->texts[lang];
+            raw = &r->texts_raw[lang];
+            count = 1;
+        } else if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
+            const m_utterances *u = &m->intents[r->intent].utterances[lang];
+            norm = u->norm;
+            raw = u->raw;
+            count = u->count;
+        }
+        for (size_t k = 0; k < count; k++) {
+            m_phrase_entry e = {norm[k], (uint16_t)strlen(norm[k]), (uint16_t)i};
+            size_t at = n++;
+            while (at > 0 && want[at - 1].len < e.len) {
+                want[at] = want[at - 1];
+                at--;
+            }
+            want[at] = e;
+            bool seen = false;
+            for (size_t h = 0; h < hints && !seen; h++)
+                seen = !strcmp(hint[h], raw[k]);
+            if (!seen)
+                hint[hints++] = raw[k];
+        }
+    }
+    const m_phrase_table *t = &st->phrases[lang];
+    ck_assert_uint_eq(t->phrase_count, n);
+    for (size_t k = 0; k < n; k++) {
+        ck_assert_msg(t->phrases[k].phrase == want[k].phrase, "%s: phrase %zu: \"%s\", want \"%s\"",
+                      st->name, k, t->phrases[k].phrase, want[k].phrase);
+        ck_assert_uint_eq(t->phrases[k].route, want[k].route);
+        ck_assert_uint_eq(t->phrases[k].len, want[k].len);
+    }
+    ck_assert_uint_eq(t->hint_count, hints);
+    for (size_t h = 0; h < hints; h++)
+        ck_assert_str_eq(t->hints[h], hint[h]);
+    free(want);
+    free(hint);
+}
+
+/*
+ * Phrase tables (merge-sorted longest first, stable; hints once each) against insertion in
+ * route order, for every state of the examples and of generated machines whose states
+ * listen for up to 200 phrases of random lengths, repeats among them.
+ */
+START_TEST(test_phrase_tables_as_insertion)
+{
+    static const char *const machines[] = {"examples/synergia_rdv/machine.yaml",
+                                           "examples/synergia_rdv_en/machine.yaml",
+                                           "examples/bank_card/machine.yaml"};
+    size_t tables = 0;
+    for (size_t f = 0; f < sizeof(machines) / sizeof(machines[0]); f++) {
+        ivrsm_machine *m = load_path(machines[f]);
+        for (size_t i = 0; i < m->state_count; i++)
+            for (size_t l = 0; l < m->language_count; l++, tables++)
+                phrase_table_as_insertion(m, &m->states[i], l);
+        ivrsm_machine_unref(m);
+    }
+    ck_assert_uint_gt(tables, 60);
+    static const char *const words[] = {
+        "oui",      "non",        "peut etre", "d accord",       "a",
+        "bien sur", "conseiller", "zz",        "un rendez vous", "merci"};
+    unsigned seed = 4242;
+    for (int round = 0; round < 30; round++) {
+        ivrsm_buf text = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_buf_puts(&text, "machine: p\nversion: \"1\"\nintents:\n");
+        int intents = 1 + round % 20;
+        for (int k = 0; k < intents; k++) {
+            ivrsm_buf_printf(&text, "  i%d:\n    utterances: [", k);
+            int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 10;
+            for (int u = 0; u < n; u++) {
+                unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+                ivrsm_buf_printf(&text, "%s\"%s%s%s\"", u ? ", " : "", words[r % 10],
+                                 r & 64 ? " " : "", r & 64 ? words[(r >> 8) % 10] : "");
+            }
+            ivrsm_buf_puts(&text, "]\n");
+        }
+        ivrsm_buf_puts(&text, "states:\n  ask:\n    type: prompt_and_listen\n"
+                              "    prompt: \"Oui ?\"\n    routes:\n");
+        for (int k = 0; k < intents; k++)
+            ivrsm_buf_printf(&text, "      - when_intent: i%d\n        next: ask\n", k);
+        ivrsm_buf_puts(&text, "      - when_text: \"oui\"\n        next: ask\n");
+        ck_assert(!text.failed);
+        ivrsm_machine *m = load_text(ivrsm_buf_str(&text), IVRSM_FORMAT_YAML);
+        phrase_table_as_insertion(m, state(m, "ask"), 0);
+        ivrsm_machine_unref(m);
+        ivrsm_buf_free(&text);
+    }
 }
 END_TEST
 
@@ -1963,6 +2074,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_mini_json_same_model);
     tcase_add_test(tc, test_seed_yaml_json_same_model);
     tcase_add_test(tc, test_state_tables_as_scans);
+    tcase_add_test(tc, test_phrase_tables_as_insertion);
     tcase_add_test(tc, test_typed_globals);
     tcase_add_test(tc, test_yaml_features);
     tcase_add_test(tc, test_defaults);

@@ -34,9 +34,9 @@ static struct ivrsm_strmap_slot *strmap_find(const ivrsm_strmap *m, const char *
     }
 }
 
-static int strmap_grow(ivrsm_strmap *m)
+/* The slots moved to a table of cap slots (a power of two, more than twice the count). */
+static int strmap_resize(ivrsm_strmap *m, size_t cap)
 {
-    size_t cap = m->slots ? (m->mask + 1) * 2 : 16;
     struct ivrsm_strmap_slot *slots = ivrsm_mem_calloc(m->mem, cap, sizeof(*slots));
     if (!slots)
         return -1;
@@ -47,6 +47,24 @@ static int strmap_grow(ivrsm_strmap *m)
     ivrsm_mem_free(m->mem, m->slots);
     *m = grown;
     return 0;
+}
+
+static int strmap_grow(ivrsm_strmap *m)
+{
+    return strmap_resize(m, m->slots ? (m->mask + 1) * 2 : 16);
+}
+
+int ivrsm_strmap_reserve(ivrsm_strmap *m, size_t n)
+{
+    size_t cap = 16;
+    while (cap < n * 2) {
+        if (cap > (size_t)-1 / 4)
+            return -1;
+        cap *= 2;
+    }
+    if (m->slots && cap <= m->mask + 1)
+        return 0;
+    return strmap_resize(m, cap);
 }
 
 int ivrsm_strmap_put(ivrsm_strmap *m, const char *key, size_t len, void *value, void **existing)

@@ -21,7 +21,10 @@ typedef struct ivrsm_strmap {
 } ivrsm_strmap;
 
 /* An empty map whose memory comes from `mem`. */
-#define IVRSM_STRMAP_INIT(mem) {NULL, 0, 0, (mem)}
+#define IVRSM_STRMAP_INIT(mem)                                                                     \
+    {                                                                                              \
+        NULL, 0, 0, (mem)                                                                          \
+    }
 
 /*
  * Insert key → value unless the key is there. Returns 1 when inserted, 0 when
@@ -29,6 +32,9 @@ typedef struct ivrsm_strmap {
  * -1 on no memory. The key is not copied: it must outlive the map.
  */
 int ivrsm_strmap_put(ivrsm_strmap *m, const char *key, size_t len, void *value, void **existing);
+/* Room for n keys in all, made at once (no growth, no rehashing while they go in). 0, or -1
+ * on no memory (the map as it was). */
+int ivrsm_strmap_reserve(ivrsm_strmap *m, size_t n);
 /* Insert key → value, replacing any earlier value. Returns 0, or -1 on no memory. */
 int ivrsm_strmap_set(ivrsm_strmap *m, const char *key, size_t len, void *value);
 /* The value of `key`, or NULL. */

@@ -760,17 +760,36 @@ static void compile_handoff(cc *c, m_state *st, const dom_node *n)
 
 /* --- Matching tables ---------------------------------------------------------------- */
 
-typedef struct phrase_slot {
-    m_phrase_entry entry;
-    size_t order; /* insertion order, for a stable sort */
-} phrase_slot;
-
-static int phrase_cmp(const void *pa, const void *pb)
+/* One pass of a bottom-up merge sort, longest first: runs of `width` in `from` merged in
+ * pairs into `to`. Stable: of two phrases of one length, the left run's goes first. */
+static void merge_phrases(const m_phrase_entry *from, m_phrase_entry *to, size_t n, size_t width)
 {
-    const phrase_slot *a = pa, *b = pb;
-    if (a->entry.len != b->entry.len)
-        return a->entry.len > b->entry.len ? -1 : 1;
-    return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+        size_t mid = lo + width < n ? lo + width : n;
+        size_t hi = mid + width < n ? mid + width : n;
+        size_t i = lo, j = mid, k = lo;
+        while (i < mid && j < hi)
+            to[k++] = from[j].len > from[i].len ? from[j++] : from[i++];
+        while (i < mid)
+            to[k++] = from[i++];
+        while (j < hi)
+            to[k++] = from[j++];
+    }
+}
+
+/* Sorts the n phrases of `in` (route order) longest first, stable, into `out`; `in` is
+ * scratch. O(n log n) moves, no calls. */
+static void sort_phrases(m_phrase_entry *in, m_phrase_entry *out, size_t n)
+{
+    m_phrase_entry *from = in, *to = out;
+    for (size_t width = 1; width < n; width *= 2) {
+        merge_phrases(from, to, n, width);
+        m_phrase_entry *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != out)
+        memcpy(out, from, n * sizeof(*out));
 }
 
 /* Add a speech hint once (`seen` holds those added); `cap` is the size of t->hints. */
@@ -833,20 +852,20 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         return true;
     t->phrases = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry));
     t->hints = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *));
-    phrase_slot *slots = ivrsm_mem_malloc(c->m->mem, n_phrase * sizeof(*slots));
-    if (!t->phrases || !t->hints || !slots) {
+    m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, n_phrase * sizeof(*slots));
+    ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
+    if (!t->phrases || !t->hints || !slots || ivrsm_strmap_reserve(&seen, n_phrase) != 0) {
         ivrsm_mem_free(c->m->mem, slots);
         ivrsm_cc_nomem(c);
         return false;
     }
     size_t np = 0;
-    ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
             size_t len = r->text_lens[lang];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (phrase_slot){{r->texts[lang], len16, (uint16_t)i}, np};
+            slots[np] = (m_phrase_entry){r->texts[lang], len16, (uint16_t)i};
             np++;
             add_hint(c, t, &seen, r->texts_raw[lang], n_phrase);
             continue;
@@ -857,16 +876,13 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         for (size_t k = 0; k < u->count; k++) {
             size_t len = u->lens[k];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (phrase_slot){{u->norm[k], len16, (uint16_t)i}, np};
+            slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i};
             np++;
             add_hint(c, t, &seen, u->raw[k], n_phrase);
         }
     }
     ivrsm_strmap_free(&seen);
-    if (np > 1)
-        qsort(slots, np, sizeof(*slots), phrase_cmp);
-    for (size_t i = 0; i < np; i++)
-        t->phrases[i] = slots[i].entry;
+    sort_phrases(slots, t->phrases, np);
     t->phrase_count = np;
     ivrsm_mem_free(c->m->mem, slots);
     return true;
