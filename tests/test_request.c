@@ -279,6 +279,54 @@ START_TEST(json_strings_as_jansson_at_every_position)
 }
 END_TEST
 
+/*
+ * Header values are checked eight bytes at a time for the bytes the HTTP adapter refuses
+ * (controls but the tab, DEL): each byte value at each position of values of up to 24 bytes,
+ * against the byte-by-byte rule.
+ */
+START_TEST(header_bytes_checked_at_every_position)
+{
+    static const char yaml[] =
+        "machine: h\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
+        "  send:\n    type: action_then_prompt\n    action:\n      call: \"GET /x\"\n"
+        "      headers: { X-T: \"{{ctx.v}}\" }\n    on_success: { next: bye }\n"
+        "  bye:\n    type: prompt_end\n    prompt: \"Au revoir.\"\n";
+    ivrsm_machine *m = NULL;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "h.yaml", &m, NULL), 0);
+    for (size_t len = 1; len <= 24; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (int byte = 1; byte < 256; byte++) {
+                char v[32];
+                memset(v, 'a', len);
+                v[len] = '\0';
+                v[at] = (char)byte;
+                json_t *ctx = json_object();
+                json_object_set_new(ctx, "v", json_stringn_nocheck(v, len));
+                char *ctx_json = json_dumps(ctx, JSON_COMPACT);
+                json_decref(ctx);
+                if (!ctx_json) /* not UTF-8: no ctx can hold it */
+                    continue;
+                ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+                o.ctx_json = ctx_json;
+                ivrsm_session *s = NULL;
+                ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+                ck_assert_int_eq(ivrsm_session_start(s), 0);
+                const ivrsm_command *c = ivrsm_session_next_command(s);
+                bool refused = (byte < 0x20 && byte != '\t') || byte == 0x7f;
+                ck_assert_msg((c->type == IVRSM_COMMAND_HTTP) == !refused,
+                              "byte 0x%02x at %zu of %zu", byte, at, len);
+                if (!refused)
+                    ck_assert_str_eq(c->http.headers[0].value, v);
+                ivrsm_session_free(s);
+                free(ctx_json);
+            }
+        }
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -286,6 +334,7 @@ static Suite *request_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
+    tcase_add_test(tc, header_bytes_checked_at_every_position);
     suite_add_tcase(s, tc);
     return s;
 }

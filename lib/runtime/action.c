@@ -301,14 +301,28 @@ static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *
  * 9110 field values): visible characters, spaces, tabs and bytes >= 0x80,
  * no other control character (CR and LF would add a header line) and no
  * DEL, and the whole "Name: value" line within IVRSM_MAX_HEADER_BYTES.
+ * v[0..len) holds no NUL. Eight bytes at a time: a word with no byte below
+ * 0x20 and no DEL is fine whole; a word flagged is read byte by byte.
  */
-static const char *header_refusal(const char *name, const char *v)
+static const char *header_refusal(const char *name, const char *v, size_t len)
 {
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-            return *p == '\r' || *p == '\n' ? "header value with a line break refused"
-                                            : "header value with a control character refused";
-    if (strlen(name) + strlen(v) + 2 > IVRSM_MAX_HEADER_BYTES)
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    for (size_t i = 0; i < len;) {
+        if (i + 8 <= len) {
+            uint64_t w, del;
+            memcpy(&w, v + i, 8);
+            del = w ^ (ones * 0x7f);
+            if (!((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)v[i++];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return c == '\r' || c == '\n' ? "header value with a line break refused"
+                                          : "header value with a control character refused";
+    }
+    if (strlen(name) + len + 2 > IVRSM_MAX_HEADER_BYTES)
         return "header longer than IVRSM_MAX_HEADER_BYTES refused";
     return NULL;
 }
@@ -331,12 +345,16 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     *at = (struct http_texts){SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
     if (build_path(b, a, &scope, why) != 0)
         return *why ? -1 : IVRSM_ENOMEM;
+    /* The lengths of what is written, which holds no NUL (segments are cut at theirs, then
+     * encoded; a body's strings are escaped), are the buffer's. */
+    size_t path_and_query = b->len;
     ivrsm_buf_putc(b, '\0');
     at->path = 0;
     if (a->query.count) {
         at->query = b->len;
         if (build_query(b, a, &scope) != 0)
             return IVRSM_ENOMEM;
+        path_and_query += 1 + b->len - at->query; /* "?" and the query */
         ivrsm_buf_putc(b, '\0');
     }
     /* Header values one after the other, each ended by its NUL: found again by walking them. */
@@ -345,13 +363,12 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
         const size_t start = b->len;
         if (value_append(b, &a->headers.items[i].value, &scope) != 0)
             return IVRSM_ENOMEM;
-        if ((*why = header_refusal(a->headers.items[i].key, b->data + start)) != NULL)
+        if ((*why = header_refusal(a->headers.items[i].key, b->data + start, b->len - start)) !=
+            NULL)
             return -1;
         ivrsm_buf_putc(b, '\0');
     }
-    size_t path_len = strlen(b->data + at->path);
-    if ((at->query != SIZE_MAX ? strlen(b->data + at->query) + 1 : 0) + path_len >
-        IVRSM_MAX_PATH_BYTES) {
+    if (path_and_query > IVRSM_MAX_PATH_BYTES) {
         *why = "request path and query longer than IVRSM_MAX_PATH_BYTES";
         return -1;
     }
@@ -359,7 +376,7 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
         at->body = b->len;
         if (write_body(b, a, &scope) != 0)
             return IVRSM_ENOMEM;
-        if (strlen(b->data + at->body) > IVRSM_MAX_REQUEST_BODY_BYTES) {
+        if (b->len - at->body > IVRSM_MAX_REQUEST_BODY_BYTES) {
             *why = "request body larger than IVRSM_MAX_REQUEST_BODY_BYTES";
             return -1;
         }
