@@ -1,5 +1,6 @@
 /* Run-time templates: compilation, rendering, evaluation, errors. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,24 @@ START_TEST(test_speech_collapsed_at_compile_time)
             snprintf(src, sizeof src, "%s{{ctx.ws}}%s{{ctx.ws}}", pieces[i], pieces[(i + 3) % n]);
             speech_as_collapsed(src);
         }
+    }
+    /* Values of words and single spaces are passed over, anything else collapsed: generated
+     * values of the bytes that tell them apart, after each piece. */
+    static const char alphabet[] = {'a',  ' ',    ' ',    '\t',   '\n',
+                                    '\r', '\x01', '\x7f', '\xc3', '\xa9'};
+    uint32_t seed = 7;
+    for (int round = 0; round < 3000; round++) {
+        char v[48];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % 40;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            v[i] = alphabet[(seed >> 16) % (seed & 0x100 ? sizeof alphabet : 3)];
+        }
+        v[len] = '\0';
+        json_object_set_new(ctx, "ws", json_stringn_nocheck(v, len));
+        snprintf(src, sizeof src, "%s{{ctx.ws}}%s", pieces[round % n], pieces[(round / n) % n]);
+        speech_as_collapsed(src);
     }
 }
 END_TEST

@@ -896,7 +896,21 @@ static void say_value(speech_out *o, size_t mark, bool owed)
     char *d = b->data;
     size_t w = mark, len = b->len;
     bool pending = owed ? false : o->space && w > 0;
-    for (size_t i = mark; i < len; i++) {
+    size_t i = mark;
+    if (!pending) {
+        /* Words and single spaces between them stay as they are: passed over, not copied. */
+        while (i < len) {
+            unsigned char c = (unsigned char)d[i];
+            if (c > ' ')
+                i++;
+            else if (c == ' ' && i > mark && i + 1 < len && (unsigned char)d[i + 1] > ' ')
+                i += 2;
+            else
+                break;
+        }
+        w = i;
+    }
+    for (; i < len; i++) {
         if (is_space(d[i])) {
             pending = true;
             continue;
