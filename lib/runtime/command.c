@@ -121,7 +121,8 @@ static void relink(s_command *c)
     c->pub.http.header_count = c->header_count;
     c->pub.handoff.queue = c->queue;
     c->pub.handoff.context = c->context;
-    c->pub.hangup.reason = c->reason;
+    if (c->reason) /* else the session's own words, which are never copied */
+        c->pub.hangup.reason = c->reason;
 }
 
 int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)

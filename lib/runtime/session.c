@@ -358,19 +358,18 @@ void ivrsm_s_start_language(ivrsm_session *s)
     sync_language(s);
 }
 
+/* Hang up for `reason`, a string literal (the command shows it, no copy). */
 static void end_call(ivrsm_session *s, const char *reason)
 {
     if (s->failed)
         return;
     flush_say(s);
     s_command *c = ivrsm_s_command_new(s, IVRSM_COMMAND_HANGUP);
-    if (!c || !(c->reason = ivrsm_mem_strdup(s->mem, reason))) {
-        if (c)
-            ivrsm_s_command_discard(s, c);
+    if (!c) {
         ivrsm_s_fail(s);
         return;
     }
-    c->pub.hangup.reason = c->reason;
+    c->pub.hangup.reason = reason; /* a string of the library's: not copied */
     push(s, c);
     s->phase = PHASE_ENDED;
     s->pending_id = 0;
