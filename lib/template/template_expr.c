@@ -525,45 +525,45 @@ int ivrsm_tmpl_parse_expression(tmpl_builder *b, size_t start, size_t end, const
 
 /* ---------------------------------------------------------------- evaluation */
 
-/* The value a path starts from: its root in the scope (ctx from the store when there is one). */
-static ivrsm_val path_root(const tmpl_path *path, const ivrsm_tmpl_scope *scope)
-{
-    switch (path->root) {
-    case ROOT_CTX:
-        return scope->ctx_store ? ivrsm_vstore_root(scope->ctx_store) : ivrsm_val_of(scope->ctx);
-    case ROOT_RESP:
-        return scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->resp_at)
-                                 : ivrsm_val_of(scope->resp);
-    case ROOT_GLOBALS:
-        return ivrsm_val_of(scope->globals);
-    default:
-        return scope->now_store ? ivrsm_vstore_root(scope->now_store) : ivrsm_val_of(scope->now);
-    }
-}
-
+/*
+ * The value at path: its root in the scope (ctx from the store when there is
+ * one), then its segments. One switch on the root: resp.status and
+ * resp.error are the answer's unless the body has its own.
+ */
 static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
                               const ivrsm_tmpl_scope *scope)
 {
     ivrsm_val v = {NULL, NULL, 0};
     if (!scope)
         return v;
-    v = path_root(path, scope);
-    const path_seg *seg = t->segs + path->first_seg;
-    /* resp.status, resp.error: the answer's, unless the body has its own. */
-    if (path->root == ROOT_RESP && path->n_segs && seg->key != TMPL_NONE) {
-        ivrsm_val answer = scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->answer_at)
-                                             : ivrsm_val_of(scope->answer);
-        if (!ivrsm_val_missing(answer) &&
-            ivrsm_val_missing(ivrsm_val_getn(v, t->pool + seg->key, seg->index)) &&
-            !ivrsm_val_missing(ivrsm_val_getn(answer, t->pool + seg->key, seg->index)))
-            v = answer;
+    const path_seg *seg = t->segs + path->first_seg, *end = seg + path->n_segs;
+    switch (path->root) {
+    case ROOT_CTX:
+        v = scope->ctx_store ? ivrsm_vstore_root(scope->ctx_store) : ivrsm_val_of(scope->ctx);
+        break;
+    case ROOT_RESP:
+        v = scope->resp_store ? ivrsm_vstore_at(scope->resp_store, scope->resp_at)
+                              : ivrsm_val_of(scope->resp);
+        if (seg < end && seg->key != TMPL_NONE) {
+            ivrsm_val answer = scope->resp_store
+                                   ? ivrsm_vstore_at(scope->resp_store, scope->answer_at)
+                                   : ivrsm_val_of(scope->answer);
+            if (!ivrsm_val_missing(answer) &&
+                ivrsm_val_missing(ivrsm_val_getn(v, t->pool + seg->key, seg->index)) &&
+                !ivrsm_val_missing(ivrsm_val_getn(answer, t->pool + seg->key, seg->index)))
+                v = answer;
+        }
+        break;
+    case ROOT_GLOBALS:
+        v = ivrsm_val_of(scope->globals);
+        break;
+    default:
+        v = scope->now_store ? ivrsm_vstore_root(scope->now_store) : ivrsm_val_of(scope->now);
+        break;
     }
-    for (uint32_t i = 0; !ivrsm_val_missing(v) && i < path->n_segs; i++, seg++) {
-        if (seg->key != TMPL_NONE)
-            v = ivrsm_val_getn(v, t->pool + seg->key, seg->index);
-        else
-            v = ivrsm_val_at(v, seg->index);
-    }
+    for (; seg < end && !ivrsm_val_missing(v); seg++)
+        v = seg->key != TMPL_NONE ? ivrsm_val_getn(v, t->pool + seg->key, seg->index)
+                                  : ivrsm_val_at(v, seg->index);
     return v;
 }
 
