@@ -48,6 +48,23 @@ static inline size_t ivrsm_utf8_count(const char *s, size_t len)
     return count;
 }
 
+/* Offset of the first byte of s[0..len) that is not ASCII (>= 0x80), or len when there is
+ * none. Eight bytes at a time. */
+static inline size_t ivrsm_utf8_ascii_run(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, u + i, sizeof(x));
+        if (x & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < len && u[i] < 0x80)
+        i++;
+    return i;
+}
+
 /*
  * Validate UTF-8 and refuse NUL bytes. Returns 0, or -1 (invalid UTF-8) or
  * -2 (a NUL byte) with the 1-based line and column (in characters) of the

@@ -21,6 +21,7 @@
 #include "json_fast.h"
 #include "json_scan.h"
 #include "mem.h"
+#include "utf8.h"
 
 typedef struct jfast {
     dom_doc *doc;
@@ -31,6 +32,9 @@ typedef struct jfast {
     int line;
     const char *col_at; /* the last place a column was counted for, and that column */
     int col;
+    /* Text known to be ASCII, where a column is a count of bytes: [ascii_from, ascii_to),
+     * ascii_to the next byte that is not (or the end). */
+    const char *ascii_from, *ascii_to;
     int depth;
     size_t nodes;
     dom_pair *pairs; /* the pairs of the open objects, innermost last */
@@ -54,18 +58,36 @@ static dom_node *no_memory(jfast *f)
     return NULL;
 }
 
-static void skip_blank(jfast *f)
+/* The blanks from the cursor on; spaces eight at a time (an indented file's are runs). */
+static void skip_blank_run(jfast *f)
 {
+    const uint64_t spaces = 0x2020202020202020u;
     while (f->p < f->end) {
         char c = *f->p;
+        if (c == ' ') {
+            uint64_t w;
+            while (f->end - f->p >= 8 && (memcpy(&w, f->p, 8), w == spaces))
+                f->p += 8;
+            if (f->p < f->end && *f->p == ' ')
+                f->p++;
+            continue;
+        }
         if (c == '\n') {
             f->line++;
             f->line_start = f->p + 1;
-        } else if (c != ' ' && c != '\t' && c != '\r') {
+        } else if (c != '\t' && c != '\r') {
             return;
         }
         f->p++;
     }
+}
+
+static inline void skip_blank(jfast *f)
+{
+    /* Every blank is at most ' ': a byte above it ends the blanks at once (most calls). */
+    if (f->p < f->end && (unsigned char)*f->p > ' ')
+        return;
+    skip_blank_run(f);
 }
 
 /*
@@ -80,8 +102,13 @@ static int column(jfast *f)
         q = f->col_at;
         col = f->col;
     }
-    for (; q < f->p; q++)
-        col += ((unsigned char)*q & 0xC0) != 0x80;
+    if (q >= f->ascii_from && f->p <= f->ascii_to) {
+        col += (int)(f->p - q);
+    } else {
+        col += (int)ivrsm_utf8_count(q, (size_t)(f->p - q));
+        f->ascii_from = f->p;
+        f->ascii_to = f->p + ivrsm_utf8_ascii_run(f->p, (size_t)(f->end - f->p));
+    }
     f->col_at = f->p;
     f->col = col;
     return col;
@@ -329,7 +356,14 @@ static dom_node *value(jfast *f)
 
 int ivrsm_dom_load_json_fast(const char *data, size_t len, dom_doc *doc)
 {
-    jfast f = {.doc = doc, .s = data, .end = data + len, .p = data, .line_start = data, .line = 1};
+    jfast f = {.doc = doc,
+               .s = data,
+               .end = data + len,
+               .p = data,
+               .line_start = data,
+               .line = 1,
+               .ascii_from = data,
+               .ascii_to = data};
     f.text.mem = doc->mem;
     skip_blank(&f);
     dom_node *root = f.p < f.end && *f.p == '{' ? value(&f) : give_up(&f);

@@ -35,6 +35,9 @@ typedef struct fast {
     int indent;        /* of the content line the cursor is on; -1 at the end */
     size_t col_at;     /* the last place a column was counted for, and that column */
     int col;
+    /* Text known to be ASCII, where a column is a count of bytes: [ascii_from, ascii_to),
+     * ascii_to the next byte that is not (or the end). */
+    size_t ascii_from, ascii_to;
     int depth;
     size_t nodes;    /* as load_yaml.c counts them: IVRSM_MAX_NODES */
     size_t bytes;    /* text of scalars and keys: IVRSM_MAX_EXPANDED_BYTES */
@@ -83,6 +86,14 @@ static int column_of(fast *f, size_t pos)
         col = f->col;
     }
     size_t n = pos - i;
+    if (i >= f->ascii_from && pos <= f->ascii_to) {
+        col += (int)n;
+        f->col_at = pos;
+        f->col = col;
+        return col;
+    }
+    f->ascii_from = pos;
+    f->ascii_to = pos + ivrsm_utf8_ascii_run(f->s + pos, f->len - pos);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (n < 8 && f->len - i >= 8) {
         /* A short span (the usual one) in one word read from the text, the bytes past it
