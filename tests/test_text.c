@@ -6,6 +6,7 @@
 #include "collect.h"
 #include "mem.h"
 #include "text.h"
+#include "utf8.h"
 #include "words.h"
 
 #include <check.h>
@@ -212,6 +213,22 @@ START_TEST(test_arena_as_model)
     ck_assert_ptr_null(ivrsm_arena_strdup(a, NULL));
     ck_assert_ptr_nonnull(ivrsm_arena_alloc_raw(a, 0)); /* a pointer of its own, as malloc's */
     ivrsm_arena_free(a);
+}
+END_TEST
+
+/* The ASCII run at the start of a text (eight bytes at a time) against a byte loop, with the
+ * first non-ASCII byte at every place and every distance from the end. */
+START_TEST(test_ascii_run_as_bytes)
+{
+    char s[64];
+    for (size_t len = 0; len <= sizeof s; len++)
+        for (size_t high = 0; high <= len; high++) {
+            for (size_t k = 0; k < len; k++)
+                s[k] = (char)(k % 2 ? 'a' + k % 26 : k % 3 ? ' ' : '\n');
+            if (high < len)
+                s[high] = (char)(high % 2 ? 0xC3 : 0x80);
+            ck_assert_uint_eq(ivrsm_utf8_ascii_run(s, len), high);
+        }
 }
 END_TEST
 
@@ -866,6 +883,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_printable_run_as_bytes);
     tcase_add_test(tc, test_mem_grow);
     tcase_add_test(tc, test_arena_as_model);
+    tcase_add_test(tc, test_ascii_run_as_bytes);
     tcase_add_loop_test(tc, test_utf8_valid_table, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
     tcase_add_test(tc, test_utf8_valid_respects_length);
     suite_add_tcase(s, tc);
