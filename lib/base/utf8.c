@@ -88,6 +88,13 @@ static bool valid_without_nul(const unsigned char *s, size_t len)
             i++;
             continue;
         }
+        /* Two bytes (Latin letters with accents, most of what is not ASCII in a machine's
+         * text) without the decoder's call: a lead from 0xC2 (no overlong) and a
+         * continuation byte. */
+        if (s[i] >= 0xC2 && s[i] <= 0xDF && len - i >= 2 && (s[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
         uint32_t cp;
         int n = ivrsm_utf8_decode(s + i, len - i, &cp);
         if (n == 0)

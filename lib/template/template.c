@@ -369,6 +369,11 @@ static size_t utf8_check(const unsigned char *s, size_t len)
             i++;
             continue;
         }
+        /* Two bytes (accented Latin letters, most of a prompt's non-ASCII) at once. */
+        if (c >= 0xC2 && c <= 0xDF && len - i >= 2 && (s[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
         size_t n = c < 0x80             ? 0
                    : (c & 0xE0) == 0xC0 ? 1
                    : (c & 0xF0) == 0xE0 ? 2
