@@ -21,8 +21,11 @@ static void path_append(cc *c, const char *s, size_t n)
 size_t ivrsm_cc_push_keyn(cc *c, const char *key, size_t len)
 {
     size_t mark = c->path_len;
-    if (c->path_len)
-        path_append(c, ".", 1);
+    /* The dot written in place: a call of path_append() for one byte showed in profiles. */
+    if (mark && mark + 1 < sizeof(c->path)) {
+        c->path[mark] = '.';
+        c->path[++c->path_len] = '\0';
+    }
     if (c->field_count < CC_MAX_FIELDS) {
         c->fields[c->field_count].mark = mark;
         c->fields[c->field_count].start = c->path_len;
