@@ -239,11 +239,11 @@ bool ivrsm_cc_get_bool(cc *c, const dom_node *map, const char *key, bool *out);
  * Parse an action's "METHOD /path/{p}" into arena copies. False when
  * malformed (not reported: the caller knows what the text was for). A path
  * that parses but cannot be sent as written (a character not allowed in a
- * URL path, a dot segment) is reported at `at`, named `what` ("call",
- * "endpoint 'x'"), and still returned.
+ * URL path, a dot segment) is reported at `at`, named `what` ("call") or, when
+ * `endpoint` is not NULL, "endpoint '<endpoint>'", and still returned.
  */
 bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path,
-                         const dom_node *at, const char *what);
+                         const dom_node *at, const char *what, const char *endpoint);
 
 /* --- Values and templates (compile_value.c) --------------------------------- */
 

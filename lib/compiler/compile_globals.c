@@ -234,7 +234,7 @@ static const char *path_problem(const char *path, char *buf, size_t cap)
 }
 
 bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const char **path,
-                         const dom_node *at, const char *what)
+                         const dom_node *at, const char *what, const char *endpoint)
 {
     const char *m, *p;
     size_t mlen;
@@ -242,9 +242,16 @@ bool ivrsm_cc_call_parse(cc *c, const char *text, const char **method, const cha
         return false;
     char buf[120];
     const char *problem = path_problem(p, buf, sizeof(buf));
-    if (problem)
+    if (problem) {
+        /* An endpoint's name is written into the message only when there is one to write. */
+        char named[300];
+        if (endpoint) {
+            snprintf(named, sizeof(named), "endpoint '%s'", endpoint);
+            what = named;
+        }
         ivrsm_cc_error(c, "invalid-value", at->line, at->column, "%s: the path %s %s", what, p,
                        problem);
+    }
     *method = ivrsm_arena_strndup(c->arena, m, mlen);
     *path = ivrsm_arena_strdup(c->arena, p);
     if (!*method || !*path)
@@ -269,9 +276,8 @@ static void compile_endpoints(cc *c)
             size_t m2 = ivrsm_cc_push_key(c, p->key);
             m_endpoint *e = &c->m->endpoints[c->m->endpoint_count];
             if (ivrsm_cc_expect(c, p->value, DOM_STRING, "a string \"METHOD /path\"")) {
-                char what[300];
-                snprintf(what, sizeof(what), "endpoint '%s'", p->key);
-                if (ivrsm_cc_call_parse(c, p->value->text, &e->method, &e->path, p->value, what)) {
+                if (ivrsm_cc_call_parse(c, p->value->text, &e->method, &e->path, p->value, NULL,
+                                        p->key)) {
                     e->name = ivrsm_arena_strdup(c->arena, p->key);
                     c->m->endpoint_count++;
                 } else {

@@ -630,7 +630,7 @@ static void resolve_call(cc *c, m_action *a, const dom_node *call)
         ivrsm_cc_pop(c, mark);
         return;
     }
-    if (!ivrsm_cc_call_parse(c, call->text, &a->method, &a->path, call, "call")) {
+    if (!ivrsm_cc_call_parse(c, call->text, &a->method, &a->path, call, "call", NULL)) {
         const dom_node *declared =
             ivrsm_dom_get(ivrsm_dom_get(c->globals, "endpoints"), name ? name : "");
         if (call->ref && declared) {
