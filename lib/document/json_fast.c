@@ -58,18 +58,24 @@ static dom_node *no_memory(jfast *f)
     return NULL;
 }
 
-/* The blanks from the cursor on; spaces eight at a time (an indented file's are runs). */
+/* The blanks from the cursor on; spaces up to eight at a time (an indented file's are
+ * runs). */
 static void skip_blank_run(jfast *f)
 {
-    const uint64_t spaces = 0x2020202020202020u;
     while (f->p < f->end) {
         char c = *f->p;
         if (c == ' ') {
-            uint64_t w;
-            while (f->end - f->p >= 8 && (memcpy(&w, f->p, 8), w == spaces))
-                f->p += 8;
-            if (f->p < f->end && *f->p == ' ')
-                f->p++;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (f->end - f->p >= 8) {
+                uint64_t w;
+                memcpy(&w, f->p, 8);
+                uint64_t other = w ^ 0x2020202020202020u; /* nonzero bytes: not spaces */
+                /* All eight, or the spaces before the first byte that is not one. */
+                f->p += other ? (size_t)__builtin_ctzll(other) / 8 : 8;
+                continue;
+            }
+#endif
+            f->p++;
             continue;
         }
         if (c == '\n') {
