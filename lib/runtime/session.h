@@ -28,7 +28,8 @@ typedef enum s_phase {
 /*
  * Parts to say and their texts, in one block of the session's (speech.c): the parts (room
  * for `cap`), then their texts one after the other, each ended by its NUL, in the parts'
- * order. NULL parts: nothing to say.
+ * order. NULL parts: nothing to say. cap 0 with parts: a machine message's parts, shown, not
+ * owned (copied into a block of the speech's own before more words join them).
  */
 typedef struct s_speech {
     ivrsm_part *parts;

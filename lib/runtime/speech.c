@@ -5,6 +5,7 @@
  * dropped, so a message without recordings is always one `say` part whose
  * text is the command's `text`.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -13,13 +14,14 @@
 
 void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp)
 {
-    ivrsm_mem_free(mem, sp->parts);
+    if (sp->cap) /* else nothing, or the machine's parts, shown */
+        ivrsm_mem_free(mem, sp->parts);
     memset(sp, 0, sizeof(*sp));
 }
 
 size_t ivrsm_s_speech_memory(const s_speech *sp)
 {
-    return sp->parts ? sp->cap * sizeof(*sp->parts) + sp->room : 0;
+    return sp->cap ? sp->cap * sizeof(*sp->parts) + sp->room : 0;
 }
 
 /* Where the texts start: after the room for the parts. */
@@ -35,8 +37,41 @@ static char *texts(const s_speech *sp)
  * texts again, found in order (each ends with its NUL). 0, or -1 on no memory
  * (sp unchanged).
  */
+/*
+ * A speech that shows the machine's parts (cap 0) takes copies of them in a
+ * block of its own, with room for `parts` more parts and `bytes` more text,
+ * before anything is added. 0, or -1 on no memory (sp unchanged).
+ */
+static int own_parts(const ivrsm_mem *mem, s_speech *sp, size_t parts, size_t bytes)
+{
+    size_t text = 0;
+    for (uint32_t i = 0; i < sp->count; i++)
+        text += strlen(sp->parts[i].text) + 1;
+    size_t cap = sp->count + parts > 2 ? sp->count + parts : 2;
+    if (text + bytes > UINT32_MAX / 2 || cap > UINT32_MAX / 2)
+        return -1;
+    size_t room = (text + bytes + 31) & ~(size_t)31;
+    ivrsm_part *block = ivrsm_mem_malloc(mem, cap * sizeof(*block) + room);
+    if (!block)
+        return -1;
+    char *t = (char *)(block + cap);
+    for (uint32_t i = 0; i < sp->count; i++) {
+        size_t len = strlen(sp->parts[i].text);
+        memcpy(t, sp->parts[i].text, len + 1);
+        block[i] = (ivrsm_part){sp->parts[i].type, t};
+        t += len + 1;
+    }
+    sp->parts = block;
+    sp->cap = (uint32_t)cap;
+    sp->room = (uint32_t)room;
+    sp->used = (uint32_t)text;
+    return 0;
+}
+
 static int reserve(const ivrsm_mem *mem, s_speech *sp, size_t parts, size_t bytes)
 {
+    if (!sp->cap && sp->count)
+        return own_parts(mem, sp, parts, bytes);
     size_t need_cap = (size_t)sp->count + parts, need_room = (size_t)sp->used + bytes;
     if (need_cap <= sp->cap && need_room <= sp->room)
         return 0;
@@ -149,13 +184,34 @@ static int add_uri(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *out)
     return rc;
 }
 
+/* Whether parts are as adding them one by one would leave them: none blank, no two says in a
+ * row (a machine's static message is prepared so). */
+static bool shown_as_they_are(const ivrsm_part *parts, size_t n)
+{
+    if (!n || n > UINT32_MAX / 2)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!parts[i].text || !*parts[i].text ||
+            (i && parts[i].type == IVRSM_PART_SAY && parts[i - 1].type == IVRSM_PART_SAY))
+            return false;
+    return true;
+}
+
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out)
 {
     msg = ivrsm_m_message_in(msg, s->language);
     if (!msg)
         return 0;
-    if (msg->fixed)
+    if (msg->fixed) {
+        if (!out->count && shown_as_they_are(msg->fixed, msg->fixed_count)) {
+            /* Nothing said before: the machine's parts are shown, copied only when more words
+             * join them (own_parts()). The session holds a reference to the machine. */
+            out->parts = (ivrsm_part *)(uintptr_t)msg->fixed;
+            out->count = (uint32_t)msg->fixed_count;
+            return 0;
+        }
         return ivrsm_s_speech_append(s->mem, out, msg->fixed, msg->fixed_count);
+    }
     for (size_t i = 0; i < msg->count; i++) {
         const m_part *p = &msg->parts[i];
         int rc;
