@@ -1,5 +1,6 @@
 /*
- * Writing an http command (lib/runtime/action.c, lib/compiler/compile_body.c):
+ * What a call writes. Spoken parts (lib/runtime/speech.c): static words shown, then joined.
+ * An http command (lib/runtime/action.c, lib/compiler/compile_body.c):
  * request bodies of generated shapes, keys, literals and templates over
  * generated ctx values are the text json_dumps(JSON_COMPACT) writes of the
  * value the body evaluates to (ivrsm_s_value_eval(), the reference).
@@ -327,6 +328,80 @@ START_TEST(header_bytes_checked_at_every_position)
 }
 END_TEST
 
+/*
+ * Words said on the way: a machine's static message is shown as the machine holds it until
+ * more words join it, then copied with them; either way the commands carry the same parts
+ * and text, a snapshot taken in between carries them too, and nothing leaks or is freed twice.
+ */
+START_TEST(static_words_shown_then_joined)
+{
+    static const char yaml[] =
+        "machine: w\nversion: \"1\"\nlocale: fr-FR\nstates:\n"
+        "  first:\n    type: action_then_prompt\n    action: { call: \"GET /a\" }\n"
+        "    on_success: { prompt: \"Merci.\", next: second }\n"
+        "  second:\n    type: action_then_prompt\n    action: { call: \"GET /b\" }\n"
+        "    on_success: { prompt: \"C'est fait.\", next: menu }\n"
+        "  menu:\n    type: prompt_and_listen\n    prompt: \"Votre choix, {{ctx.name}} ?\"\n"
+        "    routes:\n      - when_text: \"fin\"\n        next: bye\n"
+        "  bye:\n    type: prompt_end\n    prompt: [ { say: \"Au revoir.\" }, { play: bye.wav } "
+        "]\n";
+    ivrsm_machine *m = NULL;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "w.yaml", &m, NULL), 0);
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"name\": \"Ana\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_ACTION_RESULT;
+    ev.status = 200;
+    ev.body = "{}";
+    ev.command_id = c->id;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    /* "Merci." alone before the next request: a say command of the machine's words. */
+    c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_SAY);
+    ck_assert_str_eq(c->text, "Merci.");
+    ck_assert_uint_eq(c->part_count, 1);
+    ck_assert_str_eq(c->parts[0].text, "Merci.");
+    c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+    ev.command_id = c->id;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    /* "C'est fait." joined by the question rendered for the call. */
+    c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_ASK);
+    ck_assert_str_eq(c->text, "C'est fait. Votre choix, Ana ?");
+    ck_assert_uint_eq(c->part_count, 1);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ck_assert_ptr_nonnull(strstr(snap, "C'est fait. Votre choix, Ana ?"));
+    ivrsm_session *again = NULL;
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &again, NULL), 0);
+    ivrsm_free(snap);
+    ivrsm_event no = IVRSM_EVENT_INIT;
+    no.type = IVRSM_EVENT_NOINPUT;
+    ck_assert_int_eq(ivrsm_session_feed(again, &no), 0);
+    c = ivrsm_session_next_command(again); /* asked again: the state's own question */
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_ASK);
+    ck_assert_str_eq(c->text, "Votre choix, Ana ?");
+    ivrsm_event fin = IVRSM_EVENT_INIT;
+    fin.type = IVRSM_EVENT_SPEECH;
+    fin.text = "fin";
+    ck_assert_int_eq(ivrsm_session_feed(again, &fin), 0);
+    c = ivrsm_session_next_command(again);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_SAY);
+    ck_assert_str_eq(c->text, "Au revoir.");
+    ck_assert_uint_eq(c->part_count, 2);
+    ck_assert_str_eq(c->parts[1].text, "bye.wav");
+    ivrsm_session_free(again);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -335,6 +410,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     tcase_add_test(tc, header_bytes_checked_at_every_position);
+    tcase_add_test(tc, static_words_shown_then_joined);
     suite_add_tcase(s, tc);
     return s;
 }
