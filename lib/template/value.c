@@ -265,16 +265,6 @@ static bool is_object(const ivrsm_vstore *st, uint32_t at)
     return at != IVRSM_VSTORE_NONE && node(st, at)[0] == JSON_OBJECT;
 }
 
-ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
-{
-    if (v.j)
-        return ivrsm_val_of(json_object_get(v.j, key));
-    if (!v.st)
-        return missing;
-    uint32_t at = find(v.st, v.at, key, strlen(key));
-    return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
-}
-
 ivrsm_val ivrsm_val_getn(ivrsm_val v, const char *key, size_t len)
 {
     if (v.j)

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mem.h"
 
@@ -65,10 +66,15 @@ double ivrsm_val_number(ivrsm_val v);
 const char *ivrsm_val_str(ivrsm_val v, size_t *len);
 /* Items of an array, members of an object; 0 for any other type. */
 size_t ivrsm_val_size(ivrsm_val v);
-/* Member `key` of an object (missing when there is none, or v is no object). */
-ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key);
-/* The same for key[0..len). */
+/* Member key[0..len) of an object (missing when there is none, or v is no object). */
 ivrsm_val ivrsm_val_getn(ivrsm_val v, const char *key, size_t len);
+/* The same for a NUL-terminated key (json_object_get's reading: its length, then getn); inline,
+ * so that a literal key's length is known when compiled. */
+static inline ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
+{
+    ivrsm_val none = {NULL, NULL, 0};
+    return key ? ivrsm_val_getn(v, key, strlen(key)) : none;
+}
 /* Item i of an array (missing past its end, or when v is no array). */
 ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i);
 /* Member i of an object in insertion order, its key in *key and *key_len. */
