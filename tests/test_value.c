@@ -386,7 +386,7 @@ START_TEST(test_same_bytes_as_memcmp)
             }
             if (diff < len)
                 b[diff] = (char)(a[diff] ^ (1 << (diff % 8)));
-            bool same = ivrsm_vstore_same_bytes(a, b, len);
+            bool same = ivrsm_same_bytes(a, b, len);
             ck_assert_msg(same == !memcmp(a, b, len), "length %zu, differing at %zu", len, diff);
             free(a);
             free(b);

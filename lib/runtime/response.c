@@ -148,7 +148,7 @@ static bool kept(const m_state *keep, const char *key, size_t len)
     if (!keep || keep->resp_whole)
         return true;
     for (size_t i = 0; i < keep->resp_key_count; i++)
-        if (keep->resp_key_lens[i] == len && !memcmp(keep->resp_keys[i], key, len))
+        if (keep->resp_key_lens[i] == len && ivrsm_same_bytes(keep->resp_keys[i], key, len))
             return true;
     return false;
 }
@@ -173,8 +173,23 @@ static int item_end(reader *r, char close)
     return *r->p++ == ',';
 }
 
+/* A member's or an item's value: a string, the most common, read here without read_value()'s
+ * frame (the same checks: its depth, then the string). */
+static int read_item(reader *r, uint32_t *out)
+{
+    skip_space(r);
+    if (r->p >= r->end || *r->p != '"' || r->depth + 1 > MAX_DEPTH)
+        return read_value(r, out, NULL);
+    r->p++;
+    const char *s;
+    size_t len;
+    if (read_string(r, &s, &len) != 0)
+        return -1;
+    return out ? built(r, ivrsm_vstore_put_string(r->st, s, len, out)) : 0;
+}
+
 /* Push a node on the open containers' items. */
-static int push_item(reader *r, uint32_t at)
+static inline int push_item(reader *r, uint32_t at)
 {
     if (ivrsm_buf_reserve(&r->items, sizeof(at)) != 0) {
         r->nomem = true;
@@ -288,7 +303,7 @@ static int read_object(reader *r, uint32_t *out, const m_state *keep)
             goto fail;
         r->p++;
         uint32_t v = 0;
-        if (read_value(r, build ? &v : NULL, NULL) != 0 || (build && push_item(r, v) != 0))
+        if (read_item(r, build ? &v : NULL) != 0 || (build && push_item(r, v) != 0))
             goto fail;
     }
     if (out) {
@@ -317,7 +332,7 @@ static int read_array(reader *r, uint32_t *out)
     size_t mark = r->items.len;
     for (int more = !closes(r, ']'); more; more = item_end(r, ']')) {
         uint32_t v = 0;
-        if (more < 0 || read_value(r, out ? &v : NULL, NULL) != 0 || (out && push_item(r, v) != 0))
+        if (more < 0 || read_item(r, out ? &v : NULL) != 0 || (out && push_item(r, v) != 0))
             goto fail;
     }
     if (out) {

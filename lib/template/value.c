@@ -206,43 +206,6 @@ static ivrsm_val at_node(const ivrsm_vstore *st, uint32_t at)
 
 static const ivrsm_val missing = {NULL, NULL, 0};
 
-/*
- * Whether a[0..len) and b[0..len) are the same bytes: memcmp's verdict, inline for the
- * lengths of keys (a member scan compares a key at each lookup that finds it): from 4 bytes
- * on, two words of 4 or 8 bytes that overlap, read only within [0, len) of both.
- */
-static inline bool same_bytes(const uint8_t *a, const char *b, size_t len)
-{
-    if (len >= 8 && len <= 16) {
-        uint64_t x, y, u, v;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        memcpy(&u, a + len - 8, 8);
-        memcpy(&v, b + len - 8, 8);
-        return ((x ^ y) | (u ^ v)) == 0;
-    }
-    if (len >= 4 && len < 8) {
-        uint32_t x, y, u, v;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&u, a + len - 4, 4);
-        memcpy(&v, b + len - 4, 4);
-        return ((x ^ y) | (u ^ v)) == 0;
-    }
-    if (len < 4) {
-        for (size_t i = 0; i < len; i++)
-            if (a[i] != (uint8_t)b[i])
-                return false;
-        return true;
-    }
-    return !memcmp(a, b, len);
-}
-
-bool ivrsm_vstore_same_bytes(const void *a, const char *b, size_t len)
-{
-    return same_bytes(a, b, len);
-}
-
 /* The node of member key[0..len) of object `obj`, or IVRSM_VSTORE_NONE. */
 static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
 {
@@ -254,7 +217,8 @@ static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size
         const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
         const uint8_t *k = node(st, rd32(slot));
         /* The first byte before the call: most keys of the same length differ there. */
-        if (rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) && same_bytes(k + 4, key, len))
+        if (rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) &&
+            ivrsm_same_bytes(k + 4, key, len))
             return rd32(slot + 4);
     }
     return IVRSM_VSTORE_NONE;
@@ -789,7 +753,7 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
     uint32_t count = rd32(p + 1), room = rd32(p + 5);
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
-        if (rd32(k) == len && same_bytes(k + 4, key, len)) {
+        if (rd32(k) == len && ivrsm_same_bytes(k + 4, key, len)) {
             *where = slot_value(obj, i);
             st->garbage += tree_size(st, rd32(st->data + *where));
             wr32(st->data + *where, at);

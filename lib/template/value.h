@@ -55,6 +55,40 @@ static inline bool ivrsm_val_missing(ivrsm_val v)
     return !v.j && !v.st;
 }
 
+/*
+ * Whether a[0..len) and b[0..len) are the same bytes: memcmp's verdict, inline for the lengths
+ * of keys (a member lookup compares the key it finds, an answer's reader each member's key with
+ * the ones its state reads): from 4 bytes to 16, two words of 4 or 8 bytes that overlap, read
+ * only within [0, len) of both.
+ */
+static inline bool ivrsm_same_bytes(const void *a, const void *b, size_t len)
+{
+    const unsigned char *x = a, *y = b;
+    if (len >= 8 && len <= 16) {
+        uint64_t p, q, u, v;
+        memcpy(&p, x, 8);
+        memcpy(&q, y, 8);
+        memcpy(&u, x + len - 8, 8);
+        memcpy(&v, y + len - 8, 8);
+        return ((p ^ q) | (u ^ v)) == 0;
+    }
+    if (len >= 4 && len < 8) {
+        uint32_t p, q, u, v;
+        memcpy(&p, x, 4);
+        memcpy(&q, y, 4);
+        memcpy(&u, x + len - 4, 4);
+        memcpy(&v, y + len - 4, 4);
+        return ((p ^ q) | (u ^ v)) == 0;
+    }
+    if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            if (x[i] != y[i])
+                return false;
+        return true;
+    }
+    return !memcmp(x, y, len);
+}
+
 /* The JSON type of a value that is not missing. */
 json_type ivrsm_val_type(ivrsm_val v);
 json_int_t ivrsm_val_int(ivrsm_val v);
@@ -168,9 +202,6 @@ void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
 void ivrsm_vstore_compact(ivrsm_vstore *st);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room);
-
-/* !memcmp(a, b, len), as the store's member scans compare keys (for the tests). */
-bool ivrsm_vstore_same_bytes(const void *a, const char *b, size_t len);
 
 /* jansson's text of a real (json_dumps of json_real(v)) into buf[0..size): its length or -1. */
 int ivrsm_real_json_text(double v, char *buf, size_t size);
