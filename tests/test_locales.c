@@ -46,6 +46,7 @@
 #include "call_driver.h"
 
 #include <check.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -666,6 +667,83 @@ START_TEST(test_words_match_first_byte)
 }
 END_TEST
 
+/* Every reading ivrsm_words_digits() offers, written one after another into a log. */
+struct offered {
+    char log[8192];
+    size_t len;
+};
+
+static int log_reading(const char *digits, size_t len, uint64_t pair_ends, void *ctx)
+{
+    struct offered *o = ctx;
+    int n = snprintf(o->log + o->len, sizeof o->log - o->len, "%.*s/%llx ", (int)len, digits,
+                     (unsigned long long)pair_ends);
+    if (n > 0 && (size_t)n < sizeof o->log - o->len)
+        o->len += (size_t)n;
+    return IVRSM_DIGITS_REJECT; /* all of them, up to the search's bound */
+}
+
+/*
+ * Numbers said are read through the table's first-byte index as through a scan of the whole
+ * table: the same number at every word, the same digit strings offered in the same order, for
+ * sentences made of each locale's number words and others.
+ */
+START_TEST(test_number_index_as_full_scan)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    struct ivrsm_locale plain = *loc;
+    plain.numbers_index = NULL; /* every entry tried, as before the index */
+    enum { CAP = 512 };
+    static const char *v[CAP];
+    size_t n = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text && n < CAP; e++)
+        v[n++] = e->text;
+    static const char *const others[] = {"12",   "x",  "et",  "and",  "und",     "y", "double",
+                                         "zero", "oh", "euh", "cent", "hundred", NULL};
+    gather(v, &n, CAP, others);
+    gather(v, &n, CAP, loc->number_joiners);
+    gather(v, &n, CAP, loc->digit_fillers);
+    uint32_t seed = 77u + (uint32_t)_i;
+    for (int round = 0; round < 400; round++) {
+        char said[512];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int pieces = 1 + (int)((seed >> 16) % 7);
+        for (int k = 0; k < pieces; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = v[(seed >> 16) % n];
+            size_t m = strlen(piece);
+            if (len + m + 2 > sizeof said)
+                break;
+            memcpy(said + len, piece, m);
+            len += m;
+            said[len++] = ' ';
+        }
+        static struct ivrsm_words w;
+        ck_assert_int_eq(ivrsm_words_split(&w, loc, said, len, 1), 0);
+        for (size_t at = 0; at <= w.count; at++) {
+            int a = -1, b = -1;
+            size_t ka = ivrsm_number_words(loc, &w, at, &a),
+                   kb = ivrsm_number_words(&plain, &w, at, &b);
+            ck_assert_msg(ka == kb && (ka == 0 || a == b),
+                          "%s: \"%.*s\" at word %zu: %zu/%d, %zu/%d", loc->tag, (int)len, said, at,
+                          ka, a, kb, b);
+            static struct offered x, y;
+            char scratch[64];
+            x.len = y.len = 0;
+            x.log[0] = y.log[0] = '\0';
+            int rx = ivrsm_words_digits(loc, &w, at, scratch, sizeof scratch, log_reading, &x);
+            int ry = ivrsm_words_digits(&plain, &w, at, scratch, sizeof scratch, log_reading, &y);
+            ck_assert_int_eq(rx, ry);
+            ck_assert_msg(!strcmp(x.log, y.log), "%s: \"%.*s\" at word %zu: %s / %s", loc->tag,
+                          (int)len, said, at, x.log, y.log);
+        }
+    }
+    /* The builtin tables are indexed (none starts with a space or is too long). */
+    ck_assert_int_eq(atomic_load(&loc->numbers_index->phase), 2);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * The registry
  * ------------------------------------------------------------------------- */
@@ -768,6 +846,7 @@ static Suite *locales_suite(void)
     tc = tcase_create("tables");
     tcase_add_loop_test(tc, test_locale_tables, 0, (int)count);
     tcase_add_loop_test(tc, test_words_match_first_byte, 0, (int)count);
+    tcase_add_loop_test(tc, test_number_index_as_full_scan, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

@@ -51,6 +51,7 @@ static const struct ivrsm_number_word de_numbers[] = {
     {"hundert", 100, 0, 0},  {"einhundert", 100, 0, 0},
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index de_numbers_index;
 
 /* An ordinal day and its declined forms: "dritte", "dritten", "dritter". */
 #define DE_ORDINAL(stem, value) {stem, value}, {stem "n", value}, {stem "r", value}
@@ -248,6 +249,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .name = "German (Germany)",
     .text = {de_folds, NULL},
     .numbers = de_numbers,
+    .numbers_index = &de_numbers_index,
     .digit_group_max = 99,
     /* 0 + area code (2 to 5 digits) + subscriber: 7 to 11 digits after the 0. */
     .country_code = "49",

@@ -62,6 +62,7 @@ static const struct ivrsm_number_word en_numbers[] = {
     EN_HUNDRED("eight", 800), EN_HUNDRED("nine", 900),
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index en_numbers_index;
 
 /* Days of the month said as ordinals: "first" .. "thirty first". */
 #define EN_ORDINAL_TENS(tens, value)                                                               \
@@ -295,9 +296,10 @@ static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
 /* The parts of the table that the United Kingdom shares with the United States. */
 #define EN_COMMON_FIELDS                                                                           \
     .text = {NULL, en_rewrites, &en_rewrite_cache}, .numbers = en_numbers,                         \
-    .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
-    .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \
-    .months = en_months, .next_words = en_next_words, .week_units = en_week_units,                 \
+    .numbers_index = &en_numbers_index, .number_joiners = en_number_joiners,                       \
+    .repeat_words = en_repeat_words, .digit_group_max = 999, .plus_words = en_plus_words,          \
+    .digit_fillers = en_digit_fillers, .weekdays = en_weekdays, .months = en_months,               \
+    .next_words = en_next_words, .week_units = en_week_units,                                      \
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
     .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
     .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \

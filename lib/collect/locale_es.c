@@ -44,6 +44,7 @@ static const struct ivrsm_number_word es_numbers[] = {
     {"novecientos", 900, 1, 99}, {"novecientas", 900, 1, 99},
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index es_numbers_index;
 
 static const struct ivrsm_phrase_value es_weekdays[] = {
     {"lunes", 0},   {"martes", 1}, {"miercoles", 2}, {"jueves", 3},
@@ -200,6 +201,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .name = "Spanish (Spain)",
     .text = {es_folds, NULL},
     .numbers = es_numbers,
+    .numbers_index = &es_numbers_index,
     .number_joiners = es_number_joiners,
     .digit_group_max = 999,
     /* Nine digits, no trunk prefix: 6xx and 7xx mobiles, 8xx and 9xx fixed lines. */

@@ -29,6 +29,7 @@ static const struct ivrsm_number_word fr_fr_numbers[] = {
     {"quatre vingts", 80, 0, 0},
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index fr_fr_numbers_index;
 
 /* Belgium counts 70 and 90 by tens and keeps quatre-vingts for 80. */
 static const struct ivrsm_number_word fr_be_numbers[] = {
@@ -40,6 +41,7 @@ static const struct ivrsm_number_word fr_be_numbers[] = {
     {"nonante", 90, 1, 9},
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index fr_be_numbers_index;
 
 /* Switzerland also says huitante (or octante) for 80; quatre-vingts is understood too. */
 static const struct ivrsm_number_word fr_ch_numbers[] = {
@@ -53,6 +55,7 @@ static const struct ivrsm_number_word fr_ch_numbers[] = {
     {"nonante", 90, 1, 9},
     {NULL, 0, 0, 0},
 };
+static ivrsm_number_index fr_ch_numbers_index;
 
 /* clang-format on */
 
@@ -218,6 +221,7 @@ const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tags = fr_fr_tags,
     .name = "French (France)",
     .numbers = fr_fr_numbers,
+    .numbers_index = &fr_fr_numbers_index,
     .country_code = "33",
     .trunk_prefix = "0",
     .national_digits_min = 9,
@@ -231,6 +235,7 @@ const struct ivrsm_locale ivrsm_locale_fr_be = {
     .tags = fr_be_tags,
     .name = "French (Belgium)",
     .numbers = fr_be_numbers,
+    .numbers_index = &fr_be_numbers_index,
     .country_code = "32",
     .trunk_prefix = "0",
     .national_digits_min = 8, /* 0X XXX XX XX (fixed lines) */
@@ -244,6 +249,7 @@ const struct ivrsm_locale ivrsm_locale_fr_ch = {
     .tags = fr_ch_tags,
     .name = "French (Switzerland)",
     .numbers = fr_ch_numbers,
+    .numbers_index = &fr_ch_numbers_index,
     .country_code = "41",
     .trunk_prefix = "0",
     .national_digits_min = 9, /* 0XX XXX XX XX */

@@ -41,6 +41,21 @@ struct ivrsm_number_word {
     int addend_max;
 };
 
+/*
+ * The entries of a number table by their first byte, in table order (numbered from 1, 0 ends
+ * a list): the scans of the table at a word try only the entries that can start there. Static
+ * storage beside each table, built by the first scan that needs it and read by all after
+ * (published with release/acquire: no lock, no allocation; a scan that finds it not built
+ * yet tries every entry, as without an index).
+ */
+#define IVRSM_NUMBER_INDEX_MAX 254
+typedef struct ivrsm_number_index {
+    _Atomic int phase;       /* 0 not built, 1 being built, 2 built, 3 not to be built (a table of
+                                more entries, or one starting with a space, is scanned whole) */
+    unsigned char head[256]; /* the first entry of each first byte */
+    unsigned char next[IVRSM_NUMBER_INDEX_MAX + 1]; /* the next one of the same first byte */
+} ivrsm_number_index;
+
 /* A phrase with an integer meaning ("demain" = 1 day ahead, "december" = 12). */
 struct ivrsm_phrase_value {
     const char *text;
@@ -98,6 +113,7 @@ struct ivrsm_locale {
 
     /* Numbers */
     const struct ivrsm_number_word *numbers;
+    ivrsm_number_index *numbers_index; /* where the index of `numbers` is kept, or NULL */
     const char *const *number_joiners; /* words allowed between a base and its addend: "et" */
     const struct ivrsm_phrase_value *repeat_words; /* "double" = 2: the next digit said twice */
     int digit_group_max; /* 99 or 999: the largest number read as one group of a digit string */

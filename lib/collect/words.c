@@ -7,6 +7,7 @@
 #include "locale_tables.h"
 #include "text.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -207,6 +208,66 @@ size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *
     return at;
 }
 
+/* Build the index of `table` into ix (its builder only). */
+static void build_number_index(const struct ivrsm_number_word *table, ivrsm_number_index *ix)
+{
+    unsigned char tail[256] = {0};
+    memset(ix->head, 0, sizeof ix->head);
+    memset(ix->next, 0, sizeof ix->next);
+    for (size_t i = 0; table[i].text; i++) {
+        unsigned char first = (unsigned char)table[i].text[0];
+        if (i >= IVRSM_NUMBER_INDEX_MAX || first == ' ') {
+            atomic_store_explicit(&ix->phase, 3, memory_order_release);
+            return;
+        }
+        unsigned char n = (unsigned char)(i + 1);
+        if (tail[first])
+            ix->next[tail[first]] = n;
+        else
+            ix->head[first] = n;
+        tail[first] = n;
+    }
+    atomic_store_explicit(&ix->phase, 2, memory_order_release);
+}
+
+/* loc's number index when it is built (built now by the first caller), else NULL. */
+static const ivrsm_number_index *number_index(const struct ivrsm_locale *loc)
+{
+    ivrsm_number_index *ix = loc->numbers_index;
+    if (!ix)
+        return NULL;
+    int phase = atomic_load_explicit(&ix->phase, memory_order_acquire);
+    if (phase == 0) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&ix->phase, &expected, 1, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            build_number_index(loc->numbers, ix);
+        phase = atomic_load_explicit(&ix->phase, memory_order_acquire);
+    }
+    return phase == 2 ? ix : NULL;
+}
+
+/*
+ * The entries of loc's number table that may start at a word whose first byte is `first`, in
+ * table order: those of that first byte from the index, or every entry tested as
+ * ivrsm_words_match() tests it when there is no index. Start with *next = 0.
+ */
+static const struct ivrsm_number_word *
+next_number(const struct ivrsm_locale *loc, const ivrsm_number_index *ix, int first, size_t *next)
+{
+    if (ix) {
+        size_t i = *next ? ix->next[*next] : ix->head[first];
+        *next = i;
+        return i ? &loc->numbers[i - 1] : NULL;
+    }
+    for (const struct ivrsm_number_word *e = loc->numbers + *next; e->text; e++)
+        if (may_start_with(e->text, first)) {
+            *next = (size_t)(e - loc->numbers) + 1;
+            return e;
+        }
+    return NULL;
+}
+
 /* The longest entry of the number table starting at `at`, or NULL. */
 static const struct ivrsm_number_word *
 number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at, size_t *span)
@@ -216,9 +277,9 @@ number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t 
     const int first = first_byte_at(w, at);
     if (first < 0)
         return NULL;
-    for (const struct ivrsm_number_word *e = loc->numbers; e->text; e++) {
-        if (!may_start_with(e->text, first))
-            continue;
+    const ivrsm_number_index *ix = number_index(loc);
+    size_t next = 0;
+    for (const struct ivrsm_number_word *e; (e = next_number(loc, ix, first, &next)) != NULL;) {
         size_t n = ivrsm_words_match(w, at, e->text);
         if (n > *span) {
             *span = n;
@@ -310,9 +371,10 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
     const int first = first_byte_at(w, at);
     if (first < 0)
         return 0;
-    for (const struct ivrsm_number_word *e = loc->numbers; e->text && count < max; e++) {
-        if (!may_start_with(e->text, first))
-            continue;
+    const ivrsm_number_index *ix = number_index(loc);
+    size_t next = 0;
+    for (const struct ivrsm_number_word *e;
+         count < max && (e = next_number(loc, ix, first, &next)) != NULL;) {
         size_t base_span = ivrsm_words_match(w, at, e->text);
         if (base_span == 0)
             continue;
