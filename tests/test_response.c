@@ -226,6 +226,23 @@ START_TEST(test_depth_as_jansson)
         t[depth] = ' '; /* the innermost array empty */
         same_as_jansson(t, len);
         free(t);
+        /* A string innermost, an item and a member's value: read without a value's frame,
+         * counted against the depth all the same. */
+        for (int member = 0; member < 2; member++) {
+            char *u = malloc(2 * depth + 16);
+            size_t n = 0;
+            for (size_t i = 0; i + member < depth; i++)
+                u[n++] = '[';
+            if (member)
+                n += (size_t)sprintf(u + n, "{\"k\":");
+            n += (size_t)sprintf(u + n, "\"s\"");
+            if (member)
+                u[n++] = '}';
+            for (size_t i = 0; i + member < depth; i++)
+                u[n++] = ']';
+            same_as_jansson(u, n);
+            free(u);
+        }
     }
 }
 END_TEST
