@@ -454,6 +454,113 @@ START_TEST(test_lookup_as_member_scan)
 }
 END_TEST
 
+/* The same tree: values, member order, and the texts of reals as written. */
+static void assert_same_tree(ivrsm_val a, ivrsm_val b)
+{
+    ck_assert(ivrsm_val_equal(a, b));
+    const char *ta = ivrsm_val_numtext(a), *tb = ivrsm_val_numtext(b);
+    ck_assert((ta == NULL) == (tb == NULL));
+    if (ta)
+        ck_assert_str_eq(ta, tb);
+    json_type t = ivrsm_val_type(a);
+    for (size_t i = 0; (t == JSON_OBJECT || t == JSON_ARRAY) && i < ivrsm_val_size(a); i++) {
+        if (t == JSON_ARRAY) {
+            assert_same_tree(ivrsm_val_at(a, i), ivrsm_val_at(b, i));
+            continue;
+        }
+        const char *ka, *kb;
+        size_t la, lb;
+        ivrsm_val x = ivrsm_val_member(a, i, &ka, &la), y = ivrsm_val_member(b, i, &kb, &lb);
+        ck_assert(la == lb && !memcmp(ka, kb, la));
+        assert_same_tree(x, y);
+    }
+}
+
+static uint32_t next_u32(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*seed >> 33);
+}
+
+/* A generated value put into st: leaves of every kind, arrays and objects of them. */
+static uint32_t put_generated(ivrsm_vstore *st, uint64_t *seed, int depth)
+{
+    static const char *const texts[] = {"12.50", "2.5", "0.10", NULL};
+    uint32_t at = 0, items[6];
+    static const char *const keys[] = {"a", "bb", "ccc", "dddd", "e", "ff"};
+    switch (next_u32(seed) % (depth < 2 ? 8 : 5)) {
+    case 0: {
+        char text[40];
+        size_t n = next_u32(seed) % sizeof text;
+        memset(text, 'a' + (int)(n % 26), n);
+        ck_assert_int_eq(ivrsm_vstore_put_string(st, text, n, &at), 0);
+        break;
+    }
+    case 1:
+        ck_assert_int_eq(ivrsm_vstore_put_integer(st, (int64_t)next_u32(seed) - 7, &at), 0);
+        break;
+    case 2:
+        ck_assert_int_eq(ivrsm_vstore_put_real(st, 12.5, texts[next_u32(seed) % 4], &at), 0);
+        break;
+    case 3:
+        ck_assert_int_eq(ivrsm_vstore_put_word(st, JSON_TRUE + next_u32(seed) % 3, &at), 0);
+        break;
+    case 4:
+    case 5: {
+        size_t n = next_u32(seed) % 6;
+        for (size_t i = 0; i < n; i++)
+            items[i] = put_generated(st, seed, depth + 1);
+        ck_assert_int_eq(ivrsm_vstore_put_array(st, items, n, &at), 0);
+        break;
+    }
+    default: {
+        size_t n = next_u32(seed) % 6;
+        for (size_t i = 0; i < n; i++)
+            items[i] = put_generated(st, seed, depth + 1);
+        ck_assert_int_eq(ivrsm_vstore_put_object(st, keys, items, n, &at), 0);
+        break;
+    }
+    }
+    return at;
+}
+
+/* Compaction moves the live tree and nothing else: after writes of every kind of value under
+ * dotted keys, replacing and removing, the compacted tree is the one a copy of it holds. */
+START_TEST(test_compaction_as_copy)
+{
+    static const char *const keys[] = {"name", "a.b",  "a.c", "list",  "a.b.c", "x",
+                                       "y.z",  "name", "a",   "n.m.o", "late"};
+    uint64_t seed = 5;
+    for (int round = 0; round < 200; round++) {
+        ivrsm_vstore st;
+        ivrsm_vstore_on(&st, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_init(&st), 0);
+        int writes = 1 + (int)(next_u32(&seed) % 40);
+        for (int w = 0; w < writes; w++) {
+            const char *key = keys[next_u32(&seed) % (sizeof keys / sizeof keys[0])];
+            if (next_u32(&seed) % 8 == 0) {
+                ivrsm_vstore_remove(&st, key);
+            } else {
+                uint32_t at = put_generated(&st, &seed, 0);
+                ck_assert_int_eq(ivrsm_ctx_store_set(&st, key, at), 0);
+            }
+            if (next_u32(&seed) % 4 == 0) {
+                ivrsm_vstore copy;
+                ivrsm_vstore_on(&copy, ivrsm_mem_default());
+                uint32_t root;
+                ck_assert_int_eq(
+                    ivrsm_vstore_put_val(&copy, ivrsm_vstore_root(&st), NULL, NULL, &root), 0);
+                ivrsm_vstore_compact(&st);
+                ck_assert_uint_eq(st.garbage, 0);
+                assert_same_tree(ivrsm_vstore_root(&st), ivrsm_vstore_at(&copy, root));
+                ivrsm_vstore_free(&copy);
+            }
+        }
+        ivrsm_vstore_free(&st);
+    }
+}
+END_TEST
+
 static Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -468,6 +575,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_allocation_failures);
     tcase_add_test(tc, test_same_bytes_as_memcmp);
     tcase_add_test(tc, test_lookup_as_member_scan);
+    tcase_add_test(tc, test_compaction_as_copy);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -867,6 +867,40 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
  * place (the caller's storage is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE
  * when it would pass cap (a wrong count of garbage: the copy fails whole).
  */
+/* The bytes of a node without items or members (a string, a number, true, false, null). */
+static inline uint32_t leaf_size(const uint8_t *p)
+{
+    switch (p[0]) {
+    case JSON_STRING:
+        return 5 + rd32(p + 1) + 1;
+    case JSON_INTEGER:
+        return 9;
+    case JSON_REAL:
+        return 10 + (p[9] ? p[9] + 1u : 0u);
+    default:
+        return 1;
+    }
+}
+
+static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
+                          uint32_t at);
+
+/* copy_live() of node `at`, a leaf copied here without a call of its own (most of a ctx's
+ * nodes are leaves: a member's string or number). */
+static inline uint32_t copy_item(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
+                                 uint32_t at)
+{
+    const uint8_t *p = src + at;
+    if (p[0] == JSON_OBJECT || p[0] == JSON_ARRAY)
+        return copy_live(dst, len, cap, src, at);
+    uint32_t to = *len, size = leaf_size(p);
+    if (size > cap - to)
+        return IVRSM_VSTORE_NONE;
+    memcpy(dst + to, p, size);
+    *len = to + size;
+    return to;
+}
+
 static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
                           uint32_t at)
 {
@@ -881,7 +915,7 @@ static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8
         *len = to + size;
         memcpy(dst + to, p, ARRAY_HEAD);
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t item = copy_live(dst, len, cap, src, rd32(p + ARRAY_HEAD + 4 * i));
+            uint32_t item = copy_item(dst, len, cap, src, rd32(p + ARRAY_HEAD + 4 * i));
             if (item == IVRSM_VSTORE_NONE)
                 return item;
             wr32(dst + to + ARRAY_HEAD + 4 * i, item);
@@ -904,24 +938,15 @@ static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8
                 return IVRSM_VSTORE_NONE;
             memcpy(dst + k, src + key, ksize);
             *len = k + ksize;
-            uint32_t item = copy_live(dst, len, cap, src, rd32(slot + 4));
+            uint32_t item = copy_item(dst, len, cap, src, rd32(slot + 4));
             if (item == IVRSM_VSTORE_NONE)
                 return item;
             wr32(dst + to + OBJECT_HEAD + 8 * i, k);
             wr32(dst + to + OBJECT_HEAD + 8 * i + 4, item);
         }
         return to;
-    case JSON_STRING:
-        size = 5 + rd32(p + 1) + 1;
-        break;
-    case JSON_INTEGER:
-        size = 9;
-        break;
-    case JSON_REAL:
-        size = 10 + (p[9] ? p[9] + 1u : 0u);
-        break;
     default:
-        size = 1;
+        size = leaf_size(p);
         break;
     }
     if (size > cap - to)
