@@ -32,6 +32,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fuzz_alloc.h"
 #include "fuzz_util.h"
 #include "ivrsm/ivrsm.h"
 #include "json_check.h"
@@ -69,6 +70,27 @@ static int64_t fixed_clock(void *user)
 {
     (void)user;
     return 1717408800000; /* 2024-06-03 10:00 UTC, a Monday */
+}
+
+/* The sessions' allocator: fuzz_alloc.h's in a libFuzzer binary, the C library's in the
+ * corpus replayer (which ASan and valgrind check). */
+#if FUZZ_SAMPLED
+static const ivrsm_mem session_mem = {NULL, fuzz_mem_malloc, fuzz_mem_free, fuzz_mem_calloc,
+                                      fuzz_mem_realloc};
+#define SESSION_MEM (&session_mem)
+#else
+#define SESSION_MEM NULL
+#endif
+
+/* Options of every session of the target (restored ones take trace options on top). */
+static ivrsm_session_options session_options(void)
+{
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.call_id = "fuzz-call";
+    o.session_id = SESSION_ID;
+    o.clock = fixed_clock;
+    o.mem = SESSION_MEM;
+    return o;
 }
 
 /* ------------------------------------------------------------------------
@@ -244,6 +266,22 @@ typedef struct model {
     int resave;               /* the first restored session is saved again and compared */
 } model;
 
+/* `prefix` then n in decimal into out (of FUZZ_ID_MAX bytes): snprintf() was a few per cent
+ * of the target's time, for an id per event. */
+#define FUZZ_ID_MAX 48
+static void id_text(char *out, const char *prefix, unsigned long long n)
+{
+    char digits[24];
+    size_t k = 0, len = strlen(prefix);
+    do
+        digits[k++] = (char)('0' + n % 10);
+    while (n /= 10);
+    memcpy(out, prefix, len);
+    while (k)
+        out[len++] = digits[--k];
+    out[len] = '\0';
+}
+
 static int model_seen(const model *md, const char *id)
 {
     for (unsigned i = 0; i < RECENT_IDS; i++)
@@ -254,7 +292,11 @@ static int model_seen(const model *md, const char *id)
 
 static void model_remember(model *md, const char *id)
 {
-    snprintf(md->recent[md->recent_pos++ % RECENT_IDS], sizeof(md->recent[0]), "%s", id);
+    /* The ids the script gives ("e" and a number) fit. */
+    char *slot = md->recent[md->recent_pos++ % RECENT_IDS];
+    size_t n = strnlen(id, sizeof(md->recent[0]) - 1);
+    memcpy(slot, id, n);
+    slot[n] = '\0';
 }
 
 /* What feed must return for `ev` in the model's state. */
@@ -344,6 +386,23 @@ static void check_json_check(void)
                    "json_check.h and jansson differ on '%s'", texts[i]);
         json_decref(j);
     }
+    /* Strings are scanned eight bytes at a time: each byte that stops the scan, at every
+     * position of a string longer than two words, and a string cut at each length. */
+    static const char *const stops[] = {"\"", "\\n", "\\u00e9", "\x01", "\x1f", "\t", "\x7f",
+                                        "\x80", "\xc3\xa9", "\xc3", "\xed\xa0\x80", "\xff", " "};
+    for (size_t k = 0; k < COUNT(stops); k++)
+        for (size_t at = 0; at <= 20; at++) {
+            char text[64];
+            int len = snprintf(text, sizeof(text), "\"%.*s%s%.*s\"", (int)at,
+                               "abcdefghijklmnopqrstu", stops[k], (int)(20 - at),
+                               "ABCDEFGHIJKLMNOPQRSTU");
+            for (int cut = len; cut >= len - 1; cut--) {
+                json_t *j = json_loadb(text, (size_t)cut, JSON_DECODE_ANY, NULL);
+                FUZZ_CHECK(json_check_text(text, (size_t)cut, false) == (j != NULL),
+                           "json_check.h and jansson differ on '%.*s'", cut, text);
+                json_decref(j);
+            }
+        }
 }
 
 static void check_http(const ivrsm_command *c)
@@ -358,8 +417,8 @@ static void check_http(const ivrsm_command *c)
                "http %llu: path '%s'", (unsigned long long)c->id,
                c->http.path ? c->http.path : "(null)");
     FUZZ_CHECK(!c->http.query || url_safe(c->http.query), "http query '%s'", c->http.query);
-    char key[64];
-    snprintf(key, sizeof(key), SESSION_ID "-%llu", (unsigned long long)c->id);
+    char key[FUZZ_ID_MAX];
+    id_text(key, SESSION_ID "-", c->id);
     FUZZ_CHECK(c->http.idempotency_key && fuzz_str_eq(c->http.idempotency_key, key),
                "idempotency key '%s', expected '%s'",
                c->http.idempotency_key ? c->http.idempotency_key : "(null)", key);
@@ -638,6 +697,7 @@ static void checkpoint(call *k)
     char *snap = snapshot_of(k->s);
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.clock = fixed_clock;
+    o.mem = SESSION_MEM;
     if (k->md.traced) {
         o.trace = check_trace;
         o.trace_user = &k->md;
@@ -826,10 +886,7 @@ static void prepare_batches(ivrsm_session *s, start_point *at)
 
 static void prepare_starts(void)
 {
-    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
-    o.call_id = "fuzz-call";
-    o.session_id = SESSION_ID;
-    o.clock = fixed_clock;
+    ivrsm_session_options o = session_options();
     for (size_t p = 0; p < COUNT(start_paths); p++) {
         ivrsm_session *s = NULL;
         FUZZ_CHECK(ivrsm_session_new(seed_machine, &o, &s, NULL) == 0 &&
@@ -874,7 +931,7 @@ static ivrsm_session *start_from(uint8_t pick, const ivrsm_session_options *o, m
 
 /* Strings an event points at, owned until the event was fed. */
 typedef struct event_strings {
-    char id[16];
+    char id[FUZZ_ID_MAX];
     char dtmf[24];
     char *raw;
 } event_strings;
@@ -1083,12 +1140,12 @@ static int decode_event(fuzz_reader *r, model *md, ivrsm_event *ev, event_string
     case 2: {
         unsigned back = fuzz_byte(r) % 40 + 1;
         unsigned n = md->next_event >= back ? md->next_event - back : 0;
-        snprintf(str->id, sizeof(str->id), "e%u", n);
+        id_text(str->id, "e", n);
         ev->event_id = str->id;
         break;
     }
     default:
-        snprintf(str->id, sizeof(str->id), "e%u", md->next_event++);
+        id_text(str->id, "e", md->next_event++);
         ev->event_id = str->id;
         break;
     }
@@ -1137,6 +1194,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!path)
         path = IVRSM_FUZZ_SEED_MACHINE;
     verbose = getenv("IVRSM_FUZZ_VERBOSE") != NULL;
+#if FUZZ_SAMPLED
+    /* Before anything uses jansson: a value is freed by the function set when it is. */
+    json_set_alloc_funcs(fuzz_alloc, fuzz_dealloc);
+#endif
     ivrsm_error err;
     if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &seed_machine, &err) != 0) {
         fprintf(stderr, "%s:%d:%d: %s\n", path, err.line, err.column, err.message);
@@ -1179,10 +1240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     call k;
     memset(&k, 0, sizeof(k));
     fuzz_reader r = {data, size, 0};
-    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
-    o.call_id = "fuzz-call";
-    o.session_id = SESSION_ID;
-    o.clock = fixed_clock;
+    ivrsm_session_options o = session_options();
     /* Building trace records is most of a traced call's cost: one input in TRACED_EVERY
      * (by its hash, so a given input always runs the same way) runs with a trace sink. */
     uint32_t hash = input_hash(data, size);

@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "fuzz_util.h"
 
@@ -139,10 +141,31 @@ static inline bool json_check_utf8(json_check *j)
     return true;
 }
 
+/*
+ * Whether any of the 8 bytes of w is a quote, a backslash, a control
+ * character or not ASCII: the bytes a string's scan must look at one by one
+ * (the others are taken eight at a time). Exact per word, not per byte.
+ */
+static inline bool json_check_word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    /* A byte below 0x20, or a zero byte in quote or backslash, sets its high bit below;
+     * a byte of w from 0x80 sets it through w itself. */
+    uint64_t low = (w - ones * 0x20) & ~w;
+    uint64_t zq = (quote - ones) & ~quote, zb = (backslash - ones) & ~backslash;
+    return ((low | zq | zb) & highs) || (w & highs);
+}
+
 static inline bool json_check_string(json_check *j)
 {
     j->p++; /* the opening quote */
     while (j->p < j->end) {
+        uint64_t w;
+        if (j->end - j->p >= 8 && (memcpy(&w, j->p, 8), !json_check_word_special(w))) {
+            j->p += 8;
+            continue;
+        }
         unsigned char c = *j->p;
         if (c == '"') {
             j->p++;
