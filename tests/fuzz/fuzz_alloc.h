@@ -92,9 +92,8 @@ static inline void fuzz_dealloc(void *p)
         return;
     fuzz_alloc_head *h = (fuzz_alloc_head *)p - 1;
     if (h->mark != FUZZ_ALLOC_LIVE)
-        fuzz_alloc_fail(h->mark == FUZZ_ALLOC_FREE ? "block freed twice"
-                                                   : "block not from this allocator",
-                        p);
+        fuzz_alloc_fail(
+            h->mark == FUZZ_ALLOC_FREE ? "block freed twice" : "block not from this allocator", p);
     h->mark = FUZZ_ALLOC_FREE;
     if (h->cls == FUZZ_ALLOC_BIG) {
         free(h);

@@ -388,14 +388,15 @@ static void check_json_check(void)
     }
     /* Strings are scanned eight bytes at a time: each byte that stops the scan, at every
      * position of a string longer than two words, and a string cut at each length. */
-    static const char *const stops[] = {"\"", "\\n", "\\u00e9", "\x01", "\x1f", "\t", "\x7f",
-                                        "\x80", "\xc3\xa9", "\xc3", "\xed\xa0\x80", "\xff", " "};
+    static const char *const stops[] = {"\"",           "\\n",  "\\u00e9", "\x01",     "\x1f",
+                                        "\t",           "\x7f", "\x80",    "\xc3\xa9", "\xc3",
+                                        "\xed\xa0\x80", "\xff", " "};
     for (size_t k = 0; k < COUNT(stops); k++)
         for (size_t at = 0; at <= 20; at++) {
             char text[64];
-            int len = snprintf(text, sizeof(text), "\"%.*s%s%.*s\"", (int)at,
-                               "abcdefghijklmnopqrstu", stops[k], (int)(20 - at),
-                               "ABCDEFGHIJKLMNOPQRSTU");
+            int len =
+                snprintf(text, sizeof(text), "\"%.*s%s%.*s\"", (int)at, "abcdefghijklmnopqrstu",
+                         stops[k], (int)(20 - at), "ABCDEFGHIJKLMNOPQRSTU");
             for (int cut = len; cut >= len - 1; cut--) {
                 json_t *j = json_loadb(text, (size_t)cut, JSON_DECODE_ANY, NULL);
                 FUZZ_CHECK(json_check_text(text, (size_t)cut, false) == (j != NULL),

@@ -48,15 +48,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * Whether two strings are equal, out of libFuzzer's sight: its strcmp()
  * interceptor hands every comparison to the mutator's tables, reading the
  * strings whole (a snapshot is kilobytes), and a target's comparisons of
- * what the library wrote tell the mutator nothing about the input.
+ * what the library wrote tell the mutator nothing about the input. Where
+ * nothing intercepts strcmp() (a binary linked without the interceptors,
+ * FUZZ_NO_INTERCEPTORS: fuzz_session; the corpus replayers), the C
+ * library's, which compares a word at a time.
  */
 FUZZ_PLAIN static inline int fuzz_str_eq(const char *a, const char *b)
 {
+#if defined(FUZZ_NO_INTERCEPTORS) || !defined(IVRSM_LIBFUZZER)
+    return strcmp(a, b) == 0; /* nobody intercepts it here: the C library's, word by word */
+#else
     while (*a && *a == *b) {
         a++;
         b++;
     }
     return *a == *b;
+#endif
 }
 
 /*
