@@ -82,6 +82,30 @@ static const ivrsm_mem session_mem = {NULL, fuzz_mem_malloc, fuzz_mem_free, fuzz
 #define SESSION_MEM NULL
 #endif
 
+#if FUZZ_SAMPLED
+/* fuzz_alloc.h keeps malloc()'s alignment and a block's bytes through realloc, zeroes calloc's
+ * blocks (a dirty one of the same class freed just before), refuses a calloc that overflows. */
+static void check_allocator(void)
+{
+    for (size_t n = 0; n <= FUZZ_ALLOC_SMALL + 600; n += n < 64 ? 1 : 37) {
+        unsigned char *p = fuzz_alloc(n);
+        FUZZ_CHECK(p && (uintptr_t)p % 16 == 0, "fuzz_alloc(%zu) misaligned", n);
+        memset(p, (int)(n & 0xff), n);
+        p = fuzz_realloc(p, 2 * n + 1);
+        FUZZ_CHECK(p && (uintptr_t)p % 16 == 0, "fuzz_realloc to %zu misaligned", 2 * n + 1);
+        for (size_t i = 0; i < n; i++)
+            FUZZ_CHECK(p[i] == (n & 0xff), "fuzz_realloc lost byte %zu of %zu", i, n);
+        fuzz_dealloc(p);
+        unsigned char *z = fuzz_mem_calloc(1, 2 * n + 1, NULL);
+        FUZZ_CHECK(z, "calloc");
+        for (size_t i = 0; i < 2 * n + 1; i++)
+            FUZZ_CHECK(z[i] == 0, "calloc left byte %zu of %zu", i, 2 * n + 1);
+        fuzz_dealloc(z);
+    }
+    FUZZ_CHECK(!fuzz_mem_calloc(SIZE_MAX / 2, 3, NULL), "calloc overflow not refused");
+}
+#endif
+
 /* Options of every session of the target (restored ones take trace options on top). */
 static ivrsm_session_options session_options(void)
 {
@@ -1197,6 +1221,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     verbose = getenv("IVRSM_FUZZ_VERBOSE") != NULL;
 #if FUZZ_SAMPLED
     /* Before anything uses jansson: a value is freed by the function set when it is. */
+    check_allocator();
     json_set_alloc_funcs(fuzz_alloc, fuzz_dealloc);
 #endif
     ivrsm_error err;
