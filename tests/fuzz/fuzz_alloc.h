@@ -11,13 +11,25 @@
  * It checks what glibc checks on free(): a block freed twice, or one it did
  * not allocate (the library mixing its allocator with the C library's),
  * aborts, which the fuzzer records as a finding. Single-threaded, like the
- * targets. The corpus replayers keep the C library's allocator, so that
- * ASan and valgrind see every block: it is defined in a libFuzzer binary only.
+ * targets. The corpus replayers and a libFuzzer binary built with ASan
+ * keep the C library's (or the sanitizer's) allocator, so that ASan and
+ * valgrind see every block: FUZZ_OWN_ALLOCATOR says where it is used.
  */
 #ifndef IVRSM_FUZZ_ALLOC_H
 #define IVRSM_FUZZ_ALLOC_H
 
-#ifdef IVRSM_LIBFUZZER
+/* Under ASan the sanitizer's allocator stays: it sees every byte of every block. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define FUZZ_ALLOC_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_ALLOC_SANITIZED 1
+#endif
+
+#if defined(IVRSM_LIBFUZZER) && !defined(FUZZ_ALLOC_SANITIZED)
+#define FUZZ_OWN_ALLOCATOR 1
 
 #include <stdint.h>
 #include <stdio.h>
@@ -150,5 +162,5 @@ static inline void *fuzz_mem_realloc(void *p, size_t size, void *user)
     return fuzz_realloc(p, size);
 }
 
-#endif /* IVRSM_LIBFUZZER */
+#endif /* FUZZ_OWN_ALLOCATOR */
 #endif

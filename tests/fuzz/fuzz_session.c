@@ -73,8 +73,8 @@ static int64_t fixed_clock(void *user)
 }
 
 /* The sessions' allocator: fuzz_alloc.h's in a libFuzzer binary, the C library's in the
- * corpus replayer (which ASan and valgrind check). */
-#if FUZZ_SAMPLED
+ * corpus replayer and under ASan (which see every block). */
+#ifdef FUZZ_OWN_ALLOCATOR
 static const ivrsm_mem session_mem = {NULL, fuzz_mem_malloc, fuzz_mem_free, fuzz_mem_calloc,
                                       fuzz_mem_realloc};
 #define SESSION_MEM (&session_mem)
@@ -82,7 +82,7 @@ static const ivrsm_mem session_mem = {NULL, fuzz_mem_malloc, fuzz_mem_free, fuzz
 #define SESSION_MEM NULL
 #endif
 
-#if FUZZ_SAMPLED
+#ifdef FUZZ_OWN_ALLOCATOR
 /* fuzz_alloc.h keeps malloc()'s alignment and a block's bytes through realloc, zeroes calloc's
  * blocks (a dirty one of the same class freed just before), refuses a calloc that overflows. */
 static void check_allocator(void)
@@ -1219,7 +1219,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!path)
         path = IVRSM_FUZZ_SEED_MACHINE;
     verbose = getenv("IVRSM_FUZZ_VERBOSE") != NULL;
-#if FUZZ_SAMPLED
+#ifdef FUZZ_OWN_ALLOCATOR
     /* Before anything uses jansson: a value is freed by the function set when it is. */
     check_allocator();
     json_set_alloc_funcs(fuzz_alloc, fuzz_dealloc);
