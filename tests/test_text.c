@@ -157,8 +157,8 @@ START_TEST(test_arena_as_model)
                                 .calloc = count_calloc,
                                 .realloc = count_realloc};
     unsigned seed = 99;
-    for (int round = 0; round < 40; round++) {
-        enum { N = 600 };
+    for (int round = 0; round < 12; round++) {
+        enum { N = 400 };
         static unsigned char *got[N];
         static size_t sizes[N];
         arena_blocks = 0;
