@@ -152,24 +152,14 @@ int ivrsm_dom_finish_map(dom_doc *doc, dom_node *map, size_t *first, size_t *sec
     return 0;
 }
 
-const dom_pair *ivrsm_dom_get_pairn(const dom_node *map, const char *key, size_t len)
+const dom_pair *ivrsm_dom_get_pair_indexed(const dom_node *map, const char *key, size_t len)
 {
-    if (!map || map->kind != DOM_MAP)
-        return NULL;
-    if (map->index) {
-        size_t mask = index_capacity(map->count) - 1;
-        for (size_t s = ivrsm_hash(key, len) & mask; map->index[s]; s = (s + 1) & mask) {
-            const dom_pair *p = &map->pairs[map->index[s] - 1];
-            if (p->key_len == len && !memcmp(p->key, key, len))
-                return p;
-        }
-        return NULL;
+    size_t mask = index_capacity(map->count) - 1;
+    for (size_t s = ivrsm_hash(key, len) & mask; map->index[s]; s = (s + 1) & mask) {
+        const dom_pair *p = &map->pairs[map->index[s] - 1];
+        if (p->key_len == len && !memcmp(p->key, key, len))
+            return p;
     }
-    /* A key's first byte tells most of the others apart without a call (keys may be empty). */
-    for (size_t i = 0; i < map->count; i++)
-        if (map->pairs[i].key_len == len && (!len || map->pairs[i].key[0] == key[0]) &&
-            !memcmp(map->pairs[i].key, key, len))
-            return &map->pairs[i];
     return NULL;
 }
 

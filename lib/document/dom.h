@@ -157,8 +157,25 @@ void ivrsm_dom_free(dom_doc *doc);
  */
 int ivrsm_convert_dom(const dom_doc *doc, ivrsm_format to, char **out, ivrsm_error *err);
 
-/* The pair of key[0..len) in `map`, or NULL (also NULL when map is not a map). */
-const dom_pair *ivrsm_dom_get_pairn(const dom_node *map, const char *key, size_t len);
+/* ivrsm_dom_get_pairn() in a map with an index (more than DOM_INDEX_MIN pairs). */
+const dom_pair *ivrsm_dom_get_pair_indexed(const dom_node *map, const char *key, size_t len);
+
+/* The pair of key[0..len) in `map`, or NULL (also NULL when map is not a map). Inline: the
+ * compiler looks up thousands of keys a load, mostly in small maps, scanned here with the
+ * key's length and first byte known where the key is written in the code. */
+static inline const dom_pair *ivrsm_dom_get_pairn(const dom_node *map, const char *key, size_t len)
+{
+    if (!map || map->kind != DOM_MAP)
+        return NULL;
+    if (map->index)
+        return ivrsm_dom_get_pair_indexed(map, key, len);
+    /* A key's first byte tells most of the others apart without a call (keys may be empty). */
+    for (size_t i = 0; i < map->count; i++)
+        if (map->pairs[i].key_len == len && (!len || map->pairs[i].key[0] == key[0]) &&
+            !memcmp(map->pairs[i].key, key, len))
+            return &map->pairs[i];
+    return NULL;
+}
 
 /* The pair of `key` in `map`, or NULL. Inline: a key written in the code has its length
  * known when compiled (most lookups are of such keys). */
