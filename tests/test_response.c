@@ -230,12 +230,16 @@ START_TEST(test_depth_as_jansson)
          * counted against the depth all the same. */
         for (int member = 0; member < 2; member++) {
             char *u = malloc(2 * depth + 16);
+            ck_assert_ptr_nonnull(u);
             size_t n = 0;
             for (size_t i = 0; i + member < depth; i++)
                 u[n++] = '[';
-            if (member)
-                n += (size_t)sprintf(u + n, "{\"k\":");
-            n += (size_t)sprintf(u + n, "\"s\"");
+            if (member) {
+                memcpy(u + n, "{\"k\":", 5);
+                n += 5;
+            }
+            memcpy(u + n, "\"s\"", 3);
+            n += 3;
             if (member)
                 u[n++] = '}';
             for (size_t i = 0; i + member < depth; i++)

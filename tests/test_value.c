@@ -380,6 +380,7 @@ START_TEST(test_same_bytes_as_memcmp)
     for (size_t len = 0; len <= 40; len++) {
         for (size_t diff = 0; diff <= len; diff++) { /* diff == len: the same bytes */
             char *a = malloc(len ? len : 1), *b = malloc(len ? len : 1);
+            ck_assert(a && b);
             for (size_t i = 0; i < len; i++) {
                 seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
                 a[i] = b[i] = (char)(seed >> 56);
