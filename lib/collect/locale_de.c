@@ -247,7 +247,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
     .tags = de_de_tags,
     .name = "German (Germany)",
-    .text = {de_folds, NULL},
+    .text = {.folds = de_folds},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .digit_group_max = 99,

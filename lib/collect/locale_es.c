@@ -199,7 +199,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .tag = "es-ES",
     .tags = es_es_tags,
     .name = "Spanish (Spain)",
-    .text = {es_folds, NULL},
+    .text = {.folds = es_folds},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,
     .number_joiners = es_number_joiners,
