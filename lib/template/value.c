@@ -54,10 +54,9 @@ static const uint8_t *node(const ivrsm_vstore *st, uint32_t at)
     return st->data + at;
 }
 
-/* The bytes of node `at` itself, its items and members excluded. */
-static uint32_t self_size(const ivrsm_vstore *st, uint32_t at)
+/* The bytes of a node without items or members (a string, a number, true, false, null). */
+static inline uint32_t leaf_size(const uint8_t *p)
 {
-    const uint8_t *p = node(st, at);
     switch (p[0]) {
     case JSON_STRING:
         return 5 + rd32(p + 1) + 1;
@@ -65,12 +64,22 @@ static uint32_t self_size(const ivrsm_vstore *st, uint32_t at)
         return 9;
     case JSON_REAL:
         return 10 + (p[9] ? p[9] + 1u : 0u);
+    default:
+        return 1;
+    }
+}
+
+/* The bytes of node `at` itself, its items and members excluded. */
+static uint32_t self_size(const ivrsm_vstore *st, uint32_t at)
+{
+    const uint8_t *p = node(st, at);
+    switch (p[0]) {
     case JSON_ARRAY:
         return ARRAY_HEAD + 4 * rd32(p + 1);
     case JSON_OBJECT:
         return OBJECT_HEAD + 8 * rd32(p + 5);
     default:
-        return 1;
+        return leaf_size(p);
     }
 }
 
@@ -867,21 +876,6 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
  * place (the caller's storage is sized for the live tree). The copy's offset, or IVRSM_VSTORE_NONE
  * when it would pass cap (a wrong count of garbage: the copy fails whole).
  */
-/* The bytes of a node without items or members (a string, a number, true, false, null). */
-static inline uint32_t leaf_size(const uint8_t *p)
-{
-    switch (p[0]) {
-    case JSON_STRING:
-        return 5 + rd32(p + 1) + 1;
-    case JSON_INTEGER:
-        return 9;
-    case JSON_REAL:
-        return 10 + (p[9] ? p[9] + 1u : 0u);
-    default:
-        return 1;
-    }
-}
-
 static uint32_t copy_live(uint8_t *dst, uint32_t *len, uint32_t cap, const uint8_t *src,
                           uint32_t at);
 
