@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bytes.h"
 #include "dom.h"
 #include "dom_compare.h"
 #include "failing_mem.h"
@@ -168,10 +169,16 @@ static uint64_t next_random(void)
 }
 
 /* Bytes a mutation inserts: YAML's indicators, blanks, breaks, letters, a multi-byte letter. */
-static const char *const pieces[] = {" ",  "  ", "\n", ":",  ": ", "- ",  "-",   "#",  " #", "\"",
-                                     "'",  "[",  "]",  "{",  "}",  ",",   ">",   "|",  "|-", ">+",
-                                     "&a", "*a", "!!", "<<", "\\", "\\n", "é",   "a",  "1",  "0x",
-                                     "~",  "?",  "%",  "@",  "\t", "---", "...", "\r", "''", ".5"};
+static const char *const pieces[] = {
+    " ", "  ", "\n", ":", ": ", "- ", "-", "#", " #", "\"", "'", "[", "]", "{", "}", ",", ">", "|",
+    "|-", ">+", "&a", "*a", "!!", "<<", "\\", "\\n", "é", "a", "1", "0x", "~", "?", "%", "@", "\t",
+    "---", "...", "\r", "''", ".5",
+    /* what the fast reader leaves to libfyaml wherever it is, and
+     * its neighbours it keeps: NEL and a no-break space, the line
+     * separator and a quote mark, a byte order mark, U+FFFF and
+     * U+FFFD, DEL and another control character */
+    "\xC2\x85", "\xC2\xA0", "\xE2\x80\xA8", "\xE2\x80\x99", "\xEF\xBB\xBF", "\xEF\xBF\xBF",
+    "\xEF\xBF\xBD", "\x7F", "\x01"};
 
 static size_t mutate(const char *src, size_t len, char *out, size_t cap)
 {
@@ -435,6 +442,67 @@ START_TEST(utf8_count_as_bytes)
 }
 END_TEST
 
+/* Tests for the byte scans below, written twice: as the scans take them (a byte or sixteen at
+ * once) and with the logical operators of a byte. */
+#define CONTROL_OR_LEAD(b)                                                                         \
+    ((((b) < 0x20) & ((b) != '\n')) | ((b) == 0x7F) | ((b) == 0xC2) | ((b) == 0xE2) | ((b) == 0xEF))
+#define NUL_OR_HIGH(b) (((b) == 0) | ((b) >= 0x80))
+#define ABOVE_Z_OR_QUOTE(b) (((b) > 'z') | ((b) == '"'))
+IVRSM_BYTE_SCAN(scan_control_or_lead, CONTROL_OR_LEAD)
+IVRSM_BYTE_SCAN(scan_nul_or_high, NUL_OR_HIGH)
+IVRSM_BYTE_SCAN(scan_above_z_or_quote, ABOVE_Z_OR_QUOTE)
+
+static bool control_or_lead(unsigned char c)
+{
+    return (c < 0x20 && c != '\n') || c == 0x7F || c == 0xC2 || c == 0xE2 || c == 0xEF;
+}
+
+static bool nul_or_high(unsigned char c)
+{
+    return c == 0 || c >= 0x80;
+}
+
+static bool above_z_or_quote(unsigned char c)
+{
+    return c > 'z' || c == '"';
+}
+
+static size_t first_of(const char *s, size_t len, bool (*test)(unsigned char))
+{
+    size_t i = 0;
+    while (i < len && !test((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+/*
+ * Byte scans (sixteen bytes a step, the last ones one by one) against a byte
+ * loop: every byte value at every place of texts of every length up to 40,
+ * each in a heap block of its exact size (a read past it shows under ASan),
+ * a second stop byte after the first or not.
+ */
+START_TEST(byte_scan_as_bytes)
+{
+    for (int c = 0; c < 256; c++)
+        for (size_t len = 0; len <= 40; len++)
+            for (size_t at = 0; at <= len; at++) {
+                char *s = malloc(len ? len : 1);
+                ck_assert_ptr_nonnull(s);
+                for (size_t i = 0; i < len; i++)
+                    s[i] = "ab \nyZ{:"[(i * 7 + at) % 8];
+                if (at < len)
+                    s[at] = (char)c;
+                if (len && at + 3 < len)
+                    s[len - 1] = (char)(c ^ 0x80);
+                ck_assert_uint_eq(scan_control_or_lead(s, len), first_of(s, len, control_or_lead));
+                ck_assert_uint_eq(scan_nul_or_high(s, len), first_of(s, len, nul_or_high));
+                ck_assert_uint_eq(scan_above_z_or_quote(s, len),
+                                  first_of(s, len, above_z_or_quote));
+                free(s);
+            }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("yaml_fast");
@@ -448,6 +516,7 @@ int main(void)
     tcase_add_test(tc, every_prefix);
     tcase_add_test(tc, core_type_shortcut_as_whole);
     tcase_add_test(tc, utf8_count_as_bytes);
+    tcase_add_test(tc, byte_scan_as_bytes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "utf8.h"
 
 /* The sequence length announced by a lead byte, 0 when it cannot start one. */
@@ -63,31 +64,22 @@ int ivrsm_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+/* The bytes valid_without_nul() stops at: NUL, and the bytes of a sequence. */
+#define NUL_OR_NOT_ASCII(b) (((b) == 0) | ((b) >= 0x80))
+IVRSM_BYTE_SCAN(ascii_without_nul, NUL_OR_NOT_ASCII)
+
 /*
- * Whether s[0..len) is valid UTF-8 without NUL, eight bytes at a time where
+ * Whether s[0..len) is valid UTF-8 without NUL, sixteen bytes at a time where
  * they are ASCII without NUL (a document is mostly): the common case of a
  * load, where no position is needed.
  */
 static bool valid_without_nul(const unsigned char *s, size_t len)
 {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    size_t i = 0;
-    while (i < len) {
-        if (len - i >= 8) {
-            uint64_t v;
-            memcpy(&v, s + i, 8);
-            /* No byte with its high bit set, and none zero. */
-            if (((v | ((v - ones) & ~v)) & highs) == 0) {
-                i += 8;
-                continue;
-            }
-        }
+    const char *text = (const char *)s;
+    for (size_t i = ascii_without_nul(text, len); i < len;
+         i += ascii_without_nul(text + i, len - i)) {
         if (s[i] == 0)
             return false;
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
         /* Two bytes (Latin letters with accents, most of what is not ASCII in a machine's
          * text) without the decoder's call: a lead from 0xC2 (no overlong) and a
          * continuation byte. */

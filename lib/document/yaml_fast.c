@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "bytes.h"
 #include "dom.h"
 #include "mem.h"
 #include "text.h"
@@ -111,6 +112,17 @@ static int column_of(fast *f, size_t pos)
 }
 
 /*
+ * The bytes plain_text() stops at: control characters but the line feed,
+ * DEL, and the lead bytes of the sequences it refuses (0xC2 of the C1
+ * controls, 0xE2 of the line and paragraph separators, 0xEF of a byte order
+ * mark and of U+FFFE/U+FFFF). In valid UTF-8 those three are always lead
+ * bytes, so the text is scanned without following its sequences.
+ */
+#define MAYBE_LEFT_TO_LIBFYAML(b)                                                                  \
+    ((((b) < 0x20) & ((b) != '\n')) | ((b) == 0x7F) | ((b) == 0xC2) | ((b) == 0xE2) | ((b) == 0xEF))
+IVRSM_BYTE_SCAN(next_suspect, MAYBE_LEFT_TO_LIBFYAML)
+
+/*
  * Bytes this reader leaves to libfyaml wherever they are: tabs, carriage
  * returns and other control characters, C1 controls (NEL among them), the
  * line and paragraph separators, a byte order mark inside the text, and
@@ -119,12 +131,9 @@ static int column_of(fast *f, size_t pos)
 static bool plain_text(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len; i++) {
-        i += ivrsm_text_printable_run(s + i, len - i); /* most of the text, eight bytes a step */
-        if (i >= len)
-            break;
+    for (size_t i = next_suspect(s, len); i < len; i += 1 + next_suspect(s + i + 1, len - i - 1)) {
         unsigned char c = u[i];
-        if (c < 0x80 || c == 0x7F)
+        if (c < 0x80)
             return false;
         if (c == 0xC2 && i + 1 < len && u[i + 1] < 0xA0)
             return false;
@@ -134,10 +143,6 @@ static bool plain_text(const char *s, size_t len)
             ((u[i + 1] == 0xBB && u[i + 2] == 0xBF) ||
              (u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF))))
             return false;
-        /* The text is valid UTF-8: past a lead byte, its continuation bytes are none of the
-         * above (each is below 0xC0). */
-        while (i + 1 < len && (u[i + 1] & 0xC0) == 0x80)
-            i++;
     }
     return true;
 }
