@@ -741,6 +741,57 @@ START_TEST(test_seed_slots_choose)
 }
 END_TEST
 
+/* The ctx of a session, as a store (value.h), from its JSON text. */
+static void store_of(ivrsm_vstore *st, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ivrsm_vstore_on(st, ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_vstore_put_json(st, j, NULL, NULL, &st->root), 0);
+    json_decref(j);
+}
+
+/* One compiled template read by sessions whose ctx orders its members differently (its paths'
+ * hints, value.h, left by the other's): each reads its own values, as a template compiled
+ * afresh for it does, members missing in one of them included. */
+START_TEST(test_hints_shared_by_stores)
+{
+    static const char *const ctx_texts[] = {
+        "{\"a\": 1, \"b\": {\"c\": \"x\", \"d\": [{\"e\": 5}]}, \"f\": true}",
+        "{\"f\": false, \"z\": 0, \"b\": {\"d\": [{\"q\": 1, \"e\": 6}], \"c\": \"y\"}, "
+        "\"a\": 2}",
+        "{\"b\": {\"cc\": 1, \"d\": 3}, \"aa\": 3}",
+    };
+    const char *src = "{{ctx.a}}|{{ctx.b.c}}|{{ctx.b.d[0].e}}|{{#if ctx.f && ctx.b.c == "
+                      "\"x\"}}x{{else}}-{{/if}}";
+    ivrsm_tmpl *shared = compile_ok(src);
+    ivrsm_vstore st[3];
+    for (int i = 0; i < 3; i++)
+        store_of(&st[i], ctx_texts[i]);
+    for (int turn = 0; turn < 12; turn++) {
+        const ivrsm_vstore *c = &st[(turn * 7 + turn / 3) % 3];
+        ivrsm_tmpl_scope scope = {.ctx_store = c, .mem = ivrsm_mem_default()};
+        ivrsm_tmpl *fresh = compile_ok(src);
+        ivrsm_buf got = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_buf want = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_tmpl_render(shared, &scope, &got), 0);
+        ck_assert_int_eq(ivrsm_tmpl_render(fresh, &scope, &want), 0);
+        ck_assert_str_eq(ivrsm_buf_str(&got), ivrsm_buf_str(&want));
+        ivrsm_buf_free(&got);
+        ivrsm_buf_free(&want);
+        ivrsm_tmpl_free(fresh);
+    }
+    ivrsm_tmpl_scope scope = {.ctx_store = &st[1], .mem = ivrsm_mem_default()};
+    ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ck_assert_int_eq(ivrsm_tmpl_render(shared, &scope, &out), 0);
+    ck_assert_str_eq(ivrsm_buf_str(&out), "2|y|6|-");
+    ivrsm_buf_free(&out);
+    for (int i = 0; i < 3; i++)
+        ivrsm_vstore_free(&st[i]);
+    ivrsm_tmpl_free(shared);
+}
+END_TEST
+
 /* The seed's set: values keep their JSON type. */
 START_TEST(test_seed_set_values)
 {
@@ -1113,6 +1164,7 @@ static Suite *template_suite(void)
     tcase_add_loop_test(tc, test_eval_table, 0, sizeof eval_cases / sizeof eval_cases[0]);
     tcase_add_test(tc, test_eval_returns_new_reference);
     tcase_add_test(tc, test_seed_set_values);
+    tcase_add_test(tc, test_hints_shared_by_stores);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

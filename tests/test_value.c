@@ -562,6 +562,133 @@ START_TEST(test_compaction_as_copy)
 }
 END_TEST
 
+/* A hint as a session may find it: right, stale (another object's place), past the end, or
+ * any word at all (a race's). */
+static ivrsm_member_hint generated_hint(uint64_t *seed, size_t count)
+{
+    switch (next_u32(seed) % 4) {
+    case 0:
+        return next_u32(seed) % (count + 1);
+    case 1:
+        return (ivrsm_member_hint)count + next_u32(seed) % 3;
+    case 2:
+        return UINT32_MAX;
+    default:
+        return next_u32(seed);
+    }
+}
+
+/*
+ * Hinted lookups and writes as the plain ones: over generated objects whose keys share
+ * lengths, first bytes and prefixes, every key and keys that are missing, each looked up
+ * with hints of every kind (one hint shared by two objects that order their members
+ * differently, as two sessions of a machine do) and with the plain scan: the same node. Two
+ * stores written the same, one by ivrsm_vstore_set() and one by ivrsm_vstore_set_hinted()
+ * with such hints (new keys, replaced ones, dotted ones), hold the same tree, the same
+ * number of bytes and the same garbage.
+ */
+START_TEST(test_hinted_as_member_scan)
+{
+    static const char alphabet[] = "aab_";
+    uint64_t seed = 23;
+    for (int round = 0; round < 300; round++) {
+        ivrsm_vstore st[2];
+        char keys[24][20];
+        size_t n = 1 + round % 24;
+        for (size_t k = 0; k < n; k++) {
+            size_t len = next_u32(&seed) % 19;
+            for (size_t i = 0; i < len; i++)
+                keys[k][i] = alphabet[next_u32(&seed) % 4];
+            keys[k][len] = '\0';
+        }
+        /* Two objects of the same keys: one in order, the other backwards. */
+        for (int o = 0; o < 2; o++) {
+            ivrsm_vstore_on(&st[o], ivrsm_mem_default());
+            ck_assert_int_eq(ivrsm_vstore_init(&st[o]), 0);
+            for (size_t k = 0; k < n; k++) {
+                size_t key = o ? n - 1 - k : k;
+                uint32_t at;
+                ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], (int64_t)key, &at), 0);
+                ck_assert_int_eq(ivrsm_vstore_set(&st[o], keys[key], 127, at), 0);
+            }
+            ivrsm_vstore_shrink(&st[o], 0); /* the block ends at its last key */
+        }
+        ivrsm_member_hint shared = generated_hint(&seed, n);
+        for (size_t k = 0; k < n + 8; k++) {
+            char probe[20];
+            if (k < n) {
+                strcpy(probe, keys[k]);
+            } else { /* keys that may be missing */
+                size_t len = k - n + 1;
+                for (size_t i = 0; i < len; i++)
+                    probe[i] = alphabet[(k + i) % 4];
+                probe[len] = '\0';
+            }
+            size_t len = strlen(probe);
+            for (int turn = 0; turn < 4; turn++) {
+                int o = (int)(next_u32(&seed) % 2);
+                ivrsm_val root = ivrsm_vstore_root(&st[o]);
+                ivrsm_val want = ivrsm_val_getn(root, probe, len);
+                ivrsm_member_hint own = generated_hint(&seed, n);
+                ivrsm_member_hint *hint = turn % 2 ? &own : &shared;
+                ivrsm_val got = ivrsm_val_getn_hinted(root, probe, len, hint);
+                ck_assert(ivrsm_val_missing(got) == ivrsm_val_missing(want));
+                uint32_t at = ivrsm_vstore_member(&st[o], st[o].root, probe, len, hint);
+                if (ivrsm_val_missing(want)) {
+                    ck_assert_uint_eq(at, IVRSM_VSTORE_NONE);
+                    continue;
+                }
+                ck_assert_uint_eq(got.at, want.at);
+                ck_assert_uint_eq(at, want.at);
+                /* Found, the hint names its place: the next try is the member. */
+                const char *key;
+                size_t key_len;
+                ivrsm_val_member(root, *hint, &key, &key_len);
+                ck_assert(key_len == len && !memcmp(key, probe, len));
+            }
+        }
+        /* A store's leaf is no object: nothing in it, whatever the hint. */
+        uint32_t leaf = ivrsm_vstore_member(&st[0], st[0].root, keys[0], strlen(keys[0]), &shared);
+        ck_assert_uint_eq(ivrsm_vstore_member(&st[0], leaf, "a", 1, &shared), IVRSM_VSTORE_NONE);
+        for (int o = 0; o < 2; o++)
+            ivrsm_vstore_free(&st[o]);
+
+        /* Writes: the same keys, dotted ones among them, set plainly and with hints. */
+        static const char *const dotted[] = {"a", "a.b", "a.c", "bb", "a.b.d", "_", "bb.a"};
+        ivrsm_vstore plain, hinted;
+        ivrsm_vstore_on(&plain, ivrsm_mem_default());
+        ivrsm_vstore_on(&hinted, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_init(&plain), 0);
+        ck_assert_int_eq(ivrsm_vstore_init(&hinted), 0);
+        ivrsm_member_hint hints[sizeof dotted / sizeof dotted[0]];
+        for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+            hints[i] = generated_hint(&seed, 4);
+        for (int w = 0; w < 30; w++) {
+            int which = (int)(next_u32(&seed) % 2);
+            const char *key = which ? keys[next_u32(&seed) % n] : NULL;
+            size_t d = next_u32(&seed) % (sizeof dotted / sizeof dotted[0]);
+            if (!which)
+                key = dotted[d];
+            else if (!*key)
+                continue; /* an empty key is refused as a part; ctx keys are never empty */
+            ivrsm_member_hint spare = generated_hint(&seed, 24);
+            ivrsm_member_hint *hint = which ? &spare : &hints[d];
+            int64_t value = (int64_t)next_u32(&seed);
+            uint32_t a, b;
+            ck_assert_int_eq(ivrsm_vstore_put_integer(&plain, value, &a), 0);
+            ck_assert_int_eq(ivrsm_vstore_put_integer(&hinted, value, &b), 0);
+            int rc = ivrsm_vstore_set(&plain, key, 127, a);
+            ck_assert_int_eq(ivrsm_vstore_set_hinted(&hinted, key, 127, b, hint), rc);
+            ck_assert_uint_eq(plain.len, hinted.len);
+            ck_assert_uint_eq(plain.garbage, hinted.garbage);
+            assert_same_tree(ivrsm_vstore_root(&plain), ivrsm_vstore_root(&hinted));
+        }
+        ivrsm_vstore_free(&plain);
+        ivrsm_vstore_free(&hinted);
+    }
+}
+END_TEST
+
 static Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -576,6 +703,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_allocation_failures);
     tcase_add_test(tc, test_same_bytes_as_memcmp);
     tcase_add_test(tc, test_lookup_as_member_scan);
+    tcase_add_test(tc, test_hinted_as_member_scan);
     tcase_add_test(tc, test_compaction_as_copy);
     suite_add_tcase(s, tc);
     return s;

@@ -72,6 +72,9 @@ typedef struct m_body_op {
 typedef struct m_kv {
     const char *key; /* for set: a ctx key, may be dotted ("a.b" sets ctx.a.b) */
     m_value value;
+    /* for set: where the key's last part was found in its object the last time (value.h's
+     * ivrsm_member_hint, written by the sessions that run the machine) */
+    ivrsm_member_hint hint;
 } m_kv;
 
 typedef struct m_kvlist {

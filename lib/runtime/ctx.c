@@ -44,7 +44,13 @@ int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value)
 
 int ivrsm_ctx_store_set(ivrsm_vstore *st, const char *key, uint32_t at)
 {
-    int rc = ivrsm_vstore_set(st, key, M_CTX_KEY_PART_MAX, at);
+    return ivrsm_ctx_store_set_hinted(st, key, at, NULL);
+}
+
+int ivrsm_ctx_store_set_hinted(ivrsm_vstore *st, const char *key, uint32_t at,
+                               ivrsm_member_hint *hint)
+{
+    int rc = ivrsm_vstore_set_hinted(st, key, M_CTX_KEY_PART_MAX, at, hint);
     if (rc != 0)
         ivrsm_vstore_drop(st, at);
     return rc;

@@ -22,6 +22,9 @@ int ivrsm_ctx_set(json_t *ctx, const char *key, json_t *value);
  * cannot be set). Returns 0, IVRSM_EINVAL or IVRSM_ENOMEM as ivrsm_ctx_set().
  */
 int ivrsm_ctx_store_set(ivrsm_vstore *st, const char *key, uint32_t at);
+/* The same, the key's member looked for first where *hint says (value.h). */
+int ivrsm_ctx_store_set_hinted(ivrsm_vstore *st, const char *key, uint32_t at,
+                               ivrsm_member_hint *hint);
 /* ctx.<dotted key> = the string s. */
 int ivrsm_ctx_store_set_string(ivrsm_vstore *st, const char *key, const char *s);
 

@@ -232,7 +232,8 @@ static void apply_set(ivrsm_session *s, const m_kvlist *set)
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
         uint32_t at;
         if (put_value(s, &set->items[i].value, &sc, &at) != 0 ||
-            ivrsm_ctx_store_set(&s->ctx, set->items[i].key, at) == IVRSM_ENOMEM) {
+            ivrsm_ctx_store_set_hinted(&s->ctx, set->items[i].key, at, &set->items[i].hint) ==
+                IVRSM_ENOMEM) {
             ivrsm_s_fail(s);
             return;
         }
@@ -321,8 +322,11 @@ int ivrsm_s_ctx_language(const ivrsm_session *s)
  */
 static void sync_language(ivrsm_session *s)
 {
+    /* Where ctx.language was found last, in any session (value.h: any hint is safe). */
+    static ivrsm_member_hint language_hint;
     size_t n;
-    const char *now = ivrsm_val_str(ivrsm_val_get(ivrsm_s_ctx(s), "language"), &n);
+    const char *now = ivrsm_val_str(
+        ivrsm_val_getn_hinted(ivrsm_s_ctx(s), "language", strlen("language"), &language_hint), &n);
     if (now && !strcmp(now, s->m->language_tags[s->language]))
         return; /* the call's language, as the machine writes it: the usual case */
     int lang = ivrsm_s_ctx_language(s);

@@ -487,7 +487,8 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_nodes = align_up(off_ops + b->n_ops * sizeof(tmpl_op));
     size_t off_paths = align_up(off_nodes + b->n_nodes * sizeof(expr_node));
     size_t off_segs = align_up(off_paths + b->n_paths * sizeof(tmpl_path));
-    size_t off_lits = align_up(off_segs + b->n_segs * sizeof(path_seg));
+    size_t off_hints = align_up(off_segs + b->n_segs * sizeof(path_seg));
+    size_t off_lits = align_up(off_hints + b->n_segs * sizeof(ivrsm_member_hint));
     size_t off_pool = off_lits + b->n_lits * sizeof(json_t *);
     size_t off_src = off_pool + b->n_pool;
     int is_static = builder_is_static(b);
@@ -511,8 +512,10 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         memcpy(mem + off_nodes, b->nodes, b->n_nodes * sizeof(expr_node));
     if (b->n_paths)
         memcpy(mem + off_paths, b->paths, b->n_paths * sizeof(tmpl_path));
-    if (b->n_segs)
+    if (b->n_segs) {
         memcpy(mem + off_segs, b->segs, b->n_segs * sizeof(path_seg));
+        memset(mem + off_hints, 0, b->n_segs * sizeof(ivrsm_member_hint));
+    }
     if (b->n_lits)
         memcpy(mem + off_lits, b->lits, b->n_lits * sizeof(json_t *));
     if (b->n_pool)
@@ -525,6 +528,7 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         .nodes = (const expr_node *)(void *)(mem + off_nodes),
         .paths = (const tmpl_path *)(void *)(mem + off_paths),
         .segs = (const path_seg *)(void *)(mem + off_segs),
+        .hints = (ivrsm_member_hint *)(void *)(mem + off_hints),
         .lits = (json_t *const *)(void *)(mem + off_lits),
         .pool = mem + off_pool,
         .src = mem + off_src,

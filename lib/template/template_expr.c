@@ -549,7 +549,8 @@ static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
                                    ? ivrsm_vstore_at(scope->resp_store, scope->answer_at)
                                    : ivrsm_val_of(scope->answer);
             if (!ivrsm_val_missing(answer) &&
-                ivrsm_val_missing(ivrsm_val_getn(v, t->pool + seg->key, seg->index)) &&
+                ivrsm_val_missing(ivrsm_val_getn_hinted(v, t->pool + seg->key, seg->index,
+                                                        &t->hints[seg - t->segs])) &&
                 !ivrsm_val_missing(ivrsm_val_getn(answer, t->pool + seg->key, seg->index)))
                 v = answer;
         }
@@ -561,9 +562,18 @@ static ivrsm_val resolve_path(const ivrsm_tmpl *t, const tmpl_path *path,
         v = scope->now_store ? ivrsm_vstore_root(scope->now_store) : ivrsm_val_of(scope->now);
         break;
     }
-    for (; seg < end && !ivrsm_val_missing(v); seg++)
-        v = seg->key != TMPL_NONE ? ivrsm_val_getn(v, t->pool + seg->key, seg->index)
-                                  : ivrsm_val_at(v, seg->index);
+    for (; seg < end && !ivrsm_val_missing(v); seg++) {
+        if (seg->key == TMPL_NONE) {
+            v = ivrsm_val_at(v, seg->index);
+        } else if (v.st) { /* a store's member: its node, without a value's frame */
+            v.at = ivrsm_vstore_member(v.st, v.at, t->pool + seg->key, seg->index,
+                                       &t->hints[seg - t->segs]);
+            if (v.at == IVRSM_VSTORE_NONE)
+                v = (ivrsm_val){NULL, NULL, 0};
+        } else {
+            v = ivrsm_val_getn(v, t->pool + seg->key, seg->index);
+        }
+    }
     return v;
 }
 

@@ -75,6 +75,10 @@ struct ivrsm_tmpl {
     const expr_node *nodes;
     const tmpl_path *paths;
     const path_seg *segs;
+    /* Per segment: where its member was found last (value.h, ivrsm_member_hint). The only
+     * part of a compiled template written after compiling: any value is right, so the
+     * sessions that share it may race on it. */
+    ivrsm_member_hint *hints;
     json_t *const *lits;
     const char *pool;
     const char *src;

@@ -215,22 +215,51 @@ static ivrsm_val at_node(const ivrsm_vstore *st, uint32_t at)
 
 static const ivrsm_val missing = {NULL, NULL, 0};
 
-/* The node of member key[0..len) of object `obj`, or IVRSM_VSTORE_NONE. */
-static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len)
+/* Whether member i of object node p (of st) has the key key[0..len). */
+static inline bool has_key(const ivrsm_vstore *st, const uint8_t *p, uint32_t i, const char *key,
+                           size_t len)
+{
+    const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
+    /* The first byte before the rest: most keys of the same length differ there. */
+    return rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) && ivrsm_same_bytes(k + 4, key, len);
+}
+
+/* The place of member key[0..len) in object node p, or IVRSM_VSTORE_NONE: the scan. Never
+ * inline: a hinted lookup's first try stays a leaf that saves no registers. */
+__attribute__((noinline)) static uint32_t member_index(const ivrsm_vstore *st, const uint8_t *p,
+                                                       const char *key, size_t len)
+{
+    uint32_t count = rd32(p + 1);
+    for (uint32_t i = 0; i < count; i++)
+        if (has_key(st, p, i, key, len))
+            return i;
+    return IVRSM_VSTORE_NONE;
+}
+
+/* member_index(), the place *hint names tried first, and noted there when the scan finds the
+ * member elsewhere (value.h: any hint is safe, so relaxed atomics are enough). */
+static inline uint32_t member_index_hinted(const ivrsm_vstore *st, const uint8_t *p,
+                                           const char *key, size_t len, ivrsm_member_hint *hint)
+{
+    uint32_t i = __atomic_load_n(hint, __ATOMIC_RELAXED);
+    if (i < rd32(p + 1) && has_key(st, p, i, key, len))
+        return i;
+    i = member_index(st, p, key, len);
+    if (i != IVRSM_VSTORE_NONE)
+        __atomic_store_n(hint, i, __ATOMIC_RELAXED);
+    return i;
+}
+
+/* The node of member key[0..len) of node `obj`, or IVRSM_VSTORE_NONE (also when obj is no
+ * object); hint may be NULL. */
+static uint32_t find(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len,
+                     ivrsm_member_hint *hint)
 {
     const uint8_t *p = node(st, obj);
     if (p[0] != JSON_OBJECT)
         return IVRSM_VSTORE_NONE;
-    uint32_t count = rd32(p + 1);
-    for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *slot = p + OBJECT_HEAD + 8 * i;
-        const uint8_t *k = node(st, rd32(slot));
-        /* The first byte before the call: most keys of the same length differ there. */
-        if (rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) &&
-            ivrsm_same_bytes(k + 4, key, len))
-            return rd32(slot + 4);
-    }
-    return IVRSM_VSTORE_NONE;
+    uint32_t i = hint ? member_index_hinted(st, p, key, len, hint) : member_index(st, p, key, len);
+    return i == IVRSM_VSTORE_NONE ? i : rd32(p + OBJECT_HEAD + 8 * i + 4);
 }
 
 static bool is_object(const ivrsm_vstore *st, uint32_t at)
@@ -244,7 +273,34 @@ ivrsm_val ivrsm_val_getn(ivrsm_val v, const char *key, size_t len)
         return ivrsm_val_of(json_object_getn(v.j, key, len));
     if (!v.st)
         return missing;
-    uint32_t at = find(v.st, v.at, key, len);
+    uint32_t at = find(v.st, v.at, key, len, NULL);
+    return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
+}
+
+uint32_t ivrsm_vstore_member(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len,
+                             ivrsm_member_hint *hint)
+{
+    const uint8_t *p = node(st, obj);
+    if (p[0] != JSON_OBJECT)
+        return IVRSM_VSTORE_NONE;
+    /* member_index_hinted()'s first try written here: the usual case, without a call. */
+    uint32_t i = __atomic_load_n(hint, __ATOMIC_RELAXED);
+    if (i >= rd32(p + 1) || !has_key(st, p, i, key, len)) {
+        i = member_index(st, p, key, len);
+        if (i == IVRSM_VSTORE_NONE)
+            return i;
+        __atomic_store_n(hint, i, __ATOMIC_RELAXED);
+    }
+    return rd32(p + OBJECT_HEAD + 8 * i + 4);
+}
+
+ivrsm_val ivrsm_val_getn_hinted(ivrsm_val v, const char *key, size_t len, ivrsm_member_hint *hint)
+{
+    if (v.j)
+        return ivrsm_val_of(json_object_getn(v.j, key, len));
+    if (!v.st)
+        return missing;
+    uint32_t at = ivrsm_vstore_member(v.st, v.at, key, len, hint);
     return at == IVRSM_VSTORE_NONE ? missing : at_node(v.st, at);
 }
 
@@ -756,18 +812,16 @@ static uint32_t slot_value(uint32_t obj, uint32_t i)
  * receives the offset of the member's value reference. 0 or IVRSM_ENOMEM.
  */
 static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *key, size_t len,
-                      uint32_t at, uint32_t *where)
+                      uint32_t at, ivrsm_member_hint *hint, uint32_t *where)
 {
     const uint8_t *p = node(st, obj);
     uint32_t count = rd32(p + 1), room = rd32(p + 5);
-    for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
-        if (rd32(k) == len && ivrsm_same_bytes(k + 4, key, len)) {
-            *where = slot_value(obj, i);
-            st->garbage += tree_size(st, rd32(st->data + *where));
-            wr32(st->data + *where, at);
-            return 0;
-        }
+    uint32_t i = hint ? member_index_hinted(st, p, key, len, hint) : member_index(st, p, key, len);
+    if (i != IVRSM_VSTORE_NONE) {
+        *where = slot_value(obj, i);
+        st->garbage += tree_size(st, rd32(st->data + *where));
+        wr32(st->data + *where, at);
+        return 0;
     }
     uint32_t grown = count < room ? room : room < OBJECT_ROOM ? OBJECT_ROOM : 2 * room;
     size_t need = 4 + len + 1 + (grown != room ? OBJECT_HEAD + 8 * (size_t)grown : 0);
@@ -786,6 +840,8 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
     wr32(st->data + obj + OBJECT_HEAD + 8 * count + 4, at);
     wr32(st->data + obj + 1, count + 1);
     *where = slot_value(obj, count);
+    if (hint)
+        __atomic_store_n(hint, count, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -822,15 +878,21 @@ void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at)
 
 int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at)
 {
+    return ivrsm_vstore_set_hinted(st, key, part_max, at, NULL);
+}
+
+int ivrsm_vstore_set_hinted(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at,
+                            ivrsm_member_hint *hint)
+{
     uint32_t obj = st->root, ref = IVRSM_VSTORE_NONE;
     for (;;) {
         const char *dot = strchr(key, '.');
         size_t len = dot ? (size_t)(dot - key) : strlen(key);
         if (!dot)
-            return set_member(st, obj, ref, key, len, at, &ref);
+            return set_member(st, obj, ref, key, len, at, hint, &ref);
         if (len == 0 || len > part_max)
             return IVRSM_EINVAL;
-        uint32_t child = find(st, obj, key, len);
+        uint32_t child = find(st, obj, key, len, NULL);
         if (is_object(st, child)) {
             /* ref: where obj's member `key` points at child */
             const uint8_t *p = node(st, obj);
@@ -843,7 +905,7 @@ int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_
             if (reserve(st, OBJECT_HEAD + 8 * OBJECT_ROOM) != 0)
                 return IVRSM_ENOMEM;
             child = new_object(st, OBJECT_ROOM);
-            if (set_member(st, obj, ref, key, len, child, &ref) != 0) {
+            if (set_member(st, obj, ref, key, len, child, NULL, &ref) != 0) {
                 ivrsm_vstore_truncate(st, child);
                 return IVRSM_ENOMEM;
             }
@@ -863,7 +925,7 @@ void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
             unlink_member(st, obj, key, len);
             return;
         }
-        obj = find(st, obj, key, len);
+        obj = find(st, obj, key, len, NULL);
         if (!is_object(st, obj))
             return;
         key = dot + 1;

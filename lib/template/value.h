@@ -109,6 +109,23 @@ static inline ivrsm_val ivrsm_val_get(ivrsm_val v, const char *key)
     ivrsm_val none = {NULL, NULL, 0};
     return key ? ivrsm_val_getn(v, key, strlen(key)) : none;
 }
+/*
+ * Where a lookup found its member last: the member's place in its object, tried first by the
+ * next lookup from the same place in a machine (a template's path segment, a `set:` key), then
+ * the scan. Objects built from the same machine's writes and the same backend's answers put
+ * their members in the same order, so the first try is usually the member; it is always
+ * checked (its key compared), so a hint that is wrong, stale or torn costs the scan and never
+ * changes a result: keys are unique in an object (answers' repeated keys are merged as
+ * jansson merges them). The sessions of a machine share its hints across threads: they are
+ * read and written with relaxed atomics, and any value is valid (0 at load).
+ */
+typedef uint32_t ivrsm_member_hint;
+/* ivrsm_val_getn(), trying the member `*hint` names first and noting where it found it. */
+ivrsm_val ivrsm_val_getn_hinted(ivrsm_val v, const char *key, size_t len, ivrsm_member_hint *hint);
+/* The same for node obj of store st: the member's node, or IVRSM_VSTORE_NONE (missing, or obj
+ * is no object). */
+uint32_t ivrsm_vstore_member(const ivrsm_vstore *st, uint32_t obj, const char *key, size_t len,
+                             ivrsm_member_hint *hint);
 /* Item i of an array (missing past its end, or when v is no array). */
 ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i);
 /* Member i of an object in insertion order, its key in *key and *key_len. */
@@ -186,6 +203,10 @@ int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, ui
  * linked (ivrsm_vstore_drop() it).
  */
 int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at);
+/* The same, the member of the key's last part looked for first where `*hint` says (value.h's
+ * ivrsm_member_hint; NULL: none). */
+int ivrsm_vstore_set_hinted(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at,
+                            ivrsm_member_hint *hint);
 /* Node `at`, put but not linked, is not wanted after all. */
 void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at);
 /* Remove ctx.<dotted key> when it is there (objects on the way are kept). */
