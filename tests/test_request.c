@@ -6,6 +6,7 @@
  * value the body evaluates to (ivrsm_s_value_eval(), the reference).
  */
 #include <check.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +329,305 @@ START_TEST(header_bytes_checked_at_every_position)
 }
 END_TEST
 
+/* ---- paths, queries and headers against the reading of the action before it was compiled */
+
+/* The value as text, as a template says it, cut at its first NUL: the runtime's reading before
+ * the request was worked out at load. */
+static int ref_value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
+{
+    const size_t start = b->len;
+    int rc;
+    ivrsm_val x;
+    int kind = v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, &x) : -1;
+    if (kind == IVRSM_TMPL_VALUE) {
+        rc = ivrsm_tmpl_append_value(b, x, scope);
+    } else if (kind == IVRSM_TMPL_LITERAL) {
+        rc = ivrsm_tmpl_append_value(b, x, NULL);
+    } else if (kind == IVRSM_TMPL_TEXT) {
+        rc = ivrsm_tmpl_render(v->tmpl, scope, b);
+    } else {
+        json_t *j = ivrsm_s_value_eval(v, scope);
+        rc = j ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope) : -1;
+        json_decref(j);
+    }
+    if (rc != 0 || b->failed)
+        return -1;
+    if (b->len > start)
+        b->len = start + strlen(b->data + start);
+    return 0;
+}
+
+/* Byte by byte, the unreserved characters of RFC 3986 as they are. */
+static void ref_url_encode(ivrsm_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) && *p < 0x80)
+            ivrsm_buf_putc(b, (char)*p);
+        else if (strchr("-_.~", *p))
+            ivrsm_buf_putc(b, (char)*p);
+        else
+            ivrsm_buf_printf(b, "%%%02X", *p);
+    }
+}
+
+/* The path searched for "{name}" at every request, each name looked up among `path:`. */
+static const char *ref_path(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
+{
+    const char *p = a->path;
+    while (*p) {
+        const char *open = strchr(p, '{');
+        const char *close = open ? strchr(open, '}') : NULL;
+        if (!open || !close) {
+            ivrsm_buf_puts(b, p);
+            break;
+        }
+        ivrsm_buf_append(b, p, (size_t)(open - p));
+        const m_kv *kv = NULL;
+        size_t len = (size_t)(close - open - 1);
+        for (size_t i = 0; !kv && i < a->path_params.count; i++)
+            if (strlen(a->path_params.items[i].key) == len &&
+                !memcmp(a->path_params.items[i].key, open + 1, len))
+                kv = &a->path_params.items[i];
+        ivrsm_buf val = IVRSM_BUF_INIT(ivrsm_mem_default());
+        if (kv)
+            ck_assert_int_eq(ref_value_append(&val, &kv->value, scope), 0);
+        const char *v = ivrsm_buf_str(&val);
+        const char *why = !kv || !*v ? "missing path parameter"
+                          : !strcmp(v, ".") || !strcmp(v, "..")
+                              ? "a path parameter is '.' or '..', which would change the path"
+                              : NULL;
+        if (!why)
+            ref_url_encode(b, v);
+        ivrsm_buf_free(&val);
+        if (why)
+            return why;
+        p = close + 1;
+    }
+    return NULL;
+}
+
+static void ref_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
+{
+    for (size_t i = 0; i < a->query.count; i++) {
+        ivrsm_buf val = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ck_assert_int_eq(ref_value_append(&val, &a->query.items[i].value, scope), 0);
+        if (i)
+            ivrsm_buf_putc(b, '&');
+        ref_url_encode(b, a->query.items[i].key);
+        ivrsm_buf_putc(b, '=');
+        ref_url_encode(b, ivrsm_buf_str(&val));
+        ivrsm_buf_free(&val);
+    }
+}
+
+/* Header i's value, or its refusal. */
+static const char *ref_header(ivrsm_buf *b, const m_kv *h, const ivrsm_tmpl_scope *scope)
+{
+    ck_assert_int_eq(ref_value_append(b, &h->value, scope), 0);
+    for (size_t i = 0; i < b->len; i++) {
+        unsigned char c = (unsigned char)b->data[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return c == '\r' || c == '\n' ? "header value with a line break refused"
+                                          : "header value with a control character refused";
+    }
+    if (strlen(h->key) + b->len + 2 > IVRSM_MAX_HEADER_BYTES)
+        return "header longer than IVRSM_MAX_HEADER_BYTES refused";
+    return NULL;
+}
+
+/* Texts a path, a query or a header value may take: dots, bytes to encode, controls. */
+static const char *const url_strings[] = {
+    "",        ".",    "..",   "...",    "%2e",         "a",
+    "a/b",     "a b",  "é",    "x\x01y", "line\nbreak", "tab\tt",
+    "del\x7f", "~-._", "100%", "a&b=c",  "日本",        "0123456789abcdefghijklmnopqrstuvwxyz",
+};
+
+/* A value of a path, query or header entry: templates of every kind, literals. */
+static json_t *make_entry_value(void)
+{
+    static const char *const tmpls[] = {
+        "{{ctx.u0}}",
+        "{{ctx.u1}}",
+        "{{ctx.u2}}",
+        "{{ctx.nul}}",
+        "{{ctx.n}}",
+        "{{ctx.r}}",
+        "{{ctx.t}}",
+        "{{ctx.z}}",
+        "{{ctx.obj}}",
+        "{{ctx.list}}",
+        "{{ctx.nothing}}",
+        "{{'li/t'}}",
+        "{{12}}",
+        "{{''}}",
+        "Bearer {{ctx.u0}}",
+        "{{ctx.u1}}-{{ctx.u2}}",
+        "{{ctx.nul}}x",
+        "{{ctx.big}}",
+        "{{#if ctx.t}}.{{/if}}",
+        "{{ctx.u0}}{{ctx.u0}}",
+    };
+    switch (pick(6)) {
+    case 0:
+        return json_string(url_strings[pick(sizeof(url_strings) / sizeof(*url_strings))]);
+    case 1:
+        return json_integer((json_int_t)pick(2000) - 1000);
+    case 2:
+        return pick(2) ? json_real((double)pick(100) / 4.0) : json_boolean(pick(2));
+    default:
+        return json_string(tmpls[pick(sizeof(tmpls) / sizeof(*tmpls))]);
+    }
+}
+
+/* A path of literal runs and {name} parameters, some back to back; the names in `params`. */
+static void make_path(char *path, size_t cap, json_t *params)
+{
+    static const char *const runs[] = {"/a", "/b-c", "/x.y", "/", "/v1/items", "/~u", "/s_"};
+    static const char *const params_[] = {"id", "k", "long_name", "x1"};
+    size_t n = 0;
+    n += (size_t)snprintf(path + n, cap - n, "%s", runs[pick(sizeof(runs) / sizeof(*runs))]);
+    size_t parts = pick(5);
+    for (size_t i = 0; i < parts; i++) {
+        if (pick(3)) {
+            const char *name = params_[pick(sizeof(params_) / sizeof(*params_))];
+            n += (size_t)snprintf(path + n, cap - n, "{%s}", name);
+            json_object_set_new(params, name, make_entry_value());
+        }
+        if (pick(2))
+            n +=
+                (size_t)snprintf(path + n, cap - n, "%s", runs[pick(sizeof(runs) / sizeof(*runs))]);
+    }
+}
+
+static json_t *make_entries(const char *const *keys, size_t nkeys, size_t max)
+{
+    json_t *o = json_object();
+    size_t n = pick(max + 1);
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, keys[pick(nkeys)], make_entry_value());
+    return o;
+}
+
+static char *make_request_machine(void)
+{
+    static const char *const qkeys[] = {"scope", "a b", "é", "k&=", "x", "~t"};
+    static const char *const hkeys[] = {"Authorization", "X-A", "X-Trace-Id", "Accept"};
+    char path[256], call[300];
+    json_t *params = json_object();
+    make_path(path, sizeof(path), params);
+    snprintf(call, sizeof call, "%s %s", pick(2) ? "GET" : "PUT", path);
+    json_t *action = json_pack("{s:s}", "call", call);
+    if (json_object_size(params))
+        json_object_set(action, "path", params);
+    json_decref(params);
+    json_object_set_new(action, "query", make_entries(qkeys, 6, 3));
+    json_object_set_new(action, "headers", make_entries(hkeys, 4, 3));
+    json_t *m =
+        json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:o, s:{s:s}, s:{s:s}}, s:{s:s, s:s}}}", "machine",
+                  "req", "version", "1", "locale", "fr-FR", "states", "send", "type",
+                  "action_then_prompt", "action", action, "on_success", "next", "bye", "on_fail",
+                  "next", "bye", "bye", "type", "prompt_end", "prompt", "Au revoir.");
+    ck_assert_ptr_nonnull(m);
+    char *text = json_dumps(m, JSON_COMPACT);
+    json_decref(m);
+    return text;
+}
+
+static char *make_url_ctx(void)
+{
+    json_t *ctx = make_ctx();
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "u%d", i);
+        json_object_set_new(
+            ctx, key, json_string(url_strings[pick(sizeof(url_strings) / sizeof(*url_strings))]));
+    }
+    /* A string cannot hold a NUL (jansson and the answers' reader refuse \u0000): "nul" is a
+     * missing value, said as nothing. */
+    char *text = json_dumps(ctx, JSON_COMPACT);
+    json_decref(ctx);
+    return text;
+}
+
+/* One request built as the runtime builds it and as the reference reads the action. */
+static void request_as_reference(const char *text, const char *ctx_json, int *built)
+{
+    ivrsm_machine *m = NULL;
+    if (ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "req.json", &m, NULL))
+        return; /* a path the loader refuses */
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = ctx_json;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    while (ivrsm_session_next_command(s))
+        ;
+    const m_action *a = &m->states[0].action;
+    ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+    const char *why = NULL;
+    int rc = ivrsm_s_emit_http(s, &m->states[0], &why);
+
+    ivrsm_buf path = IVRSM_BUF_INIT(ivrsm_mem_default());
+    ivrsm_buf query = IVRSM_BUF_INIT(ivrsm_mem_default());
+    const char *want_why = ref_path(&path, a, &scope);
+    ref_query(&query, a, &scope);
+    ivrsm_buf headers[8];
+    for (size_t i = 0; i < a->headers.count; i++) {
+        headers[i] = (ivrsm_buf)IVRSM_BUF_INIT(ivrsm_mem_default());
+        const char *refused = ref_header(&headers[i], &a->headers.items[i], &scope);
+        if (!want_why)
+            want_why = refused;
+    }
+    if (!want_why && path.len + (a->query.count ? 1 + query.len : 0) > IVRSM_MAX_PATH_BYTES)
+        want_why = "request path and query longer than IVRSM_MAX_PATH_BYTES";
+    if (want_why) {
+        ck_assert_int_eq(rc, -1);
+        ck_assert_msg(why && !strcmp(why, want_why), "%s\nctx %s\nwhy %s, want %s", text, ctx_json,
+                      why ? why : "(none)", want_why);
+    } else {
+        ck_assert_msg(rc == 0, "%s\nctx %s\nrefused: %s", text, ctx_json, why ? why : "-");
+        const ivrsm_command *c = ivrsm_session_next_command(s);
+        ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+        ck_assert_msg(!strcmp(c->http.path, ivrsm_buf_str(&path)), "%s\nctx %s\n%s / %s", text,
+                      ctx_json, c->http.path, ivrsm_buf_str(&path));
+        if (a->query.count)
+            ck_assert_str_eq(c->http.query, ivrsm_buf_str(&query));
+        else
+            ck_assert_ptr_null(c->http.query);
+        ck_assert_uint_eq(c->http.header_count, a->headers.count);
+        for (size_t i = 0; i < a->headers.count; i++) {
+            ck_assert_str_eq(c->http.headers[i].name, a->headers.items[i].key);
+            ck_assert_str_eq(c->http.headers[i].value, ivrsm_buf_str(&headers[i]));
+        }
+        (*built)++;
+    }
+    for (size_t i = 0; i < a->headers.count; i++)
+        ivrsm_buf_free(&headers[i]);
+    ivrsm_buf_free(&path);
+    ivrsm_buf_free(&query);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+
+/*
+ * Paths, queries and headers worked out at load (lib/compiler/compile_request.c) give the
+ * texts and the refusals of the action read at every request (path searched for braces,
+ * parameters looked up by name, keys encoded), over generated actions and ctx values.
+ */
+START_TEST(generated_requests_as_read_before)
+{
+    int built = 0;
+    for (int round = 0; round < 1500; round++) {
+        char *text = make_request_machine();
+        char *ctx_json = make_url_ctx();
+        request_as_reference(text, ctx_json, &built);
+        free(ctx_json);
+        free(text);
+    }
+    ck_assert_int_gt(built, 300); /* most are sent; the others are refused as the reference */
+}
+END_TEST
+
 /*
  * Words said on the way: a machine's static message is shown as the machine holds it until
  * more words join it, then copied with them; either way the commands carry the same parts
@@ -408,6 +708,7 @@ static Suite *request_suite(void)
     TCase *tc = tcase_create("body");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
+    tcase_add_test(tc, generated_requests_as_read_before);
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     tcase_add_test(tc, header_bytes_checked_at_every_position);
     tcase_add_test(tc, static_words_shown_then_joined);

@@ -192,6 +192,44 @@ int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
     return ivrsm_buf_putc(b, '"');
 }
 
+/* The bytes a URL writes as they are (RFC 3986's unreserved): letters, digits, "-._~". */
+static const unsigned char url_unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,
+    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+int ivrsm_buf_url_encode(ivrsm_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    /* Room for the worst case made once: every byte encoded. */
+    if (len > (SIZE_MAX - 1) / 3 - b->len || ivrsm_buf_reserve(b, 3 * len) != 0) {
+        b->failed = 1;
+        return -1;
+    }
+    char *out = b->data + b->len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (url_unreserved[c]) {
+            *out++ = (char)c;
+        } else {
+            out[0] = '%';
+            out[1] = hex[c >> 4];
+            out[2] = hex[c & 15];
+            out += 3;
+        }
+    }
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
+    return 0;
+}
+
 static int dump_chunk(const char *s, size_t len, void *b)
 {
     return ivrsm_buf_append(b, s, len);

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -74,6 +75,25 @@ size_t ivrsm_json_compact_size(const json_t *j);
 /* Append s as a JSON string literal, quotes included, as jansson's dump_string() writes it
  * (no JSON_ENSURE_ASCII, no JSON_ESCAPE_SLASH): request bodies read as json_dumps would. */
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len);
+/*
+ * Append s[0..len) percent-encoded as RFC 3986 says for a path segment or a
+ * query's key or value: the unreserved characters (letters, digits, "-._~")
+ * as they are, every other byte as %XX. 0, or -1 when memory ran out.
+ */
+int ivrsm_buf_url_encode(ivrsm_buf *b, const char *s, size_t len);
+/*
+ * Append s[0..len): ivrsm_buf_append() inline, for the short pieces a request
+ * or a prompt is made of (a call would cost as much as the copy).
+ */
+static inline int ivrsm_buf_add(ivrsm_buf *b, const char *s, size_t len)
+{
+    if (ivrsm_buf_reserve(b, len) != 0)
+        return -1;
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
 /* The contents ("" when empty); the buffer keeps ownership. */
 const char *ivrsm_buf_str(const ivrsm_buf *b);
 /* Hand the contents over (freed with the buffer's mem), leaving the buffer empty.

@@ -259,6 +259,9 @@ ivrsm_tmpl *ivrsm_cc_condition(cc *c, const dom_node *n);
 bool ivrsm_cc_value(cc *c, const dom_node *n, m_value *out);
 /* a->body_ops from a->body (compile_body.c); false when memory ran out (reported). */
 bool ivrsm_cc_body_program(cc *c, m_action *a);
+/* a->pieces from a->path, a->query and a->headers (compile_request.c); a->path is set. False
+ * when memory ran out (reported). */
+bool ivrsm_cc_request_program(cc *c, m_action *a);
 /*
  * Compile map `n` (key → value) into a key list. `scalars_only` refuses maps
  * and lists as values (headers, query, path).

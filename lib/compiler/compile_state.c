@@ -740,8 +740,10 @@ static void compile_action(cc *c, m_state *st, const dom_pair *p)
         ivrsm_cc_pop(c, m2);
     }
     ivrsm_cc_get_int(c, n, "timeout_ms", 1, 600000, &a->timeout_ms);
-    if (call && a->path)
+    if (call && a->path) {
         check_path_params(c, a, call);
+        ivrsm_cc_request_program(c, a);
+    }
     ivrsm_cc_pop(c, mark);
 }
 

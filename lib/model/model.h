@@ -68,6 +68,22 @@ typedef struct m_body_op {
     const ivrsm_tmpl *tmpl;
 } m_body_op;
 
+/*
+ * A piece of a request's path, query or headers worked out at load
+ * (compile_request.c), so that building a request searches nothing: `len`
+ * bytes of `text` written as they are (a path's literal run, a query's
+ * "&key=" already encoded; a header's name, which is not written), then
+ * `value` as text (URL-encoded in a path or a query). `value` is NULL when
+ * nothing follows the text; `missing` is set for a path's {name} that has no
+ * `path:` value.
+ */
+typedef struct m_req_piece {
+    const char *text;
+    size_t len;
+    const m_value *value;
+    bool missing;
+} m_req_piece;
+
 /* key: value pairs, in document order (set, headers, query, path). */
 typedef struct m_kv {
     const char *key; /* for set: a ctx key, may be dotted ("a.b" sets ctx.a.b) */
@@ -239,6 +255,10 @@ typedef struct m_action {
      * then its template's value written as JSON (action.c); the last op has no template. */
     const m_body_op *body_ops;
     size_t body_op_count;
+    /* The path, the query and the headers as pieces (compile_request.c): path_pieces first,
+     * then query_count of the query's, then headers.count of the headers' (their names). */
+    const m_req_piece *pieces;
+    size_t path_piece_count, query_piece_count;
     int timeout_ms; /* 0: globals.http_timeout_ms */
 } m_action;
 

@@ -38,33 +38,56 @@ json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
 }
 
 /*
- * The value as text appended to b, as a template says it: strings as
- * themselves, numbers as written, null as "", maps and lists as compact JSON.
- * Header values and path segments are C strings: the text ends at a NUL it
- * holds. Written where it is used (the command's buffer, a segment on the
- * stack), not allocated once per value. 0, or -1 when memory ran out.
+ * The text of v as a template says it: strings as themselves, numbers as
+ * written, null as "", maps and lists as compact JSON. Header values and path
+ * segments are C strings: the text ends at a NUL it holds. A string's text is
+ * the value's own bytes (*s points at them, nothing is copied); any other is
+ * appended to `into` and *s points at it there. 0, or -1 when memory ran out.
  */
-static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
+static int value_text(ivrsm_buf *into, const m_value *v, const ivrsm_tmpl_scope *scope,
+                      const char **s, size_t *n)
 {
-    const size_t start = b->len;
+    const size_t start = into->len;
     int rc;
     ivrsm_val x;
     int kind = v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, &x) : -1;
-    if (kind == IVRSM_TMPL_VALUE) {
-        rc = ivrsm_tmpl_append_value(b, x, scope);
-    } else if (kind == IVRSM_TMPL_LITERAL) {
-        rc = ivrsm_tmpl_append_value(b, x, NULL); /* a copy: said in its shortest form */
+    if (kind == IVRSM_TMPL_VALUE || kind == IVRSM_TMPL_LITERAL) {
+        const char *str = ivrsm_val_missing(x) ? NULL : ivrsm_val_str(x, n);
+        if (str) {
+            const char *nul = memchr(str, '\0', *n);
+            *s = str;
+            if (nul)
+                *n = (size_t)(nul - str);
+            return 0;
+        }
+        /* A literal of the template is said in its shortest form, not as a text kept. */
+        rc = ivrsm_tmpl_append_value(into, x, kind == IVRSM_TMPL_VALUE ? scope : NULL);
     } else if (kind == IVRSM_TMPL_TEXT) {
-        rc = ivrsm_tmpl_render(v->tmpl, scope, b);
+        rc = ivrsm_tmpl_render(v->tmpl, scope, into);
     } else {
         json_t *j = ivrsm_s_value_eval(v, scope);
-        rc = j ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope) : -1;
+        rc = j ? ivrsm_tmpl_append_value(into, ivrsm_val_of(j), scope) : -1;
         json_decref(j);
     }
-    if (rc != 0 || b->failed)
+    if (rc != 0 || into->failed)
         return -1;
-    if (b->len > start) /* what was appended, NUL-terminated */
-        b->len = start + strlen(b->data + start);
+    *s = ivrsm_buf_str(into) + start;
+    *n = into->len > start ? strlen(*s) : 0;
+    return 0;
+}
+
+/* The value's text appended to b (value_text()). 0, or -1 when memory ran out. */
+static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
+{
+    const size_t start = b->len;
+    const char *s;
+    size_t n;
+    if (value_text(b, v, scope, &s, &n) != 0)
+        return -1;
+    if (b->len == start) /* the value's own bytes, or nothing */
+        return ivrsm_buf_add(b, s, n);
+    b->len = start + n; /* written in b: cut at its NUL */
+    b->data[b->len] = '\0';
     return 0;
 }
 
@@ -176,8 +199,12 @@ int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v)
 static int write_template_json(ivrsm_buf *b, const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
 {
     ivrsm_val x;
-    if (ivrsm_tmpl_expr_value(t, scope, &x) != IVRSM_TMPL_TEXT)
-        return ivrsm_s_val_write(b, x);
+    if (ivrsm_tmpl_expr_value(t, scope, &x) != IVRSM_TMPL_TEXT) {
+        size_t len;
+        /* Most of a body's values are strings: one look at the value. */
+        const char *str = ivrsm_val_missing(x) ? NULL : ivrsm_val_str(x, &len);
+        return str ? ivrsm_buf_json_string(b, str, len) : ivrsm_s_val_write(b, x);
+    }
     char stack[256];
     ivrsm_buf text;
     ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
@@ -197,7 +224,7 @@ static int write_body(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *s
 {
     for (size_t i = 0; i < a->body_op_count; i++) {
         const m_body_op *op = &a->body_ops[i];
-        if (ivrsm_buf_append(b, op->text, op->len) != 0)
+        if (ivrsm_buf_add(b, op->text, op->len) != 0)
             return -1;
         if (op->tmpl && write_template_json(b, op->tmpl, scope) != 0)
             return -1;
@@ -205,95 +232,71 @@ static int write_body(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *s
     return b->failed ? -1 : 0;
 }
 
-/* s percent-encoded (RFC 3986: all but the unreserved characters), room made once. */
-static void url_encode(ivrsm_buf *b, const char *s)
+/*
+ * A path parameter's value as a segment, URL-encoded into b. A segment "." or ".." would
+ * change the path's shape (servers and proxies resolve it, percent-encoded or not): it is no
+ * value. 0, -1 with *why set when it cannot be built, -1 with *why NULL when memory ran out.
+ */
+static int write_segment(ivrsm_buf *b, const m_req_piece *p, const ivrsm_tmpl_scope *scope,
+                         const char **why)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    if (n > (SIZE_MAX - 1) / 3 - b->len || ivrsm_buf_reserve(b, 3 * n) != 0)
-        return; /* b is failed, or its next growth fails it */
-    char *out = b->data + b->len;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            *out++ = (char)c;
-        } else {
-            *out++ = '%';
-            *out++ = hex[c >> 4];
-            *out++ = hex[c & 15];
-        }
+    if (p->missing) {
+        *why = "missing path parameter";
+        return -1;
     }
-    b->len = (size_t)(out - b->data);
-    b->data[b->len] = '\0';
+    char stack[256];
+    ivrsm_buf text;
+    ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
+    const char *s;
+    size_t n;
+    int rc = value_text(&text, p->value, scope, &s, &n);
+    if (rc == 0 && (n == 0 || (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.'))))) {
+        *why = n == 0 ? "missing path parameter"
+                      : "a path parameter is '.' or '..', which would change the path";
+        rc = -1;
+    } else if (rc == 0) {
+        rc = ivrsm_buf_url_encode(b, s, n);
+    }
+    ivrsm_buf_free(&text);
+    return rc;
 }
 
-static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (strlen(l->items[i].key) == len && !memcmp(l->items[i].key, name, len))
-            return &l->items[i];
-    return NULL;
-}
-
-/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm", appended to b. 0, or
- * -1 with *why set when it cannot be built, -1 with *why NULL when memory ran out. */
+/* "/appointments/{id}/confirm" with id → "/appointments/a%2Fb/confirm", appended to b from the
+ * path's pieces (compile_request.c). 0, or -1 as write_segment(). */
 static int build_path(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope,
                       const char **why)
 {
     *why = NULL;
-    const char *p = a->path;
-    while (*p) {
-        const char *open = strchr(p, '{');
-        const char *close = open ? strchr(open, '}') : NULL;
-        if (!open || !close) {
-            ivrsm_buf_puts(b, p);
-            break;
-        }
-        ivrsm_buf_append(b, p, (size_t)(open - p));
-        const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
-        char stack[256];
-        ivrsm_buf segment;
-        ivrsm_buf_on(&segment, scope->mem, stack, sizeof(stack));
-        if (kv && value_append(&segment, &kv->value, scope) != 0) {
-            ivrsm_buf_free(&segment);
+    for (size_t i = 0; i < a->path_piece_count; i++) {
+        const m_req_piece *p = &a->pieces[i];
+        if (ivrsm_buf_add(b, p->text, p->len) != 0)
             return -1;
-        }
-        const char *val = ivrsm_buf_str(&segment);
-        if (!kv || !*val || !strcmp(val, ".") || !strcmp(val, "..")) {
-            /* A segment "." or ".." would change the path's shape (servers and
-             * proxies resolve it, percent-encoded or not): it is no value. */
-            *why = !kv || !*val ? "missing path parameter"
-                                : "a path parameter is '.' or '..', which would change the path";
-            ivrsm_buf_free(&segment);
+        if ((p->value || p->missing) && write_segment(b, p, scope, why) != 0)
             return -1;
-        }
-        url_encode(b, val);
-        ivrsm_buf_free(&segment);
-        p = close + 1;
     }
-    return b->failed ? -1 : 0;
+    return 0;
 }
 
-/* The query's k=v pairs appended to b. 0, or IVRSM_ENOMEM. */
+/* The query's k=v pairs appended to b, the keys encoded at load. 0, or IVRSM_ENOMEM. */
 static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *scope)
 {
-    for (size_t i = 0; i < a->query.count; i++) {
+    const m_req_piece *pieces = a->pieces + a->path_piece_count;
+    for (size_t i = 0; i < a->query_piece_count; i++) {
         char stack[256];
-        ivrsm_buf val;
-        ivrsm_buf_on(&val, scope->mem, stack, sizeof(stack));
-        if (value_append(&val, &a->query.items[i].value, scope) != 0) {
-            ivrsm_buf_free(&val);
+        ivrsm_buf text;
+        ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
+        const char *s;
+        size_t n;
+        int rc = ivrsm_buf_add(b, pieces[i].text, pieces[i].len);
+        if (rc == 0)
+            rc = value_text(&text, pieces[i].value, scope, &s, &n);
+        if (rc == 0)
+            rc = ivrsm_buf_url_encode(b, s, n);
+        ivrsm_buf_free(&text);
+        if (rc != 0)
             return IVRSM_ENOMEM;
-        }
-        if (i)
-            ivrsm_buf_putc(b, '&');
-        url_encode(b, a->query.items[i].key);
-        ivrsm_buf_putc(b, '=');
-        url_encode(b, ivrsm_buf_str(&val));
-        ivrsm_buf_free(&val);
     }
-    return b->failed ? IVRSM_ENOMEM : 0;
+    return 0;
 }
 
 /*
@@ -304,7 +307,7 @@ static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *
  * v[0..len) holds no NUL. Eight bytes at a time: a word with no byte below
  * 0x20 and no DEL is fine whole; a word flagged is read byte by byte.
  */
-static const char *header_refusal(const char *name, const char *v, size_t len)
+static const char *header_refusal(size_t name_len, const char *v, size_t len)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     for (size_t i = 0; i < len;) {
@@ -322,7 +325,7 @@ static const char *header_refusal(const char *name, const char *v, size_t len)
             return c == '\r' || c == '\n' ? "header value with a line break refused"
                                           : "header value with a control character refused";
     }
-    if (strlen(name) + len + 2 > IVRSM_MAX_HEADER_BYTES)
+    if (name_len + len + 2 > IVRSM_MAX_HEADER_BYTES)
         return "header longer than IVRSM_MAX_HEADER_BYTES refused";
     return NULL;
 }
@@ -359,12 +362,12 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     }
     /* Header values one after the other, each ended by its NUL: found again by walking them. */
     at->headers = b->len;
+    const m_req_piece *headers = a->pieces + a->path_piece_count + a->query_piece_count;
     for (size_t i = 0; i < a->headers.count; i++) {
         const size_t start = b->len;
-        if (value_append(b, &a->headers.items[i].value, &scope) != 0)
+        if (value_append(b, headers[i].value, &scope) != 0)
             return IVRSM_ENOMEM;
-        if ((*why = header_refusal(a->headers.items[i].key, b->data + start, b->len - start)) !=
-            NULL)
+        if ((*why = header_refusal(headers[i].len, b->data + start, b->len - start)) != NULL)
             return -1;
         ivrsm_buf_putc(b, '\0');
     }
