@@ -628,6 +628,41 @@ START_TEST(generated_requests_as_read_before)
 }
 END_TEST
 
+/* A path of more parameters than are scanned (compile_request.c looks them up by name). */
+START_TEST(many_path_parameters_found_by_name)
+{
+    char yaml[4096];
+    size_t n = (size_t)snprintf(yaml, sizeof yaml,
+                                "machine: p\nversion: \"1\"\nlocale: fr-FR\nstates:\n  send:\n"
+                                "    type: action_then_prompt\n    action:\n      call: \"GET /x");
+    for (int i = 0; i < 12; i++)
+        n += (size_t)snprintf(yaml + n, sizeof yaml - n, "/{p%d}", 11 - i);
+    n += (size_t)snprintf(yaml + n, sizeof yaml - n, "\"\n      path:\n");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(yaml + n, sizeof yaml - n, "        p%d: \"v%d/{{ctx.x}}\"\n", i, i);
+    snprintf(yaml + n, sizeof yaml - n,
+             "    on_success: { next: bye }\n  bye:\n    type: prompt_end\n"
+             "    prompt: \"Au revoir.\"\n");
+    ivrsm_machine *m = NULL;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "p.yaml", &m, NULL), 0);
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"x\":\"a b\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c = ivrsm_session_next_command(s);
+    ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
+    char want[512];
+    size_t w = (size_t)snprintf(want, sizeof want, "/x");
+    for (int i = 0; i < 12; i++)
+        w += (size_t)snprintf(want + w, sizeof want - w, "/v%d%%2Fa%%20b", 11 - i);
+    ck_assert_str_eq(c->http.path, want);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /*
  * Words said on the way: a machine's static message is shown as the machine holds it until
  * more words join it, then copied with them; either way the commands carry the same parts
@@ -709,6 +744,7 @@ static Suite *request_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
     tcase_add_test(tc, generated_requests_as_read_before);
+    tcase_add_test(tc, many_path_parameters_found_by_name);
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     tcase_add_test(tc, header_bytes_checked_at_every_position);
     tcase_add_test(tc, static_words_shown_then_joined);

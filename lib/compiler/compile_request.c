@@ -12,10 +12,38 @@
 #include "arena.h"
 #include "buf.h"
 #include "compile.h"
+#include "strmap.h"
+
+/* The `path:` entries by name: a map when there are many (a load stays linear in them), else
+ * a scan of the few. */
+typedef struct params {
+    const m_kvlist *list;
+    ivrsm_strmap by_name;
+} params;
+
+#define PARAMS_SCANNED 8
+
+static int params_index(params *p, const m_kvlist *l, const ivrsm_mem *mem)
+{
+    p->list = l;
+    p->by_name = (ivrsm_strmap)IVRSM_STRMAP_INIT(mem);
+    if (l->count <= PARAMS_SCANNED)
+        return 0;
+    if (ivrsm_strmap_reserve(&p->by_name, l->count) != 0)
+        return -1;
+    for (size_t i = 0; i < l->count; i++) /* the first of a name stays */
+        if (ivrsm_strmap_put(&p->by_name, l->items[i].key, strlen(l->items[i].key),
+                             (void *)&l->items[i], NULL) < 0)
+            return -1;
+    return 0;
+}
 
 /* The `path:` entry named name[0..len), the first of that name, or NULL. */
-static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
+static const m_kv *find_param(const params *p, const char *name, size_t len)
 {
+    const m_kvlist *l = p->list;
+    if (l->count > PARAMS_SCANNED)
+        return ivrsm_strmap_get(&p->by_name, name, len);
     for (size_t i = 0; i < l->count; i++)
         if (strlen(l->items[i].key) == len && !memcmp(l->items[i].key, name, len))
             return &l->items[i];
@@ -25,7 +53,7 @@ static const m_kv *find_param(const m_kvlist *l, const char *name, size_t len)
 /* Pieces of the path as the runtime read it before: the text up to a '{' that a '}' closes
  * later, then the parameter between them; text with no such pair is written as it is. The
  * pieces' texts point into a->path. Returns the count, written from out[0]. */
-static size_t path_pieces(const m_action *a, m_req_piece *out)
+static size_t path_pieces(const m_action *a, const params *given, m_req_piece *out)
 {
     size_t n = 0;
     const char *p = a->path;
@@ -36,7 +64,7 @@ static size_t path_pieces(const m_action *a, m_req_piece *out)
             out[n++] = (m_req_piece){p, strlen(p), NULL, false};
             break;
         }
-        const m_kv *kv = find_param(&a->path_params, open + 1, (size_t)(close - open - 1));
+        const m_kv *kv = find_param(given, open + 1, (size_t)(close - open - 1));
         out[n++] = (m_req_piece){p, (size_t)(open - p), kv ? &kv->value : NULL, !kv};
         p = close + 1;
     }
@@ -77,7 +105,14 @@ bool ivrsm_cc_request_program(cc *c, m_action *a)
         ivrsm_cc_nomem(c);
         return false;
     }
-    size_t n = path_pieces(a, pieces);
+    params given;
+    if (params_index(&given, &a->path_params, c->m->mem) != 0) {
+        ivrsm_strmap_free(&given.by_name);
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t n = path_pieces(a, &given, pieces);
+    ivrsm_strmap_free(&given.by_name);
     a->path_piece_count = n;
     for (size_t i = 0; i < a->query.count; i++)
         if (!query_piece(c, a, i, &pieces[n++])) {
