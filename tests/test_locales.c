@@ -744,6 +744,222 @@ START_TEST(test_number_index_as_full_scan)
 }
 END_TEST
 
+/* The phrases of list `list` of loc, one by one (NULL past the last), as the parsers read them. */
+static const char *list_phrase(const struct ivrsm_locale *loc, enum ivrsm_list_id list, size_t i)
+{
+    switch (list) {
+#define PHRASES(field)                                                                             \
+    case IVRSM_LIST_##field:                                                                       \
+        return loc->field ? loc->field[i] : NULL;
+#define VALUES(field)                                                                              \
+    case IVRSM_LIST_##field:                                                                       \
+        return loc->field ? loc->field[i].text : NULL;
+        IVRSM_LOCALE_PHRASE_LISTS(PHRASES)
+        IVRSM_LOCALE_VALUE_LISTS(VALUES)
+#undef PHRASES
+#undef VALUES
+    default:
+        return NULL;
+    }
+}
+
+/* A value list's entry i, for the reference of ivrsm_words_match_value(). */
+static int list_value(const struct ivrsm_locale *loc, enum ivrsm_list_id list, size_t i)
+{
+    switch (list) {
+#define VALUES(field)                                                                              \
+    case IVRSM_LIST_##field:                                                                       \
+        return loc->field[i].value;
+        IVRSM_LOCALE_VALUE_LISTS(VALUES)
+#undef VALUES
+    default:
+        return -1;
+    }
+}
+
+/* Fills v with every phrase of the locale (its lists, its numbers) and a few odd words. */
+static size_t every_phrase(const struct ivrsm_locale *loc, const char **v, size_t cap)
+{
+    size_t n = 0;
+    for (int list = 0; list < IVRSM_LIST_COUNT; list++)
+        for (size_t i = 0; list_phrase(loc, (enum ivrsm_list_id)list, i) && n < cap; i++)
+            v[n++] = list_phrase(loc, (enum ivrsm_list_id)list, i);
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text && n < cap; e++)
+        v[n++] = e->text;
+    static const char *const odd[] = {"x",   "zz top", "12", "3/12", "0612345678", "1er",
+                                      "3rd", "double", "oh", "#",    "+",          NULL};
+    gather(v, &n, cap, odd);
+    return n;
+}
+
+/* A sentence of 1 to `most` phrases of v[0..n) drawn by *seed, into said; returns its length. */
+static size_t draw_sentence(const char **v, size_t n, int most, uint32_t *seed, char *said,
+                            size_t cap)
+{
+    size_t len = 0;
+    *seed = *seed * 1103515245u + 12345u;
+    int pieces = 1 + (int)((*seed >> 16) % (unsigned)most);
+    for (int k = 0; k < pieces; k++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *piece = v[(*seed >> 16) % n];
+        size_t m = strlen(piece);
+        if (len + m + 2 > cap)
+            break;
+        memcpy(said + len, piece, m);
+        len += m;
+        said[len++] = ' ';
+    }
+    return len;
+}
+
+/*
+ * Every list looked up through the locale's index of its lists answers as the whole scan of
+ * the list (ivrsm_words_match_any(), the longest phrase, the first of equals), and as a copy of
+ * the locale without the index: at every word of sentences made of the locale's phrases.
+ */
+START_TEST(test_list_index_as_scan)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    struct ivrsm_locale plain = *loc;
+    plain.lists_index = NULL;
+    enum { CAP = 1024 };
+    static const char *v[CAP];
+    const size_t n = every_phrase(loc, v, CAP);
+    uint32_t seed = 4242u + (uint32_t)_i;
+    for (int round = 0; round < 300; round++) {
+        char said[512];
+        size_t len = draw_sentence(v, n, 5, &seed, said, sizeof said);
+        static struct ivrsm_words w;
+        ck_assert_int_eq(ivrsm_words_split(&w, loc, said, len, round % 2), 0);
+        for (size_t at = 0; at <= w.count + 1; at++) {
+            for (int l = 0; l < IVRSM_LIST_COUNT; l++) {
+                const enum ivrsm_list_id list = (enum ivrsm_list_id)l;
+                /* The reference: every phrase compared whole, in list order. */
+                size_t best = 0;
+                int best_value = -7;
+                for (size_t i = 0; list_phrase(loc, list, i); i++) {
+                    size_t k = ivrsm_words_match_full(&w, at, list_phrase(loc, list, i));
+                    if (k > best) {
+                        best = k;
+                        best_value = list_value(loc, list, i);
+                    }
+                }
+                size_t skip = at;
+                for (size_t k;
+                     skip < w.count && (k = ivrsm_words_match_list(&w, skip, &plain, list));)
+                    skip += k;
+                ck_assert_msg(ivrsm_words_match_list(&w, at, loc, list) == best &&
+                                  ivrsm_words_match_list(&w, at, &plain, list) == best,
+                              "%s: list %d at word %zu of \"%.*s\"", loc->tag, l, at, (int)len,
+                              said);
+                ck_assert_uint_eq(ivrsm_words_skip_list(&w, at, loc, list), skip);
+                if (l >= IVRSM_LIST_weekdays) {
+                    int a = -7, b = -7;
+                    ck_assert_uint_eq(ivrsm_words_match_value(&w, at, loc, list, &a), best);
+                    ck_assert_uint_eq(ivrsm_words_match_value(&w, at, &plain, list, &b), best);
+                    ck_assert_int_eq(a, best_value);
+                    ck_assert_int_eq(b, best_value);
+                }
+            }
+        }
+    }
+    /* The builtin tables are indexed whole: no list left to a scan. */
+    ck_assert_int_eq(atomic_load(&loc->lists_index->phase), 2);
+    for (int l = 0; l < IVRSM_LIST_COUNT; l++)
+        ck_assert_msg(!loc->lists_index->whole[l], "%s: list %d not indexed", loc->tag, l);
+}
+END_TEST
+
+/* A list the index cannot hold (a phrase that starts with a space) is scanned whole. */
+START_TEST(test_list_index_leaves_odd_lists_to_scans)
+{
+    static const char *const spaced[] = {"euh", " un", "deux", NULL};
+    static ivrsm_list_index fresh;
+    struct ivrsm_locale odd = ivrsm_locale_fr_fr;
+    odd.digit_fillers = spaced;
+    odd.lists_index = &fresh;
+    static struct ivrsm_words w;
+    ck_assert_int_eq(ivrsm_words_split(&w, &odd, "un deux euh", 11, 0), 0);
+    for (size_t at = 0; at <= w.count; at++)
+        ck_assert_uint_eq(ivrsm_words_match_list(&w, at, &odd, IVRSM_LIST_digit_fillers),
+                          ivrsm_words_match_any(&w, at, spaced, NULL));
+    ck_assert_int_eq(fresh.whole[IVRSM_LIST_digit_fillers], 1);
+    ck_assert_int_eq(fresh.whole[IVRSM_LIST_asap], 0);
+    ck_assert_uint_eq(ivrsm_words_match_list(&w, 0, &odd, IVRSM_LIST_digit_fillers), 0);
+    ck_assert_uint_eq(ivrsm_words_match_list(&w, 1, &odd, IVRSM_LIST_digit_fillers), 1);
+}
+END_TEST
+
+/* Appends `count` bytes drawn by *seed (any byte but NUL: invalid UTF-8 too) to said. */
+static size_t add_noise(char *said, size_t len, size_t cap, size_t count, uint32_t *seed)
+{
+    for (size_t k = 0; k < count && len + 1 < cap; k++) {
+        *seed = *seed * 1103515245u + 12345u;
+        char c = (char)(1 + (*seed >> 16) % 255);
+        said[len++] = c;
+    }
+    return len;
+}
+
+/*
+ * The parsers read the same values through the indexes of the lists and of the numbers as
+ * through whole scans (a copy of the locale without either): every mode, said and keyed, on
+ * sentences of the locale's phrases, some with bytes of noise (invalid UTF-8 among them),
+ * some long, one past the parsers' input bound.
+ */
+START_TEST(test_parsers_as_without_indexes)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    struct ivrsm_locale plain = *loc;
+    plain.lists_index = NULL;
+    plain.numbers_index = NULL;
+    ivrsm_tz *tz = ivrsm_tz_new("Europe/Paris", ivrsm_mem_default());
+    ck_assert_ptr_nonnull(tz);
+    enum { CAP = 1024 };
+    static const char *v[CAP];
+    const size_t n = every_phrase(loc, v, CAP);
+    static const ivrsm_collect_mode modes[] = {IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP,
+                                               IVRSM_COLLECT_DATE_NL, IVRSM_COLLECT_DIGITS,
+                                               IVRSM_COLLECT_FREE_SPEECH_OR_NO};
+    static char said[IVRSM_COLLECT_INPUT_MAX + 512];
+    static ivrsm_collect_value a, b;
+    uint32_t seed = 99u + (uint32_t)_i;
+    for (int round = 0; round < 400; round++) {
+        size_t len;
+        if (round % 50 == 49) { /* long: up to the bound and past it */
+            len = 0;
+            const size_t target =
+                round % 100 == 99 ? IVRSM_COLLECT_INPUT_MAX + 16 : IVRSM_COLLECT_INPUT_MAX - 64;
+            while (len < target)
+                len += draw_sentence(v, n, 8, &seed, said + len, sizeof said - len);
+        } else {
+            len = draw_sentence(v, n, 6, &seed, said, sizeof said);
+            if (round % 4 == 3)
+                len = add_noise(said, len, sizeof said, 1 + round % 5, &seed);
+        }
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+            ivrsm_collect_params pa = {0};
+            pa.tz = tz;
+            pa.now_ms = 1795597200000LL + (int64_t)round * 86400000LL;
+            pa.otp_length = 4 + round % 4;
+            ivrsm_collect_params pb = pa;
+            pa.locale = loc;
+            pb.locale = &plain;
+            for (int dtmf = 0; dtmf < 2; dtmf++) {
+                int ra = ivrsm_collect_parse(modes[m], &pa, said, len, dtmf, &a);
+                int rb = ivrsm_collect_parse(modes[m], &pb, said, len, dtmf, &b);
+                ck_assert_msg(ra == rb && !strcmp(a.text, b.text) &&
+                                  !strcmp(a.date_to, b.date_to) && a.said_no == b.said_no,
+                              "%s, %s: \"%.*s\": %d \"%s\" / %d \"%s\"", loc->tag,
+                              ivrsm_collect_mode_name(modes[m]), (int)len, said, ra, a.text, rb,
+                              b.text);
+            }
+        }
+    }
+    ivrsm_tz_free(tz);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * The registry
  * ------------------------------------------------------------------------- */
@@ -847,6 +1063,9 @@ static Suite *locales_suite(void)
     tcase_add_loop_test(tc, test_locale_tables, 0, (int)count);
     tcase_add_loop_test(tc, test_words_match_first_byte, 0, (int)count);
     tcase_add_loop_test(tc, test_number_index_as_full_scan, 0, (int)count);
+    tcase_add_loop_test(tc, test_list_index_as_scan, 0, (int)count);
+    tcase_add_test(tc, test_list_index_leaves_odd_lists_to_scans);
+    tcase_add_loop_test(tc, test_parsers_as_without_indexes, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

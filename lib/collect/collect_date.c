@@ -177,21 +177,6 @@ static int small_number(const char *s, size_t len)
     return v;
 }
 
-/* The longest phrase of a value list at `at`: its word count (0: none), its value in *value. */
-static size_t match_value(const struct ivrsm_words *w, size_t at,
-                          const struct ivrsm_phrase_value *list, int *value)
-{
-    size_t best = 0;
-    for (const struct ivrsm_phrase_value *p = list; p && p->text; p++) {
-        size_t n = ivrsm_words_match(w, at, p->text);
-        if (n > best) {
-            best = n;
-            *value = p->value;
-        }
-    }
-    return best;
-}
-
 /*
  * "3/12", "03.12.2027", "3-12-27" as one word (see ivrsm_words_split): two or
  * three groups, in the locale's order.
@@ -234,37 +219,36 @@ static int resolve_numeric_date(const struct date_context *c, const char *s, siz
 
 static size_t parse_phrase_windows(const struct date_context *c, size_t at, struct date_window *win)
 {
-    const struct ivrsm_locale *loc = c->loc;
     const int today_weekday = weekday_of(c->today);
     size_t n;
-    if ((n = ivrsm_words_match_any(c->words, at, loc->asap, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_asap)) > 0) {
         win->from = c->today;
         win->to = c->today + c->asap_days - 1;
         return n;
     }
-    if ((n = ivrsm_words_match_any(c->words, at, loc->next_week, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_next_week)) > 0) {
         win->from = c->today - today_weekday + 7;
         win->to = win->from + 6;
         return n;
     }
-    if ((n = ivrsm_words_match_any(c->words, at, loc->this_week, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_this_week)) > 0) {
         win->from = c->today;
         win->to = c->today - today_weekday + 6;
         return n;
     }
-    if ((n = ivrsm_words_match_any(c->words, at, loc->this_weekend, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_this_weekend)) > 0) {
         const int64_t saturday = c->today - today_weekday + 5;
         win->from = c->today > saturday ? c->today : saturday;
         win->to = saturday + 1;
         return n;
     }
-    if ((n = ivrsm_words_match_any(c->words, at, loc->this_month, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_this_month)) > 0) {
         win->from = c->today;
         win->to = c->today + ivrsm_days_in_month(c->today_civil.year, c->today_civil.month) -
                   c->today_civil.day;
         return n;
     }
-    if ((n = ivrsm_words_match_any(c->words, at, loc->next_month, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_next_month)) > 0) {
         int64_t year = c->today_civil.year + (c->today_civil.month == 12);
         int month = c->today_civil.month % 12 + 1;
         win->from = ivrsm_days_from_civil(year, month, 1);
@@ -277,7 +261,7 @@ static size_t parse_phrase_windows(const struct date_context *c, size_t at, stru
 static size_t parse_relative_day(const struct date_context *c, size_t at, struct date_window *win)
 {
     int value = 0;
-    size_t n = match_value(c->words, at, c->loc->relative_days, &value);
+    size_t n = ivrsm_words_match_value(c->words, at, c->loc, IVRSM_LIST_relative_days, &value);
     if (n > 0)
         *win = single_day(c->today + value);
     return n;
@@ -291,7 +275,7 @@ static size_t parse_count(const struct date_context *c, size_t at, int *value)
         return *value >= 0 ? 1 : 0;
     }
     size_t n = ivrsm_number_words(c->loc, c->words, at, value);
-    size_t one = ivrsm_words_match_any(c->words, at, c->loc->one_words, NULL);
+    size_t one = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_one_words);
     if (one > n) {
         *value = 1;
         return one;
@@ -303,7 +287,7 @@ static size_t parse_count(const struct date_context *c, size_t at, int *value)
 static size_t parse_in_n(const struct date_context *c, size_t at, struct date_window *win)
 {
     size_t pos = at;
-    size_t in = ivrsm_words_match_any(c->words, pos, c->loc->in_words, NULL);
+    size_t in = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_in_words);
     pos += in;
     int count;
     size_t n = parse_count(c, pos, &count);
@@ -311,11 +295,11 @@ static size_t parse_in_n(const struct date_context *c, size_t at, struct date_wi
         return 0;
     pos += n;
     int64_t days;
-    if ((n = ivrsm_words_match_any(c->words, pos, c->loc->day_units, NULL)) > 0) {
+    if ((n = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_day_units)) > 0) {
         if (count < 1 || count > IN_DAYS_MAX)
             return 0;
         days = count;
-    } else if ((n = ivrsm_words_match_any(c->words, pos, c->loc->week_units, NULL)) > 0) {
+    } else if ((n = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_week_units)) > 0) {
         if (count < 1 || count > IN_WEEKS_MAX)
             return 0;
         days = 7 * (int64_t)count;
@@ -323,7 +307,7 @@ static size_t parse_in_n(const struct date_context *c, size_t at, struct date_wi
         return 0;
     }
     pos += n;
-    size_t from_now = ivrsm_words_match_any(c->words, pos, c->loc->from_now_words, NULL);
+    size_t from_now = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_from_now_words);
     if (in == 0 && from_now == 0)
         return 0; /* "two weeks" alone is a duration, not a date */
     *win = single_day(c->today + days);
@@ -355,7 +339,7 @@ static size_t parse_ordinal_digits(const struct date_context *c, size_t at, int 
 static size_t parse_day_of_month(const struct date_context *c, size_t at, int *day)
 {
     int ordinal = 0;
-    size_t n = match_value(c->words, at, c->loc->day_ordinals, &ordinal);
+    size_t n = ivrsm_words_match_value(c->words, at, c->loc, IVRSM_LIST_day_ordinals, &ordinal);
     int number = 0;
     size_t said = 0;
     if (ivrsm_word_is_digits(c->words, at)) {
@@ -393,7 +377,7 @@ static size_t finish_day_month(const struct date_context *c, size_t at, size_t p
 {
     const struct ivrsm_words *w = c->words;
     int64_t day_number;
-    size_t joiner = ivrsm_words_match_any(w, pos, c->loc->year_joiners, NULL);
+    size_t joiner = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_year_joiners);
     if (ivrsm_word_is_digits(w, pos + joiner) && w->len[pos + joiner] == 4) {
         int64_t year;
         year_from_digits(w->text + w->start[pos + joiner], 4, &year);
@@ -404,7 +388,7 @@ static size_t finish_day_month(const struct date_context *c, size_t at, size_t p
         if (resolve_day_month(c, month, day, &day_number) != 0)
             return 0;
         /* "le 3 décembre prochain": the next one is what a date without a year means. */
-        pos += ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
+        pos += ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_next_words);
     }
     *win = single_day(day_number);
     return pos - at;
@@ -416,11 +400,11 @@ static size_t parse_month_first(const struct date_context *c, size_t at, struct 
     const struct ivrsm_words *w = c->words;
     int month;
     size_t pos = at;
-    size_t n = match_value(w, pos, c->loc->months, &month);
+    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_months, &month);
     if (n == 0)
         return 0;
     pos += n;
-    pos += ivrsm_words_match_any(w, pos, c->loc->month_day_joiners, NULL);
+    pos += ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_month_day_joiners);
     int day;
     if ((n = parse_day_of_month(c, pos, &day)) == 0)
         return 0;
@@ -439,8 +423,8 @@ static size_t parse_day_first(const struct date_context *c, size_t at, struct da
         return 0;
     pos += n;
     int month;
-    size_t joiner = ivrsm_words_match_any(w, pos, c->loc->day_month_joiners, NULL);
-    n = match_value(w, pos + joiner, c->loc->months, &month);
+    size_t joiner = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_month_joiners);
+    n = ivrsm_words_match_value(w, pos + joiner, c->loc, IVRSM_LIST_months, &month);
     if (n == 0) {
         int64_t day_number;
         if (resolve_day_only(c, day, &day_number) != 0)
@@ -456,11 +440,11 @@ static size_t parse_day_first(const struct date_context *c, size_t at, struct da
 static size_t parse_explicit_date(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
-    size_t pos = ivrsm_words_skip_any(w, at, c->loc->date_articles);
+    size_t pos = ivrsm_words_skip_list(w, at, c->loc, IVRSM_LIST_date_articles);
     int weekday;
-    size_t n = match_value(w, pos, c->loc->weekdays, &weekday);
+    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
     if (n > 0)
-        pos = ivrsm_words_skip_any(w, pos + n, c->loc->date_articles);
+        pos = ivrsm_words_skip_list(w, pos + n, c->loc, IVRSM_LIST_date_articles);
     int64_t day_number;
     if (is_numeric_date_word(w, pos)) {
         if (resolve_numeric_date(c, w->text + w->start[pos], w->len[pos], &day_number) != 0)
@@ -484,15 +468,15 @@ static size_t weekday_qualifier_before(const struct date_context *c, size_t pos,
                                        enum weekday_kind *kind)
 {
     const struct ivrsm_words *w = c->words;
-    const struct {
-        const char *const *words;
+    static const struct {
+        enum ivrsm_list_id words;
         enum weekday_kind kind;
-    } lists[] = {{c->loc->next_words_before, WEEKDAY_NEXT},
-                 {c->loc->after_next_words_before, WEEKDAY_AFTER_NEXT},
-                 {c->loc->week_after_words_before, WEEKDAY_WEEK_AFTER}};
+    } lists[] = {{IVRSM_LIST_next_words_before, WEEKDAY_NEXT},
+                 {IVRSM_LIST_after_next_words_before, WEEKDAY_AFTER_NEXT},
+                 {IVRSM_LIST_week_after_words_before, WEEKDAY_WEEK_AFTER}};
     size_t best = 0;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
-        size_t n = ivrsm_words_match_any(w, pos, lists[i].words, NULL);
+        size_t n = ivrsm_words_match_list(w, pos, c->loc, lists[i].words);
         if (n > best) {
             best = n;
             *kind = lists[i].kind;
@@ -506,11 +490,11 @@ static size_t weekday_qualifier_before(const struct date_context *c, size_t pos,
 static size_t parse_weekday(const struct date_context *c, size_t at, struct date_window *win)
 {
     const struct ivrsm_words *w = c->words;
-    size_t pos = ivrsm_words_skip_any(w, at, c->loc->date_articles);
+    size_t pos = ivrsm_words_skip_list(w, at, c->loc, IVRSM_LIST_date_articles);
     enum weekday_kind kind = WEEKDAY_COMING;
     pos += weekday_qualifier_before(c, pos, &kind);
     int weekday;
-    size_t n = match_value(w, pos, c->loc->weekdays, &weekday);
+    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
     if (n == 0)
         return 0;
     pos += n;
@@ -519,8 +503,8 @@ static size_t parse_weekday(const struct date_context *c, size_t at, struct date
     int ahead = (weekday - today_weekday + 7) % 7;
     const int64_t coming = c->today + (ahead == 0 ? 7 : ahead);
     if (kind == WEEKDAY_COMING) {
-        size_t after = ivrsm_words_match_any(w, pos, c->loc->after_next_words, NULL);
-        size_t week = ivrsm_words_match_any(w, pos, c->loc->week_after_words, NULL);
+        size_t after = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_after_next_words);
+        size_t week = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_week_after_words);
         if (after > 0 && after >= week) {
             kind = WEEKDAY_AFTER_NEXT;
             pos += after;
@@ -540,8 +524,8 @@ static size_t parse_weekday(const struct date_context *c, size_t at, struct date
     size_t next = kind == WEEKDAY_NEXT;
     if (next == 0) {
         /* The longer of "next" and "next week" after the day ("Tuesday next week"). */
-        next = ivrsm_words_match_any(w, pos, c->loc->next_words, NULL);
-        size_t week = ivrsm_words_match_any(w, pos, c->loc->next_week, NULL);
+        next = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_next_words);
+        size_t week = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_next_week);
         if (week > next)
             next = week;
         pos += next;
@@ -582,7 +566,7 @@ static size_t parse_after_lead_ins(const struct date_context *c, struct date_win
         size_t n = parse_expression(c, at, win);
         if (n > 0)
             return at + n;
-        n = ivrsm_words_match_any(c->words, at, c->loc->date_lead_fillers, NULL);
+        n = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_date_lead_fillers);
         if (n == 0)
             return 0;
         at += n;
@@ -657,7 +641,8 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
         if (ivrsm_words_split(&words, c.loc, in, len, 1) != 0)
             return 1;
         size_t end = parse_after_lead_ins(&c, &win);
-        if (end == 0 || ivrsm_words_skip_any(&words, end, c.loc->date_trail_fillers) != words.count)
+        if (end == 0 ||
+            ivrsm_words_skip_list(&words, end, c.loc, IVRSM_LIST_date_trail_fillers) != words.count)
             return 1;
     }
     if (format_day(win.from, out->text, sizeof out->text) != 0 ||

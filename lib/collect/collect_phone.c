@@ -185,8 +185,8 @@ static int phone_from_speech(const struct ivrsm_locale *loc, const struct ivrsm_
     if (ivrsm_words_split(&w, loc, in, len, 0) != 0)
         return 1;
     struct phone_speech ctx = {plan, leading_plus_sign(in, len), out};
-    size_t at = ivrsm_words_skip_any(&w, 0, loc->digit_fillers);
-    size_t plus = ivrsm_words_match_any(&w, at, loc->plus_words, NULL);
+    size_t at = ivrsm_words_skip_list(&w, 0, loc, IVRSM_LIST_digit_fillers);
+    size_t plus = ivrsm_words_match_list(&w, at, loc, IVRSM_LIST_plus_words);
     if (plus > 0) {
         ctx.has_plus = 1;
         at += plus;

@@ -90,10 +90,10 @@ static size_t copy_collapsed(const char *in, size_t len, char *out, size_t cap)
  */
 static int is_negative_answer(const struct ivrsm_locale *loc, const struct ivrsm_words *w)
 {
-    size_t at = ivrsm_words_skip_any(w, 0, loc->answer_fillers);
+    size_t at = ivrsm_words_skip_list(w, 0, loc, IVRSM_LIST_answer_fillers);
     for (const char *const *answer = loc->negative_answers; *answer; answer++) {
         size_t n = ivrsm_words_match(w, at, *answer);
-        if (n > 0 && ivrsm_words_skip_any(w, at + n, loc->answer_fillers) == w->count)
+        if (n > 0 && ivrsm_words_skip_list(w, at + n, loc, IVRSM_LIST_answer_fillers) == w->count)
             return 1;
     }
     return 0;

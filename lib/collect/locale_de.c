@@ -52,6 +52,7 @@ static const struct ivrsm_number_word de_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index de_numbers_index;
+static ivrsm_list_index de_lists_index;
 
 /* An ordinal day and its declined forms: "dritte", "dritten", "dritter". */
 #define DE_ORDINAL(stem, value) {stem, value}, {stem "n", value}, {stem "r", value}
@@ -250,6 +251,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .text = {.folds = de_folds},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
+    .lists_index = &de_lists_index,
     .digit_group_max = 99,
     /* 0 + area code (2 to 5 digits) + subscriber: 7 to 11 digits after the 0. */
     .country_code = "49",

@@ -63,6 +63,8 @@ static const struct ivrsm_number_word en_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index en_numbers_index;
+/* One index of the lists per table: their relative days differ. */
+static ivrsm_list_index en_us_lists_index, en_gb_lists_index;
 
 /* Days of the month said as ordinals: "first" .. "thirty first". */
 #define EN_ORDINAL_TENS(tens, value)                                                               \
@@ -325,6 +327,7 @@ const struct ivrsm_locale ivrsm_locale_en_us = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_MDY,
     .relative_days = en_relative_days,
+    .lists_index = &en_us_lists_index,
     .say = {EN_SAY_WORDS, .date = "%W, %M %D", .year = ", %Y", .am_pm = {"AM", "PM"},
             .currency = {"dollar", "dollars"}, .subunit = {"cent", "cents"},
             .phone_formats = en_us_phone_formats},
@@ -358,6 +361,7 @@ const struct ivrsm_locale ivrsm_locale_en_gb = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = en_gb_relative_days,
+    .lists_index = &en_gb_lists_index,
     .say = {EN_SAY_WORDS, .date = "%W the %D of %M", .year = " %Y", .am_pm = {"a.m.", "p.m."},
             .currency = {"pound", "pounds"}, .subunit = {"penny", "pence"},
             .phone_formats = en_gb_phone_formats},

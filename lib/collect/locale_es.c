@@ -45,6 +45,7 @@ static const struct ivrsm_number_word es_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index es_numbers_index;
+static ivrsm_list_index es_lists_index;
 
 static const struct ivrsm_phrase_value es_weekdays[] = {
     {"lunes", 0},   {"martes", 1}, {"miercoles", 2}, {"jueves", 3},
@@ -202,6 +203,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .text = {.folds = es_folds},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,
+    .lists_index = &es_lists_index,
     .number_joiners = es_number_joiners,
     .digit_group_max = 999,
     /* Nine digits, no trunk prefix: 6xx and 7xx mobiles, 8xx and 9xx fixed lines. */

@@ -30,6 +30,7 @@ static const struct ivrsm_number_word fr_fr_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index fr_fr_numbers_index;
+static ivrsm_list_index fr_fr_lists_index;
 
 /* Belgium counts 70 and 90 by tens and keeps quatre-vingts for 80. */
 static const struct ivrsm_number_word fr_be_numbers[] = {
@@ -42,6 +43,7 @@ static const struct ivrsm_number_word fr_be_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index fr_be_numbers_index;
+static ivrsm_list_index fr_be_lists_index;
 
 /* Switzerland also says huitante (or octante) for 80; quatre-vingts is understood too. */
 static const struct ivrsm_number_word fr_ch_numbers[] = {
@@ -56,6 +58,7 @@ static const struct ivrsm_number_word fr_ch_numbers[] = {
     {NULL, 0, 0, 0},
 };
 static ivrsm_number_index fr_ch_numbers_index;
+static ivrsm_list_index fr_ch_lists_index;
 
 /* clang-format on */
 
@@ -222,6 +225,7 @@ const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .name = "French (France)",
     .numbers = fr_fr_numbers,
     .numbers_index = &fr_fr_numbers_index,
+    .lists_index = &fr_fr_lists_index,
     .country_code = "33",
     .trunk_prefix = "0",
     .national_digits_min = 9,
@@ -236,6 +240,7 @@ const struct ivrsm_locale ivrsm_locale_fr_be = {
     .name = "French (Belgium)",
     .numbers = fr_be_numbers,
     .numbers_index = &fr_be_numbers_index,
+    .lists_index = &fr_be_lists_index,
     .country_code = "32",
     .trunk_prefix = "0",
     .national_digits_min = 8, /* 0X XXX XX XX (fixed lines) */
@@ -250,6 +255,7 @@ const struct ivrsm_locale ivrsm_locale_fr_ch = {
     .name = "French (Switzerland)",
     .numbers = fr_ch_numbers,
     .numbers_index = &fr_ch_numbers_index,
+    .lists_index = &fr_ch_lists_index,
     .country_code = "41",
     .trunk_prefix = "0",
     .national_digits_min = 9, /* 0XX XXX XX XX */

@@ -42,18 +42,30 @@ struct ivrsm_number_word {
 };
 
 /*
- * The entries of a number table by their first byte, in table order (numbered from 1, 0 ends
- * a list): the scans of the table at a word try only the entries that can start there. Static
- * storage beside each table, built by the first scan that needs it and read by all after
- * (published with release/acquire: no lock, no allocation; a scan that finds it not built
- * yet tries every entry, as without an index).
+ * The key a word of the input, or the first word of a phrase, is looked up by in the tables'
+ * indexes: its first byte and its length, both known of a word of the input without reading
+ * it. Words that differ in either mostly land in different buckets; a bucket's phrases are
+ * still compared whole.
+ */
+#define IVRSM_LIST_BUCKETS 64
+static inline unsigned ivrsm_list_key(unsigned char first, size_t len)
+{
+    return (first * 31u + (unsigned)len) & (IVRSM_LIST_BUCKETS - 1);
+}
+
+/*
+ * The entries of a number table by the key of their first word (ivrsm_list_key()), in table
+ * order (numbered from 1, 0 ends a list): the scans of the table at a word try only the entries
+ * that can start there. Static storage beside each table, built by the first scan that needs it and
+ * read by all after (published with release/acquire: no lock, no allocation; a scan that finds it
+ * not built yet tries every entry, as without an index).
  */
 #define IVRSM_NUMBER_INDEX_MAX 254
 typedef struct ivrsm_number_index {
-    _Atomic int phase;       /* 0 not built, 1 being built, 2 built, 3 not to be built (a table of
-                                more entries, or one starting with a space, is scanned whole) */
-    unsigned char head[256]; /* the first entry of each first byte */
-    unsigned char next[IVRSM_NUMBER_INDEX_MAX + 1]; /* the next one of the same first byte */
+    _Atomic int phase; /* 0 not built, 1 being built, 2 built, 3 not to be built (a table of
+                          more entries, or one starting with a space, is scanned whole) */
+    unsigned char head[IVRSM_LIST_BUCKETS];         /* the first entry of each key */
+    unsigned char next[IVRSM_NUMBER_INDEX_MAX + 1]; /* the next one of the same key */
 } ivrsm_number_index;
 
 /* A phrase with an integer meaning ("demain" = 1 day ahead, "december" = 12). */
@@ -61,6 +73,70 @@ struct ivrsm_phrase_value {
     const char *text;
     int value;
 };
+
+/*
+ * The phrase lists of a locale the parsers look words up in, named by the field holding
+ * each: `const char *const *` lists, then `struct ivrsm_phrase_value` lists. A list is
+ * named IVRSM_LIST_<field> (ivrsm_words_match_list(), words.h).
+ */
+#define IVRSM_LOCALE_PHRASE_LISTS(X)                                                               \
+    X(number_joiners)                                                                              \
+    X(plus_words)                                                                                  \
+    X(digit_fillers)                                                                               \
+    X(next_words)                                                                                  \
+    X(next_words_before)                                                                           \
+    X(after_next_words)                                                                            \
+    X(after_next_words_before)                                                                     \
+    X(week_after_words)                                                                            \
+    X(week_after_words_before)                                                                     \
+    X(next_week)                                                                                   \
+    X(this_week)                                                                                   \
+    X(next_month)                                                                                  \
+    X(this_weekend)                                                                                \
+    X(this_month)                                                                                  \
+    X(in_words)                                                                                    \
+    X(from_now_words)                                                                              \
+    X(one_words)                                                                                   \
+    X(day_units)                                                                                   \
+    X(week_units)                                                                                  \
+    X(day_month_joiners)                                                                           \
+    X(month_day_joiners)                                                                           \
+    X(year_joiners)                                                                                \
+    X(asap)                                                                                        \
+    X(date_articles)                                                                               \
+    X(date_lead_fillers)                                                                           \
+    X(date_trail_fillers)                                                                          \
+    X(answer_fillers)
+#define IVRSM_LOCALE_VALUE_LISTS(X)                                                                \
+    X(weekdays)                                                                                    \
+    X(months)                                                                                      \
+    X(relative_days)                                                                               \
+    X(day_ordinals)
+
+#define IVRSM_LIST_ID(field) IVRSM_LIST_##field,
+enum ivrsm_list_id {
+    IVRSM_LOCALE_PHRASE_LISTS(IVRSM_LIST_ID) IVRSM_LOCALE_VALUE_LISTS(IVRSM_LIST_ID)
+        IVRSM_LIST_COUNT
+};
+#undef IVRSM_LIST_ID
+
+/*
+ * The phrases of every list of a locale by a key of their first word (its first byte and its
+ * length, the same key a word of the input has at no cost): a word tries only the phrases of a
+ * list that may start with it, in list order, instead of every phrase (the date parser looks up
+ * some twenty lists at each word). Entries are numbered from 1 across all lists, 0 ends a
+ * chain. Static storage beside each locale, built by the first look-up that needs it and read
+ * by all after (published with release/acquire: no lock, no allocation; a look-up that finds
+ * it not built yet scans the list whole, as one of a list that could not be indexed does).
+ */
+#define IVRSM_LIST_ENTRIES_MAX 1023
+typedef struct ivrsm_list_index {
+    _Atomic int phase;                     /* 0 not built, 1 being built, 2 built */
+    unsigned char whole[IVRSM_LIST_COUNT]; /* 1: the list is scanned whole (not indexed) */
+    uint16_t first[IVRSM_LIST_COUNT];      /* the number of each list's first entry, less 1 */
+    uint16_t head[IVRSM_LIST_COUNT][IVRSM_LIST_BUCKETS]; /* each key's first entry */
+    uint16_t next[IVRSM_LIST_ENTRIES_MAX + 1];           /* the next entry of the same key */
+} ivrsm_list_index;
 
 /* The order of day, month and year in numeric dates ("3/12", "03/12/2027"). */
 enum ivrsm_date_order {
@@ -168,6 +244,8 @@ struct ivrsm_locale {
 
     /* Saying values (template formats) */
     struct ivrsm_locale_say say;
+
+    ivrsm_list_index *lists_index; /* where the index of the lists is kept, or NULL */
 };
 
 /* The built-in tables, in the order ivrsm_locale_at() lists them. */

@@ -8,6 +8,7 @@
 #include "text.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -98,7 +99,9 @@ int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, con
                       size_t len, int keep_numeric_dates)
 {
     w->count = 0;
-    if (len > IVRSM_COLLECT_INPUT_MAX || !ivrsm_utf8_valid(in, len))
+    /* Not valid UTF-8 is found by the normalisation of the segments, which hold every byte
+     * but the ASCII of numeric dates. */
+    if (len > IVRSM_COLLECT_INPUT_MAX)
         return -1;
     size_t used = 0;
     size_t segment = 0;
@@ -208,24 +211,183 @@ size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *
     return at;
 }
 
+/* ---------------------------------------------------------------------------
+ * The locale's phrase lists, by the key of their first word
+ * ------------------------------------------------------------------------- */
+
+/* Where each list lives in a locale, and whether it holds phrase values. */
+static const struct {
+    size_t offset;
+    int values;
+} list_fields[IVRSM_LIST_COUNT] = {
+#define PHRASE_FIELD(field) {offsetof(struct ivrsm_locale, field), 0},
+#define VALUE_FIELD(field) {offsetof(struct ivrsm_locale, field), 1},
+    IVRSM_LOCALE_PHRASE_LISTS(PHRASE_FIELD) IVRSM_LOCALE_VALUE_LISTS(VALUE_FIELD)
+#undef PHRASE_FIELD
+#undef VALUE_FIELD
+};
+
+/* The text of entry i of list `list` of loc, or NULL past its end (or for a list not set). */
+static const char *list_text(const struct ivrsm_locale *loc, enum ivrsm_list_id list, size_t i)
+{
+    const char *field = (const char *)loc + list_fields[list].offset;
+    if (list_fields[list].values) {
+        const struct ivrsm_phrase_value *values;
+        memcpy(&values, field, sizeof values);
+        return values ? values[i].text : NULL;
+    }
+    const char *const *phrases;
+    memcpy(&phrases, field, sizeof phrases);
+    return phrases ? phrases[i] : NULL;
+}
+
+/* Chains the entries of one list into ix from entry number *used on; 0, or -1 when it cannot
+ * be indexed (no room left, or a phrase that starts with a space and may match anywhere). */
+static int index_list(const struct ivrsm_locale *loc, enum ivrsm_list_id list, ivrsm_list_index *ix,
+                      size_t *used)
+{
+    uint16_t tail[IVRSM_LIST_BUCKETS] = {0};
+    ix->first[list] = (uint16_t)*used;
+    for (size_t i = 0; list_text(loc, list, i); i++) {
+        const char *text = list_text(loc, list, i);
+        if (text[0] == ' ' || *used + i + 1 > IVRSM_LIST_ENTRIES_MAX)
+            return -1;
+        if (text[0] == '\0') /* an empty phrase never matches */
+            continue;
+        const uint16_t k = (uint16_t)(*used + i + 1);
+        ix->next[k] = 0; /* a list that failed before may have left one */
+        const unsigned key = ivrsm_list_key((unsigned char)text[0], strcspn(text, " "));
+        if (tail[key])
+            ix->next[tail[key]] = k;
+        else
+            ix->head[list][key] = k;
+        tail[key] = k;
+    }
+    for (size_t i = 0; list_text(loc, list, i); i++)
+        (*used)++;
+    return 0;
+}
+
+/* Build the index of loc's lists into ix (its builder only). */
+static void build_list_index(const struct ivrsm_locale *loc, ivrsm_list_index *ix)
+{
+    memset(ix->head, 0, sizeof ix->head);
+    memset(ix->next, 0, sizeof ix->next);
+    size_t used = 0;
+    for (int list = 0; list < IVRSM_LIST_COUNT; list++) {
+        size_t before = used;
+        if (index_list(loc, (enum ivrsm_list_id)list, ix, &used) != 0) {
+            memset(ix->head[list], 0, sizeof ix->head[list]);
+            used = before;
+            ix->whole[list] = 1;
+        } else {
+            ix->whole[list] = 0;
+        }
+    }
+    atomic_store_explicit(&ix->phase, 2, memory_order_release);
+}
+
+/* loc's list index when it is built (built now by the first caller), else NULL. */
+static const ivrsm_list_index *list_index(const struct ivrsm_locale *loc)
+{
+    ivrsm_list_index *ix = loc->lists_index;
+    if (!ix)
+        return NULL;
+    int phase = atomic_load_explicit(&ix->phase, memory_order_acquire);
+    if (phase == 0) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong_explicit(&ix->phase, &expected, 1, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            build_list_index(loc, ix);
+        phase = atomic_load_explicit(&ix->phase, memory_order_acquire);
+    }
+    return phase == 2 ? ix : NULL;
+}
+
+/*
+ * The longest phrase of the list at `at`, its position in *which: through the chain of the
+ * word's key when the list is indexed, else every phrase (ivrsm_words_match_any()'s scan).
+ * Ties go to the first in list order either way.
+ */
+static size_t match_list(const struct ivrsm_words *w, size_t at, const struct ivrsm_locale *loc,
+                         enum ivrsm_list_id list, size_t *which)
+{
+    if (at >= w->count)
+        return 0;
+    const ivrsm_list_index *ix = list_index(loc);
+    size_t best = 0;
+    if (!ix || ix->whole[list]) {
+        for (size_t i = 0; list_text(loc, list, i); i++) {
+            size_t n = ivrsm_words_match(w, at, list_text(loc, list, i));
+            if (n > best) {
+                best = n;
+                *which = i;
+            }
+        }
+        return best;
+    }
+    const unsigned key = ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at]);
+    for (unsigned k = ix->head[list][key]; k; k = ix->next[k]) {
+        const size_t i = k - 1 - ix->first[list];
+        size_t n = ivrsm_words_match_full(w, at, list_text(loc, list, i));
+        if (n > best) {
+            best = n;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+size_t ivrsm_words_match_list_chain(const struct ivrsm_words *w, size_t at,
+                                    const struct ivrsm_locale *loc, enum ivrsm_list_id list)
+{
+    size_t which = 0;
+    return match_list(w, at, loc, list, &which);
+}
+
+size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struct ivrsm_locale *loc,
+                             enum ivrsm_list_id list)
+{
+    size_t n;
+    while ((n = ivrsm_words_match_list(w, at, loc, list)) > 0)
+        at += n;
+    return at;
+}
+
+size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t at,
+                               const struct ivrsm_locale *loc, enum ivrsm_list_id list, int *value)
+{
+    size_t which = 0;
+    size_t n = list_fields[list].values ? match_list(w, at, loc, list, &which) : 0;
+    if (n > 0) {
+        const struct ivrsm_phrase_value *values;
+        memcpy(&values, (const char *)loc + list_fields[list].offset, sizeof values);
+        *value = values[which].value;
+    }
+    return n;
+}
+
 /* Build the index of `table` into ix (its builder only). */
 static void build_number_index(const struct ivrsm_number_word *table, ivrsm_number_index *ix)
 {
-    unsigned char tail[256] = {0};
+    unsigned char tail[IVRSM_LIST_BUCKETS] = {0};
     memset(ix->head, 0, sizeof ix->head);
     memset(ix->next, 0, sizeof ix->next);
     for (size_t i = 0; table[i].text; i++) {
-        unsigned char first = (unsigned char)table[i].text[0];
-        if (i >= IVRSM_NUMBER_INDEX_MAX || first == ' ') {
+        const char *text = table[i].text;
+        if (i >= IVRSM_NUMBER_INDEX_MAX || text[0] == ' ') {
             atomic_store_explicit(&ix->phase, 3, memory_order_release);
             return;
         }
+        if (text[0] == '\0') /* an empty entry never matches */
+            continue;
+        const unsigned key = ivrsm_list_key((unsigned char)text[0], strcspn(text, " "));
         unsigned char n = (unsigned char)(i + 1);
-        if (tail[first])
-            ix->next[tail[first]] = n;
+        if (tail[key])
+            ix->next[tail[key]] = n;
         else
-            ix->head[first] = n;
-        tail[first] = n;
+            ix->head[key] = n;
+        tail[key] = n;
     }
     atomic_store_explicit(&ix->phase, 2, memory_order_release);
 }
@@ -248,15 +410,19 @@ static const ivrsm_number_index *number_index(const struct ivrsm_locale *loc)
 }
 
 /*
- * The entries of loc's number table that may start at a word whose first byte is `first`, in
- * table order: those of that first byte from the index, or every entry tested as
- * ivrsm_words_match() tests it when there is no index. Start with *next = 0.
+ * The entries of loc's number table that may start at word `at`, in table order: those of its
+ * key (first byte and length) from the index, or every entry tested as ivrsm_words_match()
+ * tests it when there is no index. Start with *next = 0.
  */
-static const struct ivrsm_number_word *
-next_number(const struct ivrsm_locale *loc, const ivrsm_number_index *ix, int first, size_t *next)
+static const struct ivrsm_number_word *next_number(const struct ivrsm_locale *loc,
+                                                   const ivrsm_number_index *ix,
+                                                   const struct ivrsm_words *w, size_t at,
+                                                   size_t *next)
 {
+    const int first = (unsigned char)w->text[w->start[at]];
     if (ix) {
-        size_t i = *next ? ix->next[*next] : ix->head[first];
+        size_t i =
+            *next ? ix->next[*next] : ix->head[ivrsm_list_key((unsigned char)first, w->len[at])];
         *next = i;
         return i ? &loc->numbers[i - 1] : NULL;
     }
@@ -274,12 +440,11 @@ number_base(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t 
 {
     const struct ivrsm_number_word *best = NULL;
     *span = 0;
-    const int first = first_byte_at(w, at);
-    if (first < 0)
+    if (at >= w->count)
         return NULL;
     const ivrsm_number_index *ix = number_index(loc);
     size_t next = 0;
-    for (const struct ivrsm_number_word *e; (e = next_number(loc, ix, first, &next)) != NULL;) {
+    for (const struct ivrsm_number_word *e; (e = next_number(loc, ix, w, at, &next)) != NULL;) {
         size_t n = ivrsm_words_match(w, at, e->text);
         if (n > *span) {
             *span = n;
@@ -317,7 +482,7 @@ static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrs
     if (base->addend_max <= 0 || depth >= 4)
         return span;
     size_t pos = at + span;
-    size_t joiner = ivrsm_words_match_any(w, pos, loc->number_joiners, NULL);
+    size_t joiner = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_number_joiners);
     int addend;
     size_t n = number_compound(loc, w, pos + joiner, &addend, depth + 1);
     if (n > 0 && addend >= base->addend_min && addend <= base->addend_max) {
@@ -368,13 +533,12 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
                               size_t at, struct number_reading *r, size_t max)
 {
     size_t count = 0;
-    const int first = first_byte_at(w, at);
-    if (first < 0)
+    if (at >= w->count)
         return 0;
     const ivrsm_number_index *ix = number_index(loc);
     size_t next = 0;
     for (const struct ivrsm_number_word *e;
-         count < max && (e = next_number(loc, ix, first, &next)) != NULL;) {
+         count < max && (e = next_number(loc, ix, w, at, &next)) != NULL;) {
         size_t base_span = ivrsm_words_match(w, at, e->text);
         if (base_span == 0)
             continue;
@@ -460,7 +624,7 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
 {
     if (s->steps_left-- <= 0)
         return 1;
-    at = ivrsm_words_skip_any(s->w, at, s->loc->digit_fillers);
+    at = ivrsm_words_skip_list(s->w, at, s->loc, IVRSM_LIST_digit_fillers);
     if (at >= s->w->count)
         return offer_digits(s, n);
     if (ivrsm_word_is_digits(s->w, at)) {

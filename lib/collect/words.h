@@ -5,10 +5,12 @@
 #ifndef IVRSM_WORDS_H
 #define IVRSM_WORDS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "collect.h"
+#include "locale_tables.h"
 
 /* The longest input a parser looks at, in bytes; longer inputs are not values. */
 #define IVRSM_COLLECT_INPUT_MAX 4096
@@ -66,6 +68,39 @@ size_t ivrsm_words_match_any(const struct ivrsm_words *w, size_t at, const char 
 
 /* Skips any run of the phrases in the list from `at` on; returns the next position. */
 size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *const *phrases);
+
+/*
+ * ivrsm_words_match_any() on the locale's list `list` (IVRSM_LIST_<field>, locale_tables.h):
+ * the same answer, found through the locale's index of its lists by the word's first byte and
+ * length when it has one, so that a word tries only the phrases that may start with it.
+ */
+size_t ivrsm_words_match_list_chain(const struct ivrsm_words *w, size_t at,
+                                    const struct ivrsm_locale *loc, enum ivrsm_list_id list);
+
+/* Inline for the answer of most look-ups: no phrase of the list has the word's key. */
+static inline size_t ivrsm_words_match_list(const struct ivrsm_words *w, size_t at,
+                                            const struct ivrsm_locale *loc, enum ivrsm_list_id list)
+{
+    if (at >= w->count)
+        return 0;
+    const ivrsm_list_index *ix = loc->lists_index;
+    if (ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
+        !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])])
+        return 0;
+    return ivrsm_words_match_list_chain(w, at, loc, list);
+}
+
+/* ivrsm_words_skip_any() on the locale's list `list`. */
+size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struct ivrsm_locale *loc,
+                             enum ivrsm_list_id list);
+
+/*
+ * The longest phrase of the locale's value list `list` (weekdays, months, relative_days,
+ * day_ordinals) at `at`, the first in list order among equals: its word count (0: none, and
+ * *value untouched), its value in *value.
+ */
+size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t at,
+                               const struct ivrsm_locale *loc, enum ivrsm_list_id list, int *value);
 
 /*
  * Reads a number said in words from `at` on with the locale's number table
