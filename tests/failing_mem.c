@@ -1,7 +1,10 @@
 #include "failing_mem.h"
+#include "failing_pool.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* Whether the allocation asked for now is refused, by the mode. */
 static bool refuse(failing_mem *fm)
@@ -100,4 +103,49 @@ void failing_mem_jansson_release(void)
 {
     json_set_alloc_funcs(malloc, free);
     jansson_fm = NULL;
+}
+
+/* size bytes of zeroes aligned to size, as the pool's own source maps them (pool.c). */
+static void *fps_map(size_t size, void *user)
+{
+    failing_pool_source *fps = user;
+    failing_mem *fm = fps->fm;
+    fm->calls++;
+    if (refuse(fm))
+        return NULL;
+    char *p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *at = (char *)(((uintptr_t)p + size - 1) & ~(uintptr_t)(size - 1));
+    if (at > p)
+        munmap(p, (size_t)(at - p));
+    if (at + size < p + 2 * size)
+        munmap(at + size, (size_t)(p + 2 * size - (at + size)));
+    fm->live++;
+    fps->mapped++;
+    return at;
+}
+
+static void fps_unmap(void *chunk, size_t size, void *user)
+{
+    failing_pool_source *fps = user;
+    fps->fm->live--;
+    fps->mapped--;
+    munmap(chunk, size);
+}
+
+static void fps_advise(void *chunk, size_t size, bool huge, void *user)
+{
+    failing_pool_source *fps = user;
+    (void)chunk;
+    (void)size;
+    if (huge)
+        fps->advised_huge++;
+    else
+        fps->advised_small++;
+}
+
+void failing_pool_source_init(failing_pool_source *fps, failing_mem *fm)
+{
+    *fps = (failing_pool_source){.source = {fps_map, fps_unmap, fps_advise, fps}, .fm = fm};
 }

@@ -13,11 +13,12 @@ import re
 import subprocess
 import sys
 
-# The C library's ways to allocate or free, and jansson's dump to a string it allocates.
+# The C library's ways to allocate or free, the system's mappings, and jansson's dump to a
+# string it allocates.
 FORBIDDEN = {
     "malloc", "calloc", "realloc", "reallocarray", "free", "strdup", "strndup", "aligned_alloc",
     "posix_memalign", "memalign", "valloc", "asprintf", "vasprintf", "open_memstream",
-    "json_dumps",
+    "json_dumps", "mmap", "munmap",
 }
 
 # object (file name without the build's prefix) -> what it may call, and why.
@@ -25,6 +26,8 @@ ALLOWED = {
     # The default allocator: the C library's four functions, and posix_memalign for blocks
     # aligned to a cache line (ivrsm_mem_calloc_lines).
     "base_mem.c.o": {"malloc", "calloc", "realloc", "free", "posix_memalign"},
+    # The pool of session blocks maps its chunks from the system (lib/base/pool.h).
+    "base_pool.c.o": {"mmap", "munmap"},
     # libfyaml frees the scalars handed to its emitter, and the text it emits, with free().
     "document_convert.c.o": {"malloc", "free"},
 }

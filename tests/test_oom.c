@@ -27,6 +27,9 @@
 
 #include "call_driver.h"
 #include "failing_mem.h"
+#include "failing_pool.h"
+#include "model.h"
+#include "session.h"
 
 static const char *const script[] = {
     "dtmf 1",                            /* take_appointment → phone capture */
@@ -680,6 +683,65 @@ START_TEST(every_allocation_of_a_large_request_and_parts_refused_in_turn)
 }
 END_TEST
 
+/*
+ * Under the C library's allocator a session's block comes from its machine's pool of chunks
+ * (lib/base/pool.h). A chunk that cannot be mapped: a new session and a restored one are
+ * IVRSM_ENOMEM, nothing is left, and the sessions made once memory is back run a call.
+ */
+START_TEST(a_session_whose_block_cannot_be_mapped)
+{
+    if (!ivrsm_s_pooled(ivrsm_mem_default()))
+        return; /* AddressSanitizer: each session a block of the C library's */
+    failing_mem_init(&fm);
+    failing_pool_source src;
+    failing_pool_source_init(&src, &fm);
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    m->session_pool = ivrsm_s_pool_new(m, &src.source);
+    ck_assert_ptr_nonnull(m->session_pool);
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0); /* the snapshot to restore */
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+    ivrsm_session_free(s); /* its chunk stays, the spare: the next session needs no map */
+    ck_assert_int_eq(src.mapped, 1);
+    ivrsm_pool_free(m->session_pool);
+    m->session_pool = ivrsm_s_pool_new(m, &src.source);
+    ck_assert_int_eq(fm.live, 0);
+
+    failing_mem_fail_from(&fm, 0);
+    s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), IVRSM_ENOMEM);
+    ck_assert_ptr_null(s);
+    ck_assert(fm.refused);
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &s, &err), IVRSM_ENOMEM);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(fm.live, 0);
+    ck_assert_uint_eq(ivrsm_pool_live(m->session_pool), 0);
+
+    failing_mem_off(&fm);
+    ck_assert_int_eq(ivrsm_session_restore(m, snap, NULL, &s, &err), 0);
+    ck_assert_int_eq(src.mapped, 1);
+    ivrsm_session *t = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, NULL, &t, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(t), 0);
+    while (ivrsm_session_next_command(t))
+        ;
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1";
+    ck_assert_int_eq(ivrsm_session_feed(t, &ev), 0);
+    ck_assert_ptr_nonnull(ivrsm_session_next_command(t));
+    ivrsm_session_free(t);
+    ivrsm_session_free(s);
+    ivrsm_free(snap);
+    ivrsm_machine_unref(m); /* the pool with it: its chunk unmapped */
+    ck_assert_int_eq(src.mapped, 0);
+    ck_assert_int_eq(fm.live, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("oom");
@@ -691,6 +753,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_of_a_large_answer_refused_in_turn);
     tcase_add_test(tc, a_session_freed_after_pulling_its_request_leaves_nothing);
     tcase_add_test(tc, every_allocation_of_a_large_request_and_parts_refused_in_turn);
+    tcase_add_test(tc, a_session_whose_block_cannot_be_mapped);
     suite_add_tcase(s, tc);
     TCase *json = tcase_create("json");
     tcase_set_timeout(json, 300);

@@ -104,7 +104,11 @@ IVRSM_API const char *ivrsm_errname(int code);
  * What goes through it: everything the library allocates for itself (a
  * machine's model, strings and templates; a session's state, command queue,
  * the strings of its commands and prompts; the buffers used while loading or
- * running a call), and the strings it returns. Those are freed with
+ * running a call), and the strings it returns. Where no allocator is given
+ * (the C library's), a session's own block comes from its machine's pool of
+ * 2 MB chunks mapped from the system, advised to be huge pages, which a host
+ * with many calls looks up faster (docs/architecture.md); a given allocator
+ * gets every byte of the session, that block included. Those are freed with
  * ivrsm_free(), whatever allocator made them: each carries, in front of it,
  * the free function and user pointer to release it with. A string a
  * session returns comes from the session's allocator; ivrsm_command_to_json()

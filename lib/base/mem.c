@@ -37,9 +37,15 @@ const ivrsm_mem *ivrsm_mem_default(void)
     return &c_library;
 }
 
+bool ivrsm_mem_is_default(const ivrsm_mem *mem)
+{
+    return mem->malloc == c_malloc && mem->free == c_free && mem->calloc == c_calloc &&
+           mem->realloc == c_realloc;
+}
+
 void *ivrsm_mem_calloc_lines(const ivrsm_mem *mem, size_t size)
 {
-    if (mem->malloc != c_malloc)
+    if (!ivrsm_mem_is_default(mem))
         return ivrsm_mem_calloc(mem, 1, size);
     void *p = NULL;
     if (posix_memalign(&p, IVRSM_CACHE_LINE, size ? size : 1) != 0)

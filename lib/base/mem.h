@@ -11,6 +11,7 @@
 #ifndef IVRSM_MEM_H
 #define IVRSM_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -35,6 +36,9 @@ static inline void *ivrsm_mem_calloc(const ivrsm_mem *mem, size_t count, size_t 
  * allocator's block is its calloc's, aligned as that one aligns.
  */
 void *ivrsm_mem_calloc_lines(const ivrsm_mem *mem, size_t size);
+
+/* Whether mem is the C library's allocator (ivrsm_mem_default(), or a copy of it). */
+bool ivrsm_mem_is_default(const ivrsm_mem *mem);
 
 static inline void *ivrsm_mem_realloc(const ivrsm_mem *mem, void *p, size_t size)
 {

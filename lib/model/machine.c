@@ -98,6 +98,7 @@ void ivrsm_machine_destroy(struct ivrsm_machine *m)
     ivrsm_numtexts_free(&m->numbers);
     ivrsm_tz_free(m->tz);
     ivrsm_arena_free(m->arena);
+    ivrsm_pool_free(m->session_pool);
     ivrsm_mem_free(m->mem, m);
 }
 

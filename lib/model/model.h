@@ -16,6 +16,7 @@
 
 #include "collect.h"
 #include "ivrsm/ivrsm.h"
+#include "pool.h"
 #include "template.h"
 
 #define M_NONE (-1) /* "no state / no intent / no endpoint" for int32 indices */
@@ -410,6 +411,9 @@ struct ivrsm_machine {
     int refcount;         /* atomic */
     ivrsm_mem alloc;      /* the allocator it was loaded with (a copy) */
     const ivrsm_mem *mem; /* &alloc: the machine and all it owns live there */
+    /* The blocks of its sessions on the C library's allocator, made at the first one (atomic;
+     * runtime/session_api.c), freed with the machine. */
+    ivrsm_pool *session_pool;
     const char *name;
     const char *version;
     const char *locale_tag;

@@ -390,7 +390,23 @@ void ivrsm_s_on_handoff_result(ivrsm_session *s, const ivrsm_event *ev);
 char *ivrsm_s_concat(const ivrsm_session *s, const char *a, const char *b);
 /* j as json_dumps(j, flags) writes it, from s->mem; NULL when out of memory. */
 char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags);
-/* A zeroed session on m (one machine reference taken), before ctx and ids are set. */
+/*
+ * Whether a session on mem takes its block from its machine's pool (pool.h): under the C
+ * library's allocator, whose choice of memory is the library's (a program's allocator gets
+ * every byte of its sessions), unless a checker runs the program (ivrsm_pool_checked()).
+ */
+bool ivrsm_s_pooled(const ivrsm_mem *mem);
+/* A pool for m's session blocks, its chunks from `source` (NULL: the system's); NULL when out
+ * of memory. m->session_pool is made with it at m's first pooled session. */
+ivrsm_pool *ivrsm_s_pool_new(const ivrsm_machine *m, const ivrsm_pool_source *source);
+/*
+ * The bytes m's pool of session blocks holds from the system (pool.h; its chunks whole): the
+ * blocks of its sessions on the C library's allocator, which the C library's own figures
+ * (mallinfo2) do not see. 0 before the first.
+ */
+size_t ivrsm_s_pool_bytes(const ivrsm_machine *m);
+/* A zeroed session on m (one machine reference taken), before ctx and ids are set: its block
+ * from m's pool under the C library's allocator, else from the session's allocator. */
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts);
 /*
  * The caller's options (and limits) as this version's layout, in opts and

@@ -135,12 +135,75 @@ static int set_limits(ivrsm_session *s, const ivrsm_limits *l)
     return 0;
 }
 
+/* The bytes of a session block of m: the visit counts at its end. */
+static size_t block_size(const ivrsm_machine *m)
+{
+    return sizeof(struct ivrsm_session) + m->state_count * sizeof(uint16_t);
+}
+
+_Static_assert(sizeof(struct ivrsm_session) + IVRSM_MAX_STATES * sizeof(uint16_t) <=
+                   IVRSM_POOL_MAX_BLOCK,
+               "a session block of the largest machine fits a pool's chunk");
+
+bool ivrsm_s_pooled(const ivrsm_mem *mem)
+{
+    return ivrsm_mem_is_default(mem) && !ivrsm_pool_checked();
+}
+
+ivrsm_pool *ivrsm_s_pool_new(const ivrsm_machine *m, const ivrsm_pool_source *source)
+{
+    /* The hot fields and the first command slot: what every event touches, on one 4 KB page
+     * (pool.h). */
+    size_t hot = offsetof(struct ivrsm_session, queue_inline) + sizeof(s_command);
+    return ivrsm_pool_new(block_size(m), hot, source);
+}
+
+/* m's pool of session blocks, made by the first session that needs it; NULL when out of
+ * memory. Sessions of one machine may start in several threads at once. */
+static ivrsm_pool *session_pool(ivrsm_machine *m)
+{
+    ivrsm_pool *p = __atomic_load_n(&m->session_pool, __ATOMIC_ACQUIRE);
+    if (p)
+        return p;
+    ivrsm_pool *mine = ivrsm_s_pool_new(m, NULL);
+    if (!mine)
+        return NULL;
+    if (__atomic_compare_exchange_n(&m->session_pool, &p, mine, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        return mine;
+    ivrsm_pool_free(mine); /* another thread's came first: p is it */
+    return p;
+}
+
+/* A zeroed session block of m, on a cache line: the hot fields and the first command slot
+ * are then the block's first lines (session.h). */
+static ivrsm_session *block_new(ivrsm_machine *m, const ivrsm_mem *mem)
+{
+    if (!ivrsm_s_pooled(mem))
+        return ivrsm_mem_calloc_lines(mem, block_size(m));
+    ivrsm_pool *p = session_pool(m);
+    return p ? ivrsm_pool_get(p) : NULL;
+}
+
+/* Give back s's block (s->mem is in it: read before). */
+static void block_free(ivrsm_machine *m, ivrsm_session *s)
+{
+    if (ivrsm_s_pooled(s->mem))
+        ivrsm_pool_put(m->session_pool, s);
+    else
+        ivrsm_mem_free(s->mem, s);
+}
+
+size_t ivrsm_s_pool_bytes(const ivrsm_machine *m)
+{
+    const ivrsm_pool *p = __atomic_load_n(&m->session_pool, __ATOMIC_ACQUIRE);
+    return p ? ivrsm_pool_bytes(p) : 0;
+}
+
 ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts)
 {
     const ivrsm_mem *mem = opts && opts->mem ? opts->mem : ivrsm_mem_default();
-    /* On a cache line: the hot fields and the first command slot are then the block's first
-     * lines (session.h). */
-    ivrsm_session *s = ivrsm_mem_calloc_lines(mem, sizeof(*s) + m->state_count * sizeof(uint16_t));
+    ivrsm_session *s = block_new(m, mem);
     if (!s)
         return NULL;
     s->alloc = *mem;
@@ -486,6 +549,8 @@ void ivrsm_session_free(ivrsm_session *s)
     ivrsm_mem_free(mem, s->recent);
     ivrsm_mem_free(mem, s->now); /* the store and its storage, one block (now.c) */
     ivrsm_numtexts_free(&s->numbers);
-    ivrsm_machine_unref(s->m);
-    ivrsm_mem_free(mem, s);
+    /* The machine after the block: its pool goes with it. */
+    ivrsm_machine *m = s->m;
+    block_free(m, s);
+    ivrsm_machine_unref(m);
 }
