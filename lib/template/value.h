@@ -157,8 +157,16 @@ typedef struct ivrsm_vstore_scratch {
 void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap);
 /* Make the root an empty object (with room for four members). 0 or IVRSM_ENOMEM. */
 int ivrsm_vstore_init(ivrsm_vstore *st);
-/* The root object. */
-ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st);
+/* The root object (inline: every ctx.* path starts here). */
+static inline ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
+{
+    ivrsm_val v = {NULL, NULL, 0};
+    if (st->root != IVRSM_VSTORE_NONE) {
+        v.st = st;
+        v.at = st->root;
+    }
+    return v;
+}
 /* Node `at` (IVRSM_VSTORE_NONE: missing). */
 ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at);
 /* Bytes the store holds. */
