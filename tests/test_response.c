@@ -672,6 +672,89 @@ START_TEST(test_session_keeps_no_answer)
 }
 END_TEST
 
+/* A menu whose keys each write ctx: strings of several lengths, a nested object, a list. */
+static const char *const writes_yaml =
+    "machine: writes\nversion: \"1\"\nlocale: fr-FR\n"
+    "globals: {limits: {max_state_visits: 1000}}\n"
+    "intents:\n"
+    "  k1: {utterances: [un], dtmf: ['1']}\n  k2: {utterances: [deux], dtmf: ['2']}\n"
+    "  k3: {utterances: [trois], dtmf: ['3']}\n  k4: {utterances: [quatre], dtmf: ['4']}\n"
+    "  k5: {utterances: [cinq], dtmf: ['5']}\n  k6: {utterances: [six], dtmf: ['6']}\n"
+    "states:\n"
+    "  menu:\n    type: prompt_and_listen\n    prompt: \"Menu {{ctx.a}}.\"\n"
+    "    routes:\n"
+    "      - when_intent: k1\n        set: {a: \"court\"}\n        next: menu\n"
+    "      - when_intent: k2\n        set: {a: \"une valeur bien plus longue que la "
+    "premiere, pour que la remplacer laisse des octets\"}\n        next: menu\n"
+    "      - when_intent: k3\n        set: {n.x: \"{{ctx.a}}\", n.y: 12}\n        next: menu\n"
+    "      - when_intent: k4\n        set: {l: [\"{{ctx.a}}\", \"{{ctx.n}}\", 3]}\n"
+    "        next: menu\n"
+    "      - when_intent: k5\n        set: {b: \"{{ctx.l}}\", a: \"{{ctx.b}}\"}\n"
+    "        next: menu\n"
+    "      - when_intent: k6\n        set: {c1: 1, c2: 2, c3: 3, c4: \"quatre\", c5: true}\n"
+    "        next: menu\n"
+    "  bye:\n    type: prompt_end\n    prompt: \"Au revoir.\"\n";
+
+/*
+ * ctx's block between events, as a session waiting for its caller keeps it: over generated
+ * sequences of writes that replace, nest and grow, the block holds what a copy of its live
+ * tree holds (the same JSON), and its memory is bounded as when every wait for the caller
+ * moved its garbage out first: garbage of more than 64 bytes is kept only in a block no
+ * larger than its live data and twice its room (ivrsm_s_ctx_tidy()).
+ */
+START_TEST(test_ctx_tidy_between_events)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_msg(ivrsm_machine_load_buffer(writes_yaml, strlen(writes_yaml), IVRSM_FORMAT_YAML,
+                                            "writes.yaml", &m, &err) == 0,
+                  "%d:%d %s", err.line, err.column, err.message);
+    uint64_t seed = 41;
+    int compacted_before_wait = 0, garbage_kept = 0;
+    for (int round = 0; round < 40; round++) {
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        for (int event = 0; event < 60; event++) {
+            while (ivrsm_session_next_command(s))
+                ;
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            char key[2] = {(char)('1' + (seed >> 40) % 6), '\0'};
+            ivrsm_event ev = IVRSM_EVENT_INIT;
+            ev.type = IVRSM_EVENT_DTMF;
+            ev.text = key;
+            ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+            ck_assert_int_eq(s->phase, PHASE_INPUT);
+            const ivrsm_vstore *ctx = &s->ctx;
+            size_t live = ctx->len - ctx->garbage, room = live / 2 + 64;
+            if (ctx->garbage > 64) {
+                ck_assert_uint_le(ctx->cap, live + 2 * room);
+                garbage_kept++;
+            }
+            compacted_before_wait += ctx->garbage == 0;
+            /* The live tree is the ctx: compacted, a copy holds the same JSON. */
+            char *before = ivrsm_session_ctx_json(s);
+            ivrsm_vstore copy;
+            ivrsm_vstore_on(&copy, ivrsm_mem_default());
+            ck_assert_int_eq(ivrsm_vstore_init(&copy), 0);
+            ck_assert_int_eq(
+                ivrsm_vstore_put_val(&copy, ivrsm_vstore_root(ctx), NULL, NULL, &copy.root), 0);
+            json_t *a = json_loads(before, 0, NULL), *b = ivrsm_val_json(ivrsm_vstore_root(&copy));
+            ck_assert(json_equal(a, b));
+            json_decref(a);
+            json_decref(b);
+            ivrsm_vstore_free(&copy);
+            ivrsm_free(before);
+        }
+        ivrsm_session_free(s);
+    }
+    /* Both cases were met: garbage kept in a block that would not shrink, and none. */
+    ck_assert_int_gt(garbage_kept, 0);
+    ck_assert_int_gt(compacted_before_wait, 0);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static unsigned next_random(uint64_t *seed)
 {
     *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -787,6 +870,7 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_only_read_members_built);
     tcase_add_test(tc, test_number_texts_kept);
     tcase_add_test(tc, test_session_keeps_no_answer);
+    tcase_add_test(tc, test_ctx_tidy_between_events);
     tcase_add_test(tc, test_strings_written_as_jansson);
     tcase_add_test(tc, test_string_scan_as_reference);
     tcase_add_test(tc, test_answer_depth_as_two_steps);

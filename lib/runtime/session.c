@@ -157,24 +157,40 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
     return 0;
 }
 
+/* The room ctx's block keeps past its data for the next writes (an answer's values are put
+ * before the ones they replace become garbage): half its data and 64 bytes. */
+static size_t ctx_room(size_t len)
+{
+    return len / 2 + 64;
+}
+
+/* Whether ctx's block would give back memory once `garbage` of its bytes are moved out. */
+static bool would_shrink(const ivrsm_vstore *ctx, size_t garbage)
+{
+    size_t len = ctx->len - garbage;
+    return ctx->cap > len + 2 * ctx_room(len);
+}
+
 /*
  * What an event's writes replaced is garbage: the live data moves back to the
- * block's start (in place) when it is a quarter of the block, or before a
- * wait for the caller. The block keeps room for the next writes (an answer's
- * values are put before the ones they replace become garbage): half its data
- * and 64 bytes. A call waiting for its caller (seconds: most live calls) gives
- * back what it has beyond twice that room; one waiting for its backend
- * (milliseconds) keeps it for the answer's writes.
+ * block's start (in place) when it is a quarter of the block. A call waiting
+ * for its caller (seconds: most live calls) gives back what its block has
+ * beyond twice its room; one waiting for its backend (milliseconds) keeps it
+ * for the answer's writes. Before a wait for the caller, garbage is also
+ * moved out when that lets the block give back memory: garbage the block
+ * keeps anyway, within its room, costs no memory, and moving it out would
+ * cost a copy of the whole ctx at each caller's turn.
  */
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
     if (s->resp != IVRSM_VSTORE_NONE || s->answer != IVRSM_VSTORE_NONE)
         return; /* an answer in use (never between events): its nodes must not move */
-    if (s->ctx.garbage > s->ctx.len / 4 || (s->ctx.garbage > 64 && s->phase != PHASE_HTTP))
+    bool waits_for_caller = s->phase != PHASE_HTTP;
+    if (s->ctx.garbage > s->ctx.len / 4 ||
+        (s->ctx.garbage > 64 && waits_for_caller && would_shrink(&s->ctx, s->ctx.garbage)))
         ivrsm_vstore_compact(&s->ctx);
-    size_t room = s->ctx.len / 2 + 64;
-    if (s->phase != PHASE_HTTP && s->ctx.cap > s->ctx.len + 2 * room)
-        ivrsm_vstore_shrink(&s->ctx, room);
+    if (waits_for_caller && would_shrink(&s->ctx, 0))
+        ivrsm_vstore_shrink(&s->ctx, ctx_room(s->ctx.len));
 }
 
 /* Put the value of v into ctx's block (not linked yet): *at. 0 or IVRSM_ENOMEM. */
