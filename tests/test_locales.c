@@ -960,6 +960,87 @@ START_TEST(test_parsers_as_without_indexes)
 }
 END_TEST
 
+/*
+ * Normalising with the first bytes of words noted in the same pass gives the text the
+ * normalisation alone gives, and a set holding every word start ivrsm_text_word_starts() finds
+ * in it (exactly those without rewrites): sentences of the locale's phrases in mixed case,
+ * with accented letters of all of U+00C0..U+00FF, English contractions, bytes of noise (invalid
+ * UTF-8 among them), long ones, and outputs too small.
+ */
+START_TEST(test_normalize_starts_as_two_passes)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    enum { CAP = 1024 };
+    static const char *v[CAP + 4];
+    size_t n = every_phrase(loc, v, CAP);
+    static const char *const extra[] = {
+        "I'd", "DON'T", "let's", "Y'all", "l'\xc3\x89quipe", "pla\xc3\xaet", "\xc3\x9f\xc3\xa6",
+        NULL};
+    gather(v, &n, CAP + 4, extra);
+    static char said[8192], a[16384], b[16384];
+    uint32_t seed = 7u + (uint32_t)_i;
+    for (int round = 0; round < 1000; round++) {
+        size_t len = draw_sentence(v, n, round % 100 == 0 ? 400 : 6, &seed, said, sizeof said);
+        for (size_t k = 0; k < len; k++) { /* capitals and accented letters here and there */
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 16;
+            if (r == 0 && said[k] >= 'a' && said[k] <= 'z')
+                said[k] = (char)(said[k] - 32);
+            else if (r == 1 && k + 2 < len && said[k + 1] == ' ') {
+                said[k] = (char)0xC3;
+                said[k + 1] = (char)(0x80 + (seed >> 8) % 64);
+            }
+        }
+        if (round % 3 == 2)
+            len = add_noise(said, len, sizeof said, 1 + round % 4, &seed);
+        size_t cap = round % 7 == 6 ? 1 + len / 2 : sizeof a;
+        ivrsm_word_starts starts, found;
+        int na = ivrsm_text_normalize_starts(&loc->text, said, len, a, cap, &starts);
+        int nb = ivrsm_text_normalize_rules(&loc->text, said, len, b, cap);
+        ck_assert_int_eq(na, nb);
+        if (na < 0)
+            continue;
+        ck_assert(memcmp(a, b, (size_t)na + 1) == 0);
+        ivrsm_text_word_starts(b, (size_t)nb, &found);
+        for (int c = 0; c < 256; c++) {
+            int has = ivrsm_word_starts_has(&starts, (unsigned char)c),
+                want = ivrsm_word_starts_has(&found, (unsigned char)c);
+            ck_assert_msg(has >= want && (loc->text.rewrites || has == want),
+                          "%s: byte %d in \"%s\"", loc->tag, c, b);
+        }
+    }
+}
+END_TEST
+
+/* What U+00C0..U+00FF become (text.h), kept here as the reference of the fast path. */
+static const char *const latin1_reference[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "ð", "n", "o", "o", "o", "o", "o",  "",  "ø", "u", "u", "u", "u", "y", "þ", "ß",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "ð", "n", "o", "o", "o", "o", "o",  "",  "ø", "u", "u", "u", "u", "y", "þ", "y",
+};
+
+/* Each of U+00C0..U+00FF inside a word folds as the reference (or the locale's own fold). */
+START_TEST(test_latin1_folds_as_reference)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    for (unsigned k = 0; k < 64; k++) {
+        const char *fold = latin1_reference[k];
+        for (const struct ivrsm_text_fold *f = loc->text.folds; f && f->code_point; f++)
+            if (f->code_point == 0xC0 + k)
+                fold = f->to;
+        const char said[] = {'x', (char)0xC3, (char)(0x80 + k), 'y', '\0'};
+        char want[16], out[16];
+        snprintf(want, sizeof want, *fold ? "x%sy" : "x y", fold);
+        int n = ivrsm_text_normalize_rules(&loc->text, said, 4, out, sizeof out);
+        ck_assert_msg(n == (int)strlen(want) && strcmp(out, want) == 0, "%s: U+%04X: \"%s\"",
+                      loc->tag, 0xC0 + k, out);
+        /* Cut after the lead byte: not UTF-8. */
+        ck_assert_int_eq(ivrsm_text_normalize_rules(&loc->text, said, 2, out, sizeof out), -1);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * The registry
  * ------------------------------------------------------------------------- */
@@ -1066,6 +1147,8 @@ static Suite *locales_suite(void)
     tcase_add_loop_test(tc, test_list_index_as_scan, 0, (int)count);
     tcase_add_test(tc, test_list_index_leaves_odd_lists_to_scans);
     tcase_add_loop_test(tc, test_parsers_as_without_indexes, 0, (int)count);
+    tcase_add_loop_test(tc, test_normalize_starts_as_two_passes, 0, (int)count);
+    tcase_add_loop_test(tc, test_latin1_folds_as_reference, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

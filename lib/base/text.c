@@ -103,6 +103,14 @@ static const char *rules_fold(const ivrsm_text_rules *rules, uint32_t cp)
     return NULL;
 }
 
+/* The lengths of latin1_upper_fold's strings. */
+static const unsigned char latin1_fold_len[64] = {
+    1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* À..Ï */
+    2, 1, 1, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 1, 2, 2, /* Ð..ß */
+    1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* à..ï */
+    2, 1, 1, 1, 1, 1, 1, 0, 2, 1, 1, 1, 1, 1, 2, 1, /* ð..ÿ */
+};
+
 /*
  * Folds the non-ASCII code point at p[0..avail): stores what to write in
  * *piece / *piece_len (an empty piece separates words) and returns the bytes
@@ -112,6 +120,15 @@ static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p
                            const char **piece, size_t *piece_len)
 {
     uint32_t cp;
+    /* U+00C0..U+00FF, the accented letters of Latin scripts, without the decoder's call or a
+     * strlen of the fold: lead byte 0xC3 and a continuation byte. */
+    if (p[0] == 0xC3 && avail >= 2 && (p[1] & 0xC0) == 0x80) {
+        cp = 0xC0u | (p[1] & 0x3Fu);
+        const char *own = rules_fold(rules, cp);
+        *piece = own ? own : latin1_upper_fold[p[1] & 0x3F];
+        *piece_len = own ? strlen(own) : latin1_fold_len[p[1] & 0x3F];
+        return 2;
+    }
     int n = ivrsm_utf8_decode(p, avail, &cp);
     if (n == 0)
         return 0;
@@ -148,7 +165,15 @@ struct norm_out {
     size_t floor; /* text before it was written by a rewrite: never rewritten again */
     int pending_space;
     ivrsm_rewrite_index *index;
+    ivrsm_word_starts *starts; /* the first bytes of the words written, or NULL */
 };
+
+/* Notes byte c as the first of a word written, when the caller wants them. */
+static inline void mark_start(struct norm_out *o, unsigned char c)
+{
+    if (o->starts)
+        o->starts->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
 
 static size_t rewrite_from_len(const struct ivrsm_text_rewrite *r)
 {
@@ -203,6 +228,8 @@ static int put_piece(struct norm_out *o, const char *piece, size_t n)
         return -1;
     if (space)
         o->out[o->len++] = ' ';
+    if (space || o->len == 0)
+        mark_start(o, (unsigned char)piece[0]);
     o->pending_space = 0;
     memcpy(o->out + o->len, piece, n);
     o->len += n;
@@ -247,6 +274,11 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
     memcpy(o->out + start, best->to, n);
     o->len = start + n;
     o->floor = o->len;
+    /* The words written start where from's did; the words replaced keep their bits (a
+     * first byte too many only costs a phrase a scan). */
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || best->to[k - 1] == ' ')
+            mark_start(o, (unsigned char)best->to[k]);
     return 0;
 }
 
@@ -262,6 +294,8 @@ static inline int put_byte(struct norm_out *o, char c)
         return -1;
     if (space)
         o->out[o->len++] = ' ';
+    if (space || o->len == 0)
+        mark_start(o, (unsigned char)c);
     o->pending_space = 0;
     o->out[o->len++] = c;
     return 0;
@@ -291,9 +325,23 @@ void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
     atomic_store_explicit(&rules->cache->phase, 2, memory_order_release);
 }
 
-int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
-                               size_t cap)
+/* The rest of an ASCII word from in[*i] on, while it stays letters and digits: one look-up
+ * and one store per byte (eight at a time cost more than they save on words this short). */
+static inline int put_ascii_run(struct norm_out *o, const unsigned char *p, size_t *i, size_t len)
 {
+    while (*i < len && p[*i] < 0x80 && ascii_fold[p[*i]]) {
+        if (o->len + 1 >= o->cap)
+            return -1;
+        o->out[o->len++] = ascii_fold[p[(*i)++]];
+    }
+    return 0;
+}
+
+static int normalize(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
+                     size_t cap, ivrsm_word_starts *starts)
+{
+    if (starts)
+        memset(starts, 0, sizeof *starts);
     if (!out || cap == 0 || (!in && len > 0))
         return -1;
     if (cap > (size_t)INT_MAX) /* the length is returned as an int */
@@ -302,7 +350,7 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
     /* pending_space: a separator was seen since the last word byte (none yet). */
     ivrsm_rewrite_index index;
     index.state = 0;
-    struct norm_out o = {out, cap, 0, 0, 1, &index};
+    struct norm_out o = {out, cap, 0, 0, 1, &index, starts};
     if (rules && rules->cache) {
         ivrsm_text_rules_prepare(rules);
         if (atomic_load_explicit(&rules->cache->phase, memory_order_acquire) == 2)
@@ -321,12 +369,8 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
             }
             if (put_byte(&o, c) != 0)
                 return -1;
-            /* The rest of the word while it stays ASCII: one look-up and one store per byte. */
-            while (i < len && p[i] < 0x80 && ascii_fold[p[i]]) {
-                if (o.len + 1 >= o.cap)
-                    return -1;
-                o.out[o.len++] = ascii_fold[p[i++]];
-            }
+            if (put_ascii_run(&o, p, &i, len) != 0)
+                return -1;
             continue;
         }
         const char *piece;
@@ -347,6 +391,18 @@ int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, si
         return -1;
     out[o.len] = '\0';
     return (int)o.len;
+}
+
+int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
+                               size_t cap)
+{
+    return normalize(rules, in, len, out, cap, NULL);
+}
+
+int ivrsm_text_normalize_starts(const ivrsm_text_rules *rules, const char *in, size_t len,
+                                char *out, size_t cap, ivrsm_word_starts *starts)
+{
+    return normalize(rules, in, len, out, cap, starts);
 }
 
 int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)

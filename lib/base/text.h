@@ -147,6 +147,15 @@ typedef struct ivrsm_word_starts {
 
 void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws);
 
+/*
+ * ivrsm_text_normalize_rules() that also notes the first byte of every word it writes in
+ * *starts (zeroed first), in the same pass: what ivrsm_text_word_starts() finds in its output,
+ * and possibly the first bytes of words a rewrite then replaced (a byte too many only costs a
+ * phrase its scan).
+ */
+int ivrsm_text_normalize_starts(const ivrsm_text_rules *rules, const char *in, size_t len,
+                                char *out, size_t cap, ivrsm_word_starts *starts);
+
 static inline int ivrsm_word_starts_has(const ivrsm_word_starts *ws, unsigned char c)
 {
     return (int)((ws->bits[c >> 6] >> (c & 63)) & 1);

@@ -72,11 +72,10 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
         return r;
     }
     char norm[IVRSM_MAX_INPUT_BYTES * 2 + 2];
-    int n = ivrsm_text_normalize_rules(rules, text, len, norm, sizeof(norm));
+    ivrsm_word_starts starts;
+    int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
     if (n <= 0)
         return r;
-    ivrsm_word_starts starts;
-    ivrsm_text_word_starts(norm, (size_t)n, &starts);
     for (size_t i = 0; t && i < t->phrase_count; i++) {
         const m_phrase_entry *p = &t->phrases[i];
         if (p->len <= (size_t)n && ivrsm_word_starts_has(&starts, (unsigned char)p->phrase[0]) &&
