@@ -314,6 +314,59 @@ START_TEST(test_rewrite_index_as_full_scan)
 }
 END_TEST
 
+/*
+ * Rewrites of one and two bytes (keyed apart from the output's last three bytes) and longer
+ * ones ending alike, through the index and through the whole scan of the same table made too
+ * long to index: the same text for sentences of short words.
+ */
+START_TEST(test_rewrite_index_short_words_as_full_scan)
+{
+    static const struct ivrsm_text_rewrite table[] = {
+        IVRSM_REWRITE("u", "you"),      IVRSM_REWRITE("r", "are"),
+        IVRSM_REWRITE("im", "i am"),    IVRSM_REWRITE("d", "would"),
+        IVRSM_REWRITE("i d", "i had"),  IVRSM_REWRITE("s", "is"),
+        IVRSM_REWRITE("he s", "he is"), IVRSM_REWRITE("a s", "as"),
+        IVRSM_REWRITE("xs", "x s"),     {NULL, NULL, 0, 0}};
+    static struct ivrsm_text_rewrite long_table[400];
+    size_t n = 0;
+    for (; table[n].from; n++)
+        long_table[n] = table[n];
+    while (n < 300)
+        long_table[n++] = (struct ivrsm_text_rewrite){"zz q", "no", 0, 0};
+    long_table[n] = (struct ivrsm_text_rewrite){NULL, NULL, 0, 0};
+    const ivrsm_text_rules indexed = {NULL, table, NULL}, scanned = {NULL, long_table, NULL};
+    static const char *const pieces[] = {"u",  "r", "im", "i",  "d", "s", "he",  "a",
+                                         "xs", "x", "au", "ud", "'", "-", "hes", "\xc3\xa9"};
+    const size_t count = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 5;
+    for (int round = 0; round < 3000; round++) {
+        char said[256];
+        size_t len = 0;
+        seed = seed * 1103515245u + 12345u;
+        int k = (int)((seed >> 16) % 12);
+        while (k-- > 0) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % count];
+            memcpy(said + len, p, strlen(p));
+            len += strlen(p);
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 4)
+                said[len++] = ' ';
+        }
+        char a[600], b[600];
+        size_t cap = round % 4 ? sizeof a : 1 + (size_t)round % 24;
+        int na = ivrsm_text_normalize_rules(&indexed, said, len, a, cap);
+        int nb = ivrsm_text_normalize_rules(&scanned, said, len, b, cap);
+        ck_assert_int_eq(na, nb);
+        if (na >= 0)
+            ck_assert_msg(strcmp(a, b) == 0, "'%.*s': '%s' and '%s'", (int)len, said, a, b);
+    }
+    char out[64];
+    ck_assert_int_eq(ivrsm_text_normalize_rules(&indexed, "x u r he's", 10, out, sizeof out), 15);
+    ck_assert_str_eq(out, "x you are he is");
+}
+END_TEST
+
 /* The printable run read eight bytes at a time, against a byte-by-byte walk: every byte
  * value at every place of runs of every length up to 40, cut at every length. */
 START_TEST(test_printable_run_as_bytes)
@@ -880,6 +933,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_words_match_table);
     tcase_add_test(tc, test_json_string_end);
     tcase_add_test(tc, test_rewrite_index_as_full_scan);
+    tcase_add_test(tc, test_rewrite_index_short_words_as_full_scan);
     tcase_add_test(tc, test_printable_run_as_bytes);
     tcase_add_test(tc, test_mem_grow);
     tcase_add_test(tc, test_arena_as_model);

@@ -146,11 +146,13 @@ static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p
 }
 
 /*
- * A language's rewrites by the last two bytes of their words, in table order:
+ * A language's rewrites by the last three bytes of their words, in table order:
  * a word that ends tries only those ending as it does (English has 62
  * contractions, and every word of every sentence tried them all). A rewrite
- * of one byte is keyed as if a space came before it, as one can match only
- * after a space or at the start, where the output is keyed the same way.
+ * of two bytes is keyed as if a space came before it, as one can match only
+ * after a space or at the start, where the output is keyed the same way; one
+ * of one byte as if two spaces came before it, where an output whose last
+ * word is one byte long looks too.
  * Built once into the table's cache when it has one (a locale's: the first
  * machine loaded in that language builds it, ivrsm_text_rules_prepare()),
  * else on the stack at the first word that ends, once per call. A table
@@ -180,17 +182,39 @@ static size_t rewrite_from_len(const struct ivrsm_text_rewrite *r)
     return r->from_len ? r->from_len : strlen(r->from);
 }
 
-/* The bucket of words ending in text[0..n), n >= 1: a hash of their last two bytes. */
+/* The bucket of three bytes: a hash of them. */
+static unsigned rewrite_hash(unsigned char third, unsigned char second, unsigned char last)
+{
+    return ((third * 31u + second) * 31u + last) & 0xFFu;
+}
+
+/*
+ * The bucket of words ending in text[0..n), n >= 1: their last three bytes, a space standing
+ * for those before the text (a rewrite's words start the output or follow a space, so a
+ * rewrite of two bytes is keyed as the output ending with it is). The last two bytes alone
+ * put English's "i d", "you d", "he d"... (and the twelve ending in " s") in one bucket.
+ */
 static unsigned rewrite_key(const char *text, size_t n)
 {
-    const unsigned char before = n >= 2 ? (unsigned char)text[n - 2] : ' ';
-    return (before * 31u + (unsigned char)text[n - 1]) & 0xFFu;
+    const unsigned char second = n >= 2 ? (unsigned char)text[n - 2] : ' ';
+    const unsigned char third = n >= 3 ? (unsigned char)text[n - 3] : ' ';
+    return rewrite_hash(third, second, (unsigned char)text[n - 1]);
+}
+
+/*
+ * A rewrite of one byte follows a space whose byte before is any: it is keyed as if a space
+ * came before, and an output whose last word is one byte long looks there too.
+ */
+static unsigned one_byte_key(unsigned char c)
+{
+    return rewrite_hash(' ', ' ', c);
 }
 
 static void build_rewrite_index(const ivrsm_text_rules *rules, ivrsm_rewrite_index *x)
 {
     memset(x->head, 0, sizeof x->head);
     x->state = 1;
+    x->one_byte = 0;
     for (size_t i = 0; rules->rewrites[i].from; i++) {
         if (i >= IVRSM_REWRITE_INDEX_MAX) {
             x->state = -1;
@@ -199,7 +223,8 @@ static void build_rewrite_index(const ivrsm_text_rules *rules, ivrsm_rewrite_ind
         size_t n = rewrite_from_len(&rules->rewrites[i]);
         if (n == 0) /* an empty rewrite never applies */
             continue;
-        const unsigned key = rewrite_key(rules->rewrites[i].from, n);
+        const unsigned key = rewrite_key(rules->rewrites[i].from, n); /* n == 1: one_byte_key */
+        x->one_byte |= n == 1;
         const unsigned char k = (unsigned char)(i + 1);
         x->next[k] = 0;
         if (x->head[key])
@@ -248,14 +273,19 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
         build_rewrite_index(rules, o->index);
     if (o->index->state > 0) {
         const unsigned key = rewrite_key(o->out, o->len);
-        for (unsigned k = o->index->head[key]; k; k = o->index->next[k]) {
-            const struct ivrsm_text_rewrite *r = &rules->rewrites[k - 1];
-            size_t n = rewrite_from_len(r);
-            if (rewrite_fits(o, r, n, best_len)) {
-                best = r;
-                best_len = n;
+        unsigned keys[2] = {key, key};
+        if (o->index->one_byte && o->len >= 3 && o->out[o->len - 2] == ' ')
+            keys[1] = one_byte_key((unsigned char)o->out[o->len - 1]);
+        /* The two buckets hold rewrites of different lengths: no tie between them. */
+        for (int b = 0; b < 2 && (b == 0 || keys[1] != key); b++)
+            for (unsigned k = o->index->head[keys[b]]; k; k = o->index->next[k]) {
+                const struct ivrsm_text_rewrite *r = &rules->rewrites[k - 1];
+                size_t n = rewrite_from_len(r);
+                if (rewrite_fits(o, r, n, best_len)) {
+                    best = r;
+                    best_len = n;
+                }
             }
-        }
     } else {
         for (const struct ivrsm_text_rewrite *r = rules->rewrites; r->from; r++) {
             size_t n = rewrite_from_len(r);
@@ -301,15 +331,34 @@ static inline int put_byte(struct norm_out *o, char c)
     return 0;
 }
 
-/* A separator: the word before it, if any, is complete. */
-static int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
+/* Whether some rewrite of a built index may end the output: most words have none. */
+static inline int may_rewrite(const struct norm_out *o)
+{
+    const ivrsm_rewrite_index *x = o->index;
+    if (x->head[rewrite_key(o->out, o->len)])
+        return 1;
+    return x->one_byte && o->len >= 3 && o->out[o->len - 2] == ' ' &&
+           x->head[one_byte_key((unsigned char)o->out[o->len - 1])];
+}
+
+/* The word that ends the output is complete: rewritten when a rewrite of rules fits. */
+static int rewrite_word(const ivrsm_text_rules *rules, struct norm_out *o)
+{
+    if (o->len == 0 || (o->index->state > 0 && !may_rewrite(o)))
+        return 0;
+    return rewrite_tail(rules, o);
+}
+
+/* A separator: the word before it, if any, is complete. Inline: it is met after every word,
+ * and most languages have no rewrites. */
+static inline int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
 {
     if (o->pending_space)
         return 0;
     o->pending_space = 1;
-    if (o->len == 0 || !rules || !rules->rewrites)
+    if (!rules || !rules->rewrites)
         return 0;
-    return rewrite_tail(rules, o);
+    return rewrite_word(rules, o);
 }
 
 void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)

@@ -35,13 +35,14 @@ struct ivrsm_text_rewrite {
     }
 
 /*
- * The rewrites by the last two bytes of their words (text.c), built once for
+ * The rewrites by the last three bytes of their words (text.c), built once for
  * a table: the words that end a normalised word try only the rewrites that
  * end the same way. Entries are numbered from 1, 0 ends a list.
  */
 #define IVRSM_REWRITE_INDEX_MAX 254
 typedef struct ivrsm_rewrite_index {
     int state;                                       /* 0 not built, 1 built, -1 too many */
+    int one_byte;                                    /* some rewrite is of one byte */
     unsigned char head[256];                         /* the first rewrite of each key */
     unsigned char tail[256];                         /* the last one so far (where head is set) */
     unsigned char next[IVRSM_REWRITE_INDEX_MAX + 1]; /* the next one of the same key */
