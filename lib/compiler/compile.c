@@ -340,19 +340,6 @@ static void compile_initial(cc *c, const dom_node *root)
     ivrsm_cc_pop(c, mark);
 }
 
-static size_t machine_memory(const struct ivrsm_machine *m)
-{
-    size_t total = sizeof(*m) + ivrsm_arena_size(m->arena);
-    for (size_t i = 0; i < m->owned_template_count; i++)
-        total += ivrsm_tmpl_memory(m->owned_templates[i]);
-    total +=
-        m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
-    /* jansson does not say what a value holds; count the dumped size as an estimate. */
-    if (m->globals)
-        total += ivrsm_json_compact_size(m->globals) * 2;
-    return total;
-}
-
 int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *info,
                           struct ivrsm_machine **out)
 {
@@ -399,7 +386,6 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     compile_initial(&c, root);
     if (!c.nomem && ivrsm_graph_build(m) != 0)
         c.nomem = true;
-    m->memory = machine_memory(m);
     if (c.nomem) {
         ivrsm_machine_destroy(m);
         return IVRSM_ENOMEM;

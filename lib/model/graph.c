@@ -106,7 +106,8 @@ int ivrsm_graph_build(struct ivrsm_machine *m)
     size_t total = 0;
     for (size_t i = 0; i < m->state_count; i++)
         total += state_max(&m->states[i]);
-    m->transitions = ivrsm_arena_alloc(m->arena, (total ? total : 1) * sizeof(*m->transitions));
+    /* Not zeroed: add() writes each transition whole, and none past the last is read. */
+    m->transitions = ivrsm_arena_alloc_raw(m->arena, (total ? total : 1) * sizeof(*m->transitions));
     m->transition_start =
         ivrsm_arena_alloc(m->arena, (m->state_count + 1) * sizeof(*m->transition_start));
     if (!m->transitions || !m->transition_start)

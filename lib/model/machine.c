@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "buf.h"
 #include "compile.h"
 #include "model.h"
 #include "strmap.h"
@@ -154,9 +156,20 @@ size_t ivrsm_machine_initial_state(const ivrsm_machine *m)
     return m && m->initial >= 0 ? (size_t)m->initial : 0;
 }
 
+/* Counted when asked, not at every load: the globals' estimate dumps them. */
 size_t ivrsm_machine_memory(const ivrsm_machine *m)
 {
-    return m ? m->memory : 0;
+    if (!m)
+        return 0;
+    size_t total = sizeof(*m) + ivrsm_arena_size(m->arena);
+    for (size_t i = 0; i < m->owned_template_count; i++)
+        total += ivrsm_tmpl_memory(m->owned_templates[i]);
+    total +=
+        m->owned_template_count * sizeof(ivrsm_tmpl *) + m->owned_json_count * sizeof(json_t *);
+    /* jansson does not say what a value holds; count the dumped size as an estimate. */
+    if (m->globals)
+        total += ivrsm_json_compact_size(m->globals) * 2;
+    return total;
 }
 
 int ivrsm_machine_phone_e164(const ivrsm_machine *m, const char *number, char *out, size_t outlen)

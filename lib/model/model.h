@@ -460,7 +460,6 @@ struct ivrsm_machine {
     size_t state_slot_mask;
 
     void *arena;   /* owns the strings and arrays above (see arena.h) */
-    size_t memory; /* bytes, for ivrsm_machine_memory() */
 
     /* The transitions of every state (graph.c), state i's at
      * transitions[transition_start[i] .. transition_start[i + 1]). In the arena. */
