@@ -293,6 +293,12 @@ static bool quoted_text(fast *f, size_t open, size_t close, size_t run, bool esc
     return !f->text.failed;
 }
 
+/* The bytes the quoted scans stop at: their quote, an escape, the line's end. */
+#define DOUBLE_QUOTED_STOP(b) (((b) == '"') | ((b) == '\\') | ((b) == '\n'))
+#define SINGLE_QUOTED_STOP(b) (((b) == '\'') | ((b) == '\n'))
+IVRSM_BYTE_SCAN(double_quoted_stop, DOUBLE_QUOTED_STOP)
+IVRSM_BYTE_SCAN(single_quoted_stop, SINGLE_QUOTED_STOP)
+
 /*
  * The text of a double-quoted scalar on one line, common escapes only, in
  * *t (the source, or f->text when escaped); the cursor ends past the quote.
@@ -304,13 +310,11 @@ static bool scan_double(fast *f, const char **t, size_t *len)
     bool escaped = false;
     size_t run = i;
     for (;; i++) {
+        i += double_quoted_stop(f->s + i, f->len - i);
         if (i >= f->len || f->s[i] == '\n')
             return false;
-        char c = f->s[i];
-        if (c == '"')
+        if (f->s[i] == '"')
             break;
-        if (c != '\\')
-            continue;
         escaped = true;
         ivrsm_buf_append(&f->text, f->s + run, i - run);
         char e = peek(f, i + 1);
@@ -337,10 +341,9 @@ static bool scan_single(fast *f, const char **t, size_t *len)
     bool escaped = false;
     size_t run = i;
     for (;; i++) {
+        i += single_quoted_stop(f->s + i, f->len - i);
         if (i >= f->len || f->s[i] == '\n')
             return false;
-        if (f->s[i] != '\'')
-            continue;
         if (peek(f, i + 1) != '\'')
             break;
         escaped = true;
@@ -363,6 +366,44 @@ static dom_node *quoted(fast *f)
     return ok ? scalar(f, t, len, DOM_STYLE_QUOTED, f->line, col) : give_up(f);
 }
 
+/* The bytes a plain scalar's scan stops at: the line's end, and what may end the scalar or
+ * make it something else (`#`, `:`, in a flow also `, ] } [ {`). */
+#define PLAIN_BLOCK_STOP(b) (((b) == '\n') | ((b) == '#') | ((b) == ':'))
+#define PLAIN_FLOW_STOP(b)                                                                         \
+    (PLAIN_BLOCK_STOP(b) | ((b) == ',') | ((b) == ']') | ((b) == '}') | ((b) == '[') | ((b) == '{'))
+IVRSM_BYTE_SCAN(plain_block_stop, PLAIN_BLOCK_STOP)
+IVRSM_BYTE_SCAN(plain_flow_stop, PLAIN_FLOW_STOP)
+
+/* Where the plain scalar starting at `start` ends, its last blanks not cut yet, in *end;
+ * false when what follows makes it something else. */
+static bool plain_end(const fast *f, size_t start, bool flow, size_t *end)
+{
+    for (size_t i = start;; i++) {
+        i += flow ? plain_flow_stop(f->s + i, f->len - i) : plain_block_stop(f->s + i, f->len - i);
+        *end = i;
+        if (i >= f->len) {
+            *end = f->len;
+            return true;
+        }
+        char c = f->s[i];
+        if (c == '#') {
+            /* A comment after a blank (never at the start: `#` first gave up before). */
+            if (f->s[i - 1] == ' ') {
+                *end = i - 1;
+                return true;
+            }
+            if (flow)
+                return false;
+        } else if (c == ':') {
+            char next = peek(f, i + 1);
+            if (flow || next == ' ' || next == '\n' || i + 1 >= f->len)
+                return false;
+        } else {
+            return c != '[' && c != '{'; /* the line's end, or `, ] }` in a flow */
+        }
+    }
+}
+
 /*
  * A plain scalar on one line. In a block it ends at the line's end or a
  * comment; in a flow at `,`, `]` or `}`. What could make it something else
@@ -370,29 +411,16 @@ static dom_node *quoted(fast *f)
  */
 static dom_node *plain(fast *f, bool flow)
 {
-    size_t start = f->at, i = start;
-    char c = peek(f, i), next = peek(f, i + 1);
+    size_t start = f->at;
+    char c = peek(f, start), next = peek(f, start + 1);
     if (strchr("-?:,[]{}#&*!|>'\"%@`", c)) {
         if (c != '-' || next == ' ' || next == '\n' || next == '\0' || next == ',' || next == ']' ||
             next == '}')
             return give_up(f);
     }
-    for (; i < f->len; i++) {
-        c = f->s[i];
-        if (c == '\n')
-            break;
-        if (c == ' ' && peek(f, i + 1) == '#')
-            break;
-        if (flow) {
-            if (c == ',' || c == ']' || c == '}')
-                break;
-            if (c == ':' || c == '#' || c == '[' || c == '{')
-                return give_up(f);
-        } else if (c == ':' &&
-                   (peek(f, i + 1) == ' ' || peek(f, i + 1) == '\n' || i + 1 >= f->len)) {
-            return give_up(f);
-        }
-    }
+    size_t i;
+    if (!plain_end(f, start, flow, &i))
+        return give_up(f);
     size_t end = i;
     while (end > start && f->s[end - 1] == ' ')
         end--;
