@@ -96,7 +96,8 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
         }
         size_t len = item->len;
         size_t cap = 2 * len + 2;
-        char *norm = ivrsm_arena_alloc(c->arena, cap);
+        /* Not zeroed: the normalisation writes its text and the NUL after it. */
+        char *norm = ivrsm_arena_alloc_raw(c->arena, cap);
         int n = norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), item->text, len,
                                                   norm, cap)
                      : -1;
@@ -109,7 +110,7 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
                            item->text);
             ok = false;
         } else {
-            u->raw[u->count] = ivrsm_arena_strdup(c->arena, item->text);
+            u->raw[u->count] = ivrsm_arena_strndup(c->arena, item->text, len);
             u->norm[u->count] = norm;
             u->lens[u->count++] = (size_t)n;
         }
