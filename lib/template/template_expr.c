@@ -44,19 +44,26 @@ typedef struct expr_parser {
     int depth;
 } expr_parser;
 
-int ivrsm_tmpl_is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+#define S TMPL_CHAR_SPACE
+#define K TMPL_CHAR_KEY
+/* Spaces: blanks and line breaks. Keys: letters, digits, `_` and `-`. */
+const uint8_t ivrsm_tmpl_char_class[256] = {
+    [' '] = S, ['\t'] = S, ['\n'] = S, ['\r'] = S, ['\f'] = S, ['\v'] = S, ['_'] = K, ['-'] = K,
+    ['0'] = K, ['1'] = K,  ['2'] = K,  ['3'] = K,  ['4'] = K,  ['5'] = K,  ['6'] = K, ['7'] = K,
+    ['8'] = K, ['9'] = K,  ['A'] = K,  ['B'] = K,  ['C'] = K,  ['D'] = K,  ['E'] = K, ['F'] = K,
+    ['G'] = K, ['H'] = K,  ['I'] = K,  ['J'] = K,  ['K'] = K,  ['L'] = K,  ['M'] = K, ['N'] = K,
+    ['O'] = K, ['P'] = K,  ['Q'] = K,  ['R'] = K,  ['S'] = K,  ['T'] = K,  ['U'] = K, ['V'] = K,
+    ['W'] = K, ['X'] = K,  ['Y'] = K,  ['Z'] = K,  ['a'] = K,  ['b'] = K,  ['c'] = K, ['d'] = K,
+    ['e'] = K, ['f'] = K,  ['g'] = K,  ['h'] = K,  ['i'] = K,  ['j'] = K,  ['k'] = K, ['l'] = K,
+    ['m'] = K, ['n'] = K,  ['o'] = K,  ['p'] = K,  ['q'] = K,  ['r'] = K,  ['s'] = K, ['t'] = K,
+    ['u'] = K, ['v'] = K,  ['w'] = K,  ['x'] = K,  ['y'] = K,  ['z'] = K,
+};
+#undef S
+#undef K
 
 static int is_ident_start(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-int ivrsm_tmpl_is_key_char(char c)
-{
-    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '-';
 }
 
 static int is_digit(char c)
@@ -285,7 +292,10 @@ static char *write_segments(const tmpl_builder *b, const tmpl_path *path, char *
  */
 static int parse_path(expr_parser *p, uint32_t *out)
 {
-    static const char *const roots[] = {"ctx", "resp", "globals", "now"};
+    static const struct {
+        const char *name;
+        size_t len;
+    } roots[] = {{"ctx", 3}, {"resp", 4}, {"globals", 7}, {"now", 3}};
     tmpl_builder *b = p->b;
     const char *s = b->src;
     size_t pos = p->tok_start;
@@ -294,7 +304,7 @@ static int parse_path(expr_parser *p, uint32_t *out)
     size_t root_len = pos - p->tok_start;
     uint32_t root = TMPL_NONE;
     for (uint32_t i = 0; i < 4; i++)
-        if (root_len == strlen(roots[i]) && memcmp(s + p->tok_start, roots[i], root_len) == 0)
+        if (root_len == roots[i].len && memcmp(s + p->tok_start, roots[i].name, root_len) == 0)
             root = i;
     if (root == TMPL_NONE)
         return ivrsm_tmpl_fail(b, p->tok_start,
@@ -317,7 +327,7 @@ static int parse_path(expr_parser *p, uint32_t *out)
     /* The canonical text goes to the pool after the keys it is written from. */
     char *text = rc == 0 ? ivrsm_tmpl_pool_reserve(b, text_len + 1, &path.text) : NULL;
     if (text) {
-        memcpy(text, roots[root], root_len);
+        memcpy(text, roots[root].name, root_len);
         *write_segments(b, &path, text + root_len) = '\0';
     }
     if (!text ||

@@ -171,10 +171,22 @@ char *ivrsm_tmpl_pool_reserve(tmpl_builder *b, size_t n, uint32_t *off);
 /* Appends n bytes and a NUL to the string pool; *off (may be NULL) receives the start. */
 int ivrsm_tmpl_pool_add(tmpl_builder *b, const char *s, size_t n, uint32_t *off);
 
+/* What each byte is to the parser: TMPL_CHAR_KEY, TMPL_CHAR_SPACE (template_expr.c). A table:
+ * paths are read a character at a time, several times each, in every template of a load. */
+enum { TMPL_CHAR_KEY = 1, TMPL_CHAR_SPACE = 2 };
+extern const uint8_t ivrsm_tmpl_char_class[256];
+
 /* True for the whitespace allowed around tags' contents and between tokens. */
-int ivrsm_tmpl_is_space(char c);
+static inline int ivrsm_tmpl_is_space(char c)
+{
+    return ivrsm_tmpl_char_class[(unsigned char)c] & TMPL_CHAR_SPACE;
+}
+
 /* True for the characters of an object key in a path (and of the "if"/"else" words). */
-int ivrsm_tmpl_is_key_char(char c);
+static inline int ivrsm_tmpl_is_key_char(char c)
+{
+    return ivrsm_tmpl_char_class[(unsigned char)c] & TMPL_CHAR_KEY;
+}
 /* Offset just past the closing quote of the string literal starting at s[pos], or 0 if none before
  * end. */
 size_t ivrsm_tmpl_scan_string(const char *s, size_t pos, size_t end);
