@@ -242,16 +242,18 @@ static size_t escaped_by_byte(const char *s, size_t len, char *out)
 }
 
 /*
- * JSON strings are scanned eight bytes at a time (ivrsm_buf_json_string): every byte that
- * matters (each control byte, '"', '\\', DEL, UTF-8 bytes, the bytes next to the ones that
- * are escaped), at every position of strings of every length to 40, against jansson's dump.
+ * JSON strings are scanned and copied sixteen bytes at a time, the last step overlapping, or
+ * eight for 8 to 15 bytes (ivrsm_buf_json_string): every byte that matters (each control byte,
+ * '"', '\\', DEL, UTF-8 bytes, the bytes next to the ones that are escaped), at every position
+ * of strings of every length to 56 (three steps and an overlapping one), against jansson's
+ * dump and a byte-by-byte writer.
  */
 START_TEST(json_strings_as_jansson_at_every_position)
 {
     static const unsigned char probes[] = {0x00, 0x01, 0x08, 0x0a, 0x1f, 0x20, 0x21, '"',  0x23,
                                            '/',  0x5b, '\\', 0x5d, 0x7f, 0x80, 0xa0, 0xc3, 0xff};
-    char s[48];
-    for (size_t len = 0; len <= 40; len++) {
+    char s[64];
+    for (size_t len = 0; len <= 56; len++) {
         for (size_t at = 0; at < (len ? len : 1); at++) {
             for (size_t p = 0; p < sizeof(probes); p++) {
                 for (size_t i = 0; i < len; i++)
@@ -266,7 +268,7 @@ START_TEST(json_strings_as_jansson_at_every_position)
                 char *want = json_dumps(j, JSON_ENCODE_ANY);
                 ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
                 ck_assert_int_eq(ivrsm_buf_json_string(&b, s, len), 0);
-                char ref[48 * 6 + 3];
+                char ref[64 * 6 + 3];
                 size_t n = escaped_by_byte(s, len, ref);
                 ck_assert_msg(b.len == n && memcmp(b.data, ref, n) == 0, "len %zu at %zu: %s / %s",
                               len, at, ivrsm_buf_str(&b), ref);

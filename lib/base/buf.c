@@ -1,4 +1,5 @@
 #include "buf.h"
+#include "bytes.h"
 #include "mem.h"
 #include "utf8.h"
 
@@ -32,17 +33,6 @@ int ivrsm_buf_grow(ivrsm_buf *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return 0;
-}
-
-void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size)
-{
-    *b = (ivrsm_buf)IVRSM_BUF_INIT(mem);
-    if (size > 1) {
-        storage[0] = '\0';
-        b->data = storage;
-        b->cap = size;
-        b->borrowed = 1;
-    }
 }
 
 int ivrsm_buf_append(ivrsm_buf *b, const char *s, size_t len)
@@ -128,41 +118,71 @@ static int json_plain(unsigned char c)
     return json_plain_byte[c];
 }
 
-/*
- * Bytes of s[0..len) before the first one a JSON string escapes, eight at a
- * time: a word with no control byte (< 0x20), no '"' and no '\\' is plain
- * whole (the usual bit tricks; a word they flag is read byte by byte, so a
- * false flag above a true one changes nothing).
- */
-static size_t json_plain_run(const char *s, size_t len)
+/* The bytes a JSON string escapes: the controls, '"' and '\\' (UTF-8's bytes are kept). The
+ * same test for one byte and for sixteen (bytes.h). */
+#define JSON_ESCAPED(c) (((c) < 0x20) | ((c) == '"') | ((c) == '\\'))
+
+/* Whether none of the eight bytes of w is one a JSON string escapes (the usual bit tricks:
+ * a flag above a true one may be false, which only sends the word byte by byte). */
+static inline int json_plain_word(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return !(
+        (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) &
+        highs);
+}
+
+/*
+ * The bytes of s[0..len) before the first one a JSON string escapes, copied to d as they are
+ * read; their count. Sixteen bytes a step where the compiler has vectors, the last step
+ * overlapping the one before (no byte loop for a string's end), eight for strings of 8 to 15
+ * bytes; d has room for len bytes.
+ */
+static size_t json_copy_plain(char *d, const char *s, size_t len)
+{
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-        uint64_t flags = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-                         ((backslash - ones) & ~backslash);
-        if (flags & highs)
-            break;
+#ifdef IVRSM_HAVE_V16
+    if (len >= 16) {
+        for (;; i += 16) {
+            size_t at = len - i >= 16 ? i : len - 16; /* the last step overlaps */
+            ivrsm_v16 x = ivrsm_v16_load(s + at);
+            size_t first = ivrsm_v16_first((ivrsm_v16)JSON_ESCAPED(x));
+            if (first < 16) {
+                memcpy(d + i, s + i, at + first - i);
+                return at + first;
+            }
+            memcpy(d + at, &x, 16);
+            if (at + 16 == len)
+                return len;
+        }
     }
-    while (i < len && json_plain((unsigned char)s[i]))
-        i++;
+#endif
+    if (len >= 8 && len < 16) {
+        uint64_t w, v;
+        memcpy(&w, s, 8);
+        memcpy(&v, s + len - 8, 8);
+        if (json_plain_word(w) && json_plain_word(v)) {
+            memcpy(d, &w, 8);
+            memcpy(d + len - 8, &v, 8);
+            return len;
+        }
+    }
+    for (; i < len && json_plain((unsigned char)s[i]); i++)
+        d[i] = s[i];
     return i;
 }
 
 int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t plain = json_plain_run(s, len);
     if (ivrsm_buf_reserve(b, len + 2) != 0) /* the whole string when nothing is escaped */
         return -1;
-    /* Keys and values rarely hold a byte to escape: written in one copy, quotes included. */
+    /* Keys and values rarely hold a byte to escape: copied as they are checked, quotes
+     * included. */
     char *d = b->data + b->len;
     d[0] = '"';
-    if (plain)
-        memcpy(d + 1, s, plain);
+    size_t plain = json_copy_plain(d + 1, s, len);
     b->len += plain + 1;
     if (plain == len) {
         d[plain + 1] = '"';
@@ -374,14 +394,4 @@ void ivrsm_buf_reset(ivrsm_buf *b)
     b->failed = 0;
     if (b->data)
         b->data[0] = '\0';
-}
-
-void ivrsm_buf_free(ivrsm_buf *b)
-{
-    if (!b->borrowed)
-        ivrsm_mem_free(b->mem, b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->failed = 0;
-    b->borrowed = 0;
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "ivrsm/ivrsm.h"
+#include "mem.h"
 
 typedef struct ivrsm_buf {
     char *data; /* NUL-terminated once anything was appended; NULL when empty */
@@ -30,7 +31,16 @@ typedef struct ivrsm_buf {
  * the heap (mem) only when it outgrows it: a text built piece by piece then
  * costs one allocation of its exact size when stolen, or none when only read.
  */
-void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size);
+static inline void ivrsm_buf_on(ivrsm_buf *b, const ivrsm_mem *mem, char *storage, size_t size)
+{
+    *b = (ivrsm_buf)IVRSM_BUF_INIT(mem);
+    if (size > 1) {
+        storage[0] = '\0';
+        b->data = storage;
+        b->cap = size;
+        b->borrowed = 1;
+    }
+}
 
 /* ivrsm_buf_reserve() when the room is not there yet: a larger block. */
 int ivrsm_buf_grow(ivrsm_buf *b, size_t extra);
@@ -103,6 +113,16 @@ char *ivrsm_buf_steal(ivrsm_buf *b);
  * failed or out of memory. */
 char *ivrsm_buf_give(ivrsm_buf *b);
 void ivrsm_buf_reset(ivrsm_buf *b); /* length 0, memory kept */
-void ivrsm_buf_free(ivrsm_buf *b);
+/* Inline, as ivrsm_buf_on(): a buffer on the stack is set up and freed for every piece of a
+ * request or a prompt. */
+static inline void ivrsm_buf_free(ivrsm_buf *b)
+{
+    if (!b->borrowed)
+        ivrsm_mem_free(b->mem, b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+    b->borrowed = 0;
+}
 
 #endif

@@ -764,11 +764,11 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope 
     if (ivrsm_val_missing(v))
         return 0;
     size_t len;
-    const char *str;
+    /* Most values said or sent are strings: one look at the value before its type. */
+    const char *str = ivrsm_val_str(v, &len);
+    if (str)
+        return ivrsm_buf_add(out, str, len);
     switch (ivrsm_val_type(v)) {
-    case JSON_STRING:
-        str = ivrsm_val_str(v, &len);
-        return ivrsm_buf_append(out, str, len);
     case JSON_INTEGER:
         return append_integer(out, ivrsm_val_int(v));
     case JSON_REAL: {
@@ -856,7 +856,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
         const tmpl_op *op = &t->ops[pc];
         switch (op->kind) {
         case OP_TEXT:
-            if (ivrsm_buf_append(out, t->src + op->a, op->b) != 0)
+            if (ivrsm_buf_add(out, t->src + op->a, op->b) != 0)
                 return -1;
             pc++;
             break;
@@ -887,7 +887,7 @@ static void say_words(speech_out *o, const char *s, size_t len)
         return;
     if (o->space && o->buf->len)
         ivrsm_buf_putc(o->buf, ' ');
-    ivrsm_buf_append(o->buf, s, len);
+    ivrsm_buf_add(o->buf, s, len);
     o->space = false;
 }
 
