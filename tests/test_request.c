@@ -601,6 +601,14 @@ static void request_as_reference(const char *text, const char *ctx_json, int *bu
             ck_assert_str_eq(c->http.headers[i].name, a->headers.items[i].key);
             ck_assert_str_eq(c->http.headers[i].value, ivrsm_buf_str(&headers[i]));
         }
+        /* The idempotency key, with command ids of one digit to three. */
+        for (int again = 0; again < (*built % 50 ? 1 : 120); again++) {
+            char key[300];
+            snprintf(key, sizeof key, "%s-%llu", s->session_id, (unsigned long long)c->id);
+            ck_assert_str_eq(c->http.idempotency_key, key);
+            ck_assert_int_eq(ivrsm_s_emit_http(s, &m->states[0], &why), 0);
+            c = ivrsm_session_next_command(s);
+        }
         (*built)++;
     }
     for (size_t i = 0; i < a->headers.count; i++)

@@ -136,29 +136,46 @@ static inline int json_plain_word(uint64_t w)
 /*
  * The bytes of s[0..len) before the first one a JSON string escapes, copied to d as they are
  * read; their count. Sixteen bytes a step where the compiler has vectors, the last step
- * overlapping the one before (no byte loop for a string's end), eight for strings of 8 to 15
- * bytes; d has room for len bytes.
+ * overlapping the one before (no byte loop for a string's end); two words of eight or of four
+ * that overlap for strings of 4 to 15 bytes; d has room for len bytes.
  */
-static size_t json_copy_plain(char *d, const char *s, size_t len)
+/* json_copy_plain() of 16 bytes or more: apart, so that the short strings most values are
+ * take a short function. */
+static __attribute__((noinline)) size_t json_copy_plain_long(char *d, const char *s, size_t len)
 {
     size_t i = 0;
 #ifdef IVRSM_HAVE_V16
-    if (len >= 16) {
-        for (;; i += 16) {
-            size_t at = len - i >= 16 ? i : len - 16; /* the last step overlaps */
-            ivrsm_v16 x = ivrsm_v16_load(s + at);
-            size_t first = ivrsm_v16_first((ivrsm_v16)JSON_ESCAPED(x));
-            if (first < 16) {
-                memcpy(d + i, s + i, at + first - i);
-                return at + first;
-            }
-            memcpy(d + at, &x, 16);
-            if (at + 16 == len)
-                return len;
+    for (;; i += 16) {
+        size_t at = len - i >= 16 ? i : len - 16; /* the last step overlaps */
+        ivrsm_v16 x = ivrsm_v16_load(s + at);
+        size_t first = ivrsm_v16_first((ivrsm_v16)JSON_ESCAPED(x));
+        if (first < 16) {
+            memcpy(d + i, s + i, at + first - i);
+            return at + first;
         }
+        memcpy(d + at, &x, 16);
+        if (at + 16 == len)
+            return len;
     }
+#else
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!json_plain_word(w))
+            break;
+        memcpy(d + i, &w, 8);
+    }
+    for (; i < len && json_plain((unsigned char)s[i]); i++)
+        d[i] = s[i];
+    return i;
 #endif
-    if (len >= 8 && len < 16) {
+}
+
+static inline size_t json_copy_plain(char *d, const char *s, size_t len)
+{
+    if (len >= 16)
+        return json_copy_plain_long(d, s, len);
+    if (len >= 8) {
         uint64_t w, v;
         memcpy(&w, s, 8);
         memcpy(&v, s + len - 8, 8);
@@ -167,30 +184,28 @@ static size_t json_copy_plain(char *d, const char *s, size_t len)
             memcpy(d + len - 8, &v, 8);
             return len;
         }
+    } else if (len >= 4) {
+        uint32_t w, v;
+        memcpy(&w, s, 4);
+        memcpy(&v, s + len - 4, 4);
+        if (json_plain_word(w | ((uint64_t)v << 32))) {
+            memcpy(d, &w, 4);
+            memcpy(d + len - 4, &v, 4);
+            return len;
+        }
     }
+    size_t i = 0;
     for (; i < len && json_plain((unsigned char)s[i]); i++)
         d[i] = s[i];
     return i;
 }
 
-int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
+/* The rest of a JSON string from its first byte to escape, s[plain], the plain bytes before it
+ * written: apart, so that the common case (nothing to escape) stays a short function. */
+static __attribute__((noinline)) int json_string_escaped(ivrsm_buf *b, const char *s, size_t len,
+                                                         size_t plain)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (ivrsm_buf_reserve(b, len + 2) != 0) /* the whole string when nothing is escaped */
-        return -1;
-    /* Keys and values rarely hold a byte to escape: copied as they are checked, quotes
-     * included. */
-    char *d = b->data + b->len;
-    d[0] = '"';
-    size_t plain = json_copy_plain(d + 1, s, len);
-    b->len += plain + 1;
-    if (plain == len) {
-        d[plain + 1] = '"';
-        d[plain + 2] = '\0';
-        b->len++;
-        return 0;
-    }
-    b->data[b->len] = '\0';
     size_t start = plain;
     for (size_t i = plain; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -210,6 +225,26 @@ int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
     }
     ivrsm_buf_append(b, s + start, len - start);
     return ivrsm_buf_putc(b, '"');
+}
+
+int ivrsm_buf_json_string(ivrsm_buf *b, const char *s, size_t len)
+{
+    if (ivrsm_buf_reserve(b, len + 2) != 0) /* the whole string when nothing is escaped */
+        return -1;
+    /* Keys and values rarely hold a byte to escape: copied as they are checked, quotes
+     * included. */
+    char *d = b->data + b->len;
+    d[0] = '"';
+    size_t plain = json_copy_plain(d + 1, s, len);
+    b->len += plain + 1;
+    if (plain == len) {
+        d[plain + 1] = '"';
+        d[plain + 2] = '\0';
+        b->len++;
+        return 0;
+    }
+    b->data[b->len] = '\0';
+    return json_string_escaped(b, s, len, plain);
 }
 
 /* The bytes a URL writes as they are (RFC 3986's unreserved): letters, digits, "-._~". */

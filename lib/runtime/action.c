@@ -385,22 +385,25 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
         }
         ivrsm_buf_putc(b, '\0');
     }
-    /* The idempotency key: SESSION_ID-COMMAND_ID, written in room made once. */
+    /* The idempotency key: SESSION_ID-COMMAND_ID, written in room made once, the digits from
+     * the last, in place. */
     at->key = b->len;
     size_t id_len = strlen(s->session_id);
     if (ivrsm_buf_reserve(b, id_len + 22) != 0)
         return IVRSM_ENOMEM;
-    char digits[20], *d = b->data + b->len;
-    size_t n = 0;
-    do {
-        digits[sizeof(digits) - 1 - n++] = (char)('0' + id % 10);
-        id /= 10;
-    } while (id);
+    size_t n = 1;
+    for (uint64_t rest = id; rest >= 10; rest /= 10)
+        n++;
+    char *d = b->data + b->len;
     memcpy(d, s->session_id, id_len);
     d[id_len] = '-';
-    memcpy(d + id_len + 1, digits + sizeof(digits) - n, n);
-    d[id_len + 1 + n] = '\0';
-    d[id_len + 2 + n] = '\0'; /* the buffer's own end */
+    char *digit = d + id_len + 1 + n;
+    digit[0] = '\0';
+    digit[1] = '\0'; /* the buffer's own end */
+    do {
+        *--digit = (char)('0' + id % 10);
+        id /= 10;
+    } while (id);
     b->len += id_len + 2 + n;
     return 0;
 }

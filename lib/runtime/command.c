@@ -61,7 +61,10 @@ static bool spoken(ivrsm_command_type type)
 
 s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
 {
-    if (queue_reserve(s) != 0)
+    /* The common case checked here: no pulled command left in a slot, room at the tail. */
+    bool room = !s->pending && s->queue_len < s->queue_cap &&
+                !(s->queue_head > 0 && s->queue_head == s->queue_len && !s->has_out);
+    if (!room && queue_reserve(s) != 0)
         return NULL;
     s_command *c = &s->queue[s->queue_len];
     unsigned slot = s->queue == s->queue_inline ? 1u << s->queue_len : 0;
