@@ -127,18 +127,6 @@ int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, con
     return add_segment(w, loc, &used, in, segment, len);
 }
 
-int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
-{
-    if (i >= w->count || w->len[i] == 0)
-        return 0;
-    const char *s = w->text + w->start[i];
-    for (size_t k = 0; k < w->len[i]; k++) {
-        if (!is_ascii_digit((unsigned char)s[k]))
-            return 0;
-    }
-    return 1;
-}
-
 /*
  * The phrase's words are compared with the caller's as they are read: most
  * phrases differ at their first letter, so a phrase costs a byte or two, not a
@@ -354,8 +342,9 @@ size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struc
     return at;
 }
 
-size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t at,
-                               const struct ivrsm_locale *loc, enum ivrsm_list_id list, int *value)
+size_t ivrsm_words_match_value_chain(const struct ivrsm_words *w, size_t at,
+                                     const struct ivrsm_locale *loc, enum ivrsm_list_id list,
+                                     int *value)
 {
     size_t which = 0;
     size_t n = list_fields[list].values ? match_list(w, at, loc, list, &which) : 0;
@@ -393,11 +382,9 @@ static void build_number_index(const struct ivrsm_number_word *table, ivrsm_numb
 }
 
 /* loc's number index when it is built (built now by the first caller), else NULL. */
-static const ivrsm_number_index *number_index(const struct ivrsm_locale *loc)
+static const ivrsm_number_index *build_number_index_once(const struct ivrsm_locale *loc)
 {
     ivrsm_number_index *ix = loc->numbers_index;
-    if (!ix)
-        return NULL;
     int phase = atomic_load_explicit(&ix->phase, memory_order_acquire);
     if (phase == 0) {
         int expected = 0;
@@ -409,15 +396,24 @@ static const ivrsm_number_index *number_index(const struct ivrsm_locale *loc)
     return phase == 2 ? ix : NULL;
 }
 
+/* Inline for every scan of the table after the first: the index is built. */
+static inline const ivrsm_number_index *number_index(const struct ivrsm_locale *loc)
+{
+    const ivrsm_number_index *ix = loc->numbers_index;
+    if (ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2)
+        return ix;
+    return ix ? build_number_index_once(loc) : NULL;
+}
+
 /*
  * The entries of loc's number table that may start at word `at`, in table order: those of its
  * key (first byte and length) from the index, or every entry tested as ivrsm_words_match()
  * tests it when there is no index. Start with *next = 0.
  */
-static const struct ivrsm_number_word *next_number(const struct ivrsm_locale *loc,
-                                                   const ivrsm_number_index *ix,
-                                                   const struct ivrsm_words *w, size_t at,
-                                                   size_t *next)
+static inline const struct ivrsm_number_word *next_number(const struct ivrsm_locale *loc,
+                                                          const ivrsm_number_index *ix,
+                                                          const struct ivrsm_words *w, size_t at,
+                                                          size_t *next)
 {
     const int first = (unsigned char)w->text[w->start[at]];
     if (ix) {
@@ -542,8 +538,9 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
         size_t base_span = ivrsm_words_match(w, at, e->text);
         if (base_span == 0)
             continue;
-        int value;
-        size_t span = number_from_base(loc, w, at, e, base_span, &value, 0);
+        int value = e->value;
+        size_t span = e->addend_max <= 0 ? base_span /* no addend: the base alone */
+                                         : number_from_base(loc, w, at, e, base_span, &value, 0);
         add_reading(r, &count, max, span, value);
         if (e->value >= 100 && span > base_span)
             add_reading(r, &count, max, base_span, e->value);

@@ -35,8 +35,19 @@ struct ivrsm_words {
 int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, const char *in,
                       size_t len, int keep_numeric_dates);
 
-/* Nonzero when word i is made of ASCII digits only. */
-int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i);
+/* Nonzero when word i is made of ASCII digits only. Inline: the parsers ask it at every word,
+ * and most words are not digits from their first byte. */
+static inline int ivrsm_word_is_digits(const struct ivrsm_words *w, size_t i)
+{
+    if (i >= w->count || w->len[i] == 0)
+        return 0;
+    const char *s = w->text + w->start[i];
+    for (size_t k = 0; k < w->len[i]; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return 0;
+    }
+    return 1;
+}
 
 /* ivrsm_words_match() without its first-byte test: the whole comparison. */
 size_t ivrsm_words_match_full(const struct ivrsm_words *w, size_t at, const char *phrase);
@@ -99,8 +110,23 @@ size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struc
  * day_ordinals) at `at`, the first in list order among equals: its word count (0: none, and
  * *value untouched), its value in *value.
  */
-size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t at,
-                               const struct ivrsm_locale *loc, enum ivrsm_list_id list, int *value);
+size_t ivrsm_words_match_value_chain(const struct ivrsm_words *w, size_t at,
+                                     const struct ivrsm_locale *loc, enum ivrsm_list_id list,
+                                     int *value);
+
+/* Inline for the answer of most look-ups, as ivrsm_words_match_list(). */
+static inline size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t at,
+                                             const struct ivrsm_locale *loc,
+                                             enum ivrsm_list_id list, int *value)
+{
+    if (at >= w->count)
+        return 0;
+    const ivrsm_list_index *ix = loc->lists_index;
+    if (ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
+        !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])])
+        return 0;
+    return ivrsm_words_match_value_chain(w, at, loc, list, value);
+}
 
 /*
  * Reads a number said in words from `at` on with the locale's number table
