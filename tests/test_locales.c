@@ -1041,6 +1041,70 @@ START_TEST(test_latin1_folds_as_reference)
 }
 END_TEST
 
+/* A callback that takes, rejects or keeps as a fallback by the reading's length and digits,
+ * logging what it is offered as log_reading() does. */
+struct verdicts {
+    struct offered log;
+    size_t take_len;     /* a reading this long is taken (0: none) */
+    size_t fallback_len; /* one this long is a fallback (0: none) */
+};
+
+static int judge_reading(const char *digits, size_t len, uint64_t pair_ends, void *ctx)
+{
+    struct verdicts *v = ctx;
+    log_reading(digits, len, pair_ends, &v->log);
+    if (v->take_len && len == v->take_len && digits[len - 1] != '7')
+        return IVRSM_DIGITS_TAKE;
+    return v->fallback_len && len == v->fallback_len ? IVRSM_DIGITS_FALLBACK : IVRSM_DIGITS_REJECT;
+}
+
+/*
+ * The digit search that keeps what it read at each position for the branches that come back
+ * offers the same readings in the same order, and ends the same way, as the search reading
+ * them again at every branch: sentences of number words, joiners, repeat words and fillers,
+ * some of more words than it remembers, callbacks that take, reject or fall back.
+ */
+START_TEST(test_digits_memo_as_rereading)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    enum { CAP = 512 };
+    static const char *v[CAP];
+    size_t n = 0;
+    for (const struct ivrsm_number_word *e = loc->numbers; e->text && n < CAP; e++)
+        v[n++] = e->text;
+    for (const struct ivrsm_phrase_value *p = loc->repeat_words; p && p->text && n < CAP; p++)
+        v[n++] = p->text;
+    static const char *const others[] = {"12", "7", "x", "0612", NULL};
+    gather(v, &n, CAP, others);
+    gather(v, &n, CAP, loc->number_joiners);
+    gather(v, &n, CAP, loc->digit_fillers);
+    uint32_t seed = 31u + (uint32_t)_i;
+    for (int round = 0; round < 600; round++) {
+        static char said[4096];
+        size_t len = draw_sentence(v, n, round % 20 == 0 ? 90 : 9, &seed, said, sizeof said);
+        static struct ivrsm_words w;
+        ck_assert_int_eq(ivrsm_words_split(&w, loc, said, len, 0), 0);
+        const size_t starts[] = {0, 1, w.count / 2};
+        for (size_t k = 0; k < 3; k++) {
+            static struct verdicts x, y;
+            x.log.len = y.log.len = 0;
+            x.log.log[0] = y.log.log[0] = '\0';
+            x.take_len = y.take_len = (size_t)(round % 7);
+            x.fallback_len = y.fallback_len = (size_t)(round % 5) + 2;
+            char sx[64], sy[64];
+            size_t cap = round % 3 ? sizeof sx : 8;
+            int rx = ivrsm_words_digits(loc, &w, starts[k], sx, cap, judge_reading, &x);
+            int ry = ivrsm_words_digits_reread(loc, &w, starts[k], sy, cap, judge_reading, &y);
+            ck_assert_int_eq(rx, ry);
+            ck_assert_msg(!strcmp(x.log.log, y.log.log), "%s: \"%.*s\" from %zu: %s / %s",
+                          loc->tag, (int)len, said, starts[k], x.log.log, y.log.log);
+            if (rx == 0)
+                ck_assert_str_eq(sx, sy);
+        }
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * The registry
  * ------------------------------------------------------------------------- */
@@ -1149,6 +1213,7 @@ static Suite *locales_suite(void)
     tcase_add_loop_test(tc, test_parsers_as_without_indexes, 0, (int)count);
     tcase_add_loop_test(tc, test_normalize_starts_as_two_passes, 0, (int)count);
     tcase_add_loop_test(tc, test_latin1_folds_as_reference, 0, (int)count);
+    tcase_add_loop_test(tc, test_digits_memo_as_rereading, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

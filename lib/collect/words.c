@@ -495,10 +495,11 @@ size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_wor
 }
 
 #define READINGS_MAX 8
+#define DIGITS_MEMO_WORDS 64 /* the positions a search remembers: one bit of a word each */
 
 /* One way to read number words at a position: how many words, what value. */
 struct number_reading {
-    size_t span;
+    uint32_t span;
     int value;
 };
 
@@ -512,7 +513,7 @@ static void add_reading(struct number_reading *r, size_t *count, size_t max, siz
         r[j] = r[j - 1];
         j--;
     }
-    r[j].span = span;
+    r[j].span = (uint32_t)span;
     r[j].value = value;
 }
 
@@ -561,9 +562,44 @@ struct digits_search {
     char fallback[64];  /* the first reading the callback called a fallback */
     uint64_t fallback_pair_ends;
     int have_fallback;
+    /* What the search found at each of its first words, kept for the next branch that
+     * reaches them (0 positions when it must read every one again: the tests' reference). */
+    size_t first;      /* the position the search starts at */
+    size_t memo_words; /* how many positions from `first` are remembered */
+    uint64_t visited;  /* bit i: the readings at first + i were worked out once */
+    uint64_t known;    /* bit i: they are in memo[i] */
+    struct {
+        unsigned count;
+        struct number_reading r[READINGS_MAX];
+    } memo[DIGITS_MEMO_WORDS];
 };
 
 #define DIGITS_SEARCH_STEPS 256
+
+/*
+ * The readings of the number words at `at` (number_readings()), *count of them: kept from the
+ * second visit of one of the search's first positions on (most positions are reached once, and
+ * a copy into the memo would cost them more than it saves).
+ */
+static inline const struct number_reading *
+readings_at(struct digits_search *s, size_t at, struct number_reading *scratch, size_t *count)
+{
+    const size_t i = at - s->first;
+    if (i < s->memo_words && (s->known >> i & 1)) {
+        *count = s->memo[i].count;
+        return s->memo[i].r;
+    }
+    if (i >= s->memo_words || !(s->visited >> i & 1)) {
+        if (i < s->memo_words)
+            s->visited |= (uint64_t)1 << i;
+        *count = number_readings(s->loc, s->w, at, scratch, READINGS_MAX);
+        return scratch;
+    }
+    s->memo[i].count = (unsigned)number_readings(s->loc, s->w, at, s->memo[i].r, READINGS_MAX);
+    s->known |= (uint64_t)1 << i;
+    *count = s->memo[i].count;
+    return s->memo[i].r;
+}
 
 /* At the end of the words: 0 stops the search. */
 static int offer_digits(struct digits_search *s, size_t n)
@@ -604,8 +640,9 @@ static int search_repeat(struct digits_search *s, size_t at, size_t n, int times
         memset(s->digits + n, s->w->text[s->w->start[at]], (size_t)times);
         return search_digits(s, at + 1, n + (size_t)times);
     }
-    struct number_reading r[READINGS_MAX];
-    size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    struct number_reading scratch[READINGS_MAX];
+    size_t count;
+    const struct number_reading *r = readings_at(s, at, scratch, &count);
     for (size_t i = 0; i < count; i++) {
         if (r[i].value < 0 || r[i].value > 9 || n + (size_t)times >= s->cap ||
             n + (size_t)times >= 64)
@@ -642,8 +679,9 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
     }
     if (repeat_at)
         return 1;
-    struct number_reading r[READINGS_MAX];
-    size_t count = number_readings(s->loc, s->w, at, r, READINGS_MAX);
+    struct number_reading scratch[READINGS_MAX];
+    size_t count;
+    const struct number_reading *r = readings_at(s, at, scratch, &count);
     const int group_max = s->loc->digit_group_max >= 99 ? s->loc->digit_group_max : 99;
     for (size_t i = 0; i < count; i++) {
         if (r[i].value < 0 || r[i].value > group_max || r[i].value > 999)
@@ -662,12 +700,27 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
     return 1;
 }
 
-int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
-                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx)
+/* ivrsm_words_digits(), remembering what it read at the first memo_words positions. */
+static int words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                        char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx,
+                        size_t memo_words)
 {
     if (cap == 0)
         return 1;
-    struct digits_search s = {loc, w, scratch, cap, accept, ctx, DIGITS_SEARCH_STEPS, 0, {0}, 0, 0};
+    /* Only the fields read before they are written are set: the memo is large. */
+    struct digits_search s;
+    s.loc = loc;
+    s.w = w;
+    s.digits = scratch;
+    s.cap = cap;
+    s.accept = accept;
+    s.ctx = ctx;
+    s.steps_left = DIGITS_SEARCH_STEPS;
+    s.pair_ends = 0;
+    s.have_fallback = 0;
+    s.first = at;
+    s.memo_words = memo_words;
+    s.visited = s.known = 0;
     if (search_digits(&s, at, 0) == 0)
         return 0;
     if (!s.have_fallback)
@@ -676,4 +729,17 @@ int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words 
     size_t n = strlen(s.fallback);
     memcpy(scratch, s.fallback, n + 1);
     return accept(scratch, n, s.fallback_pair_ends, ctx) == IVRSM_DIGITS_REJECT ? 1 : 0;
+}
+
+int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx)
+{
+    return words_digits(loc, w, at, scratch, cap, accept, ctx, DIGITS_MEMO_WORDS);
+}
+
+int ivrsm_words_digits_reread(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, char *scratch, size_t cap, ivrsm_digits_accept accept,
+                              void *ctx)
+{
+    return words_digits(loc, w, at, scratch, cap, accept, ctx, 0);
 }

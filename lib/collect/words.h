@@ -172,4 +172,13 @@ typedef int (*ivrsm_digits_accept)(const char *digits, size_t len, uint64_t pair
 int ivrsm_words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
                        char *scratch, size_t cap, ivrsm_digits_accept accept, void *ctx);
 
+/*
+ * The same search reading the words at every position it reaches, each time: the reference
+ * ivrsm_words_digits(), which keeps what it read at its first 64 positions for the branches
+ * that come back to them, is tested against.
+ */
+int ivrsm_words_digits_reread(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                              size_t at, char *scratch, size_t cap, ivrsm_digits_accept accept,
+                              void *ctx);
+
 #endif
