@@ -10,6 +10,7 @@
  */
 #include "template_int.h"
 
+#include "bytes.h"
 #include "say.h"
 #include "text.h"
 
@@ -350,36 +351,26 @@ static int add_text(tmpl_builder *b, size_t start, size_t end)
     return add_op(b, OP_TEXT, (uint32_t)start, (uint32_t)(end - start), NULL);
 }
 
-/* Offset of the first byte that is not well-formed UTF-8, or len when all of it is. Eight
+#define NOT_ASCII(b) ((b) >= 0x80)
+IVRSM_BYTE_SCAN(ascii_run, NOT_ASCII)
+
+/* Offset of the first byte that is not well-formed UTF-8, or len when all of it is. Sixteen
  * ASCII bytes at a time, where the text is ASCII (most of a machine's is). */
 static size_t utf8_check(const unsigned char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        if (len - i >= 8) {
-            uint64_t w;
-            memcpy(&w, s + i, sizeof w);
-            if ((w & 0x8080808080808080u) == 0) {
-                i += 8;
-                continue;
-            }
-        }
+    for (size_t i = ascii_run((const char *)s, len); i < len;
+         i += ascii_run((const char *)s + i, len - i)) {
         unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
         /* Two bytes (accented Latin letters, most of a prompt's non-ASCII) at once. */
         if (c >= 0xC2 && c <= 0xDF && len - i >= 2 && (s[i + 1] & 0xC0) == 0x80) {
             i += 2;
             continue;
         }
-        size_t n = c < 0x80             ? 0
-                   : (c & 0xE0) == 0xC0 ? 1
+        size_t n = (c & 0xE0) == 0xC0   ? 1
                    : (c & 0xF0) == 0xE0 ? 2
                    : (c & 0xF8) == 0xF0 ? 3
-                                        : 4;
-        if (n == 4 || c == 0xC0 || c == 0xC1 || c > 0xF4 || (n && i + n >= len))
+                                        : 4; /* a continuation byte, or past 0xF7 */
+        if (n == 4 || c == 0xC0 || c == 0xC1 || c > 0xF4 || i + n >= len)
             return i;
         for (size_t k = 1; k <= n; k++)
             if ((s[i + k] & 0xC0) != 0x80)
