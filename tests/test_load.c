@@ -11,6 +11,7 @@
 #include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
 #include "model.h"
+#include "strmap.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -2065,6 +2066,57 @@ START_TEST(test_ctx_key_parts)
 }
 END_TEST
 
+/*
+ * The library's hash (strmap.c) on the keys its tables hold: every byte of a
+ * text of any length up to 40 changes it; 65,536 keys alike but for one or
+ * two bytes fill 65,536 buckets of the low 16 bits as random values would
+ * (1 - 1/e of them, 41,427); the hash of a text is the same
+ * wherever the text sits in memory; a table of names finds each of them.
+ */
+START_TEST(test_hash_spreads_keys)
+{
+    char a[48], b[48];
+    for (size_t len = 1; len <= 40; len++)
+        for (size_t at = 0; at < len; at++)
+            for (int bit = 0; bit < 8; bit++) {
+                memset(a, 'k', len);
+                memcpy(b, a, len);
+                b[at] = (char)(b[at] ^ (1 << bit));
+                ck_assert_msg(ivrsm_hash(a, len) != ivrsm_hash(b, len), "len %zu byte %zu", len,
+                              at);
+            }
+    for (size_t len = 0; len < 40; len++) {
+        memset(a, 'x', sizeof a);
+        ck_assert(ivrsm_hash(a, len) != ivrsm_hash(a, len + 1));
+        memcpy(b + 3, a, len);
+        ck_assert(ivrsm_hash(a, len) == ivrsm_hash(b + 3, len));
+    }
+    static unsigned char seen[65536];
+    memset(seen, 0, sizeof seen);
+    size_t used = 0;
+    for (unsigned k = 0; k < 65536; k++) {
+        /* "state_" and two bytes, or a longer name with the bytes inside. */
+        int n = k & 1 ? snprintf(a, sizeof a, "state_%c%c", (char)(k >> 8), (char)(k >> 1 & 0x7F))
+                      : snprintf(a, sizeof a, "ivr.handoff.%c%c.agent_gate", (char)(k >> 8),
+                                 (char)(k >> 1 & 0x7F));
+        size_t slot = (size_t)ivrsm_hash(a, (size_t)n) & 0xFFFF;
+        used += !seen[slot];
+        seen[slot] = 1;
+    }
+    ck_assert_msg(used > 40700 && used < 42200, "%zu buckets of 65536 used", used);
+    ivrsm_strmap m = IVRSM_STRMAP_INIT(ivrsm_mem_default());
+    static char names[2000][16];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(names[i], sizeof names[i], "s%d", i * 7);
+        ck_assert_int_eq(ivrsm_strmap_put(&m, names[i], strlen(names[i]), names[i], NULL), 1);
+    }
+    for (int i = 0; i < 2000; i++)
+        ck_assert_ptr_eq(ivrsm_strmap_get(&m, names[i], strlen(names[i])), names[i]);
+    ck_assert_ptr_null(ivrsm_strmap_get(&m, "s1", 2));
+    ivrsm_strmap_free(&m);
+}
+END_TEST
+
 static Suite *load_suite(void)
 {
     Suite *s = suite_create("load");
@@ -2074,6 +2126,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_mini_json_same_model);
     tcase_add_test(tc, test_seed_yaml_json_same_model);
     tcase_add_test(tc, test_state_tables_as_scans);
+    tcase_add_test(tc, test_hash_spreads_keys);
     tcase_add_test(tc, test_phrase_tables_as_insertion);
     tcase_add_test(tc, test_typed_globals);
     tcase_add_test(tc, test_yaml_features);

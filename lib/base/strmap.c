@@ -7,14 +7,52 @@
 
 #include <string.h>
 
+static uint64_t load64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof(w));
+    return w;
+}
+
+static uint64_t load32(const char *s)
+{
+    uint32_t w;
+    memcpy(&w, s, sizeof(w));
+    return w;
+}
+
+/* One word mixed into the state: multiply, then fold the high bits down. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9E3779B97F4A7C15u;
+    return h ^ (h >> 29);
+}
+
+/*
+ * Eight bytes a step (keys and phrases are hashed by the thousand at a load):
+ * the last word is read ending at the text's end (overlapping the one before
+ * it), a short text read as two overlapping halves or three bytes; the
+ * length is in the seed. MurmurHash3's finaliser spreads every bit of the
+ * state over the low bits the tables use.
+ */
 uint64_t ivrsm_hash(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211u;
-    }
-    return h;
+    uint64_t h = mix(0x243F6A8885A308D3u, len);
+    size_t i = 0;
+    for (; len - i > 8; i += 8)
+        h = mix(h, load64(s + i));
+    if (len >= 8)
+        h = mix(h, load64(s + len - 8));
+    else if (len >= 4)
+        h = mix(h, load32(s) | load32(s + len - 4) << 32);
+    else if (len)
+        h = mix(h, (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+                       (uint64_t)(unsigned char)s[len - 1] << 16);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53u;
+    return h ^ (h >> 33);
 }
 
 struct ivrsm_strmap_slot {

@@ -10,7 +10,7 @@
 
 #include "ivrsm/ivrsm.h"
 
-/* 64-bit FNV-1a of s[0..len): the hash behind every table of the library. */
+/* A 64-bit hash of s[0..len) (strmap.c): the hash behind every table of the library. */
 uint64_t ivrsm_hash(const char *s, size_t len);
 
 typedef struct ivrsm_strmap {
