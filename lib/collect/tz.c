@@ -357,13 +357,13 @@ static int64_t year_of_days(int64_t days)
 /* The day (days since the epoch) a rule names in year y. */
 static int64_t rule_day(const struct transition_rule *r, int64_t y)
 {
-    const int64_t jan1 = ivrsm_days_from_civil(y, 1, 1);
     switch (r->kind) {
     case RULE_JULIAN_NO_LEAP:
         /* Jn counts 1..365 and skips February 29: day 60 is always March 1. */
-        return jan1 + r->day - 1 + (ivrsm_is_leap_year(y) && r->day >= 60 ? 1 : 0);
+        return ivrsm_days_from_civil(y, 1, 1) + r->day - 1 +
+               (ivrsm_is_leap_year(y) && r->day >= 60 ? 1 : 0);
     case RULE_JULIAN_ZERO:
-        return jan1 + r->day;
+        return ivrsm_days_from_civil(y, 1, 1) + r->day;
     case RULE_MONTH_WEEK_DAY:
     default: {
         const int64_t first = ivrsm_days_from_civil(y, r->month, 1);
