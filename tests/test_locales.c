@@ -1096,11 +1096,65 @@ START_TEST(test_digits_memo_as_rereading)
             int rx = ivrsm_words_digits(loc, &w, starts[k], sx, cap, judge_reading, &x);
             int ry = ivrsm_words_digits_reread(loc, &w, starts[k], sy, cap, judge_reading, &y);
             ck_assert_int_eq(rx, ry);
-            ck_assert_msg(!strcmp(x.log.log, y.log.log), "%s: \"%.*s\" from %zu: %s / %s",
-                          loc->tag, (int)len, said, starts[k], x.log.log, y.log.log);
+            ck_assert_msg(!strcmp(x.log.log, y.log.log), "%s: \"%.*s\" from %zu: %s / %s", loc->tag,
+                          (int)len, said, starts[k], x.log.log, y.log.log);
             if (rx == 0)
                 ck_assert_str_eq(sx, sy);
         }
+    }
+}
+END_TEST
+
+/*
+ * The words of an input, noted by the normalisation as it writes them, are the words of its
+ * normalised text cut at the spaces (the reference: normalise, then split): sentences of the
+ * locale's phrases with English contractions, capitals, accents, noise (invalid UTF-8 among
+ * it) and long ones. Numeric dates kept whole are words of their own, as written.
+ */
+START_TEST(test_split_as_normalised_text)
+{
+    const struct ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    enum { CAP = 1024 };
+    static const char *v[CAP + 8];
+    size_t n = every_phrase(loc, v, CAP);
+    static const char *const extra[] = {
+        "I'd", "DON'T", "let's", "Y'all", "l'\xc3\x89quipe", "3/12/2027", "--", "\xc3\x97", NULL};
+    gather(v, &n, CAP + 8, extra);
+    static char said[IVRSM_COLLECT_INPUT_MAX + 512], norm[2 * sizeof said];
+    static struct ivrsm_words w;
+    uint32_t seed = 515u + (uint32_t)_i;
+    for (int round = 0; round < 1500; round++) {
+        size_t len = draw_sentence(v, n, round % 100 == 0 ? 900 : 7, &seed, said, sizeof said);
+        if (round % 4 == 3)
+            len = add_noise(said, len, sizeof said, 1 + round % 3, &seed);
+        const int dates = round % 2;
+        int rc = ivrsm_words_split(&w, loc, said, len, dates);
+        int m = ivrsm_text_normalize_rules(&loc->text, said, len, norm, sizeof norm);
+        if (len > IVRSM_COLLECT_INPUT_MAX || m < 0) {
+            ck_assert_int_eq(rc, -1);
+            continue;
+        }
+        ck_assert_int_eq(rc, 0);
+        for (size_t i = 0; i < w.count; i++) {
+            const char *word = w.text + w.start[i];
+            ck_assert_uint_gt(w.len[i], 0);
+            ck_assert_uint_eq(strlen(word), w.len[i]);
+            ck_assert_ptr_null(memchr(word, ' ', w.len[i]));
+        }
+        if (dates && memchr(said, '/', len))
+            continue; /* numeric dates are not cut at their separators: the reference would */
+        size_t k = 0, at = 0;
+        while (at < (size_t)m) {
+            size_t end = at;
+            while (end < (size_t)m && norm[end] != ' ')
+                end++;
+            ck_assert_msg(k < w.count && w.len[k] == end - at &&
+                              memcmp(w.text + w.start[k], norm + at, end - at) == 0,
+                          "%s: word %zu of \"%s\"", loc->tag, k, norm);
+            k++;
+            at = end + 1;
+        }
+        ck_assert_uint_eq(k, w.count);
     }
 }
 END_TEST
@@ -1214,6 +1268,7 @@ static Suite *locales_suite(void)
     tcase_add_loop_test(tc, test_normalize_starts_as_two_passes, 0, (int)count);
     tcase_add_loop_test(tc, test_latin1_folds_as_reference, 0, (int)count);
     tcase_add_loop_test(tc, test_digits_memo_as_rereading, 0, (int)count);
+    tcase_add_loop_test(tc, test_split_as_normalised_text, 0, (int)count);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);
