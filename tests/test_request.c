@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "session.h"
+#include "utf8.h"
 
 static uint32_t seed = 12345u;
 
@@ -673,6 +674,75 @@ START_TEST(many_path_parameters_found_by_name)
 }
 END_TEST
 
+/* Why an id is refused, as it was told before the check became one pass: its length, then a
+ * control character, then UTF-8. */
+static const char *ref_id_problem(const char *id, const char *what, size_t max)
+{
+    static const char *const messages[2][3] = {
+        {"call_id is longer than IVRSM_MAX_ID_BYTES (256 bytes)",
+         "call_id holds a control character", "call_id is not UTF-8"},
+        {"session_id is longer than IVRSM_MAX_ID_BYTES (256 bytes)",
+         "session_id holds a control character", "session_id is not UTF-8"}};
+    int which = strcmp(what, "call_id") ? 1 : 0;
+    if (strlen(id) > max)
+        return messages[which][0];
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return messages[which][1];
+    if (!ivrsm_utf8_valid(id, strlen(id)))
+        return messages[which][2];
+    return NULL;
+}
+
+/* Call and session ids made of letters, controls, DEL, UTF-8 whole and cut, of every length to
+ * past the limit: each refused (or not) as before, with the same message. */
+START_TEST(ids_checked_in_one_pass_as_before)
+{
+    static const char *const pieces[] = {"a",
+                                         "Z9",
+                                         "-",
+                                         "_:",
+                                         "\x01",
+                                         "\x1f",
+                                         "\x7f",
+                                         " ",
+                                         "\xc3\xa9",
+                                         "\xc3",
+                                         "\xe2\x82\xac",
+                                         "\xe2\x82",
+                                         "\xff",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xed\xa0\x80",
+                                         "\xc0\xaf"};
+    char id[IVRSM_MAX_ID_BYTES + 40];
+    int refused = 0;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = 0, target = pick(8) ? pick(40) : IVRSM_MAX_ID_BYTES - 8 + pick(24);
+        bool plain = pick(3) == 0;
+        while (n < target) {
+            const char *p =
+                plain ? pieces[pick(3)] : pieces[pick(sizeof(pieces) / sizeof(*pieces))];
+            size_t len = strlen(p);
+            if (n + len >= sizeof(id))
+                break;
+            memcpy(id + n, p, len);
+            n += len;
+        }
+        id[n] = '\0';
+        for (int w = 0; w < 2; w++) {
+            const char *what = w ? "session_id" : "call_id";
+            const char *got = ivrsm_s_id_problem(id, what, IVRSM_MAX_ID_BYTES);
+            const char *want = ref_id_problem(id, what, IVRSM_MAX_ID_BYTES);
+            ck_assert_msg(got == want || (got && want && !strcmp(got, want)), "%s: %s / %s", what,
+                          got ? got : "-", want ? want : "-");
+            refused += want != NULL;
+        }
+    }
+    ck_assert_ptr_null(ivrsm_s_id_problem(NULL, "call_id", IVRSM_MAX_ID_BYTES));
+    ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
 /*
  * Words said on the way: a machine's static message is shown as the machine holds it until
  * more words join it, then copied with them; either way the commands carry the same parts
@@ -755,6 +825,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
     tcase_add_test(tc, generated_requests_as_read_before);
     tcase_add_test(tc, many_path_parameters_found_by_name);
+    tcase_add_test(tc, ids_checked_in_one_pass_as_before);
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     tcase_add_test(tc, header_bytes_checked_at_every_position);
     tcase_add_test(tc, static_words_shown_then_joined);

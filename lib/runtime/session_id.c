@@ -91,13 +91,21 @@ const char *ivrsm_s_id_problem(const char *id, const char *what, size_t max)
     if (!id)
         return NULL;
     int which = strcmp(what, "call_id") ? 1 : 0;
-    if (strlen(id) > max)
+    /* One pass: the length, a control character (the idempotency key is sent as a header
+     * value: none may stand in it), a byte past ASCII (only then is UTF-8 checked); the
+     * problems told in that order. */
+    bool control = false, ascii = true;
+    const unsigned char *p = (const unsigned char *)id;
+    for (; *p; p++) {
+        control |= *p < 0x20 || *p == 0x7f;
+        ascii &= *p < 0x80;
+    }
+    size_t len = (size_t)(p - (const unsigned char *)id);
+    if (len > max)
         return messages[which][0];
-    /* The idempotency key is sent as a header value: no control character. */
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return messages[which][1];
-    if (!ivrsm_utf8_valid(id, strlen(id)))
+    if (control)
+        return messages[which][1];
+    if (!ascii && !ivrsm_utf8_valid(id, len))
         return messages[which][2];
     return NULL;
 }
