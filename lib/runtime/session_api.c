@@ -410,7 +410,10 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     if (!s || !given)
         return IVRSM_EINVAL;
     ivrsm_s_prefetch(s);
-    if (!ivrsm_versioned_copy(&event, sizeof(event), given, IVRSM_LAYOUT_END(ivrsm_event, ok)))
+    /* The caller's layout is this one (the usual case): a struct's copy, nothing to clear. */
+    if (given->size == sizeof(event))
+        event = *given;
+    else if (!ivrsm_versioned_copy(&event, sizeof(event), given, IVRSM_LAYOUT_END(ivrsm_event, ok)))
         return IVRSM_EINVAL;
     const ivrsm_event *ev = &event;
     /* A zeroed event has no confidence, rather than the lowest one; NaN neither. */
