@@ -1032,6 +1032,58 @@ START_TEST(test_memory)
 }
 END_TEST
 
+/* Templates whose block is an arena's (a machine's): the same renderings, spoken forms and
+ * truth as on the heap; their memory without the block; ivrsm_tmpl_free() leaves the block to
+ * the arena (ASan: no free of arena memory, the literals released). */
+START_TEST(test_compiled_in_arena)
+{
+    static const char *const sources[] = {"abc", "Bonjour   {{ctx.name}},\n {{ 'cher' }} client.",
+                                          "{{#if ctx.pi > 2.5}}x{{else}}y{{/if}}", ""};
+    ivrsm_arena *arena = ivrsm_arena_new(ivrsm_mem_default());
+    ck_assert_ptr_nonnull(arena);
+    ivrsm_tmpl_scope scope = {.ctx = ctx,
+                              .ctx_store = ctx_store,
+                              .resp = resp,
+                              .globals = globals,
+                              .mem = ivrsm_mem_default()};
+    char err[256];
+    for (size_t i = 0; i < sizeof sources / sizeof *sources; i++) {
+        const char *src = sources[i];
+        ivrsm_tmpl *heap = compile_ok(src);
+        ivrsm_tmpl *in = ivrsm_tmpl_compile_in(ivrsm_mem_default(), arena, false, src, strlen(src),
+                                               err, sizeof err, NULL);
+        ck_assert_ptr_nonnull(in);
+        ivrsm_buf a = IVRSM_BUF_INIT(ivrsm_mem_default()), b = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_tmpl_render(heap, &scope, &a), 0);
+        ck_assert_int_eq(ivrsm_tmpl_render(in, &scope, &b), 0);
+        ck_assert_str_eq(ivrsm_buf_str(&a), ivrsm_buf_str(&b));
+        ivrsm_buf_reset(&a);
+        ivrsm_buf_reset(&b);
+        ck_assert_int_eq(ivrsm_tmpl_render_speech(heap, &scope, &a), 0);
+        ck_assert_int_eq(ivrsm_tmpl_render_speech(in, &scope, &b), 0);
+        ck_assert_str_eq(ivrsm_buf_str(&a), ivrsm_buf_str(&b));
+        ck_assert_uint_lt(ivrsm_tmpl_memory(in), ivrsm_tmpl_memory(heap));
+        ivrsm_buf_free(&a);
+        ivrsm_buf_free(&b);
+        ivrsm_tmpl_free(heap);
+        ivrsm_tmpl_free(in);
+    }
+    ivrsm_tmpl *cond = ivrsm_tmpl_compile_in(ivrsm_mem_default(), arena, true, "ctx.pi >= 2.5", 13,
+                                             err, sizeof err, NULL);
+    ck_assert_ptr_nonnull(cond);
+    ck_assert(ivrsm_tmpl_is_expression(cond));
+    ck_assert_int_eq(ivrsm_tmpl_test(cond, &scope), 1);
+    ivrsm_tmpl_free(cond);
+    /* A mistake is reported as on the heap, and takes no block. */
+    size_t used = ivrsm_arena_size(arena), off = 0;
+    ck_assert_ptr_null(ivrsm_tmpl_compile_in(ivrsm_mem_default(), arena, false, "{{ctx.}}", 8, err,
+                                             sizeof err, &off));
+    ck_assert_str_eq(err, "empty key in path 'ctx.' in '{{ctx.}}'");
+    ck_assert_uint_eq(ivrsm_arena_size(arena), used);
+    ivrsm_arena_free(arena);
+}
+END_TEST
+
 /* ------------------------------------------------------------ allocation failures */
 
 /*
@@ -1151,6 +1203,7 @@ static Suite *template_suite(void)
     Suite *s = suite_create("template");
     TCase *tc = tcase_create("render");
     tcase_add_checked_fixture(tc, scope_setup, scope_teardown);
+    tcase_add_test(tc, test_compiled_in_arena);
     tcase_add_loop_test(tc, test_render_table, 0, sizeof render_cases / sizeof render_cases[0]);
     tcase_add_test(tc, test_render_appends);
     tcase_add_test(tc, test_missing_roots);

@@ -213,9 +213,9 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
 {
     char err[256] = "";
     size_t off = 0;
-    ivrsm_tmpl *t = expression
-                        ? ivrsm_tmpl_compile_expr(c->m->mem, src, len, err, sizeof(err), &off)
-                        : ivrsm_tmpl_compile(c->m->mem, src, len, err, sizeof(err), &off);
+    /* The template's block in the machine's arena, freed with it. */
+    ivrsm_tmpl *t =
+        ivrsm_tmpl_compile_in(c->m->mem, c->arena, expression, src, len, err, sizeof(err), &off);
     if (!t) {
         if (!strcmp(err, "out of memory"))
             ivrsm_cc_nomem(c);

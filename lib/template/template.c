@@ -489,7 +489,8 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
     size_t off_texts = align_up(off_speech + (is_static ? b->len + 1 : 0));
     size_t off_speech_pool = off_texts + (has_texts ? b->n_ops * sizeof(tmpl_text) : 0);
     size_t total = off_speech_pool + (has_texts ? b->len + 1 : 0);
-    void *block = ivrsm_mem_malloc(b->mem, total);
+    void *block =
+        b->arena ? ivrsm_arena_alloc_raw(b->arena, total) : ivrsm_mem_malloc(b->mem, total);
     if (!block) {
         ivrsm_tmpl_fail_oom(b);
         return NULL;
@@ -530,8 +531,9 @@ static ivrsm_tmpl *finish(tmpl_builder *b)
         .n_lits = b->n_lits,
         .src_len = b->len,
         .single_expr = b->single_expr,
-        .memory = total,
+        .memory = b->arena ? 0 : total,
         .mem = b->mem,
+        .in_arena = b->arena != NULL,
     };
     if (is_static && ivrsm_text_collapse_spaces(b->src, b->len, mem + off_speech) > 0)
         t->speech = mem + off_speech;
@@ -549,6 +551,7 @@ static void builder_init(tmpl_builder *b, const ivrsm_mem *mem, const char *src,
 {
     /* Field by field: the inline arrays need no zeroing. */
     b->mem = mem;
+    b->arena = NULL;
     b->src = src ? src : "";
     b->len = src ? len : 0;
     b->ops = b->ops_in;
@@ -584,37 +587,55 @@ static ivrsm_tmpl *builder_done(tmpl_builder *b, ivrsm_tmpl *t, size_t *erroff)
     return t;
 }
 
+static ivrsm_tmpl *compile_text(tmpl_builder *b)
+{
+    return compile_source(b) == 0 ? finish(b) : NULL;
+}
+
+static ivrsm_tmpl *compile_expr(tmpl_builder *b)
+{
+    ivrsm_tmpl *t = NULL;
+    uint32_t root;
+    b->tag_start = 0;
+    b->tag_len = b->len;
+    if (b->len > IVRSM_TMPL_MAX_LEN)
+        ivrsm_tmpl_fail(b, IVRSM_TMPL_MAX_LEN, "condition too large (%zu bytes, the limit is %d)",
+                        b->len, IVRSM_TMPL_MAX_LEN);
+    else if (utf8_check((const unsigned char *)b->src, b->len) != b->len)
+        ivrsm_tmpl_fail(b, 0, "invalid UTF-8 in condition");
+    else if (ivrsm_tmpl_parse_expression(b, 0, b->len, "condition", &root) == 0) {
+        b->single_expr = root;
+        t = finish(b);
+    }
+    return t;
+}
+
 ivrsm_tmpl *ivrsm_tmpl_compile(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
                                size_t errcap, size_t *erroff)
 {
-    tmpl_builder b;
-    builder_init(&b, mem, src, len, errbuf, errcap);
-    ivrsm_tmpl *t = NULL;
-    if (!src && len)
-        ivrsm_tmpl_fail(&b, 0, "no template text (NULL with length %zu)", len);
-    else if (compile_source(&b) == 0)
-        t = finish(&b);
-    return builder_done(&b, t, erroff);
+    return ivrsm_tmpl_compile_in(mem, NULL, false, src, len, errbuf, errcap, erroff);
 }
 
 ivrsm_tmpl *ivrsm_tmpl_compile_expr(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
                                     size_t errcap, size_t *erroff)
 {
+    return ivrsm_tmpl_compile_in(mem, NULL, true, src, len, errbuf, errcap, erroff);
+}
+
+ivrsm_tmpl *ivrsm_tmpl_compile_in(const ivrsm_mem *mem, ivrsm_arena *arena, bool expression,
+                                  const char *src, size_t len, char *errbuf, size_t errcap,
+                                  size_t *erroff)
+{
     tmpl_builder b;
     builder_init(&b, mem, src, len, errbuf, errcap);
+    b.arena = arena;
     ivrsm_tmpl *t = NULL;
-    uint32_t root;
-    b.tag_start = 0;
-    b.tag_len = b.len;
-    if (b.len > IVRSM_TMPL_MAX_LEN)
-        ivrsm_tmpl_fail(&b, IVRSM_TMPL_MAX_LEN, "condition too large (%zu bytes, the limit is %d)",
-                        b.len, IVRSM_TMPL_MAX_LEN);
-    else if (utf8_check((const unsigned char *)b.src, b.len) != b.len)
-        ivrsm_tmpl_fail(&b, 0, "invalid UTF-8 in condition");
-    else if (ivrsm_tmpl_parse_expression(&b, 0, b.len, "condition", &root) == 0) {
-        b.single_expr = root;
-        t = finish(&b);
-    }
+    if (expression)
+        t = compile_expr(&b);
+    else if (!src && len)
+        ivrsm_tmpl_fail(&b, 0, "no template text (NULL with length %zu)", len);
+    else
+        t = compile_text(&b);
     return builder_done(&b, t, erroff);
 }
 
@@ -636,7 +657,8 @@ void ivrsm_tmpl_free(ivrsm_tmpl *t)
         return;
     for (size_t i = 0; i < t->n_lits; i++)
         json_decref(t->lits[i]);
-    ivrsm_mem_free(t->mem, t);
+    if (!t->in_arena)
+        ivrsm_mem_free(t->mem, t);
 }
 
 int ivrsm_tmpl_is_static(const ivrsm_tmpl *t)

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "mem.h"
 #include "value.h"
@@ -103,6 +104,17 @@ typedef struct ivrsm_tmpl_scope {
 ivrsm_tmpl *ivrsm_tmpl_compile(const ivrsm_mem *mem, const char *src, size_t len, char *errbuf,
                                size_t errcap, size_t *erroff);
 void ivrsm_tmpl_free(ivrsm_tmpl *t);
+
+/*
+ * The same as ivrsm_tmpl_compile() and ivrsm_tmpl_compile_expr() (as
+ * `expression` says), the template's block taken from `arena`, which must
+ * outlive it (a machine's templates: one allocation less each, none to free).
+ * ivrsm_tmpl_free() then frees only what the template holds besides: its
+ * literals. mem is for the builder's scratch and the validator's.
+ */
+ivrsm_tmpl *ivrsm_tmpl_compile_in(const ivrsm_mem *mem, ivrsm_arena *arena, bool expression,
+                                  const char *src, size_t len, char *errbuf, size_t errcap,
+                                  size_t *erroff);
 
 /*
  * Compile `src` as one expression, without braces (a condition: "ctx.balance
@@ -201,7 +213,8 @@ void ivrsm_tmpl_each_never_true(const ivrsm_tmpl *t, void (*fn)(void *user, size
 /* Whether some substitution of t has `format` (enum ivrsm_say_format). */
 int ivrsm_tmpl_uses_format(const ivrsm_tmpl *t, int format);
 
-/* Bytes held by the compiled template. */
+/* Bytes held by the compiled template (an arena's template: besides its block, which the
+ * arena counts). */
 size_t ivrsm_tmpl_memory(const ivrsm_tmpl *t);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "arena.h"
 #include "template.h"
 
 /* "No index": an absent op, node, key or target. */
@@ -87,8 +88,9 @@ struct ivrsm_tmpl {
     const char *speech_pool;
     size_t n_ops, n_nodes, n_paths, n_segs, n_lits, src_len;
     uint32_t single_expr; /* root node when the template is exactly one "{{expr}}" */
-    size_t memory;
+    size_t memory;        /* bytes, its block's when not in an arena (the arena counts those) */
     const ivrsm_mem *mem; /* the template's block, and the validator's scratch */
+    bool in_arena;        /* its block is an arena's, freed with it */
 };
 
 /* An open {{#if}} block while compiling. */
@@ -116,6 +118,7 @@ typedef struct if_frame {
  */
 typedef struct tmpl_builder {
     const ivrsm_mem *mem; /* the builder's arrays and the template */
+    ivrsm_arena *arena;   /* the template's block when not NULL (ivrsm_tmpl_compile_in) */
     const char *src;
     size_t len;
     tmpl_op *ops;
