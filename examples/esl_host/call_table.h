@@ -1,9 +1,9 @@
 /*
  * The host's calls, found by channel UUID in O(1): a hash table of the
  * calls by UUID (open addressing, linear probing, tombstones, grown at
- * three quarters full), an array of them for walking them all, and the
- * ended ones in the order they ended, so forgetting them after their
- * linger costs nothing per event.
+ * three quarters full; each slot keeps its call's hash), an array of them
+ * for walking them all, and the ended ones in the order they ended, so
+ * forgetting them after their linger costs nothing per event.
  *
  * The table does not own the calls' memory: callers allocate and free them,
  * and tell the table (call_table_add / call_table_remove).
@@ -16,11 +16,19 @@
 
 struct call;
 
+/* A hash slot: the call and its UUID's hash, compared before the call is read, so that a
+ * probe past other calls does not touch their records (with many calls, each one a cache
+ * miss). */
+typedef struct call_table_slot {
+    uint64_t hash;
+    struct call *call; /* NULL empty, CALL_TABLE_TOMBSTONE removed */
+} call_table_slot;
+
 typedef struct call_table {
-    struct call **slots; /* hash slots: NULL empty, CALL_TABLE_TOMBSTONE removed */
-    size_t slot_count;   /* a power of two, or 0 */
-    size_t used;         /* live entries plus tombstones */
-    struct call **all;   /* every call, in no order (swap-removed) */
+    call_table_slot *slots;
+    size_t slot_count; /* a power of two, or 0 */
+    size_t used;       /* live entries plus tombstones */
+    struct call **all; /* every call, in no order (swap-removed) */
     size_t count, cap;
     struct call *ended_head, *ended_tail; /* ended calls, oldest first */
 } call_table;
