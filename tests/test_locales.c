@@ -826,7 +826,7 @@ START_TEST(test_list_index_as_scan)
     static const char *v[CAP];
     const size_t n = every_phrase(loc, v, CAP);
     uint32_t seed = 4242u + (uint32_t)_i;
-    for (int round = 0; round < 300; round++) {
+    for (int round = 0; round < 40; round++) {
         char said[512];
         size_t len = draw_sentence(v, n, 5, &seed, said, sizeof said);
         static struct ivrsm_words w;
@@ -924,12 +924,12 @@ START_TEST(test_parsers_as_without_indexes)
     static char said[IVRSM_COLLECT_INPUT_MAX + 512];
     static ivrsm_collect_value a, b;
     uint32_t seed = 99u + (uint32_t)_i;
-    for (int round = 0; round < 400; round++) {
+    for (int round = 0; round < 60; round++) {
         size_t len;
-        if (round % 50 == 49) { /* long: up to the bound and past it */
+        if (round % 20 == 19) { /* long: up to the bound and past it */
             len = 0;
             const size_t target =
-                round % 100 == 99 ? IVRSM_COLLECT_INPUT_MAX + 16 : IVRSM_COLLECT_INPUT_MAX - 64;
+                round % 40 == 39 ? IVRSM_COLLECT_INPUT_MAX + 16 : IVRSM_COLLECT_INPUT_MAX - 64;
             while (len < target)
                 len += draw_sentence(v, n, 8, &seed, said + len, sizeof said - len);
         } else {
@@ -979,7 +979,7 @@ START_TEST(test_normalize_starts_as_two_passes)
     gather(v, &n, CAP + 4, extra);
     static char said[8192], a[16384], b[16384];
     uint32_t seed = 7u + (uint32_t)_i;
-    for (int round = 0; round < 1000; round++) {
+    for (int round = 0; round < 150; round++) {
         size_t len = draw_sentence(v, n, round % 100 == 0 ? 400 : 6, &seed, said, sizeof said);
         for (size_t k = 0; k < len; k++) { /* capitals and accented letters here and there */
             seed = seed * 1103515245u + 12345u;
@@ -1079,7 +1079,7 @@ START_TEST(test_digits_memo_as_rereading)
     gather(v, &n, CAP, loc->number_joiners);
     gather(v, &n, CAP, loc->digit_fillers);
     uint32_t seed = 31u + (uint32_t)_i;
-    for (int round = 0; round < 600; round++) {
+    for (int round = 0; round < 80; round++) {
         static char said[4096];
         size_t len = draw_sentence(v, n, round % 20 == 0 ? 90 : 9, &seed, said, sizeof said);
         static struct ivrsm_words w;
@@ -1123,7 +1123,7 @@ START_TEST(test_split_as_normalised_text)
     static char said[IVRSM_COLLECT_INPUT_MAX + 512], norm[2 * sizeof said];
     static struct ivrsm_words w;
     uint32_t seed = 515u + (uint32_t)_i;
-    for (int round = 0; round < 1500; round++) {
+    for (int round = 0; round < 200; round++) {
         size_t len = draw_sentence(v, n, round % 100 == 0 ? 900 : 7, &seed, said, sizeof said);
         if (round % 4 == 3)
             len = add_noise(said, len, sizeof said, 1 + round % 3, &seed);
