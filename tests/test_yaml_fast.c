@@ -375,15 +375,17 @@ END_TEST
  * A plain scalar's kind told by its first byte when no other kind starts so
  * (ivrsm_yaml_core_type), against the whole grammar: any byte first, then
  * every tail of up to two of the bytes the grammar uses, or the rest of a
- * word of each kind.
+ * word of each kind, longer words among them.
  */
 START_TEST(core_type_shortcut_as_whole)
 {
     static const char set[] = "~nNtTfFuUlLrReEsSaAoOxX0123456789-+._ ";
     const size_t n = sizeof(set) - 1;
-    static const char *const words[] = {"null",  "Null",  "NULL", "true", "True", "TRUE",
-                                        "false", "FALSE", "0x1F", "0o17", ".inf", "-.Inf",
-                                        "+.INF", ".NaN",  "1e10", "-1.5", "+12",  "12abc"};
+    static const char *const words[] = {
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "FALSE", "0x1F", "0o17", ".inf",
+        "-.Inf", "+.INF", ".NaN", "1e10", "-1.5", "+12", "12abc",
+        /* past five bytes: a letter then starts only strings */
+        "nulls", "falsey", "trueish", "next_state", "1e+100", "0x1234567", "-123456"};
     char t[16];
     size_t nonstrings = 0;
     for (int first = 1; first < 256; first++) {

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,11 +132,20 @@ static bool core_float(const char *t, size_t len, double *value)
 
 dom_kind ivrsm_yaml_core_type(const char *t, size_t len, yaml_core_value *v)
 {
-    *v = (yaml_core_value){0};
     /* Null, booleans, integers and numbers all start with one of these (see the words and
-     * the syntaxes below); most scalars of a machine are words that start otherwise. */
-    if (len && !strchr("~nNtTfF0123456789-+.", t[0]))
+     * the syntaxes below); most scalars of a machine are words that start otherwise. A letter
+     * starts only null and the booleans, words of five letters at most ("next_state",
+     * "fallback" and "text" are strings at once). */
+    static const uint8_t starts[128] = {
+        ['~'] = 2, ['n'] = 1, ['N'] = 1, ['t'] = 1, ['T'] = 1, ['f'] = 1, ['F'] = 1,
+        ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2, ['6'] = 2,
+        ['7'] = 2, ['8'] = 2, ['9'] = 2, ['-'] = 2, ['+'] = 2, ['.'] = 2,
+    };
+    unsigned char c = len ? (unsigned char)t[0] : 0;
+    if (len && (c >= 0x80 || !starts[c] || (starts[c] == 1 && len > 5))) {
+        *v = (yaml_core_value){0};
         return DOM_STRING;
+    }
     return ivrsm_yaml_core_type_whole(t, len, v);
 }
 

@@ -406,6 +406,16 @@ static bool plain_end(const fast *f, size_t start, bool flow, size_t *end)
     }
 }
 
+/* YAML's indicators, which a plain scalar cannot start with (`-` only when no blank or end of
+ * a flow follows), and the NUL peek() gives past the text's end. A table: every plain scalar
+ * of a document is tested. */
+static const bool indicators[128] = {
+    [0] = true,    ['-'] = true, ['?'] = true, [':'] = true, [','] = true,
+    ['['] = true,  [']'] = true, ['{'] = true, ['}'] = true, ['#'] = true,
+    ['&'] = true,  ['*'] = true, ['!'] = true, ['|'] = true, ['>'] = true,
+    ['\''] = true, ['"'] = true, ['%'] = true, ['@'] = true, ['`'] = true,
+};
+
 /*
  * A plain scalar on one line. In a block it ends at the line's end or a
  * comment; in a flow at `,`, `]` or `}`. What could make it something else
@@ -415,7 +425,7 @@ static dom_node *plain(fast *f, bool flow)
 {
     size_t start = f->at;
     char c = peek(f, start), next = peek(f, start + 1);
-    if (strchr("-?:,[]{}#&*!|>'\"%@`", c)) {
+    if ((unsigned char)c < 0x80 && indicators[(unsigned char)c]) {
         if (c != '-' || next == ' ' || next == '\n' || next == '\0' || next == ',' || next == ']' ||
             next == '}')
             return give_up(f);
