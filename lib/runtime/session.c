@@ -340,9 +340,13 @@ static void sync_language(ivrsm_session *s)
 {
     /* Where ctx.language was found last, in any session (value.h: any hint is safe). */
     static ivrsm_member_hint language_hint;
+    const ivrsm_vstore *ctx = &s->ctx;
+    uint32_t at =
+        ctx->root == IVRSM_VSTORE_NONE
+            ? IVRSM_VSTORE_NONE
+            : ivrsm_vstore_member(ctx, ctx->root, "language", strlen("language"), &language_hint);
     size_t n;
-    const char *now = ivrsm_val_str(
-        ivrsm_val_getn_hinted(ivrsm_s_ctx(s), "language", strlen("language"), &language_hint), &n);
+    const char *now = ivrsm_val_str(ivrsm_vstore_at(ctx, at), &n);
     if (now && !strcmp(now, s->m->language_tags[s->language]))
         return; /* the call's language, as the machine writes it: the usual case */
     int lang = ivrsm_s_ctx_language(s);

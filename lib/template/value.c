@@ -501,11 +501,6 @@ void ivrsm_vstore_free(ivrsm_vstore *st)
     ivrsm_vstore_on(st, st->mem);
 }
 
-ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at)
-{
-    return at == IVRSM_VSTORE_NONE ? missing : at_node(st, at);
-}
-
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st)
 {
     return st->cap;

@@ -167,8 +167,16 @@ static inline ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
     }
     return v;
 }
-/* Node `at` (IVRSM_VSTORE_NONE: missing). */
-ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at);
+/* Node `at` (IVRSM_VSTORE_NONE: missing); inline as ivrsm_vstore_root(). */
+static inline ivrsm_val ivrsm_vstore_at(const ivrsm_vstore *st, uint32_t at)
+{
+    ivrsm_val v = {NULL, NULL, 0};
+    if (at != IVRSM_VSTORE_NONE) {
+        v.st = st;
+        v.at = at;
+    }
+    return v;
+}
 /* Bytes the store holds. */
 size_t ivrsm_vstore_memory(const ivrsm_vstore *st);
 
