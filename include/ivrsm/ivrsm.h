@@ -16,7 +16,8 @@
  * Strings are UTF-8 and NUL-terminated unless a length is given.
  *
  * Thread safety: a loaded machine is immutable and may be shared by any number
- * of threads and sessions. A session is single-threaded: call it from one
+ * of threads and sessions (its only writes are lookup hints, atomic, that no
+ * result depends on). A session is single-threaded: call it from one
  * thread at a time.
  */
 #ifndef IVRSM_IVRSM_H
