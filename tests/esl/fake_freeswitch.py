@@ -203,6 +203,7 @@ class Connection:
         self.filters = []
         self.commands = []
         self.closed = False
+        self.closing = False  # what is queued goes out, then the socket closes
         self.out = bytearray()
         self.wake = asyncio.Event()
         self.writer_task = None
@@ -267,19 +268,32 @@ class Connection:
                         await asyncio.sleep(0)
                 if mode == "none":
                     await self.writer.drain()
+                if self.closing and not self.out:
+                    return
         except (ConnectionError, OSError):
             self.closed = True
 
-    async def close(self, notice=True):
-        if self.closed:
+    async def close(self, notice=True, flush=True):
+        """Close the connection; `flush`: after writing what is queued.
+
+        mod_event_socket.c listener_run writes a command's reply with a
+        blocking switch_socket_send before it reads again, so the reply to a
+        refused "auth" or to "exit" (and the disconnect notice after it)
+        always reaches the host before the socket closes. flush=False is a
+        lost network path: what was still queued never arrives.
+        """
+        if self.closed or self.closing:
             return
         if notice:
             body = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
             self.send(b"Content-Type: text/disconnect-notice\nContent-Length: %d\n\n" % len(body)
                       + body)
+        if flush and self.writer_task is not None and not self.writer_task.done():
+            self.closing = True
+            self.wake.set()
             try:
-                await asyncio.sleep(0.05)
-            except asyncio.CancelledError:
+                await asyncio.wait_for(asyncio.shield(self.writer_task), timeout=5)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
                 pass
         self.closed = True
         self.wake.set()
@@ -698,7 +712,7 @@ class FakeSwitch:
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             # The application keeps running on the switch; only the sockets go.
             for conn in list(self.connections):
-                await conn.close(notice=False)
+                await conn.close(notice=False, flush=False)
             if step.get("then_hangup"):
                 # The caller hangs up while nobody listens: the host only learns
                 # it from uuid_exists once reconnected.
