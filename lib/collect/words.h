@@ -6,6 +6,7 @@
 #define IVRSM_WORDS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,15 +89,27 @@ size_t ivrsm_words_skip_any(const struct ivrsm_words *w, size_t at, const char *
 size_t ivrsm_words_match_list_chain(const struct ivrsm_words *w, size_t at,
                                     const struct ivrsm_locale *loc, enum ivrsm_list_id list);
 
-/* Inline for the answer of most look-ups: no phrase of the list has the word's key. */
+/*
+ * Whether a phrase of the locale's list `list` may start with the word at `at`: false when there
+ * is no word there, or when the list's index (once built) has no phrase with the word's key. The
+ * answer of most look-ups, inline.
+ */
+static inline bool ivrsm_words_list_may_match(const struct ivrsm_words *w, size_t at,
+                                              const struct ivrsm_locale *loc,
+                                              enum ivrsm_list_id list)
+{
+    if (at >= w->count)
+        return false;
+    const ivrsm_list_index *ix = loc->lists_index;
+    return !(ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
+             !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])]);
+}
+
+/* ivrsm_words_match_list_chain(), inline for a word no phrase of the list has. */
 static inline size_t ivrsm_words_match_list(const struct ivrsm_words *w, size_t at,
                                             const struct ivrsm_locale *loc, enum ivrsm_list_id list)
 {
-    if (at >= w->count)
-        return 0;
-    const ivrsm_list_index *ix = loc->lists_index;
-    if (ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
-        !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])])
+    if (!ivrsm_words_list_may_match(w, at, loc, list))
         return 0;
     return ivrsm_words_match_list_chain(w, at, loc, list);
 }
@@ -119,11 +132,7 @@ static inline size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t
                                              const struct ivrsm_locale *loc,
                                              enum ivrsm_list_id list, int *value)
 {
-    if (at >= w->count)
-        return 0;
-    const ivrsm_list_index *ix = loc->lists_index;
-    if (ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
-        !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])])
+    if (!ivrsm_words_list_may_match(w, at, loc, list))
         return 0;
     return ivrsm_words_match_value_chain(w, at, loc, list, value);
 }
