@@ -250,6 +250,29 @@ START_TEST(test_json_string_end)
 END_TEST
 
 /*
+ * A sentence of fewer than `max_pieces` of `pieces` drawn from *seed, each followed by a space
+ * unless a draw out of `space_odds` comes out 0: its length in said (not terminated; room for
+ * max_pieces times the longest piece and a space).
+ */
+static size_t random_sentence(uint32_t *seed, const char *const *pieces, size_t count,
+                              int max_pieces, int space_odds, char *said)
+{
+    size_t len = 0;
+    *seed = *seed * 1103515245u + 12345u;
+    int k = (int)((*seed >> 16) % (uint32_t)max_pieces);
+    while (k-- > 0) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *p = pieces[(*seed >> 16) % count];
+        memcpy(said + len, p, strlen(p));
+        len += strlen(p);
+        *seed = *seed * 1103515245u + 12345u;
+        if ((*seed >> 16) % (uint32_t)space_odds)
+            said[len++] = ' ';
+    }
+    return len;
+}
+
+/*
  * The English rewrites are looked up by the last bytes of the word that ends;
  * a table too long for that index is scanned whole. The same rewrites with
  * never-matching ones appended past the index's bound must give the same
@@ -283,18 +306,7 @@ START_TEST(test_rewrite_index_as_full_scan)
     uint32_t seed = 99;
     for (int round = 0; round < 3000; round++) {
         char said[256];
-        size_t len = 0;
-        seed = seed * 1103515245u + 12345u;
-        int k = (int)((seed >> 16) % 14);
-        while (k-- > 0) {
-            seed = seed * 1103515245u + 12345u;
-            const char *p = pieces[(seed >> 16) % count];
-            memcpy(said + len, p, strlen(p));
-            len += strlen(p);
-            seed = seed * 1103515245u + 12345u;
-            if ((seed >> 16) % 3)
-                said[len++] = ' ';
-        }
+        size_t len = random_sentence(&seed, pieces, count, 14, 3, said);
         char a[600], b[600];
         size_t cap = round % 4 ? sizeof a : 1 + (size_t)round % 24;
         int na = ivrsm_text_normalize_rules(en, said, len, a, cap);
@@ -341,18 +353,7 @@ START_TEST(test_rewrite_index_short_words_as_full_scan)
     uint32_t seed = 5;
     for (int round = 0; round < 3000; round++) {
         char said[256];
-        size_t len = 0;
-        seed = seed * 1103515245u + 12345u;
-        int k = (int)((seed >> 16) % 12);
-        while (k-- > 0) {
-            seed = seed * 1103515245u + 12345u;
-            const char *p = pieces[(seed >> 16) % count];
-            memcpy(said + len, p, strlen(p));
-            len += strlen(p);
-            seed = seed * 1103515245u + 12345u;
-            if ((seed >> 16) % 4)
-                said[len++] = ' ';
-        }
+        size_t len = random_sentence(&seed, pieces, count, 12, 4, said);
         char a[600], b[600];
         size_t cap = round % 4 ? sizeof a : 1 + (size_t)round % 24;
         int na = ivrsm_text_normalize_rules(&indexed, said, len, a, cap);
