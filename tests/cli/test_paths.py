@@ -3,11 +3,13 @@
 on the seed, the examples and machines written for this test; unreachable ones named
 with the reason; stable output; errors."""
 
+import http.server
 import json
 import pathlib
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import clitest
@@ -199,6 +201,61 @@ class LiveBackend(BackendTestCase):
             self.assertEqual(r.returncode, 0, r.stderr[-3000:])
             self.assertGreater(doc["coverage"][0]["summary"]["transitions_exercised"], 60)
 
+
+class ExactNumbers(unittest.TestCase):
+    """A live backend's numbers reach the scenarios as it wrote them: 0.1 stays 0.1, not
+    jansson's double 0.10000000000000001, 1250.50 keeps its zero, and an integer past
+    64 bits is kept whole."""
+
+    def serve(self, body: bytes) -> str:
+        class Answer(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    def generate(self, body: bytes) -> str:
+        """The scenarios written against a backend that gives `body`: all pass; their text."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = pathlib.Path(tmp) / "g"
+            r = run(["paths", MACHINES / "conditions.yaml", "--backend", self.serve(body), "-o", out])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            scenarios = sorted(out.glob("*.yaml"))
+            r, doc = coverage_of(scenarios)
+            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+            self.assertEqual(doc["failed"], 0)
+            return "".join(p.read_text(encoding="utf-8") for p in scenarios)
+
+    def test_reals_as_the_backend_wrote_them(self):
+        texts = self.generate(b'{"balance": 0.1, "fee": 1250.50}')
+        self.assertIn("0.1", texts)
+        self.assertNotIn("0.10000000000000001", texts)
+        self.assertIn("1250.50", texts)
+        # The balance the backend gave is low: the search found that way too.
+        self.assertIn('state: "low"', texts)
+
+    def test_a_list_at_the_root(self):
+        # Not what the machine reads (its lookup fails), but kept as written all the same.
+        texts = self.generate(b'[0.30, {"balance": 1e2}]')
+        self.assertIn("[0.30,", texts)
+        self.assertIn("1e2", texts)
+
+    def test_an_integer_past_64_bits(self):
+        texts = self.generate(b'{"balance": -3, "ref": 123456789012345678901234567890}')
+        # jansson and the library refuse it (past 64 bits): the answer is a failure, and its
+        # body is kept as the backend wrote it.
+        self.assertIn("123456789012345678901234567890", texts)
 
 if __name__ == "__main__":
     clitest.main()

@@ -114,6 +114,13 @@ json_t *drv_redact(const ivrsm_machine *m, const json_t *v);
 int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map);
 
 /*
+ * The same for one answer: its "body" (as jansson read it) becomes the text
+ * of `body` (the library's document reader's reading of it) when jansson
+ * would write other number texts. NULL `body` leaves it. 0, or -1 on no memory.
+ */
+int drv_keep_written_body(json_t *answer, const ivrsm_node *body);
+
+/*
  * Compare two JSON values where a redacted string may stand for anything:
  * a string holding "***" on either side matches any string in which its
  * other parts appear in order ("Bearer ***" matches "Bearer abc").

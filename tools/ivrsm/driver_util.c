@@ -567,10 +567,8 @@ bool drv_json_subset(const json_t *expected, const json_t *actual)
     return json_equal((json_t *)expected, (json_t *)actual) != 0;
 }
 
-/* The answer's body as the file wrote it, when jansson would write it otherwise. */
-static int keep_written_body(json_t *answer, const ivrsm_node *n)
+int drv_keep_written_body(json_t *answer, const ivrsm_node *body)
 {
-    const ivrsm_node *body = ivrsm_node_get(n, "body");
     json_t *read = json_object_get(answer, "body");
     if (!body || !read || json_is_string(read))
         return 0;
@@ -593,7 +591,8 @@ int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map)
         for (size_t j = 0; j < (list ? ivrsm_node_size(v) : 1); j++) {
             json_t *answer = list ? json_array_get(entry, j) : entry;
             if (json_is_object(answer) &&
-                keep_written_body(answer, list ? ivrsm_node_item(v, j) : v) != 0)
+                drv_keep_written_body(
+                    answer, ivrsm_node_get(list ? ivrsm_node_item(v, j) : v, "body")) != 0)
                 return -1;
         }
     }
