@@ -603,6 +603,177 @@ START_TEST(test_phrase_tables_as_insertion)
 }
 END_TEST
 
+/* ---- An ask's keypad worked out at load, against the reading at each ask it replaced ---- */
+
+typedef struct ref_keypad {
+    bool dtmf;
+    int min, max;
+    const char *term;
+    bool term_routed;
+} ref_keypad;
+
+/* runtime/session.c's state_keypad() as it read the state at each ask. */
+static ref_keypad ref_state_keypad(const ivrsm_machine *m, const m_state *st, size_t lang)
+{
+    const m_limits *l = &m->limits;
+    ref_keypad k = {.term = l->dtmf_terminator ? l->dtmf_terminator : ""};
+    bool dtmf = l->allow_dtmf;
+    if (st->collect.mode)
+        dtmf = dtmf && st->collect.allow_dtmf;
+    k.dtmf = dtmf || st->dtmf_count > 0;
+    int min = 1, max = 1;
+    switch (st->collect.mode) {
+    case IVRSM_COLLECT_PHONE:
+        min = ivrsm_locale_phone_keys_min(m->languages[lang]);
+        max = 20;
+        break;
+    case IVRSM_COLLECT_OTP: {
+        int len = st->collect.length > 0 ? st->collect.length : l->otp_length;
+        min = max = len;
+        break;
+    }
+    case IVRSM_COLLECT_DATE_NL:
+        min = 4;
+        max = 8;
+        break;
+    case IVRSM_COLLECT_DIGITS:
+        min = st->collect.min;
+        max = st->collect.max;
+        if (st->collect.terminator)
+            k.term = st->collect.terminator;
+        break;
+    default:
+        break;
+    }
+    if (st->dtmf_count) {
+        min = st->min_dtmf_len < min ? st->min_dtmf_len : min;
+        max = st->max_dtmf_len > max ? st->max_dtmf_len : max;
+    }
+    /* strpbrk() of the terminator in each route's keys, as the keys' sets stand for. */
+    bool shared = false;
+    for (size_t i = 0; i < st->dtmf_count && *k.term; i++)
+        shared = shared || strpbrk(st->dtmf[i].digits, k.term) != NULL;
+    k.term_routed = st->dtmf_count && *k.term && shared;
+    k.min = min < 1 ? 1 : min;
+    k.max = max < k.min ? k.min : max;
+    return k;
+}
+
+/* runtime/session.c's fill_ask() keypad fields, worked out at each ask. */
+static m_ask_keys ref_ask_keys(const ivrsm_machine *m, const m_state *st, size_t lang)
+{
+    ref_keypad k = ref_state_keypad(m, st, lang);
+    const m_state *consumer = NULL;
+    if (st->next >= 0 && !st->collect.mode && !st->nomatch.present) {
+        const m_state *to = &m->states[st->next];
+        consumer = to->type == M_PROMPT_AND_LISTEN || to->type == M_LISTEN ? to : NULL;
+    }
+    if (consumer) {
+        ref_keypad ck = ref_state_keypad(m, consumer, lang);
+        k.dtmf = k.dtmf || ck.dtmf;
+        k.min = k.min < ck.min ? k.min : ck.min;
+        k.max = k.max > ck.max ? k.max : ck.max;
+        k.term_routed = k.term_routed || ck.term_routed;
+        if (!*k.term)
+            k.term = ck.term;
+    }
+    return (m_ask_keys){k.dtmf, k.min, k.max, (k.max > 1 && !k.term_routed) ? k.term : "",
+                        st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL};
+}
+
+static void ask_keys_as_reference(const ivrsm_machine *m, const char *what)
+{
+    for (size_t i = 0; i < m->state_count; i++) {
+        const m_state *st = &m->states[i];
+        ck_assert_ptr_nonnull(st->ask_keys);
+        for (size_t l = 0; l < m->language_count; l++) {
+            m_ask_keys want = ref_ask_keys(m, st, l), got = st->ask_keys[l];
+            ck_assert_msg(got.dtmf == want.dtmf && got.min_digits == want.min_digits &&
+                              got.max_digits == want.max_digits &&
+                              !strcmp(got.terminators, want.terminators) &&
+                              (got.collect == want.collect ||
+                               (got.collect && want.collect && !strcmp(got.collect, want.collect))),
+                          "%s, state %s, language %zu: dtmf %d %d-%d \"%s\", want %d %d-%d \"%s\"",
+                          what, st->name, l, got.dtmf, got.min_digits, got.max_digits,
+                          got.terminators, want.dtmf, want.min_digits, want.max_digits,
+                          want.terminators);
+        }
+    }
+}
+
+/*
+ * Every state's ask keypad, worked out at load, against the reading at each ask it replaced:
+ * the states of the examples as loaded, then the same states and limits drawn at random
+ * (collect modes and their bounds, terminators that routes use or not, DTMF routes' lengths and
+ * keys, allow_dtmf, states handing their input on to a listening one) and worked out again.
+ */
+START_TEST(test_ask_keys_as_worked_out_at_each_ask)
+{
+    static const char *const machines[] = {
+        "examples/synergia_rdv/machine.yaml", "examples/synergia_rdv_en/machine.yaml",
+        "examples/bank_card/machine.yaml", "examples/hello/machine.yaml"};
+    static const char *const terms[] = {"#", "*", "", "5", "A", "#*"};
+    static const char *const keys[] = {"1", "#", "*", "0", "12", "5#", "A", "99*"};
+    static const ivrsm_collect_mode modes[] = {
+        IVRSM_COLLECT_NONE,  IVRSM_COLLECT_NONE,    IVRSM_COLLECT_PHONE,
+        IVRSM_COLLECT_OTP,   IVRSM_COLLECT_DATE_NL, IVRSM_COLLECT_FREE_SPEECH_OR_NO,
+        IVRSM_COLLECT_DIGITS};
+    unsigned seed = 1307;
+#define DRAW(n) (((seed = seed * 1103515245u + 12345u) >> 16) % (n))
+    size_t checked = 0;
+    for (size_t f = 0; f < sizeof(machines) / sizeof(machines[0]); f++) {
+        ivrsm_machine *m = load_path(machines[f]);
+        ask_keys_as_reference(m, machines[f]);
+        m_state *kept = malloc(m->state_count * sizeof(*kept));
+        m_dtmf_entry *routes = malloc(m->state_count * 3 * sizeof(*routes));
+        ck_assert(kept && routes);
+        memcpy(kept, m->states, m->state_count * sizeof(*kept));
+        m_limits limits = m->limits;
+        for (int round = 0; round < 200; round++) {
+            m->limits.allow_dtmf = DRAW(4) != 0;
+            m->limits.dtmf_terminator = DRAW(5) ? terms[DRAW(6)] : NULL;
+            m->limits.otp_length = 1 + (int)DRAW(10);
+            for (size_t i = 0; i < m->state_count; i++) {
+                m_state *st = &m->states[i];
+                st->type = DRAW(3) ? M_PROMPT_AND_LISTEN : DRAW(2) ? M_LISTEN : M_DECIDE;
+                st->collect.mode = modes[DRAW(7)];
+                st->collect.allow_dtmf = DRAW(3) != 0;
+                st->collect.length = (int)DRAW(8);
+                st->collect.min = (int)DRAW(6);
+                st->collect.max = (int)DRAW(20);
+                st->collect.terminator = DRAW(3) ? NULL : terms[DRAW(6)];
+                st->nomatch.present = DRAW(4) == 0;
+                st->next = DRAW(3) ? (int32_t)DRAW(m->state_count) : M_NONE;
+                st->dtmf = routes + 3 * i;
+                st->dtmf_count = DRAW(4);
+                st->dtmf_keys = 0;
+                st->min_dtmf_len = st->max_dtmf_len = 0;
+                for (size_t k = 0; k < st->dtmf_count; k++) {
+                    const char *d = keys[DRAW(8)];
+                    int len = (int)strlen(d);
+                    routes[3 * i + k] = (m_dtmf_entry){d, (uint16_t)len, 0};
+                    st->dtmf_keys |= ivrsm_m_dtmf_keys(d);
+                    if (len > st->max_dtmf_len)
+                        st->max_dtmf_len = len;
+                    if (!st->min_dtmf_len || len < st->min_dtmf_len)
+                        st->min_dtmf_len = len;
+                }
+            }
+            ck_assert_int_eq(ivrsm_m_ask_keys_build(m, m->arena), 0);
+            ask_keys_as_reference(m, machines[f]);
+            checked += m->state_count * m->language_count;
+        }
+        memcpy(m->states, kept, m->state_count * sizeof(*kept));
+        m->limits = limits;
+        free(kept);
+        free(routes);
+        ivrsm_machine_unref(m);
+    }
+#undef DRAW
+    ck_assert_uint_gt(checked, 20000);
+}
+END_TEST
+
 START_TEST(test_typed_globals)
 {
     ivrsm_machine *m = load_text("machine: g\n"
@@ -2128,6 +2299,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_state_tables_as_scans);
     tcase_add_test(tc, test_hash_spreads_keys);
     tcase_add_test(tc, test_phrase_tables_as_insertion);
+    tcase_add_test(tc, test_ask_keys_as_worked_out_at_each_ask);
     tcase_add_test(tc, test_typed_globals);
     tcase_add_test(tc, test_yaml_features);
     tcase_add_test(tc, test_defaults);

@@ -247,6 +247,9 @@ static void compile_states(cc *c, const dom_pair *where)
         if (c->m->states[i].type == M_PROMPT_END && c->m->goodbye_state == M_NONE)
             c->m->goodbye_state = (int32_t)i;
     }
+    /* Each state's DTMF table is built: the keypad of its asks, which may read the next one's. */
+    if (!c->nomem && ivrsm_m_ask_keys_build(c->m, c->arena) != 0)
+        ivrsm_cc_nomem(c);
 }
 
 int32_t ivrsm_cc_state_ref(cc *c, const dom_node *n)

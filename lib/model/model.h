@@ -290,6 +290,18 @@ typedef struct m_phrase_table {
     size_t hint_count;
 } m_phrase_table;
 
+/*
+ * What an ask in a state tells the host about the keypad (ivrsm_command.ask),
+ * in one language: worked out at load (model/ask_keys.c), copied at each ask.
+ */
+typedef struct m_ask_keys {
+    int dtmf; /* nonzero when keyed input is accepted */
+    int min_digits;
+    int max_digits;
+    const char *terminators; /* "" for none */
+    const char *collect;     /* the state's collect mode's name, or NULL */
+} m_ask_keys;
+
 typedef struct m_state {
     const char *name;
     m_state_type type;
@@ -329,6 +341,7 @@ typedef struct m_state {
     int min_dtmf_len;        /* shortest (0: none) */
     uint16_t dtmf_keys;      /* the keys of those strings (ivrsm_m_dtmf_keys) */
     m_phrase_table *phrases; /* one per machine language, in machine->languages order */
+    m_ask_keys *ask_keys;    /* the same (ivrsm_m_ask_keys_build()); NULL before it */
 } m_state;
 
 /* An intent's utterances in one language. */
@@ -514,6 +527,24 @@ static inline uint16_t ivrsm_m_dtmf_keys(const char *s)
     }
     return keys;
 }
+
+/*
+ * The listening state that takes st's input when no route does: a plain `next`
+ * without collect or nomatch block hands the input on, and a listening state
+ * consumes it. NULL when none.
+ */
+const m_state *ivrsm_m_input_consumer(const struct ivrsm_machine *m, const m_state *st);
+/*
+ * The keypad of an ask in st, in language `lang` (an index of m->languages): the
+ * state's collect, its DTMF routes and those of the state its input is handed on
+ * to, under the machine's limits (a session's options never change allow_dtmf,
+ * dtmf_terminator or otp_length).
+ */
+void ivrsm_m_ask_keys(const struct ivrsm_machine *m, const m_state *st, size_t lang,
+                      m_ask_keys *out);
+/* Every state's ask_keys, one per language, in `arena` (m's states compiled, their DTMF tables
+ * built). 0, or -1 when out of memory. */
+int ivrsm_m_ask_keys_build(struct ivrsm_machine *m, struct ivrsm_arena *arena);
 
 /* Lookups, O(1) average. Return M_NONE when absent. */
 int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);

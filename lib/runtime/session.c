@@ -409,77 +409,16 @@ static const m_message *state_prompt(const m_state *st)
     return st->prompt.prompt_template ? st->prompt.prompt_template : st->prompt.prompt;
 }
 
-/* What a state's keypad takes: whether keys are accepted, how many, and
- * whether a route uses the terminator key as a choice. */
-/* What the keypad may send in a state: the digit bounds and terminator of its ask. */
-typedef struct keypad {
-    bool dtmf;
-    int min, max;
-    const char *term; /* the key that closes an entry, "" for none */
-    bool term_routed; /* a route's DTMF uses the terminator: it is a choice, not an end */
-} keypad;
-
-static keypad state_keypad(const ivrsm_session *s, const m_state *st)
-{
-    const m_limits *l = s->limits;
-    keypad k = {.term = l->dtmf_terminator ? l->dtmf_terminator : ""};
-    bool dtmf = l->allow_dtmf;
-    if (st->collect.mode)
-        dtmf = dtmf && st->collect.allow_dtmf;
-    k.dtmf = dtmf || st->dtmf_count > 0;
-    /* The collect's own bounds; a shorter route ("0" for an agent) lowers the minimum. */
-    int min = 1, max = 1;
-    switch (st->collect.mode) {
-    case IVRSM_COLLECT_PHONE:
-        min = ivrsm_locale_phone_keys_min(s->m->languages[s->language]);
-        max = 20;
-        break;
-    case IVRSM_COLLECT_OTP: {
-        int len = st->collect.length > 0 ? st->collect.length : l->otp_length;
-        min = max = len;
-        break;
-    }
-    case IVRSM_COLLECT_DATE_NL: /* DDMM or DDMMYYYY */
-        min = 4;
-        max = 8;
-        break;
-    case IVRSM_COLLECT_DIGITS:
-        min = st->collect.min;
-        max = st->collect.max;
-        if (st->collect.terminator)
-            k.term = st->collect.terminator;
-        break;
-    default:
-        break;
-    }
-    if (st->dtmf_count) {
-        min = st->min_dtmf_len < min ? st->min_dtmf_len : min;
-        max = st->max_dtmf_len > max ? st->max_dtmf_len : max;
-    }
-    /* Route keys are DTMF keys (checked at load): a terminator byte that is none is in none. */
-    k.term_routed = st->dtmf_count && *k.term && (ivrsm_m_dtmf_keys(k.term) & st->dtmf_keys);
-    k.min = min < 1 ? 1 : min;
-    k.max = max < k.min ? k.min : max;
-    return k;
-}
-
 /* Whether input no route of st takes goes on to st->next (unmatched()). */
 static bool hands_input_on(const m_state *st)
 {
     return st->next >= 0 && !st->collect.mode && !st->nomatch.present;
 }
 
-/*
- * The listening state that takes this state's input when no route does: a
- * plain `next` without collect or nomatch block hands the input on
- * (unmatched()), and a listening state consumes it. NULL when none.
- */
+/* The listening state that takes this state's input when no route does (model.h). */
 static const m_state *input_consumer(const ivrsm_session *s, const m_state *st)
 {
-    if (!hands_input_on(st))
-        return NULL;
-    const m_state *to = &s->m->states[st->next];
-    return to->type == M_PROMPT_AND_LISTEN || to->type == M_LISTEN ? to : NULL;
+    return ivrsm_m_input_consumer(s->m, st);
 }
 
 const m_collect *ivrsm_s_input_collect(const ivrsm_session *s)
@@ -496,31 +435,22 @@ const m_collect *ivrsm_s_input_collect(const ivrsm_session *s)
 static void fill_ask(const ivrsm_session *s, const m_state *st, ivrsm_command *c)
 {
     const m_limits *l = s->limits;
-    keypad k = state_keypad(s, st);
-    /* "Dites le code à nouveau": the ask accepts what the state that consumes
-     * the input accepts, or a six-digit code would be cut after one key. */
-    const m_state *consumer = input_consumer(s, st);
-    if (consumer) {
-        keypad ck = state_keypad(s, consumer);
-        k.dtmf = k.dtmf || ck.dtmf;
-        k.min = k.min < ck.min ? k.min : ck.min;
-        k.max = k.max > ck.max ? k.max : ck.max;
-        k.term_routed = k.term_routed || ck.term_routed;
-        if (!*k.term)
-            k.term = ck.term;
-    }
-    c->ask.dtmf = k.dtmf;
+    /* The keypad was worked out at load for each language (model/ask_keys.c). */
+    m_ask_keys mine;
+    const m_ask_keys *k = st->ask_keys ? &st->ask_keys[s->language] : &mine;
+    if (!st->ask_keys)
+        ivrsm_m_ask_keys(s->m, st, s->language, &mine);
+    c->ask.dtmf = k->dtmf;
     c->ask.speech = 1;
     c->ask.barge_in = 1;
-    c->ask.min_digits = k.min;
+    c->ask.min_digits = k->min_digits;
+    c->ask.max_digits = k->max_digits;
+    c->ask.terminators = k->terminators;
     c->ask.timeout_ms = l->noinput_timeout_ms;
     c->ask.digit_timeout_ms = l->digit_timeout_ms;
     c->ask.hints = st->phrases ? st->phrases[s->language].hints : NULL;
     c->ask.hint_count = st->phrases ? st->phrases[s->language].hint_count : 0;
-    c->ask.collect = st->collect.mode ? ivrsm_collect_mode_name(st->collect.mode) : NULL;
-    c->ask.max_digits = k.max;
-    /* A terminator is needed for variable-length input, unless a route uses it as a choice. */
-    c->ask.terminators = (k.max > 1 && !k.term_routed) ? k.term : "";
+    c->ask.collect = k->collect;
 }
 
 /*

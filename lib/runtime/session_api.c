@@ -107,7 +107,9 @@ static int check_inputs(ivrsm_session *s, ivrsm_error *err)
 }
 
 /* The options' limits over the machine's, in a copy of the session's own (most sessions
- * share the machine's). 0 or IVRSM_ENOMEM. */
+ * share the machine's). 0 or IVRSM_ENOMEM. An ask's keypad is worked out at load from the
+ * machine's allow_dtmf, dtmf_terminator and otp_length (ivrsm_m_ask_keys()): an option
+ * changing one of those would have to work it out again. */
 static int set_limits(ivrsm_session *s, const ivrsm_limits *l)
 {
     m_limits mine = *s->limits;
