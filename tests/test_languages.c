@@ -10,6 +10,7 @@
 
 #include "call_driver.h"
 #include "ivrsm/ivrsm.h"
+#include "session.h"
 
 /* "Bonjour" machine: French first, English on 9 or "english", back with "français". */
 static const char *const bilingual_yaml =
@@ -656,6 +657,199 @@ START_TEST(validator_names_what_a_language_misses)
 }
 END_TEST
 
+/*
+ * ctx.language is checked after a `set:` only when the set may have written it, or when
+ * something else may have since the last check (a collect into it, an OTP removed from it, a
+ * restored snapshot): sessions of this machine are run side by side with sessions of the same
+ * machine whose every `set:` counts as writing the language (the check after every `set:`, as
+ * it always was), over generated keys, and restores of snapshots whose ctx.language was
+ * changed. The commands, the trace and ctx are the same at every step.
+ */
+static const char *const language_writes_yaml =
+    "machine: writes\n"
+    "version: '1'\n"
+    "languages: [fr-FR, en-US]\n"
+    "globals:\n"
+    "  endpoints: {verify: 'POST /verify'}\n"
+    "intents:\n"
+    "  k1: {utterances: {fr-FR: [un], en-US: [one]}, dtmf: ['1']}\n"
+    "  k2: {utterances: {fr-FR: [deux], en-US: [two]}, dtmf: ['2']}\n"
+    "  k3: {utterances: {fr-FR: [trois], en-US: [three]}, dtmf: ['3']}\n"
+    "  k4: {utterances: {fr-FR: [quatre], en-US: [four]}, dtmf: ['4']}\n"
+    "  k5: {utterances: {fr-FR: [cinq], en-US: [five]}, dtmf: ['5']}\n"
+    "  k6: {utterances: {fr-FR: [six], en-US: [six]}, dtmf: ['6']}\n"
+    "  k7: {utterances: {fr-FR: [sept], en-US: [seven]}, dtmf: ['7']}\n"
+    "  k8: {utterances: {fr-FR: [huit], en-US: [eight]}, dtmf: ['8']}\n"
+    "  k9: {utterances: {fr-FR: [neuf], en-US: [nine]}, dtmf: ['9']}\n"
+    "  k0: {utterances: {fr-FR: [zéro], en-US: [zero]}, dtmf: ['0']}\n"
+    "states:\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Menu {{ctx.n}}.', en-US: 'Menu {{ctx.n}}, in English.'}\n"
+    "    routes:\n"
+    "      - {when_intent: k1, set: {n: '{{ctx.wanted}}', m: 1}, next: menu}\n"
+    "      - {when_intent: k2, set: {language: en-US}, next: menu}\n"
+    "      - {when_intent: k3, set: {n: 3, language: fr}, next: menu}\n"
+    "      - {when_intent: k4, set: {language: '{{ctx.wanted}}'}, next: menu}\n"
+    "      - {when_intent: k5, set: {language.sub: 1, n: 5}, next: menu}\n"
+    "      - {when_intent: k6, set: {wanted: en}, next: digits}\n"
+    "      - {when_intent: k7, set: {wanted: de-DE, p.q: x}, next: deeper}\n"
+    "      - {when_intent: k8, set: {wanted: fr-FR}, next: code}\n"
+    "      - {when_intent: k9, set: {wanted: '{{ctx.language}}'}, next: menu}\n"
+    "      - {when_intent: k0, next: when}\n"
+    "  when:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Quel jour ?', en-US: 'Which day?'}\n"
+    "    collect: {mode: date_nl, target: language.d}\n"
+    "    next: menu\n"
+    "  digits:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Chiffres ?', en-US: 'Digits?'}\n"
+    "    collect: {mode: digits, min: 1, max: 2, target: language}\n"
+    "    next: menu\n"
+    "  deeper:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Encore ?', en-US: 'More?'}\n"
+    "    collect: {mode: digits, min: 1, max: 2, target: language.x}\n"
+    "    next: menu\n"
+    "  code:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Code ?', en-US: 'Code?'}\n"
+    "    collect: {mode: otp, length: 4, target: language}\n"
+    "    next: check\n"
+    "  check:\n"
+    "    type: action_then_prompt\n"
+    "    action: {call: verify}\n"
+    "    on_success: {set: {n: ok}, next: menu}\n"
+    "    on_fail: {next: menu}\n";
+
+/* Every `set:` of m counts as one that may write ctx.language. */
+static void every_set_writes_language(ivrsm_machine *m)
+{
+    for (size_t i = 0; i < m->state_count; i++) {
+        m_state *st = &m->states[i];
+        for (size_t r = 0; r < st->route_count; r++)
+            st->routes[r].set.writes_language = true;
+        st->fallback.set.writes_language = true;
+        st->on_success.set.writes_language = true;
+        st->on_fail.set.writes_language = true;
+        st->on_timeout.set.writes_language = true;
+        st->on_error.set.writes_language = true;
+        for (size_t o = 0; o < st->on_status_count; o++)
+            st->on_status[o].outcome.set.writes_language = true;
+    }
+}
+
+static void keep_trace(void *user, const char *record)
+{
+    json_t *log = user;
+    json_array_append_new(log, json_string(record));
+}
+
+/* Start a call of m on `c` whose trace goes to `trace`. */
+static void traced_call(call *c, ivrsm_machine *m, const char *ctx_json, json_t *trace)
+{
+    call_init(c, m, ctx_json);
+    ivrsm_session_free(c->s);
+    c->opts.trace = keep_trace;
+    c->opts.trace_user = trace;
+    ck_assert_int_eq(ivrsm_session_new(m, &c->opts, &c->s, NULL), 0);
+}
+
+/* Restore c from `snapshot` (its machine's session). */
+static void restore_call(call *c, const char *snapshot)
+{
+    ivrsm_session *fresh = NULL;
+    ivrsm_error err;
+    ck_assert_msg(
+        ivrsm_session_restore(ivrsm_session_machine(c->s), snapshot, &c->opts, &fresh, &err) == 0,
+        "%s", err.message);
+    ivrsm_session_free(c->s);
+    c->s = fresh;
+}
+
+static void assert_same_calls(const call *a, const call *b, json_t *ta, json_t *tb)
+{
+    char *x = call_transcript(a), *y = call_transcript(b);
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    x = ivrsm_session_ctx_json(a->s);
+    y = ivrsm_session_ctx_json(b->s);
+    ck_assert_str_eq(x, y);
+    ivrsm_free(x);
+    ivrsm_free(y);
+    ck_assert(json_equal(ta, tb));
+}
+
+START_TEST(language_checked_as_after_every_set)
+{
+    ivrsm_machine *m = load_yaml_text(language_writes_yaml);
+    ivrsm_machine *ref = load_yaml_text(language_writes_yaml);
+    every_set_writes_language(ref);
+    static const char *const ctxs[] = {NULL, "{\"language\":\"en\"}", "{\"language\":42}",
+                                       "{\"wanted\":\"en-US\",\"n\":1}"};
+    static const char *const restored[] = {NULL,        "\"de-DE\"", "\"en\"",         "\"en-US\"",
+                                           "\"fr-FR\"", "42",        "{\"x\":\"fr\"}", "null"};
+    uint64_t seed = 1313;
+    int checks_skipped = 0;
+    for (int round = 0; round < 60; round++) {
+        json_t *ta = json_array(), *tb = json_array();
+        call a, b;
+        const char *ctx = ctxs[round % 4];
+        traced_call(&a, m, ctx, ta);
+        traced_call(&b, ref, ctx, tb);
+        call_start(&a);
+        call_start(&b);
+        assert_same_calls(&a, &b, ta, tb);
+        for (int event = 0; event < 40 && !call_ended(&a); event++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33);
+            if (r % 9 == 0) {
+                /* A snapshot restored with ctx.language changed (or removed) meanwhile. */
+                char *snap = NULL;
+                ck_assert_int_eq(ivrsm_session_snapshot(a.s, &snap), 0);
+                json_t *j = json_loads(snap, 0, NULL);
+                ivrsm_free(snap);
+                const char *language = restored[(r / 9) % 8];
+                json_t *c = json_object_get(j, "ctx");
+                if (language)
+                    json_object_set_new(c, "language", json_loads(language, JSON_DECODE_ANY, NULL));
+                else
+                    json_object_del(c, "language");
+                snap = json_dumps(j, 0);
+                json_decref(j);
+                restore_call(&a, snap);
+                restore_call(&b, snap);
+                free(snap);
+            }
+            char line[32];
+            const char *state = call_state(&a);
+            if (!strcmp(state, "code"))
+                snprintf(line, sizeof line, "dtmf %04u", r % 10000);
+            else if (!strcmp(state, "when"))
+                snprintf(line, sizeof line, "say %s", r % 2 ? "demain" : "tomorrow");
+            else if (!strcmp(state, "digits") || !strcmp(state, "deeper"))
+                snprintf(line, sizeof line, "dtmf %u", 1 + r % 30);
+            else
+                snprintf(line, sizeof line, "dtmf %u", (r >> 8) % 10);
+            bool skipped = a.s->language_checked;
+            ck_assert_int_eq(call_input(&a, line), call_input(&b, line));
+            checks_skipped += skipped && strchr("1678", line[5]) && !strcmp(state, "menu");
+            assert_same_calls(&a, &b, ta, tb);
+        }
+        call_free(&a);
+        call_free(&b);
+        json_decref(ta);
+        json_decref(tb);
+    }
+    /* The check was left out, not only done every time. */
+    ck_assert_int_gt(checks_skipped, 100);
+    ivrsm_machine_unref(m);
+    ivrsm_machine_unref(ref);
+}
+END_TEST
+
 static Suite *languages_suite(void)
 {
     Suite *s = suite_create("languages");
@@ -666,6 +860,7 @@ static Suite *languages_suite(void)
     tcase_add_test(tc, when_text_by_language);
     tcase_add_test(tc, host_sets_the_language);
     tcase_add_test(tc, run_time_language_refused);
+    tcase_add_test(tc, language_checked_as_after_every_set);
     tcase_add_test(tc, single_language_machine);
     tcase_add_test(tc, handoff_in_the_call_language);
     tcase_add_test(tc, phone_region_in_every_language);

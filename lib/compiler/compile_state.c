@@ -112,6 +112,7 @@ static void set_at(cc *c, const dom_node *map, m_kvlist *out)
     for (size_t i = 0; i < n->count; i++) {
         const dom_pair *p = &n->pairs[i];
         check_ctx_key(c, p->key, p->line, p->column, "set");
+        out->writes_language |= ivrsm_m_key_writes_language(p->key);
         /* set: { language: en-US } switches the call's language: to one of the machine's. */
         if (!strcmp(p->key, "language") && p->value->kind == DOM_STRING &&
             !strstr(p->value->text, "{{")) {

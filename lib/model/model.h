@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "collect.h"
 #include "ivrsm/ivrsm.h"
@@ -97,7 +98,16 @@ typedef struct m_kv {
 typedef struct m_kvlist {
     m_kv *items;
     size_t count;
+    /* for set: a key writes ctx.language, which the call's language follows (worked out at
+     * load: ivrsm_m_key_writes_language()) */
+    bool writes_language;
 } m_kvlist;
+
+/* Whether writing ctx key `key` ("language", "language.x") may change ctx.language. */
+static inline bool ivrsm_m_key_writes_language(const char *key)
+{
+    return key[0] == 'l' && !strncmp(key, "language", 8) && (key[8] == '\0' || key[8] == '.');
+}
 
 /* One part of a message: words (a template) or a recording (its URI, a template too). */
 typedef enum m_part_kind { M_PART_SAY = 0, M_PART_PLAY } m_part_kind;

@@ -154,6 +154,7 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
     if (s->ctx.root != IVRSM_VSTORE_NONE)
         ivrsm_vstore_drop(&s->ctx, s->ctx.root);
     s->ctx.root = at;
+    s->language_checked = false;
     return 0;
 }
 
@@ -242,8 +243,20 @@ static int put_value(ivrsm_session *s, const m_value *v, const ivrsm_tmpl_scope 
     return rc;
 }
 
+/* ctx key `key` was written (or removed) other than by a `set:`: ctx.language may have changed
+ * with it, to be checked by the next `set:` (sync_language()). */
+static void ctx_key_written(ivrsm_session *s, const char *key)
+{
+    if (ivrsm_m_key_writes_language(key))
+        s->language_checked = false;
+}
+
 static void apply_set(ivrsm_session *s, const m_kvlist *set)
 {
+    if (!set->count)
+        return; /* most routes: nothing to write, nothing to check */
+    if (set->writes_language)
+        s->language_checked = false; /* also when a write below fails half-way */
     for (size_t i = 0; i < set->count; i++) {
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
         uint32_t at;
@@ -254,7 +267,10 @@ static void apply_set(ivrsm_session *s, const m_kvlist *set)
             return;
         }
     }
-    if (set->count)
+    /* ctx.language is checked after a `set:` that may have written it, or when something else
+     * may have since the last check (a collect, a restored snapshot): the check would find
+     * nothing to do otherwise. */
+    if (set->writes_language || !s->language_checked)
         sync_language(s);
 }
 
@@ -347,8 +363,11 @@ static void sync_language(ivrsm_session *s)
             : ivrsm_vstore_member(ctx, ctx->root, "language", strlen("language"), &language_hint);
     size_t n;
     const char *now = ivrsm_val_str(ivrsm_vstore_at(ctx, at), &n);
-    if (now && !strcmp(now, s->m->language_tags[s->language]))
+    if (now && !strcmp(now, s->m->language_tags[s->language])) {
+        s->language_checked = true;
         return; /* the call's language, as the machine writes it: the usual case */
+    }
+    s->language_checked = false;
     int lang = ivrsm_s_ctx_language(s);
     const char *current = s->m->language_tags[s->language];
     if (lang < 0) {
@@ -362,6 +381,8 @@ static void sync_language(ivrsm_session *s)
         }
         if (ivrsm_ctx_store_set_string(&s->ctx, "language", current) != 0)
             ivrsm_s_fail(s);
+        else
+            s->language_checked = true; /* written as the fast path above finds it */
         return;
     }
     if ((size_t)lang != s->language) {
@@ -374,6 +395,8 @@ static void sync_language(ivrsm_session *s)
     if (strcmp(written, s->m->language_tags[lang]) != 0 && /* "en" is written "en-US" */
         ivrsm_ctx_store_set_string(&s->ctx, "language", s->m->language_tags[lang]) != 0)
         ivrsm_s_fail(s);
+    else
+        s->language_checked = true;
 }
 
 void ivrsm_s_start_language(ivrsm_session *s)
@@ -852,13 +875,16 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         suffixed_key(key, sizeof(key), target, "_from");
+        ctx_key_written(s, key);
         if (ivrsm_ctx_store_set_string(&s->ctx, key, v->text) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
         suffixed_key(key, sizeof(key), target, "_to");
+        ctx_key_written(s, key);
         if (ivrsm_ctx_store_set_string(&s->ctx, key, v->date_to) == IVRSM_ENOMEM)
             ivrsm_s_fail(s);
         return;
     }
+    ctx_key_written(s, target);
     if (ivrsm_ctx_store_set_string(&s->ctx, target, v->text) == IVRSM_ENOMEM) {
         ivrsm_s_fail(s);
         return;
@@ -882,6 +908,7 @@ static void forget_otp(ivrsm_session *s)
 {
     if (!s->unverified_otp)
         return;
+    ctx_key_written(s, s->unverified_otp);
     ivrsm_vstore_remove(&s->ctx, s->unverified_otp);
     ivrsm_mem_free(s->mem, s->unverified_otp);
     s->unverified_otp = NULL;

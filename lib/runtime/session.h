@@ -176,6 +176,10 @@ struct ivrsm_session {
      * NULL for a host that gives none. */
     uint64_t *recent;
     unsigned recent_pos;
+    /* sync_language() found ctx.language to be the call's language as the machine writes it,
+     * and no write of ctx since may have changed it (one that may clears this): a `set:` that
+     * writes no language key need not look again. */
+    bool language_checked;
     ivrsm_clock_fn clock;
     void *clock_user;
     void *trace_user;
