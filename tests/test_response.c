@@ -858,6 +858,289 @@ START_TEST(test_long_real_exact_when_memory_runs_out)
 }
 END_TEST
 
+/*
+ * Generated bodies: values of every kind nested up to ~8 deep (objects whose keys repeat,
+ * escaped, empty or not UTF-8; long and short strings with escapes, UTF-8, bytes that are not
+ * UTF-8, control characters and NUL; numbers of every form, some past their type's range;
+ * words, some broken), spaces of every kind between the tokens and a NUL after some scalars,
+ * then maybe cut or one byte replaced. The reader must agree with jansson: the same verdict,
+ * and of a valid body the same value, the root object's members filtered to the keys a state
+ * reads (the keys drawn from the body's own); a copy of what it built (ivrsm_vstore_put_val)
+ * into a store that already holds other nodes is the same tree.
+ */
+static const char *const gen_keys[] = {
+    "\"id\"",          "\"count\"",
+    "\"a\"",           "\"\"",
+    "\"voice_label\"", "\"\\u00e9t\\u00e9\"",
+    "\"k\\\"q\"",      "\"a_key_longer_than_sixteen\"",
+    "\"\\u0000\"",     "\"\xc3\"",
+    "\"caf\xc3\xa9\"",
+};
+static const char *const gen_strings[] = {
+    "\"\"",
+    "\"a1\"",
+    "\"Le jeudi 3 d\xc3\xa9"
+    "cembre \xc3\xa0 14 heures 30.\"",
+    "\"line\\nbreak\\t\\\"quoted\\\" \\\\ \\/ \\b\\f\\r\"",
+    "\"\\uD83D\\uDE00 \\u00e9\"",
+    "\"\\uD83D\"",
+    "\"\t\"",
+    "\"\xff\"",
+    "\"\xe2\x82\"",
+    "\"a\0b\"",
+    "\"0123456789abcdef0123456789abcdef0123456789\"",
+    "\"\\u12G4\"",
+    "\"unterminated",
+};
+static const char *const gen_numbers[] = {
+    "0",
+    "-0",
+    "7",
+    "-12",
+    "42",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "1.5",
+    "12.50",
+    "-0.0",
+    "1e3",
+    "2.5E-3",
+    "1e400",
+    "-1e-400",
+    "01",
+    "1.",
+    "-",
+    ".5",
+    "1e+",
+    "1.7976931348623157e308",
+};
+static const char *const gen_words[] = {"true", "false", "null", "tru", "nul", "falsey"};
+static const char *const gen_spaces[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
+
+typedef struct gen_text {
+    char *data;
+    size_t len, cap;
+} gen_text;
+
+static void gen_put(gen_text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = 2 * (t->len + n + 1);
+        t->data = realloc(t->data, t->cap);
+        ck_assert_ptr_nonnull(t->data);
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+}
+
+#define GEN_PICK(seed, list) (list)[next_random(seed) % (sizeof(list) / sizeof((list)[0]))]
+
+static void gen_space(gen_text *t, uint64_t *seed)
+{
+    const char *sp = GEN_PICK(seed, gen_spaces);
+    gen_put(t, sp, strlen(sp));
+}
+
+/* A string of the pool; "a\0b" is the one whose length strlen() does not tell. */
+static void gen_string(gen_text *t, uint64_t *seed, const char *const *pool, size_t n)
+{
+    const char *s = pool[next_random(seed) % n];
+    gen_put(t, s, strcmp(s, "\"a") == 0 ? 5 : strlen(s));
+}
+
+static void gen_value(gen_text *t, uint64_t *seed, int depth)
+{
+    unsigned kind = next_random(seed) % (depth < 8 ? 10 : 6);
+    if (kind < 2) {
+        gen_string(t, seed, gen_strings, sizeof(gen_strings) / sizeof(gen_strings[0]));
+    } else if (kind < 4 || kind == 5) {
+        const char *x = kind == 5 ? GEN_PICK(seed, gen_words) : GEN_PICK(seed, gen_numbers);
+        gen_put(t, x, strlen(x));
+        if (next_random(seed) % 16 == 0)
+            gen_put(t, "", 1); /* a NUL after a scalar: jansson drops one */
+    } else if (kind == 4) {
+        char real[1024];
+        gen_put(t, real, generated_real(seed, real));
+    } else {
+        bool object = kind % 2;
+        unsigned n = next_random(seed) % (next_random(seed) % 8 == 0 ? 40 : 6);
+        gen_put(t, object ? "{" : "[", 1);
+        for (unsigned i = 0; i < n; i++) {
+            gen_space(t, seed);
+            if (i)
+                gen_put(t, ",", 1);
+            gen_space(t, seed);
+            if (object) {
+                gen_string(t, seed, gen_keys, sizeof(gen_keys) / sizeof(gen_keys[0]));
+                gen_space(t, seed);
+                gen_put(t, ":", 1);
+                gen_space(t, seed);
+            }
+            gen_value(t, seed, depth + 1);
+        }
+        gen_space(t, seed);
+        gen_put(t, object ? "}" : "]", 1);
+    }
+}
+
+/* j's members whose keys `st` names (jansson's reading of what the reader keeps). */
+static json_t *kept_members(json_t *j, const m_state *st)
+{
+    if (!st || !json_is_object(j) || st->resp_whole)
+        return json_incref(j);
+    json_t *out = json_object();
+    const char *key;
+    size_t len;
+    json_t *v;
+    json_object_keylen_foreach(j, key, len, v)
+    {
+        for (size_t i = 0; i < st->resp_key_count; i++)
+            if (st->resp_key_lens[i] == len && !memcmp(st->resp_keys[i], key, len))
+                json_object_setn(out, key, len, v);
+    }
+    return out;
+}
+
+static void generated_as_jansson(const char *body, size_t len, const m_state *st)
+{
+    ivrsm_vstore store;
+    ivrsm_vstore_on(&store, ivrsm_mem_default());
+    uint32_t root;
+    int rc = ivrsm_s_response_store(st, body, len, true, &store, &root);
+    size_t start = 0;
+    while (start < len && strchr(" \t\r\n", body[start]) && body[start])
+        start++;
+    json_t *theirs =
+        start == len ? json_object() : json_loadb(body + start, len - start, JSON_DECODE_ANY, NULL);
+    ck_assert_msg((rc == 0) == (theirs != NULL), "verdict differs on \"%.*s\": ours %d",
+                  (int)(len < 300 ? len : 300), body, rc);
+    if (rc == 0) {
+        /* Written out, members in their order: a repeated key keeps its first place and takes
+         * its last value, as in jansson's objects. */
+        json_t *want = kept_members(theirs, st);
+        char *want_text = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+        ivrsm_buf ours = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_s_val_write(&ours, ivrsm_vstore_at(&store, root));
+        ck_assert_msg(!strcmp(ivrsm_buf_str(&ours), want_text), "value differs on \"%.*s\"",
+                      (int)(len < 300 ? len : 300), body);
+        free(want_text);
+        ivrsm_buf_free(&ours);
+        /* Copied into a store whose nodes sit elsewhere: the same tree. */
+        ivrsm_vstore copy;
+        ivrsm_vstore_on(&copy, ivrsm_mem_default());
+        uint32_t first, at;
+        ck_assert_int_eq(ivrsm_vstore_put_string(&copy, "before", 6, &first), 0);
+        ck_assert_int_eq(
+            ivrsm_vstore_put_val(&copy, ivrsm_vstore_at(&store, root), NULL, NULL, &at), 0);
+        ivrsm_buf a = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_buf b = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_s_val_write(&a, ivrsm_vstore_at(&store, root));
+        ivrsm_s_val_write(&b, ivrsm_vstore_at(&copy, at));
+        ck_assert_str_eq(ivrsm_buf_str(&a), ivrsm_buf_str(&b));
+        ivrsm_buf_free(&a);
+        ivrsm_buf_free(&b);
+        ivrsm_vstore_free(&copy);
+        json_decref(want);
+    } else {
+        ck_assert_uint_eq(root, IVRSM_VSTORE_NONE);
+        ck_assert_int_eq(rc, IVRSM_EINVAL);
+    }
+    json_decref(theirs);
+    ivrsm_vstore_free(&store);
+}
+
+/* body read as an answer with each allocation refused in turn: the verdict and the value of
+ * the read that had its memory, or IVRSM_ENOMEM; nothing left allocated. */
+static long generated_refusals; /* allocations refused by generated_when_memory_runs_out() */
+
+static void generated_when_memory_runs_out(const char *body, size_t len, const m_state *st,
+                                           failing_mem *fm)
+{
+    ivrsm_vstore_scratch whole;
+    ivrsm_vstore_scratch_on(&whole, ivrsm_mem_default());
+    uint32_t whole_root;
+    int want = ivrsm_s_answer_store(st, body, len, &whole.st, &whole_root);
+    ivrsm_buf want_text = IVRSM_BUF_INIT(ivrsm_mem_default());
+    if (want == 0)
+        ivrsm_s_val_write(&want_text, ivrsm_vstore_at(&whole.st, whole_root));
+    for (long n = 0;; n++) {
+        ivrsm_vstore_scratch sc;
+        ivrsm_vstore_scratch_on(&sc, &fm->mem);
+        uint32_t root;
+        failing_mem_fail_one(fm, n);
+        int rc = ivrsm_s_answer_store(st, body, len, &sc.st, &root);
+        bool refused = fm->refused;
+        failing_mem_off(fm);
+        generated_refusals += refused;
+        ck_assert_msg(rc == want || (refused && rc == IVRSM_ENOMEM),
+                      "%d, %d without refusal, on \"%.*s\" (allocation %ld refused)", rc, want,
+                      (int)(len < 300 ? len : 300), body, n);
+        if (rc == 0) {
+            ivrsm_buf text = IVRSM_BUF_INIT(ivrsm_mem_default());
+            ivrsm_s_val_write(&text, ivrsm_vstore_at(&sc.st, root));
+            ck_assert_str_eq(ivrsm_buf_str(&text), ivrsm_buf_str(&want_text));
+            ivrsm_buf_free(&text);
+        }
+        ivrsm_vstore_free(&sc.st);
+        ck_assert_int_eq(fm->live, 0);
+        if (!refused)
+            break;
+    }
+    ivrsm_buf_free(&want_text);
+    ivrsm_vstore_free(&whole.st);
+}
+
+START_TEST(test_generated_bodies_as_jansson)
+{
+    failing_mem fm;
+    failing_mem_init(&fm);
+    /* The keys a state reads, drawn from the generator's (decoded) and others. */
+    static const char *const names[] = {"id",          "count",
+                                        "a",           "",
+                                        "voice_label", "\xc3\xa9t\xc3\xa9",
+                                        "k\"q",        "a_key_longer_than_sixteen",
+                                        "caf\xc3\xa9", "zz"};
+    uint64_t seed = 2027;
+    gen_text t = {0};
+    long valid = 0;
+    for (int round = 0; round < 40000; round++) {
+        t.len = 0;
+        gen_space(&t, &seed);
+        gen_value(&t, &seed, next_random(&seed) % 4 ? 0 : 7);
+        gen_space(&t, &seed);
+        unsigned edit = next_random(&seed) % 8;
+        if (edit == 0 && t.len)
+            t.len = next_random(&seed) % t.len; /* cut */
+        else if (edit == 1 && t.len)
+            t.data[next_random(&seed) % t.len] = "\"\\{}[],:0e. \x80\0"[next_random(&seed) % 14];
+        const char *keys[4];
+        size_t lens[4];
+        m_state st = {0};
+        st.resp_keys = keys;
+        st.resp_key_lens = lens;
+        st.resp_key_count = next_random(&seed) % 5;
+        for (size_t i = 0; i < st.resp_key_count; i++) {
+            keys[i] = GEN_PICK(&seed, names);
+            lens[i] = strlen(keys[i]);
+        }
+        st.resp_whole = next_random(&seed) % 6 == 0;
+        const m_state *keep = next_random(&seed) % 5 ? &st : NULL;
+        generated_as_jansson(t.data, t.len, keep);
+        if (round % 16 == 0)
+            generated_when_memory_runs_out(t.data, t.len, keep, &fm);
+        json_t *j = json_loadb(t.data, t.len, JSON_DECODE_ANY, NULL);
+        valid += j != NULL;
+        json_decref(j);
+    }
+    ck_assert_int_gt(valid, 10000); /* both verdicts are met often */
+    ck_assert(!fm.misused);
+    ck_assert_int_gt(generated_refusals, 100); /* bodies past the scratch store's stack storage */
+    free(t.data);
+}
+END_TEST
+
 static Suite *response_suite(void)
 {
     Suite *s = suite_create("response");
@@ -877,6 +1160,7 @@ static Suite *response_suite(void)
     tcase_add_test(tc, test_body_as_jansson_wrote_it);
     tcase_add_test(tc, test_reals_as_jansson);
     tcase_add_test(tc, test_long_real_exact_when_memory_runs_out);
+    tcase_add_test(tc, test_generated_bodies_as_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

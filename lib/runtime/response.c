@@ -24,42 +24,75 @@
 
 #define MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 
+/*
+ * The reader keeps its place in the body in a local of each function (passed in and returned:
+ * the position after what was read, NULL where the text is not JSON or memory ran out), not in
+ * the reader: a place kept in memory is stored and loaded again around every call of the walk.
+ */
 typedef struct reader {
-    const char *p;
     const char *end;
     ivrsm_vstore *st; /* where values are built */
     bool texts;       /* reals keep their texts as written when said otherwise ("12.50") */
-    ivrsm_buf text;   /* a string with escapes, decoded */
-    ivrsm_buf items;  /* nodes of the open containers' items (u32), innermost last */
-    int depth;
-    int nesting;     /* objects and arrays open */
-    int max_nesting; /* more open at once is refused (too_deep) */
     bool too_deep;
     bool nomem;
+    int open; /* objects and arrays open around the value read: its depth (jansson's) less one */
+    int max_nesting; /* more open at once is refused (too_deep) */
+    ivrsm_buf text;  /* a string with escapes, decoded */
+    ivrsm_buf items; /* nodes of the open containers' items (u32), innermost last */
 } reader;
 
-/* A node put (rc of an ivrsm_vstore_put_*): 0, or -1 with r->nomem. */
-static int built(reader *r, int rc)
+/* A node put (rc of an ivrsm_vstore_put_*): p, or NULL with r->nomem. */
+static inline const char *built(reader *r, int rc, const char *p)
 {
     if (rc == 0)
-        return 0;
+        return p;
     r->nomem = true;
-    return -1;
+    return NULL;
 }
 
-static void skip_space(reader *r)
+/* JSON's spaces as bits: one compare turns away every byte above the space (most bytes met
+ * where a space may stand: a quote, a bracket, a digit), a bit test the rest. */
+#define JSON_SPACES ((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\r'))
+
+static inline const char *skip_space(const char *p, const char *end)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
-        r->p++;
+    while (p < end && (unsigned char)*p <= ' ' && ((JSON_SPACES >> (unsigned char)*p) & 1))
+        p++;
+    return p;
 }
 
-/* A string at r->p (after its opening quote), as ivrsm_json_scan_string(). -1 when invalid. */
-static int read_string(reader *r, const char **s, size_t *len)
+/* read_string() of a string with an escape or a byte from 0x80 on: a call of its own. */
+__attribute__((noinline)) static const char *read_string_whole(reader *r, const char *p,
+                                                               const char **s, size_t *len)
 {
-    if (ivrsm_json_scan_string(&r->p, r->end, &r->text, s, len) == 0)
-        return 0;
+    if (ivrsm_json_scan_string_whole(&p, r->end, &r->text, s, len) == 0)
+        return p;
     r->nomem = r->text.failed != 0;
-    return -1;
+    return NULL;
+}
+
+/* The string whose body starts at p (after its opening quote), as ivrsm_json_scan_string()
+ * reads it; one plain to its closing quote (most keys and values) is read here. */
+static inline const char *read_string(reader *r, const char *p, const char **s, size_t *len)
+{
+    const char *at = ivrsm_json_plain_end(p, r->end);
+    if (at < r->end && *at == '"') {
+        *s = p;
+        *len = (size_t)(at - p);
+        return at + 1;
+    }
+    return read_string_whole(r, p, s, len);
+}
+
+/* A string value whose body starts at p; built into *out unless out is NULL. */
+static inline const char *read_string_value(reader *r, const char *p, uint32_t *out)
+{
+    const char *s;
+    size_t len;
+    p = read_string(r, p, &s, &len);
+    if (!p || !out)
+        return p;
+    return built(r, ivrsm_vstore_put_string(r->st, s, len, out), p);
 }
 
 /*
@@ -105,22 +138,9 @@ static int real_value(const ivrsm_mem *mem, const char *s, size_t len, double *o
     return rc;
 }
 
-/* A number at r->p; built into *out unless out is NULL. -1 when invalid. */
-static int read_number(reader *r, uint32_t *out)
+/* A real start[0..len), checked against a double's range; built into *out unless out is NULL. */
+static int read_real(reader *r, const char *start, size_t len, bool exponent, uint32_t *out)
 {
-    const char *start = r->p;
-    bool real, exponent;
-    const char *p = ivrsm_json_scan_number(start, r->end, &real, &exponent);
-    if (!p)
-        return -1;
-    r->p = p;
-    size_t len = (size_t)(p - start);
-    if (!real) {
-        json_int_t v;
-        if (ivrsm_json_int_value(start, len, &v) != 0)
-            return -1;
-        return out ? built(r, ivrsm_vstore_put_integer(r->st, (int64_t)v, out)) : 0;
-    }
     /* One without an exponent is too short to overflow when skipped. */
     if (!out && !exponent && len < 300)
         return 0;
@@ -138,54 +158,83 @@ static int read_number(reader *r, uint32_t *out)
         memcpy(text, start, len); /* worth keeping: 64 bytes at most */
         text[len] = '\0';
     }
-    return built(r, ivrsm_vstore_put_real(r->st, d, keep ? text : NULL, out));
+    if (ivrsm_vstore_put_real(r->st, d, keep ? text : NULL, out) == 0)
+        return 0;
+    r->nomem = true;
+    return -1;
 }
 
-static int read_value(reader *r, uint32_t *out, const m_state *keep);
-
-static bool kept(const m_state *keep, const char *key, size_t len)
+/* A number at p; built into *out unless out is NULL. */
+static const char *read_number(reader *r, const char *p, uint32_t *out)
 {
-    if (!keep || keep->resp_whole)
-        return true;
-    for (size_t i = 0; i < keep->resp_key_count; i++)
-        if (keep->resp_key_lens[i] == len && ivrsm_same_bytes(keep->resp_keys[i], key, len))
-            return true;
-    return false;
+    const char *start = p;
+    bool real, exponent;
+    p = ivrsm_json_scan_number(start, r->end, &real, &exponent);
+    if (!p)
+        return NULL;
+    size_t len = (size_t)(p - start);
+    if (real)
+        return read_real(r, start, len, exponent, out) == 0 ? p : NULL;
+    json_int_t v;
+    if (ivrsm_json_int_value(start, len, &v) != 0)
+        return NULL;
+    return out ? built(r, ivrsm_vstore_put_integer(r->st, (int64_t)v, out), p) : p;
 }
 
-/* Whether the container ends at once: `close` right after its opening (consumed). */
-static bool closes(reader *r, char close)
+/* The rest of true, false or null (`rest`, n bytes) at p. */
+static inline const char *read_word(reader *r, const char *p, const char *rest, size_t n,
+                                    json_type type, uint32_t *out)
 {
-    skip_space(r);
-    if (r->p >= r->end || *r->p != close)
-        return false;
-    r->p++;
-    return true;
+    if ((size_t)(r->end - p) < n || memcmp(p, rest, n) != 0)
+        return NULL;
+    p += n;
+    return out ? built(r, ivrsm_vstore_put_word(r->st, type, out), p) : p;
 }
 
-/* After an item of an object or array: 1 at ',' (another item follows), 0 at `close`, -1 at
- * anything else. The ',' or `close` is consumed. */
-static int item_end(reader *r, char close)
+static const char *read_container(reader *r, const char *p, uint32_t *out, const m_state *keep);
+
+/*
+ * A value at p (spaces before it skipped); built into *out unless out is NULL, of an object
+ * only the members `keep` names (all when keep is NULL).
+ */
+static const char *read_value(reader *r, const char *p, uint32_t *out, const m_state *keep)
 {
-    skip_space(r);
-    if (r->p >= r->end || (*r->p != ',' && *r->p != close))
-        return -1;
-    return *r->p++ == ',';
+    /* jansson counts every value, scalars too, against its depth. */
+    if (p >= r->end || r->open + 1 > MAX_DEPTH)
+        return NULL;
+    switch (*p) {
+    case '{':
+    case '[':
+        return read_container(r, p, out, keep);
+    case '"':
+        return read_string_value(r, p + 1, out);
+    case 't':
+        p = read_word(r, p + 1, "rue", 3, JSON_TRUE, out);
+        break;
+    case 'f':
+        p = read_word(r, p + 1, "alse", 4, JSON_FALSE, out);
+        break;
+    case 'n':
+        p = read_word(r, p + 1, "ull", 3, JSON_NULL, out);
+        break;
+    default:
+        p = read_number(r, p, out);
+    }
+    /* jansson reads one character past a number or a word and puts it back; a NUL byte put
+     * back is lost (its stream takes NUL for the end of its buffer), so "1\0}" reads "1}".
+     * The same texts are JSON here. */
+    if (p && p < r->end && *p == '\0')
+        p++;
+    return p;
 }
 
-/* A member's or an item's value: a string, the most common, read here without read_value()'s
- * frame (the same checks: its depth, then the string). */
-static int read_item(reader *r, uint32_t *out)
+/* A member's or an item's value at p (spaces skipped): a string, the most common, read here
+ * without read_value()'s call (the same checks: its depth, then the string). */
+static inline const char *read_item(reader *r, const char *p, uint32_t *out)
 {
-    skip_space(r);
-    if (r->p >= r->end || *r->p != '"' || r->depth + 1 > MAX_DEPTH)
-        return read_value(r, out, NULL);
-    r->p++;
-    const char *s;
-    size_t len;
-    if (read_string(r, &s, &len) != 0)
-        return -1;
-    return out ? built(r, ivrsm_vstore_put_string(r->st, s, len, out)) : 0;
+    if (p < r->end && *p == '"' && r->open + 1 <= MAX_DEPTH)
+        return read_string_value(r, p + 1, out);
+    return read_value(r, p, out, NULL);
 }
 
 /* Push a node on the open containers' items. */
@@ -205,6 +254,35 @@ static uint32_t *items_from(reader *r, size_t mark, size_t *n)
 {
     *n = (r->items.len - mark) / sizeof(uint32_t);
     return (uint32_t *)(void *)(r->items.data + mark);
+}
+
+/* After an item at p (spaces skipped): past the ',' when another follows (*more set), past
+ * `close` when the container ends, NULL at anything else. */
+static inline const char *item_end(const char *p, const char *end, char close, bool *more)
+{
+    if (p < end && (*p == ',' || *p == close)) {
+        *more = *p == ',';
+        return p + 1;
+    }
+    return NULL;
+}
+
+static bool kept(const m_state *keep, const char *key, size_t len)
+{
+    if (!keep || keep->resp_whole)
+        return true;
+    for (size_t i = 0; i < keep->resp_key_count; i++)
+        if (keep->resp_key_lens[i] == len && ivrsm_same_bytes(keep->resp_keys[i], key, len))
+            return true;
+    return false;
+}
+
+/* A key's bit among 64, from its length and its first and last bytes: two keys with
+ * different bits differ, so an object whose keys' bits all differ repeats none. */
+static inline uint64_t key_bit(const char *key, size_t len)
+{
+    size_t h = len ? len * 7 + (unsigned char)key[0] + 3u * (unsigned char)key[len - 1] : 0;
+    return 1ULL << (h & 63);
 }
 
 static int compare_keys(const ivrsm_vstore *st, uint32_t a, uint32_t b)
@@ -277,136 +355,123 @@ static size_t unique_members(const ivrsm_vstore *st, uint32_t *pairs, size_t n)
     return kept;
 }
 
-/* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
-static int read_object(reader *r, uint32_t *out, const m_state *keep)
+/* The object of the members pushed since `mark`, a repeated key merged; looked for only when
+ * may_repeat (two keys had the same key_bit(): always past 64 keys). 0, or -1 when memory ran
+ * out. */
+static int put_object(reader *r, size_t mark, bool may_repeat, uint32_t *out)
 {
-    size_t mark = r->items.len;
-    for (int more = !closes(r, '}'); more; more = item_end(r, '}')) {
-        if (more < 0)
-            goto fail;
-        skip_space(r);
-        if (r->p >= r->end || *r->p != '"')
-            goto fail;
-        r->p++;
-        const char *key;
-        size_t key_len;
-        if (read_string(r, &key, &key_len) != 0)
-            goto fail;
-        bool build = out && kept(keep, key, key_len);
-        uint32_t key_at = 0;
-        /* The key is put before the value reuses r->text. */
-        if (build && (built(r, ivrsm_vstore_put_key(r->st, key, key_len, &key_at)) != 0 ||
-                      push_item(r, key_at) != 0))
-            goto fail;
-        skip_space(r);
-        if (r->p >= r->end || *r->p != ':')
-            goto fail;
-        r->p++;
-        uint32_t v = 0;
-        if (read_item(r, build ? &v : NULL) != 0 || (build && push_item(r, v) != 0))
-            goto fail;
-    }
-    if (out) {
-        size_t n;
-        uint32_t *pairs = items_from(r, mark, &n);
-        n /= 2;
+    size_t n;
+    uint32_t *pairs = items_from(r, mark, &n);
+    n /= 2;
+    if (may_repeat) {
         int repeats = repeats_key(r, pairs, n);
         if (repeats < 0) {
             r->nomem = true;
-            goto fail;
+            return -1;
         }
         if (repeats)
             n = unique_members(r->st, pairs, n);
-        if (built(r, ivrsm_vstore_put_members(r->st, pairs, n, out)) != 0)
-            goto fail;
     }
-    r->items.len = mark;
-    return 0;
-fail:
-    r->items.len = mark;
+    if (ivrsm_vstore_put_members(r->st, pairs, n, out) == 0)
+        return 0;
+    r->nomem = true;
     return -1;
 }
 
-static int read_array(reader *r, uint32_t *out)
+/* An object after its '{'; only the members `keep` names are built (all when keep is NULL). */
+static const char *read_object(reader *r, const char *p, uint32_t *out, const m_state *keep)
 {
+    const char *end = r->end;
     size_t mark = r->items.len;
-    for (int more = !closes(r, ']'); more; more = item_end(r, ']')) {
-        uint32_t v = 0;
-        if (more < 0 || read_item(r, out ? &v : NULL) != 0 || (out && push_item(r, v) != 0))
+    uint64_t keys_seen = 0;
+    bool may_repeat = false;
+    p = skip_space(p, end);
+    bool more = p >= end || *p != '}';
+    if (!more)
+        p++;
+    while (more) {
+        if (p >= end || *p != '"')
             goto fail;
+        const char *key;
+        size_t key_len;
+        if (!(p = read_string(r, p + 1, &key, &key_len)))
+            goto fail;
+        bool build = out && kept(keep, key, key_len);
+        if (build) {
+            /* The key is put before the value reuses r->text. */
+            uint32_t key_at;
+            if (!built(r, ivrsm_vstore_put_key(r->st, key, key_len, &key_at), p) ||
+                push_item(r, key_at) != 0)
+                goto fail;
+            uint64_t bit = key_bit(key, key_len);
+            may_repeat |= (keys_seen & bit) != 0;
+            keys_seen |= bit;
+        }
+        p = skip_space(p, end);
+        if (p >= end || *p != ':')
+            goto fail;
+        uint32_t v = 0;
+        p = read_item(r, skip_space(p + 1, end), build ? &v : NULL);
+        if (!p || (build && push_item(r, v) != 0))
+            goto fail;
+        p = item_end(skip_space(p, end), end, '}', &more);
+        if (!p)
+            goto fail;
+        if (more)
+            p = skip_space(p, end);
+    }
+    if (out && put_object(r, mark, may_repeat, out) != 0)
+        goto fail;
+    r->items.len = mark;
+    return p;
+fail:
+    r->items.len = mark;
+    return NULL;
+}
+
+static const char *read_array(reader *r, const char *p, uint32_t *out)
+{
+    const char *end = r->end;
+    size_t mark = r->items.len;
+    p = skip_space(p, end);
+    bool more = p >= end || *p != ']';
+    if (!more)
+        p++;
+    while (more) {
+        uint32_t v = 0;
+        p = read_item(r, p, out ? &v : NULL);
+        if (!p || (out && push_item(r, v) != 0))
+            goto fail;
+        p = item_end(skip_space(p, end), end, ']', &more);
+        if (!p)
+            goto fail;
+        if (more)
+            p = skip_space(p, end);
     }
     if (out) {
         size_t n;
         uint32_t *items = items_from(r, mark, &n);
-        if (built(r, ivrsm_vstore_put_array(r->st, items, n, out)) != 0)
+        if (!built(r, ivrsm_vstore_put_array(r->st, items, n, out), p))
             goto fail;
     }
     r->items.len = mark;
-    return 0;
+    return p;
 fail:
     r->items.len = mark;
-    return -1;
+    return NULL;
 }
 
-static int read_word(reader *r, const char *word, json_type type, uint32_t *out)
+/* An object or an array at p, counted against max_nesting. */
+static const char *read_container(reader *r, const char *p, uint32_t *out, const m_state *keep)
 {
-    size_t n = strlen(word);
-    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
-        return -1;
-    r->p += n;
-    return out ? built(r, ivrsm_vstore_put_word(r->st, type, out)) : 0;
-}
-
-static int read_value(reader *r, uint32_t *out, const m_state *keep)
-{
-    skip_space(r);
-    /* jansson counts every value, scalars too, against its depth. */
-    if (r->p >= r->end || r->depth + 1 > MAX_DEPTH)
-        return -1;
-    r->depth++;
-    int rc;
-    bool put_back = true; /* jansson read one character too far, and put it back */
-    switch (*r->p++) {
-    case '{':
-    case '[':
-        put_back = false;
-        if (++r->nesting > r->max_nesting) {
-            r->too_deep = true;
-            rc = -1;
-        } else {
-            rc = r->p[-1] == '{' ? read_object(r, out, keep) : read_array(r, out);
-        }
-        r->nesting--;
-        break;
-    case '"': {
-        put_back = false;
-        const char *s;
-        size_t len;
-        rc = read_string(r, &s, &len);
-        if (rc == 0 && out)
-            rc = built(r, ivrsm_vstore_put_string(r->st, s, len, out));
-        break;
+    if (++r->open > r->max_nesting) {
+        r->too_deep = true;
+        p = NULL;
+    } else {
+        p = *p == '{' ? read_object(r, p + 1, out, keep) : read_array(r, p + 1, out);
     }
-    case 't':
-        rc = read_word(r, "rue", JSON_TRUE, out);
-        break;
-    case 'f':
-        rc = read_word(r, "alse", JSON_FALSE, out);
-        break;
-    case 'n':
-        rc = read_word(r, "ull", JSON_NULL, out);
-        break;
-    default:
-        r->p--;
-        rc = read_number(r, out);
-    }
-    /* jansson reads one character past a number or a word and puts it back; a NUL byte put
-     * back is lost (its stream takes NUL for the end of its buffer), so "1\0}" reads "1}".
-     * The same texts are JSON here. */
-    if (rc == 0 && put_back && r->p < r->end && *r->p == '\0')
-        r->p++;
-    r->depth--;
-    return rc;
+    r->open--;
+    return p;
 }
 
 /* The read of ivrsm_s_response_store(), objects and arrays nested at most max_nesting deep
@@ -418,25 +483,22 @@ static int store(const m_state *st, const char *body, size_t len, bool texts, in
      * allows. */
     if (!body)
         body = "";
-    uint32_t mark = out->len;
-    char items[512];
-    reader r = {body, body + len,  out,   texts, IVRSM_BUF_INIT(out->mem), {0}, 0,
-                0,    max_nesting, false, false};
-    ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
-    skip_space(&r);
-    if (r.p == r.end) {
+    const char *end = body + len;
+    const char *p = skip_space(body, end);
+    if (p == end) {
         /* 204 No Content and friends: success with an empty response. */
         return ivrsm_vstore_put_members(out, NULL, 0, root);
     }
-    int rc = read_value(&r, root, st);
+    uint32_t mark = out->len;
+    char items[512];
+    reader r = {end, out, texts, false, false, 0, max_nesting, IVRSM_BUF_INIT(out->mem), {0}};
+    ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
+    p = read_value(&r, p, root, st);
     ivrsm_buf_free(&r.text);
     ivrsm_buf_free(&r.items);
-    if (rc == 0) {
-        skip_space(&r);
-        if (r.p == r.end)
-            return 0;
-        rc = -1; /* text after the value */
-    }
+    if (p && skip_space(p, end) == end)
+        return 0;
+    /* Not JSON: broken, or text after the value. */
     ivrsm_vstore_truncate(out, mark);
     *root = IVRSM_VSTORE_NONE;
     *too_deep = r.too_deep;

@@ -54,6 +54,38 @@ static const uint8_t *node(const ivrsm_vstore *st, uint32_t at)
     return st->data + at;
 }
 
+/*
+ * memcpy(dst, src, len) without a call for the lengths of most keys and strings (up to 16
+ * bytes): two words that overlap, both read before either is written, read and written only
+ * within [0, len). The stores' puts are leaves then, with no registers to save around a call.
+ */
+static inline void copy_bytes(uint8_t *dst, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    if (len >= 8 && len <= 16) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + len - 8, &b, 8);
+    } else if (len >= 4 && len < 8) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + len - 4, &b, 4);
+    } else if (len < 4) {
+        if (len) {
+            uint8_t a = s[0], b = s[len / 2], c = s[len - 1];
+            dst[0] = a;
+            dst[len / 2] = b;
+            dst[len - 1] = c;
+        }
+    } else {
+        memmove(dst, s, len);
+    }
+}
+
 /* The bytes of a node without items or members (a string, a number, true, false, null). */
 static inline uint32_t leaf_size(const uint8_t *p)
 {
@@ -107,8 +139,9 @@ static uint32_t tree_size(const ivrsm_vstore *st, uint32_t at)
     return n;
 }
 
-/* The block grown to hold `extra` more bytes; 0 or IVRSM_ENOMEM. */
-static int grow(ivrsm_vstore *st, size_t extra)
+/* The block grown to hold `extra` more bytes; 0 or IVRSM_ENOMEM. A call of its own, so that
+ * the puts' usual path (the room is there) saves no registers. */
+__attribute__((noinline)) static int grow(ivrsm_vstore *st, size_t extra)
 {
     /* A store without an allocator has fixed storage (compaction's copy aside). */
     if (!st->mem || extra > STORE_MAX || st->len + extra > STORE_MAX)
@@ -527,7 +560,7 @@ static uint32_t new_key(ivrsm_vstore *st, const char *key, size_t len)
 {
     uint32_t at = take(st, 4 + len + 1);
     wr32(st->data + at, (uint32_t)len);
-    memcpy(st->data + at + 4, key, len);
+    copy_bytes(st->data + at + 4, key, len);
     st->data[at + 4 + len] = '\0';
     return at;
 }
@@ -551,7 +584,7 @@ int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_
     uint8_t *p = st->data + *at;
     p[0] = JSON_STRING;
     wr32(p + 1, (uint32_t)len);
-    memcpy(p + 5, s, len);
+    copy_bytes(p + 5, s, len);
     p[5 + len] = '\0';
     return 0;
 }
@@ -605,8 +638,8 @@ int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, ui
     uint8_t *p = st->data + *at;
     p[0] = JSON_ARRAY;
     wr32(p + 1, (uint32_t)n);
-    for (size_t i = 0; i < n; i++)
-        wr32(p + ARRAY_HEAD + 4 * i, items[i]);
+    if (n)
+        memcpy(p + ARRAY_HEAD, items, 4 * n); /* the nodes as stored: u32 in the host's order */
     return 0;
 }
 
@@ -623,8 +656,8 @@ int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, 
     if (n > STORE_MAX / 8 || reserve(st, OBJECT_HEAD + 8 * n) != 0)
         return IVRSM_ENOMEM;
     *at = new_object(st, (uint32_t)n);
-    for (size_t i = 0; i < 2 * n; i++)
-        wr32(st->data + *at + OBJECT_HEAD + 4 * i, pairs[i]);
+    if (n)
+        memcpy(st->data + *at + OBJECT_HEAD, pairs, 8 * n); /* u32 in the host's order */
     wr32(st->data + *at + 1, (uint32_t)n);
     return 0;
 }
@@ -711,6 +744,23 @@ static int put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text
 }
 
 /* Copy node `at` of src (st itself maybe: read by offset, the block may move) into st. */
+static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uint32_t *out);
+
+/* copy_node() of an item or a member's value: a leaf (most of them: a string, a number) copied
+ * here, without a call of its own. */
+static inline int copy_child(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uint32_t *out)
+{
+    uint8_t tag = node(src, at)[0];
+    if (tag == JSON_ARRAY || tag == JSON_OBJECT)
+        return copy_node(st, src, at, out);
+    uint32_t size = leaf_size(node(src, at));
+    if (reserve(st, size) != 0)
+        return IVRSM_ENOMEM;
+    *out = take(st, size);
+    copy_bytes(st->data + *out, node(src, at), size);
+    return 0;
+}
+
 static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uint32_t *out)
 {
     uint8_t tag = node(src, at)[0];
@@ -723,7 +773,7 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uin
         wr32(st->data + a + 1, n);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t item;
-            if (copy_node(st, src, rd32(node(src, at) + ARRAY_HEAD + 4 * i), &item) != 0)
+            if (copy_child(st, src, rd32(node(src, at) + ARRAY_HEAD + 4 * i), &item) != 0)
                 return IVRSM_ENOMEM;
             wr32(st->data + a + ARRAY_HEAD + 4 * i, item);
         }
@@ -741,9 +791,10 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uin
             uint32_t klen = rd32(node(src, key));
             if (reserve(st, 4 + (size_t)klen + 1) != 0)
                 return IVRSM_ENOMEM;
-            uint32_t k = new_key(st, (const char *)node(src, key) + 4, klen);
+            uint32_t k = take(st, 4 + (size_t)klen + 1);
+            copy_bytes(st->data + k, node(src, key), 4 + (size_t)klen + 1);
             uint32_t item;
-            if (copy_node(st, src, rd32(node(src, at) + OBJECT_HEAD + 8 * i + 4), &item) != 0)
+            if (copy_child(st, src, rd32(node(src, at) + OBJECT_HEAD + 8 * i + 4), &item) != 0)
                 return IVRSM_ENOMEM;
             wr32(st->data + o + OBJECT_HEAD + 8 * i, k);
             wr32(st->data + o + OBJECT_HEAD + 8 * i + 4, item);
@@ -752,12 +803,7 @@ static int copy_node(ivrsm_vstore *st, const ivrsm_vstore *src, uint32_t at, uin
         *out = o;
         return 0;
     }
-    uint32_t size = self_size(src, at);
-    if (reserve(st, size) != 0)
-        return IVRSM_ENOMEM;
-    *out = take(st, size);
-    memmove(st->data + *out, node(src, at), size);
-    return 0;
+    return copy_child(st, src, at, out);
 }
 
 int ivrsm_vstore_put_json(ivrsm_vstore *st, const json_t *j, ivrsm_vstore_text_fn text, void *user,
