@@ -689,6 +689,98 @@ START_TEST(test_hinted_as_member_scan)
 }
 END_TEST
 
+/*
+ * The puts write a node themselves when the room is there and the text short, and by a call of
+ * their own otherwise (value.c, short_put()): at every room left in the block from 0 to 48 bytes
+ * (the block reallocated to it, so that a write past it shows under ASan) and every text length
+ * from 0 to 40, each put gives the node it was asked for, its bytes only, and the block's end
+ * moves by its size; with the allocator refusing, a put that needs the block grown fails and
+ * leaves the store as it was.
+ */
+START_TEST(test_puts_at_every_room)
+{
+    char text[41];
+    for (int i = 0; i < 40; i++)
+        text[i] = (char)('a' + (i * 7) % 26);
+    text[40] = '\0';
+    failing_mem fm;
+    failing_mem_init(&fm);
+    for (size_t room = 0; room <= 48; room++)
+        for (size_t len = 0; len <= 40; len++)
+            for (int kind = 0; kind < 5; kind++) {
+                for (int refuse = 0; refuse < 2; refuse++) {
+                    ivrsm_vstore st;
+                    ivrsm_vstore_on(&st, &fm.mem);
+                    uint32_t first, at = 0;
+                    ck_assert_int_eq(ivrsm_vstore_put_string(&st, "x", 1, &first), 0);
+                    ivrsm_vstore_shrink(&st, room);
+                    ck_assert_uint_eq(st.cap - st.len, room);
+                    uint32_t pairs[4] = {first, first, first, first};
+                    uint32_t before = st.len;
+                    size_t size = kind == 0   ? 5 + len + 1
+                                  : kind == 1 ? 4 + len + 1
+                                  : kind == 2 ? 9
+                                  : kind == 3 ? 1
+                                              : 9 + 8 * (len % 3);
+                    if (refuse)
+                        failing_mem_fail_from(&fm, 0);
+                    int rc = kind == 0   ? ivrsm_vstore_put_string(&st, text, len, &at)
+                             : kind == 1 ? ivrsm_vstore_put_key(&st, text, len, &at)
+                             : kind == 2 ? ivrsm_vstore_put_integer(&st, -(int64_t)len, &at)
+                             : kind == 3 ? ivrsm_vstore_put_word(&st, JSON_NULL, &at)
+                                         : ivrsm_vstore_put_members(&st, pairs, len % 3, &at);
+                    failing_mem_off(&fm);
+                    if (refuse && size > room) {
+                        ck_assert_int_eq(rc, IVRSM_ENOMEM);
+                        ck_assert_uint_eq(st.len, before);
+                        ivrsm_vstore_free(&st);
+                        continue;
+                    }
+                    ck_assert_int_eq(rc, 0);
+                    ck_assert_uint_eq(at, before);
+                    ck_assert_uint_eq(st.len, before + size);
+                    ivrsm_val v = ivrsm_vstore_at(&st, at);
+                    size_t got_len = 0;
+                    const char *got;
+                    switch (kind) {
+                    case 0:
+                        got = ivrsm_val_str(v, &got_len);
+                        ck_assert_uint_eq(got_len, len);
+                        ck_assert(memcmp(got, text, len) == 0 && got[len] == '\0');
+                        break;
+                    case 1:
+                        got = ivrsm_vstore_key(&st, at, &got_len);
+                        ck_assert_uint_eq(got_len, len);
+                        ck_assert(memcmp(got, text, len) == 0 && got[len] == '\0');
+                        break;
+                    case 2:
+                        ck_assert_int_eq(ivrsm_val_type(v), JSON_INTEGER);
+                        ck_assert(ivrsm_val_int(v) == -(json_int_t)len);
+                        break;
+                    case 3:
+                        ck_assert_int_eq(ivrsm_val_type(v), JSON_NULL);
+                        break;
+                    default:
+                        ck_assert_int_eq(ivrsm_val_type(v), JSON_OBJECT);
+                        ck_assert_uint_eq(ivrsm_val_size(v), len % 3);
+                        for (size_t m = 0; m < len % 3; m++) {
+                            const char *key;
+                            size_t key_len;
+                            ivrsm_val x = ivrsm_val_member(v, m, &key, &key_len);
+                            ck_assert_uint_eq(x.at, first);
+                        }
+                    }
+                    /* The node before is untouched. */
+                    got = ivrsm_val_str(ivrsm_vstore_at(&st, first), &got_len);
+                    ck_assert(got_len == 1 && got[0] == 'x' && got[1] == '\0');
+                    ivrsm_vstore_free(&st);
+                }
+            }
+    ck_assert_int_eq(fm.live, 0);
+    ck_assert(!fm.misused);
+}
+END_TEST
+
 static Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -705,6 +797,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_lookup_as_member_scan);
     tcase_add_test(tc, test_hinted_as_member_scan);
     tcase_add_test(tc, test_compaction_as_copy);
+    tcase_add_test(tc, test_puts_at_every_room);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -55,14 +55,13 @@ static const uint8_t *node(const ivrsm_vstore *st, uint32_t at)
 }
 
 /*
- * memcpy(dst, src, len) without a call for the lengths of most keys and strings (up to 16
- * bytes): two words that overlap, both read before either is written, read and written only
- * within [0, len). The stores' puts are leaves then, with no registers to save around a call.
+ * memcpy(dst, src, len) of up to 16 bytes (most keys and strings) without a call: two words that
+ * overlap, both read before either is written, read and written only within [0, len).
  */
-static inline void copy_bytes(uint8_t *dst, const void *src, size_t len)
+static inline void copy_short(uint8_t *dst, const void *src, size_t len)
 {
     const uint8_t *s = src;
-    if (len >= 8 && len <= 16) {
+    if (len >= 8) {
         uint64_t a, b;
         memcpy(&a, s, 8);
         memcpy(&b, s + len - 8, 8);
@@ -74,16 +73,35 @@ static inline void copy_bytes(uint8_t *dst, const void *src, size_t len)
         memcpy(&b, s + len - 4, 4);
         memcpy(dst, &a, 4);
         memcpy(dst + len - 4, &b, 4);
-    } else if (len < 4) {
-        if (len) {
-            uint8_t a = s[0], b = s[len / 2], c = s[len - 1];
-            dst[0] = a;
-            dst[len / 2] = b;
-            dst[len - 1] = c;
-        }
-    } else {
-        memmove(dst, s, len);
+    } else if (len) {
+        uint8_t a = s[0], b = s[len / 2], c = s[len - 1];
+        dst[0] = a;
+        dst[len / 2] = b;
+        dst[len - 1] = c;
     }
+}
+
+/* memmove(dst, src, len), copy_short() up to 16 bytes. */
+static inline void copy_bytes(uint8_t *dst, const void *src, size_t len)
+{
+    if (len <= 16)
+        copy_short(dst, src, len);
+    else
+        memmove(dst, src, len);
+}
+
+/*
+ * Whether a put is the usual one: the room is there (SHORT_ROOM bytes past the end) and its text
+ * is of up to 16 bytes. That one is written by the put itself, a leaf; any other (the block grown
+ * first, a longer copy) by a call of its own: GCC saves registers for the whole of a function
+ * that has a call on a path that goes on after it, and an answer's reader puts a node for every
+ * key and value it keeps.
+ */
+#define SHORT_ROOM 32
+
+static inline bool short_put(const ivrsm_vstore *st, size_t len)
+{
+    return len <= 16 && st->cap - st->len >= SHORT_ROOM;
 }
 
 /* The bytes of a node without items or members (a string, a number, true, false, null). */
@@ -576,16 +594,35 @@ int ivrsm_vstore_init(ivrsm_vstore *st)
     return 0;
 }
 
-int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at)
+/* A string node at the end (reserved before). */
+static inline uint32_t new_string(ivrsm_vstore *st, const char *s, size_t len, bool short_text)
+{
+    uint32_t at = take(st, 5 + len + 1);
+    uint8_t *p = st->data + at;
+    p[0] = JSON_STRING;
+    wr32(p + 1, (uint32_t)len);
+    if (short_text)
+        copy_short(p + 5, s, len);
+    else
+        memcpy(p + 5, s, len);
+    p[5 + len] = '\0';
+    return at;
+}
+
+__attribute__((noinline)) static int put_string_grown(ivrsm_vstore *st, const char *s, size_t len,
+                                                      uint32_t *at)
 {
     if (len > STORE_MAX || reserve(st, 5 + len + 1) != 0)
         return IVRSM_ENOMEM;
-    *at = take(st, 5 + len + 1);
-    uint8_t *p = st->data + *at;
-    p[0] = JSON_STRING;
-    wr32(p + 1, (uint32_t)len);
-    copy_bytes(p + 5, s, len);
-    p[5 + len] = '\0';
+    *at = new_string(st, s, len, false);
+    return 0;
+}
+
+int ivrsm_vstore_put_string(ivrsm_vstore *st, const char *s, size_t len, uint32_t *at)
+{
+    if (!short_put(st, len))
+        return put_string_grown(st, s, len, at);
+    *at = new_string(st, s, len, true);
     return 0;
 }
 
@@ -643,7 +680,8 @@ int ivrsm_vstore_put_array(ivrsm_vstore *st, const uint32_t *items, size_t n, ui
     return 0;
 }
 
-int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t *at)
+__attribute__((noinline)) static int put_key_grown(ivrsm_vstore *st, const char *key, size_t len,
+                                                   uint32_t *at)
 {
     if (len > STORE_MAX || reserve(st, 4 + len + 1) != 0)
         return IVRSM_ENOMEM;
@@ -651,20 +689,53 @@ int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t
     return 0;
 }
 
-int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, uint32_t *at)
+int ivrsm_vstore_put_key(ivrsm_vstore *st, const char *key, size_t len, uint32_t *at)
+{
+    if (!short_put(st, len))
+        return put_key_grown(st, key, len, at);
+    uint32_t k = take(st, 4 + len + 1);
+    wr32(st->data + k, (uint32_t)len);
+    copy_short(st->data + k + 4, key, len);
+    st->data[k + 4 + len] = '\0';
+    *at = k;
+    return 0;
+}
+
+/* An object of the n members of pairs at the end (reserved before). */
+static inline uint32_t new_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n)
+{
+    uint32_t at = new_object(st, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) /* a pair's two u32 in the host's order, as stored */
+        memcpy(st->data + at + OBJECT_HEAD + 8 * i, pairs + 2 * i, 8);
+    wr32(st->data + at + 1, (uint32_t)n);
+    return at;
+}
+
+__attribute__((noinline)) static int put_members_grown(ivrsm_vstore *st, const uint32_t *pairs,
+                                                       size_t n, uint32_t *at)
 {
     if (n > STORE_MAX / 8 || reserve(st, OBJECT_HEAD + 8 * n) != 0)
         return IVRSM_ENOMEM;
-    *at = new_object(st, (uint32_t)n);
-    if (n)
-        memcpy(st->data + *at + OBJECT_HEAD, pairs, 8 * n); /* u32 in the host's order */
-    wr32(st->data + *at + 1, (uint32_t)n);
+    *at = new_members(st, pairs, n);
+    return 0;
+}
+
+int ivrsm_vstore_put_members(ivrsm_vstore *st, const uint32_t *pairs, size_t n, uint32_t *at)
+{
+    if (n > 16 || st->cap - st->len < OBJECT_HEAD + 8 * 16)
+        return put_members_grown(st, pairs, n, at);
+    *at = new_members(st, pairs, n);
     return 0;
 }
 
 int ivrsm_vstore_put_integer(ivrsm_vstore *st, int64_t v, uint32_t *at)
 {
-    return put_scalar(st, JSON_INTEGER, &v, NULL, at);
+    if (st->cap - st->len < SHORT_ROOM)
+        return put_scalar(st, JSON_INTEGER, &v, NULL, at);
+    *at = take(st, 9);
+    st->data[*at] = JSON_INTEGER;
+    memcpy(st->data + *at + 1, &v, 8);
+    return 0;
 }
 
 int ivrsm_vstore_put_real(ivrsm_vstore *st, double v, const char *text, uint32_t *at)
@@ -674,7 +745,11 @@ int ivrsm_vstore_put_real(ivrsm_vstore *st, double v, const char *text, uint32_t
 
 int ivrsm_vstore_put_word(ivrsm_vstore *st, json_type type, uint32_t *at)
 {
-    return put_scalar(st, type, NULL, NULL, at);
+    if (st->cap - st->len < SHORT_ROOM || type == JSON_INTEGER || type == JSON_REAL)
+        return put_scalar(st, type, NULL, NULL, at);
+    *at = take(st, 1);
+    st->data[*at] = (uint8_t)type;
+    return 0;
 }
 
 const char *ivrsm_vstore_key(const ivrsm_vstore *st, uint32_t key, size_t *len)
