@@ -281,8 +281,8 @@ static bool kept(const m_state *keep, const char *key, size_t len)
  * different bits differ, so an object whose keys' bits all differ repeats none. */
 static inline uint64_t key_bit(const char *key, size_t len)
 {
-    size_t h = len ? len * 7 + (unsigned char)key[0] + 3u * (unsigned char)key[len - 1] : 0;
-    return 1ULL << (h & 63);
+    return len ? 1ULL << ((len + (unsigned char)key[0] + 4u * (unsigned char)key[len - 1]) & 63)
+               : 1;
 }
 
 static int compare_keys(const ivrsm_vstore *st, uint32_t a, uint32_t b)
@@ -494,8 +494,11 @@ static int store(const m_state *st, const char *body, size_t len, bool texts, in
     reader r = {end, out, texts, false, false, 0, max_nesting, IVRSM_BUF_INIT(out->mem), {0}};
     ivrsm_buf_on(&r.items, out->mem, items, sizeof(items));
     p = read_value(&r, p, root, st);
-    ivrsm_buf_free(&r.text);
-    ivrsm_buf_free(&r.items);
+    /* Most reads decode no escape and keep their items on the stack: nothing to free. */
+    if (r.text.data)
+        ivrsm_buf_free(&r.text);
+    if (!r.items.borrowed)
+        ivrsm_buf_free(&r.items);
     if (p && skip_space(p, end) == end)
         return 0;
     /* Not JSON: broken, or text after the value. */
