@@ -758,7 +758,9 @@ static void goto_state(ivrsm_session *s, int32_t to, const char *reason)
 static void take_route(ivrsm_session *s, const m_state *st, int route, const char *via)
 {
     const m_route *r = &st->routes[route];
-    char reason[160] = "route";
+    /* Only the text is read: the rest of the array is not cleared at every route taken. */
+    char reason[160];
+    memcpy(reason, "route", sizeof("route"));
     char *long_reason = NULL;
     if (ivrsm_s_tracing(s)) {
         if (r->kind == M_ROUTE_INTENT)
