@@ -817,6 +817,143 @@ START_TEST(static_words_shown_then_joined)
 }
 END_TEST
 
+/* ---- Command slots: each command as a slot zeroed whole would hold it ---- */
+
+/* What a command built in a slot zeroed whole shows before its builder writes: its id, type,
+ * state and language, nothing else. The fields its builder writes whole (an ask's pub.ask, an
+ * http command's pub.http) are the builder's. */
+static void as_zeroed_whole(const s_command *c, ivrsm_command_type type, uint64_t id,
+                            const char *language)
+{
+    s_command ref;
+    memset(&ref, 0, sizeof(ref));
+    ck_assert_uint_eq(c->pub.size, sizeof(c->pub));
+    ck_assert_int_eq(c->pub.type, type);
+    ck_assert_uint_eq(c->pub.id, id);
+    ck_assert_ptr_null(c->pub.state);
+    ck_assert(c->pub.language == language);
+    ck_assert_ptr_null(c->pub.text);
+    if (type != IVRSM_COMMAND_ASK)
+        ck_assert(!memcmp(&c->pub.ask, &ref.pub.ask, sizeof(ref.pub.ask)));
+    if (type != IVRSM_COMMAND_HTTP)
+        ck_assert(!memcmp(&c->pub.http, &ref.pub.http, sizeof(ref.pub.http)));
+    ck_assert(!memcmp(&c->pub.handoff, &ref.pub.handoff, sizeof(ref.pub.handoff)));
+    ck_assert(!memcmp(&c->pub.hangup, &ref.pub.hangup, sizeof(ref.pub.hangup)));
+    ck_assert_ptr_null(c->pub.parts);
+    ck_assert_uint_eq(c->pub.part_count, 0);
+    /* The session's own fields, from speech to the end, as one run of bytes. */
+    ck_assert(!memcmp(&c->speech, &ref.speech, sizeof(ref) - offsetof(s_command, speech)));
+}
+
+/* Whatever a builder of `type` may write, nonzero, in c (owned strings from the session). */
+static void build_as(ivrsm_session *s, s_command *c, ivrsm_command_type type)
+{
+    static const char *const hints[] = {"oui", "non"};
+    static const ivrsm_header header = {"Authorization", "Bearer t"};
+    c->pub.text = "mots";
+    c->pub.state = "st";
+    if (type == IVRSM_COMMAND_SAY || type == IVRSM_COMMAND_ASK || type == IVRSM_COMMAND_HANDOFF) {
+        ck_assert_int_eq(ivrsm_s_speech_add(s->mem, &c->speech, IVRSM_PART_SAY, "un"), 0);
+        ck_assert_int_eq(ivrsm_s_speech_add(s->mem, &c->speech, IVRSM_PART_PLAY, "b.wav"), 0);
+        c->text = ivrsm_mem_strdup(s->mem, "un");
+    }
+    switch (type) {
+    case IVRSM_COMMAND_ASK:
+        c->pub.ask.dtmf = c->pub.ask.speech = c->pub.ask.barge_in = 1;
+        c->pub.ask.min_digits = 1 + (int)pick(6);
+        c->pub.ask.max_digits = 6 + (int)pick(6);
+        c->pub.ask.terminators = "#";
+        c->pub.ask.timeout_ms = c->pub.ask.digit_timeout_ms = 1 + (int)pick(5000);
+        c->pub.ask.hints = hints;
+        c->pub.ask.hint_count = 2;
+        c->pub.ask.collect = "otp";
+        break;
+    case IVRSM_COMMAND_HTTP:
+        c->pub.http.endpoint = "e";
+        c->pub.http.method = "GET";
+        c->pub.http.timeout_ms = 1 + (int)pick(5000);
+        c->http_texts = ivrsm_mem_malloc(s->mem, 64);
+        ck_assert_ptr_nonnull(c->http_texts);
+        strcpy(c->http_texts, "/p");
+        c->path = c->query = c->body = c->idempotency_key = c->http_texts;
+        c->headers = (ivrsm_header *)&header;
+        c->header_count = 1;
+        break;
+    case IVRSM_COMMAND_HANDOFF:
+        c->queue = ivrsm_mem_strdup(s->mem, "agents");
+        c->context = ivrsm_mem_strdup(s->mem, "{}");
+        break;
+    case IVRSM_COMMAND_HANGUP:
+        c->reason = ivrsm_mem_strdup(s->mem, "why");
+        break;
+    case IVRSM_COMMAND_SAY:
+        break;
+    }
+}
+
+/*
+ * Commands of every type, built in turn in the session's command slots (and past them, where
+ * the queue moves to the heap), pulled, released or discarded as a call does: before its
+ * builder writes, each shows exactly what a slot zeroed whole would (the code before cleared
+ * each slot whole, or all but a say's or an ask's fields after one of those). The builders'
+ * writes are drawn over everything a builder of the type may write; the sanitizers' build
+ * checks that no string of a command before is freed twice or lost.
+ */
+START_TEST(command_slots_as_zeroed_whole)
+{
+    ivrsm_machine *m = NULL;
+    static const char yaml[] = "machine: c\nversion: \"1\"\nstates:\n"
+                               "  a:\n    type: prompt_and_listen\n    prompt: \"Oui ?\"\n"
+                               "    routes:\n      - when_text: \"oui\"\n        next: a\n";
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "c.yaml", &m, NULL), 0);
+    seed = 777u;
+    size_t built = 0, inline_built = 0;
+    for (int session = 0; session < 40; session++) {
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+        for (int round = 0; round < 100; round++) {
+            /* The last rounds of a session queue more than its slots hold: the queue moves to
+             * the heap, and stays there. */
+            bool past_slots = round >= 95;
+            size_t batch = 1 + pick(past_slots ? 5 : 2);
+            for (size_t k = 0; k < batch; k++) {
+                ivrsm_command_type type = (ivrsm_command_type)(1 + pick(5));
+                uint64_t id = s->next_id;
+                s_command *c = ivrsm_s_command_new(s, type);
+                ck_assert_ptr_nonnull(c);
+                as_zeroed_whole(c, type, id,
+                                type == IVRSM_COMMAND_SAY || type == IVRSM_COMMAND_ASK ||
+                                        type == IVRSM_COMMAND_HANDOFF
+                                    ? m->language_tags[0]
+                                    : NULL);
+                built++;
+                inline_built += s->queue == s->queue_inline;
+                if (pick(4) != 0)
+                    build_as(s, c, type); /* else a builder that failed early */
+                if (pick(6) == 0)
+                    ivrsm_s_command_discard(s, c);
+                else
+                    ck_assert_int_eq(ivrsm_s_queue_push(s, c), 0);
+            }
+            /* Pulled one by one, each released at the next call; past the slots, some left
+             * queued for the next round. */
+            size_t pulls = past_slots && pick(2) ? pick(batch + 1) : batch;
+            for (size_t k = 0; k < pulls; k++)
+                ivrsm_session_next_command(s);
+            if (pick(3) == 0)
+                ivrsm_s_queue_clear(s);
+            else
+                ivrsm_s_release_out(s);
+        }
+        ivrsm_session_free(s);
+    }
+    ck_assert_uint_gt(built, inline_built);
+    ck_assert_uint_gt(inline_built, 5000);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -829,6 +966,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, json_strings_as_jansson_at_every_position);
     tcase_add_test(tc, header_bytes_checked_at_every_position);
     tcase_add_test(tc, static_words_shown_then_joined);
+    tcase_add_test(tc, command_slots_as_zeroed_whole);
     suite_add_tcase(s, tc);
     return s;
 }

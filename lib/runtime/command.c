@@ -51,12 +51,82 @@ static int queue_reserve(ivrsm_session *s)
     return 0;
 }
 
-/* Whether a command of this type uses only the fields a say or an ask uses. */
-_Static_assert(S_QUEUE_INLINE <= 8, "a bit of dirty_slots per slot of the session");
-
 static bool spoken(ivrsm_command_type type)
 {
     return type == IVRSM_COMMAND_SAY || type == IVRSM_COMMAND_ASK;
+}
+
+/*
+ * What may be nonzero in an inline command slot, beyond the words every command clears
+ * (dirty_slots, three bits a slot): the fields of an ask (pub.ask), of an http command
+ * (pub.http and the strings it owns), of a handoff or a hangup.
+ */
+enum { SLOT_ASK = 1, SLOT_HTTP = 2, SLOT_HANDOFF = 4, SLOT_BITS = 3 };
+_Static_assert(S_QUEUE_INLINE *SLOT_BITS <= 8, "the bits of every inline slot in dirty_slots");
+
+static unsigned slot_dirt(const ivrsm_session *s, unsigned slot)
+{
+    return (s->dirty_slots >> (slot * SLOT_BITS)) & ((1u << SLOT_BITS) - 1);
+}
+
+static void set_slot_dirt(ivrsm_session *s, unsigned slot, unsigned dirt)
+{
+    unsigned mask = ((1u << SLOT_BITS) - 1) << (slot * SLOT_BITS);
+    s->dirty_slots = (uint8_t)((s->dirty_slots & ~mask) | (dirt << (slot * SLOT_BITS)));
+}
+
+/* The words, the field every command type shows or leaves empty: text, parts, language. */
+static void clear_words(s_command *c)
+{
+    c->pub.text = NULL;
+    memset(&c->pub.parts, 0, offsetof(s_command, http_texts) - offsetof(s_command, pub.parts));
+}
+
+/* What an http command owns: a discarded one frees it, so it is cleared before it is built. */
+static void clear_http_strings(s_command *c)
+{
+    memset(&c->http_texts, 0, offsetof(s_command, queue) - offsetof(s_command, http_texts));
+}
+
+static void clear_http(s_command *c)
+{
+    memset(&c->pub.http, 0, sizeof(c->pub.http));
+    clear_http_strings(c);
+}
+
+static void clear_handoff(s_command *c)
+{
+    memset(&c->pub.handoff, 0, offsetof(ivrsm_command, parts) - offsetof(ivrsm_command, handoff));
+    c->queue = c->context = c->reason = NULL;
+}
+
+/*
+ * Clear what a command of `type` does not write in inline slot `slot` (the words, and what the
+ * slot held since: dirty_slots). An ask writes pub.ask whole (fill_ask()), an http command
+ * pub.http (ivrsm_s_emit_http(), relink()): neither clears its own fields. A handoff or a
+ * hangup, rare, clears the whole slot.
+ */
+static void clear_slot(ivrsm_session *s, s_command *c, ivrsm_command_type type, unsigned slot)
+{
+    unsigned dirt = slot_dirt(s, slot);
+    if (type == IVRSM_COMMAND_HANDOFF || type == IVRSM_COMMAND_HANGUP) {
+        memset(c, 0, sizeof(*c));
+        set_slot_dirt(s, slot, SLOT_HANDOFF);
+        return;
+    }
+    clear_words(c);
+    if ((dirt & SLOT_ASK) && type != IVRSM_COMMAND_ASK)
+        memset(&c->pub.ask, 0, sizeof(c->pub.ask));
+    if (type == IVRSM_COMMAND_HTTP)
+        clear_http_strings(c);
+    else if (dirt & SLOT_HTTP)
+        clear_http(c);
+    if (dirt & SLOT_HANDOFF)
+        clear_handoff(c);
+    set_slot_dirt(s, slot,
+                  type == IVRSM_COMMAND_ASK    ? SLOT_ASK
+                  : type == IVRSM_COMMAND_HTTP ? SLOT_HTTP
+                                               : 0);
 }
 
 s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
@@ -67,19 +137,10 @@ s_command *ivrsm_s_command_new(ivrsm_session *s, ivrsm_command_type type)
     if (!room && queue_reserve(s) != 0)
         return NULL;
     s_command *c = &s->queue[s->queue_len];
-    unsigned slot = s->queue == s->queue_inline ? 1u << s->queue_len : 0;
-    if (spoken(type) && slot && !(s->dirty_slots & slot)) {
-        /* The http, handoff and hangup fields of this slot are zero already (s_command): two
-         * runs of lines written instead of the whole command. */
-        memset(c, 0, offsetof(ivrsm_command, http));
-        memset(&c->pub.hangup, 0,
-               offsetof(s_command, http_texts) - offsetof(s_command, pub.hangup));
-    } else {
+    if (s->queue == s->queue_inline)
+        clear_slot(s, c, type, (unsigned)s->queue_len);
+    else
         memset(c, 0, sizeof(*c));
-        s->dirty_slots &= (uint8_t)~slot;
-    }
-    if (!spoken(type))
-        s->dirty_slots |= (uint8_t)slot;
     c->pub.size = sizeof(c->pub);
     c->pub.type = type;
     c->pub.id = s->next_id++;
@@ -140,8 +201,8 @@ int ivrsm_s_queue_push(ivrsm_session *s, s_command *c)
         ivrsm_s_command_free(s, c);
         return -1;
     }
-    if (s->queue == s->queue_inline && !spoken(c->pub.type))
-        s->dirty_slots |= (uint8_t)(1u << s->queue_len);
+    if (s->queue == s->queue_inline) /* anything may be set in it */
+        set_slot_dirt(s, (unsigned)s->queue_len, SLOT_ASK | SLOT_HTTP | SLOT_HANDOFF);
     s->queue[s->queue_len++] = *c;
     ivrsm_mem_free(s->mem, c);
     relink(&s->queue[s->queue_len - 1]);

@@ -40,12 +40,12 @@ typedef struct s_speech {
 } s_speech;
 
 /*
- * A command with the strings it owns. What only http, handoff and hangup
- * commands use (their fields of pub, the strings below `text`) is zero in a
- * command slot of the session that has held no such command since it was
- * last cleared (ivrsm_session.dirty_slots): a say or an ask, most of what a
- * call sends, is then built there by writing only the lines it uses
- * (ivrsm_s_command_new()).
+ * A command with the strings it owns. The fields of one command type (an
+ * ask's pub.ask, an http command's pub.http and strings, a handoff's or a
+ * hangup's) are zero in a command slot of the session that has held no such
+ * command since they were last cleared (ivrsm_session.dirty_slots): a command
+ * is built there clearing only its words and what the slot's last commands
+ * left (ivrsm_s_command_new()).
  */
 typedef struct s_command {
     ivrsm_command pub; /* what the host sees; pointers into the fields below or the machine */
@@ -123,8 +123,8 @@ struct ivrsm_session {
     uint32_t answer;
     bool has_out;             /* queue[queue_head - 1] was returned by next_command */
     bool entering_escalation; /* the next state entry is the escalation's target */
-    /* Bit i: queue_inline[i] has held an http, handoff or hangup command since it was last
-     * zeroed whole (s_command). */
+    /* Three bits per command slot of queue_inline: whether the fields of an ask, of an http
+     * command, of a handoff or hangup may be nonzero there (command.c, s_command). */
     uint8_t dirty_slots;
     /* last_ask_owned or last_ask_text_owned may hold the last ask's words (remember_ask(), a
      * restore): forgetting the ask then gives them back. */
