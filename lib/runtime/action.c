@@ -37,20 +37,25 @@ json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
     return json_null();
 }
 
+/* What value v is, evaluated once: its kind (ivrsm_tmpl_expr_value(), -1 for a value that is
+ * not a template) and, for a value or a literal, *x. */
+static int value_kind(const m_value *v, const ivrsm_tmpl_scope *scope, ivrsm_val *x)
+{
+    return v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, x) : -1;
+}
+
 /*
- * The text of v as a template says it: strings as themselves, numbers as
- * written, null as "", maps and lists as compact JSON. Header values and path
- * segments are C strings: the text ends at a NUL it holds. A string's text is
- * the value's own bytes (*s points at them, nothing is copied); any other is
- * appended to `into` and *s points at it there. 0, or -1 when memory ran out.
+ * The text of v (of `kind` and *x as value_kind() told) as a template says it: strings as
+ * themselves, numbers as written, null as "", maps and lists as compact JSON. Header values
+ * and path segments are C strings: the text ends at a NUL it holds. A string's text is the
+ * value's own bytes (*s points at them, nothing is copied); any other is appended to `into`
+ * and *s points at it there. 0, or -1 when memory ran out.
  */
-static int value_text(ivrsm_buf *into, const m_value *v, const ivrsm_tmpl_scope *scope,
-                      const char **s, size_t *n)
+static int value_text_of(ivrsm_buf *into, const m_value *v, int kind, ivrsm_val x,
+                         const ivrsm_tmpl_scope *scope, const char **s, size_t *n)
 {
     const size_t start = into->len;
     int rc;
-    ivrsm_val x;
-    int kind = v->kind == MV_TEMPLATE ? ivrsm_tmpl_expr_value(v->tmpl, scope, &x) : -1;
     if (kind == IVRSM_TMPL_VALUE || kind == IVRSM_TMPL_LITERAL) {
         const char *str = ivrsm_val_missing(x) ? NULL : ivrsm_val_str(x, n);
         if (str) {
@@ -76,13 +81,34 @@ static int value_text(ivrsm_buf *into, const m_value *v, const ivrsm_tmpl_scope 
     return 0;
 }
 
+static int value_text(ivrsm_buf *into, const m_value *v, const ivrsm_tmpl_scope *scope,
+                      const char **s, size_t *n)
+{
+    ivrsm_val x;
+    int kind = value_kind(v, scope, &x);
+    return value_text_of(into, v, kind, x, scope, s, n);
+}
+
 /* The value's text appended to b (value_text()). 0, or -1 when memory ran out. */
 static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *scope)
 {
     const size_t start = b->len;
+    ivrsm_val x;
+    int kind = value_kind(v, scope, &x);
+    if (kind == IVRSM_TMPL_TEXT) {
+        /* Rendered where it goes ("Bearer {{ctx.token}}"), cut at a NUL a value brought. */
+        if (ivrsm_tmpl_render(v->tmpl, scope, b) != 0 || b->failed)
+            return -1;
+        const char *nul = b->len > start ? memchr(b->data + start, '\0', b->len - start) : NULL;
+        if (nul) {
+            b->len = (size_t)(nul - b->data);
+            b->data[b->len] = '\0';
+        }
+        return 0;
+    }
     const char *s;
     size_t n;
-    if (value_text(b, v, scope, &s, &n) != 0)
+    if (value_text_of(b, v, kind, x, scope, &s, &n) != 0)
         return -1;
     if (b->len == start) /* the value's own bytes, or nothing */
         return ivrsm_buf_add(b, s, n);
