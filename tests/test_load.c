@@ -774,6 +774,117 @@ START_TEST(test_ask_keys_as_worked_out_at_each_ask)
 }
 END_TEST
 
+/* Cut a ctx key to its first part ("a.b" to "a"). */
+static void first_part(char *key)
+{
+    char *dot = strchr(key, '.');
+    if (dot)
+        *dot = '\0';
+}
+
+/* The top-level ctx keys a machine writes, counted at load, are those a JSON object made of them
+ * holds: generated machines whose `set:` keys (dotted or not, repeated), collect targets (the
+ * modes' defaults, a date's two keys) and inputs share names and prefixes. */
+START_TEST(test_ctx_root_keys_as_object)
+{
+    static const char *const names[] = {
+        "a",       "ab",     "a_from",     "ab_to",      "language",
+        "call_id", "x.y",    "a.b",        "ab.c",       "pref_date_from",
+        "otp",     "digits", "session_id", "phone_e164", "k1",
+        "k2",      "k3",     "k4"};
+    static const char *const modes[] = {"phone", "otp", "date_nl", "free_speech_or_no", "digits"};
+    uint64_t seed = 77;
+#define NEXT()                                                                                     \
+    (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(seed >> 33))
+    for (int round = 0; round < 200; round++) {
+        ivrsm_buf text = IVRSM_BUF_INIT(ivrsm_mem_default());
+        json_t *want = json_object();
+        json_object_set_new(want, "call_id", json_null());
+        json_object_set_new(want, "session_id", json_null());
+        json_object_set_new(want, "language", json_null());
+        ivrsm_buf_puts(&text, "machine: k\nversion: '1'\n");
+        unsigned inputs = NEXT() % 3;
+        if (inputs)
+            ivrsm_buf_puts(&text, "inputs:\n");
+        for (unsigned i = 0; i < inputs; i++) {
+            const char *name = names[NEXT() % 18];
+            if (json_object_get(want, name) && strchr(name, '.'))
+                continue;
+            char line[80];
+            snprintf(line, sizeof line, "  %s%u: string\n", name, i);
+            ivrsm_buf_puts(&text, line);
+            snprintf(line, sizeof line, "%s%u", name, i);
+            first_part(line);
+            json_object_set_new(want, line, json_null());
+        }
+        ivrsm_buf_puts(&text, "states:\n");
+        unsigned states = 1 + NEXT() % 12;
+        for (unsigned i = 0; i < states; i++) {
+            char line[200];
+            snprintf(line, sizeof line, "  s%u:\n    type: prompt_and_listen\n    prompt: x\n", i);
+            ivrsm_buf_puts(&text, line);
+            if (NEXT() % 2) {
+                unsigned mode = NEXT() % 5;
+                const char *target = NEXT() % 2 ? names[NEXT() % 18] : NULL;
+                snprintf(line, sizeof line, "    collect: {mode: %s%s%s}\n", modes[mode],
+                         target ? ", target: " : "", target ? target : "");
+                ivrsm_buf_puts(&text, line);
+                static const char *const defaults[] = {"phone_e164", "otp", "pref_date",
+                                                       "cancel_comment", "digits"};
+                char key[64];
+                snprintf(key, sizeof key, "%s", target ? target : defaults[mode]);
+                bool dotted = strchr(key, '.') != NULL;
+                first_part(key);
+                if (mode == 2 && !dotted) {
+                    char from[80], to[80];
+                    snprintf(from, sizeof from, "%s_from", key);
+                    snprintf(to, sizeof to, "%s_to", key);
+                    json_object_set_new(want, from, json_null());
+                    json_object_set_new(want, to, json_null());
+                } else {
+                    json_object_set_new(want, key, json_null());
+                }
+            }
+            ivrsm_buf_puts(&text, "    routes:\n");
+            unsigned sets = NEXT() % 4;
+            for (unsigned r = 0; r < sets; r++) {
+                unsigned keys = 1 + NEXT() % 3;
+                snprintf(line, sizeof line,
+                         "      - when_text: w%u\n        next: s0\n        set:\n", r);
+                ivrsm_buf_puts(&text, line);
+                json_t *seen = json_object();
+                for (unsigned k = 0; k < keys; k++) {
+                    const char *name = names[NEXT() % 18];
+                    if (json_object_get(seen, name))
+                        continue;
+                    json_object_set_new(seen, name, json_null());
+                    snprintf(line, sizeof line, "          %s: %u\n", name, k);
+                    ivrsm_buf_puts(&text, line);
+                    char key[64];
+                    snprintf(key, sizeof key, "%s", name);
+                    first_part(key);
+                    json_object_set_new(want, key, json_null());
+                }
+                json_decref(seen);
+            }
+            if (!sets)
+                ivrsm_buf_puts(&text, "      - {when_text: w, next: s0}\n");
+            ivrsm_buf_puts(&text, "    next: s0\n");
+        }
+        ivrsm_machine *m = load_text(ivrsm_buf_str(&text), IVRSM_FORMAT_YAML);
+        size_t expected = json_object_size(want);
+        if (expected > M_CTX_ROOT_KEYS_MAX)
+            expected = M_CTX_ROOT_KEYS_MAX;
+        ck_assert_msg(m->ctx_root_room == expected, "%u, expected %zu:\n%s", m->ctx_root_room,
+                      expected, ivrsm_buf_str(&text));
+        ivrsm_machine_unref(m);
+        json_decref(want);
+        ivrsm_buf_free(&text);
+    }
+#undef NEXT
+}
+END_TEST
+
 START_TEST(test_typed_globals)
 {
     ivrsm_machine *m = load_text("machine: g\n"
@@ -2297,6 +2408,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_mini_json_same_model);
     tcase_add_test(tc, test_seed_yaml_json_same_model);
     tcase_add_test(tc, test_state_tables_as_scans);
+    tcase_add_test(tc, test_ctx_root_keys_as_object);
     tcase_add_test(tc, test_hash_spreads_keys);
     tcase_add_test(tc, test_phrase_tables_as_insertion);
     tcase_add_test(tc, test_ask_keys_as_worked_out_at_each_ask);

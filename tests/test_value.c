@@ -781,6 +781,59 @@ START_TEST(test_puts_at_every_room)
 }
 END_TEST
 
+/* A root made with room for r members holds what one made with room for four holds, after the
+ * same generated writes (new, replaced, dotted and removed keys, compactions), and does not move
+ * (its writes leave no garbage of it) until it holds more than r members. */
+START_TEST(test_root_room_as_init)
+{
+    static const char *const keys[] = {"a", "bb", "ccc", "a.x", "dddd", "e",  "ff", "g.h.i",
+                                       "j", "kk", "l",   "mmm", "n",    "oo", "p",  "q"};
+    uint64_t seed = 2026;
+    int moved_after = 0;
+    for (int round = 0; round < 300; round++) {
+        uint32_t room = next_u32(&seed) % 24;
+        ivrsm_vstore plain, roomy;
+        ivrsm_vstore_on(&plain, ivrsm_mem_default());
+        ivrsm_vstore_on(&roomy, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_init(&plain), 0);
+        ck_assert_int_eq(ivrsm_vstore_init_room(&roomy, room), 0);
+        uint32_t root = roomy.root;
+        bool compacted = false, outgrown = false;
+        for (int w = 0; w < 40; w++) {
+            const char *key = keys[next_u32(&seed) % 16];
+            unsigned what = next_u32(&seed) % 10;
+            if (what == 0) {
+                ivrsm_vstore_remove(&plain, key);
+                ivrsm_vstore_remove(&roomy, key);
+            } else if (what == 1) {
+                ivrsm_vstore_compact(&plain);
+                ivrsm_vstore_compact(&roomy);
+                compacted = true;
+            } else {
+                uint64_t copy = seed;
+                uint32_t a = put_generated(&plain, &seed, 1);
+                seed = copy;
+                uint32_t b = put_generated(&roomy, &seed, 1);
+                ck_assert_int_eq(ivrsm_vstore_set(&plain, key, 127, a), 0);
+                ck_assert_int_eq(ivrsm_vstore_set(&roomy, key, 127, b), 0);
+            }
+            assert_same_tree(ivrsm_vstore_root(&plain), ivrsm_vstore_root(&roomy));
+            outgrown |= ivrsm_val_size(ivrsm_vstore_root(&roomy)) > (room < 4 ? 4 : room);
+            if (!compacted && !outgrown)
+                ck_assert_uint_eq(roomy.root, root);
+            moved_after += outgrown && roomy.root != root;
+        }
+        char *x = dump(&plain), *y = dump(&roomy);
+        ck_assert_str_eq(x, y);
+        free(x);
+        free(y);
+        ivrsm_vstore_free(&plain);
+        ivrsm_vstore_free(&roomy);
+    }
+    ck_assert_int_gt(moved_after, 0); /* a root that outgrew its room moved, as any object */
+}
+END_TEST
+
 static Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -796,6 +849,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_same_bytes_as_memcmp);
     tcase_add_test(tc, test_lookup_as_member_scan);
     tcase_add_test(tc, test_hinted_as_member_scan);
+    tcase_add_test(tc, test_root_room_as_init);
     tcase_add_test(tc, test_compaction_as_copy);
     tcase_add_test(tc, test_puts_at_every_room);
     suite_add_tcase(s, tc);

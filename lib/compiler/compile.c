@@ -388,6 +388,7 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     else
         ivrsm_cc_missing(&c, root->line, root->column, "states", "the document");
     compile_initial(&c, root);
+    m->ctx_root_room = ivrsm_m_ctx_root_keys(m);
     if (!c.nomem && ivrsm_graph_build(m) != 0)
         c.nomem = true;
     if (c.nomem) {

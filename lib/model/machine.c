@@ -178,3 +178,82 @@ int ivrsm_machine_phone_e164(const ivrsm_machine *m, const char *number, char *o
         return IVRSM_EINVAL;
     return ivrsm_phone_e164_in(m->phone_region ? m->phone_region : m->locale, number, out, outlen);
 }
+
+const char *ivrsm_m_collect_target(const m_collect *c)
+{
+    static const char *const defaults[] = {
+        [IVRSM_COLLECT_PHONE] = "phone_e164",  [IVRSM_COLLECT_OTP] = "otp",
+        [IVRSM_COLLECT_DATE_NL] = "pref_date", [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "cancel_comment",
+        [IVRSM_COLLECT_DIGITS] = "digits",
+    };
+    if (c->target)
+        return c->target;
+    return (size_t)c->mode < sizeof defaults / sizeof defaults[0] ? defaults[c->mode] : NULL;
+}
+
+/* Distinct top-level keys seen so far (their first parts), at most M_CTX_ROOT_KEYS_MAX. */
+typedef struct root_keys {
+    char key[M_CTX_ROOT_KEYS_MAX][M_CTX_KEY_PART_MAX + 8];
+    size_t len[M_CTX_ROOT_KEYS_MAX];
+    uint32_t count;
+} root_keys;
+
+/* Count the first part of ctx key `key`, `suffix` after it when it has no dot, once. */
+static void count_key(root_keys *k, const char *key, const char *suffix)
+{
+    if (!key || k->count == M_CTX_ROOT_KEYS_MAX)
+        return;
+    char *part = k->key[k->count];
+    const char *dot = strchr(key, '.');
+    size_t len = dot ? (size_t)(dot - key) : strlen(key);
+    size_t extra = !dot && suffix ? strlen(suffix) : 0;
+    if (len + extra >= sizeof k->key[0])
+        return; /* longer than a key part may be: refused when written */
+    memcpy(part, key, len);
+    if (extra)
+        memcpy(part + len, suffix, extra);
+    len += extra;
+    for (uint32_t i = 0; i < k->count; i++)
+        if (k->len[i] == len && !memcmp(k->key[i], part, len))
+            return;
+    k->len[k->count++] = len;
+}
+
+static void count_set(root_keys *k, const m_kvlist *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        count_key(k, set->items[i].key, NULL);
+}
+
+uint32_t ivrsm_m_ctx_root_keys(const struct ivrsm_machine *m)
+{
+    root_keys k;
+    k.count = 0;
+    count_key(&k, "call_id", NULL);
+    count_key(&k, "session_id", NULL);
+    count_key(&k, "language", NULL);
+    for (size_t i = 0; i < m->input_count; i++)
+        count_key(&k, m->inputs[i].pub.name, NULL);
+    for (size_t i = 0; i < m->state_count; i++) {
+        const m_state *st = &m->states[i];
+        for (size_t r = 0; r < st->route_count; r++)
+            count_set(&k, &st->routes[r].set);
+        count_set(&k, &st->fallback.set);
+        count_set(&k, &st->on_success.set);
+        count_set(&k, &st->on_fail.set);
+        count_set(&k, &st->on_timeout.set);
+        count_set(&k, &st->on_error.set);
+        for (size_t o = 0; o < st->on_status_count; o++)
+            count_set(&k, &st->on_status[o].outcome.set);
+        if (!st->collect.mode)
+            continue;
+        const char *target = ivrsm_m_collect_target(&st->collect);
+        if (st->collect.mode == IVRSM_COLLECT_DATE_NL) {
+            count_key(&k, target, "_from");
+            count_key(&k, target, "_to");
+        } else {
+            count_key(&k, target, NULL);
+        }
+    }
+    return k.count;
+}

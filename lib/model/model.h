@@ -462,6 +462,9 @@ struct ivrsm_machine {
     m_hours *hours;  /* globals.hours, NULL when not given */
     m_input *inputs; /* top-level inputs:, in document order */
     size_t input_count;
+    /* Members a new session's ctx has room for at the start: the top-level keys the machine
+     * writes (ivrsm_m_ctx_root_keys()), so that the root rarely moves as they come in. */
+    uint32_t ctx_root_room;
     bool uses_now; /* some template or condition reads now.*: sessions keep it current */
     m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
     m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
@@ -505,6 +508,17 @@ struct ivrsm_machine {
 
 /* --- input.c --- */
 const char *ivrsm_input_type_name(m_input_type t);
+
+/* The ctx key a collect writes its value to: its target, or its mode's default (a date's
+ * value goes to this key with "_from" and "_to" after it). */
+const char *ivrsm_m_collect_target(const m_collect *c);
+/* The most top-level ctx keys ivrsm_m_ctx_root_keys() counts: a machine that writes more
+ * grows its sessions' root object as before. */
+#define M_CTX_ROOT_KEYS_MAX 32
+/* How many distinct top-level ctx keys m writes (up to M_CTX_ROOT_KEYS_MAX): the first parts of
+ * its `set:` keys, collect targets and inputs, and the session's call_id, session_id and
+ * language. */
+uint32_t ivrsm_m_ctx_root_keys(const struct ivrsm_machine *m);
 /* Whether v is of type t (an integer may be written 3.0). */
 bool ivrsm_input_type_holds(m_input_type t, const json_t *v);
 

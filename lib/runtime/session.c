@@ -871,9 +871,7 @@ static void suffixed_key(char *key, size_t size, const char *target, const char 
 
 static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_collect_value *v)
 {
-    static const char *defaults[] = {NULL,        "phone_e164",     "otp",
-                                     "pref_date", "cancel_comment", "digits"};
-    const char *target = c->target ? c->target : defaults[c->mode];
+    const char *target = ivrsm_m_collect_target(c);
     if (c->mode == IVRSM_COLLECT_DATE_NL) {
         char key[160];
         suffixed_key(key, sizeof(key), target, "_from");

@@ -295,7 +295,8 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
             IVRSM_ENOMEM)
         rc = IVRSM_ENOMEM;
     if (rc == 0)
-        rc = ctx ? ivrsm_s_ctx_from_json(s, ctx) : ivrsm_vstore_init(&s->ctx);
+        rc =
+            ctx ? ivrsm_s_ctx_from_json(s, ctx) : ivrsm_vstore_init_room(&s->ctx, m->ctx_root_room);
     json_decref(ctx);
     if (s)
         ivrsm_numtexts_purge(&s->numbers);

@@ -585,12 +585,19 @@ static uint32_t new_key(ivrsm_vstore *st, const char *key, size_t len)
 
 int ivrsm_vstore_init(ivrsm_vstore *st)
 {
-    if (reserve(st, OBJECT_HEAD + 8 * OBJECT_ROOM) != 0)
+    return ivrsm_vstore_init_room(st, OBJECT_ROOM);
+}
+
+int ivrsm_vstore_init_room(ivrsm_vstore *st, uint32_t room)
+{
+    /* Room for the first writes at least, as an object a write makes. */
+    if (room < OBJECT_ROOM)
+        room = OBJECT_ROOM;
+    if (room > STORE_MAX / 16 || reserve(st, OBJECT_HEAD + 8 * (size_t)room) != 0)
         return IVRSM_ENOMEM;
     if (st->root != IVRSM_VSTORE_NONE)
         st->garbage += tree_size(st, st->root);
-    /* Room for the first writes, as an object a write makes. */
-    st->root = new_object(st, OBJECT_ROOM);
+    st->root = new_object(st, room);
     return 0;
 }
 

@@ -157,6 +157,9 @@ typedef struct ivrsm_vstore_scratch {
 void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap);
 /* Make the root an empty object (with room for four members). 0 or IVRSM_ENOMEM. */
 int ivrsm_vstore_init(ivrsm_vstore *st);
+/* The same with room for `room` members (four at least): the keys the store's writer knows it
+ * will add, so that the root does not move as they come. */
+int ivrsm_vstore_init_room(ivrsm_vstore *st, uint32_t room);
 /* The root object (inline: every ctx.* path starts here). */
 static inline ivrsm_val ivrsm_vstore_root(const ivrsm_vstore *st)
 {
