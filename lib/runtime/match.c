@@ -71,12 +71,16 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
         r.why = "low-confidence";
         return r;
     }
+    /* A state without phrases in this language (a collect of a code or a date, say) hears no
+     * route in speech: nothing to normalise the sentence for. */
+    if (!t || t->phrase_count == 0)
+        return r;
     char norm[IVRSM_MAX_INPUT_BYTES * 2 + 2];
     ivrsm_word_starts starts;
     int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
     if (n <= 0)
         return r;
-    for (size_t i = 0; t && i < t->phrase_count; i++) {
+    for (size_t i = 0; i < t->phrase_count; i++) {
         const m_phrase_entry *p = &t->phrases[i];
         if (p->len <= (size_t)n && ivrsm_word_starts_has(&starts, (unsigned char)p->phrase[0]) &&
             ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
