@@ -523,7 +523,7 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
             count = u->count;
         }
         for (size_t k = 0; k < count; k++) {
-            m_phrase_entry e = {norm[k], (uint16_t)strlen(norm[k]), (uint16_t)i};
+            m_phrase_entry e = {norm[k], (uint16_t)strlen(norm[k]), (uint16_t)i, false};
             size_t at = n++;
             while (at > 0 && want[at - 1].len < e.len) {
                 want[at] = want[at - 1];

@@ -577,6 +577,16 @@ START_TEST(test_locale_tables)
                                   loc->answer_fillers};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         check_list(loc, "phrase", lists[i]);
+    /* Every language the library ships hears "I don't know" as no answer: its lists are
+     * normalised and carry their lengths. */
+    const struct ivrsm_text_words *takes_back[] = {loc->text.dont_know, loc->text.negations};
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_ptr_nonnull(takes_back[i]);
+        for (const struct ivrsm_text_words *w = takes_back[i]; w->text; w++) {
+            check_normalised(loc, "phrase", w->text);
+            ck_assert_uint_eq(w->len, strlen(w->text));
+        }
+    }
     check_say_table(loc);
     ck_assert_ptr_nonnull(loc->negative_answers);
     ck_assert_ptr_nonnull(loc->day_units);

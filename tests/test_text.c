@@ -291,13 +291,13 @@ START_TEST(test_rewrite_index_as_full_scan)
     while (n < 400) /* ends in "q": never the end of a word said below */
         long_table[n++] = (struct ivrsm_text_rewrite){"zz q", "no", 0, 0};
     long_table[n] = (struct ivrsm_text_rewrite){NULL, NULL, 0, 0};
-    const ivrsm_text_rules scanned = {en->folds, long_table, NULL};
+    const ivrsm_text_rules scanned = {.folds = en->folds, .rewrites = long_table, .cache = NULL};
     /* The locale's index is built once into its cache; the same table with an index of
      * its own, built on the stack at each call, and one with a fresh cache of its own. */
     ck_assert_ptr_nonnull(en->cache);
-    const ivrsm_text_rules stacked = {en->folds, en->rewrites, NULL};
+    const ivrsm_text_rules stacked = {.folds = en->folds, .rewrites = en->rewrites, .cache = NULL};
     static ivrsm_rewrite_cache fresh;
-    const ivrsm_text_rules cached = {en->folds, en->rewrites, &fresh};
+    const ivrsm_text_rules cached = {.folds = en->folds, .rewrites = en->rewrites, .cache = &fresh};
     static const char *const pieces[] = {
         "i",  "d",   "I'd", "don't", "don",  "t",     "can",   "cannot",   "won't", "you",
         "re", "ll",  "s",   "m",     "'",    " ",     ",",     "-",        "it's",  "let's",
@@ -346,7 +346,8 @@ START_TEST(test_rewrite_index_short_words_as_full_scan)
     while (n < 300)
         long_table[n++] = (struct ivrsm_text_rewrite){"zz q", "no", 0, 0};
     long_table[n] = (struct ivrsm_text_rewrite){NULL, NULL, 0, 0};
-    const ivrsm_text_rules indexed = {NULL, table, NULL}, scanned = {NULL, long_table, NULL};
+    const ivrsm_text_rules indexed = {.folds = NULL, .rewrites = table, .cache = NULL},
+                           scanned = {.folds = NULL, .rewrites = long_table, .cache = NULL};
     static const char *const pieces[] = {"u",  "r", "im", "i",  "d", "s", "he",  "a",
                                          "xs", "x", "au", "ud", "'", "-", "hes", "\xc3\xa9"};
     const size_t count = sizeof pieces / sizeof pieces[0];
@@ -673,7 +674,8 @@ static const struct ivrsm_text_rewrite test_rewrites[] = {
     {NULL, NULL, 0, 0},
 };
 
-static const ivrsm_text_rules test_rules = {test_folds, test_rewrites, NULL};
+static const ivrsm_text_rules test_rules = {
+    .folds = test_folds, .rewrites = test_rewrites, .cache = NULL};
 
 struct rules_case {
     const char *in;
@@ -720,7 +722,7 @@ START_TEST(test_rules_capacity_and_null)
     /* NULL rules, or rules without lists, are the built-in normalisation. */
     ck_assert_int_eq(ivrsm_text_normalize_rules(NULL, "Don't", 5, out, sizeof out), 5);
     ck_assert_str_eq(out, "don t");
-    static const ivrsm_text_rules empty = {NULL, NULL, NULL};
+    static const ivrsm_text_rules empty = {.folds = NULL, .rewrites = NULL, .cache = NULL};
     ck_assert_int_eq(ivrsm_text_normalize_rules(&empty, "F\xc3\xbcr", 4, out, sizeof out), 3);
     ck_assert_str_eq(out, "fur");
     ck_assert_int_eq(ivrsm_text_normalize_rules(&test_rules, "caf\xe9", 4, out, sizeof out), -1);
@@ -732,7 +734,7 @@ START_TEST(test_rules_output_bound)
 {
     static const struct ivrsm_text_rewrite doubling[] = {IVRSM_REWRITE("i d", "i would"),
                                                          {NULL, NULL, 0, 0}};
-    static const ivrsm_text_rules rules = {NULL, doubling, NULL};
+    static const ivrsm_text_rules rules = {.folds = NULL, .rewrites = doubling, .cache = NULL};
     char in[4096];
     size_t n = 0;
     while (n + 4 <= sizeof in) {
@@ -900,6 +902,129 @@ START_TEST(test_word_starts_never_hide_a_phrase)
 }
 END_TEST
 
+/* Cuts text[0..len) at its spaces into w (at most max words); returns how many. */
+static size_t cut_words(const char *text, size_t len, char w[][8], size_t max)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i <= len && n < max; i++) {
+        if (i == len || text[i] == ' ') {
+            w[n][k] = '\0';
+            n++;
+            k = 0;
+        } else if (k < 7) {
+            w[n][k++] = text[i];
+        }
+    }
+    return n;
+}
+
+/* Whether the words a[at..at+n) are b[0..n). */
+static bool words_equal(char a[][8], size_t at, char b[][8], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[at + i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+/* Whether the n words of b occur in a[0..count) from a word on, anywhere in it. */
+static bool words_hold(char a[][8], size_t count, char b[][8], size_t n)
+{
+    for (size_t s = 0; s + n <= count; s++)
+        if (words_equal(a, s, b, n))
+            return true;
+    return false;
+}
+
+/*
+ * The reference of ivrsm_text_hears_phrase(), word by word: some occurrence of the phrase's
+ * words whose words before are no negation, and that no occurrence of a "don't know" holds
+ * while being longer, unless the phrase holds one of them.
+ */
+static bool hears_by_words(const char *text, const char *phrase,
+                           const struct ivrsm_text_words *dont_know,
+                           const struct ivrsm_text_words *negations)
+{
+    char w[16][8], p[8][8], x[8][8];
+    const size_t n = cut_words(text, strlen(text), w, 16);
+    const size_t pn = cut_words(phrase, strlen(phrase), p, 8);
+    for (size_t k = 0; k + pn <= n; k++) {
+        if (!words_equal(w, k, p, pn))
+            continue;
+        bool heard = true;
+        for (const struct ivrsm_text_words *g = negations; g->text && heard; g++) {
+            size_t gn = cut_words(g->text, g->len, x, 8);
+            heard = !(gn <= k && words_equal(w, k - gn, x, gn));
+        }
+        for (const struct ivrsm_text_words *d = dont_know; d->text && heard; d++) {
+            size_t dn = cut_words(d->text, d->len, x, 8);
+            for (size_t s = 0; s <= k && heard; s++) {
+                bool holds = s + dn >= k + pn && s + dn <= n && !(s == k && dn == pn) &&
+                             words_equal(w, s, x, dn);
+                if (!holds)
+                    continue;
+                bool exempt = false;
+                for (const struct ivrsm_text_words *e = dont_know; e->text && !exempt; e++) {
+                    char y[8][8];
+                    size_t en = cut_words(e->text, e->len, y, 8);
+                    exempt = words_hold(p, pn, y, en);
+                }
+                heard = exempt;
+            }
+        }
+        if (heard)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Texts and phrases of up to a dozen and three words over a few short words, with lists of
+ * "don't know" expressions and negations made of the same words: ivrsm_text_hears_phrase(),
+ * with the phrase's ivrsm_text_may_not_know() worked out first as a machine's load does, as
+ * the word-by-word reference; ivrsm_text_find_phrase() as the first occurrence from each
+ * offset; without lists as ivrsm_text_has_phrase().
+ */
+START_TEST(test_hears_phrase_as_words)
+{
+    static const char *const words[] = {"a", "b", "ab", "no", "n"};
+    static const struct ivrsm_text_words dont_know[] = {
+        IVRSM_WORDS("no b"), IVRSM_WORDS("a no b"), IVRSM_WORDS("ab"), {NULL, 0}};
+    static const struct ivrsm_text_words negations[] = {
+        IVRSM_WORDS("n"), IVRSM_WORDS("b a"), {NULL, 0}};
+    const ivrsm_text_rules rules = {.dont_know = dont_know, .negations = negations};
+    const ivrsm_text_rules plain = {.folds = NULL};
+    uint32_t seed = 777;
+    for (int round = 0; round < 20000; round++) {
+        char text[64] = "", phrase[16] = "";
+        seed = seed * 1103515245u + 12345u;
+        size_t tn = (seed >> 16) % 12, pn = 1 + (seed >> 8) % 3;
+        for (size_t i = 0; i < tn + pn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            char *to = i < tn ? text : phrase;
+            if (*to)
+                strcat(to, " ");
+            strcat(to, words[(seed >> 16) % 5]);
+        }
+        const size_t len = strlen(text), plen = strlen(phrase);
+        const bool may = ivrsm_text_may_not_know(&rules, phrase, plen);
+        ck_assert_msg(ivrsm_text_hears_phrase(&rules, text, len, phrase, plen, may) ==
+                          (int)hears_by_words(text, phrase, dont_know, negations),
+                      "'%s' in '%s'", phrase, text);
+        ck_assert_int_eq(ivrsm_text_hears_phrase(&plain, text, len, phrase, plen, true),
+                         ivrsm_text_has_phrase(text, len, phrase, plen));
+        for (size_t from = 0; from <= len; from++) {
+            ptrdiff_t want = -1;
+            for (size_t i = from; want < 0 && i + plen <= len; i++)
+                if ((i == 0 || text[i - 1] == ' ') && memcmp(text + i, phrase, plen) == 0 &&
+                    (i + plen == len || text[i + plen] == ' '))
+                    want = (ptrdiff_t)i;
+            ck_assert_int_eq(ivrsm_text_find_phrase(text, len, from, phrase, plen), want);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_collapse_spaces)
 {
     static const struct {
@@ -961,6 +1086,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_has_phrase_respects_lengths);
     tcase_add_test(tc, test_normalize_then_match);
     tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
+    tcase_add_test(tc, test_hears_phrase_as_words);
     tcase_add_test(tc, test_buf_json_string_as_jansson);
     suite_add_tcase(s, tc);
     return s;

@@ -459,21 +459,110 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap)
     return ivrsm_text_normalize_rules(NULL, in, len, out, cap);
 }
 
-int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len)
+/* ivrsm_text_find_phrase() for this file's callers, inline (the exported one is not). */
+static inline ptrdiff_t find_phrase(const char *text, size_t text_len, size_t from,
+                                    const char *phrase, size_t phrase_len)
 {
     if (!text || !phrase || phrase_len == 0 || phrase_len > text_len)
-        return 0;
+        return -1;
     const char first = phrase[0];
     const size_t last_start = text_len - phrase_len;
-    for (size_t i = 0; i <= last_start; i++) {
+    for (size_t i = from; i <= last_start; i++) {
         if (text[i] != first || (i > 0 && text[i - 1] != ' '))
             continue;
         if (memcmp(text + i, phrase, phrase_len) != 0)
             continue;
         size_t end = i + phrase_len;
         if (end == text_len || text[end] == ' ')
-            return 1;
+            return (ptrdiff_t)i;
     }
+    return -1;
+}
+
+ptrdiff_t ivrsm_text_find_phrase(const char *text, size_t text_len, size_t from, const char *phrase,
+                                 size_t phrase_len)
+{
+    return find_phrase(text, text_len, from, phrase, phrase_len);
+}
+
+int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len)
+{
+    return find_phrase(text, text_len, 0, phrase, phrase_len) >= 0;
+}
+
+/* Whether the words right before text[at] (a word start) are one of `words`. */
+static bool preceded_by(const char *text, size_t at, const struct ivrsm_text_words *words)
+{
+    if (at < 2) /* a word, a space, then the occurrence */
+        return false;
+    const char last = text[at - 2];
+    for (; words->text; words++) {
+        const size_t n = words->len;
+        if (n == 0 || n > at - 1 || words->text[n - 1] != last)
+            continue;
+        const size_t start = at - 1 - n;
+        if ((start == 0 || text[start - 1] == ' ') && memcmp(text + start, words->text, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether one of `spans` occurs in text around text[at..at+len) and is longer than it. */
+static bool inside_one_of(const char *text, size_t text_len, size_t at, size_t len,
+                          const struct ivrsm_text_words *spans)
+{
+    for (; spans->text; spans++) {
+        const size_t n = spans->len;
+        if (n <= len || n > text_len)
+            continue;
+        /* The occurrences that hold [at, at + len): they start from at + len - n to at. */
+        const size_t lowest = at + len > n ? at + len - n : 0;
+        for (size_t s = lowest; s <= at && s + n <= text_len; s++)
+            if ((s == 0 || text[s - 1] == ' ') && text[s] == spans->text[0] &&
+                (s + n == text_len || text[s + n] == ' ') && memcmp(text + s, spans->text, n) == 0)
+                return true;
+    }
+    return false;
+}
+
+bool ivrsm_text_may_not_know(const ivrsm_text_rules *rules, const char *phrase, size_t len)
+{
+    if (!rules || !rules->dont_know)
+        return false;
+    bool inside = false;
+    for (const struct ivrsm_text_words *d = rules->dont_know; d->text; d++) {
+        if (ivrsm_text_has_phrase(phrase, len, d->text, d->len))
+            return false; /* the phrase says it does not know itself */
+        inside = inside || (d->len > len && ivrsm_text_has_phrase(d->text, d->len, phrase, len));
+    }
+    return inside;
+}
+
+/* ivrsm_text_heard(), inline for the matcher's loop. */
+static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                         size_t at, size_t len, bool may_not_know)
+{
+    if (!rules)
+        return true;
+    if (rules->negations && at >= 2 && preceded_by(text, at, rules->negations))
+        return false;
+    return !(may_not_know && rules->dont_know &&
+             inside_one_of(text, text_len, at, len, rules->dont_know));
+}
+
+bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,
+                      size_t len, bool may_not_know)
+{
+    return heard(rules, text, text_len, at, len, may_not_know);
+}
+
+int ivrsm_text_hears_phrase(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                            const char *phrase, size_t phrase_len, bool may_not_know)
+{
+    for (ptrdiff_t at = find_phrase(text, text_len, 0, phrase, phrase_len); at >= 0;
+         at = find_phrase(text, text_len, (size_t)at + 1, phrase, phrase_len))
+        if (heard(rules, text, text_len, (size_t)at, phrase_len, may_not_know))
+            return 1;
     return 0;
 }
 

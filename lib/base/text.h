@@ -5,6 +5,7 @@
 #ifndef IVRSM_TEXT_H
 #define IVRSM_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -55,6 +56,17 @@ typedef struct ivrsm_rewrite_cache {
     ivrsm_rewrite_index index;
 } ivrsm_rewrite_cache;
 
+/* Normalised words and their length, for the lists a language takes phrases back with. */
+struct ivrsm_text_words {
+    const char *text; /* NULL ends a list */
+    size_t len;       /* strlen(text) */
+};
+
+#define IVRSM_WORDS(text)                                                                          \
+    {                                                                                              \
+        text, sizeof(text) - 1                                                                     \
+    }
+
 typedef struct ivrsm_text_rules {
     /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
     const struct ivrsm_text_fold *folds;
@@ -63,6 +75,13 @@ typedef struct ivrsm_text_rules {
     /* Where the index of `rewrites` is kept once built (a locale's), or NULL: built on the
      * stack by each call that meets the end of a word. */
     ivrsm_rewrite_cache *cache;
+    /* What takes a phrase back (ivrsm_text_heard()), normalised, ended by a NULL text, or
+     * NULL: expressions of not knowing, whose words are no answer ("no se" holds Spanish
+     * "no", "not sure" English "sure")... */
+    const struct ivrsm_text_words *dont_know;
+    /* ...and negations and doubts, after which a phrase is no answer ("pas oui", "not now",
+     * "maybe yes"). */
+    const struct ivrsm_text_words *negations;
 } ivrsm_text_rules;
 
 /* The index of rules' rewrites built into its cache now, if it has one and it is not built
@@ -135,6 +154,39 @@ static inline size_t ivrsm_text_printable_run(const char *s, size_t len)
  * `text` starting and ending at word boundaries (start/end of text or a space).
  */
 int ivrsm_text_has_phrase(const char *text, size_t text_len, const char *phrase, size_t phrase_len);
+
+/*
+ * The offset of the first whole-word occurrence of `phrase` in `text` that starts at or after
+ * `from`, or -1 (ivrsm_text_has_phrase() is this >= 0 from 0).
+ */
+ptrdiff_t ivrsm_text_find_phrase(const char *text, size_t text_len, size_t from, const char *phrase,
+                                 size_t phrase_len);
+
+/*
+ * Whether an occurrence of phrase[0..len) (normalised) may lie inside one of the rules'
+ * expressions of not knowing and be taken back by it: it is whole words of a longer one, and
+ * holds none itself (a machine's utterance "sais pas" is heard in "je ne sais pas"). Worked
+ * out once per phrase, when a machine is loaded: most phrases cannot, and are spared the
+ * search at every match.
+ */
+bool ivrsm_text_may_not_know(const ivrsm_text_rules *rules, const char *phrase, size_t len);
+
+/*
+ * Whether the words text[at..at+len) (whole words of normalised text) are heard as said, by
+ * the rules' lists: not when the words right before them are one of `negations` ("pas oui",
+ * "not now", "maybe yes"), nor, when `may_not_know` (ivrsm_text_may_not_know() of their
+ * phrase), when they lie inside one of `dont_know` ("no" in "no se"). Rules without lists hear
+ * everything.
+ */
+bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,
+                      size_t len, bool may_not_know);
+
+/*
+ * ivrsm_text_has_phrase() counting only the occurrences ivrsm_text_heard() hears: nonzero when
+ * one of them is.
+ */
+int ivrsm_text_hears_phrase(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                            const char *phrase, size_t phrase_len, bool may_not_know);
 
 /*
  * The bytes that start a word of a text (the first byte, and each byte after a

@@ -238,6 +238,26 @@ static const char *const de_answer_fillers[] = {"aeh",
                                                 "auf wiedersehen",
                                                 NULL};
 
+/* What takes a phrase back when matching speech (ivrsm_text_heard(), docs/runtime.md): the
+ * words of not knowing are no answer ("nicht" of "weiß nicht"), nor a phrase right after a
+ * negation or a doubt ("nicht jetzt", "vielleicht ja"). */
+static const struct ivrsm_text_words de_dont_know[] = {
+    IVRSM_WORDS("weiss nicht"),          IVRSM_WORDS("weiss ich nicht"),
+    IVRSM_WORDS("ich weiss nicht"),      IVRSM_WORDS("ich weiss es nicht"),
+    IVRSM_WORDS("keine ahnung"),         IVRSM_WORDS("nicht sicher"),
+    IVRSM_WORDS("bin mir nicht sicher"), IVRSM_WORDS("ich bin mir nicht sicher"),
+    IVRSM_WORDS("ich bin nicht sicher"), {NULL, 0},
+};
+static const struct ivrsm_text_words de_negations[] = {
+    IVRSM_WORDS("nicht"),
+    IVRSM_WORDS("kein"),
+    IVRSM_WORDS("keine"),
+    IVRSM_WORDS("keinen"),
+    IVRSM_WORDS("nie"),
+    IVRSM_WORDS("vielleicht"),
+    {NULL, 0},
+};
+
 static const char *const de_de_tags[] = {"de-DE", "de", NULL};
 
 /* How values are said (template formats): mobiles 0172 234 5678, others by area code. */
@@ -248,7 +268,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
     .tags = de_de_tags,
     .name = "German (Germany)",
-    .text = {.folds = de_folds},
+    .text = {.folds = de_folds, .dont_know = de_dont_know, .negations = de_negations},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .lists_index = &de_lists_index,

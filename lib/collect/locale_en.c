@@ -295,13 +295,38 @@ static ivrsm_rewrite_cache en_rewrite_cache;
 static const char *const en_us_tags[] = {"en-US", "en", NULL};
 static const char *const en_gb_tags[] = {"en-GB", "en-UK", NULL};
 
+/* What takes a phrase back when matching speech (ivrsm_text_heard(), docs/runtime.md): the
+ * words of not knowing are no answer ("sure" of "not sure", "no" of "no idea"), nor a phrase
+ * right after a negation or a doubt ("not now", "do not cancel", "maybe yes"). Written as the
+ * contractions are rewritten: "don't know" is "do not know". */
+static const struct ivrsm_text_words en_dont_know[] = {
+    IVRSM_WORDS("do not know"),
+    IVRSM_WORDS("i do not know"),
+    IVRSM_WORDS("dunno"),
+    IVRSM_WORDS("no idea"),
+    IVRSM_WORDS("i have no idea"),
+    IVRSM_WORDS("no clue"),
+    IVRSM_WORDS("not sure"),
+    IVRSM_WORDS("i am not sure"),
+    IVRSM_WORDS("not certain"),
+    IVRSM_WORDS("i am not certain"),
+    {NULL, 0},
+};
+static const struct ivrsm_text_words en_negations[] = {
+    IVRSM_WORDS("not"), IVRSM_WORDS("never"), IVRSM_WORDS("maybe"), IVRSM_WORDS("perhaps"),
+    {NULL, 0},
+};
+
 /* The parts of the table that the United Kingdom shares with the United States. */
 #define EN_COMMON_FIELDS                                                                           \
-    .text = {NULL, en_rewrites, &en_rewrite_cache}, .numbers = en_numbers,                         \
-    .numbers_index = &en_numbers_index, .number_joiners = en_number_joiners,                       \
-    .repeat_words = en_repeat_words, .digit_group_max = 999, .plus_words = en_plus_words,          \
-    .digit_fillers = en_digit_fillers, .weekdays = en_weekdays, .months = en_months,               \
-    .next_words = en_next_words, .week_units = en_week_units,                                      \
+    .text = {.rewrites = en_rewrites,                                                              \
+             .cache = &en_rewrite_cache,                                                           \
+             .dont_know = en_dont_know,                                                            \
+             .negations = en_negations},                                                           \
+    .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
+    .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
+    .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \
+    .months = en_months, .next_words = en_next_words, .week_units = en_week_units,                 \
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
     .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
     .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \

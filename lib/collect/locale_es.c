@@ -191,6 +191,31 @@ static const char *const es_negative_answers[] = {"no",
 static const char *const es_answer_fillers[] = {
     "eh", "pues", "bueno", "gracias", "muchas gracias", "adios", "hasta luego", NULL};
 
+/* What takes a phrase back when matching speech (ivrsm_text_heard(), docs/runtime.md): the
+ * words of not knowing are no answer ("no" of "no sé"), nor a phrase right after a doubt
+ * ("quizás sí"). "no" itself is no negation here: it is the answer "no", and "no, sí" reaches
+ * the matcher without its comma. */
+static const struct ivrsm_text_words es_dont_know[] = {
+    IVRSM_WORDS("no se"),
+    IVRSM_WORDS("no lo se"),
+    IVRSM_WORDS("yo no se"),
+    IVRSM_WORDS("no sabria decir"),
+    IVRSM_WORDS("no sabria decirle"),
+    IVRSM_WORDS("ni idea"),
+    IVRSM_WORDS("no tengo ni idea"),
+    IVRSM_WORDS("no estoy seguro"),
+    IVRSM_WORDS("no estoy segura"),
+    IVRSM_WORDS("no lo tengo claro"),
+    {NULL, 0},
+};
+static const struct ivrsm_text_words es_negations[] = {
+    IVRSM_WORDS("quiza"),
+    IVRSM_WORDS("quizas"),
+    IVRSM_WORDS("tal vez"),
+    IVRSM_WORDS("a lo mejor"),
+    {NULL, 0},
+};
+
 static const char *const es_es_tags[] = {"es-ES", "es", NULL};
 
 /* How values are said (template formats): 612 34 56 78, said group by group. */
@@ -200,7 +225,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .tag = "es-ES",
     .tags = es_es_tags,
     .name = "Spanish (Spain)",
-    .text = {.folds = es_folds},
+    .text = {.folds = es_folds, .dont_know = es_dont_know, .negations = es_negations},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,
     .lists_index = &es_lists_index,

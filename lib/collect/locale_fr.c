@@ -201,12 +201,41 @@ static const struct ivrsm_phone_format fr_ch_phone_formats[] = {{"", 0, "3 3 2 2
         .yes_no = {"oui", "non"}, .phone_by_digit = 0, .phone_formats = formats                    \
     }
 
+/* What takes a phrase back when matching speech (ivrsm_text_heard(), docs/runtime.md): the
+ * words of not knowing are no answer ("pas" of "je sais pas"), nor a phrase right after a
+ * negation or a doubt ("pas oui", "peut-être oui"). */
+static const struct ivrsm_text_words fr_dont_know[] = {
+    IVRSM_WORDS("je ne sais pas"),
+    IVRSM_WORDS("je sais pas"),
+    IVRSM_WORDS("j sais pas"),
+    IVRSM_WORDS("sais pas"),
+    IVRSM_WORDS("je n en sais rien"),
+    IVRSM_WORDS("j en sais rien"),
+    IVRSM_WORDS("aucune idee"),
+    IVRSM_WORDS("pas d idee"),
+    IVRSM_WORDS("je ne suis pas sur"),
+    IVRSM_WORDS("je ne suis pas sure"),
+    IVRSM_WORDS("je suis pas sur"),
+    IVRSM_WORDS("je suis pas sure"),
+    IVRSM_WORDS("pas sur"),
+    IVRSM_WORDS("pas sure"),
+    IVRSM_WORDS("pas certain"),
+    IVRSM_WORDS("pas certaine"),
+    {NULL, 0},
+};
+static const struct ivrsm_text_words fr_negations[] = {
+    IVRSM_WORDS("pas"),
+    IVRSM_WORDS("peut etre"),
+    {NULL, 0},
+};
+
 static const char *const fr_fr_tags[] = {"fr-FR", "fr", NULL};
 static const char *const fr_be_tags[] = {"fr-BE", NULL};
 static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 
 /* The parts of the table that Belgium shares with France. */
 #define FR_COMMON_FIELDS                                                                           \
+    .text = {.dont_know = fr_dont_know, .negations = fr_negations},                                \
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \

@@ -290,6 +290,7 @@ typedef struct m_phrase_entry {
     const char *phrase; /* normalised utterance or when_text phrase */
     uint16_t len;
     uint16_t route;
+    bool may_not_know; /* ivrsm_text_may_not_know() of the phrase in its language */
 } m_phrase_entry;
 
 /* What a state listens for in one language: its phrases and the recogniser's hints. */
@@ -485,7 +486,7 @@ struct ivrsm_machine {
     uint32_t *state_slots;
     size_t state_slot_mask;
 
-    void *arena;   /* owns the strings and arrays above (see arena.h) */
+    void *arena; /* owns the strings and arrays above (see arena.h) */
 
     /* The transitions of every state (graph.c), state i's at
      * transitions[transition_start[i] .. transition_start[i + 1]). In the arena. */

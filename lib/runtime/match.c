@@ -4,7 +4,9 @@
  * digit string exactly; speech is normalised (with the rules of the call's
  * language: folds, contractions) and matched as whole-word phrases of the
  * call's language, longest phrase first, then route order (the loader sorted
- * the state's phrase table of each language that way); an intent named by an
+ * the state's phrase table of each language that way), each occurrence heard
+ * unless the caller takes it back (inside "I don't know", after a negation:
+ * ivrsm_text_heard()); an intent named by an
  * external recogniser matches the route that names it. A route with a `when`
  * condition takes the input only while its condition holds; otherwise the
  * search goes on as if the route were not there.
@@ -83,7 +85,7 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
     for (size_t i = 0; i < t->phrase_count; i++) {
         const m_phrase_entry *p = &t->phrases[i];
         if (p->len <= (size_t)n && ivrsm_word_starts_has(&starts, (unsigned char)p->phrase[0]) &&
-            ivrsm_text_has_phrase(norm, (size_t)n, p->phrase, p->len) &&
+            ivrsm_text_hears_phrase(rules, norm, (size_t)n, p->phrase, p->len, p->may_not_know) &&
             ivrsm_s_route_holds(s, &st->routes[p->route])) {
             r.kind = MATCH_ROUTE;
             r.route = p->route;
