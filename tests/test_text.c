@@ -618,6 +618,84 @@ START_TEST(test_normalize_capacity)
 }
 END_TEST
 
+/*
+ * The plain reference of ivrsm_text_normalize() without rules, over inputs made of the pieces
+ * below: each piece's letters as they fold, its separators cutting words, runs of them one
+ * space, none at either end.
+ */
+struct norm_piece {
+    const char *in, *out; /* out: "" for a separator */
+};
+
+static const struct norm_piece norm_pieces[] = {
+    {"a", "a"},
+    {"Z", "z"},
+    {"q", "q"},
+    {"7", "7"},
+    {"0", "0"},
+    {" ", ""},
+    {"'", ""},
+    {"-", ""},
+    {",", ""},
+    {"\t", ""},
+    {"\x01", ""},
+    {"\x7f", ""},
+    {"@", ""},
+    {"\xc3\xa9", "e"},
+    {"\xc3\x89", "e"},
+    {"\xc5\x93", "oe"},
+    {"\xe2\x80\x99", ""},
+    {"\xc3\x9f", "\xc3\x9f"},
+    {"\xc3\x97", ""},
+    {"\xe4\xb8\xad", "\xe4\xb8\xad"},
+};
+
+/*
+ * Inputs of up to 40 pieces, ASCII words of every length among them, through every capacity
+ * from 0 to past the output: ivrsm_text_normalize() gives the reference's text when it fits
+ * with its NUL, -1 when it does not.
+ */
+START_TEST(test_normalize_as_reference)
+{
+    const size_t count = sizeof norm_pieces / sizeof norm_pieces[0];
+    uint32_t seed = 4242;
+    for (int round = 0; round < 3000; round++) {
+        char in[256], want[256], out[256];
+        size_t n = 0, w = 0;
+        bool space = false;
+        seed = seed * 1103515245u + 12345u;
+        size_t pieces = (seed >> 16) % 41;
+        for (size_t k = 0; k < pieces; k++) {
+            seed = seed * 1103515245u + 12345u;
+            /* Letters and digits most of the time, for words of every length. */
+            const struct norm_piece *p =
+                &norm_pieces[(seed >> 16) % 4 != 0 ? (seed >> 20) % 5 : (seed >> 20) % count];
+            memcpy(in + n, p->in, strlen(p->in));
+            n += strlen(p->in);
+            if (!*p->out) {
+                space = w > 0;
+                continue;
+            }
+            if (space)
+                want[w++] = ' ';
+            space = false;
+            memcpy(want + w, p->out, strlen(p->out));
+            w += strlen(p->out);
+        }
+        want[w] = '\0';
+        for (size_t cap = 0; cap <= w + 2; cap++) {
+            int got = ivrsm_text_normalize(in, n, out, cap);
+            if (cap < w + 1 || cap == 0) {
+                ck_assert_msg(got == -1, "round %d cap %zu: %d for \"%s\"", round, cap, got, want);
+            } else {
+                ck_assert_msg(got == (int)w && strcmp(out, want) == 0,
+                              "round %d cap %zu: \"%s\" for \"%s\"", round, cap, out, want);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_normalize_never_longer_than_input)
 {
     /* Every accented letter of Latin-1 and œ, one after the other. */
@@ -1075,6 +1153,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_normalize_capacity);
     tcase_add_test(tc, test_collapse_spaces);
     tcase_add_test(tc, test_normalize_never_longer_than_input);
+    tcase_add_test(tc, test_normalize_as_reference);
     tcase_add_test(tc, test_normalize_garbage_never_crashes);
     tcase_add_loop_test(tc, test_rules_table, 0, sizeof rules_cases / sizeof rules_cases[0]);
     tcase_add_test(tc, test_rules_capacity_and_null);

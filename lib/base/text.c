@@ -374,16 +374,43 @@ void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
     atomic_store_explicit(&rules->cache->phase, 2, memory_order_release);
 }
 
-/* The rest of an ASCII word from in[*i] on, while it stays letters and digits: one look-up
- * and one store per byte (eight at a time cost more than they save on words this short). */
+/*
+ * What any byte becomes inside an ASCII word: ascii_fold's letter or digit, 0 for the rest
+ * (a separator, or a byte from 0x80 on that the code point's own path folds).
+ */
+static const char word_byte[256] = {
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6',
+    ['7'] = '7', ['8'] = '8', ['9'] = '9', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+    ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k',
+    ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r',
+    ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+    ['Z'] = 'z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+    ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm',
+    ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+    ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+};
+
+/*
+ * The rest of an ASCII word from p[*i] on, while it stays letters and digits: one look-up and
+ * one store per byte, the positions in registers and the room worked out once (a test of the
+ * room and two stores through pointers per byte were most of the cost; eight bytes at a time
+ * cost more than they save on words this short). -1 when the word does not fit.
+ */
 static inline int put_ascii_run(struct norm_out *o, const unsigned char *p, size_t *i, size_t len)
 {
-    while (*i < len && p[*i] < 0x80 && ascii_fold[p[*i]]) {
-        if (o->len + 1 >= o->cap)
-            return -1;
-        o->out[o->len++] = ascii_fold[p[(*i)++]];
+    char *out = o->out;
+    size_t j = *i, k = o->len;
+    /* out[k] may be written while k + 1 < cap (the NUL's byte stays free). */
+    const size_t room = o->cap - 1 - k;
+    const size_t stop = len - j < room ? len : j + room;
+    char c;
+    while (j < stop && (c = word_byte[p[j]]) != 0) {
+        out[k++] = c;
+        j++;
     }
-    return 0;
+    *i = j;
+    o->len = k;
+    return j < len && j == stop && word_byte[p[j]] ? -1 : 0;
 }
 
 static int normalize(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
