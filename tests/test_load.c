@@ -11,6 +11,7 @@
 #include "failing_mem.h"
 #include "ivrsm/ivrsm.h"
 #include "model.h"
+#include "session.h"
 #include "strmap.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -546,6 +547,15 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
         ck_assert_uint_eq(t->phrases[k].len, want[k].len);
     }
     ck_assert_uint_eq(t->hint_count, hints);
+    /* The sets by first byte: each phrase in its byte's set, nothing else there. */
+    ck_assert(!t->by_first == (n == 0 || n > M_PHRASES_BY_FIRST));
+    for (unsigned b = 0; t->by_first && b < 256; b++) {
+        uint64_t want_set = 0;
+        for (size_t k = 0; k < n; k++)
+            if ((unsigned char)t->phrases[k].phrase[0] == b)
+                want_set |= (uint64_t)1 << k;
+        ck_assert_uint_eq(t->first_slot[b] ? t->by_first[t->first_slot[b] - 1] : 0, want_set);
+    }
     for (size_t h = 0; h < hints; h++)
         ck_assert_str_eq(t->hints[h], hint[h]);
     free(want);
@@ -600,6 +610,76 @@ START_TEST(test_phrase_tables_as_insertion)
         ivrsm_machine_unref(m);
         ivrsm_buf_free(&text);
     }
+}
+END_TEST
+
+/*
+ * Speech matching through the phrases' sets by first byte against the scan of every phrase
+ * (the path of tables without them): machines of 1 to 70 phrases over words sharing their
+ * first letters, sentences of their words and others, the route each path takes.
+ */
+START_TEST(test_match_by_first_byte_as_scan)
+{
+    static const char *const words[] = {"oui",    "ouais", "non",   "nan",      "peut etre",
+                                        "merci",  "mer",   "zz",    "d accord", "de",
+                                        "un rdv", "une",   "annul", "a",        "conseiller"};
+    const size_t nw = sizeof words / sizeof words[0];
+    unsigned seed = 99;
+    size_t indexed = 0, scanned = 0;
+    for (int round = 0; round < 40; round++) {
+        ivrsm_buf text = IVRSM_BUF_INIT(ivrsm_mem_default());
+        ivrsm_buf_puts(&text, "machine: p\nversion: \"1\"\nintents:\n");
+        int intents = round % 5 == 4 ? 14 : 1 + round % 14;
+        for (int k = 0; k < intents; k++) {
+            ivrsm_buf_printf(&text, "  i%d:\n    utterances: [", k);
+            /* One machine in five has more phrases than the sets by first byte take. */
+            int n = round % 5 == 4 ? 9
+                                   : 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) %
+                                             (round % 3 ? 5 : 9);
+            for (int u = 0; u < n; u++) {
+                unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+                ivrsm_buf_printf(&text, "%s\"%s%s%s\"", u ? ", " : "", words[r % nw],
+                                 r & 64 ? " " : "", r & 64 ? words[(r >> 8) % nw] : "");
+            }
+            ivrsm_buf_puts(&text, "]\n");
+        }
+        ivrsm_buf_puts(&text, "states:\n  ask:\n    type: prompt_and_listen\n"
+                              "    prompt: \"Oui ?\"\n    routes:\n");
+        for (int k = 0; k < intents; k++)
+            ivrsm_buf_printf(&text, "      - when_intent: i%d\n        next: ask\n", k);
+        ck_assert(!text.failed);
+        ivrsm_machine *m = load_text(ivrsm_buf_str(&text), IVRSM_FORMAT_YAML);
+        ivrsm_buf_free(&text);
+        const m_state *st = state(m, "ask");
+        m_phrase_table *t = &st->phrases[0];
+        const uint64_t *sets = t->by_first;
+        indexed += sets != NULL;
+        scanned += sets == NULL;
+        ivrsm_session *s;
+        ck_assert_int_eq(ivrsm_session_new(m, NULL, &s, NULL), 0);
+        for (int said = 0; said < 200; said++) {
+            char sentence[256] = "";
+            int parts = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
+            for (int k = 0; k < parts; k++) {
+                unsigned r = (seed = seed * 1103515245u + 12345u) >> 16;
+                strcat(sentence, k ? (r & 1 ? ", " : " ") : "");
+                strcat(sentence, r & 2 ? words[(r >> 4) % nw] : (r & 4 ? "Oui" : "bof"));
+            }
+            t->by_first = sets;
+            s_match fast =
+                ivrsm_s_match_routes(s, st, IVRSM_EVENT_SPEECH, sentence, strlen(sentence), 1.0);
+            t->by_first = NULL;
+            s_match scan =
+                ivrsm_s_match_routes(s, st, IVRSM_EVENT_SPEECH, sentence, strlen(sentence), 1.0);
+            t->by_first = sets;
+            ck_assert_msg(fast.kind == scan.kind && fast.route == scan.route,
+                          "\"%s\": route %d, the scan %d", sentence, fast.route, scan.route);
+        }
+        ivrsm_session_free(s);
+        ivrsm_machine_unref(m);
+    }
+    ck_assert_uint_gt(indexed, 10);
+    ck_assert_uint_gt(scanned, 0);
 }
 END_TEST
 
@@ -2411,6 +2491,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_ctx_root_keys_as_object);
     tcase_add_test(tc, test_hash_spreads_keys);
     tcase_add_test(tc, test_phrase_tables_as_insertion);
+    tcase_add_test(tc, test_match_by_first_byte_as_scan);
     tcase_add_test(tc, test_ask_keys_as_worked_out_at_each_ask);
     tcase_add_test(tc, test_typed_globals);
     tcase_add_test(tc, test_yaml_features);

@@ -620,6 +620,17 @@ static int format_day(int64_t day, char *out, size_t cap)
     return 0;
 }
 
+/* Both ends of the window as text; a window of one day (most dates said) is written once. */
+static int format_window(const struct date_window *win, ivrsm_collect_value *out)
+{
+    if (format_day(win->from, out->text, sizeof out->text) != 0)
+        return -1;
+    if (win->to != win->from)
+        return format_day(win->to, out->date_to, sizeof out->date_to);
+    memcpy(out->date_to, out->text, sizeof out->date_to);
+    return 0;
+}
+
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,
                           int is_dtmf, ivrsm_collect_value *out)
 {
@@ -645,8 +656,7 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
             ivrsm_words_skip_list(&words, end, c.loc, IVRSM_LIST_date_trail_fillers) != words.count)
             return 1;
     }
-    if (format_day(win.from, out->text, sizeof out->text) != 0 ||
-        format_day(win.to, out->date_to, sizeof out->date_to) != 0) {
+    if (format_window(&win, out) != 0) {
         out->text[0] = '\0';
         out->date_to[0] = '\0';
         return 1;

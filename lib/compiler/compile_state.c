@@ -839,6 +839,31 @@ static bool build_dtmf(cc *c, m_state *st)
     return true;
 }
 
+/* The sets of t's phrases by first byte (m_phrase_table.first_slot), when it has few enough. */
+static bool index_phrases(cc *c, m_phrase_table *t)
+{
+    if (t->phrase_count == 0 || t->phrase_count > M_PHRASES_BY_FIRST)
+        return true;
+    uint8_t *slot = ivrsm_arena_alloc(c->arena, 256);
+    uint64_t *sets = ivrsm_arena_alloc(c->arena, t->phrase_count * sizeof(*sets));
+    if (!slot || !sets) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    uint8_t used = 0;
+    for (size_t i = 0; i < t->phrase_count; i++) {
+        const unsigned char first = (unsigned char)t->phrases[i].phrase[0];
+        if (!slot[first]) {
+            sets[used] = 0;
+            slot[first] = ++used;
+        }
+        sets[slot[first] - 1] |= (uint64_t)1 << i;
+    }
+    t->first_slot = slot;
+    t->by_first = sets;
+    return true;
+}
+
 /* The phrases a state listens for in language `lang`, longest first, and their hints. */
 static bool build_phrases(cc *c, m_state *st, size_t lang)
 {
@@ -891,7 +916,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     sort_phrases(slots, t->phrases, np);
     t->phrase_count = np;
     ivrsm_mem_free(c->m->mem, slots);
-    return true;
+    return index_phrases(c, t);
 }
 
 static void build_tables(cc *c, m_state *st)

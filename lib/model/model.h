@@ -299,7 +299,15 @@ typedef struct m_phrase_table {
     size_t phrase_count;
     const char **hints; /* speech hints for ask commands (intent utterances, raw) */
     size_t hint_count;
+    /* The phrases by their first byte, for tables of up to M_PHRASES_BY_FIRST phrases (NULL for
+     * longer ones, scanned whole): first_slot[b] is 0 when no phrase starts with byte b, else
+     * 1 + the index in by_first of the set of those that do (bit i: phrases[i]). A sentence
+     * tries only the phrases that start one of its words, in table order. */
+    const uint8_t *first_slot;
+    const uint64_t *by_first;
 } m_phrase_table;
+
+#define M_PHRASES_BY_FIRST 64
 
 /*
  * What an ask in a state tells the host about the keypad (ivrsm_command.ask),

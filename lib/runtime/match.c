@@ -63,6 +63,58 @@ static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char 
     return r;
 }
 
+/* Whether phrase p is heard in the normalised sentence norm[0..n) and its route holds. */
+static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *rules,
+                                const m_state *st, const m_phrase_entry *p, const char *norm,
+                                size_t n)
+{
+    return p->len <= n &&
+           ivrsm_text_hears_phrase(rules, norm, n, p->phrase, p->len, p->may_not_know) &&
+           ivrsm_s_route_holds(s, &st->routes[p->route]);
+}
+
+/*
+ * The phrases of t that start with a byte starting a word of the sentence (`starts`), as a set
+ * of their indexes: the union of those bytes' sets (t->by_first).
+ */
+static uint64_t phrases_starting(const m_phrase_table *t, const ivrsm_word_starts *starts)
+{
+    uint64_t set = 0;
+    for (unsigned k = 0; k < 4; k++)
+        for (uint64_t bits = starts->bits[k]; bits; bits &= bits - 1) {
+            const uint8_t slot = t->first_slot[k * 64 + (unsigned)__builtin_ctzll(bits)];
+            if (slot)
+                set |= t->by_first[slot - 1];
+        }
+    return set;
+}
+
+/*
+ * The first phrase of t, in table order, heard in norm[0..n) whose route holds; -1 when none.
+ * Only the phrases whose first byte starts a word of the sentence can be: through the table's
+ * sets by first byte when it has them, else each phrase's first byte tested in turn.
+ */
+static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rules,
+                             const m_state *st, const m_phrase_table *t, const char *norm, size_t n,
+                             const ivrsm_word_starts *starts)
+{
+    if (t->by_first) {
+        for (uint64_t set = phrases_starting(t, starts); set; set &= set - 1) {
+            const m_phrase_entry *p = &t->phrases[__builtin_ctzll(set)];
+            if (phrase_takes(s, rules, st, p, norm, n))
+                return p->route;
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < t->phrase_count; i++) {
+        const m_phrase_entry *p = &t->phrases[i];
+        if (ivrsm_word_starts_has(starts, (unsigned char)p->phrase[0]) &&
+            phrase_takes(s, rules, st, p, norm, n))
+            return p->route;
+    }
+    return -1;
+}
+
 static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rules,
                             const m_state *st, const m_phrase_table *t, const char *text,
                             size_t len, double confidence)
@@ -82,15 +134,10 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
     int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
     if (n <= 0)
         return r;
-    for (size_t i = 0; i < t->phrase_count; i++) {
-        const m_phrase_entry *p = &t->phrases[i];
-        if (p->len <= (size_t)n && ivrsm_word_starts_has(&starts, (unsigned char)p->phrase[0]) &&
-            ivrsm_text_hears_phrase(rules, norm, (size_t)n, p->phrase, p->len, p->may_not_know) &&
-            ivrsm_s_route_holds(s, &st->routes[p->route])) {
-            r.kind = MATCH_ROUTE;
-            r.route = p->route;
-            return r;
-        }
+    int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
+    if (route >= 0) {
+        r.kind = MATCH_ROUTE;
+        r.route = route;
     }
     return r;
 }
