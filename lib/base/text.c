@@ -256,7 +256,14 @@ static int put_piece(struct norm_out *o, const char *piece, size_t n)
     if (space || o->len == 0)
         mark_start(o, (unsigned char)piece[0]);
     o->pending_space = 0;
-    memcpy(o->out + o->len, piece, n);
+    /* Folded pieces are one or two bytes (a letter, "oe", a kept 2-byte character): copied
+     * without a call; longer ones (CJK, a language's own folds) by memcpy. */
+    if (n <= 2) {
+        o->out[o->len] = piece[0];
+        o->out[o->len + n - 1] = piece[n - 1];
+    } else {
+        memcpy(o->out + o->len, piece, n);
+    }
     o->len += n;
     return 0;
 }
