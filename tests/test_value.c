@@ -678,7 +678,13 @@ START_TEST(test_hinted_as_member_scan)
             ck_assert_int_eq(ivrsm_vstore_put_integer(&plain, value, &a), 0);
             ck_assert_int_eq(ivrsm_vstore_put_integer(&hinted, value, &b), 0);
             int rc = ivrsm_vstore_set(&plain, key, 127, a);
-            ck_assert_int_eq(ivrsm_vstore_set_hinted(&hinted, key, 127, b, hint), rc);
+            /* A key without a dot also as a `set:` key worked out at load writes it: the root's
+             * member, its length known. */
+            bool member = !strchr(key, '.') && next_u32(&seed) % 2;
+            ck_assert_int_eq(
+                member ? ivrsm_vstore_set_member_hinted(&hinted, key, strlen(key), b, hint)
+                       : ivrsm_vstore_set_hinted(&hinted, key, 127, b, hint),
+                rc);
             ck_assert_uint_eq(plain.len, hinted.len);
             ck_assert_uint_eq(plain.garbage, hinted.garbage);
             assert_same_tree(ivrsm_vstore_root(&plain), ivrsm_vstore_root(&hinted));

@@ -105,6 +105,10 @@ static void check_ctx_key(cc *c, const char *key, int line, int column, const ch
 static void set_at(cc *c, const dom_node *map, m_kvlist *out)
 {
     kvlist_at(c, map, "set", out, false);
+    for (size_t i = 0; i < out->count; i++) {
+        const char *key = out->items[i].key;
+        out->items[i].plain_len = strchr(key, '.') ? 0 : (uint32_t)strlen(key);
+    }
     const dom_node *n = ivrsm_dom_get(map, "set");
     if (!n || n->kind != DOM_MAP)
         return;

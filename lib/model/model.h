@@ -93,6 +93,9 @@ typedef struct m_kv {
     /* for set: where the key's last part was found in its object the last time (value.h's
      * ivrsm_member_hint, written by the sessions that run the machine) */
     ivrsm_member_hint hint;
+    /* for set: the key's length when it has no dot (a member of ctx's root, set without looking
+     * for a dot at each write), else 0 */
+    uint32_t plain_len;
 } m_kv;
 
 typedef struct m_kvlist {

@@ -56,6 +56,15 @@ int ivrsm_ctx_store_set_hinted(ivrsm_vstore *st, const char *key, uint32_t at,
     return rc;
 }
 
+int ivrsm_ctx_store_set_member(ivrsm_vstore *st, const char *key, size_t len, uint32_t at,
+                               ivrsm_member_hint *hint)
+{
+    int rc = ivrsm_vstore_set_member_hinted(st, key, len, at, hint);
+    if (rc != 0)
+        ivrsm_vstore_drop(st, at);
+    return rc;
+}
+
 int ivrsm_ctx_store_set_string(ivrsm_vstore *st, const char *key, const char *s)
 {
     uint32_t at;

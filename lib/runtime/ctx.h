@@ -25,6 +25,9 @@ int ivrsm_ctx_store_set(ivrsm_vstore *st, const char *key, uint32_t at);
 /* The same, the key's member looked for first where *hint says (value.h). */
 int ivrsm_ctx_store_set_hinted(ivrsm_vstore *st, const char *key, uint32_t at,
                                ivrsm_member_hint *hint);
+/* The same for key[0..len), a key without a dot (a member of ctx's root). */
+int ivrsm_ctx_store_set_member(ivrsm_vstore *st, const char *key, size_t len, uint32_t at,
+                               ivrsm_member_hint *hint);
 /* ctx.<dotted key> = the string s. */
 int ivrsm_ctx_store_set_string(ivrsm_vstore *st, const char *key, const char *s);
 

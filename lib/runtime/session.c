@@ -258,11 +258,13 @@ static void apply_set(ivrsm_session *s, const m_kvlist *set)
     if (set->writes_language)
         s->language_checked = false; /* also when a write below fails half-way */
     for (size_t i = 0; i < set->count; i++) {
+        m_kv *kv = &set->items[i];
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
         uint32_t at;
-        if (put_value(s, &set->items[i].value, &sc, &at) != 0 ||
-            ivrsm_ctx_store_set_hinted(&s->ctx, set->items[i].key, at, &set->items[i].hint) ==
-                IVRSM_ENOMEM) {
+        if (put_value(s, &kv->value, &sc, &at) != 0 ||
+            (kv->plain_len
+                 ? ivrsm_ctx_store_set_member(&s->ctx, kv->key, kv->plain_len, at, &kv->hint)
+                 : ivrsm_ctx_store_set_hinted(&s->ctx, kv->key, at, &kv->hint)) == IVRSM_ENOMEM) {
             ivrsm_s_fail(s);
             return;
         }

@@ -1040,6 +1040,13 @@ int ivrsm_vstore_set_hinted(ivrsm_vstore *st, const char *key, size_t part_max, 
     }
 }
 
+int ivrsm_vstore_set_member_hinted(ivrsm_vstore *st, const char *key, size_t len, uint32_t at,
+                                   ivrsm_member_hint *hint)
+{
+    uint32_t ref = IVRSM_VSTORE_NONE;
+    return set_member(st, st->root, ref, key, len, at, hint, &ref);
+}
+
 void ivrsm_vstore_remove(ivrsm_vstore *st, const char *key)
 {
     uint32_t obj = st->root;

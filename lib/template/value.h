@@ -226,6 +226,9 @@ int ivrsm_vstore_set(ivrsm_vstore *st, const char *key, size_t part_max, uint32_
  * ivrsm_member_hint; NULL: none). */
 int ivrsm_vstore_set_hinted(ivrsm_vstore *st, const char *key, size_t part_max, uint32_t at,
                             ivrsm_member_hint *hint);
+/* ivrsm_vstore_set_hinted() of key[0..len), a key without a dot: the member of the root. */
+int ivrsm_vstore_set_member_hinted(ivrsm_vstore *st, const char *key, size_t len, uint32_t at,
+                                   ivrsm_member_hint *hint);
 /* Node `at`, put but not linked, is not wanted after all. */
 void ivrsm_vstore_drop(ivrsm_vstore *st, uint32_t at);
 /* Remove ctx.<dotted key> when it is there (objects on the way are kept). */
