@@ -414,7 +414,7 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     /* The idempotency key: SESSION_ID-COMMAND_ID, written in room made once, the digits from
      * the last, in place. */
     at->key = b->len;
-    size_t id_len = strlen(s->session_id);
+    size_t id_len = s->session_id_len;
     if (ivrsm_buf_reserve(b, id_len + 22) != 0)
         return IVRSM_ENOMEM;
     size_t n = 1;

@@ -180,6 +180,7 @@ struct ivrsm_session {
      * and no write of ctx since may have changed it (one that may clears this): a `set:` that
      * writes no language key need not look again. */
     bool language_checked;
+    uint16_t session_id_len; /* strlen(session_id), for each request's idempotency key */
     ivrsm_clock_fn clock;
     void *clock_user;
     void *trace_user;

@@ -110,6 +110,9 @@ const char *ivrsm_s_id_problem(const char *id, const char *what, size_t max)
     return NULL;
 }
 
+/* A restore refuses a longer session id right after setting it (snapshot.c): never used. */
+_Static_assert(S_MAX_SESSION_ID_BYTES <= UINT16_MAX, "session_id_len holds the longest id");
+
 int ivrsm_s_set_ids(ivrsm_session *s, const char *call_id, const char *session_id)
 {
     size_t sl = strlen(session_id) + 1, cl = call_id ? strlen(call_id) + 1 : 0;
@@ -120,6 +123,7 @@ int ivrsm_s_set_ids(ivrsm_session *s, const char *call_id, const char *session_i
     if (call_id)
         memcpy(ids + sl, call_id, cl);
     s->session_id = ids;
+    s->session_id_len = (uint16_t)(sl - 1); /* at most S_MAX_SESSION_ID_BYTES */
     s->call_id = call_id ? ids + sl : NULL;
     return 0;
 }
