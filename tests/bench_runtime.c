@@ -19,9 +19,13 @@
  *            1, 1,000, 10,000 and 100,000 live sessions, fed in order and
  *            shuffled, each event's session found as a host finds it (by the
  *            call's UUID, as examples/esl_host does), the library's part and
- *            the host's lookup timed apart (scale-list, scale-dtmf: one of them)
+ *            the host's lookup timed apart (scale-list, scale-dtmf: one of them);
+ *            then the same events in bursts, as a host with many calls on one
+ *            event socket has them: looked up and their sessions prefetched
+ *            (ivrsm_session_prefetch()) together, then fed one by one
  *
- * usage: bench_runtime [--quick] [FIGURE...]   (all figures by default)
+ * usage: bench_runtime [--quick] [--burst=K] [FIGURE...]   (all figures by default)
+ * --burst=K: the scale figures' bursts hold K events (16 by default, at most 64).
  * --quick runs a few units per figure once: for valgrind --tool=callgrind
  * --toggle-collect='measure_*', whose instruction counts divided by the units
  * printed are the figures to compare when the machine is busy.
@@ -459,6 +463,10 @@ __attribute__((noinline)) void measure_scale_list(const host_table *t, uuid_text
                                                   int rounds, scale_split *out);
 __attribute__((noinline)) void measure_scale_hops(const host_table *t, uuid_text *events,
                                                   int rounds, scale_split *out);
+__attribute__((noinline)) void measure_scale_list_bursts(const host_table *t, uuid_text *events,
+                                                         int rounds, scale_split *out);
+__attribute__((noinline)) void measure_scale_hop_bursts(const host_table *t, uuid_text *events,
+                                                        int rounds, scale_split *out);
 
 /* ------------------------------------------------------------------------
  * Scale: many live sessions, each event's session found as a host finds it
@@ -530,15 +538,40 @@ static uint64_t hash_uuid(const char *s)
     return h;
 }
 
-/* examples/esl_host/call_table.c, call_table_find() */
-static host_call *host_find(const host_table *t, const char *uuid)
+/* examples/esl_host/call_table.c, call_table_find_hashed() */
+static host_call *host_find_hashed(const host_table *t, const char *uuid, uint64_t h)
 {
-    uint64_t h = hash_uuid(uuid);
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
         const host_slot *slot = &t->slots[i];
         if (!slot->call || (slot->hash == h && !strcmp(slot->call->uuid, uuid)))
             return slot->call;
     }
+}
+
+/* examples/esl_host/call_table.c, call_table_find() */
+static host_call *host_find(const host_table *t, const char *uuid)
+{
+    return host_find_hashed(t, uuid, hash_uuid(uuid));
+}
+
+/* examples/esl_host/call_table.c, call_table_prefetch_slot() */
+static uint64_t host_prefetch_slot(const host_table *t, const char *uuid)
+{
+    uint64_t h = hash_uuid(uuid);
+    __builtin_prefetch(&t->slots[h & t->mask]);
+    return h;
+}
+
+/* examples/esl_host/call_table.c, call_table_prefetch_call() */
+static void host_prefetch_call(const host_table *t, uint64_t h)
+{
+    const host_slot *slot = &t->slots[h & t->mask];
+    const host_call *c = slot->call;
+    if (!c || slot->hash != h)
+        return;
+    __builtin_prefetch(c->uuid);
+    __builtin_prefetch(c->uuid + 36);
+    __builtin_prefetch(&c->s);
 }
 
 /* The slots call_table_add() has once `n` calls were added one by one (none removed). */
@@ -725,6 +758,101 @@ void measure_scale_hops(const host_table *t, uuid_text *events, int rounds, scal
     }
 }
 
+/*
+ * Bursts: the events a host has in hand at once. examples/esl_host reads every call's events
+ * from one socket; with many calls one read brings several, and the host looks each one's
+ * call up and asks for its session before handling them one after the other (esl_conn.c,
+ * process_input(); calls.c, calls_prefetch()): the slots of their UUIDs, then the records in
+ * them, then each record's session found and asked for (ivrsm_session_prefetch()), then the
+ * events fed in their order. The host looks each call up again as it handles its event (an
+ * earlier event of the burst may start or end a call), in the cache by then; the model feeds
+ * the sessions it found, since no event here starts or ends a call.
+ *
+ * Timed a burst at a time: the lookups ahead are the host's part, the prefetches and the feeds
+ * (the commands pulled, the http answers fed) the library's, each divided by the burst's
+ * events. Stamps between the events would hide the sessions' misses behind their own time.
+ */
+static int burst_size = 16; /* --burst=K */
+#define BURST_MAX 64
+
+typedef struct burst {
+    const char *uuid[BURST_MAX];
+    ivrsm_session *s[BURST_MAX];
+    int n;
+} burst;
+
+static void host_find_burst(const host_table *t, burst *b)
+{
+    uint64_t h[BURST_MAX];
+    for (int k = 0; k < b->n; k++)
+        h[k] = host_prefetch_slot(t, b->uuid[k]);
+    for (int k = 0; k < b->n; k++)
+        host_prefetch_call(t, h[k]);
+    for (int k = 0; k < b->n; k++) {
+        host_call *c = host_find_hashed(t, b->uuid[k], h[k]);
+        if (!c) {
+            fprintf(stderr, "no call %s\n", b->uuid[k]);
+            exit(1);
+        }
+        b->s[k] = c->s;
+    }
+}
+
+static void split_add_burst(scale_split *out, int n, double a, double b, double c)
+{
+    if (c - a > 50000.0 * n) {
+        out->left_out += n;
+        return;
+    }
+    out->lookup += b - a - stamp_cost;
+    out->library += c - b - stamp_cost;
+    out->events += n;
+}
+
+/* The list-menu cycle in bursts: the same keys in the same order as measure_scale_list(). */
+void measure_scale_list_bursts(const host_table *t, uuid_text *events, int rounds, scale_split *out)
+{
+    long long total = 2LL * rounds * t->count;
+    burst b;
+    for (long long e = 0; e < total; e += b.n) {
+        b.n = (int)(total - e < burst_size ? total - e : burst_size);
+        for (int k = 0; k < b.n; k++)
+            b.uuid[k] = events[((e + k) / 2) % t->count];
+        double t0 = stamp();
+        host_find_burst(t, &b);
+        double t1 = stamp();
+        for (int k = 0; k < b.n; k++)
+            ivrsm_session_prefetch(b.s[k]);
+        for (int k = 0; k < b.n; k++)
+            say(b.s[k], &list_cycle[(e + k) % 2], NULL);
+        split_add_burst(out, b.n, t0, t1, stamp());
+    }
+}
+
+/* The DTMF hop in bursts: the same events in the same order as measure_scale_hops(). */
+void measure_scale_hop_bursts(const host_table *t, uuid_text *events, int rounds, scale_split *out)
+{
+    ivrsm_event ev[2] = {IVRSM_EVENT_INIT, IVRSM_EVENT_INIT};
+    ev[0].type = ev[1].type = IVRSM_EVENT_DTMF;
+    ev[0].text = "2";
+    ev[1].text = "8";
+    long long total = (long long)rounds * t->count;
+    burst b;
+    for (long long e = 0; e < total; e += b.n) {
+        b.n = (int)(total - e < burst_size ? total - e : burst_size);
+        for (int k = 0; k < b.n; k++)
+            b.uuid[k] = events[(e + k) % t->count];
+        double t0 = stamp();
+        host_find_burst(t, &b);
+        double t1 = stamp();
+        for (int k = 0; k < b.n; k++)
+            ivrsm_session_prefetch(b.s[k]);
+        for (int k = 0; k < b.n; k++)
+            hop(b.s[k], &ev[((e + k) / t->count) & 1]);
+        split_add_burst(out, b.n, t0, t1, stamp());
+    }
+}
+
 static void shuffle(uint32_t *order, int n)
 {
     uint64_t x = 88172645463325252ULL;
@@ -747,7 +875,7 @@ typedef struct scale_figure {
  * its own (a session visits a state at most 65,000 times), and about the same
  * number of events at every scale: 100,000 sessions get two rounds each.
  */
-static scale_figure scale_point(ivrsm_machine *loop, int n, bool list, bool shuffled)
+static scale_figure scale_point(ivrsm_machine *loop, int n, bool list, bool shuffled, bool bursts)
 {
     uint32_t *order = malloc(sizeof(*order) * (size_t)n);
     for (int i = 0; i < n; i++)
@@ -770,7 +898,11 @@ static scale_figure scale_point(ivrsm_machine *loop, int n, bool list, bool shuf
         host_open(&h, loop, n, list, &x);
         uuid_text *events = host_events(&h, order);
         scale_split sp = {0, 0, 0, 0};
-        if (list)
+        if (bursts && list)
+            measure_scale_list_bursts(&h, events, rounds, &sp);
+        else if (bursts)
+            measure_scale_hop_bursts(&h, events, rounds, &sp);
+        else if (list)
             measure_scale_list(&h, events, rounds, &sp);
         else
             measure_scale_hops(&h, events, rounds, &sp);
@@ -796,12 +928,42 @@ static void print_scale_row(const char *name, int n, double o, double sh, double
            sh / base_sh);
 }
 
+/* One figure's rows at every scale: the library's part, the host's lookup, both. */
+static void scale_rows(ivrsm_machine *loop, bool list, bool bursts)
+{
+    static const int sizes[] = {1, 1000, 10000, 100000};
+    const int count = 4;
+    char name[64];
+    if (bursts)
+        snprintf(name, sizeof(name), "%s, bursts of %d", list ? "list-menu cycle" : "DTMF hop",
+                 burst_size);
+    else
+        snprintf(name, sizeof(name), "%s", list ? "list-menu cycle" : "DTMF hop");
+    scale_figure o[4], sh[4];
+    double left_out = 0;
+    for (int i = 0; i < count; i++) {
+        o[i] = scale_point(loop, sizes[i], list, false, bursts);
+        sh[i] = scale_point(loop, sizes[i], list, true, bursts);
+        left_out += o[i].left_out + sh[i].left_out;
+        print_scale_row(name, sizes[i], o[i].library, sh[i].library, o[0].library, sh[0].library);
+        fflush(stdout);
+    }
+    for (int i = 0; i < count; i++)
+        print_scale_row("  the host's lookup", sizes[i], o[i].lookup, sh[i].lookup, o[0].lookup,
+                        sh[0].lookup);
+    for (int i = 0; i < count; i++)
+        print_scale_row("  both", sizes[i], o[i].library + o[i].lookup,
+                        sh[i].library + sh[i].lookup, o[0].library + o[0].lookup,
+                        sh[0].library + sh[0].lookup);
+    printf("         (%.3f %% of the events left out: interrupted, over 50 us; a time stamp "
+           "costs %.1f ns, taken off)\n",
+           100 * left_out / (2 * count), stamp_cost);
+}
+
 static void fig_scale(ivrsm_machine *loop, bool list, bool dtmf)
 {
     /* --quick too: for valgrind --tool=callgrind --cache-sim=yes
      * --toggle-collect=measure_scale_hops, the misses at every scale. */
-    static const int sizes[] = {1, 1000, 10000, 100000};
-    const int count = 4;
     measure_stamp_cost();
     printf("scale    ns per event with N live sessions (target: x1.5 in order, x2.5 shuffled, from "
            "1 to 100,000),\n         each event's session found by its call's UUID as "
@@ -811,26 +973,16 @@ static void fig_scale(ivrsm_machine *loop, bool list, bool dtmf)
     for (int l = 1; l >= 0; l--) {
         if (l ? !list : !dtmf)
             continue;
-        scale_figure o[4], sh[4];
-        double left_out = 0;
-        for (int i = 0; i < count; i++) {
-            o[i] = scale_point(loop, sizes[i], l, false);
-            sh[i] = scale_point(loop, sizes[i], l, true);
-            left_out += o[i].left_out + sh[i].left_out;
-            print_scale_row(l ? "list-menu cycle" : "DTMF hop", sizes[i], o[i].library,
-                            sh[i].library, o[0].library, sh[0].library);
-            fflush(stdout);
-        }
-        for (int i = 0; i < count; i++)
-            print_scale_row("  the host's lookup", sizes[i], o[i].lookup, sh[i].lookup, o[0].lookup,
-                            sh[0].lookup);
-        for (int i = 0; i < count; i++)
-            print_scale_row("  both", sizes[i], o[i].library + o[i].lookup,
-                            sh[i].library + sh[i].lookup, o[0].library + o[0].lookup,
-                            sh[0].library + sh[0].lookup);
-        printf("         (%.3f %% of the events left out: interrupted, over 50 us; a time stamp "
-               "costs %.1f ns, taken off)\n",
-               100 * left_out / (2 * count), stamp_cost);
+        scale_rows(loop, l, false);
+    }
+    printf("         the same events in bursts of %d, as a host has them from one read of its "
+           "event socket:\n         the burst's calls looked up and their sessions asked for "
+           "(ivrsm_session_prefetch), then fed\n",
+           burst_size);
+    for (int l = 1; l >= 0; l--) {
+        if (l ? !list : !dtmf)
+            continue;
+        scale_rows(loop, l, true);
     }
 }
 
@@ -847,9 +999,17 @@ static bool wanted(int argc, char **argv, int first, const char *name)
 int main(int argc, char **argv)
 {
     int first = 1;
-    if (argc > 1 && !strcmp(argv[1], "--quick")) {
-        quick = true;
-        first = 2;
+    for (; first < argc && !strncmp(argv[first], "--", 2); first++) {
+        if (!strcmp(argv[first], "--quick")) {
+            quick = true;
+        } else if (!strncmp(argv[first], "--burst=", 8) && atoi(argv[first] + 8) >= 1 &&
+                   atoi(argv[first] + 8) <= BURST_MAX) {
+            burst_size = atoi(argv[first] + 8);
+        } else {
+            fprintf(stderr, "usage: bench_runtime [--quick] [--burst=1..%d] [FIGURE...]\n",
+                    BURST_MAX);
+            return 2;
+        }
     }
     const char *root = getenv("IVRSM_SOURCE_ROOT");
     if (!root)

@@ -2000,6 +2000,120 @@ START_TEST(versioned_events_and_zero_confidence)
 }
 END_TEST
 
+/* ---- ivrsm_session_prefetch(): a hint that changes nothing ---- */
+
+/* What a caller of the seed may say at any point: keys of its menus, the login's answers,
+ * silence, a hangup. */
+static const char *const burst_lines[] = {
+    "dtmf 1",
+    "dtmf 2",
+    "dtmf 8",
+    "dtmf 9",
+    "dtmf 0612345678#",
+    "say un deux trois quatre cinq six",
+    "say oui",
+    "say le premier",
+    "say je veux déplacer",
+    "say partager",
+    "noinput",
+    "nomatch",
+    "dtmf 1#",
+    "say lundi prochain",
+    "hangup",
+};
+#define BURST_LINES (sizeof(burst_lines) / sizeof(burst_lines[0]))
+#define BURST_CALLS 24
+#define BURST_MAX 12
+
+static uint32_t burst_rand(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+/* The same calls twice, fed the same events in the same order in bursts of up to BURST_MAX,
+ * as a host reading one event socket feeds them; `hinted` first asks for every session of a
+ * burst (a call may come twice in one), ended or not. Every feed's code, every command pulled
+ * and every session's snapshot must be the same. */
+static void prefetched_bursts_change_nothing(uint32_t seed)
+{
+    ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
+    call plain[BURST_CALLS], hinted[BURST_CALLS];
+    for (int i = 0; i < BURST_CALLS; i++) {
+        call_init(&plain[i], m, NULL);
+        call_init(&hinted[i], m, NULL);
+        plain[i].responses = hinted[i].responses = seed_responses;
+        ivrsm_session_prefetch(hinted[i].s); /* not started yet */
+        call_start(&plain[i]);
+        call_start(&hinted[i]);
+    }
+    uint32_t x = seed;
+    for (int burst = 0; burst < 200; burst++) {
+        int n = 1 + (int)(burst_rand(&x) % BURST_MAX), who[BURST_MAX];
+        const char *line[BURST_MAX];
+        for (int k = 0; k < n; k++) {
+            who[k] = (int)(burst_rand(&x) % BURST_CALLS);
+            /* Hang up rarely, so that most calls go deep into the machine. */
+            line[k] = burst_lines[burst_rand(&x) % (BURST_LINES - (burst_rand(&x) % 16 != 0))];
+        }
+        for (int k = 0; k < n; k++)
+            ivrsm_session_prefetch(hinted[who[k]].s);
+        for (int k = 0; k < n; k++)
+            ck_assert_int_eq(call_input(&hinted[who[k]], line[k]),
+                             call_input(&plain[who[k]], line[k]));
+    }
+    for (int i = 0; i < BURST_CALLS; i++) {
+        char *a = call_transcript(&plain[i]), *b = call_transcript(&hinted[i]);
+        ck_assert_str_eq(a, b);
+        free(a);
+        free(b);
+        char *sa = NULL, *sb = NULL;
+        ck_assert_int_eq(ivrsm_session_snapshot(plain[i].s, &sa), 0);
+        ck_assert_int_eq(ivrsm_session_snapshot(hinted[i].s, &sb), 0);
+        ck_assert_str_eq(sa, sb);
+        ivrsm_free(sa);
+        ivrsm_free(sb);
+        call_free(&plain[i]);
+        call_free(&hinted[i]);
+    }
+    ivrsm_machine_unref(m);
+}
+
+START_TEST(prefetch_changes_nothing)
+{
+    for (uint32_t seed = 1; seed <= 8; seed++)
+        prefetched_bursts_change_nothing(seed * 2654435761u);
+}
+END_TEST
+
+/* The hint in every phase: NULL, awaiting an http answer, ended. */
+START_TEST(prefetch_in_any_phase)
+{
+    ivrsm_session_prefetch(NULL);
+    ivrsm_machine *m = menu();
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.ctx_json = "{\"item_id\":\"i7\",\"token\":\"t\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ivrsm_session_prefetch(s);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    feed_text(s, IVRSM_EVENT_DTMF, "1");
+    uint64_t id = drain_http(s, NULL);
+    ck_assert_uint_ne(id, 0);
+    ivrsm_session_prefetch(s);
+    ck_assert_ptr_nonnull(ivrsm_session_pending_command(s));
+    feed_answer(s, id, 200, "{\"label\":\"A12\"}");
+    ivrsm_event hang = IVRSM_EVENT_INIT;
+    hang.type = IVRSM_EVENT_HANGUP;
+    ck_assert_int_eq(ivrsm_session_feed(s, &hang), 0);
+    ck_assert(ivrsm_session_ended(s));
+    ivrsm_session_prefetch(s);
+    ck_assert_int_eq(ivrsm_session_feed(s, &hang), IVRSM_EENDED);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("session");
@@ -2062,6 +2176,8 @@ int main(void)
     tcase_add_test(seed, trace_masks_what_input_is_secret);
     tcase_add_test(seed, seed_backend_failure_every_action);
     tcase_add_test(seed, session_memory_small);
+    tcase_add_test(seed, prefetch_changes_nothing);
+    tcase_add_test(seed, prefetch_in_any_phase);
     suite_add_tcase(s, seed);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -39,20 +39,47 @@ static uint64_t hash_uuid(const char *s)
     return h;
 }
 
-struct call *call_table_find(const call_table *t, const char *uuid)
+struct call *call_table_find_hashed(const call_table *t, const char *uuid, uint64_t hash)
 {
     if (t->slot_count == 0)
         return NULL;
     size_t mask = t->slot_count - 1;
-    uint64_t h = hash_uuid(uuid);
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         const call_table_slot *slot = &t->slots[i];
         if (!slot->call)
             return NULL;
-        if (slot->hash == h && slot->call != CALL_TABLE_TOMBSTONE &&
+        if (slot->hash == hash && slot->call != CALL_TABLE_TOMBSTONE &&
             !strcmp(slot->call->uuid, uuid))
             return slot->call;
     }
+}
+
+struct call *call_table_find(const call_table *t, const char *uuid)
+{
+    return call_table_find_hashed(t, uuid, hash_uuid(uuid));
+}
+
+uint64_t call_table_prefetch_slot(const call_table *t, const char *uuid)
+{
+    uint64_t hash = hash_uuid(uuid);
+    if (t->slot_count)
+        __builtin_prefetch(&t->slots[hash & (t->slot_count - 1)]);
+    return hash;
+}
+
+void call_table_prefetch_call(const call_table *t, uint64_t hash)
+{
+    if (t->slot_count == 0)
+        return;
+    const call_table_slot *slot = &t->slots[hash & (t->slot_count - 1)];
+    const struct call *c = slot->call;
+    if (!c || c == CALL_TABLE_TOMBSTONE || slot->hash != hash)
+        return; /* empty, or another call's: the lookup probes on, rarely far */
+    /* The UUID strcmp() reads (FreeSWITCH's are 36 characters, on one line or two) and the
+     * session pointer the event's handler reads next. */
+    __builtin_prefetch(c->uuid);
+    __builtin_prefetch(c->uuid + 36);
+    __builtin_prefetch(&c->s);
 }
 
 /* Put c in the first free slot of its probe sequence (a tombstone reused); whether the slot

@@ -43,6 +43,21 @@ typedef struct call_table_link {
 /* The call of `uuid`, or NULL. */
 struct call *call_table_find(const call_table *t, const char *uuid);
 
+/*
+ * Lookups of several events in hand at once (one read of the event socket),
+ * their cache misses overlapped: call_table_prefetch_slot() for each event's
+ * UUID, then call_table_prefetch_call() for each with the hash it returned
+ * (its slot has come meanwhile), then call_table_find_hashed(). The first two
+ * are hints: they read the table and change nothing.
+ */
+/* Ask for the slot a lookup of `uuid` reads first; the UUID's hash. */
+uint64_t call_table_prefetch_slot(const call_table *t, const char *uuid);
+/* Ask for the lines of the call record a lookup reads (its UUID, its session), when the first
+ * slot of the probe holds a call of that hash. */
+void call_table_prefetch_call(const call_table *t, uint64_t hash);
+/* call_table_find() with the UUID's hash already worked out (call_table_prefetch_slot()). */
+struct call *call_table_find_hashed(const call_table *t, const char *uuid, uint64_t hash);
+
 /* Add a call (its uuid set, not in the table yet). Returns 0, or -1 when out of memory. */
 int call_table_add(call_table *t, struct call *c);
 

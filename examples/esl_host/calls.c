@@ -949,7 +949,7 @@ static void on_execute_complete(call *c, const esl_msg *ev)
 void calls_on_event(host *h, const esl_msg *ev)
 {
     const char *name = esl_msg_event_header(ev, "Event-Name");
-    const char *uuid = esl_msg_event_header(ev, "Unique-ID");
+    const char *uuid = ev->unique_id;
     if (!name || !uuid)
         return;
     if (!esl_uuid_valid(uuid)) {
@@ -981,6 +981,33 @@ void calls_on_event(host *h, const esl_msg *ev)
     } else if (!strcmp(name, "DETECTED_SPEECH")) {
         const char *type = esl_msg_event_header(ev, "Speech-Type");
         log_at(&h->log, LOG_DEBUG, "call %s: speech event %s", c->uuid, type ? type : "?");
+    }
+}
+
+/*
+ * Three passes over the burst, each asking for what the next one reads, so that the misses of
+ * a pass overlap: the slots of the events' UUIDs, then the records in them, then the sessions.
+ * An event of the burst may start or end a call before a later one is handled: the events
+ * then look their call up again (calls_on_event), in the cache by then.
+ */
+void calls_prefetch(host *h, const esl_msg *const *msgs, size_t n)
+{
+    const char *uuid[ESL_BURST_MAX];
+    uint64_t hash[ESL_BURST_MAX];
+    size_t count = 0;
+    for (size_t i = 0; i < n && count < ESL_BURST_MAX; i++) {
+        const char *u = msgs[i]->is_event ? msgs[i]->unique_id : NULL;
+        if (!u || !esl_uuid_valid(u))
+            continue;
+        uuid[count] = u;
+        hash[count++] = call_table_prefetch_slot(&h->calls, u);
+    }
+    for (size_t k = 0; k < count; k++)
+        call_table_prefetch_call(&h->calls, hash[k]);
+    for (size_t k = 0; k < count; k++) {
+        const call *c = call_table_find_hashed(&h->calls, uuid[k], hash[k]);
+        if (c && !c->ended)
+            ivrsm_session_prefetch(c->s);
     }
 }
 

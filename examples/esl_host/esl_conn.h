@@ -49,10 +49,19 @@ typedef struct esl_reply {
 /* Called once per command sent: with the reply, or with lost set. */
 typedef void (*esl_reply_fn)(void *user, const esl_reply *r);
 
+/* Messages framed ahead of their dispatch, at most (on_burst). */
+#define ESL_BURST_MAX 16
+
 typedef struct esl_conn_callbacks {
     void (*on_ready)(void *user);                    /* authenticated and subscribed */
     void (*on_event)(void *user, const esl_msg *ev); /* a text/event-plain message */
-    void (*on_lost)(void *user);                     /* a ready connection dropped */
+    /* May be NULL. The messages of one burst (up to ESL_BURST_MAX complete ones from what was
+     * read, events or not), before the first of them is dispatched; they are then dispatched
+     * one by one, in order, as without it. A hint to prepare their handling (ask for the
+     * memory it will touch): it must change nothing, and a message it is shown may never be
+     * dispatched (the connection closes meanwhile). */
+    void (*on_burst)(void *user, const esl_msg *const *msgs, size_t n);
+    void (*on_lost)(void *user); /* a ready connection dropped */
     /* The password or the ACL refused the host before any connection was
      * ever ready (may be NULL: retried like any failure). Once one was,
      * refusals are retried: FreeSWITCH may come back with the old settings. */

@@ -233,6 +233,7 @@ static int parse_event(esl_framer *f, esl_msg *m)
     if (parse_headers(f, p, end, lines, true, &m->event_headers, &m->event_header_count) != 0)
         return -1;
     m->is_event = true;
+    m->unique_id = header_lookup(m->event_headers, m->event_header_count, "Unique-ID");
     size_t inner;
     if (announced_length(f, m->event_headers, m->event_header_count, &inner) != 0)
         return -1;

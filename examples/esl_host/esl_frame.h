@@ -45,6 +45,10 @@ typedef struct esl_msg {
     size_t event_header_count;
     char *event_body;
     size_t event_body_len;
+    /* The event's first Unique-ID header (esl_msg_event_header(m, "Unique-ID")), found once
+     * as the event is framed: every event is looked up by it, its burst ahead of time too
+     * (esl_conn.h, on_burst). NULL when none. */
+    const char *unique_id;
 } esl_msg;
 
 /* The value of the first outer header called `name` (case-insensitive), or NULL. */

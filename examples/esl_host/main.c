@@ -437,6 +437,11 @@ static void on_event(void *user, const esl_msg *ev)
     calls_on_event(user, ev);
 }
 
+static void on_burst(void *user, const esl_msg *const *msgs, size_t n)
+{
+    calls_prefetch(user, msgs, n);
+}
+
 static void on_lost(void *user)
 {
     calls_on_lost(user);
@@ -552,6 +557,7 @@ static int start(host *h)
         return rc;
     esl_conn_callbacks cb = {.on_ready = on_ready,
                              .on_event = on_event,
+                             .on_burst = on_burst,
                              .on_lost = on_lost,
                              .on_refused = on_refused,
                              .user = h};

@@ -782,6 +782,21 @@ IVRSM_API int ivrsm_session_start(ivrsm_session *s);
 IVRSM_API int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *ev);
 
 /*
+ * A hint that an event for this session comes soon: the processor starts
+ * fetching the memory the next ivrsm_session_feed() reads and writes (the
+ * session's hot fields, the command slot it builds in, the visit counts),
+ * and returns without waiting for it. A host with many live calls that has
+ * several events in hand (the events of one read from FreeSWITCH's event
+ * socket) calls it for each of their sessions, then feeds the events one
+ * after the other: the sessions' cache misses overlap instead of coming one
+ * after another (docs/runtime.md, "Many calls: prefetching a burst").
+ * It changes nothing and returns nothing: a session in any phase (not
+ * started, ended, out of memory) is fine, NULL is ignored. It reads the
+ * session, so the thread rule of every ivrsm_session_* function holds.
+ */
+IVRSM_API void ivrsm_session_prefetch(const ivrsm_session *s);
+
+/*
  * The next command to execute, or NULL when there is none. The command and
  * its strings stay valid until the next call to any ivrsm_session_* function
  * on this session.

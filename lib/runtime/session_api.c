@@ -407,6 +407,13 @@ static int admissible(const ivrsm_session *s, const ivrsm_event *ev)
     return (s->phase == PHASE_HANDOFF && ev->command_id == s->pending_id) ? 0 : IVRSM_ESTALE;
 }
 
+/* A hint only: ivrsm_s_prefetch() asks for lines, reading nothing but the current state's index. */
+void ivrsm_session_prefetch(const ivrsm_session *s)
+{
+    if (s)
+        ivrsm_s_prefetch(s);
+}
+
 int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
 {
     ivrsm_event event;

@@ -4,7 +4,10 @@
  * malformed streams), messages the host sends, application arguments built
  * from text that tries to break out of them, and completions read back.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 
 #include "app_args.h"
 #include "calls_int.h"
+#include "esl_conn.h"
 #include "esl_frame.h"
 #include "fs_oracle.h"
 #include "esl_wire.h"
@@ -21,6 +25,9 @@
 #include "log.h"
 #include "snapdoc.h"
 #include "strbuf.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------------
  * Framing
@@ -80,6 +87,9 @@ static void check_messages(esl_msg **m, size_t n)
     ck_assert_str_eq(esl_msg_event_header(m[3], "variable_prompt"),
                      "Bonjour\n\nhangup: l'appel +33%");
     ck_assert_ptr_null(m[3]->event_body);
+    ck_assert_str_eq(m[3]->unique_id, "3f2a-01");
+    ck_assert_ptr_eq(m[3]->unique_id, esl_msg_event_header(m[3], "Unique-ID"));
+    ck_assert_ptr_null(m[0]->unique_id);
     ck_assert_str_eq(esl_msg_event_header(m[4], "Speech-Type"), "detected-speech");
     ck_assert_str_eq(m[4]->event_body,
                      "<result><input>oui\n\nContent-Length: 99\n\n</input></result>");
@@ -757,6 +767,10 @@ START_TEST(call_table_finds_adds_and_removes)
     enum { N = 20000 };
     call_table t = {0};
     call *calls = calloc(N, sizeof(*calls));
+    /* The hints of a burst on an empty table: nothing to ask for, nothing found. */
+    uint64_t none = call_table_prefetch_slot(&t, "7e0c5a10-0000-4000-8000-000000000000");
+    call_table_prefetch_call(&t, none);
+    ck_assert_ptr_null(call_table_find_hashed(&t, "7e0c5a10-0000-4000-8000-000000000000", none));
     for (int i = 0; i < N; i++) {
         snprintf(calls[i].uuid, sizeof(calls[i].uuid), "7e0c5a10-0000-4000-8000-%012d", i);
         ck_assert_int_eq(call_table_add(&t, &calls[i]), 0);
@@ -776,6 +790,18 @@ START_TEST(call_table_finds_adds_and_removes)
     ck_assert_uint_eq(t.count, N / 2);
     for (int i = 0; i < N; i++)
         ck_assert_ptr_eq(call_table_find(&t, calls[i].uuid), i % 2 ? &calls[i] : NULL);
+    /* A burst's lookups (calls.c, calls_prefetch()), past removed calls' tombstones too: the
+     * same calls as call_table_find(). */
+    for (int i = 0; i < N; i += 16) {
+        uint64_t hash[16];
+        for (int k = 0; k < 16; k++)
+            hash[k] = call_table_prefetch_slot(&t, calls[i + k].uuid);
+        for (int k = 0; k < 16; k++)
+            call_table_prefetch_call(&t, hash[k]);
+        for (int k = 0; k < 16; k++)
+            ck_assert_ptr_eq(call_table_find_hashed(&t, calls[i + k].uuid, hash[k]),
+                             call_table_find(&t, calls[i + k].uuid));
+    }
     /* Removed slots are reused: adding them back keeps the table small. */
     size_t slots = t.slot_count;
     for (int round = 0; round < 5; round++) {
@@ -814,6 +840,215 @@ START_TEST(mask_digits)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * The connection: events framed a burst at a time
+ * ------------------------------------------------------------------------- */
+
+/* What the connection's callbacks saw. */
+typedef struct conn_seen {
+    esl_conn *conn;
+    char announced[64][40]; /* the events' Unique-IDs shown to on_burst, in order */
+    int announced_count;
+    int dispatched; /* events given to on_event */
+    int bursts, largest_burst;
+    int shutdown_after; /* on_event shuts the connection down at this event (0: never) */
+    bool ready, lost;
+} conn_seen;
+
+static void seen_ready(void *user)
+{
+    ((conn_seen *)user)->ready = true;
+}
+
+static void seen_lost(void *user)
+{
+    ((conn_seen *)user)->lost = true;
+}
+
+static void seen_burst(void *user, const esl_msg *const *msgs, size_t n)
+{
+    conn_seen *seen = user;
+    ck_assert_uint_ge(n, 1);
+    ck_assert_uint_le(n, ESL_BURST_MAX);
+    seen->bursts++;
+    if ((int)n > seen->largest_burst)
+        seen->largest_burst = (int)n;
+    for (size_t i = 0; i < n; i++)
+        if (msgs[i]->is_event && seen->announced_count < 64)
+            snprintf(seen->announced[seen->announced_count++], 40, "%s", msgs[i]->unique_id);
+}
+
+/* Each event comes after on_burst showed it, in the order shown. */
+static void seen_event(void *user, const esl_msg *ev)
+{
+    conn_seen *seen = user;
+    ck_assert_int_lt(seen->dispatched, seen->announced_count);
+    ck_assert_str_eq(ev->unique_id, seen->announced[seen->dispatched]);
+    if (++seen->dispatched == seen->shutdown_after)
+        esl_conn_shutdown(seen->conn);
+}
+
+/* Run the connection's side until `done` holds or a second has passed. */
+static void drive(esl_conn *c, const bool *done)
+{
+    for (int i = 0; i < 100 && !*done; i++) {
+        esl_conn_tick(c, 0);
+        struct pollfd p = {.fd = esl_conn_fd(c), .events = esl_conn_poll_events(c)};
+        if (p.fd < 0)
+            return;
+        if (poll(&p, 1, 10) > 0)
+            esl_conn_handle(c, p.revents, 0);
+    }
+}
+
+/* Read what the host sent (its commands: the replies below do not depend on them). */
+static void swallow(int fd)
+{
+    char buf[4096];
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (poll(&p, 1, 0) > 0 && read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
+/*
+ * A connection made ready against a listening socket playing FreeSWITCH's part of the
+ * handshake (mod_event_socket.c: auth/request on accept, a command/reply to auth, event and
+ * filter). Returns the accepted socket to write events on.
+ */
+static int ready_connection(conn_seen *seen, const logger *lg)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, len), 0);
+    ck_assert_int_eq(listen(ls, 1), 0);
+    ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&a, &len), 0);
+    esl_conn_config cfg = {.addr_len = len,
+                           .password = "ClueCon",
+                           .filter_header = "variable_ivrsm_app",
+                           .filter_value = "synergia",
+                           .reconnect_min_ms = 10,
+                           .reconnect_max_ms = 10,
+                           .handshake_timeout_ms = 5000};
+    memcpy(&cfg.addr, &a, len);
+    snprintf(cfg.addr_text, sizeof(cfg.addr_text), "127.0.0.1");
+    esl_conn_callbacks cb = {.on_ready = seen_ready,
+                             .on_event = seen_event,
+                             .on_burst = seen_burst,
+                             .on_lost = seen_lost,
+                             .user = seen};
+    seen->conn = esl_conn_new(&cfg, &cb, lg);
+    esl_conn_tick(seen->conn, 0);
+    int fs = accept(ls, NULL, NULL);
+    ck_assert_int_ge(fs, 0);
+    close(ls);
+    const char *auth_request = "Content-Type: auth/request\n\n";
+    const char *ok = "Content-Type: command/reply\nReply-Text: +OK accepted\n\n";
+    ck_assert_int_gt(write(fs, auth_request, strlen(auth_request)), 0);
+    bool never = false;
+    drive(seen->conn, &never); /* connected, auth sent */
+    swallow(fs);
+    ck_assert_int_gt(write(fs, ok, strlen(ok)), 0);
+    drive(seen->conn, &never); /* event and filter sent */
+    swallow(fs);
+    ck_assert_int_gt(write(fs, ok, strlen(ok)), 0);
+    ck_assert_int_gt(write(fs, ok, strlen(ok)), 0);
+    drive(seen->conn, &seen->ready);
+    ck_assert(seen->ready);
+    return fs;
+}
+
+/* `n` events of three calls in turn, in one write, with `tail` after them. */
+static void write_events(int fs, int n, const char *tail)
+{
+    strbuf out = {0};
+    for (int i = 0; i < n; i++) {
+        char headers[160];
+        snprintf(headers, sizeof(headers),
+                 "Event-Name: DTMF\nUnique-ID: 3f2a-%02d-%d\nDTMF-Digit: %d\n", i % 3, i, i % 10);
+        char *ev = event_message(headers, NULL);
+        sb_puts(&out, ev);
+        free(ev);
+    }
+    sb_puts(&out, tail);
+    ck_assert_int_eq(write(fs, out.data, out.len), (ssize_t)out.len);
+    sb_free(&out);
+}
+
+static FILE *quiet_log(logger *lg)
+{
+    lg->level = LOG_ERROR;
+    lg->out = tmpfile();
+    return lg->out;
+}
+
+/* Forty events in one read: shown to on_burst sixteen at most at a time, each before it is
+ * dispatched, and dispatched in the order they came. */
+START_TEST(events_of_one_read_come_in_bursts_in_order)
+{
+    logger lg;
+    FILE *log = quiet_log(&lg);
+    conn_seen seen = {0};
+    int fs = ready_connection(&seen, &lg);
+    write_events(fs, 40, "");
+    bool done = false;
+    for (int i = 0; i < 50 && seen.dispatched < 40; i++)
+        drive(seen.conn, &done);
+    ck_assert_int_eq(seen.dispatched, 40);
+    ck_assert_int_eq(seen.announced_count, 40);
+    for (int i = 0; i < 40; i++) {
+        char want[40];
+        snprintf(want, sizeof(want), "3f2a-%02d-%d", i % 3, i);
+        ck_assert_str_eq(seen.announced[i], want);
+    }
+    ck_assert_int_eq(seen.largest_burst, ESL_BURST_MAX);
+    ck_assert(!seen.lost);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/* The connection shut down by the fifth event's handler: the rest of its burst is freed, never
+ * dispatched. */
+START_TEST(burst_stops_when_the_connection_closes)
+{
+    logger lg;
+    FILE *log = quiet_log(&lg);
+    conn_seen seen = {.shutdown_after = 5};
+    int fs = ready_connection(&seen, &lg);
+    write_events(fs, 12, "");
+    bool done = false;
+    for (int i = 0; i < 20 && esl_conn_fd(seen.conn) >= 0; i++)
+        drive(seen.conn, &done);
+    ck_assert_int_eq(seen.dispatched, 5);
+    ck_assert_int_eq(seen.announced_count, 12);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/* A malformed message after three events of the same read: the three are dispatched, then the
+ * connection is dropped for the protocol error. */
+START_TEST(burst_before_a_protocol_error_is_dispatched)
+{
+    logger lg;
+    FILE *log = quiet_log(&lg);
+    conn_seen seen = {0};
+    int fs = ready_connection(&seen, &lg);
+    write_events(fs, 3, "a header line without its colon\n\n");
+    bool done = false;
+    for (int i = 0; i < 20 && !seen.lost; i++)
+        drive(seen.conn, &done);
+    ck_assert(seen.lost);
+    ck_assert_int_eq(seen.dispatched, 3);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
 static Suite *esl_parts_suite(void)
 {
     Suite *s = suite_create("esl_parts");
@@ -824,6 +1059,11 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, url_decode_like_freeswitch);
     tcase_add_test(t, frame_header_bound_does_not_depend_on_reads);
     tcase_add_test(t, frame_body_after_headers);
+    suite_add_tcase(s, t);
+    t = tcase_create("conn");
+    tcase_add_test(t, events_of_one_read_come_in_bursts_in_order);
+    tcase_add_test(t, burst_stops_when_the_connection_closes);
+    tcase_add_test(t, burst_before_a_protocol_error_is_dispatched);
     suite_add_tcase(s, t);
     t = tcase_create("wire");
     tcase_add_test(t, execute_puts_the_argument_in_a_body);
