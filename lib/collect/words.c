@@ -141,7 +141,9 @@ size_t ivrsm_words_match_full(const struct ivrsm_words *w, size_t at, const char
             return 0;
         const char *word = w->text + w->start[at + n];
         size_t len = w->len[at + n], k = 0;
-        while (k < len && p[k] != ' ' && p[k] == word[k])
+        /* A word holds no space (the text is cut at them), so the phrase's space that ends
+         * its word stops this loop as any other difference does. */
+        while (k < len && p[k] == word[k])
             k++;
         if (k != len || (p[k] != ' ' && p[k] != '\0'))
             return 0;
@@ -333,8 +335,8 @@ size_t ivrsm_words_match_list_chain(const struct ivrsm_words *w, size_t at,
     return match_list(w, at, loc, list, &which);
 }
 
-size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struct ivrsm_locale *loc,
-                             enum ivrsm_list_id list)
+size_t ivrsm_words_skip_list_chain(const struct ivrsm_words *w, size_t at,
+                                   const struct ivrsm_locale *loc, enum ivrsm_list_id list)
 {
     size_t n;
     while ((n = ivrsm_words_match_list(w, at, loc, list)) > 0)

@@ -101,7 +101,8 @@ static inline bool ivrsm_words_list_may_match(const struct ivrsm_words *w, size_
     if (at >= w->count)
         return false;
     const ivrsm_list_index *ix = loc->lists_index;
-    return !(ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 && !ix->whole[list] &&
+    return !(ix && atomic_load_explicit(&ix->phase, memory_order_acquire) == 2 &&
+             !ix->whole[list] &&
              !ix->head[list][ivrsm_list_key((unsigned char)w->text[w->start[at]], w->len[at])]);
 }
 
@@ -115,8 +116,18 @@ static inline size_t ivrsm_words_match_list(const struct ivrsm_words *w, size_t 
 }
 
 /* ivrsm_words_skip_any() on the locale's list `list`. */
-size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at, const struct ivrsm_locale *loc,
-                             enum ivrsm_list_id list);
+size_t ivrsm_words_skip_list_chain(const struct ivrsm_words *w, size_t at,
+                                   const struct ivrsm_locale *loc, enum ivrsm_list_id list);
+
+/* ivrsm_words_skip_list_chain(), inline for a word no phrase of the list has (most: fillers
+ * are skipped at every word of a code or before every date). */
+static inline size_t ivrsm_words_skip_list(const struct ivrsm_words *w, size_t at,
+                                           const struct ivrsm_locale *loc, enum ivrsm_list_id list)
+{
+    if (!ivrsm_words_list_may_match(w, at, loc, list))
+        return at;
+    return ivrsm_words_skip_list_chain(w, at, loc, list);
+}
 
 /*
  * The longest phrase of the locale's value list `list` (weekdays, months, relative_days,
