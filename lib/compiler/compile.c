@@ -81,7 +81,8 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
     u->raw = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
     u->norm = ivrsm_arena_alloc(c->arena, count * sizeof(char *));
     u->lens = ivrsm_arena_alloc(c->arena, count * sizeof(size_t));
-    if (!u->raw || !u->norm || !u->lens) {
+    u->may_not_know = ivrsm_arena_alloc(c->arena, count * sizeof(bool));
+    if (!u->raw || !u->norm || !u->lens || !u->may_not_know) {
         ivrsm_cc_nomem(c);
         return false;
     }
@@ -96,11 +97,10 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
         }
         size_t len = item->len;
         size_t cap = 2 * len + 2;
+        const ivrsm_text_rules *rules = ivrsm_cc_language_rules(c, lang);
         /* Not zeroed: the normalisation writes its text and the NUL after it. */
         char *norm = ivrsm_arena_alloc_raw(c->arena, cap);
-        int n = norm ? ivrsm_text_normalize_rules(ivrsm_cc_language_rules(c, lang), item->text, len,
-                                                  norm, cap)
-                     : -1;
+        int n = norm ? ivrsm_text_normalize_rules(rules, item->text, len, norm, cap) : -1;
         if (!norm) {
             ivrsm_cc_nomem(c);
             ok = false;
@@ -112,6 +112,8 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
         } else {
             u->raw[u->count] = ivrsm_arena_strndup(c->arena, item->text, len);
             u->norm[u->count] = norm;
+            /* Once here, not for each state that listens for the intent. */
+            u->may_not_know[u->count] = ivrsm_text_may_not_know(rules, norm, (size_t)n);
             u->lens[u->count++] = (size_t)n;
         }
         ivrsm_cc_pop(c, mark);

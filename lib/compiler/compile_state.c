@@ -891,13 +891,15 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         ivrsm_cc_nomem(c);
         return false;
     }
+    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(c->m->languages[lang]);
     size_t np = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang]) {
             size_t len = r->text_lens[lang];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (m_phrase_entry){r->texts[lang], len16, (uint16_t)i, false};
+            slots[np] = (m_phrase_entry){r->texts[lang], len16, (uint16_t)i,
+                                         ivrsm_text_may_not_know(rules, r->texts[lang], len16)};
             np++;
             add_hint(c, t, &seen, r->texts_raw[lang], n_phrase);
             continue;
@@ -908,15 +910,12 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         for (size_t k = 0; k < u->count; k++) {
             size_t len = u->lens[k];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i, false};
+            slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i, u->may_not_know[k]};
             np++;
             add_hint(c, t, &seen, u->raw[k], n_phrase);
         }
     }
     ivrsm_strmap_free(&seen);
-    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(c->m->languages[lang]);
-    for (size_t i = 0; i < np; i++)
-        slots[i].may_not_know = ivrsm_text_may_not_know(rules, slots[i].phrase, slots[i].len);
     sort_phrases(slots, t->phrases, np);
     t->phrase_count = np;
     ivrsm_mem_free(c->m->mem, slots);

@@ -371,6 +371,7 @@ typedef struct m_utterances {
     const char **raw;  /* as written (speech hints) */
     const char **norm; /* normalised with the language's rules */
     size_t *lens;      /* of the normalised forms */
+    bool *may_not_know; /* ivrsm_text_may_not_know() of each normalised form, worked out once */
     size_t count;
 } m_utterances;
 
