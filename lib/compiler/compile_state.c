@@ -924,6 +924,10 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
 
 static void build_tables(cc *c, m_state *st)
 {
+    /* Memory ran out earlier: the load fails, and what the tables read (an intent's
+     * utterances, say) may never have been made. */
+    if (c->nomem)
+        return;
     if (!build_dtmf(c, st))
         return;
     st->phrases = ivrsm_arena_alloc(c->arena, c->m->language_count * sizeof(m_phrase_table));
