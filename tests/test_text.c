@@ -369,33 +369,6 @@ START_TEST(test_rewrite_index_short_words_as_full_scan)
 }
 END_TEST
 
-/* The printable run read eight bytes at a time, against a byte-by-byte walk: every byte
- * value at every place of runs of every length up to 40, cut at every length. */
-START_TEST(test_printable_run_as_bytes)
-{
-    char buf[48];
-    /* Runs without a line feed (read a word at a time) and with one (byte by byte). */
-    static const char *const fills[] = {"ab ~Z{", "ab \n~Z"};
-    for (int c = 0; c < 256; c++)
-        for (size_t len = 0; len <= 40; len++)
-            for (size_t at = 0; at < 2 * len; at++) {
-                const char *fill = fills[at % 2];
-                for (size_t i = 0; i < len; i++)
-                    buf[i] = fill[(i * 7 + at) % 6];
-                buf[at / 2] = (char)c;               /* at / 2 < len; at's parity picks the fill */
-                char *exact = malloc(len ? len : 1); /* read past it shows under ASan */
-                memcpy(exact, buf, len);
-                size_t want = 0;
-                while (want < len &&
-                       (((unsigned char)exact[want] >= 0x20 && (unsigned char)exact[want] < 0x7F) ||
-                        exact[want] == '\n'))
-                    want++;
-                ck_assert_uint_eq(ivrsm_text_printable_run(exact, len), want);
-                free(exact);
-            }
-}
-END_TEST
-
 /* Decimal numbers as printf writes them, at the edges of their types. */
 START_TEST(test_buf_decimal)
 {
@@ -1138,7 +1111,6 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_json_string_end);
     tcase_add_test(tc, test_rewrite_index_as_full_scan);
     tcase_add_test(tc, test_rewrite_index_short_words_as_full_scan);
-    tcase_add_test(tc, test_printable_run_as_bytes);
     tcase_add_test(tc, test_mem_grow);
     tcase_add_test(tc, test_arena_as_model);
     tcase_add_test(tc, test_ascii_run_as_bytes);

@@ -111,44 +111,6 @@ int ivrsm_text_normalize(const char *in, size_t len, char *out, size_t cap);
 int ivrsm_text_normalize_rules(const ivrsm_text_rules *rules, const char *in, size_t len, char *out,
                                size_t cap);
 
-/* The high bit of each byte of x that is not zero, exactly (no carry crosses a byte). */
-static inline uint64_t ivrsm_nonzero_bytes(uint64_t x)
-{
-    const uint64_t lows = 0x7F7F7F7F7F7F7F7FULL;
-    return ((x & lows) + lows) | x;
-}
-
-/*
- * The length of the run of bytes s[0..len) starts with that are printable
- * ASCII (0x20 to 0x7E) or line feeds: what most of a machine file is. Eight
- * bytes at a time where no line ends among them.
- */
-static inline size_t ivrsm_text_printable_run(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    while (len - i >= 8) {
-        uint64_t x;
-        memcpy(&x, u + i, sizeof(x));
-        /* Exact per byte, no carry between bytes: a byte is flagged when it is below 0x20
-         * (no bit of 0xE0) and not a line feed, 0x7F, or from 0x80 on. */
-        uint64_t low = ~ivrsm_nonzero_bytes(x & (ones * 0xE0)) & highs;
-        uint64_t feed = ~ivrsm_nonzero_bytes(x ^ (ones * '\n')) & highs;
-        uint64_t del = ~ivrsm_nonzero_bytes(x ^ (ones * 0x7F)) & highs;
-        uint64_t flags = (low & ~feed) | del | (x & highs);
-        if (flags)
-            return i + (size_t)(__builtin_ctzll(flags) >> 3);
-        i += 8;
-    }
-#endif
-    for (; i < len; i++)
-        if ((u[i] < 0x20 && u[i] != '\n') || u[i] >= 0x7F)
-            return i;
-    return len;
-}
-
 /*
  * Whole-word phrase search in normalised text: nonzero when `phrase` occurs in
  * `text` starting and ending at word boundaries (start/end of text or a space).
