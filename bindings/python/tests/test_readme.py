@@ -80,6 +80,29 @@ class PythonExampleTest(unittest.TestCase):
         self.assertTrue(said[-1].startswith("IVR: Vous avez rendez-vous à venir"), said)
 
 
+    def test_the_python_example_says_the_last_words_of_a_call(self):
+        # A call that ends with a goodbye (a prompt_end state): its words come
+        # with the hangup, after the session has ended, and must still be said.
+        said = []
+        code = compile(example("python").replace("examples/synergia_rdv/machine.yaml",
+                                                 "examples/hello/machine.yaml"),
+                       str(README), "exec")
+        old_cwd = os.getcwd()
+        os.chdir(ROOT)
+        try:
+            exec(code, {  # noqa: S102 - the README's own code
+                "__name__": "__readme__",
+                "my_backend": lambda *args: (500, None),
+                "transfer": lambda queue, context: True,
+                "input": Caller(["1"]),
+                "print": lambda *args: said.append(" ".join(str(a) for a in args)),
+            })
+        finally:
+            os.chdir(old_cwd)
+        self.assertEqual(said[-1], "IVR: Nous sommes ouverts du lundi au vendredi, "
+                                   "de 9 heures à 18 heures.")
+
+
 @unittest.skipUnless(NODE and ADDON, "node or IVRSM_NODE_ADDON missing (meson test sets it)")
 class NodeExampleTest(unittest.TestCase):
     def run_node(self, source):
