@@ -139,12 +139,29 @@ class ReadableOutput(BackendTestCase):
         self.assertEqual(r.returncode, 0)
         self.assertEqual(r.stderr.splitlines(), [
             "ivrsm sim: stdin:1: 'x' is not a DTMF key (keys are 0-9 * # A-D)",
-            "ivrsm sim: stdin:2: unknown input 'whistle' (expected dtmf DIGITS | say TEXT | "
+            "ivrsm sim: stdin:2: unknown input 'whistle': to say it, write \"say whistle\" "
+            "(expected dtmf DIGITS (or the keys alone: 1) | say TEXT | "
             "say@CONFIDENCE TEXT | intent NAME | noinput | nomatch | hangup   (# starts a comment))",
             "ivrsm sim: stdin:3: confidence '1.5' is not a number from 0 to 1",
             "ivrsm sim: stdin:4: 'noinput' takes no argument",
         ])
         self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
+
+    def test_keys_alone_are_keyed_digits(self):
+        """"1" at a keypad question is what a caller types: it reads as "dtmf 1"; a line
+        of words that is no input says how to speak it."""
+        r = run(["sim", MACHINE, "--now", NOW], "1\n12 3\nrendez vous\n0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[2], "YOU  ‹ dtmf 1")
+        self.assertIn("Pour sécuriser votre accès", lines[3])
+        self.assertIn("YOU  ‹ dtmf 0", lines)
+        self.assertEqual(lines[-1], "HANDOFF care_queue_1 → ok")
+        self.assertEqual([e.split(": to say it")[0] for e in r.stderr.splitlines()], [
+            "ivrsm sim: stdin:2: unknown input '12'",
+            "ivrsm sim: stdin:3: unknown input 'rendez'",
+        ])
+        self.assertIn('write "say rendez vous"', r.stderr)
 
     def test_noinput_nomatch_and_hangup(self):
         r = run(["sim", MACHINE], "noinput\nnomatch\nhangup\ndtmf 1\n")

@@ -12,7 +12,7 @@
 
 #include "driver.h"
 
-const char drv_input_syntax[] = "dtmf DIGITS | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
+const char drv_input_syntax[] = "dtmf DIGITS (or the keys alone: 1) | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
                                 "noinput | nomatch | hangup   (# starts a comment)";
 
 /* ---------------------------------------------------------------------------
@@ -80,11 +80,29 @@ static int parse_confidence(const char *word, size_t len, double *out, char *err
     return 0;
 }
 
-static int bad_keyword(const char *word, size_t len, char *err, size_t errlen)
+/* A line that starts with no keyword: the caller probably meant to say it
+ * (the keys alone are read before this, see drv_input_parse). */
+static int bad_keyword(const char *line, size_t word_len, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "unknown input '%.*s' (expected %s)", (int)(len > 40 ? 40 : len), word,
-             drv_input_syntax);
+    size_t len = strcspn(line, "\r\n");
+    if (len > 40)
+        len = 40;
+    snprintf(err, errlen, "unknown input '%.*s': to say it, write \"say %.*s\" (expected %s)",
+             (int)(word_len > 40 ? 40 : word_len), line, (int)len, line, drv_input_syntax);
     return -1;
+}
+
+/* A line of keys alone ("1", "0612345678#", "*21#"), read as "dtmf KEYS":
+ * what a caller types at a keypad question. It starts with a digit or '*'
+ * ('#' starts a comment, and A-D would take words), holds keys only and
+ * nothing after them. */
+static bool is_bare_keys(const char *p, size_t word_len, const char *rest)
+{
+    if (!(isdigit((unsigned char)*p) || *p == '*'))
+        return false;
+    if (strspn(p, "0123456789*#ABCD") < word_len)
+        return false;
+    return *rest == '\0' || *rest == '\r' || *rest == '\n';
 }
 
 size_t drv_keypad_read(const char *keys, int max_digits, const char *terminators, char *entry,
@@ -122,7 +140,15 @@ int drv_input_parse(const char *line, drv_input *out, char *err, size_t errlen)
         return -1;
     }
     bool wants_arg = true;
-    if (word_len == 4 && !strncmp(p, "dtmf", 4)) {
+    if (is_bare_keys(p, word_len, rest)) {
+        free(arg);
+        arg = trimmed_copy(p, word_len);
+        if (!arg) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        out->type = IVRSM_EVENT_DTMF;
+    } else if (word_len == 4 && !strncmp(p, "dtmf", 4)) {
         out->type = IVRSM_EVENT_DTMF;
     } else if (word_len >= 3 && !strncmp(p, "say", 3) && (word_len == 3 || p[3] == '@')) {
         out->type = IVRSM_EVENT_SPEECH;
@@ -157,7 +183,7 @@ int drv_input_parse(const char *line, drv_input *out, char *err, size_t errlen)
         snprintf(err, errlen, "'%.*s' needs %s", (int)word_len, p,
                  out->type == IVRSM_EVENT_DTMF     ? "digits, e.g. \"dtmf 1\""
                  : out->type == IVRSM_EVENT_INTENT ? "an intent name, e.g. \"intent operator\""
-                                                   : "words, e.g. \"say rendez-vous\"");
+                                                   : "words, e.g. \"say hello\"");
         free(arg);
         return -1;
     }
