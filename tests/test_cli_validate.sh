@@ -141,6 +141,40 @@ for tag in ${known//,/} en de es fr; do
     run "locale $tag" 0 "$ivrsm" validate "$tmp/known.yaml"
 done
 
+# A block shared through an alias is checked in each state that uses it; a
+# finding inside it is said once in the text output, once per state in JSON
+# (the document paths differ).
+cat >"$tmp/shared.yaml" <<'YAML'
+machine: shared_block
+version: "1"
+states:
+  first:
+    type: action_then_prompt
+    action: &lookup
+      call: "GET /items/{id}"
+      path: { id: "{{ctx.item}}" }
+    on_success: { next: second }
+    on_fail: { next: bye }
+  second:
+    type: action_then_prompt
+    action: *lookup
+    on_success: { next: bye }
+    on_fail: { next: bye }
+  bye:
+    type: prompt_end
+    prompt: "Bye."
+YAML
+run "shared block" 0 "$ivrsm" validate "$tmp/shared.yaml"
+[ "$(grep -c 'template-path-never-set' "$tmp/out")" = 1 ] || fail "shared block: said $(grep -c 'template-path-never-set' "$tmp/out") times"
+grep -q "^$tmp/shared.yaml:8:22: warning: the template reads ctx.item" "$tmp/out" || fail "shared block: $(cat "$tmp/out")"
+[ "$(tail -n 1 "$tmp/out")" = "1 file checked: 0 errors, 1 warning" ] || fail "shared block: $(tail -n 1 "$tmp/out")"
+run "shared block json" 0 "$ivrsm" validate --format json "$tmp/shared.yaml"
+python3 - "$tmp/out" <<'PY' || fail "shared block json: $(cat "$tmp/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(x["path"] for x in d) == ["states.first.action.path.id", "states.second.action.path.id"], d
+PY
+
 # --- graph -------------------------------------------------------------------
 
 run "graph --help" 0 "$ivrsm" graph --help

@@ -189,6 +189,26 @@ static void explain(const char *file)
     ivrsm_machine_unref(m);
 }
 
+/* A block shared through a YAML alias (&lookup ... *lookup) is checked in
+ * every state that uses it, and its findings point at where it is written:
+ * the same line, column, rule and words twice. The text output says it once;
+ * the JSON output keeps each, since their document paths differ. The
+ * diagnostics come sorted by position, so a repeat is among the ones just
+ * before it at the same line and column. */
+static bool repeats_one_before(const ivrsm_diagnostics *diags, size_t i)
+{
+    const ivrsm_diagnostic *d = ivrsm_diagnostics_get(diags, i);
+    while (i-- > 0) {
+        const ivrsm_diagnostic *e = ivrsm_diagnostics_get(diags, i);
+        if (e->line != d->line || e->column != d->column)
+            return false;
+        if (e->severity == d->severity && !strcmp(e->rule, d->rule) &&
+            !strcmp(e->message, d->message))
+            return true;
+    }
+    return false;
+}
+
 static void check_one(const char *file, const report_options *o, totals *t)
 {
     ivrsm_diagnostics *diags = NULL;
@@ -204,6 +224,8 @@ static void check_one(const char *file, const report_options *o, totals *t)
     t->files++;
     for (size_t i = 0; i < ivrsm_diagnostics_count(diags); i++) {
         const ivrsm_diagnostic *d = ivrsm_diagnostics_get(diags, i);
+        if (!o->json && d->line > 0 && repeats_one_before(diags, i))
+            continue;
         int rule = rule_index(warning_rules, d->rule, strlen(d->rule));
         if (d->severity == IVRSM_SEVERITY_ERROR) {
             t->errors++;
