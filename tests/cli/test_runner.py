@@ -384,6 +384,28 @@ steps:
         self.assertIn("responses: has no answer for endpoint get_hours nor for GET /hours",
                       r.stdout)
 
+    def test_an_answer_for_no_endpoint_is_reported_at_its_key(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, "responses: {get_hourz: {status: 200}, 'GET /x': {status: 200},"
+                                       " get_hours: {status: 200, body: {voice_hours: tôt}}}\n"
+                                       "steps:\n  - dtmf: '1'\n  - expect: {says: Ouvert tôt}\n")
+            r = run(["test", scenario])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.splitlines(), [
+            f"{scenario}:2:13: warning: 'get_hourz' is no endpoint of {scenario.parent}/machine.yaml "
+            "(its endpoints: get_hours); a call that names no endpoint is answered by \"METHOD /path\""])
+
+    def test_a_scenario_that_needs_a_backend_not_given_exits_2(self):
+        # A machine's http call with no answer and no --backend: the run lacks
+        # what the scenario needs, which is not the machine's failure.
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, "steps:\n  - dtmf: '1'\n  - expect: {state: menu}\n")
+            r = run(["test", scenario])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("but no backend was given (give --backend URL", r.stdout)
+        self.assertIn(f"ERROR {scenario} (needs a backend: give --backend URL)", r.stdout)
+        self.assertEqual(r.stdout.splitlines()[-1], "0 passed, 1 failed")
+
     def test_canned_answers_come_before_the_backend(self):
         # The seed against the mock: request_otp is canned (a 503 the mock
         # would not give), the rest goes to the mock.

@@ -298,6 +298,25 @@ class JsonOutput(BackendTestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--set 'patient..age': a part of the key is empty or too long", r.stderr)
 
+    def test_an_answer_for_no_endpoint_of_the_machine_is_reported(self):
+        # A typo in a key ("verify_opt") would only show when the call gets
+        # there, as a call without an answer: it is said before the call.
+        answers = {"request_otp": {"status": 200}, "verify_opt": {"status": 200},
+                   "GET /portal/me": {"status": 200}}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "answers.json"
+            path.write_text(json.dumps(answers))
+            r = run(["sim", MACHINE, "--responses", path], "dtmf 0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warnings = r.stderr.splitlines()
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertTrue(warnings[0].startswith(
+            f"ivrsm sim: {path}: warning: 'verify_opt' is no endpoint of {MACHINE} (its endpoints: "
+            "send_magic_link, request_otp, verify_otp,"), warnings[0])
+        self.assertTrue(warnings[0].endswith(
+            '; a call that names no endpoint is answered by "METHOD /path"'), warnings[0])
+        self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
+
     def test_canned_responses_without_a_backend(self):
         answers = {
             "request_otp": {"status": 200, "body": {"challenge_id": "c1"}},

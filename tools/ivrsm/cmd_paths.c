@@ -130,6 +130,12 @@ static json_t *load_responses(const char *path)
     return v;
 }
 
+static void report_response_key(const char *key, const char *known, void *user)
+{
+    const paths_options *o = user;
+    drv_report_response_key("ivrsm paths", o->responses, 0, 0, o->machine, key, known);
+}
+
 int cmd_paths(int argc, char **argv)
 {
     paths_options o = {.dir = "paths", .now = PATHS_DEFAULT_NOW, .budget = PATHS_DEFAULT_BUDGET};
@@ -150,6 +156,8 @@ int cmd_paths(int argc, char **argv)
         json_decref(responses);
         return 1;
     }
+    if (responses)
+        drv_check_response_keys(o.machine, responses, report_response_key, &o);
     char err[1200];
     json_t *lines = NULL;
     json_t *doc = yamldoc_load_lines(o.machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));

@@ -481,6 +481,12 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     return status;
 }
 
+static void report_response_key(const char *key, const char *known, void *user)
+{
+    const sim_options *o = user;
+    drv_report_response_key("ivrsm sim", o->responses, 0, 0, o->machine, key, known);
+}
+
 int cmd_sim(int argc, char **argv)
 {
     sim_options o = {0};
@@ -499,6 +505,8 @@ int cmd_sim(int argc, char **argv)
         status = bad_usage("%s", "--backend and --responses exclude each other");
     if (status == 0 && !(m = drv_load_machine(o.machine)))
         status = 2;
+    if (status == 0 && responses)
+        drv_check_response_keys(o.machine, responses, report_response_key, &o);
     if (status == 0)
         status = run(&o, m, ctx_json, responses);
     ivrsm_machine_unref(m);

@@ -513,9 +513,17 @@ static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, un
         printf("  ✗ the call failed at its start: %s\n", drv_error(d));
     else
         failed = play_steps(R, s, d, &log, &checks);
+    bool needs_backend = d && drv_needed_a_backend(d);
     if (slot->tally && d)
         cov_tally_scenario(slot->tally);
     drv_free(d);
+    if (needs_backend) {
+        /* Not a failure of the machine: the run lacks what the scenario needs. */
+        run_log_free(&log);
+        free(ctx_json);
+        printf("ERROR %s (needs a backend: give --backend URL)\n", s->file);
+        return OUTCOME_ERROR;
+    }
     if (!failed && R->o.snapshots) {
         checks++;
         failed = snapshot_run(R, s, slot->m, call_id, ctx_json, &log);
@@ -539,6 +547,16 @@ static void note_result(runner *R, const char *file, const scenario *s, outcome 
                                                     s ? s->name : NULL, "result", words[o]));
 }
 
+/* A canned answer for an endpoint the machine does not have: a warning at its key. */
+static void report_response_key(const char *key, const char *known, void *user)
+{
+    const scenario *s = user;
+    json_t *at = json_object_get(s->responses_at, key);
+    drv_report_response_key("ivrsm test", s->file, (int)json_integer_value(json_array_get(at, 0)),
+                            (int)json_integer_value(json_array_get(at, 1)), s->machine, key,
+                            known);
+}
+
 static outcome run_file(runner *R, const char *file, unsigned index)
 {
     char why[1200];
@@ -558,6 +576,8 @@ static outcome run_file(runner *R, const char *file, unsigned index)
                 s->setup[0].line);
         printf("ERROR %s (no backend for its setup)\n", file);
     } else {
+        if (s->responses)
+            drv_check_response_keys(s->machine, s->responses, report_response_key, s);
         result = run_scenario(R, s, slot, index);
     }
     note_result(R, file, s, result);

@@ -237,6 +237,7 @@ static drv_status answer_http(drv *d, const ivrsm_command *c, drv_answer *a)
         return answer_canned(d, c, a);
     if (d->http)
         return answer_live(d, c, a);
+    d->no_backend = true;
     return fail(d, DRV_FAILED, "state %s calls %s %s%s%s%s but no backend was given%s%s%s",
                 c->state ? c->state : "?", c->http.method, c->http.path,
                 c->http.endpoint ? " (endpoint " : "", c->http.endpoint ? c->http.endpoint : "",
@@ -540,6 +541,11 @@ static drv_status feed_caller_input(drv *d, const drv_input *in)
         d->end_kind = "hangup";
     drv_status st = roundtrip(d);
     return st != DRV_OK ? st : pump(d);
+}
+
+bool drv_needed_a_backend(const drv *d)
+{
+    return d->no_backend;
 }
 
 const char *drv_error(const drv *d)

@@ -114,6 +114,23 @@ json_t *drv_redact(const ivrsm_machine *m, const json_t *v);
 int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map);
 
 /*
+ * Canned answers that no http command of the machine can ask for: a key of
+ * `responses` that is neither an endpoint of the machine at `machine_path`
+ * (globals.endpoints) nor "METHOD /path" (a call that names no endpoint), a
+ * typo that would otherwise only show when the call reaches the endpoint.
+ * report(key, the machine's endpoint names as "a, b, c" or "" for none,
+ * user) for each. Returns how many; 0 also when the machine cannot be read
+ * (its own load reports that) or its endpoints are not a plain map.
+ */
+typedef void (*drv_response_key_report)(const char *key, const char *known, void *user);
+int drv_check_response_keys(const char *machine_path, const json_t *responses,
+                            drv_response_key_report report, void *user);
+/* The warning for one such key on stderr: "FILE:LINE:COL: warning: ..." when the
+   position is known (line > 0), else "PROG: FILE: warning: ...". */
+void drv_report_response_key(const char *prog, const char *file, int line, int column,
+                             const char *machine, const char *key, const char *known);
+
+/*
  * The same for one answer: its "body" (as jansson read it) becomes the text
  * of `body` (the library's document reader's reading of it) when jansson
  * would write other number texts. NULL `body` leaves it. 0, or -1 on no memory.
@@ -287,6 +304,11 @@ drv_status drv_feed_input(drv *d, const drv_input *in);
 
 /* The reason of the last DRV_REFUSED or DRV_FAILED, one line. */
 const char *drv_error(const drv *d);
+
+/* Whether the call failed on an http command that neither a backend nor a canned
+   answer could take because no backend was given (cfg.backend_url and cfg.http
+   NULL): the run needs one, which is no fault of the machine. */
+bool drv_needed_a_backend(const drv *d);
 
 /* Set the clock (DRV_CLOCK_MANUAL); answer providers may call it too. */
 void drv_set_now(drv *d, int64_t now_ms);

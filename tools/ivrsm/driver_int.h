@@ -23,6 +23,7 @@ struct drv {
     char ask_terminators[16]; /* terminators of the last ask */
     const char *end_kind;
     size_t events;
+    bool no_backend; /* the last failure: an http command with neither backend nor answer */
     char error[512];
 };
 

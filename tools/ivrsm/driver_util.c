@@ -624,3 +624,71 @@ int drv_keep_written_bodies(json_t *responses, const ivrsm_node *map)
     }
     return 0;
 }
+
+/* ---------------------------------------------------------------------------
+ * Canned answers for endpoints the machine does not have
+ * ------------------------------------------------------------------------- */
+
+/* "GET /x", "POST /y?..." : a key for a call that names no endpoint. */
+static bool is_method_and_path(const char *key)
+{
+    static const char *const methods[] = {"GET ", "POST ", "PUT ", "PATCH ", "DELETE "};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++) {
+        size_t n = strlen(methods[i]);
+        if (!strncmp(key, methods[i], n))
+            return key[n] == '/';
+    }
+    return false;
+}
+
+void drv_report_response_key(const char *prog, const char *file, int line, int column,
+                             const char *machine, const char *key, const char *known)
+{
+    if (line > 0)
+        fprintf(stderr, "%s:%d:%d: warning: ", file, line, column);
+    else
+        fprintf(stderr, "%s: %s: warning: ", prog, file);
+    if (*known)
+        fprintf(stderr, "'%s' is no endpoint of %s (its endpoints: %s)", key, machine, known);
+    else
+        fprintf(stderr, "'%s' is no endpoint of %s (it has none)", key, machine);
+    fputs("; a call that names no endpoint is answered by \"METHOD /path\"\n", stderr);
+}
+
+int drv_check_response_keys(const char *machine_path, const json_t *responses,
+                            drv_response_key_report report, void *user)
+{
+    if (!json_is_object(responses))
+        return 0;
+    ivrsm_document *doc = NULL;
+    if (ivrsm_document_load_file(machine_path, IVRSM_FORMAT_AUTO, &doc, NULL) != 0)
+        return 0; /* the machine's own load reports what is wrong with it */
+    const ivrsm_node *endpoints =
+        ivrsm_node_get(ivrsm_node_get(ivrsm_document_root(doc), "globals"), "endpoints");
+    if (ivrsm_node_type(endpoints) != IVRSM_NODE_MAP) {
+        /* No table, or one written as a ${globals...} reference: nothing to compare with,
+           unless there is no table at all. */
+        if (endpoints) {
+            ivrsm_document_free(doc);
+            return 0;
+        }
+    }
+    /* The names, "a, b, c", for the message. */
+    char known[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ivrsm_node_size(endpoints) && used < sizeof(known); i++)
+        used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+                                 ivrsm_node_key(endpoints, i, NULL, NULL));
+    int count = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)responses, key, value) {
+        (void)value;
+        if (is_method_and_path(key) || ivrsm_node_get(endpoints, key))
+            continue;
+        report(key, known, user);
+        count++;
+    }
+    ivrsm_document_free(doc);
+    return count;
+}

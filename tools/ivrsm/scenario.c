@@ -646,6 +646,14 @@ static int load_responses(loader *L, scenario *s, fnode *v)
     }
     if (!(s->responses = to_json(L, v)))
         return -1;
+    if (!(s->responses_at = json_object()))
+        return error_at(L, v, "out of memory");
+    for (size_t i = 0; i < ivrsm_node_size(v); i++) {
+        int line = 0, column = 0;
+        const char *key = ivrsm_node_key(v, i, &line, &column);
+        if (json_object_set_new(s->responses_at, key, json_pack("[i, i]", line, column)) != 0)
+            return error_at(L, v, "out of memory");
+    }
     return drv_keep_written_bodies(s->responses, v) == 0 ? 0 : error_at(L, v, "out of memory");
 }
 
@@ -753,6 +761,7 @@ void scenario_free(scenario *s)
 {
     if (!s)
         return;
+    json_decref(s->responses_at);
     for (size_t i = 0; i < s->step_count; i++) {
         drv_input_clear(&s->steps[i].input);
         free_expect(&s->steps[i].expect);

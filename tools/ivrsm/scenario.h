@@ -83,6 +83,7 @@ typedef struct scenario {
     int *handoff_answers; /* handoff: [ok, fail...]: answers in turn, the last repeating; or NULL */
     size_t handoff_count;
     json_t *responses; /* canned http answers (the format of sim --responses), or NULL */
+    json_t *responses_at; /* each key of responses → [line, column], or NULL */
     scn_request *setup;
     size_t setup_count;
     scn_step *steps;
