@@ -105,8 +105,8 @@ class Clock(unittest.TestCase):
 class Errors(BackendTestCase):
     def test_broken_scenarios_exit_2_with_their_position(self):
         cases = {
-            "unknown_key.yaml": f"{BROKEN}/unknown_key.yaml:6:7: unknown key 'sayz' in expect "
-                                "(known: state, says, not_says, plays, language, ask, http, ctx, handoff, ended)",
+            "unknown_key.yaml": f"{BROKEN}/unknown_key.yaml:6:7: unknown key 'sayz' in expect; "
+                                "did you mean 'says'? (known: state, says, not_says, plays, language, ask, http, ctx, handoff, ended)",
             # Scenarios are read by the library's document reader: its messages.
             "bad_yaml.yaml": f"{BROKEN}/bad_yaml.yaml:5:1: YAML syntax error: missing comma in "
                              "flow mapping",
@@ -220,7 +220,8 @@ class Errors(BackendTestCase):
                             "  - expect: {ask: {max_digit: 1}}\n")
             r = run(["test", path])
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("ask.yaml:3:20: unknown key 'max_digit' in ask", r.stdout + r.stderr)
+        self.assertIn("ask.yaml:3:20: unknown key 'max_digit' in ask; did you mean 'max_digits'?",
+                      r.stdout + r.stderr)
 
     def test_a_failing_setup_request_fails_the_scenario(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -423,7 +424,10 @@ steps:
         # Positions are the library reader's: a list or map is where it opens.
         cases = {
             "responses: [1]\n": ":2:12: responses must be a map",
-            "responses: {x: {status: 200, bodyy: 1}}\n": ":2:30: unknown key 'bodyy' in an answer",
+            "responses: {x: {status: 200, bodyy: 1}}\n": ":2:30: unknown key 'bodyy' in an answer; "
+                                                        "did you mean 'body'?",
+            "responses: {x: {status: 200, colour: 1}}\n": ":2:30: unknown key 'colour' in an answer "
+                                                         "(known:",
             "responses: {x: {status: 1000}}\n": ":2:25: status must be a whole number from 0 to 599",
             "responses: {x: []}\n": ":2:13: a list of answers must not be empty",
             "handoff: [ok, maybe]\n": ":2:15: handoff must be ok or fail, or a list of them",

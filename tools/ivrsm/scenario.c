@@ -8,6 +8,7 @@
  * expected type, and a mistake is reported where it was made.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,54 @@ static int key_error(loader *L, fnode *map, size_t i, const char *msg)
     return -1;
 }
 
+/* Edits (insert, delete, replace) between two short words, or SIZE_MAX for long ones. */
+static size_t edits(const char *a, size_t na, const char *b, size_t nb)
+{
+    enum { MAX_WORD = 32 };
+    if (na > MAX_WORD || nb > MAX_WORD)
+        return SIZE_MAX;
+    size_t row[MAX_WORD + 1];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = up;
+        }
+    }
+    return row[nb];
+}
+
+/* The known name ("a, b, c") nearest to key, when it is near enough to be
+ * the one meant (at most a third of its letters wrong, one at least);
+ * its length in *len, or NULL. */
+static const char *nearest_known(const char *key, const char *known, size_t *len)
+{
+    const char *best = NULL;
+    size_t best_edits = SIZE_MAX, key_len = strlen(key);
+    for (const char *p = known; *p;) {
+        size_t n = strcspn(p, ", ");
+        size_t e = edits(key, key_len, p, n);
+        if (e < best_edits) {
+            best_edits = e;
+            best = p;
+            *len = n;
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    size_t allowed = key_len / 3 > 1 ? key_len / 3 : 1;
+    return best && best_edits <= allowed ? best : NULL;
+}
+
 static int each_pair(loader *L, fnode *map, const char *what, const char *known, void *target,
                      pair_fn fn)
 {
@@ -171,8 +220,13 @@ static int each_pair(loader *L, fnode *map, const char *what, const char *known,
         const char *key = ivrsm_node_key(map, i, NULL, NULL);
         int rc = fn(L, target, key, ivrsm_node_value(map, i));
         if (rc == 1) {
-            char msg[600];
-            snprintf(msg, sizeof(msg), "unknown key '%s' in %s (known: %s)", key, what, known);
+            char msg[600], guess[80] = "";
+            size_t len = 0;
+            const char *near = nearest_known(key, known, &len);
+            if (near)
+                snprintf(guess, sizeof(guess), "; did you mean '%.*s'?", (int)len, near);
+            snprintf(msg, sizeof(msg), "unknown key '%s' in %s%s (known: %s)", key, what, guess,
+                     known);
             key_error(L, map, i, msg);
         }
         if (rc != 0)
