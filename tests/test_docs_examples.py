@@ -5,20 +5,31 @@ Every ```yaml block of docs/format.md and README.md that is a whole machine
 (top-level `machine:` and `states:` keys) is checked with `ivrsm validate`:
 no error. The anchors example is also converted to JSON, to see that the
 aliases and merge keys gave each state the blocks the page says they give.
+
+Every transcript of the pages (a fenced block whose first line is
+`$ ivrsm ...`, then what it prints) is run from the root of the tree, and
+what it prints must be what the page shows, so a page cannot drift from the
+tool.
 usage: test_docs_examples.py IVRSM SOURCE_DIR
 """
 
 import json
+import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 import unittest
 
 IVRSM = sys.argv[1] if len(sys.argv) > 1 else "ivrsm"
+if "/" in IVRSM:  # the transcripts run from the source root
+    IVRSM = os.path.abspath(IVRSM)
 SOURCE = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else ".")
 PAGES = ["docs/format.md", "README.md"]
+TRANSCRIPT_PAGES = ["docs/cli.md", "docs/format.md", "README.md", "examples/pharmacy_refill/README.md",
+                    "examples/utility_outage/README.md"]
 
 
 def machines(page):
@@ -68,6 +79,40 @@ class DocumentedMachines(unittest.TestCase):
         self.assertEqual(states["confirm"]["nomatch"], {"max": 3, "next": "agent"})  # its own wins
         for name in ("menu", "confirm"):
             self.assertEqual(states[name]["routes"][-1], {"when_intent": "operator", "next": "agent"})
+
+
+def transcripts(page):
+    """(line, argv, expected stdout) of each fenced block of the page that starts
+    with "$ ivrsm ": the command as typed, then its output."""
+    text = (SOURCE / page).read_text(encoding="utf-8")
+    found = []
+    for m in re.finditer(r"^```[a-z]*\n\$ (ivrsm [^\n]*)\n(.*?)^```$", text, flags=re.S | re.M):
+        found.append((text.count("\n", 0, m.start()) + 1, shlex.split(m.group(1)), m.group(2)))
+    return found
+
+
+def elapsed(text):
+    """The text with the time each HTTP call took ("→ 200 (3 ms)") left out: it varies."""
+    return re.sub(r"\(\d+ ms\)", "(… ms)", text)
+
+
+class DocumentedTranscripts(unittest.TestCase):
+    def test_every_transcript_prints_what_the_page_shows(self):
+        count = 0
+        for page in TRANSCRIPT_PAGES:
+            for line, argv, expected in transcripts(page):
+                with self.subTest(page=page, line=line, command=" ".join(argv)):
+                    stdin = ""
+                    if "<" in argv:  # `ivrsm sim ... < caller.txt`: the caller's lines
+                        at = argv.index("<")
+                        stdin = (SOURCE / argv[at + 1]).read_text(encoding="utf-8")
+                        argv = argv[:at] + argv[at + 2:]
+                    r = subprocess.run([IVRSM, *argv[1:]], input=stdin, capture_output=True,
+                                       text=True, check=False, cwd=SOURCE,
+                                       env=dict(os.environ, NO_COLOR="1"))
+                    self.assertEqual(elapsed(r.stdout), elapsed(expected), f"{page}:{line}: {r.stderr}")
+                count += 1
+        self.assertGreaterEqual(count, 4)  # validate --explain, graph, convert, the examples'
 
 
 if __name__ == "__main__":
