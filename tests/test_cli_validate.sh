@@ -291,6 +291,12 @@ heap=$(echo "$mem_line" | sed -n 's/.*first question: \([0-9]*\) bytes of heap, 
 own=$(echo "$mem_line" | sed -n 's/.*first question: \([0-9]*\) bytes of heap, its ctx included (\([0-9]*\) by ivrsm_session_memory).*/\2/p')
 { [ -n "$heap" ] && [ -n "$own" ] && [ "$own" -gt 0 ] && [ "$own" -le "$heap" ]; } ||
     fail "bench: memory line: $mem_line"
+grep -q '^calls    says oui ' "$tmp/out" || fail "bench: the seed's speaking caller: $(cat "$tmp/out")"
+# The speaking caller says yes in the machine's own language.
+run "bench in Spanish" 0 "$ivrsm" bench "$src/examples/utility_outage/machine.yaml" -n 2
+grep -q '^calls    says sí ' "$tmp/out" || fail "bench es-ES: $(cat "$tmp/out")"
+run "bench in English" 0 "$ivrsm" bench "$src/examples/synergia_rdv_en/machine.yaml" -n 2
+grep -q '^calls    says yes ' "$tmp/out" || fail "bench en-US: $(cat "$tmp/out")"
 run "bench a broken machine" 1 "$ivrsm" bench "$fixtures/syntax.yaml" -n 2
 grep -q "syntax.yaml:37:14: error: YAML syntax error" "$tmp/err" || fail "bench broken: $(cat "$tmp/err")"
 run "bench without a machine" 2 "$ivrsm" bench
