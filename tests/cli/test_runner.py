@@ -396,6 +396,30 @@ steps:
             f"{scenario}:2:13: warning: 'get_hourz' is no endpoint of {scenario.parent}/machine.yaml "
             "(its endpoints: get_hours); a call that names no endpoint is answered by \"METHOD /path\""])
 
+    def test_a_clock_without_offset_is_utc_and_a_warning_says_so(self):
+        # PHARMACY has no timezone (UTC): nothing to say; with one, the warning
+        # points at now:, and --now is noted once for the scenarios that use it.
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = self.write(tmp, "now: 2026-11-25T10:00\nsteps:\n  - expect: {state: menu}\n")
+            r = run(["test", scenario])
+            self.assertEqual((r.returncode, r.stderr), (0, ""))
+            machine = pathlib.Path(tmp) / "machine.yaml"
+            machine.write_text(PHARMACY.replace('version: "1.0.0"\n',
+                                                'version: "1.0.0"\ntimezone: America/Chicago\n'))
+            r = run(["test", scenario])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(r.stderr.splitlines(), [
+                f"{scenario}:2:6: warning: '2026-11-25T10:00' has no UTC offset, so it is a UTC "
+                "time, not a time in America/Chicago (the machine's timezone): add the offset to "
+                "mean a time there (2026-11-25T10:00:00+01:00 is 10:00 one hour ahead of UTC)"])
+            scenario.write_text("machine: machine.yaml\nsteps:\n  - expect: {state: menu}\n")
+            r = run(["test", scenario, scenario, "--now", "2026-11-25"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertTrue(r.stderr.startswith("ivrsm test: --now: warning: '2026-11-25' has no UTC"))
+            r = run(["test", scenario, "--now", "2026-11-25T10:00-06:00"])
+            self.assertEqual((r.returncode, r.stderr), (0, ""))
+
     def test_a_scenario_that_needs_a_backend_not_given_exits_2(self):
         # A machine's http call with no answer and no --backend: the run lacks
         # what the scenario needs, which is not the machine's failure.

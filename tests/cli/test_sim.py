@@ -317,6 +317,18 @@ class JsonOutput(BackendTestCase):
             '; a call that names no endpoint is answered by "METHOD /path"'), warnings[0])
         self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
 
+    def test_a_clock_without_offset_is_utc_and_a_warning_says_so(self):
+        # The seed speaks Europe/Paris time: 09:00 without an offset is 10:00 there.
+        r = run(["sim", MACHINE, "--now", "2026-11-25T09:00"], "dtmf 0\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.splitlines(), [
+            "ivrsm sim: --now: warning: '2026-11-25T09:00' has no UTC offset, so it is a UTC "
+            "time, not a time in Europe/Paris (the machine's timezone): add the offset to mean a "
+            "time there (2026-11-25T10:00:00+01:00 is 10:00 one hour ahead of UTC)"])
+        for now in ("2026-11-25T09:00+01:00", "2026-11-25T08:00Z", "2026-11-25T09:00:00-05:00"):
+            r = run(["sim", MACHINE, "--now", now], "dtmf 0\n")
+            self.assertEqual(r.stderr, "", now)
+
     def test_canned_responses_without_a_backend(self):
         answers = {
             "request_otp": {"status": 200, "body": {"challenge_id": "c1"}},

@@ -438,6 +438,8 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     if (o->now && drv_parse_time(o->now, &cfg.now_ms) != 0)
         return bad_usage("--now takes an ISO 8601 time like 2025-03-10T09:30:00+01:00, not '%s'",
                          o->now);
+    if (o->now)
+        drv_note_time_without_offset("ivrsm sim: --now: ", o->now, o->machine);
     cfg.clock = o->now ? DRV_CLOCK_FIXED : DRV_CLOCK_REAL;
     sim_out out = {.machine = m,
                    .json = o->json,

@@ -34,12 +34,14 @@ typedef struct test_options {
     bool json;
     bool has_now; /* --now: the clock of scenarios without a now: of their own */
     int64_t now_ms;
+    const char *now_text; /* --now as given */
 } test_options;
 
 typedef struct machine_slot {
     char *path;
     ivrsm_machine *m;
     cov_tally *tally;
+    bool now_noted; /* --now without an offset, said once for this machine */
 } machine_slot;
 
 typedef struct runner {
@@ -126,6 +128,7 @@ static int parse_args(int argc, char **argv, test_options *o)
                 return 2;
             }
             o->has_now = true;
+            o->now_text = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ivrsm test: unknown option '%s'\nRun 'ivrsm test --help'.\n", argv[i]);
             return 2;
@@ -578,6 +581,15 @@ static outcome run_file(runner *R, const char *file, unsigned index)
     } else {
         if (s->responses)
             drv_check_response_keys(s->machine, s->responses, report_response_key, s);
+        if (!s->has_now && R->o.has_now && !slot->now_noted) {
+            slot->now_noted = true;
+            drv_note_time_without_offset("ivrsm test: --now: ", R->o.now_text, s->machine);
+        }
+        if (s->now_text) {
+            char where[600];
+            snprintf(where, sizeof(where), "%s:%d:%d: ", s->file, s->now_line, s->now_column);
+            drv_note_time_without_offset(where, s->now_text, s->machine);
+        }
         result = run_scenario(R, s, slot, index);
     }
     note_result(R, file, s, result);

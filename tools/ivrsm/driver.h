@@ -85,6 +85,15 @@ extern const char drv_input_syntax[];
 int drv_parse_time(const char *text, int64_t *ms);
 
 /*
+ * A time for drv_parse_time written without a UTC offset is read as UTC:
+ * "2026-11-25T10:00" for a pharmacy in America/Chicago is 4 AM there, and its
+ * business hours say closed. When the machine at machine_path has another
+ * timezone, say so on stderr, the line starting with `where` ("ivrsm sim: ",
+ * "FILE:LINE:COL: "). Nothing when the time has an offset.
+ */
+void drv_note_time_without_offset(const char *where, const char *text, const char *machine_path);
+
+/*
  * Load a machine file, printing a failure to stderr as "FILE:LINE:COL: message"
  * (or "FILE: message" when the position is unknown). NULL on failure.
  */

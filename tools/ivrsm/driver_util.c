@@ -692,3 +692,36 @@ int drv_check_response_keys(const char *machine_path, const json_t *responses,
     ivrsm_document_free(doc);
     return count;
 }
+
+/* ---------------------------------------------------------------------------
+ * Clock values written without a UTC offset
+ * ------------------------------------------------------------------------- */
+
+/* Whether an ISO 8601 text of drv_parse_time has no UTC offset: a date alone,
+ * or a time without Z or ±HH:MM, which drv_parse_time reads as UTC. */
+static bool lacks_offset(const char *text)
+{
+    const char *t = strpbrk(text, "Tt ");
+    if (!t)
+        return true; /* a date alone: midnight UTC */
+    return !strpbrk(t, "Zz+-");
+}
+
+void drv_note_time_without_offset(const char *where, const char *text,
+                                  const char *machine_path)
+{
+    if (!lacks_offset(text))
+        return;
+    ivrsm_document *doc = NULL;
+    if (ivrsm_document_load_file(machine_path, IVRSM_FORMAT_AUTO, &doc, NULL) != 0)
+        return;
+    const char *tz = ivrsm_node_text(ivrsm_node_get(ivrsm_document_root(doc), "timezone"));
+    if (tz && strcasecmp(tz, "UTC") != 0 && strcasecmp(tz, "Etc/UTC") != 0 &&
+        strcasecmp(tz, "GMT") != 0)
+        fprintf(stderr,
+                "%swarning: '%s' has no UTC offset, so it is a UTC time, not a time in %s (the "
+                "machine's timezone): add the offset to mean a time there "
+                "(2026-11-25T10:00:00+01:00 is 10:00 one hour ahead of UTC)\n",
+                where, text, tz);
+    ivrsm_document_free(doc);
+}

@@ -624,6 +624,12 @@ static int load_now(loader *L, scenario *s, fnode *v)
                       "now must be an ISO 8601 time like 2025-03-10T09:30:00+01:00 "
                       "(or milliseconds since 1970)");
     s->has_now = rc == 0;
+    if (rc == 0 && is_string(v)) {
+        if (!(s->now_text = strdup(ivrsm_node_text(v))))
+            return error_at(L, v, "out of memory");
+        s->now_line = ivrsm_node_line(v);
+        s->now_column = ivrsm_node_column(v);
+    }
     return rc;
 }
 
@@ -816,6 +822,7 @@ void scenario_free(scenario *s)
     if (!s)
         return;
     json_decref(s->responses_at);
+    free(s->now_text);
     for (size_t i = 0; i < s->step_count; i++) {
         drv_input_clear(&s->steps[i].input);
         free_expect(&s->steps[i].expect);

@@ -76,6 +76,9 @@ typedef struct scenario {
     int machine_column;
     bool has_now;
     int64_t now_ms;
+    char *now_text; /* now: as written when it is a text, or NULL */
+    int now_line;
+    int now_column;
     char *call_id;        /* or NULL */
     char *session_id;     /* or NULL */
     json_t *ctx;          /* initial ctx (an object), or NULL */
