@@ -51,6 +51,29 @@ class Results(BackendTestCase):
         self.assertIn(f"FAIL {FAILING} (2 of 3 checks failed)", out)
         self.assertEqual(out.splitlines()[-1], "0 passed, 1 failed")
 
+    def test_a_directory_runs_its_scenarios_in_name_order(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            machine = pathlib.Path(tmp) / "machine.yaml"
+            machine.write_text(PHARMACY)
+            scenarios = pathlib.Path(tmp) / "scenarios"
+            (scenarios / "nested").mkdir(parents=True)
+            for name in ("b.yaml", "a.yml", "c.json", "nested/d.yaml", ".hidden.yaml"):
+                (scenarios / name).write_text("machine: ../machine.yaml\nsteps: [{expect: {state: menu}}]\n"
+                                              if name.endswith("yaml") or name.endswith("yml") else
+                                              '{"machine": "../machine.yaml", "steps": [{"expect": {"state": "menu"}}]}')
+            (scenarios / "notes.txt").write_text("not a scenario")
+            r = run(["test", str(scenarios) + "/"])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            ran = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("PASS")]
+            self.assertEqual(ran, [f"{scenarios}/{n}" for n in ("a.yml", "b.yaml", "c.json")])
+            self.assertEqual(r.stdout.splitlines()[-1], "3 passed, 0 failed")
+            empty = pathlib.Path(tmp) / "empty"
+            empty.mkdir()
+            r = run(["test", scenarios / "b.yaml", empty])
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn(f"{empty}: no scenario (*.yaml, *.yml, *.json) in this directory", r.stderr)
+            self.assertEqual(r.stdout.splitlines()[-1], "1 passed, 1 failed")
+
     def test_pass_and_fail_together_count_scenarios(self):
         r = run(["test", PASSING[1], FAILING, "--backend", self.backend])
         self.assertEqual(r.returncode, 1)

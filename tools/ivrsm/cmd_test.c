@@ -10,9 +10,12 @@
  * of calling the backend again: a backend may answer with fresh values
  * (challenge ids, tokens) that would make two honest runs differ.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "coverage.h"
@@ -75,6 +78,7 @@ static void usage(FILE *out)
                  "[--verbose] [--json] [--now ISO8601]\n"
                  "\n"
                  "Run scripted calls and check their expectations (format: docs/cli.md).\n"
+                 "A SCENARIO that is a directory runs its *.yaml, *.yml and *.json files.\n"
                  "\n"
                  "options:\n"
                  "  --backend URL   the backend for setup requests and http commands\n"
@@ -597,6 +601,55 @@ static outcome run_file(runner *R, const char *file, unsigned index)
     return result;
 }
 
+static void count(runner *R, outcome o)
+{
+    R->passed += o == OUTCOME_PASS;
+    R->failed += o == OUTCOME_FAIL;
+    R->errors += o == OUTCOME_ERROR;
+    fflush(stdout);
+}
+
+/* A scenario file's name: .yaml, .yml or .json, not hidden. */
+static int is_scenario_name(const struct dirent *e)
+{
+    const char *dot = strrchr(e->d_name, '.');
+    return e->d_name[0] != '.' && dot &&
+           (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
+}
+
+/* A file, or a directory: its scenario files in name order (not its subdirectories). */
+static void run_argument(runner *R, const char *arg, unsigned *index)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        count(R, run_file(R, arg, (*index)++));
+        return;
+    }
+    struct dirent **names = NULL;
+    int n = scandir(arg, &names, is_scenario_name, alphasort);
+    if (n <= 0) {
+        fprintf(stderr, "%s: %s\n", arg,
+                n < 0 ? strerror(errno) : "no scenario (*.yaml, *.yml, *.json) in this directory");
+        printf("ERROR %s (no scenario, see above)\n", arg);
+        note_result(R, arg, NULL, OUTCOME_ERROR);
+        count(R, OUTCOME_ERROR);
+        return;
+    }
+    size_t dir_len = strlen(arg);
+    while (dir_len > 1 && arg[dir_len - 1] == '/')
+        dir_len--;
+    for (int i = 0; i < n; i++) {
+        size_t size = dir_len + 1 + strlen(names[i]->d_name) + 1;
+        char *path = malloc(size);
+        if (path)
+            snprintf(path, size, "%.*s/%s", (int)dir_len, arg, names[i]->d_name);
+        count(R, path ? run_file(R, path, (*index)++) : OUTCOME_ERROR);
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+}
+
 /* A stream on the real stdout, stdout itself becoming stderr. NULL on failure. */
 static FILE *json_stdout(void)
 {
@@ -649,13 +702,9 @@ int cmd_test(int argc, char **argv)
     if (json_out)
         R.results = json_array();
     R.color = term_wants_color(stdout);
-    for (size_t i = 0; i < R.o.file_count; i++) {
-        outcome o = run_file(&R, R.o.files[i], (unsigned)i);
-        R.passed += o == OUTCOME_PASS;
-        R.failed += o == OUTCOME_FAIL;
-        R.errors += o == OUTCOME_ERROR;
-        fflush(stdout);
-    }
+    unsigned index = 0;
+    for (size_t i = 0; i < R.o.file_count; i++)
+        run_argument(&R, R.o.files[i], &index);
     if (R.o.coverage) {
         for (size_t i = 0; i < R.machine_count; i++)
             if (R.machines[i].tally) {
