@@ -251,6 +251,11 @@ expect_err "graph of a broken machine" "$fixtures/dangling-next.yaml:34:13: erro
 run "graph bad format" 2 "$ivrsm" graph --format png "$seed"
 run "graph no file" 2 "$ivrsm" graph
 
+run "graph --format svg" 2 "$ivrsm" graph "$fixtures/clean.yaml" --format svg
+expect_err "graph --format svg" "ivrsm graph: --format takes dot or mermaid, not 'svg' (for svg: ivrsm graph FILE | dot -Tsvg -o graph.svg)"
+run "graph --format bogus" 2 "$ivrsm" graph "$fixtures/clean.yaml" --format bogus
+expect_err "graph --format bogus" "ivrsm graph: --format takes dot or mermaid, not 'bogus'"
+
 # --- convert -----------------------------------------------------------------
 
 run "convert --help" 0 "$ivrsm" convert --help

@@ -335,8 +335,14 @@ int cmd_graph(int argc, char **argv)
             return 0;
         } else if ((r = drv_option_value("ivrsm graph", argc, argv, &i, "--format", &v)) != 0 ||
                    (r = drv_option_value("ivrsm graph", argc, argv, &i, "-f", &v)) != 0) {
-            if (r < 0 || parse_format(v, &fmt) != 0) {
-                fprintf(stderr, "ivrsm graph: --format takes dot or mermaid\n");
+            if (r < 0)
+                return 2;
+            if (parse_format(v, &fmt) != 0) {
+                fprintf(stderr, "ivrsm graph: --format takes dot or mermaid, not '%s'", v);
+                /* A picture format is Graphviz's to write, from the DOT text. */
+                if (!strcmp(v, "svg") || !strcmp(v, "png") || !strcmp(v, "pdf"))
+                    fprintf(stderr, " (for %s: ivrsm graph FILE | dot -T%s -o graph.%s)", v, v, v);
+                fputc('\n', stderr);
                 return 2;
             }
         } else if ((r = drv_output_option("ivrsm graph", argc, argv, &i, &output)) != 0) {
