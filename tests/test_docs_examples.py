@@ -115,5 +115,25 @@ class DocumentedTranscripts(unittest.TestCase):
         self.assertGreaterEqual(count, 4)  # validate --explain, graph, convert, the examples'
 
 
+# The pages a user reads name the example machines by what they are; "the seed"
+# was what the appointment machine was called while the library was written.
+# File and test names (seed-machine.svg, run_seed_scenarios.sh) stay as they are.
+PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md",
+                 "docs/architecture.md", "docs/deploy.md", "docs/locales.md",
+                 "examples/synergia_rdv/README.md", "examples/synergia_rdv_en/README.md",
+                 "examples/bank_card/README.md", "examples/pharmacy_refill/README.md",
+                 "examples/utility_outage/README.md"]
+
+
+class ProductWording(unittest.TestCase):
+    def test_pages_do_not_speak_of_the_seed(self):
+        for page in PRODUCT_PAGES:
+            text = (SOURCE / page).read_text(encoding="utf-8")
+            for number, line in enumerate(text.splitlines(), 1):
+                prose = re.sub(r"[\w./-]*seed[\w./-]*\.(svg|sh|py|c)|seed-scenarios", "", line)
+                with self.subTest(page=page, line=number):
+                    self.assertNotRegex(prose, r"(?i)\bseed\b", f"{page}:{number}: {line}")
+
+
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)
