@@ -129,6 +129,22 @@ PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md"
                  "examples/utility_outage/README.md"]
 
 
+class MockDay(unittest.TestCase):
+    def test_the_pages_start_the_mock_on_the_scenarios_day(self):
+        # The appointment machine's scenarios expect the appointments and slots
+        # of one day (tests/scenarios/run_seed_scenarios.sh: TODAY); a page that
+        # starts the mock on another day shows a command whose scenarios fail.
+        script = (SOURCE / "tests/scenarios/run_seed_scenarios.sh").read_text(encoding="utf-8")
+        today = re.search(r"^readonly TODAY=(\S+)$", script, flags=re.M)[1]
+        for page in ["README.md", "docs/cli.md", "examples/synergia_rdv/README.md",
+                     "examples/synergia_rdv_en/README.md"]:
+            text = (SOURCE / page).read_text(encoding="utf-8")
+            days = re.findall(r"--today (\d{4}-\d\d-\d\d)", text)
+            with self.subTest(page=page):
+                self.assertTrue(days, f"{page} no longer starts the mock")
+                self.assertEqual(set(days), {today}, page)
+
+
 class ProductWording(unittest.TestCase):
     def test_pages_do_not_speak_of_the_seed(self):
         for page in PRODUCT_PAGES:
