@@ -682,14 +682,16 @@ static void on_template_path(void *user, const char *path, size_t offset)
 {
     path_check *pc = user;
     vctx *v = pc->v;
+    /* The position is worked out only for a path that is reported: finding it rescans the
+     * scalar's source, and most paths of a machine are fine. */
     int line, column;
-    ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
     if (!strncmp(path, "ctx.", 4)) {
         const char *key = path + 4;
         size_t len = head_len(key);
         if (len == 0 || key_has(pc->set, key, len) || key_has(&pc->reported, key, len))
             return;
         key_add(v, &pc->reported, key, len);
+        ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
         WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads ctx.%.*s, which no set, collect or the runtime ever sets (it "
              "renders empty unless the host passes it in the initial ctx; when it does, declare "
@@ -698,6 +700,7 @@ static void on_template_path(void *user, const char *path, size_t offset)
              (int)len, key);
     } else if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '\0') &&
                !now_field_known(v, path) && !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
+        ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
         WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads %s, which now does not have (it renders empty; now has date, "
              "time, hour, minute, weekday, and open with globals.hours)",
@@ -705,6 +708,7 @@ static void on_template_path(void *user, const char *path, size_t offset)
     } else if (!strncmp(path, "globals.", 8) && !ivrsm_v_globals_has(v->m->globals, path + 8) &&
                !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
         /* (In a route's condition it is an error: unknown-path.) */
+        ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
         WARN(v, line, column, pc->site->path, "template-path-never-set",
              "the template reads %s, which globals does not define (it renders empty)", path);
     }
