@@ -1800,6 +1800,72 @@ START_TEST(input_collect_and_secret)
 }
 END_TEST
 
+/* Pull every command the session has queued. */
+static void pull_all(ivrsm_session *s)
+{
+    while (ivrsm_session_next_command(s))
+        ;
+}
+
+/*
+ * A collect reads the caller's input without allocating: what it parses lives on the stack.
+ * Inputs that are no value of each mode are fed again and again (each a no-match that asks
+ * again with a static prompt, which is shown, not copied): the session's allocator sees no
+ * call. Its value was an allocation of 4 KB at every collect.
+ */
+START_TEST(collect_reads_without_allocating)
+{
+    static const struct {
+        const char *mode;
+        const char *inputs[3]; /* "d..." keyed, "s..." said */
+    } modes[] = {
+        {"{mode: otp, allow_dtmf: true, length: 4}", {"d12", "sbonjour", "sun deux"}},
+        {"{mode: digits, min: 4, max: 4, allow_dtmf: true}", {"d1", "s", "strois"}},
+        {"{mode: phone, allow_dtmf: true}", {"d123", "széro six", "sbonjour"}},
+        {"{mode: date_nl}", {"splus tard peut-être", "sbanane", "s"}},
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+        char yaml[800];
+        snprintf(yaml, sizeof(yaml),
+                 "machine: collects\nversion: '1'\nlocale: fr-FR\ntimezone: Europe/Paris\n"
+                 "globals:\n  limits: {max_consecutive_failures: 100, max_state_visits: 100}\n"
+                 "states:\n"
+                 "  read:\n    type: prompt_and_listen\n    prompt: 'Dites-le ?'\n"
+                 "    nomatch: {max: 90, next: bye}\n"
+                 "    collect: %s\n    next: bye\n"
+                 "  bye:\n    type: prompt_end\n    prompt: 'Au revoir.'\n",
+                 modes[i].mode);
+        ivrsm_machine *m = load_yaml_text(yaml);
+        failing_mem fm;
+        failing_mem_init(&fm);
+        ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+        o.mem = &fm.mem;
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        pull_all(s);
+        for (int round = 0; round < 10; round++) {
+            for (size_t k = 0; k < 3; k++) {
+                const char *in = modes[i].inputs[k];
+                ivrsm_event ev = IVRSM_EVENT_INIT;
+                ev.type = in[0] == 'd' ? IVRSM_EVENT_DTMF : IVRSM_EVENT_SPEECH;
+                ev.text = in + 1;
+                long before = fm.calls;
+                ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+                pull_all(s);
+                ck_assert_str_eq(ivrsm_session_state(s), "read");
+                ck_assert_msg(fm.calls == before, "%s, \"%s\": %ld allocations", modes[i].mode,
+                              in + 1, fm.calls - before);
+            }
+        }
+        ivrsm_session_free(s);
+        ck_assert_int_eq(fm.live, 0);
+        ck_assert(!fm.misused);
+        ivrsm_machine_unref(m);
+    }
+}
+END_TEST
+
 /* The input a state with a nomatch block keeps is not a secret in the trace either. */
 START_TEST(trace_masks_what_input_is_secret)
 {
@@ -2126,6 +2192,7 @@ int main(void)
     tcase_add_test(basics, ctx_set_json_follows_set);
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);
+    tcase_add_test(basics, collect_reads_without_allocating);
     tcase_add_test(basics, speech_normalised_longest_match);
     tcase_add_test(basics, speech_whole_words_only);
     tcase_add_loop_test(basics, speech_follows_the_locale, 0,

@@ -972,16 +972,13 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_terminator = c->terminator ? c->terminator : s->limits->dtmf_terminator;
     p.digits_luhn = c->luhn;
     p.asap_days = s->limits->asap_days;
-    ivrsm_collect_value *v = ivrsm_mem_malloc(s->mem, sizeof(*v));
-    if (!v) {
-        ivrsm_s_fail(s);
-        return false;
-    }
+    /* On the stack (4 KB, beside the parser's words, which take four times that): a value was
+     * an allocation of a size past the C library's caches at every collect. */
+    ivrsm_collect_value v;
     bool ok =
-        ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, v) == 0;
+        ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, &v) == 0;
     if (ok)
-        store_collected(s, c, v);
-    ivrsm_mem_free(s->mem, v);
+        store_collected(s, c, &v);
     return ok && required_present(s, c);
 }
 
