@@ -741,6 +741,223 @@ START_TEST(test_seed_slots_choose)
 }
 END_TEST
 
+/* ------------------------------------------ expressions against a reference */
+
+/*
+ * A plain evaluator of the documented semantics (template.h) over jansson values, NULL for a
+ * missing one, and generated expressions written with every operand in parentheses, so that the
+ * template's evaluation (paths, literals and every operator) is compared with it whatever the
+ * shape of the tree.
+ */
+typedef struct gen_expr {
+    char text[2048];
+    json_t *value; /* the reference's value (new reference; NULL: missing) */
+} gen_expr;
+
+static uint64_t expr_seed = 0x9e3779b97f4a7c15ULL;
+
+static unsigned expr_rand(unsigned n)
+{
+    expr_seed = expr_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)((expr_seed >> 33) % n);
+}
+
+static bool ref_truthy(const json_t *v)
+{
+    if (!v)
+        return false;
+    switch (json_typeof(v)) {
+    case JSON_TRUE:
+        return true;
+    case JSON_INTEGER:
+        return json_integer_value(v) != 0;
+    case JSON_REAL:
+        return json_real_value(v) != 0.0;
+    case JSON_STRING:
+        return json_string_length(v) != 0;
+    case JSON_ARRAY:
+        return json_array_size(v) != 0;
+    case JSON_OBJECT:
+        return json_object_size(v) != 0;
+    default:
+        return false;
+    }
+}
+
+/* -1, 0, 1 for two numbers (exact for two integers) or two strings (byte-wise); 2: no order. */
+static int ref_order(const json_t *a, const json_t *b)
+{
+    if (a && b && json_is_integer(a) && json_is_integer(b)) {
+        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+        return (x > y) - (x < y);
+    }
+    if (a && b && json_is_number(a) && json_is_number(b)) {
+        double x = json_number_value(a), y = json_number_value(b);
+        return (x > y) - (x < y);
+    }
+    if (a && b && json_is_string(a) && json_is_string(b)) {
+        size_t la = json_string_length(a), lb = json_string_length(b);
+        int c = memcmp(json_string_value(a), json_string_value(b), la < lb ? la : lb);
+        return c ? (c < 0 ? -1 : 1) : (la > lb) - (la < lb);
+    }
+    return 2;
+}
+
+static bool ref_equal(const json_t *a, const json_t *b)
+{
+    a = a ? a : json_null();
+    b = b ? b : json_null();
+    if ((json_is_number(a) && json_is_number(b)) || (json_is_string(a) && json_is_string(b)))
+        return ref_order(a, b) == 0;
+    return json_typeof(a) == json_typeof(b) && json_equal(a, b);
+}
+
+static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
+{
+    static const char *const paths[] = {"k0", "k1", "k2", "k3", "k4", "k0[0]", "k1[1]",
+                                        "k2.x", "k3.x[0]", "missing", "k4.missing"};
+    static const char *const literals[] = {"0", "1", "-2", "3", "2.5", "-1.5", "0.0", "1.0",
+                                           "''", "'a'", "'ab'", "\"b\"", "true", "false",
+                                           "null"};
+    static const char *const binary[] = {"&&", "||", "==", "!=", "<", "<=", ">", ">="};
+    unsigned pick = depth >= 4 ? expr_rand(2) : expr_rand(5);
+    if (pick == 0) {
+        const char *path = paths[expr_rand(sizeof paths / sizeof *paths)];
+        snprintf(g->text, sizeof g->text, "ctx.%s", path);
+        json_t *v = (json_t *)ctx_json;
+        const char *p = path;
+        while (v && *p) { /* key, then [index] or .key */
+            if (*p == '[') {
+                v = json_is_array(v) ? json_array_get(v, strtoul(p + 1, NULL, 10)) : NULL;
+                p = strchr(p, ']') + 1;
+                continue;
+            }
+            if (*p == '.')
+                p++;
+            size_t n = strcspn(p, ".[");
+            char key[16];
+            memcpy(key, p, n);
+            key[n] = '\0';
+            v = json_is_object(v) ? json_object_get(v, key) : NULL;
+            p += n;
+        }
+        g->value = v ? json_incref(v) : NULL;
+        return;
+    }
+    if (pick == 1) {
+        const char *lit = literals[expr_rand(sizeof literals / sizeof *literals)];
+        snprintf(g->text, sizeof g->text, "%s", lit);
+        char json_text[8];
+        snprintf(json_text, sizeof json_text, "%s", lit);
+        if (lit[0] == '\'') /* a string: the JSON text with double quotes */
+            for (char *q = json_text; *q; q++)
+                if (*q == '\'')
+                    *q = '"';
+        g->value = json_loads(json_text, JSON_DECODE_ANY, NULL);
+        ck_assert_ptr_nonnull(g->value);
+        return;
+    }
+    gen_expr *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    ck_assert(a && b);
+    gen_expression(a, ctx_json, depth + 1);
+    bool holds;
+    if (pick == 2) {
+        snprintf(g->text, sizeof g->text, "!(%s)", a->text);
+        holds = !ref_truthy(a->value);
+        b->value = NULL;
+    } else {
+        gen_expression(b, ctx_json, depth + 1);
+        const char *op = binary[expr_rand(sizeof binary / sizeof *binary)];
+        snprintf(g->text, sizeof g->text, "(%.900s) %s (%.900s)", a->text, op, b->text);
+        int order = ref_order(a->value, b->value);
+        if (!strcmp(op, "&&"))
+            holds = ref_truthy(a->value) && ref_truthy(b->value);
+        else if (!strcmp(op, "||"))
+            holds = ref_truthy(a->value) || ref_truthy(b->value);
+        else if (!strcmp(op, "=="))
+            holds = ref_equal(a->value, b->value);
+        else if (!strcmp(op, "!="))
+            holds = !ref_equal(a->value, b->value);
+        else if (!strcmp(op, "<"))
+            holds = order == -1;
+        else if (!strcmp(op, "<="))
+            holds = order == -1 || order == 0;
+        else if (!strcmp(op, ">"))
+            holds = order == 1;
+        else
+            holds = order == 1 || order == 0;
+    }
+    g->value = json_boolean(holds);
+    json_decref(a->value);
+    json_decref(b->value);
+    free(a);
+    free(b);
+}
+
+/* A value of every type for a generated ctx's member. */
+static json_t *gen_member(void)
+{
+    static const char *const texts[] = {
+        "0",     "1",     "-2",   "3",    "2.5",     "1.0",      "0.0",     "\"\"",
+        "\"a\"", "\"ab\"", "\"b\"", "true", "false",   "null",     "[]",      "[1]",
+        "[0, \"a\"]", "{}", "{\"x\": 1}", "{\"x\": [\"a\"]}", "{\"x\": 0.0}"};
+    json_t *v = json_loads(texts[expr_rand(sizeof texts / sizeof *texts)], JSON_DECODE_ANY, NULL);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+/* Generated expressions over generated ctx, as jansson and as a store, against the reference. */
+START_TEST(test_expressions_as_reference)
+{
+    long compared = 0;
+    for (int round = 0; round < 300; round++) {
+        json_t *c = json_object();
+        for (int k = 0; k < 5; k++) {
+            char key[4] = {'k', (char)('0' + k), '\0'};
+            if (expr_rand(6))
+                json_object_set_new(c, key, gen_member());
+        }
+        ivrsm_vstore st;
+        ivrsm_vstore_on(&st, ivrsm_mem_default());
+        ck_assert_int_eq(ivrsm_vstore_put_json(&st, c, NULL, NULL, &st.root), 0);
+        for (int e = 0; e < 40; e++) {
+            gen_expr *g = malloc(sizeof *g);
+            ck_assert_ptr_nonnull(g);
+            gen_expression(g, c, 0);
+            char err[256];
+            size_t off = 0;
+            ivrsm_tmpl *t = ivrsm_tmpl_compile_expr(ivrsm_mem_default(), g->text, strlen(g->text),
+                                                    err, sizeof err, &off);
+            ck_assert_msg(t, "\"%s\": %s at %zu", g->text, err, off);
+            for (int as_store = 0; as_store < 2; as_store++) {
+                ivrsm_tmpl_scope scope = {.ctx = as_store ? NULL : c,
+                                          .ctx_store = as_store ? &st : NULL,
+                                          .mem = ivrsm_mem_default()};
+                json_t *got = ivrsm_tmpl_eval(t, &scope);
+                ck_assert_ptr_nonnull(got);
+                const json_t *want = g->value ? g->value : json_null();
+                char *gs = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
+                char *ws = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+                ck_assert_msg(json_typeof(got) == json_typeof(want) && json_equal(got, want),
+                              "\"%s\" over %s: %s, want %s", g->text, as_store ? "a store" : "jansson",
+                              gs, ws);
+                ck_assert_int_eq(ivrsm_tmpl_test(t, &scope), ref_truthy(g->value));
+                free(gs);
+                free(ws);
+                json_decref(got);
+                compared++;
+            }
+            ivrsm_tmpl_free(t);
+            json_decref(g->value);
+            free(g);
+        }
+        ivrsm_vstore_free(&st);
+        json_decref(c);
+    }
+    ck_assert_int_eq(compared, 300 * 40 * 2);
+}
+END_TEST
+
 /* The ctx of a session, as a store (value.h), from its JSON text. */
 static void store_of(ivrsm_vstore *st, const char *text)
 {
@@ -1218,6 +1435,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_eval_returns_new_reference);
     tcase_add_test(tc, test_seed_set_values);
     tcase_add_test(tc, test_hints_shared_by_stores);
+    tcase_add_test(tc, test_expressions_as_reference);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -679,16 +679,16 @@ static ivrsm_val boolean(int holds)
     return ivrsm_val_of(holds ? json_true() : json_false());
 }
 
-/* A borrowed value: from the scope, a literal of the template, or a jansson constant. */
-ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
+/*
+ * An operator's value (a jansson constant). A function of its own: most nodes a call evaluates
+ * are paths and literals, which then do not pay for the operators' frame (their operands' values
+ * kept side by side).
+ */
+__attribute__((noinline)) static ivrsm_val eval_operator(const ivrsm_tmpl *t, const expr_node *e,
+                                                         const ivrsm_tmpl_scope *scope)
 {
-    const expr_node *e = &t->nodes[n];
     int order;
     switch (e->kind) {
-    case EX_PATH:
-        return resolve_path(t, &t->paths[e->a], scope);
-    case EX_LITERAL:
-        return ivrsm_val_of(t->lits[e->a]);
     case EX_NOT:
         return boolean(!ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)));
     case EX_AND:
@@ -719,4 +719,15 @@ ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl
     default:
         return boolean(order >= 0);
     }
+}
+
+/* A borrowed value: from the scope, a literal of the template, or a jansson constant. */
+ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl_scope *scope)
+{
+    const expr_node *e = &t->nodes[n];
+    if (e->kind == EX_PATH)
+        return resolve_path(t, &t->paths[e->a], scope);
+    if (e->kind == EX_LITERAL)
+        return ivrsm_val_of(t->lits[e->a]);
+    return eval_operator(t, e, scope);
 }
