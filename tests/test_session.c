@@ -1866,6 +1866,85 @@ START_TEST(collect_reads_without_allocating)
 }
 END_TEST
 
+/* A machine where a code and the same digits, keyed, land in ctx.code, then wait. */
+static ivrsm_machine *code_or_digits_at(const char *initial)
+{
+    char yaml[900];
+    snprintf(yaml, sizeof(yaml),
+             "machine: codes\nversion: '1'\nlocale: fr-FR\ntimezone: Europe/Paris\n"
+             "initial: %s\nstates:\n"
+             "  code:\n    type: prompt_and_listen\n    prompt: 'Le code ?'\n"
+             "    collect: {mode: otp, allow_dtmf: true, length: 4, target: code}\n"
+             "    next: wait\n"
+             "  pin:\n    type: prompt_and_listen\n    prompt: 'Le PIN ?'\n"
+             "    collect: {mode: digits, min: 4, max: 4, allow_dtmf: true, target: code}\n"
+             "    next: wait\n"
+             "  wait:\n    type: prompt_and_listen\n    prompt: 'Et ensuite ?'\n"
+             "    routes:\n      - when_text: fin\n        next: bye\n"
+             "  bye:\n    type: prompt_end\n    prompt: 'Au revoir.'\n",
+             initial);
+    return load_yaml_text(yaml);
+}
+
+/* The allocator's calls while the session takes one keyed input. */
+static long allocations_of_keys(ivrsm_session *s, failing_mem *fm, const char *keys)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = keys;
+    long before = fm->calls;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    pull_all(s);
+    return fm->calls - before;
+}
+
+/*
+ * The key of a code no action has answered yet is the collect's target, the machine's string,
+ * not a copy: a code collected allocates what the same digits collected into the same key do.
+ * A restored session owns the key it read from its snapshot and gives it back.
+ */
+START_TEST(otp_key_not_copied)
+{
+    long calls[2];
+    const char *initial[2] = {"code", "pin"};
+    for (int i = 0; i < 2; i++) {
+        ivrsm_machine *m = code_or_digits_at(initial[i]);
+        failing_mem fm;
+        failing_mem_init(&fm);
+        ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+        o.mem = &fm.mem;
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        pull_all(s);
+        calls[i] = allocations_of_keys(s, &fm, "1234");
+        ck_assert_str_eq(ivrsm_session_state(s), "wait");
+        char *snap = NULL;
+        ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
+        ck_assert_int_eq(strstr(snap, "\"unverified_otp\":\"code\"") != NULL, i == 0);
+        ivrsm_session_free(s);
+        ivrsm_session *r = NULL;
+        ck_assert_int_eq(ivrsm_session_restore(m, snap, &o, &r, NULL), 0);
+        char *again = NULL;
+        ck_assert_int_eq(ivrsm_session_snapshot(r, &again), 0);
+        ck_assert_str_eq(again, snap);
+        ivrsm_free(again);
+        ivrsm_free(snap);
+        /* The call goes on and ends: the restored key is given back with the session. */
+        ivrsm_event ev = IVRSM_EVENT_INIT;
+        ev.type = IVRSM_EVENT_SPEECH;
+        ev.text = "fin";
+        ck_assert_int_eq(ivrsm_session_feed(r, &ev), 0);
+        pull_all(r);
+        ivrsm_session_free(r);
+        ck_assert_int_eq(fm.live, 0);
+        ck_assert(!fm.misused);
+        ivrsm_machine_unref(m);
+    }
+    ck_assert_int_eq(calls[0], calls[1]);
+}
+END_TEST
+
 /* The input a state with a nomatch block keeps is not a secret in the trace either. */
 START_TEST(trace_masks_what_input_is_secret)
 {
@@ -2193,6 +2272,7 @@ int main(void)
     tcase_add_test(basics, dtmf_exact_whole_string);
     tcase_add_test(basics, garbage_dtmf_is_nomatch);
     tcase_add_test(basics, collect_reads_without_allocating);
+    tcase_add_test(basics, otp_key_not_copied);
     tcase_add_test(basics, speech_normalised_longest_match);
     tcase_add_test(basics, speech_whole_words_only);
     tcase_add_loop_test(basics, speech_follows_the_locale, 0,

@@ -894,11 +894,19 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
     if (!strcmp(target, "language"))
         sync_language(s);
     if (c->mode == IVRSM_COLLECT_OTP) {
-        ivrsm_mem_free(s->mem, s->unverified_otp);
-        s->unverified_otp = ivrsm_mem_strdup(s->mem, target);
-        if (!s->unverified_otp)
-            ivrsm_s_fail(s); /* the code would stay in ctx, and in snapshots */
+        /* The machine's own target, which lives as long as the session (it holds its
+         * machine): no copy to make, none that could fail to be made. */
+        ivrsm_s_otp_key_free(s);
+        s->unverified_otp = target;
     }
+}
+
+void ivrsm_s_otp_key_free(ivrsm_session *s)
+{
+    if (s->unverified_otp_owned)
+        ivrsm_mem_free(s->mem, (void *)(uintptr_t)s->unverified_otp);
+    s->unverified_otp = NULL;
+    s->unverified_otp_owned = false;
 }
 
 /*
@@ -912,8 +920,7 @@ static void forget_otp(ivrsm_session *s)
         return;
     ctx_key_written(s, s->unverified_otp);
     ivrsm_vstore_remove(&s->ctx, s->unverified_otp);
-    ivrsm_mem_free(s->mem, s->unverified_otp);
-    s->unverified_otp = NULL;
+    ivrsm_s_otp_key_free(s);
 }
 
 static bool required_present(const ivrsm_session *s, const m_collect *c)
@@ -1240,8 +1247,10 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
 {
     /* The code was collected before this answer's request went out: the request carried
      * it, its answer settles it. One collected while the answer moves the call on stays. */
-    char *otp = s->unverified_otp;
+    const char *otp = s->unverified_otp;
+    bool owned = s->unverified_otp_owned;
     s->unverified_otp = NULL;
+    s->unverified_otp_owned = false;
     ivrsm_vstore_scratch answers;
     ivrsm_vstore_scratch_on(&answers, s->mem);
     take_answer(s, ev, &answers.st);
@@ -1249,9 +1258,10 @@ static void on_action_result(ivrsm_session *s, const ivrsm_event *ev)
     ivrsm_vstore_free(&answers.st);
     if (otp && !s->unverified_otp) {
         s->unverified_otp = otp;
+        s->unverified_otp_owned = owned;
         forget_otp(s);
-    } else {
-        ivrsm_mem_free(s->mem, otp);
+    } else if (owned) {
+        ivrsm_mem_free(s->mem, (void *)(uintptr_t)otp);
     }
 }
 

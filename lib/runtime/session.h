@@ -168,9 +168,11 @@ struct ivrsm_session {
      * ctx's block), or ctx's, for one a snapshot restored. Read by templates only. */
     const ivrsm_vstore *answers;
     /* The ctx key holding an OTP the caller gave that no action has answered
-     * yet (owned), or NULL. The code is single-use: once an action's answer
-     * comes, it is removed from ctx, so snapshots no longer hold it. */
-    char *unverified_otp;
+     * yet, or NULL: the collect's target, the machine's string, or a copy the
+     * session owns (unverified_otp_owned: a restored snapshot's). The code is
+     * single-use: once an action's answer comes, it is removed from ctx, so
+     * snapshots no longer hold it. */
+    const char *unverified_otp;
     m_limits *limits_own;
     /* Hashes of recent event ids (S_RECENT_EVENTS, 0 = empty), made with the first event id:
      * NULL for a host that gives none. */
@@ -180,6 +182,7 @@ struct ivrsm_session {
      * and no write of ctx since may have changed it (one that may clears this): a `set:` that
      * writes no language key need not look again. */
     bool language_checked;
+    bool unverified_otp_owned; /* see unverified_otp (in a hole of the block: no byte more) */
     uint16_t session_id_len; /* strlen(session_id), for each request's idempotency key */
     ivrsm_clock_fn clock;
     void *clock_user;
@@ -199,6 +202,9 @@ struct ivrsm_session {
  * (docs/runtime.md, "When memory runs out").
  */
 void ivrsm_s_fail(ivrsm_session *s);
+/* Forget the unverified code's key (unverified_otp), freed when the session owns it. */
+void ivrsm_s_otp_key_free(ivrsm_session *s);
+
 /* Ask for the lines of s an event touches, before the event touches them (a hint, no effect). */
 void ivrsm_s_prefetch(const ivrsm_session *s);
 

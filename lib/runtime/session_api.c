@@ -552,7 +552,7 @@ void ivrsm_session_free(ivrsm_session *s)
     if (s->queue != s->queue_inline)
         ivrsm_mem_free(mem, s->queue);
     ivrsm_mem_free(mem, s->carry.text);
-    ivrsm_mem_free(mem, s->unverified_otp);
+    ivrsm_s_otp_key_free(s);
     ivrsm_s_speech_free(mem, &s->said);
     ivrsm_s_speech_free(mem, &s->last_ask_owned);
     ivrsm_mem_free(mem, s->last_ask_text_owned);

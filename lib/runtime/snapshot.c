@@ -315,6 +315,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
     s->unverified_otp = get_str(s, j, "unverified_otp", &nomem);
+    s->unverified_otp_owned = s->unverified_otp != NULL;
     /* Snapshots taken before parts existed have the words only. */
     json_t *pending = json_object_get(j, "pending_parts");
     int prc = pending ? ivrsm_s_parts_from_json(s->mem, pending, &s->said)
