@@ -57,6 +57,10 @@ typedef struct session_handle {
     napi_value self; /* the handle object, holding "clock" and "trace" */
     bool busy;       /* a call is in progress: refuse re-entry from a callback */
     bool failed;     /* a callback threw; its exception is pending */
+    /* A command pulled from the session that memory ran out copying: the next
+     * sessionCommands() gives it first. Any other call on the session ends its life
+     * (ivrsm_session_next_command()), and forgets it. */
+    const ivrsm_command *unencoded;
 } session_handle;
 
 /* Finalizers: free the C object (if close() did not) and the struct. */

@@ -83,6 +83,7 @@ session_handle *open_session(napi_env env, napi_value v)
                     "ivrsm: a session cannot be used from its own clock or trace callback");
         return NULL;
     }
+    h->unencoded = NULL; /* sessionCommands() takes it before calling here */
     return h;
 }
 

@@ -390,12 +390,20 @@ napi_value session_feed(napi_env env, napi_callback_info info)
  * sessionCommands(handle) -> [JSON text], every command waiting, in the
  * library's encoding (ivrsm_command_to_json): the one the C API, this addon
  * and the Python package share; index.js parses them.
+ *
+ * When memory runs out copying a command, the commands copied before it are
+ * returned and it waits for the next call (h->unencoded); with none copied,
+ * ENOMEM is thrown. Nothing is lost either way.
  */
 napi_value session_commands(napi_env env, napi_callback_info info)
 {
     napi_value argv[1];
     if (!get_args(env, info, 1, argv))
         return NULL;
+    session_handle *peek = unwrap_handle(env, argv[0], &session_tag, "session");
+    if (!peek)
+        return NULL;
+    const ivrsm_command *kept = peek->unencoded;
     session_handle *h = open_session(env, argv[0]);
     if (!h)
         return NULL;
@@ -404,16 +412,27 @@ napi_value session_commands(napi_env env, napi_callback_info info)
     enter(env, h, argv[0]);
     uint32_t n = 0;
     const ivrsm_command *c;
-    napi_value o = out;
-    while (o && (c = ivrsm_session_next_command(h->session))) {
-        o = take_string(env, ivrsm_command_to_json(c));
-        if (o && napi_set_element(env, out, n++, o) != napi_ok) {
-            throw_napi_failure(env);
-            o = NULL;
+    bool ok = true;
+    while (ok && (c = kept ? kept : ivrsm_session_next_command(h->session))) {
+        kept = NULL;
+        char *json = ivrsm_command_to_json(c);
+        napi_value o;
+        if (!json) {
+            h->unencoded = c;
+            break;
         }
+        ok = napi_create_string_utf8(env, json, NAPI_AUTO_LENGTH, &o) == napi_ok &&
+             napi_set_element(env, out, n++, o) == napi_ok;
+        ivrsm_free(json);
+        if (!ok)
+            throw_napi_failure(env);
     }
-    if (!leave(h) || !o)
+    if (!leave(h) || !ok)
         return NULL;
+    if (h->unencoded && n == 0) {
+        throw_code(env, IVRSM_ENOMEM, "commands");
+        return NULL;
+    }
     return out;
 }
 

@@ -199,7 +199,9 @@ def to_c(value, what):
 def take_string(address):
     """Copy a string the library handed over to the caller, then free it."""
     if not address:
-        raise MemoryError("ivrsm: the library could not allocate a string")
+        from .errors import OutOfMemory  # errors imports this module
+
+        raise OutOfMemory(CODES["ENOMEM"], "ivrsm: the library could not allocate a string")
     try:
         return ctypes.string_at(address).decode("utf-8", "replace")
     finally:

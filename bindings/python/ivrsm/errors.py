@@ -59,6 +59,17 @@ class SnapshotError(Error):
     """A snapshot is malformed or belongs to another machine or version."""
 
 
+class OutOfMemory(Error, MemoryError):
+    """The library (or this package, copying what it handed over) ran out of memory.
+
+    Raised by every call, loads included, with ``code`` ENOMEM. A session that
+    raised it from start() or a feed can only be closed (docs/runtime.md, "When
+    memory runs out"): restore its last snapshot and feed the event again. One that
+    raised it from next_command()/commands() keeps the command: the next call
+    returns it. Also a MemoryError, so code that handles memory errors catches it.
+    """
+
+
 _BY_CODE = {
     _native.EDUPLICATE: DuplicateEvent,
     _native.ESTALE: StaleResult,
@@ -66,6 +77,7 @@ _BY_CODE = {
     _native.EENDED: SessionEnded,
     _native.ESTATE: StateError,
     _native.ESNAPSHOT: SnapshotError,
+    _native.ENOMEM: OutOfMemory,
 }
 
 
@@ -85,6 +97,8 @@ def from_code(code, detail=None):
 def from_struct(code, err, cls=LoadError):
     """The exception for a call that returned ``code`` and filled in ``err``."""
     message = _native.text(err.message) or _native.strerror(code)
+    if code == _native.ENOMEM:
+        return OutOfMemory(code, message)
     if cls is LoadError:
         return LoadError(
             code,

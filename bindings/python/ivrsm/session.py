@@ -3,9 +3,10 @@
 import ctypes
 import datetime
 import json
+import threading
 
 from . import _native
-from .errors import Error, error_class, from_code, from_struct
+from .errors import Error, OutOfMemory, error_class, from_code, from_struct
 
 
 def command_dict(c):
@@ -67,6 +68,10 @@ class _Hooks:
         self.clock = clock
         self.trace = trace
         self.busy = False
+        self.owner = None  # the thread inside the library for this session
+        # One thread at a time in the library for this session (its calls are not
+        # thread-safe, and ctypes lets other threads run during a foreign call).
+        self.lock = threading.Lock()
         self.pending = None
         self.clock_fn = _native.CLOCK_FN(self._on_clock) if clock else _native.CLOCK_FN()
         self.trace_fn = _native.TRACE_FN(self._on_trace) if trace else _native.TRACE_FN()
@@ -100,21 +105,35 @@ class _Hooks:
         except BaseException as exc:  # noqa: B036 - re-raised after the C call
             self._keep(exc)
 
+    def in_callback(self):
+        """Whether this thread is inside the library for this session (a callback runs)."""
+        return self.busy and self.owner == threading.get_ident()
+
     def call(self, fn, *args):
-        """Call into the library, refusing re-entry from a callback."""
-        if self.busy:
+        """Call into the library, refusing re-entry from a callback; another thread waits."""
+        if self.in_callback():
             raise RuntimeError(
                 "ivrsm: a session cannot be used from its own clock or trace callback"
             )
-        self.busy = True
-        try:
-            result = fn(*args)
-        finally:
-            self.busy = False
-        pending, self.pending = self.pending, None
+        with self.lock:
+            self.busy = True
+            self.owner = threading.get_ident()
+            try:
+                result = fn(*args)
+            finally:
+                self.busy = False
+                self.owner = None
+            pending, self.pending = self.pending, None
         if pending is not None:
             raise pending
         return result
+
+    def read(self, fn):
+        """A read of the session's state: under the lock, or at once from a callback."""
+        if self.in_callback():
+            return fn()
+        with self.lock:
+            return fn()
 
 
 class Session:
@@ -150,6 +169,7 @@ class Session:
         limits=None,
     ):
         self._handle = None
+        self._unencoded = None
         self._hooks = _Hooks(clock, trace)
         self.machine = machine
         if ctx is not None and not isinstance(ctx, str):
@@ -176,6 +196,7 @@ class Session:
         """
         session = cls.__new__(cls)
         session._handle = None
+        session._unencoded = None
         session._hooks = _Hooks(clock, trace)
         session.machine = machine
         opts = session._hooks.options(_limits(limits))
@@ -195,10 +216,21 @@ class Session:
 
     # --- lifecycle ---------------------------------------------------------------
 
-    def _live(self):
+    def _live(self, keep_command=False):
         if self._handle is None:
             raise ValueError("ivrsm: the session is closed")
+        if not keep_command:
+            # Any other call on the session ends the life of a command pulled and not copied.
+            self._unencoded = None
         return self._handle
+
+    def _call(self, fn, *args, keep_command=False):
+        """fn(handle, *args) in the library; the handle is checked once the lock is held, so
+        a close() from another thread never frees the session under a call."""
+        return self._hooks.call(lambda: fn(self._live(keep_command), *args))
+
+    def _read(self, fn):
+        return self._hooks.read(lambda: fn(self._live()))
 
     def _check(self, rc, detail=None):
         if rc != 0:
@@ -206,7 +238,7 @@ class Session:
 
     def start(self):
         """Enter the initial state; its commands are then ready in commands()."""
-        self._check(self._hooks.call(_native.lib.ivrsm_session_start, self._live()))
+        self._check(self._call(_native.lib.ivrsm_session_start))
 
     @property
     def closed(self):
@@ -214,14 +246,19 @@ class Session:
 
     def close(self):
         """Free the C session now. Idempotent; the session is unusable afterwards."""
-        handle = getattr(self, "_handle", None)
-        if handle is None:
+        if getattr(self, "_handle", None) is None:
             return
         hooks = getattr(self, "_hooks", None)
-        if hooks is not None and hooks.busy:
+        if hooks is None:
+            handle, self._handle = self._handle, None
+            self._free(handle)
+            return
+        if hooks.in_callback():
             raise RuntimeError("ivrsm: a session cannot be closed from its own callback")
-        self._handle = None
-        self._free(handle)
+        with hooks.lock:  # a call from another thread finishes first
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                self._free(handle)
 
     def __enter__(self):
         return self
@@ -245,7 +282,7 @@ class Session:
         ev.event_id = _native.to_c(event_id, "event_id")
         for name, value in fields.items():
             setattr(ev, name, value)
-        rc = self._hooks.call(_native.lib.ivrsm_session_feed, self._live(), ctypes.byref(ev))
+        rc = self._call(_native.lib.ivrsm_session_feed, ctypes.byref(ev))
         if rc != 0:
             what = f"{detail} event {event_id!r}" if event_id is not None else f"{detail} event"
             raise from_code(rc, what)
@@ -316,15 +353,39 @@ class Session:
     # --- commands and state -------------------------------------------------------
 
     def next_command(self):
-        """The next command as a dict, or None when there is none."""
-        ptr = self._hooks.call(_native.lib.ivrsm_session_next_command, self._live())
-        return command_dict(ptr.contents) if ptr else None
+        """The next command as a dict, or None when there is none.
+
+        When memory runs out copying it, OutOfMemory is raised and the command is kept:
+        the next call returns it, if nothing else was asked of the session meanwhile.
+        """
+        return self._call(self._next_command, keep_command=True)
+
+    def _next_command(self, handle):
+        ptr = self._unencoded
+        if ptr is None:
+            ptr = _native.lib.ivrsm_session_next_command(handle)
+            if not ptr:
+                return None
+            self._unencoded = ptr
+        command = command_dict(ptr.contents)
+        self._unencoded = None
+        return command
 
     def commands(self):
-        """Every command waiting, as a list of dicts (oldest first)."""
+        """Every command waiting, as a list of dicts (oldest first).
+
+        When memory runs out copying one, the commands copied before it are returned and
+        that one waits for the next call; with none copied, OutOfMemory is raised.
+        Nothing is lost either way.
+        """
         found = []
         while True:
-            command = self.next_command()
+            try:
+                command = self.next_command()
+            except OutOfMemory:
+                if found:
+                    return found
+                raise
             if command is None:
                 return found
             found.append(command)
@@ -332,37 +393,35 @@ class Session:
     @property
     def state(self):
         """Name of the current state, None before start()."""
-        return _native.text(_native.lib.ivrsm_session_state(self._live()))
+        return _native.text(self._read(_native.lib.ivrsm_session_state))
 
     @property
     def ended(self):
         """True once the call is over (hangup emitted or received, handoff done)."""
-        return bool(_native.lib.ivrsm_session_ended(self._live()))
+        return bool(self._read(_native.lib.ivrsm_session_ended))
 
     @property
     def input_is_secret(self):
         """True when the caller's next input is a secret (a one-time code, a PIN, also in a
         state that hands its input on to such a collect): mask it in logs and echoes, keep it
         off speech recognisers."""
-        return bool(_native.lib.ivrsm_session_input_is_secret(self._live()))
+        return bool(self._read(_native.lib.ivrsm_session_input_is_secret))
 
     @property
     def input_collect(self):
         """The collect mode that reads the next input ("phone", "otp", "digits", "date_nl",
         "free_speech_or_no"), also for a retry state that hands its input on; None when none."""
-        return _native.text(_native.lib.ivrsm_session_input_collect(self._live()))
+        return _native.text(self._read(_native.lib.ivrsm_session_input_collect))
 
     @property
     def ctx(self):
         """A copy of the session's ctx, secrets included (for the host, not for logs)."""
-        handle = self._live()
-        return json.loads(self._hooks.call(_take_ctx, handle))
+        return json.loads(self._call(_take_ctx))
 
     def snapshot(self):
         """The whole session as a JSON text, for Session.restore()."""
-        handle = self._live()
         out = ctypes.c_void_p()
-        rc = self._hooks.call(_native.lib.ivrsm_session_snapshot, handle, ctypes.byref(out))
+        rc = self._call(_native.lib.ivrsm_session_snapshot, ctypes.byref(out))
         self._check(rc, "snapshot")
         return _native.take_string(out.value)
 

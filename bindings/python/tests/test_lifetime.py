@@ -1,6 +1,7 @@
 """Who frees what, and when: close(), context managers, the garbage collector."""
 
 import gc
+import threading
 import unittest
 import weakref
 
@@ -64,6 +65,43 @@ class LifetimeTest(unittest.TestCase):
             for call in (s.start, s.commands, s.snapshot, s.feed_noinput, lambda: s.state):
                 with self.assertRaisesRegex(ValueError, "the session is closed"):
                     call()
+
+    def test_one_session_from_many_threads(self):
+        """Threads feeding, reading and closing one session at once: each call waits for the
+        one in progress (the library's session is single-threaded and ctypes lets threads run
+        during a call), a call after close() raises ValueError, nothing crashes."""
+        m = ivrsm.Machine.load(SEED)
+        s = m.session(call_id="threads", clock=lambda: NOW_MS, trace=lambda record: None)
+        s.start()
+        outcomes = []
+        start = threading.Barrier(5)
+
+        def worker(n):
+            start.wait()
+            for i in range(300):
+                try:
+                    if n == 0 and i == 150:
+                        s.close()
+                    s.feed_dtmf(str(i % 10))
+                    s.commands()
+                    s.state, s.ended, s.ctx
+                    s.snapshot()
+                    outcomes.append("ok")
+                except ivrsm.Error as e:
+                    outcomes.append(e.code_name)
+                except ValueError as e:
+                    self.assertIn("the session is closed", str(e))
+                    outcomes.append("closed")
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertTrue(s.closed)
+        self.assertIn("closed", outcomes)
+        self.assertIn("ok", outcomes)
+        m.close()
 
     def test_callbacks_live_as_long_as_the_session(self):
         class Sink:
