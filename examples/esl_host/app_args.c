@@ -612,7 +612,12 @@ int app_build_handoff_context(const char *context_json, app_step *out)
 
 int app_build_hangup(app_step *out)
 {
+    return app_build_hangup_cause("NORMAL_CLEARING", out);
+}
+
+int app_build_hangup_cause(const char *cause, app_step *out)
+{
     strbuf arg = {0};
-    sb_puts(&arg, "NORMAL_CLEARING");
+    sb_puts(&arg, cause);
     return step_set(out, "hangup", &arg);
 }

@@ -193,6 +193,9 @@ int app_build_handoff_context(const char *context_json, app_step *out);
 /* hangup NORMAL_CLEARING */
 int app_build_hangup(app_step *out);
 
+/* hangup CAUSE (a FreeSWITCH cause name, the host's own: not checked) */
+int app_build_hangup_cause(const char *cause, app_step *out);
+
 /* What an ask's completion means for the session. */
 typedef struct ask_result {
     ivrsm_event_type type; /* DTMF, SPEECH, NOINPUT or NOMATCH */

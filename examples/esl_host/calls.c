@@ -155,10 +155,41 @@ static const char *event_name(ivrsm_event_type t)
     return (unsigned)t < 9 ? names[t] : "event";
 }
 
+/*
+ * Memory ran out while the session handled ev: that session can only be freed (docs/runtime.md,
+ * "When memory runs out"). Bring it back from the snapshot taken after the last event, skip the
+ * commands it had queued (carried out already), and feed the event again. Returns the feed's
+ * code; IVRSM_ENOMEM when there is no snapshot to go back to.
+ */
+static int feed_again(call *c, const ivrsm_event *ev)
+{
+    if (!c->snapshot || call_restore_session(c) != 0)
+        return IVRSM_ENOMEM;
+    const ivrsm_command *cmd;
+    while ((cmd = ivrsm_session_next_command(c->s)) != NULL)
+        if (cmd->id > c->last_pulled_id)
+            return IVRSM_ENOMEM; /* not carried out yet: the step cannot be told apart */
+    return ivrsm_session_feed(c->s, ev);
+}
+
 /* Feed one event and save the session after it. Returns the feed's code. */
 static int feed(call *c, const ivrsm_event *ev)
 {
     int rc = ivrsm_session_feed(c->s, ev);
+    if (rc == IVRSM_ENOMEM && ev->type != IVRSM_EVENT_HANGUP) {
+        rc = feed_again(c, ev);
+        if (rc == 0) {
+            log_at(&c->h->log, LOG_WARN,
+                   "call %s: out of memory handling the %s: the session was restored from its "
+                   "snapshot and the event fed again",
+                   c->uuid, event_name(ev->type));
+        } else if (rc == IVRSM_ENOMEM) {
+            char why[80];
+            snprintf(why, sizeof(why), "out of memory handling the %s", event_name(ev->type));
+            call_give_up(c, why);
+            return rc;
+        }
+    }
     if (rc == 0) {
         c->events++;
         c->h->metrics.events_fed++;
@@ -196,6 +227,72 @@ void call_end(call *c, const char *how, call_outcome outcome)
     clear_steps(c);
     c->inflight_id = 0;
     call_mark_ended(c);
+}
+
+/* Calls whose message could not be sent while connected try again this much later. */
+#define RETRY_SEND_MS 100
+
+void call_retry_later(call *c)
+{
+    host *h = c->h;
+    c->needs_resume = true;
+    if (esl_conn_ready(h->esl) && h->retry_sends_at < 0)
+        h->retry_sends_at = host_monotonic_ms() + RETRY_SEND_MS;
+}
+
+void calls_find_parked_later(host *h)
+{
+    h->find_parked = true;
+    if (esl_conn_ready(h->esl) && h->retry_sends_at < 0)
+        h->retry_sends_at = host_monotonic_ms() + RETRY_SEND_MS;
+}
+
+void calls_retry_sends(host *h, int64_t now_ms)
+{
+    if (h->retry_sends_at < 0 || now_ms < h->retry_sends_at)
+        return;
+    h->retry_sends_at = -1;
+    if (!esl_conn_ready(h->esl))
+        return; /* calls_on_ready picks them up */
+    if (h->find_parked)
+        calls_find_parked(h);
+    for (size_t i = 0; i < h->calls.count; i++) {
+        call *c = h->calls.all[i];
+        if (!c->ended && c->needs_resume && !c->resume_pending && !c->held)
+            call_resume(c);
+    }
+}
+
+void call_give_up(call *c, const char *why)
+{
+    if (c->ended || c->giving_up)
+        return;
+    log_at(&c->h->log, LOG_ERROR, "call %s: cannot go on (%s): hanging up", c->uuid, why);
+    c->giving_up = true;
+    ticket_detach(c); /* its answer will be dropped */
+    ivrsm_session_free(c->s);
+    c->s = NULL;
+    ivrsm_free(c->snapshot);
+    c->snapshot = NULL;
+    snap_remove(c); /* nothing to resume: not after a restart, not by another host */
+    clear_steps(c);
+    c->inflight_id = UINT64_MAX; /* the host's own command, not the session's */
+    c->inflight_type = IVRSM_COMMAND_HANGUP;
+    call_send_give_up(c);
+}
+
+void call_send_give_up(call *c)
+{
+    c->needs_resume = false;
+    if (c->step_count == 0) {
+        if (app_build_hangup_cause("NORMAL_TEMPORARY_FAILURE", &c->steps[0]) != 0) {
+            call_retry_later(c);
+            return;
+        }
+        c->step_count = 1;
+        c->step = 0;
+    }
+    call_send_step(c);
 }
 
 void call_hangup(call *c, const char *how, call_outcome outcome)
@@ -295,8 +392,8 @@ void call_send_step(call *c)
         return;
     if (send_app(c, &c->steps[c->step], c->app_uuid, sizeof(c->app_uuid)) != 0) {
         /* Not connected (or out of memory): the call is picked up again when
-         * the connection is ready. */
-        c->needs_resume = true;
+         * the connection is ready, or soon if it is. */
+        call_retry_later(c);
         return;
     }
     c->resume_pending = false;
@@ -345,9 +442,11 @@ static void execute_say(call *c, const ivrsm_command *cmd)
 {
     int v = voice_for_parts(c, cmd, 0);
     int rc = v < 0 ? -1 : app_build_say_command(&c->h->apps, cmd, &c->steps[v]);
-    if (rc <= 0) {
-        if (rc < 0)
-            log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building a prompt", c->uuid);
+    if (rc < 0) {
+        call_give_up(c, "out of memory building a prompt");
+        return;
+    }
+    if (rc == 0) {
         finish_inflight(c);
         return;
     }
@@ -381,9 +480,7 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
         app_build_ask(apps, cmd, c->ask_speech, &c->steps[n + 1]) != 0 ||
         (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0) ||
         (c->ask_speech && app_build_digits_rest(cmd, &c->keypad_rest) < 0)) {
-        log_at(&c->h->log, LOG_ERROR, "call %s: out of memory building an ask", c->uuid);
-        finish_inflight(c);
-        call_hangup(c, "out of memory", OUTCOME_ERROR);
+        call_give_up(c, "out of memory building an ask");
         return;
     }
     c->step_count = n + 2;
@@ -528,9 +625,7 @@ static void execute_http(call *c, const ivrsm_command *cmd)
     c->answer_at_us = 0; /* what follows an answer here is a request, not an application */
     http_ticket *t = calloc(1, sizeof(*t));
     if (!t) {
-        log_at(&c->h->log, LOG_ERROR, "call %s: out of memory sending a request", c->uuid);
-        finish_inflight(c);
-        call_hangup(c, "out of memory", OUTCOME_ERROR);
+        call_give_up(c, "out of memory sending a request");
         return;
     }
     t->h = c->h;
@@ -595,8 +690,7 @@ static void execute_handoff(call *c, const ivrsm_command *cmd)
 static void execute_hangup(call *c, const ivrsm_command *cmd)
 {
     if (app_build_hangup(&c->steps[0]) != 0) {
-        finish_inflight(c);
-        call_end(c, "out of memory", OUTCOME_ERROR);
+        call_give_up(c, "out of memory building the hangup");
         return;
     }
     c->step_count = 1;
@@ -805,7 +899,10 @@ static void on_complete(call *c, const esl_msg *ev)
         complete_handoff(c, app_handoff_ok(&c->h->apps, ev, c->bridged));
         break;
     case IVRSM_COMMAND_HANGUP:
-        call_end(c, "hung up by the IVR", OUTCOME_HANGUP);
+        if (c->giving_up)
+            call_end(c, "hung up by the host: it could not go on", OUTCOME_ERROR);
+        else
+            call_end(c, "hung up by the IVR", OUTCOME_HANGUP);
         return;
     case IVRSM_COMMAND_HTTP:
         return;
@@ -831,7 +928,7 @@ static void start_call(host *h, call *c, const char *ctx)
     if (rc != 0) {
         log_at(&h->log, LOG_ERROR, "call %s: cannot start a session: %s %s", uuid,
                ivrsm_strerror(rc), err.message);
-        call_end(c, "no session", OUTCOME_ERROR);
+        call_give_up(c, "no session");
         return;
     }
     h->metrics.calls_started++;
@@ -873,18 +970,44 @@ static void on_park_claimed(void *user, int result)
     free(p);
 }
 
+/*
+ * A parked call that could not be taken (memory ran out before it had a record): hang the
+ * channel up rather than leave the caller in silence. Best effort: with no memory for even
+ * that, the channel stays parked (the log says so).
+ */
+static void hang_up_untaken(host *h, const char *uuid)
+{
+    char app_uuid[40];
+    strbuf msg = {0};
+    if (esl_new_uuid(app_uuid, sizeof(app_uuid)) != 0 ||
+        esl_build_execute(&msg, uuid, app_uuid, "hangup", "NORMAL_TEMPORARY_FAILURE") != 0 ||
+        msg.oom || esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
+        log_at(&h->log, LOG_ERROR, "call %s: cannot hang it up either: the channel stays parked",
+               uuid);
+    sb_free(&msg);
+}
+
 /* Claim a parked call in the store, then start it; at once without a store. */
 static void claim_call(host *h, const char *uuid, const esl_msg *park)
 {
     call *c = call_new(h, uuid);
     park_ctx *p = calloc(1, sizeof(*p));
     if (!c || !p || caller_ctx_json(&h->caller, c->machine, park, &p->ctx) != 0) {
-        log_at(&h->log, LOG_ERROR, "call %s: out of memory taking it", uuid);
+        bool shared = h->store && h->store->ops->shared;
+        log_at(&h->log, LOG_ERROR, "call %s: out of memory taking it%s", uuid,
+               shared ? ": left to the other hosts" : "");
         if (p)
             ivrsm_free(p->ctx);
         free(p);
-        if (c)
-            call_end(c, "no session", OUTCOME_ERROR);
+        if (shared) {
+            /* Another host sharing the store may take it: not ours to hang up. */
+            if (c)
+                call_end(c, "not taken", OUTCOME_ERROR);
+        } else if (c) {
+            call_give_up(c, "out of memory taking it");
+        } else {
+            hang_up_untaken(h, uuid);
+        }
         return;
     }
     p->h = h;
@@ -916,6 +1039,11 @@ static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
         return;
     }
     claim_call(h, uuid, ev);
+}
+
+void call_take_park(host *h, const esl_msg *ev, const char *uuid)
+{
+    on_park(h, call_find(h, uuid), ev, uuid);
 }
 
 static void on_bridge(call *c)
@@ -970,10 +1098,16 @@ void calls_on_event(host *h, const esl_msg *ev)
     } else if (!strcmp(name, "CHANNEL_HANGUP") || !strcmp(name, "CHANNEL_HANGUP_COMPLETE")) {
         const char *cause = esl_msg_event_header(ev, "Hangup-Cause");
         bool ours = c->inflight_id && c->inflight_type == IVRSM_COMMAND_HANGUP;
-        char how[120];
-        snprintf(how, sizeof(how), "%s, %.80s", ours ? "hung up by the IVR" : "hangup",
+        char how[160];
+        snprintf(how, sizeof(how), "%s, %.80s",
+                 c->giving_up ? "hung up by the host: it could not go on"
+                 : ours       ? "hung up by the IVR"
+                              : "hangup",
                  cause ? cause : "no cause given");
-        call_hangup(c, how, ours ? OUTCOME_HANGUP : OUTCOME_CALLER_HANGUP);
+        call_hangup(c, how,
+                    c->giving_up ? OUTCOME_ERROR
+                    : ours       ? OUTCOME_HANGUP
+                                 : OUTCOME_CALLER_HANGUP);
     } else if (!strcmp(name, "DTMF")) {
         const char *digit = esl_msg_event_header(ev, "DTMF-Digit");
         log_at(&h->log, LOG_DEBUG, "call %s: key %s", c->uuid,

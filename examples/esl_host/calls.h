@@ -34,8 +34,21 @@ void calls_prefetch(host *h, const esl_msg *const *msgs, size_t n);
 /* The connection is ready: pick up every call that needs it (resume.c). */
 void calls_on_ready(host *h);
 
+/*
+ * parked.c: take the calls parked while the host was away (their CHANNEL_PARK never came):
+ * list the channels and take those marked for the host and still parked. Called when the
+ * connection is ready.
+ */
+void calls_find_parked(host *h);
+
 /* The connection dropped: every live call will be resumed on the next one. */
 void calls_on_lost(host *h);
+
+/*
+ * Calls whose application (or resumption) could not be sent while connected, memory having
+ * run out, try again once h->retry_sends_at has passed (the poll loop calls this each turn).
+ */
+void calls_retry_sends(host *h, int64_t now_ms);
 
 /* Forget calls that ended more than cfg.ended_linger_ms ago. */
 void calls_purge(host *h, int64_t now_ms);

@@ -64,6 +64,7 @@ typedef struct call {
 
     http_ticket *ticket; /* the http command on the wire, or NULL */
     bool needs_resume;   /* a command could not be sent, or the connection dropped */
+    bool giving_up;      /* the host cannot go on with the call: it hangs the channel up */
     bool resume_pending; /* waiting for uuid_exists after a reconnection */
     bool ended;
     bool claiming;        /* waiting for the store's answer: not ours yet */
@@ -92,6 +93,29 @@ void call_send_step(call *c);
 
 /* Send the tts_engine / tts_voice variables that 'say:' prompts need (untracked). */
 void call_send_setup(call *c);
+
+/* A message for the call could not be sent: try again when the connection is ready, soon when
+ * it is (memory ran out). */
+void call_retry_later(call *c);
+
+/*
+ * The host cannot go on with the call (memory ran out where the session cannot be brought
+ * back): its session is dropped and the channel hung up (NORMAL_TEMPORARY_FAILURE), sent
+ * again until FreeSWITCH has it. `why` is logged.
+ */
+void call_give_up(call *c, const char *why);
+
+/* Send the hangup of a call given up (again after a reconnection). */
+void call_send_give_up(call *c);
+
+/* resume.c: rebuild the session from its snapshot. Returns 0, or -1 (the current one is kept). */
+int call_restore_session(call *c);
+
+/* calls.c: a park of channel `uuid` (a CHANNEL_PARK, or the channel's data found parked). */
+void call_take_park(host *h, const esl_msg *ev, const char *uuid);
+
+/* parked.c: list the channels again soon (memory ran out on the way). */
+void calls_find_parked_later(host *h);
 
 /* Feed the caller's hangup and end the call. */
 void call_hangup(call *c, const char *how, call_outcome outcome);

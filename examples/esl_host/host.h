@@ -80,6 +80,8 @@ typedef struct host {
     bool fenced;           /* the store says this host's leases are in doubt: send nothing */
     int64_t next_flush_at; /* write-behind: when the held-back snapshots go (monotonic ms) */
     int64_t next_request_retry_at; /* when requests waiting for their snapshot try again */
+    int64_t retry_sends_at; /* when calls whose message could not be sent (memory) try again, -1 */
+    bool find_parked;       /* the channels must be listed again (parked.c) at retry_sends_at */
     call_table calls;              /* live and recently ended calls, by UUID */
     size_t calls_active;           /* calls whose session has not ended */
     host_metrics metrics;

@@ -16,6 +16,8 @@
 
 /* The loop wakes up at least this often to forget ended calls. */
 #define HOUSEKEEPING_MS 1000
+/* After memory ran out in the loop itself, how long it waits before trying again. */
+#define OOM_WAIT_MS 10
 /* How often a request waiting for its snapshot to be stored tries again (at most). */
 #define REQUEST_RETRY_MS 500
 
@@ -126,6 +128,8 @@ static int poll_timeout(const host *h, int64_t now)
     int64_t st = h->store ? h->store->ops->deadline(h->store) : -1;
     if (st >= 0 && st < at)
         at = st;
+    if (h->retry_sends_at >= 0 && h->retry_sends_at < at)
+        at = h->retry_sends_at;
     if (h->store && h->cfg.write_behind_ms > 0 && h->next_flush_at < at)
         at = h->next_flush_at;
     return at <= now ? 0 : (int)(at - now);
@@ -194,8 +198,11 @@ int host_run(host *h, int wake_fd)
         if (need > cap) {
             struct pollfd *p = realloc(fds, need * sizeof(*p));
             if (!p) {
-                log_at(&h->log, LOG_ERROR, "out of memory in the poll loop");
-                break;
+                /* The calls and the connection go on: wait a moment and ask again. */
+                log_at(&h->log, LOG_ERROR, "out of memory in the poll loop; trying again");
+                poll(NULL, 0, OOM_WAIT_MS);
+                host_after_turn(h);
+                continue;
             }
             fds = p;
             cap = need;
@@ -231,6 +238,7 @@ int host_run(host *h, int wake_fd)
         if (rc > 0 && store_count)
             h->store->ops->poll_handle(h->store, fds + store_first, store_count, now);
         run_http(h, fds, http_first, rc > 0 ? n : http_first);
+        calls_retry_sends(h, host_monotonic_ms());
         calls_purge(h, host_monotonic_ms());
         host_after_turn(h);
     }

@@ -430,6 +430,7 @@ static void on_ready(void *user)
         h->metrics.reconnects++;
     h->ever_ready = true;
     calls_on_ready(h);
+    calls_find_parked(h);
 }
 
 static void on_event(void *user, const esl_msg *ev)
@@ -628,6 +629,7 @@ int main(int argc, char **argv)
     h.log.level = LOG_INFO;
     h.log.out = stderr;
     h.http_timer_at = -1;
+    h.retry_sends_at = -1;
     h.signals = &signals;
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)

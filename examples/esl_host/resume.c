@@ -35,8 +35,7 @@ static void ignore_reply(void *user, const esl_reply *r)
     (void)r;
 }
 
-/* Rebuild the session from its snapshot. Returns 0, or -1 (the current one is kept). */
-static int restore_session(call *c)
+int call_restore_session(call *c)
 {
     if (!c->snapshot)
         return -1;
@@ -109,7 +108,7 @@ static void continue_resume(call *c)
         resend_inflight(c);
         return;
     }
-    restore_session(c);
+    call_restore_session(c);
     replay(c);
 }
 
@@ -134,6 +133,10 @@ static void on_exists_reply(void *user, const esl_reply *r)
 void call_resume(call *c)
 {
     host *h = c->h;
+    if (c->giving_up) {
+        call_send_give_up(c); /* nothing to resume: the hangup goes again */
+        return;
+    }
     strbuf msg = {0};
     resume_ctx *ctx = calloc(1, sizeof(*ctx));
     c->needs_resume = false;
@@ -145,8 +148,8 @@ void call_resume(call *c)
     if (!ctx || esl_build_uuid_api(&msg, "uuid_exists", c->uuid, NULL) != 0 || msg.oom ||
         esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, on_exists_reply, ctx) != 0) {
         free(ctx);
-        c->needs_resume = true;
         c->resume_pending = false;
+        call_retry_later(c);
     } else {
         log_at(&h->log, LOG_INFO, "call %s: checking the channel before resuming", c->uuid);
     }

@@ -36,6 +36,10 @@ int snap_take(call *c)
     if (rc != 0) {
         log_at(&c->h->log, LOG_WARN, "call %s: cannot save the session: %s", c->uuid,
                ivrsm_strerror(rc));
+        /* The one kept would be an event behind the session: never restore from it. A
+         * reconnection goes on from the session in memory, as without a store. */
+        ivrsm_free(c->snapshot);
+        c->snapshot = NULL;
         return -1;
     }
     ivrsm_free(c->snapshot);

@@ -71,6 +71,7 @@ Script (every key optional):
      "calls": [{"uuid": "...", "vars": {"ivrsm_app": "synergia"},
                 "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
+                "before_connect": false,     # parked before any host connected
                 "handoff": "ok" | "fail",   # bridge / callcenter outcome
                 "inputs": [
                     {"keys": "123456#", "gap_ms": 10, "after_ms": 3},  # typed keys
@@ -174,6 +175,7 @@ class Call:
         self.inputs = list(spec.get("inputs", []))
         self.handoff = spec.get("handoff", "ok")
         self.start_after_ms = spec.get("start_after_ms", 0)
+        self.before_connect = spec.get("before_connect", False)
         self.index = index
         self.executes = []
         self.refused = []        # sendmsg after the hangup: refused with -ERR
@@ -342,7 +344,7 @@ class FakeSwitch:
 
     # -- events --------------------------------------------------------------
 
-    def emit(self, call, name, extra=None, body=None):
+    def channel_headers(self, call, name):
         """src/switch_channel.c switch_channel_event_set_data: the caller profile
         (Caller-*), the channel's state and every channel variable as variable_*
         on channel events; DTMF events carry the digit only."""
@@ -358,6 +360,11 @@ class FakeSwitch:
             headers += [("variable_" + k, v) for k, v in call.vars.items() if v is not None]
             if self.pad:
                 headers.append(("variable_padding", "x%" * (self.pad // 2)))
+        return headers
+
+    def emit(self, call, name, extra=None, body=None):
+        """A channel event (channel_headers) to every listener that takes it."""
+        headers = self.channel_headers(call, name)
         headers += list((extra or {}).items())
         text = "".join("%s: %s\n" % (k, url_encode(str(v))) for k, v in headers)
         if body is not None:
@@ -374,12 +381,25 @@ class FakeSwitch:
 
     # -- calls ---------------------------------------------------------------
 
+    def park_before_connect(self):
+        """Calls parked before any host connected: their CHANNEL_PARK reaches nobody
+        (mod_event_socket.c event_handler only queues an event to the listeners
+        connected when it fires; nothing is replayed)."""
+        for call in self.calls:
+            if call.before_connect:
+                self.park(call)
+
     async def start_calls(self):
         for call in self.calls:
-            asyncio.get_running_loop().call_later(call.start_after_ms / 1000.0, self.park, call)
+            if not call.before_connect:
+                asyncio.get_running_loop().call_later(call.start_after_ms / 1000.0, self.park,
+                                                      call)
 
     def park(self, call):
         call.parked = True
+        # src/switch_core_session.c switch_core_session_exec sets current_application
+        # (SWITCH_CURRENT_APPLICATION_VARIABLE) for each application, the dialplan's park too.
+        call.vars["current_application"] = "park"
         self.emit(call, "CHANNEL_PARK")
         if not call.vars.get("ivrsm_app"):
             # Not for the host: it ends on its own.
@@ -526,6 +546,7 @@ class FakeSwitch:
             if app not in KNOWN_APPS:
                 self.hangup(call, "DESTINATION_OUT_OF_ORDER", "invalid application")
                 return
+            call.vars["current_application"] = app  # switch_core_session_exec
             response = await self.run_known(call, app, data, ex, event_uuid)
             if response is None:
                 return  # hung up, or handed over
@@ -880,8 +901,38 @@ class FakeSwitch:
                 conn.api_response("+OK")
             else:
                 conn.api_response("-ERR no such channel!")
+        elif words[:2] == ["show", "channels"] and len(words) == 2:
+            conn.api_response(self.show_channels())
+        elif words and words[0] == "uuid_dump":
+            # mod_commands.c uuid_dump_function: the channel's data as a CHANNEL_DATA
+            # event (switch_channel_event_set_data), serialised as "txt" by default
+            # (switch_event_serialize with URL-encoded values, an empty line last).
+            if call and call.parked and not call.ended:
+                headers = self.channel_headers(call, "CHANNEL_DATA")
+                conn.api_response("".join("%s: %s\n" % (k, url_encode(str(v)))
+                                          for k, v in headers) + "\n")
+            else:
+                conn.api_response("-ERR No Such Channel!\n")
         else:
             conn.api_response("-ERR %s Command not found!" % (words[0] if words else ""))
+
+    def show_channels(self):
+        """mod_commands.c show_function "channels" (as delim, the default): the
+        channels table (switch_core_sqldb.c, a row per channel from its creation to
+        its hangup) printed by show_callback: the column names, then one line per
+        channel, values joined by ",", then "N total."."""
+        columns = ["uuid", "direction", "created", "created_epoch", "name", "state", "cid_name",
+                   "cid_num", "ip_addr", "dest", "application", "application_data", "dialplan",
+                   "context"]
+        rows = []
+        for call in self.calls:
+            if call.parked and not call.ended:
+                rows.append([call.uuid, "inbound", "", "0", "sofia/internal/" + call.caller,
+                             "CS_EXECUTE", call.caller_name, call.caller, "127.0.0.1",
+                             call.destination, call.vars.get("current_application") or "", "",
+                             "XML", "default"])
+        lines = [",".join(columns)] + [",".join(r) for r in rows]
+        return "\n".join(lines) + "\n\n%d total.\n" % len(rows)
 
     def sendmsg(self, conn, uuid, headers, body):
         """mod_event_socket.c parse_command "sendmsg": the message is queued on the
@@ -994,6 +1045,7 @@ async def main():
     switch = FakeSwitch(script, args.report, args.raw)
     server = await asyncio.start_server(switch.serve, "127.0.0.1", args.port, backlog=1024)
     port = server.sockets[0].getsockname()[1]
+    switch.park_before_connect()
     print("listening on 127.0.0.1:%d" % port, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

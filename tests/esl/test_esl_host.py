@@ -542,8 +542,9 @@ class EslHostTest(unittest.TestCase):
         # each sendmsg with exactly its headers.
         commands = [cmd for conn in h.report["connections"] for cmd in conn["commands"]]
         verbs = [c["line"].split(" ")[0] for c in commands]
-        self.assertEqual(verbs, ["auth", "event", "filter", "sendmsg", "sendmsg", "sendmsg",
+        self.assertEqual(verbs, ["auth", "event", "filter", "api", "sendmsg", "sendmsg", "sendmsg",
                                  "sendmsg", "sendmsg", "exit"])
+        self.assertEqual(commands[3]["line"], "api show channels")
         for cmd in commands:
             if cmd["line"].startswith("sendmsg"):
                 self.assertEqual(cmd["line"], "sendmsg " + uuid)
@@ -598,8 +599,11 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(len(h.report["connections"]), 2)
         self.assertTrue(all(c["authed"] for c in h.report["connections"]))
         second = [c["line"].split(" ")[:2] for c in h.report["connections"][1]["commands"]]
-        self.assertEqual(second[:5], [["auth", "***"], ["event", "plain"], ["filter", "variable_ivrsm_app"],
-                                      ["api", "uuid_exists"], ["api", "uuid_break"]])
+        self.assertEqual(second[:4], [["auth", "***"], ["event", "plain"], ["filter", "variable_ivrsm_app"],
+                                      ["api", "uuid_exists"]])
+        # The channels listed (calls parked meanwhile): this one is known, not dumped.
+        self.assertEqual(second[4:6], [["api", "show"], ["api", "uuid_break"]])
+        self.assertNotIn(["api", "uuid_dump"], second)
         asks = h.asks(uuid)
         phone = [a for a in asks if "Pour sécuriser votre accès" in prompt_of(a)]
         self.assertEqual(len(phone), 2)
@@ -646,6 +650,27 @@ class EslHostTest(unittest.TestCase):
         self.assert_code_absent("505050", h.host_log)
         self.assert_no_secrets(h.host_log)
 
+    def test_calls_parked_while_away_are_taken(self):
+        """Calls parked before the host connected (their CHANNEL_PARK reached nobody) are
+        found when the connection is ready: the host's own still parked, not the others."""
+        ours, other, late = call_uuid(44), call_uuid(45), call_uuid(46)
+        h = run(self, {"calls": [
+            {"uuid": ours, "before_connect": True, "inputs": seed_login_inputs()},
+            {"uuid": other, "before_connect": True, "vars": {"other_app": "x"}},
+            {"uuid": late, "inputs": [{"digits": "1"}]}]})
+        self.finish(h)
+        self.assertIn("call %s: found parked (its park came while the host was away)" % ours,
+                      h.host_log)
+        self.assertNotIn("call %s: found parked" % other, h.host_log)
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(ours)[-1]))
+        self.assertEqual(h.report["calls"][ours]["ended_by"], "script")
+        self.assertEqual(h.executes(other), [])
+        self.assertEqual(len(h.asks(late)), 2)
+        lines = [c["line"] for c in h.report["connections"][0]["commands"]]
+        self.assertEqual(lines[3], "api show channels")
+        self.assertIn("api uuid_dump " + ours, lines)
+        self.assertIn("api uuid_dump " + other, lines)  # not marked for the host: left alone
+
     def test_channel_gone_while_disconnected(self):
         """A call that hung up while the host was away is ended once it reconnects."""
         uuid = call_uuid(43)
@@ -657,7 +682,7 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("call %s: the channel is gone from FreeSWITCH" % uuid, h.host_log)
         self.assertIn("call %s: ended (channel gone while disconnected)" % uuid, h.host_log)
         lines = [c["line"] for c in h.report["connections"][1]["commands"]]
-        self.assertEqual(lines[3], "api uuid_exists " + uuid)
+        self.assertEqual(lines[3:5], ["api uuid_exists " + uuid, "api show channels"])
         self.assertFalse(any(line.startswith("sendmsg") for line in lines))
 
     def test_log_never_shows_secrets(self):
