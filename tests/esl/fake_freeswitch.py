@@ -68,6 +68,7 @@ Script (every key optional):
      "pad_events": 0,                       # bytes of padding variable per event
      "foreign_calls": 0,                    # parked calls without the filter variable
      "connections": 1,                      # subscribed connections before the first park
+     "auth_drops": 0,                       # the first N "auth" get no reply: the socket closes
      "calls": [{"uuid": "...", "vars": {"ivrsm_app": "synergia"},
                 "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
@@ -83,6 +84,9 @@ Script (every key optional):
                     {"hangup": true},                    # the caller hangs up at this ask
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
+                    {"drop_connection": true, "mid_frame": true},    # ...half an event sent first
+                    {"restart": true},                   # the switch dies and comes back:
+                                                         # every channel gone, no events
                     {"hold": true},                      # no answer: the question runs on
                                                          # until uuid_break (another host)
                     {"hold": true, "for_ms": 3000},      # ...or 3 s, then silence
@@ -729,8 +733,28 @@ class FakeSwitch:
                 await asyncio.sleep(step["for_ms"] / 1000.0)
                 return False
             await asyncio.Event().wait()
+        if step.get("restart"):
+            # The switch dies and comes back (a crash, kill -9, a restart): its
+            # sockets close without a disconnect notice, and every channel is gone
+            # with it, its hangup fired to no listener; the new switch accepts
+            # connections and knows none of them (uuid_exists says false).
+            await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
+            for conn in list(self.connections):
+                await conn.close(notice=False, flush=False)
+            for other in self.calls:
+                if other.parked and not other.ended:
+                    self.hangup(other, "CRASH", "restart")
+            return True
         if step.get("drop_connection"):
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
+            if step.get("mid_frame"):
+                # The connection breaks in the middle of an event: the host has half of
+                # it, and must not take it, nor carry it over to the next connection.
+                for conn in list(self.connections):
+                    conn.send(b"Content-Length: 900\nContent-Type: text/event-plain\n\n"
+                              b"Event-Name: CHANNEL_EXECUTE_COMPLETE\nUnique-ID: " +
+                              call.uuid.encode() + b"\nApplication: play_and_get_d")
+                    await conn.close(notice=False, flush=True)
             # The application keeps running on the switch; only the sockets go.
             for conn in list(self.connections):
                 await conn.close(notice=False, flush=False)
@@ -854,6 +878,11 @@ class FakeSwitch:
                 conn.reply("-ERR command not found")
                 return
             self.auth_attempts += 1
+            if self.auth_attempts <= self.script.get("auth_drops", 0):
+                # The connection breaks while the password is checked (a network cut,
+                # the switch going down): no reply, the socket just closes.
+                await conn.close(notice=False, flush=False)
+                return
             if rest == self.password_for(conn):
                 conn.authed = True
                 conn.reply("+OK accepted")

@@ -671,6 +671,49 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("api uuid_dump " + ours, lines)
         self.assertIn("api uuid_dump " + other, lines)  # not marked for the host: left alone
 
+    def test_dropped_mid_frame(self):
+        """The connection breaks in the middle of an event: the half is dropped with it, the
+        next connection starts clean, and the call resumes."""
+        uuid = call_uuid(47)
+        inputs = seed_login_inputs()
+        inputs.insert(1, {"drop_connection": True, "mid_frame": True})
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 2)
+        self.assertNotIn("protocol error", h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.phone_capture" % uuid, h.host_log)
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(uuid)[-1]))
+        self.assertEqual(h.report["calls"][uuid]["ended_by"], "script")
+
+    def test_dropped_during_auth_is_retried(self):
+        """Connections that break while the password is checked are not a refusal: the host
+        tries again with its backoff (never exit status 3) and serves the call."""
+        uuid = call_uuid(48)
+        h = run(self, {"auth_drops": 2, "calls": [{"uuid": uuid, "inputs": seed_login_inputs()}]})
+        self.finish(h)
+        self.assertEqual(h.report["auth_attempts"], 3)
+        self.assertEqual([c["authed"] for c in h.report["connections"]], [False, False, True])
+        self.assertNotIn("refused", h.host_log)
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(uuid)[-1]))
+
+    def test_freeswitch_restart_while_calls_are_live(self):
+        """FreeSWITCH dies and comes back with calls live: its channels died with it. The
+        host reconnects, finds each gone (uuid_exists) and ends its session; a call that
+        comes after is served."""
+        first, second, later = call_uuid(49), call_uuid(50), call_uuid(51)
+        h = run(self, {"calls": [
+            {"uuid": first, "inputs": [{"digits": "1"}, {"restart": True, "after_ms": 30}]},
+            {"uuid": second, "inputs": [{"digits": "1"}, {"hold": True}]},
+            {"uuid": later, "start_after_ms": 1500, "inputs": seed_login_inputs()}]})
+        self.finish(h)
+        self.assertGreaterEqual(len(h.report["connections"]), 2)
+        for uuid in (first, second):
+            self.assertEqual(h.report["calls"][uuid]["ended_by"], "restart")
+            self.assertIn("call %s: the channel is gone from FreeSWITCH" % uuid, h.host_log)
+            self.assertIn("call %s: ended (channel gone while disconnected)" % uuid, h.host_log)
+        self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(later)[-1]))
+        self.assertNotIn("stopping: 0 live calls", h.host_log.split("ended (channel gone")[0])
+
     def test_channel_gone_while_disconnected(self):
         """A call that hung up while the host was away is ended once it reconnects."""
         uuid = call_uuid(43)
