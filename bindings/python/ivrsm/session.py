@@ -32,6 +32,8 @@ def _limits(limits):
     """A dict of per-call bounds as the C struct; None keeps the machine's."""
     if limits is None:
         return None
+    if not isinstance(limits, dict):
+        raise TypeError(f"ivrsm: limits must be a dict, not {type(limits).__name__}")
     unknown = set(limits) - _LIMIT_KEYS
     if unknown:
         raise ValueError(
@@ -330,7 +332,7 @@ class Session:
             event_id,
             "result",
             command_id=_command_id(command_id),
-            status=int(status),
+            status=_status(status),
             body=raw_body,
             body_len=len(raw_body) if raw_body else 0,
             error=_native.to_c(error, "error"),
@@ -432,10 +434,21 @@ def _take_ctx(handle):
 
 def _command_id(value):
     if isinstance(value, dict):
+        if "id" not in value:
+            raise TypeError("ivrsm: a command given as a dict must have its \"id\"")
         value = value["id"]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TypeError(f"ivrsm: a command id must be a non-negative int, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise TypeError(f"ivrsm: a command id must be an int within 0..2**64-1, not {value!r}")
     return value
+
+
+def _status(value):
+    """An HTTP status as the C int the library takes (never cut short: a status out of
+    100..599 is a transport failure there, 0 the usual one)."""
+    status = int(value)
+    if not -(2**31) <= status < 2**31:
+        raise ValueError(f"ivrsm: status must fit a C int, not {status}")
+    return status
 
 
 __all__ = ["Session"]

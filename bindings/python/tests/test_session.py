@@ -2,7 +2,7 @@
 
 import unittest
 
-from support import AUDIO, DATES, LANGUAGES, MENU, MENU_CTX, NOW_MS, only, types
+from support import AUDIO, DATES, LANGUAGES, MENU, MENU_CTX, NOW_MS, SEED, only, types
 
 import ivrsm
 
@@ -465,3 +465,62 @@ class CallbackTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WrongArgumentsTest(unittest.TestCase):
+    """Every argument of every call given values of the wrong type or out of range: a
+    TypeError, ValueError or ivrsm.Error each time, never another exception or a crash,
+    and the session still answers afterwards."""
+
+    WRONG = [None, 1, -1, 2**70, 1.5, float("nan"), [], {}, b"\x00", "a\x00b", object(), True,
+             "x" * 100000, b"\xff\xfe", {"id": 2**70}]
+
+    def test_wrong_values_everywhere(self):
+        m = ivrsm.Machine.load(SEED)
+        calls = {
+            "feed_dtmf": lambda s, v: s.feed_dtmf(v),
+            "feed_speech": lambda s, v: s.feed_speech(v),
+            "confidence": lambda s, v: s.feed_speech("oui", v),
+            "feed_intent": lambda s, v: s.feed_intent(v),
+            "event_id": lambda s, v: s.feed_noinput(event_id=v),
+            "result id": lambda s, v: s.feed_result(v, 200, "{}"),
+            "result status": lambda s, v: s.feed_result(1, v, "{}"),
+            "result body": lambda s, v: s.feed_result(1, 200, v),
+            "result error": lambda s, v: s.feed_result(1, 0, None, v),
+            "handoff id": lambda s, v: s.feed_handoff(v, True),
+            "restore": lambda s, v: ivrsm.Session.restore(m, v),
+            "call_id": lambda s, v: m.session(call_id=v),
+            "ctx": lambda s, v: m.session(ctx=v),
+            "clock": lambda s, v: m.session(clock=v),
+            "trace": lambda s, v: m.session(trace=v),
+            "limits": lambda s, v: m.session(limits=v),
+            "load": lambda s, v: ivrsm.Machine.load(v),
+            "from_string": lambda s, v: ivrsm.Machine.from_string(v),
+            "phone_e164": lambda s, v: m.phone_e164(v),
+        }
+        for name, call in calls.items():
+            for value in self.WRONG:
+                s = m.session(call_id="wrong")
+                s.start()
+                try:
+                    result = call(s, value)
+                except (TypeError, ValueError, ivrsm.Error):
+                    pass
+                else:
+                    if hasattr(result, "close"):
+                        result.close()
+                self.assertIn(s.state, ("ivr.entry", "ivr.auth.phone_capture"), (name, value))
+                s.close()
+        # A command id that does not fit the library's is refused, never cut short.
+        with m.session() as s:
+            s.start()
+            for big in (2**64, 2**70, {"id": 2**64}):
+                with self.assertRaises(TypeError):
+                    s.feed_result(big, 200, "{}")
+            with self.assertRaises(TypeError):
+                s.feed_result({}, 200, "{}")
+            with self.assertRaises(ValueError):
+                s.feed_result(1, 2**40, "{}")
+            with self.assertRaises(TypeError):
+                m.session(limits=[("max_state_visits", 3)])
+        m.close()
