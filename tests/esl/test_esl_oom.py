@@ -78,6 +78,8 @@ class FailingHarness(base.Harness):
         env["LD_PRELOAD"] = " ".join(filter(None, [self.preload, env.get("LD_PRELOAD")]))
         env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"),
                                                      "verify_asan_link_order=0"]))
+        env["LSAN_OPTIONS"] = ":".join(filter(None, [env.get("LSAN_OPTIONS"), "suppressions=%s"
+                                                     % (HERE / "failing_malloc.supp")]))
         env["IVRSM_FAIL_ALLOC_FROM"] = "connect"
         env["IVRSM_FAIL_ALLOC_AT"] = str(self.fail_at)
         env["IVRSM_FAIL_ALLOC_REPORT"] = str(self.counts)
