@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collect.h"
 #include "text.h"
@@ -228,6 +229,42 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
     return ok;
 }
 
+/*
+ * A one-time code is a secret wherever a machine keeps it: the key an otp collect's `target`
+ * lands under (the last part of "caller.code") joins the machine's sensitive keys, so that
+ * traces and a handoff's context mask it as they mask ctx.otp.
+ */
+static void add_otp_targets_to_sensitive_keys(cc *c)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < c->m->state_count; i++)
+        extra += c->m->states[i].collect.mode == IVRSM_COLLECT_OTP && c->m->states[i].collect.target;
+    if (!extra)
+        return;
+    const char **keys = ivrsm_arena_alloc(c->arena, (c->m->sensitive_count + extra) * sizeof(char *));
+    if (!keys) {
+        ivrsm_cc_nomem(c);
+        return;
+    }
+    if (c->m->sensitive_count)
+        memcpy(keys, c->m->sensitive_keys, c->m->sensitive_count * sizeof(char *));
+    size_t n = c->m->sensitive_count;
+    for (size_t i = 0; i < c->m->state_count; i++) {
+        const m_collect *col = &c->m->states[i].collect;
+        if (col->mode != IVRSM_COLLECT_OTP || !col->target)
+            continue;
+        const char *dot = strrchr(col->target, '.');
+        const char *leaf = dot ? dot + 1 : col->target;
+        bool known = !strcasecmp(leaf, "otp");
+        for (size_t k = 0; k < n && !known; k++)
+            known = !strcasecmp(keys[k], leaf);
+        if (!known)
+            keys[n++] = leaf;
+    }
+    c->m->sensitive_keys = keys;
+    c->m->sensitive_count = n;
+}
+
 static void compile_states(cc *c, const dom_pair *where)
 {
     size_t mark = ivrsm_cc_push_key(c, "states");
@@ -249,6 +286,7 @@ static void compile_states(cc *c, const dom_pair *where)
         if (c->m->states[i].type == M_PROMPT_END && c->m->goodbye_state == M_NONE)
             c->m->goodbye_state = (int32_t)i;
     }
+    add_otp_targets_to_sensitive_keys(c);
     /* Each state's DTMF table is built: the keypad of its asks, which may read the next one's. */
     if (!c->nomem && ivrsm_m_ask_keys_build(c->m, c->arena) != 0)
         ivrsm_cc_nomem(c);

@@ -1,0 +1,110 @@
+/*
+ * Secrets the random machines of drive_machine.c carried into a trace or a
+ * handoff's context, each kept here as the smallest machine that shows it:
+ * a code or PIN keyed by the caller must never be written by the session
+ * outside ctx and the request that needs it.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+
+typedef struct trace_log {
+    char text[65536];
+    size_t len;
+} trace_log;
+
+static void on_trace(void *user, const char *record)
+{
+    trace_log *t = user;
+    size_t n = strlen(record);
+    if (t->len + n + 2 < sizeof t->text) {
+        memcpy(t->text + t->len, record, n);
+        t->len += n;
+        t->text[t->len++] = '\n';
+        t->text[t->len] = 0;
+    }
+}
+
+static ivrsm_machine *load(const char *yaml)
+{
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "t.yaml", &m, &err);
+    ck_assert_msg(rc == 0, "load: %s", err.message);
+    return m;
+}
+
+static ivrsm_session *start(ivrsm_machine *m, trace_log *t)
+{
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.session_id = "s-secret";
+    o.trace = on_trace;
+    o.trace_user = t;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    return s;
+}
+
+/* Feed keys, and keep the handoff command's context if one comes. */
+static void key_in(ivrsm_session *s, const char *digits, char *handoff, size_t size)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = digits;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    const ivrsm_command *c;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HANDOFF && handoff)
+            snprintf(handoff, size, "%s", c->handoff.context);
+}
+
+/* A one-time code collected under a key of the machine's choosing is as secret as ctx.otp. */
+START_TEST(otp_in_its_own_target_stays_secret)
+{
+    ivrsm_machine *m = load("machine: t\nversion: '1'\nlocale: en-US\n"
+                            "states:\n"
+                            "  code:\n"
+                            "    type: prompt_and_listen\n"
+                            "    prompt: Key the code.\n"
+                            "    collect: { mode: otp, length: 6, target: caller.entered }\n"
+                            "    next: agent\n"
+                            "  agent:\n"
+                            "    type: handoff\n"
+                            "    prompt: One moment.\n"
+                            "    on_fail: { next: bye }\n"
+                            "  bye: { type: prompt_end, prompt: Bye. }\n");
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    while (ivrsm_session_next_command(s))
+        ;
+    ck_assert(ivrsm_session_input_is_secret(s));
+    char handoff[4096] = "";
+    key_in(s, "493817", handoff, sizeof handoff);
+    ck_assert_msg(handoff[0], "a handoff");
+    ck_assert_msg(!strstr(handoff, "493817"), "the agent's context shows the code: %s", handoff);
+    ck_assert_msg(!strstr(t.text, "493817"), "a trace shows the code:\n%s", t.text);
+    /* ctx, for the host, still has it */
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_ptr_nonnull(strstr(ctx, "493817"));
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *su = suite_create("secrets");
+    TCase *tc = tcase_create("secrets");
+    tcase_add_test(tc, otp_in_its_own_target_stays_secret);
+    suite_add_tcase(su, tc);
+    SRunner *sr = srunner_create(su);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
