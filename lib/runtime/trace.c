@@ -52,16 +52,27 @@ static void scrub(ivrsm_buf *b, const char *secret)
     }
 }
 
-static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
+/* The strings under sensitive keys of obj, at any depth (ctx.card.pin as ctx.pin), as the
+ * redaction of values by key reaches them; ctx is at most IVRSM_MAX_DEPTH deep. */
+static void scrub_secrets_in(const ivrsm_session *s, ivrsm_val obj, ivrsm_buf *b, int depth)
 {
-    ivrsm_val ctx = ivrsm_s_ctx(s);
-    for (size_t i = 0; i < ivrsm_val_size(ctx); i++) {
+    if (depth > IVRSM_MAX_DEPTH)
+        return;
+    for (size_t i = 0; i < ivrsm_val_size(obj); i++) {
         const char *k;
         size_t kl, len;
-        const char *v = ivrsm_val_str(ivrsm_val_member(ctx, i, &k, &kl), &len);
+        ivrsm_val x = ivrsm_val_member(obj, i, &k, &kl);
+        const char *v = ivrsm_val_str(x, &len);
         if (v && ivrsm_redact_key_is_sensitive(s->m, k))
             scrub(b, v);
+        else if (ivrsm_val_type(x) == JSON_OBJECT)
+            scrub_secrets_in(s, x, b, depth + 1);
     }
+}
+
+static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
+{
+    scrub_secrets_in(s, ivrsm_s_ctx(s), b, 0);
 }
 
 static void emit(ivrsm_session *s, json_t *rec)

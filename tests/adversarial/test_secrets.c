@@ -96,11 +96,38 @@ START_TEST(otp_in_its_own_target_stays_secret)
 }
 END_TEST
 
+/* A PIN under a sensitive key inside an object (ctx.card.pin) is scrubbed from what is said,
+ * as ctx.pin is. */
+START_TEST(nested_sensitive_value_scrubbed_from_prompts)
+{
+    ivrsm_machine *m = load("machine: t\nversion: '1'\nlocale: en-US\n"
+                            "states:\n"
+                            "  pin:\n"
+                            "    type: prompt_and_listen\n"
+                            "    prompt: Key your PIN.\n"
+                            "    collect: { mode: digits, min: 4, max: 8, target: card.pin }\n"
+                            "    next: said\n"
+                            "  said:\n"
+                            "    type: prompt_end\n"
+                            "    prompt: 'You keyed {{ctx.card.pin}}.'\n");
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    while (ivrsm_session_next_command(s))
+        ;
+    ck_assert(ivrsm_session_input_is_secret(s));
+    key_in(s, "73914#", NULL, 0);
+    ck_assert_msg(!strstr(t.text, "7391"), "a trace shows the PIN:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("secrets");
     TCase *tc = tcase_create("secrets");
     tcase_add_test(tc, otp_in_its_own_target_stays_secret);
+    tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
