@@ -2201,6 +2201,51 @@ START_TEST(test_convert_scalars)
 }
 END_TEST
 
+/*
+ * Long text with characters past U+00FF (found by tests/adversarial's random machines):
+ * libfyaml 0.7's emitter garbled the one it put at the start of a line when it folded a
+ * long scalar, '>' or double-quoted ("İ" came back "0", "Ω" "©", "日本" "å本", "€" lost
+ * bytes, an emoji became "\0", which no reader takes). The YAML written reads back as the
+ * same strings.
+ */
+START_TEST(test_convert_folds_keep_wide_characters)
+{
+    static const char *const texts[] = {
+        "horario \\u200d agente {{ctx.day | weekday}} {{ctx.amount | weekday}} {{ctx.amount}} fin",
+        "cancelar \\u65e5\\u672c {{ctx.day}} no {{ctx.n | money}} {{ctx.list}} cancelar {{ctx.day}} no",
+        "tarjeta {{now.date}} {{now.time}} {{#if ctx.n > -3}}ma\\u00f1ana \\ud83d\\ude00{{else}}a{{/if}} x y z",
+        "l'accueil \\u0130 annuler {{now.date}} {{now.time}} {{#if ctx.n > -3}}decembre{{/if}} ordonnance",
+        "une phrase assez longue pour etre pliee, avec un \\u03a9 et un \\u01c5 au milieu de la ligne",
+        /* double-quoted (braces inside), the character where the emitter folds the line */
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa {{x}} bbbbbbbbbbbbbbb \\u0130 ccc",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa {{x}} bbbbbbbbbbbbbbb \\u20ac ccc",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa {{x}} bbbbbbbbbbbbbbb \\ud83d\\ude00 c",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        char doc[512];
+        snprintf(doc, sizeof doc, "{\"k\": \"%s\"}", texts[i]);
+        char *path = write_temp(doc, ".json");
+        char *yaml = NULL, *json = NULL, *want = NULL;
+        ivrsm_error err;
+        ck_assert_int_eq(
+            ivrsm_document_convert_file(path, IVRSM_FORMAT_JSON, IVRSM_FORMAT_YAML, &yaml, &err), 0);
+        char *back = write_temp(yaml, ".yaml");
+        ck_assert_int_eq(
+            ivrsm_document_convert_file(back, IVRSM_FORMAT_YAML, IVRSM_FORMAT_JSON, &json, &err), 0);
+        ck_assert_int_eq(
+            ivrsm_document_convert_file(path, IVRSM_FORMAT_JSON, IVRSM_FORMAT_JSON, &want, &err), 0);
+        ck_assert_msg(!strcmp(json, want), "YAML written:\n%s\nread back as\n%s", yaml, json);
+        unlink(path);
+        unlink(back);
+        free(path);
+        free(back);
+        ivrsm_free(yaml);
+        ivrsm_free(json);
+        ivrsm_free(want);
+    }
+}
+END_TEST
+
 START_TEST(test_convert_empty_root)
 {
     /* An empty block map would read back as an empty document. */
@@ -2527,6 +2572,7 @@ static Suite *load_suite(void)
     tcase_add_test(tc, test_owner_messages);
     tcase_add_loop_test(tc, test_convert_round_trip, 0, 3);
     tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_convert_folds_keep_wide_characters);
     tcase_add_test(tc, test_document_api);
     tcase_add_test(tc, test_convert_empty_root);
     tcase_add_test(tc, test_convert_json_numbers);

@@ -123,6 +123,37 @@ static bool plain_safe(const char *s, size_t len)
     return true;
 }
 
+/*
+ * libfyaml 0.7's emitter garbles a character past U+00FF (UTF-8 lead byte 0xC4 and up) that
+ * it puts at the start of a line when it folds a long scalar, double-quoted or '>': "İ" came
+ * back "0", "Ω" "©", "€" or "日本" lost bytes, an emoji became "\0" (tests/test_load.c,
+ * test_convert_folds_keep_wide_characters). Latin-1 letters (é, ñ, ß) come through.
+ */
+static bool wide_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0xC4)
+            return true;
+    return false;
+}
+
+/* A string or key of the subtree holds such a character: the document is then written
+ * without folding (however short a text, its indentation may take it past the width). */
+static bool has_wide_text(const dom_node *n)
+{
+    if (n->kind == DOM_STRING)
+        return wide_text(n->text, n->len);
+    if (n->kind == DOM_LIST)
+        for (size_t i = 0; i < n->count; i++)
+            if (has_wide_text(n->items[i]))
+                return true;
+    if (n->kind == DOM_MAP)
+        for (size_t i = 0; i < n->count; i++)
+            if (wide_text(n->pairs[i].key, n->pairs[i].key_len) || has_wide_text(n->pairs[i].value))
+                return true;
+    return false;
+}
+
 /* A long one-line text (optionally ending in one newline) that folds back exactly. */
 static bool foldable(const char *s, size_t len)
 {
@@ -134,7 +165,7 @@ static bool foldable(const char *s, size_t len)
     for (size_t i = 0; i + 1 < body; i++)
         if ((s[i] == ' ' || s[i] == '\t') && (s[i + 1] == ' ' || s[i + 1] == '\t'))
             return false; /* a run of blanks would be a place the emitter cannot fold */
-    return true;
+    return !wide_text(s, body);
 }
 
 static void put_double_quoted(ivrsm_buf *b, const char *s, size_t len)
@@ -285,7 +316,9 @@ static int to_yaml(const dom_doc *doc, char **out, ivrsm_error *err)
     if (root && fy_document_set_root(fd, root) == 0)
         text =
             fy_emit_document_to_string(fd, FYECF_MODE_BLOCK | FYECF_INDENT_2 |
-                                               FYECF_WIDTH(FOLD_WIDTH) | FYECF_DOC_START_MARK_OFF);
+                                               (has_wide_text(doc->root) ? FYECF_WIDTH_INF
+                                                                             : FYECF_WIDTH(FOLD_WIDTH)) |
+                                               FYECF_DOC_START_MARK_OFF);
     fy_document_destroy(fd); /* nodes not yet attached are the document's too */
     if (!text)
         return ivrsm_diag_set_error(err, IVRSM_ENOMEM, doc->name, 0, 0, "", "out of memory");
