@@ -1,0 +1,162 @@
+/*
+ * One request per line of stdin through the libcurl adapter, its result as one JSON line.
+ *
+ *   drive_backend BASE_URL < cases     (a case: "PATH TIMEOUT_MS MAX_RESPONSE_BYTES")
+ *
+ * tests/adversarial/test_backends.py runs it against backends that misbehave as real ones do
+ * and says what each result must be. Checked here, for every result: the callback comes once,
+ * for the command sent; a failed transfer has status 0, an error and an empty body; a
+ * completed one a status from 100 to 599; the body is NUL-terminated at its length and
+ * within the bound; the session takes the result as its event, and waits or ends.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ivrsm/http_curl.h"
+#include "ivrsm/ivrsm.h"
+
+typedef struct outcome {
+    int calls;
+    uint64_t id;
+    int status;
+    char error[128];
+    size_t body_len;
+    char head[48];
+    double elapsed_ms;
+    int bad;
+    char why[200];
+} outcome;
+
+static void on_done(void *user, const ivrsm_http_result *r)
+{
+    outcome *o = user;
+    o->calls++;
+    o->id = r->command_id;
+    o->status = r->status;
+    snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
+    o->body_len = r->body_len;
+    o->elapsed_ms = r->elapsed_ms;
+    size_t n = r->body_len < sizeof o->head - 1 ? r->body_len : sizeof o->head - 1;
+    for (size_t i = 0; i < n; i++)
+        o->head[i] = (r->body[i] >= 0x20 && r->body[i] < 0x7f && r->body[i] != '"' && r->body[i] != '\\')
+                         ? r->body[i]
+                         : '.';
+    o->head[n] = 0;
+    if (!r->body || r->body[r->body_len] != 0)
+        o->bad = 1, snprintf(o->why, sizeof o->why, "body not NUL-terminated at its length");
+    else if (r->status == 0 && (!r->error || r->body_len))
+        o->bad = 1, snprintf(o->why, sizeof o->why, "a failed transfer with a body or no error");
+    else if (r->status != 0 && (r->status < 100 || r->status > 599))
+        o->bad = 1, snprintf(o->why, sizeof o->why, "status %d", r->status);
+    else if (r->status != 0 && r->error && strcmp(r->error, "invalid JSON"))
+        o->bad = 1, snprintf(o->why, sizeof o->why, "a response with error %s", r->error);
+    else if (r->error && !strcmp(r->error, "invalid JSON") && (r->status < 200 || r->status > 299))
+        o->bad = 1, snprintf(o->why, sizeof o->why, "invalid JSON for status %d", r->status);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: drive_backend BASE_URL < cases\n");
+        return 2;
+    }
+    /* One session waiting for an action, to take every result as a host would. */
+    static const char machine[] = "machine: b\nversion: '1'\nlocale: en-US\n"
+                                  "states:\n"
+                                  "  call:\n"
+                                  "    type: action_then_prompt\n"
+                                  "    action: { call: GET /x }\n"
+                                  "    on_success: { prompt: 'ok {{resp.a}}', next: bye }\n"
+                                  "    on_fail: { prompt: 'failed {{resp.error}}', next: bye }\n"
+                                  "  bye: { type: prompt_end, prompt: Bye. }\n";
+    ivrsm_machine *m;
+    ivrsm_error err;
+    if (ivrsm_machine_load_buffer(machine, sizeof machine - 1, IVRSM_FORMAT_YAML, "b.yaml", &m, &err)) {
+        fprintf(stderr, "load: %s\n", err.message);
+        return 1;
+    }
+    char line[512];
+    int failed = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        char path[400];
+        int timeout_ms;
+        size_t max_bytes;
+        if (sscanf(line, "%399s %d %zu", path, &timeout_ms, &max_bytes) != 3)
+            continue;
+        ivrsm_http_options o = IVRSM_HTTP_OPTIONS_INIT;
+        o.base_url = argv[1];
+        o.max_response_bytes = max_bytes;
+        ivrsm_http *h;
+        if (ivrsm_http_new(&o, &h) != 0) {
+            fprintf(stderr, "ivrsm_http_new failed\n");
+            return 1;
+        }
+        ivrsm_command cmd = {.size = sizeof(ivrsm_command), .type = IVRSM_COMMAND_HTTP, .id = 7, .state = "call"};
+        cmd.http.method = "GET";
+        cmd.http.path = path;
+        cmd.http.idempotency_key = "s-7";
+        cmd.http.timeout_ms = timeout_ms;
+        outcome out = {0};
+        double t0 = now_ms();
+        int rc = ivrsm_http_submit(h, &cmd, on_done, &out);
+        if (rc != 0) {
+            printf("{\"path\":\"%s\",\"submit\":%d}\n", path, rc);
+            ivrsm_http_free(h);
+            continue;
+        }
+        while (out.calls == 0 && now_ms() - t0 < timeout_ms + 10000.0)
+            ivrsm_http_run(h, 50);
+        double wall = now_ms() - t0;
+        /* Nothing more may come once it has answered. */
+        for (int i = 0; i < 3; i++)
+            ivrsm_http_run(h, 10);
+        ivrsm_http_free(h);
+        if (out.calls != 1 || out.id != 7)
+            out.bad = 1, snprintf(out.why, sizeof out.why, "%d callbacks", out.calls);
+
+        /* The session takes it. */
+        ivrsm_session *s;
+        ivrsm_session_options so = IVRSM_SESSION_OPTIONS_INIT;
+        so.session_id = "s";
+        if (ivrsm_session_new(m, &so, &s, NULL) || ivrsm_session_start(s))
+            return 1;
+        const ivrsm_command *c, *http = NULL;
+        while ((c = ivrsm_session_next_command(s)))
+            http = c;
+        ivrsm_http_result r = {.command_id = http->id, .status = out.status,
+                               .body = out.status ? "{\"a\":1}" : "", .body_len = out.status ? 7 : 0,
+                               .error = out.error[0] ? out.error : NULL};
+        ivrsm_event ev;
+        if (ivrsm_http_result_event(&r, &ev) != 0 || ivrsm_session_feed(s, &ev) != 0)
+            out.bad = 1, snprintf(out.why, sizeof out.why, "the session refused the result");
+        char said[200] = "";
+        while ((c = ivrsm_session_next_command(s)))
+            if (c->type == IVRSM_COMMAND_SAY && !said[0])
+                snprintf(said, sizeof said, "%s", c->text ? c->text : "");
+        if (!ivrsm_session_ended(s))
+            out.bad = 1, snprintf(out.why, sizeof out.why, "the session did not end");
+        ivrsm_session_free(s);
+
+        json_t *j = json_pack("{s:s,s:i,s:s,s:I,s:s,s:f,s:s,s:b,s:s}", "path", path, "status", out.status,
+                              "error", out.error, "body_len", (json_int_t)out.body_len, "head", out.head,
+                              "wall_ms", wall, "said", said, "bad", out.bad, "why", out.why);
+        char *text = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", text);
+        fflush(stdout);
+        free(text);
+        json_decref(j);
+        failed |= out.bad;
+    }
+    ivrsm_machine_unref(m);
+    return failed;
+}

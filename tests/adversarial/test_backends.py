@@ -1,0 +1,277 @@
+"""The libcurl adapter against backends that misbehave the way real ones do.
+
+    test_backends.py DRIVE_BACKEND
+
+A raw HTTP/1.1 server on 127.0.0.1 (the standard library's socketserver, each
+answer written byte by byte as the case needs) plays each behaviour; the
+adapter (tests/adversarial/drive_backend.c) sends one GET per case, and each
+result must be the one the header (include/ivrsm/http_curl.h) promises: a
+clear outcome the machine's error path takes, within the timeout, without a
+crash or a leak (the suite runs it under ASan too).
+"""
+
+import gzip
+import json
+import socket
+import socketserver
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+
+JSON = b'{"a":1,"items":[1,2,3]}'
+
+
+def response(status, body=b"", headers=(), reason=b"OK", version=b"HTTP/1.1"):
+    head = [version + b" " + str(status).encode() + b" " + reason]
+    head += list(headers)
+    if not any(h.lower().startswith(b"content-length") or h.lower().startswith(b"transfer-encoding")
+               for h in headers):
+        head.append(b"Content-Length: " + str(len(body)).encode())
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+def chunked(body, size=7):
+    out = b""
+    for i in range(0, len(body), size):
+        part = body[i:i + size]
+        out += b"%x\r\n" % len(part) + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+# Each case: what the server does, and what the result must be
+# (status, error; None = any), with the real server behaviour it follows.
+CASES = {}
+
+
+def case(path, status, error, timeout_ms=3000, max_bytes=0, why=""):
+    def deco(fn):
+        CASES[path] = (fn, status, error, timeout_ms, max_bytes, why)
+        return fn
+    return deco
+
+
+@case("/chunked", 200, "", why="RFC 9112 7.1: nginx streams a proxied body chunked")
+def _chunked(sock):
+    sock.sendall(response(200, chunked(JSON), [b"Transfer-Encoding: chunked", b"Content-Type: application/json"]))
+
+
+@case("/gzip", 200, "invalid JSON",
+      why="a server compressing although no Accept-Encoding was sent (nginx gzip_static always): "
+          "the adapter asks for none, so the body is not JSON")
+def _gzip(sock):
+    sock.sendall(response(200, gzip.compress(JSON), [b"Content-Encoding: gzip"]))
+
+
+@case("/deflate", 200, "invalid JSON", why="the same with deflate")
+def _deflate(sock):
+    sock.sendall(response(200, zlib.compress(JSON), [b"Content-Encoding: deflate"]))
+
+
+@case("/br", 200, "invalid JSON", why="the same with br (bytes that are not JSON)")
+def _br(sock):
+    sock.sendall(response(200, b"\x8b\x02\x80" + JSON + b"\x03", [b"Content-Encoding: br"]))
+
+
+@case("/204", 204, "", why="RFC 9110 15.3.5: 204 has no body (a DELETE done)")
+def _204(sock):
+    sock.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+
+@case("/304", 304, "", why="RFC 9110 15.4.5: 304 has no body")
+def _304(sock):
+    sock.sendall(b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
+
+
+@case("/100", 200, "", why="RFC 9110 15.2: interim 100 then the final answer")
+def _100(sock):
+    sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" + response(200, JSON))
+
+
+@case("/103", 200, "", why="RFC 8297: 103 Early Hints (nginx, h2o) before the answer")
+def _103(sock):
+    sock.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + response(200, JSON))
+
+
+@case("/redirect", 302, "", why="RFC 9110 15.4.3: not followed, the machine sees the 302")
+def _redirect(sock):
+    sock.sendall(response(302, b"", [b"Location: /json"], b"Found"))
+
+
+@case("/redirect-loop", 301, "", why="a redirect to itself: not followed, no loop")
+def _loop(sock):
+    sock.sendall(response(301, b"", [b"Location: /redirect-loop"], b"Moved"))
+
+
+@case("/redirect-file", 307, "", why="a redirect to file:// or gopher://: never followed")
+def _redir_scheme(sock):
+    sock.sendall(response(307, b"", [b"Location: file:///etc/passwd"], b"Temporary"))
+
+
+@case("/huge-header", 0, None,
+      why="a header line past libcurl's 100 KiB (CURL_MAX_HTTP_HEADER, lib/http.c header_append()): "
+          "the transfer fails")
+def _huge_header(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 300000 + b"\r\nContent-Length: 2\r\n\r\n{}")
+
+
+@case("/big", 0, "response too large", max_bytes=1000, why="Content-Length past the bound")
+def _big(sock):
+    sock.sendall(response(200, b'"' + b"x" * 5000 + b'"'))
+
+
+@case("/big-chunked", 0, "response too large", max_bytes=1000,
+      why="a chunked body past the bound (no length to refuse it by)")
+def _big_chunked(sock):
+    sock.sendall(response(200, chunked(b'"' + b"x" * 5000 + b'"', 500), [b"Transfer-Encoding: chunked"]))
+
+
+@case("/drip", 0, "timeout", timeout_ms=600, why="a body dripped a byte at a time, past the timeout")
+def _drip(sock):
+    body = b'"' + b"x" * 100 + b'"'
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for b in body:
+        sock.sendall(bytes([b]))
+        time.sleep(0.05)
+
+
+@case("/silent", 0, "timeout", timeout_ms=500, why="a backend that accepts and never answers")
+def _silent(sock):
+    time.sleep(2)
+
+
+@case("/reset", 0, None, why="a connection reset (SO_LINGER 0) in the middle of the body")
+def _reset(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b'{"a":"' + b"x" * 100)
+    time.sleep(0.05)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@case("/truncated", 0, "truncated response", why="closed before Content-Length was sent")
+def _truncated(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b'{"a":"' + b"x" * 100)
+
+
+@case("/empty", 0, "empty reply", why="closed without a byte (a crashed worker)")
+def _empty(sock):
+    pass
+
+
+@case("/http10", 200, "", why="HTTP/1.0 without Content-Length: the body ends at the close")
+def _http10(sock):
+    sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + JSON)
+
+
+@case("/html", 200, "", why="JSON labelled text/html (a framework's default): the body decides")
+def _html(sock):
+    sock.sendall(response(200, JSON, [b"Content-Type: text/html; charset=iso-8859-1"]))
+
+
+@case("/latin1", 200, "invalid JSON", why="a body in ISO-8859-1 as its charset says: not UTF-8")
+def _latin1(sock):
+    sock.sendall(response(200, '{"a":"café"}'.encode("latin-1"),
+                          [b"Content-Type: application/json; charset=iso-8859-1"]))
+
+
+@case("/deep", 200, "invalid JSON", why="nesting past IVRSM_MAX_DEPTH")
+def _deep(sock):
+    sock.sendall(response(200, b"[" * 10000 + b"]" * 10000))
+
+
+@case("/nul", 200, "invalid JSON", why="\\u0000 in a string, which no session takes")
+def _nul(sock):
+    sock.sendall(response(200, b'{"a":"x\\u0000y"}'))
+
+
+@case("/surrogate", 200, "invalid JSON", why="a lone surrogate \\ud800")
+def _surrogate(sock):
+    sock.sendall(response(200, b'{"a":"\\ud800"}'))
+
+
+@case("/huge-number", 200, None, why="1e400 (jansson: a real overflow) and 30-digit integers")
+def _huge_number(sock):
+    sock.sendall(response(200, b'{"a":1e400,"b":123456789012345678901234567890}'))
+
+
+@case("/dup", 200, "", why="duplicate keys (RFC 8259 4: SHOULD be unique; the last one wins)")
+def _dup(sock):
+    sock.sendall(response(200, b'{"a":1,"a":2}'))
+
+
+@case("/status-999", 0, "invalid response", why="a status outside 100 to 599")
+def _999(sock):
+    sock.sendall(response(999, JSON, reason=b"Weird"))
+
+
+@case("/not-http", 0, None, why="a server that is not HTTP (an SMTP banner on the port)")
+def _not_http(sock):
+    sock.sendall(b"220 mail.example ESMTP ready\r\n")
+    time.sleep(0.2)
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        path = data.split(b" ", 2)[1].decode()
+        try:
+            CASES[path][0](self.request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    drive = sys.argv[1]
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_address[1]
+    lines = "".join("%s %d %d\n" % (p, c[3], c[4]) for p, c in CASES.items())
+    try:
+        run = subprocess.run([drive, base], input=lines, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    failed = 0
+    got = {}
+    for line in run.stdout.splitlines():
+        r = json.loads(line)
+        got[r["path"]] = r
+    for path, (_, status, error, timeout_ms, _, why) in CASES.items():
+        r = got.get(path)
+        problems = []
+        if r is None:
+            problems.append("no result")
+        else:
+            if r.get("bad"):
+                problems.append(r["why"])
+            if status is not None and r["status"] != status:
+                problems.append("status %d, expected %d" % (r["status"], status))
+            if error is not None and r["error"] != error:
+                problems.append("error %r, expected %r" % (r["error"], error))
+            if status == 0 and error is None and not r["error"]:
+                problems.append("a failed transfer without an error")
+            if r["wall_ms"] > timeout_ms + 1500:
+                problems.append("took %.0f ms with a timeout of %d ms" % (r["wall_ms"], timeout_ms))
+        print("%-16s %s  (%s)" % (path, "ok" if not problems else "FAIL: " + "; ".join(problems),
+                                  json.dumps(r, ensure_ascii=False) if r else why))
+        failed += bool(problems)
+    if run.returncode not in (0, 1) or run.stderr:
+        print("drive_backend: exit %d\n%s" % (run.returncode, run.stderr[-3000:]))
+        failed += 1
+    print("%d cases, %d failed" % (len(CASES), failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

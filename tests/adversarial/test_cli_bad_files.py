@@ -1,0 +1,122 @@
+"""Every `ivrsm` command given bad files of every kind: a clear message, the
+documented exit status (1: the thing checked failed, 2: usage or I/O), never
+a crash, a sanitizer report or a hang.
+
+    test_cli_bad_files.py IVRSM
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+GOOD = 'machine: m\nversion: "1"\nstates:\n  a: {type: prompt_end, prompt: "x"}\n'
+
+# name -> bytes (None: made specially)
+FILES = {
+    "empty.yaml": b"",
+    "blank.yaml": b"   \n\n\t\n",
+    "bom-only.yaml": b"\xef\xbb\xbf",
+    "binary.yaml": b"\xff\xfe\x00\x01\x02",
+    "nul.yaml": b"machine: m\x00\n",
+    "latin1.yaml": "machine: café\n".encode("latin-1"),
+    "syntax.yaml": b"machine: [\n",
+    "tabs.yaml": b"machine: m\n\tversion: 1\n",
+    "truncated.json": b'{"machine":',
+    "list-root.yaml": b"- 1\n- 2\n",
+    "scalar-root.json": b"42",
+    "alias-loop.yaml": b"a: &a [*a]\n",
+    "billion-laughs.yaml": b"a: &a [x,x,x,x,x,x,x,x,x,x]\n" + b"".join(
+        b"%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n" % ((ord("b") + i,) * 2 + (ord("a") + i,) * 10)
+        for i in range(9)),
+    "deep.json": b'{"machine":' + b"[" * 10000 + b"]" * 10000 + b"}",
+    "huge.yaml": b"machine: " + b"a" * (5 * 1024 * 1024) + b"\n",
+    "two-docs.yaml": GOOD.encode() + b"---\n" + GOOD.encode(),
+    "no-states.yaml": b'machine: m\nversion: "1"\nstates: {}\n',
+    "dup-keys.json": b'{"machine":"m","machine":"n","version":"1","states":{}}',
+    "trace-garbage.trace": b"not a trace\n{\"kind\":\n",
+    "coverage-garbage.json": b'{"x":',
+    "scenario-garbage.yaml": b"steps: [\n",
+    "directory.yaml": None,
+    "dangling.yaml": None,
+    "unreadable.yaml": None,
+}
+
+COMMANDS = [
+    ["validate", "{f}"],
+    ["validate", "--json", "{f}"],
+    ["graph", "{f}"],
+    ["graph", "{f}", "--format", "mermaid"],
+    ["convert", "{f}", "--to", "json"],
+    ["convert", "{f}", "--to", "yaml"],
+    ["paths", "{f}", "-o", "{tmp}/paths"],
+    ["view", "{f}", "-o", "{tmp}/v.html"],
+    ["view", "{good}", "--trace", "{f}", "-o", "{tmp}/v.html"],
+    ["view", "{good}", "--coverage", "{f}", "-o", "{tmp}/v.html"],
+    ["sim", "{f}"],
+    ["test", "{f}"],
+    ["replay", "{f}"],
+]
+
+
+def main():
+    ivrsm = sys.argv[1]
+    failed = 0
+    runs = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good.yaml")
+        with open(good, "w") as f:
+            f.write(GOOD)
+        paths = {}
+        for name, data in FILES.items():
+            p = os.path.join(tmp, name)
+            if name == "directory.yaml":
+                os.mkdir(p)
+            elif name == "dangling.yaml":
+                os.symlink(os.path.join(tmp, "nowhere"), p)
+            elif name == "unreadable.yaml":
+                with open(p, "w") as f:
+                    f.write(GOOD)
+                os.chmod(p, 0)
+            else:
+                with open(p, "wb") as f:
+                    f.write(data)
+            paths[name] = p
+        for name, p in paths.items():
+            for cmd in COMMANDS:
+                args = [a.format(f=p, tmp=tmp, good=good) for a in cmd]
+                try:
+                    r = subprocess.run([ivrsm] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                                       timeout=60)
+                except subprocess.TimeoutExpired:
+                    print("HANG: ivrsm %s" % " ".join(cmd).format(f=name, tmp="T", good="good.yaml"))
+                    failed += 1
+                    continue
+                runs += 1
+                out = (r.stdout + r.stderr).decode("utf-8", "replace")
+                problems = []
+                if r.returncode < 0 or r.returncode >= 128:
+                    problems.append("killed by signal / crashed (%d)" % r.returncode)
+                if "Sanitizer" in out or "runtime error" in out:
+                    problems.append("sanitizer report")
+                # root can read a file without permissions: that one may succeed
+                # a well-formed document that is no machine still converts
+                converts = cmd[0] == "convert" and name == "no-states.yaml"
+                if r.returncode == 0 and name != "unreadable.yaml" and not converts:
+                    problems.append("exit 0 on a bad file")
+                if r.returncode not in (0, 1, 2):
+                    problems.append("exit %d (documented: 0, 1, 2)" % r.returncode)
+                if r.returncode != 0 and not r.stderr.strip() and not r.stdout.strip():
+                    problems.append("failed without a word")
+                if r.returncode != 0 and name in FILES and "\n" in out and len(out) > 200000:
+                    problems.append("a message of %d bytes" % len(out))
+                if problems:
+                    failed += 1
+                    print("ivrsm %s: %s\n  %s" % (" ".join(cmd).format(f=name, tmp="T", good="good.yaml"),
+                                                "; ".join(problems), out[:400].replace("\n", "\n  ")))
+    print("%d runs, %d failed" % (runs, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
