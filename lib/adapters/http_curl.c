@@ -542,8 +542,21 @@ static const char *transport_error(const http_transfer *t, CURLcode code)
 {
     if (t->response_too_large || code == CURLE_FILESIZE_EXCEEDED)
         return "response too large";
-    if (t->response_oom || code == CURLE_OUT_OF_MEMORY)
+    if (t->response_oom)
         return "out of memory";
+    /* libcurl 7.x refuses a header line past CURL_MAX_HTTP_HEADER (100 KiB) with
+     * CURLE_OUT_OF_MEMORY, without a message (lib/dynbuf.c dyn_nappend(), past the buffer's
+     * `toobig`): once the status line has come, that is the backend's fault far more often
+     * than the host's memory. 8.x says CURLE_TOO_LARGE. */
+    if (code == CURLE_OUT_OF_MEMORY) {
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        return status > 0 ? "invalid response" : "out of memory";
+    }
+#if LIBCURL_VERSION_NUM >= 0x080600
+    if (code == CURLE_TOO_LARGE)
+        return "invalid response";
+#endif
     long os_errno = 0;
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:

@@ -23,6 +23,7 @@ typedef struct outcome {
     uint64_t id;
     int status;
     char error[128];
+    char detail[256];
     size_t body_len;
     char head[48];
     double elapsed_ms;
@@ -37,6 +38,7 @@ static void on_done(void *user, const ivrsm_http_result *r)
     o->id = r->command_id;
     o->status = r->status;
     snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
+    snprintf(o->detail, sizeof o->detail, "%s", r->detail ? r->detail : "");
     o->body_len = r->body_len;
     o->elapsed_ms = r->elapsed_ms;
     size_t n = r->body_len < sizeof o->head - 1 ? r->body_len : sizeof o->head - 1;
@@ -147,8 +149,8 @@ int main(int argc, char **argv)
             out.bad = 1, snprintf(out.why, sizeof out.why, "the session did not end");
         ivrsm_session_free(s);
 
-        json_t *j = json_pack("{s:s,s:i,s:s,s:I,s:s,s:f,s:s,s:b,s:s}", "path", path, "status", out.status,
-                              "error", out.error, "body_len", (json_int_t)out.body_len, "head", out.head,
+        json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:I,s:s,s:f,s:s,s:b,s:s}", "path", path, "status", out.status,
+                              "error", out.error, "detail", out.detail, "body_len", (json_int_t)out.body_len, "head", out.head,
                               "wall_ms", wall, "said", said, "bad", out.bad, "why", out.why);
         char *text = json_dumps(j, JSON_COMPACT);
         printf("%s\n", text);
