@@ -25,7 +25,9 @@
  *                              count (and refuse) only the allocations asked for
  *                              directly by code of those loaded objects (a name is
  *                              matched anywhere in the object's path): the library
- *                              under a Python or Node binding, not the interpreter
+ *                              under a Python or Node binding, not the interpreter;
+ *                              "(program)" names the program itself (the host's
+ *                              binary, whose object has no path in the link map)
  *
  * A process that loads this library can drive it instead (ctypes, dlsym):
  *   failing_malloc_arm(n)      count from now, refuse the n-th (0 the next one)
@@ -152,7 +154,9 @@ static int add_ranges(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
     (void)data;
-    if (!info->dlpi_name || !named(info->dlpi_name))
+    /* The program comes first in the link map, with an empty name. */
+    bool program = info->dlpi_name && !info->dlpi_name[0] && named("(program)");
+    if (!info->dlpi_name || (!program && !named(info->dlpi_name)))
         return 0;
     for (int i = 0; i < info->dlpi_phnum && range_count < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];

@@ -984,6 +984,8 @@ static void hang_up_untaken(host *h, const char *uuid)
         msg.oom || esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
         log_at(&h->log, LOG_ERROR, "call %s: cannot hang it up either: the channel stays parked",
                uuid);
+    else
+        log_at(&h->log, LOG_ERROR, "call %s: not taken: hanging up", uuid);
     sb_free(&msg);
 }
 

@@ -46,6 +46,15 @@ import test_esl_host as base  # noqa: E402
 LIST_PROMPT = "Vous avez 3 rendez-vous à venir."
 # IVRSM_ESL_OOM_KEEP_GOING=1: every run, the failures listed at the end (a long sweep).
 KEEP_GOING = os.environ.get("IVRSM_ESL_OOM_KEEP_GOING") == "1"
+# Whose allocations are counted and refused: by default the project's code and what it
+# hands its own allocations to (the host, the library, its HTTP adapter, jansson, hiredis).
+# libcurl's and the C library's own allocations are left out of the suite's sample:
+# libcurl 7.88 has known failures under refused allocations of its own (a SIGFPE, a lost
+# transfer; examples/esl_host/README.md), and a sample whose allocation numbers move with
+# timing would land on them by chance. IVRSM_ESL_OOM_CALLERS=all counts every allocation
+# of the process (the long sweep where those show), or a list of objects of one's own.
+CALLERS = os.environ.get("IVRSM_ESL_OOM_CALLERS",
+                         "(program),libivrsm.so,libivrsm-http.so,libjansson.so,libhiredis.so")
 
 
 def script():
@@ -84,6 +93,8 @@ class FailingHarness(base.Harness):
         env["IVRSM_FAIL_ALLOC_AT"] = str(self.fail_at)
         env["IVRSM_FAIL_ALLOC_REPORT"] = str(self.counts)
         env["IVRSM_FAIL_ALLOC_TRACE"] = "1"
+        if CALLERS != "all":
+            env["IVRSM_FAIL_ALLOC_CALLERS"] = CALLERS
         args = [base.HOST, "--machine", str(self.machine), "--backend", self.backend_url,
                 "--esl", self.esl, "--reconnect-min-ms", "50", "--reconnect-max-ms", "200",
                 *self.host_args, *extra]
@@ -130,7 +141,9 @@ class EslOomTest(unittest.TestCase):
         try:
             h.wait_done(timeout=20)
             for uuid in (c["uuid"] for c in h.script["calls"]):
-                h.wait_log(r"call %s: ended" % uuid, timeout=5)
+                # A call with no record (memory refused while taking it) is hung up without
+                # one: it has no "ended" line of its own.
+                h.wait_log(r"call %s: (ended|not taken: hanging up)" % uuid, timeout=5)
         except AssertionError as e:
             h.stop()
             raise AssertionError("allocation %d refused: %s" % (fail_at, e)) from None
@@ -152,7 +165,8 @@ class EslOomTest(unittest.TestCase):
             # hangup, or the host's when it could not go on, saying why.
             self.assertIn(call["ended_by"], ("script", "dialplan", "host"), where)
             if call["ended_by"] == "host" and call["cause"] == "NORMAL_TEMPORARY_FAILURE":
-                self.assertRegex(h.host_log, r"call %s: cannot go on \(" % u, where)
+                self.assertRegex(h.host_log, r"call %s: (cannot go on \(|not taken: hanging up)"
+                                 % u, where)
         if "esl: connection lost" in h.host_log or "reconnecting to" in h.host_log:
             # The connection dropped (memory refused while framing what FreeSWITCH sent):
             # every live call was resumed, a question asked again taking the caller's next
