@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "collect.h"
+#include "locale_tables.h"
 #include "mem.h"
 #include "text.h"
 #include "utf8.h"
@@ -13,6 +14,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1029,24 +1031,135 @@ static bool hears_by_words(const char *text, const char *phrase,
     return false;
 }
 
+/* The number of words of the longest entry of `list` that is words of w from i on, ending at
+ * or before word `end`; 0 when none. */
+static size_t longest_words_at(char w[][8], size_t i, size_t end,
+                               const struct ivrsm_text_words *list)
+{
+    size_t best = 0;
+    for (; list && list->text; list++) {
+        char x[8][8];
+        size_t xn = cut_words(list->text, list->len, x, 8);
+        if (xn > best && i + xn <= end && words_equal(w, i, x, xn))
+            best = xn;
+    }
+    return best;
+}
+
+/* Whether a negation's reach is still open at word k, read word by word from the start. */
+static bool reach_open_by_words(char w[][8], size_t k, const ivrsm_text_rules *r)
+{
+    bool open = false, clause_start = true;
+    for (size_t i = 0; i < k;) {
+        size_t n = longest_words_at(w, i, k, r->idioms);
+        if (!n && clause_start)
+            n = longest_words_at(w, i, k, r->short_answers);
+        if (n) {
+            open = false, clause_start = true, i += n;
+        } else if ((n = longest_words_at(w, i, k, r->negations)) != 0) {
+            open = true, clause_start = false, i += n;
+        } else if ((n = longest_words_at(w, i, k, r->clause_breaks)) != 0) {
+            open = false, clause_start = true, i += n;
+        } else {
+            clause_start = false, i++;
+        }
+    }
+    return open;
+}
+
+/* Whether one of `list` is words of the pn words of p. */
+static bool holds_entry(char p[][8], size_t pn, const struct ivrsm_text_words *list)
+{
+    for (; list && list->text; list++) {
+        char y[8][8];
+        size_t yn = cut_words(list->text, list->len, y, 8);
+        if (words_hold(p, pn, y, yn))
+            return true;
+    }
+    return false;
+}
+
+/* Whether an occurrence of one of `list` longer than the phrase's (pn words at k) holds it. */
+static bool held_by_longer(char w[][8], size_t n, size_t k, size_t pn,
+                           const struct ivrsm_text_words *list)
+{
+    for (; list && list->text; list++) {
+        char x[8][8];
+        size_t dn = cut_words(list->text, list->len, x, 8);
+        for (size_t s = 0; s <= k; s++)
+            if (s + dn >= k + pn && s + dn <= n && !(s == k && dn == pn) && words_equal(w, s, x, dn))
+                return true;
+    }
+    return false;
+}
+
 /*
- * Texts and phrases of up to a dozen and three words over a few short words, with lists of
- * "don't know" expressions and negations made of the same words: ivrsm_text_hears_phrase(),
- * with the phrase's ivrsm_text_may_not_know() worked out first as a machine's load does, as
- * the word-by-word reference; ivrsm_text_find_phrase() as the first occurrence from each
- * offset; without lists as ivrsm_text_has_phrase().
+ * The reference of ivrsm_text_hears_phrase() with every list, word by word: some occurrence of
+ * the phrase that no negation takes back (the one right before it, or one whose reach, read
+ * from the start, is still open: docs/runtime.md), unless the phrase holds a negation itself;
+ * and that no longer "don't know" or idiom holds, unless the phrase holds one of those.
+ */
+static bool hears_by_scope(const char *text, const char *phrase, const ivrsm_text_rules *r)
+{
+    char w[16][8], p[8][8], x[8][8];
+    const size_t n = cut_words(text, strlen(text), w, 16);
+    const size_t pn = cut_words(phrase, strlen(phrase), p, 8);
+    const bool negative = holds_entry(p, pn, r->negations);
+    const bool exempt = holds_entry(p, pn, r->dont_know) || holds_entry(p, pn, r->idioms);
+    for (size_t k = 0; k + pn <= n; k++) {
+        if (!words_equal(w, k, p, pn))
+            continue;
+        bool taken = false;
+        for (const struct ivrsm_text_words *g = r->negations; g && g->text && !taken; g++) {
+            size_t gn = cut_words(g->text, g->len, x, 8);
+            taken = gn <= k && words_equal(w, k - gn, x, gn);
+        }
+        taken = taken || reach_open_by_words(w, k, r);
+        if (taken && !negative)
+            continue;
+        if (!exempt && (held_by_longer(w, n, k, pn, r->dont_know) ||
+                        held_by_longer(w, n, k, pn, r->idioms)))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Texts and phrases of up to a dozen and three words over a few short words, with every list
+ * made of the same words: ivrsm_text_hears_phrase(), with the phrase's
+ * ivrsm_text_may_not_know() worked out first as a machine's load does, with and without the
+ * word sets of the rules, as the word-by-word reference; ivrsm_text_find_phrase() as the first
+ * occurrence from each offset; without lists as ivrsm_text_has_phrase(). The old rule (only a
+ * negation right before, only "don't know") is hears_by_words(): the lists hear no more than it
+ * does, but for a phrase that holds a negation.
  */
 START_TEST(test_hears_phrase_as_words)
 {
-    static const char *const words[] = {"a", "b", "ab", "no", "n"};
+    static const char *const words[] = {"a", "b", "ab", "no", "n", "c"};
     static const struct ivrsm_text_words dont_know[] = {
         IVRSM_WORDS("no b"), IVRSM_WORDS("a no b"), IVRSM_WORDS("ab"), {NULL, 0}};
+    static const struct ivrsm_text_words idioms[] = {
+        IVRSM_WORDS("no c"), IVRSM_WORDS("c ab n"), {NULL, 0}};
     static const struct ivrsm_text_words negations[] = {
         IVRSM_WORDS("n"), IVRSM_WORDS("b a"), {NULL, 0}};
-    const ivrsm_text_rules rules = {.dont_know = dont_know, .negations = negations};
+    static const struct ivrsm_text_words breaks[] = {
+        IVRSM_WORDS("c"), IVRSM_WORDS("a c"), IVRSM_WORDS("n no"), {NULL, 0}};
+    static const struct ivrsm_text_words answers[] = {
+        IVRSM_WORDS("n a"), IVRSM_WORDS("n b c"), {NULL, 0}};
+    static ivrsm_heard_cache cache;
+    const ivrsm_text_rules rules = {.dont_know = dont_know,
+                                    .idioms = idioms,
+                                    .negations = negations,
+                                    .clause_breaks = breaks,
+                                    .short_answers = answers};
+    ivrsm_text_rules cached = rules;
+    cached.heard_cache = &cache;
+    ivrsm_text_rules_prepare(&cached);
+    ck_assert_int_eq(atomic_load(&cache.phase), 2);
     const ivrsm_text_rules plain = {.folds = NULL};
     uint32_t seed = 777;
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 30000; round++) {
         char text[64] = "", phrase[16] = "";
         seed = seed * 1103515245u + 12345u;
         size_t tn = (seed >> 16) % 12, pn = 1 + (seed >> 8) % 3;
@@ -1055,23 +1168,153 @@ START_TEST(test_hears_phrase_as_words)
             char *to = i < tn ? text : phrase;
             if (*to)
                 strcat(to, " ");
-            strcat(to, words[(seed >> 16) % 5]);
+            strcat(to, words[(seed >> 16) % 6]);
         }
         const size_t len = strlen(text), plen = strlen(phrase);
         const bool may = ivrsm_text_may_not_know(&rules, phrase, plen);
-        ck_assert_msg(ivrsm_text_hears_phrase(&rules, text, len, phrase, plen, may) ==
-                          (int)hears_by_words(text, phrase, dont_know, negations),
+        ck_assert_int_eq(ivrsm_text_may_not_know(&cached, phrase, plen), may);
+        const bool want = hears_by_scope(text, phrase, &rules);
+        ck_assert_msg(ivrsm_text_hears_phrase(&rules, text, len, phrase, plen, may) == (int)want,
                       "'%s' in '%s'", phrase, text);
+        ck_assert_msg(ivrsm_text_hears_phrase(&cached, text, len, phrase, plen, may) == (int)want,
+                      "'%s' in '%s' (word sets)", phrase, text);
+        char p[8][8];
+        const size_t pw = cut_words(phrase, plen, p, 8);
+        ck_assert_msg(!want || hears_by_words(text, phrase, dont_know, negations) ||
+                          holds_entry(p, pw, negations),
+                      "'%s' in '%s' heard, not by the old rule", phrase, text);
         ck_assert_int_eq(ivrsm_text_hears_phrase(&plain, text, len, phrase, plen, true),
                          ivrsm_text_has_phrase(text, len, phrase, plen));
         for (size_t from = 0; from <= len; from++) {
-            ptrdiff_t want = -1;
-            for (size_t i = from; want < 0 && i + plen <= len; i++)
+            ptrdiff_t want_at = -1;
+            for (size_t i = from; want_at < 0 && i + plen <= len; i++)
                 if ((i == 0 || text[i - 1] == ' ') && memcmp(text + i, phrase, plen) == 0 &&
                     (i + plen == len || text[i + plen] == ' '))
-                    want = (ptrdiff_t)i;
-            ck_assert_int_eq(ivrsm_text_find_phrase(text, len, from, phrase, plen), want);
+                    want_at = (ptrdiff_t)i;
+            ck_assert_int_eq(ivrsm_text_find_phrase(text, len, from, phrase, plen), want_at);
         }
+    }
+}
+END_TEST
+
+/* The old ivrsm_text_may_not_know(): every "don't know" compared, without word sets. */
+static bool may_not_know_by_search(const struct ivrsm_text_words *spans, const char *phrase,
+                                   size_t len)
+{
+    bool inside = false;
+    for (const struct ivrsm_text_words *d = spans; d && d->text; d++) {
+        if (ivrsm_text_has_phrase(phrase, len, d->text, d->len))
+            return false;
+        inside = inside || (d->len > len && ivrsm_text_has_phrase(d->text, d->len, phrase, len));
+    }
+    return inside;
+}
+
+/* Whether `word` is a word of one of `list`. */
+static bool word_of(const struct ivrsm_text_words *list, const char *word)
+{
+    const size_t n = strlen(word);
+    for (; list && list->text; list++)
+        if (ivrsm_text_has_phrase(list->text, list->len, word, n))
+            return true;
+    return false;
+}
+
+/*
+ * Each built-in language, on phrases and texts made of its lists' words and of words none of
+ * its lists holds (neutral ones: its number words): ivrsm_text_may_not_know() with the word
+ * sets as the search over every "don't know" and idiom; a phrase said alone, or among neutral
+ * words only, heard exactly as by the old rule (hears_by_words()); and never heard where the
+ * old rule did not hear it, unless it holds a negation.
+ */
+START_TEST(test_heard_as_before_in_neutral_words)
+{
+    const ivrsm_locale *loc = ivrsm_locale_at((size_t)_i);
+    const ivrsm_text_rules *r = ivrsm_locale_text_rules(loc);
+    ivrsm_text_rules_prepare(r);
+    /* Its word sets are built at once (a machine's load prepares them). */
+    ck_assert_ptr_nonnull(r->heard_cache);
+    ck_assert_int_eq(atomic_load(&r->heard_cache->phase), 2);
+    enum { CAP = 96 };
+    static char vocab[CAP][8];
+    size_t nv = 0;
+    const struct ivrsm_text_words *lists[] = {r->dont_know, r->idioms, r->negations,
+                                              r->clause_breaks, r->short_answers};
+    /* The lists' words (of up to 7 bytes), then neutral number words. */
+    for (size_t l = 0; l < 5; l++)
+        for (const struct ivrsm_text_words *e = lists[l]; e && e->text; e++) {
+            char x[8][8];
+            size_t xn = cut_words(e->text, e->len, x, 8);
+            for (size_t k = 0; k < xn && nv < CAP / 2; k++) {
+                if (strlen(x[k]) == 0 || strlen(e->text) > 60)
+                    continue;
+                bool dup = false;
+                for (size_t j = 0; j < nv && !dup; j++)
+                    dup = strcmp(vocab[j], x[k]) == 0;
+                char whole[8][8];
+                if (!dup && cut_words(x[k], strlen(x[k]), whole, 8) == 1 && strlen(x[k]) < 7) {
+                    strcpy(vocab[nv++], x[k]);
+                }
+            }
+        }
+    const size_t listed = nv;
+    for (const struct ivrsm_number_word *w = loc->numbers; w->text && nv < CAP; w++) {
+        if (strchr(w->text, ' ') || strlen(w->text) >= 7)
+            continue;
+        bool taken = false;
+        for (size_t l = 0; l < 5 && !taken; l++)
+            taken = word_of(lists[l], w->text);
+        for (size_t j = 0; j < nv && !taken; j++)
+            taken = strcmp(vocab[j], w->text) == 0;
+        if (!taken)
+            strcpy(vocab[nv++], w->text);
+    }
+    ck_assert_uint_gt(listed, 10);
+    ck_assert_uint_gt(nv - listed, 5);
+    uint32_t seed = 4242 + (uint32_t)_i;
+    for (int round = 0; round < 20000; round++) {
+        char text[160] = "", phrase[32] = "";
+        seed = seed * 1103515245u + 12345u;
+        const size_t before = (seed >> 16) % 6, pn = 1 + (seed >> 8) % 3;
+        seed = seed * 1103515245u + 12345u;
+        const size_t after = (seed >> 16) % 3;
+        /* Half the texts are neutral words around the phrase; the others any words. */
+        const bool calm = (seed >> 8) & 1;
+        for (size_t i = 0; i < pn; i++) {
+            seed = seed * 1103515245u + 12345u;
+            if (*phrase)
+                strcat(phrase, " ");
+            strcat(phrase, vocab[(seed >> 16) % nv]);
+        }
+        for (size_t i = 0; i < before + 1 + after; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const size_t pick =
+                calm ? listed + (seed >> 16) % (nv - listed) : (seed >> 16) % nv;
+            if (*text)
+                strcat(text, " ");
+            strcat(text, i == before ? phrase : vocab[pick]);
+        }
+        const size_t len = strlen(text), plen = strlen(phrase);
+        const bool may = ivrsm_text_may_not_know(r, phrase, plen);
+        size_t spans = 0;
+        static struct ivrsm_text_words taken_back[256];
+        for (size_t l = 0; l < 2; l++)
+            for (const struct ivrsm_text_words *e = lists[l]; e && e->text && spans < 255; e++)
+                taken_back[spans++] = *e;
+        taken_back[spans] = (struct ivrsm_text_words){NULL, 0};
+        ck_assert_int_eq(may, may_not_know_by_search(taken_back, phrase, plen));
+        const int now = ivrsm_text_hears_phrase(r, text, len, phrase, plen, may);
+        /* Alone: heard as the old rule hears it (the phrase is the whole text). */
+        ck_assert_int_eq(ivrsm_text_hears_phrase(r, phrase, plen, phrase, plen, may),
+                         hears_by_words(phrase, phrase, r->dont_know, r->negations));
+        const bool old = hears_by_words(text, phrase, r->dont_know, r->negations);
+        char p[8][8];
+        const size_t pw = cut_words(phrase, plen, p, 8);
+        if (calm)
+            ck_assert_msg(now == (int)old, "%s: '%s' in '%s'", ivrsm_locale_tag(loc), phrase,
+                          text);
+        ck_assert_msg(!now || old || holds_entry(p, pw, r->negations), "%s: '%s' in '%s'",
+                      ivrsm_locale_tag(loc), phrase, text);
     }
 }
 END_TEST
@@ -1138,6 +1381,10 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_normalize_then_match);
     tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
     tcase_add_test(tc, test_hears_phrase_as_words);
+    size_t locales = 0;
+    while (ivrsm_locale_at(locales))
+        locales++;
+    tcase_add_loop_test(tc, test_heard_as_before_in_neutral_words, 0, (int)locales);
     tcase_add_test(tc, test_buf_json_string_as_jansson);
     suite_add_tcase(s, tc);
     return s;

@@ -163,6 +163,68 @@ static int fold_code_point(const ivrsm_text_rules *rules, const unsigned char *p
  * longer than IVRSM_REWRITE_INDEX_MAX is scanned whole.
  */
 
+/* Whether a list's entries are words as normalised text has them: no empty entry, no space at
+ * either end, none doubled (the word sets assume it, and are not built otherwise). */
+static bool words_well_formed(const struct ivrsm_text_words *list)
+{
+    for (; list && list->text; list++) {
+        const char *t = list->text;
+        const size_t n = list->len;
+        if (n == 0 || t[0] == ' ' || t[n - 1] == ' ' || memchr(t, '\0', n))
+            return false;
+        for (size_t i = 1; i < n; i++)
+            if (t[i] == ' ' && t[i - 1] == ' ')
+                return false;
+    }
+    return true;
+}
+
+/* Adds the keys of the words of each entry of `list` to k (of its first word only when
+ * first_only). */
+static void add_word_keys(ivrsm_word_keys *k, const struct ivrsm_text_words *list, bool first_only)
+{
+    for (; list && list->text; list++) {
+        const char *t = list->text;
+        const size_t n = list->len;
+        for (size_t i = 0; i < n; i++) {
+            const size_t start = i;
+            while (i < n && t[i] != ' ')
+                i++;
+            const unsigned key = ivrsm_word_key((unsigned char)t[start], i - start);
+            k->bits[key >> 6] |= (uint64_t)1 << (key & 63);
+            if (first_only)
+                break;
+        }
+    }
+}
+
+static void prepare_heard_cache(const ivrsm_text_rules *rules)
+{
+    ivrsm_heard_cache *hc = rules->heard_cache;
+    int expected = 0;
+    if (!hc || atomic_load_explicit(&hc->phase, memory_order_acquire) != 0 ||
+        !atomic_compare_exchange_strong_explicit(&hc->phase, &expected, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return;
+    /* Lists with odd entries are compared whole, without sets (phase left at 1). */
+    if (!words_well_formed(rules->dont_know) || !words_well_formed(rules->idioms) ||
+        !words_well_formed(rules->negations))
+        return;
+    memset(&hc->taken_back, 0, sizeof hc->taken_back);
+    memset(&hc->scope_first, 0, sizeof hc->scope_first);
+    add_word_keys(&hc->taken_back, rules->dont_know, false);
+    add_word_keys(&hc->taken_back, rules->idioms, false);
+    add_word_keys(&hc->scope_first, rules->negations, true);
+    atomic_store_explicit(&hc->phase, 2, memory_order_release);
+}
+
+/* rules' word sets when they are built, else NULL. */
+static inline const ivrsm_heard_cache *heard_cache(const ivrsm_text_rules *rules)
+{
+    const ivrsm_heard_cache *hc = rules->heard_cache;
+    return hc && atomic_load_explicit(&hc->phase, memory_order_acquire) == 2 ? hc : NULL;
+}
+
 /* The output being built: out[0..len), and where rewriting may start. */
 struct norm_out {
     char *out;
@@ -372,7 +434,8 @@ static inline int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
     return rewrite_word(rules, o);
 }
 
-void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
+/* The rewrite index of ivrsm_text_rules_prepare(), what a normalisation needs. */
+static void prepare_rewrites(const ivrsm_text_rules *rules)
 {
     if (!rules || !rules->cache || !rules->rewrites)
         return;
@@ -383,6 +446,13 @@ void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
         return;
     build_rewrite_index(rules, &rules->cache->index);
     atomic_store_explicit(&rules->cache->phase, 2, memory_order_release);
+}
+
+void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules)
+{
+    if (rules)
+        prepare_heard_cache(rules);
+    prepare_rewrites(rules);
 }
 
 /*
@@ -431,7 +501,7 @@ static int normalize(const ivrsm_text_rules *rules, const char *in, size_t len, 
     index.state = 0;
     struct norm_out o = {out, cap, 0, 0, 1, &index, starts};
     if (rules && rules->cache) {
-        ivrsm_text_rules_prepare(rules);
+        prepare_rewrites(rules);
         if (atomic_load_explicit(&rules->cache->phase, memory_order_acquire) == 2)
             o.index = &rules->cache->index; /* read only from here on */
     }
@@ -555,45 +625,187 @@ static bool inside_one_of(const char *text, size_t text_len, size_t at, size_t l
     return false;
 }
 
+/* Whether every word of text[0..len) has its key in k. */
+static bool all_words_of(const ivrsm_word_keys *k, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        const size_t start = i;
+        while (i < len && text[i] != ' ')
+            i++;
+        if (i > start &&
+            !ivrsm_word_keys_has(k, ivrsm_word_key((unsigned char)text[start], i - start)))
+            return false;
+    }
+    return true;
+}
+
+/* Whether phrase[0..len) holds one of `spans` (it says it itself), or lies inside a longer one. */
+static void holds_or_inside(const char *phrase, size_t len, const struct ivrsm_text_words *spans,
+                            bool *holds, bool *inside)
+{
+    for (const struct ivrsm_text_words *d = spans; d && d->text && !*holds; d++) {
+        if (ivrsm_text_has_phrase(phrase, len, d->text, d->len))
+            *holds = true;
+        *inside = *inside || (d->len > len && ivrsm_text_has_phrase(d->text, d->len, phrase, len));
+    }
+}
+
 bool ivrsm_text_may_not_know(const ivrsm_text_rules *rules, const char *phrase, size_t len)
 {
-    if (!rules || !rules->dont_know)
+    if (!rules || (!rules->dont_know && !rules->idioms))
         return false;
-    bool inside = false;
-    for (const struct ivrsm_text_words *d = rules->dont_know; d->text; d++) {
-        if (ivrsm_text_has_phrase(phrase, len, d->text, d->len))
-            return false; /* the phrase says it does not know itself */
-        inside = inside || (d->len > len && ivrsm_text_has_phrase(d->text, d->len, phrase, len));
+    /* Lying inside one of them, the phrase has only words of the lists: most phrases have one
+     * that is not, and are answered by their words' keys alone (holding one matters only to a
+     * phrase that may lie inside another). */
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    if (hc && !all_words_of(&hc->taken_back, phrase, len))
+        return false;
+    bool holds = false, inside = false;
+    holds_or_inside(phrase, len, rules->dont_know, &holds, &inside);
+    holds_or_inside(phrase, len, rules->idioms, &holds, &inside);
+    return inside && !holds;
+}
+
+/* The length of the longest entry of `list` that is whole words of text from text[i] (a word
+ * start) on and ends before text[end] (a space); 0 when none. */
+static size_t longest_at(const char *text, size_t i, size_t end,
+                         const struct ivrsm_text_words *list)
+{
+    size_t best = 0;
+    for (; list && list->text; list++) {
+        const size_t n = list->len;
+        if (n <= best || n > end - i || text[i] != list->text[0] || text[i + n] != ' ')
+            continue;
+        if (memcmp(text + i, list->text, n) == 0)
+            best = n;
     }
-    return inside;
+    return best;
+}
+
+/* The start of the word after the one at text[i], or end + 1 when it is the last before end. */
+static size_t next_word(const char *text, size_t i, size_t end)
+{
+    while (i < end && text[i] != ' ')
+        i++;
+    return i + 1;
+}
+
+/*
+ * Whether the words before text[at] (a word start, at >= 2) leave a negation's reach open:
+ * read from the start, a negation reaches the end of its clause; a clause break ends the reach; an idiom anywhere, and a short answer at the start
+ * of a clause, are a clause of their own (the reach before them ends, none starts).
+ */
+static bool in_negation_reach(const ivrsm_text_rules *rules, const char *text, size_t at)
+{
+    const size_t end = at - 1; /* the space before the occurrence */
+    bool open = false, clause_start = true;
+    size_t i = 0;
+    while (i < end) {
+        size_t n = longest_at(text, i, end, rules->idioms);
+        if (!n && clause_start)
+            n = longest_at(text, i, end, rules->short_answers);
+        if (n) {
+            open = false;
+            clause_start = true;
+            i += n + 1;
+            continue;
+        }
+        n = longest_at(text, i, end, rules->negations);
+        if (n) {
+            open = true;
+            clause_start = false;
+            i += n + 1;
+            continue;
+        }
+        n = longest_at(text, i, end, rules->clause_breaks);
+        if (n) {
+            open = false;
+            clause_start = true;
+            i += n + 1;
+            continue;
+        }
+        clause_start = false;
+        i = next_word(text, i, end);
+    }
+    return open;
+}
+
+/* Whether text[at..at+len) holds one of `words` as whole words. */
+static bool holds_one_of(const char *text, size_t at, size_t len,
+                         const struct ivrsm_text_words *words)
+{
+    for (; words->text; words++)
+        if (find_phrase(text + at, len, 0, words->text, words->len) >= 0)
+            return true;
+    return false;
 }
 
 /* ivrsm_text_heard(), inline for the matcher's loop. */
+/*
+ * Whether a word before text[at] (a word start, at >= 2) may start a negation of the rules:
+ * by the keys of the words when their sets are built (from memo->clear on, which moves past
+ * the words found to start none), else always.
+ */
+static inline bool negation_may_come_before(const ivrsm_text_rules *rules, const char *text,
+                                            size_t at, ivrsm_heard_memo *memo)
+{
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    if (!hc)
+        return true;
+    const size_t end = at - 1;
+    size_t i = memo->clear;
+    while (i < end) {
+        const size_t start = i;
+        while (i < end && text[i] != ' ')
+            i++;
+        if (ivrsm_word_keys_has(&hc->scope_first,
+                                ivrsm_word_key((unsigned char)text[start], i - start)))
+            return true;
+        memo->clear = ++i;
+    }
+    return false;
+}
+
 static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t text_len,
-                         size_t at, size_t len, bool may_not_know)
+                         size_t at, size_t len, bool may_not_know, ivrsm_heard_memo *memo)
 {
     if (!rules)
         return true;
-    if (rules->negations && at >= 2 && preceded_by(text, at, rules->negations))
+    /* A phrase that holds a negation is a refusal as said ("sais pas" in "je ne sais pas",
+     * "no quiero" in "no, no quiero"): only the others are looked at, rarely. */
+    if (rules->negations && at >= 2 && negation_may_come_before(rules, text, at, memo) &&
+        (preceded_by(text, at, rules->negations) || in_negation_reach(rules, text, at)) &&
+        !holds_one_of(text, at, len, rules->negations))
         return false;
-    return !(may_not_know && rules->dont_know &&
-             inside_one_of(text, text_len, at, len, rules->dont_know));
+    return !(may_not_know &&
+             ((rules->dont_know && inside_one_of(text, text_len, at, len, rules->dont_know)) ||
+              (rules->idioms && inside_one_of(text, text_len, at, len, rules->idioms))));
 }
 
 bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,
                       size_t len, bool may_not_know)
 {
-    return heard(rules, text, text_len, at, len, may_not_know);
+    ivrsm_heard_memo memo = {0};
+    return heard(rules, text, text_len, at, len, may_not_know, &memo);
+}
+
+int ivrsm_text_hears_phrase_memo(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                                 const char *phrase, size_t phrase_len, bool may_not_know,
+                                 ivrsm_heard_memo *memo)
+{
+    for (ptrdiff_t at = find_phrase(text, text_len, 0, phrase, phrase_len); at >= 0;
+         at = find_phrase(text, text_len, (size_t)at + 1, phrase, phrase_len))
+        if (heard(rules, text, text_len, (size_t)at, phrase_len, may_not_know, memo))
+            return 1;
+    return 0;
 }
 
 int ivrsm_text_hears_phrase(const ivrsm_text_rules *rules, const char *text, size_t text_len,
                             const char *phrase, size_t phrase_len, bool may_not_know)
 {
-    for (ptrdiff_t at = find_phrase(text, text_len, 0, phrase, phrase_len); at >= 0;
-         at = find_phrase(text, text_len, (size_t)at + 1, phrase, phrase_len))
-        if (heard(rules, text, text_len, (size_t)at, phrase_len, may_not_know))
-            return 1;
-    return 0;
+    ivrsm_heard_memo memo = {0};
+    return ivrsm_text_hears_phrase_memo(rules, text, text_len, phrase, phrase_len, may_not_know,
+                                        &memo);
 }
 
 void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws)

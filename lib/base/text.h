@@ -5,6 +5,7 @@
 #ifndef IVRSM_TEXT_H
 #define IVRSM_TEXT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,35 @@ struct ivrsm_text_words {
         text, sizeof(text) - 1                                                                     \
     }
 
+/*
+ * The words of a language's lists by a key of their first byte and length (ivrsm_word_key()),
+ * as sets of bits, built once for the rules (ivrsm_text_rules_prepare()): a word whose key is
+ * not in a set is no word of that list, which turns most words away without a comparison.
+ */
+#define IVRSM_WORD_KEY_BITS 1024
+typedef struct ivrsm_word_keys {
+    uint64_t bits[IVRSM_WORD_KEY_BITS / 64];
+} ivrsm_word_keys;
+
+static inline unsigned ivrsm_word_key(unsigned char first, size_t len)
+{
+    /* Lower-case ASCII words shorter than 31 bytes get keys of their own. */
+    return (first * 31u + (unsigned)len) & (IVRSM_WORD_KEY_BITS - 1);
+}
+
+static inline bool ivrsm_word_keys_has(const ivrsm_word_keys *k, unsigned key)
+{
+    return (k->bits[key >> 6] >> (key & 63)) & 1;
+}
+
+/* Static storage for the sets of a language's rules, built by the first call that needs them
+ * (a machine's load) and read by all after (release/acquire, no lock, no allocation). */
+typedef struct ivrsm_heard_cache {
+    _Atomic int phase;           /* 0 not built, 1 being built, 2 built */
+    ivrsm_word_keys taken_back;  /* every word of `dont_know` and `idioms` */
+    ivrsm_word_keys scope_first; /* the first word of each of `negations` */
+} ivrsm_heard_cache;
+
 typedef struct ivrsm_text_rules {
     /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
     const struct ivrsm_text_fold *folds;
@@ -79,13 +109,26 @@ typedef struct ivrsm_text_rules {
      * NULL: expressions of not knowing, whose words are no answer ("no se" holds Spanish
      * "no", "not sure" English "sure")... */
     const struct ivrsm_text_words *dont_know;
-    /* ...and negations and doubts, after which a phrase is no answer ("pas oui", "not now",
-     * "maybe yes"). */
+    /* ...set phrases whose words are no answer one by one ("no problem" holds English "no",
+     * "pas de souci" French "pas"), each a clause of its own; a phrase that holds one is
+     * heard... */
+    const struct ivrsm_text_words *idioms;
+    /* ...negations and doubts, after which the rest of their clause is no answer ("pas oui",
+     * "not now", "I do not want to move", "maybe yes")... */
     const struct ivrsm_text_words *negations;
+    /* ...words that start a new clause, where a negation's reach ends ("but", "mais", "pero",
+     * "sondern", the answers "yes" and "no" where "no" is no negation)... */
+    const struct ivrsm_text_words *clause_breaks;
+    /* ...and negative answers complete in themselves: at the start of a clause they take back
+     * their own words and nothing after them ("not yet, I want to move", "pas encore"). */
+    const struct ivrsm_text_words *short_answers;
+    /* Where the word sets of these lists are kept once built, or NULL: every word is compared. */
+    ivrsm_heard_cache *heard_cache;
 } ivrsm_text_rules;
 
-/* The index of rules' rewrites built into its cache now, if it has one and it is not built
- * yet (a machine does it at load for its languages, so no event builds it). */
+/* The index of rules' rewrites, and the word sets of its lists, built into their caches now,
+ * if it has them and they are not built yet (a machine does it at load for its languages, so
+ * no event builds them). */
 void ivrsm_text_rules_prepare(const ivrsm_text_rules *rules);
 
 /*
@@ -126,19 +169,25 @@ ptrdiff_t ivrsm_text_find_phrase(const char *text, size_t text_len, size_t from,
 
 /*
  * Whether an occurrence of phrase[0..len) (normalised) may lie inside one of the rules'
- * expressions of not knowing and be taken back by it: it is whole words of a longer one, and
- * holds none itself (a machine's utterance "sais pas" is heard in "je ne sais pas"). Worked
- * out once per phrase, when a machine is loaded: most phrases cannot, and are spared the
- * search at every match.
+ * expressions of not knowing or idioms and be taken back by it: it is whole words of a longer
+ * one, and holds none itself (a machine's utterance "sais pas" is heard in "je ne sais pas",
+ * "no" is not heard in "no problem", "no problem" is). Worked out once per phrase, when a
+ * machine is loaded: most phrases cannot, and are spared the search at every match. Phrases
+ * that share no word with the lists are answered by the keys of their words (the rules'
+ * heard_cache, once built), without a search.
  */
 bool ivrsm_text_may_not_know(const ivrsm_text_rules *rules, const char *phrase, size_t len);
 
 /*
  * Whether the words text[at..at+len) (whole words of normalised text) are heard as said, by
  * the rules' lists: not when the words right before them are one of `negations` ("pas oui",
- * "not now", "maybe yes"), nor, when `may_not_know` (ivrsm_text_may_not_know() of their
- * phrase), when they lie inside one of `dont_know` ("no" in "no se"). Rules without lists hear
- * everything.
+ * "not now", "maybe yes"), nor when a negation before them still reaches them (read from the
+ * start of the text: a negation reaches the end of its clause, which one of `clause_breaks`
+ * ends, and an idiom, or one of `short_answers` at the start of a clause, is a clause of its
+ * own: "I do not want to move" takes "move" back, "not yet I want to move" and "I do not want
+ * to move but cancel" do not take "move" and "cancel"), nor, when `may_not_know`
+ * (ivrsm_text_may_not_know() of their phrase), when they lie inside one of `dont_know` ("no"
+ * in "no se") or of `idioms` ("no" in "no problem"). Rules without lists hear everything.
  */
 bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,
                       size_t len, bool may_not_know);
@@ -149,6 +198,22 @@ bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t te
  */
 int ivrsm_text_hears_phrase(const ivrsm_text_rules *rules, const char *text, size_t text_len,
                             const char *phrase, size_t phrase_len, bool may_not_know);
+
+/*
+ * What the searches of phrases in one text have read of it, for the next: the words before
+ * `clear` (a word start) may start no negation of the rules (by the keys of their words). Zero
+ * it for each text.
+ */
+typedef struct ivrsm_heard_memo {
+    size_t clear;
+} ivrsm_heard_memo;
+
+/* ivrsm_text_hears_phrase() for one of the phrases tried on a text: the words known to start
+ * no negation are not read again, and where none comes before an occurrence (most sentences),
+ * it is not looked at for one. */
+int ivrsm_text_hears_phrase_memo(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                                 const char *phrase, size_t phrase_len, bool may_not_know,
+                                 ivrsm_heard_memo *memo);
 
 /*
  * The bytes that start a word of a text (the first byte, and each byte after a

@@ -249,14 +249,35 @@ static const struct ivrsm_text_words de_dont_know[] = {
     IVRSM_WORDS("ich bin nicht sicher"), {NULL, 0},
 };
 static const struct ivrsm_text_words de_negations[] = {
-    IVRSM_WORDS("nicht"),
-    IVRSM_WORDS("kein"),
-    IVRSM_WORDS("keine"),
-    IVRSM_WORDS("keinen"),
-    IVRSM_WORDS("nie"),
-    IVRSM_WORDS("vielleicht"),
+    IVRSM_WORDS("nicht"),   IVRSM_WORDS("kein"),       IVRSM_WORDS("keine"),
+    IVRSM_WORDS("keinen"),  IVRSM_WORDS("keinem"),     IVRSM_WORDS("keiner"),
+    IVRSM_WORDS("nie"),     IVRSM_WORDS("niemals"),    IVRSM_WORDS("vielleicht"),
+    IVRSM_WORDS("eventuell"), IVRSM_WORDS("weder"),    IVRSM_WORDS("ohne"),
     {NULL, 0},
 };
+/* Where a negation's reach ends: "ich will nicht verschieben sondern stornieren", "noch nicht,
+ * ich möchte verschieben". A main clause puts its verb second, so "ich will" and "ich möchte"
+ * start one ("dass ich stornieren will" puts it last). No short answers: "noch nicht den
+ * Termin stornieren" refuses, so "noch nicht" is no clause of its own. */
+static const struct ivrsm_text_words de_clause_breaks[] = {
+    IVRSM_WORDS("aber"),        IVRSM_WORDS("sondern"),       IVRSM_WORDS("doch"),
+    IVRSM_WORDS("ja"),          IVRSM_WORDS("nein"),          IVRSM_WORDS("nee"),
+    IVRSM_WORDS("okay"),        IVRSM_WORDS("ok"),            IVRSM_WORDS("lieber"),
+    IVRSM_WORDS("stattdessen"), IVRSM_WORDS("jedoch"),        IVRSM_WORDS("vielmehr"),
+    IVRSM_WORDS("ich will"),    IVRSM_WORDS("ich moechte"),   IVRSM_WORDS("ich wuerde"),
+    IVRSM_WORDS("wir wollen"),  IVRSM_WORDS("wir moechten"),  {NULL, 0},
+};
+/* Said every day, and no refusal: "kein Problem" is never "nein" (a machine that wants it for
+ * "ja" lists it among the utterances of its "ja"). */
+static const struct ivrsm_text_words de_idioms[] = {
+    IVRSM_WORDS("kein problem"),    IVRSM_WORDS("keine probleme"),  IVRSM_WORDS("kein thema"),
+    IVRSM_WORDS("keine ursache"),   IVRSM_WORDS("keine sorge"),     IVRSM_WORDS("keine sorgen"),
+    IVRSM_WORDS("nicht schlimm"),   IVRSM_WORDS("nicht so schlimm"), IVRSM_WORDS("macht nichts"),
+    IVRSM_WORDS("gar nicht"),       IVRSM_WORDS("ueberhaupt nicht"), IVRSM_WORDS("warum nicht"),
+    IVRSM_WORDS("nichts zu danken"), IVRSM_WORDS("nicht der rede wert"), IVRSM_WORDS("kein ding"),
+    IVRSM_WORDS("kein stress"),     {NULL, 0},
+};
+static ivrsm_heard_cache de_heard_cache;
 
 static const char *const de_de_tags[] = {"de-DE", "de", NULL};
 
@@ -268,7 +289,12 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
     .tags = de_de_tags,
     .name = "German (Germany)",
-    .text = {.folds = de_folds, .dont_know = de_dont_know, .negations = de_negations},
+    .text = {.folds = de_folds,
+             .dont_know = de_dont_know,
+             .idioms = de_idioms,
+             .negations = de_negations,
+             .clause_breaks = de_clause_breaks,
+             .heard_cache = &de_heard_cache},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .lists_index = &de_lists_index,

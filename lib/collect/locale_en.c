@@ -313,16 +313,47 @@ static const struct ivrsm_text_words en_dont_know[] = {
     {NULL, 0},
 };
 static const struct ivrsm_text_words en_negations[] = {
-    IVRSM_WORDS("not"), IVRSM_WORDS("never"), IVRSM_WORDS("maybe"), IVRSM_WORDS("perhaps"),
+    IVRSM_WORDS("not"),     IVRSM_WORDS("never"),   IVRSM_WORDS("maybe"),
+    IVRSM_WORDS("perhaps"), IVRSM_WORDS("neither"), IVRSM_WORDS("nor"),
+    IVRSM_WORDS("no longer"), {NULL, 0},
+};
+/* Where a negation's reach ends: "I do not want to move but cancel", "not now, yes, move it".
+ * "no" is the answer here, not a negation ("no, cancel it" cancels). Not "and" ("I do not want
+ * to move and cancel" refuses both), nor "so" ("not so sure I want to cancel"). */
+static const struct ivrsm_text_words en_clause_breaks[] = {
+    IVRSM_WORDS("but"),     IVRSM_WORDS("however"), IVRSM_WORDS("instead"), IVRSM_WORDS("rather"),
+    IVRSM_WORDS("actually"), IVRSM_WORDS("yes"),    IVRSM_WORDS("yeah"),    IVRSM_WORDS("yep"),
+    IVRSM_WORDS("no"),      IVRSM_WORDS("nope"),    IVRSM_WORDS("okay"),    IVRSM_WORDS("ok"),
+    IVRSM_WORDS("i mean"),  {NULL, 0},
+};
+/* Refusals complete in themselves: "not yet, I want to move" moves. */
+static const struct ivrsm_text_words en_short_answers[] = {
+    IVRSM_WORDS("not yet"),        IVRSM_WORDS("not now"),        IVRSM_WORDS("not today"),
+    IVRSM_WORDS("not right now"),  IVRSM_WORDS("not really"),     IVRSM_WORDS("not this time"),
+    IVRSM_WORDS("not for now"),    IVRSM_WORDS("not anymore"),    IVRSM_WORDS("not at the moment"),
     {NULL, 0},
 };
+/* Said every day, and no refusal: "no problem" is never the answer "no" (a machine that wants
+ * it for "yes" lists it among the utterances of its "yes"). */
+static const struct ivrsm_text_words en_idioms[] = {
+    IVRSM_WORDS("no problem"),  IVRSM_WORDS("no problems"), IVRSM_WORDS("not a problem"),
+    IVRSM_WORDS("no worries"),  IVRSM_WORDS("no worry"),    IVRSM_WORDS("not to worry"),
+    IVRSM_WORDS("not at all"),  IVRSM_WORDS("never mind"),  IVRSM_WORDS("no bother"),
+    IVRSM_WORDS("no rush"),     IVRSM_WORDS("no hurry"),    IVRSM_WORDS("why not"),
+    IVRSM_WORDS("no matter"),   {NULL, 0},
+};
+static ivrsm_heard_cache en_heard_cache;
 
 /* The parts of the table that the United Kingdom shares with the United States. */
 #define EN_COMMON_FIELDS                                                                           \
     .text = {.rewrites = en_rewrites,                                                              \
              .cache = &en_rewrite_cache,                                                           \
              .dont_know = en_dont_know,                                                            \
-             .negations = en_negations},                                                           \
+             .idioms = en_idioms,                                                                  \
+             .negations = en_negations,                                                            \
+             .clause_breaks = en_clause_breaks,                                                    \
+             .short_answers = en_short_answers,                                                    \
+             .heard_cache = &en_heard_cache},                                                      \
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
     .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
     .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \

@@ -208,13 +208,44 @@ static const struct ivrsm_text_words es_dont_know[] = {
     IVRSM_WORDS("no lo tengo claro"),
     {NULL, 0},
 };
+/* "no" is the answer and the negation at once: without the comma a recogniser drops, "no
+ * quiero cancelar" may be either, and is heard as the negation (no match, the caller is asked
+ * again) rather than as "cancelar". */
 static const struct ivrsm_text_words es_negations[] = {
-    IVRSM_WORDS("quiza"),
-    IVRSM_WORDS("quizas"),
-    IVRSM_WORDS("tal vez"),
-    IVRSM_WORDS("a lo mejor"),
+    IVRSM_WORDS("quiza"),   IVRSM_WORDS("quizas"),    IVRSM_WORDS("tal vez"),
+    IVRSM_WORDS("a lo mejor"), IVRSM_WORDS("puede que"), IVRSM_WORDS("no"),
+    IVRSM_WORDS("nunca"),   IVRSM_WORDS("jamas"),     IVRSM_WORDS("ni"),
+    IVRSM_WORDS("tampoco"), IVRSM_WORDS("sin"),       {NULL, 0},
+};
+/* Where a negation's reach ends: "no quiero cambiarla sino cancelarla", "no, pero quiero
+ * cancelar". Not "si" (also "if": "no sé si quiero cancelar"), nor "y". */
+static const struct ivrsm_text_words es_clause_breaks[] = {
+    IVRSM_WORDS("pero"),      IVRSM_WORDS("sino"),       IVRSM_WORDS("sino que"),
+    IVRSM_WORDS("mejor"),     IVRSM_WORDS("mas bien"),   IVRSM_WORDS("en realidad"),
+    IVRSM_WORDS("de hecho"),  IVRSM_WORDS("vale"),       IVRSM_WORDS("de acuerdo"),
+    IVRSM_WORDS("entonces"),  IVRSM_WORDS("ok"),         IVRSM_WORDS("okay"),
+    IVRSM_WORDS("lo que quiero"), {NULL, 0},
+};
+/* Refusals complete in themselves: "no gracias, quiero hablar con alguien". */
+static const struct ivrsm_text_words es_short_answers[] = {
+    IVRSM_WORDS("no gracias"),       IVRSM_WORDS("no muchas gracias"),
+    IVRSM_WORDS("no se" ES_ENYE "or"), IVRSM_WORDS("no se" ES_ENYE "ora"),
+    IVRSM_WORDS("no se" ES_ENYE "orita"), IVRSM_WORDS("no por ahora"),
+    IVRSM_WORDS("no de momento"),    IVRSM_WORDS("no por el momento"),
     {NULL, 0},
 };
+/* Said every day, and no refusal: "no pasa nada" is never "no" (a machine that wants it for
+ * "sí" lists it among the utterances of its "sí"). */
+static const struct ivrsm_text_words es_idioms[] = {
+    IVRSM_WORDS("no pasa nada"),    IVRSM_WORDS("no hay problema"),
+    IVRSM_WORDS("no hay ningun problema"), IVRSM_WORDS("ningun problema"),
+    IVRSM_WORDS("sin problema"),    IVRSM_WORDS("sin problemas"),
+    IVRSM_WORDS("no se preocupe"),  IVRSM_WORDS("no te preocupes"),
+    IVRSM_WORDS("no importa"),      IVRSM_WORDS("no hay de que"),
+    IVRSM_WORDS("de nada"),         IVRSM_WORDS("por que no"),
+    IVRSM_WORDS("para nada"),       {NULL, 0},
+};
+static ivrsm_heard_cache es_heard_cache;
 
 static const char *const es_es_tags[] = {"es-ES", "es", NULL};
 
@@ -225,7 +256,13 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .tag = "es-ES",
     .tags = es_es_tags,
     .name = "Spanish (Spain)",
-    .text = {.folds = es_folds, .dont_know = es_dont_know, .negations = es_negations},
+    .text = {.folds = es_folds,
+             .dont_know = es_dont_know,
+             .idioms = es_idioms,
+             .negations = es_negations,
+             .clause_breaks = es_clause_breaks,
+             .short_answers = es_short_answers,
+             .heard_cache = &es_heard_cache},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,
     .lists_index = &es_lists_index,

@@ -223,11 +223,49 @@ static const struct ivrsm_text_words fr_dont_know[] = {
     IVRSM_WORDS("pas certaine"),
     {NULL, 0},
 };
+/* "ne" and "n" too: "je n'annule pas" takes "annule" back ("sais pas" is still heard in "je
+ * ne sais pas": a phrase that holds a negation is a refusal as said). The "pas" after a verb
+ * alone ("j'annule pas") is not read: a negation reaches forward only. */
 static const struct ivrsm_text_words fr_negations[] = {
-    IVRSM_WORDS("pas"),
-    IVRSM_WORDS("peut etre"),
+    IVRSM_WORDS("pas"),  IVRSM_WORDS("peut etre"), IVRSM_WORDS("ne"),       IVRSM_WORDS("n"),
+    IVRSM_WORDS("jamais"), IVRSM_WORDS("sans"),    IVRSM_WORDS("non plus"), IVRSM_WORDS("ni"),
     {NULL, 0},
 };
+/* Where a negation's reach ends: "je ne veux pas déplacer mais annuler", "pas maintenant,
+ * non, je veux annuler". Not "si" (also "if": "je ne sais pas si je veux annuler"), nor "et". */
+static const struct ivrsm_text_words fr_clause_breaks[] = {
+    IVRSM_WORDS("mais"),   IVRSM_WORDS("plutot"),      IVRSM_WORDS("par contre"),
+    IVRSM_WORDS("en fait"), IVRSM_WORDS("en revanche"), IVRSM_WORDS("au contraire"),
+    IVRSM_WORDS("oui"),    IVRSM_WORDS("ouais"),       IVRSM_WORDS("non"),
+    IVRSM_WORDS("d accord"), IVRSM_WORDS("ok"),        IVRSM_WORDS("okay"),
+    IVRSM_WORDS("alors"),  IVRSM_WORDS("donc"),        IVRSM_WORDS("sinon"),
+    {NULL, 0},
+};
+/* Refusals complete in themselves: "pas encore, je veux déplacer" moves. */
+static const struct ivrsm_text_words fr_short_answers[] = {
+    IVRSM_WORDS("pas encore"),        IVRSM_WORDS("pas maintenant"),
+    IVRSM_WORDS("pas tout de suite"), IVRSM_WORDS("pas aujourd hui"),
+    IVRSM_WORDS("pas vraiment"),      IVRSM_WORDS("pas pour l instant"),
+    IVRSM_WORDS("pas pour le moment"), IVRSM_WORDS("toujours pas"),
+    IVRSM_WORDS("pas cette fois"),    {NULL, 0},
+};
+/* Said every day, and no refusal: "pas de problème" is never "non" (a machine that wants it for
+ * "oui" lists it among the utterances of its "oui"). */
+static const struct ivrsm_text_words fr_idioms[] = {
+    IVRSM_WORDS("pas de probleme"),  IVRSM_WORDS("pas de problemes"),
+    IVRSM_WORDS("pas de souci"),     IVRSM_WORDS("pas de soucis"),
+    IVRSM_WORDS("sans probleme"),    IVRSM_WORDS("sans souci"),
+    IVRSM_WORDS("sans soucis"),      IVRSM_WORDS("aucun probleme"),
+    IVRSM_WORDS("aucun souci"),      IVRSM_WORDS("il n y a pas de probleme"),
+    IVRSM_WORDS("il n y a pas de souci"), IVRSM_WORDS("y a pas de probleme"),
+    IVRSM_WORDS("y a pas de souci"), IVRSM_WORDS("pas grave"),
+    IVRSM_WORDS("c est pas grave"),  IVRSM_WORDS("ce n est pas grave"),
+    IVRSM_WORDS("ca ne fait rien"),  IVRSM_WORDS("ne vous inquietez pas"),
+    IVRSM_WORDS("pas de quoi"),      IVRSM_WORDS("il n y a pas de quoi"),
+    IVRSM_WORDS("pourquoi pas"),     IVRSM_WORDS("pas du tout"),
+    IVRSM_WORDS("n est ce pas"),     {NULL, 0},
+};
+static ivrsm_heard_cache fr_heard_cache;
 
 static const char *const fr_fr_tags[] = {"fr-FR", "fr", NULL};
 static const char *const fr_be_tags[] = {"fr-BE", NULL};
@@ -235,7 +273,12 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
 
 /* The parts of the table that Belgium shares with France. */
 #define FR_COMMON_FIELDS                                                                           \
-    .text = {.dont_know = fr_dont_know, .negations = fr_negations},                                \
+    .text = {.dont_know = fr_dont_know,                                                            \
+             .idioms = fr_idioms,                                                                  \
+             .negations = fr_negations,                                                            \
+             .clause_breaks = fr_clause_breaks,                                                    \
+             .short_answers = fr_short_answers,                                                    \
+             .heard_cache = &fr_heard_cache},                                                      \
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \

@@ -66,10 +66,11 @@ static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char 
 /* Whether phrase p is heard in the normalised sentence norm[0..n) and its route holds. */
 static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *rules,
                                 const m_state *st, const m_phrase_entry *p, const char *norm,
-                                size_t n)
+                                size_t n, ivrsm_heard_memo *memo)
 {
     return p->len <= n &&
-           ivrsm_text_hears_phrase(rules, norm, n, p->phrase, p->len, p->may_not_know) &&
+           ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know,
+                                        memo) &&
            ivrsm_s_route_holds(s, &st->routes[p->route]);
 }
 
@@ -98,10 +99,12 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
                              const m_state *st, const m_phrase_table *t, const char *norm, size_t n,
                              const ivrsm_word_starts *starts)
 {
+    /* What the phrases' searches read of the sentence, for the next (negations). */
+    ivrsm_heard_memo memo = {0};
     if (t->by_first) {
         for (uint64_t set = phrases_starting(t, starts); set; set &= set - 1) {
             const m_phrase_entry *p = &t->phrases[__builtin_ctzll(set)];
-            if (phrase_takes(s, rules, st, p, norm, n))
+            if (phrase_takes(s, rules, st, p, norm, n, &memo))
                 return p->route;
         }
         return -1;
@@ -109,7 +112,7 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
     for (size_t i = 0; i < t->phrase_count; i++) {
         const m_phrase_entry *p = &t->phrases[i];
         if (ivrsm_word_starts_has(starts, (unsigned char)p->phrase[0]) &&
-            phrase_takes(s, rules, st, p, norm, n))
+            phrase_takes(s, rules, st, p, norm, n, &memo))
             return p->route;
     }
     return -1;
