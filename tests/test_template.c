@@ -862,12 +862,14 @@ static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
     gen_expression(a, ctx_json, depth + 1);
     bool holds;
     if (pick == 2) {
-        snprintf(g->text, sizeof g->text, "!(%s)", a->text);
+        /* A text cut short would be another expression: the generator's depth keeps it short. */
+        ck_assert_int_lt(snprintf(g->text, sizeof g->text, "!(%s)", a->text), (int)sizeof g->text);
         holds = !ref_truthy(a->value);
         b->value = NULL;
     } else {
         gen_expression(b, ctx_json, depth + 1);
         const char *op = binary[expr_rand(sizeof binary / sizeof *binary)];
+        ck_assert(strlen(a->text) <= 900 && strlen(b->text) <= 900);
         snprintf(g->text, sizeof g->text, "(%.900s) %s (%.900s)", a->text, op, b->text);
         int order = ref_order(a->value, b->value);
         if (!strcmp(op, "&&"))
