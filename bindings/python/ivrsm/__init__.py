@@ -5,7 +5,7 @@
     with m.session(call_id="c-1") as s:
         s.start()
         for c in s.commands():
-            print(c["type"], c["text"])
+            print(c["type"], c.get("text"))  # an ask of recordings alone has no text
         s.feed_dtmf("1")
 
 The library is found through IVRSM_LIBRARY (path of libivrsm.so), then in a
