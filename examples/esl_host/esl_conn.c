@@ -17,8 +17,10 @@
 #include "esl_wire.h"
 #include "strbuf.h"
 
-/* Bytes queued for FreeSWITCH beyond which it is taken as not reading. */
-#define OUT_LIMIT (8u * 1024u * 1024u)
+/* Bytes queued for FreeSWITCH beyond which it is taken as not reading (cfg.out_limit 0). */
+#define DEFAULT_OUT_LIMIT (8u * 1024u * 1024u)
+/* How long a command may wait for its reply (cfg.reply_timeout_ms 0): see esl_conn_deadline. */
+#define DEFAULT_REPLY_TIMEOUT_MS 30000
 /* Reads per readiness, so that one busy socket cannot starve the HTTP transfers. */
 #define READS_PER_TURN 16
 
@@ -36,6 +38,7 @@ typedef struct pending_reply {
     esl_reply_kind kind;
     esl_reply_fn fn;
     void *user;
+    int64_t sent_at; /* when the command was queued */
 } pending_reply;
 
 struct esl_conn {
@@ -55,6 +58,7 @@ struct esl_conn {
     int64_t handshake_deadline;
     unsigned attempts;
     bool ever_ready;
+    bool overflow; /* a command passed cfg.out_limit: the connection drops at the next tick */
 };
 
 /* ---------------------------------------------------------------------------
@@ -124,7 +128,7 @@ static int push_pending(esl_conn *c, esl_reply_kind kind, esl_reply_fn fn, void 
             c->cap = cap;
         }
     }
-    c->pending[c->head + c->count++] = (pending_reply){kind, fn, user};
+    c->pending[c->head + c->count++] = (pending_reply){kind, fn, user, c->now};
     return 0;
 }
 
@@ -158,6 +162,7 @@ static void close_socket(esl_conn *c)
     c->fd = -1;
     esl_framer_reset(&c->framer);
     sb_clear(&c->out);
+    c->overflow = false;
 }
 
 /* Close the connection and plan the next attempt. */
@@ -174,6 +179,19 @@ static void drop(esl_conn *c, log_level level, const char *why)
     fail_pending(c);
     if (was_ready && c->cb.on_lost)
         c->cb.on_lost(c->cb.user);
+}
+
+/* What was sent waits in the host beyond cfg.out_limit: FreeSWITCH reads nothing, or less than
+ * the host writes. The bytes queued are dropped with the connection, the replies awaited are
+ * lost, and the calls resume on the next connection as after any broken socket. */
+static void drop_not_reading(esl_conn *c)
+{
+    char why[200];
+    snprintf(why, sizeof(why),
+             "FreeSWITCH does not read what the host sends (%zu bytes waiting, limit %zu): "
+             "dropping the connection",
+             c->out.len, c->cfg.out_limit);
+    drop(c, LOG_ERROR, why);
 }
 
 /* A refusal: fatal before any connection was ever ready, else retried. */
@@ -460,6 +478,10 @@ esl_conn *esl_conn_new(const esl_conn_config *cfg, const esl_conn_callbacks *cb,
     if (!c)
         return NULL;
     c->cfg = *cfg;
+    if (c->cfg.out_limit == 0)
+        c->cfg.out_limit = DEFAULT_OUT_LIMIT;
+    if (c->cfg.reply_timeout_ms <= 0)
+        c->cfg.reply_timeout_ms = DEFAULT_REPLY_TIMEOUT_MS;
     c->cb = *cb;
     c->log = log;
     c->fd = -1;
@@ -498,8 +520,8 @@ void esl_conn_handle(esl_conn *c, short revents, int64_t now_ms)
         drop(c, LOG_WARN, why);
         return;
     }
-    if (c->out.len > OUT_LIMIT) {
-        drop(c, LOG_ERROR, "FreeSWITCH does not read what the host sends");
+    if (c->out.len > c->cfg.out_limit) {
+        drop_not_reading(c);
         return;
     }
     if (revents & (POLLIN | POLLHUP | POLLERR))
@@ -517,10 +539,18 @@ int64_t esl_conn_deadline(const esl_conn *c)
     case ST_SUBSCRIBING:
         return c->handshake_deadline;
     case ST_READY:
+        if (c->overflow)
+            return c->now;
+        return c->count > 0 ? c->pending[c->head].sent_at + c->cfg.reply_timeout_ms : -1;
     case ST_STOPPED:
         break;
     }
     return -1;
+}
+
+static bool reply_overdue(const esl_conn *c, int64_t now_ms)
+{
+    return c->count > 0 && now_ms - c->pending[c->head].sent_at >= c->cfg.reply_timeout_ms;
 }
 
 void esl_conn_tick(esl_conn *c, int64_t now_ms)
@@ -531,6 +561,20 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
     } else if (c->state != ST_IDLE && c->state != ST_READY && c->state != ST_STOPPED &&
                now_ms >= c->handshake_deadline) {
         drop(c, LOG_ERROR, "no answer from FreeSWITCH in time (connect, auth or subscription)");
+    } else if (c->state == ST_READY && c->overflow) {
+        drop_not_reading(c);
+    } else if (c->state == ST_READY && reply_overdue(c, now_ms)) {
+        /* The reply may be in the socket already (the host itself was held up, e.g. stopped
+         * or swapped out): read what is there before judging FreeSWITCH. */
+        read_available(c);
+        if (c->state != ST_READY || !reply_overdue(c, now_ms))
+            return;
+        char why[200];
+        snprintf(why, sizeof(why),
+                 "FreeSWITCH has not answered a command in %d ms (%zu awaiting a reply, %zu bytes "
+                 "not yet taken by the socket): the connection is taken as stuck",
+                 c->cfg.reply_timeout_ms, c->count, c->out.len);
+        drop(c, LOG_ERROR, why);
     }
 }
 
@@ -544,6 +588,14 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
 {
     if (c->state != ST_READY)
         return -1;
+    if (c->overflow || c->out.len > c->cfg.out_limit || len > c->cfg.out_limit - c->out.len) {
+        /* FreeSWITCH does not take what was sent: this message is never written, and the
+         * connection drops at the next tick (not here: fn is never called from within). */
+        if (push_pending(c, kind, fn, user) != 0)
+            return -1;
+        c->overflow = true;
+        return 0;
+    }
     size_t before = c->out.len;
     if (sb_append(&c->out, msg, len) != 0 || push_pending(c, kind, fn, user) != 0) {
         c->out.len = before; /* keep the stream whole */
@@ -554,6 +606,11 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
      * connection there; replies are never delivered from within this call. */
     flush(c);
     return 0;
+}
+
+size_t esl_conn_queued(const esl_conn *c)
+{
+    return c->out.len;
 }
 
 unsigned esl_conn_attempts(const esl_conn *c)

@@ -79,6 +79,13 @@ typedef struct esl_conn_config {
     int reconnect_min_ms;
     int reconnect_max_ms;
     int handshake_timeout_ms; /* connect + auth + subscribe */
+    /* Once ready: a command that has had no reply for this long means FreeSWITCH no longer
+     * reads or answers this connection (its listener thread is blocked): the connection is
+     * dropped and a new one made, as for a broken socket. 0: 30000. */
+    int reply_timeout_ms;
+    /* The most bytes queued for FreeSWITCH (beyond what the socket took); a command that
+     * would pass it drops the connection the same way. 0: 8 MiB. */
+    size_t out_limit;
 } esl_conn_config;
 
 typedef struct esl_conn esl_conn;
@@ -112,10 +119,15 @@ bool esl_conn_ready(const esl_conn *c);
  * Send a complete message (built with esl_wire.h) and expect a reply of
  * `kind`; `fn(user, reply)` is called exactly once, later (never from
  * within this call). Returns 0, or -1 when the connection is not ready or
- * memory ran out (fn is not called then).
+ * memory ran out (fn is not called then). A message that would pass
+ * cfg.out_limit is taken but never written: the connection drops at the
+ * next esl_conn_tick() (esl_conn_deadline() says now), and fn gets lost.
  */
 int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
                   void *user);
+
+/* Bytes queued for FreeSWITCH that the socket has not taken yet. */
+size_t esl_conn_queued(const esl_conn *c);
 
 /* Connection attempts so far (for logs and tests). */
 unsigned esl_conn_attempts(const esl_conn *c);

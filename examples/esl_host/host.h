@@ -43,6 +43,7 @@ typedef struct host_config {
     int write_behind_ms;       /* 0: the store gets each call's snapshot after every event */
     int reconnect_min_ms;
     int reconnect_max_ms;
+    int esl_reply_timeout_ms;    /* --esl-reply-timeout-ms */
     int ended_linger_ms;         /* how long an ended call is remembered (late events ignored) */
     const char *metrics_address; /* --metrics HOST:PORT, or NULL */
     int64_t drain_timeout_ms;    /* after SIGTERM, how long live calls may take */
@@ -82,8 +83,8 @@ typedef struct host {
     int64_t next_request_retry_at; /* when requests waiting for their snapshot try again */
     int64_t retry_sends_at; /* when calls whose message could not be sent (memory) try again, -1 */
     bool find_parked;       /* the channels must be listed again (parked.c) at retry_sends_at */
-    call_table calls;              /* live and recently ended calls, by UUID */
-    size_t calls_active;           /* calls whose session has not ended */
+    call_table calls;       /* live and recently ended calls, by UUID */
+    size_t calls_active;    /* calls whose session has not ended */
     host_metrics metrics;
     metrics_server *metrics_server; /* NULL without --metrics */
     caller_ctx caller;              /* what a new call's ctx starts with */

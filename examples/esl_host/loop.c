@@ -233,6 +233,8 @@ int host_run(host *h, int wake_fd)
         now = host_monotonic_ms();
         if (rc > 0 && fds[1].fd >= 0 && fds[1].revents)
             esl_conn_handle(h->esl, fds[1].revents, now);
+        /* The connection's clock is now's, for the commands the HTTP answers below send. */
+        esl_conn_tick(h->esl, now);
         if (rc > 0 && metrics_count)
             metrics_server_handle(h->metrics_server, fds + 2, metrics_count, now);
         if (rc > 0 && store_count)

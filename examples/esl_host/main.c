@@ -61,6 +61,8 @@ static const char usage_text[] =
     "  --log-level LEVEL       error, warn, info (default) or debug\n"
     "  --reconnect-min-ms N    first delay before reconnecting (default 500)\n"
     "  --reconnect-max-ms N    longest delay before reconnecting (default 30000)\n"
+    "  --esl-reply-timeout-ms N  a command FreeSWITCH leaves unanswered this long drops the\n"
+    "                          connection, as a broken one (default 30000)\n"
     "  --ctx-var NAME[=KEY]    copy channel variable NAME into each new call's ctx (as KEY);\n"
     "                          repeatable\n"
     "  --metrics HOST:PORT     serve OpenMetrics text at http://HOST:PORT/metrics (port 0: any)\n"
@@ -100,6 +102,7 @@ enum {
     OPT_REDIS_TIMEOUT,
     OPT_STORE_TTL,
     OPT_WRITE_BEHIND,
+    OPT_ESL_REPLY_TIMEOUT,
     OPT_CTX_VAR,
     OPT_HELP
 };
@@ -131,6 +134,7 @@ static const struct option long_options[] = {
     {"redis-timeout-ms", required_argument, NULL, OPT_REDIS_TIMEOUT},
     {"store-ttl", required_argument, NULL, OPT_STORE_TTL},
     {"store-write-behind", required_argument, NULL, OPT_WRITE_BEHIND},
+    {"esl-reply-timeout-ms", required_argument, NULL, OPT_ESL_REPLY_TIMEOUT},
     {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -142,7 +146,7 @@ typedef struct options {
     const char *reconnect_min, *reconnect_max;
     const char *metrics, *drain_timeout, *drain_queue, *asr_language;
     const char *redis, *redis_prefix, *host_id, *lease_ms, *redis_timeout, *store_ttl;
-    const char *write_behind;
+    const char *write_behind, *esl_reply_timeout;
     const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
     size_t ctx_var_count;
 } options;
@@ -209,7 +213,8 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->lease_ms,
                             &o->redis_timeout,
                             &o->store_ttl,
-                            &o->write_behind};
+                            &o->write_behind,
+                            &o->esl_reply_timeout};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
@@ -222,7 +227,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->ctx_vars[o->ctx_var_count++] = optarg;
             continue;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_WRITE_BEHIND)
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_ESL_REPLY_TIMEOUT)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -402,6 +407,9 @@ static int configure(host *h, const options *o)
         cfg->reconnect_max_ms < cfg->reconnect_min_ms)
         return fail_usage("%s", "--reconnect-min-ms / --reconnect-max-ms: milliseconds from 10 "
                                 "to 3600000, min <= max");
+    if (parse_range(o->esl_reply_timeout, 100, 3600000, 30000, &cfg->esl_reply_timeout_ms) != 0)
+        return fail_usage("--esl-reply-timeout-ms '%s': milliseconds from 100 to 3600000",
+                          o->esl_reply_timeout);
     cfg->ended_linger_ms = 60000;
     cfg->metrics_address = o->metrics;
     char *end;
@@ -540,7 +548,8 @@ static int start(host *h)
                           .filter_value = h->cfg.filter_value,
                           .reconnect_min_ms = h->cfg.reconnect_min_ms,
                           .reconnect_max_ms = h->cfg.reconnect_max_ms,
-                          .handshake_timeout_ms = 10000};
+                          .handshake_timeout_ms = 10000,
+                          .reply_timeout_ms = h->cfg.esl_reply_timeout_ms};
     char why[300];
     if (esl_conn_parse_address(h->cfg.esl_address, &ec, why, sizeof(why)) != 0) {
         fprintf(stderr, "ivrsm-esl-host: --esl %s\n", why);

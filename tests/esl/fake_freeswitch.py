@@ -66,6 +66,11 @@ Script (every key optional):
      "honour_disable_expand": true,         # false: an older FreeSWITCH without
                                             # app_disable_expand_variables
      "pad_events": 0,                       # bytes of padding variable per event
+     "reader": {"mode": "chunks" | "bytes",  # how commands are read: "bytes" one byte at
+                "pause_every": 0, "pause_ms": 0},  # a time, pausing every N bytes
+     "rcvbuf": 0,                           # SO_RCVBUF of the switch's sockets (small:
+                                            # the host's own buffer soon holds the rest)
+     "event_queue_len": 100000,             # events queued per connection before drops
      "foreign_calls": 0,                    # parked calls without the filter variable
      "connections": 1,                      # subscribed connections before the first park
      "auth_drops": 0,                       # the first N "auth" get no reply: the socket closes
@@ -91,6 +96,12 @@ Script (every key optional):
                                                          # until uuid_break (another host)
                     {"hold": true, "for_ms": 3000},      # ...or 3 s, then silence
                     {"digits": "0612345678", "hangup_after_ms": 300},
+                    {"digits": "1", "stall": {"after_ms": 50, "for_ms": 800}},
+                                                         # every connection's listener stops
+                                                         # 50 ms after the keys, for 800 ms
+                                                         # (no for_ms: for ever)
+                    {"digits": "1", "flood": 20000},     # 20,000 unasked events of the call
+                    {"digits": "1", "flood": {"count": 700, "after_ms": 200}},
                     {"digits": "1", "after_ms": 50},
                     {"keys": "06#", "then": [{"keys": "9", "after_ms": 150}]}]}]}
 """
@@ -213,6 +224,12 @@ class Connection:
         self.out = bytearray()
         self.wake = asyncio.Event()
         self.writer_task = None
+        # A listener blocked (see FakeSwitch.stall): no command read, no event written.
+        self.running = asyncio.Event()
+        self.running.set()
+        self.queued_events = 0   # events in `out`, not yet written (the listener's event_queue)
+        self.lost_events = 0
+        self.killed = False
 
     @property
     def subscribed(self):
@@ -223,6 +240,24 @@ class Connection:
             return
         self.out += data
         self.wake.set()
+
+    def queue_event(self, message: bytes):
+        """mod_event_socket.c event_handler: the event goes to the listener's event_queue
+        (MAX_QUEUE_LEN 100,000 events) with switch_queue_trypush; when the queue is full the
+        event is dropped, and past MAX_MISSED (500) dropped events kill_listener closes the
+        socket (no disconnect notice). Once one is queued again, the count starts over."""
+        if self.closed:
+            return
+        if self.queued_events >= self.server.event_queue_len:
+            self.lost_events += 1
+            self.server.events_lost += 1
+            if self.lost_events > 500 and not self.killed:
+                self.killed = True
+                asyncio.ensure_future(self.close(notice=False, flush=False))
+            return
+        self.lost_events = 0
+        self.queued_events += 1
+        self.send(message)
 
     def reply(self, text):
         self.send(("Content-Type: command/reply\nReply-Text: %s\n\n" % text).encode())
@@ -253,10 +288,13 @@ class Connection:
             while not self.closed:
                 await self.wake.wait()
                 self.wake.clear()
+                # read_packet writes the queued events only when the listener runs.
+                await self.running.wait()
                 # Let more messages pile up now and then: several per read.
                 if mode != "none" and rng.random() < 0.3:
                     await asyncio.sleep(0.002)
                 data, self.out = bytes(self.out), bytearray()
+                self.queued_events = 0
                 pos = 0
                 while pos < len(data) and not self.closed:
                     if bytewise_left > 0:
@@ -319,6 +357,10 @@ class FakeSwitch:
         self.speak_ms = script.get("speak_ms", 2)
         self.honour_disable = script.get("honour_disable_expand", True)
         self.pad = script.get("pad_events", 0)
+        # mod_event_socket.c MAX_QUEUE_LEN: events queued per listener (a test may lower it).
+        self.event_queue_len = script.get("event_queue_len", 100000)
+        self.events_lost = 0
+        self.reader = script.get("reader", {"mode": "chunks"})
         self.report_path = report_path
         self.raw = open(raw_path, "wb") if raw_path else None
         self.calls = [Call(spec, i) for i, spec in enumerate(script.get("calls", []))]
@@ -330,6 +372,8 @@ class FakeSwitch:
         self.auth_attempts = 0
         self.auth_failures = 0
         self.bytes_sent = 0
+        self.stalls = 0
+        self.flooded = 0
         self.started = False
         self.calls_left = len(self.calls)
         self.t0 = time.monotonic()
@@ -368,6 +412,19 @@ class FakeSwitch:
 
     def emit(self, call, name, extra=None, body=None):
         """A channel event (channel_headers) to every listener that takes it."""
+        headers, message = self.event_message(call, name, extra, body)
+        self.deliver(name, headers, message)
+
+    def deliver(self, name, headers, message):
+        # mod_event_socket.c event_handler: each listener whose types and
+        # filters take the event gets its own copy.
+        for conn in self.connections:
+            if conn.wants(name, headers):
+                conn.queue_event(message)
+
+    def event_message(self, call, name, extra=None, body=None):
+        """The event as mod_event_socket.c read_packet writes it: Content-Length and
+        Content-Type text/event-plain, then switch_event_serialize's lines."""
         headers = self.channel_headers(call, name)
         headers += list((extra or {}).items())
         text = "".join("%s: %s\n" % (k, url_encode(str(v))) for k, v in headers)
@@ -377,11 +434,7 @@ class FakeSwitch:
         else:
             event = (text + "\n").encode()
         message = b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(event) + event
-        # mod_event_socket.c event_handler: each listener whose types and
-        # filters take the event gets its own copy.
-        for conn in self.connections:
-            if conn.wants(name, headers):
-                conn.send(message)
+        return headers, message
 
     # -- calls ---------------------------------------------------------------
 
@@ -497,7 +550,54 @@ class FakeSwitch:
         if step.get("hangup_after_ms") is not None:
             asyncio.get_running_loop().call_later(step["hangup_after_ms"] / 1000.0, self.hangup,
                                                   call, "NORMAL_CLEARING", "script")
+        if step.get("stall"):
+            stall = step["stall"]
+            asyncio.get_running_loop().call_later(stall.get("after_ms", 0) / 1000.0, self.stall,
+                                                  stall.get("for_ms"))
+        if step.get("flood"):
+            self.spawn(call, self.flood(call, step["flood"]))
         return step
+
+    def stall(self, for_ms):
+        """Every listener connected now stops, for for_ms or for ever: mod_event_socket.c
+        listener_run handles one command at a time in the listener's thread, and
+        parse_command runs an "api" command right there (api_exec, called, not a thread),
+        so an API that blocks stops both the reading of the next commands and the writing
+        of events (read_packet writes the event_queue only between commands); events go
+        on queueing meanwhile (event_handler). A connection made later has its own
+        listener and runs."""
+        stalled = [c for c in self.connections if not c.closed]
+        for conn in stalled:
+            conn.running.clear()
+        self.stalls += 1
+        if for_ms is not None:
+            def resume():
+                for conn in stalled:
+                    conn.running.set()
+                    conn.wake.set()
+            asyncio.get_running_loop().call_later(for_ms / 1000.0, resume)
+
+    async def flood(self, call, count):
+        """A burst of events of this channel that the host did not ask for: completions of
+        applications someone else ran on it (switch_core_session_exec fires
+        CHANNEL_EXECUTE_COMPLETE for every application, with every channel variable, so
+        they pass the host's filter). Yields now and then, as a switch's threads would."""
+        if isinstance(count, dict):
+            await asyncio.sleep(count.get("after_ms", 0) / 1000.0)
+            count = count["count"]
+        # One serialisation, each event then given its own Application-UUID (same length).
+        blank = "00000000-0000-4000-8000-000000000000"
+        extra = {"Application": "set", "Application-Data": "flood=1",
+                 "Application-Response": "_none_", "Application-UUID": blank}
+        headers, message = self.event_message(call, "CHANNEL_EXECUTE_COMPLETE", extra)
+        for i in range(count):
+            if call.ended:
+                return
+            one = message.replace(blank.encode(), str(uuidlib.uuid4()).encode())
+            self.deliver("CHANNEL_EXECUTE_COMPLETE", headers, one)
+            self.flooded += 1
+            if i % 200 == 199:
+                await asyncio.sleep(0)
 
     # -- applications --------------------------------------------------------
 
@@ -1005,15 +1105,28 @@ class FakeSwitch:
         conn.writer_task = asyncio.ensure_future(conn.write_loop())
         conn.send(b"Content-Type: auth/request\n\n")
         buffer = bytearray()
+        # mod_event_socket.c read_packet reads a command's headers one byte at a time
+        # (switch_socket_recv with mlen = 1); "bytes" does the same, with a pause of pause_ms
+        # every pause_every bytes for a switch that reads slowly. "chunks" reads what is
+        # there (the switch's reading is never what a test waits for).
+        bytewise = self.reader.get("mode") == "bytes"
+        pause_every = self.reader.get("pause_every", 0)
+        pause_s = self.reader.get("pause_ms", 0) / 1000.0
+        taken = 0
         try:
             while not conn.closed:
-                data = await reader.read(65536)
+                await conn.running.wait()
+                data = await reader.read(1 if bytewise else 65536)
                 if not data:
                     break
+                taken += len(data)
+                if pause_every and taken % pause_every == 0:
+                    await asyncio.sleep(pause_s)
                 if self.raw is not None:
                     self.raw.write(data)
                 buffer += data
                 for line, headers, body in parse_messages(buffer):
+                    await conn.running.wait()
                     await self.command(conn, line, headers, body)
                     if conn.closed:
                         break
@@ -1043,6 +1156,9 @@ class FakeSwitch:
             "auth_attempts": self.auth_attempts,
             "auth_failures": self.auth_failures,
             "bytes_sent": self.bytes_sent,
+            "stalls": self.stalls,
+            "events_flooded": self.flooded,
+            "events_lost": self.events_lost,
             "connections": [{"number": c.number, "authed": c.authed, "events": sorted(c.events),
                              "filters": c.filters, "commands": c.commands}
                             for c in self.connections],
@@ -1072,7 +1188,14 @@ async def main():
     with open(args.script, encoding="utf-8") as f:
         script = json.load(f)
     switch = FakeSwitch(script, args.report, args.raw)
-    server = await asyncio.start_server(switch.serve, "127.0.0.1", args.port, backlog=1024)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if script.get("rcvbuf"):
+        # A small receive buffer (accepted sockets inherit it): what the switch does not
+        # read soon fills the host's socket, and the host holds the rest.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, script["rcvbuf"])
+    listener.bind(("127.0.0.1", args.port))
+    server = await asyncio.start_server(switch.serve, sock=listener, backlog=1024)
     port = server.sockets[0].getsockname()[1]
     switch.park_before_connect()
     print("listening on 127.0.0.1:%d" % port, flush=True)

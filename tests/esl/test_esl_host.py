@@ -1308,6 +1308,7 @@ class OptionsTest(unittest.TestCase):
             (base + ["--esl", "127.0.0.1:99999"], "the port must be a number from 1 to 65535"),
             (base + ["--snapshot-dir", "/nonexistent/dir"], "--snapshot-dir '/nonexistent/dir' is not a directory"),
             (base + ["--reconnect-min-ms", "5000", "--reconnect-max-ms", "100"], "min <= max"),
+            (base + ["--esl-reply-timeout-ms", "50"], "--esl-reply-timeout-ms '50'"),
             (base + ["--redis", "127.0.0.1"], "--redis '127.0.0.1': expected HOST:PORT"),
             (base + ["--redis", "127.0.0.1:6379", "--snapshot-dir", "/tmp"],
              "--snapshot-dir and --redis: one store or the other"),

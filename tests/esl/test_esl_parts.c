@@ -853,6 +853,8 @@ typedef struct conn_seen {
     int bursts, largest_burst;
     int shutdown_after; /* on_event shuts the connection down at this event (0: never) */
     bool ready, lost;
+    size_t out_limit;     /* the connection's cfg.out_limit (0: its default) */
+    int reply_timeout_ms; /* its cfg.reply_timeout_ms (0: its default) */
 } conn_seen;
 
 static void seen_ready(void *user)
@@ -929,7 +931,9 @@ static int ready_connection(conn_seen *seen, const logger *lg)
                            .filter_value = "synergia",
                            .reconnect_min_ms = 10,
                            .reconnect_max_ms = 10,
-                           .handshake_timeout_ms = 5000};
+                           .handshake_timeout_ms = 5000,
+                           .out_limit = seen->out_limit,
+                           .reply_timeout_ms = seen->reply_timeout_ms};
     memcpy(&cfg.addr, &a, len);
     snprintf(cfg.addr_text, sizeof(cfg.addr_text), "127.0.0.1");
     esl_conn_callbacks cb = {.on_ready = seen_ready,
@@ -1049,6 +1053,153 @@ START_TEST(burst_before_a_protocol_error_is_dispatched)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * The connection: FreeSWITCH that does not read, or does not answer
+ * ------------------------------------------------------------------------- */
+
+/* The replies a test's commands got. */
+typedef struct replies_seen {
+    int ok, lost, other;
+} replies_seen;
+
+static void count_reply(void *user, const esl_reply *r)
+{
+    replies_seen *rs = user;
+    if (r->lost)
+        rs->lost++;
+    else if (r->ok)
+        rs->ok++;
+    else
+        rs->other++;
+}
+
+static bool log_holds(FILE *log, const char *what)
+{
+    char text[8192];
+    fflush(log);
+    rewind(log);
+    size_t n = fread(text, 1, sizeof(text) - 1, log);
+    text[n] = '\0';
+    return strstr(text, what) != NULL;
+}
+
+/*
+ * FreeSWITCH stops reading the connection (mod_event_socket.c listener_run: its one thread
+ * both reads commands and writes events, and runs an "api" command itself, api_exec, so a
+ * slow API stops the reading). The host goes on sending: what the socket does not take
+ * waits in the host up to cfg.out_limit, never more; the command that would pass it drops
+ * the connection at the next tick (logged), and every command awaiting a reply is lost
+ * exactly once, none from within esl_conn_send().
+ */
+START_TEST(queued_bytes_are_bounded_when_freeswitch_does_not_read)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    conn_seen seen = {.out_limit = 64 * 1024};
+    int fs = ready_connection(&seen, &lg);
+    replies_seen rs = {0};
+    char msg[4096];
+    memset(msg, 'x', sizeof(msg));
+    memcpy(msg + sizeof(msg) - 2, "\n\n", 2);
+    int sent = 0;
+    while (esl_conn_deadline(seen.conn) != 0 && sent < 20000) {
+        ck_assert_int_eq(
+            esl_conn_send(seen.conn, msg, sizeof(msg), ESL_REPLY_COMMAND, count_reply, &rs), 0);
+        sent++;
+        ck_assert_uint_le(esl_conn_queued(seen.conn), seen.out_limit);
+        struct pollfd p = {.fd = esl_conn_fd(seen.conn), .events = esl_conn_poll_events(seen.conn)};
+        if (poll(&p, 1, 0) > 0)
+            esl_conn_handle(seen.conn, p.revents, 0);
+        ck_assert(!seen.lost);
+    }
+    /* The kernel's buffers took megabytes before anything waited in the host. */
+    ck_assert_int_lt(sent, 20000);
+    ck_assert_int_eq(rs.lost + rs.ok + rs.other, 0); /* never from within a send */
+    ck_assert(esl_conn_ready(seen.conn));
+    esl_conn_tick(seen.conn, 0);
+    ck_assert(seen.lost);
+    ck_assert(!esl_conn_ready(seen.conn));
+    ck_assert_int_eq(rs.lost, sent);
+    ck_assert_uint_eq(esl_conn_queued(seen.conn), 0);
+    ck_assert(log_holds(log, "FreeSWITCH does not read what the host sends"));
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/*
+ * FreeSWITCH reads the commands but answers none (a listener blocked inside an API): the
+ * oldest command's reply is awaited cfg.reply_timeout_ms, no more; then the connection drops
+ * as a broken one would, and the commands are lost once each.
+ */
+START_TEST(unanswered_command_drops_the_connection)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    conn_seen seen = {.reply_timeout_ms = 1000};
+    int fs = ready_connection(&seen, &lg);
+    replies_seen rs = {0};
+    const char *cmd = "api uuid_exists x\n\n";
+    esl_conn_tick(seen.conn, 5000);
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), -1); /* nothing awaited */
+    ck_assert_int_eq(esl_conn_send(seen.conn, cmd, strlen(cmd), ESL_REPLY_API, count_reply, &rs),
+                     0);
+    esl_conn_tick(seen.conn, 5500);
+    ck_assert_int_eq(esl_conn_send(seen.conn, cmd, strlen(cmd), ESL_REPLY_API, count_reply, &rs),
+                     0);
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 6000); /* the oldest one's */
+    swallow(fs);
+    esl_conn_tick(seen.conn, 5999);
+    ck_assert(esl_conn_ready(seen.conn));
+    esl_conn_tick(seen.conn, 6000);
+    ck_assert(seen.lost);
+    ck_assert_int_eq(rs.lost, 2);
+    ck_assert(log_holds(log, "FreeSWITCH has not answered a command in 1000 ms"));
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/*
+ * The host itself was held up past the timeout (stopped, swapped out) while the reply sat in
+ * its socket: the reply is read and delivered, the connection kept; the next command's wait
+ * starts when it is sent.
+ */
+START_TEST(reply_waiting_in_the_socket_is_not_a_timeout)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    conn_seen seen = {.reply_timeout_ms = 1000};
+    int fs = ready_connection(&seen, &lg);
+    replies_seen rs = {0};
+    const char *cmd = "api uuid_exists x\n\n";
+    const char *reply = "Content-Type: api/response\nContent-Length: 4\n\ntrue";
+    esl_conn_tick(seen.conn, 100);
+    ck_assert_int_eq(esl_conn_send(seen.conn, cmd, strlen(cmd), ESL_REPLY_API, count_reply, &rs),
+                     0);
+    swallow(fs);
+    ck_assert_int_eq(write(fs, reply, strlen(reply)), (ssize_t)strlen(reply));
+    struct pollfd p = {.fd = esl_conn_fd(seen.conn), .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 1000), 1); /* the reply is there, not yet read */
+    esl_conn_tick(seen.conn, 60000);
+    ck_assert(esl_conn_ready(seen.conn));
+    ck_assert(!seen.lost);
+    ck_assert_int_eq(rs.ok, 1);
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), -1);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
 static Suite *esl_parts_suite(void)
 {
     Suite *s = suite_create("esl_parts");
@@ -1064,6 +1215,9 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, events_of_one_read_come_in_bursts_in_order);
     tcase_add_test(t, burst_stops_when_the_connection_closes);
     tcase_add_test(t, burst_before_a_protocol_error_is_dispatched);
+    tcase_add_test(t, queued_bytes_are_bounded_when_freeswitch_does_not_read);
+    tcase_add_test(t, unanswered_command_drops_the_connection);
+    tcase_add_test(t, reply_waiting_in_the_socket_is_not_a_timeout);
     suite_add_tcase(s, t);
     t = tcase_create("wire");
     tcase_add_test(t, execute_puts_the_argument_in_a_body);

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""The ESL host against a FreeSWITCH that is slow to read, stops, or floods it.
+
+    test_esl_backpressure.py HOST_BINARY MOCK_SERVER FAKE_FREESWITCH
+
+mod_event_socket.c (listener_run, read_packet, parse_command) gives each
+connection one thread that reads the host's commands (a byte at a time for
+their headers), runs each in turn, an "api" command in that same thread, and
+writes the queued events only between commands. A slow API therefore stops
+both directions of that connection; events queue meanwhile (100,000 at most,
+then dropped, and past 500 drops the connection is closed: event_handler,
+kill_listener). The fake FreeSWITCH models that (fake_freeswitch.py: "reader",
+"rcvbuf", "stall", "flood", "event_queue_len"), and these tests run the host
+against it over TCP on 127.0.0.1 with the seed's mock backend.
+"""
+
+import os
+import re
+import sys
+import threading
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_esl_host as base  # noqa: E402
+from test_esl_host import Harness, call_uuid, prompt_of, scrape, seed_login_inputs  # noqa: E402
+
+LIST_PROMPT = "Vous avez 3 rendez-vous à venir."
+
+
+def app_sequence(h, uuid):
+    """The applications a call ran, in order, with their arguments."""
+    return [(e["app"], e["arg"]) for e in h.executes(uuid)]
+
+
+class Scraper(threading.Thread):
+    """Scrapes the metrics every 50 ms while a test runs; keeps the longest wait."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop = threading.Event()
+        self.longest = 0.0
+        self.count = 0
+        self.failures = []
+
+    def run(self):
+        while not self.stop.is_set():
+            t0 = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as r:
+                    r.read()
+                self.count += 1
+            except OSError as e:
+                self.failures.append(repr(e))
+            self.longest = max(self.longest, time.monotonic() - t0)
+            self.stop.wait(0.05)
+
+
+class BackpressureTest(unittest.TestCase):
+    maxDiff = None
+
+    def start(self, script, **kw):
+        h = Harness(script, **kw)
+        self.addCleanup(h.cleanup)
+        h.host_args = ["--metrics", "127.0.0.1:0", *h.host_args]
+        h.start()
+        h.wait_log(r"metrics on http://127\.0\.0\.1:\d+/metrics")
+        h.metrics_url = re.search(r"metrics on (http://\S+/metrics)", h.log()).group(1)
+        return h
+
+    def finish(self, h, timeout=30, scraper=None, waited=False):
+        if not waited:
+            h.wait_done(timeout)
+            h.wait_ended()
+        if scraper is not None:
+            scraper.stop.set()
+            scraper.join()
+        h.stop_host()
+        h.stop()
+        self.assertEqual(h.host_rc, 0, h.host_log)
+        self.assertIsNotNone(h.report)
+        return h
+
+    def assert_calls_alike(self, h, uuids):
+        """Every call ran the same applications with the same arguments, in the same order,
+        and reached the list: nothing lost, reordered or taken from another call."""
+        first = app_sequence(h, uuids[0])
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuids[0])))
+        for uuid in uuids[1:]:
+            self.assertEqual(app_sequence(h, uuid), first, uuid)
+        for uuid in uuids:
+            ids = [e["event_uuid"] for e in h.executes(uuid)]
+            self.assertEqual(len(ids), len(set(ids)))
+
+    def test_slow_reader_and_a_stalled_listener(self):
+        """FreeSWITCH reads the commands a byte at a time, slowly, through a small socket
+        buffer, and its listener stops for 800 ms in the middle of the calls (an API that
+        blocks it): six calls go on over the one connection, each one's applications
+        whole and in order, the metrics answered throughout, no reconnection."""
+        uuids = [call_uuid(300 + i) for i in range(6)]
+        calls = []
+        for i, uuid in enumerate(uuids):
+            inputs = seed_login_inputs()
+            if i == 0:
+                inputs[1] = dict(inputs[1], stall={"after_ms": 20, "for_ms": 800})
+            calls.append({"uuid": uuid, "inputs": inputs, "start_after_ms": 30 * i})
+        h = self.start({"calls": calls, "rcvbuf": 2048,
+                        "reader": {"mode": "bytes", "pause_every": 256, "pause_ms": 2}})
+        scraper = Scraper(h.metrics_url)
+        scraper.start()
+        self.finish(h, scraper=scraper)
+        self.assertEqual(h.report["stalls"], 1)
+        self.assertEqual(len(h.report["connections"]), 1, h.host_log)
+        self.assertNotIn("connection lost", h.host_log)
+        self.assert_calls_alike(h, uuids)
+        self.assertEqual(scraper.failures, [])
+        self.assertGreater(scraper.count, 5)
+        self.assertLess(scraper.longest, 1.0)
+
+    def test_stuck_listener_is_dropped_and_calls_resume(self):
+        """FreeSWITCH's listener stops for good (an API that never returns) while the host
+        waits for the reply to a question it sent: after --esl-reply-timeout-ms the host
+        drops the connection (logged), reconnects, and each call resumes with its command
+        in flight sent again; the metrics are answered meanwhile."""
+        uuids = [call_uuid(310), call_uuid(311)]
+        # The first call (started first) waits at the phone question, which runs on until
+        # the uuid_break of the resumption; the second types its number, and the listener
+        # stops 100 ms later, while request_otp (made slow) keeps the host from sending the
+        # next question until then: that question is never read.
+        waiting = seed_login_inputs()
+        waiting.insert(1, {"hold": True})
+        stuck = seed_login_inputs()
+        stuck[1] = dict(stuck[1], stall={"after_ms": 100})
+        h = self.start({"calls": [{"uuid": uuids[0], "inputs": waiting},
+                                  {"uuid": uuids[1], "inputs": stuck, "start_after_ms": 300}]},
+                       host_args=["--esl-reply-timeout-ms", "1000"],
+                       mock_args=["--fail", "request_otp=slow:400,times:1"])
+        scraper = Scraper(h.metrics_url)
+        scraper.start()
+        h.wait_log(r"FreeSWITCH has not answered a command in 1000 ms", timeout=20)
+        during = scrape(h.metrics_url)
+        self.finish(h, scraper=scraper)
+        self.assertEqual(len(h.report["connections"]), 2, h.host_log)
+        self.assertIn("reconnecting to", h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.phone_capture" % uuids[0], h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.verify_otp" % uuids[1], h.host_log)
+        for uuid in uuids:
+            self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)), uuid)
+            self.assertTrue([e for e in h.asks(uuid) if e["connection"] == 2], uuid)
+        self.assertEqual(scraper.failures, [])
+        self.assertLess(scraper.longest, 1.0)
+        self.assertEqual(during["ivrsm_esl_calls_active"], 2)
+
+    def test_listener_killed_for_lost_events_is_reconnected(self):
+        """A stopped listener whose event queue is full (lowered here from 100,000) loses
+        the events that follow; past 500 lost FreeSWITCH closes the connection
+        (kill_listener). The host reconnects and the call resumes from where it was."""
+        uuid = call_uuid(320)
+        inputs = seed_login_inputs()
+        # The listener stops 100 ms after the phone number (request_otp, made slow, holds
+        # the next question until then); 700 events of the call come 600 ms after it, once
+        # that question waits unread.
+        inputs[1] = dict(inputs[1], stall={"after_ms": 100},
+                         flood={"count": 700, "after_ms": 600})
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}], "event_queue_len": 50},
+                       mock_args=["--fail", "request_otp=slow:400,times:1"])
+        self.finish(h)
+        self.assertGreater(h.report["events_lost"], 500)
+        self.assertEqual(len(h.report["connections"]), 2, h.host_log)
+        self.assertIn("connection lost (closed by FreeSWITCH)", h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.verify_otp" % uuid, h.host_log)
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
+
+    def test_event_flood(self):
+        """One call's channel floods the connection with 20,000 events of 2 KiB the host
+        did not ask for, while two other calls log in: the host reads them all, the other
+        calls are served in order, the metrics answered, and its memory stays bounded."""
+        uuids = [call_uuid(330), call_uuid(331), call_uuid(332)]
+        flooding = seed_login_inputs()
+        flooding[1] = dict(flooding[1], flood=20000)
+        flooding.append({"hangup": True, "after_ms": 2000})  # the call lasts out the flood
+        calls = [{"uuid": uuids[0], "inputs": flooding}]
+        calls += [{"uuid": u, "inputs": seed_login_inputs(), "start_after_ms": 50}
+                  for u in uuids[1:]]
+        h = self.start({"calls": calls, "pad_events": 2048, "split": {"mode": "none"}},
+                       host_args=["--log-level", "info"])
+        scraper = Scraper(h.metrics_url)
+        scraper.start()
+        h.wait_done(120)
+        h.wait_ended()
+        with open("/proc/%d/status" % h.host.pid, encoding="utf-8") as f:
+            peak_kib = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        self.finish(h, scraper=scraper, waited=True)
+        self.assertEqual(h.report["events_flooded"], 20000)
+        self.assertEqual(h.report["events_lost"], 0)
+        self.assertEqual(len(h.report["connections"]), 1, h.host_log)
+        self.assert_calls_alike(h, uuids)
+        self.assertEqual(scraper.failures, [])
+        self.assertLess(scraper.longest, 1.0)
+        print("event flood: host peak RSS %d KiB, longest scrape %.3f s"
+              % (peak_kib, scraper.longest), file=sys.stderr)
+        self.assertLess(peak_kib, 64 * 1024)
+
+def main():
+    if len(sys.argv) < 4:
+        raise SystemExit("usage: test_esl_backpressure.py HOST_BINARY MOCK_SERVER FAKE_FREESWITCH")
+    base.HOST, base.MOCK_SERVER, base.FAKE = sys.argv[1:4]
+    del sys.argv[1:4]
+    unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
