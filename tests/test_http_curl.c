@@ -1111,6 +1111,63 @@ END_TEST
 
 static int free_calls;
 
+/* One command stopped by its id and user: its callback says "cancelled" before the call
+ * returns, the queued one behind it takes its slot, and the others (one with the same id from
+ * another "session") go on untouched. */
+START_TEST(cancel_one_command)
+{
+    completions = 0;
+    ivrsm_http_options opts = {.max_in_flight = 2};
+    ivrsm_http *h = adapter_with(&opts);
+    outcome o[3];
+    memset(o, 0, sizeof o);
+    uint64_t ids[3] = {7, 7, 8}; /* two sessions' command 7, one queued command */
+    const char *waits[3] = {"ms=5000", "ms=50", "ms=50"};
+    for (int i = 0; i < 3; i++) {
+        ivrsm_command c = http_command(ids[i], "GET", "/slow");
+        c.http.query = waits[i];
+        ck_assert_int_eq(ivrsm_http_submit(h, &c, record, &o[i]), 0);
+    }
+    ck_assert_int_eq(ivrsm_http_cancel(h, 7, &o[2]), IVRSM_ENOTFOUND); /* user tells apart */
+    ck_assert_int_eq(ivrsm_http_cancel(h, 9, &o[0]), IVRSM_ENOTFOUND);
+    ck_assert_int_eq(ivrsm_http_cancel(NULL, 7, &o[0]), IVRSM_EINVAL);
+    ck_assert_int_eq(ivrsm_http_cancel(h, 7, &o[0]), 0);
+    ck_assert_int_eq(o[0].calls, 1);
+    ck_assert_int_eq(o[0].status, 0);
+    ck_assert_str_eq(o[0].error, "cancelled");
+    ck_assert_uint_eq(ivrsm_http_in_flight(h), 2);
+    ck_assert_int_eq(ivrsm_http_cancel(h, 7, &o[0]), IVRSM_ENOTFOUND); /* once */
+    double t0 = now_ms();
+    ck_assert_int_eq(ivrsm_http_run(h, 5000), 0);
+    ck_assert_double_lt(now_ms() - t0, 2000); /* the slow one is not waited for */
+    for (int i = 1; i < 3; i++) {
+        ck_assert_int_eq(o[i].calls, 1);
+        ck_assert_int_eq(o[i].status, 200);
+    }
+    ck_assert_int_eq(o[0].calls, 1);
+    for (int i = 0; i < 3; i++)
+        outcome_clear(&o[i]);
+    /* A queued command is cancelled without ever starting. */
+    ivrsm_http_options one = {.max_in_flight = 1};
+    ivrsm_http *q = adapter_with(&one);
+    outcome p[2];
+    memset(p, 0, sizeof p);
+    for (int i = 0; i < 2; i++) {
+        ivrsm_command c = http_command((uint64_t)(20 + i), "GET", "/slow");
+        c.http.query = "ms=50";
+        ck_assert_int_eq(ivrsm_http_submit(q, &c, record, &p[i]), 0);
+    }
+    ck_assert_int_eq(ivrsm_http_cancel(q, 21, &p[1]), 0);
+    ck_assert_str_eq(p[1].error, "cancelled");
+    ck_assert_int_eq(ivrsm_http_run(q, 5000), 0);
+    ck_assert_int_eq(p[0].status, 200);
+    for (int i = 0; i < 2; i++)
+        outcome_clear(&p[i]);
+    ivrsm_http_free(q);
+    ivrsm_http_free(h);
+}
+END_TEST
+
 static void count_call(void *user, const ivrsm_http_result *r)
 {
     (void)user;
@@ -1645,6 +1702,7 @@ static Suite *http_curl_suite(void)
     tcase_add_test(flow, fifty_in_flight_are_concurrent);
     tcase_add_test(flow, queue_beyond_max_in_flight);
     tcase_add_test(flow, cancel_all_reports_cancelled);
+    tcase_add_test(flow, cancel_one_command);
     tcase_add_test(flow, free_drops_callbacks);
     tcase_add_test(flow, callbacks_may_submit);
     suite_add_tcase(s, flow);

@@ -105,7 +105,7 @@ extern "C" {
  *                         log them)
  *   "out of memory"       an allocation failed during the transfer
  *   "event loop failure"  a hook returned -1 (see ivrsm_http_socket_fn)
- *   "cancelled"           ivrsm_http_cancel_all() stopped the transfer
+ *   "cancelled"           ivrsm_http_cancel_all() or ivrsm_http_cancel() stopped it
  * Any other libcurl failure gives libcurl's own short description.
  */
 typedef struct ivrsm_http_result {
@@ -122,9 +122,10 @@ typedef struct ivrsm_http_result {
 
 /*
  * Called once per submitted command, from within ivrsm_http_run(),
- * ivrsm_http_socket_action() or ivrsm_http_cancel_all(). It may call
- * ivrsm_http_submit(), ivrsm_http_in_flight() and ivrsm_http_cancel_all()
- * on the same adapter, but not ivrsm_http_free().
+ * ivrsm_http_socket_action(), ivrsm_http_cancel_all() or ivrsm_http_cancel().
+ * It may call ivrsm_http_submit(), ivrsm_http_in_flight(),
+ * ivrsm_http_cancel_all() and ivrsm_http_cancel() on the same adapter, but
+ * not ivrsm_http_free().
  */
 typedef void (*ivrsm_http_done_fn)(void *user, const ivrsm_http_result *result);
 
@@ -138,7 +139,8 @@ typedef void (*ivrsm_http_done_fn)(void *user, const ivrsm_http_result *result);
 IVRSM_API int ivrsm_http_result_event_versioned(const ivrsm_http_result *r, ivrsm_event *ev,
                                                 size_t ev_size);
 /* `ev` is written whole, whatever it held: its size comes from the header compiled against. */
-#define ivrsm_http_result_event(r, ev) ivrsm_http_result_event_versioned((r), (ev), sizeof(ivrsm_event))
+#define ivrsm_http_result_event(r, ev)                                                             \
+    ivrsm_http_result_event_versioned((r), (ev), sizeof(ivrsm_event))
 
 /* ---------------------------------------------------------------------------
  * Event-loop hooks (optional)
@@ -229,7 +231,10 @@ typedef struct ivrsm_http_options {
     const ivrsm_mem *mem;
 } ivrsm_http_options;
 
-#define IVRSM_HTTP_OPTIONS_INIT {.size = sizeof(ivrsm_http_options)}
+#define IVRSM_HTTP_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        .size = sizeof(ivrsm_http_options)                                                         \
+    }
 
 /*
  * Create an adapter.
@@ -325,6 +330,18 @@ IVRSM_API size_t ivrsm_http_in_flight(const ivrsm_http *h);
  * Commands submitted from those callbacks are not cancelled. NULL is ignored.
  */
 IVRSM_API void ivrsm_http_cancel_all(ivrsm_http *h);
+
+/*
+ * Stop the one command submitted with this command_id and this callback `user`
+ * (in flight or queued), and call its callback with status 0 and error
+ * "cancelled" before returning. For a host that gives up waiting on its own
+ * terms (a deadline of its own): the transfer's connection is closed, and
+ * nothing of it comes later. Sessions number their commands each from 1, so
+ * the user pointer tells apart two sessions' commands of the same id.
+ * Returns 0, or IVRSM_EINVAL (h NULL), IVRSM_ENOTFOUND (no such command: it
+ * completed already, or was never submitted; no callback is called).
+ */
+IVRSM_API int ivrsm_http_cancel(ivrsm_http *h, uint64_t command_id, const void *user);
 
 /*
  * Free the adapter (NULL is ignored). Commands still in flight are stopped

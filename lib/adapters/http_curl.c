@@ -867,6 +867,34 @@ void ivrsm_http_cancel_all(ivrsm_http *h)
     }
 }
 
+/* The transfer of (command_id, user) in `l`, or NULL. */
+static http_transfer *find_transfer(const transfer_list *l, uint64_t command_id, const void *user)
+{
+    for (http_transfer *t = l->head; t; t = t->next)
+        if (t->command_id == command_id && t->user == user)
+            return t;
+    return NULL;
+}
+
+int ivrsm_http_cancel(ivrsm_http *h, uint64_t command_id, const void *user)
+{
+    if (!h)
+        return IVRSM_EINVAL;
+    http_transfer *t = find_transfer(&h->active, command_id, user);
+    if (t) {
+        curl_multi_remove_handle(h->multi, t->easy);
+        list_unlink(&h->active, t);
+        start_queued(h); /* its slot is free */
+    } else if ((t = find_transfer(&h->queue, command_id, user))) {
+        list_unlink(&h->queue, t);
+    } else {
+        return IVRSM_ENOTFOUND;
+    }
+    complete(t, CURLE_ABORTED_BY_CALLBACK, "cancelled");
+    fail_after_loop_error(h); /* a transfer started above whose hook failed */
+    return 0;
+}
+
 int ivrsm_http_result_event_versioned(const ivrsm_http_result *r, ivrsm_event *ev, size_t ev_size)
 {
     /* The caller's layout (its header's sizeof): as much of this version's as it holds. */
