@@ -489,9 +489,102 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
     call_send_step(c);
 }
 
+/* ---------------------------------------------------------------------------
+ * The host's deadline of each request
+ * ------------------------------------------------------------------------- */
+
+/* Beyond a request's own timeout, how long the host waits for the adapter's result. */
+#define REQUEST_DEADLINE_MARGIN_MS 2000
+
+static void ticket_watch(host *h, http_ticket *t, int64_t now_ms, int timeout_ms)
+{
+    int64_t deadline_at = now_ms + timeout_ms + REQUEST_DEADLINE_MARGIN_MS;
+    t->sent_at = now_ms;
+    t->timeout_ms = timeout_ms;
+    t->deadline_at = deadline_at;
+    t->watched = true;
+    t->prev = NULL;
+    t->next = h->tickets;
+    if (h->tickets)
+        h->tickets->prev = t;
+    h->tickets = t;
+    if (h->requests_due_at < 0 || deadline_at < h->requests_due_at)
+        h->requests_due_at = deadline_at;
+}
+
+/* Its result came (h->requests_due_at may stay earlier: the next check finds nothing due). */
+static void ticket_unwatch(host *h, http_ticket *t)
+{
+    if (!t->watched)
+        return;
+    t->watched = false;
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        h->tickets = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+}
+
+static void on_http_done(void *user, const ivrsm_http_result *r);
+
+/* The deadline of t passed: stop its transfer; its call gets the adapter's timeout result. */
+static void expire_request(host *h, http_ticket *t, int64_t now_ms)
+{
+    t->expired = true;
+    if (t->call)
+        log_at(&h->log, LOG_WARN,
+               "call %s: http %s %s: no result %lld ms after it was sent (its timeout %d ms and "
+               "%d ms): taken as a timeout, the transfer is stopped",
+               t->call->uuid, t->method, t->path, (long long)(now_ms - t->sent_at), t->timeout_ms,
+               REQUEST_DEADLINE_MARGIN_MS);
+    if (ivrsm_http_cancel(h->http, t->command_id, t) == 0)
+        return; /* on_http_done ran, and gave the call a timeout */
+    /* The adapter no longer knows it (it always answers before it forgets): answer here. */
+    ivrsm_http_result timeout = {.command_id = t->command_id, .body = "", .error = "cancelled"};
+    on_http_done(t, &timeout);
+}
+
+void calls_expire_requests(host *h, int64_t now_ms)
+{
+    if (h->requests_due_at < 0 || now_ms < h->requests_due_at)
+        return;
+    /* One at a time: each result may end a call, or send another request (the list changes). */
+    for (;;) {
+        http_ticket *due = NULL;
+        int64_t next = -1;
+        for (http_ticket *t = h->tickets; t; t = t->next) {
+            if (t->deadline_at <= now_ms) {
+                due = t;
+                break;
+            }
+            if (next < 0 || t->deadline_at < next)
+                next = t->deadline_at;
+        }
+        if (!due) {
+            h->requests_due_at = next;
+            return;
+        }
+        ticket_unwatch(h, due);
+        expire_request(h, due, now_ms);
+    }
+}
+
 static void on_http_done(void *user, const ivrsm_http_result *r)
 {
     http_ticket *t = user;
+    ticket_unwatch(t->h, t);
+    ivrsm_http_result timeout;
+    if (t->expired) {
+        /* What the adapter gives when a transfer's own timeout passes, whatever stopped it. */
+        timeout = (ivrsm_http_result){.command_id = r->command_id,
+                                      .body = "",
+                                      .error = "timeout",
+                                      .detail = "no result within the host's deadline",
+                                      .elapsed_ms = r->elapsed_ms};
+        r = &timeout;
+    }
     call *c = t->call;
     const logger *log = &t->h->log;
     metrics_http(&t->h->metrics, r->status, r->error, r->elapsed_ms);
@@ -531,6 +624,9 @@ static void submit_http(call *c, http_ticket *t)
     int rc = ivrsm_http_submit(c->h->http, cmd, on_http_done, t);
     if (rc == 0) {
         t->submitted = true;
+        int timeout =
+            cmd->http.timeout_ms > 0 ? cmd->http.timeout_ms : IVRSM_HTTP_DEFAULT_TIMEOUT_MS;
+        ticket_watch(c->h, t, host_monotonic_ms(), timeout);
         return;
     }
     c->ticket = NULL;
@@ -981,7 +1077,8 @@ static void hang_up_untaken(host *h, const char *uuid)
     strbuf msg = {0};
     if (esl_new_uuid(app_uuid, sizeof(app_uuid)) != 0 ||
         esl_build_execute(&msg, uuid, app_uuid, "hangup", "NORMAL_TEMPORARY_FAILURE") != 0 ||
-        msg.oom || esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
+        msg.oom ||
+        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
         log_at(&h->log, LOG_ERROR, "call %s: cannot hang it up either: the channel stays parked",
                uuid);
     else

@@ -54,6 +54,17 @@ void calls_retry_sends(host *h, int64_t now_ms);
 void calls_purge(host *h, int64_t now_ms);
 
 /*
+ * The host's deadline of each request it handed to the HTTP adapter: the
+ * request's timeout (the command's, else the adapter's default) and
+ * REQUEST_DEADLINE_MARGIN_MS, from the hand-over. A request still without a
+ * result then is stopped (ivrsm_http_cancel) and its call fed the adapter's
+ * own timeout result (status 0, error "timeout"): a transfer that libcurl
+ * lost, or that never ends for any reason, never leaves a caller waiting.
+ * Run from the loop; h->requests_due_at says when it is due.
+ */
+void calls_expire_requests(host *h, int64_t now_ms);
+
+/*
  * Take the calls an earlier run of this host left in the store; they are
  * resumed when the connection is ready (documents that cannot be used are
  * reported and left in place).

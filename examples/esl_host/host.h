@@ -64,6 +64,7 @@ typedef struct http_watch {
 } http_watch;
 
 struct call;
+struct http_ticket;
 
 typedef struct host {
     host_config cfg;
@@ -75,7 +76,9 @@ typedef struct host {
     size_t watch_count, watch_cap;
     size_t *watch_index; /* by descriptor: 1 + its slot in watches, 0 none */
     size_t watch_index_len;
-    int64_t http_timer_at; /* monotonic ms when the adapter's timer fires, -1 none */
+    int64_t http_timer_at;       /* monotonic ms when the adapter's timer fires, -1 none */
+    struct http_ticket *tickets; /* the requests handed to the adapter, for their deadlines */
+    int64_t requests_due_at;     /* the soonest of their deadlines (monotonic ms), -1 none */
     esl_conn *esl;
     store *store;          /* NULL: snapshots in memory only */
     bool fenced;           /* the store says this host's leases are in doubt: send nothing */

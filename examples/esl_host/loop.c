@@ -125,6 +125,8 @@ static int poll_timeout(const host *h, int64_t now)
         at = esl;
     if (h->http_timer_at >= 0 && h->http_timer_at < at)
         at = h->http_timer_at;
+    if (h->requests_due_at >= 0 && h->requests_due_at < at)
+        at = h->requests_due_at;
     int64_t st = h->store ? h->store->ops->deadline(h->store) : -1;
     if (st >= 0 && st < at)
         at = st;
@@ -240,6 +242,7 @@ int host_run(host *h, int wake_fd)
         if (rc > 0 && store_count)
             h->store->ops->poll_handle(h->store, fds + store_first, store_count, now);
         run_http(h, fds, http_first, rc > 0 ? n : http_first);
+        calls_expire_requests(h, host_monotonic_ms());
         calls_retry_sends(h, host_monotonic_ms());
         calls_purge(h, host_monotonic_ms());
         host_after_turn(h);

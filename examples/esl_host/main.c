@@ -638,6 +638,7 @@ int main(int argc, char **argv)
     h.log.level = LOG_INFO;
     h.log.out = stderr;
     h.http_timer_at = -1;
+    h.requests_due_at = -1;
     h.retry_sends_at = -1;
     h.signals = &signals;
     int rc = parse_options(argc, argv, &o);
