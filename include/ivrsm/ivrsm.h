@@ -287,8 +287,9 @@ IVRSM_API size_t ivrsm_machine_memory(const ivrsm_machine *m);
  * Whether `key` names a secret for machine m (NULL: the built-in names
  * only): otp, code, password, pin, token, session_token,
  * portal_session_token, authorization, access_token, refresh_token, secret,
- * and the machine's globals.sensitive_keys, in any case. The value under
- * such a key is what traces show as "***".
+ * the machine's globals.sensitive_keys, the key an otp collect's target
+ * lands under and the keys its `set:`s copy a secret to, in any case. The
+ * value under such a key is what traces show as "***".
  */
 IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key);
 /*

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "collect.h"
+#include "redact.h"
 #include "text.h"
 
 /* --- Intents ------------------------------------------------------------------ */
@@ -229,40 +230,167 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
     return ok;
 }
 
-/*
- * A one-time code is a secret wherever a machine keeps it: the key an otp collect's `target`
- * lands under (the last part of "caller.code") joins the machine's sensitive keys, so that
- * traces and a handoff's context mask it as they mask ctx.otp.
- */
-static void add_otp_targets_to_sensitive_keys(cc *c)
+/* --- The machine's own sensitive keys ------------------------------------------------------ */
+
+/* The last part of ctx key `key` ("code" of "caller.code", "list" of "a.list[0]"), NUL-ended:
+ * the key itself or a copy in the machine's arena. NULL when memory ran out. */
+static const char *key_leaf(cc *c, const char *key)
 {
-    size_t extra = 0;
-    for (size_t i = 0; i < c->m->state_count; i++)
-        extra += c->m->states[i].collect.mode == IVRSM_COLLECT_OTP && c->m->states[i].collect.target;
-    if (!extra)
+    const char *dot = strrchr(key, '.');
+    const char *leaf = dot ? dot + 1 : key;
+    size_t len = strcspn(leaf, "[");
+    return leaf[len] ? ivrsm_arena_strndup(c->arena, leaf, len) : leaf;
+}
+
+/* Make `leaf` one of m's sensitive keys unless it is one; the array has room for it (made by
+ * add_own_sensitive_keys()). True when it was added. */
+static bool sensitive_add(ivrsm_machine *m, const char *leaf)
+{
+    if (!*leaf || ivrsm_redact_key_is_sensitive(m, leaf))
+        return false;
+    m->sensitive_keys[m->sensitive_count++] = leaf;
+    return true;
+}
+
+/* Whether a key part of template path `path` ("ctx.card.pin", "resp.items[0].token") names a
+ * secret; its root (ctx, resp, globals, now) does not count. */
+static bool path_reads_secret(const ivrsm_machine *m, const char *path)
+{
+    const char *p = path + strcspn(path, ".[");
+    while (*p) {
+        if (*p == '[') {
+            p += strcspn(p, "]");
+            p += *p == ']';
+            continue;
+        }
+        p++; /* the dot */
+        size_t len = strcspn(p, ".[");
+        char part[128];
+        if (len && len < sizeof part) {
+            memcpy(part, p, len);
+            part[len] = '\0';
+            if (ivrsm_redact_key_is_sensitive(m, part))
+                return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+typedef struct secret_scan {
+    const ivrsm_machine *m;
+    bool found;
+} secret_scan;
+
+static void on_written_path(void *user, const char *path)
+{
+    secret_scan *scan = user;
+    scan->found = scan->found || path_reads_secret(scan->m, path);
+}
+
+/* Whether value `v` of a `set:` writes out a secret's value, at any depth of an object or list. */
+static bool value_copies_secret(const ivrsm_machine *m, const m_value *v)
+{
+    if (v->kind == MV_TEMPLATE) {
+        secret_scan scan = {m, false};
+        ivrsm_tmpl_each_written_path(v->tmpl, on_written_path, &scan);
+        return scan.found;
+    }
+    for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++)
+        if (value_copies_secret(m, &v->items[i]))
+            return true;
+    return false;
+}
+
+typedef struct copy_pass {
+    cc *c;
+    bool grew;
+} copy_pass;
+
+/* Make the key `key` (a ctx key, or a member's name inside a value) sensitive when value `v`
+ * written under it copies a secret; in an object, the member that holds the copy. */
+static void mark_copy(copy_pass *pass, const char *key, const m_value *v)
+{
+    if (v->kind == MV_OBJECT) {
+        for (size_t i = 0; i < v->count; i++)
+            mark_copy(pass, v->keys[i], &v->items[i]);
         return;
-    const char **keys = ivrsm_arena_alloc(c->arena, (c->m->sensitive_count + extra) * sizeof(char *));
+    }
+    if (!value_copies_secret(pass->c->m, v))
+        return;
+    const char *leaf = key_leaf(pass->c, key);
+    if (!leaf)
+        ivrsm_cc_nomem(pass->c);
+    else if (sensitive_add(pass->c->m, leaf))
+        pass->grew = true;
+}
+
+static void add_copies_of_secrets(void *user, const m_kvlist *set)
+{
+    copy_pass *pass = user;
+    for (size_t i = 0; i < set->count && !pass->c->nomem; i++)
+        mark_copy(pass, set->items[i].key, &set->items[i].value);
+}
+
+static size_t value_keys(const m_value *v)
+{
+    size_t n = 1;
+    for (size_t i = 0; v->kind == MV_OBJECT && i < v->count; i++)
+        n += value_keys(&v->items[i]);
+    return n;
+}
+
+static void count_set_keys(void *user, const m_kvlist *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        *(size_t *)user += value_keys(&set->items[i].value);
+}
+
+/*
+ * A secret stays a secret wherever a machine keeps it, so that traces and a handoff's context
+ * mask it as they mask ctx.otp. These keys join the machine's sensitive keys:
+ * - the key an otp collect's `target` lands under (the last part of "caller.code");
+ * - a key a `set:` copies a secret's value to ("kept: '{{ctx.otp}}'", "auth:
+ *   '{{resp.token}}'"; "last" of "caller: {last: '{{ctx.otp}}'}"; "codes" of "codes:
+ *   ['{{ctx.otp}}']"), and the keys its copies are copied to in turn. A value that only tests
+ *   or compares a secret ("{{ctx.otp == ''}}") is a boolean, not a copy.
+ */
+static void add_own_sensitive_keys(cc *c)
+{
+    ivrsm_machine *m = c->m;
+    size_t room = 0;
+    for (size_t i = 0; i < m->state_count; i++) {
+        room += m->states[i].collect.mode == IVRSM_COLLECT_OTP && m->states[i].collect.target;
+        ivrsm_m_each_set(&m->states[i], count_set_keys, &room);
+    }
+    if (!room)
+        return;
+    const char **keys = ivrsm_arena_alloc(c->arena, (m->sensitive_count + room) * sizeof(char *));
     if (!keys) {
         ivrsm_cc_nomem(c);
         return;
     }
-    if (c->m->sensitive_count)
-        memcpy(keys, c->m->sensitive_keys, c->m->sensitive_count * sizeof(char *));
-    size_t n = c->m->sensitive_count;
-    for (size_t i = 0; i < c->m->state_count; i++) {
-        const m_collect *col = &c->m->states[i].collect;
+    if (m->sensitive_count)
+        memcpy(keys, m->sensitive_keys, m->sensitive_count * sizeof(char *));
+    m->sensitive_keys = keys;
+    for (size_t i = 0; i < m->state_count; i++) {
+        const m_collect *col = &m->states[i].collect;
         if (col->mode != IVRSM_COLLECT_OTP || !col->target)
             continue;
-        const char *dot = strrchr(col->target, '.');
-        const char *leaf = dot ? dot + 1 : col->target;
-        bool known = !strcasecmp(leaf, "otp");
-        for (size_t k = 0; k < n && !known; k++)
-            known = !strcasecmp(keys[k], leaf);
-        if (!known)
-            keys[n++] = leaf;
+        const char *leaf = key_leaf(c, col->target);
+        if (!leaf) {
+            ivrsm_cc_nomem(c);
+            return;
+        }
+        sensitive_add(m, leaf);
     }
-    c->m->sensitive_keys = keys;
-    c->m->sensitive_count = n;
+    /* Each pass adds at least one key, or is the last: at most one pass per set entry. */
+    copy_pass pass = {c, true};
+    while (pass.grew && !c->nomem) {
+        pass.grew = false;
+        for (size_t i = 0; i < m->state_count; i++)
+            ivrsm_m_each_set(&m->states[i], add_copies_of_secrets, &pass);
+    }
 }
 
 static void compile_states(cc *c, const dom_pair *where)
@@ -286,7 +414,7 @@ static void compile_states(cc *c, const dom_pair *where)
         if (c->m->states[i].type == M_PROMPT_END && c->m->goodbye_state == M_NONE)
             c->m->goodbye_state = (int32_t)i;
     }
-    add_otp_targets_to_sensitive_keys(c);
+    add_own_sensitive_keys(c);
     /* Each state's DTMF table is built: the keypad of its asks, which may read the next one's. */
     if (!c->nomem && ivrsm_m_ask_keys_build(c->m, c->arena) != 0)
         ivrsm_cc_nomem(c);

@@ -572,10 +572,16 @@ static size_t head_len(const char *key)
     return strcspn(key, ".[");
 }
 
-static void add_kv_keys(vctx *v, key_set *s, const m_kvlist *l)
+typedef struct set_keys {
+    vctx *v;
+    key_set *s;
+} set_keys;
+
+static void add_kv_keys(void *user, const m_kvlist *l)
 {
+    set_keys *k = user;
     for (size_t i = 0; i < l->count; i++)
-        key_add(v, s, l->items[i].key, head_len(l->items[i].key));
+        key_add(k->v, k->s, l->items[i].key, head_len(l->items[i].key));
 }
 
 static void collect_set_keys(vctx *v, key_set *s)
@@ -588,11 +594,7 @@ static void collect_set_keys(vctx *v, key_set *s)
     key_add(v, s, "language", 8); /* the call's language, always set (session.c) */
     for (size_t i = 0; i < v->m->state_count; i++) {
         const m_state *st = &v->m->states[i];
-        for (size_t r = 0; r < st->route_count; r++)
-            add_kv_keys(v, s, &st->routes[r].set);
-        add_kv_keys(v, s, &st->fallback.set);
-        add_kv_keys(v, s, &st->on_success.set);
-        add_kv_keys(v, s, &st->on_fail.set);
+        ivrsm_m_each_set(st, add_kv_keys, &(set_keys){v, s});
         const char *target = st->collect.target;
         char key[300];
         switch (st->collect.mode) {

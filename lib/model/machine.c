@@ -219,10 +219,23 @@ static void count_key(root_keys *k, const char *key, const char *suffix)
     k->len[k->count++] = len;
 }
 
-static void count_set(root_keys *k, const m_kvlist *set)
+void ivrsm_m_each_set(const m_state *st, void (*fn)(void *user, const m_kvlist *set), void *user)
+{
+    for (size_t r = 0; r < st->route_count; r++)
+        fn(user, &st->routes[r].set);
+    fn(user, &st->fallback.set);
+    fn(user, &st->on_success.set);
+    fn(user, &st->on_fail.set);
+    fn(user, &st->on_timeout.set);
+    fn(user, &st->on_error.set);
+    for (size_t o = 0; o < st->on_status_count; o++)
+        fn(user, &st->on_status[o].outcome.set);
+}
+
+static void count_set(void *user, const m_kvlist *set)
 {
     for (size_t i = 0; i < set->count; i++)
-        count_key(k, set->items[i].key, NULL);
+        count_key(user, set->items[i].key, NULL);
 }
 
 uint32_t ivrsm_m_ctx_root_keys(const struct ivrsm_machine *m)
@@ -236,15 +249,7 @@ uint32_t ivrsm_m_ctx_root_keys(const struct ivrsm_machine *m)
         count_key(&k, m->inputs[i].pub.name, NULL);
     for (size_t i = 0; i < m->state_count; i++) {
         const m_state *st = &m->states[i];
-        for (size_t r = 0; r < st->route_count; r++)
-            count_set(&k, &st->routes[r].set);
-        count_set(&k, &st->fallback.set);
-        count_set(&k, &st->on_success.set);
-        count_set(&k, &st->on_fail.set);
-        count_set(&k, &st->on_timeout.set);
-        count_set(&k, &st->on_error.set);
-        for (size_t o = 0; o < st->on_status_count; o++)
-            count_set(&k, &st->on_status[o].outcome.set);
+        ivrsm_m_each_set(st, count_set, &k);
         if (!st->collect.mode)
             continue;
         const char *target = ivrsm_m_collect_target(&st->collect);

@@ -525,6 +525,9 @@ const char *ivrsm_input_type_name(m_input_type t);
 /* The ctx key a collect writes its value to: its target, or its mode's default (a date's
  * value goes to this key with "_from" and "_to" after it). */
 const char *ivrsm_m_collect_target(const m_collect *c);
+/* Call fn with each `set:` list of st: its routes', its fallback's and its action's outcomes'
+ * (on_success, on_fail, on_timeout, on_error, each of on_status). */
+void ivrsm_m_each_set(const m_state *st, void (*fn)(void *user, const m_kvlist *set), void *user);
 /* The most top-level ctx keys ivrsm_m_ctx_root_keys() counts: a machine that writes more
  * grows its sessions' root object as before. */
 #define M_CTX_ROOT_KEYS_MAX 32

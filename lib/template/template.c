@@ -693,6 +693,18 @@ void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
         fn(user, t->pool + t->paths[i].text, t->paths[i].offset);
 }
 
+void ivrsm_tmpl_each_written_path(const ivrsm_tmpl *t, void (*fn)(void *user, const char *path),
+                                  void *user)
+{
+    for (size_t i = 0; i < t->n_ops; i++) {
+        if (t->ops[i].kind != OP_SUBST)
+            continue;
+        const expr_node *root = &t->nodes[t->ops[i].a];
+        if (root->kind == EX_PATH)
+            fn(user, t->pool + t->paths[root->a].text);
+    }
+}
+
 void ivrsm_tmpl_each_resp_key(const ivrsm_tmpl *t, void (*fn)(void *user, const char *key),
                               void *user)
 {

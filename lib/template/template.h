@@ -193,6 +193,15 @@ void ivrsm_tmpl_each_path(const ivrsm_tmpl *t,
                           void (*fn)(void *user, const char *path, size_t offset), void *user);
 
 /*
+ * Call fn for each path whose value the template writes out: "{{ctx.code}}" or
+ * "{{resp.day | date}}", not a path that is only tested or compared ("{{#if ctx.code}}",
+ * "{{ctx.code == '1'}}": those give booleans). What a `set:` copies, for the compiler's
+ * sensitive keys.
+ */
+void ivrsm_tmpl_each_written_path(const ivrsm_tmpl *t, void (*fn)(void *user, const char *path),
+                                  void *user);
+
+/*
  * Call fn with the first key of every path of t that reads the response
  * ("count" for {{resp.count}}, {{resp.count.x}} or {{resp.count[0]}}), and
  * with NULL for one that reads it whole or by index ({{resp}}, {{resp[0]}}).

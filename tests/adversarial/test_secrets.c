@@ -5,6 +5,8 @@
  * outside ctx and the request that needs it.
  */
 #include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,12 +124,128 @@ START_TEST(nested_sensitive_value_scrubbed_from_prompts)
 }
 END_TEST
 
+/* Feed one command's HTTP answer. */
+static void answer(ivrsm_session *s, uint64_t id, const char *body)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_ACTION_RESULT;
+    ev.command_id = id;
+    ev.status = 200;
+    ev.body = body;
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+}
+
+/* A `set:` that copies a secret to a key of the machine's own makes that key sensitive, and so
+ * the keys its copies go to: cleared at the source, the code still shows nowhere but in ctx and
+ * in what the caller hears. A value that only compares the code is no copy. */
+START_TEST(copy_of_a_secret_stays_secret)
+{
+    ivrsm_machine *m = load("machine: t\nversion: '1'\nlocale: en-US\n"
+                            "states:\n"
+                            "  code:\n"
+                            "    type: prompt_and_listen\n"
+                            "    prompt: Key the code.\n"
+                            "    collect: { mode: otp, length: 6 }\n"
+                            "    next: keep\n"
+                            /* the copy of the copy comes first in the document */
+                            "  again:\n"
+                            "    type: decide\n"
+                            "    routes:\n"
+                            "      - when: 'ctx.kept'\n"
+                            "        set: { caller: { last: 'code {{ctx.kept}}' } }\n"
+                            "        next: said\n"
+                            "    next: said\n"
+                            "  keep:\n"
+                            "    type: decide\n"
+                            "    routes:\n"
+                            "      - when: 'ctx.otp'\n"
+                            "        set: { kept: '{{ctx.otp}}', keyed: \"{{ctx.otp != ''}}\", otp: '' }\n"
+                            "        next: again\n"
+                            "    next: again\n"
+                            "  said:\n"
+                            "    type: prompt_and_listen\n"
+                            "    prompt: 'You keyed {{ctx.caller.last}}.'\n"
+                            "    next: agent\n"
+                            "  agent:\n"
+                            "    type: handoff\n"
+                            "    prompt: One moment.\n"
+                            "    on_fail: { next: bye }\n"
+                            "  bye: { type: prompt_end, prompt: Bye. }\n");
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "kept"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "last"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "keyed"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "caller"));
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "493817";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    const ivrsm_command *c;
+    bool heard = false;
+    while ((c = ivrsm_session_next_command(s)))
+        heard = heard || (c->text && strstr(c->text, "code 493817"));
+    ck_assert_msg(heard, "the caller hears the code back");
+    char handoff[4096] = "";
+    key_in(s, "1", handoff, sizeof handoff);
+    ck_assert_msg(handoff[0], "a handoff");
+    ck_assert_msg(!strstr(handoff, "493817"), "the agent's context shows the code: %s", handoff);
+    ck_assert_msg(strstr(handoff, "\"keyed\":true"), "a comparison is no secret: %s", handoff);
+    ck_assert_msg(!strstr(t.text, "493817"), "a trace shows the code:\n%s", t.text);
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_ptr_nonnull(strstr(ctx, "\"kept\":\"493817\""));
+    ck_assert_ptr_nonnull(strstr(ctx, "\"otp\":\"\""));
+    ivrsm_free(ctx);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* A backend's token kept under a name of the machine's choosing is as secret as resp.token. */
+START_TEST(token_kept_under_another_name_stays_secret)
+{
+    ivrsm_machine *m = load("machine: t\nversion: '1'\nlocale: en-US\n"
+                            "globals:\n"
+                            "  endpoints: { login: 'POST /login' }\n"
+                            "states:\n"
+                            "  login:\n"
+                            "    type: action_then_prompt\n"
+                            "    action: { call: '${globals.endpoints.login}' }\n"
+                            "    on_success:\n"
+                            "      set: { auth: '{{resp.data.token}}', who: '{{resp.data.name}}' }\n"
+                            "      next: bye\n"
+                            "    on_fail: { next: bye }\n"
+                            "  bye: { type: prompt_end, prompt: 'Bye {{ctx.who}} {{ctx.auth}}.' }\n");
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "auth"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "who"));
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    ck_assert_msg(id, "an HTTP command");
+    answer(s, id, "{\"data\": {\"token\": \"tk-8f3a9c2e\", \"name\": \"Robin\"}}");
+    while (ivrsm_session_next_command(s))
+        ;
+    ck_assert_msg(!strstr(t.text, "tk-8f3a9c2e"), "a trace shows the token:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "Bye Robin"), "the rest of the prompt is traced:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("secrets");
     TCase *tc = tcase_create("secrets");
     tcase_add_test(tc, otp_in_its_own_target_stays_secret);
     tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
+    tcase_add_test(tc, copy_of_a_secret_stays_secret);
+    tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
