@@ -78,6 +78,8 @@ Script (every key optional):
                 "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
                 "before_connect": false,     # parked before any host connected
+                "hangup_when_listed": false, # hangs up right after "show channels" lists
+                                             # it, before the host can ask uuid_dump
                 "handoff": "ok" | "fail",   # bridge / callcenter outcome
                 "inputs": [
                     {"keys": "123456#", "gap_ms": 10, "after_ms": 3},  # typed keys
@@ -191,6 +193,7 @@ class Call:
         self.handoff = spec.get("handoff", "ok")
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.before_connect = spec.get("before_connect", False)
+        self.hangup_when_listed = spec.get("hangup_when_listed", False)
         self.index = index
         self.executes = []
         self.refused = []        # sendmsg after the hangup: refused with -ERR
@@ -1032,6 +1035,7 @@ class FakeSwitch:
                 conn.api_response("-ERR no such channel!")
         elif words[:2] == ["show", "channels"] and len(words) == 2:
             conn.api_response(self.show_channels())
+            self.hang_up_listed()
         elif words and words[0] == "uuid_dump":
             # mod_commands.c uuid_dump_function: the channel's data as a CHANNEL_DATA
             # event (switch_channel_event_set_data), serialised as "txt" by default
@@ -1044,6 +1048,14 @@ class FakeSwitch:
                 conn.api_response("-ERR No Such Channel!\n")
         else:
             conn.api_response("-ERR %s Command not found!" % (words[0] if words else ""))
+
+    def hang_up_listed(self):
+        """Calls that hang up just after they were listed ("hangup_when_listed"), before the
+        host asks for their data: uuid_dump then finds no channel."""
+        for call in self.calls:
+            if call.hangup_when_listed and call.parked and not call.ended:
+                call.hangup_when_listed = False
+                self.hangup(call, "NORMAL_CLEARING", "script")
 
     def show_channels(self):
         """mod_commands.c show_function "channels" (as delim, the default): the

@@ -672,6 +672,39 @@ class EslHostTest(unittest.TestCase):
         # The other call (not marked for the host) may be listed and dumped, or already gone
         # (the fake hangs it up 50 ms after its park): never taken either way.
 
+    def test_many_calls_parked_while_away(self):
+        """200 calls of the host's and 100 others parked before it connected, 20 of the host's
+        hanging up between "show channels" and their "uuid_dump" (mod_commands.c
+        uuid_dump_function then answers "-ERR No Such Channel!"): the 180 still there are
+        taken and served, the 20 gone are not, and nothing is logged as an error."""
+        ours = [call_uuid(2000 + i) for i in range(200)]
+        calls = [{"uuid": u, "before_connect": True, "inputs": [{"digits": "1"}],
+                  "hangup_when_listed": i % 10 == 0} for i, u in enumerate(ours)]
+        calls += [{"uuid": call_uuid(3000 + i), "before_connect": True,
+                   "vars": {"other_app": "x"}} for i in range(100)]
+        gone = ours[::10]
+        h = Harness({"calls": calls, "split": {"mode": "none"}}, host_args=["--log-level", "info"])
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_done(60)
+        for u in ours:
+            if u not in gone:
+                h.wait_log(r"call %s: ended" % u)
+        h.stop_host()
+        self.finish(h)
+        for u in ours:
+            if u in gone:
+                self.assertNotIn("call %s: found parked" % u, h.host_log)
+                self.assertEqual(h.executes(u), [])
+                self.assertEqual(h.report["calls"][u]["ended_by"], "script")
+            else:
+                self.assertIn("call %s: found parked" % u, h.host_log)
+                self.assertEqual(len(h.asks(u)), 2)  # the menu, then the next question
+        lines = [c["line"] for c in h.report["connections"][0]["commands"]]
+        dumped = [line.split()[2] for line in lines if line.startswith("api uuid_dump ")]
+        self.assertEqual(sorted(set(dumped) & set(ours)), sorted(ours))
+        self.assertNotIn(" error ", h.host_log)
+
     def test_dropped_mid_frame(self):
         """The connection breaks in the middle of an event: the half is dropped with it, the
         next connection starts clean, and the call resumes."""
