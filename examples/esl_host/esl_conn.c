@@ -48,7 +48,8 @@ struct esl_conn {
     conn_state state;
     int fd;
     esl_framer framer;
-    strbuf out;
+    strbuf out;             /* what is queued for FreeSWITCH: [out_sent, out.len) waits */
+    size_t out_sent;        /* bytes of out already written (moved out only now and then) */
     pending_reply *pending; /* FIFO: [head, count) */
     size_t head, count, cap;
     int subscribe_replies; /* subscription replies still awaited */
@@ -109,6 +110,12 @@ int esl_conn_parse_address(const char *text, esl_conn_config *cfg, char *err, si
     return 0;
 }
 
+/* Bytes queued for FreeSWITCH that the socket has not taken yet. */
+static size_t queued(const esl_conn *c)
+{
+    return c->out.len - c->out_sent;
+}
+
 /* ---------------------------------------------------------------------------
  * Pending replies
  * ------------------------------------------------------------------------- */
@@ -162,6 +169,7 @@ static void close_socket(esl_conn *c)
     c->fd = -1;
     esl_framer_reset(&c->framer);
     sb_clear(&c->out);
+    c->out_sent = 0;
     c->overflow = false;
 }
 
@@ -190,7 +198,7 @@ static void drop_not_reading(esl_conn *c)
     snprintf(why, sizeof(why),
              "FreeSWITCH does not read what the host sends (%zu bytes waiting, limit %zu): "
              "dropping the connection",
-             c->out.len, c->cfg.out_limit);
+             queued(c), c->cfg.out_limit);
     drop(c, LOG_ERROR, why);
 }
 
@@ -236,20 +244,42 @@ static void start_connect(esl_conn *c)
  * Writing
  * ------------------------------------------------------------------------- */
 
+/*
+ * Drop what was written from the front of the buffer: all of it once everything went, else
+ * only when the written part is at least half the buffer, so that a switch taking a few
+ * kilobytes at a time of a backlog of megabytes costs a move of each byte once, not one move of
+ * the whole backlog per write.
+ */
+static void compact(esl_conn *c)
+{
+    if (c->out_sent == c->out.len) {
+        sb_clear(&c->out);
+        c->out_sent = 0;
+    } else if (c->out_sent >= 65536 && c->out_sent >= c->out.len / 2) {
+        sb_consume(&c->out, c->out_sent);
+        c->out_sent = 0;
+    }
+}
+
 /* Write what the socket takes now. Returns 0, or -1 with errno on a hard error. */
 static int flush(esl_conn *c)
 {
-    while (c->out.len > 0) {
-        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+    int rc = 0;
+    while (queued(c) > 0) {
+        ssize_t n = send(c->fd, c->out.data + c->out_sent, queued(c), MSG_NOSIGNAL);
         if (n > 0) {
-            sb_consume(&c->out, (size_t)n);
+            c->out_sent += (size_t)n;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-            return 0;
-        return -1;
+            break;
+        rc = -1;
+        break;
     }
-    return 0;
+    int saved = errno;
+    compact(c);
+    errno = saved;
+    return rc;
 }
 
 /* Queue bytes of the handshake (no reply handler: the state machine reads the reply). */
@@ -502,7 +532,7 @@ short esl_conn_poll_events(const esl_conn *c)
         return 0;
     if (c->state == ST_CONNECTING)
         return POLLOUT;
-    return (short)(POLLIN | (c->out.len > 0 ? POLLOUT : 0));
+    return (short)(POLLIN | (queued(c) > 0 ? POLLOUT : 0));
 }
 
 void esl_conn_handle(esl_conn *c, short revents, int64_t now_ms)
@@ -520,7 +550,7 @@ void esl_conn_handle(esl_conn *c, short revents, int64_t now_ms)
         drop(c, LOG_WARN, why);
         return;
     }
-    if (c->out.len > c->cfg.out_limit) {
+    if (queued(c) > c->cfg.out_limit) {
         drop_not_reading(c);
         return;
     }
@@ -573,7 +603,7 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
         snprintf(why, sizeof(why),
                  "FreeSWITCH has not answered a command in %d ms (%zu awaiting a reply, %zu bytes "
                  "not yet taken by the socket): the connection is taken as stuck",
-                 c->cfg.reply_timeout_ms, c->count, c->out.len);
+                 c->cfg.reply_timeout_ms, c->count, queued(c));
         drop(c, LOG_ERROR, why);
     }
 }
@@ -588,7 +618,7 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
 {
     if (c->state != ST_READY)
         return -1;
-    if (c->overflow || c->out.len > c->cfg.out_limit || len > c->cfg.out_limit - c->out.len) {
+    if (c->overflow || queued(c) > c->cfg.out_limit || len > c->cfg.out_limit - queued(c)) {
         /* FreeSWITCH does not take what was sent: this message is never written, and the
          * connection drops at the next tick (not here: fn is never called from within). */
         if (push_pending(c, kind, fn, user) != 0)
@@ -610,7 +640,7 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
 
 size_t esl_conn_queued(const esl_conn *c)
 {
-    return c->out.len;
+    return queued(c);
 }
 
 unsigned esl_conn_attempts(const esl_conn *c)

@@ -1131,6 +1131,76 @@ START_TEST(queued_bytes_are_bounded_when_freeswitch_does_not_read)
 END_TEST
 
 /*
+ * FreeSWITCH reads slowly, a little at a time, what the host sends faster: the bytes it gets are
+ * exactly the messages, whole and in order (the plain reference: their concatenation), whatever
+ * the sizes of the messages and of the reads, while megabytes wait in the host and are written
+ * from the middle of its buffer.
+ */
+START_TEST(slow_reader_gets_every_message_in_order)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    conn_seen seen = {.out_limit = 64u * 1024u * 1024u};
+    int fs = ready_connection(&seen, &lg);
+    int small = 4096;
+    setsockopt(fs, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    setsockopt(esl_conn_fd(seen.conn), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    replies_seen rs = {0};
+    strbuf want = {0}, got = {0};
+    unsigned seed = 12345;
+    size_t peak = 0;
+    char msg[70000];
+    for (int i = 0; i < 1000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = 20 + (seed >> 8) % (i % 50 == 0 ? 60000 : 3000);
+        for (size_t k = 0; k < len; k++)
+            msg[k] = (char)('a' + (i + k) % 26);
+        snprintf(msg, 12, "<%08d>", i); /* its number first, NUL overwritten below */
+        msg[10] = ':';
+        ck_assert_int_eq(esl_conn_send(seen.conn, msg, len, ESL_REPLY_COMMAND, count_reply, &rs),
+                         0);
+        sb_append(&want, msg, len);
+        if (esl_conn_queued(seen.conn) > peak)
+            peak = esl_conn_queued(seen.conn);
+        /* FreeSWITCH takes a little now and then; the host writes when it may. */
+        if (i % 3 == 0) {
+            char buf[1500];
+            ssize_t n = recv(fs, buf, (seed >> 4) % sizeof(buf) + 1, MSG_DONTWAIT);
+            if (n > 0)
+                sb_append(&got, buf, (size_t)n);
+        }
+        struct pollfd p = {.fd = esl_conn_fd(seen.conn), .events = esl_conn_poll_events(seen.conn)};
+        if (poll(&p, 1, 0) > 0)
+            esl_conn_handle(seen.conn, p.revents, 0);
+    }
+    ck_assert_uint_gt(peak, 1024u * 1024u); /* megabytes waited in the host */
+    while (got.len < want.len) {
+        char buf[65536];
+        struct pollfd p[2] = {
+            {.fd = esl_conn_fd(seen.conn), .events = esl_conn_poll_events(seen.conn)},
+            {.fd = fs, .events = POLLIN}};
+        ck_assert_int_gt(poll(p, 2, 5000), 0);
+        if (p[0].revents)
+            esl_conn_handle(seen.conn, p[0].revents, 0);
+        ssize_t n = p[1].revents ? recv(fs, buf, sizeof(buf), MSG_DONTWAIT) : 0;
+        if (n > 0)
+            sb_append(&got, buf, (size_t)n);
+    }
+    ck_assert_uint_eq(got.len, want.len);
+    ck_assert(memcmp(got.data, want.data, want.len) == 0);
+    ck_assert_uint_eq(esl_conn_queued(seen.conn), 0);
+    ck_assert(!seen.lost);
+    sb_free(&want);
+    sb_free(&got);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/*
  * FreeSWITCH reads the commands but answers none (a listener blocked inside an API): the
  * oldest command's reply is awaited cfg.reply_timeout_ms, no more; then the connection drops
  * as a broken one would, and the commands are lost once each.
@@ -1216,8 +1286,10 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, burst_stops_when_the_connection_closes);
     tcase_add_test(t, burst_before_a_protocol_error_is_dispatched);
     tcase_add_test(t, queued_bytes_are_bounded_when_freeswitch_does_not_read);
+    tcase_add_test(t, slow_reader_gets_every_message_in_order);
     tcase_add_test(t, unanswered_command_drops_the_connection);
     tcase_add_test(t, reply_waiting_in_the_socket_is_not_a_timeout);
+    tcase_set_timeout(t, 60); /* sockets: a loaded machine's scheduling, not work */
     suite_add_tcase(s, t);
     t = tcase_create("wire");
     tcase_add_test(t, execute_puts_the_argument_in_a_body);
