@@ -89,6 +89,7 @@ Script (every key optional):
                     {"result": "<raw detect_speech_result>"},
                     {"response": "GRAMMAR ERROR"},       # recogniser failure
                     {"hangup": true},                    # the caller hangs up at this ask
+                    {"hangup": true, "after_flood": true},  # ...once its flood was sent
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
                     {"drop_connection": true, "mid_frame": true},    # ...half an event sent first
@@ -102,6 +103,9 @@ Script (every key optional):
                                                          # every connection's listener stops
                                                          # 50 ms after the keys, for 800 ms
                                                          # (no for_ms: for ever)
+                    {"digits": "1", "stall": {"on_next_command": true, "flood": 700}},
+                                                         # ...at the next command the host
+                                                         # sends, 700 events of the call then
                     {"digits": "1", "flood": 20000},     # 20,000 unasked events of the call
                     {"digits": "1", "flood": {"count": 700, "after_ms": 200}},
                     {"digits": "1", "after_ms": 50},
@@ -194,6 +198,7 @@ class Call:
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.before_connect = spec.get("before_connect", False)
         self.hangup_when_listed = spec.get("hangup_when_listed", False)
+        self.flood_done = asyncio.Event()  # its "flood" was all sent
         self.index = index
         self.executes = []
         self.refused = []        # sendmsg after the hangup: refused with -ERR
@@ -376,6 +381,7 @@ class FakeSwitch:
         self.auth_failures = 0
         self.bytes_sent = 0
         self.stalls = 0
+        self.stall_armed = None  # (stall, call): stop at the next command read
         self.flooded = 0
         self.started = False
         self.calls_left = len(self.calls)
@@ -555,8 +561,13 @@ class FakeSwitch:
                                                   call, "NORMAL_CLEARING", "script")
         if step.get("stall"):
             stall = step["stall"]
-            asyncio.get_running_loop().call_later(stall.get("after_ms", 0) / 1000.0, self.stall,
-                                                  stall.get("for_ms"))
+            if stall.get("on_next_command"):
+                # The listener stops at the next command the host sends (whatever its
+                # timing): that command is not answered.
+                self.stall_armed = (stall, call)
+            else:
+                asyncio.get_running_loop().call_later(stall.get("after_ms", 0) / 1000.0,
+                                                      self.stall, stall.get("for_ms"))
         if step.get("flood"):
             self.spawn(call, self.flood(call, step["flood"]))
         return step
@@ -601,6 +612,7 @@ class FakeSwitch:
             self.flooded += 1
             if i % 200 == 199:
                 await asyncio.sleep(0)
+        call.flood_done.set()
 
     # -- applications --------------------------------------------------------
 
@@ -825,6 +837,8 @@ class FakeSwitch:
         Returns True when the application cannot go on."""
         await asyncio.sleep(0)
         if step.get("hangup"):
+            if step.get("after_flood"):
+                await call.flood_done.wait()
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             self.hangup(call, "NORMAL_CLEARING", "script")
             return True
@@ -1138,6 +1152,13 @@ class FakeSwitch:
                     self.raw.write(data)
                 buffer += data
                 for line, headers, body in parse_messages(buffer):
+                    if self.stall_armed and conn.authed:
+                        stall, call = self.stall_armed
+                        self.stall_armed = None
+                        self.stall(stall.get("for_ms"))
+                        if stall.get("flood"):
+                            # Events of the call go on while the listener is stopped.
+                            self.spawn(call, self.flood(call, stall["flood"]))
                     await conn.running.wait()
                     await self.command(conn, line, headers, body)
                     if conn.closed:

@@ -127,16 +127,14 @@ class BackpressureTest(unittest.TestCase):
         uuids = [call_uuid(310), call_uuid(311)]
         # The first call (started first) waits at the phone question, which runs on until
         # the uuid_break of the resumption; the second types its number, and the listener
-        # stops 100 ms later, while request_otp (made slow) keeps the host from sending the
-        # next question until then: that question is never read.
+        # stops at the next command the host sends (its next question): never read.
         waiting = seed_login_inputs()
         waiting.insert(1, {"hold": True})
         stuck = seed_login_inputs()
-        stuck[1] = dict(stuck[1], stall={"after_ms": 100})
+        stuck[1] = dict(stuck[1], stall={"on_next_command": True})
         h = self.start({"calls": [{"uuid": uuids[0], "inputs": waiting},
-                                  {"uuid": uuids[1], "inputs": stuck, "start_after_ms": 300}]},
-                       host_args=["--esl-reply-timeout-ms", "1000"],
-                       mock_args=["--fail", "request_otp=slow:400,times:1"])
+                                  {"uuid": uuids[1], "inputs": stuck, "start_after_ms": 1000}]},
+                       host_args=["--esl-reply-timeout-ms", "1000"])
         scraper = Scraper(h.metrics_url)
         scraper.start()
         h.wait_log(r"FreeSWITCH has not answered a command in 1000 ms", timeout=20)
@@ -159,13 +157,10 @@ class BackpressureTest(unittest.TestCase):
         (kill_listener). The host reconnects and the call resumes from where it was."""
         uuid = call_uuid(320)
         inputs = seed_login_inputs()
-        # The listener stops 100 ms after the phone number (request_otp, made slow, holds
-        # the next question until then); 700 events of the call come 600 ms after it, once
-        # that question waits unread.
-        inputs[1] = dict(inputs[1], stall={"after_ms": 100},
-                         flood={"count": 700, "after_ms": 600})
-        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}], "event_queue_len": 50},
-                       mock_args=["--fail", "request_otp=slow:400,times:1"])
+        # The listener stops at the next command after the phone number (the next
+        # question, never read); 700 events of the call come then.
+        inputs[1] = dict(inputs[1], stall={"on_next_command": True, "flood": 700})
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}], "event_queue_len": 50})
         self.finish(h)
         self.assertGreater(h.report["events_lost"], 500)
         self.assertEqual(len(h.report["connections"]), 2, h.host_log)
@@ -180,7 +175,7 @@ class BackpressureTest(unittest.TestCase):
         uuids = [call_uuid(330), call_uuid(331), call_uuid(332)]
         flooding = seed_login_inputs()
         flooding[1] = dict(flooding[1], flood=20000)
-        flooding.append({"hangup": True, "after_ms": 2000})  # the call lasts out the flood
+        flooding.append({"hangup": True, "after_flood": True})  # the call lasts out the flood
         calls = [{"uuid": uuids[0], "inputs": flooding}]
         calls += [{"uuid": u, "inputs": seed_login_inputs(), "start_after_ms": 50}
                   for u in uuids[1:]]
@@ -192,6 +187,8 @@ class BackpressureTest(unittest.TestCase):
         h.wait_ended()
         with open("/proc/%d/status" % h.host.pid, encoding="utf-8") as f:
             peak_kib = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1))
+        with open("/proc/%d/maps" % h.host.pid, encoding="utf-8") as f:
+            sanitized = "libasan" in f.read()  # its shadow memory and quarantine are no leak
         self.finish(h, scraper=scraper, waited=True)
         self.assertEqual(h.report["events_flooded"], 20000)
         self.assertEqual(h.report["events_lost"], 0)
@@ -201,7 +198,8 @@ class BackpressureTest(unittest.TestCase):
         self.assertLess(scraper.longest, 1.0)
         print("event flood: host peak RSS %d KiB, longest scrape %.3f s"
               % (peak_kib, scraper.longest), file=sys.stderr)
-        self.assertLess(peak_kib, 64 * 1024)
+        if not sanitized:
+            self.assertLess(peak_kib, 64 * 1024)
 
 def main():
     if len(sys.argv) < 4:
