@@ -96,7 +96,7 @@ class BackpressureTest(unittest.TestCase):
 
     def test_slow_reader_and_a_stalled_listener(self):
         """FreeSWITCH reads the commands a byte at a time, slowly, through a small socket
-        buffer, and its listener stops for 800 ms in the middle of the calls (an API that
+        buffer, and its listener stops for 2 s in the middle of the calls (an API that
         blocks it): six calls go on over the one connection, each one's applications
         whole and in order, the metrics answered throughout, no reconnection."""
         uuids = [call_uuid(300 + i) for i in range(6)]
@@ -104,7 +104,7 @@ class BackpressureTest(unittest.TestCase):
         for i, uuid in enumerate(uuids):
             inputs = seed_login_inputs()
             if i == 0:
-                inputs[1] = dict(inputs[1], stall={"after_ms": 20, "for_ms": 800})
+                inputs[1] = dict(inputs[1], stall={"after_ms": 20, "for_ms": 2000})
             calls.append({"uuid": uuid, "inputs": inputs, "start_after_ms": 30 * i})
         h = self.start({"calls": calls, "rcvbuf": 2048,
                         "reader": {"mode": "bytes", "pause_every": 256, "pause_ms": 2}})
@@ -117,7 +117,7 @@ class BackpressureTest(unittest.TestCase):
         self.assert_calls_alike(h, uuids)
         self.assertEqual(scraper.failures, [])
         self.assertGreater(scraper.count, 5)
-        self.assertLess(scraper.longest, 1.0)
+        self.assertLess(scraper.longest, 1.5)  # a loop held by the stall would take 2 s
 
     def test_stuck_listener_is_dropped_and_calls_resume(self):
         """FreeSWITCH's listener stops for good (an API that never returns) while the host
@@ -148,7 +148,7 @@ class BackpressureTest(unittest.TestCase):
             self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)), uuid)
             self.assertTrue([e for e in h.asks(uuid) if e["connection"] == 2], uuid)
         self.assertEqual(scraper.failures, [])
-        self.assertLess(scraper.longest, 1.0)
+        self.assertLess(scraper.longest, 1.5)  # a loop held by the stuck switch: never
         self.assertEqual(during["ivrsm_esl_calls_active"], 2)
 
     def test_listener_killed_for_lost_events_is_reconnected(self):
@@ -195,7 +195,7 @@ class BackpressureTest(unittest.TestCase):
         self.assertEqual(len(h.report["connections"]), 1, h.host_log)
         self.assert_calls_alike(h, uuids)
         self.assertEqual(scraper.failures, [])
-        self.assertLess(scraper.longest, 1.0)
+        self.assertLess(scraper.longest, 1.5)
         print("event flood: host peak RSS %d KiB, longest scrape %.3f s"
               % (peak_kib, scraper.longest), file=sys.stderr)
         if not sanitized:
