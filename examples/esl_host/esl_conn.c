@@ -59,7 +59,8 @@ struct esl_conn {
     int64_t handshake_deadline;
     unsigned attempts;
     bool ever_ready;
-    bool overflow; /* a command passed cfg.out_limit: the connection drops at the next tick */
+    bool overflow;      /* a command passed cfg.out_limit: the connection drops at the next tick */
+    int64_t last_heard; /* when FreeSWITCH last sent anything (ready: when it became so) */
 };
 
 /* ---------------------------------------------------------------------------
@@ -309,6 +310,7 @@ static void on_subscribe_reply(void *user, const esl_reply *r)
     if (--c->subscribe_replies > 0)
         return;
     c->state = ST_READY;
+    c->last_heard = c->now;
     c->ever_ready = true;
     c->backoff_ms = c->cfg.reconnect_min_ms;
     log_at(c->log, LOG_INFO, "esl: ready on %s: events %s, filter %s=%s", c->cfg.addr_text,
@@ -465,6 +467,7 @@ static void read_available(esl_conn *c)
     for (int i = 0; i < READS_PER_TURN && c->fd == fd; i++) {
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
         if (n > 0) {
+            c->last_heard = c->now;
             if (esl_framer_feed(&c->framer, buf, (size_t)n) != 0) {
                 drop(c, LOG_ERROR, "out of memory reading from FreeSWITCH");
                 return;
@@ -571,7 +574,8 @@ int64_t esl_conn_deadline(const esl_conn *c)
     case ST_READY:
         if (c->overflow)
             return c->now;
-        return c->count > 0 ? c->pending[c->head].sent_at + c->cfg.reply_timeout_ms : -1;
+        return (c->count > 0 ? c->pending[c->head].sent_at : c->last_heard) +
+               c->cfg.reply_timeout_ms;
     case ST_STOPPED:
         break;
     }
@@ -581,6 +585,30 @@ int64_t esl_conn_deadline(const esl_conn *c)
 static bool reply_overdue(const esl_conn *c, int64_t now_ms)
 {
     return c->count > 0 && now_ms - c->pending[c->head].sent_at >= c->cfg.reply_timeout_ms;
+}
+
+static void on_probe_reply(void *user, const esl_reply *r)
+{
+    (void)user; /* any answer (its bytes) shows the connection's thread is alive */
+    (void)r;
+}
+
+/*
+ * Nothing heard for cfg.reply_timeout_ms and no reply awaited (every call waiting for its
+ * caller): a switch whose connection thread is stuck would go unnoticed until the next
+ * command, so ask for something that is always answered, at once (mod_commands.c
+ * status_function: the uptime and the sessions); the reply timeout then applies to it.
+ */
+static void probe_if_quiet(esl_conn *c, int64_t now_ms)
+{
+    static const char probe[] = "api status\n\n";
+    if (c->count > 0 || c->overflow || now_ms - c->last_heard < c->cfg.reply_timeout_ms)
+        return;
+    log_at(c->log, LOG_DEBUG, "esl: nothing from FreeSWITCH for %lld ms: asking for its status",
+           (long long)(now_ms - c->last_heard));
+    c->last_heard = now_ms; /* one probe per quiet spell */
+    if (esl_conn_send(c, probe, sizeof(probe) - 1, ESL_REPLY_API, on_probe_reply, c) != 0)
+        log_at(c->log, LOG_WARN, "esl: cannot ask FreeSWITCH for its status (out of memory)");
 }
 
 void esl_conn_tick(esl_conn *c, int64_t now_ms)
@@ -593,6 +621,8 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
         drop(c, LOG_ERROR, "no answer from FreeSWITCH in time (connect, auth or subscription)");
     } else if (c->state == ST_READY && c->overflow) {
         drop_not_reading(c);
+    } else if (c->state == ST_READY && c->count == 0) {
+        probe_if_quiet(c, now_ms);
     } else if (c->state == ST_READY && reply_overdue(c, now_ms)) {
         /* The reply may be in the socket already (the host itself was held up, e.g. stopped
          * or swapped out): read what is there before judging FreeSWITCH. */

@@ -81,7 +81,8 @@ typedef struct esl_conn_config {
     int handshake_timeout_ms; /* connect + auth + subscribe */
     /* Once ready: a command that has had no reply for this long means FreeSWITCH no longer
      * reads or answers this connection (its listener thread is blocked): the connection is
-     * dropped and a new one made, as for a broken socket. 0: 30000. */
+     * dropped and a new one made, as for a broken socket. After this long with nothing from
+     * FreeSWITCH and no reply awaited, "api status" is sent to find out. 0: 30000. */
     int reply_timeout_ms;
     /* The most bytes queued for FreeSWITCH (beyond what the socket took); a command that
      * would pass it drops the connection the same way. 0: 8 MiB. */

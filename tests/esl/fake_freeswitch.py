@@ -1047,6 +1047,14 @@ class FakeSwitch:
                 conn.api_response("+OK")
             else:
                 conn.api_response("-ERR no such channel!")
+        elif words == ["status"]:
+            # mod_commands.c status_function: the uptime, then the sessions.
+            up = int(time.monotonic() - self.t0)
+            live = sum(1 for c in self.calls if c.parked and not c.ended)
+            conn.api_response("UP 0 years, 0 days, 0 hours, %d minutes, %d seconds, 0 milliseconds,"
+                              " 0 microseconds\nFreeSWITCH (Version 1.10) is ready\n"
+                              "%d session(s) since startup\n%d session(s) - peak %d, last 5min %d\n"
+                              % (up // 60, up % 60, len(self.calls), live, live, live))
         elif words[:2] == ["show", "channels"] and len(words) == 2:
             conn.api_response(self.show_channels())
             self.hang_up_listed()

@@ -151,6 +151,28 @@ class BackpressureTest(unittest.TestCase):
         self.assertLess(scraper.longest, 1.5)  # a loop held by the stuck switch: never
         self.assertEqual(during["ivrsm_esl_calls_active"], 2)
 
+    def test_quiet_stuck_listener_is_found_out(self):
+        """The listener stops for good while the only call waits for its caller (the host
+        awaits no reply): after --esl-reply-timeout-ms of quiet the host asks "api status",
+        gets no answer, drops the connection and resumes the call, its question asked
+        again on the new connection."""
+        uuid = call_uuid(315)
+        inputs = seed_login_inputs()
+        # At the phone question the caller says nothing yet (the question runs on until
+        # the uuid_break of the resumption); 100 ms later the listener stops.
+        inputs.insert(1, {"hold": True, "stall": {"after_ms": 100}})
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                       host_args=["--esl-reply-timeout-ms", "1000"])
+        self.finish(h)
+        self.assertEqual(len(h.report["connections"]), 2, h.host_log)
+        self.assertRegex(h.host_log, r"esl: nothing from FreeSWITCH for \d+ ms: asking for its "
+                                     r"status")
+        self.assertIn("FreeSWITCH has not answered a command in 1000 ms", h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.phone_capture" % uuid, h.host_log)
+        phone = [a for a in h.asks(uuid) if "Pour sécuriser votre accès" in prompt_of(a)]
+        self.assertEqual([a["connection"] for a in phone], [1, 2])
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
+
     def test_listener_killed_for_lost_events_is_reconnected(self):
         """A stopped listener whose event queue is full (lowered here from 100,000) loses
         the events that follow; past 500 lost FreeSWITCH closes the connection

@@ -1225,21 +1225,20 @@ START_TEST(unanswered_command_drops_the_connection)
     lg.out = tmpfile();
     FILE *log = lg.out;
     conn_seen seen = {.reply_timeout_ms = 1000};
-    int fs = ready_connection(&seen, &lg);
+    int fs = ready_connection(&seen, &lg); /* ready at 0 */
     replies_seen rs = {0};
     const char *cmd = "api uuid_exists x\n\n";
-    esl_conn_tick(seen.conn, 5000);
-    ck_assert_int_eq(esl_conn_deadline(seen.conn), -1); /* nothing awaited */
+    esl_conn_tick(seen.conn, 500);
     ck_assert_int_eq(esl_conn_send(seen.conn, cmd, strlen(cmd), ESL_REPLY_API, count_reply, &rs),
                      0);
-    esl_conn_tick(seen.conn, 5500);
+    esl_conn_tick(seen.conn, 700);
     ck_assert_int_eq(esl_conn_send(seen.conn, cmd, strlen(cmd), ESL_REPLY_API, count_reply, &rs),
                      0);
-    ck_assert_int_eq(esl_conn_deadline(seen.conn), 6000); /* the oldest one's */
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 1500); /* the oldest one's */
     swallow(fs);
-    esl_conn_tick(seen.conn, 5999);
+    esl_conn_tick(seen.conn, 1499);
     ck_assert(esl_conn_ready(seen.conn));
-    esl_conn_tick(seen.conn, 6000);
+    esl_conn_tick(seen.conn, 1500);
     ck_assert(seen.lost);
     ck_assert_int_eq(rs.lost, 2);
     ck_assert(log_holds(log, "FreeSWITCH has not answered a command in 1000 ms"));
@@ -1276,7 +1275,59 @@ START_TEST(reply_waiting_in_the_socket_is_not_a_timeout)
     ck_assert(esl_conn_ready(seen.conn));
     ck_assert(!seen.lost);
     ck_assert_int_eq(rs.ok, 1);
-    ck_assert_int_eq(esl_conn_deadline(seen.conn), -1);
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 61000); /* heard at 60000: quiet until then */
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
+/* The bytes the host has written to `fs` so far, as text (at most 255). */
+static void sent_text(int fs, char *out, size_t cap)
+{
+    ssize_t n = recv(fs, out, cap - 1, MSG_DONTWAIT);
+    out[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Nothing from FreeSWITCH and no reply awaited (every call waiting for its caller): after
+ * cfg.reply_timeout_ms of quiet the host asks "api status", which a live connection thread
+ * answers at once; unanswered, it drops the connection as for any command. Answered, the
+ * quiet starts again from the answer.
+ */
+START_TEST(quiet_connection_is_probed)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    conn_seen seen = {.reply_timeout_ms = 1000};
+    int fs = ready_connection(&seen, &lg); /* ready at 0 */
+    char text[256];
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 1000);
+    esl_conn_tick(seen.conn, 999);
+    sent_text(fs, text, sizeof(text));
+    ck_assert_str_eq(text, "");
+    esl_conn_tick(seen.conn, 1000);
+    sent_text(fs, text, sizeof(text));
+    ck_assert_str_eq(text, "api status\n\n");
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 2000);
+    /* Answered (mod_commands.c status_function's first line): quiet again from then. */
+    const char *up = "Content-Type: api/response\nContent-Length: 22\n\nUP 0 years, 0 days...\n";
+    ck_assert_int_eq(write(fs, up, strlen(up)), (ssize_t)strlen(up));
+    struct pollfd p = {.fd = esl_conn_fd(seen.conn), .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    esl_conn_handle(seen.conn, p.revents, 1500);
+    ck_assert(esl_conn_ready(seen.conn));
+    ck_assert_int_eq(esl_conn_deadline(seen.conn), 2500);
+    esl_conn_tick(seen.conn, 2500); /* asks again */
+    sent_text(fs, text, sizeof(text));
+    ck_assert_str_eq(text, "api status\n\n");
+    esl_conn_tick(seen.conn, 3499);
+    ck_assert(esl_conn_ready(seen.conn));
+    esl_conn_tick(seen.conn, 3500); /* that one is not answered */
+    ck_assert(seen.lost);
+    ck_assert(log_holds(log, "FreeSWITCH has not answered a command in 1000 ms"));
     esl_conn_free(seen.conn);
     close(fs);
     fclose(log);
@@ -1302,6 +1353,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, slow_reader_gets_every_message_in_order);
     tcase_add_test(t, unanswered_command_drops_the_connection);
     tcase_add_test(t, reply_waiting_in_the_socket_is_not_a_timeout);
+    tcase_add_test(t, quiet_connection_is_probed);
     tcase_set_timeout(t, 60); /* sockets: a loaded machine's scheduling, not work */
     suite_add_tcase(s, t);
     t = tcase_create("wire");
