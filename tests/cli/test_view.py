@@ -184,7 +184,15 @@ class Errors(unittest.TestCase):
             trace.write_text('{"kind":"start"}\nnot json\n')
             r = run(["view", MACHINE, "--trace", trace])
             self.assertEqual(r.returncode, 2)
-            self.assertIn(f"{trace}:2: not a trace record (one JSON object per line)", r.stderr)
+            self.assertIn(f"{trace}:2: not a trace record (one JSON object per line", r.stderr)
+            # JSON objects that are no trace records: refused, not drawn as an empty call
+            for text in ('{"machine":"m"}\n', '{"kind":"start"}\n{"kind": 3}\n', '{"kind":"start"}\n[1]\n'):
+                trace.write_text(text)
+                r = run(["view", MACHINE, "--trace", trace])
+                self.assertEqual(r.returncode, 2, text)
+                line = text.count("\n")
+                self.assertIn(f"{trace}:{line}: not a trace record", r.stderr)
+                self.assertIn('each with its "kind"', r.stderr)
             empty = pathlib.Path(tmp) / "empty.jsonl"
             empty.write_text("\n")
             r = run(["view", MACHINE, "--trace", empty])

@@ -231,13 +231,18 @@ static json_t *call_of(trace_reader *t, const char *id)
     return c;
 }
 
-/* Add one record (JSON text) to call `id`; false when it is not a JSON object. */
+/*
+ * Add one record (JSON text) to call `id`; false when it is no trace record: every record
+ * (the library's, lib/runtime/trace.c, and the sim's header and input lines) is a JSON object
+ * with a string "kind", so any other JSON ({"machine": "m"}, another tool's log) is refused
+ * rather than drawn as an empty call.
+ */
 static bool add_record(trace_reader *t, const char *id, const char *text)
 {
     char *clean = ivrsm_machine_redact_json(t->m, text);
     json_t *rec = clean ? json_loads(clean, 0, NULL) : NULL;
     ivrsm_free(clean);
-    if (!json_is_object(rec)) {
+    if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "kind"))) {
         json_decref(rec);
         return false;
     }
@@ -287,8 +292,10 @@ static bool load_trace(const ivrsm_machine *m, const char *path, json_t *out, ch
         if (host_log && !host_log_line(line, &id, &record))
             continue; /* the host's other lines */
         if (!add_record(&t, id, record)) {
-            snprintf(err, errlen, "%s:%zu: not a trace record (one JSON object per line)", path,
-                     line_no);
+            snprintf(err, errlen,
+                     "%s:%zu: not a trace record (one JSON object per line, each with its "
+                     "\"kind\": start, transition, event, command...)",
+                     path, line_no);
             ok = false;
         }
     }
