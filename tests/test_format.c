@@ -1457,6 +1457,135 @@ START_TEST(digits_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ date_past */
+
+static const char *date_past_yaml =
+    "machine: dob\n"
+    "version: '1'\n"
+    "languages: [fr-FR, en-US]\n"
+    "timezone: Europe/Paris\n"
+    "states:\n"
+    "  dob:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Date de naissance ?', en-US: 'Date of birth?'}\n"
+    "    collect: {mode: date_past, target: patient.dob, max_years_ago: 100}\n"
+    "    nomatch:\n"
+    "      max: 3\n"
+    "      next: agent\n"
+    "      prompts: [{fr-FR: 'Je n''ai pas compris.', en-US: 'Sorry?'}]\n"
+    "    next: bye\n"
+    "  agent: {type: prompt_end, prompt: {fr-FR: 'Un conseiller.', en-US: 'An agent.'}}\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: {fr-FR: 'Né le {{ctx.patient.dob}}.', en-US: 'Born {{ctx.patient.dob}}.'}\n";
+
+/* The same machine in JSON: both forms load the mode and its bound alike. */
+static const char *date_past_json =
+    "{\"machine\": \"dob\", \"version\": \"1\", \"languages\": [\"fr-FR\", \"en-US\"],"
+    " \"timezone\": \"Europe/Paris\", \"states\": {"
+    " \"dob\": {\"type\": \"prompt_and_listen\", \"prompt\": {\"fr-FR\": \"Date de naissance ?\","
+    " \"en-US\": \"Date of birth?\"}, \"collect\": {\"mode\": \"date_past\", \"target\":"
+    " \"patient.dob\", \"max_years_ago\": 100}, \"nomatch\": {\"max\": 3, \"next\": \"agent\","
+    " \"prompts\": [{\"fr-FR\": \"Je n'ai pas compris.\", \"en-US\": \"Sorry?\"}]},"
+    " \"next\": \"bye\"},"
+    " \"agent\": {\"type\": \"prompt_end\", \"prompt\": {\"fr-FR\": \"Un conseiller.\","
+    " \"en-US\": \"An agent.\"}},"
+    " \"bye\": {\"type\": \"prompt_end\", \"prompt\": {\"fr-FR\": \"Né le {{ctx.patient.dob}}.\","
+    " \"en-US\": \"Born {{ctx.patient.dob}}.\"}}}}";
+
+static void date_past_calls(ivrsm_machine *m)
+{
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 6);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 8);
+    ck_assert_str_eq(json_string_value(json_object_get(last_ask(&c), "collect")), "date_past");
+    /* No calendar date, a date to come, one more than 100 years back: misunderstood. */
+    call_input(&c, "dtmf 29021985#");
+    ck_assert_str_eq(call_state(&c), "dob");
+    ck_assert_str_eq(c.last_text, "Je n'ai pas compris.");
+    call_input(&c, "say le 3 mars 2030");
+    ck_assert_str_eq(call_state(&c), "dob");
+    call_input(&c, "dtmf 01011920");
+    ck_assert_str_eq(call_state(&c), "agent"); /* the third: nomatch.next */
+    call_free(&c);
+    /* Keyed DDMMYYYY in French... */
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "dtmf 14031985#");
+    ck_assert_str_eq(c.last_text, "Né le 1985-03-14.");
+    call_free(&c);
+    /* ...said in French, with a year in words... */
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "say je suis né le trois mars mille neuf cent quatre-vingt-cinq");
+    ck_assert_str_eq(c.last_text, "Né le 1985-03-03.");
+    call_free(&c);
+    /* ...and in English: MMDDYYYY keyed, words said. */
+    call_init(&c, m, "{\"language\": \"en-US\"}");
+    call_start(&c);
+    call_input(&c, "dtmf 14031985");
+    ck_assert_str_eq(c.last_text, "Sorry?");
+    call_input(&c, "dtmf 03141985");
+    ck_assert_str_eq(c.last_text, "Born 1985-03-14.");
+    call_free(&c);
+    call_init(&c, m, "{\"language\": \"en-US\"}");
+    call_start(&c);
+    call_input(&c, "say March 14th, nineteen eighty-five");
+    ck_assert_str_eq(c.last_text, "Born 1985-03-14.");
+    call_free(&c);
+}
+
+START_TEST(date_past_collect_in_a_call)
+{
+    ivrsm_machine *m = load_yaml_text(date_past_yaml);
+    date_past_calls(m);
+    ivrsm_machine_unref(m);
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_machine_load_buffer(date_past_json, strlen(date_past_json),
+                                               IVRSM_FORMAT_JSON, "t.json", &m, &err),
+                     0);
+    date_past_calls(m);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(date_past_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
+                       "    prompt: x\n    next: a\n";
+    struct {
+        const char *collect, *needle;
+    } bad[] = {
+        {"{mode: date_past, max_years_ago: 0}", "max_years_ago: 0 is out of range"},
+        {"{mode: date_past, max_years_ago: 201}", "max_years_ago: 201 is out of range"},
+        {"{mode: date_past, max_years_ago: ten}", "max_years_ago"},
+        {"{mode: date_past, max_year_ago: 10}", "did you mean 'max_years_ago'?"},
+        {"{mode: date_nl, max_years_ago: 10}",
+         "max_years_ago: only a collect of mode date_past takes it (state 'a' collects date_nl)"},
+        {"{mode: date_past, min: 6}", "min: only a collect of mode digits takes it"},
+        {"{mode: date_passed}", "unknown collect mode 'date_passed'; did you mean 'date_past'?"},
+        {"{mode: datepast}", "did you mean 'date_past'?"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "%s    collect: %s\n", head, bad[i].collect);
+        load_fails(yaml, bad[i].needle);
+    }
+    /* The same in JSON. */
+    const char *json = "{\"machine\": \"b\", \"version\": \"1\", \"states\": {\"a\": {\"type\":"
+                       " \"prompt_and_listen\", \"prompt\": \"x\", \"next\": \"a\", \"collect\":"
+                       " {\"mode\": \"date_past\", \"max_years_ago\": 500}}}}";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "t.json", &m, &err),
+        IVRSM_EMACHINE);
+    ck_assert_ptr_nonnull(strstr(err.message, "max_years_ago: 500 is out of range"));
+}
+END_TEST
+
 static Suite *format_suite(void)
 {
     Suite *s = suite_create("format");
@@ -1510,6 +1639,8 @@ static Suite *format_suite(void)
     tcase_add_test(digits, digits_collect_keyed_and_said);
     tcase_add_test(digits, every_collect_asks_with_its_bounds);
     tcase_add_test(digits, digits_refused);
+    tcase_add_test(digits, date_past_collect_in_a_call);
+    tcase_add_test(digits, date_past_refused);
     tcase_add_test(digits, digits_into_a_secret_are_masked);
     suite_add_tcase(s, digits);
     return s;

@@ -716,6 +716,10 @@ static ref_keypad ref_state_keypad(const ivrsm_machine *m, const m_state *st, si
         min = 4;
         max = 8;
         break;
+    case IVRSM_COLLECT_DATE_PAST:
+        min = 6;
+        max = 8;
+        break;
     case IVRSM_COLLECT_DIGITS:
         min = st->collect.min;
         max = st->collect.max;
@@ -797,7 +801,7 @@ START_TEST(test_ask_keys_as_worked_out_at_each_ask)
     static const ivrsm_collect_mode modes[] = {
         IVRSM_COLLECT_NONE,  IVRSM_COLLECT_NONE,    IVRSM_COLLECT_PHONE,
         IVRSM_COLLECT_OTP,   IVRSM_COLLECT_DATE_NL, IVRSM_COLLECT_FREE_SPEECH_OR_NO,
-        IVRSM_COLLECT_DIGITS};
+        IVRSM_COLLECT_DIGITS, IVRSM_COLLECT_DATE_PAST};
     unsigned seed = 1307;
 #define DRAW(n) (((seed = seed * 1103515245u + 12345u) >> 16) % (n))
     size_t checked = 0;
@@ -816,7 +820,7 @@ START_TEST(test_ask_keys_as_worked_out_at_each_ask)
             for (size_t i = 0; i < m->state_count; i++) {
                 m_state *st = &m->states[i];
                 st->type = DRAW(3) ? M_PROMPT_AND_LISTEN : DRAW(2) ? M_LISTEN : M_DECIDE;
-                st->collect.mode = modes[DRAW(7)];
+                st->collect.mode = modes[DRAW(8)];
                 st->collect.allow_dtmf = DRAW(3) != 0;
                 st->collect.length = (int)DRAW(8);
                 st->collect.min = (int)DRAW(6);
@@ -872,7 +876,8 @@ START_TEST(test_ctx_root_keys_as_object)
         "call_id", "x.y",    "a.b",        "ab.c",       "pref_date_from",
         "otp",     "digits", "session_id", "phone_e164", "k1",
         "k2",      "k3",     "k4"};
-    static const char *const modes[] = {"phone", "otp", "date_nl", "free_speech_or_no", "digits"};
+    static const char *const modes[] = {"phone",  "otp",      "date_nl", "free_speech_or_no",
+                                        "digits", "date_past"};
     uint64_t seed = 77;
 #define NEXT()                                                                                     \
     (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(seed >> 33))
@@ -904,13 +909,13 @@ START_TEST(test_ctx_root_keys_as_object)
             snprintf(line, sizeof line, "  s%u:\n    type: prompt_and_listen\n    prompt: x\n", i);
             ivrsm_buf_puts(&text, line);
             if (NEXT() % 2) {
-                unsigned mode = NEXT() % 5;
+                unsigned mode = NEXT() % 6;
                 const char *target = NEXT() % 2 ? names[NEXT() % 18] : NULL;
                 snprintf(line, sizeof line, "    collect: {mode: %s%s%s}\n", modes[mode],
                          target ? ", target: " : "", target ? target : "");
                 ivrsm_buf_puts(&text, line);
-                static const char *const defaults[] = {"phone_e164", "otp", "pref_date",
-                                                       "cancel_comment", "digits"};
+                static const char *const defaults[] = {"phone_e164", "otp",    "pref_date",
+                                                       "cancel_comment", "digits", "date_past"};
                 char key[64];
                 snprintf(key, sizeof key, "%s", target ? target : defaults[mode]);
                 bool dotted = strchr(key, '.') != NULL;
@@ -1934,7 +1939,7 @@ START_TEST(test_owner_messages)
         {19, 5, "missing-key", "missing key 'mode' in collect of state 'a'"},
         {19, 15, "unknown-key",
          "unknown key 'zz' in collect of state 'a' (expected one of: mode, allow_dtmf, length, "
-         "target, validate, retry, min, max, terminator, check)"},
+         "target, validate, retry, min, max, terminator, check, max_years_ago)"},
         {19, 30, "unknown-key",
          "unknown key 'zz' in collect.retry of state 'a' (expected one of: max, on_fail_next)"},
         {23, 5, "ignored-key",

@@ -644,7 +644,8 @@ typedef struct ivrsm_command {
         int barge_in;            /* nonzero: the caller may interrupt the prompt */
         const char *const *hints; /* phrases the recogniser can expect */
         size_t hint_count;
-        const char *collect;      /* NULL, or "phone", "otp", "date_nl", "free_speech_or_no" */
+        const char *collect; /* NULL, or "phone", "otp", "digits", "date_nl", "date_past",
+                                "free_speech_or_no" */
     } ask;
     struct {
         const char *endpoint;  /* endpoint name from globals.endpoints, or NULL */
@@ -835,7 +836,7 @@ IVRSM_API const char *ivrsm_session_state(const ivrsm_session *s);
 IVRSM_API int ivrsm_session_input_is_secret(const ivrsm_session *s);
 /*
  * The collect mode that reads the caller's next input ("phone", "otp",
- * "digits", "date_nl", "free_speech_or_no"): the current state's, or, for a
+ * "digits", "date_nl", "date_past", "free_speech_or_no"): the current state's, or, for a
  * state without collect whose plain `next` takes what no route matched (a
  * retry: "Code incorrect, say the code again"), that of the state it hands
  * the input on to, which the ask's `collect` does not show. NULL when no

@@ -178,6 +178,7 @@ static const char *const mode_names[] = {
     [IVRSM_COLLECT_DATE_NL] = "date_nl",
     [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "free_speech_or_no",
     [IVRSM_COLLECT_DIGITS] = "digits",
+    [IVRSM_COLLECT_DATE_PAST] = "date_past",
 };
 
 #define MODE_COUNT (sizeof mode_names / sizeof mode_names[0])
@@ -205,7 +206,7 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
 {
     if (!params || !params->locale || !out || (!input && len > 0))
         return -1;
-    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_DIGITS)
+    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_DATE_PAST)
         return -1;
     if (params->digits_min < 0 || params->digits_max < 0 ||
         params->digits_min > IVRSM_COLLECT_DIGITS_MAX ||
@@ -213,9 +214,10 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         (params->digits_max && params->digits_min > params->digits_max))
         return -1;
     if (params->otp_length < 0 || params->otp_length > IVRSM_COLLECT_OTP_MAX ||
-        params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX)
+        params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX ||
+        params->past_years < 0 || params->past_years > IVRSM_COLLECT_PAST_YEARS_MAX)
         return -1;
-    if (mode == IVRSM_COLLECT_DATE_NL && !params->tz)
+    if ((mode == IVRSM_COLLECT_DATE_NL || mode == IVRSM_COLLECT_DATE_PAST) && !params->tz)
         return -1;
     out->text[0] = '\0';
     out->date_to[0] = '\0';
@@ -234,6 +236,8 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         return ivrsm_collect_date_nl(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_DIGITS:
         return ivrsm_collect_digits(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_DATE_PAST:
+        return ivrsm_collect_date_past(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
     default:
         return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);

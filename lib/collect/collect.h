@@ -14,11 +14,12 @@
 
 typedef enum ivrsm_collect_mode {
     IVRSM_COLLECT_NONE = 0,
-    IVRSM_COLLECT_PHONE,            /* → E.164 "+33612345678" */
-    IVRSM_COLLECT_OTP,              /* → N digits "123456" */
-    IVRSM_COLLECT_DATE_NL,          /* → date_from / date_to "YYYY-MM-DD" */
+    IVRSM_COLLECT_PHONE,             /* → E.164 "+33612345678" */
+    IVRSM_COLLECT_OTP,               /* → N digits "123456" */
+    IVRSM_COLLECT_DATE_NL,           /* → date_from / date_to "YYYY-MM-DD" */
     IVRSM_COLLECT_FREE_SPEECH_OR_NO, /* → the comment, or "" when the caller said no */
-    IVRSM_COLLECT_DIGITS             /* → min to max digits "4970101234567890" */
+    IVRSM_COLLECT_DIGITS,            /* → min to max digits "4970101234567890" */
+    IVRSM_COLLECT_DATE_PAST          /* → one date not after today "1985-03-14" */
 } ivrsm_collect_mode;
 
 typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
@@ -53,14 +54,15 @@ typedef struct ivrsm_collect_params {
      * locale instead of `locale`'s, for numbers said in another language
      * than the country's (English words, French numbers); NULL: locale's. */
     const ivrsm_locale *phone_plan;
-    const ivrsm_tz *tz;         /* required for DATE_NL */
-    int64_t now_ms;             /* "today" for DATE_NL, from the session's clock */
-    int otp_length;             /* OTP: digits expected (default 6 when 0) */
-    int asap_days;              /* DATE_NL: window for "dès que possible" (default 14 when 0) */
-    int digits_min;             /* DIGITS: fewest digits (1 when 0) */
-    int digits_max;             /* DIGITS: most digits (IVRSM_COLLECT_DIGITS_MAX when 0) */
+    const ivrsm_tz *tz;            /* required for DATE_NL */
+    int64_t now_ms;                /* "today" for DATE_NL, from the session's clock */
+    int otp_length;                /* OTP: digits expected (default 6 when 0) */
+    int asap_days;                 /* DATE_NL: window for "dès que possible" (default 14 when 0) */
+    int digits_min;                /* DIGITS: fewest digits (1 when 0) */
+    int digits_max;                /* DIGITS: most digits (IVRSM_COLLECT_DIGITS_MAX when 0) */
     const char *digits_terminator; /* DIGITS: keys that may close a keyed entry ("#" when NULL) */
     int digits_luhn;               /* DIGITS: nonzero when the last digit is a Luhn check digit */
+    int past_years; /* DATE_PAST: the oldest date is this many years before today (120 when 0) */
 } ivrsm_collect_params;
 
 #define IVRSM_COLLECT_TEXT_MAX 4096
@@ -70,10 +72,12 @@ typedef struct ivrsm_collect_params {
 #define IVRSM_COLLECT_DIGITS_MAX 64
 /* The widest "as soon as possible" window; a larger asap_days is a bad argument (-1). */
 #define IVRSM_COLLECT_ASAP_DAYS_MAX 366
-
+/* The furthest back a "date_past" collect reaches, in years; a larger past_years is -1. */
+#define IVRSM_COLLECT_PAST_YEARS_MAX 200
+#define IVRSM_COLLECT_PAST_YEARS_DEFAULT 120
 typedef struct ivrsm_collect_value {
     /* PHONE: E.164; OTP: the digits; FREE_SPEECH_OR_NO: the comment ("" for no);
-     * DATE_NL: date_from. NUL-terminated. */
+     * DATE_NL: date_from; DATE_PAST: the date. NUL-terminated. */
     char text[IVRSM_COLLECT_TEXT_MAX];
     char date_to[11]; /* DATE_NL only: "YYYY-MM-DD" */
     int said_no;      /* FREE_SPEECH_OR_NO: nonzero when the caller declined */

@@ -54,6 +54,7 @@
  */
 #include "civil.h"
 #include "collect.h"
+#include "date_parts.h"
 
 #include "locale_tables.h"
 #include "words.h"
@@ -631,15 +632,42 @@ static int format_window(const struct date_window *win, ivrsm_collect_value *out
     return 0;
 }
 
+int64_t ivrsm_date_today(const ivrsm_collect_params *params)
+{
+    const int64_t now = ivrsm_floor_div(params->now_ms, 1000);
+    return ivrsm_floor_div(now + ivrsm_tz_offset(params->tz, now), 86400);
+}
+
+int ivrsm_date_exists(int64_t y, int m, int d)
+{
+    return date_exists(y, m, d);
+}
+
+size_t ivrsm_date_day_of_month(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, int *day)
+{
+    struct date_context c = {.loc = loc, .words = w};
+    return parse_day_of_month(&c, at, day);
+}
+
+int ivrsm_date_is_numeric_word(const struct ivrsm_words *w, size_t i)
+{
+    return is_numeric_date_word(w, i);
+}
+
+int ivrsm_date_format(int64_t day, char *out, size_t cap)
+{
+    return format_day(day, out, cap);
+}
+
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,
                           int is_dtmf, ivrsm_collect_value *out)
 {
     struct ivrsm_words words;
     struct date_context c;
-    const int64_t now = ivrsm_floor_div(params->now_ms, 1000);
     c.loc = params->locale;
     c.words = &words;
-    c.today = ivrsm_floor_div(now + ivrsm_tz_offset(params->tz, now), 86400);
+    c.today = ivrsm_date_today(params);
     c.today_civil = ivrsm_civil_from_days(c.today);
     c.asap_days = params->asap_days > 0 ? params->asap_days : ASAP_DEFAULT_DAYS;
 

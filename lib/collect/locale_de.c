@@ -168,6 +168,17 @@ static const char *const de_asap[] = {"so bald wie moeglich",
                                       "keine praeferenz",
                                       "ich habe keine praeferenz",
                                       NULL};
+/* Years said in words: "neunzehnhundertfuenfundachtzig", "zweitausendfuenf", cut apart at
+ * hundert and tausend first. */
+static const struct ivrsm_phrase_value de_year_thousands[] = {
+    {"tausend", 1000},      {"ein tausend", 1000},      {"eintausend", 1000},
+    {"zwei tausend", 2000}, {"zweitausend", 2000},      {NULL, 0}};
+static const char *const de_year_hundreds[] = {"hundert", NULL};
+static const char *const de_year_glued[] = {"hundert", "tausend", NULL};
+static const char *const de_past_lead_fillers[] = {
+    "ich bin",  "er ist", "sie ist", "geboren am", "geboren", "mein geburtsdatum ist",
+    "das geburtsdatum ist", "geburtsdatum", "es ist", NULL};
+static const char *const de_past_trail_fillers[] = {"geboren", NULL};
 static const char *const de_date_articles[] = {"am",     "den",       "der",       "diesen",
                                                "dieser", "kommenden", "kommender", NULL};
 static const char *const de_date_lead_fillers[] = {"aeh",
@@ -329,6 +340,11 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .date_articles = de_date_articles,
     .date_lead_fillers = de_date_lead_fillers,
     .date_trail_fillers = de_date_trail_fillers,
+    .year_thousands = de_year_thousands,
+    .year_hundreds = de_year_hundreds,
+    .year_glued = de_year_glued,
+    .past_lead_fillers = de_past_lead_fillers,
+    .past_trail_fillers = de_past_trail_fillers,
     .negative_answers = de_negative_answers,
     .answer_fillers = de_answer_fillers,
     .say =

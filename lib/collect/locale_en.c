@@ -185,6 +185,15 @@ static const char *const en_asap[] = {"as soon as possible",
                                       "i do not care",
                                       NULL};
 static const char *const en_date_articles[] = {"on", "the", "this", "coming", NULL};
+/* Years said in words: "nineteen eighty five", "nineteen hundred and five", "two thousand five". */
+static const struct ivrsm_phrase_value en_year_thousands[] = {
+    {"one thousand", 1000}, {"a thousand", 1000}, {"thousand", 1000}, {"two thousand", 2000},
+    {NULL, 0}};
+static const char *const en_year_hundreds[] = {"hundred", NULL};
+static const char *const en_past_lead_fillers[] = {
+    "i was born on", "i was born", "he was born on", "she was born on", "born on", "born",
+    "my date of birth is", "the date of birth is", "date of birth", "my birthday is",
+    "it is", "that is", NULL};
 static const char *const en_date_lead_fillers[] = {"uh",
                                                    "um",
                                                    "er",
@@ -367,6 +376,8 @@ static ivrsm_heard_cache en_heard_cache;
     .ordinal_suffixes = en_ordinal_suffixes, .day_month_joiners = en_day_month_joiners,            \
     .month_day_joiners = en_month_day_joiners, .asap = en_asap, .date_articles = en_date_articles, \
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
+    .year_thousands = en_year_thousands, .year_hundreds = en_year_hundreds,                        \
+    .past_lead_fillers = en_past_lead_fillers,                                                     \
     .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_en_us = {

@@ -132,6 +132,12 @@ static const char *const es_asap[] = {"lo antes posible",
                                       "no tengo preferencia",
                                       NULL};
 static const char *const es_date_articles[] = {"el", "este", "esta", NULL};
+/* Years said in words: "mil novecientos ochenta y cinco", "dos mil cinco". */
+static const struct ivrsm_phrase_value es_year_thousands[] = {
+    {"mil", 1000}, {"un mil", 1000}, {"dos mil", 2000}, {NULL, 0}};
+static const char *const es_past_lead_fillers[] = {
+    "naci el",   "naci",       "nacio el", "nacio", "mi fecha de nacimiento es",
+    "su fecha de nacimiento es", "fecha de nacimiento", "es", NULL};
 static const char *const es_date_lead_fillers[] = {"eh",
                                                    "em",
                                                    "pues",
@@ -300,6 +306,8 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .date_articles = es_date_articles,
     .date_lead_fillers = es_date_lead_fillers,
     .date_trail_fillers = es_date_trail_fillers,
+    .year_thousands = es_year_thousands,
+    .past_lead_fillers = es_past_lead_fillers,
     .negative_answers = es_negative_answers,
     .answer_fillers = es_answer_fillers,
     .say =

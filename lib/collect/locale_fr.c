@@ -116,6 +116,14 @@ static const char *const fr_asap[] = {"des que possible",
                                       "je n ai pas de preference",
                                       NULL};
 static const char *const fr_date_articles[] = {"le", "ce", NULL};
+/* Years said in words: "mille neuf cent quatre-vingt-cinq", "dix-neuf cent cinq", "deux mille". */
+static const struct ivrsm_phrase_value fr_year_thousands[] = {
+    {"mille", 1000}, {"mil", 1000}, {"deux mille", 2000}, {NULL, 0}};
+static const char *const fr_year_hundreds[] = {"cent", "cents", NULL};
+static const char *const fr_past_lead_fillers[] = {
+    "je suis ne",    "je suis nee",        "il est ne",  "elle est nee",
+    "ne",            "nee",                "c est",      "ma date de naissance est",
+    "ma date de naissance c est", "date de naissance", "sa date de naissance est", NULL};
 static const char *const fr_date_lead_fillers[] = {"euh",
                                                    "heu",
                                                    "alors",
@@ -289,6 +297,8 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .in_words = fr_in_words, .day_units = fr_day_units, .week_units = fr_week_units,               \
     .asap = fr_asap, .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers, \
     .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
+    .year_thousands = fr_year_thousands, .year_hundreds = fr_year_hundreds,                        \
+    .past_lead_fillers = fr_past_lead_fillers,                                                     \
     .answer_fillers = fr_answer_fillers
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {

@@ -106,12 +106,16 @@ struct ivrsm_phrase_value {
     X(date_articles)                                                                               \
     X(date_lead_fillers)                                                                           \
     X(date_trail_fillers)                                                                          \
+    X(year_hundreds)                                                                               \
+    X(past_lead_fillers)                                                                           \
+    X(past_trail_fillers)                                                                          \
     X(answer_fillers)
 #define IVRSM_LOCALE_VALUE_LISTS(X)                                                                \
     X(weekdays)                                                                                    \
     X(months)                                                                                      \
     X(relative_days)                                                                               \
-    X(day_ordinals)
+    X(day_ordinals)                                                                                \
+    X(year_thousands)
 
 #define IVRSM_LIST_ID(field) IVRSM_LIST_##field,
 enum ivrsm_list_id {
@@ -237,6 +241,14 @@ struct ivrsm_locale {
     const char *const *date_articles;              /* "le", "ce", "on the": skipped before a date */
     const char *const *date_lead_fillers;          /* "euh", "plutot": skipped before a date */
     const char *const *date_trail_fillers;         /* "matin", "s il vous plait": skipped after */
+    /* Years said in words (the "date_past" mode), read with `numbers` around these words: */
+    const struct ivrsm_phrase_value *year_thousands; /* "mille" = 1000, "two thousand" = 2000 */
+    const char *const *year_hundreds; /* after 1..99: "dix neuf cent", "nineteen hundred" */
+    /* Glued inside one word, in lower-case ASCII as written, cut apart before reading
+     * ("neunzehnhundertfuenfundachtzig" is "neunzehn hundert fuenfundachtzig"). */
+    const char *const *year_glued;
+    const char *const *past_lead_fillers; /* "je suis ne le", "I was born on": before a past date */
+    const char *const *past_trail_fillers; /* "geboren": after it */
 
     /* Free speech */
     const char *const *negative_answers; /* whole answers meaning "no comment" */
@@ -272,6 +284,8 @@ int ivrsm_collect_otp(const ivrsm_collect_params *params, const char *in, size_t
                       ivrsm_collect_value *out);
 int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, size_t len,
                           int is_dtmf, ivrsm_collect_value *out);
+int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, size_t len,
+                            int is_dtmf, ivrsm_collect_value *out);
 int ivrsm_collect_free_speech_or_no(const ivrsm_collect_params *params, const char *in, size_t len,
                                     int is_dtmf, ivrsm_collect_value *out);
 

@@ -399,17 +399,51 @@ static void collect_retry(cc *c, m_collect *col, const dom_pair *p, const char *
 
 static void collect_mode(cc *c, m_collect *col, const dom_node *n)
 {
+    static const char *const modes[] = {
+        "phone", "otp", "digits", "date_nl", "date_past", "free_speech_or_no", NULL};
     size_t mark = ivrsm_cc_push_key(c, "mode");
     if (ivrsm_cc_expect(c, n, DOM_STRING, "a collect mode")) {
         col->mode = ivrsm_collect_mode_from_name(n->text);
+        const char *guess = col->mode == IVRSM_COLLECT_NONE
+                                ? ivrsm_cc_suggest(c, n->text, modes, sizeof *modes, 6)
+                                : NULL;
         if (col->mode == IVRSM_COLLECT_NONE)
             ivrsm_cc_error(c, "invalid-value", n->line, n->column,
-                           "mode: unknown collect mode '%s' (expected one of: phone, otp, digits, "
-                           "date_nl, "
-                           "free_speech_or_no)",
-                           n->text);
+                           "mode: unknown collect mode '%s'%s%s%s (expected one of: phone, otp, "
+                           "digits, date_nl, date_past, free_speech_or_no)",
+                           n->text, guess ? "; did you mean '" : "", guess ? guess : "",
+                           guess ? "'?" : "");
     }
     ivrsm_cc_pop(c, mark);
+}
+
+/* Keys that belong to one collect mode: an error in any other mode's collect. */
+static void collect_foreign_keys(cc *c, const m_collect *col, const dom_node *n, const char *state,
+                                 const char *owner_mode, const char *const *own)
+{
+    for (const char *const *k = own; *k; k++) {
+        const dom_pair *p = ivrsm_dom_get_pair(n, *k);
+        if (!p || !col->mode)
+            continue;
+        size_t mark = ivrsm_cc_push_key(c, *k);
+        ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                       "%s: only a collect of mode %s takes it (state '%s' collects %s%s)", *k,
+                       owner_mode, state, ivrsm_collect_mode_name(col->mode),
+                       col->mode == IVRSM_COLLECT_OTP ? ": its digits are `length`" : "");
+        ivrsm_cc_pop(c, mark);
+    }
+}
+
+/* mode: date_past, with max_years_ago: how far back a date may be. */
+static void collect_date_past(cc *c, m_collect *col, const dom_node *n, const char *state)
+{
+    static const char *const own[] = {"max_years_ago", NULL};
+    if (col->mode != IVRSM_COLLECT_DATE_PAST) {
+        collect_foreign_keys(c, col, n, state, "date_past", own);
+        return;
+    }
+    col->past_years = IVRSM_COLLECT_PAST_YEARS_DEFAULT;
+    ivrsm_cc_get_int(c, n, "max_years_ago", 1, IVRSM_COLLECT_PAST_YEARS_MAX, &col->past_years);
 }
 
 /* mode: digits, with min, max, terminator and check; those keys belong to it alone. */
@@ -417,17 +451,7 @@ static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char 
 {
     static const char *const own[] = {"min", "max", "terminator", "check", NULL};
     if (col->mode != IVRSM_COLLECT_DIGITS) {
-        for (const char *const *k = own; *k; k++) {
-            const dom_pair *p = ivrsm_dom_get_pair(n, *k);
-            if (!p || !col->mode)
-                continue;
-            size_t mark = ivrsm_cc_push_key(c, *k);
-            ivrsm_cc_error(c, "invalid-value", p->line, p->column,
-                           "%s: only a collect of mode digits takes it (state '%s' collects %s%s)",
-                           *k, state, ivrsm_collect_mode_name(col->mode),
-                           col->mode == IVRSM_COLLECT_OTP ? ": its digits are `length`" : "");
-            ivrsm_cc_pop(c, mark);
-        }
+        collect_foreign_keys(c, col, n, state, "digits", own);
         return;
     }
     col->min = 1;
@@ -476,9 +500,9 @@ static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char 
 
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"mode",       "allow_dtmf", "length", "target",
-                                       "validate",   "retry",      "min",    "max",
-                                       "terminator", "check",      NULL};
+    static const char *const keys[] = {"mode",       "allow_dtmf", "length",        "target",
+                                       "validate",   "retry",      "min",           "max",
+                                       "terminator", "check",      "max_years_ago", NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
@@ -511,6 +535,7 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
         }
     }
     collect_digits(c, col, n, st->name);
+    collect_date_past(c, col, n, st->name);
     const dom_node *v = ivrsm_dom_get(n, "validate");
     if (v)
         collect_validate(c, col, v);

@@ -40,6 +40,10 @@ static keypad state_keypad(const ivrsm_machine *m, const m_state *st, size_t lan
         min = 4;
         max = 8;
         break;
+    case IVRSM_COLLECT_DATE_PAST: /* DDMMYY or DDMMYYYY */
+        min = 6;
+        max = 8;
+        break;
     case IVRSM_COLLECT_DIGITS:
         min = st->collect.min;
         max = st->collect.max;

@@ -184,7 +184,7 @@ const char *ivrsm_m_collect_target(const m_collect *c)
     static const char *const defaults[] = {
         [IVRSM_COLLECT_PHONE] = "phone_e164",  [IVRSM_COLLECT_OTP] = "otp",
         [IVRSM_COLLECT_DATE_NL] = "pref_date", [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "cancel_comment",
-        [IVRSM_COLLECT_DIGITS] = "digits",
+        [IVRSM_COLLECT_DIGITS] = "digits",     [IVRSM_COLLECT_DATE_PAST] = "date_past",
     };
     if (c->target)
         return c->target;

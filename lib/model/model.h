@@ -245,6 +245,7 @@ typedef struct m_collect {
     int min, max;           /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
     const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
     bool luhn;              /* digits: check: luhn */
+    int past_years;         /* date_past: max_years_ago (0: IVRSM_COLLECT_PAST_YEARS_DEFAULT) */
     const char *target;     /* ctx key for the value; NULL: the mode's default */
     const char **required;  /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;

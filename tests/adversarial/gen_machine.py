@@ -46,7 +46,7 @@ WORDS = {
 UNICODE_BITS = ["é", "ß", "ñ", "日本", "Ω", "😀", "\u00a0", "ǅ", "İ", "ﬁ", "\u200d", "a\u0301"]
 FILTERS = ["date", "weekday", "time", "number", "money", "cents", "digits", "phone", "yesno"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-COLLECT_MODES = ["phone", "otp", "digits", "date_nl", "free_speech_or_no"]
+COLLECT_MODES = ["phone", "otp", "digits", "date_nl", "date_past", "free_speech_or_no"]
 # Values the driver recognises anywhere in a trace: they must never show.
 SECRET_TOKEN = "tokSECRETctx7Q2"
 SECRET_PIN = "pinSECRET4421"
@@ -298,6 +298,8 @@ class Gen:
         c = {"mode": mode}
         if mode == "otp":
             c["length"] = r.choice([1, 4, 6, 32])
+        if mode == "date_past" and r.random() < 0.5:
+            c["max_years_ago"] = r.choice([1, 120, 200])
         if mode == "digits":
             lo = r.choice([1, 4, 13, 64])
             c["min"] = lo

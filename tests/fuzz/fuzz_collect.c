@@ -84,6 +84,15 @@ static void check_value(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
                    v->date_to);
         break;
     }
+    case IVRSM_COLLECT_DATE_PAST: {
+        int64_t day, today = local_today(p->tz, p->now_ms);
+        int years = p->past_years ? p->past_years : IVRSM_COLLECT_PAST_YEARS_DEFAULT;
+        FUZZ_CHECK(parse_day(v->text, &day), "date '%s'", v->text);
+        FUZZ_CHECK(day <= today, "date %s after today", v->text);
+        FUZZ_CHECK(today - day <= 366 * (int64_t)years, "date %s further back than %d years",
+                   v->text, years);
+        break;
+    }
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
         FUZZ_CHECK(!v->said_no || n == 0, "declined with a comment '%s'", v->text);
         FUZZ_CHECK(v->said_no || n > 0, "an empty comment that is not a refusal");
@@ -106,7 +115,7 @@ static void parse_all_ways(const ivrsm_collect_params *p, const char *input, siz
 {
     static const ivrsm_collect_mode modes[] = {
         IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP, IVRSM_COLLECT_DATE_NL,
-        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS};
+        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS, IVRSM_COLLECT_DATE_PAST};
     ivrsm_collect_value *v = malloc(sizeof(*v));
     ivrsm_collect_value *again = malloc(sizeof(*again));
     FUZZ_CHECK(v && again, "out of memory");

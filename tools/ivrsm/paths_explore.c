@@ -505,6 +505,13 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
     if (!strcmp(mode, "phone")) {
         if (keys_fit(in, "12"))
             try_input(x, node, IVRSM_EVENT_DTMF, "12", SIZE_MAX, NULL, 0);
+    } else if (!strcmp(mode, "date_past")) {
+        /* 1 February 1990 or 2 January 1990, whichever order the locale keys: a date either
+         * way, within any bound of years of today; then a day no calendar has. */
+        if (keys_fit(in, "01021990"))
+            try_input(x, node, IVRSM_EVENT_DTMF, "01021990", SIZE_MAX, NULL, 0);
+        if (keys_fit(in, "31311990"))
+            try_input(x, node, IVRSM_EVENT_DTMF, "31311990", SIZE_MAX, NULL, 0);
     } else if (*mode && strcmp(mode, "date_nl") != 0 && strcmp(mode, "free_speech_or_no") != 0) {
         /* otp and any mode that reads digits: as many keys as the question takes, then one. */
         int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;

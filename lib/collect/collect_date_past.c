@@ -1,0 +1,448 @@
+/*
+ * Collect mode "date_past": one day already gone by, or today — a date of
+ * birth, the day of an accident or a purchase — keyed or said, as
+ * "YYYY-MM-DD" in out->text (and out->date_to), in the zone params->tz.
+ *
+ * The choices (each locale brings its own words through its table):
+ *
+ * - The year is required: "le 3 mars" is no date of birth.
+ * - Keyed: DDMMYYYY or DDMMYY in the locale's numeric order (MMDDYYYY,
+ *   MMDDYY in en-US), with an optional final "#".
+ * - Said: a day and a month in either order with the locale's joiners,
+ *   then a year ("le 3 mars 1985", "March 3rd, 1985", "the third of March
+ *   nineteen eighty-five", "el 3 de marzo de 1985", "am 3. März 1985"), or
+ *   a numeric date with its year ("3/3/85", "03.03.1985"; "1985-03-03" in
+ *   any locale). A weekday before the date is accepted and the date wins.
+ * - A year is four digits, two digits, or words: with the locale's
+ *   thousands ("mille neuf cent quatre-vingt-cinq", "mil novecientos
+ *   ochenta y cinco", "two thousand and five"), a number 10..99 and the
+ *   locale's hundred ("dix-neuf cent quatre-vingt-cinq", "nineteen hundred
+ *   and five", "neunzehnhundertfünfundachtzig", its parts cut apart first),
+ *   two pairs ("nineteen eighty-five", "nineteen oh five"), or a number
+ *   below 100 ("quatre-vingt-cinq").
+ * - A year of two digits (or a number below 100) is the latest year ending
+ *   so whose date is not after today: in 2026, "85" is 1985, "26" is 2026
+ *   for a date up to today and 1926 after it.
+ * - Not a date: a day the calendar does not have (31 February, 29 February
+ *   of a common year), a date after today, or one more than
+ *   params->past_years years before today (120 when 0).
+ * - Lead-ins ("euh", "je suis né le", "I was born on") and polite words
+ *   after ("s'il vous plaît", "geboren") are skipped; any other word makes
+ *   the input not a date.
+ */
+#include "civil.h"
+#include "collect.h"
+#include "date_parts.h"
+
+#include "locale_tables.h"
+#include "words.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* More lead-ins than this before a date is talk, not a date (and bounds the work). */
+#define PAST_LEAD_INS_MAX 8
+
+struct past_context {
+    const struct ivrsm_locale *loc;
+    const struct ivrsm_words *words;
+    int64_t today;    /* days since 1970-01-01, local */
+    int64_t earliest; /* the oldest day taken */
+    ivrsm_civil today_civil;
+};
+
+/* A year as read: its value, and whether it was two digits (or a number below 100). */
+struct past_year {
+    int64_t value;
+    int two_digits;
+};
+
+/* The day of y-m-d when it exists and lies in [earliest, today]; -1 otherwise. */
+static int resolve(const struct past_context *c, struct past_year year, int month, int day,
+                   int64_t *out)
+{
+    int64_t y = year.value;
+    if (year.two_digits) {
+        y += c->today_civil.year - c->today_civil.year % 100;
+        if (ivrsm_date_exists(y, month, day) && ivrsm_days_from_civil(y, month, day) > c->today)
+            y -= 100;
+    }
+    if (y < 1 || y > 9999 || !ivrsm_date_exists(y, month, day))
+        return -1;
+    *out = ivrsm_days_from_civil(y, month, day);
+    return *out <= c->today && *out >= c->earliest ? 0 : -1;
+}
+
+/* Up to 4 ASCII digits of s[0..len) as a number; -1 when empty, longer or not digits. */
+static int small_number(const char *s, size_t len)
+{
+    if (len == 0 || len > 4)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* A year of 2 or 4 digits as written. */
+static int year_of_digits(const char *s, size_t len, struct past_year *year)
+{
+    if (len != 2 && len != 4)
+        return -1;
+    int v = small_number(s, len);
+    if (v < 0)
+        return -1;
+    year->value = v;
+    year->two_digits = len == 2;
+    return 0;
+}
+
+/*
+ * "3/3/85", "03.03.1985", "1985-03-03": three groups, day and month in the locale's order,
+ * or the year first when it has four digits.
+ */
+static int resolve_numeric(const struct past_context *c, const char *s, size_t len, int64_t *out)
+{
+    const char *group[3];
+    size_t group_len[3];
+    size_t groups = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] >= '0' && s[i] <= '9')
+            continue;
+        if (groups == 3)
+            return -1;
+        group[groups] = s + start;
+        group_len[groups] = i - start;
+        groups++;
+        start = i + 1;
+    }
+    if (groups != 3)
+        return -1;
+    struct past_year year;
+    int first, second;
+    if (group_len[0] == 4) {
+        if (year_of_digits(group[0], 4, &year) != 0 || group_len[1] > 2 || group_len[2] > 2)
+            return -1;
+        first = small_number(group[2], group_len[2]); /* ISO: year, month, day */
+        second = small_number(group[1], group_len[1]);
+    } else {
+        if (group_len[0] > 2 || group_len[1] > 2 ||
+            year_of_digits(group[2], group_len[2], &year) != 0)
+            return -1;
+        first = small_number(group[0], group_len[0]);
+        second = small_number(group[1], group_len[1]);
+        if (c->loc->numeric_date_order == IVRSM_DATE_MDY) {
+            int t = first;
+            first = second;
+            second = t;
+        }
+    }
+    return resolve(c, year, second, first, out); /* first is the day, second the month */
+}
+
+/* ---------------------------------------------------------------------------
+ * Years said in words
+ * ------------------------------------------------------------------------- */
+
+/* A number said in words at `at` within [lo, hi]: the words read, 0 when none. */
+static size_t number_in(const struct past_context *c, size_t at, int lo, int hi, int *value)
+{
+    size_t n = ivrsm_number_words(c->loc, c->words, at, value);
+    return n > 0 && *value >= lo && *value <= hi ? n : 0;
+}
+
+/* N hundred [joiner] [M]: "neuf cent quatre vingt cinq", "dix neuf cent", "nineteen hundred and
+ * five", "neunzehn hundert fuenfundachtzig". N in [lo, hi], M in 1..99. */
+static size_t hundreds(const struct past_context *c, size_t at, int lo, int hi, int *value)
+{
+    int n_value;
+    size_t n = number_in(c, at, lo, hi, &n_value);
+    if (n == 0)
+        return 0;
+    size_t h = ivrsm_words_match_list(c->words, at + n, c->loc, IVRSM_LIST_year_hundreds);
+    if (h == 0)
+        return 0;
+    size_t pos = at + n + h;
+    *value = n_value * 100;
+    size_t joiner = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_number_joiners);
+    int rest;
+    size_t r = number_in(c, pos + joiner, 1, 99, &rest);
+    if (r > 0) {
+        *value += rest;
+        pos += joiner + r;
+    }
+    return pos - at;
+}
+
+/* 0..999 after a thousands word: "neuf cent quatre vingt cinq", "novecientos ochenta y cinco",
+ * "five", the longest reading. */
+static size_t below_thousand(const struct past_context *c, size_t at, int *value)
+{
+    int plain, hundred;
+    size_t n = number_in(c, at, 0, 999, &plain);
+    size_t h = hundreds(c, at, 1, 9, &hundred);
+    if (h > n) {
+        *value = hundred;
+        return h;
+    }
+    *value = plain;
+    return n;
+}
+
+/* The longest of the readings of a year in words at `at`. */
+static size_t year_in_words(const struct past_context *c, size_t at, struct past_year *year)
+{
+    size_t best = 0;
+    int value;
+    /* "mille neuf cent quatre vingt cinq", "two thousand and five", "dos mil cinco" */
+    size_t t = ivrsm_words_match_value(c->words, at, c->loc, IVRSM_LIST_year_thousands, &value);
+    if (t > 0) {
+        size_t pos = at + t;
+        size_t joiner = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_number_joiners);
+        int rest;
+        size_t r = below_thousand(c, pos + joiner, &rest);
+        best = r > 0 ? t + joiner + r : t;
+        year->value = value + (r > 0 ? rest : 0);
+        year->two_digits = 0;
+    }
+    /* "dix neuf cent quatre vingt cinq", "nineteen hundred and five" */
+    size_t n = hundreds(c, at, 10, 99, &value);
+    if (n > best) {
+        best = n;
+        year->value = value;
+        year->two_digits = 0;
+    }
+    /* "nineteen eighty five", "nineteen oh five"; or "quatre vingt cinq" alone */
+    int century;
+    size_t first = number_in(c, at, 0, 99, &century);
+    if (first > 0) {
+        int pair = -1;
+        size_t second = century >= 10 ? number_in(c, at + first, 10, 99, &pair) : 0;
+        int zero;
+        if (second == 0 && century >= 10 && number_in(c, at + first, 0, 0, &zero) == 1) {
+            size_t unit = number_in(c, at + first + 1, 1, 9, &pair);
+            second = unit > 0 ? 1 + unit : 0;
+        }
+        if (second > 0 && first + second > best) {
+            best = first + second;
+            year->value = century * 100 + pair;
+            year->two_digits = 0;
+        } else if (first > best) {
+            best = first;
+            year->value = century;
+            year->two_digits = 1;
+        }
+    }
+    return best;
+}
+
+/* [joiner] year, written or said: "1985", "85", "19 85", "de 1985", "nineteen eighty five". */
+static size_t parse_year(const struct past_context *c, size_t at, struct past_year *year)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = at + ivrsm_words_match_list(w, at, c->loc, IVRSM_LIST_year_joiners);
+    if (ivrsm_word_is_digits(w, pos)) {
+        const char *s = w->text + w->start[pos];
+        if (year_of_digits(s, w->len[pos], year) != 0)
+            return 0;
+        /* "19 85", as a recogniser may write a year said in pairs */
+        if (w->len[pos] == 2 && ivrsm_word_is_digits(w, pos + 1) && w->len[pos + 1] == 2) {
+            year->value = year->value * 100 + small_number(w->text + w->start[pos + 1], 2);
+            year->two_digits = 0;
+            return pos + 2 - at;
+        }
+        return pos + 1 - at;
+    }
+    size_t n = year_in_words(c, pos, year);
+    return n > 0 ? pos + n - at : 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Dates
+ * ------------------------------------------------------------------------- */
+
+/* month [joiner] day year: "March 3rd 1985", "March the third nineteen eighty five". */
+static size_t parse_month_first(const struct past_context *c, size_t at, int64_t *out)
+{
+    const struct ivrsm_words *w = c->words;
+    int month, day;
+    size_t n = ivrsm_words_match_value(w, at, c->loc, IVRSM_LIST_months, &month);
+    if (n == 0)
+        return 0;
+    size_t pos = at + n;
+    pos += ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_month_day_joiners);
+    if ((n = ivrsm_date_day_of_month(c->loc, w, pos, &day)) == 0)
+        return 0;
+    pos += n;
+    struct past_year year;
+    if ((n = parse_year(c, pos, &year)) == 0 || resolve(c, year, month, day, out) != 0)
+        return 0;
+    return pos + n - at;
+}
+
+/* day [joiner] month year: "le 3 mars 1985", "the 3rd of March 1985", "el 3 de marzo de 1985". */
+static size_t parse_day_first(const struct past_context *c, size_t at, int64_t *out)
+{
+    const struct ivrsm_words *w = c->words;
+    int month, day;
+    size_t n = ivrsm_date_day_of_month(c->loc, w, at, &day);
+    if (n == 0)
+        return 0;
+    size_t pos = at + n;
+    pos += ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_month_joiners);
+    if ((n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_months, &month)) == 0)
+        return 0;
+    pos += n;
+    struct past_year year;
+    if ((n = parse_year(c, pos, &year)) == 0 || resolve(c, year, month, day, out) != 0)
+        return 0;
+    return pos + n - at;
+}
+
+/* [articles] [weekday [articles]] (numeric date | month day year | day month year). */
+static size_t parse_date(const struct past_context *c, size_t at, int64_t *out)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = ivrsm_words_skip_list(w, at, c->loc, IVRSM_LIST_date_articles);
+    int weekday;
+    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
+    if (n > 0)
+        pos = ivrsm_words_skip_list(w, pos + n, c->loc, IVRSM_LIST_date_articles);
+    if (ivrsm_date_is_numeric_word(w, pos))
+        return resolve_numeric(c, w->text + w->start[pos], w->len[pos], out) == 0 ? pos + 1 - at
+                                                                                  : 0;
+    if ((n = parse_month_first(c, pos, out)) > 0)
+        return pos + n - at;
+    if ((n = parse_day_first(c, pos, out)) > 0)
+        return pos + n - at;
+    return 0;
+}
+
+/* The lead-ins of either list at `at`, the longer: 0 when none. */
+static size_t lead_in(const struct past_context *c, size_t at)
+{
+    size_t a = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_date_lead_fillers);
+    size_t b = ivrsm_words_match_list(c->words, at, c->loc, IVRSM_LIST_past_lead_fillers);
+    return a > b ? a : b;
+}
+
+/* Skips words after the date that say nothing of it; returns the next position. */
+static size_t skip_trail(const struct past_context *c, size_t at)
+{
+    for (size_t before = SIZE_MAX; before != at;) {
+        before = at;
+        at = ivrsm_words_skip_list(c->words, at, c->loc, IVRSM_LIST_date_trail_fillers);
+        at = ivrsm_words_skip_list(c->words, at, c->loc, IVRSM_LIST_past_trail_fillers);
+    }
+    return at;
+}
+
+/* Keyed DDMMYYYY or DDMMYY in the locale's order, an optional final '#'. */
+static int date_from_keys(const struct past_context *c, const char *in, size_t len, int64_t *out)
+{
+    if (len > 0 && in[len - 1] == '#')
+        len--;
+    if (len != 6 && len != 8)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] < '0' || in[i] > '9')
+            return -1;
+    }
+    char written[11];
+    memcpy(written, in, 2);
+    written[2] = '/';
+    memcpy(written + 3, in + 2, 2);
+    written[5] = '/';
+    memcpy(written + 6, in + 4, len - 4);
+    return resolve_numeric(c, written, 6 + len - 4, out);
+}
+
+/*
+ * Cuts the locale's glued words apart (German "neunzehnhundertfuenf" → "neunzehn hundert
+ * fuenf"), comparing lower-case ASCII; the other bytes are copied as they are. Returns the new
+ * length, or SIZE_MAX when it does not fit in cap.
+ */
+static size_t unglue(const struct ivrsm_locale *loc, const char *in, size_t len, char *out,
+                     size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t glue = 0;
+        for (const char *const *g = loc->year_glued; g && *g && !glue; g++) {
+            size_t k = strlen(*g);
+            size_t j = 0;
+            while (j < k && i + j < len &&
+                   (in[i + j] | ((in[i + j] >= 'A' && in[i + j] <= 'Z') ? 0x20 : 0)) == (*g)[j])
+                j++;
+            if (j == k)
+                glue = k;
+        }
+        if (glue) {
+            if (n + glue + 2 > cap)
+                return SIZE_MAX;
+            out[n++] = ' ';
+            memcpy(out + n, in + i, glue);
+            n += glue;
+            out[n++] = ' ';
+            i += glue;
+        } else {
+            if (n + 1 > cap)
+                return SIZE_MAX;
+            out[n++] = in[i++];
+        }
+    }
+    return n;
+}
+
+int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, size_t len,
+                            int is_dtmf, ivrsm_collect_value *out)
+{
+    struct ivrsm_words words;
+    struct past_context c;
+    c.loc = params->locale;
+    c.words = &words;
+    c.today = ivrsm_date_today(params);
+    c.today_civil = ivrsm_civil_from_days(c.today);
+    int years = params->past_years > 0 ? params->past_years : IVRSM_COLLECT_PAST_YEARS_DEFAULT;
+    int64_t oldest_year = c.today_civil.year - years;
+    int oldest_day = c.today_civil.day;
+    if (oldest_day > ivrsm_days_in_month(oldest_year, c.today_civil.month))
+        oldest_day = ivrsm_days_in_month(oldest_year, c.today_civil.month); /* 29 February */
+    c.earliest = ivrsm_days_from_civil(oldest_year, c.today_civil.month, oldest_day);
+
+    int64_t day;
+    if (is_dtmf) {
+        if (date_from_keys(&c, in, len, &day) != 0)
+            return 1;
+    } else {
+        char glued[IVRSM_COLLECT_INPUT_MAX];
+        if (c.loc->year_glued) {
+            len = unglue(c.loc, in, len, glued, sizeof glued);
+            if (len == SIZE_MAX)
+                return 1;
+            in = glued;
+        }
+        if (ivrsm_words_split(&words, c.loc, in, len, 1) != 0)
+            return 1;
+        size_t at = 0, n = 0;
+        for (int lead_ins = 0; lead_ins <= PAST_LEAD_INS_MAX; lead_ins++) {
+            if ((n = parse_date(&c, at, &day)) > 0)
+                break;
+            size_t skip = lead_in(&c, at);
+            if (skip == 0)
+                break;
+            at += skip;
+        }
+        if (n == 0 || skip_trail(&c, at + n) != words.count)
+            return 1;
+    }
+    if (ivrsm_date_format(day, out->text, sizeof out->text) != 0) {
+        out->text[0] = '\0';
+        return 1;
+    }
+    memcpy(out->date_to, out->text, sizeof out->date_to);
+    return 0;
+}
