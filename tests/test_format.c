@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "call_driver.h"
 
@@ -1457,6 +1458,199 @@ START_TEST(digits_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ repeat_prompt */
+
+static const char *repeat_yaml =
+    "machine: repeat\n"
+    "version: '1'\n"
+    "languages: [fr-FR, en-US]\n"
+    "globals:\n"
+    "  max_nomatch: 5\n"
+    "  max_noinput: 5\n"
+    "  reprompts:\n"
+    "    nomatch: [{fr-FR: 'Je n''ai pas compris.', en-US: 'Sorry.'}]\n"
+    "    noinput: ['Vous êtes là ?']\n"
+    "    repeat_prompt: true\n"
+    "intents:\n"
+    "  one: {dtmf: ['1']}\n"
+    "states:\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: {fr-FR: 'Tapez 1 pour {{ctx.what}}.', en-US: 'Press 1.'}\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "    noinput: {repeat_prompt: false}\n"
+    "    routes:\n"
+    "      - {when_intent: one, next: second}\n"
+    "  second:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: [{play: q.wav}, {say: 'Second.'}]\n"
+    "    nomatch: {max: 3, next: bye, prompts: ['Pardon ?'], repeat_prompt: false}\n"
+    "    noinput: {max: 3, next: third, prompts: ['Allô ?']}\n"
+    "    routes:\n"
+    "      - {when_intent: one, next: third}\n"
+    "  third:\n"
+    "    type: listen\n"
+    "    nomatch: {max: 3, next: bye, prompts: ['Encore ?'], repeat_prompt: true}\n"
+    "    routes:\n"
+    "      - {when_intent: one, next: bye}\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: 'Au revoir.'\n";
+
+static void repeat_prompt_call(ivrsm_machine *m)
+{
+    call c;
+    call_init(&c, m, "{\"what\":\"la pharmacie\"}");
+    call_start(&c);
+    /* globals.reprompts.repeat_prompt: the re-prompt, then the question, in one ask. */
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "type"), "ask");
+    ck_assert_str_eq(field(&c, -1, "text"), "Je n'ai pas compris. Tapez 1 pour la pharmacie.");
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "text"), "Je n'ai pas compris. Tapez 1 pour la pharmacie.");
+    /* The state's own noinput block says no: the re-prompt alone. */
+    call_input(&c, "noinput");
+    ck_assert_str_eq(field(&c, -1, "text"), "Vous êtes là ?");
+    /* A question of parts follows its re-prompt part for part. */
+    call_input(&c, "dtmf 1");
+    call_input(&c, "noinput");
+    ck_parts(&c, -1, "[{\"say\":\"Allô ?\"},{\"play\":\"q.wav\"},{\"say\":\"Second.\"}]");
+    call_input(&c, "dtmf 7"); /* its nomatch block says no */
+    ck_assert_str_eq(field(&c, -1, "text"), "Pardon ?");
+    /* A listen state has no question of its own: its re-prompt is said alone. */
+    call_input(&c, "dtmf 1");
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "text"), "Encore ?");
+    call_free(&c);
+    /* In English, the English words of both. */
+    call_init(&c, m, "{\"language\":\"en-US\"}");
+    call_start(&c);
+    call_input(&c, "dtmf 7");
+    ck_assert_str_eq(field(&c, -1, "text"), "Sorry. Press 1.");
+    call_free(&c);
+}
+
+START_TEST(reprompt_then_the_question)
+{
+    ivrsm_machine *m = load_yaml_text(repeat_yaml);
+    repeat_prompt_call(m);
+    ivrsm_machine_unref(m);
+    /* The same machine converted to JSON (ivrsm convert's function). */
+    char path[] = "/tmp/repeat-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, repeat_yaml, strlen(repeat_yaml)), (ssize_t)strlen(repeat_yaml));
+    close(fd);
+    char *json = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(
+        ivrsm_document_convert_file(path, IVRSM_FORMAT_YAML, IVRSM_FORMAT_JSON, &json, &err), 0);
+    unlink(path);
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "t.json", &m, &err), 0);
+    ck_assert_ptr_nonnull(strstr(json, "\"repeat_prompt\": true"));
+    ivrsm_free(json);
+    repeat_prompt_call(m);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ prompt_before */
+
+static const char *before_yaml =
+    "machine: before\n"
+    "version: '1'\n"
+    "languages: [fr-FR, en-US]\n"
+    "globals:\n"
+    "  endpoints: {check: 'GET /check', verify: 'PUT /verify'}\n"
+    "states:\n"
+    "  check:\n"
+    "    type: action_then_prompt\n"
+    "    prompt_before: {fr-FR: 'Un instant, je vérifie, {{ctx.name}}.', en-US: 'One moment.'}\n"
+    "    action: {call: check}\n"
+    "    on_success: {prompt: 'Trouvé.', next: code}\n"
+    "  code:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Votre code ?'\n"
+    "    collect: {mode: otp, length: 4}\n"
+    "    prompt_before: [{play: wait.wav}, {say: 'Je vérifie votre code.'}]\n"
+    "    action: {call: verify, body: {code: '{{ctx.otp}}'}}\n"
+    "    on_success: {next: bye}\n"
+    "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n";
+
+START_TEST(prompt_before_the_request)
+{
+    ivrsm_machine *m = load_yaml_text(before_yaml);
+    call c;
+    call_init(&c, m, "{\"name\":\"Ana\"}");
+    call_start(&c);
+    /* The words come first, alone in a say, then the request: a host plays them meanwhile. */
+    ck_assert_str_eq(field(&c, 0, "type"), "say");
+    ck_assert_str_eq(field(&c, 0, "text"), "Un instant, je vérifie, Ana.");
+    ck_assert_str_eq(field(&c, 1, "type"), "http");
+    ck_assert_str_eq(field(&c, 2, "type"), "ask");
+    ck_assert_str_eq(field(&c, 2, "text"), "Trouvé. Votre code ?");
+    /* After a collect, before the state's own request. */
+    call_input(&c, "dtmf 1234");
+    ck_assert_str_eq(field(&c, 3, "type"), "say");
+    ck_parts(&c, 3, "[{\"play\":\"wait.wav\"},{\"say\":\"Je vérifie votre code.\"}]");
+    ck_assert_str_eq(field(&c, 4, "type"), "http");
+    call_free(&c);
+    call_init(&c, m, "{\"language\":\"en-US\"}");
+    call_start(&c);
+    ck_assert_str_eq(field(&c, 0, "text"), "One moment.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(repeat_prompt_and_prompt_before_refused)
+{
+    const char *head = "machine: b\nversion: '1'\nglobals: {endpoints: {e: 'GET /e'}}\n"
+                       "states:\n  a:\n    type: prompt_and_listen\n    prompt: x\n    next: a\n";
+    struct {
+        const char *lines, *needle;
+    } bad[] = {
+        {"    nomatch: {max: 2, repeat_prompt: 'yes'}\n", "a boolean (true or false)"},
+        {"    nomatch: {max: 2, repeat_prompts: true}\n", "did you mean 'repeat_prompt'?"},
+        {"    prompt_before: 'Un instant.'\n",
+         "prompt_before: only a state with an action takes it"},
+        {"    prompt_befor: 'Un instant.'\n", "did you mean 'prompt_before'?"},
+        {"    prompt_before: 'Statut {{resp.status}}.'\n    action: {call: e}\n",
+         "resp-without-response"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "%s%s", head, bad[i].lines);
+        if (strcmp(bad[i].needle, "resp-without-response") == 0) {
+            ivrsm_machine *m = NULL;
+            ivrsm_error err;
+            ck_assert_int_eq(ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML,
+                                                       "t.yaml", &m, &err),
+                             IVRSM_EMACHINE);
+            ck_assert_ptr_nonnull(strstr(err.message, "resp"));
+            continue;
+        }
+        load_fails(yaml, bad[i].needle);
+    }
+    load_fails("machine: b\nversion: '1'\nglobals: {reprompts: {repeat_prompt: 1}}\n"
+               "states:\n  a: {type: prompt_end, prompt: x}\n",
+               "a boolean (true or false)");
+    load_fails("machine: b\nversion: '1'\nglobals: {reprompts: {repeat_promt: true}}\n"
+               "states:\n  a: {type: prompt_end, prompt: x}\n",
+               "did you mean 'repeat_prompt'?");
+    /* JSON: the same refusal. */
+    const char *json = "{\"machine\": \"b\", \"version\": \"1\", \"states\": {\"a\": {\"type\":"
+                       " \"prompt_end\", \"prompt\": \"x\", \"prompt_before\": \"y\"}}}";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(json, strlen(json), IVRSM_FORMAT_JSON, "t.json", &m, &err),
+        IVRSM_EMACHINE);
+    ck_assert_ptr_nonnull(strstr(err.message, "prompt_before: only a state with an action"));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ date_past */
 
 static const char *date_past_yaml =
@@ -1603,6 +1797,9 @@ static Suite *format_suite(void)
     tcase_add_test(reprompts, global_reprompts_where_the_state_has_none);
     tcase_add_test(reprompts, global_nomatch_reprompts_with_parts);
     tcase_add_test(reprompts, counter_with_prompts_needs_no_max);
+    tcase_add_test(reprompts, reprompt_then_the_question);
+    tcase_add_test(reprompts, prompt_before_the_request);
+    tcase_add_test(reprompts, repeat_prompt_and_prompt_before_refused);
     suite_add_tcase(s, reprompts);
     TCase *conditions = tcase_create("conditions");
     tcase_add_test(conditions, decide_routes_on_data);

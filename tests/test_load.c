@@ -1916,7 +1916,8 @@ START_TEST(test_owner_messages)
         {12, 5, "unknown-key",
          "unknown key 'zz' in state 'a' (expected one of: type, description, prompt, "
          "prompt_template, prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
-         "action, on_success, on_fail, on_status, on_timeout, on_error, enabled, queue_id)"},
+         "action, on_success, on_fail, on_status, on_timeout, on_error, enabled, queue_id, "
+         "prompt_before)"},
         {14, 9, "missing-key", "missing key 'next' in a route of state 'a'"},
         {14, 28, "unknown-key",
          "unknown key 'zz' in a route of state 'a' (expected one of: when_intent, when_text, when, "
@@ -1929,10 +1930,12 @@ START_TEST(test_owner_messages)
          "set, next)"},
         {16, 5, "missing-key", "missing key 'max' in noinput of state 'a'"},
         {16, 15, "unknown-key",
-         "unknown key 'zz' in noinput of state 'a' (expected one of: max, next, prompts)"},
+         "unknown key 'zz' in noinput of state 'a' (expected one of: max, next, prompts, "
+         "repeat_prompt)"},
         {17, 5, "missing-key", "missing key 'max' in nomatch of state 'a'"},
         {17, 15, "unknown-key",
-         "unknown key 'zz' in nomatch of state 'a' (expected one of: max, next, prompts)"},
+         "unknown key 'zz' in nomatch of state 'a' (expected one of: max, next, prompts, "
+         "repeat_prompt)"},
         {18, 5, "missing-key", "missing key 'next' in fallback of state 'a'"},
         {18, 16, "unknown-key",
          "unknown key 'zz' in fallback of state 'a' (expected one of: set, next)"},
@@ -1944,7 +1947,7 @@ START_TEST(test_owner_messages)
          "unknown key 'zz' in collect.retry of state 'a' (expected one of: max, on_fail_next)"},
         {23, 5, "ignored-key",
          "'prompt' has no effect in state 'b': an action_then_prompt state speaks through "
-         "on_success / on_fail"},
+         "on_success / on_fail (to speak before its request, write prompt_before)"},
         {24, 5, "missing-key", "missing key 'call' in action of state 'b'"},
         {24, 14, "unknown-key",
          "unknown key 'zz' in action of state 'b' (expected one of: call, headers, query, path, "
@@ -1959,7 +1962,7 @@ START_TEST(test_owner_messages)
         {26, 3, "unreachable-state", "state 'c' is unreachable from the initial state 'a'"},
         {28, 5, "ignored-key",
          "'prompt' has no effect in state 'c': an action_then_prompt state speaks through "
-         "on_success / on_fail"},
+         "on_success / on_fail (to speak before its request, write prompt_before)"},
         {29, 3, "missing-key",
          "missing key 'type' in state 'd' (expected one of: prompt_and_listen, action_then_prompt, "
          "listen, handoff, prompt_end, decide)"},

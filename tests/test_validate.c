@@ -43,7 +43,8 @@ static const rule_case rule_cases[] = {
        "unknown key 'fallbak' in state 'menu'; did you mean 'fallback'? "
        "(expected one of: type, description, prompt, prompt_template, "
        "prompt_from_action, routes, noinput, nomatch, fallback, next, collect, "
-       "action, on_success, on_fail, on_status, on_timeout, on_error, enabled, queue_id)"}}},
+       "action, on_success, on_fail, on_status, on_timeout, on_error, enabled, queue_id, "
+       "prompt_before)"}}},
     {"wrong-type",
      1,
      {{E, "wrong-type", 23, 15, "states.menu.fallback",

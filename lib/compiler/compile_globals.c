@@ -328,7 +328,7 @@ static void compile_handoff_globals(cc *c)
 /* globals.reprompts: { noinput: [...], nomatch: [...] }, for states without their own. */
 static void compile_reprompts(cc *c)
 {
-    static const char *const keys[] = {"noinput", "nomatch", NULL};
+    static const char *const keys[] = {"noinput", "nomatch", "repeat_prompt", NULL};
     const dom_node *r = ivrsm_dom_get(c->globals, "reprompts");
     if (!r)
         return;
@@ -336,6 +336,7 @@ static void compile_reprompts(cc *c)
     ivrsm_cc_push_key(c, "reprompts");
     if (ivrsm_cc_expect(c, r, DOM_MAP, "a map with noinput and/or nomatch lists")) {
         ivrsm_cc_check_keys(c, r, keys, "globals.reprompts");
+        ivrsm_cc_get_bool(c, r, "repeat_prompt", &c->m->reprompt_repeat_prompt);
         m_messages *outs[2] = {&c->m->reprompt_noinput, &c->m->reprompt_nomatch};
         for (int i = 0; i < 2; i++) {
             const dom_node *list = ivrsm_dom_get(r, keys[i]);

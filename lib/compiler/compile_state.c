@@ -15,7 +15,8 @@ static const char *const state_keys[] = {
     "type",       "description", "prompt",     "prompt_template", "prompt_from_action",
     "routes",     "noinput",     "nomatch",    "fallback",        "next",
     "collect",    "action",      "on_success", "on_fail",         "on_status",
-    "on_timeout", "on_error",    "enabled",    "queue_id",        NULL};
+    "on_timeout", "on_error",    "enabled",    "queue_id",        "prompt_before",
+    NULL};
 
 static const char *const type_names[M_STATE_TYPE_COUNT + 1] = {
     "prompt_and_listen", "action_then_prompt", "listen", "handoff", "prompt_end", "decide", NULL};
@@ -306,12 +307,31 @@ static void compile_routes(cc *c, m_state *st, const dom_node *n)
     ivrsm_cc_pop(c, mark);
 }
 
+/* prompt_before: words said once the state's request is sent for, before its answer ("un
+ * instant, je vérifie"); only a state with an action has a request to say it before. */
+static void compile_prompt_before(cc *c, m_state *st, const dom_node *n, bool has_action)
+{
+    const dom_pair *p = ivrsm_dom_get_pair(n, "prompt_before");
+    if (!p)
+        return;
+    if (!has_action) {
+        size_t mark = ivrsm_cc_push_key(c, "prompt_before");
+        ivrsm_cc_error(c, "invalid-value", p->line, p->column,
+                       "prompt_before: only a state with an action takes it (it is said before "
+                       "the request); state '%s' has none",
+                       st->name);
+        ivrsm_cc_pop(c, mark);
+        return;
+    }
+    st->action.prompt_before = message_at(c, n, "prompt_before");
+}
+
 /* --- Counters, fallback ------------------------------------------------------- */
 
 static void compile_counter(cc *c, m_counter *out, const dom_node *map, const char *key,
                             const char *state)
 {
-    static const char *const keys[] = {"max", "next", "prompts", NULL};
+    static const char *const keys[] = {"max", "next", "prompts", "repeat_prompt", NULL};
     const dom_pair *p = ivrsm_dom_get_pair(map, key);
     if (!p)
         return;
@@ -322,9 +342,11 @@ static void compile_counter(cc *c, m_counter *out, const dom_node *map, const ch
         out->present = true;
         /* Re-prompts alone keep the globals' limit: max is only needed with a next. */
         const dom_node *prompts = ivrsm_dom_get(p->value, "prompts");
+        out->repeat_prompt_set =
+            ivrsm_cc_get_bool(c, p->value, "repeat_prompt", &out->repeat_prompt);
         bool noinput = !strcmp(key, "noinput");
         out->max = noinput ? c->m->limits.max_noinput : c->m->limits.max_nomatch;
-        if (!prompts && !ivrsm_dom_get(p->value, "max"))
+        if (!prompts && !out->repeat_prompt_set && !ivrsm_dom_get(p->value, "max"))
             ivrsm_cc_missing(c, p->line, p->column, "max", ivrsm_cc_owner(c, &owner));
         ivrsm_cc_get_int(c, p->value, "max", 1, 1000, &out->max);
         out->next = state_ref_at(c, p->value, "next");
@@ -1088,6 +1110,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
         compile_action(c, st, action);
     else if (st->type == M_ACTION_THEN_PROMPT)
         ivrsm_cc_missing(c, pair->line, pair->column, "action", ivrsm_cc_owner(c, &owner));
+    compile_prompt_before(c, st, n, action != NULL);
     compile_outcomes(c, st, n, action ? action->value : NULL);
     build_tables(c, st);
     c->state_has_action = false;

@@ -391,9 +391,12 @@ static void check_ignored_keys(vctx *v, size_t i)
         input_routes_ignored(v, i, "an action_then_prompt state does not listen");
         for (k = listening; *k; k++)
             ignored(v, i, *k, "an action_then_prompt state does not listen");
-        ignored(v, i, "prompt", "an action_then_prompt state speaks through on_success / on_fail");
+        ignored(v, i, "prompt",
+                "an action_then_prompt state speaks through on_success / on_fail (to speak "
+                "before its request, write prompt_before)");
         ignored(v, i, "prompt_template",
-                "an action_then_prompt state speaks through on_success / on_fail");
+                "an action_then_prompt state speaks through on_success / on_fail (to speak "
+                "before its request, write prompt_before)");
         break;
     case M_HANDOFF:
         input_routes_ignored(v, i, "a handoff state does not listen");

@@ -230,6 +230,10 @@ typedef struct m_counter {
     int max;            /* take `next` when the count reaches max */
     int32_t next;       /* M_NONE: re-prompt then the globals' limit and fallback */
     m_messages prompts; /* the n-th re-prompt says prompts[n-1] (the last one repeats) */
+    /* repeat_prompt: the state's prompt said again after the re-prompt; when not written
+     * (repeat_prompt_set false), globals.reprompts.repeat_prompt decides. */
+    bool repeat_prompt_set;
+    bool repeat_prompt;
 } m_counter;
 
 typedef struct m_fallback {
@@ -258,6 +262,7 @@ typedef struct m_collect {
 
 typedef struct m_action {
     bool present;
+    m_message *prompt_before; /* the state's prompt_before: said before the request, NULL */
     int32_t endpoint;   /* index into machine->endpoints, M_NONE for a literal call */
     const char *method; /* "GET", "PUT"... (from the endpoint or the literal) */
     const char *path;   /* "/appointments/{id}", parameters not yet substituted */
@@ -482,6 +487,7 @@ struct ivrsm_machine {
     bool uses_now; /* some template or condition reads now.*: sessions keep it current */
     m_messages reprompt_noinput; /* globals.reprompts.noinput: for states without their own */
     m_messages reprompt_nomatch; /* globals.reprompts.nomatch */
+    bool reprompt_repeat_prompt; /* globals.reprompts.repeat_prompt */
     int32_t handoff_state;       /* the first state of type handoff, M_NONE if none */
     int32_t goodbye_state;       /* the first state of type prompt_end, M_NONE if none */
     const char **sensitive_keys; /* globals.sensitive_keys (built-ins: runtime/redact.c) */

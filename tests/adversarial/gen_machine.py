@@ -210,6 +210,8 @@ class Gen:
             b["next"] = self.target(i, False)
         if r.random() < 0.4 or not b:
             b["prompts"] = [self.message() for _ in range(r.randint(1, 2))]
+        if r.random() < 0.2:
+            b["repeat_prompt"] = r.random() < 0.7
         return b
 
     def routes(self, i, listens):
@@ -358,6 +360,8 @@ class Gen:
                 st["on_success"] = self.outcome(i, resp=False)
         elif kind == "action_then_prompt":
             st["action"] = self.action(i)
+            if r.random() < 0.3:
+                st["prompt_before"] = self.message()
             self.action_outcomes(st, i)
             if r.random() < 0.3:
                 routes = [rt for rt in self.routes(i, False) if "when" in rt]
@@ -456,6 +460,8 @@ class Gen:
         g["sensitive_keys"] = ["note"]
         if r.random() < 0.3:
             g["reprompts"] = {"noinput": [self.message()], "nomatch": [self.message(), self.message()]}
+            if r.random() < 0.5:
+                g["reprompts"]["repeat_prompt"] = True
         m["globals"] = g
 
         intents = {}

@@ -283,7 +283,8 @@
         visits !== null ? el("span", { class: visits ? "hits-yes" : "hits-no" }, visits ? "visited ×" + visits : "never visited") : null,
         " ", where(s.line)));
     if (d.description) put(box, el("p", { class: "hint" }, d.description));
-    const prompts = [promptBlock("prompt", d.prompt, lineOf(base + "/prompt")),
+    const prompts = [promptBlock("prompt_before", d.prompt_before, lineOf(base + "/prompt_before")),
+      promptBlock("prompt", d.prompt, lineOf(base + "/prompt")),
       promptBlock("prompt_template", d.prompt_template, lineOf(base + "/prompt_template"))].filter(Boolean);
     if (prompts.length) put(box, el("h3", {}, "Prompt"), prompts);
     if (Array.isArray(d.routes) && d.routes.length) {
@@ -345,7 +346,7 @@
     }
     put(box, outcomeSection("On fail", failure, failBase));
     if (d.next) put(box, el("h3", {}, "Next ", where(lineOf(base + "/next"))), el("div", {}, "→ ", stateLink(d.next)));
-    put(box, otherKeys(d, ["type", "description", "prompt", "prompt_template", "prompt_from_action", "routes", "collect",
+    put(box, otherKeys(d, ["type", "description", "prompt_before", "prompt", "prompt_template", "prompt_from_action", "routes", "collect",
       "noinput", "nomatch", "fallback", "action", "on_success", "on_fail", "on_status", "on_timeout", "on_error",
       "next", "enabled", "queue_id"], base));
     if (outOf[i].length) put(box, el("h3", {}, "Transitions out (" + outOf[i].length + ")"), el("table", {}, outOf[i].map((k) => transitionRow(k, "out"))));
