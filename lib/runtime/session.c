@@ -608,12 +608,21 @@ static const m_message *reprompt_message(const ivrsm_session *s, const m_state *
     return l->items[i < l->count ? i : l->count - 1];
 }
 
-/* Ask again after a silence (noinput) or a misunderstanding, the count-th in a row. */
+/* Ask again after a silence (noinput) or a misunderstanding, the count-th in a row: the
+ * re-prompt, followed by the state's prompt when repeat_prompt says so. */
 static void reprompt(ivrsm_session *s, bool noinput, int count)
 {
     const m_state *st = cur(s);
     const m_message *msg = reprompt_message(s, st, noinput, count);
-    ask_message(s, msg ? msg : state_prompt(st));
+    const m_counter *block = noinput ? &st->noinput : &st->nomatch;
+    bool repeat = block->repeat_prompt_set ? block->repeat_prompt : s->m->reprompt_repeat_prompt;
+    const m_message *question = state_prompt(st);
+    if (msg && repeat && question) {
+        say_message(s, msg);
+        ask_message(s, question);
+        return;
+    }
+    ask_message(s, msg ? msg : question);
 }
 
 /* ------------------------------------------------------------------------
@@ -1068,6 +1077,8 @@ static void action_failed(ivrsm_session *s, const m_state *st, const char *why, 
 
 static void start_action(ivrsm_session *s, const m_state *st)
 {
+    if (st->action.prompt_before)
+        say_message(s, st->action.prompt_before);
     flush_say(s);
     /* resp is this action's answer: none yet, even if the request cannot be built. */
     ivrsm_s_forget_answer(s);
