@@ -436,5 +436,57 @@ class Trace(BackendTestCase):
         self.assertTrue(all(rec["t"] == 1741595400000 for rec in records[1:]))
 
 
+DATE_OF_BIRTH = """\
+machine: dob
+version: "1"
+languages: [fr-FR, en-US]
+timezone: Europe/Paris
+states:
+  dob:
+    type: prompt_and_listen
+    prompt: {fr-FR: "Votre date de naissance ?", en-US: "Your date of birth?"}
+    collect: {mode: date_past, target: birth}
+    nomatch: {max: 3, next: bye}
+    next: bye
+  bye:
+    type: prompt_end
+    prompt: {fr-FR: "Né le {{ctx.birth | date}}.", en-US: "Born on {{ctx.birth | date}}."}
+"""
+
+
+class DateOfBirth(BackendTestCase):
+    """A date_past collect fed typed lines: keys in the locale's order, words said."""
+
+    def call(self, lines, *extra):
+        with tempfile.TemporaryDirectory() as tmp:
+            machine = pathlib.Path(tmp) / "dob.yaml"
+            machine.write_text(DATE_OF_BIRTH, encoding="utf-8")
+            return run(["sim", machine, "--json", "--now", "2026-11-25T10:00:00+01:00", *extra], lines)
+
+    def test_keyed_and_said(self):
+        for lines, extra, said in [
+            ("14031985\n", [], "Né le jeudi 14 mars 1985."),
+            ("say le trois mars quatre-vingt-cinq\n", [], "Né le dimanche 3 mars 1985."),
+            ("03141985\n", ["--set", "language=en-US"], "Born on Thursday, March 14th, 1985."),
+            ("say March third, nineteen eighty-five\n", ["--set", "language=en-US"],
+             "Born on Sunday, March 3rd, 1985."),
+        ]:
+            r = self.call(lines, *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            says = [o["text"] for o in json_lines(r.stdout) if o.get("type") == "say"]
+            self.assertEqual(says, [said], lines)
+
+    def test_not_a_date_of_birth_is_misunderstood(self):
+        # 31 February, a date to come, then nothing that is a date: a no-match each time.
+        r = self.call("31021985\nsay le 3 mars 2030\nsay bonjour\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        asks = [o for o in json_lines(r.stdout) if o.get("type") == "ask"]
+        self.assertEqual(len(asks), 3)
+        self.assertEqual(asks[0]["collect"], "date_past")
+        self.assertEqual((asks[0]["min_digits"], asks[0]["max_digits"]), (6, 8))
+        self.assertEqual([o["text"] for o in json_lines(r.stdout) if o.get("type") == "say"],
+                         ["Né le ."])
+
+
 if __name__ == "__main__":
     clitest.main()
