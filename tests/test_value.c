@@ -37,7 +37,9 @@ static void load(ivrsm_vstore *st, const ivrsm_mem *mem, const char *text)
     json_t *j = json_loads(text, 0, NULL);
     ck_assert_ptr_nonnull(j);
     ivrsm_vstore_on(st, mem);
-    ck_assert_int_eq(ivrsm_vstore_put_json(st, j, NULL, NULL, &st->root), 0);
+    uint32_t root;
+    ck_assert_int_eq(ivrsm_vstore_put_json(st, j, NULL, NULL, &root), 0);
+    ivrsm_vstore_set_root(st, root);
     json_decref(j);
 }
 
@@ -703,6 +705,89 @@ END_TEST
  * moves by its size; with the allocator refusing, a put that needs the block grown fails and
  * leaves the store as it was.
  */
+/*
+ * Writes into the root as the scan finds their members: a store whose summary of the root's
+ * keys (ivrsm_vstore.root_keys) lets a new key skip the scan, and the same store with every
+ * bit of its summary set before each write (each write scans, as before the summary), written
+ * the same over generated keys that share lengths and first, middle and last bytes, and so
+ * bits: new keys, replaced ones, dotted ones, removed ones, compactions, a root replaced by
+ * an object put before (ivrsm_vstore_set_root(), as a restored snapshot's ctx), a fresh root.
+ * After every write both hold the same tree, member order included, the same bytes and the
+ * same garbage. It fails when a member can reach the root without its bit.
+ */
+START_TEST(test_root_keys_as_scan)
+{
+    static const char alphabet[] = "ab_";
+    uint64_t seed = 41;
+    for (int round = 0; round < 200; round++) {
+        char keys[40][8];
+        size_t n = 4 + (size_t)round % 36;
+        for (size_t k = 0; k < n; k++) {
+            size_t len = 1 + next_u32(&seed) % 6;
+            for (size_t i = 0; i < len; i++)
+                keys[k][i] = alphabet[next_u32(&seed) % 3];
+            keys[k][len] = '\0';
+        }
+        ivrsm_vstore st[2]; /* st[0] with its summary, st[1] scanning at every write */
+        ivrsm_member_hint hints[40];
+        for (size_t k = 0; k < n; k++)
+            hints[k] = generated_hint(&seed, n);
+        for (int o = 0; o < 2; o++) {
+            ivrsm_vstore_on(&st[o], ivrsm_mem_default());
+            ck_assert_int_eq(ivrsm_vstore_init_room(&st[o], (uint32_t)round % 24), 0);
+        }
+        for (int w = 0; w < 120; w++) {
+            uint32_t op = next_u32(&seed) % 20;
+            size_t k = next_u32(&seed) % n, k2 = next_u32(&seed) % n;
+            uint32_t room = next_u32(&seed) % 8;
+            /* The root's replacement: some of the keys, each once. */
+            const char *members[40];
+            size_t m = 0;
+            for (size_t i = 0; op == 18 && i < n; i++) {
+                bool seen = next_u32(&seed) % 2 == 0;
+                for (size_t j = 0; j < m && !seen; j++)
+                    seen = !strcmp(members[j], keys[i]);
+                if (!seen)
+                    members[m++] = keys[i];
+            }
+            st[1].root_keys = UINT64_MAX;
+            for (int o = 0; o < 2; o++) {
+                uint32_t at, items[40];
+                if (op < 15)
+                    ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], w, &at), 0);
+                if (op < 12) {
+                    ck_assert_int_eq(ivrsm_vstore_set_member_hinted(&st[o], keys[k], strlen(keys[k]),
+                                                                    at, &hints[k]),
+                                     0);
+                } else if (op < 15) {
+                    char dotted[20];
+                    snprintf(dotted, sizeof dotted, "%s.%s", keys[k], keys[k2]);
+                    ck_assert_int_eq(ivrsm_vstore_set(&st[o], dotted, 127, at), 0);
+                } else if (op < 17) {
+                    ivrsm_vstore_remove(&st[o], keys[k]);
+                } else if (op == 17) {
+                    ivrsm_vstore_compact(&st[o]);
+                } else if (op == 18) {
+                    for (size_t i = 0; i < m; i++)
+                        ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], (int64_t)i, &items[i]), 0);
+                    ck_assert_int_eq(ivrsm_vstore_put_object(&st[o], members, items, m, &at), 0);
+                    ivrsm_vstore_set_root(&st[o], at);
+                } else {
+                    ck_assert_int_eq(ivrsm_vstore_init_room(&st[o], room), 0);
+                }
+            }
+            assert_same_tree(ivrsm_vstore_root(&st[0]), ivrsm_vstore_root(&st[1]));
+            ck_assert_uint_eq(ivrsm_val_size(ivrsm_vstore_root(&st[0])),
+                              ivrsm_val_size(ivrsm_vstore_root(&st[1])));
+            ck_assert_uint_eq(st[0].len, st[1].len);
+            ck_assert_uint_eq(st[0].garbage, st[1].garbage);
+        }
+        for (int o = 0; o < 2; o++)
+            ivrsm_vstore_free(&st[o]);
+    }
+}
+END_TEST
+
 START_TEST(test_puts_at_every_room)
 {
     char text[41];
@@ -855,6 +940,7 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_same_bytes_as_memcmp);
     tcase_add_test(tc, test_lookup_as_member_scan);
     tcase_add_test(tc, test_hinted_as_member_scan);
+    tcase_add_test(tc, test_root_keys_as_scan);
     tcase_add_test(tc, test_root_room_as_init);
     tcase_add_test(tc, test_compaction_as_copy);
     tcase_add_test(tc, test_puts_at_every_room);

@@ -39,7 +39,7 @@ static int queue_reserve(ivrsm_session *s)
     if (s->queue_len < s->queue_cap)
         return 0;
     /* Past the slots inside the session (ivrsm_s_alloc), the queue moves to the heap. */
-    size_t cap = s->queue_cap * 2;
+    size_t cap = (size_t)s->queue_cap * 2;
     bool inline_slots = s->queue == s->queue_inline;
     s_command *q = ivrsm_mem_realloc(s->mem, inline_slots ? NULL : s->queue, cap * sizeof(*q));
     if (!q)
@@ -47,7 +47,7 @@ static int queue_reserve(ivrsm_session *s)
     if (inline_slots)
         memcpy(q, s->queue_inline, s->queue_len * sizeof(*q));
     s->queue = q;
-    s->queue_cap = cap;
+    s->queue_cap = (uint32_t)cap;
     return 0;
 }
 

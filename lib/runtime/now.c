@@ -54,7 +54,11 @@ static int put_now(ivrsm_vstore *st, const ivrsm_machine *m, int64_t now_ms)
              st, ivrsm_hours_open(m->hours, day, weekday, minute) ? JSON_TRUE : JSON_FALSE,
              &items[5]) != 0))
         return IVRSM_ENOMEM;
-    return ivrsm_vstore_put_object(st, keys, items, n, &st->root);
+    uint32_t at;
+    if (ivrsm_vstore_put_object(st, keys, items, n, &at) != 0)
+        return IVRSM_ENOMEM;
+    ivrsm_vstore_set_root(st, at);
+    return 0;
 }
 
 void ivrsm_s_now_refresh(ivrsm_session *s)
@@ -75,8 +79,8 @@ void ivrsm_s_now_refresh(ivrsm_session *s)
     }
     ivrsm_vstore *st = s->now;
     st->len = st->garbage = 0;
-    st->root = IVRSM_VSTORE_NONE;
+    ivrsm_vstore_set_root(st, IVRSM_VSTORE_NONE);
     /* Fixed storage that always holds it: a failure here is a bug, not memory. */
     if (put_now(st, s->m, s->clock ? s->clock(s->clock_user) : 0) != 0)
-        st->root = IVRSM_VSTORE_NONE;
+        ivrsm_vstore_set_root(st, IVRSM_VSTORE_NONE);
 }

@@ -153,7 +153,7 @@ int ivrsm_s_ctx_from_json(ivrsm_session *s, const json_t *j)
         return IVRSM_ENOMEM;
     if (s->ctx.root != IVRSM_VSTORE_NONE)
         ivrsm_vstore_drop(&s->ctx, s->ctx.root);
-    s->ctx.root = at;
+    ivrsm_vstore_set_root(&s->ctx, at);
     s->language_checked = false;
     return 0;
 }

@@ -96,11 +96,15 @@ struct ivrsm_session {
     const m_limits *limits; /* the machine's, or limits_own when the options override some */
     s_command *queue; /* FIFO of commands not yet pulled: queue_inline, or the heap when longer */
     const ivrsm_mem *mem; /* &alloc: everything the session owns lives there */
-    size_t queue_len;
-    size_t queue_head;
-    size_t queue_cap;
+    uint32_t queue_len;
+    uint32_t queue_head;
+    uint32_t queue_cap;
     int32_t state;
     s_phase phase;
+    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
+     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
+    int failed;
+    int steps; /* states entered while handling the current event */
 
     /* ---- line 1 ---- */
     uint64_t next_id;    /* id of the next command */
@@ -142,10 +146,6 @@ struct ivrsm_session {
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
     int16_t path[S_PATH_LEN]; /* ring of recently entered states (IVRSM_MAX_STATES fits) */
     uint32_t last_ask_count;
-    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
-     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
-    int failed;
-    int steps;         /* states entered while handling the current event */
     unsigned path_pos; /* next slot of the ring of recent states (path) */
 
     /* ---- from line 4: the command slots, the first one where the next command is built ---- */

@@ -275,6 +275,20 @@ static inline bool has_key(const ivrsm_vstore *st, const uint8_t *p, uint32_t i,
     return rd32(k) == len && (!len || k[4] == (uint8_t)key[0]) && ivrsm_same_bytes(k + 4, key, len);
 }
 
+/*
+ * The bit of key[0..len) in a root's summary of its keys (ivrsm_vstore.root_keys): its length,
+ * first, middle and last bytes mixed, the top 6 bits of the product. A machine's ctx keys
+ * differ in one of these far more often than not; two keys that share a bit only cost a scan.
+ */
+static inline uint64_t key_bit(const char *key, size_t len)
+{
+    uint64_t h = len;
+    if (len)
+        h ^= (uint64_t)(uint8_t)key[0] << 8 ^ (uint64_t)(uint8_t)key[len / 2] << 16 ^
+             (uint64_t)(uint8_t)key[len - 1] << 24;
+    return 1ull << ((h * 0x9E3779B97F4A7C15ull) >> 58);
+}
+
 /* The place of member key[0..len) in object node p, or IVRSM_VSTORE_NONE: the scan. Never
  * inline: a hinted lookup's first try stays a leaf that saves no registers. */
 __attribute__((noinline)) static uint32_t member_index(const ivrsm_vstore *st, const uint8_t *p,
@@ -598,7 +612,21 @@ int ivrsm_vstore_init_room(ivrsm_vstore *st, uint32_t room)
     if (st->root != IVRSM_VSTORE_NONE)
         st->garbage += tree_size(st, st->root);
     st->root = new_object(st, room);
+    st->root_keys = 0;
     return 0;
+}
+
+void ivrsm_vstore_set_root(ivrsm_vstore *st, uint32_t at)
+{
+    st->root = at;
+    st->root_keys = 0;
+    if (at == IVRSM_VSTORE_NONE || node(st, at)[0] != JSON_OBJECT)
+        return;
+    const uint8_t *p = node(st, at);
+    for (uint32_t i = 0, count = rd32(p + 1); i < count; i++) {
+        const uint8_t *k = node(st, rd32(p + OBJECT_HEAD + 8 * i));
+        st->root_keys |= key_bit((const char *)k + 4, rd32(k));
+    }
 }
 
 /* A string node at the end (reserved before). */
@@ -941,7 +969,11 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
 {
     const uint8_t *p = node(st, obj);
     uint32_t count = rd32(p + 1), room = rd32(p + 5);
-    uint32_t i = hint ? member_index_hinted(st, p, key, len, hint) : member_index(st, p, key, len);
+    /* The root's new keys, known new by their bits, are added without the scan. */
+    uint64_t bit = obj == st->root ? key_bit(key, len) : 0;
+    uint32_t i = bit && !(st->root_keys & bit) ? IVRSM_VSTORE_NONE
+                 : hint                       ? member_index_hinted(st, p, key, len, hint)
+                                              : member_index(st, p, key, len);
     if (i != IVRSM_VSTORE_NONE) {
         *where = slot_value(obj, i);
         st->garbage += tree_size(st, rd32(st->data + *where));
@@ -964,6 +996,7 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
     wr32(st->data + obj + OBJECT_HEAD + 8 * count, k);
     wr32(st->data + obj + OBJECT_HEAD + 8 * count + 4, at);
     wr32(st->data + obj + 1, count + 1);
+    st->root_keys |= bit;
     *where = slot_value(obj, count);
     if (hint)
         __atomic_store_n(hint, count, __ATOMIC_RELAXED);

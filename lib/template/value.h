@@ -33,8 +33,17 @@ typedef struct ivrsm_vstore {
     const ivrsm_mem *mem;
     uint8_t *data;
     uint32_t len, cap;
-    uint32_t root;    /* the root object, or IVRSM_VSTORE_NONE before ivrsm_vstore_init() */
+    /* The root object, or IVRSM_VSTORE_NONE before ivrsm_vstore_init(). Made another node only
+     * by ivrsm_vstore_set_root() (or this file's functions), which keeps root_keys. */
+    uint32_t root;
     uint32_t garbage; /* bytes of len no longer reachable from root */
+    /*
+     * A summary of the root's keys: one bit of 64 for each key it has held since it became
+     * the root (value.c, key_bit()). A key whose bit is clear is none of its members, so a
+     * write of a new key, the usual `set:`, adds the member without scanning the others. Bits
+     * are never cleared (a removed key's stays): a set bit proves nothing, and costs the scan.
+     */
+    uint64_t root_keys;
 } ivrsm_vstore;
 
 /* A value: j (jansson), or node `at` of store st; both NULL: missing. Borrowed. */
@@ -155,6 +164,8 @@ typedef struct ivrsm_vstore_scratch {
     uint8_t storage[IVRSM_VSTORE_SCRATCH];
 } ivrsm_vstore_scratch;
 void ivrsm_vstore_scratch_on(ivrsm_vstore_scratch *sc, const ivrsm_mem *heap);
+/* Make node `at` (an object put before, or IVRSM_VSTORE_NONE) the root, its keys summarised. */
+void ivrsm_vstore_set_root(ivrsm_vstore *st, uint32_t at);
 /* Make the root an empty object (with room for four members). 0 or IVRSM_ENOMEM. */
 int ivrsm_vstore_init(ivrsm_vstore *st);
 /* The same with room for `room` members (four at least): the keys the store's writer knows it
