@@ -101,10 +101,8 @@ struct ivrsm_session {
     uint32_t queue_cap;
     int32_t state;
     s_phase phase;
-    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
-     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
-    int failed;
-    int steps; /* states entered while handling the current event */
+    uint32_t last_ask_count;
+    unsigned path_pos; /* next slot of the ring of recent states (path) */
 
     /* ---- line 1 ---- */
     uint64_t next_id;    /* id of the next command */
@@ -145,8 +143,10 @@ struct ivrsm_session {
     /* ---- line 3 ---- */
     ivrsm_vstore ctx; /* the call's data: one block (value.h), jansson only at the API's edges */
     int16_t path[S_PATH_LEN]; /* ring of recently entered states (IVRSM_MAX_STATES fits) */
-    uint32_t last_ask_count;
-    unsigned path_pos; /* next slot of the ring of recent states (path) */
+    /* IVRSM_ENOMEM once a step could not be done whole (an allocation failed): the step stops
+     * there, and the session answers nothing but that code afterwards (ivrsm_s_fail()). */
+    int failed;
+    int steps; /* states entered while handling the current event */
 
     /* ---- from line 4: the command slots, the first one where the next command is built ---- */
     s_command queue_inline[S_QUEUE_INLINE];
