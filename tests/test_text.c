@@ -1087,8 +1087,62 @@ static bool held_by_longer(char w[][8], size_t n, size_t k, size_t pn,
         char x[8][8];
         size_t dn = cut_words(list->text, list->len, x, 8);
         for (size_t s = 0; s <= k; s++)
-            if (s + dn >= k + pn && s + dn <= n && !(s == k && dn == pn) && words_equal(w, s, x, dn))
+            if (s + dn >= k + pn && s + dn <= n && !(s == k && dn == pn) &&
+                words_equal(w, s, x, dn))
                 return true;
+    }
+    return false;
+}
+
+/* The larger of the longest entries of two lists at word i (see longest_words_at()). */
+static size_t longest_of_two(char w[][8], size_t i, size_t end, const struct ivrsm_text_words *a,
+                             const struct ivrsm_text_words *b)
+{
+    const size_t x = longest_words_at(w, i, end, a), y = longest_words_at(w, i, end, b);
+    return x > y ? x : y;
+}
+
+/*
+ * Whether a negation after the words ending before word `end` takes them back, word by word:
+ * one of `negations_after` as the next word, or one of `clause_negations` before a clause
+ * break, where no longer idiom starts.
+ */
+static bool taken_after_by_words(char w[][8], size_t n, size_t end, const ivrsm_text_rules *r)
+{
+    for (size_t j = end; j < n; j++) {
+        size_t neg = longest_words_at(w, j, n, r->clause_negations);
+        if (j == end && longest_words_at(w, j, n, r->negations_after) > neg)
+            neg = longest_words_at(w, j, n, r->negations_after);
+        const size_t idiom = longest_words_at(w, j, n, r->idioms);
+        bool after_break = false;
+        for (const struct ivrsm_text_words *b = r->clause_breaks; b && b->text; b++) {
+            char x[8][8];
+            const size_t bn = cut_words(b->text, b->len, x, 8);
+            after_break = after_break || (bn <= j && words_equal(w, j - bn, x, bn));
+        }
+        if (j == end && neg && after_break && longest_words_at(w, j, n, r->short_answers) >= neg)
+            return false;
+        if (neg && neg >= idiom)
+            return true;
+        if (idiom || !r->clause_negations || longest_words_at(w, j, n, r->clause_breaks))
+            return false;
+    }
+    return false;
+}
+
+/* Whether words [from, end) of w say one of `answers`, idioms and "don't know"s skipped. */
+static bool says_by_words(char w[][8], size_t from, size_t end, const ivrsm_text_rules *r,
+                          const struct ivrsm_text_words *answers)
+{
+    for (size_t i = from; i < end;) {
+        const size_t skip = longest_of_two(w, i, end, r->idioms, r->dont_know);
+        if (skip) {
+            i += skip;
+            continue;
+        }
+        if (longest_words_at(w, i, end, answers))
+            return true;
+        i++;
     }
     return false;
 }
@@ -1097,7 +1151,10 @@ static bool held_by_longer(char w[][8], size_t n, size_t k, size_t pn,
  * The reference of ivrsm_text_hears_phrase() with every list, word by word: some occurrence of
  * the phrase that no negation takes back (the one right before it, or one whose reach, read
  * from the start, is still open: docs/runtime.md), unless the phrase holds a negation itself;
- * and that no longer "don't know" or idiom holds, unless the phrase holds one of those.
+ * that no negation after it takes back (one of `negations_after` next, one of
+ * `clause_negations` in its clause), unless it holds a negation of any list; that says no
+ * answer (yes, or no) where the words around it say the other; and that no longer "don't
+ * know" or idiom holds, unless the phrase holds one of those.
  */
 static bool hears_by_scope(const char *text, const char *phrase, const ivrsm_text_rules *r)
 {
@@ -1117,8 +1174,19 @@ static bool hears_by_scope(const char *text, const char *phrase, const ivrsm_tex
         taken = taken || reach_open_by_words(w, k, r);
         if (taken && !negative)
             continue;
-        if (!exempt && (held_by_longer(w, n, k, pn, r->dont_know) ||
-                        held_by_longer(w, n, k, pn, r->idioms)))
+        if (!negative && !holds_entry(p, pn, r->negations_after) &&
+            !holds_entry(p, pn, r->clause_negations) && taken_after_by_words(w, n, k + pn, r))
+            continue;
+        if (r->answers_yes && r->answers_no) {
+            const bool yes = says_by_words(p, 0, pn, r, r->answers_yes);
+            const bool no = says_by_words(p, 0, pn, r, r->answers_no);
+            const struct ivrsm_text_words *other = yes ? r->answers_no : r->answers_yes;
+            if (yes != no &&
+                (says_by_words(w, 0, k, r, other) || says_by_words(w, k + pn, n, r, other)))
+                continue;
+        }
+        if (!exempt &&
+            (held_by_longer(w, n, k, pn, r->dont_know) || held_by_longer(w, n, k, pn, r->idioms)))
             continue;
         return true;
     }
@@ -1147,12 +1215,22 @@ START_TEST(test_hears_phrase_as_words)
         IVRSM_WORDS("c"), IVRSM_WORDS("a c"), IVRSM_WORDS("n no"), {NULL, 0}};
     static const struct ivrsm_text_words answers[] = {
         IVRSM_WORDS("n a"), IVRSM_WORDS("n b c"), {NULL, 0}};
+    static const struct ivrsm_text_words after[] = {
+        IVRSM_WORDS("b"), IVRSM_WORDS("c ab"), {NULL, 0}};
+    static const struct ivrsm_text_words clause_negations[] = {
+        IVRSM_WORDS("no"), IVRSM_WORDS("ab b"), {NULL, 0}};
+    static const struct ivrsm_text_words yes[] = {IVRSM_WORDS("a"), {NULL, 0}};
+    static const struct ivrsm_text_words no[] = {IVRSM_WORDS("no"), IVRSM_WORDS("b c"), {NULL, 0}};
     static ivrsm_heard_cache cache;
     const ivrsm_text_rules rules = {.dont_know = dont_know,
                                     .idioms = idioms,
                                     .negations = negations,
                                     .clause_breaks = breaks,
-                                    .short_answers = answers};
+                                    .short_answers = answers,
+                                    .negations_after = after,
+                                    .clause_negations = clause_negations,
+                                    .answers_yes = yes,
+                                    .answers_no = no};
     ivrsm_text_rules cached = rules;
     cached.heard_cache = &cache;
     ivrsm_text_rules_prepare(&cached);
@@ -1222,8 +1300,9 @@ static bool word_of(const struct ivrsm_text_words *list, const char *word)
 
 /*
  * Each built-in language, on phrases and texts made of its lists' words and of words none of
- * its lists holds (neutral ones: its number words): ivrsm_text_may_not_know() with the word
- * sets as the search over every "don't know" and idiom; a phrase said alone, or among neutral
+ * its lists holds (neutral ones: its number words): ivrsm_text_hears_phrase() as the
+ * word-by-word model hears_by_scope() with the language's lists; ivrsm_text_may_not_know() with the
+ * word sets as the search over every "don't know" and idiom; a phrase said alone, or among neutral
  * words only, heard exactly as by the old rule (hears_by_words()); and never heard where the
  * old rule did not hear it, unless it holds a negation.
  */
@@ -1238,10 +1317,12 @@ START_TEST(test_heard_as_before_in_neutral_words)
     enum { CAP = 96 };
     static char vocab[CAP][8];
     size_t nv = 0;
-    const struct ivrsm_text_words *lists[] = {r->dont_know, r->idioms, r->negations,
-                                              r->clause_breaks, r->short_answers};
+    const struct ivrsm_text_words *lists[] = {
+        r->dont_know,       r->idioms,           r->negations,   r->clause_breaks, r->short_answers,
+        r->negations_after, r->clause_negations, r->answers_yes, r->answers_no};
+    enum { LISTS = sizeof lists / sizeof lists[0] };
     /* The lists' words (of up to 7 bytes), then neutral number words. */
-    for (size_t l = 0; l < 5; l++)
+    for (size_t l = 0; l < LISTS; l++)
         for (const struct ivrsm_text_words *e = lists[l]; e && e->text; e++) {
             char x[8][8];
             size_t xn = cut_words(e->text, e->len, x, 8);
@@ -1262,7 +1343,7 @@ START_TEST(test_heard_as_before_in_neutral_words)
         if (strchr(w->text, ' ') || strlen(w->text) >= 7)
             continue;
         bool taken = false;
-        for (size_t l = 0; l < 5 && !taken; l++)
+        for (size_t l = 0; l < LISTS && !taken; l++)
             taken = word_of(lists[l], w->text);
         for (size_t j = 0; j < nv && !taken; j++)
             taken = strcmp(vocab[j], w->text) == 0;
@@ -1288,8 +1369,7 @@ START_TEST(test_heard_as_before_in_neutral_words)
         }
         for (size_t i = 0; i < before + 1 + after; i++) {
             seed = seed * 1103515245u + 12345u;
-            const size_t pick =
-                calm ? listed + (seed >> 16) % (nv - listed) : (seed >> 16) % nv;
+            const size_t pick = calm ? listed + (seed >> 16) % (nv - listed) : (seed >> 16) % nv;
             if (*text)
                 strcat(text, " ");
             strcat(text, i == before ? phrase : vocab[pick]);
@@ -1304,6 +1384,14 @@ START_TEST(test_heard_as_before_in_neutral_words)
         taken_back[spans] = (struct ivrsm_text_words){NULL, 0};
         ck_assert_int_eq(may, may_not_know_by_search(taken_back, phrase, plen));
         const int now = ivrsm_text_hears_phrase(r, text, len, phrase, plen, may);
+        /* Every rule of the language, as the word-by-word model reads it. */
+        ck_assert_msg(now == (int)hears_by_scope(text, phrase, r), "%s: '%s' in '%s' (model)",
+                      ivrsm_locale_tag(loc), phrase, text);
+        /* The same with the bytes that start its words, as the matcher passes them. */
+        ivrsm_word_starts ws;
+        ivrsm_text_word_starts(text, len, &ws);
+        ivrsm_heard_memo memo = {.starts = ws.bits};
+        ck_assert_int_eq(ivrsm_text_hears_phrase_memo(r, text, len, phrase, plen, may, &memo), now);
         /* Alone: heard as the old rule hears it (the phrase is the whole text). */
         ck_assert_int_eq(ivrsm_text_hears_phrase(r, phrase, plen, phrase, plen, may),
                          hears_by_words(phrase, phrase, r->dont_know, r->negations));
@@ -1311,8 +1399,7 @@ START_TEST(test_heard_as_before_in_neutral_words)
         char p[8][8];
         const size_t pw = cut_words(phrase, plen, p, 8);
         if (calm)
-            ck_assert_msg(now == (int)old, "%s: '%s' in '%s'", ivrsm_locale_tag(loc), phrase,
-                          text);
+            ck_assert_msg(now == (int)old, "%s: '%s' in '%s'", ivrsm_locale_tag(loc), phrase, text);
         ck_assert_msg(!now || old || holds_entry(p, pw, r->negations), "%s: '%s' in '%s'",
                       ivrsm_locale_tag(loc), phrase, text);
     }

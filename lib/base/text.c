@@ -208,13 +208,33 @@ static void prepare_heard_cache(const ivrsm_text_rules *rules)
         return;
     /* Lists with odd entries are compared whole, without sets (phase left at 1). */
     if (!words_well_formed(rules->dont_know) || !words_well_formed(rules->idioms) ||
-        !words_well_formed(rules->negations))
+        !words_well_formed(rules->negations) || !words_well_formed(rules->negations_after) ||
+        !words_well_formed(rules->clause_negations) || !words_well_formed(rules->answers_yes) ||
+        !words_well_formed(rules->answers_no))
         return;
     memset(&hc->taken_back, 0, sizeof hc->taken_back);
     memset(&hc->scope_first, 0, sizeof hc->scope_first);
+    memset(&hc->after_first, 0, sizeof hc->after_first);
+    memset(&hc->yes_first, 0, sizeof hc->yes_first);
+    memset(&hc->no_first, 0, sizeof hc->no_first);
     add_word_keys(&hc->taken_back, rules->dont_know, false);
     add_word_keys(&hc->taken_back, rules->idioms, false);
     add_word_keys(&hc->scope_first, rules->negations, true);
+    add_word_keys(&hc->after_first, rules->negations_after, true);
+    add_word_keys(&hc->after_first, rules->clause_negations, true);
+    add_word_keys(&hc->yes_first, rules->answers_yes, true);
+    add_word_keys(&hc->no_first, rules->answers_no, true);
+    for (size_t i = 0; i < IVRSM_WORD_KEY_BITS / 64; i++)
+        hc->turn_first.bits[i] =
+            hc->after_first.bits[i] | hc->yes_first.bits[i] | hc->no_first.bits[i];
+    memset(hc->turn_bytes, 0, sizeof hc->turn_bytes);
+    const struct ivrsm_text_words *turning[] = {rules->negations_after, rules->clause_negations,
+                                                rules->answers_yes, rules->answers_no};
+    for (size_t l = 0; l < 4; l++)
+        for (const struct ivrsm_text_words *e = turning[l]; e && e->text; e++) {
+            const unsigned char c = (unsigned char)e->text[0];
+            hc->turn_bytes[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
     atomic_store_explicit(&hc->phase, 2, memory_order_release);
 }
 
@@ -692,8 +712,9 @@ static size_t next_word(const char *text, size_t i, size_t end)
 
 /*
  * Whether the words before text[at] (a word start, at >= 2) leave a negation's reach open:
- * read from the start, a negation reaches the end of its clause; a clause break ends the reach; an idiom anywhere, and a short answer at the start
- * of a clause, are a clause of their own (the reach before them ends, none starts).
+ * read from the start, a negation reaches the end of its clause; a clause break ends the reach; an
+ * idiom anywhere, and a short answer at the start of a clause, are a clause of their own (the reach
+ * before them ends, none starts).
  */
 static bool in_negation_reach(const ivrsm_text_rules *rules, const char *text, size_t at)
 {
@@ -766,6 +787,148 @@ static inline bool negation_may_come_before(const ivrsm_text_rules *rules, const
     return false;
 }
 
+/*
+ * The length of the longest entry of `list` that is whole words of text[i..end) from text[i]
+ * (a word start) on, ending at end or before a space; 0 when none.
+ */
+static size_t longest_to(const char *text, size_t i, size_t end,
+                         const struct ivrsm_text_words *list)
+{
+    size_t best = 0;
+    for (; list && list->text; list++) {
+        const size_t n = list->len;
+        if (n <= best || n > end - i || text[i] != list->text[0] ||
+            (i + n < end && text[i + n] != ' '))
+            continue;
+        if (memcmp(text + i, list->text, n) == 0)
+            best = n;
+    }
+    return best;
+}
+
+/* Whether a word of text[from..end) has its key in k. */
+static bool some_word_in(const ivrsm_word_keys *k, const char *text, size_t from, size_t end)
+{
+    for (size_t i = from; i < end; i++) {
+        const size_t start = i;
+        while (i < end && text[i] != ' ')
+            i++;
+        if (i > start &&
+            ivrsm_word_keys_has(k, ivrsm_word_key((unsigned char)text[start], i - start)))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Whether a negation after the words ending at text[end] takes them back: one of
+ * `negations_after` right after them ("j annule pas"), or one of `clause_negations` before the
+ * end of their clause (a clause break ends it: "cancel it no", "ich storniere den termin
+ * nicht"). An idiom longer than the negation that starts where it does is no negation, and
+ * ends the clause ("yes no problem"); one as long is ("ich storniere gar nicht"). Right after
+ * a clause break, a short answer is a clause of its own ("oui pas maintenant").
+ */
+static bool taken_back_after(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                             size_t end)
+{
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    if (end + 1 >= text_len || (hc && !some_word_in(&hc->after_first, text, end + 1, text_len)))
+        return false;
+    bool first = true;
+    for (size_t i = end + 1; i < text_len; i = next_word(text, i, text_len), first = false) {
+        size_t neg = longest_to(text, i, text_len, rules->clause_negations);
+        if (first) {
+            const size_t n = longest_to(text, i, text_len, rules->negations_after);
+            neg = n > neg ? n : neg;
+        }
+        const size_t idiom = longest_to(text, i, text_len, rules->idioms);
+        /* After a clause break ("oui"), a short answer is a clause of its own ("oui, pas
+         * maintenant"). */
+        if (first && neg && rules->short_answers && rules->clause_breaks &&
+            longest_to(text, i, text_len, rules->short_answers) >= neg &&
+            preceded_by(text, i, rules->clause_breaks))
+            return false;
+        if (neg && neg >= idiom)
+            return true;
+        if (idiom || !rules->clause_negations ||
+            longest_to(text, i, text_len, rules->clause_breaks))
+            return false;
+    }
+    return false;
+}
+
+/* Whether text[from..end) holds one of `answers` as whole words, idioms and "don't know"s read
+ * first (the "no" of "no problem" or of "no se" is no answer). */
+static bool says_answer(const ivrsm_text_rules *rules, const char *text, size_t from, size_t end,
+                        const struct ivrsm_text_words *answers, const ivrsm_word_keys *first)
+{
+    if (from >= end || (first && !some_word_in(first, text, from, end)))
+        return false;
+    for (size_t i = from; i < end;) {
+        size_t n = longest_to(text, i, end, rules->idioms);
+        const size_t d = longest_to(text, i, end, rules->dont_know);
+        n = d > n ? d : n;
+        if (n) {
+            i += n + 1;
+            continue;
+        }
+        if (longest_to(text, i, end, answers))
+            return true;
+        i = next_word(text, i, end);
+    }
+    return false;
+}
+
+/*
+ * Whether the phrase text[at..at+len) holds an answer of one kind (yes, or no) while the text
+ * around it says the other: a caller who says both has given neither ("yes no", "sí no", "non
+ * oui").
+ */
+static bool answers_disagree(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                             size_t at, size_t len)
+{
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    const bool yes =
+        says_answer(rules, text, at, at + len, rules->answers_yes, hc ? &hc->yes_first : NULL);
+    const bool no =
+        says_answer(rules, text, at, at + len, rules->answers_no, hc ? &hc->no_first : NULL);
+    if (yes == no)
+        return false;
+    const struct ivrsm_text_words *other = yes ? rules->answers_no : rules->answers_yes;
+    const ivrsm_word_keys *first = hc ? (yes ? &hc->no_first : &hc->yes_first) : NULL;
+    return (at >= 2 && says_answer(rules, text, 0, at - 1, other, first)) ||
+           (at + len + 1 < text_len &&
+            says_answer(rules, text, at + len + 1, text_len, other, first));
+}
+
+/*
+ * Whether a word of the text may start a negation after a phrase or an answer, by the keys of
+ * its words (once per text, kept in memo): most sentences have none, and their phrases are
+ * spared both looks.
+ */
+static inline bool text_may_turn(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                                 ivrsm_heard_memo *memo)
+{
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    if (!hc)
+        return true;
+    if (!memo->turns) {
+        const uint64_t *b = memo->starts;
+        const bool bytes = !b || (b[0] & hc->turn_bytes[0]) || (b[1] & hc->turn_bytes[1]) ||
+                           (b[2] & hc->turn_bytes[2]) || (b[3] & hc->turn_bytes[3]);
+        memo->turns = bytes && some_word_in(&hc->turn_first, text, 0, text_len) ? 2 : 1;
+    }
+    return memo->turns == 2;
+}
+
+/* Whether text[at..at+len) holds a negation of any of the rules' three lists. */
+static bool holds_negation(const ivrsm_text_rules *rules, const char *text, size_t at, size_t len)
+{
+    return (rules->negations && holds_one_of(text, at, len, rules->negations)) ||
+           (rules->negations_after && holds_one_of(text, at, len, rules->negations_after)) ||
+           (rules->clause_negations && holds_one_of(text, at, len, rules->clause_negations));
+}
+
 static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t text_len,
                          size_t at, size_t len, bool may_not_know, ivrsm_heard_memo *memo)
 {
@@ -777,6 +940,16 @@ static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t
         (preceded_by(text, at, rules->negations) || in_negation_reach(rules, text, at)) &&
         !holds_one_of(text, at, len, rules->negations))
         return false;
+    if ((rules->negations_after || rules->clause_negations || rules->answers_yes) &&
+        text_may_turn(rules, text, text_len, memo)) {
+        if ((rules->negations_after || rules->clause_negations) &&
+            taken_back_after(rules, text, text_len, at + len) &&
+            !holds_negation(rules, text, at, len))
+            return false;
+        if (rules->answers_yes && rules->answers_no &&
+            answers_disagree(rules, text, text_len, at, len))
+            return false;
+    }
     return !(may_not_know &&
              ((rules->dont_know && inside_one_of(text, text_len, at, len, rules->dont_know)) ||
               (rules->idioms && inside_one_of(text, text_len, at, len, rules->idioms))));

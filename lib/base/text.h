@@ -95,6 +95,11 @@ typedef struct ivrsm_heard_cache {
     _Atomic int phase;           /* 0 not built, 1 being built, 2 built */
     ivrsm_word_keys taken_back;  /* every word of `dont_know` and `idioms` */
     ivrsm_word_keys scope_first; /* the first word of each of `negations` */
+    ivrsm_word_keys after_first; /* the first word of `negations_after`, `clause_negations` */
+    ivrsm_word_keys yes_first;   /* the first word of each of `answers_yes` */
+    ivrsm_word_keys no_first;    /* the first word of each of `answers_no` */
+    ivrsm_word_keys turn_first;  /* the three sets above together */
+    uint64_t turn_bytes[4];      /* the first bytes of those words, as 256 bits */
 } ivrsm_heard_cache;
 
 typedef struct ivrsm_text_rules {
@@ -122,6 +127,16 @@ typedef struct ivrsm_text_rules {
     /* ...and negative answers complete in themselves: at the start of a clause they take back
      * their own words and nothing after them ("not yet, I want to move", "pas encore"). */
     const struct ivrsm_text_words *short_answers;
+    /* Negations placed after their verb, which take back the phrase that ends right before them
+     * (French "pas" in "j'annule pas", "je veux pas")... */
+    const struct ivrsm_text_words *negations_after;
+    /* ...negations that take back their whole clause, the phrases before them too ("cancel it
+     * no", German "ich storniere den Termin nicht", Spanish "cancelar la cita no")... */
+    const struct ivrsm_text_words *clause_negations;
+    /* ...and the answers yes and no: a sentence that says both (outside idioms and "I don't
+     * know"s: "yes no", "sí, no", "oui non", "ja nein", "no, yes") gives neither. */
+    const struct ivrsm_text_words *answers_yes;
+    const struct ivrsm_text_words *answers_no;
     /* Where the word sets of these lists are kept once built, or NULL: every word is compared. */
     ivrsm_heard_cache *heard_cache;
 } ivrsm_text_rules;
@@ -185,9 +200,16 @@ bool ivrsm_text_may_not_know(const ivrsm_text_rules *rules, const char *phrase, 
  * start of the text: a negation reaches the end of its clause, which one of `clause_breaks`
  * ends, and an idiom, or one of `short_answers` at the start of a clause, is a clause of its
  * own: "I do not want to move" takes "move" back, "not yet I want to move" and "I do not want
- * to move but cancel" do not take "move" and "cancel"), nor, when `may_not_know`
- * (ivrsm_text_may_not_know() of their phrase), when they lie inside one of `dont_know` ("no"
- * in "no se") or of `idioms` ("no" in "no problem"). Rules without lists hear everything.
+ * to move but cancel" do not take "move" and "cancel"), nor when one of `negations_after`
+ * comes right after them ("j annule pas"), nor when one of `clause_negations` comes after them
+ * in their clause, unless an idiom at least as long starts there ("cancel it no", "ich
+ * storniere den termin nicht"; not "yes no problem"), nor, when they hold an answer of
+ * `answers_yes` or `answers_no`, when the text holds the other outside them, idioms and
+ * `dont_know` aside ("yes no", "oui non", "no si"). A phrase that holds a negation of one of
+ * the three lists is heard as said where only negations would take it back. Nor, when
+ * `may_not_know` (ivrsm_text_may_not_know() of their phrase), when they lie inside one of
+ * `dont_know` ("no" in "no se") or of `idioms` ("no" in "no problem"). Rules without lists hear
+ * everything.
  */
 bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,
                       size_t len, bool may_not_know);
@@ -201,11 +223,17 @@ int ivrsm_text_hears_phrase(const ivrsm_text_rules *rules, const char *text, siz
 
 /*
  * What the searches of phrases in one text have read of it, for the next: the words before
- * `clear` (a word start) may start no negation of the rules (by the keys of their words). Zero
- * it for each text.
+ * `clear` (a word start) may start no negation of the rules (by the keys of their words), and
+ * whether any word may turn a phrase around after it. Zero it for each text.
  */
 typedef struct ivrsm_heard_memo {
     size_t clear;
+    /* 0 not known yet, 1 when no word of the text may start a negation after a phrase or an
+     * answer (`negations_after`, `clause_negations`, `answers_yes`, `answers_no`), 2 else. */
+    int turns;
+    /* The bytes that start the text's words (ivrsm_text_word_starts()), when the caller has
+     * them, or NULL: a text none of whose words starts as those words do is not read for them. */
+    const uint64_t *starts;
 } ivrsm_heard_memo;
 
 /* ivrsm_text_hears_phrase() for one of the phrases tried on a text: the words known to start

@@ -276,8 +276,24 @@ static const struct ivrsm_text_words de_clause_breaks[] = {
     IVRSM_WORDS("okay"),        IVRSM_WORDS("ok"),            IVRSM_WORDS("lieber"),
     IVRSM_WORDS("stattdessen"), IVRSM_WORDS("jedoch"),        IVRSM_WORDS("vielmehr"),
     IVRSM_WORDS("ich will"),    IVRSM_WORDS("ich moechte"),   IVRSM_WORDS("ich wuerde"),
-    IVRSM_WORDS("wir wollen"),  IVRSM_WORDS("wir moechten"),  {NULL, 0},
+    IVRSM_WORDS("wir wollen"),  IVRSM_WORDS("wir moechten"),  IVRSM_WORDS("weil"),
+    {NULL, 0},
 };
+/* German puts "nicht" after the verb and its objects ("ich storniere den Termin nicht", "das
+ * möchte ich nicht"), so it takes back its whole clause, the words before it too: "ich möchte
+ * stornieren, nicht verschieben" is no match, its comma lost (which of the two?), where "nicht
+ * verschieben, sondern stornieren" and "ich möchte stornieren, weil ich nicht kommen kann"
+ * cancel. "nein" after a phrase corrects it ("stornieren, nein, verschieben" moves); "gar
+ * nicht" and "überhaupt nicht" are listed as their idioms are, so that they take back too. */
+static const struct ivrsm_text_words de_clause_negations[] = {
+    IVRSM_WORDS("nicht"), IVRSM_WORDS("nie"),     IVRSM_WORDS("niemals"),
+    IVRSM_WORDS("nein"),  IVRSM_WORDS("nee"),     IVRSM_WORDS("gar nicht"),
+    IVRSM_WORDS("ueberhaupt nicht"), {NULL, 0}};
+/* A caller who says both has said neither: "ja nein", "nein, ja". */
+static const struct ivrsm_text_words de_answers_yes[] = {
+    IVRSM_WORDS("ja"), IVRSM_WORDS("jawohl"), IVRSM_WORDS("jo"), {NULL, 0}};
+static const struct ivrsm_text_words de_answers_no[] = {
+    IVRSM_WORDS("nein"), IVRSM_WORDS("nee"), IVRSM_WORDS("noe"), {NULL, 0}};
 /* Said every day, and no refusal: "kein Problem" is never "nein" (a machine that wants it for
  * "ja" lists it among the utterances of its "ja"). */
 static const struct ivrsm_text_words de_idioms[] = {
@@ -305,6 +321,9 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
              .idioms = de_idioms,
              .negations = de_negations,
              .clause_breaks = de_clause_breaks,
+             .clause_negations = de_clause_negations,
+             .answers_yes = de_answers_yes,
+             .answers_no = de_answers_no,
              .heard_cache = &de_heard_cache},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,

@@ -333,8 +333,18 @@ static const struct ivrsm_text_words en_clause_breaks[] = {
     IVRSM_WORDS("but"),     IVRSM_WORDS("however"), IVRSM_WORDS("instead"), IVRSM_WORDS("rather"),
     IVRSM_WORDS("actually"), IVRSM_WORDS("yes"),    IVRSM_WORDS("yeah"),    IVRSM_WORDS("yep"),
     IVRSM_WORDS("no"),      IVRSM_WORDS("nope"),    IVRSM_WORDS("okay"),    IVRSM_WORDS("ok"),
-    IVRSM_WORDS("i mean"),  {NULL, 0},
+    IVRSM_WORDS("i mean"),  IVRSM_WORDS("because"), IVRSM_WORDS("cause"), {NULL, 0},
 };
+/* English puts its negation before the verb ("I am not cancelling"): none follows it. The
+ * answer "no" after a phrase corrects it: "cancel? no, not that", "cancel it no, move it"
+ * moves. ("Cancel, not move" cancels: "not" after a phrase is no correction.) */
+static const struct ivrsm_text_words en_clause_negations[] = {
+    IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"), {NULL, 0}};
+/* A caller who says both has said neither: "yes no", "no, yes". */
+static const struct ivrsm_text_words en_answers_yes[] = {
+    IVRSM_WORDS("yes"), IVRSM_WORDS("yeah"), IVRSM_WORDS("yep"), IVRSM_WORDS("yup"), {NULL, 0}};
+static const struct ivrsm_text_words en_answers_no[] = {
+    IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"), {NULL, 0}};
 /* Refusals complete in themselves: "not yet, I want to move" moves. */
 static const struct ivrsm_text_words en_short_answers[] = {
     IVRSM_WORDS("not yet"),        IVRSM_WORDS("not now"),        IVRSM_WORDS("not today"),
@@ -362,6 +372,9 @@ static ivrsm_heard_cache en_heard_cache;
              .negations = en_negations,                                                            \
              .clause_breaks = en_clause_breaks,                                                    \
              .short_answers = en_short_answers,                                                    \
+             .clause_negations = en_clause_negations,                                              \
+             .answers_yes = en_answers_yes,                                                        \
+             .answers_no = en_answers_no,                                                          \
              .heard_cache = &en_heard_cache},                                                      \
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
     .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \

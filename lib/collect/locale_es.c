@@ -199,8 +199,8 @@ static const char *const es_answer_fillers[] = {
 
 /* What takes a phrase back when matching speech (ivrsm_text_heard(), docs/runtime.md): the
  * words of not knowing are no answer ("no" of "no sé"), nor a phrase right after a doubt
- * ("quizás sí"). "no" itself is no negation here: it is the answer "no", and "no, sí" reaches
- * the matcher without its comma. */
+ * ("quizás sí"). "no" is both the answer and the negation (es_negations,
+ * es_clause_negations). */
 static const struct ivrsm_text_words es_dont_know[] = {
     IVRSM_WORDS("no se"),
     IVRSM_WORDS("no lo se"),
@@ -230,8 +230,20 @@ static const struct ivrsm_text_words es_clause_breaks[] = {
     IVRSM_WORDS("mejor"),     IVRSM_WORDS("mas bien"),   IVRSM_WORDS("en realidad"),
     IVRSM_WORDS("de hecho"),  IVRSM_WORDS("vale"),       IVRSM_WORDS("de acuerdo"),
     IVRSM_WORDS("entonces"),  IVRSM_WORDS("ok"),         IVRSM_WORDS("okay"),
-    IVRSM_WORDS("lo que quiero"), {NULL, 0},
+    IVRSM_WORDS("lo que quiero"), IVRSM_WORDS("porque"), IVRSM_WORDS("ya que"), {NULL, 0},
 };
+/* Spanish puts "no" before the verb, and after what it refuses when the verb is left out:
+ * "cancelar no", "eso no", "cancelar la cita, no". So "no" takes back its whole clause, the
+ * words before it too: "quiero cancelar no cambiar" is no match (which of the two?), and "quiero
+ * cancelar, no puedo ir" too (its comma lost), where "quiero cancelar porque no puedo ir"
+ * cancels. */
+static const struct ivrsm_text_words es_clause_negations[] = {
+    IVRSM_WORDS("no"), IVRSM_WORDS("tampoco"), IVRSM_WORDS("nunca"), IVRSM_WORDS("jamas"),
+    {NULL, 0}};
+/* A caller who says both has said neither: "sí no", "no, sí" ("sí" is written as the
+ * normaliser gives it). */
+static const struct ivrsm_text_words es_answers_yes[] = {IVRSM_WORDS("si"), {NULL, 0}};
+static const struct ivrsm_text_words es_answers_no[] = {IVRSM_WORDS("no"), {NULL, 0}};
 /* Refusals complete in themselves: "no gracias, quiero hablar con alguien". */
 static const struct ivrsm_text_words es_short_answers[] = {
     IVRSM_WORDS("no gracias"),       IVRSM_WORDS("no muchas gracias"),
@@ -268,6 +280,9 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
              .negations = es_negations,
              .clause_breaks = es_clause_breaks,
              .short_answers = es_short_answers,
+             .clause_negations = es_clause_negations,
+             .answers_yes = es_answers_yes,
+             .answers_no = es_answers_no,
              .heard_cache = &es_heard_cache},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,

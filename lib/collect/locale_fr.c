@@ -232,23 +232,39 @@ static const struct ivrsm_text_words fr_dont_know[] = {
     {NULL, 0},
 };
 /* "ne" and "n" too: "je n'annule pas" takes "annule" back ("sais pas" is still heard in "je
- * ne sais pas": a phrase that holds a negation is a refusal as said). The "pas" after a verb
- * alone ("j'annule pas") is not read: a negation reaches forward only. */
+ * ne sais pas": a phrase that holds a negation is a refusal as said). The "pas" after a verb,
+ * its "ne" dropped as it is on the phone ("j'annule pas"), is read by fr_negations_after. */
 static const struct ivrsm_text_words fr_negations[] = {
     IVRSM_WORDS("pas"),  IVRSM_WORDS("peut etre"), IVRSM_WORDS("ne"),       IVRSM_WORDS("n"),
     IVRSM_WORDS("jamais"), IVRSM_WORDS("sans"),    IVRSM_WORDS("non plus"), IVRSM_WORDS("ni"),
     {NULL, 0},
 };
 /* Where a negation's reach ends: "je ne veux pas déplacer mais annuler", "pas maintenant,
- * non, je veux annuler". Not "si" (also "if": "je ne sais pas si je veux annuler"), nor "et". */
+ * non, je veux annuler", "je veux annuler parce que je ne peux pas venir". Not "si" (also
+ * "if": "je ne sais pas si je veux annuler"), nor "et". */
 static const struct ivrsm_text_words fr_clause_breaks[] = {
     IVRSM_WORDS("mais"),   IVRSM_WORDS("plutot"),      IVRSM_WORDS("par contre"),
     IVRSM_WORDS("en fait"), IVRSM_WORDS("en revanche"), IVRSM_WORDS("au contraire"),
     IVRSM_WORDS("oui"),    IVRSM_WORDS("ouais"),       IVRSM_WORDS("non"),
     IVRSM_WORDS("d accord"), IVRSM_WORDS("ok"),        IVRSM_WORDS("okay"),
     IVRSM_WORDS("alors"),  IVRSM_WORDS("donc"),        IVRSM_WORDS("sinon"),
+    IVRSM_WORDS("parce que"), IVRSM_WORDS("car"),      IVRSM_WORDS("puisque"),
     {NULL, 0},
 };
+/* French puts "pas" right after the conjugated verb, and the phone drops its "ne": "j'annule
+ * pas", "je veux pas", "je confirme pas du tout" take the verb before them back. Only the word
+ * right before: the object follows "pas" ("j'annule pas le rendez-vous"), and a clause may
+ * follow an other's verb ("je voudrais annuler je peux pas venir" cancels). */
+static const struct ivrsm_text_words fr_negations_after[] = {
+    IVRSM_WORDS("pas"), IVRSM_WORDS("jamais"), IVRSM_WORDS("pas du tout"), {NULL, 0}};
+/* "non" after a phrase corrects it: "j'annule, non, je déplace" moves. */
+static const struct ivrsm_text_words fr_clause_negations[] = {
+    IVRSM_WORDS("non"), IVRSM_WORDS("nan"), {NULL, 0}};
+/* A caller who says both has said neither: "oui non", "non oui". */
+static const struct ivrsm_text_words fr_answers_yes[] = {
+    IVRSM_WORDS("oui"), IVRSM_WORDS("ouais"), IVRSM_WORDS("ouaip"), {NULL, 0}};
+static const struct ivrsm_text_words fr_answers_no[] = {
+    IVRSM_WORDS("non"), IVRSM_WORDS("nan"), {NULL, 0}};
 /* Refusals complete in themselves: "pas encore, je veux déplacer" moves. */
 static const struct ivrsm_text_words fr_short_answers[] = {
     IVRSM_WORDS("pas encore"),        IVRSM_WORDS("pas maintenant"),
@@ -286,6 +302,10 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
              .negations = fr_negations,                                                            \
              .clause_breaks = fr_clause_breaks,                                                    \
              .short_answers = fr_short_answers,                                                    \
+             .negations_after = fr_negations_after,                                                \
+             .clause_negations = fr_clause_negations,                                              \
+             .answers_yes = fr_answers_yes,                                                        \
+             .answers_no = fr_answers_no,                                                          \
              .heard_cache = &fr_heard_cache},                                                      \
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \

@@ -69,8 +69,7 @@ static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *
                                 size_t n, ivrsm_heard_memo *memo)
 {
     return p->len <= n &&
-           ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know,
-                                        memo) &&
+           ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know, memo) &&
            ivrsm_s_route_holds(s, &st->routes[p->route]);
 }
 
@@ -101,6 +100,7 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
 {
     /* What the phrases' searches read of the sentence, for the next (negations). */
     ivrsm_heard_memo memo = {0};
+    memo.starts = starts->bits;
     if (t->by_first) {
         for (uint64_t set = phrases_starting(t, starts); set; set &= set - 1) {
             const m_phrase_entry *p = &t->phrases[__builtin_ctzll(set)];
