@@ -26,17 +26,46 @@ static bool is_word_byte(char c)
            (unsigned char)c >= 0x80;
 }
 
+/* Where a scan of a JSON text has got to, and whether it is inside a string there. */
+typedef struct json_cursor {
+    size_t pos;
+    bool in_string;
+} json_cursor;
+
+/* Move c on to offset `at` of JSON text d; whether d[at] lies inside a string. */
+static bool json_in_string(const char *d, size_t at, json_cursor *c)
+{
+    while (c->pos < at) {
+        char ch = d[c->pos++];
+        if (c->in_string && ch == '\\')
+            c->pos++; /* the escaped character */
+        else if (ch == '"')
+            c->in_string = !c->in_string;
+    }
+    return c->in_string;
+}
+
+/* A value that JSON writes bare, so that no secret's text: true, false, null. */
+static bool json_keyword(const char *s)
+{
+    return !strcmp(s, "true") || !strcmp(s, "false") || !strcmp(s, "null");
+}
+
 /*
  * Replace each occurrence of `secret` that stands alone (not inside a longer
  * word or number: "123456" is scrubbed in "code 123456" but not in
- * "+33612345678") by "***". Short secrets and already masked ones are left.
+ * "+33612345678") by "***", in the JSON text of a record: inside a string as
+ * ***, a bare number as the string "***", so that the record stays JSON.
+ * Short secrets, already masked ones and JSON's keywords are left. -1 when
+ * memory ran out to quote one (the record is then not to be written).
  */
-static void scrub(ivrsm_buf *b, const char *secret)
+static int scrub(ivrsm_buf *b, const char *secret)
 {
     size_t n = strlen(secret);
-    if (n < 4 || !b->data || strstr(secret, "***"))
-        return;
+    if (n < 4 || !b->data || strstr(secret, "***") || json_keyword(secret))
+        return 0;
     size_t from = 0;
+    json_cursor cursor = {0, false};
     char *hit;
     while ((hit = strstr(b->data + from, secret)) != NULL) {
         size_t at = (size_t)(hit - b->data);
@@ -45,34 +74,54 @@ static void scrub(ivrsm_buf *b, const char *secret)
             from = at + 1;
             continue;
         }
-        memmove(hit + 3, hit + n, b->len - at - n + 1);
-        memcpy(hit, "***", 3);
-        b->len = b->len - n + 3;
-        from = at + 3;
+        const char *mask = json_in_string(b->data, at, &cursor) ? "***" : "\"***\"";
+        size_t m = strlen(mask);
+        if (m > n && ivrsm_buf_reserve(b, m - n) != 0)
+            return -1;
+        hit = b->data + at;
+        memmove(hit + m, hit + n, b->len - at - n + 1);
+        memcpy(hit, mask, m);
+        b->len = b->len - n + m;
+        from = at + m;
+        cursor.pos = from;
     }
+    return 0;
 }
 
-/* The strings under sensitive keys of obj, at any depth (ctx.card.pin as ctx.pin), as the
- * redaction of values by key reaches them; ctx is at most IVRSM_MAX_DEPTH deep. */
-static void scrub_secrets_in(const ivrsm_session *s, ivrsm_val obj, ivrsm_buf *b, int depth)
+/* Scrub b of x when it is a secret (under a sensitive key, or inside a value under one): its
+ * strings and integers, at any depth (ctx.card.pin as ctx.pin), as the redaction of values by
+ * key reaches them; ctx is at most IVRSM_MAX_DEPTH deep. -1 when memory ran out. */
+static int scrub_value(const ivrsm_session *s, ivrsm_val x, bool secret, ivrsm_buf *b, int depth)
 {
     if (depth > IVRSM_MAX_DEPTH)
-        return;
-    for (size_t i = 0; i < ivrsm_val_size(obj); i++) {
-        const char *k;
-        size_t kl, len;
-        ivrsm_val x = ivrsm_val_member(obj, i, &k, &kl);
-        const char *v = ivrsm_val_str(x, &len);
-        if (v && ivrsm_redact_key_is_sensitive(s->m, k))
-            scrub(b, v);
-        else if (ivrsm_val_type(x) == JSON_OBJECT)
-            scrub_secrets_in(s, x, b, depth + 1);
+        return 0;
+    size_t len;
+    char text[24];
+    switch (ivrsm_val_type(x)) {
+    case JSON_OBJECT:
+        for (size_t i = 0; i < ivrsm_val_size(x); i++) {
+            const char *k;
+            size_t kl;
+            ivrsm_val v = ivrsm_val_member(x, i, &k, &kl);
+            if (scrub_value(s, v, secret || ivrsm_redact_key_is_sensitive(s->m, k), b, depth + 1))
+                return -1;
+        }
+        return 0;
+    case JSON_ARRAY:
+        for (size_t i = 0; secret && i < ivrsm_val_size(x); i++)
+            if (scrub_value(s, ivrsm_val_at(x, i), true, b, depth + 1))
+                return -1;
+        return 0;
+    case JSON_STRING:
+        return secret ? scrub(b, ivrsm_val_str(x, &len)) : 0;
+    case JSON_INTEGER:
+        if (!secret)
+            return 0;
+        snprintf(text, sizeof text, "%lld", (long long)ivrsm_val_int(x));
+        return scrub(b, text);
+    default:
+        return 0;
     }
-}
-
-static void scrub_ctx_secrets(const ivrsm_session *s, ivrsm_buf *b)
-{
-    scrub_secrets_in(s, ivrsm_s_ctx(s), b, 0);
 }
 
 static void emit(ivrsm_session *s, json_t *rec)
@@ -84,11 +133,11 @@ static void emit(ivrsm_session *s, json_t *rec)
     ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
     int rc = ivrsm_buf_dump_json(&b, rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(rec);
-    if (rc != 0) {
+    /* A record that cannot be scrubbed whole is not written: it would show a secret. */
+    if (rc != 0 || scrub_value(s, ivrsm_s_ctx(s), false, &b, 0) != 0) {
         ivrsm_buf_free(&b);
         return;
     }
-    scrub_ctx_secrets(s, &b);
     s->trace(s->trace_user, b.data);
     ivrsm_buf_free(&b);
 }

@@ -5,6 +5,7 @@
  * outside ctx and the request that needs it.
  */
 #include <check.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +239,70 @@ START_TEST(token_kept_under_another_name_stays_secret)
 }
 END_TEST
 
+/* The last guard scrubs a record's JSON text: a secret that is also a bare number of the record
+ * is written as the string "***", a secret that reads "null" is no secret, and an integer
+ * under a sensitive key is scrubbed as its digits; every record stays one JSON object. */
+START_TEST(scrubbed_records_stay_json)
+{
+    ivrsm_machine *m = load("machine: t\nversion: '1'\nlocale: en-US\n"
+                            "globals:\n"
+                            "  endpoints: { check: 'POST /check' }\n"
+                            "states:\n"
+                            "  pin:\n"
+                            "    type: prompt_and_listen\n"
+                            "    prompt: Key your PIN.\n"
+                            "    collect: { mode: digits, min: 4, max: 4, target: pin }\n"
+                            "    next: check\n"
+                            "  check:\n"
+                            "    type: action_then_prompt\n"
+                            "    action:\n"
+                            "      call: '${globals.endpoints.check}'\n"
+                            "      timeout_ms: 1234\n"
+                            "      body: { n: null, pin: '{{ctx.pin}}' }\n"
+                            "    on_success:\n"
+                            "      set: { secret: 'null', card: { code: 4821 } }\n"
+                            "      next: said\n"
+                            "    on_fail: { next: said }\n"
+                            "  said:\n"
+                            "    type: prompt_end\n"
+                            "    prompt: 'Card {{ctx.card.code}} checked.'\n");
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    while (ivrsm_session_next_command(s))
+        ;
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1234";
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    ck_assert_msg(id, "an HTTP command");
+    answer(s, id, "{}");
+    bool said = false;
+    while ((c = ivrsm_session_next_command(s)))
+        said = said || (c->text && strstr(c->text, "Card 4821 checked"));
+    ck_assert_msg(said, "the caller hears the card's code");
+    for (char *line = t.text, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        *end = '\0';
+        json_error_t je;
+        json_t *rec = json_loads(line, 0, &je);
+        ck_assert_msg(json_is_object(rec), "not one JSON object (%s): %s", je.text, line);
+        json_decref(rec);
+        *end = '\n';
+    }
+    ck_assert_msg(strstr(t.text, "\"timeout_ms\":\"***\""), "the PIN as a number:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "\"n\":null"), "null is no secret:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "4821"), "a trace shows the card's code:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "1234"), "a trace shows the PIN:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("secrets");
@@ -246,6 +311,7 @@ int main(void)
     tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
     tcase_add_test(tc, copy_of_a_secret_stays_secret);
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
+    tcase_add_test(tc, scrubbed_records_stay_json);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
