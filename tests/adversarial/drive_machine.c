@@ -35,6 +35,7 @@
  * the same machine in YAML and in JSON must give the same lines
  * (tests/adversarial/test_generated.py compares them).
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -120,6 +121,24 @@ static void add_secret(trace_sink *t, const char *text)
         snprintf(t->secrets[t->nsecrets++], 64, "%s", text);
 }
 
+static bool word_byte(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+
+/* Whether `secret` stands alone somewhere in `record`, not inside a longer word or number: the
+ * rule of the trace's last guard (lib/runtime/trace.c, scrub()). The digits of a keyed code can
+ * be part of another number ("0.29999999999999999", a confidence as JSON writes it) without
+ * being the code. */
+static bool shows(const char *record, const char *secret)
+{
+    size_t n = strlen(secret);
+    for (const char *hit = strstr(record, secret); hit; hit = strstr(hit + 1, secret))
+        if ((hit == record || !word_byte(hit[-1])) && !word_byte(hit[n]))
+            return true;
+    return false;
+}
+
 static void on_trace(void *user, const char *record)
 {
     trace_sink *t = user;
@@ -133,7 +152,7 @@ static void on_trace(void *user, const char *record)
         if (strstr(record, fixed_secrets[i]))
             fail("trace record shows the secret %s: %.600s", fixed_secrets[i], record);
     for (int i = 0; i < t->nsecrets; i++)
-        if (strstr(record, t->secrets[i]))
+        if (shows(record, t->secrets[i]))
             fail("trace record shows the secret input %s: %.600s", t->secrets[i], record);
 }
 
