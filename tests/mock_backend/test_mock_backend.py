@@ -1071,6 +1071,25 @@ class CommandLineTest(unittest.TestCase):
         process.stdout.close()
         process.stderr.close()
 
+    def test_stop_waits_for_the_request_being_answered(self):
+        """A stop while a request is being answered lets it end: the client gets its answer
+        and the log its line (handler threads are daemons, cut short at exit otherwise)."""
+        process, base_url = start_server(quiet=False)
+        try:
+            client = Client(base_url)
+            answers = []
+            slow = threading.Thread(target=lambda: answers.append(
+                client.get("/portal/me", headers={"X-Mock-Fail": "slow:700"})))
+            slow.start()
+            time.sleep(0.3)  # the request is in the server, waiting its 700 ms
+        finally:
+            status, err = stop_server(process)
+        slow.join(10)
+        self.assertEqual(status, 0)
+        self.assertEqual(len(answers), 1)
+        self.assertEqual(answers[0].status, 401)  # no token: answered all the same
+        self.assertRegex(err, r"GET /portal/me 401 [0-9.]+ms\nmock backend: stopped")
+
     def test_request_log_on_stderr_has_no_secrets(self):
         process, base_url = start_server(quiet=False)
         try:

@@ -53,7 +53,26 @@ class MockHTTPServer(ThreadingHTTPServer):
         self.address_family = family
         self.backend = backend
         self.quiet = quiet
+        # Requests being answered: a stop waits for them, so that each answer a client got
+        # has its log line (handler threads are daemons, cut short when the process ends).
+        self._answering = 0
+        self._answering_changed = threading.Condition()
         super().__init__(address, MockRequestHandler)
+
+    def request_started(self) -> None:
+        with self._answering_changed:
+            self._answering += 1
+
+    def request_done(self) -> None:
+        with self._answering_changed:
+            self._answering -= 1
+            self._answering_changed.notify_all()
+
+    def wait_answered(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the requests being answered to end (idle
+        keep-alive connections are not waited for)."""
+        with self._answering_changed:
+            self._answering_changed.wait_for(lambda: self._answering == 0, timeout)
 
 
 def _flat_query(raw_query: str) -> dict:
@@ -217,6 +236,13 @@ class MockRequestHandler(BaseHTTPRequestHandler):
     # -- dispatch --------------------------------------------------------
 
     def _serve(self) -> None:
+        self.server.request_started()
+        try:
+            self._serve_one()
+        finally:
+            self.server.request_done()
+
+    def _serve_one(self) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
         try:

@@ -199,6 +199,7 @@ def main(argv: Optional[list] = None) -> int:
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        server.wait_answered(timeout=2.0)
         server.server_close()
     if not quiet:
         print("mock backend: stopped", file=sys.stderr)
