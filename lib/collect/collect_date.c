@@ -164,8 +164,7 @@ static int year_from_digits(const char *s, size_t len, int64_t *year)
     return 0;
 }
 
-/* Parses up to 4 ASCII digits of s[0..len); -1 when empty or not digits. */
-static int small_number(const char *s, size_t len)
+int ivrsm_date_small_number(const char *s, size_t len)
 {
     if (len == 0 || len > 4)
         return -1;
@@ -201,8 +200,8 @@ static int resolve_numeric_date(const struct date_context *c, const char *s, siz
     }
     if (groups < 2 || group_len[0] > 2 || group_len[1] > 2)
         return -1;
-    int first = small_number(group[0], group_len[0]);
-    int second = small_number(group[1], group_len[1]);
+    int first = ivrsm_date_small_number(group[0], group_len[0]);
+    int second = ivrsm_date_small_number(group[1], group_len[1]);
     int day = c->loc->numeric_date_order == IVRSM_DATE_MDY ? second : first;
     int month = c->loc->numeric_date_order == IVRSM_DATE_MDY ? first : second;
     if (groups == 2)
@@ -272,7 +271,7 @@ static size_t parse_relative_day(const struct date_context *c, size_t at, struct
 static size_t parse_count(const struct date_context *c, size_t at, int *value)
 {
     if (ivrsm_word_is_digits(c->words, at)) {
-        *value = small_number(c->words->text + c->words->start[at], c->words->len[at]);
+        *value = ivrsm_date_small_number(c->words->text + c->words->start[at], c->words->len[at]);
         return *value >= 0 ? 1 : 0;
     }
     size_t n = ivrsm_number_words(c->loc, c->words, at, value);
@@ -329,7 +328,7 @@ static size_t parse_ordinal_digits(const struct date_context *c, size_t at, int 
         return 0;
     for (const char *const *suffix = c->loc->ordinal_suffixes; suffix && *suffix; suffix++) {
         if (strcmp(s + digits, *suffix) == 0) {
-            *day = small_number(s, digits);
+            *day = ivrsm_date_small_number(s, digits);
             return 1;
         }
     }
@@ -346,7 +345,7 @@ static size_t parse_day_of_month(const struct date_context *c, size_t at, int *d
     if (ivrsm_word_is_digits(c->words, at)) {
         if (c->words->len[at] > 2)
             return 0;
-        number = small_number(c->words->text + c->words->start[at], c->words->len[at]);
+        number = ivrsm_date_small_number(c->words->text + c->words->start[at], c->words->len[at]);
         said = 1;
     } else if ((said = parse_ordinal_digits(c, at, &number)) == 0) {
         said = ivrsm_number_words(c->loc, c->words, at, &number);

@@ -73,26 +73,12 @@ static int resolve(const struct past_context *c, struct past_year year, int mont
     return *out <= c->today && *out >= c->earliest ? 0 : -1;
 }
 
-/* Up to 4 ASCII digits of s[0..len) as a number; -1 when empty, longer or not digits. */
-static int small_number(const char *s, size_t len)
-{
-    if (len == 0 || len > 4)
-        return -1;
-    int v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* A year of 2 or 4 digits as written. */
 static int year_of_digits(const char *s, size_t len, struct past_year *year)
 {
     if (len != 2 && len != 4)
         return -1;
-    int v = small_number(s, len);
+    int v = ivrsm_date_small_number(s, len);
     if (v < 0)
         return -1;
     year->value = v;
@@ -126,14 +112,14 @@ static int resolve_numeric(const struct past_context *c, const char *s, size_t l
     if (group_len[0] == 4) {
         if (year_of_digits(group[0], 4, &year) != 0 || group_len[1] > 2 || group_len[2] > 2)
             return -1;
-        first = small_number(group[2], group_len[2]); /* ISO: year, month, day */
-        second = small_number(group[1], group_len[1]);
+        first = ivrsm_date_small_number(group[2], group_len[2]); /* ISO: year, month, day */
+        second = ivrsm_date_small_number(group[1], group_len[1]);
     } else {
         if (group_len[0] > 2 || group_len[1] > 2 ||
             year_of_digits(group[2], group_len[2], &year) != 0)
             return -1;
-        first = small_number(group[0], group_len[0]);
-        second = small_number(group[1], group_len[1]);
+        first = ivrsm_date_small_number(group[0], group_len[0]);
+        second = ivrsm_date_small_number(group[1], group_len[1]);
         if (c->loc->numeric_date_order == IVRSM_DATE_MDY) {
             int t = first;
             first = second;
@@ -250,7 +236,8 @@ static size_t parse_year(const struct past_context *c, size_t at, struct past_ye
             return 0;
         /* "19 85", as a recogniser may write a year said in pairs */
         if (w->len[pos] == 2 && ivrsm_word_is_digits(w, pos + 1) && w->len[pos + 1] == 2) {
-            year->value = year->value * 100 + small_number(w->text + w->start[pos + 1], 2);
+            year->value =
+                year->value * 100 + ivrsm_date_small_number(w->text + w->start[pos + 1], 2);
             year->two_digits = 0;
             return pos + 2 - at;
         }

@@ -25,6 +25,9 @@ int ivrsm_date_exists(int64_t y, int m, int d);
 size_t ivrsm_date_day_of_month(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
                                size_t at, int *day);
 
+/* Up to 4 ASCII digits of s[0..len) as a number; -1 when empty, longer or not digits. */
+int ivrsm_date_small_number(const char *s, size_t len);
+
 /* Whether word i is digits with '/', '.' or '-' inside, kept whole by ivrsm_words_split. */
 int ivrsm_date_is_numeric_word(const struct ivrsm_words *w, size_t i);
 
