@@ -164,6 +164,23 @@ static int year_from_digits(const char *s, size_t len, int64_t *year)
     return 0;
 }
 
+int ivrsm_date_digit_groups(const char *s, size_t len, const char *group[3], size_t group_len[3])
+{
+    int groups = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] >= '0' && s[i] <= '9')
+            continue;
+        if (groups == 3)
+            return -1;
+        group[groups] = s + start;
+        group_len[groups] = i - start;
+        groups++;
+        start = i + 1;
+    }
+    return groups;
+}
+
 int ivrsm_date_small_number(const char *s, size_t len)
 {
     if (len == 0 || len > 4)
@@ -186,18 +203,7 @@ static int resolve_numeric_date(const struct date_context *c, const char *s, siz
 {
     const char *group[3];
     size_t group_len[3];
-    size_t groups = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] >= '0' && s[i] <= '9')
-            continue;
-        if (groups == 3)
-            return -1;
-        group[groups] = s + start;
-        group_len[groups] = i - start;
-        groups++;
-        start = i + 1;
-    }
+    int groups = ivrsm_date_digit_groups(s, len, group, group_len);
     if (groups < 2 || group_len[0] > 2 || group_len[1] > 2)
         return -1;
     int first = ivrsm_date_small_number(group[0], group_len[0]);

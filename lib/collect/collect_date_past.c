@@ -94,18 +94,7 @@ static int resolve_numeric(const struct past_context *c, const char *s, size_t l
 {
     const char *group[3];
     size_t group_len[3];
-    size_t groups = 0, start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && s[i] >= '0' && s[i] <= '9')
-            continue;
-        if (groups == 3)
-            return -1;
-        group[groups] = s + start;
-        group_len[groups] = i - start;
-        groups++;
-        start = i + 1;
-    }
-    if (groups != 3)
+    if (ivrsm_date_digit_groups(s, len, group, group_len) != 3)
         return -1;
     struct past_year year;
     int first, second;

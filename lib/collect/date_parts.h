@@ -25,6 +25,13 @@ int ivrsm_date_exists(int64_t y, int m, int d);
 size_t ivrsm_date_day_of_month(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
                                size_t at, int *day);
 
+/*
+ * The runs of digits of a numeric date written as one word ("3/12", "03.12.1985",
+ * "1985-03-14"), each ended by one other character or the end: their starts and lengths in
+ * group[] and group_len[]. Returns how many (1 to 3), or -1 for more than three.
+ */
+int ivrsm_date_digit_groups(const char *s, size_t len, const char *group[3], size_t group_len[3]);
+
 /* Up to 4 ASCII digits of s[0..len) as a number; -1 when empty, longer or not digits. */
 int ivrsm_date_small_number(const char *s, size_t len);
 
