@@ -23,13 +23,30 @@ void ivrsm_diag_copy_utf8(char *dst, size_t cap, const char *src)
 }
 
 /*
- * Messages are one line (they are printed as FILE:LINE:COL: message), but
- * they quote document text, which may hold line breaks: those become spaces.
+ * Messages and paths are one printable line (they are printed as
+ * FILE:LINE:COL: message, and hosts write them to their logs), but they quote
+ * document text, which may hold any character a YAML escape or a JSON \u
+ * writes: line breaks and tabs become spaces, and every other control
+ * character (C0, DEL, C1 such as U+009B, the 8-bit CSI) becomes '?', so that
+ * a machine's key can neither forge a log line nor drive a terminal.
  */
-static void flatten_line_breaks(char *s)
+static void make_printable(char *s)
 {
-    for (; (s = strpbrk(s, "\n\r\v\f")) != NULL; s++)
-        *s = ' ';
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        unsigned char c = (unsigned char)*r;
+        if (c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\t') {
+            *w++ = ' ';
+        } else if (c < 0x20 || c == 0x7f) {
+            *w++ = '?';
+        } else if (c == 0xC2 && (unsigned char)r[1] >= 0x80 && (unsigned char)r[1] <= 0x9F) {
+            *w++ = '?';
+            r++;
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    *w = '\0';
 }
 
 ivrsm_diagnostics *ivrsm_diag_new(const char *file, const ivrsm_mem *mem)
@@ -53,7 +70,7 @@ int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int
     char raw[DIAG_MESSAGE_MAX * 2];
     vsnprintf(raw, sizeof(raw), fmt, ap);
     ivrsm_diag_copy_utf8(message, sizeof(message), raw);
-    flatten_line_breaks(message);
+    make_printable(message);
     if (!path)
         path = "";
     size_t plen = strlen(path), mlen = strlen(message);
@@ -70,6 +87,7 @@ int ivrsm_diag_addv(ivrsm_diagnostics *d, ivrsm_severity severity, int code, int
     }
     char *p = (char *)(e + 1);
     memcpy(p, path, plen + 1);
+    make_printable(p); /* shorter or the same: the message's place is unchanged */
     memcpy(p + plen + 1, message, mlen + 1);
     e->pub.severity = severity;
     e->pub.line = line;
@@ -156,8 +174,9 @@ static void error_fill(ivrsm_error *err, int code, const char *file, int line, i
     err->column = column;
     ivrsm_diag_copy_utf8(err->file, sizeof(err->file), file ? file : "<buffer>");
     ivrsm_diag_copy_utf8(err->path, sizeof(err->path), path ? path : "");
+    make_printable(err->path);
     ivrsm_diag_copy_utf8(err->message, sizeof(err->message), message);
-    flatten_line_breaks(err->message);
+    make_printable(err->message);
 }
 
 int ivrsm_diag_entry_to_error(const diag_entry *e, const char *file, ivrsm_error *err)

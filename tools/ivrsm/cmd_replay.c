@@ -380,14 +380,25 @@ static void describe(FILE *out, const json_t *rec, const char *label)
         }
         free(text);
     } else if (!strcmp(kind, "transition")) {
-        fprintf(out, "transition %s → %s (%s)\n", field(rec, "from") ? field(rec, "from") : "-",
-                field(rec, "to"), field(rec, "reason"));
+        fputs("transition ", out);
+        term_put(out, field(rec, "from") ? field(rec, "from") : "-");
+        fputs(" → ", out);
+        term_put(out, field(rec, "to"));
+        fputs(" (", out);
+        term_put(out, field(rec, "reason"));
+        fputs(")\n", out);
     } else {
         const char *what = field(rec, "type") ? field(rec, "type") : field(rec, "detail");
-        fprintf(out, "%s %s\n", kind, what ? what : "");
+        term_put(out, kind);
+        fputc(' ', out);
+        term_put(out, what);
+        fputc('\n', out);
     }
+    /* A trace file is anyone's: what it holds is quoted, never sent to the terminal raw. */
     char *json = json_dumps(rec, JSON_COMPACT);
-    fprintf(out, "            %s\n", json ? json : "");
+    fputs("            ", out);
+    term_put(out, json);
+    fputc('\n', out);
     free(json);
 }
 
@@ -401,14 +412,16 @@ static void print_differing_fields(FILE *out, const json_t *expected, const json
     {
         json_t *w = json_object_get(actual, k);
         if (!w || !drv_json_match_redacted(v, w, NULL)) {
-            fprintf(out, "%s%s", sep, k);
+            fputs(sep, out);
+            term_put(out, k);
             sep = ", ";
         }
     }
     json_object_foreach((json_t *)actual, k, v)
     {
         if (!json_object_get(expected, k)) {
-            fprintf(out, "%s%s", sep, k);
+            fputs(sep, out);
+            term_put(out, k);
             sep = ", ";
         }
     }
@@ -434,8 +447,11 @@ static int compare(replay *r, const char *failure)
         describe(stdout, got, "actual:  ");
         if (got)
             print_differing_fields(stdout, l->rec, got);
-        if (failure)
-            printf("  the replay stopped: %s\n", failure);
+        if (failure) {
+            fputs("  the replay stopped: ", stdout);
+            term_put(stdout, failure);
+            putchar('\n');
+        }
         return 1;
     }
     if (r->secret_line == 0 && n_actual > r->recorded_count) {
@@ -445,7 +461,9 @@ static int compare(replay *r, const char *failure)
         return 1;
     }
     if (failure) {
-        printf("replay: the replay stopped: %s\n", failure);
+        fputs("replay: the replay stopped: ", stdout);
+        term_put(stdout, failure);
+        putchar('\n');
         return 1;
     }
     printf("replay: identical: %zu events, %zu records", events, r->compare_limit);

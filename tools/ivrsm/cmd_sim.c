@@ -240,7 +240,8 @@ static void print_json_line(const json_t *v)
 {
     char *text = json_dumps(v, JSON_COMPACT);
     if (text) {
-        puts(text);
+        term_put(stdout, text); /* still JSON: C1 and bidi controls become \u escapes */
+        putchar('\n');
         free(text);
     }
     fflush(stdout);
@@ -258,9 +259,11 @@ static void print_error(const sim_out *out, const char *message, long line)
     }
     fflush(stdout);
     if (line > 0)
-        fprintf(stderr, "ivrsm sim: stdin:%ld: %s\n", line, message);
+        fprintf(stderr, "ivrsm sim: stdin:%ld: ", line);
     else
-        fprintf(stderr, "ivrsm sim: %s\n", message);
+        fputs("ivrsm sim: ", stderr);
+    term_put(stderr, message); /* it may quote the line read or the backend */
+    fputc('\n', stderr);
 }
 
 static void on_command(void *user, const drv_report *r)

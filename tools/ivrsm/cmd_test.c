@@ -242,9 +242,11 @@ static int run_setup(const runner *R, const scenario *s)
     for (size_t i = 0; i < s->setup_count; i++) {
         char why[600];
         if (send_setup(h, &s->setup[i], why, sizeof(why)) != 0) {
-            printf("  %s✗ setup request %zu failed%s  (%s:%d)\n      %s\n",
+            printf("  %s✗ setup request %zu failed%s  (%s:%d)\n      ",
                    term_sgr(R->color, TERM_RED), i + 1, term_sgr(R->color, TERM_RESET), s->file,
-                   s->setup[i].line, why);
+                   s->setup[i].line);
+            term_put(stdout, why); /* it quotes the backend's answer */
+            putchar('\n');
             ivrsm_http_free(h);
             return -1;
         }
@@ -362,8 +364,11 @@ static int play_steps(const runner *R, const scenario *s, drv *d, run_log *log, 
             if (drv_feed_input(d, &st->input) == DRV_OK)
                 continue;
             char *line = drv_input_format(&st->input);
-            printf("  %s✗ step %zu, %s: %s%s  (%s)\n", term_sgr(R->color, TERM_RED), i + 1,
-                   line ? line : "?", drv_error(d), term_sgr(R->color, TERM_RESET), where);
+            printf("  %s✗ step %zu, ", term_sgr(R->color, TERM_RED), i + 1);
+            term_put(stdout, line ? line : "?");
+            fputs(": ", stdout);
+            term_put(stdout, drv_error(d));
+            printf("%s  (%s)\n", term_sgr(R->color, TERM_RESET), where);
             free(line);
             (*checks)++;
             return 1;
@@ -430,18 +435,25 @@ static int compare_streams(const runner *R, const json_t *first, const json_t *s
         char *ta = a ? json_dumps(a, JSON_COMPACT) : NULL;
         char *tb = b ? json_dumps(b, JSON_COMPACT) : NULL;
         printf("  %s✗ snapshots: the restored session differs at command %zu%s\n"
-               "      first run:    %s\n      with restores: %s\n",
-               term_sgr(R->color, TERM_RED), i + 1, term_sgr(R->color, TERM_RESET),
-               ta ? ta : "(no more commands)", tb ? tb : "(no more commands)");
-        if (error)
-            printf("      %s\n", error);
+               "      first run:    ",
+               term_sgr(R->color, TERM_RED), i + 1, term_sgr(R->color, TERM_RESET));
+        term_put(stdout, ta ? ta : "(no more commands)");
+        fputs("\n      with restores: ", stdout);
+        term_put(stdout, tb ? tb : "(no more commands)");
+        putchar('\n');
+        if (error) {
+            fputs("      ", stdout);
+            term_put(stdout, error);
+            putchar('\n');
+        }
         free(ta);
         free(tb);
         return 1;
     }
     if (error) {
-        printf("  %s✗ snapshots: %s%s\n", term_sgr(R->color, TERM_RED), error,
-               term_sgr(R->color, TERM_RESET));
+        printf("  %s✗ snapshots: ", term_sgr(R->color, TERM_RED));
+        term_put(stdout, error);
+        printf("%s\n", term_sgr(R->color, TERM_RESET));
         return 1;
     }
     printf("  %s✓%s snapshots: %zu commands identical with a restore after every event\n",
@@ -516,9 +528,11 @@ static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, un
     }
     if (!d)
         printf("  ✗ cannot start the call: %s\n", why);
-    else if (drv_start(d) != DRV_OK)
-        printf("  ✗ the call failed at its start: %s\n", drv_error(d));
-    else
+    else if (drv_start(d) != DRV_OK) {
+        fputs("  ✗ the call failed at its start: ", stdout);
+        term_put(stdout, drv_error(d));
+        putchar('\n');
+    } else
         failed = play_steps(R, s, d, &log, &checks);
     bool needs_backend = d && drv_needed_a_backend(d);
     if (slot->tally && d)
@@ -560,8 +574,7 @@ static void report_response_key(const char *key, const char *known, void *user)
     const scenario *s = user;
     json_t *at = json_object_get(s->responses_at, key);
     drv_report_response_key("ivrsm test", s->file, (int)json_integer_value(json_array_get(at, 0)),
-                            (int)json_integer_value(json_array_get(at, 1)), s->machine, key,
-                            known);
+                            (int)json_integer_value(json_array_get(at, 1)), s->machine, key, known);
 }
 
 static outcome run_file(runner *R, const char *file, unsigned index)

@@ -15,8 +15,10 @@ const char sim_inspect_syntax[] = ":ctx | :state | :help";
 static void print_json_line(json_t *v)
 {
     char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (text)
-        puts(text);
+    if (text) {
+        term_put(stdout, text); /* still JSON: C1 and bidi controls become \u escapes */
+        putchar('\n');
+    }
     free(text);
 }
 
@@ -34,8 +36,10 @@ static void show_ctx(drv *d, const ivrsm_machine *m, bool json, bool color)
         json_decref(line);
     } else {
         char *text = json_dumps(shown, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%sCTX  %s%s\n", term_sgr(color, TERM_DIM), text ? text : "{}",
-               term_sgr(color, TERM_RESET));
+        /* The ctx holds what the caller said and the backend sent. */
+        printf("%sCTX  ", term_sgr(color, TERM_DIM));
+        term_put_lines(stdout, text ? text : "{}");
+        printf("%s\n", term_sgr(color, TERM_RESET));
         free(text);
     }
     json_decref(shown);
@@ -92,8 +96,9 @@ static void show_state(drv *d, bool json, bool color)
         return;
     }
     const char *dim = term_sgr(color, TERM_DIM), *reset = term_sgr(color, TERM_RESET);
-    printf("%sSTATE %s (entered %ld time%s), %s\n", dim, state ? state : "(none)", visits,
-           visits == 1 ? "" : "s", phase_words(phase));
+    printf("%sSTATE ", dim);
+    term_put(stdout, state ? state : "(none)");
+    printf(" (entered %ld time%s), %s\n", visits, visits == 1 ? "" : "s", phase_words(phase));
     printf("      noinput %ld · nomatch %ld · collect retries %ld · failures in a row %ld · "
            "OTP failures %ld · escalations %ld\n",
            counter(counters, "noinput"), counter(counters, "nomatch"), counter(counters, "retries"),
@@ -101,8 +106,10 @@ static void show_state(drv *d, bool json, bool color)
            counter(counters, "escalations"));
     printf("      path:");
     size_t n = json_array_size(path);
-    for (size_t i = 0; i < n; i++)
-        printf("%s%s", i ? " → " : " ", json_string_value(json_array_get(path, i)));
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? " → " : " ", stdout);
+        term_put(stdout, json_string_value(json_array_get(path, i)));
+    }
     printf("%s\n", reset);
     json_decref(snap);
 }

@@ -32,6 +32,23 @@ bool term_wants_color(FILE *f);
 const char *term_sgr(bool on, term_color c);
 
 /*
+ * Write `s` (NULL: nothing) for a person to read on a terminal: the texts
+ * shown come from the machine, the backend and the caller, and none of them
+ * may drive the terminal. Control characters (C0, DEL, C1 such as U+009B, the
+ * 8-bit CSI), the bidirectional overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069) and bytes that are no UTF-8 are written as escapes: "\u001b",
+ * "\n", "\u009b", "\u202e", "\xff". Inside a JSON text (whose C0 controls
+ * are escaped already) this keeps it JSON.
+ */
+void term_put(FILE *out, const char *s);
+
+/* term_put(), its line breaks kept: a text of several lines (a JSON value indented). */
+void term_put_lines(FILE *out, const char *s);
+
+/* term_put() into a new string (free()), or NULL when out of memory. */
+char *term_clean(const char *s);
+
+/*
  * Render one command record (the JSON form of a command with its result, as
  * built by the driver: "type", "text", "method", "path", "status"...) as
  * readable lines, each ending with '\n' and starting with `indent`.

@@ -2,6 +2,7 @@
  * Checking expect: steps, with failure reports a person can act on: what
  * was expected, what happened instead, and the commands that led there.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,29 +20,56 @@ typedef struct checker {
 
 #define DETAIL "      "
 
+/*
+ * Print a report line. What it quotes (texts the backend sent, states and
+ * queues of the machine, the scenario's own words) goes through term_put():
+ * no character of it drives the terminal.
+ */
+__attribute__((format(printf, 2, 3))) static void detail(checker *c, const char *fmt, ...)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    if (fclose(f) != 0) {
+        free(text);
+        return;
+    }
+    term_put_lines(c->out, text);
+    free(text);
+}
+
 static void pass(checker *c, const char *label)
 {
     c->total++;
-    fprintf(c->out, "  %s✓%s expect %s\n", term_sgr(c->color, TERM_GREEN),
-            term_sgr(c->color, TERM_RESET), label);
+    fprintf(c->out, "  %s✓%s expect ", term_sgr(c->color, TERM_GREEN),
+            term_sgr(c->color, TERM_RESET));
+    term_put(c->out, label);
+    fputc('\n', c->out);
 }
 
 static void fail_line(checker *c, const char *label)
 {
     c->total++;
     c->failed++;
-    fprintf(c->out, "  %s✗ expect %s%s  (%s)\n", term_sgr(c->color, TERM_RED), label,
-            term_sgr(c->color, TERM_RESET), c->where);
+    fprintf(c->out, "  %s✗ expect ", term_sgr(c->color, TERM_RED));
+    term_put(c->out, label);
+    fprintf(c->out, "%s  (%s)\n", term_sgr(c->color, TERM_RESET), c->where);
 }
 
 static void last_commands(checker *c)
 {
     size_t n = json_array_size(c->v->recent);
     if (n == 0) {
-        fprintf(c->out, DETAIL "last commands: none\n");
+        detail(c, DETAIL "last commands: none\n");
         return;
     }
-    fprintf(c->out, DETAIL "last commands:\n");
+    detail(c, DETAIL "last commands:\n");
     for (size_t i = 0; i < n; i++) {
         char *text = term_render_command(json_array_get(c->v->recent, i), DETAIL "  ", c->color);
         if (text)
@@ -80,7 +108,7 @@ static void check_state(checker *c, const char *want)
         return;
     }
     fail_line(c, label);
-    fprintf(c->out, DETAIL "expected: %s\n" DETAIL "actual:   %s\n", want, got ? got : "(none)");
+    detail(c, DETAIL "expected: %s\n" DETAIL "actual:   %s\n", want, got ? got : "(none)");
     last_commands(c);
 }
 
@@ -102,12 +130,12 @@ static void print_spoken(checker *c)
     {
         const char *t = spoken_text(rec);
         if (t) {
-            fprintf(c->out, DETAIL "  %s: \"%s\"\n", str_field(rec, "type"), t);
+            detail(c, DETAIL "  %s: \"%s\"\n", str_field(rec, "type"), t);
             any = true;
         }
     }
     if (!any)
-        fprintf(c->out, DETAIL "  (nothing was said since the last caller input)\n");
+        detail(c, DETAIL "  (nothing was said since the last caller input)\n");
 }
 
 static const char *find_spoken(const check_view *v, const char *needle)
@@ -134,12 +162,12 @@ static void check_says(checker *c, const char *needle, bool negated)
     }
     fail_line(c, label);
     if (negated) {
-        fprintf(c->out, DETAIL "expected: no text containing \"%s\"\n", needle);
-        fprintf(c->out, DETAIL "actual:   \"%s\"\n", hit);
+        detail(c, DETAIL "expected: no text containing \"%s\"\n", needle);
+        detail(c, DETAIL "actual:   \"%s\"\n", hit);
         return;
     }
-    fprintf(c->out, DETAIL "expected: a say/ask text containing \"%s\" (case-sensitive)\n", needle);
-    fprintf(c->out, DETAIL "actual texts since the last caller input:\n");
+    detail(c, DETAIL "expected: a say/ask text containing \"%s\" (case-sensitive)\n", needle);
+    detail(c, DETAIL "actual texts since the last caller input:\n");
     print_spoken(c);
 }
 
@@ -169,8 +197,8 @@ static void check_plays(checker *c, const char *needle)
         return;
     }
     fail_line(c, label);
-    fprintf(c->out, DETAIL "expected: a recording whose URI contains \"%s\"\n", needle);
-    fprintf(c->out, DETAIL "actual recordings since the last caller input:\n");
+    detail(c, DETAIL "expected: a recording whose URI contains \"%s\"\n", needle);
+    detail(c, DETAIL "actual recordings since the last caller input:\n");
     bool any = false;
     size_t i, k;
     json_t *rec, *part;
@@ -180,13 +208,13 @@ static void check_plays(checker *c, const char *needle)
         {
             const char *uri = str_field(part, "play");
             if (uri) {
-                fprintf(c->out, DETAIL "  %s: %s\n", str_field(rec, "type"), uri);
+                detail(c, DETAIL "  %s: %s\n", str_field(rec, "type"), uri);
                 any = true;
             }
         }
     }
     if (!any)
-        fprintf(c->out, DETAIL "  (no recording was played since the last caller input)\n");
+        detail(c, DETAIL "  (no recording was played since the last caller input)\n");
 }
 
 /* Every say, ask and handoff since the last input is in `language`, and there is one. */
@@ -211,11 +239,11 @@ static void check_language(checker *c, const char *language)
         return;
     }
     fail_line(c, label);
-    fprintf(c->out, DETAIL "expected: every say, ask and handoff in %s\n", language);
+    detail(c, DETAIL "expected: every say, ask and handoff in %s\n", language);
     if (!spoken)
-        fprintf(c->out, DETAIL "actual:   nothing was said since the last caller input\n");
+        detail(c, DETAIL "actual:   nothing was said since the last caller input\n");
     else
-        fprintf(c->out, DETAIL "actual:   one in %s\n", other);
+        detail(c, DETAIL "actual:   one in %s\n", other);
 }
 
 /* The last ask has every field of `fields` with its value (ask: {max_digits: 7}). */
@@ -238,8 +266,8 @@ static void check_ask_fields(checker *c, const json_t *fields)
         json_object_foreach((json_t *)fields, key, v) json_object_set(
             shown, key, json_object_get(last, key) ? json_object_get(last, key) : json_null());
         char *got = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        fprintf(c->out, DETAIL "expected: the last ask with %s\n" DETAIL "actual:   %s\n",
-                want ? want : "", got ? got : "");
+        detail(c, DETAIL "expected: the last ask with %s\n" DETAIL "actual:   %s\n",
+               want ? want : "", got ? got : "");
         free(got);
         json_decref(shown);
     }
@@ -261,9 +289,9 @@ static void check_ask(checker *c, bool want, const json_t *fields)
         return;
     }
     fail_line(c, label);
-    fprintf(c->out, DETAIL "expected: %s\n" DETAIL "actual:   %s\n",
-            want ? "the call asks the caller something" : "no ask",
-            asked ? "an ask was emitted" : "no ask since the last caller input");
+    detail(c, DETAIL "expected: %s\n" DETAIL "actual:   %s\n",
+           want ? "the call asks the caller something" : "no ask",
+           asked ? "an ask was emitted" : "no ask since the last caller input");
     last_commands(c);
 }
 
@@ -381,25 +409,25 @@ static void print_http_expected(checker *c, const scn_http_expect *h)
 {
     char *body = h->body ? dump(h->body) : NULL;
     char *query = h->query ? dump(h->query) : NULL;
-    fprintf(c->out, DETAIL "expected: an http command");
+    detail(c, DETAIL "expected: an http command");
     if (h->endpoint)
-        fprintf(c->out, " to endpoint %s", h->endpoint);
+        detail(c, " to endpoint %s", h->endpoint);
     if (h->method || h->path)
-        fprintf(c->out, " %s %s", h->method ? h->method : "*", h->path ? h->path : "*");
+        detail(c, " %s %s", h->method ? h->method : "*", h->path ? h->path : "*");
     fputc('\n', c->out);
     if (body)
-        fprintf(c->out, DETAIL "          with a body containing %s\n", body);
+        detail(c, DETAIL "          with a body containing %s\n", body);
     if (query)
-        fprintf(c->out, DETAIL "          with query parameters %s\n", query);
+        detail(c, DETAIL "          with query parameters %s\n", query);
     if (h->status >= 0)
-        fprintf(c->out, DETAIL "          answered with status %d\n", h->status);
+        detail(c, DETAIL "          answered with status %d\n", h->status);
     free(body);
     free(query);
 }
 
 static void print_http_actual(checker *c)
 {
-    fprintf(c->out, DETAIL "actual http commands since the last caller input:\n");
+    detail(c, DETAIL "actual http commands since the last caller input:\n");
     bool any = false;
     size_t i;
     json_t *rec;
@@ -411,20 +439,20 @@ static void print_http_actual(checker *c)
         const char *endpoint = str_field(rec, "endpoint");
         const char *query = str_field(rec, "query");
         const char *error = str_field(rec, "error");
-        fprintf(c->out, DETAIL "  %s %s%s%s%s%s%s → %lld%s%s\n", str_field(rec, "method"),
-                str_field(rec, "path"), query && *query ? "?" : "", query ? query : "",
-                endpoint ? " (" : "", endpoint ? endpoint : "", endpoint ? ")" : "",
-                (long long)json_integer_value(json_object_get(rec, "status")), error ? " " : "",
-                error ? error : "");
+        detail(c, DETAIL "  %s %s%s%s%s%s%s → %lld%s%s\n", str_field(rec, "method"),
+               str_field(rec, "path"), query && *query ? "?" : "", query ? query : "",
+               endpoint ? " (" : "", endpoint ? endpoint : "", endpoint ? ")" : "",
+               (long long)json_integer_value(json_object_get(rec, "status")), error ? " " : "",
+               error ? error : "");
         json_t *body = json_object_get(rec, "body");
         if (body) {
             char *text = dump(body);
-            fprintf(c->out, DETAIL "    body %s\n", text);
+            detail(c, DETAIL "    body %s\n", text);
             free(text);
         }
     }
     if (!any)
-        fprintf(c->out, DETAIL "  (none)\n");
+        detail(c, DETAIL "  (none)\n");
 }
 
 static void check_no_http(checker *c)
@@ -499,8 +527,8 @@ static void check_ctx(checker *c, const json_t *want)
         } else {
             char *a_text = dump(actual);
             fail_line(c, label);
-            fprintf(c->out, DETAIL "expected: %s\n" DETAIL "actual:   %s\n", e_text,
-                    a_text ? a_text : "?");
+            detail(c, DETAIL "expected: %s\n" DETAIL "actual:   %s\n", e_text,
+                   a_text ? a_text : "?");
             free(a_text);
         }
         free(e_text);
@@ -528,8 +556,8 @@ static void check_handoff(checker *c, const scn_expect *e)
             return;
         }
         fail_line(c, "no handoff");
-        fprintf(c->out, DETAIL "actual: a handoff to %s\n",
-                str_field(any, "queue") ? str_field(any, "queue") : "(no queue)");
+        detail(c, DETAIL "actual: a handoff to %s\n",
+               str_field(any, "queue") ? str_field(any, "queue") : "(no queue)");
         return;
     }
     snprintf(label, sizeof(label), "handoff%s%s", e->handoff_queue ? " to " : "",
@@ -540,10 +568,10 @@ static void check_handoff(checker *c, const scn_expect *e)
     }
     fail_line(c, label);
     if (any)
-        fprintf(c->out, DETAIL "expected: queue %s\n" DETAIL "actual:   queue %s\n",
-                e->handoff_queue, str_field(any, "queue") ? str_field(any, "queue") : "(none)");
+        detail(c, DETAIL "expected: queue %s\n" DETAIL "actual:   queue %s\n", e->handoff_queue,
+               str_field(any, "queue") ? str_field(any, "queue") : "(none)");
     else
-        fprintf(c->out, DETAIL "actual: no handoff since the last caller input\n");
+        detail(c, DETAIL "actual: no handoff since the last caller input\n");
     last_commands(c);
 }
 
@@ -575,10 +603,10 @@ static void check_ended(checker *c, scn_ended want)
     }
     fail_line(c, labels[want]);
     if (got)
-        fprintf(c->out, DETAIL "actual: the call ended by %s\n", got);
+        detail(c, DETAIL "actual: the call ended by %s\n", got);
     else
-        fprintf(c->out, DETAIL "actual: the call goes on, in state %s\n",
-                c->v->state ? c->v->state : "(none)");
+        detail(c, DETAIL "actual: the call goes on, in state %s\n",
+               c->v->state ? c->v->state : "(none)");
     last_commands(c);
 }
 
