@@ -3,6 +3,7 @@
 import ctypes
 import json
 import os
+import threading
 from collections import namedtuple
 
 from . import _native
@@ -46,6 +47,11 @@ class Machine:
     def __init__(self, handle):
         # Built by load() and from_string() only; `handle` owns one reference.
         self._handle = handle
+        # close() from one thread while another starts a session on the machine (a reload
+        # during a call's arrival) must not free it under that call: see _use().
+        self._lock = threading.RLock()
+        self._users = 0
+        self._deferred_unref = None
         lib = _native.lib
         self.name = _native.text(lib.ivrsm_machine_name(handle))
         self.version = _native.text(lib.ivrsm_machine_version(handle))
@@ -112,10 +118,30 @@ class Machine:
         return self._handle is None
 
     def handle(self):
-        """The C machine (for the session module); ValueError once closed."""
+        """The C machine; ValueError once closed. Another thread may close it at any time:
+        give it to the library through _use(), which keeps it alive meanwhile."""
         if self._handle is None:
             raise ValueError(f"ivrsm: machine {self.name!r} is closed")
         return self._handle
+
+    def _use(self, fn):
+        """fn(handle) with the C machine kept alive during the call (ValueError once closed).
+
+        A close() from another thread waits for the call to return; one from this thread
+        (a callback of the call) takes effect once it has returned. A session takes its own
+        reference during ivrsm_session_new(), so it runs on after the machine is closed.
+        """
+        with self._lock:
+            handle = self.handle()
+            self._users += 1
+            try:
+                return fn(handle)
+            finally:
+                self._users -= 1
+                deferred = self._deferred_unref if self._users == 0 else None
+                if deferred:
+                    self._deferred_unref = None
+                    self._unref(deferred)
 
     def session(
         self, call_id=None, session_id=None, ctx=None, clock=None, trace=None, limits=None
@@ -140,11 +166,18 @@ class Machine:
         return phone_e164(number, machine=self)
 
     def close(self):
-        """Drop this object's reference on the C machine. Idempotent."""
-        handle = getattr(self, "_handle", None)
-        self._handle = None
-        if handle:
-            self._unref(handle)
+        """Drop this object's reference on the C machine. Idempotent. A session being
+        created on it in another thread is created first."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ did not run
+            return
+        with lock:
+            handle = getattr(self, "_handle", None)
+            self._handle = None
+            if handle and self._users:
+                self._deferred_unref = handle
+            elif handle:
+                self._unref(handle)
 
     def __enter__(self):
         return self
@@ -171,7 +204,9 @@ def phone_e164(number, region=None, machine=None):
     raw = _native.to_c(number, "number")
     out = ctypes.create_string_buffer(32)  # room for any E.164 number (IVRSM_E164_SIZE)
     if machine is not None:
-        rc = _native.lib.ivrsm_machine_phone_e164(machine.handle(), raw, out, len(out))
+        rc = machine._use(
+            lambda handle: _native.lib.ivrsm_machine_phone_e164(handle, raw, out, len(out))
+        )
     else:
         rc = _native.lib.ivrsm_phone_e164(_native.to_c(region, "region"), raw, out, len(out))
     if rc == _native.ENOTFOUND:

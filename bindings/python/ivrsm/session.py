@@ -182,8 +182,10 @@ class Session:
         opts.ctx_json = _native.to_c(ctx, "ctx")
         out = ctypes.c_void_p()
         err = _native.Error()
-        rc = _native.lib.ivrsm_session_new(
-            machine.handle(), ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err)
+        rc = machine._use(
+            lambda handle: _native.lib.ivrsm_session_new(
+                handle, ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err)
+            )
         )
         if rc != 0:
             raise from_struct(rc, err, Error)
@@ -204,12 +206,11 @@ class Session:
         opts = session._hooks.options(_limits(limits))
         out = ctypes.c_void_p()
         err = _native.Error()
-        rc = _native.lib.ivrsm_session_restore(
-            machine.handle(),
-            _native.to_c(snapshot, "snapshot"),
-            ctypes.byref(opts),
-            ctypes.byref(out),
-            ctypes.byref(err),
+        raw_snapshot = _native.to_c(snapshot, "snapshot")
+        rc = machine._use(
+            lambda handle: _native.lib.ivrsm_session_restore(
+                handle, raw_snapshot, ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err)
+            )
         )
         if rc != 0:
             raise from_struct(rc, err, error_class(rc))

@@ -55,6 +55,78 @@ class LifetimeTest(unittest.TestCase):
         self.assertEqual(s.state, "hours")
         s.close()
 
+    def test_a_machine_closed_by_another_thread_while_a_session_starts(self):
+        """A reload closes the old machine in one thread while a call arrives on it in another:
+        the close waits for ivrsm_session_new() to take the session's own reference, instead
+        of freeing the machine under it (a use after free, seen by ASan before the fix)."""
+        from ivrsm import _native
+
+        real_new, real_restore = _native.lib.ivrsm_session_new, _native.lib.ivrsm_session_restore
+        m = ivrsm.Machine.load(MENU)
+        first = m.session(ctx=MENU_CTX)
+        first.start()
+        snapshot = first.snapshot()
+        first.close()
+        seen, closers = [], []
+
+        def racing(real):
+            def call(handle, *args):
+                closer = threading.Thread(target=m.close)
+                closers.append(closer)
+                closer.start()
+                closer.join(0.2)  # long enough for a close() that does not wait
+                seen.append(m.closed)
+                if m.closed:  # freed under the call: do not touch it
+                    return -1
+                return real(handle, *args)
+
+            return call
+
+        try:
+            _native.lib.ivrsm_session_new = racing(real_new)
+            s = ivrsm.Session(m, ctx=MENU_CTX)
+            m = ivrsm.Machine.load(MENU)
+            _native.lib.ivrsm_session_restore = racing(real_restore)
+            r = ivrsm.Session.restore(m, snapshot)
+        finally:
+            _native.lib.ivrsm_session_new = real_new
+            _native.lib.ivrsm_session_restore = real_restore
+            for closer in closers:
+                closer.join()
+        self.assertEqual(seen, [False, False])
+        self.assertTrue(m.closed)
+        s.start()
+        for session in (s, r):
+            session.feed_dtmf("1")
+            self.assertEqual(session.state, "hours")
+            session.close()
+        with self.assertRaisesRegex(ValueError, "is closed"):
+            m.session()
+
+    def test_a_machine_closed_in_a_race_with_new_sessions(self):
+        """The same race, free-running: sessions created in a loop while the machine closes."""
+        text = MENU.read_text()
+        for i in range(60):
+            m = ivrsm.Machine.from_string(text)
+            made = []
+
+            def maker():
+                while True:
+                    try:
+                        s = m.session(ctx=MENU_CTX)
+                    except ValueError:
+                        return
+                    s.start()
+                    made.append(types(s.commands()))
+                    s.close()
+
+            t = threading.Thread(target=maker)
+            t.start()
+            threading.Event().wait(0.0003 * (i % 5))
+            m.close()
+            t.join()
+            self.assertTrue(all(kinds == ["ask"] for kinds in made))
+
     def test_a_closed_session_refuses_calls(self):
         with ivrsm.Machine.load(MENU) as m:
             with m.session() as s:
