@@ -40,6 +40,7 @@ FILES = {
     "directory.yaml": None,
     "dangling.yaml": None,
     "unreadable.yaml": None,
+    "dev-zero.yaml": None,  # a link to /dev/zero: no end, no line break
 }
 
 COMMANDS = [
@@ -56,6 +57,7 @@ COMMANDS = [
     ["sim", "{f}"],
     ["test", "{f}"],
     ["replay", "{f}"],
+    ["sim", "{good}", "--responses", "{f}"],
 ]
 
 
@@ -74,6 +76,8 @@ def main():
                 os.mkdir(p)
             elif name == "dangling.yaml":
                 os.symlink(os.path.join(tmp, "nowhere"), p)
+            elif name == "dev-zero.yaml":
+                os.symlink("/dev/zero", p)
             elif name == "unreadable.yaml":
                 with open(p, "w") as f:
                     f.write(GOOD)

@@ -147,6 +147,14 @@ class ReadableOutput(BackendTestCase):
         ])
         self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
 
+    def test_a_line_without_end_is_skipped_not_kept(self):
+        """A line past 64 KiB (piped from /dev/zero, say) is reported as it comes; the call goes on."""
+        r = run(["sim", MACHINE], "say " + "x" * 200000 + "\ndtmf 0\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stderr.splitlines(), [
+            "ivrsm sim: stdin:1: a line longer than 65536 bytes (no input is): skipped"])
+        self.assertIn("HANDOFF care_queue_1 → ok", r.stdout)
+
     def test_keys_alone_are_keyed_digits(self):
         """"1" at a keypad question is what a caller types: it reads as "dtmf 1"; a line
         of words that is no input says how to speak it."""

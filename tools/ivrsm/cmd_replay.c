@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounded_read.h"
 #include "driver.h"
 #include "sim_trace.h"
 #include "term.h"
@@ -64,6 +65,10 @@ static void usage(FILE *out)
  * Reading the trace
  * ------------------------------------------------------------------------- */
 
+/* A trace is read whole, and anyone may have written it: /dev/zero, or a line without end,
+ * is refused past this bound (the bound of `ivrsm view --trace`). */
+#define REPLAY_MAX_TRACE_BYTES (64u * 1024u * 1024u)
+
 static int read_trace(replay *r)
 {
     FILE *f = fopen(r->file, "r");
@@ -72,10 +77,12 @@ static int read_trace(replay *r)
         return 2;
     }
     char *line = NULL;
-    size_t cap = 0, alloc = 0;
+    size_t cap = 0, alloc = 0, len, budget = REPLAY_MAX_TRACE_BYTES;
     long number = 0;
     int status = 0;
-    while (getline(&line, &cap, f) >= 0) {
+    bounded_status got;
+    while ((got = bounded_line(f, budget, &line, &cap, &len)) == BOUNDED_LINE) {
+        budget -= len;
         number++;
         if (strspn(line, " \t\r\n") == strlen(line))
             continue;
@@ -99,6 +106,14 @@ static int read_trace(replay *r)
             r->lines = more;
         }
         r->lines[r->count++] = (trace_line){rec, number};
+    }
+    if (status == 0 && got == BOUNDED_TOO_LONG) {
+        fprintf(stderr, "ivrsm replay: %s: larger than %u MiB, which no trace is\n", r->file,
+                REPLAY_MAX_TRACE_BYTES >> 20);
+        status = 2;
+    } else if (status == 0 && got == BOUNDED_ERROR) {
+        fprintf(stderr, "ivrsm replay: %s: cannot read: %s\n", r->file, strerror(errno));
+        status = 2;
     }
     free(line);
     fclose(f);

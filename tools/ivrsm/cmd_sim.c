@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounded_read.h"
 #include "driver.h"
 #include "sim_inspect.h"
 #include "sim_trace.h"
@@ -197,7 +198,7 @@ static int build_ctx(const sim_options *o, char **out)
 /*
  * The bodies' numbers as written in the file ("1250.50", which jansson reads
  * into a double): the file read again by the library's reader, which keeps
- * them. A file only jansson takes (a key twice) keeps jansson's values.
+ * them.
  */
 static int keep_written_bodies(const char *path, json_t *responses)
 {
@@ -214,8 +215,18 @@ static int keep_written_bodies(const char *path, json_t *responses)
 
 static int load_responses(const char *path, json_t **out)
 {
+    size_t len;
+    char *text = bounded_file(path, IVRSM_MAX_DOCUMENT_BYTES, &len);
+    if (!text) {
+        fprintf(stderr, "ivrsm sim: %s: %s\n", path,
+                errno == EFBIG ? "larger than a document may be (IVRSM_MAX_DOCUMENT_BYTES)"
+                               : strerror(errno));
+        return 2;
+    }
     json_error_t e;
-    *out = json_load_file(path, 0, &e);
+    /* A key twice is refused, as in a scenario's responses: which answer was meant? */
+    *out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    free(text);
     if (!*out) {
         if (e.line > 0)
             fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column > 0 ? e.column : 1, e.text);
@@ -362,6 +373,11 @@ static void echo_input(const sim_out *out, const drv_input *in, bool secret)
  * ------------------------------------------------------------------------- */
 
 /* Read caller lines until the call or stdin ends. Returns the exit status. */
+/* A caller line holds one input (at most IVRSM_MAX_INPUT_BYTES) and its keyword. A longer
+ * line, such as one without end piped from /dev/zero, is reported and skipped as it comes,
+ * never kept whole. */
+#define SIM_MAX_LINE_BYTES 65536
+
 static int converse(drv *d, sim_out *out, bool interactive)
 {
     char *line = NULL;
@@ -375,7 +391,18 @@ static int converse(drv *d, sim_out *out, bool interactive)
             fputs("you> ", prompt);
             fflush(prompt);
         }
-        if (getline(&line, &cap, stdin) < 0)
+        size_t len;
+        bounded_status got = bounded_line(stdin, SIM_MAX_LINE_BYTES, &line, &cap, &len);
+        if (got == BOUNDED_TOO_LONG) {
+            number++;
+            bounded_skip_line(stdin);
+            char why[100];
+            snprintf(why, sizeof(why), "a line longer than %d bytes (no input is): skipped",
+                     SIM_MAX_LINE_BYTES);
+            print_error(out, why, number);
+            continue;
+        }
+        if (got != BOUNDED_LINE)
             break;
         number++;
         drv_input in;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounded_read.h"
 #include "graph_draw.h"
 #include "view_data.h"
 #include "yamldoc.h"
@@ -170,25 +171,11 @@ static bool add_graph(json_t *data, const ivrsm_machine *m, const json_t *lines)
 
 static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *buf = bounded_file(path, VIEW_MAX_FILE_BYTES, len);
+    if (!buf && errno == EFBIG)
+        snprintf(err, errlen, "%s: larger than 64 MiB", path);
+    else if (!buf)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(VIEW_MAX_FILE_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, VIEW_MAX_FILE_BYTES + 1, f) : 0;
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (!buf || bad || n > VIEW_MAX_FILE_BYTES) {
-        snprintf(err, errlen, "%s: %s", path,
-                 !buf  ? "out of memory"
-                 : bad ? "cannot read the file"
-                       : "larger than 64 MiB");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
     return buf;
 }
 
