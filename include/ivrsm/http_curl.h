@@ -97,7 +97,8 @@ extern "C" {
  *   "network error"       sending or receiving failed (connection reset...)
  *   "TLS error"           the TLS handshake or the certificate check failed
  *   "invalid response"    what came back is not HTTP (a status outside 100 to 599, or
- *                         a header line longer than libcurl takes, 100 KiB, too)
+ *                         a header line longer than libcurl takes, 100 KiB, or headers
+ *                         past its 300 KiB in all, interim 1xx answers counted, too)
  *   "response too large"  the body exceeds max_response_bytes
  *   "invalid JSON"        a 2xx response whose body is not JSON, or nests
  *                         deeper than IVRSM_MAX_DEPTH as no answer a session

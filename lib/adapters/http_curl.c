@@ -538,6 +538,22 @@ static http_transfer *transfer_new(const ivrsm_http *h, const ivrsm_command *cmd
  * Completing transfers
  * ------------------------------------------------------------------------- */
 
+/*
+ * Whether the response's header block passed libcurl's bound for all of them, 300 KiB
+ * (MAX_HTTP_RESP_HEADER_SIZE in lib/http.h, interim 1xx answers counted): libcurl 7.88 as
+ * Debian 12 ships it (CVE-2023-38039) up to 8.5 stops the transfer with CURLE_RECV_ERROR, "Too
+ * large response headers"; 8.6 and later say CURLE_TOO_LARGE. The backend's fault either way,
+ * not the network's.
+ */
+#define CURL_MAX_RESPONSE_HEADERS (300 * 1024)
+
+static int headers_too_large(const http_transfer *t)
+{
+    long size = 0;
+    return curl_easy_getinfo(t->easy, CURLINFO_HEADER_SIZE, &size) == CURLE_OK &&
+           size > CURL_MAX_RESPONSE_HEADERS;
+}
+
 static const char *transport_error(const http_transfer *t, CURLcode code)
 {
     if (t->response_too_large || code == CURLE_FILESIZE_EXCEEDED)
@@ -572,8 +588,9 @@ static const char *transport_error(const http_transfer *t, CURLcode code)
     case CURLE_PARTIAL_FILE:
         return "truncated response";
     case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
         return "network error";
+    case CURLE_RECV_ERROR:
+        return headers_too_large(t) ? "invalid response" : "network error";
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:

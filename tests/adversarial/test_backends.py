@@ -212,6 +212,75 @@ def _not_http(sock):
     time.sleep(0.2)
 
 
+@case("/switching", 101, "", why="101 Switching Protocols that no request asked for (a WebSocket "
+      "gateway answering anything): an answer, not a 2xx")
+def _switching(sock):
+    sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                 + JSON)
+    time.sleep(0.3)
+
+
+@case("/interim-flood", 0, "invalid response", why="100 Continue without end (a proxy looping): "
+      "libcurl counts interim answers into its 300 KiB of headers (lib/http.c, MAX_HTTP_RESP_HEADER_SIZE)")
+def _interim_flood(sock):
+    end = time.time() + 5
+    while time.time() < end:
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" * 1000)
+
+
+@case("/many-headers", 0, "invalid response", why="20,000 header lines, 1 MiB in all (Set-Cookie gone "
+      "wild): past libcurl's 300 KiB of headers")
+def _many_headers(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"v" * 40) for i in range(20000))
+                 + b"Content-Length: 23\r\n\r\n" + JSON)
+
+
+@case("/two-lengths", None, None, why="two different Content-Length (RFC 9112 6.3 says refuse; "
+      "libcurl 7.88 takes the last): whatever it decides, an outcome in time")
+def _two_lengths(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 23\r\n\r\n" + JSON)
+
+
+@case("/negative-length", 0, "invalid response", why="Content-Length: -1")
+def _negative_length(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n" + JSON)
+
+
+@case("/chunk-overflow", 0, "network error", why="a chunk size past 64 bits (libcurl's "
+      "lib/http_chunks.c: 'Too long hexadecimal number', CURLE_RECV_ERROR)")
+def _chunk_overflow(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\n" + JSON)
+    time.sleep(0.3)
+
+
+@case("/nul-in-header", 0, "invalid response", why="a NUL byte in a header value (RFC 9110 5.5 forbids it)")
+def _nul_in_header(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 23\r\n\r\n" + JSON)
+
+
+@case("/http09", 0, "invalid response", why="a body without a status line (HTTP/0.9, which libcurl "
+      "refuses unless asked)")
+def _http09(sock):
+    sock.sendall(JSON)
+
+
+@case("/bom", 200, "invalid JSON", why="a byte order mark before the JSON (some .NET backends): "
+      "RFC 8259 8.1 says JSON texts carry none")
+def _bom(sock):
+    sock.sendall(response(200, b"\xef\xbb\xbf" + JSON))
+
+
+@case("/unknown-coding", 0, "invalid response", why="Transfer-Encoding: bogus")
+def _unknown_coding(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: bogus\r\n\r\n" + JSON)
+    time.sleep(0.2)
+
+
+@case("/status-overflow", 0, "invalid response", why="a status of 20 digits")
+def _status_overflow(sock):
+    sock.sendall(b"HTTP/1.1 20000000000000000000 OK\r\nContent-Length: 23\r\n\r\n" + JSON)
+
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         data = b""
