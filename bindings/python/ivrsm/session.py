@@ -43,12 +43,18 @@ def _limits(limits):
     out = _native.Limits()
     for key, value in limits.items():
         if key == "min_confidence":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"ivrsm: min_confidence must be a number, not {value!r}")
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"ivrsm: min_confidence must be within 0..1, not {value!r}")
             out.min_confidence = float(value)
         else:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"ivrsm: {key} must be a non-negative int, not {value!r}")
+            # The C field is an int: ctypes would keep the low 32 bits of a larger number
+            # silently (2**32 + 1 became a bound of 1), so the range is checked here.
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+                raise ValueError(
+                    f"ivrsm: {key} must be a non-negative int below 2**31, not {value!r}"
+                )
             setattr(out, key, value)
     return out
 

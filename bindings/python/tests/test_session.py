@@ -233,6 +233,14 @@ class MenuTest(unittest.TestCase):
             self.machine.session(limits={"max_state_visits": -1})
         with self.assertRaisesRegex(ValueError, "min_confidence must be within 0..1"):
             self.machine.session(limits={"min_confidence": 3})
+        # The C fields are ints: a larger number was cut to its low 32 bits (2**32 + 1 was a
+        # bound of 1 state visit, 2**31 a negative one) and the call ran under it.
+        for value in (2**31, 2**32 + 1, 2**64):
+            with self.assertRaisesRegex(ValueError, "max_state_visits must be a non-negative int"):
+                self.machine.session(limits={"max_state_visits": value})
+        self.machine.session(limits={"max_state_visits": 2**31 - 1}).close()
+        with self.assertRaisesRegex(TypeError, "min_confidence must be a number"):
+            self.machine.session(limits={"min_confidence": "0.5"})
 
     def test_caller_hangs_up(self):
         s = self.started()
