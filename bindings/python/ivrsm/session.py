@@ -22,7 +22,12 @@ def _milliseconds(value):
         if value.tzinfo is None:
             raise ValueError("ivrsm: the clock returned a naive datetime; give it a timezone")
         return int(value.timestamp() * 1000)
-    return int(value)
+    ms = int(value)
+    # The C callback returns an int64: ctypes would print a larger number's error and hand the
+    # library 0 (the epoch) in its place, a wrong date said without a word to the caller.
+    if not -(2**63) <= ms < 2**63:
+        raise OverflowError(f"ivrsm: the clock returned {value!r}, past a 64-bit millisecond count")
+    return ms
 
 
 _LIMIT_KEYS = {name for name, _ in _native.Limits._fields_}

@@ -406,6 +406,15 @@ class CallbackTest(unittest.TestCase):
         # The session is still usable afterwards.
         self.assertTrue(s.ended)
 
+    def test_a_clock_past_64_bits_is_an_error_not_the_epoch(self):
+        """ctypes turned a time past int64 into 0 without a word: "demain" was 1970-01-02.
+        Now the caller hears of it, as of any clock that fails."""
+        for value in (2**70, -(2**70)):
+            s = ivrsm.Machine.load(DATES).session(clock=lambda value=value: value)
+            s.start()
+            with self.assertRaisesRegex(OverflowError, "the clock returned"):
+                s.feed_speech("demain")
+
     def test_trace_records_are_dicts_with_secrets_redacted(self):
         records = []
         m = ivrsm.Machine.load(MENU)
