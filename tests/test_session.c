@@ -2039,6 +2039,131 @@ START_TEST(redaction_is_public)
 }
 END_TEST
 
+/*
+ * A key is a secret by the words its name ends with, however it is written: the names a
+ * machine gives a PIN, a card's code or an API key are masked without being listed, and
+ * names that merely hold a secret's word elsewhere (counts, ids, zip codes) are not.
+ */
+START_TEST(secret_names_by_their_words)
+{
+    static const char *const secret[] = {
+        "otp",
+        "OTP",
+        "code",
+        "Code_2",
+        "pin",
+        "card_pin",
+        "pinCode",
+        "PIN_CODE",
+        "new-pin",
+        "pin2",
+        "user_PIN",
+        "OTPCode",
+        "otp_code",
+        "securityCode",
+        "verification_code",
+        "access-code",
+        "sms_code",
+        "one_time_code",
+        "password",
+        "userPassword",
+        "passcode",
+        "passphrase",
+        "passwd",
+        "token",
+        "X-Auth-Token",
+        "accessToken",
+        "session_token",
+        "portal_session_token",
+        "refresh_token",
+        "Authorization",
+        "Proxy-Authorization",
+        "Cookie",
+        "api_key",
+        "X-Api-Key",
+        "apiKey",
+        "private_key",
+        "card_number",
+        "cardNumber",
+        "cvv",
+        "cvv2",
+        "card_cvc",
+        "client_secret",
+        "secret",
+        "pin 1",
+    };
+    static const char *const plain[] = {
+        "phone",
+        "zip_code",
+        "status_code",
+        "postcode",
+        "pin_attempts",
+        "wrong_pins",
+        "otp_sent",
+        "otp_ttl_sec",
+        "token_type",
+        "tokens",
+        "spinner",
+        "pinned",
+        "codec",
+        "key",
+        "monkey",
+        "card",
+        "number",
+        "card_holder",
+        "country_code",
+        "error_code",
+        "2",
+        "_",
+        "",
+        "otp_challenge_id",
+        "encode",
+    };
+    for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
+        ck_assert_msg(ivrsm_machine_key_is_sensitive(NULL, secret[i]), "%s: not a secret",
+                      secret[i]);
+    for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++)
+        ck_assert_msg(!ivrsm_machine_key_is_sensitive(NULL, plain[i]), "%s: a secret", plain[i]);
+}
+END_TEST
+
+/*
+ * A digits collect into a key named as a secret ("card.security_code"): the caller's keys, the
+ * value in ctx and the value wherever a later record carries it never reach the trace.
+ */
+START_TEST(trace_masks_collect_named_as_secret)
+{
+    ivrsm_machine *m =
+        load_yaml_text("machine: card\nversion: '1'\nlocale: en-US\ntimezone: Europe/Paris\n"
+                       "initial: ask\nstates:\n"
+                       "  ask:\n    type: prompt_and_listen\n    prompt: 'The code on the back?'\n"
+                       "    collect: {mode: digits, min: 4, max: 4, target: card.securityCode, "
+                       "allow_dtmf: true}\n    next: check\n"
+                       "  check:\n    type: prompt_end\n"
+                       "    prompt: 'You typed {{ctx.card.securityCode}}. Goodbye.'\n");
+    json_t *records = json_array();
+    call c;
+    call_init_traced(&c, m, NULL, records);
+    call_start(&c);
+    ck_assert_int_ne(ivrsm_session_input_is_secret(c.s), 0);
+    call_input(&c, "dtmf 4812");
+    ck_assert_uint_gt(json_array_size(records), 2);
+    size_t k;
+    json_t *v;
+    json_array_foreach(records, k, v)
+    {
+        ck_assert_msg(!strstr(json_string_value(v), "4812"), "the code in: %s",
+                      json_string_value(v));
+        json_t *r = json_loads(json_string_value(v), 0, NULL);
+        ck_assert_msg(r != NULL, "not JSON: %s", json_string_value(v));
+        json_decref(r);
+    }
+    call_free(&c);
+    json_decref(records);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* ivrsm_ctx_set_json: the rule of `set:` for dotted keys. */
 START_TEST(ctx_set_json_follows_set)
 {
@@ -2321,6 +2446,8 @@ int main(void)
     tcase_add_test(seed, seed_input_is_secret);
     tcase_add_test(seed, input_collect_and_secret);
     tcase_add_test(seed, trace_masks_what_input_is_secret);
+    tcase_add_test(seed, trace_masks_collect_named_as_secret);
+    tcase_add_test(seed, secret_names_by_their_words);
     tcase_add_test(seed, seed_backend_failure_every_action);
     tcase_add_test(seed, session_memory_small);
     tcase_add_test(seed, prefetch_changes_nothing);

@@ -1,39 +1,130 @@
 /*
  * Redaction, the one rule for every secret the library or its tools show:
- * the value under a sensitive key (the built-in names below, or
- * globals.sensitive_keys; any case, at any depth) becomes "***".
+ * the value under a sensitive key (the built-in names below, a name that
+ * ends with a secret's word, or globals.sensitive_keys; any case, at any
+ * depth) becomes "***".
  */
 #include "redact.h"
 #include "session.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
-static const char *const builtin_sensitive[] = {"otp",
-                                                "code",
-                                                "password",
-                                                "pin",
-                                                "token",
-                                                "session_token",
-                                                "portal_session_token",
-                                                "authorization",
-                                                "access_token",
-                                                "refresh_token",
-                                                "secret",
-                                                NULL};
+/* The words a key's name ends with that make it a secret wherever they end it: "card_pin",
+ * "userPassword", "X-Auth-Token", "pin2". The built-in sensitive keys (otp, code, password, pin,
+ * token, session_token, portal_session_token, authorization, access_token, refresh_token,
+ * secret) are among the names this and the two lists below make secrets. */
+static const char *const secret_last_words[] = {
+    "otp",    "password",      "passwd", "passcode", "passphrase", "pin", "token",
+    "secret", "authorization", "cookie", "cvv",      "cvc",        NULL};
+
+/* The two words a key's name may end with that make it a secret: "api_key", "cardNumber",
+ * "security_code". A code alone is a secret ("code"); after any other word it is not
+ * ("zip_code", "status_code", "error_code"). */
+static const char *const secret_last_pairs[][2] = {
+    {"api", "key"},       {"private", "key"},       {"card", "number"},
+    {"otp", "code"},      {"pin", "code"},          {"secret", "code"},
+    {"security", "code"}, {"access", "code"},       {"auth", "code"},
+    {"login", "code"},    {"verification", "code"}, {"sms", "code"},
+    {"time", "code"},     {"pass", "code"},         {NULL, NULL}};
+
+typedef struct key_word {
+    const char *at;
+    size_t len;
+} key_word;
+
+static bool is_lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+static bool is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c)
+{
+    return is_lower(c) || is_upper(c);
+}
+
+/* Whether a new word starts at key[i]: after a separator, at a lower-to-upper change
+ * ("pinCode"), at the last capital of a run before lower case ("OTPCode"), and where letters
+ * and digits meet ("pin2"). */
+static bool word_starts(const char *key, size_t i)
+{
+    char prev = key[i - 1], c = key[i];
+    if ((is_lower(prev) || is_digit(prev)) && is_upper(c))
+        return true;
+    if (is_upper(prev) && is_upper(c) && is_lower(key[i + 1]))
+        return true;
+    return (is_alpha(prev) && is_digit(c)) || (is_digit(prev) && is_alpha(c));
+}
+
+/* The last two words of `key` that are not numbers ("card", "pin" of "card_pin_2"); how many
+ * were found (0 to 2). words[1] is the last. */
+static int last_words(const char *key, key_word words[2])
+{
+    key_word found[2] = {{NULL, 0}, {NULL, 0}};
+    int count = 0;
+    size_t i = 0;
+    while (key[i]) {
+        while (key[i] && !is_alpha(key[i]) && !is_digit(key[i]))
+            i++; /* separators: '_', '-', ' ', '.' */
+        if (!key[i])
+            break;
+        size_t start = i++;
+        while (key[i] && (is_alpha(key[i]) || is_digit(key[i])) && !word_starts(key, i))
+            i++;
+        if (is_digit(key[start]))
+            continue; /* "pin_2", "pin2": the number does not name the value */
+        found[0] = found[1];
+        found[1] = (key_word){key + start, i - start};
+        count += count < 2;
+    }
+    words[0] = found[0];
+    words[1] = found[1];
+    return count;
+}
+
+static bool word_is(key_word w, const char *name)
+{
+    return w.at && strlen(name) == w.len && !strncasecmp(w.at, name, w.len);
+}
+
+/* Whether `key`'s name, by its last words, says it holds a secret. */
+static bool key_words_are_secret(const char *key)
+{
+    key_word w[2];
+    int count = last_words(key, w);
+    if (count == 0)
+        return false;
+    if (count == 1 && word_is(w[1], "code"))
+        return true;
+    for (const char *const *k = secret_last_words; *k; k++)
+        if (word_is(w[1], *k))
+            return true;
+    for (size_t i = 0; count == 2 && secret_last_pairs[i][0]; i++)
+        if (word_is(w[0], secret_last_pairs[i][0]) && word_is(w[1], secret_last_pairs[i][1]))
+            return true;
+    return false;
+}
 
 bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
 {
     if (!key)
         return false;
-    for (const char *const *k = builtin_sensitive; *k; k++)
-        if (!strcasecmp(*k, key))
-            return true;
     for (size_t i = 0; m && i < m->sensitive_count; i++)
         if (!strcasecmp(m->sensitive_keys[i], key))
             return true;
-    return false;
+    return key_words_are_secret(key);
 }
 
 /* A copy of v with sensitive values masked, whole, or NULL when memory ran out (a copy with a
