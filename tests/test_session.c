@@ -1442,6 +1442,74 @@ START_TEST(seed_trace_has_no_secrets)
 }
 END_TEST
 
+/*
+ * Reals go out at their fewest digits: an amount a backend gave (19.99, 0.1) is sent back in a
+ * request body, shown in the trace's records and in the command's JSON as written, not as
+ * jansson's 17 digits (19.989999999999998, 0.10000000000000001); so is a speech confidence.
+ * A real that needs 17 digits keeps them, and every text reads back as the same double.
+ */
+START_TEST(reals_written_at_fewest_digits)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: pay\nversion: '1'\nlocale: en-US\ntimezone: Europe/Paris\ninitial: quote\n"
+        "globals:\n  endpoints: {quote: 'GET /quote', pay: 'POST /pay'}\n"
+        "intents:\n  yes: {utterances: ['yes']}\n"
+        "states:\n"
+        "  quote:\n    type: action_then_prompt\n    action: {call: quote}\n"
+        "    on_success:\n      set: {amount: '{{resp.amount}}', fee: '{{resp.fee}}', "
+        "odd: '{{resp.odd}}'}\n      next: confirm\n"
+        "    on_fail: {next: bye}\n"
+        "  confirm:\n    type: prompt_and_listen\n    prompt: 'Pay {{ctx.amount}}?'\n"
+        "    routes: [{when_intent: yes, next: pay}]\n    fallback: {next: bye}\n"
+        "  pay:\n    type: action_then_prompt\n"
+        "    action: {call: pay, body: {amount: '{{ctx.amount}}', fee: '{{ctx.fee}}', "
+        "odd: '{{ctx.odd}}', lit: 0.3, all: {a: '{{ctx.amount}}', f: '{{ctx.fee}}'}}}\n"
+        "    on_success: {next: bye}\n    on_fail: {next: bye}\n"
+        "  bye:\n    type: prompt_end\n    prompt: 'Bye.'\n");
+    static const canned responses[] = {
+        {"quote", 200, "{\"amount\":19.99,\"fee\":0.1,\"odd\":0.30000000000000004}"},
+        {"pay", 200, "{}"},
+        {NULL, 0, NULL}};
+    json_t *records = json_array();
+    call c;
+    call_init_traced(&c, m, NULL, records);
+    c.responses = responses;
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "say@0.87 yes"), 0);
+    ck_assert(call_ended(&c));
+    /* The body as sent, from the command log's last http command. */
+    const char *body = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(c.log, i, v)
+    {
+        if (!strcmp(json_string_value(json_object_get(v, "type")), "http") &&
+            json_object_get(v, "body"))
+            body = json_string_value(json_object_get(v, "body"));
+    }
+    int seen_confidence = 0, seen_body = 0;
+    json_array_foreach(records, i, v)
+    {
+        const char *r = json_string_value(v);
+        ck_assert_msg(!strstr(r, "19.98999") && !strstr(r, "0.10000000000000001") &&
+                          !strstr(r, "0.29999"),
+                      "17 digits in: %s", r);
+        seen_confidence += strstr(r, "\"confidence\":0.87,") != NULL;
+        seen_body += strstr(r, "\"body\":{\"amount\":19.99,\"fee\":0.1,"
+                               "\"odd\":0.30000000000000004,\"lit\":0.3,"
+                               "\"all\":{\"a\":19.99,\"f\":0.1}}") != NULL;
+    }
+    ck_assert_int_eq(seen_confidence, 1);
+    ck_assert_int_eq(seen_body, 1);
+    if (body) /* the log keeps the body as text when it is text */
+        ck_assert_str_eq(body, "{\"amount\":19.99,\"fee\":0.1,\"odd\":0.30000000000000004,"
+                               "\"lit\":0.3,\"all\":{\"a\":19.99,\"f\":0.1}}");
+    call_free(&c);
+    json_decref(records);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* ---- the session's allocator ---- */
 
 static void trace_drop(void *user, const char *record)
@@ -2448,6 +2516,7 @@ int main(void)
     tcase_add_test(seed, trace_masks_what_input_is_secret);
     tcase_add_test(seed, trace_masks_collect_named_as_secret);
     tcase_add_test(seed, secret_names_by_their_words);
+    tcase_add_test(seed, reals_written_at_fewest_digits);
     tcase_add_test(seed, seed_backend_failure_every_action);
     tcase_add_test(seed, session_memory_small);
     tcase_add_test(seed, prefetch_changes_nothing);

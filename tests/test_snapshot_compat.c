@@ -3,9 +3,12 @@
  * after every step of two seed calls, their traces and the commands they
  * pulled, against tests/fixtures/compat/seed_calls.txt, which the library
  * wrote before ctx moved out of jansson's values into the session's own block
- * (commit a6d89ca, with this file as it is). Every snapshot of the fixture
- * also restores with today's library and is saved again as the same text:
- * snapshots written by older versions go on working.
+ * (commit a6d89ca, with this file as it is), but for its reals, written at
+ * their fewest digits since ("share":0.1, where jansson's 17 digits wrote
+ * 0.10000000000000001). Every snapshot of the fixture also restores with
+ * today's library and is saved again as the same text, and so does each with
+ * its real written as older versions wrote it: snapshots written by older
+ * versions go on working.
  *
  * Only the public API and the call driver's canned answers are used, so that
  * the same file builds against an older library:
@@ -23,10 +26,19 @@ static const char *const ctx_json =
     "{\"amount\":12.50,\"rates\":[3.0,1e2,0.25],\"who\":{\"share\":0.10,\"name\":\"Ana\"},"
     "\"pin\":\"4321\",\"empty\":{},\"none\":null}";
 
-static const char *const full_call[] = {
-    "dtmf 1", "dtmf 0612345678#", "say un deux trois quatre cinq six", "say oui", "dtmf 2",
-    "say le premier", "say je veux déplacer", "dtmf 1", "say en visio", "say lundi prochain",
-    "dtmf 2", "say partager", NULL};
+static const char *const full_call[] = {"dtmf 1",
+                                        "dtmf 0612345678#",
+                                        "say un deux trois quatre cinq six",
+                                        "say oui",
+                                        "dtmf 2",
+                                        "say le premier",
+                                        "say je veux déplacer",
+                                        "dtmf 1",
+                                        "say en visio",
+                                        "say lundi prochain",
+                                        "dtmf 2",
+                                        "say partager",
+                                        NULL};
 static const char *const to_agent[] = {"noinput", "nomatch", "dtmf 0", NULL};
 
 typedef struct text {
@@ -195,7 +207,7 @@ START_TEST(test_older_snapshots_restore)
 {
     ivrsm_machine *m = load_source_file("examples/synergia_rdv/machine.yaml");
     char *before = read_file(fixture_path());
-    int restored = 0;
+    int restored = 0, older_reals = 0;
     for (char *line = before; *line;) {
         char *end = strchr(line, '\n');
         *end = '\0';
@@ -210,10 +222,26 @@ START_TEST(test_older_snapshots_restore)
             ivrsm_free(again);
             ivrsm_session_free(s);
             restored++;
+            /* The same snapshot with the real as older versions wrote it. */
+            static const char now_written[] = "\"share\":0.1,";
+            char *at = strstr(line + 2, now_written);
+            if (at) {
+                char older[65536];
+                int n = snprintf(older, sizeof older, "%.*s\"share\":0.10000000000000001,%s",
+                                 (int)(at - (line + 2)), line + 2, at + strlen(now_written));
+                ck_assert(n > 0 && (size_t)n < sizeof older);
+                ck_assert_int_eq(ivrsm_session_restore(m, older, NULL, &s, &err), 0);
+                ck_assert_int_eq(ivrsm_session_snapshot(s, &again), 0);
+                ck_assert_str_eq(again, line + 2);
+                ivrsm_free(again);
+                ivrsm_session_free(s);
+                older_reals++;
+            }
         }
         line = end + 1;
     }
     ck_assert_int_gt(restored, 20);
+    ck_assert_int_gt(older_reals, 20);
     free(before);
     ivrsm_machine_unref(m);
 }

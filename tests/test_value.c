@@ -14,6 +14,7 @@
 
 #include "ctx.h"
 #include "failing_mem.h"
+#include "json_real.h"
 #include "value.h"
 
 static const char *const sample =
@@ -284,8 +285,13 @@ START_TEST(test_number_texts)
 }
 END_TEST
 
-/* The text of a real in a request body: jansson's, digit for digit. */
-START_TEST(test_real_text_as_jansson)
+/*
+ * The text of a real in a request body: jansson's at the fewest digits that read back as the
+ * same double, digit for digit; that number of digits is the fewest (one less does not read
+ * back), and an amount in cents is written as a person writes it (19.99, not jansson's
+ * default 19.989999999999998).
+ */
+START_TEST(test_real_text_fewest_digits)
 {
     double edge[] = {0.0,
                      -0.0,
@@ -323,15 +329,76 @@ START_TEST(test_real_text_as_jansson)
                 continue;
         }
         json_t *r = json_real(v);
-        char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_COMPACT);
+        int digits = ivrsm_real_digits(v);
+        char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(digits));
         char got[64];
         int n = ivrsm_real_json_text(v, got, sizeof got);
         ck_assert_int_ge(n, 0);
         ck_assert_msg(!strcmp(got, want), "%.17g: %s, jansson %s", v, got, want);
         ck_assert_uint_eq((size_t)n, strlen(want));
+        ck_assert_msg(strtod(got, NULL) == v || v != v, "%.17g: %s reads back otherwise", v, got);
+        char fewer[64];
+        snprintf(fewer, sizeof fewer, "%.*g", digits - 1, v);
+        ck_assert_msg(digits == 15 || strtod(fewer, NULL) != v, "%.17g: %d digits, %s reads back",
+                      v, digits, fewer);
+        if (i >= (int)(sizeof edge / sizeof edge[0]) && i % 2) {
+            /* An amount in cents: its two decimals, less the zeros a person leaves out. */
+            char cents[64];
+            snprintf(cents, sizeof cents, "%.2f", v);
+            size_t len = strlen(cents);
+            while (cents[len - 1] == '0')
+                cents[--len] = '\0';
+            if (cents[len - 1] == '.') { /* "5." -> "5.0", as jansson marks a real */
+                cents[len++] = '0';
+                cents[len] = '\0';
+            }
+            ck_assert_msg(!strncmp(got, cents, len) && got[len] == '\0', "%s: %s", cents, got);
+        }
         free(want);
         json_decref(r);
     }
+}
+END_TEST
+
+/*
+ * The tool's and the tests' dump (json_real.h): each real at its own fewest digits whatever
+ * the flags, reals beside strings that hold control bytes (the mark of a real's place is a
+ * control byte no string holds), and, when a document holds every such byte, jansson's one
+ * precision for all its reals, which still reads back.
+ */
+START_TEST(test_dumps_each_real_apart)
+{
+    json_t *doc = json_pack("{s:[f,f,f],s:s,s:{s:f}}", "k", 0.1, 0.30000000000000004, 19.99, "s",
+                            "\x01\x02\\u0003\"", "o", "\x03", 2.5);
+    char *text = ivrsm_json_dumps(doc, JSON_COMPACT);
+    ck_assert_str_eq(text, "{\"k\":[0.1,0.30000000000000004,19.99],\"s\":\"\\u0001\\u0002\\\\u0003"
+                           "\\\"\",\"o\":{\"\\u0003\":2.5}}");
+    free(text);
+    text = ivrsm_json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+    ck_assert_ptr_nonnull(strstr(text, "0.1,\n"));
+    ck_assert_ptr_nonnull(strstr(text, "19.99\n"));
+    json_t *back = json_loads(text, 0, NULL);
+    ck_assert(json_equal(back, doc));
+    json_decref(back);
+    free(text);
+    /* Every control byte jansson writes as \u00XX held by some string. */
+    char all[32];
+    size_t n = 0;
+    for (int c = 1; c < 32; c++)
+        all[n++] = (char)c;
+    json_object_set_new(doc, "all", json_stringn(all, n));
+    text = ivrsm_json_dumps(doc, JSON_COMPACT);
+    back = json_loads(text, 0, NULL);
+    ck_assert_msg(json_equal(back, doc), "%s", text);
+    json_decref(back);
+    free(text);
+    json_decref(doc);
+    /* Not a container: a real alone, a string. */
+    json_t *r = json_real(0.1);
+    text = ivrsm_json_dumps(r, JSON_ENCODE_ANY);
+    ck_assert_str_eq(text, "0.1");
+    free(text);
+    json_decref(r);
 }
 END_TEST
 
@@ -756,8 +823,8 @@ START_TEST(test_root_keys_as_scan)
                 if (op < 15)
                     ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], w, &at), 0);
                 if (op < 12) {
-                    ck_assert_int_eq(ivrsm_vstore_set_member_hinted(&st[o], keys[k], strlen(keys[k]),
-                                                                    at, &hints[k]),
+                    ck_assert_int_eq(ivrsm_vstore_set_member_hinted(&st[o], keys[k],
+                                                                    strlen(keys[k]), at, &hints[k]),
                                      0);
                 } else if (op < 15) {
                     char dotted[20];
@@ -769,7 +836,8 @@ START_TEST(test_root_keys_as_scan)
                     ivrsm_vstore_compact(&st[o]);
                 } else if (op == 18) {
                     for (size_t i = 0; i < m; i++)
-                        ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], (int64_t)i, &items[i]), 0);
+                        ck_assert_int_eq(ivrsm_vstore_put_integer(&st[o], (int64_t)i, &items[i]),
+                                         0);
                     ck_assert_int_eq(ivrsm_vstore_put_object(&st[o], members, items, m, &at), 0);
                     ivrsm_vstore_set_root(&st[o], at);
                 } else {
@@ -935,7 +1003,8 @@ static Suite *value_suite(void)
     tcase_add_test(tc, test_copy_within);
     tcase_add_test(tc, test_drop_after_copy);
     tcase_add_test(tc, test_number_texts);
-    tcase_add_test(tc, test_real_text_as_jansson);
+    tcase_add_test(tc, test_real_text_fewest_digits);
+    tcase_add_test(tc, test_dumps_each_real_apart);
     tcase_add_test(tc, test_allocation_failures);
     tcase_add_test(tc, test_same_bytes_as_memcmp);
     tcase_add_test(tc, test_lookup_as_member_scan);

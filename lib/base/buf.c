@@ -1,10 +1,12 @@
 #include "buf.h"
+#include "json_real.h"
 #include "bytes.h"
 #include "mem.h"
 #include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int ivrsm_buf_grow(ivrsm_buf *b, size_t extra)
@@ -290,8 +292,68 @@ static int dump_chunk(const char *s, size_t len, void *b)
     return ivrsm_buf_append(b, s, len);
 }
 
+int ivrsm_buf_json_value(ivrsm_buf *b, const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *v;
+        size_t key_len;
+        bool first = true;
+        ivrsm_buf_putc(b, '{');
+        json_object_keylen_foreach((json_t *)j, key, key_len, v)
+        {
+            if (!first)
+                ivrsm_buf_putc(b, ',');
+            first = false;
+            if (ivrsm_buf_json_string(b, key, key_len) != 0)
+                return -1;
+            ivrsm_buf_putc(b, ':');
+            if (ivrsm_buf_json_value(b, v) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, '}');
+    }
+    case JSON_ARRAY: {
+        ivrsm_buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            if (i)
+                ivrsm_buf_putc(b, ',');
+            if (ivrsm_buf_json_value(b, json_array_get(j, i)) != 0)
+                return -1;
+        }
+        return ivrsm_buf_putc(b, ']');
+    }
+    case JSON_STRING:
+        return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
+    case JSON_INTEGER:
+        return ivrsm_buf_int(b, (long long)json_integer_value(j));
+    case JSON_REAL: {
+        char real[64];
+        int n = ivrsm_real_json_text(json_real_value(j), real, sizeof real);
+        return n < 0 ? -1 : ivrsm_buf_append(b, real, (size_t)n);
+    }
+    case JSON_TRUE:
+        return ivrsm_buf_puts(b, "true");
+    case JSON_FALSE:
+        return ivrsm_buf_puts(b, "false");
+    case JSON_NULL:
+        return ivrsm_buf_puts(b, "null");
+    }
+    return -1;
+}
+
+/* The flags ivrsm_buf_json_value() writes as jansson would: compact, in the members' order. */
+#define VALUE_WRITER_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+
 int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags)
 {
+    if (!j || (!(flags & JSON_ENCODE_ANY) && !json_is_object(j) && !json_is_array(j))) {
+        b->failed = 1; /* what jansson refuses */
+        return -1;
+    }
+    if ((flags & JSON_COMPACT) && !(flags & ~(size_t)VALUE_WRITER_FLAGS))
+        return ivrsm_buf_json_value(b, j) == 0 && !b->failed ? 0 : -1;
     if (ivrsm_buf_reserve(b, 0) != 0 || json_dump_callback(j, dump_chunk, b, flags) != 0) {
         b->failed = 1;
         return -1;

@@ -73,8 +73,17 @@ static inline int ivrsm_buf_putc(ivrsm_buf *b, char c)
 int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v);
 int ivrsm_buf_int(ivrsm_buf *b, long long v);
 int ivrsm_buf_printf(ivrsm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append j as json_dumps(j, flags) writes it (jansson's allocator serves only its own
- * scratch). 0, or -1 when out of memory or when jansson refuses j. */
+/*
+ * Append j compact, as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it but for its
+ * reals, each at its fewest digits (json_real.h). j's strings are UTF-8, as jansson's
+ * constructors make them. 0, or -1 when out of memory.
+ */
+int ivrsm_buf_json_value(ivrsm_buf *b, const json_t *j);
+/* Append j as json_dumps(j, flags) writes it: compact (the flags JSON_COMPACT,
+ * JSON_PRESERVE_ORDER, JSON_ENCODE_ANY, all the library uses) by ivrsm_buf_json_value(), its
+ * reals at their fewest digits; other flags by jansson (its allocator serves only its own
+ * scratch; its reals at the precision flags give, 17 digits by default). 0, or -1
+ * when out of memory or when jansson refuses j. */
 int ivrsm_buf_dump_json(ivrsm_buf *b, const json_t *j, size_t flags);
 /*
  * The bytes json_dump_callback(j, ..., JSON_COMPACT) gives its callback: what

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json_real.h"
 #include "session.h"
 #include "text.h"
 
@@ -117,61 +118,12 @@ static int value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_scope *
     return 0;
 }
 
-int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *v;
-        size_t key_len;
-        bool first = true;
-        ivrsm_buf_putc(b, '{');
-        json_object_keylen_foreach((json_t *)j, key, key_len, v)
-        {
-            if (!first)
-                ivrsm_buf_putc(b, ',');
-            first = false;
-            ivrsm_buf_json_string(b, key, key_len);
-            ivrsm_buf_putc(b, ':');
-            if (ivrsm_s_json_write(b, v) != 0)
-                return -1;
-        }
-        return ivrsm_buf_putc(b, '}');
-    }
-    case JSON_ARRAY: {
-        ivrsm_buf_putc(b, '[');
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            if (i)
-                ivrsm_buf_putc(b, ',');
-            if (ivrsm_s_json_write(b, json_array_get(j, i)) != 0)
-                return -1;
-        }
-        return ivrsm_buf_putc(b, ']');
-    }
-    case JSON_STRING:
-        return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return ivrsm_buf_int(b, (long long)json_integer_value(j));
-    case JSON_REAL: {
-        /* jansson's own text for a double (its precision, its locale handling). */
-        return ivrsm_buf_dump_json(b, j, JSON_ENCODE_ANY | JSON_COMPACT);
-    }
-    case JSON_TRUE:
-        return ivrsm_buf_puts(b, "true");
-    case JSON_FALSE:
-        return ivrsm_buf_puts(b, "false");
-    case JSON_NULL:
-        return ivrsm_buf_puts(b, "null");
-    }
-    return -1;
-}
-
 int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v)
 {
     if (ivrsm_val_missing(v))
         return ivrsm_buf_puts(b, "null");
     if (v.j)
-        return ivrsm_s_json_write(b, v.j);
+        return ivrsm_buf_json_value(b, v.j);
     size_t len;
     const char *str;
     char real[64];

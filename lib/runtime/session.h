@@ -183,7 +183,7 @@ struct ivrsm_session {
      * writes no language key need not look again. */
     bool language_checked;
     bool unverified_otp_owned; /* see unverified_otp (in a hole of the block: no byte more) */
-    uint16_t session_id_len; /* strlen(session_id), for each request's idempotency key */
+    uint16_t session_id_len;   /* strlen(session_id), for each request's idempotency key */
     ivrsm_clock_fn clock;
     void *clock_user;
     void *trace_user;
@@ -289,8 +289,6 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
  * when it cannot be built (missing path parameter, header injection), or
  * IVRSM_ENOMEM. */
 int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why);
-/* j appended to b as json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) writes it; 0 or -1. */
-int ivrsm_s_json_write(ivrsm_buf *b, const json_t *j);
 /* The same for a template's value (a missing one is null). */
 int ivrsm_s_val_write(ivrsm_buf *b, ivrsm_val v);
 /* Why a result body is not taken (ivrsm_s_result_body_bounded, ivrsm_s_parse_result_body). */

@@ -11,6 +11,7 @@
 #include "template_int.h"
 
 #include "bytes.h"
+#include "json_real.h"
 #include "say.h"
 #include "text.h"
 
@@ -748,22 +749,13 @@ int ivrsm_tmpl_append_real(ivrsm_buf *out, double v)
     } else if (v == floor(v) && fabs(v) < 1e300) {
         n = snprintf(tmp, sizeof tmp, "%.0f", v);
     } else {
-        for (int prec = 15; prec <= 17; prec++) {
-            n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-            if (strtod(tmp, NULL) == v)
-                break;
-        }
+        n = snprintf(tmp, sizeof tmp, "%.*g", ivrsm_real_digits(v), v);
     }
     /* A host may have set a locale whose decimal separator is a comma. */
     for (int i = 0; i < n; i++)
         if (tmp[i] == ',')
             tmp[i] = '.';
     return ivrsm_buf_append(out, tmp, (size_t)n);
-}
-
-static int append_dump(const char *buffer, size_t size, void *data)
-{
-    return ivrsm_buf_append(data, buffer, size);
 }
 
 int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
@@ -777,9 +769,9 @@ int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
 static int append_json(ivrsm_buf *out, ivrsm_val v)
 {
     if (v.j)
-        return json_dump_callback(v.j, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+        return ivrsm_buf_json_value(out, v.j);
     json_t *j = ivrsm_val_json(v);
-    int rc = j && json_dump_callback(j, append_dump, out, JSON_COMPACT) == 0 ? 0 : -1;
+    int rc = j ? ivrsm_buf_json_value(out, j) : -1;
     json_decref(j);
     return rc;
 }

@@ -972,8 +972,8 @@ static int set_member(ivrsm_vstore *st, uint32_t obj, uint32_t ref, const char *
     /* The root's new keys, known new by their bits, are added without the scan. */
     uint64_t bit = obj == st->root ? key_bit(key, len) : 0;
     uint32_t i = bit && !(st->root_keys & bit) ? IVRSM_VSTORE_NONE
-                 : hint                       ? member_index_hinted(st, p, key, len, hint)
-                                              : member_index(st, p, key, len);
+                 : hint                        ? member_index_hinted(st, p, key, len, hint)
+                                               : member_index(st, p, key, len);
     if (i != IVRSM_VSTORE_NONE) {
         *where = slot_value(obj, i);
         st->garbage += tree_size(st, rd32(st->data + *where));
@@ -1210,38 +1210,4 @@ void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room)
         st->data = d;
         st->cap = (uint32_t)cap;
     }
-}
-
-/* ---------------------------------------------------------------- reals as jansson writes them */
-
-int ivrsm_real_json_text(double v, char *buf, size_t size)
-{
-    /* jansson's jsonp_dtostr() with its default precision, 17 digits. */
-    int ret = snprintf(buf, size, "%.17g", v);
-    if (ret < 0 || (size_t)ret >= size)
-        return -1;
-    size_t length = (size_t)ret;
-    for (size_t i = 0; i < length; i++) /* a locale's decimal comma */
-        if (buf[i] == ',')
-            buf[i] = '.';
-    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
-        if (length + 3 >= size)
-            return -1;
-        memcpy(buf + length, ".0", 3);
-        length += 2;
-    }
-    char *start = strchr(buf, 'e');
-    if (start) {
-        start++;
-        char *end = start + 1;
-        if (*start == '-')
-            start++;
-        while (*end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, length - (size_t)(end - buf) + 1);
-            length -= (size_t)(end - start);
-        }
-    }
-    return (int)length;
 }

@@ -257,7 +257,4 @@ void ivrsm_vstore_compact(ivrsm_vstore *st);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room);
 
-/* jansson's text of a real (json_dumps of json_real(v)) into buf[0..size): its length or -1. */
-int ivrsm_real_json_text(double v, char *buf, size_t size);
-
 #endif

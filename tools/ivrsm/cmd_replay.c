@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bounded_read.h"
+#include "json_real.h"
 #include "driver.h"
 #include "sim_trace.h"
 #include "term.h"
@@ -239,7 +240,7 @@ static int answer_http(void *user, const ivrsm_command *cmd, drv_answer *out, ch
     json_t *body = json_object_get(rec, "body");
     if (body) {
         json_t *fed = hidden_values_fed(body);
-        out->body = json_dumps(fed, JSON_COMPACT | JSON_ENCODE_ANY);
+        out->body = ivrsm_json_dumps(fed, JSON_COMPACT | JSON_ENCODE_ANY);
         json_decref(fed);
     }
     return 0;
@@ -324,7 +325,7 @@ static json_t *ctx_from_header(const json_t *header)
 static char *run_replay(replay *r, ivrsm_machine *m)
 {
     json_t *ctx = ctx_from_header(r->header);
-    char *ctx_json = ctx ? json_dumps(ctx, JSON_COMPACT) : NULL;
+    char *ctx_json = ctx ? ivrsm_json_dumps(ctx, JSON_COMPACT) : NULL;
     json_decref(ctx);
     json_t *now = r->header ? json_object_get(r->header, "now") : NULL;
     if (!json_is_integer(now) && r->recorded_count)
@@ -410,7 +411,7 @@ static void describe(FILE *out, const json_t *rec, const char *label)
         fputc('\n', out);
     }
     /* A trace file is anyone's: what it holds is quoted, never sent to the terminal raw. */
-    char *json = json_dumps(rec, JSON_COMPACT);
+    char *json = ivrsm_json_dumps(rec, JSON_COMPACT);
     fputs("            ", out);
     term_put(out, json);
     fputc('\n', out);

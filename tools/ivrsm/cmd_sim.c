@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bounded_read.h"
+#include "json_real.h"
 #include "driver.h"
 #include "sim_inspect.h"
 #include "sim_trace.h"
@@ -174,7 +175,7 @@ static int build_ctx(const sim_options *o, char **out)
         }
         char *key = strndup(o->sets[i], (size_t)(eq - o->sets[i]));
         json_t *value = drv_value_from_text(eq + 1);
-        char *value_json = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        char *value_json = value ? ivrsm_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         char *ctx = NULL;
         /* The library's rule for a dotted key, the one `set:` follows. */
         int rc = key && value_json ? ivrsm_ctx_set_json(*out, key, value_json, &ctx) : IVRSM_ENOMEM;
@@ -249,7 +250,7 @@ static int load_responses(const char *path, json_t **out)
 
 static void print_json_line(const json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT);
+    char *text = ivrsm_json_dumps(v, JSON_COMPACT);
     if (text) {
         term_put(stdout, text); /* still JSON: C1 and bidi controls become \u escapes */
         putchar('\n');

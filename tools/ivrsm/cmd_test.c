@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_real.h"
 #include "coverage.h"
 #include "driver.h"
 #include "ivrsm/http_curl.h"
@@ -200,7 +201,7 @@ static int send_setup(ivrsm_http *h, const scn_request *req, char *err, size_t e
     char *q = path ? strchr(path, '?') : NULL;
     if (q)
         *q++ = '\0';
-    char *body = req->body ? json_dumps(req->body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *body = req->body ? ivrsm_json_dumps(req->body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     ivrsm_command cmd = {.type = IVRSM_COMMAND_HTTP};
     cmd.http.method = req->method;
     cmd.http.path = path;
@@ -432,8 +433,8 @@ static int compare_streams(const runner *R, const json_t *first, const json_t *s
         const json_t *a = json_array_get(first, i), *b = json_array_get(second, i);
         if (a && b && json_equal((json_t *)a, (json_t *)b))
             continue;
-        char *ta = a ? json_dumps(a, JSON_COMPACT) : NULL;
-        char *tb = b ? json_dumps(b, JSON_COMPACT) : NULL;
+        char *ta = a ? ivrsm_json_dumps(a, JSON_COMPACT) : NULL;
+        char *tb = b ? ivrsm_json_dumps(b, JSON_COMPACT) : NULL;
         printf("  %s✗ snapshots: the restored session differs at command %zu%s\n"
                "      first run:    ",
                term_sgr(R->color, TERM_RED), i + 1, term_sgr(R->color, TERM_RESET));
@@ -498,7 +499,7 @@ static int snapshot_run(const runner *R, const scenario *s, ivrsm_machine *m, co
 
 static char *initial_ctx(const scenario *s)
 {
-    return s->ctx ? json_dumps(s->ctx, JSON_COMPACT) : NULL;
+    return s->ctx ? ivrsm_json_dumps(s->ctx, JSON_COMPACT) : NULL;
 }
 
 static outcome run_scenario(runner *R, const scenario *s, machine_slot *slot, unsigned index)
@@ -691,7 +692,7 @@ static void write_json(runner *R, FILE *out)
         json_pack("{s:s, s:i, s:i, s:o, s:o}", "format", "ivrsm-test/1", "passed", R->passed,
                   "failed", R->failed + R->errors, "scenarios", R->results, "coverage", coverage);
     R->results = NULL;
-    if (!doc || json_dumpf(doc, out, JSON_INDENT(1)) != 0 || fputc('\n', out) == EOF)
+    if (!doc || ivrsm_json_dumpf(doc, out, JSON_INDENT(1)) != 0 || fputc('\n', out) == EOF)
         fprintf(stderr, "ivrsm test: cannot write the JSON output\n");
     json_decref(doc);
     fclose(out);

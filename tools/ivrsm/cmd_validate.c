@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "json_real.h"
 #include "ivrsm/ivrsm.h"
 
 int cmd_validate(int argc, char **argv);
@@ -317,7 +318,7 @@ int cmd_validate(int argc, char **argv)
         check_one(files[i], &o, &t);
     free(files);
     if (o.json) {
-        char *text = json_dumps(o.json, JSON_INDENT(2));
+        char *text = ivrsm_json_dumps(o.json, JSON_INDENT(2));
         if (text)
             printf("%s\n", text);
         free(text);

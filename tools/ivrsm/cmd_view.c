@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json_real.h"
 #include "driver.h"
 #include "graph_draw.h"
 #include "ivrsm/ivrsm.h"
@@ -274,7 +275,7 @@ static char *layout(const ivrsm_machine *m, const char *rankdir)
  */
 static char *data_text(const json_t *data)
 {
-    char *text = json_dumps(data, JSON_COMPACT);
+    char *text = ivrsm_json_dumps(data, JSON_COMPACT);
     if (!text)
         return NULL;
     size_t lt = 0, len = strlen(text);

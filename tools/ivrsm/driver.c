@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_real.h"
 #include "driver.h"
 #include "driver_int.h"
 #include "ivrsm/http_curl.h"
@@ -216,7 +217,7 @@ static drv_status answer_canned(drv *d, const ivrsm_command *c, drv_answer *a)
     json_t *body = json_object_get(e, "body");
     if (body)
         a->body = json_is_string(body) ? strdup(json_string_value(body))
-                                       : json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+                                       : ivrsm_json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
     if (error)
         a->error = strdup(json_string_value(error));
     return DRV_OK;

@@ -10,10 +10,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "json_real.h"
 #include "driver.h"
 
-const char drv_input_syntax[] = "dtmf DIGITS (or the keys alone: 1) | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
-                                "noinput | nomatch | hangup   (# starts a comment)";
+const char drv_input_syntax[] =
+    "dtmf DIGITS (or the keys alone: 1) | say TEXT | say@CONFIDENCE TEXT | intent NAME | "
+    "noinput | nomatch | hangup   (# starts a comment)";
 
 /* ---------------------------------------------------------------------------
  * Caller inputs
@@ -446,7 +448,7 @@ json_t *drv_value_from_text(const char *text)
 
 json_t *drv_redact(const ivrsm_machine *m, const json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    char *text = ivrsm_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     char *redacted = text ? ivrsm_machine_redact_json(m, text) : NULL;
     json_t *r = redacted ? json_loads(redacted, JSON_DECODE_ANY, NULL) : NULL;
     free(text);
@@ -599,7 +601,7 @@ int drv_keep_written_body(json_t *answer, const ivrsm_node *body)
     if (!body || !read || json_is_string(read))
         return 0;
     char *written = ivrsm_node_json(body);
-    char *dumped = json_dumps(read, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    char *dumped = ivrsm_json_dumps(read, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     int rc = written && dumped ? 0 : -1;
     if (rc == 0 && strcmp(written, dumped) != 0)
         rc = json_object_set_new(answer, "body", json_string(written));
@@ -682,7 +684,8 @@ int drv_check_response_keys(const char *machine_path, const json_t *responses,
     int count = 0;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)responses, key, value) {
+    json_object_foreach((json_t *)responses, key, value)
+    {
         (void)value;
         if (is_method_and_path(key) || ivrsm_node_get(endpoints, key))
             continue;
@@ -707,8 +710,7 @@ static bool lacks_offset(const char *text)
     return !strpbrk(t, "Zz+-");
 }
 
-void drv_note_time_without_offset(const char *where, const char *text,
-                                  const char *machine_path)
+void drv_note_time_without_offset(const char *where, const char *text, const char *machine_path)
 {
     if (!lacks_offset(text))
         return;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_real.h"
 #include "ivrsm/http_curl.h"
 #include "paths_data.h"
 #include "paths_explore.h"
@@ -165,7 +166,7 @@ static char *shape_key(const json_t *ctx, const char *place)
             json_array_append_new(names, json_string(k));
     }
     json_t *o = json_pack("{s:s, s:o}", "place", place, "set", names);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = o ? ivrsm_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     return text;
 }
@@ -196,11 +197,11 @@ static bool situation_keys(const char *snapshot, int64_t now_ms, bool clocked, c
      * at another clock is another one (with its own two of each ctx shape). */
     if (k && clocked)
         json_object_set_new(k, "now", json_integer(now_ms));
-    *full = k ? json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    *place = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *full = k ? ivrsm_json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    *place = p ? ivrsm_json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (*place && clocked)
         json_object_set_new(p, "now", json_integer(now_ms));
-    char *timed = clocked && p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *timed = clocked && p ? ivrsm_json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     *shape = *place ? shape_key(json_object_get(s, "ctx"), timed ? timed : *place) : NULL;
     free(timed);
     json_decref(k);
@@ -764,9 +765,10 @@ static void feed_answer(explorer *x, size_t node, const char *key, const json_t 
     json_t *status = json_object_get(answer, "status");
     const char *error = json_string_value(json_object_get(answer, "error"));
     json_t *body = json_object_get(answer, "body");
-    char *body_text = !body                  ? NULL
-                      : json_is_string(body) ? strdup(json_string_value(body))
-                                             : json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *body_text = !body ? NULL
+                      : json_is_string(body)
+                          ? strdup(json_string_value(body))
+                          : ivrsm_json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
     ivrsm_event ev = {.type = IVRSM_EVENT_ACTION_RESULT,
                       .command_id = c->id,
                       .status = status ? (int)json_integer_value(status) : (error ? 0 : 200),
@@ -833,7 +835,7 @@ static int start(explorer *x, const json_t *ctx, int64_t now_ms, char *err, size
     x->now_ms = now_ms;
     ivrsm_session *s = NULL;
     ivrsm_session_options so = session_options(x);
-    char *ctx_json = ctx && json_object_size(ctx) ? json_dumps(ctx, JSON_COMPACT) : NULL;
+    char *ctx_json = ctx && json_object_size(ctx) ? ivrsm_json_dumps(ctx, JSON_COMPACT) : NULL;
     so.ctx_json = ctx_json;
     ivrsm_error e = {0};
     begin_step(x);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_real.h"
 #include "sim_inspect.h"
 #include "term.h"
 
@@ -14,7 +15,7 @@ const char sim_inspect_syntax[] = ":ctx | :state | :help";
 
 static void print_json_line(json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = ivrsm_json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
         term_put(stdout, text); /* still JSON: C1 and bidi controls become \u escapes */
         putchar('\n');
@@ -35,7 +36,7 @@ static void show_ctx(drv *d, const ivrsm_machine *m, bool json, bool color)
         print_json_line(line);
         json_decref(line);
     } else {
-        char *text = json_dumps(shown, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *text = ivrsm_json_dumps(shown, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         /* The ctx holds what the caller said and the backend sent. */
         printf("%sCTX  ", term_sgr(color, TERM_DIM));
         term_put_lines(stdout, text ? text : "{}");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_real.h"
 #include "sim_trace.h"
 
 struct sim_trace {
@@ -39,7 +40,7 @@ static void write_line(sim_trace *t, const char *text)
 
 static void write_json(sim_trace *t, json_t *rec)
 {
-    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    char *text = rec ? ivrsm_json_dumps(rec, JSON_COMPACT) : NULL;
     if (text)
         write_line(t, text);
     else

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_real.h"
 #include "term.h"
 #include "test_checks.h"
 
@@ -80,7 +81,7 @@ static void last_commands(checker *c)
 
 static char *dump(const json_t *v)
 {
-    return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("(missing)");
+    return v ? ivrsm_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("(missing)");
 }
 
 static const char *str_field(const json_t *o, const char *key)
@@ -253,7 +254,7 @@ static void check_ask_fields(checker *c, const json_t *fields)
     size_t i;
     json_t *rec;
     json_array_foreach(c->v->records, i, rec) if (type_is(rec, "ask")) last = rec;
-    char *want = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *want = ivrsm_json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
     char label[300];
     snprintf(label, sizeof(label), "ask %s", want ? want : "");
     if (last && drv_json_subset(fields, last)) {
@@ -265,7 +266,7 @@ static void check_ask_fields(checker *c, const json_t *fields)
         json_t *v;
         json_object_foreach((json_t *)fields, key, v) json_object_set(
             shown, key, json_object_get(last, key) ? json_object_get(last, key) : json_null());
-        char *got = json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *got = ivrsm_json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER);
         detail(c, DETAIL "expected: the last ask with %s\n" DETAIL "actual:   %s\n",
                want ? want : "", got ? got : "");
         free(got);
@@ -354,7 +355,7 @@ static char *scalar_text(const json_t *v)
 {
     if (json_is_string(v))
         return strdup(json_string_value(v));
-    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    return ivrsm_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
 static bool query_matches(const json_t *want, const char *query)
