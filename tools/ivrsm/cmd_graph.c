@@ -6,6 +6,7 @@
 
 #include "driver.h"
 #include "graph_draw.h"
+#include "term.h"
 #include "ivrsm/ivrsm.h"
 
 int cmd_graph(int argc, char **argv);
@@ -48,11 +49,20 @@ void graph_edge_label(const ivrsm_transition *t, FILE *out)
         fprintf(out, " [%s]", t->condition);
 }
 
-/* Text escaped for a DOT double-quoted string; `\n` separates label lines. */
+/* Text escaped for a DOT double-quoted string; `\n` separates label lines. A machine's names
+ * may hold control characters (a YAML escape writes ESC): they are drawn as "\u001b", and
+ * never reach the terminal that shows the DOT text. */
 static void dot_quote(FILE *b, const char *s)
 {
     fputc('"', b);
     for (; *s; s++) {
+        uint32_t cp;
+        size_t n = *s != '\n' ? term_acting_at(s, &cp) : 0;
+        if (n) {
+            fprintf(b, "\\\\u%04x", (unsigned)cp);
+            s += n - 1;
+            continue;
+        }
         if (*s == '"' || *s == '\\')
             fputc('\\', b);
         if (*s == '\n')
@@ -63,12 +73,18 @@ static void dot_quote(FILE *b, const char *s)
     fputc('"', b);
 }
 
-/* Text for a Mermaid quoted string: quotes and pipes as entity codes. */
+/* Text for a Mermaid quoted string: quotes and pipes as entity codes, control characters as
+ * "\u001b" (see dot_quote()). */
 static void mermaid_quote(FILE *b, const char *s)
 {
     fputc('"', b);
     for (; *s; s++) {
-        if (*s == '"')
+        uint32_t cp;
+        size_t n = *s != '\n' ? term_acting_at(s, &cp) : 0;
+        if (n) {
+            fprintf(b, "\\u%04x", (unsigned)cp);
+            s += n - 1;
+        } else if (*s == '"')
             fputs("#quot;", b);
         else if (*s == '|')
             fputs("#124;", b);

@@ -9,6 +9,7 @@
 
 #include "json_real.h"
 #include "ivrsm/ivrsm.h"
+#include "term.h"
 
 int cmd_validate(int argc, char **argv);
 
@@ -165,29 +166,41 @@ static void explain(const char *file)
     ivrsm_machine *m = NULL;
     if (ivrsm_machine_load_file(file, IVRSM_FORMAT_AUTO, &m, NULL) != 0)
         return;
+    /* Written whole, then shown with term_put_lines(): the names and descriptions are the
+     * machine's, which a YAML escape lets hold control characters. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) {
+        ivrsm_machine_unref(m);
+        return;
+    }
     size_t states = ivrsm_machine_state_count(m);
-    printf("%s: machine %s %s, %zu state%s, starts in %s\n", file, ivrsm_machine_name(m),
-           ivrsm_machine_version(m), states, states == 1 ? "" : "s",
-           ivrsm_machine_state_name(m, ivrsm_machine_initial_state(m)));
+    fprintf(out, "%s: machine %s %s, %zu state%s, starts in %s\n", file, ivrsm_machine_name(m),
+            ivrsm_machine_version(m), states, states == 1 ? "" : "s",
+            ivrsm_machine_state_name(m, ivrsm_machine_initial_state(m)));
     size_t n = ivrsm_machine_input_count(m);
     if (!n) {
-        printf("  inputs: none declared (the ctx holds what the machine sets, and call_id, "
-               "session_id)\n");
+        fprintf(out, "  inputs: none declared (the ctx holds what the machine sets, and call_id, "
+                     "session_id)\n");
     } else {
-        printf("  inputs, which the host gives in the initial ctx:\n");
+        fprintf(out, "  inputs, which the host gives in the initial ctx:\n");
         for (size_t i = 0; i < n; i++) {
             const ivrsm_input *in = ivrsm_machine_input(m, i);
-            printf("    %-20s %s", in->name, in->type);
+            fprintf(out, "    %-20s %s", in->name, in->type);
             if (in->required)
-                printf(", required");
+                fprintf(out, ", required");
             if (in->default_json)
-                printf(", default %s", in->default_json);
+                fprintf(out, ", default %s", in->default_json);
             if (in->description)
-                printf(": %s", in->description);
-            putchar('\n');
+                fprintf(out, ": %s", in->description);
+            fputc('\n', out);
         }
     }
     ivrsm_machine_unref(m);
+    if (fclose(out) == 0)
+        term_put_lines(stdout, text);
+    free(text);
 }
 
 /* A block shared through a YAML alias (&lookup ... *lookup) is checked in

@@ -68,6 +68,13 @@ static bool acts_on_terminal(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+size_t term_acting_at(const char *s, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = utf8_decode(p, cp);
+    return n && acts_on_terminal(*cp) ? n : 0;
+}
+
 static void put_escaped(FILE *out, const char *s, bool keep_line_breaks)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum term_color {
@@ -44,6 +45,14 @@ void term_put(FILE *out, const char *s);
 
 /* term_put(), its line breaks kept: a text of several lines (a JSON value indented). */
 void term_put_lines(FILE *out, const char *s);
+
+/*
+ * Whether the character at `s` is one term_put() escapes (a control character
+ * or a bidirectional one; `s` must not be at its end): its length in bytes,
+ * with its code point in *cp; 0 for any other, and for bytes that are no UTF-8.
+ * For outputs with escapes of their own (DOT, Mermaid).
+ */
+size_t term_acting_at(const char *s, uint32_t *cp);
 
 /* term_put() into a new string (free()), or NULL when out of memory. */
 char *term_clean(const char *s);
