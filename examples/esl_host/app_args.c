@@ -107,6 +107,9 @@ int app_check_template(const char *tmpl, char *err, size_t errlen)
  * lost, never a command run).
  * ------------------------------------------------------------------------- */
 
+/* What may stand before a leading '{' and still leave it first for the speech engine. */
+#define LEAD_SKIP " '|!"
+
 char *app_clean_text(const char *text)
 {
     size_t n = text ? strlen(text) : 0;
@@ -125,6 +128,20 @@ char *app_clean_text(const char *text)
         out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
     }
     out[o] = '\0';
+    /* A text that starts, after spaces, with '{' is read as "{name=value,...}" parameters
+     * of the speech engine, and nothing is said when its '}' is missing
+     * (src/switch_core_speech.c switch_core_speech_feed_tts); a file argument's leading
+     * "{...}" is read the same way (switch_core_file.c switch_core_perform_file_open).
+     * Leading braces become spaces, however many, also behind what may turn into a space
+     * or vanish before the engine reads the text: '|' and '!' (neutralise_bars(),
+     * app_prompt_file()), and quotes (a switch that expands arguments deletes the escaped
+     * quote of play_and_get_digits' prompt). */
+    for (size_t i = 0;; i++) {
+        i += strspn(out + i, LEAD_SKIP);
+        if (out[i] != '{')
+            break;
+        out[i] = ' ';
+    }
     return out;
 }
 
@@ -233,6 +250,14 @@ int app_build_tts_setup_voice(const app_config *cfg, const char *voice, app_step
               "tts_engine=%s tts_voice=%s app_disable_expand_variables=true "
               "playback_terminators=any playback_delimiter=%c playback_sleep_val=0",
               cfg->tts_engine, voice, APP_PLAY_DELIMITER);
+    /* A bridge that fails hangs the caller up (mod_dptools.c audio_bridge_function:
+     * every cause but NO_ANSWER, NO_USER_RESPONSE and ORIGINATOR_CANCEL) unless
+     * continue_on_fail is true: the machine's handoff on_fail would never be
+     * heard. A bridge that ends leaves the caller parked in silence
+     * (switch_ivr_bridge.c switch_ivr_multi_threaded_bridge) unless
+     * hangup_after_bridge is true: the host's session is over by then. */
+    if (cfg->handoff == HANDOFF_BRIDGE)
+        sb_puts(&arg, " continue_on_fail=true hangup_after_bridge=true");
     return step_set(out, "multiset", &arg);
 }
 

@@ -7,8 +7,10 @@
  * is not read: switch_ivr_read never clears it, so it may tell of an
  * earlier question.
  * play_and_detect_speech answers DONE with the recogniser's result in
- * detect_speech_result (NLSML for MRCP engines, the transcript alone for
- * some others), or an error response when recognition could not start.
+ * detect_speech_result (NLSML for MRCP engines and pocketsphinx, the
+ * transcript alone for some others, "Completion-Cause: NNN" from
+ * mod_unimrcp when the recognition ended without a result: silence, no
+ * match, an error), or an error response when recognition could not start.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +220,48 @@ static int digits_result(const esl_msg *m, ask_result *out)
     return 0;
 }
 
+/*
+ * A recognition that completed without a result body: mod_unimrcp.c
+ * recog_on_message_receive then gives "Completion-Cause: NNN" (the MRCP
+ * completion cause, RFC 6787 9.4.11) as the whole result. Returns 1 when
+ * `result` is one (out->type set, or *failed for a recogniser failure),
+ * 0 when it is not.
+ */
+static int completion_cause(const char *result, ask_result *out, bool *failed)
+{
+    static const char prefix[] = "Completion-Cause:";
+    *failed = false;
+    if (strncasecmp(result, prefix, sizeof(prefix) - 1))
+        return 0;
+    const char *p = result + sizeof(prefix) - 1;
+    while (*p == ' ')
+        p++;
+    char *end;
+    long cause = strtol(p, &end, 10);
+    if (end == p)
+        return 0;
+    switch (cause) {
+    case 0:  /* success, with nothing to show: nothing was heard */
+    case 2:  /* no-input-timeout */
+    case 11: /* cancelled */
+        out->type = IVRSM_EVENT_NOINPUT;
+        break;
+    case 1:  /* no-match */
+    case 3:  /* recognition-timeout (MRCPv1), hotword-maxtime (MRCPv2) */
+    case 7:  /* speech-too-early */
+    case 8:  /* too-much-speech-timeout, success-maxtime */
+    case 13: /* partial-match */
+    case 14: /* partial-match-maxtime */
+    case 15: /* no-match-maxtime */
+        out->type = IVRSM_EVENT_NOMATCH;
+        break;
+    default: /* grammar load or compilation, recogniser error, URI, language, semantics... */
+        *failed = true;
+        break;
+    }
+    return 1;
+}
+
 int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why, size_t whylen)
 {
     memset(out, 0, sizeof(*out));
@@ -229,7 +273,16 @@ int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *
         snprintf(why, whylen, "%s", response);
         return 1;
     }
-    return app_parse_speech_result(var(complete, "variable_detect_speech_result"), out);
+    const char *result = var(complete, "variable_detect_speech_result");
+    bool failed;
+    if (result && completion_cause(result, out, &failed)) {
+        if (failed) {
+            snprintf(why, whylen, "%.40s", result);
+            return 1;
+        }
+        return 0;
+    }
+    return app_parse_speech_result(result, out);
 }
 
 bool app_handoff_ok(const app_config *cfg, const esl_msg *complete, bool bridged)

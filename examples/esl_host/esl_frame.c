@@ -123,7 +123,7 @@ static int block_end(const char *p, size_t len, size_t *pos, size_t *count, size
     return 0;
 }
 
-/* One "Name: value" line into h (value URL-decoded when asked). */
+/* One "Name: value" line into h (value URL-decoded when asked: an event's headers). */
 static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h)
 {
     const char *colon = memchr(p, ':', n);
@@ -136,8 +136,13 @@ static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h
     h->value = strndup(v, (size_t)(p + n - v));
     if (!h->name || !h->value)
         return -2;
-    if (decode)
+    if (decode) {
+        /* switch_event_serialize (src/switch_event.c) writes an empty value as
+         * "_undef_": it stands for nothing. */
+        if (!strcmp(h->value, "_undef_"))
+            h->value[0] = '\0';
         esl_url_decode(h->value);
+    }
     return 0;
 }
 

@@ -63,6 +63,8 @@ Script (every key optional):
      "split": {"mode": "random" | "none" | "bytes", "bytes": 20000, "seed": 1},
      "time_scale": 0.02,                    # application timeouts x this
      "prompt_ms": 2, "speak_ms": 2,         # how long a prompt or a speak plays
+     "asr": "unimrcp",                      # how the recogniser ends without a result:
+                                            # "unimrcp", "pocketsphinx" or "none"
      "honour_disable_expand": true,         # false: an older FreeSWITCH without
                                             # app_disable_expand_variables
      "pad_events": 0,                       # bytes of padding variable per event
@@ -81,12 +83,15 @@ Script (every key optional):
                 "hangup_when_listed": false, # hangs up right after "show channels" lists
                                              # it, before the host can ask uuid_dump
                 "handoff": "ok" | "fail",   # bridge / callcenter outcome
+                "handoff_cause": "USER_BUSY",  # why a bridge failed (a hangup cause)
                 "inputs": [
                     {"keys": "123456#", "gap_ms": 10, "after_ms": 3},  # typed keys
                     {"digits": "1"},                     # the same, keys "1"
                     {"silence": true},                   # nothing: the timeouts run
                     {"speech": "oui", "confidence": 0.9},# play_and_detect_speech (NLSML)
                     {"result": "<raw detect_speech_result>"},
+                    {"nomatch": true},                   # the recogniser matched nothing
+                    {"completion_cause": 6},             # ...or ended with this MRCP cause
                     {"response": "GRAMMAR ERROR"},       # recogniser failure
                     {"hangup": true},                    # the caller hangs up at this ask
                     {"hangup": true, "after_flood": true},  # ...once its flood was sent
@@ -149,6 +154,13 @@ def url_encode(value: str) -> str:
     return "".join(out)
 
 
+def serialize(headers):
+    """src/switch_event.c switch_event_serialize with encoding: one "Name: value" line per
+    header, the value URL-encoded, and an empty value written "_undef_" (the headers
+    FreeSWITCH adds empty, such as Application-Data of an application without argument)."""
+    return "".join("%s: %s\n" % (k, url_encode(str(v)) or "_undef_") for k, v in headers)
+
+
 def parse_messages(buffer: bytearray):
     """Take complete client messages out of buffer: (command line, headers, body) each.
     mod_event_socket.c read_packet: header lines up to an empty line, a body of
@@ -195,6 +207,8 @@ class Call:
         self.destination = spec.get("destination", "3000")
         self.inputs = list(spec.get("inputs", []))
         self.handoff = spec.get("handoff", "ok")
+        self.handoff_cause = spec.get("handoff_cause", "USER_BUSY")
+        self.silent_after_bridge = False
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.before_connect = spec.get("before_connect", False)
         self.hangup_when_listed = spec.get("hangup_when_listed", False)
@@ -414,7 +428,9 @@ class FakeSwitch:
                         ("Caller-Destination-Number", call.destination),
                         ("Answer-State", "hangup" if call.ended else "answered"),
                         ("Channel-Call-State", "HANGUP" if call.ended else "ACTIVE")]
-            headers += [("variable_" + k, v) for k, v in call.vars.items() if v is not None]
+            # src/switch_channel.c switch_channel_set_variable_var_check: a variable set to
+            # an empty value is deleted, so no variable_* header is ever empty.
+            headers += [("variable_" + k, v) for k, v in call.vars.items() if v not in (None, "")]
             if self.pad:
                 headers.append(("variable_padding", "x%" * (self.pad // 2)))
         return headers
@@ -436,7 +452,7 @@ class FakeSwitch:
         Content-Type text/event-plain, then switch_event_serialize's lines."""
         headers = self.channel_headers(call, name)
         headers += list((extra or {}).items())
-        text = "".join("%s: %s\n" % (k, url_encode(str(v))) for k, v in headers)
+        text = serialize(headers)
         if body is not None:
             raw_body = body.encode()
             event = (text + "Content-Length: %d\n\n" % len(raw_body)).encode() + raw_body
@@ -687,6 +703,7 @@ class FakeSwitch:
         if app == "playback":
             if ex is not None:
                 ex["heard"] = fs_model.heard(data, call.vars.get("playback_delimiter"))
+                ex["tts_params"] = fs_model.tts_params(data, call.vars.get("playback_delimiter"))
             await self.play_eating_keys(call, self.speak_ms)
             return "FILE PLAYED"
         if app in ("set", "multiset"):
@@ -762,7 +779,10 @@ class FakeSwitch:
             self.hangup(call, "DESTINATION_OUT_OF_ORDER", "speak without engine or voice")
             return None
         if ex is not None:
-            ex["heard"] = a["text"]
+            # speak_function → switch_ivr_speak_text → switch_core_speech_feed_tts.
+            params, spoken = fs_model.tts_text(a["text"])
+            ex["heard"] = spoken or ""
+            ex["tts_params"] = params
             ex["voice"] = voice
         await self.play_eating_keys(call, self.speak_ms)
         return "_none_"
@@ -786,6 +806,7 @@ class FakeSwitch:
             ex["pagd"] = {k: a[k] for k in ("min", "max", "timeout", "digit_timeout",
                                             "terminators", "regex", "var", "argc")}
             ex["heard"] = fs_model.heard(a["file"], call.vars.get("playback_delimiter"))
+            ex["tts_params"] = fs_model.tts_params(a["file"], call.vars.get("playback_delimiter"))
             # src/switch_ivr_play_say.c switch_ivr_play_file: "say:" speaks with the
             # channel's tts_voice at the time it plays.
             ex["voice"] = call.vars.get("tts_voice")
@@ -898,6 +919,8 @@ class FakeSwitch:
         d = fs_model.detect_arguments(data or "")
         if ex is not None:
             ex["heard"] = fs_model.heard(d["file"], call.vars.get("playback_delimiter")) if d else ""
+            ex["tts_params"] = fs_model.tts_params(d["file"], call.vars.get("playback_delimiter")) \
+                if d else []
             ex["voice"] = call.vars.get("tts_voice")
             if d:
                 ex["speech_language"] = fs_model.grammar_params(d["grammar"]).get(
@@ -924,6 +947,10 @@ class FakeSwitch:
                       'confidence="%s"><input mode="speech">%s</input></interpretation>'
                       '</result>' % (step.get("confidence", 0.9),
                                      xml.sax.saxutils.escape(step["speech"])))
+        if result is None and step.get("nomatch"):
+            result = self.recognition_without_result(1)
+        if result is None and "completion_cause" in step:
+            result = self.recognition_without_result(step["completion_cause"])
         speech_at = time.monotonic() + step.get("after_ms", 3) / 1000.0
         # no-input-timeout from the grammar's parameters, else 5000 (the default).
         wait = 5000
@@ -943,25 +970,89 @@ class FakeSwitch:
                 call.vars["detect_speech_result"] = "DIGIT: %s" % key
                 return "DONE"
             call.keys_eaten.append(key)
+        if result is None:
+            # The caller said nothing: the recogniser's no-input-timeout ends it.
+            result = self.recognition_without_result(2)
         if result:
             if (call.vars.get("fire_asr_events") or "").lower() == "true":
                 self.emit(call, "DETECTED_SPEECH", {"Speech-Type": "detected-speech"}, result)
             call.vars["detect_speech_result"] = result
         return "DONE"
 
+    def recognition_without_result(self, cause):
+        """What a recogniser leaves in detect_speech_result when it heard nothing it
+        could return (the MRCP completion cause: 1 no-match, 2 no-input-timeout, 6
+        error...), per the script's "asr":
+        - "unimrcp" (the default): mod_unimrcp.c recog_on_message_receive gives
+          "Completion-Cause: NNN" for a RECOGNITION-COMPLETE without a body, which is
+          how MRCP servers end a no-input or a no-match;
+        - "pocketsphinx": mod_pocketsphinx.c pocketsphinx_asr_get_results writes NLSML
+          with <noinput/> or <nomatch/> in its input (and nothing else for an error);
+        - "none": an engine that returns nothing (detect_speech_result stays unset)."""
+        engine = self.script.get("asr", "unimrcp")
+        if engine == "unimrcp":
+            return "Completion-Cause: %03d" % cause
+        if engine == "pocketsphinx" and cause in (1, 2):
+            return ('<?xml version="1.0"?>\n<result grammar="g">\n  <interpretation>\n'
+                    '    <input mode="speech"><%s/></input>\n  </interpretation>\n'
+                    '</result>\n' % ("nomatch" if cause == 1 else "noinput"))
+        return ""
+
     async def run_handoff(self, call, app, data, event_uuid):
+        if app == "bridge":
+            return await self.bridge(call, app, data, event_uuid)
+        # callcenter (mod_callcenter.c callcenter_function): cc_cause says how it went.
         if call.handoff == "ok":
             self.emit(call, "CHANNEL_BRIDGE", {"Other-Leg-Unique-ID": str(uuidlib.uuid4())})
             await asyncio.sleep(0.05)
-            call.vars["originate_disposition"] = "SUCCESS"
             call.vars["cc_cause"] = "answered"
             call.running = [r for r in call.running if r[0] != event_uuid]
             self.complete(call, event_uuid, app, data, "_none_")
             self.hangup(call, "NORMAL_CLEARING", "agent")
             return None
-        call.vars["originate_disposition"] = "USER_BUSY"
         call.vars["cc_cause"] = "cancel"
         return "_none_"
+
+    async def bridge(self, call, app, data, event_uuid):
+        """mod_dptools.c audio_bridge_function.
+
+        The originate fails ("handoff": "fail", its cause "handoff_cause", USER_BUSY by
+        default): switch_ivr_originate leaves originate_disposition (the cause's name) on
+        the channel; then the caller's channel is HUNG UP with that cause unless
+        continue_on_fail is true (or lists the cause), or the cause is NO_ANSWER,
+        NO_USER_RESPONSE or ORIGINATOR_CANCEL ("no answer is always a reason to
+        continue"). Only then does the application return and the call go on.
+
+        The originate succeeds: CHANNEL_BRIDGE, the agent talks, then hangs up. At the
+        end of the bridge (src/switch_ivr_bridge.c switch_ivr_multi_threaded_bridge) the
+        caller's channel is hung up only when hangup_after_bridge is true; otherwise the
+        application returns and the channel goes back to what it was doing, here the
+        dialplan's park: the caller hears silence until they hang up."""
+        if call.handoff == "ok":
+            call.vars["originate_disposition"] = "SUCCESS"
+            self.emit(call, "CHANNEL_BRIDGE", {"Other-Leg-Unique-ID": str(uuidlib.uuid4())})
+            await asyncio.sleep(0.05)
+            self.emit(call, "CHANNEL_UNBRIDGE")
+            if fs_model.switch_true(call.vars.get("hangup_after_bridge")):
+                self.hangup(call, "NORMAL_CLEARING", "agent (hangup_after_bridge)")
+                return None
+            call.running = [r for r in call.running if r[0] != event_uuid]
+            self.complete(call, event_uuid, app, data, "_none_")
+            call.silent_after_bridge = True
+            # Parked again, nothing plays: the caller gives up after a while.
+            asyncio.get_running_loop().call_later(0.3, self.hangup, call, "NORMAL_CLEARING",
+                                                  "caller, left in silence after the bridge")
+            return None
+        cause = call.handoff_cause
+        call.vars["originate_disposition"] = cause
+        if cause in ("NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL"):
+            return "_none_"
+        go_on = call.vars.get("continue_on_fail")
+        if go_on and (fs_model.switch_true(go_on) or cause.lower() in
+                      [c.strip().lower() for c in go_on.split(",")]):
+            return "_none_"
+        self.hangup(call, cause, "bridge failed (no continue_on_fail)")
+        return None
 
     def uuid_break(self, call):
         """mod_commands.c uuid_break_function with "all": the application in
@@ -1064,8 +1155,7 @@ class FakeSwitch:
             # (switch_event_serialize with URL-encoded values, an empty line last).
             if call and call.parked and not call.ended:
                 headers = self.channel_headers(call, "CHANNEL_DATA")
-                conn.api_response("".join("%s: %s\n" % (k, url_encode(str(v)))
-                                          for k, v in headers) + "\n")
+                conn.api_response(serialize(headers) + "\n")
             else:
                 conn.api_response("-ERR No Such Channel!\n")
         else:

@@ -316,6 +316,42 @@ def grammar_params(grammar):
     return params
 
 
+def find_end_paren(text, i, open_c="{", close_c="}"):
+    """src/switch_utils.c switch_find_end_paren: the index of the close_c matching the
+    open_c at text[i] (nested pairs counted), or None."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == open_c:
+            depth += 1
+        elif text[j] == close_c:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def tts_text(text):
+    """src/switch_core_speech.c switch_core_speech_feed_tts: leading spaces dropped; a
+    text that then starts with '{' carries "{name=value,...}" parameters for the speech
+    engine (split on ',' then '='), and what follows the matching '}' is spoken; with no
+    matching '}' nothing is spoken (SWITCH_STATUS_FALSE). Returns (params, spoken):
+    params a list of (name, value), spoken None when the engine is given nothing."""
+    data = (text or "").lstrip(" ")
+    if not data:
+        return [], None
+    params = []
+    if data[0] == "{":
+        end = find_end_paren(data, 0)
+        if end is None:
+            return [], None
+        for item in separate_string(data[1:end], ",", 256):
+            pair = separate_string(item, "=", 2)
+            if len(pair) == 2:
+                params.append((pair[0], pair[1]))
+        data = data[end + 1:]
+    return params, data
+
+
 def heard(file, delimiter=None):
     """What a caller hears of a file argument: src/switch_ivr_play_say.c
     switch_ivr_play_file speaks "say:TEXT" with the channel's tts_engine and
@@ -331,8 +367,34 @@ def heard(file, delimiter=None):
     if not file or file == "silence" or file.startswith("silence_stream://"):
         return ""
     if file.startswith("say:"):
-        return file[4:]
+        # switch_ivr_speak_text → switch_core_speech_feed_tts (tts_text).
+        return tts_text(file[4:])[1] or ""
     return "[file %s]" % file
+
+
+def tts_params(file, delimiter=None):
+    """The speech engine parameters the "say:" elements of a file argument carry
+    (tts_text), in order: what a text that starts with '{' hands the engine."""
+    elements = file.split(delimiter[0]) if (file and delimiter) else [file or ""]
+    params = []
+    for e in elements:
+        if e.startswith("say:"):
+            params += tts_text(e[4:])[0]
+    return params
+
+
+def switch_true(value):
+    """src/include/switch_utils.h switch_true: yes, on, true, t, enabled, active,
+    allow (any case), or a number other than 0."""
+    if not value:
+        return False
+    v = value.strip().lower()
+    if v in ("yes", "on", "true", "t", "enabled", "active", "allow"):
+        return True
+    try:
+        return int(v) != 0
+    except ValueError:
+        return False
 
 
 def base_set(data):

@@ -36,8 +36,14 @@ BILINGUAL = HERE / "bilingual_machine.yaml"
 EVERY_LANGUAGE = HERE / "every_language_machine.yaml"
 # Every sequence src/switch_channel.c switch_channel_expand_variables_check acts
 # on, and the ways the host's own cleaning could have put one back together.
+# The machine's confirm prompt starts with it: after the host's cleaning it starts with
+# '{', which src/switch_core_speech.c switch_core_speech_feed_tts reads as the speech
+# engine's parameters. It also carries bg_system, a delimiter change (^^:, read by
+# switch_separate_string at the start of an argument) and the separators of set, multiset
+# and api arguments ('=', ',', '|').
 EXPANDER_TEXT = ("$\\{system touch /tmp/x} ${system id} $${hostname} \\${uuid} \\$$x "
-                 "$$${system id} \\' \\\\ ${system(id)} %[a=b] l'appel | detect:x")
+                 "$$${system id} \\' \\\\ ${system(id)} %[a=b] l'appel | detect:x "
+                 "${bg_system touch /tmp/y} ^^:a:b x=y,z=w")
 TODAY = "2025-03-10"
 PHONE = "0698765438"  # ends in 8: three upcoming appointments; no "123456" inside
 OTP = "123456"        # the mock's code
@@ -420,6 +426,8 @@ class EslHostTest(unittest.TestCase):
             self.assertNotIn("\\\\", e["arg"])
             self.assertNotIn("\n", e["arg"])
             self.assertFalse(e["arg"].startswith("%"), e)
+            # No text hands the speech engine parameters (switch_core_speech_feed_tts).
+            self.assertEqual(e.get("tts_params", []), [], e)
         apps = [e["app"] for e in h.executes(uuid)]
         self.assertIn("set", apps)  # the handoff context, read back by FreeSWITCH's set
         context = json.loads(call["vars"]["ivrsm_handoff_context"])
@@ -432,7 +440,10 @@ class EslHostTest(unittest.TestCase):
         self.assert_nothing_expanded(h, uuid)
         confirm = [a for a in h.asks(uuid) if "vous avez dit" in prompt_of(a)]
         self.assertEqual(len(confirm), 1)
-        self.assertIn("{system touch /tmp/x}", prompt_of(confirm[0]))
+        # Its leading brace became a space: the words are said, not read as parameters.
+        self.assertTrue(prompt_of(confirm[0]).startswith("system touch /tmp/x} "),
+                        prompt_of(confirm[0]))
+        self.assertIn("bg_system touch /tmp/y} ^^:a:b x=y,z=w", prompt_of(confirm[0]))
         self.assertIn("l'appel", prompt_of(confirm[0]))  # a quote escaped and heard
 
     def test_no_text_reaches_the_expander_of_an_older_switch(self):
@@ -1146,6 +1157,31 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual([r["body"].get("phone_e164") for r in self.mock_log[:1]], ["+33698765438"])
         self.assert_no_secrets(h.host_log)
 
+    def test_recogniser_silence_and_no_match(self):
+        """A recognition that ends without a result: mod_unimrcp gives "Completion-Cause:
+        NNN" as the whole result (002 silence, 001 no match, 006 an error), pocketsphinx
+        NLSML with <noinput/> or <nomatch/>. Silence is no input, not a no-match; an
+        error asks the same question again on the keypad."""
+        for engine in ("unimrcp", "pocketsphinx"):
+            with self.subTest(engine=engine):
+                uuid = call_uuid(77)
+                inputs = [{"silence": True}, {"nomatch": True}]
+                if engine == "unimrcp":
+                    inputs.append({"completion_cause": 6})
+                inputs += [{"digits": "1"}, {"digits": PHONE}]
+                h = run(self, {"asr": engine, "calls": [{"uuid": uuid, "inputs": inputs}]},
+                        host_args=["--asr-engine", "unimrcp"])
+                self.finish(h)
+                self.assertIn("call %s: noinput in ivr.entry" % uuid, h.host_log)
+                self.assertIn("call %s: nomatch in ivr.entry" % uuid, h.host_log)
+                self.assertEqual(h.host_log.count("call %s: nomatch in ivr.entry" % uuid), 1)
+                if engine == "unimrcp":
+                    self.assertIn("speech recognition failed (Completion-Cause: 006); asking "
+                                  "again on the keypad", h.host_log)
+                self.assertIn("call %s: dtmf 1 in ivr.entry" % uuid, h.host_log)
+                self.assertIn("call %s: dtmf %s in ivr.auth.phone_capture" % (uuid, PHONE),
+                              h.host_log)
+
     def test_code_said_again_stays_off_the_recogniser(self):
         """With a recogniser, the retry state that hands its input on to the OTP state
         ("Code incorrect, dites le code à nouveau") asks on the keypad too: the library
@@ -1203,10 +1239,15 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(h.report["calls"][uuid]["keys_eaten"], "")
 
     def test_bridge_handoff_failure_and_success(self):
-        """bridge: a busy agent is a failed handoff (the machine goes on), a bridge a success."""
+        """bridge: a busy agent is a failed handoff (the machine goes on), a bridge a success.
+        On a real switch a failed bridge hangs the caller up unless continue_on_fail is true,
+        and a bridge that ends leaves the caller parked in silence unless hangup_after_bridge
+        is true (the fake follows mod_dptools.c audio_bridge_function and switch_ivr_bridge.c):
+        the host sets both before any bridge."""
         a, b = call_uuid(81), call_uuid(82)
         to_agent = [{"digits": "2"}, {"digits": "0"}]
-        script = {"calls": [{"uuid": a, "handoff": "fail", "inputs": to_agent},
+        script = {"calls": [{"uuid": a, "handoff": "fail", "handoff_cause": "CALL_REJECTED",
+                             "inputs": to_agent},
                             {"uuid": b, "handoff": "ok", "inputs": to_agent}]}
         h = run(self, script, host_args=["--handoff-app", "bridge", "--handoff-arg",
                                          "sofia/gateway/agents/{queue}"])
@@ -1218,6 +1259,9 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(h.executes(b)[-1]["app"], "bridge")
         self.assertIn("call %s: handoff done" % b, h.host_log)
         self.assertIn("call %s: ended (handed off by bridge)" % b, h.host_log)
+        self.assertEqual(h.report["calls"][a]["vars"]["originate_disposition"], "CALL_REJECTED")
+        self.assertNotEqual(h.report["calls"][a]["ended_by"], "bridge failed (no continue_on_fail)")
+        self.assertEqual(h.report["calls"][b]["ended_by"], "agent (hangup_after_bridge)")
 
 
 class LanguagesTest(unittest.TestCase):

@@ -58,6 +58,7 @@ static char *stream(void)
     char *ev = event_message("Event-Name: CHANNEL_EXECUTE_COMPLETE\n"
                              "Unique-ID: 3f2a-01\n"
                              "Application-Response: FILE%20PLAYED\n"
+                             "Application-Data: _undef_\n"
                              "variable_ivrsm_app: synergia\n"
                              "variable_prompt: Bonjour%0A%0Ahangup%3A%20l%27appel%20%2B33%25\n",
                              NULL);
@@ -84,6 +85,8 @@ static void check_messages(esl_msg **m, size_t n)
     ck_assert(m[3]->is_event);
     ck_assert_str_eq(esl_msg_event_header(m[3], "Event-Name"), "CHANNEL_EXECUTE_COMPLETE");
     ck_assert_str_eq(esl_msg_event_header(m[3], "Application-Response"), "FILE PLAYED");
+    /* switch_event_serialize writes an empty value "_undef_". */
+    ck_assert_str_eq(esl_msg_event_header(m[3], "Application-Data"), "");
     ck_assert_str_eq(esl_msg_event_header(m[3], "variable_prompt"),
                      "Bonjour\n\nhangup: l'appel +33%");
     ck_assert_ptr_null(m[3]->event_body);
