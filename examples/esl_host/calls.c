@@ -496,23 +496,46 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
 /* Beyond a request's own timeout, how long the host waits for the adapter's result. */
 #define REQUEST_DEADLINE_MARGIN_MS 2000
 
-static void ticket_watch(host *h, http_ticket *t, int64_t now_ms, int timeout_ms)
+/*
+ * The adapter runs at most --http-max-in-flight transfers at once; the others
+ * wait in its FIFO queue and start as slots free up, a transfer's own timeout
+ * counted from then (lib/adapters/http_curl.c start_queued). The host follows
+ * that queue with its tickets, kept in the order they were submitted: the first
+ * tickets_started hold the slots. A ticket's deadline starts when it takes a
+ * slot, so a request that waited its turn gets its whole time.
+ */
+static void ticket_start(host *h, http_ticket *t, int64_t now_ms)
 {
-    int64_t deadline_at = now_ms + timeout_ms + REQUEST_DEADLINE_MARGIN_MS;
+    int64_t deadline_at = now_ms + t->timeout_ms + REQUEST_DEADLINE_MARGIN_MS;
     t->sent_at = now_ms;
-    t->timeout_ms = timeout_ms;
     t->deadline_at = deadline_at;
-    t->watched = true;
-    t->prev = NULL;
-    t->next = h->tickets;
-    if (h->tickets)
-        h->tickets->prev = t;
-    h->tickets = t;
+    t->started = true;
+    h->tickets_started++;
     if (h->requests_due_at < 0 || deadline_at < h->requests_due_at)
         h->requests_due_at = deadline_at;
 }
 
-/* Its result came (h->requests_due_at may stay earlier: the next check finds nothing due). */
+static void ticket_watch(host *h, http_ticket *t, int64_t now_ms, int timeout_ms)
+{
+    t->timeout_ms = timeout_ms;
+    t->watched = true;
+    t->started = false;
+    t->deadline_at = -1;
+    t->next = NULL;
+    t->prev = h->tickets_last;
+    if (h->tickets_last)
+        h->tickets_last->next = t;
+    else
+        h->tickets = t;
+    h->tickets_last = t;
+    size_t slots = h->cfg.http_max_in_flight > 0 ? (size_t)h->cfg.http_max_in_flight
+                                                 : IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT;
+    if (h->tickets_started < slots)
+        ticket_start(h, t, now_ms);
+}
+
+/* Its result came (h->requests_due_at may stay earlier: the next check finds nothing due).
+ * A ticket that held a slot gives it to the first that waits. */
 static void ticket_unwatch(host *h, http_ticket *t)
 {
     if (!t->watched)
@@ -524,7 +547,19 @@ static void ticket_unwatch(host *h, http_ticket *t)
         h->tickets = t->next;
     if (t->next)
         t->next->prev = t->prev;
+    else
+        h->tickets_last = t->prev;
     t->prev = t->next = NULL;
+    if (!t->started)
+        return;
+    t->started = false;
+    h->tickets_started--;
+    for (http_ticket *w = h->tickets; w; w = w->next) {
+        if (!w->started) {
+            ticket_start(h, w, host_monotonic_ms());
+            break;
+        }
+    }
 }
 
 static void on_http_done(void *user, const ivrsm_http_result *r);
@@ -555,6 +590,8 @@ void calls_expire_requests(host *h, int64_t now_ms)
         http_ticket *due = NULL;
         int64_t next = -1;
         for (http_ticket *t = h->tickets; t; t = t->next) {
+            if (!t->started)
+                continue; /* waiting for a slot: no deadline yet */
             if (t->deadline_at <= now_ms) {
                 due = t;
                 break;

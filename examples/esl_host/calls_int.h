@@ -24,11 +24,13 @@ typedef struct http_ticket {
     bool submitted; /* on the wire */
     bool storing;   /* waiting for its snapshot to be stored (else for the fence, if not sent) */
     bool awaiting_store; /* its snapshot could not be stored: it waits (call_store_request) */
-    /* Once submitted: the host's own deadline (monotonic ms), its place among the requests
-     * watched for it (h->tickets), and whether it passed (the result is then a timeout). */
+    /* Once submitted: its place among the requests watched for it (h->tickets), whether it
+     * holds one of the adapter's slots (started: on the wire since sent_at), the host's own
+     * deadline from then (monotonic ms, -1 while it waits for a slot), and whether it passed
+     * (the result is then a timeout). */
     int64_t sent_at, deadline_at;
     int timeout_ms; /* the request's own */
-    bool watched, expired;
+    bool watched, started, expired;
     struct http_ticket *prev, *next;
 } http_ticket;
 

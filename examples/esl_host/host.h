@@ -44,6 +44,7 @@ typedef struct host_config {
     int reconnect_min_ms;
     int reconnect_max_ms;
     int esl_reply_timeout_ms;    /* --esl-reply-timeout-ms */
+    int http_max_in_flight;      /* --http-max-in-flight: the adapter's max_in_flight */
     int ended_linger_ms;         /* how long an ended call is remembered (late events ignored) */
     const char *metrics_address; /* --metrics HOST:PORT, or NULL */
     int64_t drain_timeout_ms;    /* after SIGTERM, how long live calls may take */
@@ -76,9 +77,12 @@ typedef struct host {
     size_t watch_count, watch_cap;
     size_t *watch_index; /* by descriptor: 1 + its slot in watches, 0 none */
     size_t watch_index_len;
-    int64_t http_timer_at;       /* monotonic ms when the adapter's timer fires, -1 none */
-    struct http_ticket *tickets; /* the requests handed to the adapter, for their deadlines */
-    int64_t requests_due_at;     /* the soonest of their deadlines (monotonic ms), -1 none */
+    int64_t http_timer_at; /* monotonic ms when the adapter's timer fires, -1 none */
+    /* The requests handed to the adapter, in the order they were, for their deadlines; the
+     * first tickets_started of them hold the adapter's slots, the others wait their turn. */
+    struct http_ticket *tickets, *tickets_last;
+    size_t tickets_started;
+    int64_t requests_due_at; /* the soonest of their deadlines (monotonic ms), -1 none */
     esl_conn *esl;
     store *store;          /* NULL: snapshots in memory only */
     bool fenced;           /* the store says this host's leases are in doubt: send nothing */

@@ -64,6 +64,8 @@ static const char usage_text[] =
     "  --esl-reply-timeout-ms N  a command FreeSWITCH leaves unanswered this long drops the\n"
     "                          connection, as a broken one; a connection quiet this long is\n"
     "                          asked 'api status' (default 30000)\n"
+    "  --http-max-in-flight N  backend requests on the wire at once; more wait their turn\n"
+    "                          (default 64)\n"
     "  --ctx-var NAME[=KEY]    copy channel variable NAME into each new call's ctx (as KEY);\n"
     "                          repeatable\n"
     "  --metrics HOST:PORT     serve OpenMetrics text at http://HOST:PORT/metrics (port 0: any)\n"
@@ -104,6 +106,7 @@ enum {
     OPT_STORE_TTL,
     OPT_WRITE_BEHIND,
     OPT_ESL_REPLY_TIMEOUT,
+    OPT_HTTP_MAX_IN_FLIGHT,
     OPT_CTX_VAR,
     OPT_HELP
 };
@@ -136,6 +139,7 @@ static const struct option long_options[] = {
     {"store-ttl", required_argument, NULL, OPT_STORE_TTL},
     {"store-write-behind", required_argument, NULL, OPT_WRITE_BEHIND},
     {"esl-reply-timeout-ms", required_argument, NULL, OPT_ESL_REPLY_TIMEOUT},
+    {"http-max-in-flight", required_argument, NULL, OPT_HTTP_MAX_IN_FLIGHT},
     {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -147,7 +151,7 @@ typedef struct options {
     const char *reconnect_min, *reconnect_max;
     const char *metrics, *drain_timeout, *drain_queue, *asr_language;
     const char *redis, *redis_prefix, *host_id, *lease_ms, *redis_timeout, *store_ttl;
-    const char *write_behind, *esl_reply_timeout;
+    const char *write_behind, *esl_reply_timeout, *http_max_in_flight;
     const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
     size_t ctx_var_count;
 } options;
@@ -215,7 +219,8 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->redis_timeout,
                             &o->store_ttl,
                             &o->write_behind,
-                            &o->esl_reply_timeout};
+                            &o->esl_reply_timeout,
+                            &o->http_max_in_flight};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
@@ -228,7 +233,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->ctx_vars[o->ctx_var_count++] = optarg;
             continue;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_ESL_REPLY_TIMEOUT)
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_HTTP_MAX_IN_FLIGHT)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -411,6 +416,10 @@ static int configure(host *h, const options *o)
     if (parse_range(o->esl_reply_timeout, 100, 3600000, 30000, &cfg->esl_reply_timeout_ms) != 0)
         return fail_usage("--esl-reply-timeout-ms '%s': milliseconds from 100 to 3600000",
                           o->esl_reply_timeout);
+    if (parse_range(o->http_max_in_flight, 1, 10000, IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT,
+                    &cfg->http_max_in_flight) != 0)
+        return fail_usage("--http-max-in-flight '%s': a number from 1 to 10000",
+                          o->http_max_in_flight);
     cfg->ended_linger_ms = 60000;
     cfg->metrics_address = o->metrics;
     char *end;
@@ -537,7 +546,8 @@ static int start(host *h)
                              .base_url = h->cfg.backend_url,
                              .socket_hook = host_http_socket_hook,
                              .timer_hook = host_http_timer_hook,
-                             .loop_user = h};
+                             .loop_user = h,
+                             .max_in_flight = (size_t)h->cfg.http_max_in_flight};
     int rc = ivrsm_http_new(&ho, &h->http);
     if (rc != 0) {
         fprintf(stderr, "ivrsm-esl-host: --backend '%s': %s (expected http://HOST:PORT)\n",

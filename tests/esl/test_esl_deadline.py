@@ -97,11 +97,11 @@ def heard(h, uuid):
 class DeadlineTest(unittest.TestCase):
     maxDiff = None
 
-    def run_calls(self, backend_url, withhold, n_calls=1, spacing_ms=0):
+    def run_calls(self, backend_url, withhold, n_calls=1, spacing_ms=0, host_args=()):
         uuids = [call_uuid(400 + i) for i in range(n_calls)]
         script = {"calls": [{"uuid": u, "inputs": [], "start_after_ms": i * spacing_ms}
                             for i, u in enumerate(uuids)]}
-        h = WithholdingHarness(script, withhold, backend_url=backend_url)
+        h = WithholdingHarness(script, withhold, backend_url=backend_url, host_args=host_args)
         self.addCleanup(h.cleanup)
         t0 = time.monotonic()
         h.start()
@@ -154,6 +154,24 @@ class DeadlineTest(unittest.TestCase):
             self.assertEqual(heard(h, uuid), ["Réponse reçue. Au revoir."])
             self.assertIn("call %s: http GET /lookup -> 200" % uuid, h.host_log)
         self.assertEqual(h.host_log.count("taken as a timeout"), 1)
+
+    def test_a_request_waiting_for_a_slot_gets_its_whole_time(self):
+        """One slot (--http-max-in-flight 1): the second call's request waits in the
+        adapter's queue behind the first, whose answer libcurl loses. The host's deadline
+        of the second counts from the moment it takes the slot (when the first is stopped,
+        2.4 s on), not from its hand-over: it is answered at once and its caller hears the
+        answer. Counted from the hand-over, both deadlines would pass together and the
+        second call would hear a timeout its backend never caused."""
+        backend = JsonBackend({"ok": True})
+        self.addCleanup(backend.close)
+        h, uuids, elapsed = self.run_calls(backend.url, withhold=1, n_calls=2,
+                                           host_args=["--http-max-in-flight", "1"])
+        self.assertEqual(h.withheld(), (2, 1))
+        heard_by = sorted(heard(h, u)[0] for u in uuids)
+        self.assertEqual(heard_by, ["Le service ne répond pas. Au revoir.",
+                                    "Réponse reçue. Au revoir."])
+        self.assertEqual(h.host_log.count("taken as a timeout"), 1)
+        self.assertGreater(elapsed, 2.4)
 
 
 def main():
