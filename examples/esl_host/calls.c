@@ -350,7 +350,8 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
         snprintf(ctx->app_uuid, sizeof(ctx->app_uuid), "%s", app_uuid);
     }
     if (!ctx || esl_build_execute(&msg, c->uuid, app_uuid, step->app, step->arg) != 0 || msg.oom ||
-        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) != 0) {
+        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) !=
+            0) {
         free(ctx);
         sb_free(&msg);
         app_uuid[0] = '\0';
@@ -1115,7 +1116,7 @@ static void hang_up_untaken(host *h, const char *uuid)
     if (esl_new_uuid(app_uuid, sizeof(app_uuid)) != 0 ||
         esl_build_execute(&msg, uuid, app_uuid, "hangup", "NORMAL_TEMPORARY_FAILURE") != 0 ||
         msg.oom ||
-        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
+        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
         log_at(&h->log, LOG_ERROR, "call %s: cannot hang it up either: the channel stays parked",
                uuid);
     else
@@ -1313,7 +1314,7 @@ static void hand_off_now(call *c, const char *queue)
     strbuf msg = {0};
     if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP &&
         esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
-        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
+        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
     sb_free(&msg);
     ticket_detach(c); /* its answer will be dropped */
     clear_steps(c);

@@ -41,6 +41,16 @@ typedef struct pending_reply {
     int64_t sent_at; /* when the command was queued */
 } pending_reply;
 
+/* A command held back until it may be written (see esl_conn_send_acting). */
+typedef struct held_msg {
+    char *data;
+    size_t len;
+    esl_reply_kind kind;
+    esl_reply_fn fn;
+    void *user;
+    bool acting;
+} held_msg;
+
 struct esl_conn {
     esl_conn_config cfg;
     esl_conn_callbacks cb;
@@ -52,6 +62,10 @@ struct esl_conn {
     size_t out_sent;        /* bytes of out already written (moved out only now and then) */
     pending_reply *pending; /* FIFO: [head, count) */
     size_t head, count, cap;
+    /* Commands not yet written, in order: the first is an acting one waiting for every
+     * command written before it to be answered (esl_conn_send_acting). */
+    held_msg *held; /* FIFO: [held_head, held_count) */
+    size_t held_head, held_count, held_cap, held_bytes;
     int subscribe_replies; /* subscription replies still awaited */
     int backoff_ms;
     int64_t now;
@@ -117,6 +131,12 @@ static size_t queued(const esl_conn *c)
     return c->out.len - c->out_sent;
 }
 
+/* The same and the commands held back: all that waits in the host. */
+static size_t waiting(const esl_conn *c)
+{
+    return queued(c) + c->held_bytes;
+}
+
 /* ---------------------------------------------------------------------------
  * Pending replies
  * ------------------------------------------------------------------------- */
@@ -150,13 +170,22 @@ static int pop_pending(esl_conn *c, pending_reply *out)
     return 0;
 }
 
-/* Every reply still awaited is lost with the connection. */
+/* Every reply still awaited is lost with the connection, then those of the commands held back
+ * (never written), in the order they were sent. */
 static void fail_pending(esl_conn *c)
 {
     pending_reply r;
     esl_reply lost = {.lost = true};
     while (pop_pending(c, &r) == 0)
         r.fn(r.user, &lost);
+    while (c->held_count > 0) {
+        held_msg m = c->held[c->held_head++];
+        c->held_count--;
+        c->held_bytes -= m.len;
+        free(m.data);
+        m.fn(m.user, &lost);
+    }
+    c->held_head = 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -199,7 +228,7 @@ static void drop_not_reading(esl_conn *c)
     snprintf(why, sizeof(why),
              "FreeSWITCH does not read what the host sends (%zu bytes waiting, limit %zu): "
              "dropping the connection",
-             queued(c), c->cfg.out_limit);
+             waiting(c), c->cfg.out_limit);
     drop(c, LOG_ERROR, why);
 }
 
@@ -281,6 +310,38 @@ static int flush(esl_conn *c)
     compact(c);
     errno = saved;
     return rc;
+}
+
+/*
+ * Write the commands held back that may go now: from the first, each one that is not acting,
+ * and an acting one once no reply is awaited. Out of memory, the connection is dropped (the
+ * calls resume on the next one): a command that stays held with nothing awaited would wait
+ * for ever.
+ */
+static void release_held(esl_conn *c)
+{
+    bool wrote = false;
+    while (c->held_count > 0 && c->state == ST_READY) {
+        held_msg *m = &c->held[c->held_head];
+        if (m->acting && c->count > 0)
+            break;
+        size_t before = c->out.len;
+        if (sb_append(&c->out, m->data, m->len) != 0 ||
+            push_pending(c, m->kind, m->fn, m->user) != 0) {
+            c->out.len = before;
+            c->out.oom = false;
+            drop(c, LOG_ERROR, "out of memory sending a command");
+            return;
+        }
+        c->held_bytes -= m->len;
+        free(m->data);
+        c->held_head++;
+        if (--c->held_count == 0)
+            c->held_head = 0;
+        wrote = true;
+    }
+    if (wrote)
+        flush(c);
 }
 
 /* Queue bytes of the handshake (no reply handler: the state machine reads the reply). */
@@ -383,6 +444,7 @@ static void deliver_reply(esl_conn *c, esl_reply_kind kind, const char *text)
     reply.ok = text && (kind == ESL_REPLY_API ? strncmp(text, "-ERR", 4) != 0
                                               : strncmp(text, "+OK", 3) == 0);
     r.fn(r.user, &reply);
+    release_held(c);
 }
 
 static void dispatch(esl_conn *c, const esl_msg *m)
@@ -633,7 +695,7 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
         snprintf(why, sizeof(why),
                  "FreeSWITCH has not answered a command in %d ms (%zu awaiting a reply, %zu bytes "
                  "not yet taken by the socket): the connection is taken as stuck",
-                 c->cfg.reply_timeout_ms, c->count, queued(c));
+                 c->cfg.reply_timeout_ms, c->count, waiting(c));
         drop(c, LOG_ERROR, why);
     }
 }
@@ -643,12 +705,38 @@ bool esl_conn_ready(const esl_conn *c)
     return c->state == ST_READY;
 }
 
-int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
-                  void *user)
+/* Keep a copy of msg to write later, behind the commands already held. Returns 0 or -1. */
+static int hold(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
+                void *user, bool acting)
+{
+    if (c->held_head + c->held_count == c->held_cap) {
+        if (c->held_head > 0) {
+            memmove(c->held, c->held + c->held_head, c->held_count * sizeof(*c->held));
+            c->held_head = 0;
+        } else {
+            size_t cap = c->held_cap ? c->held_cap * 2 : 16;
+            held_msg *h = realloc(c->held, cap * sizeof(*h));
+            if (!h)
+                return -1;
+            c->held = h;
+            c->held_cap = cap;
+        }
+    }
+    char *copy = malloc(len);
+    if (!copy)
+        return -1;
+    memcpy(copy, msg, len);
+    c->held[c->held_head + c->held_count++] = (held_msg){copy, len, kind, fn, user, acting};
+    c->held_bytes += len;
+    return 0;
+}
+
+static int send_message(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
+                        esl_reply_fn fn, void *user, bool acting)
 {
     if (c->state != ST_READY)
         return -1;
-    if (c->overflow || queued(c) > c->cfg.out_limit || len > c->cfg.out_limit - queued(c)) {
+    if (c->overflow || waiting(c) > c->cfg.out_limit || len > c->cfg.out_limit - waiting(c)) {
         /* FreeSWITCH does not take what was sent: this message is never written, and the
          * connection drops at the next tick (not here: fn is never called from within). */
         if (push_pending(c, kind, fn, user) != 0)
@@ -656,6 +744,8 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
         c->overflow = true;
         return 0;
     }
+    if (c->held_count > 0 || (acting && c->count > 0))
+        return hold(c, msg, len, kind, fn, user, acting);
     size_t before = c->out.len;
     if (sb_append(&c->out, msg, len) != 0 || push_pending(c, kind, fn, user) != 0) {
         c->out.len = before; /* keep the stream whole */
@@ -668,9 +758,21 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
     return 0;
 }
 
+int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
+                  void *user)
+{
+    return send_message(c, msg, len, kind, fn, user, false);
+}
+
+int esl_conn_send_acting(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
+                         esl_reply_fn fn, void *user)
+{
+    return send_message(c, msg, len, kind, fn, user, true);
+}
+
 size_t esl_conn_queued(const esl_conn *c)
 {
-    return queued(c);
+    return waiting(c);
 }
 
 unsigned esl_conn_attempts(const esl_conn *c)
@@ -701,5 +803,6 @@ void esl_conn_free(esl_conn *c)
     esl_framer_free(&c->framer);
     sb_free(&c->out);
     free(c->pending);
+    free(c->held);
     free(c);
 }

@@ -127,7 +127,20 @@ bool esl_conn_ready(const esl_conn *c);
 int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, esl_reply_fn fn,
                   void *user);
 
-/* Bytes queued for FreeSWITCH that the socket has not taken yet. */
+/*
+ * The same for a command that acts on a channel (sendmsg, uuid_break): it is written only
+ * once every command written before it has been answered, so that it never waits unread in
+ * FreeSWITCH behind a command that holds the connection's thread. A thread that stops and
+ * comes back after the host left runs the commands it had not read (mod_event_socket.c
+ * listener_run goes on with read_packet until the end of the stream): held back here, they
+ * are never written to that connection, and are lost with it (fn gets lost). Commands sent
+ * after a held one wait behind it, so that the order of the replies stays the order of the
+ * sends.
+ */
+int esl_conn_send_acting(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
+                         esl_reply_fn fn, void *user);
+
+/* Bytes queued for FreeSWITCH that the socket has not taken yet, commands held back included. */
 size_t esl_conn_queued(const esl_conn *c);
 
 /* Connection attempts so far (for logs and tests). */

@@ -100,7 +100,7 @@ static void continue_resume(call *c)
     if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP) {
         strbuf msg = {0};
         if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
-            esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
+            esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
         sb_free(&msg);
     }
     call_send_setup(c);

@@ -238,6 +238,12 @@ class Connection:
         self.writer = writer
         self.number = number
         self.authed = False
+        self.opened_ms = server.now_ms()
+        # Closed by the switch (exit, a refused password, kill_listener, a lost network path):
+        # its reader stops. A socket the host closed stops nothing by itself: the listener
+        # goes on reading what it holds (mod_event_socket.c listener_run: read_packet until
+        # it fails, the replies' sends unchecked).
+        self.ended = False
         self.events = set()
         self.filters = []
         self.commands = []
@@ -349,7 +355,9 @@ class Connection:
         lost network path: what was still queued never arrives.
         """
         if self.closed or self.closing:
+            self.ended = True
             return
+        self.ended = True
         if notice:
             body = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
             self.send(b"Content-Type: text/disconnect-notice\nContent-Length: %d\n\n" % len(body)
@@ -1238,7 +1246,7 @@ class FakeSwitch:
         pause_s = self.reader.get("pause_ms", 0) / 1000.0
         taken = 0
         try:
-            while not conn.closed:
+            while not conn.ended:
                 await conn.running.wait()
                 data = await reader.read(1 if bytewise else 65536)
                 if not data:
@@ -1259,7 +1267,7 @@ class FakeSwitch:
                             self.spawn(call, self.flood(call, stall["flood"]))
                     await conn.running.wait()
                     await self.command(conn, line, headers, body)
-                    if conn.closed:
+                    if conn.ended:
                         break
         except (ConnectionError, OSError):
             pass
@@ -1290,7 +1298,8 @@ class FakeSwitch:
             "stalls": self.stalls,
             "events_flooded": self.flooded,
             "events_lost": self.events_lost,
-            "connections": [{"number": c.number, "authed": c.authed, "events": sorted(c.events),
+            "connections": [{"number": c.number, "opened_ms": c.opened_ms, "authed": c.authed,
+                             "events": sorted(c.events),
                              "filters": c.filters, "commands": c.commands}
                             for c in self.connections],
             "calls": {c.uuid: {"index": c.index, "executes": c.executes, "refused": c.refused,

@@ -173,6 +173,40 @@ class BackpressureTest(unittest.TestCase):
         self.assertEqual([a["connection"] for a in phone], [1, 2])
         self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
 
+    def test_listener_back_after_the_host_left_runs_no_held_command(self):
+        """The listener stops while two calls wait for the backend (request_otp, slow); both
+        answers come meanwhile and the host has a command for each call. After
+        --esl-reply-timeout-ms the host drops the connection and resumes both calls on a new
+        one; then the old listener comes back and runs what it had not read
+        (mod_event_socket.c listener_run reads until the end of the stream). A command that
+        acts on a channel is written only once every command before it is answered, so the
+        old connection holds at most the one first written: one stale execution at most,
+        never the second call's (which would otherwise run twice)."""
+        uuids = [call_uuid(340), call_uuid(341)]
+        calls = []
+        for i, uuid in enumerate(uuids):
+            inputs = seed_login_inputs()
+            if i == 0:
+                # 150 ms after the phone number, during the slow request: stopped 2 s.
+                inputs[1] = dict(inputs[1], stall={"after_ms": 150, "for_ms": 2000})
+            # The code's question answered only after 1.5 s of silence: the calls are still
+            # live when the old listener comes back.
+            inputs.insert(2, {"hold": True, "for_ms": 1500})
+            calls.append({"uuid": uuid, "inputs": inputs})
+        h = self.start({"calls": calls}, host_args=["--esl-reply-timeout-ms", "1000"],
+                       mock_args=["--fail", "request_otp=slow:400"])
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        self.assertIn("FreeSWITCH has not answered a command in 1000 ms", h.host_log)
+        second = connections[1]["opened_ms"]
+        stale = [(uuid, e["app"]) for uuid in uuids for e in h.executes(uuid)
+                 if e["connection"] == 1 and e["t"] > second]
+        self.assertLessEqual(len(stale), 1, stale)
+        for uuid in uuids:
+            self.assertIn("call %s: resumed in" % uuid, h.host_log)
+            self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)), uuid)
+
     def test_listener_killed_for_lost_events_is_reconnected(self):
         """A stopped listener whose event queue is full (lowered here from 100,000) loses
         the events that follow; past 500 lost FreeSWITCH closes the connection

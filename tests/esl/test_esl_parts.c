@@ -1292,6 +1292,73 @@ static void sent_text(int fs, char *out, size_t cap)
     out[n > 0 ? n : 0] = '\0';
 }
 
+/* Handle what the connection reads until `rs` has `ok` replies (or a second). */
+static void drive_replies(esl_conn *c, const replies_seen *rs, int ok)
+{
+    for (int i = 0; i < 100 && rs->ok < ok; i++) {
+        struct pollfd p = {.fd = esl_conn_fd(c), .events = esl_conn_poll_events(c)};
+        if (p.fd >= 0 && poll(&p, 1, 10) > 0)
+            esl_conn_handle(c, p.revents, 0);
+    }
+}
+
+/*
+ * A command that acts on a channel is written only once every command written before it is
+ * answered, and what is sent after it waits behind it: a connection thread that stops never
+ * holds more than one of them unread (mod_event_socket.c listener_run runs what it had not
+ * read when it comes back). What is held when the connection drops is lost, never written.
+ */
+START_TEST(acting_command_waits_for_earlier_replies)
+{
+    logger lg;
+    FILE *log = quiet_log(&lg);
+    conn_seen seen = {.reply_timeout_ms = 1000};
+    int fs = ready_connection(&seen, &lg);
+    replies_seen rs = {0};
+    const char *api = "api uuid_exists a\n\n";
+    const char *acting = "sendmsg b\ncall-command: execute\n\n";
+    const char *after = "api uuid_exists c\n\n";
+    const char *reply = "Content-Type: api/response\nContent-Length: 4\n\ntrue";
+    const char *ok = "Content-Type: command/reply\nReply-Text: +OK\n\n";
+    char sent[256];
+    ck_assert_int_eq(esl_conn_send(seen.conn, api, strlen(api), ESL_REPLY_API, count_reply, &rs),
+                     0);
+    ck_assert_int_eq(esl_conn_send_acting(seen.conn, acting, strlen(acting), ESL_REPLY_COMMAND,
+                                          count_reply, &rs),
+                     0);
+    ck_assert_int_eq(
+        esl_conn_send(seen.conn, after, strlen(after), ESL_REPLY_API, count_reply, &rs), 0);
+    sent_text(fs, sent, sizeof(sent));
+    ck_assert_str_eq(sent, api); /* the other two wait in the host */
+    ck_assert_uint_eq(esl_conn_queued(seen.conn), strlen(acting) + strlen(after));
+    ck_assert_int_eq(write(fs, reply, strlen(reply)), (ssize_t)strlen(reply));
+    drive_replies(seen.conn, &rs, 1);
+    ck_assert_int_eq(rs.ok, 1);
+    sent_text(fs, sent, sizeof(sent));
+    char both[256];
+    snprintf(both, sizeof(both), "%s%s", acting, after);
+    ck_assert_str_eq(sent, both); /* in the order they were sent */
+    /* Another acting command, while those two are unanswered: held, then lost with the
+     * connection, never written. */
+    ck_assert_int_eq(esl_conn_send_acting(seen.conn, acting, strlen(acting), ESL_REPLY_COMMAND,
+                                          count_reply, &rs),
+                     0);
+    ck_assert_int_eq(write(fs, ok, strlen(ok)), (ssize_t)strlen(ok));
+    drive_replies(seen.conn, &rs, 2);
+    sent_text(fs, sent, sizeof(sent));
+    ck_assert_str_eq(sent, ""); /* "after" is still unanswered */
+    esl_conn_tick(seen.conn, 60000);
+    ck_assert(seen.lost);
+    ck_assert_int_eq(rs.lost, 2);
+    ck_assert_uint_eq(esl_conn_queued(seen.conn), 0);
+    sent_text(fs, sent, sizeof(sent));
+    ck_assert_str_eq(sent, "");
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
 /*
  * Nothing from FreeSWITCH and no reply awaited (every call waiting for its caller): after
  * cfg.reply_timeout_ms of quiet the host asks "api status", which a live connection thread
@@ -1357,6 +1424,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, unanswered_command_drops_the_connection);
     tcase_add_test(t, reply_waiting_in_the_socket_is_not_a_timeout);
     tcase_add_test(t, quiet_connection_is_probed);
+    tcase_add_test(t, acting_command_waits_for_earlier_replies);
     tcase_set_timeout(t, 60); /* sockets: a loaded machine's scheduling, not work */
     suite_add_tcase(s, t);
     t = tcase_create("wire");
