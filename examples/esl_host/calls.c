@@ -945,6 +945,31 @@ static int join_rest(call *c, ask_result *r)
     return 0;
 }
 
+/*
+ * A terminator pressed while the prompt played is the read's first digit, not its end
+ * (switch_ivr_play_say.c switch_ivr_read: switch_ivr_play_file puts the key that stops the
+ * prompt in the digit buffer; only switch_ivr_collect_digits_count, after the prompt, ends a
+ * read at a terminator): "#" alone, or "#0612345678" from a caller who pressed '#' to cut the
+ * prompt short and then keyed the number. The host takes such a key for what it did, stop
+ * the prompt: leading terminators are dropped, and a read left empty is a lone terminator, a
+ * wrong answer, as after the prompt.
+ */
+static void drop_leading_terminators(call *c, ask_result *r)
+{
+    if (r->type != IVRSM_EVENT_DTMF || !r->text || !*c->ask_terminators)
+        return;
+    size_t n = strspn(r->text, c->ask_terminators);
+    if (n == 0)
+        return;
+    if (!r->text[n]) {
+        free(r->text);
+        r->text = NULL;
+        r->type = IVRSM_EVENT_NOMATCH;
+        return;
+    }
+    memmove(r->text, r->text + n, strlen(r->text + n) + 1);
+}
+
 static void complete_ask(call *c, const esl_msg *ev)
 {
     c->answer_at_us = host_monotonic_us();
@@ -958,6 +983,8 @@ static void complete_ask(call *c, const esl_msg *ev)
         ask_result_clear(&r);
         return;
     }
+    if (rc == 0 && !rest && !c->ask_speech)
+        drop_leading_terminators(c, &r);
     if (rc == 1 && c->keypad_fallback.app) {
         log_at(&c->h->log, LOG_WARN,
                "call %s: speech recognition failed (%s); asking again on the keypad", c->uuid, why);

@@ -798,8 +798,8 @@ class FakeSwitch:
     async def play_and_get_digits(self, call, data, ex):
         """mod_dptools.c play_and_get_digits_function, then src/switch_ivr_play_say.c
         switch_play_and_get_digits / switch_ivr_read, one try:
-        - the prompt plays; a key pressed meanwhile stops it and is the first digit
-          (switch_ivr_play_file with args.buf);
+        - the prompt plays; a key pressed meanwhile stops it and is the first digit,
+          a terminator too (switch_ivr_play_file with args.buf);
         - src/switch_ivr.c switch_ivr_collect_digits_count takes keys from the
           channel's queue: a terminator ends the read (and is not a digit), the
           max-th digit ends it at once (later keys stay queued), the timeout runs
@@ -836,9 +836,11 @@ class FakeSwitch:
                 digits = key
         terminator = ""
         timed_out = False
-        if digits and digits in a["terminators"]:
-            terminator, digits = digits, ""
-        elif len(digits) < a["max"] or (a["min"] and len(digits) < a["min"]):
+        # switch_ivr_read: the key that stopped the prompt went into the digit buffer
+        # (switch_ivr_play_file with args.buf): it is the first digit, a terminator too.
+        # Only keys read after the prompt (switch_ivr_collect_digits_count) end the read
+        # as terminators; read_result clears a lone terminator when max is 1.
+        if len(digits) < a["max"] or (a["min"] and len(digits) < a["min"]):
             while True:
                 wait = (a["digit_timeout"] if digits else a["timeout"]) * self.scale / 1000.0
                 key = await self.next_key(call, wait)

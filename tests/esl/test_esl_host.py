@@ -479,6 +479,25 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(asks[-1]))
         self.assertEqual(h.report["calls"][uuid]["keys_left"], "")
 
+    def test_terminator_during_the_prompt_only_stops_it(self):
+        """A '#' pressed while the question's prompt plays is the read's first digit on a
+        real FreeSWITCH (switch_ivr_read: the key that stops the prompt lands in the digit
+        buffer; only keys after it end a read as terminators). The host drops leading
+        terminators: '#' then the number is the number; '#' alone a wrong answer, as
+        after the prompt."""
+        uuid = call_uuid(6)
+        inputs = [{"digits": "1"},
+                  {"keys": "#", "after_ms": 1},                   # during the prompt
+                  {"keys": "#" + PHONE + "#", "after_ms": 1}]     # '#', then the number
+        h = run(self, {"prompt_ms": 80, "calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h)
+        reads = [a["read"] for a in h.asks(uuid) if "read" in a]
+        self.assertEqual(reads[1]["digits"], "#")          # as FreeSWITCH reads it
+        self.assertEqual(reads[2]["digits"], "#" + PHONE)
+        self.assertIn("call %s: nomatch in ivr.auth.phone_capture" % uuid, h.host_log)
+        self.assertIn("call %s: dtmf %s in ivr.auth.phone_capture" % (uuid, PHONE), h.host_log)
+        self.assertEqual(self.mock_log[0]["body"]["phone_e164"], "+33698765438")
+
     def test_three_calls_on_one_connection(self):
         """Three calls at once, each with its own prompts; a slow backend blocks none of them."""
         a, b, c = call_uuid(11), call_uuid(12), call_uuid(13)
