@@ -671,6 +671,106 @@ START_TEST(test_normalize_as_reference)
 }
 END_TEST
 
+/* s in decomposed form (NFD) for the Latin-1 letters: each accented letter as its base letter
+ * and a combining mark. */
+static void to_nfd(const char *s, char *out, size_t cap)
+{
+    /* U+00C0..U+00FF: the base letter (upper case from U+00C0 to U+00DE) and the mark, or none. */
+    static const char bases[] = "AAAAAA CEEEEIIII NOOOOO  UUUUY  aaaaaa ceeeeiiii nooooo  uuuuy y";
+    static const unsigned short marks[64] = {
+        0x300, 0x301, 0x302, 0x303, 0x308, 0x30A, 0,     0x327, 0x300, 0x301, 0x302, 0x308, 0x300,
+        0x301, 0x302, 0x308, 0,     0x303, 0x300, 0x301, 0x302, 0x303, 0x308, 0,     0,     0x300,
+        0x301, 0x302, 0x308, 0x301, 0,     0,     0x300, 0x301, 0x302, 0x303, 0x308, 0x30A, 0,
+        0x327, 0x300, 0x301, 0x302, 0x308, 0x300, 0x301, 0x302, 0x308, 0,     0x303, 0x300, 0x301,
+        0x302, 0x303, 0x308, 0,     0,     0x300, 0x301, 0x302, 0x308, 0x301, 0,     0x308};
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < cap; p++) {
+        unsigned k = p[0] == 0xC3 && p[1] ? (unsigned)(p[1] & 0x3F) : 64;
+        if (k < 64 && marks[k]) {
+            out[n++] = bases[k];
+            out[n++] = (char)(0xC0 | (marks[k] >> 6));
+            out[n++] = (char)(0x80 | (marks[k] & 0x3F));
+            p++;
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n] = '\0';
+}
+
+/*
+ * Text in decomposed form (NFD: "e" and U+0301 for "é") normalises as the same text composed,
+ * in every language's folds: "ñ" kept in Spanish, "ö" as "oe" in German, accents dropped
+ * elsewhere; a mark that makes no letter with what is before it (a space, a digit, a
+ * consonant) is dropped, never a word break nor an error.
+ */
+START_TEST(test_normalize_decomposed_as_composed)
+{
+    static const struct {
+        const char *locale, *said;
+    } cases[] = {
+        {"fr-FR", "Je veux déplacer mon rendez-vous à Noël, c'est très pénible, garçon ÉTÉ"},
+        {"fr-FR", "deuxième, troisième, où, août, maïs, Ça ira"},
+        {"de-DE", "Grüße aus Köln, ich möchte stornieren, Übermorgen, ÄRGER, Öl"},
+        {"es-ES", "Mañana por la mañana, el año que viene, pingüino, sí, está, Ñandú"},
+        {"en-US", "café, naïve, résumé, Zoë, São Paulo"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ivrsm_text_rules *rules = ivrsm_locale_text_rules(ivrsm_locale_find(cases[i].locale));
+        ck_assert_ptr_nonnull(rules);
+        char nfd[512], a[512], b[512];
+        to_nfd(cases[i].said, nfd, sizeof nfd);
+        ck_assert_str_ne(nfd, cases[i].said);
+        int na =
+            ivrsm_text_normalize_rules(rules, cases[i].said, strlen(cases[i].said), a, sizeof a);
+        int nb = ivrsm_text_normalize_rules(rules, nfd, strlen(nfd), b, sizeof b);
+        ck_assert_int_gt(na, 0);
+        ck_assert_msg(na == nb && !strcmp(a, b), "%s: \"%s\" composed, \"%s\" decomposed",
+                      cases[i].locale, a, b);
+        /* The same words start the same: what the phrase scan skips by. */
+        ivrsm_word_starts sa, sb;
+        ivrsm_text_normalize_starts(rules, nfd, strlen(nfd), b, sizeof b, &sb);
+        ivrsm_text_word_starts(a, (size_t)na, &sa);
+        for (unsigned c = 0; c < 256; c++)
+            ck_assert(!ivrsm_word_starts_has(&sa, (unsigned char)c) ||
+                      ivrsm_word_starts_has(&sb, (unsigned char)c));
+        /* Every output size: the text when it fits with its NUL, -1 when not. */
+        for (size_t cap = 0; cap <= (size_t)na + 1; cap++)
+            ck_assert_int_eq(ivrsm_text_normalize_rules(rules, nfd, strlen(nfd), b, cap),
+                             cap > (size_t)na ? na : -1);
+    }
+    /* Marks after no letter, or after one they make nothing with: dropped. */
+    static const struct {
+        const char *in, *out;
+    } lone[] = {
+        {"\xcc\x81"
+         "abc",
+         "abc"}, /* at the start */
+        {"a \xcc\x81"
+         "b",
+         "a b"}, /* after a space */
+        {"12\xcc\x88"
+         "3",
+         "123"},                    /* after a digit */
+        {"x\xcc\x81y", "xy"},       /* x has no acute in Latin-1 */
+        {"e\xcc\x81\xcc\x81", "e"}, /* a second mark */
+        {"e\xcd\xaf", "e"},         /* U+036F, the block's last */
+        {"e\xcd\xb0", NULL},        /* U+0370 is a letter (Greek), kept */
+        {"e\xcc", NULL},            /* cut short: not UTF-8 */
+    };
+    for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+        char out[64];
+        int n = ivrsm_text_normalize(lone[i].in, strlen(lone[i].in), out, sizeof out);
+        if (lone[i].out)
+            ck_assert_msg(n >= 0 && !strcmp(out, lone[i].out), "%zu: \"%s\"", i, n >= 0 ? out : "");
+        else if (i == 6)
+            ck_assert_msg(n == 3 && !strcmp(out, "e\xcd\xb0"), "%zu: %d", i, n);
+        else
+            ck_assert_int_eq(n, -1);
+    }
+}
+END_TEST
+
 START_TEST(test_normalize_never_longer_than_input)
 {
     /* Every accented letter of Latin-1 and œ, one after the other. */
@@ -1456,6 +1556,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_collapse_spaces);
     tcase_add_test(tc, test_normalize_never_longer_than_input);
     tcase_add_test(tc, test_normalize_as_reference);
+    tcase_add_test(tc, test_normalize_decomposed_as_composed);
     tcase_add_test(tc, test_normalize_garbage_never_crashes);
     tcase_add_loop_test(tc, test_rules_table, 0, sizeof rules_cases / sizeof rules_cases[0]);
     tcase_add_test(tc, test_rules_capacity_and_null);

@@ -17,6 +17,7 @@
 
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -261,6 +262,65 @@ static inline void mark_start(struct norm_out *o, unsigned char c)
 {
     if (o->starts)
         o->starts->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+/*
+ * The Latin-1 letter a lower-case ASCII letter and a combining mark (U+0300..U+036F) make
+ * together, as Unicode's canonical composition (NFC) makes it: "e" and U+0301 are "é". 0 when
+ * they make none there. Text in decomposed form (NFD: a macOS file, some recognisers) writes
+ * each accented letter so.
+ */
+static uint32_t compose_latin1(char base, uint32_t mark)
+{
+    static const struct {
+        char base;
+        uint16_t mark;
+        uint8_t letter; /* U+00E0..U+00FF, less 0xE0 */
+    } pairs[] = {
+        {'a', 0x300, 0x00}, {'a', 0x301, 0x01}, {'a', 0x302, 0x02}, {'a', 0x303, 0x03},
+        {'a', 0x308, 0x04}, {'a', 0x30A, 0x05}, {'c', 0x327, 0x07}, {'e', 0x300, 0x08},
+        {'e', 0x301, 0x09}, {'e', 0x302, 0x0A}, {'e', 0x308, 0x0B}, {'i', 0x300, 0x0C},
+        {'i', 0x301, 0x0D}, {'i', 0x302, 0x0E}, {'i', 0x308, 0x0F}, {'n', 0x303, 0x11},
+        {'o', 0x300, 0x12}, {'o', 0x301, 0x13}, {'o', 0x302, 0x14}, {'o', 0x303, 0x15},
+        {'o', 0x308, 0x16}, {'u', 0x300, 0x19}, {'u', 0x301, 0x1A}, {'u', 0x302, 0x1B},
+        {'u', 0x308, 0x1C}, {'y', 0x301, 0x1D}, {'y', 0x308, 0x1F},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i].base == base && pairs[i].mark == mark)
+            return 0xE0u + pairs[i].letter;
+    return 0;
+}
+
+/*
+ * A combining mark at p[0..avail) (U+0300..U+036F, two bytes from 0xCC or 0xCD) after the
+ * letter the output ends with: that letter and the mark are written as the accented letter
+ * they make, folded as it is ("n" and a tilde are Spanish "ñ", "o" and a diaeresis German
+ * "oe"); a mark that makes no letter with what comes before it is dropped, as the accents of
+ * the letters it would make are. The bytes read (2), 0 when p holds no combining mark, or -1
+ * when the output is full.
+ */
+static int compose_mark(const ivrsm_text_rules *rules, struct norm_out *o, const unsigned char *p,
+                        size_t avail)
+{
+    if (avail < 2 || (p[1] & 0xC0) != 0x80 || (p[0] == 0xCD && p[1] > 0xAF))
+        return 0;
+    uint32_t mark = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3Fu);
+    bool after_letter = !o->pending_space && o->len > o->floor && o->len > 0 &&
+                        o->out[o->len - 1] >= 'a' && o->out[o->len - 1] <= 'z';
+    uint32_t letter = after_letter ? compose_latin1(o->out[o->len - 1], mark) : 0;
+    if (!letter)
+        return 2;
+    const char *own = rules_fold(rules, letter);
+    const char *piece = own ? own : latin1_upper_fold[letter - 0xC0];
+    size_t n = strlen(piece);
+    o->len--; /* the letter, written again as the accented one */
+    if (o->len + n >= o->cap)
+        return -1;
+    if (o->len == 0 || o->out[o->len - 1] == ' ')
+        mark_start(o, (unsigned char)piece[0]);
+    memcpy(o->out + o->len, piece, n);
+    o->len += n;
+    return 2;
 }
 
 static size_t rewrite_from_len(const struct ivrsm_text_rewrite *r)
@@ -541,6 +601,15 @@ static int normalize(const ivrsm_text_rules *rules, const char *in, size_t len, 
             if (put_ascii_run(&o, p, &i, len) != 0)
                 return -1;
             continue;
+        }
+        if (b == 0xCC || b == 0xCD) { /* a combining mark, or U+0300..U+037F's others */
+            int read = compose_mark(rules, &o, p + i, len - i);
+            if (read < 0)
+                return -1;
+            if (read > 0) {
+                i += (size_t)read;
+                continue;
+            }
         }
         const char *piece;
         size_t piece_len;
