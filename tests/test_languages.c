@@ -850,11 +850,104 @@ START_TEST(language_checked_as_after_every_set)
 }
 END_TEST
 
+/*
+ * A language menu: each caller says the name of the language in that language ("english
+ * please" to a Spanish machine, "deutsch bitte"), which the route that switches to it hears
+ * (and hints), as well as the first language's words for it; a route that switches nothing
+ * hears the call's language only. Its question, written once in every language, is no
+ * language-missing; a plain prompt elsewhere still is.
+ */
+static const char *const language_menu_yaml =
+    "machine: hotel\n"
+    "version: '1'\n"
+    "languages: [es-ES, en-GB, de-DE]\n"
+    "intents:\n"
+    "  spanish: {utterances: {es-ES: [español], en-GB: [spanish], de-DE: [spanisch]}, dtmf: ['1']}\n"
+    "  english: {utterances: {es-ES: [inglés], en-GB: [english], de-DE: [englisch]}, dtmf: ['2']}\n"
+    "  german: {utterances: {es-ES: [alemán], en-GB: [german], de-DE: [deutsch, auf deutsch]}, "
+    "dtmf: ['3']}\n"
+    "  help: {utterances: {es-ES: [ayuda], en-GB: [help], de-DE: [hilfe]}}\n"
+    "states:\n"
+    "  pick:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Para español, pulse 1. For English, press 2. Für Deutsch, drücken Sie 3.'\n"
+    "    routes:\n"
+    "      - {when_intent: spanish, set: {language: es-ES}, next: menu}\n"
+    "      - {when_intent: english, set: {language: en-GB}, next: menu}\n"
+    "      - {when_intent: german, set: {language: de-DE}, next: menu}\n"
+    "      - {when_intent: help, next: bye}\n"
+    "  menu:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Pulse 1.'\n"
+    "    routes:\n"
+    "      - {when_intent: spanish, next: bye}\n"
+    "  bye:\n"
+    "    type: prompt_end\n"
+    "    prompt: {es-ES: 'Adiós.', en-GB: 'Goodbye.', de-DE: 'Auf Wiederhören.'}\n";
+
+static void pick_language(const char *said, const char *state, const char *language)
+{
+    ivrsm_machine *m = load_yaml_text(language_menu_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert(hinted(&c, "english") && hinted(&c, "deutsch") && hinted(&c, "inglés"));
+    ck_assert_int_eq(call_input(&c, said), 0);
+    ck_assert_msg(!strcmp(call_state(&c), state), "%s: in %s, expected %s", said, call_state(&c),
+                  state);
+    if (language)
+        assert_ctx(&c, "language", language);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+
+START_TEST(language_menu_hears_each_language)
+{
+    pick_language("say english please", "menu", "en-GB");
+    pick_language("say inglés", "menu", "en-GB");
+    pick_language("say auf Deutsch bitte", "menu", "de-DE");
+    pick_language("say Französisch oder Deutsch", "menu", "de-DE");
+    pick_language("say español", "menu", "es-ES");
+    /* help switches nothing: only its Spanish words are heard in a Spanish call. */
+    pick_language("say help", "pick", "es-ES");
+    pick_language("say ayuda", "bye", "es-ES");
+
+    /* In the menu, spanish switches nothing: "spanish" is no Spanish word. */
+    ivrsm_machine *m = load_yaml_text(language_menu_yaml);
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "dtmf 1"), 0);
+    ck_assert_str_eq(call_state(&c), "menu");
+    ck_assert(!hinted(&c, "spanish"));
+    ck_assert_int_eq(call_input(&c, "say spanish"), 0);
+    ck_assert_str_eq(call_state(&c), "menu");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_check_buffer(language_menu_yaml, strlen(language_menu_yaml),
+                                        IVRSM_FORMAT_YAML, "m.yaml", &d),
+                     0);
+    size_t missing = 0;
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        if (strcmp(x->rule, "language-missing"))
+            continue;
+        ck_assert_str_eq(x->path, "states.menu.prompt");
+        missing++;
+    }
+    ck_assert_uint_eq(missing, 1);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
 static Suite *languages_suite(void)
 {
     Suite *s = suite_create("languages");
     TCase *tc = tcase_create("calls");
     tcase_add_test(tc, english_after_a_switch);
+    tcase_add_test(tc, language_menu_hears_each_language);
     tcase_add_test(tc, english_after_a_switch_across_snapshots);
     tcase_add_test(tc, back_to_french_with_a_bare_tag);
     tcase_add_test(tc, when_text_by_language);

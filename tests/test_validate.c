@@ -542,6 +542,110 @@ START_TEST(test_transitions)
 }
 END_TEST
 
+/* The diagnostics of a YAML machine (the caller frees them). */
+static ivrsm_diagnostics *check_yaml(const char *doc)
+{
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_machine_check_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &d), 0);
+    return d;
+}
+
+/* The first diagnostic of `rule` at `path`, or NULL. */
+static const ivrsm_diagnostic *find_diag(const ivrsm_diagnostics *d, const char *rule,
+                                         const char *path)
+{
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++) {
+        const ivrsm_diagnostic *x = ivrsm_diagnostics_get(d, i);
+        if (!strcmp(x->rule, rule) && !strcmp(x->path, path))
+            return x;
+    }
+    return NULL;
+}
+
+/*
+ * repeat_prompt: true in a listen state does nothing (it has no prompt to repeat):
+ * ignored-key at the key, for noinput and nomatch; false, or a prompt_and_listen
+ * state, says nothing.
+ */
+START_TEST(test_repeat_prompt_in_listen_state)
+{
+    const char *doc = "machine: m\n"
+                      "version: \"1\"\n"
+                      "intents:\n"
+                      "  yes: {dtmf: [\"1\"]}\n"
+                      "states:\n"
+                      "  ask:\n"
+                      "    type: prompt_and_listen\n"
+                      "    prompt: \"Tapez 1.\"\n"
+                      "    routes: [{when_intent: yes, next: wait}]\n"
+                      "    noinput: {max: 2, next: bye, repeat_prompt: true}\n"
+                      "  wait:\n"
+                      "    type: listen\n"
+                      "    routes: [{when_intent: yes, next: bye}]\n"
+                      "    noinput: {max: 2, next: bye, prompts: [\"Tapez 1.\"], repeat_prompt: true}\n"
+                      "    nomatch:\n"
+                      "      max: 2\n"
+                      "      next: bye\n"
+                      "      repeat_prompt: true\n"
+                      "  quiet:\n"
+                      "    type: listen\n"
+                      "    routes: [{when_intent: yes, next: bye}]\n"
+                      "    noinput: {max: 2, next: bye, repeat_prompt: false}\n"
+                      "  bye:\n"
+                      "    type: prompt_end\n"
+                      "    prompt: \"Au revoir.\"\n";
+    ivrsm_diagnostics *d = check_yaml(doc);
+    const ivrsm_diagnostic *x = find_diag(d, "ignored-key", "states.wait.noinput.repeat_prompt");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_int_eq(x->severity, IVRSM_SEVERITY_WARNING);
+    ck_assert_int_eq(x->line, 14);
+    ck_assert_int_eq(x->column, 57);
+    ck_assert_str_eq(x->message,
+                     "'repeat_prompt' has no effect in state 'wait': a listen state has no prompt "
+                     "of its own to repeat, so its re-prompt is said alone (give the re-prompt "
+                     "the words of the question)");
+    x = find_diag(d, "ignored-key", "states.wait.nomatch.repeat_prompt");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_int_eq(x->line, 18);
+    ck_assert_int_eq(x->column, 7);
+    ck_assert_ptr_null(find_diag(d, "ignored-key", "states.ask.noinput.repeat_prompt"));
+    ck_assert_ptr_null(find_diag(d, "ignored-key", "states.quiet.noinput.repeat_prompt"));
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/*
+ * A collecting state whose next names no state: one error (dangling-next), not also a
+ * dead-end warning that says it has no next; without next at all, the warning stays.
+ */
+START_TEST(test_dangling_next_is_no_dead_end)
+{
+    const char *doc = "machine: m\n"
+                      "version: \"1\"\n"
+                      "states:\n"
+                      "  score:\n"
+                      "    type: prompt_and_listen\n"
+                      "    prompt: \"Une note de 1 à 5 ?\"\n"
+                      "    collect: {mode: digits, min: 1, max: 1}\n"
+                      "    next: q_quality\n";
+    ivrsm_diagnostics *d = check_yaml(doc);
+    ck_assert_ptr_nonnull(find_diag(d, "dangling-next", "states.score.next"));
+    ck_assert_ptr_null(find_diag(d, "dead-end", "states.score"));
+    ivrsm_diagnostics_free(d);
+    const char *none = "machine: m\n"
+                       "version: \"1\"\n"
+                       "states:\n"
+                       "  score:\n"
+                       "    type: prompt_and_listen\n"
+                       "    prompt: \"Une note de 1 à 5 ?\"\n"
+                       "    collect: {mode: digits, min: 1, max: 1}\n"
+                       "    fallback: {next: score}\n";
+    d = check_yaml(none);
+    ck_assert_ptr_nonnull(find_diag(d, "dead-end", "states.score"));
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
 static Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -554,6 +658,8 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_many_errors_sorted);
     tcase_add_test(tc, test_transitions);
     tcase_add_test(tc, test_globals_cycle_reported_once);
+    tcase_add_test(tc, test_repeat_prompt_in_listen_state);
+    tcase_add_test(tc, test_dangling_next_is_no_dead_end);
     suite_add_tcase(s, tc);
     return s;
 }

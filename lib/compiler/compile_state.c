@@ -209,11 +209,26 @@ static void route_text(cc *c, m_route *r, const dom_node *n)
     ivrsm_cc_pop(c, mark);
 }
 
+/* The machine language a route's `set: {language: TAG}` names literally, or M_NONE (set_at()
+ * reported a tag that is none of the machine's). */
+static int32_t route_language(const cc *c, const dom_node *route)
+{
+    const dom_node *tag = ivrsm_dom_get(ivrsm_dom_get(route, "set"), "language");
+    if (!tag || tag->kind != DOM_STRING || strstr(tag->text, "{{"))
+        return M_NONE;
+    const ivrsm_locale *loc = ivrsm_locale_find(tag->text);
+    for (size_t i = 0; loc && i < c->m->language_count; i++)
+        if (c->m->languages[i] == loc)
+            return (int32_t)i;
+    return M_NONE;
+}
+
 static void compile_route(cc *c, m_route *r, const dom_node *n, const char *state)
 {
     static const char *const keys[] = {"when_intent", "when_text", "when", "set", "next", NULL};
     r->intent = M_NONE;
     r->next = M_NONE;
+    r->language = M_NONE;
     r->pos = (m_pos){n->line, n->column};
     if (!ivrsm_cc_expect(c, n, DOM_MAP,
                          "a route (a map with when_intent, when_text or when, and next)"))
@@ -244,6 +259,7 @@ static void compile_route(cc *c, m_route *r, const dom_node *n, const char *stat
                        ivrsm_cc_owner(c, &owner));
     }
     set_at(c, n, &r->set);
+    r->language = route_language(c, n);
     if (!ivrsm_dom_get(n, "next"))
         ivrsm_cc_missing(c, n->line, n->column, "next", ivrsm_cc_owner(c, &owner));
     r->next = state_ref_at(c, n, "next");
@@ -915,6 +931,42 @@ static bool index_phrases(cc *c, m_phrase_table *t)
     return true;
 }
 
+static bool false_after(cc *c, m_phrase_entry *slots, ivrsm_strmap *seen)
+{
+    ivrsm_strmap_free(seen);
+    ivrsm_mem_free(c->m->mem, slots);
+    return false;
+}
+
+/*
+ * The utterances of route r's intent in the language r switches to, normalised with the
+ * rules of the language being built (`rules`): "English" heard in a Spanish menu is
+ * normalised as the Spanish caller's words are.
+ */
+static bool add_switch_phrases(cc *c, m_phrase_table *t, ivrsm_strmap *seen, m_phrase_entry *slots,
+                               size_t *np, size_t n_phrase, const ivrsm_text_rules *rules,
+                               const m_route *r, size_t route)
+{
+    const m_utterances *u = &c->m->intents[r->intent].utterances[r->language];
+    for (size_t k = 0; k < u->count; k++) {
+        size_t raw_len = strlen(u->raw[k]);
+        size_t cap = 2 * raw_len + 2;
+        char *norm = ivrsm_arena_alloc(c->arena, cap);
+        if (!norm) {
+            ivrsm_cc_nomem(c);
+            return false;
+        }
+        int len = ivrsm_text_normalize_rules(rules, u->raw[k], raw_len, norm, cap);
+        if (len <= 0)
+            continue; /* no words in this language's reading: nothing to hear */
+        uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+        slots[(*np)++] = (m_phrase_entry){norm, len16, (uint16_t)route,
+                                          ivrsm_text_may_not_know(rules, norm, len16)};
+        add_hint(c, t, seen, u->raw[k], n_phrase);
+    }
+    return true;
+}
+
 /* The phrases a state listens for in language `lang`, longest first, and their hints. */
 static bool build_phrases(cc *c, m_state *st, size_t lang)
 {
@@ -922,8 +974,11 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     size_t n_phrase = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
-        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
+        if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
             n_phrase += c->m->intents[r->intent].utterances[lang].count;
+            if (r->language != M_NONE && (size_t)r->language != lang)
+                n_phrase += c->m->intents[r->intent].utterances[r->language].count;
+        }
         else if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
             n_phrase++;
     }
@@ -961,6 +1016,9 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             np++;
             add_hint(c, t, &seen, u->raw[k], n_phrase);
         }
+        if (r->language != M_NONE && (size_t)r->language != lang &&
+            !add_switch_phrases(c, t, &seen, slots, &np, n_phrase, rules, r, i))
+            return false_after(c, slots, &seen);
     }
     ivrsm_strmap_free(&seen);
     sort_phrases(slots, t->phrases, np);

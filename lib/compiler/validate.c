@@ -24,8 +24,10 @@ static void check_dead_end(vctx *v, size_t i)
 {
     const m_state *st = &v->m->states[i];
     const m_pos p = st->pos;
+    /* A next written but naming no state is already an error (dangling-next). */
+    bool next_written = st->next != M_NONE || ivrsm_dom_get(ivrsm_v_state_node(v, i), "next");
     if (ivrsm_graph_state_waits(st)) {
-        bool out = st->route_count || st->next != M_NONE ||
+        bool out = st->route_count || next_written ||
                    (st->fallback.present && st->fallback.next != M_NONE) ||
                    (st->nomatch.present && st->nomatch.next != M_NONE) ||
                    (st->action.present && st->on_success.next != M_NONE);
@@ -34,7 +36,7 @@ static void check_dead_end(vctx *v, size_t i)
                  "state '%s' has no way out: no routes, no next, no fallback (whatever the "
                  "caller says, the call can only escalate)",
                  st->name);
-        else if (st->collect.mode && !st->action.present && st->next == M_NONE)
+        else if (st->collect.mode && !st->action.present && !next_written)
             WARN(v, p.line, p.column, ivrsm_v_state_path(v, i, NULL), "dead-end",
                  "state '%s' collects a value but has no next state to continue to", st->name);
     } else if (st->type == M_ACTION_THEN_PROMPT && st->action.present &&
@@ -378,6 +380,31 @@ static void input_routes_ignored(vctx *v, size_t i, const char *why)
     }
 }
 
+/*
+ * repeat_prompt: true in a listen state's noinput or nomatch block: the state has no
+ * prompt of its own, so its re-prompt is said alone and the key does nothing.
+ */
+static void repeat_prompt_ignored(vctx *v, size_t i)
+{
+    static const char *const blocks[] = {"noinput", "nomatch", NULL};
+    const m_state *st = &v->m->states[i];
+    const dom_node *state = ivrsm_v_state_node(v, i);
+    for (const char *const *b = blocks; *b; b++) {
+        const m_counter *block = !strcmp(*b, "noinput") ? &st->noinput : &st->nomatch;
+        const dom_node *n = ivrsm_dom_get(state, *b);
+        const dom_pair *p = n && n->kind == DOM_MAP ? ivrsm_dom_get_pair(n, "repeat_prompt") : NULL;
+        if (!p || !block->repeat_prompt_set || !block->repeat_prompt)
+            continue;
+        char sub[32];
+        snprintf(sub, sizeof(sub), "%s.repeat_prompt", *b);
+        WARN(v, p->line, p->column, ivrsm_v_state_path(v, i, sub), "ignored-key",
+             "'repeat_prompt' has no effect in state '%s': a listen state has no prompt of its "
+             "own to repeat, so its re-prompt is said alone (give the re-prompt the words of the "
+             "question)",
+             st->name);
+    }
+}
+
 static void check_ignored_keys(vctx *v, size_t i)
 {
     static const char *const listening[] = {"noinput", "nomatch", "fallback", "collect", NULL};
@@ -419,6 +446,8 @@ static void check_ignored_keys(vctx *v, size_t i)
             ignored(v, i, *k, "the call ends there");
         break;
     default:
+        if (st->type == M_LISTEN)
+            repeat_prompt_ignored(v, i);
         if (st->action.present && !st->collect.mode)
             ignored(v, i, "action",
                     "a listening state calls its action only after a collect (add collect, or "

@@ -8,7 +8,8 @@
  * prompt_template, re-prompts, handoff prompt) and list of re-prompts. Words
  * of no language are left alone: an intent heard only as keys, a message
  * made of {{...}} only (the backend's words) or of recordings whose URI is a
- * template ("audio/{{ctx.language}}/hello.wav").
+ * template ("audio/{{ctx.language}}/hello.wav"), and the plain messages of a language
+ * menu, a state whose routes switch to every language (its question speaks them all).
  */
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,24 @@ static const char *field_of(const char *path)
     return dot ? dot + 1 : path;
 }
 
+/*
+ * Whether state i is a language menu: its routes switch the call to each language of the
+ * machine but the first ("Para español, pulse 1. For English, press 2."). Its question is
+ * written once for callers of every language, in all of them.
+ */
+static bool is_language_menu(const vctx *v, int32_t i, bool *have)
+{
+    if (i == M_NONE)
+        return false;
+    const m_state *st = &v->m->states[i];
+    for (size_t l = 0; l < v->m->language_count; l++)
+        have[l] = l == 0;
+    for (size_t r = 0; r < st->route_count; r++)
+        if (st->routes[r].language != M_NONE)
+            have[st->routes[r].language] = true;
+    return all_present(v->m, have);
+}
+
 static void check_message(vctx *v, const msg_site *site, bool *have)
 {
     const struct ivrsm_machine *m = v->m;
@@ -147,7 +166,7 @@ static void check_message(vctx *v, const msg_site *site, bool *have)
              missing_list(m, have, list, sizeof list), m->language_tags[said]);
         return;
     }
-    if (!is_language_bound(msg))
+    if (!is_language_bound(msg) || is_language_menu(v, site->state, have))
         return;
     for (size_t l = 0; l < m->language_count; l++)
         have[l] = l == 0;

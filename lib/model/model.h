@@ -221,6 +221,10 @@ typedef struct m_route {
     const char **texts_raw; /* as written, for speech hints */
     m_kvlist set;
     int32_t next; /* never M_NONE after a successful load */
+    /* The machine language its `set: {language: TAG}` switches to (a literal tag), else
+     * M_NONE: a caller choosing a language says its name in that language ("English"
+     * in a Spanish menu), so the route hears its intent in both. */
+    int32_t language;
     m_pos pos;
 } m_route;
 
