@@ -331,6 +331,117 @@ START_TEST(test_digits_table)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * reference: letters and digits of a pattern, in English and in French
+ * ------------------------------------------------------------------------- */
+
+struct reference_case {
+    const char *locale;
+    const char *patterns;
+    const char *in;
+    int is_dtmf;
+    int rc;
+    const char *text;
+};
+
+static const struct reference_case reference_cases[] = {
+    /* A parcel number: two letters, nine digits, two letters. */
+    {"en-GB", "AA999999999AA", "A B 1 2 3 4 5 6 7 8 9 G B", 0, 0, "AB123456789GB"},
+    {"en-GB", "AA999999999AA", "AB123456789GB", 0, 0, "AB123456789GB"},
+    {"en-GB", "AA999999999AA", "ab 123 456 789 gb", 0, 0, "AB123456789GB"},
+    {"en-GB", "AA999999999AA", "alpha bravo one two three four five six seven eight nine golf bravo",
+     0, 0, "AB123456789GB"},
+    {"en-GB", "AA999999999AA", "alfa x-ray 1 2 3, 4 5 6, 7 8 9, G B", 0, 0, "AX123456789GB"},
+    {"en-GB", "AA999999999AA", "a b double one two three four five six seven eight g b", 0, 0,
+     "AB112345678GB"},
+    {"en-GB", "AA999999999AA", "it's a b one two three four five six seven eight nine g b", 0, 0,
+     "AB123456789GB"},
+    {"en-GB", "AA999999999AA", "A B oh one two three four five six seven eight G B", 0, 0,
+     "AB012345678GB"},
+    {"en-GB", "AA999999999AA", "A B 1 2 3 4 5 6 7 8 G B", 0, 1, NULL},   /* a digit short */
+    {"en-GB", "AA999999999AA", "A B 1 2 3 4 5 6 7 8 9 G", 0, 1, NULL},   /* a letter short */
+    {"en-GB", "AA999999999AA", "1 2 A B 3 4 5 6 7 8 9 G B", 0, 1, NULL}, /* out of place */
+    {"en-GB", "AA999999999AA", "I don't know", 0, 1, NULL},
+    {"en-GB", "AA999999999AA", "123456789", 1, 1, NULL}, /* letters cannot be keyed */
+    {"en-GB", "AA999999999AA", "", 0, 1, NULL},
+    {"en-GB", "AA999999999AA", "\xff\xfe", 0, 1, NULL},
+    /* "one" and "two" are numbers, never the letters o, n, e. */
+    {"en-US", "XXXXXX", "one two three four five six", 0, 0, "123456"},
+    {"en-US", "XXXXXX", "X 7 K 2 Q P", 0, 0, "X7K2QP"},
+    {"en-US", "XXXXXX", "x seven kilo two quebec papa", 0, 0, "X7K2QP"},
+    {"en-US", "XXXXXX", "123456#", 1, 0, "123456"},
+    {"en-US", "XXXXXX", "12345", 1, 1, NULL},
+    /* Several shapes: the one the caller's code has. */
+    {"en-US", "AA9999|999999", "R X twelve thirty four", 0, 0, "RX1234"},
+    {"en-US", "AA9999|999999", "654321", 1, 0, "654321"},
+    {"en-US", "AA9999|999999", "R X 1 2 3", 0, 1, NULL},
+    /* French: numbers in pairs, "vingt et un" one number, letters said alone. */
+    {"fr-FR", "AA999999999AA", "A B douze trente-quatre cinquante-six soixante-dix-huit neuf G B", 0,
+     0, "AB123456789GB"},
+    {"fr-FR", "A9999A", "B vingt et un quarante-trois C", 0, 0, "B2143C"},
+    {"fr-FR", "A9999A", "c'est B vingt et un quarante-trois C", 0, 0, "B2143C"},
+    /* Spanish: "y" between two numbers joins them; alone, it is the letter. */
+    {"es-ES", "A99A", "B treinta y cuatro Y", 0, 0, "B34Y"},
+    {"es-ES", "A99A", "Y treinta y cuatro B", 0, 0, "Y34B"},
+};
+
+START_TEST(test_reference_table)
+{
+    const struct reference_case *c = &reference_cases[_i];
+    ivrsm_collect_params p;
+    memset(&p, 0, sizeof p);
+    p.locale = ivrsm_locale_find(c->locale);
+    p.reference_patterns = c->patterns;
+    ivrsm_collect_value v;
+    memset(&v, 0x5A, sizeof v);
+    int rc = parse(IVRSM_COLLECT_REFERENCE, &p, c->in, c->is_dtmf, &v);
+    ck_assert_msg(rc == c->rc, "reference case %d \"%s\": rc %d, expected %d (text \"%s\")", _i,
+                  c->in, rc, c->rc, rc == 0 ? v.text : "");
+    if (c->rc == 0)
+        ck_assert_msg(!strcmp(v.text, c->text), "reference case %d \"%s\": \"%s\", expected \"%s\"",
+                      _i, c->in, v.text, c->text);
+    else
+        ck_assert_str_eq(v.text, "");
+}
+END_TEST
+
+START_TEST(test_reference_patterns)
+{
+    ck_assert_int_eq(ivrsm_reference_patterns_check("AA999999999AA"), 0);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("XXXXXX|AA9999"), 0);
+    ck_assert_int_eq(ivrsm_reference_patterns_check(""), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check(NULL), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("AA#99"), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("aa99"), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("AA99|"), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("|AA99"), -1);
+    ck_assert_int_eq(ivrsm_reference_patterns_check("AA99||9"), -1);
+    char many[200] = "9";
+    for (int i = 1; i < IVRSM_COLLECT_REFERENCE_PATTERNS_MAX; i++)
+        strcat(many, "|9");
+    ck_assert_int_eq(ivrsm_reference_patterns_check(many), 0);
+    strcat(many, "|9");
+    ck_assert_int_eq(ivrsm_reference_patterns_check(many), -1);
+    char longest[IVRSM_COLLECT_REFERENCE_MAX + 2];
+    memset(longest, 'X', IVRSM_COLLECT_REFERENCE_MAX + 1);
+    longest[IVRSM_COLLECT_REFERENCE_MAX + 1] = '\0';
+    ck_assert_int_eq(ivrsm_reference_patterns_check(longest), -1);
+    longest[IVRSM_COLLECT_REFERENCE_MAX] = '\0';
+    ck_assert_int_eq(ivrsm_reference_patterns_check(longest), 0);
+    /* A collect without patterns is a bad argument, as any parameter out of range. */
+    ivrsm_collect_params p = fr_params();
+    ivrsm_collect_value v;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_REFERENCE, &p, "AB12", 0, &v), -1);
+    int min = 0, max = 0;
+    ck_assert(!ivrsm_reference_keys("AA999999999AA", &min, &max));
+    ck_assert(ivrsm_reference_keys("AA9999|999999|XXXX", &min, &max));
+    ck_assert_int_eq(min, 4);
+    ck_assert_int_eq(max, 6);
+    ck_assert_int_eq(ivrsm_collect_mode_from_name("reference"), IVRSM_COLLECT_REFERENCE);
+    ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_REFERENCE), "reference");
+}
+END_TEST
+
 START_TEST(test_digits_luhn_and_terminator)
 {
     ivrsm_collect_params p = digits_params();
@@ -1211,6 +1322,9 @@ static Suite *collect_suite(void)
     tcase_add_loop_test(tc, test_otp_table, 0, sizeof otp_cases / sizeof otp_cases[0]);
     tcase_add_test(tc, test_otp_length_parameter);
     tcase_add_loop_test(tc, test_digits_table, 0, sizeof digits_cases / sizeof digits_cases[0]);
+    tcase_add_loop_test(tc, test_reference_table, 0,
+                        sizeof reference_cases / sizeof reference_cases[0]);
+    tcase_add_test(tc, test_reference_patterns);
     tcase_add_test(tc, test_digits_luhn_and_terminator);
     suite_add_tcase(s, tc);
 

@@ -29,7 +29,7 @@ if "/" in IVRSM:  # the transcripts run from the source root
 SOURCE = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else ".")
 PAGES = ["docs/format.md", "README.md"]
 TRANSCRIPT_PAGES = ["docs/cli.md", "docs/format.md", "README.md", "examples/pharmacy_refill/README.md",
-                    "examples/utility_outage/README.md"]
+                    "examples/utility_outage/README.md", "examples/parcel_tracking/README.md"]
 
 
 def machines(page):
@@ -126,7 +126,7 @@ PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md"
                  "docs/architecture.md", "docs/deploy.md", "docs/locales.md",
                  "examples/synergia_rdv/README.md", "examples/synergia_rdv_en/README.md",
                  "examples/bank_card/README.md", "examples/pharmacy_refill/README.md",
-                 "examples/utility_outage/README.md"]
+                 "examples/utility_outage/README.md", "examples/parcel_tracking/README.md"]
 
 
 class MockDay(unittest.TestCase):

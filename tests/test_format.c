@@ -1396,6 +1396,80 @@ START_TEST(every_collect_asks_with_its_bounds)
 }
 END_TEST
 
+/* A reference collect: said in letters and digits, keyed where its pattern has no letter; the
+ * ask's keypad follows the patterns (routes alone when every pattern has a letter). */
+static const char *reference_yaml =
+    "machine: refs\nversion: '1'\nlocale: en-GB\n"
+    "intents: {agent: {dtmf: ['0'], utterances: [agent]}}\n"
+    "states:\n"
+    "  parcel:\n    type: prompt_and_listen\n    prompt: 'Tracking number?'\n"
+    "    collect: {mode: reference, pattern: AA999999999AA, target: parcel.ref}\n"
+    "    routes: [{when_intent: agent, next: end}]\n"
+    "    nomatch: {max: 3, next: end}\n    next: booking\n"
+    "  booking:\n    type: prompt_and_listen\n    prompt: 'Booking reference?'\n"
+    "    collect: {mode: reference, pattern: [AA9999, '999999']}\n"
+    "    nomatch: {max: 3, next: end}\n    next: end\n"
+    "  end: {type: prompt_end, prompt: 'Got {{ctx.parcel.ref}} and {{ctx.reference | digits}}.'}\n";
+
+START_TEST(reference_collect_said_and_keyed)
+{
+    ivrsm_machine *m = load_yaml_text(reference_yaml);
+    ck_assert_str_eq(ivrsm_machine_collect_pattern(m, 0), "AA999999999AA");
+    ck_assert_str_eq(ivrsm_machine_collect_pattern(m, 1), "AA9999|999999");
+    ck_assert_ptr_null(ivrsm_machine_collect_pattern(m, 2));
+    ck_assert_ptr_null(ivrsm_machine_collect_pattern(m, 99));
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    /* Letters cannot be keyed: the keypad takes the agent's 0 alone. */
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(last_ask(&c), "collect")), "reference");
+    call_input(&c, "dtmf 123456789");
+    ck_assert_str_eq(call_state(&c), "parcel");
+    call_input(&c, "say alpha bravo one two three four five six seven eight nine golf bravo");
+    ck_assert_str_eq(call_state(&c), "booking");
+    /* Six keys for the pattern without letters. */
+    ck_assert_int_eq(ask_int(&c, "min_digits"), 6);
+    ck_assert_int_eq(ask_int(&c, "max_digits"), 6);
+    call_input(&c, "dtmf 12345");
+    ck_assert_str_eq(call_state(&c), "booking");
+    call_input(&c, "say R X twelve thirty four");
+    ck_assert_str_eq(c.last_text, "Got AB123456789GB and R X 1 2 3 4.");
+    call_free(&c);
+    call_init(&c, m, NULL);
+    call_start(&c);
+    call_input(&c, "say AB123456789GB");
+    call_input(&c, "dtmf 654321#");
+    ck_assert_str_eq(c.last_text, "Got AB123456789GB and 6 5 4 3 2 1.");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(reference_collect_refused)
+{
+    const char *head = "machine: r\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
+                       "    prompt: P\n    next: b\n";
+    const char *tail = "  b: {type: prompt_end, prompt: B}\n";
+    static const struct {
+        const char *collect, *needle;
+    } cases[] = {
+        {"{mode: reference}", "missing key 'pattern'"},
+        {"{mode: reference, pattern: AA99GB}", "\"AA99GB\" is no pattern"},
+        {"{mode: reference, pattern: ''}", "\"\" is no pattern"},
+        {"{mode: reference, pattern: []}", "a list of 1 to 16 patterns, found 0"},
+        {"{mode: reference, pattern: [AA99, 42]}", "pattern[1]"},
+        {"{mode: digits, pattern: AA99}", "only a collect of mode reference takes it"},
+        {"{mode: referense, pattern: AA99}", "did you mean 'reference'?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "%s    collect: %s\n%s", head, cases[i].collect, tail);
+        load_fails(yaml, cases[i].needle);
+    }
+}
+END_TEST
+
 static void collect_trace(void *user, const char *record)
 {
     char *all = user;
@@ -1835,6 +1909,8 @@ static Suite *format_suite(void)
     TCase *digits = tcase_create("digits");
     tcase_add_test(digits, digits_collect_keyed_and_said);
     tcase_add_test(digits, every_collect_asks_with_its_bounds);
+    tcase_add_test(digits, reference_collect_said_and_keyed);
+    tcase_add_test(digits, reference_collect_refused);
     tcase_add_test(digits, digits_refused);
     tcase_add_test(digits, date_past_collect_in_a_call);
     tcase_add_test(digits, date_past_refused);

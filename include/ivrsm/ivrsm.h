@@ -278,6 +278,9 @@ IVRSM_API const char *ivrsm_machine_state_name(const ivrsm_machine *m, size_t in
 IVRSM_API const char *ivrsm_machine_state_type(const ivrsm_machine *m, size_t index);
 /* Index of the state called `name` (O(1)), or IVRSM_ENOTFOUND. */
 IVRSM_API int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name);
+/* The patterns of state `index`'s `reference` collect, '|'-separated ("AA999999999AA|XXXXXX":
+ * A a letter, 9 a digit, X either), or NULL when it has none. Owned by the machine. */
+IVRSM_API const char *ivrsm_machine_collect_pattern(const ivrsm_machine *m, size_t index);
 /* Index of the initial state (the first one, or `initial:`). */
 IVRSM_API size_t ivrsm_machine_initial_state(const ivrsm_machine *m);
 /* Bytes of memory the compiled machine holds (model, strings, templates). */
@@ -645,7 +648,7 @@ typedef struct ivrsm_command {
         const char *const *hints; /* phrases the recogniser can expect */
         size_t hint_count;
         const char *collect; /* NULL, or "phone", "otp", "digits", "date_nl", "date_past",
-                                "free_speech_or_no" */
+                                "free_speech_or_no", "reference" */
     } ask;
     struct {
         const char *endpoint;  /* endpoint name from globals.endpoints, or NULL */

@@ -179,6 +179,7 @@ static const char *const mode_names[] = {
     [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "free_speech_or_no",
     [IVRSM_COLLECT_DIGITS] = "digits",
     [IVRSM_COLLECT_DATE_PAST] = "date_past",
+    [IVRSM_COLLECT_REFERENCE] = "reference",
 };
 
 #define MODE_COUNT (sizeof mode_names / sizeof mode_names[0])
@@ -206,7 +207,9 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
 {
     if (!params || !params->locale || !out || (!input && len > 0))
         return -1;
-    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_DATE_PAST)
+    if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_REFERENCE)
+        return -1;
+    if (mode == IVRSM_COLLECT_REFERENCE && ivrsm_reference_patterns_check(params->reference_patterns))
         return -1;
     if (params->digits_min < 0 || params->digits_max < 0 ||
         params->digits_min > IVRSM_COLLECT_DIGITS_MAX ||
@@ -238,6 +241,8 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         return ivrsm_collect_digits(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_DATE_PAST:
         return ivrsm_collect_date_past(params, input, len, is_dtmf, out);
+    case IVRSM_COLLECT_REFERENCE:
+        return ivrsm_collect_reference(params, input, len, is_dtmf, out);
     case IVRSM_COLLECT_FREE_SPEECH_OR_NO:
     default:
         return ivrsm_collect_free_speech_or_no(params, input, len, is_dtmf, out);

@@ -19,7 +19,8 @@ typedef enum ivrsm_collect_mode {
     IVRSM_COLLECT_DATE_NL,           /* → date_from / date_to "YYYY-MM-DD" */
     IVRSM_COLLECT_FREE_SPEECH_OR_NO, /* → the comment, or "" when the caller said no */
     IVRSM_COLLECT_DIGITS,            /* → min to max digits "4970101234567890" */
-    IVRSM_COLLECT_DATE_PAST          /* → one date not after today "1985-03-14" */
+    IVRSM_COLLECT_DATE_PAST,         /* → one date not after today "1985-03-14" */
+    IVRSM_COLLECT_REFERENCE          /* → letters and digits of a pattern "AB123456789GB" */
 } ivrsm_collect_mode;
 
 typedef struct ivrsm_locale ivrsm_locale; /* opaque locale tables */
@@ -63,6 +64,10 @@ typedef struct ivrsm_collect_params {
     const char *digits_terminator; /* DIGITS: keys that may close a keyed entry ("#" when NULL) */
     int digits_luhn;               /* DIGITS: nonzero when the last digit is a Luhn check digit */
     int past_years; /* DATE_PAST: the oldest date is this many years before today (120 when 0) */
+    /* REFERENCE: the shapes a code may have, '|'-separated: A a letter, 9 a digit, X either
+     * ("AA999999999AA|XXXXXX"); checked by ivrsm_reference_patterns_check(). DTMF entries
+     * close with digits_terminator. */
+    const char *reference_patterns;
 } ivrsm_collect_params;
 
 #define IVRSM_COLLECT_TEXT_MAX 4096
@@ -75,6 +80,9 @@ typedef struct ivrsm_collect_params {
 /* The furthest back a "date_past" collect reaches, in years; a larger past_years is -1. */
 #define IVRSM_COLLECT_PAST_YEARS_MAX 200
 #define IVRSM_COLLECT_PAST_YEARS_DEFAULT 120
+/* The longest code the "reference" mode reads, and the most patterns a collect gives. */
+#define IVRSM_COLLECT_REFERENCE_MAX 64
+#define IVRSM_COLLECT_REFERENCE_PATTERNS_MAX 16
 typedef struct ivrsm_collect_value {
     /* PHONE: E.164; OTP: the digits; FREE_SPEECH_OR_NO: the comment ("" for no);
      * DATE_NL: date_from; DATE_PAST: the date. NUL-terminated. */
@@ -101,6 +109,14 @@ int ivrsm_phone_e164_in(const ivrsm_locale *plan, const char *number, char *out,
 
 /* The fewest keys of a phone number keyed in this locale (a national number). */
 int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc);
+
+/* 0 when `patterns` are REFERENCE patterns ('|'-separated, each 1 to
+ * IVRSM_COLLECT_REFERENCE_MAX of A, 9 and X, at most IVRSM_COLLECT_REFERENCE_PATTERNS_MAX), else -1. */
+int ivrsm_reference_patterns_check(const char *patterns);
+
+/* Whether a code of these patterns can be keyed (a pattern without A), and then the fewest
+ * and most keys in *min and *max. */
+bool ivrsm_reference_keys(const char *patterns, int *min, int *max);
 
 /* Whether digits[0..len) end with the Luhn check digit of the others (card numbers). */
 bool ivrsm_luhn_valid(const char *digits, size_t len);

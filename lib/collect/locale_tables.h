@@ -286,6 +286,8 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
                           int is_dtmf, ivrsm_collect_value *out);
 int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, size_t len,
                             int is_dtmf, ivrsm_collect_value *out);
+int ivrsm_collect_reference(const ivrsm_collect_params *params, const char *in, size_t len,
+                            int is_dtmf, ivrsm_collect_value *out);
 int ivrsm_collect_free_speech_or_no(const ivrsm_collect_params *params, const char *in, size_t len,
                                     int is_dtmf, ivrsm_collect_value *out);
 

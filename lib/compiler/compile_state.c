@@ -438,17 +438,17 @@ static void collect_retry(cc *c, m_collect *col, const dom_pair *p, const char *
 static void collect_mode(cc *c, m_collect *col, const dom_node *n)
 {
     static const char *const modes[] = {
-        "phone", "otp", "digits", "date_nl", "date_past", "free_speech_or_no", NULL};
+        "phone", "otp", "digits", "date_nl", "date_past", "free_speech_or_no", "reference", NULL};
     size_t mark = ivrsm_cc_push_key(c, "mode");
     if (ivrsm_cc_expect(c, n, DOM_STRING, "a collect mode")) {
         col->mode = ivrsm_collect_mode_from_name(n->text);
         const char *guess = col->mode == IVRSM_COLLECT_NONE
-                                ? ivrsm_cc_suggest(c, n->text, modes, sizeof *modes, 6)
+                                ? ivrsm_cc_suggest(c, n->text, modes, sizeof *modes, 7)
                                 : NULL;
         if (col->mode == IVRSM_COLLECT_NONE)
             ivrsm_cc_error(c, "invalid-value", n->line, n->column,
                            "mode: unknown collect mode '%s'%s%s%s (expected one of: phone, otp, "
-                           "digits, date_nl, date_past, free_speech_or_no)",
+                           "digits, date_nl, date_past, free_speech_or_no, reference)",
                            n->text, guess ? "; did you mean '" : "", guess ? guess : "",
                            guess ? "'?" : "");
     }
@@ -482,6 +482,79 @@ static void collect_date_past(cc *c, m_collect *col, const dom_node *n, const ch
     }
     col->past_years = IVRSM_COLLECT_PAST_YEARS_DEFAULT;
     ivrsm_cc_get_int(c, n, "max_years_ago", 1, IVRSM_COLLECT_PAST_YEARS_MAX, &col->past_years);
+}
+
+/* One pattern of a reference collect, appended to buf (used bytes in *used); false when it is
+ * none (reported). */
+static bool reference_pattern(cc *c, const dom_node *n, char *buf, size_t cap, size_t *used)
+{
+    if (!ivrsm_cc_expect(c, n, DOM_STRING, "a pattern of A (a letter), 9 (a digit), X (either)"))
+        return false;
+    size_t bad = strspn(n->text, "A9X");
+    if (!n->len || n->len > IVRSM_COLLECT_REFERENCE_MAX || n->text[bad]) {
+        ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                       "%s: \"%s\" is no pattern: write 1 to %d of A (a letter), 9 (a digit) and "
+                       "X (a letter or a digit), one per character of the code (\"AA999999999AA\" "
+                       "for AB123456789GB)%s",
+                       ivrsm_cc_field(c), n->text, IVRSM_COLLECT_REFERENCE_MAX,
+                       n->text[bad] && n->len <= IVRSM_COLLECT_REFERENCE_MAX
+                           ? "; a fixed part is written as its kind too (GB is AA), and the "
+                             "backend checks it"
+                           : "");
+        return false;
+    }
+    if (*used + n->len + 2 > cap)
+        return false;
+    if (*used)
+        buf[(*used)++] = '|';
+    memcpy(buf + *used, n->text, n->len);
+    *used += n->len;
+    buf[*used] = '\0';
+    return true;
+}
+
+/* mode: reference, with pattern: a string or a list of them; the key belongs to it alone. */
+static void collect_reference(cc *c, m_collect *col, const dom_node *n, const dom_pair *p,
+                              const char *state)
+{
+    static const char *const own[] = {"pattern", NULL};
+    if (col->mode != IVRSM_COLLECT_REFERENCE) {
+        collect_foreign_keys(c, col, n, state, "reference", own);
+        return;
+    }
+    const dom_pair *pat = ivrsm_dom_get_pair(n, "pattern");
+    if (!pat) {
+        cc_owner owner = {"collect of state ", "", state, " (mode reference: the code's shape, "
+                                                          "such as \"AA999999999AA\")"};
+        ivrsm_cc_missing(c, p->line, p->column, "pattern", ivrsm_cc_owner(c, &owner));
+        return;
+    }
+    char buf[IVRSM_COLLECT_REFERENCE_PATTERNS_MAX * (IVRSM_COLLECT_REFERENCE_MAX + 1) + 1];
+    size_t used = 0;
+    bool ok = true;
+    size_t mark = ivrsm_cc_push_key(c, "pattern");
+    const dom_node *v = pat->value;
+    if (v->kind == DOM_LIST) {
+        if (v->count == 0 || v->count > IVRSM_COLLECT_REFERENCE_PATTERNS_MAX) {
+            ivrsm_cc_error(c, "invalid-value", v->line, v->column,
+                           "pattern: a list of 1 to %d patterns, found %zu",
+                           IVRSM_COLLECT_REFERENCE_PATTERNS_MAX, v->count);
+            ok = false;
+        }
+        for (size_t i = 0; ok && i < v->count; i++) {
+            size_t m2 = ivrsm_cc_push_index(c, i);
+            ok = reference_pattern(c, v->items[i], buf, sizeof buf, &used);
+            ivrsm_cc_pop(c, m2);
+        }
+    } else {
+        ok = reference_pattern(c, v, buf, sizeof buf, &used);
+    }
+    ivrsm_cc_pop(c, mark);
+    if (!ok)
+        return;
+    col->patterns = ivrsm_arena_strdup(c->arena, buf);
+    if (!col->patterns)
+        ivrsm_cc_nomem(c);
 }
 
 /* mode: digits, with min, max, terminator and check; those keys belong to it alone. */
@@ -540,7 +613,8 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
     static const char *const keys[] = {"mode",       "allow_dtmf", "length",        "target",
                                        "validate",   "retry",      "min",           "max",
-                                       "terminator", "check",      "max_years_ago", NULL};
+                                       "terminator", "check",      "max_years_ago", "pattern",
+                                       NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
@@ -574,6 +648,7 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
     }
     collect_digits(c, col, n, st->name);
     collect_date_past(c, col, n, st->name);
+    collect_reference(c, col, n, p, st->name);
     const dom_node *v = ivrsm_dom_get(n, "validate");
     if (v)
         collect_validate(c, col, v);

@@ -645,6 +645,9 @@ static void collect_set_keys(vctx *v, key_set *s)
         case IVRSM_COLLECT_DATE_PAST:
             target = target ? target : "date_past";
             break;
+        case IVRSM_COLLECT_REFERENCE:
+            target = target ? target : "reference";
+            break;
         case IVRSM_COLLECT_DATE_NL:
             /* The value is a range: TARGET_from and TARGET_to (default pref_date). */
             snprintf(key, sizeof(key), "%s_from", target ? target : "pref_date");

@@ -50,6 +50,11 @@ static keypad state_keypad(const ivrsm_machine *m, const m_state *st, size_t lan
         if (st->collect.terminator)
             k.term = st->collect.terminator;
         break;
+    case IVRSM_COLLECT_REFERENCE:
+        /* Keys are digits: a code with letters is said, and the keypad takes routes alone. */
+        if (!ivrsm_reference_keys(st->collect.patterns, &min, &max))
+            k.dtmf = st->dtmf_count > 0;
+        break;
     default:
         break;
     }

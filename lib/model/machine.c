@@ -145,6 +145,13 @@ const char *ivrsm_machine_state_type(const ivrsm_machine *m, size_t index)
     return m && index < m->state_count ? ivrsm_m_state_type_name(m->states[index].type) : NULL;
 }
 
+const char *ivrsm_machine_collect_pattern(const ivrsm_machine *m, size_t index)
+{
+    if (!m || index >= m->state_count || m->states[index].collect.mode != IVRSM_COLLECT_REFERENCE)
+        return NULL;
+    return m->states[index].collect.patterns;
+}
+
 int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name)
 {
     int32_t i = ivrsm_m_find_state(m, name);
@@ -185,6 +192,7 @@ const char *ivrsm_m_collect_target(const m_collect *c)
         [IVRSM_COLLECT_PHONE] = "phone_e164",  [IVRSM_COLLECT_OTP] = "otp",
         [IVRSM_COLLECT_DATE_NL] = "pref_date", [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "cancel_comment",
         [IVRSM_COLLECT_DIGITS] = "digits",     [IVRSM_COLLECT_DATE_PAST] = "date_past",
+        [IVRSM_COLLECT_REFERENCE] = "reference",
     };
     if (c->target)
         return c->target;

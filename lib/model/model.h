@@ -254,6 +254,7 @@ typedef struct m_collect {
     const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
     bool luhn;              /* digits: check: luhn */
     int past_years;         /* date_past: max_years_ago (0: IVRSM_COLLECT_PAST_YEARS_DEFAULT) */
+    const char *patterns;   /* reference: its patterns, '|'-separated ("AA999999999AA") */
     const char *target;     /* ctx key for the value; NULL: the mode's default */
     const char **required;  /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;

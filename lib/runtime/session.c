@@ -989,6 +989,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_luhn = c->luhn;
     p.asap_days = s->limits->asap_days;
     p.past_years = c->past_years;
+    p.reference_patterns = c->patterns;
     /* On the stack (4 KB, beside the parser's words, which take four times that): a value was
      * an allocation of a size past the C library's caches at every collect. */
     ivrsm_collect_value v;

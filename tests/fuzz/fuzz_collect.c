@@ -106,6 +106,14 @@ static void check_value(ivrsm_collect_mode mode, const ivrsm_collect_params *p,
                    v->text);
         break;
     }
+    case IVRSM_COLLECT_REFERENCE: {
+        bool shaped = n >= 1 && n <= IVRSM_COLLECT_REFERENCE_MAX;
+        for (size_t i = 0; shaped && i < n; i++)
+            shaped = (v->text[i] >= 'A' && v->text[i] <= 'Z') ||
+                     (v->text[i] >= '0' && v->text[i] <= '9');
+        FUZZ_CHECK(shaped, "reference '%s' is not capitals and digits", v->text);
+        break;
+    }
     case IVRSM_COLLECT_NONE:
         break;
     }
@@ -115,7 +123,8 @@ static void parse_all_ways(const ivrsm_collect_params *p, const char *input, siz
 {
     static const ivrsm_collect_mode modes[] = {
         IVRSM_COLLECT_PHONE, IVRSM_COLLECT_OTP, IVRSM_COLLECT_DATE_NL,
-        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS, IVRSM_COLLECT_DATE_PAST};
+        IVRSM_COLLECT_FREE_SPEECH_OR_NO, IVRSM_COLLECT_DIGITS, IVRSM_COLLECT_DATE_PAST,
+        IVRSM_COLLECT_REFERENCE};
     ivrsm_collect_value *v = malloc(sizeof(*v));
     ivrsm_collect_value *again = malloc(sizeof(*again));
     FUZZ_CHECK(v && again, "out of memory");
@@ -160,6 +169,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.digits_min = bounds[0];
     p.digits_max = bounds[1];
     p.digits_luhn = bounds[2];
+    /* References: a parcel number, a booking code of letters or digits, a keyed number. */
+    static const char *const references[] = {"AA999999999AA", "XXXXXX|AA9999", "999999"};
+    p.reference_patterns = references[size % 3];
     /* A copy of exactly the input's length, so the sanitizers see any over-read. */
     size_t len = size - 1;
     char *input = malloc(len ? len : 1);

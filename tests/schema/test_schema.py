@@ -88,7 +88,7 @@ def example_machines():
 def suite_machines():
     """Machines of the test suite that load without error, written for the format's features."""
     found = []
-    for pattern in ("tests/format/*.yaml", "tests/machines/*.yaml"):
+    for pattern in ("tests/format/*.yaml", "tests/machines/*.yaml", "tests/machines/*/machine.yaml"):
         found += glob.glob(os.path.join(ROOT, pattern))
     found.append(os.path.join(ROOT, "tests", "fixtures", "validate", "clean.yaml"))
     return sorted(found)

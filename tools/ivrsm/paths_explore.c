@@ -474,6 +474,36 @@ static bool luhn_complete(char *keys, size_t n)
 }
 
 /*
+ * A code of each pattern of the state's reference collect, said one character at a time
+ * ("b 1 2 3" for "A999"), and keyed when it has no letter; then a code of none ("1").
+ */
+static void try_reference(explorer *x, size_t node, const px_info *in)
+{
+    const char *patterns = ivrsm_machine_collect_pattern(x->o->machine, in->state);
+    char said[3 * 64 + 1], keys[64 + 1];
+    for (const char *p = patterns ? patterns : ""; *p;) {
+        size_t plen = strcspn(p, "|"), n = 0, k = 0;
+        bool keyable = true;
+        for (size_t i = 0; i < plen && i < 64; i++) {
+            char ch = p[i] == 'A' ? 'b' : (char)('1' + i % 9);
+            keyable &= p[i] != 'A';
+            n += (size_t)snprintf(said + n, sizeof(said) - n, "%s%c", n ? " " : "", ch);
+            keys[k++] = ch;
+        }
+        keys[k] = '\0';
+        if (in->ask_speech)
+            try_input(x, node, IVRSM_EVENT_SPEECH, said, SIZE_MAX, NULL, 0);
+        if (keyable && keys_fit(in, keys))
+            try_input(x, node, IVRSM_EVENT_DTMF, keys, SIZE_MAX, NULL, 0);
+        p += plen;
+        if (*p == '|')
+            p++;
+    }
+    if (keys_fit(in, "1"))
+        try_input(x, node, IVRSM_EVENT_DTMF, "1", SIZE_MAX, NULL, 0);
+}
+
+/*
  * Values that a collect mode parses, and ones it does not: in the machine's
  * language first, then in the others (a call may switch language on the
  * way, `set: {language: en-US}`, and a number keyed in one country may not
@@ -506,6 +536,8 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
     if (!strcmp(mode, "phone")) {
         if (keys_fit(in, "12"))
             try_input(x, node, IVRSM_EVENT_DTMF, "12", SIZE_MAX, NULL, 0);
+    } else if (!strcmp(mode, "reference")) {
+        try_reference(x, node, in);
     } else if (!strcmp(mode, "date_past")) {
         /* 1 February 1990 or 2 January 1990, whichever order the locale keys: a date either
          * way, within any bound of years of today; then a day no calendar has. */
