@@ -327,12 +327,29 @@ START_TEST(test_mini_yaml_states)
     ck_assert_uint_eq(w->dtmf[2].len, 2);
     ck_assert_uint_eq(w->dtmf[2].route, 1);
     ck_assert_int_eq(w->max_dtmf_len, 2);
-    ck_assert_uint_eq(w->phrases[0].phrase_count, 5);
-    const char *order[] = {"conseiller humain", "oui bien sur", "d accord", "oui", "non"};
-    const unsigned routes[] = {2, 0, 0, 0, 1};
-    for (int i = 0; i < 5; i++) {
-        ck_assert_str_eq(w->phrases[0].phrases[i].phrase, order[i]);
-        ck_assert_uint_eq(w->phrases[0].phrases[i].route, routes[i]);
+    /* The state's own five phrases in that order, and the forms of yes and no of French that
+     * "oui" and "non" bring (format.md, Intents), but "d accord", which "yes" lists itself. */
+    const ivrsm_text_rules *fr = ivrsm_locale_text_rules(m->languages[0]);
+    size_t yes_forms = 0, no_forms = 0;
+    while (fr->yes_forms[yes_forms].text)
+        yes_forms++;
+    while (fr->no_forms[no_forms].text)
+        no_forms++;
+    ck_assert_uint_eq(w->phrases[0].phrase_count, 5 + (yes_forms - 2) + (no_forms - 1));
+    const char *order[] = {"conseiller humain", "oui bien sur", "d accord", "oui", "non",
+                           "ouais", "nan", "pas du tout", "carrement"};
+    const unsigned routes[] = {2, 0, 0, 0, 1, 0, 1, 1, 0};
+    for (int i = 0, last = -1; i < 9; i++) {
+        int at = -1;
+        for (size_t k = 0; k < w->phrases[0].phrase_count && at < 0; k++)
+            if (!strcmp(w->phrases[0].phrases[k].phrase, order[i]))
+                at = (int)k;
+        ck_assert_msg(at >= 0, "\"%s\" is not a phrase of the state", order[i]);
+        ck_assert_uint_eq(w->phrases[0].phrases[at].route, routes[i]);
+        if (i < 5) { /* the state's own, in table order */
+            ck_assert_int_gt(at, last);
+            last = at;
+        }
     }
     ck_assert_uint_eq(w->phrases[0].hint_count, 5);
     ck_assert_str_eq(w->phrases[0].hints[0], "oui");
@@ -494,8 +511,23 @@ START_TEST(test_state_tables_as_scans)
 }
 END_TEST
 
+/* Whether the intent of route r lists the bare answer of `forms` in language `lang`. */
+static bool lists_bare_answer(const ivrsm_machine *m, const m_route *r, size_t lang,
+                              const struct ivrsm_text_words *forms)
+{
+    if (!forms || r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
+        return false;
+    const m_utterances *u = &m->intents[r->intent].utterances[lang];
+    for (size_t k = 0; k < u->count; k++)
+        if (!strcmp(u->norm[k], forms[0].text))
+            return true;
+    return false;
+}
+
 /* A state's phrase table for `lang` worked out the plain way: its routes' phrases in route
- * order, sorted longest first by insertion (stable), and the hints without repeats. */
+ * order, then the forms of yes and no of the routes that list the bare answer (each once, and
+ * not those the state lists), sorted longest first by insertion (stable), and the hints (the
+ * state's own phrases) without repeats. */
 static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st, size_t lang)
 {
     size_t n = 0, hints = 0, cap = 0;
@@ -506,9 +538,20 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
         else if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE)
             cap += m->intents[r->intent].utterances[lang].count;
     }
+    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(m->languages[lang]);
+    const struct ivrsm_text_words *answers[2] = {rules->yes_forms, rules->no_forms};
+    const size_t own = cap;
+    for (size_t i = 0; i < st->route_count; i++)
+        for (int a = 0; a < 2; a++)
+            for (size_t k = 0; lists_bare_answer(m, &st->routes[i], lang, answers[a]) &&
+                               answers[a][k].text;
+                 k++)
+                cap++;
     m_phrase_entry *want = calloc(cap + 1, sizeof(*want));
-    const char **hint = calloc(cap + 1, sizeof(*hint));
-    ck_assert(want && hint);
+    const char **hint = calloc(own + 1, sizeof(*hint));
+    const char **listed = calloc(cap + 1, sizeof(*listed));
+    size_t n_listed = 0;
+    ck_assert(want && hint && listed);
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         const char *const *norm = NULL, *const *raw = NULL;
@@ -531,6 +574,7 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
                 at--;
             }
             want[at] = e;
+            listed[n_listed++] = norm[k];
             bool seen = false;
             for (size_t h = 0; h < hints && !seen; h++)
                 seen = !strcmp(hint[h], raw[k]);
@@ -538,6 +582,28 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
                 hint[hints++] = raw[k];
         }
     }
+    for (size_t i = 0; i < st->route_count; i++)
+        for (int a = 0; a < 2; a++) {
+            if (!lists_bare_answer(m, &st->routes[i], lang, answers[a]))
+                continue;
+            for (size_t k = 1; answers[a][k].text; k++) {
+                bool seen = false;
+                for (size_t l = 0; l < n_listed && !seen; l++)
+                    seen = !strcmp(listed[l], answers[a][k].text);
+                if (seen)
+                    continue;
+                listed[n_listed++] = answers[a][k].text;
+                m_phrase_entry e = {answers[a][k].text, (uint16_t)answers[a][k].len, (uint16_t)i,
+                                    false};
+                size_t at = n++;
+                while (at > 0 && want[at - 1].len < e.len) {
+                    want[at] = want[at - 1];
+                    at--;
+                }
+                want[at] = e;
+            }
+        }
+    free(listed);
     const m_phrase_table *t = &st->phrases[lang];
     ck_assert_uint_eq(t->phrase_count, n);
     for (size_t k = 0; k < n; k++) {

@@ -139,6 +139,12 @@ typedef struct ivrsm_text_rules {
     const struct ivrsm_text_words *answers_no;
     /* Where the word sets of these lists are kept once built, or NULL: every word is compared. */
     ivrsm_heard_cache *heard_cache;
+    /* The ways of saying yes, and no, of the language, the bare answer first ("oui", then
+     * "ouais", "carrement", "bien sur"...; "non", then "nan", "pas du tout"...): an intent that
+     * lists the bare answer among its utterances hears them all in a state, but those another
+     * of the state's routes lists (the machine's compiler adds them to the state's phrases). */
+    const struct ivrsm_text_words *yes_forms;
+    const struct ivrsm_text_words *no_forms;
 } ivrsm_text_rules;
 
 /* The index of rules' rewrites, and the word sets of its lists, built into their caches now,

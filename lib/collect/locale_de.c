@@ -257,7 +257,10 @@ static const struct ivrsm_text_words de_dont_know[] = {
     IVRSM_WORDS("ich weiss nicht"),      IVRSM_WORDS("ich weiss es nicht"),
     IVRSM_WORDS("keine ahnung"),         IVRSM_WORDS("nicht sicher"),
     IVRSM_WORDS("bin mir nicht sicher"), IVRSM_WORDS("ich bin mir nicht sicher"),
-    IVRSM_WORDS("ich bin nicht sicher"), {NULL, 0},
+    IVRSM_WORDS("ich bin nicht sicher"),
+    /* Not having heard or understood the question is no answer to it either. */
+    IVRSM_WORDS("nicht verstanden"),     IVRSM_WORDS("nicht gehoert"),
+    IVRSM_WORDS("verstehe nicht"),       IVRSM_WORDS("versteh ich nicht"), {NULL, 0},
 };
 static const struct ivrsm_text_words de_negations[] = {
     IVRSM_WORDS("nicht"),   IVRSM_WORDS("kein"),       IVRSM_WORDS("keine"),
@@ -277,6 +280,13 @@ static const struct ivrsm_text_words de_clause_breaks[] = {
     IVRSM_WORDS("stattdessen"), IVRSM_WORDS("jedoch"),        IVRSM_WORDS("vielmehr"),
     IVRSM_WORDS("ich will"),    IVRSM_WORDS("ich moechte"),   IVRSM_WORDS("ich wuerde"),
     IVRSM_WORDS("wir wollen"),  IVRSM_WORDS("wir moechten"),  IVRSM_WORDS("weil"),
+    /* The other verbs a caller puts second after "ich" to start a main clause: "ich möchte
+     * stornieren, ich kann nicht kommen" cancels ("stornieren kann ich nicht" puts "ich" after
+     * its verb, and refuses). */
+    IVRSM_WORDS("ich kann"),    IVRSM_WORDS("ich muss"),      IVRSM_WORDS("ich habe"),
+    IVRSM_WORDS("ich hab"),     IVRSM_WORDS("ich bin"),       IVRSM_WORDS("ich werde"),
+    IVRSM_WORDS("ich brauche"), IVRSM_WORDS("ich hatte"),     IVRSM_WORDS("ich haette"),
+    IVRSM_WORDS("ich komme"),   IVRSM_WORDS("wir koennen"),   IVRSM_WORDS("wir muessen"),
     {NULL, 0},
 };
 /* German puts "nicht" after the verb and its objects ("ich storniere den Termin nicht", "das
@@ -304,6 +314,30 @@ static const struct ivrsm_text_words de_idioms[] = {
     IVRSM_WORDS("nichts zu danken"), IVRSM_WORDS("nicht der rede wert"), IVRSM_WORDS("kein ding"),
     IVRSM_WORDS("kein stress"),     {NULL, 0},
 };
+/* The ways of saying yes and no (format.md, Intents: an intent that lists "ja" hears every
+ * form of yes, one that lists "nein" every form of no): the answer words as the phone hears them
+ * (the south's "jo", "freilich"), the adverbs said alone as an answer, and their negations,
+ * longer ("natürlich nicht" is no where "natürlich" is yes). The bare answer first. */
+static const struct ivrsm_text_words de_yes_forms[] = {
+    IVRSM_WORDS("ja"), IVRSM_WORDS("jawohl"), IVRSM_WORDS("jawoll"), IVRSM_WORDS("jo"),
+    IVRSM_WORDS("jap"), IVRSM_WORDS("japp"), IVRSM_WORDS("jep"), IVRSM_WORDS("jup"),
+    IVRSM_WORDS("ja klar"), IVRSM_WORDS("klar"), IVRSM_WORDS("na klar"), IVRSM_WORDS("genau"),
+    IVRSM_WORDS("richtig"), IVRSM_WORDS("stimmt"), IVRSM_WORDS("korrekt"), IVRSM_WORDS("sicher"),
+    IVRSM_WORDS("natuerlich"), IVRSM_WORDS("selbstverstaendlich"), IVRSM_WORDS("auf jeden fall"),
+    IVRSM_WORDS("gerne"), IVRSM_WORDS("gern"), IVRSM_WORDS("sehr gerne"), IVRSM_WORDS("okay"),
+    IVRSM_WORDS("ok"), IVRSM_WORDS("in ordnung"), IVRSM_WORDS("einverstanden"),
+    IVRSM_WORDS("passt"), IVRSM_WORDS("passt schon"), IVRSM_WORDS("freilich"),
+    IVRSM_WORDS("bestimmt"), IVRSM_WORDS("absolut"), IVRSM_WORDS("exakt"), {NULL, 0},
+};
+static const struct ivrsm_text_words de_no_forms[] = {
+    IVRSM_WORDS("nein"), IVRSM_WORDS("nee"), IVRSM_WORDS("noe"), IVRSM_WORDS("nein danke"),
+    IVRSM_WORDS("auf keinen fall"), IVRSM_WORDS("auf gar keinen fall"), IVRSM_WORDS("keinesfalls"),
+    IVRSM_WORDS("gar nicht"), IVRSM_WORDS("ueberhaupt nicht"), IVRSM_WORDS("eher nicht"),
+    IVRSM_WORDS("lieber nicht"), IVRSM_WORDS("besser nicht"), IVRSM_WORDS("bloss nicht"),
+    IVRSM_WORDS("nicht wirklich"), IVRSM_WORDS("natuerlich nicht"), IVRSM_WORDS("sicher nicht"),
+    IVRSM_WORDS("bestimmt nicht"), IVRSM_WORDS("absolut nicht"), IVRSM_WORDS("niemals"),
+    IVRSM_WORDS("negativ"), {NULL, 0},
+};
 static ivrsm_heard_cache de_heard_cache;
 
 static const char *const de_de_tags[] = {"de-DE", "de", NULL};
@@ -324,7 +358,9 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
              .clause_negations = de_clause_negations,
              .answers_yes = de_answers_yes,
              .answers_no = de_answers_no,
-             .heard_cache = &de_heard_cache},
+             .heard_cache = &de_heard_cache,
+             .yes_forms = de_yes_forms,
+             .no_forms = de_no_forms},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .lists_index = &de_lists_index,

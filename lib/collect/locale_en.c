@@ -319,6 +319,12 @@ static const struct ivrsm_text_words en_dont_know[] = {
     IVRSM_WORDS("i am not sure"),
     IVRSM_WORDS("not certain"),
     IVRSM_WORDS("i am not certain"),
+    /* Not having heard or understood the question is no answer to it either. */
+    IVRSM_WORDS("did not hear"),
+    IVRSM_WORDS("did not catch"),
+    IVRSM_WORDS("did not understand"),
+    IVRSM_WORDS("do not understand"),
+    IVRSM_WORDS("could not hear"),
     {NULL, 0},
 };
 static const struct ivrsm_text_words en_negations[] = {
@@ -339,7 +345,11 @@ static const struct ivrsm_text_words en_clause_breaks[] = {
  * answer "no" after a phrase corrects it: "cancel? no, not that", "cancel it no, move it"
  * moves. ("Cancel, not move" cancels: "not" after a phrase is no correction.) */
 static const struct ivrsm_text_words en_clause_negations[] = {
-    IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"), {NULL, 0}};
+    IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"),
+    /* "not" that points back at the words before it ("cancel? not that"), and the answer no
+     * after "actually", which would end the clause ("reschedule, actually no, cancel"). */
+    IVRSM_WORDS("not that"), IVRSM_WORDS("not this"), IVRSM_WORDS("not that one"),
+    IVRSM_WORDS("not this one"), IVRSM_WORDS("actually no"), {NULL, 0}};
 /* A caller who says both has said neither: "yes no", "no, yes". */
 static const struct ivrsm_text_words en_answers_yes[] = {
     IVRSM_WORDS("yes"), IVRSM_WORDS("yeah"), IVRSM_WORDS("yep"), IVRSM_WORDS("yup"), {NULL, 0}};
@@ -361,6 +371,30 @@ static const struct ivrsm_text_words en_idioms[] = {
     IVRSM_WORDS("no rush"),     IVRSM_WORDS("no hurry"),    IVRSM_WORDS("why not"),
     IVRSM_WORDS("no matter"),   {NULL, 0},
 };
+/* The ways of saying yes and no (format.md, Intents: an intent that lists "yes" hears every
+ * form of yes, one that lists "no" every form of no): the answer words as the phone hears them,
+ * the words said alone as an answer, and the negations of such words, longer ("absolutely not").
+ * Not the adverbs a "not" may follow ("of course", "absolutely"): English puts no negation
+ * after its verb, so "absolutely not" would keep "absolutely" in a state that does not listen
+ * for no. The bare answer first; contractions as they are rewritten. */
+static const struct ivrsm_text_words en_yes_forms[] = {
+    IVRSM_WORDS("yes"), IVRSM_WORDS("yeah"), IVRSM_WORDS("yep"), IVRSM_WORDS("yup"),
+    IVRSM_WORDS("ya"), IVRSM_WORDS("yah"), IVRSM_WORDS("yes please"), IVRSM_WORDS("sure"),
+    IVRSM_WORDS("sure thing"),
+    IVRSM_WORDS("correct"),
+    IVRSM_WORDS("that is right"), IVRSM_WORDS("that is correct"), IVRSM_WORDS("right"),
+    IVRSM_WORDS("ok"), IVRSM_WORDS("okay"), IVRSM_WORDS("alright"), IVRSM_WORDS("all right"),
+    IVRSM_WORDS("affirmative"), IVRSM_WORDS("uh huh"), IVRSM_WORDS("mm hmm"), IVRSM_WORDS("mhm"),
+    IVRSM_WORDS("you bet"), IVRSM_WORDS("go ahead"),
+    IVRSM_WORDS("sounds good"), {NULL, 0},
+};
+static const struct ivrsm_text_words en_no_forms[] = {
+    IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"), IVRSM_WORDS("no thanks"),
+    IVRSM_WORDS("no thank you"), IVRSM_WORDS("not really"), IVRSM_WORDS("absolutely not"),
+    IVRSM_WORDS("definitely not"), IVRSM_WORDS("certainly not"), IVRSM_WORDS("of course not"),
+    IVRSM_WORDS("no way"), IVRSM_WORDS("not at all"), IVRSM_WORDS("negative"),
+    IVRSM_WORDS("please do not"), IVRSM_WORDS("i do not think so"), IVRSM_WORDS("no sir"), {NULL, 0},
+};
 static ivrsm_heard_cache en_heard_cache;
 
 /* The parts of the table that the United Kingdom shares with the United States. */
@@ -375,7 +409,9 @@ static ivrsm_heard_cache en_heard_cache;
              .clause_negations = en_clause_negations,                                              \
              .answers_yes = en_answers_yes,                                                        \
              .answers_no = en_answers_no,                                                          \
-             .heard_cache = &en_heard_cache},                                                      \
+             .heard_cache = &en_heard_cache,                                                       \
+             .yes_forms = en_yes_forms,                                                            \
+             .no_forms = en_no_forms},                                                             \
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
     .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
     .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \

@@ -212,6 +212,17 @@ static const struct ivrsm_text_words es_dont_know[] = {
     IVRSM_WORDS("no estoy seguro"),
     IVRSM_WORDS("no estoy segura"),
     IVRSM_WORDS("no lo tengo claro"),
+    /* Not having heard or understood the question is no answer to it either ("no" of "no le he
+     * oído" is no answer). */
+    IVRSM_WORDS("no le he oido"),
+    IVRSM_WORDS("no he oido"),
+    IVRSM_WORDS("no le oigo"),
+    IVRSM_WORDS("no se oye"),
+    IVRSM_WORDS("no entiendo"),
+    IVRSM_WORDS("no le entiendo"),
+    IVRSM_WORDS("no he entendido"),
+    IVRSM_WORDS("no le he entendido"),
+    IVRSM_WORDS("no entendi"),
     {NULL, 0},
 };
 /* "no" is the answer and the negation at once: without the comma a recogniser drops, "no
@@ -263,6 +274,26 @@ static const struct ivrsm_text_words es_idioms[] = {
     IVRSM_WORDS("de nada"),         IVRSM_WORDS("por que no"),
     IVRSM_WORDS("para nada"),       {NULL, 0},
 };
+/* The ways of saying yes and no (format.md, Intents: an intent that lists "sí" hears every
+ * form of yes, one that lists "no" every form of no): the answer words, the adverbs said alone
+ * as an answer, and their negations, longer ("claro que no" is no where "claro" is yes). The
+ * bare answer first, "sí" as the normaliser gives it. */
+static const struct ivrsm_text_words es_yes_forms[] = {
+    IVRSM_WORDS("si"), IVRSM_WORDS("vale"), IVRSM_WORDS("claro"), IVRSM_WORDS("claro que si"),
+    IVRSM_WORDS("por supuesto"), IVRSM_WORDS("desde luego"), IVRSM_WORDS("de acuerdo"),
+    IVRSM_WORDS("correcto"), IVRSM_WORDS("exacto"), IVRSM_WORDS("eso es"),
+    IVRSM_WORDS("efectivamente"), IVRSM_WORDS("perfecto"), IVRSM_WORDS("venga"),
+    IVRSM_WORDS("dale"), IVRSM_WORDS("ok"), IVRSM_WORDS("okay"), IVRSM_WORDS("afirmativo"),
+    IVRSM_WORDS("cierto"), IVRSM_WORDS("esta bien"), IVRSM_WORDS("muy bien"),
+    IVRSM_WORDS("si claro"), IVRSM_WORDS("si se" ES_ENYE "or"), {NULL, 0},
+};
+static const struct ivrsm_text_words es_no_forms[] = {
+    IVRSM_WORDS("no"), IVRSM_WORDS("no gracias"), IVRSM_WORDS("para nada"),
+    IVRSM_WORDS("de ninguna manera"), IVRSM_WORDS("en absoluto"), IVRSM_WORDS("ni hablar"),
+    IVRSM_WORDS("que va"), IVRSM_WORDS("claro que no"), IVRSM_WORDS("por supuesto que no"),
+    IVRSM_WORDS("desde luego que no"), IVRSM_WORDS("nunca"), IVRSM_WORDS("negativo"),
+    IVRSM_WORDS("ni de broma"), IVRSM_WORDS("no se" ES_ENYE "or"), {NULL, 0},
+};
 static ivrsm_heard_cache es_heard_cache;
 
 static const char *const es_es_tags[] = {"es-ES", "es", NULL};
@@ -283,7 +314,9 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
              .clause_negations = es_clause_negations,
              .answers_yes = es_answers_yes,
              .answers_no = es_answers_no,
-             .heard_cache = &es_heard_cache},
+             .heard_cache = &es_heard_cache,
+             .yes_forms = es_yes_forms,
+             .no_forms = es_no_forms},
     .numbers = es_numbers,
     .numbers_index = &es_numbers_index,
     .lists_index = &es_lists_index,

@@ -229,15 +229,23 @@ static const struct ivrsm_text_words fr_dont_know[] = {
     IVRSM_WORDS("pas sure"),
     IVRSM_WORDS("pas certain"),
     IVRSM_WORDS("pas certaine"),
+    /* Not having heard or understood the question is no answer to it either. */
+    IVRSM_WORDS("pas compris"),
+    IVRSM_WORDS("pas entendu"),
+    IVRSM_WORDS("pas bien compris"),
+    IVRSM_WORDS("pas bien entendu"),
     {NULL, 0},
 };
 /* "ne" and "n" too: "je n'annule pas" takes "annule" back ("sais pas" is still heard in "je
  * ne sais pas": a phrase that holds a negation is a refusal as said). The "pas" after a verb,
- * its "ne" dropped as it is on the phone ("j'annule pas"), is read by fr_negations_after. */
+ * its "ne" dropped as it is on the phone ("j'annule pas"), is read by fr_negations_after.
+ * "plus" is the "pas" of "no longer" ("je veux plus annuler", "je ne veux plus annuler"); where
+ * it means "more" it is said in set phrases (fr_idioms: "plus tard", "en plus"), or the sentence
+ * is a no-match: spoken "plus" is both ("j'en veux plus"), and the recogniser writes them alike. */
 static const struct ivrsm_text_words fr_negations[] = {
     IVRSM_WORDS("pas"),  IVRSM_WORDS("peut etre"), IVRSM_WORDS("ne"),       IVRSM_WORDS("n"),
     IVRSM_WORDS("jamais"), IVRSM_WORDS("sans"),    IVRSM_WORDS("non plus"), IVRSM_WORDS("ni"),
-    {NULL, 0},
+    IVRSM_WORDS("plus"), {NULL, 0},
 };
 /* Where a negation's reach ends: "je ne veux pas déplacer mais annuler", "pas maintenant,
  * non, je veux annuler", "je veux annuler parce que je ne peux pas venir". Not "si" (also
@@ -256,7 +264,8 @@ static const struct ivrsm_text_words fr_clause_breaks[] = {
  * right before: the object follows "pas" ("j'annule pas le rendez-vous"), and a clause may
  * follow an other's verb ("je voudrais annuler je peux pas venir" cancels). */
 static const struct ivrsm_text_words fr_negations_after[] = {
-    IVRSM_WORDS("pas"), IVRSM_WORDS("jamais"), IVRSM_WORDS("pas du tout"), {NULL, 0}};
+    IVRSM_WORDS("pas"), IVRSM_WORDS("jamais"), IVRSM_WORDS("pas du tout"), IVRSM_WORDS("plus"),
+    {NULL, 0}};
 /* "non" after a phrase corrects it: "j'annule, non, je déplace" moves. */
 static const struct ivrsm_text_words fr_clause_negations[] = {
     IVRSM_WORDS("non"), IVRSM_WORDS("nan"), {NULL, 0}};
@@ -287,7 +296,33 @@ static const struct ivrsm_text_words fr_idioms[] = {
     IVRSM_WORDS("ca ne fait rien"),  IVRSM_WORDS("ne vous inquietez pas"),
     IVRSM_WORDS("pas de quoi"),      IVRSM_WORDS("il n y a pas de quoi"),
     IVRSM_WORDS("pourquoi pas"),     IVRSM_WORDS("pas du tout"),
-    IVRSM_WORDS("n est ce pas"),     {NULL, 0},
+    IVRSM_WORDS("n est ce pas"),
+    /* "plus" that means "more", not "no longer": "reporter plus tard", "en plus". */
+    IVRSM_WORDS("plus tard"),        IVRSM_WORDS("plus tot"),
+    IVRSM_WORDS("au plus vite"),     IVRSM_WORDS("au plus tot"),
+    IVRSM_WORDS("en plus"),          IVRSM_WORDS("de plus"),
+    IVRSM_WORDS("de plus en plus"),  {NULL, 0},
+};
+/* The ways of saying yes and no (format.md, Intents: an intent that lists "oui" hears every
+ * form of yes, one that lists "non" every form of no): the answer words as the phone hears them,
+ * the adverbs said alone as an answer, and their negations, longer ("absolument pas" is no where
+ * "absolument" is yes). The bare answer first. */
+static const struct ivrsm_text_words fr_yes_forms[] = {
+    IVRSM_WORDS("oui"), IVRSM_WORDS("ouais"), IVRSM_WORDS("ouaip"), IVRSM_WORDS("ouai"),
+    IVRSM_WORDS("bien sur"), IVRSM_WORDS("bien entendu"), IVRSM_WORDS("bien evidemment"),
+    IVRSM_WORDS("evidemment"), IVRSM_WORDS("carrement"), IVRSM_WORDS("absolument"),
+    IVRSM_WORDS("tout a fait"), IVRSM_WORDS("exactement"), IVRSM_WORDS("exact"),
+    IVRSM_WORDS("d accord"), IVRSM_WORDS("ok"), IVRSM_WORDS("okay"), IVRSM_WORDS("entendu"),
+    IVRSM_WORDS("volontiers"), IVRSM_WORDS("parfait"), IVRSM_WORDS("c est ca"),
+    IVRSM_WORDS("c est bien ca"), IVRSM_WORDS("c est exact"), IVRSM_WORDS("c est correct"),
+    IVRSM_WORDS("affirmatif"), IVRSM_WORDS("certainement"), {NULL, 0},
+};
+static const struct ivrsm_text_words fr_no_forms[] = {
+    IVRSM_WORDS("non"), IVRSM_WORDS("nan"), IVRSM_WORDS("non merci"), IVRSM_WORDS("pas du tout"),
+    IVRSM_WORDS("absolument pas"), IVRSM_WORDS("certainement pas"), IVRSM_WORDS("surtout pas"),
+    IVRSM_WORDS("evidemment pas"), IVRSM_WORDS("carrement pas"), IVRSM_WORDS("bien sur que non"),
+    IVRSM_WORDS("pas vraiment"), IVRSM_WORDS("pas question"), IVRSM_WORDS("hors de question"),
+    IVRSM_WORDS("jamais de la vie"), IVRSM_WORDS("negatif"), {NULL, 0},
 };
 static ivrsm_heard_cache fr_heard_cache;
 
@@ -306,7 +341,9 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
              .clause_negations = fr_clause_negations,                                              \
              .answers_yes = fr_answers_yes,                                                        \
              .answers_no = fr_answers_no,                                                          \
-             .heard_cache = &fr_heard_cache},                                                      \
+             .heard_cache = &fr_heard_cache,                                                       \
+             .yes_forms = fr_yes_forms,                                                            \
+             .no_forms = fr_no_forms},                                                             \
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \

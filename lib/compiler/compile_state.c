@@ -1042,33 +1042,91 @@ static bool add_switch_phrases(cc *c, m_phrase_table *t, ivrsm_strmap *seen, m_p
     return true;
 }
 
-/* The phrases a state listens for in language `lang`, longest first, and their hints. */
+/*
+ * The forms of an answer (`forms`: the bare answer first, "oui", then "ouais", "carrément"...)
+ * that the intent of route r hears beside its own utterances in language `lang`: all of them
+ * when the intent lists the bare answer, else none (returns NULL).
+ */
+static const struct ivrsm_text_words *answer_forms_of(const cc *c, const m_route *r, size_t lang,
+                                                      const struct ivrsm_text_words *forms)
+{
+    if (!forms || !forms[0].text || r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
+        return NULL;
+    const m_utterances *u = &c->m->intents[r->intent].utterances[lang];
+    for (size_t k = 0; k < u->count; k++)
+        if (u->lens[k] == forms[0].len && memcmp(u->norm[k], forms[0].text, forms[0].len) == 0)
+            return forms;
+    return NULL;
+}
+
+static size_t count_words(const struct ivrsm_text_words *w)
+{
+    size_t n = 0;
+    while (w && w[n].text)
+        n++;
+    return n;
+}
+
+/*
+ * Adds to slots[*np] the forms of an answer that route i hears (answer_forms_of()) and that no
+ * route of the state lists itself (`listed`: the state's own phrases, which win), each once.
+ */
+static bool add_answer_forms(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap *listed,
+                             const struct ivrsm_text_words *forms, uint16_t route,
+                             m_phrase_entry *slots, size_t *np)
+{
+    for (size_t k = 1; forms && forms[k].text; k++) {
+        const struct ivrsm_text_words *f = &forms[k];
+        int rc = ivrsm_strmap_put(listed, f->text, f->len, (void *)f->text, NULL);
+        if (rc < 0) {
+            ivrsm_cc_nomem(c);
+            return false;
+        }
+        if (rc == 1)
+            slots[(*np)++] = (m_phrase_entry){f->text, (uint16_t)f->len, route,
+                                              ivrsm_text_may_not_know(rules, f->text, f->len)};
+    }
+    return true;
+}
+
+/* The phrases a state listens for in language `lang`, longest first, and their hints: its
+ * routes' utterances and when_text phrases, and the forms of yes and no that the intents
+ * listing the bare answer hear (format.md, Intents). */
 static bool build_phrases(cc *c, m_state *st, size_t lang)
 {
     m_phrase_table *t = &st->phrases[lang];
-    size_t n_phrase = 0;
+    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(c->m->languages[lang]);
+    const struct ivrsm_text_words *yes = rules ? rules->yes_forms : NULL;
+    const struct ivrsm_text_words *no = rules ? rules->no_forms : NULL;
+    size_t n_phrase = 0, n_hint = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
         if (r->kind == M_ROUTE_INTENT && r->intent != M_NONE) {
-            n_phrase += c->m->intents[r->intent].utterances[lang].count;
+            n_hint += c->m->intents[r->intent].utterances[lang].count;
             if (r->language != M_NONE && (size_t)r->language != lang)
-                n_phrase += c->m->intents[r->intent].utterances[r->language].count;
+                n_hint += c->m->intents[r->intent].utterances[r->language].count;
         }
         else if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
-            n_phrase++;
+            n_hint++;
+        n_phrase += count_words(answer_forms_of(c, r, lang, yes)) +
+                    count_words(answer_forms_of(c, r, lang, no));
     }
-    if (!n_phrase)
+    n_phrase += n_hint;
+    if (!n_hint)
         return true;
     t->phrases = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry));
-    t->hints = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(char *));
+    t->hints = ivrsm_arena_alloc(c->arena, n_hint * sizeof(char *));
     m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, n_phrase * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
-    if (!t->phrases || !t->hints || !slots || ivrsm_strmap_reserve(&seen, n_phrase) != 0) {
+    ivrsm_strmap listed = IVRSM_STRMAP_INIT(c->m->mem);
+    if (!t->phrases || !t->hints || !slots || ivrsm_strmap_reserve(&seen, n_hint) != 0 ||
+        ivrsm_strmap_reserve(&listed, n_phrase) != 0) {
         ivrsm_mem_free(c->m->mem, slots);
+        ivrsm_strmap_free(&seen);
+        ivrsm_strmap_free(&listed);
         ivrsm_cc_nomem(c);
         return false;
     }
-    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(c->m->languages[lang]);
     size_t np = 0;
     for (size_t i = 0; i < st->route_count; i++) {
         const m_route *r = &st->routes[i];
@@ -1078,7 +1136,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             slots[np] = (m_phrase_entry){r->texts[lang], len16, (uint16_t)i,
                                          ivrsm_text_may_not_know(rules, r->texts[lang], len16)};
             np++;
-            add_hint(c, t, &seen, r->texts_raw[lang], n_phrase);
+            add_hint(c, t, &seen, r->texts_raw[lang], n_hint);
             continue;
         }
         if (r->kind != M_ROUTE_INTENT || r->intent == M_NONE)
@@ -1089,13 +1147,34 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
             slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i, u->may_not_know[k]};
             np++;
-            add_hint(c, t, &seen, u->raw[k], n_phrase);
+            add_hint(c, t, &seen, u->raw[k], n_hint);
         }
         if (r->language != M_NONE && (size_t)r->language != lang &&
-            !add_switch_phrases(c, t, &seen, slots, &np, n_phrase, rules, r, i))
+            !add_switch_phrases(c, t, &seen, slots, &np, n_hint, rules, r, i)) {
+            ivrsm_strmap_free(&listed);
             return false_after(c, slots, &seen);
+        }
+    }
+    /* The state's own phrases first: a form one of its routes lists is heard for that route. */
+    bool ok = true;
+    for (size_t k = 0; k < np && ok; k++)
+        ok = ivrsm_strmap_put(&listed, slots[k].phrase, slots[k].len, (void *)slots[k].phrase,
+                              NULL) >= 0;
+    if (!ok)
+        ivrsm_cc_nomem(c);
+    for (size_t i = 0; i < st->route_count && ok; i++) {
+        const m_route *r = &st->routes[i];
+        ok = add_answer_forms(c, rules, &listed, answer_forms_of(c, r, lang, yes), (uint16_t)i,
+                              slots, &np) &&
+             add_answer_forms(c, rules, &listed, answer_forms_of(c, r, lang, no), (uint16_t)i,
+                              slots, &np);
     }
     ivrsm_strmap_free(&seen);
+    ivrsm_strmap_free(&listed);
+    if (!ok) {
+        ivrsm_mem_free(c->m->mem, slots);
+        return false;
+    }
     sort_phrases(slots, t->phrases, np);
     t->phrase_count = np;
     ivrsm_mem_free(c->m->mem, slots);
