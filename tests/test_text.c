@@ -1213,6 +1213,10 @@ static bool taken_after_by_words(char w[][8], size_t n, size_t end, const ivrsm_
         size_t neg = longest_words_at(w, j, n, r->clause_negations);
         if (j == end && longest_words_at(w, j, n, r->negations_after) > neg)
             neg = longest_words_at(w, j, n, r->negations_after);
+        /* One of `negations_closing` next, when the clause ends after it. */
+        const size_t closing = j == end ? longest_words_at(w, j, n, r->negations_closing) : 0;
+        if (closing > neg && (j + closing == n || longest_words_at(w, j + closing, n, r->clause_breaks)))
+            neg = closing;
         const size_t idiom = longest_words_at(w, j, n, r->idioms);
         bool after_break = false;
         for (const struct ivrsm_text_words *b = r->clause_breaks; b && b->text; b++) {
@@ -1256,41 +1260,90 @@ static bool says_by_words(char w[][8], size_t from, size_t end, const ivrsm_text
  * answer (yes, or no) where the words around it say the other; and that no longer "don't
  * know" or idiom holds, unless the phrase holds one of those.
  */
+static bool hears_at_in_words(char w[][8], size_t n, size_t k, char p[][8], size_t pn,
+                              const ivrsm_text_rules *r);
+
+/* Whether one of `corrections` followed by words is words of text. */
+static bool corrected_by_words(const char *text, const ivrsm_text_rules *r)
+{
+    char w[16][8];
+    const size_t n = cut_words(text, strlen(text), w, 16);
+    for (size_t i = 0; i < n; i++) {
+        const size_t m = longest_words_at(w, i, n, r->corrections);
+        if (m && i + m < n)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The same, corrections first: the last one of `corrections` that words follow (read from the
+ * start, each one past the one before) takes back the occurrences that end before it, and the
+ * words after it are heard as a text of their own; an occurrence that holds part of it is
+ * heard in the whole text.
+ */
 static bool hears_by_scope(const char *text, const char *phrase, const ivrsm_text_rules *r)
 {
-    char w[16][8], p[8][8], x[8][8];
+    char w[16][8], p[8][8];
     const size_t n = cut_words(text, strlen(text), w, 16);
     const size_t pn = cut_words(phrase, strlen(phrase), p, 8);
-    const bool negative = holds_entry(p, pn, r->negations);
-    const bool exempt = holds_entry(p, pn, r->dont_know) || holds_entry(p, pn, r->idioms);
+    size_t from = 0, to = 0;
+    bool corrected = false;
+    for (size_t i = 0; i < n;) {
+        const size_t m = longest_words_at(w, i, n, r->corrections);
+        if (m && i + m < n) {
+            corrected = true, from = i, to = i + m;
+            i += m;
+        } else {
+            i++;
+        }
+    }
     for (size_t k = 0; k + pn <= n; k++) {
         if (!words_equal(w, k, p, pn))
             continue;
-        bool taken = false;
-        for (const struct ivrsm_text_words *g = r->negations; g && g->text && !taken; g++) {
-            size_t gn = cut_words(g->text, g->len, x, 8);
-            taken = gn <= k && words_equal(w, k - gn, x, gn);
+        if (corrected && k + pn <= from)
+            continue;
+        if (corrected && k >= to) {
+            if (hears_at_in_words(w + to, n - to, k - to, p, pn, r))
+                return true;
+        } else if (hears_at_in_words(w, n, k, p, pn, r)) {
+            return true;
         }
-        taken = taken || reach_open_by_words(w, k, r);
-        if (taken && !negative)
-            continue;
-        if (!negative && !holds_entry(p, pn, r->negations_after) &&
-            !holds_entry(p, pn, r->clause_negations) && taken_after_by_words(w, n, k + pn, r))
-            continue;
-        if (r->answers_yes && r->answers_no) {
-            const bool yes = says_by_words(p, 0, pn, r, r->answers_yes);
-            const bool no = says_by_words(p, 0, pn, r, r->answers_no);
-            const struct ivrsm_text_words *other = yes ? r->answers_no : r->answers_yes;
-            if (yes != no &&
-                (says_by_words(w, 0, k, r, other) || says_by_words(w, k + pn, n, r, other)))
-                continue;
-        }
-        if (!exempt &&
-            (held_by_longer(w, n, k, pn, r->dont_know) || held_by_longer(w, n, k, pn, r->idioms)))
-            continue;
-        return true;
     }
     return false;
+}
+
+/* Whether the occurrence of the phrase's pn words at word k of w is heard (docs/runtime.md). */
+static bool hears_at_in_words(char w[][8], size_t n, size_t k, char p[][8], size_t pn,
+                              const ivrsm_text_rules *r)
+{
+    char x[8][8];
+    const bool negative = holds_entry(p, pn, r->negations);
+    const bool exempt = holds_entry(p, pn, r->dont_know) || holds_entry(p, pn, r->idioms);
+    bool taken = false;
+    for (const struct ivrsm_text_words *g = r->negations; g && g->text && !taken; g++) {
+        size_t gn = cut_words(g->text, g->len, x, 8);
+        taken = gn <= k && words_equal(w, k - gn, x, gn);
+    }
+    taken = taken || reach_open_by_words(w, k, r);
+    if (taken && !negative)
+        return false;
+    if (!negative && !holds_entry(p, pn, r->negations_after) &&
+        !holds_entry(p, pn, r->clause_negations) && !holds_entry(p, pn, r->negations_closing) &&
+        taken_after_by_words(w, n, k + pn, r))
+        return false;
+    if (r->answers_yes && r->answers_no) {
+        const bool yes = says_by_words(p, 0, pn, r, r->answers_yes);
+        const bool no = says_by_words(p, 0, pn, r, r->answers_no);
+        const struct ivrsm_text_words *other = yes ? r->answers_no : r->answers_yes;
+        if (yes != no &&
+            (says_by_words(w, 0, k, r, other) || says_by_words(w, k + pn, n, r, other)))
+            return false;
+    }
+    if (!exempt &&
+        (held_by_longer(w, n, k, pn, r->dont_know) || held_by_longer(w, n, k, pn, r->idioms)))
+        return false;
+    return true;
 }
 
 /*
@@ -1321,6 +1374,10 @@ START_TEST(test_hears_phrase_as_words)
         IVRSM_WORDS("no"), IVRSM_WORDS("ab b"), {NULL, 0}};
     static const struct ivrsm_text_words yes[] = {IVRSM_WORDS("a"), {NULL, 0}};
     static const struct ivrsm_text_words no[] = {IVRSM_WORDS("no"), IVRSM_WORDS("b c"), {NULL, 0}};
+    static const struct ivrsm_text_words closing[] = {
+        IVRSM_WORDS("a"), IVRSM_WORDS("n ab"), {NULL, 0}};
+    static const struct ivrsm_text_words corrections[] = {
+        IVRSM_WORDS("c c"), IVRSM_WORDS("ab no"), IVRSM_WORDS("c"), {NULL, 0}};
     static ivrsm_heard_cache cache;
     const ivrsm_text_rules rules = {.dont_know = dont_know,
                                     .idioms = idioms,
@@ -1330,7 +1387,9 @@ START_TEST(test_hears_phrase_as_words)
                                     .negations_after = after,
                                     .clause_negations = clause_negations,
                                     .answers_yes = yes,
-                                    .answers_no = no};
+                                    .answers_no = no,
+                                    .negations_closing = closing,
+                                    .corrections = corrections};
     ivrsm_text_rules cached = rules;
     cached.heard_cache = &cache;
     ivrsm_text_rules_prepare(&cached);
@@ -1358,8 +1417,10 @@ START_TEST(test_hears_phrase_as_words)
                       "'%s' in '%s' (word sets)", phrase, text);
         char p[8][8];
         const size_t pw = cut_words(phrase, plen, p, 8);
+        /* A correction followed by words starts a text of its own: what is said after it is
+         * heard there, whatever came before (the old rule read the whole text). */
         ck_assert_msg(!want || hears_by_words(text, phrase, dont_know, negations) ||
-                          holds_entry(p, pw, negations),
+                          holds_entry(p, pw, negations) || corrected_by_words(text, &rules),
                       "'%s' in '%s' heard, not by the old rule", phrase, text);
         ck_assert_int_eq(ivrsm_text_hears_phrase(&plain, text, len, phrase, plen, true),
                          ivrsm_text_has_phrase(text, len, phrase, plen));
@@ -1419,7 +1480,8 @@ START_TEST(test_heard_as_before_in_neutral_words)
     size_t nv = 0;
     const struct ivrsm_text_words *lists[] = {
         r->dont_know,       r->idioms,           r->negations,   r->clause_breaks, r->short_answers,
-        r->negations_after, r->clause_negations, r->answers_yes, r->answers_no};
+        r->negations_after, r->clause_negations, r->answers_yes, r->answers_no,
+        r->corrections,     r->negations_closing};
     enum { LISTS = sizeof lists / sizeof lists[0] };
     /* The lists' words (of up to 7 bytes), then neutral number words. */
     for (size_t l = 0; l < LISTS; l++)
@@ -1500,8 +1562,9 @@ START_TEST(test_heard_as_before_in_neutral_words)
         const size_t pw = cut_words(phrase, plen, p, 8);
         if (calm)
             ck_assert_msg(now == (int)old, "%s: '%s' in '%s'", ivrsm_locale_tag(loc), phrase, text);
-        ck_assert_msg(!now || old || holds_entry(p, pw, r->negations), "%s: '%s' in '%s'",
-                      ivrsm_locale_tag(loc), phrase, text);
+        ck_assert_msg(!now || old || holds_entry(p, pw, r->negations) ||
+                          corrected_by_words(text, r),
+                      "%s: '%s' in '%s'", ivrsm_locale_tag(loc), phrase, text);
     }
 }
 END_TEST

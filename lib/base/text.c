@@ -211,18 +211,22 @@ static void prepare_heard_cache(const ivrsm_text_rules *rules)
     if (!words_well_formed(rules->dont_know) || !words_well_formed(rules->idioms) ||
         !words_well_formed(rules->negations) || !words_well_formed(rules->negations_after) ||
         !words_well_formed(rules->clause_negations) || !words_well_formed(rules->answers_yes) ||
-        !words_well_formed(rules->answers_no))
+        !words_well_formed(rules->answers_no) || !words_well_formed(rules->negations_closing) ||
+        !words_well_formed(rules->corrections))
         return;
     memset(&hc->taken_back, 0, sizeof hc->taken_back);
     memset(&hc->scope_first, 0, sizeof hc->scope_first);
     memset(&hc->after_first, 0, sizeof hc->after_first);
     memset(&hc->yes_first, 0, sizeof hc->yes_first);
     memset(&hc->no_first, 0, sizeof hc->no_first);
+    memset(&hc->correction_first, 0, sizeof hc->correction_first);
     add_word_keys(&hc->taken_back, rules->dont_know, false);
     add_word_keys(&hc->taken_back, rules->idioms, false);
     add_word_keys(&hc->scope_first, rules->negations, true);
     add_word_keys(&hc->after_first, rules->negations_after, true);
     add_word_keys(&hc->after_first, rules->clause_negations, true);
+    add_word_keys(&hc->after_first, rules->negations_closing, true);
+    add_word_keys(&hc->correction_first, rules->corrections, true);
     add_word_keys(&hc->yes_first, rules->answers_yes, true);
     add_word_keys(&hc->no_first, rules->answers_no, true);
     for (size_t i = 0; i < IVRSM_WORD_KEY_BITS / 64; i++)
@@ -230,12 +234,18 @@ static void prepare_heard_cache(const ivrsm_text_rules *rules)
             hc->after_first.bits[i] | hc->yes_first.bits[i] | hc->no_first.bits[i];
     memset(hc->turn_bytes, 0, sizeof hc->turn_bytes);
     const struct ivrsm_text_words *turning[] = {rules->negations_after, rules->clause_negations,
-                                                rules->answers_yes, rules->answers_no};
-    for (size_t l = 0; l < 4; l++)
+                                                rules->answers_yes, rules->answers_no,
+                                                rules->negations_closing};
+    for (size_t l = 0; l < 5; l++)
         for (const struct ivrsm_text_words *e = turning[l]; e && e->text; e++) {
             const unsigned char c = (unsigned char)e->text[0];
             hc->turn_bytes[c >> 6] |= (uint64_t)1 << (c & 63);
         }
+    memset(hc->correction_bytes, 0, sizeof hc->correction_bytes);
+    for (const struct ivrsm_text_words *e = rules->corrections; e && e->text; e++) {
+        const unsigned char c = (unsigned char)e->text[0];
+        hc->correction_bytes[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
     atomic_store_explicit(&hc->phase, 2, memory_order_release);
 }
 
@@ -889,6 +899,14 @@ static bool some_word_in(const ivrsm_word_keys *k, const char *text, size_t from
     return false;
 }
 
+/* Whether nothing of a clause follows text[end] (the end of a word): the text ends there, or a
+ * clause break starts the next word. */
+static bool closes_clause(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                          size_t end)
+{
+    return end >= text_len || longest_to(text, end + 1, text_len, rules->clause_breaks) > 0;
+}
+
 /*
  * Whether a negation after the words ending at text[end] takes them back: one of
  * `negations_after` right after them ("j annule pas"), or one of `clause_negations` before the
@@ -909,6 +927,9 @@ static bool taken_back_after(const ivrsm_text_rules *rules, const char *text, si
         if (first) {
             const size_t n = longest_to(text, i, text_len, rules->negations_after);
             neg = n > neg ? n : neg;
+            const size_t c = longest_to(text, i, text_len, rules->negations_closing);
+            if (c > neg && closes_clause(rules, text, text_len, i + c))
+                neg = c;
         }
         const size_t idiom = longest_to(text, i, text_len, rules->idioms);
         /* After a clause break ("oui"), a short answer is a clause of its own ("oui, pas
@@ -995,23 +1016,24 @@ static bool holds_negation(const ivrsm_text_rules *rules, const char *text, size
 {
     return (rules->negations && holds_one_of(text, at, len, rules->negations)) ||
            (rules->negations_after && holds_one_of(text, at, len, rules->negations_after)) ||
-           (rules->clause_negations && holds_one_of(text, at, len, rules->clause_negations));
+           (rules->clause_negations && holds_one_of(text, at, len, rules->clause_negations)) ||
+           (rules->negations_closing && holds_one_of(text, at, len, rules->negations_closing));
 }
 
-static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t text_len,
-                         size_t at, size_t len, bool may_not_know, ivrsm_heard_memo *memo)
+static inline bool heard_as_said(const ivrsm_text_rules *rules, const char *text,
+                                 size_t text_len, size_t at, size_t len, bool may_not_know,
+                                 ivrsm_heard_memo *memo)
 {
-    if (!rules)
-        return true;
     /* A phrase that holds a negation is a refusal as said ("sais pas" in "je ne sais pas",
      * "no quiero" in "no, no quiero"): only the others are looked at, rarely. */
     if (rules->negations && at >= 2 && negation_may_come_before(rules, text, at, memo) &&
         (preceded_by(text, at, rules->negations) || in_negation_reach(rules, text, at)) &&
         !holds_one_of(text, at, len, rules->negations))
         return false;
-    if ((rules->negations_after || rules->clause_negations || rules->answers_yes) &&
+    if ((rules->negations_after || rules->clause_negations || rules->answers_yes ||
+         rules->negations_closing) &&
         text_may_turn(rules, text, text_len, memo)) {
-        if ((rules->negations_after || rules->clause_negations) &&
+        if ((rules->negations_after || rules->clause_negations || rules->negations_closing) &&
             taken_back_after(rules, text, text_len, at + len) &&
             !holds_negation(rules, text, at, len))
             return false;
@@ -1022,6 +1044,69 @@ static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t
     return !(may_not_know &&
              ((rules->dont_know && inside_one_of(text, text_len, at, len, rules->dont_know)) ||
               (rules->idioms && inside_one_of(text, text_len, at, len, rules->idioms))));
+}
+
+/*
+ * Where the text's last correction followed by words starts and where the words after it start
+ * (memo->corrected_from, corrected_to), found once per text: memo->corrected is 2 when there is
+ * one. Only words whose key starts a correction are compared.
+ */
+static void find_correction(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                            ivrsm_heard_memo *memo)
+{
+    memo->corrected = 1;
+    const ivrsm_heard_cache *hc = heard_cache(rules);
+    if (hc && memo->starts) {
+        const uint64_t *b = memo->starts, *c = hc->correction_bytes;
+        if (!((b[0] & c[0]) | (b[1] & c[1]) | (b[2] & c[2]) | (b[3] & c[3])))
+            return;
+    }
+    for (size_t i = 0; i < text_len;) {
+        size_t end = i;
+        while (end < text_len && text[end] != ' ')
+            end++;
+        const size_t n =
+            hc && !ivrsm_word_keys_has(&hc->correction_first,
+                                       ivrsm_word_key((unsigned char)text[i], end - i))
+                ? 0
+                : longest_to(text, i, text_len, rules->corrections);
+        if (n && i + n < text_len) {
+            memo->corrected = 2;
+            memo->corrected_from = i;
+            memo->corrected_to = i + n + 1;
+            i += n + 1;
+        } else {
+            i = end + 1;
+        }
+    }
+}
+
+/*
+ * ivrsm_text_heard(): a correction followed by words takes back what comes before it ("yes no
+ * wait no", "cancel, I mean, move"), and what follows it is heard on its own; a phrase that
+ * holds the correction is heard as said ("pardon" in "pardon, j'ai pas compris").
+ */
+static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                         size_t at, size_t len, bool may_not_know, ivrsm_heard_memo *memo)
+{
+    if (!rules)
+        return true;
+    if (rules->corrections) {
+        if (!memo->corrected)
+            find_correction(rules, text, text_len, memo);
+        if (memo->corrected == 2) {
+            if (at + len <= memo->corrected_from)
+                return false;
+            if (at >= memo->corrected_to) {
+                ivrsm_heard_memo after = {0};
+                after.corrected = 1;
+                const size_t cut = memo->corrected_to;
+                return heard_as_said(rules, text + cut, text_len - cut, at - cut, len,
+                                     may_not_know, &after);
+            }
+        }
+    }
+    return heard_as_said(rules, text, text_len, at, len, may_not_know, memo);
 }
 
 bool ivrsm_text_heard(const ivrsm_text_rules *rules, const char *text, size_t text_len, size_t at,

@@ -100,6 +100,8 @@ typedef struct ivrsm_heard_cache {
     ivrsm_word_keys no_first;    /* the first word of each of `answers_no` */
     ivrsm_word_keys turn_first;  /* the three sets above together */
     uint64_t turn_bytes[4];      /* the first bytes of those words, as 256 bits */
+    ivrsm_word_keys correction_first; /* the first word of each of `corrections` */
+    uint64_t correction_bytes[4];     /* the first bytes of those words */
 } ivrsm_heard_cache;
 
 typedef struct ivrsm_text_rules {
@@ -137,6 +139,13 @@ typedef struct ivrsm_text_rules {
      * know"s: "yes no", "sí, no", "oui non", "ja nein", "no, yes") gives neither. */
     const struct ivrsm_text_words *answers_yes;
     const struct ivrsm_text_words *answers_no;
+    /* Negations placed after the phrase they take back when nothing of its clause follows them
+     * (English "not" in "absolutely not", "please do not"; "cancel, not move" keeps "cancel")... */
+    const struct ivrsm_text_words *negations_closing;
+    /* ...and the words a caller corrects themselves with ("wait", "I mean", "attendez",
+     * "perdón"): what was said before the last of them is taken back when words follow it
+     * ("yes, no wait, no" is no), and what follows is heard on its own. */
+    const struct ivrsm_text_words *corrections;
     /* Where the word sets of these lists are kept once built, or NULL: every word is compared. */
     ivrsm_heard_cache *heard_cache;
     /* The ways of saying yes, and no, of the language, the bare answer first ("oui", then
@@ -240,6 +249,10 @@ typedef struct ivrsm_heard_memo {
     /* The bytes that start the text's words (ivrsm_text_word_starts()), when the caller has
      * them, or NULL: a text none of whose words starts as those words do is not read for them. */
     const uint64_t *starts;
+    /* 0 not known yet, 1 when the text holds no correction followed by words, 2 when it does:
+     * the last one starts at `corrected_from`, and the words after it at `corrected_to`. */
+    int corrected;
+    size_t corrected_from, corrected_to;
 } ivrsm_heard_memo;
 
 /* ivrsm_text_hears_phrase() for one of the phrases tried on a text: the words known to start

@@ -299,6 +299,12 @@ static const struct ivrsm_text_words de_clause_negations[] = {
     IVRSM_WORDS("nicht"), IVRSM_WORDS("nie"),     IVRSM_WORDS("niemals"),
     IVRSM_WORDS("nein"),  IVRSM_WORDS("nee"),     IVRSM_WORDS("gar nicht"),
     IVRSM_WORDS("ueberhaupt nicht"), {NULL, 0}};
+/* A caller corrects themselves: "nein doch ja", "stornieren, ich meine verschieben", "nein,
+ * Moment, ja" take back what came before ("doch" contradicts it). */
+static const struct ivrsm_text_words de_corrections[] = {
+    IVRSM_WORDS("doch"),       IVRSM_WORDS("ich meine"),  IVRSM_WORDS("besser gesagt"),
+    IVRSM_WORDS("moment"),     IVRSM_WORDS("moment mal"), IVRSM_WORDS("warte"),
+    IVRSM_WORDS("warten sie"), IVRSM_WORDS("quatsch"),    {NULL, 0}};
 /* A caller who says both has said neither: "ja nein", "nein, ja". */
 static const struct ivrsm_text_words de_answers_yes[] = {
     IVRSM_WORDS("ja"), IVRSM_WORDS("jawohl"), IVRSM_WORDS("jo"), {NULL, 0}};
@@ -359,6 +365,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
              .answers_yes = de_answers_yes,
              .answers_no = de_answers_no,
              .heard_cache = &de_heard_cache,
+             .corrections = de_corrections,
              .yes_forms = de_yes_forms,
              .no_forms = de_no_forms},
     .numbers = de_numbers,

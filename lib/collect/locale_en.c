@@ -346,10 +346,18 @@ static const struct ivrsm_text_words en_clause_breaks[] = {
  * moves. ("Cancel, not move" cancels: "not" after a phrase is no correction.) */
 static const struct ivrsm_text_words en_clause_negations[] = {
     IVRSM_WORDS("no"), IVRSM_WORDS("nope"), IVRSM_WORDS("nah"),
-    /* "not" that points back at the words before it ("cancel? not that"), and the answer no
-     * after "actually", which would end the clause ("reschedule, actually no, cancel"). */
+    /* "not" that points back at the words before it ("cancel? not that"). */
     IVRSM_WORDS("not that"), IVRSM_WORDS("not this"), IVRSM_WORDS("not that one"),
-    IVRSM_WORDS("not this one"), IVRSM_WORDS("actually no"), {NULL, 0}};
+    IVRSM_WORDS("not this one"), {NULL, 0}};
+/* "not" ending its clause takes back the words right before it: "absolutely not", "of course
+ * not", "please don't" ("please do not"); "cancel, not move" keeps "cancel". */
+static const struct ivrsm_text_words en_negations_closing[] = {IVRSM_WORDS("not"), {NULL, 0}};
+/* A caller corrects themselves: "yes, no wait, no", "yeah I mean no", "reschedule, actually no,
+ * cancel" take back what came before. Not "sorry", said as often before a reason ("I need to
+ * cancel, sorry for the short notice"). */
+static const struct ivrsm_text_words en_corrections[] = {
+    IVRSM_WORDS("wait"), IVRSM_WORDS("hold on"), IVRSM_WORDS("i mean"), IVRSM_WORDS("or rather"),
+    IVRSM_WORDS("actually"), IVRSM_WORDS("scratch that"), {NULL, 0}};
 /* A caller who says both has said neither: "yes no", "no, yes". */
 static const struct ivrsm_text_words en_answers_yes[] = {
     IVRSM_WORDS("yes"), IVRSM_WORDS("yeah"), IVRSM_WORDS("yep"), IVRSM_WORDS("yup"), {NULL, 0}};
@@ -373,19 +381,18 @@ static const struct ivrsm_text_words en_idioms[] = {
 };
 /* The ways of saying yes and no (format.md, Intents: an intent that lists "yes" hears every
  * form of yes, one that lists "no" every form of no): the answer words as the phone hears them,
- * the words said alone as an answer, and the negations of such words, longer ("absolutely not").
- * Not the adverbs a "not" may follow ("of course", "absolutely"): English puts no negation
- * after its verb, so "absolutely not" would keep "absolutely" in a state that does not listen
- * for no. The bare answer first; contractions as they are rewritten. */
+ * the adverbs said alone as an answer, and their negations, longer ("absolutely not" is no where
+ * "absolutely" is yes; a state without no takes "absolutely" back, en_negations_closing). The
+ * bare answer first; contractions as they are rewritten. */
 static const struct ivrsm_text_words en_yes_forms[] = {
     IVRSM_WORDS("yes"), IVRSM_WORDS("yeah"), IVRSM_WORDS("yep"), IVRSM_WORDS("yup"),
     IVRSM_WORDS("ya"), IVRSM_WORDS("yah"), IVRSM_WORDS("yes please"), IVRSM_WORDS("sure"),
-    IVRSM_WORDS("sure thing"),
-    IVRSM_WORDS("correct"),
+    IVRSM_WORDS("sure thing"), IVRSM_WORDS("of course"), IVRSM_WORDS("absolutely"),
+    IVRSM_WORDS("definitely"), IVRSM_WORDS("certainly"), IVRSM_WORDS("correct"),
     IVRSM_WORDS("that is right"), IVRSM_WORDS("that is correct"), IVRSM_WORDS("right"),
     IVRSM_WORDS("ok"), IVRSM_WORDS("okay"), IVRSM_WORDS("alright"), IVRSM_WORDS("all right"),
     IVRSM_WORDS("affirmative"), IVRSM_WORDS("uh huh"), IVRSM_WORDS("mm hmm"), IVRSM_WORDS("mhm"),
-    IVRSM_WORDS("you bet"), IVRSM_WORDS("go ahead"),
+    IVRSM_WORDS("you bet"), IVRSM_WORDS("go ahead"), IVRSM_WORDS("please do"),
     IVRSM_WORDS("sounds good"), {NULL, 0},
 };
 static const struct ivrsm_text_words en_no_forms[] = {
@@ -410,6 +417,8 @@ static ivrsm_heard_cache en_heard_cache;
              .answers_yes = en_answers_yes,                                                        \
              .answers_no = en_answers_no,                                                          \
              .heard_cache = &en_heard_cache,                                                       \
+             .negations_closing = en_negations_closing,                                            \
+             .corrections = en_corrections,                                                        \
              .yes_forms = en_yes_forms,                                                            \
              .no_forms = en_no_forms},                                                             \
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \

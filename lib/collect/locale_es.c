@@ -251,6 +251,12 @@ static const struct ivrsm_text_words es_clause_breaks[] = {
 static const struct ivrsm_text_words es_clause_negations[] = {
     IVRSM_WORDS("no"), IVRSM_WORDS("tampoco"), IVRSM_WORDS("nunca"), IVRSM_WORDS("jamas"),
     {NULL, 0}};
+/* A caller corrects themselves: "no, perdón, sí", "cancelar no, perdón, cambiar", "no espere
+ * sí" take back what came before. */
+static const struct ivrsm_text_words es_corrections[] = {
+    IVRSM_WORDS("perdon"),  IVRSM_WORDS("espere"),      IVRSM_WORDS("espera"),
+    IVRSM_WORDS("digo"),    IVRSM_WORDS("quiero decir"), IVRSM_WORDS("mejor dicho"),
+    IVRSM_WORDS("o sea"),   {NULL, 0}};
 /* A caller who says both has said neither: "sí no", "no, sí" ("sí" is written as the
  * normaliser gives it). */
 static const struct ivrsm_text_words es_answers_yes[] = {IVRSM_WORDS("si"), {NULL, 0}};
@@ -315,6 +321,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
              .answers_yes = es_answers_yes,
              .answers_no = es_answers_no,
              .heard_cache = &es_heard_cache,
+             .corrections = es_corrections,
              .yes_forms = es_yes_forms,
              .no_forms = es_no_forms},
     .numbers = es_numbers,

@@ -266,6 +266,13 @@ static const struct ivrsm_text_words fr_clause_breaks[] = {
 static const struct ivrsm_text_words fr_negations_after[] = {
     IVRSM_WORDS("pas"), IVRSM_WORDS("jamais"), IVRSM_WORDS("pas du tout"), IVRSM_WORDS("plus"),
     {NULL, 0}};
+/* A caller corrects themselves: "oui, enfin non", "oui non attendez non", "annuler, pardon,
+ * déplacer" take back what came before (a phrase that holds one, "pardon" for "répétez", is
+ * heard). */
+static const struct ivrsm_text_words fr_corrections[] = {
+    IVRSM_WORDS("attendez"), IVRSM_WORDS("attends"), IVRSM_WORDS("enfin"),
+    IVRSM_WORDS("je veux dire"), IVRSM_WORDS("ou plutot"), IVRSM_WORDS("pardon"),
+    IVRSM_WORDS("excusez moi"), IVRSM_WORDS("je me suis trompe"), {NULL, 0}};
 /* "non" after a phrase corrects it: "j'annule, non, je déplace" moves. */
 static const struct ivrsm_text_words fr_clause_negations[] = {
     IVRSM_WORDS("non"), IVRSM_WORDS("nan"), {NULL, 0}};
@@ -342,6 +349,7 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
              .answers_yes = fr_answers_yes,                                                        \
              .answers_no = fr_answers_no,                                                          \
              .heard_cache = &fr_heard_cache,                                                       \
+             .corrections = fr_corrections,                                                        \
              .yes_forms = fr_yes_forms,                                                            \
              .no_forms = fr_no_forms},                                                             \
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
