@@ -126,7 +126,8 @@ PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md"
                  "docs/architecture.md", "docs/deploy.md", "docs/locales.md",
                  "examples/synergia_rdv/README.md", "examples/synergia_rdv_en/README.md",
                  "examples/bank_card/README.md", "examples/pharmacy_refill/README.md",
-                 "examples/utility_outage/README.md", "examples/parcel_tracking/README.md"]
+                 "examples/utility_outage/README.md", "examples/parcel_tracking/README.md",
+                 "examples/esl_host/README.md", "bindings/README.md"]
 
 
 class MockDay(unittest.TestCase):

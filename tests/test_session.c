@@ -965,10 +965,21 @@ START_TEST(bad_ctx_json)
     o.ctx_json = "[1,2]";
     ivrsm_error err;
     ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err.message, "JSON object"));
+    ck_assert_str_eq(err.message, "ctx_json must be a JSON object, not a list");
+    o.ctx_json = "\"text\"";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    ck_assert_str_eq(err.message, "ctx_json must be a JSON object, not a string");
     o.ctx_json = "{bad";
     ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
     ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.message, "ctx_json is not JSON: ") && strstr(err.message, "column"),
+                  "%s", err.message);
+    /* JSON's \u0000 in a string, which the library refuses: said as such, not as a wrong type. */
+    o.ctx_json = "{\"name\":\"An\\u0000a\"}";
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.message, "ctx_json is not JSON: ") && strstr(err.message, "u0000"),
+                  "%s", err.message);
     /* ctx goes into snapshots, which must read back: 64 levels at most, the ctx included. */
     char *deep = nested(IVRSM_MAX_DEPTH);
     o.ctx_json = deep;

@@ -30,6 +30,13 @@ int log_level_parse(const char *name, log_level *out);
 /* Whether a message at `level` would be written. */
 int log_enabled(const logger *lg, log_level level);
 
+/*
+ * Make a message one line of text in place: controls (C0, DEL, C1), bidirectional overrides
+ * and line separators become spaces, bytes that are not UTF-8 become '?'. Callers' words and
+ * backends' texts reach log lines; none of them may forge a line or drive a terminal.
+ */
+void log_clean(char *message);
+
 /* Write one line at `level` (nothing when the level is filtered out). */
 void log_at(const logger *lg, log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -281,8 +281,23 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
         if (ivrsm_s_json_text_read(mem, opts->ctx_json, &ctx) == IVRSM_ENOMEM)
             return IVRSM_ENOMEM;
         if (!json_is_object(ctx)) {
+            char why[400];
+            if (ctx) {
+                snprintf(why, sizeof why, "ctx_json must be a JSON object, not %s",
+                         json_is_array(ctx)    ? "a list"
+                         : json_is_string(ctx) ? "a string"
+                         : json_is_number(ctx) ? "a number"
+                         : json_is_null(ctx)   ? "null"
+                                               : "a boolean");
+            } else {
+                /* Not JSON: jansson says where and why (read again, on this path only). */
+                json_error_t e;
+                json_decref(json_loads(opts->ctx_json, JSON_DECODE_ANY, &e));
+                snprintf(why, sizeof why, "ctx_json is not JSON: %s (line %d, column %d)", e.text,
+                         e.line, e.column);
+            }
             json_decref(ctx);
-            set_err(err, IVRSM_EINVAL, "ctx_json must be a JSON object");
+            set_err(err, IVRSM_EINVAL, why);
             return IVRSM_EINVAL;
         }
     }

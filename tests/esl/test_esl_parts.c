@@ -1100,6 +1100,53 @@ static bool log_holds(FILE *log, const char *what)
 }
 
 /*
+ * What reaches a log line from a caller or a backend stays one line of text: C0, DEL and C1
+ * controls (the one-byte CSI U+009B), bidirectional overrides and line separators become
+ * spaces, bytes that are no UTF-8 '?'; letters of every script are kept.
+ */
+START_TEST(log_lines_stay_text)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"caller said: bonjour\n2026 ERROR forged", "caller said: bonjour 2026 ERROR forged"},
+        {"\x1b]0;title\x07ok", " ]0;title ok"},
+        {"csi \xc2\x9b"
+         "2J here",
+         "csi   2J here"},
+        {"nbsp\xc2\xa0"
+         "kept, été, \xe4\xb8\xad",
+         "nbsp\xc2\xa0"
+         "kept, été, \xe4\xb8\xad"},
+        {"rlo \xe2\x80\xae"
+         "txt.exe",
+         "rlo    txt.exe"},
+        {"isolate \xe2\x81\xa6x\xe2\x81\xa9", "isolate    x   "},
+        {"line\xe2\x80\xa8sep", "line   sep"},
+        {"cut \xc3", "cut ?"},
+        {"bad \xff\xfe ok", "bad ?? ok"},
+        {"overlong \xc0\xaf", "overlong ??"},
+        {"surrogate \xed\xa0\x80", "surrogate ???"},
+        {"emoji \xf0\x9f\x98\x80", "emoji \xf0\x9f\x98\x80"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char message[128];
+        snprintf(message, sizeof message, "%s", cases[i].in);
+        log_clean(message);
+        ck_assert_msg(!strcmp(message, cases[i].out), "%zu: \"%s\"", i, message);
+    }
+    /* Through log_at, to the file. */
+    FILE *out = tmpfile();
+    logger lg = {LOG_DEBUG, out};
+    log_at(&lg, LOG_INFO, "heard \"%s\"",
+           "oui\xc2\x85"
+           "2026 forged\r\n");
+    ck_assert(log_holds(out, "heard \"oui  2026 forged  \"\n"));
+    fclose(out);
+}
+END_TEST
+
+/*
  * FreeSWITCH stops reading the connection (mod_event_socket.c listener_run: its one thread
  * both reads commands and writes events, and runs an "api" command itself, api_exec, so a
  * slow API stops the reading). The host goes on sending: what the socket does not take
@@ -1441,6 +1488,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, speech_results);
     tcase_add_test(t, handoff_results);
     tcase_add_test(t, mask_digits);
+    tcase_add_test(t, log_lines_stay_text);
     tcase_add_test(t, language_maps);
     tcase_add_test(t, voices_and_recogniser_language);
     tcase_add_test(t, call_table_finds_adds_and_removes);
