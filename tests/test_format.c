@@ -613,6 +613,57 @@ START_TEST(conditions_refused)
 }
 END_TEST
 
+/*
+ * A survey's score keyed as digits is stored as text ("1"): a route on `ctx.score <= 2` takes
+ * it, as the designer wrote it. Conditions that mix a number and a string that writes one load
+ * (they can hold), and one that asks a path for two numbers written apart still cannot.
+ */
+START_TEST(digits_compared_with_numbers)
+{
+    const char *yaml =
+        "machine: survey\nversion: '1'\nlocale: en-US\ntimezone: Europe/Paris\ninitial: score\n"
+        "states:\n"
+        "  score:\n    type: prompt_and_listen\n    prompt: 'From 1 to 5?'\n"
+        "    collect: {mode: digits, min: 1, max: 1, target: score, allow_dtmf: true}\n"
+        "    next: sort\n"
+        "  sort:\n    type: decide\n"
+        "    routes:\n"
+        "      - {when: 'ctx.score <= 2', next: low}\n"
+        "      - {when: 'ctx.score == \"3\" && ctx.score >= 3', next: middle}\n"
+        "      - {when: 'ctx.score > 3 && ctx.score < \"9\"', next: high}\n"
+        "    next: low\n"
+        "  low: {type: prompt_end, prompt: 'Sorry.'}\n"
+        "  middle: {type: prompt_end, prompt: 'Thanks.'}\n"
+        "  high: {type: prompt_end, prompt: 'Great.'}\n";
+    ivrsm_machine *m = load_yaml_text(yaml);
+    static const struct {
+        const char *key, *state;
+    } calls[] = {{"dtmf 1", "low"},
+                 {"dtmf 2", "low"},
+                 {"dtmf 3", "middle"},
+                 {"dtmf 4", "high"},
+                 {"dtmf 5", "high"}};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        call c;
+        call_init(&c, m, NULL);
+        call_start(&c);
+        ck_assert_int_eq(call_input(&c, calls[i].key), 0);
+        ck_assert_msg(!strcmp(call_state(&c), calls[i].state), "%s: %s", calls[i].key,
+                      call_state(&c));
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'ctx.x == \"5\" && ctx.x == \"6\"', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'ctx.x == \"5\" && ctx.x > 7', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+}
+END_TEST
+
 /* A condition read as "{{...}}" is the same condition; true is a literal. */
 START_TEST(condition_spellings)
 {
@@ -632,7 +683,12 @@ START_TEST(condition_spellings)
     call_start(&c);
     ck_assert_str_eq(call_state(&c), "b");
     call_free(&c);
+    /* A string that writes the number (a digits collect's "2") is that number beside one. */
     call_init(&c, m, "{\"n\":\"2\"}");
+    call_start(&c);
+    ck_assert_str_eq(call_state(&c), "b");
+    call_free(&c);
+    call_init(&c, m, "{\"n\":\"two\"}");
     call_start(&c);
     ck_assert_str_eq(call_state(&c), "c");
     call_free(&c);
@@ -1883,6 +1939,7 @@ static Suite *format_suite(void)
     tcase_add_test(conditions, conditions_in_the_graph);
     tcase_add_test(conditions, conditions_refused);
     tcase_add_test(conditions, condition_spellings);
+    tcase_add_test(conditions, digits_compared_with_numbers);
     suite_add_tcase(s, conditions);
     TCase *status = tcase_create("status");
     tcase_add_test(status, most_specific_outcome_wins);

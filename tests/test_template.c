@@ -257,9 +257,15 @@ static const struct {
     {"{{ctx.big > 9007199254740992}}", "true"},
     {"{{ctx.abc < 'abd'}} {{'ab' < ctx.abc}} {{'b' > ctx.abc}}", "true true true"},
     {"{{ctx.abc == 'abc'}} {{ctx.abc == 'ABC'}} {{ctx.abc == 'ab'}}", "true false false"},
-    {"{{'3' == 3}} {{'3' != 3}} {{ctx.flag == 1}} {{ctx.nul == 0}}", "false true false false"},
+    /* a string that writes a number in decimal (a digits collect's "3") is that number beside
+     * a number; any other string has no order with one */
+    {"{{'3' == 3}} {{'3' != 3}} {{ctx.flag == 1}} {{ctx.nul == 0}}", "true false false false"},
     {"{{'3' < 4}} {{'3' >= 4}} {{ctx.flag > ctx.off}} {{ctx.list < ctx.list}}",
-     "false false false false"},
+     "true false false false"},
+    {"{{'007' == 7}} {{'-2.50' < -2}} {{4 > '3.9'}} {{'12345678901234567890' > 1e19}}",
+     "true true true true"},
+    {"{{'1e3' == 1000}} {{' 3' == 3}} {{'3.' == 3}} {{'-' < 1}} {{'3' == '3.0'}} {{'10' < '9'}}",
+     "false false false false false true"},
     {"{{ctx.missing == null}} {{ctx.nul == null}} {{ctx.missing != ctx.nul}}", "true true false"},
     {"{{ctx.missing < 1}} {{ctx.missing >= 1}}", "false false"},
     {"{{ctx.flag == true}} {{ctx.off == false}} {{true == false}}", "true true false"},
@@ -784,9 +790,43 @@ static bool ref_truthy(const json_t *v)
     }
 }
 
-/* -1, 0, 1 for two numbers (exact for two integers) or two strings (byte-wise); 2: no order. */
+/* The number a string writes as -?DIGITS(.DIGITS)?, under 40 characters. */
+static bool ref_decimal(const json_t *v, double *out)
+{
+    if (!v || !json_is_string(v) || json_string_length(v) >= 40)
+        return false;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v), i = s[0] == '-', start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == start)
+        return false;
+    if (i < n && s[i] == '.') {
+        size_t fraction = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == fraction)
+            return false;
+    }
+    if (i != n)
+        return false;
+    *out = strtod(s, NULL);
+    return true;
+}
+
+/* -1, 0, 1 for two numbers (exact for two integers), a number and a string that writes one
+ * (as two numbers) or two strings (byte-wise); 2: no order. */
 static int ref_order(const json_t *a, const json_t *b)
 {
+    double x, y;
+    if (a && b && json_is_number(a) && ref_decimal(b, &y)) {
+        x = json_number_value(a);
+        return (x > y) - (x < y);
+    }
+    if (a && b && ref_decimal(a, &x) && json_is_number(b)) {
+        y = json_number_value(b);
+        return (x > y) - (x < y);
+    }
     if (a && b && json_is_integer(a) && json_is_integer(b)) {
         json_int_t x = json_integer_value(a), y = json_integer_value(b);
         return (x > y) - (x < y);
@@ -807,18 +847,20 @@ static bool ref_equal(const json_t *a, const json_t *b)
 {
     a = a ? a : json_null();
     b = b ? b : json_null();
-    if ((json_is_number(a) && json_is_number(b)) || (json_is_string(a) && json_is_string(b)))
+    if ((json_is_number(a) && json_is_number(b)) || (json_is_string(a) && json_is_string(b)) ||
+        (json_is_number(a) && json_is_string(b)) || (json_is_string(a) && json_is_number(b)))
         return ref_order(a, b) == 0;
     return json_typeof(a) == json_typeof(b) && json_equal(a, b);
 }
 
 static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
 {
-    static const char *const paths[] = {"k0", "k1", "k2", "k3", "k4", "k0[0]", "k1[1]",
-                                        "k2.x", "k3.x[0]", "missing", "k4.missing"};
-    static const char *const literals[] = {"0", "1", "-2", "3", "2.5", "-1.5", "0.0", "1.0",
-                                           "''", "'a'", "'ab'", "\"b\"", "true", "false",
-                                           "null"};
+    static const char *const paths[] = {"k0",    "k1",   "k2",      "k3",      "k4",        "k0[0]",
+                                        "k1[1]", "k2.x", "k3.x[0]", "missing", "k4.missing"};
+    static const char *const literals[] = {"0",     "1",     "-2",   "3",    "2.5",  "-1.5",
+                                           "0.0",   "1.0",   "''",   "'a'",  "'ab'", "\"b\"",
+                                           "true",  "false", "null", "'3'",  "'-2'", "'2.5'",
+                                           "'003'", "'1e3'", "' 3'", "'3.'", "'-'"};
     static const char *const binary[] = {"&&", "||", "==", "!=", "<", "<=", ">", ">="};
     unsigned pick = depth >= 4 ? expr_rand(2) : expr_rand(5);
     if (pick == 0) {
@@ -899,10 +941,32 @@ static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
 /* A value of every type for a generated ctx's member. */
 static json_t *gen_member(void)
 {
-    static const char *const texts[] = {
-        "0",     "1",     "-2",   "3",    "2.5",     "1.0",      "0.0",     "\"\"",
-        "\"a\"", "\"ab\"", "\"b\"", "true", "false",   "null",     "[]",      "[1]",
-        "[0, \"a\"]", "{}", "{\"x\": 1}", "{\"x\": [\"a\"]}", "{\"x\": 0.0}"};
+    static const char *const texts[] = {"0",
+                                        "1",
+                                        "-2",
+                                        "3",
+                                        "2.5",
+                                        "1.0",
+                                        "0.0",
+                                        "\"\"",
+                                        "\"a\"",
+                                        "\"ab\"",
+                                        "\"b\"",
+                                        "true",
+                                        "false",
+                                        "null",
+                                        "[]",
+                                        "[1]",
+                                        "[0, \"a\"]",
+                                        "{}",
+                                        "{\"x\": 1}",
+                                        "{\"x\": [\"a\"]}",
+                                        "{\"x\": 0.0}",
+                                        "\"3\"",
+                                        "\"-1.5\"",
+                                        "\"2.50\"",
+                                        "\"1e3\"",
+                                        "\"12345678901234567890\""};
     json_t *v = json_loads(texts[expr_rand(sizeof texts / sizeof *texts)], JSON_DECODE_ANY, NULL);
     ck_assert_ptr_nonnull(v);
     return v;
@@ -941,8 +1005,8 @@ START_TEST(test_expressions_as_reference)
                 char *gs = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
                 char *ws = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
                 ck_assert_msg(json_typeof(got) == json_typeof(want) && json_equal(got, want),
-                              "\"%s\" over %s: %s, want %s", g->text, as_store ? "a store" : "jansson",
-                              gs, ws);
+                              "\"%s\" over %s: %s, want %s", g->text,
+                              as_store ? "a store" : "jansson", gs, ws);
                 ck_assert_int_eq(ivrsm_tmpl_test(t, &scope), ref_truthy(g->value));
                 free(gs);
                 free(ws);

@@ -646,7 +646,69 @@ static int compare_strings(ivrsm_val a, ivrsm_val b)
     return (la > lb) - (la < lb);
 }
 
-/* Equality: numbers by value, other values only with their own type; missing equals null. */
+/* The comment is in template_int.h. */
+bool ivrsm_tmpl_decimal_string(ivrsm_val v, json_int_t *as_int, double *as_real, bool *integer)
+{
+    size_t len;
+    const char *s = ivrsm_val_str(v, &len);
+    if (!s || len == 0 || len >= 40)
+        return false;
+    size_t i = s[0] == '-', digits = 0, dot = 0;
+    for (; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '.' && !dot && digits)
+            dot = i;
+        else
+            return false;
+    }
+    if (!digits || (dot && dot == len - 1))
+        return false; /* "-", "3." */
+    char text[40];
+    memcpy(text, s, len);
+    text[len] = '\0';
+    *integer = !dot && digits <= 18; /* exact in 64 bits */
+    if (*integer)
+        *as_int = (json_int_t)strtoll(text, NULL, 10);
+    *as_real = strtod(text, NULL);
+    return true;
+}
+
+/*
+ * A number and a string that writes a number in decimal, ordered as two numbers: a score
+ * collected as digits ("2") is <= 2. Sets *order; false when the string writes no number.
+ */
+static bool number_and_decimal_order(ivrsm_val number, ivrsm_val text, int *order)
+{
+    json_int_t i = 0;
+    double d = 0;
+    bool integer = false;
+    if (!is_type(text, JSON_STRING) || !ivrsm_tmpl_decimal_string(text, &i, &d, &integer))
+        return false;
+    if (integer && is_type(number, JSON_INTEGER)) {
+        json_int_t x = ivrsm_val_int(number);
+        *order = (x > i) - (x < i);
+    } else {
+        double x = ivrsm_val_number(number);
+        *order = (x > d) - (x < d);
+    }
+    return true;
+}
+
+/* Sets *order for a number and a decimal string, either way round. */
+static bool mixed_order(ivrsm_val a, ivrsm_val b, int *order)
+{
+    if (is_number(a) && number_and_decimal_order(a, b, order))
+        return true;
+    if (is_number(b) && number_and_decimal_order(b, a, order)) {
+        *order = -*order;
+        return true;
+    }
+    return false;
+}
+
+/* Equality: numbers by value (a number and a string that writes it in decimal too: "5" == 5),
+ * other values only with their own type; missing equals null. */
 static int values_equal(ivrsm_val a, ivrsm_val b)
 {
     if (ivrsm_val_missing(a))
@@ -655,6 +717,9 @@ static int values_equal(ivrsm_val a, ivrsm_val b)
         b = ivrsm_val_of(json_null());
     if (is_number(a) && is_number(b))
         return compare_numbers(a, b) == 0;
+    int order;
+    if (mixed_order(a, b, &order))
+        return order == 0;
     if (ivrsm_val_type(a) != ivrsm_val_type(b))
         return 0;
     if (is_type(a, JSON_STRING))
@@ -662,14 +727,15 @@ static int values_equal(ivrsm_val a, ivrsm_val b)
     return ivrsm_val_equal(a, b);
 }
 
-/* Sets *order for two numbers or two strings; returns 0 for values that have no order. */
+/* Sets *order for two numbers, a number and a decimal string, or two strings; returns 0 for
+ * values that have no order. */
 static int values_order(ivrsm_val a, ivrsm_val b, int *order)
 {
     if (is_number(a) && is_number(b))
         *order = compare_numbers(a, b);
     else if (is_type(a, JSON_STRING) && is_type(b, JSON_STRING))
         *order = compare_strings(a, b);
-    else
+    else if (!mixed_order(a, b, order))
         return 0;
     return 1;
 }

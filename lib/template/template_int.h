@@ -210,4 +210,13 @@ ivrsm_val ivrsm_tmpl_eval_node(const ivrsm_tmpl *t, uint32_t n, const ivrsm_tmpl
 /* Missing, null, false, 0, "", [] and {} are false; everything else is true. */
 int ivrsm_tmpl_is_truthy(ivrsm_val v);
 
+/*
+ * The number a string writes in decimal ("3", "-12", "4.50": what a digits collect stores, a
+ * backend's "42"): *as_real, and *as_int when *integer (18 digits at most); false for any other
+ * value (a sign alone, an exponent, spaces, 40 characters or more). Comparisons order such a
+ * string with a number as two numbers (template_expr.c), and the conditions' analysis knows it
+ * (template_sat.c).
+ */
+bool ivrsm_tmpl_decimal_string(ivrsm_val v, json_int_t *as_int, double *as_real, bool *integer);
+
 #endif

@@ -245,10 +245,27 @@ typedef struct path_facts {
     bool lo_strict, hi_strict;
 } path_facts;
 
+/* The number a literal is or writes in decimal ("5"), as comparisons read it. */
+static bool literal_number(const json_t *lit, double *v)
+{
+    json_int_t i;
+    bool integer;
+    if (json_is_number(lit)) {
+        *v = json_number_value(lit);
+        return true;
+    }
+    return json_is_string(lit) && ivrsm_tmpl_decimal_string(ivrsm_val_of(lit), &i, v, &integer);
+}
+
+/* Whether a value can equal both a and b: the same value, or the same number (5, "5", "05"). */
 static bool same_value(const json_t *a, const json_t *b)
 {
-    if (json_is_number(a) && json_is_number(b))
-        return json_number_value(a) == json_number_value(b);
+    double x, y;
+    if ((json_is_number(a) || json_is_number(b)) && literal_number(a, &x) && literal_number(b, &y))
+        return x == y;
+    if (json_is_string(a) && json_is_string(b) && literal_number(a, &x) && literal_number(b, &y) &&
+        x == y)
+        return true; /* "5" and "05": both equal the number 5 */
     return json_equal((json_t *)a, (json_t *)b);
 }
 
@@ -299,22 +316,29 @@ static bool path_possible(const conj *c, const char *path)
             break;
         case A_NE:
             break; /* checked against eq below */
-        default:
+        default: {
+            double v;
             if (json_is_number(a->lit)) {
                 f.number = true;
                 bound(&f, a->op, json_number_value(a->lit));
+            } else if (json_is_string(a->lit) && literal_number(a->lit, &v)) {
+                /* "5": ordered byte-wise with a string, as a number with a number; nothing is
+                 * known of the path from it. */
             } else if (json_is_string(a->lit)) {
                 f.string = true;
             } else {
                 return false; /* only numbers and strings are ordered */
             }
         }
+        }
     }
     for (size_t i = 0; f.eq && i < c->n; i++)
         if (c->atoms[i].op == A_NE && !strcmp(c->atoms[i].path, path) &&
             same_value(f.eq, c->atoms[i].lit))
             return false;
-    if ((f.number && f.string) || (f.truthy && f.falsy))
+    /* A path ordered against a number and against a string may be a string that writes a
+     * number ("5" > 3 and "5" < "a"): no conflict. */
+    if (f.truthy && f.falsy)
         return false;
     if (d) {
         /* What the path is by nature. */
@@ -322,12 +346,12 @@ static bool path_possible(const conj *c, const char *path)
         if ((boolean && (f.number || f.string)) || (text && f.number) ||
             (d->type == JSON_INTEGER && f.string))
             return false;
+        double eq;
+        bool eq_number = f.eq && literal_number(f.eq, &eq);
         if (f.eq && ((boolean && !json_is_boolean(f.eq)) || (text && !json_is_string(f.eq)) ||
-                     (d->type == JSON_INTEGER && !json_is_number(f.eq))))
+                     (d->type == JSON_INTEGER && !eq_number)))
             return false;
-        if (d->type == JSON_INTEGER && f.eq &&
-            (json_number_value(f.eq) != floor(json_number_value(f.eq)) ||
-             !in_interval(&f, json_number_value(f.eq))))
+        if (d->type == JSON_INTEGER && eq_number && (eq != floor(eq) || !in_interval(&f, eq)))
             return false;
         if (d->type == JSON_INTEGER) {
             /* Integers: "> 3" is ">= 4". */
@@ -340,7 +364,8 @@ static bool path_possible(const conj *c, const char *path)
     if (f.number) {
         if (f.lo > f.hi || (f.lo == f.hi && (f.lo_strict || f.hi_strict)))
             return false;
-        if (f.eq && (!json_is_number(f.eq) || !in_interval(&f, json_number_value(f.eq))))
+        double eq;
+        if (f.eq && (!literal_number(f.eq, &eq) || !in_interval(&f, eq)))
             return false;
         /* A number that is falsy is 0; a truthy one is not 0. */
         if (f.falsy && !in_interval(&f, 0))
@@ -348,8 +373,9 @@ static bool path_possible(const conj *c, const char *path)
         if (f.truthy && f.lo == 0 && f.hi == 0)
             return false;
     }
-    if (f.string && f.eq && !json_is_string(f.eq))
-        return false;
+    double eq_value;
+    if (f.string && f.eq && !json_is_string(f.eq) && !literal_number(f.eq, &eq_value))
+        return false; /* == 5 may be "5", which a string orders against */
     if (f.eq && ((f.truthy && !ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq))) ||
                  (f.falsy && ivrsm_tmpl_is_truthy(ivrsm_val_of(f.eq)))))
         return false;
