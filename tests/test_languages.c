@@ -266,6 +266,60 @@ START_TEST(host_sets_the_language)
 }
 END_TEST
 
+/*
+ * A bare language ("en") names the machine's own locale of that language: en-GB in a machine
+ * that speaks en-GB and not en-US, in a route's set (checked at load), from the host's ctx and
+ * set at run time. A tag with a region names that region: en-US stays refused there.
+ */
+START_TEST(bare_language_is_the_machines_own)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: gb\nversion: '1'\nlocale: fr-FR\nlanguages: [fr-FR, en-GB]\n"
+        "timezone: Europe/Paris\n"
+        "intents:\n  english: {utterances: {fr-FR: [anglais], en-GB: [english]}, dtmf: ['9']}\n"
+        "states:\n"
+        "  welcome:\n    type: prompt_and_listen\n"
+        "    prompt: {fr-FR: 'Bonjour.', en-GB: 'Hello.'}\n"
+        "    routes:\n"
+        "      - {when_intent: english, set: {language: en}, next: bye}\n"
+        "      - {when_text: {fr-FR: autre, en-GB: other}, set: {language: '{{ctx.wanted}}'}, "
+        "next: bye}\n"
+        "  bye:\n    type: prompt_end\n    prompt: {fr-FR: 'Au revoir.', en-GB: 'Goodbye.'}\n");
+    call c;
+    call_init(&c, m, NULL);
+    call_start(&c);
+    ck_assert_int_eq(call_input(&c, "dtmf 9"), 0);
+    assert_ctx(&c, "language", "en-GB");
+    call_free(&c);
+    static const struct {
+        const char *ctx, *language;
+    } cases[] = {{"{\"language\":\"en\"}", "en-GB"},
+                 {"{\"language\":\"EN\"}", "en-GB"},
+                 {"{\"language\":\"en-US\"}", "fr-FR"},
+                 {"{\"language\":\"e\"}", "fr-FR"},
+                 {"{\"language\":\"es\"}", "fr-FR"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        call_init(&c, m, cases[i].ctx);
+        assert_ctx(&c, "language", cases[i].language);
+        call_free(&c);
+    }
+    static const struct {
+        const char *wanted, *language;
+    } wanted[] = {{"en", "en-GB"}, {"en-us", "fr-FR"}, {"fr", "fr-FR"}};
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        char ctx[64];
+        snprintf(ctx, sizeof ctx, "{\"wanted\":\"%s\"}", wanted[i].wanted);
+        call_init(&c, m, ctx);
+        call_start(&c);
+        ck_assert_int_eq(call_input(&c, "say autre"), 0);
+        ck_assert(call_ended(&c));
+        assert_ctx(&c, "language", wanted[i].language);
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* A language that is not the machine's, set at run time, is refused: ctx.language stays true. */
 START_TEST(run_time_language_refused)
 {
@@ -862,7 +916,8 @@ static const char *const language_menu_yaml =
     "version: '1'\n"
     "languages: [es-ES, en-GB, de-DE]\n"
     "intents:\n"
-    "  spanish: {utterances: {es-ES: [español], en-GB: [spanish], de-DE: [spanisch]}, dtmf: ['1']}\n"
+    "  spanish: {utterances: {es-ES: [español], en-GB: [spanish], de-DE: [spanisch]}, dtmf: "
+    "['1']}\n"
     "  english: {utterances: {es-ES: [inglés], en-GB: [english], de-DE: [englisch]}, dtmf: ['2']}\n"
     "  german: {utterances: {es-ES: [alemán], en-GB: [german], de-DE: [deutsch, auf deutsch]}, "
     "dtmf: ['3']}\n"
@@ -952,6 +1007,7 @@ static Suite *languages_suite(void)
     tcase_add_test(tc, back_to_french_with_a_bare_tag);
     tcase_add_test(tc, when_text_by_language);
     tcase_add_test(tc, host_sets_the_language);
+    tcase_add_test(tc, bare_language_is_the_machines_own);
     tcase_add_test(tc, run_time_language_refused);
     tcase_add_test(tc, language_checked_as_after_every_set);
     tcase_add_test(tc, single_language_machine);

@@ -54,10 +54,9 @@ int ivrsm_cc_language_index(cc *c, const char *what, const char *tag, int line, 
         unknown_locale(c, line, column, tag);
         return -1;
     }
-    for (size_t i = 0; i < c->m->language_count; i++) {
-        if (c->m->languages[i] == loc)
-            return (int)i;
-    }
+    int index = ivrsm_m_language_index(c->m, tag);
+    if (index >= 0)
+        return index;
     char list[256];
     ivrsm_cc_error(c, "unknown-language", line, column,
                    "%s: '%s' is not one of the machine's languages (%s); add it to languages: "

@@ -216,11 +216,8 @@ static int32_t route_language(const cc *c, const dom_node *route)
     const dom_node *tag = ivrsm_dom_get(ivrsm_dom_get(route, "set"), "language");
     if (!tag || tag->kind != DOM_STRING || strstr(tag->text, "{{"))
         return M_NONE;
-    const ivrsm_locale *loc = ivrsm_locale_find(tag->text);
-    for (size_t i = 0; loc && i < c->m->language_count; i++)
-        if (c->m->languages[i] == loc)
-            return (int32_t)i;
-    return M_NONE;
+    int index = ivrsm_m_language_index(c->m, tag->text);
+    return index >= 0 ? (int32_t)index : M_NONE;
 }
 
 static void compile_route(cc *c, m_route *r, const dom_node *n, const char *state)
@@ -524,8 +521,9 @@ static void collect_reference(cc *c, m_collect *col, const dom_node *n, const do
     }
     const dom_pair *pat = ivrsm_dom_get_pair(n, "pattern");
     if (!pat) {
-        cc_owner owner = {"collect of state ", "", state, " (mode reference: the code's shape, "
-                                                          "such as \"AA999999999AA\")"};
+        cc_owner owner = {"collect of state ", "", state,
+                          " (mode reference: the code's shape, "
+                          "such as \"AA999999999AA\")"};
         ivrsm_cc_missing(c, p->line, p->column, "pattern", ivrsm_cc_owner(c, &owner));
         return;
     }
@@ -611,10 +609,9 @@ static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char 
 
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {"mode",       "allow_dtmf", "length",        "target",
-                                       "validate",   "retry",      "min",           "max",
-                                       "terminator", "check",      "max_years_ago", "pattern",
-                                       NULL};
+    static const char *const keys[] = {
+        "mode", "allow_dtmf", "length", "target",        "validate", "retry", "min",
+        "max",  "terminator", "check",  "max_years_ago", "pattern",  NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
@@ -1105,8 +1102,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             n_hint += c->m->intents[r->intent].utterances[lang].count;
             if (r->language != M_NONE && (size_t)r->language != lang)
                 n_hint += c->m->intents[r->intent].utterances[r->language].count;
-        }
-        else if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
+        } else if (r->kind == M_ROUTE_TEXT && r->texts && r->texts[lang])
             n_hint++;
         n_phrase += count_words(answer_forms_of(c, r, lang, yes)) +
                     count_words(answer_forms_of(c, r, lang, no));

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -189,9 +190,12 @@ int ivrsm_machine_phone_e164(const ivrsm_machine *m, const char *number, char *o
 const char *ivrsm_m_collect_target(const m_collect *c)
 {
     static const char *const defaults[] = {
-        [IVRSM_COLLECT_PHONE] = "phone_e164",  [IVRSM_COLLECT_OTP] = "otp",
-        [IVRSM_COLLECT_DATE_NL] = "pref_date", [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "cancel_comment",
-        [IVRSM_COLLECT_DIGITS] = "digits",     [IVRSM_COLLECT_DATE_PAST] = "date_past",
+        [IVRSM_COLLECT_PHONE] = "phone_e164",
+        [IVRSM_COLLECT_OTP] = "otp",
+        [IVRSM_COLLECT_DATE_NL] = "pref_date",
+        [IVRSM_COLLECT_FREE_SPEECH_OR_NO] = "cancel_comment",
+        [IVRSM_COLLECT_DIGITS] = "digits",
+        [IVRSM_COLLECT_DATE_PAST] = "date_past",
         [IVRSM_COLLECT_REFERENCE] = "reference",
     };
     if (c->target)
@@ -269,4 +273,23 @@ uint32_t ivrsm_m_ctx_root_keys(const struct ivrsm_machine *m)
         }
     }
     return k.count;
+}
+
+int ivrsm_m_language_index(const struct ivrsm_machine *m, const char *tag)
+{
+    if (!m || !tag)
+        return -1;
+    const ivrsm_locale *loc = ivrsm_locale_find(tag);
+    for (size_t i = 0; loc && i < m->language_count; i++)
+        if (m->languages[i] == loc)
+            return (int)i;
+    size_t len = strlen(tag);
+    if (len == 0 || len > 8 || strcspn(tag, "-_") != len)
+        return -1; /* a tag with a region names that region */
+    for (size_t i = 0; i < m->language_count; i++) {
+        const char *own = ivrsm_locale_tag(m->languages[i]);
+        if (own && strncasecmp(own, tag, len) == 0 && (own[len] == '-' || own[len] == '_'))
+            return (int)i;
+    }
+    return -1;
 }

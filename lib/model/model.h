@@ -268,9 +268,9 @@ typedef struct m_collect {
 typedef struct m_action {
     bool present;
     m_message *prompt_before; /* the state's prompt_before: said before the request, NULL */
-    int32_t endpoint;   /* index into machine->endpoints, M_NONE for a literal call */
-    const char *method; /* "GET", "PUT"... (from the endpoint or the literal) */
-    const char *path;   /* "/appointments/{id}", parameters not yet substituted */
+    int32_t endpoint;         /* index into machine->endpoints, M_NONE for a literal call */
+    const char *method;       /* "GET", "PUT"... (from the endpoint or the literal) */
+    const char *path;         /* "/appointments/{id}", parameters not yet substituted */
     m_kvlist headers;
     m_kvlist query;
     m_kvlist path_params; /* `path:` values for {name} segments */
@@ -379,9 +379,9 @@ typedef struct m_state {
 
 /* An intent's utterances in one language. */
 typedef struct m_utterances {
-    const char **raw;  /* as written (speech hints) */
-    const char **norm; /* normalised with the language's rules */
-    size_t *lens;      /* of the normalised forms */
+    const char **raw;   /* as written (speech hints) */
+    const char **norm;  /* normalised with the language's rules */
+    size_t *lens;       /* of the normalised forms */
     bool *may_not_know; /* ivrsm_text_may_not_know() of each normalised form, worked out once */
     size_t count;
 } m_utterances;
@@ -602,5 +602,12 @@ int ivrsm_m_ask_keys_build(struct ivrsm_machine *m, struct ivrsm_arena *arena);
 int32_t ivrsm_m_find_state(const struct ivrsm_machine *m, const char *name);
 int32_t ivrsm_m_find_intent(const struct ivrsm_machine *m, const char *name);
 int32_t ivrsm_m_find_endpoint(const struct ivrsm_machine *m, const char *name);
+
+/*
+ * The machine language a tag names, or -1: the locale the tag names when it is one of the
+ * machine's ("en-GB", "en_gb"); a bare language ("en") also names the machine's first language
+ * of that language, so that "en" in a machine that speaks en-GB alone is en-GB, not en-US.
+ */
+int ivrsm_m_language_index(const struct ivrsm_machine *m, const char *tag);
 
 #endif

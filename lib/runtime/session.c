@@ -340,11 +340,7 @@ int ivrsm_s_ctx_language(const ivrsm_session *s)
 {
     size_t len;
     const char *tag = ivrsm_val_str(ivrsm_val_get(ivrsm_s_ctx(s), "language"), &len);
-    const ivrsm_locale *loc = tag ? ivrsm_locale_find(tag) : NULL;
-    for (size_t i = 0; loc && i < s->m->language_count; i++)
-        if (s->m->languages[i] == loc)
-            return (int)i;
-    return -1;
+    return tag ? ivrsm_m_language_index(s->m, tag) : -1;
 }
 
 /*
