@@ -43,59 +43,12 @@ static int end_op(cc *c, body_builder *bb, const ivrsm_tmpl *tmpl)
     return 0;
 }
 
-/* A literal as json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) writes it, jansson's dump only for
- * reals (its text of a double): a load writes many small literals. */
-static int write_literal(ivrsm_buf *b, json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        const char *key;
-        size_t key_len;
-        json_t *v;
-        bool first = true;
-        ivrsm_buf_putc(b, '{');
-        json_object_keylen_foreach(j, key, key_len, v)
-        {
-            if (!first)
-                ivrsm_buf_putc(b, ',');
-            first = false;
-            ivrsm_buf_json_string(b, key, key_len);
-            ivrsm_buf_putc(b, ':');
-            if (write_literal(b, v) != 0)
-                return -1;
-        }
-        return ivrsm_buf_putc(b, '}');
-    }
-    case JSON_ARRAY:
-        ivrsm_buf_putc(b, '[');
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            if (i)
-                ivrsm_buf_putc(b, ',');
-            if (write_literal(b, json_array_get(j, i)) != 0)
-                return -1;
-        }
-        return ivrsm_buf_putc(b, ']');
-    case JSON_STRING:
-        return ivrsm_buf_json_string(b, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return ivrsm_buf_int(b, (long long)json_integer_value(j));
-    case JSON_TRUE:
-        return ivrsm_buf_puts(b, "true");
-    case JSON_FALSE:
-        return ivrsm_buf_puts(b, "false");
-    case JSON_NULL:
-        return ivrsm_buf_puts(b, "null");
-    default:
-        return ivrsm_buf_dump_json(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
-    }
-}
-
 static int write_value(cc *c, body_builder *bb, const m_value *v)
 {
     ivrsm_buf *b = &bb->text;
     switch (v->kind) {
     case MV_LITERAL:
-        return write_literal(b, v->literal);
+        return ivrsm_buf_json_value(b, v->literal); /* as json_dumps writes it, reals shortest */
     case MV_TEMPLATE:
         return end_op(c, bb, v->tmpl);
     case MV_OBJECT:
