@@ -1143,6 +1143,113 @@ START_TEST(session_limits_override_machine)
 }
 END_TEST
 
+/* A call-wide bound of 3 failures in a row, business hours, a state whose nomatch.max is
+ * below the bound and a collect whose retry.max is at it. */
+static const char *escalation_yaml =
+    "machine: escalation\n"
+    "version: '1'\n"
+    "timezone: UTC\n"
+    "globals:\n"
+    "  limits: {max_consecutive_failures: 3}\n"
+    "  handoff: {enabled: true, queue_id: desk}\n"
+    "  hours: {open: {mon-fri: '08:00-18:00'}}\n"
+    "intents:\n"
+    "  yes: {utterances: [oui], dtmf: ['1']}\n"
+    "states:\n"
+    "  ask:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Oui ?'\n"
+    "    routes: [{when_intent: yes, next: code}]\n"
+    "    nomatch: {max: 2, next: simpler}\n"
+    "  simpler:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Tapez 1.'\n"
+    "    routes: [{when_intent: yes, next: code}]\n"
+    "    nomatch: {max: 3, next: bye}\n"
+    "  code:\n"
+    "    type: prompt_and_listen\n"
+    "    prompt: 'Votre code ?'\n"
+    "    collect: {mode: digits, min: 4, max: 4, retry: {max: 3, on_fail_next: lost}}\n"
+    "    next: bye\n"
+    "  agent: {type: handoff, prompt: 'Un conseiller.'}\n"
+    "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n"
+    "  lost: {type: prompt_end, prompt: 'Code perdu.'}\n";
+
+/* Inputs fed in turn; the type of the last command. */
+static const char *after_inputs(call *c, const char *const *lines)
+{
+    for (; *lines; lines++)
+        call_input(c, *lines);
+    return field(c, -1, "type");
+}
+
+START_TEST(call_bound_wins_over_a_states_limit)
+{
+    ivrsm_machine *m = load_yaml_text(escalation_yaml);
+    call c;
+    /* Two no-matches reach ask's own limit, below the call's bound: its next. */
+    call_init(&c, m, NULL);
+    call_start(&c);
+    static const char *const two[] = {"say quoi", "say quoi", NULL};
+    after_inputs(&c, two);
+    ck_assert_str_eq(call_state(&c), "simpler");
+    ck_assert_str_eq(field(&c, -1, "text"), "Tapez 1.");
+    /* The failures go on counting across states: the third in a row escalates, to the
+     * agent (Wednesday 09:00 UTC, open), though simpler's own limit is 3. */
+    call_input(&c, "say quoi");
+    ck_assert_str_eq(call_state(&c), "agent");
+    ck_assert_str_eq(field(&c, -1, "type"), "handoff");
+    ck_assert_str_eq(field(&c, -1, "queue"), "desk");
+    call_free(&c);
+
+    /* A failed collect whose retry.max is the bound itself: the bound wins over
+     * on_fail_next (which ivrsm validate reports as counter-unreachable). */
+    call_init(&c, m, NULL);
+    call_start(&c);
+    static const char *const codes[] = {"dtmf 1", "dtmf 12#", "dtmf 12#", NULL};
+    after_inputs(&c, codes);
+    ck_assert_str_eq(call_state(&c), "code"); /* "dtmf 1" ended the run of failures */
+    ck_assert_str_eq(after_inputs(&c, (const char *const[]){"dtmf 12#", NULL}), "handoff");
+    ck_assert_str_eq(call_state(&c), "agent");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+START_TEST(escalation_outside_business_hours_says_goodbye)
+{
+    ivrsm_machine *m = load_yaml_text(escalation_yaml);
+    static const char *const three[] = {"say quoi", "say quoi", "say quoi", NULL};
+    call c;
+    /* Wednesday 2026-11-25 21:00 UTC: closed. The escalation does not queue the caller
+     * for nobody: it goes to the goodbye state. */
+    call_init(&c, m, NULL);
+    c.now_ms = 1795597200000LL + 12 * 3600 * 1000LL;
+    call_start(&c);
+    after_inputs(&c, three);
+    ck_assert_str_eq(call_state(&c), "bye");
+    ck_assert_str_eq(field(&c, -2, "text"), "Au revoir.");
+    ck_assert(call_ended(&c));
+    for (size_t i = 0; i < json_array_size(c.log); i++)
+        ck_assert_str_ne(field(&c, (int)i, "type"), "handoff");
+    call_free(&c);
+    /* Saturday 10:00 UTC: closed too (mon-fri only). */
+    call_init(&c, m, NULL);
+    c.now_ms = 1795597200000LL + (3 * 24 + 1) * 3600 * 1000LL;
+    call_start(&c);
+    after_inputs(&c, three);
+    ck_assert_str_eq(call_state(&c), "bye");
+    call_free(&c);
+    /* Friday 17:59 UTC: open, to the agent. */
+    call_init(&c, m, NULL);
+    c.now_ms = 1795597200000LL + (2 * 24 + 8) * 3600 * 1000LL + 59 * 60 * 1000LL;
+    call_start(&c);
+    ck_assert_str_eq(after_inputs(&c, three), "handoff");
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 START_TEST(snapshot_refuses_other_machine)
 {
     ivrsm_machine *m = menu();
@@ -2509,6 +2616,8 @@ int main(void)
     tcase_add_test(basics, http_command_texts);
     tcase_add_test(basics, snapshot_refuses_other_machine);
     tcase_add_test(basics, session_limits_override_machine);
+    tcase_add_test(basics, call_bound_wins_over_a_states_limit);
+    tcase_add_test(basics, escalation_outside_business_hours_says_goodbye);
     suite_add_tcase(s, basics);
     TCase *seed = tcase_create("seed");
     tcase_set_timeout(seed, 120);

@@ -28,14 +28,31 @@ bool ivrsm_hours_open(const m_hours *h, int64_t day, int weekday, int minute)
 /* Room for now's members (about 180 bytes; a year of many digits included). */
 #define NOW_STORAGE 320
 
-/* {"date", "time", "hour", "minute", "weekday", "open"} at now_ms in m's zone, into st. */
-static int put_now(ivrsm_vstore *st, const ivrsm_machine *m, int64_t now_ms)
+/* A moment in the machine's time zone: the day (since 1970-01-01), its weekday (1 = Monday)
+ * and the minute of that day. */
+typedef struct local_time {
+    int64_t day;
+    int weekday;
+    int minute;
+} local_time;
+
+static local_time local_time_at(const ivrsm_machine *m, int64_t now_ms)
 {
     int64_t secs = ivrsm_floor_div(now_ms, 1000);
     int64_t local = secs + (m->tz ? ivrsm_tz_offset(m->tz, secs) : 0);
-    int64_t day = ivrsm_floor_div(local, 86400);
-    int minute = (int)((local - day * 86400) / 60);
-    int weekday = (int)((day % 7 + 7 + 3) % 7) + 1; /* 1970-01-01 was a Thursday */
+    local_time t;
+    t.day = ivrsm_floor_div(local, 86400);
+    t.minute = (int)((local - t.day * 86400) / 60);
+    t.weekday = (int)((t.day % 7 + 7 + 3) % 7) + 1; /* 1970-01-01 was a Thursday */
+    return t;
+}
+
+/* {"date", "time", "hour", "minute", "weekday", "open"} at now_ms in m's zone, into st. */
+static int put_now(ivrsm_vstore *st, const ivrsm_machine *m, int64_t now_ms)
+{
+    local_time t = local_time_at(m, now_ms);
+    int64_t day = t.day;
+    int minute = t.minute, weekday = t.weekday;
     ivrsm_civil date = ivrsm_civil_from_days(day);
     static const char *const keys[] = {"date", "time", "hour", "minute", "weekday", "open"};
     uint32_t items[6];
@@ -83,4 +100,13 @@ void ivrsm_s_now_refresh(ivrsm_session *s)
     /* Fixed storage that always holds it: a failure here is a bug, not memory. */
     if (put_now(st, s->m, s->clock ? s->clock(s->clock_user) : 0) != 0)
         ivrsm_vstore_set_root(st, IVRSM_VSTORE_NONE);
+}
+
+bool ivrsm_s_open_now(const ivrsm_session *s)
+{
+    const ivrsm_machine *m = s->m;
+    if (!m->hours)
+        return true;
+    local_time t = local_time_at(m, s->clock ? s->clock(s->clock_user) : 0);
+    return ivrsm_hours_open(m->hours, t.day, t.weekday, t.minute);
 }

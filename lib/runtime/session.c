@@ -627,9 +627,9 @@ static void reprompt(ivrsm_session *s, bool noinput, int count)
 
 /*
  * A bound was hit. The first time, hand the caller to a human when handoff is
- * enabled (the machine's handoff state), else say goodbye (its prompt_end
- * state); the second time, say goodbye; after that, or when there is nowhere
- * to go, hang up.
+ * enabled (the machine's handoff state) and the business is open
+ * (globals.hours), else say goodbye (its prompt_end state); the second time,
+ * say goodbye; after that, or when there is nowhere to go, hang up.
  */
 static void escalate(ivrsm_session *s, const char *why)
 {
@@ -639,9 +639,14 @@ static void escalate(ivrsm_session *s, const char *why)
     snprintf(reason, sizeof(reason), "escalation:%s", why);
     int32_t target = M_NONE;
     if (s->escalations == 0 && m->handoff_enabled && m->handoff_state >= 0 &&
-        s->state != m->handoff_state)
-        target = m->handoff_state;
-    else if (s->escalations <= 1 && m->goodbye_state >= 0 && s->state != m->goodbye_state)
+        s->state != m->handoff_state) {
+        if (ivrsm_s_open_now(s))
+            target = m->handoff_state;
+        else
+            /* Nobody would answer: a queue outside business hours is a caller left waiting. */
+            ivrsm_s_trace_note(s, "escalation", "closed: no handoff");
+    }
+    if (target < 0 && s->escalations <= 1 && m->goodbye_state >= 0 && s->state != m->goodbye_state)
         target = m->goodbye_state;
     s->escalations++;
     if (target >= 0) {
@@ -653,8 +658,12 @@ static void escalate(ivrsm_session *s, const char *why)
     end_call(s, "escalation");
 }
 
-/* One more failure in a row (silence, no-match, backend error). Returns true
- * when the call-wide bound is reached and the call was escalated. */
+/*
+ * One more failure in a row (silence, no-match, a failed collect, a wrong input
+ * to an action). Returns true when the call-wide bound is reached and the call
+ * was escalated: the bound wins over a state's own limit reached by the same
+ * failure, so that it cuts every loop a machine can make of its states' limits.
+ */
 static bool count_failure(ivrsm_session *s)
 {
     if (++s->consecutive_failures >= s->limits->max_consecutive_failures) {

@@ -242,6 +242,8 @@ bool ivrsm_hours_open(const m_hours *h, int64_t day, int weekday, int minute);
 /* Read the clock for this event, when the machine reads now.* at all (ivrsm_s_fail() when
  * memory runs out). */
 void ivrsm_s_now_refresh(ivrsm_session *s);
+/* Whether the business is open at the clock's time (globals.hours); true without hours. */
+bool ivrsm_s_open_now(const ivrsm_session *s);
 
 /* ---- speech.c ---- */
 /* The parts and their texts live in the session's allocator, `mem` below. */
