@@ -1578,6 +1578,11 @@ START_TEST(digits_refused)
         {"{mode: digits, terminator: '##'}", "expected one key that is not a digit"},
         {"{mode: digits, check: mod97}", "unknown check 'mod97'"},
         {"{mode: otp, max: 4}", "only a collect of mode digits takes it"},
+        /* length is otp's: in another mode it was ignored, and a 4-digit PIN took 12 keys. */
+        {"{mode: digits, length: 4}",
+         "length: only a collect of mode otp takes it (state 'a' collects digits: its digits are "
+         "`min` to `max`)"},
+        {"{mode: phone, length: 10}", "length: only a collect of mode otp takes it"},
         {"{mode: digit}", "unknown collect mode 'digit'"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

@@ -461,10 +461,13 @@ static void collect_foreign_keys(cc *c, const m_collect *col, const dom_node *n,
         if (!p || !col->mode)
             continue;
         size_t mark = ivrsm_cc_push_key(c, *k);
+        const char *own_keys = col->mode == IVRSM_COLLECT_OTP ? ": its digits are `length`"
+                               : col->mode == IVRSM_COLLECT_DIGITS
+                                   ? ": its digits are `min` to `max`"
+                                   : "";
         ivrsm_cc_error(c, "invalid-value", p->line, p->column,
                        "%s: only a collect of mode %s takes it (state '%s' collects %s%s)", *k,
-                       owner_mode, state, ivrsm_collect_mode_name(col->mode),
-                       col->mode == IVRSM_COLLECT_OTP ? ": its digits are `length`" : "");
+                       owner_mode, state, ivrsm_collect_mode_name(col->mode), own_keys);
         ivrsm_cc_pop(c, mark);
     }
 }
@@ -628,7 +631,11 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
     else
         ivrsm_cc_missing(c, p->line, p->column, "mode", ivrsm_cc_owner(c, &owner));
     ivrsm_cc_get_bool(c, n, "allow_dtmf", &col->allow_dtmf);
-    ivrsm_cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
+    static const char *const otp_own[] = {"length", NULL};
+    if (col->mode == IVRSM_COLLECT_OTP)
+        ivrsm_cc_get_int(c, n, "length", 1, IVRSM_COLLECT_OTP_MAX, &col->length);
+    else
+        collect_foreign_keys(c, col, n, st->name, "otp", otp_own);
     const char *target = NULL;
     if (ivrsm_cc_get_string(c, n, "target", &target)) {
         const dom_node *t = ivrsm_dom_get(n, "target");
