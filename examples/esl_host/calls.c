@@ -112,6 +112,7 @@ void call_mark_ended(call *c)
 {
     if (c->ended)
         return;
+    late_forget(c);
     c->ended = true;
     c->ended_at = host_monotonic_ms();
     c->h->calls_active--;
@@ -321,11 +322,16 @@ static void ignore_reply(void *user, const esl_reply *r)
     (void)r;
 }
 
-/* sendmsg's +OK only means queued; -ERR means the channel is not there any more. */
+/* sendmsg's +OK only means queued; -ERR means the channel is not there any more. Written to a
+ * connection lost before the reply, the application may still run late (late.c). */
 static void on_execute_reply(void *user, const esl_reply *r)
 {
     reply_ctx *ctx = user;
-    if (!r->lost && !r->ok) {
+    if (r->lost && r->written) {
+        call *c = call_find(ctx->h, ctx->uuid);
+        if (c && !c->ended)
+            late_watch(c, ctx->app_uuid);
+    } else if (!r->lost && !r->ok) {
         call *c = call_find(ctx->h, ctx->uuid);
         if (c && !c->ended && !strcmp(c->app_uuid, ctx->app_uuid)) {
             log_at(&c->h->log, LOG_WARN, "call %s: FreeSWITCH refused the command (%.120s)",
@@ -1228,6 +1234,7 @@ static void on_bridge(call *c)
 static void on_execute_complete(call *c, const esl_msg *ev)
 {
     const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
+    late_on_complete(c, app_uuid);
     if (!app_uuid || !c->app_uuid[0] || strcmp(app_uuid, c->app_uuid) != 0) {
         log_at(&c->h->log, LOG_DEBUG, "call %s: completion of %s not awaited (%s)", c->uuid,
                esl_msg_event_header(ev, "Application") ? esl_msg_event_header(ev, "Application")
@@ -1257,6 +1264,8 @@ void calls_on_event(host *h, const esl_msg *ev)
         return;
     if (!strcmp(name, "CHANNEL_EXECUTE_COMPLETE")) {
         on_execute_complete(c, ev);
+    } else if (!strcmp(name, "CHANNEL_EXECUTE")) {
+        late_on_execute(c, ev);
     } else if (!strcmp(name, "CHANNEL_BRIDGE")) {
         on_bridge(c);
     } else if (!strcmp(name, "CHANNEL_HANGUP") || !strcmp(name, "CHANNEL_HANGUP_COMPLETE")) {
@@ -1315,6 +1324,7 @@ void calls_prefetch(host *h, const esl_msg *const *msgs, size_t n)
 
 void calls_on_lost(host *h)
 {
+    late_on_connection_lost(h);
     for (size_t i = 0; i < h->calls.count; i++) {
         call *c = h->calls.all[i];
         if (c->ended)
@@ -1326,6 +1336,7 @@ void calls_on_lost(host *h)
 
 void calls_on_ready(host *h)
 {
+    late_on_connection_ready(h);
     for (size_t i = 0; i < h->calls.count; i++) {
         call *c = h->calls.all[i];
         if (!c->ended && c->needs_resume)

@@ -56,6 +56,9 @@ typedef struct call {
     size_t step_count, step;
     size_t ask_step; /* the ask's own step (after flush_dtmf, and a voice set before it) */
     char app_uuid[40];
+    /* An application sent on a connection lost before FreeSWITCH answered: it may run late
+     * (late.c). "" when none is watched for. */
+    char late_app_uuid[40];
     app_step keypad_fallback; /* a speech ask again on the keypad */
     app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
     char ask_terminators[16]; /* of the ask in flight */
@@ -136,6 +139,19 @@ void call_mark_ended(call *c);
 
 /* resume.c: pick up a call on a new connection. */
 void call_resume(call *c);
+
+/* late.c: the application of Event-UUID app_uuid was written to a connection lost before its
+ * reply: watch for it to start late. */
+void late_watch(call *c, const char *app_uuid);
+/* late.c: watch for it no longer (the call ended). */
+void late_forget(call *c);
+/* late.c: a CHANNEL_EXECUTE of the call; stops the application watched for when it starts. */
+void late_on_execute(call *c, const esl_msg *ev);
+/* late.c: a completion of the call with this Application-UUID. */
+void late_on_complete(call *c, const char *app_uuid);
+/* late.c: the connection was lost / a new one is ready. */
+void late_on_connection_lost(host *h);
+void late_on_connection_ready(host *h);
 
 /* snapstore.c: save the session after an event (memory, and the store when there is one). */
 int snap_take(call *c);

@@ -176,8 +176,9 @@ static void fail_pending(esl_conn *c)
 {
     pending_reply r;
     esl_reply lost = {.lost = true};
+    esl_reply lost_written = {.lost = true, .written = true};
     while (pop_pending(c, &r) == 0)
-        r.fn(r.user, &lost);
+        r.fn(r.user, &lost_written);
     while (c->held_count > 0) {
         held_msg m = c->held[c->held_head++];
         c->held_count--;

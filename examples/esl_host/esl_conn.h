@@ -42,7 +42,12 @@ typedef enum esl_reply_kind {
 
 typedef struct esl_reply {
     bool lost; /* the connection dropped before the reply came: text is NULL */
-    bool ok;   /* the text starts with "+OK" (api: does not start with "-ERR") */
+    /* With lost: the command had been written to that connection. FreeSWITCH may have run it,
+     * or may read and run it later: a listener thread that was held runs what its socket
+     * still holds after the host left (mod_event_socket.c listener_run). A command held back
+     * and never written has lost set and written clear. */
+    bool written;
+    bool ok; /* the text starts with "+OK" (api: does not start with "-ERR") */
     const char *text;
 } esl_reply;
 

@@ -90,6 +90,8 @@ typedef struct host {
     int64_t next_request_retry_at; /* when requests waiting for their snapshot try again */
     int64_t retry_sends_at; /* when calls whose message could not be sent (memory) try again, -1 */
     bool find_parked;       /* the channels must be listed again (parked.c) at retry_sends_at */
+    size_t late_watched;    /* calls with an application that may run late (late.c) */
+    bool late_subscribed;   /* CHANNEL_EXECUTE asked for on this connection */
     call_table calls;       /* live and recently ended calls, by UUID */
     size_t calls_active;    /* calls whose session has not ended */
     host_metrics metrics;

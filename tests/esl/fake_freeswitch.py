@@ -108,6 +108,12 @@ Script (every key optional):
                                                          # every connection's listener stops
                                                          # 50 ms after the keys, for 800 ms
                                                          # (no for_ms: for ever)
+                    {"digits": "1", "stall": {"after_ms": 50, "mode": "write"}},
+                                                         # ...reading and running commands,
+                                                         # but nothing written reaches the host
+                    {"digits": "1", "half_close": {"after_ms": 50}},
+                                                         # every connection's switch side
+                                                         # ends its stream, reading goes on
                     {"digits": "1", "stall": {"on_next_command": true, "flood": 700}},
                                                          # ...at the next command the host
                                                          # sends, 700 events of the call then
@@ -223,6 +229,7 @@ class Call:
         self.dtmf_wake = asyncio.Event()
         self.keys_typed = 0
         self.keys_eaten = []     # keys consumed by applications that do not collect them
+        self.unanswered = {}     # id(execution) of a question: (its step, its keys' timers)
         self.api_calls = []
         self.apis = []           # uuid_exists / uuid_break received, with their connection
         self.ended = False
@@ -258,6 +265,11 @@ class Connection:
         self.queued_events = 0   # events in `out`, not yet written (the listener's event_queue)
         self.lost_events = 0
         self.killed = False
+        # What this switch writes no longer reaches the host (FakeSwitch.stall mode "write",
+        # or a half-closed socket): commands are still read and run.
+        self.mute = False
+        self.bytes_muted = 0
+        self.writing = False  # write_loop is in the middle of what it took from `out`
 
     @property
     def subscribed(self):
@@ -265,6 +277,9 @@ class Connection:
 
     def send(self, data: bytes):
         if self.closed:
+            return
+        if self.mute:
+            self.bytes_muted += len(data)
             return
         self.out += data
         self.wake.set()
@@ -323,6 +338,7 @@ class Connection:
                     await asyncio.sleep(0.002)
                 data, self.out = bytes(self.out), bytearray()
                 self.queued_events = 0
+                self.writing = True
                 pos = 0
                 while pos < len(data) and not self.closed:
                     if bytewise_left > 0:
@@ -340,10 +356,22 @@ class Connection:
                         await asyncio.sleep(0)
                 if mode == "none":
                     await self.writer.drain()
+                self.writing = False
                 if self.closing and not self.out:
                     return
         except (ConnectionError, OSError):
             self.closed = True
+
+    async def end_writes(self):
+        """Write what was queued before the half-close, then the end of the stream."""
+        self.wake.set()
+        while (self.out or self.writing) and not self.closed:
+            await asyncio.sleep(0.005)
+        try:
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+        except (ConnectionError, OSError):
+            pass
 
     async def close(self, notice=True, flush=True):
         """Close the connection; `flush`: after writing what is queued.
@@ -403,6 +431,7 @@ class FakeSwitch:
         self.auth_failures = 0
         self.bytes_sent = 0
         self.stalls = 0
+        self.half_closes = 0
         self.stall_armed = None  # (stall, call): stop at the next command read
         self.flooded = 0
         self.started = False
@@ -445,6 +474,9 @@ class FakeSwitch:
 
     def emit(self, call, name, extra=None, body=None):
         """A channel event (channel_headers) to every listener that takes it."""
+        if not any(c.subscribed and not c.closed and ("ALL" in c.events or name in c.events)
+                   for c in self.connections):
+            return  # nobody takes it: not even built
         headers, message = self.event_message(call, name, extra, body)
         self.deliver(name, headers, message)
 
@@ -539,14 +571,29 @@ class FakeSwitch:
 
     # -- the caller's keys ---------------------------------------------------
 
-    def type_keys(self, call, keys, after_ms, gap_ms):
+    def type_keys(self, call, keys, after_ms, gap_ms, question=None):
         """The caller presses keys: each lands in the channel's DTMF queue at its
-        time (src/switch_channel.c switch_channel_queue_dtmf), whatever runs."""
+        time (src/switch_channel.c switch_channel_queue_dtmf), whatever runs.
+        question: the execution of the question they answer. Returns the timers."""
         loop = asyncio.get_running_loop()
-        for i, key in enumerate(keys):
-            loop.call_later((after_ms + i * gap_ms) / 1000.0, self.key_arrives, call, key)
+        return [loop.call_later((after_ms + i * gap_ms) / 1000.0, self.key_arrives, call, key,
+                                question)
+                for i, key in enumerate(keys)]
 
-    def key_arrives(self, call, key):
+    def give_back_answer(self, call, ex):
+        """A caller answers a question they heard: one stopped (uuid_break) before they
+        began to answer it is not answered, and that answer goes to the next question."""
+        step, handles = call.unanswered.pop(id(ex), (None, []))
+        if step is None:
+            return
+        for handle in handles:
+            handle.cancel()
+        call.inputs.insert(0, {k: v for k, v in step.items()
+                               if k in ("keys", "digits", "after_ms", "gap_ms")})
+
+    def key_arrives(self, call, key, question=None):
+        if question is not None:
+            call.unanswered.pop(id(question), None)  # the answer has begun
         if call.ended:
             return
         call.dtmf.append(key)
@@ -569,14 +616,18 @@ class FakeSwitch:
                 return None
         return call.dtmf.pop(0)
 
-    def take_step(self, call):
-        """The caller's answer to the question being asked, and its keys typed."""
+    def take_step(self, call, ex=None):
+        """The caller's answer to the question being asked (ex: its execution), and its keys
+        typed."""
         if not call.inputs:
             return None
         step = call.inputs.pop(0)
         keys = step.get("keys", step.get("digits"))
         if keys:
-            self.type_keys(call, keys, step.get("after_ms", 3), step.get("gap_ms", 2))
+            handles = self.type_keys(call, keys, step.get("after_ms", 3), step.get("gap_ms", 2),
+                                     question=ex)
+            if ex is not None:
+                call.unanswered[id(ex)] = (step, handles)
         for late in step.get("then", []):
             # Keys typed later, whatever the host is doing by then.
             self.type_keys(call, late["keys"], late.get("after_ms", 0), late.get("gap_ms", 2))
@@ -591,29 +642,52 @@ class FakeSwitch:
                 self.stall_armed = (stall, call)
             else:
                 asyncio.get_running_loop().call_later(stall.get("after_ms", 0) / 1000.0,
-                                                      self.stall, stall.get("for_ms"))
+                                                      self.stall, stall.get("for_ms"),
+                                                      stall.get("mode", "all"))
+        if step.get("half_close"):
+            asyncio.get_running_loop().call_later(step["half_close"].get("after_ms", 0) / 1000.0,
+                                                  self.half_close)
         if step.get("flood"):
             self.spawn(call, self.flood(call, step["flood"]))
         return step
 
-    def stall(self, for_ms):
+    def stall(self, for_ms, mode="all"):
         """Every listener connected now stops, for for_ms or for ever: mod_event_socket.c
         listener_run handles one command at a time in the listener's thread, and
         parse_command runs an "api" command right there (api_exec, called, not a thread),
         so an API that blocks stops both the reading of the next commands and the writing
         of events (read_packet writes the event_queue only between commands); events go
         on queueing meanwhile (event_handler). A connection made later has its own
-        listener and runs."""
+        listener and runs.
+
+        mode "write": the listener goes on reading and running the host's commands, but
+        nothing it writes reaches the host (replies, events): a path lost in one
+        direction only. listener_run does not check its sends (switch_socket_send's
+        status is ignored in read_packet and api_exec), so the commands keep running."""
         stalled = [c for c in self.connections if not c.closed]
         for conn in stalled:
-            conn.running.clear()
+            if mode == "write":
+                conn.mute = True
+            else:
+                conn.running.clear()
         self.stalls += 1
         if for_ms is not None:
             def resume():
                 for conn in stalled:
+                    conn.mute = False
                     conn.running.set()
                     conn.wake.set()
             asyncio.get_running_loop().call_later(for_ms / 1000.0, resume)
+
+    def half_close(self):
+        """Every connection open now is half-closed by the switch's side: what is queued
+        goes out, then the end of its stream (a FIN, shutdown of the write side), while
+        its listener goes on reading and running the host's commands until the host
+        closes (read_packet stops only when switch_socket_recv fails)."""
+        for conn in [c for c in self.connections if not c.closed]:
+            self.half_closes += 1
+            conn.mute = True
+            asyncio.ensure_future(conn.end_writes())
 
     async def flood(self, call, count):
         """A burst of events of this channel that the host did not ask for: completions of
@@ -690,6 +764,11 @@ class FakeSwitch:
                 self.hangup(call, "DESTINATION_OUT_OF_ORDER", "invalid application")
                 return
             call.vars["current_application"] = app  # switch_core_session_exec
+            # switch_core_session_exec fires CHANNEL_EXECUTE as the application starts, its
+            # Application-UUID the sendmsg's Event-UUID (the app_uuid variable that
+            # switch_ivr_parse_event sets, read and cleared there).
+            self.emit(call, "CHANNEL_EXECUTE", {"Application": app, "Application-Data": data or "",
+                                                "Application-UUID": event_uuid})
             response = await self.run_known(call, app, data, ex, event_uuid)
             if response is None:
                 return  # hung up, or handed over
@@ -821,7 +900,7 @@ class FakeSwitch:
         # The scripted caller answers questions it hears; a read without a prompt
         # (the rest of an entry) only takes the keys already on their way.
         if fs_model.heard(a["file"], call.vars.get("playback_delimiter")):
-            step = self.take_step(call)
+            step = self.take_step(call, ex)
             if step is None:
                 await asyncio.sleep(0.005)
                 self.hangup(call, "NORMAL_CLEARING", "script")
@@ -937,7 +1016,7 @@ class FakeSwitch:
                     "speech-language")
         if d is None:
             return "USAGE ERROR"
-        step = self.take_step(call)
+        step = self.take_step(call, ex)
         if step is None:
             await asyncio.sleep(0.005)
             self.hangup(call, "NORMAL_CLEARING", "script")
@@ -1064,20 +1143,28 @@ class FakeSwitch:
         self.hangup(call, cause, "bridge failed (no continue_on_fail)")
         return None
 
-    def uuid_break(self, call):
-        """mod_commands.c uuid_break_function with "all": the application in
-        progress stops (its completion still fires) and queued messages are
-        flushed (switch_core_session_flush_private_events)."""
+    def uuid_break(self, call, flush=True):
+        """mod_commands.c break_function: CF_BREAK stops the application in progress
+        (its completion still fires); with "all", the messages queued on the channel
+        are flushed first (switch_core_session_flush_private_events), without it they
+        stay and the next one runs."""
+        if flush:
+            call.queue.clear()
         if not call.running:
             return
         for task in list(call.tasks):
             task.cancel()
-        call.queue.clear()
         running, call.running = call.running, []
         for event_uuid, app, data, _ in running:
             if app == "play_and_get_digits":
                 call.vars["read_result"] = "failure"
+            ex = next((e for e in call.executes if e["event_uuid"] == event_uuid), None)
+            if ex is not None:
+                ex["broken_ms"] = self.now_ms()
+                self.give_back_answer(call, ex)
             self.complete(call, event_uuid, app, data, "_none_")
+        if not flush:
+            self.run_next(call)
 
     # -- commands ------------------------------------------------------------
 
@@ -1117,6 +1204,13 @@ class FakeSwitch:
                 return
             conn.events.update(types.split())
             conn.reply("+OK event listener enabled plain")
+        elif verb == "nixevent":
+            # parse_command "nixevent": the types leave the listener's event_list.
+            if not rest.split():
+                conn.reply("-ERR no keywords supplied")
+                return
+            conn.events.difference_update(rest.split())
+            conn.reply("+OK events nixed")
         elif verb == "filter":
             name, _, value = rest.partition(" ")
             conn.filters.append((name, value))
@@ -1144,7 +1238,7 @@ class FakeSwitch:
             conn.api_response("true" if call and not call.ended else "false")
         elif words and words[0] == "uuid_break":
             if call and not call.ended:
-                self.uuid_break(call)
+                self.uuid_break(call, flush="all" in words[2:])
                 conn.api_response("+OK")
             else:
                 conn.api_response("-ERR no such channel!")
@@ -1260,7 +1354,8 @@ class FakeSwitch:
                     self.raw.write(data)
                 buffer += data
                 for line, headers, body in parse_messages(buffer):
-                    if self.stall_armed and conn.authed:
+                    if self.stall_armed and conn.authed and self.stall_armed[0].get("app") in (
+                            None, header(headers, "execute-app-name")):
                         stall, call = self.stall_armed
                         self.stall_armed = None
                         self.stall(stall.get("for_ms"))
@@ -1298,6 +1393,8 @@ class FakeSwitch:
             "auth_failures": self.auth_failures,
             "bytes_sent": self.bytes_sent,
             "stalls": self.stalls,
+            "half_closes": self.half_closes,
+            "bytes_muted": sum(c.bytes_muted for c in self.connections),
             "events_flooded": self.flooded,
             "events_lost": self.events_lost,
             "connections": [{"number": c.number, "opened_ms": c.opened_ms, "authed": c.authed,

@@ -207,6 +207,89 @@ class BackpressureTest(unittest.TestCase):
             self.assertIn("call %s: resumed in" % uuid, h.host_log)
             self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)), uuid)
 
+    def test_question_read_late_is_stopped_as_it_starts(self):
+        """The listener stops as it reads a call's question (play_and_get_digits, after its
+        flush_dtmf was answered) and comes back 2.5 s later, when the host has long dropped
+        the connection and asked the question again on a new one: the old thread runs the
+        question it had read (mod_event_socket.c listener_run). The host watches for that
+        Event-UUID (CHANNEL_EXECUTE, subscribed to only meanwhile) and stops it with
+        uuid_break as it starts: the caller hears the question once, answers it once, and
+        the call goes on to the list."""
+        uuid = call_uuid(342)
+        inputs = seed_login_inputs()
+        inputs[1] = dict(inputs[1], stall={"on_next_command": True, "app": "play_and_get_digits",
+                                           "for_ms": 2500})
+        # The code's question answered after 3 s: the call is still there when the old
+        # listener comes back. The caller keys the code 50 ms into a question (they hear some
+        # of it first; the question, time-scaled, waits 100 ms for a first key).
+        inputs.insert(2, {"hold": True, "for_ms": 3000})
+        inputs[3] = dict(inputs[3], after_ms=50)
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                       host_args=["--esl-reply-timeout-ms", "1000"])
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        second = connections[1]["opened_ms"]
+        late = [e for e in h.executes(uuid) if e["connection"] == 1 and e.get("started", 0) > second]
+        self.assertEqual([e["app"] for e in late], ["play_and_get_digits"], h.host_log)
+        self.assertIn("broken_ms", late[0])
+        self.assertLess(late[0]["broken_ms"] - late[0]["started"], 500)
+        self.assertIn("call %s: play_and_get_digits sent on the connection lost started only now"
+                      % uuid, h.host_log)
+        self.assertIn("event plain CHANNEL_EXECUTE", [c["line"] for c in connections[1]["commands"]])
+        self.assertIn("nixevent CHANNEL_EXECUTE", [c["line"] for c in connections[1]["commands"]])
+        # The code went to a question the host asked, not to the late one.
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
+
+    def run_cut_switch(self, cut, host_args=()):
+        """Two calls wait at the phone question, their callers silent (the question runs on
+        until a uuid_break); 50 ms in, `cut` happens to every connection. Returns the
+        harness once both calls ended."""
+        uuids = [call_uuid(343), call_uuid(344)]
+        calls = []
+        for i, uuid in enumerate(uuids):
+            inputs = seed_login_inputs()
+            hold = {"hold": True}
+            if i == 1:
+                hold.update(cut)
+            inputs.insert(1, hold)
+            calls.append({"uuid": uuid, "inputs": inputs, "start_after_ms": 40 * i})
+        h = self.start({"calls": calls}, host_args=list(host_args))
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        second = connections[1]["opened_ms"]
+        for uuid in uuids:
+            self.assertIn("call %s: resumed in ivr.auth.phone_capture" % uuid, h.host_log)
+            phone = [a for a in h.asks(uuid) if "Pour sécuriser votre accès" in prompt_of(a)]
+            self.assertEqual([a["connection"] for a in phone], [1, 2], uuid)
+            self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)), uuid)
+            late = [e for e in h.executes(uuid) if e["connection"] == 1
+                    and e.get("started", 0) > second]
+            self.assertEqual(late, [], uuid)
+        return h
+
+    def test_switch_that_stops_writing_is_dropped_and_calls_resume(self):
+        """FreeSWITCH goes on reading and running the host's commands, but nothing it writes
+        reaches the host any more (a path lost one way): no reply, no event. With every call
+        waiting for its caller the host awaits no reply, so after --esl-reply-timeout-ms of
+        quiet it asks "api status", gets nothing, drops the connection and resumes both
+        calls on a new one: each question stopped by uuid_break and asked again once."""
+        h = self.run_cut_switch({"stall": {"after_ms": 50, "mode": "write"}},
+                                host_args=["--esl-reply-timeout-ms", "1000"])
+        self.assertGreater(h.report["bytes_muted"], 0)
+        self.assertRegex(h.host_log, r"nothing from FreeSWITCH for \d+ ms: asking for its status")
+        self.assertIn("FreeSWITCH has not answered a command in 1000 ms", h.host_log)
+
+    def test_switch_that_half_closes_is_dropped_and_calls_resume(self):
+        """FreeSWITCH's side ends its stream (a FIN) while its listener goes on reading: the
+        host takes the end of the stream as a lost connection at once, without waiting for a
+        timeout (30 s here), reconnects and resumes both calls."""
+        h = self.run_cut_switch({"half_close": {"after_ms": 50}})
+        self.assertEqual(h.report["half_closes"], 1)
+        self.assertIn("connection lost (closed by FreeSWITCH)", h.host_log)
+        self.assertNotIn("has not answered", h.host_log)
+
     def test_listener_killed_for_lost_events_is_reconnected(self):
         """A stopped listener whose event queue is full (lowered here from 100,000) loses
         the events that follow; past 500 lost FreeSWITCH closes the connection

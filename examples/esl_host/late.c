@@ -1,0 +1,140 @@
+/*
+ * Applications FreeSWITCH may run late: sent on a connection that was lost
+ * before FreeSWITCH answered them.
+ *
+ * mod_event_socket.c serves a connection with one thread (listener_run) that
+ * reads a command (read_packet), runs it (parse_command), and only then reads
+ * the next. A thread held up (an API that blocks, an overloaded box) leaves
+ * the commands written after that point in its socket; the host drops such a
+ * connection after --esl-reply-timeout-ms and resumes its calls on a new one
+ * (the application in flight sent again). When the old thread comes back it
+ * goes on reading what its socket still holds, up to the end of the stream,
+ * and runs it: a sendmsg written before the drop is queued on its channel
+ * then (switch_core_session_queue_private_event), and the caller would hear
+ * that question a second time, its answer going to an application whose
+ * completion the host no longer awaits.
+ *
+ * The host writes a command that acts on a channel only once every command
+ * before it is answered (esl_conn_send_acting), so at most one sendmsg per
+ * lost connection can be left unread. Its Event-UUID is kept with its call.
+ * While any is kept, the host also subscribes to CHANNEL_EXECUTE, which
+ * switch_core_session_exec fires as an application starts, with the
+ * Application-UUID of the sendmsg that asked for it: the moment that
+ * application starts, the host stops it with "uuid_break UUID" (without
+ * "all": mod_commands.c break_function then only sets CF_BREAK, and the
+ * applications queued after it, the host's own, stay queued). The caller
+ * hears the first moment of the question at most. An application that
+ * plays nothing (set, flush_dtmf...) is over before a break could reach it,
+ * and a break arriving then would stop the host's next application instead:
+ * it is left to run. The watch ends with the application's start or
+ * completion, or with the call; the subscription with the last watch.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "calls_int.h"
+#include "esl_wire.h"
+#include "strbuf.h"
+
+static void ignore_reply(void *user, const esl_reply *r)
+{
+    (void)user;
+    (void)r;
+}
+
+/* Subscribe to CHANNEL_EXECUTE while a late application is watched for, not longer. */
+static void update_subscription(host *h)
+{
+    bool want = h->late_watched > 0;
+    if (want == h->late_subscribed || !esl_conn_ready(h->esl))
+        return;
+    static const char on[] = "event plain CHANNEL_EXECUTE\n\n";
+    static const char off[] = "nixevent CHANNEL_EXECUTE\n\n";
+    const char *msg = want ? on : off;
+    size_t len = want ? sizeof(on) - 1 : sizeof(off) - 1;
+    if (esl_conn_send(h->esl, msg, len, ESL_REPLY_COMMAND, ignore_reply, NULL) == 0)
+        h->late_subscribed = want;
+}
+
+void late_watch(call *c, const char *app_uuid)
+{
+    if (c->ended || !app_uuid[0])
+        return;
+    if (!c->late_app_uuid[0])
+        c->h->late_watched++;
+    /* One per call: its applications go one at a time, so a later one replaces an earlier
+     * one only when the earlier one was answered or ran meanwhile (the same connection). */
+    snprintf(c->late_app_uuid, sizeof(c->late_app_uuid), "%s", app_uuid);
+    log_at(&c->h->log, LOG_DEBUG,
+           "call %s: Event-UUID %s was written to the connection lost: watched for, should "
+           "FreeSWITCH run it late",
+           c->uuid, app_uuid);
+    update_subscription(c->h);
+}
+
+void late_forget(call *c)
+{
+    if (!c->late_app_uuid[0])
+        return;
+    c->late_app_uuid[0] = '\0';
+    c->h->late_watched--;
+    update_subscription(c->h);
+}
+
+void late_on_connection_lost(host *h)
+{
+    h->late_subscribed = false; /* a new connection has only the handshake's subscription */
+}
+
+void late_on_connection_ready(host *h)
+{
+    update_subscription(h);
+}
+
+/* Applications that play to the caller (or listen) long enough for a break to reach them. */
+static bool plays(const char *app)
+{
+    static const char *const playing[] = {"play_and_get_digits", "play_and_detect_speech", "speak",
+                                          "playback"};
+    for (size_t i = 0; i < sizeof(playing) / sizeof(playing[0]); i++)
+        if (!strcmp(app, playing[i]))
+            return true;
+    return false;
+}
+
+void late_on_execute(call *c, const esl_msg *ev)
+{
+    const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
+    if (!c->late_app_uuid[0] || !app_uuid || strcmp(app_uuid, c->late_app_uuid) != 0)
+        return;
+    const char *app = esl_msg_event_header(ev, "Application");
+    app = app ? app : "?";
+    if (!plays(app)) {
+        log_at(&c->h->log, LOG_INFO,
+               "call %s: %.40s sent on the connection lost ran only now (FreeSWITCH read it "
+               "late); it plays nothing: left alone",
+               c->uuid, app);
+        late_forget(c);
+        return;
+    }
+    strbuf msg = {0};
+    if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, NULL) == 0 && !msg.oom &&
+        esl_conn_send_acting(c->h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL) == 0)
+        log_at(&c->h->log, LOG_WARN,
+               "call %s: %.40s sent on the connection lost started only now (FreeSWITCH read it "
+               "late): stopped",
+               c->uuid, app);
+    else
+        log_at(&c->h->log, LOG_ERROR,
+               "call %s: %.40s sent on the connection lost started only now, and could not be "
+               "stopped (out of memory)",
+               c->uuid, app);
+    sb_free(&msg);
+    late_forget(c);
+}
+
+void late_on_complete(call *c, const char *app_uuid)
+{
+    if (c->late_app_uuid[0] && app_uuid && !strcmp(app_uuid, c->late_app_uuid))
+        late_forget(c);
+}
