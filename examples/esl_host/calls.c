@@ -355,9 +355,11 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
         snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
         snprintf(ctx->app_uuid, sizeof(ctx->app_uuid), "%s", app_uuid);
     }
+    /* Written at once, not behind the replies to other calls' commands (esl_conn_send_acting):
+     * one written to a connection that is then lost, and run late, is stopped as it starts
+     * (late.c). */
     if (!ctx || esl_build_execute(&msg, c->uuid, app_uuid, step->app, step->arg) != 0 || msg.oom ||
-        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) !=
-            0) {
+        esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, on_execute_reply, ctx) != 0) {
         free(ctx);
         sb_free(&msg);
         app_uuid[0] = '\0';

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "esl_wire.h"
@@ -49,6 +50,7 @@ typedef struct held_msg {
     esl_reply_fn fn;
     void *user;
     bool acting;
+    int64_t held_at_us; /* monotonic */
 } held_msg;
 
 struct esl_conn {
@@ -66,6 +68,7 @@ struct esl_conn {
      * command written before it to be answered (esl_conn_send_acting). */
     held_msg *held; /* FIFO: [held_head, held_count) */
     size_t held_head, held_count, held_cap, held_bytes;
+    esl_hold_stats hold_stats;
     int subscribe_replies; /* subscription replies still awaited */
     int backoff_ms;
     int64_t now;
@@ -319,9 +322,17 @@ static int flush(esl_conn *c)
  * calls resume on the next one): a command that stays held with nothing awaited would wait
  * for ever.
  */
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void release_held(esl_conn *c)
 {
     bool wrote = false;
+    int64_t now_us = c->held_count > 0 ? monotonic_us() : 0;
     while (c->held_count > 0 && c->state == ST_READY) {
         held_msg *m = &c->held[c->held_head];
         if (m->acting && c->count > 0)
@@ -335,6 +346,11 @@ static void release_held(esl_conn *c)
             return;
         }
         c->held_bytes -= m->len;
+        uint64_t waited = now_us > m->held_at_us ? (uint64_t)(now_us - m->held_at_us) : 0;
+        c->hold_stats.held++;
+        c->hold_stats.waited_us += waited;
+        if (waited > c->hold_stats.max_us)
+            c->hold_stats.max_us = waited;
         free(m->data);
         c->held_head++;
         if (--c->held_count == 0)
@@ -727,7 +743,8 @@ static int hold(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind, e
     if (!copy)
         return -1;
     memcpy(copy, msg, len);
-    c->held[c->held_head + c->held_count++] = (held_msg){copy, len, kind, fn, user, acting};
+    c->held[c->held_head + c->held_count++] =
+        (held_msg){copy, len, kind, fn, user, acting, monotonic_us()};
     c->held_bytes += len;
     return 0;
 }
@@ -769,6 +786,11 @@ int esl_conn_send_acting(esl_conn *c, const char *msg, size_t len, esl_reply_kin
                          esl_reply_fn fn, void *user)
 {
     return send_message(c, msg, len, kind, fn, user, true);
+}
+
+void esl_conn_hold_stats(const esl_conn *c, esl_hold_stats *out)
+{
+    *out = c->hold_stats;
 }
 
 size_t esl_conn_queued(const esl_conn *c)

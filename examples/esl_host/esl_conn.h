@@ -145,6 +145,17 @@ int esl_conn_send(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
 int esl_conn_send_acting(esl_conn *c, const char *msg, size_t len, esl_reply_kind kind,
                          esl_reply_fn fn, void *user);
 
+/* Commands that waited in the host for an earlier reply before they were written (the acting
+ * commands of esl_conn_send_acting and those sent behind them), over the connection's life:
+ * how many, and how long they waited in all and at most (microseconds). */
+typedef struct esl_hold_stats {
+    unsigned long held;
+    uint64_t waited_us;
+    uint64_t max_us;
+} esl_hold_stats;
+
+void esl_conn_hold_stats(const esl_conn *c, esl_hold_stats *out);
+
 /* Bytes queued for FreeSWITCH that the socket has not taken yet, commands held back included. */
 size_t esl_conn_queued(const esl_conn *c);
 

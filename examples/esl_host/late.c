@@ -14,10 +14,11 @@
  * that question a second time, its answer going to an application whose
  * completion the host no longer awaits.
  *
- * The host writes a command that acts on a channel only once every command
- * before it is answered (esl_conn_send_acting), so at most one sendmsg per
- * lost connection can be left unread. Its Event-UUID is kept with its call.
- * While any is kept, the host also subscribes to CHANNEL_EXECUTE, which
+ * A call has one application on its way at a time, so at most one sendmsg
+ * per call can be left unread; its Event-UUID is kept with the call (a
+ * uuid_break, which could not be told apart, is written only once every
+ * earlier command is answered: esl_conn_send_acting). While any is kept,
+ * the host also subscribes to CHANNEL_EXECUTE, which
  * switch_core_session_exec fires as an application starts, with the
  * Application-UUID of the sendmsg that asked for it: the moment that
  * application starts, the host stops it with "uuid_break UUID" (without
@@ -63,7 +64,7 @@ void late_watch(call *c, const char *app_uuid)
     if (!c->late_app_uuid[0])
         c->h->late_watched++;
     /* One per call: its applications go one at a time, so a later one replaces an earlier
-     * one only when the earlier one was answered or ran meanwhile (the same connection). */
+     * one only once the earlier one completed (its start was seen, or it cannot come). */
     snprintf(c->late_app_uuid, sizeof(c->late_app_uuid), "%s", app_uuid);
     log_at(&c->h->log, LOG_DEBUG,
            "call %s: Event-UUID %s was written to the connection lost: watched for, should "

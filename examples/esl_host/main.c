@@ -522,11 +522,16 @@ static int start_store(host *h)
 static int render_metrics(void *user, strbuf *out)
 {
     host *h = user;
+    esl_hold_stats held;
+    esl_conn_hold_stats(h->esl, &held);
     metrics_view v = {.store = h->store,
                       .fenced = h->fenced,
                       .now_ms = host_monotonic_ms(),
                       .calls_active = h->calls_active,
                       .connected = esl_conn_ready(h->esl),
+                      .commands_held = held.held,
+                      .command_hold_seconds = (double)held.waited_us / 1e6,
+                      .command_hold_max_seconds = (double)held.max_us / 1e6,
                       .draining = h->draining,
                       .machine_name = ivrsm_machine_name(h->machine),
                       .machine_version = ivrsm_machine_version(h->machine)};

@@ -190,6 +190,14 @@ int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out)
                   values[i]);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_count %lu\n", m->delays_total);
     sb_printf(out, "ivrsm_esl_answer_delay_seconds_sum %.6f\n", m->delays_sum_s);
+    family(out, "ivrsm_esl_commands_held", "counter",
+           "Commands written only once an earlier reply came.");
+    sb_printf(out, "ivrsm_esl_commands_held_total %lu\n", v->commands_held);
+    family(out, "ivrsm_esl_command_hold_seconds", "counter",
+           "The time those commands waited in the host for it.");
+    sb_printf(out, "ivrsm_esl_command_hold_seconds_total %.6f\n", v->command_hold_seconds);
+    family(out, "ivrsm_esl_command_hold_max_seconds", "gauge", "The longest of those waits.");
+    sb_printf(out, "ivrsm_esl_command_hold_max_seconds %.6f\n", v->command_hold_max_seconds);
     if (v->store)
         render_store(m, v, out);
     sb_puts(out, "# EOF\n");

@@ -18,6 +18,10 @@
  *                                                   completion, an HTTP result) to the
  *                                                   next application sent for that call:
  *                                                   the host's own delay
+ *   ivrsm_esl_commands_held_total          counter  commands written only once an earlier
+ *                                                   reply came (esl_conn_send_acting)
+ *   ivrsm_esl_command_hold_seconds_total   counter  the time they waited in the host
+ *   ivrsm_esl_command_hold_max_seconds     gauge    the longest of those waits
  * and with a store (--snapshot-dir, --redis):
  *   ivrsm_esl_store_info{kind}             info     directory or redis
  *   ivrsm_esl_store_connected              gauge    1 while writes reach the store
@@ -85,6 +89,9 @@ typedef struct metrics_view {
     int64_t now_ms; /* monotonic: a disconnection still going on counts up to now */
     size_t calls_active;
     int connected;
+    unsigned long commands_held;
+    double command_hold_seconds;
+    double command_hold_max_seconds;
     int draining;
     const char *machine_name;
     const char *machine_version;

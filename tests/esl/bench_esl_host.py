@@ -165,6 +165,10 @@ def main():
                  metrics['ivrsm_esl_answer_delay_seconds{quantile="0.99"}'] * 1000,
                  metrics['ivrsm_esl_answer_delay_seconds{quantile="1"}'] * 1000,
                  metrics["ivrsm_esl_answer_delay_seconds_count"]))
+        held = metrics["ivrsm_esl_commands_held_total"]
+        print("  held for earlier replies: %d commands, %.3f ms on average, %.3f ms at most"
+              % (held, metrics["ivrsm_esl_command_hold_seconds_total"] * 1000 / max(held, 1),
+                 metrics["ivrsm_esl_command_hold_max_seconds"] * 1000))
         print("  backend requests        : %d (2xx %d)"
               % (metrics["ivrsm_esl_http_request_duration_seconds_count"],
                  metrics['ivrsm_esl_http_requests_total{class="2xx"}']))
