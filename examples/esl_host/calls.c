@@ -1039,8 +1039,38 @@ static void complete_handoff(call *c, bool ok)
     feed(c, &e);
 }
 
+/* The host's own handoff moves the call out of the park; nothing else of the host does. */
+static bool handing_off(const call *c)
+{
+    return c->drain_handoff || (c->inflight_id && c->inflight_type == IVRSM_COMMAND_HANDOFF);
+}
+
+/*
+ * Someone else took the call out of the park (uuid_transfer, an operator's console...):
+ * src/switch_ivr.c switch_ivr_session_transfer stops the application in progress and routes the
+ * channel again (CS_ROUTING), and switch_ivr_park fires CHANNEL_UNPARK as its loop ends. An
+ * application sent from now on would be queued on a channel that runs another extension (and
+ * played inside it by any application that parses queued messages): the host sends nothing
+ * more, ends the session and lets the call go. A later park of the channel is a new call.
+ */
+static void let_go_transferred(call *c, const char *seen)
+{
+    c->left_park = true;
+    log_at(&c->h->log, LOG_INFO,
+           "call %s: taken out of the park by someone else (%s): the host lets it go", c->uuid,
+           seen);
+    call_hangup(c, "transferred away from the park", OUTCOME_HANDOFF);
+}
+
 static void on_complete(call *c, const esl_msg *ev)
 {
+    /* Channel-State-Number is channel->state (switch_channel_event_set_basic_data): 2,
+     * CS_ROUTING, once switch_ivr_session_transfer has run; CHANNEL_UNPARK follows. */
+    const char *state = esl_msg_event_header(ev, "Channel-State-Number");
+    if (state && !strcmp(state, "2") && !handing_off(c)) {
+        let_go_transferred(c, "its application ended as the channel was routed again");
+        return;
+    }
     c->app_uuid[0] = '\0';
     c->resume_pending = false;
     if (c->drain_handoff) {
@@ -1201,6 +1231,11 @@ static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
                h->cfg.filter_var, h->cfg.filter_value);
         return;
     }
+    if (c && c->ended && c->left_park) {
+        /* Transferred away earlier, and back in a park for the host: a new call. */
+        call_forget(c);
+        c = NULL;
+    }
     if (c) {
         log_at(&h->log, LOG_DEBUG, "call %s: parked again: the session goes on", uuid);
         return;
@@ -1268,6 +1303,9 @@ void calls_on_event(host *h, const esl_msg *ev)
         on_execute_complete(c, ev);
     } else if (!strcmp(name, "CHANNEL_EXECUTE")) {
         late_on_execute(c, ev);
+    } else if (!strcmp(name, "CHANNEL_UNPARK")) {
+        if (!handing_off(c))
+            let_go_transferred(c, "CHANNEL_UNPARK");
     } else if (!strcmp(name, "CHANNEL_BRIDGE")) {
         on_bridge(c);
     } else if (!strcmp(name, "CHANNEL_HANGUP") || !strcmp(name, "CHANNEL_HANGUP_COMPLETE")) {

@@ -69,6 +69,7 @@ typedef struct call {
     bool ask_secret;          /* its answer is a secret (ivrsm_session_input_is_secret) */
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
+    bool left_park;           /* transferred out of the park by someone else: let go */
     bool drain_handoff;       /* handed off by the host at the drain timeout */
     char state[128];          /* the state of the command in flight, for logs */
     char end_how[96];         /* how the session ended, when the host knows better than "over" */

@@ -20,7 +20,7 @@
 /* The event types the host subscribes to (space-separated). */
 #define ESL_EVENT_TYPES                                                                            \
     "CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP "                         \
-    "CHANNEL_HANGUP_COMPLETE DTMF DETECTED_SPEECH BACKGROUND_JOB"
+    "CHANNEL_HANGUP_COMPLETE CHANNEL_UNPARK DTMF DETECTED_SPEECH BACKGROUND_JOB"
 
 /* A channel UUID as FreeSWITCH writes it: 1 to 64 letters, digits and '-'. */
 bool esl_uuid_valid(const char *s);

@@ -82,7 +82,8 @@ Script (every key optional):
                 "before_connect": false,     # parked before any host connected
                 "hangup_when_listed": false, # hangs up right after "show channels" lists
                                              # it, before the host can ask uuid_dump
-                "handoff": "ok" | "fail",   # bridge / callcenter outcome
+                "handoff": "ok" | "fail" | "caller_hangup",  # bridge / callcenter outcome
+                                             # (caller_hangup: while the bridge rings)
                 "handoff_cause": "USER_BUSY",  # why a bridge failed (a hangup cause)
                 "inputs": [
                     {"keys": "123456#", "gap_ms": 10, "after_ms": 3},  # typed keys
@@ -144,6 +145,17 @@ CORE_UUID = "5f1a2c9e-0000-4000-8000-fa4ef5e1c0de"
 # Applications this switch knows (mod_dptools and the handoff ones); any
 # other is "Invalid Application" and hangs the channel up
 # (switch_core_session.c switch_core_session_execute_application_get_flags).
+# src/switch_channel.c switch_channel_event_set_extended_data: the events that carry the
+# channel's variables (variable_*); any other (DTMF, DETECTED_SPEECH...) only on a channel
+# with CF_VERBOSE_EVENTS (mod_dptools.c verbose_events_function) or with verbose events on
+# for the whole switch.
+EXTENDED_EVENTS = {"CHANNEL_CREATE", "CHANNEL_ORIGINATE", "CHANNEL_UUID", "CHANNEL_ANSWER",
+                   "CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE",
+                   "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_HANGUP",
+                   "CHANNEL_HANGUP_COMPLETE", "REQUEST_PARAMS", "CHANNEL_DATA",
+                   "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_DESTROY",
+                   "SESSION_HEARTBEAT", "API", "RECORD_START", "RECORD_STOP", "PLAYBACK_START",
+                   "PLAYBACK_STOP", "CALL_UPDATE", "MEDIA_BUG_START", "MEDIA_BUG_STOP", "CUSTOM"}
 KNOWN_APPS = {"play_and_get_digits", "play_and_detect_speech", "speak", "playback", "set",
               "multiset", "flush_dtmf", "hangup", "transfer", "bridge", "callcenter"}
 
@@ -218,6 +230,11 @@ class Call:
         self.start_after_ms = spec.get("start_after_ms", 0)
         self.before_connect = spec.get("before_connect", False)
         self.hangup_when_listed = spec.get("hangup_when_listed", False)
+        # The dialplan ran verbose_events (mod_dptools.c verbose_events_function sets
+        # CF_VERBOSE_EVENTS): every event of the channel carries its variables.
+        self.verbose_events = spec.get("verbose_events", False)
+        self.state_number = "4"  # CS_EXECUTE
+        self.away = False        # transferred out of the park (transfer_away)
         self.flood_done = asyncio.Event()  # its "flood" was all sent
         self.index = index
         self.executes = []
@@ -432,6 +449,7 @@ class FakeSwitch:
         self.bytes_sent = 0
         self.stalls = 0
         self.half_closes = 0
+        self.delivered = {}  # events queued to a listener, by name
         self.stall_armed = None  # (stall, call): stop at the next command read
         self.flooded = 0
         self.started = False
@@ -453,18 +471,22 @@ class FakeSwitch:
     # -- events --------------------------------------------------------------
 
     def channel_headers(self, call, name):
-        """src/switch_channel.c switch_channel_event_set_data: the caller profile
-        (Caller-*), the channel's state and every channel variable as variable_*
-        on channel events; DTMF events carry the digit only."""
+        """src/switch_channel.c switch_channel_event_set_data: the basic data (the caller
+        profile, Caller-*, and the channel's state) on every channel event, then
+        (switch_channel_event_set_extended_data) every channel variable as variable_* on
+        the EXTENDED_EVENTS, or on any event of a channel with verbose events."""
         headers = [("Event-Name", name), ("Core-UUID", CORE_UUID),
                    ("Event-Date-Timestamp", "%d" % int(time.time() * 1e6)),
-                   ("Unique-ID", call.uuid), ("Channel-Call-UUID", call.uuid)]
-        if name != "DTMF":
-            headers += [("Caller-Caller-ID-Number", call.caller),
-                        ("Caller-Caller-ID-Name", call.caller_name),
-                        ("Caller-Destination-Number", call.destination),
-                        ("Answer-State", "hangup" if call.ended else "answered"),
-                        ("Channel-Call-State", "HANGUP" if call.ended else "ACTIVE")]
+                   ("Unique-ID", call.uuid), ("Channel-Call-UUID", call.uuid),
+                   ("Caller-Caller-ID-Number", call.caller),
+                   ("Caller-Caller-ID-Name", call.caller_name),
+                   ("Caller-Destination-Number", call.destination),
+                   ("Answer-State", "hangup" if call.ended else "answered"),
+                   ("Channel-Call-State", "HANGUP" if call.ended else "ACTIVE"),
+                   # channel->state: CS_EXECUTE (4) while the dialplan's park runs,
+                   # CS_ROUTING (2) once transferred, CS_HANGUP (10).
+                   ("Channel-State-Number", "10" if call.ended else call.state_number)]
+        if name in EXTENDED_EVENTS or call.verbose_events:
             # src/switch_channel.c switch_channel_set_variable_var_check: a variable set to
             # an empty value is deleted, so no variable_* header is ever empty.
             headers += [("variable_" + k, v) for k, v in call.vars.items() if v not in (None, "")]
@@ -486,11 +508,17 @@ class FakeSwitch:
         for conn in self.connections:
             if conn.wants(name, headers):
                 conn.queue_event(message)
+                self.delivered[name] = self.delivered.get(name, 0) + 1
 
     def event_message(self, call, name, extra=None, body=None):
         """The event as mod_event_socket.c read_packet writes it: Content-Length and
-        Content-Type text/event-plain, then switch_event_serialize's lines."""
-        headers = self.channel_headers(call, name)
+        Content-Type text/event-plain, then switch_event_serialize's lines. call None: an
+        event without the channel's data."""
+        if call is None:
+            headers = [("Event-Name", name), ("Core-UUID", CORE_UUID),
+                       ("Event-Date-Timestamp", "%d" % int(time.time() * 1e6))]
+        else:
+            headers = self.channel_headers(call, name)
         headers += list((extra or {}).items())
         text = serialize(headers)
         if body is not None:
@@ -599,7 +627,6 @@ class FakeSwitch:
         call.dtmf.append(key)
         call.keys_typed += 1
         call.dtmf_wake.set()
-        self.emit(call, "DTMF", {"DTMF-Digit": key, "DTMF-Duration": "2000"})
 
     async def next_key(self, call, timeout_s):
         """The next key of the DTMF queue, waiting at most timeout_s (None: forever);
@@ -614,7 +641,11 @@ class FakeSwitch:
                 await asyncio.wait_for(call.dtmf_wake.wait(), left)
             except asyncio.TimeoutError:
                 return None
-        return call.dtmf.pop(0)
+        key = call.dtmf.pop(0)
+        # src/switch_channel.c switch_channel_dequeue_dtmf fires DTMF as an application
+        # takes the key from the queue (not as it is queued; flush_dtmf fires none).
+        self.emit(call, "DTMF", {"DTMF-Digit": key, "DTMF-Duration": "2000"})
+        return key
 
     def take_step(self, call, ex=None):
         """The caller's answer to the question being asked (ex: its execution), and its keys
@@ -715,6 +746,13 @@ class FakeSwitch:
     # -- applications --------------------------------------------------------
 
     def execute(self, call, app, arg, event_uuid, locked):
+        if call.away:
+            # Queued on a channel that left the park: whatever the new extension runs decides
+            # if and when it is parsed; this switch never runs it.
+            ex = next((e for e in call.executes if e["event_uuid"] == event_uuid), None)
+            if ex is not None:
+                ex["after_unpark"] = True
+            return
         call.queue.append((event_uuid, app, arg, locked))
         self.run_next(call)
 
@@ -972,6 +1010,10 @@ class FakeSwitch:
                 if other.parked and not other.ended:
                     self.hangup(other, "CRASH", "restart")
             return True
+        if step.get("transfer_away"):
+            await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
+            self.transfer_away(call)
+            return True
         if step.get("drop_connection"):
             await asyncio.sleep(step.get("after_ms", 3) / 1000.0)
             if step.get("mid_frame"):
@@ -1064,7 +1106,16 @@ class FakeSwitch:
             result = self.recognition_without_result(2)
         if result:
             if (call.vars.get("fire_asr_events") or "").lower() == "true":
-                self.emit(call, "DETECTED_SPEECH", {"Speech-Type": "detected-speech"}, result)
+                # src/switch_ivr_async.c speech_thread: "begin-speaking" when the engine
+                # reports the start of speech, "detected-speech" with the result as body;
+                # the copy fired for the event socket (SWITCH_ASR_FLAG_FIRE_EVENTS) has none
+                # of the channel's data (the copy queued to the session is taken by
+                # play_and_detect_input_callback), so no filter on a channel variable takes
+                # it. An engine error ends speech_thread without any event.
+                for kind, text in (("begin-speaking", None), ("detected-speech", result)):
+                    headers, message = self.event_message(None, "DETECTED_SPEECH",
+                                                           {"Speech-Type": kind}, text)
+                    self.deliver("DETECTED_SPEECH", headers, message)
             call.vars["detect_speech_result"] = result
         return "DONE"
 
@@ -1117,6 +1168,17 @@ class FakeSwitch:
         caller's channel is hung up only when hangup_after_bridge is true; otherwise the
         application returns and the channel goes back to what it was doing, here the
         dialplan's park: the caller hears silence until they hang up."""
+        if call.handoff == "caller_hangup":
+            # The caller hangs up while the agent's phone rings: switch_ivr_originate.c
+            # switch_ivr_originate ends the originate with ORIGINATOR_CANCEL (IDX_CANCEL: the
+            # originator went away), the disposition left on the caller's channel; the
+            # caller's hangup fires first
+            # (switch_channel_perform_hangup: CHANNEL_HANGUP, then the bridge's
+            # completion, then CHANNEL_HANGUP_COMPLETE).
+            await asyncio.sleep(0.02)
+            call.vars["originate_disposition"] = "ORIGINATOR_CANCEL"
+            self.hangup(call, "NORMAL_CLEARING", "caller, while the bridge rang")
+            return None
         if call.handoff == "ok":
             call.vars["originate_disposition"] = "SUCCESS"
             self.emit(call, "CHANNEL_BRIDGE", {"Other-Leg-Unique-ID": str(uuidlib.uuid4())})
@@ -1142,6 +1204,26 @@ class FakeSwitch:
             return "_none_"
         self.hangup(call, cause, "bridge failed (no continue_on_fail)")
         return None
+
+    def transfer_away(self, call):
+        """Someone else transfers the call (mod_commands.c transfer_function, uuid_transfer):
+        src/switch_ivr.c switch_ivr_session_transfer sets CF_TRANSFER (switch_channel_ready
+        is false from then on) and the state CS_ROUTING; the application in progress
+        returns and its completion fires (read_result failure), then switch_ivr_park's loop
+        ends: CF_PARK cleared and CHANNEL_UNPARK fired. The channel runs the new extension
+        (here: it ends 300 ms later)."""
+        call.away = True
+        call.state_number = "2"  # CS_ROUTING
+        call.vars["transfer_source"] = "%d:%s:uuid_br:9999/default/XML" % (time.time(), call.uuid)
+        running, call.running = call.running, []
+        call.queue.clear()
+        for event_uuid, app, data, _ in running:
+            if app == "play_and_get_digits":
+                call.vars["read_result"] = "failure"
+            self.complete(call, event_uuid, app, data, "_none_")
+        self.emit(call, "CHANNEL_UNPARK")
+        asyncio.get_running_loop().call_later(0.3, self.hangup, call, "NORMAL_CLEARING",
+                                              "dialplan, after a transfer")
 
     def uuid_break(self, call, flush=True):
         """mod_commands.c break_function: CF_BREAK stops the application in progress
@@ -1394,6 +1476,7 @@ class FakeSwitch:
             "bytes_sent": self.bytes_sent,
             "stalls": self.stalls,
             "half_closes": self.half_closes,
+            "delivered": self.delivered,
             "bytes_muted": sum(c.bytes_muted for c in self.connections),
             "events_flooded": self.flooded,
             "events_lost": self.events_lost,

@@ -47,6 +47,7 @@ EXPANDER_TEXT = ("$\\{system touch /tmp/x} ${system id} $${hostname} \\${uuid} \
 TODAY = "2025-03-10"
 PHONE = "0698765438"  # ends in 8: three upcoming appointments; no "123456" inside
 OTP = "123456"        # the mock's code
+LIST_PROMPT = "Vous avez 3 rendez-vous à venir."
 ASKS = ("play_and_get_digits", "play_and_detect_speech")
 SENDMSG_HEADERS = {"call-command", "execute-app-name", "event-lock", "Event-UUID", "content-type",
                    "content-length"}
@@ -892,6 +893,41 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("Un code à six chiffres", prompt_of(h.asks(uuid)[2]))
         self.assertEqual(len(h.report["connections"]), 2)
 
+    def test_call_transferred_out_of_the_park_is_let_go(self):
+        """Someone else transfers the call while the host asks its question (uuid_transfer:
+        switch_ivr_session_transfer routes the channel again, the question ends, then
+        switch_ivr_park fires CHANNEL_UNPARK). The host sends nothing more to that channel
+        (an application would be queued on a channel that runs another extension) and ends
+        the session; another call goes on."""
+        uuids = [call_uuid(60), call_uuid(61)]
+        away = [{"digits": "1"}, {"transfer_away": True, "after_ms": 20}]
+        h = run(self, {"calls": [{"uuid": uuids[0], "inputs": away},
+                                 {"uuid": uuids[1], "inputs": seed_login_inputs(),
+                                  "start_after_ms": 30}]})
+        self.finish(h)
+        self.assertIn("call %s: taken out of the park by someone else" % uuids[0], h.host_log)
+        self.assertIn("call %s: ended (transferred away from the park)" % uuids[0], h.host_log)
+        after = [e["app"] for e in h.executes(uuids[0]) if e.get("after_unpark")]
+        self.assertEqual(after, [])
+        self.assertEqual(h.report["calls"][uuids[0]]["ended_by"], "dialplan, after a transfer")
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuids[1])))
+
+    def test_verbose_events_bring_keys_the_host_ignores(self):
+        """A dialplan that runs verbose_events (CF_VERBOSE_EVENTS) gives every event of the
+        channel its variables (switch_channel_event_set_extended_data): DTMF events, fired as
+        an application takes each key (switch_channel_dequeue_dtmf), then pass the host's
+        filter. The host reads keys from the completions only: the call goes as without
+        them, and the keys of a one-time code are never written in clear, not even at
+        debug."""
+        uuid = call_uuid(62)
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": seed_login_inputs(),
+                                  "verbose_events": True}]})
+        self.finish(h)
+        self.assertGreater(h.report["delivered"].get("DTMF", 0), 15)
+        self.assertIn("call %s: key 1" % uuid, h.host_log)
+        self.assertNotIn(OTP, h.host_log)
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
+
     def test_hangup_during_http(self):
         """The caller hangs up while the backend is slow; the late answer is dropped."""
         a, b = call_uuid(51), call_uuid(52)
@@ -1281,6 +1317,24 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(h.report["calls"][a]["vars"]["originate_disposition"], "CALL_REJECTED")
         self.assertNotEqual(h.report["calls"][a]["ended_by"], "bridge failed (no continue_on_fail)")
         self.assertEqual(h.report["calls"][b]["ended_by"], "agent (hangup_after_bridge)")
+
+    def test_caller_hangs_up_while_the_bridge_rings(self):
+        """The caller hangs up while the agent's phone rings: CHANNEL_HANGUP comes before the
+        bridge's completion (originate_disposition ORIGINATOR_CANCEL). The call ends as the
+        caller's hangup; the completion that follows feeds no handoff result, and nothing
+        is sent to the channel gone."""
+        uuid = call_uuid(83)
+        h = run(self, {"calls": [{"uuid": uuid, "handoff": "caller_hangup",
+                                  "inputs": [{"digits": "2"}, {"digits": "0"}]}]},
+                host_args=["--handoff-app", "bridge", "--handoff-arg",
+                           "sofia/gateway/agents/{queue}"])
+        self.finish(h)
+        self.assertEqual(h.executes(uuid)[-1]["app"], "bridge")
+        self.assertIn("call %s: ended (hangup, NORMAL_CLEARING)" % uuid, h.host_log)
+        self.assertNotIn("call %s: handoff done" % uuid, h.host_log)
+        self.assertNotIn("call %s: handoff failed" % uuid, h.host_log)
+        self.assertEqual(h.report["calls"][uuid]["refused"], [])
+        self.assertEqual(h.report["calls"][uuid]["ended_by"], "caller, while the bridge rang")
 
 
 class LanguagesTest(unittest.TestCase):
