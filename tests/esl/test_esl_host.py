@@ -372,8 +372,10 @@ class EslHostTest(unittest.TestCase):
         """An empty read is no input, a lone terminator a wrong answer (FreeSWITCH
         says "failure" for both when a minimum of digits is asked)."""
         uuid = call_uuid(2)
-        inputs = [{"silence": True}, {"digits": "1"}, {"keys": "#"}, {"silence": True},
-                  {"digits": PHONE}]
+        # The "#" after the prompt (2 ms), with room for a loaded machine: one pressed
+        # during it stops the prompt and is read as a digit instead.
+        inputs = [{"silence": True}, {"digits": "1"}, {"keys": "#", "after_ms": 30},
+                  {"silence": True}, {"digits": PHONE}]
         h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
         self.finish(h)
         self.assertIn("call %s: noinput in ivr.entry" % uuid, h.host_log)
@@ -1014,6 +1016,25 @@ class EslHostTest(unittest.TestCase):
                                                "vers 3003, compte , campagne ."])
         self.assertEqual(said[call_uuid(67)], ["Numéro +3361234, soit , vers 3004, "
                                                "compte , campagne ."])
+
+    def test_caller_context_of_unicode_and_long_values(self):
+        """Channel variables of any length and in any script: FreeSWITCH writes each value's
+        UTF-8 bytes URL-encoded (switch_event_serialize, switch_url_encode), 200 KB of them
+        here; the host reads them whole into the ctx, and a bidirectional override in a value
+        becomes a space in its logs."""
+        uuid = call_uuid(68)
+        long_value = "ré 🦊 " * 40000
+        calls = [{"uuid": uuid, "caller": "0612345678", "caller_name": "Zoë 🦊",
+                  "vars": {"ivrsm_app": "synergia", "campaign": long_value,
+                           "sip_h_X-Account": "\u202eacc-42"}}]
+        h = run(self, {"calls": calls}, machine=HERE / "ctx_machine.yaml", backend=False,
+                host_args=["--ctx-var", "sip_h_X-Account=account.id", "--ctx-var", "campaign"])
+        self.finish(h)
+        said = [e["heard"] for e in h.executes(uuid) if e["app"] == "speak"]
+        self.assertEqual(len(said), 1)
+        self.assertIn("campagne " + long_value + ".", said[0])
+        self.assertIn("acc-42", said[0])
+        self.assertNotIn("\u202e", h.host_log)
 
     def test_bad_ctx_var(self):
         r = subprocess.run([HOST, "--machine", str(SEED), "--backend", "http://127.0.0.1:9",
