@@ -7,10 +7,18 @@
  * false starts, negations, corrections, out-of-domain answers) with what the
  * caller means.
  *
+ * Two sets are heard: tests/speech/<tag>.*, the corpus the rules were written
+ * from, and tests/speech/heldout/<tag>.*, machines and callers written apart
+ * from it (menus whose intents share a noun, global intents said in the middle
+ * of a sentence, hesitations, corrections, recogniser errors, yes or no said
+ * as a whole sentence), which measures how callers no rule was written from
+ * are heard.
+ *
  * Corpus format (UTF-8), one utterance per line, fields separated by a tab
  * or by two spaces or more:
  *
  *   @min_accuracy 0.90        the share of lines heard as meant, at least
+ *   @max_wrong 0              wrong intents allowed, at most (0 when not given)
  *   QUESTION  UTTERANCE  EXPECTED
  *
  * QUESTION is the state asked (the machine's `start` routes to it by
@@ -21,8 +29,9 @@
  * right when the intent heard (ctx.heard, set by the route) is EXPECTED, or
  * when nothing is heard and EXPECTED is "-"; a miss when nothing is heard
  * where an intent was meant (the caller is asked again); a wrong intent
- * otherwise. The test prints the figures of each language and fails on any
- * wrong intent, and on an accuracy below the file's @min_accuracy.
+ * otherwise. The test prints the figures of each language and fails on more
+ * wrong intents than the file's @max_wrong, and on an accuracy below its
+ * @min_accuracy.
  */
 #include "ivrsm/ivrsm.h"
 
@@ -38,6 +47,10 @@
 static const char *const corpus_tags[] = {"fr-FR", "en-US", "de-DE", "es-ES"};
 #define CORPUS_COUNT (sizeof corpus_tags / sizeof corpus_tags[0])
 
+/* The directories of the two sets under the source root. */
+static const char *const corpus_sets[] = {"tests/speech", "tests/speech/heldout"};
+#define SET_COUNT (sizeof corpus_sets / sizeof corpus_sets[0])
+
 static const char *source_root(void)
 {
     const char *root = getenv("IVRSM_SOURCE_ROOT");
@@ -52,6 +65,7 @@ struct figures {
     int meant_none;
     int errors; /* lines the test could not run */
     double min_accuracy;
+    int max_wrong;
 };
 
 /* Splits line at tabs or runs of two spaces or more; returns the field count (at most max). */
@@ -127,10 +141,10 @@ static int ask(ivrsm_machine *m, const char *question, ivrsm_event_type type, co
     return rc;
 }
 
-static ivrsm_machine *load_machine(const char *tag)
+static ivrsm_machine *load_machine(const char *set, const char *tag)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/speech/%s.yaml", source_root(), tag);
+    snprintf(path, sizeof path, "%s/%s/%s.yaml", source_root(), set, tag);
     ivrsm_machine *m = NULL;
     ivrsm_error err;
     if (ivrsm_machine_load_file(path, IVRSM_FORMAT_AUTO, &m, &err) != 0) {
@@ -180,12 +194,12 @@ static void run_line(ivrsm_machine *m, const char *path, int line_no, char *line
     }
 }
 
-static struct figures run_corpus(const char *tag)
+static struct figures run_corpus(const char *set, const char *tag)
 {
     struct figures f = {0};
-    ivrsm_machine *m = load_machine(tag);
+    ivrsm_machine *m = load_machine(set, tag);
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/speech/%s.corpus", source_root(), tag);
+    snprintf(path, sizeof path, "%s/%s/%s.corpus", source_root(), set, tag);
     FILE *in = fopen(path, "r");
     if (!m || !in) {
         fprintf(stderr, "%s: %s\n", path, in ? "the machine does not load" : strerror(errno));
@@ -206,6 +220,10 @@ static struct figures run_corpus(const char *tag)
             f.min_accuracy = strtod(p + 13, NULL);
             continue;
         }
+        if (strncmp(p, "@max_wrong", 10) == 0) {
+            f.max_wrong = (int)strtol(p + 10, NULL, 10);
+            continue;
+        }
         run_line(m, path, line_no, line, &f);
     }
     fclose(in);
@@ -215,18 +233,20 @@ static struct figures run_corpus(const char *tag)
 
 START_TEST(test_corpus_heard_as_meant)
 {
-    const char *tag = corpus_tags[_i];
-    struct figures f = run_corpus(tag);
+    const char *set = corpus_sets[_i / (int)CORPUS_COUNT];
+    const char *tag = corpus_tags[_i % (int)CORPUS_COUNT];
+    struct figures f = run_corpus(set, tag);
     const double accuracy = f.lines ? (double)f.right / f.lines : 0;
-    printf("%s: %d utterances (%d meaning no intent), %d heard as meant (%.1f%%), %d missed "
+    printf("%s/%s: %d utterances (%d meaning no intent), %d heard as meant (%.1f%%), %d missed "
            "(no-match where an intent was meant), %d wrong intents (%.1f%%); floor %.1f%%\n",
-           tag, f.lines, f.meant_none, f.right, 100 * accuracy, f.missed, f.wrong,
+           set, tag, f.lines, f.meant_none, f.right, 100 * accuracy, f.missed, f.wrong,
            f.lines ? 100.0 * f.wrong / f.lines : 0, 100 * f.min_accuracy);
     fflush(stdout);
     ck_assert_msg(f.errors == 0, "%s: %d corpus lines could not run", tag, f.errors);
-    ck_assert_msg(f.lines >= 150, "%s: %d utterances, fewer than 150", tag, f.lines);
+    ck_assert_msg(f.lines >= 50, "%s: %d utterances, fewer than 50", tag, f.lines);
     ck_assert_msg(f.min_accuracy > 0, "%s: the corpus sets no @min_accuracy", tag);
-    ck_assert_msg(f.wrong == 0, "%s: %d wrong intents", tag, f.wrong);
+    ck_assert_msg(f.wrong <= f.max_wrong, "%s: %d wrong intents, at most %d", tag, f.wrong,
+                  f.max_wrong);
     ck_assert_msg(accuracy + 1e-9 >= f.min_accuracy, "%s: accuracy %.3f below the floor %.3f", tag,
                   accuracy, f.min_accuracy);
 }
@@ -237,7 +257,7 @@ int main(void)
     Suite *s = suite_create("speech_corpus");
     TCase *tc = tcase_create("corpus");
     tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, test_corpus_heard_as_meant, 0, (int)CORPUS_COUNT);
+    tcase_add_loop_test(tc, test_corpus_heard_as_meant, 0, (int)(SET_COUNT * CORPUS_COUNT));
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
