@@ -303,13 +303,19 @@ typedef struct m_dtmf_entry {
 typedef struct m_phrase_entry {
     const char *phrase; /* normalised utterance or when_text phrase */
     uint16_t len;
-    uint16_t route;
+    uint16_t route;    /* index into state->routes, or M_PHRASE_AMBIGUOUS */
     bool may_not_know; /* ivrsm_text_may_not_know() of the phrase in its language */
+    uint8_t own_bytes; /* the bytes of its words no phrase of another meaning in the state has */
 } m_phrase_entry;
+
+/* The route of a phrase that is heard for no route: words of another route's phrase around a
+ * phrase made only of shared words ("my appointment" around "appointment" when "cancel my
+ * appointment" is another intent's): the sentence is then ambiguous, a no-match. */
+#define M_PHRASE_AMBIGUOUS UINT16_MAX
 
 /* What a state listens for in one language: its phrases and the recogniser's hints. */
 typedef struct m_phrase_table {
-    m_phrase_entry *phrases; /* longest first, then route order (stable) */
+    m_phrase_entry *phrases; /* most own words first, then longest, then route order (stable) */
     size_t phrase_count;
     const char **hints; /* speech hints for ask commands (intent utterances, raw) */
     size_t hint_count;
@@ -319,7 +325,20 @@ typedef struct m_phrase_table {
      * tries only the phrases that start one of its words, in table order. */
     const uint8_t *first_slot;
     const uint64_t *by_first;
+    /* The stems of the words of its own of each phrase (own_bytes), a phrase of shared words
+     * only is not heard for its route when a word of the sentence starts with the stem of
+     * another route's own word: "annulez ma livraison" is no "ma livraison" of tracking when
+     * cancelling says "annuler ma livraison". */
+    const struct m_phrase_stem *stems;
+    size_t stem_count;
 } m_phrase_table;
+
+/* The first bytes of a word of its own of a route's phrase ("annul" of "annuler"). */
+typedef struct m_phrase_stem {
+    const char *stem;
+    uint16_t len;
+    uint16_t route;
+} m_phrase_stem;
 
 #define M_PHRASES_BY_FIRST 64
 

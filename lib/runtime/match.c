@@ -3,8 +3,10 @@
  * only the intents the state routes are considered. DTMF matches a whole
  * digit string exactly; speech is normalised (with the rules of the call's
  * language: folds, contractions) and matched as whole-word phrases of the
- * call's language, longest phrase first, then route order (the loader sorted
- * the state's phrase table of each language that way), each occurrence heard
+ * call's language, the phrase with the most of its own first (the bytes of its
+ * words no phrase of another route has), then the longest, then route order (the loader
+ * sorted the state's phrase table of each language that way; a phrase of
+ * M_PHRASE_AMBIGUOUS heard first makes the sentence a no-match), each occurrence heard
  * unless the caller takes it back (inside "I don't know", after a negation:
  * ivrsm_text_heard()); an intent named by an
  * external recogniser matches the route that names it. A route with a `when`
@@ -70,7 +72,46 @@ static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *
 {
     return p->len <= n &&
            ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know, memo) &&
-           ivrsm_s_route_holds(s, &st->routes[p->route]);
+           (p->route == M_PHRASE_AMBIGUOUS || ivrsm_s_route_holds(s, &st->routes[p->route]));
+}
+
+/*
+ * Whether a word of norm[0..n) that is not one of phrase p's starts with the stem of a word of
+ * its own of another route's phrase (t->stems), heard as said (not taken back by a negation or
+ * a correction): p, made of shared words only, may then be said
+ * as part of that phrase in another form ("annulez ma livraison" against "annuler ma
+ * livraison").
+ */
+static bool other_stem_said(const ivrsm_text_rules *rules, const m_phrase_table *t,
+                            const m_phrase_entry *p, const char *norm, size_t n)
+{
+    for (size_t at = 0; at < n;) {
+        size_t end = at;
+        while (end < n && norm[end] != ' ')
+            end++;
+        const size_t len = end - at;
+        if (len >= 5 && !ivrsm_text_has_phrase(p->phrase, p->len, norm + at, len))
+            for (size_t k = 0; k < t->stem_count; k++) {
+                const m_phrase_stem *st = &t->stems[k];
+                if (st->route != p->route && st->len <= len &&
+                    memcmp(norm + at, st->stem, st->len) == 0 &&
+                    ivrsm_text_heard(rules, norm, n, at, len, false))
+                    return true;
+            }
+        at = end + 1;
+    }
+    return false;
+}
+
+/* The route phrase p, heard in norm[0..n), selects: -1 for the ambiguous words around a shared
+ * phrase, and for a phrase of shared words only when another route's own word is said too. */
+static int route_heard(const ivrsm_text_rules *rules, const m_phrase_table *t,
+                       const m_phrase_entry *p, const char *norm, size_t n)
+{
+    if (p->route == M_PHRASE_AMBIGUOUS ||
+        (!p->own_bytes && t->stem_count && other_stem_said(rules, t, p, norm, n)))
+        return -1;
+    return p->route;
 }
 
 /*
@@ -105,7 +146,7 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
         for (uint64_t set = phrases_starting(t, starts); set; set &= set - 1) {
             const m_phrase_entry *p = &t->phrases[__builtin_ctzll(set)];
             if (phrase_takes(s, rules, st, p, norm, n, &memo))
-                return p->route;
+                return route_heard(rules, t, p, norm, n);
         }
         return -1;
     }
@@ -113,7 +154,7 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
         const m_phrase_entry *p = &t->phrases[i];
         if (ivrsm_word_starts_has(starts, (unsigned char)p->phrase[0]) &&
             phrase_takes(s, rules, st, p, norm, n, &memo))
-            return p->route;
+            return route_heard(rules, t, p, norm, n);
     }
     return -1;
 }
