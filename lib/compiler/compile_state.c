@@ -1,7 +1,7 @@
 /*
  * One state: its type, prompts, routes, counters, collect, action, outcomes
  * and handoff settings, then its matching tables (DTMF in route order,
- * phrases longest first) and speech hints.
+ * phrases by their own words, then longest first) and speech hints.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -909,8 +909,20 @@ static void compile_handoff(cc *c, m_state *st, const dom_node *n)
 
 /* --- Matching tables ---------------------------------------------------------------- */
 
-/* One pass of a bottom-up merge sort, longest first: runs of `width` in `from` merged in
- * pairs into `to`. Stable: of two phrases of one length, the left run's goes first. */
+/* Whether phrase a goes before phrase b: more letters in words of its own first, then
+ * longer. */
+static bool phrase_before(const m_phrase_entry *a, const m_phrase_entry *b)
+{
+    if (a->own_bytes != b->own_bytes)
+        return a->own_bytes > b->own_bytes;
+    if (a->len != b->len)
+        return a->len > b->len;
+    /* Of two of one length, a route's phrase before the ambiguous words around another. */
+    return a->route != M_PHRASE_AMBIGUOUS && b->route == M_PHRASE_AMBIGUOUS;
+}
+
+/* One pass of a bottom-up merge sort (phrase_before()): runs of `width` in `from` merged in
+ * pairs into `to`. Stable: of two phrases of one rank, the left run's goes first. */
 static void merge_phrases(const m_phrase_entry *from, m_phrase_entry *to, size_t n, size_t width)
 {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
@@ -918,7 +930,7 @@ static void merge_phrases(const m_phrase_entry *from, m_phrase_entry *to, size_t
         size_t hi = mid + width < n ? mid + width : n;
         size_t i = lo, j = mid, k = lo;
         while (i < mid && j < hi)
-            to[k++] = from[j].len > from[i].len ? from[j++] : from[i++];
+            to[k++] = phrase_before(&from[j], &from[i]) ? from[j++] : from[i++];
         while (i < mid)
             to[k++] = from[i++];
         while (j < hi)
@@ -926,7 +938,7 @@ static void merge_phrases(const m_phrase_entry *from, m_phrase_entry *to, size_t
     }
 }
 
-/* Sorts the n phrases of `in` (route order) longest first, stable, into `out`; `in` is
+/* Sorts the n phrases of `in` (route order) by phrase_before(), stable, into `out`; `in` is
  * scratch. O(n log n) moves, no calls. */
 static void sort_phrases(m_phrase_entry *in, m_phrase_entry *out, size_t n)
 {
@@ -939,6 +951,182 @@ static void sort_phrases(m_phrase_entry *in, m_phrase_entry *out, size_t n)
     }
     if (from != out)
         memcpy(out, from, n * sizeof(*out));
+}
+
+/* Whether routes a and b of a state mean the same: one route, or two of one intent (under
+ * different conditions, say). */
+static bool same_meaning(const m_state *st, uint16_t a, uint16_t b)
+{
+    if (a == b)
+        return true;
+    const m_route *ra = &st->routes[a], *rb = &st->routes[b];
+    return ra->kind == M_ROUTE_INTENT && rb->kind == M_ROUTE_INTENT && ra->intent != M_NONE &&
+           ra->intent == rb->intent;
+}
+
+/*
+ * The bytes of each phrase's words that no phrase of another meaning in the state has
+ * (own_bytes): "cancel" in "cancel my appointment" when "appointment" and "my" are in other
+ * intents' phrases too. A sentence that holds phrases of several routes is heard as the one
+ * with the most of its own, not as the longest: "cancel my Tuesday appointment" is no booking
+ * through "appointment". Bytes, not words: a short word of its own ("meine" in "meine
+ * Lieferung", the other intents saying "Lieferung stornieren") is weaker evidence than a verb
+ * ("stornieren"). A few dozen phrases a state: each word is looked for in each other phrase.
+ */
+static void count_own_bytes(const m_state *st, m_phrase_entry *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *p = slots[i].phrase;
+        const size_t len = slots[i].len;
+        unsigned own = 0;
+        for (size_t at = 0; at < len;) {
+            size_t end = at;
+            while (end < len && p[end] != ' ')
+                end++;
+            bool shared = false;
+            for (size_t j = 0; j < n && !shared; j++)
+                shared = !same_meaning(st, slots[i].route, slots[j].route) &&
+                         ivrsm_text_has_phrase(slots[j].phrase, slots[j].len, p + at, end - at);
+            if (!shared)
+                own += (unsigned)(end - at);
+            at = end + 1;
+        }
+        slots[i].own_bytes = (uint8_t)(own > 255 ? 255 : own);
+    }
+}
+
+/* Whether word w[0..len) of phrase i is one no phrase of another meaning has. */
+static bool word_is_own(const m_state *st, const m_phrase_entry *slots, size_t n, size_t i,
+                        const char *w, size_t len)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!same_meaning(st, slots[i].route, slots[j].route) &&
+            ivrsm_text_has_phrase(slots[j].phrase, slots[j].len, w, len))
+            return false;
+    return true;
+}
+
+/* The shortest word of its own whose stem is kept: shorter ones are mostly politeness and
+ * determiners ("merci", "bitte", "meinen"), whose forms say little of a request. */
+#define STEM_WORD_MIN 7
+
+/*
+ * The stems of the words of their own of the state's phrases (m_phrase_table.stems): a word
+ * of STEM_WORD_MIN bytes or more without its last two, where verbs end ("annul" of "annuler",
+ * "cancel" of "cancelar", "verschieb" of "verschieben"), each once per route.
+ */
+static bool build_stems(cc *c, const m_state *st, m_phrase_table *t, const m_phrase_entry *slots,
+                        size_t n)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].own_bytes)
+            for (size_t k = 0; k < slots[i].len; k++)
+                cap += k == 0 || slots[i].phrase[k] == ' ';
+    if (!cap)
+        return true;
+    m_phrase_stem *stems = ivrsm_arena_alloc(c->arena, cap * sizeof(*stems));
+    if (!stems) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!slots[i].own_bytes)
+            continue;
+        const char *p = slots[i].phrase;
+        for (size_t at = 0; at < slots[i].len;) {
+            size_t end = at;
+            while (end < slots[i].len && p[end] != ' ')
+                end++;
+            const size_t len = end - at, stem = len - 2;
+            bool known = len < STEM_WORD_MIN || !word_is_own(st, slots, n, i, p + at, len);
+            for (size_t k = 0; k < count && !known; k++)
+                known = stems[k].route == slots[i].route && stems[k].len == stem &&
+                        memcmp(stems[k].stem, p + at, stem) == 0;
+            if (!known)
+                stems[count++] = (m_phrase_stem){p + at, (uint16_t)stem, slots[i].route};
+            at = end + 1;
+        }
+    }
+    t->stems = stems;
+    t->stem_count = count;
+    return true;
+}
+
+/* At most this many phrases of ambiguous words a state's table gets per language. */
+#define AMBIGUOUS_MAX 64
+
+/* Adds text[from..to) as a phrase of ambiguous words, unless a phrase of the state is those
+ * words (`listed`) or the room is used up. false on no memory. */
+static bool add_ambiguous(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap *listed,
+                          const char *text, size_t from, size_t to, m_phrase_entry *slots,
+                          size_t *np, size_t cap)
+{
+    if (*np >= cap || to - from > UINT16_MAX)
+        return true;
+    if (ivrsm_strmap_get(listed, text + from, to - from))
+        return true;
+    char *copy = ivrsm_arena_alloc(c->arena, to - from + 1);
+    if (!copy) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    memcpy(copy, text + from, to - from);
+    copy[to - from] = '\0';
+    if (ivrsm_strmap_put(listed, copy, to - from, copy, NULL) < 0) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    slots[(*np)++] = (m_phrase_entry){copy, (uint16_t)(to - from), M_PHRASE_AMBIGUOUS,
+                                      ivrsm_text_may_not_know(rules, copy, to - from), 0};
+    return true;
+}
+
+/*
+ * A phrase made only of words other meanings' phrases have ("appointment", "ma livraison") may
+ * be said as part of one of them: "my appointment" is a word of "cancel my appointment" more,
+ * "annuler mon rendez-vous" said as "annulez mon rendez-vous". For each phrase found whole in
+ * a longer phrase of another meaning, the words it spans there with the word before it, and
+ * with the word after it, are added as phrases of no route (M_PHRASE_AMBIGUOUS), ranked before
+ * it: a sentence that holds them is a no-match unless a phrase with words of its own is heard.
+ * The first `n` slots are the state's phrases; ambiguous ones are added up to `cap`.
+ */
+static bool add_ambiguous_phrases(cc *c, const m_state *st, const ivrsm_text_rules *rules,
+                                  ivrsm_strmap *listed, m_phrase_entry *slots, size_t *np,
+                                  size_t cap)
+{
+    const size_t n = *np;
+    for (size_t i = 0; i < n; i++) {
+        const m_phrase_entry *p = &slots[i];
+        if (p->own_bytes)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            const m_phrase_entry *q = &slots[j];
+            if (q->len <= p->len || same_meaning(st, p->route, q->route))
+                continue;
+            for (ptrdiff_t at = ivrsm_text_find_phrase(q->phrase, q->len, 0, p->phrase, p->len);
+                 at >= 0; at = ivrsm_text_find_phrase(q->phrase, q->len, (size_t)at + 1, p->phrase,
+                                                      p->len)) {
+                const size_t from = (size_t)at, to = from + p->len;
+                if (from > 0) { /* the word before it: q[before..to) */
+                    size_t before = from - 1;
+                    while (before > 0 && q->phrase[before - 1] != ' ')
+                        before--;
+                    if (!add_ambiguous(c, rules, listed, q->phrase, before, to, slots, np, cap))
+                        return false;
+                }
+                if (to < q->len) { /* the word after it: q[from..after) */
+                    size_t after = to + 1;
+                    while (after < q->len && q->phrase[after] != ' ')
+                        after++;
+                    if (!add_ambiguous(c, rules, listed, q->phrase, from, after, slots, np, cap))
+                        return false;
+                }
+            }
+        }
+    }
+    return true;
 }
 
 /* Add a speech hint once (`seen` holds those added); `cap` is the size of t->hints. */
@@ -1040,7 +1228,7 @@ static bool add_switch_phrases(cc *c, m_phrase_table *t, ivrsm_strmap *seen, m_p
             continue; /* no words in this language's reading: nothing to hear */
         uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
         slots[(*np)++] = (m_phrase_entry){norm, len16, (uint16_t)route,
-                                          ivrsm_text_may_not_know(rules, norm, len16)};
+                                          ivrsm_text_may_not_know(rules, norm, len16), 0};
         add_hint(c, t, seen, u->raw[k], n_phrase);
     }
     return true;
@@ -1088,14 +1276,15 @@ static bool add_answer_forms(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap 
         }
         if (rc == 1)
             slots[(*np)++] = (m_phrase_entry){f->text, (uint16_t)f->len, route,
-                                              ivrsm_text_may_not_know(rules, f->text, f->len)};
+                                              ivrsm_text_may_not_know(rules, f->text, f->len), 0};
     }
     return true;
 }
 
-/* The phrases a state listens for in language `lang`, longest first, and their hints: its
- * routes' utterances and when_text phrases, and the forms of yes and no that the intents
- * listing the bare answer hear (format.md, Intents). */
+/* The phrases a state listens for in language `lang`, those with the most words of their own
+ * first, then the longest, and their hints: its routes' utterances and when_text phrases, the
+ * forms of yes and no that the intents listing the bare answer hear (format.md, Intents), and
+ * the ambiguous words around shared ones (add_ambiguous_phrases()). */
 static bool build_phrases(cc *c, m_state *st, size_t lang)
 {
     m_phrase_table *t = &st->phrases[lang];
@@ -1117,13 +1306,13 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     n_phrase += n_hint;
     if (!n_hint)
         return true;
-    t->phrases = ivrsm_arena_alloc(c->arena, n_phrase * sizeof(m_phrase_entry));
+    const size_t cap = n_phrase + AMBIGUOUS_MAX;
     t->hints = ivrsm_arena_alloc(c->arena, n_hint * sizeof(char *));
-    m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, n_phrase * sizeof(*slots));
+    m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, cap * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
     ivrsm_strmap listed = IVRSM_STRMAP_INIT(c->m->mem);
-    if (!t->phrases || !t->hints || !slots || ivrsm_strmap_reserve(&seen, n_hint) != 0 ||
-        ivrsm_strmap_reserve(&listed, n_phrase) != 0) {
+    if (!t->hints || !slots || ivrsm_strmap_reserve(&seen, n_hint) != 0 ||
+        ivrsm_strmap_reserve(&listed, cap) != 0) {
         ivrsm_mem_free(c->m->mem, slots);
         ivrsm_strmap_free(&seen);
         ivrsm_strmap_free(&listed);
@@ -1137,7 +1326,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             size_t len = r->text_lens[lang];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
             slots[np] = (m_phrase_entry){r->texts[lang], len16, (uint16_t)i,
-                                         ivrsm_text_may_not_know(rules, r->texts[lang], len16)};
+                                         ivrsm_text_may_not_know(rules, r->texts[lang], len16), 0};
             np++;
             add_hint(c, t, &seen, r->texts_raw[lang], n_hint);
             continue;
@@ -1148,7 +1337,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         for (size_t k = 0; k < u->count; k++) {
             size_t len = u->lens[k];
             uint16_t len16 = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-            slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i, u->may_not_know[k]};
+            slots[np] = (m_phrase_entry){u->norm[k], len16, (uint16_t)i, u->may_not_know[k], 0};
             np++;
             add_hint(c, t, &seen, u->raw[k], n_hint);
         }
@@ -1172,9 +1361,17 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
              add_answer_forms(c, rules, &listed, answer_forms_of(c, r, lang, no), (uint16_t)i,
                               slots, &np);
     }
+    if (ok) {
+        count_own_bytes(st, slots, np);
+        ok = build_stems(c, st, t, slots, np) &&
+             add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap);
+    }
     ivrsm_strmap_free(&seen);
     ivrsm_strmap_free(&listed);
-    if (!ok) {
+    t->phrases = ok ? ivrsm_arena_alloc(c->arena, np * sizeof(m_phrase_entry)) : NULL;
+    if (!t->phrases) {
+        if (ok)
+            ivrsm_cc_nomem(c);
         ivrsm_mem_free(c->m->mem, slots);
         return false;
     }
