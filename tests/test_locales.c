@@ -574,7 +574,8 @@ START_TEST(test_locale_tables)
                                   loc->date_lead_fillers,
                                   loc->date_trail_fillers,
                                   loc->negative_answers,
-                                  loc->answer_fillers};
+                                  loc->answer_fillers,
+                                  loc->key_words};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         check_list(loc, "phrase", lists[i]);
     /* Every language the library ships hears "I don't know" as no answer: its lists are
@@ -1196,6 +1197,57 @@ END_TEST
  * The registry
  * ------------------------------------------------------------------------- */
 
+/*
+ * A key said instead of pressed, in each shipped language: a number alone, with the words said
+ * around a key, written in digits or said in words; never a number inside a sentence.
+ */
+START_TEST(test_key_said)
+{
+    static const struct {
+        const char *tag, *said, *key; /* key NULL: not a key */
+    } cases[] = {
+        {"en-US", "2", "2"},
+        {"en-US", "two", "2"},
+        {"en-US", "option three", "3"},
+        {"en-US", "press 5 please", "5"},
+        {"en-US", "uh I'd like option one", "1"},
+        {"en-US", "I have 2 appointments", NULL},
+        {"en-US", "at five", NULL},
+        {"en-US", "option", NULL},
+        {"en-US", "two three", NULL},
+        {"fr-FR", "deux", "2"},
+        {"fr-FR", "touche 2", "2"},
+        {"fr-FR", "euh la touche un s'il vous plaît", "1"},
+        {"fr-FR", "je tape trois", "3"},
+        {"fr-FR", "vingt-deux", "22"},
+        {"fr-FR", "j'ai 2 rendez-vous", NULL},
+        {"fr-FR", "un rendez-vous", NULL},
+        {"de-DE", "zwei", "2"},
+        {"de-DE", "Taste 2", "2"},
+        {"de-DE", "ich drücke die Fünf", "5"},
+        {"de-DE", "eins bitte", "1"},
+        {"de-DE", "um zwei Uhr", NULL},
+        {"es-ES", "dos", "2"},
+        {"es-ES", "marco el 2", "2"},
+        {"es-ES", "la opción tres por favor", "3"},
+        {"es-ES", "uno", "1"},
+        {"es-ES", "tengo dos citas", NULL},
+        {"es-ES", "", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ivrsm_locale *loc = ivrsm_locale_find(cases[i].tag);
+        ck_assert_ptr_nonnull(loc);
+        char key[8] = "";
+        int rc = ivrsm_locale_key_said(loc, cases[i].said, strlen(cases[i].said), key, sizeof key);
+        if (cases[i].key)
+            ck_assert_msg(rc == 0 && strcmp(key, cases[i].key) == 0, "%s \"%s\": key %s, got %s",
+                          cases[i].tag, cases[i].said, cases[i].key, rc == 0 ? key : "none");
+        else
+            ck_assert_msg(rc != 0, "%s \"%s\": no key, got %s", cases[i].tag, cases[i].said, key);
+    }
+}
+END_TEST
+
 START_TEST(test_locale_registry)
 {
     /* These first, in this order (fr-FR the default); a locale added comes after them. */
@@ -1302,6 +1354,7 @@ static Suite *locales_suite(void)
     tcase_add_loop_test(tc, test_latin1_folds_as_reference, 0, (int)count);
     tcase_add_loop_test(tc, test_digits_memo_as_rereading, 0, (int)count);
     tcase_add_loop_test(tc, test_split_as_normalised_text, 0, (int)count);
+    tcase_add_test(tc, test_key_said);
     tcase_add_test(tc, test_locale_registry);
     tcase_add_test(tc, test_locale_nearest);
     tcase_add_test(tc, test_schema_lists_every_locale);

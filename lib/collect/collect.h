@@ -49,6 +49,15 @@ struct ivrsm_text_rules;
 /* How speech in this locale's language is normalised (for intent matching). */
 const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc);
 
+/*
+ * Whether text[0..len) (speech, normalised or not) is a key said instead of pressed, and
+ * which: a number in digits or in words ("2", "two", "deux"), with only the locale's key
+ * words ("option", "press", "touche") and fillers around it. Writes the key in digits to
+ * key (cap bytes) and returns 0, or returns 1 when the sentence is something else.
+ */
+int ivrsm_locale_key_said(const ivrsm_locale *loc, const char *text, size_t len, char *key,
+                          size_t cap);
+
 typedef struct ivrsm_collect_params {
     const ivrsm_locale *locale; /* required: the words */
     /* PHONE: the numbering plan (country code, trunk, lengths) of this
@@ -111,7 +120,8 @@ int ivrsm_phone_e164_in(const ivrsm_locale *plan, const char *number, char *out,
 int ivrsm_locale_phone_keys_min(const ivrsm_locale *loc);
 
 /* 0 when `patterns` are REFERENCE patterns ('|'-separated, each 1 to
- * IVRSM_COLLECT_REFERENCE_MAX of A, 9 and X, at most IVRSM_COLLECT_REFERENCE_PATTERNS_MAX), else -1. */
+ * IVRSM_COLLECT_REFERENCE_MAX of A, 9 and X, at most IVRSM_COLLECT_REFERENCE_PATTERNS_MAX), else
+ * -1. */
 int ivrsm_reference_patterns_check(const char *patterns);
 
 /* Whether a code of these patterns can be keyed (a pattern without A), and then the fewest

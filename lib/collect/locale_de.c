@@ -238,6 +238,12 @@ static const char *const de_negative_answers[] = {"nein",
                                                   "nein passt schon",
                                                   "alles gut",
                                                   NULL};
+/* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
+static const char *const de_key_words[] = {
+    "option", "taste",   "die",   "nummer",  "wahl", "auswahl", "ich",
+    "druecke", "druecken", "waehle", "waehlen", "nehme", "moechte", "will",
+    "bitte",  "also",    "dann",  "sage",    NULL};
+
 static const char *const de_answer_fillers[] = {"aeh",
                                                 "aehm",
                                                 "also",
@@ -409,6 +415,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .past_trail_fillers = de_past_trail_fillers,
     .negative_answers = de_negative_answers,
     .answer_fillers = de_answer_fillers,
+    .key_words = de_key_words,
     .say =
         {
             .weekdays = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",

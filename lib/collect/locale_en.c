@@ -277,6 +277,12 @@ static const char *const en_negative_answers[] = {"no",
                                                   "i am fine",
                                                   "no i am fine",
                                                   NULL};
+/* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
+static const char *const en_key_words[] = {
+    "option", "options", "press", "pressing", "push",  "hit",    "number", "key",
+    "button", "choice",  "choose",   "pick", "select", "dial", "digit", "the",
+    "please", "i",       "want",     "would", "like",  "will", "say",   NULL};
+
 static const char *const en_answer_fillers[] = {
     "uh",  "um",      "er",     "well", "thanks", "thank you", "thank you very much",
     "bye", "goodbye", "cheers", "ta",   NULL};
@@ -436,7 +442,8 @@ static ivrsm_heard_cache en_heard_cache;
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
     .year_thousands = en_year_thousands, .year_hundreds = en_year_hundreds,                        \
     .past_lead_fillers = en_past_lead_fillers,                                                     \
-    .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers
+    .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,             \
+    .key_words = en_key_words
 
 const struct ivrsm_locale ivrsm_locale_en_us = {
     .tag = "en-US",

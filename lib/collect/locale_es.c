@@ -194,6 +194,12 @@ static const char *const es_negative_answers[] = {"no",
                                                   "esta bien asi",
                                                   "no hace falta",
                                                   NULL};
+/* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
+static const char *const es_key_words[] = {
+    "opcion", "opciones", "la",     "el",      "numero", "tecla", "marco",
+    "marcar", "pulso",    "pulsar", "presiono", "aprieto", "elijo", "quiero",
+    "por",    "favor",    "digo",   "me",      "pues",   "entonces", NULL};
+
 static const char *const es_answer_fillers[] = {
     "eh", "pues", "bueno", "gracias", "muchas gracias", "adios", "hasta luego", NULL};
 
@@ -365,6 +371,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .past_lead_fillers = es_past_lead_fillers,
     .negative_answers = es_negative_answers,
     .answer_fillers = es_answer_fillers,
+    .key_words = es_key_words,
     .say =
         {
             .weekdays = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"},

@@ -184,6 +184,13 @@ static const char *const fr_negative_answers[] = {"non",
                                                   "pas la peine",
                                                   "non pas de commentaire",
                                                   NULL};
+/* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
+static const char *const fr_key_words[] = {
+    "option", "touche", "la",    "le",   "l",    "choix",    "numero", "je",
+    "tape",   "tapes",  "tapez", "taper", "appuie", "appuyer", "sur", "choisis",
+    "prends", "veux",   "voudrais", "dis", "dire", "fais", "faire", "s",
+    "il",     "vous",   "plait", "c",    "est",  "alors",    "donc",   NULL};
+
 static const char *const fr_answer_fillers[] = {
     "euh", "heu", "alors", "merci", "merci beaucoup", "au revoir", NULL};
 
@@ -364,7 +371,7 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
     .year_thousands = fr_year_thousands, .year_hundreds = fr_year_hundreds,                        \
     .past_lead_fillers = fr_past_lead_fillers,                                                     \
-    .answer_fillers = fr_answer_fillers
+    .answer_fillers = fr_answer_fillers, .key_words = fr_key_words
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

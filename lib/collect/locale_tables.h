@@ -109,7 +109,8 @@ struct ivrsm_phrase_value {
     X(year_hundreds)                                                                               \
     X(past_lead_fillers)                                                                           \
     X(past_trail_fillers)                                                                          \
-    X(answer_fillers)
+    X(answer_fillers)                                                                              \
+    X(key_words)
 #define IVRSM_LOCALE_VALUE_LISTS(X)                                                                \
     X(weekdays)                                                                                    \
     X(months)                                                                                      \
@@ -253,6 +254,11 @@ struct ivrsm_locale {
     /* Free speech */
     const char *const *negative_answers; /* whole answers meaning "no comment" */
     const char *const *answer_fillers;   /* "euh", "merci": ignored around a negative answer */
+
+    /* Keys said instead of pressed (ivrsm_locale_key_said()): the words said around one
+     * ("option", "press", "touche", "Taste", "marco el"), answer fillers aside. NULL: keys
+     * are not heard in speech. */
+    const char *const *key_words;
 
     /* Saying values (template formats) */
     struct ivrsm_locale_say say;
