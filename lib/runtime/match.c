@@ -159,10 +159,27 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
     return -1;
 }
 
-static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rules,
-                            const m_state *st, const m_phrase_table *t, const char *text,
-                            size_t len, double confidence)
+/* A sentence that is a key said instead of pressed ("option 2", "touche deux") selects the
+ * route of that key, as the key would (ivrsm_locale_key_said()); else r as it is. */
+static s_match match_key_said(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,
+                              const char *text, size_t len, s_match r)
 {
+    char key[8];
+    if (st->dtmf_count == 0 || ivrsm_locale_key_said(loc, text, len, key, sizeof key) != 0)
+        return r;
+    int route = find_dtmf(s, st, key, strlen(key));
+    if (route >= 0) {
+        r.kind = MATCH_ROUTE;
+        r.route = route;
+    }
+    return r;
+}
+
+static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,
+                            const m_phrase_table *t, const char *text, size_t len,
+                            double confidence)
+{
+    const ivrsm_text_rules *rules = ivrsm_locale_text_rules(loc);
     const m_limits *l = s->limits;
     s_match r = {MATCH_NONE, -1, "speech"};
     if (confidence >= 0 && confidence < l->min_confidence) {
@@ -170,9 +187,9 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
         return r;
     }
     /* A state without phrases in this language (a collect of a code or a date, say) hears no
-     * route in speech: nothing to normalise the sentence for. */
+     * route in speech but a key said: nothing to normalise the sentence for. */
     if (!t || t->phrase_count == 0)
-        return r;
+        return match_key_said(s, loc, st, text, len, r);
     char norm[IVRSM_MAX_INPUT_BYTES * 2 + 2];
     ivrsm_word_starts starts;
     int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
@@ -182,8 +199,9 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_text_rules *rule
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
+        return r;
     }
-    return r;
+    return match_key_said(s, loc, st, norm, (size_t)n, r);
 }
 
 static s_match match_intent(const ivrsm_session *s, const m_state *st, const char *name)
@@ -211,7 +229,7 @@ s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_ev
     case IVRSM_EVENT_DTMF:
         return match_dtmf(s, st, text, len);
     case IVRSM_EVENT_SPEECH:
-        return match_speech(s, ivrsm_locale_text_rules(m->languages[s->language]), st,
+        return match_speech(s, m->languages[s->language], st,
                             st->phrases ? &st->phrases[s->language] : NULL, text, len, confidence);
     case IVRSM_EVENT_INTENT:
         return match_intent(s, st, text);
