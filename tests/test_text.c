@@ -1594,6 +1594,44 @@ START_TEST(test_collapse_spaces)
 }
 END_TEST
 
+
+/* A separable verb said apart is joined again, the words between kept in order. */
+START_TEST(test_rejoin_separable)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: unchanged */
+    } cases[] = {
+        {"ich sage den termin ab", "ich den termin absagen"},
+        {"sage ab", "absagen"},
+        {"sag ab bitte", "absagen bitte"},
+        {"ich sagte den termin ab", NULL},       /* no present form */
+        {"ab ich sage", NULL},                    /* the prefix before the verb */
+        {"ich sage a b c d e f g h i ab", NULL}, /* beyond its reach */
+        {"ich sage a b c d e f g ab", "ich a b c d e f g absagen"},
+        {"sagst du es ab oder nicht", "du es absagen oder nicht"},
+        {"absagen", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "%s", cases[i].in);
+        size_t len = strlen(text);
+        bool changed = ivrsm_text_rejoin_separable(text, &len, sizeof text, "ab", 2, "sag", 3);
+        const char *want = cases[i].out ? cases[i].out : cases[i].in;
+        ck_assert_msg(changed == (cases[i].out != NULL) && len == strlen(text) &&
+                          strcmp(text, want) == 0,
+                      "\"%s\": \"%s\", expected \"%s\"", cases[i].in, text, want);
+    }
+    /* The one byte more it may need, refused when it does not fit: the text as it was. */
+    char tight[8] = "sag ab";
+    size_t len = strlen(tight);
+    ck_assert(!ivrsm_text_rejoin_separable(tight, &len, len + 1, "ab", 2, "sag", 3));
+    ck_assert_str_eq(tight, "sag ab");
+    ck_assert(ivrsm_text_rejoin_separable(tight, &len, len + 2, "ab", 2, "sag", 3));
+    ck_assert_str_eq(tight, "absagen");
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -1632,6 +1670,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_normalize_then_match);
     tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
     tcase_add_test(tc, test_hears_phrase_as_words);
+    tcase_add_test(tc, test_rejoin_separable);
     size_t locales = 0;
     while (ivrsm_locale_at(locales))
         locales++;

@@ -1020,9 +1020,8 @@ static bool holds_negation(const ivrsm_text_rules *rules, const char *text, size
            (rules->negations_closing && holds_one_of(text, at, len, rules->negations_closing));
 }
 
-static inline bool heard_as_said(const ivrsm_text_rules *rules, const char *text,
-                                 size_t text_len, size_t at, size_t len, bool may_not_know,
-                                 ivrsm_heard_memo *memo)
+static inline bool heard_as_said(const ivrsm_text_rules *rules, const char *text, size_t text_len,
+                                 size_t at, size_t len, bool may_not_know, ivrsm_heard_memo *memo)
 {
     /* A phrase that holds a negation is a refusal as said ("sais pas" in "je ne sais pas",
      * "no quiero" in "no, no quiero"): only the others are looked at, rarely. */
@@ -1065,11 +1064,10 @@ static void find_correction(const ivrsm_text_rules *rules, const char *text, siz
         size_t end = i;
         while (end < text_len && text[end] != ' ')
             end++;
-        const size_t n =
-            hc && !ivrsm_word_keys_has(&hc->correction_first,
-                                       ivrsm_word_key((unsigned char)text[i], end - i))
-                ? 0
-                : longest_to(text, i, text_len, rules->corrections);
+        const size_t n = hc && !ivrsm_word_keys_has(&hc->correction_first,
+                                                    ivrsm_word_key((unsigned char)text[i], end - i))
+                             ? 0
+                             : longest_to(text, i, text_len, rules->corrections);
         if (n && i + n < text_len) {
             memo->corrected = 2;
             memo->corrected_from = i;
@@ -1101,8 +1099,8 @@ static inline bool heard(const ivrsm_text_rules *rules, const char *text, size_t
                 ivrsm_heard_memo after = {0};
                 after.corrected = 1;
                 const size_t cut = memo->corrected_to;
-                return heard_as_said(rules, text + cut, text_len - cut, at - cut, len,
-                                     may_not_know, &after);
+                return heard_as_said(rules, text + cut, text_len - cut, at - cut, len, may_not_know,
+                                     &after);
             }
         }
     }
@@ -1174,4 +1172,63 @@ size_t ivrsm_json_string_end(const char *p, size_t len, size_t open)
             return i;
     }
     return len;
+}
+
+/* Whether word w[0..n) is stem[0..stem_len) alone or with a present-tense ending. */
+static bool is_stem_form(const char *w, size_t n, const char *stem, size_t stem_len)
+{
+    static const char *const endings[] = {"", "e", "st", "t", "et", "en"};
+    if (n < stem_len || n > stem_len + 2 || memcmp(w, stem, stem_len) != 0)
+        return false;
+    for (size_t k = 0; k < sizeof endings / sizeof endings[0]; k++)
+        if (strlen(endings[k]) == n - stem_len &&
+            memcmp(w + stem_len, endings[k], n - stem_len) == 0)
+            return true;
+    return false;
+}
+
+#define SEPARABLE_REACH 8 /* the words a prefix may stand after its verb */
+
+bool ivrsm_text_rejoin_separable(char *text, size_t *len, size_t cap, const char *prefix,
+                                 size_t prefix_len, const char *stem, size_t stem_len)
+{
+    const size_t n = *len;
+    size_t verb = 0, verb_end = 0, words_since = 0;
+    bool have_verb = false;
+    for (size_t at = 0; at < n;) {
+        size_t end = at;
+        while (end < n && text[end] != ' ')
+            end++;
+        if (have_verb && ++words_since > SEPARABLE_REACH)
+            have_verb = false;
+        if (have_verb && end - at == prefix_len && memcmp(text + at, prefix, prefix_len) == 0) {
+            /* text[verb, verb_end) the form, text[verb_end + 1, at) the words between, text[at,
+             * end) the prefix: those words move to the form's place, the infinitive after. */
+            const size_t between = at > verb_end + 1 ? at - 1 - (verb_end + 1) : 0;
+            const size_t infinitive = prefix_len + stem_len + 2;
+            const size_t rest_to = verb + (between ? between + 1 : 0) + infinitive;
+            if (rest_to + (n - end) + 1 > cap)
+                return false;
+            if (between)
+                memmove(text + verb, text + verb_end + 1, between);
+            memmove(text + rest_to, text + end, n - end);
+            char *w = text + verb + (between ? between + 1 : 0);
+            if (between)
+                w[-1] = ' ';
+            memcpy(w, prefix, prefix_len);
+            memcpy(w + prefix_len, stem, stem_len);
+            memcpy(w + prefix_len + stem_len, "en", 2);
+            *len = rest_to + (n - end);
+            text[*len] = '\0';
+            return true;
+        }
+        if (is_stem_form(text + at, end - at, stem, stem_len)) {
+            verb = at;
+            verb_end = end;
+            words_since = 0;
+            have_verb = true;
+        }
+        at = end + 1;
+    }
+    return false;
 }

@@ -92,14 +92,14 @@ static inline bool ivrsm_word_keys_has(const ivrsm_word_keys *k, unsigned key)
 /* Static storage for the sets of a language's rules, built by the first call that needs them
  * (a machine's load) and read by all after (release/acquire, no lock, no allocation). */
 typedef struct ivrsm_heard_cache {
-    _Atomic int phase;           /* 0 not built, 1 being built, 2 built */
-    ivrsm_word_keys taken_back;  /* every word of `dont_know` and `idioms` */
-    ivrsm_word_keys scope_first; /* the first word of each of `negations` */
-    ivrsm_word_keys after_first; /* the first word of `negations_after`, `clause_negations` */
-    ivrsm_word_keys yes_first;   /* the first word of each of `answers_yes` */
-    ivrsm_word_keys no_first;    /* the first word of each of `answers_no` */
-    ivrsm_word_keys turn_first;  /* the three sets above together */
-    uint64_t turn_bytes[4];      /* the first bytes of those words, as 256 bits */
+    _Atomic int phase;                /* 0 not built, 1 being built, 2 built */
+    ivrsm_word_keys taken_back;       /* every word of `dont_know` and `idioms` */
+    ivrsm_word_keys scope_first;      /* the first word of each of `negations` */
+    ivrsm_word_keys after_first;      /* the first word of `negations_after`, `clause_negations` */
+    ivrsm_word_keys yes_first;        /* the first word of each of `answers_yes` */
+    ivrsm_word_keys no_first;         /* the first word of each of `answers_no` */
+    ivrsm_word_keys turn_first;       /* the three sets above together */
+    uint64_t turn_bytes[4];           /* the first bytes of those words, as 256 bits */
     ivrsm_word_keys correction_first; /* the first word of each of `corrections` */
     uint64_t correction_bytes[4];     /* the first bytes of those words */
 } ivrsm_heard_cache;
@@ -154,6 +154,10 @@ typedef struct ivrsm_text_rules {
      * of the state's routes lists (the machine's compiler adds them to the state's phrases). */
     const struct ivrsm_text_words *yes_forms;
     const struct ivrsm_text_words *no_forms;
+    /* The prefixes of separable verbs (German "ab", "an", "auf": "absagen" is said "ich sage
+     * den Termin ab" and "um ihn abzusagen"), or NULL: a phrase word made of one, a stem and
+     * "en" is heard in those forms too (ivrsm_text_rejoin_separable()). */
+    const struct ivrsm_text_words *separable_prefixes;
 } ivrsm_text_rules;
 
 /* The index of rules' rewrites, and the word sets of its lists, built into their caches now,
@@ -287,6 +291,18 @@ static inline int ivrsm_word_starts_has(const ivrsm_word_starts *ws, unsigned ch
 {
     return (int)((ws->bits[c >> 6] >> (c & 63)) & 1);
 }
+
+/*
+ * A separable verb said apart, joined again in normalised text[0..*len) (cap bytes): when a
+ * form of `stem` (the stem alone, or with "e", "st", "t", "et", "en": "sage", "sagt") is
+ * followed, at most eight words on, by `prefix` as a word of its own, that form is dropped and
+ * the prefix written as the infinitive, prefix + stem + "en": "ich sage den termin ab" becomes
+ * "ich den termin absagen", which a phrase "termin absagen" is heard in. The first such pair
+ * only. Returns whether the text changed (*len is then its new length; it grows by one byte
+ * at most, and fails to change when that byte does not fit).
+ */
+bool ivrsm_text_rejoin_separable(char *text, size_t *len, size_t cap, const char *prefix,
+                                 size_t prefix_len, const char *stem, size_t stem_len);
 
 /*
  * Copy src[0..len) to out (len + 1 bytes) with runs of spaces, tabs and line
