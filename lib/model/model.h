@@ -331,7 +331,20 @@ typedef struct m_phrase_table {
      * cancelling says "annuler ma livraison". */
     const struct m_phrase_stem *stems;
     size_t stem_count;
+    /* The separable verbs of its phrases (German "absagen": "ab" and "sag"), joined again in a
+     * sentence that says them apart before its phrases are looked for ("ich sage den Termin
+     * ab", ivrsm_text_rejoin_separable()). */
+    const struct m_separable *separable;
+    size_t separable_count;
 } m_phrase_table;
+
+/* A separable verb: its prefix and its stem ("ab" + "sag" + "en"). */
+typedef struct m_separable {
+    const char *prefix;
+    const char *stem;
+    uint8_t prefix_len;
+    uint8_t stem_len;
+} m_separable;
 
 /* The first bytes of a word of its own of a route's phrase ("annul" of "annuler"). */
 typedef struct m_phrase_stem {

@@ -195,6 +195,15 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
     int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
     if (n <= 0)
         return r;
+    /* "ich sage den Termin ab": the verb of a phrase said apart is joined again first (its
+     * prefix is a word of the sentence, so `starts` holds the infinitive's first byte). */
+    for (size_t k = 0; k < t->separable_count; k++) {
+        size_t joined = (size_t)n;
+        const m_separable *v = &t->separable[k];
+        if (ivrsm_text_rejoin_separable(norm, &joined, sizeof(norm), v->prefix, v->prefix_len,
+                                        v->stem, v->stem_len))
+            n = (int)joined;
+    }
     int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
