@@ -591,10 +591,12 @@ START_TEST(test_locale_tables)
     /* The other lists of speech matching, and the forms of yes and no: normalised, with their
      * lengths; the forms start with the bare answer, the locale's own yes and no. */
     const struct ivrsm_text_words *speech_lists[] = {
-        loc->text.idioms,          loc->text.clause_breaks,     loc->text.short_answers,
-        loc->text.negations_after, loc->text.clause_negations,  loc->text.answers_yes,
-        loc->text.answers_no,      loc->text.negations_closing, loc->text.corrections,
-        loc->text.yes_forms,       loc->text.no_forms};
+        loc->text.idioms,           loc->text.clause_breaks,
+        loc->text.short_answers,    loc->text.negations_after,
+        loc->text.clause_negations, loc->text.answers_yes,
+        loc->text.answers_no,       loc->text.negations_closing,
+        loc->text.corrections,      loc->text.separable_prefixes,
+        loc->text.yes_forms,        loc->text.no_forms};
     for (size_t i = 0; i < sizeof speech_lists / sizeof speech_lists[0]; i++)
         for (const struct ivrsm_text_words *w = speech_lists[i]; w && w->text; w++) {
             check_normalised(loc, "phrase", w->text);
@@ -605,9 +607,8 @@ START_TEST(test_locale_tables)
         ck_assert_msg(forms && forms[0].text, "%s: no forms of %s", loc->tag, no ? "no" : "yes");
         char bare[64];
         const char *said = loc->say.yes_no[no];
-        ck_assert_int_gt(ivrsm_text_normalize_rules(&loc->text, said, strlen(said), bare,
-                                                    sizeof bare),
-                         0);
+        ck_assert_int_gt(
+            ivrsm_text_normalize_rules(&loc->text, said, strlen(said), bare, sizeof bare), 0);
         ck_assert_msg(strcmp(forms[0].text, bare) == 0, "%s: the forms of %s start with \"%s\"",
                       loc->tag, said, forms[0].text);
     }

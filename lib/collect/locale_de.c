@@ -358,6 +358,14 @@ static const char *const de_de_tags[] = {"de-DE", "de", NULL};
 static const struct ivrsm_phone_format de_phone_formats[] = {
     {"01", 0, "4 3 4"}, {"", 0, "3 4"}, {NULL, 0, NULL}};
 
+/* The prefixes of separable verbs ("absagen": "ich sage den Termin ab", "um ihn abzusagen"). */
+static const struct ivrsm_text_words de_separable_prefixes[] = {
+    IVRSM_WORDS("ab"),    IVRSM_WORDS("an"),   IVRSM_WORDS("auf"),     IVRSM_WORDS("aus"),
+    IVRSM_WORDS("ein"),   IVRSM_WORDS("mit"),  IVRSM_WORDS("nach"),    IVRSM_WORDS("vor"),
+    IVRSM_WORDS("zu"),    IVRSM_WORDS("um"),   IVRSM_WORDS("zurueck"), IVRSM_WORDS("weg"),
+    IVRSM_WORDS("fest"),  IVRSM_WORDS("her"),  IVRSM_WORDS("hin"),     IVRSM_WORDS("los"),
+    IVRSM_WORDS("durch"), IVRSM_WORDS("vorbei"), {NULL, 0}};
+
 const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
     .tags = de_de_tags,
@@ -373,7 +381,8 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
              .heard_cache = &de_heard_cache,
              .corrections = de_corrections,
              .yes_forms = de_yes_forms,
-             .no_forms = de_no_forms},
+             .no_forms = de_no_forms,
+             .separable_prefixes = de_separable_prefixes},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .lists_index = &de_lists_index,

@@ -1054,6 +1054,79 @@ static bool build_stems(cc *c, const m_state *st, m_phrase_table *t, const m_phr
     return true;
 }
 
+/* At most this many separable verbs a state's table gets per language, and forms of them. */
+#define SEPARABLE_MAX 16
+
+/*
+ * The separable verbs of the state's phrases (rules->separable_prefixes: a word made of a
+ * prefix, a stem of two bytes or more and "en", "absagen", "anrufen"), in t->separable, and for
+ * each phrase holding one the same phrase with its "zu" infinitive ("termin abzusagen"), added
+ * to slots[*np] up to cap.
+ */
+static bool add_separable_forms(cc *c, const ivrsm_text_rules *rules, m_phrase_table *t,
+                                m_phrase_entry *slots, size_t *np, size_t cap)
+{
+    const struct ivrsm_text_words *prefixes = rules ? rules->separable_prefixes : NULL;
+    if (!prefixes)
+        return true;
+    m_separable found[SEPARABLE_MAX];
+    size_t count = 0;
+    const size_t n = *np;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = slots[i].phrase;
+        for (size_t at = 0; at < slots[i].len;) {
+            size_t end = at;
+            while (end < slots[i].len && p[end] != ' ')
+                end++;
+            const size_t wlen = end - at;
+            for (const struct ivrsm_text_words *pre = prefixes; pre->text; pre++) {
+                if (wlen < pre->len + 4 || memcmp(p + at, pre->text, pre->len) != 0 ||
+                    memcmp(p + end - 2, "en", 2) != 0 || pre->len > UINT8_MAX ||
+                    memcmp(p + at + pre->len, "zu", 2) == 0)
+                    continue;
+                const char *stem = p + at + pre->len;
+                const size_t stem_len = wlen - pre->len - 2;
+                if (stem_len > UINT8_MAX)
+                    continue;
+                bool known = false;
+                for (size_t k = 0; k < count && !known; k++)
+                    known = found[k].prefix == pre->text && found[k].stem_len == stem_len &&
+                            memcmp(found[k].stem, stem, stem_len) == 0;
+                if (!known && count < SEPARABLE_MAX)
+                    found[count++] =
+                        (m_separable){pre->text, stem, (uint8_t)pre->len, (uint8_t)stem_len};
+                if (*np >= cap)
+                    continue;
+                /* The phrase with prefix + "zu" + stem + "en" for the word. */
+                const size_t zu_len = slots[i].len + 2;
+                char *zu = ivrsm_arena_alloc(c->arena, zu_len + 1);
+                if (!zu) {
+                    ivrsm_cc_nomem(c);
+                    return false;
+                }
+                memcpy(zu, p, at + pre->len);
+                memcpy(zu + at + pre->len, "zu", 2);
+                memcpy(zu + at + pre->len + 2, stem, slots[i].len - (at + pre->len));
+                zu[zu_len] = '\0';
+                slots[(*np)++] = (m_phrase_entry){zu, (uint16_t)zu_len, slots[i].route,
+                                                  ivrsm_text_may_not_know(rules, zu, zu_len), 0};
+            }
+            at = end + 1;
+        }
+    }
+    if (!count)
+        return true;
+    m_separable *kept = ivrsm_arena_alloc(c->arena, count * sizeof(*kept));
+    if (!kept) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    memcpy(kept, found, count * sizeof(*kept));
+    t->separable = kept;
+    t->separable_count = count;
+    return true;
+}
+
 /* At most this many phrases of ambiguous words a state's table gets per language. */
 #define AMBIGUOUS_MAX 64
 
@@ -1306,7 +1379,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     n_phrase += n_hint;
     if (!n_hint)
         return true;
-    const size_t cap = n_phrase + AMBIGUOUS_MAX;
+    const size_t cap = n_phrase + SEPARABLE_MAX + AMBIGUOUS_MAX;
     t->hints = ivrsm_arena_alloc(c->arena, n_hint * sizeof(char *));
     m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, cap * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
@@ -1361,6 +1434,8 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
              add_answer_forms(c, rules, &listed, answer_forms_of(c, r, lang, no), (uint16_t)i,
                               slots, &np);
     }
+    if (ok)
+        ok = add_separable_forms(c, rules, t, slots, &np, n_phrase + SEPARABLE_MAX);
     if (ok) {
         count_own_bytes(st, slots, np);
         ok = build_stems(c, st, t, slots, np) &&
