@@ -327,29 +327,29 @@ START_TEST(test_mini_yaml_states)
     ck_assert_uint_eq(w->dtmf[2].len, 2);
     ck_assert_uint_eq(w->dtmf[2].route, 1);
     ck_assert_int_eq(w->max_dtmf_len, 2);
-    /* The state's own five phrases in that order, and the forms of yes and no of French that
-     * "oui" and "non" bring (format.md, Intents), but "d accord", which "yes" lists itself. */
+    /* The state's own five phrases, and the forms of yes and no of French that "oui" and "non"
+     * bring (format.md, Intents), but "d accord", which "yes" lists itself. */
     const ivrsm_text_rules *fr = ivrsm_locale_text_rules(m->languages[0]);
     size_t yes_forms = 0, no_forms = 0;
     while (fr->yes_forms[yes_forms].text)
         yes_forms++;
     while (fr->no_forms[no_forms].text)
         no_forms++;
-    ck_assert_uint_eq(w->phrases[0].phrase_count, 5 + (yes_forms - 2) + (no_forms - 1));
+    size_t heard_for_routes = 0;
+    for (size_t k = 0; k < w->phrases[0].phrase_count; k++)
+        heard_for_routes += w->phrases[0].phrases[k].route != M_PHRASE_AMBIGUOUS;
+    ck_assert_uint_eq(heard_for_routes, 5 + (yes_forms - 2) + (no_forms - 1));
     const char *order[] = {"conseiller humain", "oui bien sur", "d accord", "oui", "non",
                            "ouais", "nan", "pas du tout", "carrement"};
     const unsigned routes[] = {2, 0, 0, 0, 1, 0, 1, 1, 0};
-    for (int i = 0, last = -1; i < 9; i++) {
+    /* Their order is the rank's: test_phrase_tables_as_insertion. */
+    for (int i = 0; i < 9; i++) {
         int at = -1;
         for (size_t k = 0; k < w->phrases[0].phrase_count && at < 0; k++)
             if (!strcmp(w->phrases[0].phrases[k].phrase, order[i]))
                 at = (int)k;
         ck_assert_msg(at >= 0, "\"%s\" is not a phrase of the state", order[i]);
         ck_assert_uint_eq(w->phrases[0].phrases[at].route, routes[i]);
-        if (i < 5) { /* the state's own, in table order */
-            ck_assert_int_gt(at, last);
-            last = at;
-        }
     }
     ck_assert_uint_eq(w->phrases[0].hint_count, 5);
     ck_assert_str_eq(w->phrases[0].hints[0], "oui");
@@ -524,10 +524,57 @@ static bool lists_bare_answer(const ivrsm_machine *m, const m_route *r, size_t l
     return false;
 }
 
-/* A state's phrase table for `lang` worked out the plain way: its routes' phrases in route
+/* Whether routes a and b of st mean the same: one route, or two of one intent. */
+static bool same_meaning_plain(const m_state *st, unsigned a, unsigned b)
+{
+    return a == b ||
+           (st->routes[a].kind == M_ROUTE_INTENT && st->routes[b].kind == M_ROUTE_INTENT &&
+            st->routes[a].intent != M_NONE && st->routes[a].intent == st->routes[b].intent);
+}
+
+/* Whether word w[0..n) is a whole word of phrase p, word by word. */
+static bool has_word_plain(const char *p, const char *w, size_t n)
+{
+    for (const char *at = p; *at;) {
+        size_t len = strcspn(at, " ");
+        if (len == n && memcmp(at, w, n) == 0)
+            return true;
+        at += len + (at[len] == ' ');
+    }
+    return false;
+}
+
+/* The bytes of the words of phrase i of want[0..n) that no phrase of another meaning has. */
+static unsigned own_bytes_plain(const m_state *st, const m_phrase_entry *want, size_t n, size_t i)
+{
+    unsigned own = 0;
+    for (const char *at = want[i].phrase; *at;) {
+        size_t len = strcspn(at, " ");
+        bool shared = false;
+        for (size_t j = 0; j < n && !shared; j++)
+            shared = !same_meaning_plain(st, want[i].route, want[j].route) &&
+                     has_word_plain(want[j].phrase, at, len);
+        own += shared ? 0 : (unsigned)len;
+        at += len + (at[len] == ' ');
+    }
+    return own > 255 ? 255 : own;
+}
+
+/* Whether phrase a ranks before phrase b: more own bytes, then longer. */
+static bool ranks_before(const m_phrase_entry *a, const m_phrase_entry *b)
+{
+    return a->own_bytes != b->own_bytes ? a->own_bytes > b->own_bytes : a->len > b->len;
+}
+
+/*
+ * A state's phrase table for `lang` worked out the plain way: its routes' phrases in route
  * order, then the forms of yes and no of the routes that list the bare answer (each once, and
- * not those the state lists), sorted longest first by insertion (stable), and the hints (the
- * state's own phrases) without repeats. */
+ * not those the state lists), their own bytes counted word by word, sorted by own bytes then
+ * length by insertion (stable), and the hints (the state's own phrases) without repeats. The
+ * table's ambiguous entries (M_PHRASE_AMBIGUOUS) are set aside and checked for what they are:
+ * a phrase of shared words with one word more of the phrase of another meaning it lies in,
+ * ranked after the phrases of its rank.
+ */
 static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st, size_t lang)
 {
     size_t n = 0, hints = 0, cap = 0;
@@ -543,9 +590,8 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
     const size_t own = cap;
     for (size_t i = 0; i < st->route_count; i++)
         for (int a = 0; a < 2; a++)
-            for (size_t k = 0; lists_bare_answer(m, &st->routes[i], lang, answers[a]) &&
-                               answers[a][k].text;
-                 k++)
+            for (size_t k = 0;
+                 lists_bare_answer(m, &st->routes[i], lang, answers[a]) && answers[a][k].text; k++)
                 cap++;
     m_phrase_entry *want = calloc(cap + 1, sizeof(*want));
     const char **hint = calloc(own + 1, sizeof(*hint));
@@ -567,7 +613,7 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
             count = u->count;
         }
         for (size_t k = 0; k < count; k++) {
-            m_phrase_entry e = {norm[k], (uint16_t)strlen(norm[k]), (uint16_t)i, false};
+            m_phrase_entry e = {norm[k], (uint16_t)strlen(norm[k]), (uint16_t)i, false, 0};
             size_t at = n++;
             while (at > 0 && want[at - 1].len < e.len) {
                 want[at] = want[at - 1];
@@ -594,7 +640,7 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
                     continue;
                 listed[n_listed++] = answers[a][k].text;
                 m_phrase_entry e = {answers[a][k].text, (uint16_t)answers[a][k].len, (uint16_t)i,
-                                    false};
+                                    false, 0};
                 size_t at = n++;
                 while (at > 0 && want[at - 1].len < e.len) {
                     want[at] = want[at - 1];
@@ -604,20 +650,69 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
             }
         }
     free(listed);
-    const m_phrase_table *t = &st->phrases[lang];
-    ck_assert_uint_eq(t->phrase_count, n);
+    /* Own bytes, then the stable sort by them and by length (want is in length order now: the
+     * insertion is done again, from route order, which the phrases' order within a length
+     * keeps). */
+    m_phrase_entry *ranked = calloc(cap + 1, sizeof(*ranked));
+    ck_assert(ranked);
+    for (size_t k = 0; k < n; k++)
+        want[k].own_bytes = (uint8_t)own_bytes_plain(st, want, n, k);
     for (size_t k = 0; k < n; k++) {
-        ck_assert_msg(t->phrases[k].phrase == want[k].phrase, "%s: phrase %zu: \"%s\", want \"%s\"",
-                      st->name, k, t->phrases[k].phrase, want[k].phrase);
-        ck_assert_uint_eq(t->phrases[k].route, want[k].route);
-        ck_assert_uint_eq(t->phrases[k].len, want[k].len);
+        size_t at = k;
+        while (at > 0 && ranks_before(&want[k], &ranked[at - 1])) {
+            ranked[at] = ranked[at - 1];
+            at--;
+        }
+        ranked[at] = want[k];
     }
+    memcpy(want, ranked, n * sizeof(*want));
+    free(ranked);
+    const m_phrase_table *t = &st->phrases[lang];
+    size_t real = 0;
+    for (size_t k = 0; k < t->phrase_count; k++) {
+        const m_phrase_entry *e = &t->phrases[k];
+        if (k > 0) { /* ranked: never before one it ranks after */
+            const m_phrase_entry *prev = &t->phrases[k - 1];
+            ck_assert_msg(!ranks_before(e, prev) &&
+                              !(prev->route == M_PHRASE_AMBIGUOUS &&
+                                e->route != M_PHRASE_AMBIGUOUS && !ranks_before(prev, e)),
+                          "%s: phrase %zu \"%s\" after \"%s\"", st->name, k, e->phrase,
+                          prev->phrase);
+        }
+        if (e->route == M_PHRASE_AMBIGUOUS) {
+            ck_assert_uint_eq(e->own_bytes, 0);
+            bool explained = false;
+            for (size_t p = 0; p < n && !explained; p++)
+                for (size_t q = 0; q < n && !explained; q++) {
+                    const m_phrase_entry *shared = &want[p], *other = &want[q];
+                    explained =
+                        shared->own_bytes == 0 &&
+                        !same_meaning_plain(st, shared->route, other->route) &&
+                        shared->len < e->len && e->len < other->len &&
+                        ivrsm_text_has_phrase(e->phrase, e->len, shared->phrase, shared->len) &&
+                        ivrsm_text_has_phrase(other->phrase, other->len, e->phrase, e->len);
+                }
+            ck_assert_msg(explained, "%s: ambiguous \"%s\" is in no phrase of another meaning",
+                          st->name, e->phrase);
+            for (size_t p = 0; p < n; p++)
+                ck_assert_str_ne(want[p].phrase, e->phrase);
+            continue;
+        }
+        ck_assert_uint_lt(real, n);
+        ck_assert_msg(e->phrase == want[real].phrase, "%s: phrase %zu: \"%s\", want \"%s\"",
+                      st->name, k, e->phrase, want[real].phrase);
+        ck_assert_uint_eq(e->route, want[real].route);
+        ck_assert_uint_eq(e->len, want[real].len);
+        ck_assert_uint_eq(e->own_bytes, want[real].own_bytes);
+        real++;
+    }
+    ck_assert_uint_eq(real, n);
     ck_assert_uint_eq(t->hint_count, hints);
     /* The sets by first byte: each phrase in its byte's set, nothing else there. */
-    ck_assert(!t->by_first == (n == 0 || n > M_PHRASES_BY_FIRST));
+    ck_assert(!t->by_first == (t->phrase_count == 0 || t->phrase_count > M_PHRASES_BY_FIRST));
     for (unsigned b = 0; t->by_first && b < 256; b++) {
         uint64_t want_set = 0;
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < t->phrase_count; k++)
             if ((unsigned char)t->phrases[k].phrase[0] == b)
                 want_set |= (uint64_t)1 << k;
         ck_assert_uint_eq(t->first_slot[b] ? t->by_first[t->first_slot[b] - 1] : 0, want_set);

@@ -953,15 +953,52 @@ static void sort_phrases(m_phrase_entry *in, m_phrase_entry *out, size_t n)
         memcpy(out, from, n * sizeof(*out));
 }
 
-/* Whether routes a and b of a state mean the same: one route, or two of one intent (under
- * different conditions, say). */
-static bool same_meaning(const m_state *st, uint16_t a, uint16_t b)
+/* What route r of a state means, as a number: two routes of one intent (under different
+ * conditions, say) mean the same, any other two differ. */
+static uintptr_t meaning_of(const m_state *st, uint16_t r)
 {
-    if (a == b)
-        return true;
-    const m_route *ra = &st->routes[a], *rb = &st->routes[b];
-    return ra->kind == M_ROUTE_INTENT && rb->kind == M_ROUTE_INTENT && ra->intent != M_NONE &&
-           ra->intent == rb->intent;
+    const m_route *route = &st->routes[r];
+    if (route->kind == M_ROUTE_INTENT && route->intent != M_NONE)
+        return st->route_count + (uintptr_t)route->intent;
+    return r;
+}
+
+/* The value of a word several meanings' phrases have, in the map of words to meanings. */
+#define WORD_SHARED UINTPTR_MAX
+
+/*
+ * Each word of the n phrases, mapped to the meaning of the phrases that have it (plus one), or
+ * WORD_SHARED when phrases of two meanings do. One look-up per word: a state of a thousand
+ * phrases costs a thousand times one, not a million. false on no memory.
+ */
+static bool map_word_meanings(cc *c, const m_state *st, const m_phrase_entry *slots, size_t n,
+                              ivrsm_strmap *words)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uintptr_t meaning = meaning_of(st, slots[i].route) + 1;
+        const char *p = slots[i].phrase;
+        for (size_t at = 0; at < slots[i].len;) {
+            size_t end = at;
+            while (end < slots[i].len && p[end] != ' ')
+                end++;
+            void *seen = NULL;
+            int rc = ivrsm_strmap_put(words, p + at, end - at, (void *)meaning, &seen);
+            if (rc == 0 && (uintptr_t)seen != meaning && (uintptr_t)seen != WORD_SHARED)
+                rc = ivrsm_strmap_set(words, p + at, end - at, (void *)WORD_SHARED);
+            if (rc < 0) {
+                ivrsm_cc_nomem(c);
+                return false;
+            }
+            at = end + 1;
+        }
+    }
+    return true;
+}
+
+/* Whether a word of a phrase is one no phrase of another meaning has (`words`: the map). */
+static bool word_is_own(const ivrsm_strmap *words, const char *w, size_t len)
+{
+    return (uintptr_t)ivrsm_strmap_get(words, w, len) != WORD_SHARED;
 }
 
 /*
@@ -971,39 +1008,23 @@ static bool same_meaning(const m_state *st, uint16_t a, uint16_t b)
  * with the most of its own, not as the longest: "cancel my Tuesday appointment" is no booking
  * through "appointment". Bytes, not words: a short word of its own ("meine" in "meine
  * Lieferung", the other intents saying "Lieferung stornieren") is weaker evidence than a verb
- * ("stornieren"). A few dozen phrases a state: each word is looked for in each other phrase.
+ * ("stornieren").
  */
-static void count_own_bytes(const m_state *st, m_phrase_entry *slots, size_t n)
+static void count_own_bytes(const ivrsm_strmap *words, m_phrase_entry *slots, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const char *p = slots[i].phrase;
-        const size_t len = slots[i].len;
         unsigned own = 0;
-        for (size_t at = 0; at < len;) {
+        for (size_t at = 0; at < slots[i].len;) {
             size_t end = at;
-            while (end < len && p[end] != ' ')
+            while (end < slots[i].len && p[end] != ' ')
                 end++;
-            bool shared = false;
-            for (size_t j = 0; j < n && !shared; j++)
-                shared = !same_meaning(st, slots[i].route, slots[j].route) &&
-                         ivrsm_text_has_phrase(slots[j].phrase, slots[j].len, p + at, end - at);
-            if (!shared)
+            if (word_is_own(words, p + at, end - at))
                 own += (unsigned)(end - at);
             at = end + 1;
         }
         slots[i].own_bytes = (uint8_t)(own > 255 ? 255 : own);
     }
-}
-
-/* Whether word w[0..len) of phrase i is one no phrase of another meaning has. */
-static bool word_is_own(const m_state *st, const m_phrase_entry *slots, size_t n, size_t i,
-                        const char *w, size_t len)
-{
-    for (size_t j = 0; j < n; j++)
-        if (!same_meaning(st, slots[i].route, slots[j].route) &&
-            ivrsm_text_has_phrase(slots[j].phrase, slots[j].len, w, len))
-            return false;
-    return true;
 }
 
 /* The shortest word of its own whose stem is kept: shorter ones are mostly politeness and
@@ -1015,8 +1036,8 @@ static bool word_is_own(const m_state *st, const m_phrase_entry *slots, size_t n
  * of STEM_WORD_MIN bytes or more without its last two, where verbs end ("annul" of "annuler",
  * "cancel" of "cancelar", "verschieb" of "verschieben"), each once per route.
  */
-static bool build_stems(cc *c, const m_state *st, m_phrase_table *t, const m_phrase_entry *slots,
-                        size_t n)
+static bool build_stems(cc *c, const ivrsm_strmap *words, m_phrase_table *t,
+                        const m_phrase_entry *slots, size_t n)
 {
     size_t cap = 0;
     for (size_t i = 0; i < n; i++)
@@ -1040,7 +1061,7 @@ static bool build_stems(cc *c, const m_state *st, m_phrase_table *t, const m_phr
             while (end < slots[i].len && p[end] != ' ')
                 end++;
             const size_t len = end - at, stem = len - 2;
-            bool known = len < STEM_WORD_MIN || !word_is_own(st, slots, n, i, p + at, len);
+            bool known = len < STEM_WORD_MIN || !word_is_own(words, p + at, len);
             for (size_t k = 0; k < count && !known; k++)
                 known = stems[k].route == slots[i].route && stems[k].len == stem &&
                         memcmp(stems[k].stem, p + at, stem) == 0;
@@ -1156,6 +1177,9 @@ static bool add_ambiguous(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap *li
     return true;
 }
 
+/* The most words of a phrase a span of it looked up as a phrase of shared words may have. */
+#define AMBIGUOUS_SPAN_WORDS 8
+
 /*
  * A phrase made only of words other meanings' phrases have ("appointment", "ma livraison") may
  * be said as part of one of them: "my appointment" is a word of "cancel my appointment" more,
@@ -1163,43 +1187,58 @@ static bool add_ambiguous(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap *li
  * a longer phrase of another meaning, the words it spans there with the word before it, and
  * with the word after it, are added as phrases of no route (M_PHRASE_AMBIGUOUS), ranked before
  * it: a sentence that holds them is a no-match unless a phrase with words of its own is heard.
- * The first `n` slots are the state's phrases; ambiguous ones are added up to `cap`.
+ * The spans of each phrase (up to AMBIGUOUS_SPAN_WORDS words) are looked up among the phrases
+ * of shared words only, a few look-ups a phrase. The first `*np` slots are the state's
+ * phrases; ambiguous ones are added up to `cap`.
  */
 static bool add_ambiguous_phrases(cc *c, const m_state *st, const ivrsm_text_rules *rules,
                                   ivrsm_strmap *listed, m_phrase_entry *slots, size_t *np,
                                   size_t cap)
 {
     const size_t n = *np;
-    for (size_t i = 0; i < n; i++) {
-        const m_phrase_entry *p = &slots[i];
-        if (p->own_bytes)
-            continue;
-        for (size_t j = 0; j < n; j++) {
-            const m_phrase_entry *q = &slots[j];
-            if (q->len <= p->len || same_meaning(st, p->route, q->route))
-                continue;
-            for (ptrdiff_t at = ivrsm_text_find_phrase(q->phrase, q->len, 0, p->phrase, p->len);
-                 at >= 0; at = ivrsm_text_find_phrase(q->phrase, q->len, (size_t)at + 1, p->phrase,
-                                                      p->len)) {
-                const size_t from = (size_t)at, to = from + p->len;
+    ivrsm_strmap shared = IVRSM_STRMAP_INIT(c->m->mem);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        if (!slots[i].own_bytes &&
+            ivrsm_strmap_put(&shared, slots[i].phrase, slots[i].len, &slots[i], NULL) < 0)
+            ok = false;
+    if (!ok)
+        ivrsm_cc_nomem(c);
+    for (size_t j = 0; j < n && ok && shared.count && *np < cap; j++) {
+        const m_phrase_entry *q = &slots[j];
+        size_t ends[AMBIGUOUS_SPAN_WORDS];
+        for (size_t from = 0; from < q->len && ok;) {
+            /* The ends of the words of q from `from` on, up to the span's limit. */
+            size_t words = 0, at = from;
+            while (at < q->len && words < AMBIGUOUS_SPAN_WORDS) {
+                while (at < q->len && q->phrase[at] != ' ')
+                    at++;
+                ends[words++] = at++;
+            }
+            for (size_t k = 0; k < words && ok; k++) {
+                /* q[from, to): k + 1 words; the shared phrase they may be, and its neighbours. */
+                const size_t to = ends[k];
+                const m_phrase_entry *p = ivrsm_strmap_get(&shared, q->phrase + from, to - from);
+                if (!p || p->len >= q->len || meaning_of(st, p->route) == meaning_of(st, q->route))
+                    continue;
                 if (from > 0) { /* the word before it: q[before..to) */
                     size_t before = from - 1;
                     while (before > 0 && q->phrase[before - 1] != ' ')
                         before--;
-                    if (!add_ambiguous(c, rules, listed, q->phrase, before, to, slots, np, cap))
-                        return false;
+                    ok = add_ambiguous(c, rules, listed, q->phrase, before, to, slots, np, cap);
                 }
-                if (to < q->len) { /* the word after it: q[from..after) */
+                if (ok && to < q->len) { /* the word after it: q[from..after) */
                     size_t after = to + 1;
                     while (after < q->len && q->phrase[after] != ' ')
                         after++;
-                    if (!add_ambiguous(c, rules, listed, q->phrase, from, after, slots, np, cap))
-                        return false;
+                    ok = add_ambiguous(c, rules, listed, q->phrase, from, after, slots, np, cap);
                 }
             }
+            from = ends[0] + 1;
         }
     }
-    return true;
+    ivrsm_strmap_free(&shared);
+    return ok;
 }
 
 /* Add a speech hint once (`seen` holds those added); `cap` is the size of t->hints. */
@@ -1436,11 +1475,13 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     }
     if (ok)
         ok = add_separable_forms(c, rules, t, slots, &np, n_phrase + SEPARABLE_MAX);
-    if (ok) {
-        count_own_bytes(st, slots, np);
-        ok = build_stems(c, st, t, slots, np) &&
+    ivrsm_strmap words = IVRSM_STRMAP_INIT(c->m->mem);
+    if (ok && (ok = map_word_meanings(c, st, slots, np, &words))) {
+        count_own_bytes(&words, slots, np);
+        ok = build_stems(c, &words, t, slots, np) &&
              add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap);
     }
+    ivrsm_strmap_free(&words);
     ivrsm_strmap_free(&seen);
     ivrsm_strmap_free(&listed);
     t->phrases = ok ? ivrsm_arena_alloc(c->arena, np * sizeof(m_phrase_entry)) : NULL;
