@@ -5,6 +5,7 @@
  * bytes refused.
  */
 #include "collect.h"
+#include "date_parts.h"
 
 #include <check.h>
 #include <stdint.h>
@@ -93,7 +94,29 @@ static const struct said said_cases[] = {
     {"fr-FR", "K31041985", NULL}, /* April has 30 days */
     {"fr-FR", "K03141985", NULL}, /* month 14: the order is the locale's */
     {"fr-FR", "le 31 f\xc3\xa9vrier 1985", NULL},
-    {"fr-FR", "le 3 mars", NULL},           /* no year */
+    {"fr-FR", "le 3 mars", NULL}, /* no year */
+    /* The month said as its number, years said in words, in every language. */
+    {"fr-FR", "le 3 du 5 1985", "1985-05-03"},
+    {"fr-FR", "le trois du cinq quatre-vingt-cinq", "1985-05-03"},
+    {"fr-FR", "3 mai 1985", "1985-05-03"},
+    {"fr-FR", "03 05 1985", "1985-05-03"},
+    {"fr-FR", "le 3 du 5", NULL}, /* no year */
+    {"fr-FR", "le 3 du 13 1985", NULL},
+    {"en-US", "nineteen eighty five", NULL}, /* a year is no date */
+    {"en-US", "the 3rd of the 5th 1985", "1985-05-03"},
+    {"en-US", "the third of May nineteen eighty five", "1985-05-03"},
+    {"en-US", "on the 3rd of May in nineteen eighty five", "1985-05-03"},
+    {"en-US", "3 May 1985", "1985-05-03"},
+    {"en-US", "5 3 1985", NULL}, /* digits alone in the month-first order: not read */
+    {"de-DE", "neunzehnhundertf\xc3\xbcnfundachtzig", NULL},
+    {"de-DE", "am dritten Mai neunzehnhundertf\xc3\xbcnfundachtzig", "1985-05-03"},
+    {"de-DE", "dritter f\xc3\xbcnfter neunzehnhundertf\xc3\xbcnfundachtzig", "1985-05-03"},
+    {"de-DE", "am 3. 5. 1985", "1985-05-03"},
+    {"de-DE", "3. Mai 85", "1985-05-03"},
+    {"es-ES", "mil novecientos ochenta y cinco", NULL},
+    {"es-ES", "el tres de mayo de mil novecientos ochenta y cinco", "1985-05-03"},
+    {"es-ES", "el 3 del 5 del 85", "1985-05-03"},
+    {"es-ES", "el tres del cinco de mil novecientos ochenta y cinco", "1985-05-03"},
     {"fr-FR", "le 26 novembre 2026", NULL}, /* tomorrow */
     {"fr-FR", "le 25 novembre 2026", "2026-11-25"},
     {"fr-FR", "le 25 novembre 26", "2026-11-25"}, /* two digits: today is this century's */
@@ -542,6 +565,105 @@ START_TEST(test_random_input_is_safe)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * Keys: the one ivrsm_date_from_keys() against the two functions it replaced
+ * ------------------------------------------------------------------------- */
+
+/* The date_nl keys as they were read: DDMM or DDMMYYYY, an optional '#', written "DD/MM" or
+ * "DD/MM/YYYY" (collect_date.c before the merge). NULL when not a date's keys. */
+static const char *old_nl_written(const char *in, size_t len, char written[11])
+{
+    if (len > 0 && in[len - 1] == '#')
+        len--;
+    if (len != 4 && len != 8)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (in[i] < '0' || in[i] > '9')
+            return NULL;
+    if (len == 4)
+        snprintf(written, 11, "%.2s/%.2s", in, in + 2);
+    else
+        snprintf(written, 11, "%.2s/%.2s/%.4s", in, in + 2, in + 4);
+    return written;
+}
+
+/* The date_past keys as they were read: DDMMYY or DDMMYYYY (collect_date_past.c). */
+static const char *old_past_written(const char *in, size_t len, char written[11])
+{
+    if (len > 0 && in[len - 1] == '#')
+        len--;
+    if (len != 6 && len != 8)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (in[i] < '0' || in[i] > '9')
+            return NULL;
+    memcpy(written, in, 2);
+    written[2] = '/';
+    memcpy(written + 3, in + 2, 2);
+    written[5] = '/';
+    memcpy(written + 6, in + 4, len - 4);
+    written[6 + len - 4] = '\0';
+    return written;
+}
+
+/* A resolver that keeps what it was handed and answers with its length. */
+static int record_written(const void *ctx, const char *written, size_t len, int64_t *day)
+{
+    ck_assert_uint_eq(strlen(written), len);
+    snprintf((char *)(uintptr_t)ctx, 16, "%s", written);
+    *day = (int64_t)len;
+    return 0;
+}
+
+/*
+ * Generated keys (digits mostly, a '#', a star, a letter; 0 to 10 of them): the merged reading
+ * hands each mode's resolver what the old one built, and refuses what it refused; and the
+ * keys, parsed as a collect does, give the date the old written form gives said.
+ */
+START_TEST(test_keys_as_before)
+{
+    static const char alphabet[] = "0123456789012345678901234567890123#*a";
+    uint32_t seed = 7;
+    int taken[2] = {0, 0};
+    for (int round = 0; round < 20000; round++) {
+        char in[12];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % 11;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        in[len] = '\0';
+        for (int mode = 0; mode < 2; mode++) {
+            char want_buf[11], got[16] = "";
+            const char *want =
+                mode == 0 ? old_nl_written(in, len, want_buf) : old_past_written(in, len, want_buf);
+            int64_t day = 0;
+            int rc =
+                ivrsm_date_from_keys(in, len, mode == 0 ? 1u << 4 | 1u << 8 : 1u << 6 | 1u << 8,
+                                     record_written, got, &day);
+            ck_assert_msg((rc == 0) == (want != NULL), "\"%s\" (mode %d): %d", in, mode, rc);
+            if (!want)
+                continue;
+            ck_assert_str_eq(got, want);
+            taken[mode]++;
+            /* End to end: the keys are the written form said. */
+            ivrsm_collect_params p = params(round % 2 ? "fr-FR" : "en-US", 0);
+            ivrsm_collect_value keyed, said;
+            const ivrsm_collect_mode m =
+                mode == 0 ? IVRSM_COLLECT_DATE_NL : IVRSM_COLLECT_DATE_PAST;
+            int rk = ivrsm_collect_parse(m, &p, in, len, 1, &keyed);
+            int rs = ivrsm_collect_parse(m, &p, want, strlen(want), 0, &said);
+            ck_assert_int_eq(rk, rs);
+            if (rk == 0)
+                ck_assert_str_eq(keyed.text, said.text);
+        }
+    }
+    ck_assert_int_gt(taken[0], 500);
+    ck_assert_int_gt(taken[1], 500);
+}
+END_TEST
+
 static Suite *date_past_suite(void)
 {
     Suite *s = suite_create("date_past");
@@ -550,6 +672,7 @@ static Suite *date_past_suite(void)
     tcase_add_loop_test(tc, test_said_table, 0, sizeof said_cases / sizeof said_cases[0]);
     tcase_add_test(tc, test_bound_in_years);
     tcase_add_test(tc, test_today_in_the_zone);
+    tcase_add_test(tc, test_keys_as_before);
     suite_add_tcase(s, tc);
     tc = tcase_create("every_day");
     tcase_add_checked_fixture(tc, setup, teardown);

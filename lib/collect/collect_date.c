@@ -35,7 +35,13 @@
  *   2027) that exact date, which must not be past. Numeric dates use the
  *   locale's order (day/month, or month/day in en-US) with '/', '.' or '-'.
  *   The day may be digits, digits with an ordinal suffix ("3rd", "1er"),
- *   number words or ordinal words ("third", "dritten").
+ *   number words or ordinal words ("third", "dritten"). The month may be
+ *   said as its number after the day (ivrsm_date_month_number(): "le 3 du
+ *   5", "the 3rd of the 5th", "el 3 del 5", "am dritten fünften"), the year
+ *   in four digits or in words ("twenty twenty seven", "deux mille vingt
+ *   sept", "zweitausendsiebenundzwanzig", cut apart first).
+ * - Keys and said numeric dates are read by one function for both date
+ *   modes (ivrsm_date_from_keys()), each mode resolving the written form.
  * - A day alone ("le 3", "the 3rd"): the first date on or after today with
  *   that day of the month, skipping months too short for it ("le 31" said
  *   on 2026-11-25 is 2026-12-31).
@@ -374,7 +380,7 @@ static int is_numeric_date_word(const struct ivrsm_words *w, size_t i)
 }
 
 /*
- * [joiner] YYYY after a day and month read from `at` to `pos`: a full date;
+ * [joiner] year after a day and month read from `at` to `pos`: a full date;
  * otherwise this year's or next year's. *win is that day. Returns the words
  * read from `at`, or 0 when there is no such date.
  */
@@ -383,13 +389,15 @@ static size_t finish_day_month(const struct date_context *c, size_t at, size_t p
 {
     const struct ivrsm_words *w = c->words;
     int64_t day_number;
-    size_t joiner = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_year_joiners);
-    if (ivrsm_word_is_digits(w, pos + joiner) && w->len[pos + joiner] == 4) {
-        int64_t year;
-        year_from_digits(w->text + w->start[pos + joiner], 4, &year);
-        if (resolve_full_date(c, year, month, day, &day_number) != 0)
+    /* A year of four digits or said in words ("twenty twenty seven", "deux mille vingt
+     * sept"); not two digits, nor a number below 100, which say a time as often. */
+    struct ivrsm_date_year year;
+    size_t n = ivrsm_date_year(c->loc, w, pos, &year);
+    if (n > 0 && !year.two_digits &&
+        !(ivrsm_word_is_digits(w, pos + n - 1) && w->len[pos + n - 1] != 4)) {
+        if (resolve_full_date(c, year.value, month, day, &day_number) != 0)
             return 0;
-        pos += joiner + 1;
+        pos += n;
     } else {
         if (resolve_day_month(c, month, day, &day_number) != 0)
             return 0;
@@ -431,6 +439,8 @@ static size_t parse_day_first(const struct date_context *c, size_t at, struct da
     int month;
     size_t joiner = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_month_joiners);
     n = ivrsm_words_match_value(w, pos + joiner, c->loc, IVRSM_LIST_months, &month);
+    if (n == 0 && (n = ivrsm_date_month_number(c->loc, w, pos, &month)) > 0)
+        joiner = 0; /* "le 3 du 5": the month as a number, its joiner read with it */
     if (n == 0) {
         int64_t day_number;
         if (resolve_day_only(c, day, &day_number) != 0)
@@ -584,24 +594,95 @@ static size_t parse_after_lead_ins(const struct date_context *c, struct date_win
  * Entry points
  * ------------------------------------------------------------------------- */
 
-/* Keyed DDMM or DDMMYYYY (locale order), optional final '#'. */
-static int date_from_keys(const struct date_context *c, const char *in, size_t len,
-                          int64_t *day_number)
+/* A keyed date's written form resolved as a numeric date said (ivrsm_date_from_keys()). */
+static int resolve_keyed(const void *ctx, const char *written, size_t len, int64_t *out)
+{
+    return resolve_numeric_date(ctx, written, len, out);
+}
+
+int ivrsm_date_from_keys(const char *in, size_t len, unsigned lengths, ivrsm_date_resolver resolve,
+                         const void *ctx, int64_t *day)
 {
     if (len > 0 && in[len - 1] == '#')
         len--;
-    if (len != 4 && len != 8)
+    if (len < 4 || len > 8 || !(lengths >> len & 1))
         return -1;
     for (size_t i = 0; i < len; i++) {
         if (in[i] < '0' || in[i] > '9')
             return -1;
     }
+    /* "DD/MM", "DD/MM/Y..." with the digits after the fourth as the year. */
     char written[11];
-    if (len == 4)
-        snprintf(written, sizeof written, "%.2s/%.2s", in, in + 2);
-    else
-        snprintf(written, sizeof written, "%.2s/%.2s/%.4s", in, in + 2, in + 4);
-    return resolve_numeric_date(c, written, strlen(written), day_number);
+    memcpy(written, in, 2);
+    written[2] = '/';
+    memcpy(written + 3, in + 2, 2);
+    size_t n = 5;
+    if (len > 4) {
+        written[5] = '/';
+        memcpy(written + 6, in + 4, len - 4);
+        n = 6 + len - 4;
+    }
+    written[n] = '\0';
+    return resolve(ctx, written, n, day);
+}
+
+size_t ivrsm_date_unglue(const struct ivrsm_locale *loc, const char *in, size_t len, char *out,
+                         size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t glue = 0;
+        for (const char *const *g = loc->year_glued; g && *g && !glue; g++) {
+            size_t k = strlen(*g);
+            size_t j = 0;
+            while (j < k && i + j < len &&
+                   (in[i + j] | ((in[i + j] >= 'A' && in[i + j] <= 'Z') ? 0x20 : 0)) == (*g)[j])
+                j++;
+            if (j == k)
+                glue = k;
+        }
+        if (glue) {
+            if (n + glue + 2 > cap)
+                return SIZE_MAX;
+            out[n++] = ' ';
+            memcpy(out + n, in + i, glue);
+            n += glue;
+            out[n++] = ' ';
+            i += glue;
+        } else {
+            if (n + 1 > cap)
+                return SIZE_MAX;
+            out[n++] = in[i++];
+        }
+    }
+    return n;
+}
+
+size_t ivrsm_date_month_number(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, int *month)
+{
+    const size_t joiner = ivrsm_words_match_list(w, at, loc, IVRSM_LIST_month_number_joiners);
+    const size_t pos = at + joiner;
+    int value = 0;
+    size_t n = ivrsm_words_match_value(w, pos, loc, IVRSM_LIST_day_ordinals, &value);
+    const struct date_context c = {.loc = loc, .words = w};
+    if (n == 0)
+        n = parse_ordinal_digits(&c, pos, &value); /* "the 5th" */
+    if (n == 0 && ivrsm_word_is_digits(w, pos) && w->len[pos] <= 2) {
+        /* Digits alone after the day: only as a numeric date said with its year. */
+        const bool year_follows =
+            ivrsm_word_is_digits(w, pos + 1) && (w->len[pos + 1] == 2 || w->len[pos + 1] == 4);
+        if (joiner || (year_follows && loc->numeric_date_order == IVRSM_DATE_DMY)) {
+            value = ivrsm_date_small_number(w->text + w->start[pos], w->len[pos]);
+            n = 1;
+        }
+    } else if (n == 0 && joiner) {
+        n = ivrsm_number_words(loc, w, pos, &value);
+    }
+    if (n == 0 || value < 1 || value > 12)
+        return 0;
+    *month = value;
+    return joiner + n;
 }
 
 /* Writes value as `width` digits, zero-padded, at out (value < 10^width). */
@@ -678,10 +759,18 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
 
     struct date_window win;
     if (is_dtmf) {
-        if (date_from_keys(&c, in, len, &win.from) != 0)
+        /* DDMM or DDMMYYYY in the locale's order, an optional final '#' */
+        if (ivrsm_date_from_keys(in, len, 1u << 4 | 1u << 8, resolve_keyed, &c, &win.from) != 0)
             return 1;
         win.to = win.from;
     } else {
+        char glued[IVRSM_COLLECT_INPUT_MAX];
+        if (c.loc->year_glued) { /* "zweitausendsiebenundzwanzig" */
+            len = ivrsm_date_unglue(c.loc, in, len, glued, sizeof glued);
+            if (len == SIZE_MAX)
+                return 1;
+            in = glued;
+        }
         if (ivrsm_words_split(&words, c.loc, in, len, 1) != 0)
             return 1;
         size_t end = parse_after_lead_ins(&c, &win);

@@ -13,6 +13,10 @@
  *   nineteen eighty-five", "el 3 de marzo de 1985", "am 3. März 1985"), or
  *   a numeric date with its year ("3/3/85", "03.03.1985"; "1985-03-03" in
  *   any locale). A weekday before the date is accepted and the date wins.
+ * - The month may be said as its number after the day, with the locale's
+ *   word for it ("le 3 du 5 1985", "el 3 del 5 del 85", "the 3rd of the 5th
+ *   1985"), as an ordinal ("dritter fünfter 1985"), or as digits when the
+ *   year follows in a day-first locale ("am 3. 5. 1985").
  * - A year is four digits, two digits, or words: with the locale's
  *   thousands ("mille neuf cent quatre-vingt-cinq", "mil novecientos
  *   ochenta y cinco", "two thousand and five"), a number 10..99 and the
@@ -51,14 +55,8 @@ struct past_context {
     ivrsm_civil today_civil;
 };
 
-/* A year as read: its value, and whether it was two digits (or a number below 100). */
-struct past_year {
-    int64_t value;
-    int two_digits;
-};
-
 /* The day of y-m-d when it exists and lies in [earliest, today]; -1 otherwise. */
-static int resolve(const struct past_context *c, struct past_year year, int month, int day,
+static int resolve(const struct past_context *c, struct ivrsm_date_year year, int month, int day,
                    int64_t *out)
 {
     int64_t y = year.value;
@@ -74,7 +72,7 @@ static int resolve(const struct past_context *c, struct past_year year, int mont
 }
 
 /* A year of 2 or 4 digits as written. */
-static int year_of_digits(const char *s, size_t len, struct past_year *year)
+static int year_of_digits(const char *s, size_t len, struct ivrsm_date_year *year)
 {
     if (len != 2 && len != 4)
         return -1;
@@ -96,7 +94,7 @@ static int resolve_numeric(const struct past_context *c, const char *s, size_t l
     size_t group_len[3];
     if (ivrsm_date_digit_groups(s, len, group, group_len) != 3)
         return -1;
-    struct past_year year;
+    struct ivrsm_date_year year;
     int first, second;
     if (group_len[0] == 4) {
         if (year_of_digits(group[0], 4, &year) != 0 || group_len[1] > 2 || group_len[2] > 2)
@@ -123,28 +121,30 @@ static int resolve_numeric(const struct past_context *c, const char *s, size_t l
  * ------------------------------------------------------------------------- */
 
 /* A number said in words at `at` within [lo, hi]: the words read, 0 when none. */
-static size_t number_in(const struct past_context *c, size_t at, int lo, int hi, int *value)
+static size_t number_in(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                        int lo, int hi, int *value)
 {
-    size_t n = ivrsm_number_words(c->loc, c->words, at, value);
+    size_t n = ivrsm_number_words(loc, w, at, value);
     return n > 0 && *value >= lo && *value <= hi ? n : 0;
 }
 
 /* N hundred [joiner] [M]: "neuf cent quatre vingt cinq", "dix neuf cent", "nineteen hundred and
  * five", "neunzehn hundert fuenfundachtzig". N in [lo, hi], M in 1..99. */
-static size_t hundreds(const struct past_context *c, size_t at, int lo, int hi, int *value)
+static size_t hundreds(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       int lo, int hi, int *value)
 {
     int n_value;
-    size_t n = number_in(c, at, lo, hi, &n_value);
+    size_t n = number_in(loc, w, at, lo, hi, &n_value);
     if (n == 0)
         return 0;
-    size_t h = ivrsm_words_match_list(c->words, at + n, c->loc, IVRSM_LIST_year_hundreds);
+    size_t h = ivrsm_words_match_list(w, at + n, loc, IVRSM_LIST_year_hundreds);
     if (h == 0)
         return 0;
     size_t pos = at + n + h;
     *value = n_value * 100;
-    size_t joiner = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_number_joiners);
+    size_t joiner = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_number_joiners);
     int rest;
-    size_t r = number_in(c, pos + joiner, 1, 99, &rest);
+    size_t r = number_in(loc, w, pos + joiner, 1, 99, &rest);
     if (r > 0) {
         *value += rest;
         pos += joiner + r;
@@ -154,11 +154,12 @@ static size_t hundreds(const struct past_context *c, size_t at, int lo, int hi, 
 
 /* 0..999 after a thousands word: "neuf cent quatre vingt cinq", "novecientos ochenta y cinco",
  * "five", the longest reading. */
-static size_t below_thousand(const struct past_context *c, size_t at, int *value)
+static size_t below_thousand(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                             int *value)
 {
     int plain, hundred;
-    size_t n = number_in(c, at, 0, 999, &plain);
-    size_t h = hundreds(c, at, 1, 9, &hundred);
+    size_t n = number_in(loc, w, at, 0, 999, &plain);
+    size_t h = hundreds(loc, w, at, 1, 9, &hundred);
     if (h > n) {
         *value = hundred;
         return h;
@@ -168,23 +169,24 @@ static size_t below_thousand(const struct past_context *c, size_t at, int *value
 }
 
 /* The longest of the readings of a year in words at `at`. */
-static size_t year_in_words(const struct past_context *c, size_t at, struct past_year *year)
+static size_t year_in_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                            struct ivrsm_date_year *year)
 {
     size_t best = 0;
     int value;
     /* "mille neuf cent quatre vingt cinq", "two thousand and five", "dos mil cinco" */
-    size_t t = ivrsm_words_match_value(c->words, at, c->loc, IVRSM_LIST_year_thousands, &value);
+    size_t t = ivrsm_words_match_value(w, at, loc, IVRSM_LIST_year_thousands, &value);
     if (t > 0) {
         size_t pos = at + t;
-        size_t joiner = ivrsm_words_match_list(c->words, pos, c->loc, IVRSM_LIST_number_joiners);
+        size_t joiner = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_number_joiners);
         int rest;
-        size_t r = below_thousand(c, pos + joiner, &rest);
+        size_t r = below_thousand(loc, w, pos + joiner, &rest);
         best = r > 0 ? t + joiner + r : t;
         year->value = value + (r > 0 ? rest : 0);
         year->two_digits = 0;
     }
     /* "dix neuf cent quatre vingt cinq", "nineteen hundred and five" */
-    size_t n = hundreds(c, at, 10, 99, &value);
+    size_t n = hundreds(loc, w, at, 10, 99, &value);
     if (n > best) {
         best = n;
         year->value = value;
@@ -192,13 +194,13 @@ static size_t year_in_words(const struct past_context *c, size_t at, struct past
     }
     /* "nineteen eighty five", "nineteen oh five"; or "quatre vingt cinq" alone */
     int century;
-    size_t first = number_in(c, at, 0, 99, &century);
+    size_t first = number_in(loc, w, at, 0, 99, &century);
     if (first > 0) {
         int pair = -1;
-        size_t second = century >= 10 ? number_in(c, at + first, 10, 99, &pair) : 0;
+        size_t second = century >= 10 ? number_in(loc, w, at + first, 10, 99, &pair) : 0;
         int zero;
-        if (second == 0 && century >= 10 && number_in(c, at + first, 0, 0, &zero) == 1) {
-            size_t unit = number_in(c, at + first + 1, 1, 9, &pair);
+        if (second == 0 && century >= 10 && number_in(loc, w, at + first, 0, 0, &zero) == 1) {
+            size_t unit = number_in(loc, w, at + first + 1, 1, 9, &pair);
             second = unit > 0 ? 1 + unit : 0;
         }
         if (second > 0 && first + second > best) {
@@ -214,11 +216,10 @@ static size_t year_in_words(const struct past_context *c, size_t at, struct past
     return best;
 }
 
-/* [joiner] year, written or said: "1985", "85", "19 85", "de 1985", "nineteen eighty five". */
-static size_t parse_year(const struct past_context *c, size_t at, struct past_year *year)
+size_t ivrsm_date_year(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       struct ivrsm_date_year *year)
 {
-    const struct ivrsm_words *w = c->words;
-    size_t pos = at + ivrsm_words_match_list(w, at, c->loc, IVRSM_LIST_year_joiners);
+    size_t pos = at + ivrsm_words_match_list(w, at, loc, IVRSM_LIST_year_joiners);
     if (ivrsm_word_is_digits(w, pos)) {
         const char *s = w->text + w->start[pos];
         if (year_of_digits(s, w->len[pos], year) != 0)
@@ -232,7 +233,7 @@ static size_t parse_year(const struct past_context *c, size_t at, struct past_ye
         }
         return pos + 1 - at;
     }
-    size_t n = year_in_words(c, pos, year);
+    size_t n = year_in_words(loc, w, pos, year);
     return n > 0 ? pos + n - at : 0;
 }
 
@@ -253,8 +254,9 @@ static size_t parse_month_first(const struct past_context *c, size_t at, int64_t
     if ((n = ivrsm_date_day_of_month(c->loc, w, pos, &day)) == 0)
         return 0;
     pos += n;
-    struct past_year year;
-    if ((n = parse_year(c, pos, &year)) == 0 || resolve(c, year, month, day, out) != 0)
+    struct ivrsm_date_year year;
+    if ((n = ivrsm_date_year(c->loc, c->words, pos, &year)) == 0 ||
+        resolve(c, year, month, day, out) != 0)
         return 0;
     return pos + n - at;
 }
@@ -268,12 +270,16 @@ static size_t parse_day_first(const struct past_context *c, size_t at, int64_t *
     if (n == 0)
         return 0;
     size_t pos = at + n;
-    pos += ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_month_joiners);
-    if ((n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_months, &month)) == 0)
+    size_t joiner = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_month_joiners);
+    if ((n = ivrsm_words_match_value(w, pos + joiner, c->loc, IVRSM_LIST_months, &month)) > 0)
+        pos += joiner + n;
+    else if ((n = ivrsm_date_month_number(c->loc, w, pos, &month)) > 0)
+        pos += n; /* "le 3 du 5 1985", "el 3 del 5 del 85", "am dritten fuenften 1985" */
+    else
         return 0;
-    pos += n;
-    struct past_year year;
-    if ((n = parse_year(c, pos, &year)) == 0 || resolve(c, year, month, day, out) != 0)
+    struct ivrsm_date_year year;
+    if ((n = ivrsm_date_year(c->loc, c->words, pos, &year)) == 0 ||
+        resolve(c, year, month, day, out) != 0)
         return 0;
     return pos + n - at;
 }
@@ -316,61 +322,10 @@ static size_t skip_trail(const struct past_context *c, size_t at)
     return at;
 }
 
-/* Keyed DDMMYYYY or DDMMYY in the locale's order, an optional final '#'. */
-static int date_from_keys(const struct past_context *c, const char *in, size_t len, int64_t *out)
+/* A keyed date's written form resolved as a numeric date said (ivrsm_date_from_keys()). */
+static int resolve_keyed(const void *ctx, const char *written, size_t len, int64_t *out)
 {
-    if (len > 0 && in[len - 1] == '#')
-        len--;
-    if (len != 6 && len != 8)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (in[i] < '0' || in[i] > '9')
-            return -1;
-    }
-    char written[11];
-    memcpy(written, in, 2);
-    written[2] = '/';
-    memcpy(written + 3, in + 2, 2);
-    written[5] = '/';
-    memcpy(written + 6, in + 4, len - 4);
-    return resolve_numeric(c, written, 6 + len - 4, out);
-}
-
-/*
- * Cuts the locale's glued words apart (German "neunzehnhundertfuenf" → "neunzehn hundert
- * fuenf"), comparing lower-case ASCII; the other bytes are copied as they are. Returns the new
- * length, or SIZE_MAX when it does not fit in cap.
- */
-static size_t unglue(const struct ivrsm_locale *loc, const char *in, size_t len, char *out,
-                     size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        size_t glue = 0;
-        for (const char *const *g = loc->year_glued; g && *g && !glue; g++) {
-            size_t k = strlen(*g);
-            size_t j = 0;
-            while (j < k && i + j < len &&
-                   (in[i + j] | ((in[i + j] >= 'A' && in[i + j] <= 'Z') ? 0x20 : 0)) == (*g)[j])
-                j++;
-            if (j == k)
-                glue = k;
-        }
-        if (glue) {
-            if (n + glue + 2 > cap)
-                return SIZE_MAX;
-            out[n++] = ' ';
-            memcpy(out + n, in + i, glue);
-            n += glue;
-            out[n++] = ' ';
-            i += glue;
-        } else {
-            if (n + 1 > cap)
-                return SIZE_MAX;
-            out[n++] = in[i++];
-        }
-    }
-    return n;
+    return resolve_numeric(ctx, written, len, out);
 }
 
 int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, size_t len,
@@ -391,12 +346,13 @@ int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, 
 
     int64_t day;
     if (is_dtmf) {
-        if (date_from_keys(&c, in, len, &day) != 0)
+        /* DDMMYYYY or DDMMYY in the locale's order, an optional final '#' */
+        if (ivrsm_date_from_keys(in, len, 1u << 6 | 1u << 8, resolve_keyed, &c, &day) != 0)
             return 1;
     } else {
         char glued[IVRSM_COLLECT_INPUT_MAX];
         if (c.loc->year_glued) {
-            len = unglue(c.loc, in, len, glued, sizeof glued);
+            len = ivrsm_date_unglue(c.loc, in, len, glued, sizeof glued);
             if (len == SIZE_MAX)
                 return 1;
             in = glued;

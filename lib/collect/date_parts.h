@@ -41,4 +41,47 @@ int ivrsm_date_is_numeric_word(const struct ivrsm_words *w, size_t i);
 /* "YYYY-MM-DD" of a day since 1970-01-01 into out (cap >= 11); -1 outside years 0..9999. */
 int ivrsm_date_format(int64_t day, char *out, size_t cap);
 
+/* A year as read: its value, and whether it was two digits (or a number below 100). */
+struct ivrsm_date_year {
+    int64_t value;
+    int two_digits;
+};
+
+/*
+ * [joiner] year at `at`, written or said: "1985", "85", "19 85", "de 1985", "nineteen eighty
+ * five", "mil novecientos ochenta y cinco", "neunzehn hundert fuenfundachtzig" (cut apart by
+ * ivrsm_date_unglue()). Returns the words read (0: none), the year in *year.
+ */
+size_t ivrsm_date_year(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       struct ivrsm_date_year *year);
+
+/*
+ * A month said as its number after a day: the locale's month_number_joiners then 1..12 in
+ * digits, words or an ordinal ("le 3 du 5", "el 3 del cinco", "the 3rd of the 5th"), an
+ * ordinal without a joiner ("dritter fuenfter"), or, in a locale that writes the day first,
+ * digits without one when a year follows ("am 3. 5. 1985"). Returns the words read (0: none),
+ * the month in *month.
+ */
+size_t ivrsm_date_month_number(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at, int *month);
+
+/*
+ * Cuts the locale's glued words apart (German "neunzehnhundertfuenf" → "neunzehn hundert
+ * fuenf", year_glued), comparing lower-case ASCII; the other bytes are copied as they are.
+ * Returns the new length, or SIZE_MAX when it does not fit in cap.
+ */
+size_t ivrsm_date_unglue(const struct ivrsm_locale *loc, const char *in, size_t len, char *out,
+                         size_t cap);
+
+/*
+ * A date keyed on the phone: digits in the locale's numeric order (DDMM, DDMMYY, DDMMYYYY;
+ * MMDD... in en-US), an optional final '#', `lengths` the digit counts the mode takes (bit n
+ * set: n digits). The digits are written as a numeric date is ("03/12", "03/12/85",
+ * "03/12/1985") and handed to the mode's `resolve` with `ctx`, which returns 0 and the day, or
+ * -1. Returns -1 for keys of another length or not digits, else what `resolve` returns.
+ */
+typedef int (*ivrsm_date_resolver)(const void *ctx, const char *written, size_t len, int64_t *day);
+int ivrsm_date_from_keys(const char *in, size_t len, unsigned lengths, ivrsm_date_resolver resolve,
+                         const void *ctx, int64_t *day);
+
 #endif

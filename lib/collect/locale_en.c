@@ -158,6 +158,10 @@ static const char *const en_day_units[] = {"days", "day", NULL};
 static const char *const en_week_units[] = {"weeks", "week", NULL};
 static const char *const en_month_day_joiners[] = {"the", NULL};
 static const char *const en_day_month_joiners[] = {"of", NULL};
+/* Between a day and its month said as a number ("the 3rd of the 5th"). */
+static const char *const en_month_number_joiners[] = {"of the", "of", NULL};
+/* Before a year: "on the 3rd of May in 1985". */
+static const char *const en_year_joiners[] = {"in", NULL};
 static const char *const en_asap[] = {"as soon as possible",
                                       "asap",
                                       "a s a p",
@@ -438,11 +442,13 @@ static ivrsm_heard_cache en_heard_cache;
     .in_words = en_in_words, .from_now_words = en_from_now_words, .one_words = en_one_words,       \
     .day_units = en_day_units, .day_ordinals = en_day_ordinals,                                    \
     .ordinal_suffixes = en_ordinal_suffixes, .day_month_joiners = en_day_month_joiners,            \
-    .month_day_joiners = en_month_day_joiners, .asap = en_asap, .date_articles = en_date_articles, \
+    .month_day_joiners = en_month_day_joiners,                                                     \
+    .month_number_joiners = en_month_number_joiners, .year_joiners = en_year_joiners,              \
+    .asap = en_asap, .date_articles = en_date_articles,                                            \
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
     .year_thousands = en_year_thousands, .year_hundreds = en_year_hundreds,                        \
     .past_lead_fillers = en_past_lead_fillers,                                                     \
-    .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,             \
+    .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,                  \
     .key_words = en_key_words
 
 const struct ivrsm_locale ivrsm_locale_en_us = {

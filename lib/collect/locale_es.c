@@ -112,6 +112,8 @@ static const char *const es_day_units[] = {"dias", "dia", NULL};
 static const char *const es_week_units[] = {"semanas", "semana", NULL};
 static const char *const es_day_month_joiners[] = {"de", NULL};
 static const char *const es_year_joiners[] = {"de", "del", NULL};
+/* Between a day and its month said as a number ("el 3 del 5"). */
+static const char *const es_month_number_joiners[] = {"del", "de", NULL};
 static const char *const es_asap[] = {"lo antes posible",
                                       "cuanto antes",
                                       "lo mas pronto posible",
@@ -363,6 +365,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .day_ordinals = es_day_ordinals,
     .day_month_joiners = es_day_month_joiners,
     .year_joiners = es_year_joiners,
+    .month_number_joiners = es_month_number_joiners,
     .asap = es_asap,
     .date_articles = es_date_articles,
     .date_lead_fillers = es_date_lead_fillers,

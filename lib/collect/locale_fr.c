@@ -97,6 +97,8 @@ static const char *const fr_next_month[] = {"le mois prochain", "mois prochain",
 static const char *const fr_in_words[] = {"dans", NULL};
 static const char *const fr_day_units[] = {"jours", "jour", NULL};
 static const char *const fr_week_units[] = {"semaines", "semaine", NULL};
+/* Between a day and its month said as a number ("le 3 du 5"). */
+static const char *const fr_month_number_joiners[] = {"du", "de", NULL};
 static const char *const fr_asap[] = {"des que possible",
                                       "le plus tot possible",
                                       "au plus tot",
@@ -367,7 +369,8 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .week_after_words = fr_week_after_words, .this_week = fr_this_week,                            \
     .this_weekend = fr_this_weekend, .this_month = fr_this_month, .next_month = fr_next_month,     \
     .in_words = fr_in_words, .day_units = fr_day_units, .week_units = fr_week_units,               \
-    .asap = fr_asap, .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers, \
+    .asap = fr_asap, .month_number_joiners = fr_month_number_joiners,                              \
+    .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers,                  \
     .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
     .year_thousands = fr_year_thousands, .year_hundreds = fr_year_hundreds,                        \
     .past_lead_fillers = fr_past_lead_fillers,                                                     \

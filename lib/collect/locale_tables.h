@@ -101,6 +101,7 @@ struct ivrsm_phrase_value {
     X(week_units)                                                                                  \
     X(day_month_joiners)                                                                           \
     X(month_day_joiners)                                                                           \
+    X(month_number_joiners)                                                                        \
     X(year_joiners)                                                                                \
     X(asap)                                                                                        \
     X(date_articles)                                                                               \
@@ -237,6 +238,9 @@ struct ivrsm_locale {
     const char *const *ordinal_suffixes;           /* after the digits of a day: "3rd", "1er" */
     const char *const *day_month_joiners;          /* between a day and its month: "of", "de" */
     const char *const *month_day_joiners;          /* between a month and its day: "the" */
+    /* Between a day and its month said as a number: "du" in "le 3 du 5", "of the" in "the 3rd
+     * of the 5th" (ivrsm_date_month_number()). */
+    const char *const *month_number_joiners;
     const char *const *year_joiners;               /* before a year: "de" */
     const char *const *asap;                       /* "des que possible", "je ne sais pas" */
     const char *const *date_articles;              /* "le", "ce", "on the": skipped before a date */
