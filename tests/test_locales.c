@@ -1043,6 +1043,13 @@ START_TEST(test_normalize_starts_as_two_passes)
             ck_assert_msg(has >= want && (loc->text.rewrites || has == want),
                           "%s: byte %d in \"%s\"", loc->tag, c, b);
         }
+        /* The keys of its words: every one the output has, and no other without rewrites. */
+        for (unsigned k = 0; k < 256; k++) {
+            int has = (int)(starts.keys.bits[k >> 6] >> (k & 63) & 1),
+                want = (int)(found.keys.bits[k >> 6] >> (k & 63) & 1);
+            ck_assert_msg(has >= want && (loc->text.rewrites || has == want),
+                          "%s: key %u in \"%s\"", loc->tag, k, b);
+        }
     }
 }
 END_TEST

@@ -1215,7 +1215,8 @@ static bool taken_after_by_words(char w[][8], size_t n, size_t end, const ivrsm_
             neg = longest_words_at(w, j, n, r->negations_after);
         /* One of `negations_closing` next, when the clause ends after it. */
         const size_t closing = j == end ? longest_words_at(w, j, n, r->negations_closing) : 0;
-        if (closing > neg && (j + closing == n || longest_words_at(w, j + closing, n, r->clause_breaks)))
+        if (closing > neg &&
+            (j + closing == n || longest_words_at(w, j + closing, n, r->clause_breaks)))
             neg = closing;
         const size_t idiom = longest_words_at(w, j, n, r->idioms);
         bool after_break = false;
@@ -1479,9 +1480,9 @@ START_TEST(test_heard_as_before_in_neutral_words)
     static char vocab[CAP][8];
     size_t nv = 0;
     const struct ivrsm_text_words *lists[] = {
-        r->dont_know,       r->idioms,           r->negations,   r->clause_breaks, r->short_answers,
-        r->negations_after, r->clause_negations, r->answers_yes, r->answers_no,
-        r->corrections,     r->negations_closing};
+        r->dont_know,     r->idioms,          r->negations,        r->clause_breaks,
+        r->short_answers, r->negations_after, r->clause_negations, r->answers_yes,
+        r->answers_no,    r->corrections,     r->negations_closing};
     enum { LISTS = sizeof lists / sizeof lists[0] };
     /* The lists' words (of up to 7 bytes), then neutral number words. */
     for (size_t l = 0; l < LISTS; l++)
@@ -1554,6 +1555,10 @@ START_TEST(test_heard_as_before_in_neutral_words)
         ivrsm_text_word_starts(text, len, &ws);
         ivrsm_heard_memo memo = {.starts = ws.bits};
         ck_assert_int_eq(ivrsm_text_hears_phrase_memo(r, text, len, phrase, plen, may, &memo), now);
+        /* And with the keys of its words, as the normaliser notes them. */
+        ivrsm_heard_memo keyed = {.starts = ws.bits, .keys = &ws.keys};
+        ck_assert_int_eq(ivrsm_text_hears_phrase_memo(r, text, len, phrase, plen, may, &keyed),
+                         now);
         /* Alone: heard as the old rule hears it (the phrase is the whole text). */
         ck_assert_int_eq(ivrsm_text_hears_phrase(r, phrase, plen, phrase, plen, may),
                          hears_by_words(phrase, phrase, r->dont_know, r->negations));
@@ -1594,7 +1599,6 @@ START_TEST(test_collapse_spaces)
 }
 END_TEST
 
-
 /* A separable verb said apart is joined again, the words between kept in order. */
 START_TEST(test_rejoin_separable)
 {
@@ -1605,7 +1609,7 @@ START_TEST(test_rejoin_separable)
         {"sage ab", "absagen"},
         {"sag ab bitte", "absagen bitte"},
         {"ich sagte den termin ab", NULL},       /* no present form */
-        {"ab ich sage", NULL},                    /* the prefix before the verb */
+        {"ab ich sage", NULL},                   /* the prefix before the verb */
         {"ich sage a b c d e f g h i ab", NULL}, /* beyond its reach */
         {"ich sage a b c d e f g ab", "ich a b c d e f g absagen"},
         {"sagst du es ab oder nicht", "du es absagen oder nicht"},

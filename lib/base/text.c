@@ -246,6 +246,15 @@ static void prepare_heard_cache(const ivrsm_text_rules *rules)
         const unsigned char c = (unsigned char)e->text[0];
         hc->correction_bytes[c >> 6] |= (uint64_t)1 << (c & 63);
     }
+    memset(&hc->turn_keys, 0, sizeof hc->turn_keys);
+    memset(&hc->correction_keys, 0, sizeof hc->correction_keys);
+    for (unsigned k = 0; k < IVRSM_WORD_KEY_BITS; k++) {
+        const unsigned folded = ivrsm_sentence_key(k);
+        if (ivrsm_word_keys_has(&hc->turn_first, k))
+            hc->turn_keys.bits[folded >> 6] |= (uint64_t)1 << (folded & 63);
+        if (ivrsm_word_keys_has(&hc->correction_first, k))
+            hc->correction_keys.bits[folded >> 6] |= (uint64_t)1 << (folded & 63);
+    }
     atomic_store_explicit(&hc->phase, 2, memory_order_release);
 }
 
@@ -264,8 +273,23 @@ struct norm_out {
     size_t floor; /* text before it was written by a rewrite: never rewritten again */
     int pending_space;
     ivrsm_rewrite_index *index;
-    ivrsm_word_starts *starts; /* the first bytes of the words written, or NULL */
+    ivrsm_word_starts *starts; /* the first bytes and keys of the words written, or NULL */
+    size_t word_at;            /* where the word being written started */
 };
+
+/* Notes the key of word w[0..n) in starts' set of keys. */
+static inline void mark_key(ivrsm_word_starts *starts, const char *w, size_t n)
+{
+    const unsigned key = ivrsm_sentence_key(ivrsm_word_key((unsigned char)w[0], n));
+    starts->keys.bits[key >> 6] |= (uint64_t)1 << (key & 63);
+}
+
+/* Whether two sets of a sentence's keys share one. */
+static inline bool keys_meet(const ivrsm_sentence_keys *a, const ivrsm_sentence_keys *b)
+{
+    return ((a->bits[0] & b->bits[0]) | (a->bits[1] & b->bits[1]) | (a->bits[2] & b->bits[2]) |
+            (a->bits[3] & b->bits[3])) != 0;
+}
 
 /* Notes byte c as the first of a word written, when the caller wants them. */
 static inline void mark_start(struct norm_out *o, unsigned char c)
@@ -326,8 +350,10 @@ static int compose_mark(const ivrsm_text_rules *rules, struct norm_out *o, const
     o->len--; /* the letter, written again as the accented one */
     if (o->len + n >= o->cap)
         return -1;
-    if (o->len == 0 || o->out[o->len - 1] == ' ')
+    if (o->len == 0 || o->out[o->len - 1] == ' ') {
         mark_start(o, (unsigned char)piece[0]);
+        o->word_at = o->len;
+    }
     memcpy(o->out + o->len, piece, n);
     o->len += n;
     return 2;
@@ -409,8 +435,10 @@ static int put_piece(struct norm_out *o, const char *piece, size_t n)
         return -1;
     if (space)
         o->out[o->len++] = ' ';
-    if (space || o->len == 0)
+    if (space || o->len == 0) {
         mark_start(o, (unsigned char)piece[0]);
+        o->word_at = o->len;
+    }
     o->pending_space = 0;
     /* Folded pieces are one or two bytes (a letter, "oe", a kept 2-byte character): copied
      * without a call; longer ones (CJK, a language's own folds) by memcpy. */
@@ -469,9 +497,15 @@ static int rewrite_tail(const ivrsm_text_rules *rules, struct norm_out *o)
     o->floor = o->len;
     /* The words written start where from's did; the words replaced keep their bits (a
      * first byte too many only costs a phrase a scan). */
-    for (size_t k = 0; k < n; k++)
-        if (k == 0 || best->to[k - 1] == ' ')
-            mark_start(o, (unsigned char)best->to[k]);
+    for (size_t k = 0, word = 0; k <= n; k++) {
+        if ((k == n || best->to[k] == ' ') && k > word) { /* a word of `to`: to[word..k) */
+            mark_start(o, (unsigned char)best->to[word]);
+            if (o->starts)
+                mark_key(o->starts, best->to + word, k - word);
+        }
+        if (k < n && best->to[k] == ' ')
+            word = k + 1;
+    }
     return 0;
 }
 
@@ -487,8 +521,10 @@ static inline int put_byte(struct norm_out *o, char c)
         return -1;
     if (space)
         o->out[o->len++] = ' ';
-    if (space || o->len == 0)
+    if (space || o->len == 0) {
         mark_start(o, (unsigned char)c);
+        o->word_at = o->len;
+    }
     o->pending_space = 0;
     o->out[o->len++] = c;
     return 0;
@@ -519,6 +555,8 @@ static inline int end_word(const ivrsm_text_rules *rules, struct norm_out *o)
     if (o->pending_space)
         return 0;
     o->pending_space = 1;
+    if (o->starts && o->len > o->word_at)
+        mark_key(o->starts, o->out + o->word_at, o->len - o->word_at);
     if (!rules || !rules->rewrites)
         return 0;
     return rewrite_word(rules, o);
@@ -589,7 +627,7 @@ static int normalize(const ivrsm_text_rules *rules, const char *in, size_t len, 
     /* pending_space: a separator was seen since the last word byte (none yet). */
     ivrsm_rewrite_index index;
     index.state = 0;
-    struct norm_out o = {out, cap, 0, 0, 1, &index, starts};
+    struct norm_out o = {out, cap, 0, 0, 1, &index, starts, 0};
     if (rules && rules->cache) {
         prepare_rewrites(rules);
         if (atomic_load_explicit(&rules->cache->phase, memory_order_acquire) == 2)
@@ -1006,7 +1044,9 @@ static inline bool text_may_turn(const ivrsm_text_rules *rules, const char *text
         const uint64_t *b = memo->starts;
         const bool bytes = !b || (b[0] & hc->turn_bytes[0]) || (b[1] & hc->turn_bytes[1]) ||
                            (b[2] & hc->turn_bytes[2]) || (b[3] & hc->turn_bytes[3]);
-        memo->turns = bytes && some_word_in(&hc->turn_first, text, 0, text_len) ? 2 : 1;
+        /* The keys the normaliser noted answer most texts without reading them. */
+        const bool keys = !memo->keys || keys_meet(memo->keys, &hc->turn_keys);
+        memo->turns = bytes && keys && some_word_in(&hc->turn_first, text, 0, text_len) ? 2 : 1;
     }
     return memo->turns == 2;
 }
@@ -1060,6 +1100,8 @@ static void find_correction(const ivrsm_text_rules *rules, const char *text, siz
         if (!((b[0] & c[0]) | (b[1] & c[1]) | (b[2] & c[2]) | (b[3] & c[3])))
             return;
     }
+    if (hc && memo->keys && !keys_meet(memo->keys, &hc->correction_keys))
+        return;
     for (size_t i = 0; i < text_len;) {
         size_t end = i;
         while (end < text_len && text[end] != ' ')
@@ -1141,6 +1183,11 @@ void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws)
             continue;
         const unsigned char c = (unsigned char)text[i];
         ws->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        size_t end = i;
+        while (end < len && text[end] != ' ')
+            end++;
+        if (end > i)
+            mark_key(ws, text + i, end - i);
     }
 }
 

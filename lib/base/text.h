@@ -89,6 +89,18 @@ static inline bool ivrsm_word_keys_has(const ivrsm_word_keys *k, unsigned key)
     return (k->bits[key >> 6] >> (key & 63)) & 1;
 }
 
+/* The keys of a sentence's words, folded to 256 bits (a bit of a sentence's set stands for
+ * four keys: it is zeroed and compared for every sentence, and most sentences are told from the
+ * lists' words as well by these). */
+typedef struct ivrsm_sentence_keys {
+    uint64_t bits[4];
+} ivrsm_sentence_keys;
+
+static inline unsigned ivrsm_sentence_key(unsigned word_key)
+{
+    return word_key & 255;
+}
+
 /* Static storage for the sets of a language's rules, built by the first call that needs them
  * (a machine's load) and read by all after (release/acquire, no lock, no allocation). */
 typedef struct ivrsm_heard_cache {
@@ -102,6 +114,8 @@ typedef struct ivrsm_heard_cache {
     uint64_t turn_bytes[4];           /* the first bytes of those words, as 256 bits */
     ivrsm_word_keys correction_first; /* the first word of each of `corrections` */
     uint64_t correction_bytes[4];     /* the first bytes of those words */
+    ivrsm_sentence_keys turn_keys;    /* turn_first folded as a sentence's keys are */
+    ivrsm_sentence_keys correction_keys; /* correction_first folded so */
 } ivrsm_heard_cache;
 
 typedef struct ivrsm_text_rules {
@@ -257,6 +271,10 @@ typedef struct ivrsm_heard_memo {
      * the last one starts at `corrected_from`, and the words after it at `corrected_to`. */
     int corrected;
     size_t corrected_from, corrected_to;
+    /* The keys of the text's words (ivrsm_word_starts.keys, a set holding at least those), when
+     * the caller has them, or NULL: a text none of whose words has the key of a correction, or
+     * of a word that turns a phrase around after it, is not read for one. */
+    const ivrsm_sentence_keys *keys;
 } ivrsm_heard_memo;
 
 /* ivrsm_text_hears_phrase() for one of the phrases tried on a text: the words known to start
@@ -268,21 +286,25 @@ int ivrsm_text_hears_phrase_memo(const ivrsm_text_rules *rules, const char *text
 
 /*
  * The bytes that start a word of a text (the first byte, and each byte after a
- * space), as a set of 256 bits. A phrase whose first byte is not in the set
- * cannot be found by ivrsm_text_has_phrase(): a state tries dozens of phrases
- * per sentence, and this turns most of them away without scanning the text.
+ * space), as a set of 256 bits, and the keys of its words. A phrase whose first byte is not in the
+ * set cannot be found by ivrsm_text_has_phrase(): a state tries dozens of phrases per sentence, and
+ * this turns most of them away without scanning the text.
  */
 typedef struct ivrsm_word_starts {
     uint64_t bits[4];
+    /* The keys of the words (ivrsm_word_key()) folded to 256 bits (ivrsm_sentence_key()): a
+     * text none of whose words has a key of a list of the rules (a correction, a negation after
+     * a phrase) is not read for it. */
+    ivrsm_sentence_keys keys;
 } ivrsm_word_starts;
 
 void ivrsm_text_word_starts(const char *text, size_t len, ivrsm_word_starts *ws);
 
 /*
- * ivrsm_text_normalize_rules() that also notes the first byte of every word it writes in
- * *starts (zeroed first), in the same pass: what ivrsm_text_word_starts() finds in its output,
- * and possibly the first bytes of words a rewrite then replaced (a byte too many only costs a
- * phrase its scan).
+ * ivrsm_text_normalize_rules() that also notes the first byte and the key of every word it
+ * writes in *starts (zeroed first), in the same pass: what ivrsm_text_word_starts() finds in its
+ * output, and possibly those of words a rewrite then replaced (one too many only costs a phrase
+ * its scan, or a sentence a read for a list's words).
  */
 int ivrsm_text_normalize_starts(const ivrsm_text_rules *rules, const char *in, size_t len,
                                 char *out, size_t cap, ivrsm_word_starts *starts);
