@@ -142,6 +142,7 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
     /* What the phrases' searches read of the sentence, for the next (negations). */
     ivrsm_heard_memo memo = {0};
     memo.starts = starts->bits;
+    memo.keys = &starts->keys;
     if (t->by_first) {
         for (uint64_t set = phrases_starting(t, starts); set; set &= set - 1) {
             const m_phrase_entry *p = &t->phrases[__builtin_ctzll(set)];
@@ -195,14 +196,16 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
     int n = ivrsm_text_normalize_starts(rules, text, len, norm, sizeof(norm), &starts);
     if (n <= 0)
         return r;
-    /* "ich sage den Termin ab": the verb of a phrase said apart is joined again first (its
-     * prefix is a word of the sentence, so `starts` holds the infinitive's first byte). */
+    /* "ich sage den Termin ab": the verb of a phrase said apart is joined again first, and the
+     * words of the sentence noted again (the infinitive is a word of its own). */
     for (size_t k = 0; k < t->separable_count; k++) {
         size_t joined = (size_t)n;
         const m_separable *v = &t->separable[k];
         if (ivrsm_text_rejoin_separable(norm, &joined, sizeof(norm), v->prefix, v->prefix_len,
-                                        v->stem, v->stem_len))
+                                        v->stem, v->stem_len)) {
             n = (int)joined;
+            ivrsm_text_word_starts(norm, joined, &starts);
+        }
     }
     int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
     if (route >= 0) {
