@@ -161,12 +161,15 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
 }
 
 /* A sentence that is a key said instead of pressed ("option 2", "touche deux") selects the
- * route of that key, as the key would (ivrsm_locale_key_said()); else r as it is. */
+ * route of that key, as the key would (ivrsm_locale_key_said()), in a state that collects no
+ * value; else r as it is. */
 static s_match match_key_said(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,
                               const char *text, size_t len, s_match r)
 {
     char key[8];
-    if (st->dtmf_count == 0 || ivrsm_locale_key_said(loc, text, len, key, sizeof key) != 0)
+    /* Not in a state that collects: "nine" to a question of a number is the value. */
+    if (st->dtmf_count == 0 || st->collect.mode != IVRSM_COLLECT_NONE ||
+        ivrsm_locale_key_said(loc, text, len, key, sizeof key) != 0)
         return r;
     int route = find_dtmf(s, st, key, strlen(key));
     if (route >= 0) {
