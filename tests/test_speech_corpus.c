@@ -252,12 +252,55 @@ START_TEST(test_corpus_heard_as_meant)
 }
 END_TEST
 
+/*
+ * A key said instead of pressed selects the route of the key in a menu, but not in a state that
+ * collects a value: "nine" to "how many tickets?" is 9, though the state's "repeat" route has
+ * the key 9.
+ */
+START_TEST(test_key_said_only_in_menus)
+{
+    static const char machine[] =
+        "machine: keys\nversion: \"1\"\nlocale: en-US\n"
+        "intents:\n  repeat: { utterances: [\"repeat\"], dtmf: [\"9\"] }\n"
+        "  agent: { utterances: [\"agent\"], dtmf: [\"0\"] }\n"
+        "states:\n"
+        "  start:\n    type: decide\n    routes:\n      - when: ctx.q == \"count\"\n"
+        "        next: count\n    next: menu\n"
+        "  menu:\n    type: prompt_and_listen\n    prompt: \"Say agent, or repeat.\"\n"
+        "    routes:\n      - { when_intent: repeat, set: { heard: repeat }, next: done }\n"
+        "      - { when_intent: agent, set: { heard: agent }, next: done }\n"
+        "    nomatch: { max: 1, next: done }\n"
+        "  count:\n    type: prompt_and_listen\n    prompt: \"How many tickets?\"\n"
+        "    collect: { mode: digits, min: 1, max: 2, target: tickets }\n"
+        "    routes:\n      - { when_intent: repeat, set: { heard: repeat }, next: done }\n"
+        "    nomatch: { max: 1, next: done }\n    next: done\n"
+        "  done:\n    type: prompt_end\n    prompt: \"Bye.\"\n";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_msg(ivrsm_machine_load_buffer(machine, sizeof machine - 1, IVRSM_FORMAT_YAML, "keys",
+                                            &m, &err) == 0,
+                  "%d:%d: %s", err.line, err.column, err.message);
+    char heard[128];
+    ck_assert_int_eq(ask(m, "menu", IVRSM_EVENT_SPEECH, "nine", heard, sizeof heard), 0);
+    ck_assert_str_eq(heard, "repeat");
+    ck_assert_int_eq(ask(m, "menu", IVRSM_EVENT_SPEECH, "press zero please", heard, sizeof heard),
+                     0);
+    ck_assert_str_eq(heard, "agent");
+    ck_assert_int_eq(ask(m, "menu", IVRSM_EVENT_SPEECH, "I have nine", heard, sizeof heard), 0);
+    ck_assert_str_eq(heard, "");
+    ck_assert_int_eq(ask(m, "count", IVRSM_EVENT_SPEECH, "nine", heard, sizeof heard), 0);
+    ck_assert_str_eq(heard, ""); /* collected as 9, no route taken */
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("speech_corpus");
     TCase *tc = tcase_create("corpus");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_corpus_heard_as_meant, 0, (int)(SET_COUNT * CORPUS_COUNT));
+    tcase_add_test(tc, test_key_said_only_in_menus);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
