@@ -241,11 +241,11 @@ struct ivrsm_locale {
     /* Between a day and its month said as a number: "du" in "le 3 du 5", "of the" in "the 3rd
      * of the 5th" (ivrsm_date_month_number()). */
     const char *const *month_number_joiners;
-    const char *const *year_joiners;               /* before a year: "de" */
-    const char *const *asap;                       /* "des que possible", "je ne sais pas" */
-    const char *const *date_articles;              /* "le", "ce", "on the": skipped before a date */
-    const char *const *date_lead_fillers;          /* "euh", "plutot": skipped before a date */
-    const char *const *date_trail_fillers;         /* "matin", "s il vous plait": skipped after */
+    const char *const *year_joiners;       /* before a year: "de" */
+    const char *const *asap;               /* "des que possible", "je ne sais pas" */
+    const char *const *date_articles;      /* "le", "ce", "on the": skipped before a date */
+    const char *const *date_lead_fillers;  /* "euh", "plutot": skipped before a date */
+    const char *const *date_trail_fillers; /* "matin", "s il vous plait": skipped after */
     /* Years said in words (the "date_past" mode), read with `numbers` around these words: */
     const struct ivrsm_phrase_value *year_thousands; /* "mille" = 1000, "two thousand" = 2000 */
     const char *const *year_hundreds; /* after 1..99: "dix neuf cent", "nineteen hundred" */
