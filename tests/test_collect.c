@@ -480,6 +480,81 @@ START_TEST(test_digits_luhn_and_terminator)
 }
 END_TEST
 
+/*
+ * A value range (min_value, max_value): the digits are a number in it, keyed or said in any
+ * locale; a reading out of range gives way to another; leading zeros are no part of the
+ * value; bounds out of order or past IVRSM_COLLECT_VALUE_MAX are a bad argument.
+ */
+START_TEST(test_digits_value_range)
+{
+    ivrsm_collect_params p = digits_params();
+    ivrsm_collect_value v;
+    p.digits_range = 1;
+    p.digits_value_min = 1;
+    p.digits_value_max = 5;
+    p.digits_max = 1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "5", 1, &v), 0);
+    ck_assert_str_eq(v.text, "5");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "9", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "0", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1#", 1, &v), 0);
+    ck_assert_str_eq(v.text, "1");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "quatre", 0, &v), 0);
+    ck_assert_str_eq(v.text, "4");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "neuf", 0, &v), 1);
+    static const struct {
+        const char *tag, *said, *value;
+    } said[] = {{"en-US", "four", "4"},   {"en-GB", "five", "5"},  {"es-ES", "tres", "3"},
+                {"de-DE", "zwei", "2"},   {"de-DE", "neun", NULL}, {"es-ES", "nueve", NULL},
+                {"en-US", "seven", NULL}, {"fr-BE", "un", "1"}};
+    for (size_t i = 0; i < sizeof said / sizeof *said; i++) {
+        p.locale = ivrsm_locale_find(said[i].tag);
+        int r = parse(IVRSM_COLLECT_DIGITS, &p, said[i].said, 0, &v);
+        ck_assert_msg(r == (said[i].value ? 0 : 1), "%s '%s': %d", said[i].tag, said[i].said, r);
+        if (said[i].value)
+            ck_assert_str_eq(v.text, said[i].value);
+    }
+    /* Two digits, 10 to 31: "05" is 5, out; "0012" is 12 once the zeros go (max 4). */
+    p = digits_params();
+    p.digits_range = 1;
+    p.digits_value_min = 10;
+    p.digits_value_max = 31;
+    p.digits_max = 4;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "05", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "0012", 1, &v), 0);
+    ck_assert_str_eq(v.text, "12");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "32", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "vingt et un", 0, &v), 0);
+    ck_assert_str_eq(v.text, "21");
+    /* Zero may be in range, alone or keyed with zeros before it. */
+    p.digits_value_min = 0;
+    p.digits_value_max = 0;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "000", 1, &v), 0);
+    ck_assert_str_eq(v.text, "0");
+    /* The widest range: 18 nines in, 19 digits (past any bound) out. */
+    p = digits_params();
+    p.digits_max = 0;
+    p.digits_range = 1;
+    p.digits_value_max = IVRSM_COLLECT_VALUE_MAX;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "999999999999999999", 1, &v), 0);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1000000000000000000", 1, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "00000000000000000000000000001", 1, &v), 0);
+    ck_assert_str_eq(v.text, "1");
+    /* Bad bounds. */
+    p.digits_value_max = IVRSM_COLLECT_VALUE_MAX + 1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1", 1, &v), -1);
+    p.digits_value_max = 3;
+    p.digits_value_min = 4;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1", 1, &v), -1);
+    p.digits_value_min = -1;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "1", 1, &v), -1);
+    /* Without digits_range the bounds are not read. */
+    p.digits_range = 0;
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "0042", 1, &v), 0);
+    ck_assert_str_eq(v.text, "0042");
+}
+END_TEST
+
 START_TEST(test_otp_table)
 {
     ivrsm_collect_params p = fr_params();
@@ -1326,6 +1401,7 @@ static Suite *collect_suite(void)
                         sizeof reference_cases / sizeof reference_cases[0]);
     tcase_add_test(tc, test_reference_patterns);
     tcase_add_test(tc, test_digits_luhn_and_terminator);
+    tcase_add_test(tc, test_digits_value_range);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("date_nl");

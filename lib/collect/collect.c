@@ -216,6 +216,10 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         params->digits_max > IVRSM_COLLECT_DIGITS_MAX ||
         (params->digits_max && params->digits_min > params->digits_max))
         return -1;
+    if (params->digits_range &&
+        (params->digits_value_min < 0 || params->digits_value_max > IVRSM_COLLECT_VALUE_MAX ||
+         params->digits_value_min > params->digits_value_max))
+        return -1;
     if (params->otp_length < 0 || params->otp_length > IVRSM_COLLECT_OTP_MAX ||
         params->asap_days < 0 || params->asap_days > IVRSM_COLLECT_ASAP_DAYS_MAX ||
         params->past_years < 0 || params->past_years > IVRSM_COLLECT_PAST_YEARS_MAX)

@@ -72,6 +72,11 @@ typedef struct ivrsm_collect_params {
     int digits_max;                /* DIGITS: most digits (IVRSM_COLLECT_DIGITS_MAX when 0) */
     const char *digits_terminator; /* DIGITS: keys that may close a keyed entry ("#" when NULL) */
     int digits_luhn;               /* DIGITS: nonzero when the last digit is a Luhn check digit */
+    /* DIGITS: nonzero when the digits are a number from digits_value_min to digits_value_max
+     * (inclusive, 0 to IVRSM_COLLECT_VALUE_MAX): a score of 1 to 5, an amount; the value is then
+     * written without leading zeros ("05" is "5"). */
+    int digits_range;
+    int64_t digits_value_min, digits_value_max;
     int past_years; /* DATE_PAST: the oldest date is this many years before today (120 when 0) */
     /* REFERENCE: the shapes a code may have, '|'-separated: A a letter, 9 a digit, X either
      * ("AA999999999AA|XXXXXX"); checked by ivrsm_reference_patterns_check(). DTMF entries
@@ -84,6 +89,8 @@ typedef struct ivrsm_collect_params {
 #define IVRSM_COLLECT_OTP_MAX 32
 /* The most digits the "digits" mode reads. */
 #define IVRSM_COLLECT_DIGITS_MAX 64
+/* The largest bound of a "digits" collect's value range (min_value, max_value): 18 digits. */
+#define IVRSM_COLLECT_VALUE_MAX 999999999999999999LL
 /* The widest "as soon as possible" window; a larger asap_days is a bad argument (-1). */
 #define IVRSM_COLLECT_ASAP_DAYS_MAX 366
 /* The furthest back a "date_past" collect reaches, in years; a larger past_years is -1. */

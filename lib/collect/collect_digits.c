@@ -4,6 +4,9 @@
  * terminator, or said digit by digit, in pairs or groups as the locale reads
  * them ("quatre cinq six", "douze trente-quatre"). With check luhn, the
  * last digit must be the Luhn check digit of the others (card numbers).
+ * With a value range (min_value, max_value: a score of 1 to 5, an amount),
+ * the digits are a number that must lie in it, and a spoken reading outside
+ * it gives way to the next ("vingt et un" is 21, or 20 then 1).
  */
 #include "collect.h"
 
@@ -32,11 +35,27 @@ bool ivrsm_luhn_valid(const char *digits, size_t len)
     return sum % 10 == 0;
 }
 
+/* Whether the number the digits write lies in the collect's range (leading zeros aside). */
+static bool in_range(const ivrsm_collect_params *p, const char *digits, size_t len)
+{
+    while (len > 1 && *digits == '0') {
+        digits++;
+        len--;
+    }
+    if (len > 18) /* more than IVRSM_COLLECT_VALUE_MAX can be */
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++)
+        v = v * 10 + (digits[i] - '0');
+    return v >= p->digits_value_min && v <= p->digits_value_max;
+}
+
 static bool acceptable(const ivrsm_collect_params *p, const char *digits, size_t len)
 {
     size_t lo = p->digits_min > 0 ? (size_t)p->digits_min : 1;
     size_t hi = p->digits_max > 0 ? (size_t)p->digits_max : IVRSM_COLLECT_DIGITS_MAX;
-    return len >= lo && len <= hi && (!p->digits_luhn || ivrsm_luhn_valid(digits, len));
+    return len >= lo && len <= hi && (!p->digits_luhn || ivrsm_luhn_valid(digits, len)) &&
+           (!p->digits_range || in_range(p, digits, len));
 }
 
 typedef struct reading {
@@ -79,6 +98,12 @@ int ivrsm_collect_digits(const ivrsm_collect_params *p, const char *in, size_t l
             return 1;
         n = strlen(digits);
     }
-    memcpy(out->text, digits, n + 1);
+    const char *value = digits;
+    if (p->digits_range) /* a number: "05" is 5 */
+        while (n > 1 && *value == '0') {
+            value++;
+            n--;
+        }
+    memcpy(out->text, value, n + 1);
     return 0;
 }

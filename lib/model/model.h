@@ -253,6 +253,8 @@ typedef struct m_collect {
     int min, max;           /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
     const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
     bool luhn;              /* digits: check: luhn */
+    bool has_range;         /* digits: min_value or max_value given */
+    int64_t value_min, value_max; /* digits: the value's range, inclusive */
     int past_years;         /* date_past: max_years_ago (0: IVRSM_COLLECT_PAST_YEARS_DEFAULT) */
     const char *patterns;   /* reference: its patterns, '|'-separated ("AA999999999AA") */
     const char *target;     /* ctx key for the value; NULL: the mode's default */
