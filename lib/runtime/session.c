@@ -992,6 +992,9 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_max = c->max;
     p.digits_terminator = c->terminator ? c->terminator : s->limits->dtmf_terminator;
     p.digits_luhn = c->luhn;
+    p.digits_range = c->has_range;
+    p.digits_value_min = c->value_min;
+    p.digits_value_max = c->value_max;
     p.asap_days = s->limits->asap_days;
     p.past_years = c->past_years;
     p.reference_patterns = c->patterns;
