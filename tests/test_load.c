@@ -2103,7 +2103,8 @@ START_TEST(test_owner_messages)
         {19, 5, "missing-key", "missing key 'mode' in collect of state 'a'"},
         {19, 15, "unknown-key",
          "unknown key 'zz' in collect of state 'a' (expected one of: mode, allow_dtmf, length, "
-         "target, validate, retry, min, max, terminator, check, max_years_ago, pattern)"},
+         "target, validate, retry, min, max, terminator, check, min_value, max_value, "
+         "max_years_ago, pattern)"},
         {19, 30, "unknown-key",
          "unknown key 'zz' in collect.retry of state 'a' (expected one of: max, on_fail_next)"},
         {23, 5, "ignored-key",

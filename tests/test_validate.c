@@ -646,6 +646,94 @@ START_TEST(test_dangling_next_is_no_dead_end)
 }
 END_TEST
 
+/*
+ * A digits collect's value range: min_value and max_value load (max_value's digits become
+ * the keys asked when max is absent), and each mistake is an invalid-value at its key:
+ * bounds out of order, a negative bound, one past 18 digits, a max too short for min_value,
+ * a range in another mode.
+ */
+START_TEST(test_digits_value_range_checked)
+{
+    const char *head = "machine: m\n"
+                       "version: \"1\"\n"
+                       "states:\n"
+                       "  score:\n"
+                       "    type: prompt_and_listen\n"
+                       "    prompt: \"Une note de 1 à 5 ?\"\n";
+    static const struct {
+        const char *collect, *path, *message;
+        int column;
+    } bad[] = {
+        {"{mode: digits, min_value: 5, max_value: 1}", "states.score.collect.max_value",
+         "max_value: 1 is below min_value (5)", 54},
+        {"{mode: digits, min_value: -1}", "states.score.collect.min_value",
+         "min_value: -1 is out of range (0 to 999999999999999999: the value the digits write, "
+         "never negative)",
+         40},
+        {"{mode: digits, max_value: 1000000000000000000}", "states.score.collect.max_value",
+         "max_value: 1000000000000000000 is out of range (0 to 999999999999999999: the value "
+         "the digits write, never negative)",
+         40},
+        {"{mode: digits, max: 1, min_value: 10}", "states.score.collect.max",
+         "max: 1 digits cannot write min_value 10: write max: 2, or leave max out (max_value's "
+         "digits)",
+         34},
+        {"{mode: otp, max_value: 5}", "states.score.collect.max_value",
+         "max_value: only a collect of mode digits takes it (state 'score' collects otp: its "
+         "digits are `length`)",
+         26},
+        {"{mode: digits, max_value: \"5\"}", "states.score.collect.max_value", NULL, 40},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char doc[1024];
+        snprintf(doc, sizeof doc, "%s    collect: %s\n    next: score\n", head, bad[i].collect);
+        ivrsm_diagnostics *d = check_yaml(doc);
+        const ivrsm_diagnostic *x = find_diag(d, "invalid-value", bad[i].path);
+        if (!x)
+            x = find_diag(d, "wrong-type", bad[i].path);
+        ck_assert_msg(x != NULL, "case %zu: no diagnostic at %s", i, bad[i].path);
+        ck_assert_int_eq(x->severity, IVRSM_SEVERITY_ERROR);
+        ck_assert_int_eq(x->line, 7);
+        ck_assert_msg(x->column == bad[i].column, "case %zu: column %d", i, x->column);
+        if (bad[i].message)
+            ck_assert_str_eq(x->message, bad[i].message);
+        ivrsm_diagnostics_free(d);
+    }
+    /* A score of 1 to 5: one key, no terminator needed; 10 to 250: three keys. */
+    static const struct {
+        const char *collect;
+        int min_digits, max_digits;
+    } good[] = {
+        {"{mode: digits, min_value: 1, max_value: 5}", 1, 1},
+        {"{mode: digits, min_value: 10, max_value: 250}", 1, 3},
+        {"{mode: digits, min: 2, max_value: 5}", 2, 2},
+        {"{mode: digits, max: 6, max_value: 5}", 1, 6},
+        {"{mode: digits, min_value: 7}", 1, 18},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char doc[1024];
+        snprintf(doc, sizeof doc,
+                 "%s    collect: %s\n    next: bye\n  bye:\n    type: prompt_end\n"
+                 "    prompt: \"Merci.\"\n",
+                 head, good[i].collect);
+        ivrsm_machine *m = NULL;
+        ivrsm_error err;
+        ck_assert_msg(ivrsm_machine_load_buffer(doc, strlen(doc), IVRSM_FORMAT_YAML, NULL, &m, &err) == 0,
+                      "case %zu: %s", i, err.message);
+        ivrsm_session *sess = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, NULL, &sess, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(sess), 0);
+        const ivrsm_command *c = ivrsm_session_next_command(sess);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_int_eq(c->type, IVRSM_COMMAND_ASK);
+        ck_assert_int_eq(c->ask.min_digits, good[i].min_digits);
+        ck_assert_int_eq(c->ask.max_digits, good[i].max_digits);
+        ivrsm_session_free(sess);
+        ivrsm_machine_unref(m);
+    }
+}
+END_TEST
+
 static Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -660,6 +748,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_globals_cycle_reported_once);
     tcase_add_test(tc, test_repeat_prompt_in_listen_state);
     tcase_add_test(tc, test_dangling_next_is_no_dead_end);
+    tcase_add_test(tc, test_digits_value_range_checked);
     suite_add_tcase(s, tc);
     return s;
 }

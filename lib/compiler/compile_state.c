@@ -558,10 +558,82 @@ static void collect_reference(cc *c, m_collect *col, const dom_node *n, const do
         ivrsm_cc_nomem(c);
 }
 
-/* mode: digits, with min, max, terminator and check; those keys belong to it alone. */
+/* One bound of a digits collect's value range (min_value, max_value), when given. */
+static bool value_bound(cc *c, const dom_node *map, const char *key, int64_t *out)
+{
+    const dom_node *n = ivrsm_dom_get(map, key);
+    if (!n)
+        return false;
+    size_t mark = ivrsm_cc_push_key(c, key);
+    bool ok = ivrsm_cc_expect(c, n, DOM_INT, "a whole number (0 to 999999999999999999)");
+    if (ok && (n->as.integer < 0 || n->as.integer > IVRSM_COLLECT_VALUE_MAX)) {
+        ivrsm_cc_error(c, "invalid-value", n->line, n->column,
+                       "%s: %lld is out of range (0 to 999999999999999999: the value the digits "
+                       "write, never negative)",
+                       key, (long long)n->as.integer);
+        ok = false;
+    }
+    if (ok)
+        *out = n->as.integer;
+    ivrsm_cc_pop(c, mark);
+    return ok;
+}
+
+static int decimal_digits(int64_t v)
+{
+    int n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * min_value, max_value: the number the digits write lies between them (a score of 1 to 5).
+ * Without `max`, the keys a caller types stop at max_value's digits, so a score of 1 to 5
+ * takes one key and no terminator.
+ */
+static void collect_value_range(cc *c, m_collect *col, const dom_node *n)
+{
+    bool has_min = value_bound(c, n, "min_value", &col->value_min);
+    bool has_max = value_bound(c, n, "max_value", &col->value_max);
+    if (!has_min && !has_max)
+        return;
+    col->has_range = true;
+    if (!has_min)
+        col->value_min = 0;
+    if (!has_max)
+        col->value_max = IVRSM_COLLECT_VALUE_MAX;
+    if (col->value_min > col->value_max) {
+        const dom_node *v = ivrsm_dom_get(n, "max_value");
+        size_t mark = ivrsm_cc_push_key(c, "max_value");
+        ivrsm_cc_error(c, "invalid-value", v->line, v->column,
+                       "max_value: %lld is below min_value (%lld)", (long long)col->value_max,
+                       (long long)col->value_min);
+        ivrsm_cc_pop(c, mark);
+        return;
+    }
+    if (!ivrsm_dom_get(n, "max"))
+        col->max =
+            decimal_digits(col->value_max) > col->min ? decimal_digits(col->value_max) : col->min;
+    else if (col->max < decimal_digits(col->value_min)) {
+        const dom_node *v = ivrsm_dom_get(n, "max");
+        size_t mark = ivrsm_cc_push_key(c, "max");
+        ivrsm_cc_error(c, "invalid-value", v->line, v->column,
+                       "max: %d digits cannot write min_value %lld: write max: %d, or leave "
+                       "max out (max_value's digits)",
+                       col->max, (long long)col->value_min, decimal_digits(col->value_min));
+        ivrsm_cc_pop(c, mark);
+    }
+}
+
+/* mode: digits, with min, max, terminator, check and the value's range; those keys belong to
+ * it alone. */
 static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char *state)
 {
-    static const char *const own[] = {"min", "max", "terminator", "check", NULL};
+    static const char *const own[] = {"min",       "max",       "terminator", "check",
+                                      "min_value", "max_value", NULL};
     if (col->mode != IVRSM_COLLECT_DIGITS) {
         collect_foreign_keys(c, col, n, state, "digits", own);
         return;
@@ -608,13 +680,16 @@ static void collect_digits(cc *c, m_collect *col, const dom_node *n, const char 
                 col->min = 2; /* a check digit and at least one digit it checks */
         }
     }
+    if (col->min <= col->max)
+        collect_value_range(c, col, n);
 }
 
 static void compile_collect(cc *c, m_state *st, const dom_pair *p)
 {
-    static const char *const keys[] = {
-        "mode", "allow_dtmf", "length", "target",        "validate", "retry", "min",
-        "max",  "terminator", "check",  "max_years_ago", "pattern",  NULL};
+    static const char *const keys[] = {"mode",          "allow_dtmf", "length",    "target",
+                                       "validate",      "retry",      "min",       "max",
+                                       "terminator",    "check",      "min_value", "max_value",
+                                       "max_years_ago", "pattern",    NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {
