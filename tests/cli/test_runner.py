@@ -196,6 +196,25 @@ class Errors(BackendTestCase):
         self.assertIn("  ✗ expect no http command", r.stdout)
         self.assertIn("PUT /auth/request-otp", r.stdout)
 
+    def test_ctx_null_expects_a_key_unset(self):
+        """ctx: {key: null} passes while the key is missing or null, and fails once it holds
+        a value: a scenario can check that a wrong entry stored nothing."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "unset.yaml"
+            path.write_text(f"machine: {clitest.MACHINE}\n"
+                            "ctx: {channel_hint: null}\n"
+                            "steps:\n"
+                            "  - expect: {ctx: {phone_e164: null, channel_hint: null}}\n"
+                            "  - dtmf: '1'\n"
+                            "  - dtmf: '0612345678#'\n"
+                            "  - expect: {ctx: {phone_e164: null}}\n")
+            r = run(["test", path, "--backend", self.backend])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("  ✓ expect ctx.phone_e164 unset (missing or null)\n"
+                      "  ✓ expect ctx.channel_hint unset (missing or null)\n", r.stdout)
+        self.assertIn("  ✗ expect ctx.phone_e164 unset (missing or null)", r.stdout)
+        self.assertIn('      actual:   "+33612345678"', r.stdout)
+
     def test_language_expectation(self):
         """language: passes when every say/ask/handoff since the last input is in it, and
         fails on another language or when nothing was said."""

@@ -522,8 +522,13 @@ static void check_ctx(checker *c, const json_t *want)
         const json_t *actual = ctx_lookup(c->v->ctx, k);
         char *e_text = dump(expected);
         char label[700];
-        snprintf(label, sizeof(label), "ctx.%s = %s", k, e_text ? e_text : "?");
-        if (drv_json_subset(expected, actual)) {
+        /* null: not set, as templates read it (a missing key and null say nothing alike) */
+        bool unset = json_is_null(expected);
+        if (unset)
+            snprintf(label, sizeof(label), "ctx.%s unset (missing or null)", k);
+        else
+            snprintf(label, sizeof(label), "ctx.%s = %s", k, e_text ? e_text : "?");
+        if (unset ? !actual || json_is_null(actual) : drv_json_subset(expected, actual)) {
             pass(c, label);
         } else {
             char *a_text = dump(actual);
