@@ -413,7 +413,7 @@ START_TEST(formats_follow_the_language)
         {{"say el jueves que viene", NULL},
          "El jueves 3 de diciembre a las 9:30: 12 euros con 50 céntimos, sí."},
         {{"say alemán", "say am ersten Januar"},
-         "Am Freitag, den 1. Januar 2027 um 9:30 Uhr: 12 Euro und 50 Cent, ja."},
+         "Am Freitag, den 1. Januar 2027 um 9 Uhr 30: 12 Euro und 50 Cent, ja."},
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         call c;

@@ -306,7 +306,8 @@ static const struct ivrsm_phone_format en_gb_phone_formats[] = {
     .months = {"January", "February", "March",     "April",   "May",      "June",                  \
                "July",    "August",   "September", "October", "November", "December"},             \
     .day_words = en_day_words, .time = "%I:%m %p", .time_on_the_hour = "%I %p",                    \
-    .decimal_mark = '.', .currency_join = " and ", .yes_no = {"yes", "no"}, .phone_by_digit = 1
+    .decimal_mark = '.', .currency_join = " and ", .minus = "minus",                               \
+    .yes_no = {"yes", "no"}, .phone_by_digit = 1
 
 /* The index of en_rewrites, built once for both tables (ivrsm_text_rules_prepare()). */
 static ivrsm_rewrite_cache en_rewrite_cache;

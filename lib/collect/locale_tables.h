@@ -174,13 +174,14 @@ struct ivrsm_locale_say {
     const char *const *day_words; /* 31 entries, NULL for "the number": "1er", "3rd" */
     const char *date;             /* "%W %d de %M" */
     const char *year;             /* " de %Y": appended for a date of another year */
-    const char *time;             /* "%H:%m" */
+    const char *time;             /* "%H:%m"; %n: the minutes without a leading zero */
     const char *time_on_the_hour; /* "%H h" when the minutes are 0; NULL: time */
     const char *am_pm[2];         /* "AM", "PM" (12-hour clocks: %I and %p) */
     char decimal_mark;            /* ',' in 12,50 */
     const char *currency[2];      /* the unit, singular and plural: "euro", "euros" */
     const char *subunit[2];       /* a hundredth of it: "céntimo", "céntimos" */
     const char *currency_join;    /* between them: " con " */
+    const char *minus;            /* before an amount below zero: "menos" */
     const char *yes_no[2];        /* "sí", "no" */
     int phone_by_digit;           /* phone numbers said digit by digit, else group by group */
     const struct ivrsm_phone_format *phone_formats; /* this country's, first match wins; NULL

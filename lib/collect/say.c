@@ -8,6 +8,7 @@
 #include "civil.h"
 #include "locale_tables.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const char *const format_names[IVRSM_SAY_FORMAT_COUNT] = {
@@ -141,6 +142,9 @@ static void fill(ivrsm_buf *out, const char *pattern, const say_fields *f)
         case 'm':
             ivrsm_buf_printf(out, "%02d", f->minute);
             break;
+        case 'n':
+            ivrsm_buf_printf(out, "%d", f->minute);
+            break;
         case 'p':
             ivrsm_buf_puts(out, f->say->am_pm[f->hour >= 12]);
             break;
@@ -188,47 +192,137 @@ static int say_time(ivrsm_buf *out, const struct ivrsm_locale_say *say, const ch
 
 /* ---------------------------------------------------------------- numbers and money */
 
-/* A decimal number as JSON writes it, without exponent: "-12.50". */
+/* Most digits said before the point by `number` (a double below 1e22 is an exact integer,
+ * which is how templates write it), and by `money` in whole units (a quadrillion is past any
+ * amount a call says); most after it. */
+#define NUMBER_WHOLE_MAX 22
+#define MONEY_MAX_DIGITS 15
+#define FRACTION_MAX 20
+
+/* A decimal number with its exponent worked out: "-12.50"; 1.5e3 is 1500, 1e-300 is 0. */
 typedef struct say_number {
     int negative;
-    const char *whole; /* its digits */
+    const char *whole; /* its digits, no leading zero but for 0 itself */
     size_t whole_len;
     const char *fraction; /* the digits after the point, or NULL */
     size_t fraction_len;
+    char digits[NUMBER_WHOLE_MAX + FRACTION_MAX + 1];
 } say_number;
 
-static int parse_number(const char *s, size_t len, say_number *n)
+static bool is_word_ci(const char *s, size_t len, const char *word)
 {
-    size_t i = 0;
+    if (strlen(word) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]) != word[i])
+            return false;
+    return true;
+}
+
+/* NaN or an infinity, as JavaScript, Python or C write them: no number a caller can hear. */
+static bool non_finite(const char *s, size_t len)
+{
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        len--;
+    }
+    return is_word_ci(s, len, "nan") || is_word_ci(s, len, "inf") || is_word_ci(s, len, "infinity");
+}
+
+/*
+ * Reads a number as JSON writes it (an optional '-', digits, an optional fraction, an optional
+ * exponent) into n as plain decimal: the digits before the point without leading zeros, those
+ * after it as written (12.50 keeps its zero) or, with an exponent, without trailing zeros, at
+ * most FRACTION_MAX of them (1e-300 is 0). Returns 0; 1 when the text is no number (a value
+ * said as it is); 2 when it is a number that cannot be said: NaN, an infinity, or more than
+ * whole_max digits before the point (1e308).
+ */
+static int parse_number(const char *s, size_t len, size_t whole_max, say_number *n)
+{
     memset(n, 0, sizeof(*n));
+    if (non_finite(s, len))
+        return 2;
+    size_t i = 0;
     if (i < len && s[i] == '-') {
         n->negative = 1;
         i++;
     }
-    n->whole = s + i;
+    const char *int_part = s + i;
+    size_t int_len = 0, frac_len = 0;
     while (i < len && is_digit(s[i]))
-        i++;
-    n->whole_len = (size_t)(s + i - n->whole);
-    if (n->whole_len == 0)
-        return -1;
+        i++, int_len++;
+    if (int_len == 0)
+        return 1;
+    const char *frac = "";
     if (i < len && s[i] == '.') {
-        n->fraction = s + ++i;
+        frac = s + ++i;
         while (i < len && is_digit(s[i]))
-            i++;
-        n->fraction_len = (size_t)(s + i - n->fraction);
-        if (n->fraction_len == 0)
-            return -1;
+            i++, frac_len++;
+        if (frac_len == 0)
+            return 1;
     }
-    return i == len ? 0 : -1;
+    long long exp = 0;
+    bool has_exp = i < len && (s[i] == 'e' || s[i] == 'E');
+    if (has_exp) {
+        bool exp_negative = ++i < len && s[i] == '-';
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t exp_digits = 0;
+        for (; i < len && is_digit(s[i]); i++, exp_digits++)
+            if (exp < 1000000) /* far past any digit said: 1e999999 and 1e9999999 alike */
+                exp = exp * 10 + (s[i] - '0');
+        if (exp_digits == 0)
+            return 1;
+        if (exp_negative)
+            exp = -exp;
+    }
+    if (i != len)
+        return 1;
+    /* The digits written, int_part then frac, with the point before index `point`. */
+    long long sig = (long long)(int_len + frac_len);
+    long long point = (long long)int_len + exp;
+#define DIGIT(k)                                                                                   \
+    ((k) < 0 || (k) >= sig      ? '0'                                                              \
+     : (k) < (long long)int_len ? int_part[(k)]                                                    \
+                                : frac[(k) - (long long)int_len])
+    long long first = 0; /* the first digit that is not a zero */
+    while (first < sig && DIGIT(first) == '0')
+        first++;
+    size_t w = 0;
+    if (point > first) {
+        if (point - first > (long long)whole_max)
+            return 2;
+        for (long long k = first; k < point; k++)
+            n->digits[w++] = DIGIT(k);
+    } else {
+        n->digits[w++] = '0';
+    }
+    n->whole = n->digits;
+    n->whole_len = w;
+    char *f = n->digits + w;
+    size_t f_len = 0;
+    for (long long k = point; k < sig && f_len < FRACTION_MAX; k++)
+        f[f_len++] = DIGIT(k);
+    if (has_exp)
+        while (f_len > 0 && f[f_len - 1] == '0')
+            f_len--;
+    if (f_len > 0) {
+        n->fraction = f;
+        n->fraction_len = f_len;
+    }
+#undef DIGIT
+    return 0;
 }
 
 static int say_number_value(ivrsm_buf *out, const struct ivrsm_locale_say *say, const char *text,
                             size_t len)
 {
     say_number n;
-    if (parse_number(text, len, &n) != 0)
-        return 1;
-    if (n.negative)
+    int r = parse_number(text, len, NUMBER_WHOLE_MAX, &n);
+    if (r != 0)
+        return r;
+    bool zero = n.whole_len == 1 && n.whole[0] == '0' && !n.fraction;
+    if (n.negative && !zero)
         ivrsm_buf_putc(out, '-');
     ivrsm_buf_append(out, n.whole, n.whole_len);
     if (n.fraction) {
@@ -238,15 +332,13 @@ static int say_number_value(ivrsm_buf *out, const struct ivrsm_locale_say *say, 
     return 0;
 }
 
-/* Largest amount said, in whole units: beyond it the value is said as written. */
-#define MONEY_MAX_DIGITS 15
-
-/* "12 euros con 50 céntimos": units and hundredths, each left out when nothing. */
+/* "12 euros con 50 céntimos": units and hundredths, each left out when nothing; a debt with
+ * the locale's word before it ("moins 12 euros"), never a sign a voice may not read. */
 static void say_amount(ivrsm_buf *out, const struct ivrsm_locale_say *say, int negative,
                        long long units, int hundredths)
 {
     if (negative && (units || hundredths))
-        ivrsm_buf_putc(out, '-');
+        ivrsm_buf_printf(out, "%s ", say->minus);
     if (units || !hundredths)
         ivrsm_buf_printf(out, "%lld %s", units, say->currency[units != 1]);
     if (hundredths) {
@@ -260,8 +352,9 @@ static int say_money(ivrsm_buf *out, const struct ivrsm_locale_say *say, const c
                      size_t len)
 {
     say_number n;
-    if (parse_number(text, len, &n) != 0 || n.whole_len > MONEY_MAX_DIGITS)
-        return 1;
+    int r = parse_number(text, len, MONEY_MAX_DIGITS, &n);
+    if (r != 0)
+        return r;
     long long units = 0;
     for (size_t i = 0; i < n.whole_len; i++)
         units = units * 10 + (n.whole[i] - '0');
@@ -277,15 +370,21 @@ static int say_money(ivrsm_buf *out, const struct ivrsm_locale_say *say, const c
     return 0;
 }
 
+/* Hundredths: 1250 is 12.50; 1.25e3 too. A fraction of a hundredth rounds like money's. */
 static int say_cents(ivrsm_buf *out, const struct ivrsm_locale_say *say, const char *text,
                      size_t len)
 {
     say_number n;
-    if (parse_number(text, len, &n) != 0 || n.fraction || n.whole_len > MONEY_MAX_DIGITS + 2)
-        return 1;
+    int r = parse_number(text, len, MONEY_MAX_DIGITS + 2, &n);
+    if (r != 0)
+        return r;
     long long cents = 0;
     for (size_t i = 0; i < n.whole_len; i++)
         cents = cents * 10 + (n.whole[i] - '0');
+    if (n.fraction && n.fraction[0] >= '5')
+        cents++;
+    if (cents / 100 >= 1000000000000000LL) /* 999...99.995 rounded up past the bound */
+        return 2;
     say_amount(out, say, n.negative, cents / 100, (int)(cents % 100));
     return 0;
 }
@@ -483,7 +582,7 @@ int ivrsm_say(ivrsm_buf *out, int format, const char *text, size_t len, int trut
     }
     if (out->failed)
         return -1;
-    if (r == 1 && out->data) {
+    if (r >= 1 && out->data) {
         out->len = mark; /* nothing half written */
         out->data[mark] = '\0';
     }

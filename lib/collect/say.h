@@ -41,7 +41,9 @@ const char *ivrsm_say_format_list(void);
  * counts as true (for yesno). `today`: "YYYY-MM-DD", the call's date, so that
  * a date of this year is said without its year (NULL: years always said).
  * Returns 0 when appended, 1 when the text is not a value of the format (the
- * caller says it as it is), -1 when out of memory.
+ * caller says it as it is), 2 when it is a number that cannot be said (NaN, an
+ * infinity, an amount of a quadrillion or more: the caller says nothing rather
+ * than "1e+308"), -1 when out of memory.
  */
 int ivrsm_say(ivrsm_buf *out, int format, const char *text, size_t len, int truthy,
               const ivrsm_locale *loc, const char *today);

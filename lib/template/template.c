@@ -834,6 +834,8 @@ static int append_formatted(ivrsm_buf *out, int format, ivrsm_val v, const ivrsm
                       scope ? scope->locale : NULL, scope_today(scope));
         if (r == 1) /* not a value of the format: said as it is */
             r = ivrsm_buf_append(out, ivrsm_buf_str(&plain), plain.len);
+        else if (r == 2) /* a number no voice can say (NaN, 1e308): nothing */
+            r = 0;
     }
     ivrsm_buf_free(&plain);
     return r;
