@@ -1557,6 +1557,172 @@ START_TEST(test_error_table)
 }
 END_TEST
 
+/* --- Names: no character that forges what shows them (name_chars.h) ---------------- */
+
+#define NAMES_HEAD "machine: m\nversion: \"1\"\n"
+#define NAMES_END "  end:\n    type: prompt_end\n    prompt: Bye\n"
+
+static const error_case name_cases[] = {
+    {"state name with ESC",
+     NAMES_HEAD "states:\n  \"menu\\e[2J\":\n    type: prompt_end\n"
+                "    prompt: hi\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 3, "states",
+     "the state name 'menu?[2J' holds U+001B, a control character, at character 5"},
+    {"state name with a line break (JSON)",
+     "{\"machine\": \"m\", \"version\": \"1\", \"states\": {\"a\\nforged: b\": "
+     "{\"type\": \"prompt_end\", \"prompt\": \"hi\"}}}",
+     IVRSM_FORMAT_JSON, IVRSM_EMACHINE, 1, 45, "states",
+     "the state name 'a forged: b' holds U+000A, a control character, at character 2"},
+    {"state name with a right-to-left override",
+     NAMES_HEAD "states:\n  \"menu\\u202Eunem\":\n    type: prompt_end\n    prompt: hi\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 3, "states",
+     "the state name 'menu?unem' holds U+202E, a bidirectional control"},
+    {"intent name with a zero width space (JSON)",
+     "{\"machine\": \"m\", \"version\": \"1\", \"intents\": {\"yes\\u200B\": {\"dtmf\": [\"1\"]}},"
+     " \"states\": {\"a\": {\"type\": \"prompt_end\", \"prompt\": \"hi\"}}}",
+     IVRSM_FORMAT_JSON, IVRSM_EMACHINE, 1, 46, "intents",
+     "the intent name 'yes\xE2\x80\x8B' holds U+200B, an invisible character, at character 4"},
+    {"ctx key of a set with a C1 control",
+     NAMES_HEAD "states:\n  a:\n    type: prompt_and_listen\n    prompt: hi\n"
+                "    fallback:\n      set: {\"k\\x9b31m\": 1}\n      next: end\n" NAMES_END,
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 8, 13, "states.a.fallback.set",
+     "the ctx key 'k?31m' holds U+009B, a control character, at character 2"},
+    {"ctx key with a no-break space",
+     NAMES_HEAD "states:\n  a:\n    type: prompt_and_listen\n    prompt: hi\n"
+                "    fallback:\n      set: {\"caller\\u00A0name\": 1}\n      next: end\n" NAMES_END,
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 8, 13, "states.a.fallback.set",
+     "holds U+00A0, a space other than the plain space, at character 7"},
+    {"input name with a line separator",
+     NAMES_HEAD "inputs: [\"caller\\u2028id\"]\nstates:\n  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 3, 17, "inputs[0]",
+     "the input name 'caller?id' holds U+2028, a line or paragraph separator"},
+    {"any key, in globals",
+     NAMES_HEAD "globals:\n  \"x\\u2066y\": 1\nstates:\n  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 3, "globals",
+     "the key 'x?y' holds U+2066, a bidirectional control"},
+    {"machine name",
+     "machine: \"m\\e]0;pwned\\a\"\nversion: \"1\"\nstates:\n"
+     "  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 1, 12, "machine",
+     "the machine name 'm?]0;pwned?' holds U+001B, a control character, at character 2"},
+    {"version",
+     "machine: m\nversion: \"1.0\\u202E\"\nstates:\n"
+     "  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 2, 14, "version", "the version '1.0?' holds U+202E"},
+    {"queue of a handoff state",
+     NAMES_HEAD "states:\n  agent:\n    type: handoff\n    queue_id: \"desk\\r\\nforged\"\n"
+                "    on_fail: {next: end}\n" NAMES_END,
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 6, 20, "states.agent.queue_id",
+     "the queue 'desk  forged' holds U+000D, a control character, at character 5"},
+    {"queue of globals.handoff",
+     NAMES_HEAD "globals:\n  handoff: {enabled: true, queue_id: \"q\\uFEFF\"}\n"
+                "states:\n  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 40, "globals.handoff.queue_id",
+     "the queue 'q\xEF\xBB\xBF' holds U+FEFF, an invisible character"},
+    {"collect target",
+     NAMES_HEAD
+     "states:\n  a:\n    type: prompt_and_listen\n    prompt: hi\n"
+     "    collect: {mode: otp, length: 4, target: \"otp\\x7f\"}\n    next: end\n" NAMES_END,
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 7, 49, "states.a.collect.target",
+     "the ctx key 'otp?' holds U+007F, a control character, at character 4"},
+    {"sensitive key",
+     NAMES_HEAD "globals:\n  sensitive_keys: [\"pin\\u200F\"]\n"
+                "states:\n  a: {type: prompt_end, prompt: hi}\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 4, 24, "globals.sensitive_keys[0]",
+     "the ctx key 'pin?' holds U+200F, a bidirectional control"},
+    {"recording URI",
+     NAMES_HEAD "states:\n  a:\n    type: prompt_end\n    prompt:\n"
+                "      - play: \"ivr/\\e[2Jbye.wav\"\n",
+     IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 7, 20, "states.a.prompt[0].play",
+     "the recording's URI 'ivr/?[2Jbye.wav' holds U+001B, a control character, at character 5"},
+};
+
+START_TEST(test_names_refused)
+{
+    const error_case *c = &name_cases[_i];
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    int rc = ivrsm_machine_load_buffer(c->text, strlen(c->text), c->format, "doc.yaml", &m, &err);
+    ck_assert_msg(rc == c->code, "%s: code %d, want %d (%d:%d %s)", c->name, rc, c->code, err.line,
+                  err.column, err.message);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err.message, c->fragment), "%s: message \"%s\" lacks \"%s\"", c->name,
+                  err.message, c->fragment);
+    ck_assert_msg(err.line == c->line && err.column == c->column, "%s: at %d:%d, want %d:%d (%s)",
+                  c->name, err.line, err.column, c->line, c->column, err.message);
+    ck_assert_msg(!strcmp(err.path, c->path), "%s: path \"%s\", want \"%s\"", c->name, err.path,
+                  c->path);
+    /* ivrsm_check_*() (ivrsm validate) reports the same, under its own rule. */
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(ivrsm_machine_check_buffer(c->text, strlen(c->text), c->format, "doc", &d), 0);
+    bool found = false;
+    for (size_t i = 0; i < ivrsm_diagnostics_count(d); i++) {
+        const ivrsm_diagnostic *e = ivrsm_diagnostics_get(d, i);
+        found |= !strcmp(e->rule, "invalid-name") && strstr(e->message, c->fragment) != NULL;
+    }
+    ck_assert_msg(found, "%s: ivrsm_machine_check_buffer() has no invalid-name error", c->name);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/* Names in any script load, with the joiners Persian and the scripts of India write words
+ * with; an alias shows a bad key once, where it is written. */
+START_TEST(test_names_of_any_script)
+{
+    static const char *const names[] = {
+        "état_accueil",
+        "главное меню",
+        "القائمة الرئيسية",
+        "תפריט",
+        "मुख्य मेन्‍यू",
+        "می‌خواهم",
+        "メインメニュー",
+        "主菜单",
+        "메뉴",
+        "เมนูหลัก",
+        "Ελληνικά (1)",
+        "a/b.c-d_e+f",
+        "emoji 👩‍💻",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "machine: \"%s\"\nversion: \"%s\"\ninputs: [\"%s\"]\nstates:\n"
+                 "  \"%s\":\n    type: prompt_and_listen\n    prompt: hi\n"
+                 "    fallback: {set: {\"%s\": 1}, next: \"%s end\"}\n"
+                 "  \"%s end\": {type: handoff, queue_id: \"%s\"}\n",
+                 names[i], names[i], names[i], names[i], names[i], names[i], names[i], names[i]);
+        ivrsm_machine *m = load_text(text, IVRSM_FORMAT_YAML);
+        ck_assert_int_ge(ivrsm_m_find_state(m, names[i]), 0);
+        ivrsm_machine_unref(m);
+    }
+    static const char aliased[] =
+        NAMES_HEAD "globals:\n  base: &b {\"k\\e\": 1}\n  again: *b\n  merged: {<<: *b, ok: 2}\n"
+                   "states:\n  a: {type: prompt_end, prompt: hi}\n";
+    ivrsm_diagnostics *d = NULL;
+    ck_assert_int_eq(
+        ivrsm_machine_check_buffer(aliased, strlen(aliased), IVRSM_FORMAT_YAML, "doc", &d), 0);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 1);
+    ck_assert_int_eq(ivrsm_diagnostics_get(d, 0)->line, 4);
+    ck_assert_str_eq(ivrsm_diagnostics_get(d, 0)->path, "globals.base");
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/* A diagnostic quoting a name it could not find (a `next`) shows direction controls and line
+ * separators as '?': they would reorder or break the line a log or a terminal shows. */
+START_TEST(test_diagnostics_show_no_direction_controls)
+{
+    expect_failure(NAMES_HEAD "states:\n  a:\n    type: prompt_and_listen\n    prompt: hi\n"
+                              "    fallback: {next: \"end\\u202E\\u2029\\u061Cx\"}\n" NAMES_END,
+                   strlen(NAMES_HEAD
+                          "states:\n  a:\n    type: prompt_and_listen\n    prompt: hi\n"
+                          "    fallback: {next: \"end\\u202E\\u2029\\u061Cx\"}\n" NAMES_END),
+                   IVRSM_FORMAT_YAML, IVRSM_EMACHINE, 7, 22, "states.a.fallback.next",
+                   "no state named 'end???x'");
+}
+END_TEST
+
 /* resp loads where the state's own action has just answered: outer and nested outcomes. */
 START_TEST(test_resp_in_outcomes)
 {
@@ -2717,6 +2883,9 @@ static Suite *load_suite(void)
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, test_error_table, 0, sizeof(error_cases) / sizeof(error_cases[0]));
     tcase_add_test(tc, test_resp_in_outcomes);
+    tcase_add_loop_test(tc, test_names_refused, 0, sizeof(name_cases) / sizeof(name_cases[0]));
+    tcase_add_test(tc, test_names_of_any_script);
+    tcase_add_test(tc, test_diagnostics_show_no_direction_controls);
     tcase_add_loop_test(tc, test_template_error_positions, 0,
                         sizeof(template_pos_cases) / sizeof(template_pos_cases[0]));
     tcase_add_test(tc, test_alias_bomb);

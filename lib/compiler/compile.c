@@ -466,6 +466,13 @@ static void compile_identity(cc *c, const dom_node *root)
     ivrsm_cc_get_string(c, root, "timezone", &timezone);
     ivrsm_cc_get_string(c, root, "description", &ignored);
     ivrsm_cc_get_string(c, root, "$schema", &ignored);
+    /* Traces, snapshots and graphs show them: names, not text. */
+    size_t mark = ivrsm_cc_push_key(c, "machine");
+    ivrsm_cc_name_ok(c, ivrsm_dom_get(root, "machine"), "machine name", IVRSM_NAME_RULES_NAME);
+    ivrsm_cc_pop(c, mark);
+    mark = ivrsm_cc_push_key(c, "version");
+    ivrsm_cc_name_ok(c, ivrsm_dom_get(root, "version"), "version", IVRSM_NAME_RULES_NAME);
+    ivrsm_cc_pop(c, mark);
     m->name = ivrsm_arena_strdup(c->arena, name ? name : "");
     m->version = ivrsm_arena_strdup(c->arena, version ? version : "");
     m->locale_tag = ivrsm_arena_strdup(c->arena, locale);
@@ -542,6 +549,7 @@ int ivrsm_compile_machine(dom_doc *doc, ivrsm_diagnostics *diag, compile_info *i
     const dom_node *root = doc->root;
 
     ivrsm_cc_check_keys(&c, root, top_keys, "the document");
+    ivrsm_cc_check_key_names(&c, root);
     compile_identity(&c, root);
     ivrsm_cc_languages(&c, root);
     ivrsm_cc_phone_region(&c, root);

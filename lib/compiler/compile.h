@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "dom.h"
 #include "model.h"
+#include "name_chars.h"
 #include "text.h"
 
 /* Where a run-time template was written, for the validator's checks. */
@@ -139,6 +140,15 @@ uint32_t *ivrsm_machine_build_index(ivrsm_arena *arena, const char *const *names
  */
 void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                             ivrsm_diagnostics *diag, bool warnings);
+
+/* --- Names (compile_names.c) ------------------------------------------------ */
+
+/* Report every key of the document (at any depth, once each) that holds a character a name
+ * may not (name_chars.h): a state or intent name, a ctx key, any key. */
+void ivrsm_cc_check_key_names(cc *c, const dom_node *root);
+/* Whether string `n` (a `kind`: "machine name", "queue") holds only characters `rules` allows;
+ * false with an error at the character when it does not. Other kinds of node are true. */
+bool ivrsm_cc_name_ok(cc *c, const dom_node *n, const char *kind, ivrsm_name_rules rules);
 
 /* --- Languages (compile_language.c) ---------------------------------------- */
 

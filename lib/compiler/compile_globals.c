@@ -313,7 +313,8 @@ static void compile_handoff_globals(cc *c)
         const dom_node *q = ivrsm_dom_get(h, "queue_id"), *p = ivrsm_dom_get(h, "prompt");
         if (q) {
             size_t m2 = ivrsm_cc_push_key(c, "queue_id");
-            c->m->handoff_queue = ivrsm_cc_template(c, q);
+            if (ivrsm_cc_name_ok(c, q, "queue", IVRSM_NAME_RULES_NAME))
+                c->m->handoff_queue = ivrsm_cc_template(c, q);
             ivrsm_cc_pop(c, m2);
         }
         if (p) {
@@ -368,7 +369,8 @@ static void compile_sensitive_keys(cc *c)
     for (size_t i = 0; i < extra; i++) {
         const dom_node *k = list->items[i];
         size_t m2 = ivrsm_cc_push_index(c, i);
-        if (ivrsm_cc_expect(c, k, DOM_STRING, "a string"))
+        if (ivrsm_cc_expect(c, k, DOM_STRING, "a string") &&
+            ivrsm_cc_name_ok(c, k, "ctx key", IVRSM_NAME_RULES_NAME))
             c->m->sensitive_keys[c->m->sensitive_count++] = ivrsm_arena_strdup(c->arena, k->text);
         ivrsm_cc_pop(c, m2);
     }

@@ -136,7 +136,8 @@ void ivrsm_cc_inputs(cc *c, const dom_node *n)
         } else {
             const dom_node *item = n->items[i];
             size_t m2 = ivrsm_cc_push_index(c, i);
-            bool ok = ivrsm_cc_expect(c, item, DOM_STRING, "a ctx key");
+            bool ok = ivrsm_cc_expect(c, item, DOM_STRING, "a ctx key") &&
+                      ivrsm_cc_name_ok(c, item, "input name", IVRSM_NAME_RULES_NAME);
             for (size_t k = 0; ok && k < c->m->input_count; k++)
                 if (!strcmp(c->m->inputs[k].pub.name, item->text)) {
                     ivrsm_cc_error(c, "invalid-value", item->line, item->column,

@@ -127,6 +127,8 @@ static bool compile_part(cc *c, const dom_node *n, m_part *out)
             ivrsm_cc_error(c, "invalid-value", p->value->line, p->value->column,
                            "play: a recording's URI is one line (found a line break)");
             out->tmpl = NULL;
+        } else if (!ivrsm_cc_name_ok(c, p->value, "recording's URI", IVRSM_NAME_RULES_URI)) {
+            out->tmpl = NULL;
         } else if (!*src || strspn(src, " \t") == strlen(src)) {
             ivrsm_cc_error(c, "invalid-value", p->value->line, p->value->column,
                            "play: the recording's URI is empty");

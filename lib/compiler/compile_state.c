@@ -721,8 +721,10 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
         } else {
             size_t m2 = ivrsm_cc_push_key(c, "target");
             check_ctx_key(c, target, t->line, t->column, "target");
+            bool named = ivrsm_cc_name_ok(c, t, "ctx key", IVRSM_NAME_RULES_NAME);
             ivrsm_cc_pop(c, m2);
-            col->target = ivrsm_arena_strdup(c->arena, target);
+            if (named)
+                col->target = ivrsm_arena_strdup(c->arena, target);
         }
     }
     collect_digits(c, col, n, st->name);
@@ -978,7 +980,12 @@ static void compile_handoff(cc *c, m_state *st, const dom_node *n)
     const dom_node *gh = ivrsm_dom_get(c->globals, "handoff");
     st->handoff.enabled = gh && ivrsm_dom_get(gh, "enabled") ? c->m->handoff_enabled : true;
     ivrsm_cc_get_bool(c, n, "enabled", &st->handoff.enabled);
-    st->handoff.queue = template_at(c, n, "queue_id");
+    size_t qmark = ivrsm_cc_push_key(c, "queue_id");
+    bool queue_ok =
+        ivrsm_cc_name_ok(c, ivrsm_dom_get(n, "queue_id"), "queue", IVRSM_NAME_RULES_NAME);
+    ivrsm_cc_pop(c, qmark);
+    if (queue_ok)
+        st->handoff.queue = template_at(c, n, "queue_id");
     st->handoff.prompt = message_at(c, n, "prompt");
 }
 

@@ -27,9 +27,23 @@ void ivrsm_diag_copy_utf8(char *dst, size_t cap, const char *src)
  * FILE:LINE:COL: message, and hosts write them to their logs), but they quote
  * document text, which may hold any character a YAML escape or a JSON \u
  * writes: line breaks and tabs become spaces, and every other control
- * character (C0, DEL, C1 such as U+009B, the 8-bit CSI) becomes '?', so that
- * a machine's key can neither forge a log line nor drive a terminal.
+ * character (C0, DEL, C1 such as U+009B, the 8-bit CSI), direction control
+ * (U+202E shows what follows backwards) and line separator becomes '?', so
+ * that a machine's key can neither forge a log line, drive a terminal nor
+ * reorder the message around it.
  */
+/* U+061C, U+200E, U+200F, U+202A-U+202E and U+2066-U+2069 (direction controls), U+2028 and
+ * U+2029 (line and paragraph separators) at s; each but U+061C is three bytes. */
+static bool reorders_or_breaks(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] != 0xE2 || !u[1] || !u[2])
+        return false;
+    if (u[1] == 0x80)
+        return u[2] == 0x8E || u[2] == 0x8F || (u[2] >= 0xA8 && u[2] <= 0xAE);
+    return u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9;
+}
+
 static void make_printable(char *s)
 {
     char *w = s;
@@ -39,9 +53,13 @@ static void make_printable(char *s)
             *w++ = ' ';
         } else if (c < 0x20 || c == 0x7f) {
             *w++ = '?';
-        } else if (c == 0xC2 && (unsigned char)r[1] >= 0x80 && (unsigned char)r[1] <= 0x9F) {
+        } else if ((c == 0xC2 && (unsigned char)r[1] >= 0x80 && (unsigned char)r[1] <= 0x9F) ||
+                   (c == 0xD8 && (unsigned char)r[1] == 0x9C)) {
             *w++ = '?';
             r++;
+        } else if (reorders_or_breaks(r)) {
+            *w++ = '?';
+            r += 2;
         } else {
             *w++ = (char)c;
         }
