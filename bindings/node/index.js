@@ -96,6 +96,25 @@ function invalid(message, code = 'ERR_INVALID_ARG_VALUE', Kind = Error) {
   return error;
 }
 
+/* A UTF-16 code unit of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/*
+ * `text` when it is well-formed Unicode. A lone surrogate has no UTF-8 form:
+ * Node would pass it on as U+FFFD, so that 'e\ud800' and 'e\udc00' became
+ * one event id (the second a duplicate) and one session id (one idempotency
+ * key for two calls). Python refuses such a string too (UnicodeEncodeError).
+ */
+function wellFormed(text, what) {
+  if (typeof text.isWellFormed === 'function' ? text.isWellFormed() : !LONE_SURROGATE.test(text)) {
+    return text;
+  }
+  const at = text.search(LONE_SURROGATE);
+  const unit = text.charCodeAt(at).toString(16).toUpperCase();
+  throw invalid(`${what} holds a lone surrogate (U+${unit} at index ${at}), which is not ` +
+    'Unicode text', 'ERR_INVALID_ARG_VALUE', TypeError);
+}
+
 function formatCode(format, fallback) {
   const value = format === undefined ? fallback : format;
   if (!Object.prototype.hasOwnProperty.call(FORMATS, value)) {
@@ -111,7 +130,7 @@ function filePath(file) {
 }
 
 function documentText(text) {
-  if (typeof text === 'string') return text;
+  if (typeof text === 'string') return wellFormed(text, 'the document');
   if (Buffer.isBuffer(text)) return text.toString('utf8');
   throw invalid('a document must be a string or a Buffer', 'ERR_INVALID_ARG_TYPE', TypeError);
 }
@@ -176,7 +195,7 @@ function optionalString(value, what) {
   if (typeof value !== 'string') {
     throw invalid(`${what} must be a string`, 'ERR_INVALID_ARG_TYPE', TypeError);
   }
-  return value;
+  return wellFormed(value, what);
 }
 
 /**
@@ -253,7 +272,7 @@ class Session {
       throw invalid('session options must be an object', 'ERR_INVALID_ARG_TYPE', TypeError);
     }
     let ctxJson = null;
-    if (typeof opts.ctx === 'string') ctxJson = opts.ctx;
+    if (typeof opts.ctx === 'string') ctxJson = wellFormed(opts.ctx, 'ctx');
     else if (opts.ctx !== undefined && opts.ctx !== null) ctxJson = JSON.stringify(opts.ctx);
     this._handle = native.sessionNew(machine._handle, {
       callId: optionalString(opts.callId, 'callId'),
@@ -273,7 +292,8 @@ class Session {
       throw invalid('restore needs an ivrsm.Machine', 'ERR_INVALID_ARG_TYPE', TypeError);
     }
     const options = opts || {};
-    const handle = native.sessionRestore(machine._handle, snapshot, {
+    const handle = native.sessionRestore(machine._handle,
+      typeof snapshot === 'string' ? wellFormed(snapshot, 'snapshot') : snapshot, {
       limits: checkLimits(options.limits),
       ...nativeCallbacks(options),
     });
@@ -359,7 +379,7 @@ function commandId(value) {
 
 function resultBody(body) {
   if (body === undefined || body === null) return null;
-  if (typeof body === 'string') return body;
+  if (typeof body === 'string') return wellFormed(body, 'body');
   if (Buffer.isBuffer(body)) return body.toString('utf8');
   return JSON.stringify(body);
 }
@@ -382,7 +402,7 @@ function nativeEvent(event) {
       if (typeof event.text !== 'string') {
         throw invalid(`a ${event.type} event needs a text`, 'ERR_INVALID_ARG_TYPE', TypeError);
       }
-      out.text = event.text;
+      out.text = wellFormed(event.text, 'text');
       if (event.type === 'speech' && event.confidence !== undefined && event.confidence !== null) {
         if (typeof event.confidence !== 'number' || !(event.confidence >= 0 && event.confidence <= 1)) {
           throw invalid('confidence must be a number within 0..1', 'ERR_OUT_OF_RANGE', RangeError);
@@ -436,7 +456,8 @@ function checkString(text, format, name) {
  * there. An unknown region throws an Error with code 'ENOTFOUND'.
  */
 function phoneE164(number, region) {
-  return native.phoneE164(number, region);
+  return native.phoneE164(typeof number === 'string' ? wellFormed(number, 'number') : number,
+    typeof region === 'string' ? wellFormed(region, 'region') : region);
 }
 
 module.exports = {
