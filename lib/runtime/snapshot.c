@@ -4,6 +4,7 @@
  * and the machine's name and version are checked on restore: a snapshot
  * restores on the same machine version, reloaded or in another process.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,9 +223,47 @@ static int fail(ivrsm_error *err, const char *msg)
     return IVRSM_ESNAPSHOT;
 }
 
+/* Largest command id a snapshot may hold: every binding gives it back exactly (a JS number). */
+#define SNAPSHOT_MAX_ID ((json_int_t)9007199254740991)
+
+/*
+ * o[k], an integer within 0..hi, in *out (0 when absent; o may be NULL). False when it is
+ * anything else: a counter read as a C int from -1000000 or 2**40 (cut to 0) would undo the
+ * bounds that end a silent or confused call.
+ */
+static bool get_count(const json_t *o, const char *k, json_int_t hi, json_int_t *out)
+{
+    const json_t *v = json_object_get(o, k);
+    *out = 0;
+    if (!v)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > hi)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}
+
 static int get_int(const json_t *o, const char *k)
 {
     return (int)json_integer_value(json_object_get(o, k));
+}
+
+/* The counters of snapshot j, each within its bound, into s; false on one out of range. */
+static bool restore_counters(ivrsm_session *s, const json_t *j)
+{
+    static const char *const names[] = {
+        "noinput", "nomatch", "retries", "consecutive_failures", "otp_failures", "escalations"};
+    int *const fields[] = {&s->noinput,      &s->nomatch,    &s->retries, &s->consecutive_failures,
+                           &s->otp_failures, &s->escalations};
+    const json_t *c = json_object_get(j, "counters");
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_int_t n;
+        /* One below INT_MAX: the next failure still counts, without overflowing. */
+        if (!get_count(c, names[i], INT_MAX - 1, &n))
+            return false;
+        *fields[i] = (int)n;
+    }
+    return true;
 }
 
 /* A copy of the string o[k] (NULL when there is none); *nomem set when it cannot be made. */
@@ -254,10 +293,16 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     if (s->state < 0 && p != PHASE_NEW && p != PHASE_ENDED)
         return fail(err, "no state for a session in progress");
     s->phase = (s_phase)p;
-    s->next_id = (uint64_t)json_integer_value(json_object_get(j, "next_id"));
-    s->pending_id = (uint64_t)json_integer_value(json_object_get(j, "pending_id"));
-    if (s->next_id == 0)
+    json_int_t next_id, pending_id;
+    if (!get_count(j, "next_id", SNAPSHOT_MAX_ID, &next_id) ||
+        !get_count(j, "pending_id", SNAPSHOT_MAX_ID, &pending_id))
+        return fail(err, "next_id or pending_id is not a command id");
+    if (next_id == 0)
         return fail(err, "missing next_id");
+    if (pending_id >= next_id)
+        return fail(err, "pending_id is not an id given before next_id");
+    s->next_id = (uint64_t)next_id;
+    s->pending_id = (uint64_t)pending_id;
     json_t *ctx = json_object_get(j, "ctx");
     if (!json_is_object(ctx))
         return fail(err, "ctx is not an object");
@@ -275,20 +320,18 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     /* The call's language is ctx.language, kept in sync while the call ran. */
     int language = ivrsm_s_ctx_language(s);
     s->language = language < 0 ? 0 : (size_t)language;
-    json_t *c = json_object_get(j, "counters");
-    s->noinput = get_int(c, "noinput");
-    s->nomatch = get_int(c, "nomatch");
-    s->retries = get_int(c, "retries");
-    s->consecutive_failures = get_int(c, "consecutive_failures");
-    s->otp_failures = get_int(c, "otp_failures");
-    s->escalations = get_int(c, "escalations");
+    if (!restore_counters(s, j))
+        return fail(err, "a counter is not a count (an integer from 0 to 2147483646)");
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(j, "visits"), k, v)
     {
         int32_t i = ivrsm_m_find_state(m, k);
+        json_int_t n = json_integer_value(v);
+        if (!json_is_integer(v) || n < 0 || n > UINT16_MAX)
+            return fail(err, "a count of visits is not an integer from 0 to 65535");
         if (i >= 0)
-            s->visits[i] = (uint16_t)json_integer_value(v);
+            s->visits[i] = (uint16_t)n;
     }
     size_t i;
     json_array_foreach(json_object_get(j, "recent_events"), i, v)
@@ -301,7 +344,10 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
             return IVRSM_ENOMEM;
         s->recent[i] = h;
     }
-    s->recent_pos = (unsigned)get_int(j, "recent_pos");
+    json_int_t recent_pos;
+    if (!get_count(j, "recent_pos", UINT_MAX, &recent_pos))
+        return fail(err, "recent_pos is not a position");
+    s->recent_pos = (unsigned)recent_pos;
     json_array_foreach(json_object_get(j, "path"), i, v)
     {
         int32_t st = ivrsm_m_find_state(m, json_string_value(v));
@@ -310,7 +356,12 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
     }
     json_t *carry = json_object_get(j, "carry");
     if (json_is_object(carry)) {
-        s->carry.type = (ivrsm_event_type)get_int(carry, "type");
+        /* What a state hands on: keys or words (session.c). */
+        int type = get_int(carry, "type");
+        if ((type != IVRSM_EVENT_DTMF && type != IVRSM_EVENT_SPEECH) ||
+            !json_is_string(json_object_get(carry, "text")))
+            return fail(err, "the input handed on is not keys or words");
+        s->carry.type = (ivrsm_event_type)type;
         s->carry.text = get_str(s, carry, "text", &nomem);
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
     }
