@@ -1561,6 +1561,69 @@ START_TEST(seed_trace_has_no_secrets)
 END_TEST
 
 /*
+ * A machine whose sensitive_keys name a ctx key as the library names a member of its records
+ * ("reason", "state"): the ctx key's value is masked wherever it goes (the request body, the
+ * caller's words), and the records keep their own members: the hangup's reason, the
+ * transitions' reasons and the states' names.
+ */
+START_TEST(sensitive_keys_named_like_record_members)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: absence\nversion: '1'\n"
+        "globals:\n  sensitive_keys: [reason, state]\n  endpoints: {send: 'POST /absence'}\n"
+        "states:\n"
+        "  ask:\n    type: prompt_and_listen\n    prompt: 'Motif ?'\n"
+        "    collect: {mode: free_speech_or_no, target: reason}\n    next: send\n"
+        "  send:\n    type: action_then_prompt\n"
+        "    action: {call: send, body: {reason: '{{ctx.reason}}', pupil: '42'}}\n"
+        "    on_success: {prompt: 'Merci.', next: bye}\n    on_fail: {next: bye}\n"
+        "  bye: {type: prompt_end, prompt: 'Au revoir.'}\n");
+    static const canned ok[] = {{"send", 200, "{}"}, {NULL, 0, NULL}};
+    json_t *records = json_array();
+    call c;
+    call_init_traced(&c, m, NULL, records);
+    c.responses = ok;
+    call_start(&c);
+    call_input(&c, "say grippe intestinale");
+    ck_assert(call_ended(&c));
+    bool hangup = false, body = false;
+    int transitions = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(records, i, v)
+    {
+        const char *text = json_string_value(v);
+        ck_assert_msg(!strstr(text, "grippe"), "the reason in a trace record: %s", text);
+        json_t *r = json_loads(text, 0, NULL);
+        ck_assert_ptr_nonnull(r);
+        const char *kind = json_string_value(json_object_get(r, "kind"));
+        const char *type = json_string_value(json_object_get(r, "type"));
+        if (!strcmp(kind, "transition")) {
+            transitions++;
+            ck_assert_str_ne(json_string_value(json_object_get(r, "reason")), "***");
+        }
+        if (!strcmp(kind, "command") && !strcmp(type, "hangup")) {
+            hangup = true;
+            ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "goodbye");
+            ck_assert_str_eq(json_string_value(json_object_get(r, "state")), "bye");
+        }
+        if (!strcmp(kind, "command") && !strcmp(type, "http")) {
+            body = true;
+            json_t *b = json_object_get(r, "body");
+            ck_assert_str_eq(json_string_value(json_object_get(b, "reason")), "***");
+            ck_assert_str_eq(json_string_value(json_object_get(b, "pupil")), "42");
+        }
+        json_decref(r);
+    }
+    ck_assert(hangup && body);
+    ck_assert_int_ge(transitions, 3);
+    json_decref(records);
+    call_free(&c);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/*
  * Reals go out at their fewest digits: an amount a backend gave (19.99, 0.1) is sent back in a
  * request body, shown in the trace's records and in the command's JSON as written, not as
  * jansson's 17 digits (19.989999999999998, 0.10000000000000001); so is a speech confidence.
@@ -2624,6 +2687,7 @@ int main(void)
     tcase_add_test(seed, seed_happy_path);
     tcase_add_test(seed, seed_snapshot_every_event_identical);
     tcase_add_test(seed, seed_trace_has_no_secrets);
+    tcase_add_test(seed, sensitive_keys_named_like_record_members);
     tcase_add_test(seed, session_allocates_through_its_allocator);
     tcase_add_test(seed, session_refuses_an_incomplete_allocator);
     tcase_add_test(seed, seed_trace_masks_handed_on_otp);

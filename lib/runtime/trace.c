@@ -240,19 +240,37 @@ void ivrsm_s_trace_transition(ivrsm_session *s, int32_t from, int32_t to, const 
     emit(s, r);
 }
 
+/*
+ * The members of a command that carry the call's data, masked by their keys' names: a
+ * request's headers and body, a handoff's context. The command's own members (type, state,
+ * text, reason...) are the library's, whatever names a machine lists in sensitive_keys; a
+ * secret value said in a text is scrubbed by emit() like anywhere in the record.
+ */
+static const char *const command_data_members[] = {"headers", "body", "context", NULL};
+
 void ivrsm_s_trace_command(ivrsm_session *s, const ivrsm_command *c)
 {
     if (!s->trace)
         return;
     json_t *cmd = ivrsm_s_command_to_json(c);
-    json_t *r = ivrsm_redact(s->m, cmd);
-    json_decref(cmd);
-    if (!r)
-        return; /* out of memory: traces are best effort (docs/runtime.md) */
     json_t *rec = json_object();
-    json_object_set_new(rec, "kind", json_string("command"));
-    json_object_update(rec, r);
-    json_decref(r);
+    int failed = !cmd || !rec || json_object_set_new(rec, "kind", json_string("command"));
+    const char *k;
+    json_t *v;
+    json_object_foreach(cmd, k, v)
+    {
+        if (failed)
+            break;
+        bool data = false;
+        for (const char *const *d = command_data_members; *d && !data; d++)
+            data = !strcmp(k, *d);
+        failed |= json_object_set_new(rec, k, data ? ivrsm_redact(s->m, v) : json_incref(v));
+    }
+    json_decref(cmd);
+    if (failed) {
+        json_decref(rec);
+        return; /* out of memory: traces are best effort (docs/runtime.md) */
+    }
     emit(s, rec);
 }
 

@@ -107,6 +107,32 @@ class Page(unittest.TestCase):
         self.assertIsNone(t["header"])
         self.assertEqual(t["records"][1]["body"], {"session_token": "***", "otp": "***"})
 
+    def test_sensitive_keys_named_like_record_members(self):
+        # A machine whose ctx keys "reason" and "state" are secrets: the records' own members
+        # of those names (a transition's reason, an event's state) stay readable; the data
+        # members (a body, whatever a host added) are masked by them.
+        with tempfile.TemporaryDirectory() as tmp:
+            machine = pathlib.Path(tmp) / "absence.yaml"
+            machine.write_text(
+                "machine: absence\nversion: '1'\n"
+                "globals: {sensitive_keys: [reason, state]}\n"
+                "states:\n  ask: {type: prompt_end, prompt: 'Au revoir.'}\n", encoding="utf-8")
+            trace = pathlib.Path(tmp) / "host.jsonl"
+            trace.write_text(
+                '{"kind":"transition","from":null,"to":"ask","reason":"start","seq":1}\n'
+                '{"kind":"event","type":"action_result","state":"ask","status":200,'
+                '"body":{"reason":"grippe","state":"malade"},"seq":2}\n'
+                '{"kind":"note","reason":"x","ctx":{"reason":"grippe"},"seq":3}\n', encoding="utf-8")
+            html = self.view("--trace", trace, machine=machine)
+        self.assertNotIn("grippe", html)
+        self.assertNotIn("malade", html)
+        (t,) = page_data(html)["traces"]
+        first, second, third = t["records"]
+        self.assertEqual(first["reason"], "start")
+        self.assertEqual(second["state"], "ask")
+        self.assertEqual(second["body"], {"reason": "***", "state": "***"})
+        self.assertEqual(third["ctx"], {"reason": "***"})
+
     def test_the_esl_host_log_gives_one_call_per_uuid(self):
         # The ESL host at --log-level debug writes "TIME debug call UUID: trace RECORD"
         # (examples/esl_host/calls.c, on_trace; log.c, log_at) among its other lines.

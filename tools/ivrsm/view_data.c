@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bounded_read.h"
+#include "json_real.h"
 #include "graph_draw.h"
 #include "view_data.h"
 #include "yamldoc.h"
@@ -224,11 +225,65 @@ static json_t *call_of(trace_reader *t, const char *id)
  * with a string "kind", so any other JSON ({"machine": "m"}, another tool's log) is refused
  * rather than drawn as an empty call.
  */
+/*
+ * The members a record of the library has of its own (lib/runtime/trace.c, and a command's
+ * members, lib/runtime/command.c): their names are the library's, not ctx keys, so a machine
+ * whose sensitive_keys name a ctx key "reason" or "state" does not blank them in the page.
+ * Every other member (a request's body and headers, a handoff's context, whatever a host
+ * added), and everything inside one, passes the machine's redaction.
+ */
+static const char record_own_members[] =
+    " kind seq t session type id event_id state from to reason detail text parts language"
+    " confidence command status error ok dtmf speech min_digits max_digits terminators"
+    " timeout_ms digit_timeout_ms barge_in collect hints endpoint method path query"
+    " idempotency_key queue ";
+
+static bool record_own_member(const char *key)
+{
+    size_t n = strlen(key);
+    if (!n || strchr(key, ' '))
+        return false;
+    for (const char *at = strstr(record_own_members, key); at; at = strstr(at + 1, key))
+        if (at[-1] == ' ' && at[n] == ' ')
+            return true;
+    return false;
+}
+
+/* The record of JSON text `text` with its data members redacted, or NULL when it is not a JSON
+ * object (or memory ran out). */
+static json_t *redacted_record(const ivrsm_machine *m, const char *text)
+{
+    json_t *rec = json_loads(text, 0, NULL);
+    json_t *data = json_is_object(rec) ? json_object() : NULL;
+    if (!data) {
+        json_decref(rec);
+        return NULL;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(rec, k, v)
+    {
+        if (!record_own_member(k))
+            json_object_set(data, k, v);
+    }
+    char *data_text = ivrsm_json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *clean = data_text ? ivrsm_machine_redact_json(m, data_text) : NULL;
+    json_t *masked = clean ? json_loads(clean, 0, NULL) : NULL;
+    free(data_text);
+    ivrsm_free(clean);
+    json_decref(data);
+    if (!json_is_object(masked) || json_object_update_existing(rec, masked) != 0) {
+        json_decref(masked);
+        json_decref(rec);
+        return NULL;
+    }
+    json_decref(masked);
+    return rec;
+}
+
 static bool add_record(trace_reader *t, const char *id, const char *text)
 {
-    char *clean = ivrsm_machine_redact_json(t->m, text);
-    json_t *rec = clean ? json_loads(clean, 0, NULL) : NULL;
-    ivrsm_free(clean);
+    json_t *rec = redacted_record(t->m, text);
     if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "kind"))) {
         json_decref(rec);
         return false;
