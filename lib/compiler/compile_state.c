@@ -1056,6 +1056,15 @@ static uintptr_t meaning_of(const m_state *st, uint16_t r)
 static bool map_word_meanings(cc *c, const m_state *st, const m_phrase_entry *slots, size_t n,
                               ivrsm_strmap *words)
 {
+    /* Room for every word at once: a map grown from 16 slots was most of a load's time here. */
+    size_t word_count = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t at = 0; at <= slots[i].len; at++)
+            word_count += at == slots[i].len || slots[i].phrase[at] == ' ';
+    if (ivrsm_strmap_reserve(words, word_count) != 0) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
     for (size_t i = 0; i < n; i++) {
         const uintptr_t meaning = meaning_of(st, slots[i].route) + 1;
         const char *p = slots[i].phrase;
@@ -1505,8 +1514,11 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, cap * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
     ivrsm_strmap listed = IVRSM_STRMAP_INIT(c->m->mem);
+    /* `listed` grows on demand past the state's own phrases: the forms added after them
+     * (separable verbs, ambiguous spans) are few, and a table sized for their bounds in every
+     * state and language cost more than the rest of the tables together. */
     if (!t->hints || !slots || ivrsm_strmap_reserve(&seen, n_hint) != 0 ||
-        ivrsm_strmap_reserve(&listed, cap) != 0) {
+        ivrsm_strmap_reserve(&listed, n_phrase) != 0) {
         ivrsm_mem_free(c->m->mem, slots);
         ivrsm_strmap_free(&seen);
         ivrsm_strmap_free(&listed);
