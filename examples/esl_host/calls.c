@@ -264,6 +264,8 @@ void calls_retry_sends(host *h, int64_t now_ms)
     }
 }
 
+static void ignore_reply(void *user, const esl_reply *r);
+
 void call_give_up(call *c, const char *why)
 {
     if (c->ended || c->giving_up)
@@ -280,6 +282,18 @@ void call_give_up(call *c, const char *why)
     c->inflight_id = UINT64_MAX; /* the host's own command, not the session's */
     c->inflight_type = IVRSM_COMMAND_HANGUP;
     call_send_give_up(c);
+}
+
+void call_give_up_taken(call *c, const char *why)
+{
+    /* What the call's last host started may still run (a question whose caller is silent),
+     * and an application sent now would wait behind it: stop it first, as a resumption does
+     * (mod_commands.c break_function with "all" flushes what is queued too). */
+    strbuf msg = {0};
+    if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
+        esl_conn_send_acting(c->h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL);
+    sb_free(&msg);
+    call_give_up(c, why);
 }
 
 void call_send_give_up(call *c)
@@ -702,7 +716,8 @@ static void request_not_stored(call *c, http_ticket *t)
     if (c->h->store->ops->shared) {
         if (!t->awaiting_store)
             log_at(&c->h->log, LOG_WARN,
-                   "call %s: http %s %s waits until its snapshot is stored (the store is away)",
+                   "call %s: http %s %s waits until its snapshot is stored (the store is away or "
+                   "refuses it)",
                    c->uuid, t->method, t->path);
         t->awaiting_store = true;
         return;
@@ -1156,6 +1171,10 @@ static void on_park_claimed(void *user, int result)
         c->claiming = false;
         if (result == 1) {
             start_call(h, c, p->ctx);
+        } else if (result == STORE_REFUSED) {
+            /* Every host is refused alike (Redis out of memory, another application's data at
+             * the call's keys): left parked, the caller would wait in silence for ever. */
+            call_give_up(c, "the store refuses to take it");
         } else {
             log_at(&h->log, LOG_INFO, "call %s: parked; %s", p->uuid,
                    result == 0 ? "another host took it" : "the store did not answer: not taken");
@@ -1469,6 +1488,26 @@ void calls_on_taken(host *h, const char *uuid)
     c->inflight_id = 0;
     c->foreign = true;
     call_mark_ended(c);
+}
+
+void calls_on_put(host *h, const char *uuid, int status, const char *why)
+{
+    call *c = call_find(h, uuid);
+    if (!c || c->ended || c->claiming || status == STORE_TAKEN)
+        return; /* taken: on_lost lets the call go */
+    if (status == 0) {
+        if (c->store_refused)
+            log_at(&h->log, LOG_INFO, "call %s: its snapshot is stored again", uuid);
+        c->store_refused = false;
+        return;
+    }
+    c->store_dirty = true; /* put again: loop.c, or snap_resync once the store is back */
+    if (why && !c->store_refused)
+        log_at(&h->log, LOG_WARN,
+               "call %s: the store refused its snapshot (%.200s): the call goes on from memory, "
+               "its snapshot is put again until the store takes it",
+               uuid, why);
+    c->store_refused = c->store_refused || why;
 }
 
 void calls_release_all(host *h)

@@ -77,6 +77,10 @@ void calls_on_fence(host *h, bool fenced);
 /* The store says another host owns call `uuid` now: it is let go, nothing sent. */
 void calls_on_taken(host *h, const char *uuid);
 
+/* The store answered a put of call uuid's snapshot (store_events.on_put): a refused one is
+ * put again (loop.c, every REQUEST_RETRY_MS), said once until one is stored. */
+void calls_on_put(host *h, const char *uuid, int status, const char *why);
+
 /* Give every live call up in the store (stop, drain timeout): another host takes them. */
 void calls_release_all(host *h);
 

@@ -82,6 +82,7 @@ typedef struct call {
     bool claiming;        /* waiting for the store's answer: not ours yet */
     bool foreign;         /* another host owns it (or it could not be taken): events ignored */
     bool store_dirty;     /* its latest snapshot is not in the store yet */
+    bool store_refused;   /* the store refused its last snapshot (said once, until one is stored) */
     bool held;            /* the host is fenced: what it would send waits (call_unhold) */
     int64_t ended_at;     /* monotonic ms */
     unsigned long events; /* events fed */
@@ -116,6 +117,9 @@ void call_retry_later(call *c);
  * again until FreeSWITCH has it. `why` is logged.
  */
 void call_give_up(call *c, const char *why);
+/* The same for a call this host takes from another (its snapshot unusable): what the other
+ * host started is stopped first (uuid_break all), then the channel hung up. */
+void call_give_up_taken(call *c, const char *why);
 
 /* Send the hangup of a call given up (again after a reconnection). */
 void call_send_give_up(call *c);

@@ -175,9 +175,12 @@ static void run_store_timers(host *h, int64_t now)
         snap_flush_dirty(h);
         h->next_flush_at = now + h->cfg.write_behind_ms;
     }
-    /* Requests whose snapshot the store refused while connected (an error reply) try again;
+    /* Snapshots, and requests whose snapshot, the store refused while connected (an error
+     * reply) try again;
      * those that waited for the connection went when it came back (snap_resync). */
     if (now >= h->next_request_retry_at && h->store->ops->connected(h->store)) {
+        if (h->cfg.write_behind_ms == 0)
+            snap_flush_dirty(h); /* snapshots the store refused (calls_on_put) */
         calls_retry_requests(h);
         h->next_request_retry_at = now + REQUEST_RETRY_MS;
     }

@@ -496,6 +496,21 @@ static void on_store_fence(void *user, bool fenced)
     calls_on_fence(user, fenced);
 }
 
+static void on_store_put(void *user, const char *uuid, int status, const char *why)
+{
+    calls_on_put(user, uuid, status, why);
+}
+
+/* The store refused the host before it was ever ready (a password, another application's keys):
+ * a configuration error, which does not heal by retrying (exit status 3, as for FreeSWITCH). */
+static void on_store_refused(void *user, const char *why)
+{
+    host *h = user;
+    log_at(&h->log, LOG_ERROR, "store: %s: stopping (exit status 3)", why);
+    h->exit_status = 3;
+    h->stop = true;
+}
+
 /* The store of --snapshot-dir or --redis, if any. Returns 0 or an exit status. */
 static int start_store(host *h)
 {
@@ -503,6 +518,8 @@ static int start_store(host *h)
                        .on_lost = on_store_lost,
                        .on_orphan = on_store_orphan,
                        .on_fence = on_store_fence,
+                       .on_put = on_store_put,
+                       .on_refused = on_store_refused,
                        .user = h};
     char why[300] = "out of memory";
     if (h->cfg.snapshot_dir)

@@ -131,13 +131,14 @@ void snap_release(call *c)
  * Documents into calls
  * ------------------------------------------------------------------------- */
 
-/* Restore call c (a new record) from a checked document. Returns 0 or -1 with why. */
+/* Restore call c (a new record) from a checked document. Returns 0, or with why -1 (the
+ * document cannot be restored) or -2 (memory ran out). */
 static int call_from_document(call *c, json_t *doc, char *why, size_t len)
 {
     char *snapshot = json_dumps(json_object_get(doc, "snapshot"), JSON_COMPACT);
     if (!snapshot) {
         snprintf(why, len, "out of memory");
-        return -1;
+        return -2;
     }
     snprintf(c->session_id, sizeof(c->session_id), "%s",
              json_string_value(json_object_get(doc, "session_id")));
@@ -155,7 +156,7 @@ static int call_from_document(call *c, json_t *doc, char *why, size_t len)
     if (rc != 0) {
         snprintf(why, len, "the session cannot be restored: %s %.300s", ivrsm_strerror(rc),
                  err.message);
-        return -1;
+        return rc == IVRSM_ENOMEM ? -2 : -1;
     }
     return 0;
 }
@@ -199,13 +200,35 @@ static void on_document(void *user, int status, const char *text, size_t len, co
     h->store->ops->describe(h->store, a->uuid, where, sizeof(where));
     json_t *doc = NULL;
     int rc = -1;
-    if (status != 0)
+    bool unusable = false; /* the document is there (or known gone) and cannot be restored */
+    if (status != 0) {
         snprintf(why, sizeof(why), "%s", why_in ? why_in : "cannot be read");
-    else if (!text)
+        unusable = status == STORE_REFUSED;
+    } else if (!text) {
         snprintf(why, sizeof(why), "no snapshot stored (expired?)");
-    else if (snapdoc_read(text, len, a->uuid, &doc, why, sizeof(why)) == SNAPDOC_OK)
-        rc = call_from_document(c, doc, why, sizeof(why));
+        unusable = true;
+    } else {
+        int read = snapdoc_read(text, len, a->uuid, &doc, why, sizeof(why));
+        if (read == SNAPDOC_OK)
+            rc = call_from_document(c, doc, why, sizeof(why));
+        unusable = read == SNAPDOC_BAD || rc == -1;
+    }
     json_decref(doc);
+    /* A document that is there and cannot be restored (not JSON, another call's, a snapshot the
+     * machine refuses, another application's value at the key) would be refused by every host:
+     * released, it would be claimed, read and released again by each in turn while its caller
+     * waits in silence. With a shared store the call is given up instead (hung up, its keys
+     * removed); a read that failed (the connection went, memory ran out) releases it, for
+     * another try. */
+    if (rc != 0 && unusable && h->store->ops->shared) {
+        log_at(&h->log, LOG_ERROR, "snapshot %s cannot be restored: %s", where, why);
+        ivrsm_session_free(c->s);
+        c->s = NULL;
+        c->claiming = false;
+        free(a);
+        call_give_up_taken(c, "its snapshot cannot be restored");
+        return;
+    }
     if (rc != 0) {
         log_at(&h->log, LOG_ERROR, "snapshot %s left alone: %s", where, why);
         h->store->ops->release(h->store, a->uuid); /* claimed: another host may try */

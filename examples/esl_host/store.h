@@ -33,10 +33,14 @@ typedef struct store store;
  * host owns the call (a put is refused then, and on_lost follows). */
 #define STORE_TAKEN (-2)
 typedef void (*store_done_fn)(void *user, int status);
-/* claim: 1 the call is ours, 0 another host owns it, -1 unknown (error). */
+/* claim: 1 the call is ours, 0 another host owns it, -1 unknown (error), STORE_REFUSED: the
+ * store answered, and refuses the claim (Redis out of memory, another application's data at
+ * the call's keys), however often it was asked: no host can take the call. */
+#define STORE_REFUSED (-3)
 typedef void (*store_claim_fn)(void *user, int result);
 /* get: the document (len bytes, not terminated; NULL when there is none),
- * or status -1 with why set. */
+ * or status -1 (not read: try again later) or STORE_REFUSED (the store refuses to read it:
+ * another application's value at its key) with why set. */
 typedef void (*store_get_fn)(void *user, int status, const char *doc, size_t len, const char *why);
 /* list_owned: once per call (uuid), then once with uuid NULL. */
 typedef void (*store_list_fn)(void *user, const char *uuid);
@@ -51,6 +55,12 @@ typedef struct store_events {
     void (*on_orphan)(void *user, const char *uuid);
     /* The host's leases are in doubt (fenced: act on no call) or good again. */
     void (*on_fence)(void *user, bool fenced);
+    /* The answer to a put of a call's document: 0 stored, STORE_TAKEN, or -1 not stored: why
+     * is what the store answered when it refused it (NULL: no answer, the connection went). */
+    void (*on_put)(void *user, const char *uuid, int status, const char *why);
+    /* The store refused this host before it was ever ready (a wrong or missing password,
+     * another application's data at its keys): a configuration error, why says which. */
+    void (*on_refused)(void *user, const char *why);
     void *user;
 } store_events;
 

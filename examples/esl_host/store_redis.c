@@ -34,6 +34,21 @@
  * renewing it (their host died, or was cut from Redis for a whole lease),
  * and offers them to the host, which claims them: SET NX lets one host win.
  *
+ * Redis's refusals (its error replies, the exact texts in redis/redis):
+ *   - NOAUTH (server.c processCommand, shared.noautherr), WRONGPASS and "AUTH <password>
+ *     called without any password configured" (acl.c authCommand): the password is wrong,
+ *     missing or not wanted. Before the store was ever ready that is a configuration error
+ *     (on_refused: the host stops, exit status 3); later it is retried like a lost connection.
+ *   - OOM (server.c processCommand, script.c scriptVerifyOOM: "OOM command not allowed when
+ *     used memory > 'maxmemory'"), under maxmemory with noeviction: the scripts that only
+ *     renew, release or remove carry the allow-oom flag (script.c scriptPrepareForRun), so
+ *     the leases live on and the calls go on; a put is refused (on_put: the host keeps the
+ *     call in memory and puts it again), a claim is tried again a few times, then refused.
+ *   - WRONGTYPE (another application's data at a key): the shared keys (leases, the host's
+ *     set) are checked with TYPE on every connection (before ever ready: on_refused); at a
+ *     call's keys, its claim is refused and its document unreadable.
+ * Flags need Redis 7 ("#!lua flags=..."): a Redis that refuses them gets the scripts without.
+ *
  * A request unanswered for timeout_ms (Redis paused, a partition) drops
  * the connection; every request on it fails, and connecting again starts
  * after a delay that doubles from reconnect_min_ms to reconnect_max_ms.
@@ -57,6 +72,16 @@ int64_t host_monotonic_ms(void);
 
 /* The scripts, loaded on every connection (SCRIPT LOAD) and run by EVALSHA. */
 enum { SC_CLAIM, SC_PUT, SC_REMOVE, SC_RELEASE, SC_RENEW, SC_SCAN, SC_COUNT };
+
+/* The scripts that write nothing new (renew, release, remove) run even when Redis is at its
+ * maxmemory (they keep or shrink what is there); claims and puts are refused then. */
+#define ALLOW_OOM "#!lua flags=allow-oom\n"
+static const bool script_allow_oom[SC_COUNT] = {
+    [SC_REMOVE] = true, [SC_RELEASE] = true, [SC_RENEW] = true};
+
+/* A claim Redis refuses is asked again after 250, 500 and 1000 ms, then given up. */
+#define CLAIM_TRIES 4
+#define CLAIM_RETRY_MS 250
 
 #define LUA_NOW                                                                                    \
     "local t = redis.call('TIME') "                                                                \
@@ -91,7 +116,8 @@ static const char *const scripts[SC_COUNT] = {
      * back and must not take the call again. */
     "local cur = redis.call('GET', KEYS[2]) "
     "if cur and cur ~= ARGV[1] then return 0 end "
-    "redis.call('DEL', KEYS[1], KEYS[2]) "
+    "if redis.call('TYPE', KEYS[1]).ok == 'string' then redis.call('DEL', KEYS[1]) end "
+    "redis.call('DEL', KEYS[2]) "
     "if (tonumber(redis.call('GET', KEYS[5])) or 0) > 1 then "
     "  redis.call('PEXPIRE', KEYS[5], ARGV[3]) "
     "else "
@@ -151,6 +177,7 @@ static const char *const scripts[SC_COUNT] = {
 typedef enum req_kind {
     RQ_AUTH,
     RQ_SCRIPT,
+    RQ_TYPE,
     RQ_CLAIM,
     RQ_PUT,
     RQ_GET,
@@ -168,8 +195,11 @@ typedef struct req {
     redis_store *r;
     req_kind kind;
     int script;
+    bool flagged; /* RQ_SCRIPT: sent with its flags (Redis 7) */
     int64_t sent_at;
-    bool lost; /* no reply: the connection went (hiredis calls back with NULL) */
+    bool lost;         /* no reply: the connection went (hiredis calls back with NULL) */
+    const char *error; /* Redis's error reply, while its callback runs */
+    int tries;         /* RQ_CLAIM: how many times it was refused before */
     char uuid[65];
     union {
         store_claim_fn claim;
@@ -181,11 +211,13 @@ typedef struct req {
     struct req *prev, *next;
 } req;
 
-/* A claim made while away from Redis: sent once connected. */
+/* A claim made while away from Redis (sent once connected), or refused (sent again at). */
 typedef struct pending_claim {
     char uuid[65];
     store_claim_fn fn;
     void *user;
+    int tries;
+    int64_t at; /* monotonic ms; 0: as soon as connected */
 } pending_claim;
 
 typedef enum { R_IDLE, R_CONNECTING, R_READY } redis_state;
@@ -208,8 +240,9 @@ struct redis_store {
     bool ever_ready;
     int64_t next_attempt, delay_ms;
     char sha[SC_COUNT][48];
-    int scripts_left;
-    req *head, *tail; /* requests on the wire, oldest first */
+    int scripts_left;   /* scripts loaded and shared keys checked before the store is ready */
+    bool scripts_plain; /* this Redis refused the scripts' flags (before Redis 7) */
+    req *head, *tail;   /* requests on the wire, oldest first */
     /* The calls this host owns, renewed together. */
     owned_call *owned;
     size_t owned_count, owned_cap;
@@ -376,6 +409,25 @@ static req *req_new(req_kind kind, const char *uuid, void *user)
     return q;
 }
 
+/* SCRIPT LOAD, with the script's flags or without; 0 or -1. */
+static int load_script(redis_store *r, int i, bool flagged)
+{
+    char *text = malloc(sizeof(ALLOW_OOM) + strlen(scripts[i]));
+    req *q = req_new(RQ_SCRIPT, NULL, NULL);
+    if (!text || !q) {
+        free(text);
+        free(q);
+        return -1;
+    }
+    sprintf(text, "%s%s", flagged ? ALLOW_OOM : "", scripts[i]);
+    q->script = i;
+    q->flagged = flagged;
+    const char *argv[] = {"SCRIPT", "LOAD", text};
+    int rc = send_argv(r, q, 3, argv, NULL);
+    free(text);
+    return rc;
+}
+
 static void start_connect(redis_store *r)
 {
     redisAsyncContext *ac = redisAsyncConnect(r->cfg.address, r->cfg.port);
@@ -403,7 +455,7 @@ static void start_connect(redis_store *r)
     r->ac = ac;
     r->state = R_CONNECTING;
     r->want_write = true; /* the connection completes when the socket is writable */
-    r->scripts_left = SC_COUNT;
+    r->scripts_left = SC_COUNT + 2;
     if (r->cfg.password) {
         const char *argv[] = {"AUTH", r->cfg.password};
         req *q = req_new(RQ_AUTH, NULL, NULL);
@@ -412,12 +464,17 @@ static void start_connect(redis_store *r)
             return;
         }
     }
-    for (int i = 0; i < SC_COUNT && r->ac; i++) {
-        const char *argv[] = {"SCRIPT", "LOAD", scripts[i]};
-        req *q = req_new(RQ_SCRIPT, NULL, NULL);
+    for (int i = 0; i < SC_COUNT && r->ac; i++)
+        if (load_script(r, i, script_allow_oom[i] && !r->scripts_plain) != 0)
+            drop(r, "out of memory");
+    /* The keys every call shares: another application's data there stops the store. */
+    const char *shared[] = {r->leases_key, r->host_key};
+    for (int i = 0; i < 2 && r->ac; i++) {
+        const char *argv[] = {"TYPE", shared[i]};
+        req *q = req_new(RQ_TYPE, NULL, NULL);
         if (q)
             q->script = i;
-        if (!q || send_argv(r, q, 3, argv, NULL) != 0)
+        if (!q || send_argv(r, q, 2, argv, NULL) != 0)
             drop(r, "out of memory");
     }
 }
@@ -461,7 +518,7 @@ static void num(char *out, size_t len, long long v)
     snprintf(out, len, "%lld", v);
 }
 
-static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user)
+static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries)
 {
     char owner[400], gen[400], lease[24], ttl[24];
     key_of(r, "owner", uuid, owner, sizeof(owner));
@@ -471,8 +528,10 @@ static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void 
     const char *keys[] = {owner, r->leases_key, r->host_key, gen};
     const char *args[] = {r->host_id, lease, ttl, uuid};
     req *q = req_new(RQ_CLAIM, uuid, user);
-    if (q)
+    if (q) {
         q->fn.claim = fn;
+        q->tries = tries;
+    }
     return eval(r, q, SC_CLAIM, 4, keys, 4, args, NULL);
 }
 
@@ -531,6 +590,27 @@ static void send_list(redis_store *r)
         r->list_fn(r->list_user, NULL);
 }
 
+/* The claims that waited for the connection, and those refused whose time to ask again came. */
+static void send_due_claims(redis_store *r, int64_t now)
+{
+    size_t kept = 0, n = r->claim_count;
+    r->claim_count = 0; /* a claim that fails now is answered, not queued again */
+    for (size_t i = 0; i < n; i++) {
+        pending_claim p = r->claims[i];
+        if (p.at > now) {
+            r->claims[kept++] = p;
+            continue;
+        }
+        if (send_claim(r, p.uuid, p.fn, p.user, p.tries) != 0)
+            p.fn(p.user, -1);
+    }
+    /* Claims queued by the callbacks above went after the kept ones: keep both. */
+    size_t added = r->claim_count;
+    if (added && kept)
+        memmove(&r->claims[kept], &r->claims[n], added * sizeof(r->claims[0]));
+    r->claim_count = kept + added;
+}
+
 /* Connected, scripts loaded: renew at once (leases, and owners lost with a Redis restart). */
 static void became_ready(redis_store *r)
 {
@@ -552,12 +632,7 @@ static void became_ready(redis_store *r)
     r->ever_ready = true;
     send_renew(r, now);
     r->next_scan = now; /* orphans at once */
-    for (size_t i = 0; i < r->claim_count; i++) {
-        pending_claim *p = &r->claims[i];
-        if (send_claim(r, p->uuid, p->fn, p->user) != 0)
-            p->fn(p->user, -1);
-    }
-    r->claim_count = 0;
+    send_due_claims(r, now);
     if (r->list_wanted)
         send_list(r);
     if (r->base.ev.on_ready)
@@ -582,7 +657,9 @@ static long long int_reply(const redisReply *rep)
     return rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
 }
 
-static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user);
+static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries,
+                       int64_t at);
+static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries);
 
 static void reply_claim(redis_store *r, req *q, const redisReply *rep)
 {
@@ -592,9 +669,27 @@ static void reply_claim(redis_store *r, req *q, const redisReply *rep)
      * frees the client). So the claim waits for the next connection: claiming again a call
      * this host already holds answers 1, so a claim that did run is not lost, and one
      * another host won answers 0. The call stays parked meanwhile. */
-    if (q->lost && queue_claim(r, q->uuid, q->fn.claim, q->user) == 0) {
+    if (q->lost && queue_claim(r, q->uuid, q->fn.claim, q->user, q->tries, 0) == 0) {
         log_at(r->log, LOG_INFO, "store: call %s: its claim went unanswered; it waits for Redis",
                q->uuid);
+        return;
+    }
+    /* Refused (OOM, WRONGTYPE...): asked again a few times, since what refuses it may pass (a
+     * memory peak) and another host's claim may win meanwhile (it answers 0 then), then
+     * refused: no host can take the call. */
+    if (q->error) {
+        int tries = q->tries + 1;
+        if (tries < CLAIM_TRIES && !r->freeing &&
+            queue_claim(r, q->uuid, q->fn.claim, q->user, tries,
+                        host_monotonic_ms() + ((int64_t)CLAIM_RETRY_MS << (tries - 1))) == 0) {
+            log_at(r->log, LOG_WARN,
+                   "store: call %s: Redis refused its claim (%.200s); asking again", q->uuid,
+                   q->error);
+            return;
+        }
+        log_at(r->log, LOG_ERROR, "store: call %s: Redis refused its claim %d times (%.200s)",
+               q->uuid, tries, q->error);
+        q->fn.claim(q->user, STORE_REFUSED);
         return;
     }
     long long v = int_reply(rep);
@@ -610,8 +705,11 @@ static void reply_put(redis_store *r, req *q, const redisReply *rep)
         r->base.stats.puts_ok++;
     else
         r->base.stats.puts_failed++;
+    int status = v == 1 ? 0 : v == 0 ? STORE_TAKEN : -1;
     if (q->fn.done)
-        q->fn.done(q->user, v == 1 ? 0 : v == 0 ? STORE_TAKEN : -1);
+        q->fn.done(q->user, status);
+    if (r->base.ev.on_put)
+        r->base.ev.on_put(r->base.ev.user, q->uuid, status, q->error);
     if (v == 0) {
         owned_remove(r, q->uuid);
         if (r->base.ev.on_lost)
@@ -622,12 +720,20 @@ static void reply_put(redis_store *r, req *q, const redisReply *rep)
 static void reply_get(req *q, const redisReply *rep)
 {
     store_get_fn fn = q->fn.get;
+    char why[300];
     if (rep && rep->type == REDIS_REPLY_STRING)
         fn(q->user, 0, rep->str, rep->len, NULL);
     else if (rep && rep->type == REDIS_REPLY_NIL)
         fn(q->user, 0, NULL, 0, NULL);
-    else
-        fn(q->user, -1, NULL, 0, rep ? "Redis refused the read" : "Redis went away");
+    else {
+        /* WRONGTYPE: another application's value at the call's key (t_string.c getGenericCommand
+         * answers shared.wrongtypeerr for a key that is no string). */
+        snprintf(why, sizeof(why), "Redis refused the read: %.200s",
+                 q->error ? q->error
+                 : rep    ? "an unexpected answer"
+                          : "the connection went");
+        fn(q->user, q->error ? STORE_REFUSED : -1, NULL, 0, why);
+    }
 }
 
 static void reply_list(req *q, const redisReply *rep)
@@ -679,10 +785,66 @@ static void reply_scan(redis_store *r, const redisReply *rep)
     }
 }
 
+/* Before the store was ever ready a refusal is the configuration's (the host stops); later the
+ * connection is made again, with its backoff. */
+static void refused(redis_store *r, const char *why, const char *drop_why)
+{
+    if (!r->ever_ready && r->base.ev.on_refused)
+        r->base.ev.on_refused(r->base.ev.user, why);
+    else
+        log_at(r->log, LOG_ERROR, "store: %s", why);
+    drop(r, drop_why);
+}
+
+static void shared_key_checked(redis_store *r)
+{
+    if (--r->scripts_left == 0)
+        became_ready(r);
+}
+
+static void reply_type(redis_store *r, req *q, const redisReply *rep)
+{
+    if (q->error) {
+        char why[300];
+        snprintf(why, sizeof(why), "Redis refused TYPE (%.200s)", q->error);
+        refused(r, why, "TYPE refused");
+        return;
+    }
+    if (!rep)
+        return;
+    const char *want = q->script == 0 ? "zset" : "set";
+    const char *key = q->script == 0 ? r->leases_key : r->host_key;
+    bool ok =
+        rep->type == REDIS_REPLY_STATUS && (!strcmp(rep->str, "none") || !strcmp(rep->str, want));
+    if (ok) {
+        shared_key_checked(r);
+        return;
+    }
+    char why[1200];
+    snprintf(why, sizeof(why),
+             "Redis key %s holds a %.20s, not this host's %s (another application's data under "
+             "--redis-prefix %s?): give the hosts another --redis-prefix, or remove the key",
+             key, rep->type == REDIS_REPLY_STATUS ? rep->str : "value", want, r->prefix);
+    refused(r, why, "another application's key");
+}
+
 static void reply_script(redis_store *r, req *q, const redisReply *rep)
 {
     if (!rep)
         return;
+    if (q->error && q->flagged) {
+        /* Before Redis 7 a script cannot carry flags ("#!lua" is no Lua): load them all
+         * without, on this connection and the next ones. */
+        if (!r->scripts_plain)
+            log_at(r->log, LOG_INFO,
+                   "store: Redis takes no script flags (%.200s): the scripts "
+                   "are loaded without allow-oom",
+                   q->error);
+        r->scripts_plain = true;
+        if (load_script(r, q->script, false) != 0)
+            drop(r, "out of memory");
+        return;
+    }
     if (rep->type != REDIS_REPLY_STRING || rep->len >= sizeof(r->sha[0])) {
         log_at(r->log, LOG_ERROR, "store: Redis refused a script: %.200s",
                rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
@@ -690,11 +852,29 @@ static void reply_script(redis_store *r, req *q, const redisReply *rep)
         return;
     }
     snprintf(r->sha[q->script], sizeof(r->sha[0]), "%.*s", (int)rep->len, rep->str);
-    if (--r->scripts_left == 0)
-        became_ready(r);
+    shared_key_checked(r);
 }
 
 static void dispatch(redis_store *r, req *q, const redisReply *rep);
+
+/* Whether an error reply says the password is wrong, missing or not wanted: a message for the
+ * operator (the texts of redis/redis: server.c processCommand's shared.noautherr "NOAUTH
+ * Authentication required.", acl.c authCommand's "WRONGPASS invalid username-password pair
+ * or user is disabled." and "AUTH <password> called without any password configured for the
+ * default user...", before Redis 6 "ERR invalid password" and "ERR Client sent AUTH, but no
+ * password is set"), or NULL. */
+static const char *password_problem(const redis_store *r, const char *err)
+{
+    if (!strncmp(err, "NOAUTH", 6))
+        return r->cfg.password ? "Redis has not taken the password"
+                               : "Redis wants a password: set $IVRSM_REDIS_PASSWORD";
+    if (!strncmp(err, "WRONGPASS", 9) || !strncmp(err, "ERR invalid password", 20))
+        return "Redis refused the password: check $IVRSM_REDIS_PASSWORD";
+    if (strstr(err, "without any password configured") || strstr(err, "no password is set"))
+        return "Redis has no password, and $IVRSM_REDIS_PASSWORD gives one: unset it, or set "
+               "Redis's requirepass";
+    return NULL;
+}
 
 /* A request that fails without a reply, its callback told. */
 static void reply_failed(redis_store *r, req *q)
@@ -719,19 +899,31 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         q->next->prev = q->prev;
     else
         r->tail = q->prev;
-    if (rep && rep->type == REDIS_REPLY_ERROR && q->kind != RQ_SCRIPT) {
-        log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
-        if (q->kind == RQ_AUTH || !strncmp(rep->str, "NOSCRIPT", 8)) {
-            /* A wrong password, or the scripts flushed (SCRIPT FLUSH): a new
-             * connection loads them again. */
-            bool auth = q->kind == RQ_AUTH;
-            q->lost = !auth; /* the script did not run: a claim waits for the next connection */
+    if (rep && rep->type == REDIS_REPLY_ERROR) {
+        const char *why = password_problem(r, rep->str);
+        if (why) {
+            char text[400];
+            snprintf(text, sizeof(text), "%s (%.200s)", why, rep->str);
+            q->lost = true; /* nothing ran: a claim waits for the next connection */
             reply_failed(r, q);
             free(q);
-            drop(r, auth ? "AUTH refused" : "scripts flushed");
+            refused(r, text, "password refused");
             return;
         }
-        rep = NULL;
+        if (!strncmp(rep->str, "NOSCRIPT", 8)) {
+            /* The scripts flushed (SCRIPT FLUSH): a new connection loads them again. */
+            log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
+            q->lost = true; /* the script did not run: a claim waits for the next connection */
+            reply_failed(r, q);
+            free(q);
+            drop(r, "scripts flushed");
+            return;
+        }
+        if (q->kind != RQ_SCRIPT && q->kind != RQ_PUT && q->kind != RQ_CLAIM)
+            log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
+        q->error = rep->str;
+        if (q->kind != RQ_SCRIPT)
+            rep = NULL;
     }
     dispatch(r, q, rep);
     free(q);
@@ -744,6 +936,9 @@ static void dispatch(redis_store *r, req *q, const redisReply *rep)
         break;
     case RQ_SCRIPT:
         reply_script(r, q, rep);
+        break;
+    case RQ_TYPE:
+        reply_type(r, q, rep);
         break;
     case RQ_CLAIM:
         reply_claim(r, q, rep);
@@ -825,7 +1020,8 @@ static int rs_remove(store *s, const char *uuid)
 }
 
 /* A claim that waits for the connection (the call stays parked meanwhile). */
-static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user)
+static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries,
+                       int64_t at)
 {
     if (r->freeing)
         return -1;
@@ -841,6 +1037,8 @@ static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void
     snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
     p->fn = fn;
     p->user = user;
+    p->tries = tries;
+    p->at = at;
     return 0;
 }
 
@@ -848,8 +1046,8 @@ static int rs_claim(store *s, const char *uuid, store_claim_fn fn, void *user)
 {
     redis_store *r = (redis_store *)s;
     if (r->state == R_READY)
-        return send_claim(r, uuid, fn, user);
-    if (queue_claim(r, uuid, fn, user) != 0)
+        return send_claim(r, uuid, fn, user, 0);
+    if (queue_claim(r, uuid, fn, user, 0, 0) != 0)
         return -1;
     log_at(r->log, LOG_INFO, "store: call %s: its claim waits for Redis", uuid);
     return 0;
@@ -923,6 +1121,8 @@ static int64_t rs_deadline(const store *s)
     if (r->state == R_READY) {
         SOONER(r->next_renew);
         SOONER(r->next_scan);
+        for (size_t i = 0; i < r->claim_count; i++)
+            SOONER(r->claims[i].at);
     }
     if (r->ever_ready && !r->fenced)
         SOONER(r->leases_good_until);
@@ -944,6 +1144,8 @@ static void rs_tick(store *s, int64_t now)
         send_renew(r, now);
     if (r->state == R_READY && !r->scan_on_wire && now >= r->next_scan)
         send_scan(r, now);
+    if (r->state == R_READY && r->claim_count)
+        send_due_claims(r, now);
     if (r->ever_ready && now >= r->leases_good_until)
         set_fenced(r, true);
 }

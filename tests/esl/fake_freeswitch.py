@@ -79,6 +79,7 @@ Script (every key optional):
      "calls": [{"uuid": "...", "vars": {"ivrsm_app": "synergia"},
                 "caller": "+33612345678", "caller_name": "...", "destination": "3000",
                 "start_after_ms": 0,
+                "start_on_file": "/tmp/x",   # instead: parked once the file exists
                 "before_connect": false,     # parked before any host connected
                 "hangup_when_listed": false, # hangs up right after "show channels" lists
                                              # it, before the host can ask uuid_dump
@@ -228,6 +229,7 @@ class Call:
         self.handoff_cause = spec.get("handoff_cause", "USER_BUSY")
         self.silent_after_bridge = False
         self.start_after_ms = spec.get("start_after_ms", 0)
+        self.start_on_file = spec.get("start_on_file")  # parked once this file exists
         self.before_connect = spec.get("before_connect", False)
         self.hangup_when_listed = spec.get("hangup_when_listed", False)
         # The dialplan ran verbose_events (mod_dptools.c verbose_events_function sets
@@ -541,9 +543,19 @@ class FakeSwitch:
 
     async def start_calls(self):
         for call in self.calls:
-            if not call.before_connect:
+            if call.before_connect:
+                continue
+            if call.start_on_file:
+                self.spawn(call, self.park_on_file(call))
+            else:
                 asyncio.get_running_loop().call_later(call.start_after_ms / 1000.0, self.park,
                                                       call)
+
+    async def park_on_file(self, call):
+        """The test's own trigger (no FreeSWITCH behaviour): park once the file exists."""
+        while not os.path.exists(call.start_on_file):
+            await asyncio.sleep(0.02)
+        self.park(call)
 
     def park(self, call):
         call.parked = True

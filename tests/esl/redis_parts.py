@@ -26,10 +26,12 @@ class RedisServer:
     append-only file written on every command (--appendonly yes --appendfsync always), read
     again by the next start in the same directory."""
 
-    def __init__(self, persist=False):
+    def __init__(self, persist=False, extra_args=(), password=None):
         self.binary = shutil.which("redis-server")
         self.dir = tempfile.TemporaryDirectory(prefix="esl-redis-")
         self.persist = persist
+        self.extra_args = list(extra_args)
+        self.password = password  # requirepass: the tests' own client authenticates
         self.port = None
         self.process = None
 
@@ -39,12 +41,14 @@ class RedisServer:
             self.process = subprocess.Popen(
                 [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always",
-                 "--dir", self.dir.name, "--daemonize", "no", "--loglevel", "warning"],
+                 "--dir", self.dir.name, "--daemonize", "no", "--loglevel", "warning",
+                 *(["--requirepass", self.password] if self.password else []),
+                 *self.extra_args],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and self.process.poll() is None:
                 try:
-                    if RespClient(port).command("PING") == "PONG":
+                    if RespClient(port, self.password).command("PING") == "PONG":
                         self.port = port
                         return self
                 except (OSError, RuntimeError):  # not listening yet, or -LOADING its file
@@ -83,7 +87,7 @@ class RedisServer:
         self.process.send_signal(signal.SIGCONT)
 
     def client(self):
-        return RespClient(self.port)
+        return RespClient(self.port, self.password)
 
     def cleanup(self):
         self.stop()
@@ -93,17 +97,25 @@ class RedisServer:
 class RespClient:
     """One command at a time over RESP (the Redis protocol), enough for tests."""
 
-    def __init__(self, port):
+    def __init__(self, port, password=None):
         self.port = port
+        self.password = password
+
+    @staticmethod
+    def _encode(args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        return out
 
     def command(self, *args):
         with socket.create_connection(("127.0.0.1", self.port), timeout=3) as s:
-            out = b"*%d\r\n" % len(args)
-            for a in args:
-                a = a if isinstance(a, bytes) else str(a).encode()
-                out += b"$%d\r\n%s\r\n" % (len(a), a)
-            s.sendall(out)
             reader = s.makefile("rb")
+            if self.password:
+                s.sendall(self._encode(("AUTH", self.password)))
+                self._read(reader)
+            s.sendall(self._encode(args))
             return self._read(reader)
 
     def _read(self, r):

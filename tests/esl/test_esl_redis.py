@@ -55,10 +55,12 @@ def login_inputs(hold_at_otp=True, otp_after_ms=3):
 class Cluster:
     """Redis, the mock backend, the fake FreeSWITCH and hosts named a, b..."""
 
-    def __init__(self, test, script, mock_args=(), host_args=(), persist=False):
+    def __init__(self, test, script, mock_args=(), host_args=(), persist=False, redis_args=(),
+                 redis_password=None):
         self.test = test
         self.host_args = list(host_args)
-        self.redis = RedisServer(persist=persist).start()
+        self.redis = RedisServer(persist=persist, extra_args=redis_args,
+                                 password=redis_password).start()
         test.addCleanup(self.redis.cleanup)
         self.h = base.Harness(script, mock_args=mock_args)
         test.addCleanup(self.cleanup)
@@ -77,7 +79,9 @@ class Cluster:
         h.host_err = open(os.devnull, "w", encoding="utf-8")  # Harness.stop closes it
         return self
 
-    def start_host(self, name, via_proxy=False, log_level="info"):
+    def start_host(self, name, via_proxy=False, log_level="info", env=None, wait=True):
+        """Start host `name`; env: its environment (the Redis password); wait: until it is
+        connected to FreeSWITCH and Redis."""
         port = self.redis.port
         if via_proxy:
             self.proxies[name] = Proxy(self.redis.port)
@@ -87,7 +91,10 @@ class Cluster:
                 "--esl", self.h.esl, "--reconnect-min-ms", "100", "--reconnect-max-ms", "400",
                 "--log-level", log_level, "--redis", "127.0.0.1:%d" % port, "--host-id",
                 "host-" + name, "--metrics", "127.0.0.1:0", *HOST_ARGS, *self.host_args]
-        self.hosts[name] = (subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log), log)
+        self.hosts[name] = (subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log,
+                                             env=env), log)
+        if not wait:
+            return
         self.wait_log(name, r"esl: ready on")
         self.wait_log(name, r"store: Redis .* ready")
         m = re.search(r"metrics on (http://\S+/metrics)", self.log(name))
