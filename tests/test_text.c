@@ -395,7 +395,16 @@ START_TEST(test_buf_decimal)
         ck_assert_int_eq(ivrsm_buf_uint(&b, uints[i]), 0);
         snprintf(want, sizeof want, "%llu", uints[i]);
         ck_assert_str_eq(ivrsm_buf_str(&b), want);
+        ck_assert_uint_eq(ivrsm_decimal_digits(uints[i]), strlen(want));
         ivrsm_buf_free(&b);
+    }
+    /* The digits counted at every power of ten and on both sides of it. */
+    for (unsigned long long p = 1, k = 1; k <= 19; p *= 10, k++) {
+        unsigned long long around[] = {p - 1, p, p + 1};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(want, sizeof want, "%llu", around[i]);
+            ck_assert_uint_eq(ivrsm_decimal_digits(around[i]), strlen(want));
+        }
     }
 }
 END_TEST

@@ -429,12 +429,7 @@ static size_t compact_size(const json_t *j)
     case JSON_INTEGER: {
         long long v = (long long)json_integer_value(j);
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        size_t digits = 1;
-        while (u >= 10) {
-            u /= 10;
-            digits++;
-        }
-        return digits + (v < 0);
+        return ivrsm_decimal_digits(u) + (v < 0);
     }
     case JSON_REAL:
         return dumped_size(j, JSON_COMPACT | JSON_ENCODE_ANY);

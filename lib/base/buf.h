@@ -69,6 +69,15 @@ static inline int ivrsm_buf_putc(ivrsm_buf *b, char c)
     b->data[b->len] = '\0';
     return 0;
 }
+/* How many decimal digits v is written with (1 for 0). */
+static inline size_t ivrsm_decimal_digits(unsigned long long v)
+{
+    size_t n = 1;
+    for (; v >= 10; v /= 10)
+        n++;
+    return n;
+}
+
 /* Decimal text, as printf's %llu and %lld write it (without its cost on hot paths). */
 int ivrsm_buf_uint(ivrsm_buf *b, unsigned long long v);
 int ivrsm_buf_int(ivrsm_buf *b, long long v);

@@ -579,14 +579,10 @@ static bool value_bound(cc *c, const dom_node *map, const char *key, int64_t *ou
     return ok;
 }
 
+/* How many keys write v; value_bound() keeps the bounds from 0 up. */
 static int decimal_digits(int64_t v)
 {
-    int n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
+    return (int)ivrsm_decimal_digits((unsigned long long)v);
 }
 
 /*

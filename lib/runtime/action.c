@@ -369,9 +369,7 @@ static int write_http_texts(ivrsm_buf *b, const ivrsm_session *s, const m_action
     size_t id_len = s->session_id_len;
     if (ivrsm_buf_reserve(b, id_len + 22) != 0)
         return IVRSM_ENOMEM;
-    size_t n = 1;
-    for (uint64_t rest = id; rest >= 10; rest /= 10)
-        n++;
+    size_t n = ivrsm_decimal_digits(id);
     char *d = b->data + b->len;
     memcpy(d, s->session_id, id_len);
     d[id_len] = '-';

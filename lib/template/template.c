@@ -720,20 +720,6 @@ void ivrsm_tmpl_each_resp_key(const ivrsm_tmpl *t, void (*fn)(void *user, const 
 
 /* ---------------------------------------------------------------- rendering */
 
-static int append_integer(ivrsm_buf *out, json_int_t v)
-{
-    char tmp[24];
-    char *p = tmp + sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    return ivrsm_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
-}
-
 /*
  * A double as people say it: an integer without an exponent or a fraction
  * (1e3 is 1000, -0 is 0), anything else in the shortest text that reads
@@ -761,7 +747,7 @@ int ivrsm_tmpl_append_real(ivrsm_buf *out, double v)
 int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v)
 {
     if (json_is_integer(v))
-        return append_integer(out, json_integer_value(v));
+        return ivrsm_buf_int(out, json_integer_value(v));
     return ivrsm_tmpl_append_real(out, json_real_value(v));
 }
 
@@ -787,7 +773,7 @@ int ivrsm_tmpl_append_value(ivrsm_buf *out, ivrsm_val v, const ivrsm_tmpl_scope 
         return ivrsm_buf_add(out, str, len);
     switch (ivrsm_val_type(v)) {
     case JSON_INTEGER:
-        return append_integer(out, ivrsm_val_int(v));
+        return ivrsm_buf_int(out, ivrsm_val_int(v));
     case JSON_REAL: {
         const char *text = ivrsm_val_numtext(v);
         for (int i = 0; !text && v.j && scope && i < 2; i++)

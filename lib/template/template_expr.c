@@ -210,17 +210,6 @@ static int next_token(expr_parser *p)
 
 static int parse_or(expr_parser *p, uint32_t *out);
 
-/* How many decimal digits v is written with. */
-static size_t decimal_digits(uint32_t v)
-{
-    size_t n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
-}
-
 /* Reads the ".key" or "[index]" at s[*pos] into seg; *text_len grows by the length of its
  * canonical form. */
 static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, size_t *text_len)
@@ -258,7 +247,7 @@ static int parse_segment(expr_parser *p, size_t *pos, path_seg *seg, size_t *tex
             (int)(close - start + (close < end)), s + start, TMPL_TAG_ARGS(b));
     }
     seg->index = (uint32_t)index;
-    *text_len += 2 + decimal_digits(seg->index);
+    *text_len += 2 + ivrsm_decimal_digits(seg->index);
     *pos = at + 1;
     return 0;
 }
@@ -275,7 +264,7 @@ static char *write_segments(const tmpl_builder *b, const tmpl_path *path, char *
             out += seg->index;
             continue;
         }
-        size_t digits = decimal_digits(seg->index);
+        size_t digits = ivrsm_decimal_digits(seg->index);
         uint32_t v = seg->index;
         *out++ = '[';
         for (size_t d = digits; d > 0; d--, v /= 10)
