@@ -1584,12 +1584,29 @@ START_TEST(digits_refused)
          "`min` to `max`)"},
         {"{mode: phone, length: 10}", "length: only a collect of mode otp takes it"},
         {"{mode: digit}", "unknown collect mode 'digit'"},
+        /* Written as templates read it: the value landed in ctx.ctx.house, {{ctx.house}} empty. */
+        {"{mode: digits, target: ctx.house}",
+         "target: 'ctx.house' would write ctx.ctx.house: a ctx key is written without 'ctx.' "
+         "(write 'house'; templates read it as {{ctx.house}})"},
+        {"{mode: date_past, target: ctx.patient.birth}", "(write 'patient.birth'"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         char yaml[512];
         snprintf(yaml, sizeof(yaml), "%s    collect: %s\n", head, bad[i].collect);
         load_fails(yaml, bad[i].needle);
     }
+    /* The same in a set:, and a key merely starting with "ctx" is a key like any other. */
+    load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes:\n      - when: 'true'\n        set: {ctx.vip: true}\n        next: a\n    next: a\n",
+               "set: 'ctx.vip' would write ctx.ctx.vip");
+    const char *ctxt = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
+                       "    prompt: x\n    collect: {mode: digits, target: ctxt.house}\n"
+                       "    next: a\n";
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    ck_assert_int_eq(
+        ivrsm_machine_load_buffer(ctxt, strlen(ctxt), IVRSM_FORMAT_YAML, "t.yaml", &m, &err), 0);
+    ivrsm_machine_unref(m);
 }
 END_TEST
 

@@ -78,6 +78,14 @@ static size_t ctx_key_depth(const char *key)
 /* A ctx key no deeper than a document may be (the runtime nests one map per segment). */
 static void check_ctx_key(cc *c, const char *key, int line, int column, const char *what)
 {
+    /* Templates read {{ctx.house}}; a key written the same way would land in ctx.ctx.house. */
+    if (!strncmp(key, "ctx.", 4) && key[4]) {
+        ivrsm_cc_error(c, "invalid-value", line, column,
+                       "%s: '%s' would write ctx.%s: a ctx key is written without 'ctx.' "
+                       "(write '%s'; templates read it as {{%s}})",
+                       what, key, key, key + 4, key);
+        return;
+    }
     size_t depth = ctx_key_depth(key);
     if (depth > IVRSM_MAX_DEPTH) {
         ivrsm_cc_error_code(c, IVRSM_ELIMIT, "limit", line, column,
