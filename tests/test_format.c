@@ -1597,7 +1597,8 @@ START_TEST(digits_refused)
     }
     /* The same in a set:, and a key merely starting with "ctx" is a key like any other. */
     load_fails("machine: b\nversion: '1'\nstates:\n  a:\n    type: decide\n"
-               "    routes:\n      - when: 'true'\n        set: {ctx.vip: true}\n        next: a\n    next: a\n",
+               "    routes:\n      - when: 'true'\n        set: {ctx.vip: true}\n"
+               "        next: a\n    next: a\n",
                "set: 'ctx.vip' would write ctx.ctx.vip");
     const char *ctxt = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
                        "    prompt: x\n    collect: {mode: digits, target: ctxt.house}\n"
@@ -1607,6 +1608,32 @@ START_TEST(digits_refused)
     ck_assert_int_eq(
         ivrsm_machine_load_buffer(ctxt, strlen(ctxt), IVRSM_FORMAT_YAML, "t.yaml", &m, &err), 0);
     ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* Keys of other IVR formats get our name for them, where nothing in their spelling helps. */
+START_TEST(other_formats_keys_named)
+{
+    const char *head = "machine: b\nversion: '1'\nstates:\n  a:\n    type: prompt_and_listen\n"
+                       "    prompt: x\n";
+    struct {
+        const char *tail, *needle;
+    } bad[] = {
+        {"    next: a\n    collect: {mode: digits, type: digits}\n",
+         "unknown key 'type' in collect of state 'a'; did you mean 'mode'?"},
+        {"    next: a\n    collect: {mode: digits, save_as: pin}\n",
+         "unknown key 'save_as' in collect of state 'a'; did you mean 'target'?"},
+        {"    goto: a\n", "unknown key 'goto' in state 'a'; did you mean 'next'?"},
+        {"    next: a\n    choices: []\n", "did you mean 'routes'?"},
+        {"    next: a\n    otherwise: {next: a}\n", "did you mean 'fallback'?"},
+        /* A state's own type stays its type: no "mode" offered where mode is not a key. */
+        {"    next: a\n    kind: menu\n", "unknown key 'kind' in state 'a' (expected one of:"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml), "%s%s", head, bad[i].tail);
+        load_fails(yaml, bad[i].needle);
+    }
 }
 END_TEST
 
@@ -1991,6 +2018,7 @@ static Suite *format_suite(void)
     tcase_add_test(digits, reference_collect_said_and_keyed);
     tcase_add_test(digits, reference_collect_refused);
     tcase_add_test(digits, digits_refused);
+    tcase_add_test(digits, other_formats_keys_named);
     tcase_add_test(digits, date_past_collect_in_a_call);
     tcase_add_test(digits, date_past_refused);
     tcase_add_test(digits, digits_into_a_secret_are_masked);

@@ -200,6 +200,73 @@ const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candida
     return best;
 }
 
+/*
+ * Keys other IVR formats (VoiceXML, call-flow builders) use for one of ours, with nothing in
+ * their spelling to guess it from: a collect's "type" is our "mode", "save_as" our "target".
+ * A name is offered only where its key is allowed, so "type" still means a state's type.
+ */
+static const struct {
+    const char *name, *ours;
+} key_synonyms[] = {
+    {"type", "mode"},
+    {"kind", "mode"},
+    {"save_as", "target"},
+    {"store", "target"},
+    {"store_as", "target"},
+    {"variable", "target"},
+    {"var", "target"},
+    {"into", "target"},
+    {"output", "target"},
+    {"save_to", "target"},
+    {"goto", "next"},
+    {"go_to", "next"},
+    {"next_state", "next"},
+    {"transition", "next"},
+    {"then", "next"},
+    {"message", "prompt"},
+    {"text", "prompt"},
+    {"tts", "prompt"},
+    {"choices", "routes"},
+    {"options", "routes"},
+    {"transitions", "routes"},
+    {"min_digits", "min"},
+    {"max_digits", "max"},
+    {"num_digits", "max"},
+    {"retries", "retry"},
+    {"max_retries", "retry"},
+    {"attempts", "retry"},
+    {"url", "call"},
+    {"endpoint", "call"},
+    {"request", "call"},
+    {"queue", "queue_id"},
+    {"agent_queue", "queue_id"},
+    {"default", "fallback"},
+    {"otherwise", "fallback"},
+    {"else", "fallback"},
+    {"condition", "when"},
+    {"if", "when"},
+    {"intent", "when_intent"},
+    {"on_intent", "when_intent"},
+    {"lang", "locale"},
+    {"language", "locale"},
+    {"variables", "globals"},
+    {"vars", "globals"},
+    {"data", "body"},
+    {"payload", "body"},
+};
+
+static const char *key_synonym(const char *key, const char *const *allowed, size_t n_allowed)
+{
+    for (size_t i = 0; i < sizeof(key_synonyms) / sizeof(key_synonyms[0]); i++) {
+        if (strcmp(key_synonyms[i].name, key))
+            continue;
+        for (size_t k = 0; k < n_allowed; k++)
+            if (!strcmp(allowed[k], key_synonyms[i].ours))
+                return allowed[k];
+    }
+    return NULL;
+}
+
 void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed, const char *owner)
 {
     size_t n_allowed = 0;
@@ -218,6 +285,8 @@ void ivrsm_cc_check_keys(cc *c, const dom_node *map, const char *const *allowed,
             used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "",
                                      allowed[j]);
         const char *guess = ivrsm_cc_suggest(c, p->key, allowed, sizeof(*allowed), n_allowed);
+        if (!guess)
+            guess = key_synonym(p->key, allowed, n_allowed);
         size_t mark = ivrsm_cc_push_key(c, p->key);
         if (guess)
             ivrsm_cc_error(c, "unknown-key", p->line, p->column,
