@@ -647,6 +647,57 @@ START_TEST(test_dangling_next_is_no_dead_end)
 END_TEST
 
 /*
+ * A ctx key a template reads and nothing sets gets a guess among the keys that are set (a
+ * typo: ctx.hose for ctx.house); with many keys set, only the first reports get one, so a
+ * machine full of them is checked in linear time.
+ */
+START_TEST(test_never_set_key_guessed)
+{
+    const char *doc = "machine: m\n"
+                      "version: \"1\"\n"
+                      "states:\n"
+                      "  house:\n"
+                      "    type: prompt_and_listen\n"
+                      "    prompt: \"Your house number?\"\n"
+                      "    collect: {mode: digits, target: house}\n"
+                      "    next: bye\n"
+                      "  bye:\n"
+                      "    type: prompt_end\n"
+                      "    prompt: \"A cab to {{ctx.hose}}, {{ctx.zzzzzz}}.\"\n";
+    ivrsm_diagnostics *d = check_yaml(doc);
+    ck_assert_uint_eq(ivrsm_diagnostics_count(d), 2);
+    ck_assert_str_eq(ivrsm_diagnostics_get(d, 0)->message,
+                     "the template reads ctx.hose, which no set, collect or the runtime ever "
+                     "sets; did you mean ctx.house? (it renders empty unless the host passes it "
+                     "in the initial ctx)");
+    ck_assert_ptr_null(strstr(ivrsm_diagnostics_get(d, 1)->message, "did you mean"));
+    ivrsm_diagnostics_free(d);
+
+    /* 40 keys set, 70 typos read: the first CC_SUGGEST_LARGE (64) get a guess. */
+    static char big[8192];
+    size_t at = (size_t)snprintf(big, sizeof big,
+                                 "machine: m\nversion: \"1\"\nstates:\n  a:\n    type: decide\n"
+                                 "    routes:\n      - when: \"true\"\n        set: {");
+    for (int i = 0; i < 40; i++)
+        at += (size_t)snprintf(big + at, sizeof big - at, "%skey_%02d: 1", i ? ", " : "", i);
+    at += (size_t)snprintf(big + at, sizeof big - at,
+                           "}\n        next: bye\n    next: bye\n  bye:\n    type: prompt_end\n"
+                           "    prompt: \"");
+    for (int i = 0; i < 70; i++)
+        at += (size_t)snprintf(big + at, sizeof big - at, "{{ctx.kez_%02d}} ", i < 40 ? i : i + 20);
+    at += (size_t)snprintf(big + at, sizeof big - at, "\"\n");
+    ck_assert_uint_lt(at, sizeof big);
+    ck_assert_int_eq(ivrsm_machine_check_buffer(big, at, IVRSM_FORMAT_YAML, "m.yaml", &d), 0);
+    size_t guessed = 0, n = ivrsm_diagnostics_count(d);
+    ck_assert_uint_eq(n, 70);
+    for (size_t i = 0; i < n; i++)
+        guessed += strstr(ivrsm_diagnostics_get(d, i)->message, "did you mean ctx.key_") != NULL;
+    ck_assert_uint_eq(guessed, 64);
+    ivrsm_diagnostics_free(d);
+}
+END_TEST
+
+/*
  * A digits collect's value range: min_value and max_value load (max_value's digits become
  * the keys asked when max is absent), and each mistake is an invalid-value at its key:
  * bounds out of order, a negative bound, one past 18 digits, a max too short for min_value,
@@ -749,6 +800,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_repeat_prompt_in_listen_state);
     tcase_add_test(tc, test_dangling_next_is_no_dead_end);
     tcase_add_test(tc, test_digits_value_range_checked);
+    tcase_add_test(tc, test_never_set_key_guessed);
     suite_add_tcase(s, tc);
     return s;
 }

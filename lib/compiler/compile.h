@@ -234,6 +234,9 @@ void ivrsm_cc_check_keys_of(cc *c, const dom_node *map, const char *const *allow
  */
 const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candidates, size_t stride,
                              size_t count);
+/* The same guess with no bound on its calls: the caller bounds them. */
+const char *ivrsm_cc_closest(const char *name, const char *const *candidates, size_t stride,
+                             size_t count);
 
 /*
  * Read a child of `map` as a string / integer / boolean. Each returns false

@@ -180,6 +180,12 @@ const char *ivrsm_cc_suggest(cc *c, const char *name, const char *const *candida
             return NULL;
         c->large_suggestions--;
     }
+    return ivrsm_cc_closest(name, candidates, stride, count);
+}
+
+const char *ivrsm_cc_closest(const char *name, const char *const *candidates, size_t stride,
+                             size_t count)
+{
     size_t len = strlen(name);
     size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;
     const char *best = NULL;

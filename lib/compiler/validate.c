@@ -718,6 +718,26 @@ static bool now_field_known(const vctx *v, const char *path)
     return ivrsm_v_now_field(f, strlen(f)) && (strcmp(f, "open") != 0 || v->m->hours != NULL);
 }
 
+/*
+ * The key of `set` closest to key[0..len) (a typo: ctx.hose for ctx.house), or NULL. Among
+ * many keys only the first CC_SUGGEST_LARGE reports get a guess, so a machine full of them
+ * is still checked in linear time.
+ */
+static const char *close_set_key(vctx *v, const key_set *set, const char *key, size_t len)
+{
+    char name[M_CTX_KEY_PART_MAX + 1];
+    if (len >= sizeof(name) || set->count == 0)
+        return NULL;
+    if (set->count > CC_SUGGEST_SMALL) {
+        if (v->guesses_left == 0)
+            return NULL;
+        v->guesses_left--;
+    }
+    memcpy(name, key, len);
+    name[len] = '\0';
+    return ivrsm_cc_closest(name, (const char *const *)set->keys, sizeof(*set->keys), set->count);
+}
+
 static void on_template_path(void *user, const char *path, size_t offset)
 {
     path_check *pc = user;
@@ -732,12 +752,20 @@ static void on_template_path(void *user, const char *path, size_t offset)
             return;
         key_add(v, &pc->reported, key, len);
         ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
-        WARN(v, line, column, pc->site->path, "template-path-never-set",
-             "the template reads ctx.%.*s, which no set, collect or the runtime ever sets (it "
-             "renders empty unless the host passes it in the initial ctx; when it does, declare "
-             "it in inputs:, or 'ivrsm validate --ignore template-path-never-set' silences this "
-             "warning)",
-             (int)len, key);
+        const char *guess = close_set_key(v, pc->set, key, len);
+        if (guess)
+            WARN(v, line, column, pc->site->path, "template-path-never-set",
+                 "the template reads ctx.%.*s, which no set, collect or the runtime ever sets; "
+                 "did you mean ctx.%s? (it renders empty unless the host passes it in the initial "
+                 "ctx)",
+                 (int)len, key, guess);
+        else
+            WARN(v, line, column, pc->site->path, "template-path-never-set",
+                 "the template reads ctx.%.*s, which no set, collect or the runtime ever sets (it "
+                 "renders empty unless the host passes it in the initial ctx; when it does, "
+                 "declare it in inputs:, or 'ivrsm validate --ignore template-path-never-set' "
+                 "silences this warning)",
+                 (int)len, key);
     } else if (!strncmp(path, "now", 3) && (path[3] == '.' || path[3] == '\0') &&
                !now_field_known(v, path) && !ivrsm_tmpl_is_expression(pc->site->tmpl)) {
         ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
@@ -818,7 +846,7 @@ static void check_template_paths(vctx *v)
 void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                             ivrsm_diagnostics *diag, bool warnings)
 {
-    vctx v = {m, info, diag, ""};
+    vctx v = {m, info, diag, "", CC_SUGGEST_LARGE};
     {
         ivrsm_v_check_cycles(&v);
         ivrsm_v_check_conditions(&v, warnings);

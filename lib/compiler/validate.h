@@ -13,6 +13,7 @@ typedef struct vctx {
     const compile_info *info;
     ivrsm_diagnostics *diag;
     char path[1024];
+    size_t guesses_left; /* "did you mean" guesses among many keys, bounded per check */
 } vctx;
 
 /* The map of state i in the document, or NULL when it is not a map. */
