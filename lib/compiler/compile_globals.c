@@ -370,8 +370,20 @@ static void compile_sensitive_keys(cc *c)
         const dom_node *k = list->items[i];
         size_t m2 = ivrsm_cc_push_index(c, i);
         if (ivrsm_cc_expect(c, k, DOM_STRING, "a string") &&
-            ivrsm_cc_name_ok(c, k, "ctx key", IVRSM_NAME_RULES_NAME))
-            c->m->sensitive_keys[c->m->sensitive_count++] = ivrsm_arena_strdup(c->arena, k->text);
+            ivrsm_cc_name_ok(c, k, "ctx key", IVRSM_NAME_RULES_NAME)) {
+            /* Keys are masked by name at any depth (redact.c): a path, "ctx.customer.iban"
+             * as a template reads it, names its last part. */
+            const char *dot = strrchr(k->text, '.');
+            const char *leaf = dot ? dot + 1 : k->text;
+            const char *copy = *leaf ? ivrsm_arena_strdup(c->arena, leaf) : NULL;
+            if (!*leaf)
+                ivrsm_cc_error(c, "invalid-value", k->line, k->column,
+                               "sensitive_keys: '%s' ends with a dot: name the key", k->text);
+            else if (!copy)
+                ivrsm_cc_nomem(c);
+            else
+                c->m->sensitive_keys[c->m->sensitive_count++] = copy;
+        }
         ivrsm_cc_pop(c, m2);
     }
     ivrsm_cc_pop(c, mark);

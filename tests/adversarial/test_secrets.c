@@ -125,6 +125,49 @@ START_TEST(nested_sensitive_value_scrubbed_from_prompts)
 }
 END_TEST
 
+/* globals.sensitive_keys listing a path as a template reads it (ctx.customer.iban) or a dotted
+ * key (customer.iban) names its last part: listed that way, nothing was masked. */
+START_TEST(sensitive_keys_listed_as_paths)
+{
+    static const char *const lists[] = {"[customer.iban]", "[ctx.customer.iban]", "[iban]",
+                                        "[ctx.iban]"};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "machine: t\nversion: '1'\nlocale: en-US\n"
+                 "globals: {sensitive_keys: %s}\n"
+                 "states:\n"
+                 "  account:\n"
+                 "    type: prompt_and_listen\n"
+                 "    prompt: Key your account number.\n"
+                 "    collect: { mode: digits, min: 4, max: 12, target: customer.iban }\n"
+                 "    next: said\n"
+                 "  said:\n"
+                 "    type: prompt_end\n"
+                 "    prompt: 'You keyed {{ctx.customer.iban}}.'\n",
+                 lists[i]);
+        ivrsm_machine *m = load(yaml);
+        ck_assert(ivrsm_machine_key_is_sensitive(m, "iban"));
+        trace_log t = {0};
+        ivrsm_session *s = start(m, &t);
+        while (ivrsm_session_next_command(s))
+            ;
+        key_in(s, "40518273#", NULL, 0);
+        ck_assert_msg(!strstr(t.text, "4051"), "%s: a trace shows the account:\n%s", lists[i],
+                      t.text);
+        ivrsm_session_free(s);
+        ivrsm_machine_unref(m);
+    }
+    ivrsm_machine *m = NULL;
+    ivrsm_error err;
+    const char *dot = "machine: t\nversion: '1'\nglobals: {sensitive_keys: [customer.]}\n"
+                      "states: {a: {type: prompt_end, prompt: x}}\n";
+    ck_assert_int_eq(ivrsm_machine_load_buffer(dot, strlen(dot), IVRSM_FORMAT_YAML, NULL, &m, &err),
+                     IVRSM_EMACHINE);
+    ck_assert_msg(strstr(err.message, "customer.") != NULL, "%s", err.message);
+}
+END_TEST
+
 /* Feed one command's HTTP answer. */
 static void answer(ivrsm_session *s, uint64_t id, const char *body)
 {
@@ -309,6 +352,7 @@ int main(void)
     TCase *tc = tcase_create("secrets");
     tcase_add_test(tc, otp_in_its_own_target_stays_secret);
     tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
+    tcase_add_test(tc, sensitive_keys_listed_as_paths);
     tcase_add_test(tc, copy_of_a_secret_stays_secret);
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     tcase_add_test(tc, scrubbed_records_stay_json);
