@@ -2340,6 +2340,17 @@ START_TEST(secret_names_by_their_words)
         "client_secret",
         "secret",
         "pin 1",
+        "jwt",
+        "id_jwt",
+        "Bearer",
+        "apikey",
+        "credentials",
+        "db_credential",
+        "sessionKey",
+        "aws_access_key",
+        "secret_key",
+        "signing_key",
+        "encryption_key",
     };
     static const char *const plain[] = {
         "phone",
@@ -2367,6 +2378,11 @@ START_TEST(secret_names_by_their_words)
         "",
         "otp_challenge_id",
         "encode",
+        "session",
+        "session_id",
+        "jwt_expires_at",
+        "key_name",
+        "credential_type",
     };
     for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
         ck_assert_msg(ivrsm_machine_key_is_sensitive(NULL, secret[i]), "%s: not a secret",

@@ -332,6 +332,80 @@ static void add_copies_of_secrets(void *user, const m_kvlist *set)
         mark_copy(pass, set->items[i].key, &set->items[i].value);
 }
 
+/*
+ * What a request sends under a secret's name reads the secret itself: "Authorization: Bearer
+ * {{ctx.jwt}}", a body's {password: "{{ctx.word}}"} or {credentials: {user: ..., pass: ...}},
+ * ?api_key={{resp.key}}. The keys those templates write out (jwt, word...) are secrets too, in
+ * ctx and in the answer that brought them; globals are the machine's own text, now the clock.
+ */
+typedef struct secret_reads {
+    cc *c;
+    size_t count; /* every path written out, when counting: room for what may be added */
+    bool add;     /* add them to the machine's sensitive keys, else count them */
+    bool grew;    /* a key was added */
+} secret_reads;
+
+static void on_secret_read(void *user, const char *path)
+{
+    secret_reads *r = user;
+    if (strncmp(path, "ctx.", 4) != 0 && strncmp(path, "resp.", 5) != 0)
+        return;
+    if (!r->add) {
+        r->count++;
+        return;
+    }
+    const char *leaf = key_leaf(r->c, path);
+    if (!leaf)
+        ivrsm_cc_nomem(r->c);
+    else if (sensitive_add(r->c->m, leaf))
+        r->grew = true;
+}
+
+/* The paths v writes out, when v is sent under a secret's name (`secret`) or holds a member
+ * that is. */
+static void read_for_secret(secret_reads *r, bool secret, const m_value *v)
+{
+    if (v->kind == MV_TEMPLATE) {
+        if (secret || !r->add)
+            ivrsm_tmpl_each_written_path(v->tmpl, on_secret_read, r);
+        return;
+    }
+    for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++) {
+        bool member_secret =
+            secret || (v->kind == MV_OBJECT && ivrsm_redact_key_is_sensitive(r->c->m, v->keys[i]));
+        read_for_secret(r, member_secret, &v->items[i]);
+    }
+}
+
+static void reads_for_secrets(secret_reads *r)
+{
+    const ivrsm_machine *m = r->c->m;
+    for (size_t i = 0; i < m->state_count && !r->c->nomem; i++) {
+        const m_action *a = &m->states[i].action;
+        if (!a->present)
+            continue;
+        const m_kvlist *lists[] = {&a->headers, &a->query, &a->path_params};
+        for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++)
+            for (size_t k = 0; k < lists[l]->count; k++)
+                read_for_secret(r, ivrsm_redact_key_is_sensitive(m, lists[l]->items[k].key),
+                                &lists[l]->items[k].value);
+        if (a->has_body)
+            read_for_secret(r, false, &a->body);
+    }
+}
+
+/* The same through a `set:`: a secret's key set from a value ("shop_key: '{{resp.shop}}'") makes
+ * what the value writes out a secret too (the backend's shop). */
+static void set_reads_for_secrets(void *user, const m_kvlist *set)
+{
+    secret_reads *r = user;
+    for (size_t i = 0; i < set->count && !r->c->nomem; i++) {
+        const char *dot = strrchr(set->items[i].key, '.');
+        const char *leaf = dot ? dot + 1 : set->items[i].key;
+        read_for_secret(r, ivrsm_redact_key_is_sensitive(r->c->m, leaf), &set->items[i].value);
+    }
+}
+
 static size_t value_keys(const m_value *v)
 {
     size_t n = 1;
@@ -353,12 +427,18 @@ static void count_set_keys(void *user, const m_kvlist *set)
  * - a key a `set:` copies a secret's value to ("kept: '{{ctx.otp}}'", "auth:
  *   '{{resp.token}}'"; "last" of "caller: {last: '{{ctx.otp}}'}"; "codes" of "codes:
  *   ['{{ctx.otp}}']"), and the keys its copies are copied to in turn. A value that only tests
- *   or compares a secret ("{{ctx.otp == ''}}") is a boolean, not a copy.
+ *   or compares a secret ("{{ctx.otp == ''}}") is a boolean, not a copy;
+ * - a key a request reads to send under a secret's name (reads_for_secrets()), first, so that
+ *   its copies are found too.
  */
 static void add_own_sensitive_keys(cc *c)
 {
     ivrsm_machine *m = c->m;
-    size_t room = 0;
+    secret_reads reads = {c, 0, false, false};
+    reads_for_secrets(&reads);
+    for (size_t i = 0; i < m->state_count; i++)
+        ivrsm_m_each_set(&m->states[i], set_reads_for_secrets, &reads);
+    size_t room = reads.count;
     for (size_t i = 0; i < m->state_count; i++) {
         room += m->states[i].collect.mode == IVRSM_COLLECT_OTP && m->states[i].collect.target;
         ivrsm_m_each_set(&m->states[i], count_set_keys, &room);
@@ -373,7 +453,9 @@ static void add_own_sensitive_keys(cc *c)
     if (m->sensitive_count)
         memcpy(keys, m->sensitive_keys, m->sensitive_count * sizeof(char *));
     m->sensitive_keys = keys;
-    for (size_t i = 0; i < m->state_count; i++) {
+    reads.add = true;
+    reads_for_secrets(&reads);
+    for (size_t i = 0; i < m->state_count && !c->nomem; i++) {
         const m_collect *col = &m->states[i].collect;
         if (col->mode != IVRSM_COLLECT_OTP || !col->target)
             continue;
@@ -384,12 +466,16 @@ static void add_own_sensitive_keys(cc *c)
         }
         sensitive_add(m, leaf);
     }
-    /* Each pass adds at least one key, or is the last: at most one pass per set entry. */
+    /* Copies one way, sources the other. Each pass adds at least one key, or is the last: at
+     * most one pass per key that may be added. */
     copy_pass pass = {c, true};
-    while (pass.grew && !c->nomem) {
-        pass.grew = false;
-        for (size_t i = 0; i < m->state_count; i++)
+    reads.grew = true;
+    while ((pass.grew || reads.grew) && !c->nomem) {
+        pass.grew = reads.grew = false;
+        for (size_t i = 0; i < m->state_count; i++) {
             ivrsm_m_each_set(&m->states[i], add_copies_of_secrets, &pass);
+            ivrsm_m_each_set(&m->states[i], set_reads_for_secrets, &reads);
+        }
     }
 }
 

@@ -17,18 +17,19 @@
  * token, session_token, portal_session_token, authorization, access_token, refresh_token,
  * secret) are among the names this and the two lists below make secrets. */
 static const char *const secret_last_words[] = {
-    "otp",    "password",      "passwd", "passcode", "passphrase", "pin", "token",
-    "secret", "authorization", "cookie", "cvv",      "cvc",        NULL};
+    "otp",   "password", "passwd",        "passcode",   "passphrase",  "pin",
+    "token", "secret",   "authorization", "cookie",     "cvv",         "cvc",
+    "jwt",   "bearer",   "apikey",        "credential", "credentials", NULL};
 
 /* The two words a key's name may end with that make it a secret: "api_key", "cardNumber",
  * "security_code". A code alone is a secret ("code"); after any other word it is not
  * ("zip_code", "status_code", "error_code"). */
 static const char *const secret_last_pairs[][2] = {
-    {"api", "key"},       {"private", "key"},       {"card", "number"},
-    {"otp", "code"},      {"pin", "code"},          {"secret", "code"},
-    {"security", "code"}, {"access", "code"},       {"auth", "code"},
-    {"login", "code"},    {"verification", "code"}, {"sms", "code"},
-    {"time", "code"},     {"pass", "code"},         {NULL, NULL}};
+    {"api", "key"},    {"private", "key"}, {"card", "number"},       {"otp", "code"},
+    {"pin", "code"},   {"secret", "code"}, {"security", "code"},     {"access", "code"},
+    {"auth", "code"},  {"login", "code"},  {"verification", "code"}, {"sms", "code"},
+    {"time", "code"},  {"pass", "code"},   {"session", "key"},       {"access", "key"},
+    {"secret", "key"}, {"signing", "key"}, {"encryption", "key"},    {NULL, NULL}};
 
 typedef struct key_word {
     const char *at;

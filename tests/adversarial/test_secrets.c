@@ -179,6 +179,84 @@ static void answer(ivrsm_session *s, uint64_t id, const char *body)
     ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
 }
 
+/* What a request sends under a secret's name reads a secret: "Authorization: Bearer
+ * {{ctx.jwt}}" makes jwt one, so the token the login answered shows nowhere (its answer, ctx, the
+ * next request); a body's password and all its credentials make what they read secrets too, a
+ * query's api_key the same, and the answer a secret was set from. A key only sent under plain
+ * names (member, X-Caller) stays plain. */
+START_TEST(keys_sent_as_secrets_are_secrets)
+{
+    ivrsm_machine *m =
+        load("machine: t\nversion: '1'\nlocale: en-US\n"
+             "globals:\n"
+             "  endpoints: {login: 'POST /login', balance: 'GET /balance'}\n"
+             "states:\n"
+             "  login:\n"
+             "    type: action_then_prompt\n"
+             "    action:\n"
+             "      call: ${globals.endpoints.login}\n"
+             "      body: {member: '{{ctx.member}}', password: '{{ctx.memorable}}', credentials: "
+             "{hint: '{{ctx.hint}}'}}\n"
+             "    on_success:\n"
+             "      set: {session: {jwt_kept: '{{resp.jwt}}'}, shop_key: '{{resp.shop}}'}\n"
+             "      next: balance\n"
+             "    on_fail: {next: bye}\n"
+             "  balance:\n"
+             "    type: action_then_prompt\n"
+             "    action:\n"
+             "      call: ${globals.endpoints.balance}\n"
+             "      headers: {Authorization: 'Bearer {{ctx.session.jwt_kept}}', X-Caller: "
+             "'{{ctx.member}}'}\n"
+             "      query: {api_key: '{{ctx.shop_key}}'}\n"
+             "    on_success: {prompt: Done., next: bye}\n"
+             "    on_fail: {next: bye}\n"
+             "  bye:\n"
+             "    type: prompt_end\n"
+             "    prompt: Bye.\n");
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "jwt_kept"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "memorable"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "hint"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "member"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "shop_key"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "shop")); /* a copy of... its source too */
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "session"));
+    trace_log t = {0};
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.session_id = "s-secret";
+    o.trace = on_trace;
+    o.trace_user = &t;
+    o.ctx_json = "{\"member\": \"m-1024\", \"memorable\": \"violet-harbour\", "
+                 "\"hint\": \"blue-door-7\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    ck_assert_uint_ne(id, 0);
+    answer(s, id,
+           "{\"jwt\": \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtLTEwMjQifQ.c2ln\", "
+           "\"shop\": \"shop-5be2c7a9\"}");
+    id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    ck_assert_uint_ne(id, 0);
+    answer(s, id, "{}");
+    while (ivrsm_session_next_command(s))
+        ;
+    ck_assert_msg(!strstr(t.text, "eyJhbGci"), "a trace shows the token:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "violet-harbour"), "a trace shows the word:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "shop-5be2"), "a trace shows the key:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "blue-door"), "a trace shows the hint:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "m-1024") != NULL, "the member number is no secret:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* A `set:` that copies a secret to a key of the machine's own makes that key sensitive, and so
  * the keys its copies go to: cleared at the source, the code still shows nowhere but in ctx and
  * in what the caller hears. A value that only compares the code is no copy. */
@@ -353,6 +431,7 @@ int main(void)
     tcase_add_test(tc, otp_in_its_own_target_stays_secret);
     tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
     tcase_add_test(tc, sensitive_keys_listed_as_paths);
+    tcase_add_test(tc, keys_sent_as_secrets_are_secrets);
     tcase_add_test(tc, copy_of_a_secret_stays_secret);
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     tcase_add_test(tc, scrubbed_records_stay_json);
