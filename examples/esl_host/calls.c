@@ -741,11 +741,46 @@ static void on_http_stored(void *user, int status)
         calls_on_taken(c->h, c->uuid); /* frees t: it is no longer on its way */
         return;
     }
+    if (status == STORE_REFUSED && !t->refused_since)
+        t->refused_since = host_monotonic_ms();
     if (status != 0) {
         request_not_stored(c, t);
         return;
     }
     submit_http(c, t);
+}
+
+/*
+ * A request whose snapshot the store has refused (Redis out of memory) for longer than the
+ * request's own timeout fails as if sent and unanswered, with an error of its own: the machine
+ * takes its failure path (on_error, on_fail) instead of leaving the caller in silence for as
+ * long as the store refuses. It was never sent, so no idempotency key was used. Not while
+ * fenced: another host may be taking the call over, and will send it.
+ */
+static bool request_given_up(call *c, http_ticket *t, int64_t now)
+{
+    const ivrsm_command *cmd = ivrsm_session_pending_command(c->s);
+    if (!t->refused_since || c->h->fenced || !cmd || cmd->id != t->command_id)
+        return false;
+    int timeout = cmd->http.timeout_ms > 0 ? cmd->http.timeout_ms : IVRSM_HTTP_DEFAULT_TIMEOUT_MS;
+    if (now - t->refused_since < timeout)
+        return false;
+    log_at(&c->h->log, LOG_WARN,
+           "call %s: http %s %s not sent: the store refused its snapshot for %lld ms (its "
+           "timeout %d ms): taken as failed",
+           c->uuid, t->method, t->path, (long long)(now - t->refused_since), timeout);
+    metrics_http(&c->h->metrics, 0, "refused", 0);
+    c->ticket = NULL;
+    free(t);
+    ivrsm_event ev = {.size = sizeof(ivrsm_event),
+                      .type = IVRSM_EVENT_ACTION_RESULT,
+                      .command_id = cmd->id,
+                      .error = "not sent: the session store refuses the call's snapshot",
+                      .confidence = -1};
+    finish_inflight(c);
+    feed(c, &ev);
+    call_pump(c);
+    return true;
 }
 
 void call_store_request(call *c)
@@ -762,9 +797,11 @@ void call_store_request(call *c)
 
 void calls_retry_requests(host *h)
 {
+    int64_t now = host_monotonic_ms();
     for (size_t i = 0; i < h->calls.count; i++) {
         call *c = h->calls.all[i];
-        if (!c->ended && c->ticket && c->ticket->awaiting_store && !c->held)
+        if (!c->ended && c->ticket && c->ticket->awaiting_store && !c->held &&
+            !request_given_up(c, c->ticket, now))
             call_store_request(c);
     }
 }

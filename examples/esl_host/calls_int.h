@@ -23,7 +23,8 @@ typedef struct http_ticket {
     char path[200];
     bool submitted; /* on the wire */
     bool storing;   /* waiting for its snapshot to be stored (else for the fence, if not sent) */
-    bool awaiting_store; /* its snapshot could not be stored: it waits (call_store_request) */
+    bool awaiting_store;   /* its snapshot could not be stored: it waits (call_store_request) */
+    int64_t refused_since; /* monotonic ms the store first refused its snapshot, 0 if never */
     /* Once submitted: its place among the requests watched for it (h->tickets), whether it
      * holds one of the adapter's slots (started: on the wire since sent_at), the host's own
      * deadline from then (monotonic ms, -1 while it waits for a slot), and whether it passed

@@ -29,8 +29,9 @@
 
 typedef struct store store;
 
-/* put, remove, release: 0 stored, -1 not stored (disconnected, error), STORE_TAKEN: another
- * host owns the call (a put is refused then, and on_lost follows). */
+/* put, remove, release: 0 stored, -1 not stored (disconnected), STORE_REFUSED (the store
+ * answered and refused it: Redis out of memory...), STORE_TAKEN: another host owns the call
+ * (a put is refused then, and on_lost follows). */
 #define STORE_TAKEN (-2)
 typedef void (*store_done_fn)(void *user, int status);
 /* claim: 1 the call is ours, 0 another host owns it, -1 unknown (error), STORE_REFUSED: the
@@ -55,8 +56,8 @@ typedef struct store_events {
     void (*on_orphan)(void *user, const char *uuid);
     /* The host's leases are in doubt (fenced: act on no call) or good again. */
     void (*on_fence)(void *user, bool fenced);
-    /* The answer to a put of a call's document: 0 stored, STORE_TAKEN, or -1 not stored: why
-     * is what the store answered when it refused it (NULL: no answer, the connection went). */
+    /* The answer to a put of a call's document: 0 stored, STORE_TAKEN, STORE_REFUSED (why is
+     * what the store answered), or -1 not stored (no answer: the connection went). */
     void (*on_put)(void *user, const char *uuid, int status, const char *why);
     /* The store refused this host before it was ever ready (a wrong or missing password,
      * another application's data at its keys): a configuration error, why says which. */

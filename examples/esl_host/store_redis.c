@@ -705,7 +705,7 @@ static void reply_put(redis_store *r, req *q, const redisReply *rep)
         r->base.stats.puts_ok++;
     else
         r->base.stats.puts_failed++;
-    int status = v == 1 ? 0 : v == 0 ? STORE_TAKEN : -1;
+    int status = v == 1 ? 0 : v == 0 ? STORE_TAKEN : q->error ? STORE_REFUSED : -1;
     if (q->fn.done)
         q->fn.done(q->user, status);
     if (r->base.ev.on_put)

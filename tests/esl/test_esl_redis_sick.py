@@ -13,11 +13,14 @@ makes Redis refuse the host in one way a real one does (the reply texts are redi
 - memory: `maxmemory` reached with `noeviction` (OOM: server.c processCommand, script.c
   scriptVerifyOOM): the leases live on (the scripts that renew, release and remove carry the
   allow-oom flag, script.c scriptPrepareForRun), a live call goes on from memory, its
-  snapshot is put again until Redis takes it, a backend request waits for it; a new call,
+  snapshot is put again until Redis takes it, a backend request waits for it (past its own
+  timeout it fails unsent: the machine's failure path); a new call,
   whose claim Redis refuses, is hung up, not left in silence;
 - another application's data at the host's keys (WRONGTYPE: t_string.c, t_zset.c): at the
   shared keys the host stops at start, saying which key; at one call's keys that call is
   hung up and the data left as it was;
+- Redis standing still (CLIENT PAUSE ALL) longer than the lease: the host is fenced, then
+  goes on;
 - a call's snapshot garbled, cut short or taken on another version of the machine when
   another host takes the call over: the call is hung up (NORMAL_TEMPORARY_FAILURE) by the
   host that read it, its keys removed, and no other host tries it again.
@@ -40,6 +43,7 @@ import test_esl_redis as shared  # noqa: E402
 PHONE, OTP = base.PHONE, base.OTP
 BASE_KEY = "ivrsm:synergia_rdv_mvp_ivr:"
 PASSWORD = "Tr0ub4dor-and-3"
+STORE_WAIT = base.HERE / "store_wait_machine.yaml"
 
 
 def host_exit(cluster, name, timeout=15):
@@ -152,6 +156,52 @@ class SickRedisTest(unittest.TestCase):
         self.assertEqual([e["app"] for e in report["calls"][late]["executes"]], ["hangup"])
         self.assertEqual(len([x for x in mock_log if x["endpoint"] == "verify_otp"]), 1)
         self.assertNotIn("in doubt", c.log("a"))
+
+    def test_out_of_memory_longer_than_a_request(self):
+        """Redis at maxmemory for good while a call comes to a backend request: the request
+        waits for its snapshot as long as its own timeout (1.5 s), then fails, never sent:
+        the caller hears the machine's failure path instead of silence."""
+        uuid = base.call_uuid(512)
+        c = shared.Cluster(self, {"connections": 1, "calls": [
+            {"uuid": uuid, "inputs": [{"hold": True, "for_ms": 1000}, {"digits": "1"}]}]},
+            host_args=["--machine", str(STORE_WAIT)])
+        c.start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in menu" % uuid)
+        self.fill_redis(c.redis.client())
+        c.wait_log("a", r"call %s: http GET /_mock/health not sent: the store refused its "
+                   r"snapshot for \d+ ms \(its timeout 1500 ms\): taken as failed" % uuid,
+                   timeout=20)
+        c.finish()
+        said = " ".join(e["arg"] for e in c.h.report["calls"][uuid]["executes"])
+        self.assertIn("Échec du service.", said)
+        self.assertNotIn("Réponse reçue.", said)
+        self.assertNotRegex(c.log("a"), r"http GET /_mock/health ->")
+        self.assertNotIn("in doubt", c.log("a"))
+
+    def test_redis_paused_past_the_lease(self):
+        """CLIENT PAUSE ALL for longer than the lease (Redis accepts connections but runs no
+        command: server.c processCommand puts each client aside, blockPostponeClient, until
+        the pause ends) while a caller is asked for the
+        code: the host's requests time out, its connections are made again and go unanswered
+        too, it is fenced (sends nothing); once the pause ends it renews, the call goes on
+        at its question and logs in, nothing sent twice."""
+        uuid = base.call_uuid(540)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True, "for_ms": 3500},
+                  {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]
+        c = shared.Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]})
+        c.start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        c.redis.client().command("CLIENT", "PAUSE", "2500", "ALL")
+        c.wait_log("a", r"store: connection to Redis .* lost \(no answer in 300 ms\)")
+        c.wait_log("a", r"store: the leases of this host's calls are in doubt")
+        c.wait_log("a", r"store: leases renewed; the calls go on", timeout=20)
+        mock_log = c.finish()
+        report = c.h.report
+        self.assertIn(base.LIST_PROMPT, base.prompt_of(
+            [e for e in report["calls"][uuid]["executes"] if e["app"] in base.ASKS][-1]))
+        self.assertEqual(len([r for r in mock_log if r["endpoint"] == "verify_otp"]), 1)
 
     def test_another_applications_keys(self):
         """Another application's hash at the host's leases key: the host stops at start (exit
