@@ -919,6 +919,17 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
             drop(r, "scripts flushed");
             return;
         }
+        if (!strncmp(rep->str, "WRONGTYPE", 9) && (q->kind == RQ_RENEW || q->kind == RQ_SCAN)) {
+            /* Another application's data at a shared key since this connection checked them:
+             * the leases cannot be kept (the host is fenced at 0.9 lease). Connecting again
+             * checks the keys, and says which one, at every try until it is gone. */
+            log_at(r->log, LOG_ERROR, "store: Redis answered an error: %.200s", rep->str);
+            q->lost = true;
+            reply_failed(r, q);
+            free(q);
+            drop(r, "another application's data at a shared key");
+            return;
+        }
         if (q->kind != RQ_SCRIPT && q->kind != RQ_PUT && q->kind != RQ_CLAIM)
             log_at(r->log, LOG_WARN, "store: Redis answered an error: %.200s", rep->str);
         q->error = rep->str;

@@ -242,6 +242,34 @@ class SickRedisTest(unittest.TestCase):
         self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
         self.assertTrue(mock_log)
 
+    def test_another_applications_key_appears_mid_call(self):
+        """Another application writes a hash at the leases key while a caller is silent at a
+        question: the host's renewal is refused (WRONGTYPE), it connects again and says
+        which key holds what (at every try, with the reconnection's backoff), and is fenced
+        (sends nothing) since it cannot keep its leases. The key removed, the leases are
+        renewed and the call goes on and logs in."""
+        uuid = base.call_uuid(525)
+        inputs = [{"digits": "1"}, {"digits": PHONE}, {"hold": True, "for_ms": 3000},
+                  {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]
+        c = shared.Cluster(self, {"connections": 1, "calls": [{"uuid": uuid, "inputs": inputs}]})
+        c.start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        r = c.redis.client()
+        r.command("DEL", BASE_KEY + "leases")
+        r.command("HSET", BASE_KEY + "leases", "owner", "someone else")
+        c.wait_log("a", r"error store: Redis answered an error: WRONGTYPE")
+        c.wait_log("a", r"error store: Redis key %sleases holds a hash, not this host's zset"
+                   % re.escape(BASE_KEY))
+        c.wait_log("a", r"store: the leases of this host's calls are in doubt")
+        r.command("DEL", BASE_KEY + "leases")
+        c.wait_log("a", r"store: leases renewed; the calls go on", timeout=20)
+        mock_log = c.finish()
+        self.assertIn(base.LIST_PROMPT, base.prompt_of(
+            [e for e in c.h.report["calls"][uuid]["executes"] if e["app"] in base.ASKS][-1]))
+        self.assertEqual(len([x for x in mock_log if x["endpoint"] == "verify_otp"]), 1)
+        self.assertNotIn("exit status 3", c.log("a"))
+
     def test_unusable_snapshots_at_takeover(self):
         """Host a dies with three calls at the code; their snapshots are then garbled (bytes
         that are no JSON), cut short, and taken on another version of the machine. Host b
