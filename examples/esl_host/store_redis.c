@@ -590,25 +590,25 @@ static void send_list(redis_store *r)
         r->list_fn(r->list_user, NULL);
 }
 
-/* The claims that waited for the connection, and those refused whose time to ask again came. */
+static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries,
+                       int64_t at);
+
+/* The claims that waited for the connection, and those refused whose time to ask again came;
+ * the others wait on (queued again, in order). */
 static void send_due_claims(redis_store *r, int64_t now)
 {
-    size_t kept = 0, n = r->claim_count;
-    r->claim_count = 0; /* a claim that fails now is answered, not queued again */
+    pending_claim *all = r->claims;
+    size_t n = r->claim_count;
+    r->claims = NULL;
+    r->claim_count = r->claim_cap = 0;
     for (size_t i = 0; i < n; i++) {
-        pending_claim p = r->claims[i];
-        if (p.at > now) {
-            r->claims[kept++] = p;
-            continue;
-        }
-        if (send_claim(r, p.uuid, p.fn, p.user, p.tries) != 0)
-            p.fn(p.user, -1);
+        pending_claim *p = &all[i];
+        int rc = p->at > now ? queue_claim(r, p->uuid, p->fn, p->user, p->tries, p->at)
+                             : send_claim(r, p->uuid, p->fn, p->user, p->tries);
+        if (rc != 0)
+            p->fn(p->user, -1);
     }
-    /* Claims queued by the callbacks above went after the kept ones: keep both. */
-    size_t added = r->claim_count;
-    if (added && kept)
-        memmove(&r->claims[kept], &r->claims[n], added * sizeof(r->claims[0]));
-    r->claim_count = kept + added;
+    free(all);
 }
 
 /* Connected, scripts loaded: renew at once (leases, and owners lost with a Redis restart). */
@@ -656,10 +656,6 @@ static long long int_reply(const redisReply *rep)
 {
     return rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
 }
-
-static int queue_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries,
-                       int64_t at);
-static int send_claim(redis_store *r, const char *uuid, store_claim_fn fn, void *user, int tries);
 
 static void reply_claim(redis_store *r, req *q, const redisReply *rep)
 {
