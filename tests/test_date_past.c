@@ -162,6 +162,23 @@ static const struct said said_cases[] = {
     {"de-DE", "03.03.1985", "1985-03-03"},
     {"de-DE", "K03031985", "1985-03-03"},
     {"de-DE", "am 29. Februar 1985", NULL},
+    /* Today, yesterday and the day before need no year (today is 2026-11-25). */
+    {"fr-FR", "hier", "2026-11-24"},
+    {"fr-FR", "c'\xc3\xa9tait avant-hier", NULL}, /* "c'était" is no lead-in */
+    {"fr-FR", "avant-hier", "2026-11-23"},
+    {"fr-FR", "aujourd'hui", "2026-11-25"},
+    {"fr-BE", "hier", "2026-11-24"},
+    {"en-US", "yesterday", "2026-11-24"},
+    {"en-GB", "the day before yesterday", "2026-11-23"},
+    {"en-US", "today", "2026-11-25"},
+    {"es-ES", "ayer", "2026-11-24"},
+    {"es-ES", "antes de ayer", "2026-11-23"},
+    {"es-ES", "anteayer", "2026-11-23"},
+    {"de-DE", "gestern", "2026-11-24"},
+    {"de-DE", "vorgestern", "2026-11-23"},
+    {"de-DE", "heute", "2026-11-25"},
+    {"de-DE", "morgen", NULL},
+    {"en-US", "yesterday 1985", NULL},
 };
 
 START_TEST(test_said_table)
@@ -201,6 +218,60 @@ START_TEST(test_bound_in_years)
     ck_assert_int_eq(ivrsm_collect_parse(IVRSM_COLLECT_DATE_PAST, &p, "01011990", 8, 1, &v), -1);
     ck_assert_int_eq(ivrsm_collect_mode_from_name("date_past"), IVRSM_COLLECT_DATE_PAST);
     ck_assert_str_eq(ivrsm_collect_mode_name(IVRSM_COLLECT_DATE_PAST), "date_past");
+}
+END_TEST
+
+/* year: optional: a day and a month without a year are the latest such day, today or before;
+ * with a year, or keyed, as before. */
+START_TEST(test_year_optional)
+{
+    static const struct said cases[] = {
+        {"fr-FR", "le 3 mars", "2026-03-03"},
+        {"fr-FR", "le 25 novembre", "2026-11-25"}, /* today */
+        {"fr-FR", "le 26 novembre", "2025-11-26"}, /* tomorrow: last year's */
+        {"fr-FR",
+         "le 24 d\xc3\xa9"
+         "cembre",
+         "2025-12-24"},
+        {"fr-FR", "le 29 f\xc3\xa9vrier", "2024-02-29"}, /* the last leap year */
+        {"fr-FR", "le 31 avril", NULL},
+        {"fr-FR", "le 3 du 5", "2026-05-03"},
+        {"fr-FR", "mardi 3 mars", "2026-03-03"},
+        {"fr-FR", "le 3 mars 1985", "1985-03-03"},
+        {"fr-FR", "le 3 mars mille", NULL}, /* a year given stays that year: too far back */
+        {"en-US", "March 3rd", "2026-03-03"},
+        {"en-GB", "on the 3rd of December", "2025-12-03"},
+        {"es-ES", "el 3 de marzo", "2026-03-03"},
+        {"de-DE", "am 3. M\xc3\xa4rz", "2026-03-03"},
+        {"de-DE", "am 24. Dezember", "2025-12-24"},
+        {"de-DE", "gestern", "2026-11-24"},
+        {"fr-FR", "K03032026", "2026-03-03"},
+        {"fr-FR", "mars", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct said *c = &cases[i];
+        ivrsm_collect_params p = params(c->tag, 0);
+        p.past_year_optional = 1;
+        int keys = c->in[0] == 'K';
+        char date[16];
+        int rc = parse(&p, c->in + keys, keys, date);
+        if (c->date)
+            ck_assert_msg(rc == 0 && !strcmp(date, c->date), "%s \"%s\": \"%s\", expected %s",
+                          c->tag, c->in, date, c->date);
+        else
+            ck_assert_msg(rc == 1, "%s \"%s\": %s, expected no date", c->tag, c->in, date);
+    }
+    /* max_years_ago bounds the latest day too: one year back from 2026-11-25, the last
+     * 29 February (2024) is too old, the last 26 November (2025) is not. */
+    char date[16];
+    ivrsm_collect_params p = params("fr-FR", 1);
+    p.past_year_optional = 1;
+    ck_assert_int_eq(parse(&p, "le 29 f\xc3\xa9vrier", 0, date), 1);
+    ck_assert_int_eq(parse(&p, "le 26 novembre", 0, date), 0);
+    ck_assert_str_eq(date, "2025-11-26");
+    /* Without it, the year is required (the default: a date of birth). */
+    p.past_year_optional = 0;
+    ck_assert_int_eq(parse(&p, "le 26 novembre", 0, date), 1);
 }
 END_TEST
 
@@ -671,6 +742,7 @@ static Suite *date_past_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, test_said_table, 0, sizeof said_cases / sizeof said_cases[0]);
     tcase_add_test(tc, test_bound_in_years);
+    tcase_add_test(tc, test_year_optional);
     tcase_add_test(tc, test_today_in_the_zone);
     tcase_add_test(tc, test_keys_as_before);
     suite_add_tcase(s, tc);

@@ -1938,6 +1938,10 @@ START_TEST(date_past_refused)
         {"{mode: date_nl, max_years_ago: 10}",
          "max_years_ago: only a collect of mode date_past takes it (state 'a' collects date_nl)"},
         {"{mode: date_past, min: 6}", "min: only a collect of mode digits takes it"},
+        {"{mode: date_past, year: maybe}", "year: expected \"required\""},
+        {"{mode: date_past, year: false}", "or \"optional\""},
+        {"{mode: date_nl, year: optional}",
+         "year: only a collect of mode date_past takes it (state 'a' collects date_nl)"},
         {"{mode: date_passed}", "unknown collect mode 'date_passed'; did you mean 'date_past'?"},
         {"{mode: datepast}", "did you mean 'date_past'?"},
     };

@@ -2270,7 +2270,7 @@ START_TEST(test_owner_messages)
         {19, 15, "unknown-key",
          "unknown key 'zz' in collect of state 'a' (expected one of: mode, allow_dtmf, length, "
          "target, validate, retry, min, max, terminator, check, min_value, max_value, "
-         "max_years_ago, pattern)"},
+         "max_years_ago, pattern, year)"},
         {19, 30, "unknown-key",
          "unknown key 'zz' in collect.retry of state 'a' (expected one of: max, on_fail_next)"},
         {23, 5, "ignored-key",

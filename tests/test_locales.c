@@ -548,6 +548,8 @@ START_TEST(test_locale_tables)
     check_values(loc, "month", loc->months, 1, 12);
     check_complete(loc, "month", loc->months, 1, 12);
     check_values(loc, "relative day", loc->relative_days, 0, 366);
+    check_values(loc, "past relative day", loc->past_relative_days, 0, 2);
+    check_complete(loc, "past relative day", loc->past_relative_days, 0, 2);
     check_values(loc, "day ordinal", loc->day_ordinals, 1, 31);
     const char *const *lists[] = {loc->next_words,
                                   loc->next_words_before,
@@ -658,8 +660,9 @@ START_TEST(test_words_match_first_byte)
     size_t n = 0;
     for (const struct ivrsm_number_word *w = loc->numbers; w->text && n < CAP; w++)
         v[n++] = w->text;
-    const struct ivrsm_phrase_value *values[] = {loc->repeat_words, loc->weekdays, loc->months,
-                                                 loc->relative_days, loc->day_ordinals};
+    const struct ivrsm_phrase_value *values[] = {
+        loc->repeat_words,  loc->weekdays,           loc->months,
+        loc->relative_days, loc->past_relative_days, loc->day_ordinals};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         for (const struct ivrsm_phrase_value *p = values[i]; p && p->text && n < CAP; p++)
             v[n++] = p->text;

@@ -78,6 +78,9 @@ typedef struct ivrsm_collect_params {
     int digits_range;
     int64_t digits_value_min, digits_value_max;
     int past_years; /* DATE_PAST: the oldest date is this many years before today (120 when 0) */
+    /* DATE_PAST: nonzero when a day and a month said without a year are the latest such day,
+     * today or before ("le 3 mars" on 7 December 2026 is 2026-03-03); 0: the year is required. */
+    int past_year_optional;
     /* REFERENCE: the shapes a code may have, '|'-separated: A a letter, 9 a digit, X either
      * ("AA999999999AA|XXXXXX"); checked by ivrsm_reference_patterns_check(). DTMF entries
      * close with digits_terminator. */

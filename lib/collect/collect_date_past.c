@@ -5,7 +5,14 @@
  *
  * The choices (each locale brings its own words through its table):
  *
- * - The year is required: "le 3 mars" is no date of birth.
+ * - The year is required: "le 3 mars" is no date of birth. With
+ *   params->past_year_optional (`year: optional`, the day of a meter
+ *   reading or an accident), a day and a month said without it are the
+ *   latest such day, today or before: "le 3 mars" on 7 December 2026 is
+ *   2026-03-03, "le 24 décembre" is 2025-12-24.
+ * - Today, yesterday and the day before in the locale's words ("hier",
+ *   "yesterday", "anteayer", "vorgestern") are dates in any case: they
+ *   need no year.
  * - Keyed: DDMMYYYY or DDMMYY in the locale's numeric order (MMDDYYYY,
  *   MMDDYY in en-US), with an optional final "#".
  * - Said: a day and a month in either order with the locale's joiners,
@@ -50,8 +57,9 @@
 struct past_context {
     const struct ivrsm_locale *loc;
     const struct ivrsm_words *words;
-    int64_t today;    /* days since 1970-01-01, local */
-    int64_t earliest; /* the oldest day taken */
+    int64_t today;     /* days since 1970-01-01, local */
+    int year_optional; /* a day and month without a year: the latest such day */
+    int64_t earliest;  /* the oldest day taken */
     ivrsm_civil today_civil;
 };
 
@@ -69,6 +77,33 @@ static int resolve(const struct past_context *c, struct ivrsm_date_year year, in
         return -1;
     *out = ivrsm_days_from_civil(y, month, day);
     return *out <= c->today && *out >= c->earliest ? 0 : -1;
+}
+
+/* The latest existing day-month, today or before (a 29 February reaches back to its leap year),
+ * within [earliest, today]; -1 otherwise. */
+static int resolve_latest(const struct past_context *c, int month, int day, int64_t *out)
+{
+    for (int64_t y = c->today_civil.year; y > c->today_civil.year - 8; y--) {
+        if (!ivrsm_date_exists(y, month, day) || ivrsm_days_from_civil(y, month, day) > c->today)
+            continue;
+        *out = ivrsm_days_from_civil(y, month, day);
+        return *out >= c->earliest ? 0 : -1;
+    }
+    return -1;
+}
+
+/* The year after a day and a month at pos, resolved: the words it took (0 for none when the
+ * year is optional), or -1 when there is no date there. */
+static long year_then_resolve(const struct past_context *c, size_t pos, int month, int day,
+                              int64_t *out)
+{
+    struct ivrsm_date_year year;
+    size_t n = ivrsm_date_year(c->loc, c->words, pos, &year);
+    if (n > 0 && resolve(c, year, month, day, out) == 0)
+        return (long)n;
+    if (n == 0 && c->year_optional && resolve_latest(c, month, day, out) == 0)
+        return 0;
+    return -1;
 }
 
 /* A year of 2 or 4 digits as written. */
@@ -254,11 +289,8 @@ static size_t parse_month_first(const struct past_context *c, size_t at, int64_t
     if ((n = ivrsm_date_day_of_month(c->loc, w, pos, &day)) == 0)
         return 0;
     pos += n;
-    struct ivrsm_date_year year;
-    if ((n = ivrsm_date_year(c->loc, c->words, pos, &year)) == 0 ||
-        resolve(c, year, month, day, out) != 0)
-        return 0;
-    return pos + n - at;
+    long y = year_then_resolve(c, pos, month, day, out);
+    return y < 0 ? 0 : pos + (size_t)y - at;
 }
 
 /* day [joiner] month year: "le 3 mars 1985", "the 3rd of March 1985", "el 3 de marzo de 1985". */
@@ -277,20 +309,23 @@ static size_t parse_day_first(const struct past_context *c, size_t at, int64_t *
         pos += n; /* "le 3 du 5 1985", "el 3 del 5 del 85", "am dritten fuenften 1985" */
     else
         return 0;
-    struct ivrsm_date_year year;
-    if ((n = ivrsm_date_year(c->loc, c->words, pos, &year)) == 0 ||
-        resolve(c, year, month, day, out) != 0)
-        return 0;
-    return pos + n - at;
+    long y = year_then_resolve(c, pos, month, day, out);
+    return y < 0 ? 0 : pos + (size_t)y - at;
 }
 
 /* [articles] [weekday [articles]] (numeric date | month day year | day month year). */
 static size_t parse_date(const struct past_context *c, size_t at, int64_t *out)
 {
     const struct ivrsm_words *w = c->words;
+    int back;
+    size_t n = ivrsm_words_match_value(w, at, c->loc, IVRSM_LIST_past_relative_days, &back);
+    if (n > 0) {
+        *out = c->today - back; /* "hier", "the day before yesterday" */
+        return *out >= c->earliest ? n : 0;
+    }
     size_t pos = ivrsm_words_skip_list(w, at, c->loc, IVRSM_LIST_date_articles);
     int weekday;
-    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
+    n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
     if (n > 0)
         pos = ivrsm_words_skip_list(w, pos + n, c->loc, IVRSM_LIST_date_articles);
     if (ivrsm_date_is_numeric_word(w, pos))
@@ -337,6 +372,7 @@ int ivrsm_collect_date_past(const ivrsm_collect_params *params, const char *in, 
     c.words = &words;
     c.today = ivrsm_date_today(params);
     c.today_civil = ivrsm_civil_from_days(c.today);
+    c.year_optional = params->past_year_optional;
     int years = params->past_years > 0 ? params->past_years : IVRSM_COLLECT_PAST_YEARS_DEFAULT;
     int64_t oldest_year = c.today_civil.year - years;
     int oldest_day = c.today_civil.day;

@@ -116,6 +116,12 @@ static const char *const de_digit_fillers[] = {"aeh",
                                                "lautet",
                                                NULL};
 
+static const struct ivrsm_phrase_value de_past_relative_days[] = {
+    {"heute", 0},
+    {"gestern", 1},
+    {"vorgestern", 2},
+    {NULL, 0},
+};
 static const struct ivrsm_phrase_value de_relative_days[] = {
     {"heute", 0},
     {"morgen", 1},
@@ -400,6 +406,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .months = de_months,
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = de_relative_days,
+    .past_relative_days = de_past_relative_days,
     .next_words_before = de_next_words_before,
     .after_next_words_before = de_after_next_words_before,
     .week_after_words = de_week_after_words,

@@ -137,6 +137,10 @@ static const struct ivrsm_phrase_value en_relative_days[] = {
     {"today", 0}, {"tomorrow", 1}, {"the day after tomorrow", 2}, {"day after tomorrow", 2},
     {NULL, 0},
 };
+static const struct ivrsm_phrase_value en_past_relative_days[] = {
+    {"today", 0}, {"yesterday", 1}, {"the day before yesterday", 2}, {"day before yesterday", 2},
+    {NULL, 0},
+};
 static const char *const en_next_words_before[] = {"next", NULL};
 static const char *const en_next_words[] = {"next", NULL};
 static const char *const en_after_next_words[] = {"after next", NULL};
@@ -466,6 +470,7 @@ const struct ivrsm_locale ivrsm_locale_en_us = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_MDY,
     .relative_days = en_relative_days,
+    .past_relative_days = en_past_relative_days,
     .lists_index = &en_us_lists_index,
     .say = {EN_SAY_WORDS, .date = "%W, %M %D", .year = ", %Y", .am_pm = {"AM", "PM"},
             .currency = {"dollar", "dollars"}, .subunit = {"cent", "cents"},
@@ -500,6 +505,7 @@ const struct ivrsm_locale ivrsm_locale_en_gb = {
     .national_without_trunk = 1,
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = en_gb_relative_days,
+    .past_relative_days = en_past_relative_days,
     .lists_index = &en_gb_lists_index,
     .say = {EN_SAY_WORDS, .date = "%W the %D of %M", .year = " %Y", .am_pm = {"a.m.", "p.m."},
             .currency = {"pound", "pounds"}, .subunit = {"penny", "pence"},

@@ -84,6 +84,9 @@ static const char *const es_digit_fillers[] = {"eh",
                                                "el",
                                                NULL};
 
+static const struct ivrsm_phrase_value es_past_relative_days[] = {
+    {"hoy", 0}, {"ayer", 1}, {"anteayer", 2}, {"antes de ayer", 2}, {"antier", 2}, {NULL, 0},
+};
 static const struct ivrsm_phrase_value es_relative_days[] = {
     {"hoy", 0},
     {"ma" ES_ENYE "ana", 1},
@@ -351,6 +354,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .months = es_months,
     .numeric_date_order = IVRSM_DATE_DMY,
     .relative_days = es_relative_days,
+    .past_relative_days = es_past_relative_days,
     .next_words = es_next_words,
     .next_words_before = es_next_words_before,
     .next_week = es_next_week,

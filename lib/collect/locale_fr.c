@@ -84,6 +84,12 @@ static const struct ivrsm_phrase_value fr_relative_days[] = {
     {"apres demain", 2},
     {NULL, 0},
 };
+static const struct ivrsm_phrase_value fr_past_relative_days[] = {
+    {"aujourd hui", 0},
+    {"hier", 1},
+    {"avant hier", 2},
+    {NULL, 0},
+};
 /* "lundi en huit": a week after the coming Monday. */
 static const char *const fr_week_after_words[] = {"en huit", NULL};
 static const char *const fr_next_words[] = {"prochain", "prochaine", "qui vient", NULL};
@@ -366,7 +372,8 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
     .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
-    .relative_days = fr_relative_days, .next_words = fr_next_words, .next_week = fr_next_week,     \
+    .relative_days = fr_relative_days, .past_relative_days = fr_past_relative_days,                \
+    .next_words = fr_next_words, .next_week = fr_next_week,                                        \
     .week_after_words = fr_week_after_words, .this_week = fr_this_week,                            \
     .this_weekend = fr_this_weekend, .this_month = fr_this_month, .next_month = fr_next_month,     \
     .in_words = fr_in_words, .day_units = fr_day_units, .week_units = fr_week_units,               \

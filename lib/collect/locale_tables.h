@@ -116,6 +116,7 @@ struct ivrsm_phrase_value {
     X(weekdays)                                                                                    \
     X(months)                                                                                      \
     X(relative_days)                                                                               \
+    X(past_relative_days)                                                                          \
     X(day_ordinals)                                                                                \
     X(year_thousands)
 
@@ -217,8 +218,10 @@ struct ivrsm_locale {
     const struct ivrsm_phrase_value *months;   /* 1 = January .. 12, variants allowed */
     enum ivrsm_date_order numeric_date_order;
     const struct ivrsm_phrase_value *relative_days; /* "demain" = 1 */
-    const char *const *next_words;                  /* after a weekday: "prochain", "que viene" */
-    const char *const *next_words_before;           /* before a weekday: "next", "naechsten" */
+    /* date_past: days back from today, "hier" = 1 ("aujourd hui" = 0) */
+    const struct ivrsm_phrase_value *past_relative_days;
+    const char *const *next_words;        /* after a weekday: "prochain", "que viene" */
+    const char *const *next_words_before; /* before a weekday: "next", "naechsten" */
     /* The weekday of the week after next: "the Monday after next", "uebernaechsten Montag". */
     const char *const *after_next_words;        /* after a weekday: "after next" */
     const char *const *after_next_words_before; /* before it: "uebernaechsten" */

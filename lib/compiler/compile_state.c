@@ -483,13 +483,29 @@ static void collect_foreign_keys(cc *c, const m_collect *col, const dom_node *n,
 /* mode: date_past, with max_years_ago: how far back a date may be. */
 static void collect_date_past(cc *c, m_collect *col, const dom_node *n, const char *state)
 {
-    static const char *const own[] = {"max_years_ago", NULL};
+    static const char *const own[] = {"max_years_ago", "year", NULL};
     if (col->mode != IVRSM_COLLECT_DATE_PAST) {
         collect_foreign_keys(c, col, n, state, "date_past", own);
         return;
     }
     col->past_years = IVRSM_COLLECT_PAST_YEARS_DEFAULT;
     ivrsm_cc_get_int(c, n, "max_years_ago", 1, IVRSM_COLLECT_PAST_YEARS_MAX, &col->past_years);
+    const dom_pair *year = ivrsm_dom_get_pair(n, "year");
+    if (!year)
+        return;
+    size_t mark = ivrsm_cc_push_key(c, "year");
+    const dom_node *v = year->value;
+    if (v->kind == DOM_STRING && !strcmp(v->text, "optional")) {
+        col->past_year_optional = true;
+    } else if (v->kind != DOM_STRING || strcmp(v->text, "required")) {
+        char buf[96];
+        ivrsm_cc_error(c, "invalid-value", v->line, v->column,
+                       "year: expected \"required\" (a date said without its year is not "
+                       "understood, for a date of birth) or \"optional\" (\"the 3rd of March\" "
+                       "is the latest 3 March, today or before), found %s",
+                       ivrsm_cc_describe(v, buf, sizeof(buf)));
+    }
+    ivrsm_cc_pop(c, mark);
 }
 
 /* One pattern of a reference collect, appended to buf (used bytes in *used); false when it is
@@ -693,7 +709,7 @@ static void compile_collect(cc *c, m_state *st, const dom_pair *p)
     static const char *const keys[] = {"mode",          "allow_dtmf", "length",    "target",
                                        "validate",      "retry",      "min",       "max",
                                        "terminator",    "check",      "min_value", "max_value",
-                                       "max_years_ago", "pattern",    NULL};
+                                       "max_years_ago", "pattern",    "year",      NULL};
     m_collect *col = &st->collect;
     size_t mark = ivrsm_cc_push_key(c, "collect");
     if (!ivrsm_cc_expect(c, p->value, DOM_MAP, "a map with mode")) {

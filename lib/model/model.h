@@ -249,16 +249,17 @@ typedef struct m_fallback {
 typedef struct m_collect {
     ivrsm_collect_mode mode; /* IVRSM_COLLECT_NONE when the state has no collect */
     bool allow_dtmf;
-    int length;             /* otp: digits expected (0: globals.otp.length) */
-    int min, max;           /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
-    const char *terminator; /* digits: the key that closes an entry; NULL: globals' */
-    bool luhn;              /* digits: check: luhn */
-    bool has_range;         /* digits: min_value or max_value given */
+    int length;                   /* otp: digits expected (0: globals.otp.length) */
+    int min, max;                 /* digits: how many (1 and IVRSM_COLLECT_DIGITS_MAX by default) */
+    const char *terminator;       /* digits: the key that closes an entry; NULL: globals' */
+    bool luhn;                    /* digits: check: luhn */
+    bool has_range;               /* digits: min_value or max_value given */
     int64_t value_min, value_max; /* digits: the value's range, inclusive */
-    int past_years;         /* date_past: max_years_ago (0: IVRSM_COLLECT_PAST_YEARS_DEFAULT) */
-    const char *patterns;   /* reference: its patterns, '|'-separated ("AA999999999AA") */
-    const char *target;     /* ctx key for the value; NULL: the mode's default */
-    const char **required;  /* validate: ctx keys that must be set ("x: required") */
+    int past_years;          /* date_past: max_years_ago (0: IVRSM_COLLECT_PAST_YEARS_DEFAULT) */
+    bool past_year_optional; /* date_past: year: optional, "le 3 mars" is the latest 3 March */
+    const char *patterns;    /* reference: its patterns, '|'-separated ("AA999999999AA") */
+    const char *target;      /* ctx key for the value; NULL: the mode's default */
+    const char **required;   /* validate: ctx keys that must be set ("x: required") */
     size_t required_count;
     struct {
         bool present;

@@ -997,6 +997,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.digits_value_max = c->value_max;
     p.asap_days = s->limits->asap_days;
     p.past_years = c->past_years;
+    p.past_year_optional = c->past_year_optional;
     p.reference_patterns = c->patterns;
     /* On the stack (4 KB, beside the parser's words, which take four times that): a value was
      * an allocation of a size past the C library's caches at every collect. */
