@@ -901,6 +901,18 @@ static void store_collected(ivrsm_session *s, const m_collect *c, const ivrsm_co
         return;
     }
     ctx_key_written(s, target);
+    if (c->mode == IVRSM_COLLECT_DIGITS && c->has_range) {
+        /* A number in a range (a score, an amount) is a number: a backend gets 4, not "4".
+         * The parser wrote at most 18 digits without leading zeros (IVRSM_COLLECT_VALUE_MAX). */
+        int64_t n = 0;
+        for (const char *d = v->text; *d; d++)
+            n = n * 10 + (*d - '0');
+        uint32_t at;
+        if (ivrsm_vstore_put_integer(&s->ctx, n, &at) != 0 ||
+            ivrsm_ctx_store_set(&s->ctx, target, at) == IVRSM_ENOMEM)
+            ivrsm_s_fail(s);
+        return;
+    }
     if (ivrsm_ctx_store_set_string(&s->ctx, target, v->text) == IVRSM_ENOMEM) {
         ivrsm_s_fail(s);
         return;
