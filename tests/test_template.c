@@ -496,6 +496,8 @@ static const struct {
     {"{{ctx.name == 'a|b'}}", "false"},  /* a bar inside a string */
     {"{{ctx.secret | digits}}", "1 2 3 4"},
     {"{{ctx.count | cents}}", "3 centimes"},
+    {"{{ctx.zero | money}}", "0 euro"}, /* French: zéro euro */
+    {"{{ctx.zero_real | cents}}", "0 euro"},
 };
 
 START_TEST(test_format_table)
@@ -523,6 +525,23 @@ START_TEST(test_format_eval_and_locale)
     v = ivrsm_tmpl_eval(t, &scope);
     ck_assert_str_eq(json_string_value(v), "2 dollars and 50 cents");
     json_decref(v);
+    ivrsm_tmpl_free(t);
+    /* Nothing: the plural in English ("0 dollars") and Spanish, invariable in German, the
+     * singular in French ("zéro euro", "zéro franc"). */
+    t = compile_ok("{{ctx.zero | money}}");
+    static const struct {
+        const char *tag, *want;
+    } zero[] = {{"en-US", "0 dollars"}, {"en-GB", "0 pounds"}, {"es-ES", "0 euros"},
+                {"de-DE", "0 Euro"},    {"fr-FR", "0 euro"},   {"fr-CH", "0 franc"}};
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
+        scope.locale = ivrsm_locale_find(zero[i].tag);
+        v = ivrsm_tmpl_eval(t, &scope);
+        ck_assert_msg(!strcmp(json_string_value(v), zero[i].want), "%s: %s", zero[i].tag,
+                      json_string_value(v));
+        json_decref(v);
+    }
+    ivrsm_tmpl_free(t);
+    t = compile_ok("{{ctx.pi | money}}");
     ck_assert(ivrsm_tmpl_uses_format(t, IVRSM_SAY_MONEY));
     ck_assert(!ivrsm_tmpl_uses_format(t, IVRSM_SAY_DATE));
     ivrsm_tmpl_free(t);

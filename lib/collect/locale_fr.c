@@ -221,7 +221,7 @@ static const struct ivrsm_phone_format fr_ch_phone_formats[] = {{"", 0, "3 3 2 2
         .day_words = fr_day_words, .date = "%W %D %M", .year = " %Y", .time = "%H h %m",           \
         .time_on_the_hour = "%H h", .am_pm = {"", ""}, .decimal_mark = ',',                        \
         .currency = {money, money_plural}, .subunit = {sub, sub_plural}, .currency_join = " et ",  \
-        .minus = "moins",                                                                          \
+        .minus = "moins", .zero_singular = 1,                                                      \
         .yes_no = {"oui", "non"}, .phone_by_digit = 0, .phone_formats = formats                    \
     }
 

@@ -180,6 +180,7 @@ struct ivrsm_locale_say {
     const char *am_pm[2];         /* "AM", "PM" (12-hour clocks: %I and %p) */
     char decimal_mark;            /* ',' in 12,50 */
     const char *currency[2];      /* the unit, singular and plural: "euro", "euros" */
+    int zero_singular;            /* nonzero: 0 of the unit is singular, French "zéro euro" */
     const char *subunit[2];       /* a hundredth of it: "céntimo", "céntimos" */
     const char *currency_join;    /* between them: " con " */
     const char *minus;            /* before an amount below zero: "menos" */

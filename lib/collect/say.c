@@ -339,8 +339,10 @@ static void say_amount(ivrsm_buf *out, const struct ivrsm_locale_say *say, int n
 {
     if (negative && (units || hundredths))
         ivrsm_buf_printf(out, "%s ", say->minus);
+    /* The plural from 2 on, and for 0 where the language says so ("0 dollars", "zéro euro") */
+    bool plural = units > 1 || (units == 0 && !say->zero_singular);
     if (units || !hundredths)
-        ivrsm_buf_printf(out, "%lld %s", units, say->currency[units != 1]);
+        ivrsm_buf_printf(out, "%lld %s", units, say->currency[plural]);
     if (hundredths) {
         if (units)
             ivrsm_buf_puts(out, say->currency_join);
