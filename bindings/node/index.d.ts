@@ -132,7 +132,7 @@ export interface AskCommand extends CommandBase {
   digit_timeout_ms: number;
   barge_in: boolean;
   hints: string[];
-  collect?: 'phone' | 'otp' | 'digits' | 'date_nl' | 'date_past' | 'free_speech_or_no';
+  collect?: 'phone' | 'otp' | 'digits' | 'date_nl' | 'date_past' | 'free_speech_or_no' | 'reference';
 }
 
 export interface HttpCommand extends CommandBase {
@@ -231,7 +231,15 @@ export declare class Session {
   /** Whether the caller's next input is a secret (an OTP, a PIN; also in a state that hands it on to one): mask it, keep it off recognisers. */
   readonly inputIsSecret: boolean;
   /** The collect mode that reads the next input (also for a retry state that hands it on), null when none. */
-  readonly inputCollect: 'phone' | 'otp' | 'digits' | 'date_nl' | 'date_past' | 'free_speech_or_no' | null;
+  readonly inputCollect:
+    | 'phone'
+    | 'otp'
+    | 'digits'
+    | 'date_nl'
+    | 'date_past'
+    | 'free_speech_or_no'
+    | 'reference'
+    | null;
   /** A copy of the ctx, secrets included. */
   readonly ctx: { [key: string]: Json };
   snapshot(): string;

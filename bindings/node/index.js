@@ -340,7 +340,7 @@ class Session {
 
   /**
    * The collect mode that reads the next input ('phone', 'otp', 'digits',
-   * 'date_nl', 'date_past', 'free_speech_or_no'), also for a retry state that hands its
+   * 'date_nl', 'date_past', 'free_speech_or_no', 'reference'), also for a retry state that hands its
    * input on to a collect; null when none.
    */
   get inputCollect() {

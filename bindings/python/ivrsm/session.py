@@ -424,7 +424,8 @@ class Session:
     @property
     def input_collect(self):
         """The collect mode that reads the next input ("phone", "otp", "digits", "date_nl",
-        "date_past", "free_speech_or_no"), also for a retry state that hands its input on; None when none."""
+        "date_past", "free_speech_or_no", "reference"), also for a retry state that hands its input
+        on; None when none."""
         return _native.text(self._read(_native.lib.ivrsm_session_input_collect))
 
     @property

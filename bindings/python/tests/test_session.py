@@ -541,3 +541,53 @@ class WrongArgumentsTest(unittest.TestCase):
             with self.assertRaises(TypeError):
                 m.session(limits=[("max_state_visits", 3)])
         m.close()
+
+
+class CollectModesTest(unittest.TestCase):
+    """Every collect mode of the format is one that input_collect names, in both bindings."""
+
+    def test_reference_and_every_mode_listed(self):
+        import json
+        import re
+
+        from support import ROOT
+
+        machine = ivrsm.Machine.from_string(
+            'machine: r\nversion: "1"\nstates:\n  code:\n    type: prompt_and_listen\n'
+            '    prompt: "Code?"\n    collect: {mode: reference, pattern: "AA9999"}\n    next: bye\n'
+            '  bye: {type: prompt_end, prompt: "Bye."}\n', "yaml")
+        self.addCleanup(machine.close)
+        s = machine.session()
+        self.addCleanup(s.close)
+        s.start()
+        self.assertEqual(s.input_collect, "reference")
+        schema = json.loads((ROOT / "schema" / "ivrsm-machine.schema.json").read_text())
+
+        def modes(node):
+            if isinstance(node, dict):
+                if node.get("title") == "Mode" and "enum" in node:
+                    return node["enum"]
+                for v in node.values():
+                    found = modes(v)
+                    if found:
+                        return found
+            elif isinstance(node, list):
+                for v in node:
+                    found = modes(v)
+                    if found:
+                        return found
+            return None
+
+        listed = modes(schema)
+        self.assertIn("reference", listed)
+        doc = type(s).input_collect.__doc__
+        dts = (ROOT / "bindings" / "node" / "index.d.ts").read_text()
+        js = (ROOT / "bindings" / "node" / "index.js").read_text()
+        union = re.search(r"readonly inputCollect:\s*([^;]+);", dts).group(1)
+        ask_union = re.search(r"collect\?: ([^;]+);", dts).group(1)
+        js_doc = js[js.index("The collect mode that reads the next input"):js.index("get inputCollect")]
+        for mode in listed:
+            self.assertIn(f'"{mode}"', doc)
+            self.assertIn(f"'{mode}'", union)
+            self.assertIn(f"'{mode}'", ask_union)
+            self.assertIn(f"'{mode}'", js_doc)
