@@ -555,6 +555,78 @@ START_TEST(test_digits_value_range)
 }
 END_TEST
 
+/*
+ * A number in a range said as a quantity (ivrsm_words_quantity()): in a sentence, with its
+ * unit, in words up to the thousands, after an article; not after a negation, a doubt or a
+ * way of not knowing, nor when the sentence holds two numbers. A collect without a range
+ * (a code) picks no number out of a sentence. An article before a number word is no digit in
+ * any reading ("un cinco" is 5, not 15).
+ */
+START_TEST(test_digits_quantity)
+{
+    static const struct {
+        const char *tag;
+        int64_t max;
+        const char *said, *value;
+    } cases[] = {
+        {"fr-FR", 1000000, "deux mille trois cents euros", "2300"},
+        {"fr-FR", 1000000, "euh à peu près 1500 euros", "1500"},
+        {"fr-FR", 1000000, "mille deux cents", "1200"},
+        {"fr-FR", 1000000, "environ trois mille euros je dirais", "3000"},
+        {"fr-FR", 1000000, "huit cent cinquante euros", "850"},
+        {"fr-FR", 1000000, "cent cinquante euros", "150"},
+        {"fr-FR", 1000000, "deux ou trois mille euros", NULL},
+        {"fr-FR", 1000000, "pas trois mille", NULL},
+        {"fr-FR", 1000000, "je ne sais pas", NULL},
+        {"en-US", 100000, "about three thousand dollars", "3000"},
+        {"en-US", 100000, "three thousand five hundred dollars", "3500"},
+        {"en-US", 100000, "a thousand and fifty", "1050"},
+        {"en-US", 100000, "two thousand five hundred", "2500"},
+        {"en-US", 100000, "maybe three thousand", NULL},
+        {"de-DE", 10, "drei Tage", "3"},
+        {"de-DE", 10, "ungefähr vier Tage", "4"},
+        {"de-DE", 10, "einen Tag", "1"},
+        {"de-DE", 10, "eine Fünf", "5"},
+        {"de-DE", 10, "zwölf Tage", NULL},
+        {"de-DE", 10, "nicht drei Tage", NULL},
+        {"de-DE", 10000, "zweitausend Euro", "2000"},
+        {"es-ES", 5, "un cinco", "5"},
+        {"es-ES", 5, "le doy un cuatro", "4"},
+        {"es-ES", 5, "la nota es 5", "5"},
+        {"es-ES", 5, "no sé", NULL},
+        {"es-ES", 5, "un tres o un cuatro", NULL},
+        {"es-ES", 20, "un cinco", "5"},
+        {"es-ES", 5000, "dos mil quinientos euros", "2500"},
+    };
+    ivrsm_collect_value v;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ivrsm_collect_params p = digits_params();
+        p.locale = ivrsm_locale_find(cases[i].tag);
+        p.digits_max = 0;
+        p.digits_range = 1;
+        p.digits_value_min = 1;
+        p.digits_value_max = cases[i].max;
+        int r = parse(IVRSM_COLLECT_DIGITS, &p, cases[i].said, 0, &v);
+        ck_assert_msg(r == (cases[i].value ? 0 : 1), "%s '%s': %d", cases[i].tag, cases[i].said, r);
+        if (cases[i].value)
+            ck_assert_msg(strcmp(v.text, cases[i].value) == 0, "%s '%s': %s, not %s", cases[i].tag,
+                          cases[i].said, v.text, cases[i].value);
+    }
+    /* A code is not picked out of a sentence. */
+    ivrsm_collect_params p = digits_params();
+    p.locale = ivrsm_locale_find("es-ES");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "la nota es 5", 0, &v), 1);
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "un cinco", 0, &v), 0);
+    ck_assert_str_eq(v.text, "5");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "uno cinco", 0, &v), 0);
+    ck_assert_str_eq(v.text, "15");
+    /* French "un" before a number is the digit: "un deux trois". */
+    p.locale = ivrsm_locale_find("fr-FR");
+    ck_assert_int_eq(parse(IVRSM_COLLECT_DIGITS, &p, "un deux trois", 0, &v), 0);
+    ck_assert_str_eq(v.text, "123");
+}
+END_TEST
+
 START_TEST(test_otp_table)
 {
     ivrsm_collect_params p = fr_params();
@@ -1402,6 +1474,7 @@ static Suite *collect_suite(void)
     tcase_add_test(tc, test_reference_patterns);
     tcase_add_test(tc, test_digits_luhn_and_terminator);
     tcase_add_test(tc, test_digits_value_range);
+    tcase_add_test(tc, test_digits_quantity);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("date_nl");

@@ -14,6 +14,7 @@
 #include "words.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 bool ivrsm_luhn_valid(const char *digits, size_t len)
@@ -93,9 +94,18 @@ int ivrsm_collect_digits(const ivrsm_collect_params *p, const char *in, size_t l
     } else {
         struct ivrsm_words w;
         reading r = {p};
-        if (ivrsm_words_split(&w, p->locale, in, len, 0) != 0 ||
-            ivrsm_words_digits(p->locale, &w, 0, digits, sizeof digits, accept_reading, &r) != 0)
+        if (ivrsm_words_split(&w, p->locale, in, len, 0) != 0)
             return 1;
+        if (ivrsm_words_digits(p->locale, &w, 0, digits, sizeof digits, accept_reading, &r) != 0) {
+            /* A number in a range may be said as a quantity, in a sentence, with its unit:
+             * "drei Tage", "deux mille trois cents euros", "la nota es 5". */
+            int64_t q;
+            if (!p->digits_range || ivrsm_words_quantity(p->locale, &w, &q) != 0)
+                return 1;
+            snprintf(digits, sizeof digits, "%lld", (long long)q);
+            if (!acceptable(p, digits, strlen(digits)))
+                return 1;
+        }
         n = strlen(digits);
     }
     const char *value = digits;

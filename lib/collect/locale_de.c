@@ -40,6 +40,7 @@ static const struct ivrsm_text_fold de_folds[] = {
 
 static const struct ivrsm_number_word de_numbers[] = {
     {"null", 0, 0, 0},       {"eins", 1, 0, 0},       {"ein", 1, 0, 0},        {"eine", 1, 0, 0},
+    {"einen", 1, 0, 0}, /* "einen Tag" */
     {"zwei", 2, 0, 0},       {"zwo", 2, 0, 0},        {"drei", 3, 0, 0},       {"vier", 4, 0, 0},
     {"fuenf", 5, 0, 0},      {"sechs", 6, 0, 0},      {"sieben", 7, 0, 0},     {"acht", 8, 0, 0},
     {"neun", 9, 0, 0},       {"zehn", 10, 0, 0},      {"elf", 11, 0, 0},       {"zwoelf", 12, 0, 0},
@@ -93,6 +94,10 @@ static const struct ivrsm_phrase_value de_months[] = {
 /* clang-format on */
 
 static const char *const de_plus_words[] = {"plus", NULL};
+/* "eine Fünf": a grade said with its article, not 1 then the number ("ein hundert" and
+ * "eintausend" are numbers of their own, read before). */
+static const char *const de_number_articles[] = {"ein", "eine", NULL};
+
 static const char *const de_digit_fillers[] = {"aeh",
                                                "aehm",
                                                "hm",
@@ -402,6 +407,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .national_without_trunk = 0,
     .plus_words = de_plus_words,
     .digit_fillers = de_digit_fillers,
+    .number_articles = de_number_articles,
     .weekdays = de_weekdays,
     .months = de_months,
     .numeric_date_order = IVRSM_DATE_DMY,

@@ -64,6 +64,9 @@ static const struct ivrsm_phrase_value es_months[] = {
 static const char *const es_number_joiners[] = {"y", NULL};
 static const struct ivrsm_phrase_value es_day_ordinals[] = {{"primero", 1}, {NULL, 0}};
 static const char *const es_plus_words[] = {"mas", NULL};
+/* "un cinco", "una tres": a grade or a score said with its article, not 1 then the number. */
+static const char *const es_number_articles[] = {"un", "una", NULL};
+
 static const char *const es_digit_fillers[] = {"eh",
                                                "em",
                                                "pues",
@@ -350,6 +353,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .national_without_trunk = 1,
     .plus_words = es_plus_words,
     .digit_fillers = es_digit_fillers,
+    .number_articles = es_number_articles,
     .weekdays = es_weekdays,
     .months = es_months,
     .numeric_date_order = IVRSM_DATE_DMY,

@@ -83,6 +83,7 @@ struct ivrsm_phrase_value {
     X(number_joiners)                                                                              \
     X(plus_words)                                                                                  \
     X(digit_fillers)                                                                               \
+    X(number_articles)                                                                             \
     X(next_words)                                                                                  \
     X(next_words_before)                                                                           \
     X(after_next_words)                                                                            \
@@ -213,6 +214,10 @@ struct ivrsm_locale {
     int national_without_trunk;       /* nonzero: "612345678" is taken for "0612345678" */
     const char *const *plus_words;    /* "plus": spoken "+" before a country code */
     const char *const *digit_fillers; /* hesitations and lead-ins ignored among digits */
+    /* Articles said before a number word, which are then no number: Spanish "un" in "un cinco"
+     * (a five, not 1 then 5), German "eine" in "eine Fünf". NULL where the language's "one"
+     * before a number is a digit (French "un deux trois"). */
+    const char *const *number_articles;
 
     /* Dates */
     const struct ivrsm_phrase_value *weekdays; /* 0 = Monday .. 6 = Sunday, variants allowed */

@@ -496,6 +496,127 @@ size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_wor
     return number_compound(loc, w, at, value, 0);
 }
 
+/* ---------------------------------------------------------------------------
+ * Quantities: the one number of a sentence, in words up to the thousands
+ * ------------------------------------------------------------------------- */
+
+/* The locale's word for a thousand after a count ("mille", "thousand", "mil", "tausend": a
+ * year_thousands entry worth 1000) at `at`: its word count, 0 when none. */
+static size_t thousand_word(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at)
+{
+    int value = 0;
+    size_t n = ivrsm_words_match_value(w, at, loc, IVRSM_LIST_year_thousands, &value);
+    return n > 0 && value == 1000 ? n : 0;
+}
+
+/* 0..999 said in words at `at`, the longest reading: a number of the table ("trois", "eight
+ * hundred and five", "seiscientos doce"), or N hundred M with the locale's hundreds word
+ * ("trois cents", "neuf cent quatre vingt", "cent cinquante", "vier hundert"). */
+static size_t below_thousand(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                             int64_t *value)
+{
+    int count = 0;
+    const size_t n = ivrsm_number_words(loc, w, at, &count);
+    *value = count;
+    if (n > 0 && (count < 1 || count > 99))
+        return n;
+    size_t h = ivrsm_words_match_list(w, at + n, loc, IVRSM_LIST_year_hundreds);
+    if (h == 0)
+        return n;
+    if (n == 0)
+        count = 1; /* "cent cinquante" */
+    size_t pos = at + n + h;
+    size_t joiner = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_number_joiners);
+    int rest = 0;
+    size_t r = ivrsm_number_words(loc, w, pos + joiner, &rest);
+    if (r > 0 && rest >= 1 && rest <= 99)
+        pos += joiner + r;
+    else
+        rest = 0;
+    *value = (int64_t)count * 100 + rest;
+    return pos - at;
+}
+
+/* A cardinal at `at`, in digits ("1500") or in words up to 999,999 ("deux mille trois cents",
+ * "three thousand", "dos mil quinientos", "zweitausend", "a thousand"): its word count (0 when
+ * none starts there) and its value. */
+static size_t cardinal(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                       int64_t *value)
+{
+    if (ivrsm_word_is_digits(w, at)) {
+        if (w->len[at] > 15)
+            return 0;
+        int64_t v = 0;
+        for (size_t k = 0; k < w->len[at]; k++)
+            v = v * 10 + (w->text[w->start[at] + k] - '0');
+        *value = v;
+        return 1;
+    }
+    int64_t count = 0;
+    size_t n = below_thousand(loc, w, at, &count);
+    size_t best = n;
+    *value = count;
+    /* "deux mille", "three thousand", then what is below the thousand */
+    size_t t = n > 0 && count >= 1 ? thousand_word(loc, w, at + n) : 0;
+    int lead = 0;
+    size_t lead_span = 0;
+    if (n == 0) /* "mille deux cents", "a thousand", "zweitausend" */
+        lead_span = ivrsm_words_match_value(w, at, loc, IVRSM_LIST_year_thousands, &lead);
+    if (t > 0 || lead_span > 0) {
+        size_t pos = t > 0 ? at + n + t : at + lead_span;
+        int64_t thousands = t > 0 ? count * 1000 : lead;
+        size_t joiner = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_number_joiners);
+        int64_t rest = 0;
+        size_t r = below_thousand(loc, w, pos + joiner, &rest);
+        if (r > 0)
+            pos += joiner + r;
+        else
+            rest = 0;
+        best = pos - at;
+        *value = thousands + rest;
+    }
+    return best;
+}
+
+/* Whether a word of the list (negations, not knowing) starts at `at`. */
+static bool text_words_at(const struct ivrsm_words *w, size_t at,
+                          const struct ivrsm_text_words *list)
+{
+    for (; list && list->text; list++)
+        if (ivrsm_words_match(w, at, list->text) > 0)
+            return true;
+    return false;
+}
+
+int ivrsm_words_quantity(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                         int64_t *value)
+{
+    int found = 0;
+    for (size_t at = 0; at < w->count;) {
+        if (text_words_at(w, at, loc->text.negations) ||
+            text_words_at(w, at, loc->text.clause_negations) ||
+            text_words_at(w, at, loc->text.dont_know))
+            return 1;
+        int64_t v;
+        size_t n = cardinal(loc, w, at, &v);
+        if (n == 0) {
+            at++;
+            continue;
+        }
+        size_t article = ivrsm_words_match_list(w, at, loc, IVRSM_LIST_number_articles);
+        int64_t next;
+        if (article > 0 && article == n && cardinal(loc, w, at + n, &next) > 0) {
+            at += article; /* "un cinco": the number is the next one */
+            continue;
+        }
+        if (found++)
+            return 1; /* "deux ou trois jours": which one? */
+        *value = v;
+        at += n;
+    }
+    return found ? 0 : 1;
+}
+
 #define READINGS_MAX 8
 #define DIGITS_MEMO_WORDS 64 /* the positions a search remembers: one bit of a word each */
 
@@ -549,6 +670,13 @@ static size_t number_readings(const struct ivrsm_locale *loc, const struct ivrsm
             add_reading(r, &count, max, base_span, e->value);
     }
     return count;
+}
+
+/* Whether a number starts at `at`: digits, or a word of the number table. */
+static bool starts_number(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at)
+{
+    size_t span;
+    return ivrsm_word_is_digits(w, at) || number_base(loc, w, at, &span) != NULL;
 }
 
 /* The search for digits behind ivrsm_words_digits(). */
@@ -681,6 +809,10 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
     }
     if (repeat_at)
         return 1;
+    /* Spanish "un cinco", German "eine Fünf": an article before a number word is no digit. */
+    size_t article = ivrsm_words_match_list(s->w, at, s->loc, IVRSM_LIST_number_articles);
+    if (article > 0 && starts_number(s->loc, s->w, at + article))
+        return search_digits(s, at + article, n);
     struct number_reading scratch[READINGS_MAX];
     size_t count;
     const struct number_reading *r = readings_at(s, at, scratch, &count);

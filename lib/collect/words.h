@@ -157,6 +157,17 @@ static inline size_t ivrsm_words_match_value(const struct ivrsm_words *w, size_t
 size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
                           int *value);
 
+/*
+ * The one number a sentence holds, said as a quantity: in digits or in words up to 999,999,
+ * with its thousands and hundreds ("deux mille trois cents euros", "about three thousand",
+ * "drei Tage", "la nota es 5", "le doy un cuatro": an article of the locale before a number
+ * is no number). Other words are passed over. Returns 0 with *value, or 1 when the sentence
+ * holds no number, more than one ("deux ou trois jours"), or a negation, a doubt or a way of
+ * not knowing of the locale ("pas trois", "vielleicht vier": the caller is asked again).
+ */
+int ivrsm_words_quantity(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                         int64_t *value);
+
 /* What an ivrsm_digits_accept callback says of a candidate digit string. */
 enum {
     IVRSM_DIGITS_TAKE = 0,    /* the value: stop searching */
