@@ -3,7 +3,8 @@
  *
  * - Said: when the whole answer, hesitations and thanks aside ("euh non
  *   merci"), is one of the locale's negative answers ("non", "rien", "pas de
- *   commentaire"...), said_no is set and the text is "". Otherwise the text is
+ *   commentaire"...) or several in a row ("non merci, rien"), said_no is set
+ *   and the text is "". Otherwise the text is
  *   the transcript as said (not normalised): trimmed, each run of ASCII
  *   whitespace or control characters collapsed to one space, cut at a
  *   character boundary to at most IVRSM_COLLECT_TEXT_MAX - 1 bytes.
@@ -84,17 +85,28 @@ static size_t copy_collapsed(const char *in, size_t len, char *out, size_t cap)
 }
 
 /*
- * The answer, fillers aside, is exactly one negative answer of the locale.
- * Every answer is tried, not only the longest: in "non merci beaucoup" the
- * answer is "non" and "merci beaucoup" the filler.
+ * The answer, fillers aside, is one negative answer of the locale or several in a row ("no,
+ * nada más", "non merci, rien", "nein, nichts"). Every answer is tried at each word, not only
+ * the longest: in "non merci beaucoup" the answer is "non" and "merci beaucoup" the filler.
+ * reach[i] marks the words before i read as answers and fillers, so each word is tried once.
  */
 static int is_negative_answer(const struct ivrsm_locale *loc, const struct ivrsm_words *w)
 {
-    size_t at = ivrsm_words_skip_list(w, 0, loc, IVRSM_LIST_answer_fillers);
-    for (const char *const *answer = loc->negative_answers; *answer; answer++) {
-        size_t n = ivrsm_words_match(w, at, *answer);
-        if (n > 0 && ivrsm_words_skip_list(w, at + n, loc, IVRSM_LIST_answer_fillers) == w->count)
-            return 1;
+    unsigned char reach[IVRSM_WORDS_MAX + 1];
+    memset(reach, 0, w->count + 1);
+    const size_t first = ivrsm_words_skip_list(w, 0, loc, IVRSM_LIST_answer_fillers);
+    for (size_t at = first; at < w->count; at++) {
+        if (at != first && !reach[at])
+            continue;
+        for (const char *const *answer = loc->negative_answers; *answer; answer++) {
+            size_t n = ivrsm_words_match(w, at, *answer);
+            if (n == 0)
+                continue;
+            size_t next = ivrsm_words_skip_list(w, at + n, loc, IVRSM_LIST_answer_fillers);
+            if (next == w->count)
+                return 1;
+            reach[next] = 1;
+        }
     }
     return 0;
 }
