@@ -255,7 +255,8 @@ END_TEST
 /*
  * A key said instead of pressed selects the route of the key in a menu, but not in a state that
  * collects a value: "nine" to "how many tickets?" is 9, though the state's "repeat" route has
- * the key 9.
+ * the key 9. In a state that collects, a key said that the collect does not take as a value is
+ * the key: "zero" to a four-digit code is the agent's 0.
  */
 START_TEST(test_key_said_only_in_menus)
 {
@@ -265,7 +266,8 @@ START_TEST(test_key_said_only_in_menus)
         "  agent: { utterances: [\"agent\"], dtmf: [\"0\"] }\n"
         "states:\n"
         "  start:\n    type: decide\n    routes:\n      - when: ctx.q == \"count\"\n"
-        "        next: count\n    next: menu\n"
+        "        next: count\n      - when: ctx.q == \"code\"\n        next: code\n"
+        "    next: menu\n"
         "  menu:\n    type: prompt_and_listen\n    prompt: \"Say agent, or repeat.\"\n"
         "    routes:\n      - { when_intent: repeat, set: { heard: repeat }, next: done }\n"
         "      - { when_intent: agent, set: { heard: agent }, next: done }\n"
@@ -273,6 +275,10 @@ START_TEST(test_key_said_only_in_menus)
         "  count:\n    type: prompt_and_listen\n    prompt: \"How many tickets?\"\n"
         "    collect: { mode: digits, min: 1, max: 2, target: tickets }\n"
         "    routes:\n      - { when_intent: repeat, set: { heard: repeat }, next: done }\n"
+        "    nomatch: { max: 1, next: done }\n    next: done\n"
+        "  code:\n    type: prompt_and_listen\n    prompt: \"Your four-digit code?\"\n"
+        "    collect: { mode: digits, min: 4, max: 4, target: code }\n"
+        "    routes:\n      - { when_intent: agent, set: { heard: agent }, next: done }\n"
         "    nomatch: { max: 1, next: done }\n    next: done\n"
         "  done:\n    type: prompt_end\n    prompt: \"Bye.\"\n";
     ivrsm_machine *m = NULL;
@@ -290,6 +296,13 @@ START_TEST(test_key_said_only_in_menus)
     ck_assert_str_eq(heard, "");
     ck_assert_int_eq(ask(m, "count", IVRSM_EVENT_SPEECH, "nine", heard, sizeof heard), 0);
     ck_assert_str_eq(heard, ""); /* collected as 9, no route taken */
+    ck_assert_int_eq(ask(m, "code", IVRSM_EVENT_SPEECH, "zero", heard, sizeof heard), 0);
+    ck_assert_str_eq(heard, "agent"); /* no code: the key of the agent */
+    ck_assert_int_eq(ask(m, "code", IVRSM_EVENT_SPEECH, "zero one two three", heard, sizeof heard),
+                     0);
+    ck_assert_str_eq(heard, ""); /* the code 0123 */
+    ck_assert_int_eq(ask(m, "code", IVRSM_EVENT_SPEECH, "I have zero", heard, sizeof heard), 0);
+    ck_assert_str_eq(heard, "");
     ivrsm_machine_unref(m);
 }
 END_TEST

@@ -162,7 +162,8 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
 
 /* A sentence that is a key said instead of pressed ("option 2", "touche deux") selects the
  * route of that key, as the key would (ivrsm_locale_key_said()), in a state that collects no
- * value; else r as it is. */
+ * value (in one that collects, only once the collect has not taken the sentence as a value:
+ * ivrsm_s_match_key_said()); else r as it is. */
 static s_match match_key_said(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,
                               const char *text, size_t len, s_match r)
 {
@@ -177,6 +178,15 @@ static s_match match_key_said(const ivrsm_session *s, const ivrsm_locale *loc, c
         r.route = route;
     }
     return r;
+}
+
+int ivrsm_s_match_key_said(const ivrsm_session *s, const m_state *st, const char *text, size_t len)
+{
+    char key[8];
+    if (st->dtmf_count == 0 ||
+        ivrsm_locale_key_said(s->m->languages[s->language], text, len, key, sizeof key) != 0)
+        return -1;
+    return find_dtmf(s, st, key, strlen(key));
 }
 
 static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,

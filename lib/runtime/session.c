@@ -988,9 +988,12 @@ static void after_collect(ivrsm_session *s, const m_state *st)
         escalate(s, "no next state");
 }
 
+/* Whether the input is a value of the state's collect, stored, with the keys it requires;
+ * *parsed: whether the collect read a value in it at all. */
 static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type type,
-                        const char *text)
+                        const char *text, bool *parsed)
 {
+    *parsed = false;
     const m_collect *c = &st->collect;
     if (type == IVRSM_EVENT_DTMF && !(c->allow_dtmf && s->limits->allow_dtmf))
         return false;
@@ -1018,6 +1021,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
         ivrsm_collect_parse(c->mode, &p, text, strlen(text), type == IVRSM_EVENT_DTMF, &v) == 0;
     if (ok)
         store_collected(s, c, &v);
+    *parsed = ok;
     return ok && required_present(s, c);
 }
 
@@ -1040,11 +1044,20 @@ static void handle_input(ivrsm_session *s, ivrsm_event_type type, const char *te
     }
     bool low_confidence = mt.why && !strcmp(mt.why, "low-confidence");
     if (st->collect.mode && type != IVRSM_EVENT_INTENT && !low_confidence) {
-        bool collected = try_collect(s, st, type, text);
+        bool parsed;
+        bool collected = try_collect(s, st, type, text, &parsed);
         if (s->failed)
             return;
-        if (collected)
+        if (collected) {
             after_collect(s, st);
+            return;
+        }
+        /* "cero" to a ten-digit number: not a value, but the key of the technician's route. */
+        int route = !parsed && type == IVRSM_EVENT_SPEECH
+                        ? ivrsm_s_match_key_said(s, st, text, strlen(text))
+                        : -1;
+        if (route >= 0)
+            take_route(s, st, route, "intent");
         else
             collect_failed(s);
         return;

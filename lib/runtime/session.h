@@ -282,6 +282,10 @@ typedef struct s_match {
 
 /* Whether route r may be taken now: it has no `when`, or its condition holds. */
 bool ivrsm_s_route_holds(const ivrsm_session *s, const m_route *r);
+/* The route of the key a sentence says instead of pressing it ("zero", "option 2"), or -1: in
+ * a state that collects, asked once its collect has not taken the sentence as a value ("cero"
+ * to a ten-digit contract number is the key 0 of the technician's route). */
+int ivrsm_s_match_key_said(const ivrsm_session *s, const m_state *st, const char *text, size_t len);
 /* Route matching of one input against a state's routes (no collect). */
 s_match ivrsm_s_match_routes(const ivrsm_session *s, const m_state *st, ivrsm_event_type type,
                              const char *text, size_t len, double confidence);
