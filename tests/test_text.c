@@ -1583,6 +1583,44 @@ START_TEST(test_heard_as_before_in_neutral_words)
 }
 END_TEST
 
+/*
+ * A correction of several words is looked for only in a sentence that holds the keys of all its
+ * words: English "I" alone ("I would like yes") is no "I mean", and the sentences that hold one
+ * are read for it with the keys as without them.
+ */
+START_TEST(test_correction_keys_of_all_its_words)
+{
+    const ivrsm_text_rules *r = ivrsm_locale_text_rules(ivrsm_locale_find("en-US"));
+    ivrsm_text_rules_prepare(r);
+    ck_assert_uint_gt(r->heard_cache->correction_sets, 0);
+    static const struct {
+        const char *text, *phrase;
+        int heard;
+    } cases[] = {
+        {"i would like yes", "yes", 1},
+        {"yes i mean no", "yes", 0},
+        {"yes i mean no", "no", 1},
+        {"i think i mean cancel", "cancel", 1},
+        {"cancel i mean move", "cancel", 0},
+        {"i mean it yes", "yes", 1},
+        {"what do you mean i said yes", "yes", 1},
+        {"yes no wait yes", "yes", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *text = cases[i].text, *phrase = cases[i].phrase;
+        const size_t len = strlen(text), plen = strlen(phrase);
+        const bool may = ivrsm_text_may_not_know(r, phrase, plen);
+        ivrsm_word_starts ws;
+        ivrsm_text_word_starts(text, len, &ws);
+        ivrsm_heard_memo keyed = {.starts = ws.bits, .keys = &ws.keys};
+        ck_assert_msg(ivrsm_text_hears_phrase_memo(r, text, len, phrase, plen, may, &keyed) ==
+                          cases[i].heard,
+                      "'%s' in '%s'", phrase, text);
+        ck_assert_int_eq(ivrsm_text_hears_phrase(r, text, len, phrase, plen, may), cases[i].heard);
+    }
+}
+END_TEST
+
 START_TEST(test_collapse_spaces)
 {
     static const struct {
@@ -1682,6 +1720,7 @@ static Suite *text_suite(void)
     tcase_add_test(tc, test_has_phrase_respects_lengths);
     tcase_add_test(tc, test_normalize_then_match);
     tcase_add_test(tc, test_word_starts_never_hide_a_phrase);
+    tcase_add_test(tc, test_correction_keys_of_all_its_words);
     tcase_add_test(tc, test_hears_phrase_as_words);
     tcase_add_test(tc, test_rejoin_separable);
     size_t locales = 0;

@@ -246,6 +246,22 @@ static void prepare_heard_cache(const ivrsm_text_rules *rules)
         const unsigned char c = (unsigned char)e->text[0];
         hc->correction_bytes[c >> 6] |= (uint64_t)1 << (c & 63);
     }
+    memset(hc->correction_words, 0, sizeof hc->correction_words);
+    hc->correction_sets = 0;
+    for (const struct ivrsm_text_words *e = rules->corrections; e && e->text; e++) {
+        if (hc->correction_sets == IVRSM_CORRECTION_SETS_MAX) {
+            hc->correction_sets = 0;
+            break;
+        }
+        ivrsm_sentence_keys *k = &hc->correction_words[hc->correction_sets++];
+        for (size_t i = 0, end; i < e->len; i = end + 1) {
+            for (end = i; end < e->len && e->text[end] != ' ';)
+                end++;
+            const unsigned key =
+                ivrsm_sentence_key(ivrsm_word_key((unsigned char)e->text[i], end - i));
+            k->bits[key >> 6] |= (uint64_t)1 << (key & 63);
+        }
+    }
     memset(&hc->turn_keys, 0, sizeof hc->turn_keys);
     memset(&hc->correction_keys, 0, sizeof hc->correction_keys);
     for (unsigned k = 0; k < IVRSM_WORD_KEY_BITS; k++) {
@@ -1085,6 +1101,25 @@ static inline bool heard_as_said(const ivrsm_text_rules *rules, const char *text
               (rules->idioms && inside_one_of(text, text_len, at, len, rules->idioms))));
 }
 
+/* Whether a sentence with these keys may hold one of the corrections: the keys of all the words
+ * of one of them ("i" and "mean"), or of the first word of one when they are not kept apart. */
+static inline bool may_hold_correction(const ivrsm_heard_cache *hc, const ivrsm_sentence_keys *keys)
+{
+    if (!keys_meet(keys, &hc->correction_keys))
+        return false;
+    if (hc->correction_sets == 0)
+        return true;
+    for (size_t i = 0; i < hc->correction_sets; i++) {
+        const ivrsm_sentence_keys *k = &hc->correction_words[i];
+        if ((keys->bits[0] & k->bits[0]) == k->bits[0] &&
+            (keys->bits[1] & k->bits[1]) == k->bits[1] &&
+            (keys->bits[2] & k->bits[2]) == k->bits[2] &&
+            (keys->bits[3] & k->bits[3]) == k->bits[3])
+            return true;
+    }
+    return false;
+}
+
 /*
  * Where the text's last correction followed by words starts and where the words after it start
  * (memo->corrected_from, corrected_to), found once per text: memo->corrected is 2 when there is
@@ -1100,7 +1135,7 @@ static void find_correction(const ivrsm_text_rules *rules, const char *text, siz
         if (!((b[0] & c[0]) | (b[1] & c[1]) | (b[2] & c[2]) | (b[3] & c[3])))
             return;
     }
-    if (hc && memo->keys && !keys_meet(memo->keys, &hc->correction_keys))
+    if (hc && memo->keys && !may_hold_correction(hc, memo->keys))
         return;
     for (size_t i = 0; i < text_len;) {
         size_t end = i;

@@ -101,6 +101,8 @@ static inline unsigned ivrsm_sentence_key(unsigned word_key)
     return word_key & 255;
 }
 
+#define IVRSM_CORRECTION_SETS_MAX 16
+
 /* Static storage for the sets of a language's rules, built by the first call that needs them
  * (a machine's load) and read by all after (release/acquire, no lock, no allocation). */
 typedef struct ivrsm_heard_cache {
@@ -116,6 +118,12 @@ typedef struct ivrsm_heard_cache {
     uint64_t correction_bytes[4];     /* the first bytes of those words */
     ivrsm_sentence_keys turn_keys;    /* turn_first folded as a sentence's keys are */
     ivrsm_sentence_keys correction_keys; /* correction_first folded so */
+    /* Every word of each of `corrections`, folded so, one set per correction: a sentence that
+     * holds a correction has the keys of all its words ("i" and "mean" for "i mean"), which
+     * most sentences with an English "I" have not. correction_sets is 0 when the list has
+     * more entries than IVRSM_CORRECTION_SETS_MAX (correction_keys alone is then asked). */
+    size_t correction_sets;
+    ivrsm_sentence_keys correction_words[IVRSM_CORRECTION_SETS_MAX];
 } ivrsm_heard_cache;
 
 typedef struct ivrsm_text_rules {
