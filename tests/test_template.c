@@ -1151,6 +1151,42 @@ START_TEST(test_missing_roots)
 }
 END_TEST
 
+/* A value said more times than IVRSM_MAX_TEXT_BYTES holds stops the render (the buffer failed
+ * as past its limit, not out of memory), in both renders; one just within it renders whole. */
+START_TEST(test_render_bounded)
+{
+    size_t size = 64 * 1024;
+    char *big = malloc(size + 1);
+    memset(big, 'x', size);
+    big[size] = 0;
+    json_t *c = json_pack("{s:s}", "big", big);
+    free(big);
+    char src[1024] = "";
+    for (int i = 0; i < 16; i++)
+        strcat(src, "{{ctx.big}}");
+    ivrsm_tmpl *within = compile_ok(src); /* 16 x 64 KiB: the bound exactly */
+    strcat(src, "{{ctx.big}}");
+    ivrsm_tmpl *past = compile_ok(src);
+    ivrsm_tmpl_scope scope = {.ctx = c, .globals = globals, .mem = ivrsm_mem_default()};
+    for (int speech = 0; speech < 2; speech++) {
+        ivrsm_buf out = IVRSM_BUF_INIT(ivrsm_mem_default());
+        int rc = speech ? ivrsm_tmpl_render_speech(within, &scope, &out)
+                        : ivrsm_tmpl_render(within, &scope, &out);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_uint_eq(out.len, IVRSM_MAX_TEXT_BYTES);
+        ivrsm_buf_free(&out);
+        rc = speech ? ivrsm_tmpl_render_speech(past, &scope, &out)
+                    : ivrsm_tmpl_render(past, &scope, &out);
+        ck_assert_int_eq(rc, -1);
+        ck_assert_int_eq(out.failed, IVRSM_BUF_PAST_LIMIT);
+        ivrsm_buf_free(&out);
+    }
+    ivrsm_tmpl_free(within);
+    ivrsm_tmpl_free(past);
+    json_decref(c);
+}
+END_TEST
+
 START_TEST(test_render_appends)
 {
     ivrsm_tmpl *t = compile_ok("{{ctx.name}}!");
@@ -1508,6 +1544,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_compiled_in_arena);
     tcase_add_loop_test(tc, test_render_table, 0, sizeof render_cases / sizeof render_cases[0]);
     tcase_add_test(tc, test_render_appends);
+    tcase_add_test(tc, test_render_bounded);
     tcase_add_test(tc, test_missing_roots);
     tcase_add_test(tc, test_numbers_as_written);
     tcase_add_loop_test(tc, test_format_table, 0, sizeof format_cases / sizeof format_cases[0]);

@@ -208,6 +208,12 @@ typedef struct ivrsm_machine ivrsm_machine;
 #define IVRSM_MAX_REQUEST_BODY_BYTES (1024u * 1024u) /* body of an http command */
 #define IVRSM_MAX_RESULT_BODY_BYTES (1024u * 1024u)  /* body of an ACTION_RESULT */
 #define IVRSM_MAX_HEADERS 64                         /* headers of one action */
+/* What a machine's templates make of a call's data. A rendered text (a prompt's part, a `set:`
+ * value, a request's value) stops at IVRSM_MAX_TEXT_BYTES; the call's data, ctx, at
+ * IVRSM_MAX_CTX_BYTES of the session's store (about the size of its JSON). A `set:` past either
+ * escalates the call (docs/runtime.md, "Bounds and escalation"). */
+#define IVRSM_MAX_TEXT_BYTES (1024u * 1024u)         /* one text a template renders */
+#define IVRSM_MAX_CTX_BYTES (16u * 1024u * 1024u)    /* a session's ctx */
 #define IVRSM_MAX_ID_BYTES 256                       /* call_id and session_id */
 
 /*

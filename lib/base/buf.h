@@ -15,10 +15,16 @@ typedef struct ivrsm_buf {
     char *data; /* NUL-terminated once anything was appended; NULL when empty */
     size_t len;
     size_t cap;
-    int failed;           /* set when an allocation failed; later appends are ignored */
+    int failed;           /* IVRSM_BUF_NO_MEMORY or IVRSM_BUF_PAST_LIMIT: later appends are
+                             ignored */
     int borrowed;         /* data is the caller's storage (ivrsm_buf_on), not the heap's */
     const ivrsm_mem *mem; /* where data lives once on the heap; must outlive the buffer */
 } ivrsm_buf;
+
+/* Why a buffer failed (ivrsm_buf.failed): an allocation, or a bound its writer keeps (a
+ * template's render, IVRSM_MAX_TEXT_BYTES). */
+#define IVRSM_BUF_NO_MEMORY 1
+#define IVRSM_BUF_PAST_LIMIT 2
 
 /* An empty buffer whose memory comes from `mem`. */
 #define IVRSM_BUF_INIT(mem)                                                                        \

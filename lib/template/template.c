@@ -855,8 +855,25 @@ int ivrsm_tmpl_uses_format(const ivrsm_tmpl *t, int format)
     return 0;
 }
 
+/*
+ * A render's output is bounded to IVRSM_MAX_TEXT_BYTES: a template of a few bytes may say a
+ * value of a megabyte thousands of times, or a `set:` double a ctx string at each turn of a
+ * menu. Only values can make a text longer than its template (blocks do not loop), so the
+ * bound is checked after each value: the render stops past it, the buffer failed with
+ * IVRSM_BUF_PAST_LIMIT.
+ */
+static inline int past_limit(ivrsm_buf *out, size_t start)
+{
+    if (out->len - start <= IVRSM_MAX_TEXT_BYTES)
+        return 0;
+    if (!out->failed)
+        out->failed = IVRSM_BUF_PAST_LIMIT;
+    return -1;
+}
+
 int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out)
 {
+    const size_t start = out->len;
     for (size_t pc = 0; pc < t->n_ops;) {
         const tmpl_op *op = &t->ops[pc];
         switch (op->kind) {
@@ -866,7 +883,7 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
             pc++;
             break;
         case OP_SUBST:
-            if (append_subst(out, t, op, scope) != 0)
+            if (append_subst(out, t, op, scope) != 0 || past_limit(out, start) != 0)
                 return -1;
             pc++;
             break;
@@ -953,6 +970,7 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
             out->len = ivrsm_text_collapse_spaces(out->data, out->len, out->data);
         return 0;
     }
+    const size_t start = out->len;
     speech_out o = {out, false};
     for (size_t pc = 0; pc < t->n_ops;) {
         const tmpl_op *op = &t->ops[pc];
@@ -972,7 +990,7 @@ int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope,
             if (owed)
                 ivrsm_buf_putc(out, ' ');
             size_t mark = out->len;
-            if (append_subst(out, t, op, scope) != 0)
+            if (append_subst(out, t, op, scope) != 0 || past_limit(out, start) != 0)
                 return -1;
             say_value(&o, mark, owed);
             pc++;

@@ -146,7 +146,10 @@ const char *ivrsm_tmpl_source(const ivrsm_tmpl *t);
  * strings as themselves, numbers as written in the JSON they came from when
  * the scope kept their text ("12.50"), else in their shortest form (3, 2.5;
  * an integer never with an exponent, -0 as 0), true/false as words, objects
- * and arrays as compact JSON. Returns 0, or -1 on allocation failure.
+ * and arrays as compact JSON. Returns 0, or -1 on allocation failure or when
+ * the text passed IVRSM_MAX_TEXT_BYTES (checked after each value: the render
+ * stops there): out is then failed, out->failed telling which
+ * (IVRSM_BUF_NO_MEMORY, IVRSM_BUF_PAST_LIMIT).
  */
 int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
 
@@ -154,8 +157,8 @@ int ivrsm_tmpl_render(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_
  * Render as it is spoken, into an empty `out`: the text of ivrsm_tmpl_render()
  * with runs of whitespace collapsed to one space and none at either end
  * (ivrsm_text_collapse_spaces()). The template's own text was collapsed at
- * compile time; only the values are collapsed here. Returns 0, or -1 on
- * allocation failure.
+ * compile time; only the values are collapsed here. Returns 0, or -1 as
+ * ivrsm_tmpl_render().
  */
 int ivrsm_tmpl_render_speech(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_buf *out);
 
