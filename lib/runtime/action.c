@@ -82,6 +82,14 @@ static int value_text_of(ivrsm_buf *into, const m_value *v, int kind, ivrsm_val 
     return 0;
 }
 
+/* A value's text that a render stopped at IVRSM_MAX_TEXT_BYTES fails the request being written
+ * in b for that reason, not for lack of memory (ivrsm_s_emit_http() tells them apart). */
+static void pass_limit(ivrsm_buf *b, const ivrsm_buf *text)
+{
+    if (text->failed == IVRSM_BUF_PAST_LIMIT)
+        b->failed = IVRSM_BUF_PAST_LIMIT;
+}
+
 static int value_text(ivrsm_buf *into, const m_value *v, const ivrsm_tmpl_scope *scope,
                       const char **s, size_t *n)
 {
@@ -189,6 +197,7 @@ static int write_template_json(ivrsm_buf *b, const ivrsm_tmpl *t, const ivrsm_tm
     int rc = ivrsm_tmpl_render(t, scope, &text) != 0 || text.failed
                  ? -1
                  : ivrsm_buf_json_string(b, ivrsm_buf_str(&text), text.len);
+    pass_limit(b, &text);
     ivrsm_buf_free(&text);
     return rc;
 }
@@ -235,6 +244,7 @@ static int write_segment(ivrsm_buf *b, const m_req_piece *p, const ivrsm_tmpl_sc
     } else if (rc == 0) {
         rc = ivrsm_buf_url_encode(b, s, n);
     }
+    pass_limit(b, &text);
     ivrsm_buf_free(&text);
     return rc;
 }
@@ -270,6 +280,7 @@ static int build_query(ivrsm_buf *b, const m_action *a, const ivrsm_tmpl_scope *
             rc = value_text(&text, pieces[i].value, scope, &s, &n);
         if (rc == 0)
             rc = ivrsm_buf_url_encode(b, s, n);
+        pass_limit(b, &text);
         ivrsm_buf_free(&text);
         if (rc != 0)
             return IVRSM_ENOMEM;
@@ -429,6 +440,10 @@ int ivrsm_s_emit_http(ivrsm_session *s, const m_state *st, const char **why)
     ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     struct http_texts at;
     int rc = write_http_texts(&b, s, a, c->pub.id, &at, why);
+    if (rc == IVRSM_ENOMEM && b.failed == IVRSM_BUF_PAST_LIMIT) {
+        *why = "request value longer than IVRSM_MAX_TEXT_BYTES";
+        rc = -1;
+    }
     if (rc == 0)
         rc = take_http_texts(s, c, a, &b, &at);
     ivrsm_buf_free(&b);

@@ -53,8 +53,9 @@ int ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t, char **out)
     ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render_speech(t, &sc, &b) != 0 || b.failed) {
+        int rc = b.failed == IVRSM_BUF_PAST_LIMIT ? IVRSM_ELIMIT : IVRSM_ENOMEM;
         ivrsm_buf_free(&b);
-        return IVRSM_ENOMEM;
+        return rc;
     }
     if (!b.data || b.len == 0) {
         ivrsm_buf_free(&b);
@@ -194,29 +195,47 @@ void ivrsm_s_ctx_tidy(ivrsm_session *s)
         ivrsm_vstore_shrink(&s->ctx, ctx_room(s->ctx.len));
 }
 
-/* Put the value of v into ctx's block (not linked yet): *at. 0 or IVRSM_ENOMEM. */
+/* What ctx holds, garbage aside: the size IVRSM_MAX_CTX_BYTES bounds. */
+static size_t ctx_live(const ivrsm_session *s)
+{
+    return (size_t)s->ctx.len - s->ctx.garbage;
+}
+
+/* A put into ctx's block is done (rc 0): IVRSM_ELIMIT when ctx passed its bound with it. */
+static int ctx_bounded(const ivrsm_session *s, int rc)
+{
+    return rc == 0 && ctx_live(s) > IVRSM_MAX_CTX_BYTES ? IVRSM_ELIMIT : rc;
+}
+
+/* put_value(): a text rendered for the value would pass IVRSM_MAX_TEXT_BYTES. */
+#define S_TEXT_PAST_LIMIT 1
+
+/* Put the value of v into ctx's block (not linked yet): *at. 0, IVRSM_ENOMEM, S_TEXT_PAST_LIMIT,
+ * or IVRSM_ELIMIT when ctx passed IVRSM_MAX_CTX_BYTES (each copy is checked as it is made: one
+ * value may copy ctx many times over). */
 static int put_value(ivrsm_session *s, const m_value *v, const ivrsm_tmpl_scope *sc, uint32_t *at)
 {
     ivrsm_vstore *st = &s->ctx;
     switch (v->kind) {
     case MV_LITERAL:
-        return ivrsm_vstore_put_json(st, v->literal, ivrsm_s_numtext, s, at);
+        return ctx_bounded(s, ivrsm_vstore_put_json(st, v->literal, ivrsm_s_numtext, s, at));
     case MV_TEMPLATE: {
         ivrsm_val x;
         switch (ivrsm_tmpl_expr_value(v->tmpl, sc, &x)) {
         case IVRSM_TMPL_VALUE:
-            return ivrsm_vstore_put_val(st, x, ivrsm_s_numtext, s, at);
+            return ctx_bounded(s, ivrsm_vstore_put_val(st, x, ivrsm_s_numtext, s, at));
         case IVRSM_TMPL_LITERAL: /* a copy of the template's: not the machine's number text */
-            return ivrsm_vstore_put_json(st, x.j, NULL, NULL, at);
+            return ctx_bounded(s, ivrsm_vstore_put_json(st, x.j, NULL, NULL, at));
         default:
             break;
         }
         char stack[512];
         ivrsm_buf text;
         ivrsm_buf_on(&text, s->mem, stack, sizeof(stack));
-        int rc = ivrsm_tmpl_render(v->tmpl, sc, &text) != 0 || text.failed
-                     ? IVRSM_ENOMEM
-                     : ivrsm_vstore_put_string(st, ivrsm_buf_str(&text), text.len, at);
+        int rc =
+            ivrsm_tmpl_render(v->tmpl, sc, &text) != 0 || text.failed
+                ? (text.failed == IVRSM_BUF_PAST_LIMIT ? S_TEXT_PAST_LIMIT : IVRSM_ENOMEM)
+                : ctx_bounded(s, ivrsm_vstore_put_string(st, ivrsm_buf_str(&text), text.len, at));
         ivrsm_buf_free(&text);
         return rc;
     }
@@ -251,22 +270,46 @@ static void ctx_key_written(ivrsm_session *s, const char *key)
         s->language_checked = false;
 }
 
-static void apply_set(ivrsm_session *s, const m_kvlist *set)
+/*
+ * Make the writes of a `set:`. false when the step cannot go on as the machine says: memory
+ * ran out (the session failed), or a value would pass IVRSM_MAX_TEXT_BYTES or ctx
+ * IVRSM_MAX_CTX_BYTES (a `set:` that doubles a text at each turn of a menu, or copies ctx
+ * into itself): that write is not made, and the call is escalated, as at any bound.
+ */
+static bool apply_set_writes(ivrsm_session *s, const m_kvlist *set);
+
+static inline bool apply_set(ivrsm_session *s, const m_kvlist *set)
 {
-    if (!set->count)
-        return; /* most routes: nothing to write, nothing to check */
+    return !set->count /* most routes: nothing to write, nothing to check */
+           || apply_set_writes(s, set);
+}
+
+__attribute__((noinline)) static bool apply_set_writes(ivrsm_session *s, const m_kvlist *set)
+{
     if (set->writes_language)
         s->language_checked = false; /* also when a write below fails half-way */
     for (size_t i = 0; i < set->count; i++) {
         m_kv *kv = &set->items[i];
+        /* Values replaced within one event are garbage until the event ends (ivrsm_s_ctx_tidy):
+         * a run of steps rewriting a large value compacts before the garbage outgrows ctx's
+         * bound, unless an answer's nodes, which must not move, are in the block. */
+        if (s->ctx.garbage > IVRSM_MAX_CTX_BYTES && s->answers != &s->ctx)
+            ivrsm_vstore_compact(&s->ctx);
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
+        uint32_t mark = s->ctx.len;
         uint32_t at;
-        if (put_value(s, &kv->value, &sc, &at) != 0 ||
+        int rc = put_value(s, &kv->value, &sc, &at);
+        if (rc == IVRSM_ELIMIT || rc == S_TEXT_PAST_LIMIT) {
+            ivrsm_vstore_truncate(&s->ctx, mark);
+            escalate(s, rc == IVRSM_ELIMIT ? "call data too large" : "text too large");
+            return false;
+        }
+        if (rc != 0 ||
             (kv->plain_len
                  ? ivrsm_ctx_store_set_member(&s->ctx, kv->key, kv->plain_len, at, &kv->hint)
                  : ivrsm_ctx_store_set_hinted(&s->ctx, kv->key, at, &kv->hint)) == IVRSM_ENOMEM) {
             ivrsm_s_fail(s);
-            return;
+            return false;
         }
     }
     /* ctx.language is checked after a `set:` that may have written it, or when something else
@@ -274,6 +317,7 @@ static void apply_set(ivrsm_session *s, const m_kvlist *set)
      * nothing to do otherwise. */
     if (set->writes_language || !s->language_checked)
         sync_language(s);
+    return true;
 }
 
 static const m_state *cur(const ivrsm_session *s)
@@ -285,7 +329,11 @@ static const m_state *cur(const ivrsm_session *s)
 static void say_message(ivrsm_session *s, const m_message *msg)
 {
     msg = ivrsm_m_message_in(msg, s->language);
-    if (ivrsm_s_speech_render(s, msg, &s->said) != 0)
+    int rc = ivrsm_s_speech_render(s, msg, &s->said);
+    if (rc == IVRSM_ELIMIT)
+        /* A part that would pass IVRSM_MAX_TEXT_BYTES is left out; the rest is said. */
+        ivrsm_s_trace_note(s, "text_too_large", "a part of a prompt left out");
+    else if (rc != 0)
         ivrsm_s_fail(s);
 }
 
@@ -791,8 +839,8 @@ static void take_route(ivrsm_session *s, const m_state *st, int route, const cha
     /* Only the caller's input ends a run of failures: a route on data does not. */
     if (r->kind != M_ROUTE_CONDITION)
         s->consecutive_failures = 0;
-    apply_set(s, &r->set);
-    goto_state(s, r->next, long_reason ? long_reason : reason);
+    if (apply_set(s, &r->set))
+        goto_state(s, r->next, long_reason ? long_reason : reason);
     ivrsm_mem_free(s->mem, long_reason);
 }
 
@@ -807,8 +855,8 @@ static int entry_route(const ivrsm_session *s, const m_state *st)
 
 static void take_fallback(ivrsm_session *s, const m_state *st)
 {
-    apply_set(s, &st->fallback.set);
-    goto_state(s, st->fallback.next, "fallback");
+    if (apply_set(s, &st->fallback.set))
+        goto_state(s, st->fallback.next, "fallback");
 }
 
 /*
@@ -1081,7 +1129,8 @@ static void outcome(ivrsm_session *s, const m_state *st, const m_outcome *o, boo
             escalate(s, success ? "no next state" : "action failed");
         return;
     }
-    apply_set(s, &o->set);
+    if (!apply_set(s, &o->set))
+        return;
     say_message(s, o->prompt.prompt_template ? o->prompt.prompt_template : o->prompt.prompt);
     int32_t next = o->next >= 0 ? o->next : st->next;
     if (next >= 0)
@@ -1187,7 +1236,10 @@ static void start_handoff(ivrsm_session *s, const m_state *st)
     say_message(s, st->handoff.prompt ? st->handoff.prompt : s->m->handoff_prompt);
     give_said(s, c);
     const ivrsm_tmpl *queue = st->handoff.queue ? st->handoff.queue : s->m->handoff_queue;
-    if (ivrsm_s_render_text(s, queue, &c->queue) != 0)
+    int rc = ivrsm_s_render_text(s, queue, &c->queue);
+    if (rc == IVRSM_ELIMIT)
+        ivrsm_s_trace_note(s, "text_too_large", "the handoff's queue left out");
+    else if (rc != 0)
         ivrsm_s_fail(s);
     c->pub.handoff.queue = c->queue;
     json_t *ctx = handoff_context(s);

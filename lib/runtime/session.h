@@ -252,7 +252,8 @@ void ivrsm_s_speech_free(const ivrsm_mem *mem, s_speech *sp);
  */
 int ivrsm_s_speech_add(const ivrsm_mem *mem, s_speech *sp, ivrsm_part_type type, const char *text);
 int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *parts, size_t n);
-/* Render message `msg` (NULL: nothing) and add its parts. 0, or -1 on no memory. */
+/* Render message `msg` (NULL: nothing) and add its parts. 0, -1 on no memory, or IVRSM_ELIMIT
+ * when a part's text would pass IVRSM_MAX_TEXT_BYTES: that part is left out, the others added. */
 int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech *out);
 /* Whether sp has say parts (ivrsm_s_speech_text() is then NULL only when memory ran out). */
 bool ivrsm_s_speech_has_words(const s_speech *sp);
@@ -394,7 +395,8 @@ int ivrsm_s_ctx_language(const ivrsm_session *s);
 void ivrsm_s_start_language(ivrsm_session *s);
 ivrsm_tmpl_scope ivrsm_s_scope(const ivrsm_session *s);
 /* Render a template to a new string (s->mem) with whitespace collapsed (for speech) in *out,
- * NULL when it says nothing. 0, or IVRSM_ENOMEM. */
+ * NULL when it says nothing. 0, IVRSM_ENOMEM, or IVRSM_ELIMIT (*out NULL) for a text past
+ * IVRSM_MAX_TEXT_BYTES. */
 int ivrsm_s_render_text(const ivrsm_session *s, const ivrsm_tmpl *t, char **out);
 /* The step engine's entry points (session.c), driven by session_api.c. */
 void ivrsm_s_enter(ivrsm_session *s, int32_t to, const char *reason);

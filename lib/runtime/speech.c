@@ -143,7 +143,8 @@ int ivrsm_s_speech_append(const ivrsm_mem *mem, s_speech *sp, const ivrsm_part *
 }
 
 /* Words rendered for this call, collapsed, added where they are rendered (no copy of their
- * own): a text with a NUL in it is said up to it. 0, or -1 on no memory. */
+ * own): a text with a NUL in it is said up to it. 0, -1 on no memory, or IVRSM_ELIMIT (nothing
+ * added) for a text past IVRSM_MAX_TEXT_BYTES. */
 static int add_rendered(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *out)
 {
     char stack[512];
@@ -154,6 +155,8 @@ static int add_rendered(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *o
     if (ivrsm_tmpl_render_speech(t, &sc, &b) == 0 && !b.failed) {
         const char *nul = memchr(b.data, '\0', b.len);
         rc = add_text(s->mem, out, IVRSM_PART_SAY, b.data, nul ? (size_t)(nul - b.data) : b.len);
+    } else if (b.failed == IVRSM_BUF_PAST_LIMIT) {
+        rc = IVRSM_ELIMIT;
     }
     ivrsm_buf_free(&b);
     return rc;
@@ -167,8 +170,9 @@ static int add_uri(const ivrsm_session *s, const ivrsm_tmpl *t, s_speech *out)
     ivrsm_buf_on(&b, s->mem, stack, sizeof(stack));
     ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
     if (ivrsm_tmpl_render(t, &sc, &b) != 0 || b.failed) {
+        int rc = b.failed == IVRSM_BUF_PAST_LIMIT ? IVRSM_ELIMIT : -1;
         ivrsm_buf_free(&b);
-        return -1;
+        return rc;
     }
     const char *text = b.data;
     size_t len = strlen(text), start = 0;
@@ -212,6 +216,7 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
         }
         return ivrsm_s_speech_append(s->mem, out, msg->fixed, msg->fixed_count);
     }
+    int past_limit = 0;
     for (size_t i = 0; i < msg->count; i++) {
         const m_part *p = &msg->parts[i];
         int rc;
@@ -221,10 +226,12 @@ int ivrsm_s_speech_render(const ivrsm_session *s, const m_message *msg, s_speech
             rc = ivrsm_s_speech_add(s->mem, out, IVRSM_PART_SAY, ivrsm_tmpl_static_speech(p->tmpl));
         else
             rc = add_rendered(s, p->tmpl, out);
-        if (rc != 0)
+        if (rc == IVRSM_ELIMIT)
+            past_limit = rc; /* that part is left out, the others said */
+        else if (rc != 0)
             return -1;
     }
-    return 0;
+    return past_limit;
 }
 
 bool ivrsm_s_speech_has_words(const s_speech *sp)

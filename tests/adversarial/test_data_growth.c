@@ -1,0 +1,337 @@
+/*
+ * Machines that are valid but make a call's data grow without end: a `set:`
+ * that doubles a text at each turn of a menu, one that copies ctx into
+ * itself, a prompt or a request value that says a large value thousands of
+ * times. Each loads (nothing in them is wrong to the validator), and each
+ * call must stay within bounded memory and end: a rendered text stops at
+ * IVRSM_MAX_TEXT_BYTES, ctx at IVRSM_MAX_CTX_BYTES, and a `set:` past either
+ * escalates the call (docs/runtime.md, "Bounds and escalation").
+ *
+ * The session's allocator counts what it holds: a test stops feeding as soon
+ * as the peak passes what the bounds allow, so a library without them fails
+ * here in a fraction of a second instead of swapping.
+ */
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivrsm/ivrsm.h"
+
+/* ------------------------------------------------------ a counting allocator */
+
+typedef struct counted {
+    size_t now, peak;
+} counted;
+
+/* Each block carries its size in front (16 bytes, to keep the alignment). */
+static void *c_malloc(size_t n, void *user)
+{
+    counted *c = user;
+    unsigned char *p = malloc(n + 16);
+    if (!p)
+        return NULL;
+    memcpy(p, &n, sizeof n);
+    c->now += n;
+    if (c->now > c->peak)
+        c->peak = c->now;
+    return p + 16;
+}
+
+static void c_free(void *ptr, void *user)
+{
+    if (!ptr)
+        return;
+    counted *c = user;
+    unsigned char *p = (unsigned char *)ptr - 16;
+    size_t n;
+    memcpy(&n, p, sizeof n);
+    c->now -= n;
+    free(p);
+}
+
+static void *c_calloc(size_t count, size_t size, void *user)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    void *p = c_malloc(count * size, user);
+    if (p)
+        memset(p, 0, count * size);
+    return p;
+}
+
+static void *c_realloc(void *ptr, size_t size, void *user)
+{
+    if (!ptr)
+        return c_malloc(size, user);
+    size_t old;
+    memcpy(&old, (unsigned char *)ptr - 16, sizeof old);
+    void *q = c_malloc(size, user);
+    if (!q)
+        return NULL;
+    memcpy(q, ptr, old < size ? old : size);
+    c_free(ptr, user);
+    return q;
+}
+
+/* ------------------------------------------------------------------ a call */
+
+typedef struct trace_log {
+    char text[1 << 16];
+    size_t len;
+} trace_log;
+
+static void on_trace(void *user, const char *record)
+{
+    trace_log *t = user;
+    size_t n = strlen(record);
+    if (n > 4096)
+        n = 4096; /* records quoting a long prompt: their start is enough */
+    if (t->len + n + 2 < sizeof t->text) {
+        memcpy(t->text + t->len, record, n);
+        t->len += n;
+        t->text[t->len++] = '\n';
+        t->text[t->len] = 0;
+    }
+}
+
+typedef struct call {
+    ivrsm_machine *m;
+    ivrsm_session *s;
+    ivrsm_mem mem;
+    counted count;
+    trace_log trace;
+    char last_ask[256];
+    char hangup[64];
+    uint64_t http_id;
+    int https;
+} call;
+
+static void load(call *c, const char *yaml)
+{
+    ivrsm_error err;
+    int rc =
+        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "t.yaml", &c->m, &err);
+    ck_assert_msg(rc == 0, "load: %s", err.message);
+}
+
+static void drain(call *c)
+{
+    const ivrsm_command *cmd;
+    while ((cmd = ivrsm_session_next_command(c->s))) {
+        if (cmd->type == IVRSM_COMMAND_ASK)
+            snprintf(c->last_ask, sizeof c->last_ask, "%s", cmd->text ? cmd->text : "(none)");
+        if (cmd->type == IVRSM_COMMAND_HANGUP)
+            snprintf(c->hangup, sizeof c->hangup, "%s", cmd->hangup.reason);
+        if (cmd->type == IVRSM_COMMAND_HTTP) {
+            c->http_id = cmd->id;
+            c->https++;
+        }
+    }
+}
+
+static void start(call *c, const char *yaml, const char *ctx_json)
+{
+    load(c, yaml);
+    c->mem = (ivrsm_mem){&c->count, c_malloc, c_free, c_calloc, c_realloc};
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.session_id = "s-growth";
+    o.ctx_json = ctx_json;
+    o.trace = on_trace;
+    o.trace_user = &c->trace;
+    o.mem = &c->mem;
+    ck_assert_int_eq(ivrsm_session_new(c->m, &o, &c->s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(c->s), 0);
+    drain(c);
+}
+
+static void finish(call *c)
+{
+    ivrsm_session_free(c->s);
+    ck_assert_msg(c->count.now == 0, "%zu bytes left after the session", c->count.now);
+    ivrsm_machine_unref(c->m);
+}
+
+/*
+ * Press 1 until the call ends, at most `presses` times; the session may never hold more than
+ * `peak_max` bytes on the way. Returns the presses it took.
+ */
+static int press_until_end(call *c, int presses, size_t peak_max)
+{
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1";
+    for (int i = 1; i <= presses; i++) {
+        ck_assert_int_eq(ivrsm_session_feed(c->s, &ev), 0);
+        drain(c);
+        ck_assert_msg(c->count.peak <= peak_max, "press %d: the session held %zu bytes (bound %zu)",
+                      i, c->count.peak, peak_max);
+        if (ivrsm_session_ended(c->s))
+            return i;
+    }
+    ck_abort_msg("the call did not end after %d presses", presses);
+    return presses;
+}
+
+/* A menu whose every turn doubles a text in ctx: 2^n bytes after n presses. Visits are the
+ * most a machine may allow, so no other bound stops it first. */
+START_TEST(set_doubling_a_text_escalates)
+{
+    call c = {0};
+    start(&c,
+          "machine: t\nversion: '1'\nlocale: en-US\n"
+          "globals:\n  limits: {max_state_visits: 65535, max_steps_per_event: 10000}\n"
+          "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
+          "states:\n"
+          "  menu:\n"
+          "    type: prompt_and_listen\n"
+          "    prompt: Press 1.\n"
+          "    routes:\n"
+          "      - when_intent: again\n"
+          "        set: {log: '{{ctx.log}}{{ctx.log}}ab'}\n"
+          "        next: menu\n"
+          "  bye: {type: prompt_end, prompt: Goodbye.}\n",
+          NULL);
+    /* 2^20 bytes is IVRSM_MAX_TEXT_BYTES: the 20th press is refused. */
+    int presses = press_until_end(&c, 40, 8u * IVRSM_MAX_TEXT_BYTES);
+    ck_assert_int_le(presses, 21);
+    ck_assert_msg(strstr(c.trace.text, "\"kind\":\"escalation\"") &&
+                      strstr(c.trace.text, "text too large"),
+                  "the escalation and its reason in the trace:\n%s", c.trace.text);
+    /* Escalated to the goodbye: said, then the hangup. */
+    ck_assert_str_eq(c.hangup, "goodbye");
+    finish(&c);
+}
+END_TEST
+
+/* A `set:` that copies ctx's value into itself twice: no text is rendered (values are
+ * copied whole), ctx doubles at each turn. */
+START_TEST(set_copying_ctx_into_itself_escalates)
+{
+    call c = {0};
+    start(&c,
+          "machine: t\nversion: '1'\nlocale: en-US\n"
+          "globals:\n  limits: {max_state_visits: 65535}\n"
+          "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
+          "states:\n"
+          "  menu:\n"
+          "    type: prompt_and_listen\n"
+          "    prompt: Press 1.\n"
+          "    routes:\n"
+          "      - when_intent: again\n"
+          "        set: {tree: {left: '{{ctx.tree}}', right: '{{ctx.tree}}'}}\n"
+          "        next: menu\n",
+          "{\"tree\": \"0123456789abcdef0123456789abcdef\"}");
+    /* ctx's bound, and what one put may add past it before it is checked (two copies of a
+     * ctx within the bound), and the store's block grown by half again. */
+    int presses = press_until_end(&c, 40, 6u * IVRSM_MAX_CTX_BYTES);
+    ck_assert_int_le(presses, 24);
+    ck_assert_msg(strstr(c.trace.text, "call data too large"), "the reason in the trace:\n%s",
+                  c.trace.text);
+    /* No handoff, no goodbye state: the escalation hangs up. */
+    ck_assert_str_eq(c.hangup, "escalation");
+    /* What was written before the refused turn is still there, whole. */
+    char *ctx = ivrsm_session_ctx_json(c.s);
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_ptr_nonnull(strstr(ctx, "\"left\""));
+    ivrsm_free(ctx);
+    finish(&c);
+}
+END_TEST
+
+/* A value of 64 KiB said 20 times in one part of a prompt: that part is left out (and noted in
+ * the trace), the prompt's other part is said, the call goes on. */
+START_TEST(prompt_past_text_bound_leaves_the_part_out)
+{
+    char *big = malloc(70000);
+    int n = snprintf(big, 70000, "{\"big\": \"");
+    memset(big + n, 'x', 65536);
+    snprintf(big + n + 65536, 70000 - (size_t)n - 65536, "\"}");
+    char part[512] = "";
+    for (int i = 0; i < 20; i++)
+        strcat(part, "{{ctx.big}} ");
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "machine: t\nversion: '1'\nlocale: en-US\n"
+             "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
+             "states:\n"
+             "  menu:\n"
+             "    type: prompt_and_listen\n"
+             "    prompt: [{say: '%s'}, {play: 'beep.wav'}, {say: Press 1.}]\n"
+             "    routes:\n"
+             "      - when_intent: again\n"
+             "        next: bye\n"
+             "  bye: {type: prompt_end, prompt: Goodbye.}\n",
+             part);
+    call c = {0};
+    start(&c, yaml, big);
+    free(big);
+    ck_assert_str_eq(c.last_ask, "Press 1.");
+    ck_assert_msg(strstr(c.trace.text, "text_too_large"), "a note in the trace:\n%.2000s",
+                  c.trace.text);
+    ck_assert_uint_le(c.count.peak, 4u * IVRSM_MAX_TEXT_BYTES);
+    ck_assert_int_eq(press_until_end(&c, 1, 4u * IVRSM_MAX_TEXT_BYTES), 1);
+    ck_assert_str_eq(c.hangup, "goodbye");
+    finish(&c);
+}
+END_TEST
+
+/* A query value saying a 1 MiB ctx value 64 times: the render stops at IVRSM_MAX_TEXT_BYTES,
+ * the action fails as a request that cannot be built does (its on_fail), not for memory. */
+START_TEST(request_value_past_text_bound_fails_the_action)
+{
+    size_t size = IVRSM_MAX_TEXT_BYTES;
+    char *big = malloc(size + 32);
+    int n = snprintf(big, 32, "{\"big\": \"");
+    memset(big + n, 'y', size);
+    snprintf(big + n + size, 32, "\"}");
+    char q[1024] = "";
+    for (int i = 0; i < 64; i++)
+        strcat(q, "{{ctx.big}}");
+    char yaml[4096];
+    snprintf(yaml, sizeof yaml,
+             "machine: t\nversion: '1'\nlocale: en-US\n"
+             "globals:\n  endpoints: {find: 'GET /find'}\n"
+             "states:\n"
+             "  lookup:\n"
+             "    type: action_then_prompt\n"
+             "    action:\n"
+             "      call: ${globals.endpoints.find}\n"
+             "      query: {q: '%s'}\n"
+             "    on_success: {next: found}\n"
+             "    on_fail: {next: failed}\n"
+             "  found: {type: prompt_end, prompt: Found.}\n"
+             "  failed: {type: prompt_end, prompt: Sorry.}\n",
+             q);
+    call c = {0};
+    start(&c, yaml, big);
+    free(big);
+    ck_assert_int_eq(c.https, 0);
+    ck_assert_str_eq(c.hangup, "goodbye");
+    ck_assert_msg(strstr(c.trace.text, "IVRSM_MAX_TEXT_BYTES") &&
+                      strstr(c.trace.text, "\"to\":\"failed\""),
+                  "the action failed, and why, in the trace:\n%.3000s", c.trace.text);
+    /* ctx's 1 MiB, and one render stopped at the value that passed the bound (2 MiB, in a
+     * buffer grown by doubling); without the bound, 64 MiB. */
+    ck_assert_uint_le(c.count.peak, 8u * IVRSM_MAX_TEXT_BYTES);
+    finish(&c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("data_growth");
+    TCase *tc = tcase_create("bounds");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, set_doubling_a_text_escalates);
+    tcase_add_test(tc, set_copying_ctx_into_itself_escalates);
+    tcase_add_test(tc, prompt_past_text_bound_leaves_the_part_out);
+    tcase_add_test(tc, request_value_past_text_bound_fails_the_action);
+    suite_add_tcase(suite, tc);
+    SRunner *r = srunner_create(suite);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
