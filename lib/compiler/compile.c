@@ -371,8 +371,9 @@ static void read_for_secret(secret_reads *r, bool secret, const m_value *v)
         return;
     }
     for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++) {
-        bool member_secret =
-            secret || (v->kind == MV_OBJECT && ivrsm_redact_key_is_sensitive(r->c->m, v->keys[i]));
+        /* Counting needs no names: every path is room. */
+        bool member_secret = secret || (r->add && v->kind == MV_OBJECT &&
+                                        ivrsm_redact_key_is_sensitive(r->c->m, v->keys[i]));
         read_for_secret(r, member_secret, &v->items[i]);
     }
 }
@@ -387,7 +388,8 @@ static void reads_for_secrets(secret_reads *r)
         const m_kvlist *lists[] = {&a->headers, &a->query, &a->path_params};
         for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++)
             for (size_t k = 0; k < lists[l]->count; k++)
-                read_for_secret(r, ivrsm_redact_key_is_sensitive(m, lists[l]->items[k].key),
+                read_for_secret(r,
+                                r->add && ivrsm_redact_key_is_sensitive(m, lists[l]->items[k].key),
                                 &lists[l]->items[k].value);
         if (a->has_body)
             read_for_secret(r, false, &a->body);
@@ -402,7 +404,8 @@ static void set_reads_for_secrets(void *user, const m_kvlist *set)
     for (size_t i = 0; i < set->count && !r->c->nomem; i++) {
         const char *dot = strrchr(set->items[i].key, '.');
         const char *leaf = dot ? dot + 1 : set->items[i].key;
-        read_for_secret(r, ivrsm_redact_key_is_sensitive(r->c->m, leaf), &set->items[i].value);
+        read_for_secret(r, r->add && ivrsm_redact_key_is_sensitive(r->c->m, leaf),
+                        &set->items[i].value);
     }
 }
 
