@@ -585,17 +585,45 @@ int app_build_say_command(const app_config *cfg, const ivrsm_command *c, app_ste
     return step_set(out, "playback", &arg) == 0 ? 1 : -1;
 }
 
-/* A queue name that can sit in an extension, a dial string or a queue argument. */
+/*
+ * A handoff target is a name, never dial-string or argument syntax: it may come
+ * from the caller or a backend (a queue_id template rendering ctx), and it lands in
+ * --handoff-arg, whose every other byte is the operator's. Allowed: ASCII letters,
+ * digits and '_', '.' and '-' after the first character, '+' as the first
+ * (an E.164 number), at most 128 bytes. Everything else is refused, among them
+ * what FreeSWITCH reads as structure in the handoff applications' arguments:
+ *   ' ' tab newline  argument separators (src/switch_utils.c switch_separate_string:
+ *                    transfer_function, callcenter_function split on blanks)
+ *   '  "  \          quoting and escapes of that split (cleanup_separated_string)
+ *   ^                "^^X" changes the separator (switch_separate_string); sofia's
+ *                    "DEST^TO" sets the To URI (mod_sofia.c sofia_outgoing_channel)
+ *   | ,              failover and simultaneous legs; ":_:" enterprise legs
+ *   :                (src/switch_ivr_originate.c switch_ivr_originate,
+ *                    switch_ivr_enterprise_originate)
+ *   { } [ ] < >      channel variables of the whole dial or of one leg (same)
+ *   /                endpoint and its data (switch_ivr_originate: chan_type/chan_data)
+ *   @                the domain of user/USER@DOMAIN (mod_dptools.c user_outgoing_channel)
+ *                    and of a mod_callcenter queue NAME@DOMAIN: a domain belongs in
+ *                    the template ('{queue}@default'), never in the data
+ *   %                sofia's USER%HOST registration lookup (sofia_outgoing_channel)
+ *   ;  =             SIP URI parameters and header/variable assignments
+ *   $  !  &  ( )     variable expansion, playback lists, application calls
+ *   a leading '-'    transfer's "-bleg" / "-both" (mod_dptools.c transfer_function)
+ *   a leading '.'    nothing a queue starts with; refused with '-' for symmetry
+ */
 static bool queue_valid(const char *q)
 {
     size_t n = q ? strlen(q) : 0;
     if (n == 0 || n > 128)
         return false;
-    for (const char *p = q; *p; p++) {
-        char c = *p;
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              c == '_' || c == '.' || c == '-' || c == '@' || c == '+'))
-            return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = q[i];
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (alnum || c == '_')
+            continue;
+        if (i == 0 ? c == '+' : (c == '.' || c == '-'))
+            continue;
+        return false;
     }
     return true;
 }
@@ -604,7 +632,7 @@ int app_build_handoff(const app_config *cfg, const char *queue, app_step *out, c
                       size_t errlen)
 {
     if (!queue_valid(queue)) {
-        snprintf(err, errlen, "queue '%.60s' is not a plain name (letters, digits, _ . - @ +)",
+        snprintf(err, errlen, "queue '%.60s' is not a plain name (letters, digits, _ . -, a leading +)",
                  queue ? queue : "");
         return -1;
     }

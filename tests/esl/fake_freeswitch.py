@@ -854,6 +854,10 @@ class FakeSwitch:
         if app == "hangup":
             self.hangup(call, (data or "").strip() or "NORMAL_CLEARING", "host")
             return None
+        if app in ("bridge", "callcenter", "transfer") and ex is not None:
+            # Where the call goes, as the application reads its argument (fs_model:
+            # switch_ivr_originate, transfer_function, callcenter_function).
+            ex["target"] = fs_model.handoff_target(app, data)
         if app in ("bridge", "callcenter"):
             return await self.run_handoff(call, app, data, event_uuid)
         if app == "transfer":

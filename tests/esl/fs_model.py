@@ -412,6 +412,117 @@ def base_set(data):
 
 
 # ---------------------------------------------------------------------------
+# Where a handoff goes: dial strings, transfer and callcenter arguments
+# ---------------------------------------------------------------------------
+
+
+def _strip_brackets(text, open_c, close_c):
+    """switch_event_create_brackets: a leading OPEN...CLOSE block of variables;
+    returns (variables text or None, the rest)."""
+    text = text.lstrip(" ")
+    if not text.startswith(open_c):
+        return None, text
+    end = find_end_paren(text, 0, open_c, close_c)
+    if end < 0:
+        return None, text
+    return text[1:end], text[end + 1:]
+
+
+def _leg(text):
+    """One leg: "[vars]" blocks, then ENDPOINT/DATA split at the first '/'
+    (src/switch_ivr_originate.c switch_ivr_originate: chan_type, chan_data). The
+    endpoint's own reading of its data: user/USER@DOMAIN
+    (mod_dptools.c user_outgoing_channel), sofia/PROFILE/DEST with DEST^TO and
+    USER%HOST (mod_sofia.c sofia_outgoing_channel)."""
+    leg_vars = []
+    while True:
+        v, rest = _strip_brackets(text, "[", "]")
+        if v is None:
+            break
+        leg_vars.append(v)
+        text = rest
+    text = text.lstrip(" ")
+    endpoint, _, data = text.partition("/")
+    leg = {"endpoint": endpoint, "data": data, "vars": leg_vars}
+    if endpoint == "user":
+        user, at, domain = data.partition("@")
+        leg["user"] = user
+        leg["domain"] = domain if at else None
+    elif endpoint == "sofia":
+        profile, _, dest = data.partition("/")
+        if profile == "gateway":
+            gateway, _, dest = dest.partition("/")
+            leg["gateway"] = gateway
+        dest, caret, to = dest.partition("^")
+        user, pct, host = dest.partition("%")
+        leg["dest"] = user
+        leg["to"] = to if caret else None
+        leg["registered_host"] = host if pct else None
+    return leg
+
+
+def dial_targets(data):
+    """src/switch_ivr_originate.c: what a bridge's dial string calls. Leading
+    "<...>" and "{...}" blocks are variables of the whole dial; ":_:" separates
+    independent originates (switch_ivr_enterprise_originate); '|' separates
+    failover groups and ',' the legs dialled at once (switch_ivr_originate:
+    switch_separate_string on each, a ',' inside "[...]" kept). Returns
+    {"vars": [...], "groups": [[leg, ...], ...]}: one group of one leg is one
+    destination."""
+    global_vars = []
+    text = data or ""
+    for open_c, close_c in (("<", ">"), ("{", "}")):
+        v, text = _strip_brackets(text, open_c, close_c)
+        if v is not None:
+            global_vars.append(v)
+    groups = []
+    for part in text.split(":_:"):
+        for failover in separate_string(part, "|", 128):
+            protected = []
+            depth = 0
+            for c in failover:
+                depth += c == "["
+                depth -= c == "]" and depth > 0
+                protected.append("\x01" if c == "," and depth else c)
+            legs = separate_string("".join(protected), ",", 128)
+            groups.append([_leg(leg.replace("\x01", ",")) for leg in legs])
+    return {"vars": global_vars, "groups": groups}
+
+
+def transfer_target(data):
+    """mod_dptools.c transfer_function: EXTENSION [DIALPLAN [CONTEXT]] split on
+    blanks; a first argument "-bleg" or "-both" transfers the other leg (or both)
+    to the arguments after it."""
+    argv = separate_string(data or "", " ", 4)
+    leg = "self"
+    if argv and argv[0].lower() in ("-bleg", "-both"):
+        leg = argv[0].lower()[1:]
+        argv = argv[1:]
+    argv += [None] * (3 - len(argv))
+    return {"leg": leg, "extension": argv[0], "dialplan": argv[1], "context": argv[2],
+            "extra": argv[3:] if len(argv) > 3 else []}
+
+
+def callcenter_target(data):
+    """mod_callcenter.c callcenter_function: the queue is the first of the
+    arguments split on blanks; a queue is named NAME@DOMAIN in callcenter.conf."""
+    argv = separate_string(data or "", " ", 6)
+    queue = argv[0] if argv else ""
+    name, at, domain = queue.partition("@")
+    return {"queue": queue, "name": name, "domain": domain if at else None,
+            "extra": argv[1:]}
+
+
+def handoff_target(app, data):
+    """Where a handoff application sends the call, as FreeSWITCH reads its argument."""
+    if app == "bridge":
+        return dial_targets(data)
+    if app == "transfer":
+        return transfer_target(data)
+    return callcenter_target(data)
+
+
+# ---------------------------------------------------------------------------
 # Reading keys: play_and_get_digits
 # ---------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ import urllib.error
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import fs_model  # noqa: E402
 ROOT = pathlib.Path(os.environ.get("IVRSM_SOURCE_ROOT", HERE.parent.parent)).resolve()
 SEED = ROOT / "examples" / "synergia_rdv" / "machine.yaml"
 INJECT = HERE / "inject_machine.yaml"
@@ -1452,6 +1454,91 @@ class LanguagesTest(unittest.TestCase):
                                  [("1 2 3 4 5 6 7", "v-fr", "fr-FR"), (question, voice, lang)])
                 speak = [e for e in h.executes(call["uuid"]) if e["app"] == "speak"]
                 self.assertEqual([(prompt_of(e), e["voice"]) for e in speak], [(goodbye, voice)])
+
+
+class HandoffTargetTest(unittest.TestCase):
+    """A handoff's queue is caller or backend data (a queue_id template rendering ctx: here
+    a SIP header the caller chose, copied by --ctx-var). Whatever it holds, the call goes
+    to the destination the operator's --handoff-arg names with that queue as a plain
+    name, or takes the machine's on_fail: never to a destination the data wrote. The fake
+    reads each handoff application's argument as FreeSWITCH does (fs_model.handoff_target:
+    switch_ivr_originate, transfer_function, callcenter_function)."""
+
+    # Each changes where FreeSWITCH sends the call once put in the template (checked
+    # below against the model), or is no name at all.
+    HOSTILE = ["1000@evil.example", "1000,sofia/gateway/out/0900123456",
+               "1000|user/2000", "1000:_:user/2000", "{origination_caller_id_number=1}1000",
+               "[leg_timeout=1]1000", "<x=1>1000", "1000^0900123456", "1000%evil.example",
+               "-bleg", "-both", "1000 XML public", "1000\nXML", "care;transport=tcp",
+               "^^:1000:XML:public", "1000'x y'", "a/b", ".hidden", "1000\\,2000",
+               "caf\u00e9", "${sofia_contact(1000)}", "1000!2000", "1000\t2000"]
+
+    def run_queues(self, handoff_app, template, legit):
+        queues = self.HOSTILE + legit
+        calls = [{"uuid": call_uuid(200 + i), "handoff": "ok",
+                  "vars": {"ivrsm_app": "synergia", "sip_h_X-Queue": q}}
+                 for i, q in enumerate(queues)]
+        h = run(self, {"calls": calls}, machine=HERE / "queue_machine.yaml", backend=False,
+                host_args=["--ctx-var", "sip_h_X-Queue=account.queue",
+                           "--handoff-app", handoff_app, "--handoff-arg", template],
+                timeout=30)
+        h.stop()
+        self.assertEqual(h.host_rc, 0, h.host_log)
+        return h, {q: call_uuid(200 + i) for i, q in enumerate(queues)}
+
+    def assert_refused(self, h, uuids, handoff_app):
+        for q in self.HOSTILE:
+            uuid = uuids[q]
+            apps = [e["app"] for e in h.executes(uuid)]
+            self.assertNotIn(handoff_app, apps, q)
+            heard = [prompt_of(e) for e in h.executes(uuid) if e["app"] == "speak"]
+            self.assertIn("Transfert impossible.", " ".join(heard), q)
+            self.assertNotIn("Je vous passe un conseiller.", " ".join(heard), q)
+            self.assertRegex(h.host_log, r"call %s: handoff not possible: queue '.*' is not a "
+                             r"plain name" % uuid)
+            self.assertIn("call %s: ended (hung up by the IVR" % uuid, h.host_log)
+
+    def test_bridge_dial_string(self):
+        template = "user/{queue}"
+        plain = {"vars": [], "groups": [[{"endpoint": "user", "data": "care_1", "vars": [],
+                                          "user": "care_1", "domain": None}]]}
+        # What the unchecked data would have dialled: another domain, other legs, another
+        # To, a registration elsewhere; never the one user or number the operator meant.
+        for q in ("1000@evil.example", "1000,sofia/gateway/out/0900123456", "1000|user/2000",
+                  "1000:_:user/2000"):
+            t = fs_model.dial_targets(template.replace("{queue}", q))
+            self.assertTrue(len(t["groups"]) > 1 or len(t["groups"][0]) > 1 or
+                            t["groups"][0][0]["domain"] is not None, q)
+        for q in ("1000^0900123456", "1000%evil.example"):
+            leg = fs_model.dial_targets("sofia/gateway/agents/" + q)["groups"][0][0]
+            self.assertEqual(leg["dest"], "1000", q)
+            self.assertTrue(leg["to"] or leg["registered_host"], q)
+        h, uuids = self.run_queues("bridge", template, ["care_1", "+33612345678"])
+        self.assert_refused(h, uuids, "bridge")
+        bridge = [e for e in h.executes(uuids["care_1"]) if e["app"] == "bridge"]
+        self.assertEqual([e["target"] for e in bridge], [plain])
+        bridge = [e for e in h.executes(uuids["+33612345678"]) if e["app"] == "bridge"]
+        self.assertEqual([e["target"]["groups"][0][0]["user"] for e in bridge], ["+33612345678"])
+
+    def test_transfer_and_callcenter_arguments(self):
+        self.assertEqual(fs_model.transfer_target("-bleg XML default")["leg"], "bleg")
+        self.assertEqual(fs_model.transfer_target("1000 XML public XML default")["context"],
+                         "public")
+        self.assertEqual(fs_model.callcenter_target("1000@evil.example@default")["domain"],
+                         "evil.example@default")
+        h, uuids = self.run_queues("transfer", "{queue} XML default", ["care_1", "sales.fr"])
+        self.assert_refused(h, uuids, "transfer")
+        for q in ("care_1", "sales.fr"):
+            targets = [e["target"] for e in h.executes(uuids[q]) if e["app"] == "transfer"]
+            self.assertEqual(targets, [{"leg": "self", "extension": q, "dialplan": "XML",
+                                        "context": "default", "extra": []}])
+        # mod_callcenter names queues NAME@DOMAIN: the domain is the operator's, in the
+        # template.
+        h, uuids = self.run_queues("callcenter", "{queue}@default", ["support"])
+        self.assert_refused(h, uuids, "callcenter")
+        targets = [e["target"] for e in h.executes(uuids["support"]) if e["app"] == "callcenter"]
+        self.assertEqual(targets, [{"queue": "support@default", "name": "support",
+                                    "domain": "default", "extra": []}])
 
 
 class OptionsTest(unittest.TestCase):

@@ -554,7 +554,41 @@ START_TEST(handoff_template_and_queue)
     ck_assert_str_eq(s.arg, "care_queue_1 XML default");
     app_step_clear(&s);
     ck_assert_int_eq(app_build_handoff(&apps, "q 1\nhangup", &s, err, sizeof(err)), -1);
-    ck_assert_str_eq(err, "queue 'q 1\nhangup' is not a plain name (letters, digits, _ . - @ +)");
+    ck_assert_str_eq(err,
+                     "queue 'q 1\nhangup' is not a plain name (letters, digits, _ . -, a leading +)");
+    /* Every byte FreeSWITCH reads as dial-string or argument syntax, at the start, in the
+     * middle and at the end of a name (app_args.c queue_valid() cites where each acts). */
+    const char *syntax = " \t\n\r'\"\\^|,:{}[]<>/@%;=$!&()*?#~`";
+    for (const char *p = syntax; *p; p++) {
+        char q[3][16];
+        snprintf(q[0], sizeof(q[0]), "%c1000", *p);
+        snprintf(q[1], sizeof(q[1]), "10%c00", *p);
+        snprintf(q[2], sizeof(q[2]), "1000%c", *p);
+        for (int i = 0; i < 3; i++) {
+            err[0] = '\0';
+            ck_assert_msg(app_build_handoff(&apps, q[i], &s, err, sizeof(err)) == -1,
+                          "queue '%s' accepted", q[i]);
+            ck_assert_ptr_null(s.arg);
+            ck_assert_ptr_nonnull(strstr(err, "is not a plain name"));
+        }
+    }
+    const char *refused[] = {"-bleg", "-both", ".x", "1+1", "", "caf\xc3\xa9", "a\x7f"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        ck_assert_msg(app_build_handoff(&apps, refused[i], &s, err, sizeof(err)) == -1,
+                      "queue '%s' accepted", refused[i]);
+    char longest[130];
+    memset(longest, 'q', 128);
+    longest[128] = '\0';
+    ck_assert_int_eq(app_build_handoff(&apps, longest, &s, err, sizeof(err)), 0);
+    app_step_clear(&s);
+    longest[128] = 'q';
+    longest[129] = '\0';
+    ck_assert_int_eq(app_build_handoff(&apps, longest, &s, err, sizeof(err)), -1);
+    const char *accepted[] = {"care_queue_1", "+33612345678", "sales.fr", "night-desk", "_x"};
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        ck_assert_int_eq(app_build_handoff(&apps, accepted[i], &s, err, sizeof(err)), 0);
+        app_step_clear(&s);
+    }
     app_config bridge = apps;
     bridge.handoff = HANDOFF_BRIDGE;
     bridge.handoff_template = "{sip_h_X-Q={queue}}sofia/gateway/agents/{queue}";
