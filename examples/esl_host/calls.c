@@ -1527,6 +1527,16 @@ void calls_on_taken(host *h, const char *uuid)
     call_mark_ended(c);
 }
 
+void calls_on_unkeepable(host *h, const char *uuid)
+{
+    call *c = call_find(h, uuid);
+    if (!c || c->ended || c->claiming)
+        return;
+    /* Nobody can own the call now (a claim meets the same data): the caller is told by a
+     * hangup rather than left in silence, what this host started stopped first. */
+    call_give_up_taken(c, "its lease cannot be kept: another application's data at its keys");
+}
+
 void calls_on_put(host *h, const char *uuid, int status, const char *why)
 {
     call *c = call_find(h, uuid);

@@ -76,6 +76,9 @@ void calls_on_fence(host *h, bool fenced);
 
 /* The store says another host owns call `uuid` now: it is let go, nothing sent. */
 void calls_on_taken(host *h, const char *uuid);
+/* A call whose lease the store cannot keep (another application's data at its keys): the
+ * host stops what it started and hangs it up. */
+void calls_on_unkeepable(host *h, const char *uuid);
 
 /* The store answered a put of call uuid's snapshot (store_events.on_put): a refused one is
  * put again (loop.c, every REQUEST_RETRY_MS), said once until one is stored. */

@@ -486,6 +486,12 @@ static void on_store_lost(void *user, const char *uuid)
     calls_on_taken(user, uuid);
 }
 
+static void on_store_unkeepable(void *user, const char *uuid, const char *why)
+{
+    (void)why; /* the store logged it */
+    calls_on_unkeepable(user, uuid);
+}
+
 static void on_store_orphan(void *user, const char *uuid)
 {
     snap_adopt_orphan(user, uuid);
@@ -516,6 +522,7 @@ static int start_store(host *h)
 {
     store_events ev = {.on_ready = on_store_ready,
                        .on_lost = on_store_lost,
+                       .on_unkeepable = on_store_unkeepable,
                        .on_orphan = on_store_orphan,
                        .on_fence = on_store_fence,
                        .on_put = on_store_put,

@@ -52,6 +52,9 @@ typedef struct store_events {
     void (*on_ready)(void *user);
     /* Another host owns a call this host claimed (its lease was lost). */
     void (*on_lost)(void *user, const char *uuid);
+    /* A call this host owns whose lease cannot be kept: its keys hold another application's
+     * data (why says which). No host can claim it either. */
+    void (*on_unkeepable)(void *user, const char *uuid, const char *why);
     /* A call whose owner's lease expired: any host may claim it. */
     void (*on_orphan)(void *user, const char *uuid);
     /* The host's leases are in doubt (fenced: act on no call) or good again. */

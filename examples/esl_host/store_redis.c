@@ -133,17 +133,25 @@ static const char *const scripts[SC_COUNT] = {
     "redis.call('SREM', KEYS[3], ARGV[2]) "
     "return 1",
     /* renew: KEYS leases, host set; ARGV host, lease, ttl, base, then each call and the
-     * generation its claim returned: the lost ones. An owner key gone (Redis restarted
-     * empty, or the lease ran out with nobody claiming the call) is taken again only while
-     * the call's generation is still the one this host claimed (or is gone with the rest). */
+     * generation its claim returned. Answers {lost, unkeepable}: the calls another host owns,
+     * and those whose owner or generation key holds another application's data. An owner key
+     * gone (Redis restarted empty, or the lease ran out with nobody claiming the call) is
+     * taken again only while the call's generation is still the one this host claimed (or is
+     * gone with the rest). A call's own keys are read with redis.pcall: a WRONGTYPE there
+     * concerns that call alone, where redis.call would fail the whole script, and so fence
+     * every call of the host (script.c luaRedisPcallCommand returns the error as a table). */
     LUA_NOW "local lost = {} "
+            "local odd = {} "
             "for i = 5, #ARGV - 1, 2 do "
             "  local u = ARGV[i] "
             "  local ok = ARGV[4] .. 'owner:' .. u "
             "  local gk = ARGV[4] .. 'gen:' .. u "
-            "  local cur = redis.call('GET', ok) "
-            "  local g = redis.call('GET', gk) "
-            "  if cur == ARGV[1] or (cur == false and (g == false or g == ARGV[i + 1])) then "
+            "  local cur = redis.pcall('GET', ok) "
+            "  local g = redis.pcall('GET', gk) "
+            "  if type(cur) == 'table' or type(g) == 'table' then "
+            "    odd[#odd + 1] = u "
+            "    redis.call('SREM', KEYS[2], u) "
+            "  elseif cur == ARGV[1] or (cur == false and (g == false or g == ARGV[i + 1])) then "
             "    redis.call('SET', ok, ARGV[1], 'PX', ARGV[2]) "
             "    if g == false then redis.call('SET', gk, ARGV[i + 1]) end "
             "    redis.call('PEXPIRE', gk, ARGV[3]) "
@@ -157,7 +165,7 @@ static const char *const scripts[SC_COUNT] = {
             "end "
             "redis.call('PEXPIRE', KEYS[1], ARGV[3]) "
             "redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
-            "return lost",
+            "return {lost, odd}",
     /* scan: KEYS leases; ARGV base, limit: calls whose lease ended, with a document. */
     LUA_NOW "local out = {} "
             "for _, u in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, "
@@ -743,23 +751,52 @@ static void reply_list(req *q, const redisReply *rep)
     fn(q->user, NULL);
 }
 
-static void reply_renew(redis_store *r, req *q, const redisReply *rep)
+/* The calls of one list of a renewal's answer, each dropped from the host's and handed to fn. */
+static void renew_each(redis_store *r, const redisReply *list,
+                       void (*fn)(redis_store *r, const char *uuid))
 {
-    r->renew_on_wire = false;
-    if (!rep || rep->type != REDIS_REPLY_ARRAY)
+    if (!list || list->type != REDIS_REPLY_ARRAY)
         return;
-    r->leases_good_until = q->sent_at + r->cfg.lease_ms * 9 / 10;
-    /* The lost calls first: the host must not pick them up again when the fence lifts. */
-    for (size_t i = 0; i < rep->elements; i++) {
-        const redisReply *e = rep->element[i];
+    for (size_t i = 0; i < list->elements; i++) {
+        const redisReply *e = list->element[i];
         if (e->type != REDIS_REPLY_STRING || e->len >= 65)
             continue;
         char uuid[65];
         snprintf(uuid, sizeof(uuid), "%.*s", (int)e->len, e->str);
         owned_remove(r, uuid);
-        if (r->base.ev.on_lost)
-            r->base.ev.on_lost(r->base.ev.user, uuid);
+        fn(r, uuid);
     }
+}
+
+static void renew_lost(redis_store *r, const char *uuid)
+{
+    if (r->base.ev.on_lost)
+        r->base.ev.on_lost(r->base.ev.user, uuid);
+}
+
+static void renew_unkeepable(redis_store *r, const char *uuid)
+{
+    char why[512];
+    snprintf(why, sizeof(why),
+             "Redis key %.120sowner:%.64s or %.120sgen:%.64s holds another application's data: "
+             "no host can keep the call's lease",
+             r->base_key, uuid, r->base_key, uuid);
+    log_at(r->log, LOG_ERROR, "store: call %s: %s", uuid, why);
+    if (r->base.ev.on_unkeepable)
+        r->base.ev.on_unkeepable(r->base.ev.user, uuid, why);
+    else
+        renew_lost(r, uuid);
+}
+
+static void reply_renew(redis_store *r, req *q, const redisReply *rep)
+{
+    r->renew_on_wire = false;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2)
+        return;
+    r->leases_good_until = q->sent_at + r->cfg.lease_ms * 9 / 10;
+    /* These calls first: the host must not pick them up again when the fence lifts. */
+    renew_each(r, rep->element[0], renew_lost);
+    renew_each(r, rep->element[1], renew_unkeepable);
     set_fenced(r, false);
 }
 

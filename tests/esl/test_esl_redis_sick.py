@@ -270,6 +270,42 @@ class SickRedisTest(unittest.TestCase):
         self.assertEqual(len([x for x in mock_log if x["endpoint"] == "verify_otp"]), 1)
         self.assertNotIn("exit status 3", c.log("a"))
 
+    def test_another_applications_key_at_one_live_call(self):
+        """Another application writes a hash at the owner key of one of the host's live calls:
+        the renewal (one script for all the host's calls) reads that call's keys with
+        redis.pcall, so the WRONGTYPE concerns that call alone. It is hung up
+        (NORMAL_TEMPORARY_FAILURE: no host can keep its lease, nor claim it), the hash left as
+        it was; the host is never fenced and the other call logs in."""
+        squatted, fine = base.call_uuid(527), base.call_uuid(528)
+        c = shared.Cluster(self, {"connections": 1, "calls": [
+            {"uuid": squatted, "inputs": [{"digits": "1"}, {"digits": PHONE}, {"hold": True}]},
+            {"uuid": fine, "start_after_ms": 30,
+             "inputs": [{"digits": "1"}, {"digits": PHONE}, {"hold": True, "for_ms": 3000},
+                        {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]}]})
+        c.start()
+        c.start_host("a")
+        for u in (squatted, fine):
+            c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % u)
+        r = c.redis.client()
+        r.command("DEL", BASE_KEY + "owner:" + squatted)
+        r.command("HSET", BASE_KEY + "owner:" + squatted, "field", "value")
+        c.wait_log("a", r"error store: call %s: Redis key %sowner:%s or %sgen:%s holds another "
+                   r"application's data: no host can keep the call's lease"
+                   % (squatted, re.escape(BASE_KEY), squatted, re.escape(BASE_KEY), squatted))
+        c.wait_log("a", r"call %s: cannot go on \(its lease cannot be kept: another "
+                   r"application's data at its keys\): hanging up" % squatted)
+        mock_log = c.finish()
+        report = c.h.report
+        self.assertEqual({e["arg"] for e in hangups(report, squatted)},
+                         {"NORMAL_TEMPORARY_FAILURE"})
+        self.assertIn(base.LIST_PROMPT, base.prompt_of(
+            [e for e in report["calls"][fine]["executes"] if e["app"] in base.ASKS][-1]))
+        self.assertEqual(len([x for x in mock_log if x["endpoint"] == "verify_otp"]), 1)
+        log = c.log("a")
+        self.assertNotIn("in doubt", log)
+        self.assertNotIn("store: connection to Redis", log)
+        self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
+
     def test_unusable_snapshots_at_takeover(self):
         """Host a dies with three calls at the code; their snapshots are then garbled (bytes
         that are no JSON), cut short, and taken on another version of the machine. Host b
