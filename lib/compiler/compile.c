@@ -385,7 +385,10 @@ static void reads_for_secrets(secret_reads *r)
         const m_action *a = &m->states[i].action;
         if (!a->present)
             continue;
-        const m_kvlist *lists[] = {&a->headers, &a->query, &a->path_params};
+        for (size_t k = 0; k < a->headers.count; k++)
+            read_for_secret(r, r->add && ivrsm_redact_header_is_sensitive(m, a->headers.items[k].key),
+                            &a->headers.items[k].value);
+        const m_kvlist *lists[] = {&a->query, &a->path_params};
         for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++)
             for (size_t k = 0; k < lists[l]->count; k++)
                 read_for_secret(r,

@@ -118,6 +118,35 @@ static bool key_words_are_secret(const char *key)
     return false;
 }
 
+/* Words that make a request header's value a secret wherever they stand in its name: backends
+ * take their sessions, signatures and keys in headers whose names the key rule leaves plain
+ * ("X-Session", "X-Session-Id", "X-SID", "X-Auth-User", "X-Signature", "X-CSRF-Check",
+ * "X-Key-Id"). A header carries one short value for the backend, and a plain one ("Accept",
+ * "Content-Type", "X-Caller", "X-Request-Id") holds none of these words. */
+static const char *const header_secret_words[] = {"session", "sid",  "auth", "signature",
+                                                  "csrf",    "xsrf", "key",  NULL};
+
+bool ivrsm_redact_header_is_sensitive(const ivrsm_machine *m, const char *name)
+{
+    if (!name)
+        return false;
+    if (ivrsm_redact_key_is_sensitive(m, name))
+        return true;
+    for (size_t i = 0; name[i];) {
+        while (name[i] && !is_alpha(name[i]) && !is_digit(name[i]))
+            i++;
+        size_t start = i;
+        while (name[i] && (is_alpha(name[i]) || is_digit(name[i])) &&
+               (i == start || !word_starts(name, i)))
+            i++;
+        key_word w = {name + start, i - start};
+        for (const char *const *k = header_secret_words; w.len && *k; k++)
+            if (word_is(w, *k))
+                return true;
+    }
+    return false;
+}
+
 bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
 {
     if (!key)
@@ -128,9 +157,18 @@ bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
     return key_words_are_secret(key);
 }
 
+static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers);
+
 /* A copy of v with sensitive values masked, whole, or NULL when memory ran out (a copy with a
- * member missing would tell the agent or the log something else). */
+ * member missing would tell the agent or the log something else). The members of an object
+ * under a key named "headers" (a request's, in a command's record) are masked by the header
+ * rule, the others by the key rule. */
 json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
+{
+    return redact(m, v, false);
+}
+
+static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers)
 {
     int failed = 0;
     if (json_is_object(v)) {
@@ -141,10 +179,13 @@ json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
         {
             if (!o)
                 break;
-            if (ivrsm_redact_key_is_sensitive(m, k) && !json_is_null(x))
+            bool secret = headers ? ivrsm_redact_header_is_sensitive(m, k)
+                                  : ivrsm_redact_key_is_sensitive(m, k);
+            if (secret && !json_is_null(x))
                 failed |= json_object_set_new(o, k, json_string("***"));
             else
-                failed |= json_object_set_new(o, k, ivrsm_redact(m, x));
+                failed |= json_object_set_new(
+                    o, k, redact(m, x, !headers && json_is_object(x) && !strcasecmp(k, "headers")));
         }
         if (failed) {
             json_decref(o);
@@ -159,7 +200,7 @@ json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
         json_array_foreach(v, i, x)
         {
             if (a)
-                failed |= json_array_append_new(a, ivrsm_redact(m, x));
+                failed |= json_array_append_new(a, redact(m, x, false));
         }
         if (failed) {
             json_decref(a);

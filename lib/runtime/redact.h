@@ -13,6 +13,9 @@
 /* True when key names a secret: a built-in name or globals.sensitive_keys, any case (m may be
  * NULL). */
 bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key);
+/* True when a request header named `name` carries a secret: the key rule, or a word of its
+ * name is session, sid, auth, signature, csrf, xsrf or key ("X-Session-Id"). */
+bool ivrsm_redact_header_is_sensitive(const ivrsm_machine *m, const char *name);
 /* A deep copy of v with the values of sensitive keys replaced by "***" (NULL on no memory). */
 json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v);
 

@@ -257,6 +257,87 @@ START_TEST(keys_sent_as_secrets_are_secrets)
 }
 END_TEST
 
+/* A backend's session travels in headers the key rule leaves plain ("X-Session", "x-sid",
+ * "X-Auth-User", "Idempotency-Key"): the header's value is masked in the request's record, and
+ * what it reads (ctx.visit, the login's "ref") is a secret wherever it shows. Plain headers
+ * (X-Caller, X-Request-Id, Accept) and what they read stay in the trace. */
+START_TEST(session_headers_are_secrets)
+{
+    static const char *const secret[] = {"X-Session", "X-Session-Id", "x-sid", "sessionId",
+                                         "X-Auth-User", "X-Signature", "X-CSRF-Check",
+                                         "Idempotency-Key", "X-Auth-Token", "Authorization"};
+    static const char *const plain[] = {"X-Caller", "X-Request-Id", "Accept", "Content-Type",
+                                        "X-Api-Version", "X-Tenant", "X-Authority-Region"};
+    for (size_t i = 0; i < sizeof secret / sizeof *secret + sizeof plain / sizeof *plain; i++) {
+        bool is_secret = i < sizeof secret / sizeof *secret;
+        const char *name = is_secret ? secret[i] : plain[i - sizeof secret / sizeof *secret];
+        char text[256];
+        snprintf(text, sizeof text, "{\"headers\": {\"%s\": \"v-7310\"}, \"%s\": \"k-7310\"}",
+                 name, name);
+        char *out = ivrsm_machine_redact_json(NULL, text);
+        ck_assert_ptr_nonnull(out);
+        ck_assert_msg((strstr(out, "v-7310") == NULL) == is_secret, "header %s: %s", name, out);
+        /* the header rule is for headers: as a ctx key, only the key rule counts */
+        ck_assert_msg((strstr(out, "k-7310") == NULL) == (ivrsm_machine_key_is_sensitive(NULL, name) != 0),
+                      "key %s: %s", name, out);
+        ivrsm_free(out);
+    }
+    ivrsm_machine *m =
+        load("machine: t\nversion: '1'\nlocale: en-US\n"
+             "states:\n"
+             "  login:\n"
+             "    type: action_then_prompt\n"
+             "    action: {call: POST /login, body: {member: '{{ctx.member}}'}}\n"
+             "    on_success: {set: {visit: '{{resp.ref}}'}, next: balance}\n"
+             "    on_fail: {next: bye}\n"
+             "  balance:\n"
+             "    type: action_then_prompt\n"
+             "    action:\n"
+             "      call: GET /balance\n"
+             "      headers: {X-Session: '{{ctx.visit}}', X-Request-Id: 'r-{{ctx.member}}', "
+             "Accept: application/json, X-Caller: '{{ctx.member}}'}\n"
+             "    on_success: {prompt: Done., next: bye}\n"
+             "    on_fail: {next: bye}\n"
+             "  bye:\n"
+             "    type: prompt_end\n"
+             "    prompt: Bye.\n");
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "visit"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "ref"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "member"));
+    trace_log t = {0};
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.session_id = "s-secret";
+    o.trace = on_trace;
+    o.trace_user = &t;
+    o.ctx_json = "{\"member\": \"m-2048\"}";
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    ck_assert_int_eq(ivrsm_session_start(s), 0);
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    ck_assert_uint_ne(id, 0);
+    answer(s, id, "{\"ref\": \"sess-9f41c2d7e0\"}");
+    bool sent = false;
+    while ((c = ivrsm_session_next_command(s)))
+        for (size_t i = 0; c->type == IVRSM_COMMAND_HTTP && i < c->http.header_count; i++)
+            sent |= !strcmp(c->http.headers[i].name, "X-Session") &&
+                    !strcmp(c->http.headers[i].value, "sess-9f41c2d7e0");
+    ck_assert_msg(sent, "the backend gets the session in X-Session");
+    ck_assert_msg(!strstr(t.text, "sess-9f41"), "a trace shows the session:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "\"X-Session\":\"***\"") != NULL, "X-Session masked:\n%s",
+                  t.text);
+    ck_assert_msg(strstr(t.text, "\"X-Caller\":\"m-2048\"") != NULL, "X-Caller plain:\n%s",
+                  t.text);
+    ck_assert_msg(strstr(t.text, "\"X-Request-Id\":\"r-m-2048\"") != NULL,
+                  "X-Request-Id plain:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 /* A `set:` that copies a secret to a key of the machine's own makes that key sensitive, and so
  * the keys its copies go to: cleared at the source, the code still shows nowhere but in ctx and
  * in what the caller hears. A value that only compares the code is no copy. */
@@ -432,6 +513,7 @@ int main(void)
     tcase_add_test(tc, nested_sensitive_value_scrubbed_from_prompts);
     tcase_add_test(tc, sensitive_keys_listed_as_paths);
     tcase_add_test(tc, keys_sent_as_secrets_are_secrets);
+    tcase_add_test(tc, session_headers_are_secrets);
     tcase_add_test(tc, copy_of_a_secret_stays_secret);
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     tcase_add_test(tc, scrubbed_records_stay_json);
