@@ -248,13 +248,29 @@ static bool sensitive_add(ivrsm_machine *m, const char *leaf)
 {
     if (!*leaf || ivrsm_redact_key_is_sensitive(m, leaf))
         return false;
-    m->sensitive_keys[m->sensitive_count++] = leaf;
+    ivrsm_redact_add_key(m, leaf);
     return true;
 }
 
+/*
+ * Whether `name` is a secret, for a pass over the machine that only looks for what the keys
+ * added since m->sensitive_keys[from] make secret: 0 asks the whole rule (the first pass); later
+ * passes only compare the keys the pass before added, and this one so far, as a name the rule
+ * did not make a secret on the first pass becomes one only by being added.
+ */
+static bool name_is_secret(const ivrsm_machine *m, size_t from, const char *name)
+{
+    if (from == 0)
+        return ivrsm_redact_key_is_sensitive(m, name);
+    for (size_t i = from; i < m->sensitive_count; i++)
+        if (!strcasecmp(m->sensitive_keys[i], name))
+            return true;
+    return false;
+}
+
 /* Whether a key part of template path `path` ("ctx.card.pin", "resp.items[0].token") names a
- * secret; its root (ctx, resp, globals, now) does not count. */
-static bool path_reads_secret(const ivrsm_machine *m, const char *path)
+ * secret (name_is_secret()); its root (ctx, resp, globals, now) does not count. */
+static bool path_reads_secret(const ivrsm_machine *m, size_t from, const char *path)
 {
     const char *p = path + strcspn(path, ".[");
     while (*p) {
@@ -269,7 +285,7 @@ static bool path_reads_secret(const ivrsm_machine *m, const char *path)
         if (len && len < sizeof part) {
             memcpy(part, p, len);
             part[len] = '\0';
-            if (ivrsm_redact_key_is_sensitive(m, part))
+            if (name_is_secret(m, from, part))
                 return true;
         }
         p += len;
@@ -279,31 +295,33 @@ static bool path_reads_secret(const ivrsm_machine *m, const char *path)
 
 typedef struct secret_scan {
     const ivrsm_machine *m;
+    size_t from; /* name_is_secret()'s */
     bool found;
 } secret_scan;
 
 static void on_written_path(void *user, const char *path)
 {
     secret_scan *scan = user;
-    scan->found = scan->found || path_reads_secret(scan->m, path);
+    scan->found = scan->found || path_reads_secret(scan->m, scan->from, path);
 }
 
 /* Whether value `v` of a `set:` writes out a secret's value, at any depth of an object or list. */
-static bool value_copies_secret(const ivrsm_machine *m, const m_value *v)
+static bool value_copies_secret(const ivrsm_machine *m, size_t from, const m_value *v)
 {
     if (v->kind == MV_TEMPLATE) {
-        secret_scan scan = {m, false};
+        secret_scan scan = {m, from, false};
         ivrsm_tmpl_each_written_path(v->tmpl, on_written_path, &scan);
         return scan.found;
     }
     for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++)
-        if (value_copies_secret(m, &v->items[i]))
+        if (value_copies_secret(m, from, &v->items[i]))
             return true;
     return false;
 }
 
 typedef struct copy_pass {
     cc *c;
+    size_t from; /* name_is_secret()'s */
     bool grew;
 } copy_pass;
 
@@ -316,7 +334,7 @@ static void mark_copy(copy_pass *pass, const char *key, const m_value *v)
             mark_copy(pass, v->keys[i], &v->items[i]);
         return;
     }
-    if (!value_copies_secret(pass->c->m, v))
+    if (!value_copies_secret(pass->c->m, pass->from, v))
         return;
     const char *leaf = key_leaf(pass->c, key);
     if (!leaf)
@@ -340,6 +358,7 @@ static void add_copies_of_secrets(void *user, const m_kvlist *set)
  */
 typedef struct secret_reads {
     cc *c;
+    size_t from;  /* name_is_secret()'s, for the passes of set_reads_for_secrets() */
     size_t count; /* every path written out, when counting: room for what may be added */
     bool add;     /* add them to the machine's sensitive keys, else count them */
     bool grew;    /* a key was added */
@@ -373,7 +392,7 @@ static void read_for_secret(secret_reads *r, bool secret, const m_value *v)
     for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++) {
         /* Counting needs no names: every path is room. */
         bool member_secret = secret || (r->add && v->kind == MV_OBJECT &&
-                                        ivrsm_redact_key_is_sensitive(r->c->m, v->keys[i]));
+                                        name_is_secret(r->c->m, r->from, v->keys[i]));
         read_for_secret(r, member_secret, &v->items[i]);
     }
 }
@@ -386,7 +405,8 @@ static void reads_for_secrets(secret_reads *r)
         if (!a->present)
             continue;
         for (size_t k = 0; k < a->headers.count; k++)
-            read_for_secret(r, r->add && ivrsm_redact_header_is_sensitive(m, a->headers.items[k].key),
+            read_for_secret(r,
+                            r->add && ivrsm_redact_header_is_sensitive(m, a->headers.items[k].key),
                             &a->headers.items[k].value);
         const m_kvlist *lists[] = {&a->query, &a->path_params};
         for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++)
@@ -407,8 +427,7 @@ static void set_reads_for_secrets(void *user, const m_kvlist *set)
     for (size_t i = 0; i < set->count && !r->c->nomem; i++) {
         const char *dot = strrchr(set->items[i].key, '.');
         const char *leaf = dot ? dot + 1 : set->items[i].key;
-        read_for_secret(r, r->add && ivrsm_redact_key_is_sensitive(r->c->m, leaf),
-                        &set->items[i].value);
+        read_for_secret(r, r->add && name_is_secret(r->c->m, r->from, leaf), &set->items[i].value);
     }
 }
 
@@ -440,7 +459,7 @@ static void count_set_keys(void *user, const m_kvlist *set)
 static void add_own_sensitive_keys(cc *c)
 {
     ivrsm_machine *m = c->m;
-    secret_reads reads = {c, 0, false, false};
+    secret_reads reads = {c, 0, 0, false, false};
     reads_for_secrets(&reads);
     for (size_t i = 0; i < m->state_count; i++)
         ivrsm_m_each_set(&m->states[i], set_reads_for_secrets, &reads);
@@ -473,15 +492,18 @@ static void add_own_sensitive_keys(cc *c)
         sensitive_add(m, leaf);
     }
     /* Copies one way, sources the other. Each pass adds at least one key, or is the last: at
-     * most one pass per key that may be added. */
-    copy_pass pass = {c, true};
+     * most one pass per key that may be added. The first applies the whole rule to every name;
+     * the next ones look for the keys added since the pass before started. */
+    copy_pass pass = {c, 0, true};
     reads.grew = true;
     while ((pass.grew || reads.grew) && !c->nomem) {
+        size_t added_from = m->sensitive_count;
         pass.grew = reads.grew = false;
         for (size_t i = 0; i < m->state_count; i++) {
             ivrsm_m_each_set(&m->states[i], add_copies_of_secrets, &pass);
             ivrsm_m_each_set(&m->states[i], set_reads_for_secrets, &reads);
         }
+        pass.from = reads.from = added_from;
     }
 }
 

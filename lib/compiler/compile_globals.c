@@ -7,6 +7,7 @@
 
 #include "collect.h"
 #include "compile.h"
+#include "redact.h"
 #include "url.h"
 
 /* --- Globals: limits, endpoints, handoff ----------------------------------- */
@@ -382,7 +383,7 @@ static void compile_sensitive_keys(cc *c)
             else if (!copy)
                 ivrsm_cc_nomem(c);
             else
-                c->m->sensitive_keys[c->m->sensitive_count++] = copy;
+                ivrsm_redact_add_key(c->m, copy);
         }
         ivrsm_cc_pop(c, m2);
     }

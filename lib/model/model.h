@@ -532,6 +532,7 @@ struct ivrsm_machine {
     int32_t goodbye_state;       /* the first state of type prompt_end, M_NONE if none */
     const char **sensitive_keys; /* globals.sensitive_keys (built-ins: runtime/redact.c) */
     size_t sensitive_count;
+    uint64_t sensitive_first; /* a bit per first byte of those keys (ivrsm_redact_add_key()) */
 
     m_intent *intents;
     size_t intent_count;

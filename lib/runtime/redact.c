@@ -12,24 +12,37 @@
 #include <string.h>
 #include <strings.h>
 
+/* A word of the lists below, lower case, and its length. */
+typedef struct secret_word {
+    const char *text;
+    size_t len;
+} secret_word;
+
+#define W(word)                                                                                    \
+    {                                                                                              \
+        word, sizeof(word) - 1                                                                     \
+    }
+
 /* The words a key's name ends with that make it a secret wherever they end it: "card_pin",
  * "userPassword", "X-Auth-Token", "pin2". The built-in sensitive keys (otp, code, password, pin,
  * token, session_token, portal_session_token, authorization, access_token, refresh_token,
  * secret) are among the names this and the two lists below make secrets. */
-static const char *const secret_last_words[] = {
-    "otp",   "password", "passwd",        "passcode",   "passphrase",  "pin",
-    "token", "secret",   "authorization", "cookie",     "cvv",         "cvc",
-    "jwt",   "bearer",   "apikey",        "credential", "credentials", NULL};
+static const secret_word secret_last_words[] = {
+    W("otp"),   W("password"), W("passwd"),        W("passcode"),   W("passphrase"),  W("pin"),
+    W("token"), W("secret"),   W("authorization"), W("cookie"),     W("cvv"),         W("cvc"),
+    W("jwt"),   W("bearer"),   W("apikey"),        W("credential"), W("credentials"), {NULL, 0}};
 
 /* The two words a key's name may end with that make it a secret: "api_key", "cardNumber",
  * "security_code". A code alone is a secret ("code"); after any other word it is not
  * ("zip_code", "status_code", "error_code"). */
-static const char *const secret_last_pairs[][2] = {
-    {"api", "key"},    {"private", "key"}, {"card", "number"},       {"otp", "code"},
-    {"pin", "code"},   {"secret", "code"}, {"security", "code"},     {"access", "code"},
-    {"auth", "code"},  {"login", "code"},  {"verification", "code"}, {"sms", "code"},
-    {"time", "code"},  {"pass", "code"},   {"session", "key"},       {"access", "key"},
-    {"secret", "key"}, {"signing", "key"}, {"encryption", "key"},    {NULL, NULL}};
+static const secret_word secret_last_pairs[][2] = {
+    {W("api"), W("key")},        {W("private"), W("key")},       {W("card"), W("number")},
+    {W("otp"), W("code")},       {W("pin"), W("code")},          {W("secret"), W("code")},
+    {W("security"), W("code")},  {W("access"), W("code")},       {W("auth"), W("code")},
+    {W("login"), W("code")},     {W("verification"), W("code")}, {W("sms"), W("code")},
+    {W("time"), W("code")},      {W("pass"), W("code")},         {W("session"), W("key")},
+    {W("access"), W("key")},     {W("secret"), W("key")},        {W("signing"), W("key")},
+    {W("encryption"), W("key")}, {{NULL, 0}, {NULL, 0}}};
 
 typedef struct key_word {
     const char *at;
@@ -69,35 +82,38 @@ static bool word_starts(const char *key, size_t i)
     return (is_alpha(prev) && is_digit(c)) || (is_digit(prev) && is_alpha(c));
 }
 
+static bool is_alnum(char c)
+{
+    return is_alpha(c) || is_digit(c);
+}
+
 /* The last two words of `key` that are not numbers ("card", "pin" of "card_pin_2"); how many
- * were found (0 to 2). words[1] is the last. */
+ * were found (0 to 2). words[1] is the last. Read from the end: a word's bounds depend only on
+ * the bytes around them (word_starts()), and only the last two words count. */
 static int last_words(const char *key, key_word words[2])
 {
-    key_word found[2] = {{NULL, 0}, {NULL, 0}};
+    words[0] = words[1] = (key_word){NULL, 0};
     int count = 0;
-    size_t i = 0;
-    while (key[i]) {
-        while (key[i] && !is_alpha(key[i]) && !is_digit(key[i]))
-            i++; /* separators: '_', '-', ' ', '.' */
-        if (!key[i])
+    size_t end = strlen(key);
+    while (count < 2) {
+        while (end > 0 && !is_alnum(key[end - 1]))
+            end--; /* separators: '_', '-', ' ', '.' */
+        if (end == 0)
             break;
-        size_t start = i++;
-        while (key[i] && (is_alpha(key[i]) || is_digit(key[i])) && !word_starts(key, i))
-            i++;
-        if (is_digit(key[start]))
-            continue; /* "pin_2", "pin2": the number does not name the value */
-        found[0] = found[1];
-        found[1] = (key_word){key + start, i - start};
-        count += count < 2;
+        size_t start = end - 1;
+        while (start > 0 && is_alnum(key[start - 1]) && !word_starts(key, start))
+            start--;
+        if (!is_digit(key[start])) /* "pin_2", "pin2": the number does not name the value */
+            words[1 - count++] = (key_word){key + start, end - start};
+        end = start;
     }
-    words[0] = found[0];
-    words[1] = found[1];
     return count;
 }
 
-static bool word_is(key_word w, const char *name)
+/* Whether word w is `s`, in any case. */
+static bool word_is(key_word w, secret_word s)
 {
-    return w.at && strlen(name) == w.len && !strncasecmp(w.at, name, w.len);
+    return w.len == s.len && !strncasecmp(w.at, s.text, w.len);
 }
 
 /* Whether `key`'s name, by its last words, says it holds a secret. */
@@ -107,13 +123,13 @@ static bool key_words_are_secret(const char *key)
     int count = last_words(key, w);
     if (count == 0)
         return false;
-    if (count == 1 && word_is(w[1], "code"))
+    if (count == 1 && word_is(w[1], (secret_word)W("code")))
         return true;
-    for (const char *const *k = secret_last_words; *k; k++)
+    for (const secret_word *k = secret_last_words; k->text; k++)
         if (word_is(w[1], *k))
             return true;
-    for (size_t i = 0; count == 2 && secret_last_pairs[i][0]; i++)
-        if (word_is(w[0], secret_last_pairs[i][0]) && word_is(w[1], secret_last_pairs[i][1]))
+    for (size_t i = 0; count == 2 && secret_last_pairs[i][0].text; i++)
+        if (word_is(w[1], secret_last_pairs[i][1]) && word_is(w[0], secret_last_pairs[i][0]))
             return true;
     return false;
 }
@@ -123,8 +139,8 @@ static bool key_words_are_secret(const char *key)
  * ("X-Session", "X-Session-Id", "X-SID", "X-Auth-User", "X-Signature", "X-CSRF-Check",
  * "X-Key-Id"). A header carries one short value for the backend, and a plain one ("Accept",
  * "Content-Type", "X-Caller", "X-Request-Id") holds none of these words. */
-static const char *const header_secret_words[] = {"session", "sid",  "auth", "signature",
-                                                  "csrf",    "xsrf", "key",  NULL};
+static const secret_word header_secret_words[] = {
+    W("session"), W("sid"), W("auth"), W("signature"), W("csrf"), W("xsrf"), W("key"), {NULL, 0}};
 
 bool ivrsm_redact_header_is_sensitive(const ivrsm_machine *m, const char *name)
 {
@@ -140,20 +156,35 @@ bool ivrsm_redact_header_is_sensitive(const ivrsm_machine *m, const char *name)
                (i == start || !word_starts(name, i)))
             i++;
         key_word w = {name + start, i - start};
-        for (const char *const *k = header_secret_words; w.len && *k; k++)
+        for (const secret_word *k = header_secret_words; w.len && k->text; k++)
             if (word_is(w, *k))
                 return true;
     }
     return false;
 }
 
+/* The bit of ivrsm_machine.sensitive_first for a key's first byte, the same in either case for
+ * a letter. */
+static uint64_t first_byte_bit(const char *key)
+{
+    return (uint64_t)1 << (((unsigned char)key[0] | 0x20) & 63);
+}
+
+void ivrsm_redact_add_key(ivrsm_machine *m, const char *key)
+{
+    m->sensitive_keys[m->sensitive_count++] = key;
+    m->sensitive_first |= first_byte_bit(key);
+}
+
 bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
 {
     if (!key)
         return false;
-    for (size_t i = 0; m && i < m->sensitive_count; i++)
-        if (!strcasecmp(m->sensitive_keys[i], key))
-            return true;
+    /* Most keys asked about start with a byte no sensitive key starts with. */
+    if (m && (m->sensitive_first & first_byte_bit(key)))
+        for (size_t i = 0; i < m->sensitive_count; i++)
+            if (!strcasecmp(m->sensitive_keys[i], key))
+                return true;
     return key_words_are_secret(key);
 }
 

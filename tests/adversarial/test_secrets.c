@@ -278,7 +278,8 @@ START_TEST(session_headers_are_secrets)
         ck_assert_ptr_nonnull(out);
         ck_assert_msg((strstr(out, "v-7310") == NULL) == is_secret, "header %s: %s", name, out);
         /* the header rule is for headers: as a ctx key, only the key rule counts */
-        ck_assert_msg((strstr(out, "k-7310") == NULL) == (ivrsm_machine_key_is_sensitive(NULL, name) != 0),
+        ck_assert_msg((strstr(out, "k-7310") == NULL) ==
+                          (ivrsm_machine_key_is_sensitive(NULL, name) != 0),
                       "key %s: %s", name, out);
         ivrsm_free(out);
     }
