@@ -27,6 +27,7 @@
  * file and fails on more wrong answers than its @max_wrong and on an accuracy below its
  * @min_accuracy.
  */
+#include "fields.h"
 #include "ivrsm/ivrsm.h"
 
 #include <check.h>
@@ -87,28 +88,6 @@ static void on_trace(void *user, const char *record)
         snprintf(h->reason, sizeof h->reason, "%s", why ? why : "");
     }
     json_decref(r);
-}
-
-/* Splits line at tabs or runs of two spaces or more; returns the field count (at most max). */
-static int split_fields(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (*p && n < max) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        fields[n++] = p;
-        while (*p && *p != '\t' && !(p[0] == ' ' && p[1] == ' '))
-            p++;
-        if (!*p)
-            break;
-        if (n == max)
-            break;
-        *p++ = '\0';
-    }
-    return n;
 }
 
 static void drain(ivrsm_session *s)

@@ -33,6 +33,7 @@
  * wrong intents than the file's @max_wrong, and on an accuracy below its
  * @min_accuracy.
  */
+#include "fields.h"
 #include "ivrsm/ivrsm.h"
 
 #include <check.h>
@@ -67,28 +68,6 @@ struct figures {
     double min_accuracy;
     int max_wrong;
 };
-
-/* Splits line at tabs or runs of two spaces or more; returns the field count (at most max). */
-static int split_fields(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (*p && n < max) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        fields[n++] = p;
-        while (*p && *p != '\t' && !(p[0] == ' ' && p[1] == ' '))
-            p++;
-        if (!*p)
-            break;
-        if (n == max) /* the last field runs to the end of the line */
-            break;
-        *p++ = '\0';
-    }
-    return n;
-}
 
 /* Answers what a call of these machines asks of its host: nothing but words. */
 static int drain(ivrsm_session *s)
