@@ -285,7 +285,8 @@ static const struct parse_case otp_cases[] = {
     {"je ne sais pas", 0, 1, NULL},
     {"un deux trois quatre cinq six sept", 0, 1, NULL},
     {"un deux trois bonjour quatre cinq six", 0, 1, NULL},
-    {"cent vingt-trois quatre cinq six", 0, 1, NULL},
+    {"cent vingt-trois quatre cinq six", 0, 0, "123456"}, /* a hundred read as three digits */
+    {"cent vingt-trois quatre cinq", 0, 1, NULL},
     {"", 0, 1, NULL},
     {"   ", 0, 1, NULL},
     {"\xff\xfe", 0, 1, NULL},
@@ -349,8 +350,8 @@ static const struct reference_case reference_cases[] = {
     {"en-GB", "AA999999999AA", "A B 1 2 3 4 5 6 7 8 9 G B", 0, 0, "AB123456789GB"},
     {"en-GB", "AA999999999AA", "AB123456789GB", 0, 0, "AB123456789GB"},
     {"en-GB", "AA999999999AA", "ab 123 456 789 gb", 0, 0, "AB123456789GB"},
-    {"en-GB", "AA999999999AA", "alpha bravo one two three four five six seven eight nine golf bravo",
-     0, 0, "AB123456789GB"},
+    {"en-GB", "AA999999999AA",
+     "alpha bravo one two three four five six seven eight nine golf bravo", 0, 0, "AB123456789GB"},
     {"en-GB", "AA999999999AA", "alfa x-ray 1 2 3, 4 5 6, 7 8 9, G B", 0, 0, "AX123456789GB"},
     {"en-GB", "AA999999999AA", "a b double one two three four five six seven eight g b", 0, 0,
      "AB112345678GB"},
@@ -376,13 +377,33 @@ static const struct reference_case reference_cases[] = {
     {"en-US", "AA9999|999999", "654321", 1, 0, "654321"},
     {"en-US", "AA9999|999999", "R X 1 2 3", 0, 1, NULL},
     /* French: numbers in pairs, "vingt et un" one number, letters said alone. */
-    {"fr-FR", "AA999999999AA", "A B douze trente-quatre cinquante-six soixante-dix-huit neuf G B", 0,
-     0, "AB123456789GB"},
+    {"fr-FR", "AA999999999AA", "A B douze trente-quatre cinquante-six soixante-dix-huit neuf G B",
+     0, 0, "AB123456789GB"},
     {"fr-FR", "A9999A", "B vingt et un quarante-trois C", 0, 0, "B2143C"},
     {"fr-FR", "A9999A", "c'est B vingt et un quarante-trois C", 0, 0, "B2143C"},
     /* Spanish: "y" between two numbers joins them; alone, it is the letter. */
     {"es-ES", "A99A", "B treinta y cuatro Y", 0, 0, "B34Y"},
     {"es-ES", "A99A", "Y treinta y cuatro B", 0, 0, "Y34B"},
+    /* Letters said by their names in the call's language; a code written run together by the
+     * recogniser ("BE") is still read as written when the names make no code. */
+    {"fr-FR", "AA999999|999999", "hache bé quatre cinq six sept huit neuf", 0, 0, "HB456789"},
+    {"fr-FR", "AA999999|999999", "pé cé soixante-dix-huit quatre-vingt-dix douze", 0, 0,
+     "PC789012"},
+    {"fr-FR", "AA999999|999999", "BE 4 5 6 7 8 9", 0, 0, "BE456789"},
+    {"fr-FR", "AA999999|999999", "double vé effe 1 2 3 4 5 6", 0, 0, "WF123456"},
+    {"fr-FR", "AA999999|999999", "cent vingt-trois quatre cent cinquante-six", 0, 0, "123456"},
+    {"en-GB", "AA999999999AA", "bee see one two three four five six seven eight nine gee bee", 0, 0,
+     "BC123456789GB"},
+    {"en-GB", "AA999999999AA", "double you aitch 123 456 789 zed ex", 0, 0, "WH123456789ZX"},
+    {"en-US", "AA9999", "are you twenty three hundred", 0, 0, "RU2300"},
+    {"es-ES", "9999AAA", "uno dos tres cuatro be ce de", 0, 0, "1234BCD"},
+    {"es-ES", "9999AAA", "mil doscientos treinta y cuatro B C D", 0, 0, "1234BCD"},
+    {"es-ES", "9999AAA", "cuatro cinco seis siete, jota ka ele", 0, 0, "4567JKL"},
+    {"es-ES", "9999AAA", "doce treinta y cuatro uve doble equis i griega", 0, 0, "1234WXY"},
+    {"de-DE", "AA9999", "ha be zwölf vierunddreißig", 0, 0, "HB1234"},
+    {"de-DE", "AA9999", "vau we eintausendzweihundertvierunddreißig", 0, 0, "VW1234"},
+    {"de-DE", "AA9999", "ypsilon zett 1 2 3 4", 0, 0, "YZ1234"},
+    {"de-DE", "AA9999", "ha be zwölf", 0, 1, NULL},
 };
 
 START_TEST(test_reference_table)
@@ -597,6 +618,20 @@ START_TEST(test_digits_quantity)
         {"es-ES", 5, "un tres o un cuatro", NULL},
         {"es-ES", 20, "un cinco", "5"},
         {"es-ES", 5000, "dos mil quinientos euros", "2500"},
+        /* Thousands written apart by the recogniser; numbers said as one word or split. */
+        {"fr-FR", 1000000, "euh 2 500 euros", "2500"},
+        {"fr-FR", 1000000, "12 345 euros", "12345"},
+        {"fr-FR", 1000000, "2 ou 300 euros", NULL},
+        {"fr-FR", 1000000, "vingt trois cents euros", "2300"},
+        {"en-US", 100000, "2,500 dollars", "2500"},
+        {"en-US", 100000, "twenty three hundred dollars", "2300"},
+        {"en-US", 100000, "nineteen hundred", "1900"},
+        {"de-DE", 1000000, "zwölftausenddreihundertfünfundvierzig", "12345"},
+        {"de-DE", 1000000, "zwölftausend dreihundert fünfundvierzig", "12345"},
+        {"de-DE", 1000000, "dreiundzwanzighundert", "2300"},
+        {"de-DE", 1000000, "ungefähr fünfundvierzigtausend", "45000"},
+        {"de-DE", 1000000, "einhundertzwanzig Kubikmeter", "120"},
+        {"es-ES", 1000000, "mil doscientos treinta y cuatro euros", "1234"},
     };
     ivrsm_collect_value v;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

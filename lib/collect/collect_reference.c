@@ -20,16 +20,15 @@
 
 /* The ICAO spelling alphabet, which callers use in every language; a→z in order. */
 static const char *const spelling[26] = {
-    "alpha",  "bravo",   "charlie", "delta",  "echo",  "foxtrot", "golf",  "hotel", "india",
-    "juliet", "kilo",    "lima",    "mike",   "november", "oscar", "papa", "quebec", "romeo",
-    "sierra", "tango",   "uniform", "victor", "whiskey",  "xray",  "yankee", "zulu"};
+    "alpha",  "bravo", "charlie", "delta",  "echo",     "foxtrot", "golf",   "hotel",  "india",
+    "juliet", "kilo",  "lima",    "mike",   "november", "oscar",   "papa",   "quebec", "romeo",
+    "sierra", "tango", "uniform", "victor", "whiskey",  "xray",    "yankee", "zulu"};
 
 /* Other spellings of the same words, as recognisers write them. */
 static const struct {
     const char *word;
     char letter;
-} spelling_variants[] = {
-    {"alfa", 'a'}, {"juliett", 'j'}, {"whisky", 'w'}, {"x ray", 'x'}};
+} spelling_variants[] = {{"alfa", 'a'}, {"juliett", 'j'}, {"whisky", 'w'}, {"x ray", 'x'}};
 
 /* Whether a pattern character takes character ch (uppercase letter or digit). */
 static bool slot_takes(char slot, char ch)
@@ -81,8 +80,8 @@ static char spelled_at(const struct ivrsm_words *w, size_t at, size_t *span)
     return 0;
 }
 
-/* The words of a number said at `at` ("douze", "vingt et un", "34", "double", a filler): how
- * many, or 0 when the word is none of those. */
+/* The words of a number said at `at` ("douze", "vingt et un", "34", "double", a filler, "mil
+ * doscientos", "cent vingt trois"): how many, or 0 when the word is none of those. */
 static size_t number_span(const ivrsm_locale *loc, const struct ivrsm_words *w, size_t at)
 {
     if (at >= w->count)
@@ -90,7 +89,11 @@ static size_t number_span(const ivrsm_locale *loc, const struct ivrsm_words *w, 
     if (ivrsm_word_is_digits(w, at))
         return 1;
     int value;
+    int64_t cardinal;
     size_t n = ivrsm_number_words(loc, w, at, &value);
+    size_t c = ivrsm_words_cardinal(loc, w, at, &cardinal);
+    if (c > n)
+        n = c;
     if (n)
         return n;
     for (const struct ivrsm_phrase_value *r = loc->repeat_words; r && r->text; r++)
@@ -147,15 +150,21 @@ static int accept_run(const char *digits, size_t len, uint64_t pair_ends, void *
 }
 
 /* Appends the letters the word at `at` gives to code[0..*n): its span, or 0 when it gives
- * none (a number, another word) or the code would be too long. */
+ * none (a number, another word) or the code would be too long. With `names`, a name of a letter
+ * in the locale's language ("hache", "bee", "jota") is that letter. */
 static size_t letters_at(const ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
-                         bool after_number, char *code, size_t *n)
+                         bool after_number, bool names, char *code, size_t *n)
 {
     size_t span;
     const char *s = w->text + w->start[at];
     /* A spelling word first: "x ray" (x-ray) is one letter, not x then "ray". */
     char letter = spelled_at(w, at, &span);
-    if (!letter && single_letter(loc, w, at, after_number)) {
+    int named;
+    if (!letter && names &&
+        (span = ivrsm_words_match_value(w, at, loc, IVRSM_LIST_letter_names, &named)) > 0 &&
+        named >= 'a' && named <= 'z') {
+        letter = (char)(named - 'a' + 'A'); /* "double you" before "double" as a repeat */
+    } else if (!letter && single_letter(loc, w, at, after_number)) {
         letter = (char)(s[0] - 'a' + 'A');
         span = 1;
     } else if (!letter && number_span(loc, w, at)) {
@@ -174,14 +183,14 @@ static size_t letters_at(const ivrsm_locale *loc, const struct ivrsm_words *w, s
     return 1;
 }
 
-/* The code said from word `from` on, to the end. */
-static int said_from(const ivrsm_collect_params *p, struct ivrsm_words *w, size_t from,
+/* The code said from word `from` on, to the end; with `names`, reading the names of letters. */
+static int said_from(const ivrsm_collect_params *p, struct ivrsm_words *w, size_t from, bool names,
                      char *code)
 {
     size_t n = 0, total = w->count;
     bool after_number = false;
     for (size_t i = from; i < total;) {
-        size_t span = letters_at(p->locale, w, i, after_number, code, &n);
+        size_t span = letters_at(p->locale, w, i, after_number, names, code, &n);
         if (span) {
             i += span;
             after_number = false;
@@ -219,14 +228,16 @@ static int said_from(const ivrsm_collect_params *p, struct ivrsm_words *w, size_
 #define LEAD_WORDS_MAX 8
 
 /* The code said: from the first word, else after a few words of lead-in ("it's A B 1 2 3"),
- * the first reading that is a whole code of a pattern. */
+ * the first reading that is a whole code of a pattern. At each start, the names of letters are
+ * read first ("hache be" is H B), then the words as written: a recogniser that writes a spelled
+ * code run together ("BE 123456") writes it as it writes "be", the name of B in French. */
 static int said(const ivrsm_collect_params *p, const char *in, size_t len, char *code)
 {
     struct ivrsm_words w;
     if (ivrsm_words_split(&w, p->locale, in, len, 0) != 0 || w.count == 0)
         return 1;
     for (size_t from = 0; from < w.count && from <= LEAD_WORDS_MAX; from++)
-        if (said_from(p, &w, from, code) == 0)
+        if (said_from(p, &w, from, true, code) == 0 || said_from(p, &w, from, false, code) == 0)
             return 0;
     return 1;
 }

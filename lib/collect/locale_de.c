@@ -96,6 +96,13 @@ static const struct ivrsm_phrase_value de_months[] = {
 static const char *const de_plus_words[] = {"plus", NULL};
 /* "eine Fünf": a grade said with its article, not 1 then the number ("ein hundert" and
  * "eintausend" are numbers of their own, read before). */
+/* Letters said by their names, for codes spelled ("reference"). */
+static const struct ivrsm_phrase_value de_letter_names[] = {
+    {"be", 'b'}, {"ce", 'c'}, {"ze", 'c'}, {"tse", 'c'}, {"de", 'd'}, {"ef", 'f'}, {"ge", 'g'},
+    {"ha", 'h'}, {"jot", 'j'}, {"jott", 'j'}, {"ka", 'k'}, {"el", 'l'}, {"em", 'm'}, {"en", 'n'},
+    {"pe", 'p'}, {"ku", 'q'}, {"kuh", 'q'}, {"er", 'r'}, {"es", 's'}, {"te", 't'}, {"vau", 'v'},
+    {"fau", 'v'}, {"we", 'w'}, {"weh", 'w'}, {"ix", 'x'}, {"ypsilon", 'y'}, {"uepsilon", 'y'},
+    {"zett", 'z'}, {"zet", 'z'}, {NULL, 0}};
 static const char *const de_number_articles[] = {"ein", "eine", NULL};
 
 static const char *const de_digit_fillers[] = {"aeh",
@@ -248,6 +255,9 @@ static const char *const de_negative_answers[] = {"nein",
                                                   "passt schon",
                                                   "nein passt schon",
                                                   "alles gut",
+                                                  "nichts besonderes",
+                                                  "nichts bestimmtes",
+                                                  "keine nachricht",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const de_key_words[] = {
@@ -407,6 +417,7 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .national_without_trunk = 0,
     .plus_words = de_plus_words,
     .digit_fillers = de_digit_fillers,
+    .letter_names = de_letter_names,
     .number_articles = de_number_articles,
     .weekdays = de_weekdays,
     .months = de_months,

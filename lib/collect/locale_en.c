@@ -284,6 +284,9 @@ static const char *const en_negative_answers[] = {"no",
                                                   "no i am good",
                                                   "i am fine",
                                                   "no i am fine",
+                                                  "nothing special",
+                                                  "nothing in particular",
+                                                  "no message",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const en_key_words[] = {
@@ -420,6 +423,14 @@ static const struct ivrsm_text_words en_no_forms[] = {
 static ivrsm_heard_cache en_heard_cache;
 
 /* The parts of the table that the United Kingdom shares with the United States. */
+/* Letters said by their names, for codes spelled ("reference"). */
+static const struct ivrsm_phrase_value en_letter_names[] = {
+    {"bee", 'b'}, {"see", 'c'}, {"sea", 'c'}, {"cee", 'c'}, {"dee", 'd'}, {"ef", 'f'},
+    {"eff", 'f'}, {"gee", 'g'}, {"aitch", 'h'}, {"haitch", 'h'}, {"eye", 'i'}, {"jay", 'j'},
+    {"kay", 'k'}, {"el", 'l'}, {"ell", 'l'}, {"em", 'm'}, {"en", 'n'}, {"pee", 'p'}, {"cue", 'q'},
+    {"queue", 'q'}, {"ar", 'r'}, {"are", 'r'}, {"ess", 's'}, {"tee", 't'}, {"tea", 't'},
+    {"you", 'u'}, {"vee", 'v'}, {"double you", 'w'}, {"double u", 'w'}, {"ex", 'x'}, {"why", 'y'},
+    {"zed", 'z'}, {"zee", 'z'}, {NULL, 0}};
 #define EN_COMMON_FIELDS                                                                           \
     .text = {.rewrites = en_rewrites,                                                              \
              .cache = &en_rewrite_cache,                                                           \
@@ -439,6 +450,7 @@ static ivrsm_heard_cache en_heard_cache;
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
     .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
     .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \
+    .letter_names = en_letter_names,                                                               \
     .months = en_months, .next_words = en_next_words, .week_units = en_week_units,                 \
     .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
     .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \

@@ -65,6 +65,14 @@ static const char *const es_number_joiners[] = {"y", NULL};
 static const struct ivrsm_phrase_value es_day_ordinals[] = {{"primero", 1}, {NULL, 0}};
 static const char *const es_plus_words[] = {"mas", NULL};
 /* "un cinco", "una tres": a grade or a score said with its article, not 1 then the number. */
+/* Letters said by their names, for codes spelled ("reference"). */
+static const struct ivrsm_phrase_value es_letter_names[] = {
+    {"be", 'b'}, {"be larga", 'b'}, {"be alta", 'b'}, {"ce", 'c'}, {"de", 'd'}, {"efe", 'f'},
+    {"ge", 'g'}, {"hache", 'h'}, {"jota", 'j'}, {"ka", 'k'}, {"ele", 'l'}, {"eme", 'm'},
+    {"ene", 'n'}, {"pe", 'p'}, {"cu", 'q'}, {"erre", 'r'}, {"ere", 'r'}, {"ese", 's'}, {"te", 't'},
+    {"uve", 'v'}, {"ve", 'v'}, {"ve corta", 'v'}, {"ve baja", 'v'}, {"uve doble", 'w'},
+    {"doble uve", 'w'}, {"doble ve", 'w'}, {"ve doble", 'w'}, {"equis", 'x'}, {"i griega", 'y'},
+    {"ye", 'y'}, {"zeta", 'z'}, {"ceta", 'z'}, {NULL, 0}};
 static const char *const es_number_articles[] = {"un", "una", NULL};
 
 static const char *const es_digit_fillers[] = {"eh",
@@ -201,6 +209,10 @@ static const char *const es_negative_answers[] = {"no",
                                                   "es todo",
                                                   "esta bien asi",
                                                   "no hace falta",
+                                                  "nada en especial",
+                                                  "nada en particular",
+                                                  "nada especial",
+                                                  "ningun mensaje",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const es_key_words[] = {
@@ -353,6 +365,7 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .national_without_trunk = 1,
     .plus_words = es_plus_words,
     .digit_fillers = es_digit_fillers,
+    .letter_names = es_letter_names,
     .number_articles = es_number_articles,
     .weekdays = es_weekdays,
     .months = es_months,

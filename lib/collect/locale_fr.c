@@ -71,6 +71,14 @@ static const char *const fr_digit_fillers[] = {
     "euh",    "heu",      "hum",     "alors", "voila", "c est", "mon numero", "le numero",
     "numero", "mon code", "le code", "code",  "est",   "le",    NULL};
 
+/* Letters said by their names, for codes spelled ("reference"). */
+static const struct ivrsm_phrase_value fr_letter_names[] = {
+    {"be", 'b'}, {"ce", 'c'}, {"de", 'd'}, {"effe", 'f'}, {"ef", 'f'}, {"ge", 'g'}, {"hache", 'h'},
+    {"ache", 'h'}, {"ji", 'j'}, {"gi", 'j'}, {"ka", 'k'}, {"elle", 'l'}, {"el", 'l'},
+    {"emme", 'm'}, {"em", 'm'}, {"enne", 'n'}, {"en", 'n'}, {"pe", 'p'}, {"ku", 'q'},
+    {"erre", 'r'}, {"er", 'r'}, {"esse", 's'}, {"es", 's'}, {"te", 't'}, {"ve", 'v'},
+    {"double ve", 'w'}, {"double v", 'w'}, {"ixe", 'x'}, {"iks", 'x'}, {"i grec", 'y'},
+    {"zede", 'z'}, {NULL, 0}};
 static const struct ivrsm_phrase_value fr_weekdays[] = {
     {"lundi", 0},    {"mardi", 1},  {"mercredi", 2}, {"jeudi", 3},
     {"vendredi", 4}, {"samedi", 5}, {"dimanche", 6}, {NULL, 0}};
@@ -191,6 +199,10 @@ static const char *const fr_negative_answers[] = {"non",
                                                   "non ca ira",
                                                   "pas la peine",
                                                   "non pas de commentaire",
+                                                  "rien de special",
+                                                  "rien de particulier",
+                                                  "rien d autre",
+                                                  "pas de message",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const fr_key_words[] = {
@@ -371,6 +383,7 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
+    .letter_names = fr_letter_names,                                                               \
     .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
     .relative_days = fr_relative_days, .past_relative_days = fr_past_relative_days,                \
     .next_words = fr_next_words, .next_week = fr_next_week,                                        \

@@ -119,7 +119,8 @@ struct ivrsm_phrase_value {
     X(relative_days)                                                                               \
     X(past_relative_days)                                                                          \
     X(day_ordinals)                                                                                \
-    X(year_thousands)
+    X(year_thousands)                                                                              \
+    X(letter_names)
 
 #define IVRSM_LIST_ID(field) IVRSM_LIST_##field,
 enum ivrsm_list_id {
@@ -214,6 +215,11 @@ struct ivrsm_locale {
     int national_without_trunk;       /* nonzero: "612345678" is taken for "0612345678" */
     const char *const *plus_words;    /* "plus": spoken "+" before a country code */
     const char *const *digit_fillers; /* hesitations and lead-ins ignored among digits */
+    /* The names of the letters as the language says them, each a word of two letters or more
+     * ("bee", "hache", "jota", "vau"; "double you"), the letter's lower-case ASCII as value:
+     * the `reference` mode reads a code spelled with them ("hache be 1 2 3 4 5 6"). A name
+     * that is also a number word of the table is left out ("oh" is 0). */
+    const struct ivrsm_phrase_value *letter_names;
     /* Articles said before a number word, which are then no number: Spanish "un" in "un cinco"
      * (a five, not 1 then 5), German "eine" in "eine Fünf". NULL where the language's "one"
      * before a number is a digit (French "un deux trois"). */
@@ -259,8 +265,9 @@ struct ivrsm_locale {
     /* Years said in words (the "date_past" mode), read with `numbers` around these words: */
     const struct ivrsm_phrase_value *year_thousands; /* "mille" = 1000, "two thousand" = 2000 */
     const char *const *year_hundreds; /* after 1..99: "dix neuf cent", "nineteen hundred" */
-    /* Glued inside one word, in lower-case ASCII as written, cut apart before reading
-     * ("neunzehnhundertfuenfundachtzig" is "neunzehn hundert fuenfundachtzig"). */
+    /* Glued inside one word, in lower-case ASCII as written, cut apart before any parser reads
+     * the words ("neunzehnhundertfuenfundachtzig" is "neunzehn hundert fuenfundachtzig",
+     * "zwoelftausenddreihundert" "zwoelf tausend drei hundert"): years, amounts, digits. */
     const char *const *year_glued;
     const char *const *past_lead_fillers; /* "je suis ne le", "I was born on": before a past date */
     const char *const *past_trail_fillers; /* "geboren": after it */

@@ -4,6 +4,8 @@
  */
 #include "words.h"
 
+#include "date_parts.h"
+
 #include "locale_tables.h"
 #include "text.h"
 
@@ -103,6 +105,15 @@ int ivrsm_words_split(struct ivrsm_words *w, const struct ivrsm_locale *loc, con
      * but the ASCII of numeric dates. */
     if (len > IVRSM_COLLECT_INPUT_MAX)
         return -1;
+    /* A language that writes numbers as one word ("zwoelftausenddreihundert") has its
+     * thousands and hundreds cut out of them, for every parser (year_glued). */
+    char glued[2 * IVRSM_COLLECT_INPUT_MAX];
+    if (loc->year_glued) {
+        len = ivrsm_date_unglue(loc, in, len, glued, sizeof glued);
+        if (len == SIZE_MAX)
+            return -1;
+        in = glued;
+    }
     size_t used = 0;
     size_t segment = 0;
     for (size_t i = 0; keep_numeric_dates && i < len; i++) {
@@ -487,7 +498,28 @@ static size_t number_from_base(const struct ivrsm_locale *loc, const struct ivrs
         *value = base->value + addend;
         return span + joiner + n;
     }
-    return span;
+    if (n == 0 || pos + joiner >= w->count)
+        return span;
+    /* The longest number there is out of range ("three hundred" after "twenty", in "twenty
+     * three hundred"): a shorter entry there may be the addend ("three"), the rest read after. */
+    size_t best = 0;
+    const ivrsm_number_index *ix = number_index(loc);
+    size_t next = 0;
+    for (const struct ivrsm_number_word *e; (e = next_number(loc, ix, w, pos + joiner, &next));) {
+        size_t m = ivrsm_words_match(w, pos + joiner, e->text);
+        if (m == 0 || m >= n)
+            continue;
+        int v;
+        m = number_from_base(loc, w, pos + joiner, e, m, &v, depth + 1);
+        if (m > best && v >= base->addend_min && v <= base->addend_max) {
+            best = m;
+            addend = v;
+        }
+    }
+    if (best == 0)
+        return span;
+    *value = base->value + addend;
+    return span + joiner + best;
 }
 
 size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
@@ -549,8 +581,18 @@ static size_t cardinal(const struct ivrsm_locale *loc, const struct ivrsm_words 
         int64_t v = 0;
         for (size_t k = 0; k < w->len[at]; k++)
             v = v * 10 + (w->text[w->start[at] + k] - '0');
+        /* "2 500", "12 345 678": a recogniser writes the thousands of an amount apart (French,
+         * and "2,500" once its comma is a space): groups of three digits after the first. */
+        size_t span = 1, digits = w->len[at];
+        while (w->len[at] <= 3 && ivrsm_word_is_digits(w, at + span) && w->len[at + span] == 3 &&
+               digits + 3 <= 15) {
+            for (size_t k = 0; k < 3; k++)
+                v = v * 10 + (w->text[w->start[at + span] + k] - '0');
+            digits += 3;
+            span++;
+        }
         *value = v;
-        return 1;
+        return span;
     }
     int64_t count = 0;
     size_t n = below_thousand(loc, w, at, &count);
@@ -576,6 +618,12 @@ static size_t cardinal(const struct ivrsm_locale *loc, const struct ivrsm_words 
         *value = thousands + rest;
     }
     return best;
+}
+
+size_t ivrsm_words_cardinal(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                            int64_t *value)
+{
+    return at < w->count ? cardinal(loc, w, at, value) : 0;
 }
 
 /* Whether a word of the list (negations, not knowing) starts at `at`. */
@@ -784,6 +832,44 @@ static int search_repeat(struct digits_search *s, size_t at, size_t n, int times
     return 1;
 }
 
+/* How far into a number its thousands or hundreds word may come: "quatre vingt dix mille". */
+#define CARDINAL_WORD_REACH 4
+
+/*
+ * A number said with the locale's thousands or hundreds words that the table reads otherwise,
+ * or not at all (`table` its longest reading at `at`, NULL when none): "mil doscientos treinta
+ * y cuatro" is 1234, "cent vingt trois" 123 (a group above French digit_group_max), "twenty
+ * three hundred" 2300, written as its digits. Tried before the table's readings, as the longest
+ * compound is.
+ */
+static int search_cardinal(struct digits_search *s, size_t at, size_t n,
+                           const struct number_reading *table, int group_max)
+{
+    /* Most numbers hold neither word: the cardinal is read only when one is near. */
+    bool near = false;
+    for (size_t k = at; !near && k < s->w->count && k < at + CARDINAL_WORD_REACH; k++)
+        near = ivrsm_words_list_may_match(s->w, k, s->loc, IVRSM_LIST_year_hundreds) ||
+               ivrsm_words_list_may_match(s->w, k, s->loc, IVRSM_LIST_year_thousands);
+    if (!near)
+        return 1;
+    int64_t value;
+    size_t span = cardinal(s->loc, s->w, at, &value);
+    if (span == 0 || value < 100 || value > 999999)
+        return 1;
+    if (table && (span < table->span || (span == table->span && table->value <= group_max)))
+        return 1; /* the table reads these words as well: its readings are tried */
+    char text[8];
+    size_t len = 0;
+    for (int64_t v = value; v > 0; v /= 10)
+        len++;
+    if (n + len >= s->cap || n + len >= 64)
+        return 1;
+    for (size_t k = len; k-- > 0; value /= 10)
+        text[k] = (char)('0' + value % 10);
+    memcpy(s->digits + n, text, len);
+    return search_digits(s, at + span, n + len);
+}
+
 static int search_digits(struct digits_search *s, size_t at, size_t n)
 {
     if (s->steps_left-- <= 0)
@@ -817,6 +903,8 @@ static int search_digits(struct digits_search *s, size_t at, size_t n)
     size_t count;
     const struct number_reading *r = readings_at(s, at, scratch, &count);
     const int group_max = s->loc->digit_group_max >= 99 ? s->loc->digit_group_max : 99;
+    if (search_cardinal(s, at, n, count ? &r[0] : NULL, group_max) == 0)
+        return 0;
     for (size_t i = 0; i < count; i++) {
         if (r[i].value < 0 || r[i].value > group_max || r[i].value > 999)
             continue;

@@ -158,6 +158,15 @@ size_t ivrsm_number_words(const struct ivrsm_locale *loc, const struct ivrsm_wor
                           int *value);
 
 /*
+ * A cardinal at `at`, in digits ("1500") or in words up to 999,999 with the locale's thousands
+ * and hundreds words ("deux mille trois cents", "mil doscientos treinta y cuatro", "cent vingt
+ * trois", "twenty three hundred"): the words it spans (0 when none starts there), its value in
+ * *value.
+ */
+size_t ivrsm_words_cardinal(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                            int64_t *value);
+
+/*
  * The one number a sentence holds, said as a quantity: in digits or in words up to 999,999,
  * with its thousands and hundreds ("deux mille trois cents euros", "about three thousand",
  * "drei Tage", "la nota es 5", "le doy un cuatro": an article of the locale before a number
