@@ -193,9 +193,20 @@ static const struct ivrsm_phrase_value de_year_thousands[] = {
     {"zwei tausend", 2000}, {"zweitausend", 2000},      {NULL, 0}};
 static const char *const de_year_hundreds[] = {"hundert", NULL};
 static const char *const de_year_glued[] = {"hundert", "tausend", NULL};
+/* A day gone by counted from today: "vor drei Tagen", "letzten Montag". */
+static const char *const de_ago_words_before[] = {"vor", NULL};
+static const char *const de_last_words_before[] = {
+    "letzten", "letzter", "letzte", "vergangenen", "vergangener", "vorigen", "voriger", NULL};
+/* A time after a date: "morgen um halb vier", "am Freitag gegen zehn Uhr". */
+static const char *const de_time_words_before[] = {"um", "gegen", "so um", "so gegen", "ab",
+                                                   "nach", "vor", NULL};
+static const char *const de_time_words[] = {
+    "uhr",     "halb",       "viertel nach", "viertel vor", "dreiviertel", "morgens",
+    "vormittags", "mittags", "nachmittags", "abends",      "frueh",       "rum",
+    "herum",   "ungefaehr",  NULL};
 static const char *const de_past_lead_fillers[] = {
     "ich bin",  "er ist", "sie ist", "geboren am", "geboren", "mein geburtsdatum ist",
-    "das geburtsdatum ist", "geburtsdatum", "es ist", NULL};
+    "das geburtsdatum ist", "geburtsdatum", "es ist", "es war", "das war", "das ist", NULL};
 static const char *const de_past_trail_fillers[] = {"geboren", NULL};
 static const char *const de_date_articles[] = {"am",     "den",       "der",       "diesen",
                                                "dieser", "kommenden", "kommender", NULL};
@@ -445,6 +456,10 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .year_hundreds = de_year_hundreds,
     .year_glued = de_year_glued,
     .past_lead_fillers = de_past_lead_fillers,
+    .ago_words_before = de_ago_words_before,
+    .last_words_before = de_last_words_before,
+    .time_words_before = de_time_words_before,
+    .time_words = de_time_words,
     .past_trail_fillers = de_past_trail_fillers,
     .negative_answers = de_negative_answers,
     .answer_fillers = de_answer_fillers,

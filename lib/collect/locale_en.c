@@ -198,10 +198,21 @@ static const struct ivrsm_phrase_value en_year_thousands[] = {
     {"one thousand", 1000}, {"a thousand", 1000}, {"thousand", 1000}, {"two thousand", 2000},
     {NULL, 0}};
 static const char *const en_year_hundreds[] = {"hundred", NULL};
+/* A day gone by counted from today: "three days ago", "last Monday", "Monday last". */
+static const char *const en_ago_words[] = {"ago", "back", NULL};
+static const char *const en_last_words_before[] = {"last", "this past", "past", NULL};
+static const char *const en_last_words[] = {"last", "just gone", NULL};
+/* A time after a date: "tomorrow at half past three", "Friday around 3 pm". */
+static const char *const en_time_words_before[] = {
+    "at", "around", "about", "after", "before", "by", "from", "for", NULL};
+static const char *const en_time_words[] = {
+    "o clock", "oclock", "am", "pm", "a m", "p m", "half past", "quarter past", "quarter to",
+    "past",    "noon",   "midday", "midnight", "in the morning", "in the afternoon",
+    "in the evening", "ish", "or so", NULL};
 static const char *const en_past_lead_fillers[] = {
     "i was born on", "i was born", "he was born on", "she was born on", "born on", "born",
     "my date of birth is", "the date of birth is", "date of birth", "my birthday is",
-    "it is", "that is", NULL};
+    "it is", "that is", "it was", "that was", "it happened", "that happened", NULL};
 static const char *const en_date_lead_fillers[] = {"uh",
                                                    "um",
                                                    "er",
@@ -464,7 +475,9 @@ static const struct ivrsm_phrase_value en_letter_names[] = {
     .asap = en_asap, .date_articles = en_date_articles,                                            \
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
     .year_thousands = en_year_thousands, .year_hundreds = en_year_hundreds,                        \
-    .past_lead_fillers = en_past_lead_fillers,                                                     \
+    .past_lead_fillers = en_past_lead_fillers, .ago_words = en_ago_words,                          \
+    .last_words_before = en_last_words_before, .last_words = en_last_words,                        \
+    .time_words_before = en_time_words_before, .time_words = en_time_words,                        \
     .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,                  \
     .key_words = en_key_words
 

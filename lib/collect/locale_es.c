@@ -151,9 +151,21 @@ static const char *const es_date_articles[] = {"el", "este", "esta", NULL};
 /* Years said in words: "mil novecientos ochenta y cinco", "dos mil cinco". */
 static const struct ivrsm_phrase_value es_year_thousands[] = {
     {"mil", 1000}, {"un mil", 1000}, {"dos mil", 2000}, {NULL, 0}};
+/* A day gone by counted from today: "hace tres dias", "tres dias atras", "el lunes pasado". */
+static const char *const es_ago_words_before[] = {"hace", "hara", NULL};
+static const char *const es_ago_words[] = {"atras", NULL};
+static const char *const es_last_words_before[] = {"pasado", NULL};
+static const char *const es_last_words[] = {"pasado", "pasada", "anterior", NULL};
+/* A time after a date: "el jueves a las diez y media", "manana sobre las cinco". */
+static const char *const es_time_words_before[] = {
+    "a las", "a la", "sobre las", "sobre la", "hacia las", "hacia la", "a eso de las",
+    "despues de las", "antes de las", "para las", NULL};
+static const char *const es_time_words[] = {
+    "y media", "y cuarto", "menos cuarto", "menos", "en punto", "de la ma" ES_ENYE "ana", "de la manana", "de la tarde",
+    "de la noche", "horas", "hora", "h", "mediodia", "mas o menos", NULL};
 static const char *const es_past_lead_fillers[] = {
     "naci el",   "naci",       "nacio el", "nacio", "mi fecha de nacimiento es",
-    "su fecha de nacimiento es", "fecha de nacimiento", "es", NULL};
+    "su fecha de nacimiento es", "fecha de nacimiento", "es", "fue", "era", "paso", NULL};
 static const char *const es_date_lead_fillers[] = {"eh",
                                                    "em",
                                                    "pues",
@@ -393,6 +405,12 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .date_trail_fillers = es_date_trail_fillers,
     .year_thousands = es_year_thousands,
     .past_lead_fillers = es_past_lead_fillers,
+    .ago_words_before = es_ago_words_before,
+    .ago_words = es_ago_words,
+    .last_words_before = es_last_words_before,
+    .last_words = es_last_words,
+    .time_words_before = es_time_words_before,
+    .time_words = es_time_words,
     .negative_answers = es_negative_answers,
     .answer_fillers = es_answer_fillers,
     .key_words = es_key_words,

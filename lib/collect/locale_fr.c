@@ -136,7 +136,18 @@ static const char *const fr_date_articles[] = {"le", "ce", NULL};
 static const struct ivrsm_phrase_value fr_year_thousands[] = {
     {"mille", 1000}, {"mil", 1000}, {"deux mille", 2000}, {NULL, 0}};
 static const char *const fr_year_hundreds[] = {"cent", "cents", NULL};
+/* A day gone by counted from today: "il y a trois jours", "lundi dernier". */
+static const char *const fr_ago_words_before[] = {"il y a", "ca fait", NULL};
+static const char *const fr_last_words[] = {"dernier", "passe", NULL};
+/* A time after a date: "jeudi a quinze heures trente", "demain vers 10 h". */
+static const char *const fr_time_words_before[] = {
+    "a", "vers", "aux alentours de", "sur les", "dans les", "apres", "avant", "pour", NULL};
+static const char *const fr_time_words[] = {
+    "heures",   "heure",       "h",     "et demie", "et demi", "et quart", "moins le quart",
+    "moins",    "du matin",    "de l apres midi",   "de l aprem", "du soir", "midi",
+    "minuit",   "pile",        "environ", NULL};
 static const char *const fr_past_lead_fillers[] = {
+    "c etait",       "ca s est passe",     "c est arrive", "ca s est produit",
     "je suis ne",    "je suis nee",        "il est ne",  "elle est nee",
     "ne",            "nee",                "c est",      "ma date de naissance est",
     "ma date de naissance c est", "date de naissance", "sa date de naissance est", NULL};
@@ -394,7 +405,9 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .date_articles = fr_date_articles, .date_lead_fillers = fr_date_lead_fillers,                  \
     .date_trail_fillers = fr_date_trail_fillers, .negative_answers = fr_negative_answers,          \
     .year_thousands = fr_year_thousands, .year_hundreds = fr_year_hundreds,                        \
-    .past_lead_fillers = fr_past_lead_fillers,                                                     \
+    .past_lead_fillers = fr_past_lead_fillers, .ago_words_before = fr_ago_words_before,            \
+    .last_words = fr_last_words, .time_words_before = fr_time_words_before,                        \
+    .time_words = fr_time_words,                                                                   \
     .answer_fillers = fr_answer_fillers, .key_words = fr_key_words
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {

@@ -111,6 +111,12 @@ struct ivrsm_phrase_value {
     X(year_hundreds)                                                                               \
     X(past_lead_fillers)                                                                           \
     X(past_trail_fillers)                                                                          \
+    X(ago_words_before)                                                                            \
+    X(ago_words)                                                                                   \
+    X(last_words_before)                                                                           \
+    X(last_words)                                                                                  \
+    X(time_words_before)                                                                           \
+    X(time_words)                                                                                  \
     X(answer_fillers)                                                                              \
     X(key_words)
 #define IVRSM_LOCALE_VALUE_LISTS(X)                                                                \
@@ -271,6 +277,20 @@ struct ivrsm_locale {
     const char *const *year_glued;
     const char *const *past_lead_fillers; /* "je suis ne le", "I was born on": before a past date */
     const char *const *past_trail_fillers; /* "geboren": after it */
+    /* date_past, a day counted back from today: before the count ("il y a trois jours", "vor
+     * drei Tagen", "hace tres dias") or after its unit ("three days ago"). */
+    const char *const *ago_words_before;
+    const char *const *ago_words;
+    /* date_past, the last such weekday before today: before it ("last Monday", "letzten
+     * Montag") or after it ("lundi dernier", "el lunes pasado"). */
+    const char *const *last_words_before;
+    const char *const *last_words;
+    /* A time of day said after a date, which says nothing of the day ("jeudi a quinze heures
+     * trente", "tomorrow at half past three", "morgen um halb vier", "el jueves a las diez y
+     * media"): the words before it ("a", "vers", "at", "um", "a las") and its words besides
+     * numbers ("heures", "et demie", "o clock", "pm", "uhr", "halb", "y media"). */
+    const char *const *time_words_before;
+    const char *const *time_words;
 
     /* Free speech */
     const char *const *negative_answers; /* whole answers meaning "no comment" */

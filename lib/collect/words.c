@@ -665,6 +665,86 @@ int ivrsm_words_quantity(const struct ivrsm_locale *loc, const struct ivrsm_word
     return found ? 0 : 1;
 }
 
+size_t ivrsm_words_lead_in(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t max)
+{
+    for (size_t at = 0; at < w->count && at <= max; at++) {
+        int value;
+        if (ivrsm_word_is_digits(w, at) || ivrsm_number_words(loc, w, at, &value) > 0)
+            return at;
+        if (text_words_at(w, at, loc->text.negations) ||
+            text_words_at(w, at, loc->text.clause_negations) ||
+            text_words_at(w, at, loc->text.dont_know))
+            return 0;
+    }
+    return 0;
+}
+
+/* A word of 1 or 2 digits then letters of a time word, then digits: "15h30", "10h", "3pm". */
+static bool glued_time_at(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at)
+{
+    const char *s = w->text + w->start[at];
+    size_t len = w->len[at], k = 0;
+    while (k < len && k < 3 && s[k] >= '0' && s[k] <= '9')
+        k++;
+    if (k == 0 || k > 2 || k == len)
+        return false;
+    size_t letters = k;
+    while (letters < len && s[letters] >= 'a' && s[letters] <= 'z')
+        letters++;
+    for (size_t d = letters; d < len; d++)
+        if (s[d] < '0' || s[d] > '9' || len - letters > 2)
+            return false;
+    for (const char *const *t = loc->time_words; t && *t; t++)
+        if (strlen(*t) == letters - k && memcmp(*t, s + k, letters - k) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the time said at `at` starts with its number. */
+static bool starts_time_number(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at)
+{
+    int value;
+    return glued_time_at(loc, w, at) || ivrsm_word_is_digits(w, at) ||
+           ivrsm_number_words(loc, w, at, &value) > 0;
+}
+
+size_t ivrsm_words_time_of_day(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at)
+{
+    if (!loc->time_words || at >= w->count)
+        return 0;
+    size_t pos = at + ivrsm_words_match_list(w, at, loc, IVRSM_LIST_time_words_before);
+    const bool lead = pos > at;
+    size_t numbers = 0, words = 0;
+    const size_t first = pos;
+    for (size_t n; pos < w->count;) {
+        int value;
+        if (glued_time_at(loc, w, pos)) {
+            numbers++;
+            words++;
+            pos++;
+        } else if (ivrsm_word_is_digits(w, pos) && w->len[pos] <= 2) {
+            numbers++;
+            pos++;
+        } else if ((n = ivrsm_words_match_list(w, pos, loc, IVRSM_LIST_time_words)) > 0) {
+            words++;
+            pos += n;
+        } else if ((n = ivrsm_number_words(loc, w, pos, &value)) > 0 && value <= 59) {
+            numbers++;
+            pos += n;
+        } else {
+            break;
+        }
+    }
+    if (numbers + words == 0)
+        return 0;
+    /* Without a word before it, a number then a time word: "15 heures", "3 pm", not "et demi". */
+    if (!lead && (words == 0 || numbers == 0 || !starts_time_number(loc, w, first)))
+        return 0;
+    return pos - at;
+}
+
 #define READINGS_MAX 8
 #define DIGITS_MEMO_WORDS 64 /* the positions a search remembers: one bit of a word each */
 

@@ -177,6 +177,25 @@ size_t ivrsm_words_cardinal(const struct ivrsm_locale *loc, const struct ivrsm_w
 int ivrsm_words_quantity(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
                          int64_t *value);
 
+/*
+ * A time of day said at `at`, after a date ("a quinze heures trente", "at half past three",
+ * "um halb vier", "a las diez y media", "vers 10 h", "15h30", "3pm"): the words before it of
+ * the locale's time_words_before, then numbers and the locale's time_words. Returns the words it
+ * spans, or 0: after a word before it, numbers or time words ("a midi"); without one, a number
+ * then time words ("15 heures", "3 pm"; not "et demi").
+ */
+size_t ivrsm_words_time_of_day(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                               size_t at);
+
+/*
+ * Where the number of a sentence that names it first starts ("my prescription number is 4 5
+ * 6", "meine Kundennummer ist acht sieben", "el numero de contrato es uno dos"): the position of
+ * its first number word, when at most `max` words come before it and none of them is a
+ * negation, a doubt or a way of not knowing of the locale ("it's not 4 5 6"). 0 when the
+ * sentence starts with its number, or has none, or its lead-in is longer or says no.
+ */
+size_t ivrsm_words_lead_in(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t max);
+
 /* What an ivrsm_digits_accept callback says of a candidate digit string. */
 enum {
     IVRSM_DIGITS_TAKE = 0,    /* the value: stop searching */
