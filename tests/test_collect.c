@@ -325,6 +325,39 @@ static ivrsm_collect_params digits_params(void)
     return p;
 }
 
+/* A code said after a few words naming it, in each language; not after a negation or a doubt,
+ * and not a number of fewer than four digits. */
+START_TEST(test_digits_after_lead_in)
+{
+    static const struct {
+        const char *tag, *said, *digits;
+    } cases[] = {
+        {"en-US", "my prescription number is 4 5 6 7 8 9 0", "4567890"},
+        {"en-US", "uh the card number is twelve thirty four fifty six", "123456"},
+        {"en-US", "it's not 4 5 6 7 8 9 0", NULL},
+        {"en-US", "I don't know 4 5 6 7", NULL},
+        {"fr-FR", "alors mon numéro client c'est 4 5 6 7 8 9", "456789"},
+        {"fr-FR", "peut-être 4 5 6 7 8 9", NULL},
+        {"de-DE", "meine Kundennummer ist 8 7 6 5 4 3 2 1", "87654321"},
+        {"de-DE", "die Nummer ist nicht 8 7 6 5", NULL},
+        {"es-ES", "el número de contrato es uno dos tres cuatro cinco", "12345"},
+        {"es-ES", "la nota es 5", NULL},
+        {"es-ES", "uno dos tres cuatro cinco seis siete ocho", "12345678"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ivrsm_collect_params p = digits_params();
+        p.locale = ivrsm_locale_find(cases[i].tag);
+        ivrsm_collect_value v;
+        int r = parse(IVRSM_COLLECT_DIGITS, &p, cases[i].said, 0, &v);
+        ck_assert_msg(r == (cases[i].digits ? 0 : 1), "%s '%s': %d (%s)", cases[i].tag,
+                      cases[i].said, r, r == 0 ? v.text : "");
+        if (cases[i].digits)
+            ck_assert_msg(strcmp(v.text, cases[i].digits) == 0, "%s '%s': %s, not %s", cases[i].tag,
+                          cases[i].said, v.text, cases[i].digits);
+    }
+}
+END_TEST
+
 START_TEST(test_digits_table)
 {
     ivrsm_collect_params p = digits_params();
@@ -1510,6 +1543,7 @@ static Suite *collect_suite(void)
     tcase_add_test(tc, test_digits_luhn_and_terminator);
     tcase_add_test(tc, test_digits_value_range);
     tcase_add_test(tc, test_digits_quantity);
+    tcase_add_test(tc, test_digits_after_lead_in);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("date_nl");

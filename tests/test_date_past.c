@@ -164,7 +164,7 @@ static const struct said said_cases[] = {
     {"de-DE", "am 29. Februar 1985", NULL},
     /* Today, yesterday and the day before need no year (today is 2026-11-25). */
     {"fr-FR", "hier", "2026-11-24"},
-    {"fr-FR", "c'\xc3\xa9tait avant-hier", NULL}, /* "c'était" is no lead-in */
+    {"fr-FR", "c'\xc3\xa9tait avant-hier", "2026-11-23"},
     {"fr-FR", "avant-hier", "2026-11-23"},
     {"fr-FR", "aujourd'hui", "2026-11-25"},
     {"fr-BE", "hier", "2026-11-24"},
@@ -179,6 +179,35 @@ static const struct said said_cases[] = {
     {"de-DE", "heute", "2026-11-25"},
     {"de-DE", "morgen", NULL},
     {"en-US", "yesterday 1985", NULL},
+    /* Days counted back, the last such weekday (today is Wednesday 2026-11-25). */
+    {"fr-FR", "il y a trois jours", "2026-11-22"},
+    {"fr-FR", "euh il y a une semaine", "2026-11-18"},
+    {"fr-FR", "lundi dernier", "2026-11-23"},
+    {"fr-FR", "mercredi dernier", "2026-11-18"},
+    {"fr-FR", "c'\xc3\xa9tait samedi", "2026-11-21"},
+    {"fr-FR", "mercredi", NULL}, /* today, or a week ago? */
+    {"fr-FR", "trois jours", NULL},
+    {"fr-FR", "il y a trois mois", NULL},
+    {"fr-FR", "dans trois jours", NULL},
+    {"fr-FR", "lundi 3", NULL},
+    {"en-US", "three days ago", "2026-11-22"},
+    {"en-US", "a week ago", "2026-11-18"},
+    {"en-US", "two weeks ago", "2026-11-11"},
+    {"en-US", "last Monday", "2026-11-23"},
+    {"en-GB", "it was last Friday", "2026-11-20"},
+    {"en-US", "ago", NULL},
+    {"de-DE", "vor drei Tagen", "2026-11-22"},
+    {"de-DE", "vor einer Woche", "2026-11-18"},
+    {"de-DE", "letzten Montag", "2026-11-23"},
+    {"de-DE", "am Sonntag", "2026-11-22"},
+    {"de-DE", "es war letzten Freitag", "2026-11-20"},
+    {"de-DE", "vor drei Monaten", NULL},
+    {"es-ES", "hace tres d\303\255as", "2026-11-22"},
+    {"es-ES", "hace una semana", "2026-11-18"},
+    {"es-ES", "el lunes pasado", "2026-11-23"},
+    {"es-ES", "fue el s\303\241bado", "2026-11-21"},
+    {"es-ES", "tres d\303\255as atr\303\241s", "2026-11-22"},
+    {"es-ES", "hace tres a\303\261os", NULL},
 };
 
 START_TEST(test_said_table)

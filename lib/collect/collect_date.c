@@ -774,8 +774,15 @@ int ivrsm_collect_date_nl(const ivrsm_collect_params *params, const char *in, si
         if (ivrsm_words_split(&words, c.loc, in, len, 1) != 0)
             return 1;
         size_t end = parse_after_lead_ins(&c, &win);
-        if (end == 0 ||
-            ivrsm_words_skip_list(&words, end, c.loc, IVRSM_LIST_date_trail_fillers) != words.count)
+        if (end == 0)
+            return 1;
+        /* Polite words and a time of day ("jeudi matin vers dix heures") say nothing of it. */
+        for (size_t before = SIZE_MAX; before != end;) {
+            before = end;
+            end = ivrsm_words_skip_list(&words, end, c.loc, IVRSM_LIST_date_trail_fillers);
+            end += ivrsm_words_time_of_day(c.loc, &words, end);
+        }
+        if (end != words.count)
             return 1;
     }
     if (format_window(&win, out) != 0) {

@@ -37,6 +37,10 @@
  * - Not a date: a day the calendar does not have (31 February, 29 February
  *   of a common year), a date after today, or one more than
  *   params->past_years years before today (120 when 0).
+ * - Days counted back from today ("il y a trois jours", "three days ago", "vor einer Woche",
+ *   "hace dos semanas") and the last such weekday ("lundi dernier", "last Monday", "letzten
+ *   Montag", "el lunes pasado"; a weekday said alone is the last one before today, except
+ *   today's weekday) need no year either.
  * - Lead-ins ("euh", "je suis né le", "I was born on") and polite words
  *   after ("s'il vous plaît", "geboren") are skipped; any other word makes
  *   the input not a date.
@@ -313,6 +317,94 @@ static size_t parse_day_first(const struct past_context *c, size_t at, int64_t *
     return y < 0 ? 0 : pos + (size_t)y - at;
 }
 
+/* A count said at `at`: digits, a number word of 1..99, or a word for one ("a", "einer");
+ * its word count (0: none), the count in *count. */
+static size_t count_at(const struct past_context *c, size_t at, int *count)
+{
+    const struct ivrsm_words *w = c->words;
+    if (ivrsm_word_is_digits(w, at)) {
+        if (w->len[at] > 2)
+            return 0;
+        *count = 0;
+        for (size_t k = 0; k < w->len[at]; k++)
+            *count = *count * 10 + (w->text[w->start[at] + k] - '0');
+        return 1;
+    }
+    size_t n = ivrsm_number_words(c->loc, w, at, count);
+    if (n > 0)
+        return *count >= 1 && *count <= 99 ? n : 0;
+    n = ivrsm_words_match_list(w, at, c->loc, IVRSM_LIST_one_words);
+    *count = 1;
+    return n;
+}
+
+/*
+ * Days counted back from today: [ago before] count unit [ago after], one of the two ago words
+ * said: "il y a trois jours", "vor einer Woche", "hace dos semanas", "three days ago". Days
+ * and weeks: a month or a year back names no day.
+ */
+static size_t parse_counted_back(const struct past_context *c, size_t at, int64_t *out)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = at;
+    const size_t before = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_ago_words_before);
+    pos += before;
+    int count;
+    size_t n = count_at(c, pos, &count);
+    if (n == 0)
+        return 0;
+    pos += n;
+    int unit = 0;
+    if ((n = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_day_units)) > 0)
+        unit = 1;
+    else if ((n = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_week_units)) > 0)
+        unit = 7;
+    else
+        return 0;
+    pos += n;
+    const size_t after = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_ago_words);
+    if ((before > 0) == (after > 0))
+        return 0; /* "trois jours" alone is a length of time, not a day */
+    pos += after;
+    *out = c->today - (int64_t)count * unit;
+    return *out >= c->earliest ? pos - at : 0;
+}
+
+/* The day of the week of a day counted from 1970-01-01 (a Thursday): 0 = Monday. */
+static int weekday_of(int64_t day)
+{
+    return (int)(((day + 3) % 7 + 7) % 7);
+}
+
+/*
+ * A weekday gone by: with a word for the last ("last Monday", "letzten Montag", "lundi
+ * dernier", "el lunes pasado"), the latest such day before today; said alone ("samedi", "am
+ * Sonntag"), the latest before today too, except the weekday of today, which could be today
+ * or a week ago (no date: the caller is asked again).
+ */
+static size_t parse_last_weekday(const struct past_context *c, size_t at, int64_t *out)
+{
+    const struct ivrsm_words *w = c->words;
+    size_t pos = ivrsm_words_skip_list(w, at, c->loc, IVRSM_LIST_date_articles);
+    const size_t before = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_last_words_before);
+    pos += before;
+    int weekday;
+    size_t n = ivrsm_words_match_value(w, pos, c->loc, IVRSM_LIST_weekdays, &weekday);
+    if (n == 0)
+        return 0;
+    pos += n;
+    const size_t after = ivrsm_words_match_list(w, pos, c->loc, IVRSM_LIST_last_words);
+    pos += after;
+    int back = (weekday_of(c->today) - weekday + 7) % 7;
+    if (back == 0) {
+        if (before == 0 && after == 0)
+            return 0;
+        back = 7;
+    }
+    *out = c->today - back;
+    return *out >= c->earliest ? pos - at : 0;
+}
+
 /* [articles] [weekday [articles]] (numeric date | month day year | day month year). */
 static size_t parse_date(const struct past_context *c, size_t at, int64_t *out)
 {
@@ -335,7 +427,9 @@ static size_t parse_date(const struct past_context *c, size_t at, int64_t *out)
         return pos + n - at;
     if ((n = parse_day_first(c, pos, out)) > 0)
         return pos + n - at;
-    return 0;
+    if ((n = parse_counted_back(c, at, out)) > 0)
+        return n;
+    return parse_last_weekday(c, at, out);
 }
 
 /* The lead-ins of either list at `at`, the longer: 0 when none. */
@@ -346,13 +440,15 @@ static size_t lead_in(const struct past_context *c, size_t at)
     return a > b ? a : b;
 }
 
-/* Skips words after the date that say nothing of it; returns the next position. */
+/* Skips words after the date that say nothing of it, a time of day among them ("vers quinze
+ * heures"); returns the next position. */
 static size_t skip_trail(const struct past_context *c, size_t at)
 {
     for (size_t before = SIZE_MAX; before != at;) {
         before = at;
         at = ivrsm_words_skip_list(c->words, at, c->loc, IVRSM_LIST_date_trail_fillers);
         at = ivrsm_words_skip_list(c->words, at, c->loc, IVRSM_LIST_past_trail_fillers);
+        at += ivrsm_words_time_of_day(c->loc, c->words, at);
     }
     return at;
 }

@@ -59,6 +59,11 @@ static bool acceptable(const ivrsm_collect_params *p, const char *digits, size_t
            (!p->digits_range || in_range(p, digits, len));
 }
 
+/* Words a caller may say before the digits ("my account number is"): at most this many. */
+#define DIGITS_LEAD_WORDS_MAX 6
+/* The fewest digits of a code said after such words: the shortest PIN. */
+#define DIGITS_LEAD_CODE_MIN 4
+
 typedef struct reading {
     const ivrsm_collect_params *p;
 } reading;
@@ -96,7 +101,17 @@ int ivrsm_collect_digits(const ivrsm_collect_params *p, const char *in, size_t l
         reading r = {p};
         if (ivrsm_words_split(&w, p->locale, in, len, 0) != 0)
             return 1;
-        if (ivrsm_words_digits(p->locale, &w, 0, digits, sizeof digits, accept_reading, &r) != 0) {
+        /* "my prescription number is 4 5 6 7 8 9 0": a code after a few words naming it, of
+         * DIGITS_LEAD_CODE_MIN digits or more ("la nota es 5" is no code: a number in a
+         * sentence is read as a quantity, in a range only). */
+        size_t from = 0;
+        int rc = ivrsm_words_digits(p->locale, &w, 0, digits, sizeof digits, accept_reading, &r);
+        if (rc != 0 && (from = ivrsm_words_lead_in(p->locale, &w, DIGITS_LEAD_WORDS_MAX)) > 0) {
+            rc = ivrsm_words_digits(p->locale, &w, from, digits, sizeof digits, accept_reading, &r);
+            if (rc == 0 && strlen(digits) < DIGITS_LEAD_CODE_MIN)
+                rc = 1;
+        }
+        if (rc != 0) {
             /* A number in a range may be said as a quantity, in a sentence, with its unit:
              * "drei Tage", "deux mille trois cents euros", "la nota es 5". */
             int64_t q;
