@@ -288,7 +288,27 @@ void app_digit_bounds(const ivrsm_command *c, int *min, int *max)
     *max = hi;
 }
 
+void app_digits_var(uint64_t id, char *out, size_t outlen)
+{
+    snprintf(out, outlen, DIGITS_VAR "_%llu", (unsigned long long)id);
+}
+
+bool app_keys_valid(const char *text)
+{
+    if (!text || !*text)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!strchr("0123456789*#ABCD", *p))
+            return false;
+    return true;
+}
+
 int app_build_digits_rest(const ivrsm_command *c, app_step *out)
+{
+    return app_build_digits_rest_var(c, DIGITS_VAR, out);
+}
+
+int app_build_digits_rest_var(const ivrsm_command *c, const char *digits_var, app_step *out)
 {
     int min, max;
     app_digit_bounds(c, &min, &max);
@@ -296,8 +316,8 @@ int app_build_digits_rest(const ivrsm_command *c, app_step *out)
         return 0;
     int digit_timeout = c->ask.digit_timeout_ms > 0 ? c->ask.digit_timeout_ms : 3000;
     strbuf arg = {0};
-    sb_printf(&arg, "0 %d 1 %d %s silence silence_stream://250 " DIGITS_VAR " [0-9*#A-D]+ %d",
-              max - 1, digit_timeout, app_terminators(c->ask.terminators), digit_timeout);
+    sb_printf(&arg, "0 %d 1 %d %s silence silence_stream://250 %s [0-9*#A-D]+ %d", max - 1,
+              digit_timeout, app_terminators(c->ask.terminators), digits_var, digit_timeout);
     return step_set(out, "play_and_get_digits", &arg) == 0 ? 1 : -1;
 }
 
@@ -348,7 +368,8 @@ char *app_prompt_file(const ivrsm_command *c, bool *oom)
     return sb_take(&file);
 }
 
-static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *out)
+static int build_digits_ask(const ivrsm_command *c, const char *text, const char *digits_var,
+                            app_step *out)
 {
     strbuf arg = {0};
     int min, max;
@@ -369,7 +390,7 @@ static int build_digits_ask(const ivrsm_command *c, const char *text, app_step *
     free(file);
     /* Every key is valid here: the session decides what a key means (the
      * seed's quick keys '*' and '#' included). */
-    sb_printf(&arg, " silence_stream://250 " DIGITS_VAR " [0-9*#A-D]+ %d", digit_timeout);
+    sb_printf(&arg, " silence_stream://250 %s [0-9*#A-D]+ %d", digits_var, digit_timeout);
     return step_set(out, "play_and_get_digits", &arg);
 }
 
@@ -404,10 +425,17 @@ static int build_speech_ask(const app_config *cfg, const ivrsm_command *c, char 
 
 int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out)
 {
+    return app_build_ask_var(cfg, c, speech, DIGITS_VAR, out);
+}
+
+int app_build_ask_var(const app_config *cfg, const ivrsm_command *c, bool speech,
+                      const char *digits_var, app_step *out)
+{
     char *text = app_clean_text(c->text ? c->text : "");
     if (!text)
         return -1;
-    int rc = speech ? build_speech_ask(cfg, c, text, out) : build_digits_ask(c, text, out);
+    int rc = speech ? build_speech_ask(cfg, c, text, out)
+                    : build_digits_ask(c, text, digits_var, out);
     free(text);
     return rc;
 }

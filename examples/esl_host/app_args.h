@@ -3,7 +3,7 @@
  * applications' completion events back to session events.
  *
  *   ask      play_and_get_digits MIN MAX 1 TIMEOUT TERMS 'say:TEXT' silence_stream://250
- *                                ivrsm_digits [0-9*#A-D]+ DIGIT_TIMEOUT
+ *                                ivrsm_digits_ID [0-9*#A-D]+ DIGIT_TIMEOUT
  *            or, when speech is accepted and a recogniser is configured,
  *            play_and_detect_speech say:TEXT detect:ENGINE
  *                                   {no-input-timeout=T,speech-language=LANG}GRAMMAR
@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "esl_frame.h"
 #include "ivrsm/ivrsm.h"
@@ -152,6 +153,20 @@ char *app_prompt_file(const ivrsm_command *c, bool *oom);
 int app_build_ask(const app_config *cfg, const ivrsm_command *c, bool speech, app_step *out);
 
 /*
+ * The channel variable that holds the keys of the ask of command `id`: "ivrsm_digits_ID",
+ * one per question, so that a value found there answers that question and no other (the
+ * host reads it back when the question's completion was lost, resume.c).
+ */
+#define APP_DIGITS_VAR_MAX 48
+void app_digits_var(uint64_t id, char *out, size_t outlen);
+
+/* The same as app_build_ask(), app_build_digits_rest() and app_ask_result() with the keys in
+ * `digits_var` (app_digits_var()) instead of "ivrsm_digits". */
+int app_build_ask_var(const app_config *cfg, const ivrsm_command *c, bool speech,
+                      const char *digits_var, app_step *out);
+int app_build_digits_rest_var(const ivrsm_command *c, const char *digits_var, app_step *out);
+
+/*
  * The application for a say (or a handoff's text). Returns 1 with *out set,
  * 0 when there is nothing to say (empty text), -1 when out of memory.
  */
@@ -211,6 +226,11 @@ typedef struct ask_result {
  * the keypad; `why` holds the response), -1 when out of memory.
  */
 int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why, size_t whylen);
+int app_ask_result_var(const esl_msg *complete, bool speech, const char *digits_var,
+                       ask_result *out, char *why, size_t whylen);
+
+/* Whether `text` can be keys a question read: [0-9*#A-D]+, as its regular expression takes. */
+bool app_keys_valid(const char *text);
 void ask_result_clear(ask_result *r);
 
 /*

@@ -1,9 +1,10 @@
 /*
  * Completions to session events: the second half of app_args.h.
  *
- * play_and_get_digits leaves the digits in ivrsm_digits and says how the
- * read went in read_result (success, timeout, failure); digits that fail
- * its regular expression move to ivrsm_digits_invalid. read_terminator_used
+ * play_and_get_digits leaves the digits in the question's variable
+ * (ivrsm_digits_ID, app_digits_var()) and says how the read went in
+ * read_result (success, timeout, failure); digits that fail its regular
+ * expression move to VAR_invalid. read_terminator_used
  * is not read: switch_ivr_read never clears it, so it may tell of an
  * earlier question.
  * play_and_detect_speech answers DONE with the recogniser's result in
@@ -207,13 +208,16 @@ int app_parse_speech_result(const char *result, ask_result *out)
  * a wrong answer; anything else (silence, or "failure" from a switch that
  * forces a minimum of one digit) is no answer.
  */
-static int digits_result(const esl_msg *m, ask_result *out)
+static int digits_result(const esl_msg *m, const char *digits_var, ask_result *out)
 {
-    const char *digits = var(m, "variable_ivrsm_digits");
+    char name[APP_DIGITS_VAR_MAX + 24];
+    snprintf(name, sizeof(name), "variable_%s", digits_var);
+    const char *digits = var(m, name);
     const char *read = var(m, "variable_read_result");
     if (non_empty(digits))
         return set_text(out, IVRSM_EVENT_DTMF, digits, strlen(digits));
-    if (non_empty(var(m, "variable_ivrsm_digits_invalid")) || (read && !strcmp(read, "success")))
+    snprintf(name, sizeof(name), "variable_%s_invalid", digits_var);
+    if (non_empty(var(m, name)) || (read && !strcmp(read, "success")))
         out->type = IVRSM_EVENT_NOMATCH;
     else
         out->type = IVRSM_EVENT_NOINPUT;
@@ -264,10 +268,16 @@ static int completion_cause(const char *result, ask_result *out, bool *failed)
 
 int app_ask_result(const esl_msg *complete, bool speech, ask_result *out, char *why, size_t whylen)
 {
+    return app_ask_result_var(complete, speech, "ivrsm_digits", out, why, whylen);
+}
+
+int app_ask_result_var(const esl_msg *complete, bool speech, const char *digits_var,
+                       ask_result *out, char *why, size_t whylen)
+{
     memset(out, 0, sizeof(*out));
     out->confidence = -1;
     if (!speech)
-        return digits_result(complete, out);
+        return digits_result(complete, digits_var, out);
     const char *response = var(complete, "Application-Response");
     if (non_empty(response) && strcasecmp(response, "DONE") && strcmp(response, "_none_")) {
         snprintf(why, whylen, "%s", response);

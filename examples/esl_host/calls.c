@@ -499,10 +499,12 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
         ok = app_build_set_voice(voice, &c->steps[n++]) == 0;
         snprintf(c->voice, sizeof(c->voice), "%s", voice);
     }
+    app_digits_var(cmd->id, c->digits_var, sizeof(c->digits_var));
     if (!ok || app_build_flush_dtmf(&c->steps[n]) != 0 ||
-        app_build_ask(apps, cmd, c->ask_speech, &c->steps[n + 1]) != 0 ||
-        (c->ask_speech && app_build_ask(apps, cmd, false, &c->keypad_fallback) != 0) ||
-        (c->ask_speech && app_build_digits_rest(cmd, &c->keypad_rest) < 0)) {
+        app_build_ask_var(apps, cmd, c->ask_speech, c->digits_var, &c->steps[n + 1]) != 0 ||
+        (c->ask_speech &&
+         app_build_ask_var(apps, cmd, false, c->digits_var, &c->keypad_fallback) != 0) ||
+        (c->ask_speech && app_build_digits_rest_var(cmd, c->digits_var, &c->keypad_rest) < 0)) {
         call_give_up(c, "out of memory building an ask");
         return;
     }
@@ -1030,13 +1032,27 @@ static void drop_leading_terminators(call *c, ask_result *r)
     memmove(r->text, r->text + n, strlen(r->text + n) + 1);
 }
 
+/* Feed the answer to the ask in flight (r is cleared) and go on. */
+static void answer_ask(call *c, ask_result *r, const char *event_id)
+{
+    ivrsm_event e = {.size = sizeof(ivrsm_event),
+                     .type = r->type,
+                     .event_id = event_id,
+                     .text = r->text,
+                     .confidence = r->confidence};
+    finish_inflight(c);
+    feed(c, &e);
+    log_input(c, r);
+    ask_result_clear(r);
+}
+
 static void complete_ask(call *c, const esl_msg *ev)
 {
     c->answer_at_us = host_monotonic_us();
     ask_result r;
     char why[160] = "";
     bool rest = c->collecting_rest;
-    int rc = app_ask_result(ev, c->ask_speech, &r, why, sizeof(why));
+    int rc = app_ask_result_var(ev, c->ask_speech, c->digits_var, &r, why, sizeof(why));
     if (rc == 0 && rest && join_rest(c, &r) != 0)
         rc = -1;
     if (rc == 0 && !rest && r.keyed && keyed_during_speech(c, &r)) {
@@ -1064,16 +1080,21 @@ static void complete_ask(call *c, const esl_msg *ev)
         r.type = IVRSM_EVENT_NOMATCH;
         r.text = NULL;
     }
-    const char *event_id = esl_msg_event_header(ev, "Application-UUID");
-    ivrsm_event e = {.size = sizeof(ivrsm_event),
-                     .type = r.type,
-                     .event_id = event_id,
-                     .text = r.text,
-                     .confidence = r.confidence};
-    finish_inflight(c);
-    feed(c, &e);
-    log_input(c, &r);
-    ask_result_clear(&r);
+    answer_ask(c, &r, esl_msg_event_header(ev, "Application-UUID"));
+}
+
+void call_answer_recovered(call *c, const char *keys)
+{
+    c->answer_at_us = host_monotonic_us();
+    ask_result r = {.type = IVRSM_EVENT_DTMF, .text = strdup(keys), .confidence = -1};
+    if (!r.text) {
+        call_give_up(c, "out of memory reading an answer");
+        return;
+    }
+    drop_leading_terminators(c, &r);
+    char event_id[sizeof(c->app_uuid)];
+    snprintf(event_id, sizeof(event_id), "%s", c->app_uuid);
+    answer_ask(c, &r, event_id[0] ? event_id : NULL);
 }
 
 static void complete_handoff(call *c, bool ok)

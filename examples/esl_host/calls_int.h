@@ -63,6 +63,7 @@ typedef struct call {
     app_step keypad_fallback; /* a speech ask again on the keypad */
     app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
     char ask_terminators[16]; /* of the ask in flight */
+    char digits_var[APP_DIGITS_VAR_MAX]; /* where its keys go (app_digits_var) */
     char voice[130];          /* the channel's tts_voice, as the host last set it */
     char keyed_prefix[4];     /* the key that ended the speech ask */
     bool collecting_rest;     /* keypad_rest is running */
@@ -104,6 +105,12 @@ void call_execute(call *c, const ivrsm_command *cmd);
 
 /* Send the current step of the command in flight (or mark the call for resumption). */
 void call_send_step(call *c);
+
+/*
+ * The keys of the keypad question in flight, read from the channel when its completion was
+ * lost (resume.c): fed as its answer, as complete_ask() would have. The call goes on.
+ */
+void call_answer_recovered(call *c, const char *keys);
 
 /* Send the tts_engine / tts_voice variables that 'say:' prompts need (untracked). */
 void call_send_setup(call *c);

@@ -6,8 +6,17 @@
  * application in flight may have finished (its completion lost) or still
  * be running. So, for each call:
  *   1. api uuid_exists UUID: "false" ends the call;
- *   2. api uuid_break UUID all: stop what runs and flush what is queued;
- *   3. with --snapshot-dir, the session is rebuilt from its snapshot (taken
+ *   2. a keypad question in flight whose completion may have been lost with the
+ *      connection: api uuid_getvar UUID ivrsm_digits_ID. switch_ivr_read
+ *      (src/switch_ivr_play_say.c) clears the read's variable as the read starts and
+ *      sets it to the digits as it ends; the host names that variable after the
+ *      question (app_digits_var), so keys found there are this question's answer,
+ *      typed before the connection went: they are fed as its completion would have
+ *      been, and the caller is not asked again. "_undef_" (mod_commands.c
+ *      uuid_getvar_function: no such variable) means the read runs on, never ran,
+ *      or ended without keys: the question is asked again, as below;
+ *   3. api uuid_break UUID all: stop what runs and flush what is queued;
+ *   4. with --snapshot-dir, the session is rebuilt from its snapshot (taken
  *      after the last event); the commands it queued before the one in
  *      flight were carried out and are skipped, the one in flight is
  *      executed again (an http command with the same idempotency key,
@@ -20,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_args.h"
 #include "calls_int.h"
 #include "esl_wire.h"
 #include "strbuf.h"
@@ -27,6 +37,7 @@
 typedef struct resume_ctx {
     host *h;
     char uuid[65];
+    uint64_t inflight_id; /* uuid_getvar: the question asked about */
 } resume_ctx;
 
 static void ignore_reply(void *user, const esl_reply *r)
@@ -90,13 +101,9 @@ static void resend_inflight(call *c)
     call_pump(c);
 }
 
-static void continue_resume(call *c)
+static void resume_inflight(call *c)
 {
     host *h = c->h;
-    c->resume_pending = false;
-    /* uuid_break would stop what another host may be running on the call by now. */
-    if (call_fenced(c))
-        return; /* held: call_unhold resumes it */
     if (c->inflight_id && c->inflight_type != IVRSM_COMMAND_HTTP) {
         strbuf msg = {0};
         if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, "all") == 0 && !msg.oom)
@@ -110,6 +117,69 @@ static void continue_resume(call *c)
     }
     call_restore_session(c);
     replay(c);
+}
+
+/* A keypad question was in flight when the connection went, its own keys read (not the rest of
+ * an entry begun during a spoken one): its completion may have been lost. */
+static bool ask_may_have_ended(const call *c)
+{
+    return c->inflight_id && c->inflight_type == IVRSM_COMMAND_ASK && !c->ask_speech &&
+           !c->collecting_rest && c->digits_var[0] && c->step_count && c->step == c->ask_step;
+}
+
+static void on_getvar_reply(void *user, const esl_reply *r)
+{
+    resume_ctx *ctx = user;
+    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
+    /* A completion that came meanwhile on the new connection was taken as it came. */
+    if (c && !c->ended && c->resume_pending && c->inflight_id == ctx->inflight_id) {
+        c->resume_pending = false;
+        if (call_fenced(c)) {
+            free(ctx);
+            return; /* held: call_unhold resumes it */
+        }
+        const char *text = r->text ? r->text : "";
+        if (app_keys_valid(text) && strlen(text) < 128) {
+            log_at(&c->h->log, LOG_INFO,
+                   "call %s: the answer to the question in flight was on the channel (%s): its "
+                   "completion was lost with the connection",
+                   c->uuid, c->digits_var);
+            call_send_setup(c);
+            call_answer_recovered(c, text);
+            call_pump(c);
+        } else {
+            resume_inflight(c);
+        }
+    }
+    free(ctx);
+}
+
+static void continue_resume(call *c)
+{
+    host *h = c->h;
+    c->resume_pending = false;
+    /* uuid_break would stop what another host may be running on the call by now. */
+    if (call_fenced(c))
+        return; /* held: call_unhold resumes it */
+    if (ask_may_have_ended(c)) {
+        strbuf msg = {0};
+        resume_ctx *ctx = calloc(1, sizeof(*ctx));
+        if (ctx) {
+            ctx->h = h;
+            ctx->inflight_id = c->inflight_id;
+            snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
+        }
+        if (ctx && esl_build_uuid_api(&msg, "uuid_getvar", c->uuid, c->digits_var) == 0 &&
+            !msg.oom &&
+            esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, on_getvar_reply, ctx) == 0) {
+            c->resume_pending = true;
+            sb_free(&msg);
+            return;
+        }
+        free(ctx);
+        sb_free(&msg);
+    }
+    resume_inflight(c);
 }
 
 static void on_exists_reply(void *user, const esl_reply *r)

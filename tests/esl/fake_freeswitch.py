@@ -100,6 +100,9 @@ Script (every key optional):
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
                     {"drop_connection": true, "mid_frame": true},    # ...half an event sent first
+                    {"digits": "1", "drop_before_completion": true},  # the keys read, every
+                                                         # connection closed before the
+                                                         # question's completion is written
                     {"restart": true},                   # the switch dies and comes back:
                                                          # every channel gone, no events
                     {"hold": true},                      # no answer: the question runs on
@@ -953,6 +956,7 @@ class FakeSwitch:
             ex["voice"] = call.vars.get("tts_voice")
         # The scripted caller answers questions it hears; a read without a prompt
         # (the rest of an entry) only takes the keys already on their way.
+        step = None
         if fs_model.heard(a["file"], call.vars.get("playback_delimiter")):
             step = self.take_step(call, ex)
             if step is None:
@@ -994,6 +998,13 @@ class FakeSwitch:
         accepted = bool(call.vars.get(a["var"] or "")) if a["var"] else bool(digits)
         if not accepted and a["invalid_file"]:
             await self.play_eating_keys(call, self.prompt_ms, terminators="")
+        if step is not None and step.get("drop_before_completion"):
+            # The switch stops writing as the read ends: its variables are on the channel
+            # (switch_ivr_read sets VAR as it ends), and the CHANNEL_EXECUTE_COMPLETE that
+            # follows reaches no connection (mod_event_socket.c: a listener only gets the
+            # events fired while it is there; nothing is replayed to a later one).
+            for conn in list(self.connections):
+                await conn.close(notice=False, flush=False)
         return "_none_"
 
     async def scripted_events(self, call, step):
@@ -1351,6 +1362,14 @@ class FakeSwitch:
         elif words[:2] == ["show", "channels"] and len(words) == 2:
             conn.api_response(self.show_channels())
             self.hang_up_listed()
+        elif words and words[0] == "uuid_getvar":
+            # mod_commands.c uuid_getvar_function: the value as is, "_undef_" when the
+            # channel has no such variable, "-ERR No Such Channel!" for an unknown channel.
+            if call and not call.ended and len(words) > 2:
+                value = call.vars.get(words[2])
+                conn.api_response(value if value else "_undef_")
+            else:
+                conn.api_response("-ERR No Such Channel!\n")
         elif words and words[0] == "uuid_dump":
             # mod_commands.c uuid_dump_function: the channel's data as a CHANNEL_DATA
             # event (switch_channel_event_set_data), serialised as "txt" by default

@@ -346,10 +346,13 @@ class EslHostTest(unittest.TestCase):
         self.assertTrue(asks[0]["arg"].startswith("0 1 1 5000 none 'say:Bonjour"), asks[0]["arg"])
         self.assertTrue(asks[1]["arg"].startswith("0 21 1 5000 # 'say:"), asks[1]["arg"])
         self.assertTrue(asks[2]["arg"].startswith("0 7 1 5000 # 'say:"), asks[2]["arg"])
+        # The keys of each question in a variable of its own (resume.c reads it back when
+        # the question's completion is lost).
         for a in asks:
-            self.assertTrue(a["arg"].endswith(" silence_stream://250 ivrsm_digits [0-9*#A-D]+ 3000"),
-                            a["arg"])
+            self.assertRegex(a["arg"], r" silence_stream://250 ivrsm_digits_[0-9]+ "
+                             r"\[0-9\*#A-D\]\+ 3000$")
             self.assertEqual(a["pagd"]["argc"], 10, a)
+        self.assertEqual(len({a["pagd"]["var"] for a in asks}), len(asks))
         self.assertIn("l\\'utilisation", asks[3]["arg"])
         says = [e for e in h.executes(uuid) if e["app"] == "speak"]
         self.assertEqual([s["arg"] for s in says], ["flite|kal|Merci. Vous êtes maintenant connecté."])
@@ -639,8 +642,11 @@ class EslHostTest(unittest.TestCase):
                   if c["line"] not in ("event plain CHANNEL_EXECUTE", "nixevent CHANNEL_EXECUTE")]
         self.assertEqual(second[:4], [["auth", "***"], ["event", "plain"], ["filter", "variable_ivrsm_app"],
                                       ["api", "uuid_exists"]])
-        # The channels listed (calls parked meanwhile): this one is known, not dumped.
-        self.assertEqual(second[4:6], [["api", "show"], ["api", "uuid_break"]])
+        # The channels listed (calls parked meanwhile): this one is known, not dumped. The
+        # question's own variable read (its keys, had it ended unseen: none here), then the
+        # question stopped and asked again.
+        self.assertEqual(second[4:7], [["api", "show"], ["api", "uuid_getvar"],
+                                       ["api", "uuid_break"]])
         self.assertNotIn(["api", "uuid_dump"], second)
         asks = h.asks(uuid)
         phone = [a for a in asks if "Pour sécuriser votre accès" in prompt_of(a)]
@@ -671,6 +677,52 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(uuid)[-1]))
         self.assertEqual([r["endpoint"] for r in self.mock_log],
                          ["request_otp", "verify_otp", "get_me", "list_appointments"])
+
+    def test_answer_typed_as_the_connection_drops(self):
+        """The switch stops writing as a keypad question ends: the caller's keys are on the
+        channel but its CHANNEL_EXECUTE_COMPLETE is lost with the connection. Once
+        reconnected, the host reads the question's own variable (uuid_getvar UUID
+        ivrsm_digits_ID: switch_ivr_read clears it as the read starts and sets it as it
+        ends) and feeds the keys as the answer: the caller is not asked again. A secret
+        read that way stays masked. A question that ended with no keys leaves "_undef_":
+        it is asked again on the new connection."""
+        phone, otp, silent = call_uuid(84), call_uuid(85), call_uuid(86)
+        cases = {
+            phone: [{"digits": "1"}, {"digits": PHONE, "drop_before_completion": True},
+                    {"digits": OTP}, {"digits": "1"}, {"digits": "1"}],
+            otp: [{"digits": "1"}, {"digits": PHONE},
+                  {"digits": OTP, "drop_before_completion": True}, {"digits": "1"},
+                  {"digits": "1"}],
+            silent: [{"digits": "1"}, {"silence": True, "drop_before_completion": True},
+                     {"digits": PHONE}, {"digits": OTP}, {"digits": "1"}, {"digits": "1"}],
+        }
+        for uuid, inputs in cases.items():
+            h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs}]})
+            self.mock_log = None
+            self.finish(h)
+            self.assertEqual(len(h.report["connections"]), 2, uuid)
+            self.assertIn("Vous avez 3 rendez-vous à venir.", prompt_of(h.asks(uuid)[-1]))
+            self.assertEqual([r["endpoint"] for r in self.mock_log],
+                             ["request_otp", "verify_otp", "get_me", "list_appointments"])
+            getvars = [a for a in h.report["calls"][uuid]["apis"] if a["api"] == "uuid_getvar"]
+            self.assertEqual([a["connection"] for a in getvars], [2], uuid)
+            phone_asks = [a for a in h.asks(uuid) if "Pour sécuriser votre accès" in
+                          prompt_of(a)]
+            if uuid == silent:
+                self.assertEqual([a["connection"] for a in phone_asks], [1, 2])
+                self.assertIn("call %s: resumed in ivr.auth.phone_capture; the command in "
+                              "flight is sent again" % uuid, h.host_log)
+                self.assertNotIn("was on the channel", h.host_log)
+                continue
+            self.assertEqual([a["connection"] for a in phone_asks], [1])
+            self.assertRegex(h.host_log, r"call %s: the answer to the question in flight was "
+                             r"on the channel \(ivrsm_digits_[0-9]+\): its completion was lost "
+                             r"with the connection" % uuid)
+            self.assertNotIn("call %s: resumed" % uuid, h.host_log)
+            self.assert_no_secrets(h.host_log)
+            if uuid == otp:
+                self.assertIn("dtmf ****** in ivr.auth.verify_otp (masked: a secret)",
+                              h.host_log)
 
     def test_codes_masked_at_info(self):
         """At --log-level info (no trace records), the code keyed in the retry state,
@@ -796,7 +848,10 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual(len(h.asks(uuid)), 2)
         self.assertIn("call %s: the channel is gone from FreeSWITCH" % uuid, h.host_log)
         self.assertIn("call %s: ended (channel gone while disconnected)" % uuid, h.host_log)
-        lines = [c["line"] for c in h.report["connections"][1]["commands"]]
+        # (The late watch's subscription comes too when the drop beat the reply to the
+        # question's sendmsg: it says nothing of the order.)
+        lines = [c["line"] for c in h.report["connections"][1]["commands"]
+                 if c["line"] not in ("event plain CHANNEL_EXECUTE", "nixevent CHANNEL_EXECUTE")]
         self.assertEqual(lines[3:5], ["api uuid_exists " + uuid, "api show channels"])
         self.assertFalse(any(line.startswith("sendmsg") for line in lines))
 

@@ -661,6 +661,34 @@ START_TEST(keypad_results)
     ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
     esl_msg_free(m);
+    /* A question's own variable: the keys of another question's (or the shared name's)
+     * are no answer to it. */
+    char var[APP_DIGITS_VAR_MAX];
+    app_digits_var(42, var, sizeof(var));
+    ck_assert_str_eq(var, "ivrsm_digits_42");
+    m = completion("variable_ivrsm_digits_41: 0612\nvariable_ivrsm_digits: 07\n"
+                   "variable_read_result: timeout\n");
+    ck_assert_int_eq(app_ask_result_var(m, false, var, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
+    esl_msg_free(m);
+    m = completion("variable_ivrsm_digits_42: 0612\nvariable_read_result: success\n");
+    ck_assert_int_eq(app_ask_result_var(m, false, var, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_DTMF);
+    ck_assert_str_eq(r.text, "0612");
+    ask_result_clear(&r);
+    esl_msg_free(m);
+    m = completion("variable_ivrsm_digits_42_invalid: 9\nvariable_read_result: success\n");
+    ck_assert_int_eq(app_ask_result_var(m, false, var, &r, why, sizeof(why)), 0);
+    ck_assert_int_eq(r.type, IVRSM_EVENT_NOMATCH);
+    esl_msg_free(m);
+    /* What uuid_getvar may answer: keys, or anything else (no answer to feed). */
+    ck_assert(app_keys_valid("0612345678#"));
+    ck_assert(app_keys_valid("*9AD"));
+    ck_assert(!app_keys_valid("_undef_"));
+    ck_assert(!app_keys_valid("-ERR No Such Channel!\n"));
+    ck_assert(!app_keys_valid(""));
+    ck_assert(!app_keys_valid("12 3"));
+    ck_assert(!app_keys_valid("12\n"));
     m = completion("Answer-State: hangup\n");
     ck_assert_int_eq(app_ask_result(m, false, &r, why, sizeof(why)), 0);
     ck_assert_int_eq(r.type, IVRSM_EVENT_NOINPUT);
