@@ -434,8 +434,8 @@ int app_build_ask_var(const app_config *cfg, const ivrsm_command *c, bool speech
     char *text = app_clean_text(c->text ? c->text : "");
     if (!text)
         return -1;
-    int rc = speech ? build_speech_ask(cfg, c, text, out)
-                    : build_digits_ask(c, text, digits_var, out);
+    int rc =
+        speech ? build_speech_ask(cfg, c, text, out) : build_digits_ask(c, text, digits_var, out);
     free(text);
     return rc;
 }
@@ -660,7 +660,8 @@ int app_build_handoff(const app_config *cfg, const char *queue, app_step *out, c
                       size_t errlen)
 {
     if (!queue_valid(queue)) {
-        snprintf(err, errlen, "queue '%.60s' is not a plain name (letters, digits, _ . -, a leading +)",
+        snprintf(err, errlen,
+                 "queue '%.60s' is not a plain name (letters, digits, _ . -, a leading +)",
                  queue ? queue : "");
         return -1;
     }

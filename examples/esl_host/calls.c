@@ -1251,19 +1251,26 @@ static void on_park_claimed(void *user, int result)
  * channel up rather than leave the caller in silence. Best effort: with no memory for even
  * that, the channel stays parked (the log says so).
  */
-static void hang_up_untaken(host *h, const char *uuid)
+static bool send_untaken_hangup(host *h, const char *uuid)
 {
     char app_uuid[40];
     strbuf msg = {0};
-    if (esl_new_uuid(app_uuid, sizeof(app_uuid)) != 0 ||
-        esl_build_execute(&msg, uuid, app_uuid, "hangup", "NORMAL_TEMPORARY_FAILURE") != 0 ||
-        msg.oom ||
-        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) != 0)
+    bool sent =
+        esl_new_uuid(app_uuid, sizeof(app_uuid)) == 0 &&
+        esl_build_execute(&msg, uuid, app_uuid, "hangup", "NORMAL_TEMPORARY_FAILURE") == 0 &&
+        !msg.oom &&
+        esl_conn_send_acting(h->esl, msg.data, msg.len, ESL_REPLY_COMMAND, ignore_reply, NULL) == 0;
+    sb_free(&msg);
+    return sent;
+}
+
+static void hang_up_untaken(host *h, const char *uuid)
+{
+    if (!send_untaken_hangup(h, uuid))
         log_at(&h->log, LOG_ERROR, "call %s: cannot hang it up either: the channel stays parked",
                uuid);
     else
         log_at(&h->log, LOG_ERROR, "call %s: not taken: hanging up", uuid);
-    sb_free(&msg);
 }
 
 /* Claim a parked call in the store, then start it; at once without a store. */
@@ -1320,6 +1327,21 @@ static void on_park(host *h, call *c, const esl_msg *ev, const char *uuid)
     if (h->draining) {
         /* Left parked: another host subscribed to the same events may take it. */
         log_at(&h->log, LOG_INFO, "call %s: parked while draining: not taken", uuid);
+        return;
+    }
+    if (h->calls_active >= (size_t)h->cfg.max_calls) {
+        /* Every live call holds memory until it ends: past the bound the host takes no more,
+         * whatever parks (a flood of calls that never hang up cannot exhaust it). A host that
+         * shares its store leaves the call to the others; alone, it hangs it up rather than
+         * leave the caller in silence. */
+        bool shared = h->store && h->store->ops->shared;
+        h->metrics.calls_refused++;
+        log_at(&h->log, LOG_WARN,
+               "call %s: refused: %zu calls live, the most --max-calls allows; %s", uuid,
+               h->calls_active,
+               shared                         ? "left to the other hosts"
+               : send_untaken_hangup(h, uuid) ? "hanging up"
+                                              : "it stays parked (cannot send its hangup)");
         return;
     }
     claim_call(h, uuid, ev);

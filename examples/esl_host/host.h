@@ -45,6 +45,7 @@ typedef struct host_config {
     int reconnect_max_ms;
     int esl_reply_timeout_ms;    /* --esl-reply-timeout-ms */
     int http_max_in_flight;      /* --http-max-in-flight: the adapter's max_in_flight */
+    int max_calls;               /* --max-calls: live calls at most; parks beyond are refused */
     int ended_linger_ms;         /* how long an ended call is remembered (late events ignored) */
     const char *metrics_address; /* --metrics HOST:PORT, or NULL */
     int64_t drain_timeout_ms;    /* after SIGTERM, how long live calls may take */

@@ -66,6 +66,7 @@ static const char usage_text[] =
     "                          asked 'api status' (default 30000)\n"
     "  --http-max-in-flight N  backend requests on the wire at once; more wait their turn\n"
     "                          (default 64)\n"
+    "  --max-calls N           live calls at most; a park beyond is refused (default 10000)\n"
     "  --ctx-var NAME[=KEY]    copy channel variable NAME into each new call's ctx (as KEY);\n"
     "                          repeatable\n"
     "  --metrics HOST:PORT     serve OpenMetrics text at http://HOST:PORT/metrics (port 0: any)\n"
@@ -107,6 +108,7 @@ enum {
     OPT_WRITE_BEHIND,
     OPT_ESL_REPLY_TIMEOUT,
     OPT_HTTP_MAX_IN_FLIGHT,
+    OPT_MAX_CALLS,
     OPT_CTX_VAR,
     OPT_HELP
 };
@@ -140,6 +142,7 @@ static const struct option long_options[] = {
     {"store-write-behind", required_argument, NULL, OPT_WRITE_BEHIND},
     {"esl-reply-timeout-ms", required_argument, NULL, OPT_ESL_REPLY_TIMEOUT},
     {"http-max-in-flight", required_argument, NULL, OPT_HTTP_MAX_IN_FLIGHT},
+    {"max-calls", required_argument, NULL, OPT_MAX_CALLS},
     {"ctx-var", required_argument, NULL, OPT_CTX_VAR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -151,7 +154,7 @@ typedef struct options {
     const char *reconnect_min, *reconnect_max;
     const char *metrics, *drain_timeout, *drain_queue, *asr_language;
     const char *redis, *redis_prefix, *host_id, *lease_ms, *redis_timeout, *store_ttl;
-    const char *write_behind, *esl_reply_timeout, *http_max_in_flight;
+    const char *write_behind, *esl_reply_timeout, *http_max_in_flight, *max_calls;
     const char *ctx_vars[CALLER_CTX_MAX_VARS + 1];
     size_t ctx_var_count;
 } options;
@@ -220,7 +223,8 @@ static int parse_options(int argc, char **argv, options *o)
                             &o->store_ttl,
                             &o->write_behind,
                             &o->esl_reply_timeout,
-                            &o->http_max_in_flight};
+                            &o->http_max_in_flight,
+                            &o->max_calls};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
@@ -233,7 +237,7 @@ static int parse_options(int argc, char **argv, options *o)
             o->ctx_vars[o->ctx_var_count++] = optarg;
             continue;
         }
-        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_HTTP_MAX_IN_FLIGHT)
+        if (opt == '?' || opt == ':' || opt < OPT_MACHINE || opt > OPT_MAX_CALLS)
             return fail_usage("unknown option or missing value: %s",
                               optind > 0 && optind <= argc ? argv[optind - 1] : "?");
         *slots[opt] = optarg;
@@ -416,6 +420,8 @@ static int configure(host *h, const options *o)
     if (parse_range(o->esl_reply_timeout, 100, 3600000, 30000, &cfg->esl_reply_timeout_ms) != 0)
         return fail_usage("--esl-reply-timeout-ms '%s': milliseconds from 100 to 3600000",
                           o->esl_reply_timeout);
+    if (parse_range(o->max_calls, 1, 1000000, 10000, &cfg->max_calls) != 0)
+        return fail_usage("--max-calls '%s': a number from 1 to 1000000", o->max_calls);
     if (parse_range(o->http_max_in_flight, 1, 10000, IVRSM_HTTP_DEFAULT_MAX_IN_FLIGHT,
                     &cfg->http_max_in_flight) != 0)
         return fail_usage("--http-max-in-flight '%s': a number from 1 to 10000",

@@ -139,6 +139,9 @@ int metrics_render(const host_metrics *m, const metrics_view *v, strbuf *out)
     sb_printf(out, "ivrsm_esl_calls_active %zu\n", v->calls_active);
     family(out, "ivrsm_esl_calls_started", "counter", "Calls taken by the host.");
     sb_printf(out, "ivrsm_esl_calls_started_total %lu\n", m->calls_started);
+    family(out, "ivrsm_esl_calls_refused", "counter",
+           "Parks refused because --max-calls calls were live.");
+    sb_printf(out, "ivrsm_esl_calls_refused_total %lu\n", m->calls_refused);
     family(out, "ivrsm_esl_calls_ended", "counter", "Calls ended, by outcome.");
     for (int i = 0; i < OUTCOME_COUNT; i++)
         sb_printf(out, "ivrsm_esl_calls_ended_total{outcome=\"%s\"} %lu\n", outcome_names[i],

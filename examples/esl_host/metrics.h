@@ -33,6 +33,7 @@
  *   ivrsm_esl_store_fenced                 gauge    1 while the leases are in doubt
  *   ivrsm_esl_calls_taken_over_total       counter  calls of a dead host resumed here
  *   ivrsm_esl_calls_lost_total             counter  calls another host took from this one
+ *   ivrsm_esl_calls_refused_total          counter  parks refused at --max-calls
  */
 #ifndef ESL_HOST_METRICS_H
 #define ESL_HOST_METRICS_H
@@ -75,6 +76,7 @@ typedef struct host_metrics {
     unsigned long reloads_ok, reloads_failed;
     unsigned long calls_taken_over; /* orphans of another host resumed here */
     unsigned long calls_lost;       /* calls another host owns now (this host's lease expired) */
+    unsigned long calls_refused;    /* parks refused: --max-calls calls were live */
     /* The last METRICS_DELAY_SAMPLES answer delays (µs), for exact quantiles. */
     uint32_t *delays_us;
     size_t delay_next, delay_count;

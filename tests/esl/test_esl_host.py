@@ -1096,6 +1096,32 @@ class EslHostTest(unittest.TestCase):
         self.assertIn("acc-42", said[0])
         self.assertNotIn("\u202e", h.host_log)
 
+    def test_calls_past_max_calls_are_refused(self):
+        """Calls that park and stay bound the host's memory at --max-calls: five calls park at
+        once with --max-calls 3 and their callers say nothing for a while; three are taken,
+        the two others refused with a clear line and hung up (no store: no other host would
+        take them), never left in silence. Once the first ones ended, a new call is taken."""
+        uuids = [call_uuid(90 + i) for i in range(6)]
+        calls = [{"uuid": u, "start_after_ms": 20 * i, "inputs": [{"hold": True, "for_ms": 1200}]}
+                 for i, u in enumerate(uuids[:5])]
+        calls.append({"uuid": uuids[5], "start_after_ms": 3000, "inputs": [{"digits": "1"}]})
+        h = Harness({"calls": calls}, backend=False, host_args=["--max-calls", "3"])
+        self.addCleanup(h.cleanup)
+        h.start()
+        h.wait_done(30)
+        for u in uuids[:3] + uuids[5:]:
+            h.wait_log(r"call %s: ended" % u)
+        h.stop_host()
+        self.finish(h)
+        taken = [u for u in uuids if "call %s: parked; session" % u in h.host_log]
+        self.assertEqual(taken, uuids[:3] + uuids[5:])
+        for u in uuids[3:5]:
+            self.assertIn("call %s: refused: 3 calls live, the most --max-calls allows; "
+                          "hanging up" % u, h.host_log)
+            self.assertEqual([(e["app"], e["arg"]) for e in h.executes(u)],
+                             [("hangup", "NORMAL_TEMPORARY_FAILURE")])
+            self.assertTrue(h.report["calls"][u]["ended"])
+
     def test_bad_ctx_var(self):
         r = subprocess.run([HOST, "--machine", str(SEED), "--backend", "http://127.0.0.1:9",
                             "--ctx-var", "a b=c"], capture_output=True, text=True, timeout=20)
@@ -1625,6 +1651,8 @@ class OptionsTest(unittest.TestCase):
             (base + ["--snapshot-dir", "/nonexistent/dir"], "--snapshot-dir '/nonexistent/dir' is not a directory"),
             (base + ["--reconnect-min-ms", "5000", "--reconnect-max-ms", "100"], "min <= max"),
             (base + ["--esl-reply-timeout-ms", "50"], "--esl-reply-timeout-ms '50'"),
+            (base + ["--max-calls", "0"], "--max-calls '0': a number from 1 to 1000000"),
+            (base + ["--max-calls", "1e9"], "--max-calls '1e9': a number from 1 to 1000000"),
             (base + ["--redis", "127.0.0.1"], "--redis '127.0.0.1': expected HOST:PORT"),
             (base + ["--redis", "127.0.0.1:6379", "--snapshot-dir", "/tmp"],
              "--snapshot-dir and --redis: one store or the other"),

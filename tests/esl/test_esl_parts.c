@@ -554,8 +554,8 @@ START_TEST(handoff_template_and_queue)
     ck_assert_str_eq(s.arg, "care_queue_1 XML default");
     app_step_clear(&s);
     ck_assert_int_eq(app_build_handoff(&apps, "q 1\nhangup", &s, err, sizeof(err)), -1);
-    ck_assert_str_eq(err,
-                     "queue 'q 1\nhangup' is not a plain name (letters, digits, _ . -, a leading +)");
+    ck_assert_str_eq(
+        err, "queue 'q 1\nhangup' is not a plain name (letters, digits, _ . -, a leading +)");
     /* Every byte FreeSWITCH reads as dial-string or argument syntax, at the start, in the
      * middle and at the end of a name (app_args.c queue_valid() cites where each acts). */
     const char *syntax = " \t\n\r'\"\\^|,:{}[]<>/@%;=$!&()*?#~`";
