@@ -40,16 +40,34 @@ static ivrsm_machine *load(const char *yaml)
     return m;
 }
 
-static ivrsm_session *start(ivrsm_machine *m, trace_log *t)
+/* A traced session of m started with ctx `ctx_json` (NULL: empty). */
+static ivrsm_session *start_with(ivrsm_machine *m, trace_log *t, const char *ctx_json)
 {
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.session_id = "s-secret";
     o.trace = on_trace;
     o.trace_user = t;
+    o.ctx_json = ctx_json;
     ivrsm_session *s = NULL;
     ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
     ck_assert_int_eq(ivrsm_session_start(s), 0);
     return s;
+}
+
+static ivrsm_session *start(ivrsm_machine *m, trace_log *t)
+{
+    return start_with(m, t, NULL);
+}
+
+/* The id of the last http command s emits now (0: none); every command is pulled. */
+static uint64_t pull_http(ivrsm_session *s)
+{
+    const ivrsm_command *c;
+    uint64_t id = 0;
+    while ((c = ivrsm_session_next_command(s)))
+        if (c->type == IVRSM_COMMAND_HTTP)
+            id = c->id;
+    return id;
 }
 
 /* Feed keys, and keep the handoff command's context if one comes. */
@@ -221,28 +239,15 @@ START_TEST(keys_sent_as_secrets_are_secrets)
     ck_assert(ivrsm_machine_key_is_sensitive(m, "shop")); /* a copy of... its source too */
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "session"));
     trace_log t = {0};
-    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
-    o.session_id = "s-secret";
-    o.trace = on_trace;
-    o.trace_user = &t;
-    o.ctx_json = "{\"member\": \"m-1024\", \"memorable\": \"violet-harbour\", "
-                 "\"hint\": \"blue-door-7\"}";
-    ivrsm_session *s = NULL;
-    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
-    ck_assert_int_eq(ivrsm_session_start(s), 0);
-    const ivrsm_command *c;
-    uint64_t id = 0;
-    while ((c = ivrsm_session_next_command(s)))
-        if (c->type == IVRSM_COMMAND_HTTP)
-            id = c->id;
+    ivrsm_session *s = start_with(m, &t,
+                                  "{\"member\": \"m-1024\", \"memorable\": \"violet-harbour\", "
+                                  "\"hint\": \"blue-door-7\"}");
+    uint64_t id = pull_http(s);
     ck_assert_uint_ne(id, 0);
     answer(s, id,
            "{\"jwt\": \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtLTEwMjQifQ.c2ln\", "
            "\"shop\": \"shop-5be2c7a9\"}");
-    id = 0;
-    while ((c = ivrsm_session_next_command(s)))
-        if (c->type == IVRSM_COMMAND_HTTP)
-            id = c->id;
+    id = pull_http(s);
     ck_assert_uint_ne(id, 0);
     answer(s, id, "{}");
     while (ivrsm_session_next_command(s))
@@ -306,21 +311,11 @@ START_TEST(session_headers_are_secrets)
     ck_assert(ivrsm_machine_key_is_sensitive(m, "ref"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "member"));
     trace_log t = {0};
-    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
-    o.session_id = "s-secret";
-    o.trace = on_trace;
-    o.trace_user = &t;
-    o.ctx_json = "{\"member\": \"m-2048\"}";
-    ivrsm_session *s = NULL;
-    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
-    ck_assert_int_eq(ivrsm_session_start(s), 0);
-    const ivrsm_command *c;
-    uint64_t id = 0;
-    while ((c = ivrsm_session_next_command(s)))
-        if (c->type == IVRSM_COMMAND_HTTP)
-            id = c->id;
+    ivrsm_session *s = start_with(m, &t, "{\"member\": \"m-2048\"}");
+    uint64_t id = pull_http(s);
     ck_assert_uint_ne(id, 0);
     answer(s, id, "{\"ref\": \"sess-9f41c2d7e0\"}");
+    const ivrsm_command *c;
     bool sent = false;
     while ((c = ivrsm_session_next_command(s)))
         for (size_t i = 0; c->type == IVRSM_COMMAND_HTTP && i < c->http.header_count; i++)
@@ -426,11 +421,7 @@ START_TEST(token_kept_under_another_name_stays_secret)
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "who"));
     trace_log t = {0};
     ivrsm_session *s = start(m, &t);
-    const ivrsm_command *c;
-    uint64_t id = 0;
-    while ((c = ivrsm_session_next_command(s)))
-        if (c->type == IVRSM_COMMAND_HTTP)
-            id = c->id;
+    uint64_t id = pull_http(s);
     ck_assert_msg(id, "an HTTP command");
     answer(s, id, "{\"data\": {\"token\": \"tk-8f3a9c2e\", \"name\": \"Robin\"}}");
     while (ivrsm_session_next_command(s))
@@ -477,13 +468,10 @@ START_TEST(scrubbed_records_stay_json)
     ev.type = IVRSM_EVENT_DTMF;
     ev.text = "1234";
     ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
-    const ivrsm_command *c;
-    uint64_t id = 0;
-    while ((c = ivrsm_session_next_command(s)))
-        if (c->type == IVRSM_COMMAND_HTTP)
-            id = c->id;
+    uint64_t id = pull_http(s);
     ck_assert_msg(id, "an HTTP command");
     answer(s, id, "{}");
+    const ivrsm_command *c;
     bool said = false;
     while ((c = ivrsm_session_next_command(s)))
         said = said || (c->text && strstr(c->text, "Card 4821 checked"));
