@@ -573,6 +573,26 @@ START_TEST(conditions_refused)
              "%s  a:\n    type: decide\n    routes: [{when: 'ctx.x ==', next: a}]\n    next: a\n",
              head);
     load_fails(buf, "invalid template");
+    /* Conditions written as other languages write them: the message says how ours are. */
+    struct {
+        const char *when, *needle;
+    } slips[] = {
+        {"ctx.vip = true", "unexpected character '=' in 'ctx.vip = true' (to compare, write '=='"},
+        {"'ctx.a == 1 && ctx.b = 2'", "(to compare, write '=='"},
+        {"'{{ctx.vip}} == true'",
+         "(a condition reads paths without braces: ctx.vip == true; or write the whole "
+         "condition inside one {{ }})"},
+        {"'ctx.n > {{globals.max}}'", "(a condition reads paths without braces"},
+    };
+    for (size_t i = 0; i < sizeof(slips) / sizeof(*slips); i++) {
+        snprintf(buf, sizeof(buf),
+                 "%s  a:\n    type: decide\n    routes: [{when: %s, next: a}]\n    next: a\n", head,
+                 slips[i].when);
+        load_fails(buf, slips[i].needle);
+    }
+    snprintf(buf, sizeof(buf),
+             "%s  a:\n    type: prompt_end\n    prompt: '{{#if ctx.vip = true}}Hello{{/if}}'\n", head);
+    load_fails(buf, "(to compare, write '=='");
     snprintf(buf, sizeof(buf),
              "%s  a:\n    type: decide\n    routes: [{when_intent: one, next: b}]\n    next: b\n"
              "  b: {type: prompt_end, prompt: x}\n",
@@ -1326,6 +1346,13 @@ START_TEST(inputs_silence_never_set_and_are_checked)
         {"[a, a]", "'a' is listed twice"},
         {"{'a..b': string}", "is not a ctx key"},
         {"x", "expected a map of ctx key"},
+        /* Written as templates read it: the host's caller_number never met the declaration. */
+        {"{ctx.caller_number: {type: string, required: true}}",
+         "inputs: 'ctx.caller_number' would declare ctx.ctx.caller_number: an input is a ctx key "
+         "written without 'ctx.' (write 'caller_number'; the host gives it as caller_number and "
+         "templates read it as {{ctx.caller_number}})"},
+        {"[ctx.account.tier]", "(write 'account.tier'"},
+        {"{ctx.vip: boolean}", "(write 'vip'"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         char yaml[512];

@@ -51,6 +51,14 @@ static void compile_input(cc *c, m_input *in, const char *name, const dom_node *
     if (!*name || name[0] == '.' || name[strlen(name) - 1] == '.' || strstr(name, ".."))
         ivrsm_cc_error(c, "invalid-value", line, column,
                        "inputs: '%s' is not a ctx key (non-empty parts separated by dots)", name);
+    /* Templates read {{ctx.caller_number}}; an input declared so would be ctx.ctx.caller_number,
+     * never the key the host gives nor the one the templates read. */
+    else if (!strncmp(name, "ctx.", 4))
+        ivrsm_cc_error(c, "invalid-value", line, column,
+                       "inputs: '%s' would declare ctx.%s: an input is a ctx key written without "
+                       "'ctx.' (write '%s'; the host gives it as %s and templates read it as "
+                       "{{%s}})",
+                       name, name, name + 4, name + 4, name);
     if (!n || n->kind == DOM_NULL) {
         /* any type */
     } else if (n->kind == DOM_STRING) {

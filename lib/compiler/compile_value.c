@@ -217,10 +217,20 @@ static ivrsm_tmpl *compile_at(cc *c, const dom_node *n, const char *src, size_t 
     ivrsm_tmpl *t =
         ivrsm_tmpl_compile_in(c->m->mem, c->arena, expression, src, len, err, sizeof(err), &off);
     if (!t) {
-        if (!strcmp(err, "out of memory"))
+        if (!strcmp(err, "out of memory")) {
             ivrsm_cc_nomem(c);
-        else
-            template_error(c, n, start + off, err);
+            return NULL;
+        }
+        /* The two slips of a newcomer who writes conditions as in other languages. */
+        const char *hint = "";
+        if (strstr(err, "unexpected character '='"))
+            hint = " (to compare, write '==': ctx.vip == true)";
+        else if (expression && strstr(err, "unexpected character '{'"))
+            hint = " (a condition reads paths without braces: ctx.vip == true; or write the "
+                   "whole condition inside one {{ }})";
+        char why[sizeof(err) + 128];
+        snprintf(why, sizeof(why), "%s%s", err, hint);
+        template_error(c, n, start + off, why);
         return NULL;
     }
     if (!own_template(c, t))
