@@ -1409,6 +1409,23 @@ static const error_case error_cases[] = {
      "line 17 is indented by 6 spaces, line 14 above it by 6 (8 after its '-')"},
     {"indentation: one space short", BASE_HEAD "   next: ivr.entry\n", IVRSM_FORMAT_YAML,
      IVRSM_ESYNTAX, 13, 4, "", "line 13 is indented by 3 spaces, line 12 above it by 4"},
+    /* A text's own characters end it early: the hint says how to write the text. */
+    {"text: a colon inside a plain text", BASE_HEAD "    description: Hours: 9 to 5.\n",
+     IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 13, 23, "",
+     "invalid nested block mapping on the same line (the text after 'description:' holds ': ' "
+     "or starts with '- ', which YAML reads as a key or a list: put the whole text in quotes "
+     "(\"Hours: 9 to 5.\") or after '>' on the next line, indented)"},
+    {"text: a list item after a key", BASE_HEAD "    description: - first\n", IVRSM_FORMAT_YAML,
+     IVRSM_ESYNTAX, 13, 18, "", "the text after 'description:' holds ': ' or starts with '- '"},
+    {"text: double quotes inside double quotes",
+     BASE_HEAD "    description: \"Say \"yes\".\"\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 13, 24, "",
+     "invalid trailing content after double-quoted scalar (a text in double quotes ends at the "
+     "next '\"': write a quote inside it as \\\", or put the whole text in single quotes: 'Say "
+     "\"yes\" to continue.')"},
+    {"text: an apostrophe inside single quotes",
+     BASE_HEAD "    description: 'It's closed.'\n", IVRSM_FORMAT_YAML, IVRSM_ESYNTAX, 13, 22, "",
+     "(a text in single quotes ends at the next quote: write an apostrophe inside it twice "
+     "('It''s closed.'), or put the whole text in double quotes: \"It's closed.\")"},
     {"json: a // comment", "{\n  \"machine\": \"m\", // the name\n  \"version\": \"1\"\n}\n",
      IVRSM_FORMAT_JSON, IVRSM_ESYNTAX, 2, 19, "",
      "JSON syntax error: JSON has no comments: remove this one, or write the machine in YAML, "

@@ -680,7 +680,8 @@ static int parser_error(yaml_reader *r, struct fy_diag *diag)
             continue;
         int line = e->line > 0 ? e->line : r->last_line;
         char hint[400];
-        bool hinted = ivrsm_yaml_indent_hint(r->data, r->len, line, e->msg, hint, sizeof(hint));
+        bool hinted = ivrsm_yaml_text_hint(r->data, r->len, line, e->msg, hint, sizeof(hint)) ||
+                      ivrsm_yaml_indent_hint(r->data, r->len, line, e->msg, hint, sizeof(hint));
         return fail(r, IVRSM_ESYNTAX, line, e->column > 0 ? e->column : r->last_column,
                     "YAML syntax error: %s%s%s%s", e->msg ? e->msg : "malformed document",
                     hinted ? " (" : "", hinted ? hint : "", hinted ? ")" : "");

@@ -1,8 +1,8 @@
 /*
  * Hints for the usual syntax mistakes (see syntax_hints.h). The parsers'
  * messages are exact but speak of their own states ("invalid multiline plain
- * key"); a newcomer needs the cause: the indentation of two lines, or JSON's
- * lack of comments.
+ * key"); a newcomer needs the cause: the indentation of two lines, a text
+ * whose quotes or colon end it early, or JSON's lack of comments.
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,6 +86,60 @@ static int neighbour(const char *data, size_t len, int line, int step, int *inde
 static const char *spaces(int n)
 {
     return n == 1 ? "space" : "spaces";
+}
+
+/*
+ * The key of the line at `start` ("prompt" of "    prompt: Hours: 9 to 5."), its length, and
+ * where its value starts; false when the line holds no "key: " before a plain text.
+ */
+static bool plain_value_after_key(const char *data, size_t len, size_t start, size_t *key,
+                                  size_t *key_len, size_t *value)
+{
+    size_t i = start;
+    while (i < len && (data[i] == ' ' || data[i] == '-'))
+        i++;
+    *key = i;
+    while (i < len && data[i] != '\n' && !(data[i] == ':' && i + 1 < len && data[i + 1] == ' '))
+        i++;
+    if (i >= len || data[i] != ':')
+        return false;
+    *key_len = i - *key;
+    i++;
+    while (i < len && data[i] == ' ')
+        i++;
+    *value = i;
+    return i < len && !strchr("\"'{[|>&*!#\n", data[i]) && *key_len > 0;
+}
+
+bool ivrsm_yaml_text_hint(const char *data, size_t len, int line, const char *message, char *out,
+                          size_t cap)
+{
+    if (!message || line < 1)
+        return false;
+    if (strstr(message, "trailing content after double-quoted scalar")) {
+        snprintf(out, cap,
+                 "a text in double quotes ends at the next '\"': write a quote inside it as \\\", "
+                 "or put the whole text in single quotes: 'Say \"yes\" to continue.'");
+        return true;
+    }
+    if (strstr(message, "trailing content after single-quoted scalar")) {
+        snprintf(out, cap,
+                 "a text in single quotes ends at the next quote: write an apostrophe inside it "
+                 "twice ('It''s closed.'), or put the whole text in double quotes: \"It's "
+                 "closed.\"");
+        return true;
+    }
+    if (!strstr(message, "on the same line"))
+        return false;
+    size_t key, key_len, value;
+    if (!plain_value_after_key(data, len, line_start(data, len, line), &key, &key_len, &value))
+        return false;
+    snprintf(out, cap,
+             "the text after '%.*s:' holds ': ' or starts with '- ', which YAML reads as a key or "
+             "a list: put the whole text in quotes (\"Hours: 9 to 5.\") or after '>' on the next "
+             "line, indented",
+             (int)(key_len > 64 ? 64 : key_len), data + key);
+    return true;
 }
 
 bool ivrsm_yaml_indent_hint(const char *data, size_t len, int line, const char *message, char *out,

@@ -19,6 +19,15 @@ bool ivrsm_yaml_indent_hint(const char *data, size_t len, int line, const char *
                             size_t cap);
 
 /*
+ * For a libfyaml error `message` at `line` of data[0..len) that a text's own
+ * characters cause (a quote inside a quoted text, ': ' inside a plain one:
+ * `prompt: Hours: 9 to 5.`), writes into out (cap bytes) how to write the
+ * text, and returns true. Else false. Tried before ivrsm_yaml_indent_hint().
+ */
+bool ivrsm_yaml_text_hint(const char *data, size_t len, int line, const char *message, char *out,
+                          size_t cap);
+
+/*
  * Whether the JSON text has a comment ("//", "/ *" or "#" outside strings)
  * at byte `offset` or starting on the same line before it: then *comment_line
  * and *comment_column (1-based, in characters) say where it starts.
