@@ -287,6 +287,14 @@ IVRSM_API int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name
 /* The patterns of state `index`'s `reference` collect, '|'-separated ("AA999999999AA|XXXXXX":
  * A a letter, 9 a digit, X either), or NULL when it has none. Owned by the machine. */
 IVRSM_API const char *ivrsm_machine_collect_pattern(const ivrsm_machine *m, size_t index);
+/* 1 when state `index` collects a number in a range (a `digits` collect with `min_value` or
+ * `max_value`); then *min and *max (either may be NULL) are its bounds, both included (0 and
+ * IVRSM_COLLECT_VALUE_MAX where the machine gives none); else 0. */
+IVRSM_API int ivrsm_machine_collect_range(const ivrsm_machine *m, size_t index, int64_t *min,
+                                          int64_t *max);
+/* The UTC offset, in seconds, of the machine's `timezone` at the instant `unix_ms`
+ * (milliseconds since 1970, UTC): 3600 for Europe/Paris in winter, 0 for UTC. */
+IVRSM_API int ivrsm_machine_utc_offset(const ivrsm_machine *m, int64_t unix_ms);
 /* Index of the initial state (the first one, or `initial:`). */
 IVRSM_API size_t ivrsm_machine_initial_state(const ivrsm_machine *m);
 /* Bytes of memory the compiled machine holds (model, strings, templates). */

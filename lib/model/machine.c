@@ -153,6 +153,26 @@ const char *ivrsm_machine_collect_pattern(const ivrsm_machine *m, size_t index)
     return m->states[index].collect.patterns;
 }
 
+int ivrsm_machine_collect_range(const ivrsm_machine *m, size_t index, int64_t *min,
+                                int64_t *max)
+{
+    if (!m || index >= m->state_count || !m->states[index].collect.has_range)
+        return 0;
+    if (min)
+        *min = m->states[index].collect.value_min;
+    if (max)
+        *max = m->states[index].collect.value_max;
+    return 1;
+}
+
+int ivrsm_machine_utc_offset(const ivrsm_machine *m, int64_t unix_ms)
+{
+    if (!m || !m->tz)
+        return 0;
+    int64_t secs = unix_ms / 1000 - (unix_ms % 1000 < 0); /* floor: before 1970 too */
+    return ivrsm_tz_offset(m->tz, secs);
+}
+
 int ivrsm_machine_state_index(const ivrsm_machine *m, const char *name)
 {
     int32_t i = ivrsm_m_find_state(m, name);

@@ -90,6 +90,18 @@ class Generated(unittest.TestCase):
         self.assertIn('"account": [{"status":200,"body":{"balance":-1}}]', texts["menu.ctx.balance_0.yaml"])
         self.assertIn('name: "menu: ctx.balance < 0 → overdrawn"', texts["menu.ctx.balance_0.yaml"])
 
+    def test_hours_and_ranges_from_any_clock(self):
+        # Opening hours far from --now (one early hour in Tokyo), conditions on now.hour and
+        # now.time, and numbers in ranges no plain code falls in (18 to 99, 1 to 5 keyed in
+        # three keys): clocks on both sides of each, and numbers in and out of each range.
+        machine = MACHINES / "hours_and_ranges.yaml"
+        for now in ["2026-11-25T09:30:00+01:00", "2026-07-04T12:00:00Z", "2027-02-28T23:59:00-08:00"]:
+            with self.subTest(now=now):
+                out, scenarios = self.assert_full_coverage(machine, "--now", now)
+                text = "".join(p.read_text(encoding="utf-8") for p in scenarios)
+                for keys in ['dtmf: "18"', 'dtmf: "001"']:
+                    self.assertIn(keys, text)
+
     def test_the_format_machines(self):
         # The machines of the format's own tests (conditions, decide, parts), whatever they hold.
         for machine in sorted((ROOT / "tests" / "format").glob("*.yaml")):

@@ -183,8 +183,9 @@ int cmd_paths(int argc, char **argv)
                 json_object_set_new(ctx, in->name, pd_plain_value(in->type));
         }
     }
-    int64_t clocks[32];
-    size_t clock_count = doc ? pd_clocks(doc, now_ms, clocks, sizeof(clocks) / sizeof(*clocks)) : 0;
+    int64_t clocks[48];
+    size_t clock_count =
+        doc ? pd_clocks(doc, m, now_ms, clocks, sizeof(clocks) / sizeof(*clocks)) : 0;
     px_options xo = {.machine = m,
                      .clocks = clocks,
                      .clock_count = clock_count,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "driver.h"
 #include "paths_data.h"
@@ -273,19 +274,191 @@ static bool reads_now(const json_t *v)
     return false;
 }
 
-size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
+/* The clock list being built: distinct instants, at most cap. */
+typedef struct clock_list {
+    int64_t *at;
+    size_t n, cap;
+} clock_list;
+
+static void add_clock(clock_list *l, int64_t ms)
 {
-    const int64_t hour = 3600000, day = 24 * hour;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->at[i] == ms)
+            return;
+    if (l->n < l->cap)
+        l->at[l->n++] = ms;
+}
+
+enum { MINUTE_MS = 60000, HOUR_MS = 60 * MINUTE_MS, DAY_MS = 24 * HOUR_MS };
+
+/* The instant at which the machine's clock reads `minute` minutes after midnight on local day
+ * `day` (days since 1970): the local time less the offset in force then. */
+static int64_t local_to_utc(const ivrsm_machine *m, int64_t day, int minute)
+{
+    int64_t local = day * DAY_MS + (int64_t)minute * MINUTE_MS;
+    int64_t guess = local - (int64_t)ivrsm_machine_utc_offset(m, local) * 1000;
+    return local - (int64_t)ivrsm_machine_utc_offset(m, guess) * 1000;
+}
+
+/* 1 (Monday) to 7 (Sunday) of a day counted from 1970-01-01, a Thursday. */
+static int weekday_of(int64_t day)
+{
+    return (int)(((day % 7) + 7 + 3) % 7) + 1;
+}
+
+/* The weekday (1-7) a name of globals.hours.open starts with, or 0. */
+static int day_name(const char *p, size_t len)
+{
+    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (int i = 0; i < 7; i++)
+        if (len == 3 && !strncasecmp(p, names[i], 3))
+            return i + 1;
+    return 0;
+}
+
+/* The weekdays a key of globals.hours.open names ("mon-fri", "fri-mon", "sat,sun"): a bit
+ * per weekday, bit 1 Monday. */
+static unsigned days_of(const char *spec)
+{
+    unsigned bits = 0;
+    for (const char *p = spec; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *dash = memchr(p, '-', len);
+        while (len && isspace((unsigned char)*p))
+            p++, len--;
+        if (dash) {
+            int from = day_name(p, (size_t)(dash - p)), to = day_name(dash + 1, 3);
+            for (int d = from; from && to; d = d % 7 + 1) {
+                bits |= 1u << d;
+                if (d == to)
+                    break;
+            }
+        } else {
+            int d = day_name(p, len < 3 ? len : 3);
+            if (d)
+                bits |= 1u << d;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return bits;
+}
+
+/* Each "HH:MM-HH:MM" of a text of ranges, as minutes after midnight. */
+static void add_range_clocks(clock_list *l, const ivrsm_machine *m, int64_t day, const char *text)
+{
+    for (const char *p = text; p && *p;) {
+        int h1, m1, h2, m2, used = 0;
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        if (sscanf(p, "%d:%d-%d:%d%n", &h1, &m1, &h2, &m2, &used) != 4 || !used)
+            return;
+        int from = h1 * 60 + m1, to = h2 * 60 + m2;
+        /* Open in the middle of the range, closed a minute before it and at its end. */
+        add_clock(l, local_to_utc(m, day, from + (to - from) / 2));
+        if (from > 0)
+            add_clock(l, local_to_utc(m, day, from - 1));
+        if (to < 24 * 60)
+            add_clock(l, local_to_utc(m, day, to));
+        p += used;
+    }
+}
+
+/*
+ * Opening hours: for each key of globals.hours.open, the first day from today it names,
+ * at a time in each of its ranges and at times just outside them, so that `now.open` is
+ * taken both ways whatever the time of --now.
+ */
+static void hours_clocks(clock_list *l, const json_t *doc, const ivrsm_machine *m, int64_t today)
+{
+    const json_t *open =
+        json_object_get(json_object_get(json_object_get(doc, "globals"), "hours"), "open");
+    const char *spec;
+    const json_t *ranges;
+    json_object_foreach((json_t *)open, spec, ranges)
+    {
+        unsigned days = days_of(spec);
+        int64_t day = today;
+        while (days && !(days & (1u << weekday_of(day))))
+            day++;
+        if (!days)
+            continue;
+        size_t i;
+        const json_t *r;
+        if (json_is_string(ranges))
+            add_range_clocks(l, m, day, json_string_value(ranges));
+        json_array_foreach(ranges, i, r) add_range_clocks(l, m, day, json_string_value(r));
+    }
+}
+
+/*
+ * Conditions on the time of day: `now.hour OP N` at N-1, N and N+1 o'clock (and a half),
+ * `now.time OP "HH:MM"` a minute before, at and after, on today.
+ */
+static void condition_clocks(clock_list *l, const char *text, const ivrsm_machine *m,
+                             int64_t today)
+{
+    tok t[3] = {0};
+    const char *p = next_token(text, &t[0]);
+    p = next_token(p, &t[1]);
+    for (int guard = 0; t[0].kind != T_END && guard < 1000; guard++) {
+        p = next_token(p, &t[2]);
+        const tok *path = NULL, *value = NULL;
+        if (is_comparison(&t[1]) && t[0].kind == T_PATH)
+            path = &t[0], value = &t[2];
+        else if (is_comparison(&t[1]) && t[2].kind == T_PATH)
+            path = &t[2], value = &t[0];
+        int h, mi;
+        if (path && !strcmp(path->text, "now.hour") && value->kind == T_NUMBER) {
+            int hour = atoi(value->text);
+            for (int d = -1; d <= 1; d++)
+                if (hour + d >= 0 && hour + d < 24)
+                    add_clock(l, local_to_utc(m, today, (hour + d) * 60 + 30));
+        } else if (path && !strcmp(path->text, "now.time") && value->kind == T_STRING &&
+                   sscanf(value->text, "%d:%d", &h, &mi) == 2) {
+            for (int d = -1; d <= 1; d++)
+                if (h * 60 + mi + d >= 0 && h * 60 + mi + d < 24 * 60)
+                    add_clock(l, local_to_utc(m, today, h * 60 + mi + d));
+        }
+        t[0] = t[1];
+        t[1] = t[2];
+    }
+}
+
+/* Every string under v that reads now.hour or now.time: conditions and {{#if}}s. */
+static void time_conditions(clock_list *l, const json_t *v, const ivrsm_machine *m,
+                            int64_t today)
+{
+    if (json_is_string(v)) {
+        const char *text = json_string_value(v);
+        if (strstr(text, "now.hour") || strstr(text, "now.time"))
+            condition_clocks(l, text, m, today);
+        return;
+    }
+    size_t i;
+    const char *k;
+    json_t *item;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item) time_conditions(l, item, m, today);
+    } else if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, k, item) time_conditions(l, item, m, today);
+    }
+}
+
+size_t pd_clocks(const json_t *doc, const ivrsm_machine *m, int64_t now_ms, int64_t *out,
+                 size_t cap)
+{
     if (!reads_now(json_object_get(doc, "states")) || cap < 7)
         return 0;
-    size_t n = 0;
+    clock_list l = {out, 0, cap};
     /* Twelve hours on (night, or afternoon), and each other day of the week. */
-    out[n++] = now_ms + 12 * hour;
+    add_clock(&l, now_ms + 12 * HOUR_MS);
     for (int k = 1; k <= 6; k++)
-        out[n++] = now_ms + k * day;
+        add_clock(&l, now_ms + k * DAY_MS);
     /* Each closed date, at the same time of day. */
-    int64_t time_of_day = ((now_ms % day) + day) % day;
-    int64_t today = (now_ms - time_of_day) / day;
+    int64_t time_of_day = ((now_ms % DAY_MS) + DAY_MS) % DAY_MS;
+    int64_t today = (now_ms - time_of_day) / DAY_MS;
     const json_t *closed =
         json_object_get(json_object_get(json_object_get(doc, "globals"), "hours"), "closed_dates");
     size_t i;
@@ -294,10 +467,10 @@ size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
     {
         const char *text = json_string_value(d);
         int y = 0, mo = 0, dd = 0;
-        if (!text || n == cap)
+        if (!text)
             continue;
         if (strlen(text) == 10 && sscanf(text, "%4d-%2d-%2d", &y, &mo, &dd) == 3) {
-            out[n++] = drv_days_from_civil(y, mo, dd) * day + time_of_day;
+            add_clock(&l, drv_days_from_civil(y, mo, dd) * DAY_MS + time_of_day);
         } else if (strlen(text) == 5 && sscanf(text, "%2d-%2d", &mo, &dd) == 2) {
             /* The next one from now (this year's, else next year's). */
             int64_t year = 1970 + today / 365 - 1;
@@ -306,10 +479,16 @@ size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap)
             int64_t at = drv_days_from_civil(year, mo, dd);
             if (at < today)
                 at = drv_days_from_civil(year + 1, mo, dd);
-            out[n++] = at * day + time_of_day;
+            add_clock(&l, at * DAY_MS + time_of_day);
         }
     }
-    return n;
+    /* Times that put the machine's hours and its conditions on the time on either side, on
+     * the machine's own clock (its timezone). */
+    int64_t local = now_ms + (int64_t)ivrsm_machine_utc_offset(m, now_ms) * 1000;
+    int64_t local_today = (local - (((local % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+    hours_clocks(&l, doc, m, local_today);
+    time_conditions(&l, json_object_get(doc, "states"), m, local_today);
+    return l.n;
 }
 
 json_t *pd_plain_value(const char *type)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivrsm/ivrsm.h"
+
 /*
  * The initial ctx values worth trying, read from the `when:` of every route
  * of the document (as written): a list of JSON objects, the empty one first,
@@ -27,10 +29,15 @@ json_t *pd_initial_ctxs(const json_t *doc);
 /*
  * More clocks to start calls at, when the machine reads now.* (none
  * otherwise): twelve hours on, each other day of the week, and each of
- * globals.hours.closed_dates, at the time of day of now_ms. Writes at most
- * cap (at least 7) into out; returns how many.
+ * globals.hours.closed_dates, at the time of day of now_ms; then, on the
+ * machine's own clock (m's timezone), a time inside each range of
+ * globals.hours.open and times just outside it, on the first day from today
+ * that the range's days name, and times on either side of each `now.hour`
+ * and `now.time` comparison of the document, today. Writes at most cap (at
+ * least 7) distinct clocks into out; returns how many.
  */
-size_t pd_clocks(const json_t *doc, int64_t now_ms, int64_t *out, size_t cap);
+size_t pd_clocks(const json_t *doc, const ivrsm_machine *m, int64_t now_ms, int64_t *out,
+                 size_t cap);
 
 /* v as a value of an input's type: a condition's candidate (true, 3) for a string input is
  * "x", "3"; for a number, 1 or the number... New reference. */

@@ -27,6 +27,7 @@ typedef enum px_wait { WAIT_INPUT = 0, WAIT_HTTP, WAIT_HANDOFF, WAIT_END } px_wa
 typedef struct px_info {
     px_wait wait;
     size_t state;
+    int ask_min_digits;
     int ask_max_digits; /* 0: no bound */
     bool ask_dtmf;
     bool ask_speech;
@@ -114,6 +115,7 @@ static px_info settle(explorer *x, ivrsm_session *s)
     while ((c = ivrsm_session_next_command(s)) != NULL) {
         if (c->type != IVRSM_COMMAND_ASK)
             continue;
+        in.ask_min_digits = c->ask.min_digits;
         in.ask_max_digits = c->ask.max_digits;
         in.ask_dtmf = c->ask.dtmf != 0;
         in.ask_speech = c->ask.speech != 0;
@@ -504,6 +506,38 @@ static void try_reference(explorer *x, size_t node, const px_info *in)
 }
 
 /*
+ * A number in a range (`min_value`, `max_value`): both bounds, keyed, and the
+ * numbers just outside them, which the collect refuses, where the keys asked
+ * can write them (a score of 0 to 10 has no number above it in two keys); each
+ * as written and with leading zeros up to the most keys asked, for a collect
+ * whose `min` wants more keys than the number has.
+ */
+static void try_range(explorer *x, size_t node, const px_info *in, int64_t lo, int64_t hi)
+{
+    int64_t values[4];
+    size_t n = 0;
+    values[n++] = lo;
+    if (hi != lo)
+        values[n++] = hi;
+    if (lo > 0)
+        values[n++] = lo - 1;
+    if (hi < 999999999999999999LL) /* the largest value a collect reads: 18 digits */
+        values[n++] = hi + 1;
+    /* The ask's bounds may be widened by a route's key (the agent's 0): the collect's own
+     * `min` may be anywhere up to the ask's most keys. */
+    int widths[2] = {in->ask_min_digits > 0 && in->ask_min_digits < 20 ? in->ask_min_digits : 1,
+                     in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 1};
+    for (size_t i = 0; i < n; i++) {
+        char keys[2][24];
+        for (int w = 0; w < 2; w++) {
+            snprintf(keys[w], sizeof(keys[w]), "%0*lld", widths[w], (long long)values[i]);
+            if ((w == 0 || strcmp(keys[0], keys[1]) != 0) && keys_fit(in, keys[w]))
+                try_input(x, node, IVRSM_EVENT_DTMF, keys[w], SIZE_MAX, NULL, 0);
+        }
+    }
+}
+
+/*
  * Values that a collect mode parses, and ones it does not: in the machine's
  * language first, then in the others (a call may switch language on the
  * way, `set: {language: en-US}`, and a number keyed in one country may not
@@ -516,6 +550,7 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
     size_t n_lang = sizeof(px_languages) / sizeof(*px_languages);
     static const char *const digits = "12345678901234567890";
     char keys[24];
+    int64_t lo, hi;
     for (size_t k = 0; k <= n_lang; k++) {
         const px_words *w = k == 0 ? first : &px_languages[k - 1];
         if (k > 0 && w == first)
@@ -545,6 +580,8 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
             try_input(x, node, IVRSM_EVENT_DTMF, "01021990", SIZE_MAX, NULL, 0);
         if (keys_fit(in, "31311990"))
             try_input(x, node, IVRSM_EVENT_DTMF, "31311990", SIZE_MAX, NULL, 0);
+    } else if (ivrsm_machine_collect_range(x->o->machine, in->state, &lo, &hi)) {
+        try_range(x, node, in, lo, hi);
     } else if (*mode && strcmp(mode, "date_nl") != 0 && strcmp(mode, "free_speech_or_no") != 0) {
         /* otp and any mode that reads digits: as many keys as the question takes, then one. */
         int n = in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 6;
