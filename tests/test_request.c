@@ -173,7 +173,8 @@ static void body_as_reference(const char *text, const char *ctx_json)
     ck_assert_int_eq(ivrsm_session_start(s), 0);
     const ivrsm_command *c = ivrsm_session_next_command(s);
     ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
-    json_t *value = ivrsm_s_value_eval(&m->states[0].action.body, &scope);
+    json_t *value = NULL;
+    ck_assert_int_eq(ivrsm_s_value_eval(&m->states[0].action.body, &scope, &value), 0);
     char *want = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
     ck_assert_ptr_nonnull(want);
     if (strlen(want) > IVRSM_MAX_REQUEST_BODY_BYTES) {
@@ -188,6 +189,62 @@ static void body_as_reference(const char *text, const char *ctx_json)
     ivrsm_session_free(s);
     ivrsm_machine_unref(m);
 }
+
+/*
+ * A body whose member renders past IVRSM_MAX_TEXT_BYTES: evaluated, the whole value fails with
+ * IVRSM_ELIMIT (it was once a map without that member, and the failure read as no memory); sent,
+ * the request is not built and the action fails. In a map and in a list, deep or not.
+ */
+START_TEST(body_past_text_bound_fails_whole)
+{
+    static const char *const bodies[] = {
+        "{\"small\": \"s\", \"large\": \"%s\"}",
+        "[\"s\", \"%s\"]",
+        "{\"a\": [1, {\"b\": \"x %s\"}], \"c\": \"{{ctx.n}}\"}",
+    };
+    size_t size = 64 * 1024;
+    char *ctx_json = malloc(size + 64);
+    int n = snprintf(ctx_json, 64, "{\"n\": 3, \"big\": \"");
+    memset(ctx_json + n, 'z', size);
+    snprintf(ctx_json + n + size, 64, "\"}");
+    char many[1024] = "";
+    for (int i = 0; i < 17; i++) /* 17 x 64 KiB: past the bound */
+        strcat(many, "{{ctx.big}}");
+    for (size_t b = 0; b < sizeof bodies / sizeof *bodies; b++) {
+        char body[2048], text[4096];
+        snprintf(body, sizeof body, bodies[b], many);
+        snprintf(text, sizeof text,
+                 "{\"machine\": \"b\", \"version\": \"1\", \"locale\": \"en-US\", \"states\": {"
+                 "\"send\": {\"type\": \"action_then_prompt\", \"action\": {\"call\": \"POST /x\","
+                 " \"body\": %s}, \"on_success\": {\"next\": \"bye\"}, \"on_fail\": {\"next\": "
+                 "\"bye\"}},"
+                 "\"bye\": {\"type\": \"prompt_end\", \"prompt\": \"Bye.\"}}}",
+                 body);
+        ivrsm_machine *m = NULL;
+        ivrsm_error err;
+        ck_assert_msg(ivrsm_machine_load_buffer(text, strlen(text), IVRSM_FORMAT_JSON, "b.json", &m,
+                                                &err) == 0,
+                      "%s: %s", text, err.message);
+        ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+        o.ctx_json = ctx_json;
+        ivrsm_session *s = NULL;
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+        ck_assert_int_eq(ivrsm_session_start(s), 0);
+        const ivrsm_command *c;
+        while ((c = ivrsm_session_next_command(s)))
+            ck_assert_msg(c->type != IVRSM_COMMAND_HTTP, "body %zu: a request went out", b);
+        ck_assert(ivrsm_session_ended(s));
+        ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
+        json_t *value = json_true();
+        ck_assert_int_eq(ivrsm_s_value_eval(&m->states[0].action.body, &scope, &value),
+                         IVRSM_ELIMIT);
+        ck_assert_ptr_null(value);
+        ivrsm_session_free(s);
+        ivrsm_machine_unref(m);
+    }
+    free(ctx_json);
+}
+END_TEST
 
 START_TEST(generated_bodies_as_jansson_wrote_them)
 {
@@ -349,8 +406,10 @@ static int ref_value_append(ivrsm_buf *b, const m_value *v, const ivrsm_tmpl_sco
     } else if (kind == IVRSM_TMPL_TEXT) {
         rc = ivrsm_tmpl_render(v->tmpl, scope, b);
     } else {
-        json_t *j = ivrsm_s_value_eval(v, scope);
-        rc = j ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope) : -1;
+        json_t *j = NULL;
+        rc = ivrsm_s_value_eval(v, scope, &j) == 0
+                 ? ivrsm_tmpl_append_value(b, ivrsm_val_of(j), scope)
+                 : -1;
         json_decref(j);
     }
     if (rc != 0 || b->failed)
@@ -960,6 +1019,7 @@ static Suite *request_suite(void)
     TCase *tc = tcase_create("body");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, generated_bodies_as_jansson_wrote_them);
+    tcase_add_test(tc, body_past_text_bound_fails_whole);
     tcase_add_test(tc, generated_requests_as_read_before);
     tcase_add_test(tc, many_path_parameters_found_by_name);
     tcase_add_test(tc, ids_checked_in_one_pass_as_before);

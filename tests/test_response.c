@@ -615,7 +615,8 @@ START_TEST(test_body_as_jansson_wrote_it)
     const ivrsm_command *c = ivrsm_session_next_command(s);
     ck_assert_int_eq(c->type, IVRSM_COMMAND_HTTP);
     ivrsm_tmpl_scope scope = ivrsm_s_scope(s);
-    json_t *value = ivrsm_s_value_eval(&m->states[0].action.body, &scope);
+    json_t *value = NULL;
+    ck_assert_int_eq(ivrsm_s_value_eval(&m->states[0].action.body, &scope, &value), 0);
     char *want = ivrsm_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
     ck_assert_str_eq(c->http.body, want);
     free(want);

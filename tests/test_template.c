@@ -13,6 +13,16 @@
 
 /* ------------------------------------------------------------ fixtures */
 
+
+/* ivrsm_tmpl_eval()'s value, NULL when it failed (its code in *rc when rc is given). */
+static json_t *eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
+{
+    json_t *v = NULL;
+    int rc = ivrsm_tmpl_eval(t, scope, &v);
+    ck_assert_msg((rc == 0) == (v != NULL), "ivrsm_tmpl_eval: %d with a value %p", rc, (void *)v);
+    return v;
+}
+
 static const char *const ctx_json =
     "{\"name\": \"Ana\", \"count\": 3, \"zero\": 0, \"zero_real\": 0.0, \"pi\": 2.5,"
     " \"third\": 0.1, \"three_real\": 3.0, \"huge\": 1e21, \"neg\": -7,"
@@ -348,7 +358,7 @@ START_TEST(test_eval_table)
                               .resp = resp,
                               .globals = globals,
                               .mem = ivrsm_mem_default()};
-    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    json_t *v = eval(t, &scope);
     ck_assert_ptr_nonnull(v);
     char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     ck_assert_msg(strcmp(got, eval_cases[_i].want) == 0, "\"%s\" evaluated to %s, want %s",
@@ -368,7 +378,7 @@ START_TEST(test_eval_returns_new_reference)
                               .globals = globals,
                               .mem = ivrsm_mem_default()};
     json_t *list = json_object_get(ctx, "appt_list");
-    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    json_t *v = eval(t, &scope);
     if (ctx_store) {
         /* A store's value is copied out, equal to what was put in. */
         ck_assert(json_equal(v, list));
@@ -384,10 +394,10 @@ START_TEST(test_eval_returns_new_reference)
 
     /* A literal is copied: changing the result cannot change the template. */
     t = compile_ok("{{'abc'}}");
-    v = ivrsm_tmpl_eval(t, &scope);
+    v = eval(t, &scope);
     json_string_set(v, "changed");
     json_decref(v);
-    v = ivrsm_tmpl_eval(t, &scope);
+    v = eval(t, &scope);
     ck_assert_str_eq(json_string_value(v), "abc");
     json_decref(v);
     ivrsm_tmpl_free(t);
@@ -517,12 +527,12 @@ START_TEST(test_format_eval_and_locale)
                               .ctx_store = ctx_store,
                               .mem = ivrsm_mem_default(),
                               .locale = ivrsm_locale_find("es-ES")};
-    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    json_t *v = eval(t, &scope);
     ck_assert(json_is_string(v));
     ck_assert_str_eq(json_string_value(v), "2 euros con 50 céntimos");
     json_decref(v);
     scope.locale = ivrsm_locale_find("en-US");
-    v = ivrsm_tmpl_eval(t, &scope);
+    v = eval(t, &scope);
     ck_assert_str_eq(json_string_value(v), "2 dollars and 50 cents");
     json_decref(v);
     ivrsm_tmpl_free(t);
@@ -535,7 +545,7 @@ START_TEST(test_format_eval_and_locale)
                 {"de-DE", "0 Euro"},    {"fr-FR", "0 euro"},   {"fr-CH", "0 franc"}};
     for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
         scope.locale = ivrsm_locale_find(zero[i].tag);
-        v = ivrsm_tmpl_eval(t, &scope);
+        v = eval(t, &scope);
         ck_assert_msg(!strcmp(json_string_value(v), zero[i].want), "%s: %s", zero[i].tag,
                       json_string_value(v));
         json_decref(v);
@@ -1018,7 +1028,7 @@ START_TEST(test_expressions_as_reference)
                 ivrsm_tmpl_scope scope = {.ctx = as_store ? NULL : c,
                                           .ctx_store = as_store ? &st : NULL,
                                           .mem = ivrsm_mem_default()};
-                json_t *got = ivrsm_tmpl_eval(t, &scope);
+                json_t *got = eval(t, &scope);
                 ck_assert_ptr_nonnull(got);
                 const json_t *want = g->value ? g->value : json_null();
                 char *gs = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -1105,18 +1115,18 @@ START_TEST(test_seed_set_values)
                               .globals = globals,
                               .mem = ivrsm_mem_default()};
     ivrsm_tmpl *t = compile_ok("{{resp.appointments}}");
-    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    json_t *v = eval(t, &scope);
     ck_assert(json_is_array(v));
     ck_assert_uint_eq(json_array_size(v), 2);
     json_decref(v);
     ivrsm_tmpl_free(t);
     t = compile_ok("{{ctx.appt_list[1].id}}");
-    v = ivrsm_tmpl_eval(t, &scope);
+    v = eval(t, &scope);
     ck_assert_str_eq(json_string_value(v), "a2");
     json_decref(v);
     ivrsm_tmpl_free(t);
     t = compile_ok("Bearer {{ctx.secret}}");
-    v = ivrsm_tmpl_eval(t, &scope);
+    v = eval(t, &scope);
     ck_assert_str_eq(json_string_value(v), "Bearer 1234");
     json_decref(v);
     ivrsm_tmpl_free(t);
@@ -1144,7 +1154,7 @@ START_TEST(test_missing_roots)
     ivrsm_tmpl_free(t);
 
     t = compile_ok("{{resp.x}}");
-    json_t *v = ivrsm_tmpl_eval(t, &scope);
+    json_t *v = eval(t, &scope);
     ck_assert(json_is_null(v));
     json_decref(v);
     ivrsm_tmpl_free(t);
@@ -1181,6 +1191,23 @@ START_TEST(test_render_bounded)
         ck_assert_int_eq(out.failed, IVRSM_BUF_PAST_LIMIT);
         ivrsm_buf_free(&out);
     }
+    /* Evaluated: a text within the bound is a string; past it IVRSM_ELIMIT, not out of
+     * memory (a request's value fails for that reason), whatever the allocator then does. */
+    json_t *v = NULL;
+    ck_assert_int_eq(ivrsm_tmpl_eval(within, &scope, &v), 0);
+    ck_assert_uint_eq(json_string_length(v), IVRSM_MAX_TEXT_BYTES);
+    json_decref(v);
+    v = json_true();
+    ck_assert_int_eq(ivrsm_tmpl_eval(past, &scope, &v), IVRSM_ELIMIT);
+    ck_assert_ptr_null(v);
+    failing_mem fm;
+    failing_mem_init(&fm);
+    scope.mem = &fm.mem;
+    failing_mem_fail_from(&fm, 0);
+    v = json_true();
+    ck_assert_int_eq(ivrsm_tmpl_eval(past, &scope, &v), IVRSM_ENOMEM);
+    ck_assert_ptr_null(v);
+    failing_mem_off(&fm);
     ivrsm_tmpl_free(within);
     ivrsm_tmpl_free(past);
     json_decref(c);
@@ -1462,7 +1489,7 @@ START_TEST(test_allocation_failures)
         ivrsm_tmpl *t = ivrsm_tmpl_compile(&fm.mem, src, strlen(src), err, sizeof err, NULL);
         ivrsm_buf out = IVRSM_BUF_INIT(&fm.mem);
         int rc = t ? ivrsm_tmpl_render(t, &scope, &out) : -1;
-        json_t *v = t ? ivrsm_tmpl_eval(t, &scope) : NULL;
+        json_t *v = t ? eval(t, &scope) : NULL;
         completed = !fm.refused;
         failing_mem_off(&fm);
         if (n == 0)

@@ -15,27 +15,35 @@
 #include "session.h"
 #include "text.h"
 
-json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope)
+int ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope, json_t **out)
 {
+    int rc = 0;
     switch (v->kind) {
     case MV_LITERAL:
-        return json_incref(v->literal);
+        *out = json_incref(v->literal);
+        return 0;
     case MV_TEMPLATE:
-        return ivrsm_tmpl_eval(v->tmpl, scope);
-    case MV_OBJECT: {
-        json_t *o = json_object();
-        for (size_t i = 0; o && i < v->count; i++)
-            json_object_set_new(o, v->keys[i], ivrsm_s_value_eval(&v->items[i], scope));
-        return o;
+        return ivrsm_tmpl_eval(v->tmpl, scope, out);
+    case MV_OBJECT:
+    case MV_ARRAY:
+        break;
     }
-    case MV_ARRAY: {
-        json_t *a = json_array();
-        for (size_t i = 0; a && i < v->count; i++)
-            json_array_append_new(a, ivrsm_s_value_eval(&v->items[i], scope));
-        return a;
+    /* Whole or not at all: a member that fails fails the value (a map without it is another). */
+    json_t *j = v->kind == MV_OBJECT ? json_object() : json_array();
+    for (size_t i = 0; j && rc == 0 && i < v->count; i++) {
+        json_t *x;
+        rc = ivrsm_s_value_eval(&v->items[i], scope, &x);
+        if (rc == 0 && (v->kind == MV_OBJECT ? json_object_set_new(j, v->keys[i], x)
+                                             : json_array_append_new(j, x)) != 0)
+            rc = IVRSM_ENOMEM;
     }
+    if (!j || rc != 0) {
+        json_decref(j);
+        *out = NULL;
+        return rc ? rc : IVRSM_ENOMEM;
     }
-    return json_null();
+    *out = j;
+    return 0;
 }
 
 /* What value v is, evaluated once: its kind (ivrsm_tmpl_expr_value(), -1 for a value that is
@@ -71,8 +79,12 @@ static int value_text_of(ivrsm_buf *into, const m_value *v, int kind, ivrsm_val 
     } else if (kind == IVRSM_TMPL_TEXT) {
         rc = ivrsm_tmpl_render(v->tmpl, scope, into);
     } else {
-        json_t *j = ivrsm_s_value_eval(v, scope);
-        rc = j ? ivrsm_tmpl_append_value(into, ivrsm_val_of(j), scope) : -1;
+        /* A map or a list: the loader gives headers, path and query scalars only. */
+        json_t *j;
+        rc = ivrsm_s_value_eval(v, scope, &j);
+        if (rc == IVRSM_ELIMIT)
+            into->failed = IVRSM_BUF_PAST_LIMIT;
+        rc = rc == 0 ? ivrsm_tmpl_append_value(into, ivrsm_val_of(j), scope) : -1;
         json_decref(j);
     }
     if (rc != 0 || into->failed)

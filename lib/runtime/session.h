@@ -432,8 +432,9 @@ ivrsm_session *ivrsm_s_alloc(ivrsm_machine *m, const ivrsm_session_options *opts
  */
 int ivrsm_s_options(const ivrsm_session_options *given, ivrsm_session_options *opts,
                     ivrsm_limits *limits);
-/* Evaluate a templated value (action.c). New reference. */
-json_t *ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope);
+/* Evaluate a value, a map or a list whole (action.c) into *out, a new reference: 0, or
+ * IVRSM_ELIMIT / IVRSM_ENOMEM as ivrsm_tmpl_eval() for any of its templates (*out NULL). */
+int ivrsm_s_value_eval(const m_value *v, const ivrsm_tmpl_scope *scope, json_t **out);
 
 /* ---- session.c: ctx ---- */
 /* ctx's root object, as templates read it. */

@@ -1012,29 +1012,34 @@ int ivrsm_tmpl_expr_value(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, iv
     return t->nodes[t->single_expr].kind == EX_LITERAL ? IVRSM_TMPL_LITERAL : IVRSM_TMPL_VALUE;
 }
 
-json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope)
+int ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, json_t **out)
 {
     ivrsm_val v;
     switch (ivrsm_tmpl_expr_value(t, scope, &v)) {
     case IVRSM_TMPL_VALUE:
-        return ivrsm_val_missing(v) ? json_null() : ivrsm_val_json(v);
+        *out = ivrsm_val_missing(v) ? json_null() : ivrsm_val_json(v);
+        return *out ? 0 : IVRSM_ENOMEM;
     case IVRSM_TMPL_LITERAL:
         /* Literals belong to the template, shared between threads: hand out a copy. */
-        return json_copy((json_t *)v.j);
+        *out = json_copy((json_t *)v.j);
+        return *out ? 0 : IVRSM_ENOMEM;
     default:
         break;
     }
+    *out = NULL;
     char stack[512];
     ivrsm_buf text;
     ivrsm_buf_on(&text, scope->mem, stack, sizeof(stack));
     if (ivrsm_tmpl_render(t, scope, &text) != 0) {
+        int rc = text.failed == IVRSM_BUF_PAST_LIMIT ? IVRSM_ELIMIT : IVRSM_ENOMEM;
         ivrsm_buf_free(&text);
-        return NULL;
+        return rc;
     }
     json_t *v2 = json_stringn(ivrsm_buf_str(&text), text.len);
     /* Only a scope string built without UTF-8 checks can make the text invalid: keep it as is. */
     if (!v2)
         v2 = json_stringn_nocheck(ivrsm_buf_str(&text), text.len);
     ivrsm_buf_free(&text);
-    return v2;
+    *out = v2;
+    return v2 ? 0 : IVRSM_ENOMEM;
 }

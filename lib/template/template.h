@@ -169,13 +169,15 @@ int ivrsm_tmpl_append_number(ivrsm_buf *out, const json_t *v);
 int ivrsm_tmpl_append_real(ivrsm_buf *out, double v);
 
 /*
- * Evaluate as a JSON value (new reference, caller owns it).
+ * Evaluate as a JSON value into *out (new reference, caller owns it).
  * When the whole template is exactly one "{{expr}}" (spaces inside the braces
  * allowed, nothing outside), the value keeps its JSON type: a number stays a
  * number, a list a list; a missing value gives JSON null. Otherwise the
- * rendered text as a JSON string. NULL only on allocation failure.
+ * rendered text as a JSON string. Returns 0; IVRSM_ELIMIT when the text would
+ * pass IVRSM_MAX_TEXT_BYTES (ivrsm_tmpl_render() stopped there), IVRSM_ENOMEM
+ * when memory ran out: *out is NULL then.
  */
-json_t *ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope);
+int ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, json_t **out);
 
 /* What ivrsm_tmpl_expr_value() found. */
 enum { IVRSM_TMPL_TEXT = 0, IVRSM_TMPL_VALUE = 1, IVRSM_TMPL_LITERAL = 2 };

@@ -132,16 +132,22 @@ static void check_compiled(const ivrsm_tmpl *t, const char *src, size_t len, int
         json_object_set_new(v.globals, "hidden", json_string(HIDDEN_VALUE));
     }
 
-    json_t *value = ivrsm_tmpl_eval(t, &scope);
+    json_t *value = NULL;
+    int eval_rc = ivrsm_tmpl_eval(t, &scope, &value);
+    FUZZ_CHECK((eval_rc == 0) == (value != NULL) &&
+                   (eval_rc == 0 || eval_rc == IVRSM_ELIMIT || eval_rc == IVRSM_ENOMEM),
+               "evaluation answered %d with a value %p", eval_rc, (void *)value);
     if (loadable)
-        FUZZ_CHECK(value != NULL, "evaluation failed");
+        FUZZ_CHECK(eval_rc == 0, "evaluation failed: %d", eval_rc);
     if (json_is_string(value) && loadable)
         FUZZ_CHECK(json_string_length(value) == first.len &&
                        memcmp(json_string_value(value), ivrsm_buf_str(&first), first.len) == 0,
                    "evaluation '%s' differs from the rendering '%s'", json_string_value(value),
                    ivrsm_buf_str(&first));
     json_decref(value);
-    json_decref(ivrsm_tmpl_eval(t, &no_resp));
+    json_t *without_resp = NULL;
+    ivrsm_tmpl_eval(t, &no_resp, &without_resp);
+    json_decref(without_resp);
 
     path_check pc = {len};
     ivrsm_tmpl_each_path(t, check_path, &pc);
