@@ -183,14 +183,32 @@ static bool would_shrink(const ivrsm_vstore *ctx, size_t garbage)
  * keeps anyway, within its room, costs no memory, and moving it out would
  * cost a copy of the whole ctx at each caller's turn.
  */
+/*
+ * ctx's garbage moved out. An answer in ctx's block (one a snapshot carried, restored there
+ * until the next result replaces it) moves with the live tree: the session's offsets of it are
+ * the only ones, and every scope reads them afresh. It once kept ctx from compacting at all
+ * until the next backend answer, at the end of an event as within one: a restored call whose
+ * menu rewrote a value grew by that value at each turn, up to the store's bound (1 GiB), where
+ * it failed for lack of memory.
+ */
+static void compact_ctx(ivrsm_session *s)
+{
+    if (s->answers == &s->ctx && (s->resp != IVRSM_VSTORE_NONE || s->answer != IVRSM_VSTORE_NONE)) {
+        uint32_t keep[2] = {s->resp, s->answer};
+        ivrsm_vstore_compact_keeping(&s->ctx, keep, 2);
+        s->resp = keep[0];
+        s->answer = keep[1];
+    } else {
+        ivrsm_vstore_compact(&s->ctx);
+    }
+}
+
 void ivrsm_s_ctx_tidy(ivrsm_session *s)
 {
-    if (s->resp != IVRSM_VSTORE_NONE || s->answer != IVRSM_VSTORE_NONE)
-        return; /* an answer in use (never between events): its nodes must not move */
     bool waits_for_caller = s->phase != PHASE_HTTP;
     if (s->ctx.garbage > s->ctx.len / 4 ||
         (s->ctx.garbage > 64 && waits_for_caller && would_shrink(&s->ctx, s->ctx.garbage)))
-        ivrsm_vstore_compact(&s->ctx);
+        compact_ctx(s);
     if (waits_for_caller && would_shrink(&s->ctx, 0))
         ivrsm_vstore_shrink(&s->ctx, ctx_room(s->ctx.len));
 }
@@ -292,9 +310,9 @@ __attribute__((noinline)) static bool apply_set_writes(ivrsm_session *s, const m
         m_kv *kv = &set->items[i];
         /* Values replaced within one event are garbage until the event ends (ivrsm_s_ctx_tidy):
          * a run of steps rewriting a large value compacts before the garbage outgrows ctx's
-         * bound, unless an answer's nodes, which must not move, are in the block. */
-        if (s->ctx.garbage > IVRSM_MAX_CTX_BYTES && s->answers != &s->ctx)
-            ivrsm_vstore_compact(&s->ctx);
+         * bound. */
+        if (s->ctx.garbage > IVRSM_MAX_CTX_BYTES)
+            compact_ctx(s);
         ivrsm_tmpl_scope sc = ivrsm_s_scope(s);
         uint32_t mark = s->ctx.len;
         uint32_t at;

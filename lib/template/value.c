@@ -1200,6 +1200,34 @@ void ivrsm_vstore_compact(ivrsm_vstore *st)
         ivrsm_mem_free(st->mem, aside);
 }
 
+void ivrsm_vstore_compact_keeping(ivrsm_vstore *st, uint32_t *keep, size_t n)
+{
+    if (!st->garbage)
+        return;
+    /* The kept trees are not garbage: live counts them, and the copy has room for them. */
+    uint32_t live = st->len - st->garbage;
+    uint8_t *aside = ivrsm_mem_malloc(st->mem, live ? live : 1);
+    if (!aside)
+        return;
+    uint32_t len = 0, root = IVRSM_VSTORE_NONE, moved[8];
+    bool whole = n <= sizeof(moved) / sizeof(*moved);
+    if (whole && st->root != IVRSM_VSTORE_NONE)
+        whole = (root = copy_live(aside, &len, live, st->data, st->root)) != IVRSM_VSTORE_NONE;
+    for (size_t i = 0; whole && i < n; i++) {
+        moved[i] = keep[i] == IVRSM_VSTORE_NONE ? IVRSM_VSTORE_NONE
+                                                : copy_live(aside, &len, live, st->data, keep[i]);
+        whole = keep[i] == IVRSM_VSTORE_NONE || moved[i] != IVRSM_VSTORE_NONE;
+    }
+    if (whole) {
+        memcpy(st->data, aside, len);
+        st->len = len;
+        st->root = root;
+        st->garbage = 0;
+        memcpy(keep, moved, n * sizeof(*keep));
+    }
+    ivrsm_mem_free(st->mem, aside);
+}
+
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room)
 {
     size_t cap = st->len + room;

@@ -254,6 +254,12 @@ void ivrsm_vstore_truncate(ivrsm_vstore *st, uint32_t len);
  * Nothing changes when memory runs out.
  */
 void ivrsm_vstore_compact(ivrsm_vstore *st);
+/*
+ * The same, moving also the `n` trees at keep[] (put, not linked: an answer restored into the
+ * block) after the live tree; keep[i] is updated to where its tree went (IVRSM_VSTORE_NONE
+ * entries are left alone). Nothing changes when memory runs out.
+ */
+void ivrsm_vstore_compact_keeping(ivrsm_vstore *st, uint32_t *keep, size_t n);
 /* Give back the block's room past its end but `room` bytes (nothing when memory runs out). */
 void ivrsm_vstore_shrink(ivrsm_vstore *st, size_t room);
 

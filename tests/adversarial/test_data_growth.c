@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "ivrsm/ivrsm.h"
 
 /* ------------------------------------------------------ a counting allocator */
@@ -319,6 +321,75 @@ START_TEST(request_value_past_text_bound_fails_the_action)
 }
 END_TEST
 
+/* A session restored from a snapshot that carried a backend's answer (resp, answer), in a menu
+ * whose every turn rewrites a 256 KiB value: ctx's garbage is moved out as in any call. The
+ * answer, restored into ctx's block, once kept ctx from compacting until the next backend
+ * answer: 256 KiB more at each turn, 75 MiB after 300 presses, and on to the store's 1 GiB,
+ * where the call failed for lack of memory. The answer moves with ctx and is saved again as it
+ * came. */
+START_TEST(restored_answer_lets_ctx_compact)
+{
+    static const char yaml[] = "machine: t\nversion: '1'\nlocale: en-US\n"
+                               "globals:\n  limits: {max_state_visits: 65535}\n"
+                               "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
+                               "states:\n"
+                               "  menu:\n"
+                               "    type: prompt_and_listen\n"
+                               "    prompt: Press 1.\n"
+                               "    routes:\n"
+                               "      - when_intent: again\n"
+                               "        set: {copy: '{{ctx.big}}{{ctx.n}}', n: '{{ctx.n}}1'}\n"
+                               "        next: menu\n";
+    size_t size = 256 * 1024;
+    char *ctx_json = malloc(size + 64);
+    int n = snprintf(ctx_json, 64, "{\"n\": \"1\", \"big\": \"");
+    memset(ctx_json + n, 'b', size);
+    snprintf(ctx_json + n + size, 64, "\"}");
+    call c = {0};
+    start(&c, yaml, ctx_json);
+    free(ctx_json);
+    char *snap = NULL;
+    ck_assert_int_eq(ivrsm_session_snapshot(c.s, &snap), 0);
+    json_t *j = json_loads(snap, 0, NULL);
+    ivrsm_free(snap);
+    ck_assert_ptr_nonnull(j);
+    json_object_set_new(j, "resp", json_pack("{s:s,s:[i,i]}", "k", "v", "l", 1, 2));
+    json_object_set_new(j, "answer", json_pack("{s:i}", "status", 200));
+    char *tampered = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    ivrsm_session_free(c.s);
+    c.count.peak = c.count.now;
+    ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+    o.mem = &c.mem;
+    ivrsm_error err;
+    ck_assert_int_eq(ivrsm_session_restore(c.m, tampered, &o, &c.s, &err), 0);
+    free(tampered);
+    ivrsm_event ev = IVRSM_EVENT_INIT;
+    ev.type = IVRSM_EVENT_DTMF;
+    ev.text = "1";
+    for (int i = 1; i <= 300; i++) {
+        ck_assert_int_eq(ivrsm_session_feed(c.s, &ev), 0);
+        drain(&c);
+        ck_assert_msg(c.count.peak <= 16 * size, "press %d: the session held %zu bytes", i,
+                      c.count.peak);
+    }
+    ck_assert(!ivrsm_session_ended(c.s));
+    ck_assert_int_eq(ivrsm_session_snapshot(c.s, &snap), 0);
+    j = json_loads(snap, 0, NULL);
+    ivrsm_free(snap);
+    char *resp = json_dumps(json_object_get(j, "resp"), JSON_COMPACT | JSON_SORT_KEYS);
+    char *answer = json_dumps(json_object_get(j, "answer"), JSON_COMPACT);
+    ck_assert_str_eq(resp, "{\"k\":\"v\",\"l\":[1,2]}");
+    ck_assert_str_eq(answer, "{\"status\":200}");
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_object_get(j, "ctx"), "n"))),
+                      301);
+    free(resp);
+    free(answer);
+    json_decref(j);
+    finish(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("data_growth");
@@ -328,6 +399,7 @@ int main(void)
     tcase_add_test(tc, set_copying_ctx_into_itself_escalates);
     tcase_add_test(tc, prompt_past_text_bound_leaves_the_part_out);
     tcase_add_test(tc, request_value_past_text_bound_fails_the_action);
+    tcase_add_test(tc, restored_answer_lets_ctx_compact);
     suite_add_tcase(suite, tc);
     SRunner *r = srunner_create(suite);
     srunner_run_all(r, CK_NORMAL);
