@@ -131,7 +131,8 @@ function filePath(file) {
 
 function documentText(text) {
   if (typeof text === 'string') return wellFormed(text, 'the document');
-  if (Buffer.isBuffer(text)) return text.toString('utf8');
+  /* Its bytes as they are: the loader refuses one that is not UTF-8 where it is (addon get_text). */
+  if (Buffer.isBuffer(text)) return text;
   throw invalid('a document must be a string or a Buffer', 'ERR_INVALID_ARG_TYPE', TypeError);
 }
 
@@ -380,7 +381,8 @@ function commandId(value) {
 function resultBody(body) {
   if (body === undefined || body === null) return null;
   if (typeof body === 'string') return wellFormed(body, 'body');
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  /* Its bytes as they are: a body that is not UTF-8 is not JSON, and the action fails. */
+  if (Buffer.isBuffer(body)) return body;
   return JSON.stringify(body);
 }
 

@@ -56,7 +56,7 @@ static napi_value load_string(napi_env env, napi_callback_info info)
     if (!get_args(env, info, 3, argv) || !get_format(env, argv[1], &format) ||
         !get_string(env, argv[2], "name", true, false, &name, NULL))
         return NULL;
-    if (!get_string(env, argv[0], "text", false, true, &text, &len)) {
+    if (!get_text(env, argv[0], "text", false, &text, &len)) {
         free(name);
         return NULL;
     }
@@ -243,7 +243,7 @@ static napi_value check_string(napi_env env, napi_callback_info info)
     if (!get_args(env, info, 3, argv) || !get_format(env, argv[1], &format) ||
         !get_string(env, argv[2], "name", true, false, &name, NULL))
         return NULL;
-    if (!get_string(env, argv[0], "text", false, true, &text, &len)) {
+    if (!get_text(env, argv[0], "text", false, &text, &len)) {
         free(name);
         return NULL;
     }

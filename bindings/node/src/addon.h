@@ -124,6 +124,9 @@ bool is_nullish(napi_env env, napi_value v);
 bool get_string(napi_env env, napi_value v, const char *what, bool nullable, bool allow_nul,
                 char **out, size_t *len_out);
 bool get_property(napi_env env, napi_value obj, const char *key, napi_value *out);
+/* A string, or a Buffer's bytes as they are (documents, bodies): see util.c. */
+bool get_text(napi_env env, napi_value v, const char *what, bool nullable, char **out,
+              size_t *len_out);
 /* get_string() of property `key`, undefined and null giving NULL. */
 bool get_prop_string(napi_env env, napi_value obj, const char *key, bool allow_nul, char **out,
                      size_t *len_out);

@@ -320,7 +320,7 @@ static void event_strings_free(event_strings *s)
 static bool read_event(napi_env env, napi_value obj, ivrsm_event *ev, event_strings *s)
 {
     double type, confidence, command_id, status;
-    napi_value ok_value;
+    napi_value ok_value, body;
     bool ok = false;
     if (!get_prop_number(env, obj, "type", 0, &type) ||
         !get_prop_number(env, obj, "confidence", -1.0, &confidence) ||
@@ -328,7 +328,8 @@ static bool read_event(napi_env env, napi_value obj, ivrsm_event *ev, event_stri
         !get_prop_number(env, obj, "status", 0, &status) ||
         !get_prop_string(env, obj, "eventId", false, &s->event_id, NULL) ||
         !get_prop_string(env, obj, "text", false, &s->text, NULL) ||
-        !get_prop_string(env, obj, "body", true, &s->body, &ev->body_len) ||
+        !get_property(env, obj, "body", &body) ||
+        !get_text(env, body, "body", true, &s->body, &ev->body_len) ||
         !get_prop_string(env, obj, "error", false, &s->error, NULL) ||
         !get_property(env, obj, "ok", &ok_value))
         return false;

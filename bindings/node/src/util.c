@@ -193,6 +193,38 @@ bool get_string(napi_env env, napi_value v, const char *what, bool nullable, boo
     return true;
 }
 
+/*
+ * A document or a body: a JS string as get_string() gives it (NUL characters allowed), or a
+ * Buffer's bytes exactly as they are, copied and NUL-terminated. The bytes are the library's
+ * to judge, as the Python binding hands it bytes: a Buffer that is not UTF-8 is a document with
+ * an error at its line and column, or a body that is not JSON (the machine's failure path).
+ * Buffer.toString() would have made each bad byte U+FFFD, a valid text saying something else.
+ */
+bool get_text(napi_env env, napi_value v, const char *what, bool nullable, char **out,
+              size_t *len_out)
+{
+    bool is_buffer = false;
+    if (!(nullable && is_nullish(env, v)) && napi_is_buffer(env, v, &is_buffer) == napi_ok &&
+        is_buffer) {
+        void *data;
+        size_t len;
+        NAPI_CALL_BOOL(env, napi_get_buffer_info(env, v, &data, &len));
+        char *s = malloc(len + 1);
+        if (!s) {
+            throw_code(env, IVRSM_ENOMEM, what);
+            return false;
+        }
+        if (len)
+            memcpy(s, data, len);
+        s[len] = '\0';
+        *out = s;
+        if (len_out)
+            *len_out = len;
+        return true;
+    }
+    return get_string(env, v, what, nullable, true, out, len_out);
+}
+
 bool get_property(napi_env env, napi_value obj, const char *key, napi_value *out)
 {
     NAPI_CALL_BOOL(env, napi_get_named_property(env, obj, key, out));
