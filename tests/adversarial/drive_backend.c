@@ -7,12 +7,16 @@
  * and says what each result must be. Checked here, for every result: the callback comes once,
  * for the command sent; a failed transfer has status 0, an error and an empty body; a
  * completed one a status from 100 to 599; the body is NUL-terminated at its length and
- * within the bound; the session takes the result as its event, and waits or ends.
+ * within the bound; the session takes the result as its event, body and all, and waits or ends
+ * (what it said on the way is in the line: how a body's values are spoken). Each line also gives
+ * the process's peak memory after the case, so that a case can show that a body without end was
+ * not kept.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "ivrsm/http_curl.h"
@@ -25,6 +29,7 @@ typedef struct outcome {
     char error[128];
     char detail[256];
     size_t body_len;
+    char *body; /* a copy, for the session */
     char head[48];
     double elapsed_ms;
     int bad;
@@ -40,6 +45,12 @@ static void on_done(void *user, const ivrsm_http_result *r)
     snprintf(o->error, sizeof o->error, "%s", r->error ? r->error : "");
     snprintf(o->detail, sizeof o->detail, "%s", r->detail ? r->detail : "");
     o->body_len = r->body_len;
+    free(o->body);
+    o->body = r->body ? malloc(r->body_len + 1) : NULL;
+    if (o->body) {
+        memcpy(o->body, r->body, r->body_len);
+        o->body[r->body_len] = 0;
+    }
     o->elapsed_ms = r->elapsed_ms;
     size_t n = r->body_len < sizeof o->head - 1 ? r->body_len : sizeof o->head - 1;
     for (size_t i = 0; i < n; i++)
@@ -136,7 +147,7 @@ int main(int argc, char **argv)
         while ((c = ivrsm_session_next_command(s)))
             http = c;
         ivrsm_http_result r = {.command_id = http->id, .status = out.status,
-                               .body = out.status ? "{\"a\":1}" : "", .body_len = out.status ? 7 : 0,
+                               .body = out.body ? out.body : "", .body_len = out.body ? out.body_len : 0,
                                .error = out.error[0] ? out.error : NULL};
         ivrsm_event ev;
         if (ivrsm_http_result_event(&r, &ev) != 0 || ivrsm_session_feed(s, &ev) != 0)
@@ -148,10 +159,14 @@ int main(int argc, char **argv)
         if (!ivrsm_session_ended(s))
             out.bad = 1, snprintf(out.why, sizeof out.why, "the session did not end");
         ivrsm_session_free(s);
+        free(out.body);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
 
-        json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:I,s:s,s:f,s:s,s:b,s:s}", "path", path, "status", out.status,
+        json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:I,s:s,s:f,s:s,s:b,s:s,s:I}", "path", path, "status", out.status,
                               "error", out.error, "detail", out.detail, "body_len", (json_int_t)out.body_len, "head", out.head,
-                              "wall_ms", wall, "said", said, "bad", out.bad, "why", out.why);
+                              "wall_ms", wall, "said", said, "bad", out.bad, "why", out.why,
+                              "peak_kb", (json_int_t)ru.ru_maxrss);
         char *text = json_dumps(j, JSON_COMPACT);
         printf("%s\n", text);
         fflush(stdout);

@@ -46,11 +46,19 @@ def chunked(body, size=7):
 CASES = {}
 
 
-def case(path, status, error, timeout_ms=3000, max_bytes=0, why=""):
+def case(path, status, error, timeout_ms=3000, max_bytes=0, why="", said=None):
+    """said: what the session says of the answer (its on_success says 'ok {{resp.a}}', its
+    on_fail 'failed {{resp.error}}', then 'Bye.'), when the case says how a value is spoken."""
     def deco(fn):
-        CASES[path] = (fn, status, error, timeout_ms, max_bytes, why)
+        CASES[path] = (fn, status, error, timeout_ms, max_bytes, why, said)
         return fn
     return deco
+
+
+# The most the driver may grow while one case runs, in KiB of peak memory (ASan's shadow
+# included): a body is kept up to its bound (IVRSM_MAX_RESULT_BODY_BYTES, 1 MiB by default),
+# never as much as a backend sends.
+GROWTH_KB = 48 * 1024
 
 
 @case("/chunked", 200, "", why="RFC 9112 7.1: nginx streams a proxied body chunked")
@@ -281,6 +289,125 @@ def _status_overflow(sock):
     sock.sendall(b"HTTP/1.1 20000000000000000000 OK\r\nContent-Length: 23\r\n\r\n" + JSON)
 
 
+@case("/endless", 0, "response too large",
+      why="a body that never ends (HTTP/1.1 200 without a length, until the close): refused at "
+          "the default bound by libcurl's write callback (CURLE_WRITE_ERROR), not kept")
+def _endless(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[")
+    block = b'"' + b"x" * 65530 + b'",'
+    end = time.time() + 20
+    while time.time() < end:
+        sock.sendall(block)
+
+
+@case("/100mb", 0, "response too large",
+      why="a 100 MB JSON body with its length: refused by the length (CURLOPT_MAXFILESIZE_LARGE, "
+          "lib/transfer.c), before a byte of it is read")
+def _100mb(sock):
+    size = 100 * 1000 * 1000
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n[" % size)
+    sent, block = 1, b"1," * 32768
+    while sent < size - 1:
+        sock.sendall(block)
+        sent += len(block)
+
+
+@case("/100mb-chunked", 0, "response too large",
+      why="the same body chunked: no length to refuse it by, stopped at the bound as it comes")
+def _100mb_chunked(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n")
+    block = b"1," * 32768
+    for _ in range(100 * 1000 * 1000 // len(block)):
+        sock.sendall(b"%x\r\n" % len(block) + block + b"\r\n")
+
+
+@case("/trickle", 200, "", said="ok 1 Bye.",
+      why="a body dripped a byte every 20 ms, whole within the timeout: taken")
+def _trickle(sock):
+    body = b'{"a":1,"pad":"' + b"." * 30 + b'"}'
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+    for b in body:
+        sock.sendall(bytes([b]))
+        time.sleep(0.02)
+
+
+@case("/length-short", 200, "invalid JSON", said="failed invalid_json Bye.",
+      why="a Content-Length shorter than the body: the body is what the length says ('{\"a\":'), "
+          "the rest is not read (RFC 9112 6.3), and it is not JSON")
+def _length_short(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + b'{"a":1}')
+    time.sleep(0.2)
+
+
+@case("/chunk-bad-size", 0, None,
+      why="a chunk size that is not hexadecimal (libcurl's lib/http_chunks.c: CHUNKE_ILLEGAL_HEX)")
+def _chunk_bad_size(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + JSON + b"\r\n0\r\n\r\n")
+    time.sleep(0.3)
+
+
+@case("/chunk-no-end", 0, None,
+      why="a chunked body closed without its last chunk: a truncated answer, not a short one")
+def _chunk_no_end(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(JSON) + JSON + b"\r\n")
+
+
+@case("/chunk-short", 0, None,
+      why="a chunk shorter than its size, then the close")
+def _chunk_short(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n" + JSON)
+
+
+@case("/redirect-host", 302, "", said="failed status Bye.",
+      why="a redirect to another host: not followed (no CURLOPT_FOLLOWLOCATION), the machine sees the 302")
+def _redirect_host(sock):
+    sock.sendall(response(302, b"", [b"Location: http://backend.invalid:8080/x"], b"Found"))
+
+
+@case("/gzip-bomb", 200, "invalid JSON",
+      why="10 MB of zeros gzipped to 10 KB: no Accept-Encoding is sent and libcurl decodes nothing "
+          "without CURLOPT_ACCEPT_ENCODING, so the 10 KB are the body, and not JSON")
+def _gzip_bomb(sock):
+    sock.sendall(response(200, gzip.compress(b"0" * 10 * 1000 * 1000),
+                          [b"Content-Encoding: gzip", b"Content-Type: application/json"]))
+
+
+@case("/negative-zero", 200, "", said="ok 0 Bye.", why="-0: a number, said as zero ('minus zero' is no amount)")
+def _negative_zero(sock):
+    sock.sendall(response(200, b'{"a":-0}'))
+
+
+@case("/two-to-64", 200, "invalid JSON", said="failed invalid_json Bye.",
+      why="2^64, past a 64-bit integer (jansson: 'too big integer'): never wrapped or rounded, the "
+          "action fails (docs/adversarial.md: a backend with 64-bit unsigned ids sends them as strings)")
+def _two_to_64(sock):
+    sock.sendall(response(200, b'{"a":18446744073709551616}'))
+
+
+@case("/e999", 200, "invalid JSON", said="failed invalid_json Bye.",
+      why="1e999, past a double (jansson: 'real number overflow'): never infinity, the action fails")
+def _e999(sock):
+    sock.sendall(response(200, b'{"a":1e999}'))
+
+
+@case("/dup-last", 200, "", said="ok 2 Bye.",
+      why="duplicate keys: the last one is the value (jansson's json_object_set, as most readers)")
+def _dup_last(sock):
+    sock.sendall(response(200, b'{"a":1,"a":2}'))
+
+
+@case("/nul-raw", 200, "invalid JSON", said="failed invalid_json Bye.",
+      why="a raw NUL byte inside a string (not \\u0000): not JSON (RFC 8259 7: controls escaped)")
+def _nul_raw(sock):
+    sock.sendall(response(200, b'{"a":"x\x00y"}'))
+
+
+@case("/overlong-utf8", 200, "invalid JSON", said="failed invalid_json Bye.",
+      why="an overlong UTF-8 form of '/' (C0 AF), which a lax decoder reads as a slash")
+def _overlong(sock):
+    sock.sendall(response(200, b'{"a":"\xc0\xaf"}'))
+
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         data = b""
@@ -317,7 +444,8 @@ def main():
     for line in run.stdout.splitlines():
         r = json.loads(line)
         got[r["path"]] = r
-    for path, (_, status, error, timeout_ms, _, why) in CASES.items():
+    peak_before = None
+    for path, (_, status, error, timeout_ms, _, why, said) in CASES.items():
         r = got.get(path)
         problems = []
         if r is None:
@@ -333,6 +461,11 @@ def main():
                 problems.append("a failed transfer without an error")
             if r["wall_ms"] > timeout_ms + 1500:
                 problems.append("took %.0f ms with a timeout of %d ms" % (r["wall_ms"], timeout_ms))
+            if said is not None and r["said"] != said:
+                problems.append("said %r, expected %r" % (r["said"], said))
+            if peak_before is not None and r["peak_kb"] - peak_before > GROWTH_KB:
+                problems.append("memory grew by %d KiB" % (r["peak_kb"] - peak_before))
+            peak_before = r["peak_kb"]
         print("%-16s %s  (%s)" % (path, "ok" if not problems else "FAIL: " + "; ".join(problems),
                                   json.dumps(r, ensure_ascii=False) if r else why))
         failed += bool(problems)
