@@ -306,7 +306,9 @@ IVRSM_API size_t ivrsm_machine_memory(const ivrsm_machine *m);
  * portal_session_token, authorization, access_token, refresh_token, secret,
  * the machine's globals.sensitive_keys, the key an otp collect's target
  * lands under and the keys its `set:`s copy a secret to, in any case. The
- * value under such a key is what traces show as "***".
+ * value under such a key is what traces show as "***". `key` may be a path
+ * ("auth.value", "ctx.auth.value"): a key the load made a secret with the
+ * key it is held under (docs/runtime.md, "Traces") is one only with it.
  */
 IVRSM_API int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key);
 /*

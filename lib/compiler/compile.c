@@ -232,47 +232,77 @@ static bool allocate_states(cc *c, const dom_node *states, const dom_pair *where
 
 /* --- The machine's own sensitive keys ------------------------------------------------------ */
 
-/* The last part of ctx key `key` ("code" of "caller.code", "list" of "a.list[0]"), NUL-ended:
- * the key itself or a copy in the machine's arena. NULL when memory ran out. */
-static const char *key_leaf(cc *c, const char *key)
+/*
+ * Make the key at `path` one of m's sensitive keys unless it is one: its last key, named with
+ * the key it is held under ("card.pin" for "ctx.card.pin"; for a key with no parent in the path,
+ * `holder`, the key of the object it is a member of, when there is one). A machine's own secret
+ * named "value" or "id" inside ctx.auth masks `value` under an `auth`, not every value of the
+ * call's data; a key at the top of ctx ("ctx.kept") is named alone. `root`: the path starts with
+ * its root (ctx, resp). True when a key was added.
+ */
+static bool sensitive_add(cc *c, const char *path, bool root, const char *holder, size_t hlen)
 {
-    const char *dot = strrchr(key, '.');
-    const char *leaf = dot ? dot + 1 : key;
-    size_t len = strcspn(leaf, "[");
-    return leaf[len] ? ivrsm_arena_strndup(c->arena, leaf, len) : leaf;
-}
-
-/* Make `leaf` one of m's sensitive keys unless it is one; the array has room for it (made by
- * add_own_sensitive_keys()). True when it was added. */
-static bool sensitive_add(ivrsm_machine *m, const char *leaf)
-{
-    if (!*leaf || ivrsm_redact_key_is_sensitive(m, leaf))
+    const char *parent, *leaf;
+    size_t plen, llen;
+    if (!ivrsm_redact_path_parts(path, root, &parent, &plen, &leaf, &llen) || !llen)
         return false;
-    ivrsm_redact_add_key(m, leaf);
+    if (!parent) {
+        parent = holder;
+        plen = holder ? hlen : 0;
+    }
+    char *key = ivrsm_arena_strndup(c->arena, leaf, llen);
+    if (!key) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    if (ivrsm_redact_member_is_sensitive(c->m, parent, plen, key))
+        return false;
+    if (plen) {
+        char *entry = ivrsm_arena_alloc(c->arena, plen + 1 + llen + 1);
+        if (!entry) {
+            ivrsm_cc_nomem(c);
+            return false;
+        }
+        memcpy(entry, parent, plen);
+        entry[plen] = '.';
+        memcpy(entry + plen + 1, key, llen + 1);
+        key = entry;
+    }
+    ivrsm_redact_add_key(c->m, key);
     return true;
 }
 
 /*
- * Whether `name` is a secret, for a pass over the machine that only looks for what the keys
- * added since m->sensitive_keys[from] make secret: 0 asks the whole rule (the first pass); later
- * passes only compare the keys the pass before added, and this one so far, as a name the rule
- * did not make a secret on the first pass becomes one only by being added.
+ * Whether member `name` of an object held under `parent` (NULL at the top) is a secret, for a
+ * pass over the machine that only looks for what the keys added since m->sensitive_keys[from]
+ * make secret: 0 asks the whole rule (the first pass); later passes only compare the keys the
+ * pass before added, and this one so far, as a name the rule did not make a secret on the first
+ * pass becomes one only by being added.
  */
-static bool name_is_secret(const ivrsm_machine *m, size_t from, const char *name)
+static bool name_is_secret(const ivrsm_machine *m, size_t from, const char *parent, size_t plen,
+                           const char *name)
 {
     if (from == 0)
-        return ivrsm_redact_key_is_sensitive(m, name);
-    for (size_t i = from; i < m->sensitive_count; i++)
-        if (!strcasecmp(m->sensitive_keys[i], name))
+        return ivrsm_redact_member_is_sensitive(m, parent, plen, name);
+    for (size_t i = from; i < m->sensitive_count; i++) {
+        const char *entry = m->sensitive_keys[i];
+        const char *dot = strrchr(entry, '.');
+        if (!dot ? !strcasecmp(entry, name)
+                 : (parent && (size_t)(dot - entry) == plen && !strncasecmp(entry, parent, plen) &&
+                    !strcasecmp(dot + 1, name)))
             return true;
+    }
     return false;
 }
 
-/* Whether a key part of template path `path` ("ctx.card.pin", "resp.items[0].token") names a
- * secret (name_is_secret()); its root (ctx, resp, globals, now) does not count. */
+/* Whether a key of template path `path` ("ctx.card.pin", "resp.items[0].token") names a secret
+ * (name_is_secret(), each key with the one before it); its root (ctx, resp, globals, now) does
+ * not count. */
 static bool path_reads_secret(const ivrsm_machine *m, size_t from, const char *path)
 {
     const char *p = path + strcspn(path, ".[");
+    const char *parent = NULL;
+    size_t plen = 0;
     while (*p) {
         if (*p == '[') {
             p += strcspn(p, "]");
@@ -285,9 +315,11 @@ static bool path_reads_secret(const ivrsm_machine *m, size_t from, const char *p
         if (len && len < sizeof part) {
             memcpy(part, p, len);
             part[len] = '\0';
-            if (name_is_secret(m, from, part))
+            if (name_is_secret(m, from, parent, plen, part))
                 return true;
         }
+        parent = p;
+        plen = len;
         p += len;
     }
     return false;
@@ -325,21 +357,23 @@ typedef struct copy_pass {
     bool grew;
 } copy_pass;
 
-/* Make the key `key` (a ctx key, or a member's name inside a value) sensitive when value `v`
- * written under it copies a secret; in an object, the member that holds the copy. */
-static void mark_copy(copy_pass *pass, const char *key, const m_value *v)
+/* Make the key `key` (a ctx key path, or a member's name inside a value held under `holder`)
+ * sensitive when value `v` written under it copies a secret; in an object, the member that holds
+ * the copy. */
+static void mark_copy(copy_pass *pass, const char *holder, size_t hlen, const char *key,
+                      const m_value *v)
 {
     if (v->kind == MV_OBJECT) {
+        const char *parent, *leaf;
+        size_t plen, llen;
+        if (!ivrsm_redact_path_parts(key, false, &parent, &plen, &leaf, &llen))
+            return;
         for (size_t i = 0; i < v->count; i++)
-            mark_copy(pass, v->keys[i], &v->items[i]);
+            mark_copy(pass, leaf, llen, v->keys[i], &v->items[i]);
         return;
     }
-    if (!value_copies_secret(pass->c->m, pass->from, v))
-        return;
-    const char *leaf = key_leaf(pass->c, key);
-    if (!leaf)
-        ivrsm_cc_nomem(pass->c);
-    else if (sensitive_add(pass->c->m, leaf))
+    if (value_copies_secret(pass->c->m, pass->from, v) &&
+        sensitive_add(pass->c, key, false, holder, hlen))
         pass->grew = true;
 }
 
@@ -347,7 +381,7 @@ static void add_copies_of_secrets(void *user, const m_kvlist *set)
 {
     copy_pass *pass = user;
     for (size_t i = 0; i < set->count && !pass->c->nomem; i++)
-        mark_copy(pass, set->items[i].key, &set->items[i].value);
+        mark_copy(pass, NULL, 0, set->items[i].key, &set->items[i].value);
 }
 
 /*
@@ -373,16 +407,14 @@ static void on_secret_read(void *user, const char *path)
         r->count++;
         return;
     }
-    const char *leaf = key_leaf(r->c, path);
-    if (!leaf)
-        ivrsm_cc_nomem(r->c);
-    else if (sensitive_add(r->c->m, leaf))
+    if (sensitive_add(r->c, path, true, NULL, 0))
         r->grew = true;
 }
 
 /* The paths v writes out, when v is sent under a secret's name (`secret`) or holds a member
- * that is. */
-static void read_for_secret(secret_reads *r, bool secret, const m_value *v)
+ * that is; `holder` names the key v is held under (NULL at the top of a body). */
+static void read_for_secret(secret_reads *r, bool secret, const char *holder, size_t hlen,
+                            const m_value *v)
 {
     if (v->kind == MV_TEMPLATE) {
         if (secret || !r->add)
@@ -390,10 +422,13 @@ static void read_for_secret(secret_reads *r, bool secret, const m_value *v)
         return;
     }
     for (size_t i = 0; (v->kind == MV_OBJECT || v->kind == MV_ARRAY) && i < v->count; i++) {
-        /* Counting needs no names: every path is room. */
-        bool member_secret = secret || (r->add && v->kind == MV_OBJECT &&
-                                        name_is_secret(r->c->m, r->from, v->keys[i]));
-        read_for_secret(r, member_secret, &v->items[i]);
+        /* Counting needs no names: every path is room. A list's items are held under its key. */
+        bool member = v->kind == MV_OBJECT;
+        bool member_secret =
+            secret || (r->add && member &&
+                       name_is_secret(r->c->m, r->from, holder, hlen, v->keys[i]));
+        read_for_secret(r, member_secret, member ? v->keys[i] : holder,
+                        member ? strlen(v->keys[i]) : hlen, &v->items[i]);
     }
 }
 
@@ -407,15 +442,15 @@ static void reads_for_secrets(secret_reads *r)
         for (size_t k = 0; k < a->headers.count; k++)
             read_for_secret(r,
                             r->add && ivrsm_redact_header_is_sensitive(m, a->headers.items[k].key),
-                            &a->headers.items[k].value);
+                            NULL, 0, &a->headers.items[k].value);
         const m_kvlist *lists[] = {&a->query, &a->path_params};
         for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++)
             for (size_t k = 0; k < lists[l]->count; k++)
                 read_for_secret(r,
                                 r->add && ivrsm_redact_key_is_sensitive(m, lists[l]->items[k].key),
-                                &lists[l]->items[k].value);
+                                NULL, 0, &lists[l]->items[k].value);
         if (a->has_body)
-            read_for_secret(r, false, &a->body);
+            read_for_secret(r, false, NULL, 0, &a->body);
     }
 }
 
@@ -425,9 +460,18 @@ static void set_reads_for_secrets(void *user, const m_kvlist *set)
 {
     secret_reads *r = user;
     for (size_t i = 0; i < set->count && !r->c->nomem; i++) {
-        const char *dot = strrchr(set->items[i].key, '.');
-        const char *leaf = dot ? dot + 1 : set->items[i].key;
-        read_for_secret(r, r->add && name_is_secret(r->c->m, r->from, leaf), &set->items[i].value);
+        const char *parent, *leaf;
+        size_t plen, llen;
+        if (!ivrsm_redact_path_parts(set->items[i].key, false, &parent, &plen, &leaf, &llen))
+            continue;
+        char name[128];
+        bool secret = false;
+        if (r->add && llen < sizeof name) {
+            memcpy(name, leaf, llen);
+            name[llen] = '\0';
+            secret = name_is_secret(r->c->m, r->from, parent, plen, name);
+        }
+        read_for_secret(r, secret, leaf, llen, &set->items[i].value);
     }
 }
 
@@ -484,12 +528,7 @@ static void add_own_sensitive_keys(cc *c)
         const m_collect *col = &m->states[i].collect;
         if (col->mode != IVRSM_COLLECT_OTP || !col->target)
             continue;
-        const char *leaf = key_leaf(c, col->target);
-        if (!leaf) {
-            ivrsm_cc_nomem(c);
-            return;
-        }
-        sensitive_add(m, leaf);
+        sensitive_add(c, col->target, false, NULL, 0);
     }
     /* Copies one way, sources the other. Each pass adds at least one key, or is the last: at
      * most one pass per key that may be added. The first applies the whole rule to every name;

@@ -172,8 +172,9 @@ static uint64_t first_byte_bit(const char *key)
 
 void ivrsm_redact_add_key(ivrsm_machine *m, const char *key)
 {
+    const char *dot = strrchr(key, '.');
     m->sensitive_keys[m->sensitive_count++] = key;
-    m->sensitive_first |= first_byte_bit(key);
+    m->sensitive_first |= first_byte_bit(dot ? dot + 1 : key);
 }
 
 bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
@@ -188,7 +189,57 @@ bool ivrsm_redact_key_is_sensitive(const ivrsm_machine *m, const char *key)
     return key_words_are_secret(key);
 }
 
-static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers);
+/* Whether `entry`, one of the machine's "parent.key" entries, names member `key` of an object
+ * held under `parent` (`plen` bytes). */
+static bool pair_names(const char *entry, const char *parent, size_t plen, const char *key)
+{
+    const char *dot = strrchr(entry, '.');
+    return dot && (size_t)(dot - entry) == plen && !strncasecmp(entry, parent, plen) &&
+           !strcasecmp(dot + 1, key);
+}
+
+bool ivrsm_redact_member_is_sensitive(const ivrsm_machine *m, const char *parent, size_t plen,
+                                      const char *key)
+{
+    if (ivrsm_redact_key_is_sensitive(m, key))
+        return true;
+    if (!m || !parent || !plen || !key || !(m->sensitive_first & first_byte_bit(key)))
+        return false;
+    for (size_t i = 0; i < m->sensitive_count; i++)
+        if (pair_names(m->sensitive_keys[i], parent, plen, key))
+            return true;
+    return false;
+}
+
+bool ivrsm_redact_path_parts(const char *path, bool root, const char **parent, size_t *plen,
+                             const char **leaf, size_t *llen)
+{
+    *parent = *leaf = NULL;
+    *plen = *llen = 0;
+    size_t index = 0;
+    for (const char *p = path; *p;) {
+        if (*p == '[') {
+            p += strcspn(p, "]");
+            p += *p == ']';
+            continue;
+        }
+        if (*p == '.') {
+            p++;
+            continue;
+        }
+        size_t len = strcspn(p, ".[");
+        if (index++ > 0 || !root) {
+            *parent = *leaf;
+            *plen = *llen;
+            *leaf = p;
+            *llen = len;
+        }
+        p += len;
+    }
+    return *leaf != NULL;
+}
+
+static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers, const char *parent);
 
 /* A copy of v with sensitive values masked, whole, or NULL when memory ran out (a copy with a
  * member missing would tell the agent or the log something else). The members of an object
@@ -196,10 +247,12 @@ static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers);
  * rule, the others by the key rule. */
 json_t *ivrsm_redact(const ivrsm_machine *m, const json_t *v)
 {
-    return redact(m, v, false);
+    return redact(m, v, false, NULL);
 }
 
-static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers)
+/* `parent`: the key v is held under (NULL at the top), for the machine's "parent.key" entries;
+ * a list's items are held under the list's key. */
+static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers, const char *parent)
 {
     int failed = 0;
     if (json_is_object(v)) {
@@ -211,12 +264,14 @@ static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers)
             if (!o)
                 break;
             bool secret = headers ? ivrsm_redact_header_is_sensitive(m, k)
-                                  : ivrsm_redact_key_is_sensitive(m, k);
+                                  : ivrsm_redact_member_is_sensitive(
+                                        m, parent, parent ? strlen(parent) : 0, k);
             if (secret && !json_is_null(x))
                 failed |= json_object_set_new(o, k, json_string("***"));
             else
                 failed |= json_object_set_new(
-                    o, k, redact(m, x, !headers && json_is_object(x) && !strcasecmp(k, "headers")));
+                    o, k,
+                    redact(m, x, !headers && json_is_object(x) && !strcasecmp(k, "headers"), k));
         }
         if (failed) {
             json_decref(o);
@@ -231,7 +286,7 @@ static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers)
         json_array_foreach(v, i, x)
         {
             if (a)
-                failed |= json_array_append_new(a, redact(m, x, false));
+                failed |= json_array_append_new(a, redact(m, x, false, parent));
         }
         if (failed) {
             json_decref(a);
@@ -242,9 +297,32 @@ static json_t *redact(const ivrsm_machine *m, const json_t *v, bool headers)
     return json_deep_copy(v);
 }
 
+bool ivrsm_redact_path_is_sensitive(const ivrsm_machine *m, const char *path, bool root)
+{
+    if (!path)
+        return false;
+    const char *parent, *leaf;
+    size_t plen, llen;
+    if (ivrsm_redact_key_is_sensitive(m, path))
+        return true;
+    if (!ivrsm_redact_path_parts(path, root, &parent, &plen, &leaf, &llen))
+        return false;
+    char small[128];
+    const ivrsm_mem *mem = ivrsm_mem_default();
+    char *key = llen < sizeof small ? small : ivrsm_mem_malloc(mem, llen + 1);
+    if (!key)
+        return true; /* no memory to tell: a secret, to be safe */
+    memcpy(key, leaf, llen);
+    key[llen] = '\0';
+    bool secret = ivrsm_redact_member_is_sensitive(m, parent, plen, key);
+    if (key != small)
+        ivrsm_mem_free(mem, key);
+    return secret;
+}
+
 int ivrsm_machine_key_is_sensitive(const ivrsm_machine *m, const char *key)
 {
-    return ivrsm_redact_key_is_sensitive(m, key);
+    return ivrsm_redact_path_is_sensitive(m, key, false);
 }
 
 int ivrsm_machine_redact_text(const ivrsm_machine *m, const char *json, char **out)

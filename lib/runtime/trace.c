@@ -89,9 +89,12 @@ static int scrub(ivrsm_buf *b, const char *secret)
 }
 
 /* Scrub b of x when it is a secret (under a sensitive key, or inside a value under one): its
- * strings and integers, at any depth (ctx.card.pin as ctx.pin), as the redaction of values by
- * key reaches them; ctx is at most IVRSM_MAX_DEPTH deep. -1 when memory ran out. */
-static int scrub_value(const ivrsm_session *s, ivrsm_val x, bool secret, ivrsm_buf *b, int depth)
+ * strings and integers, at any depth (ctx.card.pin as ctx.pin, ctx.cards[0].pin), as the
+ * redaction of values by key reaches them; `parent` (`plen` bytes) is the key x is held under,
+ * for the machine's "parent.key" entries. ctx is at most IVRSM_MAX_DEPTH deep. -1 when memory
+ * ran out. */
+static int scrub_value(const ivrsm_session *s, ivrsm_val x, bool secret, const char *parent,
+                       size_t plen, ivrsm_buf *b, int depth)
 {
     if (depth > IVRSM_MAX_DEPTH)
         return 0;
@@ -103,13 +106,15 @@ static int scrub_value(const ivrsm_session *s, ivrsm_val x, bool secret, ivrsm_b
             const char *k;
             size_t kl;
             ivrsm_val v = ivrsm_val_member(x, i, &k, &kl);
-            if (scrub_value(s, v, secret || ivrsm_redact_key_is_sensitive(s->m, k), b, depth + 1))
+            if (scrub_value(s, v, secret || ivrsm_redact_member_is_sensitive(s->m, parent, plen, k),
+                            k, kl, b, depth + 1))
                 return -1;
         }
         return 0;
     case JSON_ARRAY:
-        for (size_t i = 0; secret && i < ivrsm_val_size(x); i++)
-            if (scrub_value(s, ivrsm_val_at(x, i), true, b, depth + 1))
+        /* A list's items are held under its key: ctx.cards[0].pin is a card's pin. */
+        for (size_t i = 0; i < ivrsm_val_size(x); i++)
+            if (scrub_value(s, ivrsm_val_at(x, i), secret, parent, plen, b, depth + 1))
                 return -1;
         return 0;
     case JSON_STRING:
@@ -134,7 +139,7 @@ static void emit(ivrsm_session *s, json_t *rec)
     int rc = ivrsm_buf_dump_json(&b, rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(rec);
     /* A record that cannot be scrubbed whole is not written: it would show a secret. */
-    if (rc != 0 || scrub_value(s, ivrsm_s_ctx(s), false, &b, 0) != 0) {
+    if (rc != 0 || scrub_value(s, ivrsm_s_ctx(s), false, NULL, 0, &b, 0) != 0) {
         ivrsm_buf_free(&b);
         return;
     }
@@ -173,10 +178,8 @@ static bool collect_is_secret(const ivrsm_machine *m, const m_collect *c)
         return true;
     if (!c->mode || !c->target)
         return false;
-    /* The key it lands under: the last part of a dotted target ("card.pin"). */
-    const char *dot = strrchr(c->target, '.');
-    return ivrsm_redact_key_is_sensitive(m, c->target) ||
-           (dot && ivrsm_redact_key_is_sensitive(m, dot + 1));
+    /* The key it lands under, with the key it is held under ("pin" of "card.pin"). */
+    return ivrsm_redact_path_is_sensitive(m, c->target, false);
 }
 
 /* Input in a state that collects a secret is a secret as a whole, and so is

@@ -231,7 +231,10 @@ START_TEST(keys_sent_as_secrets_are_secrets)
              "  bye:\n"
              "    type: prompt_end\n"
              "    prompt: Bye.\n");
-    ck_assert(ivrsm_machine_key_is_sensitive(m, "jwt_kept"));
+    /* named with the key it is held under: ctx.session.jwt_kept */
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "session.jwt_kept"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "ctx.session.jwt_kept"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "jwt_kept"));
     ck_assert(ivrsm_machine_key_is_sensitive(m, "memorable"));
     ck_assert(ivrsm_machine_key_is_sensitive(m, "hint"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "member"));
@@ -371,7 +374,8 @@ START_TEST(copy_of_a_secret_stays_secret)
                             "    on_fail: { next: bye }\n"
                             "  bye: { type: prompt_end, prompt: Bye. }\n");
     ck_assert(ivrsm_machine_key_is_sensitive(m, "kept"));
-    ck_assert(ivrsm_machine_key_is_sensitive(m, "last"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "caller.last"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "last"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "keyed"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "caller"));
     trace_log t = {0};
@@ -428,6 +432,95 @@ START_TEST(token_kept_under_another_name_stays_secret)
         ;
     ck_assert_msg(!strstr(t.text, "tk-8f3a9c2e"), "a trace shows the token:\n%s", t.text);
     ck_assert_msg(strstr(t.text, "Bye Robin"), "the rest of the prompt is traced:\n%s", t.text);
+    ivrsm_session_free(s);
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
+/* A machine's own secret with a plain name is named with the key it is held under: the token
+ * sent from ctx.auth.value makes `value` under `auth` a secret, in ctx, in the login's answer
+ * and in the agent's context, while ctx.amount.value and ctx.booking.id, plain keys of the same
+ * names elsewhere, stay readable (the amount said, the booking for the agent). A list's items
+ * are held under its key: a card's PIN in ctx.cards[0] is scrubbed from what is said. */
+START_TEST(plain_names_of_secrets_keep_their_parent)
+{
+    ivrsm_machine *m =
+        load("machine: t\nversion: '1'\nlocale: en-US\n"
+             "states:\n"
+             "  login:\n"
+             "    type: action_then_prompt\n"
+             "    action: { call: 'POST /login' }\n"
+             "    on_success:\n"
+             "      set: { auth: { value: '{{resp.auth.value}}', id: '{{resp.auth.id}}' },\n"
+             "             amount: { value: '{{resp.amount}}' }, booking: { id: '{{resp.booking}}' },\n"
+             "             cards: '{{resp.cards}}' }\n"
+             "      next: balance\n"
+             "    on_fail: { next: bye }\n"
+             "  balance:\n"
+             "    type: action_then_prompt\n"
+             "    action:\n"
+             "      call: GET /balance\n"
+             "      headers: { Authorization: 'Bearer {{ctx.auth.value}}', X-Booking: "
+             "'{{ctx.booking.id}}' }\n"
+             "    on_success:\n"
+             "      prompt: 'You owe {{ctx.amount.value}} euros. Card code {{ctx.cards[0].pin}}.'\n"
+             "      next: menu\n"
+             "    on_fail: { next: bye }\n"
+             "  menu:\n"
+             "    type: prompt_and_listen\n"
+             "    prompt: Press 1 for an agent.\n"
+             "    next: agent\n"
+             "  agent:\n"
+             "    type: handoff\n"
+             "    prompt: One moment.\n"
+             "    on_fail: { next: bye }\n"
+             "  bye: { type: prompt_end, prompt: Bye. }\n");
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "auth.value"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "ctx.auth.value"));
+    ck_assert(ivrsm_machine_key_is_sensitive(m, "AUTH.Value")); /* any case */
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "value"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "amount.value"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "booking.id"));
+    ck_assert(!ivrsm_machine_key_is_sensitive(m, "auth.id")); /* read by no secret */
+    trace_log t = {0};
+    ivrsm_session *s = start(m, &t);
+    uint64_t id = pull_http(s);
+    ck_assert_msg(id, "the login");
+    answer(s, id,
+           "{\"auth\": {\"value\": \"tv-51c9e7a2\", \"id\": \"ai-7781\"}, \"amount\": \"4210\", "
+           "\"booking\": \"BK-5531\", \"cards\": [{\"pin\": \"8841\", \"label\": \"visa\"}]}");
+    const ivrsm_command *c;
+    id = 0;
+    bool sent = false, said = false;
+    while ((c = ivrsm_session_next_command(s))) {
+        if (c->type != IVRSM_COMMAND_HTTP)
+            continue;
+        id = c->id;
+        for (size_t i = 0; i < c->http.header_count; i++)
+            sent |= !strcmp(c->http.headers[i].value, "Bearer tv-51c9e7a2");
+    }
+    ck_assert_msg(id && sent, "the backend gets the token");
+    answer(s, id, "{}");
+    while ((c = ivrsm_session_next_command(s)))
+        said |= c->text && strstr(c->text, "You owe 4210 euros. Card code 8841.") != NULL;
+    ck_assert_msg(said, "the caller hears the amount and the code");
+    char handoff[4096] = "";
+    key_in(s, "1", handoff, sizeof handoff);
+    ck_assert_msg(handoff[0], "a handoff");
+    ck_assert_msg(!strstr(handoff, "tv-51c9e7a2"), "the agent sees the token: %s", handoff);
+    ck_assert_msg(!strstr(handoff, "8841"), "the agent sees the PIN: %s", handoff);
+    ck_assert_msg(strstr(handoff, "BK-5531") && strstr(handoff, "4210") && strstr(handoff, "visa"),
+                  "the agent's context masks plain keys: %s", handoff);
+    ck_assert_msg(!strstr(t.text, "tv-51c9e7a2"), "a trace shows the token:\n%s", t.text);
+    ck_assert_msg(!strstr(t.text, "8841"), "a trace shows the PIN:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "You owe 4210 euros"), "the amount is no secret:\n%s", t.text);
+    ck_assert_msg(strstr(t.text, "\"X-Booking\":\"BK-5531\""), "X-Booking plain:\n%s", t.text);
+    char *out = ivrsm_machine_redact_json(
+        m, "{\"auth\": {\"value\": \"a\"}, \"amount\": {\"value\": \"b\"}, \"value\": \"c\", "
+           "\"list\": {\"auth\": [{\"value\": \"d\"}]}}");
+    ck_assert_str_eq(out, "{\"auth\":{\"value\":\"***\"},\"amount\":{\"value\":\"b\"},\"value\":"
+                          "\"c\",\"list\":{\"auth\":[{\"value\":\"***\"}]}}");
+    ivrsm_free(out);
     ivrsm_session_free(s);
     ivrsm_machine_unref(m);
 }
@@ -506,6 +599,7 @@ int main(void)
     tcase_add_test(tc, copy_of_a_secret_stays_secret);
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     tcase_add_test(tc, scrubbed_records_stay_json);
+    tcase_add_test(tc, plain_names_of_secrets_keep_their_parent);
     suite_add_tcase(su, tc);
     SRunner *sr = srunner_create(su);
     srunner_run_all(sr, CK_NORMAL);
