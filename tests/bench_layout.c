@@ -18,9 +18,14 @@
  *   dense+one a dense line, and the command written in one slot shared by all
  *             sessions (what a command the session's memory does not hold costs)
  *
- * Usage: bench_layout LAYOUT SESSIONS in-order|shuffled [--no-lookup]
+ * Usage: bench_layout LAYOUT SESSIONS in-order|shuffled [--no-lookup] [--burst=K]
  *        bench_layout chase MEGABYTES   (a pointer chase through one line of
  *                                        each 64 bytes, in a shuffled order)
+ * --burst=K feeds the events K at a time, as bench_runtime's bursts do: the K
+ * events' sessions looked up, their lines asked for together (the layout's
+ * prefetches, ivrsm_session_prefetch()'s part), then the K hops; the burst is
+ * timed whole and divided by K. It shows how many misses of different sessions
+ * the machine overlaps, for one to eight lines a session.
  * Prints ns per event (the library's part alone): the median of 5 runs, and
  * their range. Built by meson, not run by it.
  */
@@ -155,15 +160,33 @@ static uint64_t write_command(char *at, uint64_t v)
     return *(volatile uint64_t *)(at + 8);
 }
 
-__attribute__((noinline)) static uint64_t hop(size_t i)
+static const int today_lines[] = {0, 1, 2, 3, 4, 5, 7, 18};
+
+/* The lines session i's hop touches, asked for (the hop asks for them too, as
+ * ivrsm_session_feed() does). */
+static void prefetch_session(size_t i)
 {
-    static const int today_lines[] = {0, 1, 2, 3, 4, 5, 7, 18};
-    char *b = blocks + i * BLOCK;
-    char *d = dense + i * dense_size;
-    uint64_t v;
+    const char *b = blocks + i * BLOCK;
+    const char *d = dense + i * dense_size;
     if (layout == TODAY) {
         for (int k = 0; k < 8; k++)
             __builtin_prefetch(b + LINE * today_lines[k], 1);
+        return;
+    }
+    for (size_t k = 0; k < dense_size; k += LINE)
+        __builtin_prefetch(d + k, 1);
+    if (layout == DENSE_CMD)
+        for (int k = 4; k < 7; k++)
+            __builtin_prefetch(b + k * LINE, 1);
+}
+
+__attribute__((noinline)) static uint64_t hop(size_t i)
+{
+    char *b = blocks + i * BLOCK;
+    char *d = dense + i * dense_size;
+    uint64_t v;
+    prefetch_session(i);
+    if (layout == TODAY) {
         v = work(*(volatile uint32_t *)(b + 56) + *(volatile uint32_t *)(b + 104) +
                  *(volatile uint64_t *)(b + 128) + *(volatile uint64_t *)(b + 192));
         *(uint32_t *)(b + 104) += 1;
@@ -171,11 +194,6 @@ __attribute__((noinline)) static uint64_t hop(size_t i)
         *(uint16_t *)(b + 18 * LINE + (v & 31) * 2) += 1;
         return write_command(b + 4 * LINE, v);
     }
-    for (size_t k = 0; k < dense_size; k += LINE)
-        __builtin_prefetch(d + k, 1);
-    if (layout == DENSE_CMD)
-        for (int k = 4; k < 7; k++)
-            __builtin_prefetch(b + k * LINE, 1);
     uint64_t in = *(volatile uint32_t *)d + *(volatile uint32_t *)(d + 8);
     if (dense_size > LINE)
         in += *(volatile uint32_t *)(d + LINE);
@@ -241,13 +259,21 @@ int main(int argc, char **argv)
         l++;
     if (argc < 4 || l == 5 || atoi(argv[2]) < 1) {
         fprintf(stderr, "usage: bench_layout today|dense|dense128|dense+cmd|dense+one SESSIONS "
-                        "in-order|shuffled [--no-lookup]\n       bench_layout chase MEGABYTES\n");
+                        "in-order|shuffled [--no-lookup] [--burst=K]\n       bench_layout chase MEGABYTES\n");
         return 2;
     }
     layout = (enum layout)l;
     size_t n = (size_t)atoi(argv[2]);
     bool shuffled = !strcmp(argv[3], "shuffled");
-    bool lookup = !(argc > 4 && !strcmp(argv[4], "--no-lookup"));
+    bool lookup = true;
+    size_t burst = 1;
+    for (int a = 4; a < argc; a++) {
+        if (!strcmp(argv[a], "--no-lookup"))
+            lookup = false;
+        else if (!strncmp(argv[a], "--burst=", 8) && atoi(argv[a] + 8) >= 1 &&
+                 atoi(argv[a] + 8) <= 64)
+            burst = (size_t)atoi(argv[a] + 8);
+    }
     dense_size = layout == DENSE128 ? 2 * LINE : LINE;
     for (int i = 0; i < 4096; i++)
         machine[i] = (unsigned char)(i * 37);
@@ -308,22 +334,31 @@ int main(int argc, char **argv)
         double library = 0;
         long events_timed = 0;
         for (size_t round = 0; round < rounds; round++)
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0; i < n; i += burst) {
+                size_t k_end = i + burst <= n ? burst : n - i, s[64];
                 double a = stamp();
-                size_t s = lookup ? host_find(slots, slot_count - 1, events[i]) : order[i];
+                for (size_t k = 0; k < k_end; k++)
+                    s[k] = lookup ? host_find(slots, slot_count - 1, events[i + k]) : order[i + k];
                 double b = stamp();
-                sink += hop(s);
+                if (burst > 1)
+                    for (size_t k = 0; k < k_end; k++)
+                        prefetch_session(s[k]);
+                for (size_t k = 0; k < k_end; k++)
+                    sink += hop(s[k]);
                 double c = stamp();
-                if (c - a < 50000) { /* not interrupted */
+                if (c - a < 50000.0 * (double)k_end) { /* not interrupted */
                     library += c - b - stamp_cost;
-                    events_timed++;
+                    events_timed += (long)k_end;
                 }
             }
         runs[r] = library / (double)events_timed;
     }
     qsort(runs, RUNS, sizeof(*runs), compare_double);
-    printf("%-9s %6zu sessions %-8s%s %6.1f ns (%.1f to %.1f)%s\n", layout_names[layout], n,
-           shuffled ? "shuffled" : "in order", lookup ? "" : ", no lookup", runs[RUNS / 2], runs[0],
-           runs[RUNS - 1], sink == 1 ? " " : "");
+    char bursts[48] = "";
+    if (burst > 1)
+        snprintf(bursts, sizeof bursts, ", bursts of %zu", burst);
+    printf("%-9s %6zu sessions %-8s%s%s %6.1f ns (%.1f to %.1f)%s\n", layout_names[layout], n,
+           shuffled ? "shuffled" : "in order", lookup ? "" : ", no lookup", bursts, runs[RUNS / 2],
+           runs[0], runs[RUNS - 1], sink == 1 ? " " : "");
     return 0;
 }
