@@ -18,8 +18,7 @@ void app_step_clear(app_step *s)
 {
     free(s->app);
     free(s->arg);
-    s->app = NULL;
-    s->arg = NULL;
+    memset(s, 0, sizeof(*s));
 }
 
 static int step_set(app_step *out, const char *app, strbuf *arg)
@@ -555,6 +554,11 @@ const char *app_voice_for(const app_config *cfg, const char *language)
     return v ? v : cfg->tts_voice;
 }
 
+const char *app_prompt_voice(const app_config *cfg, const char *language)
+{
+    return cfg->voices.count ? app_voice_for(cfg, language) : NULL;
+}
+
 const char *app_asr_language_for(const app_config *cfg, const char *language)
 {
     const char *v = app_lang_map_get(&cfg->asr_languages, language);
@@ -567,6 +571,13 @@ int app_build_set_voice(const char *voice, app_step *out)
 {
     strbuf arg = {0};
     sb_printf(&arg, "tts_voice=%s", voice);
+    return step_set(out, "set", &arg);
+}
+
+int app_build_speech_done(uint64_t id, app_step *out)
+{
+    strbuf arg = {0};
+    sb_printf(&arg, "%s=%llu", APP_SPEECH_DONE_VAR, (unsigned long long)id);
     return step_set(out, "set", &arg);
 }
 

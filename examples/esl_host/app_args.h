@@ -7,7 +7,8 @@
  *            or, when speech is accepted and a recogniser is configured,
  *            play_and_detect_speech say:TEXT detect:ENGINE
  *                                   {no-input-timeout=T,speech-language=LANG}GRAMMAR
- *            after "set tts_voice=VOICE" when the ask's language has another voice
+ *            then "set ivrsm_speech_done=ID" (app_build_speech_done)
+ *            right after "set tts_voice=VOICE" when the host has voices per language
  *   say      speak ENGINE|VOICE|TEXT   (playback PATH for a "file:PATH" text), with
  *            the voice of the command's language
  *   handoff  set ivrsm_handoff_context=JSON, speak the text, then the configured
@@ -71,10 +72,20 @@ typedef struct app_config {
     const char *handoff_template; /* the application's argument; "{queue}" is replaced */
 } app_config;
 
-/* One application to execute: name and argument, both owned. */
+/*
+ * One application to execute: name and argument, both owned. What travels with it is
+ * written on the same connection right before or after it (calls.c send_step):
+ *   voice      the tts_voice its 'say:' prompt is spoken with: "set tts_voice=VOICE" goes
+ *              right before it (NULL: the channel's voice, set once per call, is the only
+ *              one). Not owned: a configuration string.
+ *   mark_done  a spoken question: "set ivrsm_speech_done=ID" goes right after it, so the
+ *              channel tells whether this question ended (resume.c).
+ */
 typedef struct app_step {
     char *app;
     char *arg;
+    const char *voice;
+    bool mark_done;
 } app_step;
 
 /* Free what a step owns and zero it. */
@@ -178,6 +189,13 @@ int app_build_say_in(const app_config *cfg, const char *text, const char *langua
 /* The voice for `language` (NULL: the default). */
 const char *app_voice_for(const app_config *cfg, const char *language);
 
+/*
+ * The voice a 'say:' prompt in `language` must carry (app_step.voice): NULL when the host
+ * has one voice only (no per-language voices), which the call's setup gives the channel;
+ * else the language's voice, set right before every prompt (see calls.c send_step).
+ */
+const char *app_prompt_voice(const app_config *cfg, const char *language);
+
 /* The recogniser's Speech-Language for `language`: mapped, else the tag itself; NULL for none. */
 const char *app_asr_language_for(const app_config *cfg, const char *language);
 
@@ -186,6 +204,16 @@ const char *app_asr_language_for(const app_config *cfg, const char *language);
  * that follow (FreeSWITCH reads the channel's tts_voice when it plays them).
  */
 int app_build_set_voice(const char *voice, app_step *out);
+
+/*
+ * "set ivrsm_speech_done=ID", sent right after the spoken question ID: FreeSWITCH runs it as
+ * that question returns (one queue, in order, under event-lock), and play_and_detect_speech
+ * has no variable of its own per question (mod_dptools.c play_and_detect_speech_function
+ * clears detect_speech_result as it starts and sets it as it ends, whatever the question).
+ * With the variable equal to ID, detect_speech_result is that question's result.
+ */
+#define APP_SPEECH_DONE_VAR "ivrsm_speech_done"
+int app_build_speech_done(uint64_t id, app_step *out);
 
 /*
  * What a say command (or a handoff's words) plays: `playback` of its parts

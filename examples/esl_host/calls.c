@@ -407,13 +407,51 @@ bool call_fenced(call *c)
     return h->fenced;
 }
 
+/*
+ * A step and what travels with it, written back to back on the connection. FreeSWITCH queues
+ * each sendmsg on the channel in the order it reads them (mod_event_socket.c parse_command:
+ * switch_core_session_queue_private_event(session, event, SWITCH_FALSE), the ordinary queue,
+ * never the priority one), and with event-lock on every one of them it starts the next only
+ * once the one before returned (src/switch_ivr.c switch_ivr_parse_event sets CF_EVENT_LOCK
+ * while the application runs; src/switch_core_session.c
+ * switch_core_session_dequeue_private_event takes nothing from that queue while it is set).
+ * So "set tts_voice=VOICE" written right before a prompt runs right before it, whatever the
+ * channel's voice was (a late "set" from a connection lost earlier, another client's
+ * uuid_setvar): the voice of every prompt is its own, not what the host believes the
+ * channel's to be. Neither needs a round trip of its own: the completion awaited is the
+ * step's (the others' completions carry other Application-UUIDs and are ignored).
+ */
+static int send_step(call *c, const app_step *step)
+{
+    char other_uuid[40];
+    if (step->voice) {
+        app_step set = {0};
+        int rc = app_build_set_voice(step->voice, &set);
+        if (rc == 0)
+            rc = send_app(c, &set, other_uuid, sizeof(other_uuid));
+        app_step_clear(&set);
+        if (rc != 0)
+            return -1;
+    }
+    if (send_app(c, step, c->app_uuid, sizeof(c->app_uuid)) != 0)
+        return -1;
+    if (step->mark_done) {
+        /* Without it (memory ran out) a lost completion is only asked again (resume.c). */
+        app_step done = {0};
+        if (app_build_speech_done(c->inflight_id, &done) == 0)
+            send_app(c, &done, other_uuid, sizeof(other_uuid));
+        app_step_clear(&done);
+    }
+    return 0;
+}
+
 void call_send_step(call *c)
 {
     if (c->step >= c->step_count)
         return;
     if (call_fenced(c))
         return;
-    if (send_app(c, &c->steps[c->step], c->app_uuid, sizeof(c->app_uuid)) != 0) {
+    if (send_step(c, &c->steps[c->step]) != 0) {
         /* Not connected (or out of memory): the call is picked up again when
          * the connection is ready, or soon if it is. */
         call_retry_later(c);
@@ -426,10 +464,8 @@ void call_send_setup(call *c)
 {
     app_step step = {0};
     char app_uuid[40];
-    /* Again after a reconnection: the voice the call was speaking with, not the default. */
-    if (!c->voice[0])
-        snprintf(c->voice, sizeof(c->voice), "%s", c->h->apps.tts_voice);
-    if (app_build_tts_setup_voice(&c->h->apps, c->voice, &step) == 0)
+    /* The default voice: with voices per language each prompt carries its own (send_step). */
+    if (app_build_tts_setup(&c->h->apps, &step) == 0)
         send_app(c, &step, app_uuid, sizeof(app_uuid));
     app_step_clear(&step);
 }
@@ -444,27 +480,21 @@ static void finish_inflight(call *c)
     clear_steps(c);
 }
 
-/* A prompt that plays recordings speaks its words with the channel's voice: set it first when
- * the command's language has another. 1 when a step was written at *n, 0 when none was needed,
- * -1 when out of memory. */
-static int voice_for_parts(call *c, const ivrsm_command *cmd, size_t n)
+/* A prompt that plays recordings speaks its words with the channel's voice (its 'say:'
+ * elements, src/switch_ivr_play_say.c switch_ivr_play_file): the voice of its language goes
+ * with it. A prompt of words alone is a speak that names its voice. */
+static void voice_for_parts(const call *c, const ivrsm_command *cmd, app_step *step)
 {
     bool plays = false;
     for (size_t i = 0; i < cmd->part_count; i++)
         plays |= cmd->parts[i].type == IVRSM_PART_PLAY;
-    const char *voice = app_voice_for(&c->h->apps, cmd->language);
-    if (!plays || !strcmp(voice, c->voice))
-        return 0;
-    if (app_build_set_voice(voice, &c->steps[n]) != 0)
-        return -1;
-    snprintf(c->voice, sizeof(c->voice), "%s", voice);
-    return 1;
+    if (plays)
+        step->voice = app_prompt_voice(&c->h->apps, cmd->language);
 }
 
 static void execute_say(call *c, const ivrsm_command *cmd)
 {
-    int v = voice_for_parts(c, cmd, 0);
-    int rc = v < 0 ? -1 : app_build_say_command(&c->h->apps, cmd, &c->steps[v]);
+    int rc = app_build_say_command(&c->h->apps, cmd, &c->steps[0]);
     if (rc < 0) {
         call_give_up(c, "out of memory building a prompt");
         return;
@@ -473,7 +503,8 @@ static void execute_say(call *c, const ivrsm_command *cmd)
         finish_inflight(c);
         return;
     }
-    c->step_count = (size_t)v + 1;
+    voice_for_parts(c, cmd, &c->steps[0]);
+    c->step_count = 1;
     call_send_step(c);
 }
 
@@ -490,27 +521,24 @@ static void execute_ask(call *c, const ivrsm_command *cmd)
      * the last answer) are not an answer to it: flush_dtmf first. */
     snprintf(c->ask_terminators, sizeof(c->ask_terminators), "%s",
              cmd->ask.terminators ? cmd->ask.terminators : "");
-    /* The question's words are said with the channel's tts_voice: the voice
-     * of its language, set first when the channel has another. */
-    const char *voice = app_voice_for(apps, cmd->language);
-    size_t n = 0;
-    bool ok = true;
-    if (strcmp(voice, c->voice) != 0) {
-        ok = app_build_set_voice(voice, &c->steps[n++]) == 0;
-        snprintf(c->voice, sizeof(c->voice), "%s", voice);
-    }
     app_digits_var(cmd->id, c->digits_var, sizeof(c->digits_var));
-    if (!ok || app_build_flush_dtmf(&c->steps[n]) != 0 ||
-        app_build_ask_var(apps, cmd, c->ask_speech, c->digits_var, &c->steps[n + 1]) != 0 ||
+    if (app_build_flush_dtmf(&c->steps[0]) != 0 ||
+        app_build_ask_var(apps, cmd, c->ask_speech, c->digits_var, &c->steps[1]) != 0 ||
         (c->ask_speech &&
          app_build_ask_var(apps, cmd, false, c->digits_var, &c->keypad_fallback) != 0) ||
         (c->ask_speech && app_build_digits_rest_var(cmd, c->digits_var, &c->keypad_rest) < 0)) {
         call_give_up(c, "out of memory building an ask");
         return;
     }
-    c->step_count = n + 2;
-    c->ask_step = n + 1;
-    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[n + 1].app);
+    /* The question's words are said with the channel's tts_voice: the voice of its language
+     * goes right before it (send_step), the same for the keypad question that may replace a
+     * spoken one. A spoken question is followed by its mark (app_build_speech_done). */
+    c->steps[1].voice = app_prompt_voice(apps, cmd->language);
+    c->steps[1].mark_done = c->ask_speech;
+    c->keypad_fallback.voice = c->steps[1].voice;
+    c->step_count = 2;
+    c->ask_step = 1;
+    log_at(&c->h->log, LOG_INFO, "call %s: ask in %s (%s)", c->uuid, c->state, c->steps[1].app);
     call_send_step(c);
 }
 
@@ -863,14 +891,13 @@ static void execute_handoff(call *c, const ivrsm_command *cmd)
         return;
     }
     n++;
-    int v = voice_for_parts(c, cmd, n);
-    int said = v < 0 ? -1 : app_build_say_command(apps, cmd, &c->steps[n + (size_t)v]);
-    if (said >= 0)
-        said += v;
+    int said = app_build_say_command(apps, cmd, &c->steps[n]);
     if (said < 0) {
         fail_handoff(c, cmd->id, why);
         return;
     }
+    if (said > 0)
+        voice_for_parts(c, cmd, &c->steps[n]);
     n += (size_t)said;
     if (app_build_handoff(apps, cmd->handoff.queue, &c->steps[n], why, sizeof(why)) != 0) {
         fail_handoff(c, cmd->id, why);
@@ -1046,7 +1073,7 @@ static void answer_ask(call *c, ask_result *r, const char *event_id)
     ask_result_clear(r);
 }
 
-static void complete_ask(call *c, const esl_msg *ev)
+static void complete_ask(call *c, const esl_msg *ev, const char *event_id)
 {
     c->answer_at_us = host_monotonic_us();
     ask_result r;
@@ -1080,7 +1107,7 @@ static void complete_ask(call *c, const esl_msg *ev)
         r.type = IVRSM_EVENT_NOMATCH;
         r.text = NULL;
     }
-    answer_ask(c, &r, esl_msg_event_header(ev, "Application-UUID"));
+    answer_ask(c, &r, event_id);
 }
 
 void call_answer_recovered(call *c, const char *keys)
@@ -1095,6 +1122,16 @@ void call_answer_recovered(call *c, const char *keys)
     char event_id[sizeof(c->app_uuid)];
     snprintf(event_id, sizeof(event_id), "%s", c->app_uuid);
     answer_ask(c, &r, event_id[0] ? event_id : NULL);
+}
+
+void call_speech_recovered(call *c, const esl_msg *dump)
+{
+    /* The dump has the completion's variables, not its Application-Response: the result in
+     * detect_speech_result says what a recogniser's failure would have (Completion-Cause). */
+    char event_id[sizeof(c->app_uuid)];
+    snprintf(event_id, sizeof(event_id), "%s", c->app_uuid);
+    c->app_uuid[0] = '\0';
+    complete_ask(c, dump, event_id[0] ? event_id : NULL);
 }
 
 static void complete_handoff(call *c, bool ok)
@@ -1165,7 +1202,7 @@ static void on_complete(call *c, const esl_msg *ev)
         /* An ask cut by the hangup has no answer: the hangup event follows. */
         if (app_channel_gone(ev))
             return;
-        complete_ask(c, ev);
+        complete_ask(c, ev, esl_msg_event_header(ev, "Application-UUID"));
         break;
     case IVRSM_COMMAND_HANDOFF:
         complete_handoff(c, app_handoff_ok(&c->h->apps, ev, c->bridged));

@@ -12,7 +12,7 @@
 #include "host.h"
 #include "store.h"
 
-#define CALL_MAX_STEPS 4 /* handoff: context, voice, words, transfer */
+#define CALL_MAX_STEPS 3 /* handoff: context, words, transfer */
 
 /* An http command on the wire; outlives its call when the caller hangs up. */
 typedef struct http_ticket {
@@ -55,7 +55,7 @@ typedef struct call {
      * step sent ("" while none is on its way). */
     app_step steps[CALL_MAX_STEPS];
     size_t step_count, step;
-    size_t ask_step; /* the ask's own step (after flush_dtmf, and a voice set before it) */
+    size_t ask_step; /* the ask's own step (after flush_dtmf) */
     char app_uuid[40];
     /* An application sent on a connection lost before FreeSWITCH answered: it may run late
      * (late.c). "" when none is watched for. */
@@ -64,7 +64,6 @@ typedef struct call {
     app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
     char ask_terminators[16]; /* of the ask in flight */
     char digits_var[APP_DIGITS_VAR_MAX]; /* where its keys go (app_digits_var) */
-    char voice[130];          /* the channel's tts_voice, as the host last set it */
     char keyed_prefix[4];     /* the key that ended the speech ask */
     bool collecting_rest;     /* keypad_rest is running */
     bool ask_speech;          /* the ask in flight went to the recogniser */
@@ -111,6 +110,17 @@ void call_send_step(call *c);
  * lost (resume.c): fed as its answer, as complete_ask() would have. The call goes on.
  */
 void call_answer_recovered(call *c, const char *keys);
+
+/* The reply to "api uuid_dump UUID" (mod_commands.c uuid_dump_function: the channel's data as
+ * an event's URL-encoded header lines, switch_event_serialize) as an event (parked.c). NULL
+ * when out of memory or when it does not frame. */
+esl_msg *call_dump_as_event(const char *text);
+
+/*
+ * The spoken question in flight ended while its completion was lost: its result, read from
+ * the channel's data (resume.c), fed as complete_ask() would have fed the completion.
+ */
+void call_speech_recovered(call *c, const esl_msg *dump);
 
 /* Send the tts_engine / tts_voice variables that 'say:' prompts need (untracked). */
 void call_send_setup(call *c);

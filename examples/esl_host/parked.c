@@ -27,8 +27,7 @@ typedef struct dump_ctx {
     char uuid[65];
 } dump_ctx;
 
-/* A dump's lines as an event: they are a text/event-plain body. NULL when out of memory. */
-static esl_msg *dump_as_event(const char *text)
+esl_msg *call_dump_as_event(const char *text)
 {
     size_t len = strlen(text);
     bool ended = len >= 2 && text[len - 1] == '\n' && text[len - 2] == '\n';
@@ -50,7 +49,7 @@ static void on_dump(void *user, const esl_reply *r)
     dump_ctx *d = user;
     host *h = d->h;
     if (!r->lost && r->ok && r->text && !call_find(h, d->uuid)) {
-        esl_msg *ev = dump_as_event(r->text);
+        esl_msg *ev = call_dump_as_event(r->text);
         const char *uuid = ev ? esl_msg_event_header(ev, "Unique-ID") : NULL;
         const char *app = ev ? esl_msg_event_header(ev, "variable_current_application") : NULL;
         const char *mark = ev ? esl_msg_event_header(ev, h->cfg.filter_header) : NULL;

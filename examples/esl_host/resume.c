@@ -15,6 +15,15 @@
  *      been, and the caller is not asked again. "_undef_" (mod_commands.c
  *      uuid_getvar_function: no such variable) means the read runs on, never ran,
  *      or ended without keys: the question is asked again, as below;
+ *      a spoken question in flight: api uuid_dump UUID (the channel's variables, read in
+ *      one piece). play_and_detect_speech has one result variable for every question
+ *      (mod_dptools.c play_and_detect_speech_function: detect_speech_result cleared as it
+ *      starts, set as it ends), so the host follows each spoken question with
+ *      "set ivrsm_speech_done=ID" in the same queue (calls.c send_step): with that
+ *      variable equal to the question's ID, the question ended and detect_speech_result is
+ *      its result, fed as its completion would have been. Anything else (the question runs
+ *      on, never ran, or ended with nothing in detect_speech_result: silence, or an error
+ *      whose Application-Response is lost) goes on to the next steps;
  *   3. api uuid_break UUID all: stop what runs and flush what is queued;
  *   4. with --snapshot-dir, the session is rebuilt from its snapshot (taken
  *      after the last event); the commands it queued before the one in
@@ -119,12 +128,51 @@ static void resume_inflight(call *c)
     replay(c);
 }
 
-/* A keypad question was in flight when the connection went, its own keys read (not the rest of
- * an entry begun during a spoken one): its completion may have been lost. */
+/* A question was in flight when the connection went, its own step (not the rest of an entry
+ * begun during a spoken one): its completion may have been lost. */
 static bool ask_may_have_ended(const call *c)
 {
-    return c->inflight_id && c->inflight_type == IVRSM_COMMAND_ASK && !c->ask_speech &&
-           !c->collecting_rest && c->digits_var[0] && c->step_count && c->step == c->ask_step;
+    return c->inflight_id && c->inflight_type == IVRSM_COMMAND_ASK && !c->collecting_rest &&
+           c->digits_var[0] && c->step_count && c->step == c->ask_step;
+}
+
+/* The spoken question's mark (app_build_speech_done) is the one in flight: it ended. */
+static bool speech_done_here(const esl_msg *dump, uint64_t id)
+{
+    char want[24];
+    snprintf(want, sizeof(want), "%llu", (unsigned long long)id);
+    const char *done = esl_msg_event_header(dump, "variable_" APP_SPEECH_DONE_VAR);
+    const char *result = esl_msg_event_header(dump, "variable_detect_speech_result");
+    return done && !strcmp(done, want) && result && *result;
+}
+
+static void on_dump_reply(void *user, const esl_reply *r)
+{
+    resume_ctx *ctx = user;
+    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
+    /* A completion that came meanwhile on the new connection was taken as it came. */
+    if (c && !c->ended && c->resume_pending && c->inflight_id == ctx->inflight_id) {
+        c->resume_pending = false;
+        if (call_fenced(c)) {
+            free(ctx);
+            return; /* held: call_unhold resumes it */
+        }
+        esl_msg *dump = r->ok && r->text ? call_dump_as_event(r->text) : NULL;
+        if (dump && speech_done_here(dump, ctx->inflight_id)) {
+            log_at(&c->h->log, LOG_INFO,
+                   "call %s: the answer to the spoken question in flight was on the channel "
+                   "(detect_speech_result, %s=%llu): its completion was lost with the "
+                   "connection",
+                   c->uuid, APP_SPEECH_DONE_VAR, (unsigned long long)ctx->inflight_id);
+            call_send_setup(c);
+            call_speech_recovered(c, dump);
+            call_pump(c);
+        } else {
+            resume_inflight(c);
+        }
+        esl_msg_free(dump);
+    }
+    free(ctx);
 }
 
 static void on_getvar_reply(void *user, const esl_reply *r)
@@ -169,9 +217,13 @@ static void continue_resume(call *c)
             ctx->inflight_id = c->inflight_id;
             snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
         }
-        if (ctx && esl_build_uuid_api(&msg, "uuid_getvar", c->uuid, c->digits_var) == 0 &&
-            !msg.oom &&
-            esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API, on_getvar_reply, ctx) == 0) {
+        int built = !ctx ? -1
+                    : c->ask_speech ? esl_build_uuid_api(&msg, "uuid_dump", c->uuid, NULL)
+                                    : esl_build_uuid_api(&msg, "uuid_getvar", c->uuid,
+                                                         c->digits_var);
+        if (built == 0 && !msg.oom &&
+            esl_conn_send(h->esl, msg.data, msg.len, ESL_REPLY_API,
+                          c->ask_speech ? on_dump_reply : on_getvar_reply, ctx) == 0) {
             c->resume_pending = true;
             sb_free(&msg);
             return;

@@ -100,7 +100,8 @@ Script (every key optional):
                     {"drop_connection": true},           # close every connection at this ask
                     {"drop_connection": true, "then_hangup": true},  # ...and hang up meanwhile
                     {"drop_connection": true, "mid_frame": true},    # ...half an event sent first
-                    {"digits": "1", "drop_before_completion": true},  # the keys read, every
+                    {"digits": "1", "drop_before_completion": true},  # the keys read (or the
+                                                         # speech recognised), every
                                                          # connection closed before the
                                                          # question's completion is written
                     {"restart": true},                   # the switch dies and comes back:
@@ -998,14 +999,20 @@ class FakeSwitch:
         accepted = bool(call.vars.get(a["var"] or "")) if a["var"] else bool(digits)
         if not accepted and a["invalid_file"]:
             await self.play_eating_keys(call, self.prompt_ms, terminators="")
+        # switch_ivr_read sets VAR as it ends: the keys are on the channel.
+        await self.drop_before_completion(step)
+        return "_none_"
+
+    async def drop_before_completion(self, step):
+        """The switch stops writing as a question ends ("drop_before_completion"): what the
+        application set is on the channel, and the CHANNEL_EXECUTE_COMPLETE that follows
+        reaches no connection (mod_event_socket.c: a listener only gets the events fired
+        while it is there; nothing is replayed to a later one). The messages queued on the
+        channel stay there and run (switch_core_session_queue_private_event: the channel's
+        queue, not the connection's)."""
         if step is not None and step.get("drop_before_completion"):
-            # The switch stops writing as the read ends: its variables are on the channel
-            # (switch_ivr_read sets VAR as it ends), and the CHANNEL_EXECUTE_COMPLETE that
-            # follows reaches no connection (mod_event_socket.c: a listener only gets the
-            # events fired while it is there; nothing is replayed to a later one).
             for conn in list(self.connections):
                 await conn.close(notice=False, flush=False)
-        return "_none_"
 
     async def scripted_events(self, call, step):
         """Steps that are not the caller's answer: a hangup, a dropped connection.
@@ -1126,6 +1133,7 @@ class FakeSwitch:
             if key in terminators:
                 call.vars["playback_terminator_used"] = key
                 call.vars["detect_speech_result"] = "DIGIT: %s" % key
+                await self.drop_before_completion(step)
                 return "DONE"
             call.keys_eaten.append(key)
         if result is None:
@@ -1144,6 +1152,9 @@ class FakeSwitch:
                                                            {"Speech-Type": kind}, text)
                     self.deliver("DETECTED_SPEECH", headers, message)
             call.vars["detect_speech_result"] = result
+        # mod_dptools.c play_and_detect_speech_function sets detect_speech_result as
+        # switch_ivr_play_and_detect_speech returns.
+        await self.drop_before_completion(step)
         return "DONE"
 
     def recognition_without_result(self, cause):

@@ -246,6 +246,56 @@ class BackpressureTest(unittest.TestCase):
         # The code went to a question the host asked, not to the late one.
         self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
 
+    def test_every_prompt_carries_its_voice_whatever_ran_late(self):
+        """Voices per language (--tts-voice), the language switched from French to English and
+        back. The listener stops as it reads the "set tts_voice=slt" of the English question
+        and comes back 2.5 s later, once the host has asked that question again on a new
+        connection and moved on to French questions: the old thread runs the English voice
+        set it had read (mod_event_socket.c listener_run) in the middle of the French ones.
+        Every prompt is still spoken in its own language's voice: the host writes "set
+        tts_voice" right before each prompt, and FreeSWITCH runs the messages queued on a
+        channel in order, one at a time under event-lock (switch_ivr_parse_event,
+        switch_core_session_dequeue_private_event). When the host set the voice only as the
+        language changed, the French question after the late set was spoken in the English
+        voice."""
+        uuid = call_uuid(345)
+        voices = {"fr": "bernard", "en": "slt"}
+        inputs = [{"digits": "9", "stall": {"on_next_command": True, "app": "set",
+                                            "for_ms": 2500}},
+                  {"digits": "8"},
+                  # The first French question runs 3 s unanswered: the old listener comes
+                  # back meanwhile, its late voice set queued behind the question.
+                  {"hold": True, "for_ms": 3000},
+                  {"digits": "1", "after_ms": 50},
+                  {"digits": "1"}]
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                       machine=base.HERE / "voice_switch_machine.yaml", backend=False,
+                       host_args=["--esl-reply-timeout-ms", "1000",
+                                  "--tts-voice", "fr-FR=bernard,en-US=slt,kal"])
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        second = connections[1]["opened_ms"]
+        executes = h.executes(uuid)
+        late_sets = [e for e in executes if e["connection"] == 1 and e["app"] == "set"
+                     and e.get("started", 0) > second]
+        self.assertEqual([e["arg"] for e in late_sets], ["tts_voice=slt"], h.host_log)
+        french = ("Bonjour", "Pour le français", "Première", "Deuxième", "Au revoir")
+        heard = [e for e in executes if e["app"] in base.ASKS + ("speak",) and "voice" in e]
+        for e in heard:
+            language = "fr" if prompt_of(e).startswith(french) else "en"
+            self.assertEqual(e["voice"], voices[language], (prompt_of(e), e["connection"]))
+        firsts = [e for e in heard if prompt_of(e) == "Première question ?"]
+        self.assertEqual(len(firsts), 2, h.host_log)
+        self.assertGreater(firsts[1]["started"], late_sets[0]["started"])
+        # Each question of the host's comes right after its voice, in the channel's queue.
+        ran = sorted((e for e in executes if "started" in e), key=lambda e: e["started"])
+        for i, e in enumerate(ran):
+            if e["app"] in base.ASKS and "broken_ms" not in e:
+                self.assertEqual((ran[i - 1]["app"], ran[i - 1]["arg"]),
+                                 ("set", "tts_voice=" + e["voice"]), prompt_of(e))
+        self.assertIn("Au revoir.", [prompt_of(e) for e in heard])
+
     def run_cut_switch(self, cut, host_args=()):
         """Two calls wait at the phone question, their callers silent (the question runs on
         until a uuid_break); 50 ms in, `cut` happens to every connection. Returns the

@@ -562,8 +562,11 @@ class EslHostTest(unittest.TestCase):
         self.finish(h)
         executes = h.executes(uuid)
         self.assertEqual([e["app"] for e in executes],
-                         ["multiset", "flush_dtmf", "play_and_detect_speech", "speak", "hangup"])
-        ask, say = executes[2], executes[3]
+                         ["multiset", "flush_dtmf", "play_and_detect_speech", "set", "speak",
+                          "hangup"])
+        ask, mark, say = executes[2], executes[3], executes[4]
+        # The spoken question's mark: its command's id, nothing of the text.
+        self.assertRegex(mark["arg"], r"^ivrsm_speech_done=[0-9]+$")
         # One "detect:" only (play_and_detect_speech splits there), no line break anywhere.
         self.assertEqual(ask["arg"].count("detect:"), 1)
         self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000,speech-language=fr-FR}builtin:speech/transcribe"),
@@ -581,7 +584,7 @@ class EslHostTest(unittest.TestCase):
         commands = [cmd for conn in h.report["connections"] for cmd in conn["commands"]]
         verbs = [c["line"].split(" ")[0] for c in commands]
         self.assertEqual(verbs, ["auth", "event", "filter", "api", "sendmsg", "sendmsg", "sendmsg",
-                                 "sendmsg", "sendmsg", "exit"])
+                                 "sendmsg", "sendmsg", "sendmsg", "exit"])
         self.assertEqual(commands[3]["line"], "api show channels")
         for cmd in commands:
             if cmd["line"].startswith("sendmsg"):
@@ -590,7 +593,7 @@ class EslHostTest(unittest.TestCase):
         # In the raw bytes, the caller's "hangup" only ever follows other text.
         self.assertNotIn(b"\nhangup", h.raw)
         self.assertNotIn(b"\nevent-lock: false", h.raw)
-        self.assertEqual(h.raw.count(b"\nevent-lock: true\n"), 5)
+        self.assertEqual(h.raw.count(b"\nevent-lock: true\n"), 6)
 
     def test_split_at_every_byte(self):
         """Byte-by-byte writes for a while, large events, several messages per write."""
@@ -1384,7 +1387,7 @@ class EslHostTest(unittest.TestCase):
                 host_args=["--asr-engine", "unimrcp"])
         self.finish(h)
         apps = [e["app"] for e in h.executes(uuid)]
-        self.assertEqual(apps[:4], ["multiset", "flush_dtmf", "play_and_detect_speech",
+        self.assertEqual(apps[:5], ["multiset", "flush_dtmf", "play_and_detect_speech", "set",
                                     "flush_dtmf"])
         self.assertIn("call %s: dtmf 1 in ivr.entry" % uuid, h.host_log)
         self.assertIn("call %s: dtmf %s in ivr.auth.phone_capture" % (uuid, PHONE), h.host_log)
@@ -1471,8 +1474,13 @@ class LanguagesTest(unittest.TestCase):
                          ["Bonjour. For English, press 9.", "Do you confirm?"])
         self.assertEqual([a["voice"] for a in asks], ["bernard", "slt"])
         self.assertEqual([a["speech_language"] for a in asks], ["fr-FR", "en-US"])
-        sets = [e["arg"] for e in h.executes(uuid) if e["app"] == "set"]
-        self.assertEqual(sets, ["tts_voice=bernard", "tts_voice=slt"])
+        # The voice right before each question, and each spoken question's mark right after.
+        executes = h.executes(uuid)
+        around = [(executes[i - 1]["arg"], executes[i + 1]["arg"]) for i, e in
+                  enumerate(executes) if e["app"] in ASKS]
+        self.assertEqual([before for before, _ in around], ["tts_voice=bernard", "tts_voice=slt"])
+        self.assertEqual([after.split("=")[0] for _, after in around],
+                         ["ivrsm_speech_done", "ivrsm_speech_done"])
         speak = [e for e in h.executes(uuid) if e["app"] == "speak"]
         self.assertEqual([(prompt_of(e), e["voice"]) for e in speak],
                          [("Goodbye +33612345678.", "slt")])
@@ -1490,12 +1498,72 @@ class LanguagesTest(unittest.TestCase):
                          [("Goodbye +33612345678.", "slt")])
         self.assertTrue(all(e["app"] != "play_and_detect_speech" for e in h.executes(uuid)))
 
+    def test_spoken_answer_as_the_connection_drops(self):
+        """The switch stops writing as a spoken question ends: its result is in
+        detect_speech_result but its CHANNEL_EXECUTE_COMPLETE is lost with the connection.
+        The host follows each spoken question with "set ivrsm_speech_done=ID" in the
+        channel's queue, reads the channel's data once reconnected (uuid_dump) and, that
+        variable naming the question in flight, feeds its result: words, a key that ended
+        it, or the recogniser's silence (Completion-Cause: 002); the caller is not asked
+        again. A question the switch never read (its listener stuck) leaves the previous
+        question's result and mark on the channel: it is asked again, never answered with
+        the other question's words."""
+        host_args = ["--tts-voice", "fr-FR=bernard,en-US=slt,kal", "--asr-engine", "unimrcp"]
+        english = {"speech": "english please", "confidence": 0.9}
+        yes = {"speech": "yes", "confidence": 0.9}
+        said, keyed, silent, stale = (call_uuid(87), call_uuid(88), call_uuid(89),
+                                      call_uuid(90))
+        cases = {
+            said: [dict(english, drop_before_completion=True), yes],
+            keyed: [{"keys": "9", "drop_before_completion": True}, yes],
+            silent: [{"silence": True, "drop_before_completion": True}, english, yes],
+            stale: [dict(english, stall={"on_next_command": True,
+                                         "app": "play_and_detect_speech"}), yes],
+        }
+        for uuid, inputs in cases.items():
+            h = run(self, {"calls": [{"uuid": uuid, "caller": "0612345678", "inputs": inputs}]},
+                    machine=BILINGUAL, backend=False,
+                    host_args=host_args + ["--esl-reply-timeout-ms", "1000"])
+            h.stop()
+            self.assertEqual(h.host_rc, 0, h.host_log)
+            self.assertEqual(len(h.report["connections"]), 2, uuid)
+            asks = [(prompt_of(a), a["connection"]) for a in h.asks(uuid)
+                    if "broken_ms" not in a]
+            dumps = [a for a in h.report["calls"][uuid]["apis"] if a["api"] == "uuid_dump"]
+            self.assertEqual([a["connection"] for a in dumps], [2], uuid)
+            speak = [prompt_of(e) for e in h.executes(uuid) if e["app"] == "speak"]
+            if uuid == stale:
+                self.assertEqual(asks, [("Bonjour. For English, press 9.", 1),
+                                        ("Do you confirm?", 2)], h.host_log)
+                self.assertNotIn("was on the channel", h.host_log)
+                self.assertIn("call %s: resumed in confirm; the command in flight is sent "
+                              "again" % uuid, h.host_log)
+                self.assertIn("speech \"yes\" (confidence 0.90) in confirm", h.host_log)
+                self.assertEqual(speak, ["Goodbye +33612345678."])
+                continue
+            self.assertRegex(h.host_log, r"call %s: the answer to the spoken question in "
+                             r"flight was on the channel \(detect_speech_result, "
+                             r"ivrsm_speech_done=[0-9]+\): its completion was lost with the "
+                             r"connection" % uuid)
+            self.assertNotIn("call %s: resumed" % uuid, h.host_log)
+            if uuid == silent:
+                # No input: the machine asks again, on the new connection.
+                self.assertEqual(asks, [("Bonjour. For English, press 9.", 1),
+                                        ("Bonjour. For English, press 9.", 2),
+                                        ("Do you confirm?", 2)])
+            else:
+                self.assertEqual(asks, [("Bonjour. For English, press 9.", 1),
+                                        ("Do you confirm?", 2)])
+            self.assertEqual(speak, ["Goodbye +33612345678."])
+
     def test_recogniser_language_mapped(self):
         h, uuid = self.bilingual_call(
             [{"speech": "oui", "confidence": 0.9}, {"speech": "oui", "confidence": 0.9}],
             ["--asr-engine", "unimrcp", "--asr-language", "fr-FR=fr-CA"])
         self.assertEqual([a["speech_language"] for a in h.asks(uuid)], ["fr-CA", "fr-CA"])
-        self.assertEqual([e["arg"] for e in h.executes(uuid) if e["app"] == "set"], [])
+        # One voice: the call's setup gives it, no prompt carries one.
+        self.assertEqual([e["arg"] for e in h.executes(uuid) if e["app"] == "set"
+                          and e["arg"].startswith("tts_voice")], [])
 
 
     def test_every_language(self):
