@@ -198,6 +198,21 @@ static void fail_pending(esl_conn *c)
 
 static void close_socket(esl_conn *c)
 {
+    size_t announced, pending = esl_framer_pending(&c->framer, &announced);
+    if (c->fd >= 0 && pending > 0) {
+        /* A message cut short by the end of the connection: libs/esl's esl_recv_event gives
+         * such a message up with the connection too. The next connection starts afresh. */
+        if (announced)
+            log_at(c->log, LOG_WARN,
+                   "esl: the connection ended in the middle of a message (%zu of its %zu bytes "
+                   "received): dropped with it",
+                   pending, announced);
+        else
+            log_at(c->log, LOG_WARN,
+                   "esl: the connection ended in the middle of a message (%zu bytes of its "
+                   "headers received): dropped with it",
+                   pending);
+    }
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -467,6 +482,12 @@ static void deliver_reply(esl_conn *c, esl_reply_kind kind, const char *text)
 static void dispatch(esl_conn *c, const esl_msg *m)
 {
     const char *type = esl_msg_header(m, "Content-Type");
+    if (m->oddity) {
+        const char *name = esl_msg_event_header(m, "Event-Name");
+        log_at(c->log, LOG_WARN, "esl: %s %.60s%s%.64s holds %s; read on",
+               name ? "event" : "message", name ? name : (type ? type : "without a type"),
+               m->unique_id ? " of channel " : "", m->unique_id ? m->unique_id : "", m->oddity);
+    }
     if (!type) {
         log_at(c->log, LOG_DEBUG, "esl: message without Content-Type ignored");
     } else if (!strcasecmp(type, "auth/request")) {
@@ -491,6 +512,11 @@ static void dispatch(esl_conn *c, const esl_msg *m)
         snprintf(why, sizeof(why), "FreeSWITCH rejected the connection (ACL): %.200s",
                  m->body ? m->body : "");
         refused(c, why);
+    } else if (!strcasecmp(type, "text/event-json") || !strcasecmp(type, "text/event-xml")) {
+        /* The format is the connection's own, set by its "event" command (mod_event_socket.c
+         * parse_command); the host asks for plain events only, so FreeSWITCH sends no other. */
+        log_at(c->log, LOG_WARN,
+               "esl: an event as %.60s ignored: the host subscribes to text/event-plain", type);
     } else {
         log_at(c->log, LOG_DEBUG, "esl: message of type %.60s ignored", type);
     }
@@ -708,11 +734,17 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
         read_available(c);
         if (c->state != ST_READY || !reply_overdue(c, now_ms))
             return;
-        char why[200];
+        char why[320], part[120] = "";
+        size_t announced, pending = esl_framer_pending(&c->framer, &announced);
+        /* A Content-Length larger than what FreeSWITCH wrote leaves the framer waiting, and
+         * the replies that follow are read as that body: say so. */
+        if (announced)
+            snprintf(part, sizeof(part), "; a message announced %zu bytes and %zu came",
+                     announced, pending);
         snprintf(why, sizeof(why),
                  "FreeSWITCH has not answered a command in %d ms (%zu awaiting a reply, %zu bytes "
-                 "not yet taken by the socket): the connection is taken as stuck",
-                 c->cfg.reply_timeout_ms, c->count, waiting(c));
+                 "not yet taken by the socket%s): the connection is taken as stuck",
+                 c->cfg.reply_timeout_ms, c->count, waiting(c), part);
         drop(c, LOG_ERROR, why);
     }
 }

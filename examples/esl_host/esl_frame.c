@@ -40,7 +40,8 @@ size_t esl_url_decode(char *s)
     char *o = s;
     for (const char *p = s; *p; p++) {
         int hi, lo;
-        if (*p == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+        if (*p == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0 &&
+            (hi | lo) != 0) {
             *o++ = (char)(hi * 16 + lo);
             p += 2;
         } else {
@@ -49,6 +50,13 @@ size_t esl_url_decode(char *s)
     }
     *o = '\0';
     return (size_t)(o - s);
+}
+
+/* Note the first thing in a message that a FreeSWITCH does not send (see esl_msg.oddity). */
+static void odd(esl_msg *m, const char *what)
+{
+    if (m && !m->oddity)
+        m->oddity = what;
 }
 
 static const char *header_lookup(const esl_header *h, size_t n, const char *name)
@@ -123,8 +131,38 @@ static int block_end(const char *p, size_t len, size_t *pos, size_t *count, size
     return 0;
 }
 
-/* One "Name: value" line into h (value URL-decoded when asked: an event's headers). */
-static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h)
+/* [p, p + n) as a string, each NUL byte in it written "%00" (never decoded back). */
+static char *copy_nul_shown(const char *p, size_t n, esl_msg *m)
+{
+    size_t nuls = 0;
+    for (const char *q = memchr(p, '\0', n); q; q = memchr(q + 1, '\0', (size_t)(p + n - q - 1)))
+        nuls++;
+    if (nuls == 0)
+        return strndup(p, n);
+    odd(m, "a NUL byte in a header line (kept as %00)");
+    char *out = malloc(n + 2 * nuls + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i]) {
+            *o++ = p[i];
+        } else {
+            memcpy(o, "%00", 3);
+            o += 3;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/*
+ * One "Name: value" line into h (value URL-decoded when asked: an event's headers).
+ * Neither a NUL byte in the line nor a "%00" in a value ever cuts the value short: a
+ * FreeSWITCH sends neither (switch_event_serialize writes C strings, each through
+ * switch_url_encode, which writes '%' itself as %25), and a value cut at a NUL could read
+ * as another (a channel variable "synergia%00x" as "synergia"). Both are kept as "%00".
+ */
+static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h, esl_msg *m)
 {
     const char *colon = memchr(p, ':', n);
     if (!colon || colon == p)
@@ -132,11 +170,13 @@ static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h
     const char *v = colon + 1;
     while (v < p + n && *v == ' ')
         v++;
-    h->name = strndup(p, (size_t)(colon - p));
-    h->value = strndup(v, (size_t)(p + n - v));
+    h->name = copy_nul_shown(p, (size_t)(colon - p), m);
+    h->value = copy_nul_shown(v, (size_t)(p + n - v), m);
     if (!h->name || !h->value)
         return -2;
     if (decode) {
+        if (strstr(h->value, "%00"))
+            odd(m, "a %00 in a header value (kept as written)");
         /* switch_event_serialize (src/switch_event.c) writes an empty value as
          * "_undef_": it stands for nothing. */
         if (!strcmp(h->value, "_undef_"))
@@ -148,26 +188,36 @@ static int parse_header_line(const char *p, size_t n, bool decode, esl_header *h
 
 /*
  * Parse the `lines` header lines at the start of p into a new array.
- * Returns 0, or -1 with f->error set.
+ * Returns 0, or -1 with f->error set. A line without a name and ':' is an error in the
+ * message's own headers (the stream cannot be trusted); in an event's (decode), where the
+ * message around it was framed by its Content-Length, it is left out, as libs/esl's
+ * esl_recv_event does (it adds a header only where it finds the ':').
  */
 static int parse_headers(esl_framer *f, const char *p, size_t len, size_t lines, bool decode,
-                         esl_header **out, size_t *count)
+                         esl_header **out, size_t *count, esl_msg *m)
 {
     esl_header *h = calloc(lines ? lines : 1, sizeof(*h));
     if (!h)
         return frame_error(f, "out of memory");
-    size_t pos = 0, n = 0;
-    while (n < lines && pos < len) {
+    size_t pos = 0, n = 0, seen = 0;
+    while (seen < lines && pos < len) {
         const char *nl = memchr(p + pos, '\n', len - pos);
         size_t ln = line_length(p + pos, nl);
-        int rc = parse_header_line(p + pos, ln, decode, &h[n]);
-        if (rc != 0) {
+        int rc = parse_header_line(p + pos, ln, decode, &h[n], m);
+        seen++;
+        if (rc == -1 && decode) {
+            free(h[n].name);
+            free(h[n].value);
+            memset(&h[n], 0, sizeof(h[n]));
+            odd(m, "an event header line without a name and ':' (left out)");
+        } else if (rc != 0) {
             free_headers(h, n + 1);
             return rc == -2 ? frame_error(f, "out of memory")
                             : frame_error(f, "header line without a name and ':' (%.*s)",
                                           (int)(ln < 40 ? ln : 40), p + pos);
+        } else {
+            n++;
         }
-        n++;
         pos = (size_t)(nl - p) + 1;
     }
     *out = h;
@@ -235,17 +285,27 @@ static int parse_event(esl_framer *f, esl_msg *m)
         if (len > 0 && p[len - 1] != '\n')
             return frame_error(f, "event body does not end its last header line");
     }
-    if (parse_headers(f, p, end, lines, true, &m->event_headers, &m->event_header_count) != 0)
+    if (parse_headers(f, p, end, lines, true, &m->event_headers, &m->event_header_count, m) != 0)
         return -1;
     m->is_event = true;
     m->unique_id = header_lookup(m->event_headers, m->event_header_count, "Unique-ID");
+    /* The event's own Content-Length: switch_event_serialize (src/switch_event.c) writes
+     * strlen(body), so it is what follows. One that is not (no number, more than what the
+     * message holds) does not move the stream, framed by the message's own Content-Length:
+     * the event keeps the bytes that are there, as libs/esl's esl_recv_event does (it takes
+     * the rest of the message as the event's body, whatever the length says). */
     size_t inner;
-    if (announced_length(f, m->event_headers, m->event_header_count, &inner) != 0)
-        return -1;
+    if (announced_length(f, m->event_headers, m->event_header_count, &inner) != 0) {
+        odd(m, "an event Content-Length that is no length (the rest of the message taken)");
+        inner = len - end;
+    } else if (inner > len - end) {
+        odd(m, "an event Content-Length longer than the event (what is there taken)");
+        inner = len - end;
+    }
     if (inner == 0)
         return 0;
-    if (inner > len - end)
-        return frame_error(f, "event body of %zu bytes announced, %zu present", inner, len - end);
+    if (memchr(p + end, '\0', inner))
+        odd(m, "a NUL byte in the event's body (read up to it)");
     m->event_body = malloc(inner + 1);
     if (!m->event_body)
         return frame_error(f, "out of memory");
@@ -302,7 +362,7 @@ int esl_framer_next(esl_framer *f, esl_msg **out)
     if (!m)
         return frame_error(f, "out of memory");
     size_t body;
-    if (parse_headers(f, p, end, lines, false, &m->headers, &m->header_count) != 0 ||
+    if (parse_headers(f, p, end, lines, false, &m->headers, &m->header_count, m) != 0 ||
         announced_length(f, m->headers, m->header_count, &body) != 0) {
         esl_msg_free(m);
         return -1;
@@ -324,15 +384,37 @@ int esl_framer_next(esl_framer *f, esl_msg **out)
         m->body[body] = '\0';
         m->body_len = body;
     }
+    const char *type = esl_msg_header(m, "Content-Type");
+    bool event_plain = type && !strcasecmp(type, "text/event-plain");
+    /* An event's body is read line by line (parse_event); any other body is text. */
+    if (!event_plain && body > 0 && memchr(m->body, '\0', body))
+        odd(m, "a NUL byte in the body (read up to it)");
     sb_consume(&f->in, end + body);
     f->scanned = f->end = f->lines = 0;
-    const char *type = esl_msg_header(m, "Content-Type");
-    if (type && !strcasecmp(type, "text/event-plain") && m->body && parse_event(f, m) != 0) {
+    if (event_plain && m->body && parse_event(f, m) != 0) {
         esl_msg_free(m);
         return -1;
     }
     *out = m;
     return 1;
+}
+
+size_t esl_framer_pending(const esl_framer *f, size_t *announced)
+{
+    *announced = 0;
+    if (f->end) {
+        /* The headers are there; the body they announce is not all there yet. */
+        esl_msg m = {0};
+        esl_framer probe = *f;
+        if (parse_headers(&probe, f->in.data, f->end, f->lines, false, &m.headers,
+                          &m.header_count, NULL) == 0) {
+            size_t body;
+            if (announced_length(&probe, m.headers, m.header_count, &body) == 0)
+                *announced = f->end + body;
+            free_headers(m.headers, m.header_count);
+        }
+    }
+    return f->in.len;
 }
 
 void esl_framer_reset(esl_framer *f)

@@ -49,6 +49,12 @@ typedef struct esl_msg {
      * as the event is framed: every event is looked up by it, its burst ahead of time too
      * (esl_conn.h, on_burst). NULL when none. */
     const char *unique_id;
+    /* The first thing in it that a FreeSWITCH does not send, read as libs/esl's
+     * esl_recv_event would without cutting a value short (a NUL byte or a "%00" in a
+     * header, kept as "%00"; an event header line without ':', left out; an event
+     * Content-Length longer than the event, what is there taken...): a static text to log,
+     * or NULL. The message is complete and framed; the stream goes on. */
+    const char *oddity;
 } esl_msg;
 
 /* The value of the first outer header called `name` (case-insensitive), or NULL. */
@@ -82,6 +88,12 @@ int esl_framer_feed(esl_framer *f, const char *data, size_t len);
  * cannot be trusted: drop the connection.
  */
 int esl_framer_next(esl_framer *f, esl_msg **out);
+/*
+ * The bytes received and not yet framed (part of a message). With the headers of that message
+ * complete, *announced is the whole message's length they announce (else 0): a Content-Length
+ * larger than what comes leaves the framer waiting for the rest.
+ */
+size_t esl_framer_pending(const esl_framer *f, size_t *announced);
 /* Forget buffered bytes (a new connection). */
 void esl_framer_reset(esl_framer *f);
 /* Free the buffer. */
@@ -89,8 +101,10 @@ void esl_framer_free(esl_framer *f);
 
 /*
  * Decode %XX escapes in place, as FreeSWITCH's switch_url_decode() does
- * ('+' stays '+': FreeSWITCH encodes a plus sign as %2B). Returns the new
- * length.
+ * ('+' stays '+': FreeSWITCH encodes a plus sign as %2B; a '%' without two hex
+ * digits stays as it is). "%00" is left as written: it would cut the value short,
+ * and FreeSWITCH never writes it (switch_url_encode encodes the bytes of a C
+ * string). Returns the new length.
  */
 size_t esl_url_decode(char *s);
 
