@@ -113,21 +113,40 @@ static const char *const scripts[SC_COUNT] = {
     "return 1",
     /* remove: KEYS call, owner, leases, host set, gen; ARGV host, uuid, ttl. A call taken
      * over (generation 2 or more) keeps its generation: the host it was taken from may come
-     * back and must not take the call again. */
-    "local cur = redis.call('GET', KEYS[2]) "
-    "if cur and cur ~= ARGV[1] then return 0 end "
+     * back and must not take the call again. 1 removed, 0 another host's, 2 removed but for
+     * another application's data at the owner or generation key, left as it is. Those two
+     * are read with redis.pcall: a call hung up because such data sits there (its claim or
+     * its renewal refused) is removed all the same, where redis.call failed the whole script
+     * with WRONGTYPE (t_string.c getGenericCommand, checkType) and left the call's document,
+     * lease and place in the host's set behind, with an error logged at each removal. */
+    "local cur = redis.pcall('GET', KEYS[2]) "
+    "local odd = type(cur) == 'table' "
+    "if not odd and cur and cur ~= ARGV[1] then return 0 end "
     "if redis.call('TYPE', KEYS[1]).ok == 'string' then redis.call('DEL', KEYS[1]) end "
-    "redis.call('DEL', KEYS[2]) "
-    "if (tonumber(redis.call('GET', KEYS[5])) or 0) > 1 then "
+    "if not odd then redis.call('DEL', KEYS[2]) end "
+    "local g = redis.pcall('GET', KEYS[5]) "
+    "if type(g) == 'table' then "
+    "  odd = true "
+    "elseif (tonumber(g) or 0) > 1 then "
     "  redis.call('PEXPIRE', KEYS[5], ARGV[3]) "
     "else "
     "  redis.call('DEL', KEYS[5]) "
     "end "
     "redis.call('ZREM', KEYS[3], ARGV[2]) "
     "redis.call('SREM', KEYS[4], ARGV[2]) "
+    "if odd then return 2 end "
     "return 1",
-    /* release: KEYS owner, leases, host set; ARGV host, uuid. The lease ends now. */
-    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    /* release: KEYS owner, leases, host set; ARGV host, uuid. The lease ends now. 2 when
+     * another application's data sits at the owner key (read with redis.pcall, as in
+     * remove): no lease to end, the call only leaves the leases and the host's set; it is
+     * no orphan for the other hosts, who could not claim it either. */
+    "local cur = redis.pcall('GET', KEYS[1]) "
+    "if type(cur) == 'table' then "
+    "  redis.call('ZREM', KEYS[2], ARGV[2]) "
+    "  redis.call('SREM', KEYS[3], ARGV[2]) "
+    "  return 2 "
+    "end "
+    "if cur ~= ARGV[1] then return 0 end "
     "redis.call('DEL', KEYS[1]) "
     "redis.call('ZADD', KEYS[2], 0, ARGV[2]) "
     "redis.call('SREM', KEYS[3], ARGV[2]) "
@@ -994,7 +1013,18 @@ static void dispatch(redis_store *r, req *q, const redisReply *rep)
         reply_get(q, rep);
         break;
     case RQ_REMOVE:
+        if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 2)
+            log_at(r->log, LOG_DEBUG,
+                   "store: call %s: its keys removed, another application's data at its owner "
+                   "or generation key left as it is",
+                   q->uuid);
+        break;
     case RQ_RELEASE:
+        if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 2)
+            log_at(r->log, LOG_DEBUG,
+                   "store: call %s: released, another application's data at its owner key "
+                   "left as it is",
+                   q->uuid);
         break;
     case RQ_LIST:
         reply_list(q, rep);

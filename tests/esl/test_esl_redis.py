@@ -259,6 +259,8 @@ class RedisStoreTest(unittest.TestCase):
             self.assert_logged_in(report, u)
         self.assertEqual(len(re.findall(r"parked; another host took it", c.log("a") + c.log("b"))),
                          len(uuids))
+        # Nothing Redis refused: each call's keys removed as it ended, without an error.
+        self.assertNotIn("Redis answered an error", c.log("a") + c.log("b"))
         self.assert_once_per_key(mock_log)
         self.assert_no_keys(c)
 

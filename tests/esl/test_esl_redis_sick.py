@@ -240,6 +240,7 @@ class SickRedisTest(unittest.TestCase):
         self.assertIn(base.LIST_PROMPT, base.prompt_of(
             [e for e in report["calls"][fine]["executes"] if e["app"] in base.ASKS][-1]))
         self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
+        self.assertNotIn("Redis answered an error", both)
         self.assertTrue(mock_log)
 
     def test_another_applications_key_appears_mid_call(self):
@@ -305,6 +306,37 @@ class SickRedisTest(unittest.TestCase):
         self.assertNotIn("in doubt", log)
         self.assertNotIn("store: connection to Redis", log)
         self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
+        # The call's own keys removed all the same, without an error: its document, its
+        # lease, its place in the host's set (the owner key read with redis.pcall). Only the
+        # other application's hash is left.
+        self.assertNotIn("WRONGTYPE", log)
+        self.assertNotIn("Redis answered an error", log)
+        self.assertEqual(sorted(r.command("KEYS", BASE_KEY + "*")),
+                         [BASE_KEY + "owner:" + squatted])
+
+    def test_another_applications_key_as_the_host_stops(self):
+        """Another application writes a hash at the owner key of a live call, and the host is
+        stopped (SIGINT) at once: it releases its live calls (or, had its renewal come first,
+        hangs that call up and removes it). Either way the owner key is read with
+        redis.pcall: no error, the hash left as it was, the call out of the leases and the
+        host's set. Before, the release's GET failed the whole script with WRONGTYPE."""
+        uuid = base.call_uuid(529)
+        c = shared.Cluster(self, {"connections": 1, "calls": [
+            {"uuid": uuid, "inputs": [{"digits": "1"}, {"digits": PHONE}, {"hold": True}]}]})
+        c.start()
+        c.start_host("a")
+        c.wait_log("a", r"call %s: ask in ivr.auth.verify_otp" % uuid)
+        r = c.redis.client()
+        r.command("DEL", BASE_KEY + "owner:" + uuid)
+        r.command("HSET", BASE_KEY + "owner:" + uuid, "field", "value")
+        c.stop_host("a")
+        log = c.log("a")
+        self.assertNotIn("Redis answered an error", log)
+        self.assertNotIn("WRONGTYPE", log)
+        self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + uuid, "field"), "value")
+        self.assertIsNone(r.command("ZSCORE", BASE_KEY + "leases", uuid))
+        self.assertEqual(r.command("SISMEMBER", BASE_KEY + "host:host-a", uuid), 0)
+        c.h.stop()
 
     def test_unusable_snapshots_at_takeover(self):
         """Host a dies with three calls at the code; their snapshots are then garbled (bytes
