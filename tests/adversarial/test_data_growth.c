@@ -19,104 +19,22 @@
 
 #include <jansson.h>
 
+#include "adv_session.h"
 #include "ivrsm/ivrsm.h"
 
-/* ------------------------------------------------------ a counting allocator */
-
-typedef struct counted {
-    size_t now, peak;
-} counted;
-
-/* Each block carries its size in front (16 bytes, to keep the alignment). */
-static void *c_malloc(size_t n, void *user)
-{
-    counted *c = user;
-    unsigned char *p = malloc(n + 16);
-    if (!p)
-        return NULL;
-    memcpy(p, &n, sizeof n);
-    c->now += n;
-    if (c->now > c->peak)
-        c->peak = c->now;
-    return p + 16;
-}
-
-static void c_free(void *ptr, void *user)
-{
-    if (!ptr)
-        return;
-    counted *c = user;
-    unsigned char *p = (unsigned char *)ptr - 16;
-    size_t n;
-    memcpy(&n, p, sizeof n);
-    c->now -= n;
-    free(p);
-}
-
-static void *c_calloc(size_t count, size_t size, void *user)
-{
-    if (size && count > SIZE_MAX / size)
-        return NULL;
-    void *p = c_malloc(count * size, user);
-    if (p)
-        memset(p, 0, count * size);
-    return p;
-}
-
-static void *c_realloc(void *ptr, size_t size, void *user)
-{
-    if (!ptr)
-        return c_malloc(size, user);
-    size_t old;
-    memcpy(&old, (unsigned char *)ptr - 16, sizeof old);
-    void *q = c_malloc(size, user);
-    if (!q)
-        return NULL;
-    memcpy(q, ptr, old < size ? old : size);
-    c_free(ptr, user);
-    return q;
-}
-
 /* ------------------------------------------------------------------ a call */
-
-typedef struct trace_log {
-    char text[1 << 16];
-    size_t len;
-} trace_log;
-
-static void on_trace(void *user, const char *record)
-{
-    trace_log *t = user;
-    size_t n = strlen(record);
-    if (n > 4096)
-        n = 4096; /* records quoting a long prompt: their start is enough */
-    if (t->len + n + 2 < sizeof t->text) {
-        memcpy(t->text + t->len, record, n);
-        t->len += n;
-        t->text[t->len++] = '\n';
-        t->text[t->len] = 0;
-    }
-}
 
 typedef struct call {
     ivrsm_machine *m;
     ivrsm_session *s;
     ivrsm_mem mem;
-    counted count;
-    trace_log trace;
+    adv_count count;
+    adv_trace trace;
     char last_ask[256];
     char hangup[64];
     uint64_t http_id;
     int https;
 } call;
-
-static void load(call *c, const char *yaml)
-{
-    ivrsm_error err;
-    int rc =
-        ivrsm_machine_load_buffer(yaml, strlen(yaml), IVRSM_FORMAT_YAML, "t.yaml", &c->m, &err);
-    ck_assert_msg(rc == 0, "load: %s", err.message);
-}
 
 static void drain(call *c)
 {
@@ -135,16 +53,16 @@ static void drain(call *c)
 
 static void start(call *c, const char *yaml, const char *ctx_json)
 {
-    load(c, yaml);
-    c->mem = (ivrsm_mem){&c->count, c_malloc, c_free, c_calloc, c_realloc};
+    c->m = adv_load(yaml);
+    c->mem = adv_counting(&c->count);
+    c->trace.cut = 4096; /* records quoting a long prompt: their start is enough */
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.session_id = "s-growth";
     o.ctx_json = ctx_json;
-    o.trace = on_trace;
+    o.trace = adv_on_trace;
     o.trace_user = &c->trace;
     o.mem = &c->mem;
-    ck_assert_int_eq(ivrsm_session_new(c->m, &o, &c->s, NULL), 0);
-    ck_assert_int_eq(ivrsm_session_start(c->s), 0);
+    c->s = adv_start(c->m, &o);
     drain(c);
 }
 
@@ -161,11 +79,8 @@ static void finish(call *c)
  */
 static int press_until_end(call *c, int presses, size_t peak_max)
 {
-    ivrsm_event ev = IVRSM_EVENT_INIT;
-    ev.type = IVRSM_EVENT_DTMF;
-    ev.text = "1";
     for (int i = 1; i <= presses; i++) {
-        ck_assert_int_eq(ivrsm_session_feed(c->s, &ev), 0);
+        adv_feed(c->s, IVRSM_EVENT_DTMF, "1");
         drain(c);
         ck_assert_msg(c->count.peak <= peak_max, "press %d: the session held %zu bytes (bound %zu)",
                       i, c->count.peak, peak_max);
@@ -176,24 +91,30 @@ static int press_until_end(call *c, int presses, size_t peak_max)
     return presses;
 }
 
+/* A menu whose route runs `set` (a YAML flow map) at each press of 1 (or "again"), as often as
+ * a state may be entered, so that no other bound stops the call first; `more` is added to the
+ * machine's globals.limits, `rest` after the menu. */
+#define AGAIN_MENU(more, set, rest)                                                                \
+    "machine: t\nversion: '1'\nlocale: en-US\n"                                                    \
+    "globals:\n  limits: {max_state_visits: 65535" more "}\n"                                      \
+    "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"                                      \
+    "states:\n"                                                                                    \
+    "  menu:\n"                                                                                    \
+    "    type: prompt_and_listen\n"                                                                \
+    "    prompt: Press 1.\n"                                                                       \
+    "    routes:\n"                                                                                \
+    "      - when_intent: again\n"                                                                 \
+    "        set: " set "\n"                                                                       \
+    "        next: menu\n" rest
+
 /* A menu whose every turn doubles a text in ctx: 2^n bytes after n presses. Visits are the
  * most a machine may allow, so no other bound stops it first. */
 START_TEST(set_doubling_a_text_escalates)
 {
     call c = {0};
     start(&c,
-          "machine: t\nversion: '1'\nlocale: en-US\n"
-          "globals:\n  limits: {max_state_visits: 65535, max_steps_per_event: 10000}\n"
-          "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
-          "states:\n"
-          "  menu:\n"
-          "    type: prompt_and_listen\n"
-          "    prompt: Press 1.\n"
-          "    routes:\n"
-          "      - when_intent: again\n"
-          "        set: {log: '{{ctx.log}}{{ctx.log}}ab'}\n"
-          "        next: menu\n"
-          "  bye: {type: prompt_end, prompt: Goodbye.}\n",
+          AGAIN_MENU(", max_steps_per_event: 10000", "{log: '{{ctx.log}}{{ctx.log}}ab'}",
+                     "  bye: {type: prompt_end, prompt: Goodbye.}\n"),
           NULL);
     /* 2^20 bytes is IVRSM_MAX_TEXT_BYTES: the 20th press is refused. */
     int presses = press_until_end(&c, 40, 8u * IVRSM_MAX_TEXT_BYTES);
@@ -212,18 +133,7 @@ END_TEST
 START_TEST(set_copying_ctx_into_itself_escalates)
 {
     call c = {0};
-    start(&c,
-          "machine: t\nversion: '1'\nlocale: en-US\n"
-          "globals:\n  limits: {max_state_visits: 65535}\n"
-          "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
-          "states:\n"
-          "  menu:\n"
-          "    type: prompt_and_listen\n"
-          "    prompt: Press 1.\n"
-          "    routes:\n"
-          "      - when_intent: again\n"
-          "        set: {tree: {left: '{{ctx.tree}}', right: '{{ctx.tree}}'}}\n"
-          "        next: menu\n",
+    start(&c, AGAIN_MENU("", "{tree: {left: '{{ctx.tree}}', right: '{{ctx.tree}}'}}", ""),
           "{\"tree\": \"0123456789abcdef0123456789abcdef\"}");
     /* ctx's bound, and what one put may add past it before it is checked (two copies of a
      * ctx within the bound), and the store's block grown by half again. */
@@ -329,17 +239,8 @@ END_TEST
  * came. */
 START_TEST(restored_answer_lets_ctx_compact)
 {
-    static const char yaml[] = "machine: t\nversion: '1'\nlocale: en-US\n"
-                               "globals:\n  limits: {max_state_visits: 65535}\n"
-                               "intents:\n  again: {utterances: [again], dtmf: ['1']}\n"
-                               "states:\n"
-                               "  menu:\n"
-                               "    type: prompt_and_listen\n"
-                               "    prompt: Press 1.\n"
-                               "    routes:\n"
-                               "      - when_intent: again\n"
-                               "        set: {copy: '{{ctx.big}}{{ctx.n}}', n: '{{ctx.n}}1'}\n"
-                               "        next: menu\n";
+    static const char yaml[] =
+        AGAIN_MENU("", "{copy: '{{ctx.big}}{{ctx.n}}', n: '{{ctx.n}}1'}", "");
     size_t size = 256 * 1024;
     char *ctx_json = malloc(size + 64);
     int n = snprintf(ctx_json, 64, "{\"n\": \"1\", \"big\": \"");
@@ -401,9 +302,5 @@ int main(void)
     tcase_add_test(tc, request_value_past_text_bound_fails_the_action);
     tcase_add_test(tc, restored_answer_lets_ctx_compact);
     suite_add_tcase(suite, tc);
-    SRunner *r = srunner_create(suite);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return adv_run(suite);
 }

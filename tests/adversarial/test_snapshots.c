@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adv_session.h"
 #include "ivrsm/ivrsm.h"
 
 /* A question that re-prompts a silent caller twice, then says goodbye; a retry state that
@@ -39,10 +40,7 @@ static ivrsm_machine *machine;
 
 static void setup(void)
 {
-    ivrsm_error err;
-    ck_assert_msg(ivrsm_machine_load_buffer(machine_yaml, strlen(machine_yaml), IVRSM_FORMAT_YAML,
-                                            "t.yaml", &machine, &err) == 0,
-                  "%s", err.message);
+    machine = adv_load(machine_yaml);
 }
 
 static void teardown(void)
@@ -50,21 +48,13 @@ static void teardown(void)
     ivrsm_machine_unref(machine);
 }
 
-static void drain(ivrsm_session *s)
-{
-    while (ivrsm_session_next_command(s))
-        ;
-}
-
 /* The snapshot of a call waiting for its first answer, as a JSON object. */
 static json_t *asking(void)
 {
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.session_id = "s-snap";
-    ivrsm_session *s = NULL;
-    ck_assert_int_eq(ivrsm_session_new(machine, &o, &s, NULL), 0);
-    ck_assert_int_eq(ivrsm_session_start(s), 0);
-    drain(s);
+    ivrsm_session *s = adv_start(machine, &o);
+    adv_drain(s);
     char *text = NULL;
     ck_assert_int_eq(ivrsm_session_snapshot(s, &text), 0);
     json_t *j = json_loads(text, 0, NULL);
@@ -145,10 +135,8 @@ START_TEST(test_counters_at_their_bounds_restore)
     ivrsm_session *s = NULL;
     ivrsm_error err;
     ck_assert_msg(restore(j, &s, &err) == 0, "%s", err.message);
-    ivrsm_event ev = IVRSM_EVENT_INIT;
-    ev.type = IVRSM_EVENT_NOINPUT;
-    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
-    drain(s);
+    adv_feed(s, IVRSM_EVENT_NOINPUT, NULL);
+    adv_drain(s);
     ck_assert(ivrsm_session_ended(s));
     ivrsm_session_free(s);
     json_decref(j);
@@ -166,10 +154,8 @@ START_TEST(test_restored_silent_caller_is_bounded)
     ck_assert_msg(restore(j, &s, &err) == 0, "%s", err.message);
     int events = 0;
     while (!ivrsm_session_ended(s) && events < 10) {
-        ivrsm_event ev = IVRSM_EVENT_INIT;
-        ev.type = IVRSM_EVENT_NOINPUT;
-        ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
-        drain(s);
+        adv_feed(s, IVRSM_EVENT_NOINPUT, NULL);
+        adv_drain(s);
         events++;
     }
     ck_assert_int_eq(events, 1);
@@ -193,9 +179,5 @@ static Suite *snapshots_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(snapshots_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return adv_run(snapshots_suite());
 }
