@@ -165,7 +165,13 @@ START_TEST(messages_kept)
     } cases[] = {
         {"{\"a\": 1,\n \"a\": 2}", IVRSM_ESYNTAX, "duplicate key 'a'"},
         {"{\"a\": \"\\u0000\"}", IVRSM_ESYNTAX, "JSON syntax error: \\u0000 is not allowed"},
-        {"{\"a\": 99999999999999999999}", IVRSM_ESYNTAX, "JSON syntax error: too big integer"},
+        /* As the YAML reader says it (it said "JSON syntax error: too big integer near ..."). */
+        {"{\"a\": 99999999999999999999}", IVRSM_ESYNTAX,
+         "the integer 99999999999999999999 is out of range (-9223372036854775808 to "
+         "9223372036854775807)"},
+        {"{\"a\": -9223372036854775809}", IVRSM_ESYNTAX,
+         "the integer -9223372036854775809 is out of range (-9223372036854775808 to "
+         "9223372036854775807)"},
         {"{\"a\": 1e400}", IVRSM_ESYNTAX, "JSON syntax error: real number overflow"},
         {"{\"a\": \"\xC3\x28\"}", IVRSM_ESYNTAX, "invalid UTF-8 (the document must be UTF-8 text)"},
     };

@@ -702,8 +702,17 @@ typedef struct ivrsm_command {
     const char *language;
 } ivrsm_command;
 
-/* Milliseconds since the Unix epoch; the session never reads a clock itself. */
+/*
+ * Milliseconds since the Unix epoch; the session never reads a clock itself.
+ * A clock gives a time of the years 1 to 9999 (UTC), IVRSM_CLOCK_MIN_MS to
+ * IVRSM_CLOCK_MAX_MS: ivrsm_session_start() and ivrsm_session_feed() read it
+ * before anything else and refuse any other time with IVRSM_EINVAL, the
+ * session unchanged (a clock never set, a sign error, INT64_MIN as "no time").
+ */
 typedef int64_t (*ivrsm_clock_fn)(void *user);
+
+#define IVRSM_CLOCK_MIN_MS (-62135596800000LL) /* 0001-01-01T00:00:00.000Z */
+#define IVRSM_CLOCK_MAX_MS 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
 
 /*
  * Trace sink: receives one record per call as a JSON object text (no newline)
@@ -779,7 +788,8 @@ IVRSM_API int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *o
                                 ivrsm_session **out, ivrsm_error *err);
 
 /*
- * Enter the initial state. Returns 0, IVRSM_EINVAL, IVRSM_ESTATE (already
+ * Enter the initial state. Returns 0, IVRSM_EINVAL (also a clock outside
+ * IVRSM_CLOCK_MIN_MS..IVRSM_CLOCK_MAX_MS: not started), IVRSM_ESTATE (already
  * started) or IVRSM_ENOMEM (as for ivrsm_session_feed()).
  */
 IVRSM_API int ivrsm_session_start(ivrsm_session *s);
@@ -791,7 +801,9 @@ IVRSM_API int ivrsm_session_start(ivrsm_session *s);
  *   IVRSM_ESTALE     (a result for a command that is not pending; nothing happened),
  *   IVRSM_EUNEXPECTED (e.g. caller input while an http command is pending),
  *   IVRSM_EENDED     (the session has ended), IVRSM_ESTATE (not started),
- *   IVRSM_EINVAL (also a size that is neither 0 nor a layout of the library),
+ *   IVRSM_EINVAL (also a size that is neither 0 nor a layout of the library,
+ *   or a clock outside IVRSM_CLOCK_MIN_MS..IVRSM_CLOCK_MAX_MS; nothing happened:
+ *   feed the event again once the clock is right),
  *   IVRSM_ELIMIT (text longer than IVRSM_MAX_INPUT_BYTES),
  *   IVRSM_ENOMEM (memory ran out: the step was not done and its commands are
  *   withdrawn; the session answers IVRSM_ENOMEM to every call but

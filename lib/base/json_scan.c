@@ -4,6 +4,7 @@
  */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json_scan.h"
@@ -188,4 +189,23 @@ int ivrsm_json_int_value(const char *s, size_t len, json_int_t *out)
     }
     *out = negative ? (json_int_t)(0 - v) : (json_int_t)v;
     return 0;
+}
+
+bool ivrsm_json_int_range_error(const char *jansson_text, char *out, size_t size)
+{
+    static const char *const prefixes[] = {"too big integer near '",
+                                           "too big negative integer near '"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(jansson_text, prefixes[i], n) != 0)
+            continue;
+        const char *number = jansson_text + n;
+        size_t len = strlen(number);
+        if (len < 2 || number[len - 1] != '\'')
+            return false;
+        snprintf(out, size, "the integer %.*s is out of range (" IVRSM_INT_RANGE ")",
+                 (int)(len - 1), number);
+        return true;
+    }
+    return false;
 }

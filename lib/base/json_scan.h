@@ -111,4 +111,15 @@ const char *ivrsm_json_scan_number(const char *p, const char *end, bool *real, b
  * fit json_int_t (jansson: "too big integer"). */
 int ivrsm_json_int_value(const char *s, size_t len, json_int_t *out);
 
+/* What every reader says of an integer past 64 bits, YAML or JSON, machine, ctx or snapshot:
+ * printf("the integer %s is out of range (" IVRSM_INT_RANGE ")", its text). */
+#define IVRSM_INT_RANGE "-9223372036854775808 to 9223372036854775807"
+
+/*
+ * jansson's error text for such an integer ("too big integer near '9223372036854775808'",
+ * "too big negative integer near '-9223372036854775809'") said as above, into out[0..size).
+ * Returns true when the text was one of those; false, with out untouched, for any other.
+ */
+bool ivrsm_json_int_range_error(const char *jansson_text, char *out, size_t size);
+
 #endif

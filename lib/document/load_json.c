@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "dom.h"
 #include "json_fast.h"
+#include "json_scan.h"
 #include "syntax_hints.h"
 #include "utf8.h"
 
@@ -338,6 +339,9 @@ static int syntax_error(const json_error_t *je, const char *data, size_t len, co
                                     "JSON syntax error: JSON has no comments: remove this one, "
                                     "or write the machine in YAML, where '#' starts a comment "
                                     "('ivrsm convert FILE --to yaml' converts a JSON machine)");
+    char range[200];
+    if (ivrsm_json_int_range_error(je->text, range, sizeof range))
+        return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "%s", range);
     return ivrsm_diag_set_error(err, IVRSM_ESYNTAX, name, line, column, "", "JSON syntax error: %s",
                                 je->text);
 }

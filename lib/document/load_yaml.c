@@ -18,6 +18,7 @@
 
 #include "diag.h"
 #include "dom.h"
+#include "json_scan.h"
 #include "mem.h"
 #include "yaml_core.h"
 #include "syntax_hints.h"
@@ -152,7 +153,7 @@ static int type_plain_scalar(yaml_reader *r, dom_node *n)
 {
     if (!ivrsm_yaml_core_type_node(n))
         return fail(r, IVRSM_ESYNTAX, n->line, n->column,
-                    "the integer %s is out of range (at most 9223372036854775807)", n->text);
+                    "the integer %s is out of range (" IVRSM_INT_RANGE ")", n->text);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "json_scan.h"
 #include "session.h"
 #include "versioned.h"
 #include "strmap.h"
@@ -293,7 +294,9 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
                 /* Not JSON: jansson says where and why (read again, on this path only). */
                 json_error_t e;
                 json_decref(json_loads(opts->ctx_json, JSON_DECODE_ANY, &e));
-                snprintf(why, sizeof why, "ctx_json is not JSON: %s (line %d, column %d)", e.text,
+                char range[200];
+                snprintf(why, sizeof why, "ctx_json is not JSON: %s (line %d, column %d)",
+                         ivrsm_json_int_range_error(e.text, range, sizeof range) ? range : e.text,
                          e.line, e.column);
             }
             json_decref(ctx);
@@ -360,6 +363,16 @@ static int step_failed(ivrsm_session *s)
     return s->failed;
 }
 
+/* Whether the host's clock gives a time outside the years 1 to 9999 (ivrsm.h): read before the
+ * step changes anything, so that a refused start or event leaves the session as it was. */
+static bool clock_out_of_range(const ivrsm_session *s)
+{
+    if (!s->clock)
+        return false;
+    int64_t now = s->clock(s->clock_user);
+    return now < IVRSM_CLOCK_MIN_MS || now > IVRSM_CLOCK_MAX_MS;
+}
+
 int ivrsm_session_start(ivrsm_session *s)
 {
     if (!s)
@@ -368,6 +381,8 @@ int ivrsm_session_start(ivrsm_session *s)
         return s->failed;
     if (s->phase != PHASE_NEW)
         return IVRSM_ESTATE;
+    if (clock_out_of_range(s))
+        return IVRSM_EINVAL;
     ivrsm_s_release_out(s);
     s->steps = 0;
     ivrsm_s_now_refresh(s);
@@ -458,6 +473,8 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     int rc = admissible(s, ev);
     if (rc != 0)
         return rc;
+    if (clock_out_of_range(s))
+        return IVRSM_EINVAL;
     if (ev->event_id && remember_event(s, ev->event_id) != 0) {
         ivrsm_s_fail(s);
         return step_failed(s);

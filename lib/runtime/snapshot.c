@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_scan.h"
 #include "session.h"
 
 #define SNAPSHOT_FORMAT "ivrsm-session/1"
@@ -439,8 +440,19 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
     if (ivrsm_s_response_read(mem, NULL, snapshot, len, NULL, &j) == IVRSM_ENOMEM)
         return IVRSM_ENOMEM;
     if (!json_is_object(j)) {
-        json_decref(j);
-        return fail(err, "not a JSON object");
+        if (j) {
+            json_decref(j);
+            return fail(err, "not a JSON object");
+        }
+        /* Not JSON: jansson says where and why (read again, on this path only), an integer past
+         * 64 bits as the machine's readers say it. */
+        json_error_t e;
+        json_decref(json_loads(snapshot, JSON_DECODE_ANY, &e));
+        char range[200], why[400];
+        snprintf(why, sizeof why, "not JSON: %s (line %d, column %d)",
+                 ivrsm_json_int_range_error(e.text, range, sizeof range) ? range : e.text, e.line,
+                 e.column);
+        return fail(err, why);
     }
     const char *format = json_string_value(json_object_get(j, "format"));
     const char *name = json_string_value(json_object_get(j, "machine"));

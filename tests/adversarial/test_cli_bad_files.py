@@ -61,6 +61,58 @@ COMMANDS = [
 ]
 
 
+RANGE = "is out of range (-9223372036854775808 to 9223372036854775807)"
+CLOCK = "the clock is outside the years 1 to 9999 (UTC)"
+LISTEN = ('machine: m\nversion: "1"\nlocale: en-US\nstates:\n'
+          '  a:\n    type: prompt_and_listen\n    prompt: Hi.\n    fallback: {next: b}\n'
+          '  b: {type: prompt_end, prompt: Bye.}\n')
+
+# Integers past 64 bits and clocks outside the calendar, wherever a file or an option gives
+# them: (files {name: text}, arguments, stdin, exit status, what the message must say).
+OUT_OF_RANGE = [
+    ({"m.yaml": GOOD.replace('"1"', "18446744073709551616")}, ["validate", "{m.yaml}"], "", 1,
+     "the integer 18446744073709551616 " + RANGE),
+    ({"m.yaml": GOOD.replace('"1"', "-9223372036854775809")}, ["validate", "{m.yaml}"], "", 1,
+     "the integer -9223372036854775809 " + RANGE),
+    ({"m.json": '{"machine":"m","version":9223372036854775808,"states":{}}'},
+     ["validate", "{m.json}"], "", 1, "the integer 9223372036854775808 " + RANGE),
+    ({"m.yaml": LISTEN, "s.yaml": "name: s\nmachine: m.yaml\nctx: {n: 99999999999999999999}\n"
+      "steps:\n  - say: hi\n"}, ["test", "{s.yaml}"], "", 2,
+     "the integer 99999999999999999999 " + RANGE),
+    ({"m.yaml": LISTEN, "r.json": '{"x": {"status": 200, "body": {"n": 18446744073709551616}}}'},
+     ["sim", "{m.yaml}", "--responses", "{r.json}"], "", 2,
+     "the integer 18446744073709551616 " + RANGE),
+    ({"m.yaml": LISTEN, "t.trace": '{"kind":"header","n":18446744073709551616}\n'},
+     ["replay", "{t.trace}"], "", 2, "the integer 18446744073709551616 " + RANGE),
+    ({"m.yaml": LISTEN}, ["sim", "{m.yaml}", "--now", "0000-06-01T00:00:00Z"], "say hi\n", 1, CLOCK),
+    ({"m.yaml": LISTEN}, ["sim", "{m.yaml}", "--now", "9999-12-31T23:30:00-05:00"], "say hi\n", 1,
+     CLOCK),
+    ({"m.yaml": LISTEN, "s.yaml": "name: s\nmachine: m.yaml\nnow: -9223372036854775808\n"
+      "steps:\n  - say: hi\n"}, ["test", "{s.yaml}"], "", 1, CLOCK),
+]
+
+
+def out_of_range(ivrsm, tmp):
+    """Each OUT_OF_RANGE case: its exit status and its message. Returns the failures."""
+    failed = 0
+    for i, (files, args, stdin, status, says) in enumerate(OUT_OF_RANGE):
+        where = os.path.join(tmp, "range-%d" % i)
+        os.mkdir(where)
+        names = {}
+        for name, text in files.items():
+            names[name] = os.path.join(where, name)
+            with open(names[name], "w") as f:
+                f.write(text)
+        argv = [names[a[1:-1]] if a.startswith("{") else a for a in args]
+        r = subprocess.run([ivrsm] + argv, input=stdin.encode(), capture_output=True, timeout=60)
+        out = (r.stdout + r.stderr).decode("utf-8", "replace")
+        if r.returncode != status or says not in out or "Sanitizer" in out:
+            failed += 1
+            print("ivrsm %s: exit %d (want %d), want '%s' in:\n  %s" % (
+                " ".join(args), r.returncode, status, says, out[:400].replace("\n", "\n  ")))
+    return failed
+
+
 def main():
     ivrsm = sys.argv[1]
     failed = 0
@@ -118,6 +170,8 @@ def main():
                     failed += 1
                     print("ivrsm %s: %s\n  %s" % (" ".join(cmd).format(f=name, tmp="T", good="good.yaml"),
                                                 "; ".join(problems), out[:400].replace("\n", "\n  ")))
+        failed += out_of_range(ivrsm, tmp)
+        runs += len(OUT_OF_RANGE)
     print("%d runs, %d failed" % (runs, failed))
     return 1 if failed else 0
 

@@ -15,6 +15,7 @@
 
 #include "bounded_read.h"
 #include "json_real.h"
+#include "json_scan.h"
 #include "driver.h"
 #include "sim_trace.h"
 #include "term.h"
@@ -90,8 +91,11 @@ static int read_trace(replay *r)
         json_error_t e;
         json_t *rec = json_loads(line, 0, &e);
         if (!json_is_object(rec)) {
+            char range[200];
             fprintf(stderr, "%s:%ld:%d: not a trace record: %s\n", r->file, number, e.column,
-                    rec ? "expected a JSON object" : e.text);
+                    rec ? "expected a JSON object"
+                    : ivrsm_json_int_range_error(e.text, range, sizeof range) ? range
+                                                                              : e.text);
             json_decref(rec);
             status = 2;
             break;

@@ -10,6 +10,7 @@
 
 #include "bounded_read.h"
 #include "json_real.h"
+#include "json_scan.h"
 #include "driver.h"
 #include "sim_inspect.h"
 #include "sim_trace.h"
@@ -229,10 +230,12 @@ static int load_responses(const char *path, json_t **out)
     *out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     free(text);
     if (!*out) {
+        char range[200];
+        const char *why = ivrsm_json_int_range_error(e.text, range, sizeof range) ? range : e.text;
         if (e.line > 0)
-            fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column > 0 ? e.column : 1, e.text);
+            fprintf(stderr, "%s:%d:%d: %s\n", path, e.line, e.column > 0 ? e.column : 1, why);
         else
-            fprintf(stderr, "ivrsm sim: %s\n", e.text);
+            fprintf(stderr, "ivrsm sim: %s\n", why);
         return 2;
     }
     if (!json_is_object(*out)) {

@@ -37,6 +37,16 @@ static int64_t clock_now(void *user)
     return ((const drv *)user)->now_ms;
 }
 
+/* Why the session refused a start or an event: the library's words, or, for a clock outside the
+ * years 1 to 9999 (--now, a scenario's now:, a trace's header), which the session refuses with
+ * IVRSM_EINVAL, that. */
+static const char *refusal(const drv *d, int rc)
+{
+    if (rc == IVRSM_EINVAL && (d->now_ms < IVRSM_CLOCK_MIN_MS || d->now_ms > IVRSM_CLOCK_MAX_MS))
+        return "the clock is outside the years 1 to 9999 (UTC)";
+    return ivrsm_strerror(rc);
+}
+
 /* Real time moves on between events, never during one (so a replay can match). */
 static void tick(drv *d)
 {
@@ -287,7 +297,7 @@ static drv_status feed_result(drv *d, const ivrsm_event *ev)
     int rc = ivrsm_session_feed(d->s, ev);
     if (rc != 0)
         return fail(d, DRV_FAILED, "the session refused the result of command %llu: %s",
-                    (unsigned long long)ev->command_id, ivrsm_strerror(rc));
+                    (unsigned long long)ev->command_id, refusal(d, rc));
     d->events++;
     return DRV_OK;
 }
@@ -451,7 +461,7 @@ drv_status drv_start(drv *d)
 {
     int rc = ivrsm_session_start(d->s);
     if (rc != 0)
-        return fail(d, DRV_FAILED, "cannot start the session: %s", ivrsm_strerror(rc));
+        return fail(d, DRV_FAILED, "cannot start the session: %s", refusal(d, rc));
     drv_status st = roundtrip(d);
     return st != DRV_OK ? st : pump(d);
 }
@@ -536,7 +546,7 @@ static drv_status feed_caller_input(drv *d, const drv_input *in)
     ivrsm_event ev = {.type = in->type, .text = in->text, .confidence = in->confidence};
     int rc = ivrsm_session_feed(d->s, &ev);
     if (rc != 0)
-        return fail(d, DRV_REFUSED, "the session refused the input: %s", ivrsm_strerror(rc));
+        return fail(d, DRV_REFUSED, "the session refused the input: %s", refusal(d, rc));
     d->events++;
     if (in->type == IVRSM_EVENT_HANGUP && !d->end_kind)
         d->end_kind = "hangup";
