@@ -67,7 +67,11 @@ export interface SessionOptions {
   sessionId?: string | null;
   /** Initial ctx: an object, or its JSON text. */
   ctx?: { [key: string]: Json } | string | null;
-  /** Now, in milliseconds since the epoch (a Date or BigInt works too). Called synchronously. */
+  /**
+   * Now, in milliseconds since the epoch (a Date or BigInt works too), within the years 1 to
+   * 9999. Called synchronously, at start() and at each event before anything else: a clock that
+   * throws or gives another time makes that call throw, the session unchanged.
+   */
   clock?: (() => number | bigint | Date) | null;
   /** Receives every trace record, secrets replaced by "***". Called synchronously. */
   trace?: ((record: TraceRecord) => void) | null;
@@ -218,8 +222,11 @@ export declare class Machine {
 
 export declare class Session {
   private constructor(machine: Machine, opts?: SessionOptions);
-  /** Throws an IvrsmError with code 'ESNAPSHOT' for a malformed or foreign snapshot. */
-  static restore(machine: Machine, snapshot: string, opts?: RestoreOptions): Session;
+  /**
+   * snapshot: the text snapshot() gave, or its bytes as a Buffer. Throws an IvrsmError with
+   * code 'ESNAPSHOT' for a malformed or foreign snapshot.
+   */
+  static restore(machine: Machine, snapshot: string | Buffer, opts?: RestoreOptions): Session;
   readonly machine: Machine;
   start(): void;
   /** Returns when the event was taken; throws (EDUPLICATE, ESTALE, EUNEXPECTED, EENDED, ESTATE, ELIMIT) when it was ignored. */

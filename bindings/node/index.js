@@ -136,6 +136,34 @@ function documentText(text) {
   throw invalid('a document must be a string or a Buffer', 'ERR_INVALID_ARG_TYPE', TypeError);
 }
 
+/*
+ * `value` as JSON text, or the binding's error: JSON.stringify's own TypeError (a BigInt, an
+ * object that holds itself) names no argument and has no code. A Number past 2^63 - 1 is
+ * written as its digits, which the library refuses as it refuses any such integer.
+ */
+function jsonText(value, what) {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw invalid(`${what} cannot be written as JSON: ${err.message.split('\n')[0]}`,
+      'ERR_INVALID_ARG_VALUE', TypeError);
+  }
+  /* A function or a symbol: JSON has no such value, and "no body" is not what was given. */
+  if (text === undefined) {
+    throw invalid(`${what} cannot be written as JSON: a ${typeof value}`, 'ERR_INVALID_ARG_VALUE',
+      TypeError);
+  }
+  return text;
+}
+
+/* A snapshot as the addon takes it: its text, or a Buffer's bytes as they are. */
+function snapshotText(snapshot) {
+  if (typeof snapshot === 'string') return wellFormed(snapshot, 'snapshot');
+  if (Buffer.isBuffer(snapshot)) return snapshot;
+  throw invalid('a snapshot must be a string or a Buffer', 'ERR_INVALID_ARG_TYPE', TypeError);
+}
+
 /* What a clock returned, as milliseconds since the epoch. */
 function milliseconds(value) {
   if (value instanceof Date) return value.getTime();
@@ -274,7 +302,7 @@ class Session {
     }
     let ctxJson = null;
     if (typeof opts.ctx === 'string') ctxJson = wellFormed(opts.ctx, 'ctx');
-    else if (opts.ctx !== undefined && opts.ctx !== null) ctxJson = JSON.stringify(opts.ctx);
+    else if (opts.ctx !== undefined && opts.ctx !== null) ctxJson = jsonText(opts.ctx, 'ctx');
     this._handle = native.sessionNew(machine._handle, {
       callId: optionalString(opts.callId, 'callId'),
       sessionId: optionalString(opts.sessionId, 'sessionId'),
@@ -293,8 +321,7 @@ class Session {
       throw invalid('restore needs an ivrsm.Machine', 'ERR_INVALID_ARG_TYPE', TypeError);
     }
     const options = opts || {};
-    const handle = native.sessionRestore(machine._handle,
-      typeof snapshot === 'string' ? wellFormed(snapshot, 'snapshot') : snapshot, {
+    const handle = native.sessionRestore(machine._handle, snapshotText(snapshot), {
       limits: checkLimits(options.limits),
       ...nativeCallbacks(options),
     });
@@ -383,7 +410,7 @@ function resultBody(body) {
   if (typeof body === 'string') return wellFormed(body, 'body');
   /* Its bytes as they are: a body that is not UTF-8 is not JSON, and the action fails. */
   if (Buffer.isBuffer(body)) return body;
-  return JSON.stringify(body);
+  return jsonText(body, 'body');
 }
 
 /* Check an event and give it the addon's shape. */

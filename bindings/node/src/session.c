@@ -41,25 +41,33 @@ static bool call_callback(session_handle *h, const char *key, size_t argc, napi_
     return true;
 }
 
+/*
+ * The time the session is given when the clock failed: one the library refuses (outside
+ * IVRSM_CLOCK_MIN_MS..IVRSM_CLOCK_MAX_MS), so that the start or the event is not done at all,
+ * the session left as it was, and the callback's exception is thrown instead.
+ */
+#define CLOCK_REFUSED INT64_MIN
+
 static int64_t clock_thunk(void *user)
 {
     session_handle *h = user;
     if (!h->env || h->failed)
-        return 0;
+        return CLOCK_REFUSED;
     napi_handle_scope scope;
     if (napi_open_handle_scope(h->env, &scope) != napi_ok) {
         callback_failed(h, "ivrsm: cannot call the clock");
-        return 0;
+        return CLOCK_REFUSED;
     }
-    int64_t ms = 0;
+    int64_t ms = CLOCK_REFUSED;
     napi_value result;
     double value;
     if (call_callback(h, "clock", 0, NULL, &result)) {
-        if (napi_get_value_double(h->env, result, &value) == napi_ok && isfinite(value) &&
-            fabs(value) <= MAX_SAFE_INTEGER)
-            ms = (int64_t)value;
-        else
+        if (napi_get_value_double(h->env, result, &value) != napi_ok || !isfinite(value))
             callback_failed(h, "ivrsm: the clock must return milliseconds since the epoch");
+        else if (value < (double)IVRSM_CLOCK_MIN_MS || value > (double)IVRSM_CLOCK_MAX_MS)
+            callback_failed(h, "ivrsm: the clock returned a time outside the years 1 to 9999");
+        else
+            ms = (int64_t)value;
     }
     napi_close_handle_scope(h->env, scope);
     return ms;
@@ -255,9 +263,18 @@ napi_value session_restore(napi_env env, napi_callback_info info)
     ivrsm_machine *m = open_machine(env, argv[0]);
     if (!m)
         return NULL;
+    /* A string, or a Buffer's bytes as they are (Python hands the library bytes too): a
+     * snapshot read back from a store need not be decoded first, and bytes that are not UTF-8
+     * are the library's to refuse (IVRSM_ESNAPSHOT). */
     char *snapshot;
-    if (!get_string(env, argv[1], "snapshot", false, false, &snapshot, NULL))
+    size_t snapshot_len;
+    if (!get_text(env, argv[1], "snapshot", false, &snapshot, &snapshot_len))
         return NULL;
+    if (strlen(snapshot) != snapshot_len) {
+        free(snapshot);
+        throw_error(env, "ERR_INVALID_ARG_VALUE", "ivrsm: snapshot contains a NUL character");
+        return NULL;
+    }
     session_handle *h = new_session_handle(env);
     napi_value handle = h ? new_handle(env, &session_tag, h, session_finalize) : NULL;
     ivrsm_session_options o;

@@ -3,7 +3,7 @@
 
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { ivrsm, MENU, MENU_CTX } = require('./support');
+const { ivrsm, MENU, MENU_CTX, DATES } = require('./support');
 
 const LONE = { code: 'ERR_INVALID_ARG_VALUE', name: 'TypeError' };
 
@@ -95,4 +95,103 @@ describe('Buffers that are not UTF-8', () => {
       assert.match(said, /Je n'ai pas pu lire nos horaires/);
     }
   });
+});
+
+describe('snapshots from outside', () => {
+  // A host reads a snapshot back from its store: as text or as the Buffer the store gives,
+  // whole, cut short, damaged or of another machine. Restored exactly or refused with the
+  // binding's error, never a raw TypeError nor a crash.
+  const machine = ivrsm.Machine.load(MENU);
+  const started = () => {
+    const s = machine.session({ ctx: MENU_CTX });
+    s.start();
+    s.commands();
+    s.feed({ type: 'dtmf', text: '1' });
+    return s;
+  };
+
+  it('restores from a Buffer as from its text', () => {
+    const snap = started().snapshot();
+    const r = ivrsm.Session.restore(machine, Buffer.from(snap, 'utf8'));
+    assert.equal(r.snapshot(), snap);
+    assert.equal(r.state, 'hours');
+  });
+
+  it('refuses one cut short, damaged or of another machine', () => {
+    const snap = started().snapshot();
+    const bytes = Buffer.from(snap, 'utf8');
+    const refused = { name: 'Error', code: 'ESNAPSHOT' };
+    for (let n = 0; n < bytes.length; n += 7) {
+      assert.throws(() => ivrsm.Session.restore(machine, bytes.subarray(0, n)), refused, `${n} bytes`);
+      assert.throws(() => ivrsm.Session.restore(machine, snap.slice(0, n)), refused, `${n} chars`);
+    }
+    // Every byte replaced by one that is not UTF-8: refused, never read as U+FFFD.
+    for (let i = 0; i < bytes.length; i += 5) {
+      const bad = Buffer.from(bytes);
+      bad[i] = 0xff;
+      assert.throws(() => ivrsm.Session.restore(machine, bad), refused, `0xff at ${i}`);
+    }
+    const other = ivrsm.Machine.load(DATES);
+    assert.throws(() => ivrsm.Session.restore(other, snap), { code: 'ESNAPSHOT', message: /machine/ });
+    assert.throws(() => ivrsm.Session.restore(machine, Buffer.from(snap.replace('{', '{\u0000'))),
+      { name: 'Error', code: 'ERR_INVALID_ARG_VALUE', message: /snapshot contains a NUL/ });
+  });
+
+  it('refuses what is no snapshot with the binding\'s TypeError', () => {
+    const snap = started().snapshot();
+    for (const bad of [undefined, null, 42, {}, JSON.parse(snap), [snap], new Uint8Array(4), Symbol('s')]) {
+      assert.throws(() => ivrsm.Session.restore(machine, bad),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'ivrsm: a snapshot must be a string or a Buffer' },
+        String(typeof bad));
+    }
+  });
+});
+
+describe('values JSON cannot write', () => {
+  // JSON.stringify threw its own TypeError ("Do not know how to serialize a BigInt",
+  // "Converting circular structure to JSON"), naming no argument and without a code, and a
+  // function as a body became no body at all.
+  const circular = { site: 'lyon' };
+  circular.self = circular;
+  const unwritable = [{ site: 10n }, circular, () => 1, Symbol('s')];
+
+  it('are refused as a ctx', () => {
+    for (const ctx of unwritable) {
+      assert.throws(() => machine().session({ ctx }),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /^ivrsm: ctx cannot be written as JSON/ });
+    }
+  });
+
+  it('are refused as a body, the result still awaited', () => {
+    const s = machine().session({ ctx: MENU_CTX });
+    s.start();
+    s.commands();
+    s.feed({ type: 'dtmf', text: '1' });
+    const http = s.commands().find((c) => c.type === 'http');
+    for (const body of unwritable) {
+      assert.throws(() => s.feed({ type: 'result', commandId: http, status: 200, body }),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /^ivrsm: body cannot be written as JSON/ });
+    }
+    s.feed({ type: 'result', commandId: http, status: 200, body: { voice_hours: 'de 9h à 18h' } });
+    assert.equal(s.state, 'more');
+  });
+
+  it('past 2^63 - 1: refused as the library refuses such an integer', () => {
+    // A Number is written as its digits (2 ** 64: 18446744073709552000), which JSON allows and
+    // the library does not hold: a ctx is refused, a body is not JSON and the action fails.
+    assert.throws(() => machine().session({ ctx: { site: 'lyon', n: 2 ** 64 } }),
+      { code: 'EINVAL', message: /the integer 18446744073709552000 is out of range \(-9223372036854775808 to 9223372036854775807\)/ });
+    const s = machine().session({ ctx: MENU_CTX });
+    s.start();
+    s.commands();
+    s.feed({ type: 'dtmf', text: '1' });
+    const http = s.commands().find((c) => c.type === 'http');
+    s.feed({ type: 'result', commandId: http, status: 200, body: { voice_hours: 2 ** 64 } });
+    assert.notEqual(s.state, 'more');
+    assert.match(s.commands().map((c) => c.text).join(' '), /Je n'ai pas pu lire nos horaires/);
+  });
+
+  function machine() {
+    return ivrsm.Machine.load(MENU);
+  }
 });

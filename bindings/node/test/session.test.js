@@ -321,18 +321,61 @@ describe('callbacks', () => {
     assert.equal(s.ctx.pref_date_from, '1970-01-02');
   });
 
-  it('passes a clock exception on, and stays usable', () => {
-    const s = ivrsm.Machine.load(DATES).session({ clock: () => { throw new RangeError('no time today'); } });
+  it('passes a clock exception on, the session as it was', () => {
+    // The start or the event is not done (the library refuses the time the addon gives it
+    // then): fed again once the clock works, the same event is taken as if first given.
+    let fail = true;
+    const s = ivrsm.Machine.load(DATES).session({
+      clock: () => { if (fail) throw new RangeError('no time today'); return NOW_MS; },
+    });
+    assert.throws(() => s.start(), { name: 'RangeError', message: 'no time today' });
+    assert.equal(s.state, null);
+    fail = false;
     s.start();
-    assert.throws(() => s.feed({ type: 'speech', text: 'demain' }), { name: 'RangeError', message: 'no time today' });
-    assert.equal(s.ended, true);
+    s.commands();
+    const before = s.snapshot();
+    fail = true;
+    assert.throws(() => s.feed({ type: 'speech', text: 'demain', eventId: 'e-1' }),
+      { name: 'RangeError', message: 'no time today' });
+    assert.equal(s.snapshot(), before);
+    fail = false;
+    s.feed({ type: 'speech', text: 'demain', eventId: 'e-1' });
+    assert.equal(s.ctx.pref_date_from, '2026-11-26');
   });
 
   it('refuses a clock that returns no number', () => {
     const s = ivrsm.Machine.load(DATES).session({ clock: () => 'midi' });
-    s.start();
-    assert.throws(() => s.feed({ type: 'speech', text: 'demain' }),
+    assert.throws(() => s.start(),
       { code: 'ECALLBACK', message: 'ivrsm: the clock must return milliseconds since the epoch' });
+    assert.equal(s.state, null);
+  });
+
+  it('refuses a clock outside the years 1 to 9999, the session as it was', () => {
+    const first = -62135596800000;
+    const last = 253402300799999;
+    let now;
+    const s = ivrsm.Machine.load(DATES).session({ clock: () => now });
+    for (const bad of [first - 1, last + 1, -(2 ** 62), 2 ** 62, BigInt(last) + 1n, new Date(8.64e15)]) {
+      now = bad;
+      assert.throws(() => s.start(),
+        { code: 'ECALLBACK', message: 'ivrsm: the clock returned a time outside the years 1 to 9999' },
+        String(bad));
+      assert.equal(s.state, null);
+    }
+    for (const bad of [new Date(NaN), NaN, Infinity, null, {}]) {
+      now = bad;
+      assert.throws(() => s.start(), { code: 'ECALLBACK', message: /must return milliseconds/ }, String(bad));
+    }
+    now = first;
+    s.start();
+    s.commands();
+    now = last + 1;
+    const before = s.snapshot();
+    assert.throws(() => s.feed({ type: 'speech', text: 'demain' }), { code: 'ECALLBACK' });
+    assert.equal(s.snapshot(), before);
+    now = last;
+    s.feed({ type: 'speech', text: 'demain' });
+    assert.equal(s.ended, false);
   });
 
   it('gives trace records as objects, secrets redacted', () => {

@@ -19,9 +19,19 @@ such as "unreachable-state"."""
 def _format_code(fmt):
     try:
         return _native.FORMATS[fmt]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: a list or a dict, which no dict key can be
         raise ValueError(
             f"ivrsm: format must be one of {', '.join(_native.FORMATS)}, not {fmt!r}"
+        ) from None
+
+
+def _path(path):
+    """A file path as the library takes it: str, bytes or os.PathLike."""
+    try:
+        return _native.to_c(os.fspath(path), "path")
+    except TypeError:
+        raise TypeError(
+            f"ivrsm: a file path must be str, bytes or os.PathLike, not {type(path).__name__}"
         ) from None
 
 
@@ -81,7 +91,7 @@ class Machine:
 
         format: "auto" (JSON for a .json file, YAML otherwise), "yaml" or "json".
         """
-        raw_path = _native.to_c(os.fspath(path), "path")
+        raw_path = _path(path)
         out = ctypes.c_void_p()
         err = _native.Error()
         rc = _native.lib.ivrsm_machine_load_file(
@@ -241,7 +251,7 @@ def check(path, format="auto"):
     Returns a (possibly empty) list of Diagnostic; raises Error when the file
     cannot be read at all.
     """
-    raw_path = _native.to_c(os.fspath(path), "path")
+    raw_path = _path(path)
     out = ctypes.c_void_p()
     rc = _native.lib.ivrsm_machine_check_file(raw_path, _format_code(format), ctypes.byref(out))
     if rc != 0:

@@ -16,18 +16,39 @@ def command_dict(c):
     return json.loads(_native.take_string(_native.lib.ivrsm_command_to_json(ctypes.byref(c))))
 
 
+# What the clock callback gives the library when the host's clock failed: a time the library
+# refuses (outside IVRSM_CLOCK_MIN_MS..IVRSM_CLOCK_MAX_MS), so that the start or the event is not
+# done at all, the session left as it was, and the callback's exception is raised instead.
+_CLOCK_REFUSED = -(2**63)
+_CLOCK_MIN_MS = -62135596800000  # 0001-01-01T00:00:00Z
+_CLOCK_MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+
 def _milliseconds(value):
-    """What a clock returned, as milliseconds since the epoch."""
+    """What a clock returned, as milliseconds since the epoch within the years 1 to 9999."""
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             raise ValueError("ivrsm: the clock returned a naive datetime; give it a timezone")
-        return int(value.timestamp() * 1000)
+        # Not timestamp(), which is a float: milliseconds past 2**53 would be rounded.
+        return (value - _EPOCH) // datetime.timedelta(milliseconds=1)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"ivrsm: the clock must return milliseconds since the epoch or an aware datetime, "
+            f"not {type(value).__name__}"
+        )
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"ivrsm: the clock returned {value!r}, not a time")
     ms = int(value)
     # The C callback returns an int64: ctypes would print a larger number's error and hand the
     # library 0 (the epoch) in its place, a wrong date said without a word to the caller.
     if not -(2**63) <= ms < 2**63:
         raise OverflowError(f"ivrsm: the clock returned {value!r}, past a 64-bit millisecond count")
+    if not _CLOCK_MIN_MS <= ms <= _CLOCK_MAX_MS:
+        raise ValueError(f"ivrsm: the clock returned {value!r}, outside the years 1 to 9999")
     return ms
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 _LIMIT_KEYS = {name for name, _ in _native.Limits._fields_}
@@ -103,12 +124,12 @@ class _Hooks:
 
     def _on_clock(self, _user):
         if self.pending is not None:
-            return 0
+            return _CLOCK_REFUSED
         try:
             return _milliseconds(self.clock())
         except BaseException as exc:  # noqa: B036 - re-raised after the C call
             self._keep(exc)
-            return 0
+            return _CLOCK_REFUSED
 
     def _on_trace(self, _user, record):
         if self.pending is not None:
@@ -158,7 +179,9 @@ class Session:
     UnexpectedEvent, SessionEnded, StateError (nothing happened in each case).
 
     clock: a callable returning the time, as milliseconds since the Unix epoch
-        (or an aware datetime); the session asks it when it resolves dates.
+        (or an aware datetime), within the years 1 to 9999; the session asks it
+        at start() and at each event, before anything else. A clock that raises
+        or returns another time makes that call raise, the session unchanged.
         None means 1970-01-01.
     trace: a callable receiving each trace record as a dict, secrets
         replaced by "***".
@@ -183,10 +206,11 @@ class Session:
     ):
         self._handle = None
         self._unencoded = None
+        _check_machine(machine, "a session")
         self._hooks = _Hooks(clock, trace)
         self.machine = machine
         if ctx is not None and not isinstance(ctx, str):
-            ctx = json.dumps(ctx, ensure_ascii=False)
+            ctx = _json_text(ctx, "ctx")
         opts = self._hooks.options(_limits(limits))
         opts.call_id = _native.to_c(call_id, "call_id")
         opts.session_id = _native.to_c(session_id, "session_id")
@@ -212,6 +236,9 @@ class Session:
         session = cls.__new__(cls)
         session._handle = None
         session._unencoded = None
+        _check_machine(machine, "restore")
+        if not isinstance(snapshot, (str, bytes)):
+            raise TypeError(f"ivrsm: a snapshot must be str or bytes, not {type(snapshot).__name__}")
         session._hooks = _Hooks(clock, trace)
         session.machine = machine
         opts = session._hooks.options(_limits(limits))
@@ -307,6 +334,10 @@ class Session:
 
     def feed_speech(self, text, confidence=None, event_id=None):
         """The recogniser heard ``text``, with a confidence in 0..1 (None: certain)."""
+        if confidence is not None and (
+            isinstance(confidence, bool) or not isinstance(confidence, (int, float))
+        ):
+            raise TypeError(f"ivrsm: confidence must be a number, not {confidence!r}")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise ValueError(f"ivrsm: confidence must be within 0..1, not {confidence!r}")
         self._feed(
@@ -337,7 +368,7 @@ class Session:
         any JSON-serialisable value, or None.
         """
         if body is not None and not isinstance(body, (str, bytes)):
-            body = json.dumps(body, ensure_ascii=False)
+            body = _json_text(body, "body")
         raw_body = body.encode("utf-8") if isinstance(body, str) else body
         self._feed(
             _native.EVENT_ACTION_RESULT,
@@ -455,10 +486,30 @@ def _command_id(value):
     return value
 
 
+def _check_machine(machine, what):
+    from .machine import Machine  # machine imports this module
+
+    if not isinstance(machine, Machine):
+        raise TypeError(f"ivrsm: {what} needs an ivrsm.Machine, not {type(machine).__name__}")
+
+
+def _json_text(value, what):
+    """A Python value as JSON text for the library, or a clear error (json's own names no
+    argument). NaN and the infinities become NaN and Infinity, which the library refuses as
+    not JSON, as it does an integer past 2**63 - 1."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise type(exc)(f"ivrsm: {what} cannot be written as JSON: {exc}") from None
+
+
 def _status(value):
     """An HTTP status as the C int the library takes (never cut short: a status out of
     100..599 is a transport failure there, 0 the usual one)."""
-    status = int(value)
+    # int() took "200", 2.9 (as 2) and True (as 1) for a status.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"ivrsm: status must be an int, not {value!r}")
+    status = value
     if not -(2**31) <= status < 2**31:
         raise ValueError(f"ivrsm: status must fit a C int, not {status}")
     return status

@@ -395,25 +395,80 @@ class CallbackTest(unittest.TestCase):
         s.feed_speech("demain")
         self.assertEqual(s.ctx["pref_date_from"], "1970-01-02")
 
-    def test_clock_exception_reaches_the_caller(self):
-        def broken():
-            raise KeyError("no time today")
+    def test_clock_exception_reaches_the_caller_and_the_session_waits(self):
+        """A clock that raises: the start or the event is not done (the library refuses the
+        time the callback gives it then), the exception reaches the caller, and the same
+        event fed again once the clock works is taken as if first given."""
+        box = {"fail": True}
 
-        s = ivrsm.Machine.load(DATES).session(clock=broken)
-        s.start()
+        def clock():
+            if box["fail"]:
+                raise KeyError("no time today")
+            return NOW_MS
+
+        s = ivrsm.Machine.load(DATES).session(clock=clock)
         with self.assertRaises(KeyError):
-            s.feed_speech("demain")
-        # The session is still usable afterwards.
-        self.assertTrue(s.ended)
+            s.start()
+        self.assertIsNone(s.state)
+        box["fail"] = False
+        s.start()
+        only(s.commands(), "ask")
+        before = s.snapshot()
+        box["fail"] = True
+        with self.assertRaises(KeyError):
+            s.feed_speech("demain", event_id="e-1")
+        self.assertEqual(s.snapshot(), before)
+        self.assertFalse(s.ended)
+        box["fail"] = False
+        s.feed_speech("demain", event_id="e-1")
+        self.assertEqual(s.ctx["pref_date_from"], "2026-11-26")
 
     def test_a_clock_past_64_bits_is_an_error_not_the_epoch(self):
         """ctypes turned a time past int64 into 0 without a word: "demain" was 1970-01-02.
         Now the caller hears of it, as of any clock that fails."""
         for value in (2**70, -(2**70)):
             s = ivrsm.Machine.load(DATES).session(clock=lambda value=value: value)
-            s.start()
             with self.assertRaisesRegex(OverflowError, "the clock returned"):
-                s.feed_speech("demain")
+                s.start()
+            self.assertIsNone(s.state)
+
+    def test_a_clock_outside_the_calendar_is_refused(self):
+        """The years 1 to 9999 (IVRSM_CLOCK_MIN_MS..IVRSM_CLOCK_MAX_MS): a time outside them,
+        or no time at all, makes the call raise and leaves the session as it was."""
+        import datetime
+
+        first, last = -62135596800000, 253402300799999
+        box = {}
+        s = ivrsm.Machine.load(DATES).session(clock=lambda: box["now"])
+        for now, kind, says in (
+            (first - 1, ValueError, "outside the years 1 to 9999"),
+            (last + 1, ValueError, "outside the years 1 to 9999"),
+            (-(2**63), ValueError, "outside the years 1 to 9999"),
+            (2**63 - 1, ValueError, "outside the years 1 to 9999"),
+            (float("nan"), ValueError, "not a time"),
+            (float("inf"), ValueError, "not a time"),
+            ("10:00", TypeError, "must return milliseconds"),
+            (None, TypeError, "must return milliseconds"),
+            (True, TypeError, "must return milliseconds"),
+        ):
+            box["now"] = now
+            with self.assertRaisesRegex(kind, says, msg=repr(now)):
+                s.start()
+            self.assertIsNone(s.state)
+        # The edges themselves are times, and an aware datetime of year 9999 too.
+        box["now"] = first
+        s.start()
+        only(s.commands(), "ask")
+        box["now"] = datetime.datetime(9999, 12, 31, 23, 59, tzinfo=datetime.timezone.utc)
+        before = s.snapshot()
+        s.feed_speech("hier")  # the day before: not a date to come, asked again
+        self.assertNotEqual(s.snapshot(), before)
+        box["now"] = last + 1
+        with self.assertRaisesRegex(ValueError, "outside the years"):
+            s.feed_speech("demain")
+        box["now"] = last
+        s.feed_speech("demain")  # taken at the last millisecond of the calendar
+        self.assertIn(s.state, ("when", "thanks"))
 
     def test_trace_records_are_dicts_with_secrets_redacted(self):
         records = []
@@ -486,8 +541,9 @@ if __name__ == "__main__":
 
 class WrongArgumentsTest(unittest.TestCase):
     """Every argument of every call given values of the wrong type or out of range: a
-    TypeError, ValueError or ivrsm.Error each time, never another exception or a crash,
-    and the session still answers afterwards."""
+    TypeError or ValueError of the binding's (its message starts with "ivrsm:") or an
+    ivrsm.Error each time, never another exception (json's, int()'s, an AttributeError) or
+    a crash, and the session still answers afterwards."""
 
     WRONG = [None, 1, -1, 2**70, 1.5, float("nan"), [], {}, b"\x00", "a\x00b", object(), True,
              "x" * 100000, b"\xff\xfe", {"id": 2**70}]
@@ -514,6 +570,12 @@ class WrongArgumentsTest(unittest.TestCase):
             "load": lambda s, v: ivrsm.Machine.load(v),
             "from_string": lambda s, v: ivrsm.Machine.from_string(v),
             "phone_e164": lambda s, v: m.phone_e164(v),
+            "restore machine": lambda s, v: ivrsm.Session.restore(v, s.snapshot()),
+            "session machine": lambda s, v: ivrsm.Session(v),
+            "load format": lambda s, v: ivrsm.Machine.load(SEED, v),
+            "from_string format": lambda s, v: ivrsm.Machine.from_string("a: 1", v),
+            "check": lambda s, v: ivrsm.check(v),
+            "check_string": lambda s, v: ivrsm.check_string(v),
         }
         for name, call in calls.items():
             for value in self.WRONG:
@@ -521,8 +583,10 @@ class WrongArgumentsTest(unittest.TestCase):
                 s.start()
                 try:
                     result = call(s, value)
-                except (TypeError, ValueError, ivrsm.Error):
+                except ivrsm.Error:
                     pass
+                except (TypeError, ValueError) as exc:
+                    self.assertTrue(str(exc).startswith("ivrsm: "), (name, value, exc))
                 else:
                     if hasattr(result, "close"):
                         result.close()
@@ -541,6 +605,55 @@ class WrongArgumentsTest(unittest.TestCase):
             with self.assertRaises(TypeError):
                 m.session(limits=[("max_state_visits", 3)])
         m.close()
+
+
+class SnapshotsFromOutsideTest(unittest.TestCase):
+    """A snapshot read back from a store, as text or bytes: whole, cut short, damaged, of
+    another machine. Restored exactly or refused with SnapshotError, never a crash."""
+
+    def setUp(self):
+        self.machine = ivrsm.Machine.load(MENU)
+        self.addCleanup(self.machine.close)
+        s = self.machine.session(ctx=MENU_CTX)
+        s.start()
+        s.commands()
+        s.feed_dtmf("1")
+        self.snap = s.snapshot()
+        s.close()
+
+    def test_bytes_restore_as_the_text(self):
+        with ivrsm.Session.restore(self.machine, self.snap.encode("utf-8")) as r:
+            self.assertEqual(r.snapshot(), self.snap)
+            self.assertEqual(r.state, "hours")
+
+    def test_cut_short_damaged_or_foreign_are_refused(self):
+        raw = self.snap.encode("utf-8")
+        for n in range(0, len(raw), 7):
+            with self.assertRaises(ivrsm.SnapshotError, msg=f"{n} bytes"):
+                ivrsm.Session.restore(self.machine, raw[:n])
+        for i in range(0, len(raw), 5):
+            bad = raw[:i] + b"\xff" + raw[i + 1:]
+            with self.assertRaises(ivrsm.SnapshotError, msg=f"0xff at {i}"):
+                ivrsm.Session.restore(self.machine, bad)
+        with ivrsm.Machine.load(DATES) as other:
+            with self.assertRaisesRegex(ivrsm.SnapshotError, "machine"):
+                ivrsm.Session.restore(other, self.snap)
+        # An integer past 64 bits, said as every reader says it.
+        big = self.snap.replace('"next_id":', '"next_id":18446744073709551616,"x":', 1)
+        self.assertNotEqual(big, self.snap)
+        with self.assertRaisesRegex(
+            ivrsm.SnapshotError,
+            r"the integer 18446744073709551616 is out of range "
+            r"\(-9223372036854775808 to 9223372036854775807\)",
+        ):
+            ivrsm.Session.restore(self.machine, big)
+
+    def test_what_is_no_snapshot_is_a_type_error(self):
+        import json
+
+        for bad in (None, 42, json.loads(self.snap), [self.snap], bytearray(b"{}")):
+            with self.assertRaisesRegex(TypeError, "ivrsm: a snapshot must be str or bytes"):
+                ivrsm.Session.restore(self.machine, bad)
 
 
 class CollectModesTest(unittest.TestCase):
