@@ -781,8 +781,9 @@ typedef struct ivrsm_session_options {
  * newer machine can be loaded meanwhile without disturbing the call).
  *
  * opts: may be NULL. out: the new session, owned by the caller.
- * err:  may be NULL; set when ctx_json is not a JSON object.
- * Returns 0, IVRSM_EINVAL, IVRSM_ENOMEM.
+ * err:  may be NULL; set when ctx_json is not a JSON object, or holds more than
+ *       IVRSM_MAX_CTX_BYTES once read (IVRSM_ELIMIT: a call's ctx never does).
+ * Returns 0, IVRSM_EINVAL, IVRSM_ELIMIT, IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts,
                                 ivrsm_session **out, ivrsm_error *err);

@@ -318,6 +318,13 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     json_decref(ctx);
     if (s)
         ivrsm_numtexts_purge(&s->numbers);
+    /* A call's ctx never holds more (a `set:` past it escalates): one that starts past it
+     * could do nothing but escalate at its first `set:`. */
+    if (rc == 0 && (size_t)(s->ctx.len - s->ctx.garbage) > IVRSM_MAX_CTX_BYTES) {
+        set_err(err, IVRSM_ELIMIT,
+                "ctx_json holds more than IVRSM_MAX_CTX_BYTES (16 MiB) once read");
+        rc = IVRSM_ELIMIT;
+    }
     if (rc == 0)
         rc = check_inputs(s, err);
     if (rc != 0) {

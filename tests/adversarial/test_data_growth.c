@@ -291,6 +291,38 @@ START_TEST(restored_answer_lets_ctx_compact)
 }
 END_TEST
 
+/* A host's initial ctx past IVRSM_MAX_CTX_BYTES: refused when the session is made, with the
+ * bound named (it was taken, and the call's first `set:` escalated); one within it is taken. */
+START_TEST(initial_ctx_past_its_bound_is_refused)
+{
+    ivrsm_machine *m = adv_load(AGAIN_MENU("", "{n: 1}", ""));
+    for (size_t size = IVRSM_MAX_CTX_BYTES - 4096; size <= IVRSM_MAX_CTX_BYTES + 4096;
+         size += 8192) {
+        char *ctx_json = malloc(size + 32);
+        ck_assert_ptr_nonnull(ctx_json);
+        int n = snprintf(ctx_json, 32, "{\"big\": \"");
+        memset(ctx_json + n, 'x', size);
+        memcpy(ctx_json + n + size, "\"}", 3);
+        ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+        o.ctx_json = ctx_json;
+        ivrsm_session *s = NULL;
+        ivrsm_error err;
+        int rc = ivrsm_session_new(m, &o, &s, &err);
+        free(ctx_json);
+        if (size < IVRSM_MAX_CTX_BYTES) {
+            ck_assert_int_eq(rc, 0);
+            ivrsm_session_free(s);
+            continue;
+        }
+        ck_assert_int_eq(rc, IVRSM_ELIMIT);
+        ck_assert_ptr_null(s);
+        ck_assert_str_eq(err.message,
+                         "ctx_json holds more than IVRSM_MAX_CTX_BYTES (16 MiB) once read");
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("data_growth");
@@ -301,6 +333,7 @@ int main(void)
     tcase_add_test(tc, prompt_past_text_bound_leaves_the_part_out);
     tcase_add_test(tc, request_value_past_text_bound_fails_the_action);
     tcase_add_test(tc, restored_answer_lets_ctx_compact);
+    tcase_add_test(tc, initial_ctx_past_its_bound_is_refused);
     suite_add_tcase(suite, tc);
     return adv_run(suite);
 }
