@@ -195,3 +195,55 @@ describe('values JSON cannot write', () => {
     return ivrsm.Machine.load(MENU);
   }
 });
+
+describe('worker threads', () => {
+  // A machine or session belongs to the worker that made it (bindings/README.md, "Threads"):
+  // posted to another worker it arrives as a plain object, which every method refuses, while
+  // workers that load their own machine run their calls beside the main thread's.
+  it('refuse handles posted from another thread, and run their own calls', async () => {
+    const { Worker } = require('node:worker_threads');
+    const path = require('node:path');
+    const machine = ivrsm.Machine.load(MENU);
+    const s = machine.session({ ctx: MENU_CTX });
+    s.start();
+    s.commands();
+    const worker = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const ivrsm = require(workerData.binding);
+      parentPort.once('message', (posted) => {
+        const refused = [];
+        for (const [name, value] of Object.entries(posted)) {
+          try {
+            ivrsm.Session.prototype.feed.call(value, { type: 'dtmf', text: '1' });
+          } catch (e) {
+            if (e.name === 'TypeError' && e.code === 'ERR_INVALID_ARG_TYPE') refused.push(name);
+          }
+        }
+        const m = ivrsm.Machine.load(workerData.menu);
+        const states = [];
+        for (let n = 0; n < 100; n++) {
+          const own = m.session({ ctx: workerData.ctx });
+          own.start();
+          own.commands();
+          own.feed({ type: 'dtmf', text: '1' });
+          states.push(own.state);
+          own.close();
+        }
+        parentPort.postMessage({ refused, states: [...new Set(states)] });
+      });`;
+    const runs = [0, 1, 2].map(() => new Promise((resolve, reject) => {
+      const w = new Worker(worker, {
+        eval: true,
+        workerData: { binding: path.resolve(__dirname, '..'), menu: MENU, ctx: MENU_CTX },
+      });
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage({ session: s, machine, handle: s._handle });
+    }));
+    for (const got of await Promise.all(runs)) {
+      assert.deepEqual(got, { refused: ['session', 'machine', 'handle'], states: ['hours'] });
+    }
+    s.feed({ type: 'dtmf', text: '1' });
+    assert.equal(s.state, 'hours');
+  });
+});
