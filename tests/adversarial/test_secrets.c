@@ -405,36 +405,36 @@ END_TEST
 START_TEST(plain_names_of_secrets_keep_their_parent)
 {
     ivrsm_machine *m =
-        load("machine: t\nversion: '1'\nlocale: en-US\n"
-             "states:\n"
-             "  login:\n"
-             "    type: action_then_prompt\n"
-             "    action: { call: 'POST /login' }\n"
-             "    on_success:\n"
-             "      set: { auth: { value: '{{resp.auth.value}}', id: '{{resp.auth.id}}' },\n"
-             "             amount: { value: '{{resp.amount}}' }, booking: { id: '{{resp.booking}}' },\n"
-             "             cards: '{{resp.cards}}' }\n"
-             "      next: balance\n"
-             "    on_fail: { next: bye }\n"
-             "  balance:\n"
-             "    type: action_then_prompt\n"
-             "    action:\n"
-             "      call: GET /balance\n"
-             "      headers: { Authorization: 'Bearer {{ctx.auth.value}}', X-Booking: "
-             "'{{ctx.booking.id}}' }\n"
-             "    on_success:\n"
-             "      prompt: 'You owe {{ctx.amount.value}} euros. Card code {{ctx.cards[0].pin}}.'\n"
-             "      next: menu\n"
-             "    on_fail: { next: bye }\n"
-             "  menu:\n"
-             "    type: prompt_and_listen\n"
-             "    prompt: Press 1 for an agent.\n"
-             "    next: agent\n"
-             "  agent:\n"
-             "    type: handoff\n"
-             "    prompt: One moment.\n"
-             "    on_fail: { next: bye }\n"
-             "  bye: { type: prompt_end, prompt: Bye. }\n");
+        adv_load("machine: t\nversion: '1'\nlocale: en-US\n"
+                 "states:\n"
+                 "  login:\n"
+                 "    type: action_then_prompt\n"
+                 "    action: { call: 'POST /login' }\n"
+                 "    on_success:\n"
+                 "      set: { auth: { value: '{{resp.auth.value}}', id: '{{resp.auth.id}}' },\n"
+                 "             amount: { value: '{{resp.amount}}' }, booking: { id: '{{resp.booking}}' },\n"
+                 "             cards: '{{resp.cards}}' }\n"
+                 "      next: balance\n"
+                 "    on_fail: { next: bye }\n"
+                 "  balance:\n"
+                 "    type: action_then_prompt\n"
+                 "    action:\n"
+                 "      call: GET /balance\n"
+                 "      headers: { Authorization: 'Bearer {{ctx.auth.value}}', X-Booking: "
+                 "'{{ctx.booking.id}}' }\n"
+                 "    on_success:\n"
+                 "      prompt: 'You owe {{ctx.amount.value}} euros. Card code {{ctx.cards[0].pin}}.'\n"
+                 "      next: menu\n"
+                 "    on_fail: { next: bye }\n"
+                 "  menu:\n"
+                 "    type: prompt_and_listen\n"
+                 "    prompt: Press 1 for an agent.\n"
+                 "    next: agent\n"
+                 "  agent:\n"
+                 "    type: handoff\n"
+                 "    prompt: One moment.\n"
+                 "    on_fail: { next: bye }\n"
+                 "  bye: { type: prompt_end, prompt: Bye. }\n");
     ck_assert(ivrsm_machine_key_is_sensitive(m, "auth.value"));
     ck_assert(ivrsm_machine_key_is_sensitive(m, "ctx.auth.value"));
     ck_assert(ivrsm_machine_key_is_sensitive(m, "AUTH.Value")); /* any case */
@@ -442,7 +442,7 @@ START_TEST(plain_names_of_secrets_keep_their_parent)
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "amount.value"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "booking.id"));
     ck_assert(!ivrsm_machine_key_is_sensitive(m, "auth.id")); /* read by no secret */
-    trace_log t = {0};
+    adv_trace t = {0};
     ivrsm_session *s = start(m, &t);
     uint64_t id = pull_http(s);
     ck_assert_msg(id, "the login");
