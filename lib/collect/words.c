@@ -826,6 +826,9 @@ struct digits_search {
     size_t memo_words; /* how many positions from `first` are remembered */
     uint64_t visited;  /* bit i: the readings at first + i were worked out once */
     uint64_t known;    /* bit i: they are in memo[i] */
+    /* The last position from `first` on where a number of 100 or more may start to be said
+     * (cardinal_may_reach()); NO_CARDINAL when none, CARDINAL_UNKNOWN before it is looked for. */
+    size_t last_cardinal;
     struct {
         unsigned count;
         struct number_reading r[READINGS_MAX];
@@ -915,6 +918,50 @@ static int search_repeat(struct digits_search *s, size_t at, size_t n, int times
 /* How far into a number its thousands or hundreds word may come: "quatre vingt dix mille". */
 #define CARDINAL_WORD_REACH 4
 
+#define CARDINAL_UNKNOWN SIZE_MAX
+#define NO_CARDINAL (SIZE_MAX - 1)
+
+/*
+ * Whether word `at` is one cardinal() needs to read a number of 100 or more: a word of the
+ * hundreds or the thousands ("cent", "hundred", "mil", "tausend"), or the start of an entry of
+ * the number table worth 100 or more with its addend ("eight hundred", "seiscientos"). Exact
+ * matches, where the lists' keys (first byte and length) tell "cinq" from "cent" only by their
+ * letters.
+ */
+static bool starts_cardinal_word(const struct ivrsm_locale *loc, const struct ivrsm_words *w,
+                                 size_t at)
+{
+    if (ivrsm_words_match_list(w, at, loc, IVRSM_LIST_year_hundreds) > 0 ||
+        ivrsm_words_match_list(w, at, loc, IVRSM_LIST_year_thousands) > 0)
+        return true;
+    const ivrsm_number_index *ix = number_index(loc);
+    size_t next = 0;
+    for (const struct ivrsm_number_word *e; (e = next_number(loc, ix, w, at, &next)) != NULL;)
+        if (e->value + (e->addend_max > 0 ? e->addend_max : 0) >= 100 &&
+            ivrsm_words_match(w, at, e->text) > 0)
+            return true;
+    return false;
+}
+
+/*
+ * The last position from the search's first on where starts_cardinal_word() holds, looked for
+ * once a search (from the end): cardinal() reads a number of 100 or more at `at` only when one
+ * of these words is at `at` or after it, so a sentence without any ("un deux trois quatre cinq
+ * six", "oui") is not read for one at each of its words.
+ */
+static size_t cardinal_may_reach(struct digits_search *s)
+{
+    if (s->last_cardinal == CARDINAL_UNKNOWN) {
+        s->last_cardinal = NO_CARDINAL;
+        for (size_t k = s->w->count; k-- > s->first;)
+            if (starts_cardinal_word(s->loc, s->w, k)) {
+                s->last_cardinal = k;
+                break;
+            }
+    }
+    return s->last_cardinal;
+}
+
 /*
  * A number said with the locale's thousands or hundreds words that the table reads otherwise,
  * or not at all (`table` its longest reading at `at`, NULL when none): "mil doscientos treinta
@@ -932,6 +979,9 @@ static int search_cardinal(struct digits_search *s, size_t at, size_t n,
                ivrsm_words_list_may_match(s->w, k, s->loc, IVRSM_LIST_year_thousands);
     if (!near)
         return 1;
+    const size_t last = cardinal_may_reach(s);
+    if (last == NO_CARDINAL || at > last)
+        return 1; /* no word from `at` on makes a number of 100 or more: cardinal() reads none */
     int64_t value;
     size_t span = cardinal(s->loc, s->w, at, &value);
     if (span == 0 || value < 100 || value > 999999)
@@ -1023,6 +1073,7 @@ static int words_digits(const struct ivrsm_locale *loc, const struct ivrsm_words
     s.first = at;
     s.memo_words = memo_words;
     s.visited = s.known = 0;
+    s.last_cardinal = CARDINAL_UNKNOWN;
     if (search_digits(&s, at, 0) == 0)
         return 0;
     if (!s.have_fallback)
