@@ -74,6 +74,27 @@ const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc)
     return loc ? &loc->text : NULL;
 }
 
+int ivrsm_locale_place_ordinal(const ivrsm_locale *loc, const char *word, size_t len)
+{
+    for (const struct ivrsm_phrase_value *o = loc ? loc->position_ordinals : NULL; o && o->text;
+         o++)
+        if (len > 0 && o->text[0] == word[0] && strlen(o->text) == len &&
+            memcmp(o->text, word, len) == 0)
+            return o->value;
+    return 0;
+}
+
+const char *ivrsm_locale_place_phrase(const ivrsm_locale *loc, size_t i, int *place)
+{
+    const struct ivrsm_phrase_value *r = loc ? loc->position_relative : NULL;
+    for (size_t k = 0; r && r[k].text; k++)
+        if (k == i) {
+            *place = r[k].value;
+            return r[k].text;
+        }
+    return NULL;
+}
+
 /* The language part of a tag: "en" of "en-AU", compared case-insensitively. */
 static int same_language(const char *a, const char *b)
 {
@@ -209,7 +230,8 @@ int ivrsm_collect_parse(ivrsm_collect_mode mode, const ivrsm_collect_params *par
         return -1;
     if (mode < IVRSM_COLLECT_PHONE || mode > IVRSM_COLLECT_REFERENCE)
         return -1;
-    if (mode == IVRSM_COLLECT_REFERENCE && ivrsm_reference_patterns_check(params->reference_patterns))
+    if (mode == IVRSM_COLLECT_REFERENCE &&
+        ivrsm_reference_patterns_check(params->reference_patterns))
         return -1;
     if (params->digits_min < 0 || params->digits_max < 0 ||
         params->digits_min > IVRSM_COLLECT_DIGITS_MAX ||

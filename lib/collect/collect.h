@@ -49,6 +49,21 @@ struct ivrsm_text_rules;
 /* How speech in this locale's language is normalised (for intent matching). */
 const struct ivrsm_text_rules *ivrsm_locale_text_rules(const ivrsm_locale *loc);
 
+/* The place in a list the ordinal word[0..len) names in this language (position_ordinals:
+ * "third" = 3, "troisieme", "dritten", "tercera"), 0 when it names none. */
+int ivrsm_locale_place_ordinal(const ivrsm_locale *loc, const char *word, size_t len);
+
+/* The places position_relative names, counted from the end of a list; the middle one of a list
+ * of an odd number of places. */
+#define IVRSM_POSITION_LAST (-1)
+#define IVRSM_POSITION_BEFORE_LAST (-2)
+#define IVRSM_POSITION_MIDDLE 0
+
+/* Phrase i of those naming a place from the end of a list or its middle (position_relative:
+ * "last", "avant dernier", "mittlere"), normalised, its place in *place (IVRSM_POSITION_LAST,
+ * IVRSM_POSITION_BEFORE_LAST, IVRSM_POSITION_MIDDLE); NULL past the last. */
+const char *ivrsm_locale_place_phrase(const ivrsm_locale *loc, size_t i, int *place);
+
 /*
  * Whether text[0..len) (speech, normalised or not) is a key said instead of pressed, and
  * which: a number in digits or in words ("2", "two", "deux"), with only the locale's key

@@ -276,6 +276,24 @@ static const char *const de_key_words[] = {
     "druecke", "druecken", "waehle", "waehlen", "nehme", "moechte", "will",
     "bitte",  "also",    "dann",  "sage",    NULL};
 
+/* A choice from a list said by its place: the ordinals of the routes' phrases in every form,
+ * and the places counted from the end ("die letzte", "den vorletzten") or the middle ("die
+ * mittlere"). */
+#define DE_POSITION(stem, value) {stem "e", value}, {stem "en", value}, {stem "er", value}, \
+                                 {stem "es", value}, {stem "em", value}
+static const struct ivrsm_phrase_value de_position_ordinals[] = {
+    DE_POSITION("erst", 1),  DE_POSITION("zweit", 2),  DE_POSITION("dritt", 3),
+    DE_POSITION("viert", 4), DE_POSITION("fuenft", 5), DE_POSITION("sechst", 6),
+    DE_POSITION("siebt", 7), DE_POSITION("acht", 8),   DE_POSITION("neunt", 9),
+    DE_POSITION("zehnt", 10), {NULL, 0}};
+static const struct ivrsm_phrase_value de_position_relative[] = {
+    DE_POSITION("letzt", IVRSM_POSITION_LAST),
+    DE_POSITION("vorletzt", IVRSM_POSITION_BEFORE_LAST),
+    DE_POSITION("mittler", IVRSM_POSITION_MIDDLE),
+    {"in der mitte", IVRSM_POSITION_MIDDLE},
+    {NULL, 0}};
+#undef DE_POSITION
+
 static const char *const de_answer_fillers[] = {"aeh",
                                                 "aehm",
                                                 "also",
@@ -464,6 +482,8 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .negative_answers = de_negative_answers,
     .answer_fillers = de_answer_fillers,
     .key_words = de_key_words,
+    .position_ordinals = de_position_ordinals,
+    .position_relative = de_position_relative,
     .say =
         {
             .weekdays = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",

@@ -305,6 +305,21 @@ static const char *const en_key_words[] = {
     "button", "choice",  "choose",   "pick", "select", "dial", "digit", "the",
     "please", "i",       "want",     "would", "like",  "will", "say",   NULL};
 
+/* A choice from a list said by its place: the ordinals of the routes' phrases, and the places
+ * counted from the end ("the last one", "the second to last") or the middle ("the middle one"). */
+static const struct ivrsm_phrase_value en_position_ordinals[] = {
+    {"first", 1}, {"second", 2},  {"third", 3},  {"fourth", 4}, {"fifth", 5}, {"sixth", 6},
+    {"seventh", 7}, {"eighth", 8}, {"ninth", 9}, {"tenth", 10}, {NULL, 0}};
+static const struct ivrsm_phrase_value en_position_relative[] = {
+    {"last", IVRSM_POSITION_LAST},
+    {"second to last", IVRSM_POSITION_BEFORE_LAST},
+    {"second last", IVRSM_POSITION_BEFORE_LAST},
+    {"next to last", IVRSM_POSITION_BEFORE_LAST},
+    {"penultimate", IVRSM_POSITION_BEFORE_LAST},
+    {"one before last", IVRSM_POSITION_BEFORE_LAST},
+    {"middle", IVRSM_POSITION_MIDDLE},
+    {NULL, 0}};
+
 static const char *const en_answer_fillers[] = {
     "uh",  "um",      "er",     "well", "thanks", "thank you", "thank you very much",
     "bye", "goodbye", "cheers", "ta",   NULL};
@@ -479,7 +494,8 @@ static const struct ivrsm_phrase_value en_letter_names[] = {
     .last_words_before = en_last_words_before, .last_words = en_last_words,                        \
     .time_words_before = en_time_words_before, .time_words = en_time_words,                        \
     .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,                  \
-    .key_words = en_key_words
+    .key_words = en_key_words,                                                                       \
+    .position_ordinals = en_position_ordinals, .position_relative = en_position_relative
 
 const struct ivrsm_locale ivrsm_locale_en_us = {
     .tag = "en-US",

@@ -232,6 +232,25 @@ static const char *const es_key_words[] = {
     "marcar", "pulso",    "pulsar", "presiono", "aprieto", "elijo", "quiero",
     "por",    "favor",    "digo",   "me",      "pues",   "entonces", NULL};
 
+/* A choice from a list said by its place: the ordinals of the routes' phrases in both genders,
+ * and the places counted from the end ("el último", "la penúltima") or the middle ("el del
+ * medio"). */
+static const struct ivrsm_phrase_value es_position_ordinals[] = {
+    {"primero", 1}, {"primera", 1}, {"primer", 1},  {"segundo", 2}, {"segunda", 2},
+    {"tercero", 3}, {"tercera", 3}, {"tercer", 3},  {"cuarto", 4},  {"cuarta", 4},
+    {"quinto", 5},  {"quinta", 5},  {"sexto", 6},   {"sexta", 6},   {"septimo", 7},
+    {"septima", 7}, {"octavo", 8},  {"octava", 8},  {"noveno", 9},  {"novena", 9},
+    {"decimo", 10}, {"decima", 10}, {NULL, 0}};
+static const struct ivrsm_phrase_value es_position_relative[] = {
+    {"ultimo", IVRSM_POSITION_LAST},
+    {"ultima", IVRSM_POSITION_LAST},
+    {"penultimo", IVRSM_POSITION_BEFORE_LAST},
+    {"penultima", IVRSM_POSITION_BEFORE_LAST},
+    {"del medio", IVRSM_POSITION_MIDDLE},
+    {"de en medio", IVRSM_POSITION_MIDDLE},
+    {"del centro", IVRSM_POSITION_MIDDLE},
+    {NULL, 0}};
+
 static const char *const es_answer_fillers[] = {
     "eh", "pues", "bueno", "gracias", "muchas gracias", "adios", "hasta luego", NULL};
 
@@ -414,6 +433,8 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .negative_answers = es_negative_answers,
     .answer_fillers = es_answer_fillers,
     .key_words = es_key_words,
+    .position_ordinals = es_position_ordinals,
+    .position_relative = es_position_relative,
     .say =
         {
             .weekdays = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"},

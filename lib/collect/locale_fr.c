@@ -222,6 +222,21 @@ static const char *const fr_key_words[] = {
     "prends", "veux",   "voudrais", "dis", "dire", "fais", "faire", "s",
     "il",     "vous",   "plait", "c",    "est",  "alors",    "donc",   NULL};
 
+/* A choice from a list said by its place: the ordinals of the routes' phrases, and the places
+ * counted from the end ("le dernier", "l'avant-dernière") or the middle ("celui du milieu"). */
+static const struct ivrsm_phrase_value fr_position_ordinals[] = {
+    {"premier", 1},    {"premiere", 1},  {"deuxieme", 2}, {"second", 2},    {"seconde", 2},
+    {"troisieme", 3},  {"quatrieme", 4}, {"cinquieme", 5}, {"sixieme", 6},  {"septieme", 7},
+    {"huitieme", 8},   {"neuvieme", 9},  {"dixieme", 10},  {NULL, 0}};
+static const struct ivrsm_phrase_value fr_position_relative[] = {
+    {"dernier", IVRSM_POSITION_LAST},
+    {"derniere", IVRSM_POSITION_LAST},
+    {"avant dernier", IVRSM_POSITION_BEFORE_LAST},
+    {"avant derniere", IVRSM_POSITION_BEFORE_LAST},
+    {"du milieu", IVRSM_POSITION_MIDDLE},
+    {"au milieu", IVRSM_POSITION_MIDDLE},
+    {NULL, 0}};
+
 static const char *const fr_answer_fillers[] = {
     "euh", "heu", "alors", "merci", "merci beaucoup", "au revoir", NULL};
 
@@ -408,7 +423,8 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .past_lead_fillers = fr_past_lead_fillers, .ago_words_before = fr_ago_words_before,            \
     .last_words = fr_last_words, .time_words_before = fr_time_words_before,                        \
     .time_words = fr_time_words,                                                                   \
-    .answer_fillers = fr_answer_fillers, .key_words = fr_key_words
+    .answer_fillers = fr_answer_fillers, .key_words = fr_key_words,                                \
+    .position_ordinals = fr_position_ordinals, .position_relative = fr_position_relative
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

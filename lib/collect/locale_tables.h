@@ -126,7 +126,9 @@ struct ivrsm_phrase_value {
     X(past_relative_days)                                                                          \
     X(day_ordinals)                                                                                \
     X(year_thousands)                                                                              \
-    X(letter_names)
+    X(letter_names)                                                                                \
+    X(position_ordinals)                                                                           \
+    X(position_relative)
 
 #define IVRSM_LIST_ID(field) IVRSM_LIST_##field,
 enum ivrsm_list_id {
@@ -300,6 +302,15 @@ struct ivrsm_locale {
      * ("option", "press", "touche", "Taste", "marco el"), answer fillers aside. NULL: keys
      * are not heard in speech. */
     const char *const *key_words;
+
+    /* Choices from a list said by their place in it. `position_ordinals`: the ordinals a
+     * route's phrases name a place with, in every form ("third" = 3, "troisieme", "dritten",
+     * "tercera"): a state whose routes are two places or more hears `position_relative`
+     * ("the last one" = IVRSM_POSITION_LAST, "l avant dernier" = IVRSM_POSITION_BEFORE_LAST,
+     * "die mittlere" = IVRSM_POSITION_MIDDLE) as the route of that place among those whose
+     * conditions hold. NULL: places are heard only as the routes' phrases say them. */
+    const struct ivrsm_phrase_value *position_ordinals;
+    const struct ivrsm_phrase_value *position_relative;
 
     /* Saying values (template formats) */
     struct ivrsm_locale_say say;

@@ -1396,6 +1396,110 @@ static bool build_dtmf(cc *c, m_state *st)
     return true;
 }
 
+/* The most places of a list a state's table knows, and phrases naming a place from its end. */
+#define PLACES_MAX 16
+#define PLACE_PHRASES_MAX 32
+
+/* The place phrase[0..len) names with an ordinal of the language ("the third one": 3), 0 when
+ * none, -1 when it names two. */
+static int phrase_place(const ivrsm_locale *loc, const char *phrase, size_t len)
+{
+    int place = 0;
+    for (size_t at = 0; at < len;) {
+        size_t end = at;
+        while (end < len && phrase[end] != ' ')
+            end++;
+        const int p = ivrsm_locale_place_ordinal(loc, phrase + at, end - at);
+        if (p > 0 && place > 0 && p != place)
+            return -1;
+        if (p > 0)
+            place = p;
+        at = end + 1;
+    }
+    return place;
+}
+
+/*
+ * A choice from a list ("the first one", "le deuxième", "den dritten"): when the state's routes
+ * name two places or more with the ordinals of the language, from the first on, each place by
+ * the phrases of one route only, they are kept in t->places, and the phrases that name a place
+ * from the end or the middle ("the last one", "l'avant-dernier", "die mittlere", "el del
+ * medio") in t->place_phrases, longest first, unless a route lists them: heard when no phrase
+ * of the routes is, they select the route of that place among those whose conditions hold.
+ * slots[0..n_own) are the routes' own phrases; one naming a place with an ordinal is added to
+ * them too, as a phrase of no route.
+ */
+static bool add_place_phrases(cc *c, const ivrsm_locale *loc, const ivrsm_text_rules *rules,
+                              m_phrase_table *t, ivrsm_strmap *listed, m_phrase_entry *slots,
+                              size_t n_own, size_t *np)
+{
+    int place_route[PLACES_MAX + 1];
+    for (size_t k = 0; k <= PLACES_MAX; k++)
+        place_route[k] = -1;
+    for (size_t i = 0; i < n_own; i++) {
+        const int place = phrase_place(loc, slots[i].phrase, slots[i].len);
+        if (place < 0 || place > PLACES_MAX || slots[i].route == M_PHRASE_AMBIGUOUS)
+            return true; /* a phrase of two places, or beyond those kept: no choice of places */
+        if (place == 0)
+            continue;
+        if (place_route[place] >= 0 && place_route[place] != slots[i].route)
+            return true; /* two routes of one place */
+        place_route[place] = slots[i].route;
+    }
+    size_t count = 0;
+    while (count < PLACES_MAX && place_route[count + 1] >= 0)
+        count++;
+    for (size_t a = 1; a <= count; a++)
+        for (size_t b = a + 1; b <= count; b++)
+            if (place_route[a] == place_route[b])
+                return true; /* one route of two places */
+    if (count < 2)
+        return true;
+    uint16_t *places = ivrsm_arena_alloc(c->arena, count * sizeof(*places));
+    if (!places) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    for (size_t k = 0; k < count; k++)
+        places[k] = (uint16_t)place_route[k + 1];
+    m_phrase_entry *phrases = ivrsm_arena_alloc(c->arena, PLACE_PHRASES_MAX * sizeof(*phrases));
+    if (!phrases) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t n = 0;
+    int place;
+    const char *text;
+    for (size_t i = 0; (text = ivrsm_locale_place_phrase(loc, i, &place)) != NULL; i++) {
+        const size_t len = strlen(text);
+        if (n == PLACE_PHRASES_MAX || len == 0 || len > UINT16_MAX ||
+            ivrsm_strmap_get(listed, text, len))
+            continue;
+        const uint16_t which = place == IVRSM_POSITION_LAST          ? M_PHRASE_LAST
+                               : place == IVRSM_POSITION_BEFORE_LAST ? M_PHRASE_BEFORE_LAST
+                                                                     : M_PHRASE_MIDDLE;
+        phrases[n++] = (m_phrase_entry){text, (uint16_t)len, which,
+                                        ivrsm_text_may_not_know(rules, text, len), 0};
+        /* "the second to last" holds "second", a route's phrase: among the routes' phrases,
+         * first of all, it makes the sentence no route's, and its place is looked for. */
+        if (phrase_place(loc, text, len) != 0)
+            slots[(*np)++] = (m_phrase_entry){text, (uint16_t)len, M_PHRASE_AMBIGUOUS,
+                                              phrases[n - 1].may_not_know, UINT8_MAX};
+    }
+    /* The longest first: "l avant dernier" before "dernier". */
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && phrases[k - 1].len < phrases[k].len; k--) {
+            const m_phrase_entry tmp = phrases[k];
+            phrases[k] = phrases[k - 1];
+            phrases[k - 1] = tmp;
+        }
+    t->places = places;
+    t->place_count = count;
+    t->place_phrases = phrases;
+    t->place_phrase_count = n;
+    return true;
+}
+
 /* The sets of t's phrases by first byte (m_phrase_table.first_slot), when it has few enough. */
 static bool index_phrases(cc *c, m_phrase_table *t)
 {
@@ -1529,7 +1633,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     n_phrase += n_hint;
     if (!n_hint)
         return true;
-    const size_t cap = n_phrase + SEPARABLE_MAX + AMBIGUOUS_MAX;
+    const size_t cap = n_phrase + SEPARABLE_MAX + AMBIGUOUS_MAX + PLACE_PHRASES_MAX;
     t->hints = ivrsm_arena_alloc(c->arena, n_hint * sizeof(char *));
     m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, cap * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
@@ -1590,10 +1694,12 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     if (ok)
         ok = add_separable_forms(c, rules, t, slots, &np, n_phrase + SEPARABLE_MAX);
     ivrsm_strmap words = IVRSM_STRMAP_INIT(c->m->mem);
+    const size_t n_own = np;
     if (ok && (ok = map_word_meanings(c, st, slots, np, &words))) {
         count_own_bytes(&words, slots, np);
         ok = build_stems(c, &words, t, slots, np) &&
-             add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap);
+             add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap) &&
+             add_place_phrases(c, c->m->languages[lang], rules, t, &listed, slots, n_own, &np);
     }
     ivrsm_strmap_free(&words);
     ivrsm_strmap_free(&seen);

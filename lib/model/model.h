@@ -315,6 +315,13 @@ typedef struct m_phrase_entry {
  * phrase made only of shared words ("my appointment" around "appointment" when "cancel my
  * appointment" is another intent's): the sentence is then ambiguous, a no-match. */
 #define M_PHRASE_AMBIGUOUS UINT16_MAX
+/* The route of a phrase that names a place in a list from its end or its middle ("the last
+ * one", "l'avant-dernier", "die mittlere", m_phrase_table.place_phrases): the route of that
+ * place among the state's routes of places whose conditions hold (m_phrase_table.places),
+ * resolved when it is heard. */
+#define M_PHRASE_LAST 1
+#define M_PHRASE_BEFORE_LAST 2
+#define M_PHRASE_MIDDLE 3
 
 /* What a state listens for in one language: its phrases and the recogniser's hints. */
 typedef struct m_phrase_table {
@@ -339,6 +346,15 @@ typedef struct m_phrase_table {
      * ab", ivrsm_text_rejoin_separable()). */
     const struct m_separable *separable;
     size_t separable_count;
+    /* The routes of a choice from a list, by the place their phrases name ("the third one",
+     * "le deuxième", "den ersten"), first place first: places[k] is the route of place k + 1.
+     * Set when two places or more are routes, each of one route (else place_count is 0). */
+    const uint16_t *places;
+    size_t place_count;
+    /* The phrases naming a place from the end or the middle ("the last one": route
+     * M_PHRASE_LAST), heard when no phrase of the routes is: set with places. */
+    const m_phrase_entry *place_phrases;
+    size_t place_phrase_count;
 } m_phrase_table;
 
 /* A separable verb: its prefix and its stem ("ab" + "sag" + "en"). */

@@ -65,6 +65,33 @@ static s_match match_dtmf(const ivrsm_session *s, const m_state *st, const char 
     return r;
 }
 
+/*
+ * The route a phrase naming a place from the end of a list or its middle selects ("the last
+ * one": M_PHRASE_LAST): that place among the routes of t->places whose conditions hold (a list
+ * of two said as three routes, the third's condition false, has the second as its last); -1
+ * when there is none (the middle of an even count).
+ */
+static int place_route(const ivrsm_session *s, const m_state *st, const m_phrase_table *t,
+                       uint16_t which)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < t->place_count; k++)
+        n += ivrsm_s_route_holds(s, &st->routes[t->places[k]]);
+    size_t wanted; /* which of the n holding, from 0 */
+    if (which == M_PHRASE_LAST && n >= 1)
+        wanted = n - 1;
+    else if (which == M_PHRASE_BEFORE_LAST && n >= 2)
+        wanted = n - 2;
+    else if (which == M_PHRASE_MIDDLE && n >= 3 && n % 2 == 1)
+        wanted = n / 2;
+    else
+        return -1;
+    for (size_t k = 0; k < t->place_count; k++)
+        if (ivrsm_s_route_holds(s, &st->routes[t->places[k]]) && wanted-- == 0)
+            return t->places[k];
+    return -1;
+}
+
 /* Whether phrase p is heard in the normalised sentence norm[0..n) and its route holds. */
 static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *rules,
                                 const m_state *st, const m_phrase_entry *p, const char *norm,
@@ -73,6 +100,27 @@ static inline bool phrase_takes(const ivrsm_session *s, const ivrsm_text_rules *
     return p->len <= n &&
            ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know, memo) &&
            (p->route == M_PHRASE_AMBIGUOUS || ivrsm_s_route_holds(s, &st->routes[p->route]));
+}
+
+/* When no phrase of the state's routes is heard, or only the words of no route ("the second to
+ * last", which holds the route phrase "second"): the route of the first phrase of t naming a
+ * place in the list from its end or its middle that is heard ("the last one"), -1 when none. */
+__attribute__((noinline)) static int find_place_route(const ivrsm_session *s,
+                                                      const ivrsm_text_rules *rules,
+                                                      const m_state *st, const m_phrase_table *t,
+                                                      const char *norm, size_t n,
+                                                      const ivrsm_word_starts *starts)
+{
+    ivrsm_heard_memo memo = {0};
+    memo.starts = starts->bits;
+    memo.keys = &starts->keys;
+    for (size_t i = 0; i < t->place_phrase_count; i++) {
+        const m_phrase_entry *p = &t->place_phrases[i];
+        if (p->len <= n &&
+            ivrsm_text_hears_phrase_memo(rules, norm, n, p->phrase, p->len, p->may_not_know, &memo))
+            return place_route(s, st, t, p->route);
+    }
+    return -1;
 }
 
 /*
@@ -221,6 +269,8 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
         }
     }
     int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
+    if (route < 0 && t->place_phrase_count) /* "the last one": no route's phrase */
+        route = find_place_route(s, rules, st, t, norm, (size_t)n, &starts);
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
