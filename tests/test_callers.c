@@ -55,7 +55,7 @@ static const struct caller_set {
     int min_lines;
 } caller_sets[] = {
     {"tests/callers", 40}, {"tests/callers/heldout", 30}, {"tests/callers/third", 30},
-    {"tests/callers/rules", 10}};
+    {"tests/callers/rules", 18}};
 #define SET_COUNT (sizeof caller_sets / sizeof caller_sets[0])
 
 static const char *source_root(void)

@@ -194,7 +194,8 @@ static const struct ivrsm_phrase_value de_year_thousands[] = {
 static const char *const de_year_hundreds[] = {"hundert", NULL};
 static const char *const de_year_glued[] = {"hundert", "tausend", NULL};
 /* A day gone by counted from today: "vor drei Tagen", "letzten Montag". */
-static const char *const de_ago_words_before[] = {"vor", NULL};
+/* "seit drei Tagen": the days counted back to when it started. */
+static const char *const de_ago_words_before[] = {"vor", "seit", NULL};
 static const char *const de_last_words_before[] = {
     "letzten", "letzter", "letzte", "vergangenen", "vergangener", "vorigen", "voriger", NULL};
 /* A time after a date: "morgen um halb vier", "am Freitag gegen zehn Uhr". */
@@ -206,7 +207,9 @@ static const char *const de_time_words[] = {
     "herum",   "ungefaehr",  NULL};
 static const char *const de_past_lead_fillers[] = {
     "ich bin",  "er ist", "sie ist", "geboren am", "geboren", "mein geburtsdatum ist",
-    "das geburtsdatum ist", "geburtsdatum", "es ist", "es war", "das war", "das ist", NULL};
+    "das geburtsdatum ist", "geburtsdatum", "es ist", "es war", "das war", "das ist",
+    "seit", /* "seit gestern", "seit Samstag": the day it started */
+    NULL};
 static const char *const de_past_trail_fillers[] = {"geboren", NULL};
 static const char *const de_date_articles[] = {"am",     "den",       "der",       "diesen",
                                                "dieser", "kommenden", "kommender", NULL};

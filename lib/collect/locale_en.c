@@ -139,6 +139,7 @@ static const struct ivrsm_phrase_value en_relative_days[] = {
 };
 static const struct ivrsm_phrase_value en_past_relative_days[] = {
     {"today", 0}, {"yesterday", 1}, {"the day before yesterday", 2}, {"day before yesterday", 2},
+    {"this morning", 0},
     {NULL, 0},
 };
 static const char *const en_next_words_before[] = {"next", NULL};
@@ -212,7 +213,9 @@ static const char *const en_time_words[] = {
 static const char *const en_past_lead_fillers[] = {
     "i was born on", "i was born", "he was born on", "she was born on", "born on", "born",
     "my date of birth is", "the date of birth is", "date of birth", "my birthday is",
-    "it is", "that is", "it was", "that was", "it happened", "that happened", NULL};
+    "it is", "that is", "it was", "that was", "it happened", "that happened",
+    "since", "ever since", /* "since yesterday": the day it started */
+    NULL};
 static const char *const en_date_lead_fillers[] = {"uh",
                                                    "um",
                                                    "er",

@@ -96,7 +96,8 @@ static const char *const es_digit_fillers[] = {"eh",
                                                NULL};
 
 static const struct ivrsm_phrase_value es_past_relative_days[] = {
-    {"hoy", 0}, {"ayer", 1}, {"anteayer", 2}, {"antes de ayer", 2}, {"antier", 2}, {NULL, 0},
+    {"hoy", 0}, {"ayer", 1}, {"anteayer", 2}, {"antes de ayer", 2}, {"antier", 2},
+    {"esta ma" ES_ENYE "ana", 0}, {"esta manana", 0}, {NULL, 0},
 };
 static const struct ivrsm_phrase_value es_relative_days[] = {
     {"hoy", 0},
@@ -165,7 +166,9 @@ static const char *const es_time_words[] = {
     "de la noche", "horas", "hora", "h", "mediodia", "mas o menos", NULL};
 static const char *const es_past_lead_fillers[] = {
     "naci el",   "naci",       "nacio el", "nacio", "mi fecha de nacimiento es",
-    "su fecha de nacimiento es", "fecha de nacimiento", "es", "fue", "era", "paso", NULL};
+    "su fecha de nacimiento es", "fecha de nacimiento", "es", "fue", "era", "paso",
+    "desde", /* "desde ayer", "desde hace una semana": the day it started */
+    NULL};
 static const char *const es_date_lead_fillers[] = {"eh",
                                                    "em",
                                                    "pues",

@@ -96,6 +96,7 @@ static const struct ivrsm_phrase_value fr_past_relative_days[] = {
     {"aujourd hui", 0},
     {"hier", 1},
     {"avant hier", 2},
+    {"ce matin", 0},
     {NULL, 0},
 };
 /* "lundi en huit": a week after the coming Monday. */
@@ -137,7 +138,8 @@ static const struct ivrsm_phrase_value fr_year_thousands[] = {
     {"mille", 1000}, {"mil", 1000}, {"deux mille", 2000}, {NULL, 0}};
 static const char *const fr_year_hundreds[] = {"cent", "cents", NULL};
 /* A day gone by counted from today: "il y a trois jours", "lundi dernier". */
-static const char *const fr_ago_words_before[] = {"il y a", "ca fait", NULL};
+/* "depuis trois jours": the days counted back to when it started. */
+static const char *const fr_ago_words_before[] = {"il y a", "ca fait", "depuis", NULL};
 static const char *const fr_last_words[] = {"dernier", "passe", NULL};
 /* A time after a date: "jeudi a quinze heures trente", "demain vers 10 h". */
 static const char *const fr_time_words_before[] = {
@@ -150,7 +152,9 @@ static const char *const fr_past_lead_fillers[] = {
     "c etait",       "ca s est passe",     "c est arrive", "ca s est produit",
     "je suis ne",    "je suis nee",        "il est ne",  "elle est nee",
     "ne",            "nee",                "c est",      "ma date de naissance est",
-    "ma date de naissance c est", "date de naissance", "sa date de naissance est", NULL};
+    "ma date de naissance c est", "date de naissance", "sa date de naissance est",
+    "depuis", /* "depuis hier", "depuis samedi": the day it started */
+    NULL};
 static const char *const fr_date_lead_fillers[] = {"euh",
                                                    "heu",
                                                    "alors",
