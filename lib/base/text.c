@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The ASCII letters and digits, folded to lower case: the tables below start from them. */
@@ -1313,4 +1314,121 @@ bool ivrsm_text_rejoin_separable(char *text, size_t *len, size_t cap, const char
         at = end + 1;
     }
     return false;
+}
+
+/* --- Words said in another form than a phrase's ----------------------------------------- */
+
+int ivrsm_text_lexicon_order(const void *a, const void *b)
+{
+    const struct ivrsm_text_words *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(x->text, y->text, x->len);
+}
+
+/* The word of the lexicon that w[0..n) is, or NULL. */
+static const struct ivrsm_text_words *lexicon_word(const struct ivrsm_text_words *lexicon,
+                                                   size_t count, const char *w, size_t n)
+{
+    const struct ivrsm_text_words key = {w, n};
+    return bsearch(&key, lexicon, count, sizeof *lexicon, ivrsm_text_lexicon_order);
+}
+
+/* The word of the lexicon w[0..n) is, as said or by an ending of the rules, or NULL. */
+static const struct ivrsm_text_words *known_form(const ivrsm_text_rules *rules,
+                                                 const struct ivrsm_text_words *lexicon,
+                                                 size_t count, const char *w, size_t n)
+{
+    const struct ivrsm_text_words *hit = lexicon_word(lexicon, count, w, n);
+    for (const struct ivrsm_word_ending *e = rules->word_endings; !hit && e && e->said; e++) {
+        const size_t said = strlen(e->said), phrase = strlen(e->phrase);
+        char form[64];
+        if (n < said + 3 || n - said + phrase > sizeof form || memcmp(w + n - said, e->said, said))
+            continue;
+        memcpy(form, w, n - said);
+        memcpy(form + n - said, e->phrase, phrase);
+        hit = lexicon_word(lexicon, count, form, n - said + phrase);
+    }
+    return hit;
+}
+
+/* Appends w[0..n) and a space at out + *at (cap bytes); false when it does not fit. */
+static bool put_form(char *out, size_t cap, size_t *at, const char *w, size_t n)
+{
+    if (*at + n + 1 > cap)
+        return false;
+    memcpy(out + *at, w, n);
+    *at += n;
+    out[(*at)++] = ' ';
+    return true;
+}
+
+#define COMPOUND_MIN 7   /* a word of fewer bytes is read as no compound */
+#define COMPOUND_DEPTH 3 /* parts a compound is cut into, at most */
+
+/* The parts of compound w[0..n) (ivrsm_text_phrase_forms()) appended to out; false when it is
+ * none, or they do not fit (out is then as it was). */
+static bool put_compound(const ivrsm_text_rules *rules, const struct ivrsm_text_words *lexicon,
+                         size_t count, const char *w, size_t n, char *out, size_t cap, size_t *at,
+                         int depth)
+{
+    if (n < COMPOUND_MIN || depth >= COMPOUND_DEPTH)
+        return false;
+    const size_t start = *at;
+    for (size_t i = 3; i + 4 <= n; i++) {
+        const struct ivrsm_text_words *last = known_form(rules, lexicon, count, w + i, n - i);
+        if (!last)
+            continue;
+        const struct ivrsm_text_words *first = known_form(rules, lexicon, count, w, i);
+        bool ok = first ? put_form(out, cap, at, first->text, first->len)
+                        : put_compound(rules, lexicon, count, w, i, out, cap, at, depth + 1) ||
+                              put_form(out, cap, at, w, i);
+        if (ok && put_form(out, cap, at, last->text, last->len))
+            return true;
+        *at = start;
+        return false;
+    }
+    for (size_t i = n - 5; i >= 4; i--) {
+        const struct ivrsm_text_words *first = known_form(rules, lexicon, count, w, i);
+        if (!first)
+            continue;
+        if (put_form(out, cap, at, first->text, first->len) && put_form(out, cap, at, w + i, n - i))
+            return true;
+        *at = start;
+        return false;
+    }
+    return false;
+}
+
+size_t ivrsm_text_phrase_forms(const ivrsm_text_rules *rules, const char *text, size_t len,
+                               const struct ivrsm_text_words *lexicon, size_t count, char *out,
+                               size_t cap)
+{
+    if (!rules || (!rules->word_endings && !rules->compounds) || count == 0)
+        return 0;
+    size_t at = 0;
+    bool changed = false;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && text[end] != ' ')
+            end++;
+        const char *w = text + i;
+        const size_t n = end - i;
+        const struct ivrsm_text_words *form = NULL;
+        bool done = false;
+        if (n >= 3 && !lexicon_word(lexicon, count, w, n)) {
+            form = known_form(rules, lexicon, count, w, n);
+            if (form)
+                done = put_form(out, cap, &at, form->text, form->len);
+            else if (rules->compounds)
+                done = put_compound(rules, lexicon, count, w, n, out, cap, &at, 0);
+            changed |= done;
+        }
+        if (!done && !put_form(out, cap, &at, w, n))
+            return 0;
+        i = end + 1;
+    }
+    if (!changed || at == 0)
+        return 0;
+    return at - 1; /* the last space */
 }

@@ -126,6 +126,14 @@ typedef struct ivrsm_heard_cache {
     ivrsm_sentence_keys correction_words[IVRSM_CORRECTION_SETS_MAX];
 } ivrsm_heard_cache;
 
+/* An ending a word is said with where a phrase's word has another: German "ung" for "en"
+ * ("Sperrung", "sperren"), "n" for none ("Karten", "Karte"). Normalised; NULL `said` ends a
+ * list. */
+struct ivrsm_word_ending {
+    const char *said;
+    const char *phrase;
+};
+
 typedef struct ivrsm_text_rules {
     /* Folds tried before the built-in ones: German ä → "ae", Spanish ñ kept. */
     const struct ivrsm_text_fold *folds;
@@ -180,6 +188,13 @@ typedef struct ivrsm_text_rules {
      * den Termin ab" and "um ihn abzusagen"), or NULL: a phrase word made of one, a stem and
      * "en" is heard in those forms too (ivrsm_text_rejoin_separable()). */
     const struct ivrsm_text_words *separable_prefixes;
+    /* Words said in another form than a phrase's (ivrsm_text_phrase_forms()): the endings a
+     * word said has where the phrase's word has another ({"ung", "en"}: "Sperrung" for
+     * "sperren"; {"n", ""}: "Karten" for "Karte"), tried in order, and whether a word said may
+     * be a compound of the phrases' words ("Kartensperrung", "Laborbefund"). NULL and false:
+     * the phrases' words are heard only as they are written. */
+    const struct ivrsm_word_ending *word_endings;
+    bool compounds;
 } ivrsm_text_rules;
 
 /* The index of rules' rewrites, and the word sets of its lists, built into their caches now,
@@ -333,6 +348,26 @@ static inline int ivrsm_word_starts_has(const ivrsm_word_starts *ws, unsigned ch
  */
 bool ivrsm_text_rejoin_separable(char *text, size_t *len, size_t cap, const char *prefix,
                                  size_t prefix_len, const char *stem, size_t stem_len);
+
+/*
+ * The words of normalised text[0..len) a phrase may say otherwise, written as the phrases'
+ * words into out (cap bytes), by the rules' word_endings and compounds: `lexicon` holds the
+ * words of the phrases (count of them, each of three bytes or more, sorted by
+ * ivrsm_text_lexicon_order()). A word that is not one of them is written as the word its
+ * endings make of it ("sperrung" as "sperren", "karten" as "karte", "meinen" as "mein"), or,
+ * from seven bytes on, as the compound of them it is: the longest last part of four bytes
+ * or more that is one, and before it the rest as one, as a compound of them again, or as
+ * said ("kartensperrung" as "karte sperren", "kreditkarte" as "kredit karte"); else the
+ * longest first part of four bytes or more that is one, the rest of five or more as said
+ * ("wasserzaehler" as "wasser zaehler"). Returns the length written, 0 when no word changed
+ * or out is too small.
+ */
+size_t ivrsm_text_phrase_forms(const ivrsm_text_rules *rules, const char *text, size_t len,
+                               const struct ivrsm_text_words *lexicon, size_t count, char *out,
+                               size_t cap);
+
+/* The order of ivrsm_text_phrase_forms()'s lexicon (qsort()): by length, then bytes. */
+int ivrsm_text_lexicon_order(const void *a, const void *b);
 
 /*
  * Copy src[0..len) to out (len + 1 bytes) with runs of spaces, tabs and line

@@ -98,11 +98,11 @@ static const char *const de_plus_words[] = {"plus", NULL};
  * "eintausend" are numbers of their own, read before). */
 /* Letters said by their names, for codes spelled ("reference"). */
 static const struct ivrsm_phrase_value de_letter_names[] = {
-    {"be", 'b'}, {"ce", 'c'}, {"ze", 'c'}, {"tse", 'c'}, {"de", 'd'}, {"ef", 'f'}, {"ge", 'g'},
-    {"ha", 'h'}, {"jot", 'j'}, {"jott", 'j'}, {"ka", 'k'}, {"el", 'l'}, {"em", 'm'}, {"en", 'n'},
-    {"pe", 'p'}, {"ku", 'q'}, {"kuh", 'q'}, {"er", 'r'}, {"es", 's'}, {"te", 't'}, {"vau", 'v'},
-    {"fau", 'v'}, {"we", 'w'}, {"weh", 'w'}, {"ix", 'x'}, {"ypsilon", 'y'}, {"uepsilon", 'y'},
-    {"zett", 'z'}, {"zet", 'z'}, {NULL, 0}};
+    {"be", 'b'}, {"ce", 'c'},      {"ze", 'c'},       {"tse", 'c'},  {"de", 'd'},  {"ef", 'f'},
+    {"ge", 'g'}, {"ha", 'h'},      {"jot", 'j'},      {"jott", 'j'}, {"ka", 'k'},  {"el", 'l'},
+    {"em", 'm'}, {"en", 'n'},      {"pe", 'p'},       {"ku", 'q'},   {"kuh", 'q'}, {"er", 'r'},
+    {"es", 's'}, {"te", 't'},      {"vau", 'v'},      {"fau", 'v'},  {"we", 'w'},  {"weh", 'w'},
+    {"ix", 'x'}, {"ypsilon", 'y'}, {"uepsilon", 'y'}, {"zett", 'z'}, {"zet", 'z'}, {NULL, 0}};
 static const char *const de_number_articles[] = {"ein", "eine", NULL};
 
 static const char *const de_digit_fillers[] = {"aeh",
@@ -189,8 +189,8 @@ static const char *const de_asap[] = {"so bald wie moeglich",
 /* Years said in words: "neunzehnhundertfuenfundachtzig", "zweitausendfuenf", cut apart at
  * hundert and tausend first. */
 static const struct ivrsm_phrase_value de_year_thousands[] = {
-    {"tausend", 1000},      {"ein tausend", 1000},      {"eintausend", 1000},
-    {"zwei tausend", 2000}, {"zweitausend", 2000},      {NULL, 0}};
+    {"tausend", 1000},      {"ein tausend", 1000}, {"eintausend", 1000},
+    {"zwei tausend", 2000}, {"zweitausend", 2000}, {NULL, 0}};
 static const char *const de_year_hundreds[] = {"hundert", NULL};
 static const char *const de_year_glued[] = {"hundert", "tausend", NULL};
 /* A day gone by counted from today: "vor drei Tagen", "letzten Montag". */
@@ -199,15 +199,25 @@ static const char *const de_ago_words_before[] = {"vor", "seit", NULL};
 static const char *const de_last_words_before[] = {
     "letzten", "letzter", "letzte", "vergangenen", "vergangener", "vorigen", "voriger", NULL};
 /* A time after a date: "morgen um halb vier", "am Freitag gegen zehn Uhr". */
-static const char *const de_time_words_before[] = {"um", "gegen", "so um", "so gegen", "ab",
-                                                   "nach", "vor", NULL};
+static const char *const de_time_words_before[] = {"um", "gegen", "so um", "so gegen",
+                                                   "ab", "nach",  "vor",   NULL};
 static const char *const de_time_words[] = {
-    "uhr",     "halb",       "viertel nach", "viertel vor", "dreiviertel", "morgens",
-    "vormittags", "mittags", "nachmittags", "abends",      "frueh",       "rum",
-    "herum",   "ungefaehr",  NULL};
+    "uhr",     "halb",       "viertel nach", "viertel vor", "dreiviertel",
+    "morgens", "vormittags", "mittags",      "nachmittags", "abends",
+    "frueh",   "rum",        "herum",        "ungefaehr",   NULL};
 static const char *const de_past_lead_fillers[] = {
-    "ich bin",  "er ist", "sie ist", "geboren am", "geboren", "mein geburtsdatum ist",
-    "das geburtsdatum ist", "geburtsdatum", "es ist", "es war", "das war", "das ist",
+    "ich bin",
+    "er ist",
+    "sie ist",
+    "geboren am",
+    "geboren",
+    "mein geburtsdatum ist",
+    "das geburtsdatum ist",
+    "geburtsdatum",
+    "es ist",
+    "es war",
+    "das war",
+    "das ist",
     "seit", /* "seit gestern", "seit Samstag": the day it started */
     NULL};
 static const char *const de_past_trail_fillers[] = {"geboren", NULL};
@@ -274,21 +284,30 @@ static const char *const de_negative_answers[] = {"nein",
                                                   "keine nachricht",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
-static const char *const de_key_words[] = {
-    "option", "taste",   "die",   "nummer",  "wahl", "auswahl", "ich",
-    "druecke", "druecken", "waehle", "waehlen", "nehme", "moechte", "will",
-    "bitte",  "also",    "dann",  "sage",    NULL};
+static const char *const de_key_words[] = {"option",  "taste", "die",     "nummer",   "wahl",
+                                           "auswahl", "ich",   "druecke", "druecken", "waehle",
+                                           "waehlen", "nehme", "moechte", "will",     "bitte",
+                                           "also",    "dann",  "sage",    NULL};
 
 /* A choice from a list said by its place: the ordinals of the routes' phrases in every form,
  * and the places counted from the end ("die letzte", "den vorletzten") or the middle ("die
  * mittlere"). */
-#define DE_POSITION(stem, value) {stem "e", value}, {stem "en", value}, {stem "er", value}, \
-                                 {stem "es", value}, {stem "em", value}
-static const struct ivrsm_phrase_value de_position_ordinals[] = {
-    DE_POSITION("erst", 1),  DE_POSITION("zweit", 2),  DE_POSITION("dritt", 3),
-    DE_POSITION("viert", 4), DE_POSITION("fuenft", 5), DE_POSITION("sechst", 6),
-    DE_POSITION("siebt", 7), DE_POSITION("acht", 8),   DE_POSITION("neunt", 9),
-    DE_POSITION("zehnt", 10), {NULL, 0}};
+#define DE_POSITION(stem, value)                                                                   \
+    {stem "e", value}, {stem "en", value}, {stem "er", value}, {stem "es", value},                 \
+    {                                                                                              \
+        stem "em", value                                                                           \
+    }
+static const struct ivrsm_phrase_value de_position_ordinals[] = {DE_POSITION("erst", 1),
+                                                                 DE_POSITION("zweit", 2),
+                                                                 DE_POSITION("dritt", 3),
+                                                                 DE_POSITION("viert", 4),
+                                                                 DE_POSITION("fuenft", 5),
+                                                                 DE_POSITION("sechst", 6),
+                                                                 DE_POSITION("siebt", 7),
+                                                                 DE_POSITION("acht", 8),
+                                                                 DE_POSITION("neunt", 9),
+                                                                 DE_POSITION("zehnt", 10),
+                                                                 {NULL, 0}};
 static const struct ivrsm_phrase_value de_position_relative[] = {
     DE_POSITION("letzt", IVRSM_POSITION_LAST),
     DE_POSITION("vorletzt", IVRSM_POSITION_BEFORE_LAST),
@@ -312,20 +331,35 @@ static const char *const de_answer_fillers[] = {"aeh",
  * words of not knowing are no answer ("nicht" of "weiß nicht"), nor a phrase right after a
  * negation or a doubt ("nicht jetzt", "vielleicht ja"). */
 static const struct ivrsm_text_words de_dont_know[] = {
-    IVRSM_WORDS("weiss nicht"),          IVRSM_WORDS("weiss ich nicht"),
-    IVRSM_WORDS("ich weiss nicht"),      IVRSM_WORDS("ich weiss es nicht"),
-    IVRSM_WORDS("keine ahnung"),         IVRSM_WORDS("nicht sicher"),
-    IVRSM_WORDS("bin mir nicht sicher"), IVRSM_WORDS("ich bin mir nicht sicher"),
+    IVRSM_WORDS("weiss nicht"),
+    IVRSM_WORDS("weiss ich nicht"),
+    IVRSM_WORDS("ich weiss nicht"),
+    IVRSM_WORDS("ich weiss es nicht"),
+    IVRSM_WORDS("keine ahnung"),
+    IVRSM_WORDS("nicht sicher"),
+    IVRSM_WORDS("bin mir nicht sicher"),
+    IVRSM_WORDS("ich bin mir nicht sicher"),
     IVRSM_WORDS("ich bin nicht sicher"),
     /* Not having heard or understood the question is no answer to it either. */
-    IVRSM_WORDS("nicht verstanden"),     IVRSM_WORDS("nicht gehoert"),
-    IVRSM_WORDS("verstehe nicht"),       IVRSM_WORDS("versteh ich nicht"), {NULL, 0},
+    IVRSM_WORDS("nicht verstanden"),
+    IVRSM_WORDS("nicht gehoert"),
+    IVRSM_WORDS("verstehe nicht"),
+    IVRSM_WORDS("versteh ich nicht"),
+    {NULL, 0},
 };
 static const struct ivrsm_text_words de_negations[] = {
-    IVRSM_WORDS("nicht"),   IVRSM_WORDS("kein"),       IVRSM_WORDS("keine"),
-    IVRSM_WORDS("keinen"),  IVRSM_WORDS("keinem"),     IVRSM_WORDS("keiner"),
-    IVRSM_WORDS("nie"),     IVRSM_WORDS("niemals"),    IVRSM_WORDS("vielleicht"),
-    IVRSM_WORDS("eventuell"), IVRSM_WORDS("weder"),    IVRSM_WORDS("ohne"),
+    IVRSM_WORDS("nicht"),
+    IVRSM_WORDS("kein"),
+    IVRSM_WORDS("keine"),
+    IVRSM_WORDS("keinen"),
+    IVRSM_WORDS("keinem"),
+    IVRSM_WORDS("keiner"),
+    IVRSM_WORDS("nie"),
+    IVRSM_WORDS("niemals"),
+    IVRSM_WORDS("vielleicht"),
+    IVRSM_WORDS("eventuell"),
+    IVRSM_WORDS("weder"),
+    IVRSM_WORDS("ohne"),
     {NULL, 0},
 };
 /* Where a negation's reach ends: "ich will nicht verschieben sondern stornieren", "noch nicht,
@@ -333,19 +367,39 @@ static const struct ivrsm_text_words de_negations[] = {
  * start one ("dass ich stornieren will" puts it last). No short answers: "noch nicht den
  * Termin stornieren" refuses, so "noch nicht" is no clause of its own. */
 static const struct ivrsm_text_words de_clause_breaks[] = {
-    IVRSM_WORDS("aber"),        IVRSM_WORDS("sondern"),       IVRSM_WORDS("doch"),
-    IVRSM_WORDS("ja"),          IVRSM_WORDS("nein"),          IVRSM_WORDS("nee"),
-    IVRSM_WORDS("okay"),        IVRSM_WORDS("ok"),            IVRSM_WORDS("lieber"),
-    IVRSM_WORDS("stattdessen"), IVRSM_WORDS("jedoch"),        IVRSM_WORDS("vielmehr"),
-    IVRSM_WORDS("ich will"),    IVRSM_WORDS("ich moechte"),   IVRSM_WORDS("ich wuerde"),
-    IVRSM_WORDS("wir wollen"),  IVRSM_WORDS("wir moechten"),  IVRSM_WORDS("weil"),
+    IVRSM_WORDS("aber"),
+    IVRSM_WORDS("sondern"),
+    IVRSM_WORDS("doch"),
+    IVRSM_WORDS("ja"),
+    IVRSM_WORDS("nein"),
+    IVRSM_WORDS("nee"),
+    IVRSM_WORDS("okay"),
+    IVRSM_WORDS("ok"),
+    IVRSM_WORDS("lieber"),
+    IVRSM_WORDS("stattdessen"),
+    IVRSM_WORDS("jedoch"),
+    IVRSM_WORDS("vielmehr"),
+    IVRSM_WORDS("ich will"),
+    IVRSM_WORDS("ich moechte"),
+    IVRSM_WORDS("ich wuerde"),
+    IVRSM_WORDS("wir wollen"),
+    IVRSM_WORDS("wir moechten"),
+    IVRSM_WORDS("weil"),
     /* The other verbs a caller puts second after "ich" to start a main clause: "ich möchte
      * stornieren, ich kann nicht kommen" cancels ("stornieren kann ich nicht" puts "ich" after
      * its verb, and refuses). */
-    IVRSM_WORDS("ich kann"),    IVRSM_WORDS("ich muss"),      IVRSM_WORDS("ich habe"),
-    IVRSM_WORDS("ich hab"),     IVRSM_WORDS("ich bin"),       IVRSM_WORDS("ich werde"),
-    IVRSM_WORDS("ich brauche"), IVRSM_WORDS("ich hatte"),     IVRSM_WORDS("ich haette"),
-    IVRSM_WORDS("ich komme"),   IVRSM_WORDS("wir koennen"),   IVRSM_WORDS("wir muessen"),
+    IVRSM_WORDS("ich kann"),
+    IVRSM_WORDS("ich muss"),
+    IVRSM_WORDS("ich habe"),
+    IVRSM_WORDS("ich hab"),
+    IVRSM_WORDS("ich bin"),
+    IVRSM_WORDS("ich werde"),
+    IVRSM_WORDS("ich brauche"),
+    IVRSM_WORDS("ich hatte"),
+    IVRSM_WORDS("ich haette"),
+    IVRSM_WORDS("ich komme"),
+    IVRSM_WORDS("wir koennen"),
+    IVRSM_WORDS("wir muessen"),
     {NULL, 0},
 };
 /* German puts "nicht" after the verb and its objects ("ich storniere den Termin nicht", "das
@@ -354,10 +408,14 @@ static const struct ivrsm_text_words de_clause_breaks[] = {
  * verschieben, sondern stornieren" and "ich möchte stornieren, weil ich nicht kommen kann"
  * cancel. "nein" after a phrase corrects it ("stornieren, nein, verschieben" moves); "gar
  * nicht" and "überhaupt nicht" are listed as their idioms are, so that they take back too. */
-static const struct ivrsm_text_words de_clause_negations[] = {
-    IVRSM_WORDS("nicht"), IVRSM_WORDS("nie"),     IVRSM_WORDS("niemals"),
-    IVRSM_WORDS("nein"),  IVRSM_WORDS("nee"),     IVRSM_WORDS("gar nicht"),
-    IVRSM_WORDS("ueberhaupt nicht"), {NULL, 0}};
+static const struct ivrsm_text_words de_clause_negations[] = {IVRSM_WORDS("nicht"),
+                                                              IVRSM_WORDS("nie"),
+                                                              IVRSM_WORDS("niemals"),
+                                                              IVRSM_WORDS("nein"),
+                                                              IVRSM_WORDS("nee"),
+                                                              IVRSM_WORDS("gar nicht"),
+                                                              IVRSM_WORDS("ueberhaupt nicht"),
+                                                              {NULL, 0}};
 /* A caller corrects themselves: "nein doch ja", "stornieren, ich meine verschieben", "nein,
  * Moment, ja" take back what came before ("doch" contradicts it). */
 static const struct ivrsm_text_words de_corrections[] = {
@@ -372,36 +430,85 @@ static const struct ivrsm_text_words de_answers_no[] = {
 /* Said every day, and no refusal: "kein Problem" is never "nein" (a machine that wants it for
  * "ja" lists it among the utterances of its "ja"). */
 static const struct ivrsm_text_words de_idioms[] = {
-    IVRSM_WORDS("kein problem"),    IVRSM_WORDS("keine probleme"),  IVRSM_WORDS("kein thema"),
-    IVRSM_WORDS("keine ursache"),   IVRSM_WORDS("keine sorge"),     IVRSM_WORDS("keine sorgen"),
-    IVRSM_WORDS("nicht schlimm"),   IVRSM_WORDS("nicht so schlimm"), IVRSM_WORDS("macht nichts"),
-    IVRSM_WORDS("gar nicht"),       IVRSM_WORDS("ueberhaupt nicht"), IVRSM_WORDS("warum nicht"),
-    IVRSM_WORDS("nichts zu danken"), IVRSM_WORDS("nicht der rede wert"), IVRSM_WORDS("kein ding"),
-    IVRSM_WORDS("kein stress"),     {NULL, 0},
+    IVRSM_WORDS("kein problem"),
+    IVRSM_WORDS("keine probleme"),
+    IVRSM_WORDS("kein thema"),
+    IVRSM_WORDS("keine ursache"),
+    IVRSM_WORDS("keine sorge"),
+    IVRSM_WORDS("keine sorgen"),
+    IVRSM_WORDS("nicht schlimm"),
+    IVRSM_WORDS("nicht so schlimm"),
+    IVRSM_WORDS("macht nichts"),
+    IVRSM_WORDS("gar nicht"),
+    IVRSM_WORDS("ueberhaupt nicht"),
+    IVRSM_WORDS("warum nicht"),
+    IVRSM_WORDS("nichts zu danken"),
+    IVRSM_WORDS("nicht der rede wert"),
+    IVRSM_WORDS("kein ding"),
+    IVRSM_WORDS("kein stress"),
+    {NULL, 0},
 };
 /* The ways of saying yes and no (format.md, Intents: an intent that lists "ja" hears every
  * form of yes, one that lists "nein" every form of no): the answer words as the phone hears them
  * (the south's "jo", "freilich"), the adverbs said alone as an answer, and their negations,
  * longer ("natürlich nicht" is no where "natürlich" is yes). The bare answer first. */
 static const struct ivrsm_text_words de_yes_forms[] = {
-    IVRSM_WORDS("ja"), IVRSM_WORDS("jawohl"), IVRSM_WORDS("jawoll"), IVRSM_WORDS("jo"),
-    IVRSM_WORDS("jap"), IVRSM_WORDS("japp"), IVRSM_WORDS("jep"), IVRSM_WORDS("jup"),
-    IVRSM_WORDS("ja klar"), IVRSM_WORDS("klar"), IVRSM_WORDS("na klar"), IVRSM_WORDS("genau"),
-    IVRSM_WORDS("richtig"), IVRSM_WORDS("stimmt"), IVRSM_WORDS("korrekt"), IVRSM_WORDS("sicher"),
-    IVRSM_WORDS("natuerlich"), IVRSM_WORDS("selbstverstaendlich"), IVRSM_WORDS("auf jeden fall"),
-    IVRSM_WORDS("gerne"), IVRSM_WORDS("gern"), IVRSM_WORDS("sehr gerne"), IVRSM_WORDS("okay"),
-    IVRSM_WORDS("ok"), IVRSM_WORDS("in ordnung"), IVRSM_WORDS("einverstanden"),
-    IVRSM_WORDS("passt"), IVRSM_WORDS("passt schon"), IVRSM_WORDS("freilich"),
-    IVRSM_WORDS("bestimmt"), IVRSM_WORDS("absolut"), IVRSM_WORDS("exakt"), {NULL, 0},
+    IVRSM_WORDS("ja"),
+    IVRSM_WORDS("jawohl"),
+    IVRSM_WORDS("jawoll"),
+    IVRSM_WORDS("jo"),
+    IVRSM_WORDS("jap"),
+    IVRSM_WORDS("japp"),
+    IVRSM_WORDS("jep"),
+    IVRSM_WORDS("jup"),
+    IVRSM_WORDS("ja klar"),
+    IVRSM_WORDS("klar"),
+    IVRSM_WORDS("na klar"),
+    IVRSM_WORDS("genau"),
+    IVRSM_WORDS("richtig"),
+    IVRSM_WORDS("stimmt"),
+    IVRSM_WORDS("korrekt"),
+    IVRSM_WORDS("sicher"),
+    IVRSM_WORDS("natuerlich"),
+    IVRSM_WORDS("selbstverstaendlich"),
+    IVRSM_WORDS("auf jeden fall"),
+    IVRSM_WORDS("gerne"),
+    IVRSM_WORDS("gern"),
+    IVRSM_WORDS("sehr gerne"),
+    IVRSM_WORDS("okay"),
+    IVRSM_WORDS("ok"),
+    IVRSM_WORDS("in ordnung"),
+    IVRSM_WORDS("einverstanden"),
+    IVRSM_WORDS("passt"),
+    IVRSM_WORDS("passt schon"),
+    IVRSM_WORDS("freilich"),
+    IVRSM_WORDS("bestimmt"),
+    IVRSM_WORDS("absolut"),
+    IVRSM_WORDS("exakt"),
+    {NULL, 0},
 };
 static const struct ivrsm_text_words de_no_forms[] = {
-    IVRSM_WORDS("nein"), IVRSM_WORDS("nee"), IVRSM_WORDS("noe"), IVRSM_WORDS("nein danke"),
-    IVRSM_WORDS("auf keinen fall"), IVRSM_WORDS("auf gar keinen fall"), IVRSM_WORDS("keinesfalls"),
-    IVRSM_WORDS("gar nicht"), IVRSM_WORDS("ueberhaupt nicht"), IVRSM_WORDS("eher nicht"),
-    IVRSM_WORDS("lieber nicht"), IVRSM_WORDS("besser nicht"), IVRSM_WORDS("bloss nicht"),
-    IVRSM_WORDS("nicht wirklich"), IVRSM_WORDS("natuerlich nicht"), IVRSM_WORDS("sicher nicht"),
-    IVRSM_WORDS("bestimmt nicht"), IVRSM_WORDS("absolut nicht"), IVRSM_WORDS("niemals"),
-    IVRSM_WORDS("negativ"), {NULL, 0},
+    IVRSM_WORDS("nein"),
+    IVRSM_WORDS("nee"),
+    IVRSM_WORDS("noe"),
+    IVRSM_WORDS("nein danke"),
+    IVRSM_WORDS("auf keinen fall"),
+    IVRSM_WORDS("auf gar keinen fall"),
+    IVRSM_WORDS("keinesfalls"),
+    IVRSM_WORDS("gar nicht"),
+    IVRSM_WORDS("ueberhaupt nicht"),
+    IVRSM_WORDS("eher nicht"),
+    IVRSM_WORDS("lieber nicht"),
+    IVRSM_WORDS("besser nicht"),
+    IVRSM_WORDS("bloss nicht"),
+    IVRSM_WORDS("nicht wirklich"),
+    IVRSM_WORDS("natuerlich nicht"),
+    IVRSM_WORDS("sicher nicht"),
+    IVRSM_WORDS("bestimmt nicht"),
+    IVRSM_WORDS("absolut nicht"),
+    IVRSM_WORDS("niemals"),
+    IVRSM_WORDS("negativ"),
+    {NULL, 0},
 };
 static ivrsm_heard_cache de_heard_cache;
 
@@ -412,12 +519,33 @@ static const struct ivrsm_phone_format de_phone_formats[] = {
     {"01", 0, "4 3 4"}, {"", 0, "3 4"}, {NULL, 0, NULL}};
 
 /* The prefixes of separable verbs ("absagen": "ich sage den Termin ab", "um ihn abzusagen"). */
-static const struct ivrsm_text_words de_separable_prefixes[] = {
-    IVRSM_WORDS("ab"),    IVRSM_WORDS("an"),   IVRSM_WORDS("auf"),     IVRSM_WORDS("aus"),
-    IVRSM_WORDS("ein"),   IVRSM_WORDS("mit"),  IVRSM_WORDS("nach"),    IVRSM_WORDS("vor"),
-    IVRSM_WORDS("zu"),    IVRSM_WORDS("um"),   IVRSM_WORDS("zurueck"), IVRSM_WORDS("weg"),
-    IVRSM_WORDS("fest"),  IVRSM_WORDS("her"),  IVRSM_WORDS("hin"),     IVRSM_WORDS("los"),
-    IVRSM_WORDS("durch"), IVRSM_WORDS("vorbei"), {NULL, 0}};
+/* A phrase's word said in another form: a noun of its verb ("Sperrung", "Absage" for
+ * "sperren", "absagen") or inflected ("Karten", "meinen", "einem" for "Karte", "mein", "ein"),
+ * and, with `compounds`, in a compound ("Kartensperrung", "Terminabsage", "Laborbefund"). */
+static const struct ivrsm_word_ending de_word_endings[] = {
+    /* inflected first, so that "Überweisungen" is "Überweisung" before "überweisen" */
+    {"n", ""},  {"en", ""},      {"e", ""},     {"es", ""},  {"s", ""},   {"er", ""},
+    {"em", ""}, {"ungen", "en"}, {"ung", "en"}, {"e", "en"}, {NULL, NULL}};
+
+static const struct ivrsm_text_words de_separable_prefixes[] = {IVRSM_WORDS("ab"),
+                                                                IVRSM_WORDS("an"),
+                                                                IVRSM_WORDS("auf"),
+                                                                IVRSM_WORDS("aus"),
+                                                                IVRSM_WORDS("ein"),
+                                                                IVRSM_WORDS("mit"),
+                                                                IVRSM_WORDS("nach"),
+                                                                IVRSM_WORDS("vor"),
+                                                                IVRSM_WORDS("zu"),
+                                                                IVRSM_WORDS("um"),
+                                                                IVRSM_WORDS("zurueck"),
+                                                                IVRSM_WORDS("weg"),
+                                                                IVRSM_WORDS("fest"),
+                                                                IVRSM_WORDS("her"),
+                                                                IVRSM_WORDS("hin"),
+                                                                IVRSM_WORDS("los"),
+                                                                IVRSM_WORDS("durch"),
+                                                                IVRSM_WORDS("vorbei"),
+                                                                {NULL, 0}};
 
 const struct ivrsm_locale ivrsm_locale_de_de = {
     .tag = "de-DE",
@@ -435,7 +563,9 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
              .corrections = de_corrections,
              .yes_forms = de_yes_forms,
              .no_forms = de_no_forms,
-             .separable_prefixes = de_separable_prefixes},
+             .separable_prefixes = de_separable_prefixes,
+             .word_endings = de_word_endings,
+             .compounds = true},
     .numbers = de_numbers,
     .numbers_index = &de_numbers_index,
     .lists_index = &de_lists_index,

@@ -1500,6 +1500,51 @@ static bool add_place_phrases(cc *c, const ivrsm_locale *loc, const ivrsm_text_r
     return true;
 }
 
+/*
+ * The words of the routes' own phrases slots[0..n_own) of three bytes or more, once each and
+ * sorted, in t->lexicon: in a language whose words are said in other forms or as compounds
+ * (rules->word_endings, rules->compounds), a sentence in which no phrase is heard is heard
+ * again with its words written as these ("ich möchte eine Kartensperrung" as "... karte
+ * sperren").
+ */
+static bool build_lexicon(cc *c, const ivrsm_text_rules *rules, m_phrase_table *t,
+                          const m_phrase_entry *slots, size_t n_own)
+{
+    if (!rules || (!rules->word_endings && !rules->compounds))
+        return true;
+    size_t cap = 0;
+    for (size_t i = 0; i < n_own; i++)
+        for (size_t k = 0; k < slots[i].len; k++)
+            cap += k == 0 || slots[i].phrase[k] == ' ';
+    if (cap == 0)
+        return true;
+    struct ivrsm_text_words *words = ivrsm_arena_alloc(c->arena, cap * sizeof(*words));
+    if (!words) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n_own; i++) {
+        const char *p = slots[i].phrase;
+        for (size_t at = 0; at < slots[i].len;) {
+            size_t end = at;
+            while (end < slots[i].len && p[end] != ' ')
+                end++;
+            if (end - at >= 3)
+                words[count++] = (struct ivrsm_text_words){p + at, end - at};
+            at = end + 1;
+        }
+    }
+    qsort(words, count, sizeof(*words), ivrsm_text_lexicon_order);
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++)
+        if (kept == 0 || ivrsm_text_lexicon_order(&words[kept - 1], &words[i]) != 0)
+            words[kept++] = words[i];
+    t->lexicon = words;
+    t->lexicon_count = kept;
+    return true;
+}
+
 /* The sets of t's phrases by first byte (m_phrase_table.first_slot), when it has few enough. */
 static bool index_phrases(cc *c, m_phrase_table *t)
 {
@@ -1699,7 +1744,8 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         count_own_bytes(&words, slots, np);
         ok = build_stems(c, &words, t, slots, np) &&
              add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap) &&
-             add_place_phrases(c, c->m->languages[lang], rules, t, &listed, slots, n_own, &np);
+             add_place_phrases(c, c->m->languages[lang], rules, t, &listed, slots, n_own, &np) &&
+             build_lexicon(c, rules, t, slots, n_own);
     }
     ivrsm_strmap_free(&words);
     ivrsm_strmap_free(&seen);

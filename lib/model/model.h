@@ -355,6 +355,12 @@ typedef struct m_phrase_table {
      * M_PHRASE_LAST), heard when no phrase of the routes is: set with places. */
     const m_phrase_entry *place_phrases;
     size_t place_phrase_count;
+    /* The words of the routes' phrases, sorted (ivrsm_text_lexicon_order()), in a language
+     * whose words are said in other forms or as compounds (German "Kartensperrung" for "Karte
+     * sperren"): a sentence in which no phrase is heard is heard again with its words written
+     * as these (ivrsm_text_phrase_forms()). NULL in other languages. */
+    const struct ivrsm_text_words *lexicon;
+    size_t lexicon_count;
 } m_phrase_table;
 
 /* A separable verb: its prefix and its stem ("ab" + "sag" + "en"). */

@@ -123,6 +123,14 @@ __attribute__((noinline)) static int find_place_route(const ivrsm_session *s,
     return -1;
 }
 
+/* When no phrase is heard in a language whose words are said in other forms or as compounds:
+ * the route of the first phrase heard in the sentence with its words written as the phrases'
+ * ("eine Kartensperrung" as "eine karte sperren", t->lexicon), -1 when none. */
+__attribute__((noinline)) static int find_form_route(const ivrsm_session *s,
+                                                     const ivrsm_text_rules *rules,
+                                                     const m_state *st, const m_phrase_table *t,
+                                                     const char *norm, size_t n);
+
 /*
  * Whether a word of norm[0..n) that is not one of phrase p's starts with the stem of a word of
  * its own of another route's phrase (t->stems), heard as said (not taken back by a negation or
@@ -208,6 +216,19 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
     return -1;
 }
 
+static int find_form_route(const ivrsm_session *s, const ivrsm_text_rules *rules, const m_state *st,
+                           const m_phrase_table *t, const char *norm, size_t n)
+{
+    char forms[IVRSM_MAX_INPUT_BYTES * 2 + 2];
+    const size_t m =
+        ivrsm_text_phrase_forms(rules, norm, n, t->lexicon, t->lexicon_count, forms, sizeof forms);
+    if (m == 0)
+        return -1;
+    ivrsm_word_starts starts;
+    ivrsm_text_word_starts(forms, m, &starts);
+    return find_phrase_route(s, rules, st, t, forms, m, &starts);
+}
+
 /* A sentence that is a key said instead of pressed ("option 2", "touche deux") selects the
  * route of that key, as the key would (ivrsm_locale_key_said()), in a state that collects no
  * value (in one that collects, only once the collect has not taken the sentence as a value:
@@ -271,6 +292,8 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
     int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
     if (route < 0 && t->place_phrase_count) /* "the last one": no route's phrase */
         route = find_place_route(s, rules, st, t, norm, (size_t)n, &starts);
+    if (route < 0 && t->lexicon_count) /* "Kartensperrung": "Karte sperren" */
+        route = find_form_route(s, rules, st, t, norm, (size_t)n);
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
