@@ -123,14 +123,6 @@ __attribute__((noinline)) static int find_place_route(const ivrsm_session *s,
     return -1;
 }
 
-/* When no phrase is heard in a language whose words are said in other forms or as compounds:
- * the route of the first phrase heard in the sentence with its words written as the phrases'
- * ("eine Kartensperrung" as "eine karte sperren", t->lexicon), -1 when none. */
-__attribute__((noinline)) static int find_form_route(const ivrsm_session *s,
-                                                     const ivrsm_text_rules *rules,
-                                                     const m_state *st, const m_phrase_table *t,
-                                                     const char *norm, size_t n);
-
 /*
  * Whether a word of norm[0..n) that is not one of phrase p's starts with the stem of a word of
  * its own of another route's phrase (t->stems), heard as said (not taken back by a negation or
@@ -216,17 +208,19 @@ static int find_phrase_route(const ivrsm_session *s, const ivrsm_text_rules *rul
     return -1;
 }
 
-static int find_form_route(const ivrsm_session *s, const ivrsm_text_rules *rules, const m_state *st,
-                           const m_phrase_table *t, const char *norm, size_t n)
+/* In a language whose words are said in other forms or as compounds: norm[0..n) with its words
+ * written as the words of t's phrases ("eine Kartensperrung" as "eine karte sperren",
+ * t->lexicon) into forms (cap bytes), its words noted in *starts; 0 when no word changed. */
+__attribute__((noinline)) static size_t phrase_forms(const ivrsm_text_rules *rules,
+                                                     const m_phrase_table *t, const char *norm,
+                                                     size_t n, char *forms, size_t cap,
+                                                     ivrsm_word_starts *starts)
 {
-    char forms[IVRSM_MAX_INPUT_BYTES * 2 + 2];
     const size_t m =
-        ivrsm_text_phrase_forms(rules, norm, n, t->lexicon, t->lexicon_count, forms, sizeof forms);
-    if (m == 0)
-        return -1;
-    ivrsm_word_starts starts;
-    ivrsm_text_word_starts(forms, m, &starts);
-    return find_phrase_route(s, rules, st, t, forms, m, &starts);
+        ivrsm_text_phrase_forms(rules, norm, n, t->lexicon, t->lexicon_count, forms, cap);
+    if (m > 0)
+        ivrsm_text_word_starts(forms, m, starts);
+    return m;
 }
 
 /* A sentence that is a key said instead of pressed ("option 2", "touche deux") selects the
@@ -289,11 +283,22 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
             ivrsm_text_word_starts(norm, joined, &starts);
         }
     }
-    int route = find_phrase_route(s, rules, st, t, norm, (size_t)n, &starts);
-    if (route < 0 && t->place_phrase_count) /* "the last one": no route's phrase */
-        route = find_place_route(s, rules, st, t, norm, (size_t)n, &starts);
-    if (route < 0 && t->lexicon_count) /* "Kartensperrung": "Karte sperren" */
-        route = find_form_route(s, rules, st, t, norm, (size_t)n);
+    /* Heard as said, then (German) with its words as the phrases': "Kartensperrung" is "Karte
+     * sperren". One call of find_phrase_route(), which stays inline. */
+    char forms[sizeof norm];
+    const char *heard = norm;
+    size_t heard_len = (size_t)n;
+    int route;
+    for (int again = 0;; again = 1) {
+        route = find_phrase_route(s, rules, st, t, heard, heard_len, &starts);
+        if (route < 0 && !again && t->place_phrase_count) /* "the last one" */
+            route = find_place_route(s, rules, st, t, heard, heard_len, &starts);
+        if (route >= 0 || again || !t->lexicon_count ||
+            (heard_len = phrase_forms(rules, t, norm, (size_t)n, forms, sizeof forms, &starts)) ==
+                0)
+            break;
+        heard = forms;
+    }
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
