@@ -102,6 +102,29 @@ class Generated(unittest.TestCase):
                 for keys in ['dtmf: "18"', 'dtmf: "001"']:
                     self.assertIn(keys, text)
 
+    def test_data_from_collects_in_every_language(self):
+        # Routes on what the caller's collects wrote: a score said (the question takes no keys)
+        # on both sides of 6 and equal to 7, beside a yes or a no; a window of days said
+        # (date_nl's TARGET_from and TARGET_to differ); a date of last month for a date_past
+        # of one year back at most; an amount keyed against a ceiling the backend gives.
+        source = (MACHINES / "data_from_collects.yaml").read_text(encoding="utf-8")
+        for locale in ["fr-FR", "en-US", "en-GB", "es-ES", "de-DE"]:
+            with self.subTest(locale=locale), tempfile.TemporaryDirectory() as tmp:
+                machine = pathlib.Path(tmp) / "m.yaml"
+                machine.write_text(source.replace("locale: fr-FR", f"locale: {locale}"), encoding="utf-8")
+                out, scenarios = self.assert_full_coverage(machine)
+                text = "".join(p.read_text(encoding="utf-8") for p in scenarios)
+                self.assertIn('say: "7"', text)  # a number only the condition names
+
+    def test_machines_written_from_the_docs(self):
+        # Lines of tests/machines whose calls need no answers but made-up ones: every
+        # transition, the survey's promoters (`nps <= 6` false and the problem solved) and
+        # the taxi's window of days among them.
+        for name in ["nps_survey_gb", "taxi_booking_us", "claim_fr", "lab_results_be",
+                     "school_absence_de", "survey_es", "language_menu"]:
+            with self.subTest(machine=name):
+                self.assert_full_coverage(MACHINES / name / "machine.yaml")
+
     def test_the_format_machines(self):
         # The machines of the format's own tests (conditions, decide, parts), whatever they hold.
         for machine in sorted((ROOT / "tests" / "format").glob("*.yaml")):

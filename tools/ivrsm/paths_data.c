@@ -202,7 +202,15 @@ static void add_combinations(json_t *list, const json_t *per_path)
     }
 }
 
-static void read_condition(json_t *list, const json_t *doc, const char *text)
+/* An atom of a condition, for pd_condition_atoms(): [path, op, value] (value null for `ctx.x`
+ * alone), unless an equal one is listed. */
+static void add_atom(json_t *atoms, const char *path, const char *op, const json_t *v)
+{
+    if (atoms)
+        pd_append_unique(atoms, json_pack("[s, s, O?]", path, op, v));
+}
+
+static void read_condition(json_t *list, json_t *atoms, const json_t *doc, const char *text)
 {
     json_t *per_path = json_object();
     tok t[3] = {0};
@@ -214,15 +222,29 @@ static void read_condition(json_t *list, const json_t *doc, const char *text)
         p = next_token(p, &t[2]);
         bool ctx0 = t[0].kind == T_PATH && !strncmp(t[0].text, "ctx.", 4);
         bool ctx2 = t[2].kind == T_PATH && !strncmp(t[2].text, "ctx.", 4);
-        if (ctx0 && is_comparison(&t[1])) {
+        if (ctx0 && ctx2 && is_comparison(&t[1])) {
+            /* Two values of the call compared (`ctx.amount > ctx.ceiling`): each 0 or 1, so
+             * that their combinations put the comparison either way. */
+            if (atoms)
+                pd_append_unique(
+                    atoms, json_pack("[s, s, n, s]", t[0].text + 4, t[1].text, t[2].text + 4));
+            for (int side = 0; side <= 2; side += 2)
+                for (int v = 0; v <= 1; v++)
+                    add_ctx(list, per_path, t[side].text + 4, json_integer(v));
+        } else if (ctx0 && is_comparison(&t[1])) {
             json_t *v = operand(doc, &t[2]);
-            if (v)
+            if (v) {
+                add_atom(atoms, t[0].text + 4, t[1].text, v);
                 add_comparison(list, per_path, t[0].text + 4, t[1].text, v);
+            }
         } else if (ctx2 && is_comparison(&t[1])) {
             json_t *v = operand(doc, &t[0]);
-            if (v)
+            if (v) {
+                add_atom(atoms, t[2].text + 4, t[1].text, v);
                 add_comparison(list, per_path, t[2].text + 4, t[1].text, v);
+            }
         } else if (ctx0 && !is_comparison(&t[1])) {
+            add_atom(atoms, t[0].text + 4, "", NULL);
             add_ctx(list, per_path, t[0].text + 4, json_true());
         }
         t[0] = t[1];
@@ -232,12 +254,9 @@ static void read_condition(json_t *list, const json_t *doc, const char *text)
     json_decref(per_path);
 }
 
-json_t *pd_initial_ctxs(const json_t *doc)
+/* The conditions of every route of the document, read for candidates and atoms. */
+static void read_conditions(json_t *list, json_t *atoms, const json_t *doc)
 {
-    json_t *list = json_array();
-    if (!list)
-        return NULL;
-    json_array_append_new(list, json_object());
     const char *name;
     json_t *state;
     json_object_foreach((json_t *)json_object_get(doc, "states"), name, state)
@@ -248,10 +267,89 @@ json_t *pd_initial_ctxs(const json_t *doc)
         {
             const char *when = json_string_value(json_object_get(route, "when"));
             if (when)
-                read_condition(list, doc, when);
+                read_condition(list, atoms, doc, when);
         }
     }
+}
+
+json_t *pd_initial_ctxs(const json_t *doc)
+{
+    json_t *list = json_array();
+    if (!list)
+        return NULL;
+    json_array_append_new(list, json_object());
+    read_conditions(list, NULL, doc);
     return list;
+}
+
+json_t *pd_condition_atoms(const json_t *doc)
+{
+    json_t *list = json_array(), *atoms = json_array();
+    if (list && atoms)
+        read_conditions(list, atoms, doc);
+    json_decref(list);
+    return atoms;
+}
+
+/* A number, or a string that writes one in decimal ("3", "-2.50"), as conditions compare it. */
+static bool number_of(const json_t *v, double *out)
+{
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return true;
+    }
+    const char *t = json_string_value(v);
+    if (!t || !*t)
+        return false;
+    const char *p = t + (*t == '-');
+    size_t digits = strspn(p, "0123456789");
+    if (!digits)
+        return false;
+    p += digits;
+    if (*p == '.') {
+        size_t frac = strspn(p + 1, "0123456789");
+        if (!frac)
+            return false;
+        p += 1 + frac;
+    }
+    if (*p)
+        return false;
+    *out = strtod(t, NULL);
+    return true;
+}
+
+char *pd_condition_class(const json_t *atoms, const json_t *ctx)
+{
+    size_t n = json_array_size(atoms);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *atom = json_array_get(atoms, i);
+        const json_t *v = pd_value_at(ctx, json_string_value(json_array_get(atom, 0)));
+        const json_t *c = json_array_get(atom, 2);
+        const char *other = json_string_value(json_array_get(atom, 3));
+        if (other) /* compared with another value of the call */
+            c = pd_value_at(ctx, other);
+        double a, b;
+        char cls;
+        if (!v || json_is_null(v) || (other && (!c || json_is_null(c))))
+            cls = 'm'; /* missing */
+        else if (!c)
+            cls = json_is_false(v) || (json_is_number(v) && json_number_value(v) == 0) ||
+                          (json_is_string(v) && !json_string_length(v)) ||
+                          (json_is_array(v) && !json_array_size(v)) ||
+                          (json_is_object(v) && !json_object_size(v))
+                      ? 'f'
+                      : 't';
+        else if (number_of(v, &a) && number_of(c, &b))
+            cls = a < b ? '<' : a > b ? '>' : '=';
+        else
+            cls = json_equal(v, c) ? '=' : '!';
+        out[i] = cls;
+    }
+    out[n] = '\0';
+    return out;
 }
 
 /* Whether a string anywhere under v reads now.* (a template or a condition). */
@@ -396,8 +494,7 @@ static void hours_clocks(clock_list *l, const json_t *doc, const ivrsm_machine *
  * Conditions on the time of day: `now.hour OP N` at N-1, N and N+1 o'clock (and a half),
  * `now.time OP "HH:MM"` a minute before, at and after, on today.
  */
-static void condition_clocks(clock_list *l, const char *text, const ivrsm_machine *m,
-                             int64_t today)
+static void condition_clocks(clock_list *l, const char *text, const ivrsm_machine *m, int64_t today)
 {
     tok t[3] = {0};
     const char *p = next_token(text, &t[0]);
@@ -427,8 +524,7 @@ static void condition_clocks(clock_list *l, const char *text, const ivrsm_machin
 }
 
 /* Every string under v that reads now.hour or now.time: conditions and {{#if}}s. */
-static void time_conditions(clock_list *l, const json_t *v, const ivrsm_machine *m,
-                            int64_t today)
+static void time_conditions(clock_list *l, const json_t *v, const ivrsm_machine *m, int64_t today)
 {
     if (json_is_string(v)) {
         const char *text = json_string_value(v);

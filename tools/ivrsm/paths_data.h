@@ -20,11 +20,30 @@
  * of the document (as written): a list of JSON objects, the empty one first,
  * then one per value that makes a comparison true or false — `ctx.x == V`:
  * x = V; `ctx.x < N` (and <=, >, >=): x = N-1, N, N+1; `ctx.x` alone or
- * `!ctx.x`: x = true. A compared value may be a literal or `globals.PATH`.
- * Dotted paths set nested objects; indexed ones are left out. A new
- * reference, never NULL unless memory runs out.
+ * `!ctx.x`: x = true; `ctx.x > ctx.y`: x and y 0 or 1. A compared value may be a literal or
+ * `globals.PATH`. Dotted paths set nested objects; indexed ones are left out. A new reference,
+ * never NULL unless memory runs out.
  */
 json_t *pd_initial_ctxs(const json_t *doc);
+
+/*
+ * The comparisons the conditions of the document make on ctx values, each
+ * [path, op, value] (`ctx.survey.nps <= 6`: ["survey.nps", "<=", 6]; value
+ * null and op "" for `ctx.x` alone; [path, op, null, other] for a comparison
+ * of two ctx values, `ctx.amount > ctx.ceiling`). A new reference, never
+ * NULL unless memory runs out.
+ */
+json_t *pd_condition_atoms(const json_t *doc);
+
+/*
+ * How a ctx falls on each atom: one character per atom, 'm' the path is
+ * missing or null, 't' / 'f' truthy or not (an atom alone), '<' '=' '>' a
+ * number (or a string that writes one) against the atom's number, '=' '!'
+ * any other value equal to the atom's or not. Two situations whose ctx has
+ * the same class take the same routes on data. A new string (free()), NULL
+ * when memory runs out.
+ */
+char *pd_condition_class(const json_t *atoms, const json_t *ctx);
 
 /*
  * More clocks to start calls at, when the machine reads now.* (none

@@ -41,6 +41,7 @@ typedef struct explorer {
     size_t cap;
     json_t *seen;   /* situation key → 1 */
     json_t *places; /* place key, and place and ctx shape key → situations kept there */
+    json_t *atoms;  /* the comparisons of the machine's conditions (pd_condition_atoms()) */
     ivrsm_http *http;
     size_t covered;
     /* The step being run: the transitions it took, and the first of them. */
@@ -156,8 +157,10 @@ static bool empty_value(const json_t *v)
            (json_is_array(v) && !json_array_size(v)) || (json_is_object(v) && !json_object_size(v));
 }
 
-/* The place and the names of the ctx keys that hold something. */
-static char *shape_key(const json_t *ctx, const char *place)
+/* The place, the names of the ctx keys that hold something and how the ctx falls on the
+ * machine's conditions (pd_condition_class()): a score of 0 and one of 10 are two shapes where
+ * a route takes `ctx.score <= 6`, though both set the same keys. */
+static char *shape_key(const json_t *ctx, const json_t *atoms, const char *place)
 {
     json_t *names = json_array();
     const char *k;
@@ -167,14 +170,19 @@ static char *shape_key(const json_t *ctx, const char *place)
         if (!empty_value(v))
             json_array_append_new(names, json_string(k));
     }
-    json_t *o = json_pack("{s:s, s:o}", "place", place, "set", names);
+    char *cls = pd_condition_class(atoms, ctx);
+    json_t *o =
+        cls ? json_pack("{s:s, s:o, s:s}", "place", place, "set", names, "data", cls) : NULL;
+    if (!cls)
+        json_decref(names);
+    free(cls);
     char *text = o ? ivrsm_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     return text;
 }
 
-static bool situation_keys(const char *snapshot, int64_t now_ms, bool clocked, char **full,
-                           char **place, char **shape)
+static bool situation_keys(const char *snapshot, const json_t *atoms, int64_t now_ms, bool clocked,
+                           char **full, char **place, char **shape)
 {
     *full = *place = *shape = NULL;
     json_t *s = json_loads(snapshot, 0, NULL);
@@ -204,7 +212,7 @@ static bool situation_keys(const char *snapshot, int64_t now_ms, bool clocked, c
     if (*place && clocked)
         json_object_set_new(p, "now", json_integer(now_ms));
     char *timed = clocked && p ? ivrsm_json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    *shape = *place ? shape_key(json_object_get(s, "ctx"), timed ? timed : *place) : NULL;
+    *shape = *place ? shape_key(json_object_get(s, "ctx"), atoms, timed ? timed : *place) : NULL;
     free(timed);
     json_decref(k);
     json_decref(p);
@@ -258,7 +266,7 @@ static void keep(explorer *x, px_node *n, ivrsm_session *s)
     char *key = NULL, *place = NULL, *shape = NULL;
     bool novel = false;
     if (info.wait != WAIT_END && ivrsm_session_snapshot(s, &snap) == 0 &&
-        situation_keys(snap, n->now_ms, x->o->clock_count > 0, &key, &place, &shape)) {
+        situation_keys(snap, x->atoms, n->now_ms, x->o->clock_count > 0, &key, &place, &shape)) {
         novel = !json_object_get(x->seen, key) &&
                 json_integer_value(json_object_get(x->places, place)) < PX_VARIANTS &&
                 json_integer_value(json_object_get(x->places, shape)) < PX_SHAPE_VARIANTS;
@@ -430,17 +438,23 @@ typedef struct px_words {
     const char *phone;    /* a national mobile number, keyed */
     const char *phone_said;
     const char *date;    /* a date said */
+    const char *window;  /* dates of several days said (date_nl's from and to differ) */
+    const char *past;    /* a date gone by said, within any bound of years (date_past) */
     const char *no;      /* "no" to a free-speech question */
     const char *comment; /* something else said to it */
 } px_words;
 
 static const px_words px_languages[] = {
     {"fr", NULL, "0612345678", "zéro six douze trente-quatre cinquante-six soixante-dix-huit",
-     "demain", "non", "le bus était en retard"},
-    {"en", "GB", "07700900123", NULL, "tomorrow", "no", "the bus was late"},
-    {"en", NULL, "2125550123", NULL, "tomorrow", "no", "the bus was late"},
-    {"es", NULL, "612345678", NULL, "mañana", "no", "el autobús llegó tarde"},
-    {"de", NULL, "015112345678", NULL, "morgen", "nein", "der Bus war zu spät"},
+     "demain", "la semaine prochaine", "hier", "non", "le bus était en retard"},
+    {"en", "GB", "07700900123", NULL, "tomorrow", "next week", "yesterday", "no",
+     "the bus was late"},
+    {"en", NULL, "2125550123", NULL, "tomorrow", "next week", "yesterday", "no",
+     "the bus was late"},
+    {"es", NULL, "612345678", NULL, "mañana", "la semana que viene", "ayer", "no",
+     "el autobús llegó tarde"},
+    {"de", NULL, "015112345678", NULL, "morgen", "nächste Woche", "gestern", "nein",
+     "der Bus war zu spät"},
 };
 
 /* The words of the machine's locale (fr-FR when it names none or one not listed). */
@@ -505,16 +519,33 @@ static void try_reference(explorer *x, size_t node, const px_info *in)
         try_input(x, node, IVRSM_EVENT_DTMF, "1", SIZE_MAX, NULL, 0);
 }
 
+/* The ctx key a state's collect writes, as written in the document (its mode's default
+ * when it names none). */
+static const char *collect_target(const explorer *x, size_t state, const char *fallback)
+{
+    const char *name = ivrsm_machine_state_name(x->o->machine, state);
+    const json_t *st = json_object_get(json_object_get(x->o->doc, "states"), name ? name : "");
+    const char *target =
+        json_string_value(json_object_get(json_object_get(st, "collect"), "target"));
+    return target ? target : fallback;
+}
+
 /*
- * A number in a range (`min_value`, `max_value`): both bounds, keyed, and the
- * numbers just outside them, which the collect refuses, where the keys asked
- * can write them (a score of 0 to 10 has no number above it in two keys); each
- * as written and with leading zeros up to the most keys asked, for a collect
- * whose `min` wants more keys than the number has.
+ * A number in a range (`min_value`, `max_value`): both bounds, the numbers
+ * just outside them, which the collect refuses, and each number a condition
+ * compares the collect's target with, and the numbers beside it
+ * (`ctx.score <= 6`: 5, 6, 7), within the range or just outside. Keyed where
+ * the keys asked can write them (a score of 0 to 10 has no number above it in
+ * two keys), as written and with leading zeros up to the most keys asked,
+ * for a collect whose `min` wants more keys than the number has; said, as
+ * its digits, where the question listens to speech (a question that takes no
+ * keys has no other way).
  */
+#define PX_RANGE_VALUES 16
+
 static void try_range(explorer *x, size_t node, const px_info *in, int64_t lo, int64_t hi)
 {
-    int64_t values[4];
+    int64_t values[PX_RANGE_VALUES];
     size_t n = 0;
     values[n++] = lo;
     if (hi != lo)
@@ -523,16 +554,42 @@ static void try_range(explorer *x, size_t node, const px_info *in, int64_t lo, i
         values[n++] = lo - 1;
     if (hi < 999999999999999999LL) /* the largest value a collect reads: 18 digits */
         values[n++] = hi + 1;
+    const char *target = collect_target(x, in->state, "digits");
+    size_t i;
+    const json_t *atom;
+    json_array_foreach(x->atoms, i, atom)
+    {
+        const json_t *c = json_array_get(atom, 2);
+        if (strcmp(json_string_value(json_array_get(atom, 0)), target) != 0 || !json_is_number(c))
+            continue;
+        double v = json_number_value(c);
+        if (v < (double)lo - 1 || v > (double)hi + 1)
+            continue;
+        int64_t whole = (int64_t)v;
+        for (int64_t d = -1; d <= 1; d++) {
+            int64_t cand = whole + d;
+            bool known = cand < 0 || cand < lo - 1 || cand > hi + 1;
+            for (size_t k = 0; k < n && !known; k++)
+                known = values[k] == cand;
+            if (!known && n < PX_RANGE_VALUES)
+                values[n++] = cand;
+        }
+    }
     /* The ask's bounds may be widened by a route's key (the agent's 0): the collect's own
      * `min` may be anywhere up to the ask's most keys. */
     int widths[2] = {in->ask_min_digits > 0 && in->ask_min_digits < 20 ? in->ask_min_digits : 1,
                      in->ask_max_digits > 0 && in->ask_max_digits < 20 ? in->ask_max_digits : 1};
-    for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < n; k++) {
         char keys[2][24];
         for (int w = 0; w < 2; w++) {
-            snprintf(keys[w], sizeof(keys[w]), "%0*lld", widths[w], (long long)values[i]);
+            snprintf(keys[w], sizeof(keys[w]), "%0*lld", widths[w], (long long)values[k]);
             if ((w == 0 || strcmp(keys[0], keys[1]) != 0) && keys_fit(in, keys[w]))
                 try_input(x, node, IVRSM_EVENT_DTMF, keys[w], SIZE_MAX, NULL, 0);
+        }
+        if (in->ask_speech && !in->ask_dtmf) {
+            char said[24];
+            snprintf(said, sizeof(said), "%lld", (long long)values[k]);
+            try_input(x, node, IVRSM_EVENT_SPEECH, said, SIZE_MAX, NULL, 0);
         }
     }
 }
@@ -562,6 +619,9 @@ static void try_collect(explorer *x, size_t node, const px_info *in)
                 try_input(x, node, IVRSM_EVENT_SPEECH, w->phone_said, SIZE_MAX, NULL, 0);
         } else if (!strcmp(mode, "date_nl")) {
             try_input(x, node, IVRSM_EVENT_SPEECH, w->date, SIZE_MAX, NULL, 0);
+            try_input(x, node, IVRSM_EVENT_SPEECH, w->window, SIZE_MAX, NULL, 0);
+        } else if (!strcmp(mode, "date_past") && in->ask_speech) {
+            try_input(x, node, IVRSM_EVENT_SPEECH, w->past, SIZE_MAX, NULL, 0);
         } else if (!strcmp(mode, "free_speech_or_no")) {
             try_input(x, node, IVRSM_EVENT_SPEECH, w->no, SIZE_MAX, NULL, 0);
             if (k == 0)
@@ -931,12 +991,18 @@ static int start(explorer *x, const json_t *ctx, int64_t now_ms, char *err, size
 int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof(*r));
-    explorer x = {.o = o, .r = r, .seen = json_object(), .places = json_object()};
+    explorer x = {.o = o,
+                  .r = r,
+                  .seen = json_object(),
+                  .places = json_object(),
+                  .atoms = pd_condition_atoms(o->doc)};
     size_t states = ivrsm_machine_state_count(o->machine);
-    if (cov_static_edges(o->machine, &r->edges, &r->edge_count) != 0 || !x.seen || !x.places) {
+    if (cov_static_edges(o->machine, &r->edges, &r->edge_count) != 0 || !x.seen || !x.places ||
+        !x.atoms) {
         snprintf(err, errlen, "out of memory");
         json_decref(x.seen);
         json_decref(x.places);
+        json_decref(x.atoms);
         return -1;
     }
     r->first = malloc((r->edge_count ? r->edge_count : 1) * sizeof(*r->first));
@@ -946,6 +1012,7 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         json_decref(x.seen);
         json_decref(x.places);
+        json_decref(x.atoms);
         return -1;
     }
     for (size_t i = 0; i < r->edge_count; i++)
@@ -958,6 +1025,7 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
                      ivrsm_strerror(rc));
             json_decref(x.seen);
             json_decref(x.places);
+            json_decref(x.atoms);
             return -1;
         }
     }
@@ -1007,6 +1075,7 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
     ivrsm_http_free(x.http);
     json_decref(x.seen);
     json_decref(x.places);
+    json_decref(x.atoms);
     free(x.info);
     free(x.taken);
     return rc;
