@@ -684,6 +684,58 @@ START_TEST(digits_compared_with_numbers)
 }
 END_TEST
 
+/* A flag never set is false: `ctx.solved == false` holds when the caller never answered, as
+ * `!ctx.solved` and `ctx.solved != true` do; a null or a false that is there equals only
+ * itself, and the checker knows that `== null && == false` holds for a missing key only. */
+START_TEST(missing_equals_false)
+{
+    ivrsm_machine *m = load_yaml_text(
+        "machine: f\nversion: '1'\nstates:\n"
+        "  a:\n    type: decide\n    routes:\n"
+        "      - {when: 'ctx.solved == false && ctx.solved != null', next: said_no}\n"
+        "      - {when: 'ctx.solved == false && ctx.solved != true', next: unsolved}\n"
+        "      - {when: 'ctx.solved == null', next: no_answer}\n"
+        "    next: solved\n"
+        "  said_no: {type: prompt_end, prompt: n}\n"
+        "  unsolved: {type: prompt_end, prompt: a}\n"
+        "  no_answer: {type: prompt_end, prompt: b}\n"
+        "  solved: {type: prompt_end, prompt: c}\n");
+    static const struct {
+        const char *ctx, *state;
+    } calls[] = {{NULL, "unsolved"},
+                 {"{\"solved\":false}", "said_no"},
+                 {"{\"other\":1}", "unsolved"},
+                 {"{\"solved\":null}", "no_answer"},
+                 {"{\"solved\":true}", "solved"},
+                 {"{\"solved\":0}", "solved"}};
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        call c;
+        call_init(&c, m, calls[i].ctx);
+        call_start(&c);
+        ck_assert_msg(!strcmp(call_state(&c), calls[i].state), "%s: %s",
+                      calls[i].ctx ? calls[i].ctx : "{}", call_state(&c));
+        call_free(&c);
+    }
+    ivrsm_machine_unref(m);
+    m = load_yaml_text("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+                       "    routes: [{when: 'ctx.x == null && ctx.x == false', next: b}]\n"
+                       "    next: b\n  b: {type: prompt_end, prompt: x}\n");
+    ivrsm_machine_unref(m);
+    load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'ctx.x == null && ctx.x == false && ctx.x != null', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+    load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'ctx.x == false && ctx.x == null && ctx.x', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+    load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'now.open == false && now.open == null', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+}
+END_TEST
+
 /* A condition read as "{{...}}" is the same condition; true is a literal. */
 START_TEST(condition_spellings)
 {
@@ -2019,6 +2071,7 @@ static Suite *format_suite(void)
     tcase_add_test(conditions, conditions_in_the_graph);
     tcase_add_test(conditions, conditions_refused);
     tcase_add_test(conditions, condition_spellings);
+    tcase_add_test(conditions, missing_equals_false);
     tcase_add_test(conditions, digits_compared_with_numbers);
     suite_add_tcase(s, conditions);
     TCase *status = tcase_create("status");

@@ -278,6 +278,16 @@ static const struct {
      "false false false false false true"},
     {"{{ctx.missing == null}} {{ctx.nul == null}} {{ctx.missing != ctx.nul}}", "true true false"},
     {"{{ctx.missing < 1}} {{ctx.missing >= 1}}", "false false"},
+    /* a flag never set is false: a missing path equals false as it equals null, and != is
+     * the negation; a null or a false that is there equals only itself */
+    {"{{ctx.missing == false}} {{ctx.missing != false}} {{false == ctx.missing}}",
+     "true false true"},
+    {"{{ctx.a.b.c == false}} {{ctx.missing != true}} {{ctx.missing == true}}",
+     "true true false"},
+    {"{{ctx.nul == false}} {{ctx.off == null}} {{ctx.off != null}} {{ctx.nul != false}}",
+     "false false true true"},
+    {"{{ctx.missing == 0}} {{ctx.missing == ''}} {{ctx.zero == false}} {{ctx.empty == false}}",
+     "false false false false"},
     {"{{ctx.flag == true}} {{ctx.off == false}} {{true == false}}", "true true false"},
     {"{{ctx.appt_list == ctx.appt_list}} {{ctx.obj == ctx.nested}}", "true false"},
     /* precedence and parentheses */
@@ -874,8 +884,11 @@ static int ref_order(const json_t *a, const json_t *b)
 
 static bool ref_equal(const json_t *a, const json_t *b)
 {
-    a = a ? a : json_null();
-    b = b ? b : json_null();
+    /* A missing path (NULL) equals null and false, and another missing path. */
+    if (!a)
+        return !b || json_is_null(b) || json_is_false(b);
+    if (!b)
+        return json_is_null(a) || json_is_false(a);
     if ((json_is_number(a) && json_is_number(b)) || (json_is_string(a) && json_is_string(b)) ||
         (json_is_number(a) && json_is_string(b)) || (json_is_string(a) && json_is_number(b)))
         return ref_order(a, b) == 0;

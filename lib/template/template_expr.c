@@ -696,14 +696,21 @@ static bool mixed_order(ivrsm_val a, ivrsm_val b, int *order)
     return false;
 }
 
+/* Whether a value a missing path equals: null, and false (a flag never set is not set). */
+static int missing_equals(ivrsm_val v)
+{
+    return ivrsm_val_missing(v) || is_type(v, JSON_NULL) || is_type(v, JSON_FALSE);
+}
+
 /* Equality: numbers by value (a number and a string that writes it in decimal too: "5" == 5),
- * other values only with their own type; missing equals null. */
+ * other values only with their own type; a missing path equals null and false (a null or a
+ * false that is there equals only itself). */
 static int values_equal(ivrsm_val a, ivrsm_val b)
 {
     if (ivrsm_val_missing(a))
-        a = ivrsm_val_of(json_null());
+        return missing_equals(b);
     if (ivrsm_val_missing(b))
-        b = ivrsm_val_of(json_null());
+        return missing_equals(a);
     if (is_number(a) && is_number(b))
         return compare_numbers(a, b) == 0;
     int order;

@@ -240,6 +240,7 @@ typedef struct path_facts {
     const json_t *eq; /* the value it must equal (the first one seen) */
     bool conflict;
     bool truthy, falsy;
+    bool missing;        /* only a missing path holds its atoms (== null and == false) */
     bool number, string; /* ordered as a number / as a string */
     double lo, hi;
     bool lo_strict, hi_strict;
@@ -310,8 +311,14 @@ static bool path_possible(const conj *c, const char *path)
             f.falsy = true;
             break;
         case A_EQ:
-            if (f.eq && !same_value(f.eq, a->lit))
-                return false;
+            if (f.eq && !same_value(f.eq, a->lit)) {
+                /* == null and == false both hold for a path that is missing, and only then. */
+                bool null_false = (json_is_null(f.eq) && json_is_false(a->lit)) ||
+                                  (json_is_false(f.eq) && json_is_null(a->lit));
+                if (!null_false || d)
+                    return false;
+                f.missing = true;
+            }
             f.eq = a->lit;
             break;
         case A_NE:
@@ -334,8 +341,11 @@ static bool path_possible(const conj *c, const char *path)
     }
     for (size_t i = 0; f.eq && i < c->n; i++)
         if (c->atoms[i].op == A_NE && !strcmp(c->atoms[i].path, path) &&
-            same_value(f.eq, c->atoms[i].lit))
+            (same_value(f.eq, c->atoms[i].lit) ||
+             (f.missing && (json_is_null(c->atoms[i].lit) || json_is_false(c->atoms[i].lit)))))
             return false;
+    if (f.missing && (f.truthy || f.number || f.string))
+        return false;
     /* A path ordered against a number and against a string may be a string that writes a
      * number ("5" > 3 and "5" < "a"): no conflict. */
     if (f.truthy && f.falsy)
