@@ -684,9 +684,10 @@ START_TEST(digits_compared_with_numbers)
 }
 END_TEST
 
-/* A flag never set is false: `ctx.solved == false` holds when the caller never answered, as
- * `!ctx.solved` and `ctx.solved != true` do; a null or a false that is there equals only
- * itself, and the checker knows that `== null && == false` holds for a missing key only. */
+/* A flag never set is false: `ctx.solved == false` holds when the caller never answered (the
+ * key missing, or null as a `set` copies a value an answer did not hold), as `!ctx.solved` and
+ * `ctx.solved != true` do; `== null` asks whether there is nothing, so a false is not null, and
+ * the checker knows that `== null && == false` holds for nothing only. */
 START_TEST(missing_equals_false)
 {
     ivrsm_machine *m = load_yaml_text(
@@ -705,7 +706,7 @@ START_TEST(missing_equals_false)
     } calls[] = {{NULL, "unsolved"},
                  {"{\"solved\":false}", "said_no"},
                  {"{\"other\":1}", "unsolved"},
-                 {"{\"solved\":null}", "no_answer"},
+                 {"{\"solved\":null}", "unsolved"},
                  {"{\"solved\":true}", "solved"},
                  {"{\"solved\":0}", "solved"}};
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
@@ -727,6 +728,10 @@ START_TEST(missing_equals_false)
                "can never be true");
     load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
                "    routes: [{when: 'ctx.x == false && ctx.x == null && ctx.x', next: b}]\n"
+               "    next: b\n  b: {type: prompt_end, prompt: x}\n",
+               "can never be true");
+    load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"
+               "    routes: [{when: 'ctx.x == null && ctx.x != false', next: b}]\n"
                "    next: b\n  b: {type: prompt_end, prompt: x}\n",
                "can never be true");
     load_fails("machine: f\nversion: '1'\nstates:\n  a:\n    type: decide\n"

@@ -279,13 +279,17 @@ static const struct {
     {"{{ctx.missing == null}} {{ctx.nul == null}} {{ctx.missing != ctx.nul}}", "true true false"},
     {"{{ctx.missing < 1}} {{ctx.missing >= 1}}", "false false"},
     /* a flag never set is false: a missing path equals false as it equals null, and != is
-     * the negation; a null or a false that is there equals only itself */
+     * the negation */
     {"{{ctx.missing == false}} {{ctx.missing != false}} {{false == ctx.missing}}",
      "true false true"},
     {"{{ctx.a.b.c == false}} {{ctx.missing != true}} {{ctx.missing == true}}",
      "true true false"},
+    /* null, as a `set` copies a value the answer did not hold, is nothing too; `== null` asks
+     * whether there is nothing, so false is not `== null` */
     {"{{ctx.nul == false}} {{ctx.off == null}} {{ctx.off != null}} {{ctx.nul != false}}",
-     "false false true true"},
+     "true false true false"},
+    {"{{ctx.off == ctx.missing}} {{ctx.off == ctx.nul}} {{null == false}} {{false == null}}",
+     "true true false false"},
     {"{{ctx.missing == 0}} {{ctx.missing == ''}} {{ctx.zero == false}} {{ctx.empty == false}}",
      "false false false false"},
     {"{{ctx.flag == true}} {{ctx.off == false}} {{true == false}}", "true true false"},
@@ -797,6 +801,7 @@ END_TEST
 typedef struct gen_expr {
     char text[2048];
     json_t *value; /* the reference's value (new reference; NULL: missing) */
+    bool null_literal; /* the literal null, which `==` reads as "is there nothing" */
 } gen_expr;
 
 static uint64_t expr_seed = 0x9e3779b97f4a7c15ULL;
@@ -882,13 +887,17 @@ static int ref_order(const json_t *a, const json_t *b)
     return 2;
 }
 
-static bool ref_equal(const json_t *a, const json_t *b)
+static bool ref_equal(const json_t *a, const json_t *b, bool a_null, bool b_null)
 {
-    /* A missing path (NULL) equals null and false, and another missing path. */
-    if (!a)
-        return !b || json_is_null(b) || json_is_false(b);
-    if (!b)
-        return json_is_null(a) || json_is_false(a);
+    /* Nothing (missing: NULL, or null) equals nothing, and false unless it is the literal
+     * null. */
+    bool a_nothing = !a || json_is_null(a), b_nothing = !b || json_is_null(b);
+    if (a_nothing && b_nothing)
+        return true;
+    if (a_nothing)
+        return !a_null && json_is_false(b);
+    if (b_nothing)
+        return !b_null && json_is_false(a);
     if ((json_is_number(a) && json_is_number(b)) || (json_is_string(a) && json_is_string(b)) ||
         (json_is_number(a) && json_is_string(b)) || (json_is_string(a) && json_is_number(b)))
         return ref_order(a, b) == 0;
@@ -905,6 +914,7 @@ static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
                                            "'003'", "'1e3'", "' 3'", "'3.'", "'-'"};
     static const char *const binary[] = {"&&", "||", "==", "!=", "<", "<=", ">", ">="};
     unsigned pick = depth >= 4 ? expr_rand(2) : expr_rand(5);
+    g->null_literal = false;
     if (pick == 0) {
         const char *path = paths[expr_rand(sizeof paths / sizeof *paths)];
         snprintf(g->text, sizeof g->text, "ctx.%s", path);
@@ -939,6 +949,7 @@ static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
                     *q = '"';
         g->value = json_loads(json_text, JSON_DECODE_ANY, NULL);
         ck_assert_ptr_nonnull(g->value);
+        g->null_literal = json_is_null(g->value);
         return;
     }
     gen_expr *a = malloc(sizeof *a), *b = malloc(sizeof *b);
@@ -961,9 +972,9 @@ static void gen_expression(gen_expr *g, const json_t *ctx_json, int depth)
         else if (!strcmp(op, "||"))
             holds = ref_truthy(a->value) || ref_truthy(b->value);
         else if (!strcmp(op, "=="))
-            holds = ref_equal(a->value, b->value);
+            holds = ref_equal(a->value, b->value, a->null_literal, b->null_literal);
         else if (!strcmp(op, "!="))
-            holds = !ref_equal(a->value, b->value);
+            holds = !ref_equal(a->value, b->value, a->null_literal, b->null_literal);
         else if (!strcmp(op, "<"))
             holds = order == -1;
         else if (!strcmp(op, "<="))

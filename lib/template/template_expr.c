@@ -696,21 +696,27 @@ static bool mixed_order(ivrsm_val a, ivrsm_val b, int *order)
     return false;
 }
 
-/* Whether a value a missing path equals: null, and false (a flag never set is not set). */
-static int missing_equals(ivrsm_val v)
+/* Nothing: a missing path, or null. */
+static int is_nothing(ivrsm_val v)
 {
-    return ivrsm_val_missing(v) || is_type(v, JSON_NULL) || is_type(v, JSON_FALSE);
+    return ivrsm_val_missing(v) || is_type(v, JSON_NULL);
 }
 
-/* Equality: numbers by value (a number and a string that writes it in decimal too: "5" == 5),
- * other values only with their own type; a missing path equals null and false (a null or a
- * false that is there equals only itself). */
-static int values_equal(ivrsm_val a, ivrsm_val b)
+/*
+ * Equality: numbers by value (a number and a string that writes it in decimal too: "5" == 5),
+ * other values only with their own type. Nothing (a missing path or null) equals nothing, and
+ * false as a flag never set is not set, unless the other side is the literal null: `== null`
+ * asks whether there is nothing, so false is not `== null`. a_null, b_null: whether each side
+ * is the literal null.
+ */
+static int values_equal(ivrsm_val a, ivrsm_val b, bool a_null, bool b_null)
 {
-    if (ivrsm_val_missing(a))
-        return missing_equals(b);
-    if (ivrsm_val_missing(b))
-        return missing_equals(a);
+    if (is_nothing(a) || is_nothing(b)) {
+        if (is_nothing(a) && is_nothing(b))
+            return 1;
+        return is_nothing(a) ? !a_null && is_type(b, JSON_FALSE)
+                             : !b_null && is_type(a, JSON_FALSE);
+    }
     if (is_number(a) && is_number(b))
         return compare_numbers(a, b) == 0;
     int order;
@@ -734,6 +740,12 @@ static int values_order(ivrsm_val a, ivrsm_val b, int *order)
     else if (!mixed_order(a, b, order))
         return 0;
     return 1;
+}
+
+/* Whether node n is the literal null. */
+static bool null_literal(const ivrsm_tmpl *t, uint32_t n)
+{
+    return t->nodes[n].kind == EX_LITERAL && json_is_null(t->lits[t->nodes[n].a]);
 }
 
 static ivrsm_val boolean(int holds)
@@ -760,11 +772,10 @@ __attribute__((noinline)) static ivrsm_val eval_operator(const ivrsm_tmpl *t, co
         return boolean(ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->a, scope)) ||
                        ivrsm_tmpl_is_truthy(ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_EQ:
-        return boolean(values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
-                                    ivrsm_tmpl_eval_node(t, e->b, scope)));
     case EX_NE:
-        return boolean(!values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
-                                     ivrsm_tmpl_eval_node(t, e->b, scope)));
+        return boolean(values_equal(ivrsm_tmpl_eval_node(t, e->a, scope),
+                                    ivrsm_tmpl_eval_node(t, e->b, scope), null_literal(t, e->a),
+                                    null_literal(t, e->b)) == (e->kind == EX_EQ));
     default:
         break;
     }

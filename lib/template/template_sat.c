@@ -240,7 +240,6 @@ typedef struct path_facts {
     const json_t *eq; /* the value it must equal (the first one seen) */
     bool conflict;
     bool truthy, falsy;
-    bool missing;        /* only a missing path holds its atoms (== null and == false) */
     bool number, string; /* ordered as a number / as a string */
     double lo, hi;
     bool lo_strict, hi_strict;
@@ -312,12 +311,12 @@ static bool path_possible(const conj *c, const char *path)
             break;
         case A_EQ:
             if (f.eq && !same_value(f.eq, a->lit)) {
-                /* == null and == false both hold for a path that is missing, and only then. */
-                bool null_false = (json_is_null(f.eq) && json_is_false(a->lit)) ||
-                                  (json_is_false(f.eq) && json_is_null(a->lit));
-                if (!null_false || d)
+                /* == null and == false both hold for nothing (missing or null), and only
+                 * then: nothing equals false. */
+                if (json_is_null(f.eq) && json_is_false(a->lit))
+                    break;
+                if (!(json_is_false(f.eq) && json_is_null(a->lit)))
                     return false;
-                f.missing = true;
             }
             f.eq = a->lit;
             break;
@@ -342,10 +341,8 @@ static bool path_possible(const conj *c, const char *path)
     for (size_t i = 0; f.eq && i < c->n; i++)
         if (c->atoms[i].op == A_NE && !strcmp(c->atoms[i].path, path) &&
             (same_value(f.eq, c->atoms[i].lit) ||
-             (f.missing && (json_is_null(c->atoms[i].lit) || json_is_false(c->atoms[i].lit)))))
-            return false;
-    if (f.missing && (f.truthy || f.number || f.string))
-        return false;
+             (json_is_null(f.eq) && json_is_false(c->atoms[i].lit))))
+            return false; /* nothing equals false: `== null && != false` never holds */
     /* A path ordered against a number and against a string may be a string that writes a
      * number ("5" > 3 and "5" < "a"): no conflict. */
     if (f.truthy && f.falsy)
