@@ -207,6 +207,23 @@ static const rule_case rule_cases[] = {
      1,
      {{W, "unused-path-param", 30, 9, "states.check.action.path.id",
        "path: 'id' is not a parameter of /ping (no {id} in it)"}}},
+    {"text-cut-by-comment",
+     2,
+     {{W, "text-cut-by-comment", 11, 41, "states.menu.prompt",
+       "the caller hears \"Key your number, then press\" without \"# to confirm.\": in a plain "
+       "(unquoted) YAML text, a '#' after a space starts a comment; quote the text if the '#' "
+       "belongs to it (\"Key your number, then press # to confirm.\"), or write the comment on "
+       "a line of its own"},
+      {W, "text-cut-by-comment", 29, 34, "states.bye.prompt[0].say",
+       "the caller hears \"Call us on 0800 123\" without \"#4 for more.\": in a plain (unquoted) "
+       "YAML text, a '#' after a space starts a comment; quote the text if the '#' belongs to "
+       "it (\"Call us on 0800 123 #4 for more.\"), or write the comment on a line of its own"}}},
+    {"outcome-without-action",
+     1,
+     {{E, "outcome-without-action", 16, 5, "states.phone.on_success",
+       "state 'phone' has on_success but no action, so it is never taken: outcomes follow an "
+       "answer of the backend. After a collect, the state goes to its own next: write 'next: "
+       "bye' in the state (beside routes); to call the backend first, add an action"}}},
 };
 
 static char *fixture_path(const char *name, const char *ext)
@@ -306,6 +323,8 @@ START_TEST(test_rule_fixture_json)
     const rule_case *c = &rule_cases[_i];
     if (!strcmp(c->fixture, "syntax") || !strcmp(c->fixture, "limit"))
         return; /* not convertible: they do not load */
+    if (!strcmp(c->fixture, "text-cut-by-comment"))
+        return; /* JSON has no comments */
     char *path = fixture_path(c->fixture, "yaml");
     char *json = NULL;
     ivrsm_error err;
@@ -647,6 +666,39 @@ START_TEST(test_dangling_next_is_no_dead_end)
 END_TEST
 
 /*
+ * The first message is the cause: a state with an error of its own (a map under routes, a
+ * type misspelt, on_success without an action) gets no warning that only echoes it (a dead
+ * end, states and intents its routes would have used said unreachable or unused).
+ */
+START_TEST(test_first_message_is_the_cause)
+{
+    static const char *const docs[][2] = {
+        {"machine: m\nversion: \"1\"\nintents:\n  yes: {utterances: [\"oui\"], dtmf: [\"1\"]}\n"
+         "states:\n  menu:\n    type: prompt_and_listen\n    prompt: \"Dites oui.\"\n"
+         "    routes:\n      yes:\n        next: done\n  done: {type: prompt_end, prompt: x}\n",
+         "wrong-type"},
+        {"machine: m\nversion: \"1\"\nintents:\n  yes: {utterances: [\"oui\"], dtmf: [\"1\"]}\n"
+         "states:\n  menu:\n    type: prompt_listen\n    prompt: \"Dites oui.\"\n"
+         "    routes: [{when_intent: yes, next: done}]\n  done: {type: prompt_end, prompt: x}\n",
+         "invalid-value"},
+        {"machine: m\nversion: \"1\"\nstates:\n  phone:\n    type: prompt_and_listen\n"
+         "    prompt: \"Votre numéro ?\"\n    collect: {mode: phone}\n"
+         "    on_success: {next: done}\n  done: {type: prompt_end, prompt: x}\n",
+         "outcome-without-action"},
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        ivrsm_diagnostics *d = check_yaml(docs[i][0]);
+        ck_assert_uint_ge(ivrsm_diagnostics_count(d), 1);
+        const ivrsm_diagnostic *first = ivrsm_diagnostics_get(d, 0);
+        ck_assert_msg(!strcmp(first->rule, docs[i][1]), "%zu: first %s (%s), want %s", i,
+                      first->rule, first->message, docs[i][1]);
+        ck_assert_uint_eq(ivrsm_diagnostics_count(d), 1);
+        ivrsm_diagnostics_free(d);
+    }
+}
+END_TEST
+
+/*
  * A ctx key a template reads and nothing sets gets a guess among the keys that are set (a
  * typo: ctx.hose for ctx.house); with many keys set, only the first reports get one, so a
  * machine full of them is checked in linear time.
@@ -801,6 +853,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, test_dangling_next_is_no_dead_end);
     tcase_add_test(tc, test_digits_value_range_checked);
     tcase_add_test(tc, test_never_set_key_guessed);
+    tcase_add_test(tc, test_first_message_is_the_cause);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -31,6 +31,7 @@ typedef struct tmpl_site {
     int column;
     const char *path; /* document path, in the compiler's arena */
     int32_t state;    /* the state it belongs to, M_NONE outside states */
+    bool said;        /* words of a message, said to the caller */
 } tmpl_site;
 
 /* Where a message, or a list of re-prompts written per language, was written. */
@@ -55,8 +56,10 @@ typedef struct compile_info {
     const dom_node *states;  /* the `states` map, ${globals} resolved (NULL if absent) */
     const dom_node *intents; /* the `intents` map, resolved */
     const dom_node *globals; /* the `globals` map as written */
-    /* Per state: nonzero when the state is not a map or its type is
-     * missing or unknown. Its other checks would only echo that error. */
+    /* Per state: 1 when the state is not a map or its type is missing or
+     * unknown (its other checks would only echo that error); 2 when it has
+     * another error of its own (its routes and outcomes are not all known:
+     * a dead end, or a state or intent they would use, would echo it). */
     unsigned char *broken;
 } compile_info;
 
@@ -79,6 +82,7 @@ typedef struct cc {
      * and on_fail of a state that has an action, rendered once it answered. */
     bool state_has_action;
     bool in_outcome;
+    bool said_text; /* the template compiled now is words of a message */
     /* While `globals` itself is resolved: the references being followed (for cycles) and
      * the values resolved so far (each once). */
     bool resolving_globals;

@@ -120,7 +120,9 @@ static bool compile_part(cc *c, const dom_node *n, m_part *out)
     const dom_pair *p = &n->pairs[0];
     out->kind = strcmp(p->key, "say") ? M_PART_PLAY : M_PART_SAY;
     size_t mark = ivrsm_cc_push_key(c, p->key);
+    c->said_text = out->kind == M_PART_SAY;
     out->tmpl = ivrsm_cc_template(c, p->value);
+    c->said_text = false;
     if (out->tmpl && out->kind == M_PART_PLAY) {
         const char *src = ivrsm_tmpl_source(out->tmpl);
         if (strpbrk(src, "\r\n")) {
@@ -168,7 +170,9 @@ static m_message *message_one(cc *c, const dom_node *n)
     msg->pos = (m_pos){n->line, n->column};
     bool ok = true;
     if (!list) {
+        c->said_text = true;
         parts[0] = (m_part){M_PART_SAY, ivrsm_cc_template(c, n)};
+        c->said_text = false;
         ok = parts[0].tmpl != NULL;
     } else {
         for (size_t i = 0; i < count; i++) {

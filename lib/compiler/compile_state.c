@@ -850,6 +850,40 @@ static void compile_outcomes(cc *c, m_state *st, const dom_node *state, const do
     }
 }
 
+/*
+ * on_success, on_fail or an outcome by answer in a listening state without an action: it
+ * would never be taken, since outcomes follow an action's answer, and the call would go on
+ * by the state's next without its words, its set or its next. An error: the author meant
+ * the state's next after its collect, or forgot the action.
+ */
+static void outcomes_without_action(cc *c, const m_state *st, const dom_node *state)
+{
+    static const char *const names[] = {"on_success", "on_fail", "on_status", "on_timeout",
+                                        "on_error"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        const dom_pair *p = ivrsm_dom_get_pair(state, names[i]);
+        if (!p)
+            continue;
+        const dom_node *next = p->value->kind == DOM_MAP ? ivrsm_dom_get(p->value, "next") : NULL;
+        size_t mark = ivrsm_cc_push_key(c, names[i]);
+        if (next && next->kind == DOM_STRING && i == 0)
+            ivrsm_cc_error(c, "outcome-without-action", p->line, p->column,
+                           "state '%s' has on_success but no action, so it is never taken: "
+                           "outcomes follow an answer of the backend. After a collect, the "
+                           "state goes to its own next: write 'next: %s' in the state (beside "
+                           "routes); to call the backend first, add an action",
+                           st->name, next->text);
+        else
+            ivrsm_cc_error(c, "outcome-without-action", p->line, p->column,
+                           "state '%s' has %s but no action, so it is never taken: outcomes "
+                           "follow an answer of the backend (add an action, or write what the "
+                           "state does next in its own next, noinput, nomatch or "
+                           "collect.retry)",
+                           st->name, names[i]);
+        ivrsm_cc_pop(c, mark);
+    }
+}
+
 static void resolve_call(cc *c, m_action *a, const dom_node *call)
 {
     size_t mark = ivrsm_cc_push_key(c, "call");
@@ -1866,6 +1900,7 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     st->collect.retry.on_fail_next = M_NONE;
     st->action.endpoint = M_NONE;
     size_t mark = ivrsm_cc_push_key(c, pair->key);
+    size_t errors_before = ivrsm_diagnostics_error_count(c->diag);
     const dom_node *n = pair->value;
     if (!ivrsm_cc_expect(c, n, DOM_MAP, "a state (a map with type)")) {
         c->info->broken[index] = 1;
@@ -1905,8 +1940,15 @@ void ivrsm_cc_state(cc *c, int32_t index, const dom_pair *pair)
     else if (st->type == M_ACTION_THEN_PROMPT)
         ivrsm_cc_missing(c, pair->line, pair->column, "action", ivrsm_cc_owner(c, &owner));
     compile_prompt_before(c, st, n, action != NULL);
-    compile_outcomes(c, st, n, action ? action->value : NULL);
+    if (!action && (st->type == M_PROMPT_AND_LISTEN || st->type == M_LISTEN))
+        outcomes_without_action(c, st, n);
+    else
+        compile_outcomes(c, st, n, action ? action->value : NULL);
     build_tables(c, st);
     c->state_has_action = false;
+    /* A state with an error of its own: what the checker would say of its routes and
+     * outcomes (a dead end, a state no route leads to) only echoes that error. */
+    if (ivrsm_diagnostics_error_count(c->diag) > errors_before && !c->info->broken[index])
+        c->info->broken[index] = 2;
     ivrsm_cc_pop(c, mark);
 }

@@ -65,7 +65,8 @@ static void record_site(cc *c, const ivrsm_tmpl *t, const dom_node *n)
         ivrsm_cc_nomem(c);
         return;
     }
-    info->sites[info->site_count++] = (tmpl_site){t, n, n->line, n->column, path, c->state};
+    info->sites[info->site_count++] =
+        (tmpl_site){t, n, n->line, n->column, path, c->state, c->said_text};
 }
 
 /* --- JSON ------------------------------------------------------------------- */

@@ -452,12 +452,7 @@ static void check_ignored_keys(vctx *v, size_t i)
             ignored(v, i, "action",
                     "a listening state calls its action only after a collect (add collect, or "
                     "move the action to an action_then_prompt state)");
-        else if (!st->action.present) {
-            ignored(v, i, "on_success", "the state has no action");
-            ignored(v, i, "on_fail", "the state has no action");
-            for (k = by_answer; *k; k++)
-                ignored(v, i, *k, "the state has no action");
-        }
+        /* Outcomes without an action are an error (compile_state.c). */
         break;
     }
 }
@@ -829,6 +824,70 @@ static void check_single_braces(vctx *v)
     }
 }
 
+/*
+ * Where a plain (unquoted) YAML text of a message ends on its line, when a
+ * comment follows it there: "prompt: Press # to confirm." is the text
+ * "Press", and "# to confirm." a comment. Returns the comment's start in
+ * the source (its line and column in *line, *column) and its length up to
+ * the end of the line, or NULL (quoted and block texts, JSON, a text the
+ * source does not spell as its value, nothing but blanks after it).
+ */
+static const char *comment_after(const dom_doc *doc, const dom_node *n, int *line, int *column,
+                                 size_t *len)
+{
+    if (n->kind != DOM_STRING || n->style != DOM_STYLE_PLAIN || !n->len || !doc->source)
+        return NULL;
+    if (ivrsm_dom_scalar_pos(doc, n, n->len - 1, line, column) != 0)
+        return NULL;
+    const char *p = doc->source, *end = doc->source + doc->source_len;
+    for (int l = 1; l < *line && p < end; l++) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        p = p ? p + 1 : end;
+    }
+    /* To the last character (columns count characters), then past it. */
+    for (int col = 1; p < end && *p != '\n' && col <= *column; col++) {
+        p++;
+        while (p < end && ((unsigned char)*p & 0xC0) == 0x80)
+            p++;
+    }
+    const char *blank = p;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p == blank || p == end || *p != '#')
+        return NULL;
+    /* A whole sentence, then "# " and words: a comment written on purpose ("Sorry?  # the
+     * first re-prompt"). */
+    bool sentence = strchr(".!?", n->text[n->len - 1]) != NULL ||
+                    (n->len >= 3 && !memcmp(n->text + n->len - 3, "\xe2\x80\xa6", 3));
+    if (sentence && p + 1 < end && p[1] == ' ')
+        return NULL;
+    *column += 1 + (int)(p - blank);
+    for (*len = 0; p + *len < end && p[*len] != '\n' && p[*len] != '\r'; (*len)++)
+        ;
+    return p;
+}
+
+/* A comment that cuts a text said: what the author wrote after it is not said. */
+static void check_comment_cut(vctx *v)
+{
+    for (size_t i = 0; i < v->info->site_count; i++) {
+        const tmpl_site *site = &v->info->sites[i];
+        int line, column;
+        size_t len;
+        const char *hash =
+            site->said ? comment_after(v->info->doc, site->node, &line, &column, &len) : NULL;
+        if (!hash)
+            continue;
+        int said = site->node->len > 80 ? 80 : (int)site->node->len;
+        int cut = len > 80 ? 80 : (int)len;
+        WARN(v, line, column, site->path, "text-cut-by-comment",
+             "the caller hears \"%.*s\" without \"%.*s\": in a plain (unquoted) YAML text, a "
+             "'#' after a space starts a comment; quote the text if the '#' belongs to it "
+             "(\"%.*s %.*s\"), or write the comment on a line of its own",
+             said, site->node->text, cut, hash, said, site->node->text, cut, hash);
+    }
+}
+
 static void check_template_paths(vctx *v)
 {
     key_set set = {.index = IVRSM_STRMAP_INIT(v->m->mem)};
@@ -851,11 +910,18 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
         ivrsm_v_check_cycles(&v);
         ivrsm_v_check_conditions(&v, warnings);
         if (warnings) {
-            ivrsm_v_check_reachable(&v);
+            /* The routes of a state with an error are not all known, nor which states and
+             * intents they use (a map under routes has none). */
+            bool any_broken = false;
+            for (size_t i = 0; info->broken && i < m->state_count; i++)
+                any_broken |= info->broken[i] != 0;
+            if (!any_broken)
+                ivrsm_v_check_reachable(&v);
             for (size_t i = 0; i < m->state_count; i++) {
-                if (info->broken && info->broken[i])
+                if (info->broken && info->broken[i] == 1)
                     continue;
-                check_dead_end(&v, i);
+                if (!info->broken || info->broken[i] != 2)
+                    check_dead_end(&v, i);
                 check_on_fail(&v, i);
                 check_conflicts(&v, i);
                 check_counters(&v, i);
@@ -863,11 +929,13 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
                 check_ignored_keys(&v, i);
                 check_path_params(&v, i);
             }
-            check_unused_intents(&v);
+            if (!any_broken)
+                check_unused_intents(&v);
             ivrsm_v_check_languages(&v);
             check_terminator(&v);
             check_template_paths(&v);
             check_single_braces(&v);
+            check_comment_cut(&v);
         }
     }
 }

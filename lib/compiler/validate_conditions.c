@@ -101,7 +101,7 @@ static void on_if_never_true(void *user, size_t offset)
 void ivrsm_v_check_conditions(vctx *v, bool warnings)
 {
     for (size_t i = 0; i < v->m->state_count; i++)
-        if (!v->info->broken || !v->info->broken[i])
+        if (!v->info->broken || v->info->broken[i] != 1)
             check_route_conditions(v, i);
     if (!warnings)
         return;

@@ -188,12 +188,12 @@ void ivrsm_v_check_languages(vctx *v)
         check_intent(v, i, have);
     for (size_t i = 0; i < v->info->message_count; i++) {
         const msg_site *site = &v->info->messages[i];
-        if (site->state != M_NONE && v->info->broken && v->info->broken[site->state])
+        if (site->state != M_NONE && v->info->broken && v->info->broken[site->state] == 1)
             continue;
         check_message(v, site, have);
     }
     for (size_t i = 0; i < v->m->state_count; i++) {
-        if (v->info->broken && v->info->broken[i])
+        if (v->info->broken && v->info->broken[i] == 1)
             continue;
         check_when_text(v, i, have);
     }

@@ -33,6 +33,7 @@ static const char *const error_rules[] = {"syntax",
                                           "decide-without-next",
                                           "condition-never-true",
                                           "unknown-path",
+                                          "outcome-without-action",
                                           NULL};
 static const char *const warning_rules[] = {"unreachable-state",
                                             "dead-end",
@@ -50,6 +51,7 @@ static const char *const warning_rules[] = {"unreachable-state",
                                             "unused-path-param",
                                             "if-never-true",
                                             "language-missing",
+                                            "text-cut-by-comment",
                                             NULL};
 
 /* The rules, comma-separated and wrapped after `indent` at 78 columns. */
