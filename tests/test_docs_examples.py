@@ -127,6 +127,7 @@ PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md"
                  "examples/synergia_rdv/README.md", "examples/synergia_rdv_en/README.md",
                  "examples/bank_card/README.md", "examples/pharmacy_refill/README.md",
                  "examples/utility_outage/README.md", "examples/parcel_tracking/README.md",
+                 "examples/parcel_redirect_de/README.md", "examples/tyre_change_ch/README.md",
                  "examples/esl_host/README.md", "bindings/README.md"]
 
 
