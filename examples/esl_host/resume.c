@@ -146,17 +146,23 @@ static bool speech_done_here(const esl_msg *dump, uint64_t id)
     return done && !strcmp(done, want) && result && *result;
 }
 
+/* The call a reply to the question in flight's check is for, when it still waits on that
+ * check: not ended, not resumed by a completion that came meanwhile on the new connection (taken
+ * as it came), not held (call_unhold resumes it). NULL otherwise. */
+static call *call_awaiting_check(const resume_ctx *ctx, const esl_reply *r)
+{
+    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
+    if (!c || c->ended || !c->resume_pending || c->inflight_id != ctx->inflight_id)
+        return NULL;
+    c->resume_pending = false;
+    return call_fenced(c) ? NULL : c;
+}
+
 static void on_dump_reply(void *user, const esl_reply *r)
 {
     resume_ctx *ctx = user;
-    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
-    /* A completion that came meanwhile on the new connection was taken as it came. */
-    if (c && !c->ended && c->resume_pending && c->inflight_id == ctx->inflight_id) {
-        c->resume_pending = false;
-        if (call_fenced(c)) {
-            free(ctx);
-            return; /* held: call_unhold resumes it */
-        }
+    call *c = call_awaiting_check(ctx, r);
+    if (c) {
         esl_msg *dump = r->ok && r->text ? call_dump_as_event(r->text) : NULL;
         if (dump && speech_done_here(dump, ctx->inflight_id)) {
             log_at(&c->h->log, LOG_INFO,
@@ -178,14 +184,8 @@ static void on_dump_reply(void *user, const esl_reply *r)
 static void on_getvar_reply(void *user, const esl_reply *r)
 {
     resume_ctx *ctx = user;
-    call *c = r->lost ? NULL : call_find(ctx->h, ctx->uuid);
-    /* A completion that came meanwhile on the new connection was taken as it came. */
-    if (c && !c->ended && c->resume_pending && c->inflight_id == ctx->inflight_id) {
-        c->resume_pending = false;
-        if (call_fenced(c)) {
-            free(ctx);
-            return; /* held: call_unhold resumes it */
-        }
+    call *c = call_awaiting_check(ctx, r);
+    if (c) {
         const char *text = r->text ? r->text : "";
         if (app_keys_valid(text) && strlen(text) < 128) {
             log_at(&c->h->log, LOG_INFO,
