@@ -98,7 +98,7 @@ void ivrsm_s_now_refresh(ivrsm_session *s)
     st->len = st->garbage = 0;
     ivrsm_vstore_set_root(st, IVRSM_VSTORE_NONE);
     /* Fixed storage that always holds it: a failure here is a bug, not memory. */
-    if (put_now(st, s->m, s->clock ? s->clock(s->clock_user) : 0) != 0)
+    if (put_now(st, s->m, s->step_ms) != 0)
         ivrsm_vstore_set_root(st, IVRSM_VSTORE_NONE);
 }
 
@@ -107,6 +107,6 @@ bool ivrsm_s_open_now(const ivrsm_session *s)
     const ivrsm_machine *m = s->m;
     if (!m->hours)
         return true;
-    local_time t = local_time_at(m, s->clock ? s->clock(s->clock_user) : 0);
+    local_time t = local_time_at(m, s->step_ms);
     return ivrsm_hours_open(m->hours, t.day, t.weekday, t.minute);
 }

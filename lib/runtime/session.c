@@ -90,6 +90,9 @@ char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags)
  * next one (session.h). */
 _Static_assert(offsetof(struct ivrsm_session, queue_inline) == 4 * IVRSM_CACHE_LINE,
                "the hot fields of a session are its first four cache lines");
+_Static_assert(offsetof(struct ivrsm_session, clock) / IVRSM_CACHE_LINE ==
+                   (offsetof(struct ivrsm_session, step_ms) + sizeof(int64_t) - 1) / IVRSM_CACHE_LINE,
+               "the clock, its argument and the step's reading share a cache line");
 _Static_assert(IVRSM_MAX_STATES <= INT16_MAX, "a state's index fits the ring of recent states");
 
 /*
@@ -112,6 +115,8 @@ void ivrsm_s_prefetch(const ivrsm_session *s)
     __builtin_prefetch(slot + offsetof(ivrsm_command, http) - 1, 1);
     __builtin_prefetch(slot + offsetof(ivrsm_command, hangup), 1);
     __builtin_prefetch(slot + offsetof(s_command, http_texts) - 1, 1);
+    /* The clock's line: its reading for the step is written there first (read_step_clock()). */
+    __builtin_prefetch(&s->step_ms, 1);
     /* The visit counts: the first two lines at once (all of them for a machine of up to 56
      * states), without waiting for the machine's size; past them, the current state's line (the
      * next state is not known yet), once the first line has come. */
@@ -1067,7 +1072,7 @@ static bool try_collect(ivrsm_session *s, const m_state *st, ivrsm_event_type ty
     p.locale = s->m->languages[s->language];
     p.phone_plan = s->m->phone_region;
     p.tz = s->m->tz;
-    p.now_ms = s->clock ? s->clock(s->clock_user) : 0;
+    p.now_ms = s->step_ms;
     p.otp_length = c->length > 0 ? c->length : s->limits->otp_length;
     p.digits_min = c->min;
     p.digits_max = c->max;

@@ -173,7 +173,6 @@ struct ivrsm_session {
      * single-use: once an action's answer comes, it is removed from ctx, so
      * snapshots no longer hold it. */
     const char *unverified_otp;
-    m_limits *limits_own;
     /* Hashes of recent event ids (S_RECENT_EVENTS, 0 = empty), made with the first event id:
      * NULL for a host that gives none. */
     uint64_t *recent;
@@ -184,8 +183,14 @@ struct ivrsm_session {
     bool language_checked;
     bool unverified_otp_owned; /* see unverified_otp (in a hole of the block: no byte more) */
     uint16_t session_id_len;   /* strlen(session_id), for each request's idempotency key */
+    /* The host's clock, and its reading for the step under way (ivrsm_session_start() or
+     * ivrsm_session_feed()): read once, where the step begins, so that every use in the step
+     * (now.*, the opening hours, a date said) sees the time whose bounds were checked, and a
+     * host's clock is called once an event. In one line, which ivrsm_s_prefetch() asks for. */
     ivrsm_clock_fn clock;
     void *clock_user;
+    int64_t step_ms;
+    m_limits *limits_own;
     void *trace_user;
     ivrsm_mem alloc; /* the session's allocator (a copy of the options'), used through mem */
     uint64_t trace_seq;

@@ -370,14 +370,20 @@ static int step_failed(ivrsm_session *s)
     return s->failed;
 }
 
-/* Whether the host's clock gives a time outside the years 1 to 9999 (ivrsm.h): read before the
+/* Reads the host's clock for the step about to begin, into s->step_ms (0 without a clock);
+ * false for a time outside the years 1 to 9999 (ivrsm.h), which is not kept: read before the
  * step changes anything, so that a refused start or event leaves the session as it was. */
-static bool clock_out_of_range(const ivrsm_session *s)
+static bool read_step_clock(ivrsm_session *s)
 {
-    if (!s->clock)
-        return false;
+    if (!s->clock) {
+        s->step_ms = 0;
+        return true;
+    }
     int64_t now = s->clock(s->clock_user);
-    return now < IVRSM_CLOCK_MIN_MS || now > IVRSM_CLOCK_MAX_MS;
+    if (now < IVRSM_CLOCK_MIN_MS || now > IVRSM_CLOCK_MAX_MS)
+        return false;
+    s->step_ms = now;
+    return true;
 }
 
 int ivrsm_session_start(ivrsm_session *s)
@@ -388,7 +394,7 @@ int ivrsm_session_start(ivrsm_session *s)
         return s->failed;
     if (s->phase != PHASE_NEW)
         return IVRSM_ESTATE;
-    if (clock_out_of_range(s))
+    if (!read_step_clock(s))
         return IVRSM_EINVAL;
     ivrsm_s_release_out(s);
     s->steps = 0;
@@ -480,7 +486,7 @@ int ivrsm_session_feed(ivrsm_session *s, const ivrsm_event *given)
     int rc = admissible(s, ev);
     if (rc != 0)
         return rc;
-    if (clock_out_of_range(s))
+    if (!read_step_clock(s))
         return IVRSM_EINVAL;
     if (ev->event_id && remember_event(s, ev->event_id) != 0) {
         ivrsm_s_fail(s);

@@ -132,8 +132,9 @@ static int scrub_value(const ivrsm_session *s, ivrsm_val x, bool secret, const c
 static void emit(ivrsm_session *s, json_t *rec)
 {
     json_object_set_new(rec, "seq", json_integer((json_int_t)++s->trace_seq));
+    /* Every record is made within a step: its time is the step's (read_step_clock()). */
     if (s->clock)
-        json_object_set_new(rec, "t", json_integer(s->clock(s->clock_user)));
+        json_object_set_new(rec, "t", json_integer(s->step_ms));
     json_object_set_new(rec, "session", json_string(s->session_id));
     ivrsm_buf b = IVRSM_BUF_INIT(s->mem);
     int rc = ivrsm_buf_dump_json(&b, rec, JSON_COMPACT | JSON_PRESERVE_ORDER);

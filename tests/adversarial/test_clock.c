@@ -7,11 +7,10 @@
  * taken), so that the host can feed the event again once its clock is right.
  * The first and last millisecond of the range are taken, said and saved.
  *
- * A clock whose later reads within one event leave the range (the first was
- * in it) still runs the call within bounds (no overflow under UBSan): a date
- * in words for a year of four digits (0 to 9999, lib/collect/say.c), its
- * ISO-like text otherwise, a spoken date taken or asked for again, saved and
- * restored as itself, and ended when fed only failures.
+ * A start or an event reads the clock once, there: every use of the time in
+ * the step (now.*, the opening hours, a date said, a trace record's time) is
+ * the one whose bounds were checked, and a later read that would have left the
+ * calendar is never made.
  */
 #include <check.h>
 #include <stdint.h>
@@ -164,37 +163,63 @@ START_TEST(clock_at_the_edges_is_taken)
 }
 END_TEST
 
-/* Past the API's check: a clock whose later reads of one event leave the calendar. */
-START_TEST(clock_leaving_the_calendar_within_an_event_stays_bounded)
+/* Each trace record's time, in order, to check that they are the step's. */
+static int64_t trace_times[64];
+static int trace_count;
+static void time_of_record(void *user, const char *record)
+{
+    (void)user;
+    const char *t = strstr(record, "\"t\":");
+    ck_assert_msg(t != NULL, "a record without its time: %s", record);
+    if (trace_count < (int)(sizeof trace_times / sizeof *trace_times))
+        trace_times[trace_count++] = strtoll(t + 4, NULL, 10);
+}
+
+/* Every record since the last reset has the time t. */
+static void records_are_at(int64_t t)
+{
+    ck_assert_int_gt(trace_count, 0);
+    for (int i = 0; i < trace_count; i++)
+        ck_assert_int_eq(trace_times[i], t);
+    trace_count = 0;
+}
+
+/*
+ * A start or an event reads the clock once, where its bounds are checked: a clock whose
+ * later reads would leave the calendar (or only move on) is not read again, and every use
+ * in the step (now.date, the opening hours, "tomorrow", each trace record's t) has the time
+ * that was checked.
+ */
+START_TEST(clock_is_read_once_a_step)
 {
     ivrsm_machine *m = load();
     ivrsm_error err;
-    const int64_t ms = outside[_i].ms;
+    const int64_t later = outside[_i].ms;
+    const int64_t wednesday = 1795597200000LL; /* 2026-11-25 10:00 in Paris */
     ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
     o.clock = test_clock;
-    ivrsm_session *s = clocked_session(m);
-    set_clock(0, ms);
+    o.trace = time_of_record;
+    ivrsm_session *s = NULL;
+    ck_assert_int_eq(ivrsm_session_new(m, &o, &s, NULL), 0);
+    trace_count = 0;
+    set_clock(wednesday, later);
     ck_assert_int_eq(ivrsm_session_start(s), 0);
-    const char *said = next_text(s);
-    ck_assert_msg(strncmp(said, "Today is ", 9) == 0 && strstr(said, "Which day?"), "%s", said);
-    /* A date in words has no digit but the day's and the year's; outside, its ISO-like text. */
-    int iso = strchr(said + 9, '-') != NULL;
-    ck_assert_msg(iso == !outside[_i].in_range, "%lld: %s", (long long)ms, said);
+    ck_assert_int_eq(clock_reads, 1);
+    ck_assert_str_eq(next_text(s), "Today is Wednesday, November 25th, 10:00. Which day?");
+    records_are_at(wednesday);
 
     ivrsm_event ev = IVRSM_EVENT_INIT;
-    ev.type = IVRSM_EVENT_SPEECH;
-    ev.text = "tomorrow";
-    ev.confidence = 0.9;
-    set_clock(0, ms);
+    ev.type = IVRSM_EVENT_NOINPUT;
+    set_clock(wednesday + 60000, later);
     ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
-    said = next_text(s);
-    /* Taken (a day after year -1's last is a calendar day), or asked again (past the days the
-     * collector counts, as at INT64_MIN): nothing else. */
-    ck_assert_msg(strstr(said, "Which day?") || !strcmp(said, "Noted."), "%s", said);
+    ck_assert_int_eq(clock_reads, 1);
+    ck_assert_str_eq(next_text(s), "Today is Wednesday, November 25th, 10:01. Which day?");
+    records_are_at(wednesday + 60000);
 
-    /* Saved and restored as itself. */
+    /* Saved and restored as itself: the reading is the step's, not the call's. */
     char *snap = adv_snapshot(s);
     ivrsm_session *r;
+    o.trace = NULL;
     ck_assert_int_eq(ivrsm_session_restore(m, snap, &o, &r, &err), 0);
     char *again = adv_snapshot(r);
     ck_assert_str_eq(snap, again);
@@ -202,16 +227,19 @@ START_TEST(clock_leaving_the_calendar_within_an_event_stays_bounded)
     ivrsm_free(again);
     ivrsm_session_free(r);
 
-    /* Fed only silence, the call ends. */
+    /* "tomorrow" is the day after the time checked, whatever a later read would say. */
     ev = (ivrsm_event)IVRSM_EVENT_INIT;
-    ev.type = IVRSM_EVENT_NOINPUT;
-    for (int i = 0; i < 50 && !ivrsm_session_ended(s); i++) {
-        set_clock(0, ms);
-        int rc = ivrsm_session_feed(s, &ev);
-        ck_assert_msg(rc == 0 || rc == IVRSM_EENDED, "feed: %d", rc);
-        next_text(s);
-    }
-    ck_assert(ivrsm_session_ended(s));
+    ev.type = IVRSM_EVENT_SPEECH;
+    ev.text = "tomorrow";
+    ev.confidence = 0.9;
+    set_clock(wednesday, later);
+    ck_assert_int_eq(ivrsm_session_feed(s, &ev), 0);
+    ck_assert_int_eq(clock_reads, 1);
+    ck_assert_str_eq(next_text(s), "Noted.");
+    records_are_at(wednesday);
+    char *ctx = ivrsm_session_ctx_json(s);
+    ck_assert_msg(strstr(ctx, "\"day_from\":\"2026-11-26\",\"day_to\":\"2026-11-26\"") != NULL, "%s", ctx);
+    ivrsm_free(ctx);
     ivrsm_session_free(s);
     ivrsm_machine_unref(m);
 }
@@ -224,7 +252,7 @@ int main(void)
     const int n_outside = (int)(sizeof outside / sizeof *outside);
     tcase_add_loop_test(tc, clock_outside_the_calendar_is_refused, 0, n_outside);
     tcase_add_loop_test(tc, clock_at_the_edges_is_taken, 0, (int)(sizeof inside / sizeof *inside));
-    tcase_add_loop_test(tc, clock_leaving_the_calendar_within_an_event_stays_bounded, 0, n_outside);
+    tcase_add_loop_test(tc, clock_is_read_once_a_step, 0, n_outside);
     suite_add_tcase(suite, tc);
     return adv_run(suite);
 }
