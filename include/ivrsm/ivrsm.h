@@ -783,6 +783,7 @@ typedef struct ivrsm_session_options {
  * opts: may be NULL. out: the new session, owned by the caller.
  * err:  may be NULL; set when ctx_json is not a JSON object, or holds more than
  *       IVRSM_MAX_CTX_BYTES once read (IVRSM_ELIMIT: a call's ctx never does).
+ *       The message never quotes ctx_json's text (it holds the call's tokens).
  * Returns 0, IVRSM_EINVAL, IVRSM_ELIMIT, IVRSM_ENOMEM.
  */
 IVRSM_API int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *opts,
@@ -901,7 +902,10 @@ IVRSM_API int ivrsm_session_snapshot(const ivrsm_session *s, char **out);
  * call_id and session_id are ignored: they come from the snapshot). Returns
  * 0, IVRSM_EINVAL, IVRSM_ESNAPSHOT (malformed, another machine/version, or
  * nested deeper than 4 * IVRSM_MAX_DEPTH levels, which no session writes),
- * IVRSM_ENOMEM.
+ * IVRSM_ELIMIT (a ctx past IVRSM_MAX_CTX_BYTES and what the machine's
+ * collects may add after a call's last `set:`, which no session writes),
+ * IVRSM_ENOMEM. err's message never quotes the snapshot's text (it holds the
+ * call's secrets): "snapshot: not JSON: invalid token (line 1, column 40)".
  */
 IVRSM_API int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
                                     const ivrsm_session_options *opts, ivrsm_session **out,

@@ -209,3 +209,20 @@ bool ivrsm_json_int_range_error(const char *jansson_text, char *out, size_t size
     }
     return false;
 }
+
+void ivrsm_json_error_unquoted(const char *jansson_text, char *out, size_t size)
+{
+    if (!strncmp(jansson_text, "too big ", 8)) {
+        snprintf(out, size, "an integer is out of range (" IVRSM_INT_RANGE ")");
+        return;
+    }
+    /* jansson's one message that quotes without "near": "invalid Unicode '\\uD834\\u0031'",
+     * the code units of a string's escapes. */
+    if (!strncmp(jansson_text, "invalid Unicode '", 17)) {
+        snprintf(out, size, "invalid Unicode escape");
+        return;
+    }
+    const char *near = strstr(jansson_text, " near '");
+    size_t len = near ? (size_t)(near - jansson_text) : strlen(jansson_text);
+    snprintf(out, size, "%.*s", (int)len, jansson_text);
+}

@@ -122,4 +122,14 @@ int ivrsm_json_int_value(const char *s, size_t len, json_int_t *out);
  */
 bool ivrsm_json_int_range_error(const char *jansson_text, char *out, size_t size);
 
+/*
+ * jansson's error text said without a byte of the text it read, into out[0..size): its
+ * "near '...'" quotes the token where reading stopped, which in a call's data (a host's
+ * ctx_json, a snapshot) may be an OTP, a token or a card number, and an error message
+ * goes to logs. "invalid token near '482113'" is said "invalid token", "too big integer
+ * near '...'" "an integer is out of range (-9223372036854775808 to ...)"; "near end of
+ * file" is kept (it quotes nothing).
+ */
+void ivrsm_json_error_unquoted(const char *jansson_text, char *out, size_t size);
+
 #endif

@@ -291,12 +291,13 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
                          : json_is_null(ctx)   ? "null"
                                                : "a boolean");
             } else {
-                /* Not JSON: jansson says where and why (read again, on this path only). */
+                /* Not JSON: jansson says where and why (read again, on this path only), without
+                 * quoting the text: ctx holds the call's tokens, and the message goes to logs. */
                 json_error_t e;
                 json_decref(json_loads(opts->ctx_json, JSON_DECODE_ANY, &e));
-                char range[200];
-                snprintf(why, sizeof why, "ctx_json is not JSON: %s (line %d, column %d)",
-                         ivrsm_json_int_range_error(e.text, range, sizeof range) ? range : e.text,
+                char reason[200];
+                ivrsm_json_error_unquoted(e.text, reason, sizeof reason);
+                snprintf(why, sizeof why, "ctx_json is not JSON: %s (line %d, column %d)", reason,
                          e.line, e.column);
             }
             json_decref(ctx);
@@ -318,13 +319,6 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     json_decref(ctx);
     if (s)
         ivrsm_numtexts_purge(&s->numbers);
-    /* A call's ctx never holds more (a `set:` past it escalates): one that starts past it
-     * could do nothing but escalate at its first `set:`. */
-    if (rc == 0 && (size_t)(s->ctx.len - s->ctx.garbage) > IVRSM_MAX_CTX_BYTES) {
-        set_err(err, IVRSM_ELIMIT,
-                "ctx_json holds more than IVRSM_MAX_CTX_BYTES (16 MiB) once read");
-        rc = IVRSM_ELIMIT;
-    }
     if (rc == 0)
         rc = check_inputs(s, err);
     if (rc != 0) {
@@ -349,6 +343,15 @@ int ivrsm_session_new(ivrsm_machine *m, const ivrsm_session_options *given, ivrs
     if (s->failed) {
         ivrsm_session_free(s);
         return IVRSM_ENOMEM;
+    }
+    /* A call's ctx never holds more (a `set:` past it escalates): one that starts past it
+     * could do nothing but escalate at its first `set:`, and its snapshot would not restore.
+     * Measured as the session starts: the host's ctx, the inputs' defaults and the ids. */
+    if ((size_t)(s->ctx.len - s->ctx.garbage) > IVRSM_MAX_CTX_BYTES) {
+        set_err(err, IVRSM_ELIMIT,
+                "ctx_json holds more than IVRSM_MAX_CTX_BYTES (16 MiB) once read");
+        ivrsm_session_free(s);
+        return IVRSM_ELIMIT;
     }
     *out = s;
     return 0;

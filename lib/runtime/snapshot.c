@@ -276,6 +276,22 @@ static char *get_str(const ivrsm_session *s, const json_t *o, const char *k, boo
     return copy;
 }
 
+/*
+ * The most ctx a call of machine m may hold when it is saved: what its `set:`s stop at
+ * (IVRSM_MAX_CTX_BYTES, checked at each write) and what its collects may add past that after
+ * the last one, each collect state's value (a caller's input, at most IVRSM_MAX_INPUT_BYTES)
+ * under its key or two, and ctx.language made the tag of a language the machine speaks. A
+ * snapshot past it was written by no call: restored, it would hold what no live call may,
+ * and its next `set:` could only escalate.
+ */
+static size_t ctx_bound(const ivrsm_machine *m)
+{
+    size_t collects = 0;
+    for (size_t i = 0; i < m->state_count; i++)
+        collects += m->states[i].collect.mode != IVRSM_COLLECT_NONE;
+    return IVRSM_MAX_CTX_BYTES + 1024 + collects * (IVRSM_MAX_INPUT_BYTES + 1024);
+}
+
 static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
 {
     const ivrsm_machine *m = s->m;
@@ -313,8 +329,17 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         resp = NULL;
     json_t *answer = json_object_get(j, "answer");
     if (restore_number_texts(s, json_object_get(j, "numbers"), ctx, resp) != 0 ||
-        ivrsm_s_ctx_from_json(s, ctx) != 0 ||
-        (resp && ivrsm_vstore_put_json(&s->ctx, resp, ivrsm_s_numtext, s, &s->resp) != 0) ||
+        ivrsm_s_ctx_from_json(s, ctx) != 0)
+        return IVRSM_ENOMEM;
+    /* ctx alone, as ivrsm_session_new() measures the host's: the answer comes beside it. */
+    if ((size_t)(s->ctx.len - s->ctx.garbage) > ctx_bound(m)) {
+        fail(err, "ctx holds more than a call's ctx may (IVRSM_MAX_CTX_BYTES, 16 MiB, and what "
+                  "the machine's collects add)");
+        if (err)
+            err->code = IVRSM_ELIMIT;
+        return IVRSM_ELIMIT;
+    }
+    if ((resp && ivrsm_vstore_put_json(&s->ctx, resp, ivrsm_s_numtext, s, &s->resp) != 0) ||
         (json_is_object(answer) &&
          ivrsm_vstore_put_json(&s->ctx, answer, NULL, NULL, &s->answer) != 0))
         return IVRSM_ENOMEM;
@@ -444,14 +469,13 @@ int ivrsm_session_restore(ivrsm_machine *m, const char *snapshot,
             json_decref(j);
             return fail(err, "not a JSON object");
         }
-        /* Not JSON: jansson says where and why (read again, on this path only), an integer past
-         * 64 bits as the machine's readers say it. */
+        /* Not JSON: jansson says where and why (read again, on this path only), without quoting
+         * the text: a snapshot holds the call's OTP and tokens, and the message goes to logs. */
         json_error_t e;
         json_decref(json_loads(snapshot, JSON_DECODE_ANY, &e));
-        char range[200], why[400];
-        snprintf(why, sizeof why, "not JSON: %s (line %d, column %d)",
-                 ivrsm_json_int_range_error(e.text, range, sizeof range) ? range : e.text, e.line,
-                 e.column);
+        char reason[200], why[400];
+        ivrsm_json_error_unquoted(e.text, reason, sizeof reason);
+        snprintf(why, sizeof why, "not JSON: %s (line %d, column %d)", reason, e.line, e.column);
         return fail(err, why);
     }
     const char *format = json_string_value(json_object_get(j, "format"));

@@ -9,6 +9,7 @@
 #define ADV_SESSION_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,40 @@ static inline char *adv_snapshot(const ivrsm_session *s)
     char *snap = NULL;
     ck_assert_int_eq(ivrsm_session_snapshot(s, &snap), 0);
     return snap;
+}
+
+/* ------------------------------------------------------------------ secrets */
+
+/* Whether `message` holds four bytes in a row of `form` (a secret, whole or in part). */
+static inline bool adv_quotes_part_of(const char *message, const char *form, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++) {
+        if (memchr(form + i, '\0', 4))
+            continue; /* a cut: the window is what stands before it, checked already */
+        char window[5];
+        memcpy(window, form + i, 4);
+        window[4] = '\0';
+        if (strstr(message, window))
+            return true;
+    }
+    return false;
+}
+
+/* Whether `message` quotes `secret`, four bytes of it in a row: the secret itself, or what
+ * stands at one of its places in `original` once that text was damaged into text[0..len)
+ * (cut short, a bit flipped: "987654" that became "987454" is a secret still). */
+static inline bool adv_quotes_secret(const char *message, const char *original, const char *text,
+                                     size_t len, const char *secret)
+{
+    size_t n = strlen(secret);
+    if (adv_quotes_part_of(message, secret, n))
+        return true;
+    for (const char *at = strstr(original, secret); at; at = strstr(at + 1, secret)) {
+        size_t off = (size_t)(at - original);
+        if (off < len && adv_quotes_part_of(message, text + off, len - off < n ? len - off : n))
+            return true;
+    }
+    return false;
 }
 
 /* ------------------------------------------------------------------ a suite */

@@ -546,6 +546,70 @@ START_TEST(scrubbed_records_stay_json)
 }
 END_TEST
 
+/* A host's ctx_json holding the call's token and card number, cut at every byte and with a
+ * bit flipped in every byte, and with an integer past 64 bits: ivrsm_session_new() refuses
+ * what is not a JSON object, and its message, which hosts log, says where and why without a
+ * byte of either (jansson's "near '...'" quoted the token where reading stopped). The same of
+ * a snapshot: tests/adversarial/test_snapshots.c. */
+START_TEST(errors_never_quote_a_secret)
+{
+    ivrsm_machine *m = adv_load("machine: t\nversion: '1'\nlocale: en-US\n"
+                                "states:\n"
+                                "  bye: {type: prompt_end, prompt: Bye.}\n");
+    static const char ctx[] = "{\"member\": \"m-17\", \"token\": \"Zq7vKx9Wp3\", "
+                              "\"card\": {\"number\": 4970101234567890, \"pin\": \"8613\"}}";
+    static const char *const secrets[] = {"Zq7vKx9Wp3", "4970101234567890", "8613"};
+    static const unsigned char flips[] = {0x01, 0x04, 0x20, 0x80};
+    char text[sizeof ctx];
+    int refused = 0;
+    for (size_t i = 0; i < sizeof ctx - 1; i++) {
+        for (size_t f = 0; f <= sizeof flips; f++) {
+            size_t len = sizeof ctx - 1;
+            memcpy(text, ctx, sizeof ctx);
+            if (f == sizeof flips)
+                text[len = i] = '\0'; /* cut */
+            else
+                text[i] = (char)(ctx[i] ^ flips[f]);
+            ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+            o.ctx_json = text;
+            ivrsm_session *s = NULL;
+            ivrsm_error err;
+            memset(&err, 0, sizeof err);
+            int rc = ivrsm_session_new(m, &o, &s, &err);
+            ivrsm_session_free(s);
+            if (rc == 0)
+                continue;
+            refused++;
+            ck_assert_msg(rc == IVRSM_EINVAL && err.message[0], "%zu/%zu: %d %s", i, f, rc,
+                          err.message);
+            for (size_t k = 0; k < sizeof secrets / sizeof *secrets; k++)
+                ck_assert_msg(!adv_quotes_secret(err.message, ctx, text, len, secrets[k]),
+                              "byte %zu, change %zu: the message quotes a secret: %s", i, f,
+                              err.message);
+        }
+    }
+    ck_assert_int_gt(refused, (int)(sizeof ctx)); /* every cut at least */
+    /* An integer past 64 bits: out of range, without its digits. */
+    static const char *const big[] = {"{\"card\": 49701012345678901234567}",
+                                      "{\"card\": -49701012345678901234567}"};
+    for (size_t i = 0; i < sizeof big / sizeof *big; i++) {
+        ivrsm_session_options o = IVRSM_SESSION_OPTIONS_INIT;
+        o.ctx_json = big[i];
+        ivrsm_session *s = NULL;
+        ivrsm_error err;
+        ck_assert_int_eq(ivrsm_session_new(m, &o, &s, &err), IVRSM_EINVAL);
+        ck_assert_msg(!strncmp(err.message,
+                               "ctx_json is not JSON: an integer is out of range "
+                               "(-9223372036854775808 to 9223372036854775807) (line 1, column ",
+                               111) &&
+                          !adv_quotes_secret(err.message, big[i], big[i], strlen(big[i]),
+                                             "49701012345678901234567"),
+                      "%s", err.message);
+    }
+    ivrsm_machine_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *su = suite_create("secrets");
@@ -559,6 +623,7 @@ int main(void)
     tcase_add_test(tc, token_kept_under_another_name_stays_secret);
     tcase_add_test(tc, scrubbed_records_stay_json);
     tcase_add_test(tc, plain_names_of_secrets_keep_their_parent);
+    tcase_add_test(tc, errors_never_quote_a_secret);
     suite_add_tcase(su, tc);
     return adv_run(su);
 }
