@@ -219,7 +219,10 @@ typedef struct ivrsm_machine ivrsm_machine;
 /*
  * Load a machine from a file and compile it.
  *
- * path:   file to read (at most IVRSM_MAX_DOCUMENT_BYTES).
+ * path:   file to read (at most IVRSM_MAX_DOCUMENT_BYTES). Opening it never
+ *         waits: a FIFO or pipe gives what the program writing it writes, or
+ *         IVRSM_EIO when no program has it open for writing ("nothing was
+ *         written to this FIFO"); a directory is IVRSM_EIO ("Is a directory").
  * format: IVRSM_FORMAT_AUTO picks JSON for a ".json" file, YAML otherwise.
  * out:    on success, a new machine with one reference owned by the caller
  *         (release it with ivrsm_machine_unref()); untouched on failure.

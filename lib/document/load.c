@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "diag.h"
+#include "file.h"
 #include "dom.h"
 #include "mem.h"
 #include "utf8.h"
@@ -33,10 +34,11 @@ int ivrsm_dom_read_path(const char *path, ivrsm_format *format, const ivrsm_mem 
 int ivrsm_dom_read_file(const char *path, const ivrsm_mem *mem, char **data, size_t *len,
                         ivrsm_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    bool fifo;
+    FILE *f = ivrsm_file_open_read(path, &fifo);
     if (!f)
-        return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot open the file: %s",
-                                    strerror(errno));
+        return ivrsm_diag_set_error(err, errno == ENOMEM ? IVRSM_ENOMEM : IVRSM_EIO, path, 0, 0, "",
+                                    "cannot open the file: %s", strerror(errno));
     size_t cap = 64 * 1024, n = 0;
     char *buf = ivrsm_mem_malloc(mem, cap + 1);
     if (!buf) {
@@ -71,6 +73,12 @@ int ivrsm_dom_read_file(const char *path, const ivrsm_mem *mem, char **data, siz
     if (failed) {
         ivrsm_mem_free(mem, buf);
         return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot read the file");
+    }
+    if (n == 0 && fifo) {
+        ivrsm_mem_free(mem, buf);
+        errno = ENODATA; /* for a caller that has the code alone (ivrsm_machine_check_file()) */
+        return ivrsm_diag_set_error(err, IVRSM_EIO, path, 0, 0, "", "cannot read the file: %s",
+                                    IVRSM_FILE_NOTHING_WRITTEN);
     }
     if (n > IVRSM_MAX_DOCUMENT_BYTES) {
         ivrsm_mem_free(mem, buf);

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 GOOD = 'machine: m\nversion: "1"\nstates:\n  a: {type: prompt_end, prompt: "x"}\n'
 
@@ -41,11 +42,21 @@ FILES = {
     "dangling.yaml": None,
     "unreadable.yaml": None,
     "dev-zero.yaml": None,  # a link to /dev/zero: no end, no line break
+    "fifo.yaml": None,  # a FIFO no program writes to: open(2) of it waited for a writer forever
 }
+
+# What the message must say of some of them (the cause, not only that reading failed).
+SAYS = {
+    "directory.yaml": "Is a directory",
+    "fifo.yaml": "FIFO",
+}
+# How long a run may take before it counts as a hang: the commands answer at once, and a FIFO
+# that hangs one would hang all fourteen.
+RUN_TIMEOUT = 20
 
 COMMANDS = [
     ["validate", "{f}"],
-    ["validate", "--json", "{f}"],
+    ["validate", "--format", "json", "{f}"],
     ["graph", "{f}"],
     ["graph", "{f}", "--format", "mermaid"],
     ["convert", "{f}", "--to", "json"],
@@ -58,6 +69,7 @@ COMMANDS = [
     ["test", "{f}"],
     ["replay", "{f}"],
     ["sim", "{good}", "--responses", "{f}"],
+    ["paths", "{good}", "--responses", "{f}", "-o", "{tmp}/paths"],
 ]
 
 
@@ -113,6 +125,39 @@ def out_of_range(ivrsm, tmp):
     return failed
 
 
+def through_pipes(ivrsm, tmp):
+    """A machine written by another program is read whole: through a pipe (`ivrsm validate
+    <(generate)` gives /dev/fd/N), and through a FIFO that a program has open for writing and
+    writes slowly. Returns the failures."""
+    failed = 0
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([ivrsm, "validate", "/dev/fd/%d" % read_end], pass_fds=(read_end,),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    os.close(read_end)
+    time.sleep(0.2)
+    os.write(write_end, GOOD.encode())
+    os.close(write_end)
+    out = proc.communicate(timeout=RUN_TIMEOUT)[0].decode("utf-8", "replace")
+    if proc.returncode != 0:
+        failed += 1
+        print("ivrsm validate /dev/fd/N (a pipe): exit %d\n  %s" % (proc.returncode, out[:400]))
+    fifo = os.path.join(tmp, "written.yaml")
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)  # a writer that is there before the reader (Linux: fifo(7))
+    proc = subprocess.Popen([ivrsm, "validate", fifo], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    for i in range(0, len(GOOD), 16):
+        os.write(writer, GOOD[i:i + 16].encode())
+        time.sleep(0.02)
+    time.sleep(0.2)
+    os.close(writer)
+    out = proc.communicate(timeout=RUN_TIMEOUT)[0].decode("utf-8", "replace")
+    if proc.returncode != 0:
+        failed += 1
+        print("ivrsm validate FIFO (written slowly): exit %d\n  %s" % (proc.returncode, out[:400]))
+    return failed
+
+
 def main():
     ivrsm = sys.argv[1]
     failed = 0
@@ -130,6 +175,8 @@ def main():
                 os.symlink(os.path.join(tmp, "nowhere"), p)
             elif name == "dev-zero.yaml":
                 os.symlink("/dev/zero", p)
+            elif name == "fifo.yaml":
+                os.mkfifo(p)
             elif name == "unreadable.yaml":
                 with open(p, "w") as f:
                     f.write(GOOD)
@@ -143,7 +190,7 @@ def main():
                 args = [a.format(f=p, tmp=tmp, good=good) for a in cmd]
                 try:
                     r = subprocess.run([ivrsm] + args, stdin=subprocess.DEVNULL, capture_output=True,
-                                       timeout=60)
+                                       timeout=RUN_TIMEOUT)
                 except subprocess.TimeoutExpired:
                     print("HANG: ivrsm %s" % " ".join(cmd).format(f=name, tmp="T", good="good.yaml"))
                     failed += 1
@@ -166,12 +213,17 @@ def main():
                     problems.append("failed without a word")
                 if r.returncode != 0 and name in FILES and "\n" in out and len(out) > 200000:
                     problems.append("a message of %d bytes" % len(out))
+                takes_directories = cmd[0] == "test"  # a directory of scenarios
+                if name in SAYS and not takes_directories and SAYS[name] not in out:
+                    problems.append("the message does not say '%s'" % SAYS[name])
                 if problems:
                     failed += 1
                     print("ivrsm %s: %s\n  %s" % (" ".join(cmd).format(f=name, tmp="T", good="good.yaml"),
                                                 "; ".join(problems), out[:400].replace("\n", "\n  ")))
         failed += out_of_range(ivrsm, tmp)
         runs += len(OUT_OF_RANGE)
+        failed += through_pipes(ivrsm, tmp)
+        runs += 2
     print("%d runs, %d failed" % (runs, failed))
     return 1 if failed else 0
 

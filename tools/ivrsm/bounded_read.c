@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bounded_read.h"
+#include "file.h"
 
 /* Make room for `need` bytes in *buf; 0, or -1 (errno ENOMEM). */
 static int reserve(char **buf, size_t *cap, size_t need)
@@ -58,7 +59,8 @@ void bounded_skip_line(FILE *f)
 
 char *bounded_file(const char *path, size_t max, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    bool fifo;
+    FILE *f = ivrsm_file_open_read(path, &fifo);
     if (!f)
         return NULL;
     char *buf = NULL;
@@ -85,6 +87,8 @@ char *bounded_file(const char *path, size_t max, size_t *len)
         }
     }
     fclose(f);
+    if (!failed && n == 0 && fifo)
+        failed = ENODATA;
     if (failed) {
         free(buf);
         errno = failed;
@@ -93,4 +97,9 @@ char *bounded_file(const char *path, size_t max, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+const char *bounded_strerror(int errnum)
+{
+    return errnum == ENODATA ? IVRSM_FILE_NOTHING_WRITTEN : strerror(errnum);
 }

@@ -29,8 +29,13 @@ void bounded_skip_line(FILE *f);
  * The whole file at `path`, NUL-terminated, when it holds at most `max`
  * bytes (a new string: free() it), its length in *len. NULL with errno set
  * when it cannot be read (EFBIG: larger than `max`; ENOMEM; what fopen or
- * fread said), without reading more than max + 1 bytes of it.
+ * fread said; ENODATA: a FIFO that no program wrote to), without reading
+ * more than max + 1 bytes of it. A FIFO or a directory never makes it wait
+ * (ivrsm_file_open_read()).
  */
 char *bounded_file(const char *path, size_t max, size_t *len);
+
+/* What to say of bounded_file()'s errno (ENODATA: of the FIFO). */
+const char *bounded_strerror(int errnum);
 
 #endif

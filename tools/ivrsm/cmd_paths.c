@@ -3,11 +3,14 @@
  * machine, by shortest calls (paths_explore.c finds them, paths_write.c
  * writes them), and the transitions no call can take, with the reason.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounded_read.h"
 #include "driver.h"
+#include "json_scan.h"
 #include "paths_data.h"
 #include "paths_write.h"
 #include "yamldoc.h"
@@ -103,10 +106,23 @@ static int parse_args(int argc, char **argv, paths_options *o)
 
 static json_t *load_responses(const char *path)
 {
+    /* Within a document's bound and without waiting on a FIFO, as `sim --responses` reads. */
+    size_t len;
+    char *text = bounded_file(path, IVRSM_MAX_DOCUMENT_BYTES, &len);
+    if (!text) {
+        fprintf(stderr, "ivrsm paths: %s: %s\n", path,
+                errno == EFBIG ? "larger than a document may be (IVRSM_MAX_DOCUMENT_BYTES)"
+                               : bounded_strerror(errno));
+        return NULL;
+    }
     json_error_t je;
-    json_t *v = json_load_file(path, 0, &je);
+    /* A key twice is refused, as `sim --responses` refuses it: which answer was meant? */
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!v) {
-        fprintf(stderr, "%s:%d:%d: %s\n", path, je.line, je.column, je.text);
+        char range[200];
+        fprintf(stderr, "%s:%d:%d: %s\n", path, je.line, je.column,
+                ivrsm_json_int_range_error(je.text, range, sizeof range) ? range : je.text);
         return NULL;
     }
     if (!json_is_object(v)) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bounded_read.h"
+#include "file.h"
 #include "json_real.h"
 #include "json_scan.h"
 #include "driver.h"
@@ -73,7 +74,8 @@ static void usage(FILE *out)
 
 static int read_trace(replay *r)
 {
-    FILE *f = fopen(r->file, "r");
+    bool fifo;
+    FILE *f = ivrsm_file_open_read(r->file, &fifo);
     if (!f) {
         fprintf(stderr, "ivrsm replay: cannot open %s: %s\n", r->file, strerror(errno));
         return 2;
@@ -118,6 +120,9 @@ static int read_trace(replay *r)
         status = 2;
     } else if (status == 0 && got == BOUNDED_ERROR) {
         fprintf(stderr, "ivrsm replay: %s: cannot read: %s\n", r->file, strerror(errno));
+        status = 2;
+    } else if (status == 0 && number == 0 && fifo) {
+        fprintf(stderr, "ivrsm replay: %s: %s\n", r->file, IVRSM_FILE_NOTHING_WRITTEN);
         status = 2;
     }
     free(line);

@@ -222,7 +222,7 @@ static int load_responses(const char *path, json_t **out)
     if (!text) {
         fprintf(stderr, "ivrsm sim: %s: %s\n", path,
                 errno == EFBIG ? "larger than a document may be (IVRSM_MAX_DOCUMENT_BYTES)"
-                               : strerror(errno));
+                               : bounded_strerror(errno));
         return 2;
     }
     json_error_t e;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "bounded_read.h"
 #include "json_real.h"
 #include "ivrsm/ivrsm.h"
 #include "term.h"
@@ -234,7 +235,7 @@ static void check_one(const char *file, const report_options *o, totals *t)
     if (rc != 0) {
         fflush(stdout); /* in order with what came before, also through 2>&1 */
         fprintf(stderr, "ivrsm validate: %s: %s%s%s\n", file, ivrsm_strerror(rc), errno ? ": " : "",
-                errno ? strerror(errno) : "");
+                errno ? bounded_strerror(errno) : "");
         t->io_failed = 1;
         return;
     }

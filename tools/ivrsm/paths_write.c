@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "json_real.h"
 #include "paths_write.h"
 
@@ -599,7 +600,7 @@ static void reason(const pw_options *o, const px_result *r, size_t e, char *out,
 
 static bool generated_by_us(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = ivrsm_file_open_read(path, NULL);
     char line[64] = "";
     if (!f)
         return false;

@@ -176,7 +176,7 @@ static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
     if (!buf && errno == EFBIG)
         snprintf(err, errlen, "%s: larger than 64 MiB", path);
     else if (!buf)
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s", path, bounded_strerror(errno));
     return buf;
 }
 
@@ -428,8 +428,15 @@ static json_int_t state_visits(const json_t *list, const char *name)
 
 static json_t *load_coverage(const ivrsm_machine *m, const char *path, char *err, size_t errlen)
 {
+    /* Read as the trace is, within a bound and without waiting on a FIFO: anyone may have
+     * written it. */
+    size_t len;
+    char *text = read_text(path, &len, err, errlen);
+    if (!text)
+        return NULL;
     json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
+    json_t *doc = json_loadb(text, len, 0, &je);
+    free(text);
     if (!doc)
         return fail(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     const json_t *entry = coverage_entry(m, doc);
