@@ -1,7 +1,8 @@
 /*
  * One request per line of stdin through the libcurl adapter, its result as one JSON line.
  *
- *   drive_backend BASE_URL < cases     (a case: "PATH TIMEOUT_MS MAX_RESPONSE_BYTES")
+ *   drive_backend BASE_URL < cases     (a case: "PATH TIMEOUT_MS MAX_RESPONSE_BYTES [SCHEME]";
+ *                                       SCHEME https: BASE_URL's http:// made https://)
  *
  * tests/adversarial/test_backends.py runs it against backends that misbehave as real ones do
  * and says what each result must be. Checked here, for every result: the callback comes once,
@@ -11,6 +12,10 @@
  * (what it said on the way is in the line: how a body's values are spoken). Each line also gives
  * the process's peak memory after the case, so that a case can show that a body without end was
  * not kept.
+ *
+ * Every request is the session's own, carrying the call's secrets as a machine sends them: the
+ * member's token in an Authorization header and the OTP in the query. No error, detail or trace
+ * record of any case may hold four characters in a row of either: they reach hosts' logs.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -70,6 +75,40 @@ static void on_done(void *user, const ivrsm_http_result *r)
         o->bad = 1, snprintf(o->why, sizeof o->why, "invalid JSON for status %d", r->status);
 }
 
+/* The call's secrets (ctx_json below), and whether `text` holds four characters of one. */
+static const char *const secrets[] = {"Zq7vKx9Wp3", "987654"};
+
+static const char *quoted_secret(const char *text)
+{
+    for (size_t k = 0; k < sizeof secrets / sizeof *secrets; k++)
+        for (size_t i = 0; i + 4 <= strlen(secrets[k]); i++) {
+            char window[5];
+            memcpy(window, secrets[k] + i, 4);
+            window[4] = 0;
+            if (strstr(text, window))
+                return secrets[k];
+        }
+    return NULL;
+}
+
+/* The session's trace records, one a line (what does not fit is left out). */
+typedef struct trace_text {
+    char text[1 << 16];
+    size_t len;
+} trace_text;
+
+static void on_trace(void *user, const char *record)
+{
+    trace_text *t = user;
+    size_t n = strlen(record);
+    if (t->len + n + 2 < sizeof t->text) {
+        memcpy(t->text + t->len, record, n);
+        t->len += n;
+        t->text[t->len++] = '\n';
+        t->text[t->len] = 0;
+    }
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -88,7 +127,10 @@ int main(int argc, char **argv)
                                   "states:\n"
                                   "  call:\n"
                                   "    type: action_then_prompt\n"
-                                  "    action: { call: GET /x }\n"
+                                  "    action:\n"
+                                  "      call: GET /x\n"
+                                  "      headers: { Authorization: 'Bearer {{ctx.token}}' }\n"
+                                  "      query: { otp: '{{ctx.otp}}', member: '{{ctx.member}}' }\n"
                                   "    on_success: { prompt: 'ok {{resp.a}}', next: bye }\n"
                                   "    on_fail: { prompt: 'failed {{resp.error}}', next: bye }\n"
                                   "  bye: { type: prompt_end, prompt: Bye. }\n";
@@ -101,30 +143,50 @@ int main(int argc, char **argv)
     char line[512];
     int failed = 0;
     while (fgets(line, sizeof line, stdin)) {
-        char path[400];
+        char path[400], scheme[16] = "http";
         int timeout_ms;
         size_t max_bytes;
-        if (sscanf(line, "%399s %d %zu", path, &timeout_ms, &max_bytes) != 3)
+        if (sscanf(line, "%399s %d %zu %15s", path, &timeout_ms, &max_bytes, scheme) < 3)
             continue;
+        char base[256];
+        snprintf(base, sizeof base, "%s%s", strcmp(scheme, "https") ? "http" : "https",
+                 strncmp(argv[1], "http", 4) ? argv[1] : argv[1] + 4);
+        /* The call, waiting for its action's answer. */
+        trace_text trace = {.len = 0};
+        ivrsm_session *s;
+        ivrsm_session_options so = IVRSM_SESSION_OPTIONS_INIT;
+        so.session_id = "s";
+        so.ctx_json = "{\"token\": \"Zq7vKx9Wp3\", \"otp\": \"987654\", \"member\": \"m-17\"}";
+        so.trace = on_trace;
+        so.trace_user = &trace;
+        if (ivrsm_session_new(m, &so, &s, NULL) || ivrsm_session_start(s))
+            return 1;
+        const ivrsm_command *c, *http = NULL;
+        while ((c = ivrsm_session_next_command(s)))
+            if (c->type == IVRSM_COMMAND_HTTP)
+                http = c;
+        if (!http)
+            return 1;
+        /* Its request, to the case's path within the case's timeout. */
+        ivrsm_command cmd = *http;
+        cmd.http.path = path;
+        cmd.http.timeout_ms = timeout_ms;
+
         ivrsm_http_options o = IVRSM_HTTP_OPTIONS_INIT;
-        o.base_url = argv[1];
+        o.base_url = base;
         o.max_response_bytes = max_bytes;
         ivrsm_http *h;
         if (ivrsm_http_new(&o, &h) != 0) {
             fprintf(stderr, "ivrsm_http_new failed\n");
             return 1;
         }
-        ivrsm_command cmd = {.size = sizeof(ivrsm_command), .type = IVRSM_COMMAND_HTTP, .id = 7, .state = "call"};
-        cmd.http.method = "GET";
-        cmd.http.path = path;
-        cmd.http.idempotency_key = "s-7";
-        cmd.http.timeout_ms = timeout_ms;
         outcome out = {0};
         double t0 = now_ms();
         int rc = ivrsm_http_submit(h, &cmd, on_done, &out);
         if (rc != 0) {
             printf("{\"path\":\"%s\",\"submit\":%d}\n", path, rc);
             ivrsm_http_free(h);
+            ivrsm_session_free(s);
             continue;
         }
         while (out.calls == 0 && now_ms() - t0 < timeout_ms + 10000.0)
@@ -134,19 +196,11 @@ int main(int argc, char **argv)
         for (int i = 0; i < 3; i++)
             ivrsm_http_run(h, 10);
         ivrsm_http_free(h);
-        if (out.calls != 1 || out.id != 7)
+        if (out.calls != 1 || out.id != http->id)
             out.bad = 1, snprintf(out.why, sizeof out.why, "%d callbacks", out.calls);
 
         /* The session takes it. */
-        ivrsm_session *s;
-        ivrsm_session_options so = IVRSM_SESSION_OPTIONS_INIT;
-        so.session_id = "s";
-        if (ivrsm_session_new(m, &so, &s, NULL) || ivrsm_session_start(s))
-            return 1;
-        const ivrsm_command *c, *http = NULL;
-        while ((c = ivrsm_session_next_command(s)))
-            http = c;
-        ivrsm_http_result r = {.command_id = http->id, .status = out.status,
+        ivrsm_http_result r = {.command_id = out.id, .status = out.status,
                                .body = out.body ? out.body : "", .body_len = out.body ? out.body_len : 0,
                                .error = out.error[0] ? out.error : NULL};
         ivrsm_event ev;
@@ -160,6 +214,12 @@ int main(int argc, char **argv)
             out.bad = 1, snprintf(out.why, sizeof out.why, "the session did not end");
         ivrsm_session_free(s);
         free(out.body);
+        const char *leaked;
+        if ((leaked = quoted_secret(out.error)) || (leaked = quoted_secret(out.detail)))
+            out.bad = 1, snprintf(out.why, sizeof out.why, "the result quotes %s: %.60s | %.100s", leaked,
+                                  out.error, out.detail);
+        else if ((leaked = quoted_secret(trace.text)))
+            out.bad = 1, snprintf(out.why, sizeof out.why, "a trace record quotes %s", leaked);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
 

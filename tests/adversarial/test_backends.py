@@ -46,11 +46,12 @@ def chunked(body, size=7):
 CASES = {}
 
 
-def case(path, status, error, timeout_ms=3000, max_bytes=0, why="", said=None):
+def case(path, status, error, timeout_ms=3000, max_bytes=0, why="", said=None, scheme="http"):
     """said: what the session says of the answer (its on_success says 'ok {{resp.a}}', its
-    on_fail 'failed {{resp.error}}', then 'Bye.'), when the case says how a value is spoken."""
+    on_fail 'failed {{resp.error}}', then 'Bye.'), when the case says how a value is spoken.
+    scheme: the base URL's, "https" for a host configured for TLS that reaches this server."""
     def deco(fn):
-        CASES[path] = (fn, status, error, timeout_ms, max_bytes, why, said)
+        CASES[path] = (fn, status, error, timeout_ms, max_bytes, why, said, scheme)
         return fn
     return deco
 
@@ -408,15 +409,44 @@ def _overlong(sock):
     sock.sendall(response(200, b'{"a":"\xc0\xaf"}'))
 
 
+@case("/tls-to-plain", 0, "TLS error", scheme="https",
+      why="an https base URL whose server speaks plain HTTP: libcurl's TLS handshake gets an "
+          "HTTP answer for a ClientHello (lib/vtls/openssl.c, ossl_connect_step2(): "
+          "'wrong version number'), CURLE_SSL_CONNECT_ERROR")
+def _tls_to_plain(sock):
+    sock.sendall(response(400, b"<html>plain HTTP to an HTTPS port</html>",
+                          [b"Content-Type: text/html", b"Connection: close"], reason=b"Bad Request"))
+
+
+@case("/plain-to-tls", 0, "invalid response",
+      why="a plain http base URL whose server speaks TLS: a TLS alert record (15 03 01 00 02 02 "
+          "28, handshake failure) where a status line belongs, which libcurl takes for HTTP/0.9 "
+          "and refuses (lib/http.c, CURLE_UNSUPPORTED_PROTOCOL, or CURLE_WEIRD_SERVER_REPLY)")
+def _plain_to_tls(sock):
+    sock.sendall(b"\x15\x03\x01\x00\x02\x02\x28")
+
+
+REQUESTS = {}
+
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         data = b""
-        while b"\r\n\r\n" not in data:
+        while b"\r\n\r\n" not in data and data[:1] != b"\x16":
             chunk = self.request.recv(65536)
             if not chunk:
                 return
             data += chunk
-        path = data.split(b" ", 2)[1].decode()
+        if data[:1] == b"\x16":
+            # A TLS ClientHello (a handshake record), not HTTP: the case asked for an https URL
+            # and the server answers as a plain one would.
+            CASES["/tls-to-plain"][0](self.request)
+            return
+        target = data.split(b" ", 2)[1].decode()
+        path = target.split("?", 1)[0]
+        # What each case was sent: the call's secrets travel with it (drive_backend.c), and
+        # no error nor trace record may show them.
+        REQUESTS[path] = data
         try:
             CASES[path][0](self.request)
         except (BrokenPipeError, ConnectionResetError):
@@ -433,7 +463,7 @@ def main():
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = "http://127.0.0.1:%d" % server.server_address[1]
-    lines = "".join("%s %d %d\n" % (p, c[3], c[4]) for p, c in CASES.items())
+    lines = "".join("%s %d %d %s\n" % (p, c[3], c[4], c[7]) for p, c in CASES.items())
     try:
         run = subprocess.run([drive, base], input=lines, capture_output=True, text=True, timeout=120)
     finally:
@@ -445,7 +475,7 @@ def main():
         r = json.loads(line)
         got[r["path"]] = r
     peak_before = None
-    for path, (_, status, error, timeout_ms, _, why, said) in CASES.items():
+    for path, (_, status, error, timeout_ms, _, why, said, scheme) in CASES.items():
         r = got.get(path)
         problems = []
         if r is None:
@@ -461,6 +491,11 @@ def main():
                 problems.append("a failed transfer without an error")
             if r["wall_ms"] > timeout_ms + 1500:
                 problems.append("took %.0f ms with a timeout of %d ms" % (r["wall_ms"], timeout_ms))
+            sent = REQUESTS.get(path, b"")
+            if scheme == "http" and not sent:
+                problems.append("the server got no request")
+            if sent and not (b"otp=987654" in sent and b"Authorization: Bearer Zq7vKx9Wp3" in sent):
+                problems.append("the request did not carry the call's secrets: %r" % sent[:300])
             if said is not None and r["said"] != said:
                 problems.append("said %r, expected %r" % (r["said"], said))
             if peak_before is not None and r["peak_kb"] - peak_before > GROWTH_KB:
