@@ -232,6 +232,45 @@ static int ctx_bounded(const ivrsm_session *s, int rc)
 
 /* put_value(): a text rendered for the value would pass IVRSM_MAX_TEXT_BYTES. */
 #define S_TEXT_PAST_LIMIT 1
+/* apply_set_writes(): the value would nest ctx deeper than S_MAX_CTX_DEPTH. */
+#define S_TOO_DEEP 2
+
+/*
+ * How deep ctx may nest: a dotted key of IVRSM_MAX_DEPTH parts holding a value as deep (a
+ * backend's answer, a host's ctx). A `set:` that copies ctx into a key of itself at each turn
+ * of a menu nests it one key deeper each time: past this, its snapshot (at most
+ * 4 * IVRSM_MAX_DEPTH levels, requests made of ctx included) would no longer restore.
+ */
+#define S_MAX_CTX_DEPTH (2 * IVRSM_MAX_DEPTH)
+
+/* Whether value v may hold a copy of a part of ctx. Others nest no deeper than the documents
+ * they come from (the machine's literals, a backend's answer: IVRSM_MAX_DEPTH each), which a
+ * snapshot holds under any key; only copies of ctx into ctx compound. */
+static bool may_copy_ctx(const m_value *v)
+{
+    if (v->kind == MV_TEMPLATE)
+        return ivrsm_tmpl_is_ctx_path(v->tmpl);
+    if (v->kind == MV_OBJECT || v->kind == MV_ARRAY)
+        for (size_t i = 0; i < v->count; i++)
+            if (may_copy_ctx(&v->items[i]))
+                return true;
+    return false;
+}
+
+/* Whether the value put at `at` for kv's key nests ctx deeper than S_MAX_CTX_DEPTH: the key's
+ * parts and the value's own levels. */
+static bool nests_too_deep(const ivrsm_session *s, const m_kv *kv, uint32_t at)
+{
+    ivrsm_val v = ivrsm_vstore_at(&s->ctx, at);
+    json_type type = ivrsm_val_type(v);
+    if ((type != JSON_OBJECT && type != JSON_ARRAY) || !may_copy_ctx(&kv->value))
+        return false; /* most writes: a text, a number, an answer's list */
+    int parts = 1;
+    for (const char *p = kv->plain_len ? "" : kv->key; *p; p++)
+        parts += *p == '.';
+    int room = S_MAX_CTX_DEPTH - parts;
+    return ivrsm_val_depth(v, room) > room;
+}
 
 /* Put the value of v into ctx's block (not linked yet): *at. 0, IVRSM_ENOMEM, S_TEXT_PAST_LIMIT,
  * or IVRSM_ELIMIT when ctx passed IVRSM_MAX_CTX_BYTES (each copy is checked as it is made: one
@@ -322,9 +361,13 @@ __attribute__((noinline)) static bool apply_set_writes(ivrsm_session *s, const m
         uint32_t mark = s->ctx.len;
         uint32_t at;
         int rc = put_value(s, &kv->value, &sc, &at);
-        if (rc == IVRSM_ELIMIT || rc == S_TEXT_PAST_LIMIT) {
+        if (rc == 0 && nests_too_deep(s, kv, at))
+            rc = S_TOO_DEEP;
+        if (rc == IVRSM_ELIMIT || rc == S_TEXT_PAST_LIMIT || rc == S_TOO_DEEP) {
             ivrsm_vstore_truncate(&s->ctx, mark);
-            escalate(s, rc == IVRSM_ELIMIT ? "call data too large" : "text too large");
+            escalate(s, rc == IVRSM_ELIMIT ? "call data too large"
+                        : rc == S_TOO_DEEP ? "call data too deep"
+                                           : "text too large");
             return false;
         }
         if (rc != 0 ||

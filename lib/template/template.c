@@ -1012,6 +1012,14 @@ int ivrsm_tmpl_expr_value(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, iv
     return t->nodes[t->single_expr].kind == EX_LITERAL ? IVRSM_TMPL_LITERAL : IVRSM_TMPL_VALUE;
 }
 
+bool ivrsm_tmpl_is_ctx_path(const ivrsm_tmpl *t)
+{
+    if (t->single_expr == TMPL_NONE)
+        return false;
+    const expr_node *e = &t->nodes[t->single_expr];
+    return e->kind == EX_PATH && t->paths[e->a].root == ROOT_CTX;
+}
+
 int ivrsm_tmpl_eval(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, json_t **out)
 {
     ivrsm_val v;

@@ -190,6 +190,11 @@ enum { IVRSM_TMPL_TEXT = 0, IVRSM_TMPL_VALUE = 1, IVRSM_TMPL_LITERAL = 2 };
  */
 int ivrsm_tmpl_expr_value(const ivrsm_tmpl *t, const ivrsm_tmpl_scope *scope, ivrsm_val *out);
 
+/* Whether the template is exactly one "{{expr}}" that is a path of ctx ("{{ctx}}",
+ * "{{ctx.caller}}"): the only templates whose value may be a part of ctx (operators give
+ * booleans). */
+bool ivrsm_tmpl_is_ctx_path(const ivrsm_tmpl *t);
+
 /*
  * Call fn for each variable path the template reads, e.g. "ctx.appt_list[0].id",
  * with its byte offset in the source. For the validator.

@@ -203,6 +203,29 @@ json_type ivrsm_val_type(ivrsm_val v)
     return (json_type)node(v.st, v.at)[0];
 }
 
+int ivrsm_val_depth(ivrsm_val v, int limit)
+{
+    if (ivrsm_val_missing(v))
+        return 0;
+    json_type type = ivrsm_val_type(v);
+    if (type != JSON_OBJECT && type != JSON_ARRAY)
+        return 0;
+    if (limit <= 0)
+        return 1; /* past the limit already: no need to look further down */
+    int deepest = 0;
+    size_t n = ivrsm_val_size(v);
+    for (size_t i = 0; i < n && deepest < limit; i++) {
+        const char *key;
+        size_t key_len;
+        ivrsm_val item =
+            type == JSON_OBJECT ? ivrsm_val_member(v, i, &key, &key_len) : ivrsm_val_at(v, i);
+        int d = ivrsm_val_depth(item, limit - 1);
+        if (d > deepest)
+            deepest = d;
+    }
+    return 1 + deepest;
+}
+
 json_int_t ivrsm_val_int(ivrsm_val v)
 {
     if (v.j)

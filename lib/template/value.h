@@ -139,6 +139,9 @@ uint32_t ivrsm_vstore_member(const ivrsm_vstore *st, uint32_t obj, const char *k
 ivrsm_val ivrsm_val_at(ivrsm_val v, size_t i);
 /* Member i of an object in insertion order, its key in *key and *key_len. */
 ivrsm_val ivrsm_val_member(ivrsm_val v, size_t i, const char **key, size_t *key_len);
+/* How many levels of objects and arrays v nests (a scalar 0, {} and [] 1, [[1]] 2), counted no
+ * further than limit + 1: a value deeper than `limit` gives limit + 1. */
+int ivrsm_val_depth(ivrsm_val v, int limit);
 /* json_equal()'s equality (objects regardless of member order); missing equals nothing. */
 bool ivrsm_val_equal(ivrsm_val a, ivrsm_val b);
 /* A store real's text as it was written ("12.50"), or NULL. */

@@ -323,6 +323,53 @@ START_TEST(initial_ctx_past_its_bound_is_refused)
 }
 END_TEST
 
+/* A `set:` that copies ctx under a key of itself nests ctx one key deeper at each turn of a
+ * menu, 64 levels at once under a key of 64 parts (the most a key may have): its snapshot,
+ * nested deeper than any session's may be, stopped restoring after the third press (a call
+ * lost to a host that restores). Now every snapshot on the way restores, and the press that
+ * would nest ctx past 128 levels (a key of 64 parts holding a value as deep) escalates. */
+START_TEST(set_nesting_ctx_deeper_escalates)
+{
+    static const struct {
+        int parts, presses;
+    } keys[] = {{64, 2}, {1, 128}, {2, 64}};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        char key[200] = "k";
+        for (int i = 1; i < keys[k].parts; i++)
+            strcat(key, ".k");
+        char set[256], yaml[1024];
+        snprintf(set, sizeof set, "{%s: '{{ctx}}'}", key);
+        snprintf(yaml, sizeof yaml,
+                 AGAIN_MENU("", "%s",
+                            "    fallback: {next: bye}\n"
+                            "  bye: {type: prompt_end, prompt: Goodbye.}\n"),
+                 set);
+        call c = {0};
+        start(&c, yaml, NULL);
+        int presses = 0;
+        while (!ivrsm_session_ended(c.s) && presses < 300) {
+            adv_feed(c.s, IVRSM_EVENT_DTMF, "1");
+            drain(&c);
+            presses++;
+            char *snap = adv_snapshot(c.s);
+            ivrsm_session *back = NULL;
+            ivrsm_error err;
+            ck_assert_msg(ivrsm_session_restore(c.m, snap, NULL, &back, &err) == 0,
+                          "a key of %d parts, press %d: the snapshot does not restore: %s",
+                          keys[k].parts, presses, err.message);
+            ivrsm_session_free(back);
+            ivrsm_free(snap);
+        }
+        ck_assert_msg(presses == keys[k].presses, "a key of %d parts: %d presses, not %d",
+                      keys[k].parts, presses, keys[k].presses);
+        ck_assert_msg(strstr(c.trace.text, "call data too deep"), "the reason in the trace:\n%s",
+                      c.trace.text);
+        ck_assert_str_eq(c.hangup, "goodbye");
+        finish(&c);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("data_growth");
@@ -334,6 +381,7 @@ int main(void)
     tcase_add_test(tc, request_value_past_text_bound_fails_the_action);
     tcase_add_test(tc, restored_answer_lets_ctx_compact);
     tcase_add_test(tc, initial_ctx_past_its_bound_is_refused);
+    tcase_add_test(tc, set_nesting_ctx_deeper_escalates);
     suite_add_tcase(suite, tc);
     return adv_run(suite);
 }
