@@ -1,6 +1,7 @@
 """Every `ivrsm` command given bad files of every kind: a clear message, the
 documented exit status (1: the thing checked failed, 2: usage or I/O), never
-a crash, a sanitizer report or a hang.
+a crash, a sanitizer report or a hang. And each whose report goes to stdout,
+with stdout on a full disk: exit 2, never a lost report and a 0.
 
     test_cli_bad_files.py IVRSM
 """
@@ -158,6 +159,51 @@ def through_pipes(ivrsm, tmp):
     return failed
 
 
+# Commands whose report goes to stdout, given a good machine ({good}, {listen}) or scenario.
+TO_STDOUT = [
+    (["validate", "{good}"], ""),
+    (["validate", "--format", "json", "{good}"], ""),
+    (["graph", "{good}"], ""),
+    (["graph", "{good}", "--format", "mermaid"], ""),
+    (["convert", "{good}", "--to", "json"], ""),
+    (["convert", "{good}", "--to", "yaml"], ""),
+    (["sim", "{listen}"], "hangup\n"),
+    (["test", "{scenario}"], ""),
+    (["view", "{good}", "-o", "/dev/stdout"], ""),
+    (["--version"], ""),
+    (["--help"], ""),
+]
+
+
+def to_a_full_disk(ivrsm, tmp):
+    """Each command whose report goes to stdout, with stdout on /dev/full: the report is lost,
+    which is an I/O error (exit 2, said on stderr), never the command's 0 (`validate` and `sim`
+    exited 0, their report and JSON gone). Returns the failures."""
+    if not os.path.exists("/dev/full"):
+        return 0
+    root = os.environ.get("IVRSM_SOURCE_ROOT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = {
+        "good": os.path.join(tmp, "good.yaml"),
+        "listen": os.path.join(tmp, "listen.yaml"),
+        "scenario": os.path.join(root, "examples/bank_card/scenarios/silent_caller_reprompts.yaml"),
+    }
+    with open(files["listen"], "w") as f:
+        f.write(LISTEN)
+    failed = 0
+    for args, stdin in TO_STDOUT:
+        argv = [a.format(**files) for a in args]
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([ivrsm] + argv, input=stdin.encode(), stdout=full,
+                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        err = r.stderr.decode("utf-8", "replace")
+        if r.returncode != 2 or "cannot write" not in err or "Sanitizer" in err:
+            failed += 1
+            print("ivrsm %s > /dev/full: exit %d (want 2, 'cannot write' on stderr)\n  %s" % (
+                " ".join(args), r.returncode, err[:300]))
+    return failed
+
+
 def main():
     ivrsm = sys.argv[1]
     failed = 0
@@ -224,6 +270,8 @@ def main():
         runs += len(OUT_OF_RANGE)
         failed += through_pipes(ivrsm, tmp)
         runs += 2
+        failed += to_a_full_disk(ivrsm, tmp)
+        runs += len(TO_STDOUT)
     print("%d runs, %d failed" % (runs, failed))
     return 1 if failed else 0
 
