@@ -125,6 +125,36 @@ class Generated(unittest.TestCase):
             with self.subTest(machine=name):
                 self.assert_full_coverage(MACHINES / name / "machine.yaml")
 
+    def test_answers_made_up_from_what_the_machine_reads(self):
+        # Without --responses, an answer holds what the outcome and the states after read of
+        # it: a list as long as the highest index read, each item with the fields read (an id
+        # for the next request's path), nested keys, a date for `| date`, an amount for
+        # `| money`, digits for `| digits`; a 409 with the reason its decide compares; the
+        # compared values on either side, and missing.
+        out, scenarios = self.assert_full_coverage(MACHINES / "made_up_answers.yaml")
+        text = "".join(p.read_text(encoding="utf-8") for p in scenarios)
+        self.assertIn('"accounts": [{"status":200,"body":{"accounts":[{"address":"address-1",'
+                      '"number":"number-1"},{"address":"address-2","number":"number-2"}],'
+                      '"holder":{"first_name":"first_name"}}}]', text)
+        self.assertRegex(text, r'"bill": \[\{"status":200,"body":\{"amount":12.5,"due":"2026-11-2\d"')
+        self.assertIn('"bill": [{"status":409,"body":{"hold":{"reason":"dispute"}}}]', text)
+        self.assertIn('"pay": [{"status":200,"body":{"receipt":"48211"}}]', text)
+        # The second item's id fills the next request's path: the bill is asked and answered.
+        second = (out / "choose.second.yaml").read_text(encoding="utf-8")
+        self.assertIn('  - dtmf: "2"\n  - expect: {state: "offer_payment", http: [{"endpoint":"bill",'
+                      '"status":200}]}', second)
+
+    def test_lines_that_need_their_backend_without_answers(self):
+        # Lines whose calls go on only with the backend's data (a list to choose from, an id
+        # for the next path, a 422 that asks again) and the clock (a librarian in opening
+        # hours while --now is before them): every transition with no answers written.
+        for name in ["meter_reading_de", "itv_cita_es", "library_loans_gb"]:
+            with self.subTest(machine=name):
+                self.assert_full_coverage(MACHINES / name / "machine.yaml")
+        for machine in ["synergia_rdv", "bank_card", "parcel_redirect_de"]:
+            with self.subTest(machine=machine):
+                self.assert_full_coverage(ROOT / "examples" / machine / "machine.yaml")
+
     def test_the_format_machines(self):
         # The machines of the format's own tests (conditions, decide, parts), whatever they hold.
         for machine in sorted((ROOT / "tests" / "format").glob("*.yaml")):
@@ -168,6 +198,61 @@ class Generated(unittest.TestCase):
         second = {p.name: p.read_bytes() for p in out.glob("*") if p.name != "mine.yaml"}
         self.assertEqual(first, second)
         self.assertTrue((out / "mine.yaml").exists())
+
+    def test_a_route_on_the_clock_changing_during_the_call_is_explained(self):
+        # hotline_de hands off only while open; its handoff state's route on !now.open needs
+        # the clock to pass closing time during the call, which a generated call never does.
+        out, report = self.generate(MACHINES / "hotline_de" / "machine.yaml")
+        self.assertIn("take 29 of 30 transitions", report)
+        listed = (out / "unreachable.txt").read_text(encoding="utf-8")
+        self.assertIn("to_agent: !now.open → callback_offer\n    to_agent is entered, but never "
+                      "at a time when `!now.open` holds: a call keeps the clock it starts at", listed)
+
+    def test_data_no_call_gets_is_named(self):
+        # An id the call never has (no collect or answer sets it) leaves the action's path
+        # parameter empty; a route compares a value nothing gives: both named.
+        machine = """machine: m
+version: "1"
+locale: en-US
+inputs: {plan: string}
+globals:
+  endpoints: {fetch: "GET /orders/{id}"}
+intents:
+  go: {utterances: [go], dtmf: ["1"]}
+states:
+  menu:
+    type: prompt_and_listen
+    prompt: "Press 1."
+    routes:
+      - when_intent: go
+        next: fetch
+    noinput: {max: 1, next: bye}
+  fetch:
+    type: action_then_prompt
+    action:
+      call: ${globals.endpoints.fetch}
+      path: {id: "{{ctx.order_id}}"}
+    on_success: {next: sort}
+    on_fail: {next: bye}
+  sort:
+    type: decide
+    routes:
+      - when: ctx.plan == ctx.tier
+        next: bye
+    next: bye
+  bye:
+    type: prompt_end
+    prompt: "Bye."
+"""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "m.yaml"
+            path.write_text(machine, encoding="utf-8")
+            out, report = self.generate(path)
+            listed = (out / "unreachable.txt").read_text(encoding="utf-8")
+            self.assertIn("fetch: success → sort\n    no answer given to the action of fetch makes "
+                          "it succeed and go there: its path parameters id ({{ctx.order_id}}) are "
+                          "empty in every call that gets there", listed)
+            self.assertIn("no call enters sort", listed)
 
     def test_unreachable_transitions_are_listed_with_the_reason(self):
         out, report = self.generate(MACHINES / "unreachable.yaml")

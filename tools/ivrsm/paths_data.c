@@ -120,6 +120,20 @@ const json_t *pd_value_at(const json_t *o, const char *path)
     return v;
 }
 
+void pd_delete_at(json_t *o, const char *path)
+{
+    char parent[256];
+    const char *dot = strrchr(path, '.');
+    if (!dot) {
+        json_object_del(o, path);
+        return;
+    }
+    snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
+    json_t *at = (json_t *)pd_value_at(o, parent);
+    if (json_is_object(at))
+        json_object_del(at, dot + 1);
+}
+
 void pd_append_unique(json_t *list, json_t *v)
 {
     size_t i;

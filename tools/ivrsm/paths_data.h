@@ -67,6 +67,8 @@ json_t *pd_plain_value(const char *type);
 /* {a: {b: value}} for the dotted path "a.b", taking value over; NULL (value dropped) for an
  * empty path or one with an index. */
 json_t *pd_object_at(const char *path, json_t *value);
+/* Remove the value at dotted `path` ("a.b") of a JSON object, when there is one. */
+void pd_delete_at(json_t *o, const char *path);
 /* Append v (taken over) to the JSON array list, unless an equal value is in it already. */
 void pd_append_unique(json_t *list, json_t *v);
 /* The value at dotted `path` ("a.b") of a JSON object, or NULL. Not a new reference. */

@@ -15,6 +15,7 @@
 
 #include "json_real.h"
 #include "ivrsm/http_curl.h"
+#include "paths_answers.h"
 #include "paths_data.h"
 #include "paths_explore.h"
 
@@ -146,7 +147,7 @@ static px_info settle(explorer *x, ivrsm_session *s)
  * would grow with the product of the caller's choices, so each place keeps
  * its first PX_VARIANTS situations, the shortest ones.
  */
-#define PX_VARIANTS 24
+#define PX_VARIANTS 48
 /* ... and of the situations with the same ctx keys set (values aside), the first two:
  * what a call can do next depends more on what it knows than on what it chose. */
 #define PX_SHAPE_VARIANTS 2
@@ -744,6 +745,98 @@ static bool is_success(const json_t *a)
 }
 
 /*
+ * The response path PATH of a set value that is exactly "{{resp.PATH}}" (a
+ * plain dotted path), into path; false for anything else.
+ */
+static bool resp_path(const json_t *v, char *path, size_t size)
+{
+    const char *t = json_string_value(v);
+    size_t len = t ? strlen(t) : 0;
+    if (!t || len < 12 || strncmp(t, "{{resp.", 7) != 0 || strcmp(t + len - 2, "}}") != 0 ||
+        len - 9 >= size)
+        return false;
+    snprintf(path, size, "%.*s", (int)(len - 9), t + 7);
+    return strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
+           strlen(path);
+}
+
+/* Whether a condition of the machine compares ctx.KEY (or a value under it). */
+static bool compared_key(const json_t *atoms, const char *key)
+{
+    size_t i, n = strlen(key);
+    const json_t *atom;
+    json_array_foreach(atoms, i, atom)
+    {
+        for (size_t side = 0; side <= 3; side += 3) {
+            const char *path = json_string_value(json_array_get(atom, side));
+            if (path && !strncmp(path, key, n) && (path[n] == '\0' || path[n] == '.'))
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Answers whose data the machine's conditions compare: an outcome `block`
+ * (on_success, or an on_status entry answered with `status`) that sets KEY
+ * from exactly "{{resp.PATH}}" gets, for each initial ctx candidate (the
+ * values the conditions compare), an answer whose body is `base` (the
+ * made-up answer, or nothing) with the candidate's value of KEY at PATH. So
+ * a balance the backend gives is tried on either side of `ctx.balance < 0`,
+ * and `ctx.outage && ctx.eta` with both in one answer, without a responses
+ * file.
+ */
+static void add_compared_answers(explorer *x, const json_t *block, int status, const json_t *base,
+                                 json_t *options)
+{
+    const json_t *set = json_object_get(block, "set");
+    size_t i;
+    const json_t *ctx;
+    json_array_foreach(x->o->initial_ctxs, i, ctx)
+    {
+        /* Over the made-up answer: a list to choose from beside a count of 1. */
+        json_t *body = json_object();
+        if (json_is_object(base))
+            json_object_update_recursive(body, (json_t *)base);
+        bool compared = false;
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)set, key, v)
+        {
+            char path[256];
+            const json_t *value = pd_value_at(ctx, key);
+            if (!resp_path(v, path, sizeof(path)))
+                continue;
+            if (!value || json_is_object(value))
+                continue;
+            json_t *one = pd_object_at(path, json_deep_copy(value));
+            if (one)
+                json_object_update_recursive(body, one);
+            compared |= one != NULL;
+            json_decref(one);
+        }
+        if (body && compared)
+            pd_append_unique(options, json_pack("{s:i, s:o}", "status", status, "body", body));
+        else
+            json_decref(body);
+    }
+    /* And the made-up answer without each value a condition compares: the other side of
+     * `ctx.parcel.locker` alone, `ctx.outage && !ctx.eta`. */
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)set, key, v)
+    {
+        char path[256];
+        if (!json_is_object(base) || !resp_path(v, path, sizeof(path)) ||
+            !compared_key(x->atoms, key) || !pd_value_at(base, path))
+            continue;
+        json_t *body = json_deep_copy(base);
+        pd_delete_at(body, path);
+        pd_append_unique(options, json_pack("{s:i, s:o}", "status", status, "body", body));
+    }
+}
+
+/*
  * Answers for the outcomes a state gives by status, timeout or error
  * (format 1.1: on_status {"401": …, "4xx": …}, on_timeout, on_error), so
  * that each is taken: the status itself, the first of a class (400, 500),
@@ -766,8 +859,17 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
             status = (key[0] - '0') * 100;
         else
             status = atoi(key);
-        if (status >= 100 && status <= 599)
-            pd_append_unique(options, json_pack("{s:i, s:{}}", "status", status, "body"));
+        /* With what that outcome reads of the answer (`{{resp.expected}}` of a 422). */
+        json_t *body = status >= 100 && status <= 599
+                           ? pa_answer_body(x->o->doc, c->state, key, x->now_ms)
+                           : NULL;
+        if (!body)
+            continue;
+        pd_append_unique(options, json_pack("{s:i, s:O}", "status", status, "body", body));
+        /* And with what the outcome's own routes on data compare (a 409's reason). */
+        if (!x->http)
+            add_compared_answers(x, v, status, body, options);
+        json_decref(body);
     }
     bool on_timeout = json_object_get(state, "on_timeout") || json_object_get(action, "on_timeout");
     bool on_error = json_object_get(state, "on_error") || json_object_get(action, "on_error");
@@ -796,67 +898,11 @@ static void add_outcome_answers(explorer *x, const ivrsm_command *c, json_t *opt
     }
 }
 
-/*
- * The response path PATH of a set value that is exactly "{{resp.PATH}}" (a
- * plain dotted path), into path; false for anything else.
- */
-static bool resp_path(const json_t *v, char *path, size_t size)
-{
-    const char *t = json_string_value(v);
-    size_t len = t ? strlen(t) : 0;
-    if (!t || len < 12 || strncmp(t, "{{resp.", 7) != 0 || strcmp(t + len - 2, "}}") != 0 ||
-        len - 9 >= size)
-        return false;
-    snprintf(path, size, "%.*s", (int)(len - 9), t + 7);
-    return strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
-           strlen(path);
-}
-
-/*
- * Answers whose data the machine's conditions compare: an on_success that
- * sets KEY from exactly "{{resp.PATH}}" gets, for each initial ctx candidate
- * (the values the conditions compare), a 200 whose body holds at each PATH
- * the candidate's value of its KEY. So a balance the backend gives is tried
- * on either side of `ctx.balance < 0`, and `ctx.outage && ctx.eta` with both
- * in one answer, without a responses file.
- */
-static void add_compared_answers(explorer *x, const ivrsm_command *c, json_t *options)
-{
-    const json_t *state =
-        json_object_get(json_object_get(x->o->doc, "states"), c->state ? c->state : "");
-    const json_t *ok = json_object_get(state, "on_success");
-    if (!ok)
-        ok = json_object_get(json_object_get(state, "action"), "on_success");
-    const json_t *set = json_object_get(ok, "set");
-    size_t i;
-    const json_t *ctx;
-    json_array_foreach(x->o->initial_ctxs, i, ctx)
-    {
-        json_t *body = json_object();
-        const char *key;
-        json_t *v;
-        json_object_foreach((json_t *)set, key, v)
-        {
-            char path[256];
-            const json_t *value = pd_value_at(ctx, key);
-            if (!resp_path(v, path, sizeof(path)) || !value || json_is_object(value))
-                continue;
-            json_t *one = pd_object_at(path, json_deep_copy(value));
-            if (one)
-                json_object_update_recursive(body, one);
-            json_decref(one);
-        }
-        if (body && json_object_size(body))
-            pd_append_unique(options, json_pack("{s:i, s:o}", "status", 200, "body", body));
-        else
-            json_decref(body);
-    }
-}
-
 /* The answers offered to an http command: what the responses or the backend give, and a failure. */
 static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *key)
 {
     json_t *options = json_array();
+    json_t *made_up = NULL;
     const json_t *given = json_object_get(x->o->responses, key);
     if (x->http) {
         pd_append_unique(options, ask_backend(x, c));
@@ -867,11 +913,18 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
     } else if (given) {
         pd_append_unique(options, json_deep_copy(given));
     } else {
+        /* No answer given: one that holds what the machine reads of it (a list to choose
+         * from, an id for the next request), then an empty one. */
+        made_up = pa_answer_body(x->o->doc, c->state, "on_success", x->now_ms);
+        if (made_up && (json_is_array(made_up) || json_object_size(made_up)))
+            pd_append_unique(options, json_pack("{s:i, s:O}", "status", 200, "body", made_up));
         pd_append_unique(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
     }
     add_outcome_answers(x, c, options);
     if (!x->http)
-        add_compared_answers(x, c, options);
+        add_compared_answers(x, pa_outcome_block(x->o->doc, c->state, "on_success"), 200, made_up,
+                             options);
+    json_decref(made_up);
     bool fails = false;
     size_t i;
     json_t *o;
@@ -1030,20 +1083,20 @@ int px_explore(const px_options *o, px_result *r, char *err, size_t errlen)
         }
     }
     int rc = 0;
-    /* Every initial ctx at the given clock first, then at the other clocks (a machine that
-     * reads now: open and closed, each day of the week). */
-    for (size_t k = 0; rc == 0 && k <= o->clock_count; k++) {
-        int64_t now_ms = k ? o->clocks[k - 1] : o->now_ms;
-        if (!o->initial_ctxs || !json_array_size(o->initial_ctxs)) {
-            rc = start(&x, NULL, now_ms, err, errlen);
-        } else {
-            size_t i;
-            const json_t *ctx;
-            json_array_foreach(o->initial_ctxs, i, ctx)
-            {
-                if (rc == 0)
-                    rc = start(&x, ctx, now_ms, err, errlen);
-            }
+    /* Every initial ctx at the given clock first, then a plain call (the first initial ctx)
+     * at each other clock, then the other initial ctxs at the other clocks: a place keeps
+     * its first situations, and a call when the line is open must not be crowded out by
+     * the many candidates at the clocks before it, when it is closed. */
+    size_t ctx_count = o->initial_ctxs ? json_array_size(o->initial_ctxs) : 0;
+    for (size_t pass = 0; rc == 0 && pass < 3; pass++) {
+        size_t k_from = pass == 0 ? 0 : 1, k_to = pass == 0 ? 0 : o->clock_count;
+        size_t i_from = pass == 2 ? 1 : 0, i_to = pass == 1 ? 1 : ctx_count;
+        for (size_t k = k_from; rc == 0 && k <= k_to; k++) {
+            int64_t now_ms = k ? o->clocks[k - 1] : o->now_ms;
+            if (!ctx_count && pass < 2)
+                rc = start(&x, NULL, now_ms, err, errlen);
+            for (size_t i = i_from; rc == 0 && i < i_to; i++)
+                rc = start(&x, json_array_get(o->initial_ctxs, i), now_ms, err, errlen);
         }
     }
     size_t head = 0;

@@ -9,6 +9,7 @@
  * written are what the test will see and the transition is checked to be
  * taken.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -536,6 +537,52 @@ static bool statically_reachable(const ivrsm_machine *m, size_t state)
     return found;
 }
 
+/* The condition of the route behind an edge (`when:` as written), or NULL. */
+static const char *edge_condition(const ivrsm_machine *m, const cov_edge *edge)
+{
+    for (size_t k = 0; k < ivrsm_machine_transition_count(m, edge->from); k++) {
+        const ivrsm_transition *t = ivrsm_machine_transition(m, edge->from, k);
+        if (t->to != edge->to || t->kind != edge->kind || !t->condition)
+            continue;
+        const char *label = t->intent ? t->intent : t->text ? t->text : t->condition;
+        if (edge->label && strlen(label) == edge->label_len &&
+            !strncmp(label, edge->label, edge->label_len))
+            return t->condition;
+    }
+    return NULL;
+}
+
+/* Whether a condition reads the clock (now.open, now.hour...). */
+static bool reads_clock(const char *condition)
+{
+    for (const char *p = strstr(condition, "now."); p; p = strstr(p + 1, "now."))
+        if (p == condition || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))
+            return true;
+    return false;
+}
+
+/*
+ * The path parameters of a state's action that read the call's data
+ * (`meter: "{{ctx.meter}}"`), "meter ({{ctx.meter}})" one after the other: an empty one
+ * fails the action before the backend is asked.
+ */
+static void path_parameters(const json_t *doc, const char *state, char *out, size_t outlen)
+{
+    const json_t *path = json_object_get(
+        json_object_get(json_object_get(json_object_get(doc, "states"), state), "action"), "path");
+    size_t used = 0;
+    out[0] = '\0';
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)path, name, v)
+    {
+        const char *t = json_string_value(v);
+        if (t && strstr(t, "ctx.") && used < outlen)
+            used +=
+                (size_t)snprintf(out + used, outlen - used, "%s%s (%s)", used ? ", " : "", name, t);
+    }
+}
+
 static void reason(const pw_options *o, const px_result *r, size_t e, char *out, size_t outlen)
 {
     const ivrsm_machine *m = o->explore->machine;
@@ -580,17 +627,44 @@ static void reason(const pw_options *o, const px_result *r, size_t e, char *out,
                      from, budget);
         break;
     }
-    case IVRSM_TRANSITION_SUCCESS:
-        snprintf(out, outlen,
-                 "no answer given to the action of %s makes it succeed and go there (an empty "
-                 "path parameter or a required value fails it before the backend is asked; give "
-                 "--responses with the answers that fill them)%s",
-                 from, budget);
+    case IVRSM_TRANSITION_SUCCESS: {
+        char params[400];
+        path_parameters(o->explore->doc, from, params, sizeof(params));
+        if (params[0])
+            snprintf(out, outlen,
+                     "no answer given to the action of %s makes it succeed and go there: its "
+                     "path parameters %s are empty in every call that gets there, and an empty "
+                     "one fails the action before the backend is asked (give --responses with "
+                     "answers that fill them)%s",
+                     from, params, budget);
+        else
+            snprintf(out, outlen,
+                     "no answer given to the action of %s makes it succeed and go there (a "
+                     "required value fails it before the backend is asked; give --responses "
+                     "with the answers that fill it)%s",
+                     from, budget);
         break;
-    default:
-        snprintf(out, outlen, "%s is entered, but no input or answer tried there takes it%s", from,
-                 budget);
+    }
+    default: {
+        const char *condition = edge_condition(m, edge);
+        if (condition && reads_clock(condition))
+            snprintf(out, outlen,
+                     "%s is entered, but never at a time when `%s` holds: a call keeps the "
+                     "clock it starts at (--now, and the other days and opening hours tried), "
+                     "so a route that waits for the time to change during the call (closing "
+                     "time passing while the caller is in a menu) is not taken%s",
+                     from, condition, budget);
+        else if (condition)
+            snprintf(out, outlen,
+                     "%s is entered, but `%s` held in no call there: no initial ctx, answer or "
+                     "input tried gives the values it reads (give --responses with answers "
+                     "that do)%s",
+                     from, condition, budget);
+        else
+            snprintf(out, outlen, "%s is entered, but no input or answer tried there takes it%s",
+                     from, budget);
         break;
+    }
     }
 }
 
