@@ -210,11 +210,10 @@ class Generated(unittest.TestCase):
 
     def test_data_no_call_gets_is_named(self):
         # An id the call never has (no collect or answer sets it) leaves the action's path
-        # parameter empty; a route compares a value nothing gives: both named.
+        # parameter empty; a route compares a value the call always overwrites: both named.
         machine = """machine: m
 version: "1"
 locale: en-US
-inputs: {plan: string}
 globals:
   endpoints: {fetch: "GET /orders/{id}"}
 intents:
@@ -225,21 +224,25 @@ states:
     prompt: "Press 1."
     routes:
       - when_intent: go
-        next: fetch
+        set: {tier: basic}
+        next: sort
     noinput: {max: 1, next: bye}
+  sort:
+    type: decide
+    routes:
+      - when: ctx.tier == "gold"
+        next: vip
+    next: fetch
+  vip:
+    type: prompt_end
+    prompt: "Welcome back."
   fetch:
     type: action_then_prompt
     action:
       call: ${globals.endpoints.fetch}
       path: {id: "{{ctx.order_id}}"}
-    on_success: {next: sort}
+    on_success: {next: bye}
     on_fail: {next: bye}
-  sort:
-    type: decide
-    routes:
-      - when: ctx.plan == ctx.tier
-        next: bye
-    next: bye
   bye:
     type: prompt_end
     prompt: "Bye."
@@ -249,10 +252,12 @@ states:
             path.write_text(machine, encoding="utf-8")
             out, report = self.generate(path)
             listed = (out / "unreachable.txt").read_text(encoding="utf-8")
-            self.assertIn("fetch: success → sort\n    no answer given to the action of fetch makes "
+            self.assertIn("fetch: success → bye\n    no answer given to the action of fetch makes "
                           "it succeed and go there: its path parameters id ({{ctx.order_id}}) are "
                           "empty in every call that gets there", listed)
-            self.assertIn("no call enters sort", listed)
+            # A route on data is not said by any input: its condition is named.
+            self.assertIn('sort: ctx.tier == "gold" → vip\n    sort is entered, but '
+                          '`ctx.tier == "gold"` held in no call there', listed)
 
     def test_unreachable_transitions_are_listed_with_the_reason(self):
         out, report = self.generate(MACHINES / "unreachable.yaml")

@@ -394,9 +394,31 @@ typedef struct px_try {
 } px_try;
 
 /* The inputs that say a route: the intent's keys, its first words, its name; or the phrase. */
+/* The route behind a route edge (its intent, phrase or condition as the edge's label). */
+static const ivrsm_transition *edge_route(const ivrsm_machine *m, const cov_edge *edge)
+{
+    for (size_t k = 0; k < ivrsm_machine_transition_count(m, edge->from); k++) {
+        const ivrsm_transition *t = ivrsm_machine_transition(m, edge->from, k);
+        const char *label = t->intent ? t->intent : t->text ? t->text : t->condition;
+        if (t->to == edge->to && t->kind == edge->kind && label && edge->label &&
+            strlen(label) == edge->label_len && !strncmp(label, edge->label, edge->label_len))
+            return t;
+    }
+    return NULL;
+}
+
 static void try_route(explorer *x, size_t node, const px_info *in, size_t e)
 {
     const cov_edge *edge = &x->r->edges[e];
+    const ivrsm_transition *route = edge_route(x->o->machine, edge);
+    if (route && route->condition && !route->intent && !route->text) {
+        /* A route on data is taken on entering the state, or never: no input says it. */
+        note_why(x, e,
+                 "%s is entered, but `%s` held in no call there: no initial ctx, answer or input "
+                 "tried gives the values it reads (give --responses with answers that do)",
+                 ivrsm_machine_state_name(x->o->machine, edge->from), route->condition);
+        return;
+    }
     char label[256];
     snprintf(label, sizeof(label), "%.*s", (int)edge->label_len, edge->label);
     px_try tries[8];
@@ -428,6 +450,9 @@ static void try_route(explorer *x, size_t node, const px_info *in, size_t e)
     }
     if (!n)
         note_why(x, e, "the state does not listen to speech, and `%s` is a phrase", label);
+    else if (route && route->condition)
+        note_why(x, e, "no input that says it reaches it while `%s` holds: %s", route->condition,
+                 tried);
     else
         note_why(x, e, "no input that says it reaches it: %s", tried);
 }
@@ -921,9 +946,19 @@ static json_t *answer_options(explorer *x, const ivrsm_command *c, const char *k
         pd_append_unique(options, json_pack("{s:i, s:{}}", "status", 200, "body"));
     }
     add_outcome_answers(x, c, options);
-    if (!x->http)
-        add_compared_answers(x, pa_outcome_block(x->o->doc, c->state, "on_success"), 200, made_up,
-                             options);
+    const json_t *ok = pa_outcome_block(x->o->doc, c->state, "on_success");
+    if (!x->http && !given) {
+        add_compared_answers(x, ok, 200, made_up, options);
+    } else if (!x->http) {
+        /* Over each success given: the rest of the answer (a customer id, a list) is the
+         * backend's, only the compared values change. */
+        size_t n = json_is_array(given) ? json_array_size(given) : 1;
+        for (size_t i = 0; i < n; i++) {
+            const json_t *a = json_is_array(given) ? json_array_get(given, i) : given;
+            if (is_success(a) && json_is_object(json_object_get(a, "body")))
+                add_compared_answers(x, ok, 200, json_object_get(a, "body"), options);
+        }
+    }
     json_decref(made_up);
     bool fails = false;
     size_t i;
