@@ -24,7 +24,7 @@ typedef struct expected {
 typedef struct rule_case {
     const char *fixture;
     size_t count;
-    expected diags[2];
+    expected diags[4];
 } rule_case;
 
 #define E IVRSM_SEVERITY_ERROR
@@ -172,13 +172,30 @@ static const rule_case rule_cases[] = {
        "the template reads globals.clinic, which globals does not "
        "define (it renders empty)"}}},
     {"template-single-braces",
-     2,
+     3,
      {{W, "template-single-braces", 18, 15, "states.menu.prompt",
        "{ ctx.first_name } has single braces, so it is said as written: a template reads "
        "{{ ctx.first_name }}"},
-      {W, "template-single-braces", 33, 27, "states.check.on_success.prompt",
+      {W, "template-single-braces", 32, 20, "states.check.action.path.id",
+       "{ctx.first_name} has single braces, so it is sent as written: a template reads "
+       "{{ctx.first_name}}"},
+      {W, "template-single-braces", 34, 27, "states.check.on_success.prompt",
        "{resp.name} has single braces, so it is said as written: a template reads "
        "{{resp.name}}"}}},
+    {"path-without-braces",
+     4,
+     {{W, "path-without-braces", 19, 20, "states.menu.routes[0].set.account",
+       "'ctx.accounts[0].id' is stored as these very characters, not the value it names: to "
+       "use the value, write \"{{ctx.accounts[0].id}}\""},
+      {W, "path-without-braces", 30, 21, "states.lookup.action.query.day",
+       "'now.date' is sent as these very characters, not the value it names: to use the "
+       "value, write \"{{now.date}}\""},
+      {W, "path-without-braces", 33, 24, "states.lookup.action.body.lines[0].ref",
+       "'ctx.account' is sent as these very characters, not the value it names: to use the "
+       "value, write \"{{ctx.account}}\""},
+      {W, "path-without-braces", 35, 21, "states.lookup.on_success.set.owner",
+       "'resp.owner.name' is stored as these very characters, not the value it names: to use "
+       "the value, write \"{{resp.owner.name}}\""}}},
     {"counter-unreachable",
      1,
      {{W, "counter-unreachable", 26, 12, "states.menu.noinput.max",

@@ -778,7 +778,7 @@ static void on_template_path(void *user, const char *path, size_t offset)
 }
 
 /* Length of "{ctx.a.b}" at t (single braces around a ctx, resp or globals path), or 0. */
-static size_t single_brace_ref(const char *t)
+size_t ivrsm_v_single_brace_ref(const char *t)
 {
     static const char *const roots[] = {"ctx", "resp", "globals"};
     const char *p = t + 1;
@@ -810,7 +810,7 @@ static void check_single_braces(vctx *v)
             /* "${globals.x}" left as written is unresolved-globals' to report. */
             if ((t > n->text && (t[-1] == '{' || t[-1] == '$')) || t[1] == '{')
                 continue;
-            size_t len = single_brace_ref(t);
+            size_t len = ivrsm_v_single_brace_ref(t);
             if (!len)
                 continue;
             int line, column;
@@ -935,6 +935,7 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
             check_terminator(&v);
             check_template_paths(&v);
             check_single_braces(&v);
+            ivrsm_v_check_literal_values(&v);
             check_comment_cut(&v);
         }
     }

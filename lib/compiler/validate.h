@@ -16,6 +16,12 @@ typedef struct vctx {
     size_t guesses_left; /* "did you mean" guesses among many keys, bounded per check */
 } vctx;
 
+/* Length of "{ctx.a.b}" at t (single braces around a ctx, resp or globals path), or 0. */
+size_t ivrsm_v_single_brace_ref(const char *t);
+/* Values stored or sent as written that name the call's data: a path without its braces,
+ * single braces (validate_values.c). */
+void ivrsm_v_check_literal_values(vctx *v);
+
 /* The map of state i in the document, or NULL when it is not a map. */
 const dom_node *ivrsm_v_state_node(const vctx *v, size_t i);
 /* "states.NAME" or "states.NAME.SUFFIX", written into v->path. */
