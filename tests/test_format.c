@@ -1392,6 +1392,13 @@ START_TEST(inputs_silence_never_set_and_are_checked)
                                  "  a: {type: prompt_end, prompt: '{{ctx.caller_number}}'}\n",
                                  "template-path-never-set"),
                       0);
+    /* A key declared in a list of maps is refused with the map to write, and not reported
+     * again as never set where it is read. */
+    ck_assert_uint_eq(
+        count_rule("machine: i\nversion: '1'\ninputs: [{name: caller_number}]\n"
+                   "states:\n  a: {type: prompt_end, prompt: '{{ctx.caller_number}}'}\n",
+                   "template-path-never-set"),
+        0);
     const char *tail = "states:\n  a: {type: prompt_end, prompt: x}\n";
     struct {
         const char *inputs, *needle;
@@ -1410,6 +1417,11 @@ START_TEST(inputs_silence_never_set_and_are_checked)
          "templates read it as {{ctx.caller_number}})"},
         {"[ctx.account.tier]", "(write 'account.tier'"},
         {"{ctx.vip: boolean}", "(write 'vip'"},
+        /* A list of declarations, as other formats write variables: the map to write. */
+        {"[{name: plan, type: number}, vip]",
+         "inputs: a list names ctx keys (inputs: [plan]); to give a type, a default or a "
+         "description, write inputs as a map of the keys: inputs: { plan: { type: number } }"},
+        {"[{type: boolean}]", "inputs: { caller_number: { type: boolean } }"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         char yaml[512];

@@ -144,6 +144,26 @@ void ivrsm_cc_inputs(cc *c, const dom_node *n)
         } else {
             const dom_node *item = n->items[i];
             size_t m2 = ivrsm_cc_push_index(c, i);
+            if (item->kind == DOM_MAP) {
+                /* `- name: plan` / `type: string`, as other formats declare variables. */
+                const dom_node *name = ivrsm_dom_get(item, "name");
+                const dom_node *type = ivrsm_dom_get(item, "type");
+                const char *key = name && name->kind == DOM_STRING ? name->text : "caller_number";
+                const char *of = type && type->kind == DOM_STRING ? type->text : "string";
+                ivrsm_cc_error(c, "wrong-type", item->line, item->column,
+                               "inputs: a list names ctx keys (inputs: [%s]); to give a type, a "
+                               "default or a description, write inputs as a map of the keys: "
+                               "inputs: { %s: { type: %s } }",
+                               key, key, of);
+                ivrsm_cc_pop(c, m2);
+                /* Declared all the same, so that its readers get no echo of this error. */
+                if (name && name->kind == DOM_STRING &&
+                    ivrsm_cc_name_ok(c, name, "input name", IVRSM_NAME_RULES_NAME))
+                    compile_input(c, in, name->text, NULL, item->line, item->column);
+                if (in->pub.name)
+                    c->m->input_count++;
+                continue;
+            }
             bool ok = ivrsm_cc_expect(c, item, DOM_STRING, "a ctx key") &&
                       ivrsm_cc_name_ok(c, item, "input name", IVRSM_NAME_RULES_NAME);
             for (size_t k = 0; ok && k < c->m->input_count; k++)
