@@ -29,7 +29,8 @@ if "/" in IVRSM:  # the transcripts run from the source root
 SOURCE = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else ".")
 PAGES = ["docs/format.md", "README.md"]
 TRANSCRIPT_PAGES = ["docs/cli.md", "docs/format.md", "README.md", "examples/pharmacy_refill/README.md",
-                    "examples/utility_outage/README.md", "examples/parcel_tracking/README.md"]
+                    "examples/utility_outage/README.md", "examples/parcel_tracking/README.md",
+                    "examples/card_block_es/README.md"]
 
 
 def machines(page):
@@ -128,6 +129,7 @@ PRODUCT_PAGES = ["README.md", "docs/cli.md", "docs/format.md", "docs/runtime.md"
                  "examples/bank_card/README.md", "examples/pharmacy_refill/README.md",
                  "examples/utility_outage/README.md", "examples/parcel_tracking/README.md",
                  "examples/parcel_redirect_de/README.md", "examples/tyre_change_ch/README.md",
+                 "examples/card_block_es/README.md",
                  "examples/esl_host/README.md", "bindings/README.md"]
 
 
