@@ -702,6 +702,14 @@ START_TEST(test_first_message_is_the_cause)
          "    prompt: \"Votre numéro ?\"\n    collect: {mode: phone}\n"
          "    on_success: {next: done}\n  done: {type: prompt_end, prompt: x}\n",
          "outcome-without-action"},
+        /* A collect mode misspelt: its action is not 'without a collect', and the code it
+         * would store is not 'never set'. */
+        {"machine: m\nversion: \"1\"\nglobals:\n  endpoints: {check: \"POST /check\"}\n"
+         "states:\n  code:\n    type: prompt_and_listen\n    prompt: \"Your code?\"\n"
+         "    collect: {mode: code}\n    action:\n      call: ${globals.endpoints.check}\n"
+         "      body: {code: \"{{ctx.otp}}\"}\n    on_success: {next: done}\n"
+         "    on_fail: {next: done}\n  done: {type: prompt_end, prompt: \"Code {{ctx.otp}}.\"}\n",
+         "invalid-value"},
     };
     for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
         ivrsm_diagnostics *d = check_yaml(docs[i][0]);

@@ -448,7 +448,9 @@ static void check_ignored_keys(vctx *v, size_t i)
     default:
         if (st->type == M_LISTEN)
             repeat_prompt_ignored(v, i);
-        if (st->action.present && !st->collect.mode)
+        /* A collect written but refused (an unknown mode) is its own error: no echo. */
+        if (st->action.present && !st->collect.mode &&
+            !ivrsm_dom_get(ivrsm_v_state_node(v, i), "collect"))
             ignored(v, i, "action",
                     "a listening state calls its action only after a collect (add collect, or "
                     "move the action to an action_then_prompt state)");
@@ -743,7 +745,10 @@ static void on_template_path(void *user, const char *path, size_t offset)
     if (!strncmp(path, "ctx.", 4)) {
         const char *key = path + 4;
         size_t len = head_len(key);
-        if (len == 0 || key_has(pc->set, key, len) || key_has(&pc->reported, key, len))
+        /* While a state has an error of its own, what its collect or routes would set is
+         * not known: the error comes first. */
+        if (len == 0 || v->sets_unknown || key_has(pc->set, key, len) ||
+            key_has(&pc->reported, key, len))
             return;
         key_add(v, &pc->reported, key, len);
         ivrsm_cc_text_pos(v->info->doc, pc->site->node, offset, &line, &column);
@@ -905,7 +910,7 @@ static void check_template_paths(vctx *v)
 void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *info,
                             ivrsm_diagnostics *diag, bool warnings)
 {
-    vctx v = {m, info, diag, "", CC_SUGGEST_LARGE};
+    vctx v = {m, info, diag, "", CC_SUGGEST_LARGE, false};
     {
         ivrsm_v_check_cycles(&v);
         ivrsm_v_check_conditions(&v, warnings);
@@ -917,6 +922,7 @@ void ivrsm_validate_machine(const struct ivrsm_machine *m, const compile_info *i
                 any_broken |= info->broken[i] != 0;
             if (!any_broken)
                 ivrsm_v_check_reachable(&v);
+            v.sets_unknown = any_broken;
             for (size_t i = 0; i < m->state_count; i++) {
                 if (info->broken && info->broken[i] == 1)
                     continue;

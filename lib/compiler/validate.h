@@ -14,6 +14,7 @@ typedef struct vctx {
     ivrsm_diagnostics *diag;
     char path[1024];
     size_t guesses_left; /* "did you mean" guesses among many keys, bounded per check */
+    bool sets_unknown;   /* a state has an error of its own: the ctx keys set are not all known */
 } vctx;
 
 /* Length of "{ctx.a.b}" at t (single braces around a ctx, resp or globals path), or 0. */
