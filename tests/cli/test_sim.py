@@ -356,6 +356,29 @@ class JsonOutput(BackendTestCase):
                                 ("verify_otp", 200, None), ("get_me", 0, "timeout")])
 
 
+    def test_answers_made_up_from_the_machine(self):
+        # --made-up-answers: a call without a backend nor a responses file goes on with the
+        # successes ivrsm paths makes up: the customer's id in the next request's path, a list
+        # of cards read by index, each card's digits said with | digits; --responses still
+        # answers where it has an answer.
+        machine = clitest.ROOT / "examples" / "card_block_es" / "machine.yaml"
+        lines = ("dtmf 1\nsay uno dos tres cuatro cinco seis siete ocho zeta\ndtmf 14031985\n"
+                 "dtmf 123456\ndtmf 2\n")
+        now = "2026-11-25T10:00:00+01:00"
+        r = run(["sim", machine, "--made-up-answers", "--now", now], lines)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("HTTP POST /customers/customer_id/codes → 200", r.stdout)
+        self.assertIn("La kind-2 acabada en 4 8 2 1 2: diga la segunda o pulse 2.", r.stdout)
+        self.assertIn("Va a bloquear la tarjeta acabada en 4 8 2 1 2.", r.stdout)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = pathlib.Path(tmp) / "answers.json"
+            path.write_text('{"verify_identity": {"status": 404, "body": {}}}')
+            r = run(["sim", machine, "--made-up-answers", "--responses", path, "--now", now],
+                    lines[:lines.index("dtmf 123456")])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("HTTP POST /identity/verify → 404", r.stdout)
+        self.assertIn("Los datos no coinciden con ningún cliente.", r.stdout)
+
     def test_canned_amounts_are_sent_as_written(self):
         # The file's text, not the double jansson reads it into: 1250.50 stays 1250.50.
         machine = clitest.ROOT / "tests" / "format" / "values.yaml"
@@ -379,6 +402,8 @@ class ExitCodes(BackendTestCase):
             (["sim", MACHINE, "--timeout-ms", "-5"], "--timeout-ms takes a positive number"),
             (["sim", MACHINE, "--backend", "ftp://x"], "backend URL 'ftp://x'"),
             (["sim", MACHINE, "--trace"], "--trace needs a value"),
+            (["sim", MACHINE, "--backend", "http://127.0.0.1:9", "--made-up-answers"],
+             "--backend excludes --responses and --made-up-answers"),
         ]:
             with self.subTest(args=args):
                 r = run(args)
@@ -403,7 +428,8 @@ class ExitCodes(BackendTestCase):
         r = run(["sim", MACHINE], "dtmf 1\ndtmf 0612345678#\n")
         self.assertEqual(r.returncode, 1)
         self.assertIn("state ivr.auth.request_otp calls PUT /auth/request-otp (endpoint "
-                      "request_otp) but no backend was given", r.stderr)
+                      "request_otp) but no backend was given (use --backend URL, --responses "
+                      "FILE.json or --made-up-answers)", r.stderr)
 
     def test_the_end_of_stdin_exits_0(self):
         r = run(["sim", MACHINE, "--backend", self.backend], "dtmf 1\n")

@@ -12,9 +12,11 @@
 #include "json_real.h"
 #include "json_scan.h"
 #include "driver.h"
+#include "paths_answers.h"
 #include "sim_inspect.h"
 #include "sim_trace.h"
 #include "term.h"
+#include "yamldoc.h"
 
 typedef struct sim_options {
     const char *machine;
@@ -27,6 +29,7 @@ typedef struct sim_options {
     int handoff_ok;
     int timeout_ms;
     bool json;
+    bool made_up; /* --made-up-answers */
     const char **sets;
     size_t set_count;
 } sim_options;
@@ -55,6 +58,9 @@ static void usage(FILE *out)
         "  --backend URL        send http commands to this backend (http://127.0.0.1:8099)\n"
         "  --responses FILE     canned http answers: a JSON object mapping an endpoint\n"
         "                       name or \"METHOD /path\" to {\"status\": N, \"body\": ...}\n"
+        "  --made-up-answers    answer each http command that --responses does not with\n"
+        "                       a success made up from what the machine reads of it (the\n"
+        "                       answers of 'ivrsm paths'): a call without a backend\n"
         "  --set KEY=VALUE      initial ctx value (VALUE as JSON when it parses, else a\n"
         "                       string; dotted keys nest); repeatable\n"
         "  --json               one JSON object per line per command\n"
@@ -138,6 +144,10 @@ static int parse_args(int argc, char **argv, sim_options *o)
         }
         if (!strcmp(arg, "--json")) {
             o->json = true;
+            continue;
+        }
+        if (!strcmp(arg, "--made-up-answers")) {
+            o->made_up = true;
             continue;
         }
         int found = 0;
@@ -462,8 +472,10 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
         .ctx_json = ctx_json,
         .backend_url = o->backend,
         .responses = responses,
-        .responses_name = o->responses,
-        .backend_hint = "use --backend URL, or --responses FILE.json",
+        .responses_name = o->responses ? o->responses
+                          : o->made_up ? "the made-up answers"
+                                       : NULL,
+        .backend_hint = "use --backend URL, --responses FILE.json or --made-up-answers",
         .handoff_ok = o->handoff_ok,
         .http_timeout_ms = o->timeout_ms,
         .stand_ins = o->trace != NULL,
@@ -517,6 +529,34 @@ static int run(const sim_options *o, ivrsm_machine *m, const char *ctx_json,
     return status;
 }
 
+/* --made-up-answers: the answers ivrsm paths makes up, under those of --responses. */
+static int add_made_up_answers(const sim_options *o, json_t **responses)
+{
+    char err[1200];
+    json_t *lines = NULL;
+    json_t *doc =
+        yamldoc_load_lines(o->machine, IVRSM_MAX_DOCUMENT_BYTES, &lines, err, sizeof(err));
+    json_decref(lines);
+    if (!doc) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    int64_t now_ms = drv_real_now_ms();
+    if (o->now)
+        drv_parse_time(o->now, &now_ms);
+    json_t *made_up = pa_made_up_responses(doc, now_ms);
+    json_decref(doc);
+    if (!made_up) {
+        fprintf(stderr, "ivrsm sim: out of memory\n");
+        return 1;
+    }
+    if (*responses)
+        json_object_update(made_up, *responses);
+    json_decref(*responses);
+    *responses = made_up;
+    return 0;
+}
+
 static void report_response_key(const char *key, const char *known, void *user)
 {
     const sim_options *o = user;
@@ -537,12 +577,14 @@ int cmd_sim(int argc, char **argv)
     status = build_ctx(&o, &ctx_json);
     if (status == 0 && o.responses)
         status = load_responses(o.responses, &responses);
-    if (status == 0 && o.backend && o.responses)
-        status = bad_usage("%s", "--backend and --responses exclude each other");
+    if (status == 0 && o.backend && (o.responses || o.made_up))
+        status = bad_usage("%s", "--backend excludes --responses and --made-up-answers");
     if (status == 0 && !(m = drv_load_machine(o.machine)))
         status = 2;
     if (status == 0 && responses)
         drv_check_response_keys(o.machine, responses, report_response_key, &o);
+    if (status == 0 && o.made_up)
+        status = add_made_up_answers(&o, &responses);
     if (status == 0)
         status = run(&o, m, ctx_json, responses);
     ivrsm_machine_unref(m);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "paths_answers.h"
+#include "paths_data.h"
 
 /* Lists are made at most this long, whatever index a template reads. */
 #define PA_LIST_MAX 9
@@ -13,7 +14,8 @@
 /*
  * What is read of a value, as a tree of JSON objects: {"f": {NAME: node}} its
  * fields, {"n": N, "i": node} a list of N items, {"fmt": "date"} the format a
- * leaf is said with.
+ * leaf is said with, {"num": 3} the number a leaf compared with numbers takes when
+ * no format says what it is.
  */
 
 static bool ident_char(char c)
@@ -120,6 +122,49 @@ static void reads_under(json_t *node, const json_t *v, const char *prefix)
     }
 }
 
+/* The key of an action's answers: its endpoint's name, or its "METHOD /path"; false when the
+ * call has none (a path with parameters and no endpoint). */
+static bool call_key(const char *call, char *key, size_t size)
+{
+    static const char prefix[] = "${globals.endpoints.";
+    size_t n = strlen(call);
+    if (!strncmp(call, prefix, sizeof(prefix) - 1) && n > sizeof(prefix) && call[n - 1] == '}') {
+        snprintf(key, size, "%.*s", (int)(n - sizeof(prefix)), call + sizeof(prefix) - 1);
+        return true;
+    }
+    if (!strchr(call, ' ')) {
+        snprintf(key, size, "%s", call); /* a bare endpoint name */
+        return n > 0;
+    }
+    if (strchr(call, '{'))
+        return false;
+    snprintf(key, size, "%s", call);
+    return true;
+}
+
+json_t *pa_made_up_responses(const json_t *doc, int64_t now_ms)
+{
+    json_t *out = json_object();
+    const char *name;
+    const json_t *state;
+    json_object_foreach((json_t *)json_object_get(doc, "states"), name, state)
+    {
+        const char *call =
+            json_string_value(json_object_get(json_object_get(state, "action"), "call"));
+        char key[300];
+        if (!out || !call || !call_key(call, key, sizeof(key)))
+            continue;
+        json_t *body = pa_answer_body(doc, name, "on_success", now_ms);
+        json_t *have = json_object_get(json_object_get(out, key), "body");
+        if (json_is_object(have) && json_is_object(body))
+            json_object_update_missing(have, body);
+        else if (body && !have)
+            json_object_set_new(out, key, json_pack("{s:i, s:O}", "status", 200, "body", body));
+        json_decref(body);
+    }
+    return out;
+}
+
 const json_t *pa_outcome_block(const json_t *doc, const char *state, const char *outcome)
 {
     const json_t *s = json_object_get(json_object_get(doc, "states"), state ? state : "");
@@ -219,9 +264,12 @@ typedef struct make_ctx {
 
 /* A leaf value: of the kind its format reads, else a text naming it ("label-2" for the second
  * item of a list). */
-static json_t *make_leaf(const make_ctx *m, const char *name, const char *fmt, int item)
+static json_t *make_leaf(const make_ctx *m, const char *name, const char *fmt, const json_t *num,
+                         int item)
 {
     int k = item ? item : 1;
+    if (num && !(fmt && *fmt)) /* a format says more of the value than a comparison */
+        return json_deep_copy(num);
     if (fmt && (!strcmp(fmt, "date") || !strcmp(fmt, "weekday"))) {
         /* Days after the call's: what a backend proposes or schedules. */
         int64_t day = m->now_ms / 86400000 + 1 + k;
@@ -283,7 +331,35 @@ static json_t *make_value(const make_ctx *m, const json_t *node, const char *nam
             json_object_set_new(o, key, make_value(m, child, key, item));
         return o;
     }
-    return make_leaf(m, name, json_string_value(json_object_get(node, "fmt")), item);
+    return make_leaf(m, name, json_string_value(json_object_get(node, "fmt")),
+                     json_object_get(node, "num"), item);
+}
+
+/* The number a value compared with numbers takes: one past the largest compared with an
+ * order (< <= > >=), else the one it is said equal to; NULL when none is compared. */
+static json_t *compared_number(const json_t *doc, const char *key)
+{
+    json_t *atoms = pd_condition_atoms(doc);
+    json_int_t best = 0;
+    bool found = false, ordered = false;
+    size_t i;
+    const json_t *atom;
+    json_array_foreach(atoms, i, atom)
+    {
+        const char *path = json_string_value(json_array_get(atom, 0));
+        const char *op = json_string_value(json_array_get(atom, 1));
+        const json_t *v = json_array_get(atom, 2);
+        if (!path || strcmp(path, key) != 0 || !json_is_integer(v) || !op)
+            continue;
+        bool order = op[0] == '<' || op[0] == '>';
+        json_int_t n = json_integer_value(v) + (order ? 1 : 0);
+        if (!found || (order && !ordered) || (order == ordered && n > best))
+            best = n;
+        found = true;
+        ordered |= order;
+    }
+    json_decref(atoms);
+    return found ? json_integer(best) : NULL;
 }
 
 json_t *pa_answer_body(const json_t *doc, const char *state, const char *outcome, int64_t now_ms)
@@ -327,6 +403,13 @@ json_t *pa_answer_body(const json_t *doc, const char *state, const char *outcome
         if (at)
             merge_reads(at, kept);
         json_decref(kept);
+        /* A count the conditions compare with numbers (`ctx.card_count > 2`) is a number
+         * past the largest of them: every item of a list said with it is offered. */
+        json_t *num = at ? compared_number(doc, key) : NULL;
+        if (num && !json_object_get(at, "f") && !json_object_get(at, "i"))
+            json_object_set_new(at, "num", num);
+        else
+            json_decref(num);
     }
     make_ctx m = {doc, now_ms};
     bool reads = json_object_get(tree, "f") || json_object_get(tree, "i");

@@ -27,6 +27,16 @@
  */
 json_t *pa_answer_body(const json_t *doc, const char *state, const char *outcome, int64_t now_ms);
 
+/*
+ * The answers of pa_answer_body() for every action of the document, in the
+ * format of `ivrsm sim --responses`: endpoint name (or "METHOD /path" for a
+ * call written with a path that has no parameter) → {"status": 200, "body":
+ * ...}, the bodies of the states that call one endpoint merged. A call whose
+ * path has parameters and names no endpoint gets none. A new object, NULL
+ * when memory runs out.
+ */
+json_t *pa_made_up_responses(const json_t *doc, int64_t now_ms);
+
 /* The outcome block of the state's action by its name (see pa_answer_body()), or NULL. */
 const json_t *pa_outcome_block(const json_t *doc, const char *state, const char *outcome);
 
