@@ -20,7 +20,8 @@
  *
  * Usage: bench_layout LAYOUT SESSIONS in-order|shuffled [--no-lookup] [--burst=K]
  *        bench_layout chase MEGABYTES   (a pointer chase through one line of
- *                                        each 64 bytes, in a shuffled order)
+ *                                        each 64 bytes, in a shuffled order,
+ *                                        after one pass to warm the caches)
  * --burst=K feeds the events K at a time, as bench_runtime's bursts do: the K
  * events' sessions looked up, their lines asked for together (the layout's
  * prefetches, ivrsm_session_prefetch()'s part), then the K hops; the burst is
@@ -236,16 +237,18 @@ static void chase(double megabytes)
     void *q = p;
     for (size_t i = 0; i < n; i++)
         q = *(void **)q;
-    double best = 1e9;
+    double runs[RUNS];
     for (int r = 0; r < RUNS; r++) {
         double a = now_ns();
         for (long i = 0; i < 2000000; i++)
             q = *(void **)q;
-        double t = (now_ns() - a) / 2000000;
-        best = t < best ? t : best;
+        runs[r] = (now_ns() - a) / 2000000;
     }
-    printf("chase %.1f MB: %.1f ns a step (the fastest of %d runs)%s\n", megabytes, best, RUNS,
-           q ? "" : " ");
+    qsort(runs, RUNS, sizeof(*runs), compare_double);
+    /* The median and the range, as the layouts are printed: the fastest run alone would
+     * compare a lucky minute with their typical one. */
+    printf("chase %.1f MB: %.1f ns a step (%.1f to %.1f)%s\n", megabytes, runs[RUNS / 2], runs[0],
+           runs[RUNS - 1], q ? "" : " ");
 }
 
 int main(int argc, char **argv)
