@@ -90,9 +90,10 @@ char *ivrsm_s_dump(const ivrsm_session *s, const json_t *j, size_t flags)
  * next one (session.h). */
 _Static_assert(offsetof(struct ivrsm_session, queue_inline) == 4 * IVRSM_CACHE_LINE,
                "the hot fields of a session are its first four cache lines");
-_Static_assert(offsetof(struct ivrsm_session, clock) / IVRSM_CACHE_LINE ==
-                   (offsetof(struct ivrsm_session, step_ms) + sizeof(int64_t) - 1) / IVRSM_CACHE_LINE,
-               "the clock, its argument and the step's reading share a cache line");
+_Static_assert(offsetof(struct ivrsm_session, step_ms) + sizeof(int64_t) <=
+                   offsetof(struct ivrsm_session, queue_inline),
+               "the clock, its argument and the step's reading are hot fields: every event reads "
+               "the clock and writes its reading");
 _Static_assert(IVRSM_MAX_STATES <= INT16_MAX, "a state's index fits the ring of recent states");
 
 /*
@@ -115,8 +116,6 @@ void ivrsm_s_prefetch(const ivrsm_session *s)
     __builtin_prefetch(slot + offsetof(ivrsm_command, http) - 1, 1);
     __builtin_prefetch(slot + offsetof(ivrsm_command, hangup), 1);
     __builtin_prefetch(slot + offsetof(s_command, http_texts) - 1, 1);
-    /* The clock's line: its reading for the step is written there first (read_step_clock()). */
-    __builtin_prefetch(&s->step_ms, 1);
     /* The visit counts: the first two lines at once (all of them for a machine of up to 56
      * states), without waiting for the machine's size; past them, the current state's line (the
      * next state is not known yet), once the first line has come. */
@@ -813,9 +812,10 @@ static void run_state(ivrsm_session *s)
     switch (st->type) {
     case M_PROMPT_AND_LISTEN:
     case M_LISTEN:
-        if (s->carry.type) {
+        if (s->carrying) {
             s_input in = s->carry;
             memset(&s->carry, 0, sizeof(s->carry));
+            s->carrying = false;
             handle_input(s, in.type, in.text ? in.text : "", in.confidence, true);
             ivrsm_mem_free(s->mem, in.text);
             return;
@@ -974,6 +974,7 @@ static void unmatched(ivrsm_session *s, ivrsm_event_type type, const char *text,
             ivrsm_s_fail(s);
             return;
         }
+        s->carrying = true;
         goto_state(s, st->next, "next");
         return;
     }

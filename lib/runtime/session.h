@@ -103,6 +103,9 @@ struct ivrsm_session {
     s_phase phase;
     uint32_t last_ask_count;
     unsigned path_pos; /* next slot of the ring of recent states (path) */
+    /* carry holds input handed on by a plain `next`, which the next listening state takes
+     * (carry itself lies with what is rarely touched: an entry reads only this). */
+    bool carrying;
 
     /* ---- line 1 ---- */
     uint64_t next_id;    /* id of the next command */
@@ -133,7 +136,13 @@ struct ivrsm_session {
     bool ask_owned;
 
     /* ---- line 2 ---- */
-    s_input carry; /* input handed on by a plain `next` */
+    /* The host's clock, and its reading for the step under way (ivrsm_session_start() or
+     * ivrsm_session_feed()): read once, where the step begins, so that every use in the step
+     * (now.*, the opening hours, a date said, a trace record) sees the time whose bounds were
+     * checked, and a host's clock is called once an event. */
+    ivrsm_clock_fn clock;
+    void *clock_user;
+    int64_t step_ms;
     s_speech said; /* said on the way, waiting to be merged into the next ask */
     /* The last ask's parts and text, for re-prompts of states without a prompt:
      * a machine message's (no copy), or last_ask_owned / last_ask_text_owned. */
@@ -183,13 +192,7 @@ struct ivrsm_session {
     bool language_checked;
     bool unverified_otp_owned; /* see unverified_otp (in a hole of the block: no byte more) */
     uint16_t session_id_len;   /* strlen(session_id), for each request's idempotency key */
-    /* The host's clock, and its reading for the step under way (ivrsm_session_start() or
-     * ivrsm_session_feed()): read once, where the step begins, so that every use in the step
-     * (now.*, the opening hours, a date said) sees the time whose bounds were checked, and a
-     * host's clock is called once an event. In one line, which ivrsm_s_prefetch() asks for. */
-    ivrsm_clock_fn clock;
-    void *clock_user;
-    int64_t step_ms;
+    s_input carry; /* input handed on by a plain `next`, when `carrying` */
     m_limits *limits_own;
     void *trace_user;
     ivrsm_mem alloc; /* the session's allocator (a copy of the options'), used through mem */

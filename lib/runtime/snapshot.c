@@ -178,7 +178,7 @@ int ivrsm_session_snapshot(const ivrsm_session *s, char **out)
     for (unsigned i = s->path_pos - n; i < s->path_pos; i++)
         bad |= json_array_append_new(path, json_string(m->states[s->path[i % S_PATH_LEN]].name));
     bad |= json_object_set_new(j, "path", path);
-    if (s->carry.type) {
+    if (s->carrying) {
         json_t *c = json_object();
         bad |= json_object_set_new(c, "type", json_integer(s->carry.type));
         bad |= json_object_set_new(c, "text", str_or_null(s->carry.text));
@@ -390,6 +390,7 @@ static int restore_fields(ivrsm_session *s, const json_t *j, ivrsm_error *err)
         s->carry.type = (ivrsm_event_type)type;
         s->carry.text = get_str(s, carry, "text", &nomem);
         s->carry.confidence = json_number_value(json_object_get(carry, "confidence"));
+        s->carrying = s->carry.text != NULL;
     }
     s->unverified_otp = get_str(s, j, "unverified_otp", &nomem);
     s->unverified_otp_owned = s->unverified_otp != NULL;
