@@ -1461,9 +1461,6 @@ void calls_on_event(host *h, const esl_msg *ev)
         const char *digit = esl_msg_event_header(ev, "DTMF-Digit");
         log_at(&h->log, LOG_DEBUG, "call %s: key %s", c->uuid,
                c->ask_secret ? "*" : (digit ? digit : "?"));
-    } else if (!strcmp(name, "DETECTED_SPEECH")) {
-        const char *type = esl_msg_event_header(ev, "Speech-Type");
-        log_at(&h->log, LOG_DEBUG, "call %s: speech event %s", c->uuid, type ? type : "?");
     }
 }
 

@@ -17,10 +17,16 @@
 
 #include "strbuf.h"
 
-/* The event types the host subscribes to (space-separated). */
+/*
+ * The event types the host subscribes to (space-separated): those it acts on, and DTMF, which
+ * it logs. Only events that carry the channel's variables pass its filter
+ * (src/switch_channel.c switch_channel_event_set_extended_data): BACKGROUND_JOB (the host sends
+ * no bgapi: its api commands answer at once) and DETECTED_SPEECH (src/switch_ivr_async.c
+ * speech_thread fires the event socket's copy without the channel's data) never would.
+ */
 #define ESL_EVENT_TYPES                                                                            \
     "CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP "                         \
-    "CHANNEL_HANGUP_COMPLETE CHANNEL_UNPARK DTMF DETECTED_SPEECH BACKGROUND_JOB"
+    "CHANNEL_HANGUP_COMPLETE CHANNEL_UNPARK DTMF"
 
 /* A channel UUID as FreeSWITCH writes it: 1 to 64 letters, digits and '-'. */
 bool esl_uuid_valid(const char *s);

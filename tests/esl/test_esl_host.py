@@ -1322,6 +1322,28 @@ class EslHostTest(unittest.TestCase):
         self.assertEqual([r["body"].get("phone_e164") for r in self.mock_log[:1]], ["+33698765438"])
         self.assert_no_secrets(h.host_log)
 
+    def test_subscribes_only_to_what_it_reads(self):
+        """The host subscribes to the events it acts on (and DTMF, logged), nothing else: a
+        BACKGROUND_JOB answers a bgapi, which it never sends, and the socket's copy of
+        DETECTED_SPEECH has none of the channel's data (switch_ivr_async.c speech_thread), so
+        neither could pass its filter, even on a channel with fire_asr_events and
+        verbose_events. The spoken call goes on from its completions alone."""
+        uuid = call_uuid(72)
+        inputs = [{"speech": "rendez-vous", "confidence": 0.9}, {"hangup": True}]
+        h = run(self, {"calls": [{"uuid": uuid, "inputs": inputs, "verbose_events": True,
+                                  "vars": {"ivrsm_app": "synergia",
+                                           "fire_asr_events": "true"}}]},
+                host_args=["--asr-engine", "unimrcp"])
+        self.finish(h)
+        subscriptions = [c["line"] for c in h.report["connections"][0]["commands"]
+                         if c["line"].startswith("event ")]
+        self.assertEqual(subscriptions, ["event plain CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE "
+                                         "CHANNEL_BRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE "
+                                         "CHANNEL_UNPARK DTMF"])
+        self.assertEqual(h.report["delivered"].get("DETECTED_SPEECH", 0), 0)
+        self.assertEqual(h.report["delivered"].get("BACKGROUND_JOB", 0), 0)
+        self.assertIn('speech "rendez-vous" (confidence 0.90) in ivr.entry', h.host_log)
+
     def test_recogniser_silence_and_no_match(self):
         """A recognition that ends without a result: mod_unimrcp gives "Completion-Cause:
         NNN" as the whole result (002 silence, 001 no match, 006 an error), pocketsphinx
