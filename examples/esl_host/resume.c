@@ -21,9 +21,9 @@
  *      starts, set as it ends), so the host follows each spoken question with
  *      "set ivrsm_speech_done=ID" in the same queue (calls.c send_step): with that
  *      variable equal to the question's ID, the question ended and detect_speech_result is
- *      its result, fed as its completion would have been. Anything else (the question runs
- *      on, never ran, or ended with nothing in detect_speech_result: silence, or an error
- *      whose Application-Response is lost) goes on to the next steps;
+ *      its result, fed as its completion would have been (no variable there: no input, as
+ *      FreeSWITCH means by it, see speech_done_here). Anything else (the question runs on,
+ *      or never ran) goes on to the next steps;
  *   3. api uuid_break UUID all: stop what runs and flush what is queued;
  *   4. with --snapshot-dir, the session is rebuilt from its snapshot (taken
  *      after the last event); the commands it queued before the one in
@@ -136,14 +136,24 @@ static bool ask_may_have_ended(const call *c)
            c->digits_var[0] && c->step_count && c->step == c->ask_step;
 }
 
-/* The spoken question's mark (app_build_speech_done) is the one in flight: it ended. */
+/*
+ * The spoken question's mark (app_build_speech_done) is the one in flight: it ended, and
+ * detect_speech_result is its result, whatever it holds. mod_dptools.c
+ * play_and_detect_speech_function clears the variable as it starts and sets it again only to a
+ * result that is not empty (switch_ivr_play_and_detect_speech returned one); an empty value is
+ * never kept (switch_channel.c switch_channel_set_variable_var_check deletes the variable). So a
+ * question that ended leaves no variable when the recogniser returned nothing: the caller said
+ * nothing it could hear, which its completion would have fed as no input (app_results.c
+ * app_parse_speech_result). The error responses (GRAMMAR ERROR...) leave it empty too, their
+ * Application-Response lost with the completion: no input as well, and the next spoken
+ * question meets the error again, with its completion.
+ */
 static bool speech_done_here(const esl_msg *dump, uint64_t id)
 {
     char want[24];
     snprintf(want, sizeof(want), "%llu", (unsigned long long)id);
     const char *done = esl_msg_event_header(dump, "variable_" APP_SPEECH_DONE_VAR);
-    const char *result = esl_msg_event_header(dump, "variable_detect_speech_result");
-    return done && !strcmp(done, want) && result && *result;
+    return done && !strcmp(done, want);
 }
 
 /* The call a reply to the question in flight's check is for, when it still waits on that

@@ -1529,21 +1529,33 @@ class LanguagesTest(unittest.TestCase):
         it, or the recogniser's silence (Completion-Cause: 002); the caller is not asked
         again. A question the switch never read (its listener stuck) leaves the previous
         question's result and mark on the channel: it is asked again, never answered with
-        the other question's words."""
+        the other question's words.
+        Silence ends a question in what each recogniser leaves: mod_unimrcp's
+        "Completion-Cause: 002", pocketsphinx's NLSML <noinput/>, or, with an engine that
+        returns nothing, no detect_speech_result at all (play_and_detect_speech_function sets
+        it only to a result that is not empty): each is no input, the question's no-input
+        re-prompt, not the question asked again as if it had never ended."""
         host_args = ["--tts-voice", "fr-FR=bernard,en-US=slt,kal", "--asr-engine", "unimrcp"]
         english = {"speech": "english please", "confidence": 0.9}
         yes = {"speech": "yes", "confidence": 0.9}
         said, keyed, silent, stale = (call_uuid(87), call_uuid(88), call_uuid(89),
                                       call_uuid(90))
+        silent_sphinx, silent_nothing = call_uuid(91), call_uuid(92)
+        quiet = [{"silence": True, "drop_before_completion": True}, english, yes]
         cases = {
             said: [dict(english, drop_before_completion=True), yes],
             keyed: [{"keys": "9", "drop_before_completion": True}, yes],
-            silent: [{"silence": True, "drop_before_completion": True}, english, yes],
+            silent: quiet,
+            silent_sphinx: quiet,
+            silent_nothing: quiet,
             stale: [dict(english, stall={"on_next_command": True,
                                          "app": "play_and_detect_speech"}), yes],
         }
+        engines = {silent_sphinx: "pocketsphinx", silent_nothing: "none"}
         for uuid, inputs in cases.items():
-            h = run(self, {"calls": [{"uuid": uuid, "caller": "0612345678", "inputs": inputs}]},
+            script = {"asr": engines.get(uuid, "unimrcp"),
+                      "calls": [{"uuid": uuid, "caller": "0612345678", "inputs": inputs}]}
+            h = run(self, script,
                     machine=BILINGUAL, backend=False,
                     host_args=host_args + ["--esl-reply-timeout-ms", "1000"])
             h.stop()
@@ -1568,8 +1580,9 @@ class LanguagesTest(unittest.TestCase):
                              r"ivrsm_speech_done=[0-9]+\): its completion was lost with the "
                              r"connection" % uuid)
             self.assertNotIn("call %s: resumed" % uuid, h.host_log)
-            if uuid == silent:
+            if uuid in (silent, silent_sphinx, silent_nothing):
                 # No input: the machine asks again, on the new connection.
+                self.assertIn("call %s: noinput in welcome" % uuid, h.host_log)
                 self.assertEqual(asks, [("Bonjour. For English, press 9.", 1),
                                         ("Bonjour. For English, press 9.", 2),
                                         ("Do you confirm?", 2)])
