@@ -1277,7 +1277,9 @@ static void on_park_claimed(void *user, int result)
             call_mark_ended(c);
         }
     } else if (result == 1 && c && c->ended) {
-        h->store->ops->remove(h->store, p->uuid); /* hung up before the answer came */
+        /* Hung up before the answer came: call_end sent the removal then, behind the claim
+         * on the same connection; it goes now only if it could not go then (snap_remove). */
+        snap_remove(c);
     }
     ivrsm_free(p->ctx);
     free(p);

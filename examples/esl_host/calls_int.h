@@ -91,6 +91,7 @@ typedef struct call {
 } call;
 
 /* The live or ended call of channel `uuid`, or NULL. */
+    bool store_removed;   /* its keys' removal was sent to the store (snap_remove) */
 call *call_find(host *h, const char *uuid);
 
 /* Session options for this call (clock, trace). */

@@ -115,10 +115,13 @@ void snap_resync(host *h)
         log_at(&h->log, LOG_INFO, "store: %zu live call%s stored again", n, n == 1 ? "" : "s");
 }
 
+/* Once per call: a call given up is removed then (nothing to resume), and its hangup ends it
+ * later without a second removal. One that could not be sent (the store away) is left to the
+ * orphan's adoption (snap_adopt_orphan), or to the claim's answer (calls.c). */
 void snap_remove(call *c)
 {
-    if (c->h->store)
-        c->h->store->ops->remove(c->h->store, c->uuid);
+    if (c->h->store && !c->store_removed && c->h->store->ops->remove(c->h->store, c->uuid) == 0)
+        c->store_removed = true;
 }
 
 void snap_release(call *c)

@@ -141,6 +141,44 @@ class RespClient:
         raise OSError("unexpected RESP reply %r" % line)
 
 
+class Monitor:
+    """Every command Redis runs, as MONITOR shows it (server.c replicationFeedMonitors:
+    one line per command, its arguments quoted), read by a thread until close()."""
+
+    def __init__(self, port, password=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=3)
+        if password:
+            self.sock.sendall(RespClient._encode(("AUTH", password)))
+        self.sock.sendall(RespClient._encode(("MONITOR",)))
+        self.lines = []
+        self.lock = threading.Lock()
+        self.reader = self.sock.makefile("rb")
+        for _ in range(2 if password else 1):
+            self.reader.readline()  # the +OK of AUTH, of MONITOR
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            for line in self.reader:
+                with self.lock:
+                    self.lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
+        except (OSError, ValueError):
+            pass
+
+    def commands(self, *words):
+        """The lines that hold each of `words` as a quoted argument."""
+        with self.lock:
+            return [x for x in self.lines if all('"%s"' % w in x for w in words)]
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
 class Proxy:
     """127.0.0.1:PORT -> Redis. cut(): nothing passes any more, connections stay open (a
     partition: the host's requests go unanswered, as with a lost route, not refused);

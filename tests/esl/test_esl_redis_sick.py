@@ -39,6 +39,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_esl_host as base  # noqa: E402
 import test_esl_redis as shared  # noqa: E402
+from redis_parts import Monitor  # noqa: E402
 
 PHONE, OTP = base.PHONE, base.OTP
 BASE_KEY = "ivrsm:synergia_rdv_mvp_ivr:"
@@ -242,6 +243,38 @@ class SickRedisTest(unittest.TestCase):
         self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
         self.assertNotIn("Redis answered an error", both)
         self.assertTrue(mock_log)
+
+    def test_keys_removed_once_per_call(self):
+        """Each call's keys are removed once, as Redis sees it (MONITOR): a call that ends
+        with its caller's hangup, and one the host gives up on (its claim refused: another
+        application's hash at its owner key), removed as it is given up and not again at the
+        hangup that follows."""
+        squatted, fine = base.call_uuid(525), base.call_uuid(526)
+        c = shared.Cluster(self, {"connections": 1, "calls": [
+            {"uuid": squatted, "start_on_file": "PARK", "inputs": base.seed_login_inputs()},
+            {"uuid": fine, "start_on_file": "PARK", "inputs": base.seed_login_inputs()}]})
+        park_file = c.h.path / "park"
+        for call in c.h.script["calls"]:
+            call["start_on_file"] = str(park_file)
+        c.start()
+        r = c.redis.client()
+        r.command("HSET", BASE_KEY + "owner:" + squatted, "field", "value")
+        monitor = Monitor(c.redis.port)
+        self.addCleanup(monitor.close)
+        c.start_host("a")
+        park_file.write_text("now")
+        c.finish()
+        report = c.h.report
+        self.assertEqual({e["arg"] for e in hangups(report, squatted)},
+                         {"NORMAL_TEMPORARY_FAILURE"})
+        self.assertIn(base.LIST_PROMPT, base.prompt_of(
+            [e for e in report["calls"][fine]["executes"] if e["app"] in base.ASKS][-1]))
+        for uuid in (squatted, fine):
+            # The removal script's keys: the call's document, owner, leases, host set, gen.
+            removals = monitor.commands("EVALSHA", "5", BASE_KEY + "call:" + uuid,
+                                        BASE_KEY + "owner:" + uuid)
+            self.assertEqual(len(removals), 1, (uuid, removals, c.log("a")))
+        self.assertEqual(r.command("HGET", BASE_KEY + "owner:" + squatted, "field"), "value")
 
     def test_another_applications_key_appears_mid_call(self):
         """Another application writes a hash at the leases key while a caller is silent at a
