@@ -113,6 +113,7 @@ void call_mark_ended(call *c)
     if (c->ended)
         return;
     late_forget(c);
+    late_voice_settled(c);
     c->ended = true;
     c->ended_at = host_monotonic_ms();
     c->h->calls_active--;
@@ -328,6 +329,8 @@ typedef struct reply_ctx {
     host *h;
     char uuid[65];
     char app_uuid[40];
+    bool plays;     /* the application plays to the caller (late_app_plays) */
+    bool voice_set; /* it is the "set tts_voice" written before a prompt (send_step) */
 } reply_ctx;
 
 static void ignore_reply(void *user, const esl_reply *r)
@@ -343,8 +346,10 @@ static void on_execute_reply(void *user, const esl_reply *r)
     reply_ctx *ctx = user;
     if (r->lost && r->written) {
         call *c = call_find(ctx->h, ctx->uuid);
-        if (c && !c->ended)
-            late_watch(c, ctx->app_uuid);
+        if (c && !c->ended && ctx->voice_set)
+            late_voice_lost(c, ctx->app_uuid);
+        else if (c && !c->ended)
+            late_watch(c, ctx->app_uuid, ctx->plays);
     } else if (!r->lost && !r->ok) {
         call *c = call_find(ctx->h, ctx->uuid);
         if (c && !c->ended && !strcmp(c->app_uuid, ctx->app_uuid)) {
@@ -368,6 +373,8 @@ static int send_app(call *c, const app_step *step, char *app_uuid, size_t len)
         ctx->h = h;
         snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
         snprintf(ctx->app_uuid, sizeof(ctx->app_uuid), "%s", app_uuid);
+        ctx->plays = late_app_plays(step->app);
+        ctx->voice_set = !strcmp(step->app, "set") && !strncmp(step->arg, "tts_voice=", 10);
     }
     /* Written at once, not behind the replies to other calls' commands (esl_conn_send_acting):
      * one written to a connection that is then lost, and run late, is stopped as it starts
@@ -424,6 +431,7 @@ bool call_fenced(call *c)
 static int send_step(call *c, const app_step *step)
 {
     char other_uuid[40];
+    c->revoicing = false;
     if (step->voice) {
         app_step set = {0};
         int rc = app_build_set_voice(step->voice, &set);
@@ -1183,6 +1191,14 @@ static void on_complete(call *c, const esl_msg *ev)
     }
     c->app_uuid[0] = '\0';
     c->resume_pending = false;
+    if (c->revoicing) {
+        /* Stopped for its voice (check_prompt_voice): what it heard is no answer. */
+        c->revoicing = false;
+        if (!app_channel_gone(ev))
+            call_send_step(c);
+        return;
+    }
+    c->revoiced = 0;
     if (c->drain_handoff) {
         bool ok = app_handoff_ok(&c->h->apps, ev, c->bridged);
         call_hangup(c, ok ? "handed off at the drain timeout" : "drain handoff failed",
@@ -1406,6 +1422,60 @@ static void on_bridge(call *c)
     call_pump(c);
 }
 
+/* How many times one step is stopped and sent again for its voice, at most: a dialplan or
+ * another client that sets tts_voice as every application starts must not loop the call. */
+#define REVOICE_MAX 2
+
+/*
+ * A prompt's voice, checked as it starts. "set tts_voice=VOICE" goes right before every prompt
+ * (send_step), but a connection lost with its commands unread may have its thread come back
+ * later (mod_event_socket.c listener_run reads on to the end of the stream) and queue the
+ * "set tts_voice" it held right between the host's set and its prompt: the listener threads
+ * of two connections queue on the channel side by side (parse_command,
+ * switch_core_session_queue_private_event). The 'say:' elements of a prompt are spoken with the
+ * channel's tts_voice as they play (src/switch_ivr_play_say.c switch_ivr_play_file), and under
+ * event-lock no queued message runs while the prompt does (switch_ivr_parse_event,
+ * switch_core_session_dequeue_private_event): the voice it is spoken in is the one its
+ * CHANNEL_EXECUTE shows (switch_core_session_exec fires it as the application starts, with
+ * the channel's variables). That event comes while the voice is in doubt (late.c
+ * late_voice_lost: from the loss of a voice set until a prompt starts in its own voice after
+ * that set ran). Another voice there: the prompt is stopped at once (uuid_break without "all",
+ * mod_commands.c break_function: CF_BREAK, the messages queued behind it stay) and, at its
+ * completion, the step is sent again, its own set right before it.
+ */
+static void check_prompt_voice(call *c, const esl_msg *ev)
+{
+    const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
+    if (!c->voice_doubt || c->revoicing || !c->app_uuid[0] || !app_uuid ||
+        strcmp(app_uuid, c->app_uuid) != 0 || c->step >= c->step_count || !c->steps[c->step].voice)
+        return;
+    const char *want = c->steps[c->step].voice;
+    const char *voice = esl_msg_event_header(ev, "variable_tts_voice");
+    if (!voice || !strcmp(voice, want)) {
+        if (late_voice_set_ran(c))
+            late_voice_settled(c); /* nothing can change the voice behind the host any more */
+        return;
+    }
+    if (c->revoiced >= REVOICE_MAX) {
+        log_at(&c->h->log, LOG_WARN,
+               "call %s: its prompt started in voice '%.40s', not '%s', again: left to play",
+               c->uuid, voice, want);
+        return;
+    }
+    strbuf msg = {0};
+    if (esl_build_uuid_api(&msg, "uuid_break", c->uuid, NULL) == 0 && !msg.oom &&
+        esl_conn_send_acting(c->h->esl, msg.data, msg.len, ESL_REPLY_API, ignore_reply, NULL) ==
+            0) {
+        c->revoicing = true;
+        c->revoiced++;
+        log_at(&c->h->log, LOG_WARN,
+               "call %s: its prompt started in voice '%.40s', not '%s' (a voice set late by a "
+               "lost connection ran right before it): stopped, sent again",
+               c->uuid, voice, want);
+    }
+    sb_free(&msg);
+}
+
 static void on_execute_complete(call *c, const esl_msg *ev)
 {
     const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
@@ -1441,6 +1511,7 @@ void calls_on_event(host *h, const esl_msg *ev)
         on_execute_complete(c, ev);
     } else if (!strcmp(name, "CHANNEL_EXECUTE")) {
         late_on_execute(c, ev);
+        check_prompt_voice(c, ev);
     } else if (!strcmp(name, "CHANNEL_UNPARK")) {
         if (!handing_off(c))
             let_go_transferred(c, "CHANNEL_UNPARK");

@@ -60,6 +60,11 @@ typedef struct call {
     /* An application sent on a connection lost before FreeSWITCH answered: it may run late
      * (late.c). "" when none is watched for. */
     char late_app_uuid[40];
+    bool late_plays; /* the application watched for plays to the caller */
+    /* A voice set lost with its connection ("" once seen running), and whether the channel's
+     * voice is in doubt until a prompt starts in its own (late.c late_voice_lost). */
+    char late_voice_uuid[40];
+    bool voice_doubt;
     app_step keypad_fallback; /* a speech ask again on the keypad */
     app_step keypad_rest;     /* the other keys of an entry begun during a speech ask */
     char ask_terminators[16]; /* of the ask in flight */
@@ -70,6 +75,8 @@ typedef struct call {
     bool ask_secret;          /* its answer is a secret (ivrsm_session_input_is_secret) */
     bool asr_failed;          /* the recogniser failed once: keypad only from then on */
     bool bridged;             /* CHANNEL_BRIDGE seen while a handoff runs */
+    bool revoicing;           /* its prompt started in another voice: stopped, sent again */
+    unsigned char revoiced;   /* how many times the step in flight was (check_prompt_voice) */
     bool left_park;           /* transferred out of the park by someone else: let go */
     bool drain_handoff;       /* handed off by the host at the drain timeout */
     char state[128];          /* the state of the command in flight, for logs */
@@ -84,6 +91,7 @@ typedef struct call {
     bool foreign;         /* another host owns it (or it could not be taken): events ignored */
     bool store_dirty;     /* its latest snapshot is not in the store yet */
     bool store_refused;   /* the store refused its last snapshot (said once, until one is stored) */
+    bool store_removed;   /* its keys' removal was sent to the store (snap_remove) */
     bool held;            /* the host is fenced: what it would send waits (call_unhold) */
     int64_t ended_at;     /* monotonic ms */
     unsigned long events; /* events fed */
@@ -91,7 +99,6 @@ typedef struct call {
 } call;
 
 /* The live or ended call of channel `uuid`, or NULL. */
-    bool store_removed;   /* its keys' removal was sent to the store (snap_remove) */
 call *call_find(host *h, const char *uuid);
 
 /* Session options for this call (clock, trace). */
@@ -164,9 +171,18 @@ void call_mark_ended(call *c);
 /* resume.c: pick up a call on a new connection. */
 void call_resume(call *c);
 
-/* late.c: the application of Event-UUID app_uuid was written to a connection lost before its
- * reply: watch for it to start late. */
-void late_watch(call *c, const char *app_uuid);
+/* late.c: the application of Event-UUID app_uuid (one that plays to the caller, or not) was
+ * written to a connection lost before its reply: watch for it to start late. */
+void late_watch(call *c, const char *app_uuid, bool plays);
+/* late.c: the voice set of Event-UUID app_uuid was written to a connection lost before its
+ * reply: the channel's voice is in doubt until a prompt is seen starting in its own. */
+void late_voice_lost(call *c, const char *app_uuid);
+/* late.c: the voice is in doubt and that late voice set has run. */
+bool late_voice_set_ran(const call *c);
+/* late.c: a prompt started in its own voice after it: the doubt ends. */
+void late_voice_settled(call *c);
+/* late.c: whether an application plays to the caller long enough for a break to stop it. */
+bool late_app_plays(const char *app);
 /* late.c: watch for it no longer (the call ended). */
 void late_forget(call *c);
 /* late.c: a CHANNEL_EXECUTE of the call; stops the application watched for when it starts. */

@@ -22,6 +22,17 @@
 #define DEFAULT_OUT_LIMIT (8u * 1024u * 1024u)
 /* How long a command may wait for its reply (cfg.reply_timeout_ms 0): see esl_conn_deadline. */
 #define DEFAULT_REPLY_TIMEOUT_MS 30000
+/*
+ * How long the rest of a message begun may take to come, at most (less when the reply timeout
+ * is shorter). mod_event_socket.c read_packet writes each message whole from the connection's
+ * own thread: an event's Content-Length and Content-Type line, then its serialized body, with
+ * nothing in between (a reply or an api/response in one send). Once a message has begun, its
+ * bytes come as fast as TCP brings them: a long silence in the middle of one is a
+ * Content-Length longer than what was written (or a path that died), never FreeSWITCH at work.
+ * A large event on a slow path keeps bringing bytes and is never cut: the time counts from the
+ * last bytes received, not from the start of the message.
+ */
+#define MESSAGE_STALL_MS 5000
 /* Reads per readiness, so that one busy socket cannot starve the HTTP transfers. */
 #define READS_PER_TURN 16
 
@@ -666,6 +677,18 @@ void esl_conn_handle(esl_conn *c, short revents, int64_t now_ms)
         read_available(c);
 }
 
+/* How long a message begun may wait for its next bytes (MESSAGE_STALL_MS). */
+static int message_stall_ms(const esl_conn *c)
+{
+    return c->cfg.reply_timeout_ms < MESSAGE_STALL_MS ? c->cfg.reply_timeout_ms : MESSAGE_STALL_MS;
+}
+
+/* Bytes of a message begun are waiting for the rest (the framer keeps nothing else). */
+static bool message_begun(const esl_conn *c)
+{
+    return c->framer.in.len > 0;
+}
+
 int64_t esl_conn_deadline(const esl_conn *c)
 {
     switch (c->state) {
@@ -679,8 +702,11 @@ int64_t esl_conn_deadline(const esl_conn *c)
     case ST_READY:
         if (c->overflow)
             return c->now;
-        return (c->count > 0 ? c->pending[c->head].sent_at : c->last_heard) +
-               c->cfg.reply_timeout_ms;
+        int64_t at =
+            (c->count > 0 ? c->pending[c->head].sent_at : c->last_heard) + c->cfg.reply_timeout_ms;
+        if (message_begun(c) && c->last_heard + message_stall_ms(c) < at)
+            at = c->last_heard + message_stall_ms(c);
+        return at;
     case ST_STOPPED:
         break;
     }
@@ -716,6 +742,31 @@ static void probe_if_quiet(esl_conn *c, int64_t now_ms)
         log_at(c->log, LOG_WARN, "esl: cannot ask FreeSWITCH for its status (out of memory)");
 }
 
+/*
+ * A message begun has brought nothing more for message_stall_ms(): its Content-Length announced
+ * more than FreeSWITCH wrote, and what follows (replies, events) would be read as its body until
+ * the reply timeout. The rest of the stream cannot be framed again (nothing in it says where the
+ * body really ended): a new connection, the calls resumed on it as after a broken socket.
+ */
+static void drop_stalled_message(esl_conn *c, int64_t now_ms)
+{
+    /* The bytes may be in the socket already (the host itself was held up): read them first. */
+    read_available(c);
+    if (c->state != ST_READY || !message_begun(c) || now_ms - c->last_heard < message_stall_ms(c))
+        return;
+    char why[320], part[120];
+    size_t announced, pending = esl_framer_pending(&c->framer, &announced);
+    if (announced)
+        snprintf(part, sizeof(part), "%zu of the %zu bytes it announced", pending, announced);
+    else
+        snprintf(part, sizeof(part), "%zu bytes of its headers", pending);
+    snprintf(why, sizeof(why),
+             "a message from FreeSWITCH stopped after %s, nothing more for %lld ms (FreeSWITCH "
+             "writes a message whole): the connection cannot be read on",
+             part, (long long)(now_ms - c->last_heard));
+    drop(c, LOG_ERROR, why);
+}
+
 void esl_conn_tick(esl_conn *c, int64_t now_ms)
 {
     c->now = now_ms;
@@ -726,6 +777,9 @@ void esl_conn_tick(esl_conn *c, int64_t now_ms)
         drop(c, LOG_ERROR, "no answer from FreeSWITCH in time (connect, auth or subscription)");
     } else if (c->state == ST_READY && c->overflow) {
         drop_not_reading(c);
+    } else if (c->state == ST_READY && message_begun(c) &&
+               now_ms - c->last_heard >= message_stall_ms(c)) {
+        drop_stalled_message(c, now_ms);
     } else if (c->state == ST_READY && c->count == 0) {
         probe_if_quiet(c, now_ms);
     } else if (c->state == ST_READY && reply_overdue(c, now_ms)) {

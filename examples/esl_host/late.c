@@ -57,14 +57,20 @@ static void update_subscription(host *h)
         h->late_subscribed = want;
 }
 
-void late_watch(call *c, const char *app_uuid)
+void late_watch(call *c, const char *app_uuid, bool plays)
 {
     if (c->ended || !app_uuid[0])
         return;
+    /* One per call: a step's applications are written one behind the other (a voice set,
+     * the prompt, a spoken question's mark: calls.c send_step) and lost together, their
+     * replies failed in that order. The one that plays is the one to stop; those around it
+     * play nothing and are left to run anyway: a later one that plays nothing never takes
+     * the watch from it. A later step is sent only once the earlier one completed. */
+    if (c->late_app_uuid[0] && c->late_plays && !plays)
+        return;
     if (!c->late_app_uuid[0])
         c->h->late_watched++;
-    /* One per call: its applications go one at a time, so a later one replaces an earlier
-     * one only once the earlier one completed (its start was seen, or it cannot come). */
+    c->late_plays = plays;
     snprintf(c->late_app_uuid, sizeof(c->late_app_uuid), "%s", app_uuid);
     log_at(&c->h->log, LOG_DEBUG,
            "call %s: Event-UUID %s was written to the connection lost: watched for, should "
@@ -78,6 +84,54 @@ void late_forget(call *c)
     if (!c->late_app_uuid[0])
         return;
     c->late_app_uuid[0] = '\0';
+    c->late_plays = false;
+    c->h->late_watched--;
+    update_subscription(c->h);
+}
+
+/*
+ * The voice set written before a prompt ("set tts_voice=VOICE", calls.c send_step) lost with
+ * its connection. Run late, it changes the channel's voice, and the host's own set does not
+ * help a prompt it lands in front of: the two listener threads queue on the channel side by
+ * side, and the late set may come right between the host's set and its prompt. From the loss
+ * until a prompt is seen starting in its own voice after the late set ran, the voice is in
+ * doubt: CHANNEL_EXECUTE is subscribed to, and the host checks each prompt's voice as it
+ * starts (calls.c check_prompt_voice).
+ */
+void late_voice_lost(call *c, const char *app_uuid)
+{
+    if (c->ended || !app_uuid[0])
+        return;
+    if (!c->voice_doubt)
+        c->h->late_watched++;
+    c->voice_doubt = true;
+    snprintf(c->late_voice_uuid, sizeof(c->late_voice_uuid), "%s", app_uuid);
+    update_subscription(c->h);
+}
+
+/* A CHANNEL_EXECUTE or completion of the call: the late voice set ran when it is its own. */
+static void voice_ran(call *c, const char *app_uuid)
+{
+    if (!c->late_voice_uuid[0] || !app_uuid || strcmp(app_uuid, c->late_voice_uuid) != 0)
+        return;
+    c->late_voice_uuid[0] = '\0';
+    log_at(&c->h->log, LOG_INFO,
+           "call %s: a voice set sent on the connection lost ran only now (FreeSWITCH read it "
+           "late): the next prompt's voice is checked as it starts",
+           c->uuid);
+}
+
+bool late_voice_set_ran(const call *c)
+{
+    return c->voice_doubt && !c->late_voice_uuid[0];
+}
+
+void late_voice_settled(call *c)
+{
+    if (!c->voice_doubt)
+        return;
+    c->voice_doubt = false;
+    c->late_voice_uuid[0] = '\0';
     c->h->late_watched--;
     update_subscription(c->h);
 }
@@ -93,7 +147,7 @@ void late_on_connection_ready(host *h)
 }
 
 /* Applications that play to the caller (or listen) long enough for a break to reach them. */
-static bool plays(const char *app)
+bool late_app_plays(const char *app)
 {
     static const char *const playing[] = {"play_and_get_digits", "play_and_detect_speech", "speak",
                                           "playback"};
@@ -106,11 +160,12 @@ static bool plays(const char *app)
 void late_on_execute(call *c, const esl_msg *ev)
 {
     const char *app_uuid = esl_msg_event_header(ev, "Application-UUID");
+    voice_ran(c, app_uuid);
     if (!c->late_app_uuid[0] || !app_uuid || strcmp(app_uuid, c->late_app_uuid) != 0)
         return;
     const char *app = esl_msg_event_header(ev, "Application");
     app = app ? app : "?";
-    if (!plays(app)) {
+    if (!late_app_plays(app)) {
         log_at(&c->h->log, LOG_INFO,
                "call %s: %.40s sent on the connection lost ran only now (FreeSWITCH read it "
                "late); it plays nothing: left alone",
@@ -136,6 +191,7 @@ void late_on_execute(call *c, const esl_msg *ev)
 
 void late_on_complete(call *c, const char *app_uuid)
 {
+    voice_ran(c, app_uuid);
     if (c->late_app_uuid[0] && app_uuid && !strcmp(app_uuid, c->late_app_uuid))
         late_forget(c);
 }

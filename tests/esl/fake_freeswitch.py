@@ -120,6 +120,14 @@ Script (every key optional):
                     {"digits": "1", "half_close": {"after_ms": 50}},
                                                          # every connection's switch side
                                                          # ends its stream, reading goes on
+                    {"hold": true, "overlong_event": {"after_ms": 50, "extra": 100}},
+                                                         # an event whose Content-Length
+                                                         # says 100 bytes more than come
+                    {"digits": "1", "stall": {"on_next_command": true, "app": "set",
+                                              "until_voice_set_elsewhere": true}},
+                                                         # ...stopped as it reads the host's
+                                                         # next "set", back once another
+                                                         # connection set another voice
                     {"digits": "1", "stall": {"on_next_command": true, "flood": 700}},
                                                          # ...at the next command the host
                                                          # sends, 700 events of the call then
@@ -293,6 +301,7 @@ class Connection:
         self.mute = False
         self.bytes_muted = 0
         self.writing = False  # write_loop is in the middle of what it took from `out`
+        self.let_others_run = False  # yield to released listeners before the next command
 
     @property
     def subscribed(self):
@@ -455,8 +464,13 @@ class FakeSwitch:
         self.bytes_sent = 0
         self.stalls = 0
         self.half_closes = 0
+        self.overlong_sent_ms = None  # when the overlong event was written
         self.delivered = {}  # events queued to a listener, by name
         self.stall_armed = None  # (stall, call): stop at the next command read
+        self.stalled = []        # the connections the last stall stopped
+        # (stalled set's argument): the stalled listeners come back right after another
+        # connection's "set tts_voice" of another voice (stall "until_voice_set_elsewhere")
+        self.release_on_voice = None
         self.flooded = 0
         self.started = False
         self.calls_left = len(self.calls)
@@ -633,7 +647,8 @@ class FakeSwitch:
         for handle in handles:
             handle.cancel()
         call.inputs.insert(0, {k: v for k, v in step.items()
-                               if k in ("keys", "digits", "after_ms", "gap_ms")})
+                               if k in ("keys", "digits", "after_ms", "gap_ms", "speech",
+                                        "confidence", "result")})
 
     def key_arrives(self, call, key, question=None):
         if question is not None:
@@ -675,6 +690,10 @@ class FakeSwitch:
                                      question=ex)
             if ex is not None:
                 call.unanswered[id(ex)] = (step, handles)
+        elif ex is not None and ("speech" in step or "result" in step):
+            # Words said once the prompt has played a moment: a question stopped before then
+            # is not answered, its words go to the next one.
+            call.unanswered[id(ex)] = (step, [])
         for late in step.get("then", []):
             # Keys typed later, whatever the host is doing by then.
             self.type_keys(call, late["keys"], late.get("after_ms", 0), late.get("gap_ms", 2))
@@ -694,6 +713,10 @@ class FakeSwitch:
         if step.get("half_close"):
             asyncio.get_running_loop().call_later(step["half_close"].get("after_ms", 0) / 1000.0,
                                                   self.half_close)
+        if step.get("overlong_event"):
+            o = step["overlong_event"]
+            asyncio.get_running_loop().call_later(o.get("after_ms", 0) / 1000.0,
+                                                  self.overlong_event, call, o.get("extra", 100))
         if step.get("flood"):
             self.spawn(call, self.flood(call, step["flood"]))
         return step
@@ -712,6 +735,7 @@ class FakeSwitch:
         direction only. listener_run does not check its sends (switch_socket_send's
         status is ignored in read_packet and api_exec), so the commands keep running."""
         stalled = [c for c in self.connections if not c.closed]
+        self.stalled = stalled
         for conn in stalled:
             if mode == "write":
                 conn.mute = True
@@ -725,6 +749,24 @@ class FakeSwitch:
                     conn.running.set()
                     conn.wake.set()
             asyncio.get_running_loop().call_later(for_ms / 1000.0, resume)
+
+    def overlong_event(self, call, extra):
+        """One event of the call whose outer Content-Length says `extra` bytes more than
+        what follows, then nothing more while the call waits. mod_event_socket.c read_packet
+        writes the Content-Length line and the serialized event back to back, from one
+        thread, and never such a message: this is the broken stream a reader must not wait
+        on for ever (the length of what really came is what esl_recv_event would need)."""
+        extra_headers = {"Application": "set", "Application-Data": "overlong=1",
+                         "Application-Response": "_none_",
+                         "Application-UUID": str(uuidlib.uuid4())}
+        headers, message = self.event_message(call, "CHANNEL_EXECUTE_COMPLETE", extra_headers)
+        head, _, event = message.partition(b"\n")
+        length = int(head.split(b":")[1])
+        message = b"Content-Length: %d\n" % (length + extra) + event
+        for conn in self.connections:
+            if conn.wants("CHANNEL_EXECUTE_COMPLETE", headers):
+                conn.queue_event(message)
+                self.overlong_sent_ms = self.now_ms()
 
     def half_close(self):
         """Every connection open now is half-closed by the switch's side: what is queued
@@ -1136,6 +1178,8 @@ class FakeSwitch:
                 await self.drop_before_completion(step)
                 return "DONE"
             call.keys_eaten.append(key)
+        if ex is not None:
+            call.unanswered.pop(id(ex), None)  # the words are said
         if result is None:
             # The caller said nothing: the recogniser's no-input-timeout ends it.
             result = self.recognition_without_result(2)
@@ -1447,6 +1491,24 @@ class FakeSwitch:
                               "t": self.now_ms()})
         conn.reply("+OK")
         self.execute(call, app, arg or "", event_uuid, locked)
+        self.release_on_other_voice(conn, app, arg or "")
+
+    def release_on_other_voice(self, conn, app, arg):
+        """Stall "until_voice_set_elsewhere": the listener stopped as it read a "set
+        tts_voice=A" comes back the moment another connection has queued a "set
+        tts_voice=B" on a channel, and queues its own set right behind it, before that
+        connection's next message (each listener thread queues what it reads:
+        mod_event_socket.c parse_command, switch_core_session_queue_private_event). The
+        worst moment for a voice set late: between another voice's set and its prompt."""
+        held = self.release_on_voice
+        if held is None or conn in self.stalled or app != "set" or \
+                not arg.startswith("tts_voice=") or arg == held:
+            return
+        self.release_on_voice = None
+        for other in self.stalled:
+            other.running.set()
+            other.wake.set()
+        conn.let_others_run = True
 
     # -- connections ---------------------------------------------------------
 
@@ -1487,11 +1549,20 @@ class FakeSwitch:
                         stall, call = self.stall_armed
                         self.stall_armed = None
                         self.stall(stall.get("for_ms"))
+                        if stall.get("until_voice_set_elsewhere"):
+                            self.release_on_voice = body.decode("utf-8", "replace") or \
+                                header(headers, "execute-app-arg") or ""
                         if stall.get("flood"):
                             # Events of the call go on while the listener is stopped.
                             self.spawn(call, self.flood(call, stall["flood"]))
                     await conn.running.wait()
                     await self.command(conn, line, headers, body)
+                    if conn.let_others_run:
+                        # The listeners just released read and run what they hold before
+                        # this one reads its next command: the threads race in FreeSWITCH,
+                        # and this is the order that wins it for them.
+                        conn.let_others_run = False
+                        await asyncio.sleep(0.01)
                     if conn.ended:
                         break
         except (ConnectionError, OSError):
@@ -1521,6 +1592,7 @@ class FakeSwitch:
             "auth_failures": self.auth_failures,
             "bytes_sent": self.bytes_sent,
             "stalls": self.stalls,
+            "overlong_sent_ms": self.overlong_sent_ms,
             "half_closes": self.half_closes,
             "delivered": self.delivered,
             "bytes_muted": sum(c.bytes_muted for c in self.connections),

@@ -24,7 +24,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_esl_host as base  # noqa: E402
-from test_esl_host import Harness, call_uuid, prompt_of, scrape, seed_login_inputs  # noqa: E402
+from test_esl_host import (OTP, Harness, call_uuid, prompt_of, scrape,  # noqa: E402
+                           seed_login_inputs)
 
 LIST_PROMPT = "Vous avez 3 rendez-vous à venir."
 
@@ -246,6 +247,39 @@ class BackpressureTest(unittest.TestCase):
         # The code went to a question the host asked, not to the late one.
         self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
 
+    def test_spoken_question_read_late_is_stopped_as_it_starts(self):
+        """The same with a recogniser and voices per language: the phone number's question
+        (play_and_detect_speech) goes with its voice set before it and its mark
+        ("set ivrsm_speech_done=ID") after it, all three lost with the connection. The one
+        watched for is the question, the one that plays: the old thread's voice set and mark
+        run, the question is stopped as it starts. (The mark, written last, used to take
+        the watch: the late question then played to its end to a caller who was answering
+        the same question on the new connection.)"""
+        uuid = call_uuid(347)
+        phone = ("zéro six quatre-vingt-dix-huit soixante-seize cinquante-quatre "
+                 "trente-huit")
+        inputs = [{"digits": "1", "stall": {"on_next_command": True,
+                                            "app": "play_and_detect_speech", "for_ms": 2500}},
+                  {"hold": True, "for_ms": 3000},
+                  {"speech": phone, "confidence": 0.9, "after_ms": 50},
+                  {"digits": OTP}, {"digits": "1"}, {"digits": "1"}]
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                       host_args=["--esl-reply-timeout-ms", "1000", "--asr-engine", "unimrcp",
+                                  "--tts-voice", "fr-FR=bernard,kal"])
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        second = connections[1]["opened_ms"]
+        late = [e for e in h.executes(uuid) if e["connection"] == 1 and e.get("started", 0) > second]
+        self.assertEqual([e["app"] for e in late], ["play_and_detect_speech", "set"], h.host_log)
+        self.assertIn("broken_ms", late[0])
+        self.assertLess(late[0]["broken_ms"] - late[0]["started"], 500)
+        self.assertTrue(late[1]["arg"].startswith("ivrsm_speech_done="), late[1])
+        self.assertIn("call %s: play_and_detect_speech sent on the connection lost started only "
+                      "now" % uuid, h.host_log)
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)),
+                        h.host_log)
+
     def test_every_prompt_carries_its_voice_whatever_ran_late(self):
         """Voices per language (--tts-voice), the language switched from French to English and
         back. The listener stops as it reads the "set tts_voice=slt" of the English question
@@ -295,6 +329,76 @@ class BackpressureTest(unittest.TestCase):
                 self.assertEqual((ran[i - 1]["app"], ran[i - 1]["arg"]),
                                  ("set", "tts_voice=" + e["voice"]), prompt_of(e))
         self.assertIn("Au revoir.", [prompt_of(e) for e in heard])
+
+    def test_voice_set_late_between_a_set_and_its_prompt_is_not_heard(self):
+        """The listener stops as it reads the "set tts_voice=slt" of the English question and
+        comes back at the worst moment: right after the new connection queued the "set
+        tts_voice=bernard" of the first French question, before its prompt (two listener
+        threads queue on one channel side by side: mod_event_socket.c parse_command). Its late
+        set runs between the two, and the French prompt starts in the English voice. The host
+        sees it in the prompt's CHANNEL_EXECUTE (the channel's variables as the application
+        starts: switch_core_session_exec), stops it at once and sends the step again: no prompt
+        plays to its end in another voice, and the caller answers the French question asked in
+        French. When the host only wrote its set right before each prompt, "Première
+        question ?" was spoken in the English voice."""
+        uuid = call_uuid(346)
+        voices = {"fr": "bernard", "en": "slt"}
+        inputs = [{"digits": "9", "stall": {"on_next_command": True, "app": "set",
+                                            "until_voice_set_elsewhere": True}},
+                  {"digits": "8"},
+                  {"digits": "1", "after_ms": 50},
+                  {"digits": "1"}]
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]},
+                       machine=base.HERE / "voice_switch_machine.yaml", backend=False,
+                       host_args=["--esl-reply-timeout-ms", "1000",
+                                  "--tts-voice", "fr-FR=bernard,en-US=slt,kal"])
+        self.finish(h, timeout=40)
+        self.assertEqual(len(h.report["connections"]), 2, h.host_log)
+        executes = h.executes(uuid)
+        ran = sorted((e for e in executes if "started" in e), key=lambda e: e["started"])
+        late = [i for i, e in enumerate(ran) if e["connection"] == 1 and e["app"] == "set"
+                and e["arg"] == "tts_voice=slt"]
+        self.assertEqual(len(late), 1, h.host_log)
+        # The late set ran right behind the host's own French voice.
+        self.assertEqual((ran[late[0] - 1]["connection"], ran[late[0] - 1]["arg"]),
+                         (2, "tts_voice=bernard"))
+        french = ("Bonjour", "Pour le français", "Première", "Deuxième", "Au revoir")
+        heard = [e for e in executes if e["app"] in base.ASKS + ("speak",) and "voice" in e
+                 and "broken_ms" not in e]
+        for e in heard:
+            language = "fr" if prompt_of(e).startswith(french) else "en"
+            self.assertEqual(e["voice"], voices[language], (prompt_of(e), e["connection"]))
+        stopped = [e for e in executes if e["app"] in base.ASKS and "broken_ms" in e
+                   and prompt_of(e) == "Première question ?"]
+        self.assertEqual([e["voice"] for e in stopped], ["slt"], h.host_log)
+        self.assertIn("call %s: its prompt started in voice 'slt', not 'bernard'" % uuid,
+                      h.host_log)
+        self.assertEqual([prompt_of(e) for e in heard if e["connection"] == 2],
+                         ["For French, press 8.", "Première question ?", "Deuxième question ?",
+                          "Au revoir."])
+
+    def test_event_longer_than_its_bytes_is_found_out_without_a_reply_timeout(self):
+        """An event whose Content-Length says 100 bytes more than FreeSWITCH wrote, while the
+        caller is silent at the code's question: nothing else comes, and the reply timeout
+        (30 s by default) has nothing to time. mod_event_socket.c read_packet writes each
+        message whole, so the host takes 5 s without the rest of a message begun as a broken
+        stream: a new connection, the question asked again on it, the call goes on. (The host
+        used to wait for the body until a reply timed out, if one ever did.)"""
+        uuid = call_uuid(348)
+        inputs = seed_login_inputs()
+        inputs.insert(2, {"hold": True, "overlong_event": {"after_ms": 50, "extra": 100}})
+        h = self.start({"calls": [{"uuid": uuid, "inputs": inputs}]})
+        self.finish(h, timeout=40)
+        connections = h.report["connections"]
+        self.assertEqual(len(connections), 2, h.host_log)
+        waited = connections[1]["opened_ms"] - h.report["overlong_sent_ms"]
+        self.assertGreaterEqual(waited, 4900, h.host_log)
+        self.assertLess(waited, 9000, h.host_log)
+        self.assertRegex(h.host_log, r"esl: a message from FreeSWITCH stopped after [0-9]+ of the "
+                         r"[0-9]+ bytes it announced, nothing more for 5[0-9]{3} ms")
+        self.assertNotIn("FreeSWITCH has not answered", h.host_log)
+        self.assertIn("call %s: resumed in ivr.auth.verify_otp" % uuid, h.host_log)
+        self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)))
 
     def run_cut_switch(self, cut, host_args=()):
         """Two calls wait at the phone question, their callers silent (the question runs on

@@ -1684,6 +1684,78 @@ START_TEST(quiet_connection_is_probed)
 }
 END_TEST
 
+/* Write `len` bytes as FreeSWITCH's side and have the host read them at `now` (ms). */
+static void arrive_at(esl_conn *c, int fs, const char *bytes, size_t len, int64_t now)
+{
+    ck_assert_int_eq(write(fs, bytes, len), (ssize_t)len);
+    struct pollfd p = {.fd = esl_conn_fd(c), .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    esl_conn_handle(c, p.revents, now);
+}
+
+/*
+ * mod_event_socket.c read_packet writes each message whole (an event's Content-Length and
+ * Content-Type line, then its body, back to back): a message that stops coming in its middle
+ * has a Content-Length longer than what was written. With the default 30 s reply timeout, the
+ * host drops such a connection 5 s after the last bytes, whether the body or the headers
+ * stopped, without waiting for a reply to time out; a large event whose bytes keep coming, a
+ * few every 4 s over 40 s, is read whole and the connection kept.
+ */
+START_TEST(stalled_message_drops_the_connection_slow_one_does_not)
+{
+    logger lg;
+    lg.level = LOG_ERROR;
+    lg.out = tmpfile();
+    FILE *log = lg.out;
+    const char *cut[] = {"Content-Type: api/response\nContent-Length: 50\n\nhalf",
+                         "Content-Type: api/resp"};
+    const char *said[] = {"a message from FreeSWITCH stopped after 51 of the 97 bytes it "
+                          "announced, nothing more for 5000 ms",
+                          "a message from FreeSWITCH stopped after 22 bytes of its headers, "
+                          "nothing more for 5000 ms"};
+    for (int i = 0; i < 2; i++) {
+        conn_seen seen = {0};
+        int fs = ready_connection(&seen, &lg); /* ready at 0 */
+        arrive_at(seen.conn, fs, cut[i], strlen(cut[i]), 100);
+        ck_assert_int_eq(esl_conn_deadline(seen.conn), 5100);
+        esl_conn_tick(seen.conn, 5099);
+        ck_assert(esl_conn_ready(seen.conn));
+        esl_conn_tick(seen.conn, 5100);
+        ck_assert(seen.lost);
+        ck_assert_msg(log_holds(log, said[i]), "%s", said[i]);
+        esl_conn_free(seen.conn);
+        close(fs);
+    }
+
+    conn_seen seen = {0};
+    int fs = ready_connection(&seen, &lg);
+    strbuf headers = {0};
+    sb_puts(&headers, "Event-Name: CHANNEL_EXECUTE_COMPLETE\nUnique-ID: 3f2a-00-1\n"
+                      "variable_big: ");
+    for (int i = 0; i < 20000; i++)
+        sb_puts(&headers, "abcdefghij");
+    sb_puts(&headers, "\n");
+    char *ev = event_message(headers.data, NULL);
+    size_t len = strlen(ev), part = len / 10 + 1;
+    int64_t now = 0;
+    for (size_t at = 0; at < len; at += part) {
+        now += 4000;
+        esl_conn_tick(seen.conn, now);
+        ck_assert(esl_conn_ready(seen.conn));
+        arrive_at(seen.conn, fs, ev + at, at + part < len ? part : len - at, now);
+    }
+    ck_assert_int_eq(seen.dispatched, 1);
+    ck_assert(!seen.lost);
+    esl_conn_tick(seen.conn, now + 5000);
+    ck_assert(esl_conn_ready(seen.conn)); /* nothing begun: only the quiet probe's clock runs */
+    free(ev);
+    sb_free(&headers);
+    esl_conn_free(seen.conn);
+    close(fs);
+    fclose(log);
+}
+END_TEST
+
 static Suite *esl_parts_suite(void)
 {
     Suite *s = suite_create("esl_parts");
@@ -1707,6 +1779,7 @@ static Suite *esl_parts_suite(void)
     tcase_add_test(t, unanswered_command_drops_the_connection);
     tcase_add_test(t, reply_waiting_in_the_socket_is_not_a_timeout);
     tcase_add_test(t, quiet_connection_is_probed);
+    tcase_add_test(t, stalled_message_drops_the_connection_slow_one_does_not);
     tcase_add_test(t, acting_command_waits_for_earlier_replies);
     tcase_set_timeout(t, 60); /* sockets: a loaded machine's scheduling, not work */
     suite_add_tcase(s, t);
