@@ -574,10 +574,10 @@ int app_build_set_voice(const char *voice, app_step *out)
     return step_set(out, "set", &arg);
 }
 
-int app_build_speech_done(uint64_t id, app_step *out)
+int app_build_speech_done(const char *question_uuid, app_step *out)
 {
     strbuf arg = {0};
-    sb_printf(&arg, "%s=%llu", APP_SPEECH_DONE_VAR, (unsigned long long)id);
+    sb_printf(&arg, "%s=%s", APP_SPEECH_DONE_VAR, question_uuid);
     return step_set(out, "set", &arg);
 }
 

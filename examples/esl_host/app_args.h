@@ -7,7 +7,7 @@
  *            or, when speech is accepted and a recogniser is configured,
  *            play_and_detect_speech say:TEXT detect:ENGINE
  *                                   {no-input-timeout=T,speech-language=LANG}GRAMMAR
- *            then "set ivrsm_speech_done=ID" (app_build_speech_done)
+ *            then "set ivrsm_speech_done=UUID" (app_build_speech_done)
  *            right after "set tts_voice=VOICE" when the host has voices per language
  *   say      speak ENGINE|VOICE|TEXT   (playback PATH for a "file:PATH" text), with
  *            the voice of the command's language
@@ -78,7 +78,7 @@ typedef struct app_config {
  *   voice      the tts_voice its 'say:' prompt is spoken with: "set tts_voice=VOICE" goes
  *              right before it (NULL: the channel's voice, set once per call, is the only
  *              one). Not owned: a configuration string.
- *   mark_done  a spoken question: "set ivrsm_speech_done=ID" goes right after it, so the
+ *   mark_done  a spoken question: "set ivrsm_speech_done=UUID" goes right after it, so the
  *              channel tells whether this question ended (resume.c).
  */
 typedef struct app_step {
@@ -206,14 +206,18 @@ const char *app_asr_language_for(const app_config *cfg, const char *language);
 int app_build_set_voice(const char *voice, app_step *out);
 
 /*
- * "set ivrsm_speech_done=ID", sent right after the spoken question ID: FreeSWITCH runs it as
- * that question returns (one queue, in order, under event-lock), and play_and_detect_speech
- * has no variable of its own per question (mod_dptools.c play_and_detect_speech_function
- * clears detect_speech_result as it starts and sets it as it ends, whatever the question).
- * With the variable equal to ID, detect_speech_result is that question's result.
+ * "set ivrsm_speech_done=UUID", sent right after the spoken question whose sendmsg had the
+ * Event-UUID UUID: FreeSWITCH runs it as that question returns (one queue, in order, under
+ * event-lock), and play_and_detect_speech has no variable of its own per question
+ * (mod_dptools.c play_and_detect_speech_function clears detect_speech_result as it starts and
+ * sets it as it ends, whatever the question). With the variable equal to UUID, that sending
+ * of the question ended and detect_speech_result is its result. The Event-UUID, not the
+ * command's id: the same question sent again (after a reconnection, or stopped for its voice)
+ * must not be taken as ended by the mark of a sending that was stopped (uuid_break without
+ * "all" leaves the mark queued behind it).
  */
 #define APP_SPEECH_DONE_VAR "ivrsm_speech_done"
-int app_build_speech_done(uint64_t id, app_step *out);
+int app_build_speech_done(const char *question_uuid, app_step *out);
 
 /*
  * What a say command (or a handoff's words) plays: `playback` of its parts

@@ -446,7 +446,7 @@ static int send_step(call *c, const app_step *step)
     if (step->mark_done) {
         /* Without it (memory ran out) a lost completion is only asked again (resume.c). */
         app_step done = {0};
-        if (app_build_speech_done(c->inflight_id, &done) == 0)
+        if (app_build_speech_done(c->app_uuid, &done) == 0)
             send_app(c, &done, other_uuid, sizeof(other_uuid));
         app_step_clear(&done);
     }

@@ -19,11 +19,11 @@
  *      one piece). play_and_detect_speech has one result variable for every question
  *      (mod_dptools.c play_and_detect_speech_function: detect_speech_result cleared as it
  *      starts, set as it ends), so the host follows each spoken question with
- *      "set ivrsm_speech_done=ID" in the same queue (calls.c send_step): with that
- *      variable equal to the question's ID, the question ended and detect_speech_result is
- *      its result, fed as its completion would have been (no variable there: no input, as
- *      FreeSWITCH means by it, see speech_done_here). Anything else (the question runs on,
- *      or never ran) goes on to the next steps;
+ *      "set ivrsm_speech_done=UUID" in the same queue (calls.c send_step): with that
+ *      variable equal to the Event-UUID of the question's sending in flight, that sending
+ *      ended and detect_speech_result is its result, fed as its completion would have been
+ *      (no variable there: no input, as FreeSWITCH means by it, see speech_done_here).
+ *      Anything else (the question runs on, or never ran) goes on to the next steps;
  *   3. api uuid_break UUID all: stop what runs and flush what is queued;
  *   4. with --snapshot-dir, the session is rebuilt from its snapshot (taken
  *      after the last event); the commands it queued before the one in
@@ -46,7 +46,8 @@
 typedef struct resume_ctx {
     host *h;
     char uuid[65];
-    uint64_t inflight_id; /* uuid_getvar: the question asked about */
+    uint64_t inflight_id;  /* uuid_getvar: the question asked about */
+    char question_uuid[40]; /* uuid_dump: the Event-UUID of the spoken question sent */
 } resume_ctx;
 
 static void ignore_reply(void *user, const esl_reply *r)
@@ -137,7 +138,7 @@ static bool ask_may_have_ended(const call *c)
 }
 
 /*
- * The spoken question's mark (app_build_speech_done) is the one in flight: it ended, and
+ * The spoken question's mark (app_build_speech_done) names the sending in flight: it ended, and
  * detect_speech_result is its result, whatever it holds. mod_dptools.c
  * play_and_detect_speech_function clears the variable as it starts and sets it again only to a
  * result that is not empty (switch_ivr_play_and_detect_speech returned one); an empty value is
@@ -148,12 +149,10 @@ static bool ask_may_have_ended(const call *c)
  * Application-Response lost with the completion: no input as well, and the next spoken
  * question meets the error again, with its completion.
  */
-static bool speech_done_here(const esl_msg *dump, uint64_t id)
+static bool speech_done_here(const esl_msg *dump, const char *question_uuid)
 {
-    char want[24];
-    snprintf(want, sizeof(want), "%llu", (unsigned long long)id);
     const char *done = esl_msg_event_header(dump, "variable_" APP_SPEECH_DONE_VAR);
-    return done && !strcmp(done, want);
+    return question_uuid[0] && done && !strcmp(done, question_uuid);
 }
 
 /* The call a reply to the question in flight's check is for, when it still waits on that
@@ -174,12 +173,12 @@ static void on_dump_reply(void *user, const esl_reply *r)
     call *c = call_awaiting_check(ctx, r);
     if (c) {
         esl_msg *dump = r->ok && r->text ? call_dump_as_event(r->text) : NULL;
-        if (dump && speech_done_here(dump, ctx->inflight_id)) {
+        if (dump && speech_done_here(dump, ctx->question_uuid)) {
             log_at(&c->h->log, LOG_INFO,
                    "call %s: the answer to the spoken question in flight was on the channel "
-                   "(detect_speech_result, %s=%llu): its completion was lost with the "
+                   "(detect_speech_result, %s=%s): its completion was lost with the "
                    "connection",
-                   c->uuid, APP_SPEECH_DONE_VAR, (unsigned long long)ctx->inflight_id);
+                   c->uuid, APP_SPEECH_DONE_VAR, ctx->question_uuid);
             call_send_setup(c);
             call_speech_recovered(c, dump);
             call_pump(c);
@@ -226,6 +225,7 @@ static void continue_resume(call *c)
             ctx->h = h;
             ctx->inflight_id = c->inflight_id;
             snprintf(ctx->uuid, sizeof(ctx->uuid), "%s", c->uuid);
+            snprintf(ctx->question_uuid, sizeof(ctx->question_uuid), "%s", c->app_uuid);
         }
         int built = !ctx ? -1
                     : c->ask_speech ? esl_build_uuid_api(&msg, "uuid_dump", c->uuid, NULL)

@@ -250,7 +250,7 @@ class BackpressureTest(unittest.TestCase):
     def test_spoken_question_read_late_is_stopped_as_it_starts(self):
         """The same with a recogniser and voices per language: the phone number's question
         (play_and_detect_speech) goes with its voice set before it and its mark
-        ("set ivrsm_speech_done=ID") after it, all three lost with the connection. The one
+        ("set ivrsm_speech_done=UUID") after it, all three lost with the connection. The one
         watched for is the question, the one that plays: the old thread's voice set and mark
         run, the question is stopped as it starts. (The mark, written last, used to take
         the watch: the late question then played to its end to a caller who was answering
@@ -274,7 +274,7 @@ class BackpressureTest(unittest.TestCase):
         self.assertEqual([e["app"] for e in late], ["play_and_detect_speech", "set"], h.host_log)
         self.assertIn("broken_ms", late[0])
         self.assertLess(late[0]["broken_ms"] - late[0]["started"], 500)
-        self.assertTrue(late[1]["arg"].startswith("ivrsm_speech_done="), late[1])
+        self.assertEqual(late[1]["arg"], "ivrsm_speech_done=" + late[0]["event_uuid"])
         self.assertIn("call %s: play_and_detect_speech sent on the connection lost started only "
                       "now" % uuid, h.host_log)
         self.assertTrue(any(LIST_PROMPT in prompt_of(a) for a in h.asks(uuid)),

@@ -565,8 +565,8 @@ class EslHostTest(unittest.TestCase):
                          ["multiset", "flush_dtmf", "play_and_detect_speech", "set", "speak",
                           "hangup"])
         ask, mark, say = executes[2], executes[3], executes[4]
-        # The spoken question's mark: its command's id, nothing of the text.
-        self.assertRegex(mark["arg"], r"^ivrsm_speech_done=[0-9]+$")
+        # The spoken question's mark: its sendmsg's Event-UUID, nothing of the text.
+        self.assertEqual(mark["arg"], "ivrsm_speech_done=" + ask["event_uuid"])
         # One "detect:" only (play_and_detect_speech splits there), no line break anywhere.
         self.assertEqual(ask["arg"].count("detect:"), 1)
         self.assertTrue(ask["arg"].endswith(" detect:unimrcp {no-input-timeout=5000,speech-language=fr-FR}builtin:speech/transcribe"),
@@ -1523,8 +1523,8 @@ class LanguagesTest(unittest.TestCase):
     def test_spoken_answer_as_the_connection_drops(self):
         """The switch stops writing as a spoken question ends: its result is in
         detect_speech_result but its CHANNEL_EXECUTE_COMPLETE is lost with the connection.
-        The host follows each spoken question with "set ivrsm_speech_done=ID" in the
-        channel's queue, reads the channel's data once reconnected (uuid_dump) and, that
+        The host follows each spoken question with "set ivrsm_speech_done=UUID" (its
+        Event-UUID) in the channel's queue, reads the channel's data once reconnected (uuid_dump) and, that
         variable naming the question in flight, feeds its result: words, a key that ended
         it, or the recogniser's silence (Completion-Cause: 002); the caller is not asked
         again. A question the switch never read (its listener stuck) leaves the previous
@@ -1577,7 +1577,7 @@ class LanguagesTest(unittest.TestCase):
                 continue
             self.assertRegex(h.host_log, r"call %s: the answer to the spoken question in "
                              r"flight was on the channel \(detect_speech_result, "
-                             r"ivrsm_speech_done=[0-9]+\): its completion was lost with the "
+                             r"ivrsm_speech_done=[0-9a-f-]{36}\): its completion was lost with the "
                              r"connection" % uuid)
             self.assertNotIn("call %s: resumed" % uuid, h.host_log)
             if uuid in (silent, silent_sphinx, silent_nothing):
