@@ -47,16 +47,19 @@ static const char *const caller_tags[] = {"fr", "en", "de", "es"};
  * The sets, each a directory of one file per language: the first set, a second written after
  * the first was heard (tests/callers/heldout/) and a third after the second
  * (tests/callers/third/, and its part heard only once its rules were written,
- * tests/callers/third_sealed/), so that their figures say how callers no rule was written
- * from are heard; and the cases of rules (tests/callers/rules/), each of which must be heard as written.
- * Each holds at least `min_lines` utterances per language.
+ * tests/callers/third_sealed/) and a fourth after the third (tests/callers/fourth/ and
+ * tests/callers/fourth_sealed/, its part heard only once its rules were written), so that
+ * their figures say how callers no rule was written from are heard; and the cases of rules
+ * (tests/callers/rules/), each of which must be heard as written. Each holds at least `min_lines`
+ * utterances per language.
  */
 static const struct caller_set {
     const char *dir;
     int min_lines;
-} caller_sets[] = {
-    {"tests/callers", 40},       {"tests/callers/heldout", 30}, {"tests/callers/third", 30},
-    {"tests/callers/third_sealed", 14}, {"tests/callers/rules", 18}};
+} caller_sets[] = {{"tests/callers", 40},        {"tests/callers/heldout", 30},
+                   {"tests/callers/third", 30},  {"tests/callers/third_sealed", 14},
+                   {"tests/callers/fourth", 30}, {"tests/callers/fourth_sealed", 14},
+                   {"tests/callers/rules", 18}};
 #define SET_COUNT (sizeof caller_sets / sizeof caller_sets[0])
 
 static const char *source_root(void)
