@@ -95,6 +95,73 @@ const char *ivrsm_locale_place_phrase(const ivrsm_locale *loc, size_t i, int *pl
     return NULL;
 }
 
+/* How many bytes a verb of change_verbs may have past its entry: "verschieb" + "ungen". */
+#define CHANGE_ENDING_MAX 5
+
+unsigned ivrsm_locale_change_kind(const ivrsm_locale *loc, const char *word, size_t len)
+{
+    unsigned kinds = 0;
+    for (const struct ivrsm_phrase_value *v = loc ? loc->change_verbs : NULL; v && v->text; v++) {
+        if (len == 0 || v->text[0] != word[0])
+            continue;
+        const size_t n = strlen(v->text);
+        if (n <= len && len - n <= CHANGE_ENDING_MAX && memcmp(v->text, word, n) == 0)
+            kinds |= (unsigned)v->value;
+    }
+    return kinds;
+}
+
+static bool word_in(const char *const *list, const char *word, size_t len)
+{
+    for (; list && *list; list++)
+        if (len > 0 && (*list)[0] == word[0] && strlen(*list) == len &&
+            memcmp(*list, word, len) == 0)
+            return true;
+    return false;
+}
+
+bool ivrsm_locale_is_possessive(const ivrsm_locale *loc, const char *word, size_t len)
+{
+    return loc && word_in(loc->possessives, word, len);
+}
+
+bool ivrsm_locale_is_new_word(const ivrsm_locale *loc, const char *word, size_t len)
+{
+    return loc && word_in(loc->new_words, word, len);
+}
+
+bool ivrsm_locale_reports_change(const ivrsm_locale *loc, const char *word, size_t len)
+{
+    return loc && word_in(loc->change_reported, word, len);
+}
+
+unsigned ivrsm_locale_phrase_change(const ivrsm_locale *loc, const char *phrase, size_t len)
+{
+    unsigned bits = 0;
+    if (!loc || (!loc->change_verbs && !loc->new_words && !loc->possessives))
+        return 0;
+    for (size_t at = 0; at < len;) {
+        size_t end = at;
+        while (end < len && phrase[end] != ' ')
+            end++;
+        bits |= ivrsm_locale_change_kind(loc, phrase + at, end - at);
+        if (word_in(loc->new_words, phrase + at, end - at))
+            bits |= IVRSM_PHRASE_ASKS_NEW;
+        if (word_in(loc->possessives, phrase + at, end - at))
+            bits |= IVRSM_PHRASE_OWN;
+        at = end + 1;
+    }
+    return bits;
+}
+
+const char *ivrsm_locale_possessive(const ivrsm_locale *loc, size_t i)
+{
+    for (size_t k = 0; loc && loc->possessives && loc->possessives[k]; k++)
+        if (k == i)
+            return loc->possessives[k];
+    return NULL;
+}
+
 /* The language part of a tag: "en" of "en-AU", compared case-insensitively. */
 static int same_language(const char *a, const char *b)
 {

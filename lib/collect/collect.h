@@ -64,6 +64,35 @@ int ivrsm_locale_place_ordinal(const ivrsm_locale *loc, const char *word, size_t
  * IVRSM_POSITION_BEFORE_LAST, IVRSM_POSITION_MIDDLE); NULL past the last. */
 const char *ivrsm_locale_place_phrase(const ivrsm_locale *loc, size_t i, int *place);
 
+/* The kinds of change of a locale's change_verbs (locale_tables.h), a bit each: moving to
+ * another time, cancelling, changing otherwise. */
+#define IVRSM_CHANGE_MOVE 1
+#define IVRSM_CHANGE_CANCEL 2
+#define IVRSM_CHANGE_ALTER 4
+
+/* The kinds of change (IVRSM_CHANGE_MOVE, _CANCEL, _ALTER) the normalised
+ * word[0..len) is a verb of: a word starting with an entry of change_verbs and at most
+ * CHANGE_ENDING_MAX bytes longer ("verlegen", "verlegt" of "verleg"), 0 for any other. */
+unsigned ivrsm_locale_change_kind(const ivrsm_locale *loc, const char *word, size_t len);
+
+/* Whether the normalised word[0..len) is one of the locale's possessives ("my", "meinen") or
+ * of its new_words ("new", "neuen", "pedir"). */
+bool ivrsm_locale_is_possessive(const ivrsm_locale *loc, const char *word, size_t len);
+bool ivrsm_locale_is_new_word(const ivrsm_locale *loc, const char *word, size_t len);
+/* Whether the normalised word[0..len) reports the verb of change after it done
+ * (change_reported: "was", "ete", "wurde", "fue"). */
+bool ivrsm_locale_reports_change(const ivrsm_locale *loc, const char *word, size_t len);
+
+/* What a normalised phrase says of change: the kinds of its verbs (IVRSM_CHANGE_*), and
+ * IVRSM_PHRASE_ASKS_NEW when it holds one of new_words ("neuer Termin"), IVRSM_PHRASE_OWN when
+ * it holds a possessive ("my appointment"). */
+#define IVRSM_PHRASE_ASKS_NEW 0x10
+#define IVRSM_PHRASE_OWN 0x20
+unsigned ivrsm_locale_phrase_change(const ivrsm_locale *loc, const char *phrase, size_t len);
+
+/* Possessive i of the locale, normalised; NULL past the last. */
+const char *ivrsm_locale_possessive(const ivrsm_locale *loc, size_t i);
+
 /*
  * Whether text[0..len) (speech, normalised or not) is a key said instead of pressed, and
  * which: a number in digits or in words ("2", "two", "deux"), with only the locale's key

@@ -282,6 +282,16 @@ static const char *const de_negative_answers[] = {"nein",
                                                   "nichts besonderes",
                                                   "nichts bestimmtes",
                                                   "keine nachricht",
+                                                  "das war es",
+                                                  "das waere alles",
+                                                  "alles klar",
+                                                  "lieber nicht",
+                                                  "doch lieber nicht",
+                                                  "doch nicht",
+                                                  "besser nicht",
+                                                  "eher nicht",
+                                                  "passt so",
+                                                  "ist gut",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const de_key_words[] = {"option",  "taste", "die",     "nummer",   "wahl",
@@ -314,6 +324,24 @@ static const struct ivrsm_phrase_value de_position_relative[] = {
     DE_POSITION("mittler", IVRSM_POSITION_MIDDLE),
     {"in der mitte", IVRSM_POSITION_MIDDLE},
     {NULL, 0}};
+
+/* The caller's own thing against a new one, and the verbs that change what exists
+ * (locale_tables.h): "mein Termin" is no booking; "auf Freitag verlegen" is moving it. */
+static const char *const de_possessives[] = {"mein",   "meine",  "meinen", "meinem",
+                                             "meiner", "meines", NULL};
+static const char *const de_new_words[] = {"neu",         "neue",      "neuen", "neuer",  "neues",
+                                           "ein",         "einen",     "eine",  "buchen", "machen",
+                                           "vereinbaren", "ausmachen", NULL};
+static const char *const de_change_reported[] = {"wurde", "wurden", "worden",  "war",
+                                                 "waren", "schon",  "bereits", NULL};
+static const struct ivrsm_phrase_value de_change_verbs[] = {
+    {"verschieb", IVRSM_CHANGE_MOVE},   {"verschob", IVRSM_CHANGE_MOVE},
+    {"verleg", IVRSM_CHANGE_MOVE},      {"umleg", IVRSM_CHANGE_MOVE},
+    {"umgeleg", IVRSM_CHANGE_MOVE},     {"umbuch", IVRSM_CHANGE_MOVE},
+    {"umgebucht", IVRSM_CHANGE_MOVE},   {"absag", IVRSM_CHANGE_CANCEL},
+    {"abgesag", IVRSM_CHANGE_CANCEL},   {"stornier", IVRSM_CHANGE_CANCEL},
+    {"abbestell", IVRSM_CHANGE_CANCEL}, {"aender", IVRSM_CHANGE_ALTER},
+    {"geaender", IVRSM_CHANGE_ALTER},   {NULL, 0}};
 #undef DE_POSITION
 
 static const char *const de_answer_fillers[] = {"aeh",
@@ -617,6 +645,10 @@ const struct ivrsm_locale ivrsm_locale_de_de = {
     .key_words = de_key_words,
     .position_ordinals = de_position_ordinals,
     .position_relative = de_position_relative,
+    .possessives = de_possessives,
+    .new_words = de_new_words,
+    .change_verbs = de_change_verbs,
+    .change_reported = de_change_reported,
     .say =
         {
             .weekdays = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",

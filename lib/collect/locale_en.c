@@ -301,6 +301,15 @@ static const char *const en_negative_answers[] = {"no",
                                                   "nothing special",
                                                   "nothing in particular",
                                                   "no message",
+                                                  "all good",
+                                                  "i am all good",
+                                                  "all set",
+                                                  "i am all set",
+                                                  "that is everything",
+                                                  "no that is everything",
+                                                  "that will be all",
+                                                  "that is all for now",
+                                                  "nothing more",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const en_key_words[] = {
@@ -322,6 +331,23 @@ static const struct ivrsm_phrase_value en_position_relative[] = {
     {"one before last", IVRSM_POSITION_BEFORE_LAST},
     {"middle", IVRSM_POSITION_MIDDLE},
     {NULL, 0}};
+
+/* The caller's own thing against a new one, and the verbs that change what exists
+ * (locale_tables.h): "my appointment" is no booking; "postponed" is moving it. */
+static const char *const en_possessives[] = {"my", NULL};
+static const char *const en_new_words[] = {"new", "another", "a", "an", "book", "make", NULL};
+static const char *const en_change_reported[] = {"was", "were", "been", "already", NULL};
+static const struct ivrsm_phrase_value en_change_verbs[] = {{"resched", IVRSM_CHANGE_MOVE},
+                                                            {"postpon", IVRSM_CHANGE_MOVE},
+                                                            {"move", IVRSM_CHANGE_MOVE},
+                                                            {"moving", IVRSM_CHANGE_MOVE},
+                                                            {"rebook", IVRSM_CHANGE_MOVE},
+                                                            {"delay", IVRSM_CHANGE_MOVE},
+                                                            {"cancel", IVRSM_CHANGE_CANCEL},
+                                                            {"chang", IVRSM_CHANGE_ALTER},
+                                                            {"modif", IVRSM_CHANGE_ALTER},
+                                                            {"amend", IVRSM_CHANGE_ALTER},
+                                                            {NULL, 0}};
 
 static const char *const en_answer_fillers[] = {
     "uh",  "um",      "er",     "well", "thanks", "thank you", "thank you very much",
@@ -420,11 +446,12 @@ static const struct ivrsm_text_words en_short_answers[] = {
 /* Said every day, and no refusal: "no problem" is never the answer "no" (a machine that wants
  * it for "yes" lists it among the utterances of its "yes"). */
 static const struct ivrsm_text_words en_idioms[] = {
-    IVRSM_WORDS("no problem"),  IVRSM_WORDS("no problems"), IVRSM_WORDS("not a problem"),
-    IVRSM_WORDS("no worries"),  IVRSM_WORDS("no worry"),    IVRSM_WORDS("not to worry"),
-    IVRSM_WORDS("not at all"),  IVRSM_WORDS("never mind"),  IVRSM_WORDS("no bother"),
-    IVRSM_WORDS("no rush"),     IVRSM_WORDS("no hurry"),    IVRSM_WORDS("why not"),
-    IVRSM_WORDS("no matter"),   {NULL, 0},
+    IVRSM_WORDS("no problem"),  IVRSM_WORDS("no problems"),      IVRSM_WORDS("not a problem"),
+    IVRSM_WORDS("no worries"),  IVRSM_WORDS("no worry"),         IVRSM_WORDS("not to worry"),
+    IVRSM_WORDS("not at all"),  IVRSM_WORDS("never mind"),       IVRSM_WORDS("no bother"),
+    IVRSM_WORDS("no rush"),     IVRSM_WORDS("no hurry"),         IVRSM_WORDS("why not"),
+    IVRSM_WORDS("no matter"),   IVRSM_WORDS("push it back"),     IVRSM_WORDS("push back"),
+    IVRSM_WORDS("push it out"), IVRSM_WORDS("bring it forward"), {NULL, 0},
 };
 /* The ways of saying yes and no (format.md, Intents: an intent that lists "yes" hears every
  * form of yes, one that lists "no" every form of no): the answer words as the phone hears them,
@@ -479,26 +506,27 @@ static const struct ivrsm_phrase_value en_letter_names[] = {
     .numbers = en_numbers, .numbers_index = &en_numbers_index,                                     \
     .number_joiners = en_number_joiners, .repeat_words = en_repeat_words, .digit_group_max = 999,  \
     .plus_words = en_plus_words, .digit_fillers = en_digit_fillers, .weekdays = en_weekdays,       \
-    .letter_names = en_letter_names,                                                               \
-    .months = en_months, .next_words = en_next_words, .week_units = en_week_units,                 \
-    .next_words_before = en_next_words_before, .next_week = en_next_week,                          \
-    .after_next_words = en_after_next_words, .week_after_words = en_week_after_words,              \
+    .letter_names = en_letter_names, .months = en_months, .next_words = en_next_words,             \
+    .week_units = en_week_units, .next_words_before = en_next_words_before,                        \
+    .next_week = en_next_week, .after_next_words = en_after_next_words,                            \
+    .week_after_words = en_week_after_words,                                                       \
     .week_after_words_before = en_week_after_words_before, .this_week = en_this_week,              \
     .next_month = en_next_month, .this_weekend = en_this_weekend, .this_month = en_this_month,     \
     .in_words = en_in_words, .from_now_words = en_from_now_words, .one_words = en_one_words,       \
     .day_units = en_day_units, .day_ordinals = en_day_ordinals,                                    \
     .ordinal_suffixes = en_ordinal_suffixes, .day_month_joiners = en_day_month_joiners,            \
-    .month_day_joiners = en_month_day_joiners,                                                     \
-    .month_number_joiners = en_month_number_joiners, .year_joiners = en_year_joiners,              \
-    .asap = en_asap, .date_articles = en_date_articles,                                            \
+    .month_day_joiners = en_month_day_joiners, .month_number_joiners = en_month_number_joiners,    \
+    .year_joiners = en_year_joiners, .asap = en_asap, .date_articles = en_date_articles,           \
     .date_lead_fillers = en_date_lead_fillers, .date_trail_fillers = en_date_trail_fillers,        \
     .year_thousands = en_year_thousands, .year_hundreds = en_year_hundreds,                        \
     .past_lead_fillers = en_past_lead_fillers, .ago_words = en_ago_words,                          \
     .last_words_before = en_last_words_before, .last_words = en_last_words,                        \
     .time_words_before = en_time_words_before, .time_words = en_time_words,                        \
     .negative_answers = en_negative_answers, .answer_fillers = en_answer_fillers,                  \
-    .key_words = en_key_words,                                                                       \
-    .position_ordinals = en_position_ordinals, .position_relative = en_position_relative
+    .key_words = en_key_words, .position_ordinals = en_position_ordinals,                          \
+    .position_relative = en_position_relative, .possessives = en_possessives,                      \
+    .new_words = en_new_words, .change_verbs = en_change_verbs,                                    \
+    .change_reported = en_change_reported
 
 const struct ivrsm_locale ivrsm_locale_en_us = {
     .tag = "en-US",

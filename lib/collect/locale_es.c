@@ -228,6 +228,13 @@ static const char *const es_negative_answers[] = {"no",
                                                   "nada en particular",
                                                   "nada especial",
                                                   "ningun mensaje",
+                                                  "todo bien",
+                                                  "esta todo bien",
+                                                  "todo correcto",
+                                                  "ya esta",
+                                                  "eso seria todo",
+                                                  "seria todo",
+                                                  "mejor no",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const es_key_words[] = {
@@ -253,6 +260,19 @@ static const struct ivrsm_phrase_value es_position_relative[] = {
     {"de en medio", IVRSM_POSITION_MIDDLE},
     {"del centro", IVRSM_POSITION_MIDDLE},
     {NULL, 0}};
+
+/* The caller's own thing against a new one, and the verbs that change what exists
+ * (locale_tables.h): "mi cita" is no booking; "aplazarla" is moving it. */
+static const char *const es_possessives[] = {"mi", "mis", NULL};
+static const char *const es_new_words[] = {"nueva", "nuevo", "una",      "un",    "otra",
+                                           "otro",  "pedir", "reservar", "sacar", NULL};
+static const char *const es_change_reported[] = {"fue", "sido", "estaba", "ya", NULL};
+static const struct ivrsm_phrase_value es_change_verbs[] = {
+    {"aplaz", IVRSM_CHANGE_MOVE},    {"pospon", IVRSM_CHANGE_MOVE},
+    {"retras", IVRSM_CHANGE_MOVE},   {"reprogram", IVRSM_CHANGE_MOVE},
+    {"mover", IVRSM_CHANGE_MOVE},    {"cancel", IVRSM_CHANGE_CANCEL},
+    {"anul", IVRSM_CHANGE_CANCEL},   {"cambi", IVRSM_CHANGE_ALTER},
+    {"modific", IVRSM_CHANGE_ALTER}, {NULL, 0}};
 
 static const char *const es_answer_fillers[] = {
     "eh", "pues", "bueno", "gracias", "muchas gracias", "adios", "hasta luego", NULL};
@@ -438,6 +458,10 @@ const struct ivrsm_locale ivrsm_locale_es_es = {
     .key_words = es_key_words,
     .position_ordinals = es_position_ordinals,
     .position_relative = es_position_relative,
+    .possessives = es_possessives,
+    .new_words = es_new_words,
+    .change_verbs = es_change_verbs,
+    .change_reported = es_change_reported,
     .say =
         {
             .weekdays = {"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"},

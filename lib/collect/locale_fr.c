@@ -218,6 +218,15 @@ static const char *const fr_negative_answers[] = {"non",
                                                   "rien de particulier",
                                                   "rien d autre",
                                                   "pas de message",
+                                                  "c est bon",
+                                                  "non c est bon",
+                                                  "c est bon comme ca",
+                                                  "ca va",
+                                                  "tout va bien",
+                                                  "tout est bon",
+                                                  "ce sera tout",
+                                                  "ca sera tout",
+                                                  "non ce sera tout",
                                                   NULL};
 /* Said around a key said instead of pressed ("option 3", ivrsm_locale_key_said()). */
 static const char *const fr_key_words[] = {
@@ -240,6 +249,24 @@ static const struct ivrsm_phrase_value fr_position_relative[] = {
     {"du milieu", IVRSM_POSITION_MIDDLE},
     {"au milieu", IVRSM_POSITION_MIDDLE},
     {NULL, 0}};
+
+/* The caller's own thing against a new one, and the verbs that change what exists
+ * (locale_tables.h): "mon rendez-vous" is no booking; "le décaler" is moving it. */
+static const char *const fr_possessives[] = {"mon", "ma", "mes", NULL};
+static const char *const fr_new_words[] = {"nouveau", "nouvel",  "nouvelle", "un", "une",
+                                           "autre",   "prendre", "reserver", NULL};
+static const char *const fr_change_reported[] = {"ete", "etait", "etaient", "deja", NULL};
+static const struct ivrsm_phrase_value fr_change_verbs[] = {{"deplac", IVRSM_CHANGE_MOVE},
+                                                            {"decal", IVRSM_CHANGE_MOVE},
+                                                            {"report", IVRSM_CHANGE_MOVE},
+                                                            {"repouss", IVRSM_CHANGE_MOVE},
+                                                            {"replanif", IVRSM_CHANGE_MOVE},
+                                                            {"annul", IVRSM_CHANGE_CANCEL},
+                                                            {"decommand", IVRSM_CHANGE_CANCEL},
+                                                            {"supprim", IVRSM_CHANGE_CANCEL},
+                                                            {"chang", IVRSM_CHANGE_ALTER},
+                                                            {"modifi", IVRSM_CHANGE_ALTER},
+                                                            {NULL, 0}};
 
 static const char *const fr_answer_fillers[] = {
     "euh", "heu", "alors", "merci", "merci beaucoup", "au revoir", NULL};
@@ -413,11 +440,10 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .number_joiners = fr_number_joiners, .digit_group_max = 99, .day_ordinals = fr_day_ordinals,   \
     .ordinal_suffixes = fr_ordinal_suffixes, .national_without_trunk = 1,                          \
     .international_prefix = "00", .plus_words = fr_plus_words, .digit_fillers = fr_digit_fillers,  \
-    .letter_names = fr_letter_names,                                                               \
-    .weekdays = fr_weekdays, .months = fr_months, .numeric_date_order = IVRSM_DATE_DMY,            \
-    .relative_days = fr_relative_days, .past_relative_days = fr_past_relative_days,                \
-    .next_words = fr_next_words, .next_week = fr_next_week,                                        \
-    .week_after_words = fr_week_after_words, .this_week = fr_this_week,                            \
+    .letter_names = fr_letter_names, .weekdays = fr_weekdays, .months = fr_months,                 \
+    .numeric_date_order = IVRSM_DATE_DMY, .relative_days = fr_relative_days,                       \
+    .past_relative_days = fr_past_relative_days, .next_words = fr_next_words,                      \
+    .next_week = fr_next_week, .week_after_words = fr_week_after_words, .this_week = fr_this_week, \
     .this_weekend = fr_this_weekend, .this_month = fr_this_month, .next_month = fr_next_month,     \
     .in_words = fr_in_words, .day_units = fr_day_units, .week_units = fr_week_units,               \
     .asap = fr_asap, .month_number_joiners = fr_month_number_joiners,                              \
@@ -426,9 +452,10 @@ static const char *const fr_ch_tags[] = {"fr-CH", NULL};
     .year_thousands = fr_year_thousands, .year_hundreds = fr_year_hundreds,                        \
     .past_lead_fillers = fr_past_lead_fillers, .ago_words_before = fr_ago_words_before,            \
     .last_words = fr_last_words, .time_words_before = fr_time_words_before,                        \
-    .time_words = fr_time_words,                                                                   \
-    .answer_fillers = fr_answer_fillers, .key_words = fr_key_words,                                \
-    .position_ordinals = fr_position_ordinals, .position_relative = fr_position_relative
+    .time_words = fr_time_words, .answer_fillers = fr_answer_fillers, .key_words = fr_key_words,   \
+    .position_ordinals = fr_position_ordinals, .position_relative = fr_position_relative,          \
+    .possessives = fr_possessives, .new_words = fr_new_words, .change_verbs = fr_change_verbs,     \
+    .change_reported = fr_change_reported
 
 const struct ivrsm_locale ivrsm_locale_fr_fr = {
     .tag = "fr-FR",

@@ -118,7 +118,10 @@ struct ivrsm_phrase_value {
     X(time_words_before)                                                                           \
     X(time_words)                                                                                  \
     X(answer_fillers)                                                                              \
-    X(key_words)
+    X(key_words)                                                                                   \
+    X(possessives)                                                                                 \
+    X(new_words)                                                                                   \
+    X(change_reported)
 #define IVRSM_LOCALE_VALUE_LISTS(X)                                                                \
     X(weekdays)                                                                                    \
     X(months)                                                                                      \
@@ -128,7 +131,8 @@ struct ivrsm_phrase_value {
     X(year_thousands)                                                                              \
     X(letter_names)                                                                                \
     X(position_ordinals)                                                                           \
-    X(position_relative)
+    X(position_relative)                                                                           \
+    X(change_verbs)
 
 #define IVRSM_LIST_ID(field) IVRSM_LIST_##field,
 enum ivrsm_list_id {
@@ -311,6 +315,26 @@ struct ivrsm_locale {
      * conditions hold. NULL: places are heard only as the routes' phrases say them. */
     const struct ivrsm_phrase_value *position_ordinals;
     const struct ivrsm_phrase_value *position_relative;
+
+    /* The caller's own thing against a new one, and verbs of change (compile_state.c).
+     * `possessives`: the words of the caller's own ("my", "mon", "meinen", "mi"): said before a
+     * phrase of a route that asks for a new thing ("appointment" of booking, which also says "new
+     * appointment"), or before a phrase of shared words only, the sentence names the caller's
+     * existing thing and is no-match ("mein Termin"). `new_words`: the words that ask for a new
+     * thing ("new", "nouveau", "neuen", "einen", "nueva", "pedir"). `change_verbs`: the first
+     * bytes of the verbs that change what exists, in all their forms, by kind
+     * (IVRSM_CHANGE_MOVE "verschieb", "verleg", "décal"; IVRSM_CHANGE_CANCEL "annul", "absag";
+     * IVRSM_CHANGE_ALTER "aender", "modif"): a route heard by a phrase while the caller says a
+     * verb of a kind no phrase of that route has is not heard for it; the one route whose
+     * phrases have that kind is ("den Termin auf Freitag verlegen" is moving it when moving
+     * says "verschieben", and no booking through "Termin"). NULL: none of this. */
+    const char *const *possessives;
+    const char *const *new_words;
+    /* The words before a verb of change that report it done, one of the two words before it
+     * ("was cancelled", "a été annulé", "wurde abgesagt", "fue anulada"): such a verb is no
+     * request to change. */
+    const char *const *change_reported;
+    const struct ivrsm_phrase_value *change_verbs;
 
     /* Saying values (template formats) */
     struct ivrsm_locale_say say;

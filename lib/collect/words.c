@@ -962,6 +962,44 @@ static size_t cardinal_may_reach(struct digits_search *s)
     return s->last_cardinal;
 }
 
+/* Writes value (100..999,999) at n as its digits and searches on from word at + span. */
+static int put_cardinal(struct digits_search *s, size_t at, size_t n, int64_t value, size_t span)
+{
+    char text[8];
+    size_t len = 0;
+    for (int64_t v = value; v > 0; v /= 10)
+        len++;
+    if (n + len >= s->cap || n + len >= 64)
+        return 1;
+    for (size_t k = len; k-- > 0; value /= 10)
+        text[k] = (char)('0' + value % 10);
+    memcpy(s->digits + n, text, len);
+    return search_digits(s, at + span, n + len);
+}
+
+/*
+ * The words of a round hundred that start the `span` words of a number below a thousand read
+ * at `at` and leave words of it after them ("deux cents" of "deux cents trente", "cent" of
+ * "cent onze"): their count, the hundred in *value; 0 when there is none.
+ */
+static size_t hundreds_end(const struct ivrsm_locale *loc, const struct ivrsm_words *w, size_t at,
+                           size_t span, int64_t *value)
+{
+    for (size_t k = at; k < at + span; k++) {
+        const size_t h = ivrsm_words_match_list(w, k, loc, IVRSM_LIST_year_hundreds);
+        if (h == 0)
+            continue;
+        if (k + h >= at + span)
+            return 0;  /* nothing said after the hundreds word */
+        int count = 1; /* "cent" */
+        if (k > at && (ivrsm_number_words(loc, w, at, &count) != k - at || count < 1 || count > 9))
+            return 0;
+        *value = (int64_t)count * 100;
+        return k + h - at;
+    }
+    return 0;
+}
+
 /*
  * A number said with the locale's thousands or hundreds words that the table reads otherwise,
  * or not at all (`table` its longest reading at `at`, NULL when none): "mil doscientos treinta
@@ -988,16 +1026,12 @@ static int search_cardinal(struct digits_search *s, size_t at, size_t n,
         return 1;
     if (table && (span < table->span || (span == table->span && table->value <= group_max)))
         return 1; /* the table reads these words as well: its readings are tried */
-    char text[8];
-    size_t len = 0;
-    for (int64_t v = value; v > 0; v /= 10)
-        len++;
-    if (n + len >= s->cap || n + len >= 64)
-        return 1;
-    for (size_t k = len; k-- > 0; value /= 10)
-        text[k] = (char)('0' + value % 10);
-    memcpy(s->digits + n, text, len);
-    return search_digits(s, at + span, n + len);
+    if (put_cardinal(s, at, n, value, span) == 0)
+        return 0;
+    /* A round hundred said as a group of its own, the next group after it ("deux cents, trente",
+     * "cent, onze"), which the longest reading joined (230, 111): the hundreds alone too. */
+    size_t hundred = value < 1000 ? hundreds_end(s->loc, s->w, at, span, &value) : 0;
+    return hundred ? put_cardinal(s, at, n, value, hundred) : 1;
 }
 
 static int search_digits(struct digits_search *s, size_t at, size_t n)

@@ -116,6 +116,8 @@ static bool compile_utterances_in(cc *c, const dom_node *list, size_t lang, void
             u->norm[u->count] = norm;
             /* Once here, not for each state that listens for the intent. */
             u->may_not_know[u->count] = ivrsm_text_may_not_know(rules, norm, (size_t)n);
+            u->change |=
+                (uint8_t)ivrsm_locale_phrase_change(c->m->languages[lang], norm, (size_t)n);
             u->lens[u->count++] = (size_t)n;
         }
         ivrsm_cc_pop(c, mark);

@@ -1691,6 +1691,136 @@ static bool add_answer_forms(cc *c, const ivrsm_text_rules *rules, ivrsm_strmap 
  * first, then the longest, and their hints: its routes' utterances and when_text phrases, the
  * forms of yes and no that the intents listing the bare answer hear (format.md, Intents), and
  * the ambiguous words around shared ones (add_ambiguous_phrases()). */
+/* --- The caller's own thing, a new one, and verbs of change -------------------------- */
+
+/* At most this many phrases of a possessive before a phrase of a route asking for a new thing
+ * a state's table gets per language. */
+#define POSSESSIVE_PHRASES_MAX 32
+
+/*
+ * t->route_change and t->kind_route from what the routes' utterances (m_utterances.change,
+ * worked out once per intent) and texts say, and, for each of the first n_own slots (the
+ * routes' own phrases, not the forms of yes and no) without a word asking for a new thing, of a
+ * route that asks for a new thing only
+ * ("termin" when booking also says "neuer termin"), the phrase with each possessive before it
+ * as a phrase of no route (M_PHRASE_AMBIGUOUS) of its rank: "mein Termin" names the caller's
+ * own appointment, which booking is not about, and is a no-match. Added to slots up to cap.
+ */
+static bool add_change_and_possessives(cc *c, const ivrsm_locale *loc,
+                                       const ivrsm_text_rules *rules, const m_state *st,
+                                       size_t lang, m_phrase_table *t, ivrsm_strmap *listed,
+                                       m_phrase_entry *slots, size_t n_own, size_t *np, size_t cap)
+{
+    for (size_t k = 0; k < 3; k++)
+        t->kind_route[k] = -1;
+    if (!loc || st->route_count == 0)
+        return true;
+    /* What each route's utterances (worked out once per intent) or text say. */
+    uint8_t *change = ivrsm_mem_malloc(c->m->mem, st->route_count);
+    if (!change) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    bool any = false;
+    for (size_t r = 0; r < st->route_count; r++) {
+        const m_route *route = &st->routes[r];
+        unsigned bits = 0;
+        if (route->kind == M_ROUTE_INTENT && route->intent != M_NONE)
+            bits = c->m->intents[route->intent].utterances[lang].change;
+        else if (route->kind == M_ROUTE_TEXT && route->texts && route->texts[lang])
+            bits = ivrsm_locale_phrase_change(loc, route->texts[lang], route->text_lens[lang]);
+        const unsigned kinds =
+            bits & (IVRSM_CHANGE_MOVE | IVRSM_CHANGE_CANCEL | IVRSM_CHANGE_ALTER);
+        change[r] = (uint8_t)kinds;
+        if ((bits & IVRSM_PHRASE_ASKS_NEW) && !(bits & IVRSM_PHRASE_OWN) && !kinds)
+            change[r] |= M_ROUTE_NEW_ONLY;
+        any = any || change[r];
+        for (size_t k = 0; k < 3; k++)
+            if (kinds & (1u << k))
+                t->kind_route[k] = t->kind_route[k] == -1 ? (int16_t)r : (int16_t)-2;
+    }
+    for (size_t k = 0; k < 3; k++)
+        if (t->kind_route[k] < 0)
+            t->kind_route[k] = -1;
+    bool ok = true;
+    size_t added = 0;
+    for (size_t i = 0; i < n_own && ok && any; i++) {
+        const m_phrase_entry p = slots[i];
+        if (p.route >= st->route_count || !(change[p.route] & M_ROUTE_NEW_ONLY) ||
+            (ivrsm_locale_phrase_change(loc, p.phrase, p.len) & IVRSM_PHRASE_ASKS_NEW))
+            continue;
+        const char *own;
+        for (size_t k = 0; ok && (own = ivrsm_locale_possessive(loc, k)) != NULL; k++) {
+            const size_t own_len = strlen(own), len = own_len + 1 + p.len;
+            if (added == POSSESSIVE_PHRASES_MAX || *np >= cap || len > UINT16_MAX)
+                break;
+            char *text = ivrsm_arena_alloc(c->arena, len + 1);
+            if (!text) {
+                ok = false;
+                break;
+            }
+            memcpy(text, own, own_len);
+            text[own_len] = ' ';
+            memcpy(text + own_len + 1, p.phrase, p.len);
+            text[len] = '\0';
+            const size_t before = *np;
+            ok = add_ambiguous(c, rules, listed, text, 0, len, slots, np, cap);
+            if (ok && *np > before) {
+                slots[before].own_bytes = p.own_bytes;
+                added++;
+            }
+        }
+    }
+    uint8_t *kept = ok && any ? ivrsm_arena_alloc(c->arena, st->route_count) : NULL;
+    if (kept)
+        memcpy(kept, change, st->route_count);
+    ivrsm_mem_free(c->m->mem, change);
+    if (!ok || (any && !kept)) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    t->route_change = kept;
+    return true;
+}
+
+/* The words of three bytes or more a phrase has ("carte" and "volee" of "carte volee"). */
+static size_t content_words(const char *phrase, size_t len)
+{
+    size_t count = 0;
+    for (size_t at = 0; at < len;) {
+        size_t end = at;
+        while (end < len && phrase[end] != ' ')
+            end++;
+        count += end - at >= 3;
+        at = end + 1;
+    }
+    return count;
+}
+
+/* The phrases of routes with two words or more of three bytes or more (t->scatter). */
+static bool index_scattered(cc *c, m_phrase_table *t)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < t->phrase_count && i <= UINT16_MAX; i++)
+        count += t->phrases[i].route != M_PHRASE_AMBIGUOUS &&
+                 content_words(t->phrases[i].phrase, t->phrases[i].len) >= 2;
+    if (!count)
+        return true;
+    uint16_t *scatter = ivrsm_arena_alloc(c->arena, count * sizeof(*scatter));
+    if (!scatter) {
+        ivrsm_cc_nomem(c);
+        return false;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < t->phrase_count && i <= UINT16_MAX; i++)
+        if (t->phrases[i].route != M_PHRASE_AMBIGUOUS &&
+            content_words(t->phrases[i].phrase, t->phrases[i].len) >= 2)
+            scatter[k++] = (uint16_t)i;
+    t->scatter = scatter;
+    t->scatter_count = k;
+    return true;
+}
+
 static bool build_phrases(cc *c, m_state *st, size_t lang)
 {
     m_phrase_table *t = &st->phrases[lang];
@@ -1712,7 +1842,8 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     n_phrase += n_hint;
     if (!n_hint)
         return true;
-    const size_t cap = n_phrase + SEPARABLE_MAX + AMBIGUOUS_MAX + PLACE_PHRASES_MAX;
+    const size_t cap =
+        n_phrase + SEPARABLE_MAX + AMBIGUOUS_MAX + PLACE_PHRASES_MAX + POSSESSIVE_PHRASES_MAX;
     t->hints = ivrsm_arena_alloc(c->arena, n_hint * sizeof(char *));
     m_phrase_entry *slots = ivrsm_mem_malloc(c->m->mem, cap * sizeof(*slots));
     ivrsm_strmap seen = IVRSM_STRMAP_INIT(c->m->mem);
@@ -1756,6 +1887,8 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
             return false_after(c, slots, &seen);
         }
     }
+    /* The routes' own utterances and texts, before the forms of yes and no added for them. */
+    const size_t n_listed = np;
     /* The state's own phrases first: a form one of its routes lists is heard for that route. */
     bool ok = true;
     for (size_t k = 0; k < np && ok; k++)
@@ -1779,6 +1912,8 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
         ok = build_stems(c, &words, t, slots, np) &&
              add_ambiguous_phrases(c, st, rules, &listed, slots, &np, cap) &&
              add_place_phrases(c, c->m->languages[lang], rules, t, &listed, slots, n_own, &np) &&
+             add_change_and_possessives(c, c->m->languages[lang], rules, st, lang, t, &listed,
+                                        slots, n_listed, &np, cap) &&
              build_lexicon(c, rules, t, slots, n_own);
     }
     ivrsm_strmap_free(&words);
@@ -1794,7 +1929,7 @@ static bool build_phrases(cc *c, m_state *st, size_t lang)
     sort_phrases(slots, t->phrases, np);
     t->phrase_count = np;
     ivrsm_mem_free(c->m->mem, slots);
-    return index_phrases(c, t);
+    return index_scattered(c, t) && index_phrases(c, t);
 }
 
 static void build_tables(cc *c, m_state *st)

@@ -361,7 +361,25 @@ typedef struct m_phrase_table {
      * as these (ivrsm_text_phrase_forms()). NULL in other languages. */
     const struct ivrsm_text_words *lexicon;
     size_t lexicon_count;
+    /* What each route's phrases say of changing what exists (route_count bytes, NULL when no
+     * phrase has a verb of change_verbs nor asks for a new thing): the kinds of change of their
+     * verbs (IVRSM_CHANGE_MOVE, _CANCEL, _ALTER), and M_ROUTE_NEW_ONLY for a route that asks
+     * for a new thing only ("neuer Termin", and no "mein Termin" nor verb of change). A
+     * sentence heard for such a route that says a verb of change is heard for the one route
+     * whose phrases have its kind (kind_route), or no route; one heard for no route that says
+     * a move or a cancellation, for the route of that kind ("le décaler", "verlegen"). */
+    const uint8_t *route_change;
+    int16_t kind_route[3]; /* by kind's bit: its one route, -1 when none or several */
+    /* The phrases of two words or more of three bytes or more ("carte volée", "stolen card",
+     * "termin verlegen"), by index into phrases: a sentence in which no phrase is heard is heard
+     * for the one route of those whose such words it says, each as said or with up to two bytes
+     * more or fewer at its end, in any order, close together and in one clause ("ma carte a
+     * été volée", "my card was stolen", "den Termin auf Freitag verlegen"). */
+    const uint16_t *scatter;
+    size_t scatter_count;
 } m_phrase_table;
+
+#define M_ROUTE_NEW_ONLY 0x80
 
 /* A separable verb: its prefix and its stem ("ab" + "sag" + "en"). */
 typedef struct m_separable {
@@ -441,6 +459,8 @@ typedef struct m_utterances {
     size_t *lens;       /* of the normalised forms */
     bool *may_not_know; /* ivrsm_text_may_not_know() of each normalised form, worked out once */
     size_t count;
+    /* What they say of change, all together (ivrsm_locale_phrase_change()), worked out once */
+    uint8_t change;
 } m_utterances;
 
 typedef struct m_intent {

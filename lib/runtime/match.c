@@ -151,14 +151,16 @@ static bool other_stem_said(const ivrsm_text_rules *rules, const m_phrase_table 
     return false;
 }
 
-/* The route phrase p, heard in norm[0..n), selects: -1 for the ambiguous words around a shared
- * phrase, and for a phrase of shared words only when another route's own word is said too. */
+/* The route phrase p, heard in norm[0..n), selects: ROUTE_AMBIGUOUS for the ambiguous words
+ * around a shared phrase, and for a phrase of shared words only when another route's own word
+ * is said too. */
+#define ROUTE_AMBIGUOUS (-2)
 static int route_heard(const ivrsm_text_rules *rules, const m_phrase_table *t,
                        const m_phrase_entry *p, const char *norm, size_t n)
 {
     if (p->route == M_PHRASE_AMBIGUOUS ||
         (!p->own_bytes && t->stem_count && other_stem_said(rules, t, p, norm, n)))
-        return -1;
+        return ROUTE_AMBIGUOUS;
     return p->route;
 }
 
@@ -179,7 +181,8 @@ static uint64_t phrases_starting(const m_phrase_table *t, const ivrsm_word_start
 }
 
 /*
- * The first phrase of t, in table order, heard in norm[0..n) whose route holds; -1 when none.
+ * The route of the first phrase of t, in table order, heard in norm[0..n) whose route holds;
+ * -1 when none, ROUTE_AMBIGUOUS when that phrase is heard for no route (route_heard()).
  * Only the phrases whose first byte starts a word of the sentence can be: through the table's
  * sets by first byte when it has them, else each phrase's first byte tested in turn.
  */
@@ -252,6 +255,183 @@ int ivrsm_s_match_key_said(const ivrsm_session *s, const m_state *st, const char
     return find_dtmf(s, st, key, strlen(key));
 }
 
+/* How many words besides its own a phrase's words may be said across ("on m'a volé mon
+ * portefeuille avec ma carte": "volé" and "carte" three words apart). */
+#define SCATTER_REACH 3
+
+/* Whether the words a[0..al) and b[0..bl) are one, or one in another form: of four bytes or
+ * more, one the other with up to two bytes more at its end ("perdu" and "perdue", "vole" and
+ * "volee", "stolen" and "stole"). */
+static bool same_word_form(const char *a, size_t al, const char *b, size_t bl)
+{
+    if (al == bl)
+        return memcmp(a, b, al) == 0;
+    const size_t shorter = al < bl ? al : bl, longer = al < bl ? bl : al;
+    return shorter >= 4 && longer - shorter <= 2 && memcmp(a, b, shorter) == 0;
+}
+
+/* Whether a word of norm[0..n) from word `from` to word `to` (counted from 0) is a clause
+ * break ("but", "mais", "sondern"). */
+static bool clause_break_between(const ivrsm_text_rules *rules, const char *norm, size_t n,
+                                 size_t from, size_t to)
+{
+    if (!rules || !rules->clause_breaks)
+        return false;
+    size_t index = 0;
+    for (size_t at = 0; at < n && index <= to; index++) {
+        size_t end = at;
+        while (end < n && norm[end] != ' ')
+            end++;
+        if (index > from && index < to)
+            for (const struct ivrsm_text_words *b = rules->clause_breaks; b->text; b++)
+                if (b->len == end - at && memcmp(b->text, norm + at, b->len) == 0)
+                    return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+/* Whether word w[0..len) is a negation of the language's lists ("no", "pas", "nicht"). */
+static bool is_negation_word(const ivrsm_text_rules *rules, const char *w, size_t len)
+{
+    const struct ivrsm_text_words *lists[] = {rules->negations, rules->clause_negations,
+                                              rules->negations_after};
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
+        for (const struct ivrsm_text_words *l = lists[k]; l && l->text; l++)
+            if (l->len == len && memcmp(l->text, w, len) == 0)
+                return true;
+    return false;
+}
+
+/* Whether the phrase p holds a negation: its words are then heard as the phrase says them ("mi
+ * pedido no ha llegado"), the negation said too. */
+static bool phrase_negates(const ivrsm_text_rules *rules, const m_phrase_entry *p)
+{
+    for (size_t pa = 0; pa < p->len;) {
+        size_t pe = pa;
+        while (pe < p->len && p->phrase[pe] != ' ')
+            pe++;
+        if (is_negation_word(rules, p->phrase + pa, pe - pa))
+            return true;
+        pa = pe + 1;
+    }
+    return false;
+}
+
+/*
+ * The route of the phrases of t->scatter with words of their own (own_bytes) whose words
+ * norm[0..n) all says, heard as said, in any order, as said or in another form
+ * (same_word_form()), within the count of their words of three bytes or more and SCATTER_REACH
+ * words, in one clause: "ma carte a été volée" for "carte volée", "j'ai perdu ma carte" for
+ * "carte perdue"; not "hallo ist da die Praxis" for "wo ist die Praxis". -1 when there is none,
+ * or phrases of two routes.
+ */
+__attribute__((noinline)) static int scattered_route(const ivrsm_session *s,
+                                                     const ivrsm_text_rules *rules,
+                                                     const m_state *st, const m_phrase_table *t,
+                                                     const char *norm, size_t n)
+{
+    int found = -1;
+    for (size_t k = 0; k < t->scatter_count; k++) {
+        const m_phrase_entry *p = &t->phrases[t->scatter[k]];
+        if ((int)p->route == found || !p->own_bytes ||
+            !ivrsm_s_route_holds(s, &st->routes[p->route]))
+            continue;
+        size_t first = SIZE_MAX, last = 0, content = 0;
+        bool all = true;
+        const bool negates = rules && phrase_negates(rules, p);
+        for (size_t pa = 0; pa < p->len && all;) {
+            size_t pe = pa;
+            while (pe < p->len && p->phrase[pe] != ' ')
+                pe++;
+            const bool negation = negates && is_negation_word(rules, p->phrase + pa, pe - pa);
+            {
+                content += pe - pa >= 3 && !negation;
+                bool hit = false;
+                size_t index = 0;
+                for (size_t at = 0; at < n && !hit; index++) {
+                    size_t end = at;
+                    while (end < n && norm[end] != ' ')
+                        end++;
+                    if (same_word_form(norm + at, end - at, p->phrase + pa, pe - pa) &&
+                        (negates || ivrsm_text_heard(rules, norm, n, at, end - at, false))) {
+                        hit = true;
+                        first = index < first ? index : first;
+                        last = index > last ? index : last;
+                    }
+                    at = end + 1;
+                }
+                all = hit;
+            }
+            pa = pe + 1;
+        }
+        if (!all || content < 2 || last - first > content + SCATTER_REACH ||
+            clause_break_between(rules, norm, n, first, last))
+            continue;
+        if (found >= 0)
+            return -1; /* the words of two routes' phrases */
+        found = p->route;
+    }
+    return found;
+}
+
+/* The kinds of change (IVRSM_CHANGE_*) of the verbs of norm[0..n) heard as said (not taken
+ * back by a negation or a correction) and not reported done ("was cancelled": one of
+ * change_reported among the two words before): "verlegen", "décaler", "to be cancelled". */
+static unsigned change_said(const ivrsm_locale *loc, const ivrsm_text_rules *rules,
+                            const char *norm, size_t n)
+{
+    unsigned kinds = 0;
+    /* The two words before, where a verb reported done is said ("was cancelled"). */
+    size_t before[2][2] = {{0, 0}, {0, 0}};
+    for (size_t at = 0; at < n;) {
+        size_t end = at;
+        while (end < n && norm[end] != ' ')
+            end++;
+        const unsigned k = ivrsm_locale_change_kind(loc, norm + at, end - at);
+        if (k && !ivrsm_locale_reports_change(loc, norm + before[0][0], before[0][1]) &&
+            !ivrsm_locale_reports_change(loc, norm + before[1][0], before[1][1]) &&
+            ivrsm_text_heard(rules, norm, n, at, end - at, false))
+            kinds |= k;
+        before[0][0] = before[1][0];
+        before[0][1] = before[1][1];
+        before[1][0] = at;
+        before[1][1] = end - at;
+        at = end + 1;
+    }
+    return kinds;
+}
+
+/*
+ * The route a sentence is heard for once its verbs of change are read (t->route_change):
+ * `route` (heard by a phrase, or -1), unless it asks for a new thing only and the caller says
+ * a verb of change ("kann ich den Termin auf Freitag verlegen" is no booking through "Termin"),
+ * or it is -1 and the caller says a move or a cancellation ("je voudrais le décaler"): then
+ * the one route whose phrases say a verb of that kind, if it holds, else -1.
+ */
+__attribute__((noinline)) static int change_route(const ivrsm_session *s, const ivrsm_locale *loc,
+                                                  const ivrsm_text_rules *rules, const m_state *st,
+                                                  const m_phrase_table *t, const char *norm,
+                                                  size_t n, int route)
+{
+    if (route >= 0 && !(t->route_change[route] & M_ROUTE_NEW_ONLY))
+        return route;
+    unsigned said = change_said(loc, rules, norm, n);
+    if (route < 0)
+        said &= IVRSM_CHANGE_MOVE | IVRSM_CHANGE_CANCEL; /* "change" says too little alone */
+    if (!said)
+        return route;
+    int to = -1;
+    for (unsigned k = 0; k < 3; k++) {
+        if (!(said & (1u << k)))
+            continue;
+        if (t->kind_route[k] < 0 || (to >= 0 && to != t->kind_route[k]))
+            return -1;
+        to = t->kind_route[k];
+    }
+    return to >= 0 && ivrsm_s_route_holds(s, &st->routes[to]) ? to : -1;
+}
+
 static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, const m_state *st,
                             const m_phrase_table *t, const char *text, size_t len,
                             double confidence)
@@ -289,8 +469,13 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
     const char *heard = norm;
     size_t heard_len = (size_t)n;
     int route;
+    bool ambiguous = false; /* a phrase heard for no route: no other reading of the words */
     for (int again = 0;; again = 1) {
         route = find_phrase_route(s, rules, st, t, heard, heard_len, &starts);
+        if (route == ROUTE_AMBIGUOUS) {
+            ambiguous = true;
+            route = -1;
+        }
         if (route < 0 && !again && t->place_phrase_count) /* "the last one" */
             route = find_place_route(s, rules, st, t, heard, heard_len, &starts);
         if (route >= 0 || again || !t->lexicon_count ||
@@ -299,12 +484,22 @@ static s_match match_speech(const ivrsm_session *s, const ivrsm_locale *loc, con
             break;
         heard = forms;
     }
+    if (route < 0 && !ambiguous && t->scatter_count) /* "ma carte a été volée": "carte volée" */
+        route = scattered_route(s, rules, st, t, norm, (size_t)n);
+    if (t->route_change && route >= 0 && (t->route_change[route] & M_ROUTE_NEW_ONLY))
+        route = change_route(s, loc, rules, st, t, norm, (size_t)n, route);
     if (route >= 0) {
         r.kind = MATCH_ROUTE;
         r.route = route;
         return r;
     }
-    return match_key_said(s, loc, st, norm, (size_t)n, r);
+    r = match_key_said(s, loc, st, norm, (size_t)n, r);
+    if (r.kind != MATCH_ROUTE && !ambiguous && t->route_change &&
+        (route = change_route(s, loc, rules, st, t, norm, (size_t)n, -1)) >= 0) {
+        r.kind = MATCH_ROUTE;
+        r.route = route;
+    }
+    return r;
 }
 
 static s_match match_intent(const ivrsm_session *s, const m_state *st, const char *name)
