@@ -693,6 +693,25 @@ static void phrase_table_as_insertion(const ivrsm_machine *m, const m_state *st,
             continue;
         }
         if (e->route == M_PHRASE_AMBIGUOUS) {
+            /* A possessive before a phrase of a route that asks for a new thing only ("mein
+             * termin" when booking says "neuer termin"), ranked as that phrase
+             * (add_change_and_possessives()). */
+            bool possessive = false;
+            const char *own;
+            for (size_t i = 0;
+                 !possessive && (own = ivrsm_locale_possessive(m->languages[lang], i)); i++) {
+                const size_t own_len = strlen(own);
+                for (size_t p = 0; p < n && !possessive; p++)
+                    possessive =
+                        t->route_change && want[p].route < st->route_count &&
+                        (t->route_change[want[p].route] & M_ROUTE_NEW_ONLY) &&
+                        e->len == own_len + 1 + want[p].len &&
+                        memcmp(e->phrase, own, own_len) == 0 && e->phrase[own_len] == ' ' &&
+                        memcmp(e->phrase + own_len + 1, want[p].phrase, want[p].len) == 0 &&
+                        e->own_bytes == want[p].own_bytes;
+            }
+            if (possessive)
+                continue;
             ck_assert_uint_eq(e->own_bytes, 0);
             bool explained = false;
             for (size_t p = 0; p < n && !explained; p++)
